@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The error table: every failure a user can cause has a code here, a one-line message template
+ * and a hint that says what to do. Codes: NN1xx import, NN2xx graph/shape, NN3xx quantize/lower,
+ * NN4xx fit/config, NN5xx run/input, NN6xx budgets, NN7xx tools, NN8xx usage, NN9xx internal.
+ */
+
+export interface CodeSpec {
+  readonly exit: ExitCode;
+  readonly hint: string;
+}
+
+/** Documented process exit codes (README "Exit codes"). */
+export const EXIT = {
+  ok: 0,
+  badInput: 1, // malformed or inconsistent model / data file
+  usage: 2, // bad command line
+  unsupported: 3, // a valid model using something nnchip cannot lower
+  overBudget: 4, // `sim` budgets exceeded or certificate mismatch
+  toolMissing: 5, // an external tool (iverilog, yosys, …) is not installed
+  internal: 70, // a bug in nnchip
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const CODES = {
+  NN101: { exit: EXIT.badInput, hint: 'check that the file exists and is readable' },
+  NN102: { exit: EXIT.badInput, hint: 'the file is not valid JSON; re-export the model' },
+  NN103: { exit: EXIT.badInput, hint: 'the file is not in a format nnchip reads (TF.js Layers model.json, ONNX, nnchip JSON)' },
+  NN104: { exit: EXIT.badInput, hint: 'weight files must stay inside the model folder; re-export the model' },
+  NN105: { exit: EXIT.badInput, hint: 'a weight shard is missing or has the wrong size; re-export or re-download the model' },
+  NN106: { exit: EXIT.badInput, hint: 'only float32 weights are supported; re-export with float32 weights' },
+  NN107: { exit: EXIT.badInput, hint: 'the model file is malformed; re-export the model' },
+  NN108: { exit: EXIT.badInput, hint: 'weights must be finite numbers; retrain or clean the model' },
+  NN109: { exit: EXIT.badInput, hint: 'raise the limit with --max-params / --max-memory if the model is really that large' },
+  NN110: { exit: EXIT.unsupported, hint: 'replace the layer with a supported one, or open an issue' },
+  NN201: { exit: EXIT.badInput, hint: 're-export the model; topology and weights disagree' },
+  NN202: { exit: EXIT.badInput, hint: 'each tensor must be produced once and consumed after it is produced' },
+  NN203: { exit: EXIT.badInput, hint: 'check the layer sizes in the model' },
+  NN301: { exit: EXIT.usage, hint: 'pass --calibration samples.json (recommended) or --input-range lo,hi' },
+  NN302: { exit: EXIT.badInput, hint: 'the data file must be JSON: an array of samples or {"inputs": [...]}, each sample a flat or nested array of numbers' },
+  NN303: { exit: EXIT.badInput, hint: 'each sample must have exactly as many numbers as the model input' },
+  NN304: { exit: EXIT.unsupported, hint: 'the rescale factor cannot be represented; check the calibration data' },
+  NN305: { exit: EXIT.unsupported, hint: 'nnchip lowers networks built from the supported layers only' },
+  NN401: { exit: EXIT.usage, hint: 'use --array RxC with 1 ≤ R, C ≤ 256, e.g. --array 8x8' },
+  NN402: { exit: EXIT.usage, hint: 'fix the field in the machine configuration' },
+  NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },
+  NN404: { exit: EXIT.badInput, hint: 'the file is not an nnchip program; produce one with `nnchip lower`' },
+  NN501: { exit: EXIT.badInput, hint: 'check the input file' },
+  NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },
+  NN602: { exit: EXIT.overBudget, hint: 'the program is not constant-cost: this is a bug in the program or in nnchip' },
+  NN701: { exit: EXIT.toolMissing, hint: 'install it: apt-get install -y iverilog verilator yosys nextpnr-ice40' },
+  NN702: { exit: EXIT.internal, hint: 'an external tool failed; run with --debug to see its output' },
+  NN801: { exit: EXIT.usage, hint: 'see `nnchip --help`' },
+  NN901: { exit: EXIT.internal, hint: 'this is a bug in nnchip: please report it with the command line and the model' },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof CODES;

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/**
+ * nnchip's own JSON model format (docs/nnchip-model.schema.json): a sequential list of layers
+ * with inline float weights, for hand-written and test models.
+ *   {"format": "nnchip-model", "version": 1, "name": "tiny", "input": {"shape": [4]},
+ *    "layers": [{"name": "fc1", "op": "dense", "activation": "relu",
+ *                "kernel": [[...units...] × inputs], "bias": [...units...]}, ...]}
+ */
+import { basename } from 'node:path';
+import { NnchipError } from '../diagnostics/error.js';
+import type { Activation, Graph, Node, Tensor } from '../ir/graph.js';
+import { checkedElements, type Limits } from './limits.js';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const SUPPORTED_NNCHIP_OPS = ['dense', 'relu', 'relu6', 'flatten', 'dropout', 'softmax'] as const;
+const ACTS: readonly string[] = ['linear', 'relu', 'relu6', 'softmax'];
+
+/** Nested numeric array → Tensor (row-major), checking it is rectangular and numeric. */
+function toTensor(v: unknown, site: { file: string; layer: string }, what: string, limits: Limits): Tensor {
+  const shape: number[] = [];
+  for (let x = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+  checkedElements(shape, limits, site, what);
+  const data: number[] = [];
+  const walk = (x: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof x !== 'number') throw new NnchipError('NN107', `${what} contains ${JSON.stringify(x)}, not a number`, site);
+      data.push(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) throw new NnchipError('NN201', `${what} is not a rectangular array of shape ${JSON.stringify(shape)}`, site);
+    for (const e of x) walk(e, depth + 1);
+  };
+  walk(v, 0);
+  return { shape, data: Float32Array.from(data) };
+}
+
+export function importNnchipJson(json: Json, modelFile: string, limits: Limits): Graph {
+  const file = basename(modelFile);
+  if (json['version'] !== 1) throw new NnchipError('NN107', `version ${JSON.stringify(json['version'])} is not supported (expected 1)`, { file });
+  const input = json['input'];
+  if (!isObj(input) || !Array.isArray(input['shape'])) throw new NnchipError('NN107', 'input.shape is missing', { file });
+  checkedElements(input['shape'], limits, { file }, 'input');
+  if (!Array.isArray(json['layers'])) throw new NnchipError('NN107', 'layers is missing or not a list', { file });
+  const nodes: Node[] = [];
+  let prev = 'input';
+  (json['layers'] as unknown[]).forEach((raw, i) => {
+    if (!isObj(raw)) throw new NnchipError('NN107', `layer ${i} is not an object`, { file });
+    const name = typeof raw['name'] === 'string' ? raw['name'] : `layer_${i}`;
+    const site = { file, layer: name };
+    const base = { name, inputs: [prev], output: name };
+    switch (raw['op']) {
+      case 'dense': {
+        const activation = raw['activation'] ?? 'linear';
+        if (typeof activation !== 'string' || !ACTS.includes(activation)) throw new NnchipError('NN110', `activation ${JSON.stringify(activation)} is not supported (supported: ${ACTS.join(', ')})`, site);
+        const kernel = toTensor(raw['kernel'], site, 'kernel', limits);
+        const bias = raw['bias'] === undefined ? null : toTensor(raw['bias'], site, 'bias', limits);
+        if (activation === 'softmax') {
+          nodes.push({ ...base, op: 'dense', kernel, bias, activation: 'linear', output: `${name}/logits` });
+          nodes.push({ name: `${name}/softmax`, op: 'activation', fn: 'softmax', inputs: [`${name}/logits`], output: name });
+        } else nodes.push({ ...base, op: 'dense', kernel, bias, activation: activation as Activation });
+        break;
+      }
+      case 'relu':
+      case 'relu6':
+      case 'softmax':
+        nodes.push({ ...base, op: 'activation', fn: raw['op'] });
+        break;
+      case 'flatten':
+        nodes.push({ ...base, op: 'flatten' });
+        break;
+      case 'dropout':
+        nodes.push({ ...base, op: 'identity' });
+        break;
+      default:
+        throw new NnchipError('NN110', `op ${JSON.stringify(raw['op'])} is not supported (supported: ${SUPPORTED_NNCHIP_OPS.join(', ')})`, site);
+    }
+    prev = name;
+  });
+  const name = typeof json['name'] === 'string' ? json['name'] : basename(modelFile).replace(/\.json$/, '');
+  return { name, inputs: [{ name: 'input', shape: input['shape'] as number[] }], nodes, outputs: [prev], notes: [] };
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/**
+ * ArrayConfig: the machine a Program is compiled for (array shape, buffer depths, DRAM model,
+ * queue depth, clock). Defaults, validation and parsing of `--array RxC` / `--config file.json`.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import { entryBytes, type Buffer } from './spec.js';
+
+export interface ArrayConfig {
+  /** Array rows R: the K (reduction) extent of one weight tile. */
+  readonly rows: number;
+  /** Array columns C: the N (output channel) extent of one weight tile. */
+  readonly cols: number;
+  /** Buffer depths, in entries (entry widths follow from rows/cols, see isa/spec.ts entryBytes). */
+  readonly actDepth: number;
+  readonly wgtDepth: number;
+  readonly accDepth: number;
+  readonly qntDepth: number;
+  readonly outDepth: number;
+  /** DRAM bytes per cycle on each of the read and write channels (they are independent). */
+  readonly dramBytesPerCycle: number;
+  /** Cycles from a DMA request to its first data. */
+  readonly dramLatency: number;
+  /** Instruction queue depth in front of each unit. */
+  readonly queueDepth: number;
+  /** Clock for time figures (does not change cycle counts). */
+  readonly clockMhz: number;
+}
+
+export const DEFAULT_CONFIG: ArrayConfig = {
+  rows: 8,
+  cols: 8,
+  actDepth: 4096,
+  wgtDepth: 1024,
+  accDepth: 1024,
+  qntDepth: 64,
+  outDepth: 1024,
+  dramBytesPerCycle: 8,
+  dramLatency: 20,
+  queueDepth: 8,
+  clockMhz: 100,
+};
+
+/** Limits that keep every field encodable (16-bit buffer addresses) and every simulation allocatable. */
+export const CONFIG_LIMITS: Readonly<Record<keyof ArrayConfig, readonly [number, number]>> = {
+  rows: [1, 256],
+  cols: [1, 256],
+  actDepth: [1, 65536],
+  wgtDepth: [1, 65536],
+  accDepth: [1, 65536],
+  qntDepth: [1, 65536],
+  outDepth: [1, 65536],
+  dramBytesPerCycle: [1, 4096],
+  dramLatency: [0, 100000],
+  queueDepth: [1, 1024],
+  clockMhz: [0.001, 100000],
+};
+
+const INTEGER_FIELDS = new Set<keyof ArrayConfig>(Object.keys(CONFIG_LIMITS).filter((k) => k !== 'clockMhz') as (keyof ArrayConfig)[]);
+
+/** Validate every field; the error names the field and its allowed range. */
+export function validateConfig(cfg: ArrayConfig, file?: string): ArrayConfig {
+  for (const key of Object.keys(CONFIG_LIMITS) as (keyof ArrayConfig)[]) {
+    const v = cfg[key];
+    const [lo, hi] = CONFIG_LIMITS[key];
+    const ok = typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi && (!INTEGER_FIELDS.has(key) || Number.isInteger(v));
+    if (!ok) {
+      const kind = INTEGER_FIELDS.has(key) ? 'an integer' : 'a number';
+      throw new NnchipError('NN402', `config field "${key}" is ${JSON.stringify(v)}; it must be ${kind} from ${lo} to ${hi}`, file === undefined ? {} : { file });
+    }
+  }
+  return cfg;
+}
+
+/** Parse `RxC` (e.g. "8x8", "4x16"). */
+export function parseArray(text: string): { rows: number; cols: number } {
+  const m = /^\s*(\d{1,6})\s*[xX×]\s*(\d{1,6})\s*$/.exec(text);
+  const rows = m ? Number(m[1]) : NaN;
+  const cols = m ? Number(m[2]) : NaN;
+  const [lo, hi] = CONFIG_LIMITS.rows;
+  if (!(rows >= lo && rows <= hi && cols >= lo && cols <= hi)) {
+    throw new NnchipError('NN401', `--array "${text}" is not RxC with R and C from ${lo} to ${hi}`);
+  }
+  return { rows, cols };
+}
+
+/** Merge a partial config (from --config JSON or flags) over the defaults and validate it. */
+export function makeConfig(partial: Partial<ArrayConfig> = {}, file?: string): ArrayConfig {
+  const unknown = Object.keys(partial).filter((k) => !(k in DEFAULT_CONFIG));
+  if (unknown.length > 0) {
+    throw new NnchipError('NN402', `unknown config field "${unknown[0]}"; known fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`, file === undefined ? {} : { file });
+  }
+  return validateConfig({ ...DEFAULT_CONFIG, ...partial }, file);
+}
+
+/** Bytes of one buffer for this config. */
+export function bufferBytes(cfg: ArrayConfig, buf: Buffer): number {
+  return depthOf(cfg, buf) * entryBytes(buf, cfg.rows, cfg.cols);
+}
+
+export function depthOf(cfg: ArrayConfig, buf: Buffer): number {
+  switch (buf) {
+    case 'act':
+      return cfg.actDepth;
+    case 'wgt':
+      return cfg.wgtDepth;
+    case 'acc':
+      return cfg.accDepth;
+    case 'qnt':
+      return cfg.qntDepth;
+    case 'out':
+      return cfg.outDepth;
+  }
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The static certificate: what one inference costs, computed from the Program and its
+ * ArrayConfig alone (no input data). The simulator must reproduce every figure on any input.
+ */
+import { createHash } from 'node:crypto';
+import { bufferBytes } from './config.js';
+import { encodeAll } from './encode.js';
+import { accessesOf, type Space } from './effects.js';
+import type { Program } from './program.js';
+import { entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Opcode } from './spec.js';
+import { scheduleTimes, type Schedule } from './timing.js';
+
+export interface LayerCost {
+  readonly name: string;
+  readonly cycles: number;
+  readonly macs: number;
+  readonly utilization: number;
+}
+
+export interface Certificate {
+  readonly programHash: string;
+  readonly cycles: number;
+  /** Useful multiply-accumulates (the model's own MACs). */
+  readonly macs: number;
+  /** MACs the array performs including padding lanes: R·C per streamed row per matmul. */
+  readonly arrayMacs: number;
+  readonly utilization: number;
+  readonly dramBytesRead: number;
+  readonly dramBytesWritten: number;
+  /** Buffer entries read and written, per buffer. */
+  readonly sramReads: Readonly<Record<Exclude<Space, 'dram'>, number>>;
+  readonly sramWrites: Readonly<Record<Exclude<Space, 'dram'>, number>>;
+  /** Peak bytes allocated per memory (from the static memory map) and the buffers' capacities. */
+  readonly peakBytes: Readonly<Record<Space, number>>;
+  readonly capacityBytes: Readonly<Record<Exclude<Space, 'dram'>, number>>;
+  readonly instructions: Readonly<Record<Opcode, number>>;
+  readonly busyCycles: Readonly<Record<'load' | 'compute' | 'store', number>>;
+  readonly layers: readonly LayerCost[];
+}
+
+const SRAMS = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
+
+export function hashProgram(p: Program): string {
+  return createHash('sha256').update(encodeAll(p.instructions)).update(p.constants).digest('hex');
+}
+
+export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instructions, p.config)): Certificate {
+  const cfg = p.config;
+  const zero = (): Record<Exclude<Space, 'dram'>, number> => ({ act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 });
+  const sramReads = zero();
+  const sramWrites = zero();
+  const instructions = { load: 0, store: 0, matmul: 0, threshold: 0, sync: 0, halt: 0 } satisfies Record<Opcode, number>;
+  const busy = { load: 0, compute: 0, store: 0 };
+  let dramBytesRead = 0;
+  let dramBytesWritten = 0;
+  let arrayMacs = 0;
+  p.instructions.forEach((insn, i) => {
+    instructions[insn.op]++;
+    const t = schedule.timings[i]!;
+    const unit = UNIT_OF[insn.op];
+    if (unit !== 'fetch') busy[unit] += t.end - t.start;
+    if (insn.op === 'load') dramBytesRead += insn.rows * entryBytes(LOAD_BUFFER_LIST[insn.buf] ?? 'act', cfg.rows, cfg.cols);
+    if (insn.op === 'store') dramBytesWritten += insn.rows * cfg.cols;
+    if (insn.op === 'matmul') {
+      arrayMacs += insn.rows * cfg.rows * cfg.cols;
+      sramReads.wgt += cfg.rows; // the weight preload reads the tile once
+      sramReads.act += insn.rows;
+      if (insn.accumulate) sramReads.acc += insn.rows;
+      sramWrites.acc += insn.rows;
+      return;
+    }
+    for (const a of accessesOf(insn, cfg)) {
+      if (a.space === 'dram') continue;
+      (a.write ? sramWrites : sramReads)[a.space] += a.space === 'qnt' && insn.op === 'threshold' ? 1 : a.end - a.start;
+    }
+  });
+  const peakBytes: Record<Space, number> = { dram: p.dramSize, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
+  for (const r of p.memoryMap) {
+    if (r.space === 'dram') continue;
+    const bytes = (r.start + r.size) * entryBytes(r.space, cfg.rows, cfg.cols);
+    peakBytes[r.space] = Math.max(peakBytes[r.space], bytes);
+  }
+  const capacityBytes = Object.fromEntries(SRAMS.map((b) => [b, bufferBytes(cfg, b)])) as Record<Exclude<Space, 'dram'>, number>;
+  const macs = p.layers.reduce((a, l) => a + l.macs, 0);
+  const layers = p.layers.map((l) => {
+    const ts = schedule.timings.slice(l.firstInsn, l.firstInsn + l.insnCount);
+    const first = Math.min(...ts.map((t) => t.start));
+    const last = Math.max(...ts.map((t) => t.end));
+    const cycles = ts.length === 0 ? 0 : last - first;
+    return { name: l.name, cycles, macs: l.macs, utilization: cycles === 0 ? 0 : l.macs / (cycles * cfg.rows * cfg.cols) };
+  });
+  return {
+    programHash: hashProgram(p),
+    cycles: schedule.cycles,
+    macs,
+    arrayMacs,
+    utilization: macs / (schedule.cycles * cfg.rows * cfg.cols),
+    dramBytesRead,
+    dramBytesWritten,
+    sramReads,
+    sramWrites,
+    peakBytes,
+    capacityBytes,
+    instructions,
+    busyCycles: busy,
+    layers,
+  };
+}

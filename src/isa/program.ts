@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The Program: instructions + the initial DRAM image (constants) + where the input and output
+ * tensors live and how to (de)quantize them. Also its binary container (.nnp) and the host-side
+ * helpers every back end uses to place an input and read an output.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import { validateConfig, type ArrayConfig } from './config.js';
+import { decodeAll, encodeAll } from './encode.js';
+import { dequantize, quantizeToInt8 } from './numerics.js';
+import { INSN_BYTES, type Instruction } from './spec.js';
+
+/** A tensor in DRAM as `rows` rows of `rowBytes` int8 codes, `rowStride` bytes apart. */
+export interface DramTensor {
+  readonly name: string;
+  /** The model's own shape without the batch dimension (row-major flattening gives the codes). */
+  readonly shape: readonly number[];
+  readonly dram: number;
+  readonly rows: number;
+  readonly rowBytes: number;
+  readonly rowStride: number;
+  /** real = (code − zp) · scale */
+  readonly scale: number;
+  readonly zp: number;
+}
+
+/** One named region of a memory (`dram`, `act`, `wgt`, `acc`, `qnt`, `out`), in bytes for dram and entries otherwise. */
+export interface Region {
+  readonly space: 'dram' | 'act' | 'wgt' | 'acc' | 'qnt' | 'out';
+  readonly name: string;
+  readonly start: number;
+  readonly size: number;
+}
+
+/** Per-layer bookkeeping for reports: which instructions implement it and what it costs. */
+export interface LayerInfo {
+  readonly name: string;
+  readonly op: string;
+  /** e.g. "784→64" */
+  readonly shape: string;
+  readonly firstInsn: number;
+  readonly insnCount: number;
+  readonly macs: number;
+  readonly weightBytes: number;
+}
+
+export interface Program {
+  readonly config: ArrayConfig;
+  readonly instructions: readonly Instruction[];
+  /** Total DRAM bytes the program uses (constants first, then activations). */
+  readonly dramSize: number;
+  /** Initial contents of dram[0 .. constants.length). */
+  readonly constants: Uint8Array;
+  readonly input: DramTensor;
+  readonly output: DramTensor;
+  readonly layers: readonly LayerInfo[];
+  readonly memoryMap: readonly Region[];
+  /** Free-form provenance (model name, quantization notes). Never a timestamp. */
+  readonly notes: readonly string[];
+}
+
+export function tensorSize(t: DramTensor): number {
+  return t.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Quantize one float sample (flattened, row-major) into input codes. */
+export function quantizeInput(program: Program, sample: ArrayLike<number>): Int8Array {
+  const t = program.input;
+  const n = tensorSize(t);
+  if (sample.length !== n) throw new NnchipError('NN303', `input sample has ${sample.length} values; the model input ${JSON.stringify(t.shape)} needs ${n}`);
+  const codes = new Int8Array(n);
+  for (let i = 0; i < n; i++) codes[i] = quantizeToInt8(Number(sample[i]), t.scale, t.zp);
+  return codes;
+}
+
+export function dequantizeOutput(program: Program, codes: Int8Array): Float64Array {
+  const t = program.output;
+  return Float64Array.from(codes, (q) => dequantize(q, t.scale, t.zp));
+}
+
+/** A fresh DRAM image: constants, zeros elsewhere, and the input codes written row by row. */
+export function initialDram(program: Program, inputCodes: Int8Array): Uint8Array {
+  const dram = new Uint8Array(program.dramSize);
+  dram.set(program.constants, 0);
+  writeTensor(dram, program.input, inputCodes);
+  return dram;
+}
+
+export function writeTensor(dram: Uint8Array, t: DramTensor, codes: Int8Array): void {
+  for (let r = 0; r < t.rows; r++) {
+    const row = codes.subarray(r * t.rowBytes, (r + 1) * t.rowBytes);
+    dram.set(new Uint8Array(row.buffer, row.byteOffset, row.length), t.dram + r * t.rowStride);
+  }
+}
+
+export function readTensor(dram: Uint8Array, t: DramTensor): Int8Array {
+  const out = new Int8Array(t.rows * t.rowBytes);
+  for (let r = 0; r < t.rows; r++) {
+    const start = t.dram + r * t.rowStride;
+    out.set(new Int8Array(dram.buffer, dram.byteOffset + start, t.rowBytes), r * t.rowBytes);
+  }
+  return out;
+}
+
+// ---- binary container: "NNCHIP" v1, u32 header length, JSON header, instruction words, constants
+
+const MAGIC = [0x4e, 0x4e, 0x43, 0x48, 0x49, 0x50, 0x00, 0x01]; // "NNCHIP\0\x01"
+
+export function serializeProgram(p: Program): Uint8Array {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      config: p.config,
+      instructionCount: p.instructions.length,
+      dramSize: p.dramSize,
+      constantsLength: p.constants.length,
+      input: p.input,
+      output: p.output,
+      layers: p.layers,
+      memoryMap: p.memoryMap,
+      notes: p.notes,
+    }),
+  );
+  const code = encodeAll(p.instructions);
+  const out = new Uint8Array(MAGIC.length + 4 + header.length + code.length + p.constants.length);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
+  out.set(header, MAGIC.length + 4);
+  out.set(code, MAGIC.length + 4 + header.length);
+  out.set(p.constants, MAGIC.length + 4 + header.length + code.length);
+  return out;
+}
+
+export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
+  const site = file === undefined ? {} : { file };
+  const bad = (why: string): NnchipError => new NnchipError('NN404', why, site);
+  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the NNCHIP program header');
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
+  const codeStart = MAGIC.length + 4 + headerLength;
+  if (codeStart > bytes.length) throw bad('truncated program header');
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, codeStart))) as Record<string, unknown>;
+  } catch {
+    throw bad('corrupt program header');
+  }
+  const count = Number(h['instructionCount']);
+  const constantsLength = Number(h['constantsLength']);
+  const constStart = codeStart + count * INSN_BYTES;
+  if (!Number.isInteger(count) || !Number.isInteger(constantsLength) || constStart + constantsLength !== bytes.length) throw bad('program sections do not add up to the file size');
+  return {
+    config: validateConfig(h['config'] as ArrayConfig, file),
+    instructions: decodeAll(bytes.subarray(codeStart, constStart)),
+    dramSize: Number(h['dramSize']),
+    constants: bytes.slice(constStart),
+    input: h['input'] as DramTensor,
+    output: h['output'] as DramTensor,
+    layers: h['layers'] as LayerInfo[],
+    memoryMap: h['memoryMap'] as Region[],
+    notes: h['notes'] as string[],
+  };
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/**
+ * THE nnchip instruction set: opcodes, instruction formats (fields, bit positions, signedness)
+ * and the semantics of every instruction as pseudo-code. Every back end imports this file; the
+ * Verilog header (nnchip_isa.vh) and the `nnchip isa --markdown` table are generated from it.
+ *
+ * Glossary (the same words in TypeScript, Verilog, CLI output and docs):
+ *   R, C     rows and columns of the weight-stationary systolic array (ArrayConfig.rows/cols)
+ *   act      activation buffer: entries of R int8 lanes (one K-slice of one input row)
+ *   wgt      weight buffer: entries of C int8 lanes (one row k of an R×C weight tile)
+ *   acc      accumulator buffer: entries of C int32 lanes (one output row of a column tile)
+ *   qnt      requantization buffer: entries of C lanes, each {mult: u16, shift: u8, reserved: u8}
+ *   out      output buffer: entries of C int8 lanes, written by the threshold unit
+ *   dram     external, byte-addressed memory (little-endian) holding constants and activations
+ *   tile     an R×C block of a weight matrix; a fold is one matmul of one tile
+ *   token    a dependency token between two adjacent units (load ⇄ compute ⇄ store)
+ *
+ * Units. `load` runs on the load unit (DMA read), `store` on the store unit (DMA write),
+ * `matmul`, `threshold` and `sync` on the compute unit; `halt` ends instruction fetch. Units
+ * run concurrently; inside a unit instructions run one at a time in program order. The only
+ * ordering between units is the four token channels below, which the compiler sets so that the
+ * concurrent execution computes exactly what sequential execution (isa/interpret.ts) computes.
+ * There are no branches: the cost of a program does not depend on the data it processes.
+ */
+
+import { internal } from '../diagnostics/error.js';
+
+/** Opcode numbers. Lowercase keys here; the Verilog header spells them OP_MATMUL etc. */
+export const OPCODES = { load: 1, store: 2, matmul: 3, threshold: 4, sync: 5, halt: 7 } as const;
+export type Opcode = keyof typeof OPCODES;
+export const OPCODE_LIST = Object.keys(OPCODES) as Opcode[];
+
+export type Unit = 'load' | 'compute' | 'store' | 'fetch';
+export const UNIT_OF = {
+  load: 'load',
+  store: 'store',
+  matmul: 'compute',
+  threshold: 'compute',
+  sync: 'compute',
+  halt: 'fetch',
+} as const satisfies Record<Opcode, Unit>;
+
+/** On-chip buffers addressable by `load`. */
+export const LOAD_BUFFERS = { act: 0, wgt: 1, acc: 2, qnt: 3 } as const;
+export type LoadBuffer = keyof typeof LOAD_BUFFERS;
+export const LOAD_BUFFER_LIST = Object.keys(LOAD_BUFFERS) as LoadBuffer[];
+export type Buffer = LoadBuffer | 'out';
+
+/** Bytes per buffer entry, as a function of the array shape. */
+export function entryBytes(buf: Buffer, rows: number, cols: number): number {
+  switch (buf) {
+    case 'act':
+      return rows;
+    case 'wgt':
+      return cols;
+    case 'acc':
+    case 'qnt':
+      return 4 * cols;
+    case 'out':
+      return cols;
+  }
+}
+
+/** Instruction words are 128 bits, little-endian when stored as bytes. */
+export const INSN_BITS = 128;
+export const INSN_BYTES = INSN_BITS / 8;
+
+export interface FieldSpec<N extends string = string> {
+  readonly name: N;
+  readonly lsb: number;
+  readonly bits: number;
+  readonly signed: boolean;
+  readonly doc: string;
+}
+
+function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb'>[]): readonly FieldSpec<N>[] {
+  let lsb = COMMON_BITS;
+  return fields.map((f) => {
+    const spec = { ...f, lsb };
+    lsb += f.bits;
+    return spec;
+  });
+}
+
+/**
+ * Common header of every instruction: bits [3:0] opcode, [7:4] token flags.
+ *   popPrev  — wait for and take a token from the previous unit (compute: from load; store: from compute)
+ *   popNext  — wait for and take a token from the next unit (load: from compute; compute: from store)
+ *   pushPrev — when done, give a token to the previous unit
+ *   pushNext — when done, give a token to the next unit
+ * Pops happen before the instruction starts; pushes when it has finished (all its writes visible).
+ */
+export const COMMON_FIELDS: readonly FieldSpec[] = [
+  { name: 'opcode', lsb: 0, bits: 4, signed: false, doc: 'OPCODES value' },
+  { name: 'popPrev', lsb: 4, bits: 1, signed: false, doc: 'take a token from the previous unit before starting' },
+  { name: 'popNext', lsb: 5, bits: 1, signed: false, doc: 'take a token from the next unit before starting' },
+  { name: 'pushPrev', lsb: 6, bits: 1, signed: false, doc: 'give a token to the previous unit when done' },
+  { name: 'pushNext', lsb: 7, bits: 1, signed: false, doc: 'give a token to the next unit when done' },
+];
+const COMMON_BITS = 8;
+
+/**
+ * Per-opcode fields, after the common header.
+ *
+ * load — DMA dram → buffer `buf`, `rows` entries, E = entryBytes(buf) bytes each:
+ *   for i in 0..rows-1: buf[sram + i] ← dram[dram + i·stride .. + E]     (stride 0 replicates one row)
+ *   act/wgt lanes are int8; acc lanes int32 LE; qnt lanes {mult u16 LE, shift u8, reserved u8}.
+ *
+ * store — DMA out → dram, `rows` entries of C bytes:
+ *   for i in 0..rows-1: dram[dram + i·stride .. + C] ← out[sram + i]
+ *
+ * matmul — weight-stationary fold of one R×C tile over `rows` input rows:
+ *   for m in 0..rows-1, c in 0..C-1:
+ *     s = Σ_{r<R} act[act + m·actStride][r] · wgt[wgt + r][c]          (int8·int8, int32 sum)
+ *     acc[acc + m][c] ← (accumulate ? acc[acc + m][c] + s : s)  wrapped to int32
+ *
+ * threshold — requantize and clamp (the only nonlinearity):
+ *   for m in 0..rows-1, c in 0..C-1:
+ *     {mult, shift} = qnt[qnt][c]
+ *     out[out + m][c] ← clamp(requantize(acc[acc + m][c], mult, shift) + zp, lo, hi)
+ *   requantize is defined in isa/numerics.ts (round half up: (x·mult + 2^(shift-1)) >> shift).
+ *
+ * sync — compute-unit no-op that only moves tokens (routes a load⇄store dependency).
+ * halt — end of program; the machine is done when every unit is idle.
+ */
+export const FORMATS = {
+  load: layout([
+    { name: 'buf', bits: 2, signed: false, doc: 'target buffer (LOAD_BUFFERS)' },
+    { name: 'sram', bits: 16, signed: false, doc: 'first buffer entry' },
+    { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
+    { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
+    { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows (0 replicates)' },
+  ]),
+  store: layout([
+    { name: 'sram', bits: 16, signed: false, doc: 'first out-buffer entry' },
+    { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
+    { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
+    { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows' },
+  ]),
+  matmul: layout([
+    { name: 'wgt', bits: 16, signed: false, doc: 'first of R wgt entries (the tile)' },
+    { name: 'act', bits: 16, signed: false, doc: 'act entry of input row 0' },
+    { name: 'actStride', bits: 16, signed: false, doc: 'act entries between input rows' },
+    { name: 'acc', bits: 16, signed: false, doc: 'acc entry of output row 0 (rows are consecutive)' },
+    { name: 'rows', bits: 16, signed: false, doc: 'input rows streamed through the array (≥ 1)' },
+    { name: 'accumulate', bits: 1, signed: false, doc: '1: add to acc; 0: overwrite acc' },
+  ]),
+  threshold: layout([
+    { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },
+    { name: 'out', bits: 16, signed: false, doc: 'first out entry' },
+    { name: 'qnt', bits: 16, signed: false, doc: 'qnt entry with the per-column {mult, shift}' },
+    { name: 'rows', bits: 16, signed: false, doc: 'entries to requantize (≥ 1)' },
+    { name: 'zp', bits: 8, signed: true, doc: 'output zero point' },
+    { name: 'lo', bits: 8, signed: true, doc: 'clamp low (zp for ReLU, -128 for identity)' },
+    { name: 'hi', bits: 8, signed: true, doc: 'clamp high (127, or q(6) for ReLU6)' },
+  ]),
+  sync: layout<never>([]),
+  halt: layout<never>([]),
+} as const satisfies Record<Opcode, readonly FieldSpec[]>;
+
+type FieldNames<F extends readonly { name: string }[]> = F[number]['name'];
+type Fields<O extends Opcode> = { readonly [K in FieldNames<(typeof FORMATS)[O]>]: number };
+
+export interface TokenFlags {
+  readonly popPrev: boolean;
+  readonly popNext: boolean;
+  readonly pushPrev: boolean;
+  readonly pushNext: boolean;
+}
+
+/** A decoded instruction: the opcode, its token flags and its fields (all plain numbers). */
+export type Instruction = { [O in Opcode]: { readonly op: O } & TokenFlags & Fields<O> }[Opcode];
+export type InstructionOf<O extends Opcode> = Extract<Instruction, { op: O }>;
+
+export const TOKEN_FLAG_NAMES: ReadonlySet<string> = new Set(['popPrev', 'popNext', 'pushPrev', 'pushNext']);
+export const NO_TOKENS: TokenFlags = { popPrev: false, popNext: false, pushPrev: false, pushNext: false };
+
+/** Which token channels exist: a unit with no previous (next) neighbour must leave those flags 0. */
+export const HAS_PREV = { load: false, compute: true, store: true, fetch: false } as const satisfies Record<Unit, boolean>;
+export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false } as const satisfies Record<Unit, boolean>;
+
+/** Token channels, named producer→consumer. Queues count tokens (no data). */
+export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** The channel an instruction of `unit` pops from when it sets popPrev / popNext, and pushes to. */
+export function channelOf(unit: Unit, flag: keyof TokenFlags): Channel {
+  const table: Record<string, Channel> = {
+    'compute.popPrev': 'loadToCompute',
+    'compute.popNext': 'storeToCompute',
+    'compute.pushPrev': 'computeToLoad',
+    'compute.pushNext': 'computeToStore',
+    'load.popNext': 'computeToLoad',
+    'load.pushNext': 'loadToCompute',
+    'store.popPrev': 'computeToStore',
+    'store.pushPrev': 'storeToCompute',
+  };
+  const ch = table[`${unit}.${flag}`];
+  if (ch === undefined) throw internal(`unit ${unit} has no ${flag} channel`);
+  return ch;
+}

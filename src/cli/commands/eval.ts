@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/** `nnchip eval <model> --data <labeled.json>`: top-1 accuracy of the float graph vs the int8 program. */
+import type { Command } from 'commander';
+import { NnchipError } from '../../diagnostics/error.js';
+import { evaluateOutput } from '../../ir/evaluate.js';
+import { interpret } from '../../isa/interpret.js';
+import { quantizeInput, tensorSize } from '../../isa/program.js';
+import type { CliContext } from '../context.js';
+import { readSamples } from '../data.js';
+import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+
+const argmax = (v: ArrayLike<number>): number => {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+};
+
+export function register(program: Command, ctx: CliContext): void {
+  addCompileOptions(
+    program
+      .command('eval')
+      .description('top-1 accuracy of the float model and of its int8 program on labeled data')
+      .argument('<model>', 'model.json or an nnchip JSON model')
+      .requiredOption('--data <file>', 'JSON {"inputs": [...], "labels": [...]}')
+      .option('--json', 'print the figures as JSON'),
+  ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {
+    const { program: p, graph } = compileModel(model, flags, ctx);
+    const { inputs, labels } = readSamples(flags.data, tensorSize(p.input));
+    if (labels === null) throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data });
+    let floatOk = 0;
+    let intOk = 0;
+    let agree = 0;
+    inputs.forEach((x, i) => {
+      const f = argmax(evaluateOutput(graph, x));
+      const q = argmax(interpret(p, quantizeInput(p, x)));
+      floatOk += f === labels[i] ? 1 : 0;
+      intOk += q === labels[i] ? 1 : 0;
+      agree += f === q ? 1 : 0;
+    });
+    const n = inputs.length;
+    const result = { samples: n, floatAccuracy: floatOk / n, int8Accuracy: intOk / n, argmaxAgreement: agree / n };
+    if (flags.json) return void ctx.io.stdout(JSON.stringify(result) + '\n');
+    const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+    ctx.io.stdout(`${n} samples: float ${pct(result.floatAccuracy)}  int8 ${pct(result.int8Accuracy)}  (Δ ${(100 * (result.int8Accuracy - result.floatAccuracy)).toFixed(2)} points; argmax agreement ${pct(result.argmaxAgreement)})\n`);
+  });
+}

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+/** `nnchip isa [--markdown|--json]`: the instruction set, printed from src/isa/spec.ts. */
+import type { Command } from 'commander';
+import { fieldsOf } from '../../isa/encode.js';
+import { OPCODE_LIST, OPCODES, UNIT_OF } from '../../isa/spec.js';
+import { DURATION } from '../../isa/timing.js';
+import type { CliContext } from '../context.js';
+
+export function isaMarkdown(): string {
+  const lines = ['| opcode | value | unit | field | bits | signed | meaning |', '|---|---|---|---|---|---|---|'];
+  for (const op of OPCODE_LIST) {
+    for (const f of fieldsOf(op)) {
+      lines.push(`| ${op} | ${OPCODES[op]} | ${UNIT_OF[op]} | ${f.name} | [${f.lsb + f.bits - 1}:${f.lsb}] | ${f.signed ? 'yes' : 'no'} | ${f.doc} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('isa')
+    .description('print the instruction set (opcodes, fields, bit positions)')
+    .option('--markdown', 'as a Markdown table (for docs)')
+    .option('--json', 'as JSON')
+    .action((flags: { markdown?: boolean; json?: boolean }) => {
+      if (flags.json) {
+        ctx.io.stdout(JSON.stringify(OPCODE_LIST.map((op) => ({ op, value: OPCODES[op], unit: UNIT_OF[op], fields: fieldsOf(op) }))) + '\n');
+      } else if (flags.markdown) ctx.io.stdout(isaMarkdown());
+      else {
+        for (const op of OPCODE_LIST) {
+          const fields = fieldsOf(op).map((f) => `${f.name}[${f.lsb + f.bits - 1}:${f.lsb}]`).join(' ');
+          ctx.io.stdout(`${ctx.io.color.bold(op.padEnd(10))} ${String(OPCODES[op]).padEnd(2)} ${UNIT_OF[op].padEnd(8)} ${fields}\n`);
+        }
+        ctx.io.stdout(`\n${Object.keys(DURATION).length} opcodes, 128-bit words; semantics: src/isa/spec.ts, timing: docs/hardware.md\n`);
+      }
+    });
+}

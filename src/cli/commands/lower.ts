@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
+import { basename, dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatListing } from '../../isa/asm.js';
+import { certify } from '../../isa/cost.js';
+import { serializeProgram, type Program } from '../../isa/program.js';
+import { writeDirAtomic } from '../../util/atomic-write.js';
+import type { CliContext } from '../context.js';
+import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { bytes, layerTable, memoryTable } from '../render.js';
+
+export function modelStem(modelPath: string): string {
+  const stem = basename(modelPath).replace(/\.(json|onnx)$/i, '');
+  return stem === 'model' ? basename(dirname(resolve(modelPath))) : stem;
+}
+
+export function listingOf(p: Program): string {
+  const comments = new Map(p.layers.map((l) => [l.firstInsn, `layer ${l.name}: ${l.op} ${l.shape}`]));
+  return formatListing(p.instructions, { comments });
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  addCompileOptions(
+    program
+      .command('lower')
+      .description('quantize a model and lower it to the matmul/threshold ISA')
+      .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+      .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
+      .option('--json', 'print the summary as JSON'),
+  ).action((model: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+    const { program: p, calibrationSource } = compileModel(model, flags, ctx);
+    const cert = certify(p);
+    const out = flags.out ?? `${modelStem(model)}.nnchip`;
+    const summary = {
+      model: basename(model),
+      calibration: calibrationSource,
+      config: p.config,
+      layers: p.layers.map((l, i) => ({ ...l, cycles: cert.layers[i]?.cycles ?? 0 })),
+      totals: { macs: cert.macs, instructions: p.instructions.length, weightBytes: p.layers.reduce((a, l) => a + l.weightBytes, 0), cycles: cert.cycles },
+      peakBytes: cert.peakBytes,
+      input: p.input,
+      output: p.output,
+      notes: p.notes,
+      files: ['program.nnp', 'program.asm', 'memory-map.json', 'summary.json'],
+    };
+    writeDirAtomic(
+      out,
+      new Map<string, string | Uint8Array>([
+        ['program.nnp', serializeProgram(p)],
+        ['program.asm', listingOf(p)],
+        ['memory-map.json', JSON.stringify(p.memoryMap, null, 2) + '\n'],
+        ['summary.json', JSON.stringify(summary, null, 2) + '\n'],
+      ]),
+    );
+    if (flags.json) {
+      ctx.io.stdout(JSON.stringify({ ...summary, out }) + '\n');
+      return;
+    }
+    const { io } = ctx;
+    for (const n of p.notes) io.stderr(io.color.cyan('note: ') + n + '\n');
+    io.stdout(`${io.color.bold(basename(model))} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
+    io.stdout(layerTable(p, cert, io));
+    io.stdout(memoryTable(cert, io));
+    io.stdout(`one inference: ${cert.cycles.toLocaleString('en-US')} cycles = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
+  });
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+/** `nnchip run <model> --input <file> [--backend ref|sim|wasm|rtl]`: outputs for each sample. */
+import type { Command } from 'commander';
+import { NnchipError } from '../../diagnostics/error.js';
+import { dequantizeOutput, quantizeInput, tensorSize } from '../../isa/program.js';
+import type { CliContext } from '../context.js';
+import { readSamples } from '../data.js';
+import { programFor } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
+import { RUNNERS } from '../runners.js';
+
+type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+export function register(program: Command, ctx: CliContext): void {
+  addCompileOptions(
+    program
+      .command('run')
+      .description('run a model (or a lowered program) on input samples with one back end')
+      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat or nested, in the model input layout')
+      .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')}`, 'ref')
+      .option('--simulator <name>', 'rtl back end only: iverilog or verilator', 'iverilog')
+      .option('--json', 'print {"backend", "outputs", "raw"[, "cycles"]} as JSON'),
+  ).action(async (model: string, flags: RunFlags) => {
+    const runner = RUNNERS[flags.backend];
+    if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
+    const p = programFor(model, flags, ctx);
+    const { inputs } = readSamples(flags.input, tensorSize(p.input));
+    const codes = inputs.map((x) => quantizeInput(p, x));
+    const result = await runner(p, codes, { ctx, debug: program.opts()['debug'] === true, simulator: flags.simulator ?? 'iverilog' });
+    const outputs = result.raw.map((r) => Array.from(dequantizeOutput(p, r), round));
+    const raw = result.raw.map((r) => Array.from(r));
+    if (flags.json) {
+      ctx.io.stdout(JSON.stringify({ backend: flags.backend, outputs, raw, ...(result.cycles ? { cycles: result.cycles } : {}) }) + '\n');
+      return;
+    }
+    outputs.forEach((o, i) => {
+      const best = o.indexOf(Math.max(...o));
+      const cyc = result.cycles ? `  ${result.cycles[i]} cycles` : '';
+      ctx.io.stdout(`sample ${i}: argmax ${best}${cyc}  [${o.map((v) => v.toFixed(3)).join(', ')}]\n`);
+    });
+  });
+}

@@ -70,7 +70,7 @@ function parseRange(text: string): readonly [number, number] {
 }
 
 /** Calibration from --calibration, else calibration.json beside the model, else --input-range. */
-export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: number, ctx: CliContext): { calibration: Calibration; source: string } {
+export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: number): { calibration: Calibration; source: string; warning?: string } {
   const beside = join(dirname(modelPath), 'calibration.json');
   const file = f.calibration ?? (f.inputRange === undefined && existsSync(beside) ? beside : undefined);
   if (file !== undefined) {
@@ -78,8 +78,8 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: n
     return { calibration: { samples: inputs }, source: `${inputs.length} samples from ${basename(file)}` };
   }
   if (f.inputRange !== undefined) {
-    ctx.io.stderr(ctx.io.color.yellow('warning: ') + 'quantizing from --input-range bounds alone; calibration data (--calibration) gives better accuracy\n');
-    return { calibration: { inputRange: parseRange(f.inputRange) }, source: `input range ${f.inputRange}` };
+    const warning = 'quantizing from --input-range bounds alone; calibration data (--calibration) gives better accuracy';
+    return { calibration: { inputRange: parseRange(f.inputRange) }, source: `input range ${f.inputRange}`, warning };
   }
   throw new NnchipError('NN301', 'no calibration data for quantization', { file: basename(modelPath) });
 }
@@ -92,9 +92,11 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
   const config = configFrom(f);
   const graph = loadModel(modelPath, limitsFrom(f));
   const inputSize = product(graph.inputs[0]!.shape);
-  const { calibration, source } = calibrationFrom(modelPath, f, inputSize, ctx);
+  const { calibration, source, warning } = calibrationFrom(modelPath, f, inputSize);
   try {
-    return { ...compile(graph, { config, calibration }), calibrationSource: source };
+    const compiled = compile(graph, { config, calibration });
+    if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
+    return { ...compiled, calibrationSource: source };
   } catch (e) {
     if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file: basename(modelPath), ...(e.layer === undefined ? {} : { layer: e.layer }) });
     throw e;

@@ -59,7 +59,7 @@ export function register(program: Command, ctx: CliContext): void {
     }
     const { io } = ctx;
     for (const n of p.notes) io.stderr(io.color.cyan('note: ') + n + '\n');
-    io.stdout(`${io.color.bold(basename(model))} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
+    io.stdout(`${io.color.bold(model)} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
     io.stdout(layerTable(p, cert, io));
     io.stdout(memoryTable(cert, io));
     io.stdout(`one inference: ${cert.cycles.toLocaleString('en-US')} cycles = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);

@@ -1,0 +1,76 @@
+// Regenerates the hostile-model fixtures in this folder (node test/bad-inputs/generate.mjs).
+// Each case folder holds the files, args.json (the nnchip arguments; $DIR = the case folder,
+// $OUT = a fresh output path) and expected.txt (the exact error line and exit code).
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const dense = (name, units, extra = {}) => ({ class_name: 'Dense', config: { name, units, activation: 'relu', use_bias: true, ...extra } });
+const topology = (layers) => ({ class_name: 'Sequential', config: { name: 'tiny', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' });
+const LAYERS = [dense('dense_1', 3, { batch_input_shape: [null, 4] }), dense('dense_2', 2, { activation: 'linear' })];
+const SPECS = [
+  { name: 'dense_1/kernel', shape: [4, 3], dtype: 'float32' },
+  { name: 'dense_1/bias', shape: [3], dtype: 'float32' },
+  { name: 'dense_2/kernel', shape: [3, 2], dtype: 'float32' },
+  { name: 'dense_2/bias', shape: [2], dtype: 'float32' },
+];
+const weights = (n = 23, patch = {}) => {
+  const f = Float32Array.from({ length: n }, (_, i) => ((i * 37) % 11) / 10 - 0.5);
+  for (const [i, v] of Object.entries(patch)) f[Number(i)] = v;
+  return new Uint8Array(f.buffer);
+};
+const model = (over = {}) => ({
+  format: 'layers-model',
+  generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
+  convertedBy: null,
+  modelTopology: topology(LAYERS),
+  weightsManifest: [{ paths: ['weights.bin'], weights: SPECS }],
+  ...over,
+});
+const LOWER = ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1'];
+
+const cases = {
+  'malformed-json': { files: { 'model.json': '{"modelTopology": {"class_name": "Sequential",' } },
+  'not-a-model': { files: { 'model.json': '{"hello": 1}' } },
+  'missing-shard': { files: { 'model.json': model() } },
+  'short-shard': { files: { 'model.json': model(), 'weights.bin': weights(20) } },
+  'long-shard': { files: { 'model.json': model(), 'weights.bin': weights(30) } },
+  'path-traversal': { files: { 'model.json': model({ weightsManifest: [{ paths: ['../sentinel.bin'], weights: SPECS }] }) } },
+  'absolute-path': { files: { 'model.json': model({ weightsManifest: [{ paths: ['/etc/passwd'], weights: SPECS }] }) } },
+  'symlink-escape': { files: { 'model.json': model() }, symlink: ['weights.bin', '../sentinel.bin'] },
+  'shape-mismatch': {
+    files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [5, 3] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights(26) },
+  },
+  'units-mismatch': { files: { 'model.json': model({ modelTopology: topology([LAYERS[0], dense('dense_2', 7)]) }), 'weights.bin': weights() } },
+  'nan-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 14: NaN }) } },
+  'inf-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 2: Infinity }) } },
+  'unsupported-layer': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }]) }), 'weights.bin': weights() } },
+  'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'tanh' }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'huge-tensor': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [1048576, 1048576] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
+  'zero-dimension': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [0, 3] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
+  'float16-weights': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], dtype: 'float16' }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
+  'softmax-in-the-middle': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'softmax' }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'no-calibration': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
+  'calibration-wrong-size': { files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3]] } }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
+  'calibration-not-numbers': { files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 'x', 0.3, 0.4]] } }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
+  'array-zero': { files: { 'model.json': model(), 'weights.bin': weights() }, args: [...LOWER, '--array', '0x8'] },
+  'array-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: [...LOWER, '--array', '99999x99999'] },
+  'input-wrong-size': {
+    files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
+    args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'],
+  },
+};
+
+writeFileSync(join(root, 'sentinel.bin'), weights());
+for (const [name, c] of Object.entries(cases)) {
+  const dir = join(root, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [file, content] of Object.entries(c.files)) {
+    writeFileSync(join(dir, file), typeof content === 'string' || content instanceof Uint8Array ? content : JSON.stringify(content, null, 1));
+  }
+  if (c.symlink) symlinkSync(c.symlink[1], join(dir, c.symlink[0]));
+  writeFileSync(join(dir, 'args.json'), JSON.stringify(c.args ?? LOWER) + '\n');
+}
+console.log(`${Object.keys(cases).length} cases written; now run the test with UPDATE_EXPECTED=1 once and review expected.txt`);

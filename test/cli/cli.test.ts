@@ -1,0 +1,84 @@
+/** The real `nnchip` binary, spawned: the forms users' scripts rely on. */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseListing } from '../../src/isa/asm.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { deserializeProgram, quantizeInput } from '../../src/isa/program.js';
+import { calibrationSamples, DIGITS_MLP } from '../helpers/compile.js';
+import { nnchip } from '../helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'nnchip-cli-'));
+
+describe('nnchip CLI', () => {
+  test('--help teaches the commands and exit codes', () => {
+    const r = nnchip(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['lower', 'run', 'eval', 'disasm', 'isa', 'Exit codes']) expect(r.stdout).toContain(word);
+  });
+
+  test('lower writes the program, listing, memory map and summary; output is deterministic', () => {
+    const a = nnchip(['lower', DIGITS_MLP, '-o', join(work, 'a'), '--json']);
+    const b = nnchip(['lower', DIGITS_MLP, '-o', join(work, 'b'), '--array', '8x8']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const summary = JSON.parse(a.stdout) as { layers: { name: string; macs: number }[]; totals: { macs: number } };
+    expect(summary.layers.map((l) => l.name)).toEqual(['dense_1', 'dense_2']);
+    expect(summary.totals.macs).toBe(784 * 64 + 64 * 10); // one MAC per weight, batch 1
+    const files = readdirSync(join(work, 'a')).sort();
+    expect(files).toEqual(['memory-map.json', 'program.asm', 'program.nnp', 'summary.json']);
+    for (const f of files) expect(readFileSync(join(work, 'a', f)), f).toEqual(readFileSync(join(work, 'b', f)));
+    expect(b.stdout).toMatch(/dense_1 +│ dense\+relu +│ 784→64/);
+    expect(b.stdout).not.toMatch(/\x1b\[/); // not a TTY: no color codes
+  });
+
+  test('disasm prints a listing that assembles back to the same program', () => {
+    const r = nnchip(['disasm', join(work, 'a')]);
+    expect(r.code).toBe(0);
+    const program = deserializeProgram(readFileSync(join(work, 'a', 'program.nnp')));
+    expect(parseListing(r.stdout)).toEqual(program.instructions);
+  });
+
+  test('run --backend ref --json gives outputs and raw codes equal to the interpreter', () => {
+    const samples = calibrationSamples().slice(0, 3);
+    const input = join(work, 'input.json');
+    writeFileSync(input, JSON.stringify({ inputs: samples.map((s) => Array.from(s)) }));
+    const r = nnchip(['run', DIGITS_MLP, '--input', input, '--backend', 'ref', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { backend: string; outputs: number[][]; raw: number[][] };
+    expect(out.backend).toBe('ref');
+    const program = deserializeProgram(readFileSync(join(work, 'a', 'program.nnp')));
+    expect(out.raw).toEqual(samples.map((s) => Array.from(interpret(program, quantizeInput(program, s)))));
+    expect(out.outputs[0]).toHaveLength(10);
+  });
+
+  test('a lowered folder runs like the model it came from', () => {
+    const input = join(work, 'one.json');
+    writeFileSync(input, JSON.stringify([Array.from(calibrationSamples()[0]!)]));
+    const fromModel = nnchip(['run', DIGITS_MLP, '--input', input, '--json']);
+    const fromDir = nnchip(['run', join(work, 'a'), '--input', input, '--json']);
+    expect(fromDir.stdout).toBe(fromModel.stdout);
+  });
+
+  test('usage errors exit 2; model errors exit 1 with one line and no stack trace', () => {
+    expect(nnchip(['lower']).code).toBe(2);
+    expect(nnchip(['frobnicate']).code).toBe(2);
+    const r = nnchip(['lower', join(work, 'nope.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error NN101: .*nope\.json: cannot be read/);
+  });
+
+  test('--json errors are machine-readable', () => {
+    const r = nnchip(['lower', join(work, 'nope.json'), '--json']);
+    const err = (JSON.parse(r.stderr) as { error: { code: string; hint: string } }).error;
+    expect(err.code).toBe('NN101');
+    expect(err.hint).not.toBe('');
+  });
+
+  test('isa --markdown lists every opcode', () => {
+    const r = nnchip(['isa', '--markdown']);
+    for (const op of ['load', 'store', 'matmul', 'threshold', 'sync', 'halt']) expect(r.stdout).toContain(`| ${op} |`);
+  });
+});

@@ -1,0 +1,34 @@
+/** Shared test helpers: compile a model file or graph with the defaults the CLI uses. */
+import { readFileSync } from 'node:fs';
+import { loadModel } from '../../src/importers/index.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { quantizeInput, type Program } from '../../src/isa/program.js';
+import { compile } from '../../src/passes/pipeline.js';
+
+export const DIGITS_MLP = new URL('../../examples/digits-mlp/model.json', import.meta.url).pathname;
+export const DIGITS_CALIBRATION = new URL('../../examples/digits-mlp/calibration.json', import.meta.url).pathname;
+
+export function calibrationSamples(path = DIGITS_CALIBRATION): Float32Array[] {
+  return (JSON.parse(readFileSync(path, 'utf8')) as { inputs: number[][] }).inputs.map((x) => Float32Array.from(x));
+}
+
+export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}): Program {
+  return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true }).program;
+}
+
+export function compileDigitsMlp(config: Partial<ArrayConfig> = {}): { graph: Graph; program: Program } {
+  const graph = loadModel(DIGITS_MLP);
+  return { graph, program: compileGraph(graph, calibrationSamples(), config) };
+}
+
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+export function int8Predict(program: Program, inputs: readonly ArrayLike<number>[]): number[] {
+  return inputs.map((x) => argmax(interpret(program, quantizeInput(program, x))));
+}

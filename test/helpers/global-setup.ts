@@ -1,0 +1,14 @@
+/** Builds dist/ once before the suite, so tests that spawn bin/nnchip.mjs run the current sources. */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+export default function setup(): void {
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  // tsc emits even when it reports type errors; `npm test` type-checks separately and fails on them.
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
+  } catch {
+    process.stderr.write('global-setup: tsc reported type errors (see `npm run typecheck`); testing what it emitted\n');
+  }
+}

@@ -5,7 +5,7 @@
  * (passes/schedule.ts) and to reason about hazards in the simulator.
  */
 import type { ArrayConfig } from './config.js';
-import { entryBytes, LOAD_BUFFER_LIST, type Instruction } from './spec.js';
+import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type Instruction, type InstructionOf } from './spec.js';
 
 export type Space = 'dram' | 'act' | 'wgt' | 'acc' | 'qnt' | 'out';
 
@@ -37,7 +37,7 @@ export function accessesOf(insn: Instruction, cfg: ArrayConfig): Access[] {
     case 'matmul':
       return [
         { space: 'wgt', write: false, start: insn.wgt, end: insn.wgt + R },
-        { space: 'act', write: false, start: insn.act, end: insn.act + (insn.rows - 1) * insn.actStride + 1 },
+        { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
         ...(insn.accumulate ? [{ space: 'acc' as const, write: false, start: insn.acc, end: insn.acc + insn.rows }] : []),
         { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
       ];
@@ -51,6 +51,13 @@ export function accessesOf(insn: Instruction, cfg: ArrayConfig): Access[] {
     case 'halt':
       return [];
   }
+}
+
+/** One past the highest act entry a matmul reads (strides are unsigned, so it is at a run's end). */
+function matmulActEnd(insn: InstructionOf<'matmul'>): number {
+  const runs = Math.ceil(insn.rows / insn.inner);
+  const last = matmulActRow(insn, insn.rows - 1);
+  return 1 + (runs > 1 ? Math.max(last, matmulActRow(insn, (runs - 1) * insn.inner - 1)) : last);
 }
 
 export function overlaps(a: Access, b: Access): boolean {

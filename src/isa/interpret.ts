@@ -10,7 +10,7 @@ import { depthOf, type ArrayConfig } from './config.js';
 import { accessesOf } from './effects.js';
 import { mac, threshold } from './numerics.js';
 import { initialDram, readTensor, type Program } from './program.js';
-import { LOAD_BUFFER_LIST, type Instruction } from './spec.js';
+import { LOAD_BUFFER_LIST, matmulActRow, type Instruction } from './spec.js';
 
 /** Architectural state. Buffers are flat: entry e, lane l lives at [e·lanes + l]. */
 export interface MachineState {
@@ -42,6 +42,7 @@ export function checkProgram(p: Program): string | null {
   for (let i = 0; i < p.instructions.length; i++) {
     const insn = p.instructions[i] as Instruction;
     if ('rows' in insn && insn.rows < 1) return `instruction ${i} (${insn.op}) has rows = 0`;
+    if (insn.op === 'matmul' && insn.inner < 1) return `instruction ${i} (matmul) has inner = 0`;
     if (insn.op === 'load' && LOAD_BUFFER_LIST[insn.buf] === undefined) return `instruction ${i} (load) names buffer ${insn.buf}`;
     for (const a of accessesOf(insn, p.config)) {
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;
@@ -85,7 +86,7 @@ export function execute(s: MachineState, insn: Instruction, cfg: ArrayConfig): v
       return;
     case 'matmul':
       for (let m = 0; m < insn.rows; m++) {
-        const a = (insn.act + m * insn.actStride) * R;
+        const a = matmulActRow(insn, m) * R;
         const o = (insn.acc + m) * C;
         for (let c = 0; c < C; c++) {
           let sum = 0;

@@ -61,6 +61,11 @@ export function entryBytes(buf: Buffer, rows: number, cols: number): number {
   }
 }
 
+/** Act entry read for streamed row m of a matmul (the two-level address generator). */
+export function matmulActRow(insn: { act: number; actStride: number; actOuter: number; inner: number }, m: number): number {
+  return insn.act + Math.floor(m / insn.inner) * insn.actOuter + (m % insn.inner) * insn.actStride;
+}
+
 /** Instruction words are 128 bits, little-endian when stored as bytes. */
 export const INSN_BITS = 128;
 export const INSN_BYTES = INSN_BITS / 8;
@@ -109,9 +114,12 @@ const COMMON_BITS = 8;
  * store — DMA out → dram, `rows` entries of C bytes:
  *   for i in 0..rows-1: dram[dram + i·stride .. + C] ← out[sram + i]
  *
- * matmul — weight-stationary fold of one R×C tile over `rows` input rows:
+ * matmul — weight-stationary fold of one R×C tile over `rows` input rows; the act address of row
+ *   m is generated in two levels (rows of `inner` pixels), which is how a convolution reads its
+ *   shifted input window without materializing im2col:
  *   for m in 0..rows-1, c in 0..C-1:
- *     s = Σ_{r<R} act[act + m·actStride][r] · wgt[wgt + r][c]          (int8·int8, int32 sum)
+ *     a = act + (m div inner)·actOuter + (m mod inner)·actStride
+ *     s = Σ_{r<R} act[a][r] · wgt[wgt + r][c]                           (int8·int8, int32 sum)
  *     acc[acc + m][c] ← (accumulate ? acc[acc + m][c] + s : s)  wrapped to int32
  *
  * threshold — requantize and clamp (the only nonlinearity):
@@ -140,10 +148,12 @@ export const FORMATS = {
   matmul: layout([
     { name: 'wgt', bits: 16, signed: false, doc: 'first of R wgt entries (the tile)' },
     { name: 'act', bits: 16, signed: false, doc: 'act entry of input row 0' },
-    { name: 'actStride', bits: 16, signed: false, doc: 'act entries between input rows' },
+    { name: 'actStride', bits: 16, signed: false, doc: 'act entries between consecutive rows of one inner run' },
     { name: 'acc', bits: 16, signed: false, doc: 'acc entry of output row 0 (rows are consecutive)' },
     { name: 'rows', bits: 16, signed: false, doc: 'input rows streamed through the array (≥ 1)' },
     { name: 'accumulate', bits: 1, signed: false, doc: '1: add to acc; 0: overwrite acc' },
+    { name: 'inner', bits: 16, signed: false, doc: 'rows per inner run (≥ 1; = rows for a plain matrix)' },
+    { name: 'actOuter', bits: 16, signed: false, doc: 'act entries between the starts of inner runs' },
   ]),
   threshold: layout([
     { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },

@@ -145,7 +145,7 @@ export function lowerToIsa(model: QuantizedModel, cfg: ArrayConfig): LoweredProg
         for (let kt = 0; kt < KT; kt++) {
           const wAddr = (tile++ % wgtSlots) * R;
           emit(li, { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: wAt + (nt * KT + kt) * R * C, stride: C });
-          emit(li, { op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: kt, actStride: KT, acc: accAt, rows, accumulate: 1 });
+          emit(li, { op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: kt, actStride: KT, acc: accAt, rows, accumulate: 1, inner: rows, actOuter: 0 });
         }
         emit(li, { op: 'threshold', ...NO_TOKENS, acc: accAt, out: accAt, qnt: qSlot, rows, zp: l.output.zp, lo: l.lo, hi: l.hi });
         emit(li, { op: 'store', ...NO_TOKENS, sram: accAt, rows, dram: dst.dram + m0 * dst.stride + nt * C, stride: dst.stride });

@@ -34,7 +34,6 @@ describe('accuracy against TF.js on held-out MNIST digits', () => {
   });
 
   test('a model trained here by TF.js, saved as TF.js writes it, then imported', async () => {
-    tf.util.seedrandom?.('nnchip');
     const train = loadDigits('train', 3000);
     const model = tf.sequential({
       layers: [

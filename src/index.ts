@@ -5,7 +5,7 @@ export type { Graph, Node, Tensor } from './ir/graph.js';
 export { checkGraph } from './ir/verify.js';
 export { evaluateGraph, evaluateOutput } from './ir/evaluate.js';
 export { compile, prepareGraph, GRAPH_PASSES, type CompileOptions, type Compiled } from './passes/pipeline.js';
-export type { Calibration, QuantizedModel } from './passes/quantize.js';
+export type { Calibration } from './passes/quantize.js';
 export { NnchipError } from './diagnostics/error.js';
 export { CODES, EXIT } from './diagnostics/codes.js';
 export * as isa from './isa/index.js';

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /**
- * Float evaluation of a Graph in float64: used for calibration (activation ranges) and for the
- * float side of `nnchip eval`. Accuracy tests compare against TF.js / ONNX Runtime, not this.
+ * Float evaluation of a Graph in float64 ([H, W, C] row-major feature maps): used for calibration
+ * (activation ranges) and for the float side of `nnchip eval`. Accuracy tests compare against
+ * TF.js / ONNX Runtime, never against this alone.
  */
 import { internal } from '../diagnostics/error.js';
-import type { Activation, Graph, Node } from './graph.js';
+import type { Activation, Graph, Node, NodeOf } from './graph.js';
+import { checkGraph } from './verify.js';
 
 export type Values = Map<string, Float64Array>;
+type Shape = readonly number[];
 
 function activate(fn: Activation | 'softmax', x: Float64Array): Float64Array {
   switch (fn) {
@@ -25,37 +28,143 @@ function activate(fn: Activation | 'softmax', x: Float64Array): Float64Array {
   }
 }
 
-function evalNode(n: Node, x: Float64Array): Float64Array {
-  switch (n.op) {
-    case 'dense': {
-      const [k, units] = n.kernel.shape as [number, number];
-      const y = new Float64Array(units);
-      for (let j = 0; j < units; j++) y[j] = n.bias?.data[j] ?? 0;
-      for (let i = 0; i < k; i++) {
-        const xi = x[i]!;
-        if (xi === 0) continue;
-        for (let j = 0; j < units; j++) y[j]! += xi * n.kernel.data[i * units + j]!;
-      }
-      return activate(n.activation, y);
+function dense(n: NodeOf<'dense'>, x: Float64Array): Float64Array {
+  const [k, units] = n.kernel.shape as [number, number];
+  const y = new Float64Array(units);
+  for (let j = 0; j < units; j++) y[j] = n.bias?.data[j] ?? 0;
+  for (let i = 0; i < k; i++) {
+    const xi = x[i]!;
+    if (xi !== 0) for (let j = 0; j < units; j++) y[j]! += xi * n.kernel.data[i * units + j]!;
+  }
+  return activate(n.activation, y);
+}
+
+/** Visit every (output pixel, kernel tap) pair whose input pixel lies inside the unpadded map. */
+function forWindows(inShape: Shape, outShape: Shape, size: readonly number[], strides: readonly number[], pads: readonly number[], f: (o: number, i: number, tap: number) => void): void {
+  const [h, w] = inShape as [number, number];
+  const [oh, ow] = outShape as [number, number];
+  const [kh, kw] = size as [number, number];
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          const iy = oy * strides[0]! + ky - pads[0]!;
+          const ix = ox * strides[1]! + kx - pads[1]!;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) f(oy * ow + ox, iy * w + ix, ky * kw + kx);
+        }
+}
+
+function conv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
+  const oc = outShape[2]!;
+  const y = new Float64Array(outShape[0]! * outShape[1]! * oc);
+  for (let p = 0; p < y.length / oc; p++) for (let c = 0; c < oc; c++) y[p * oc + c] = n.bias?.data[c] ?? 0;
+  forWindows(inShape, outShape, [kh, kw], n.strides, n.pads, (o, i, tap) => {
+    for (let ci = 0; ci < cin; ci++) {
+      const xv = x[i * cin + ci]!;
+      if (n.depthwise) y[o * oc + ci]! += xv * n.kernel.data[tap * cin + ci]!;
+      else for (let co = 0; co < cout; co++) y[o * oc + co]! += xv * n.kernel.data[(tap * cin + ci) * cout + co]!;
     }
+  });
+  return activate(n.activation, y);
+}
+
+function pool(n: NodeOf<'pool2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const c = inShape[2]!;
+  const pixels = outShape[0]! * outShape[1]!;
+  const y = new Float64Array(pixels * c).fill(n.kind === 'max' ? -Infinity : 0);
+  const count = new Float64Array(pixels);
+  forWindows(inShape, outShape, n.size, n.strides, n.pads, (o, i) => {
+    count[o]! += 1;
+    for (let ch = 0; ch < c; ch++) y[o * c + ch] = n.kind === 'max' ? Math.max(y[o * c + ch]!, x[i * c + ch]!) : y[o * c + ch]! + x[i * c + ch]!;
+  });
+  // average over the taps inside the map (padding excluded, as TF.js and ONNX's default do)
+  if (n.kind === 'avg') for (let o = 0; o < pixels; o++) for (let ch = 0; ch < c; ch++) y[o * c + ch]! /= count[o]!;
+  return y;
+}
+
+function padMap(n: NodeOf<'pad'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [h, w, c] = inShape as [number, number, number];
+  const ow = outShape[1]!;
+  const y = new Float64Array(outShape[0]! * ow * c);
+  for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), ((iy + n.pads[0]) * ow + ix + n.pads[1]) * c);
+  return y;
+}
+
+/** Channel-major flattening of an [H, W, C] map, as an NCHW framework flattens. */
+function flattenChw(x: Float64Array, shape: Shape): Float64Array {
+  if (shape.length !== 3) return x;
+  const [h, w, c] = shape as [number, number, number];
+  const y = new Float64Array(x.length);
+  for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) y[ch * h * w + p] = x[p * c + ch]!;
+  return y;
+}
+
+function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shape): Float64Array {
+  const x = xs[0]!;
+  switch (n.op) {
+    case 'dense':
+      return dense(n, x);
+    case 'conv2d':
+      return conv(n, x, inShapes[0]!, outShape);
+    case 'pool2d':
+      return pool(n, x, inShapes[0]!, outShape);
+    case 'globalAvgPool': {
+      const c = outShape[0]!;
+      const y = new Float64Array(c);
+      const pixels = x.length / c;
+      for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) y[ch]! += x[p * c + ch]! / pixels;
+      return y;
+    }
+    case 'batchNorm': {
+      const c = n.scale.length;
+      return x.map((v, i) => v * n.scale[i % c]! + n.offset[i % c]!);
+    }
+    case 'add':
+      return x.map((v, i) => v + xs[1]![i]!);
+    case 'concat': {
+      const pixels = x.length / inShapes[0]![inShapes[0]!.length - 1]!;
+      const oc = outShape[outShape.length - 1]!;
+      const y = new Float64Array(pixels * oc);
+      let at = 0;
+      xs.forEach((t, k) => {
+        const c = inShapes[k]![inShapes[k]!.length - 1]!;
+        for (let p = 0; p < pixels; p++) y.set(t.subarray(p * c, (p + 1) * c), p * oc + at);
+        at += c;
+      });
+      return y;
+    }
+    case 'pad':
+      return padMap(n, x, inShapes[0]!, outShape);
     case 'activation':
       return activate(n.fn, x);
     case 'flatten':
+      return n.order === 'chw' ? flattenChw(x, inShapes[0]!) : x;
+    case 'reshape':
     case 'identity':
       return x;
   }
 }
 
-/** Evaluate every tensor of the graph for one sample (flattened, row-major). */
+/** Reorder a channel-major sample of an [H, W, C] input into nnchip's [H, W, C] order. */
+export function chwToHwc(sample: ArrayLike<number>, shape: Shape): Float64Array {
+  const [h, w, c] = shape as [number, number, number];
+  const y = new Float64Array(h * w * c);
+  for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) y[p * c + ch] = Number(sample[ch * h * w + p]);
+  return y;
+}
+
+/** Evaluate every tensor of the graph for one sample (flattened in the model's own input layout). */
 export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
+  const shapes = checkGraph(g);
   const values: Values = new Map();
   const input = g.inputs[0];
   if (input === undefined) throw internal('graph without input');
-  values.set(input.name, Float64Array.from(sample as ArrayLike<number>));
+  values.set(input.name, input.layout === 'chw' ? chwToHwc(sample, input.shape) : Float64Array.from(sample as ArrayLike<number>));
   for (const n of g.nodes) {
-    const x = values.get(n.inputs[0] ?? '');
-    if (x === undefined) throw internal(`node ${n.name} evaluated before its input`);
-    values.set(n.output, evalNode(n, x));
+    const xs = n.inputs.map((t) => values.get(t));
+    if (xs.some((x) => x === undefined)) throw internal(`node ${n.name} evaluated before its input`);
+    values.set(n.output, evalNode(n, xs as Float64Array[], n.inputs.map((t) => shapes.get(t)!), shapes.get(n.output)!));
   }
   return values;
 }

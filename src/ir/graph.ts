@@ -19,10 +19,29 @@ interface NodeBase {
   readonly output: string;
 }
 
+/** [top, left, bottom, right] zero padding of a feature map. */
+export type Pads = readonly [number, number, number, number];
+
+/**
+ * Feature maps are [H, W, C] (NHWC without N), whatever the source format; importers of NCHW
+ * formats transpose weights and mark their input and flatten layouts.
+ */
 export type Node =
   | (NodeBase & { readonly op: 'dense'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly activation: Activation })
+  /** kernel [KH, KW, Cin, Cout]; depthwise: kernel [KH, KW, C, 1], one filter per channel */
+  | (NodeBase & { readonly op: 'conv2d'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly strides: readonly [number, number]; readonly pads: Pads; readonly depthwise: boolean; readonly activation: Activation })
+  | (NodeBase & { readonly op: 'pool2d'; readonly kind: 'max' | 'avg'; readonly size: readonly [number, number]; readonly strides: readonly [number, number]; readonly pads: Pads })
+  | (NodeBase & { readonly op: 'globalAvgPool' })
+  /** inference batch normalization, already reduced to y = x·scale + offset per channel */
+  | (NodeBase & { readonly op: 'batchNorm'; readonly scale: Float32Array; readonly offset: Float32Array })
+  | (NodeBase & { readonly op: 'add' })
+  /** concatenation along the channel (last) axis */
+  | (NodeBase & { readonly op: 'concat' })
+  | (NodeBase & { readonly op: 'pad'; readonly pads: Pads })
+  | (NodeBase & { readonly op: 'reshape'; readonly shape: readonly number[] })
   | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' })
-  | (NodeBase & { readonly op: 'flatten' })
+  /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */
+  | (NodeBase & { readonly op: 'flatten'; readonly order?: 'hwc' | 'chw' })
   | (NodeBase & { readonly op: 'identity' });
 
 export type GraphOp = Node['op'];
@@ -30,7 +49,10 @@ export type NodeOf<O extends GraphOp> = Extract<Node, { op: O }>;
 
 export interface GraphInput {
   readonly name: string;
+  /** [H, W, C] for images, [K] for vectors */
   readonly shape: readonly number[];
+  /** 'chw': users give samples channel-major (ONNX); nnchip stores them as [H, W, C] */
+  readonly layout?: 'hwc' | 'chw';
 }
 
 export interface Graph {

@@ -1,13 +1,31 @@
 // SPDX-License-Identifier: MIT
 /** The graph-op table: one shape rule per op, keyed by the closed GraphOp union. */
 import { NnchipError } from '../diagnostics/error.js';
-import { product, type GraphOp, type NodeOf } from './graph.js';
+import { product, type GraphOp, type NodeOf, type Pads } from './graph.js';
 
-type ShapeRule<O extends GraphOp> = (node: NodeOf<O>, inputs: readonly (readonly number[])[]) => readonly number[];
+type Shape = readonly number[];
+type ShapeRule<O extends GraphOp> = (node: NodeOf<O>, inputs: readonly Shape[]) => Shape;
 
-function single(name: string, inputs: readonly (readonly number[])[]): readonly number[] {
+function single(name: string, inputs: readonly Shape[]): Shape {
   if (inputs.length !== 1) throw new NnchipError('NN203', `expects 1 input, got ${inputs.length}`, { layer: name });
   return inputs[0]!;
+}
+
+function image(name: string, inputs: readonly Shape[]): readonly [number, number, number] {
+  const x = single(name, inputs);
+  if (x.length !== 3) throw new NnchipError('NN203', `input has shape ${JSON.stringify(x)}; expected a feature map [H, W, C]`, { layer: name });
+  return x as [number, number, number];
+}
+
+/** Output extent of a window of `k` with stride `s` over `n` padded by `p0 + p1`. */
+function windows(name: string, n: number, k: number, s: number, p0: number, p1: number): number {
+  const out = Math.floor((n + p0 + p1 - k) / s) + 1;
+  if (!(out >= 1) || !(s >= 1) || !(k >= 1)) throw new NnchipError('NN203', `a window of ${k} with stride ${s} and padding ${p0}+${p1} does not fit an extent of ${n}`, { layer: name });
+  return out;
+}
+
+function windowed(name: string, [h, w]: readonly number[], size: readonly number[], strides: readonly number[], pads: Pads): [number, number] {
+  return [windows(name, h!, size[0]!, strides[0]!, pads[0], pads[2]), windows(name, w!, size[1]!, strides[1]!, pads[1], pads[3])];
 }
 
 export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
@@ -20,11 +38,49 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     if (n.bias !== null && (n.bias.shape.length !== 1 || n.bias.shape[0] !== units)) throw new NnchipError('NN201', `bias has shape ${JSON.stringify(n.bias.shape)}; expected [${units}]`, { layer: n.name });
     return [units];
   },
+  conv2d: (n, inputs) => {
+    const [, , c] = image(n.name, inputs);
+    const [kh, kw, cin, cout] = n.kernel.shape;
+    if (n.kernel.shape.length !== 4) throw new NnchipError('NN201', `kernel has shape ${JSON.stringify(n.kernel.shape)}; expected [KH, KW, Cin, Cout]`, { layer: n.name });
+    if (cin !== c) throw new NnchipError('NN203', `kernel expects ${cin} input channels but its input has ${c}`, { layer: n.name });
+    if (n.depthwise && cout !== 1) throw new NnchipError('NN110', `depthwise channel multiplier ${cout} (only 1 is supported)`, { layer: n.name });
+    const outC = n.depthwise ? c : cout!;
+    if (n.bias !== null && (n.bias.shape.length !== 1 || n.bias.shape[0] !== outC)) throw new NnchipError('NN201', `bias has shape ${JSON.stringify(n.bias.shape)}; expected [${outC}]`, { layer: n.name });
+    return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads), outC];
+  },
+  pool2d: (n, inputs) => {
+    const [, , c] = image(n.name, inputs);
+    return [...windowed(n.name, inputs[0]!, n.size, n.strides, n.pads), c];
+  },
+  globalAvgPool: (n, inputs) => [image(n.name, inputs)[2]],
+  batchNorm: (n, inputs) => {
+    const x = single(n.name, inputs);
+    if (n.scale.length !== x[x.length - 1]) throw new NnchipError('NN201', `has ${n.scale.length} channels but its input has ${x[x.length - 1]}`, { layer: n.name });
+    return x;
+  },
+  add: (n, inputs) => {
+    if (inputs.length !== 2 || JSON.stringify(inputs[0]) !== JSON.stringify(inputs[1])) throw new NnchipError('NN203', `inputs have shapes ${inputs.map((s) => JSON.stringify(s)).join(' and ')}; Add needs two equal shapes`, { layer: n.name });
+    return inputs[0]!;
+  },
+  concat: (n, inputs) => {
+    const lead = inputs[0]?.slice(0, -1) ?? [];
+    if (inputs.length < 2 || inputs.some((s) => JSON.stringify(s.slice(0, -1)) !== JSON.stringify(lead))) throw new NnchipError('NN203', `inputs ${inputs.map((s) => JSON.stringify(s)).join(', ')} differ outside the channel axis`, { layer: n.name });
+    return [...lead, inputs.reduce((a, s) => a + s[s.length - 1]!, 0)];
+  },
+  pad: (n, inputs) => {
+    const [h, w, c] = image(n.name, inputs);
+    return [h + n.pads[0] + n.pads[2], w + n.pads[1] + n.pads[3], c];
+  },
+  reshape: (n, inputs) => {
+    const x = single(n.name, inputs);
+    if (product(n.shape) !== product(x)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(x)} to ${JSON.stringify(n.shape)}`, { layer: n.name });
+    return n.shape;
+  },
   activation: (n, inputs) => single(n.name, inputs),
   flatten: (n, inputs) => [product(single(n.name, inputs))],
   identity: (n, inputs) => single(n.name, inputs),
 };
 
-export function inferShape<O extends GraphOp>(node: NodeOf<O>, inputs: readonly (readonly number[])[]): readonly number[] {
+export function inferShape<O extends GraphOp>(node: NodeOf<O>, inputs: readonly Shape[]): Shape {
   return (SHAPE_RULES[node.op] as ShapeRule<O>)(node, inputs);
 }

@@ -10,15 +10,24 @@ import { decodeAll, encodeAll } from './encode.js';
 import { dequantize, quantizeToInt8 } from './numerics.js';
 import { INSN_BYTES, type Instruction } from './spec.js';
 
-/** A tensor in DRAM as `rows` rows of `rowBytes` int8 codes, `rowStride` bytes apart. */
+/**
+ * A tensor in DRAM: `rows` pixels of `rowBytes` int8 codes (channels), `rowStride` bytes apart
+ * within a line of `width` pixels; lines start `lineStride` bytes apart (borders live between).
+ */
 export interface DramTensor {
   readonly name: string;
-  /** The model's own shape without the batch dimension (row-major flattening gives the codes). */
+  /** [H, W, C] or [K], without the batch dimension; codes are stored pixel-major (HWC). */
   readonly shape: readonly number[];
+  /** 'chw': samples are given channel-major (as ONNX models take them) and reordered on the host. */
+  readonly layout?: 'hwc' | 'chw';
+  /** address of pixel 0 */
   readonly dram: number;
   readonly rows: number;
   readonly rowBytes: number;
   readonly rowStride: number;
+  /** pixels per line (default: all rows in one line) */
+  readonly width?: number;
+  readonly lineStride?: number;
   /** real = (code − zp) · scale */
   readonly scale: number;
   readonly zp: number;
@@ -69,7 +78,10 @@ export function quantizeInput(program: Program, sample: ArrayLike<number>): Int8
   const n = tensorSize(t);
   if (sample.length !== n) throw new NnchipError('NN303', `input sample has ${sample.length} values; the model input ${JSON.stringify(t.shape)} needs ${n}`);
   const codes = new Int8Array(n);
-  for (let i = 0; i < n; i++) codes[i] = quantizeToInt8(Number(sample[i]), t.scale, t.zp);
+  const [h = 1, w = 1, c = n] = t.shape.length === 3 ? t.shape : [];
+  // channel-major samples (ONNX) are stored pixel-major: code i = (pixel p, channel ch) ← sample[ch·H·W + p]
+  const from = t.layout === 'chw' ? (i: number): number => (i % c) * h * w + Math.floor(i / c) : (i: number): number => i;
+  for (let i = 0; i < n; i++) codes[i] = quantizeToInt8(Number(sample[from(i)]), t.scale, t.zp);
   return codes;
 }
 
@@ -86,19 +98,22 @@ export function initialDram(program: Program, inputCodes: Int8Array): Uint8Array
   return dram;
 }
 
+/** DRAM address of pixel r of a tensor. */
+export function pixelAddress(t: DramTensor, r: number): number {
+  const width = t.width ?? t.rows;
+  return t.dram + Math.floor(r / width) * (t.lineStride ?? width * t.rowStride) + (r % width) * t.rowStride;
+}
+
 export function writeTensor(dram: Uint8Array, t: DramTensor, codes: Int8Array): void {
   for (let r = 0; r < t.rows; r++) {
     const row = codes.subarray(r * t.rowBytes, (r + 1) * t.rowBytes);
-    dram.set(new Uint8Array(row.buffer, row.byteOffset, row.length), t.dram + r * t.rowStride);
+    dram.set(new Uint8Array(row.buffer, row.byteOffset, row.length), pixelAddress(t, r));
   }
 }
 
 export function readTensor(dram: Uint8Array, t: DramTensor): Int8Array {
   const out = new Int8Array(t.rows * t.rowBytes);
-  for (let r = 0; r < t.rows; r++) {
-    const start = t.dram + r * t.rowStride;
-    out.set(new Int8Array(dram.buffer, dram.byteOffset + start, t.rowBytes), r * t.rowBytes);
-  }
+  for (let r = 0; r < t.rows; r++) out.set(new Int8Array(dram.buffer, dram.byteOffset + pixelAddress(t, r), t.rowBytes), r * t.rowBytes);
   return out;
 }
 

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: MIT
 /**
- * Lowering of quantized dense layers to ISA instructions, tiled for the R×C array, with every
- * buffer placed statically. Emits instructions in plain sequential order (no tokens yet);
- * passes/schedule.ts reorders loads and inserts the dependency tokens.
+ * GemmOps → ISA instructions, tiled for the R×C array, with every buffer placed statically.
+ * Emits instructions in plain sequential order (no tokens yet); passes/schedule.ts reorders
+ * loads and inserts the dependency tokens.
  *
- *   y[M,N] = x[M,K]·W[K,N] + b   ⇒   for each column tile nt (C wide):
- *       load qnt(nt); load acc ← bias(nt) replicated over M rows
- *       for each row tile kt (R deep): load wgt ← W[kt,nt]; matmul acc += act[·,kt]·wgt
- *       threshold acc → out; store out → dram y[·, nt]
+ *   for each tile of output lines (as many as acc/out/act allow):
+ *     load every source line the tile's terms read (one load per source channel tile)
+ *     for each column tile nt (C channels):
+ *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
+ *       for each term and source channel tile with non-zero weights:
+ *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col)
+ *       threshold acc → out; store out → dram, one store per output line
  */
+import { createHash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
-import type { QuantizedDense, QuantizedModel } from './quantize.js';
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm.js';
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 const roundUp = (a: number, b: number): number => ceilDiv(a, b) * b;
@@ -21,7 +25,6 @@ const ALIGN = 16;
 
 /** Sequential program before scheduling: each instruction tagged with the layer it belongs to. */
 export interface LoweredProgram {
-  readonly config: ArrayConfig;
   readonly instructions: readonly Instruction[];
   readonly layerOf: readonly number[];
   readonly constants: Uint8Array;
@@ -30,153 +33,225 @@ export interface LoweredProgram {
   readonly output: DramTensor;
   readonly layers: readonly Omit<LayerInfo, 'firstInsn' | 'insnCount'>[];
   readonly memoryMap: readonly Region[];
-  readonly notes: readonly string[];
 }
 
-class DramBuilder {
-  private readonly chunks: { at: number; bytes: Uint8Array }[] = [];
+interface Placed {
+  readonly t: PhysicalTensor;
+  readonly start: number;
+  /** bytes between pixels, padded lines, and the address of interior pixel (0, 0) */
+  readonly stride: number;
+  readonly wp: number;
+  readonly origin: number;
+}
+
+class Dram {
   size = 0;
   readonly regions: Region[] = [];
+  private readonly chunks: { at: number; bytes: Uint8Array }[] = [];
+  private readonly dedupe = new Map<string, number>();
   alloc(name: string, bytes: number): number {
     const at = roundUp(this.size, ALIGN);
     this.size = at + bytes;
     this.regions.push({ space: 'dram', name, start: at, size: bytes });
     return at;
   }
-  constant(name: string, bytes: Uint8Array): number {
-    const at = this.alloc(name, bytes.length);
+  put(at: number, bytes: Uint8Array): void {
     this.chunks.push({ at, bytes });
+  }
+  /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles). */
+  constant(name: string, bytes: Uint8Array): number {
+    const key = createHash('sha1').update(bytes).digest('hex');
+    const seen = this.dedupe.get(key);
+    if (seen !== undefined) return seen;
+    const at = this.alloc(name, bytes.length);
+    this.put(at, bytes);
+    this.dedupe.set(key, at);
     return at;
   }
   image(): Uint8Array {
-    const out = new Uint8Array(this.size);
+    const end = Math.max(0, ...this.chunks.map((c) => c.at + c.bytes.length));
+    const out = new Uint8Array(end);
     for (const c of this.chunks) out.set(c.bytes, c.at);
     return out;
   }
 }
 
-/** Weight tiles [nt][kt], each R entries of C int8 lanes, zero-padded past K and N. */
-function packWeights(l: QuantizedDense, R: number, C: number): Uint8Array {
-  const KT = ceilDiv(l.inputs, R);
-  const NT = ceilDiv(l.units, C);
-  const out = new Int8Array(NT * KT * R * C);
-  for (let nt = 0; nt < NT; nt++)
-    for (let kt = 0; kt < KT; kt++)
-      for (let r = 0; r < R; r++)
-        for (let c = 0; c < C; c++) {
-          const k = kt * R + r;
-          const n = nt * C + c;
-          if (k < l.inputs && n < l.units) out[((nt * KT + kt) * R + r) * C + c] = l.weights[k * l.units + n]!;
-        }
-  return new Uint8Array(out.buffer);
+function tile(term: Term, srcC: number, n: number, ct: number, nt: number, R: number, C: number): Uint8Array | null {
+  const out = new Int8Array(R * C);
+  let any = false;
+  for (let r = 0; r < R; r++)
+    for (let c = 0; c < C; c++) {
+      const k = ct * R + r;
+      const col = nt * C + c;
+      if (k < srcC && col < n) {
+        const v = term.matrix[k * n + col]!;
+        out[r * C + c] = v;
+        any ||= v !== 0;
+      }
+    }
+  return any ? new Uint8Array(out.buffer) : null;
 }
 
-/** Per column tile: C int32 bias lanes, and C qnt lanes {mult u16, shift u8, 0}. Padding lanes are 0. */
-function packColumnParams(l: QuantizedDense, C: number): { bias: Uint8Array; qnt: Uint8Array } {
-  const NT = ceilDiv(l.units, C);
+function columnParams(op: GemmOp, C: number): { bias: Uint8Array; qnt: Uint8Array } {
+  const NT = ceilDiv(op.n, C);
   const bias = new DataView(new ArrayBuffer(NT * 4 * C));
   const qnt = new DataView(new ArrayBuffer(NT * 4 * C));
-  for (let n = 0; n < l.units; n++) {
-    bias.setInt32(4 * n, l.bias[n]!, true);
-    qnt.setUint16(4 * n, l.mult[n]!, true);
-    qnt.setUint8(4 * n + 2, l.shift[n]!);
+  for (let n = 0; n < op.n; n++) {
+    bias.setInt32(4 * n, op.bias[n]!, true);
+    qnt.setUint16(4 * n, op.mult[n]!, true);
+    qnt.setUint8(4 * n + 2, op.shift[n]!);
   }
   return { bias: new Uint8Array(bias.buffer), qnt: new Uint8Array(qnt.buffer) };
 }
 
-function fitRows(cfg: ArrayConfig, M: number, KT: number, layer: string): number {
-  const limits: [string, number][] = [
-    ['actDepth', Math.floor(cfg.actDepth / KT)],
-    ['accDepth', Math.floor(cfg.accDepth / 2)],
-    ['outDepth', Math.floor(cfg.outDepth / 2)],
-  ];
-  for (const [field, rows] of limits) {
-    if (rows < 1) throw new NnchipError('NN403', `${field} = ${cfg[field as keyof ArrayConfig]} entries cannot hold the smallest tile of this layer (needs ${field === 'actDepth' ? KT : 2})`, { layer });
+function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig): Map<string, Placed> {
+  const slack = new Map<string, number>();
+  for (const op of gp.ops) slack.set(op.out, Math.max(slack.get(op.out) ?? 0, op.channelOffset + roundUp(op.n, cfg.cols)));
+  const placed = new Map<string, Placed>();
+  for (const t of gp.tensors.values()) {
+    const stride = Math.max(roundUp(t.c, cfg.rows), roundUp(t.c, cfg.cols), slack.get(t.name) ?? 0);
+    const [pt, pl, pb, pr] = t.pads;
+    const wp = t.w + pl + pr;
+    const start = dram.alloc(`act:${t.name}`, (t.h + pt + pb) * wp * stride);
+    if (t.fill !== null && t.pads.some((p) => p > 0)) {
+      const bytes = new Uint8Array((t.h + pt + pb) * wp * stride).fill(t.fill & 0xff);
+      for (let y = 0; y < t.h; y++) bytes.fill(0, ((y + pt) * wp + pl) * stride, ((y + pt) * wp + pl + t.w) * stride);
+      dram.put(start, bytes);
+    }
+    placed.set(t.name, { t, start, stride, wp, origin: start + (pt * wp + pl) * stride });
   }
-  if (cfg.wgtDepth < cfg.rows) throw new NnchipError('NN403', `wgtDepth = ${cfg.wgtDepth} entries cannot hold one ${cfg.rows}-row weight tile`, { layer });
-  if (cfg.qntDepth < 1) throw new NnchipError('NN403', 'qntDepth must hold one entry', { layer });
-  return Math.min(M, ...limits.map(([, r]) => r));
+  return placed;
 }
 
-export function lowerToIsa(model: QuantizedModel, cfg: ArrayConfig): LoweredProgram {
+interface SourceWindow {
+  readonly p: Placed;
+  readonly sy: number;
+  readonly minDy: number;
+  readonly maxDy: number;
+  readonly ct: number;
+}
+
+function sourcesOf(op: GemmOp, placed: ReadonlyMap<string, Placed>, R: number): Map<string, SourceWindow> {
+  const out = new Map<string, SourceWindow>();
+  for (const term of op.terms) {
+    const p = placed.get(term.src)!;
+    const prev = out.get(term.src);
+    out.set(term.src, { p, sy: term.sy, ct: ceilDiv(p.t.c, R), minDy: Math.min(prev?.minDy ?? Infinity, term.dy), maxDy: Math.max(prev?.maxDy ?? -Infinity, term.dy) });
+  }
+  return out;
+}
+
+/** Output lines per tile: as many as the acc, out and act buffers hold. */
+function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): number {
+  const actFor = (lines: number): number => [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * s.p.wp, 0);
+  let lines = Math.min(op.oh, Math.floor(cfg.accDepth / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
+  while (lines > 0 && actFor(lines) > cfg.actDepth) lines--;
+  if (lines < 1) {
+    const need = Math.max(2 * op.ow, 0);
+    const what = 2 * op.ow > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${op.ow} pixels (one output line, double-buffered)` : `actDepth = ${cfg.actDepth} entries cannot hold the ${actFor(1)} input entries one output line reads`;
+    throw new NnchipError('NN403', need > 0 ? what : 'empty layer', { layer: op.layer });
+  }
+  return lines;
+}
+
+export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   const { rows: R, cols: C } = cfg;
-  const M = 1; // one sample per inference; dense layers see one input row
-  const dram = new DramBuilder();
+  if (cfg.wgtDepth < R) throw new NnchipError('NN403', `wgtDepth = ${cfg.wgtDepth} entries cannot hold one ${R}-row weight tile`);
+  const dram = new Dram();
   const insns: Instruction[] = [];
   const layerOf: number[] = [];
-  const emit = (layer: number, insn: Instruction): void => {
-    insns.push(insn);
-    layerOf.push(layer);
-  };
-  // Constants first (the initial DRAM image), then the activation tensors.
-  const consts = model.layers.map((l) => {
-    const params = packColumnParams(l, C);
-    return { wAt: dram.constant(`wgt:${l.name}`, packWeights(l, R, C)), bAt: dram.constant(`bias:${l.name}`, params.bias), qAt: dram.constant(`qnt:${l.name}`, params.qnt) };
+  const layerNames: string[] = [];
+  const layerStats = new Map<string, { op: string; macs: number; weightBytes: number; shape: string }>();
+  // constants first, so they open the DRAM image
+  const constants = gp.ops.map((op) => {
+    const srcC = (t: Term): number => gp.tensors.get(t.src)!.c;
+    const NT = ceilDiv(op.n, C);
+    const tiles = op.terms.map((t) => Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(srcC(t), R) }, (_, ct) => tile(t, srcC(t), op.n, ct, nt, R, C))));
+    const cols = columnParams(op, C);
+    return { tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(`wgt:${op.layer}`, b))))), bias: dram.constant(`bias:${op.layer}`, cols.bias), qnt: dram.constant(`qnt:${op.layer}`, cols.qnt) };
   });
-  const constants = dram.image();
-  // Activation tensors in DRAM: row stride covers both the producer's C-wide stores and the consumer's R-wide loads.
-  const widths = [model.layers[0]!.inputs, ...model.layers.map((l) => l.units)];
-  const tensors = widths.map((w, i) => {
-    const stride = Math.max(roundUp(w, R), roundUp(w, C));
-    const name = i === 0 ? 'input' : model.layers[i - 1]!.name;
-    return { name, width: w, stride, dram: dram.alloc(`act:${name}`, M * stride) };
-  });
+  const placed = placeTensors(gp, dram, cfg);
   const wgtSlots = cfg.wgtDepth >= 2 * R ? 2 : 1;
   const qntSlots = Math.min(2, cfg.qntDepth);
-  const layers = model.layers.map((l, li) => {
-    const KT = ceilDiv(l.inputs, R);
-    const NT = ceilDiv(l.units, C);
-    const Mt = fitRows(cfg, M, KT, l.name);
-    const { wAt, bAt, qAt } = consts[li]!;
-    const src = tensors[li]!;
-    const dst = tensors[li + 1]!;
-    let tile = 0;
-    for (let m0 = 0; m0 < M; m0 += Mt) {
-      const rows = Math.min(Mt, M - m0);
-      for (let m = 0; m < rows; m++) {
-        emit(li, { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: m * KT, rows: KT, dram: src.dram + (m0 + m) * src.stride, stride: R });
-      }
-      for (let nt = 0; nt < NT; nt++) {
-        const slot = nt % 2;
-        const accAt = slot * Mt;
-        const qSlot = nt % qntSlots;
-        emit(li, { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: qAt + nt * 4 * C, stride: 0 });
-        emit(li, { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: accAt, rows, dram: bAt + nt * 4 * C, stride: 0 });
-        for (let kt = 0; kt < KT; kt++) {
-          const wAddr = (tile++ % wgtSlots) * R;
-          emit(li, { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: wAt + (nt * KT + kt) * R * C, stride: C });
-          emit(li, { op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: kt, actStride: KT, acc: accAt, rows, accumulate: 1, inner: rows, actOuter: 0 });
+  let wgtTile = 0;
+  let colTile = 0;
+  let maxAct = 0;
+  let maxRows = 0;
+  gp.ops.forEach((op, oi) => {
+    if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
+    const li = layerNames.indexOf(op.layer);
+    const emit = (insn: Instruction): void => void (insns.push(insn), layerOf.push(li));
+    const sources = sourcesOf(op, placed, R);
+    const lines = linesPerTile(op, sources, cfg);
+    const out = placed.get(op.out)!;
+    const k = constants[oi]!;
+    for (let oy0 = 0; oy0 < op.oh; oy0 += lines) {
+      const oy1 = Math.min(op.oh, oy0 + lines);
+      const rows = (oy1 - oy0) * op.ow;
+      maxRows = Math.max(maxRows, rows);
+      // input windows: full padded lines of every source, channel tile by channel tile
+      const actBase = new Map<string, { base: number; lineLo: number; nLines: number }>();
+      let actAt = 0;
+      for (const [name, s] of sources) {
+        const lineLo = oy0 * s.sy + s.minDy;
+        const nLines = (oy1 - 1) * s.sy + s.maxDy - lineLo + 1;
+        actBase.set(name, { base: actAt, lineLo, nLines });
+        const lineStart = s.p.origin + (lineLo * s.p.wp - s.p.t.pads[1]) * s.p.stride;
+        if (nLines * s.p.wp === 1) {
+          // one pixel (a vector): its channel tiles are consecutive in DRAM, so one load takes them all
+          emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
+        } else {
+          for (let ct = 0; ct < s.ct; ct++) {
+            emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * s.p.wp, rows: nLines * s.p.wp, dram: lineStart + ct * R, stride: s.p.stride });
+          }
         }
-        emit(li, { op: 'threshold', ...NO_TOKENS, acc: accAt, out: accAt, qnt: qSlot, rows, zp: l.output.zp, lo: l.lo, hi: l.hi });
-        emit(li, { op: 'store', ...NO_TOKENS, sram: accAt, rows, dram: dst.dram + m0 * dst.stride + nt * C, stride: dst.stride });
+        actAt += s.ct * nLines * s.p.wp;
+      }
+      maxAct = Math.max(maxAct, actAt);
+      for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+        const tileIndex = colTile++;
+        const slot = (tileIndex % 2) * lines * op.ow;
+        const qSlot = tileIndex % qntSlots;
+        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
+        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
+        op.terms.forEach((term, ti) => {
+          const s = sources.get(term.src)!;
+          const a = actBase.get(term.src)!;
+          k.tiles[ti]![nt]!.forEach((at, ct) => {
+            if (at === null) return;
+            const wAddr = (wgtTile++ % wgtSlots) * R;
+            emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: at, stride: C });
+            const act = a.base + ct * a.nLines * s.p.wp + (oy0 * term.sy + term.dy - a.lineLo) * s.p.wp + term.dx + s.p.t.pads[1];
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
+          });
+        });
+        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi });
+        for (let oy = oy0; oy < oy1; oy++) {
+          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + oy * out.wp * out.stride + op.channelOffset + nt * C, stride: out.stride });
+        }
       }
     }
-    return { name: l.name, op: `dense+${l.activation}`, shape: `${l.inputs}→${l.units}`, macs: M * l.inputs * l.units, weightBytes: l.inputs * l.units };
+    const st = layerStats.get(op.layer);
+    layerStats.set(op.layer, { op: st?.op ?? op.label, macs: (st?.macs ?? 0) + op.macs, weightBytes: (st?.weightBytes ?? 0) + op.weights, shape: st?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
   });
-  const first = model.layers[0]!;
-  const last = model.layers[model.layers.length - 1]!;
-  const inT = tensors[0]!;
-  const outT = tensors[tensors.length - 1]!;
-  const KT0 = ceilDiv(first.inputs, R);
-  const Mt = Math.min(M, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2));
+  const layers = layerNames.map((name) => ({ name, ...layerStats.get(name)! }));
   const memoryMap: Region[] = [
     ...dram.regions,
-    { space: 'act', name: 'layer input rows', start: 0, size: Math.max(...model.layers.map((l) => Math.min(M, Mt) * ceilDiv(l.inputs, R)), KT0) },
+    { space: 'act', name: 'input windows', start: 0, size: maxAct },
     { space: 'wgt', name: `weight tiles (${wgtSlots} slot${wgtSlots > 1 ? 's' : ''})`, start: 0, size: wgtSlots * R },
-    { space: 'acc', name: 'accumulators (2 slots)', start: 0, size: 2 * Mt },
+    { space: 'acc', name: 'accumulators (2 slots)', start: 0, size: 2 * maxRows },
     { space: 'qnt', name: `requant params (${qntSlots} slots)`, start: 0, size: qntSlots },
-    { space: 'out', name: 'threshold output (2 slots)', start: 0, size: 2 * Mt },
+    { space: 'out', name: 'threshold output (2 slots)', start: 0, size: 2 * maxRows },
   ];
-  return {
-    config: cfg,
-    instructions: insns,
-    layerOf,
-    constants,
-    dramSize: dram.size,
-    input: { name: inT.name, shape: model.inputShape, dram: inT.dram, rows: M, rowBytes: first.inputs, rowStride: inT.stride, scale: first.input.scale, zp: first.input.zp },
-    output: { name: outT.name, shape: model.outputShape, dram: outT.dram, rows: M, rowBytes: last.units, rowStride: outT.stride, scale: last.output.scale, zp: last.output.zp },
-    layers,
-    memoryMap,
-    notes: model.notes,
-  };
+  return { instructions: insns, layerOf, constants: dram.image(), dramSize: dram.size, input: dramTensor(placed.get(gp.input.name)!), output: dramTensor(placed.get(gp.output.name)!), layers, memoryMap };
+}
+
+function shapeText(t: PhysicalTensor): string {
+  return t.h === 1 && t.w === 1 ? `${t.c}` : `${t.h}x${t.w}x${t.c}`;
+}
+
+function dramTensor(p: Placed): DramTensor {
+  const t = p.t;
+  const shape = t.h === 1 && t.w === 1 ? [t.c] : [t.h, t.w, t.c];
+  return { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride: p.wp * p.stride, scale: t.params.scale, zp: t.params.zp };
 }

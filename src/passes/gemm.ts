@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Every graph op → GemmOps: "out[p, n] = threshold(bias[n] + Σ_terms Σ_k src[tap(p), k]·W[k, n])",
+ * the only shape of computation the array has. Weights are quantized here (per output channel).
+ *   dense on a [H,W,C] map  → one term per pixel (the flatten is folded into the weight rows)
+ *   conv KH×KW              → one term per tap, reading the input window by address generation
+ *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
+ *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import type { Activation, Graph, Node, NodeOf } from '../ir/graph.js';
+import { checkGraph } from '../ir/verify.js';
+import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
+import type { QuantParams } from './quantize.js';
+
+export interface Term {
+  readonly src: string;
+  /** src pixel of output pixel (oy, ox) is (oy·sy + dy, ox·sx + dx), in unpadded coordinates */
+  readonly dy: number;
+  readonly dx: number;
+  readonly sy: number;
+  readonly sx: number;
+  /** weights [srcChannels × n], row-major */
+  readonly matrix: Int8Array;
+}
+
+export interface GemmOp {
+  readonly layer: string;
+  readonly label: string;
+  readonly out: string;
+  readonly oh: number;
+  readonly ow: number;
+  readonly n: number;
+  /** first channel of the output tensor this op writes (concat slices) */
+  readonly channelOffset: number;
+  readonly terms: readonly Term[];
+  readonly bias: Int32Array;
+  readonly mult: Uint16Array;
+  readonly shift: Uint8Array;
+  readonly zp: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** the model's own multiply-accumulates and weights (for reports) */
+  readonly macs: number;
+  readonly weights: number;
+}
+
+/** A stored tensor: [h, w, c] with a border of `pads` filled with code `fill`. */
+export interface PhysicalTensor {
+  readonly name: string;
+  readonly h: number;
+  readonly w: number;
+  readonly c: number;
+  readonly params: QuantParams;
+  pads: [number, number, number, number];
+  fill: number | null;
+}
+
+type Shape = readonly number[];
+const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
+
+function clampRange(act: Activation, p: QuantParams): { lo: number; hi: number } {
+  if (act === 'linear') return { lo: INT8_MIN, hi: INT8_MAX };
+  const lo = Math.max(INT8_MIN, p.zp);
+  return { lo, hi: act === 'relu6' ? Math.min(INT8_MAX, p.zp + Math.round(6 / p.scale)) : INT8_MAX };
+}
+
+function rescale(layer: string, accScale: ArrayLike<number>, out: QuantParams): { mult: Uint16Array; shift: Uint8Array } {
+  const mult = new Uint16Array(accScale.length);
+  const shift = new Uint8Array(accScale.length);
+  for (let n = 0; n < accScale.length; n++) {
+    const q = quantizeMultiplier(accScale[n]! / out.scale);
+    if (q === null) throw new NnchipError('NN304', `rescale factor of channel ${n} is too large (${accScale[n]! / out.scale})`, { layer });
+    mult[n] = q.mult;
+    shift[n] = q.shift;
+  }
+  return { mult, shift };
+}
+
+function diag(c: number, w: number, n = c, offset = 0): Int8Array {
+  const m = new Int8Array(c * n);
+  for (let i = 0; i < c; i++) if (i + offset < n) m[i * n + i + offset] = w;
+  return m;
+}
+
+/** Per-output-channel symmetric int8 weights; `rows(n)` lists every float weight of column n. */
+function quantizeColumns(n: number, get: (col: number, visit: (v: number, put: (q: number) => void) => void) => void): Float64Array {
+  const scales = new Float64Array(n);
+  for (let col = 0; col < n; col++) {
+    let maxAbs = 0;
+    get(col, (v) => void (maxAbs = Math.max(maxAbs, Math.abs(v))));
+    const s = maxAbs > 0 ? maxAbs / INT8_MAX : 1;
+    scales[col] = s;
+    get(col, (v, put) => put(Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(v / s)))));
+  }
+  return scales;
+}
+
+interface Ctx {
+  readonly shapes: ReadonlyMap<string, Shape>;
+  readonly params: ReadonlyMap<string, QuantParams>;
+  readonly tensors: Map<string, PhysicalTensor>;
+  /** view tensor name → [physical tensor, flatten order] */
+  readonly views: Map<string, { src: string; order: 'hwc' | 'chw' }>;
+}
+
+function physical(ctx: Ctx, name: string): PhysicalTensor {
+  const v = ctx.views.get(name);
+  const t = ctx.tensors.get(v?.src ?? name);
+  if (t === undefined) throw new NnchipError('NN305', `tensor "${name}" has no stored producer`);
+  return t;
+}
+
+function define(ctx: Ctx, name: string, shape: Shape, params = ctx.params.get(name)!): PhysicalTensor {
+  const [h, w, c] = asMap(shape);
+  const t: PhysicalTensor = { name, h, w, c, params, pads: [0, 0, 0, 0], fill: null };
+  ctx.tensors.set(name, t);
+  return t;
+}
+
+function needBorder(t: PhysicalTensor, pads: readonly number[], fill: number, layer: string): void {
+  if (pads.every((p) => p === 0)) return;
+  if (t.fill !== null && t.fill !== fill) throw new NnchipError('NN305', `tensor "${t.name}" would need two different padding values (zero for a convolution, −∞ for max pooling)`, { layer });
+  t.fill = fill;
+  t.pads = t.pads.map((p, i) => Math.max(p, pads[i]!)) as [number, number, number, number];
+}
+
+/** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
+function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
+  const px = x.params;
+  const taps: { dy: number; dx: number; sy: number; sx: number; row: (k: number, n: number) => number }[] = [];
+  let n: number;
+  let rowsPerTap: number;
+  if (node.op === 'dense') {
+    n = node.kernel.shape[1]!;
+    rowsPerTap = x.c;
+    const order = ctx.views.get(node.inputs[0]!)?.order ?? 'hwc';
+    for (let y = 0; y < x.h; y++)
+      for (let xx = 0; xx < x.w; xx++) {
+        const p = y * x.w + xx;
+        const rowOf = (k: number): number => (order === 'chw' ? k * x.h * x.w + p : p * x.c + k);
+        taps.push({ dy: y, dx: xx, sy: 1, sx: 1, row: (k, col) => node.kernel.data[rowOf(k) * n + col]! });
+      }
+  } else {
+    const [kh, kw, cin, cout] = node.kernel.shape as [number, number, number, number];
+    n = node.depthwise ? cin : cout;
+    rowsPerTap = cin;
+    needBorder(x, node.pads, px.zp, node.name);
+    for (let ky = 0; ky < kh; ky++)
+      for (let kx = 0; kx < kw; kx++) {
+        const tap = ky * kw + kx;
+        const row = node.depthwise ? (k: number, col: number) => (k === col ? node.kernel.data[tap * cin + k]! : 0) : (k: number, col: number) => node.kernel.data[(tap * cin + k) * cout + col]!;
+        taps.push({ dy: ky - node.pads[0], dx: kx - node.pads[1], sy: node.strides[0], sx: node.strides[1], row });
+      }
+  }
+  const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
+  const sw = quantizeColumns(n, (col, visit) => taps.forEach((t, i) => {
+    for (let k = 0; k < rowsPerTap; k++) visit(t.row(k, col), (q) => void (matrices[i]![k * n + col] = q));
+  }));
+  const bias = new Int32Array(n);
+  const accScale = Float64Array.from(sw, (s) => s * px.scale);
+  for (let col = 0; col < n; col++) {
+    let sumQ = 0;
+    for (const m of matrices) for (let k = 0; k < rowsPerTap; k++) sumQ += m[k * n + col]!;
+    const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - px.zp * sumQ;
+    if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });
+    bias[col] = b;
+  }
+  const realTaps = node.op === 'conv2d' && node.depthwise ? 1 : rowsPerTap;
+  return {
+    layer: node.name,
+    label: node.op === 'dense' ? `dense+${node.activation}` : `${node.depthwise ? 'dwconv' : 'conv'}${node.kernel.shape[0]}x${node.kernel.shape[1]}+${node.activation}`,
+    out: out.name,
+    oh: out.h,
+    ow: out.w,
+    n,
+    channelOffset: 0,
+    terms: taps.map((t, i) => ({ src: x.name, dy: t.dy, dx: t.dx, sy: t.sy, sx: t.sx, matrix: matrices[i]! })),
+    bias,
+    ...rescale(node.name, accScale, out.params),
+    zp: out.params.zp,
+    ...clampRange(node.activation, out.params),
+    macs: out.h * out.w * n * taps.length * realTaps,
+    weights: node.kernel.data.length,
+  };
+}
+
+/** An op whose terms all have diagonal integer weights (sums of channels). */
+function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number, act: Activation = 'linear', opts: { n?: number; channelOffset?: number; zp?: number } = {}): GemmOp {
+  const n = opts.n ?? out.c;
+  const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params);
+  const zp = opts.zp ?? out.params.zp;
+  return { layer, label, out: out.name, oh: out.h, ow: out.w, n, channelOffset: opts.channelOffset ?? 0, terms, bias: new Int32Array(n).fill(biasPerChannel), mult, shift, zp, ...clampRange(act, { scale: out.params.scale, zp }), macs: out.h * out.w * n * terms.length, weights: 0 };
+}
+
+/** max over the window, one tap at a time: d = relu(tap − m) with zp −128 (exact up to 255), m' = m + d. */
+function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  needBorder(x, node.pads, INT8_MIN, node.name);
+  const [kh, kw] = node.size;
+  const [sy, sx] = node.strides;
+  const tap = (t: number): Omit<Term, 'matrix'> => ({ src: x.name, dy: Math.floor(t / kw) - node.pads[0], dx: (t % kw) - node.pads[1], sy, sx });
+  const unit: QuantParams = { scale: 1, zp: 0 };
+  const ops: GemmOp[] = [];
+  let m: Omit<Term, 'matrix'> = tap(0);
+  for (let t = 1; t < kh * kw; t++) {
+    const last = t === kh * kw - 1;
+    const d = define(ctx, `${node.name}/d${t}`, [out.h, out.w, x.c], { scale: x.params.scale, zp: INT8_MIN });
+    const mNext = last ? out : define(ctx, `${node.name}/m${t}`, [out.h, out.w, x.c], x.params);
+    ops.push(diagonalOp(node.name, 'maxpool', { ...d, params: unit }, [{ ...tap(t), matrix: diag(x.c, 1) }, { ...m, matrix: diag(x.c, -1) }], 1, 0, 'linear', { zp: INT8_MIN }));
+    ops.push(diagonalOp(node.name, 'maxpool', { ...mNext, params: unit }, [{ ...m, matrix: diag(x.c, 1) }, { src: d.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x.c, 1) }], 1, -INT8_MIN, 'linear', { zp: 0 }));
+    m = { src: mNext.name, dy: 0, dx: 0, sy: 1, sx: 1 };
+  }
+  if (kh * kw === 1) ops.push(diagonalOp(node.name, 'max-pool', { ...out, params: unit }, [{ ...m, matrix: diag(x.c, 1) }], 1, 0, 'linear', { zp: 0 }));
+  return ops;
+}
+
+function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
+  const x = node.inputs.length > 0 && node.op !== 'concat' && node.op !== 'add' ? physical(ctx, node.inputs[0]!) : undefined;
+  const view = (order: 'hwc' | 'chw' = 'hwc'): GemmOp[] => {
+    const src = ctx.views.get(node.inputs[0]!)?.src ?? node.inputs[0]!;
+    ctx.views.set(node.output, { src, order: node.op === 'flatten' && x!.h * x!.w > 1 ? order : (ctx.views.get(node.inputs[0]!)?.order ?? 'hwc') });
+    return [];
+  };
+  switch (node.op) {
+    case 'flatten':
+      return view(node.order ?? 'hwc');
+    case 'reshape':
+    case 'identity':
+      if (node.op === 'reshape' && shape.length !== 1 && JSON.stringify(shape) !== JSON.stringify(ctx.shapes.get(node.inputs[0]!))) throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten`, { layer: node.name });
+      return view();
+    case 'dense':
+    case 'conv2d':
+      return [weightedOp(ctx, node, x!, define(ctx, node.output, shape))];
+    case 'pool2d': {
+      const out = define(ctx, node.output, shape);
+      if (node.kind === 'max') return maxPool(ctx, node, x!, out);
+      if (node.pads.some((p) => p > 0)) throw new NnchipError('NN110', 'average pooling with padding is not supported (its divisor varies at the border)', { layer: node.name });
+      const [kh, kw] = node.size;
+      const terms = Array.from({ length: kh * kw }, (_, t) => ({ src: x!.name, dy: Math.floor(t / kw), dx: t % kw, sy: node.strides[0], sx: node.strides[1], matrix: diag(x!.c, 1) }));
+      return [diagonalOp(node.name, `avgpool${kh}x${kw}`, out, terms, x!.params.scale / (kh * kw), -x!.params.zp * kh * kw)];
+    }
+    case 'globalAvgPool': {
+      const out = define(ctx, node.output, shape);
+      const terms = Array.from({ length: x!.h * x!.w }, (_, p) => ({ src: x!.name, dy: Math.floor(p / x!.w), dx: p % x!.w, sy: 1, sx: 1, matrix: diag(x!.c, 1) }));
+      return [diagonalOp(node.name, 'global-avgpool', out, terms, x!.params.scale / (x!.h * x!.w), -x!.params.zp * x!.h * x!.w)];
+    }
+    case 'batchNorm': {
+      const c = node.scale.length;
+      const kernel = { shape: [1, 1, c, 1], data: Float32Array.from(node.scale) };
+      const conv: NodeOf<'conv2d'> = { ...node, op: 'conv2d', kernel, bias: { shape: [c], data: node.offset }, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: true, activation: 'linear' };
+      return [weightedOp(ctx, conv, x!, define(ctx, node.output, shape))];
+    }
+    case 'activation': {
+      if (node.fn === 'linear') return view();
+      if (node.fn === 'softmax') throw new NnchipError('NN110', 'Softmax is supported only as the final layer', { layer: node.name });
+      const out = define(ctx, node.output, shape);
+      return [diagonalOp(node.name, node.fn, out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
+    }
+    case 'add': {
+      const [a, b] = node.inputs.map((t) => physical(ctx, t)) as [PhysicalTensor, PhysicalTensor];
+      const smax = Math.max(a.params.scale, b.params.scale);
+      const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
+      const out = define(ctx, node.output, shape);
+      const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
+      return [diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp))];
+    }
+    case 'concat': {
+      const out = define(ctx, node.output, shape);
+      let offset = 0;
+      return node.inputs.map((name) => {
+        const t = physical(ctx, name);
+        const op = diagonalOp(node.name, 'concat-copy', out, [{ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, 1) }], t.params.scale, -t.params.zp, 'linear', { n: t.c, channelOffset: offset });
+        offset += t.c;
+        return op;
+      });
+    }
+    case 'pad':
+      throw new NnchipError('NN305', 'zero padding is supported only directly before a convolution', { layer: node.name });
+  }
+}
+
+export interface GemmProgram {
+  readonly input: PhysicalTensor;
+  readonly output: PhysicalTensor;
+  readonly tensors: ReadonlyMap<string, PhysicalTensor>;
+  readonly ops: readonly GemmOp[];
+}
+
+export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>): GemmProgram {
+  const shapes = checkGraph(g);
+  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map() };
+  const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
+  const ops = g.nodes.flatMap((n) => lowerNode(ctx, n, shapes.get(n.output)!));
+  if (ops.length === 0) throw new NnchipError('NN305', 'the model has no layer that computes anything');
+  const output = physical(ctx, g.outputs[0]!);
+  if (output === input) throw new NnchipError('NN305', 'the model output is its input');
+  return { input, output, tensors: ctx.tensors, ops };
+}

@@ -1,0 +1,72 @@
+/**
+ * Fuzzing: mutated model files and calibration data make nnchip either succeed or fail with a
+ * known error code — never an internal error, an uncaught exception or a hang. bench/fuzz.mjs runs
+ * the same property for 10,000+ cases; FUZZ_SEED reproduces a run.
+ */
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../../src/cli/context.js';
+import { CODES } from '../../src/diagnostics/codes.js';
+import { mutate, mutationArb } from './mutate.js';
+
+const BASE = new URL('../bad-inputs/inf-weight/', import.meta.url).pathname;
+const MODEL = readFileSync(join(BASE, 'model.json'), 'utf8');
+const WEIGHTS = new Float32Array(23).fill(0.25);
+const SEED = Number(process.env['FUZZ_SEED'] ?? 20261123);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 300);
+const KNOWN = new Set(Object.keys(CODES).filter((c) => c !== 'NN901'));
+const tally = { cases: 0, ok: 0, rejected: new Map<string, number>() };
+
+async function runCase(files: Record<string, string | Uint8Array>, args: (dir: string) => string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-fuzz-'));
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    const io = captureIo();
+    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 10_000).unref());
+    const code = await Promise.race([main(args(dir), io), timeout]);
+    const err = io.err.join('');
+    expect(code, 'a case took over 10 s').not.toBe('hang');
+    tally.cases++;
+    if (code === 0) tally.ok++;
+    else {
+      const m = /(?:error |"code":")(NN\d{3})/.exec(err);
+      expect(m?.[1] !== undefined && KNOWN.has(m[1]), `unexpected failure: ${err}`).toBe(true);
+      tally.rejected.set(m![1]!, (tally.rejected.get(m![1]!) ?? 0) + 1);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('fuzzing', () => {
+  afterAll(() => {
+    const codes = [...tally.rejected].sort().map(([c, n]) => `${c}×${n}`).join(' ');
+    console.log(`fuzz: ${tally.cases} cases, 0 crashes, ${tally.ok} accepted, rejected with known codes: ${codes}`);
+  });
+
+  test('mutated TF.js model files', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutationArb, async (m) => {
+        const { json, weights } = mutate(MODEL, new Uint8Array(WEIGHTS.buffer), m);
+        await runCase({ 'model.json': json, 'weights.bin': weights }, (d) => ['lower', join(d, 'model.json'), '-o', join(d, 'out'), '--input-range', '0,1']);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  test('mutated calibration and input files', async () => {
+    const sample = JSON.stringify({ inputs: [[0.1, 0.2, 0.3, 0.4], [1, 0, 1, 0]] });
+    await fc.assert(
+      fc.asyncProperty(mutationArb, async (m) => {
+        const { json } = mutate(sample, new Uint8Array(), m.kind === 'shard' ? { ...m, kind: 'replace' } : m);
+        const files = { 'model.json': MODEL, 'weights.bin': new Uint8Array(WEIGHTS.buffer), 'data.json': json };
+        await runCase(files, (d) => ['run', join(d, 'model.json'), '--calibration', join(d, 'data.json'), '--input', join(d, 'data.json'), '--json']);
+      }),
+      { numRuns: Math.ceil(RUNS / 2), seed: SEED + 1 },
+    );
+  });
+});

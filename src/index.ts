@@ -9,4 +9,5 @@ export type { Calibration } from './passes/quantize.js';
 export { NnchipError } from './diagnostics/error.js';
 export { CODES, EXIT } from './diagnostics/codes.js';
 export * as isa from './isa/index.js';
+export * as explore from './explore/index.js';
 export { main } from './cli/main.js';

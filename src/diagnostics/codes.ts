@@ -46,6 +46,7 @@ export const CODES = {
   NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },
   NN404: { exit: EXIT.badInput, hint: 'the file is not an nnchip program; produce one with `nnchip lower`' },
   NN501: { exit: EXIT.badInput, hint: 'check the input file' },
+  NN502: { exit: EXIT.badInput, hint: 'merge all N shards of one sweep, made with identical flags' },
   NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },
   NN602: { exit: EXIT.overBudget, hint: 'the program is not constant-cost: this is a bug in the program or in nnchip' },
   NN701: { exit: EXIT.toolMissing, hint: 'install it: apt-get install -y iverilog verilator yosys nextpnr-ice40' },

@@ -50,9 +50,12 @@ class Dram {
   private readonly chunks: { at: number; bytes: Uint8Array }[] = [];
   private readonly dedupe = new Map<string, number>();
   alloc(name: string, bytes: number): number {
+    const last = this.regions[this.regions.length - 1];
     const at = roundUp(this.size, ALIGN);
     this.size = at + bytes;
-    this.regions.push({ space: 'dram', name, start: at, size: bytes });
+    // consecutive blobs of one layer (its weight tiles) form one region of the memory map
+    if (last?.name === name) this.regions[this.regions.length - 1] = { ...last, size: at + bytes - last.start };
+    else this.regions.push({ space: 'dram', name, start: at, size: bytes });
     return at;
   }
   put(at: number, bytes: Uint8Array): void {

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `nnchip explore <model>`: sweep array shapes × SRAM × DRAM bandwidth with the static certificate,
+ * print the Pareto front, write explore.csv + explore.json; `--shard i/N` writes one slice as JSON
+ * lines and `nnchip explore merge <files...>` turns the slices into the unsharded outputs.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { Option, type Command } from 'commander';
+import { NnchipError } from '../../diagnostics/error.js';
+import { DEFAULT_LIMITS, loadModel } from '../../importers/index.js';
+import { product } from '../../ir/graph.js';
+import { CONFIG_LIMITS, parseArray } from '../../isa/config.js';
+import { DEFAULT_GRID, SRAM_SPLIT_TEXT, type ArrayShape, type Grid } from '../../explore/grid.js';
+import { exploreCsv, exploreJson, frontPoints, resultOf, type ExploreResult } from '../../explore/results.js';
+import { parseShard } from '../../explore/shard-spec.js';
+import { mergeShards, parseShardJsonl, shardFileName, shardJsonl } from '../../explore/shard.js';
+import { sweep, type SweepRun } from '../../explore/sweep.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { CliContext } from '../context.js';
+import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { bytes, table } from '../render.js';
+import { modelStem } from './lower.js';
+
+interface ExploreFlags extends Omit<CompileFlags, 'array'> {
+  readonly arrays?: string;
+  readonly sramKib?: string;
+  readonly bandwidth?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+  readonly shard?: string;
+}
+
+/** Shard files larger than this are refused before reading (a million points is ~0.5 GB). */
+const MAX_SHARD_BYTES = 1024 * 1024 * 1024;
+
+function parseList<T>(text: string, flag: string, item: (s: string) => T): T[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((p) => p === '')) throw new NnchipError('NN801', `${flag} "${text}" must be a comma-separated list with no empty items`);
+  if (new Set(parts).size !== parts.length) throw new NnchipError('NN801', `${flag} "${text}" lists an item twice`);
+  return parts.map(item);
+}
+
+function numberIn(flag: string, lo: number, hi: number, integer: boolean): (s: string) => number {
+  return (s) => {
+    const n = Number(s);
+    if (!(Number.isFinite(n) && n >= lo && n <= hi && (!integer || Number.isInteger(n)))) throw new NnchipError('NN801', `${flag} item "${s}" must be ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi}`);
+    return n;
+  };
+}
+
+export function gridFrom(f: ExploreFlags): Grid {
+  const shape = (s: string): ArrayShape => {
+    try {
+      return parseArray(s);
+    } catch {
+      throw new NnchipError('NN401', `--arrays item "${s}" is not RxC with R and C from ${CONFIG_LIMITS.rows[0]} to ${CONFIG_LIMITS.rows[1]}`);
+    }
+  };
+  const [blo, bhi] = CONFIG_LIMITS.dramBytesPerCycle;
+  return {
+    arrays: f.arrays === undefined ? DEFAULT_GRID.arrays : parseList(f.arrays, '--arrays', shape),
+    sramKiB: f.sramKib === undefined ? DEFAULT_GRID.sramKiB : parseList(f.sramKib, '--sram-kib', numberIn('--sram-kib', 0.0625, 1024 * 1024, false)),
+    bandwidth: f.bandwidth === undefined ? DEFAULT_GRID.bandwidth : parseList(f.bandwidth, '--bandwidth', numberIn('--bandwidth', blo, bhi, true)),
+  };
+}
+
+/** A progress bar on stderr, only when stderr is a terminal (never in pipes, logs or batch jobs). */
+function progress(ctx: CliContext): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!ctx.io.interactive) return { update: () => undefined, stop: () => undefined };
+  // cli-progress drives the terminal itself (cursor moves), so it takes the stream, not ctx.io
+  const bar = new cliProgress.SingleBar({ format: 'explore [{bar}] {value}/{total} points', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) bar.start(total, done);
+      else bar.update(done);
+      started = true;
+    },
+    stop: () => void (started && bar.stop()),
+  };
+}
+
+function runSweep(model: string, f: ExploreFlags, ctx: CliContext): SweepRun {
+  const grid = gridFrom(f);
+  const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
+  const base = configFrom(f);
+  const graph = loadModel(model, limitsFrom(f));
+  const { calibration, warning } = calibrationFrom(model, f, product(graph.inputs[0]!.shape));
+  if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
+  const bar = progress(ctx);
+  try {
+    return sweep({ model: modelStem(model), graph, calibration, grid, base }, { onProgress: bar.update, ...shard });
+  } catch (e) {
+    if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file: basename(model), ...(e.layer === undefined ? {} : { layer: e.layer }) });
+    throw e;
+  } finally {
+    bar.stop();
+  }
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Write explore.csv + explore.json and print the front (or, with --json, the explore.json document). */
+export function finish(result: ExploreResult, out: string, json: boolean, ctx: CliContext): void {
+  const files = [join(out, 'explore.csv'), join(out, 'explore.json')] as const;
+  const doc = exploreJson(result);
+  writeFileAtomic(files[0], exploreCsv(result));
+  writeFileAtomic(files[1], doc);
+  if (json) return void ctx.io.stdout(doc);
+  const { io } = ctx;
+  const { grid } = result.meta;
+  const feasible = result.points.filter((p) => p.feasible);
+  io.stdout(`${io.color.bold(result.meta.model)}: ${result.points.length} points (${plural(grid.arrays.length, 'array')} × ${plural(grid.sramKiB.length, 'SRAM size')} × ${plural(grid.bandwidth.length, 'bandwidth')}), ${feasible.length} feasible, ${result.pareto.length} on the Pareto front (fewest cycles, PEs, SRAM bytes):\n`);
+  const rows = frontPoints(result).map((p) => [`${p.rows}x${p.cols}`, p.pes, `${p.sramKiB} KiB`, bytes(p.sramBytes), `${p.bandwidth} B/cycle`, p.cycles ?? 0, (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`]);
+  io.stdout(table(['array', 'PEs', 'SRAM asked', 'SRAM real', 'DRAM bandwidth', 'cycles', 'latency µs', 'utilization'], rows, io));
+  const bad = result.points.find((p) => !p.feasible);
+  if (bad !== undefined) io.stderr(io.color.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
+  io.stdout(`wrote ${files.join(', ')}\n`);
+}
+
+function readShard(path: string): SweepRun {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+  }
+  if (text.length > MAX_SHARD_BYTES) throw new NnchipError('NN502', `the shard file is over ${MAX_SHARD_BYTES} bytes`, { file: path });
+  return parseShardJsonl(text, path);
+}
+
+const HELP_AFTER = `
+SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers by bytes:
+  ${SRAM_SPLIT_TEXT.replace("; ", ";\n  ")}.
+Points whose buffers cannot hold the model are recorded as infeasible (NN403), not fatal.
+
+Sharding: --shard i/N (0 ≤ i < N) evaluates the points whose index mod N = i and writes
+<out>/explore-shard-<i>-of-<N>.jsonl; \`nnchip explore merge\` combines all N shards into the
+same explore.csv and explore.json, byte for byte, as one unsharded run.
+
+Examples:
+  nnchip explore examples/digits-mlp/model.json --arrays 8x8,16x16 --sram-kib 8,32 --bandwidth 8
+  nnchip explore model.json --shard 3/16 --out shards/
+  nnchip explore merge shards/explore-shard-*.jsonl --out results/`;
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('explore')
+    .description('sweep array shapes × SRAM × DRAM bandwidth with the static certificate (no simulation); print the Pareto front')
+    .addHelpText('after', HELP_AFTER)
+    .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+    .option('--arrays <list>', 'array shapes RxC, comma-separated', DEFAULT_GRID.arrays.map((a) => `${a.rows}x${a.cols}`).join(','))
+    .option('--sram-kib <list>', 'total SRAM sizes in KiB, comma-separated', DEFAULT_GRID.sramKiB.join(','))
+    .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
+    .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
+    .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines')
+    .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')
+    .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set (DRAM latency, queue depth, clock)'))
+    .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model)'))
+    .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data'))
+    .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
+    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
+    .action((model: string, f: ExploreFlags) => {
+      const run = runSweep(model, f, ctx);
+      const out = f.out ?? '.';
+      if (f.shard === undefined) return finish(resultOf(run), out, f.json === true, ctx);
+      const file = join(out, shardFileName(run));
+      writeFileAtomic(file, shardJsonl(run));
+      const line = { shard: `${run.shard.index}/${run.shard.count}`, points: run.points.length, totalPoints: run.meta.totalPoints, file };
+      ctx.io.stdout(f.json === true ? JSON.stringify(line) + '\n' : `shard ${line.shard}: ${line.points} of ${line.totalPoints} points → ${file}\n`);
+    });
+  const merge = cmd
+    .command('merge')
+    .description('combine the shard files of one sweep into explore.csv + explore.json (identical to an unsharded run)')
+    .argument('<files...>', 'explore-shard-*.jsonl files: all N shards of one sweep')
+    .option('--out <dir>', 'output folder (default: .)')
+    .option('--json', 'print explore.json to stdout');
+  // commander lets `explore` claim --out/--json wherever they appear, so read both levels
+  merge.action((files: string[]) => {
+    const f = merge.optsWithGlobals<{ out?: string; json?: boolean }>();
+    finish(mergeShards(files.map(readShard)), f.out ?? '.', f.json === true, ctx);
+  });
+}

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
-/** loadModel: check the file's size, sniff its format, dispatch to one importer, verify the Graph. */
+/** loadModel: check the file's size, sniff its format (TF.js, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
+import { importOnnx } from './onnx.js';
 import { importTfjsLayers } from './tfjs-layers.js';
 
-/** Model description files (JSON) larger than this are refused before reading. */
+/** Model files larger than these are refused before reading (ONNX may hold its weights inline). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
+const MAX_ONNX_BYTES = 1024 * 1024 * 1024;
 
-function readJson(path: string, limits: Limits): Record<string, unknown> {
+/** The file's bytes, after checking it is a regular file within the size limits. */
+function readChecked(path: string, limits: Limits, cap: number): Buffer {
   const file = basename(path);
   let size: number;
   try {
@@ -23,10 +26,15 @@ function readJson(path: string, limits: Limits): Record<string, unknown> {
     if (e instanceof NnchipError) throw e;
     throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
   }
-  if (size > Math.min(MAX_JSON_BYTES, limits.maxMemory)) throw new NnchipError('NN109', `the file is ${size} bytes; model JSON over ${Math.min(MAX_JSON_BYTES, limits.maxMemory)} bytes is refused`, { file });
+  const max = Math.min(cap, limits.maxMemory);
+  if (size > max) throw new NnchipError('NN109', `the file is ${size} bytes; a model file over ${max} bytes is refused`, { file });
+  return readFileSync(path);
+}
+
+function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new NnchipError('NN102', `invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
@@ -34,32 +42,39 @@ function readJson(path: string, limits: Limits): Record<string, unknown> {
   return json as Record<string, unknown>;
 }
 
+/** Every float a node carries must be finite (weights, biases, batch-norm factors). */
 function checkFinite(g: Graph, file: string): void {
   for (const n of g.nodes) {
-    if (n.op !== 'dense') continue;
-    for (const [what, t] of [['kernel', n.kernel], ['bias', n.bias]] as const) {
-      if (t === null) continue;
-      const bad = t.data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new NnchipError('NN108', `${what} element ${bad} is ${t.data[bad]}`, { file, layer: n.name });
+    const arrays: [string, ArrayLike<number> | undefined][] =
+      n.op === 'dense' || n.op === 'conv2d' ? [['kernel', n.kernel.data], ['bias', n.bias?.data]] : n.op === 'batchNorm' ? [['scale', n.scale], ['offset', n.offset]] : [];
+    for (const [what, data] of arrays) {
+      if (data === undefined) continue;
+      const bad = Array.prototype.findIndex.call(data, (v: number) => !Number.isFinite(v));
+      if (bad >= 0) throw new NnchipError('NN108', `${what} element ${bad} is ${data[bad]}`, { file, layer: n.name });
     }
   }
 }
 
+/** ONNX by extension, or by its first byte (field 1, ir_version, as a varint: 0x08) when not JSON. */
+function looksLikeOnnx(path: string, bytes: Buffer): boolean {
+  if (/\.onnx$/i.test(path)) return true;
+  const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+  return bytes[first] === 0x08;
+}
+
 export function loadModel(path: string, limits: Limits = DEFAULT_LIMITS): Graph {
   const file = basename(path);
-  if (/\.onnx$/i.test(path)) throw new NnchipError('NN103', 'ONNX import is not available yet in this version', { file });
-  const json = readJson(path, limits);
+  const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);
   let graph: Graph;
-  if ('modelTopology' in json) graph = importTfjsLayers(json, path, limits);
-  else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
-  else throw new NnchipError('NN103', 'neither a TF.js Layers model.json (no "modelTopology") nor an nnchip model ("format": "nnchip-model")', { file });
-  checkFinite(graph, file);
-  try {
-    checkGraph(graph);
-  } catch (e) {
-    if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file, ...(e.layer === undefined ? {} : { layer: e.layer }) });
-    throw e;
+  if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
+  else {
+    const json = parseJson(bytes, file);
+    if ('modelTopology' in json) graph = importTfjsLayers(json, path, limits);
+    else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
+    else throw new NnchipError('NN103', 'neither a TF.js Layers model.json (no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
+  checkFinite(graph, file);
+  withFile(file, () => checkGraph(graph));
   return graph;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Resource limits, checked before anything large is allocated; raised with --max-params / --max-memory. */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 
 export interface Limits {
   /** Largest number of weights (all tensors together). */
@@ -12,7 +12,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = { maxParams: 64 * 1024 * 1024, maxMemory: 1024 * 1024 * 1024 };
 
 /** Element count of a declared shape, refusing non-integers, negatives and anything over the limit. */
-export function checkedElements(shape: unknown, limits: Limits, site: { file: string; layer?: string }, what: string): number {
+export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite, what: string): number {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
     throw new NnchipError('NN107', `${what} has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`, site);
   }
@@ -23,6 +23,6 @@ export function checkedElements(shape: unknown, limits: Limits, site: { file: st
   return n;
 }
 
-export function checkBytes(bytes: number, limits: Limits, site: { file: string; layer?: string }, what: string): void {
+export function checkBytes(bytes: number, limits: Limits, site: ErrorSite, what: string): void {
   if (bytes > limits.maxMemory) throw new NnchipError('NN109', `${what} needs ${bytes} bytes, over the limit of ${limits.maxMemory} (--max-memory)`, site);
 }

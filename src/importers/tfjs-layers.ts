@@ -6,28 +6,22 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
-import type { Activation, Graph, Node, Tensor } from '../ir/graph.js';
+import { NnchipError, withFile } from '../diagnostics/error.js';
+import type { Graph, GraphInput, Node, Tensor } from '../ir/graph.js';
+import { inferShape } from '../ir/ops.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
+import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const SUPPORTED_TFJS_LAYERS = ['InputLayer', 'Dense', 'Activation', 'ReLU', 'Flatten', 'Dropout', 'Softmax'] as const;
-const ACTIVATIONS: Record<string, Activation | 'softmax'> = { linear: 'linear', relu: 'relu', relu6: 'relu6', softmax: 'softmax' };
+export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
 
 interface WeightSpec {
   readonly name: string;
   readonly shape: number[];
   readonly offset: number; // element offset into the group's float data
-}
-
-interface LayerEntry {
-  readonly className: string;
-  readonly name: string;
-  readonly config: Json;
-  readonly inbound: string[];
 }
 
 /** Read every weight group; the manifest is checked against the shard sizes before any allocation. */
@@ -87,7 +81,9 @@ function inboundOf(layer: Json, file: string, name: string): string[] {
   if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
   if (nodes.length > 1) throw new NnchipError('NN110', 'the layer is applied more than once (shared layers are not supported yet)', { file, layer: name });
   const first = nodes[0] as unknown;
-  const list = Array.isArray(first) ? first : isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]) : [];
+  // Keras 3 writes {args: [tensor]} or, for multi-input layers, {args: [[tensor, tensor]]}
+  const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
+  const list = Array.isArray(first) ? first : args;
   return list.map((e) => {
     if (Array.isArray(e) && typeof e[0] === 'string') return e[0];
     if (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history'])) return String(e['config']['keras_history'][0]);
@@ -123,86 +119,42 @@ function inputShapeOf(cfg: Json): number[] | undefined {
   return Array.isArray(t) ? (t as number[]) : undefined;
 }
 
-function findWeight(weights: Map<string, Tensor>, layer: string, kind: string): Tensor | undefined {
-  const exact = weights.get(`${layer}/${kind}`);
-  if (exact) return exact;
-  for (const [name, t] of weights) if (name.endsWith(`/${layer}/${kind}`)) return t;
-  return undefined;
-}
-
-function toNode(l: LayerEntry, input: string, weights: Map<string, Tensor>, file: string): Node | null {
-  const site = { file, layer: l.name };
-  const base = { name: l.name, inputs: [input], output: l.name };
-  const act = (key: string): Activation | 'softmax' => {
-    const a = l.config[key] ?? 'linear';
-    const fn = typeof a === 'string' ? ACTIVATIONS[a] : undefined;
-    if (fn === undefined) throw new NnchipError('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`, site);
-    return fn;
-  };
-  switch (l.className) {
-    case 'Dense': {
-      const kernel = findWeight(weights, l.name, 'kernel');
-      if (!kernel) throw new NnchipError('NN201', `no weight "${l.name}/kernel" in the weightsManifest`, site);
-      const useBias = l.config['use_bias'] ?? l.config['useBias'] ?? true;
-      const bias = useBias ? findWeight(weights, l.name, 'bias') : undefined;
-      if (useBias && !bias) throw new NnchipError('NN201', `no weight "${l.name}/bias" in the weightsManifest`, site);
-      if (typeof l.config['units'] === 'number' && kernel.shape[1] !== l.config['units']) throw new NnchipError('NN201', `units is ${String(l.config['units'])} but the kernel has shape ${JSON.stringify(kernel.shape)}`, site);
-      const fn = act('activation');
-      // a softmax activation is split off by expandSoftmax
-      return { ...base, op: 'dense', kernel, bias: bias ?? null, activation: fn === 'softmax' ? 'linear' : fn };
-    }
-    case 'Activation':
-      return { ...base, op: 'activation', fn: act('activation') };
-    case 'Softmax':
-      return { ...base, op: 'activation', fn: 'softmax' };
-    case 'ReLU': {
-      const max = l.config['max_value'] ?? l.config['maxValue'];
-      if (max !== undefined && max !== null && max !== 6) throw new NnchipError('NN110', `ReLU with max_value ${String(max)} (only none or 6)`, site);
-      return { ...base, op: 'activation', fn: max === 6 ? 'relu6' : 'relu' };
-    }
-    case 'Flatten':
-      return { ...base, op: 'flatten' };
-    case 'Dropout':
-      return { ...base, op: 'identity' };
-    case 'InputLayer':
-      return null;
-    default:
-      throw new NnchipError('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`, site);
-  }
-}
-
-/** Dense with activation softmax: split into dense(linear) + activation(softmax) so passes see it. */
-function expandSoftmax(node: Node, l: LayerEntry): Node[] {
-  if (node.op !== 'dense' || l.config['activation'] !== 'softmax') return [node];
-  return [
-    { ...node, output: `${node.name}/logits` },
-    { name: `${node.name}/softmax`, op: 'activation', fn: 'softmax', inputs: [`${node.name}/logits`], output: node.name },
-  ];
-}
-
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
   const weights = readWeights(json['weightsManifest'], modelFile, limits);
-  const graphInputs: { name: string; shape: number[] }[] = [];
+  const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
+  const shapes = new Map<string, readonly number[]>();
+  const ctx: LayerContext = {
+    file,
+    weights,
+    shapeOf: (t) => shapes.get(t) ?? [],
+  };
   let prev = '';
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
       const shape = inputShapeOf(l.config);
-      if (shape === undefined || shape.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
+      if (shape === undefined || shape.length === 0 || shape.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
+      checkedElements(shape, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';
       graphInputs.push({ name: inputName, shape });
+      shapes.set(inputName, shape);
       prev = inputName;
       if (l.className === 'InputLayer') continue;
     }
-    const input = functional ? l.inbound : [prev];
-    if (input.length !== 1) throw new NnchipError('NN110', `the layer has ${input.length} inputs (multi-input layers are not supported yet)`, { file, layer: l.name });
-    const node = toNode(l, input[0]!, weights, file);
-    if (node === null) continue;
-    nodes.push(...expandSoftmax(node, l));
-    prev = node.name;
+    const built = layerToNodes(l, functional ? l.inbound : [prev], ctx);
+    for (const n of built) {
+      const inShapes = n.inputs.map((t) => {
+        const s = shapes.get(t);
+        if (s === undefined) throw new NnchipError('NN202', `input tensor "${t}" is not produced by any earlier layer`, { file, layer: n.name });
+        return s;
+      });
+      shapes.set(n.output, withFile(file, () => inferShape(n, inShapes)));
+      nodes.push(n);
+    }
+    if (built.length > 0) prev = l.name;
   }
   if (graphInputs.length !== 1) throw new NnchipError('NN110', `the model has ${graphInputs.length} inputs; nnchip supports exactly one`, { file });
   const outs = functional && outputs.length > 0 ? outputs : [prev];

@@ -4,6 +4,7 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import onnxProto from 'onnx-proto';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const dense = (name, units, extra = {}) => ({ class_name: 'Dense', config: { name, units, activation: 'relu', use_bias: true, ...extra } });
@@ -29,6 +30,33 @@ const model = (over = {}) => ({
   ...over,
 });
 const LOWER = ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1'];
+
+// ONNX: x [1, 4] → Gemm(4→3) → Relu → Gemm(3→2), built with the ONNX protobuf schema.
+const { onnx } = onnxProto;
+const f32 = (name, dims, n) => ({ name, dims, dataType: 1, rawData: weights(n).subarray(0, n * 4) });
+const valueInfo = (name, dims) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } });
+const ONNX_NODES = [
+  { name: 'fc1', opType: 'Gemm', input: ['x', 'W1', 'b1'], output: ['h'] },
+  { name: 'relu', opType: 'Relu', input: ['h'], output: ['r'] },
+  { name: 'fc2', opType: 'Gemm', input: ['r', 'W2', 'b2'], output: ['y'] },
+];
+const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4] } = {}) =>
+  onnx.ModelProto.encode(onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'nnchip-bad-inputs',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: 'tiny',
+      node: nodes,
+      initializer: Object.values({ W1: f32('W1', [4, 3], 12), b1: f32('b1', [3], 3), W2: f32('W2', [3, 2], 6), b2: f32('b2', [2], 2), ...inits }),
+      input: [valueInfo('x', input)],
+      output: [valueInfo('y', [1, 2])],
+    },
+  })).finish();
+/** 512 bytes from a fixed linear congruential sequence: not protobuf, not JSON. */
+const junk = () => Uint8Array.from({ length: 512 }, (_, i) => (i * 1103515245 + 12345) >>> 16 & 0xff);
+const LOWER_ONNX = ['lower', '$DIR/model.onnx', '-o', '$OUT', '--input-range', '0,1'];
+const onnxCase = (model) => ({ files: { 'model.onnx': model }, args: LOWER_ONNX });
 
 const cases = {
   'malformed-json': { files: { 'model.json': '{"modelTopology": {"class_name": "Sequential",' } },
@@ -60,6 +88,13 @@ const cases = {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
     args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'],
   },
+  'onnx-random-bytes': onnxCase(junk()),
+  'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
+  'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),
+  'onnx-softmax-in-the-middle': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'soft', opType: 'Softmax', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
+  'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
+  'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sigmoid', opType: 'Sigmoid', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
+  'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
 };
 
 writeFileSync(join(root, 'sentinel.bin'), weights());

@@ -52,7 +52,8 @@ export function mutate(modelJson: string, weights: Uint8Array, m: Mutation): { j
       return { json: modelJson.slice(0, m.at % modelJson.length), weights };
     case 'flip': {
       const bytes = Buffer.from(modelJson);
-      bytes[m.at % bytes.length] ^= 1 << (m.at % 7);
+      const i = m.at % bytes.length;
+      bytes[i] = (bytes[i] ?? 0) ^ (1 << (m.at % 7));
       return { json: bytes.toString('latin1'), weights };
     }
     case 'shard':

@@ -91,6 +91,78 @@ export function buildFunctionalMlp(sizes: number[], opts: Pick<MlpOptions, 'fina
   return tf.model({ inputs: input, outputs: x, name: 'functional_mlp' });
 }
 
+/** Seeded initializers for conv-like layers: non-zero biases so bias handling is exercised. */
+function convInit(seed: number): Pick<Parameters<typeof tf.layers.conv2d>[0], 'kernelInitializer' | 'biasInitializer'> {
+  return { kernelInitializer: tf.initializers.glorotUniform({ seed }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 10_000 }) };
+}
+
+/** BatchNormalization with non-trivial moving statistics (a fresh layer has mean 0, variance 1). */
+function batchNorm(name: string, seed: number, opts: { center?: boolean; scale?: boolean } = {}): tf.layers.Layer {
+  return tf.layers.batchNormalization({
+    name,
+    ...opts,
+    epsilon: 0.01,
+    gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed }),
+    betaInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed + 1 }),
+    movingMeanInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed + 2 }),
+    movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.3, maxval: 2, seed: seed + 3 }),
+  });
+}
+
+/**
+ * Sequential CNN on [9, 9, 3] using most image layers: Conv2D (same, strides 2, relu6),
+ * DepthwiseConv2D (same), BatchNormalization, ReLU(max_value 6), ZeroPadding2D, MaxPooling2D (same),
+ * AveragePooling2D (same, stride 1: padding excluded from the mean), Conv2D (valid, no bias),
+ * Activation relu6, GlobalAveragePooling2D, Dense softmax. Input: 243 floats (NHWC).
+ */
+export function buildSequentialCnn(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'sequential_cnn' });
+  m.add(tf.layers.conv2d({ name: 'conv_a', inputShape: [9, 9, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', ...convInit(seed) }));
+  m.add(tf.layers.depthwiseConv2d({ name: 'depthwise', kernelSize: [3, 2], padding: 'same', depthwiseInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 2 }) }));
+  m.add(batchNorm('bn', seed + 3));
+  m.add(tf.layers.reLU({ name: 'relu6_layer', maxValue: 6 }));
+  m.add(tf.layers.zeroPadding2d({ name: 'pad', padding: [[1, 0], [0, 2]] }));
+  m.add(tf.layers.maxPooling2d({ name: 'max_pool', poolSize: 2, strides: 2, padding: 'same' }));
+  m.add(tf.layers.averagePooling2d({ name: 'avg_pool', poolSize: 2, strides: 1, padding: 'same' }));
+  m.add(tf.layers.conv2d({ name: 'conv_b', filters: 5, kernelSize: 2, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 4 }) }));
+  m.add(tf.layers.activation({ name: 'act', activation: 'relu6' }));
+  m.add(tf.layers.globalAveragePooling2d({ name: 'gap' }));
+  m.add(tf.layers.dense({ name: 'out', units: 4, activation: 'softmax', ...denseInit(seed + 5) }));
+  return m;
+}
+
+/**
+ * Functional CNN on [8, 8, 2] with multi-input layers: two conv branches joined by Add and by
+ * Concatenate, valid average pooling, a Reshape to a map and Flatten (NHWC order) into Dense, and
+ * a BatchNormalization (center/scale off) on the Dense output vector. Input: 128 floats.
+ */
+export function buildFunctionalCnn(seed = 1): tf.LayersModel {
+  const input = tf.input({ shape: [8, 8, 2], name: 'image' });
+  const a = tf.layers.conv2d({ name: 'branch_a', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', ...convInit(seed) }).apply(input) as tf.SymbolicTensor;
+  const b = tf.layers.conv2d({ name: 'branch_b', filters: 4, kernelSize: 1, ...convInit(seed + 1) }).apply(input) as tf.SymbolicTensor;
+  const sum = tf.layers.add({ name: 'sum' }).apply([a, b]) as tf.SymbolicTensor;
+  const cat = tf.layers.concatenate({ name: 'cat', axis: -1 }).apply([sum, a, input]) as tf.SymbolicTensor;
+  const pooled = tf.layers.averagePooling2d({ name: 'avg', poolSize: [2, 3], strides: [2, 1] }).apply(cat) as tf.SymbolicTensor;
+  const flat = tf.layers.flatten({ name: 'flat' }).apply(pooled) as tf.SymbolicTensor;
+  const dense = tf.layers.dense({ name: 'fc', units: 12, ...denseInit(seed + 2) }).apply(flat) as tf.SymbolicTensor;
+  const bn = batchNorm('bn_vec', seed + 3, { center: false }).apply(dense) as tf.SymbolicTensor;
+  const relu = tf.layers.reLU({ name: 'relu' }).apply(bn) as tf.SymbolicTensor;
+  const bn2 = batchNorm('bn_vec2', seed + 4, { scale: false }).apply(relu) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ name: 'logits', units: 3, ...denseInit(seed + 5) }).apply(bn2) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'functional_cnn' });
+}
+
+/** Sequential from a flat [48] input: Reshape to [4, 4, 3], strided valid Conv2D, MaxPooling2D, Flatten, Dense. */
+export function buildReshapeCnn(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'reshape_cnn' });
+  m.add(tf.layers.reshape({ name: 'to_map', inputShape: [48], targetShape: [4, 4, 3] }));
+  m.add(tf.layers.conv2d({ name: 'conv', filters: 5, kernelSize: 2, strides: [1, 2], activation: 'relu', ...convInit(seed) }));
+  m.add(tf.layers.maxPooling2d({ name: 'pool', poolSize: [2, 1], strides: [1, 1] }));
+  m.add(tf.layers.flatten({ name: 'flat' }));
+  m.add(tf.layers.dense({ name: 'out', units: 3, ...denseInit(seed + 1) }));
+  return m;
+}
+
 function concatWeightData(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
   const parts = Array.isArray(data) ? data : [data];

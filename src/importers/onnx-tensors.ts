@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/**
+ * ONNX TensorProto and AttributeProto values (decoded by onnx-proto's protobufjs code) → numbers.
+ * Every declared size is checked against the limits before anything is allocated; external data
+ * files must stay inside the model's folder.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { checkBytes, checkedElements, type Limits } from './limits.js';
+import { resolveInside } from './safe-path.js';
+
+export const onnx = onnxProto.onnx;
+export type TensorProto = onnxProto.onnx.ITensorProto;
+export type AttributeProto = onnxProto.onnx.IAttributeProto;
+
+const DTYPE = onnx.TensorProto.DataType;
+const DTYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(DTYPE).map(([k, v]) => [v, k]));
+export const dtypeName = (t: number | null | undefined): string => DTYPE_NAMES[t ?? 0] ?? `type ${String(t)}`;
+
+type Site = ErrorSite;
+
+/** A protobuf int64 (number or Long) as a safe JS integer. */
+export function toInt(v: unknown, site: Site, what: string): number {
+  const n = typeof v === 'number' ? v : Number(String(v));
+  if (!Number.isSafeInteger(n)) throw new NnchipError('NN107', `${what} is ${String(v)}, not an integer nnchip can represent`, site);
+  return n;
+}
+
+export interface TensorSource {
+  readonly file: string;
+  /** the model's folder, against which external data paths are resolved */
+  readonly dir: string;
+  readonly limits: Limits;
+}
+
+function dimsOf(t: TensorProto, site: Site, what: string, limits: Limits): { dims: number[]; n: number } {
+  const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `${what} dimension ${i}`));
+  const n = dims.length === 0 ? 1 : checkedElements(dims, limits, site, what);
+  return { dims, n };
+}
+
+/** Bytes of an external-data tensor, read from [offset, offset + bytes) of a file inside the folder. */
+function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Site, what: string): Uint8Array {
+  const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = entries.get('location');
+  if (location === undefined) throw new NnchipError('NN107', `${what} is stored externally but names no location`, site);
+  const offset = toInt(entries.get('offset') ?? 0, site, `${what} external offset`);
+  const length = entries.has('length') ? toInt(entries.get('length'), site, `${what} external length`) : bytes;
+  if (length !== bytes || offset < 0) throw new NnchipError('NN105', `${what} declares ${length} bytes of external data at offset ${offset} but its shape needs ${bytes}`, site);
+  const path = resolveInside(src.dir, location, src.file);
+  const size = statSync(path).size;
+  if (offset + bytes > size) throw new NnchipError('NN105', `${what} needs bytes ${offset}..${offset + bytes} of "${location}", which holds ${size} (short)`, site);
+  checkBytes(bytes, src.limits, site, what);
+  const out = new Uint8Array(bytes);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, out, 0, bytes, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** Raw little-endian bytes of a tensor (raw_data or external), or undefined when typed fields hold it. */
+function rawBytes(t: TensorProto, bytes: number, src: TensorSource, site: Site, what: string): Uint8Array | undefined {
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return readExternal(t, bytes, src, site, what);
+  const raw = t.rawData;
+  if (raw === null || raw === undefined || raw.length === 0) return undefined;
+  if (raw.length !== bytes) throw new NnchipError('NN105', `${what} holds ${raw.length} bytes of raw data but its shape needs ${bytes} (${raw.length < bytes ? 'short' : 'too long'})`, site);
+  return raw;
+}
+
+/** A float32 tensor: its ONNX dims and data. */
+export function floatTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: Float32Array } {
+  if (t.dataType !== DTYPE.FLOAT) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}`, site);
+  const { dims, n } = dimsOf(t, site, what, src.limits);
+  checkBytes(n * 4, src.limits, site, what);
+  const raw = rawBytes(t, n * 4, src, site, what);
+  if (raw !== undefined) {
+    const data = new Float32Array(n);
+    new Uint8Array(data.buffer).set(raw); // copy: raw_data need not be 4-byte aligned
+    return { dims, data };
+  }
+  const floats = t.floatData ?? [];
+  if (floats.length !== n) throw new NnchipError('NN105', `${what} holds ${floats.length} values but its shape needs ${n}`, site);
+  return { dims, data: Float32Array.from(floats) };
+}
+
+/** A small integer tensor (INT64 or INT32), e.g. a Reshape target. */
+export function intTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: number[] } {
+  const wide = t.dataType === DTYPE.INT64;
+  if (!wide && t.dataType !== DTYPE.INT32) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}; expected INT64`, site);
+  const { dims, n } = dimsOf(t, site, what, src.limits);
+  const raw = rawBytes(t, n * (wide ? 8 : 4), src, site, what);
+  if (raw !== undefined) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const data = Array.from({ length: n }, (_, i) => (wide ? toInt(view.getBigInt64(i * 8, true), site, what) : view.getInt32(i * 4, true)));
+    return { dims, data };
+  }
+  const vals = wide ? (t.int64Data ?? []) : (t.int32Data ?? []);
+  if (vals.length !== n) throw new NnchipError('NN105', `${what} holds ${vals.length} values but its shape needs ${n}`, site);
+  return { dims, data: vals.map((v) => toInt(v, site, what)) };
+}
+
+/** A node's attributes by name, with typed accessors and defaults. */
+export class Attributes {
+  private readonly byName: Map<string, AttributeProto>;
+  constructor(list: readonly AttributeProto[] | null | undefined, private readonly site: Site) {
+    this.byName = new Map((list ?? []).map((a) => [a.name ?? '', a]));
+  }
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+  int(name: string, fallback: number): number {
+    const a = this.byName.get(name);
+    return a === undefined ? fallback : toInt(a.i ?? 0, this.site, `attribute ${name}`);
+  }
+  float(name: string, fallback: number): number {
+    const a = this.byName.get(name);
+    return a === undefined ? fallback : Number(a.f ?? 0);
+  }
+  ints(name: string): number[] | undefined {
+    const a = this.byName.get(name);
+    return a === undefined ? undefined : (a.ints ?? []).map((v) => toInt(v, this.site, `attribute ${name}`));
+  }
+  floats(name: string): number[] | undefined {
+    return this.byName.get(name)?.floats ?? undefined;
+  }
+  string(name: string, fallback: string): string {
+    const s = this.byName.get(name)?.s;
+    return s === undefined || s === null ? fallback : Buffer.from(s).toString('utf8');
+  }
+  tensor(name: string): TensorProto | undefined {
+    return this.byName.get(name)?.t ?? undefined;
+  }
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/**
+ * One TF.js Layers layer → graph IR nodes. Feature maps are NHWC in tfjs, which is already the
+ * IR's [H, W, C], so weights are taken as stored. Shapes of earlier tensors come from the caller.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
+import { samePads } from './padding.js';
+
+type Json = Record<string, unknown>;
+
+export interface LayerEntry {
+  readonly className: string;
+  readonly name: string;
+  readonly config: Json;
+  readonly inbound: string[];
+}
+
+export interface LayerContext {
+  readonly file: string;
+  readonly weights: ReadonlyMap<string, Tensor>;
+  /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
+  shapeOf(tensor: string): readonly number[];
+}
+
+export const SUPPORTED_TFJS_LAYERS = [
+  'InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
+  'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
+] as const;
+const ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> = { linear: 'linear', relu: 'relu', relu6: 'relu6', softmax: 'softmax' };
+
+/** A config value under its Keras (snake_case) or tfjs (camelCase) key. */
+function opt(c: Json, snake: string): unknown {
+  const camel = snake.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+  return c[snake] ?? c[camel];
+}
+
+class Layer {
+  readonly site: { file: string; layer: string };
+  constructor(readonly l: LayerEntry, readonly inputs: string[], readonly ctx: LayerContext) {
+    this.site = { file: ctx.file, layer: l.name };
+  }
+  fail(code: 'NN107' | 'NN110' | 'NN201', detail: string): NnchipError {
+    return new NnchipError(code, detail, this.site);
+  }
+  get(key: string): unknown {
+    return opt(this.l.config, key);
+  }
+  /** An int or [a, b] config entry as a pair of positive integers. */
+  pair(key: string, fallback?: readonly [number, number]): [number, number] {
+    const v = this.get(key) ?? fallback;
+    const p = typeof v === 'number' ? [v, v] : v;
+    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer or a pair`);
+    return [p[0] as number, p[1] as number];
+  }
+  weight(kind: string): Tensor {
+    const w = this.maybeWeight(kind);
+    if (w === undefined) throw this.fail('NN201', `no weight "${this.l.name}/${kind}" in the weightsManifest`);
+    return w;
+  }
+  maybeWeight(kind: string): Tensor | undefined {
+    const exact = this.ctx.weights.get(`${this.l.name}/${kind}`);
+    if (exact) return exact;
+    for (const [name, t] of this.ctx.weights) if (name.endsWith(`/${this.l.name}/${kind}`)) return t;
+    return undefined;
+  }
+  activation(key = 'activation'): Activation | 'softmax' {
+    const a = this.get(key) ?? 'linear';
+    const fn = typeof a === 'string' ? ACTIVATIONS[a] : undefined;
+    if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+    return fn;
+  }
+  bias(): Tensor | null {
+    return (this.get('use_bias') ?? true) ? this.weight('bias') : null;
+  }
+  channelsLast(): void {
+    const f = this.get('data_format');
+    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${JSON.stringify(f)} is not supported (only channels_last, as tfjs stores NHWC)`);
+  }
+  /** The single input's [H, W, C] shape (the shape rule reports a non-map input). */
+  map(): readonly number[] {
+    const s = this.ctx.shapeOf(this.one());
+    if (s.length !== 3) throw new NnchipError('NN203', `input has shape ${JSON.stringify(s)}; expected a feature map [H, W, C]`, this.site);
+    return s;
+  }
+  one(): string {
+    if (this.inputs.length !== 1) throw this.fail('NN110', `the layer has ${this.inputs.length} inputs; ${this.l.className} takes one`);
+    return this.inputs[0]!;
+  }
+  pads(size: readonly number[], strides: readonly number[]): Pads {
+    const p = this.get('padding') ?? 'valid';
+    if (p === 'valid') return [0, 0, 0, 0];
+    if (p === 'same') return samePads(this.map(), size, strides);
+    throw this.fail('NN110', `padding ${JSON.stringify(p)} is not supported (supported: valid, same)`);
+  }
+  base(): { name: string; inputs: string[]; output: string } {
+    return { name: this.l.name, inputs: this.inputs, output: this.l.name };
+  }
+}
+
+/** A weighted node whose activation may be softmax: split into node(linear) + activation(softmax). */
+function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'>, fn: Activation | 'softmax'): Node[] {
+  if (fn !== 'softmax') return [{ ...node, activation: fn }];
+  const logits = `${node.name}/logits`;
+  return [
+    { ...node, output: logits },
+    { name: `${node.name}/softmax`, op: 'activation', fn: 'softmax', inputs: [logits], output: node.output },
+  ];
+}
+
+function dense(x: Layer): Node[] {
+  const kernel = x.weight('kernel');
+  const units = x.get('units');
+  if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  x.one();
+  return withActivation({ ...x.base(), op: 'dense', kernel, bias: x.bias(), activation: 'linear' }, x.activation());
+}
+
+function conv(x: Layer, depthwise: boolean): Node[] {
+  x.channelsLast();
+  x.one();
+  const size = x.pair('kernel_size');
+  const strides = x.pair('strides', [1, 1]);
+  const dil = x.pair('dilation_rate', [1, 1]);
+  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
+  const kernel = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
+  const [kh, kw, , cout] = kernel.shape;
+  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  if (depthwise) {
+    const mult = x.get('depth_multiplier') ?? 1;
+    if (mult !== 1 || cout !== 1) throw x.fail('NN110', `depth_multiplier ${String(mult)} is not supported (only 1)`);
+  } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  const pads = x.pads(size, strides);
+  return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise, activation: 'linear' }, x.activation());
+}
+
+function pool(x: Layer, kind: 'max' | 'avg'): Node[] {
+  x.channelsLast();
+  x.one();
+  const size = x.pair('pool_size', [2, 2]);
+  const strides = x.get('strides') === null ? size : x.pair('strides', size);
+  return [{ ...x.base(), op: 'pool2d', kind, size, strides, pads: x.pads(size, strides) }];
+}
+
+/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
+function batchNorm(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const axis = x.get('axis') ?? -1;
+  const axes = Array.isArray(axis) ? axis : [axis];
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  const eps = Number(x.get('epsilon') ?? 0.001);
+  const mean = x.weight('moving_mean').data;
+  const variance = x.weight('moving_variance').data;
+  const gamma = (x.get('scale') ?? true) ? x.weight('gamma').data : undefined;
+  const beta = (x.get('center') ?? true) ? x.weight('beta').data : undefined;
+  const c = mean.length;
+  if (variance.length !== c || (gamma !== undefined && gamma.length !== c) || (beta !== undefined && beta.length !== c)) throw x.fail('NN201', 'moving_mean, moving_variance, gamma and beta differ in length');
+  const scale = new Float32Array(c);
+  const offset = new Float32Array(c);
+  for (let i = 0; i < c; i++) {
+    const s = (gamma?.[i] ?? 1) / Math.sqrt(variance[i]! + eps);
+    scale[i] = s;
+    offset[i] = (beta?.[i] ?? 0) - mean[i]! * s;
+  }
+  return [{ ...x.base(), op: 'batchNorm', scale, offset }];
+}
+
+/** Add of n ≥ 2 inputs as a chain of two-input adds. */
+function add(x: Layer): Node[] {
+  if (x.inputs.length < 2) throw x.fail('NN107', `Add has ${x.inputs.length} input(s); it needs at least two`);
+  const nodes: Node[] = [];
+  let acc = x.inputs[0]!;
+  for (let i = 1; i < x.inputs.length; i++) {
+    const last = i === x.inputs.length - 1;
+    const out = last ? x.l.name : `${x.l.name}/sum${i}`;
+    nodes.push({ name: out, op: 'add', inputs: [acc, x.inputs[i]!], output: out });
+    acc = out;
+  }
+  return nodes;
+}
+
+function concat(x: Layer): Node[] {
+  const rank = x.ctx.shapeOf(x.inputs[0] ?? '').length;
+  const axis = x.get('axis') ?? -1;
+  if (axis !== -1 && axis !== rank) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  if (x.inputs.length < 2) throw x.fail('NN107', `Concatenate has ${x.inputs.length} input(s); it needs at least two`);
+  return [{ ...x.base(), op: 'concat' }];
+}
+
+/** padding: n | [h, w] | [[top, bottom], [left, right]]. */
+function zeroPad(x: Layer): Node[] {
+  x.channelsLast();
+  x.map();
+  const p = x.get('padding') ?? 1;
+  const ints = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isInteger(d) && (d as number) >= 0);
+  let tb: number[] | undefined;
+  let lr: number[] | undefined;
+  if (typeof p === 'number') [tb, lr] = [[p, p], [p, p]];
+  else if (ints(p) && p.length === 2) [tb, lr] = [[p[0]!, p[0]!], [p[1]!, p[1]!]];
+  else if (Array.isArray(p) && p.length === 2 && ints(p[0]) && ints(p[1])) [tb, lr] = [p[0], p[1]];
+  if (tb?.length !== 2 || lr?.length !== 2 || !Number.isInteger(tb[0]) || (tb[0] ?? -1) < 0) throw x.fail('NN107', `padding ${JSON.stringify(p)} is not n, [h, w] or [[top, bottom], [left, right]]`);
+  return [{ ...x.base(), op: 'pad', pads: [tb[0]!, lr[0]!, tb[1]!, lr[1]!] }];
+}
+
+function reshape(x: Layer): Node[] {
+  const target = x.get('target_shape');
+  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${JSON.stringify(target)} is not supported (only fully known positive sizes)`);
+  return [{ ...x.base(), inputs: [x.one()], op: 'reshape', shape: target as number[] }];
+}
+
+function relu(x: Layer): Node[] {
+  const max = x.get('max_value');
+  const slope = x.get('negative_slope') ?? 0;
+  const threshold = x.get('threshold') ?? 0;
+  if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0)`);
+  if (max !== undefined && max !== null && max !== 6) throw x.fail('NN110', `ReLU with max_value ${String(max)} is not supported (only none or 6)`);
+  return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : 'relu' }];
+}
+
+/** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
+export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext): Node[] {
+  const x = new Layer(l, inputs, ctx);
+  switch (l.className) {
+    case 'InputLayer':
+      return [];
+    case 'Dense':
+      return dense(x);
+    case 'Conv2D':
+      return conv(x, false);
+    case 'DepthwiseConv2D':
+      return conv(x, true);
+    case 'MaxPooling2D':
+      return pool(x, 'max');
+    case 'AveragePooling2D':
+      return pool(x, 'avg');
+    case 'GlobalAveragePooling2D': {
+      x.channelsLast();
+      const keep = x.get('keepdims') === true;
+      const gap: Node = { ...x.base(), inputs: [x.one()], op: 'globalAvgPool', ...(keep ? { output: `${l.name}/vector` } : {}) };
+      return keep ? [gap, { name: `${l.name}/keepdims`, op: 'reshape', inputs: [gap.output], output: l.name, shape: [1, 1, x.map()[2]!] }] : [gap];
+    }
+    case 'BatchNormalization':
+      return batchNorm(x);
+    case 'Add':
+      return add(x);
+    case 'Concatenate':
+      return concat(x);
+    case 'ZeroPadding2D':
+      return zeroPad(x);
+    case 'Reshape':
+      return reshape(x);
+    case 'Flatten':
+      x.channelsLast();
+      return [{ ...x.base(), inputs: [x.one()], op: 'flatten' }];
+    case 'Activation':
+      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: x.activation() }];
+    case 'ReLU':
+      return relu(x);
+    case 'Softmax':
+      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
+    case 'Dropout':
+      return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
+    default:
+      throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);
+  }
+}

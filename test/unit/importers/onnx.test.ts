@@ -1,0 +1,112 @@
+/** The ONNX importer: layout conversion, weight sharing, external data, and one clear error per unsupported case. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { NnchipError } from '../../../src/diagnostics/error.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { SUPPORTED_ONNX_OPS } from '../../../src/importers/onnx.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec, type NodeSpec } from '../../helpers/onnx-models.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'nnchip-onnx-unit-'));
+const load = (spec: ModelSpec, file = 'model.onnx') => loadModel(writeOnnx(tmp(), buildOnnx(spec), file));
+const w = (dims: number[], seed: number) => ({ dims, data: weights(dims.reduce((a, b) => a * b, 1), seed) });
+
+/** A 1×2×4×4 image model around one node under test, flattened at the end. */
+function around(node: NodeSpec, inits: ModelSpec['inits'] = {}, extra: Partial<ModelSpec> = {}): ModelSpec {
+  return { input: [1, 2, 4, 4], output: [1, 32], inits, nodes: [{ ...node, outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }], ...extra };
+}
+
+function failure(f: () => unknown): NnchipError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof NnchipError) return e;
+    throw e;
+  }
+  throw new Error('expected an NnchipError');
+}
+
+describe('ONNX importer', () => {
+  test('NCHW input becomes an [H, W, C] input with layout chw; conv weights OIHW → [KH, KW, Cin, Cout]', () => {
+    const g = load(around({ op: 'Conv', inputs: ['x', 'K'], name: 'c' }, { K: w([2, 2, 3, 1], 1) }, { input: [1, 2, 4, 4], output: [1, 16] }));
+    expect(g.inputs).toEqual([{ name: 'x', shape: [4, 4, 2], layout: 'chw' }]);
+    const conv = g.nodes[0]!;
+    expect(conv.op === 'conv2d' && conv.kernel.shape).toEqual([3, 1, 2, 2]);
+    // K[o=1, i=0, kh=2, kw=0] lands at [2, 0, 0, 1]
+    const src = weights(12, 1);
+    expect(conv.op === 'conv2d' && conv.kernel.data[((2 * 1 + 0) * 2 + 0) * 2 + 1]).toBe(src[((1 * 2 + 0) * 3 + 2) * 1 + 0]);
+    expect(g.nodes[1]).toMatchObject({ op: 'flatten', order: 'chw' });
+  });
+
+  test('an initializer used by two nodes becomes one Tensor object (stored once)', () => {
+    const g = load({
+      input: [1, 4], output: [1, 4], inits: { W: w([4, 4], 2) },
+      nodes: [{ op: 'Gemm', inputs: ['x', 'W'], name: 'a' }, { op: 'Relu', inputs: ['t0'] }, { op: 'Gemm', inputs: ['t1', 'W'], name: 'b' }],
+    });
+    const [a, b] = g.nodes.filter((n) => n.op === 'dense');
+    expect(a?.op === 'dense' && b?.op === 'dense' && a.kernel === b.kernel).toBe(true);
+  });
+
+  test('weights in an external data file inside the folder are read (and agree with onnxruntime)', async () => {
+    const dir = tmp();
+    const data = weights(12, 3);
+    writeFileSync(join(dir, 'weights.bin'), Buffer.concat([Buffer.alloc(16), Buffer.from(data.buffer)]));
+    const spec: ModelSpec = {
+      input: [1, 4], output: [1, 3],
+      inits: { W: { dims: [4, 3], data: [], external: { location: 'weights.bin', offset: 16, length: 48 } } },
+      nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }],
+    };
+    const path = writeOnnx(dir, buildOnnx(spec));
+    const x = Float32Array.from([0.5, -1, 2, 0.25]);
+    const [want] = await ortRun(path, [1, 4], [x]);
+    expect(Array.from(evaluateOutput(loadModel(path), x)).map((v) => v.toFixed(4))).toEqual(Array.from(want!).map((v) => v.toFixed(4)));
+  });
+
+  test('external data outside the folder, or short, is refused before reading', () => {
+    const ext = (location: string, length = 48) => ({ input: [1, 4], output: [1, 3], inits: { W: { dims: [4, 3], data: [], external: { location, length } } }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }] });
+    expect(failure(() => load(ext('../escape.bin'))).format()).toMatch(/NN104: model.onnx: weights path "..\/escape.bin" leaves the model's folder/);
+    const dir = tmp();
+    writeFileSync(join(dir, 'w.bin'), Buffer.alloc(20));
+    expect(failure(() => loadModel(writeOnnx(dir, buildOnnx(ext('w.bin'))))).format()).toMatch(/NN105: .*needs bytes 0\.\.48 of "w\.bin", which holds 20 \(short\)/);
+    expect(failure(() => load(ext('w.bin', 40))).code).toBe('NN105');
+  });
+
+  test('the format is sniffed without the .onnx extension', () => {
+    const g = load({ input: [1, 2], output: [1, 2], nodes: [{ op: 'Relu', inputs: ['x'] }] }, 'model.bin');
+    expect(g.nodes.map((n) => n.op)).toEqual(['activation']);
+  });
+
+  const unsupported: [string, ModelSpec, RegExp][] = [
+    ['an unsupported op names the node, its op and the supported list', around({ op: 'Sigmoid', inputs: ['x'], name: 'sig' }),
+      new RegExp(`NN110: model.onnx: layer "sig": op Sigmoid is not supported \\(supported: ${SUPPORTED_ONNX_OPS.join(', ')}\\)`)],
+    ['opset 9', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 9 }), /NN110: model.onnx: opset 9 is not supported \(supported: 11 to 17\)/],
+    ['opset 18', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 18 }), /opset 18 is not supported/],
+    ['a dynamic spatial dimension', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 'height', 4] }), /input "x" dimension 2 is dynamic \("height"\)/],
+    ['grouped (not depthwise) conv', around({ op: 'Conv', inputs: ['x', 'K'], name: 'g', attrs: { group: { i: 2 } } }, { K: w([4, 1, 1, 1], 4) }), /layer "g": Conv: group 2 with W \[4,1,1,1\] is not supported/],
+    ['dilated conv', around({ op: 'Conv', inputs: ['x', 'K'], attrs: { dilations: { ints: [2, 2] } } }, { K: w([2, 2, 2, 2], 5) }), /dilations \[2,2\] are not supported/],
+    ['Clip(-1, 1)', around({ op: 'Clip', inputs: ['x', 'lo', 'hi'] }, { lo: { dims: [], data: [-1] }, hi: { dims: [], data: [1] } }), /Clip: Clip\(-1, 1\) is not supported/],
+    ['ceil_mode pooling', around({ op: 'MaxPool', inputs: ['x'], attrs: { kernel_shape: { ints: [2, 2] }, ceil_mode: { i: 1 } } }), /ceil_mode 1 is not supported/],
+    ['counting padding in an average', around({ op: 'AveragePool', inputs: ['x'], attrs: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] }, count_include_pad: { i: 1 } } }), /count_include_pad 1 with padding/],
+    ['a conv weight computed at run time', around({ op: 'Conv', inputs: ['x', 'x'] }), /input 1 "x"|weight "x" is computed at run time/],
+    ['a custom domain', around({ op: 'Relu', inputs: ['x'], domain: 'com.example', name: 'r' }), /layer "r": op com.example.Relu is not supported/],
+    ['a reshape that transposes channels', { input: [1, 2, 2, 2], output: [1, 8], inits: { s: { dims: [4], data: [1, 4, 2, 1], int64: true } }, nodes: [{ op: 'Reshape', inputs: ['x', 's'], name: 'rs' }] }, /layer "rs": Reshape: reshaping \[1,2,2,2\] to \[1,4,2,1\] is not supported/],
+  ];
+  test.each(unsupported)('%s → one NN110 line', (_, spec, message) => {
+    const e = failure(() => load(spec));
+    expect(e.format()).toMatch(message);
+    expect(e.format().split('\n')).toHaveLength(1);
+  });
+
+  test('hostile bytes and sizes: random bytes, a huge dimension, missing raw data', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'junk.onnx'), Buffer.from(weights(64, 6).buffer));
+    expect(failure(() => loadModel(join(dir, 'junk.onnx'))).code).toBe('NN107');
+    const huge = { input: [1, 4], output: [1, 3], inits: { W: { dims: [1 << 20, 1 << 20], data: [1] } }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }] };
+    expect(failure(() => load(huge)).format()).toMatch(/NN109: model.onnx: initializer "W" declares 1099511627776 elements/);
+    const short = { input: [1, 4], output: [1, 3], inits: { W: { dims: [4, 3], data: [1, 2, 3] } }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }] };
+    expect(failure(() => load(short)).format()).toMatch(/NN105: .*tensor "W" holds 12 bytes of raw data but its shape needs 48 \(short\)/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,21 +1,13 @@
 /** int8 top-1 accuracy on held-out real digits stays within 1 point of the float model run by TF.js. */
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadDigits } from '../../examples/digits-data.mjs';
 import { loadModel } from '../../src/importers/index.js';
 import { argmax, calibrationSamples, compileDigitsMlp, compileGraph, DIGITS_MLP, int8Predict } from '../helpers/compile.js';
-import { saveTfjsModel, tfjsPredict } from '../helpers/tfjs-models.js';
-
-async function loadShippedWithTfjs(): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(DIGITS_MLP, 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-  const bin = readFileSync(join(DIGITS_MLP, '../weights.bin'));
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length) }),
-  );
-}
+import { loadTfjsFromFiles, saveTfjsModel, tfjsPredict } from '../helpers/tfjs-models.js';
 
 function accuracy(pred: readonly number[], labels: readonly number[]): number {
   return pred.filter((p, i) => p === labels[i]).length / labels.length;
@@ -25,7 +17,7 @@ const test_ = loadDigits('test');
 
 describe('accuracy against TF.js on held-out MNIST digits', () => {
   test('the shipped MLP: int8 within 1 point of float', async () => {
-    const model = await loadShippedWithTfjs();
+    const model = await loadTfjsFromFiles(DIGITS_MLP);
     const floatAcc = accuracy(tfjsPredict(model, test_.inputs).map(argmax), test_.labels);
     const { program } = compileDigitsMlp();
     const intAcc = accuracy(int8Predict(program, test_.inputs), test_.labels);

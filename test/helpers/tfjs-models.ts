@@ -224,3 +224,14 @@ export function tfjsPredict(model: tf.LayersModel, inputs: Float32Array[]): numb
     return (y as tf.Tensor).reshape([inputs.length, -1]).arraySync() as number[][];
   });
 }
+
+/** Load a model.json + single weights.bin from disk into TF.js (the independent float runtime). */
+export async function loadTfjsFromFiles(modelJsonPath: string): Promise<tf.LayersModel> {
+  const { readFileSync } = await import('node:fs');
+  const { dirname, join: joinPath } = await import('node:path');
+  const json = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  const group = json.weightsManifest[0]!;
+  const bin = Buffer.concat(group.paths.map((p) => readFileSync(joinPath(dirname(modelJsonPath), p))));
+  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData }));
+}

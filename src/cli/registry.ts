@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import * as explore from './commands/explore.js';
 import * as report from './commands/report.js';
 import * as sim from './commands/sim.js';
+import * as synth from './commands/synth.js';
+import * as verilog from './commands/verilog.js';
 import * as wasm from './commands/wasm.js';
 import type { CliContext } from './context.js';
 
@@ -11,4 +13,4 @@ export interface CommandModule {
   readonly register: (program: Command, ctx: CliContext) => void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [explore, report, sim, wasm];
+export const COMMANDS: readonly CommandModule[] = [explore, report, sim, wasm, verilog, synth];

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /** The back ends `nnchip run --backend` can execute a Program on. One entry per back end. */
+import { runRtlBackend } from '../backends/verilog/run-backend.js';
+import { runWasm } from '../backends/wasm/instance.js';
 import { interpret } from '../isa/interpret.js';
 import type { Program } from '../isa/program.js';
+import { simulate } from '../../sim/index.js';
 import type { CliContext } from './context.js';
 
 export interface RunOptions {
@@ -22,4 +25,10 @@ export type Runner = (program: Program, inputs: readonly Int8Array[], opts: RunO
 
 export const RUNNERS: Record<string, Runner> = {
   ref: async (program, inputs) => ({ raw: inputs.map((x) => interpret(program, x)) }),
+  wasm: async (program, inputs) => ({ raw: await runWasm(program, inputs) }),
+  sim: async (program, inputs) => {
+    const runs = inputs.map((x) => simulate(program, x, { trace: false }));
+    return { raw: runs.map((r) => r.output), cycles: runs.map((r) => r.cycles) };
+  },
+  rtl: async (program, inputs, opts) => runRtlBackend(program, inputs, { simulator: opts.simulator ?? 'iverilog', keep: opts.debug }),
 };

@@ -31,7 +31,7 @@ export interface Certificate {
   /** Buffer entries read and written, per buffer. */
   readonly sramReads: Readonly<Record<Exclude<Space, 'dram'>, number>>;
   readonly sramWrites: Readonly<Record<Exclude<Space, 'dram'>, number>>;
-  /** Peak bytes allocated per memory (from the static memory map) and the buffers' capacities. */
+  /** Highest byte any instruction touches, per memory (+1), and the buffers' capacities. */
   readonly peakBytes: Readonly<Record<Space, number>>;
   readonly capacityBytes: Readonly<Record<Exclude<Space, 'dram'>, number>>;
   readonly instructions: Readonly<Record<Opcode, number>>;
@@ -55,8 +55,10 @@ export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instruc
   let dramBytesRead = 0;
   let dramBytesWritten = 0;
   let arrayMacs = 0;
+  const peakBytes: Record<Space, number> = { dram: 0, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
   p.instructions.forEach((insn, i) => {
     instructions[insn.op]++;
+    for (const a of accessesOf(insn, cfg)) peakBytes[a.space] = Math.max(peakBytes[a.space], a.end * (a.space === 'dram' ? 1 : entryBytes(a.space, cfg.rows, cfg.cols)));
     const t = schedule.timings[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit !== 'fetch') busy[unit] += t.end - t.start;
@@ -75,19 +77,19 @@ export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instruc
       (a.write ? sramWrites : sramReads)[a.space] += a.space === 'qnt' && insn.op === 'threshold' ? 1 : a.end - a.start;
     }
   });
-  const peakBytes: Record<Space, number> = { dram: p.dramSize, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
-  for (const r of p.memoryMap) {
-    if (r.space === 'dram') continue;
-    const bytes = (r.start + r.size) * entryBytes(r.space, cfg.rows, cfg.cols);
-    peakBytes[r.space] = Math.max(peakBytes[r.space], bytes);
-  }
   const capacityBytes = Object.fromEntries(SRAMS.map((b) => [b, bufferBytes(cfg, b)])) as Record<Exclude<Space, 'dram'>, number>;
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);
-  const layers = p.layers.map((l) => {
-    const ts = schedule.timings.slice(l.firstInsn, l.firstInsn + l.insnCount);
-    const first = Math.min(...ts.map((t) => t.start));
-    const last = Math.max(...ts.map((t) => t.end));
-    const cycles = ts.length === 0 ? 0 : last - first;
+  // a layer's cycles: from its first instruction's start to its last one's end (layers overlap)
+  const first = p.layers.map(() => Infinity);
+  const last = p.layers.map(() => -Infinity);
+  p.insnLayer.forEach((l, i) => {
+    const t = schedule.timings[i]!;
+    if (p.instructions[i]!.op === 'halt' || l >= p.layers.length) return;
+    first[l] = Math.min(first[l]!, t.start);
+    last[l] = Math.max(last[l]!, t.end);
+  });
+  const layers = p.layers.map((l, li) => {
+    const cycles = first[li] === Infinity ? 0 : last[li]! - first[li]!;
     return { name: l.name, cycles, macs: l.macs, utilization: cycles === 0 ? 0 : l.macs / (cycles * cfg.rows * cfg.cols) };
   });
   return {

@@ -48,6 +48,7 @@ export function checkProgram(p: Program): string | null {
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;
     }
   }
+  if (p.insnLayer.length !== p.instructions.length || p.insnLayer.some((l) => !Number.isInteger(l) || l < 0 || l >= Math.max(1, p.layers.length))) return 'insnLayer does not give a layer for every instruction';
   const last = p.instructions[p.instructions.length - 1];
   if (last?.op !== 'halt') return 'the program does not end with halt';
   return null;

@@ -63,6 +63,8 @@ export interface Program {
   readonly input: DramTensor;
   readonly output: DramTensor;
   readonly layers: readonly LayerInfo[];
+  /** Index into `layers` of each instruction (halt belongs to the last layer): per-layer figures. */
+  readonly insnLayer: readonly number[];
   readonly memoryMap: readonly Region[];
   /** Free-form provenance (model name, quantization notes). Never a timestamp. */
   readonly notes: readonly string[];
@@ -131,6 +133,7 @@ export function serializeProgram(p: Program): Uint8Array {
       input: p.input,
       output: p.output,
       layers: p.layers,
+      insnLayer: p.insnLayer,
       memoryMap: p.memoryMap,
       notes: p.notes,
     }),
@@ -170,6 +173,7 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
     input: h['input'] as DramTensor,
     output: h['output'] as DramTensor,
     layers: h['layers'] as LayerInfo[],
+    insnLayer: h['insnLayer'] as number[],
     memoryMap: h['memoryMap'] as Region[],
     notes: h['notes'] as string[],
   };

@@ -68,6 +68,7 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
     input: { ...lowered.input, shape: g.inputs[0]!.shape, ...(layout === undefined ? {} : { layout }) },
     output: lowered.output,
     layers,
+    insnLayer: scheduled.map((t) => t.layer),
     memoryMap: lowered.memoryMap,
     notes: g.notes,
   };

@@ -16,6 +16,7 @@ function tinyProgram(asm: string, constants: number[]): Program {
     input: { name: 'x', shape: [2], dram: 48, rows: 1, rowBytes: 2, rowStride: 2, scale: 1, zp: 0 },
     output: { name: 'y', shape: [2], dram: 56, rows: 1, rowBytes: 2, rowStride: 2, scale: 1, zp: 0 },
     layers: [],
+    insnLayer: parseListing(asm).map(() => 0),
     memoryMap: [],
     notes: [],
   };

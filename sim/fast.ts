@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Fast mode: event-driven at the exact timestamps of timing.ts. Each instruction takes its reads
+ * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
+ * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac);
+ * acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
+ * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls.
+ */
+import type { ArrayConfig } from '../src/isa/config.js';
+import { accessesOf } from '../src/isa/effects.js';
+import { createState, execute, type MachineState } from '../src/isa/interpret.js';
+import { mac } from '../src/isa/numerics.js';
+import { initialDram, readTensor } from '../src/isa/program.js';
+import { entryBytes, LOAD_BUFFER_LIST, LOAD_BUFFERS, matmulActRow, type Instruction, type InstructionOf } from '../src/isa/spec.js';
+import type { Plan } from './plan.js';
+import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
+import { accessPattern, TraceRecorder } from './trace.js';
+
+/** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). */
+const KIND = { copyLoad: 0, load: 1, store: 2, matmul: 3, threshold: 4, none: 5 } as const;
+
+interface FastPlan {
+  readonly kind: Uint8Array;
+  /** Instructions with the scratch side re-based to 0 (load rows packed E bytes apart). */
+  readonly rebased: readonly Instruction[];
+  readonly loadBytes: number;
+  readonly accLanes: number;
+  readonly outLanes: number;
+  readonly storeLanes: number;
+  /** Counters and high-water marks depend on the instruction stream alone, so they are tallied once. */
+  readonly counters: Float64Array;
+  readonly peak: Float64Array;
+  readonly arena: Arena;
+}
+
+const cache = new WeakMap<Plan, FastPlan>();
+
+function fastPlanOf(plan: Plan): FastPlan {
+  let fp = cache.get(plan);
+  if (fp !== undefined) return fp;
+  const cfg = plan.program.config;
+  const { rows: R, cols: C } = cfg;
+  const size = { loadBytes: 1, accLanes: 1, outLanes: 1, storeLanes: 1 };
+  const kind = new Uint8Array(plan.program.instructions.length);
+  const counters = plan.timingCounters.slice();
+  const peak = emptyPeaks();
+  const rebased = plan.program.instructions.map((insn, i): Instruction => {
+    count(counters, plan.block[i]!, insn, R, C);
+    for (const a of accessesOf(insn, cfg)) peak[SPACE_INDEX[a.space]] = Math.max(peak[SPACE_INDEX[a.space]]!, a.end);
+    switch (insn.op) {
+      case 'load': {
+        const buf = LOAD_BUFFER_LIST[insn.buf] ?? 'act';
+        const e = entryBytes(buf, R, C);
+        kind[i] = buf === 'act' || buf === 'wgt' ? KIND.copyLoad : KIND.load;
+        size.loadBytes = Math.max(size.loadBytes, (insn.stride === 0 ? 1 : insn.rows) * e);
+        return { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e };
+      }
+      case 'store':
+        kind[i] = KIND.store;
+        size.storeLanes = Math.max(size.storeLanes, insn.rows * C);
+        return { ...insn, sram: 0 };
+      case 'matmul':
+        kind[i] = KIND.matmul;
+        size.accLanes = Math.max(size.accLanes, insn.rows * C);
+        return insn;
+      case 'threshold':
+        kind[i] = KIND.threshold;
+        size.outLanes = Math.max(size.outLanes, insn.rows * C);
+        return { ...insn, out: 0 };
+      case 'sync':
+      case 'halt':
+        kind[i] = KIND.none;
+        return insn;
+    }
+  });
+  const partial = { kind, rebased, ...size, counters, peak };
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize) }));
+  return fp;
+}
+
+/** One instruction's SRAM, DRAM and MAC figures (step mode observes the same ones access by access). */
+function count(c: Float64Array, b: number, insn: Instruction, R: number, C: number): void {
+  const reads = b + F.sramReads - 1;
+  const writes = b + F.sramWrites - 1;
+  switch (insn.op) {
+    case 'load': {
+      const buf = LOAD_BUFFER_LIST[insn.buf] ?? 'act';
+      c[b + F.dramBytesRead]! += insn.rows * entryBytes(buf, R, C);
+      c[writes + SPACE_INDEX[buf]]! += insn.rows;
+      return;
+    }
+    case 'store':
+      c[reads + SPACE_INDEX.out]! += insn.rows;
+      c[b + F.dramBytesWritten]! += insn.rows * C;
+      return;
+    case 'matmul':
+      c[b + F.arrayMacs]! += insn.rows * R * C;
+      c[reads + SPACE_INDEX.wgt]! += R;
+      c[reads + SPACE_INDEX.act]! += insn.rows;
+      c[reads + SPACE_INDEX.acc]! += insn.accumulate ? insn.rows : 0;
+      c[writes + SPACE_INDEX.acc]! += insn.rows;
+      return;
+    case 'threshold':
+      c[reads + SPACE_INDEX.acc]! += insn.rows;
+      c[reads + SPACE_INDEX.qnt]! += 1;
+      c[writes + SPACE_INDEX.out]! += insn.rows;
+      return;
+    case 'sync':
+    case 'halt':
+      return;
+  }
+}
+
+/** The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros). */
+function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array): void {
+  const { act, wgt } = s;
+  const w0 = insn.wgt * C;
+  for (let m = 0; m < insn.rows; m++) {
+    const a = matmulActRow(insn, m) * R;
+    const o = m * C;
+    // int32 addition wraps modulo 2^32, so summing onto the acc value in any order is exact
+    for (let c = 0; c < C; c++) {
+      let sum = sums[o + c]!;
+      for (let r = 0, w = w0 + c; r < R; r++, w += C) sum = mac(sum, act[a + r]!, wgt[w]!);
+      sums[o + c] = sum;
+    }
+  }
+}
+
+const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/** Byte offsets of every array in one ArrayBuffer (DRAM at 0), so each copy is a copyWithin. */
+interface Arena {
+  readonly bytes: number;
+  readonly at: Readonly<Record<'act' | 'wgt' | 'out' | 'dma' | 'outScratch' | 'storeScratch' | 'acc' | 'sums' | 'qntMult' | 'qntShift', number>>;
+  /** Lanes of each buffer, as interpret.ts's createState sizes them. */
+  readonly lanes: Readonly<Record<'act' | 'wgt' | 'out' | 'acc' | 'qntMult' | 'qntShift', number>>;
+}
+
+function arenaOf(fp: Omit<FastPlan, 'arena'>, cfg: ArrayConfig, dramBytes: number): Arena {
+  const proto = createState(cfg, new Uint8Array(0));
+  let end = dramBytes;
+  const take = (bytes: number): number => {
+    const o = align(end, 8);
+    end = o + bytes;
+    return o;
+  };
+  const lanes = { act: proto.act.length, wgt: proto.wgt.length, out: proto.out.length, acc: proto.acc.length, qntMult: proto.qntMult.length, qntShift: proto.qntShift.length };
+  const at = {
+    act: take(lanes.act),
+    wgt: take(lanes.wgt),
+    out: take(lanes.out),
+    dma: take(fp.loadBytes),
+    outScratch: take(fp.outLanes),
+    storeScratch: take(fp.storeLanes),
+    acc: take(4 * lanes.acc),
+    sums: take(4 * fp.accLanes),
+    qntMult: take(2 * lanes.qntMult),
+    qntShift: take(lanes.qntShift),
+  };
+  return { bytes: align(end, 8), at, lanes };
+}
+
+/**
+ * The machine in one arena, plus one scratch per unit. A load's DRAM snapshot (and a store's out
+ * snapshot) is taken lazily: only if a store (threshold) commits over that memory before the load
+ * (store) ends — exactly what reading at the start would have seen, without copying rows twice.
+ */
+class FastMachine {
+  readonly s: MachineState;
+  private readonly mem8: Int8Array;
+  private readonly mem32: Int32Array;
+  private readonly sums: Int32Array;
+  private readonly loadView: MachineState;
+  private readonly storeView: MachineState;
+  private readonly thresholdView: MachineState;
+  private pendingLoad: InstructionOf<'load'> | null = null;
+  private loadSnapped = false;
+  private pendingStore: InstructionOf<'store'> | null = null;
+  private storeSnapped = false;
+
+  constructor(
+    private readonly fp: FastPlan,
+    private readonly cfg: ArrayConfig,
+    dram: Uint8Array,
+  ) {
+    const { at, lanes, bytes } = fp.arena;
+    const buf = new ArrayBuffer(bytes);
+    this.mem8 = new Int8Array(buf);
+    this.mem32 = new Int32Array(buf);
+    const dramView = new Uint8Array(buf, 0, dram.length);
+    dramView.set(dram);
+    this.s = {
+      dram: dramView,
+      act: new Int8Array(buf, at.act, lanes.act),
+      wgt: new Int8Array(buf, at.wgt, lanes.wgt),
+      acc: new Int32Array(buf, at.acc, lanes.acc),
+      qntMult: new Uint16Array(buf, at.qntMult, lanes.qntMult),
+      qntShift: new Uint8Array(buf, at.qntShift, lanes.qntShift),
+      out: new Int8Array(buf, at.out, lanes.out),
+    };
+    this.sums = new Int32Array(buf, at.sums, fp.accLanes);
+    this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
+    this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
+    this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
+  }
+
+  /** The reads of instruction i, at its start. */
+  read(i: number, insn: Instruction, kind: number): void {
+    const { at } = this.fp.arena;
+    if (kind === KIND.matmul) {
+      const mm = insn as InstructionOf<'matmul'>;
+      const C = this.cfg.cols;
+      if (mm.accumulate) this.mem32.copyWithin(at.sums >> 2, (at.acc >> 2) + mm.acc * C, (at.acc >> 2) + (mm.acc + mm.rows) * C);
+      else this.sums.fill(0, 0, mm.rows * C);
+      matmulSums(this.s, mm, this.cfg.rows, C, this.sums);
+    } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
+    else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
+    else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
+  }
+
+  /** The writes of instruction i, at its end. */
+  commit(i: number, insn: Instruction, kind: number): void {
+    const { s, cfg, mem8 } = this;
+    const { at } = this.fp.arena;
+    const C = cfg.cols;
+    if (kind === KIND.copyLoad) this.commitCopyLoad(insn as InstructionOf<'load'>);
+    else if (kind === KIND.load) execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
+    else if (kind === KIND.matmul) {
+      const mm = insn as InstructionOf<'matmul'>;
+      this.mem32.copyWithin((at.acc >> 2) + mm.acc * C, at.sums >> 2, (at.sums >> 2) + mm.rows * C);
+    } else if (kind === KIND.threshold) {
+      const th = insn as InstructionOf<'threshold'>;
+      const st = this.pendingStore;
+      if (st !== null && !this.storeSnapped) {
+        mem8.copyWithin(at.storeScratch, at.out + st.sram * C, at.out + (st.sram + st.rows) * C);
+        this.storeSnapped = true;
+      }
+      mem8.copyWithin(at.out + th.out * C, at.outScratch, at.outScratch + th.rows * C);
+    } else if (kind === KIND.store) {
+      const ld = this.pendingLoad;
+      if (ld !== null && !this.loadSnapped) {
+        const e = entryBytes(LOAD_BUFFER_LIST[ld.buf] ?? 'act', cfg.rows, C);
+        const rows = ld.stride === 0 ? 1 : ld.rows;
+        for (let r = 0; r < rows; r++) mem8.copyWithin(at.dma + r * e, ld.dram + r * ld.stride, ld.dram + r * ld.stride + e);
+        this.loadSnapped = true;
+      }
+      execute(this.storeSnapped ? this.storeView : s, this.storeSnapped ? this.fp.rebased[i]! : insn, cfg);
+      this.pendingStore = null;
+      this.storeSnapped = false;
+    }
+    if (kind === KIND.copyLoad || kind === KIND.load) {
+      this.pendingLoad = null;
+      this.loadSnapped = false;
+    }
+  }
+
+  /** act/wgt lanes are the bytes themselves: copied from DRAM (arena offset 0) or from the snapshot. */
+  private commitCopyLoad(ld: InstructionOf<'load'>): void {
+    const { at } = this.fp.arena;
+    const isAct = ld.buf === LOAD_BUFFERS.act;
+    const e = isAct ? this.cfg.rows : this.cfg.cols;
+    const dst = (isAct ? at.act : at.wgt) + ld.sram * e;
+    const mem8 = this.mem8;
+    if (this.loadSnapped) {
+      if (ld.stride !== 0) mem8.copyWithin(dst, at.dma, at.dma + ld.rows * e);
+      else for (let r = 0; r < ld.rows; r++) mem8.copyWithin(dst + r * e, at.dma, at.dma + e);
+    } else if (ld.stride === e) mem8.copyWithin(dst, ld.dram, ld.dram + ld.rows * e);
+    else for (let r = 0; r < ld.rows; r++) mem8.copyWithin(dst + r * e, ld.dram + r * ld.stride, ld.dram + r * ld.stride + e);
+  }
+}
+
+export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawRun {
+  const p = plan.program;
+  const cfg = p.config;
+  const fp = fastPlanOf(plan);
+  const m = new FastMachine(fp, cfg, initialDram(p, inputCodes));
+  const rec = trace ? new TraceRecorder() : null;
+  const insns = p.instructions;
+  const { kind } = fp;
+  const ev = plan.events;
+  for (let k = 0; k < ev.length; k++) {
+    const e = ev[k]!;
+    const i = e >> 1;
+    const insn = insns[i]!;
+    if ((e & 1) === 0) {
+      m.commit(i, insn, kind[i]!);
+      continue;
+    }
+    if (rec !== null) {
+      const u = plan.unit[i]!;
+      const t0 = plan.schedule.timings[i]!.start;
+      accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
+    }
+    m.read(i, insn, kind[i]!);
+  }
+  return { output: readTensor(m.s.dram, p.output), cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: rec?.hash() ?? null };
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What both modes precompute once per Program (cached): validation, the timing.ts schedule, the
+ * fast mode's event order, layer membership, and the stall accounting the schedule implies.
+ */
+import { NnchipError } from '../src/diagnostics/error.js';
+import { checkProgram } from '../src/isa/interpret.js';
+import type { Program } from '../src/isa/program.js';
+import { CHANNELS, channelOf, UNIT_OF, type Channel } from '../src/isa/spec.js';
+import { scheduleTimes, type Schedule } from '../src/isa/timing.js';
+import { F, layerCycles, newCounters, NFIELDS, UNIT_INDEX } from './stats.js';
+
+/** Unit numbers used in typed arrays: the three workers, then fetch (halt). */
+export const FETCH = 3;
+
+export interface Plan {
+  readonly program: Program;
+  readonly schedule: Schedule;
+  /** Per instruction: unit number (UNIT_INDEX, or FETCH) and counter block offset (layer · NFIELDS). */
+  readonly unit: Uint8Array;
+  readonly block: Int32Array;
+  /** Fast-mode events `i·2 + phase` (phase 0 commits the writes at end, 1 takes the reads at start), in time order. */
+  readonly events: Int32Array;
+  /** Busy and stall counters implied by the schedule (fast mode reports these). */
+  readonly timingCounters: Float64Array;
+  readonly layerCycles: readonly number[];
+}
+
+const cache = new WeakMap<Program, Plan>();
+
+export function planOf(p: Program): Plan {
+  let plan = cache.get(p);
+  if (plan === undefined) cache.set(p, (plan = makePlan(p)));
+  return plan;
+}
+
+/** Instruction → counter block: the layer the compiler tagged it with (Program.insnLayer). */
+export function layerBlocks(p: Program): Int32Array {
+  return Int32Array.from(p.insnLayer, (l) => Math.min(l, p.layers.length) * NFIELDS);
+}
+
+function makePlan(p: Program): Plan {
+  const problem = checkProgram(p);
+  if (problem !== null) throw new NnchipError('NN404', `invalid program: ${problem}`);
+  let schedule: Schedule;
+  try {
+    schedule = scheduleTimes(p.instructions, p.config);
+  } catch (e) {
+    throw new NnchipError('NN404', `invalid program: ${e instanceof NnchipError ? e.detail.replace(/^internal error: /, '') : String(e)}`);
+  }
+  const n = p.instructions.length;
+  const unit = Uint8Array.from(p.instructions, (insn) => {
+    const u = UNIT_OF[insn.op];
+    return u === 'fetch' ? FETCH : UNIT_INDEX[u];
+  });
+  const block = layerBlocks(p);
+  const keys: number[] = [];
+  for (let i = 0; i < n; i++) if (unit[i] !== FETCH) keys.push(i * 2, i * 2 + 1);
+  const timeOf = (ev: number): number => (ev & 1 ? schedule.timings[ev >> 1]!.start : schedule.timings[ev >> 1]!.end);
+  keys.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
+  const start = schedule.timings.map((t) => t.start);
+  const end = schedule.timings.map((t) => t.end);
+  return {
+    program: p,
+    schedule,
+    unit,
+    block,
+    events: Int32Array.from(keys),
+    timingCounters: timingCounters(p, schedule, unit, block),
+    layerCycles: layerCycles(p, start, end),
+  };
+}
+
+/**
+ * Busy and stall cycles from the timestamps alone, per unit and cause, with the same per-cycle
+ * definitions step mode observes: an idle unit is `starved` until its next instruction has been
+ * fetched, then waits on the first missing token (popPrev before popNext); a queue head whose unit
+ * is still busy counts `unitBusy`; fetch cycles lost to a full queue count `queueFull`.
+ */
+function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32Array): Float64Array {
+  const c = newCounters(p.layers.length);
+  const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
+  const pops: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
+  const last = [-1, -1, -1];
+  p.instructions.forEach((insn, i) => {
+    const t = s.timings[i]!;
+    const u = unit[i]!;
+    const b = block[i]!;
+    if (u === FETCH) return;
+    if (i > 0) c[b + F.queueFull + u]! += t.fetch - s.timings[i - 1]!.fetch - 1;
+    const name = UNIT_OF[insn.op] as 'load' | 'compute' | 'store';
+    const prev = last[u]! < 0 ? null : s.timings[last[u]!]!;
+    const idleFrom = prev === null ? 0 : prev.end;
+    const arrived = t.fetch + 1;
+    c[b + F.busy + u]! += t.end - t.start;
+    c[b + F.starved + u]! += Math.max(0, Math.min(t.start, arrived) - idleFrom);
+    if (prev !== null) c[b + F.unitBusy + u]! += Math.max(0, prev.end - Math.max(prev.start, arrived));
+    const waitFrom = Math.max(idleFrom, arrived);
+    let waited = 0;
+    for (const flag of ['popPrev', 'popNext'] as const) {
+      if (!insn[flag]) continue;
+      const ch = channelOf(name, flag);
+      const pushed = pushTimes[ch][pops[ch]++]!;
+      const cycles = Math.max(0, Math.min(pushed, t.start) - waitFrom - waited);
+      c[b + F.tokenWait + CHANNELS.indexOf(ch)]! += cycles;
+      waited += cycles;
+    }
+    for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(name, flag)].push(t.end);
+    last[u] = i;
+  });
+  return c;
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/** simulate(): one inference on the modelled machine, in fast (event) or step (register) mode. */
+import { NnchipError } from '../src/diagnostics/error.js';
+import { tensorSize, type Program } from '../src/isa/program.js';
+import { runFast } from './fast.js';
+import { planOf } from './plan.js';
+import { buildStats, peakBytesOf, type SimStats } from './stats.js';
+import { runStep } from './step.js';
+import type { VcdSink } from './vcd.js';
+
+export type SimMode = 'fast' | 'step';
+
+export interface SimOptions {
+  /** 'fast' (default): event-driven; 'step': every register, every cycle. Both give the same results. */
+  readonly mode?: SimMode;
+  /** Hash the memory-address trace (default true); false skips it for speed and gives traceHash null. */
+  readonly trace?: boolean;
+  /** Step mode only: receives the VCD text of the PE registers and the controller state. */
+  readonly vcd?: VcdSink;
+  /** Step mode only: called every few thousand cycles with (cycles done, total cycles). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SimResult {
+  readonly mode: SimMode;
+  /** Output codes, as interpret() returns them. */
+  readonly output: Int8Array;
+  readonly cycles: number;
+  readonly stats: SimStats;
+  /** sha256 of the memory-address trace (see sim/trace.ts), or null when tracing was off. */
+  readonly traceHash: string | null;
+}
+
+export type SimulateFn = (program: Program, inputCodes: Int8Array, opts?: SimOptions) => SimResult;
+
+export const simulate: SimulateFn = (program, inputCodes, opts = {}) => {
+  const plan = planOf(program);
+  const n = tensorSize(program.input);
+  if (inputCodes.length !== n) throw new NnchipError('NN303', `the input has ${inputCodes.length} codes; the program input ${JSON.stringify(program.input.shape)} needs ${n}`);
+  const mode = opts.mode ?? 'fast';
+  const trace = opts.trace ?? true;
+  if (mode === 'fast' && opts.vcd !== undefined) throw new NnchipError('NN801', 'a VCD file needs the register-level mode (--mode step)');
+  const raw = mode === 'step' ? runStep(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : runFast(plan, inputCodes, trace);
+  const { rows, cols } = program.config;
+  return { mode, output: raw.output, cycles: raw.cycles, stats: buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries)), traceHash: raw.traceHash };
+};

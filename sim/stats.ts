@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Simulation statistics. Both modes bump one flat Float64Array of named counters per layer (cheap
+ * in hot loops); buildStats turns it into the readable per-layer and total objects.
+ */
+import type { Space } from '../src/isa/effects.js';
+import type { Program } from '../src/isa/program.js';
+import { CHANNELS, entryBytes, type Channel } from '../src/isa/spec.js';
+
+export const WORK_UNITS = ['load', 'compute', 'store'] as const;
+export type WorkUnit = (typeof WORK_UNITS)[number];
+export const SRAMS = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
+export type Sram = (typeof SRAMS)[number];
+/** Memory spaces in trace-code order (dram first, then the buffers as in SRAMS). */
+export const SPACES = ['dram', ...SRAMS] as const satisfies readonly Space[];
+export const SPACE_INDEX = { dram: 0, act: 1, wgt: 2, acc: 3, qnt: 4, out: 5 } as const satisfies Record<Space, number>;
+export const UNIT_INDEX = { load: 0, compute: 1, store: 2 } as const satisfies Record<WorkUnit, number>;
+
+/** Offsets of the counters inside one layer's block; `+ index` for the per-buffer/unit/channel ones. */
+export const F = {
+  arrayMacs: 0,
+  dramBytesRead: 1,
+  dramBytesWritten: 2,
+  sramReads: 3, // + SPACE_INDEX - 1
+  sramWrites: 8, // + SPACE_INDEX - 1
+  busy: 13, // + UNIT_INDEX
+  unitBusy: 16, // + UNIT_INDEX: cycles the queue head waited because its unit was still busy
+  starved: 19, // + UNIT_INDEX: idle unit, next instruction not fetched yet
+  queueFull: 22, // + UNIT_INDEX: fetch stalled because this unit's queue was full
+  tokenWait: 25, // + channel index in CHANNELS: idle unit, queue head waiting for this token
+} as const;
+export const NFIELDS = 29;
+
+export interface StallStats {
+  readonly tokenWait: Record<Channel, number>;
+  readonly queueFull: Record<WorkUnit, number>;
+  readonly unitBusy: Record<WorkUnit, number>;
+  readonly starved: Record<WorkUnit, number>;
+}
+
+export interface Counters {
+  readonly cycles: number;
+  /** The model's own multiply-accumulates (from the program's layer table). */
+  readonly macs: number;
+  /** MACs the array performed, padding lanes included: R·C per streamed row. */
+  readonly arrayMacs: number;
+  /** macs ÷ (R·C·cycles). */
+  readonly utilization: number;
+  readonly dramBytesRead: number;
+  readonly dramBytesWritten: number;
+  /** Buffer entries read and written. */
+  readonly sramReads: Record<Sram, number>;
+  readonly sramWrites: Record<Sram, number>;
+  readonly busyCycles: Record<WorkUnit, number>;
+  readonly stalls: StallStats;
+}
+
+export interface LayerStats extends Counters {
+  readonly name: string;
+}
+
+export interface SimStats extends Counters {
+  readonly latencyUs: number;
+  /** High-water mark of the bytes each memory was accessed at (entries × entry width for buffers). */
+  readonly peakBytes: Record<Space, number>;
+  readonly layers: readonly LayerStats[];
+}
+
+/** What one mode hands back before the statistics are assembled. */
+export interface RawRun {
+  readonly output: Int8Array;
+  readonly cycles: number;
+  readonly counters: Float64Array;
+  readonly layerCycles: readonly number[];
+  /** Per SPACES entry: one past the highest entry (dram: byte) accessed. */
+  readonly peakEntries: Float64Array;
+  readonly traceHash: string | null;
+}
+
+export function emptyPeaks(): Float64Array {
+  return new Float64Array(SPACES.length);
+}
+
+/** Peak entries → bytes (dram is already in bytes). */
+export function peakBytesOf(rows: number, cols: number, peakEntries: Float64Array): Record<Space, number> {
+  return record(SPACES, (i) => (i === 0 ? peakEntries[0]! : peakEntries[i]! * entryBytes(SRAMS[i - 1]!, rows, cols)));
+}
+
+/** Counter blocks: one per layer, plus a last block for instructions outside every layer (halt). */
+export function newCounters(layerCount: number): Float64Array {
+  return new Float64Array((layerCount + 1) * NFIELDS);
+}
+
+function record<K extends string>(keys: readonly K[], get: (i: number) => number): Record<K, number> {
+  return Object.fromEntries(keys.map((k, i) => [k, get(i)])) as Record<K, number>;
+}
+
+function countersOf(c: Float64Array, base: number, cycles: number, macs: number, pes: number): Counters {
+  return {
+    cycles,
+    macs,
+    arrayMacs: c[base + F.arrayMacs]!,
+    utilization: cycles === 0 ? 0 : macs / (pes * cycles),
+    dramBytesRead: c[base + F.dramBytesRead]!,
+    dramBytesWritten: c[base + F.dramBytesWritten]!,
+    sramReads: record(SRAMS, (i) => c[base + F.sramReads + i]!),
+    sramWrites: record(SRAMS, (i) => c[base + F.sramWrites + i]!),
+    busyCycles: record(WORK_UNITS, (i) => c[base + F.busy + i]!),
+    stalls: {
+      tokenWait: record(CHANNELS, (i) => c[base + F.tokenWait + i]!),
+      queueFull: record(WORK_UNITS, (i) => c[base + F.queueFull + i]!),
+      unitBusy: record(WORK_UNITS, (i) => c[base + F.unitBusy + i]!),
+      starved: record(WORK_UNITS, (i) => c[base + F.starved + i]!),
+    },
+  };
+}
+
+/** Layer cycles as cost.ts defines them: last end − first start over the layer's own instructions. */
+export function layerCycles(p: Program, start: ArrayLike<number>, end: ArrayLike<number>): number[] {
+  const first = p.layers.map(() => Infinity);
+  const last = p.layers.map(() => -Infinity);
+  p.insnLayer.forEach((l, i) => {
+    if (p.instructions[i]?.op === 'halt' || l >= p.layers.length) return;
+    first[l] = Math.min(first[l]!, start[i]!);
+    last[l] = Math.max(last[l]!, end[i]!);
+  });
+  return p.layers.map((_, l) => (first[l] === Infinity ? 0 : last[l]! - first[l]!));
+}
+
+/** Turn counter blocks, layer cycles, total cycles and peak accesses into the readable statistics. */
+export function buildStats(p: Program, c: Float64Array, lcycles: readonly number[], cycles: number, peakBytes: Record<Space, number>): SimStats {
+  const pes = p.config.rows * p.config.cols;
+  const total = new Float64Array(NFIELDS);
+  for (let b = 0; b < c.length; b += NFIELDS) for (let f = 0; f < NFIELDS; f++) total[f]! += c[b + f]!;
+  const macs = p.layers.reduce((a, l) => a + l.macs, 0);
+  return {
+    ...countersOf(total, 0, cycles, macs, pes),
+    latencyUs: cycles / p.config.clockMhz,
+    peakBytes,
+    layers: p.layers.map((l, i) => ({ name: l.name, ...countersOf(c, i * NFIELDS, lcycles[i] ?? 0, l.macs, pes) })),
+  };
+}
+
+/** Stall cycles summed over every cause (fetch stalls on full queues included). */
+export function totalStalls(s: StallStats): number {
+  const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+  return sum(s.tokenWait) + sum(s.queueFull) + sum(s.unitBusy) + sum(s.starved);
+}

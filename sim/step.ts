@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Step mode: the whole machine one cycle at a time. Each cycle: fetch one instruction into its
+ * unit's queue (unless full); each idle unit starts its queue head once it arrived and its tokens
+ * are there; every unit FSM and the array advance one cycle; finishing instructions push tokens.
+ * The cycle counts come out of the FSMs; timing.ts's schedule only bounds the loop (a guard) and
+ * scales the progress reports.
+ */
+import { internal } from '../src/diagnostics/error.js';
+import { CHANNELS, channelOf, UNIT_OF, type Instruction } from '../src/isa/spec.js';
+import { readTensor } from '../src/isa/program.js';
+import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
+import { LoadDma, StoreDma } from './dma.js';
+import { StepMachine } from './machine.js';
+import { FETCH, type Plan } from './plan.js';
+import { F, layerCycles, type RawRun } from './stats.js';
+import { ThresholdUnit } from './threshold-unit.js';
+import type { VcdSink } from './vcd.js';
+import { VcdProbe } from './vcd-probe.js';
+
+export interface StepRunOptions {
+  readonly trace: boolean;
+  readonly vcd?: VcdSink;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const PROGRESS_EVERY = 4096;
+
+/** Token channel numbers (CHANNELS order) an instruction pops and pushes; -1 for none. */
+function tokenTable(insns: readonly Instruction[]): Int8Array {
+  const t = new Int8Array(insns.length * 4).fill(-1);
+  insns.forEach((insn, i) => {
+    const unit = UNIT_OF[insn.op];
+    if (unit === 'fetch') return;
+    (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const).forEach((flag, k) => {
+      if (insn[flag]) t[i * 4 + k] = CHANNELS.indexOf(channelOf(unit, flag));
+    });
+  });
+  return t;
+}
+
+export class Controller {
+  readonly m: StepMachine;
+  readonly array: SystolicArray;
+  readonly load: LoadDma;
+  readonly store: StoreDma;
+  readonly matmul: MatmulUnit;
+  readonly threshold: ThresholdUnit;
+  readonly insns: readonly Instruction[];
+  readonly tokens = new Int32Array(CHANNELS.length);
+  /** Per unit: queue ring of instruction indices and fetch cycles, its fill, and the executing instruction. */
+  readonly qIdx: Int32Array[];
+  readonly qAt: Float64Array[];
+  readonly qHead = new Int32Array(3);
+  readonly qLen = new Int32Array(3);
+  readonly cur = new Int32Array(3).fill(-1);
+  pc = 0;
+  fetchStalled = false;
+  private readonly tok: Int8Array;
+  private readonly start: Float64Array;
+  private readonly end: Float64Array;
+  /** Per unit: its instructions in program order and how many have started (for stall attribution). */
+  private readonly order: number[][] = [[], [], []];
+  private readonly started = new Int32Array(3);
+  private readonly depth: number;
+
+  constructor(
+    readonly plan: Plan,
+    inputCodes: Int8Array,
+    trace: boolean,
+  ) {
+    const p = plan.program;
+    this.m = new StepMachine(p, inputCodes, trace);
+    this.array = new SystolicArray(p.config.rows, p.config.cols);
+    this.load = new LoadDma(this.m);
+    this.store = new StoreDma(this.m);
+    this.matmul = new MatmulUnit(this.m, this.array);
+    this.threshold = new ThresholdUnit(this.m);
+    this.insns = p.instructions;
+    this.depth = p.config.queueDepth;
+    this.qIdx = [0, 1, 2].map(() => new Int32Array(this.depth));
+    this.qAt = [0, 1, 2].map(() => new Float64Array(this.depth));
+    this.tok = tokenTable(this.insns);
+    this.start = new Float64Array(this.insns.length);
+    this.end = new Float64Array(this.insns.length);
+    plan.unit.forEach((u, i) => u !== FETCH && this.order[u]!.push(i));
+  }
+
+  get done(): boolean {
+    return this.pc >= this.insns.length && this.cur.every((c) => c < 0) && this.qLen.every((l) => l === 0);
+  }
+
+  /** One instruction per cycle into its unit's queue; halt only ends fetch. */
+  fetch(t: number): void {
+    this.fetchStalled = false;
+    if (this.pc >= this.insns.length) return;
+    const i = this.pc;
+    const u = this.plan.unit[i]!;
+    if (u === FETCH) {
+      this.start[i] = t;
+      this.end[i] = t + 1;
+      this.pc++;
+      return;
+    }
+    if (this.qLen[u]! >= this.depth) {
+      this.fetchStalled = true;
+      this.m.counters[this.plan.block[i]! + F.queueFull + u]! += 1;
+      return;
+    }
+    const slot = (this.qHead[u]! + this.qLen[u]!) % this.depth;
+    this.qIdx[u]![slot] = i;
+    this.qAt[u]![slot] = t;
+    this.qLen[u]! += 1;
+    this.pc++;
+  }
+
+  /** The first token the queue head still lacks (channel number), or -1 when it may start. */
+  private missingToken(i: number): number {
+    for (let k = 0; k < 2; k++) {
+      const ch = this.tok[i * 4 + k]!;
+      if (ch >= 0 && this.tokens[ch] === 0) return ch;
+    }
+    return -1;
+  }
+
+  /** Start queue heads that have arrived and hold their tokens; then count busy and stall cycles. */
+  issue(t: number): void {
+    const c = this.m.counters;
+    for (let u = 0; u < 3; u++) {
+      const head = this.qLen[u]! > 0 ? this.qIdx[u]![this.qHead[u]!]! : -1;
+      const arrived = head >= 0 && this.qAt[u]![this.qHead[u]!]! < t;
+      if (this.cur[u]! < 0 && arrived && this.missingToken(head) < 0) {
+        for (let k = 0; k < 2; k++) if (this.tok[head * 4 + k]! >= 0) this.tokens[this.tok[head * 4 + k]!]! -= 1;
+        this.qHead[u] = (this.qHead[u]! + 1) % this.depth;
+        this.qLen[u]! -= 1;
+        this.started[u]! += 1;
+        this.begin(u, head, t);
+        const next = this.qLen[u]! > 0 ? this.qIdx[u]![this.qHead[u]!]! : -1;
+        if (next >= 0 && this.qAt[u]![this.qHead[u]!]! < t) c[this.plan.block[next]! + F.unitBusy + u]! += 1;
+        continue;
+      }
+      if (this.cur[u]! >= 0) {
+        if (arrived) c[this.plan.block[head]! + F.unitBusy + u]! += 1;
+      } else if (this.started[u]! < this.order[u]!.length) {
+        const waiting = arrived ? head : this.order[u]![this.started[u]!]!;
+        const field = arrived ? F.tokenWait + this.missingToken(head) : F.starved + u;
+        c[this.plan.block[waiting]! + field]! += 1;
+      }
+    }
+  }
+
+  private begin(u: number, i: number, t: number): void {
+    const insn = this.insns[i]!;
+    this.cur[u] = i;
+    this.start[i] = t;
+    this.m.block[u] = this.plan.block[i]!;
+    switch (insn.op) {
+      case 'load':
+        return this.load.begin(insn);
+      case 'store':
+        return this.store.begin(insn);
+      case 'matmul':
+        return this.matmul.begin(insn);
+      case 'threshold':
+        return this.threshold.begin(insn);
+      case 'sync':
+        return;
+      case 'halt':
+        throw internal('halt issued to a unit');
+    }
+  }
+
+  /** Every unit advances one cycle; the array is clocked every cycle, busy or not. */
+  advance(t: number): void {
+    let arrayClocked = false;
+    for (let u = 0; u < 3; u++) {
+      const i = this.cur[u]!;
+      if (i < 0) continue;
+      const insn = this.insns[i]!;
+      const tau = t - this.start[i]!;
+      this.m.counters[this.plan.block[i]! + F.busy + u]! += 1;
+      let finished: boolean;
+      switch (insn.op) {
+        case 'load':
+          finished = this.load.tick(tau, t);
+          break;
+        case 'store':
+          finished = this.store.tick(tau, t);
+          break;
+        case 'matmul':
+          finished = this.matmul.tick(tau, t);
+          arrayClocked = true;
+          break;
+        case 'threshold':
+          finished = this.threshold.tick(tau, t);
+          break;
+        case 'sync':
+          finished = true;
+          break;
+        case 'halt':
+          throw internal('halt issued to a unit');
+      }
+      if (!finished) continue;
+      this.end[i] = t + 1;
+      this.cur[u] = -1;
+      for (let k = 2; k < 4; k++) if (this.tok[i * 4 + k]! >= 0) this.tokens[this.tok[i * 4 + k]!]! += 1;
+    }
+    if (!arrayClocked) this.array.clock();
+  }
+
+  /** What the compute unit is doing, for the VCD. */
+  computeState(): number {
+    const i = this.cur[1]!;
+    if (i < 0) return COMPUTE_STATE.idle;
+    const op = this.insns[i]!.op;
+    return op === 'matmul' ? this.matmul.state : op === 'threshold' ? COMPUTE_STATE.threshold : COMPUTE_STATE.sync;
+  }
+
+  result(cycles: number): RawRun {
+    const p = this.plan.program;
+    return {
+      output: readTensor(this.m.state.dram, p.output),
+      cycles,
+      counters: this.m.counters,
+      layerCycles: layerCycles(p, this.start, this.end),
+      peakEntries: this.m.peak,
+      traceHash: this.m.trace?.hash() ?? null,
+    };
+  }
+}
+
+export function runStep(plan: Plan, inputCodes: Int8Array, opts: StepRunOptions): RawRun {
+  const ctl = new Controller(plan, inputCodes, opts.trace);
+  const probe = opts.vcd === undefined ? null : new VcdProbe(opts.vcd, ctl);
+  // the schedule bounds the run: going past it means the FSMs and timing.ts disagree (a bug)
+  const limit = plan.schedule.cycles + 1;
+  for (let t = 0; ; t++) {
+    if (t > limit) throw internal(`step mode ran past the ${plan.schedule.cycles} cycles of the schedule`);
+    ctl.fetch(t);
+    ctl.issue(t);
+    ctl.advance(t);
+    probe?.sample(t);
+    if (opts.onProgress !== undefined && t % PROGRESS_EVERY === 0) opts.onProgress(t, plan.schedule.cycles);
+    if (ctl.done) {
+      probe?.finish(t);
+      return ctl.result(t + 1);
+    }
+  }
+}

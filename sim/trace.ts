@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The memory-address trace: every buffer-entry and DRAM-row access as (cycle, space·2 + write,
+ * address), one stream per unit in cycle order, hashed with sha256. Fast mode derives the accesses
+ * from docs/hardware.md's per-cycle table (accessPattern); step mode records what its FSMs do.
+ */
+import { createHash } from 'node:crypto';
+import type { ArrayConfig } from '../src/isa/config.js';
+import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { SPACE_INDEX } from './stats.js';
+
+/** Access codes: space index · 2 + (1 for a write). Within one unit and cycle, records go in code order. */
+export const CODE = {
+  dramRead: SPACE_INDEX.dram * 2,
+  dramWrite: SPACE_INDEX.dram * 2 + 1,
+  actRead: SPACE_INDEX.act * 2,
+  wgtRead: SPACE_INDEX.wgt * 2,
+  accRead: SPACE_INDEX.acc * 2,
+  accWrite: SPACE_INDEX.acc * 2 + 1,
+  qntRead: SPACE_INDEX.qnt * 2,
+  outRead: SPACE_INDEX.out * 2,
+  outWrite: SPACE_INDEX.out * 2 + 1,
+} as const;
+
+export const bufferWriteCode = (buf: number): number => (SPACE_INDEX[LOAD_BUFFER_LIST[buf] ?? 'act'] * 2) + 1;
+
+/** Growable per-unit record streams (uint32 fields: cycles past 2^32 wrap, identically in both modes). */
+export class TraceRecorder {
+  private readonly bufs: Uint32Array[] = [new Uint32Array(3 << 10), new Uint32Array(3 << 10), new Uint32Array(3 << 10)];
+  private readonly lens = [0, 0, 0];
+
+  add(unit: number, cycle: number, code: number, addr: number): void {
+    let buf = this.bufs[unit]!;
+    const n = this.lens[unit]!;
+    if (n + 3 > buf.length) {
+      const bigger = new Uint32Array(buf.length * 2);
+      bigger.set(buf);
+      this.bufs[unit] = buf = bigger;
+    }
+    buf[n] = cycle;
+    buf[n + 1] = code;
+    buf[n + 2] = addr;
+    this.lens[unit] = n + 3;
+  }
+
+  /** Records of one unit as [cycle, code, addr] triples (tests and debugging). */
+  records(unit: number): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    const b = this.bufs[unit]!;
+    for (let i = 0; i < this.lens[unit]!; i += 3) out.push([b[i]!, b[i + 1]!, b[i + 2]!]);
+    return out;
+  }
+
+  /** sha256 over the load, compute and store streams, each prefixed by its record count. */
+  hash(): string {
+    const h = createHash('sha256');
+    this.bufs.forEach((b, u) => {
+      const n = this.lens[u]!;
+      h.update(new Uint8Array(Uint32Array.of(u, n / 3).buffer));
+      h.update(new Uint8Array(b.buffer, 0, n * 4));
+    });
+    return h.digest('hex');
+  }
+}
+
+type Emit = (t: number, code: number, addr: number) => void;
+type Pattern<O extends Opcode> = (insn: InstructionOf<O>, cfg: ArrayConfig, emit: Emit) => void;
+
+/** k-th event of a row stream that fires on cycle `first + i·beats` for row i < rows, else -1. */
+function rowAt(tau: number, first: number, beats: number, rows: number): number {
+  const k = tau - first;
+  if (k < 0 || k % beats !== 0) return -1;
+  const i = k / beats;
+  return i < rows ? i : -1;
+}
+
+/**
+ * The accesses of one instruction at local cycle τ, exactly as docs/hardware.md's table lists
+ * them: DMA rows leave at τ = i·beats and land on their last beat, latency later; the matmul reads
+ * the tile for R cycles, act row m at R + m and read-modify-writes acc row m at 2R + C + m; the
+ * threshold reads acc row τ (and the qnt entry at τ = 0) and writes out row τ − 2.
+ */
+export const ACCESS_PATTERN = {
+  load: (i, cfg, emit) => {
+    const b = Math.ceil(entryBytes(LOAD_BUFFER_LIST[i.buf] ?? 'act', cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
+    const end = cfg.dramLatency + i.rows * b;
+    const wcode = bufferWriteCode(i.buf);
+    for (let t = 0; t < end; t++) {
+      const r = rowAt(t, 0, b, i.rows);
+      if (r >= 0) emit(t, CODE.dramRead, i.dram + r * i.stride);
+      const w = rowAt(t, cfg.dramLatency + b - 1, b, i.rows);
+      if (w >= 0) emit(t, wcode, i.sram + w);
+    }
+  },
+  store: (i, cfg, emit) => {
+    const b = Math.ceil(cfg.cols / cfg.dramBytesPerCycle);
+    const end = cfg.dramLatency + i.rows * b;
+    for (let t = 0; t < end; t++) {
+      const w = rowAt(t, cfg.dramLatency + b - 1, b, i.rows);
+      if (w >= 0) emit(t, CODE.dramWrite, i.dram + w * i.stride);
+      const r = rowAt(t, 0, b, i.rows);
+      if (r >= 0) emit(t, CODE.outRead, i.sram + r);
+    }
+  },
+  matmul: (i, cfg, emit) => {
+    const { rows: R, cols: C } = cfg;
+    for (let t = 0; t < R; t++) emit(t, CODE.wgtRead, i.wgt + R - 1 - t);
+    for (let t = R; t < 2 * R + C + i.rows; t++) {
+      const m = t - R;
+      if (m < i.rows) emit(t, CODE.actRead, matmulActRow(i, m));
+      const n = t - 2 * R - C;
+      if (n >= 0) {
+        if (i.accumulate) emit(t, CODE.accRead, i.acc + n);
+        emit(t, CODE.accWrite, i.acc + n);
+      }
+    }
+  },
+  threshold: (i, _cfg, emit) => {
+    for (let t = 0; t < i.rows + 2; t++) {
+      if (t < i.rows) emit(t, CODE.accRead, i.acc + t);
+      if (t === 0) emit(t, CODE.qntRead, i.qnt);
+      if (t >= 2) emit(t, CODE.outWrite, i.out + t - 2);
+    }
+  },
+  sync: () => undefined,
+  halt: () => undefined,
+} as const satisfies { [O in Opcode]: Pattern<O> };
+
+export function accessPattern(insn: Instruction, cfg: ArrayConfig, emit: Emit): void {
+  (ACCESS_PATTERN[insn.op] as Pattern<Opcode>)(insn as never, cfg, emit);
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `nnchip sim <model>`: cycles, MACs, stalls, memory traffic and peaks of one inference on the
+ * configured array; `--prove` checks the cost is input-independent and writes certificate.json;
+ * budgets (`--max-*`) make it a CI gate (exit code 4 when over).
+ */
+import { basename, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { EXIT } from '../../diagnostics/codes.js';
+import { NnchipError } from '../../diagnostics/error.js';
+import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
+import { hashProgram } from '../../isa/cost.js';
+import { quantizeInput, tensorSize, type Program } from '../../isa/program.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
+import type { CliContext } from '../context.js';
+import { readSamples } from '../data.js';
+import { isProgramPath, programFor } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
+import { bytes, table } from '../render.js';
+import { modelStem } from './lower.js';
+
+interface SimFlags extends CompileFlags {
+  readonly mode?: string;
+  readonly input?: string;
+  readonly prove?: boolean;
+  readonly samples?: string;
+  readonly out?: string;
+  readonly maxCycles?: string;
+  readonly maxSram?: string;
+  readonly maxDramBytes?: string;
+  readonly maxLatencyUs?: string;
+  readonly vcd?: string;
+  readonly vcdCycles?: string;
+  readonly json?: boolean;
+}
+
+const CONFIG_DOCS = {
+  rows: 'array rows R: the reduction (K) extent of one weight tile',
+  cols: 'array columns C: the output-channel (N) extent of one weight tile',
+  actDepth: 'act buffer entries (R bytes each)',
+  wgtDepth: 'wgt buffer entries (C bytes each)',
+  accDepth: 'acc buffer entries (4·C bytes each)',
+  qntDepth: 'qnt buffer entries (4·C bytes each)',
+  outDepth: 'out buffer entries (C bytes each)',
+  dramBytesPerCycle: 'external memory bandwidth, bytes per cycle on each of the read and write channels',
+  dramLatency: 'cycles from a DMA request to its first data',
+  queueDepth: 'instruction queue entries in front of each unit',
+  clockMhz: 'clock for time figures (cycle counts do not depend on it)',
+} as const satisfies Record<keyof ArrayConfig, string>;
+
+export function simHelp(): string {
+  const width = Math.max(...Object.keys(CONFIG_DOCS).map((k) => k.length));
+  const fields = (Object.keys(CONFIG_DOCS) as (keyof ArrayConfig)[]).map((k) => `  ${k.padEnd(width)}  ${String(DEFAULT_CONFIG[k]).padStart(5)}  ${CONFIG_DOCS[k]}`);
+  return `
+Machine configuration: --config file.json holds any subset of these fields (defaults shown);
+--array RxC overrides rows and cols.
+${fields.join('\n')}
+
+Stall causes (cycles, per layer and in total): token wait <channel> — an idle unit's next
+instruction waits for that dependency token; queue full <unit> — fetch waits for room in that
+unit's instruction queue; unit busy <unit> — an instruction that has arrived waits for its unit to
+finish the previous one; starved <unit> — an idle unit's next instruction is not fetched yet.
+
+Budgets: --max-cycles (cycles of one inference), --max-sram (bytes of the five on-chip buffers the
+program occupies, summed), --max-dram-bytes (external memory bytes read + written), --max-latency-us
+(cycles at clockMhz). Each exceeded budget is printed with its excess.
+
+Exit codes: 0 within every budget (and, with --prove, the certificate holds); 4 over a budget or a
+failed proof; 1 bad input file, 2 usage, 3 unsupported model (as every nnchip command).`;
+}
+
+function positive(text: string | undefined, flag: string, integer = true): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isSafeInteger(n))) throw new NnchipError('NN801', `${flag} "${text}" is not a positive ${integer ? 'integer' : 'number'}`);
+  return n;
+}
+
+export interface BudgetCheck {
+  readonly budget: string;
+  readonly limit: number;
+  readonly actual: number;
+  readonly over: boolean;
+}
+
+export function budgetChecks(stats: SimStats, cycles: number, f: SimFlags): BudgetCheck[] {
+  const sram = stats.peakBytes.act + stats.peakBytes.wgt + stats.peakBytes.acc + stats.peakBytes.qnt + stats.peakBytes.out;
+  const rows: [string, number | undefined, number][] = [
+    ['--max-cycles', positive(f.maxCycles, '--max-cycles'), cycles],
+    ['--max-sram', positive(f.maxSram, '--max-sram'), sram],
+    ['--max-dram-bytes', positive(f.maxDramBytes, '--max-dram-bytes'), stats.dramBytesRead + stats.dramBytesWritten],
+    ['--max-latency-us', positive(f.maxLatencyUs, '--max-latency-us', false), stats.latencyUs],
+  ];
+  return rows.flatMap(([budget, limit, actual]) => (limit === undefined ? [] : [{ budget, limit, actual, over: actual > limit }]));
+}
+
+/** A progress bar on stderr, only on a terminal and only once `total` says the work is long. */
+function progress(ctx: CliContext, label: string): { update: (done: number, total: number) => void; stop: () => void } {
+  if (!ctx.io.interactive) return { update: () => undefined, stop: () => undefined };
+  // cli-progress drives the terminal itself (cursor moves), so it takes the stream, not ctx.io
+  const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  let shown = 0;
+  return {
+    // a step-mode run counts cycles, a proof counts inputs: the bar follows whichever reports
+    update: (done, total) => {
+      if (!started) bar.start(total, done);
+      else if (total !== shown) bar.setTotal(total);
+      bar.update(done);
+      started = true;
+      shown = total;
+    },
+    stop: () => void (started && bar.stop()),
+  };
+}
+
+function modeOf(f: SimFlags): SimMode {
+  const mode = f.mode ?? (f.vcd !== undefined ? 'step' : 'fast');
+  if (mode !== 'fast' && mode !== 'step') throw new NnchipError('NN801', `--mode "${mode}" must be fast or step`);
+  if (f.vcd !== undefined && mode !== 'step') throw new NnchipError('NN801', '--vcd needs --mode step (the register-level mode)');
+  return mode;
+}
+
+/** Usage errors before any compiling or simulating. */
+function validateFlags(f: SimFlags): void {
+  modeOf(f);
+  for (const [text, flag] of [[f.samples, '--samples'], [f.maxCycles, '--max-cycles'], [f.maxSram, '--max-sram'], [f.maxDramBytes, '--max-dram-bytes'], [f.vcdCycles, '--vcd-cycles']] as const) positive(text, flag);
+  positive(f.maxLatencyUs, '--max-latency-us', false);
+}
+
+interface Outcome {
+  readonly primary: SimResult;
+  readonly samples: SimResult[];
+  readonly proof: ProveReport | null;
+}
+
+function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext): Outcome {
+  const mode = modeOf(f);
+  const bar = progress(ctx, f.prove ? 'prove' : 'sim');
+  try {
+    const chunks: string[] = [];
+    const vcdCycles = positive(f.vcdCycles, '--vcd-cycles');
+    const vcd = f.vcd === undefined ? {} : { vcd: { write: (s: string) => void chunks.push(s), ...(vcdCycles === undefined ? {} : { maxCycles: vcdCycles }) } };
+    const onProgress = mode === 'step' ? { onProgress: bar.update } : {};
+    const first = codes[0] ?? new Int8Array(tensorSize(p.input));
+    const primary = simulate(p, first, { mode, ...vcd, ...onProgress });
+    if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''));
+    const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))];
+    const randomInputs = positive(f.samples, '--samples') ?? 4;
+    const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update }) : null;
+    return { primary, samples: codes.length > 0 ? samples : [], proof };
+  } finally {
+    bar.stop();
+  }
+}
+
+/** certificate.json: what one inference costs, how that was checked, and on which inputs. */
+export function certificateJson(r: ProveReport): string {
+  const { stats, ...rest } = r;
+  return JSON.stringify({ ...rest, sramReads: stats.sramReads, sramWrites: stats.sramWrites, busyCycles: stats.busyCycles }, null, 2) + '\n';
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+const SHOWN_SAMPLES = 10;
+
+function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliContext, name: string): string {
+  const { io } = ctx;
+  const s = o.primary.stats;
+  const layerRows = [...s.layers, { ...s, name: io.color.bold('total') }].map((l) => [l.name, l.cycles, l.macs, l.arrayMacs, pct(l.utilization), sum(l.stalls.tokenWait), sum(l.stalls.queueFull), l.dramBytesRead, l.dramBytesWritten]);
+  const memRows = (['act', 'wgt', 'acc', 'qnt', 'out'] as const).map((b) => [b, s.sramReads[b], s.sramWrites[b], bytes(s.peakBytes[b]), bytes(bufferBytes(p.config, b))]);
+  const st = s.stalls;
+  const stallRows = [
+    ...(Object.keys(st.tokenWait) as (keyof typeof st.tokenWait)[]).map((ch) => [`token wait ${ch}`, st.tokenWait[ch]]),
+    ...(['load', 'compute', 'store'] as const).flatMap((u) => [[`queue full ${u}`, st.queueFull[u]], [`unit busy ${u}`, st.unitBusy[u]], [`starved ${u}`, st.starved[u]]]),
+  ].filter((r) => r[1] !== 0);
+  const lines = [
+    `${io.color.bold(name)}: array ${p.config.rows}x${p.config.cols}, ${o.primary.mode} mode, program ${hashProgram(p).slice(0, 12)}`,
+    table(['layer', 'cycles', 'MACs', 'array MACs', 'utilization', 'token wait', 'queue full', 'DRAM read', 'DRAM written'], layerRows, io).trimEnd(),
+    table(['buffer', 'reads', 'writes', 'peak', 'capacity'], memRows, io).trimEnd(),
+    ...(stallRows.length > 0 ? [table(['stall cause', 'cycles'], stallRows, io).trimEnd()] : []),
+    `one inference: ${o.primary.cycles.toLocaleString('en-US')} cycles = ${s.latencyUs.toFixed(2)} µs at ${p.config.clockMhz} MHz, utilization ${pct(s.utilization)}, ${bytes(s.dramBytesRead)} read + ${bytes(s.dramBytesWritten)} written to DRAM`,
+    `address trace sha256 ${o.primary.traceHash ?? '-'}`,
+  ];
+  o.samples.slice(0, SHOWN_SAMPLES).forEach((r, i) => lines.push(`sample ${i}: ${r.cycles} cycles, output codes [${Array.from(r.output).join(', ')}]`));
+  if (o.samples.length > SHOWN_SAMPLES) lines.push(`… ${o.samples.length - SHOWN_SAMPLES} more samples (all of them with --json)`);
+  for (const c of checks) {
+    const over = c.actual - c.limit;
+    lines.push(c.over ? io.color.red(`over budget: ${c.budget} ${c.limit}: actual ${fmt(c.actual)}, over by ${fmt(over)} (${pct(over / c.limit)})`) : io.color.green(`within budget: ${c.budget} ${c.limit}: actual ${fmt(c.actual)}`));
+  }
+  if (o.proof !== null) {
+    const r = o.proof;
+    lines.push(r.ok ? io.color.green(`proved: ${r.inputsTried.length} runs agree on cycles, counters and trace; outputs equal the reference; the certificate holds`) : io.color.red(`error NN602: the cost is not proved constant — ${r.problems.length} problem(s):`));
+    for (const prob of r.problems) lines.push(io.color.red(`  ${prob}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toFixed(2));
+
+export function register(program: Command, ctx: CliContext): void {
+  addCompileOptions(
+    program
+      .command('sim')
+      .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
+      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
+      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove)')
+      .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
+      .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
+      .option('--out <dir>', 'where --prove writes certificate.json (default .)')
+      .option('--max-cycles <n>', 'budget: cycles of one inference')
+      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies')
+      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference')
+      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock')
+      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step)')
+      .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
+      .option('--json', 'print the figures (and budget and proof results) as JSON'),
+  )
+    .addHelpText('after', simHelp())
+    .action((model: string, flags: SimFlags) => {
+      validateFlags(flags);
+      const p = programFor(model, flags, ctx);
+      if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
+        ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
+      }
+      const codes = flags.input === undefined ? [] : readSamples(flags.input, tensorSize(p.input)).inputs.map((x) => quantizeInput(p, x));
+      const o = simulateAll(p, codes, flags, ctx);
+      const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
+      if (o.proof !== null) writeFileAtomic(join(flags.out ?? '.', 'certificate.json'), certificateJson(o.proof));
+      if (checks.some((c) => c.over) || (o.proof !== null && !o.proof.ok)) ctx.exitCode = EXIT.overBudget;
+      if (flags.json) {
+        const { primary: r, proof } = o;
+        const summary = { model: basename(model), mode: r.mode, config: p.config, programHash: hashProgram(p), cycles: r.cycles, latencyUs: r.stats.latencyUs, traceHash: r.traceHash, stats: r.stats };
+        const samples = o.samples.map((x) => ({ cycles: x.cycles, raw: Array.from(x.output) }));
+        const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate: join(flags.out ?? '.', 'certificate.json') } };
+        ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson }) + '\n');
+        return;
+      }
+      ctx.io.stdout(renderText(p, o, checks, ctx, modelStem(model)));
+    });
+}

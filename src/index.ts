@@ -11,3 +11,6 @@ export { CODES, EXIT } from './diagnostics/codes.js';
 export * as isa from './isa/index.js';
 export * as explore from './explore/index.js';
 export { main } from './cli/main.js';
+export { emitWasm, buildWasm, type WasmOptions } from './backends/wasm/emit.js';
+export { emitLoader } from './backends/wasm/loader.js';
+export { simulate, prove } from '../sim/index.js';

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/**
+ * emitWasm: a Program → one standalone WebAssembly module (no imports). Constants sit in data
+ * segments at their DRAM addresses; `run()` is straight-line code, one kernel call per fused
+ * operation with every address a constant; globals describe the input and output tensors.
+ */
+import { internal, NnchipError } from '../../diagnostics/error.js';
+import { certify } from '../../isa/cost.js';
+import { checkProgram } from '../../isa/interpret.js';
+import { pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
+import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from './binary.js';
+import { Code, Func } from './code.js';
+import { FuncTable, type Kernels } from './kernels.js';
+import { scalarKernels } from './kernels-scalar.js';
+import { simdKernels } from './kernels-simd.js';
+import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './ops.js';
+import { planMemory, type MemoryPlan } from './plan.js';
+import { resetPlan, type ResetPlan } from './reset.js';
+
+export interface WasmOptions {
+  /** 128-bit SIMD kernels (default); false for engines without SIMD. */
+  readonly simd: boolean;
+  /** Fuse matmul chains and read weights in place (default); false = one kernel call per instruction. */
+  readonly fuse?: boolean;
+}
+
+export interface WasmBuild {
+  readonly bytes: Uint8Array;
+  readonly plan: MemoryPlan;
+  readonly stats: OpStats;
+  /** Weight matrices stored in packed groups (their DRAM bytes are rearranged; see ops.ts). */
+  readonly packed: readonly PackedRange[];
+  /** Names of the exported globals, in export order. */
+  readonly globals: readonly GlobalConst[];
+}
+
+/** Exported constants describing one tensor: where its rows are and how to (de)quantize it. */
+function tensorGlobals(prefix: 'input' | 'output', t: DramTensor): GlobalConst[] {
+  return [
+    { name: `${prefix}_offset`, type: 'i32', value: t.dram },
+    { name: `${prefix}_rows`, type: 'i32', value: t.rows },
+    { name: `${prefix}_row_bytes`, type: 'i32', value: t.rowBytes },
+    { name: `${prefix}_row_stride`, type: 'i32', value: t.rowStride },
+    // rows are pixels: `width` per line, lines `line_stride` bytes apart (isa/program.ts pixelAddress)
+    { name: `${prefix}_width`, type: 'i32', value: t.width ?? t.rows },
+    { name: `${prefix}_line_stride`, type: 'i32', value: lineStrideOf(t) },
+    { name: `${prefix}_length`, type: 'i32', value: t.rows * t.rowBytes },
+    { name: `${prefix}_zero_point`, type: 'i32', value: t.zp },
+    { name: `${prefix}_scale`, type: 'f64', value: t.scale },
+  ];
+}
+
+/** Bytes between the first pixels of consecutive lines (as pixelAddress computes them). */
+function lineStrideOf(t: DramTensor): number {
+  return pixelAddress(t, t.width ?? t.rows) - pixelAddress(t, 0);
+}
+
+function checkEmittable(p: Program): void {
+  const problem = checkProgram(p);
+  if (problem !== null) throw new NnchipError('NN404', `the program is not valid: ${problem}`);
+  for (const t of [p.input, p.output]) {
+    let end = 0;
+    for (let r = 0; r < t.rows; r++) end = Math.max(end, pixelAddress(t, r) + t.rowBytes);
+    if (t.rows < 1 || t.rowBytes < 1 || t.dram < 0 || end > p.dramSize) throw new NnchipError('NN404', `tensor "${t.name}" lies outside DRAM [0, ${p.dramSize})`);
+  }
+  if (p.dramSize >= 2 ** 31) throw new NnchipError('NN404', `DRAM of ${p.dramSize} bytes does not fit a 32-bit WebAssembly memory`);
+}
+
+/** The start of run(): zero what the interpreter starts with as zeros, restore constants if needed. */
+function emitReset(c: Code, reset: ResetPlan): void {
+  for (const z of reset.zero) c.i32(z.start).i32(0).i32(z.end - z.start).memoryFill();
+  for (const i of reset.init) c.i32(i.dst).i32(i.from).i32(i.len).memoryInit(i.segment);
+}
+
+function emitOp(c: Code, op: KernelOp, k: Kernels): void {
+  switch (op.kind) {
+    case 'copy':
+      if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
+      else c.i32(op.dst).i32(op.dstStride).i32(op.src).i32(op.srcStride).i32(op.bytes).i32(op.rows).call(k.copyRows);
+      return;
+    case 'gemm':
+      if (op.packed && k.gemmPacked === null) throw internal('packed weights in a build without a packed GEMM kernel');
+      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked! : k.gemm);
+      return;
+    case 'threshold':
+      c.i32(op.acc).i32(op.out).i32(op.qnt).i32(op.rows).i32(op.zp).i32(op.lo).i32(op.hi).call(k.threshold);
+      return;
+  }
+}
+
+function typeIndex(types: FuncType[], f: Func): number {
+  const key = JSON.stringify([f.params, f.results]);
+  const i = types.findIndex((t) => JSON.stringify([t.params, t.results]) === key);
+  if (i >= 0) return i;
+  types.push({ params: f.params, results: f.results });
+  return types.length - 1;
+}
+
+/** Compile a Program to WebAssembly; the same Program always gives the same bytes. */
+export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmBuild {
+  checkEmittable(p);
+  const plan = planMemory(p, certify(p));
+  const { ops, packed, stats } = kernelOps(p, plan, { rewrite: opts.fuse ?? true, pack: opts.simd });
+  const reset = resetPlan({ ...p, constants: packConstants(p.constants, packed, p.config.cols) }, plan);
+  const table = new FuncTable();
+  const kernels = (opts.simd ? simdKernels : scalarKernels)(table, p.config.cols);
+  const run = new Func('run', []);
+  emitReset(run.code, reset);
+  for (const op of ops) emitOp(run.code, op, kernels);
+  const runIndex = table.add(run);
+  const types: FuncType[] = [];
+  const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
+  const globals = [...tensorGlobals('input', p.input), ...tensorGlobals('output', p.output)];
+  const spec: ModuleSpec = {
+    types,
+    funcs,
+    memoryPages: plan.pages,
+    globals,
+    exports: [
+      { name: 'memory', kind: 'Memory', index: 0 },
+      { name: 'run', kind: 'Func', index: runIndex },
+      ...globals.map((g, i) => ({ name: g.name, kind: 'Global' as const, index: i })),
+    ],
+    data: reset.segments.map((s) => ({ offset: s.offset, bytes: s.bytes, passive: reset.restore })),
+  };
+  return { bytes: assembleModule(spec), plan, stats, packed, globals };
+}
+
+export function emitWasm(p: Program, opts: WasmOptions = { simd: true }): Uint8Array {
+  return buildWasm(p, opts).bytes;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Running a generated module from TypeScript (the `run --backend wasm` runner and the tests).
+ * The WebAssembly API is typed locally: the project's lib setting (ES2022, no DOM) does not
+ * declare it, and a global declaration here could clash with one added elsewhere.
+ */
+import { NnchipError } from '../../diagnostics/error.js';
+import type { Program } from '../../isa/program.js';
+import { emitWasm, type WasmOptions } from './emit.js';
+
+export interface WasmGlobal {
+  readonly value: number;
+}
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export interface ModelExports {
+  readonly memory: WasmMemory;
+  readonly run: () => void;
+  readonly [name: string]: unknown;
+}
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  instantiate(bytes: Uint8Array, imports?: object): Promise<{ instance: { exports: Record<string, unknown> }; module: unknown }>;
+  Module: { imports(module: unknown): readonly { module: string; name: string; kind: string }[] };
+}
+
+export function webAssembly(): WebAssemblyApi {
+  return (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+}
+
+/** A module instantiated with no imports, with typed access to its tensor globals. */
+export interface ModelInstance {
+  readonly exports: ModelExports;
+  readonly imports: readonly { module: string; name: string; kind: string }[];
+  global(name: string): number;
+  /** Write one input (int8 codes, row-major), run, and return the output codes. */
+  runRaw(codes: Int8Array): Int8Array;
+}
+
+export async function instantiate(bytes: Uint8Array): Promise<ModelInstance> {
+  const api = webAssembly();
+  const { instance, module } = await api.instantiate(bytes, {});
+  const exports = instance.exports as unknown as ModelExports;
+  const global = (name: string): number => {
+    const g = exports[name] as WasmGlobal | undefined;
+    if (g === undefined) throw new Error(`the module exports no global "${name}"`);
+    return g.value;
+  };
+  /** Pixel r of a tensor: `width` pixels per line, as the module's globals describe it. */
+  const tensor = (p: 'input' | 'output') => {
+    const [at, rows, rowBytes, stride, width, line] = ['offset', 'rows', 'row_bytes', 'row_stride', 'width', 'line_stride'].map((f) => global(`${p}_${f}`)) as [number, number, number, number, number, number];
+    return { rows, rowBytes, pixel: (r: number): number => at + Math.floor(r / width) * line + (r % width) * stride };
+  };
+  const input = tensor('input');
+  const output = tensor('output');
+  const runRaw = (codes: Int8Array): Int8Array => {
+    if (codes.length !== input.rows * input.rowBytes) throw new NnchipError('NN303', `input has ${codes.length} codes; the model input needs ${input.rows * input.rowBytes}`);
+    const mem = new Int8Array(exports.memory.buffer);
+    for (let r = 0; r < input.rows; r++) mem.set(codes.subarray(r * input.rowBytes, (r + 1) * input.rowBytes), input.pixel(r));
+    exports.run();
+    const out = new Int8Array(output.rows * output.rowBytes);
+    for (let r = 0; r < output.rows; r++) out.set(mem.subarray(output.pixel(r), output.pixel(r) + output.rowBytes), r * output.rowBytes);
+    return out;
+  };
+  return { exports, imports: api.Module.imports(module), global, runRaw };
+}
+
+/** Compile and run a Program on each input; returns the output codes per input. */
+export async function runWasm(p: Program, inputs: readonly Int8Array[], opts: WasmOptions = { simd: true }): Promise<Int8Array[]> {
+  const m = await instantiate(emitWasm(p, opts));
+  return inputs.map((x) => m.runRaw(x));
+}

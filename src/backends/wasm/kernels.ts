@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Kernel functions shared by the SIMD and scalar builds: the function table, the strided copy
+ * (every load and store is a copy, because buffers keep DRAM's byte layout) and the GEMM driver
+ * that walks a matmul's two-level row addresses and hands row blocks to a build's inner kernels.
+ */
+import { Func } from './code.js';
+
+/** Functions in index order; kernels register themselves and get the index calls use. */
+export class FuncTable {
+  readonly funcs: Func[] = [];
+  add(f: Func): number {
+    this.funcs.push(f);
+    return this.funcs.length - 1;
+  }
+}
+
+/** The kernels a build provides (function indices) and their parameter lists. */
+export interface Kernels {
+  /** (dst, dstStride, src, srcStride, bytes, rows) */
+  readonly copyRows: number;
+  /** (acc, a, aStride, aOuter, inner, w, rows, k, accumulate) — see GemmOp */
+  readonly gemm: number;
+  /** The same for weights stored in packed groups of 4 rows (builds without it never pack). */
+  readonly gemmPacked: number | null;
+  /** (acc, out, qnt, rows, zp, lo, hi) — see ThresholdOp */
+  readonly threshold: number;
+}
+
+/** copyRows(dst, dstStride, src, srcStride, bytes, rows): rows × memory.copy. */
+export function copyRowsKernel(table: FuncTable): number {
+  const f = new Func('copy_rows', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [dst, dS, src, sS, n, rows] = [0, 1, 2, 3, 4, 5];
+  f.code
+    .loop()
+    .get(dst).get(src).get(n).memoryCopy()
+    .get(dst).get(dS).op('i32.add').set(dst)
+    .get(src).get(sS).op('i32.add').set(src)
+    .get(rows).i32(1).op('i32.sub').tee(rows)
+    .brIf(0)
+    .end();
+  return table.add(f);
+}
+
+/**
+ * gemm(acc, a, aStride, aOuter, inner, w, rows, k, accumulate): rows come in runs of `inner`
+ * (act rows aStride apart inside a run, runs aOuter apart); acc rows are consecutive. Each run is
+ * cut into blocks of the given row counts, largest first (e.g. [4, 1]); block kernels take
+ * (acc, a, aStride, w, k, accumulate).
+ */
+export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[]): number {
+  const f = new Func('gemm', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [acc, a, aS, aO, inner, w, rows, k, accum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const done = f.local('i32');
+  const left = f.local('i32');
+  const pa = f.local('i32');
+  const pacc = f.local('i32');
+  const c = f.code;
+  c.loop();
+  // left = min(inner, rows - done)
+  c.get(inner).get(rows).get(done).op('i32.sub').tee(left).get(inner).get(left).op('i32.lt_u', 'select').set(left);
+  c.get(a).set(pa).get(acc).get(done).i32(4 * C).op('i32.mul', 'i32.add').set(pacc);
+  c.get(done).get(left).op('i32.add').set(done);
+  for (const b of blocks) {
+    c.block().get(left).i32(b.rows).op('i32.lt_u').brIf(0).loop();
+    c.get(pacc).get(pa).get(aS).get(w).get(k).get(accum).call(b.fn);
+    c.get(pa).get(aS).i32(b.rows).op('i32.mul', 'i32.add').set(pa);
+    c.get(pacc).i32(4 * C * b.rows).op('i32.add').set(pacc);
+    c.get(left).i32(b.rows).op('i32.sub').tee(left).i32(b.rows).op('i32.ge_u').brIf(0);
+    c.end().end();
+  }
+  c.get(a).get(aO).op('i32.add').set(a);
+  c.get(done).get(rows).op('i32.lt_u').brIf(0);
+  c.end();
+  return table.add(f);
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Where everything lives in the module's one linear memory: DRAM at address 0 (so a DRAM address
+ * is a memory address), then the five on-chip buffers, each sized by the certificate's peak.
+ * Nothing is allocated while running: the memory has exactly `pages` pages and cannot grow.
+ */
+import { certify, type Certificate } from '../../isa/cost.js';
+import { accessesOf, type Space } from '../../isa/effects.js';
+import type { Program } from '../../isa/program.js';
+import { entryBytes } from '../../isa/spec.js';
+
+export const PAGE_BYTES = 65536;
+/** Regions start on 16-byte boundaries (whole v128 lanes). */
+export const REGION_ALIGN = 16;
+/** Vector loads may read up to 15 bytes past the last byte they use (the extra lanes are discarded). */
+export const GUARD_BYTES = 16;
+
+export const SPACES = ['dram', 'act', 'wgt', 'acc', 'qnt', 'out'] as const satisfies readonly Space[];
+
+export interface MemoryPlan {
+  /** First byte of each space. */
+  readonly base: Readonly<Record<Space, number>>;
+  /** Bytes reserved for each space. */
+  readonly bytes: Readonly<Record<Space, number>>;
+  /** One past the last byte used, guard included: the memory requirement. */
+  readonly end: number;
+  readonly pages: number;
+}
+
+const alignUp = (n: number): number => Math.ceil(n / REGION_ALIGN) * REGION_ALIGN;
+
+/** Highest entry each buffer is touched at (a program without a memory map still gets room). */
+function accessedBytes(p: Program): Record<Space, number> {
+  const top: Record<Space, number> = { dram: p.dramSize, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
+  for (const insn of p.instructions) {
+    for (const a of accessesOf(insn, p.config)) {
+      const bytes = a.space === 'dram' ? a.end : a.end * entryBytes(a.space, p.config.rows, p.config.cols);
+      top[a.space] = Math.max(top[a.space], bytes);
+    }
+  }
+  return top;
+}
+
+/**
+ * Each space gets the certificate's peak bytes (what the memory map allocates); a hand-built
+ * program whose memory map is incomplete gets the extent its instructions actually touch.
+ */
+export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPlan {
+  const touched = accessedBytes(p);
+  const base = {} as Record<Space, number>;
+  const bytes = {} as Record<Space, number>;
+  let at = 0;
+  for (const s of SPACES) {
+    base[s] = at;
+    bytes[s] = Math.max(cert.peakBytes[s], touched[s]);
+    at = alignUp(at + bytes[s]);
+  }
+  const end = at + GUARD_BYTES;
+  return { base, bytes, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+}

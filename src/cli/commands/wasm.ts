@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/** `nnchip wasm <model> [-o model.wasm] [--no-simd]`: a standalone WebAssembly module + JS loader + types. */
+import { basename, dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { buildWasm } from '../../backends/wasm/emit.js';
+import { emitLoader } from '../../backends/wasm/loader.js';
+import { PAGE_BYTES } from '../../backends/wasm/plan.js';
+import { NnchipError } from '../../diagnostics/error.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { CliContext } from '../context.js';
+import { programFor } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
+import { bytes } from '../render.js';
+import { modelStem } from './lower.js';
+
+type WasmFlags = CompileFlags & { out?: string; simd: boolean; json?: boolean };
+
+export function register(program: Command, ctx: CliContext): void {
+  addCompileOptions(
+    program
+      .command('wasm')
+      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.ts)')
+      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
+      .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
+      .option('--json', 'print a summary as JSON'),
+  ).action((model: string, flags: WasmFlags) => {
+    const out = flags.out ?? `${modelStem(model).replace(/\.(nnchip|nnp)$/, '')}.wasm`;
+    if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.ts)`);
+    const p = programFor(model, flags, ctx);
+    const build = buildWasm(p, { simd: flags.simd });
+    const stem = join(dirname(out), basename(out, '.wasm'));
+    const loader = emitLoader(p, basename(out));
+    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.ts` };
+    writeFileAtomic(files.wasm, build.bytes);
+    writeFileAtomic(files.types, loader.dts);
+    writeFileAtomic(files.loader, loader.mjs);
+    const summary = {
+      ...files,
+      simd: flags.simd,
+      bytes: build.bytes.length,
+      memoryBytes: build.plan.pages * PAGE_BYTES,
+      pages: build.plan.pages,
+      memoryMap: build.plan,
+      input: p.input,
+      output: p.output,
+      stats: build.stats,
+    };
+    if (flags.json) {
+      ctx.io.stdout(JSON.stringify(summary) + '\n');
+      return;
+    }
+    const { io } = ctx;
+    io.stdout(`${io.color.bold(model)} → ${files.wasm} (${bytes(build.bytes.length)}, ${flags.simd ? 'SIMD' : 'scalar'}) + ${files.loader} + ${files.types}\n`);
+    io.stdout(`memory: ${build.plan.pages} page${build.plan.pages === 1 ? '' : 's'} (${bytes(build.plan.end)} used, fixed); ${build.stats.matmuls} matmuls run as ${build.stats.gemms} GEMM calls\n`);
+    io.stdout(`use: import { load } from './${basename(files.loader)}'; const net = await load(); net.run(new Float32Array(${p.input.rows * p.input.rowBytes}))\n`);
+  });
+}

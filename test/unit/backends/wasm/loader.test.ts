@@ -1,0 +1,109 @@
+/**
+ * The generated loader (model.mjs), imported from disk as a user would: load() from the file
+ * beside it, from bytes and from a path; quantize = quantizeInput exactly (fast-check, with
+ * halfway points, huge, tiny and non-finite values, and channel-major samples); run = dequantized
+ * interpret; batches are concatenated samples.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, describe, expect, test } from 'vitest';
+import { emitWasm } from '../../../../src/backends/wasm/emit.js';
+import { emitLoader } from '../../../../src/backends/wasm/loader.js';
+import { interpret } from '../../../../src/isa/interpret.js';
+import { dequantizeOutput, quantizeInput, type Program } from '../../../../src/isa/program.js';
+import { compileDigitsMlp, compileGraph } from '../../../helpers/compile.js';
+import { randomCnn } from '../../../helpers/random-cnn.js';
+import { randomSamples } from '../../../helpers/random-graph.js';
+
+interface Net {
+  run(x: ArrayLike<number>): Float32Array;
+  runRaw(x: Int8Array): Int8Array;
+  quantize(x: ArrayLike<number>): Int8Array;
+  readonly input: { readonly length: number };
+}
+interface LoaderModule {
+  load(source?: unknown): Promise<Net>;
+  inputShape: readonly number[];
+}
+
+const SEED = Number(process.env['FC_SEED'] ?? 20251123);
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Write model.wasm + model.mjs + model.d.ts to a fresh folder and import the loader. */
+async function written(p: Program, name = 'model'): Promise<{ dir: string; loader: LoaderModule; bytes: Uint8Array }> {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-wasm-'));
+  dirs.push(dir);
+  const bytes = emitWasm(p);
+  const files = emitLoader(p, `${name}.wasm`);
+  writeFileSync(join(dir, `${name}.wasm`), bytes);
+  writeFileSync(join(dir, `${name}.mjs`), files.mjs);
+  writeFileSync(join(dir, `${name}.d.ts`), files.dts);
+  const loader = (await import(pathToFileURL(join(dir, `${name}.mjs`)).href)) as LoaderModule;
+  return { dir, loader, bytes };
+}
+
+const digits = compileDigitsMlp().program;
+const { loader, bytes, dir } = await written(digits, 'digits');
+
+describe('load', () => {
+  test('from the default file, from bytes, from a path and from a file URL', async () => {
+    const x = randomSamples(1, 784, 1)[0]!;
+    const want = Array.from(interpret(digits, quantizeInput(digits, x)));
+    for (const source of [undefined, bytes, join(dir, 'digits.wasm'), pathToFileURL(join(dir, 'digits.wasm'))]) {
+      const net = await loader.load(source);
+      expect(Array.from(net.runRaw(quantizeInput(digits, x)))).toEqual(want);
+    }
+    expect(loader.inputShape).toEqual(digits.input.shape);
+  });
+});
+
+describe('run', () => {
+  test('run = dequantize(interpret(quantizeInput(x))), per sample and for a concatenated batch', async () => {
+    const net = await loader.load();
+    const xs = randomSamples(5, 784, 2, -0.5, 1.5);
+    const singles = xs.map((x) => {
+      const want = Float32Array.from(dequantizeOutput(digits, interpret(digits, quantizeInput(digits, x))));
+      const got = net.run(x);
+      expect(got).toEqual(want);
+      return got;
+    });
+    const batch = new Float32Array(xs.length * 784);
+    xs.forEach((x, i) => batch.set(x, i * 784));
+    expect(Array.from(net.run(batch))).toEqual(singles.flatMap((s) => Array.from(s)));
+  });
+
+  test('a sample of the wrong size is refused', async () => {
+    const net = await loader.load();
+    expect(() => net.run(new Float32Array(783))).toThrow(/multiple of 784/);
+    expect(() => net.runRaw(new Int8Array(0))).toThrow(RangeError);
+  });
+});
+
+describe('quantize = quantizeInput, exactly', () => {
+  const scale = digits.input.scale;
+  const special = fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e300, -1e300, 5e-324, scale / 2, -scale / 2, 127.5 * scale, -128.5 * scale);
+  const halfway = fc.integer({ min: -300, max: 300 }).map((k) => (k + 0.5) * scale);
+  test('fast-check: doubles, halfway points and special values', async () => {
+    const net = await loader.load();
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.double(), halfway, special, fc.double({ min: -2, max: 2 })), { minLength: 784, maxLength: 784 }), async (xs) => {
+        expect(Array.from(net.quantize(xs))).toEqual(Array.from(quantizeInput(digits, xs)));
+      }),
+      { numRuns: 60, seed: SEED },
+    );
+  });
+
+  test('channel-major (chw) samples are reordered as quantizeInput reorders them', async () => {
+    const cnn = compileGraph(randomCnn(5), randomSamples(4, 9 * 8 * 3, 5), { rows: 4, cols: 4 });
+    const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' } };
+    const net = await (await written(chw)).loader.load();
+    for (const x of randomSamples(3, 9 * 8 * 3, 6, -1, 1)) {
+      expect(Array.from(net.quantize(x))).toEqual(Array.from(quantizeInput(chw, x)));
+      expect(Array.from(net.run(x))).toEqual(Array.from(Float32Array.from(dequantizeOutput(chw, interpret(chw, quantizeInput(chw, x))))));
+    }
+  });
+});

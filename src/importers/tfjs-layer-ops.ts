@@ -111,6 +111,7 @@ function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'>, fn: Activation
 function dense(x: Layer): Node[] {
   const kernel = x.weight('kernel');
   const units = x.get('units');
+  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${JSON.stringify(units)}; expected a positive integer`);
   if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   x.one();
   return withActivation({ ...x.base(), op: 'dense', kernel, bias: x.bias(), activation: 'linear' }, x.activation());

@@ -105,6 +105,11 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     const name = typeof l['config']['name'] === 'string' ? l['config']['name'] : typeof l['name'] === 'string' ? l['name'] : `layer_${i}`;
     return { className: l['class_name'], name, config: l['config'], inbound: functional ? inboundOf(l, file, name) : [] };
   });
+  const seen = new Set<string>();
+  for (const l of layers) {
+    if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
+    seen.add(l.name);
+  }
   const ends = (key: string): string[] => {
     const v = isObj(config) ? config[key] : undefined;
     return Array.isArray(v) ? v.map((e) => String(Array.isArray(e) ? e[0] : e)) : [];

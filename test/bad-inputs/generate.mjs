@@ -31,6 +31,17 @@ const model = (over = {}) => ({
 });
 const LOWER = ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1'];
 
+// functional topologies: each layer names the layers it reads (inbound_nodes), as tfjs writes them
+const functional = (layers) => ({
+  class_name: 'Model',
+  config: {
+    name: 'fn',
+    layers: [{ class_name: 'InputLayer', name: 'input_1', config: { name: 'input_1', batch_input_shape: [null, 4] }, inbound_nodes: [] }, ...layers.map(([l, from]) => ({ ...l, name: l.config.name, inbound_nodes: [[[from, 0, 0, {}]]] }))],
+    input_layers: [['input_1', 0, 0]],
+    output_layers: [['dense_2', 0, 0]],
+  },
+});
+
 // ONNX: x [1, 4] → Gemm(4→3) → Relu → Gemm(3→2), built with the ONNX protobuf schema.
 const { onnx } = onnxProto;
 const f32 = (name, dims, n) => ({ name, dims, dataType: 1, rawData: weights(n).subarray(0, n * 4) });
@@ -88,6 +99,11 @@ const cases = {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
     args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'],
   },
+  'graph-cycle': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'dense_2'], [LAYERS[1], 'dense_1']]) }), 'weights.bin': weights() } },
+  'missing-tensor': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_9']]) }), 'weights.bin': weights() } },
+  'duplicate-name': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [dense('dense_1', 2, { activation: 'linear' }), 'dense_1']]) }), 'weights.bin': weights() } },
+  'wrong-types': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 'three', { batch_input_shape: [null, 4] }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'layers-not-a-list': { files: { 'model.json': model({ modelTopology: { class_name: 'Sequential', config: { name: 'x', layers: 'dense' } } }), 'weights.bin': weights() } },
   'onnx-random-bytes': onnxCase(junk()),
   'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),

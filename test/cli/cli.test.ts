@@ -70,6 +70,15 @@ describe('nnchip CLI', () => {
     expect(r.stderr).toMatch(/^error NN101: .*nope\.json: cannot be read/);
   });
 
+  test('a failing run leaves the previous outputs untouched', () => {
+    const before = readFileSync(join(work, 'a', 'program.nnp'));
+    const bad = join(work, 'bad.json');
+    writeFileSync(bad, '{"modelTopology": ');
+    expect(nnchip(['lower', bad, '-o', join(work, 'a')]).code).toBe(1);
+    expect(readFileSync(join(work, 'a', 'program.nnp'))).toEqual(before);
+    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
   test('--json errors are machine-readable', () => {
     const r = nnchip(['lower', join(work, 'nope.json'), '--json']);
     const err = (JSON.parse(r.stderr) as { error: { code: string; hint: string } }).error;

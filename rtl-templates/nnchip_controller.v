@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+// nnchip_controller: instruction fetch (one word per cycle into three per-unit queues), the four
+// dependency-token counters, and the start/busy sequencing of the load, compute and store units —
+// the issue rules of src/isa/timing.ts in registers. Datapaths live in the unit modules.
+`default_nettype none
+module nnchip_controller (
+  clk, rst_n,
+  ld_start, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride, ld_last,
+  st_start, st_sram, st_rows, st_dram, st_stride, st_last,
+  mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_last,
+  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_last,
+  done, error
+);
+  `include "nnchip_isa.vh"
+  parameter QUEUE_DEPTH = 8;
+  parameter PROG_DEPTH = 16;               // ROM entries (a power of two >= the program length)
+  parameter PROG_FILE = "program.hex";
+  parameter TOKEN_W = 8;                   // token counter width (holds the most tokens ever outstanding)
+  parameter LD_AW = 8;                     // widest of the act/wgt/acc/qnt buffer addresses
+  parameter ACT_AW = 8;
+  parameter WGT_AW = 8;
+  parameter ACC_AW = 8;
+  parameter QNT_AW = 8;
+  parameter OUT_AW = 8;
+  parameter DRAM_AW = 16;
+  localparam PC_W = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
+
+  input  wire clk, rst_n;
+  output wire ld_start;
+  output wire [F_LOAD_BUF_W-1:0]  ld_buf;
+  output wire [LD_AW-1:0]         ld_sram;
+  output wire [F_LOAD_ROWS_W-1:0] ld_rows;
+  output wire [DRAM_AW-1:0]       ld_dram, ld_stride;
+  input  wire ld_last;
+  output wire st_start;
+  output wire [OUT_AW-1:0]         st_sram;
+  output wire [F_STORE_ROWS_W-1:0] st_rows;
+  output wire [DRAM_AW-1:0]        st_dram, st_stride;
+  input  wire st_last;
+  output wire mm_start;
+  output wire [WGT_AW-1:0] mm_wgt;
+  output wire [ACT_AW-1:0] mm_act, mm_act_stride, mm_act_outer;
+  output wire [ACC_AW-1:0] mm_acc;
+  output wire [F_MATMUL_ROWS_W-1:0]  mm_rows;
+  output wire                        mm_accumulate;
+  output wire [F_MATMUL_INNER_W-1:0] mm_inner;
+  input  wire mm_last;
+  output wire th_start;
+  output wire [ACC_AW-1:0] th_acc;
+  output wire [OUT_AW-1:0] th_out;
+  output wire [QNT_AW-1:0] th_qnt;
+  output wire [F_THRESHOLD_ROWS_W-1:0] th_rows;
+  output wire [F_THRESHOLD_ZP_W-1:0]   th_zp;
+  output wire [F_THRESHOLD_LO_W-1:0]   th_lo;
+  output wire [F_THRESHOLD_HI_W-1:0]   th_hi;
+  input  wire th_last;
+  output wire done, error;
+
+  // ---- fetch: the ROM is addressed with the next pc, so word[pc] is ready in the cycle it is fetched
+  reg  [PC_W-1:0] pc_q;
+  reg             halted_q, error_q;
+  wire [INSN_BITS-1:0] word;
+  wire fetch;
+  wire [PC_W-1:0] pc_next = fetch ? pc_q + 1'b1 : pc_q;
+  wire [PC_W-1:0] rom_addr = rst_n ? pc_next : {PC_W{1'b0}};
+
+  nnchip_rom #(.WIDTH(INSN_BITS), .DEPTH(PROG_DEPTH), .AW(PC_W), .FILE(PROG_FILE)) u_rom (
+    .clk(clk), .addr(rom_addr), .rdata_q(word));
+
+  wire d_load, d_store, d_matmul, d_threshold, d_sync, d_halt, d_illegal;
+  wire d_pop_prev, d_pop_next, d_push_prev, d_push_next;
+  wire [F_LOAD_BUF_W-1:0] d_ld_buf;
+  wire [F_LOAD_SRAM_W-1:0] d_ld_sram;
+  wire [F_LOAD_ROWS_W-1:0] d_ld_rows;
+  wire [F_LOAD_DRAM_W-1:0] d_ld_dram;
+  wire [F_LOAD_STRIDE_W-1:0] d_ld_stride;
+  wire [F_STORE_SRAM_W-1:0] d_st_sram;
+  wire [F_STORE_ROWS_W-1:0] d_st_rows;
+  wire [F_STORE_DRAM_W-1:0] d_st_dram;
+  wire [F_STORE_STRIDE_W-1:0] d_st_stride;
+  wire [F_MATMUL_WGT_W-1:0] d_mm_wgt;
+  wire [F_MATMUL_ACT_W-1:0] d_mm_act;
+  wire [F_MATMUL_ACT_STRIDE_W-1:0] d_mm_act_stride;
+  wire [F_MATMUL_ACC_W-1:0] d_mm_acc;
+  wire [F_MATMUL_ROWS_W-1:0] d_mm_rows;
+  wire [F_MATMUL_ACCUMULATE_W-1:0] d_mm_accumulate;
+  wire [F_MATMUL_INNER_W-1:0] d_mm_inner;
+  wire [F_MATMUL_ACT_OUTER_W-1:0] d_mm_act_outer;
+  wire [F_THRESHOLD_ACC_W-1:0] d_th_acc;
+  wire [F_THRESHOLD_OUT_W-1:0] d_th_out;
+  wire [F_THRESHOLD_QNT_W-1:0] d_th_qnt;
+  wire [F_THRESHOLD_ROWS_W-1:0] d_th_rows;
+  wire [F_THRESHOLD_ZP_W-1:0] d_th_zp;
+  wire [F_THRESHOLD_LO_W-1:0] d_th_lo;
+  wire [F_THRESHOLD_HI_W-1:0] d_th_hi;
+
+  nnchip_decoder u_dec (
+    .insn(word),
+    .op_load(d_load), .op_store(d_store), .op_matmul(d_matmul), .op_threshold(d_threshold),
+    .op_sync(d_sync), .op_halt(d_halt), .op_illegal(d_illegal),
+    .pop_prev(d_pop_prev), .pop_next(d_pop_next), .push_prev(d_push_prev), .push_next(d_push_next),
+    .load_buf(d_ld_buf), .load_sram(d_ld_sram), .load_rows(d_ld_rows), .load_dram(d_ld_dram), .load_stride(d_ld_stride),
+    .store_sram(d_st_sram), .store_rows(d_st_rows), .store_dram(d_st_dram), .store_stride(d_st_stride),
+    .mm_wgt(d_mm_wgt), .mm_act(d_mm_act), .mm_act_stride(d_mm_act_stride), .mm_acc(d_mm_acc),
+    .mm_rows(d_mm_rows), .mm_accumulate(d_mm_accumulate), .mm_inner(d_mm_inner), .mm_act_outer(d_mm_act_outer),
+    .th_acc(d_th_acc), .th_out(d_th_out), .th_qnt(d_th_qnt), .th_rows(d_th_rows),
+    .th_zp(d_th_zp), .th_lo(d_th_lo), .th_hi(d_th_hi));
+
+  // Buffer and DRAM addresses are kept at the widths this design needs: a valid program stays
+  // inside every buffer and inside DRAM (isa/interpret.ts checkProgram), so the high bits are zero.
+  wire unused_fields = ^{d_ld_sram, d_ld_dram, d_ld_stride, d_st_sram, d_st_dram, d_st_stride,
+                         d_mm_wgt, d_mm_act, d_mm_act_stride, d_mm_acc, d_mm_act_outer,
+                         d_th_acc, d_th_out, d_th_qnt};
+
+  localparam LD_REC_W = 2 + F_LOAD_BUF_W + LD_AW + F_LOAD_ROWS_W + 2 * DRAM_AW;
+  localparam ST_REC_W = 2 + OUT_AW + F_STORE_ROWS_W + 2 * DRAM_AW;
+  localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + F_MATMUL_ROWS_W + 1 + F_MATMUL_INNER_W
+                     + ACC_AW + OUT_AW + QNT_AW + F_THRESHOLD_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W;
+
+  wire [LD_REC_W-1:0] ld_rec_in = {d_pop_next, d_push_next, d_ld_buf, d_ld_sram[LD_AW-1:0], d_ld_rows,
+                                   d_ld_dram[DRAM_AW-1:0], d_ld_stride[DRAM_AW-1:0]};
+  wire [ST_REC_W-1:0] st_rec_in = {d_pop_prev, d_push_prev, d_st_sram[OUT_AW-1:0], d_st_rows,
+                                   d_st_dram[DRAM_AW-1:0], d_st_stride[DRAM_AW-1:0]};
+  wire [C_REC_W-1:0] c_rec_in = {d_matmul, d_threshold, d_pop_prev, d_pop_next, d_push_prev, d_push_next,
+                                 d_mm_wgt[WGT_AW-1:0], d_mm_act[ACT_AW-1:0], d_mm_act_stride[ACT_AW-1:0],
+                                 d_mm_acc[ACC_AW-1:0], d_mm_rows, d_mm_accumulate, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
+                                 d_th_acc[ACC_AW-1:0], d_th_out[OUT_AW-1:0], d_th_qnt[QNT_AW-1:0], d_th_rows,
+                                 d_th_zp, d_th_lo, d_th_hi};
+
+  wire d_compute = d_matmul | d_threshold | d_sync;
+  wire ld_full, st_full, c_full, ld_empty, st_empty, c_empty;
+  wire target_full = (d_load & ld_full) | (d_store & st_full) | (d_compute & c_full);
+  assign fetch = ~halted_q & ~target_full;
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      pc_q <= {PC_W{1'b0}};
+      halted_q <= 1'b0;
+      error_q <= 1'b0;
+    end else begin
+      pc_q <= pc_next;
+      if (fetch & (d_halt | d_illegal)) halted_q <= 1'b1;
+      if (fetch & d_illegal) error_q <= 1'b1;
+    end
+  end
+
+  // ---- queues
+  wire [LD_REC_W-1:0] ld_rec;
+  wire [ST_REC_W-1:0] st_rec;
+  wire [C_REC_W-1:0]  c_rec;
+  wire c_start;
+  nnchip_queue #(.WIDTH(LD_REC_W), .DEPTH(QUEUE_DEPTH)) u_ld_queue (
+    .clk(clk), .rst_n(rst_n), .push(fetch & d_load), .push_data(ld_rec_in), .pop(ld_start),
+    .head(ld_rec), .full(ld_full), .empty(ld_empty));
+  nnchip_queue #(.WIDTH(ST_REC_W), .DEPTH(QUEUE_DEPTH)) u_st_queue (
+    .clk(clk), .rst_n(rst_n), .push(fetch & d_store), .push_data(st_rec_in), .pop(st_start),
+    .head(st_rec), .full(st_full), .empty(st_empty));
+  nnchip_queue #(.WIDTH(C_REC_W), .DEPTH(QUEUE_DEPTH)) u_c_queue (
+    .clk(clk), .rst_n(rst_n), .push(fetch & d_compute), .push_data(c_rec_in), .pop(c_start),
+    .head(c_rec), .full(c_full), .empty(c_empty));
+
+  wire ld_pop_next, ld_push_next, st_pop_prev, st_push_prev;
+  wire c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next;
+  assign {ld_pop_next, ld_push_next, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride} = ld_rec;
+  assign {st_pop_prev, st_push_prev, st_sram, st_rows, st_dram, st_stride} = st_rec;
+  assign {c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next,
+          mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer,
+          th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi} = c_rec;
+
+  // ---- tokens: load→compute, compute→load, compute→store, store→compute
+  reg [TOKEN_W-1:0] l2c_q, c2l_q, c2s_q, s2c_q;
+  reg ld_busy_q, st_busy_q, c_busy_q;
+  reg ld_push_next_q, st_push_prev_q, c_push_prev_q, c_push_next_q;
+  localparam [TOKEN_W-1:0] NO_TOKENS = {TOKEN_W{1'b0}};
+
+  // An instruction starts when it heads its queue, its unit is idle and the tokens it pops are there.
+  assign ld_start = ~ld_empty & ~ld_busy_q & (~ld_pop_next | (c2l_q != NO_TOKENS));
+  assign st_start = ~st_empty & ~st_busy_q & (~st_pop_prev | (c2s_q != NO_TOKENS));
+  assign c_start  = ~c_empty & ~c_busy_q & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
+  assign mm_start = c_start & c_is_mm;
+  assign th_start = c_start & c_is_th;
+
+  // `last` marks an instruction's final busy cycle (it may be its start cycle: sync, 1-cycle DMA);
+  // its pushes become visible in the next cycle, the instruction's end time.
+  wire c_last = mm_last | th_last | (c_start & ~c_is_mm & ~c_is_th);
+  wire ld_push_c2_next = ld_last & (ld_start ? ld_push_next : ld_push_next_q);
+  wire st_push_to_prev = st_last & (st_start ? st_push_prev : st_push_prev_q);
+  wire c_push_to_prev  = c_last & (c_start ? c_push_prev : c_push_prev_q);
+  wire c_push_to_next  = c_last & (c_start ? c_push_next : c_push_next_q);
+  wire ld_pop = ld_start & ld_pop_next;
+  wire st_pop = st_start & st_pop_prev;
+  wire c_pop_from_prev = c_start & c_pop_prev;
+  wire c_pop_from_next = c_start & c_pop_next;
+
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      l2c_q <= NO_TOKENS;
+      c2l_q <= NO_TOKENS;
+      c2s_q <= NO_TOKENS;
+      s2c_q <= NO_TOKENS;
+      ld_busy_q <= 1'b0;
+      st_busy_q <= 1'b0;
+      c_busy_q <= 1'b0;
+      ld_push_next_q <= 1'b0;
+      st_push_prev_q <= 1'b0;
+      c_push_prev_q <= 1'b0;
+      c_push_next_q <= 1'b0;
+    end else begin
+      l2c_q <= l2c_q + {{(TOKEN_W-1){1'b0}}, ld_push_c2_next} - {{(TOKEN_W-1){1'b0}}, c_pop_from_prev};
+      c2l_q <= c2l_q + {{(TOKEN_W-1){1'b0}}, c_push_to_prev} - {{(TOKEN_W-1){1'b0}}, ld_pop};
+      c2s_q <= c2s_q + {{(TOKEN_W-1){1'b0}}, c_push_to_next} - {{(TOKEN_W-1){1'b0}}, st_pop};
+      s2c_q <= s2c_q + {{(TOKEN_W-1){1'b0}}, st_push_to_prev} - {{(TOKEN_W-1){1'b0}}, c_pop_from_next};
+      ld_busy_q <= (ld_busy_q | ld_start) & ~ld_last;
+      st_busy_q <= (st_busy_q | st_start) & ~st_last;
+      c_busy_q <= (c_busy_q | c_start) & ~c_last;
+      if (ld_start) ld_push_next_q <= ld_push_next;
+      if (st_start) st_push_prev_q <= st_push_prev;
+      if (c_start) begin
+        c_push_prev_q <= c_push_prev;
+        c_push_next_q <= c_push_next;
+      end
+    end
+  end
+
+  // Done in the first cycle in which halt has been fetched and every queue and unit is idle:
+  // cycles = max(fetch(halt) + 1, max end) as in isa/timing.ts.
+  assign done = halted_q & ld_empty & st_empty & c_empty & ~ld_busy_q & ~st_busy_q & ~c_busy_q;
+  assign error = error_q;
+
+endmodule
+`default_nettype wire

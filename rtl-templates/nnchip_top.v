@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// nnchip_top: the accelerator — controller, load / compute / store units, the five buffers, and the
+// DRAM port (independent read and write channels of DRAM_BW bytes per beat). Parameter defaults are
+// filled in by src/backends/verilog/emit.ts for one Program's ArrayConfig.
+`default_nettype none
+module nnchip_top #(
+  parameter ROWS = {{ROWS}},
+  parameter COLS = {{COLS}},
+  parameter ACT_DEPTH = {{ACT_DEPTH}},
+  parameter WGT_DEPTH = {{WGT_DEPTH}},
+  parameter ACC_DEPTH = {{ACC_DEPTH}},
+  parameter QNT_DEPTH = {{QNT_DEPTH}},
+  parameter OUT_DEPTH = {{OUT_DEPTH}},
+  parameter QUEUE_DEPTH = {{QUEUE_DEPTH}},
+  parameter DRAM_BW = {{DRAM_BW}},            // bytes per beat, each channel
+  parameter DRAM_LATENCY = {{DRAM_LATENCY}},  // cycles from a request to its data
+  parameter DRAM_AW = {{DRAM_AW}},
+  parameter PROG_DEPTH = {{PROG_DEPTH}},
+  parameter PROG_FILE = "{{PROG_FILE}}",
+  parameter TOKEN_W = {{TOKEN_W}}
+) (
+  input  wire                 clk,
+  input  wire                 rst_n,
+  output wire                 done,
+  output wire                 error,
+  output wire                 dram_rd_req,
+  output wire [DRAM_AW-1:0]   dram_rd_addr,
+  input  wire                 dram_rd_valid,   // DRAM_LATENCY cycles after the request
+  input  wire [DRAM_BW*8-1:0] dram_rd_data,
+  output wire                 dram_wr_valid,
+  output wire [DRAM_AW-1:0]   dram_wr_addr,
+  output wire [DRAM_BW*8-1:0] dram_wr_data,
+  output wire [DRAM_BW-1:0]   dram_wr_strb
+);
+  `include "nnchip_isa.vh"
+  localparam ACT_AW = (ACT_DEPTH > 1) ? $clog2(ACT_DEPTH) : 1;
+  localparam WGT_AW = (WGT_DEPTH > 1) ? $clog2(WGT_DEPTH) : 1;
+  localparam ACC_AW = (ACC_DEPTH > 1) ? $clog2(ACC_DEPTH) : 1;
+  localparam QNT_AW = (QNT_DEPTH > 1) ? $clog2(QNT_DEPTH) : 1;
+  localparam OUT_AW = (OUT_DEPTH > 1) ? $clog2(OUT_DEPTH) : 1;
+  localparam LD_AW_01 = (ACT_AW > WGT_AW) ? ACT_AW : WGT_AW;
+  localparam LD_AW_23 = (ACC_AW > QNT_AW) ? ACC_AW : QNT_AW;
+  localparam LD_AW = (LD_AW_01 > LD_AW_23) ? LD_AW_01 : LD_AW_23;
+  localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
+
+  // ---- controller ↔ units
+  wire ld_start, ld_last, st_start, st_last, mm_start, mm_last, th_start, th_last;
+  wire [F_LOAD_BUF_W-1:0] ld_buf;
+  wire [LD_AW-1:0] ld_sram;
+  wire [F_LOAD_ROWS_W-1:0] ld_rows;
+  wire [DRAM_AW-1:0] ld_dram, ld_stride, st_dram, st_stride;
+  wire [OUT_AW-1:0] st_sram;
+  wire [F_STORE_ROWS_W-1:0] st_rows;
+  wire [WGT_AW-1:0] mm_wgt;
+  wire [ACT_AW-1:0] mm_act, mm_act_stride, mm_act_outer;
+  wire [ACC_AW-1:0] mm_acc, th_acc;
+  wire [F_MATMUL_ROWS_W-1:0] mm_rows;
+  wire mm_accumulate;
+  wire [F_MATMUL_INNER_W-1:0] mm_inner;
+  wire [OUT_AW-1:0] th_out;
+  wire [QNT_AW-1:0] th_qnt;
+  wire [F_THRESHOLD_ROWS_W-1:0] th_rows;
+  wire [F_THRESHOLD_ZP_W-1:0] th_zp;
+  wire [F_THRESHOLD_LO_W-1:0] th_lo;
+  wire [F_THRESHOLD_HI_W-1:0] th_hi;
+
+  nnchip_controller #(
+    .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .TOKEN_W(TOKEN_W),
+    .LD_AW(LD_AW), .ACT_AW(ACT_AW), .WGT_AW(WGT_AW), .ACC_AW(ACC_AW), .QNT_AW(QNT_AW), .OUT_AW(OUT_AW),
+    .DRAM_AW(DRAM_AW)
+  ) u_ctrl (
+    .clk(clk), .rst_n(rst_n),
+    .ld_start(ld_start), .ld_buf(ld_buf), .ld_sram(ld_sram), .ld_rows(ld_rows), .ld_dram(ld_dram),
+    .ld_stride(ld_stride), .ld_last(ld_last),
+    .st_start(st_start), .st_sram(st_sram), .st_rows(st_rows), .st_dram(st_dram), .st_stride(st_stride),
+    .st_last(st_last),
+    .mm_start(mm_start), .mm_wgt(mm_wgt), .mm_act(mm_act), .mm_act_stride(mm_act_stride), .mm_acc(mm_acc),
+    .mm_rows(mm_rows), .mm_accumulate(mm_accumulate), .mm_inner(mm_inner), .mm_act_outer(mm_act_outer),
+    .mm_last(mm_last),
+    .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
+    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_last(th_last),
+    .done(done), .error(error));
+
+  // ---- buffers
+  wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;
+  wire [LD_AW-1:0] ld_waddr;
+  wire [ENTRY_W-1:0] ld_wdata;
+  wire mm_wgt_re, mm_act_re, mm_acc_re, mm_acc_we, th_acc_re, th_qnt_re, th_out_we, st_out_re;
+  wire [WGT_AW-1:0] mm_wgt_raddr;
+  wire [ACT_AW-1:0] mm_act_raddr;
+  wire [ACC_AW-1:0] mm_acc_raddr, mm_acc_waddr, th_acc_raddr;
+  wire [QNT_AW-1:0] th_qnt_raddr;
+  wire [OUT_AW-1:0] th_out_waddr, st_out_raddr;
+  wire [COLS*8-1:0] wgt_rdata, out_rdata, th_out_wdata;
+  wire [ROWS*8-1:0] act_rdata;
+  wire [COLS*32-1:0] acc_rdata, mm_acc_wdata;
+  wire [COLS*24-1:0] qnt_rdata, qnt_wdata;
+
+  nnchip_sram #(.WIDTH(ROWS*8), .DEPTH(ACT_DEPTH), .AW(ACT_AW)) u_act (
+    .clk(clk), .we(ld_act_we), .waddr(ld_waddr[ACT_AW-1:0]), .wdata(ld_wdata[ROWS*8-1:0]),
+    .re(mm_act_re), .raddr(mm_act_raddr), .rdata_q(act_rdata));
+  nnchip_sram #(.WIDTH(COLS*8), .DEPTH(WGT_DEPTH), .AW(WGT_AW)) u_wgt (
+    .clk(clk), .we(ld_wgt_we), .waddr(ld_waddr[WGT_AW-1:0]), .wdata(ld_wdata[COLS*8-1:0]),
+    .re(mm_wgt_re), .raddr(mm_wgt_raddr), .rdata_q(wgt_rdata));
+  nnchip_acc_mem #(.WIDTH(COLS*32), .DEPTH(ACC_DEPTH), .AW(ACC_AW)) u_acc (
+    .clk(clk), .rst_n(rst_n),
+    .mm_we(mm_acc_we), .mm_waddr(mm_acc_waddr), .mm_wdata(mm_acc_wdata),
+    .ld_we(ld_acc_we), .ld_waddr(ld_waddr[ACC_AW-1:0]), .ld_wdata(ld_wdata[COLS*32-1:0]),
+    .re(mm_acc_re | th_acc_re), .raddr(mm_acc_re ? mm_acc_raddr : th_acc_raddr), .rdata(acc_rdata));
+  // qnt keeps {shift, mult} of each lane; the reserved byte of the DRAM layout is dropped
+  genvar c;
+  generate
+    for (c = 0; c < COLS; c = c + 1) begin : g_qnt_lane
+      assign qnt_wdata[c*24 +: 24] = ld_wdata[c*32 +: 24];
+    end
+  endgenerate
+  nnchip_sram #(.WIDTH(COLS*24), .DEPTH(QNT_DEPTH), .AW(QNT_AW)) u_qnt (
+    .clk(clk), .we(ld_qnt_we), .waddr(ld_waddr[QNT_AW-1:0]), .wdata(qnt_wdata),
+    .re(th_qnt_re), .raddr(th_qnt_raddr), .rdata_q(qnt_rdata));
+  nnchip_sram #(.WIDTH(COLS*8), .DEPTH(OUT_DEPTH), .AW(OUT_AW)) u_out (
+    .clk(clk), .we(th_out_we), .waddr(th_out_waddr), .wdata(th_out_wdata),
+    .re(st_out_re), .raddr(st_out_raddr), .rdata_q(out_rdata));
+
+  // ---- units
+  nnchip_dma_load #(
+    .ROWS(ROWS), .COLS(COLS), .DRAM_BW(DRAM_BW), .DRAM_AW(DRAM_AW), .LD_AW(LD_AW),
+    .BUF_W(F_LOAD_BUF_W), .ROWS_W(F_LOAD_ROWS_W)
+  ) u_load (
+    .clk(clk), .rst_n(rst_n), .start(ld_start), .buf_sel(ld_buf), .sram(ld_sram), .rows(ld_rows),
+    .dram(ld_dram), .stride(ld_stride),
+    .rd_req(dram_rd_req), .rd_addr(dram_rd_addr), .rd_valid(dram_rd_valid), .rd_data(dram_rd_data),
+    .act_we(ld_act_we), .wgt_we(ld_wgt_we), .acc_we(ld_acc_we), .qnt_we(ld_qnt_we),
+    .waddr(ld_waddr), .wdata(ld_wdata), .last(ld_last));
+
+  nnchip_matmul #(
+    .ROWS(ROWS), .COLS(COLS), .ROWS_W(F_MATMUL_ROWS_W), .INNER_W(F_MATMUL_INNER_W),
+    .WGT_AW(WGT_AW), .ACT_AW(ACT_AW), .ACC_AW(ACC_AW)
+  ) u_matmul (
+    .clk(clk), .rst_n(rst_n), .start(mm_start), .wgt(mm_wgt), .act(mm_act), .act_stride(mm_act_stride),
+    .act_outer(mm_act_outer), .inner(mm_inner), .acc(mm_acc), .rows(mm_rows), .accumulate(mm_accumulate),
+    .wgt_re(mm_wgt_re), .wgt_raddr(mm_wgt_raddr), .wgt_rdata(wgt_rdata),
+    .act_re(mm_act_re), .act_raddr(mm_act_raddr), .act_rdata(act_rdata),
+    .acc_re(mm_acc_re), .acc_raddr(mm_acc_raddr), .acc_rdata(acc_rdata),
+    .acc_we(mm_acc_we), .acc_waddr(mm_acc_waddr), .acc_wdata(mm_acc_wdata), .last(mm_last));
+
+  nnchip_threshold #(
+    .COLS(COLS), .ROWS_W(F_THRESHOLD_ROWS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
+  ) u_threshold (
+    .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),
+    .zp(th_zp), .lo(th_lo), .hi(th_hi),
+    .acc_re(th_acc_re), .acc_raddr(th_acc_raddr), .acc_rdata(acc_rdata),
+    .qnt_re(th_qnt_re), .qnt_raddr(th_qnt_raddr), .qnt_rdata(qnt_rdata),
+    .out_we(th_out_we), .out_waddr(th_out_waddr), .out_wdata(th_out_wdata), .last(th_last));
+
+  nnchip_dma_store #(
+    .COLS(COLS), .DRAM_BW(DRAM_BW), .DRAM_AW(DRAM_AW), .DRAM_LATENCY(DRAM_LATENCY), .OUT_AW(OUT_AW),
+    .ROWS_W(F_STORE_ROWS_W)
+  ) u_store (
+    .clk(clk), .rst_n(rst_n), .start(st_start), .sram(st_sram), .rows(st_rows), .dram(st_dram),
+    .stride(st_stride),
+    .out_re(st_out_re), .out_raddr(st_out_raddr), .out_rdata(out_rdata),
+    .wr_valid(dram_wr_valid), .wr_addr(dram_wr_addr), .wr_data(dram_wr_data), .wr_strb(dram_wr_strb),
+    .last(st_last));
+
+  // The load unit's address bus is as wide as the largest buffer; each buffer takes its low bits.
+  wire unused_ld = ^{ld_waddr, ld_wdata};
+endmodule
+`default_nettype wire

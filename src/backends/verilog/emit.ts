@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Program → a complete Verilog design folder: the RTL (rtl-templates/ + the generated ISA header),
+ * ROM/RAM images, the self-checking test bench with its expected outputs (interpret()) and cycle
+ * count (scheduleTimes()), and the flow files from targets/. A pure function: byte-identical output
+ * for the same Program and options; only the CLI writes it to disk.
+ */
+import { internal, NnchipError } from '../../diagnostics/error.js';
+import { interpret } from '../../isa/interpret.js';
+import { tensorSize, type Program } from '../../isa/program.js';
+import { channelOf, UNIT_OF, type Channel } from '../../isa/spec.js';
+import { scheduleTimes } from '../../isa/timing.js';
+import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
+import { isaHeader } from './isa-header.js';
+import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, programHex, rowAddressHex, samplesHex } from './rom.js';
+import { readTemplateDir } from './templates.js';
+
+export const VERILOG_TARGETS = ['ice40', 'ecp5', 'asic', 'generic'] as const;
+export type VerilogTarget = (typeof VERILOG_TARGETS)[number];
+export const ICE40_DEVICES = ['hx8k', 'up5k'] as const;
+export type Ice40Device = (typeof ICE40_DEVICES)[number];
+
+/** Lower bounds on the design's storage, so one compiled simulator can run many Programs of one ArrayConfig. */
+export interface Capacity {
+  readonly progDepth?: number;
+  readonly dramBytes?: number;
+  readonly tokenBits?: number;
+  readonly inputBytes?: number;
+  readonly outputBytes?: number;
+  readonly inputRows?: number;
+  readonly outputRows?: number;
+}
+
+export interface EmitOptions {
+  readonly target: VerilogTarget;
+  /** Input codes, one Int8Array per sample. Default: one sample of zero codes. */
+  readonly inputs?: readonly Int8Array[];
+  readonly device?: Ice40Device;
+  readonly capacity?: Capacity;
+  /** Model name for comments and the FuseSoC core name. */
+  readonly name?: string;
+}
+
+/** Widths and sizes the design is built with (all derived from the Program unless raised by Capacity). */
+export interface DesignSizing {
+  readonly progDepth: number;
+  readonly dramAw: number;
+  readonly dramCap: number;
+  readonly tokenBits: number;
+  readonly inputCap: number;
+  readonly outputCap: number;
+  readonly inRowsCap: number;
+  readonly outRowsCap: number;
+}
+
+export const MEM_FILES = {
+  program: 'mem/program.hex',
+  dram: 'mem/dram.hex',
+  inputs: 'mem/inputs.hex',
+  expected: 'mem/expected.hex',
+  inAddr: 'mem/in_addr.hex',
+  outAddr: 'mem/out_addr.hex',
+  meta: 'mem/meta.hex',
+} as const;
+
+const bitsFor = (n: number): number => Math.max(1, Math.ceil(Math.log2(n + 1)));
+const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(n, 2)));
+
+/** The most pushes any token channel ever receives bounds the tokens outstanding on it. */
+function maxPushes(p: Program): number {
+  const counts: Partial<Record<Channel, number>> = {};
+  for (const insn of p.instructions) {
+    const unit = UNIT_OF[insn.op];
+    if (unit === 'fetch') continue;
+    for (const flag of ['pushPrev', 'pushNext'] as const) {
+      if (!insn[flag]) continue;
+      const ch = channelOf(unit, flag);
+      counts[ch] = (counts[ch] ?? 0) + 1;
+    }
+  }
+  return Math.max(0, ...Object.values(counts));
+}
+
+export function designSizing(p: Program, samples: number, cap: Capacity = {}): DesignSizing {
+  const dramCap = Math.max(p.dramSize, cap.dramBytes ?? 0, 1);
+  const dramAw = bitsFor(dramCap + p.config.dramBytesPerCycle);
+  if (dramAw > 32) throw new NnchipError('NN403', `the program needs ${dramCap} bytes of DRAM; the DRAM port addresses at most 2^32 bytes`);
+  return {
+    progDepth: pow2AtLeast(Math.max(p.instructions.length, cap.progDepth ?? 0)),
+    dramAw,
+    dramCap,
+    tokenBits: Math.max(2, bitsFor(maxPushes(p)), cap.tokenBits ?? 0),
+    inputCap: Math.max(samples * tensorSize(p.input), cap.inputBytes ?? 0, 1),
+    outputCap: Math.max(samples * p.output.rows * p.output.rowBytes, cap.outputBytes ?? 0, 1),
+    inRowsCap: Math.max(p.input.rows, cap.inputRows ?? 0, 1),
+    outRowsCap: Math.max(p.output.rows, cap.outputRows ?? 0, 1),
+  };
+}
+
+function topValues(p: Program, s: DesignSizing): TemplateValues {
+  const c = p.config;
+  return {
+    ROWS: c.rows,
+    COLS: c.cols,
+    ACT_DEPTH: c.actDepth,
+    WGT_DEPTH: c.wgtDepth,
+    ACC_DEPTH: c.accDepth,
+    QNT_DEPTH: c.qntDepth,
+    OUT_DEPTH: c.outDepth,
+    QUEUE_DEPTH: c.queueDepth,
+    DRAM_BW: c.dramBytesPerCycle,
+    DRAM_LATENCY: c.dramLatency,
+    DRAM_AW: s.dramAw,
+    PROG_DEPTH: s.progDepth,
+    PROG_FILE: MEM_FILES.program,
+    TOKEN_W: s.tokenBits,
+  };
+}
+
+function benchValues(p: Program, s: DesignSizing): TemplateValues {
+  return {
+    DRAM_BW: p.config.dramBytesPerCycle,
+    DRAM_LATENCY: p.config.dramLatency,
+    DRAM_AW: s.dramAw,
+    DRAM_CAP: s.dramCap,
+    INPUT_CAP: s.inputCap,
+    OUTPUT_CAP: s.outputCap,
+    IN_ROWS_CAP: s.inRowsCap,
+    OUT_ROWS_CAP: s.outRowsCap,
+    META_WORDS: META_FIELDS.length,
+    META_LOCALPARAMS: metaLocalparams(),
+    META_FILE: MEM_FILES.meta,
+    DRAM_FILE: MEM_FILES.dram,
+    INPUT_FILE: MEM_FILES.inputs,
+    EXPECTED_FILE: MEM_FILES.expected,
+    IN_ADDR_FILE: MEM_FILES.inAddr,
+    OUT_ADDR_FILE: MEM_FILES.outAddr,
+  };
+}
+
+/** The memory images: program ROM, DRAM constants, inputs, expected outputs (interpret()), meta. */
+function memoryImages(p: Program, inputs: readonly Int8Array[], s: DesignSizing): [string, string][] {
+  const expected = inputs.map((x) => interpret(p, x));
+  const cycles = scheduleTimes(p.instructions, p.config).cycles;
+  return [
+    [MEM_FILES.program, programHex(p.instructions, s.progDepth)],
+    [MEM_FILES.dram, dramHex(p)],
+    [MEM_FILES.inputs, samplesHex(inputs)],
+    [MEM_FILES.expected, bytesHex(expected.flatMap((e) => Array.from(e)))],
+    [MEM_FILES.inAddr, rowAddressHex(p.input)],
+    [MEM_FILES.outAddr, rowAddressHex(p.output)],
+    [MEM_FILES.meta, metaHex(metaValues(p, inputs.length, cycles))],
+  ];
+}
+
+/** Fill every flow file with the values its placeholders name; every value must be used somewhere. */
+function fillFlows(files: readonly [string, string][], values: TemplateValues): [string, string][] {
+  const used = new Set<string>();
+  const out = files.map(([path, text]): [string, string] => {
+    const mine: Record<string, string | number> = {};
+    for (const n of placeholdersOf(text)) {
+      const v = values[n];
+      if (v === undefined) throw internal(`flow template ${path} needs a value for {{${n}}}`);
+      mine[n] = v;
+      used.add(n);
+    }
+    return [path, fillTemplate(path, text, mine)];
+  });
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (unused.length > 0) throw internal(`flow values without placeholders: ${unused.join(', ')}`);
+  return out;
+}
+
+/** Values only one target's flow files use. */
+const TARGET_VALUES = {
+  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k' }),
+  ecp5: (p) => ({ CLOCK_MHZ: p.config.clockMhz }),
+  asic: () => ({}),
+  generic: () => ({}),
+} satisfies Record<VerilogTarget, (p: Program, o: EmitOptions) => TemplateValues>;
+
+function checkInputs(p: Program, inputs: readonly Int8Array[]): void {
+  const n = tensorSize(p.input);
+  inputs.forEach((x, i) => {
+    if (x.length !== n) throw new NnchipError('NN303', `input sample ${i} has ${x.length} codes; the program input needs ${n}`);
+  });
+  if (inputs.length === 0) throw new NnchipError('NN501', 'no input samples for the test bench');
+}
+
+export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> {
+  const inputs = opts.inputs ?? [new Int8Array(tensorSize(p.input))];
+  checkInputs(p, inputs);
+  const sizing = designSizing(p, inputs.length, opts.capacity);
+  const files: [string, string][] = [['rtl/nnchip_isa.vh', isaHeader()]];
+  const rtlNames: string[] = [];
+  for (const [name, text] of readTemplateDir('rtl-templates')) {
+    if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
+    else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
+    else if (name.startsWith('nnchip_') && name.endsWith('.v')) {
+      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing) : {})]);
+      rtlNames.push(`rtl/${name}`);
+    } else throw internal(`unexpected template rtl-templates/${name}`);
+  }
+  files.push(...memoryImages(p, inputs, sizing));
+  const flows: [string, string][] = [['Makefile', readTemplateDir('targets').get('Makefile') ?? '']];
+  for (const folder of ['iverilog', 'verilator', opts.target]) {
+    for (const [name, text] of readTemplateDir(`targets/${folder}`)) flows.push([`${folder}/${name}`, text]);
+  }
+  flows.push(['nnchip.core', readTemplateDir('targets/fusesoc').get('nnchip.core') ?? '']);
+  const model = opts.name ?? 'model';
+  files.push(
+    ...fillFlows(flows, {
+      MODEL: model,
+      ROWS: p.config.rows,
+      COLS: p.config.cols,
+      TARGET: opts.target,
+      RTL_FILES: rtlNames.join(' '),
+      SAMPLES: inputs.length,
+      ...TARGET_VALUES[opts.target](p, opts),
+      CORE_NAME: `${model.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}_${p.config.rows}x${p.config.cols}`,
+      CORE_RTL_FILES: rtlNames.map((f) => `      - ${f}`).join('\n'),
+      CORE_MEM_FILES: Object.values(MEM_FILES).map((f) => `      - ${f}: {copyto: ${f}}`).join('\n'),
+    }),
+  );
+  return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

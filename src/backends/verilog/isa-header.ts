@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Generates nnchip_isa.vh — the Verilog copy of the ISA (opcodes, field positions and widths,
+ * load-buffer ids) — from src/isa/spec.ts. The RTL never spells an opcode or a field position itself.
+ */
+import { COMMON_FIELDS, FORMATS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, type FieldSpec } from '../../isa/spec.js';
+
+/** camelCase → UPPER_SNAKE: actStride → ACT_STRIDE, popPrev → POP_PREV. */
+export function upperSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function fieldLines(prefix: string, f: FieldSpec): string[] {
+  const name = `${prefix}${upperSnake(f.name)}`;
+  return [
+    `localparam ${name}_LSB = ${f.lsb};`,
+    `localparam ${name}_MSB = ${f.lsb + f.bits - 1};`,
+    `localparam ${name}_W = ${f.bits};${f.signed ? '  // signed' : ''}`,
+  ];
+}
+
+/** The header text; identical for every ArrayConfig (the formats do not depend on it). */
+export function isaHeader(): string {
+  const opcode = COMMON_FIELDS.find((f) => f.name === 'opcode');
+  const opBits = opcode?.bits ?? 0;
+  const lines: string[] = [
+    '// SPDX-License-Identifier: MIT',
+    '// nnchip_isa.vh — GENERATED from src/isa/spec.ts by src/backends/verilog/isa-header.ts; do not edit.',
+    '// Included inside module bodies (localparams are module-scoped), hence no include guard.',
+    '/* verilator lint_off UNUSEDPARAM */',
+    `localparam INSN_BITS = ${INSN_BITS};`,
+    '',
+    '// common header of every instruction',
+    ...COMMON_FIELDS.flatMap((f) => fieldLines(f.name === 'opcode' ? '' : 'F_', f)),
+    '',
+    '// opcodes',
+    ...OPCODE_LIST.map((op) => `localparam [${opBits - 1}:0] OP_${upperSnake(op)} = ${opBits}'d${OPCODES[op]};`),
+  ];
+  for (const op of OPCODE_LIST) {
+    const fields = FORMATS[op];
+    if (fields.length === 0) continue;
+    lines.push('', `// ${op} fields`, ...fields.flatMap((f) => fieldLines(`F_${upperSnake(op)}_`, f)));
+  }
+  const buf = FORMATS.load.find((f) => f.name === 'buf');
+  lines.push('', '// load target buffers');
+  for (const [name, id] of Object.entries(LOAD_BUFFERS)) lines.push(`localparam [${(buf?.bits ?? 1) - 1}:0] BUF_${upperSnake(name)} = ${buf?.bits ?? 1}'d${id};`);
+  lines.push('/* verilator lint_on UNUSEDPARAM */', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/**
+ * External EDA tools: finding them on PATH (a missing tool is NN701 with the install command) and
+ * running them without a shell (a failing tool is NN702 with the first lines of its output).
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { NnchipError } from '../../diagnostics/error.js';
+
+export const EDA_TOOLS = ['iverilog', 'vvp', 'verilator', 'yosys', 'nextpnr-ice40', 'nextpnr-ecp5', 'icepack', 'make'] as const;
+export type EdaTool = (typeof EDA_TOOLS)[number];
+
+/** The Debian package that provides each tool (for the NN701 message). */
+const PACKAGE_OF: Record<EdaTool, string> = {
+  iverilog: 'iverilog',
+  vvp: 'iverilog',
+  verilator: 'verilator',
+  yosys: 'yosys',
+  'nextpnr-ice40': 'nextpnr-ice40',
+  'nextpnr-ecp5': 'nextpnr-ecp5',
+  icepack: 'fpga-icestorm',
+  make: 'make',
+};
+
+/** Absolute path of `name` on PATH, or null. */
+export function findTool(name: string, path = process.env['PATH'] ?? ''): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export function requireTool(name: EdaTool): string {
+  const found = findTool(name);
+  if (found === null) throw new NnchipError('NN701', `${name} is not on PATH (Debian package "${PACKAGE_OF[name]}")`);
+  return found;
+}
+
+export interface ToolRun {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run a tool to completion; a non-zero exit is NN702 naming the tool and quoting its output. */
+export function runTool(tool: string, args: readonly string[], cwd: string, what: string): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    execFile(tool, [...args], { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err === null) {
+        resolve({ stdout, stderr });
+        return;
+      }
+      const lines = `${stderr}\n${stdout}`.split('\n').filter((l) => /error|fail/i.test(l));
+      const quote = (lines.length > 0 ? lines : `${stderr}\n${stdout}`.split('\n').filter(Boolean)).slice(0, 3).join(' | ');
+      reject(new NnchipError('NN702', `${what} failed (${tool.split('/').pop() ?? tool} exited with ${String(err.code ?? err.signal)}): ${quote.slice(0, 600)}`));
+    });
+  });
+}
+
+/** Run `jobs` async tasks with at most `limit` in flight; results in input order. */
+export async function inParallel<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const out: T[] = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
+  return out;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/** `nnchip synth <model> --target ice40 [--device hx8k|up5k]`: yosys (+ nextpnr when installed) resource and Fmax figures. */
+import type { Command } from 'commander';
+import { ICE40_DEVICES, VERILOG_TARGETS } from '../../backends/verilog/emit.js';
+import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
+import type { CliContext } from '../context.js';
+import { programFor } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
+import { table } from '../render.js';
+import { parseDevice, parseTarget } from './verilog.js';
+
+type SynthFlags = CompileFlags & { target: string; device: string; out?: string; pnr: boolean; json?: boolean };
+
+function rows(r: SynthReport): (string | number)[][] {
+  const fmax = r.fmaxMhz === null ? `— (${r.note ?? 'not placed'})` : `${r.fmaxMhz.toFixed(1)} MHz`;
+  const out: (string | number)[][] = [
+    ['LUTs', r.luts],
+    ['flip-flops', r.ffs],
+    ['block RAMs', r.brams],
+    ['DSPs', r.dsps],
+    ['cells', r.cells],
+  ];
+  if (r.transistors !== null) out.push(['transistors (logic, CMOS estimate)', r.transistors]);
+  out.push(['memory bits (buffers + ROM)', r.memoryBits], ['Fmax', fmax]);
+  return out;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  addCompileOptions(
+    program
+      .command('synth')
+      .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, Fmax')
+      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'ice40')
+      .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')} (up5k maps multipliers to its DSPs)`, 'hx8k')
+      .option('-o, --out <dir>', 'keep the design and the tool reports in this folder')
+      .option('--no-pnr', 'synthesis only')
+      .option('--json', 'print the figures as JSON'),
+  ).action(async (model: string, flags: SynthFlags) => {
+    const p = programFor(model, flags, ctx);
+    const report = await synthesize(p, {
+      target: parseTarget(flags.target),
+      device: parseDevice(flags.device),
+      noPnr: !flags.pnr,
+      ...(flags.out === undefined ? {} : { dir: flags.out }),
+    });
+    if (flags.json) {
+      ctx.io.stdout(JSON.stringify({ array: `${p.config.rows}x${p.config.cols}`, ...report }) + '\n');
+      return;
+    }
+    const { io } = ctx;
+    io.stdout(`${io.color.bold(model)}: array ${p.config.rows}x${p.config.cols}, ${report.target}${report.device === null ? '' : ` ${report.device}`}\n`);
+    io.stdout(table(['resource', 'used'], rows(report), io));
+  });
+}

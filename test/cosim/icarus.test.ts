@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Co-simulation in Icarus Verilog: the generated RTL computes exactly what isa/interpret.ts
+ * computes, in exactly isa/timing.ts scheduleTimes().cycles, for fast-check-generated networks on
+ * every array shape, for random (non-compiler) programs, for a CNN and for the shipped MLP.
+ * One simulator build per machine configuration serves all its programs. FC_SEED sets the seed.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js';
+import { NnchipError } from '../../src/diagnostics/error.js';
+import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
+import { quantizeInput, type Program } from '../../src/isa/program.js';
+import { NO_TOKENS } from '../../src/isa/spec.js';
+import { compile } from '../../src/passes/pipeline.js';
+import { hoistLoads, insertTokens } from '../../src/passes/schedule.js';
+import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
+import { randomCnn } from '../helpers/random-cnn.js';
+import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
+import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { CAPACITY, expectExact, haveTools, shapeName, SHAPES } from './tools.js';
+
+const SEED = Number(process.env['FC_SEED'] ?? 20251124);
+const RUNS = Number(process.env['COSIM_RUNS'] ?? 6);
+
+/** Small buffers: the designs simulate faster and every network below still fits. */
+const configFor = (shape: Partial<ArrayConfig>): ArrayConfig =>
+  makeConfig({ ...shape, actDepth: 256, wgtDepth: 4 * (shape.rows ?? 8), accDepth: 16, qntDepth: 4, outDepth: 16 });
+
+function tryCompile(sizes: readonly number[], seed: number, config: ArrayConfig): Program | null {
+  try {
+    return compile(randomMlp(sizes, seed, ['relu', 'relu6', 'linear']), { config, calibration: { samples: randomSamples(8, sizes[0]!, seed + 1, -1, 1) } }).program;
+  } catch (e) {
+    if (e instanceof NnchipError && e.code === 'NN403') return null;
+    throw e;
+  }
+}
+
+/** A calibrated sample, random codes, and all-saturating codes. */
+function inputsOf(p: Program, seed: number): Int8Array[] {
+  const r = rng(seed);
+  const n = p.input.rows * p.input.rowBytes;
+  const sample = randomSamples(1, n, seed + 2, -2, 2)[0]!;
+  return [quantizeInput(p, sample), Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128), new Int8Array(n).fill(127)];
+}
+
+/** A random program (see its file) with tokens inserted by the scheduler, on one machine configuration. */
+function scheduledRandomProgram(seed: number, shape: Partial<ArrayConfig>): Program {
+  const raw = randomProgram(seed, { rows: shape.rows ?? 1, cols: shape.cols ?? 1 });
+  const config = makeConfig({ ...raw.config, ...shape });
+  const list = raw.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn: { ...insn, ...NO_TOKENS }, layer: 0 }));
+  const whole = [{ space: 'dram' as const, name: 'all', start: 0, size: raw.dramSize }];
+  return { ...raw, config, instructions: insertTokens(hoistLoads(list, config), config, whole).map((t) => t.insn) };
+}
+
+function useSim(first: () => Program): () => RtlSim {
+  let sim: RtlSim | undefined;
+  beforeAll(async () => {
+    sim = await buildRtlSim(first(), { simulator: 'iverilog', capacity: CAPACITY });
+  });
+  afterAll(() => sim?.dispose());
+  return () => sim!;
+}
+
+describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cycles = scheduleTimes()', () => {
+  describe.each(SHAPES.map((s) => [shapeName(s), s] as const))('compiled random MLPs on %s', (_, shape) => {
+    const config = configFor(shape);
+    const maxSide = (shape.rows ?? 8) === 1 ? 10 : 24;
+    const sim = useSim(() => tryCompile([3, 2], 1, config)!);
+    test('fast-check networks', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: maxSide }), { minLength: 2, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 30 }), async (sizes, seed) => {
+          const p = tryCompile(sizes, seed, config);
+          fc.pre(p !== null);
+          const inputs = inputsOf(p, seed);
+          expectExact(p, inputs, await sim().run(p, inputs), `mlp ${sizes.join('-')} seed ${seed}`);
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+    });
+  });
+
+  const programShapes: readonly Partial<ArrayConfig>[] = [
+    { rows: 1, cols: 1, dramBytesPerCycle: 2, dramLatency: 0, queueDepth: 2 },
+    { rows: 3, cols: 5, dramBytesPerCycle: 7, dramLatency: 4, queueDepth: 1 },
+    { rows: 8, cols: 8, dramBytesPerCycle: 8, dramLatency: 20, queueDepth: 8 },
+  ];
+  describe.each(programShapes.map((s) => [shapeName(s), s] as const))('random programs on %s', (_, shape) => {
+    const sim = useSim(() => scheduledRandomProgram(1, shape));
+    test('fast-check programs: strides, replication, two-level act rows, extreme shifts, unwritten entries', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 30 }), async (seed) => {
+          const p = scheduledRandomProgram(seed, shape);
+          const r = rng(seed);
+          const inputs = [Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128)];
+          expectExact(p, inputs, await sim().run(p, inputs), `random program seed ${seed}`);
+        }),
+        { seed: SEED, numRuns: 2 * RUNS },
+      );
+    });
+  });
+
+  describe('a CNN (convolution windows through the two-level act addresses)', () => {
+    const graph = randomCnn(7);
+    const samples = randomSamples(4, 9 * 8 * 3, 8, -1, 1);
+    const p = compileGraph(graph, samples, { rows: 4, cols: 4 });
+    const sim = useSim(() => p);
+    test('bit- and cycle-exact', async () => {
+      const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
+      expectExact(p, inputs, await sim().run(p, inputs), 'cnn');
+    });
+  });
+
+  describe.each([[4, 4], [8, 8]])('the shipped digits MLP on %ix%i (default configuration)', (rows, cols) => {
+    const { program } = compileDigitsMlp({ rows, cols });
+    const sim = useSim(() => program);
+    test('bit- and cycle-exact on two calibration digits', async () => {
+      const inputs = calibrationSamples().slice(0, 2).map((x) => quantizeInput(program, x));
+      expectExact(program, inputs, await sim().run(program, inputs), `digits-mlp ${rows}x${cols}`);
+    });
+  });
+});

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Co-simulation test plumbing: which EDA tools are on PATH (a missing tool skips outside CI and
+ * fails in CI), the machine configurations the tests build once, and the oracle comparison.
+ */
+import { expect } from 'vitest';
+import { findTool } from '../../src/backends/verilog/tools.js';
+import type { Capacity } from '../../src/backends/verilog/emit.js';
+import type { SampleRun } from '../../src/backends/verilog/simulate.js';
+import type { ArrayConfig } from '../../src/isa/config.js';
+import { interpret } from '../../src/isa/interpret.js';
+import type { Program } from '../../src/isa/program.js';
+import { scheduleTimes } from '../../src/isa/timing.js';
+
+export const IN_CI = (process.env['CI'] ?? '') !== '' && process.env['CI'] !== 'false';
+
+/** True when the tests needing `tools` should run: all present, or in CI (where a missing tool then fails loudly with NN701). */
+export function haveTools(...tools: string[]): boolean {
+  const missing = tools.filter((t) => findTool(t) === null);
+  if (missing.length === 0 || IN_CI) return true;
+  process.stderr.write(`cosim: skipping tests that need ${missing.join(', ')} (not on PATH; install: apt-get install -y iverilog verilator yosys nextpnr-ice40)\n`);
+  return false;
+}
+
+/** One build serves every program up to these sizes (only the mem/ images change between programs). */
+export const CAPACITY: Capacity = { progDepth: 8192, dramBytes: 1 << 16, tokenBits: 16, inputBytes: 4096, outputBytes: 4096, inputRows: 256, outputRows: 256 };
+
+/** The array shapes of the issue, each with a different DRAM / queue corner so the builds cover them. */
+export const SHAPES: readonly Partial<ArrayConfig>[] = [
+  { rows: 1, cols: 1, dramBytesPerCycle: 1, dramLatency: 0, queueDepth: 1 },
+  { rows: 2, cols: 2, dramBytesPerCycle: 2, dramLatency: 3, queueDepth: 2 },
+  { rows: 4, cols: 4 },
+  { rows: 8, cols: 8, dramBytesPerCycle: 16, dramLatency: 5, queueDepth: 4 },
+  { rows: 4, cols: 8, dramBytesPerCycle: 3, dramLatency: 1, queueDepth: 3 },
+];
+
+export const shapeName = (s: Partial<ArrayConfig>): string =>
+  `${s.rows}x${s.cols}${s.dramBytesPerCycle === undefined ? '' : ` bw${s.dramBytesPerCycle} lat${s.dramLatency} q${s.queueDepth}`}`;
+
+/** The RTL must compute what interpret() computes, in exactly scheduleTimes().cycles, with a passing test bench. */
+export function expectExact(p: Program, inputs: readonly Int8Array[], runs: readonly SampleRun[], what: string): void {
+  const cycles = scheduleTimes(p.instructions, p.config).cycles;
+  expect(runs.length).toBe(inputs.length);
+  runs.forEach((run, i) => {
+    expect(Array.from(run.raw), `${what}: outputs of sample ${i}`).toEqual(Array.from(interpret(p, inputs[i]!)));
+    expect(run.cycles, `${what}: cycles of sample ${i}`).toBe(cycles);
+    expect(run.passed, `${what}: test bench verdict of sample ${i}\n${run.log}`).toBe(true);
+  });
+}

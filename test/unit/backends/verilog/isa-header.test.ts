@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+/** nnchip_isa.vh is generated from src/isa/spec.ts (every opcode and field), and the decoder spells none itself. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { isaHeader, upperSnake } from '../../../../src/backends/verilog/isa-header.js';
+import { packageRoot } from '../../../../src/backends/verilog/templates.js';
+import { COMMON_FIELDS, FORMATS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
+
+const header = isaHeader();
+const localparam = (name: string): string | undefined => new RegExp(`localparam (?:\\[[^\\]]*\\] )?${name} = ([^;]+);`).exec(header)?.[1];
+
+describe('isaHeader', () => {
+  test('has every opcode with its spec.ts value', () => {
+    for (const op of OPCODE_LIST) expect(localparam(`OP_${upperSnake(op)}`), op).toBe(`4'd${OPCODES[op]}`);
+  });
+
+  test('has LSB, MSB and width of every field of every format', () => {
+    for (const op of OPCODE_LIST) {
+      for (const f of FORMATS[op]) {
+        const name = `F_${upperSnake(op)}_${upperSnake(f.name)}`;
+        expect(localparam(`${name}_LSB`), name).toBe(String(f.lsb));
+        expect(localparam(`${name}_MSB`), name).toBe(String(f.lsb + f.bits - 1));
+        expect(localparam(`${name}_W`), name).toBe(String(f.bits));
+      }
+    }
+    for (const f of COMMON_FIELDS.filter((c) => c.name !== 'opcode')) expect(localparam(`F_${upperSnake(f.name)}_LSB`)).toBe(String(f.lsb));
+  });
+
+  test('has the load buffer ids', () => {
+    for (const [name, id] of Object.entries(LOAD_BUFFERS)) expect(localparam(`BUF_${upperSnake(name)}`)).toMatch(new RegExp(`'d${id}$`));
+  });
+
+  test('matches the reviewed golden copy', async () => {
+    await expect(header).toMatchFileSnapshot('./fixtures/nnchip_isa.vh');
+  });
+
+  test('the decoder template holds no literal opcode and no numeric bit slice', () => {
+    const decoder = readFileSync(`${packageRoot()}/rtl-templates/nnchip_decoder.v`, 'utf8').replace(/\/\/.*$/gm, '');
+    expect(decoder).toContain('`include "nnchip_isa.vh"');
+    expect(decoder).not.toMatch(/\[\s*\d+\s*:\s*\d+\s*\]/);
+    expect(decoder).not.toMatch(/\d+'[dhb][0-9a-fA-F]*[2-9a-fA-F]/);
+    for (const op of OPCODE_LIST) expect(decoder).toContain(`OP_${upperSnake(op)}`);
+  });
+});

@@ -12,6 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../../src/cli/context.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { mutate, mutationArb } from './mutate.js';
+import { buildOnnx, weights } from '../helpers/onnx-models.js';
 
 const BASE = new URL('../bad-inputs/inf-weight/', import.meta.url).pathname;
 const MODEL = readFileSync(join(BASE, 'model.json'), 'utf8');
@@ -55,6 +56,35 @@ describe('fuzzing', () => {
         await runCase({ 'model.json': json, 'weights.bin': weights }, (d) => ['lower', join(d, 'model.json'), '-o', join(d, 'out'), '--input-range', '0,1']);
       }),
       { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  test('mutated ONNX bytes', async () => {
+    const onnx = buildOnnx({
+      input: [1, 4],
+      output: [1, 2],
+      inits: { W1: { dims: [4, 3], data: weights(12, 1) }, b1: { dims: [3], data: weights(3, 2) }, W2: { dims: [3, 2], data: weights(6, 3) } },
+      nodes: [
+        { op: 'Gemm', inputs: ['x', 'W1', 'b1'] },
+        { op: 'Relu', inputs: ['t0'] },
+        { op: 'MatMul', inputs: ['t1', 'W2'] },
+      ],
+    });
+    const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'truncate', 'insert', 'set'), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 3 }), async (edits) => {
+        let b = Uint8Array.from(onnx);
+        for (const e of edits) {
+          const i = e.at % b.length;
+          if (e.kind === 'flip') b[i] = (b[i] ?? 0) ^ e.bytes[0]!;
+          else if (e.kind === 'truncate') b = b.slice(0, i);
+          else if (e.kind === 'insert') b = Uint8Array.from([...b.slice(0, i), ...e.bytes, ...b.slice(i)]);
+          else b.set(e.bytes.slice(0, b.length - i), i);
+          if (b.length === 0) b = Uint8Array.from([8]);
+        }
+        await runCase({ 'model.onnx': b }, (d) => ['lower', join(d, 'model.onnx'), '-o', join(d, 'out'), '--input-range', '0,1']);
+      }),
+      { numRuns: RUNS, seed: SEED + 2 },
     );
   });
 

@@ -14,3 +14,4 @@ export { main } from './cli/main.js';
 export { emitWasm, buildWasm, type WasmOptions } from './backends/wasm/emit.js';
 export { emitLoader } from './backends/wasm/loader.js';
 export { simulate, prove } from '../sim/index.js';
+export { emitVerilog, type EmitOptions } from './backends/verilog/emit.js';

@@ -14,20 +14,12 @@ import { makeConfig } from '../dist/src/isa/config.js';
 import { quantizeInput } from '../dist/src/isa/program.js';
 import { compile } from '../dist/src/passes/pipeline.js';
 import { simulate } from '../dist/sim/index.js';
+import { mulberry32 as rng } from '../dist/src/util/prng.js';
 
 const root = new URL('../', import.meta.url);
 const parts = (process.env.BENCH_RTL ?? 'ice40,asic,verilator').split(',');
 const ARRAYS = [2, 4, 8];
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A small dense network (IR built directly) compiled for a synthesis-sized machine. */
 function smallProgram(side) {

@@ -13,6 +13,7 @@ import { interpret } from '../src/isa/interpret.js';
 import { tensorSize, type Program } from '../src/isa/program.js';
 import { simulate, type SimMode, type SimResult, type SimulateFn } from './simulate.js';
 import { SRAMS, WORK_UNITS, type SimStats } from './stats.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 export interface ProveOptions {
   /** Mode of the runs over every input (default fast). */
@@ -70,15 +71,6 @@ export interface ProveReport {
 /** Step mode on the first input when it costs less than this many PE-cycles (about a second). */
 const AUTO_STEP_PE_CYCLES = 2e8;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The inputs tried, corner cases first. */
 export function proofInputs(p: Program, samples: readonly Int8Array[], randomInputs: number, seed: number): { kind: InputKind; index: number; codes: Int8Array }[] {

@@ -2,17 +2,9 @@
 /** Seeded random dense networks (Graph IR) and inputs for property and agreement tests. */
 import type { Activation, Graph, Node } from '../../src/ir/graph.js';
 
-/** mulberry32: a tiny deterministic PRNG so a failing seed reproduces. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, re-exported for tests (a failing seed reproduces). */
+export { mulberry32 as rng } from '../../src/util/prng.js';
+import { mulberry32 as rng } from '../../src/util/prng.js';
 
 export function randomMlp(sizes: readonly number[], seed: number, activations: readonly Activation[] = ['relu']): Graph {
   const r = rng(seed);

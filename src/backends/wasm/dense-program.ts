@@ -8,6 +8,7 @@
 import type { ArrayConfig } from '../../isa/config.js';
 import type { Program, Region } from '../../isa/program.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../../isa/spec.js';
+import { mulberry32 as rng } from '../../util/prng.js';
 
 export interface DenseSpec {
   readonly m: number;
@@ -19,15 +20,6 @@ export interface DenseSpec {
   readonly shift?: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 const alignUp = (a: number, b: number): number => ceilDiv(a, b) * b;

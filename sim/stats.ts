@@ -5,11 +5,11 @@
  */
 import type { Space } from '../src/isa/effects.js';
 import type { Program } from '../src/isa/program.js';
-import { CHANNELS, entryBytes, type Channel } from '../src/isa/spec.js';
+import { BUFFER_LIST, CHANNELS, entryBytes, type Channel } from '../src/isa/spec.js';
 
 export const WORK_UNITS = ['load', 'compute', 'store'] as const;
 export type WorkUnit = (typeof WORK_UNITS)[number];
-export const SRAMS = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
+export const SRAMS = BUFFER_LIST;
 export type Sram = (typeof SRAMS)[number];
 /** Memory spaces in trace-code order (dram first, then the buffers as in SRAMS). */
 export const SPACES = ['dram', ...SRAMS] as const satisfies readonly Space[];

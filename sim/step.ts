@@ -7,7 +7,7 @@
  * scales the progress reports.
  */
 import { internal } from '../src/diagnostics/error.js';
-import { CHANNELS, channelOf, UNIT_OF, type Instruction } from '../src/isa/spec.js';
+import { CHANNELS, channelOf, TOKEN_FLAGS, UNIT_OF, type Instruction } from '../src/isa/spec.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
@@ -32,7 +32,7 @@ function tokenTable(insns: readonly Instruction[]): Int8Array {
   insns.forEach((insn, i) => {
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch') return;
-    (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const).forEach((flag, k) => {
+    TOKEN_FLAGS.forEach((flag, k) => {
       if (insn[flag]) t[i * 4 + k] = CHANNELS.indexOf(channelOf(unit, flag));
     });
   });

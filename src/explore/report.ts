@@ -8,7 +8,7 @@ import { formatListing } from '../isa/asm.js';
 import { bufferBytes, depthOf } from '../isa/config.js';
 import { certify, type Certificate } from '../isa/cost.js';
 import type { Program, Region } from '../isa/program.js';
-import { entryBytes, LOAD_BUFFER_LIST, OPCODE_LIST, type Instruction, type Opcode } from '../isa/spec.js';
+import { BUFFER_LIST, entryBytes, LOAD_BUFFER_LIST, OPCODE_LIST, type Instruction, type Opcode } from '../isa/spec.js';
 import { colorOf, layerBarChart, memoryMapChart, paretoChart, rooflineChart, type MemorySpace } from './charts.js';
 import { esc, figures, fmtBytes, fmtFixed, fmtInt, htmlTable, pct, STYLE, type Cell } from './html.js';
 import { frontPoints, type ExploreResult } from './results.js';
@@ -80,7 +80,7 @@ export function layerStats(program: Program, cert: Certificate = certify(program
   });
 }
 
-const SRAMS = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
+const SRAMS = BUFFER_LIST;
 
 function layersSection(stats: readonly LayerStats[], program: Program, cert: Certificate): string {
   const ops = OPCODE_LIST.filter((o) => o !== 'halt');

@@ -4,14 +4,12 @@
  * One instruction per line; `;` starts a comment. Listing and parsing are exact inverses.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { FORMATS, OPCODES, TOKEN_FLAG_NAMES, type Instruction, type Opcode } from './spec.js';
-
-const FLAG_ORDER = ['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const;
+import { FORMATS, OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode } from './spec.js';
 
 export function formatInstruction(insn: Instruction): string {
   const values = insn as unknown as Record<string, number | boolean>;
   const fields = FORMATS[insn.op].map((f) => `${f.name}=${Number(values[f.name])}`);
-  const flags = FLAG_ORDER.filter((f) => values[f] === true);
+  const flags = TOKEN_FLAGS.filter((f) => values[f] === true);
   return [insn.op, ...fields].join(' ') + (flags.length > 0 ? ` | ${flags.join(' ')}` : '');
 }
 

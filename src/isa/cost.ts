@@ -8,7 +8,7 @@ import { bufferBytes } from './config.js';
 import { encodeAll } from './encode.js';
 import { accessesOf, type Space } from './effects.js';
 import type { Program } from './program.js';
-import { entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Opcode } from './spec.js';
+import { BUFFER_LIST, entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Opcode } from './spec.js';
 import { scheduleTimes, type Schedule } from './timing.js';
 
 export interface LayerCost {
@@ -39,7 +39,7 @@ export interface Certificate {
   readonly layers: readonly LayerCost[];
 }
 
-const SRAMS = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
+const SRAMS = BUFFER_LIST;
 
 export function hashProgram(p: Program): string {
   return createHash('sha256').update(encodeAll(p.instructions)).update(p.constants).digest('hex');

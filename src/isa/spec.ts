@@ -45,6 +45,8 @@ export const LOAD_BUFFERS = { act: 0, wgt: 1, acc: 2, qnt: 3 } as const;
 export type LoadBuffer = keyof typeof LOAD_BUFFERS;
 export const LOAD_BUFFER_LIST = Object.keys(LOAD_BUFFERS) as LoadBuffer[];
 export type Buffer = LoadBuffer | 'out';
+/** Every on-chip buffer, in the order reports list them. */
+export const BUFFER_LIST = ['act', 'wgt', 'acc', 'qnt', 'out'] as const satisfies readonly Buffer[];
 
 /** Bytes per buffer entry, as a function of the array shape. */
 export function entryBytes(buf: Buffer, rows: number, cols: number): number {
@@ -182,7 +184,9 @@ export interface TokenFlags {
 export type Instruction = { [O in Opcode]: { readonly op: O } & TokenFlags & Fields<O> }[Opcode];
 export type InstructionOf<O extends Opcode> = Extract<Instruction, { op: O }>;
 
-export const TOKEN_FLAG_NAMES: ReadonlySet<string> = new Set(['popPrev', 'popNext', 'pushPrev', 'pushNext']);
+/** The four token flags, in encoding order. */
+export const TOKEN_FLAGS = ['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const satisfies readonly (keyof TokenFlags)[];
+export const TOKEN_FLAG_NAMES: ReadonlySet<string> = new Set(TOKEN_FLAGS);
 export const NO_TOKENS: TokenFlags = { popPrev: false, popNext: false, pushPrev: false, pushNext: false };
 
 /** Which token channels exist: a unit with no previous (next) neighbour must leave those flags 0. */

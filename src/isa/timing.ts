@@ -15,7 +15,7 @@
  */
 import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
-import { channelOf, entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Channel, type Instruction, type InstructionOf, type Opcode, type TokenFlags } from './spec.js';
+import { channelOf, entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Channel, type Instruction, type InstructionOf, type Opcode } from './spec.js';
 
 /** Pipeline depth of the threshold unit: acc read, multiply, shift + clamp + out write. */
 export const THRESHOLD_LATENCY = 2;
@@ -50,8 +50,6 @@ export interface Schedule {
   readonly timings: readonly InsnTiming[];
   readonly cycles: number;
 }
-
-const FLAGS: readonly (keyof TokenFlags)[] = ['popPrev', 'popNext', 'pushPrev', 'pushNext'];
 
 /** Exact timestamps of every instruction (no data needed: the program has no data-dependent control). */
 export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): Schedule {
@@ -94,4 +92,3 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
   return { timings, cycles };
 }
 
-export { FLAGS as TOKEN_FLAGS };

@@ -15,6 +15,10 @@ module nnchip_sram #(
   input  wire [AW-1:0]    raddr,
   output reg  [WIDTH-1:0] rdata_q
 );
+  // Block RAM even when small (a few entries of a wide buffer would otherwise cost hundreds of
+  // flip-flops), and no read-during-write bypass: tokens order the units sharing a buffer so they
+  // never touch the same entry in the same cycle (docs/hardware.md), which yosys cannot prove.
+  (* ram_style = "block", no_rw_check *)
   reg [WIDTH-1:0] mem_q [0:DEPTH-1];
 
   integer i;

@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: MIT
-// nnchip_threshold: the threshold unit, COLS lanes of requantize + zero point + clamp, mirroring
-// isa/numerics.ts threshold(): clamp(floor((x*mult + 2^(shift-1)) / 2^shift) + zp, lo, hi).
-// Pipeline (t from start): acc row t read at t; x*mult (48-bit product) at t+1; round, shift,
-// add zp, clamp and write out row t at t+2. duration = rows + 2.
+// nnchip_threshold: the threshold unit — requantize + zero point + clamp, mirroring isa/numerics.ts
+// threshold(): clamp(floor((x*mult + 2^(shift-1)) / 2^shift) + zp, lo, hi). Each acc row takes
+// P = PASSES beats (isa/config.ts thresholdPasses), t from start:
+//   t = P*m        read acc row m (the read data stays on the RAM's output until the next read)
+//   t = b + 1      select beat b's operands: x (its column of the acc row) and mult or one digit
+//   t = b + 2      multiply
+//   t = b + 3      accumulate the digits (shift-and-add)
+//   t = b + 4      round, shift, add zp, clamp; the last beat of row m writes out row m
+// duration = P*rows + 4 (isa/timing.ts). Every stage ends in registers: the RAM outputs feed only
+// the operand multiplexers, so no stage holds more than one carry chain. How the P beats are used is this module's choice:
+//   P divides COLS:  COLS/P lanes, each a full 32x16 multiplier, one lane group per beat;
+//   P = COLS*D:      one lane whose multiplier takes mult D digits of 16/D bits, most significant
+//                    first (D beats per column) — the smallest unit, for FPGAs without DSPs.
 `default_nettype none
 module nnchip_threshold #(
   parameter COLS = 4,
+  parameter PASSES = 1,
   parameter ROWS_W = 16,
   parameter ACC_AW = 8,
   parameter OUT_AW = 8,
@@ -32,50 +42,79 @@ module nnchip_threshold #(
   output wire [COLS*8-1:0]  out_wdata,
   output wire               last
 );
+  localparam LANES = (PASSES <= COLS) ? COLS / PASSES : 1;
+  localparam DIGITS = (PASSES <= COLS) ? 1 : PASSES / COLS;   // beats per lane group
+  localparam DIGIT_W = 16 / DIGITS;                            // mult bits per beat
+  localparam GROUPS = COLS / LANES;                            // lane groups per row
+  localparam PH_W = (PASSES > 1) ? $clog2(PASSES) : 1;
   localparam [ROWS_W-1:0] ONE_ROW = 1;
+  localparam integer LAST_PH_INT = PASSES - 1;
+  localparam [PH_W-1:0] LAST_PH = LAST_PH_INT[PH_W-1:0];
 
-  // ---- stage 0: read acc rows; the qnt entry is read once, in the start cycle, and held
+  // ---- beats: row m's acc read at its first beat; the qnt entry is read once, at start, and held
   reg               rd_busy_q;
   reg [ROWS_W-1:0]  rd_left_q;
+  reg [PH_W-1:0]    ph_q;
   reg [ACC_AW-1:0]  rd_addr_q;
   reg [OUT_AW-1:0]  out_addr_q;
   reg [7:0]         zp_q, lo_q, hi_q;
   reg signed [9:0]  lo_m_zp_q, hi_m_zp_q;   // lo - zp and hi - zp, in [-255, 255]
-  wire              rd_on = start | rd_busy_q;
+  wire              beat = start | rd_busy_q;
+  wire [PH_W-1:0]   ph = start ? {PH_W{1'b0}} : ph_q;
+  wire              row_end = ph == LAST_PH;
   wire [ROWS_W-1:0] rd_left = start ? rows : rd_left_q;
   wire [OUT_AW-1:0] out_addr = start ? out : out_addr_q;
-  wire              rd_final = rd_left == ONE_ROW;
-  assign acc_re = rd_on;
+  wire              rd_final = (rd_left == ONE_ROW) & row_end;
+  assign acc_re = beat & (ph == {PH_W{1'b0}});
   assign acc_raddr = start ? acc : rd_addr_q;
   assign qnt_re = start;
   assign qnt_raddr = qnt;
 
-  // ---- stage 1 (product) and stage 2 (round, shift, clamp, write)
-  reg              v1_q, v2_q, last1_q, last2_q;
-  reg [OUT_AW-1:0] a1_q, a2_q;
+  // ---- stages 1 (select), 2 (multiply), 3 (accumulate), 4 (round, shift, clamp; a row's last beat writes)
+  reg              v1_q, v2_q, v3_q, v4_q, w1_q, w2_q, w3_q, w4_q, last1_q, last2_q, last3_q, last4_q;
+  reg [PH_W-1:0]   ph1_q, ph2_q, ph3_q, ph4_q;
+  reg [OUT_AW-1:0] a1_q, a2_q, a3_q, a4_q;
+  wire [LANES*8-1:0] result;   // stage 4: this beat's lanes
 
-  genvar c;
+  // beat -> (lane group, digit): ph = group*DIGITS + digit
+  localparam DG_SHIFT = (DIGITS > 1) ? $clog2(DIGITS) : 0;
+  localparam integer LAST_DIGIT_INT = DIGITS - 1;
+  localparam [PH_W-1:0] LAST_DIGIT = LAST_DIGIT_INT[PH_W-1:0];
+  wire [PH_W-1:0] g1 = ph1_q >> DG_SHIFT;
+  wire [PH_W-1:0] d1 = ph1_q & LAST_DIGIT;
+  wire [PH_W-1:0] d1_msb_first = LAST_DIGIT - d1;   // digit d1 counts from mult's top
+  wire            first_digit3 = (ph3_q & LAST_DIGIT) == {PH_W{1'b0}};
+  wire [PH_W-1:0] g4 = ph4_q >> DG_SHIFT;
+  wire            lane_done4 = (ph4_q & LAST_DIGIT) == LAST_DIGIT;
+
+  genvar l;
   generate
-    for (c = 0; c < COLS; c = c + 1) begin : g_lane
-      wire signed [31:0] x = acc_rdata[c*32 +: 32];
-      wire        [15:0] mult = qnt_rdata[c*24 +: 16];
-      wire        [7:0]  shift = qnt_rdata[c*24+16 +: 8];
-      // |x * mult| < 2^47 (spec: mult is u16), so 48 bits hold the product exactly
-      wire signed [47:0] x48 = {{16{x[31]}}, x};
-      wire signed [47:0] m48 = {32'd0, mult};
-      wire signed [47:0] prod = x48 * m48;
-      reg  signed [47:0] prod_q;   // stage-1 register
-      always @(posedge clk) prod_q <= prod;
+    for (l = 0; l < LANES; l = l + 1) begin : g_lane
+      // column g1*LANES + l: a GROUPS-way selection (constant when PASSES = 1)
+      wire signed [31:0] x = acc_rdata[(g1 * LANES + l) * 32 +: 32];
+      wire        [23:0] q = qnt_rdata[(g1 * LANES + l) * 24 +: 24];
+      wire        [15:0] mult = q[15:0];
+      wire        [7:0]  shift = q[23:16];
+      wire [DIGIT_W-1:0] digit = mult[d1_msb_first * DIGIT_W +: DIGIT_W];
+      // |x * mult| < 2^47 (spec: mult is u16), so 48 bits hold the product, and every prefix, exactly
+      reg  signed [31:0] x_q;              // stage 1: the operands
+      reg  [DIGIT_W-1:0] digit_q;
+      reg  signed [47:0] part_q, prod_q;   // stage 2: x * digit; stage 3: the digits so far
+      reg         [5:0]  shift1_q, shift2_q, shift_q;
+      reg                to_zero1_q, to_zero2_q, to_zero_q;
+      always @(posedge clk) begin
+        x_q <= x;
+        digit_q <= digit;
+        shift1_q <= shift[5:0];
+        to_zero1_q <= shift > 8'd47;
+        part_q <= x_q * $signed({1'b0, digit_q});
+        {shift2_q, to_zero2_q} <= {shift1_q, to_zero1_q};
+        prod_q <= (first_digit3 ? 48'sd0 : (prod_q <<< DIGIT_W)) + part_q;
+        {shift_q, to_zero_q} <= {shift2_q, to_zero2_q};
+      end
 
       // floor((p + 2^(s-1)) / 2^s) = (floor(2p / 2^s) + 1) >> 1 for every s >= 0 (s = 0 gives p):
-      // one shifter, no wide rounding constant. s >= 48 gives 0 for every |p| < 2^47. The shift is the
-      // same for every row, so its decode is registered (qnt arrives at t = 1, row 0 needs it at t = 2).
-      reg         [5:0]  shift_q;
-      reg                to_zero_q;
-      always @(posedge clk) begin
-        shift_q <= shift[5:0];
-        to_zero_q <= shift > 8'd47;
-      end
+      // one shifter, no wide rounding constant. s >= 48 gives 0 for every |p| < 2^47.
       wire signed [48:0] twice = {prod_q, 1'b0};
       wire signed [48:0] fh = twice >>> shift_q;          // floor(2p / 2^s)
       // Saturating to 10 bits changes no result: beyond [-512, 511], + zp (int8) clamps the same way.
@@ -86,14 +125,24 @@ module nnchip_threshold #(
       wire signed [9:0]  sat = to_zero_q ? 10'sd0 : pos_over ? 10'sd511 : neg_over ? -10'sd512 : low[10:1];
       // clamp(sat + zp, lo, hi) with the compares against lo - zp and hi - zp (per instruction)
       wire        [7:0]  with_zp = sat[7:0] + zp_q;
-      assign out_wdata[c*8 +: 8] = (sat < lo_m_zp_q) ? lo_q : (sat > hi_m_zp_q) ? hi_q : with_zp;
+      assign result[l*8 +: 8] = (sat < lo_m_zp_q) ? lo_q : (sat > hi_m_zp_q) ? hi_q : with_zp;
       wire unused_lane = ^{shift[7:6], low[0]};
+    end
+
+    if (GROUPS == 1) begin : g_parallel
+      assign out_wdata = result;
+      wire unused_ph = ^{g4, lane_done4};
+    end else begin : g_serial
+      // the lane groups before a row's last hold their bytes here; the last completes the row
+      reg [(GROUPS-1)*LANES*8-1:0] held_q;
+      always @(posedge clk) if (v4_q & lane_done4 & ~w4_q) held_q[g4 * LANES * 8 +: LANES * 8] <= result;
+      assign out_wdata = {result, held_q};
     end
   endgenerate
 
-  assign out_we = v2_q;
-  assign out_waddr = a2_q;
-  assign last = v2_q & last2_q;
+  assign out_we = v4_q & w4_q;
+  assign out_waddr = a4_q;
+  assign last = v4_q & last4_q;
 
   always @(posedge clk) begin
     if (start) begin
@@ -103,15 +152,21 @@ module nnchip_threshold #(
       lo_m_zp_q <= {{2{lo[7]}}, lo} - {{2{zp[7]}}, zp};
       hi_m_zp_q <= {{2{hi[7]}}, hi} - {{2{zp[7]}}, zp};
     end
-    if (rd_on) begin
-      rd_left_q <= rd_left - 1'b1;
-      rd_addr_q <= acc_raddr + 1'b1;
-      out_addr_q <= out_addr + 1'b1;
+    if (beat) begin
+      ph_q <= row_end ? {PH_W{1'b0}} : ph + 1'b1;
+      if (row_end) begin
+        rd_left_q <= rd_left - 1'b1;
+        out_addr_q <= out_addr + 1'b1;
+      end else begin
+        rd_left_q <= rd_left;
+        out_addr_q <= out_addr;
+      end
+      if (acc_re) rd_addr_q <= acc_raddr + 1'b1;
     end
-    a1_q <= out_addr;
-    a2_q <= a1_q;
-    last1_q <= rd_final;
-    last2_q <= last1_q;
+    {ph1_q, w1_q, a1_q, last1_q} <= {ph, row_end, out_addr, rd_final};
+    {ph2_q, w2_q, a2_q, last2_q} <= {ph1_q, w1_q, a1_q, last1_q};
+    {ph3_q, w3_q, a3_q, last3_q} <= {ph2_q, w2_q, a2_q, last2_q};
+    {ph4_q, w4_q, a4_q, last4_q} <= {ph3_q, w3_q, a3_q, last3_q};
   end
 
   always @(posedge clk) begin
@@ -119,10 +174,14 @@ module nnchip_threshold #(
       rd_busy_q <= 1'b0;
       v1_q <= 1'b0;
       v2_q <= 1'b0;
+      v3_q <= 1'b0;
+      v4_q <= 1'b0;
     end else begin
-      rd_busy_q <= rd_on & ~rd_final;
-      v1_q <= rd_on;
+      rd_busy_q <= beat & ~rd_final;
+      v1_q <= beat;
       v2_q <= v1_q;
+      v3_q <= v2_q;
+      v4_q <= v3_q;
     end
   end
 endmodule

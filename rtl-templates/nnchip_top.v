@@ -12,6 +12,7 @@ module nnchip_top #(
   parameter QNT_DEPTH = {{QNT_DEPTH}},
   parameter OUT_DEPTH = {{OUT_DEPTH}},
   parameter QUEUE_DEPTH = {{QUEUE_DEPTH}},
+  parameter THRESHOLD_PASSES = {{THRESHOLD_PASSES}},   // beats per acc row: COLS / PASSES requantizer lanes
   parameter DRAM_BW = {{DRAM_BW}},            // bytes per beat, each channel
   parameter DRAM_LATENCY = {{DRAM_LATENCY}},  // cycles from a request to its data
   parameter DRAM_AW = {{DRAM_AW}},
@@ -144,7 +145,7 @@ module nnchip_top #(
     .acc_we(mm_acc_we), .acc_waddr(mm_acc_waddr), .acc_wdata(mm_acc_wdata), .last(mm_last));
 
   nnchip_threshold #(
-    .COLS(COLS), .ROWS_W(F_THRESHOLD_ROWS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
+    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .ROWS_W(F_THRESHOLD_ROWS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
   ) u_threshold (
     .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),
     .zp(th_zp), .lo(th_lo), .hi(th_hi),

@@ -1,25 +1,29 @@
 // SPDX-License-Identifier: MIT
 /**
- * Step mode's threshold unit, C lanes in a three-stage pipeline: acc row τ is read at τ (and the
- * qnt entry at τ = 0), held for the multiply stage, and its out row written at τ + 2.
+ * Step mode's threshold unit (rtl-templates/nnchip_threshold.v): P = thresholdPasses beats per acc
+ * row. Acc row m is read at τ = P·m (and the qnt entry at τ = 0) and stays on the RAM's output; the
+ * row's lanes are multiplied over its P beats, and its out row is written at τ = P·m + P + 3,
+ * THRESHOLD_LATENCY cycles after its last beat.
  */
 import { threshold } from '../src/isa/numerics.js';
 import type { InstructionOf } from '../src/isa/spec.js';
+import { THRESHOLD_LATENCY } from '../src/isa/timing.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
+/** Rows in flight: read at P·m, written P + THRESHOLD_LATENCY − 1 cycles later (at most 4 rows apart). */
+const IN_FLIGHT = THRESHOLD_LATENCY + 1;
+
 export class ThresholdUnit {
   private insn!: InstructionOf<'threshold'>;
-  /** Pipeline registers: stage 1 (acc read data), stage 2 (multiply stage), and the qnt lanes. */
-  readonly s1: Int32Array;
-  readonly s2: Int32Array;
+  /** The acc rows as read, by row number mod IN_FLIGHT; the qnt lanes as read at τ = 0. */
+  readonly rows: Int32Array;
   private readonly mult: Uint16Array;
   private readonly shift: Uint8Array;
 
   constructor(private readonly m: StepMachine) {
     const C = m.cfg.cols;
-    this.s1 = new Int32Array(C);
-    this.s2 = new Int32Array(C);
+    this.rows = new Int32Array(IN_FLIGHT * C);
     this.mult = new Uint16Array(C);
     this.shift = new Uint8Array(C);
   }
@@ -31,23 +35,27 @@ export class ThresholdUnit {
   tick(tau: number, t: number): boolean {
     const { m, insn } = this;
     const C = m.cfg.cols;
+    const P = m.cfg.thresholdPasses;
     const s = m.state;
     const u = UNIT_INDEX.compute;
-    if (tau < insn.rows) m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + tau);
+    const read = tau % P === 0 && tau < P * insn.rows ? tau / P : -1;
+    if (read >= 0) m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + read);
     if (tau === 0) m.sramRead(u, t, SPACE_INDEX.qnt, insn.qnt);
-    // stage 3: requantize, add the zero point, clamp, write out row τ − 2
-    if (tau >= 2) {
-      const o = (insn.out + tau - 2) * C;
-      for (let c = 0; c < C; c++) s.out[o + c] = threshold(this.s2[c]!, this.mult[c]!, this.shift[c]!, insn.zp, insn.lo, insn.hi);
-      m.sramWrite(u, t, SPACE_INDEX.out, insn.out + tau - 2);
+    // a row's last beat was THRESHOLD_LATENCY cycles ago: requantize, add the zero point, clamp, write it
+    const after = tau - (THRESHOLD_LATENCY - 1);
+    if (after >= P && after % P === 0) {
+      const row = after / P - 1;
+      const o = (insn.out + row) * C;
+      const x = (row % IN_FLIGHT) * C;
+      for (let c = 0; c < C; c++) s.out[o + c] = threshold(this.rows[x + c]!, this.mult[c]!, this.shift[c]!, insn.zp, insn.lo, insn.hi);
+      m.sramWrite(u, t, SPACE_INDEX.out, insn.out + row);
     }
-    // clock edge: stage 1 → stage 2, the reads of this cycle → stage 1 and the qnt registers
-    this.s2.set(this.s1);
-    if (tau < insn.rows) this.s1.set(s.acc.subarray((insn.acc + tau) * C, (insn.acc + tau + 1) * C));
+    // clock edge: this cycle's reads land
+    if (read >= 0) this.rows.set(s.acc.subarray((insn.acc + read) * C, (insn.acc + read + 1) * C), (read % IN_FLIGHT) * C);
     if (tau === 0) {
       this.mult.set(s.qntMult.subarray(insn.qnt * C, (insn.qnt + 1) * C));
       this.shift.set(s.qntShift.subarray(insn.qnt * C, (insn.qnt + 1) * C));
     }
-    return tau === insn.rows + 1;
+    return tau === P * insn.rows + THRESHOLD_LATENCY - 1;
   }
 }

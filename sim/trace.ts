@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { THRESHOLD_LATENCY } from '../src/isa/timing.js';
 import { SPACE_INDEX } from './stats.js';
 
 /** Access codes: space index · 2 + (1 for a write). Within one unit and cycle, records go in code order. */
@@ -78,7 +79,8 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
  * The accesses of one instruction at local cycle τ, exactly as docs/hardware.md's table lists
  * them: DMA rows leave at τ = i·beats and land on their last beat, latency later; the matmul reads
  * the tile for R cycles, act row m at R + m and read-modify-writes acc row m at 2R + C + m; the
- * threshold reads acc row τ (and the qnt entry at τ = 0) and writes out row τ − 2.
+ * threshold (P = thresholdPasses) reads acc row m at P·m (and the qnt entry at τ = 0) and writes out
+ * row m at P·m + P + THRESHOLD_LATENCY − 1.
  */
 export const ACCESS_PATTERN = {
   load: (i, cfg, emit) => {
@@ -115,11 +117,14 @@ export const ACCESS_PATTERN = {
       }
     }
   },
-  threshold: (i, _cfg, emit) => {
-    for (let t = 0; t < i.rows + 2; t++) {
-      if (t < i.rows) emit(t, CODE.accRead, i.acc + t);
+  threshold: (i, cfg, emit) => {
+    const P = cfg.thresholdPasses;
+    for (let t = 0; t < P * i.rows + THRESHOLD_LATENCY; t++) {
+      const read = rowAt(t, 0, P, i.rows);
+      if (read >= 0) emit(t, CODE.accRead, i.acc + read);
       if (t === 0) emit(t, CODE.qntRead, i.qnt);
-      if (t >= 2) emit(t, CODE.outWrite, i.out + t - 2);
+      const write = rowAt(t, P + THRESHOLD_LATENCY - 1, P, i.rows);
+      if (write >= 0) emit(t, CODE.outWrite, i.out + write);
     }
   },
   sync: () => undefined,

@@ -23,6 +23,12 @@ export interface ArrayConfig {
   readonly dramLatency: number;
   /** Instruction queue depth in front of each unit. */
   readonly queueDepth: number;
+  /**
+   * Cycles the threshold unit spends on one acc row (1 = every column at once). A divisor P of
+   * cols gives cols/P requantizer lanes; cols·D (D = 2, 4, 8, 16) gives one lane whose 32×16
+   * multiply takes D cycles — the smallest unit, for FPGAs without DSPs.
+   */
+  readonly thresholdPasses: number;
   /** Clock for time figures (does not change cycle counts). */
   readonly clockMhz: number;
 }
@@ -38,6 +44,7 @@ export const DEFAULT_CONFIG: ArrayConfig = {
   dramBytesPerCycle: 8,
   dramLatency: 20,
   queueDepth: 8,
+  thresholdPasses: 1,
   clockMhz: 100,
 };
 
@@ -53,6 +60,7 @@ export const CONFIG_LIMITS: Readonly<Record<keyof ArrayConfig, readonly [number,
   dramBytesPerCycle: [1, 4096],
   dramLatency: [0, 100000],
   queueDepth: [1, 1024],
+  thresholdPasses: [1, 4096],
   clockMhz: [0.001, 100000],
 };
 
@@ -69,7 +77,18 @@ export function validateConfig(cfg: ArrayConfig, file?: string): ArrayConfig {
       throw new NnchipError('NN402', `config field "${key}" is ${JSON.stringify(v)}; it must be ${kind} from ${lo} to ${hi}`, file === undefined ? {} : { file });
     }
   }
+  if (!thresholdPassesValid(cfg.thresholdPasses, cfg.cols)) {
+    throw new NnchipError('NN402', `config field "thresholdPasses" is ${cfg.thresholdPasses}; with cols = ${cfg.cols} it must divide ${cfg.cols} or be ${cfg.cols} × 2, 4, 8 or 16`, file === undefined ? {} : { file });
+  }
   return cfg;
+}
+
+/**
+ * Threshold-unit shapes the RTL builds (rtl-templates/nnchip_threshold.v): P dividing cols gives
+ * cols/P full-width lanes; P = cols·D (D = 2, 4, 8, 16) gives one lane multiplying in D steps.
+ */
+export function thresholdPassesValid(passes: number, cols: number): boolean {
+  return cols % passes === 0 || (passes % cols === 0 && [2, 4, 8, 16].includes(passes / cols));
 }
 
 /** Parse `RxC` (e.g. "8x8", "4x16"). */

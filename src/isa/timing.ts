@@ -17,8 +17,8 @@ import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
 import { channelOf, entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Channel, type Instruction, type InstructionOf, type Opcode } from './spec.js';
 
-/** Pipeline depth of the threshold unit: acc read, multiply, shift + clamp + out write. */
-export const THRESHOLD_LATENCY = 2;
+/** Pipeline depth of the threshold unit after a row's last beat: operand select, multiply, accumulate, round + clamp + out write. */
+export const THRESHOLD_LATENCY = 4;
 
 type DurationRule<O extends Opcode> = (insn: InstructionOf<O>, cfg: ArrayConfig) => number;
 
@@ -31,7 +31,8 @@ export const DURATION: { [O in Opcode]: DurationRule<O> } = {
   store: (i, cfg) => dmaRows(i.rows, cfg.cols, cfg),
   // R cycles weight preload + R-cycle row skew + rows streamed + C-cycle column skew/de-skew
   matmul: (i, cfg) => 2 * cfg.rows + cfg.cols + i.rows,
-  threshold: (i) => i.rows + THRESHOLD_LATENCY,
+  // thresholdPasses beats per acc row (cols / thresholdPasses lanes), then the pipeline drains
+  threshold: (i, cfg) => i.rows * cfg.thresholdPasses + THRESHOLD_LATENCY,
   sync: () => 1,
   halt: () => 0,
 };

@@ -27,15 +27,15 @@ export const CAPACITY: Capacity = { progDepth: 8192, dramBytes: 1 << 16, tokenBi
 
 /** The array shapes of the issue, each with a different DRAM / queue corner so the builds cover them. */
 export const SHAPES: readonly Partial<ArrayConfig>[] = [
-  { rows: 1, cols: 1, dramBytesPerCycle: 1, dramLatency: 0, queueDepth: 1 },
-  { rows: 2, cols: 2, dramBytesPerCycle: 2, dramLatency: 3, queueDepth: 2 },
-  { rows: 4, cols: 4 },
+  { rows: 1, cols: 1, dramBytesPerCycle: 1, dramLatency: 0, queueDepth: 1, thresholdPasses: 16 },
+  { rows: 2, cols: 2, dramBytesPerCycle: 2, dramLatency: 3, queueDepth: 2, thresholdPasses: 4 },
+  { rows: 4, cols: 4, thresholdPasses: 16 },
   { rows: 8, cols: 8, dramBytesPerCycle: 16, dramLatency: 5, queueDepth: 4 },
-  { rows: 4, cols: 8, dramBytesPerCycle: 3, dramLatency: 1, queueDepth: 3 },
+  { rows: 4, cols: 8, dramBytesPerCycle: 3, dramLatency: 1, queueDepth: 3, thresholdPasses: 2 },
 ];
 
 export const shapeName = (s: Partial<ArrayConfig>): string =>
-  `${s.rows}x${s.cols}${s.dramBytesPerCycle === undefined ? '' : ` bw${s.dramBytesPerCycle} lat${s.dramLatency} q${s.queueDepth}`}`;
+  `${s.rows}x${s.cols}${s.dramBytesPerCycle === undefined ? '' : ` bw${s.dramBytesPerCycle} lat${s.dramLatency} q${s.queueDepth}`}${s.thresholdPasses === undefined ? '' : ` tp${s.thresholdPasses}`}`;
 
 /** The RTL must compute what interpret() computes, in exactly scheduleTimes().cycles, with a passing test bench. */
 export function expectExact(p: Program, inputs: readonly Int8Array[], runs: readonly SampleRun[], what: string): void {

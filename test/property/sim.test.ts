@@ -31,6 +31,9 @@ const arbConfig = (maxSide: number): fc.Arbitrary<Partial<ArrayConfig>> =>
     outDepth: fc.integer({ min: 2, max: 8 }),
     qntDepth: fc.integer({ min: 1, max: 3 }),
     actDepth: fc.constantFrom(24, 64, 4096),
+  }).chain((c) => {
+    const divisors = Array.from({ length: c.cols }, (_, i) => i + 1).filter((d) => c.cols % d === 0);
+    return fc.constantFrom(...divisors, ...[2, 4, 8, 16].map((d) => c.cols * d)).map((thresholdPasses) => ({ ...c, thresholdPasses }));
   });
 
 /** Compile, or null when the buffers are too small for the network (NN403 is the compiler's answer). */

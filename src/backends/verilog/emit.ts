@@ -108,6 +108,7 @@ function topValues(p: Program, s: DesignSizing): TemplateValues {
     QNT_DEPTH: c.qntDepth,
     OUT_DEPTH: c.outDepth,
     QUEUE_DEPTH: c.queueDepth,
+    THRESHOLD_PASSES: c.thresholdPasses,
     DRAM_BW: c.dramBytesPerCycle,
     DRAM_LATENCY: c.dramLatency,
     DRAM_AW: s.dramAw,

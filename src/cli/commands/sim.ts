@@ -47,6 +47,7 @@ const CONFIG_DOCS = {
   dramBytesPerCycle: 'external memory bandwidth, bytes per cycle on each of the read and write channels',
   dramLatency: 'cycles from a DMA request to its first data',
   queueDepth: 'instruction queue entries in front of each unit',
+  thresholdPasses: 'threshold-unit cycles per acc row: a divisor P of cols (cols/P lanes) or cols × 2|4|8|16 (one lane, multi-cycle multiply)',
   clockMhz: 'clock for time figures (cycle counts do not depend on it)',
 } as const satisfies Record<keyof ArrayConfig, string>;
 

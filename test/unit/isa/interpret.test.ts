@@ -72,7 +72,7 @@ describe('timing rules (docs/hardware.md)', () => {
     // matmul waits for the qnt load's token: 2R + C + rows cycles
     const mmEnd = loadEnds[3]! + (2 * 2 + 2 + 1);
     expect(timings[4]!.end).toBe(mmEnd);
-    const thEnd = mmEnd + 1 + 2; // rows + threshold latency
+    const thEnd = mmEnd + 1 + 4; // rows + threshold latency (select, multiply, accumulate, write)
     expect(timings[5]!.end).toBe(thEnd);
     const stEnd = thEnd + L + beats(2);
     expect(timings[6]!.end).toBe(stEnd);

@@ -12,14 +12,14 @@ import { oneTile, type Layer } from './one-tile.js';
  * (fetched at 0, a start comes at least one cycle after the fetch); a DMA of `rows` entries of E
  * bytes takes latency + rows·ceil(E / bandwidth). The matmul pops the wgt load's token, so it
  * starts when the last load ends and takes R (preload) + R (row skew / fill) + M (rows) + C
- * (column skew and de-skew / drain). The threshold follows on the same unit (M rows + 2 pipeline
- * cycles); the store pops its token and takes latency + M·ceil(C / bandwidth).
+ * (column skew and de-skew / drain). The threshold follows on the same unit (M rows + 4 pipeline
+ * cycles: operand select, multiply, accumulate, round and write); the store pops its token and takes latency + M·ceil(C / bandwidth).
  */
 function expectedCycles({ R, C, M, L, B }: Layer): number {
   const dma = (rows: number, bytes: number): number => L + rows * Math.ceil(bytes / B);
   const loads = dma(1, 4 * C) + dma(M, 4 * C) + dma(M, R) + dma(R, C);
   const matmul = R + R + M + C;
-  const threshold = M + 2;
+  const threshold = M + 4;
   const store = dma(M, C);
   return 1 + loads + matmul + threshold + store;
 }
@@ -49,14 +49,14 @@ describe('one weight tile, by the formula of docs/hardware.md', () => {
     expect(step.stats.layers[0]!.cycles).toBe(expectedCycles(layer) - 1); // the layer starts at cycle 1
   });
 
-  test('the matmul occupies the compute unit exactly 2R + C + M cycles, the threshold M + 2', () => {
+  test('the matmul occupies the compute unit exactly 2R + C + M cycles, the threshold M + 4', () => {
     const layer = LAYERS[2]!;
     const p = oneTile(layer, 5);
     const s = simulate(p, new Int8Array(layer.M * layer.R), { mode: 'step' });
-    expect(s.stats.busyCycles.compute).toBe(2 * layer.R + layer.C + layer.M + layer.M + 2);
+    expect(s.stats.busyCycles.compute).toBe(2 * layer.R + layer.C + layer.M + layer.M + 4);
     // the compute unit waits (idle, head fetched) for the wgt load's token from cycle 5 to the loads' end
-    const loadsEnd = expectedCycles(layer) - (2 * layer.R + layer.C + layer.M) - (layer.M + 2) - (layer.L + layer.M * Math.ceil(layer.C / layer.B));
+    const loadsEnd = expectedCycles(layer) - (2 * layer.R + layer.C + layer.M) - (layer.M + 4) - (layer.L + layer.M * Math.ceil(layer.C / layer.B));
     expect(s.stats.stalls.tokenWait.loadToCompute).toBe(loadsEnd - 5);
-    expect(s.stats.stalls.tokenWait.computeToStore).toBe(loadsEnd + 2 * layer.R + layer.C + 2 * layer.M + 2 - 7);
+    expect(s.stats.stalls.tokenWait.computeToStore).toBe(loadsEnd + 2 * layer.R + layer.C + 2 * layer.M + 4 - 7);
   });
 });

@@ -4,7 +4,7 @@
  * fails in CI), the machine configurations the tests build once, and the oracle comparison.
  */
 import { expect } from 'vitest';
-import { findTool } from '../../src/backends/verilog/tools.js';
+import { findTool, findYowaspYosys } from '../../src/backends/verilog/tools.js';
 import type { Capacity } from '../../src/backends/verilog/emit.js';
 import type { SampleRun } from '../../src/backends/verilog/simulate.js';
 import type { ArrayConfig } from '../../src/isa/config.js';
@@ -19,6 +19,13 @@ export function haveTools(...tools: string[]): boolean {
   const missing = tools.filter((t) => findTool(t) === null);
   if (missing.length === 0 || IN_CI) return true;
   process.stderr.write(`cosim: skipping tests that need ${missing.join(', ')} (not on PATH; install: apt-get install -y iverilog verilator yosys nextpnr-ice40)\n`);
+  return false;
+}
+
+/** True when the @yowasp/yosys tests should run: the optional npm package is installed, or in CI (where its absence then fails with NN701). */
+export function haveYowasp(): boolean {
+  if (findYowaspYosys() !== null || IN_CI) return true;
+  process.stderr.write('cosim: skipping tests that need @yowasp/yosys (not installed; npm install installs it as an optional dependency)\n');
   return false;
 }
 

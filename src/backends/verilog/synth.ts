@@ -13,7 +13,17 @@ import type { Program } from '../../isa/program.js';
 import { INSN_BITS } from '../../isa/spec.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import { designSizing, emitVerilog, type Ice40Device, type VerilogTarget } from './emit.js';
-import { findTool, requireTool, runTool } from './tools.js';
+import { findTool, requireTool, resolveYosys, runTool, yosysMakeVar, yosysVersion, type YosysKind } from './tools.js';
+
+/** Which yosys produced the figures. */
+export interface YosysUsed {
+  /** system (on PATH), yowasp (the @yowasp/yosys WebAssembly build) or path (named by the user). */
+  readonly kind: YosysKind;
+  /** As `yosys -V` reports it, e.g. `0.23`; null if it printed no version. */
+  readonly version: string | null;
+  /** The command line make ran (`node …/bin/yowasp-yosys.mjs` for yowasp). */
+  readonly command: string;
+}
 
 export interface SynthReport {
   readonly target: VerilogTarget;
@@ -32,6 +42,7 @@ export interface SynthReport {
   readonly placed: boolean;
   /** Why place and route did not run, when it did not. */
   readonly note: string | null;
+  readonly yosys: YosysUsed;
 }
 
 /** Place-and-route tool per target (null: the flow has no P&R). */
@@ -46,14 +57,57 @@ function countCells(byType: Record<string, number>, re: RegExp): number {
   return Object.entries(byType).reduce((n, [type, count]) => n + (re.test(type) ? count : 0), 0);
 }
 
-interface YosysStat {
-  readonly design?: StatModule;
-  readonly modules?: Record<string, StatModule>;
+/** Cell figures of the synthesized design, from yosys's `stat -json`. */
+export interface CellStats {
+  readonly cells: number;
+  readonly byType: Record<string, number>;
+  readonly transistors: number | null;
 }
-interface StatModule {
-  readonly num_cells?: number;
-  readonly num_cells_by_type?: Record<string, number>;
-  readonly estimated_num_transistors?: string;
+
+/** Bookkeeping cells of newer yosys (scope names kept through flatten): not hardware, not counted. */
+const NOT_HARDWARE = new Set(['$scopeinfo']);
+
+const asCount = (v: unknown): number | null => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return parseInt(v, 10);
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    return asCount(o['count'] ?? o['num'] ?? o['num_cells']);
+  }
+  return null;
+};
+
+function byTypeOf(m: Record<string, unknown>): Record<string, number> | null {
+  const raw = m['num_cells_by_type'] ?? m['cells_by_type'];
+  if (typeof raw !== 'object' || raw === null) return null;
+  const out: Record<string, number> = {};
+  for (const [type, v] of Object.entries(raw as Record<string, unknown>)) {
+    const n = asCount(v);
+    if (n !== null && !NOT_HARDWARE.has(type)) out[type] = n;
+  }
+  return out;
+}
+
+/**
+ * Reads `stat -json` as yosys 0.2x and 0.5x write it: the whole-design totals under "design" when
+ * present, else the modules' figures added up (a flattened design has one module); cell counts
+ * may be plain numbers or objects with a count, and the transistor estimate a string or a number.
+ */
+export function parseYosysStat(json: unknown): CellStats {
+  const root = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null);
+  const design = obj(root['design']);
+  const modules = Object.values(obj(root['modules']) ?? {}).map(obj).filter((m): m is Record<string, unknown> => m !== null);
+  const scopes = design !== null && byTypeOf(design) !== null ? [design] : modules;
+  const byType: Record<string, number> = {};
+  let transistors: number | null = null;
+  for (const m of scopes) {
+    for (const [type, n] of Object.entries(byTypeOf(m) ?? {})) byType[type] = (byType[type] ?? 0) + n;
+    const t = asCount(m['estimated_num_transistors']);
+    if (t !== null) transistors = (transistors ?? 0) + t;
+  }
+  const cells = Object.values(byType).reduce((a, b) => a + b, 0);
+  return { cells, byType, transistors };
 }
 
 function readJson<T>(path: string, what: string): T {
@@ -79,19 +133,22 @@ export interface SynthOptions {
   readonly dir?: string;
   /** Skip place and route even when the tool is installed. */
   readonly noPnr?: boolean;
+  /** Which yosys: `system`, `yowasp` or a path; default: $NNCHIP_YOSYS, else system on PATH, else yowasp. */
+  readonly yosys?: string;
 }
 
 export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthReport> {
   const make = requireTool('make');
-  requireTool('yosys');
+  const yosys = resolveYosys({ choice: opts.yosys });
+  const yosysVar = yosysMakeVar(yosys);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'nnchip-synth-'));
   try {
     writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }));
     const t = opts.target;
-    await runTool(make, ['-C', t, 'synth'], dir, `yosys synthesis (${t})`);
-    const stat = readJson<YosysStat>(join(dir, t, 'build/stat.json'), 'yosys');
-    const top = stat.design ?? Object.values(stat.modules ?? {})[0] ?? {};
-    const byType = top.num_cells_by_type ?? {};
+    const version = await yosysVersion(yosys, dir);
+    await runTool(make, ['-C', t, 'synth', yosysVar], dir, `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`);
+    const stat = parseYosysStat(readJson<unknown>(join(dir, t, 'build/stat.json'), 'yosys'));
+    const byType = stat.byType;
     const pnrTool = PNR_TOOL[t];
     let fmaxMhz: number | null = null;
     let note: string | null = pnrTool === null ? `the ${t} flow has no place and route` : null;
@@ -99,7 +156,7 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       if (findTool(pnrTool) === null) note = `${pnrTool} is not installed: no place and route`;
       else {
         try {
-          await runTool(make, ['-C', t, 'pnr'], dir, `${pnrTool} place and route`);
+          await runTool(make, ['-C', t, 'pnr', yosysVar], dir, `${pnrTool} place and route`);
           const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(dir, t, 'build/report.json'), pnrTool);
           fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
         } catch (e) {
@@ -109,7 +166,6 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
         }
       }
     }
-    const transistors = top.estimated_num_transistors === undefined ? null : parseInt(top.estimated_num_transistors, 10);
     return {
       target: t,
       device: t === 'ice40' ? (opts.device ?? 'hx8k') : null,
@@ -117,12 +173,13 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       ffs: countCells(byType, FF_CELLS),
       brams: countCells(byType, BRAM_CELLS),
       dsps: countCells(byType, DSP_CELLS),
-      cells: top.num_cells ?? 0,
-      transistors,
+      cells: stat.cells,
+      transistors: stat.transistors,
       memoryBits: memoryBits(p),
       fmaxMhz,
       placed: fmaxMhz !== null,
       note,
+      yosys: { kind: yosys.kind, version, command: yosys.argv.join(' ') },
     };
   } finally {
     if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { table } from '../render.js';
 import { parseDevice, parseTarget } from './verilog.js';
 
-type SynthFlags = CompileFlags & { target: string; device: string; out?: string; pnr: boolean; json?: boolean };
+type SynthFlags = CompileFlags & { target: string; device: string; out?: string; pnr: boolean; json?: boolean; yosys?: string };
 
 function rows(r: SynthReport): (string | number)[][] {
   const fmax = r.fmaxMhz === null ? `— (${r.note ?? 'not placed'})` : `${r.fmaxMhz.toFixed(1)} MHz`;
@@ -35,6 +35,10 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')} (up5k maps multipliers to its DSPs)`, 'hx8k')
       .option('-o, --out <dir>', 'keep the design and the tool reports in this folder')
       .option('--no-pnr', 'synthesis only')
+      .option(
+        '--yosys <which>',
+        'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
+      )
       .option('--json', 'print the figures as JSON'),
   ).action(async (model: string, flags: SynthFlags) => {
     const p = programFor(model, flags, ctx);
@@ -42,6 +46,7 @@ export function register(program: Command, ctx: CliContext): void {
       target: parseTarget(flags.target),
       device: parseDevice(flags.device),
       noPnr: !flags.pnr,
+      ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
       ...(flags.out === undefined ? {} : { dir: flags.out }),
     });
     if (flags.json) {
@@ -50,6 +55,8 @@ export function register(program: Command, ctx: CliContext): void {
     }
     const { io } = ctx;
     io.stdout(`${io.color.bold(model)}: array ${p.config.rows}x${p.config.cols}, ${report.target}${report.device === null ? '' : ` ${report.device}`}\n`);
+    const y = report.yosys;
+    io.stdout(io.color.dim(`yosys ${y.version ?? '(version unknown)'}: ${y.kind === 'yowasp' ? 'yowasp (@yowasp/yosys, WebAssembly)' : y.kind} — ${y.command}\n`));
     io.stdout(table(['resource', 'used'], rows(report), io));
   });
 }

@@ -8,7 +8,7 @@ import { NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { DEFAULT_CONFIG, type ArrayConfig } from '../isa/config.js';
 import { certify } from '../isa/cost.js';
-import { compile } from '../passes/pipeline.js';
+import { lowerForMachine, quantizeGraph, type Quantized } from '../passes/pipeline.js';
 import type { Calibration } from '../passes/quantize.js';
 import { gridPoints, sramBytes, type Depths, type Grid, type GridPoint } from './grid.js';
 import { inShard, type Shard } from './shard-spec.js';
@@ -99,12 +99,15 @@ function depthsOf(c: ArrayConfig): Depths {
   return { actDepth: c.actDepth, wgtDepth: c.wgtDepth, accDepth: c.accDepth, qntDepth: c.qntDepth, outDepth: c.outDepth };
 }
 
-/** Compile for one point and certify; NN403 (does not fit) becomes an infeasible record. */
-export function evaluatePoint(graph: Graph, calibration: Calibration, point: GridPoint): PointResult {
+/**
+ * Lower for one point and certify; NN403 (does not fit) becomes an infeasible record. Quantization
+ * does not depend on the machine, so a sweep quantizes once and passes the result to every point.
+ */
+export function evaluatePoint(quantized: Quantized, point: GridPoint): PointResult {
   const cfg = point.config;
   const head = { index: point.index, rows: cfg.rows, cols: cfg.cols, pes: cfg.rows * cfg.cols, sramKiB: point.sramKiB, sramBytes: sramBytes(cfg), depths: depthsOf(cfg), bandwidth: cfg.dramBytesPerCycle };
   try {
-    const { program } = compile(graph, { config: cfg, calibration });
+    const { program } = lowerForMachine(quantized, cfg);
     const cert = certify(program);
     const srams = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
     return {
@@ -138,8 +141,9 @@ export function sweep(input: SweepInput, opts: SweepOptions = {}): SweepRun {
   const meta: SweepMeta = { model: input.model, fingerprint: modelFingerprint(input.graph, input.calibration), base, grid: input.grid, totalPoints: all.length };
   const points: PointResult[] = [];
   opts.onProgress?.(0, mine.length);
+  const quantized = mine.length > 0 ? quantizeGraph(input.graph, input.calibration) : null;
   for (const p of mine) {
-    points.push(evaluatePoint(input.graph, input.calibration, p));
+    points.push(evaluatePoint(quantized!, p));
     opts.onProgress?.(points.length, mine.length);
   }
   return { meta, shard, points };

@@ -45,12 +45,27 @@ export interface Compiled {
   readonly program: Program;
 }
 
+/** The machine-independent half: graph passes, calibration and quantization, GemmOps. */
+export interface Quantized {
+  readonly graph: Graph;
+  readonly gemm: GemmProgram;
+}
+
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false): Quantized {
+  const g = prepareGraph(graph, verify);
+  return { graph: g, gemm: toGemmOps(g, tensorParams(g, calibration)) };
+}
+
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
-  const g = prepareGraph(graph, opts.verify ?? false);
-  const gemm = toGemmOps(g, tensorParams(g, opts.calibration));
-  const lowered = lowerToIsa(gemm, opts.config);
+  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false), opts.config);
+}
+
+/** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
+export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
+  const { graph: g, gemm } = q;
+  const lowered = lowerToIsa(gemm, config);
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
-  const scheduled = insertTokens(hoistLoads(tagged, opts.config), opts.config, lowered.memoryMap.filter((r) => r.space === 'dram'));
+  const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   scheduled.forEach((t, i) => {
@@ -61,7 +76,7 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
   const layers: LayerInfo[] = lowered.layers.map((l, li) => ({ ...l, firstInsn: first.get(li) ?? 0, insnCount: (last.get(li) ?? -1) - (first.get(li) ?? 0) + 1 }));
   const layout = g.inputs[0]?.layout;
   const program: Program = {
-    config: opts.config,
+    config,
     instructions: scheduled.map((t) => t.insn),
     dramSize: lowered.dramSize,
     constants: lowered.constants,

@@ -3,22 +3,47 @@
  * The only code that writes outputs. Everything goes to a temporary sibling first and is renamed
  * into place when complete, so a failure (or Ctrl-C) leaves the previous outputs untouched.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 export type Contents = string | Uint8Array;
 
 const pending = new Set<string>();
+/** Work to undo on Ctrl-C besides removing paths, e.g. stopping a running EDA tool. */
+const onSignal = new Set<() => void>();
 let hooked = false;
 function cleanupOnSignal(): void {
   if (hooked) return;
   hooked = true;
   const clean = (sig: NodeJS.Signals): void => {
+    for (const f of onSignal) f();
     for (const p of pending) rmSync(p, { recursive: true, force: true });
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', clean);
   process.once('SIGTERM', clean);
+}
+
+/** Run `f` if the process is interrupted before the returned function is called. */
+export function untilDone(f: () => void): () => void {
+  cleanupOnSignal();
+  onSignal.add(f);
+  return () => void onSignal.delete(f);
+}
+
+/** A fresh temporary folder that Ctrl-C removes too; call the returned `remove` when done with it. */
+export function tempFolder(prefix: string): { readonly path: string; readonly remove: () => void } {
+  cleanupOnSignal();
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  pending.add(path);
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+      pending.delete(path);
+    },
+  };
 }
 
 function tempNameFor(path: string): string {

@@ -5,12 +5,12 @@
  * prints. A built simulator can run any Program of the same ArrayConfig that fits its capacity
  * (only the mem/ images change), which keeps co-simulation of many programs fast.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import type { Program } from '../../isa/program.js';
-import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
+import { tempFolder, writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
 import { emitVerilog, MEM_FILES, type Capacity } from './emit.js';
 import { inParallel, requireTool, runTool } from './tools.js';
 
@@ -85,8 +85,8 @@ export function parseBenchOutput(text: string, outBytes: number): Omit<SampleRun
 
 /** Emit and compile a design for `program`; the handle runs it (and compatible programs) per sample. */
 export async function buildRtlSim(program: Program, opts: BuildOptions): Promise<RtlSim> {
-  const owned = opts.dir === undefined;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'nnchip-rtl-'));
+  const temp = opts.dir === undefined ? tempFolder('nnchip-rtl-') : null;
+  const dir = opts.dir ?? temp!.path;
   const emitFor = (p: Program, inputs?: readonly Int8Array[]): Map<string, string> =>
     emitVerilog(p, { target: 'generic', capacity: opts.capacity ?? {}, ...(inputs === undefined ? {} : { inputs }) });
   try {
@@ -107,9 +107,9 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
       });
       return inParallel(jobs, availableParallelism());
     };
-    return { dir, simulator: opts.simulator, run, dispose: () => void (owned && rmSync(dir, { recursive: true, force: true })) };
+    return { dir, simulator: opts.simulator, run, dispose: () => temp?.remove() };
   } catch (e) {
-    if (owned) rmSync(dir, { recursive: true, force: true });
+    temp?.remove();
     throw e;
   }
 }

@@ -4,14 +4,13 @@
  * when the place-and-route tool is installed) in a work folder and reads yosys's `stat -json` and
  * nextpnr's `--report` JSON. The flow itself is defined once, in targets/<target>/Makefile.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes } from '../../isa/config.js';
 import type { Program } from '../../isa/program.js';
 import { INSN_BITS } from '../../isa/spec.js';
-import { writeDirAtomic } from '../../util/atomic-write.js';
+import { tempFolder, writeDirAtomic } from '../../util/atomic-write.js';
 import { designSizing, emitVerilog, type Ice40Device, type VerilogTarget } from './emit.js';
 import { findTool, requireTool, resolveYosys, runTool, yosysMakeVar, yosysVersion, type YosysKind } from './tools.js';
 
@@ -141,7 +140,8 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
   const make = requireTool('make');
   const yosys = resolveYosys({ choice: opts.yosys });
   const yosysVar = yosysMakeVar(yosys);
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'nnchip-synth-'));
+  const temp = opts.dir === undefined ? tempFolder('nnchip-synth-') : null;
+  const dir = opts.dir ?? temp!.path;
   try {
     writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }));
     const t = opts.target;
@@ -182,6 +182,6 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       yosys: { kind: yosys.kind, version, command: yosys.argv.join(' ') },
     };
   } finally {
-    if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
+    temp?.remove();
   }
 }

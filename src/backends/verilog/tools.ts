@@ -3,11 +3,12 @@
  * External EDA tools: finding them on PATH (a missing tool is NN701 with the install command) and
  * running them without a shell (a failing tool is NN702 with the first lines of its output).
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { NnchipError } from '../../diagnostics/error.js';
+import { untilDone } from '../../util/atomic-write.js';
 import { packageRoot } from './templates.js';
 
 export const EDA_TOOLS = ['iverilog', 'vvp', 'verilator', 'yosys', 'nextpnr-ice40', 'nextpnr-ecp5', 'icepack', 'make'] as const;
@@ -190,14 +191,35 @@ export interface ToolRun {
 /** Run a tool to completion; a non-zero exit is NN702 naming the tool and quoting its output. */
 export function runTool(tool: string, args: readonly string[], cwd: string, what: string): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    execFile(tool, [...args], { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err === null) {
+    // The tool runs in its own process group, which Ctrl-C on nnchip stops as a whole (make's
+    // yosys too): left running, it would keep writing into a temporary folder being removed.
+    const child = spawn(tool, [...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = untilDone(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      done();
+      reject(new NnchipError('NN702', `${what} failed (${tool.split('/').pop() ?? tool} could not start: ${e.message})`));
+    });
+    child.on('close', (code, signal) => {
+      done();
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code === 0) {
         resolve({ stdout, stderr });
         return;
       }
       const lines = `${stderr}\n${stdout}`.split('\n').filter((l) => /error|fail/i.test(l));
       const quote = (lines.length > 0 ? lines : `${stderr}\n${stdout}`.split('\n').filter(Boolean)).slice(0, 3).join(' | ');
-      reject(new NnchipError('NN702', `${what} failed (${tool.split('/').pop() ?? tool} exited with ${String(err.code ?? err.signal)}): ${quote.slice(0, 600)}`));
+      reject(new NnchipError('NN702', `${what} failed (${tool.split('/').pop() ?? tool} exited with ${String(code ?? signal)}): ${quote.slice(0, 600)}`));
     });
   });
 }

@@ -25,6 +25,19 @@ function rows(r: SynthReport): (string | number)[][] {
   return out;
 }
 
+const SYNTH_HELP = `
+Small FPGAs: an iCE40 has no multipliers (the UP5K has 8 DSPs), so the machine must be small.
+The threshold unit's exact 32x16 multiply is the largest block; "thresholdPasses" in --config
+trades it for cycles: 4*C gives one lane multiplying in 4-bit steps. A 4x4 array that places and
+routes on an HX8K (about 5,600 LUTs, 28 BRAMs, 50 MHz):
+  {"rows": 4, "cols": 4, "thresholdPasses": 16, "actDepth": 64, "wgtDepth": 16,
+   "accDepth": 16, "qntDepth": 4, "outDepth": 16, "queueDepth": 2}
+The program ROM is on chip too: keep the model small (each instruction is 128 bits).
+
+Exit codes: 0 done (a design too large to place still reports its synthesis figures, with the
+reason), 5 yosys (or make) not installed, 70 a tool failed (--debug shows its output).
+`;
+
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
     program
@@ -39,7 +52,8 @@ export function register(program: Command, ctx: CliContext): void {
         '--yosys <which>',
         'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
       )
-      .option('--json', 'print the figures as JSON'),
+      .option('--json', 'print the figures as JSON')
+      .addHelpText('after', SYNTH_HELP),
   ).action(async (model: string, flags: SynthFlags) => {
     const p = programFor(model, flags, ctx);
     const report = await synthesize(p, {

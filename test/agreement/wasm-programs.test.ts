@@ -59,6 +59,16 @@ describe('multi-row dense layers', () => {
     [6, 40, 20, 16, 4],
     [13, 24, 40, 8, 16],
     [5, 17, 31, 5, 12],
+    // `pairs` kernel: 16-column strips, then 8, then a 1-7 column tail; blocks of 2 (C ≥ 16) or 4 rows
+    [5, 33, 61, 8, 29],
+    [4, 31, 48, 16, 24],
+    [3, 64, 32, 16, 32],
+    [11, 19, 23, 4, 7],
+    // K > 16·127: the act sums are widened from i16 lanes more than once
+    [3, 4101, 9, 4, 8],
+    // acts widened into the unused weight buffer in K chunks (kernels-pairs-wide.ts): chunk tails of 6 acts, odd K
+    [5, 6, 20, 6, 16],
+    [4, 60, 20, 7, 16],
   ];
   test.each(cases)('%i×%i×%i on %ix%i', async (m, k, n, rows, cols) => {
     const p = denseProgram({ m, k, n, config: makeConfig({ rows, cols, actDepth: 4096 }), seed: m * 1000 + k });

@@ -49,10 +49,12 @@ export const SIMD = {
   'i32x4.extract_lane': [0x1b, -1], 'i32x4.replace_lane': [0x1c, -1], 'f64x2.replace_lane': [0x22, -1],
   'i8x16.narrow_i16x8_s': [0x65, -1], 'i16x8.narrow_i32x4_s': [0x85, -1],
   'i16x8.extend_low_i8x16_s': [0x87, -1], 'i16x8.extend_high_i8x16_s': [0x88, -1],
+  'i16x8.extadd_pairwise_i8x16_s': [0x7c, -1], 'i32x4.extadd_pairwise_i16x8_s': [0x7e, -1],
+  'i16x8.shr_s': [0x8c, -1], 'i16x8.add': [0x8e, -1], 'i32x4.shl': [0xab, -1], 'i32x4.sub': [0xb1, -1],
   'i32x4.add': [0xae, -1], 'i32x4.dot_i16x8_s': [0xba, -1],
   'i32x4.extmul_low_i16x8_s': [0xbc, -1], 'i32x4.extmul_high_i16x8_s': [0xbd, -1],
   'f64x2.lt': [0x49, -1], 'f64x2.gt': [0x4a, -1], 'f64x2.floor': [0x75, -1], 'f64x2.add': [0xf0, -1], 'f64x2.mul': [0xf2, -1],
-  'f64x2.min': [0xf4, -1], 'f64x2.max': [0xf5, -1],
+  'f64x2.min': [0xf4, -1], 'f64x2.max': [0xf5, -1], 'f64x2.pmin': [0xf6, -1], 'f64x2.pmax': [0xf7, -1],
   'i32x4.trunc_sat_f64x2_s_zero': [0xfc, -1], 'f64x2.convert_low_i32x4_s': [0xfe, -1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type SimdOp = keyof typeof SIMD;

@@ -76,14 +76,15 @@ function emitOp(c: Code, op: KernelOp, k: Kernels): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
+      else if (op.bytes % 16 === 0 && k.copyVec[op.bytes / 16 - 1] !== undefined) c.i32(op.dst).i32(op.dstStride).i32(op.src).i32(op.srcStride).i32(op.rows).call(k.copyVec[op.bytes / 16 - 1]!);
       else c.i32(op.dst).i32(op.dstStride).i32(op.src).i32(op.srcStride).i32(op.bytes).i32(op.rows).call(k.copyRows);
       return;
     case 'gemm':
       if (op.packed && k.gemmPacked === null) throw internal('packed weights in a build without a packed GEMM kernel');
-      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked! : k.gemm);
+      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
       return;
     case 'threshold':
-      c.i32(op.acc).i32(op.out).i32(op.qnt).i32(op.rows).i32(op.zp).i32(op.lo).i32(op.hi).call(k.threshold);
+      c.i32(op.acc).i32(op.out).i32(op.qnt).i32(op.rows).i32(op.zp).i32(op.lo).i32(op.hi).call(op.lo <= op.hi && k.thresholdOrdered !== null ? k.thresholdOrdered : k.threshold);
       return;
   }
 }
@@ -100,10 +101,10 @@ function typeIndex(types: FuncType[], f: Func): number {
 export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmBuild {
   checkEmittable(p);
   const plan = planMemory(p, certify(p));
-  const { ops, packed, stats } = kernelOps(p, plan, { rewrite: opts.fuse ?? true, pack: opts.simd });
+  const { ops, packed, scratch, stats } = kernelOps(p, plan, { rewrite: opts.fuse ?? true, pack: opts.simd });
   const reset = resetPlan({ ...p, constants: packConstants(p.constants, packed, p.config.cols) }, plan);
   const table = new FuncTable();
-  const kernels = (opts.simd ? simdKernels : scalarKernels)(table, p.config.cols);
+  const kernels = opts.simd ? simdKernels(table, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
   for (const op of ops) emitOp(run.code, op, kernels);

@@ -51,15 +51,20 @@ export async function instantiate(bytes: Uint8Array): Promise<ModelInstance> {
   /** Pixel r of a tensor: `width` pixels per line, as the module's globals describe it. */
   const tensor = (p: 'input' | 'output') => {
     const [at, rows, rowBytes, stride, width, line] = ['offset', 'rows', 'row_bytes', 'row_stride', 'width', 'line_stride'].map((f) => global(`${p}_${f}`)) as [number, number, number, number, number, number];
-    return { rows, rowBytes, pixel: (r: number): number => at + Math.floor(r / width) * line + (r % width) * stride };
+    const pixel = (r: number): number => at + Math.floor(r / width) * line + (r % width) * stride;
+    // rows back to back (the common case): one copy instead of one per row
+    const contiguous = rows === 1 || (stride === rowBytes && (width >= rows || line === width * stride));
+    return { rows, rowBytes, pixel, contiguous };
   };
   const input = tensor('input');
   const output = tensor('output');
   const runRaw = (codes: Int8Array): Int8Array => {
     if (codes.length !== input.rows * input.rowBytes) throw new NnchipError('NN303', `input has ${codes.length} codes; the model input needs ${input.rows * input.rowBytes}`);
     const mem = new Int8Array(exports.memory.buffer);
-    for (let r = 0; r < input.rows; r++) mem.set(codes.subarray(r * input.rowBytes, (r + 1) * input.rowBytes), input.pixel(r));
+    if (input.contiguous) mem.set(codes, input.pixel(0));
+    else for (let r = 0; r < input.rows; r++) mem.set(codes.subarray(r * input.rowBytes, (r + 1) * input.rowBytes), input.pixel(r));
     exports.run();
+    if (output.contiguous) return mem.slice(output.pixel(0), output.pixel(0) + output.rows * output.rowBytes);
     const out = new Int8Array(output.rows * output.rowBytes);
     for (let r = 0; r < output.rows; r++) out.set(mem.subarray(output.pixel(r), output.pixel(r) + output.rowBytes), r * output.rowBytes);
     return out;

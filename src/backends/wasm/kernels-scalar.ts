@@ -73,5 +73,5 @@ function thresholdKernel(table: FuncTable, C: number): number {
 export function scalarKernels(table: FuncTable, C: number): Kernels {
   const copyRows = copyRowsKernel(table);
   const blocks = [{ rows: 1, fn: rowKernel(table, C) }];
-  return { copyRows, gemm: gemmDriver(table, C, blocks), gemmPacked: null, threshold: thresholdKernel(table, C) };
+  return { copyRows, copyVec: [], gemm: gemmDriver(table, C, blocks), gemmPacked: null, threshold: thresholdKernel(table, C), thresholdOrdered: null };
 }

@@ -8,7 +8,10 @@
  * which reproduces numerics.ts operation for operation.
  */
 import { Code, Func } from './code.js';
-import { copyRowsKernel, gemmDriver, type FuncTable, type Kernels } from './kernels.js';
+import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels } from './kernels.js';
+import { pairsGemm } from './kernels-pairs.js';
+import type { Scratch } from './kernels-pairs-wide.js';
+import { thresholdOrderedKernel } from './kernels-requant.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
@@ -255,9 +258,11 @@ function thresholdPairs(c: Code, C: number, L: ThresholdLocals): void {
   if (C % 2 === 1) columns(false);
 }
 
-export function simdKernels(table: FuncTable, C: number): Kernels {
+/** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see kernels-pairs-wide.ts). */
+export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null): Kernels {
   const copyRows = copyRowsKernel(table);
   const gemm = gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false) })));
-  const gemmPacked = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
-  return { copyRows, gemm, gemmPacked, threshold: thresholdKernel(table, C) };
+  const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
+  const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
+  return { copyRows, copyVec, gemm, gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C) };
 }

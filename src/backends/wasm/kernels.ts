@@ -19,12 +19,16 @@ export class FuncTable {
 export interface Kernels {
   /** (dst, dstStride, src, srcStride, bytes, rows) */
   readonly copyRows: number;
+  /** copyRows for rows of 16·(i+1) bytes, in v128 loads and stores (empty: the build has none). */
+  readonly copyVec: readonly number[];
   /** (acc, a, aStride, aOuter, inner, w, rows, k, accumulate) — see GemmOp */
   readonly gemm: number;
-  /** The same for weights stored in packed groups of 4 rows (builds without it never pack). */
-  readonly gemmPacked: number | null;
+  /** The same for weights in the packed layouts of pack.ts (builds without them never pack). */
+  readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
   /** (acc, out, qnt, rows, zp, lo, hi) — see ThresholdOp */
   readonly threshold: number;
+  /** The same, only for lo ≤ hi (null: the build uses `threshold`). */
+  readonly thresholdOrdered: number | null;
 }
 
 /** copyRows(dst, dstStride, src, srcStride, bytes, rows): rows × memory.copy. */
@@ -39,6 +43,23 @@ export function copyRowsKernel(table: FuncTable): number {
     .get(rows).i32(1).op('i32.sub').tee(rows)
     .brIf(0)
     .end();
+  return table.add(f);
+}
+
+/**
+ * copyRows for rows of 16·n bytes (srcStride and dstStride may be anything, even 0): per row, all
+ * n vectors are loaded before any is stored, so a row overlapping itself copies as memory.copy
+ * (memmove) would; rows go in order. A small memory.copy is a call out of the module in V8.
+ */
+export function copyVecKernel(table: FuncTable, n: number): number {
+  const f = new Func(`copy_rows_v${16 * n}`, ['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [dst, dS, src, sS, rows] = [0, 1, 2, 3, 4];
+  const v = Array.from({ length: n }, () => f.local('v128'));
+  const c = f.code.loop();
+  v.forEach((x, i) => c.get(src).vmem('v128.load', 16 * i).set(x));
+  v.forEach((x, i) => c.get(dst).get(x).vmem('v128.store', 16 * i));
+  c.get(dst).get(dS).op('i32.add').set(dst).get(src).get(sS).op('i32.add').set(src);
+  c.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0).end();
   return table.add(f);
 }
 

@@ -4,13 +4,16 @@
  * memory addresses (all addresses are static). Four rewrites keep results bit-exact while
  * removing work: weights are read where they were DMA'd from, dead weight loads are dropped,
  * chains of matmuls that accumulate into the same rows are fused into one long-K GEMM, and
- * weights that only GEMMs read are stored in the order the SIMD kernel reads them.
+ * weights that only GEMMs read are stored in the order the SIMD kernels read them (pack.ts).
  */
 import type { ArrayConfig } from '../../isa/config.js';
 import { accessesOf } from '../../isa/effects.js';
-import { pixelAddress, type Program } from '../../isa/program.js';
+import type { Program } from '../../isa/program.js';
 import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type InstructionOf, type Opcode } from '../../isa/spec.js';
+import { packWeights, type Packing, type PackedRange } from './pack.js';
 import type { MemoryPlan } from './plan.js';
+
+export { packConstants, type PackedRange } from './pack.js';
 
 export interface Range {
   readonly start: number;
@@ -47,8 +50,8 @@ export interface GemmOp {
   readonly accumulate: boolean;
   /** W is read from DRAM (where the weight load took it from) instead of the weight buffer. */
   readonly fromDram: boolean;
-  /** W's first K − K mod 4 rows are stored in packed groups (see packWeights). */
-  readonly packed: boolean;
+  /** W's first rows are stored in a packed layout (see pack.ts), or false. */
+  readonly packed: Packing | false;
 }
 
 /** out[m][c] = clamp(requantize(acc[m][c], mult[c], shift[c]) + zp, lo, hi). */
@@ -210,59 +213,26 @@ function fuseChains(ops: readonly KernelOp[], C: number): KernelOp[] {
   return out;
 }
 
-/** Rows per packed group: dot_i16x8_s then multiplies 2 columns × 4 k against one splatted act quad. */
-export const PACK_ROWS = 4;
-
-/** The DRAM bytes of a packed weight matrix: rows [0, K − K mod 4) of a C-byte-row matrix at `start`. */
-export interface PackedRange {
-  readonly start: number;
-  readonly rows: number;
-}
+const contiguous = (op: CopyOp): boolean => op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes);
 
 /**
- * Weights that only GEMMs read (their loads were all dropped; nothing else reads or writes those
- * DRAM bytes, and no tensor lies there) may be stored in any order: the program cannot observe it.
- * They are stored in groups of 4 rows, column-major inside a group: byte 4c + i of group g is
- * W[4g + i][c]. GEMMs that share weights must read exactly the same rows.
+ * Back-to-back contiguous copies that continue each other (dst and src both continue where the
+ * previous one ended) become one copy when the merged source and destination do not overlap:
+ * then no byte the first writes is read by the second, and one memory.copy does both.
  */
-function packWeights(ops: readonly KernelOp[], p: Program): { ops: KernelOp[]; packed: PackedRange[] } {
-  const C = p.config.cols;
-  const packedRange = (g: GemmOp): Range => ({ start: g.w, end: g.w + (g.k - (g.k % PACK_ROWS)) * C });
-  const fullRange = (g: GemmOp): Range => ({ start: g.w, end: g.w + g.k * C });
-  const others: Range[] = [...tensorSpans(p)];
-  for (const op of ops) if (op.kind === 'copy') others.push(...Object.values(effectsOf(op, C)).flat());
-  const inDram = ops.filter((o): o is GemmOp => o.kind === 'gemm' && o.fromDram);
-  const ok = (g: GemmOp): boolean => {
-    const r = packedRange(g);
-    if (g.k < PACK_ROWS || r.end > p.constants.length || others.some((o) => overlap(o, r))) return false;
-    return inDram.every((h) => (h.w === g.w && h.k === g.k) || !overlap(fullRange(h), r));
-  };
-  const packed = new Map<number, PackedRange>();
-  const out = ops.map((op) => {
-    if (op.kind !== 'gemm' || !op.fromDram || !ok(op)) return op;
-    packed.set(op.w, { start: op.w, rows: op.k - (op.k % PACK_ROWS) });
-    return { ...op, packed: true };
-  });
-  return { ops: out, packed: [...packed.values()] };
-}
-
-/** Covering DRAM spans of the input and output tensors. */
-function tensorSpans(p: Program): Range[] {
-  return [p.input, p.output].map((t) => {
-    let start = Infinity;
-    let end = 0;
-    for (let r = 0; r < t.rows; r++) (start = Math.min(start, pixelAddress(t, r))), (end = Math.max(end, pixelAddress(t, r) + t.rowBytes));
-    return { start, end };
-  });
-}
-
-/** Constants with every packed range rearranged (byte 4c + i of group g ← row 4g + i, column c). */
-export function packConstants(constants: Uint8Array, packed: readonly PackedRange[], C: number): Uint8Array {
-  const out = constants.slice();
-  for (const r of packed) {
-    for (let g = 0; g < r.rows / PACK_ROWS; g++)
-      for (let c = 0; c < C; c++)
-        for (let i = 0; i < PACK_ROWS; i++) out[r.start + g * PACK_ROWS * C + PACK_ROWS * c + i] = constants[r.start + (g * PACK_ROWS + i) * C + c]!;
+function mergeCopies(ops: readonly KernelOp[]): KernelOp[] {
+  const out: KernelOp[] = [];
+  for (const op of ops) {
+    const prev = out[out.length - 1];
+    if (op.kind === 'copy' && prev?.kind === 'copy' && contiguous(op) && contiguous(prev) && op.wgtLoad === prev.wgtLoad) {
+      const len = prev.rows * prev.bytes;
+      const total = len + op.rows * op.bytes;
+      if (op.dst === prev.dst + len && op.src === prev.src + len && !overlap({ start: prev.src, end: prev.src + total }, { start: prev.dst, end: prev.dst + total })) {
+        out[out.length - 1] = { ...prev, rows: 1, bytes: total, srcStride: total, dstStride: total };
+        continue;
+      }
+    }
+    out.push(op);
   }
   return out;
 }
@@ -274,14 +244,27 @@ export interface KernelOpsOptions {
   readonly pack: boolean;
 }
 
-export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions): { ops: KernelOp[]; packed: PackedRange[]; stats: OpStats } {
+/**
+ * Scratch bytes for the kernels: the weight buffer when no operation reads or writes any of it
+ * (every weight is read in place). Buffer contents are not observable, so kernels may use it.
+ */
+function scratchOf(ops: readonly KernelOp[], plan: MemoryPlan, C: number): Range | null {
+  const wgt = { start: plan.base.wgt, end: plan.base.wgt + plan.bytes.wgt };
+  if (wgt.end - wgt.start < 64) return null;
+  const touched = ops.some((op) => Object.values(effectsOf(op, C)).flat().some((r) => overlap(r, wgt)));
+  return touched ? null : wgt;
+}
+
+export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions): { ops: KernelOp[]; packed: PackedRange[]; scratch: Range | null; stats: OpStats } {
   const ctx = { cfg: p.config, plan };
   const { ops, stats } = translate(p, ctx, opts.rewrite);
-  const fused = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
-  const { ops: final, packed } = opts.rewrite && opts.pack ? packWeights(fused, p) : { ops: fused, packed: [] };
+  const fused = opts.rewrite ? mergeCopies(fuseChains(ops, p.config.cols)) : ops;
+  const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
+  const { ops: final, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
   return {
     ops: final,
     packed,
+    scratch: opts.rewrite && opts.pack ? scratchOf(final, plan, p.config.cols) : null,
     stats: {
       instructions: p.instructions.length,
       matmuls: p.instructions.filter((i) => i.op === 'matmul').length,

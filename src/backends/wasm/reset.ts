@@ -110,6 +110,6 @@ export function resetPlan(p: Program, plan: MemoryPlan): ResetPlan {
       for (const piece of subtract({ start: s.offset, end: s.offset + s.bytes.length }, inputRows)) init.push({ segment: i, from: piece.start - s.offset, dst: piece.start, len: piece.end - piece.start });
     });
   }
-  zero.push(...readBeforeWrite(p, plan));
+  for (const r of readBeforeWrite(p, plan)) zero.push(r); // no spread: there may be very many
   return { segments, restore, init, zero: mergeRanges(zero) };
 }

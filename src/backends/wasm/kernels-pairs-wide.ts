@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The K loop of the `pairs` GEMM kernel when the module has scratch bytes (a range of on-chip
+ * buffer memory no operation touches, e.g. the weight buffer once every weight is read in place;
+ * its contents are not observable). K is cut into chunks: the block's act rows are sign-extended
+ * to int16 into the scratch once per chunk (one load8x8_s and one store per 8 acts, summing them
+ * for the correction term on the way), and the loop then splats each act pair with a plain
+ * load32_splat — a load, no SIMD op — instead of a load16_splat and a sign extension per pair.
+ */
+import type { Code } from './code.js';
+import type { Locals } from './kernels-pairs.js';
+
+/** Largest chunk: 254 steps of 8 acts keep the int16 lane sums within ±32512. */
+const MAX_CHUNK = 2032;
+
+export interface Scratch {
+  readonly at: number;
+  readonly bytes: number;
+}
+
+/** K per chunk for `mb` rows (a multiple of 8), or 0 if the scratch is too small to help. */
+export function chunkOf(scratch: Scratch | null, mb: number): number {
+  if (scratch === null) return 0;
+  const kc = Math.min(MAX_CHUNK, 8 * Math.floor(scratch.bytes / (16 * mb)));
+  return kc >= 16 ? kc : 0;
+}
+
+/** The locals of the chunked loop (i32 but `h` and `x`; `q` and `h` per row). */
+export interface WideLocals {
+  readonly at: number;
+  readonly kc: number;
+  readonly k0: number;
+  readonly len: number;
+  readonly q: readonly number[];
+  readonly s: number;
+  readonly n: number;
+  readonly t: number;
+  readonly sp: number;
+  readonly h: readonly number[];
+  readonly x: number;
+}
+
+/**
+ * The block's rows, chunk [k0, k0 + len), widened to scratch + r·2KC: 16 acts per row and step,
+ * then 8, then the last len mod 8 (even; widened like the others, the extra lanes never read);
+ * each row's sum is added to corr[r] (int16 lanes, then one by one for the last acts).
+ */
+function widenRows(c: Code, mb: number, L: Locals, W: WideLocals): void {
+  const rows = Array.from({ length: mb }, (_, r) => r);
+  const step = (off: number): void => {
+    for (const r of rows) {
+      c.get(W.s).get(W.q[r]!).vmem('v128.load8x8_s', off).tee(W.x).vmem('v128.store', 2 * W.kc * r + 2 * off);
+      c.get(W.h[r]!).get(W.x).v('i16x8.add').set(W.h[r]!);
+    }
+  };
+  const advance = (bytes: number): void => {
+    for (const r of rows) c.get(W.q[r]!).i32(bytes).op('i32.add').set(W.q[r]!);
+    c.get(W.s).i32(2 * bytes).op('i32.add').set(W.s);
+  };
+  for (const r of rows) c.get(L.rowA[r]!).get(W.k0).op('i32.add').set(W.q[r]!).v128Zero().set(W.h[r]!);
+  c.i32(W.at).set(W.s);
+  c.block().get(W.len).i32(4).op('i32.shr_u').tee(W.n).op('i32.eqz').brIf(0).loop();
+  step(0);
+  step(8);
+  advance(16);
+  c.get(W.n).i32(1).op('i32.sub').tee(W.n).brIf(0).end().end();
+  c.get(W.len).i32(8).op('i32.and').if();
+  step(0);
+  advance(8);
+  c.end();
+  c.get(W.len).i32(7).op('i32.and').if();
+  for (const r of rows) {
+    c.get(W.s).get(W.q[r]!).vmem('v128.load8x8_s').vmem('v128.store', 2 * W.kc * r);
+    c.i32(0).set(W.t).get(W.len).i32(7).op('i32.and').set(W.n).loop();
+    c.get(W.t).get(W.q[r]!).mem('i32.load8_s').op('i32.add').set(W.t).get(W.q[r]!).i32(1).op('i32.add').set(W.q[r]!);
+    c.get(W.n).i32(1).op('i32.sub').tee(W.n).brIf(0).end();
+    c.get(L.corr[r]!).get(W.t).op('i32.add').set(L.corr[r]!);
+  }
+  c.end();
+  for (const r of rows) {
+    c.get(L.corr[r]!).get(W.h[r]!).v('i32x4.extadd_pairwise_i16x8_s').set(W.x);
+    for (let l = 0; l < 4; l++) c.get(W.x).lane('i32x4.extract_lane', l).op('i32.add');
+    c.set(L.corr[r]!);
+  }
+}
+
+/**
+ * The K loop over pairs with acts splatted from the widened chunk: `body` per pair (acts in
+ * L.act, weights at L.wp); afterwards p[r] points at the odd last k and corr[r] = 128·Σa.
+ */
+export function widePairLoop(c: Code, C: number, mb: number, L: Locals, W: WideLocals, body: () => void): void {
+  for (let r = 0; r < mb; r++) c.i32(0).set(L.corr[r]!);
+  c.i32(0).set(W.k0).block().loop();
+  // len = min(KC, K − K mod 2 − k0); done when 0
+  c.get(L.k).i32(-2).op('i32.and').get(W.k0).op('i32.sub').tee(W.len).op('i32.eqz').brIf(1);
+  c.get(W.len).i32(W.kc).get(W.len).i32(W.kc).op('i32.lt_u', 'select').set(W.len);
+  widenRows(c, mb, L, W);
+  c.get(W.len).i32(1).op('i32.shr_u').set(W.n).i32(W.at).set(W.sp).loop();
+  for (let r = 0; r < mb; r++) c.get(W.sp).vmem('v128.load32_splat', 2 * W.kc * r).set(L.act[r]!);
+  body();
+  c.get(W.sp).i32(4).op('i32.add').set(W.sp).get(L.wp).i32(2 * C).op('i32.add').set(L.wp);
+  c.get(W.n).i32(1).op('i32.sub').tee(W.n).brIf(0).end();
+  c.get(W.k0).get(W.len).op('i32.add').set(W.k0).br(0).end().end();
+  for (let r = 0; r < mb; r++) {
+    c.get(L.rowA[r]!).get(L.k).i32(-2).op('i32.and').op('i32.add').set(L.p[r]!);
+    c.get(L.corr[r]!).i32(7).op('i32.shl').set(L.corr[r]!);
+  }
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The SIMD threshold kernel for lo ≤ hi (every program the compiler emits): four columns per
+ * step, rows inner, in f64x2 like the general kernel in kernels-simd.ts, which it matches bit for
+ * bit but with cheaper steps:
+ *   y = floor(x·(mult·2^−shift) + 0.5)   x·mult·2^−shift is exact (< 2^47 scaled by a power of
+ *       two, no underflow for shift ≤ 255), and rounding commutes with that scaling, so the sum
+ *       rounds exactly as numerics.ts's x·mult + 2^(shift−1) does (kernels-simd.ts)
+ *   clamp(y + zp, lo, hi) = clamp(y, lo − zp, hi − zp) + zp   (lo ≤ hi; pmax/pmin, no NaN here)
+ *   + 1.5·2^52: the low byte of the double is then the int8 result (|value| ≤ 128 < 2^51)
+ * so no saturating float-to-int conversion (several instructions in V8) is needed.
+ */
+import { Func, type Code } from './code.js';
+import type { FuncTable } from './kernels.js';
+
+/** 1.5 · 2^52: adding it to an integer-valued double of magnitude < 2^51 puts the integer in the low mantissa bits. */
+const MAGIC = 6755399441055744;
+/** i32 lanes 0, 2 of the first vector and 0, 2 of the second (the low words of four doubles). */
+const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+/** Byte 0 of each i32 lane. */
+const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
+
+interface L {
+  readonly acc: number;
+  readonly out: number;
+  readonly qnt: number;
+  readonly rows: number;
+  readonly pa: number;
+  readonly po: number;
+  readonly n: number;
+  readonly v: Readonly<Record<string, number>>;
+}
+
+/** threshold(acc, out, qnt, rows, zp, lo, hi) for lo ≤ hi. */
+export function thresholdOrderedKernel(table: FuncTable, C: number): number {
+  const f = new Func('threshold_ordered', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [acc, out, qnt, rows, zp, lo, hi] = [0, 1, 2, 3, 4, 5, 6];
+  const v: Record<string, number> = {};
+  for (const name of ['lo', 'hi', 'zm', 'half', 'm0', 'm1', 'x', 'y0', 'y1']) v[name] = f.local('v128');
+  const L: L = { acc, out, qnt, rows, pa: f.local('i32'), po: f.local('i32'), n: f.local('i32'), v };
+  const c = f.code;
+  c.get(lo).get(zp).op('i32.sub', 'f64.convert_i32_s').v('f64x2.splat').set(v.lo!);
+  c.get(hi).get(zp).op('i32.sub', 'f64.convert_i32_s').v('f64x2.splat').set(v.hi!);
+  c.get(zp).op('f64.convert_i32_s').f64(MAGIC).op('f64.add').v('f64x2.splat').set(v.zm!);
+  c.f64(0.5).v('f64x2.splat').set(v.half!);
+  const groups = Math.floor(C / 4);
+  if (groups > 0) {
+    const left = f.local('i32');
+    c.i32(groups).set(left).loop();
+    group(c, C, 4, L);
+    c.get(acc).i32(16).op('i32.add').set(acc).get(out).i32(4).op('i32.add').set(out).get(qnt).i32(16).op('i32.add').set(qnt);
+    c.get(left).i32(1).op('i32.sub').tee(left).brIf(0).end();
+  }
+  if (C % 4 > 0) group(c, C, C % 4, L);
+  return table.add(f);
+}
+
+/** f64x2 of column a's and column b's value of `lane(col)`. */
+function pair(c: Code, lane: (col: number) => void, a: number, b: number): void {
+  lane(a);
+  c.v('f64x2.splat');
+  lane(b);
+  c.lane('f64x2.replace_lane', 1);
+}
+
+/** `cols` (1-4) columns at acc/out/qnt, every row; lanes past `cols` repeat the last column's parameters and are not stored. */
+function group(c: Code, C: number, cols: number, L: L): void {
+  const v = (name: string): number => L.v[name]!;
+  const col = (i: number): number => Math.min(i, cols - 1);
+  // mult · 2^−shift (the shift's power of two from its exponent bits)
+  const scaled = (i: number): void =>
+    void c.get(L.qnt).mem('i32.load16_u', 4 * col(i)).op('f64.convert_i32_u').i32(1023).get(L.qnt).mem('i32.load8_u', 4 * col(i) + 2).op('i32.sub', 'i64.extend_i32_u').i64(52).op('i64.shl', 'f64.reinterpret_i64', 'f64.mul');
+  pair(c, scaled, 0, 1);
+  c.set(v('m0'));
+  pair(c, scaled, 2, 3);
+  c.set(v('m1'));
+  c.get(L.acc).set(L.pa).get(L.out).set(L.po).get(L.rows).set(L.n).loop();
+  for (const h of ['0', '1'] as const) {
+    c.get(L.pa).vmem('v128.load64_zero', h === '0' ? 0 : 8);
+    c.v('f64x2.convert_low_i32x4_s').get(v(`m${h}`)).v('f64x2.mul').get(v('half')).v('f64x2.add', 'f64x2.floor');
+    c.get(v('lo')).v('f64x2.pmax').get(v('hi')).v('f64x2.pmin').get(v('zm')).v('f64x2.add').set(v(`y${h}`));
+  }
+  c.get(L.po).get(v('y0')).get(v('y1')).shuffle(LOW_WORDS).tee(v('x')).get(v('x')).shuffle(LOW_BYTES);
+  if (cols === 4) c.vmem('v128.store32_lane', 0, 0);
+  else if (cols === 2) c.vmem('v128.store16_lane', 0, 0);
+  else if (cols === 1) c.vmem('v128.store8_lane', 0, 0);
+  else c.tee(v('x')).vmem('v128.store16_lane', 0, 0).get(L.po).get(v('x')).vmem('v128.store8_lane', 2, 2);
+  c.get(L.pa).i32(4 * C).op('i32.add').set(L.pa).get(L.po).i32(C).op('i32.add').set(L.po);
+  c.get(L.n).i32(1).op('i32.sub').tee(L.n).brIf(0).end();
+}

@@ -119,13 +119,19 @@ async function gemm(peers) {
     }
   }
   const weights = Int8Array.from({ length: 256 * 256 }, (_, i) => ((i * 7) % 255) - 127);
-  await peerRows(peers, name, 256 * 256, [1, 64, 256], { kind: 'gemm', k: 256, n: 256, weights }, { k: 256, int8: true }, 'MatMulInteger u8×s8');
+  await peerRows(peers, name, 256 * 256, [1, 64, 256], { kind: 'gemm', k: 256, n: 256, weights }, { k: 256, int8: true }, MATMUL_INTEGER);
+  await peerRows(peers, name, 256 * 256, [1, 64, 256], { kind: 'qlinear', k: 256, n: 256, weights }, { k: 256, int8: true }, QLINEAR, { tf: false });
 }
 
-async function peerRows(peers, name, macs, batches, spec, feed, what) {
+const MATMUL_INTEGER = 'MatMulInteger u8×s8 → i32 (GEMM only)';
+const QLINEAR = 'QLinearMatMul u8×s8 → u8 (the whole layer)';
+
+async function peerRows(peers, name, macs, batches, spec, feed, what, { tf: withTf = true } = {}) {
   const { tf, ortWeb, ortNode, onnx } = peers;
   const runners = [];
-  if (tf.ok) runners.push(['tfjs wasm backend', tfRunner(tf.value, spec), 'float32 (no int8 in TF.js)']);
+  if (!withTf) {
+    // TF.js has no int8 layer to compare with
+  } else if (tf.ok) runners.push(['tfjs wasm backend', tfRunner(tf.value, spec), 'float32 (no int8 in TF.js)']);
   else unavailable(name, 'tfjs wasm backend', tf.why);
   const bytes = onnx.ok ? onnxModel(onnx.value, spec) : null;
   for (const [label, peer, options] of [['onnxruntime-web wasm, 1 thread', ortWeb, { executionProviders: ['wasm'] }], ['onnxruntime-node, 1 thread (native)', ortNode, { intraOpNumThreads: 1, interOpNumThreads: 1 }]]) {
@@ -143,13 +149,15 @@ const peers = await loadPeers();
 await mlp(peers);
 await gemm(peers);
 printTable();
-const gops = (runtime, batch) => Number(rows.find((r) => r[0].startsWith('int8') && r[1] === runtime && r[2] === String(batch))?.[4] ?? NaN);
+const gops = (runtime, batch, note = '') => Number(rows.find((r) => r[0].startsWith('int8') && r[1] === runtime && r[2] === String(batch) && r[5].startsWith(note))?.[4] ?? NaN);
 const best = Math.max(...[1, 64, 256].map((b) => gops('nnchip wasm SIMD', b)));
 console.log('\npractical limit, hand-written SIMD dot-product loops (i32x4.dot_i16x8_s, L1-resident data):');
 for (const l of limits) console.log(`  ${l.name.padEnd(44)} ${l.gops.toFixed(1)} GOPS`);
 console.log(`nnchip SIMD GEMM at its best: ${best.toFixed(1)} GOPS = ${((100 * best) / limit).toFixed(0)}% of the best limit loop (${limit.toFixed(1)} GOPS)`);
 for (const b of [64, 256]) {
   const ours = gops('nnchip wasm SIMD', b);
-  const ort = gops('onnxruntime-web wasm, 1 thread', b);
-  if (Number.isFinite(ort)) console.log(`int8 dense 256→256, batch ${b}: nnchip SIMD ${ours.toFixed(1)} GOPS vs onnxruntime-web ${ort.toFixed(1)} GOPS = ${(ours / ort).toFixed(2)}×`);
+  for (const note of [QLINEAR, MATMUL_INTEGER]) {
+    const ort = gops('onnxruntime-web wasm, 1 thread', b, note);
+    if (Number.isFinite(ort)) console.log(`int8 dense 256→256, batch ${b}: nnchip SIMD ${ours.toFixed(1)} GOPS vs onnxruntime-web ${note} ${ort.toFixed(1)} GOPS = ${(ours / ort).toFixed(2)}×`);
+  }
 }

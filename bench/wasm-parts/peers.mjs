@@ -35,7 +35,10 @@ export async function loadPeers() {
   return { tf, ortWeb, ortNode, onnx };
 }
 
-/** An ONNX model: float MLP (MatMul + Add [+ Relu] per layer) or one int8 MatMulInteger (u8 × s8 → i32). */
+/**
+ * An ONNX model: float MLP (MatMul + Add [+ Relu] per layer), one int8 MatMulInteger (u8 × s8 → i32),
+ * or one QLinearMatMul (u8 × s8 → requantized u8: a whole quantized dense layer, like nnchip's).
+ */
 export function onnxModel(onnx, spec) {
   const T = onnx.TensorProto.DataType;
   const info = (name, elemType, dims) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
@@ -54,6 +57,19 @@ export function onnxModel(onnx, spec) {
     });
     graphIn = info('x', T.FLOAT, ['batch', spec.layers[0].k]);
     graphOut = info(x, T.FLOAT, ['batch', spec.layers[spec.layers.length - 1].n]);
+  } else if (spec.kind === 'qlinear') {
+    // the same work as an nnchip dense layer: int8 in, int32 accumulation, requantized 8-bit out
+    const scalar = (name, dataType, bytes) => inits.push({ name, dims: [], dataType, rawData: bytes });
+    inits.push({ name: 'w', dims: [spec.k, spec.n], dataType: T.INT8, rawData: new Uint8Array(spec.weights.buffer.slice(0)) });
+    scalar('xs', T.FLOAT, new Uint8Array(Float32Array.of(1 / 64).buffer));
+    scalar('xz', T.UINT8, Uint8Array.of(128));
+    scalar('ws', T.FLOAT, new Uint8Array(Float32Array.of(1 / 128).buffer));
+    scalar('wz', T.INT8, Uint8Array.of(0));
+    scalar('ys', T.FLOAT, new Uint8Array(Float32Array.of(1 / 4).buffer));
+    scalar('yz', T.UINT8, Uint8Array.of(128));
+    nodes.push({ opType: 'QLinearMatMul', input: ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], output: ['y'] });
+    graphIn = info('x', T.UINT8, ['batch', spec.k]);
+    graphOut = info('y', T.UINT8, ['batch', spec.n]);
   } else {
     inits.push({ name: 'w', dims: [spec.k, spec.n], dataType: T.INT8, rawData: new Uint8Array(spec.weights.buffer.slice(0)) });
     nodes.push({ opType: 'MatMulInteger', input: ['x', 'w'], output: ['y'] });

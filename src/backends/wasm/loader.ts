@@ -87,8 +87,20 @@ export async function load(source = DEFAULT_SOURCE) {
   };
   /** Sample s of values, quantized straight into the input rows. */
   const { scale: inScale, zeroPoint: inZp, rowBytes: inRowBytes } = input;
+  // rows back to back in memory and samples in code order: one flat loop (the common case)
+  let flat = sampleIndex(1) === 1 || input.length === 1;
+  for (let r = 0; r < input.rows && flat; r++) flat = pixel(input, r) === input.offset + r * inRowBytes;
   const quantizeInput = (values, s) => {
     const base = s * input.length;
+    if (flat) {
+      // quantizeToInt8, inlined: the Int8Array store of the clamped value is the same byte
+      for (let i = 0, at = input.offset; i < input.length; i++) {
+        const v = values[base + i] / inScale;
+        const q = (v >= 0 ? Math.round(v) : -Math.round(-v)) + inZp;
+        memory[at + i] = q < -128 ? -128 : q > 127 ? 127 : q;
+      }
+      return;
+    }
     for (let r = 0, i = 0; r < input.rows; r++) {
       const at = pixel(input, r) - i;
       for (const end = i + inRowBytes; i < end; i++) memory[at + i] = quantizeToInt8(Number(values[base + sampleIndex(i)]), inScale, inZp);

@@ -98,6 +98,15 @@ async function mlp(peers) {
       net.runRaw(net.quantize(Float32Array.from(samples[0])));
       report(name, `nnchip wasm ${simd ? 'SIMD' : 'scalar'}`, 1, () => net.exports.run(), macs, 'run() alone, input in place');
     }
+    // compiled with --batch 64 for a 16x16 array (as the GEMM below): one run() streams all 64
+    // samples through each weight tile
+    const batched = compile(graph, { config: makeConfig({ rows: 16, cols: 16 }), calibration: { samples }, batch: 64 }).program;
+    writeFileSync(join(dir, 'b64.wasm'), emitWasm(batched, { simd: true }));
+    writeFileSync(join(dir, 'b64.wasm.mjs'), emitLoader(batched, 'b64.wasm').mjs);
+    const net64 = await (await import(pathToFileURL(join(dir, 'b64.wasm.mjs')).href)).load();
+    const x64 = Float32Array.from({ length: 64 * 784 }, (_, i) => samples[Math.floor(i / 784) % samples.length][i % 784]);
+    report(name, 'nnchip wasm SIMD, --batch 64', 64, () => net64.run(x64), macs, 'loader; program compiled for 64 samples, 16x16');
+    report(name, 'nnchip wasm SIMD, --batch 64', 64, () => net64.exports.run(), macs, 'run() alone, input in place');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ export interface CompileFlags {
   readonly inputRange?: string;
   readonly maxParams?: string;
   readonly maxMemory?: string;
+  readonly batch?: string;
 }
 
 export function addCompileOptions(cmd: Command): Command {
@@ -28,7 +29,8 @@ export function addCompileOptions(cmd: Command): Command {
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model, if present)'))
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
-    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`));
+    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
+    .addOption(new Option('--batch <n>', 'samples per inference (default 1): a network of dense layers streams n samples through each weight tile; buffers must hold them (raise actDepth/accDepth in --config)'));
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -94,7 +96,8 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
   const inputSize = product(graph.inputs[0]!.shape);
   const { calibration, source, warning } = calibrationFrom(modelPath, f, inputSize);
   try {
-    const compiled = compile(graph, { config, calibration });
+    const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
+    const compiled = compile(graph, { config, calibration, batch });
     if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
     return { ...compiled, calibrationSource: source };
   } catch (e) {

@@ -68,23 +68,68 @@ export interface Program {
   readonly memoryMap: readonly Region[];
   /** Free-form provenance (model name, quantization notes). Never a timestamp. */
   readonly notes: readonly string[];
+  /** Samples per inference (absent: 1); the input and output shapes then start with it. */
+  readonly batch?: number;
 }
 
 export function tensorSize(t: DramTensor): number {
   return t.shape.reduce((a, b) => a * b, 1);
 }
 
-/** Quantize one float sample (flattened, row-major) into input codes. */
+/** Samples per inference. */
+export function batchOf(program: Program): number {
+  return program.batch ?? 1;
+}
+
+/** Input values of one sample (the input tensor holds batchOf(program) of them). */
+export function sampleSize(program: Program): number {
+  return tensorSize(program.input) / batchOf(program);
+}
+
+/**
+ * Quantize one inference's input: one float sample, or for a batched program its B samples one
+ * after the other (flattened, row-major), into input codes.
+ */
 export function quantizeInput(program: Program, sample: ArrayLike<number>): Int8Array {
   const t = program.input;
   const n = tensorSize(t);
   if (sample.length !== n) throw new NnchipError('NN303', `input sample has ${sample.length} values; the model input ${JSON.stringify(t.shape)} needs ${n}`);
   const codes = new Int8Array(n);
-  const [h = 1, w = 1, c = n] = t.shape.length === 3 ? t.shape : [];
+  // a batched program's samples are vectors: no channel-major reordering applies
+  const [h = 1, w = 1, c = n] = t.shape.length === 3 && batchOf(program) === 1 ? t.shape : [];
   // channel-major samples (ONNX) are stored pixel-major: code i = (pixel p, channel ch) ← sample[ch·H·W + p]
   const from = t.layout === 'chw' ? (i: number): number => (i % c) * h * w + Math.floor(i / c) : (i: number): number => i;
   for (let i = 0; i < n; i++) codes[i] = quantizeToInt8(Number(sample[from(i)]), t.scale, t.zp);
   return codes;
+}
+
+/**
+ * Per-sample inputs → one code array per inference: groups of batchOf(program) samples, the last
+ * group filled up with all-zero samples (whose outputs splitOutputs drops).
+ */
+export function quantizeBatches(program: Program, samples: readonly ArrayLike<number>[]): Int8Array[] {
+  const b = batchOf(program);
+  const size = sampleSize(program);
+  const out: Int8Array[] = [];
+  for (let i = 0; i < samples.length; i += b) {
+    const flat = new Float64Array(b * size);
+    for (let j = 0; j < b && i + j < samples.length; j++) {
+      const x = samples[i + j]!;
+      if (x.length !== size) throw new NnchipError('NN303', `input sample has ${x.length} values; the model input needs ${size}`);
+      flat.set(Array.from(x, Number), j * size);
+    }
+    out.push(quantizeInput(program, flat));
+  }
+  return out;
+}
+
+/** One output code array per inference → one per sample (the first `count`; padding dropped). */
+export function splitOutputs(program: Program, perInference: readonly Int8Array[], count: number): Int8Array[] {
+  const b = batchOf(program);
+  const size = tensorSize(program.output) / b;
+  const out: Int8Array[] = [];
+  for (const codes of perInference) for (let j = 0; j < b && out.length < count; j++) out.push(codes.slice(j * size, (j + 1) * size));
+  return out;
 }
 
 export function dequantizeOutput(program: Program, codes: Int8Array): Float64Array {
@@ -136,6 +181,7 @@ export function serializeProgram(p: Program): Uint8Array {
       insnLayer: p.insnLayer,
       memoryMap: p.memoryMap,
       notes: p.notes,
+      ...(p.batch === undefined ? {} : { batch: p.batch }),
     }),
   );
   const code = encodeAll(p.instructions);
@@ -176,5 +222,6 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
     insnLayer: h['insnLayer'] as number[],
     memoryMap: h['memoryMap'] as Region[],
     notes: h['notes'] as string[],
+    ...(typeof h['batch'] === 'number' && h['batch'] > 1 ? { batch: h['batch'] } : {}),
   };
 }

@@ -284,6 +284,8 @@ export interface GemmProgram {
   readonly output: PhysicalTensor;
   readonly tensors: ReadonlyMap<string, PhysicalTensor>;
   readonly ops: readonly GemmOp[];
+  /** Samples per inference (passes/batch.ts): each tensor's lines are the samples. Absent: 1. */
+  readonly batch?: number;
 }
 
 export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>): GemmProgram {

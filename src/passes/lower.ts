@@ -10,7 +10,7 @@
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
  *       for each term and source channel tile with non-zero weights:
  *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col)
- *       threshold acc → out; store out → dram, one store per output line
+ *       threshold acc → out; store out → dram, one store per output line (one per tile for vectors)
  */
 import { createHash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
@@ -193,14 +193,20 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
       const rows = (oy1 - oy0) * op.ow;
       maxRows = Math.max(maxRows, rows);
       // input windows: full padded lines of every source, channel tile by channel tile
-      const actBase = new Map<string, { base: number; lineLo: number; nLines: number }>();
+      const actBase = new Map<string, { base: number; lineLo: number; nLines: number; sampleMajor: boolean }>();
       let actAt = 0;
       for (const [name, s] of sources) {
         const lineLo = oy0 * s.sy + s.minDy;
         const nLines = (oy1 - 1) * s.sy + s.maxDy - lineLo + 1;
-        actBase.set(name, { base: actAt, lineLo, nLines });
+        // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
+        // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
+        const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
+        actBase.set(name, { base: actAt, lineLo, nLines, sampleMajor });
         const lineStart = s.p.origin + (lineLo * s.p.wp - s.p.t.pads[1]) * s.p.stride;
-        if (nLines * s.p.wp === 1) {
+        if (sampleMajor) {
+          if (s.p.stride === s.ct * R) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: nLines * s.ct, dram: lineStart, stride: R });
+          else for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + l * s.ct, rows: s.ct, dram: lineStart + l * s.p.stride, stride: R });
+        } else if (nLines * s.p.wp === 1) {
           // one pixel (a vector): its channel tiles are consecutive in DRAM, so one load takes them all
           emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
         } else {
@@ -224,18 +230,28 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
             if (at === null) return;
             const wAddr = (wgtTile++ % wgtSlots) * R;
             emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: at, stride: C });
+            if (a.sampleMajor) {
+              const act = a.base + (oy0 * term.sy + term.dy - a.lineLo) * s.ct + ct;
+              emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sy * s.ct, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
+              return;
+            }
             const act = a.base + ct * a.nLines * s.p.wp + (oy0 * term.sy + term.dy - a.lineLo) * s.p.wp + term.dx + s.p.t.pads[1];
             emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
           });
         });
         emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi });
-        for (let oy = oy0; oy < oy1; oy++) {
-          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + oy * out.wp * out.stride + op.channelOffset + nt * C, stride: out.stride });
+        if (op.ow === 1 && out.wp === 1) {
+          // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
+          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + oy0 * out.stride + op.channelOffset + nt * C, stride: out.stride });
+        } else {
+          for (let oy = oy0; oy < oy1; oy++) {
+            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + oy * out.wp * out.stride + op.channelOffset + nt * C, stride: out.stride });
+          }
         }
       }
     }
     const st = layerStats.get(op.layer);
-    layerStats.set(op.layer, { op: st?.op ?? op.label, macs: (st?.macs ?? 0) + op.macs, weightBytes: (st?.weightBytes ?? 0) + op.weights, shape: st?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
+    layerStats.set(op.layer, { op: st?.op ?? op.label, macs: (st?.macs ?? 0) + op.macs, weightBytes: (st?.weightBytes ?? 0) + op.weights, shape: st?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!, gp.batch)}→${shapeText(gp.tensors.get(op.out)!, gp.batch)}` });
   });
   const layers = layerNames.map((name) => ({ name, ...layerStats.get(name)! }));
   const memoryMap: Region[] = [
@@ -249,8 +265,9 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   return { instructions: insns, layerOf, constants: dram.image(), dramSize: dram.size, input: dramTensor(placed.get(gp.input.name)!), output: dramTensor(placed.get(gp.output.name)!), layers, memoryMap };
 }
 
-function shapeText(t: PhysicalTensor): string {
-  return t.h === 1 && t.w === 1 ? `${t.c}` : `${t.h}x${t.w}x${t.c}`;
+/** A layer's per-sample shape (a batch's lines are its samples). */
+function shapeText(t: PhysicalTensor, batch = 1): string {
+  return (t.h === 1 || batch > 1) && t.w === 1 ? `${t.c}` : `${t.h}x${t.w}x${t.c}`;
 }
 
 function dramTensor(p: Placed): DramTensor {

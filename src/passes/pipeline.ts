@@ -10,6 +10,7 @@ import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
+import { batchGemm } from './batch.js';
 import { toGemmOps, type GemmProgram } from './gemm.js';
 import { lowerToIsa } from './lower.js';
 import { tensorParams, type Calibration } from './quantize.js';
@@ -27,6 +28,8 @@ export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: G
 export interface CompileOptions {
   readonly config: ArrayConfig;
   readonly calibration: Calibration;
+  /** Samples per inference (default 1); above 1 only for networks of vectors (passes/batch.ts). */
+  readonly batch?: number;
   /** Run checkGraph after every graph pass (tests); checkProgram always runs at the end. */
   readonly verify?: boolean;
 }
@@ -49,20 +52,21 @@ export interface Compiled {
 export interface Quantized {
   readonly graph: Graph;
   readonly gemm: GemmProgram;
+  readonly batch: number;
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1): Quantized {
   const g = prepareGraph(graph, verify);
-  return { graph: g, gemm: toGemmOps(g, tensorParams(g, calibration)) };
+  return { graph: g, gemm: batchGemm(toGemmOps(g, tensorParams(g, calibration)), batch), batch };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
-  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false), opts.config);
+  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1), opts.config);
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
 export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
-  const { graph: g, gemm } = q;
+  const { graph: g, gemm, batch } = q;
   const lowered = lowerToIsa(gemm, config);
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
   const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));
@@ -80,14 +84,20 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
     instructions: scheduled.map((t) => t.insn),
     dramSize: lowered.dramSize,
     constants: lowered.constants,
-    input: { ...lowered.input, shape: g.inputs[0]!.shape, ...(layout === undefined ? {} : { layout }) },
-    output: lowered.output,
+    input: { ...lowered.input, shape: batched(batch, g.inputs[0]!.shape), ...(layout === undefined ? {} : { layout }) },
+    output: batch === 1 ? lowered.output : { ...lowered.output, shape: [batch, lowered.output.rowBytes] },
     layers,
     insnLayer: scheduled.map((t) => t.layer),
     memoryMap: lowered.memoryMap,
     notes: g.notes,
+    ...(batch === 1 ? {} : { batch }),
   };
   const problem = checkProgram(program);
   if (problem !== null) throw internal(`the compiler produced an invalid program: ${problem}`);
   return { graph: g, gemm, program };
+}
+
+/** A tensor shape with the batch in front (B = 1 keeps the model's own shape). */
+function batched(batch: number, shape: readonly number[]): readonly number[] {
+  return batch === 1 ? shape : [batch, ...shape];
 }

@@ -53,6 +53,22 @@ describe('nnchip CLI', () => {
     expect(out.outputs[0]).toHaveLength(10);
   });
 
+  test('run --batch 3: seven samples in three inferences, each sample as without a batch (sim gives per-inference cycles)', () => {
+    const input = join(work, 'seven.json');
+    writeFileSync(input, JSON.stringify(calibrationSamples().slice(0, 7).map((s) => Array.from(s))));
+    const plain = JSON.parse(nnchip(['run', DIGITS_MLP, '--input', input, '--json']).stdout) as { raw: number[][] };
+    const r = nnchip(['run', DIGITS_MLP, '--input', input, '--batch', '3', '--backend', 'sim', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { raw: number[][]; cycles: number[]; batch: number };
+    expect(out.batch).toBe(3);
+    expect(out.raw).toEqual(plain.raw);
+    expect(out.cycles).toHaveLength(7);
+    expect(new Set(out.cycles).size).toBe(1);
+    const cnn = nnchip(['lower', new URL('../../examples/digits-cnn/model.json', import.meta.url).pathname, '--batch', '2', '-o', join(work, 'cnn')]);
+    expect(cnn.code).toBe(3);
+    expect(cnn.stderr).toMatch(/^error NN306: .*layer "conv_1".*feature map/m);
+  });
+
   test('a lowered folder runs like the model it came from', () => {
     const input = join(work, 'one.json');
     writeFileSync(input, JSON.stringify([Array.from(calibrationSamples()[0]!)]));

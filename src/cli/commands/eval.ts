@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
 import { evaluateOutput } from '../../ir/evaluate.js';
 import { interpret } from '../../isa/interpret.js';
-import { quantizeInput, tensorSize } from '../../isa/program.js';
+import { quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
@@ -25,14 +25,15 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--json', 'print the figures as JSON'),
   ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {
     const { program: p, graph } = compileModel(model, flags, ctx);
-    const { inputs, labels } = readSamples(flags.data, tensorSize(p.input));
+    const { inputs, labels } = readSamples(flags.data, sampleSize(p));
     if (labels === null) throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data });
     let floatOk = 0;
     let intOk = 0;
     let agree = 0;
+    const int8 = splitOutputs(p, quantizeBatches(p, inputs).map((codes) => interpret(p, codes)), inputs.length);
     inputs.forEach((x, i) => {
       const f = argmax(evaluateOutput(graph, x));
-      const q = argmax(interpret(p, quantizeInput(p, x)));
+      const q = argmax(int8[i]!);
       floatOk += f === labels[i] ? 1 : 0;
       intOk += q === labels[i] ? 1 : 0;
       agree += f === q ? 1 : 0;

@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatListing } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
-import { serializeProgram, type Program } from '../../isa/program.js';
+import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
@@ -62,6 +62,8 @@ export function register(program: Command, ctx: CliContext): void {
     io.stdout(`${io.color.bold(model)} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
     io.stdout(layerTable(p, cert, io));
     io.stdout(memoryTable(cert, io));
-    io.stdout(`one inference: ${cert.cycles.toLocaleString('en-US')} cycles = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
+    const b = batchOf(p);
+    const perSample = b === 1 ? '' : ` (${Math.round(cert.cycles / b).toLocaleString('en-US')} cycles per sample)`;
+    io.stdout(`one inference${b === 1 ? '' : ` (a batch of ${b} samples)`}: ${cert.cycles.toLocaleString('en-US')} cycles${perSample} = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
   });
 }

@@ -2,7 +2,7 @@
 /** `nnchip run <model> --input <file> [--backend ref|sim|wasm|rtl]`: outputs for each sample. */
 import type { Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
-import { dequantizeOutput, quantizeInput, tensorSize } from '../../isa/program.js';
+import { batchOf, dequantizeOutput, quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
 import { programFor } from '../load-program.js';
@@ -27,18 +27,20 @@ export function register(program: Command, ctx: CliContext): void {
     const runner = RUNNERS[flags.backend];
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
     const p = programFor(model, flags, ctx);
-    const { inputs } = readSamples(flags.input, tensorSize(p.input));
-    const codes = inputs.map((x) => quantizeInput(p, x));
-    const result = await runner(p, codes, { ctx, debug: program.opts()['debug'] === true, simulator: flags.simulator ?? 'iverilog' });
-    const outputs = result.raw.map((r) => Array.from(dequantizeOutput(p, r), round));
-    const raw = result.raw.map((r) => Array.from(r));
+    const { inputs } = readSamples(flags.input, sampleSize(p));
+    const result = await runner(p, quantizeBatches(p, inputs), { ctx, debug: program.opts()['debug'] === true, simulator: flags.simulator ?? 'iverilog' });
+    const perSample = splitOutputs(p, result.raw, inputs.length);
+    const outputs = perSample.map((r) => Array.from(dequantizeOutput(p, r), round));
+    const raw = perSample.map((r) => Array.from(r));
+    // cycles are per inference; with a batch, each sample reports its inference's count
+    const cycles = result.cycles?.flatMap((c) => Array.from({ length: batchOf(p) }, () => c)).slice(0, inputs.length);
     if (flags.json) {
-      ctx.io.stdout(JSON.stringify({ backend: flags.backend, outputs, raw, ...(result.cycles ? { cycles: result.cycles } : {}) }) + '\n');
+      ctx.io.stdout(JSON.stringify({ backend: flags.backend, outputs, raw, ...(cycles ? { cycles } : {}), ...(batchOf(p) > 1 ? { batch: batchOf(p) } : {}) }) + '\n');
       return;
     }
     outputs.forEach((o, i) => {
       const best = o.indexOf(Math.max(...o));
-      const cyc = result.cycles ? `  ${result.cycles[i]} cycles` : '';
+      const cyc = cycles ? `  ${cycles[i]} cycles${batchOf(p) > 1 ? ` (batch of ${batchOf(p)})` : ''}` : '';
       ctx.io.stdout(`sample ${i}: argmax ${best}${cyc}  [${o.map((v) => v.toFixed(3)).join(', ')}]\n`);
     });
   });

@@ -11,7 +11,7 @@ import { EXIT } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
-import { quantizeInput, tensorSize, type Program } from '../../isa/program.js';
+import { quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
@@ -227,7 +227,8 @@ export function register(program: Command, ctx: CliContext): void {
       if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
         ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
       }
-      const codes = flags.input === undefined ? [] : readSamples(flags.input, tensorSize(p.input)).inputs.map((x) => quantizeInput(p, x));
+      // one simulated inference per batch of samples
+      const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, sampleSize(p)).inputs);
       const o = simulateAll(p, codes, flags, ctx);
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
       if (o.proof !== null) writeFileAtomic(join(flags.out ?? '.', 'certificate.json'), certificateJson(o.proof));

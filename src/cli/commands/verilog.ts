@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { NnchipError } from '../../diagnostics/error.js';
-import { quantizeInput, tensorSize } from '../../isa/program.js';
+import { quantizeBatches, sampleSize } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
@@ -41,7 +41,8 @@ export function register(program: Command, ctx: CliContext): void {
     const target = parseTarget(flags.target);
     const device = parseDevice(flags.device);
     const p = programFor(model, flags, ctx);
-    const inputs = flags.input === undefined ? undefined : readSamples(flags.input, tensorSize(p.input)).inputs.map((x) => quantizeInput(p, x));
+    // the test bench runs one inference per batch of samples
+    const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, sampleSize(p)).inputs);
     const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
     const files = emitVerilog(p, { target, device, name, ...(inputs === undefined ? {} : { inputs }) });
     const out = flags.out ?? `${name}.rtl`;

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Batching (passes/batch.ts): a program compiled for B samples per inference computes, for every
+ * sample, exactly the codes the B = 1 program computes for it alone — and the simulator (fast and
+ * step), the WASM builds and the certificate agree on the batched program as on any other. The
+ * oracle is the unbatched program run through the interpreter.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { emitWasm } from '../../src/backends/wasm/emit.js';
+import { instantiate } from '../../src/backends/wasm/instance.js';
+import { NnchipError } from '../../src/diagnostics/error.js';
+import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
+import { certify } from '../../src/isa/cost.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { deserializeProgram, quantizeBatches, quantizeInput, serializeProgram, splitOutputs, type Program } from '../../src/isa/program.js';
+import { scheduleTimes } from '../../src/isa/timing.js';
+import { compile } from '../../src/passes/pipeline.js';
+import { simulate } from '../../sim/index.js';
+import { calibrationSamples, compileDigitsMlp } from '../helpers/compile.js';
+import { randomCnn } from '../helpers/random-cnn.js';
+import { randomMlp, randomSamples } from '../helpers/random-graph.js';
+
+const SEED = Number(process.env['FC_SEED'] ?? 20251123);
+
+/** Per-sample codes of the batched program, padding included in the last inference. */
+function batchedCodes(p: Program, samples: readonly Float32Array[] | readonly number[][]): Int8Array[] {
+  return splitOutputs(p, quantizeBatches(p, samples).map((codes) => interpret(p, codes)), samples.length);
+}
+
+describe('a batched program computes every sample as the unbatched one does', () => {
+  test('the digits MLP, batch 5 and 64 (its buffers tile the batch), on 8x8 and 4x8', () => {
+    const samples = calibrationSamples().slice(0, 13);
+    for (const shape of [{ rows: 8, cols: 8 }, { rows: 4, cols: 8 }]) {
+      const single = compileDigitsMlp(shape).program;
+      const want = samples.map((x) => Array.from(interpret(single, quantizeInput(single, x))));
+      for (const batch of [5, 64]) {
+        const { program } = compile(compileDigitsMlp(shape).graph, { config: makeConfig(shape), calibration: { samples: calibrationSamples() }, batch });
+        expect(program.input.shape).toEqual([batch, 784]);
+        expect(program.output.shape).toEqual([batch, 10]);
+        expect(batchedCodes(program, samples).map((o) => Array.from(o))).toEqual(want);
+        // one weight preload serves the whole tile of samples: far fewer cycles per sample
+        expect(scheduleTimes(program.instructions, program.config).cycles / batch).toBeLessThan(scheduleTimes(single.instructions, single.config).cycles / 2);
+      }
+    }
+  });
+
+  test('fast-check MLPs × batches × machines: per-sample codes, sim = interpret, certificate = simulated counters', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 2, maxLength: 4 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.constantFrom<Partial<ArrayConfig>>({ rows: 1, cols: 1 }, { rows: 3, cols: 5 }, { rows: 4, cols: 4, accDepth: 6, outDepth: 6 }, { rows: 8, cols: 2, actDepth: 16 }),
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        (sizes, batch, shape, seed) => {
+          const graph = randomMlp(sizes, seed, ['relu', 'relu6', 'linear']);
+          const cal = { samples: randomSamples(8, sizes[0]!, seed + 1, -1, 1) };
+          const config = makeConfig(shape);
+          let single: Program;
+          let batched: Program;
+          try {
+            single = compile(graph, { config, calibration: cal }).program;
+            batched = compile(graph, { config, calibration: cal, batch }).program;
+          } catch (e) {
+            if (e instanceof NnchipError && e.code === 'NN403') return; // buffers too small for this network
+            throw e;
+          }
+          const samples = randomSamples(batch + 2, sizes[0]!, seed + 2, -2, 2);
+          expect(batchedCodes(batched, samples).map((o) => Array.from(o))).toEqual(samples.map((x) => Array.from(interpret(single, quantizeInput(single, x)))));
+          const codes = quantizeBatches(batched, samples)[0]!;
+          const fast = simulate(batched, codes);
+          const step = simulate(batched, codes, { mode: 'step' });
+          expect(Array.from(fast.output)).toEqual(Array.from(interpret(batched, codes)));
+          expect(Array.from(step.output)).toEqual(Array.from(fast.output));
+          expect([step.cycles, step.traceHash]).toEqual([fast.cycles, fast.traceHash]);
+          const cert = certify(batched);
+          expect(cert.cycles).toBe(fast.cycles);
+          expect(cert.macs).toBe(batch * certify(single).macs);
+        },
+      ),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+
+  test('WASM (SIMD and scalar) = interpret on a batched program', async () => {
+    const { program } = compile(compileDigitsMlp().graph, { config: makeConfig({ rows: 16, cols: 16 }), calibration: { samples: calibrationSamples() }, batch: 32 });
+    const codes = quantizeBatches(program, calibrationSamples().slice(0, 32))[0]!;
+    const want = Array.from(interpret(program, codes));
+    for (const simd of [true, false]) expect(Array.from((await instantiate(emitWasm(program, { simd }))).runRaw(codes))).toEqual(want);
+  });
+
+  test('the batch survives the .nnp container', () => {
+    const { program } = compile(compileDigitsMlp().graph, { config: makeConfig({}), calibration: { samples: calibrationSamples() }, batch: 3 });
+    const back = deserializeProgram(serializeProgram(program));
+    expect(back.batch).toBe(3);
+    expect(back.input.shape).toEqual([3, 784]);
+    expect(serializeProgram(back)).toEqual(serializeProgram(program));
+  });
+
+  test('a convolutional network refuses a batch with NN306, naming the layer', () => {
+    const graph = randomCnn(7);
+    const samples = randomSamples(4, 9 * 8 * 3, 8, -1, 1);
+    expect(() => compile(graph, { config: makeConfig({}), calibration: { samples }, batch: 2 })).toThrow(expect.objectContaining({ code: 'NN306' }));
+    expect(compile(graph, { config: makeConfig({}), calibration: { samples }, batch: 1 }).program.batch).toBeUndefined();
+  });
+});

@@ -163,6 +163,12 @@ const best = Math.max(...[1, 64, 256].map((b) => gops('nnchip wasm SIMD', b)));
 console.log('\npractical limit, hand-written SIMD dot-product loops (i32x4.dot_i16x8_s, L1-resident data):');
 for (const l of limits) console.log(`  ${l.name.padEnd(44)} ${l.gops.toFixed(1)} GOPS`);
 console.log(`nnchip SIMD GEMM at its best: ${best.toFixed(1)} GOPS = ${((100 * best) / limit).toFixed(0)}% of the best limit loop (${limit.toFixed(1)} GOPS)`);
+{
+  const mlpGops = (runtime, note) => Number(rows.find((r) => r[0].startsWith('digits') && r[1] === runtime && r[2] === '64' && r[5].startsWith(note))?.[4] ?? NaN);
+  const ours = mlpGops('nnchip wasm SIMD, --batch 64', 'loader');
+  const ort = mlpGops('onnxruntime-web wasm, 1 thread', '');
+  if (Number.isFinite(ort)) console.log(`digits MLP, batch 64: nnchip SIMD (--batch 64 program, loader) ${ours.toFixed(1)} GOPS vs onnxruntime-web ${ort.toFixed(1)} GOPS = ${(ours / ort).toFixed(2)}×`);
+}
 for (const b of [64, 256]) {
   const ours = gops('nnchip wasm SIMD', b);
   for (const note of [QLINEAR, MATMUL_INTEGER]) {

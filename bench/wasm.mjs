@@ -1,14 +1,14 @@
 // bench/wasm.mjs: the WebAssembly runtime's speed, single thread, beside peer runtimes in the same
 // process. Prints inferences/s and GOPS (2 × MACs / s); never asserts. Run `npm run build` first.
-//   workloads: the shipped digits MLP (784→64→10), and one int8 dense layer 256→256 at batch 1, 64
-//   and 256 (the 256×256×256 GEMM; a hand-built Program, since the compiler runs one row per inference)
+//   workloads: the shipped digits MLP (784→64→10), one sample per run() and compiled --batch 64; and
+//   one int8 dense layer 256→256 compiled --batch 1, 64 and 256 (at 256: the 256×256×256 GEMM)
 //   limit: hand-written SIMD dot-product loops (i32x4.dot_i16x8_s on L1-resident data): streaming
 //   (2 loads per dot) and register-blocked (a GEMM micro-kernel's 2 × 4 block); wasm-parts/limits.mjs
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { denseProgram } from '../dist/src/backends/wasm/dense-program.js';
+import { mulberry32 } from '../dist/src/util/prng.js';
 import { emitWasm } from '../dist/src/backends/wasm/emit.js';
 import { instantiate } from '../dist/src/backends/wasm/instance.js';
 import { emitLoader } from '../dist/src/backends/wasm/loader.js';
@@ -114,11 +114,21 @@ async function mlp(peers) {
   await peerRows(peers, name, macs, [1, 64], { kind: 'mlp', layers }, { k: 784, int8: false }, 'float32');
 }
 
+/** One dense 256→256 layer (seeded float weights), as a model the compiler lowers. */
+function denseLayerModel() {
+  const r = mulberry32(1);
+  const nodes = [{ name: 'fc', op: 'dense', inputs: ['x'], output: 'y', kernel: { shape: [256, 256], data: Float32Array.from({ length: 65536 }, () => r() * 2 - 1) }, bias: { shape: [256], data: Float32Array.from({ length: 256 }, () => r() - 0.5) }, activation: 'linear' }];
+  const graph = { name: 'dense', inputs: [{ name: 'x', shape: [256] }], nodes, outputs: ['y'], notes: [] };
+  return { graph, samples: Array.from({ length: 16 }, () => Float32Array.from({ length: 256 }, () => r() * 2 - 1)) };
+}
+
 async function gemm(peers) {
   const config = makeConfig({ rows: 16, cols: 16 });
   const name = 'int8 dense 256→256';
+  const { graph, samples } = denseLayerModel();
   for (const m of [1, 64, 256]) {
-    const p = denseProgram({ m, k: 256, n: 256, config, seed: 1 });
+    // compiled with --batch m: m samples are the m rows of one int8 GEMM (256 in one tile)
+    const p = compile(graph, { config, calibration: { samples }, batch: m }).program;
     const codes = Int8Array.from({ length: m * 256 }, (_, i) => ((i * 37) % 255) - 127);
     for (const simd of [true, false]) {
       const inst = await instantiate(emitWasm(p, { simd }));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
  * A hand-built Program for one int8 dense layer applied to M rows at once (y = x·W + b over an
- * M×K input), laid out like passes/lower.ts lays out a layer but with M > 1, which the compiler
- * never emits (it runs one sample per inference). Used by the GEMM benchmark and by the tests
- * of the multi-row kernels. Weights and parameters come from a seeded generator.
+ * M×K input), laid out as passes/lower.ts lays out a layer compiled with --batch M, but with the
+ * int8 weights, multipliers and shifts drawn directly from a seeded generator rather than
+ * quantized from a float model: the tests of the multi-row kernels use it to pick K, N and the
+ * shift exactly, and bench/sim.mjs for its GEMM shapes.
  */
 import type { ArrayConfig } from '../../isa/config.js';
 import type { Program, Region } from '../../isa/program.js';

@@ -14,13 +14,13 @@ export function calibrationSamples(path = DIGITS_CALIBRATION): Float32Array[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { inputs: number[][] }).inputs.map((x) => Float32Array.from(x));
 }
 
-export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}): Program {
-  return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true }).program;
+export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1): Program {
+  return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch }).program;
 }
 
-export function compileDigitsMlp(config: Partial<ArrayConfig> = {}): { graph: Graph; program: Program } {
+export function compileDigitsMlp(config: Partial<ArrayConfig> = {}, batch = 1): { graph: Graph; program: Program } {
   const graph = loadModel(DIGITS_MLP);
-  return { graph, program: compileGraph(graph, calibrationSamples(), config) };
+  return { graph, program: compileGraph(graph, calibrationSamples(), config, batch) };
 }
 
 export function argmax(v: ArrayLike<number>): number {

@@ -76,6 +76,22 @@ describe('run', () => {
     expect(Array.from(net.run(batch))).toEqual(singles.flatMap((s) => Array.from(s)));
   });
 
+  test('a module compiled --batch 4 takes any number of samples: 7 = one full group + one padded', async () => {
+    const { program: batched } = compileDigitsMlp({}, 4);
+    const { loader: b4 } = await written(batched, 'digits-b4');
+    const net = (await b4.load()) as Net & { batch: number };
+    expect(net.batch).toBe(4);
+    const xs = randomSamples(7, 784, 5, -0.5, 1.5);
+    const flat = new Float32Array(7 * 784);
+    xs.forEach((x, i) => flat.set(x, i * 784));
+    const want = xs.flatMap((x) => Array.from(Float32Array.from(dequantizeOutput(digits, interpret(digits, quantizeInput(digits, x))))));
+    expect(Array.from(net.run(flat))).toEqual(want);
+    const codes = new Int8Array(7 * 784);
+    xs.forEach((x, i) => codes.set(quantizeInput(digits, x), i * 784));
+    expect(Array.from(net.runRaw(codes))).toEqual(xs.flatMap((x) => Array.from(interpret(digits, quantizeInput(digits, x)))));
+    expect(Array.from(net.quantize(flat))).toEqual(Array.from(codes));
+  });
+
   test('a sample of the wrong size is refused', async () => {
     const net = await loader.load();
     expect(() => net.run(new Float32Array(783))).toThrow(/multiple of 784/);

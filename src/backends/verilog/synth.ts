@@ -132,6 +132,8 @@ export interface SynthOptions {
   readonly dir?: string;
   /** Skip place and route even when the tool is installed. */
   readonly noPnr?: boolean;
+  /** Told when each long step starts (synthesis, place and route): for a progress line. */
+  readonly onStep?: (step: string) => void;
   /** Which yosys: `system`, `yowasp` or a path; default: $NNCHIP_YOSYS, else system on PATH, else yowasp. */
   readonly yosys?: string;
 }
@@ -146,6 +148,7 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
     writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }));
     const t = opts.target;
     const version = await yosysVersion(yosys, dir);
+    opts.onStep?.(`yosys ${version ?? ''} synthesizing for ${t}${t === 'ice40' ? ` ${opts.device ?? 'hx8k'}` : ''}`.replace('  ', ' '));
     await runTool(make, ['-C', t, 'synth', yosysVar], dir, `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`);
     const stat = parseYosysStat(readJson<unknown>(join(dir, t, 'build/stat.json'), 'yosys'));
     const byType = stat.byType;
@@ -156,6 +159,7 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       if (findTool(pnrTool) === null) note = `${pnrTool} is not installed: no place and route`;
       else {
         try {
+          opts.onStep?.(`${pnrTool} placing and routing`);
           await runTool(make, ['-C', t, 'pnr', yosysVar], dir, `${pnrTool} place and route`);
           const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(dir, t, 'build/report.json'), pnrTool);
           fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;

@@ -60,6 +60,8 @@ export function register(program: Command, ctx: CliContext): void {
       target: parseTarget(flags.target),
       device: parseDevice(flags.device),
       noPnr: !flags.pnr,
+      // long steps (tens of seconds each): say what is running, on a terminal only
+      ...(ctx.io.interactive && !flags.json ? { onStep: (step: string) => ctx.io.stderr(ctx.io.color.dim(`${step}…\n`)) } : {}),
       ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
       ...(flags.out === undefined ? {} : { dir: flags.out }),
     });

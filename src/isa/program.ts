@@ -207,12 +207,15 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
   } catch {
     throw bad('corrupt program header');
   }
+  if (typeof h !== 'object' || h === null) throw bad('corrupt program header');
+  if (typeof h['config'] !== 'object' || h['config'] === null || Array.isArray(h['config'])) throw bad('the program header has no machine configuration');
   const count = Number(h['instructionCount']);
   const constantsLength = Number(h['constantsLength']);
   const constStart = codeStart + count * INSN_BYTES;
   if (!Number.isInteger(count) || !Number.isInteger(constantsLength) || constStart + constantsLength !== bytes.length) throw bad('program sections do not add up to the file size');
   return {
-    config: validateConfig(h['config'] as ArrayConfig, file),
+    // files written before thresholdPasses existed describe the fully parallel threshold unit
+    config: validateConfig(withDefaultPasses(h['config'] as Record<string, unknown>), file),
     instructions: decodeAll(bytes.subarray(codeStart, constStart)),
     dramSize: Number(h['dramSize']),
     constants: bytes.slice(constStart),
@@ -224,4 +227,9 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
     notes: h['notes'] as string[],
     ...(typeof h['batch'] === 'number' && h['batch'] > 1 ? { batch: h['batch'] } : {}),
   };
+}
+
+/** A config as stored, with thresholdPasses 1 when the file predates it (key order kept: same bytes back). */
+function withDefaultPasses(config: Record<string, unknown>): ArrayConfig {
+  return { ...config, thresholdPasses: config['thresholdPasses'] ?? 1 } as unknown as ArrayConfig;
 }

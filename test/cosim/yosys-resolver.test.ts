@@ -157,4 +157,9 @@ describe('parseYosysStat', () => {
     expect(parseYosysStat(modulesOnly)).toEqual({ cells: 8, byType: { $_AND_: 6, $_XOR_: 2 }, transistors: 48 });
     expect(parseYosysStat({})).toEqual({ cells: 0, byType: {}, transistors: null });
   });
+
+  test('the CMOS estimate as yosys 0.23 writes it for the asic flow: a lower bound, "95770+"', () => {
+    const asic = { design: { num_cells: 3, num_cells_by_type: { $_AND_: 1, $_MUX_: 2 }, estimated_num_transistors: '95770+' } };
+    expect(parseYosysStat(asic).transistors).toBe(95770);
+  });
 });

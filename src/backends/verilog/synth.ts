@@ -68,7 +68,8 @@ const NOT_HARDWARE = new Set(['$scopeinfo']);
 
 const asCount = (v: unknown): number | null => {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && /^\d+$/.test(v)) return parseInt(v, 10);
+  // yosys writes the transistor estimate as a lower bound: "95770+"
+  if (typeof v === 'string' && /^\d+\+?$/.test(v)) return parseInt(v, 10);
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
     return asCount(o['count'] ?? o['num'] ?? o['num_cells']);

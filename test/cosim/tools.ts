@@ -4,7 +4,8 @@
  * fails in CI), the machine configurations the tests build once, and the oracle comparison.
  */
 import { expect } from 'vitest';
-import { findTool, findYowaspYosys } from '../../src/backends/verilog/tools.js';
+import { findTool } from '../../src/backends/verilog/tools.js';
+import { findYowaspYosys } from '../../src/backends/verilog/yosys.js';
 import type { Capacity } from '../../src/backends/verilog/emit.js';
 import type { SampleRun } from '../../src/backends/verilog/simulate.js';
 import type { ArrayConfig } from '../../src/isa/config.js';

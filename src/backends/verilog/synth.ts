@@ -12,7 +12,8 @@ import type { Program } from '../../isa/program.js';
 import { INSN_BITS } from '../../isa/spec.js';
 import { tempFolder, writeDirAtomic } from '../../util/atomic-write.js';
 import { designSizing, emitVerilog, type Ice40Device, type VerilogTarget } from './emit.js';
-import { findTool, requireTool, resolveYosys, runTool, yosysMakeVar, yosysVersion, type YosysKind } from './tools.js';
+import { findTool, requireTool, runTool } from './tools.js';
+import { resolveYosys, yosysMakeVar, yosysVersion, type YosysKind } from './yosys.js';
 
 /** Which yosys produced the figures. */
 export interface YosysUsed {

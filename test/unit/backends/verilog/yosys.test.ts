@@ -10,17 +10,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { NnchipError } from '../../src/diagnostics/error.js';
-import { parseYosysStat } from '../../src/backends/verilog/synth.js';
-import {
-  findTool,
-  findYowaspYosys,
-  parseYosysVersion,
-  resolveYosys,
-  yosysMakeVar,
-  yosysVersion,
-  type YowaspInstall,
-} from '../../src/backends/verilog/tools.js';
+import { NnchipError } from '../../../../src/diagnostics/error.js';
+import { parseYosysStat } from '../../../../src/backends/verilog/synth.js';
+import { findTool } from '../../../../src/backends/verilog/tools.js';
+import { findYowaspYosys, parseYosysVersion, resolveYosys, yosysMakeVar, yosysVersion, type YowaspInstall } from '../../../../src/backends/verilog/yosys.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nnchip-yosys-resolver-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

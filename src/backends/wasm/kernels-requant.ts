@@ -12,6 +12,7 @@
  */
 import { Func, type Code } from './code.js';
 import type { FuncTable } from './kernels.js';
+import type { ThresholdLocals } from './kernels-simd.js';
 
 /** 1.5 · 2^52: adding it to an integer-valued double of magnitude < 2^51 puts the integer in the low mantissa bits. */
 const MAGIC = 6755399441055744;
@@ -20,16 +21,8 @@ const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 /** Byte 0 of each i32 lane. */
 const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
 
-interface L {
-  readonly acc: number;
-  readonly out: number;
-  readonly qnt: number;
-  readonly rows: number;
-  readonly pa: number;
-  readonly po: number;
-  readonly n: number;
-  readonly v: Readonly<Record<string, number>>;
-}
+/** The scalar-loop kernel's locals, without its row counter. */
+type L = Omit<ThresholdLocals, 'left'>;
 
 /** threshold(acc, out, qnt, rows, zp, lo, hi) for lo ≤ hi. */
 export function thresholdOrderedKernel(table: FuncTable, C: number): number {

@@ -212,7 +212,7 @@ function thresholdKernel(table: FuncTable, C: number): number {
   return table.add(f);
 }
 
-interface ThresholdLocals {
+export interface ThresholdLocals {
   readonly acc: number;
   readonly out: number;
   readonly qnt: number;

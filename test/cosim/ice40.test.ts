@@ -33,4 +33,12 @@ describe.skipIf(!haveTools('yosys', 'make'))('iCE40 flow', () => {
     expect(r.luts).toBeLessThanOrEqual(HX8K_LOGIC_CELLS);
     expect(r.brams).toBeGreaterThan(0);
   }, 600_000);
+
+  test.skipIf(!haveTools('nextpnr-ice40'))('on an UP5K the 2x2 design maps its multipliers to the DSPs and places', async () => {
+    const r = await synthesize(program(2, 2), { target: 'ice40', device: 'up5k' });
+    show('iCE40-UP5K 2x2 (placed and routed)', r);
+    expect(r.device).toBe('up5k');
+    expect(r.dsps).toBeGreaterThanOrEqual(4);
+    expect(r.placed).toBe(true);
+  }, 600_000);
 });

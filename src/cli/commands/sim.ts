@@ -11,7 +11,7 @@ import { EXIT } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
-import { quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
+import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
@@ -182,7 +182,7 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
     table(['layer', 'cycles', 'MACs', 'array MACs', 'utilization', 'token wait', 'queue full', 'DRAM read', 'DRAM written'], layerRows, io).trimEnd(),
     table(['buffer', 'reads', 'writes', 'peak', 'capacity'], memRows, io).trimEnd(),
     ...(stallRows.length > 0 ? [table(['stall cause', 'cycles'], stallRows, io).trimEnd()] : []),
-    `one inference: ${o.primary.cycles.toLocaleString('en-US')} cycles = ${s.latencyUs.toFixed(2)} µs at ${p.config.clockMhz} MHz, utilization ${pct(s.utilization)}, ${bytes(s.dramBytesRead)} read + ${bytes(s.dramBytesWritten)} written to DRAM`,
+    `one inference${batchOf(p) > 1 ? ` (a batch of ${batchOf(p)} samples, ${Math.round(o.primary.cycles / batchOf(p)).toLocaleString('en-US')} cycles each)` : ''}: ${o.primary.cycles.toLocaleString('en-US')} cycles = ${s.latencyUs.toFixed(2)} µs at ${p.config.clockMhz} MHz, utilization ${pct(s.utilization)}, ${bytes(s.dramBytesRead)} read + ${bytes(s.dramBytesWritten)} written to DRAM`,
     `address trace sha256 ${o.primary.traceHash ?? '-'}`,
   ];
   o.samples.slice(0, SHOWN_SAMPLES).forEach((r, i) => lines.push(`sample ${i}: ${r.cycles} cycles, output codes [${Array.from(r.output).join(', ')}]`));

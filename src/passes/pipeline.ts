@@ -52,12 +52,11 @@ export interface Compiled {
 export interface Quantized {
   readonly graph: Graph;
   readonly gemm: GemmProgram;
-  readonly batch: number;
 }
 
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1): Quantized {
   const g = prepareGraph(graph, verify);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, tensorParams(g, calibration)), batch), batch };
+  return { graph: g, gemm: batchGemm(toGemmOps(g, tensorParams(g, calibration)), batch) };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
@@ -66,7 +65,8 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
 export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
-  const { graph: g, gemm, batch } = q;
+  const { graph: g, gemm } = q;
+  const batch = gemm.batch ?? 1;
   const lowered = lowerToIsa(gemm, config);
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
   const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));

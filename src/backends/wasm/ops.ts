@@ -11,14 +11,11 @@ import { accessesOf } from '../../isa/effects.js';
 import type { Program } from '../../isa/program.js';
 import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type InstructionOf, type Opcode } from '../../isa/spec.js';
 import { packWeights, type Packing, type PackedRange } from './pack.js';
-import type { MemoryPlan } from './plan.js';
+import { overlap, type MemoryPlan, type Range } from './plan.js';
 
 export { packConstants, type PackedRange } from './pack.js';
 
-export interface Range {
-  readonly start: number;
-  readonly end: number;
-}
+export type { Range } from './plan.js';
 
 /** rows × `bytes` from src (rows `srcStride` apart) to dst (rows `dstStride` apart). */
 export interface CopyOp {
@@ -123,7 +120,6 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
   }
 }
 
-const overlap = (a: Range, b: Range): boolean => a.start < b.end && b.start < a.end;
 const anyOverlap = (xs: readonly Range[], ys: readonly Range[]): boolean => xs.some((x) => ys.some((y) => overlap(x, y)));
 
 function conflicts(x: KernelOp, y: KernelOp, C: number): boolean {

@@ -18,7 +18,8 @@
  */
 import type { Program } from '../../isa/program.js';
 import { pixelAddress } from '../../isa/program.js';
-import type { GemmOp, KernelOp, Range } from './ops.js';
+import type { GemmOp, KernelOp } from './ops.js';
+import { overlap, type Range } from './plan.js';
 
 export type Packing = 'quad' | 'pairs';
 
@@ -31,8 +32,6 @@ export interface PackedRange {
   readonly rows: number;
   readonly layout: Packing;
 }
-
-const overlap = (a: Range, b: Range): boolean => a.start < b.end && b.start < a.end;
 
 /** Covering DRAM spans of the input and output tensors. */
 function tensorSpans(p: Program): Range[] {

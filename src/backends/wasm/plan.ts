@@ -9,6 +9,14 @@ import { accessesOf, type Space } from '../../isa/effects.js';
 import type { Program } from '../../isa/program.js';
 import { entryBytes } from '../../isa/spec.js';
 
+/** A byte range [start, end) of the module's linear memory. */
+export interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+export const overlap = (a: Range, b: Range): boolean => a.start < b.end && b.start < a.end;
+
 export const PAGE_BYTES = 65536;
 /** Regions start on 16-byte boundaries (whole v128 lanes). */
 export const REGION_ALIGN = 16;

@@ -8,8 +8,7 @@ import type { ArrayConfig } from '../../isa/config.js';
 import { accessesOf, type Space } from '../../isa/effects.js';
 import { pixelAddress, type Program } from '../../isa/program.js';
 import { entryBytes } from '../../isa/spec.js';
-import type { Range } from './ops.js';
-import type { MemoryPlan } from './plan.js';
+import type { MemoryPlan, Range } from './plan.js';
 
 export interface Segment {
   readonly offset: number;

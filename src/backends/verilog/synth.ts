@@ -150,7 +150,7 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
     writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }));
     const t = opts.target;
     const version = await yosysVersion(yosys, dir);
-    opts.onStep?.(`yosys ${version ?? ''} synthesizing for ${t}${t === 'ice40' ? ` ${opts.device ?? 'hx8k'}` : ''}`.replace('  ', ' '));
+    opts.onStep?.(['yosys', version, 'synthesizing for', t, t === 'ice40' ? (opts.device ?? 'hx8k') : null].filter((w) => w !== null).join(' '));
     await runTool(make, ['-C', t, 'synth', yosysVar], dir, `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`);
     const stat = parseYosysStat(readJson<unknown>(join(dir, t, 'build/stat.json'), 'yosys'));
     const byType = stat.byType;

@@ -8,16 +8,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { synthesize } from '../../src/backends/verilog/synth.js';
-import { compileGraph } from '../helpers/compile.js';
-import { randomMlp, randomSamples } from '../helpers/random-graph.js';
-import { haveTools } from './tools.js';
-
-const small2x2 = () =>
-  compileGraph(randomMlp([16, 12, 6], 5), randomSamples(8, 16, 6), { rows: 2, cols: 2, actDepth: 64, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2, thresholdPasses: 8 });
+import { haveTools, synthProgram } from './tools.js';
 
 describe.skipIf(!haveTools('yosys', 'make'))('ASIC and ECP5 flows', () => {
   test('ASIC, a 2x2 design: gate count, transistor estimate, memory bits', async () => {
-    const r = await synthesize(small2x2(), { target: 'asic' });
+    const r = await synthesize(synthProgram(2), { target: 'asic' });
     process.stdout.write(`asic 2x2: ${r.cells} cells, ${r.transistors ?? '?'} transistors (logic), ${r.memoryBits} memory bits\n`);
     expect(r.cells).toBeGreaterThan(1000);
     expect(r.transistors).toBeGreaterThan(r.cells);
@@ -27,7 +22,7 @@ describe.skipIf(!haveTools('yosys', 'make'))('ASIC and ECP5 flows', () => {
   }, 300_000);
 
   test('ECP5, the same design: LUTs, flip-flops, block RAM and the multipliers in DSPs', async () => {
-    const r = await synthesize(small2x2(), { target: 'ecp5' });
+    const r = await synthesize(synthProgram(2), { target: 'ecp5' });
     process.stdout.write(`ecp5 2x2: ${r.luts} LUTs, ${r.ffs} FFs, ${r.brams} BRAMs, ${r.dsps} DSPs (${r.note ?? 'placed'})\n`);
     expect(r.luts).toBeGreaterThan(0);
     expect(r.ffs).toBeGreaterThan(0);

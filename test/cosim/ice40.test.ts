@@ -8,15 +8,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { synthesize, type SynthReport } from '../../src/backends/verilog/synth.js';
-import type { ArrayConfig } from '../../src/isa/config.js';
-import { compileGraph } from '../helpers/compile.js';
-import { randomMlp, randomSamples } from '../helpers/random-graph.js';
-import { haveTools } from './tools.js';
+import { haveTools, synthProgram } from './tools.js';
 
-/** Synthesis configuration: small buffers and queues, so the design is logic, not storage. */
-const small = (rows: number, cols: number): Partial<ArrayConfig> => ({ rows, cols, actDepth: 64, wgtDepth: 4 * rows, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2, thresholdPasses: 4 * cols });
 const HX8K_LOGIC_CELLS = 7680;
-const program = (rows: number, cols: number) => compileGraph(randomMlp([16, 12, 6], 5), randomSamples(8, 16, 6), small(rows, cols));
 
 const show = (what: string, r: SynthReport): void => {
   const fmax = r.fmaxMhz === null ? (r.note ?? 'not placed') : `Fmax ${r.fmaxMhz.toFixed(1)} MHz`;
@@ -25,7 +19,7 @@ const show = (what: string, r: SynthReport): void => {
 
 describe.skipIf(!haveTools('yosys', 'make'))('iCE40 flow', () => {
   test.skipIf(!haveTools('nextpnr-ice40'))('yosys maps the 4x4 design and nextpnr-ice40 places and routes it on an HX8K', async () => {
-    const r = await synthesize(program(4, 4), { target: 'ice40', device: 'hx8k' });
+    const r = await synthesize(synthProgram(4), { target: 'ice40', device: 'hx8k' });
     show('iCE40-HX8K 4x4 (placed and routed)', r);
     expect(r.note).toBeNull();
     expect(r.placed).toBe(true);
@@ -35,7 +29,7 @@ describe.skipIf(!haveTools('yosys', 'make'))('iCE40 flow', () => {
   }, 600_000);
 
   test.skipIf(!haveTools('nextpnr-ice40'))('on an UP5K the 2x2 design maps its multipliers to the DSPs and places', async () => {
-    const r = await synthesize(program(2, 2), { target: 'ice40', device: 'up5k' });
+    const r = await synthesize(synthProgram(2), { target: 'ice40', device: 'up5k' });
     show('iCE40-UP5K 2x2 (placed and routed)', r);
     expect(r.device).toBe('up5k');
     expect(r.dsps).toBeGreaterThanOrEqual(4);

@@ -12,6 +12,8 @@ import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
+import { compileGraph } from '../helpers/compile.js';
+import { randomMlp, randomSamples } from '../helpers/random-graph.js';
 
 export const IN_CI = (process.env['CI'] ?? '') !== '' && process.env['CI'] !== 'false';
 
@@ -54,4 +56,14 @@ export function expectExact(p: Program, inputs: readonly Int8Array[], runs: read
     expect(run.cycles, `${what}: cycles of sample ${i}`).toBe(cycles);
     expect(run.passed, `${what}: test bench verdict of sample ${i}\n${run.log}`).toBe(true);
   });
+}
+
+/**
+ * The design the synthesis tests build: a small 16→12→6 MLP on a side×side array with small
+ * buffers and queues, so the figures are the core's logic, not storage. thresholdPasses defaults
+ * to 4·side: one threshold lane multiplying in 4-bit steps, the unit an iCE40 fits.
+ */
+export function synthProgram(side: number, thresholdPasses = 4 * side): Program {
+  const config: Partial<ArrayConfig> = { rows: side, cols: side, actDepth: 64, wgtDepth: 4 * side, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2, thresholdPasses };
+  return compileGraph(randomMlp([16, 12, 6], 5), randomSamples(8, 16, 6), config);
 }

@@ -6,21 +6,15 @@
  */
 import { describe, expect, test } from 'vitest';
 import { synthesize } from '../../src/backends/verilog/synth.js';
-import type { ArrayConfig } from '../../src/isa/config.js';
-import { compileGraph } from '../helpers/compile.js';
-import { randomMlp, randomSamples } from '../helpers/random-graph.js';
 import { findTool } from '../../src/backends/verilog/tools.js';
-import { haveTools, haveYowasp } from './tools.js';
+import { haveTools, haveYowasp, synthProgram } from './tools.js';
 
-/** The small 2x2 program of ice40.test.ts: small buffers and queues, so the design is logic, not storage. */
-const small: Partial<ArrayConfig> = { rows: 2, cols: 2, actDepth: 64, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2 };
-const program = () => compileGraph(randomMlp([16, 12, 6], 5), randomSamples(8, 16, 6), small);
 
 describe.skipIf(!haveTools('make') || !haveYowasp())('iCE40 flow with @yowasp/yosys', () => {
   test('the WebAssembly yosys maps the 2x2 design (and nextpnr places it when installed)', async () => {
     const pnr = findTool('nextpnr-ice40') !== null;
     const started = Date.now();
-    const r = await synthesize(program(), { target: 'ice40', device: 'hx8k', yosys: 'yowasp', noPnr: !pnr });
+    const r = await synthesize(synthProgram(2), { target: 'ice40', device: 'hx8k', yosys: 'yowasp', noPnr: !pnr });
     const fmax = r.fmaxMhz === null ? (r.note ?? 'not placed') : `Fmax ${r.fmaxMhz.toFixed(1)} MHz`;
     process.stdout.write(
       `iCE40-HX8K 2x2 with yowasp yosys ${r.yosys.version ?? '?'}: ${r.luts} LUTs, ${r.ffs} FFs, ${r.brams} BRAMs, ${fmax} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,

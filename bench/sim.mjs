@@ -8,7 +8,7 @@
 import { denseProgram } from '../dist/src/backends/wasm/dense-program.js';
 import { loadModel } from '../dist/src/importers/index.js';
 import { makeConfig } from '../dist/src/isa/config.js';
-import { DURATION } from '../dist/src/isa/timing.js';
+import { OPS } from '../dist/src/isa/ops/index.js';
 import { compile } from '../dist/src/passes/pipeline.js';
 import { hoistLoads, insertTokens } from '../dist/src/passes/schedule.js';
 import { simulate } from '../dist/sim/index.js';
@@ -59,7 +59,7 @@ function workloads(side) {
 
 const folds = (R, C, g) => Math.ceil(g.k / R) * Math.ceil(g.n / C);
 const scaleSim = (R, C, shapes) => shapes.reduce((a, g) => a + folds(R, C, g) * (2 * R + C + g.m - 2), 0);
-const matmulCycles = (p) => p.instructions.filter((i) => i.op === 'matmul').reduce((a, i) => a + DURATION.matmul(i, p.config), 0);
+const matmulCycles = (p) => p.instructions.filter((i) => i.op === 'matmul').reduce((a, i) => a + OPS.matmul.duration(i, p.config), 0);
 
 const rows = [];
 const ratios = [];

@@ -5,7 +5,7 @@
  * last beat of its row lands, a store reads an out entry when the row's first beat leaves.
  */
 import { execute, type MachineState } from '../src/isa/interpret.js';
-import { entryBytes, LOAD_BUFFER_LIST, NO_TOKENS, type InstructionOf } from '../src/isa/spec.js';
+import { entryBytes, loadBufferOf, NO_TOKENS, type InstructionOf } from '../src/isa/spec.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
@@ -48,7 +48,7 @@ export class LoadDma {
 
   begin(insn: InstructionOf<'load'>): void {
     this.insn = insn;
-    this.e = entryBytes(LOAD_BUFFER_LIST[insn.buf] ?? 'act', this.m.cfg.rows, this.m.cfg.cols);
+    this.e = entryBytes(loadBufferOf(insn.buf), this.m.cfg.rows, this.m.cfg.cols);
     this.g = geometry(this.m, this.e, insn.rows);
     if (this.rowReg.length !== this.e) this.rowReg = new Uint8Array(this.e);
     this.rowView = { ...this.m.state, dram: this.rowReg };
@@ -77,7 +77,7 @@ export class LoadDma {
         const entry = insn.sram + Math.floor(k / g.beats);
         // the row register is decoded into lanes exactly as interpret.ts loads one row
         execute(this.rowView, { op: 'load', ...NO_TOKENS, buf: insn.buf, sram: entry, rows: 1, dram: 0, stride: 0 }, m.cfg);
-        m.sramWrite(u, t, SPACE_INDEX[LOAD_BUFFER_LIST[insn.buf] ?? 'act'], entry);
+        m.sramWrite(u, t, SPACE_INDEX[loadBufferOf(insn.buf)], entry);
       }
     }
     const done = tau === m.cfg.dramLatency + g.total - 1;

@@ -4,20 +4,57 @@
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
  * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac);
  * acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
- * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls.
+ * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
+ * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
+ * op records, so prove() compares two independent derivations.
  */
+import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
-import { accessesOf } from '../src/isa/effects.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
 import { mac } from '../src/isa/numerics.js';
 import { initialDram, readTensor } from '../src/isa/program.js';
-import { entryBytes, LOAD_BUFFER_LIST, LOAD_BUFFERS, matmulActRow, type Instruction, type InstructionOf } from '../src/isa/spec.js';
+import { entryBytes, LOAD_BUFFERS, loadBufferOf, matmulActRow, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import type { Plan } from './plan.js';
-import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
-import { accessPattern, TraceRecorder } from './trace.js';
+import { emptyPeaks, F, type RawRun } from './stats.js';
+import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
-/** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). */
-const KIND = { copyLoad: 0, load: 1, store: 2, matmul: 3, threshold: 4, none: 5 } as const;
+/** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). 0 is no kind, so an unset entry cannot pass for one. */
+const KIND = { copyLoad: 1, load: 2, store: 3, matmul: 4, threshold: 5, none: 6 } as const;
+type Kind = (typeof KIND)[keyof typeof KIND];
+
+/** Scratch sizes the plan grows as it prepares each instruction. */
+interface Sizes {
+  loadBytes: number;
+  accLanes: number;
+  outLanes: number;
+  storeLanes: number;
+}
+
+type Prepare<O extends Opcode> = (insn: InstructionOf<O>, cfg: ArrayConfig, size: Sizes) => { kind: Kind; rebased: Instruction };
+
+/** Per opcode: its hot-loop kind, its scratch needs, and the instruction with the scratch side re-based to 0 (load rows packed E bytes apart). */
+const PREPARE: { [O in Opcode]: Prepare<O> } = {
+  load: (insn, cfg, size) => {
+    const buf = loadBufferOf(insn.buf);
+    const e = entryBytes(buf, cfg.rows, cfg.cols);
+    size.loadBytes = Math.max(size.loadBytes, (insn.stride === 0 ? 1 : insn.rows) * e);
+    return { kind: buf === 'act' || buf === 'wgt' ? KIND.copyLoad : KIND.load, rebased: { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e } };
+  },
+  store: (insn, cfg, size) => {
+    size.storeLanes = Math.max(size.storeLanes, insn.rows * cfg.cols);
+    return { kind: KIND.store, rebased: { ...insn, sram: 0 } };
+  },
+  matmul: (insn, cfg, size) => {
+    size.accLanes = Math.max(size.accLanes, insn.rows * cfg.cols);
+    return { kind: KIND.matmul, rebased: insn };
+  },
+  threshold: (insn, cfg, size) => {
+    size.outLanes = Math.max(size.outLanes, insn.rows * cfg.cols);
+    return { kind: KIND.threshold, rebased: { ...insn, out: 0 } };
+  },
+  sync: (insn) => ({ kind: KIND.none, rebased: insn }),
+  halt: (insn) => ({ kind: KIND.none, rebased: insn }),
+};
 
 interface FastPlan {
   readonly kind: Uint8Array;
@@ -39,75 +76,45 @@ function fastPlanOf(plan: Plan): FastPlan {
   let fp = cache.get(plan);
   if (fp !== undefined) return fp;
   const cfg = plan.program.config;
-  const { rows: R, cols: C } = cfg;
-  const size = { loadBytes: 1, accLanes: 1, outLanes: 1, storeLanes: 1 };
+  const size: Sizes = { loadBytes: 1, accLanes: 1, outLanes: 1, storeLanes: 1 };
   const kind = new Uint8Array(plan.program.instructions.length);
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
-    count(counters, plan.block[i]!, insn, R, C);
-    for (const a of accessesOf(insn, cfg)) peak[SPACE_INDEX[a.space]] = Math.max(peak[SPACE_INDEX[a.space]]!, a.end);
-    switch (insn.op) {
-      case 'load': {
-        const buf = LOAD_BUFFER_LIST[insn.buf] ?? 'act';
-        const e = entryBytes(buf, R, C);
-        kind[i] = buf === 'act' || buf === 'wgt' ? KIND.copyLoad : KIND.load;
-        size.loadBytes = Math.max(size.loadBytes, (insn.stride === 0 ? 1 : insn.rows) * e);
-        return { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e };
-      }
-      case 'store':
-        kind[i] = KIND.store;
-        size.storeLanes = Math.max(size.storeLanes, insn.rows * C);
-        return { ...insn, sram: 0 };
-      case 'matmul':
-        kind[i] = KIND.matmul;
-        size.accLanes = Math.max(size.accLanes, insn.rows * C);
-        return insn;
-      case 'threshold':
-        kind[i] = KIND.threshold;
-        size.outLanes = Math.max(size.outLanes, insn.rows * C);
-        return { ...insn, out: 0 };
-      case 'sync':
-      case 'halt':
-        kind[i] = KIND.none;
-        return insn;
-    }
+    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg);
+    const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
+    kind[i] = prepared.kind;
+    return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
   cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize) }));
   return fp;
 }
 
-/** One instruction's SRAM, DRAM and MAC figures (step mode observes the same ones access by access). */
-function count(c: Float64Array, b: number, insn: Instruction, R: number, C: number): void {
-  const reads = b + F.sramReads - 1;
-  const writes = b + F.sramWrites - 1;
-  switch (insn.op) {
-    case 'load': {
-      const buf = LOAD_BUFFER_LIST[insn.buf] ?? 'act';
-      c[b + F.dramBytesRead]! += insn.rows * entryBytes(buf, R, C);
-      c[writes + SPACE_INDEX[buf]]! += insn.rows;
-      return;
+/**
+ * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
+ * accesses (the ones its trace records): a buffer access is one entry, a DRAM access one row of the
+ * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs.
+ */
+function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig): void {
+  const { rows: R, cols: C } = cfg;
+  const seen: number[] = [];
+  accessPattern(insn, cfg, (_t, code, addr) => void seen.push(code, addr));
+  let rowBytes = 0;
+  for (let k = 0; k < seen.length; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
+  for (let k = 0; k < seen.length; k += 2) {
+    const code = seen[k]!;
+    const addr = seen[k + 1]!;
+    const space = code >> 1;
+    const write = (code & 1) === 1;
+    if (space === 0) {
+      c[b + (write ? F.dramBytesWritten : F.dramBytesRead)]! += rowBytes;
+      peak[0] = Math.max(peak[0]!, addr + rowBytes);
+      continue;
     }
-    case 'store':
-      c[reads + SPACE_INDEX.out]! += insn.rows;
-      c[b + F.dramBytesWritten]! += insn.rows * C;
-      return;
-    case 'matmul':
-      c[b + F.arrayMacs]! += insn.rows * R * C;
-      c[reads + SPACE_INDEX.wgt]! += R;
-      c[reads + SPACE_INDEX.act]! += insn.rows;
-      c[reads + SPACE_INDEX.acc]! += insn.accumulate ? insn.rows : 0;
-      c[writes + SPACE_INDEX.acc]! += insn.rows;
-      return;
-    case 'threshold':
-      c[reads + SPACE_INDEX.acc]! += insn.rows;
-      c[reads + SPACE_INDEX.qnt]! += 1;
-      c[writes + SPACE_INDEX.out]! += insn.rows;
-      return;
-    case 'sync':
-    case 'halt':
-      return;
+    c[b + (write ? F.sramWrites : F.sramReads) + space - 1]! += 1;
+    peak[space] = Math.max(peak[space]!, addr + 1);
+    if (code === CODE.actRead) c[b + F.arrayMacs]! += R * C;
   }
 }
 
@@ -217,6 +224,7 @@ class FastMachine {
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
+    else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);
   }
 
   /** The writes of instruction i, at its end. */
@@ -240,7 +248,7 @@ class FastMachine {
     } else if (kind === KIND.store) {
       const ld = this.pendingLoad;
       if (ld !== null && !this.loadSnapped) {
-        const e = entryBytes(LOAD_BUFFER_LIST[ld.buf] ?? 'act', cfg.rows, C);
+        const e = entryBytes(loadBufferOf(ld.buf), cfg.rows, C);
         const rows = ld.stride === 0 ? 1 : ld.rows;
         for (let r = 0; r < rows; r++) mem8.copyWithin(at.dma + r * e, ld.dram + r * ld.stride, ld.dram + r * ld.stride + e);
         this.loadSnapped = true;
@@ -248,7 +256,7 @@ class FastMachine {
       execute(this.storeSnapped ? this.storeView : s, this.storeSnapped ? this.fp.rebased[i]! : insn, cfg);
       this.pendingStore = null;
       this.storeSnapped = false;
-    }
+    } else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);
     if (kind === KIND.copyLoad || kind === KIND.load) {
       this.pendingLoad = null;
       this.loadSnapped = false;

@@ -6,7 +6,8 @@
 import { NnchipError } from '../src/diagnostics/error.js';
 import { checkProgram } from '../src/isa/interpret.js';
 import type { Program } from '../src/isa/program.js';
-import { CHANNELS, channelOf, UNIT_OF, type Channel } from '../src/isa/spec.js';
+import { CHANNELS, channelOf, type Channel } from '../src/isa/spec.js';
+import { UNIT_OF } from '../src/isa/ops/index.js';
 import { scheduleTimes, type Schedule } from '../src/isa/timing.js';
 import { F, layerCycles, newCounters, NFIELDS, UNIT_INDEX } from './stats.js';
 

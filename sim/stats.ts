@@ -3,16 +3,10 @@
  * Simulation statistics. Both modes bump one flat Float64Array of named counters per layer (cheap
  * in hot loops); buildStats turns it into the readable per-layer and total objects.
  */
-import type { Space } from '../src/isa/effects.js';
 import type { Program } from '../src/isa/program.js';
-import { BUFFER_LIST, CHANNELS, entryBytes, type Channel } from '../src/isa/spec.js';
+import { BUFFER_LIST, CHANNELS, entryBytes, SPACES, WORK_UNITS, type Buffer, type Channel, type Space, type WorkUnit } from '../src/isa/spec.js';
 
-export const WORK_UNITS = ['load', 'compute', 'store'] as const;
-export type WorkUnit = (typeof WORK_UNITS)[number];
-export const SRAMS = BUFFER_LIST;
-export type Sram = (typeof SRAMS)[number];
-/** Memory spaces in trace-code order (dram first, then the buffers as in SRAMS). */
-export const SPACES = ['dram', ...SRAMS] as const satisfies readonly Space[];
+/** Memory spaces in trace-code order: SPACES order (dram first, then the buffers). */
 export const SPACE_INDEX = { dram: 0, act: 1, wgt: 2, acc: 3, qnt: 4, out: 5 } as const satisfies Record<Space, number>;
 export const UNIT_INDEX = { load: 0, compute: 1, store: 2 } as const satisfies Record<WorkUnit, number>;
 
@@ -49,8 +43,8 @@ export interface Counters {
   readonly dramBytesRead: number;
   readonly dramBytesWritten: number;
   /** Buffer entries read and written. */
-  readonly sramReads: Record<Sram, number>;
-  readonly sramWrites: Record<Sram, number>;
+  readonly sramReads: Record<Buffer, number>;
+  readonly sramWrites: Record<Buffer, number>;
   readonly busyCycles: Record<WorkUnit, number>;
   readonly stalls: StallStats;
 }
@@ -83,7 +77,7 @@ export function emptyPeaks(): Float64Array {
 
 /** Peak entries → bytes (dram is already in bytes). */
 export function peakBytesOf(rows: number, cols: number, peakEntries: Float64Array): Record<Space, number> {
-  return record(SPACES, (i) => (i === 0 ? peakEntries[0]! : peakEntries[i]! * entryBytes(SRAMS[i - 1]!, rows, cols)));
+  return record(SPACES, (i) => (i === 0 ? peakEntries[0]! : peakEntries[i]! * entryBytes(BUFFER_LIST[i - 1]!, rows, cols)));
 }
 
 /** Counter blocks: one per layer, plus a last block for instructions outside every layer (halt). */
@@ -103,8 +97,8 @@ function countersOf(c: Float64Array, base: number, cycles: number, macs: number,
     utilization: cycles === 0 ? 0 : macs / (pes * cycles),
     dramBytesRead: c[base + F.dramBytesRead]!,
     dramBytesWritten: c[base + F.dramBytesWritten]!,
-    sramReads: record(SRAMS, (i) => c[base + F.sramReads + i]!),
-    sramWrites: record(SRAMS, (i) => c[base + F.sramWrites + i]!),
+    sramReads: record(BUFFER_LIST, (i) => c[base + F.sramReads + i]!),
+    sramWrites: record(BUFFER_LIST, (i) => c[base + F.sramWrites + i]!),
     busyCycles: record(WORK_UNITS, (i) => c[base + F.busy + i]!),
     stalls: {
       tokenWait: record(CHANNELS, (i) => c[base + F.tokenWait + i]!),

@@ -6,8 +6,9 @@
  * The cycle counts come out of the FSMs; timing.ts's schedule only bounds the loop (a guard) and
  * scales the progress reports.
  */
-import { internal } from '../src/diagnostics/error.js';
-import { CHANNELS, channelOf, TOKEN_FLAGS, UNIT_OF, type Instruction } from '../src/isa/spec.js';
+import { internal, unhandled } from '../src/diagnostics/error.js';
+import { CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/spec.js';
+import { UNIT_OF } from '../src/isa/ops/index.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
@@ -167,6 +168,8 @@ export class Controller {
         return;
       case 'halt':
         throw internal('halt issued to a unit');
+      default:
+        throw unhandled(insn, 'opcode');
     }
   }
 
@@ -199,6 +202,8 @@ export class Controller {
           break;
         case 'halt':
           throw internal('halt issued to a unit');
+        default:
+          throw unhandled(insn, 'opcode');
       }
       if (!finished) continue;
       this.end[i] = t + 1;

@@ -7,7 +7,7 @@
  */
 import { threshold } from '../src/isa/numerics.js';
 import type { InstructionOf } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY } from '../src/isa/timing.js';
+import { THRESHOLD_LATENCY } from '../src/isa/ops/index.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArrayConfig } from '../src/isa/config.js';
-import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY } from '../src/isa/timing.js';
+import { entryBytes, loadBufferOf, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { THRESHOLD_LATENCY } from '../src/isa/ops/index.js';
 import { SPACE_INDEX } from './stats.js';
 
 /** Access codes: space index · 2 + (1 for a write). Within one unit and cycle, records go in code order. */
@@ -23,7 +23,7 @@ export const CODE = {
   outWrite: SPACE_INDEX.out * 2 + 1,
 } as const;
 
-export const bufferWriteCode = (buf: number): number => (SPACE_INDEX[LOAD_BUFFER_LIST[buf] ?? 'act'] * 2) + 1;
+export const bufferWriteCode = (buf: number): number => (SPACE_INDEX[loadBufferOf(buf)] * 2) + 1;
 
 /** Growable per-unit record streams (uint32 fields: cycles past 2^32 wrap, identically in both modes). */
 export class TraceRecorder {
@@ -84,7 +84,7 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
  */
 export const ACCESS_PATTERN = {
   load: (i, cfg, emit) => {
-    const b = Math.ceil(entryBytes(LOAD_BUFFER_LIST[i.buf] ?? 'act', cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
+    const b = Math.ceil(entryBytes(loadBufferOf(i.buf), cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
     const end = cfg.dramLatency + i.rows * b;
     const wcode = bufferWriteCode(i.buf);
     for (let t = 0; t < end; t++) {

@@ -4,7 +4,7 @@
  * fetch stall, each unit's state, executing instruction and queue fill, the four token counters);
  * and every PE's weight, activation and partial-sum registers (scope `array`).
  */
-import { CHANNELS } from '../src/isa/spec.js';
+import { CHANNELS, WORK_UNITS } from '../src/isa/spec.js';
 import { VcdWriter, type VcdSink } from './vcd.js';
 
 /** What the probe reads from the controller (kept structural so the probe never drives it). */
@@ -21,7 +21,6 @@ export interface ProbeTarget {
   computeState(): number;
 }
 
-const UNITS = ['load', 'compute', 'store'] as const;
 const TOKEN_NAMES = { loadToCompute: 'tok_l2c', computeToLoad: 'tok_c2l', computeToStore: 'tok_c2s', storeToCompute: 'tok_s2c' } as const;
 
 export class VcdProbe {
@@ -40,9 +39,9 @@ export class VcdProbe {
     v.wire('clk', 1);
     const pc = v.wire('pc', 32);
     const stall = v.wire('fetch_stall', 1);
-    const state = UNITS.map((u) => v.wire(`${u}_state`, 3));
-    const insn = UNITS.map((u) => v.wire(`${u}_insn`, 32));
-    const queue = UNITS.map((u) => v.wire(`${u}_queue_count`, 16));
+    const state = WORK_UNITS.map((u) => v.wire(`${u}_state`, 3));
+    const insn = WORK_UNITS.map((u) => v.wire(`${u}_insn`, 32));
+    const queue = WORK_UNITS.map((u) => v.wire(`${u}_queue_count`, 16));
     const tokens = CHANNELS.map((ch) => v.wire(TOKEN_NAMES[ch], 16));
     v.scope('array');
     const pe: number[] = [];

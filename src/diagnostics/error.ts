@@ -48,6 +48,11 @@ export function internal(detail: string): NnchipError {
   return new NnchipError('NN901', `internal error: ${detail}`);
 }
 
+/** The default of a switch that handles every member of a union: a missing case is a compile error (x is not never). */
+export function unhandled(x: never, what: string): NnchipError {
+  return internal(`unhandled ${what} ${JSON.stringify(x)}`);
+}
+
 /** Attach a file name to errors raised without one (importers know the file, helpers may not). */
 export function withFile<T>(file: string, fn: () => T): T {
   try {

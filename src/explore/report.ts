@@ -6,9 +6,9 @@
  */
 import { formatListing } from '../isa/asm.js';
 import { bufferBytes, depthOf } from '../isa/config.js';
-import { certify, type Certificate } from '../isa/cost.js';
+import { certify, emptyTally, tallyInstruction, type Certificate } from '../isa/cost.js';
 import type { Program, Region } from '../isa/program.js';
-import { BUFFER_LIST, entryBytes, LOAD_BUFFER_LIST, OPCODE_LIST, type Instruction, type Opcode } from '../isa/spec.js';
+import { BUFFER_LIST, entryBytes, OPCODE_LIST, WORK_UNITS, type Instruction, type Opcode } from '../isa/spec.js';
 import { colorOf, layerBarChart, memoryMapChart, paretoChart, rooflineChart, type MemorySpace } from './charts.js';
 import { esc, figures, fmtBytes, fmtFixed, fmtInt, htmlTable, pct, STYLE, type Cell } from './html.js';
 import { frontPoints, type ExploreResult } from './results.js';
@@ -42,9 +42,9 @@ export interface LayerStats {
 
 /** Bytes one instruction moves over the DRAM channels (load: rows × entry width; store: rows × C). */
 export function dramBytesOf(insn: Instruction, cfg: Program['config']): number {
-  if (insn.op === 'load') return insn.rows * entryBytes(LOAD_BUFFER_LIST[insn.buf] ?? 'act', cfg.rows, cfg.cols);
-  if (insn.op === 'store') return insn.rows * cfg.cols;
-  return 0;
+  const tally = emptyTally();
+  tallyInstruction(insn, cfg, tally);
+  return tally.dramBytesRead + tally.dramBytesWritten;
 }
 
 /**
@@ -80,7 +80,6 @@ export function layerStats(program: Program, cert: Certificate = certify(program
   });
 }
 
-const SRAMS = BUFFER_LIST;
 
 function layersSection(stats: readonly LayerStats[], program: Program, cert: Certificate): string {
   const ops = OPCODE_LIST.filter((o) => o !== 'halt');
@@ -133,14 +132,14 @@ function memorySection(program: Program, cert: Certificate): string {
   const blocksOf = (space: Region['space']): RegionBlock[] => coalesceRegions(program.memoryMap.filter((r) => r.space === space));
   const spaces: SpaceBlocks[] = [
     { space: 'dram', capacity: program.dramSize, unitBytes: 1, regions: blocksOf('dram') },
-    ...SRAMS.map((b) => ({ space: b, capacity: depthOf(cfg, b), unitBytes: entryBytes(b, cfg.rows, cfg.cols), regions: blocksOf(b) })),
+    ...BUFFER_LIST.map((b) => ({ space: b, capacity: depthOf(cfg, b), unitBytes: entryBytes(b, cfg.rows, cfg.cols), regions: blocksOf(b) })),
   ];
   const regionRows: Cell[][] = spaces.flatMap((s) =>
     s.regions.map((r, i) => [{ html: `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(s.space)}` }, r.name, r.pieces, r.start, r.size, fmtBytes(r.size * s.unitBytes)]),
   );
   const usage = htmlTable(
     ['memory', 'entry width', 'capacity', 'peak use', 'reads', 'writes'],
-    SRAMS.map((b) => [b, `${entryBytes(b, cfg.rows, cfg.cols)} B`, fmtBytes(bufferBytes(cfg, b)), fmtBytes(cert.peakBytes[b]), cert.sramReads[b], cert.sramWrites[b]]),
+    BUFFER_LIST.map((b) => [b, `${entryBytes(b, cfg.rows, cfg.cols)} B`, fmtBytes(bufferBytes(cfg, b)), fmtBytes(cert.peakBytes[b]), cert.sramReads[b], cert.sramWrites[b]]),
   );
   const caption = 'Each strip is one memory at full capacity (DRAM: the bytes the program uses); colored blocks are the regions of the static memory map, consecutive regions of one name drawn as one block.';
   const table = htmlTable(['memory', 'region', 'pieces', 'start', 'size (entries; bytes for dram)', 'bytes'], regionRows);
@@ -149,7 +148,7 @@ function memorySection(program: Program, cert: Certificate): string {
 
 function certificateSection(program: Program, cert: Certificate): string {
   const cfg = program.config;
-  const units = htmlTable(['unit', 'busy cycles', 'busy'], (['load', 'compute', 'store'] as const).map((u) => [u, cert.busyCycles[u], pct(cert.cycles === 0 ? 0 : cert.busyCycles[u] / cert.cycles)]));
+  const units = htmlTable(['unit', 'busy cycles', 'busy'], WORK_UNITS.map((u) => [u, cert.busyCycles[u], pct(cert.cycles === 0 ? 0 : cert.busyCycles[u] / cert.cycles)]));
   const insns = htmlTable(['opcode', 'count'], OPCODE_LIST.map((o) => [o, cert.instructions[o]]));
   const config = htmlTable(['config field', 'value'], Object.entries(cfg).map(([k, v]) => [k, String(v)]));
   const figs = figures([
@@ -210,7 +209,7 @@ export function renderReport(input: ReportInput): string {
     ['utilization', pct(cert.utilization)],
     ['MACs', fmtInt(cert.macs)],
     ['DRAM traffic', fmtBytes(cert.dramBytesRead + cert.dramBytesWritten)],
-    ['SRAM', fmtBytes(SRAMS.reduce((a, b) => a + cert.capacityBytes[b], 0))],
+    ['SRAM', fmtBytes(BUFFER_LIST.reduce((a, b) => a + cert.capacityBytes[b], 0))],
   ]);
   const sections = [layersSection(stats, program, cert), rooflineSection(stats, program), memorySection(program, cert), certificateSection(program, cert), input.explore === undefined ? '' : exploreSection(input.explore, program), listingSection(program)];
   return `<!DOCTYPE html>

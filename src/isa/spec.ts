@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * THE nnchip instruction set: opcodes, instruction formats (fields, bit positions, signedness)
- * and the semantics of every instruction as pseudo-code. Every back end imports this file; the
- * Verilog header (nnchip_isa.vh) and the `nnchip isa --markdown` table are generated from it.
+ * THE nnchip instruction set's vocabulary: opcode numbers, units, buffers, the common header and
+ * the token channels. Each opcode's own facts (fields, semantics, execution, accesses, timing,
+ * counters) live in its record, isa/ops/<op>.ts. The Verilog header (nnchip_isa.vh) and the
+ * `nnchip isa --markdown` table are generated from both.
  *
  * Glossary (the same words in TypeScript, Verilog, CLI output and docs):
  *   R, C     rows and columns of the weight-stationary systolic array (ArrayConfig.rows/cols)
@@ -24,29 +25,42 @@
  */
 
 import { internal } from '../diagnostics/error.js';
+import type { FORMATS } from './ops/index.js';
 
 /** Opcode numbers. Lowercase keys here; the Verilog header spells them OP_MATMUL etc. */
 export const OPCODES = { load: 1, store: 2, matmul: 3, threshold: 4, sync: 5, halt: 7 } as const;
 export type Opcode = keyof typeof OPCODES;
 export const OPCODE_LIST = Object.keys(OPCODES) as Opcode[];
 
-export type Unit = 'load' | 'compute' | 'store' | 'fetch';
-export const UNIT_OF = {
-  load: 'load',
-  store: 'store',
-  matmul: 'compute',
-  threshold: 'compute',
-  sync: 'compute',
-  halt: 'fetch',
-} as const satisfies Record<Opcode, Unit>;
+/** Execution units; each opcode's record (isa/ops/<op>.ts) names its unit (UNIT_OF is derived from them). */
+export const UNITS = ['load', 'compute', 'store', 'fetch'] as const;
+export type Unit = (typeof UNITS)[number];
+/** The units that execute instructions (fetch only issues them); reports and counters list them in this order. */
+export const WORK_UNITS = ['load', 'compute', 'store'] as const satisfies readonly Unit[];
+export type WorkUnit = (typeof WORK_UNITS)[number];
 
 /** On-chip buffers addressable by `load`. */
 export const LOAD_BUFFERS = { act: 0, wgt: 1, acc: 2, qnt: 3 } as const;
 export type LoadBuffer = keyof typeof LOAD_BUFFERS;
-export const LOAD_BUFFER_LIST = Object.keys(LOAD_BUFFERS) as LoadBuffer[];
+const LOAD_BUFFER_LIST = Object.keys(LOAD_BUFFERS) as LoadBuffer[];
 export type Buffer = LoadBuffer | 'out';
 /** Every on-chip buffer, in the order reports list them. */
 export const BUFFER_LIST = ['act', 'wgt', 'acc', 'qnt', 'out'] as const satisfies readonly Buffer[];
+/** Every memory space: DRAM, then the on-chip buffers in BUFFER_LIST order (trace codes and counters use this order). */
+export const SPACES = ['dram', ...BUFFER_LIST] as const;
+export type Space = (typeof SPACES)[number];
+
+/** True when `buf` names a load target (a program from disk may hold any 2-bit value). */
+export function isLoadBuffer(buf: number): boolean {
+  return LOAD_BUFFER_LIST[buf] !== undefined;
+}
+
+/** The buffer a load's `buf` field names. Programs are checked (checkProgram) before anything runs them, so a bad number here is a bug. */
+export function loadBufferOf(buf: number): LoadBuffer {
+  const name = LOAD_BUFFER_LIST[buf];
+  if (name === undefined) throw internal(`load names buffer ${buf}, which does not exist`);
+  return name;
+}
 
 /** Bytes per buffer entry, as a function of the array shape. */
 export function entryBytes(buf: Buffer, rows: number, cols: number): number {
@@ -80,7 +94,8 @@ export interface FieldSpec<N extends string = string> {
   readonly doc: string;
 }
 
-function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb'>[]): readonly FieldSpec<N>[] {
+/** Lay fields out one after another from bit 8 (after the common header). */
+export function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb'>[]): readonly FieldSpec<N>[] {
   let lsb = COMMON_BITS;
   return fields.map((f) => {
     const spec = { ...f, lsb };
@@ -106,70 +121,6 @@ export const COMMON_FIELDS: readonly FieldSpec[] = [
 ];
 const COMMON_BITS = 8;
 
-/**
- * Per-opcode fields, after the common header.
- *
- * load — DMA dram → buffer `buf`, `rows` entries, E = entryBytes(buf) bytes each:
- *   for i in 0..rows-1: buf[sram + i] ← dram[dram + i·stride .. + E]     (stride 0 replicates one row)
- *   act/wgt lanes are int8; acc lanes int32 LE; qnt lanes {mult u16 LE, shift u8, reserved u8}.
- *
- * store — DMA out → dram, `rows` entries of C bytes:
- *   for i in 0..rows-1: dram[dram + i·stride .. + C] ← out[sram + i]
- *
- * matmul — weight-stationary fold of one R×C tile over `rows` input rows; the act address of row
- *   m is generated in two levels (rows of `inner` pixels), which is how a convolution reads its
- *   shifted input window without materializing im2col:
- *   for m in 0..rows-1, c in 0..C-1:
- *     a = act + (m div inner)·actOuter + (m mod inner)·actStride
- *     s = Σ_{r<R} act[a][r] · wgt[wgt + r][c]                           (int8·int8, int32 sum)
- *     acc[acc + m][c] ← (accumulate ? acc[acc + m][c] + s : s)  wrapped to int32
- *
- * threshold — requantize and clamp (the only nonlinearity):
- *   for m in 0..rows-1, c in 0..C-1:
- *     {mult, shift} = qnt[qnt][c]
- *     out[out + m][c] ← clamp(requantize(acc[acc + m][c], mult, shift) + zp, lo, hi)
- *   requantize is defined in isa/numerics.ts (round half up: (x·mult + 2^(shift-1)) >> shift).
- *
- * sync — compute-unit no-op that only moves tokens (routes a load⇄store dependency).
- * halt — end of program; the machine is done when every unit is idle.
- */
-export const FORMATS = {
-  load: layout([
-    { name: 'buf', bits: 2, signed: false, doc: 'target buffer (LOAD_BUFFERS)' },
-    { name: 'sram', bits: 16, signed: false, doc: 'first buffer entry' },
-    { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
-    { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
-    { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows (0 replicates)' },
-  ]),
-  store: layout([
-    { name: 'sram', bits: 16, signed: false, doc: 'first out-buffer entry' },
-    { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
-    { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
-    { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows' },
-  ]),
-  matmul: layout([
-    { name: 'wgt', bits: 16, signed: false, doc: 'first of R wgt entries (the tile)' },
-    { name: 'act', bits: 16, signed: false, doc: 'act entry of input row 0' },
-    { name: 'actStride', bits: 16, signed: false, doc: 'act entries between consecutive rows of one inner run' },
-    { name: 'acc', bits: 16, signed: false, doc: 'acc entry of output row 0 (rows are consecutive)' },
-    { name: 'rows', bits: 16, signed: false, doc: 'input rows streamed through the array (≥ 1)' },
-    { name: 'accumulate', bits: 1, signed: false, doc: '1: add to acc; 0: overwrite acc' },
-    { name: 'inner', bits: 16, signed: false, doc: 'rows per inner run (≥ 1; = rows for a plain matrix)' },
-    { name: 'actOuter', bits: 16, signed: false, doc: 'act entries between the starts of inner runs' },
-  ]),
-  threshold: layout([
-    { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },
-    { name: 'out', bits: 16, signed: false, doc: 'first out entry' },
-    { name: 'qnt', bits: 16, signed: false, doc: 'qnt entry with the per-column {mult, shift}' },
-    { name: 'rows', bits: 16, signed: false, doc: 'entries to requantize (≥ 1)' },
-    { name: 'zp', bits: 8, signed: true, doc: 'output zero point' },
-    { name: 'lo', bits: 8, signed: true, doc: 'clamp low (zp for ReLU, -128 for identity)' },
-    { name: 'hi', bits: 8, signed: true, doc: 'clamp high (127, or q(6) for ReLU6)' },
-  ]),
-  sync: layout<never>([]),
-  halt: layout<never>([]),
-} as const satisfies Record<Opcode, readonly FieldSpec[]>;
-
 type FieldNames<F extends readonly { name: string }[]> = F[number]['name'];
 type Fields<O extends Opcode> = { readonly [K in FieldNames<(typeof FORMATS)[O]>]: number };
 
@@ -188,10 +139,6 @@ export type InstructionOf<O extends Opcode> = Extract<Instruction, { op: O }>;
 export const TOKEN_FLAGS = ['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const satisfies readonly (keyof TokenFlags)[];
 export const TOKEN_FLAG_NAMES: ReadonlySet<string> = new Set(TOKEN_FLAGS);
 export const NO_TOKENS: TokenFlags = { popPrev: false, popNext: false, pushPrev: false, pushNext: false };
-
-/** Which token channels exist: a unit with no previous (next) neighbour must leave those flags 0. */
-export const HAS_PREV = { load: false, compute: true, store: true, fetch: false } as const satisfies Record<Unit, boolean>;
-export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false } as const satisfies Record<Unit, boolean>;
 
 /** Token channels, named producer→consumer. Queues count tokens (no data). */
 export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;

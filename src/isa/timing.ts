@@ -15,30 +15,12 @@
  */
 import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
-import { channelOf, entryBytes, LOAD_BUFFER_LIST, UNIT_OF, type Channel, type Instruction, type InstructionOf, type Opcode } from './spec.js';
+import { opOf, UNIT_OF } from './ops/index.js';
+import { channelOf, type Channel, type Instruction } from './spec.js';
 
-/** Pipeline depth of the threshold unit after a row's last beat: operand select, multiply, accumulate, round + clamp + out write. */
-export const THRESHOLD_LATENCY = 4;
-
-type DurationRule<O extends Opcode> = (insn: InstructionOf<O>, cfg: ArrayConfig) => number;
-
-const dmaRows = (rows: number, bytes: number, cfg: ArrayConfig): number => cfg.dramLatency + rows * Math.ceil(bytes / cfg.dramBytesPerCycle);
-
-/** Cycles each instruction occupies its unit. */
-export const DURATION: { [O in Opcode]: DurationRule<O> } = {
-  // DRAM latency, then one buffer entry every ceil(entryBytes / bandwidth) cycles
-  load: (i, cfg) => dmaRows(i.rows, entryBytes(LOAD_BUFFER_LIST[i.buf] ?? 'act', cfg.rows, cfg.cols), cfg),
-  store: (i, cfg) => dmaRows(i.rows, cfg.cols, cfg),
-  // R cycles weight preload + R-cycle row skew + rows streamed + C-cycle column skew/de-skew
-  matmul: (i, cfg) => 2 * cfg.rows + cfg.cols + i.rows,
-  // thresholdPasses beats per acc row (cols / thresholdPasses lanes), then the pipeline drains
-  threshold: (i, cfg) => i.rows * cfg.thresholdPasses + THRESHOLD_LATENCY,
-  sync: () => 1,
-  halt: () => 0,
-};
-
+/** Cycles an instruction occupies its unit (its op record's `duration`). */
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
-  return (DURATION[insn.op] as DurationRule<Opcode>)(insn as never, cfg);
+  return opOf(insn).duration(insn, cfg);
 }
 
 export interface InsnTiming {

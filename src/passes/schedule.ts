@@ -13,7 +13,8 @@ import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { accessesOf, conflicts, type Access } from '../isa/effects.js';
 import type { Region } from '../isa/program.js';
-import { NO_TOKENS, UNIT_OF, type Instruction, type Unit } from '../isa/spec.js';
+import { NO_TOKENS, WORK_UNITS, type Instruction, type Unit, type WorkUnit } from '../isa/spec.js';
+import { UNIT_OF } from '../isa/ops/index.js';
 
 export interface Tagged {
   readonly insn: Instruction;
@@ -44,8 +45,7 @@ export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 6
   return out;
 }
 
-type Worker = Exclude<Unit, 'fetch'>;
-const WORKERS: readonly Worker[] = ['load', 'compute', 'store'];
+type Worker = WorkUnit;
 
 /** Per memory cell: the latest reader and writer index on each unit. DRAM cells are whole regions. */
 class HazardTracker {
@@ -68,7 +68,7 @@ class HazardTracker {
       for (const k of this.keys(a)) {
         const c = this.cells.get(k);
         if (c === undefined) continue;
-        for (const u of WORKERS) need[u] = Math.max(need[u], c.w[u], a.write ? c.r[u] : -1);
+        for (const u of WORK_UNITS) need[u] = Math.max(need[u], c.w[u], a.write ? c.r[u] : -1);
       }
     }
     return need;
@@ -124,7 +124,7 @@ export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegi
     } else if (far !== null && need[far] > covered[unit][far]) {
       need.compute = Math.max(need.compute, covered.compute[far] >= need[far] ? lastComputeAfter(out, need[far]) : -1);
     }
-    for (const pu of WORKERS) {
+    for (const pu of WORK_UNITS) {
       if (pu === unit || pu === far) continue;
       if (need[pu] > covered[unit][pu]) link(need[pu], insn, unit);
     }

@@ -10,7 +10,8 @@ import { describe, expect, test } from 'vitest';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { createState, execute, interpret, type MachineState } from '../../src/isa/interpret.js';
 import { initialDram, readTensor, type Program } from '../../src/isa/program.js';
-import { LOAD_BUFFER_LIST, NO_TOKENS, UNIT_OF, type Instruction } from '../../src/isa/spec.js';
+import { loadBufferOf, NO_TOKENS, type Instruction } from '../../src/isa/spec.js';
+import { UNIT_OF } from '../../src/isa/ops/index.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
 import { compile } from '../../src/passes/pipeline.js';
 import { parseListing } from '../../src/isa/asm.js';
@@ -38,7 +39,7 @@ function commitFootprint(insn: Instruction, from: MachineState, to: MachineState
   };
   switch (insn.op) {
     case 'load': {
-      const buf = LOAD_BUFFER_LIST[insn.buf];
+      const buf = loadBufferOf(insn.buf);
       if (buf === 'act') entries(from.act, to.act, insn.sram, insn.rows, R);
       else if (buf === 'wgt') entries(from.wgt, to.wgt, insn.sram, insn.rows, C);
       else if (buf === 'acc') entries(from.acc, to.acc, insn.sram, insn.rows, C);

@@ -8,7 +8,8 @@
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
 import { tensorSize, type Program } from '../../isa/program.js';
-import { channelOf, UNIT_OF, type Channel } from '../../isa/spec.js';
+import { channelOf, type Channel } from '../../isa/spec.js';
+import { UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { isaHeader } from './isa-header.js';

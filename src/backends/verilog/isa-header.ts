@@ -3,7 +3,8 @@
  * Generates nnchip_isa.vh — the Verilog copy of the ISA (opcodes, field positions and widths,
  * load-buffer ids) — from src/isa/spec.ts. The RTL never spells an opcode or a field position itself.
  */
-import { COMMON_FIELDS, FORMATS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, type FieldSpec } from '../../isa/spec.js';
+import { FORMATS } from '../../isa/ops/index.js';
+import { COMMON_FIELDS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, type FieldSpec } from '../../isa/spec.js';
 
 /** camelCase → UPPER_SNAKE: actStride → ACT_STRIDE, popPrev → POP_PREV. */
 export function upperSnake(name: string): string {

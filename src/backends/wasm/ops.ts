@@ -9,7 +9,7 @@
 import type { ArrayConfig } from '../../isa/config.js';
 import { accessesOf } from '../../isa/effects.js';
 import type { Program } from '../../isa/program.js';
-import { entryBytes, LOAD_BUFFER_LIST, matmulActRow, type InstructionOf, type Opcode } from '../../isa/spec.js';
+import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../isa/spec.js';
 import { packWeights, type Packing, type PackedRange } from './pack.js';
 import { overlap, type MemoryPlan, type Range } from './plan.js';
 
@@ -87,7 +87,7 @@ function addr(ctx: Ctx, space: 'act' | 'wgt' | 'acc' | 'qnt' | 'out', e: number)
 /** One instruction's kernel call (none for sync and halt): the semantics of spec.ts on memory addresses. */
 const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp | null } = {
   load: (i, ctx) => {
-    const buf = LOAD_BUFFER_LIST[i.buf]!;
+    const buf = loadBufferOf(i.buf);
     const bytes = entryBytes(buf, ctx.cfg.rows, ctx.cfg.cols);
     return { kind: 'copy', dst: addr(ctx, buf, i.sram), dstStride: bytes, src: i.dram, srcStride: i.stride, bytes, rows: i.rows, wgtLoad: buf === 'wgt' };
   },
@@ -143,7 +143,7 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
   for (const insn of p.instructions) {
     const op = (TRANSLATE[insn.op] as (i: typeof insn, c: Ctx) => KernelOp | null)(insn, ctx);
     if (op === null) continue;
-    if (insn.op === 'load' && LOAD_BUFFER_LIST[insn.buf] === 'wgt') {
+    if (insn.op === 'load' && loadBufferOf(insn.buf) === 'wgt') {
       for (let i = 0; i < insn.rows; i++) {
         source.set(insn.sram + i, insn.dram + i * insn.stride);
         writer.set(insn.sram + i, ops.length);

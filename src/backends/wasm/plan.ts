@@ -5,9 +5,9 @@
  * Nothing is allocated while running: the memory has exactly `pages` pages and cannot grow.
  */
 import { certify, type Certificate } from '../../isa/cost.js';
-import { accessesOf, type Space } from '../../isa/effects.js';
+import { accessesOf } from '../../isa/effects.js';
 import type { Program } from '../../isa/program.js';
-import { entryBytes } from '../../isa/spec.js';
+import { entryBytes, SPACES, type Space } from '../../isa/spec.js';
 
 /** A byte range [start, end) of the module's linear memory. */
 export interface Range {
@@ -22,8 +22,6 @@ export const PAGE_BYTES = 65536;
 export const REGION_ALIGN = 16;
 /** Vector loads may read up to 15 bytes past the last byte they use (the extra lanes are discarded). */
 export const GUARD_BYTES = 16;
-
-export const SPACES = ['dram', 'act', 'wgt', 'acc', 'qnt', 'out'] as const satisfies readonly Space[];
 
 export interface MemoryPlan {
   /** First byte of each space. */

@@ -5,9 +5,9 @@
  * buffer entry the program reads before it writes. The input rows are the caller's and are kept.
  */
 import type { ArrayConfig } from '../../isa/config.js';
-import { accessesOf, type Space } from '../../isa/effects.js';
+import { accessesOf } from '../../isa/effects.js';
 import { pixelAddress, type Program } from '../../isa/program.js';
-import { entryBytes } from '../../isa/spec.js';
+import { entryBytes, type Space } from '../../isa/spec.js';
 import type { MemoryPlan, Range } from './plan.js';
 
 export interface Segment {

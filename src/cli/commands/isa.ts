@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/** `nnchip isa [--markdown|--json]`: the instruction set, printed from src/isa/spec.ts. */
+/** `nnchip isa [--markdown|--json]`: the instruction set, printed from src/isa/spec.ts and the op records. */
 import type { Command } from 'commander';
 import { fieldsOf } from '../../isa/encode.js';
-import { OPCODE_LIST, OPCODES, UNIT_OF } from '../../isa/spec.js';
-import { DURATION } from '../../isa/timing.js';
+import { UNIT_OF } from '../../isa/ops/index.js';
+import { OPCODE_LIST, OPCODES } from '../../isa/spec.js';
 import type { CliContext } from '../context.js';
 
 export function isaMarkdown(): string {
@@ -31,7 +31,7 @@ export function register(program: Command, ctx: CliContext): void {
           const fields = fieldsOf(op).map((f) => `${f.name}[${f.lsb + f.bits - 1}:${f.lsb}]`).join(' ');
           ctx.io.stdout(`${ctx.io.color.bold(op.padEnd(10))} ${String(OPCODES[op]).padEnd(2)} ${UNIT_OF[op].padEnd(8)} ${fields}\n`);
         }
-        ctx.io.stdout(`\n${Object.keys(DURATION).length} opcodes, 128-bit words; semantics: src/isa/spec.ts, timing: docs/hardware.md\n`);
+        ctx.io.stdout(`\n${OPCODE_LIST.length} opcodes, 128-bit words; semantics: src/isa/ops/<op>.ts, timing: docs/hardware.md\n`);
       }
     });
 }

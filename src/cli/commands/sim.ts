@@ -12,6 +12,7 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
 import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
+import { WORK_UNITS } from '../../isa/spec.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
@@ -175,7 +176,7 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
   const st = s.stalls;
   const stallRows = [
     ...(Object.keys(st.tokenWait) as (keyof typeof st.tokenWait)[]).map((ch) => [`token wait ${ch}`, st.tokenWait[ch]]),
-    ...(['load', 'compute', 'store'] as const).flatMap((u) => [[`queue full ${u}`, st.queueFull[u]], [`unit busy ${u}`, st.unitBusy[u]], [`starved ${u}`, st.starved[u]]]),
+    ...WORK_UNITS.flatMap((u) => [[`queue full ${u}`, st.queueFull[u]], [`unit busy ${u}`, st.unitBusy[u]], [`starved ${u}`, st.starved[u]]]),
   ].filter((r) => r[1] !== 0);
   const lines = [
     `${io.color.bold(name)}: array ${p.config.rows}x${p.config.cols}, ${o.primary.mode} mode, program ${hashProgram(p).slice(0, 12)}`,

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { isaHeader, upperSnake } from '../../../../src/backends/verilog/isa-header.js';
 import { packageRoot } from '../../../../src/backends/verilog/templates.js';
-import { COMMON_FIELDS, FORMATS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
+import { FORMATS } from '../../../../src/isa/ops/index.js';
+import { COMMON_FIELDS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
 
 const header = isaHeader();
 const localparam = (name: string): string | undefined => new RegExp(`localparam (?:\\[[^\\]]*\\] )?${name} = ([^;]+);`).exec(header)?.[1];

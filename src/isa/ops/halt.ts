@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+/** `halt`: the end of the program; the machine is done when every unit is idle. */
+import { layout } from '../spec.js';
+import type { OpDef } from './types.js';
+
+export const HALT_FIELDS = layout<never>([]);
+
+export const halt: OpDef<'halt'> = {
+  unit: 'fetch',
+  fields: HALT_FIELDS,
+  semantics: 'ends instruction fetch; the program is done when every unit is idle.',
+  execute: () => undefined,
+  accesses: () => [],
+  duration: () => 0,
+  count: () => undefined,
+};

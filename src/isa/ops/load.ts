@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/** `load`: DMA from DRAM into one of the load buffers (act, wgt, acc, qnt). */
+import { entryBytes, layout, loadBufferOf, type InstructionOf } from '../spec.js';
+import type { MachineState } from '../state.js';
+import { dmaCycles } from './dma.js';
+import type { OpDef } from './types.js';
+
+export const LOAD_FIELDS = layout([
+  { name: 'buf', bits: 2, signed: false, doc: 'target buffer (LOAD_BUFFERS)' },
+  { name: 'sram', bits: 16, signed: false, doc: 'first buffer entry' },
+  { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
+  { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
+  { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows (0 replicates)' },
+]);
+
+function readI32(dram: Uint8Array, at: number): number {
+  return (dram[at]! | (dram[at + 1]! << 8) | (dram[at + 2]! << 16) | (dram[at + 3]! << 24)) | 0;
+}
+
+/** One row of `buf` from DRAM: act/wgt lanes are int8, acc lanes int32 LE, qnt lanes {mult u16 LE, shift u8, reserved u8}. */
+function loadRow(s: MachineState, insn: InstructionOf<'load'>, R: number, C: number, src: number, e: number): void {
+  switch (loadBufferOf(insn.buf)) {
+    case 'act':
+      for (let l = 0; l < R; l++) s.act[e * R + l] = (s.dram[src + l]! << 24) >> 24;
+      return;
+    case 'wgt':
+      for (let l = 0; l < C; l++) s.wgt[e * C + l] = (s.dram[src + l]! << 24) >> 24;
+      return;
+    case 'acc':
+      for (let l = 0; l < C; l++) s.acc[e * C + l] = readI32(s.dram, src + 4 * l);
+      return;
+    case 'qnt':
+      for (let l = 0; l < C; l++) {
+        s.qntMult[e * C + l] = s.dram[src + 4 * l]! | (s.dram[src + 4 * l + 1]! << 8);
+        s.qntShift[e * C + l] = s.dram[src + 4 * l + 2]!;
+      }
+      return;
+  }
+}
+
+export const load: OpDef<'load'> = {
+  unit: 'load',
+  fields: LOAD_FIELDS,
+  semantics: [
+    'DMA dram → buffer `buf`, `rows` entries, E = entryBytes(buf) bytes each:',
+    '  for i in 0..rows-1: buf[sram + i] ← dram[dram + i·stride .. + E]     (stride 0 replicates one row)',
+    'act/wgt lanes are int8; acc lanes int32 LE; qnt lanes {mult u16 LE, shift u8, reserved u8}.',
+  ].join('\n'),
+  execute(s, insn, cfg) {
+    for (let i = 0; i < insn.rows; i++) loadRow(s, insn, cfg.rows, cfg.cols, insn.dram + i * insn.stride, insn.sram + i);
+  },
+  accesses(insn, cfg) {
+    const buf = loadBufferOf(insn.buf);
+    const e = entryBytes(buf, cfg.rows, cfg.cols);
+    return [
+      { space: 'dram', write: false, start: insn.dram, end: insn.dram + (insn.rows - 1) * insn.stride + e },
+      { space: buf, write: true, start: insn.sram, end: insn.sram + insn.rows },
+    ];
+  },
+  // DRAM latency, then one buffer entry every ceil(entryBytes / bandwidth) cycles
+  duration: (insn, cfg) => dmaCycles(insn.rows, entryBytes(loadBufferOf(insn.buf), cfg.rows, cfg.cols), cfg),
+  count(insn, cfg, t) {
+    const buf = loadBufferOf(insn.buf);
+    t.dramBytesRead += insn.rows * entryBytes(buf, cfg.rows, cfg.cols);
+    t.sramWrites[buf] += insn.rows;
+  },
+};

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+/** `sync`: a compute-unit no-op that only moves tokens (routes a load⇄store dependency). */
+import { layout } from '../spec.js';
+import type { OpDef } from './types.js';
+
+export const SYNC_FIELDS = layout<never>([]);
+
+export const sync: OpDef<'sync'> = {
+  unit: 'compute',
+  fields: SYNC_FIELDS,
+  semantics: 'no effect; its tokens order the units around it.',
+  execute: () => undefined,
+  accesses: () => [],
+  duration: () => 1,
+  count: () => undefined,
+};

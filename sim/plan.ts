@@ -4,12 +4,13 @@
  * fast mode's event order, layer membership, and the stall accounting the schedule implies.
  */
 import { NnchipError } from '../src/diagnostics/error.js';
+import { layerCycles } from '../src/isa/cost.js';
 import { checkProgram } from '../src/isa/interpret.js';
 import type { Program } from '../src/isa/program.js';
 import { CHANNELS, channelOf, type Channel } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
 import { scheduleTimes, type Schedule } from '../src/isa/timing.js';
-import { F, layerCycles, newCounters, NFIELDS, UNIT_INDEX } from './stats.js';
+import { F, newCounters, NFIELDS, UNIT_INDEX } from './stats.js';
 
 /** Unit numbers used in typed arrays: the three workers, then fetch (halt). */
 export const FETCH = 3;

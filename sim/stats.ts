@@ -109,18 +109,6 @@ function countersOf(c: Float64Array, base: number, cycles: number, macs: number,
   };
 }
 
-/** Layer cycles as cost.ts defines them: last end − first start over the layer's own instructions. */
-export function layerCycles(p: Program, start: ArrayLike<number>, end: ArrayLike<number>): number[] {
-  const first = p.layers.map(() => Infinity);
-  const last = p.layers.map(() => -Infinity);
-  p.insnLayer.forEach((l, i) => {
-    if (p.instructions[i]?.op === 'halt' || l >= p.layers.length) return;
-    first[l] = Math.min(first[l]!, start[i]!);
-    last[l] = Math.max(last[l]!, end[i]!);
-  });
-  return p.layers.map((_, l) => (first[l] === Infinity ? 0 : last[l]! - first[l]!));
-}
-
 /** Turn counter blocks, layer cycles, total cycles and peak accesses into the readable statistics. */
 export function buildStats(p: Program, c: Float64Array, lcycles: readonly number[], cycles: number, peakBytes: Record<Space, number>): SimStats {
   const pes = p.config.rows * p.config.cols;

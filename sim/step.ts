@@ -9,12 +9,13 @@
 import { internal, unhandled } from '../src/diagnostics/error.js';
 import { CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
+import { layerCycles } from '../src/isa/cost.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
 import { StepMachine } from './machine.js';
 import { FETCH, type Plan } from './plan.js';
-import { F, layerCycles, type RawRun } from './stats.js';
+import { F, type RawRun } from './stats.js';
 import { ThresholdUnit } from './threshold-unit.js';
 import type { VcdSink } from './vcd.js';
 import { VcdProbe } from './vcd-probe.js';

@@ -128,6 +128,13 @@ module nnchip_controller (
                                  d_th_zp, d_th_lo, d_th_hi};
 
   wire d_compute = d_matmul | d_threshold | d_sync;
+  // the queues above route each opcode to the unit the ISA's op records name (UNIT_OF_* in nnchip_isa.vh)
+  generate
+    if (UNIT_OF_LOAD != UNIT_LOAD || UNIT_OF_STORE != UNIT_STORE || UNIT_OF_MATMUL != UNIT_COMPUTE
+        || UNIT_OF_THRESHOLD != UNIT_COMPUTE || UNIT_OF_SYNC != UNIT_COMPUTE || UNIT_OF_HALT != UNIT_FETCH) begin : g_unit_map_differs_from_isa
+      nnchip_isa_unit_map_differs_from_the_controller fail ();
+    end
+  endgenerate
   wire ld_full, st_full, c_full, ld_empty, st_empty, c_empty;
   wire target_full = (d_load & ld_full) | (d_store & st_full) | (d_compute & c_full);
   assign fetch = ~halted_q & ~target_full;

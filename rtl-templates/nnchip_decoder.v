@@ -50,6 +50,14 @@ module nnchip_decoder (
   assign op_halt      = opcode == OP_HALT;
   assign op_illegal   = ~(op_load | op_store | op_matmul | op_threshold | op_sync | op_halt);
 
+  // the six opcodes above are all the ISA has: an opcode added to src/isa without RTL fails elaboration here
+  localparam DECODED_OPCODES = 6;
+  generate
+    if (OPCODE_COUNT != DECODED_OPCODES) begin : g_isa_has_opcodes_the_decoder_lacks
+      nnchip_isa_has_opcodes_the_decoder_lacks fail ();
+    end
+  endgenerate
+
   assign pop_prev  = insn[F_POP_PREV_MSB:F_POP_PREV_LSB] != {F_POP_PREV_W{1'b0}};
   assign pop_next  = insn[F_POP_NEXT_MSB:F_POP_NEXT_LSB] != {F_POP_NEXT_W{1'b0}};
   assign push_prev = insn[F_PUSH_PREV_MSB:F_PUSH_PREV_LSB] != {F_PUSH_PREV_W{1'b0}};

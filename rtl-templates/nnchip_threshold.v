@@ -7,8 +7,10 @@
 //   t = b + 2      multiply
 //   t = b + 3      accumulate the digits (shift-and-add)
 //   t = b + 4      round, shift, add zp, clamp; the last beat of row m writes out row m
-// duration = P*rows + 4 (isa/timing.ts). Every stage ends in registers: the RAM outputs feed only
-// the operand multiplexers, so no stage holds more than one carry chain. How the P beats are used is this module's choice:
+// duration = P*rows + THRESHOLD_LATENCY (src/isa/ops/threshold.ts; nnchip_isa.vh carries it and the
+// legal PASSES, and elaboration fails when this module's four stages or PASSES disagree with them).
+// Every stage ends in registers: the RAM outputs feed only the operand multiplexers, so no stage
+// holds more than one carry chain. How the P beats are used is this module's choice:
 //   P divides COLS:  COLS/P lanes, each a full 32x16 multiplier, one lane group per beat;
 //   P = COLS*D:      one lane whose multiplier takes mult D digits of 16/D bits, most significant
 //                    first (D beats per column) — the smallest unit, for FPGAs without DSPs.
@@ -42,6 +44,16 @@ module nnchip_threshold #(
   output wire [COLS*8-1:0]  out_wdata,
   output wire               last
 );
+  `include "nnchip_isa.vh"
+  localparam STAGES = 4;   // select, multiply, accumulate, round + clamp + write: the *1_q .. *4_q registers below
+  generate
+    if (STAGES != THRESHOLD_LATENCY) begin : g_stages_differ_from_isa
+      nnchip_threshold_stages_differ_from_isa_threshold_latency fail ();
+    end
+    if (!threshold_passes_ok(PASSES, COLS)) begin : g_passes_illegal
+      nnchip_threshold_passes_illegal_for_cols fail ();
+    end
+  endgenerate
   localparam LANES = (PASSES <= COLS) ? COLS / PASSES : 1;
   localparam DIGITS = (PASSES <= COLS) ? 1 : PASSES / COLS;   // beats per lane group
   localparam DIGIT_W = 16 / DIGITS;                            // mult bits per beat

@@ -4,8 +4,7 @@
  * One instruction per line; `;` starts a comment. Listing and parsing are exact inverses.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { FORMATS } from './ops/index.js';
-import { OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode } from './spec.js';
+import { FORMATS, OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode } from './spec.js';
 
 export function formatInstruction(insn: Instruction): string {
   const values = insn as unknown as Record<string, number | boolean>;

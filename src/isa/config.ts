@@ -78,17 +78,26 @@ export function validateConfig(cfg: ArrayConfig, file?: string): ArrayConfig {
     }
   }
   if (!thresholdPassesValid(cfg.thresholdPasses, cfg.cols)) {
-    throw new NnchipError('NN402', `config field "thresholdPasses" is ${cfg.thresholdPasses}; with cols = ${cfg.cols} it must divide ${cfg.cols} or be ${cfg.cols} × 2, 4, 8 or 16`, file === undefined ? {} : { file });
+    throw new NnchipError('NN402', `config field "thresholdPasses" is ${cfg.thresholdPasses}; with cols = ${cfg.cols} it must divide ${cfg.cols} or be ${cfg.cols} × ${THRESHOLD_DIGIT_STEPS.slice(0, -1).join(', ')} or ${THRESHOLD_DIGIT_STEPS.at(-1)}`, file === undefined ? {} : { file });
   }
   return cfg;
 }
 
+/** The digit counts D of the one-lane threshold unit (thresholdPasses = cols·D); 16-bit mult splits into D digits. */
+export const THRESHOLD_DIGIT_STEPS = [2, 4, 8, 16] as const;
+
 /**
  * Threshold-unit shapes the RTL builds (rtl-templates/nnchip_threshold.v): P dividing cols gives
- * cols/P full-width lanes; P = cols·D (D = 2, 4, 8, 16) gives one lane multiplying in D steps.
+ * cols/P full-width lanes; P = cols·D (D in THRESHOLD_DIGIT_STEPS) gives one lane multiplying in
+ * D steps. The generated nnchip_isa.vh states the same rule (thresholdPassesRule) for elaboration.
  */
 export function thresholdPassesValid(passes: number, cols: number): boolean {
-  return cols % passes === 0 || (passes % cols === 0 && [2, 4, 8, 16].includes(passes / cols));
+  return cols % passes === 0 || (passes % cols === 0 && (THRESHOLD_DIGIT_STEPS as readonly number[]).includes(passes / cols));
+}
+
+/** thresholdPassesValid as an expression over two names, with the same meaning in Verilog and JavaScript (positive integers). */
+export function thresholdPassesRule(passes: string, cols: string): string {
+  return `(${cols} % ${passes} == 0) || (${passes} % ${cols} == 0 && (${THRESHOLD_DIGIT_STEPS.map((d) => `${passes} == ${cols} * ${d}`).join(' || ')}))`;
 }
 
 /** Parse `RxC` (e.g. "8x8", "4x16"). */

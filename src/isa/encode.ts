@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** Instruction ↔ 128-bit words (16 bytes, little-endian), driven entirely by the spec.ts tables. */
 import { NnchipError } from '../diagnostics/error.js';
-import { FORMATS } from './ops/index.js';
-import { COMMON_FIELDS, INSN_BYTES, OPCODES, TOKEN_FLAG_NAMES, type FieldSpec, type Instruction, type Opcode } from './spec.js';
+import { COMMON_FIELDS, FORMATS, INSN_BYTES, OPCODES, TOKEN_FLAG_NAMES, type FieldSpec, type Instruction, type Opcode } from './spec.js';
 
 const OPCODE_BY_VALUE = new Map<number, Opcode>(Object.entries(OPCODES).map(([k, v]) => [v, k as Opcode]));
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
  * Generates nnchip_isa.vh — the Verilog copy of the ISA (opcodes, field positions and widths,
- * load-buffer ids) — from src/isa/spec.ts. The RTL never spells an opcode or a field position itself.
+ * load-buffer ids, the unit of each opcode, the threshold latency and the legal thresholdPasses) —
+ * from src/isa. The RTL never spells an opcode or a field position itself, and checks at
+ * elaboration that its hand-built units agree with the rest (an unknown module names the mismatch).
  */
-import { FORMATS } from '../../isa/ops/index.js';
-import { COMMON_FIELDS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, type FieldSpec } from '../../isa/spec.js';
+import { thresholdPassesRule } from '../../isa/config.js';
+import { THRESHOLD_LATENCY, UNIT_OF } from '../../isa/ops/index.js';
+import { COMMON_FIELDS, FORMATS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, UNITS, type FieldSpec } from '../../isa/spec.js';
 
 /** camelCase → UPPER_SNAKE: actStride → ACT_STRIDE, popPrev → POP_PREV. */
 export function upperSnake(name: string): string {
@@ -45,6 +48,21 @@ export function isaHeader(): string {
   const buf = FORMATS.load.find((f) => f.name === 'buf');
   lines.push('', '// load target buffers');
   for (const [name, id] of Object.entries(LOAD_BUFFERS)) lines.push(`localparam [${(buf?.bits ?? 1) - 1}:0] BUF_${upperSnake(name)} = ${buf?.bits ?? 1}'d${id};`);
-  lines.push('/* verilator lint_on UNUSEDPARAM */', '');
+  const unitBits = Math.max(1, Math.ceil(Math.log2(UNITS.length)));
+  lines.push('', '// units, and the unit that executes each opcode (src/isa/ops/<op>.ts)', `localparam OPCODE_COUNT = ${OPCODE_LIST.length};`);
+  UNITS.forEach((u, i) => lines.push(`localparam [${unitBits - 1}:0] UNIT_${upperSnake(u)} = ${unitBits}'d${i};`));
+  for (const op of OPCODE_LIST) lines.push(`localparam [${unitBits - 1}:0] UNIT_OF_${upperSnake(op)} = UNIT_${upperSnake(UNIT_OF[op])};`);
+  lines.push(
+    '',
+    '// threshold unit: pipeline stages after a row\'s last beat (src/isa/ops/threshold.ts)',
+    `localparam THRESHOLD_LATENCY = ${THRESHOLD_LATENCY};`,
+    '/* verilator lint_on UNUSEDPARAM */',
+    '',
+    '// the thresholdPasses values the threshold unit can be built for (src/isa/config.ts thresholdPassesValid)',
+    'function threshold_passes_ok(input integer passes, input integer cols);',
+    `  threshold_passes_ok = ${thresholdPassesRule('passes', 'cols')};`,
+    'endfunction',
+    '',
+  );
   return lines.join('\n');
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-/** nnchip_isa.vh is generated from src/isa/spec.ts (every opcode and field), and the decoder spells none itself. */
+/** nnchip_isa.vh is generated from src/isa (every opcode, field, unit, the threshold latency and passes rule), and the decoder spells none itself. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { isaHeader, upperSnake } from '../../../../src/backends/verilog/isa-header.js';
 import { packageRoot } from '../../../../src/backends/verilog/templates.js';
-import { FORMATS } from '../../../../src/isa/ops/index.js';
-import { COMMON_FIELDS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
+import { thresholdPassesValid } from '../../../../src/isa/config.js';
+import { THRESHOLD_LATENCY, UNIT_OF } from '../../../../src/isa/ops/index.js';
+import { COMMON_FIELDS, FORMATS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
 
 const header = isaHeader();
 const localparam = (name: string): string | undefined => new RegExp(`localparam (?:\\[[^\\]]*\\] )?${name} = ([^;]+);`).exec(header)?.[1];
@@ -29,6 +30,18 @@ describe('isaHeader', () => {
 
   test('has the load buffer ids', () => {
     for (const [name, id] of Object.entries(LOAD_BUFFERS)) expect(localparam(`BUF_${upperSnake(name)}`)).toMatch(new RegExp(`'d${id}$`));
+  });
+
+  test('has the unit of every opcode, the threshold latency and the thresholdPasses rule', () => {
+    expect(localparam('OPCODE_COUNT')).toBe(String(OPCODE_LIST.length));
+    for (const op of OPCODE_LIST) expect(localparam(`UNIT_OF_${upperSnake(op)}`), op).toBe(`UNIT_${upperSnake(UNIT_OF[op])}`);
+    expect(localparam('THRESHOLD_LATENCY')).toBe(String(THRESHOLD_LATENCY));
+    const rule = /threshold_passes_ok = ([^;]+);/.exec(header)?.[1] ?? 'false';
+    // the expression means the same in JavaScript: evaluate it against the TypeScript rule
+    const ok = new Function('passes', 'cols', `return ${rule};`) as (passes: number, cols: number) => boolean;
+    for (const cols of [1, 2, 3, 4, 6, 8, 16, 24, 64]) {
+      for (let passes = 1; passes <= 16 * cols; passes++) expect(ok(passes, cols), `passes ${passes}, cols ${cols}`).toBe(thresholdPassesValid(passes, cols));
+    }
   });
 
   test('matches the reviewed golden copy', async () => {

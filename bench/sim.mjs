@@ -3,14 +3,12 @@
 // beside each, the classic weight-stationary fold formula SCALE-Sim's analytical model uses,
 // folds × (2R + C + M − 2), so the difference in cycles can be read off. Prints; never asserts.
 // Run `npm run build` first. BENCH_MS sets the minimum timing window (default 400 ms).
-//   GEMM layers are hand-built Programs (backends/wasm/dense-program.js, tokens by passes/schedule.js):
-//   the compiler lowers dense layers with M = 1 row per inference.
-import { denseProgram } from '../dist/src/backends/wasm/dense-program.js';
+//   GEMM layers are one dense layer (K -> N) compiled with batch M, so M rows stream per inference.
+import { mulberry32 } from '../dist/src/util/prng.js';
 import { loadModel } from '../dist/src/importers/index.js';
 import { makeConfig } from '../dist/src/isa/config.js';
 import { OPS } from '../dist/src/isa/ops/index.js';
 import { compile } from '../dist/src/passes/pipeline.js';
-import { hoistLoads, insertTokens } from '../dist/src/passes/schedule.js';
 import { simulate } from '../dist/sim/index.js';
 import { readFileSync } from 'node:fs';
 
@@ -38,11 +36,15 @@ function secondsPer(fn, minMs = MIN_MS, warmups = 20) {
   }
 }
 
-function withTokens(p) {
-  const list = p.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn, layer: 0 }));
-  const dram = p.memoryMap.filter((r) => r.space === 'dram');
-  const tagged = insertTokens(hoistLoads(list, p.config), p.config, dram);
-  return { ...p, instructions: tagged.map((t) => t.insn), insnLayer: tagged.map(() => 0) };
+/** One seeded dense layer K -> N (ReLU), compiled for `config` with M samples per inference. */
+function gemmProgram(g, config) {
+  const r = mulberry32(g.m * 1000 + g.k);
+  const kernel = Float32Array.from({ length: g.k * g.n }, () => (r() * 2 - 1) / Math.sqrt(g.k));
+  const bias = Float32Array.from({ length: g.n }, () => (r() * 2 - 1) * 0.1);
+  const node = { name: 'fc', op: 'dense', inputs: ['input'], output: 'fc', kernel: { shape: [g.k, g.n], data: kernel }, bias: { shape: [g.n], data: bias }, activation: 'relu' };
+  const graph = { name: `gemm${g.k}x${g.n}`, inputs: [{ name: 'input', shape: [g.k] }], nodes: [node], outputs: ['fc'], notes: [] };
+  const samples = Array.from({ length: 8 }, () => Float32Array.from({ length: g.k }, () => r()));
+  return compile(graph, { config, calibration: { samples }, batch: g.m }).program;
 }
 
 const mlpGraph = loadModel(new URL('examples/digits-mlp/model.json', root).pathname);
@@ -53,7 +55,7 @@ function workloads(side) {
   const config = makeConfig({ rows: side, cols: side });
   const mlp = compile(mlpGraph, { config, calibration: { samples: mlpSamples } }).program;
   const out = [['digits MLP 784→64→10', mlp, [{ m: 1, k: 784, n: 64 }, { m: 1, k: 64, n: 10 }]]];
-  for (const g of GEMMS) out.push([`GEMM M=${g.m} K=${g.k} N=${g.n}`, withTokens(denseProgram({ ...g, config, seed: 1 })), [g]]);
+  for (const g of GEMMS) out.push([`GEMM M=${g.m} K=${g.k} N=${g.n}`, gemmProgram(g, config), [g]]);
   return out;
 }
 

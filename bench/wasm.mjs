@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../dist/src/util/prng.js';
 import { emitWasm } from '../dist/src/backends/wasm/emit.js';
 import { instantiate } from '../dist/src/backends/wasm/instance.js';
-import { emitLoader } from '../dist/src/backends/wasm/loader.js';
+import { emitLoader } from '../dist/src/backends/wasm/loader/loader.js';
 import { loadModel } from '../dist/src/importers/index.js';
 import { makeConfig } from '../dist/src/isa/config.js';
 import { interpret } from '../dist/src/isa/interpret.js';

@@ -12,6 +12,6 @@ export * as isa from './isa/index.js';
 export * as explore from './explore/index.js';
 export { main } from './cli/main.js';
 export { emitWasm, buildWasm, type WasmOptions } from './backends/wasm/emit.js';
-export { emitLoader } from './backends/wasm/loader.js';
+export { emitLoader } from './backends/wasm/loader/loader.js';
 export { simulate, prove } from '../sim/index.js';
 export { emitVerilog, type EmitOptions } from './backends/verilog/emit.js';

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * THE nnchip instruction set's vocabulary: opcode numbers, units, buffers, the common header and
- * the token channels. Each opcode's own facts (fields, semantics, execution, accesses, timing,
- * counters) live in its record, isa/ops/<op>.ts. The Verilog header (nnchip_isa.vh) and the
- * `nnchip isa --markdown` table are generated from both.
+ * THE nnchip instruction set's encoding and vocabulary: opcode numbers, instruction formats
+ * (fields, bit positions, signedness), units, buffers and the token channels. What each opcode
+ * does (semantics, execution, accesses, timing, counters, unit) is its record, isa/ops/<op>.ts.
+ * The Verilog header (nnchip_isa.vh) and the `nnchip isa --markdown` table are generated from both.
  *
  * Glossary (the same words in TypeScript, Verilog, CLI output and docs):
  *   R, C     rows and columns of the weight-stationary systolic array (ArrayConfig.rows/cols)
@@ -25,7 +25,6 @@
  */
 
 import { internal } from '../diagnostics/error.js';
-import type { FORMATS } from './ops/index.js';
 
 /** Opcode numbers. Lowercase keys here; the Verilog header spells them OP_MATMUL etc. */
 export const OPCODES = { load: 1, store: 2, matmul: 3, threshold: 4, sync: 5, halt: 7 } as const;
@@ -94,8 +93,7 @@ export interface FieldSpec<N extends string = string> {
   readonly doc: string;
 }
 
-/** Lay fields out one after another from bit 8 (after the common header). */
-export function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb'>[]): readonly FieldSpec<N>[] {
+function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb'>[]): readonly FieldSpec<N>[] {
   let lsb = COMMON_BITS;
   return fields.map((f) => {
     const spec = { ...f, lsb };
@@ -120,6 +118,47 @@ export const COMMON_FIELDS: readonly FieldSpec[] = [
   { name: 'pushNext', lsb: 7, bits: 1, signed: false, doc: 'give a token to the next unit when done' },
 ];
 const COMMON_BITS = 8;
+
+/**
+ * Per-opcode fields after the common header: the encoding of each instruction. What each one
+ * does (semantics, execution, accesses, timing, counters) is its record in isa/ops/<op>.ts.
+ */
+export const FORMATS = {
+  load: layout([
+  { name: 'buf', bits: 2, signed: false, doc: 'target buffer (LOAD_BUFFERS)' },
+  { name: 'sram', bits: 16, signed: false, doc: 'first buffer entry' },
+  { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
+  { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
+  { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows (0 replicates)' },
+]),
+  store: layout([
+  { name: 'sram', bits: 16, signed: false, doc: 'first out-buffer entry' },
+  { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
+  { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
+  { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows' },
+]),
+  matmul: layout([
+  { name: 'wgt', bits: 16, signed: false, doc: 'first of R wgt entries (the tile)' },
+  { name: 'act', bits: 16, signed: false, doc: 'act entry of input row 0' },
+  { name: 'actStride', bits: 16, signed: false, doc: 'act entries between consecutive rows of one inner run' },
+  { name: 'acc', bits: 16, signed: false, doc: 'acc entry of output row 0 (rows are consecutive)' },
+  { name: 'rows', bits: 16, signed: false, doc: 'input rows streamed through the array (≥ 1)' },
+  { name: 'accumulate', bits: 1, signed: false, doc: '1: add to acc; 0: overwrite acc' },
+  { name: 'inner', bits: 16, signed: false, doc: 'rows per inner run (≥ 1; = rows for a plain matrix)' },
+  { name: 'actOuter', bits: 16, signed: false, doc: 'act entries between the starts of inner runs' },
+]),
+  threshold: layout([
+  { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },
+  { name: 'out', bits: 16, signed: false, doc: 'first out entry' },
+  { name: 'qnt', bits: 16, signed: false, doc: 'qnt entry with the per-column {mult, shift}' },
+  { name: 'rows', bits: 16, signed: false, doc: 'entries to requantize (≥ 1)' },
+  { name: 'zp', bits: 8, signed: true, doc: 'output zero point' },
+  { name: 'lo', bits: 8, signed: true, doc: 'clamp low (zp for ReLU, -128 for identity)' },
+  { name: 'hi', bits: 8, signed: true, doc: 'clamp high (127, or q(6) for ReLU6)' },
+]),
+  sync: layout<never>([]),
+  halt: layout<never>([]),
+} as const satisfies Record<Opcode, readonly FieldSpec[]>;
 
 type FieldNames<F extends readonly { name: string }[]> = F[number]['name'];
 type Fields<O extends Opcode> = { readonly [K in FieldNames<(typeof FORMATS)[O]>]: number };

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { denseProgram } from '../../src/backends/wasm/dense-program.js';
+import { denseProgram } from '../helpers/dense-program.js';
 import { emitWasm } from '../../src/backends/wasm/emit.js';
 import { instantiate } from '../../src/backends/wasm/instance.js';
 import { makeConfig } from '../../src/isa/config.js';

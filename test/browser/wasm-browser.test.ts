@@ -11,7 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { emitWasm } from '../../src/backends/wasm/emit.js';
-import { emitLoader } from '../../src/backends/wasm/loader.js';
+import { emitLoader } from '../../src/backends/wasm/loader/loader.js';
 import { compileDigitsMlp } from '../helpers/compile.js';
 import { randomSamples } from '../helpers/random-graph.js';
 

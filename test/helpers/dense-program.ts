@@ -6,10 +6,10 @@
  * quantized from a float model: the tests of the multi-row kernels use it to pick K, N and the
  * shift exactly, and bench/sim.mjs for its GEMM shapes.
  */
-import type { ArrayConfig } from '../../isa/config.js';
-import type { Program, Region } from '../../isa/program.js';
-import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../../isa/spec.js';
-import { mulberry32 as rng } from '../../util/prng.js';
+import type { ArrayConfig } from '../../src/isa/config.js';
+import type { Program, Region } from '../../src/isa/program.js';
+import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../../src/isa/spec.js';
+import { mulberry32 as rng } from '../../src/util/prng.js';
 
 export interface DenseSpec {
   readonly m: number;

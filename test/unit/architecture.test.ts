@@ -37,9 +37,42 @@ const ALLOWED: Record<string, readonly string[]> = {
   index: ['*'],
 };
 
+/** The WebAssembly back end's parts (its sub-folders) and what each may import of the others; files at its top level (emit.ts, instance.ts) assemble them. */
+const WASM_PARTS: Record<string, readonly string[]> = {
+  encoding: [],
+  kernels: ['encoding'],
+  plan: [],
+  loader: [],
+};
+
 function importsOf(path: string): string[] {
   const text = readFileSync(join(ROOT, path), 'utf8');
   return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)].map((m) => relative(ROOT, resolve(ROOT, dirname(path), m[1]!)).replace(/\.js$/, '.ts'));
+}
+
+/** The wasm part of a file under src/backends/wasm/<part>/, or null at the top level or elsewhere. */
+function wasmPart(path: string): string | null {
+  const m = /^src\/backends\/wasm\/([^/]+)\//.exec(path);
+  return m === null ? null : m[1]!;
+}
+
+/** Import cycles (type-only imports included: a cycle means a type lives in the wrong file), each as its file list. */
+function cycles(paths: readonly string[]): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (p: string): void => {
+    state.set(p, 'open');
+    stack.push(p);
+    for (const q of importsOf(p).filter((t) => paths.includes(t))) {
+      if (state.get(q) === 'open') found.push(stack.slice(stack.indexOf(q)));
+      else if (state.get(q) === undefined) visit(q);
+    }
+    stack.pop();
+    state.set(p, 'done');
+  };
+  for (const p of paths) if (state.get(p) === undefined) visit(p);
+  return found;
 }
 
 describe('architecture', () => {
@@ -52,6 +85,20 @@ describe('architecture', () => {
       if (theirs === mine || allowed!.includes('*')) continue;
       expect(allowed, `${path} imports ${target}`).toContain(theirs);
     }
+  });
+
+  test.each(SOURCES.filter((p) => wasmPart(p) !== null))('%s imports only the WebAssembly parts it may', (path) => {
+    const mine = wasmPart(path)!;
+    const allowed = WASM_PARTS[mine];
+    expect(allowed, `no rule for src/backends/wasm/${mine}/`).toBeDefined();
+    for (const target of importsOf(path)) {
+      const theirs = wasmPart(target);
+      if (target.startsWith('src/backends/wasm/')) expect(theirs !== null && (theirs === mine || allowed!.includes(theirs)), `${path} imports ${target}`).toBe(true);
+    }
+  });
+
+  test('no import cycles in src/ and sim/', () => {
+    expect(cycles(SOURCES)).toEqual([]);
   });
 
   test('nothing imports the CLI', () => {

@@ -8,14 +8,14 @@ import { internal, NnchipError } from '../../diagnostics/error.js';
 import { certify } from '../../isa/cost.js';
 import { checkProgram } from '../../isa/interpret.js';
 import { pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
-import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from './binary.js';
-import { Code, Func } from './code.js';
-import { FuncTable, type Kernels } from './kernels.js';
-import { scalarKernels } from './kernels-scalar.js';
-import { simdKernels } from './kernels-simd.js';
-import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './ops.js';
-import { planMemory, type MemoryPlan } from './plan.js';
-import { resetPlan, type ResetPlan } from './reset.js';
+import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from './encoding/binary.js';
+import { Code, Func } from './encoding/code.js';
+import { FuncTable, type Kernels } from './kernels/shared.js';
+import { scalarKernels } from './kernels/scalar.js';
+import { simdKernels } from './kernels/simd.js';
+import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
+import { planMemory, type MemoryPlan } from './plan/memory.js';
+import { resetPlan, type ResetPlan } from './plan/reset.js';
 
 export interface WasmOptions {
   /** 128-bit SIMD kernels (default); false for engines without SIMD. */

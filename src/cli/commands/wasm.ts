@@ -3,8 +3,8 @@
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { buildWasm } from '../../backends/wasm/emit.js';
-import { emitLoader } from '../../backends/wasm/loader.js';
-import { PAGE_BYTES } from '../../backends/wasm/plan.js';
+import { emitLoader } from '../../backends/wasm/loader/loader.js';
+import { PAGE_BYTES } from '../../backends/wasm/plan/memory.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 /** `halt`: the end of the program; the machine is done when every unit is idle. */
-import { layout } from '../spec.js';
+import { FORMATS } from '../spec.js';
 import type { OpDef } from './types.js';
-
-export const HALT_FIELDS = layout<never>([]);
 
 export const halt: OpDef<'halt'> = {
   unit: 'fetch',
-  fields: HALT_FIELDS,
+  fields: FORMATS.halt,
   semantics: 'ends instruction fetch; the program is done when every unit is idle.',
   execute: () => undefined,
   accesses: () => [],

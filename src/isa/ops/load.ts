@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: MIT
 /** `load`: DMA from DRAM into one of the load buffers (act, wgt, acc, qnt). */
-import { entryBytes, layout, loadBufferOf, type InstructionOf } from '../spec.js';
+import { entryBytes, FORMATS, loadBufferOf, type InstructionOf } from '../spec.js';
 import type { MachineState } from '../state.js';
 import { dmaCycles } from './dma.js';
 import type { OpDef } from './types.js';
-
-export const LOAD_FIELDS = layout([
-  { name: 'buf', bits: 2, signed: false, doc: 'target buffer (LOAD_BUFFERS)' },
-  { name: 'sram', bits: 16, signed: false, doc: 'first buffer entry' },
-  { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
-  { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
-  { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows (0 replicates)' },
-]);
 
 function readI32(dram: Uint8Array, at: number): number {
   return (dram[at]! | (dram[at + 1]! << 8) | (dram[at + 2]! << 16) | (dram[at + 3]! << 24)) | 0;
@@ -40,7 +32,7 @@ function loadRow(s: MachineState, insn: InstructionOf<'load'>, R: number, C: num
 
 export const load: OpDef<'load'> = {
   unit: 'load',
-  fields: LOAD_FIELDS,
+  fields: FORMATS.load,
   semantics: [
     'DMA dram → buffer `buf`, `rows` entries, E = entryBytes(buf) bytes each:',
     '  for i in 0..rows-1: buf[sram + i] ← dram[dram + i·stride .. + E]     (stride 0 replicates one row)',

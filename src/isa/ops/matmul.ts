@@ -1,19 +1,8 @@
 // SPDX-License-Identifier: MIT
 /** `matmul`: one weight-stationary fold of an R×C tile over `rows` input rows. */
 import { mac } from '../numerics.js';
-import { layout, matmulActRow, type InstructionOf } from '../spec.js';
+import { FORMATS, matmulActRow, type InstructionOf } from '../spec.js';
 import type { OpDef } from './types.js';
-
-export const MATMUL_FIELDS = layout([
-  { name: 'wgt', bits: 16, signed: false, doc: 'first of R wgt entries (the tile)' },
-  { name: 'act', bits: 16, signed: false, doc: 'act entry of input row 0' },
-  { name: 'actStride', bits: 16, signed: false, doc: 'act entries between consecutive rows of one inner run' },
-  { name: 'acc', bits: 16, signed: false, doc: 'acc entry of output row 0 (rows are consecutive)' },
-  { name: 'rows', bits: 16, signed: false, doc: 'input rows streamed through the array (≥ 1)' },
-  { name: 'accumulate', bits: 1, signed: false, doc: '1: add to acc; 0: overwrite acc' },
-  { name: 'inner', bits: 16, signed: false, doc: 'rows per inner run (≥ 1; = rows for a plain matrix)' },
-  { name: 'actOuter', bits: 16, signed: false, doc: 'act entries between the starts of inner runs' },
-]);
 
 /** One past the highest act entry a matmul reads (strides are unsigned, so it is at a run's end). */
 function matmulActEnd(insn: InstructionOf<'matmul'>): number {
@@ -24,7 +13,7 @@ function matmulActEnd(insn: InstructionOf<'matmul'>): number {
 
 export const matmul: OpDef<'matmul'> = {
   unit: 'compute',
-  fields: MATMUL_FIELDS,
+  fields: FORMATS.matmul,
   semantics: [
     'the act address of row m is generated in two levels (rows of `inner` pixels), which is how a',
     'convolution reads its shifted input window without materializing im2col:',

@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: MIT
 /** `store`: DMA from the out buffer to DRAM. */
-import { layout } from '../spec.js';
+import { FORMATS } from '../spec.js';
 import { dmaCycles } from './dma.js';
 import type { OpDef } from './types.js';
 
-export const STORE_FIELDS = layout([
-  { name: 'sram', bits: 16, signed: false, doc: 'first out-buffer entry' },
-  { name: 'rows', bits: 16, signed: false, doc: 'entries to transfer (≥ 1)' },
-  { name: 'dram', bits: 32, signed: false, doc: 'dram byte address of the first row' },
-  { name: 'stride', bits: 32, signed: false, doc: 'dram bytes between rows' },
-]);
-
 export const store: OpDef<'store'> = {
   unit: 'store',
-  fields: STORE_FIELDS,
+  fields: FORMATS.store,
   semantics: ['DMA out → dram, `rows` entries of C bytes:', '  for i in 0..rows-1: dram[dram + i·stride .. + C] ← out[sram + i]'].join('\n'),
   execute(s, insn, cfg) {
     const C = cfg.cols;

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 /** `sync`: a compute-unit no-op that only moves tokens (routes a load⇄store dependency). */
-import { layout } from '../spec.js';
+import { FORMATS } from '../spec.js';
 import type { OpDef } from './types.js';
-
-export const SYNC_FIELDS = layout<never>([]);
 
 export const sync: OpDef<'sync'> = {
   unit: 'compute',
-  fields: SYNC_FIELDS,
+  fields: FORMATS.sync,
   semantics: 'no effect; its tokens order the units around it.',
   execute: () => undefined,
   accesses: () => [],

@@ -1,25 +1,15 @@
 // SPDX-License-Identifier: MIT
 /** `threshold`: requantize and clamp acc rows into out rows (the only nonlinearity). */
 import { threshold as thresholdValue } from '../numerics.js';
-import { layout } from '../spec.js';
+import { FORMATS } from '../spec.js';
 import type { OpDef } from './types.js';
 
 /** Pipeline depth of the threshold unit after a row's last beat: operand select, multiply, accumulate, round + clamp + out write. */
 export const THRESHOLD_LATENCY = 4;
 
-export const THRESHOLD_FIELDS = layout([
-  { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },
-  { name: 'out', bits: 16, signed: false, doc: 'first out entry' },
-  { name: 'qnt', bits: 16, signed: false, doc: 'qnt entry with the per-column {mult, shift}' },
-  { name: 'rows', bits: 16, signed: false, doc: 'entries to requantize (≥ 1)' },
-  { name: 'zp', bits: 8, signed: true, doc: 'output zero point' },
-  { name: 'lo', bits: 8, signed: true, doc: 'clamp low (zp for ReLU, -128 for identity)' },
-  { name: 'hi', bits: 8, signed: true, doc: 'clamp high (127, or q(6) for ReLU6)' },
-]);
-
 export const threshold: OpDef<'threshold'> = {
   unit: 'compute',
-  fields: THRESHOLD_FIELDS,
+  fields: FORMATS.threshold,
   semantics: [
     '  for m in 0..rows-1, c in 0..C-1:',
     '    {mult, shift} = qnt[qnt][c]',

@@ -4,9 +4,8 @@
  * new opcode is one new record and the compiler lists what it must say.
  */
 import type { ArrayConfig } from '../config.js';
-import type { Buffer, InstructionOf, Opcode, Space, Unit } from '../spec.js';
+import type { Buffer, FORMATS, InstructionOf, Opcode, Space, Unit } from '../spec.js';
 import type { MachineState } from '../state.js';
-import type { FORMATS } from './index.js';
 
 /** [start, end) in entries (bytes for dram) of one memory space an instruction reads or writes. */
 export interface Access {

@@ -7,14 +7,14 @@ import { describe, expect, test } from 'vitest';
 import { makeConfig } from '../../../src/isa/config.js';
 import { emptyTally, tallyInstruction } from '../../../src/isa/cost.js';
 import { checkProgram } from '../../../src/isa/interpret.js';
-import { FORMATS, OPS, UNIT_OF, type OpDef } from '../../../src/isa/ops/index.js';
+import { OPS, UNIT_OF, type OpDef } from '../../../src/isa/ops/index.js';
 import { halt } from '../../../src/isa/ops/halt.js';
 import { load } from '../../../src/isa/ops/load.js';
 import { matmul } from '../../../src/isa/ops/matmul.js';
 import { store } from '../../../src/isa/ops/store.js';
 import { sync } from '../../../src/isa/ops/sync.js';
 import { threshold } from '../../../src/isa/ops/threshold.js';
-import { isLoadBuffer, LOAD_BUFFERS, loadBufferOf, NO_TOKENS, OPCODE_LIST, type Opcode } from '../../../src/isa/spec.js';
+import { FORMATS, isLoadBuffer, LOAD_BUFFERS, loadBufferOf, NO_TOKENS, OPCODE_LIST, type Opcode } from '../../../src/isa/spec.js';
 import { compile } from '../../../src/passes/pipeline.js';
 import { randomMlp, randomSamples } from '../../helpers/random-graph.js';
 

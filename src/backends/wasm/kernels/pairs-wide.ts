@@ -7,8 +7,7 @@
  * for the correction term on the way), and the loop then splats each act pair with a plain
  * load32_splat — a load, no SIMD op — instead of a load16_splat and a sign extension per pair.
  */
-import type { Code } from './code.js';
-import type { Locals } from './kernels-pairs.js';
+import type { Code } from '../encoding/code.js';
 
 /** Largest chunk: 254 steps of 8 acts keep the int16 lane sums within ±32512. */
 const MAX_CHUNK = 2032;
@@ -26,6 +25,27 @@ export function chunkOf(scratch: Scratch | null, mb: number): number {
 }
 
 /** The locals of the chunked loop (i32 but `h` and `x`; `q` and `h` per row). */
+/** The `pairs` GEMM kernel's locals (pairs.ts); `wide` is set when the module has scratch for widened acts (this file). */
+export interface Locals {
+  readonly acc: number;
+  readonly w: number;
+  readonly k: number;
+  readonly accum: number;
+  readonly rowA: readonly number[];
+  readonly p: readonly number[];
+  /** 128·Σa per row (i32). */
+  readonly corr: readonly number[];
+  /** Accumulators: row r, vector j (4 columns each). */
+  readonly sums: readonly (readonly number[])[];
+  readonly act: readonly number[];
+  readonly wl: number;
+  readonly wh: number;
+  readonly wp: number;
+  readonly col: number;
+  readonly n: number;
+  readonly wide: WideLocals | null;
+}
+
 export interface WideLocals {
   readonly at: number;
   readonly kc: number;

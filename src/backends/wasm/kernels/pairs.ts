@@ -13,33 +13,12 @@
  * last C mod 8 columns are plain interleaved pairs (sign-extended by load8x8_s), an odd last k
  * is a plain row interleaved with zeros.
  */
-import { Code, Func } from './code.js';
-import { gemmDriver, type FuncTable } from './kernels.js';
-import { chunkOf, widePairLoop, type Scratch, type WideLocals } from './kernels-pairs-wide.js';
+import { Code, Func } from '../encoding/code.js';
+import { gemmDriver, type FuncTable } from './shared.js';
+import { chunkOf, widePairLoop, type Locals, type Scratch, type WideLocals } from './pairs-wide.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
-
-export interface Locals {
-  readonly acc: number;
-  readonly w: number;
-  readonly k: number;
-  readonly accum: number;
-  readonly rowA: readonly number[];
-  readonly p: readonly number[];
-  /** 128·Σa per row (i32). */
-  readonly corr: readonly number[];
-  /** Accumulators: row r, vector j (4 columns each). */
-  readonly sums: readonly (readonly number[])[];
-  readonly act: readonly number[];
-  readonly wl: number;
-  readonly wh: number;
-  readonly wp: number;
-  readonly col: number;
-  readonly n: number;
-  /** Set when the module has scratch for widened acts (kernels-pairs-wide.ts). */
-  readonly wide: WideLocals | null;
-}
 
 /** Block kernel (acc, a, aStride, w, k, accumulate) for `mb` rows; C columns in strips. */
 function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null): number {

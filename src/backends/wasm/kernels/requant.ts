@@ -10,9 +10,8 @@
  *   + 1.5·2^52: the low byte of the double is then the int8 result (|value| ≤ 128 < 2^51)
  * so no saturating float-to-int conversion (several instructions in V8) is needed.
  */
-import { Func, type Code } from './code.js';
-import type { FuncTable } from './kernels.js';
-import type { ThresholdLocals } from './kernels-simd.js';
+import { Func, type Code } from '../encoding/code.js';
+import type { FuncTable } from './shared.js';
 
 /** 1.5 · 2^52: adding it to an integer-valued double of magnitude < 2^51 puts the integer in the low mantissa bits. */
 const MAGIC = 6755399441055744;
@@ -22,6 +21,19 @@ const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
 
 /** The scalar-loop kernel's locals, without its row counter. */
+/** The threshold kernels' locals (the general one in simd.ts and the ordered one here). */
+export interface ThresholdLocals {
+  readonly acc: number;
+  readonly out: number;
+  readonly qnt: number;
+  readonly rows: number;
+  readonly pa: number;
+  readonly po: number;
+  readonly n: number;
+  readonly left: number;
+  readonly v: Readonly<Record<string, number>>;
+}
+
 type L = Omit<ThresholdLocals, 'left'>;
 
 /** threshold(acc, out, qnt, rows, zp, lo, hi) for lo ≤ hi. */

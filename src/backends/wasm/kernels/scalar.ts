@@ -4,8 +4,8 @@
  * column sums in i32 locals (wrap-around adds, as the ISA's accumulators); threshold requantizes in
  * i64: (x·mult + 2^(s−1)) >> s with s capped at 62, where every larger shift already gives 0.
  */
-import { Func } from './code.js';
-import { copyRowsKernel, gemmDriver, type FuncTable, type Kernels } from './kernels.js';
+import { Func } from '../encoding/code.js';
+import { copyRowsKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';
 
 /** Columns summed together per pass over k. */
 const COLS_PER_PASS = 4;

@@ -7,11 +7,11 @@
  * act quad splatted (2 columns × 4 k per dot, no shuffle). Threshold: requantization in f64x2,
  * which reproduces numerics.ts operation for operation.
  */
-import { Code, Func } from './code.js';
-import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels } from './kernels.js';
-import { pairsGemm } from './kernels-pairs.js';
-import type { Scratch } from './kernels-pairs-wide.js';
-import { thresholdOrderedKernel } from './kernels-requant.js';
+import { Code, Func } from '../encoding/code.js';
+import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';
+import { pairsGemm } from './pairs.js';
+import type { Scratch } from './pairs-wide.js';
+import { thresholdOrderedKernel, type ThresholdLocals } from './requant.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
@@ -210,18 +210,6 @@ function thresholdKernel(table: FuncTable, C: number): number {
   for (const [name, p] of [['zp', zp], ['lo', lo], ['hi', hi]] as const) f.code.get(p).op('f64.convert_i32_s').v('f64x2.splat').set(v[name]!);
   thresholdPairs(f.code, C, { acc, out, qnt, rows, pa, po, n, left, v });
   return table.add(f);
-}
-
-export interface ThresholdLocals {
-  readonly acc: number;
-  readonly out: number;
-  readonly qnt: number;
-  readonly rows: number;
-  readonly pa: number;
-  readonly po: number;
-  readonly n: number;
-  readonly left: number;
-  readonly v: Readonly<Record<string, number>>;
 }
 
 function thresholdPairs(c: Code, C: number, L: ThresholdLocals): void {

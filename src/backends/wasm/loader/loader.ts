@@ -4,7 +4,7 @@
  * Node ≥ 18 and browsers. It quantizes inputs exactly as isa/program.ts quantizeInput does (held
  * equal by the loader tests on random, halfway and non-finite values).
  */
-import type { Program } from '../../isa/program.js';
+import type { Program } from '../../../isa/program.js';
 
 export interface LoaderFiles {
   readonly mjs: string;

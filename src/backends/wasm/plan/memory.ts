@@ -4,10 +4,10 @@
  * is a memory address), then the five on-chip buffers, each sized by the certificate's peak.
  * Nothing is allocated while running: the memory has exactly `pages` pages and cannot grow.
  */
-import { certify, type Certificate } from '../../isa/cost.js';
-import { accessesOf } from '../../isa/effects.js';
-import type { Program } from '../../isa/program.js';
-import { entryBytes, SPACES, type Space } from '../../isa/spec.js';
+import { certify, type Certificate } from '../../../isa/cost.js';
+import { accessesOf } from '../../../isa/effects.js';
+import type { Program } from '../../../isa/program.js';
+import { entryBytes, SPACES, type Space } from '../../../isa/spec.js';
 
 /** A byte range [start, end) of the module's linear memory. */
 export interface Range {

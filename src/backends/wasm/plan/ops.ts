@@ -6,64 +6,18 @@
  * chains of matmuls that accumulate into the same rows are fused into one long-K GEMM, and
  * weights that only GEMMs read are stored in the order the SIMD kernels read them (pack.ts).
  */
-import type { ArrayConfig } from '../../isa/config.js';
-import { accessesOf } from '../../isa/effects.js';
-import type { Program } from '../../isa/program.js';
-import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../isa/spec.js';
-import { packWeights, type Packing, type PackedRange } from './pack.js';
-import { overlap, type MemoryPlan, type Range } from './plan.js';
+import type { ArrayConfig } from '../../../isa/config.js';
+import { accessesOf } from '../../../isa/effects.js';
+import type { Program } from '../../../isa/program.js';
+import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../../isa/spec.js';
+import type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
+import { packWeights, type PackedRange } from './pack.js';
+import { overlap, type MemoryPlan, type Range } from './memory.js';
 
 export { packConstants, type PackedRange } from './pack.js';
 
-export type { Range } from './plan.js';
-
-/** rows × `bytes` from src (rows `srcStride` apart) to dst (rows `dstStride` apart). */
-export interface CopyOp {
-  readonly kind: 'copy';
-  readonly dst: number;
-  readonly src: number;
-  readonly bytes: number;
-  readonly rows: number;
-  readonly dstStride: number;
-  readonly srcStride: number;
-  /** Set for loads into the weight buffer (candidates for removal). */
-  readonly wgtLoad: boolean;
-}
-
-/**
- * acc[m][c] (+)= Σ_{k<K} A[a + off(m) + k] · W[w + k·C + c], int32 wrap-around, where off(m) is the
- * matmul's two-level row address (matmulActRow) in bytes. W rows are C bytes apart.
- */
-export interface GemmOp {
-  readonly kind: 'gemm';
-  readonly acc: number;
-  readonly a: number;
-  readonly aStride: number;
-  readonly aOuter: number;
-  readonly inner: number;
-  readonly w: number;
-  readonly rows: number;
-  readonly k: number;
-  readonly accumulate: boolean;
-  /** W is read from DRAM (where the weight load took it from) instead of the weight buffer. */
-  readonly fromDram: boolean;
-  /** W's first rows are stored in a packed layout (see pack.ts), or false. */
-  readonly packed: Packing | false;
-}
-
-/** out[m][c] = clamp(requantize(acc[m][c], mult[c], shift[c]) + zp, lo, hi). */
-export interface ThresholdOp {
-  readonly kind: 'threshold';
-  readonly acc: number;
-  readonly out: number;
-  readonly qnt: number;
-  readonly rows: number;
-  readonly zp: number;
-  readonly lo: number;
-  readonly hi: number;
-}
-
-export type KernelOp = CopyOp | GemmOp | ThresholdOp;
+export type { Range } from './memory.js';
+export type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
 
 export interface OpStats {
   readonly instructions: number;

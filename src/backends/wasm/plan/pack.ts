@@ -16,12 +16,11 @@
  *   columns of a pair are plain interleaved byte pairs W[2p][c], W[2p+1][c].
  * An odd last row (K mod 4 rows for quads) stays in plain layout.
  */
-import type { Program } from '../../isa/program.js';
-import { pixelAddress } from '../../isa/program.js';
-import type { GemmOp, KernelOp } from './ops.js';
-import { overlap, type Range } from './plan.js';
+import type { Program } from '../../../isa/program.js';
+import { pixelAddress } from '../../../isa/program.js';
+import type { GemmOp, KernelOp, Packing } from './kernel-ops.js';
+import { overlap, type Range } from './memory.js';
 
-export type Packing = 'quad' | 'pairs';
 
 /** Rows per group of each layout. */
 export const PACK_ROWS: Readonly<Record<Packing, number>> = { quad: 4, pairs: 2 };

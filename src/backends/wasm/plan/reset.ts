@@ -4,11 +4,11 @@
  * interpreter computes from a fresh machine: DRAM = constants + input + zeros, and zeros in every
  * buffer entry the program reads before it writes. The input rows are the caller's and are kept.
  */
-import type { ArrayConfig } from '../../isa/config.js';
-import { accessesOf } from '../../isa/effects.js';
-import { pixelAddress, type Program } from '../../isa/program.js';
-import { entryBytes, type Space } from '../../isa/spec.js';
-import type { MemoryPlan, Range } from './plan.js';
+import type { ArrayConfig } from '../../../isa/config.js';
+import { accessesOf } from '../../../isa/effects.js';
+import { pixelAddress, type Program } from '../../../isa/program.js';
+import { entryBytes, type Space } from '../../../isa/spec.js';
+import type { MemoryPlan, Range } from './memory.js';
 
 export interface Segment {
   readonly offset: number;

@@ -5,11 +5,11 @@
  */
 import wabtInit from 'wabt';
 import { describe, expect, test } from 'vitest';
-import { denseProgram } from '../../../../src/backends/wasm/dense-program.js';
+import { denseProgram } from '../../../helpers/dense-program.js';
 import { buildWasm, emitWasm } from '../../../../src/backends/wasm/emit.js';
 import { instantiate, webAssembly } from '../../../../src/backends/wasm/instance.js';
-import { packConstants } from '../../../../src/backends/wasm/ops.js';
-import { GUARD_BYTES, PAGE_BYTES } from '../../../../src/backends/wasm/plan.js';
+import { packConstants } from '../../../../src/backends/wasm/plan/ops.js';
+import { GUARD_BYTES, PAGE_BYTES } from '../../../../src/backends/wasm/plan/memory.js';
 import { SPACES } from '../../../../src/isa/spec.js';
 import { certify } from '../../../../src/isa/cost.js';
 import { makeConfig } from '../../../../src/isa/config.js';

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { emitWasm } from '../../../../src/backends/wasm/emit.js';
-import { emitLoader } from '../../../../src/backends/wasm/loader.js';
+import { emitLoader } from '../../../../src/backends/wasm/loader/loader.js';
 import { interpret } from '../../../../src/isa/interpret.js';
 import { dequantizeOutput, quantizeInput, type Program } from '../../../../src/isa/program.js';
 import { compileDigitsMlp, compileGraph } from '../../../helpers/compile.js';

@@ -8,14 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from '../diagnostics/codes.js';
 import { NnchipError } from '../diagnostics/error.js';
 import { processIo, type CliContext, type CliIo } from './context.js';
-import * as disasm from './commands/disasm.js';
-import * as evalCmd from './commands/eval.js';
-import * as isa from './commands/isa.js';
-import * as lower from './commands/lower.js';
-import * as run from './commands/run.js';
-import { COMMANDS as EXTRA_COMMANDS } from './registry.js';
-
-const COMMANDS = [lower, run, evalCmd, disasm, isa, ...EXTRA_COMMANDS];
+import { COMMANDS } from './registry.js';
 
 const EPILOG = `
 Examples:

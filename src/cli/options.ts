@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel, type Limits } from '../importers/index.js';
 import { product } from '../ir/graph.js';
 import { makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
@@ -95,13 +95,10 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
   const graph = loadModel(modelPath, limitsFrom(f));
   const inputSize = product(graph.inputs[0]!.shape);
   const { calibration, source, warning } = calibrationFrom(modelPath, f, inputSize);
-  try {
+  return withFile(basename(modelPath), () => {
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
     const compiled = compile(graph, { config, calibration, batch });
     if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
     return { ...compiled, calibrationSource: source };
-  } catch (e) {
-    if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file: basename(modelPath), ...(e.layer === undefined ? {} : { layer: e.layer }) });
-    throw e;
-  }
+  });
 }

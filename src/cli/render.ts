@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** Human views of results (tables, colors). Formatting only: no logic, no file access. */
 import Table from 'cli-table3';
-import type { Certificate } from '../isa/cost.js';
+import { layerInstructionCounts, type Certificate } from '../isa/cost.js';
 import type { Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
 
@@ -24,7 +24,8 @@ export function table(head: string[], rows: (string | number)[][], io: CliIo): s
 }
 
 export function layerTable(p: Program, cert: Certificate, io: CliIo): string {
-  const rows = p.layers.map((l, i) => [l.name, l.op, l.shape, l.macs, l.insnCount, l.weightBytes, cert.layers[i]?.cycles ?? 0]);
+  const counts = layerInstructionCounts(p);
+  const rows = p.layers.map((l, i) => [l.name, l.op, l.shape, l.macs, counts[i]!, l.weightBytes, cert.layers[i]?.cycles ?? 0]);
   rows.push([io.color.bold('total'), '', '', cert.macs, p.instructions.length, p.layers.reduce((a, l) => a + l.weightBytes, 0), cert.cycles]);
   return table(['layer', 'op', 'shape', 'MACs', 'instructions', 'weight bytes', 'cycles'], rows, io);
 }

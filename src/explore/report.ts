@@ -6,7 +6,7 @@
  */
 import { formatListing } from '../isa/asm.js';
 import { bufferBytes, depthOf } from '../isa/config.js';
-import { certify, emptyTally, tallyInstruction, type Certificate } from '../isa/cost.js';
+import { certify, emptyTally, layerOfInstruction, tallyInstruction, type Certificate } from '../isa/cost.js';
 import type { Program, Region } from '../isa/program.js';
 import { BUFFER_LIST, entryBytes, OPCODE_LIST, WORK_UNITS, type Instruction, type Opcode } from '../isa/spec.js';
 import { colorOf, layerBarChart, memoryMapChart, paretoChart, rooflineChart, type MemorySpace } from './charts.js';
@@ -47,13 +47,9 @@ export function dramBytesOf(insn: Instruction, cfg: Program['config']): number {
   return tally.dramBytesRead + tally.dramBytesWritten;
 }
 
-/**
- * Per-layer figures. Instructions belong to layers by the [firstInsn, firstInsn + insnCount) spans
- * the certificate uses; where scheduling makes spans overlap, an instruction counts for the later layer.
- */
+/** Per-layer figures; instructions belong to layers as the certificate counts them (layerOfInstruction). */
 export function layerStats(program: Program, cert: Certificate = certify(program)): LayerStats[] {
-  const owner = new Array<number>(program.instructions.length).fill(-1);
-  program.layers.forEach((l, li) => owner.fill(li, l.firstInsn, l.firstInsn + l.insnCount));
+  const owner = program.instructions.map((_, i) => layerOfInstruction(program, i));
   return program.layers.map((l, li) => {
     const counts = Object.fromEntries(OPCODE_LIST.map((o) => [o, 0])) as Record<Opcode, number>;
     let dramBytes = 0;

@@ -6,32 +6,40 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { entryBytes, type Buffer } from './spec.js';
 
+/** The digit counts D of the one-lane threshold unit (thresholdPasses = cols·D); 16-bit mult splits into D digits. */
+export const THRESHOLD_DIGIT_STEPS = [2, 4, 8, 16] as const;
+
+/** The machine; CONFIG_FIELD_DOCS below says what each field means. */
 export interface ArrayConfig {
-  /** Array rows R: the K (reduction) extent of one weight tile. */
   readonly rows: number;
-  /** Array columns C: the N (output channel) extent of one weight tile. */
   readonly cols: number;
-  /** Buffer depths, in entries (entry widths follow from rows/cols, see isa/spec.ts entryBytes). */
   readonly actDepth: number;
   readonly wgtDepth: number;
   readonly accDepth: number;
   readonly qntDepth: number;
   readonly outDepth: number;
-  /** DRAM bytes per cycle on each of the read and write channels (they are independent). */
   readonly dramBytesPerCycle: number;
-  /** Cycles from a DMA request to its first data. */
   readonly dramLatency: number;
-  /** Instruction queue depth in front of each unit. */
   readonly queueDepth: number;
-  /**
-   * Cycles the threshold unit spends on one acc row (1 = every column at once). A divisor P of
-   * cols gives cols/P requantizer lanes; cols·D (D = 2, 4, 8, 16) gives one lane whose 32×16
-   * multiply takes D cycles — the smallest unit, for FPGAs without DSPs.
-   */
   readonly thresholdPasses: number;
-  /** Clock for time figures (does not change cycle counts). */
   readonly clockMhz: number;
 }
+
+/** What each field means, in the order `nnchip sim --help` lists them (the one description of the fields). */
+export const CONFIG_FIELD_DOCS = {
+  rows: 'array rows R: the reduction (K) extent of one weight tile',
+  cols: 'array columns C: the output-channel (N) extent of one weight tile',
+  actDepth: 'act buffer entries (R bytes each)',
+  wgtDepth: 'wgt buffer entries (C bytes each)',
+  accDepth: 'acc buffer entries (4·C bytes each)',
+  qntDepth: 'qnt buffer entries (4·C bytes each)',
+  outDepth: 'out buffer entries (C bytes each)',
+  dramBytesPerCycle: 'external memory bandwidth, bytes per cycle on each of the read and write channels',
+  dramLatency: 'cycles from a DMA request to its first data',
+  queueDepth: 'instruction queue entries in front of each unit',
+  thresholdPasses: `threshold-unit cycles per acc row: a divisor P of cols (cols/P lanes) or cols × ${THRESHOLD_DIGIT_STEPS.join('|')} (one lane, multi-cycle multiply)`,
+  clockMhz: 'clock for time figures (cycle counts do not depend on it)',
+} as const satisfies Record<keyof ArrayConfig, string>;
 
 export const DEFAULT_CONFIG: ArrayConfig = {
   rows: 8,
@@ -82,9 +90,6 @@ export function validateConfig(cfg: ArrayConfig, file?: string): ArrayConfig {
   }
   return cfg;
 }
-
-/** The digit counts D of the one-lane threshold unit (thresholdPasses = cols·D); 16-bit mult splits into D digits. */
-export const THRESHOLD_DIGIT_STEPS = [2, 4, 8, 16] as const;
 
 /**
  * Threshold-unit shapes the RTL builds (rtl-templates/nnchip_threshold.v): P dividing cols gives

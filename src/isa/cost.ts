@@ -55,12 +55,34 @@ export function tallyInstruction(insn: Instruction, cfg: ArrayConfig, tally: Tal
   opOf(insn).count(insn, cfg, tally);
 }
 
-/** Layer cycles: from a layer's first instruction's start to its last one's end (layers overlap), by Program.insnLayer. */
+/**
+ * The layer instruction i belongs to: Program.insnLayer, the one statement of layer membership
+ * (LayerInfo.firstInsn only places a layer's heading in listings). Null for halt, which ends the
+ * program rather than any layer.
+ */
+export function layerOfInstruction(p: Program, i: number): number | null {
+  const l = p.insnLayer[i];
+  const insn = p.instructions[i];
+  return l === undefined || insn === undefined || l >= p.layers.length || UNIT_OF[insn.op] === 'fetch' ? null : l;
+}
+
+/** Instructions per layer (halt counts for none). */
+export function layerInstructionCounts(p: Program): number[] {
+  const counts = p.layers.map(() => 0);
+  p.instructions.forEach((_, i) => {
+    const l = layerOfInstruction(p, i);
+    if (l !== null) counts[l]!++;
+  });
+  return counts;
+}
+
+/** Layer cycles: from a layer's first instruction's start to its last one's end (layers overlap). */
 export function layerCycles(p: Program, start: ArrayLike<number>, end: ArrayLike<number>): number[] {
   const first = p.layers.map(() => Infinity);
   const last = p.layers.map(() => -Infinity);
-  p.insnLayer.forEach((l, i) => {
-    if (p.instructions[i]?.op === 'halt' || l >= p.layers.length) return;
+  p.instructions.forEach((_, i) => {
+    const l = layerOfInstruction(p, i);
+    if (l === null) return;
     first[l] = Math.min(first[l]!, start[i]!);
     last[l] = Math.max(last[l]!, end[i]!);
   });

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { emitWasm } from '../../src/backends/wasm/emit.js';
 import { emitLoader } from '../../src/backends/wasm/loader/loader.js';
+import { IN_CI } from '../helpers/ci.js';
 import { compileDigitsMlp } from '../helpers/compile.js';
 import { randomSamples } from '../helpers/random-graph.js';
 
@@ -48,14 +49,14 @@ async function serve(dir: string): Promise<{ server: Server; url: string }> {
 }
 
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env['CI'] === undefined) {
+if (!haveChromium && !IN_CI) {
   process.stderr.write(`browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium); in CI this is a failure\n`);
 }
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('headless Chromium', () => {
-  test.skipIf(!haveChromium && process.env['CI'] === undefined)('module + loader served from localhost = Node, both builds', async () => {
+  test.skipIf(!haveChromium && !IN_CI)('module + loader served from localhost = Node, both builds', async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is required in CI`).toBe(true);
     const { program } = compileDigitsMlp();
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-browser-'));

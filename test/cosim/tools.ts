@@ -12,10 +12,10 @@ import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
+import { IN_CI } from '../helpers/ci.js';
 import { compileGraph } from '../helpers/compile.js';
 import { randomMlp, randomSamples } from '../helpers/random-graph.js';
 
-export const IN_CI = (process.env['CI'] ?? '') !== '' && process.env['CI'] !== 'false';
 
 /** True when the tests needing `tools` should run: all present, or in CI (where a missing tool then fails loudly with NN701). */
 export function haveTools(...tools: string[]): boolean {

@@ -16,6 +16,7 @@ import { sweep } from '../../src/explore/sweep.js';
 import { loadModel } from '../../src/importers/index.js';
 import { makeConfig } from '../../src/isa/config.js';
 import { compile } from '../../src/passes/pipeline.js';
+import { IN_CI } from '../helpers/ci.js';
 import { calibrationSamples, DIGITS_MLP } from '../helpers/compile.js';
 import { REPO } from '../helpers/cli.js';
 import { randomMlp, randomSamples } from '../helpers/random-graph.js';
@@ -24,7 +25,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = join(REPO, 'test-artifacts');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env['CI'] !== undefined) throw new Error(`${CHROMIUM} is missing and CI is set: install it (apt-get install -y chromium)`);
+if (!haveChromium && IN_CI) throw new Error(`${CHROMIUM} is missing and CI is set: install it (apt-get install -y chromium)`);
 if (!haveChromium) process.stderr.write(`test/report: ${CHROMIUM} not found; skipping the browser test (apt-get install -y chromium)\n`);
 
 /** Pages by path; anything else is a 404 (which the test counts as a failed request). */

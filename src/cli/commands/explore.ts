@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { NnchipError } from '../../diagnostics/error.js';
+import { NnchipError, withFile } from '../../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel } from '../../importers/index.js';
 import { product } from '../../ir/graph.js';
 import { CONFIG_LIMITS, parseArray } from '../../isa/config.js';
@@ -91,10 +91,7 @@ function runSweep(model: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
   const bar = progress(ctx);
   try {
-    return sweep({ model: modelStem(model), graph, calibration, grid, base }, { onProgress: bar.update, ...shard });
-  } catch (e) {
-    if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file: basename(model), ...(e.layer === undefined ? {} : { layer: e.layer }) });
-    throw e;
+    return withFile(basename(model), () => sweep({ model: modelStem(model), graph, calibration, grid, base }, { onProgress: bar.update, ...shard }));
   } finally {
     bar.stop();
   }

@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { EXIT } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
-import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
+import { bufferBytes, CONFIG_FIELD_DOCS, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
 import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
 import { WORK_UNITS } from '../../isa/spec.js';
@@ -37,24 +37,9 @@ interface SimFlags extends CompileFlags {
   readonly json?: boolean;
 }
 
-const CONFIG_DOCS = {
-  rows: 'array rows R: the reduction (K) extent of one weight tile',
-  cols: 'array columns C: the output-channel (N) extent of one weight tile',
-  actDepth: 'act buffer entries (R bytes each)',
-  wgtDepth: 'wgt buffer entries (C bytes each)',
-  accDepth: 'acc buffer entries (4·C bytes each)',
-  qntDepth: 'qnt buffer entries (4·C bytes each)',
-  outDepth: 'out buffer entries (C bytes each)',
-  dramBytesPerCycle: 'external memory bandwidth, bytes per cycle on each of the read and write channels',
-  dramLatency: 'cycles from a DMA request to its first data',
-  queueDepth: 'instruction queue entries in front of each unit',
-  thresholdPasses: 'threshold-unit cycles per acc row: a divisor P of cols (cols/P lanes) or cols × 2|4|8|16 (one lane, multi-cycle multiply)',
-  clockMhz: 'clock for time figures (cycle counts do not depend on it)',
-} as const satisfies Record<keyof ArrayConfig, string>;
-
 export function simHelp(): string {
-  const width = Math.max(...Object.keys(CONFIG_DOCS).map((k) => k.length));
-  const fields = (Object.keys(CONFIG_DOCS) as (keyof ArrayConfig)[]).map((k) => `  ${k.padEnd(width)}  ${String(DEFAULT_CONFIG[k]).padStart(5)}  ${CONFIG_DOCS[k]}`);
+  const width = Math.max(...Object.keys(CONFIG_FIELD_DOCS).map((k) => k.length));
+  const fields = (Object.keys(CONFIG_FIELD_DOCS) as (keyof ArrayConfig)[]).map((k) => `  ${k.padEnd(width)}  ${String(DEFAULT_CONFIG[k]).padStart(5)}  ${CONFIG_FIELD_DOCS[k]}`);
   return `
 Machine configuration: --config file.json holds any subset of these fields (defaults shown);
 --array RxC overrides rows and cols.

@@ -1,0 +1,30 @@
+/** One "are we in CI" rule for every test that skips on a missing tool; CI=false and CI= are not CI. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { isCi } from '../helpers/ci.js';
+
+const TEST = resolve(import.meta.dirname, '..');
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? testFiles(path) : /\.(ts|mjs)$/.test(name) ? [path] : [];
+  });
+}
+
+describe('the CI rule', () => {
+  test('CI=true and CI=1 are CI; unset, empty and CI=false are not', () => {
+    expect(isCi({ CI: 'true' })).toBe(true);
+    expect(isCi({ CI: '1' })).toBe(true);
+    expect(isCi({})).toBe(false);
+    expect(isCi({ CI: '' })).toBe(false);
+    expect(isCi({ CI: 'false' })).toBe(false);
+  });
+
+  test('no test reads the CI variable itself', () => {
+    const own = join(TEST, 'helpers', 'ci.ts');
+    const readers = testFiles(TEST).filter((f) => f !== own && /env(\.CI\b|\[['"]CI['"]\])/.test(readFileSync(f, 'utf8')));
+    expect(readers).toEqual([]);
+  });
+});

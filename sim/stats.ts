@@ -3,6 +3,7 @@
  * Simulation statistics. Both modes bump one flat Float64Array of named counters per layer (cheap
  * in hot loops); buildStats turns it into the readable per-layer and total objects.
  */
+import type { CostFigures } from '../src/isa/cost.js';
 import type { Program } from '../src/isa/program.js';
 import { BUFFER_LIST, CHANNELS, entryBytes, SPACES, WORK_UNITS, type Buffer, type Channel, type Space, type WorkUnit } from '../src/isa/spec.js';
 
@@ -32,20 +33,7 @@ export interface StallStats {
   readonly starved: Record<WorkUnit, number>;
 }
 
-export interface Counters {
-  readonly cycles: number;
-  /** The model's own multiply-accumulates (from the program's layer table). */
-  readonly macs: number;
-  /** MACs the array performed, padding lanes included: R·C per streamed row. */
-  readonly arrayMacs: number;
-  /** macs ÷ (R·C·cycles). */
-  readonly utilization: number;
-  readonly dramBytesRead: number;
-  readonly dramBytesWritten: number;
-  /** Buffer entries read and written. */
-  readonly sramReads: Record<Buffer, number>;
-  readonly sramWrites: Record<Buffer, number>;
-  readonly busyCycles: Record<WorkUnit, number>;
+export interface Counters extends CostFigures {
   readonly stalls: StallStats;
 }
 

@@ -19,24 +19,29 @@ export interface LayerCost {
   readonly utilization: number;
 }
 
-export interface Certificate {
-  readonly programHash: string;
+/** The figures the certificate states and the simulator measures, under the same names. */
+export interface CostFigures {
   readonly cycles: number;
-  /** Useful multiply-accumulates (the model's own MACs). */
+  /** Useful multiply-accumulates (the model's own MACs, from the program's layer table). */
   readonly macs: number;
   /** MACs the array performs including padding lanes: R·C per streamed row per matmul. */
   readonly arrayMacs: number;
+  /** macs ÷ (R·C·cycles). */
   readonly utilization: number;
   readonly dramBytesRead: number;
   readonly dramBytesWritten: number;
   /** Buffer entries read and written, per buffer. */
   readonly sramReads: Readonly<Record<Buffer, number>>;
   readonly sramWrites: Readonly<Record<Buffer, number>>;
+  readonly busyCycles: Readonly<Record<WorkUnit, number>>;
+}
+
+export interface Certificate extends CostFigures {
+  readonly programHash: string;
   /** Highest byte any instruction touches, per memory (+1), and the buffers' capacities. */
   readonly peakBytes: Readonly<Record<Space, number>>;
   readonly capacityBytes: Readonly<Record<Buffer, number>>;
   readonly instructions: Readonly<Record<Opcode, number>>;
-  readonly busyCycles: Readonly<Record<WorkUnit, number>>;
   readonly layers: readonly LayerCost[];
 }
 

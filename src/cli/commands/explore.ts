@@ -4,7 +4,6 @@
  * print the Pareto front, write explore.csv + explore.json; `--shard i/N` writes one slice as JSON
  * lines and `nnchip explore merge <files...>` turns the slices into the unsharded outputs.
  */
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
@@ -22,6 +21,7 @@ import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
+import { readInput } from '../read-input.js';
 
 interface ExploreFlags extends Omit<CompileFlags, 'array'> {
   readonly arrays?: string;
@@ -118,12 +118,7 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
 }
 
 function readShard(path: string): SweepRun {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
-  }
+  const text = readInput(path).toString('utf8');
   if (text.length > MAX_SHARD_BYTES) throw new NnchipError('NN502', `the shard file is over ${MAX_SHARD_BYTES} bytes`, { file: path });
   return parseShardJsonl(text, path);
 }

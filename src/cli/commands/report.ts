@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip report <model> -o report.html`: one self-contained HTML page (layers, charts, memory map, certificate). */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NnchipError } from '../../diagnostics/error.js';
 import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -12,6 +10,7 @@ import { isProgramPath, readProgramFile } from '../load-program.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { bytes } from '../render.js';
 import { modelStem } from './lower.js';
+import { readInput } from '../read-input.js';
 
 interface ReportFlags extends CompileFlags {
   readonly explore?: string;
@@ -20,13 +19,7 @@ interface ReportFlags extends CompileFlags {
 }
 
 function readExplore(path: string): ExploreResult {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
-  }
-  return parseExploreJson(text, path);
+  return parseExploreJson(readInput(path).toString('utf8'), path);
 }
 
 export function register(program: Command, ctx: CliContext): void {

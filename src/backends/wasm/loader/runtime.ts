@@ -19,19 +19,6 @@ export interface LoaderSetup {
 
 export type Quantize = (x: number, scale: number, zp: number) => number;
 
-interface TensorInfo {
-  readonly shape: readonly number[];
-  readonly offset: number;
-  readonly rows: number;
-  readonly rowBytes: number;
-  readonly rowStride: number;
-  readonly width: number;
-  readonly lineStride: number;
-  readonly length: number;
-  readonly scale: number;
-  readonly zeroPoint: number;
-}
-
 /** The part of the WebAssembly API the loader uses, typed here (the project's ES2022 lib has no WebAssembly declarations). */
 interface WasmModule {
   readonly __module: never;
@@ -64,7 +51,8 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize) {
     return response.arrayBuffer();
   }
 
-  function tensorOf(exports: WasmExports, name: string, shape: readonly number[]): TensorInfo {
+  /** A tensor's place in memory, from the module's input_* and output_* globals (the TensorInfo of model.d.ts). */
+  function tensorOf(exports: WasmExports, name: string, shape: readonly number[]) {
     const g = (field: string): number => (exports[`${name}_${field}`] as { value: number }).value;
     return Object.freeze({
       shape, offset: g('offset'), rows: g('rows'), rowBytes: g('row_bytes'), rowStride: g('row_stride'),
@@ -73,7 +61,7 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize) {
   }
 
   /** Address of row (pixel) r: `width` pixels per line, lines `lineStride` bytes apart. */
-  function pixel(t: TensorInfo, r: number): number {
+  function pixel(t: ReturnType<typeof tensorOf>, r: number): number {
     return t.offset + Math.floor(r / t.width) * t.lineStride + (r % t.width) * t.rowStride;
   }
 

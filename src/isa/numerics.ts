@@ -9,7 +9,6 @@ export const INT8_MIN = -128;
 export const INT8_MAX = 127;
 /** Requantization multipliers are unsigned 16-bit, normalized into [2^14, 2^15) by quantizeMultiplier. */
 export const MULT_BITS = 15;
-export const MULT_MAX = 0xffff;
 /** Valid shifts: 1..SHIFT_MAX (shift 0 would need a rounding constant of 1/2). */
 export const SHIFT_MAX = 47;
 

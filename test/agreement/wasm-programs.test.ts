@@ -66,7 +66,7 @@ describe('multi-row dense layers', () => {
     [11, 19, 23, 4, 7],
     // K > 16·127: the act sums are widened from i16 lanes more than once
     [3, 4101, 9, 4, 8],
-    // acts widened into the unused weight buffer in K chunks (kernels-pairs-wide.ts): chunk tails of 6 acts, odd K
+    // acts widened into the unused weight buffer in K chunks (kernels/pairs-wide.ts): chunk tails of 6 acts, odd K
     [5, 6, 20, 6, 16],
     [4, 60, 20, 7, 16],
   ];

@@ -28,7 +28,7 @@ export interface WasmBuild {
   readonly bytes: Uint8Array;
   readonly plan: MemoryPlan;
   readonly stats: OpStats;
-  /** Weight matrices stored in packed groups (their DRAM bytes are rearranged; see ops.ts). */
+  /** Weight matrices stored in packed groups (their DRAM bytes are rearranged; see plan/ops.ts). */
   readonly packed: readonly PackedRange[];
   /** Names of the exported globals, in export order. */
   readonly globals: readonly GlobalConst[];

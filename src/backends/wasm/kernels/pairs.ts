@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * The SIMD GEMM kernel for weights in the `pairs` layout (pack.ts), used by GEMMs of ≥ 2 rows.
+ * The SIMD GEMM kernel for weights in the `pairs` layout (plan/pack.ts), used by GEMMs of ≥ 2 rows.
  *
  * Register-blocked: a block of mb rows × 16 columns keeps 4·mb accumulators, mb splatted act pairs
  * and one weight vector pair in registers (mb = 2: 12 of the 15 XMM registers V8 allocates on x64;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /**
  * The SIMD threshold kernel for lo ≤ hi (every program the compiler emits): four columns per
- * step, rows inner, in f64x2 like the general kernel in kernels-simd.ts, which it matches bit for
+ * step, rows inner, in f64x2 like the general kernel in simd.ts, which it matches bit for
  * bit but with cheaper steps:
  *   y = floor(x·(mult·2^−shift) + 0.5)   x·mult·2^−shift is exact (< 2^47 scaled by a power of
  *       two, no underflow for shift ≤ 255), and rounding commutes with that scaling, so the sum
- *       rounds exactly as numerics.ts's x·mult + 2^(shift−1) does (kernels-simd.ts)
+ *       rounds exactly as numerics.ts's x·mult + 2^(shift−1) does (simd.ts)
  *   clamp(y + zp, lo, hi) = clamp(y, lo − zp, hi − zp) + zp   (lo ≤ hi; pmax/pmin, no NaN here)
  *   + 1.5·2^52: the low byte of the double is then the int8 result (|value| ≤ 128 < 2^51)
  * so no saturating float-to-int conversion (several instructions in V8) is needed.

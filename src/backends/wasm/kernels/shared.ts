@@ -23,7 +23,7 @@ export interface Kernels {
   readonly copyVec: readonly number[];
   /** (acc, a, aStride, aOuter, inner, w, rows, k, accumulate) — see GemmOp */
   readonly gemm: number;
-  /** The same for weights in the packed layouts of pack.ts (builds without them never pack). */
+  /** The same for weights in the packed layouts of plan/pack.ts (builds without them never pack). */
   readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
   /** (acc, out, qnt, rows, zp, lo, hi) — see ThresholdOp */
   readonly threshold: number;

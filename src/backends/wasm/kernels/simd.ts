@@ -26,7 +26,7 @@ interface Strip {
 /**
  * Block kernel for `mb` rows: (acc, a, aStride, w, k, accumulate). For every strip of 8 columns:
  * 2·mb accumulators (columns 0-3 and 4-7 of each row), then k in pairs, then an odd last k.
- * `packed`: W's rows come in groups of 4 stored column-major (see packWeights in ops.ts); the
+ * `packed`: W's rows come in groups of 4 stored column-major (see packWeights in plan/pack.ts); the
  * groups run first, 2 columns × 4 k per dot, then the K mod 4 rows left in plain layout.
  */
 function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean): number {
@@ -246,7 +246,7 @@ function thresholdPairs(c: Code, C: number, L: ThresholdLocals): void {
   if (C % 2 === 1) columns(false);
 }
 
-/** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see kernels-pairs-wide.ts). */
+/** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see pairs-wide.ts). */
 export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null): Kernels {
   const copyRows = copyRowsKernel(table);
   const gemm = gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false) })));

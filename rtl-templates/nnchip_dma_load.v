@@ -2,7 +2,7 @@
 // nnchip_dma_load: the load unit. It requests one DRAM beat (DRAM_BW bytes) per cycle from its start
 // cycle on; beats return DRAM latency cycles later, are assembled into one buffer entry, and each
 // entry is written on its row's last beat. Its last busy cycle is the last row's write:
-// duration = latency + rows * ceil(entryBytes / DRAM_BW), as in isa/timing.ts.
+// duration = latency + rows * ceil(entryBytes / DRAM_BW), as in isa/ops/dma.ts.
 `default_nettype none
 module nnchip_dma_load #(
   parameter ROWS = 4,

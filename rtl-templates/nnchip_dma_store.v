@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // nnchip_dma_store: the store unit. Out row i is read at t = i*B (B = ceil(C / DRAM_BW)) and sent as
 // B beats at t = i*B + 1 .. i*B + B; the unit then waits DRAM_LATENCY cycles for the last beat to
-// land: duration = latency + rows * B, as in isa/timing.ts. The last beat is sent one cycle after
+// land: duration = latency + rows * B, as in isa/ops/dma.ts. The last beat is sent one cycle after
 // the last read, so with DRAM_LATENCY = 0 it leaves in the first cycle after the instruction.
 `default_nettype none
 module nnchip_dma_store #(

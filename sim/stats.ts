@@ -8,8 +8,10 @@ import type { Program } from '../src/isa/program.js';
 import { BUFFER_LIST, CHANNELS, entryBytes, SPACES, WORK_UNITS, type Buffer, type Channel, type Space, type WorkUnit } from '../src/isa/spec.js';
 
 /** Memory spaces in trace-code order: SPACES order (dram first, then the buffers). */
-export const SPACE_INDEX = { dram: 0, act: 1, wgt: 2, acc: 3, qnt: 4, out: 5 } as const satisfies Record<Space, number>;
-export const UNIT_INDEX = { load: 0, compute: 1, store: 2 } as const satisfies Record<WorkUnit, number>;
+const indexOf = <K extends string>(list: readonly K[]): { readonly [k in K]: number } => Object.fromEntries(list.map((k, i) => [k, i])) as { [k in K]: number };
+export const SPACE_INDEX = indexOf(SPACES);
+/** Work units in typed arrays, in WORK_UNITS order. */
+export const UNIT_INDEX = indexOf(WORK_UNITS);
 
 /** Offsets of the counters inside one layer's block; `+ index` for the per-buffer/unit/channel ones. */
 export const F = {

@@ -29,7 +29,7 @@ export function isaHeader(): string {
   const opBits = opcode?.bits ?? 0;
   const lines: string[] = [
     '// SPDX-License-Identifier: MIT',
-    '// nnchip_isa.vh — GENERATED from src/isa/spec.ts by src/backends/verilog/isa-header.ts; do not edit.',
+    '// nnchip_isa.vh — GENERATED from src/isa (spec.ts, ops/) by src/backends/verilog/isa-header.ts; do not edit.',
     '// Included inside module bodies (localparams are module-scoped), hence no include guard.',
     '/* verilator lint_off UNUSEDPARAM */',
     `localparam INSN_BITS = ${INSN_BITS};`,

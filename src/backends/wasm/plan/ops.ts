@@ -38,7 +38,7 @@ function addr(ctx: Ctx, space: 'act' | 'wgt' | 'acc' | 'qnt' | 'out', e: number)
   return ctx.plan.base[space] + e * entryBytes(space, ctx.cfg.rows, ctx.cfg.cols);
 }
 
-/** One instruction's kernel call (none for sync and halt): the semantics of spec.ts on memory addresses. */
+/** One instruction's kernel call (none for sync and halt): each op record's semantics (isa/ops) on memory addresses. */
 const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp | null } = {
   load: (i, ctx) => {
     const buf = loadBufferOf(i.buf);

@@ -3,6 +3,8 @@
  * missing record or backend entry is a compile error, checked here by tsc through @ts-expect-error),
  * and the loops over them reach every opcode. A bad load-buffer number is an error, never `act`.
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { makeConfig } from '../../../src/isa/config.js';
 import { emptyTally, tallyInstruction } from '../../../src/isa/cost.js';
@@ -42,6 +44,13 @@ describe('op records', () => {
     const cfg = makeConfig({ rows: 2, cols: 2 });
     const bad = { op: 'load', ...NO_TOKENS, buf: 4, sram: 0, rows: 1, dram: 0, stride: 0 } as const;
     expect(() => tallyInstruction(bad, cfg, emptyTally())).toThrow(/load names buffer 4/);
+  });
+
+  test('no source falls back to a buffer name (`?? \'act\'`): loadBufferOf is the one accessor', () => {
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
+    const root = resolve(import.meta.dirname, '../../..');
+    const offenders = [...files(join(root, 'src')), ...files(join(root, 'sim'))].filter((f) => /\?\?\s*'(act|wgt|acc|qnt|out)'/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
   });
 
   test('checkProgram names a bad load buffer before anything runs the program', () => {

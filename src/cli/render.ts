@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import { layerInstructionCounts, type Certificate } from '../isa/cost.js';
 import type { Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
+import { BUFFER_LIST } from '../isa/spec.js';
 
 export const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
@@ -31,7 +32,7 @@ export function layerTable(p: Program, cert: Certificate, io: CliIo): string {
 }
 
 export function memoryTable(cert: Certificate, io: CliIo): string {
-  const rows = (['act', 'wgt', 'acc', 'qnt', 'out'] as const).map((b) => [b, bytes(cert.peakBytes[b]), bytes(cert.capacityBytes[b])]);
+  const rows = BUFFER_LIST.map((b) => [b, bytes(cert.peakBytes[b]), bytes(cert.capacityBytes[b])]);
   rows.push(['dram', bytes(cert.peakBytes.dram), '']);
   return table(['memory', 'peak', 'capacity'], rows, io);
 }

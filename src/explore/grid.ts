@@ -4,7 +4,7 @@
  * and the documented mapping from a total SRAM size to the five buffer depths.
  */
 import { bufferBytes, CONFIG_LIMITS, makeConfig, type ArrayConfig } from '../isa/config.js';
-import { entryBytes, type Buffer } from '../isa/spec.js';
+import { BUFFER_LIST, entryBytes, type Buffer } from '../isa/spec.js';
 
 export interface ArrayShape {
   readonly rows: number;
@@ -46,7 +46,7 @@ export function sramDepths(kib: number, shape: ArrayShape): Depths {
 
 /** Bytes of SRAM a configuration really has (after flooring and clamping the depths). */
 export function sramBytes(cfg: ArrayConfig): number {
-  return (['act', 'wgt', 'acc', 'qnt', 'out'] as const).reduce((a, b) => a + bufferBytes(cfg, b), 0);
+  return BUFFER_LIST.reduce((a, b) => a + bufferBytes(cfg, b), 0);
 }
 
 export interface GridPoint {

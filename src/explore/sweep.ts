@@ -12,6 +12,7 @@ import { lowerForMachine, quantizeGraph, type Quantized } from '../passes/pipeli
 import type { Calibration } from '../passes/quantize.js';
 import { gridPoints, sramBytes, type Depths, type Grid, type GridPoint } from './grid.js';
 import { inShard, type Shard } from './shard-spec.js';
+import { BUFFER_LIST } from '../isa/spec.js';
 
 /** What identifies a sweep: shards may only be merged when their metas are equal. */
 export interface SweepMeta {
@@ -109,7 +110,7 @@ export function evaluatePoint(quantized: Quantized, point: GridPoint): PointResu
   try {
     const { program } = lowerForMachine(quantized, cfg);
     const cert = certify(program);
-    const srams = ['act', 'wgt', 'acc', 'qnt', 'out'] as const;
+    const srams = BUFFER_LIST;
     return {
       ...head,
       feasible: true,

@@ -12,7 +12,7 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, CONFIG_FIELD_DOCS, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
 import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
-import { WORK_UNITS } from '../../isa/spec.js';
+import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
@@ -157,7 +157,7 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
   const { io } = ctx;
   const s = o.primary.stats;
   const layerRows = [...s.layers, { ...s, name: io.color.bold('total') }].map((l) => [l.name, l.cycles, l.macs, l.arrayMacs, pct(l.utilization), sum(l.stalls.tokenWait), sum(l.stalls.queueFull), l.dramBytesRead, l.dramBytesWritten]);
-  const memRows = (['act', 'wgt', 'acc', 'qnt', 'out'] as const).map((b) => [b, s.sramReads[b], s.sramWrites[b], bytes(s.peakBytes[b]), bytes(bufferBytes(p.config, b))]);
+  const memRows = BUFFER_LIST.map((b) => [b, s.sramReads[b], s.sramWrites[b], bytes(s.peakBytes[b]), bytes(bufferBytes(p.config, b))]);
   const st = s.stalls;
   const stallRows = [
     ...(Object.keys(st.tokenWait) as (keyof typeof st.tokenWait)[]).map((ch) => [`token wait ${ch}`, st.tokenWait[ch]]),

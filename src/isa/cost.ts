@@ -42,7 +42,8 @@ export interface Certificate {
 const SRAMS = BUFFER_LIST;
 
 export function hashProgram(p: Program): string {
-  return createHash('sha256').update(encodeAll(p.instructions)).update(p.constants).digest('hex');
+  const { buffer, byteOffset, byteLength } = p.constants; // hash() only reads this view
+  return createHash('sha256').update(encodeAll(p.instructions)).update(new Uint8Array(buffer, byteOffset, byteLength)).digest('hex');
 }
 
 export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instructions, p.config)): Certificate {

@@ -10,3 +10,5 @@ export * from './timing.js';
 export * from './cost.js';
 export * from './asm.js';
 export * from './effects.js';
+export * from './ordering.js';
+export * from './validate.js';

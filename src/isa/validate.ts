@@ -68,8 +68,10 @@ function parsers(fail: (why: string) => NnchipError) {
     return v;
   };
   const u = int(0);
+  // tensor addresses and strides stay inside DRAM, so every one fits the 32-bit fields of the WASM module
+  const address = int(0, MAX_DRAM_BYTES);
   const tensor = record(
-    { name: str, shape: list(int(1), MAX_RANK), layout: oneOf(['hwc', 'chw']), dram: u, rows: int(1), rowBytes: int(1), rowStride: u, width: int(1), lineStride: u, scale, zp: int(-128, 127) },
+    { name: str, shape: list(int(1, MAX_DRAM_BYTES), MAX_RANK), layout: oneOf(['hwc', 'chw']), dram: address, rows: int(1, MAX_DRAM_BYTES), rowBytes: int(1, MAX_DRAM_BYTES), rowStride: address, width: int(1, MAX_DRAM_BYTES), lineStride: address, scale, zp: int(-128, 127) },
     ['layout', 'width', 'lineStride'],
   );
   const layer = record({ name: str, op: str, shape: str, firstInsn: u, insnCount: u, macs: u, weightBytes: u });
@@ -165,6 +167,7 @@ function tensorEnd(t: DramTensor): number {
 function checkTensor(p: Program, t: DramTensor, which: string): string | null {
   const size = t.shape.reduce((a, b) => a * b, 1);
   if (t.shape.length === 0 || size > p.dramSize || t.rows * t.rowBytes !== size) return `the ${which} tensor's ${t.rows} rows of ${t.rowBytes} bytes do not hold its shape ${JSON.stringify(t.shape)}`;
+  if (t.width !== undefined && t.width > t.rows) return `the ${which} tensor has ${t.width} pixels per line but ${t.rows} pixels`;
   if (tensorEnd(t) > p.dramSize) return `the ${which} tensor ends at byte ${tensorEnd(t)}, beyond dramSize ${p.dramSize}`;
   const batch = p.batch ?? 1;
   if (batch > 1 && t.shape[0] !== batch) return `the ${which} shape ${JSON.stringify(t.shape)} does not start with the batch ${batch}`;

@@ -80,8 +80,8 @@ function parsers(fail: (why: string) => NnchipError) {
 }
 
 /**
- * Read and validate a .nnp file. Every failure is NN404 naming the file and the problem (NN402 for
- * an illegal machine configuration); the Program returned is frozen and owns its bytes.
+ * Read and validate a .nnp file. Every failure is NN404 naming the file and the problem; the
+ * Program returned is frozen and owns its bytes.
  */
 export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
   const site = file === undefined ? {} : { file };
@@ -116,9 +116,15 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
 function configOf(v: unknown, fail: (why: string) => NnchipError, file: string | undefined): ArrayConfig {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fail('the program header has no machine configuration');
   const unknown = Object.keys(v).find((k) => !Object.hasOwn(DEFAULT_CONFIG, k));
-  if (unknown !== undefined) throw new NnchipError('NN402', `unknown config field ${show(unknown)}; known fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`, file === undefined ? {} : { file });
+  if (unknown !== undefined) throw fail(`the machine configuration has an unknown field ${show(unknown)}`);
   const config = v as Record<string, unknown>;
-  return { ...config, thresholdPasses: config['thresholdPasses'] ?? 1 } as unknown as ArrayConfig;
+  const withPasses = { ...config, thresholdPasses: config['thresholdPasses'] ?? 1 } as unknown as ArrayConfig;
+  // a damaged file, not a bad --config: NN404 like every other problem of the file
+  try {
+    return validateConfig(withPasses, file);
+  } catch (e) {
+    throw e instanceof NnchipError && e.code === 'NN402' ? fail(`the machine configuration is illegal: ${e.detail}`) : e;
+  }
 }
 
 /**

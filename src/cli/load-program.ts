@@ -7,12 +7,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { internal, NnchipError } from '../diagnostics/error.js';
 import type { Program } from '../isa/program.js';
-import { deserializeProgram, MAX_DRAM_BYTES, validateProgram } from '../isa/validate.js';
+import { INSN_BYTES } from '../isa/spec.js';
+import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS, validateProgram } from '../isa/validate.js';
 import type { CliContext } from './context.js';
 import { compileModel, type CompiledModel, type CompileFlags } from './options.js';
 
 /** A .nnp file holds at most the DRAM image plus its instructions and header: refuse more before reading. */
-export const MAX_PROGRAM_FILE_BYTES = MAX_DRAM_BYTES + 2 ** 28;
+export const MAX_PROGRAM_FILE_BYTES = MAX_DRAM_BYTES + MAX_INSTRUCTIONS * INSN_BYTES + 2 ** 26;
 
 export function isProgramPath(path: string): boolean {
   return path.endsWith('.nnp') || (existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'program.nnp')));

@@ -15,6 +15,8 @@ import { BUFFER_LIST, INSN_BYTES } from './spec.js';
 
 /** The largest DRAM image a program may declare (every run allocates it; the WASM memory holds it). */
 export const MAX_DRAM_BYTES = 2 ** 30;
+/** The most instructions a program file may hold (decoding allocates an object for each). */
+export const MAX_INSTRUCTIONS = 2 ** 24;
 /** Tensor rank and batch limits (a batch is a dense network's samples per inference). */
 const MAX_RANK = 8;
 const MAX_BATCH = 65536;
@@ -92,6 +94,7 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
   const unknown = Object.keys(h).find((k) => !known.includes(k));
   if (unknown !== undefined) throw fail(`the program header has an unknown field ${show(unknown)}`);
   const count = code.length / INSN_BYTES;
+  if (count > MAX_INSTRUCTIONS) throw fail(`${count} instructions; a program holds at most ${MAX_INSTRUCTIONS}`);
   const dramSize = p.int(constants.length, MAX_DRAM_BYTES)(h['dramSize'], 'dramSize') as number;
   const insnLayer = h['insnLayer'];
   if (!Array.isArray(insnLayer) || insnLayer.length !== count) throw fail(`insnLayer must list one layer per instruction (${count})`);

@@ -99,6 +99,16 @@ export function mutateProgram(base: Uint8Array, seed: number, index: number): Mu
     }
     return { bytes: join(base, parts), what };
   }
+  if (kind < 0.55) {
+    // reorder: two instructions swap places, or one moves a few places (tokens and layers stay)
+    const count = parts.code.length / INSN_BYTES;
+    const i = int(0, count - 2);
+    const j = Math.min(count - 1, i + (r() < 0.6 ? 1 : int(2, 6)));
+    const a = parts.code.slice(i * INSN_BYTES, (i + 1) * INSN_BYTES);
+    parts.code.copyWithin(i * INSN_BYTES, j * INSN_BYTES, (j + 1) * INSN_BYTES);
+    parts.code.set(a, j * INSN_BYTES);
+    return { bytes: join(base, parts), what: `instructions ${i} and ${j} swapped` };
+  }
   if (kind < 0.75) {
     // one instruction field (or opcode, or a token flag) set to an edge value of its width
     const count = parts.code.length / INSN_BYTES;

@@ -4,12 +4,15 @@
  * each rule (extent, halt, token channels, deadlock, races) refuses the program that breaks it.
  */
 import { describe, expect, test } from 'vitest';
+import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { checkOrdering } from '../../../src/isa/ordering.js';
 import { serializeProgram, type Program } from '../../../src/isa/program.js';
 import { NO_TOKENS, type Instruction } from '../../../src/isa/spec.js';
 import { deserializeProgram, validateProgram } from '../../../src/isa/validate.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../../helpers/compile.js';
+import { randomCnn } from '../../helpers/random-cnn.js';
+import { randomMlp, randomSamples, rng } from '../../helpers/random-graph.js';
 
 const TINY = new URL('../../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const tiny = (): Program => compileGraph(loadModel(TINY), [new Float32Array(4).fill(0.5), new Float32Array(4).fill(-0.5)], { rows: 2, cols: 3 });
@@ -24,6 +27,26 @@ describe('validateProgram', () => {
   ])('accepts what the compiler produces: %s', (_, make) => {
     const p = make();
     expect(() => validateProgram(p)).not.toThrow();
+  });
+
+  test('accepts random networks compiled for random machines (no false alarm on what the compiler emits)', () => {
+    let checked = 0;
+    for (let seed = 1; seed <= 24; seed++) {
+      const r = rng(seed);
+      const side = (): number => 1 + Math.floor(r() * 9);
+      const config = { rows: side(), cols: side(), queueDepth: 1 + Math.floor(r() * 4), dramLatency: Math.floor(r() * 5) };
+      const graph = seed % 2 === 0 ? randomCnn(seed, 9, 8, 1 + (seed % 3)) : randomMlp([1 + Math.floor(r() * 20), 1 + Math.floor(r() * 20), 1 + Math.floor(r() * 9)], seed, ['relu', 'linear']);
+      let program: Program;
+      try {
+        program = compileGraph(graph, randomSamples(4, graph.inputs[0]!.shape.reduce((a, b) => a * b, 1), seed, -1, 1), config);
+      } catch (e) {
+        if (e instanceof NnchipError && e.code === 'NN403') continue; // does not fit: the compiler's answer
+        throw e;
+      }
+      expect(() => validateProgram(program), `seed ${seed}, ${JSON.stringify(config)}`).not.toThrow();
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(16);
   });
 
   test('a loaded Program is frozen to its leaves and owns its constants, also when read from a Buffer', () => {

@@ -95,6 +95,16 @@ describe('checkOrdering', () => {
     expect(checkOrdering(insns, p.config)).toMatch(/pops loadToCompute before any matching push: the program would deadlock/);
   });
 
+  test('a program with almost no tokens is refused once the unordered pairs exceed the budget', () => {
+    const p = tiny();
+    // loads into distinct act entries and syncs: nothing conflicts, but nothing is ordered either
+    const insns: Instruction[] = [];
+    for (let i = 0; i < 5000; i++) insns.push({ op: 'load', ...NO_TOKENS, buf: 0, sram: i, rows: 1, dram: 2 * i, stride: 0 }, { op: 'sync', ...NO_TOKENS });
+    insns.push({ op: 'halt', ...NO_TOKENS });
+    expect(checkOrdering(insns, p.config)).toMatch(/^more than 20000000 instruction pairs run unordered/);
+    expect(checkOrdering(insns.slice(-2001), p.config)).toBeNull();
+  });
+
   test('every dropped pop of the compiled program that was needed leaves a race', () => {
     const p = tiny();
     let races = 0;

@@ -46,7 +46,8 @@ export interface Certificate extends CostFigures {
 }
 
 export function hashProgram(p: Program): string {
-  return createHash('sha256').update(encodeAll(p.instructions)).update(p.constants).digest('hex');
+  const { buffer, byteOffset, byteLength } = p.constants; // hash() only reads this view
+  return createHash('sha256').update(encodeAll(p.instructions)).update(new Uint8Array(buffer, byteOffset, byteLength)).digest('hex');
 }
 
 const perBuffer = (): Record<Buffer, number> => ({ act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 });

@@ -12,3 +12,5 @@ export * from './asm.js';
 export * from './effects.js';
 export * from './ops/index.js';
 export * from './state.js';
+export * from './ordering.js';
+export * from './validate.js';

@@ -5,8 +5,8 @@
  * helpers every back end uses to place an input and read an output.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { validateConfig, type ArrayConfig } from './config.js';
-import { decodeAll, encodeAll } from './encode.js';
+import type { ArrayConfig } from './config.js';
+import { encodeAll } from './encode.js';
 import { dequantize, quantizeToInt8 } from './numerics.js';
 import { INSN_BYTES, type Instruction } from './spec.js';
 
@@ -53,13 +53,26 @@ export interface LayerInfo {
   readonly weightBytes: number;
 }
 
+/**
+ * Bytes a reader cannot change through the type system: a Uint8Array without index assignment or
+ * its writing methods (typed arrays cannot be frozen). A back end that needs other bytes copies.
+ */
+export type ReadonlyBytes = Omit<Uint8Array, number | 'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort' | 'subarray'> & {
+  readonly [index: number]: number;
+  subarray(begin?: number, end?: number): ReadonlyBytes;
+};
+
+/**
+ * A Program is read-only for everyone who receives one: every field is readonly, the constants
+ * are ReadonlyBytes, and programs handed out by the CLI loader are frozen (freezeProgram).
+ */
 export interface Program {
   readonly config: ArrayConfig;
   readonly instructions: readonly Instruction[];
   /** Total DRAM bytes the program uses (constants first, then activations). */
   readonly dramSize: number;
   /** Initial contents of dram[0 .. constants.length). */
-  readonly constants: Uint8Array;
+  readonly constants: ReadonlyBytes;
   readonly input: DramTensor;
   readonly output: DramTensor;
   readonly layers: readonly LayerInfo[];
@@ -194,42 +207,46 @@ export function serializeProgram(p: Program): Uint8Array {
   return out;
 }
 
-export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
+/** A .nnp file split into its sections; the header is still untrusted JSON (isa/validate.ts reads it). */
+export interface ProgramContainer {
+  readonly header: Record<string, unknown>;
+  /** The instruction words (a view into the file's bytes). */
+  readonly code: Uint8Array;
+  /** A copy of the constants: a Program never shares bytes with the file it came from. */
+  readonly constants: Uint8Array;
+}
+
+/** Check the magic and that the sections add up to the file size; nothing is allocated before. */
+export function readContainer(bytes: Uint8Array, file?: string): ProgramContainer {
   const site = file === undefined ? {} : { file };
   const bad = (why: string): NnchipError => new NnchipError('NN404', why, site);
   if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the NNCHIP program header');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const codeStart = MAGIC.length + 4 + headerLength;
   if (codeStart > bytes.length) throw bad('truncated program header');
-  let h: Record<string, unknown>;
+  let header: unknown;
   try {
-    h = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, codeStart))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(MAGIC.length + 4, codeStart)));
   } catch {
     throw bad('corrupt program header');
   }
-  if (typeof h !== 'object' || h === null) throw bad('corrupt program header');
-  if (typeof h['config'] !== 'object' || h['config'] === null || Array.isArray(h['config'])) throw bad('the program header has no machine configuration');
-  const count = Number(h['instructionCount']);
-  const constantsLength = Number(h['constantsLength']);
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad('corrupt program header');
+  const h = header as Record<string, unknown>;
+  const [count, constantsLength] = [h['instructionCount'], h['constantsLength']];
+  const size = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (!size(count) || !size(constantsLength)) throw bad('the program header has no valid instructionCount and constantsLength');
   const constStart = codeStart + count * INSN_BYTES;
-  if (!Number.isInteger(count) || !Number.isInteger(constantsLength) || constStart + constantsLength !== bytes.length) throw bad('program sections do not add up to the file size');
-  return {
-    // files written before thresholdPasses existed describe the fully parallel threshold unit
-    config: validateConfig(withDefaultPasses(h['config'] as Record<string, unknown>), file),
-    instructions: decodeAll(bytes.subarray(codeStart, constStart)),
-    dramSize: Number(h['dramSize']),
-    constants: bytes.slice(constStart),
-    input: h['input'] as DramTensor,
-    output: h['output'] as DramTensor,
-    layers: h['layers'] as LayerInfo[],
-    insnLayer: h['insnLayer'] as number[],
-    memoryMap: h['memoryMap'] as Region[],
-    notes: h['notes'] as string[],
-    ...(typeof h['batch'] === 'number' && h['batch'] > 1 ? { batch: h['batch'] } : {}),
-  };
+  if (constStart + constantsLength !== bytes.length) throw bad('program sections do not add up to the file size');
+  return { header: h, code: bytes.subarray(codeStart, constStart), constants: new Uint8Array(bytes.subarray(constStart)) };
 }
 
-/** A config as stored, with thresholdPasses 1 when the file predates it (key order kept: same bytes back). */
-function withDefaultPasses(config: Record<string, unknown>): ArrayConfig {
-  return { ...config, thresholdPasses: config['thresholdPasses'] ?? 1 } as unknown as ArrayConfig;
+/** Deep-freeze a Program (objects and arrays; typed arrays cannot be frozen: constants are ReadonlyBytes). */
+export function freezeProgram(p: Program): Program {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  };
+  freeze(p);
+  return p;
 }

@@ -179,6 +179,10 @@ export const TOKEN_FLAGS = ['popPrev', 'popNext', 'pushPrev', 'pushNext'] as con
 export const TOKEN_FLAG_NAMES: ReadonlySet<string> = new Set(TOKEN_FLAGS);
 export const NO_TOKENS: TokenFlags = { popPrev: false, popNext: false, pushPrev: false, pushNext: false };
 
+/** Which units have a neighbour on each side of the load → compute → store chain (token flags need one). */
+export const HAS_PREV = { load: false, compute: true, store: true, fetch: false } as const satisfies Record<Unit, boolean>;
+export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false } as const satisfies Record<Unit, boolean>;
+
 /** Token channels, named producer→consumer. Queues count tokens (no data). */
 export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;
 export type Channel = (typeof CHANNELS)[number];

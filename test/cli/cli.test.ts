@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseListing } from '../../src/isa/asm.js';
 import { interpret } from '../../src/isa/interpret.js';
-import { deserializeProgram, quantizeInput } from '../../src/isa/program.js';
+import { quantizeInput } from '../../src/isa/program.js';
+import { deserializeProgram } from '../../src/isa/validate.js';
 import { calibrationSamples, DIGITS_MLP } from '../helpers/compile.js';
 import { nnchip } from '../helpers/cli.js';
 

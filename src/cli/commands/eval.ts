@@ -7,7 +7,8 @@ import { interpret } from '../../isa/interpret.js';
 import { quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
-import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { compiledProgram } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 
 const argmax = (v: ArrayLike<number>): number => {
   let best = 0;
@@ -24,7 +25,7 @@ export function register(program: Command, ctx: CliContext): void {
       .requiredOption('--data <file>', 'JSON {"inputs": [...], "labels": [...]}')
       .option('--json', 'print the figures as JSON'),
   ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {
-    const { program: p, graph } = compileModel(model, flags, ctx);
+    const { program: p, graph } = compiledProgram(model, flags, ctx);
     const { inputs, labels } = readSamples(flags.data, sampleSize(p));
     if (labels === null) throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data });
     let floatOk = 0;

@@ -7,7 +7,8 @@ import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { compiledProgram } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
 
 export function modelStem(modelPath: string): string {
@@ -29,7 +30,7 @@ export function register(program: Command, ctx: CliContext): void {
       .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
       .option('--json', 'print the summary as JSON'),
   ).action((model: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
-    const { program: p, calibrationSource } = compileModel(model, flags, ctx);
+    const { program: p, calibrationSource } = compiledProgram(model, flags, ctx);
     const cert = certify(p);
     const out = flags.out ?? `${modelStem(model)}.nnchip`;
     const summary = {

@@ -6,8 +6,8 @@ import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { isProgramPath, readProgramFile } from '../load-program.js';
-import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { compiledProgram, isProgramPath, readProgramFile } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes } from '../render.js';
 import { modelStem } from './lower.js';
 import { readInput } from '../read-input.js';
@@ -34,7 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
   ).action((model: string, f: ReportFlags) => {
     const explore = f.explore === undefined ? undefined : readExplore(f.explore);
     const fromProgram = isProgramPath(model);
-    const compiled = fromProgram ? { program: readProgramFile(model), calibrationSource: undefined } : compileModel(model, f, ctx);
+    const compiled = fromProgram ? { program: readProgramFile(model), calibrationSource: undefined } : compiledProgram(model, f, ctx);
     const name = fromProgram ? basename(model.replace(/\/+$/, '')).replace(/\.(nnp|nnchip)$/, '') : modelStem(model);
     if (explore !== undefined && explore.meta.model !== name) ctx.io.stderr(ctx.io.color.yellow('warning: ') + `${f.explore} was made for model "${explore.meta.model}", not "${name}"\n`);
     const html = renderReport({

@@ -5,7 +5,8 @@
  * parallel threshold unit it was compiled for.
  */
 import { describe, expect, test } from 'vitest';
-import { deserializeProgram, serializeProgram } from '../../../src/isa/program.js';
+import { serializeProgram } from '../../../src/isa/program.js';
+import { deserializeProgram } from '../../../src/isa/validate.js';
 import { compileDigitsMlp } from '../../helpers/compile.js';
 
 const MAGIC = [0x4e, 0x4e, 0x43, 0x48, 0x49, 0x50, 0x00, 0x01];

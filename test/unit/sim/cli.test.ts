@@ -3,7 +3,7 @@
  * figures against the certificate, budgets and their exit code, --prove's certificate.json,
  * the VCD, and bad configurations that name the field.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -13,7 +13,8 @@ import { EXIT } from '../../../src/diagnostics/codes.js';
 import { DEFAULT_CONFIG } from '../../../src/isa/config.js';
 import { certify } from '../../../src/isa/cost.js';
 import { interpret } from '../../../src/isa/interpret.js';
-import { deserializeProgram, quantizeInput, serializeProgram, type Program } from '../../../src/isa/program.js';
+import { quantizeInput, serializeProgram, type Program } from '../../../src/isa/program.js';
+import { deserializeProgram } from '../../../src/isa/validate.js';
 import { NO_TOKENS } from '../../../src/isa/spec.js';
 import { nnchip } from '../../helpers/cli.js';
 import { calibrationSamples, DIGITS_MLP } from '../../helpers/compile.js';
@@ -94,15 +95,14 @@ describe('nnchip sim', () => {
     expect(cert.peakBytes['wgt']).toBeLessThanOrEqual(want.peakBytes.wgt);
   });
 
-  test('--prove on a program that races (tokens stripped) exits 4 with NN602 and still writes the failed certificate', async () => {
+  test('a program file that races (tokens stripped) is refused at load: NN404, exit 1, no certificate (prove.test.ts fails such a Program itself)', async () => {
     const racy = join(work, 'racy.nnp');
     writeFileSync(racy, serializeProgram({ ...program, instructions: program.instructions.map((i) => ({ ...i, ...NO_TOKENS })) }));
     const out = join(work, 'racy-cert');
     const r = await run('sim', racy, '--prove', '--samples', '1', '--out', out);
-    expect(r.code).toBe(EXIT.overBudget);
-    expect(r.out).toContain('error NN602: the cost is not proved constant');
-    expect(r.out).toMatch(/zero input: the simulated outputs differ from the reference interpreter/);
-    expect((JSON.parse(readFileSync(join(out, 'certificate.json'), 'utf8')) as { ok: boolean }).ok).toBe(false);
+    expect(r.code).toBe(EXIT.badInput);
+    expect(r.err).toMatch(/^error NN404: .*racy\.nnp: invalid program: instructions \d+ \(\w+\) and \d+ \(\w+\) touch the same memory with no token ordering them/);
+    expect(existsSync(join(out, 'certificate.json'))).toBe(false);
   });
 
   test('the installed binary: `nnchip sim --help` and a budget exit code', () => {

@@ -16,7 +16,7 @@
  *   columns of a pair are plain interleaved byte pairs W[2p][c], W[2p+1][c].
  * An odd last row (K mod 4 rows for quads) stays in plain layout.
  */
-import type { Program } from '../../../isa/program.js';
+import type { Program, ReadonlyBytes } from '../../../isa/program.js';
 import { pixelAddress } from '../../../isa/program.js';
 import type { GemmOp, KernelOp, Packing } from './kernel-ops.js';
 import { overlap, type Range } from './memory.js';
@@ -78,9 +78,12 @@ export function pairsOffset(C: number, c: number, i: number): number {
   return 2 * (c - (c % 8)) + 4 * (c % 4) + 2 * i + (c % 8 >= 4 ? 1 : 0);
 }
 
-/** Constants with every packed range rearranged (see the layouts above). */
-export function packConstants(constants: Uint8Array, packed: readonly PackedRange[], C: number): Uint8Array {
-  const out = constants.slice();
+/**
+ * A new array: the constants with every packed range rearranged (see the layouts above). The
+ * Program's own constants are only read (never `constants.slice()`: a Buffer's slice is a view).
+ */
+export function packConstants(constants: ReadonlyBytes, packed: readonly PackedRange[], C: number): Uint8Array {
+  const out = Uint8Array.from(constants);
   for (const r of packed) {
     const n = PACK_ROWS[r.layout];
     for (let g = 0; g < r.rows / n; g++)

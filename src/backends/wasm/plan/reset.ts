@@ -6,7 +6,7 @@
  */
 import type { ArrayConfig } from '../../../isa/config.js';
 import { accessesOf } from '../../../isa/effects.js';
-import { pixelAddress, type Program } from '../../../isa/program.js';
+import { pixelAddress, type Program, type ReadonlyBytes } from '../../../isa/program.js';
 import { entryBytes, type Space } from '../../../isa/spec.js';
 import type { MemoryPlan, Range } from './memory.js';
 
@@ -29,7 +29,7 @@ export interface ResetPlan {
 /** Zero runs at least this long split the constants into separate segments. */
 const SEGMENT_GAP = 32;
 
-export function segmentsOf(constants: Uint8Array): Segment[] {
+export function segmentsOf(constants: ReadonlyBytes): Segment[] {
   const out: Segment[] = [];
   let i = 0;
   while (i < constants.length) {
@@ -41,7 +41,8 @@ export function segmentsOf(constants: Uint8Array): Segment[] {
       if (constants[j] === 0) zeros++;
       else (zeros = 0), (end = j + 1);
     }
-    out.push({ offset: i, bytes: constants.slice(i, end) });
+    // from(): a copy even when the constants are a Buffer, whose slice() is a view
+    out.push({ offset: i, bytes: Uint8Array.from(constants.subarray(i, end)) });
     i = end;
   }
   return out;

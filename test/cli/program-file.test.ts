@@ -1,0 +1,48 @@
+/**
+ * What `run`/`disasm` do with a program path that is not a readable regular file of sane size:
+ * one NN404 line naming the file, without reading it (a FIFO would block forever, a huge file
+ * would fill memory).
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { captureIo } from '../../src/cli/context.js';
+import { MAX_PROGRAM_FILE_BYTES } from '../../src/cli/load-program.js';
+import { main } from '../../src/cli/main.js';
+
+const work = mkdtempSync(join(tmpdir(), 'nnchip-program-file-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function disasm(path: string): Promise<{ code: number; err: string }> {
+  const io = captureIo();
+  const code = await main(['disasm', path], io);
+  return { code, err: io.err.join('') };
+}
+
+describe('program files that are not programs', () => {
+  test('a FIFO is refused without opening it', async () => {
+    const fifo = join(work, 'pipe.nnp');
+    execFileSync('mkfifo', [fifo]);
+    expect(await disasm(fifo)).toEqual({ code: 1, err: `error NN404: ${fifo}: is not a regular file — the file is not an nnchip program; produce one with \`nnchip lower\`\n` });
+  });
+
+  test('a folder named .nnp is refused', async () => {
+    const dir = join(work, 'folder.nnp');
+    mkdirSync(dir);
+    expect((await disasm(dir)).err).toMatch(/^error NN404: .*folder\.nnp: is not a regular file/);
+  });
+
+  test('a file over the size cap is refused before it is read', async () => {
+    const big = join(work, 'big.nnp');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, MAX_PROGRAM_FILE_BYTES + 1); // sparse: no disk space used
+    closeSync(fd);
+    expect((await disasm(big)).err).toBe(`error NN404: ${big}: is ${MAX_PROGRAM_FILE_BYTES + 1} bytes; a program file is at most ${MAX_PROGRAM_FILE_BYTES} — the file is not an nnchip program; produce one with \`nnchip lower\`\n`);
+  });
+
+  test('a missing file is NN101', async () => {
+    expect((await disasm(join(work, 'missing.nnp'))).err).toMatch(/^error NN101: .*missing\.nnp: cannot be read/);
+  });
+});

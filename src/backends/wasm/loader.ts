@@ -18,6 +18,8 @@ export function emitLoader(p: Program, wasmFile: string): LoaderFiles {
     `export const outputShape = ${JSON.stringify(p.output.shape)};`,
     `/** 'chw': run() takes channel-major samples (as the source model did) and stores them pixel-major. */`,
     `export const inputLayout = ${JSON.stringify(p.input.layout ?? 'hwc')};`,
+    `/** 'chw': run() and runRaw() give a feature-map output channel-major (as the source model did), as nnchip run prints it. */`,
+    `export const outputLayout = ${JSON.stringify(p.output.layout ?? 'hwc')};`,
     `/** Samples per run of the module (the program's --batch); run() and runRaw() take any number of samples. */`,
     `export const batch = ${p.batch ?? 1};`,
     '',
@@ -108,11 +110,13 @@ export async function load(source = DEFAULT_SOURCE) {
       for (const end = i + inRowBytes; i < end; i++) memory[at + i] = quantizeToInt8(Number(values[base + sampleIndex(i)]), inScale, inZp);
     }
   };
+  /** Where channel j of output pixel r goes: pixel-major, or channel-major for a 'chw' map. */
+  const outputIndex = outputLayout === 'chw' && outputShape.length === 3 ? (r, j) => j * output.rows + r : (r, j) => r * output.rowBytes + j;
   /** The output rows, as codes or dequantized, to out[to..]. */
   const readOutput = (out, to, real) => {
-    for (let r = 0, i = to; r < output.rows; r++) {
+    for (let r = 0; r < output.rows; r++) {
       const at = pixel(output, r);
-      for (let j = 0; j < output.rowBytes; j++, i++) out[i] = real ? (memory[at + j] - output.zeroPoint) * output.scale : memory[at + j];
+      for (let j = 0; j < output.rowBytes; j++) out[to + outputIndex(r, j)] = real ? (memory[at + j] - output.zeroPoint) * output.scale : memory[at + j];
     }
   };
   /**
@@ -209,5 +213,6 @@ export declare function load(source?: ModelSource): Promise<Net>;
 export declare const inputShape: readonly number[];
 export declare const outputShape: readonly number[];
 export declare const inputLayout: 'hwc' | 'chw';
+export declare const outputLayout: 'hwc' | 'chw';
 export declare const batch: number;
 `;

@@ -62,7 +62,7 @@ const shapeText = (d: readonly number[]): string => `[${d.join(', ')}]`;
 /** A nested sample must have the model's shape (a leading 1, the batch, allowed); a flat one its count. */
 function checker(spec: InputSpec, file: string): (index: number, dims: readonly number[], count: number) => void {
   return (index, dims, count) => {
-    if (dims.length <= 1 || spec.dims === undefined || spec.dims.length <= 1) {
+    if (dims.length <= 1 || spec.dims === undefined) {
       if (count !== spec.size) throw new NnchipError('NN303', `sample ${index} has ${count} numbers; the model input needs ${spec.size}`, { file });
       return;
     }

@@ -18,6 +18,8 @@ export interface ParsedSamples {
   readonly labels: number[] | null;
 }
 
+/** No model input has more dimensions than this; deeper nesting is a broken file, refused early. */
+export const MAX_DEPTH = 32;
 const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const [SPACE, TAB, LF, CR, COMMA, COLON, QUOTE, BACKSLASH] = [0x20, 0x09, 0x0a, 0x0d, 0x2c, 0x3a, 0x22, 0x5c];
 const [OPEN, CLOSE, OPEN_OBJ, CLOSE_OBJ] = [0x5b, 0x5d, 0x7b, 0x7d];
@@ -207,6 +209,7 @@ export class SampleParser {
       const d = this.space();
       if (d === OPEN) {
         if (leafDepth !== -1 && depth > leafDepth) throw ragged();
+        if (depth === MAX_DEPTH) throw new NnchipError('NN302', `sample ${index} is nested deeper than ${MAX_DEPTH} levels`, { file: this.file });
         if (depth > 0) counts[depth - 1]!++;
         counts.push(0);
         this.at++;

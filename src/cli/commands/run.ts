@@ -33,28 +33,56 @@ export function outputView(p: Program): OutputView {
   return { shape: modelDims(perSample, t.layout), ...(perSample.length === 3 ? { layout: t.layout ?? 'hwc' } : {}) };
 }
 
-/** Per-sample result lines, text or JSON pieces, handed out as each chunk finishes. */
-function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => string } {
+/** Growable int8 storage: every sample's raw codes for the JSON "raw" field, one byte each. */
+class Codes {
+  private data = new Int8Array(1024);
+  length = 0;
+  push(codes: Int8Array): void {
+    if (this.length + codes.length > this.data.length) {
+      const bigger = new Int8Array(Math.max(this.data.length * 2, this.length + codes.length));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    this.data.set(codes, this.length);
+    this.length += codes.length;
+  }
+  /** The stored samples of `size` codes as JSON array text, a piece at a time. */
+  *json(size: number): Generator<string> {
+    const rows: string[] = [];
+    for (let at = 0; at < this.length; at += size) {
+      rows.push(`[${this.data.subarray(at, at + size).join(',')}]`);
+      if (rows.length === 4096 || at + size >= this.length) yield rows.splice(0).join(',') + (at + size < this.length ? ',' : '');
+    }
+  }
+}
+
+/** Per-sample result text (or JSON pieces), written as each chunk of samples finishes. */
+function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => void } {
   const view = outputView(p);
-  const raw: string[] = [];
-  const cycles: number[] = [];
   const b = batchOf(p);
   if (flags.json) {
+    const raw = new Codes();
+    const cycles: number[] = [];
     const head = { backend: flags.backend, shape: view.shape, ...(view.layout === undefined ? {} : { layout: view.layout }) };
     // printed with the first result: a back end failing before it leaves stdout empty, not half a document
     const open = JSON.stringify(head).slice(0, -1) + ',"outputs":[';
     return {
       sample: (i, codes, c) => {
-        raw.push(JSON.stringify(Array.from(codes)));
+        raw.push(codes);
         if (c !== undefined) cycles.push(c);
         return (i > 0 ? ',' : open) + JSON.stringify(Array.from(dequantizeOutput(p, codes), round));
       },
-      end: () =>
-        `],"raw":[${raw.join(',')}]` +
-        (cycles.length > 0 ? `,"cycles":${JSON.stringify(cycles)}` : '') +
-        (b > 1 ? `,"batch":${b}` : '') +
-        (warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : '') +
-        '}\n',
+      end: () => {
+        ctx.io.stdout('],"raw":[');
+        for (const piece of raw.json(view.shape.reduce((x, y) => x * y, 1))) ctx.io.stdout(piece);
+        ctx.io.stdout(
+          ']' +
+            (cycles.length > 0 ? `,"cycles":${JSON.stringify(cycles)}` : '') +
+            (b > 1 ? `,"batch":${b}` : '') +
+            (warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : '') +
+            '}\n',
+        );
+      },
     };
   }
   const header = view.layout === undefined ? '' : `output: a ${view.shape.join('×')} feature map, ${view.layout === 'chw' ? 'channel-major (C×H×W)' : 'pixel-major (H×W×C)'}, as the model gives it\n`;
@@ -65,7 +93,7 @@ function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonl
       const what = view.layout === undefined ? `argmax ${o.indexOf(Math.max(...o))}` : view.shape.join('×');
       return `${i === 0 ? header : ''}sample ${i}: ${what}${cyc}  [${o.map((v) => v.toFixed(3)).join(', ')}]\n`;
     },
-    end: () => '',
+    end: () => undefined,
   };
 }
 
@@ -98,6 +126,6 @@ export function register(program: Command, ctx: CliContext): void {
       );
       ctx.io.stdout(text.join(''));
     }
-    ctx.io.stdout(out.end());
+    out.end();
   });
 }

@@ -102,8 +102,8 @@ export interface CompiledModel extends Compiled {
 
 /**
  * A collapsed calibration is a warning, not an error: the program is still exactly what the data
- * asked for (tests and toy models calibrate on zeros on purpose), but a user must not get a
- * constant model without being told which layer lost its input and why.
+ * asked for (tests and toy models calibrate on zeros on purpose), but a user must not get a model
+ * that saturates or ignores its input without being told which layer and why.
  */
 export function collapseWarning(collapsed: Compiled['collapsed']): string | undefined {
   const first = collapsed[0];
@@ -111,7 +111,7 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
   const [lo, hi] = first.range;
   const where = first.isInput ? `the input "${first.layer}"` : `layer "${first.layer}"`;
   const more = collapsed.length > 1 ? ` (and ${collapsed.length - 1} later tensor${collapsed.length > 2 ? 's' : ''})` : '';
-  return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step, so the program's output does not depend on ${first.isInput ? 'the input' : 'it'}; calibrate with varied, representative samples (--calibration) or a real --input-range`;
+  return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }
 
 export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext): CompiledModel {

@@ -82,6 +82,16 @@ describe('ONNX conv model with a feature-map output (NCHW)', () => {
     }
   }, 120_000);
 
+  test('a lowered folder keeps the output layout (program.nnp carries it)', async () => {
+    const folder = join(work, 'onnx-conv.nnchip');
+    const r = await cli(['lower', model, '--calibration', calibration, '-o', folder]);
+    expect(r.code, r.err).toBe(0);
+    const fromFolder = await runJson(['run', folder, '--input', input]);
+    const fromModel = await runJson(base);
+    expect(fromFolder.layout).toBe('chw');
+    expect(fromFolder.outputs).toEqual(fromModel.outputs);
+  });
+
   test('the generated WASM loader returns the same channel-major values', async () => {
     const r = await cli(['wasm', model, '--calibration', calibration, '-o', join(work, 'onnx-conv.wasm')]);
     expect(r.code, r.err).toBe(0);

@@ -17,8 +17,8 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
-import { isProgramPath, programFor } from '../load-program.js';
-import { addCompileOptions, type CompileFlags } from '../options.js';
+import { isProgramPath, readProgramFile } from '../load-program.js';
+import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
 
@@ -239,7 +239,9 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText('after', simHelp())
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
-      const p = programFor(model, flags, ctx);
+      const compiled = isProgramPath(model) ? null : compileModel(model, flags, ctx);
+      const p = compiled?.program ?? readProgramFile(model);
+      const warnings = compiled?.calibrationWarnings ?? [];
       if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
         ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
       }
@@ -255,7 +257,7 @@ export function register(program: Command, ctx: CliContext): void {
         const round = (v: number): number => Math.round(v * 1e6) / 1e6;
         const samples = o.samples.map((x) => ({ cycles: x.cycles, outputs: Array.from(dequantizeOutput(p, x.output), round), raw: Array.from(x.output) }));
         const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate: join(flags.out ?? '.', 'certificate.json') } };
-        ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson }) + '\n');
+        ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson, ...(warnings.length > 0 ? { warnings } : {}) }) + '\n');
         return;
       }
       ctx.io.stdout(renderText(p, o, checks, ctx, modelStem(model), flags.codes === true));

@@ -3,7 +3,7 @@
  * Reading sample files: JSON, an array of samples or {"inputs": [...], "labels"?: [...]}; each
  * sample flat (the model's element count) or nested (exactly the model's input shape).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { modelDims } from '../isa/layout.js';
@@ -16,22 +16,35 @@ import { SampleParser } from './sample-json.js';
  */
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
-/** The bytes of a regular file no larger than `cap` (a FIFO or a device is refused, never opened). */
+/**
+ * The bytes of a regular file no larger than `cap`. Opened non-blocking and checked on the open
+ * descriptor: a FIFO (which would wait for a writer) or a device (/dev/zero never ends) is refused
+ * at once, even if the name is swapped between a check and the read.
+ */
 export function readRegularFile(path: string, cap: number, what: string): Buffer {
-  let size: number;
+  let fd: number;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new NnchipError('NN101', 'is not a regular file', { file: path });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof NnchipError) throw e;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
     throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
   }
-  if (size > cap) throw new NnchipError('NN109', `the file is ${size} bytes; ${what} over ${cap} bytes are refused`, { file: basename(path) });
   try {
-    return readFileSync(path);
-  } catch {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new NnchipError('NN101', 'is not a regular file', { file: path });
+    if (st.size > cap) throw new NnchipError('NN109', `the file is ${st.size} bytes; ${what} over ${cap} bytes are refused`, { file: basename(path) });
+    const bytes = Buffer.allocUnsafe(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const n = readSync(fd, bytes, read, st.size - read, read);
+      if (n === 0) break; // the file shrank while being read
+      read += n;
+    }
+    return bytes.subarray(0, read);
+  } catch (e) {
+    if (e instanceof NnchipError) throw e;
     throw new NnchipError('NN101', 'cannot be read', { file: path });
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NnchipError } from '../diagnostics/error.js';
+import { escapeControls, NnchipError, shortName } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel, type Limits } from '../importers/index.js';
 import { product } from '../ir/graph.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
@@ -109,7 +109,9 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
   const first = collapsed[0];
   if (first === undefined) return undefined;
   const [lo, hi] = first.range;
-  const where = first.isInput ? `the input "${first.layer}"` : `layer "${first.layer}"`;
+  // the name comes from the model file: printed as error lines print names (escaped, cut)
+  const name = escapeControls(shortName(first.layer));
+  const where = first.isInput ? `the input "${name}"` : `layer "${name}"`;
   const more = collapsed.length > 1 ? ` (and ${collapsed.length - 1} later tensor${collapsed.length > 2 ? 's' : ''})` : '';
   return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }

@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { MAX_DEPTH, SampleParser } from '../../../src/cli/sample-json.js';
+import { MAX_DEPTH, SampleParser, type SampleCheck } from '../../../src/cli/sample-json.js';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261203);
-const parse = (text: string, check = (): void => undefined) => new SampleParser(Buffer.from(text), 'data.json').parse(check);
+const parse = (text: string, check: SampleCheck = () => undefined) => new SampleParser(Buffer.from(text), 'data.json').parse(check);
 
 function codeOf(text: string): string {
   try {

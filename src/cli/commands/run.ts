@@ -15,8 +15,8 @@ import { RUNNERS } from '../runners.js';
 
 type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
 
-/** Inferences handed to a back end at once (the rtl back end gets them all: one simulator run). */
-const CHUNK = 256;
+/** Inferences handed to a back end at once: few enough to keep memory flat, many enough that wasm instantiates rarely (rtl gets them all: one simulator run). */
+const CHUNK = 2048;
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 

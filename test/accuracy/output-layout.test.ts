@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { captureIo } from '../../src/cli/context.js';
+import { haveTools } from '../cosim/tools.js';
 import { main } from '../../src/cli/main.js';
 import { buildOnnx, ortRun, weights, writeOnnx } from '../helpers/onnx-models.js';
 import { randomSamples } from '../helpers/random-graph.js';
@@ -75,7 +76,8 @@ describe('ONNX conv model with a feature-map output (NCHW)', () => {
 
   test('sim, wasm and rtl give the same bytes in the same layout as ref', async () => {
     const ref = await runJson(base);
-    for (const backend of ['sim', 'wasm', 'rtl']) {
+    // rtl needs Icarus: outside CI a machine without it runs the other back ends (cosim/tools.ts)
+    for (const backend of ['sim', 'wasm', ...(haveTools('iverilog', 'vvp') ? ['rtl'] : [])]) {
       const got = await runJson([...base, '--backend', backend]);
       expect(got.raw, backend).toEqual(ref.raw);
       expect(got.shape, backend).toEqual(ref.shape);

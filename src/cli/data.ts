@@ -1,59 +1,111 @@
 // SPDX-License-Identifier: MIT
-/** Reading sample files: JSON, an array of samples or {"inputs": [...], "labels"?: [...]}. */
-import { readFileSync, statSync } from 'node:fs';
+/**
+ * Reading sample files: JSON, an array of samples or {"inputs": [...], "labels"?: [...]}; each
+ * sample flat (the model's element count) or nested (exactly the model's input shape).
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
+import { modelDims } from '../isa/layout.js';
+import { batchOf, sampleSize, type Program } from '../isa/program.js';
+import { SampleParser } from './sample-json.js';
 
-const MAX_DATA_BYTES = 512 * 1024 * 1024;
+/**
+ * Data files over this are refused before reading. The file stays in memory as bytes, its
+ * numbers as float32: at most 2 bytes of file per number, so 256 MiB needs at most ~1 GiB more.
+ */
+export const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
-function flatten(x: unknown, out: number[], file: string, index: number): void {
-  if (typeof x === 'number') {
-    if (!Number.isFinite(x)) throw new NnchipError('NN302', `sample ${index} contains ${x}`, { file });
-    out.push(x);
-  } else if (Array.isArray(x)) for (const e of x) flatten(e, out, file, index);
-  else throw new NnchipError('NN302', `sample ${index} contains ${JSON.stringify(x)?.slice(0, 20)}, not a number`, { file });
+/**
+ * The bytes of a regular file no larger than `cap`. Opened non-blocking and checked on the open
+ * descriptor: a FIFO (which would wait for a writer) or a device (/dev/zero never ends) is refused
+ * at once, even if the name is swapped between a check and the read.
+ */
+export function readRegularFile(path: string, cap: number, what: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new NnchipError('NN101', 'is not a regular file', { file: path });
+    if (st.size > cap) throw new NnchipError('NN109', `the file is ${st.size} bytes; ${what} over ${cap} bytes are refused`, { file: basename(path) });
+    const bytes = Buffer.allocUnsafe(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const n = readSync(fd, bytes, read, st.size - read, read);
+      if (n === 0) break; // the file shrank while being read
+      read += n;
+    }
+    return bytes.subarray(0, read);
+  } catch (e) {
+    if (e instanceof NnchipError) throw e;
+    throw new NnchipError('NN101', 'cannot be read', { file: path });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The model input as users give one sample: its element count and its nested shape. */
+export interface InputSpec {
+  readonly size: number;
+  /** In the model's own layout (channel-major [C, H, W] for ONNX maps); absent: counts only. */
+  readonly dims?: readonly number[];
+}
+
+export function programInputSpec(p: Program): InputSpec {
+  const perSample = batchOf(p) > 1 ? p.input.shape.slice(1) : p.input.shape;
+  return { size: sampleSize(p), dims: modelDims(perSample, p.input.layout) };
 }
 
 export interface Samples {
+  readonly count: number;
+  /** Sample i's values (a view: no copy). */
+  sample(i: number): Float32Array;
+  /** Every sample (views); for small files (calibration, test benches). */
   readonly inputs: Float32Array[];
   readonly labels: number[] | null;
 }
 
-/** Read samples; each must have exactly `size` numbers once flattened. */
-export function readSamples(path: string, size: number): Samples {
-  const file = basename(path);
-  let text: string;
-  try {
-    if (statSync(path).size > MAX_DATA_BYTES) throw new NnchipError('NN109', `the data file is over ${MAX_DATA_BYTES} bytes`, { file });
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new NnchipError('NN302', `invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
-  }
-  const obj = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
-  const list = Array.isArray(json) ? json : obj?.['inputs'];
-  if (!Array.isArray(list) || list.length === 0) throw new NnchipError('NN302', 'no samples found', { file });
-  // a single flat sample of the right size is accepted as one sample
-  const samples = list.every((v) => typeof v === 'number') && list.length === size ? [list] : list;
-  const inputs = samples.map((s, i) => {
-    const flat: number[] = [];
-    flatten(s, flat, file, i);
-    if (flat.length !== size) throw new NnchipError('NN303', `sample ${i} has ${flat.length} numbers; the model input needs ${size}`, { file });
-    return Float32Array.from(flat);
-  });
-  const rawLabels = obj?.['labels'];
-  let labels: number[] | null = null;
-  if (rawLabels !== undefined) {
-    if (!Array.isArray(rawLabels) || rawLabels.length !== inputs.length || rawLabels.some((l) => !Number.isInteger(l))) {
-      throw new NnchipError('NN302', `"labels" must be ${inputs.length} integers, one per sample`, { file });
+const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const shapeText = (d: readonly number[]): string => `[${d.join(', ')}]`;
+
+/** A nested sample must have the model's shape (a leading 1, the batch, allowed); a flat one its count. */
+function checker(spec: InputSpec, file: string): (index: number, dims: readonly number[], count: number) => void {
+  return (index, dims, count) => {
+    if (dims.length <= 1 || spec.dims === undefined) {
+      if (count !== spec.size) throw new NnchipError('NN303', `sample ${index} has ${count} numbers; the model input needs ${spec.size}`, { file });
+      return;
     }
-    labels = rawLabels as number[];
+    if (same(dims, spec.dims) || (dims[0] === 1 && same(dims.slice(1), spec.dims))) return;
+    throw new NnchipError('NN307', `sample ${index} has shape ${shapeText(dims)}; the model input is ${shapeText(spec.dims)}`, { file });
+  };
+}
+
+/** Read samples; a nested sample must match `spec.dims`, a flat one `spec.size` (or just a count). */
+export function readSamples(path: string, spec: number | InputSpec): Samples {
+  const file = basename(path);
+  const { size, dims } = typeof spec === 'number' ? { size: spec, dims: undefined } : spec;
+  const bytes = readRegularFile(path, MAX_DATA_BYTES, 'data files');
+  const parsed = new SampleParser(bytes, file).parse(checker(dims === undefined ? { size } : { size, dims }, file));
+  let count = parsed.entries;
+  if (parsed.flatList && size !== 1) {
+    if (parsed.entries !== size) throw new NnchipError('NN303', `the file is one flat list of ${parsed.entries} numbers; the model input needs ${size}`, { file });
+    count = 1; // a single flat sample
   }
-  return { inputs, labels };
+  const labels = parsed.labels;
+  if (labels !== null && (labels.length !== count || labels.some((l) => !Number.isInteger(l)))) {
+    throw new NnchipError('NN302', `"labels" must be ${count} integers, one per sample`, { file });
+  }
+  const sample = (i: number): Float32Array => parsed.values.subarray(i * size, (i + 1) * size);
+  return {
+    count,
+    sample,
+    get inputs() {
+      return Array.from({ length: count }, (_, i) => sample(i));
+    },
+    labels,
+  };
 }

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 /** Options shared by the commands that compile a model, and the one function that applies them. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { escapeControls, NnchipError, shortName, withFile } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel, type Limits } from '../importers/index.js';
 import { product } from '../ir/graph.js';
-import { makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
+import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
+import { modelDims } from '../isa/layout.js';
 import type { Calibration } from '../passes/quantize.js';
 import { compile, type Compiled } from '../passes/pipeline.js';
 import type { CliContext } from './context.js';
-import { readSamples } from './data.js';
+import { readRegularFile, readSamples, type InputSpec } from './data.js';
 
 export interface CompileFlags {
   readonly array?: string;
@@ -46,17 +47,24 @@ export function limitsFrom(f: CompileFlags): Limits {
   };
 }
 
+/** A machine configuration is a dozen numbers: anything much larger is not one. */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
 export function configFrom(f: CompileFlags): ArrayConfig {
   let partial: Partial<ArrayConfig> = {};
   if (f.config !== undefined) {
+    const bytes = readRegularFile(f.config, MAX_CONFIG_BYTES, 'machine configurations');
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(f.config, 'utf8'));
+      json = JSON.parse(bytes.toString('utf8'));
     } catch (e) {
       throw new NnchipError('NN402', `cannot read the config as JSON (${(e as Error).message.split('\n')[0]})`, { file: f.config });
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NnchipError('NN402', 'the config must be a JSON object', { file: f.config });
-    partial = json as Partial<ArrayConfig>;
+    // own fields only: "__proto__", "toString" or "constructor" are not machine parameters
+    const unknown = Object.keys(json).find((k) => !Object.hasOwn(DEFAULT_CONFIG, k));
+    if (unknown !== undefined) throw new NnchipError('NN402', `unknown config field ${JSON.stringify(unknown)}; known fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`, { file: f.config });
+    partial = Object.fromEntries(Object.entries(json)) as Partial<ArrayConfig>;
   }
   if (f.array !== undefined) partial = { ...partial, ...parseArray(f.array) };
   return makeConfig(partial, f.config);
@@ -72,11 +80,11 @@ function parseRange(text: string): readonly [number, number] {
 }
 
 /** Calibration from --calibration, else calibration.json beside the model, else --input-range. */
-export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: number): { calibration: Calibration; source: string; warning?: string } {
+export function calibrationFrom(modelPath: string, f: CompileFlags, input: number | InputSpec): { calibration: Calibration; source: string; warning?: string } {
   const beside = join(dirname(modelPath), 'calibration.json');
   const file = f.calibration ?? (f.inputRange === undefined && existsSync(beside) ? beside : undefined);
   if (file !== undefined) {
-    const { inputs } = readSamples(file, inputSize);
+    const { inputs } = readSamples(file, input);
     return { calibration: { samples: inputs }, source: `${inputs.length} samples from ${basename(file)}` };
   }
   if (f.inputRange !== undefined) {
@@ -88,17 +96,36 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: n
 
 export interface CompiledModel extends Compiled {
   readonly calibrationSource: string;
+  /** Printed on stderr already; commands with --json repeat them in their output. */
+  readonly calibrationWarnings: readonly string[];
+}
+
+/**
+ * A collapsed calibration is a warning, not an error: the program is still exactly what the data
+ * asked for (tests and toy models calibrate on zeros on purpose), but a user must not get a model
+ * that saturates or ignores its input without being told which layer and why.
+ */
+export function collapseWarning(collapsed: Compiled['collapsed']): string | undefined {
+  const first = collapsed[0];
+  if (first === undefined) return undefined;
+  const [lo, hi] = first.range;
+  // the name comes from the model file: printed as error lines print names (escaped, cut)
+  const name = escapeControls(shortName(first.layer));
+  const where = first.isInput ? `the input "${name}"` : `layer "${name}"`;
+  const more = collapsed.length > 1 ? ` (and ${collapsed.length - 1} later tensor${collapsed.length > 2 ? 's' : ''})` : '';
+  return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }
 
 export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext): CompiledModel {
   const config = configFrom(f);
   const graph = loadModel(modelPath, limitsFrom(f));
-  const inputSize = product(graph.inputs[0]!.shape);
-  const { calibration, source, warning } = calibrationFrom(modelPath, f, inputSize);
+  const input = graph.inputs[0]!;
+  const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
     const compiled = compile(graph, { config, calibration, batch });
-    if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
-    return { ...compiled, calibrationSource: source };
+    const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
+    for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
+    return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
   });
 }

@@ -42,6 +42,7 @@ export const CODES = {
   NN304: { exit: EXIT.unsupported, hint: 'the rescale factor cannot be represented; check the calibration data' },
   NN305: { exit: EXIT.unsupported, hint: 'nnchip lowers networks built from the supported layers only' },
   NN306: { exit: EXIT.unsupported, hint: 'batch convolutional networks by running them once per sample (--batch 1, the default)' },
+  NN307: { exit: EXIT.badInput, hint: 'give each sample flat, or nested exactly in the model input shape (ONNX maps channel-major [C, H, W], TF.js [H, W, C])' },
   NN401: { exit: EXIT.usage, hint: 'use --array RxC with 1 ≤ R, C ≤ 256, e.g. --array 8x8' },
   NN402: { exit: EXIT.usage, hint: 'fix the field in the machine configuration' },
   NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },

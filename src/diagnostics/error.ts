@@ -32,15 +32,43 @@ export class NnchipError extends Error {
     return CODES[this.code].exit;
   }
 
-  /** `error NN203: model.json: layer "dense_2": <detail> — <hint>` */
+  /**
+   * `error NN203: model.json: layer "dense_2": <detail> — <hint>`, always one line of plain text:
+   * names come from files and command lines, so control characters are escaped and long names cut.
+   */
   format(): string {
-    const where = [this.file, this.layer === undefined ? undefined : `layer "${this.layer}"`].filter(Boolean);
-    return `error ${this.code}: ${[...where, this.detail].join(': ')} — ${this.hint}`;
+    const where = [this.file === undefined ? undefined : shortName(this.file), this.layer === undefined ? undefined : `layer "${shortName(this.layer)}"`].filter(Boolean);
+    return `error ${this.code}: ${escapeControls([...where, this.detail].join(': '))} — ${this.hint}`;
   }
 
   toJSON(): Record<string, unknown> {
     return { code: this.code, file: this.file ?? null, layer: this.layer ?? null, message: this.detail, hint: this.hint, exitCode: this.exitCode };
   }
+}
+
+/** Longest file or layer name an error line shows; longer ones keep their start and end. */
+export const MAX_NAME_CHARS = 160;
+
+/**
+ * C0/C1 controls (a newline would forge a second error line, ESC starts a terminal sequence),
+ * Unicode line separators and bidirectional overrides (which reorder what the terminal shows).
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Text safe to print on one terminal line: unsafe characters as visible escapes (\n, \x1b, \u202e). */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return NAMED[ch] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
+  });
+}
+
+/** A name cut to MAX_NAME_CHARS: its start and end (where the file name is) around an ellipsis. */
+export function shortName(name: string): string {
+  if (name.length <= MAX_NAME_CHARS) return name;
+  const keep = (MAX_NAME_CHARS - 1) / 2;
+  return `${name.slice(0, Math.floor(keep))}…${name.slice(name.length - Math.ceil(keep))}`;
 }
 
 /** A broken internal invariant: a bug in nnchip, never the user's fault. */

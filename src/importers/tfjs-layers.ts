@@ -33,6 +33,8 @@ function readWeights(manifest: unknown, modelFile: string, limits: Limits): Map<
   let totalParams = 0;
   for (const group of manifest) {
     if (!isObj(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) throw new NnchipError('NN107', 'a weightsManifest entry needs "paths" and "weights" lists', site);
+    // checked before any path is printed: a non-string (e.g. {"toString": 1}) cannot be turned into text
+    if ((group['paths'] as unknown[]).some((p) => typeof p !== 'string')) throw new NnchipError('NN104', 'a weightsManifest path is not a file name (a string)', site);
     const specs: WeightSpec[] = [];
     let elements = 0;
     for (const w of group['weights'] as unknown[]) {

@@ -18,7 +18,7 @@ export interface DramTensor {
   readonly name: string;
   /** [H, W, C] or [K], without the batch dimension; codes are stored pixel-major (HWC). */
   readonly shape: readonly number[];
-  /** 'chw': samples are given channel-major (as ONNX models take them) and reordered on the host. */
+  /** 'chw': values are given (input) and read (output) channel-major, as ONNX models do; reordered on the host (isa/layout.ts). */
   readonly layout?: 'hwc' | 'chw';
   /** address of pixel 0 */
   readonly dram: number;

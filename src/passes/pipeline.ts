@@ -13,7 +13,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps, type GemmProgram } from './gemm.js';
 import { lowerToIsa } from './lower.js';
-import { tensorParams, type Calibration } from './quantize.js';
+import { calibrate, type Calibration, type CollapsedTensor } from './quantize.js';
 import { hoistLoads, insertTokens } from './schedule.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, removeNoOps } from './simplify.js';
 
@@ -46,17 +46,21 @@ export interface Compiled {
   readonly graph: Graph;
   readonly gemm: GemmProgram;
   readonly program: Program;
+  /** Tensors the calibration collapsed to one code (the CLI warns; see quantize.ts). */
+  readonly collapsed: readonly CollapsedTensor[];
 }
 
 /** The machine-independent half: graph passes, calibration and quantization, GemmOps. */
 export interface Quantized {
   readonly graph: Graph;
   readonly gemm: GemmProgram;
+  readonly collapsed: readonly CollapsedTensor[];
 }
 
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1): Quantized {
   const g = prepareGraph(graph, verify);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, tensorParams(g, calibration)), batch) };
+  const { params, collapsed } = calibrate(g, calibration);
+  return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
@@ -65,7 +69,7 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
 export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
-  const { graph: g, gemm } = q;
+  const { graph: g, gemm, collapsed } = q;
   const batch = gemm.batch ?? 1;
   const lowered = lowerToIsa(gemm, config);
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
@@ -85,7 +89,8 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
     dramSize: lowered.dramSize,
     constants: lowered.constants,
     input: { ...lowered.input, shape: batched(batch, g.inputs[0]!.shape), ...(layout === undefined ? {} : { layout }) },
-    output: batch === 1 ? lowered.output : { ...lowered.output, shape: [batch, lowered.output.rowBytes] },
+    // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
+    output: batch === 1 ? { ...lowered.output, ...(layout === 'chw' && lowered.output.shape.length === 3 ? { layout } : {}) } : { ...lowered.output, shape: [batch, lowered.output.rowBytes] },
     layers,
     insnLayer: scheduled.map((t) => t.layer),
     memoryMap: lowered.memoryMap,
@@ -94,7 +99,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
   };
   const problem = checkProgram(program);
   if (problem !== null) throw internal(`the compiler produced an invalid program: ${problem}`);
-  return { graph: g, gemm, program };
+  return { graph: g, gemm, program, collapsed };
 }
 
 /** A tensor shape with the batch in front (B = 1 keeps the model's own shape). */

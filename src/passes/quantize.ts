@@ -56,20 +56,55 @@ function observedRanges(g: Graph, samples: readonly ArrayLike<number>[]): Map<st
   return ranges;
 }
 
+/** A tensor the calibration collapsed: all its calibrated values lie within one int8 step. */
+export interface CollapsedTensor {
+  /** The layer (node) that computes it, or the graph input's name. */
+  readonly layer: string;
+  readonly isInput: boolean;
+  readonly range: Range;
+}
+
+const isView = (op: string): boolean => op === 'flatten' || op === 'reshape' || op === 'identity';
+
+/**
+ * Collapsed when its observed width is under one step of its own scale: every calibration sample
+ * then gives it one code, and whatever follows cannot depend on the input (all-zero calibration
+ * data, --input-range 0,1e-300). Views are skipped: they repeat their input's range.
+ */
+function collapsed(g: Graph, ranges: Map<string, [number, number]>, params: Map<string, QuantParams>): CollapsedTensor[] {
+  const input = g.inputs[0]!;
+  const tensors = [{ layer: input.name, tensor: input.name, isInput: true }, ...g.nodes.filter((n) => !isView(n.op)).map((n) => ({ layer: n.name, tensor: n.output, isInput: false }))];
+  return tensors.flatMap(({ layer, tensor, isInput }) => {
+    const [lo, hi] = ranges.get(tensor) ?? [0, 0];
+    const scale = params.get(tensor)?.scale ?? 0;
+    return hi - lo < scale ? [{ layer, isInput, range: [lo, hi] as const }] : [];
+  });
+}
+
+/** Parameters of every tensor, and the tensors whose calibrated range collapsed (first ones first). */
+export interface Calibrated {
+  readonly params: Map<string, QuantParams>;
+  readonly collapsed: readonly CollapsedTensor[];
+}
+
 /**
  * Parameters of every tensor. Views (flatten, reshape, identity) and max pooling keep their
  * input's parameters: max pooling is exact only when input and output share them.
  */
-export function tensorParams(g: Graph, cal: Calibration): Map<string, QuantParams> {
+export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const input = g.inputs[0]!;
   const samples = 'samples' in cal ? cal.samples : rangeSamples(product(input.shape), cal.inputRange);
   const ranges = observedRanges(g, samples);
   const params = new Map<string, QuantParams>();
   params.set(input.name, paramsForRange(ranges.get(input.name) ?? [0, 0]));
   for (const n of g.nodes) {
-    const keep = n.op === 'flatten' || n.op === 'reshape' || n.op === 'identity' || (n.op === 'pool2d' && n.kind === 'max');
+    const keep = isView(n.op) || (n.op === 'pool2d' && n.kind === 'max');
     const p = keep ? params.get(n.inputs[0]!) : undefined;
     params.set(n.output, p ?? paramsForRange(ranges.get(n.output) ?? [0, 0]));
   }
-  return params;
+  return { params, collapsed: collapsed(g, ranges, params) };
+}
+
+export function tensorParams(g: Graph, cal: Calibration): Map<string, QuantParams> {
+  return calibrate(g, cal).params;
 }

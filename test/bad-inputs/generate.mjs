@@ -111,7 +111,43 @@ const cases = {
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sigmoid', opType: 'Sigmoid', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
+  ...readingCases(),
 };
+
+// What nnchip reads besides models: sample files, --config, names echoed in errors (issue 12).
+function readingCases() {
+  const tiny = { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]] } };
+  const run = (input) => ({ files: { ...tiny, 'input.json': input }, args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'] });
+  // ONNX x [1, 2, 3, 4] → 1×1 Conv to 2 channels: a feature map in, a feature map out
+  const conv = onnx.ModelProto.encode(onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'nnchip-bad-inputs',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'conv',
+      node: [{ name: 'conv', opType: 'Conv', input: ['x', 'K'], output: ['y'] }],
+      initializer: [f32('K', [2, 2, 1, 1], 4)],
+      input: [valueInfo('x', [1, 2, 3, 4])],
+      output: [valueInfo('y', [1, 2, 3, 4])],
+    },
+  })).finish();
+  const hwcSample = Array.from({ length: 3 }, (_, y) => Array.from({ length: 4 }, (_, x) => [y / 3, x / 4]));
+  const config = (json) => ({ files: { ...tiny, 'config.json': json }, args: [...LOWER, '--config', '$DIR/config.json'] });
+  return {
+    'input-deep-nesting': run('['.repeat(100_000) + '1' + ']'.repeat(100_000)),
+    'input-ragged': run([[[0.1, 0.2], [0.3, 0.4, 0.5]]]),
+    'input-hwc-for-nchw': {
+      files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] }, 'input.json': [hwcSample] },
+      args: ['run', '$DIR/model.onnx', '--input', '$DIR/input.json'],
+    },
+    'input-name-controls': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/no\nerror NN000: forged\u001b[31m.json'] },
+    'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
+    'config-proto-key': config('{"rows": 4, "__proto__": {"cols": 4}}'),
+    'config-tostring-key': config({ toString: 1 }),
+    'sim-samples-huge': { files: tiny, args: ['sim', '$DIR/model.json', '--prove', '--samples', '100000000'] },
+    'weight-path-not-string': { files: { 'model.json': model({ weightsManifest: [{ paths: [{ toString: 1 }], weights: SPECS }] }), 'weights.bin': weights() } },
+  };
+}
 
 writeFileSync(join(root, 'sentinel.bin'), weights());
 for (const [name, c] of Object.entries(cases)) {

@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
 import { evaluateOutput } from '../../ir/evaluate.js';
 import { interpret } from '../../isa/interpret.js';
-import { quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
+import { batchOf, quantizeBatches, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
-import { readSamples } from '../data.js';
+import { programInputSpec, readSamples } from '../data.js';
 import { compiledProgram } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 
@@ -25,22 +25,29 @@ export function register(program: Command, ctx: CliContext): void {
       .requiredOption('--data <file>', 'JSON {"inputs": [...], "labels": [...]}')
       .option('--json', 'print the figures as JSON'),
   ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {
-    const { program: p, graph } = compiledProgram(model, flags, ctx);
-    const { inputs, labels } = readSamples(flags.data, sampleSize(p));
+    const { program: p, graph, calibrationWarnings } = compiledProgram(model, flags, ctx);
+    const samples = readSamples(flags.data, programInputSpec(p));
+    const { labels } = samples;
     if (labels === null) throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data });
     let floatOk = 0;
     let intOk = 0;
     let agree = 0;
-    const int8 = splitOutputs(p, quantizeBatches(p, inputs).map((codes) => interpret(p, codes)), inputs.length);
-    inputs.forEach((x, i) => {
-      const f = argmax(evaluateOutput(graph, x));
-      const q = argmax(int8[i]!);
-      floatOk += f === labels[i] ? 1 : 0;
-      intOk += q === labels[i] ? 1 : 0;
-      agree += f === q ? 1 : 0;
-    });
-    const n = inputs.length;
-    const result = { samples: n, floatAccuracy: floatOk / n, int8Accuracy: intOk / n, argmaxAgreement: agree / n };
+    // one batch at a time: memory does not grow with the number of samples
+    const b = batchOf(p);
+    for (let first = 0; first < samples.count; first += b) {
+      const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
+      const int8 = splitOutputs(p, quantizeBatches(p, group).map((codes) => interpret(p, codes)), group.length);
+      group.forEach((x, j) => {
+        // both argmaxes over nnchip's own (pixel-major) order: they are compared, not shown
+        const f = argmax(evaluateOutput(graph, x));
+        const q = argmax(int8[j]!);
+        floatOk += f === labels[first + j] ? 1 : 0;
+        intOk += q === labels[first + j] ? 1 : 0;
+        agree += f === q ? 1 : 0;
+      });
+    }
+    const n = samples.count;
+    const result = { samples: n, floatAccuracy: floatOk / n, int8Accuracy: intOk / n, argmaxAgreement: agree / n, ...(calibrationWarnings.length > 0 ? { warnings: calibrationWarnings } : {}) };
     if (flags.json) return void ctx.io.stdout(JSON.stringify(result) + '\n');
     const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
     ctx.io.stdout(`${n} samples: float ${pct(result.floatAccuracy)}  int8 ${pct(result.int8Accuracy)}  (Δ ${(100 * (result.int8Accuracy - result.floatAccuracy)).toFixed(2)} points; argmax agreement ${pct(result.argmaxAgreement)})\n`);

@@ -1,17 +1,101 @@
 // SPDX-License-Identifier: MIT
-/** `nnchip run <model> --input <file> [--backend ref|sim|wasm|rtl]`: outputs for each sample. */
+/**
+ * `nnchip run <model> --input <file> [--backend ref|sim|wasm|rtl]`: outputs for each sample, in
+ * the model's own layout, printed as they are computed (memory stays flat however many samples).
+ */
 import type { Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
-import { batchOf, dequantizeOutput, quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
+import { modelDims, toModelLayout } from '../../isa/layout.js';
+import { batchOf, dequantizeOutput, quantizeBatches, splitOutputs, type Program } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
-import { readSamples } from '../data.js';
-import { programFor } from '../load-program.js';
-import { addCompileOptions, type CompileFlags } from '../options.js';
+import { programInputSpec, readSamples } from '../data.js';
+import { isProgramPath, readProgramFile } from '../load-program.js';
+import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
 
 type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
 
+/** Inferences handed to a back end at once: few enough to keep memory flat, many enough that wasm instantiates rarely (rtl gets them all: one simulator run). */
+const CHUNK = 2048;
+
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** What one sample's output is: its shape and layout as the model gives it. */
+export interface OutputView {
+  readonly shape: readonly number[];
+  /** 'chw' / 'hwc' for feature maps; absent for vectors. */
+  readonly layout?: 'chw' | 'hwc';
+}
+
+export function outputView(p: Program): OutputView {
+  const t = p.output;
+  const perSample = batchOf(p) > 1 ? t.shape.slice(1) : t.shape;
+  return { shape: modelDims(perSample, t.layout), ...(perSample.length === 3 ? { layout: t.layout ?? 'hwc' } : {}) };
+}
+
+/** Growable int8 storage: every sample's raw codes for the JSON "raw" field, one byte each. */
+class Codes {
+  private data = new Int8Array(1024);
+  length = 0;
+  push(codes: Int8Array): void {
+    if (this.length + codes.length > this.data.length) {
+      const bigger = new Int8Array(Math.max(this.data.length * 2, this.length + codes.length));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    this.data.set(codes, this.length);
+    this.length += codes.length;
+  }
+  /** The stored samples of `size` codes as JSON array text, a piece at a time. */
+  *json(size: number): Generator<string> {
+    const rows: string[] = [];
+    for (let at = 0; at < this.length; at += size) {
+      rows.push(`[${this.data.subarray(at, at + size).join(',')}]`);
+      if (rows.length === 4096 || at + size >= this.length) yield rows.splice(0).join(',') + (at + size < this.length ? ',' : '');
+    }
+  }
+}
+
+/** Per-sample result text (or JSON pieces), written as each chunk of samples finishes. */
+function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => void } {
+  const view = outputView(p);
+  const b = batchOf(p);
+  if (flags.json) {
+    const raw = new Codes();
+    const cycles: number[] = [];
+    const head = { backend: flags.backend, shape: view.shape, ...(view.layout === undefined ? {} : { layout: view.layout }) };
+    // printed with the first result: a back end failing before it leaves stdout empty, not half a document
+    const open = JSON.stringify(head).slice(0, -1) + ',"outputs":[';
+    return {
+      sample: (i, codes, c) => {
+        raw.push(codes);
+        if (c !== undefined) cycles.push(c);
+        return (i > 0 ? ',' : open) + JSON.stringify(Array.from(dequantizeOutput(p, codes), round));
+      },
+      end: () => {
+        ctx.io.stdout('],"raw":[');
+        for (const piece of raw.json(view.shape.reduce((x, y) => x * y, 1))) ctx.io.stdout(piece);
+        ctx.io.stdout(
+          ']' +
+            (cycles.length > 0 ? `,"cycles":${JSON.stringify(cycles)}` : '') +
+            (b > 1 ? `,"batch":${b}` : '') +
+            (warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : '') +
+            '}\n',
+        );
+      },
+    };
+  }
+  const header = view.layout === undefined ? '' : `output: a ${view.shape.join('×')} feature map, ${view.layout === 'chw' ? 'channel-major (C×H×W)' : 'pixel-major (H×W×C)'}, as the model gives it\n`;
+  return {
+    sample: (i, codes, c) => {
+      const o = Array.from(dequantizeOutput(p, codes), round);
+      const cyc = c !== undefined ? `  ${c} cycles${b > 1 ? ` (batch of ${b})` : ''}` : '';
+      const what = view.layout === undefined ? `argmax ${o.indexOf(Math.max(...o))}` : view.shape.join('×');
+      return `${i === 0 ? header : ''}sample ${i}: ${what}${cyc}  [${o.map((v) => v.toFixed(3)).join(', ')}]\n`;
+    },
+    end: () => undefined,
+  };
+}
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
@@ -19,29 +103,29 @@ export function register(program: Command, ctx: CliContext): void {
       .command('run')
       .description('run a model (or a lowered program) on input samples with one back end')
       .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat or nested, in the model input layout')
+      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat, or nested exactly in the model input shape ([C, H, W] for ONNX maps)')
       .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')}`, 'ref')
       .option('--simulator <name>', 'rtl back end only: iverilog or verilator', 'iverilog')
-      .option('--json', 'print {"backend", "outputs", "raw"[, "cycles"]} as JSON'),
+      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "warnings"]} as JSON; outputs in the model\'s layout'),
   ).action(async (model: string, flags: RunFlags) => {
     const runner = RUNNERS[flags.backend];
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
-    const p = programFor(model, flags, ctx);
-    const { inputs } = readSamples(flags.input, sampleSize(p));
-    const result = await runner(p, quantizeBatches(p, inputs), { ctx, debug: program.opts()['debug'] === true, simulator: flags.simulator ?? 'iverilog' });
-    const perSample = splitOutputs(p, result.raw, inputs.length);
-    const outputs = perSample.map((r) => Array.from(dequantizeOutput(p, r), round));
-    const raw = perSample.map((r) => Array.from(r));
-    // cycles are per inference; with a batch, each sample reports its inference's count
-    const cycles = result.cycles?.flatMap((c) => Array.from({ length: batchOf(p) }, () => c)).slice(0, inputs.length);
-    if (flags.json) {
-      ctx.io.stdout(JSON.stringify({ backend: flags.backend, outputs, raw, ...(cycles ? { cycles } : {}), ...(batchOf(p) > 1 ? { batch: batchOf(p) } : {}) }) + '\n');
-      return;
+    const compiled = isProgramPath(model) ? null : compileModel(model, flags, ctx);
+    const p = compiled?.program ?? readProgramFile(model);
+    const samples = readSamples(flags.input, programInputSpec(p));
+    const out = printer(p, flags, ctx, compiled?.calibrationWarnings ?? []);
+    const b = batchOf(p);
+    const step = flags.backend === 'rtl' ? samples.count : CHUNK * b;
+    const opts = { ctx, debug: program.opts()['debug'] === true, simulator: flags.simulator ?? 'iverilog' };
+    for (let first = 0; first < samples.count; first += step) {
+      const group = Array.from({ length: Math.min(step, samples.count - first) }, (_, j) => samples.sample(first + j));
+      const result = await runner(p, quantizeBatches(p, group), opts);
+      const text = splitOutputs(p, result.raw, group.length).map((codes, j) =>
+        // cycles are per inference; with a batch, each sample reports its inference's count
+        out.sample(first + j, toModelLayout(p.output, codes), result.cycles?.[Math.floor(j / b)]),
+      );
+      ctx.io.stdout(text.join(''));
     }
-    outputs.forEach((o, i) => {
-      const best = o.indexOf(Math.max(...o));
-      const cyc = cycles ? `  ${cycles[i]} cycles${batchOf(p) > 1 ? ` (batch of ${batchOf(p)})` : ''}` : '';
-      ctx.io.stdout(`sample ${i}: argmax ${best}${cyc}  [${o.map((v) => v.toFixed(3)).join(', ')}]\n`);
-    });
+    out.end();
   });
 }

@@ -11,14 +11,15 @@ import { EXIT } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, CONFIG_FIELD_DOCS, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
-import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
+import { toModelLayout } from '../../isa/layout.js';
+import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
-import { readSamples } from '../data.js';
-import { isProgramPath, programFor } from '../load-program.js';
-import { addCompileOptions, type CompileFlags } from '../options.js';
+import { programInputSpec, readSamples } from '../data.js';
+import { isProgramPath, readProgramFile } from '../load-program.js';
+import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
 
@@ -35,6 +36,7 @@ interface SimFlags extends CompileFlags {
   readonly vcd?: string;
   readonly vcdCycles?: string;
   readonly json?: boolean;
+  readonly codes?: boolean;
 }
 
 export function simHelp(): string {
@@ -113,13 +115,24 @@ function modeOf(f: SimFlags): SimMode {
 /** Usage errors before any compiling or simulating. */
 function validateFlags(f: SimFlags): void {
   modeOf(f);
+  const random = positive(f.samples, '--samples');
+  if (random !== undefined && random > MAX_RANDOM_INPUTS) throw new NnchipError('NN801', `--samples ${random} is over the limit of ${MAX_RANDOM_INPUTS} (each is one whole simulation)`);
   for (const [text, flag] of [[f.samples, '--samples'], [f.maxCycles, '--max-cycles'], [f.maxSram, '--max-sram'], [f.maxDramBytes, '--max-dram-bytes'], [f.vcdCycles, '--vcd-cycles']] as const) positive(text, flag);
   positive(f.maxLatencyUs, '--max-latency-us', false);
 }
 
+/** --samples at most: each random input is one whole simulation. */
+const MAX_RANDOM_INPUTS = 10_000;
+
+/** What is kept of each --input sample's run: its cycles and its output codes in the model's layout. */
+interface SampleRun {
+  readonly cycles: number;
+  readonly output: Int8Array;
+}
+
 interface Outcome {
   readonly primary: SimResult;
-  readonly samples: SimResult[];
+  readonly samples: SampleRun[];
   readonly proof: ProveReport | null;
 }
 
@@ -134,7 +147,7 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
     const first = codes[0] ?? new Int8Array(tensorSize(p.input));
     const primary = simulate(p, first, { mode, ...vcd, ...onProgress });
     if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''));
-    const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))];
+    const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))].map((r) => ({ cycles: r.cycles, output: toModelLayout(p.output, r.output) }));
     const randomInputs = positive(f.samples, '--samples') ?? 4;
     const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update }) : null;
     return { primary, samples: codes.length > 0 ? samples : [], proof };
@@ -153,7 +166,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 const SHOWN_SAMPLES = 10;
 
-function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliContext, name: string): string {
+function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliContext, name: string, codes: boolean): string {
   const { io } = ctx;
   const s = o.primary.stats;
   const layerRows = [...s.layers, { ...s, name: io.color.bold('total') }].map((l) => [l.name, l.cycles, l.macs, l.arrayMacs, pct(l.utilization), sum(l.stalls.tokenWait), sum(l.stalls.queueFull), l.dramBytesRead, l.dramBytesWritten]);
@@ -171,7 +184,9 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
     `one inference${batchOf(p) > 1 ? ` (a batch of ${batchOf(p)} samples, ${Math.round(o.primary.cycles / batchOf(p)).toLocaleString('en-US')} cycles each)` : ''}: ${o.primary.cycles.toLocaleString('en-US')} cycles = ${s.latencyUs.toFixed(2)} µs at ${p.config.clockMhz} MHz, utilization ${pct(s.utilization)}, ${bytes(s.dramBytesRead)} read + ${bytes(s.dramBytesWritten)} written to DRAM`,
     `address trace sha256 ${o.primary.traceHash ?? '-'}`,
   ];
-  o.samples.slice(0, SHOWN_SAMPLES).forEach((r, i) => lines.push(`sample ${i}: ${r.cycles} cycles, output codes [${Array.from(r.output).join(', ')}]`));
+  // values as `run` prints them (model layout, dequantized); --codes shows the int8 codes instead
+  const shown = (r: SampleRun): string => (codes ? `output codes [${Array.from(r.output).join(', ')}]` : `output [${Array.from(dequantizeOutput(p, r.output), (v) => v.toFixed(3)).join(', ')}]`);
+  o.samples.slice(0, SHOWN_SAMPLES).forEach((r, i) => lines.push(`sample ${i}: ${r.cycles} cycles, ${shown(r)}`));
   if (o.samples.length > SHOWN_SAMPLES) lines.push(`… ${o.samples.length - SHOWN_SAMPLES} more samples (all of them with --json)`);
   for (const c of checks) {
     const over = c.actual - c.limit;
@@ -194,7 +209,8 @@ export function register(program: Command, ctx: CliContext): void {
       .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
       .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
       .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
-      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove)')
+      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does')
+      .option('--codes', 'with --input: print the int8 output codes instead of the values')
       .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
       .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
       .option('--out <dir>', 'where --prove writes certificate.json (default .)')
@@ -209,12 +225,14 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText('after', simHelp())
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
-      const p = programFor(model, flags, ctx);
+      const compiled = isProgramPath(model) ? null : compileModel(model, flags, ctx);
+      const p = compiled?.program ?? readProgramFile(model);
+      const warnings = compiled?.calibrationWarnings ?? [];
       if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
         ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
       }
       // one simulated inference per batch of samples
-      const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, sampleSize(p)).inputs);
+      const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
       const o = simulateAll(p, codes, flags, ctx);
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
       if (o.proof !== null) writeFileAtomic(join(flags.out ?? '.', 'certificate.json'), certificateJson(o.proof));
@@ -222,11 +240,12 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.json) {
         const { primary: r, proof } = o;
         const summary = { model: basename(model), mode: r.mode, config: p.config, programHash: hashProgram(p), cycles: r.cycles, latencyUs: r.stats.latencyUs, traceHash: r.traceHash, stats: r.stats };
-        const samples = o.samples.map((x) => ({ cycles: x.cycles, raw: Array.from(x.output) }));
+        const round = (v: number): number => Math.round(v * 1e6) / 1e6;
+        const samples = o.samples.map((x) => ({ cycles: x.cycles, outputs: Array.from(dequantizeOutput(p, x.output), round), raw: Array.from(x.output) }));
         const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate: join(flags.out ?? '.', 'certificate.json') } };
-        ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson }) + '\n');
+        ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson, ...(warnings.length > 0 ? { warnings } : {}) }) + '\n');
         return;
       }
-      ctx.io.stdout(renderText(p, o, checks, ctx, modelStem(model)));
+      ctx.io.stdout(renderText(p, o, checks, ctx, modelStem(model), flags.codes === true));
     });
 }

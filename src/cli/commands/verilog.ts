@@ -7,7 +7,7 @@ import { quantizeBatches, sampleSize } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { readSamples } from '../data.js';
+import { programInputSpec, readSamples } from '../data.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { modelStem } from './lower.js';
@@ -42,7 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
     const device = parseDevice(flags.device);
     const p = programFor(model, flags, ctx);
     // the test bench runs one inference per batch of samples
-    const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, sampleSize(p)).inputs);
+    const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
     const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
     const files = emitVerilog(p, { target, device, name, ...(inputs === undefined ? {} : { inputs }) });
     const out = flags.out ?? `${name}.rtl`;

@@ -21,6 +21,8 @@ export function emitLoader(p: Program, wasmFile: string): LoaderFiles {
     `export const outputShape = ${JSON.stringify(p.output.shape)};`,
     `/** 'chw': run() takes channel-major samples (as the source model did) and stores them pixel-major. */`,
     `export const inputLayout = ${JSON.stringify(p.input.layout ?? 'hwc')};`,
+    `/** 'chw': run() and runRaw() give a feature-map output channel-major (as the source model did), as nnchip run prints it. */`,
+    `export const outputLayout = ${JSON.stringify(p.output.layout ?? 'hwc')};`,
     `/** Samples per run of the module (the program's --batch); run() and runRaw() take any number of samples. */`,
     `export const batch = ${p.batch ?? 1};`,
     '',
@@ -43,7 +45,7 @@ function loaderCode(wasmFile: string): string {
     clamp.toString(),
     quantizeToInt8.toString(),
     createLoad.toString(),
-    `export const load = createLoad({ inputShape, outputShape, inputLayout, batch, defaultSource: new URL(${JSON.stringify(wasmFile)}, import.meta.url), moduleUrl: import.meta.url }, quantizeToInt8);`,
+    `export const load = createLoad({ inputShape, outputShape, inputLayout, outputLayout, batch, defaultSource: new URL(${JSON.stringify(wasmFile)}, import.meta.url), moduleUrl: import.meta.url }, quantizeToInt8);`,
     '',
   ].join('\n');
 }
@@ -93,5 +95,6 @@ export declare function load(source?: ModelSource): Promise<Net>;
 export declare const inputShape: readonly number[];
 export declare const outputShape: readonly number[];
 export declare const inputLayout: 'hwc' | 'chw';
+export declare const outputLayout: 'hwc' | 'chw';
 export declare const batch: number;
 `;

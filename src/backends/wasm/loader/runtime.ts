@@ -11,6 +11,8 @@ export interface LoaderSetup {
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
   readonly inputLayout: 'hwc' | 'chw';
+  /** 'chw': a feature-map output is given channel-major (as the source model did), as `nnchip run` prints it. */
+  readonly outputLayout: 'hwc' | 'chw';
   readonly batch: number;
   /** The .wasm beside model.mjs, and model.mjs's own URL (relative sources resolve against it outside a browser). */
   readonly defaultSource: URL;
@@ -34,7 +36,7 @@ type Values = ArrayLike<number> & { readonly length: number };
 type Flat = Int8Array | Float32Array | Float64Array | Exclude<ArrayLike<number>, string>;
 
 export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize) {
-  const { inputShape, outputShape, inputLayout, batch } = setup;
+  const { inputShape, outputShape, inputLayout, outputLayout, batch } = setup;
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
   async function moduleBytes(source: unknown): Promise<WasmModule | ArrayBuffer | ArrayBufferView> {
@@ -102,10 +104,12 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize) {
       }
     };
     /** The output rows, as codes or dequantized, to out[to..]. */
+    /** Where channel j of output pixel r goes: pixel-major, or channel-major for a 'chw' map. */
+    const outputIndex = outputLayout === 'chw' && outputShape.length === 3 ? (r: number, j: number) => j * output.rows + r : (r: number, j: number) => r * output.rowBytes + j;
     const readOutput = (out: Int8Array | Float32Array, to: number, real: boolean): void => {
-      for (let r = 0, i = to; r < output.rows; r++) {
+      for (let r = 0; r < output.rows; r++) {
         const at = pixel(output, r);
-        for (let j = 0; j < output.rowBytes; j++, i++) out[i] = real ? (memory[at + j]! - output.zeroPoint) * output.scale : memory[at + j]!;
+        for (let j = 0; j < output.rowBytes; j++) out[to + outputIndex(r, j)] = real ? (memory[at + j]! - output.zeroPoint) * output.scale : memory[at + j]!;
       }
     };
     /**

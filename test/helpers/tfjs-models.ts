@@ -4,7 +4,7 @@
  * saved exactly as tfjs writes them (model.json + weight .bin shard(s)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Silence the "install tfjs-node" banner (printed via backend_util.warn unless PROD) and pin the CPU backend.
@@ -234,4 +234,90 @@ export async function loadTfjsFromFiles(modelJsonPath: string): Promise<tf.Layer
   const bin = Buffer.concat(group.paths.map((p) => readFileSync(joinPath(dirname(modelJsonPath), p))));
   const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData }));
+}
+
+/** float → IEEE half bits, rounding to nearest even (as numpy's astype(float16) in tfjs-converter). */
+export function floatToHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const bits = new Uint32Array(f.buffer)[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // a carry out of the mantissa correctly bumps the exponent (up to infinity)
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0));
+}
+
+/** numpy's round: half to even. */
+const roundEven = (v: number): number => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
+
+export type WeightQuantization = 'uint8' | 'uint16' | 'float16';
+
+/**
+ * tfjs-converter's weight quantization (tensorflowjs/quantization.py, --quantize_uint8/uint16/float16):
+ * affine with scale (max − min)/(2^bits − 1) and min nudged so that 0 is exact; float16 by rounding.
+ * Returns the stored bytes and the manifest's quantization entry.
+ */
+export function quantizeWeight(data: Float32Array, dtype: WeightQuantization): { bytes: Uint8Array; quantization: Record<string, unknown> } {
+  if (dtype === 'float16') {
+    const half = Uint16Array.from(data, floatToHalf);
+    return { bytes: new Uint8Array(half.buffer), quantization: { dtype, original_dtype: 'float32' } };
+  }
+  const qmax = dtype === 'uint8' ? 255 : 65535;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const q = dtype === 'uint8' ? new Uint8Array(data.length) : new Uint16Array(data.length);
+  let scale = 1;
+  let min = lo;
+  if (lo !== hi) {
+    scale = (hi - lo) / qmax;
+    if (lo <= 0 && 0 <= hi) min = -roundEven(-lo / scale) * scale;
+    const max = qmax * scale + min;
+    data.forEach((v, i) => (q[i] = roundEven((Math.min(max, Math.max(min, v)) - min) / scale)));
+  }
+  return { bytes: new Uint8Array(q.buffer), quantization: { dtype, min, scale, original_dtype: 'float32' } };
+}
+
+interface SavedManifest { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: Record<string, unknown> }[] }
+
+/** Rewrite a saved model's float32 weights (dir/model.json + its shards) as tfjs-converter stores them quantized, in one shard `weights.bin`. */
+export function quantizeSavedModel(dir: string, dtype: WeightQuantization): void {
+  const path = join(dir, 'model.json');
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { weightsManifest: SavedManifest[] };
+  const parts: Uint8Array[] = [];
+  const groups = json.weightsManifest.map((group) => {
+    const bin = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
+    let at = 0;
+    const weights = group.weights.map((w) => {
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      const raw = bin.subarray(at, at + n * 4); // tfjs saves float32 and int32 weights, 4 bytes each
+      at += n * 4;
+      if (w.dtype !== 'float32' || w.quantization !== undefined) {
+        parts.push(new Uint8Array(raw));
+        return w;
+      }
+      const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+      const q = quantizeWeight(floats, dtype);
+      parts.push(q.bytes);
+      return { ...w, quantization: q.quantization };
+    });
+    return { paths: ['weights.bin'], weights };
+  });
+  for (const g of json.weightsManifest) for (const p of g.paths) rmSync(join(dir, p));
+  writeFileSync(join(dir, 'weights.bin'), Buffer.concat(parts));
+  writeFileSync(path, JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: groups.flatMap((g) => g.weights) }] }));
 }

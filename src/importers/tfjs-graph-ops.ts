@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/**
+ * One TF op of a TF.js graph model → graph IR nodes. Tensors are NHWC with a batch of 1, so a
+ * TF shape is [1, ...IR shape]; constants (Const nodes) are folded into the nodes that read them.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
+import { samePads } from './padding.js';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A GraphDef node as tfjs-converter writes it (AttrValue JSON: int64 as strings, strings base64). */
+export interface TfNode {
+  readonly name: string;
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly attr: Json;
+}
+
+/** What a TF tensor is at import time: a constant, or a runtime tensor of the IR with its IR shape. */
+export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | { readonly kind: 'tensor'; readonly name: string; readonly shape: readonly number[] };
+
+export interface OpContext {
+  readonly file: string;
+  value(input: string): Value;
+  /** Add a node to the graph; returns its output (shape inferred). */
+  emit(node: Node): Value;
+}
+
+export const SUPPORTED_TFJS_GRAPH_OPS = [
+  'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
+  'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
+] as const;
+
+class Op {
+  readonly site: { file: string; layer: string };
+  constructor(readonly n: TfNode, readonly ctx: OpContext) {
+    this.site = { file: ctx.file, layer: n.name };
+  }
+  fail(code: 'NN107' | 'NN110' | 'NN201' | 'NN203', detail: string): NnchipError {
+    return new NnchipError(code, detail, this.site);
+  }
+  private attrValue(key: string): Json | undefined {
+    const v = this.n.attr[key];
+    return isObj(v) ? v : undefined;
+  }
+  ints(key: string, fallback?: number[]): number[] {
+    const list = this.attrValue(key)?.['list'];
+    const raw = isObj(list) ? (list['i'] ?? []) : undefined;
+    if (raw === undefined && fallback !== undefined) return fallback;
+    const out = Array.isArray(raw) ? raw.map(Number) : [];
+    if (!Array.isArray(raw) || out.some((d) => !Number.isInteger(d))) throw this.fail('NN107', `attribute ${key} is not a list of integers`);
+    return out;
+  }
+  /** A string attribute (base64 in the JSON). */
+  str(key: string, fallback?: string): string {
+    const s = this.attrValue(key)?.['s'];
+    if (typeof s !== 'string') {
+      if (fallback !== undefined) return fallback;
+      throw this.fail('NN107', `attribute ${key} is missing`);
+    }
+    return Buffer.from(s, 'base64').toString('utf8');
+  }
+  strs(key: string): string[] {
+    const list = this.attrValue(key)?.['list'];
+    const raw = isObj(list) ? (list['s'] ?? []) : [];
+    return Array.isArray(raw) ? raw.map((s) => Buffer.from(String(s), 'base64').toString('utf8')) : [];
+  }
+  bool(key: string): boolean {
+    return this.attrValue(key)?.['b'] === true;
+  }
+  input(i: number): Value {
+    const name = this.n.inputs[i];
+    if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
+    return this.ctx.value(name);
+  }
+  tensor(i: number): Extract<Value, { kind: 'tensor' }> {
+    const v = this.input(i);
+    if (v.kind !== 'tensor') throw this.fail('NN110', `${this.n.op} of constants only is not supported (input ${i + 1} is a constant)`);
+    return v;
+  }
+  constant(i: number, what: string): Tensor {
+    const v = this.input(i);
+    if (v.kind !== 'const') throw this.fail('NN110', `${this.n.op} with a computed ${what} is not supported (only a constant ${what})`);
+    return v.tensor;
+  }
+  map(i = 0): { name: string; shape: readonly [number, number, number] } {
+    const x = this.tensor(i);
+    if (x.shape.length !== 3) throw this.fail('NN203', `input has shape ${JSON.stringify([1, ...x.shape])}; ${this.n.op} needs an NHWC feature map`);
+    return { name: x.name, shape: x.shape as [number, number, number] };
+  }
+  nhwc(): void {
+    const f = this.str('data_format', 'NHWC');
+    if (f !== 'NHWC') throw this.fail('NN110', `data_format ${f} is not supported (only NHWC)`);
+  }
+  /** [1, a, b, 1]-style window attributes → [a, b]. */
+  window(key: string): [number, number] {
+    const v = this.ints(key);
+    if (v.length !== 4 || v[0] !== 1 || v[3] !== 1 || v[1]! < 1 || v[2]! < 1) throw this.fail('NN110', `${key} ${JSON.stringify(v)} is not supported (only [1, h, w, 1])`);
+    return [v[1]!, v[2]!];
+  }
+  pads(hw: readonly number[], size: readonly number[], strides: readonly number[]): Pads {
+    const p = this.str('padding');
+    if (p === 'VALID') return [0, 0, 0, 0];
+    if (p === 'SAME') return samePads(hw, size, strides);
+    if (p === 'EXPLICIT') {
+      const e = this.ints('explicit_paddings');
+      if (e.length !== 8 || e[0] !== 0 || e[1] !== 0 || e[6] !== 0 || e[7] !== 0 || e.some((d) => d < 0)) throw this.fail('NN110', `explicit_paddings ${JSON.stringify(e)} is not supported (only spatial, non-negative)`);
+      return [e[2]!, e[4]!, e[3]!, e[5]!];
+    }
+    throw this.fail('NN110', `padding ${p} is not supported (supported: VALID, SAME, EXPLICIT)`);
+  }
+  /** The activation a fused op applies after its BiasAdd. */
+  fused(): { bias: boolean; activation: Activation } {
+    const ops = this.strs('fused_ops');
+    const [first, act, ...rest] = ops;
+    if (first !== 'BiasAdd' || rest.length > 0) throw this.fail('NN110', `fused_ops ${JSON.stringify(ops)} is not supported (only BiasAdd, then Relu or Relu6)`);
+    if (act === undefined) return { bias: true, activation: 'linear' };
+    if (act === 'Relu') return { bias: true, activation: 'relu' };
+    if (act === 'Relu6') return { bias: true, activation: 'relu6' };
+    throw this.fail('NN110', `fused activation ${act} is not supported (supported: Relu, Relu6)`);
+  }
+  base(): { name: string; output: string } {
+    return { name: this.n.name, output: this.n.name };
+  }
+}
+
+function conv(x: Op, depthwise: boolean, fused: boolean): Value {
+  x.nhwc();
+  const input = x.map();
+  const filter = x.constant(1, 'filter');
+  const [kh, kw, cin, mult] = filter.shape;
+  if (filter.shape.length !== 4) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cin, Cout]`);
+  if (depthwise && mult !== 1) throw x.fail('NN110', `depthwise channel multiplier ${mult} is not supported (only 1)`);
+  const dil = x.ints('dilations', [1, 1, 1, 1]);
+  if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only 1)`);
+  const strides = x.window('strides');
+  const pads = x.pads(input.shape, [kh!, kw!], strides);
+  const { bias, activation } = fused ? x.fused() : { bias: false, activation: 'linear' as const };
+  const b = bias ? x.constant(2, 'bias') : null;
+  if (cin !== input.shape[2]) throw x.fail('NN203', `filter expects ${cin} input channels but its input has ${input.shape[2]}`);
+  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation });
+}
+
+function matmul(x: Op, fused: boolean): Value {
+  const a = x.tensor(0);
+  const b = x.constant(1, 'weight matrix');
+  if (x.bool('transpose_a')) throw x.fail('NN110', 'transpose_a is not supported');
+  if (b.shape.length !== 2) throw x.fail('NN201', `weight matrix has shape ${JSON.stringify(b.shape)}; expected [K, N]`);
+  let kernel = b;
+  if (x.bool('transpose_b')) {
+    const [n, k] = b.shape as [number, number];
+    const data = new Float32Array(k * n);
+    for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) data[i * n + j] = b.data[j * k + i]!;
+    kernel = { shape: [k, n], data };
+  }
+  const { bias, activation } = fused ? x.fused() : { bias: false, activation: 'linear' as const };
+  return x.ctx.emit({ ...x.base(), op: 'dense', inputs: [a.name], kernel, bias: bias ? x.constant(2, 'bias') : null, activation });
+}
+
+/** A constant broadcast against [..., C]: a scalar or one value per channel (all other dims 1). */
+function perChannel(x: Op, c: Tensor, channels: number): Float32Array {
+  const lead = c.shape.slice(0, -1);
+  const last = c.shape[c.shape.length - 1] ?? 1;
+  if (lead.some((d) => d !== 1) || (last !== 1 && last !== channels)) throw x.fail('NN110', `${x.n.op} by a constant of shape ${JSON.stringify(c.shape)} is not supported (only a scalar or one value per channel)`);
+  return last === channels ? Float32Array.from(c.data) : new Float32Array(channels).fill(c.data[0]!);
+}
+
+/** x·scale + offset per channel, with scale and offset built from the constant operand. */
+function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
+  const [a, b] = [x.input(0), x.input(1)];
+  if (a.kind === 'tensor' && b.kind === 'tensor') {
+    if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] });
+    throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
+  }
+  const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
+  if (t === undefined) throw x.fail('NN110', `${x.n.op} of two constants is not supported`);
+  const c = (a.kind === 'const' ? a : (b as Extract<Value, { kind: 'const' }>)).tensor;
+  const channels = t.shape[t.shape.length - 1]!;
+  const parts = build(perChannel(x, c, channels), a.kind === 'tensor');
+  return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [t.name], scale: parts.scale ?? new Float32Array(channels).fill(1), offset: parts.offset ?? new Float32Array(channels) });
+}
+
+function pool(x: Op, kind: 'max' | 'avg'): Value {
+  x.nhwc();
+  const input = x.map();
+  const size = x.window('ksize');
+  const strides = x.window('strides');
+  return x.ctx.emit({ ...x.base(), op: 'pool2d', inputs: [input.name], kind, size, strides, pads: x.pads(input.shape, size, strides) });
+}
+
+/** Mean over H and W of an NHWC map = global average pooling. */
+function mean(x: Op): Value {
+  const input = x.map();
+  const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + 4 : a)).sort();
+  if (axes.join() !== '1,2') throw x.fail('NN110', `Mean over axes ${JSON.stringify(axes)} is not supported (only the spatial axes 1, 2)`);
+  if (!x.bool('keep_dims')) return x.ctx.emit({ ...x.base(), op: 'globalAvgPool', inputs: [input.name] });
+  const gap = x.ctx.emit({ name: `${x.n.name}/mean`, output: `${x.n.name}/mean`, op: 'globalAvgPool', inputs: [input.name] });
+  return x.ctx.emit({ ...x.base(), op: 'reshape', inputs: [(gap as { name: string }).name], shape: [1, 1, input.shape[2]] });
+}
+
+/** A TF shape with its batch of 1 removed: the IR shape. */
+function withoutBatch(x: Op, tf: readonly number[]): number[] {
+  if (tf[0] !== 1) throw x.fail('NN110', `the result has shape ${JSON.stringify(tf)}; only a leading batch of 1 is supported`);
+  return tf.slice(1);
+}
+
+function reshape(x: Op): Value {
+  const input = x.tensor(0);
+  const target = Array.from(x.constant(1, 'shape').data);
+  const total = input.shape.reduce((a, b) => a * b, 1);
+  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const dims = target.map((d) => (d === -1 ? total / known : d));
+  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw x.fail('NN203', `cannot reshape ${JSON.stringify([1, ...input.shape])} to ${JSON.stringify(target)}`);
+  return x.ctx.emit({ ...x.base(), op: 'reshape', inputs: [input.name], shape: withoutBatch(x, dims) });
+}
+
+function squeeze(x: Op): Value {
+  const input = x.tensor(0);
+  const full = [1, ...input.shape];
+  const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
+  const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
+  if (drop.some((d) => full[d] !== 1)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
+  return x.ctx.emit({ ...x.base(), op: 'reshape', inputs: [input.name], shape: withoutBatch(x, full.filter((_, i) => !drop.includes(i))) });
+}
+
+function pad(x: Op): Value {
+  const input = x.map();
+  const p = Array.from(x.constant(1, 'paddings').data);
+  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative spatial padding of an NHWC map)`);
+  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] });
+}
+
+function concat(x: Op): Value {
+  const n = x.n.inputs.length - 1;
+  const parts = Array.from({ length: n }, (_, i) => x.tensor(i));
+  const rank = (parts[0]?.shape.length ?? 0) + 1;
+  const axis = x.constant(n, 'axis').data[0]!;
+  if (axis !== -1 && axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${axis} is not supported (only the channel axis, -1)`);
+  if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
+  return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) });
+}
+
+/** The value a TF node produces (Placeholder and Const are handled by the importer). */
+export function convertTfNode(n: TfNode, ctx: OpContext): Value {
+  const x = new Op(n, ctx);
+  const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn });
+  switch (n.op) {
+    case 'Identity':
+      return x.input(0);
+    case 'Conv2D':
+    case 'DepthwiseConv2dNative':
+      return conv(x, n.op !== 'Conv2D', false);
+    case '_FusedConv2D':
+    case 'FusedDepthwiseConv2dNative':
+      return conv(x, n.op !== '_FusedConv2D', true);
+    case 'MatMul':
+      return matmul(x, false);
+    case '_FusedMatMul':
+      return matmul(x, true);
+    case 'BiasAdd':
+    case 'Add':
+    case 'AddV2':
+      return affine(x, (c) => ({ offset: c }));
+    case 'Sub':
+      return affine(x, (c, xFirst) => (xFirst ? { offset: c.map((v) => -v) } : { scale: c.map(() => -1), offset: c }));
+    case 'Mul':
+      return affine(x, (c) => ({ scale: c }));
+    case 'Relu':
+      return act('relu');
+    case 'Relu6':
+      return act('relu6');
+    case 'Softmax':
+      return act('softmax');
+    case 'MaxPool':
+      return pool(x, 'max');
+    case 'AvgPool':
+      return pool(x, 'avg');
+    case 'Mean':
+      return mean(x);
+    case 'Reshape':
+      return reshape(x);
+    case 'Squeeze':
+      return squeeze(x);
+    case 'Pad':
+      return pad(x);
+    case 'ConcatV2':
+      return concat(x);
+    default:
+      throw x.fail('NN110', `op ${n.op} is not supported`);
+  }
+}

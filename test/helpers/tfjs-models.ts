@@ -321,3 +321,44 @@ export function quantizeSavedModel(dir: string, dtype: WeightQuantization): void
   writeFileSync(join(dir, 'weights.bin'), Buffer.concat(parts));
   writeFileSync(path, JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: groups.flatMap((g) => g.weights) }] }));
 }
+
+/**
+ * Sequential 1-D net on [20, 3] sequences: Conv1D (same, relu), MaxPooling1D, Conv1D (valid; tfjs cannot run causal),
+ * AveragePooling1D, Conv1D (valid, strided), GlobalMaxPooling1D, Dense. Input: 60 floats.
+ */
+export function buildConv1dNet(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'conv1d_net' });
+  m.add(tf.layers.conv1d({ name: 'c1', inputShape: [20, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', ...convInit(seed) }));
+  m.add(tf.layers.maxPooling1d({ name: 'p1', poolSize: 2 }));
+  m.add(tf.layers.conv1d({ name: 'c2', filters: 5, kernelSize: 3, ...convInit(seed + 1) }));
+  m.add(tf.layers.averagePooling1d({ name: 'p2', poolSize: 2, strides: 2 }));
+  m.add(tf.layers.conv1d({ name: 'c3', filters: 6, kernelSize: 2, strides: 2, activation: 'relu', ...convInit(seed + 2) }));
+  m.add(tf.layers.globalMaxPooling1d({ name: 'gmp' }));
+  m.add(tf.layers.dense({ name: 'out', units: 3, ...denseInit(seed + 3) }));
+  return m;
+}
+
+/**
+ * Sequential on [6, 6, 2]: SeparableConv2D (same, relu), UpSampling2D [2, 3], Cropping2D
+ * [[1, 2], [3, 0]], Conv2D (valid), GlobalMaxPooling2D, Dense. Input: 72 floats.
+ */
+export function buildUpsampleNet(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'upsample_net' });
+  m.add(tf.layers.separableConv2d({ name: 'sep', inputShape: [6, 6, 2], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu', depthwiseInitializer: tf.initializers.glorotUniform({ seed }), pointwiseInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 2 }) }));
+  m.add(tf.layers.upSampling2d({ name: 'up', size: [2, 3] }));
+  m.add(tf.layers.cropping2D({ name: 'crop', cropping: [[1, 2], [3, 0]] }));
+  m.add(tf.layers.conv2d({ name: 'conv', filters: 4, kernelSize: 3, ...convInit(seed + 3) }));
+  m.add(tf.layers.globalMaxPooling2d({ name: 'gmp' }));
+  m.add(tf.layers.dense({ name: 'out', units: 3, ...denseInit(seed + 4) }));
+  return m;
+}
+
+/** Layout no-ops on [4, 1, 3]: Permute [2, 1, 3] (moves an axis of size 1), Reshape to [4, 3], GlobalAveragePooling1D, Dense. */
+export function buildPermuteNet(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'permute_net' });
+  m.add(tf.layers.permute({ name: 'perm', inputShape: [4, 1, 3], dims: [2, 1, 3] }));
+  m.add(tf.layers.reshape({ name: 'seq', targetShape: [4, 3] }));
+  m.add(tf.layers.globalAveragePooling1d({ name: 'gap' }));
+  m.add(tf.layers.dense({ name: 'out', units: 2, ...denseInit(seed) }));
+  return m;
+}

@@ -11,6 +11,8 @@ import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { quantizeGraph } from '../../../src/passes/pipeline.js';
 import { simulate } from '../../../sim/index.js';
+import { emitWasm } from '../../../src/backends/wasm/emit.js';
+import { instantiate } from '../../../src/backends/wasm/instance.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import * as tfjs from '@tensorflow/tfjs';
@@ -76,7 +78,7 @@ describe('TF.js Layers importer: 1-D, separable, upsampling, cropping, global ma
     ['Permute of a size-1 axis, Reshape to a sequence, GlobalAveragePooling1D', buildPermuteNet, 12, ['globalAvgPool', 'dense'], [1, 4, 3]],
   ];
 
-  test.each(NETS)('%s: float = TF.js; int8 program: ref = sim on 8×8 and 16×16, close to float', async (_, build, size, ops, inputShape) => {
+  test.each(NETS)('%s: float = TF.js; int8 program: ref = sim = WASM on 8×8 and 16×16, close to float', async (_, build, size, ops, inputShape) => {
     const model = build();
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-more-'));
     await saveTfjsModel(model, dir);
@@ -89,10 +91,12 @@ describe('TF.js Layers importer: 1-D, separable, upsampling, cropping, global ma
     for (const rows of [8, 16]) {
       const program = compileGraph(graph, inputs, { rows, cols: rows });
       const out = program.output;
+      const wasm = await instantiate(emitWasm(program, { simd: true }));
       for (const [i, x] of inputs.slice(0, 4).entries()) {
         const codes = quantizeInput(program, x);
         const ref = interpret(program, codes);
         expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+        expect(Array.from(wasm.runRaw(codes))).toEqual(Array.from(ref));
         const range = Math.max(...want.flat()) - Math.min(...want.flat());
         Array.from(ref).forEach((q, j) => expect(Math.abs(out.scale * (q - out.zp) - want[i]![j]!)).toBeLessThan(0.08 * range));
       }

@@ -74,15 +74,40 @@ function placeholderShape(n: TfNode, file: string, limits: Limits): number[] {
 function mergeAffines(nodes: Node[], outputs: readonly string[]): Node[] {
   const uses = usesOf({ name: '', inputs: [], nodes, outputs, notes: [] });
   const out: Node[] = [];
+  const at = new Map<string, number>(); // tensor → index in out of its producer
   for (const n of nodes) {
-    const i = out.findIndex((m) => m.output === n.inputs[0]);
+    const i = at.get(n.inputs[0] ?? '') ?? -1;
     const p = out[i];
     if (n.op === 'batchNorm' && p?.op === 'batchNorm' && uses.get(p.output)?.length === 1 && !outputs.includes(p.output)) {
       const merged: NodeOf<'batchNorm'> = { ...n, inputs: p.inputs, scale: p.scale.map((s, c) => s * n.scale[c]!), offset: p.offset.map((o, c) => o * n.scale[c]! + n.offset[c]!) };
       out[i] = merged;
-    } else out.push(n);
+      at.set(n.output, i);
+    } else at.set(n.output, out.push(n) - 1);
   }
   return out;
+}
+
+/** The nodes `out` depends on, each after its inputs (iterative: a deep graph must not overflow the stack). */
+function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
+  const order: TfNode[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: { name: string; next: number }[] = [{ name: out, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const n = byName.get(top.name);
+    if (n === undefined) throw new NnchipError('NN202', `input tensor "${top.name}" is not produced by any node`, { file });
+    if (top.next === 0) state.set(top.name, 'open');
+    if (top.next < n.inputs.length) {
+      const dep = parseInput(n.inputs[top.next++]!, file, n.name).node;
+      if (state.get(dep) === 'open') throw new NnchipError('NN202', 'the graph has a cycle through this node', { file, layer: dep });
+      if (state.get(dep) === undefined) stack.push({ name: dep, next: 0 });
+      continue;
+    }
+    state.set(top.name, 'done');
+    order.push(n);
+    stack.pop();
+  }
+  return order;
 }
 
 export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): Graph {
@@ -90,15 +115,16 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   const nodes = readNodes(json['modelTopology'] as Json, file);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  const outs = outputNodes(json, nodes, file);
+  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const values = new Map<string, Value>();
   const irNodes: Node[] = [];
   const inputs: GraphInput[] = [];
-  const visiting = new Set<string>();
   /** IR shape of every runtime tensor emitted so far. */
   const shapeOf = new Map<string, readonly number[]>();
   const ctx = {
     file,
-    value: (ref: string): Value => evaluate(parseInput(ref, file, '').node),
+    value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,
     emit: (node: Node): Value => {
       const shape = withFile(file, () => inferShape(node, node.inputs.map((t) => shapeOf.get(t) ?? [])));
       irNodes.push(node);
@@ -106,15 +132,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
       return { kind: 'tensor', name: node.output, shape };
     },
   };
-  /** Depth-first from the outputs: every node converted after the nodes it reads. */
-  function evaluate(name: string): Value {
-    const known = values.get(name);
-    if (known !== undefined) return known;
-    const n = byName.get(name);
-    if (n === undefined) throw new NnchipError('NN202', `input tensor "${name}" is not produced by any node`, { file });
-    if (visiting.has(name)) throw new NnchipError('NN202', 'the graph has a cycle through this node', { file, layer: name });
-    visiting.add(name);
-    for (const r of n.inputs) if (parseInput(r, file, n.name).control) evaluate(parseInput(r, file, n.name).node);
+  for (const n of topoOrder(outs[0]!, byName, file)) {
     let v: Value;
     if (n.op === 'Const') {
       const t = weights.get(n.name);
@@ -126,13 +144,9 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
       shapeOf.set(n.name, shape);
       v = { kind: 'tensor', name: n.name, shape };
     } else v = convertTfNode(n, ctx);
-    visiting.delete(name);
-    values.set(name, v);
-    return v;
+    values.set(n.name, v);
   }
-  const outs = outputNodes(json, nodes, file);
-  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
-  const out = evaluate(outs[0]!);
+  const out = values.get(outs[0]!)!;
   if (out.kind !== 'tensor') throw new NnchipError('NN110', 'the model output is a constant', { file });
   if (inputs.length !== 1) throw new NnchipError('NN110', `the model has ${inputs.length} inputs; nnchip supports exactly one`, { file });
   return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, [out.name]), outputs: [out.name], notes: [] };

@@ -123,3 +123,41 @@ describe('TF.js graph models: refusals, one line each', () => {
       .toMatch(/NN201: model.json: layer ".*dense_2\/BiasAdd\/ReadVariableOp": no weight ".*" in the weightsManifest for this Const node/);
   });
 });
+
+describe('TF.js graph models: structure', () => {
+  /** A small graph x [-1, 4] → MatMul(W) → nodes…; `W` is a [4, 3] weight. */
+  function load(nodes: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-graph-structure-'));
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(Float32Array.from({ length: 12 }, (_, i) => i / 10 - 0.5).buffer));
+    const head = [
+      { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }] } } } },
+      { name: 'W', op: 'Const' },
+      { name: 'mm', op: 'MatMul', input: ['x', 'W'] },
+    ];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [...head, ...nodes] }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'W', shape: [4, 3], dtype: 'float32' }] }] }));
+    try {
+      const g = loadModel(join(dir, 'model.json'));
+      return `loaded ${g.nodes.length} nodes`;
+    } catch (e) {
+      return (e as NnchipError).format();
+    }
+  }
+
+  test('a chain 20 000 ops deep loads (no recursion through the graph)', () => {
+    const chain = Array.from({ length: 20_000 }, (_, i) => ({ name: `r${i}`, op: i % 2 ? 'Relu' : 'Identity', input: [i === 0 ? 'mm' : `r${i - 1}`] }));
+    expect(load(chain)).toBe('loaded 10001 nodes');
+  });
+  test('a cycle', () => {
+    expect(load([{ name: 'a', op: 'Relu', input: ['b'] }, { name: 'b', op: 'Relu', input: ['a'] }, { name: 'out', op: 'Relu', input: ['a', '^mm'] }]))
+      .toMatch(/NN202: model.json: layer "[ab]": the graph has a cycle through this node/);
+  });
+  test('an input no node produces', () => {
+    expect(load([{ name: 'out', op: 'AddV2', input: ['mm', 'nowhere:0'] }])).toMatch(/NN202: model.json: input tensor "nowhere" is not produced by any node/);
+  });
+  test('two outputs', () => {
+    expect(load([{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }])).toMatch(/NN110: model.json: the model has 2 outputs; nnchip supports exactly one/);
+  });
+  test('the second output of an op', () => {
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);
+  });
+});

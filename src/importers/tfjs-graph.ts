@@ -25,8 +25,8 @@ function parseInput(ref: string, file: string, node: string): { node: string; co
   return { node: m[1]!, control };
 }
 
-function readNodes(topology: Json, file: string): TfNode[] {
-  const raw = topology['node'];
+function readNodes(topology: unknown, file: string): TfNode[] {
+  const raw = isObj(topology) ? topology['node'] : undefined;
   if (!Array.isArray(raw) || raw.length === 0) throw new NnchipError('NN107', 'modelTopology.node is missing or empty', { file });
   const nodes = raw.map((n, i): TfNode => {
     if (!isObj(n) || typeof n['name'] !== 'string' || typeof n['op'] !== 'string') throw new NnchipError('NN107', `node ${i} has no name or op`, { file });
@@ -112,7 +112,7 @@ function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: strin
 
 export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
-  const nodes = readNodes(json['modelTopology'] as Json, file);
+  const nodes = readNodes(json['modelTopology'], file);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   const outs = outputNodes(json, nodes, file);

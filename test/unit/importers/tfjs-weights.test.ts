@@ -74,6 +74,15 @@ describe('TF.js weights: decoded exactly as tfjs-core decodes them', () => {
     expect(compareWithTfjs(dir)).toBe(256 + 300 + 256 + 5 + 4);
   });
 
+  test('"dtype": "float16" stored plainly decodes like float16 quantization (tfjs itself only reads the latter)', () => {
+    const bits = Uint16Array.from({ length: 4096 }, (_, i) => (i * 16 + 3) & 0xffff);
+    const dir = writeModel([], new Uint8Array(0));
+    writeFileSync(join(dir, 'weights.bin'), Buffer.concat([new Uint8Array(bits.buffer), new Uint8Array(bits.buffer)]));
+    const w = readTfjsWeights([{ paths: ['weights.bin'], weights: [{ name: 'plain', shape: [4096], dtype: 'float16' }, { name: 'quantized', shape: [4096], dtype: 'float32', quantization: { dtype: 'float16' } }] }], join(dir, 'model.json'), DEFAULT_LIMITS);
+    expectSameValues(w.get('plain')!.data, w.get('quantized')!.data, 'plain');
+    expect(compareWithTfjs(writeModel([{ name: 'quantized', shape: [4096], dtype: 'float32', quantization: { dtype: 'float16' } }], new Uint8Array(bits.buffer)))).toBe(4096);
+  });
+
   test('{min, max} instead of {min, scale}: the converter\'s scale (max − min)/255', () => {
     const u8 = Uint8Array.from({ length: 256 }, (_, i) => i);
     const a = readTfjsWeights([{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [256], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, max: 1.55 } }] }], join(writeModel([], u8), 'model.json'), DEFAULT_LIMITS);

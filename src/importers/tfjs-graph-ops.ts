@@ -31,6 +31,7 @@ export interface OpContext {
 export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
+  'ResizeNearestNeighbor',
 ] as const;
 
 class Op {
@@ -242,6 +243,16 @@ function concat(x: Op): Value {
   return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) });
 }
 
+/** Nearest-neighbour resize by whole factors (Keras UpSampling2D): with or without half-pixel centres, output (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋). */
+function resizeNearest(x: Op): Value {
+  const input = x.map();
+  const [oh, ow] = Array.from(x.constant(1, 'size').data);
+  const [h, w] = input.shape;
+  if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
+  if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
+  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], size: [oh / h, ow / w] });
+}
+
 /** The value a TF node produces (Placeholder and Const are handled by the importer). */
 export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
@@ -287,6 +298,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
       return pad(x);
     case 'ConcatV2':
       return concat(x);
+    case 'ResizeNearestNeighbor':
+      return resizeNearest(x);
     default:
       throw x.fail('NN110', `op ${n.op} is not supported`);
   }

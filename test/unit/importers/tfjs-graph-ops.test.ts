@@ -123,6 +123,17 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(g.save(), [32, 32, 3], ['concat']);
   });
 
+  test('liveness with a ResizeNearestNeighbor (×2, half-pixel centres) and a 3×3 SAME max pool back to 16×16 before conv 3', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    g.add({ name: 'up', op: 'ResizeNearestNeighbor', input: [conv3.input![0]!, g.constant('up/size', [2], Int32Array.from([32, 32]))], attr: { align_corners: { b: false }, half_pixel_centers: { b: true } } });
+    const pool = g.named('max_pooling2d_1/MaxPool');
+    // a 3×3 window mixes neighbouring pixels, so a wrong resize shows in the result
+    g.add({ ...pool, name: 'down', input: ['up'], attr: { ...pool.attr, ksize: ints([1, 3, 3, 1]), padding: { s: b64('SAME') } } });
+    conv3.input![0] = 'down';
+    await expectSameAsTfjs(g.save(), [32, 32, 3], ['upsample', 'pool2d:max']);
+  });
+
   test('emotion: Mean with keep_dims + Squeeze, FusedDepthwiseConv2dNative (BiasAdd + Relu6)', { timeout: 120_000 }, async () => {
     const g = new GraphEdit('tfjs-graph-emotion');
     const mean = g.nodes('Mean')[0]!;

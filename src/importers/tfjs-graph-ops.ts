@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
- * One TF op of a TF.js graph model → graph IR nodes. Tensors are NHWC with a batch of 1, so a
- * TF shape is [1, ...IR shape]; constants (Const nodes) are folded into the nodes that read them.
+ * One TF op of a TF.js graph model → graph IR nodes. Tensors have a batch of 1: TF [1, H, W, C]
+ * is the IR map [H, W, C], TF [1, L, C] the map [1, L, C] (Conv1D's ExpandDims/Squeeze then move no
+ * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
@@ -19,19 +20,38 @@ export interface TfNode {
 }
 
 /** What a TF tensor is at import time: a constant, or a runtime tensor of the IR with its IR shape. */
-export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | { readonly kind: 'tensor'; readonly name: string; readonly shape: readonly number[] };
+/** A runtime tensor: its IR name and shape, and its rank in TF (with the batch). */
+export interface Runtime {
+  readonly kind: 'tensor';
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly rank: number;
+}
+export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
+
+/** The IR shape of a TF shape [1, ...] of rank 2, 3 or 4 (undefined for any other). */
+export function irShapeOf(tf: readonly number[]): number[] | undefined {
+  if (tf[0] !== 1) return undefined;
+  if (tf.length === 4 || tf.length === 2) return tf.slice(1);
+  return tf.length === 3 ? [1, tf[1]!, tf[2]!] : undefined;
+}
+
+/** The TF shape (batch 1) of a runtime tensor. */
+function tfShapeOf(v: Runtime): number[] {
+  return v.rank === 3 ? [1, v.shape[1]!, v.shape[2]!] : [1, ...v.shape];
+}
 
 export interface OpContext {
   readonly file: string;
   value(input: string): Value;
-  /** Add a node to the graph; returns its output (shape inferred). */
-  emit(node: Node): Value;
+  /** Add a node to the graph; returns its output (shape inferred) as a TF tensor of rank `rank`. */
+  emit(node: Node, rank: number): Runtime;
 }
 
 export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
-  'ResizeNearestNeighbor',
+  'ResizeNearestNeighbor', 'ExpandDims',
 ] as const;
 
 class Op {
@@ -76,7 +96,7 @@ class Op {
     if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
     return this.ctx.value(name);
   }
-  tensor(i: number): Extract<Value, { kind: 'tensor' }> {
+  tensor(i: number): Runtime {
     const v = this.input(i);
     if (v.kind !== 'tensor') throw this.fail('NN110', `${this.n.op} of constants only is not supported (input ${i + 1} is a constant)`);
     return v;
@@ -88,8 +108,15 @@ class Op {
   }
   map(i = 0): { name: string; shape: readonly [number, number, number] } {
     const x = this.tensor(i);
-    if (x.shape.length !== 3) throw this.fail('NN203', `input has shape ${JSON.stringify([1, ...x.shape])}; ${this.n.op} needs an NHWC feature map`);
+    if (x.rank !== 4) throw this.fail('NN203', `input has shape ${JSON.stringify(tfShapeOf(x))}; ${this.n.op} needs an NHWC feature map`);
     return { name: x.name, shape: x.shape as [number, number, number] };
+  }
+  /** A runtime tensor's new TF shape: a reshape node, or (IR shape unchanged) the same tensor. */
+  reshaped(v: Runtime, tf: readonly number[]): Runtime {
+    const shape = irShapeOf(tf);
+    if (shape === undefined) throw this.fail('NN110', `the result has shape ${JSON.stringify(tf)}; only a batch of 1 and ranks 2 to 4 are supported`);
+    if (JSON.stringify(shape) === JSON.stringify(v.shape)) return { ...v, rank: tf.length };
+    return this.ctx.emit({ ...this.base(), op: 'reshape', inputs: [v.name], shape }, tf.length);
   }
   nhwc(): void {
     const f = this.str('data_format', 'NHWC');
@@ -141,7 +168,7 @@ function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   const { bias, activation } = fused ? x.fused() : { bias: false, activation: 'linear' as const };
   const b = bias ? x.constant(2, 'bias') : null;
   if (cin !== input.shape[2]) throw x.fail('NN203', `filter expects ${cin} input channels but its input has ${input.shape[2]}`);
-  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation });
+  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation }, 4);
 }
 
 function matmul(x: Op, fused: boolean): Value {
@@ -157,7 +184,8 @@ function matmul(x: Op, fused: boolean): Value {
     kernel = { shape: [k, n], data };
   }
   const { bias, activation } = fused ? x.fused() : { bias: false, activation: 'linear' as const };
-  return x.ctx.emit({ ...x.base(), op: 'dense', inputs: [a.name], kernel, bias: bias ? x.constant(2, 'bias') : null, activation });
+  if (a.rank !== 2) throw x.fail('NN110', `MatMul of a rank-${a.rank} tensor is not supported (only [batch, features])`);
+  return x.ctx.emit({ ...x.base(), op: 'dense', inputs: [a.name], kernel, bias: bias ? x.constant(2, 'bias') : null, activation }, 2);
 }
 
 /** A constant broadcast against [..., C]: a scalar or one value per channel (all other dims 1). */
@@ -172,7 +200,7 @@ function perChannel(x: Op, c: Tensor, channels: number): Float32Array {
 function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
-    if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] });
+    if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] }, a.rank);
     throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
   }
   const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
@@ -180,7 +208,7 @@ function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Fl
   const c = (a.kind === 'const' ? a : (b as Extract<Value, { kind: 'const' }>)).tensor;
   const channels = t.shape[t.shape.length - 1]!;
   const parts = build(perChannel(x, c, channels), a.kind === 'tensor');
-  return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [t.name], scale: parts.scale ?? new Float32Array(channels).fill(1), offset: parts.offset ?? new Float32Array(channels) });
+  return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [t.name], scale: parts.scale ?? new Float32Array(channels).fill(1), offset: parts.offset ?? new Float32Array(channels) }, t.rank);
 }
 
 function pool(x: Op, kind: 'max' | 'avg'): Value {
@@ -188,23 +216,18 @@ function pool(x: Op, kind: 'max' | 'avg'): Value {
   const input = x.map();
   const size = x.window('ksize');
   const strides = x.window('strides');
-  return x.ctx.emit({ ...x.base(), op: 'pool2d', inputs: [input.name], kind, size, strides, pads: x.pads(input.shape, size, strides) });
+  return x.ctx.emit({ ...x.base(), op: 'pool2d', inputs: [input.name], kind, size, strides, pads: x.pads(input.shape, size, strides) }, 4);
 }
 
-/** Mean over H and W of an NHWC map = global average pooling. */
+/** Mean over H and W of an NHWC map, or over L of an [N, L, C] sequence = global average pooling. */
 function mean(x: Op): Value {
-  const input = x.map();
-  const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + 4 : a)).sort();
-  if (axes.join() !== '1,2') throw x.fail('NN110', `Mean over axes ${JSON.stringify(axes)} is not supported (only the spatial axes 1, 2)`);
-  if (!x.bool('keep_dims')) return x.ctx.emit({ ...x.base(), op: 'globalAvgPool', inputs: [input.name] });
-  const gap = x.ctx.emit({ name: `${x.n.name}/mean`, output: `${x.n.name}/mean`, op: 'globalAvgPool', inputs: [input.name] });
-  return x.ctx.emit({ ...x.base(), op: 'reshape', inputs: [(gap as { name: string }).name], shape: [1, 1, input.shape[2]] });
-}
-
-/** A TF shape with its batch of 1 removed: the IR shape. */
-function withoutBatch(x: Op, tf: readonly number[]): number[] {
-  if (tf[0] !== 1) throw x.fail('NN110', `the result has shape ${JSON.stringify(tf)}; only a leading batch of 1 is supported`);
-  return tf.slice(1);
+  const input = x.tensor(0);
+  const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
+  const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
+  if (axes.join() !== spatial) throw x.fail('NN110', `Mean over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
+  if (!x.bool('keep_dims')) return x.ctx.emit({ ...x.base(), op: 'globalAvgPool', inputs: [input.name] }, 2);
+  const gap = x.ctx.emit({ name: `${x.n.name}/mean`, output: `${x.n.name}/mean`, op: 'globalAvgPool', inputs: [input.name] }, 2);
+  return x.reshaped(gap, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), input.shape[2]!]);
 }
 
 function reshape(x: Op): Value {
@@ -213,34 +236,45 @@ function reshape(x: Op): Value {
   const total = input.shape.reduce((a, b) => a * b, 1);
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const dims = target.map((d) => (d === -1 ? total / known : d));
-  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw x.fail('NN203', `cannot reshape ${JSON.stringify([1, ...input.shape])} to ${JSON.stringify(target)}`);
-  return x.ctx.emit({ ...x.base(), op: 'reshape', inputs: [input.name], shape: withoutBatch(x, dims) });
+  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${JSON.stringify(tfShapeOf(input))} to ${JSON.stringify(target)}`);
+  return x.reshaped(input, dims);
 }
 
 function squeeze(x: Op): Value {
   const input = x.tensor(0);
-  const full = [1, ...input.shape];
+  const full = tfShapeOf(input);
   const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
   const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
-  if (drop.some((d) => full[d] !== 1)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
-  return x.ctx.emit({ ...x.base(), op: 'reshape', inputs: [input.name], shape: withoutBatch(x, full.filter((_, i) => !drop.includes(i))) });
+  if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
+  return x.reshaped(input, full.filter((_, i) => !drop.includes(i)));
+}
+
+/** A new axis of size 1 (Conv1D's ExpandDims before its Conv2D). */
+function expandDims(x: Op): Value {
+  const input = x.tensor(0);
+  const full = tfShapeOf(input);
+  const raw = x.constant(1, 'axis').data[0]!;
+  const axis = raw < 0 ? raw + full.length + 1 : raw;
+  if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${JSON.stringify(full)} is not supported (only after the batch axis)`);
+  return x.reshaped(input, [...full.slice(0, axis), 1, ...full.slice(axis)]);
 }
 
 function pad(x: Op): Value {
   const input = x.map();
   const p = Array.from(x.constant(1, 'paddings').data);
   if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative spatial padding of an NHWC map)`);
-  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] });
+  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
 }
 
 function concat(x: Op): Value {
   const n = x.n.inputs.length - 1;
   const parts = Array.from({ length: n }, (_, i) => x.tensor(i));
-  const rank = (parts[0]?.shape.length ?? 0) + 1;
+  const rank = parts[0]?.rank ?? 0;
   const axis = x.constant(n, 'axis').data[0]!;
   if (axis !== -1 && axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${axis} is not supported (only the channel axis, -1)`);
   if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
-  return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) });
+  if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
+  return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) }, rank);
 }
 
 /** Nearest-neighbour resize by whole factors (Keras UpSampling2D): with or without half-pixel centres, output (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋). */
@@ -250,13 +284,13 @@ function resizeNearest(x: Op): Value {
   const [h, w] = input.shape;
   if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
   if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
-  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], size: [oh / h, ow / w] });
+  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], size: [oh / h, ow / w] }, 4);
 }
 
 /** The value a TF node produces (Placeholder and Const are handled by the importer). */
 export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
-  const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn });
+  const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn }, x.tensor(0).rank);
   switch (n.op) {
     case 'Identity':
       return x.input(0);
@@ -294,6 +328,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
       return reshape(x);
     case 'Squeeze':
       return squeeze(x);
+    case 'ExpandDims':
+      return expandDims(x);
     case 'Pad':
       return pad(x);
     case 'ConcatV2':

@@ -8,7 +8,7 @@ import { NnchipError, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { convertTfNode, SUPPORTED_TFJS_GRAPH_OPS, type TfNode, type Value } from './tfjs-graph-ops.js';
+import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 
 export { SUPPORTED_TFJS_GRAPH_OPS } from './tfjs-graph-ops.js';
@@ -58,8 +58,8 @@ function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
 }
 
-/** [-1 or 1, ...dims] of a Placeholder → the IR shape without the batch. */
-function placeholderShape(n: TfNode, file: string, limits: Limits): number[] {
+/** [-1 or 1, ...dims] of a Placeholder → its IR shape and TF rank. */
+function placeholderShape(n: TfNode, file: string, limits: Limits): { shape: number[]; rank: number } {
   const shape = isObj(n.attr['shape']) ? n.attr['shape']['shape'] : undefined;
   const dims = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => Number(isObj(d) ? d['size'] : NaN)) : [];
   const [batch, ...rest] = dims;
@@ -67,7 +67,9 @@ function placeholderShape(n: TfNode, file: string, limits: Limits): number[] {
     throw new NnchipError('NN107', `the input shape ${JSON.stringify(dims)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
   }
   checkedElements(rest, limits, { file, layer: n.name }, 'the input');
-  return rest;
+  const ir = irShapeOf([1, ...rest]);
+  if (ir === undefined) throw new NnchipError('NN110', `an input of rank ${dims.length} is not supported (only 2 to 4, with the batch)`, { file, layer: n.name });
+  return { shape: ir, rank: dims.length };
 }
 
 /** batchNorm → batchNorm (a Mul then an Add by constants) with no other reader ⇒ one batchNorm. */
@@ -125,11 +127,11 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   const ctx = {
     file,
     value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,
-    emit: (node: Node): Value => {
+    emit: (node: Node, rank: number): Runtime => {
       const shape = withFile(file, () => inferShape(node, node.inputs.map((t) => shapeOf.get(t) ?? [])));
       irNodes.push(node);
       shapeOf.set(node.output, shape);
-      return { kind: 'tensor', name: node.output, shape };
+      return { kind: 'tensor', name: node.output, shape, rank };
     },
   };
   for (const n of topoOrder(outs[0]!, byName, file)) {
@@ -139,10 +141,10 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
       if (t === undefined) throw new NnchipError('NN201', `no weight "${n.name}" in the weightsManifest for this Const node`, { file, layer: n.name });
       v = { kind: 'const', tensor: t };
     } else if (n.op === 'Placeholder') {
-      const shape = placeholderShape(n, file, limits);
+      const { shape, rank } = placeholderShape(n, file, limits);
       inputs.push({ name: n.name, shape });
       shapeOf.set(n.name, shape);
-      v = { kind: 'tensor', name: n.name, shape };
+      v = { kind: 'tensor', name: n.name, shape, rank };
     } else v = convertTfNode(n, ctx);
     values.set(n.name, v);
   }

@@ -134,6 +134,27 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(g.save(), [32, 32, 3], ['upsample', 'pool2d:max']);
   });
 
+  test('liveness ending in a Conv1D as Keras exports it: Reshape to [N, 64, 32], ExpandDims, Conv2D, Squeeze, Mean over the sequence', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const flat = g.named('flatten_1/Reshape').name;
+    g.add({ name: 'seq', op: 'Reshape', input: [flat, g.constant('seq/shape', [3], Int32Array.from([-1, 64, 32]))], attr: {} });
+    g.add({ name: 'c1d/expand', op: 'ExpandDims', input: ['seq', g.constant('c1d/axis', [], Int32Array.from([-3]))], attr: {} });
+    const filter = Float32Array.from({ length: 3 * 32 * 8 }, (_, i) => Math.sin(i * 0.37) * 0.2);
+    g.add({ name: 'c1d', op: 'Conv2D', input: ['c1d/expand', g.constant('c1d/filter', [1, 3, 32, 8], filter)], attr: { strides: ints([1, 1, 2, 1]), padding: { s: b64('VALID') }, data_format: { s: b64('NHWC') }, dilations: ints([1, 1, 1, 1]) } });
+    g.add({ name: 'c1d/relu', op: 'Relu', input: ['c1d'] });
+    g.add({ name: 'c1d/squeeze', op: 'Squeeze', input: ['c1d/relu'], attr: { squeeze_dims: ints([-3]) } });
+    g.add({ name: 'gap', op: 'Mean', input: ['c1d/squeeze', g.constant('gap/axes', [1], Int32Array.from([1]))], attr: { keep_dims: { b: false } } });
+    g.add({ name: 'logits', op: 'MatMul', input: ['gap', g.constant('logits/w', [8, 2], Float32Array.from([0.5, -0.3, 0.2, 0.9, -0.7, 0.1, 0.4, -0.2, 0.3, 0.3, -0.5, 0.6, 0.8, -0.1, -0.4, 0.2]))], attr: {} });
+    g.nodes('Softmax')[0]!.input = ['logits'];
+    const graph = loadModel(g.save());
+    // ExpandDims and Squeeze move no data: the sequence [1, 64, 32] feeds the height-1 convolution directly
+    const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+    expect([byName.has('c1d/expand'), byName.has('c1d/squeeze')]).toEqual([false, false]);
+    expect(byName.get('c1d')?.inputs).toEqual(['seq']);
+    expect(byName.get('gap')?.inputs).toEqual(['c1d/relu']);
+    await expectSameAsTfjs(join(g.dir, 'model.json'), [32, 32, 3], ['globalAvgPool']);
+  });
+
   test('emotion: Mean with keep_dims + Squeeze, FusedDepthwiseConv2dNative (BiasAdd + Relu6)', { timeout: 120_000 }, async () => {
     const g = new GraphEdit('tfjs-graph-emotion');
     const mean = g.nodes('Mean')[0]!;

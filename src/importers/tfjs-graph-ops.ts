@@ -19,7 +19,6 @@ export interface TfNode {
   readonly attr: Json;
 }
 
-/** What a TF tensor is at import time: a constant, or a runtime tensor of the IR with its IR shape. */
 /** A runtime tensor: its IR name and shape, and its rank in TF (with the batch). */
 export interface Runtime {
   readonly kind: 'tensor';
@@ -27,6 +26,7 @@ export interface Runtime {
   readonly shape: readonly number[];
   readonly rank: number;
 }
+/** What a TF tensor is at import time: a constant, or a runtime tensor of the IR. */
 export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
 
 /** The IR shape of a TF shape [1, ...] of rank 2, 3 or 4 (undefined for any other). */

@@ -51,7 +51,7 @@ export interface OpContext {
 export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
-  'ResizeNearestNeighbor', 'ExpandDims',
+  'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice',
 ] as const;
 
 class Op {
@@ -287,6 +287,26 @@ function resizeNearest(x: Op): Value {
   return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], size: [oh / h, ow / w] }, 4);
 }
 
+/** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */
+function stridedSlice(x: Op): Value {
+  const input = x.map();
+  const full = [1, ...input.shape];
+  const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];
+  const mask = (key: string): number => Number((x.n.attr[key] as { i?: unknown } | undefined)?.i ?? 0);
+  if (mask('ellipsis_mask') || mask('new_axis_mask') || mask('shrink_axis_mask')) throw x.fail('NN110', 'StridedSlice with ellipsis, new-axis or shrink masks is not supported (only crops of H and W)');
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let a = 0; a < 4; a++) {
+    const n = full[a]!;
+    const b = mask('begin_mask') & (1 << a) ? 0 : (begin[a] ?? 0);
+    const e = mask('end_mask') & (1 << a) ? n : (end[a] ?? n);
+    [lo[a], hi[a]] = [Math.min(n, Math.max(0, b < 0 ? b + n : b)), Math.min(n, Math.max(0, e < 0 ? e + n : e))];
+  }
+  const whole = (a: number): boolean => lo[a] === 0 && hi[a] === full[a];
+  if (strides.length !== 4 || strides.some((s) => s !== 1) || !whole(0) || !whole(3)) throw x.fail('NN110', `StridedSlice [${begin.join()}]:[${end.join()}]:[${strides.join()}] is not supported (only unit-stride crops of H and W)`);
+  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [lo[1]!, lo[2]!, full[1]! - hi[1]!, full[2]! - hi[2]!] }, 4);
+}
+
 /** The value a TF node produces (Placeholder and Const are handled by the importer). */
 export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
@@ -336,6 +356,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
       return concat(x);
     case 'ResizeNearestNeighbor':
       return resizeNearest(x);
+    case 'StridedSlice':
+      return stridedSlice(x);
     default:
       throw x.fail('NN110', `op ${n.op} is not supported`);
   }

@@ -155,6 +155,19 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(join(g.dir, 'model.json'), [32, 32, 3], ['globalAvgPool']);
   });
 
+  test('liveness with a StridedSlice crop (Keras Cropping2D, masks and a negative end) padded back before conv 2', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv2 = g.named('activation_2/Relu');
+    const [begin, end, strides] = [[0, 1, 2, 0], [0, -2, 0, 0], [1, 1, 1, 1]].map((v, i) => g.constant(`crop/${i}`, [4], Int32Array.from(v)));
+    // begin_mask 9 and end_mask 13: batch and channels whole, the width runs to its end
+    g.add({ name: 'crop', op: 'StridedSlice', input: [conv2.input![0]!, begin!, end!, strides!], attr: { begin_mask: { i: '9' }, end_mask: { i: '13' }, ellipsis_mask: { i: '0' }, new_axis_mask: { i: '0' }, shrink_axis_mask: { i: '0' } } });
+    g.add({ name: 'uncrop', op: 'Pad', input: ['crop', g.constant('uncrop/paddings', [4, 2], Int32Array.from([0, 0, 1, 2, 2, 0, 0, 0]))], attr: {} });
+    conv2.input![0] = 'uncrop';
+    const graph = loadModel(g.save());
+    expect(graph.nodes.find((n) => n.name === 'crop')).toMatchObject({ op: 'crop', crop: [1, 2, 2, 0] });
+    await expectSameAsTfjs(join(g.dir, 'model.json'), [32, 32, 3], ['crop', 'pad']);
+  });
+
   test('emotion: Mean with keep_dims + Squeeze, FusedDepthwiseConv2dNative (BiasAdd + Relu6)', { timeout: 120_000 }, async () => {
     const g = new GraphEdit('tfjs-graph-emotion');
     const mean = g.nodes('Mean')[0]!;

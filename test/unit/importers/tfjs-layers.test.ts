@@ -119,6 +119,12 @@ describe('TF.js Layers importer: 1-D, separable, upsampling, cropping, global ma
     const inputs = randomSamples(4, 20, 9, -1, 1);
     const want = tfjsPredict(reference, inputs);
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    // and its program (padding on the left only) runs the same on the reference and the simulator
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    for (const x of inputs) {
+      const codes = quantizeInput(program, x);
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(interpret(program, codes)));
+    }
   });
 
   test('UpSampling2D lowers to one copy per output phase, each storing every 2nd line and 3rd pixel', async () => {

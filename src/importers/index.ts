@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/** loadModel: check the file's size, sniff its format (TF.js, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
+/** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError, withFile } from '../diagnostics/error.js';
@@ -8,6 +8,7 @@ import { checkGraph } from '../ir/verify.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
+import { importTfjsGraph } from './tfjs-graph.js';
 import { importTfjsLayers } from './tfjs-layers.js';
 
 /** Model files larger than these are refused before reading (ONNX may hold its weights inline). */
@@ -55,6 +56,12 @@ function checkFinite(g: Graph, file: string): void {
   }
 }
 
+/** A TF.js graph model (tfjs-converter's GraphDef JSON) rather than a Layers model. */
+function isGraphModel(json: Record<string, unknown>): boolean {
+  const t = json['modelTopology'];
+  return json['format'] === 'graph-model' || (typeof t === 'object' && t !== null && Array.isArray((t as Record<string, unknown>)['node']));
+}
+
 /** ONNX by extension, or by its first byte (field 1, ir_version, as a varint: 0x08) when not JSON. */
 function looksLikeOnnx(path: string, bytes: Buffer): boolean {
   if (/\.onnx$/i.test(path)) return true;
@@ -69,9 +76,9 @@ export function loadModel(path: string, limits: Limits = DEFAULT_LIMITS): Graph 
   if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
   else {
     const json = parseJson(bytes, file);
-    if ('modelTopology' in json) graph = importTfjsLayers(json, path, limits);
+    if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits) : importTfjsLayers(json, path, limits);
     else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
-    else throw new NnchipError('NN103', 'neither a TF.js Layers model.json (no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
+    else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   checkFinite(graph, file);
   withFile(file, () => checkGraph(graph));

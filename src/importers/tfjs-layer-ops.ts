@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * One TF.js Layers layer → graph IR nodes. Feature maps are NHWC in tfjs, which is already the
- * IR's [H, W, C], so weights are taken as stored. Shapes of earlier tensors come from the caller.
+ * IR's [H, W, C], so weights are taken as stored; 1-D sequences [L, C] are maps [1, L, C], so a
+ * Conv1D is a convolution of height 1. Shapes of earlier tensors come from the caller.
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
@@ -26,6 +27,8 @@ export interface LayerContext {
 export const SUPPORTED_TFJS_LAYERS = [
   'InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
+  'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
+  'UpSampling2D', 'Cropping2D', 'Permute',
 ] as const;
 const ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> = { linear: 'linear', relu: 'relu', relu6: 'relu6', softmax: 'softmax' };
 
@@ -52,6 +55,13 @@ class Layer {
     const p = typeof v === 'number' ? [v, v] : v;
     if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer or a pair`);
     return [p[0] as number, p[1] as number];
+  }
+  /** An int or [n] config entry (1-D layers) as a positive integer. */
+  single(key: string, fallback?: number): number {
+    const v = this.get(key) ?? fallback;
+    const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
+    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer`);
+    return n as number;
   }
   weight(kind: string): Tensor {
     const w = this.maybeWeight(kind);
@@ -117,30 +127,110 @@ function dense(x: Layer): Node[] {
   return withActivation({ ...x.base(), op: 'dense', kernel, bias: x.bias(), activation: 'linear' }, x.activation());
 }
 
-function conv(x: Layer, depthwise: boolean): Node[] {
+/** Conv1D's kernel [K, Cin, Cout] is the [1, K, Cin, Cout] kernel of a height-1 convolution. */
+function asHeightOne(t: Tensor): Tensor {
+  return { shape: [1, ...t.shape], data: t.data };
+}
+
+function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   x.channelsLast();
   x.one();
-  const size = x.pair('kernel_size');
-  const strides = x.pair('strides', [1, 1]);
-  const dil = x.pair('dilation_rate', [1, 1]);
-  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
-  const kernel = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
+  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
+  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
+  const dil = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(oneD ? dil[1] : dil)} is not supported (only 1)`);
+  const stored = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
+  const kernel = oneD ? asHeightOne(stored) : stored;
   const [kh, kw, , cout] = kernel.shape;
   if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   if (depthwise) {
     const mult = x.get('depth_multiplier') ?? 1;
     if (mult !== 1 || cout !== 1) throw x.fail('NN110', `depth_multiplier ${String(mult)} is not supported (only 1)`);
   } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
-  const pads = x.pads(size, strides);
+  // causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
+  const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, size[1] - 1, 0, 0] : x.pads(size, strides);
   return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise, activation: 'linear' }, x.activation());
 }
 
-function pool(x: Layer, kind: 'max' | 'avg'): Node[] {
+/** SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation. */
+function separable(x: Layer): Node[] {
+  x.channelsLast();
+  const input = x.one();
+  const size = x.pair('kernel_size');
+  const strides = x.pair('strides', [1, 1]);
+  const dil = x.pair('dilation_rate', [1, 1]);
+  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
+  const dw = x.weight('depthwise_kernel');
+  if (dw.shape[3] !== 1) throw x.fail('NN110', `depth_multiplier ${String(dw.shape[3])} is not supported (only 1)`);
+  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
+  const depthwise = `${x.l.name}/depthwise`;
+  return [
+    { name: depthwise, op: 'conv2d', inputs: [input], output: depthwise, kernel: dw, bias: null, strides, pads: x.pads(size, strides), depthwise: true, activation: 'linear' },
+    ...withActivation({ ...x.base(), inputs: [depthwise], op: 'conv2d', kernel: x.weight('pointwise_kernel'), bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation()),
+  ];
+}
+
+function pool(x: Layer, kind: 'max' | 'avg', oneD = false): Node[] {
   x.channelsLast();
   x.one();
-  const size = x.pair('pool_size', [2, 2]);
-  const strides = x.get('strides') === null ? size : x.pair('strides', size);
+  const size: [number, number] = oneD ? [1, x.single('pool_size', 2)] : x.pair('pool_size', [2, 2]);
+  const strides: [number, number] = x.get('strides') === null ? size : oneD ? [1, x.single('strides', size[1])] : x.pair('strides', size);
   return [{ ...x.base(), op: 'pool2d', kind, size, strides, pads: x.pads(size, strides) }];
+}
+
+/** Global average or max over all positions of a map: [C], or [1, 1, C] with keepdims. */
+function globalPool(x: Layer, kind: 'max' | 'avg'): Node[] {
+  x.channelsLast();
+  const [h, w, c] = x.map();
+  const keep = x.get('keepdims') === true;
+  const pooled = `${x.l.name}/${kind === 'avg' ? 'vector' : 'pooled'}`;
+  const first: Node = kind === 'avg'
+    ? { ...x.base(), inputs: [x.one()], op: 'globalAvgPool', ...(keep ? { output: pooled } : {}) }
+    : { ...x.base(), inputs: [x.one()], op: 'pool2d', kind: 'max', size: [h!, w!], strides: [1, 1], pads: [0, 0, 0, 0], output: pooled };
+  const shape = keep ? [1, 1, c!] : [c!];
+  return kind === 'avg' && !keep ? [first] : [first, { name: `${x.l.name}/${keep ? 'keepdims' : 'vector'}`, op: 'reshape', inputs: [pooled], output: x.l.name, shape }];
+}
+
+/** An int, a pair, or a pair of pairs → [[a0, a1], [b0, b1]] of non-negative integers. */
+function pairOfPairs(x: Layer, key: string, fallback: number): [[number, number], [number, number]] {
+  const p = x.get(key) ?? fallback;
+  const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  if (ok(p)) return [[p, p], [p, p]];
+  if (Array.isArray(p) && p.length === 2 && p.every(ok)) {
+    const [h, w] = p as [number, number];
+    return [[h, h], [w, w]];
+  }
+  if (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every(ok))) return p as [[number, number], [number, number]];
+  throw x.fail('NN107', `${key} ${JSON.stringify(p)} is not n, [h, w] or [[top, bottom], [left, right]]`);
+}
+
+function upsample(x: Layer): Node[] {
+  x.channelsLast();
+  x.map();
+  const interpolation = x.get('interpolation') ?? 'nearest';
+  if (interpolation !== 'nearest') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest)`);
+  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', size: x.pair('size', [2, 2]) }];
+}
+
+function crop(x: Layer): Node[] {
+  x.channelsLast();
+  x.map();
+  const [[top, bottom], [left, right]] = pairOfPairs(x, 'cropping', 0);
+  return [{ ...x.base(), inputs: [x.one()], op: 'crop', crop: [top, left, bottom, right] }];
+}
+
+/** Permute is accepted where it moves no data: the axes longer than 1 keep their order. */
+function permute(x: Layer): Node[] {
+  const input = x.one();
+  const shape = x.ctx.shapeOf(input);
+  const dims = x.get('dims');
+  const rank = shape.length === 3 && shape[0] === 1 && Array.isArray(dims) && dims.length === 2 ? 2 : shape.length;
+  const own = rank === 2 ? shape.slice(1) : shape;
+  if (!Array.isArray(dims) || dims.length !== rank || [...dims].sort().some((d, i) => d !== i + 1)) throw x.fail('NN107', `dims ${JSON.stringify(dims)} is not a permutation of 1..${rank}`);
+  const moved = (dims as number[]).map((d) => own[d - 1]!);
+  const order = (dims as number[]).filter((d) => own[d - 1] !== 1);
+  if (order.some((d, i) => i > 0 && d < order[i - 1]!)) throw x.fail('NN110', `Permute ${JSON.stringify(dims)} of ${JSON.stringify(own)} moves data (only permutations that move axes of size 1 are supported)`);
+  return [{ ...x.base(), inputs: [input], op: 'reshape', shape: rank === 2 ? [1, ...moved] : moved }];
 }
 
 /** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
@@ -192,21 +282,15 @@ function concat(x: Layer): Node[] {
 function zeroPad(x: Layer): Node[] {
   x.channelsLast();
   x.map();
-  const p = x.get('padding') ?? 1;
-  const ints = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isInteger(d) && (d as number) >= 0);
-  let tb: number[] | undefined;
-  let lr: number[] | undefined;
-  if (typeof p === 'number') [tb, lr] = [[p, p], [p, p]];
-  else if (ints(p) && p.length === 2) [tb, lr] = [[p[0]!, p[0]!], [p[1]!, p[1]!]];
-  else if (Array.isArray(p) && p.length === 2 && ints(p[0]) && ints(p[1])) [tb, lr] = [p[0], p[1]];
-  if (tb?.length !== 2 || lr?.length !== 2 || !Number.isInteger(tb[0]) || (tb[0] ?? -1) < 0) throw x.fail('NN107', `padding ${JSON.stringify(p)} is not n, [h, w] or [[top, bottom], [left, right]]`);
-  return [{ ...x.base(), op: 'pad', pads: [tb[0]!, lr[0]!, tb[1]!, lr[1]!] }];
+  const [[top, bottom], [left, right]] = pairOfPairs(x, 'padding', 1);
+  return [{ ...x.base(), op: 'pad', pads: [top, left, bottom, right] }];
 }
 
 function reshape(x: Layer): Node[] {
   const target = x.get('target_shape');
   if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${JSON.stringify(target)} is not supported (only fully known positive sizes)`);
-  return [{ ...x.base(), inputs: [x.one()], op: 'reshape', shape: target as number[] }];
+  // a [L, C] sequence is the map [1, L, C]
+  return [{ ...x.base(), inputs: [x.one()], op: 'reshape', shape: target.length === 2 ? [1, ...(target as number[])] : (target as number[]) }];
 }
 
 function relu(x: Layer): Node[] {
@@ -234,12 +318,26 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return pool(x, 'max');
     case 'AveragePooling2D':
       return pool(x, 'avg');
-    case 'GlobalAveragePooling2D': {
-      x.channelsLast();
-      const keep = x.get('keepdims') === true;
-      const gap: Node = { ...x.base(), inputs: [x.one()], op: 'globalAvgPool', ...(keep ? { output: `${l.name}/vector` } : {}) };
-      return keep ? [gap, { name: `${l.name}/keepdims`, op: 'reshape', inputs: [gap.output], output: l.name, shape: [1, 1, x.map()[2]!] }] : [gap];
-    }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalAveragePooling1D':
+      return globalPool(x, 'avg');
+    case 'GlobalMaxPooling2D':
+    case 'GlobalMaxPooling1D':
+      return globalPool(x, 'max');
+    case 'Conv1D':
+      return conv(x, false, true);
+    case 'SeparableConv2D':
+      return separable(x);
+    case 'MaxPooling1D':
+      return pool(x, 'max', true);
+    case 'AveragePooling1D':
+      return pool(x, 'avg', true);
+    case 'UpSampling2D':
+      return upsample(x);
+    case 'Cropping2D':
+      return crop(x);
+    case 'Permute':
+      return permute(x);
     case 'BatchNormalization':
       return batchNorm(x);
     case 'Add':

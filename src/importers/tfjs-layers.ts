@@ -1,80 +1,21 @@
 // SPDX-License-Identifier: MIT
 /**
- * TF.js Layers format (model.json with modelTopology + weightsManifest, float32 .bin shards)
+ * TF.js Layers format (model.json with modelTopology + weightsManifest, .bin shards read by tfjs-weights.ts)
  * → Graph. Sequential and functional ("Model"/"Functional") topologies. Knows the file format
  * and nothing else: shapes are checked by ir/verify.ts, lowering by the passes.
  */
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile } from '../diagnostics/error.js';
-import type { Graph, GraphInput, Node, Tensor } from '../ir/graph.js';
+import { renameTensor, type Graph, type GraphInput, type Node } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
-import { checkBytes, checkedElements, type Limits } from './limits.js';
-import { resolveInside } from './safe-path.js';
+import { checkedElements, type Limits } from './limits.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
+import { readTfjsWeights } from './tfjs-weights.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
-
-interface WeightSpec {
-  readonly name: string;
-  readonly shape: number[];
-  readonly offset: number; // element offset into the group's float data
-}
-
-/** Read every weight group; the manifest is checked against the shard sizes before any allocation. */
-function readWeights(manifest: unknown, modelFile: string, limits: Limits): Map<string, Tensor> {
-  const file = basename(modelFile);
-  const site = { file };
-  if (!Array.isArray(manifest)) throw new NnchipError('NN107', 'weightsManifest is missing or not a list', site);
-  const tensors = new Map<string, Tensor>();
-  let totalParams = 0;
-  for (const group of manifest) {
-    if (!isObj(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) throw new NnchipError('NN107', 'a weightsManifest entry needs "paths" and "weights" lists', site);
-    // checked before any path is printed: a non-string (e.g. {"toString": 1}) cannot be turned into text
-    if ((group['paths'] as unknown[]).some((p) => typeof p !== 'string')) throw new NnchipError('NN104', 'a weightsManifest path is not a file name (a string)', site);
-    const specs: WeightSpec[] = [];
-    let elements = 0;
-    for (const w of group['weights'] as unknown[]) {
-      if (!isObj(w) || typeof w['name'] !== 'string') throw new NnchipError('NN107', 'a weight entry has no name', site);
-      const name = w['name'];
-      if (w['dtype'] !== 'float32') throw new NnchipError('NN106', `weight "${name}" has dtype ${JSON.stringify(w['dtype'])}`, site);
-      if (w['quantization'] !== undefined) throw new NnchipError('NN106', `weight "${name}" is stored quantized`, site);
-      const n = checkedElements(w['shape'], limits, site, `weight "${name}"`);
-      specs.push({ name, shape: w['shape'] as number[], offset: elements });
-      elements += n;
-      totalParams += n;
-      if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${limits.maxParams} weights (--max-params)`, site);
-    }
-    const paths = (group['paths'] as unknown[]).map((p) => resolveInside(dirname(modelFile), p as string, file));
-    const sizes = paths.map((p) => statSync(p).size);
-    const have = sizes.reduce((a, b) => a + b, 0);
-    const need = elements * 4;
-    if (have !== need) {
-      const names = (group['paths'] as string[]).join(', ');
-      throw new NnchipError('NN105', `weight shards ${names} hold ${have} bytes but the manifest declares ${need} (${have < need ? 'short' : 'too long'})`, site);
-    }
-    checkBytes(need, limits, site, 'the weight group');
-    const bytes = new Uint8Array(need);
-    let at = 0;
-    paths.forEach((p, i) => {
-      const fd = openSync(p, 'r');
-      try {
-        at += readSync(fd, bytes, at, sizes[i]!, 0);
-      } finally {
-        closeSync(fd);
-      }
-    });
-    const floats = new Float32Array(bytes.buffer, 0, elements);
-    for (const s of specs) {
-      const n = s.shape.reduce((a, b) => a * b, 1);
-      tensors.set(s.name, { shape: s.shape, data: floats.subarray(s.offset, s.offset + n) });
-    }
-  }
-  return tensors;
-}
 
 /** Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. */
 function inboundOf(layer: Json, file: string, name: string): string[] {
@@ -121,16 +62,32 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
 
 function inputShapeOf(cfg: Json): number[] | undefined {
   const s = cfg['batch_input_shape'] ?? cfg['batchInputShape'] ?? cfg['batch_shape'];
-  if (Array.isArray(s)) return s.slice(1) as number[];
   const t = cfg['input_shape'] ?? cfg['inputShape'];
-  return Array.isArray(t) ? (t as number[]) : undefined;
+  const shape = Array.isArray(s) ? (s.slice(1) as number[]) : Array.isArray(t) ? (t as number[]) : undefined;
+  // a [L, C] sequence (Conv1D input) is the map [1, L, C]
+  return shape?.length === 2 ? [1, ...shape] : shape;
+}
+
+/**
+ * Reshapes (and layout-only Permutes) applied to the input itself change only how its flat samples
+ * are read: the input takes the reshaped shape, so a model starting with Reshape([28, 28, 1]) reads maps.
+ */
+function foldInputReshapes(g: Graph): Graph {
+  let out = g;
+  for (;;) {
+    const input = out.inputs[0]!;
+    const users = out.nodes.filter((n) => n.inputs.includes(input.name));
+    const r = users[0];
+    if (users.length !== 1 || r?.op !== 'reshape' || out.outputs.includes(r.output)) return out;
+    out = renameTensor({ ...out, inputs: [{ ...input, shape: r.shape }], nodes: out.nodes.filter((n) => n !== r) }, r.output, input.name);
+  }
 }
 
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
-  const weights = readWeights(json['weightsManifest'], modelFile, limits);
+  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
@@ -167,5 +124,5 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const outs = functional && outputs.length > 0 ? outputs : [prev];
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const name = typeof (json['modelTopology'] as Json)['name'] === 'string' ? String((json['modelTopology'] as Json)['name']) : basename(dirname(modelFile));
-  return { name, inputs: graphInputs, nodes, outputs: outs, notes: [] };
+  return foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [] });
 }

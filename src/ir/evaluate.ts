@@ -91,6 +91,19 @@ function padMap(n: NodeOf<'pad'>, x: Float64Array, inShape: Shape, outShape: Sha
   return y;
 }
 
+/** Upsampling (output pixel (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋)) and cropping (it reads (y + top, x + left)). */
+function copyWindow(n: NodeOf<'upsample'> | NodeOf<'crop'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [, w, c] = inShape as [number, number, number];
+  const [oh, ow] = outShape as [number, number];
+  const y = new Float64Array(oh * ow * c);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++) {
+      const [iy, ix] = n.op === 'upsample' ? [Math.floor(oy / n.size[0]), Math.floor(ox / n.size[1])] : [oy + n.crop[0], ox + n.crop[1]];
+      y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), (oy * ow + ox) * c);
+    }
+  return y;
+}
+
 /** Channel-major flattening of an [H, W, C] map, as an NCHW framework flattens. */
 function flattenChw(x: Float64Array, shape: Shape): Float64Array {
   if (shape.length !== 3) return x;
@@ -143,6 +156,9 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'reshape':
     case 'identity':
       return x;
+    case 'upsample':
+    case 'crop':
+      return copyWindow(n, x, inShapes[0]!, outShape);
   }
 }
 

@@ -42,7 +42,11 @@ export type Node =
   | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' })
   /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */
   | (NodeBase & { readonly op: 'flatten'; readonly order?: 'hwc' | 'chw' })
-  | (NodeBase & { readonly op: 'identity' });
+  | (NodeBase & { readonly op: 'identity' })
+  /** nearest-neighbour upsampling of a map: each pixel repeated size[0] × size[1] times */
+  | (NodeBase & { readonly op: 'upsample'; readonly size: readonly [number, number] })
+  /** a window of a map: [top, left, bottom, right] rows and columns removed */
+  | (NodeBase & { readonly op: 'crop'; readonly crop: Pads });
 
 export type GraphOp = Node['op'];
 export type NodeOf<O extends GraphOp> = Extract<Node, { op: O }>;

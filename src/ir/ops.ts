@@ -79,6 +79,17 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   activation: (n, inputs) => single(n.name, inputs),
   flatten: (n, inputs) => [product(single(n.name, inputs))],
   identity: (n, inputs) => single(n.name, inputs),
+  upsample: (n, inputs) => {
+    const [h, w, c] = image(n.name, inputs);
+    if (!n.size.every((f) => Number.isInteger(f) && f >= 1)) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.size)} are not positive integers`, { layer: n.name });
+    return [h * n.size[0], w * n.size[1], c];
+  },
+  crop: (n, inputs) => {
+    const [h, w, c] = image(n.name, inputs);
+    const [oh, ow] = [h - n.crop[0] - n.crop[2], w - n.crop[1] - n.crop[3]];
+    if (n.crop.some((p) => !Number.isInteger(p) || p < 0) || oh < 1 || ow < 1) throw new NnchipError('NN203', `cropping ${JSON.stringify(n.crop)} does not fit a ${h}×${w} map`, { layer: n.name });
+    return [oh, ow, c];
+  },
 };
 
 export function inferShape<O extends GraphOp>(node: NodeOf<O>, inputs: readonly Shape[]): Shape {

@@ -6,6 +6,8 @@
  *   conv KH×KW              → one term per tap, reading the input window by address generation
  *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
+ *   crop, upsample          → identity copies: a shifted window, or one copy per output phase
+ *                             whose stores are strided (nearest-neighbour upsampling by addresses)
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Graph, Node, NodeOf } from '../ir/graph.js';
@@ -33,6 +35,9 @@ export interface GemmOp {
   readonly n: number;
   /** first channel of the output tensor this op writes (concat slices) */
   readonly channelOffset: number;
+  /** upsampling copies: output pixel (oy, ox) is stored at (oy·step[0] + phase[0], ox·step[1] + phase[1]); absent: (oy, ox) */
+  readonly outStep?: readonly [number, number];
+  readonly outPhase?: readonly [number, number];
   readonly terms: readonly Term[];
   readonly bias: Int32Array;
   readonly mult: Uint16Array;
@@ -214,6 +219,16 @@ function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: Physi
   return ops;
 }
 
+/** Exact copies (output keeps the input's parameters): crop reads a shifted window; upsample writes each phase. */
+function copies(ctx: Ctx, node: NodeOf<'crop'> | NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const copy = (dy: number, dx: number, grid: PhysicalTensor): GemmOp => diagonalOp(node.name, `${node.op}-copy`, grid, [{ src: x.name, dy, dx, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp);
+  if (node.op === 'crop') return [copy(node.crop[0], node.crop[1], out)];
+  const [fy, fx] = node.size;
+  const ops: GemmOp[] = [];
+  for (let py = 0; py < fy; py++) for (let px = 0; px < fx; px++) ops.push({ ...copy(0, 0, { ...out, h: x.h, w: x.w }), outStep: [fy, fx], outPhase: [py, px] });
+  return ops;
+}
+
 function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   const x = node.inputs.length > 0 && node.op !== 'concat' && node.op !== 'add' ? physical(ctx, node.inputs[0]!) : undefined;
   const view = (order: 'hwc' | 'chw' = 'hwc'): GemmOp[] => {
@@ -276,6 +291,9 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     }
     case 'pad':
       throw new NnchipError('NN305', 'zero padding is supported only directly before a convolution', { layer: node.name });
+    case 'crop':
+    case 'upsample':
+      return copies(ctx, node, x!, define(ctx, node.output, shape));
   }
 }
 

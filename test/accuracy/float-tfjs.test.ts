@@ -30,7 +30,12 @@ describe('float agreement: imported TF.js CNNs = TF.js predict', () => {
     agree(buildSequentialCnn(), 9 * 9 * 3, ['conv2d', 'batchNorm', 'activation', 'pad', 'pool2d', 'globalAvgPool', 'dense']));
   test('functional: Add and Concatenate of conv branches, avg pool, Flatten, batch norm on a vector', () =>
     agree(buildFunctionalCnn(), 8 * 8 * 2, ['add', 'concat', 'flatten', 'batchNorm']));
-  test('Reshape to a map, strided valid conv, max pool, Flatten (NHWC order)', () => agree(buildReshapeCnn(), 48, ['reshape', 'conv2d', 'pool2d', 'flatten']));
+  test('Reshape to a map (folded into the input shape), strided valid conv, max pool, Flatten (NHWC order)', async () => {
+    await agree(buildReshapeCnn(), 48, ['conv2d', 'pool2d', 'flatten']);
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-float-tfjs-'));
+    await saveTfjsModel(buildReshapeCnn(), dir);
+    expect(loadModel(join(dir, 'model.json')).inputs[0]!.shape).toEqual([4, 4, 3]);
+  });
   test('the shipped digits CNN (examples/digits-cnn, trained and saved by tfjs) on real digits', async () => {
     const path = join(import.meta.dirname, '../../examples/digits-cnn/model.json');
     const json = JSON.parse(readFileSync(path, 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };

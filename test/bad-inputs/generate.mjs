@@ -64,6 +64,28 @@ const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4] 
       output: [valueInfo('y', [1, 2])],
     },
   })).finish();
+// TF.js graph model (tfjs-converter's GraphDef JSON): x [-1, 4] → MatMul → BiasAdd → act → MatMul → BiasAdd → act2 → act2
+const tfNode = (name, op, input = [], attr = {}) => ({ name, op, input, attr });
+const graphModel = (act, act2) => ({
+  format: 'graph-model',
+  generatedBy: '2.15.0',
+  convertedBy: 'TensorFlow.js Converter v4.22.0',
+  modelTopology: {
+    node: [
+      tfNode('x', 'Placeholder', [], { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }] } }, dtype: { type: 'DT_FLOAT' } }),
+      ...['W1', 'b1', 'W2', 'b2'].map((n) => tfNode(n, 'Const', [], { dtype: { type: 'DT_FLOAT' } })),
+      tfNode('mm1', 'MatMul', ['x', 'W1'], { transpose_a: { b: false }, transpose_b: { b: false } }),
+      tfNode('h', 'BiasAdd', ['mm1', 'b1']),
+      tfNode('a', act, ['h']),
+      tfNode('mm2', 'MatMul', ['a', 'W2'], { transpose_a: { b: false }, transpose_b: { b: false } }),
+      tfNode('y', 'BiasAdd', ['mm2', 'b2']),
+      tfNode('z', act2, ['y']),
+      tfNode('out', act2, ['z']),
+    ],
+  },
+  weightsManifest: [{ paths: ['weights.bin'], weights: [['W1', [4, 3]], ['b1', [3]], ['W2', [3, 2]], ['b2', [2]]].map(([name, shape]) => ({ name, shape, dtype: 'float32' })) }],
+});
+
 /** 512 bytes from a fixed linear congruential sequence: not protobuf, not JSON. */
 const junk = () => Uint8Array.from({ length: 512 }, (_, i) => (i * 1103515245 + 12345) >>> 16 & 0xff);
 const LOWER_ONNX = ['lower', '$DIR/model.onnx', '-o', '$OUT', '--input-range', '0,1'];
@@ -88,7 +110,8 @@ const cases = {
   'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'tanh' }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'huge-tensor': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [1048576, 1048576] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'zero-dimension': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [0, 3] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
-  'float16-weights': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], dtype: 'float16' }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
+  'unknown-weight-dtype': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], dtype: 'complex64' }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
+  'unknown-quantization': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], quantization: { dtype: 'int4', scale: 0.1, min: -1 } }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'softmax-in-the-middle': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'softmax' }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'no-calibration': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
   'calibration-wrong-size': { files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3]] } }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
@@ -104,6 +127,7 @@ const cases = {
   'duplicate-name': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [dense('dense_1', 2, { activation: 'linear' }), 'dense_1']]) }), 'weights.bin': weights() } },
   'wrong-types': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 'three', { batch_input_shape: [null, 4] }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'layers-not-a-list': { files: { 'model.json': model({ modelTopology: { class_name: 'Sequential', config: { name: 'x', layers: 'dense' } } }), 'weights.bin': weights() } },
+  'tfjs-graph-unsupported-ops': { files: { 'model.json': graphModel('Sigmoid', 'Tanh'), 'weights.bin': weights() } },
   'onnx-random-bytes': onnxCase(junk()),
   'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),

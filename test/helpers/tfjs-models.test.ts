@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildFunctionalMlp, buildSequentialMlp, saveTfjsModel, tfjsPredict } from './tfjs-models.js';
+import { buildFunctionalMlp, buildSequentialMlp, floatToHalf, quantizeWeight, saveTfjsModel, tfjsPredict } from './tfjs-models.js';
 
 interface WeightSpec { name: string; shape: number[]; dtype: string }
 interface ModelJson {
@@ -67,5 +67,26 @@ describe('tfjs-models helper', () => {
     await saveTfjsModel(b, join(root, 'b'));
     expect(readFileSync(join(root, 'a', 'weights.bin'))).toEqual(readFileSync(join(root, 'b', 'weights.bin')));
     expect(readFileSync(join(root, 'a', 'model.json'), 'utf8')).toBe(readFileSync(join(root, 'b', 'model.json'), 'utf8'));
+  });
+});
+
+describe('tfjs-models helper: tfjs-converter quantization', () => {
+  it('floatToHalf inverts tfjs\'s float16 decoding for every non-NaN half, and rounds ties to even', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const bits = Uint16Array.from({ length: 65536 }, (_, i) => i);
+    const floats = tf.io.decodeWeights(bits.buffer, [{ name: 'h', shape: [65536], dtype: 'float32', quantization: { dtype: 'float16' } }])['h']!.dataSync();
+    for (let h = 0; h < 65536; h++) if (!Number.isNaN(floats[h]!) && floatToHalf(floats[h]!) !== h) expect.fail(`half ${h}: ${floats[h]} → ${floatToHalf(floats[h]!)}`);
+    // 1 + 2^-11 lies halfway between 1 and the next half (1 + 2^-10): ties go to the even mantissa, 1
+    expect([floatToHalf(1 + 2 ** -11), floatToHalf(1 + 3 * 2 ** -11), floatToHalf(70000), floatToHalf(2 ** -25)]).toEqual([0x3c00, 0x3c02, 0x7c00, 0]);
+  });
+
+  it('quantizeWeight (uint8): 0 is exact, the range spans 255 steps, values round to the nearest step', () => {
+    const data = Float32Array.from([-1, -0.3, 0, 0.25, 1.5]);
+    const { bytes, quantization } = quantizeWeight(data, 'uint8');
+    const { min, scale } = quantization as { min: number; scale: number };
+    expect(scale).toBeCloseTo(2.5 / 255, 12);
+    expect(Math.abs(min / scale - Math.round(min / scale))).toBeLessThan(1e-9); // zero on the grid
+    data.forEach((v, i) => expect(Math.abs(bytes[i]! * scale + min - v)).toBeLessThanOrEqual(scale / 2 + 1e-9));
+    expect(bytes[2]! * scale + min).toBeCloseTo(0, 12);
   });
 });

@@ -4,7 +4,7 @@
  * saved exactly as tfjs writes them (model.json + weight .bin shard(s)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Silence the "install tfjs-node" banner (printed via backend_util.warn unless PROD) and pin the CPU backend.
@@ -234,4 +234,131 @@ export async function loadTfjsFromFiles(modelJsonPath: string): Promise<tf.Layer
   const bin = Buffer.concat(group.paths.map((p) => readFileSync(joinPath(dirname(modelJsonPath), p))));
   const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData }));
+}
+
+/** float → IEEE half bits, rounding to nearest even (as numpy's astype(float16) in tfjs-converter). */
+export function floatToHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const bits = new Uint32Array(f.buffer)[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // a carry out of the mantissa correctly bumps the exponent (up to infinity)
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0));
+}
+
+/** numpy's round: half to even. */
+const roundEven = (v: number): number => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
+
+export type WeightQuantization = 'uint8' | 'uint16' | 'float16';
+
+/**
+ * tfjs-converter's weight quantization (tensorflowjs/quantization.py, --quantize_uint8/uint16/float16):
+ * affine with scale (max − min)/(2^bits − 1) and min nudged so that 0 is exact; float16 by rounding.
+ * Returns the stored bytes and the manifest's quantization entry.
+ */
+export function quantizeWeight(data: Float32Array, dtype: WeightQuantization): { bytes: Uint8Array; quantization: Record<string, unknown> } {
+  if (dtype === 'float16') {
+    const half = Uint16Array.from(data, floatToHalf);
+    return { bytes: new Uint8Array(half.buffer), quantization: { dtype, original_dtype: 'float32' } };
+  }
+  const qmax = dtype === 'uint8' ? 255 : 65535;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const q = dtype === 'uint8' ? new Uint8Array(data.length) : new Uint16Array(data.length);
+  let scale = 1;
+  let min = lo;
+  if (lo !== hi) {
+    scale = (hi - lo) / qmax;
+    if (lo <= 0 && 0 <= hi) min = -roundEven(-lo / scale) * scale;
+    const max = qmax * scale + min;
+    data.forEach((v, i) => (q[i] = roundEven((Math.min(max, Math.max(min, v)) - min) / scale)));
+  }
+  return { bytes: new Uint8Array(q.buffer), quantization: { dtype, min, scale, original_dtype: 'float32' } };
+}
+
+interface SavedManifest { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: Record<string, unknown> }[] }
+
+/** Rewrite a saved model's float32 weights (dir/model.json + its shards) as tfjs-converter stores them quantized, in one shard `weights.bin`. */
+export function quantizeSavedModel(dir: string, dtype: WeightQuantization): void {
+  const path = join(dir, 'model.json');
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { weightsManifest: SavedManifest[] };
+  const parts: Uint8Array[] = [];
+  const groups = json.weightsManifest.map((group) => {
+    const bin = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
+    let at = 0;
+    const weights = group.weights.map((w) => {
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      const raw = bin.subarray(at, at + n * 4); // tfjs saves float32 and int32 weights, 4 bytes each
+      at += n * 4;
+      if (w.dtype !== 'float32' || w.quantization !== undefined) {
+        parts.push(new Uint8Array(raw));
+        return w;
+      }
+      const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+      const q = quantizeWeight(floats, dtype);
+      parts.push(q.bytes);
+      return { ...w, quantization: q.quantization };
+    });
+    return { paths: ['weights.bin'], weights };
+  });
+  for (const g of json.weightsManifest) for (const p of g.paths) rmSync(join(dir, p));
+  writeFileSync(join(dir, 'weights.bin'), Buffer.concat(parts));
+  writeFileSync(path, JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: groups.flatMap((g) => g.weights) }] }));
+}
+
+/**
+ * Sequential 1-D net on [20, 3] sequences: Conv1D (same, relu), MaxPooling1D, Conv1D (valid; tfjs cannot run causal),
+ * AveragePooling1D, Conv1D (valid, strided), GlobalMaxPooling1D, Dense. Input: 60 floats.
+ */
+export function buildConv1dNet(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'conv1d_net' });
+  m.add(tf.layers.conv1d({ name: 'c1', inputShape: [20, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', ...convInit(seed) }));
+  m.add(tf.layers.maxPooling1d({ name: 'p1', poolSize: 2 }));
+  m.add(tf.layers.conv1d({ name: 'c2', filters: 5, kernelSize: 3, ...convInit(seed + 1) }));
+  m.add(tf.layers.averagePooling1d({ name: 'p2', poolSize: 2, strides: 2 }));
+  m.add(tf.layers.conv1d({ name: 'c3', filters: 6, kernelSize: 2, strides: 2, activation: 'relu', ...convInit(seed + 2) }));
+  m.add(tf.layers.globalMaxPooling1d({ name: 'gmp' }));
+  m.add(tf.layers.dense({ name: 'out', units: 3, ...denseInit(seed + 3) }));
+  return m;
+}
+
+/**
+ * Sequential on [6, 6, 2]: SeparableConv2D (same, relu), UpSampling2D [2, 3], Cropping2D
+ * [[1, 2], [3, 0]], Conv2D (valid), GlobalMaxPooling2D, Dense. Input: 72 floats.
+ */
+export function buildUpsampleNet(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'upsample_net' });
+  m.add(tf.layers.separableConv2d({ name: 'sep', inputShape: [6, 6, 2], filters: 5, kernelSize: 3, padding: 'same', activation: 'relu', depthwiseInitializer: tf.initializers.glorotUniform({ seed }), pointwiseInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 2 }) }));
+  m.add(tf.layers.upSampling2d({ name: 'up', size: [2, 3] }));
+  m.add(tf.layers.cropping2D({ name: 'crop', cropping: [[1, 2], [3, 0]] }));
+  m.add(tf.layers.conv2d({ name: 'conv', filters: 4, kernelSize: 3, ...convInit(seed + 3) }));
+  m.add(tf.layers.globalMaxPooling2d({ name: 'gmp' }));
+  m.add(tf.layers.dense({ name: 'out', units: 3, ...denseInit(seed + 4) }));
+  return m;
+}
+
+/** Layout no-ops on [4, 1, 3]: Permute [2, 1, 3] (moves an axis of size 1), Reshape to [4, 3], GlobalAveragePooling1D, Dense. */
+export function buildPermuteNet(seed = 1): tf.Sequential {
+  const m = tf.sequential({ name: 'permute_net' });
+  m.add(tf.layers.permute({ name: 'perm', inputShape: [4, 1, 3], dims: [2, 1, 3] }));
+  m.add(tf.layers.reshape({ name: 'seq', targetShape: [4, 3] }));
+  m.add(tf.layers.globalAveragePooling1d({ name: 'gap' }));
+  m.add(tf.layers.dense({ name: 'out', units: 2, ...denseInit(seed) }));
+  return m;
 }

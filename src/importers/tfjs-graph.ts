@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/**
+ * TF.js graph models (tfjs-converter from a SavedModel / frozen graph: "format": "graph-model",
+ * modelTopology.node is a GraphDef) → Graph. Const nodes take their values from the weightsManifest.
+ */
+import { basename, dirname } from 'node:path';
+import { NnchipError, withFile } from '../diagnostics/error.js';
+import { usesOf, type Graph, type GraphInput, type Node, type NodeOf } from '../ir/graph.js';
+import { inferShape } from '../ir/ops.js';
+import { checkedElements, type Limits } from './limits.js';
+import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
+import { readTfjsWeights } from './tfjs-weights.js';
+
+export { SUPPORTED_TFJS_GRAPH_OPS } from './tfjs-graph-ops.js';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** "name", "name:0" and "^name" (a control dependency) all refer to node `name`'s first output. */
+function parseInput(ref: string, file: string, node: string): { node: string; control: boolean } {
+  const control = ref.startsWith('^');
+  const m = /^\^?([^:]+)(?::(\d+))?$/.exec(ref);
+  if (m === null) throw new NnchipError('NN107', `input "${ref}" is not a tensor name`, { file, layer: node });
+  if ((m[2] ?? '0') !== '0') throw new NnchipError('NN110', `input "${ref}" reads output ${m[2]} of a multi-output op (not supported)`, { file, layer: node });
+  return { node: m[1]!, control };
+}
+
+function readNodes(topology: unknown, file: string): TfNode[] {
+  const raw = isObj(topology) ? topology['node'] : undefined;
+  if (!Array.isArray(raw) || raw.length === 0) throw new NnchipError('NN107', 'modelTopology.node is missing or empty', { file });
+  const nodes = raw.map((n, i): TfNode => {
+    if (!isObj(n) || typeof n['name'] !== 'string' || typeof n['op'] !== 'string') throw new NnchipError('NN107', `node ${i} has no name or op`, { file });
+    const inputs = n['input'] ?? [];
+    if (!Array.isArray(inputs) || inputs.some((s) => typeof s !== 'string')) throw new NnchipError('NN107', 'the node\'s input list is not a list of names', { file, layer: n['name'] });
+    return { name: n['name'], op: n['op'], inputs: inputs as string[], attr: isObj(n['attr']) ? n['attr'] : {} };
+  });
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    if (seen.has(n.name)) throw new NnchipError('NN202', 'the node name is used twice; names must be unique', { file, layer: n.name });
+    seen.add(n.name);
+  }
+  // every unsupported op at once, with counts, so one run tells the user everything to replace
+  const unsupported = new Map<string, number>();
+  for (const n of nodes) if (!(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
+  if (unsupported.size > 0) {
+    const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
+    throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file });
+  }
+  return nodes;
+}
+
+/** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
+function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string[] {
+  const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.values(json['signature']['outputs']) : [];
+  const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [parseInput(o['name'], file, 'signature').node] : []));
+  if (named.length > 0) return named;
+  const read = new Set(nodes.flatMap((n) => n.inputs.map((r) => parseInput(r, file, n.name).node)));
+  return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
+}
+
+/** [-1 or 1, ...dims] of a Placeholder → its IR shape and TF rank. */
+function placeholderShape(n: TfNode, file: string, limits: Limits): { shape: number[]; rank: number } {
+  const shape = isObj(n.attr['shape']) ? n.attr['shape']['shape'] : undefined;
+  const dims = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => Number(isObj(d) ? d['size'] : NaN)) : [];
+  const [batch, ...rest] = dims;
+  if (dims.length < 2 || (batch !== -1 && batch !== 1) || rest.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new NnchipError('NN107', `the input shape ${JSON.stringify(dims)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
+  }
+  checkedElements(rest, limits, { file, layer: n.name }, 'the input');
+  const ir = irShapeOf([1, ...rest]);
+  if (ir === undefined) throw new NnchipError('NN110', `an input of rank ${dims.length} is not supported (only 2 to 4, with the batch)`, { file, layer: n.name });
+  return { shape: ir, rank: dims.length };
+}
+
+/** batchNorm → batchNorm (a Mul then an Add by constants) with no other reader ⇒ one batchNorm. */
+function mergeAffines(nodes: Node[], outputs: readonly string[]): Node[] {
+  const uses = usesOf({ name: '', inputs: [], nodes, outputs, notes: [] });
+  const out: Node[] = [];
+  const at = new Map<string, number>(); // tensor → index in out of its producer
+  for (const n of nodes) {
+    const i = at.get(n.inputs[0] ?? '') ?? -1;
+    const p = out[i];
+    if (n.op === 'batchNorm' && p?.op === 'batchNorm' && uses.get(p.output)?.length === 1 && !outputs.includes(p.output)) {
+      const merged: NodeOf<'batchNorm'> = { ...n, inputs: p.inputs, scale: p.scale.map((s, c) => s * n.scale[c]!), offset: p.offset.map((o, c) => o * n.scale[c]! + n.offset[c]!) };
+      out[i] = merged;
+      at.set(n.output, i);
+    } else at.set(n.output, out.push(n) - 1);
+  }
+  return out;
+}
+
+/** The nodes `out` depends on, each after its inputs (iterative: a deep graph must not overflow the stack). */
+function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
+  const order: TfNode[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: { name: string; next: number }[] = [{ name: out, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const n = byName.get(top.name);
+    if (n === undefined) throw new NnchipError('NN202', `input tensor "${top.name}" is not produced by any node`, { file });
+    if (top.next === 0) state.set(top.name, 'open');
+    if (top.next < n.inputs.length) {
+      const dep = parseInput(n.inputs[top.next++]!, file, n.name).node;
+      if (state.get(dep) === 'open') throw new NnchipError('NN202', 'the graph has a cycle through this node', { file, layer: dep });
+      if (state.get(dep) === undefined) stack.push({ name: dep, next: 0 });
+      continue;
+    }
+    state.set(top.name, 'done');
+    order.push(n);
+    stack.pop();
+  }
+  return order;
+}
+
+export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): Graph {
+  const file = basename(modelFile);
+  const nodes = readNodes(json['modelTopology'], file);
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  const outs = outputNodes(json, nodes, file);
+  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
+  const values = new Map<string, Value>();
+  const irNodes: Node[] = [];
+  const inputs: GraphInput[] = [];
+  /** IR shape of every runtime tensor emitted so far. */
+  const shapeOf = new Map<string, readonly number[]>();
+  const ctx = {
+    file,
+    value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,
+    emit: (node: Node, rank: number): Runtime => {
+      const shape = withFile(file, () => inferShape(node, node.inputs.map((t) => shapeOf.get(t) ?? [])));
+      irNodes.push(node);
+      shapeOf.set(node.output, shape);
+      return { kind: 'tensor', name: node.output, shape, rank };
+    },
+  };
+  for (const n of topoOrder(outs[0]!, byName, file)) {
+    let v: Value;
+    if (n.op === 'Const') {
+      const t = weights.get(n.name);
+      if (t === undefined) throw new NnchipError('NN201', `no weight "${n.name}" in the weightsManifest for this Const node`, { file, layer: n.name });
+      v = { kind: 'const', tensor: t };
+    } else if (n.op === 'Placeholder') {
+      const { shape, rank } = placeholderShape(n, file, limits);
+      inputs.push({ name: n.name, shape });
+      shapeOf.set(n.name, shape);
+      v = { kind: 'tensor', name: n.name, shape, rank };
+    } else v = convertTfNode(n, ctx);
+    values.set(n.name, v);
+  }
+  const out = values.get(outs[0]!)!;
+  if (out.kind !== 'tensor') throw new NnchipError('NN110', 'the model output is a constant', { file });
+  if (inputs.length !== 1) throw new NnchipError('NN110', `the model has ${inputs.length} inputs; nnchip supports exactly one`, { file });
+  return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, [out.name]), outputs: [out.name], notes: [] };
+}

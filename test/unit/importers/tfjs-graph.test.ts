@@ -1,0 +1,163 @@
+/**
+ * TF.js graph models, on real files written by tfjs-converter (test/fixtures/tfjs-graph-*: two
+ * models shipped in @vladmandic/human): the imported graph computes what TF.js's own
+ * loadGraphModel computes on the same files, and the model compiles to a program.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { NnchipError } from '../../../src/diagnostics/error.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput } from '../../../src/isa/program.js';
+import { expectClose } from '../../helpers/close.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { randomSamples } from '../../helpers/random-graph.js';
+import '../../helpers/tfjs-models.js'; // pins the CPU backend, quiet
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+
+interface GraphModelJson { modelTopology: { node: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[] }; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; signature?: object; format: string }
+
+async function tfjsGraphModel(dir: string): Promise<tf.GraphModel> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as GraphModelJson;
+  const group = json.weightsManifest[0]!;
+  const bin = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
+  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length);
+  return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData, format: json.format, ...(json.signature ? { signature: json.signature } : {}) }));
+}
+
+function predict(model: tf.GraphModel, shape: number[], x: Float32Array): Float32Array {
+  return tf.tidy(() => (model.predict(tf.tensor(x, [1, ...shape])) as tf.Tensor).dataSync() as Float32Array);
+}
+
+const MODELS: [string, number[], string[]][] = [
+  // conv (fused BiasAdd + Relu, SAME), batch norm as Mul + Add by constants, MaxPool VALID, Reshape, _FusedMatMul (+Relu), AddV2 of a constant, Softmax
+  ['tfjs-graph-liveness', [32, 32, 3], ['conv2d', 'batchNorm', 'pool2d', 'reshape', 'dense', 'activation']],
+  // conv (VALID, strided), DepthwiseConv2dNative (SAME), _FusedConv2D without activation, MaxPool SAME, AddV2 of two branches, Relu, Mean, Softmax
+  ['tfjs-graph-emotion', [64, 64, 1], ['conv2d', 'pool2d', 'add', 'activation', 'globalAvgPool']],
+];
+
+describe('TF.js graph models written by tfjs-converter = TF.js loadGraphModel on the same files', () => {
+  test.each(MODELS)('%s', async (name, shape, ops) => {
+    const dir = join(FIXTURES, name);
+    const graph = loadModel(join(dir, 'model.json'));
+    for (const op of ops) expect(graph.nodes.map((n) => n.op)).toContain(op);
+    expect(graph.inputs[0]!.shape).toEqual(shape);
+    const model = await tfjsGraphModel(dir);
+    const inputs = randomSamples(3, shape.reduce((a, b) => a * b, 1), 21, 0, 1);
+    for (const x of inputs) expectClose(evaluateOutput(graph, x), predict(model, shape, x));
+  });
+
+  test('liveness: the batch norms after each activation are one per-channel affine each (Mul and Add merged)', () => {
+    const graph = loadModel(join(FIXTURES, 'tfjs-graph-liveness/model.json'));
+    expect(graph.nodes.filter((n) => n.op === 'batchNorm')).toHaveLength(5);
+    expect(graph.nodes.filter((n) => n.op === 'conv2d').map((n) => n.op === 'conv2d' && n.activation)).toEqual(['relu', 'relu', 'relu', 'relu']);
+  });
+
+  test('emotion: depthwise convolutions are depthwise, the residual adds are adds', () => {
+    const graph = loadModel(join(FIXTURES, 'tfjs-graph-emotion/model.json'));
+    expect(graph.nodes.filter((n) => n.op === 'conv2d' && n.depthwise)).toHaveLength(4);
+    expect(graph.nodes.filter((n) => n.op === 'add')).toHaveLength(2);
+  });
+
+  // emotion's lowering alone takes ~20 s (48k instructions): few samples, a long timeout
+  test.each(MODELS.map(([name, shape]) => [name, shape] as const))('%s compiles to an int8 program whose outputs track the float graph', { timeout: 240_000 }, (name, shape) => {
+    const graph = loadModel(join(FIXTURES, name, 'model.json'));
+    const samples = randomSamples(3, shape.reduce((a, b) => a * b, 1), 5, 0, 1);
+    const program = compileGraph(graph, samples);
+    expect(program.notes.join()).toMatch(/final softmax .* dropped/);
+    const logitsGraph = { ...graph, nodes: graph.nodes.slice(0, -1), outputs: [graph.nodes[graph.nodes.length - 2]!.output] };
+    for (const x of samples.slice(0, 1)) {
+      const out = program.output;
+      const codes = interpret(program, quantizeInput(program, x));
+      const got = Array.from(codes, (q) => out.scale * (q - out.zp));
+      const want = evaluateOutput(logitsGraph, x);
+      const range = Math.max(...want) - Math.min(...want);
+      got.forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(0.1 * range + 4 * out.scale));
+    }
+  });
+});
+
+describe('TF.js graph models: refusals, one line each', () => {
+  function refusal(edit: (json: GraphModelJson) => void): string {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-graph-'));
+    cpSync(join(FIXTURES, 'tfjs-graph-liveness'), dir, { recursive: true });
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as GraphModelJson;
+    edit(json);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    try {
+      loadModel(join(dir, 'model.json'));
+    } catch (e) {
+      return (e as NnchipError).format();
+    }
+    return 'loaded';
+  }
+  const rename = (json: GraphModelJson, from: string, to: string, count = Infinity): void => {
+    for (const n of json.modelTopology.node) if (n.op === from && count-- > 0) n.op = to;
+  };
+
+  test('every unsupported op is named at once, with counts', () => {
+    expect(refusal((j) => (rename(j, 'MaxPool', 'FractionalMaxPool'), rename(j, 'Softmax', 'Sigmoid'), rename(j, 'Mul', 'Erf', 3)))).toMatch(
+      /^error NN110: model.json: ops not supported: Erf ×3, FractionalMaxPool ×2, Sigmoid ×1 \(supported: Placeholder, Const, Identity, Conv2D, /,
+    );
+  });
+  test('a fused activation other than Relu/Relu6', () => {
+    const elu = Buffer.from('Elu').toString('base64');
+    expect(refusal((j) => {
+      const conv = j.modelTopology.node.find((n) => n.op === '_FusedConv2D')!;
+      (conv.attr!['fused_ops'] as { list: { s: string[] } }).list.s[1] = elu;
+    })).toMatch(/layer ".*activation_1\/Relu": fused activation Elu is not supported \(supported: Relu, Relu6\)/);
+  });
+  test('Mul of two computed tensors', () => {
+    expect(refusal((j) => {
+      const mul = j.modelTopology.node.find((n) => n.op === 'Mul')!;
+      mul.input![1] = mul.input![0]!;
+    })).toMatch(/Mul of two computed tensors is not supported \(only by a constant\)/);
+  });
+  test('a Const with no weight', () => {
+    expect(refusal((j) => (j.weightsManifest[0]!.weights = j.weightsManifest[0]!.weights.map((w) => (w.name.endsWith('dense_2/BiasAdd/ReadVariableOp') ? { ...w, name: 'renamed' } : w)))))
+      .toMatch(/NN201: model.json: layer ".*dense_2\/BiasAdd\/ReadVariableOp": no weight ".*" in the weightsManifest for this Const node/);
+  });
+});
+
+describe('TF.js graph models: structure', () => {
+  /** A small graph x [-1, 4] → MatMul(W) → nodes…; `W` is a [4, 3] weight. */
+  function load(nodes: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-graph-structure-'));
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(Float32Array.from({ length: 12 }, (_, i) => i / 10 - 0.5).buffer));
+    const head = [
+      { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }] } } } },
+      { name: 'W', op: 'Const' },
+      { name: 'mm', op: 'MatMul', input: ['x', 'W'] },
+    ];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [...head, ...nodes] }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'W', shape: [4, 3], dtype: 'float32' }] }] }));
+    try {
+      const g = loadModel(join(dir, 'model.json'));
+      return `loaded ${g.nodes.length} nodes`;
+    } catch (e) {
+      return (e as NnchipError).format();
+    }
+  }
+
+  test('a chain 20 000 ops deep loads (no recursion through the graph)', () => {
+    const chain = Array.from({ length: 20_000 }, (_, i) => ({ name: `r${i}`, op: i % 2 ? 'Relu' : 'Identity', input: [i === 0 ? 'mm' : `r${i - 1}`] }));
+    expect(load(chain)).toBe('loaded 10001 nodes');
+  });
+  test('a cycle', () => {
+    expect(load([{ name: 'a', op: 'Relu', input: ['b'] }, { name: 'b', op: 'Relu', input: ['a'] }, { name: 'out', op: 'Relu', input: ['a', '^mm'] }]))
+      .toMatch(/NN202: model.json: layer "[ab]": the graph has a cycle through this node/);
+  });
+  test('an input no node produces', () => {
+    expect(load([{ name: 'out', op: 'AddV2', input: ['mm', 'nowhere:0'] }])).toMatch(/NN202: model.json: input tensor "nowhere" is not produced by any node/);
+  });
+  test('two outputs', () => {
+    expect(load([{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }])).toMatch(/NN110: model.json: the model has 2 outputs; nnchip supports exactly one/);
+  });
+  test('the second output of an op', () => {
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);
+  });
+});

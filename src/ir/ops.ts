@@ -24,8 +24,12 @@ function windows(name: string, n: number, k: number, s: number, p0: number, p1: 
   return out;
 }
 
-function windowed(name: string, [h, w]: readonly number[], size: readonly number[], strides: readonly number[], pads: Pads): [number, number] {
-  return [windows(name, h!, size[0]!, strides[0]!, pads[0], pads[2]), windows(name, w!, size[1]!, strides[1]!, pads[1], pads[3])];
+/** The extent a window of `k` taps `d` apart spans. */
+export const dilated = (k: number, d = 1): number => d * (k - 1) + 1;
+
+function windowed(name: string, [h, w]: readonly number[], size: readonly number[], strides: readonly number[], pads: Pads, dil: readonly number[] = [1, 1]): [number, number] {
+  if (dil.some((d) => !(Number.isInteger(d) && d >= 1))) throw new NnchipError('NN203', `dilations ${JSON.stringify(dil)} must be positive integers`, { layer: name });
+  return [windows(name, h!, dilated(size[0]!, dil[0]), strides[0]!, pads[0], pads[2]), windows(name, w!, dilated(size[1]!, dil[1]), strides[1]!, pads[1], pads[3])];
 }
 
 export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
@@ -46,11 +50,12 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     if (n.depthwise && cout !== 1) throw new NnchipError('NN110', `depthwise channel multiplier ${cout} (only 1 is supported)`, { layer: n.name });
     const outC = n.depthwise ? c : cout!;
     if (n.bias !== null && (n.bias.shape.length !== 1 || n.bias.shape[0] !== outC)) throw new NnchipError('NN201', `bias has shape ${JSON.stringify(n.bias.shape)}; expected [${outC}]`, { layer: n.name });
-    return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads), outC];
+    return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads, n.dilations), outC];
   },
   pool2d: (n, inputs) => {
     const [, , c] = image(n.name, inputs);
-    return [...windowed(n.name, inputs[0]!, n.size, n.strides, n.pads), c];
+    if (n.countPads !== undefined && n.countPads.some((p, i) => p < 0 || p > n.pads[i]!)) throw new NnchipError('NN203', `counted padding ${JSON.stringify(n.countPads)} exceeds the padding ${JSON.stringify(n.pads)}`, { layer: n.name });
+    return [...windowed(n.name, inputs[0]!, n.size, n.strides, n.pads, n.dilations), c];
   },
   globalAvgPool: (n, inputs) => [image(n.name, inputs)[2]],
   batchNorm: (n, inputs) => {

@@ -15,12 +15,13 @@ import { toGemmOps, type GemmProgram } from './gemm.js';
 import { lowerToIsa } from './lower.js';
 import { tensorParams, type Calibration } from './quantize.js';
 import { hoistLoads, insertTokens } from './schedule.js';
-import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, removeNoOps } from './simplify.js';
+import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 
 export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: Graph) => Graph }[] = [
   { name: 'remove-no-ops', run: removeNoOps },
   { name: 'drop-final-softmax', run: dropFinalSoftmax },
   { name: 'fold-pad', run: foldPad },
+  { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
   { name: 'fuse-activation', run: fuseActivation },
 ];

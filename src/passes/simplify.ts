@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /** Graph clean-ups before quantization: drop no-ops, fold batch norm and padding, fuse activations. */
 import { NnchipError } from '../diagnostics/error.js';
-import { renameTensor, usesOf, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { renameTensor, usesOf, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
-/** identity(x) → x; activation linear(x) → x. */
+/** identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. */
 export function removeNoOps(g: Graph): Graph {
   let out = g;
   for (const n of g.nodes) {
-    const noop = n.op === 'identity' || (n.op === 'activation' && n.fn === 'linear');
+    const noop = n.op === 'identity' || (n.op === 'activation' && n.fn === 'linear') || (n.op === 'pad' && n.pads.every((p) => p === 0));
     if (noop) out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n) }, n.output, n.inputs[0]!);
   }
   return out;
@@ -53,39 +53,63 @@ export function foldBatchnorm(g: Graph): Graph {
   });
 }
 
-/** dense/conv(linear) → relu/relu6  ⇒  dense/conv(relu/relu6), when the producer has no other user. */
+/** dense/conv(linear) → relu/relu6/clip  ⇒  dense/conv(relu/relu6/clip), when the producer has no other user. */
 export function fuseActivation(g: Graph): Graph {
   return mergeInto(g, (n, nodes) => {
-    if (n.op !== 'activation' || (n.fn !== 'relu' && n.fn !== 'relu6')) return undefined;
+    if (n.op !== 'activation' || n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax') return undefined;
     const p = soleProducer(g, nodes, n.inputs[0]!);
     return p === undefined ? undefined : { ...p, activation: n.fn };
   });
 }
 
-/** pad → conv  ⇒  conv with the padding added to its own (zero padding of real 0 either way). */
+const addPads = (a: Pads, b: Pads): Pads => a.map((v, i) => v + b[i]!) as unknown as Pads;
+
+/**
+ * pad → conv  ⇒  conv with the padding added to its own (zero padding of real 0 either way);
+ * pad → average pool  ⇒  pool whose added padding is counted in the divisor (the pad's zeros are
+ * real taps). A max pool pads with −∞, not 0, so a pad before one stays (lowered as a copy).
+ */
 export function foldPad(g: Graph): Graph {
   const uses = usesOf(g);
   let out = g;
   for (const pad of g.nodes) {
     if (pad.op !== 'pad') continue;
     const users = uses.get(pad.output) ?? [];
-    if (users.length === 0 || users.some((u) => u.op !== 'conv2d') || g.outputs.includes(pad.output)) continue;
+    const folds = (u: Node): boolean => u.op === 'conv2d' || (u.op === 'pool2d' && u.kind === 'avg');
+    if (users.length === 0 || !users.every(folds) || g.outputs.includes(pad.output)) continue;
     const nodes = out.nodes.flatMap((m): Node[] => {
       if (m === pad) return [];
-      if (m.op !== 'conv2d' || m.inputs[0] !== pad.output) return [m];
-      return [{ ...m, inputs: [pad.inputs[0]!], pads: m.pads.map((v, i) => v + pad.pads[i]!) as [number, number, number, number] }];
+      if (m.inputs[0] !== pad.output) return [m];
+      if (m.op === 'conv2d') return [{ ...m, inputs: [pad.inputs[0]!], pads: addPads(m.pads, pad.pads) }];
+      if (m.op === 'pool2d') return [{ ...m, inputs: [pad.inputs[0]!], pads: addPads(m.pads, pad.pads), countPads: addPads(m.countPads ?? [0, 0, 0, 0], pad.pads) }];
+      return [m];
     });
     out = { ...out, nodes };
   }
   return out;
 }
 
-/** softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
+/** batchNorm → batchNorm (e.g. input normalization (x − mean) / std, two ONNX ops)  ⇒  one batchNorm. */
+export function mergeBatchnorms(g: Graph): Graph {
+  let out = g;
+  for (const second of g.nodes) {
+    if (second.op !== 'batchNorm') continue;
+    const first = out.nodes.find((m) => m.output === second.inputs[0]);
+    if (first?.op !== 'batchNorm' || (usesOf(out).get(first.output) ?? []).length !== 1 || out.outputs.includes(first.output)) continue;
+    const merged: Node = { ...second, inputs: first.inputs, scale: first.scale.map((s, c) => s * second.scale[c]!), offset: first.offset.map((o, c) => o * second.scale[c]! + second.offset[c]!) };
+    out = { ...out, nodes: out.nodes.filter((m) => m !== first).map((m) => (m === second ? merged : m)) };
+  }
+  return out;
+}
+
+/** softmax / log-softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
 export function dropFinalSoftmax(g: Graph): Graph {
   let out = g;
-  for (const n of g.nodes.filter((m) => m.op === 'activation' && m.fn === 'softmax')) {
-    if (!g.outputs.includes(n.output)) throw new NnchipError('NN110', 'Softmax is supported only as the final layer', { layer: n.name });
-    const note = `final softmax "${n.name}" dropped: outputs are logits, argmax unchanged`;
+  for (const n of g.nodes) {
+    if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
+    const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
+    if (!g.outputs.includes(n.output)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
+    const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }
   return out;

@@ -116,7 +116,8 @@ function reduce(o: Op, sum: boolean): Built[] {
   const keep = o.n.attrs.int('keepdims', 1) !== 0;
   const axesInput = o.optional(1);
   const listed = axesInput !== undefined ? o.ctx.ints(axesInput, o.site, 'axes') : o.n.attrs.ints('axes');
-  const axes = (listed ?? []).map((a) => (a < 0 ? a + v.rank : a)).sort();
+  if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
+  const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
   const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
   if (v.rank < 3 || v.last || JSON.stringify(axes) !== JSON.stringify(spatial)) {
     throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of a channel-first map: global pooling)`);

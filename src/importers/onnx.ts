@@ -245,7 +245,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   for (const t of g.initializer ?? []) {
     const site = { file };
     const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
-    declared += dims.length === 0 ? 1 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
+    declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
     if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
     consts.set(t.name ?? '', t);
   }
@@ -257,5 +257,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   const outputs = (g.output ?? []).map((o) => o.name ?? '');
   if (outputs.length !== 1) throw new NnchipError('NN110', `the model has ${outputs.length} outputs; nnchip supports exactly one`, { file });
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');
-  return { name, inputs: [input], nodes: w.nodes, outputs, notes: [] };
+  const out = outputs[0]!;
+  const chw = w.shapes.has(out) && w.isMap(out) && !w.view(out).last;
+  return { name, inputs: [input], nodes: w.nodes, outputs, notes: [], ...(chw ? { outputLayout: 'chw' as const } : {}) };
 }

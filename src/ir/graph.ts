@@ -77,6 +77,8 @@ export interface Graph {
   /** Topologically ordered. */
   readonly nodes: readonly Node[];
   readonly outputs: readonly string[];
+  /** 'chw': the model's own output is a channel-major map (ONNX NCHW) while nnchip's is [H, W, C] */
+  readonly outputLayout?: 'hwc' | 'chw';
   /** Notes for the user collected by passes (e.g. "final softmax dropped"). */
   readonly notes: readonly string[];
 }

@@ -30,7 +30,7 @@ describe('models exported by PyTorch', () => {
     const ops = (onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph?.node ?? []).map((n) => n.opType);
     for (const op of exporterOps) expect(ops).toContain(op);
     const graph = loadModel(path);
-    const samples = randomSamples(40, dims.reduce((a, b) => a * b, 1), 17, range[0], range[1]);
+    const samples = randomSamples(40, (dims as readonly number[]).reduce((a, b) => a * b, 1), 17, range[0], range[1]);
     const want = await ortRun(path, [...dims], samples, true);
     samples.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
     const program = compileGraph(graph, samples.slice(0, 20));

@@ -14,6 +14,7 @@ import { batchGemm } from './batch.js';
 import { toGemmOps, type GemmProgram } from './gemm.js';
 import { lowerToIsa } from './lower.js';
 import { tensorParams, type Calibration } from './quantize.js';
+import { foldScaleForward } from './fold-scale.js';
 import { hoistLoads, insertTokens } from './schedule.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 
@@ -23,6 +24,7 @@ export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: G
   { name: 'fold-pad', run: foldPad },
   { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
+  { name: 'fold-scale-forward', run: foldScaleForward },
   { name: 'fuse-activation', run: fuseActivation },
 ];
 

@@ -232,8 +232,36 @@ describe('dense layers as exporters write them', () => {
       ],
     };
     const { graph, lsb } = await check(spec);
-    expect(prepareGraph(graph).nodes.filter((n) => n.op === 'batchNorm')).toHaveLength(2);
+    // Sub and Div merge into one scale that folds forward into the unpadded Conv; the BatchNormalization,
+    // Mul and Add after the ReLU merge into one scale-and-offset layer (nothing after it to fold into)
+    expect(prepareGraph(graph).nodes.map((n) => n.op)).toEqual(['conv2d', 'batchNorm', 'flatten']);
     expect(lsb).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('constant scales folded into the next layer', () => {
+  const norm = { mean: { dims: [1, 2, 1, 1], data: [0.4, -0.3] }, std: { dims: [1, 2, 1, 1], data: [0.25, 2] } };
+  test('input normalization → Flatten (channel-major) → Gemm: folded into the Gemm', async () => {
+    const spec: ModelSpec = {
+      input: [1, 2, 3, 3], output: [1, 4], inits: { ...norm, W: w([18, 4], 40), b: w([4], 41) },
+      nodes: [{ op: 'Sub', inputs: ['x', 'mean'] }, { op: 'Div', inputs: ['t0', 'std'] }, { op: 'Flatten', inputs: ['t1'] }, { op: 'Gemm', inputs: ['t2', 'W', 'b'] }],
+    };
+    const { graph, lsb } = await check(spec);
+    expect(prepareGraph(graph, true).nodes.map((n) => n.op)).toEqual(['flatten', 'dense']);
+    expect(lsb).toBeLessThanOrEqual(2);
+  });
+
+  test('normalization with an offset before a padded Conv stays a layer (folding would shift the padding), a pure scale folds', async () => {
+    const conv = (mean: number[]): ModelSpec => ({
+      input: [1, 2, 4, 4], output: [1, 'k'], inits: { ...norm, mean: { dims: [1, 2, 1, 1], data: mean }, K: w([3, 2, 3, 3], 42) },
+      nodes: [{ op: 'Sub', inputs: ['x', 'mean'] }, { op: 'Div', inputs: ['t0', 'std'] }, { op: 'Conv', inputs: ['t1', 'K'], attrs: { pads: { ints: [1, 1, 1, 1] } } }, { op: 'Flatten', inputs: ['t2'] }],
+    });
+    const offset = await check(conv([0.4, -0.3]));
+    expect(prepareGraph(offset.graph, true).nodes.map((n) => n.op)).toEqual(['batchNorm', 'conv2d', 'flatten']);
+    expect(offset.lsb).toBeLessThanOrEqual(3);
+    const scale = await check(conv([0, 0]));
+    expect(prepareGraph(scale.graph, true).nodes.map((n) => n.op)).toEqual(['conv2d', 'flatten']);
+    expect(scale.lsb).toBeLessThanOrEqual(3);
   });
 });
 

@@ -56,29 +56,34 @@ function conv(o: Op): Built[] {
   const group = o.n.attrs.int('group', 1);
   const depthwise = group !== 1;
   const oneD = o.dims(x) === 1;
-  const kernel = o.ctx.weight(w, depthwise ? 'conv:depthwise' : 'conv', o.site, (dims0, data) => {
+  const kernel = o.ctx.weight(w, `conv:${group}`, o.site, (dims0, data) => {
     if (dims0.length !== (oneD ? 3 : 4)) throw o.fail(`W has shape ${JSON.stringify(dims0)}; expected ${oneD ? '[O, I, K] for a 1-D' : '[O, I, KH, KW] for a 2-D'} convolution`);
     const dims = oneD ? [dims0[0]!, dims0[1]!, 1, dims0[2]!] : dims0;
     const [co, ci, kh, kw] = dims as [number, number, number, number];
-    if (depthwise && (group !== channels || co !== channels || ci !== 1)) throw o.fail(`group ${group} with W ${JSON.stringify(dims0)} is not supported (only 1, or depthwise: group = channels, one filter each)`);
-    const out = new Float32Array(data.length);
-    // OIHW → [KH, KW, Cin, Cout]; depthwise [C, 1, KH, KW] → [KH, KW, C, 1]
+    if (!(group >= 1) || channels % group !== 0 || co % group !== 0 || ci * group !== channels) throw o.fail(`group ${group} with W ${JSON.stringify(dims0)} does not fit ${channels} input channels`);
+    const dw = depthwise && co === channels && ci === 1;
+    // OIHW → [KH, KW, Cin, Cout]; depthwise [C, 1, KH, KW] → [KH, KW, C, 1]; other groups → a full
+    // kernel that is zero outside each group's block (exact; the array computes the zeros too)
+    const cin = dw ? ci : channels;
+    const out = new Float32Array(kh * kw * cin * co);
     for (let a = 0; a < co; a++) for (let b = 0; b < ci; b++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
       const src = ((a * ci + b) * kh + i) * kw + j;
-      out[depthwise ? (i * kw + j) * co + a : ((i * kw + j) * ci + b) * co + a] = data[src]!;
+      const inC = Math.floor(a / (co / group)) * ci + b;
+      out[dw ? (i * kw + j) * co + a : ((i * kw + j) * cin + inC) * co + a] = data[src]!;
     }
-    return { shape: depthwise ? [kh, kw, co, 1] : [kh, kw, ci, co], data: out };
+    return { shape: dw ? [kh, kw, co, 1] : [kh, kw, cin, co], data: out };
   });
   const [kh, kw, , co] = kernel.shape as [number, number, number, number];
+  const isDepthwise = depthwise && co === 1;
   const declared = o.n.attrs.ints('kernel_shape');
   if (declared !== undefined && JSON.stringify(declared) !== JSON.stringify(oneD ? [kw] : [kh, kw])) throw new NnchipError('NN201', `kernel_shape ${JSON.stringify(declared)} disagrees with W`, { layer: o.n.name });
   const strides = o.spatial(x, 'strides', 1);
   const dilations = o.spatial(x, 'dilations', 1);
-  const outC = depthwise ? channels : co;
+  const outC = isDepthwise ? channels : co;
   const b = o.optional(2);
   const bias = b === undefined ? null : o.ctx.weight(b, `bias:${outC}:1`, o.site, () => ({ shape: [outC], data: o.perChannel(b, outC, 'B') }));
   const dil = dilations[0] === 1 && dilations[1] === 1 ? {} : { dilations };
-  return [{ ...o.base([x]), op: 'conv2d', kernel, bias, strides, pads: o.pads(x, [kh, kw], strides, dilations), depthwise, activation: 'linear', ...dil }];
+  return [{ ...o.base([x]), op: 'conv2d', kernel, bias, strides, pads: o.pads(x, [kh, kw], strides, dilations), depthwise: isDepthwise, activation: 'linear', ...dil }];
 }
 
 /** Extra end padding so that ceil_mode's last window fits (it must start inside the map or its begin padding). */

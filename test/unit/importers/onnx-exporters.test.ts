@@ -115,6 +115,15 @@ describe('windows', () => {
     expect(lsb).toBeLessThanOrEqual(2);
   });
 
+  test('grouped Conv (2 groups) and a depthwise Conv with channel multiplier 2: block-diagonal kernels', async () => {
+    const { graph, lsb } = await check(image([1, 4, 6, 6], [
+      { op: 'Conv', inputs: ['x', 'G', 'B'], attrs: { group: { i: 2 }, pads: { ints: [1, 1, 1, 1] } } },
+      { op: 'Conv', inputs: ['t0', 'D'], attrs: { group: { i: 6 } } },
+    ], { G: w([6, 2, 3, 3], 43), B: w([6], 44), D: w([12, 1, 2, 2], 45) }));
+    expect(graph.nodes.filter((n) => n.op === 'conv2d').map((n) => n.op === 'conv2d' && [n.depthwise, n.kernel.shape])).toEqual([[false, [3, 3, 4, 6]], [false, [2, 2, 6, 12]]]);
+    expect(lsb).toBeLessThanOrEqual(3);
+  });
+
   test('Conv1d on [N, C, L] with MaxPool1d, AveragePool1d (padded) and GlobalAveragePool → Gemm', async () => {
     const spec: ModelSpec = {
       input: [1, 3, 12], output: [1, 2], opset: 13,

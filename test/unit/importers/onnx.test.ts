@@ -81,7 +81,7 @@ describe('ONNX importer', () => {
   const unsupported: [string, ModelSpec, RegExp][] = [
     ['an unsupported op names the node, its op and the supported list', around({ op: 'Sigmoid', inputs: ['x'], name: 'sig' }),
       new RegExp(`NN110: model.onnx: layer "sig": op Sigmoid is not supported \\(supported: ${SUPPORTED_ONNX_OPS.join(', ')}\\)`)],
-    ['grouped (not depthwise) conv', around({ op: 'Conv', inputs: ['x', 'K'], name: 'g', attrs: { group: { i: 2 } } }, { K: w([4, 1, 1, 1], 4) }), /layer "g": Conv: group 2 with W \[4,1,1,1\] is not supported/],
+    ['a group that does not divide the channels', around({ op: 'Conv', inputs: ['x', 'K'], name: 'g', attrs: { group: { i: 3 } } }, { K: w([3, 1, 1, 1], 4) }), /layer "g": Conv: group 3 with W \[3,1,1,1\] does not fit 2 input channels/],
     ['a conv weight computed at run time', around({ op: 'Conv', inputs: ['x', 'x'] }), /input 1 "x"|weight "x" is computed at run time/],
     ['a custom domain', around({ op: 'Relu', inputs: ['x'], domain: 'com.example', name: 'r' }), /layer "r": op com.example.Relu is not supported/],
     ['Pad in reflect mode', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pr', attrs: { mode: { s: 'reflect' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }), /layer "pr": Pad: mode "reflect" is not supported \(only constant zero padding\)/],

@@ -64,11 +64,15 @@ function reshape(o: Op): Built[] {
   return reshapeTo(o, x, out);
 }
 
-/** Axes from the second input (opset ≥ 13) or the attribute, made non-negative for rank `rank`. */
-function axesOf(o: Op, rank: number): number[] | undefined {
+/** Axes from the second input (opset ≥ 13) or the attribute, as written. */
+function rawAxes(o: Op): number[] | undefined {
   const t = o.optional(1);
-  const axes = t !== undefined ? o.ctx.ints(t, o.site, 'axes') : o.n.attrs.ints('axes');
-  return axes?.map((a) => (a < 0 ? a + rank : a));
+  return t !== undefined ? o.ctx.ints(t, o.site, 'axes') : o.n.attrs.ints('axes');
+}
+
+/** The axes made non-negative for an output of rank `rank`. */
+function axesOf(o: Op, rank: number): number[] | undefined {
+  return rawAxes(o)?.map((a) => (a < 0 ? a + rank : a));
 }
 
 function squeeze(o: Op): Built[] {
@@ -88,9 +92,10 @@ function squeeze(o: Op): Built[] {
 function unsqueeze(o: Op): Built[] {
   const x = o.activation(0);
   const from = o.ctx.onnxShape(x);
-  const rank = from.length + (axesOf(o, 99)?.length ?? 0);
-  const axes = axesOf(o, rank);
-  if (axes === undefined) throw o.fail('needs axes');
+  const count = rawAxes(o)?.length;
+  if (count === undefined) throw o.fail('needs axes');
+  const rank = from.length + count;
+  const axes = axesOf(o, rank)!;
   const to: number[] = [];
   let at = 0;
   for (let i = 0; i < rank; i++) to.push(axes.includes(i) ? 1 : from[at++]!);

@@ -15,6 +15,8 @@ import { dequantizeOutput, quantizeInput, type Program } from '../../../src/isa/
 import { makeConfig } from '../../../src/isa/config.js';
 import { compile, prepareGraph } from '../../../src/passes/pipeline.js';
 import { simulate } from '../../../sim/index.js';
+import { emitWasm } from '../../../src/backends/wasm/emit.js';
+import { instantiate } from '../../../src/backends/wasm/instance.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec } from '../../helpers/onnx-models.js';
@@ -275,7 +277,7 @@ describe('constant scales folded into the next layer', () => {
 });
 
 describe('the new lowerings on the cycle-accurate simulator', () => {
-  test('border regions of a padded average pool, a pad copy and dilated windows: sim = interpreter on a 4×4 array', () => {
+  test('border regions of a padded average pool, a pad copy and dilated windows: sim = WASM = interpreter on a 4×4 array', async () => {
     const spec = image([1, 3, 7, 6], [
       { op: 'Pad', inputs: ['x', 'p'] },
       { op: 'MaxPool', inputs: ['t0'], attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [1, 2] } } },
@@ -286,9 +288,12 @@ describe('the new lowerings on the cycle-accurate simulator', () => {
     const samples = randomSamples(4, 3 * 7 * 6, 31, -1, 1);
     const program = compile(graph, { config: makeConfig({ rows: 4, cols: 4 }), calibration: { samples }, verify: true }).program;
     expect(program.layers.map((l) => l.op)).toContain('pad-copy');
+    const wasm = await Promise.all([true, false].map((simd) => instantiate(emitWasm(program, { simd }))));
     for (const x of samples) {
       const codes = quantizeInput(program, x);
-      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(interpret(program, codes)));
+      const want = Array.from(interpret(program, codes));
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(want);
+      for (const m of wasm) expect(Array.from(m.runRaw(codes))).toEqual(want);
     }
   });
 });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** Graph clean-ups before quantization: drop no-ops, fold batch norm and padding, fuse activations. */
 import { NnchipError } from '../diagnostics/error.js';
-import { renameTensor, usesOf, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
+import { renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
 /** identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. */
 export function removeNoOps(g: Graph): Graph {
@@ -16,18 +16,31 @@ export function removeNoOps(g: Graph): Graph {
 type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'>;
 const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || n?.op === 'conv2d';
 
-/** The single-use weighted producer of tensor t, if any (only then may we rewrite it). */
-function soleProducer(g: Graph, nodes: readonly Node[], t: string): Weighted | undefined {
+/** The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`. */
+function soleProducer(g: Graph, nodes: readonly Node[], t: string, activated = false): Weighted | undefined {
   const p = nodes.find((m) => m.output === t);
   const single = (usesOf(g).get(t) ?? []).length === 1 && !g.outputs.includes(t);
-  return isWeighted(p) && p.activation === 'linear' && single ? p : undefined;
+  return isWeighted(p) && (activated || p.activation === 'linear') && single ? p : undefined;
+}
+
+const bounds = (a: Activation): readonly [number, number] => (a === 'linear' ? [-Infinity, Infinity] : a === 'relu' ? [0, Infinity] : a === 'relu6' ? [0, 6] : a.clip);
+
+/** clamp(clamp(x, a1, b1), a2, b2) = clamp(x, max(a1, a2), min(b1, b2)) when the intervals meet (e.g. PyTorch's Relu then Clip(0, 6)). */
+function composeClamps(first: Activation, then: Activation): Activation | undefined {
+  const [[a1, b1], [a2, b2]] = [bounds(first), bounds(then)];
+  const [lo, hi] = [Math.max(a1, a2), Math.min(b1, b2)];
+  if (lo > hi) return undefined;
+  return lo === 0 && hi === Infinity ? 'relu' : lo === 0 && hi === 6 ? 'relu6' : lo === -Infinity && hi === Infinity ? 'linear' : { clip: [lo, hi] };
 }
 
 /** Merge a node into its producer: the node disappears and its output name now means the producer's. */
 function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undefined): Graph {
   const nodes: Node[] = [];
   const renames: [string, string][] = [];
-  for (const n of g.nodes) {
+  const now = new Map<string, string>();
+  for (const original of g.nodes) {
+    // inputs renamed by earlier merges, so a chain (conv → relu → clip) merges step by step
+    const n = original.inputs.some((t) => now.has(t)) ? { ...original, inputs: original.inputs.map((t) => now.get(t) ?? t) } : original;
     const merged = build(n, nodes);
     if (merged === undefined) {
       nodes.push(n);
@@ -36,6 +49,7 @@ function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undef
     const i = nodes.findIndex((m) => m.output === n.inputs[0]);
     nodes[i] = merged;
     renames.push([n.output, merged.output]);
+    now.set(n.output, merged.output);
   }
   return renames.reduce((acc, [from, to]) => renameTensor(acc, from, to), { ...g, nodes } as Graph);
 }
@@ -53,12 +67,13 @@ export function foldBatchnorm(g: Graph): Graph {
   });
 }
 
-/** dense/conv(linear) → relu/relu6/clip  ⇒  dense/conv(relu/relu6/clip), when the producer has no other user. */
+/** dense/conv(act) → relu/relu6/clip  ⇒  dense/conv(both clamps composed), when the producer has no other user. */
 export function fuseActivation(g: Graph): Graph {
   return mergeInto(g, (n, nodes) => {
     if (n.op !== 'activation' || n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax') return undefined;
-    const p = soleProducer(g, nodes, n.inputs[0]!);
-    return p === undefined ? undefined : { ...p, activation: n.fn };
+    const p = soleProducer(g, nodes, n.inputs[0]!, true);
+    const activation = p === undefined ? undefined : composeClamps(p.activation, n.fn);
+    return p === undefined || activation === undefined ? undefined : { ...p, activation };
   });
 }
 

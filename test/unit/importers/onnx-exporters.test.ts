@@ -225,6 +225,17 @@ describe('dense layers as exporters write them', () => {
     expect(lsb).toBeLessThanOrEqual(4);
   });
 
+  test('Relu then Clip(0, 6) (how PyTorch exports relu6) and Clip then Relu compose into one clamp of the producer', async () => {
+    const spec: ModelSpec = {
+      input: [1, 6], output: [1, 4], inits: { W1: w([6, 8], 25), W2: w([8, 4], 26), z: scalar(0), six: scalar(6), lo: scalar(-2), hi: scalar(0.5) },
+      nodes: [{ op: 'MatMul', inputs: ['x', 'W1'] }, { op: 'Relu', inputs: ['t0'] }, { op: 'Clip', inputs: ['t1', 'z', 'six'] }, { op: 'MatMul', inputs: ['t2', 'W2'] }, { op: 'Clip', inputs: ['t3', 'lo', 'hi'] }, { op: 'Relu', inputs: ['t4'] }],
+    };
+    const { graph, lsb } = await check(spec, { absent: ['activation'] });
+    expect(prepareGraph(graph).nodes.map((n) => n.op === 'dense' && n.activation)).toEqual(['relu6', { clip: [0, 0.5] }]);
+    // the output spans only [0, 0.5]: one of its LSBs is 1/12 of the hidden layer's, whose rounding it inherits
+    expect(lsb).toBeLessThanOrEqual(8);
+  });
+
   test('input normalization (Sub, Div), a scale (Mul), Add of a constant and an unfused BatchNormalization', async () => {
     const c = 2;
     const spec: ModelSpec = {

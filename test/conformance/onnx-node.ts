@@ -2,8 +2,8 @@
  * The ONNX backend node tests (Debian's libonnx-testdata) adapted to what nnchip compiles: one
  * float input (the test's first), the other inputs turned into initializers holding their test
  * values, and a batch of N > 1 split into N single samples (inputs and expected outputs sliced
- * along axis 0; a constant that carries the batch too is sliced with it). A rank-1 input [K] whose
- * output is rank 1 too is read as one sample [1, K].
+ * along axis 0 — along axis 1 for Gemm's transposed A; a constant that carries the batch too is
+ * sliced with it). A rank-1 input [K] whose output is rank 1 too is read as one sample [1, K].
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,7 +103,9 @@ export function adapt(t: NodeTest): Adapted {
       continue;
     }
     const xDims = dimsOf(x);
-    const batch = xDims.length >= 2 && xDims[0]! > 1 && x.dataType === 1 ? xDims[0]! : 1;
+    // Gemm with transA 1 reads A as [K, M]: its samples are the columns
+    const axis = gemm && (graph.node?.[0]?.attribute ?? []).some((a) => a.name === 'transA' && Number(a.i) === 1) && xDims.length === 2 ? 1 : 0;
+    const batch = xDims.length >= 2 && xDims[axis]! > 1 && x.dataType === 1 ? xDims[axis]! : 1;
     const outDims = outs[0] === undefined ? [] : dimsOf(outs[0]);
     if (batch > 1 && outDims[0] !== batch) unsplittable = `output ${JSON.stringify(outDims)} does not keep the batch axis of input ${JSON.stringify(xDims)}`;
     const split = batch > 1 && unsplittable === undefined;
@@ -119,7 +121,7 @@ export function adapt(t: NodeTest): Adapted {
       });
       const first = declared[0]!;
       const shape = first.type?.tensorType?.shape;
-      const dim = asSample((shape?.dim ?? []).map((d, i) => (i === 0 && split ? { dimValue: 1 } : d)));
+      const dim = asSample((shape?.dim ?? []).map((d, i) => (i === axis && split ? { dimValue: 1 } : d)));
       const input = { ...first, type: { tensorType: { ...first.type!.tensorType!, shape: { dim } } } };
       const rest = (graph.input ?? []).filter((i) => i !== first);
       const outputs = (graph.output ?? []).map((o) => {
@@ -129,7 +131,8 @@ export function adapt(t: NodeTest): Adapted {
       });
       const adapted = { ...model, graph: { ...graph, input: [input, ...rest], output: outputs, initializer: [...(graph.initializer ?? []), ...constants] } };
       models.push(onnx.ModelProto.encode(onnx.ModelProto.create(adapted)).finish());
-      samples.push(x.dataType === 1 ? floatValues(split ? slice(x, n) : x) : new Float32Array(0));
+      const values = x.dataType === 1 ? floatValues(x) : new Float32Array(0);
+      samples.push(!split ? values : axis === 1 ? values.filter((_, k) => k % batch === n) : floatValues(slice(x, n)));
       const y = outs[0];
       expected.push(y === undefined || y.dataType !== 1 ? new Float32Array(0) : floatValues(split ? slice(y, n) : y));
     }

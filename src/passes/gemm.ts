@@ -5,6 +5,8 @@
  *   dense on a [H,W,C] map  → one term per pixel (the flatten is folded into the weight rows)
  *   conv KH×KW              → one term per tap, reading the input window by address generation
  *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
+ *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
+ *   zero padding            → a copy into the interior of a larger map (its border: the zero code)
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  */
 import { NnchipError } from '../diagnostics/error.js';

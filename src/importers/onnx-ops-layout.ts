@@ -2,7 +2,8 @@
 /**
  * ONNX layout ops → IR: Flatten, Reshape, Squeeze, Unsqueeze and Transpose where the bytes do not
  * move (a flatten, a change of view, or a transpose nnchip tracks as channels-first/last), Concat on
- * the channel axis, Identity and Dropout as no-ops. Anything that would move data is refused.
+ * the channel axis, nearest-neighbour Resize by integer factors as upsampling, Identity and Dropout as
+ * no-ops. Any other data movement is refused.
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
@@ -126,6 +127,36 @@ function concat(o: Op): Built[] {
   return [{ ...o.base(v.rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs), op: 'concat' }];
 }
 
+/** Nearest-neighbour coordinate rules that replicate each pixel for an integer upscale (no pixel shifts). */
+const REPLICATING: Readonly<Record<string, readonly string[]>> = {
+  half_pixel: ['round_prefer_floor', 'round_prefer_ceil'],
+  pytorch_half_pixel: ['round_prefer_floor', 'round_prefer_ceil'],
+  asymmetric: ['floor'],
+  tf_half_pixel_for_nn: ['floor'],
+};
+
+/** Resize (opset ≥ 11), mode nearest, by integer factors on the spatial axes of a channel-first map: upsampling. */
+function resize(o: Op): Built[] {
+  const x = o.map(0);
+  const a = o.n.attrs;
+  const mode = a.string('mode', 'nearest');
+  if (mode !== 'nearest') throw o.fail(`mode "${mode}" is not supported (only nearest)`);
+  const transform = a.string('coordinate_transformation_mode', 'half_pixel');
+  const nearest = a.string('nearest_mode', 'round_prefer_floor');
+  if (!(REPLICATING[transform] ?? []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
+  if (a.has('axes')) throw o.fail('the axes attribute is not supported');
+  const from = o.ctx.onnxShape(x);
+  const [scales, sizes] = [o.optional(2), o.optional(3)];
+  const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
+  const factors = sizes !== undefined ? given.map((d, i) => d / from[i]!) : given;
+  if (factors.length !== from.length || factors[0] !== 1 || factors[1] !== 1 || factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
+  }
+  const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
+  if (fy === 1 && fx === 1) return identity(o, x);
+  return [{ ...o.base([x]), op: 'upsample', factors: [fy, fx] }];
+}
+
 export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Flatten: flatten,
   Reshape: reshape,
@@ -133,6 +164,7 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Unsqueeze: unsqueeze,
   Transpose: transpose,
   Concat: concat,
+  Resize: resize,
   Identity: (o) => identity(o, o.activation(0)),
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
 };

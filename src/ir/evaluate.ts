@@ -160,6 +160,16 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     }
     case 'pad':
       return padMap(n, x, inShapes[0]!, outShape);
+    case 'upsample': {
+      const [, w, c] = inShapes[0] as [number, number, number];
+      const [oh, ow] = outShape as [number, number];
+      const y = new Float64Array(oh * ow * c);
+      for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        const src = (Math.floor(oy / n.factors[0]) * w + Math.floor(ox / n.factors[1])) * c;
+        y.set(x.subarray(src, src + c), (oy * ow + ox) * c);
+      }
+      return y;
+    }
     case 'activation':
       return activate(n.fn, x);
     case 'flatten':

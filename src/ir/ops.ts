@@ -76,6 +76,11 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     const [h, w, c] = image(n.name, inputs);
     return [h + n.pads[0] + n.pads[2], w + n.pads[1] + n.pads[3], c];
   },
+  upsample: (n, inputs) => {
+    const [h, w, c] = image(n.name, inputs);
+    if (n.factors.some((f) => !(Number.isInteger(f) && f >= 1))) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.factors)} must be positive integers`, { layer: n.name });
+    return [h * n.factors[0], w * n.factors[1], c];
+  },
   reshape: (n, inputs) => {
     const x = single(n.name, inputs);
     if (product(n.shape) !== product(x)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(x)} to ${JSON.stringify(n.shape)}`, { layer: n.name });

@@ -7,6 +7,7 @@
  *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
  *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
  *   zero padding            → a copy into the interior of a larger map (its border: the zero code)
+ *   nearest upsampling      → one copy per phase, its stores striding over the other phases' pixels
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  */
 import { NnchipError } from '../diagnostics/error.js';
@@ -45,6 +46,8 @@ export interface GemmOp {
   readonly hi: number;
   /** output pixel (0, 0) of this op is pixel (y, x) of the output tensor (ops writing one region of it); absent: (0, 0) */
   readonly at?: readonly [number, number];
+  /** output pixel (oy, ox) of this op is pixel at + (oy·sy, ox·sx) of the output tensor (upsampling phases); absent: (1, 1) */
+  readonly step?: readonly [number, number];
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;
@@ -308,6 +311,16 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
         const op = diagonalOp(node.name, 'concat-copy', out, [{ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, 1) }], t.params.scale, -t.params.zp, 'linear', { n: t.c, channelOffset: offset });
         offset += t.c;
         return op;
+      });
+    }
+    case 'upsample': {
+      // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
+      const out = define(ctx, node.output, shape);
+      const [fy, fx] = node.factors;
+      const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
+      return phases.map(([a, b]) => {
+        const op = diagonalOp(node.name, `upsample${fy}x${fx}`, { ...out, h: x!.h, w: x!.w }, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp);
+        return { ...op, at: [a, b] as const, step: [fy, fx] as const };
       });
     }
     case 'pad': {

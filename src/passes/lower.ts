@@ -188,6 +188,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     const lines = linesPerTile(op, sources, cfg);
     const out = placed.get(op.out)!;
     const [atY, atX] = op.at ?? [0, 0];
+    const [stepY, stepX] = op.step ?? [1, 1];
     const k = constants[oi]!;
     for (let oy0 = 0; oy0 < op.oh; oy0 += lines) {
       const oy1 = Math.min(op.oh, oy0 + lines);
@@ -243,10 +244,10 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
         emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi });
         if (op.ow === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride });
+          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
         } else {
           for (let oy = oy0; oy < oy1; oy++) {
-            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + ((oy + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride });
+            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + ((oy * stepY + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
           }
         }
       }

@@ -57,8 +57,8 @@ function observedRanges(g: Graph, samples: readonly ArrayLike<number>[]): Map<st
 }
 
 /**
- * Parameters of every tensor. Views (flatten, reshape, identity), zero padding and max pooling keep
- * their input's parameters: padding and max pooling are exact only when input and output share them.
+ * Parameters of every tensor. Views (flatten, reshape, identity), zero padding, upsampling and max pooling
+ * keep their input's parameters: these copies are exact only when input and output share them.
  */
 export function tensorParams(g: Graph, cal: Calibration): Map<string, QuantParams> {
   const input = g.inputs[0]!;
@@ -67,7 +67,7 @@ export function tensorParams(g: Graph, cal: Calibration): Map<string, QuantParam
   const params = new Map<string, QuantParams>();
   params.set(input.name, paramsForRange(ranges.get(input.name) ?? [0, 0]));
   for (const n of g.nodes) {
-    const keep = n.op === 'flatten' || n.op === 'reshape' || n.op === 'identity' || n.op === 'pad' || (n.op === 'pool2d' && n.kind === 'max');
+    const keep = n.op === 'flatten' || n.op === 'reshape' || n.op === 'identity' || n.op === 'pad' || n.op === 'upsample' || (n.op === 'pool2d' && n.kind === 'max');
     const p = keep ? params.get(n.inputs[0]!) : undefined;
     params.set(n.output, p ?? paramsForRange(ranges.get(n.output) ?? [0, 0]));
   }

@@ -126,6 +126,27 @@ describe('windows', () => {
     expect(lsb).toBeLessThanOrEqual(3);
   });
 
+  test.each([
+    ['PyTorch interpolate(scale_factor=2): asymmetric, floor, scales', { coordinate_transformation_mode: { s: 'asymmetric' }, nearest_mode: { s: 'floor' } }, ['x', '', 's'], [1, 1, 2, 2], 'upsample2x2'],
+    ['the default half_pixel, round_prefer_floor, sizes (×2, ×3)', {}, ['x', '', '', 'z'], [1, 2, 6, 9], 'upsample2x3'],
+    ['Resize of a 1-D map (×3)', {}, ['x', '', 's'], [1, 1, 3], 'upsample1x3'],
+  ] as const)('Resize nearest, %s: one copy per phase, exact', async (_, attrs, inputs, scale, label) => {
+    const spec = image(scale.length === 3 ? [1, 2, 5] : [1, 2, 3, 3], [{ op: 'Resize', inputs: [...inputs], attrs: { mode: { s: 'nearest' }, ...attrs } }], {
+      s: { dims: [scale.length], data: [...scale] }, z: ints([...scale]),
+    }, 13);
+    const { program, lsb } = await check(spec, { ops: ['upsample'] });
+    expect(program.layers.map((l) => l.op)).toEqual([label]);
+    expect(lsb).toBeLessThanOrEqual(0.5);
+  });
+
+  test('Resize modes that do not replicate pixels are refused by name', () => {
+    const spec = (attrs: Record<string, { s: string }>) => image([1, 2, 3, 3], [{ op: 'Resize', inputs: ['x', '', 's'], name: 'up', attrs }], { s: { dims: [4], data: [1, 1, 2, 2] } }, 13);
+    const refuse = (attrs: Record<string, { s: string }>) => () => loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-exp-')), buildOnnx(spec(attrs))));
+    expect(refuse({ mode: { s: 'linear' } })).toThrow(/^Resize: mode "linear" is not supported \(only nearest\)/);
+    expect(refuse({ coordinate_transformation_mode: { s: 'align_corners' } })).toThrow(/coordinate_transformation_mode "align_corners" with nearest_mode "round_prefer_floor" is not supported/);
+    expect(refuse({ coordinate_transformation_mode: { s: 'asymmetric' } })).toThrow(/"asymmetric" with nearest_mode "round_prefer_floor" is not supported/);
+  });
+
   test('Conv1d on [N, C, L] with MaxPool1d, AveragePool1d (padded) and GlobalAveragePool → Gemm', async () => {
     const spec: ModelSpec = {
       input: [1, 3, 12], output: [1, 2], opset: 13,
@@ -288,17 +309,18 @@ describe('constant scales folded into the next layer', () => {
 });
 
 describe('the new lowerings on the cycle-accurate simulator', () => {
-  test('border regions of a padded average pool, a pad copy and dilated windows: sim = WASM = interpreter on a 4×4 array', async () => {
+  test('border regions of a padded average pool, a pad copy, dilated windows and upsampling phases: sim = WASM = interpreter on a 4×4 array', async () => {
     const spec = image([1, 3, 7, 6], [
       { op: 'Pad', inputs: ['x', 'p'] },
       { op: 'MaxPool', inputs: ['t0'], attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [1, 2] } } },
       { op: 'Conv', inputs: ['t1', 'K'], attrs: { dilations: { ints: [2, 1] }, pads: { ints: [1, 1, 1, 1] } } },
       { ...avg({ kernel_shape: [3, 3], pads: [1, 2, 2, 1], strides: [2, 1], ceil_mode: 1, count_include_pad: 1 }), inputs: ['t2'] },
-    ], { p: ints([0, 0, 1, 0, 0, 0, 0, 2]), K: w([5, 3, 3, 3], 30) });
+      { op: 'Resize', inputs: ['t3', '', 's'], attrs: { coordinate_transformation_mode: { s: 'asymmetric' }, nearest_mode: { s: 'floor' } } },
+    ], { p: ints([0, 0, 1, 0, 0, 0, 0, 2]), K: w([5, 3, 3, 3], 30), s: { dims: [4], data: [1, 1, 3, 2] } });
     const graph = loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-exp-')), buildOnnx(spec)));
     const samples = randomSamples(4, 3 * 7 * 6, 31, -1, 1);
     const program = compile(graph, { config: makeConfig({ rows: 4, cols: 4 }), calibration: { samples }, verify: true }).program;
-    expect(program.layers.map((l) => l.op)).toContain('pad-copy');
+    expect(program.layers.map((l) => l.op)).toEqual(expect.arrayContaining(['pad-copy', 'upsample3x2']));
     const wasm = await Promise.all([true, false].map((simd) => instantiate(emitWasm(program, { simd }))));
     for (const x of samples) {
       const codes = quantizeInput(program, x);

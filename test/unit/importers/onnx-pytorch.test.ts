@@ -19,7 +19,7 @@ import { randomSamples } from '../../helpers/random-graph.js';
 const DIR = join(import.meta.dirname, 'pytorch');
 
 const MODELS = [
-  { file: 'lenet.onnx', dims: [1, 1, 12, 12], exporterOps: ['Sub', 'Div', 'Pad', 'AveragePool', 'Clip', 'MaxPool', 'ReduceMean', 'LogSoftmax'], range: [0, 1] },
+  { file: 'lenet.onnx', dims: [1, 1, 12, 12], exporterOps: ['Sub', 'Div', 'Pad', 'AveragePool', 'Clip', 'MaxPool', 'Resize', 'ReduceMean', 'LogSoftmax'], range: [0, 1] },
   { file: 'kws1d.onnx', dims: [1, 10, 20], exporterOps: ['Conv', 'MaxPool', 'Pad', 'AveragePool', 'Flatten', 'Gemm'], range: [-1, 1] },
   { file: 'rows.onnx', dims: [1, 6, 5], exporterOps: ['MatMul', 'Add', 'Transpose', 'ReduceMean', 'Gemm'], range: [-1, 1] },
 ] as const;

@@ -6,7 +6,7 @@
 Random weights (seeded; BatchNorm statistics set to non-trivial values), eval mode, static batch 1.
   lenet.onnx   [1, 1, 12, 12]  (x − 0.5)/0.25, Conv(no bias) BN ReLU6, AvgPool2d(2) (Pad + AveragePool),
                dilated Conv, Hardtanh, AvgPool2d(3, 1, padding 1) (counted padding), MaxPool2d(ceil_mode),
-               mean(dim=(2, 3)), Linear, log_softmax                                     opset 13
+               interpolate(scale_factor=2) (Resize nearest), mean(dim=(2, 3)), Linear, log_softmax   opset 13
   kws1d.onnx   [1, 10, 20]     Conv1d BN1d ReLU MaxPool1d, depthwise dilated Conv1d, AvgPool1d, Flatten, Linear  opset 17
   rows.onnx    [1, 6, 5]       Linear on each of 6 rows, ReLU, transpose(1, 2), Conv1d(1×1), mean(dim=2), Linear  opset 14
 """
@@ -34,6 +34,7 @@ class LeNet(nn.Module):
         x = F.hardtanh(self.c2(x))
         x = F.avg_pool2d(x, 3, stride=1, padding=1)
         x = F.max_pool2d(x, 2, ceil_mode=True, stride=2)
+        x = F.interpolate(x, scale_factor=2, mode="nearest")
         return F.log_softmax(self.fc(x.mean(dim=(2, 3))), dim=1)
 
 

@@ -36,7 +36,8 @@ export interface TensorSource {
 
 function dimsOf(t: TensorProto, site: Site, what: string, limits: Limits): { dims: number[]; n: number } {
   const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `${what} dimension ${i}`));
-  const n = dims.length === 0 ? 1 : checkedElements(dims, limits, site, what);
+  // an empty 1-D tensor is legal ONNX (empty axes or pads); any other zero-sized shape is refused
+  const n = dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, what);
   return { dims, n };
 }
 

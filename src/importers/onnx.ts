@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: MIT
 /**
- * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 11–17, one float
- * input of static shape [N, C, H, W] or [N, K] with N = 1 or symbolic; weights from initializers
- * or Constant nodes, including external data inside the model's folder.
+ * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 11–18, one float
+ * input of static shape [N, C, H, W], [N, C, L] / [N, T, F] or [N, K] with N = 1 or symbolic;
+ * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
 import type { Graph, GraphInput, Node, Tensor } from '../ir/graph.js';
+import type { Built, OnnxView } from './onnx-op.js';
+import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
+import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
-export const ONNX_OPSETS = { min: 11, max: 17 } as const;
+export const ONNX_OPSETS = { min: 11, max: 18 } as const;
 
 type ModelProto = ReturnType<typeof onnx.ModelProto.decode>;
 type GraphProto = NonNullable<ModelProto['graph']>;
@@ -31,33 +33,50 @@ function opsetOf(model: ModelProto, file: string): number {
   const entry = (model.opsetImport ?? []).find((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
   if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
   const v = toInt(entry.version ?? 0, { file }, 'the opset version');
-  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN110', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
+  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
   return v;
 }
 
-/** The one float input: [N, C, H, W] → IR [H, W, C] (layout 'chw'), [N, K] → [K]; N must be 1 or symbolic. */
-function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): GraphInput {
+/** Whether the input's consumers read it channels-last ([N, T, F] × W: MatMul) rather than as [N, C, L]. */
+function readsRowsOf(g: GraphProto, name: string): boolean {
+  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm'));
+}
+
+/** Whether the input's consumers read a [K, 1] column: Gemm with transA 1. */
+function readsColumnOf(g: GraphProto, name: string): boolean {
+  const users = (g.node ?? []).filter((n) => (n.input ?? []).includes(name));
+  return users.length > 0 && users.every((n) => n.opType === 'Gemm' && (n.attribute ?? []).some((a) => a.name === 'transA' && Number(a.i) === 1));
+}
+
+/**
+ * The one float input: [N, C, H, W] → IR [H, W, C] (layout 'chw'); [N, C, L] → [1, L, C] ('chw'),
+ * or [N, T, F] → [1, T, F] when a MatMul reads its rows; [N, K] → [K] (and [K, 1] for Gemm transA).
+ */
+function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
-  if (inputs.length !== 1) throw new NnchipError('NN110', `the model has ${inputs.length} inputs; nnchip supports exactly one`, { file });
+  if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file });
   const info = inputs[0]!;
   const name = info.name ?? '';
   const site = { file };
   const t = info.type?.tensorType;
-  if (t === null || t === undefined) throw new NnchipError('NN110', `input "${name}" is not a tensor`, site);
-  if (t.elemType !== onnx.TensorProto.DataType.FLOAT) throw new NnchipError('NN110', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
+  if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
+  if (t.elemType !== onnx.TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
       if (i === 0) return 1;
-      throw new NnchipError('NN110', `input "${name}" dimension ${i} is dynamic ("${d.dimParam}"); nnchip needs static shapes (export with a fixed input size)`, site);
+      throw new NnchipError('NN116', `input "${name}" dimension ${i} is dynamic ("${d.dimParam}"); nnchip needs static shapes (export with a fixed input size)`, site);
     }
-    if (!Object.hasOwn(d, 'dimValue')) throw new NnchipError('NN110', `input "${name}" dimension ${i} is unknown; nnchip needs static shapes`, site);
+    if (!Object.hasOwn(d, 'dimValue')) throw new NnchipError('NN116', `input "${name}" dimension ${i} is unknown; nnchip needs static shapes`, site);
     return toInt(d.dimValue, site, `input "${name}" dimension ${i}`);
   });
-  if (dims[0] !== 1) throw new NnchipError('NN110', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
   checkedElements(dims, limits, site, `input "${name}"`);
-  if (dims.length === 4) return { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' };
-  if (dims.length === 2) return { name, shape: [dims[1]!] };
-  throw new NnchipError('NN110', `input "${name}" has shape ${JSON.stringify(dims)}; nnchip reads [N, C, H, W] images or [N, K] vectors`, site);
+  if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
+  if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
+  if (dims.length === 4) return { input: { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' }, view: { rank: 4, last: false } };
+  if (dims.length === 3 && readsRowsOf(g, name)) return { input: { name, shape: [1, dims[1]!, dims[2]!] }, view: { rank: 3, last: true } };
+  if (dims.length === 3) return { input: { name, shape: [1, dims[2]!, dims[1]!], layout: 'chw' }, view: { rank: 3, last: false } };
+  if (dims.length === 2) return { input: { name, shape: [dims[1]!] }, view: { rank: 2, last: false } };
+  throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; nnchip reads [N, C, H, W] images, [N, C, L] / [N, T, F] sequences or [N, K] vectors`, site);
 }
 
 /** The Constant node's value as a TensorProto. */
@@ -73,12 +92,11 @@ function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
   throw new NnchipError('NN110', 'Constant: only value, value_float(s) and value_int(s) are supported', site);
 }
 
-/** Walks the nodes in order, building IR nodes and tracking every activation's IR shape. */
+/** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
 class Walker implements OnnxContext {
   readonly nodes: Node[] = [];
   readonly shapes = new Map<string, readonly number[]>();
-  /** globally pooled activations: IR [C], ONNX [1, C, 1, 1] */
-  private readonly squeezed = new Set<string>();
+  readonly views = new Map<string, OnnxView>();
   private readonly floatCache = new Map<string, { dims: number[]; data: Float32Array }>();
   private readonly weights = new Map<string, Tensor>();
   private readonly uses = new Map<string, number>();
@@ -128,10 +146,21 @@ class Walker implements OnnxContext {
     return s;
   }
 
+  view(name: string): OnnxView {
+    return this.views.get(name) ?? { rank: this.irShape(name).length === 3 ? 4 : 2, last: false };
+  }
+
   onnxShape(name: string): readonly number[] {
     const s = this.irShape(name);
-    if (s.length === 3) return [1, s[2]!, s[0]!, s[1]!];
-    return this.squeezed.has(name) ? [1, s[0]!, 1, 1] : [1, ...s];
+    const v = this.view(name);
+    if (s.length === 3) {
+      const [h, w, c] = s as [number, number, number];
+      const spatial = v.rank === 3 ? [w] : [h, w];
+      return v.last ? [1, ...spatial, c] : [1, c, ...spatial];
+    }
+    const units = Array<number>(Math.max(0, v.rank - 2)).fill(1);
+    if (v.transposed) return [s[0]!, 1];
+    return v.last ? [1, ...units, s[0]!] : [1, s[0]!, ...units];
   }
 
   isMap(name: string): boolean {
@@ -140,9 +169,10 @@ class Walker implements OnnxContext {
 
   asMap(name: string, site: ErrorSite): string {
     if (this.isMap(name)) return name;
-    if (!this.squeezed.has(name)) throw new NnchipError('NN203', `input "${name}" has shape ${JSON.stringify(this.onnxShape(name))}; expected a feature map [N, C, H, W]`, site);
+    const v = this.view(name);
+    if (v.rank < 3) throw new NnchipError('NN203', `input "${name}" has shape ${JSON.stringify(this.onnxShape(name))}; expected a feature map [N, C, H, W] or [N, C, L]`, site);
     const map = `${name}/map`;
-    if (!this.shapes.has(map)) this.push({ name: map, op: 'reshape', inputs: [name], output: map, shape: [1, 1, this.irShape(name)[0]!] });
+    if (!this.shapes.has(map)) this.push({ name: map, op: 'reshape', inputs: [name], output: map, shape: [1, 1, this.irShape(name)[0]!], view: v });
     return map;
   }
 
@@ -152,32 +182,56 @@ class Walker implements OnnxContext {
     if (p === undefined || (p.op !== 'dense' && p.op !== 'conv2d') || p.bias !== null || this.uses.get(x) !== 1) return false;
     this.nodes[at] = { ...p, bias: { shape: [bias.length], data: bias }, output };
     this.shapes.set(output, this.irShape(x));
+    this.views.set(output, this.view(x));
     return true;
   }
 
-  push(n: Node): void {
-    this.shapes.set(n.output, inferShape(n, n.inputs.map((t) => this.irShape(t))));
-    if (n.op === 'globalAvgPool') this.squeezed.add(n.output);
-    this.nodes.push(n);
+  push(built: Built): void {
+    const { view, ...n } = built as Built & { view?: OnnxView };
+    const shape = inferShape(n as Node, n.inputs.map((t) => this.irShape(t)));
+    this.shapes.set(n.output, shape);
+    const from = n.inputs[0] === undefined ? undefined : this.view(n.inputs[0]);
+    const inherited = from !== undefined && (this.irShape(n.inputs[0]!).length === 3) === (shape.length === 3) ? from : undefined;
+    this.views.set(n.output, view ?? inherited ?? { rank: shape.length === 3 ? 4 : 2, last: false });
+    this.nodes.push(n as Node);
   }
 }
 
+/** Convert every node; unsupported ops and refused nodes are collected so one error names them all. */
 function walk(g: GraphProto, w: Walker): void {
   const names = new Set<string>();
+  const refused: { name: string; opType: string; error: NnchipError | null }[] = [];
+  const poisoned = new Set<string>();
   (g.node ?? []).forEach((n, i) => {
     const opType = n.opType ?? '';
     let name = n.name || `${opType}_${i}`;
     if (names.has(name)) name = `${name}_${i}`;
     names.add(name);
     const site = { layer: name };
-    if (n.domain && n.domain !== 'ai.onnx') throw new NnchipError('NN110', `op ${n.domain}.${opType} is not supported (only the standard ai.onnx domain)`, site);
-    if (opType === 'Constant') {
-      w.consts.set(n.output?.[0] ?? '', constantValue(n, site));
+    const outputs = n.output ?? [];
+    const skip = (error: NnchipError | null): void => {
+      refused.push({ name, opType: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${opType}` : opType, error });
+      for (const o of outputs) poisoned.add(o);
+    };
+    if ((n.domain && n.domain !== 'ai.onnx') || !isSupportedOnnxOp(opType)) return skip(null);
+    if ((n.input ?? []).some((t) => poisoned.has(t))) {
+      for (const o of outputs) poisoned.add(o);
       return;
     }
-    const built = onnxNodeToNodes({ name, opType, inputs: n.input ?? [], outputs: n.output ?? [], attrs: new Attributes(n.attribute, site) }, w);
-    for (const b of built) w.push(b);
+    if (opType === 'Constant') {
+      w.consts.set(outputs[0] ?? '', constantValue(n, site));
+      return;
+    }
+    try {
+      const built = onnxNodeToNodes({ name, opType, inputs: n.input ?? [], outputs, attrs: new Attributes(n.attribute, site) }, w);
+      for (const b of built) w.push(b);
+    } catch (e) {
+      if (!(e instanceof NnchipError) || e.code !== 'NN110') throw e;
+      skip(e);
+    }
   });
+  const problem = unsupportedOps(refused, SUPPORTED_ONNX_OPS);
+  if (problem !== null) throw problem;
 }
 
 export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits): Graph {
@@ -191,16 +245,19 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   for (const t of g.initializer ?? []) {
     const site = { file };
     const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
-    declared += dims.length === 0 ? 1 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
+    declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
     if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
     consts.set(t.name ?? '', t);
   }
-  const input = graphInput(g, consts, file, limits);
+  const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, { file, dir: dirname(modelFile), limits }, g);
   w.shapes.set(input.name, input.shape);
+  w.views.set(input.name, view);
   withFile(file, () => walk(g, w));
   const outputs = (g.output ?? []).map((o) => o.name ?? '');
   if (outputs.length !== 1) throw new NnchipError('NN110', `the model has ${outputs.length} outputs; nnchip supports exactly one`, { file });
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');
-  return { name, inputs: [input], nodes: w.nodes, outputs, notes: [] };
+  const out = outputs[0]!;
+  const chw = w.shapes.has(out) && w.isMap(out) && !w.view(out).last;
+  return { name, inputs: [input], nodes: w.nodes, outputs, notes: [], ...(chw ? { outputLayout: 'chw' as const } : {}) };
 }

@@ -284,7 +284,7 @@ function resizeNearest(x: Op): Value {
   const [h, w] = input.shape;
   if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
   if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
-  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], size: [oh / h, ow / w] }, 4);
+  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w] }, 4);
 }
 
 /** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */

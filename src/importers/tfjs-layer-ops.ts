@@ -209,7 +209,7 @@ function upsample(x: Layer): Node[] {
   x.map();
   const interpolation = x.get('interpolation') ?? 'nearest';
   if (interpolation !== 'nearest') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest)`);
-  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', size: x.pair('size', [2, 2]) }];
+  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]) }];
 }
 
 function crop(x: Layer): Node[] {

@@ -11,7 +11,8 @@ import { checkGraph } from './verify.js';
 export type Values = Map<string, Float64Array>;
 type Shape = readonly number[];
 
-function activate(fn: Activation | 'softmax', x: Float64Array): Float64Array {
+function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): Float64Array {
+  if (typeof fn !== 'string') return x.map((v) => Math.min(fn.clip[1], Math.max(fn.clip[0], v)));
   switch (fn) {
     case 'linear':
       return x;
@@ -24,6 +25,11 @@ function activate(fn: Activation | 'softmax', x: Float64Array): Float64Array {
       const e = x.map((v) => Math.exp(v - max));
       const sum = e.reduce((a, b) => a + b, 0);
       return e.map((v) => v / sum);
+    }
+    case 'logsoftmax': {
+      const max = Math.max(...x);
+      const logSum = Math.log(x.reduce((a, v) => a + Math.exp(v - max), 0));
+      return x.map((v) => v - max - logSum);
     }
   }
 }
@@ -40,7 +46,7 @@ function dense(n: NodeOf<'dense'>, x: Float64Array): Float64Array {
 }
 
 /** Visit every (output pixel, kernel tap) pair whose input pixel lies inside the unpadded map. */
-function forWindows(inShape: Shape, outShape: Shape, size: readonly number[], strides: readonly number[], pads: readonly number[], f: (o: number, i: number, tap: number) => void): void {
+function forWindows(inShape: Shape, outShape: Shape, size: readonly number[], strides: readonly number[], pads: readonly number[], f: (o: number, i: number, tap: number) => void, dil: readonly number[] = [1, 1]): void {
   const [h, w] = inShape as [number, number];
   const [oh, ow] = outShape as [number, number];
   const [kh, kw] = size as [number, number];
@@ -48,8 +54,8 @@ function forWindows(inShape: Shape, outShape: Shape, size: readonly number[], st
     for (let ox = 0; ox < ow; ox++)
       for (let ky = 0; ky < kh; ky++)
         for (let kx = 0; kx < kw; kx++) {
-          const iy = oy * strides[0]! + ky - pads[0]!;
-          const ix = ox * strides[1]! + kx - pads[1]!;
+          const iy = oy * strides[0]! + ky * dil[0]! - pads[0]!;
+          const ix = ox * strides[1]! + kx * dil[1]! - pads[1]!;
           if (iy >= 0 && iy < h && ix >= 0 && ix < w) f(oy * ow + ox, iy * w + ix, ky * kw + kx);
         }
 }
@@ -65,7 +71,7 @@ function conv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Sh
       if (n.depthwise) y[o * oc + ci]! += xv * n.kernel.data[tap * cin + ci]!;
       else for (let co = 0; co < cout; co++) y[o * oc + co]! += xv * n.kernel.data[(tap * cin + ci) * cout + co]!;
     }
-  });
+  }, n.dilations);
   return activate(n.activation, y);
 }
 
@@ -73,14 +79,32 @@ function pool(n: NodeOf<'pool2d'>, x: Float64Array, inShape: Shape, outShape: Sh
   const c = inShape[2]!;
   const pixels = outShape[0]! * outShape[1]!;
   const y = new Float64Array(pixels * c).fill(n.kind === 'max' ? -Infinity : 0);
-  const count = new Float64Array(pixels);
   forWindows(inShape, outShape, n.size, n.strides, n.pads, (o, i) => {
-    count[o]! += 1;
     for (let ch = 0; ch < c; ch++) y[o * c + ch] = n.kind === 'max' ? Math.max(y[o * c + ch]!, x[i * c + ch]!) : y[o * c + ch]! + x[i * c + ch]!;
-  });
-  // average over the taps inside the map (padding excluded, as TF.js and ONNX's default do)
-  if (n.kind === 'avg') for (let o = 0; o < pixels; o++) for (let ch = 0; ch < c; ch++) y[o * c + ch]! /= count[o]!;
+  }, n.dilations);
+  if (n.kind === 'avg') {
+    const [rows, cols] = poolDivisors(n, inShape, outShape);
+    for (let o = 0; o < pixels; o++) for (let ch = 0; ch < c; ch++) y[o * c + ch]! /= rows[Math.floor(o / outShape[1]!)]! * cols[o % outShape[1]!]!;
+  }
   return y;
+}
+
+/**
+ * The divisor of an average pool per output row and per output column (it is their product): the
+ * taps inside the map plus those in the counted padding (count_include_pad), never the ceil_mode overhang.
+ */
+export function poolDivisors(n: NodeOf<'pool2d'>, inShape: Shape, outShape: Shape): [number[], number[]] {
+  const counted = n.countPads ?? [0, 0, 0, 0];
+  const axis = (a: 0 | 1): number[] =>
+    Array.from({ length: outShape[a]! }, (_, o) => {
+      let count = 0;
+      for (let k = 0; k < n.size[a]; k++) {
+        const at = o * n.strides[a] + k * (n.dilations?.[a] ?? 1) - n.pads[a];
+        if (at >= -counted[a]! && at < inShape[a]! + counted[a + 2]!) count++;
+      }
+      return count;
+    });
+  return [axis(0), axis(1)];
 }
 
 function padMap(n: NodeOf<'pad'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
@@ -98,7 +122,7 @@ function copyWindow(n: NodeOf<'upsample'> | NodeOf<'crop'>, x: Float64Array, inS
   const y = new Float64Array(oh * ow * c);
   for (let oy = 0; oy < oh; oy++)
     for (let ox = 0; ox < ow; ox++) {
-      const [iy, ix] = n.op === 'upsample' ? [Math.floor(oy / n.size[0]), Math.floor(ox / n.size[1])] : [oy + n.crop[0], ox + n.crop[1]];
+      const [iy, ix] = n.op === 'upsample' ? [Math.floor(oy / n.factors[0]), Math.floor(ox / n.factors[1])] : [oy + n.crop[0], ox + n.crop[1]];
       y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), (oy * ow + ox) * c);
     }
   return y;
@@ -126,7 +150,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       const c = outShape[0]!;
       const y = new Float64Array(c);
       const pixels = x.length / c;
-      for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) y[ch]! += x[p * c + ch]! / pixels;
+      for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) y[ch]! += x[p * c + ch]! / (n.sum ? 1 : pixels);
       return y;
     }
     case 'batchNorm': {

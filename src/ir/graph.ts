@@ -11,7 +11,17 @@ export interface Tensor {
 }
 
 /** Activation functions the threshold unit implements (softmax only as a dropped final layer). */
-export type Activation = 'linear' | 'relu' | 'relu6';
+export type Activation = 'linear' | 'relu' | 'relu6' | ClipActivation;
+
+/** Clamp to [min, max] (hardtanh, ReLU-n): the threshold unit's lo/hi at the codes of the bounds. */
+export interface ClipActivation {
+  readonly clip: readonly [number, number];
+}
+
+/** The activation's name in labels and messages: relu, relu6, clip(-1,1). */
+export function activationName(a: Activation): string {
+  return typeof a === 'string' ? a : `clip(${a.clip[0]},${a.clip[1]})`;
+}
 
 interface NodeBase {
   readonly name: string;
@@ -29,22 +39,28 @@ export type Pads = readonly [number, number, number, number];
 export type Node =
   | (NodeBase & { readonly op: 'dense'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly activation: Activation })
   /** kernel [KH, KW, Cin, Cout]; depthwise: kernel [KH, KW, C, 1], one filter per channel */
-  | (NodeBase & { readonly op: 'conv2d'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly strides: readonly [number, number]; readonly pads: Pads; readonly depthwise: boolean; readonly activation: Activation })
-  | (NodeBase & { readonly op: 'pool2d'; readonly kind: 'max' | 'avg'; readonly size: readonly [number, number]; readonly strides: readonly [number, number]; readonly pads: Pads })
-  | (NodeBase & { readonly op: 'globalAvgPool' })
+  | (NodeBase & { readonly op: 'conv2d'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly strides: readonly [number, number]; readonly pads: Pads; readonly depthwise: boolean; readonly activation: Activation; readonly dilations?: readonly [number, number] })
+  /**
+   * pads may exceed the declared padding (ceil_mode windows running past the end); for 'avg',
+   * countPads is the part of the padding counted in the divisor (ONNX count_include_pad: the
+   * declared pads; absent: none, the divisor counts only taps inside the map).
+   */
+  | (NodeBase & { readonly op: 'pool2d'; readonly kind: 'max' | 'avg'; readonly size: readonly [number, number]; readonly strides: readonly [number, number]; readonly pads: Pads; readonly dilations?: readonly [number, number]; readonly countPads?: Pads })
+  /** mean over the pixels of a map → [C]; sum: the sum instead (ONNX ReduceSum) */
+  | (NodeBase & { readonly op: 'globalAvgPool'; readonly sum?: boolean })
   /** inference batch normalization, already reduced to y = x·scale + offset per channel */
   | (NodeBase & { readonly op: 'batchNorm'; readonly scale: Float32Array; readonly offset: Float32Array })
   | (NodeBase & { readonly op: 'add' })
   /** concatenation along the channel (last) axis */
   | (NodeBase & { readonly op: 'concat' })
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads })
+  /** nearest-neighbour upsampling by integer factors: output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋) */
+  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number] })
   | (NodeBase & { readonly op: 'reshape'; readonly shape: readonly number[] })
-  | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' })
+  | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' | 'logsoftmax' })
   /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */
   | (NodeBase & { readonly op: 'flatten'; readonly order?: 'hwc' | 'chw' })
   | (NodeBase & { readonly op: 'identity' })
-  /** nearest-neighbour upsampling of a map: each pixel repeated size[0] × size[1] times */
-  | (NodeBase & { readonly op: 'upsample'; readonly size: readonly [number, number] })
   /** a window of a map: [top, left, bottom, right] rows and columns removed */
   | (NodeBase & { readonly op: 'crop'; readonly crop: Pads });
 
@@ -65,6 +81,8 @@ export interface Graph {
   /** Topologically ordered. */
   readonly nodes: readonly Node[];
   readonly outputs: readonly string[];
+  /** 'chw': the model's own output is a channel-major map (ONNX NCHW) while nnchip's is [H, W, C] */
+  readonly outputLayout?: 'hwc' | 'chw';
   /** Notes for the user collected by passes (e.g. "final softmax dropped"). */
   readonly notes: readonly string[];
 }

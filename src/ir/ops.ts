@@ -24,8 +24,12 @@ function windows(name: string, n: number, k: number, s: number, p0: number, p1: 
   return out;
 }
 
-function windowed(name: string, [h, w]: readonly number[], size: readonly number[], strides: readonly number[], pads: Pads): [number, number] {
-  return [windows(name, h!, size[0]!, strides[0]!, pads[0], pads[2]), windows(name, w!, size[1]!, strides[1]!, pads[1], pads[3])];
+/** The extent a window of `k` taps `d` apart spans. */
+export const dilated = (k: number, d = 1): number => d * (k - 1) + 1;
+
+function windowed(name: string, [h, w]: readonly number[], size: readonly number[], strides: readonly number[], pads: Pads, dil: readonly number[] = [1, 1]): [number, number] {
+  if (dil.some((d) => !(Number.isInteger(d) && d >= 1))) throw new NnchipError('NN203', `dilations ${JSON.stringify(dil)} must be positive integers`, { layer: name });
+  return [windows(name, h!, dilated(size[0]!, dil[0]), strides[0]!, pads[0], pads[2]), windows(name, w!, dilated(size[1]!, dil[1]), strides[1]!, pads[1], pads[3])];
 }
 
 export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
@@ -46,11 +50,12 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     if (n.depthwise && cout !== 1) throw new NnchipError('NN110', `depthwise channel multiplier ${cout} (only 1 is supported)`, { layer: n.name });
     const outC = n.depthwise ? c : cout!;
     if (n.bias !== null && (n.bias.shape.length !== 1 || n.bias.shape[0] !== outC)) throw new NnchipError('NN201', `bias has shape ${JSON.stringify(n.bias.shape)}; expected [${outC}]`, { layer: n.name });
-    return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads), outC];
+    return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads, n.dilations), outC];
   },
   pool2d: (n, inputs) => {
     const [, , c] = image(n.name, inputs);
-    return [...windowed(n.name, inputs[0]!, n.size, n.strides, n.pads), c];
+    if (n.countPads !== undefined && n.countPads.some((p, i) => p < 0 || p > n.pads[i]!)) throw new NnchipError('NN203', `counted padding ${JSON.stringify(n.countPads)} exceeds the padding ${JSON.stringify(n.pads)}`, { layer: n.name });
+    return [...windowed(n.name, inputs[0]!, n.size, n.strides, n.pads, n.dilations), c];
   },
   globalAvgPool: (n, inputs) => [image(n.name, inputs)[2]],
   batchNorm: (n, inputs) => {
@@ -71,6 +76,11 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     const [h, w, c] = image(n.name, inputs);
     return [h + n.pads[0] + n.pads[2], w + n.pads[1] + n.pads[3], c];
   },
+  upsample: (n, inputs) => {
+    const [h, w, c] = image(n.name, inputs);
+    if (n.factors.some((f) => !(Number.isInteger(f) && f >= 1))) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.factors)} must be positive integers`, { layer: n.name });
+    return [h * n.factors[0], w * n.factors[1], c];
+  },
   reshape: (n, inputs) => {
     const x = single(n.name, inputs);
     if (product(n.shape) !== product(x)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(x)} to ${JSON.stringify(n.shape)}`, { layer: n.name });
@@ -79,11 +89,6 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   activation: (n, inputs) => single(n.name, inputs),
   flatten: (n, inputs) => [product(single(n.name, inputs))],
   identity: (n, inputs) => single(n.name, inputs),
-  upsample: (n, inputs) => {
-    const [h, w, c] = image(n.name, inputs);
-    if (!n.size.every((f) => Number.isInteger(f) && f >= 1)) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.size)} are not positive integers`, { layer: n.name });
-    return [h * n.size[0], w * n.size[1], c];
-  },
   crop: (n, inputs) => {
     const [h, w, c] = image(n.name, inputs);
     const [oh, ow] = [h - n.crop[0] - n.crop[2], w - n.crop[1] - n.crop[3]];

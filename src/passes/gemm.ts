@@ -5,12 +5,15 @@
  *   dense on a [H,W,C] map  → one term per pixel (the flatten is folded into the weight rows)
  *   conv KH×KW              → one term per tap, reading the input window by address generation
  *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
+ *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
+ *   zero padding            → a copy into the interior of a larger map (its border: the zero code)
+ *   nearest upsampling      → one copy per phase, its stores striding over the other phases' pixels
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
- *   crop, upsample          → identity copies: a shifted window, or one copy per output phase
- *                             whose stores are strided (nearest-neighbour upsampling by addresses)
+ *   crop                    → an identity copy reading a shifted window
  */
 import { NnchipError } from '../diagnostics/error.js';
-import type { Activation, Graph, Node, NodeOf } from '../ir/graph.js';
+import { activationName, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
 import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
@@ -35,9 +38,6 @@ export interface GemmOp {
   readonly n: number;
   /** first channel of the output tensor this op writes (concat slices) */
   readonly channelOffset: number;
-  /** upsampling copies: output pixel (oy, ox) is stored at (oy·step[0] + phase[0], ox·step[1] + phase[1]); absent: (oy, ox) */
-  readonly outStep?: readonly [number, number];
-  readonly outPhase?: readonly [number, number];
   readonly terms: readonly Term[];
   readonly bias: Int32Array;
   readonly mult: Uint16Array;
@@ -45,6 +45,10 @@ export interface GemmOp {
   readonly zp: number;
   readonly lo: number;
   readonly hi: number;
+  /** output pixel (0, 0) of this op is pixel (y, x) of the output tensor (ops writing one region of it); absent: (0, 0) */
+  readonly at?: readonly [number, number];
+  /** output pixel (oy, ox) of this op is pixel at + (oy·sy, ox·sx) of the output tensor (upsampling phases); absent: (1, 1) */
+  readonly step?: readonly [number, number];
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;
@@ -66,6 +70,11 @@ const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, 
 
 function clampRange(act: Activation, p: QuantParams): { lo: number; hi: number } {
   if (act === 'linear') return { lo: INT8_MIN, hi: INT8_MAX };
+  if (typeof act !== 'string') {
+    // the codes nearest the bounds, as for ReLU6's 6 (a bound outside the tensor's range clamps nothing)
+    const code = (v: number): number => Math.max(INT8_MIN, Math.min(INT8_MAX, p.zp + Math.round(v / p.scale)));
+    return { lo: code(act.clip[0]), hi: code(act.clip[1]) };
+  }
   const lo = Math.max(INT8_MIN, p.zp);
   return { lo, hi: act === 'relu6' ? Math.min(INT8_MAX, p.zp + Math.round(6 / p.scale)) : INT8_MAX };
 }
@@ -155,7 +164,8 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
       for (let kx = 0; kx < kw; kx++) {
         const tap = ky * kw + kx;
         const row = node.depthwise ? (k: number, col: number) => (k === col ? node.kernel.data[tap * cin + k]! : 0) : (k: number, col: number) => node.kernel.data[(tap * cin + k) * cout + col]!;
-        taps.push({ dy: ky - node.pads[0], dx: kx - node.pads[1], sy: node.strides[0], sx: node.strides[1], row });
+        const [dh, dw] = node.dilations ?? [1, 1];
+        taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], row });
       }
   }
   const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
@@ -174,7 +184,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
   const realTaps = node.op === 'conv2d' && node.depthwise ? 1 : rowsPerTap;
   return {
     layer: node.name,
-    label: node.op === 'dense' ? `dense+${node.activation}` : `${node.depthwise ? 'dwconv' : 'conv'}${node.kernel.shape[0]}x${node.kernel.shape[1]}+${node.activation}`,
+    label: node.op === 'dense' ? `dense+${activationName(node.activation)}` : `${node.depthwise ? 'dwconv' : 'conv'}${node.kernel.shape[0]}x${node.kernel.shape[1]}+${activationName(node.activation)}`,
     out: out.name,
     oh: out.h,
     ow: out.w,
@@ -203,7 +213,8 @@ function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: Physi
   needBorder(x, node.pads, INT8_MIN, node.name);
   const [kh, kw] = node.size;
   const [sy, sx] = node.strides;
-  const tap = (t: number): Omit<Term, 'matrix'> => ({ src: x.name, dy: Math.floor(t / kw) - node.pads[0], dx: (t % kw) - node.pads[1], sy, sx });
+  const [dh, dw] = node.dilations ?? [1, 1];
+  const tap = (t: number): Omit<Term, 'matrix'> => ({ src: x.name, dy: Math.floor(t / kw) * dh - node.pads[0], dx: (t % kw) * dw - node.pads[1], sy, sx });
   const unit: QuantParams = { scale: 1, zp: 0 };
   const ops: GemmOp[] = [];
   let m: Omit<Term, 'matrix'> = tap(0);
@@ -219,14 +230,36 @@ function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: Physi
   return ops;
 }
 
-/** Exact copies (output keeps the input's parameters): crop reads a shifted window; upsample writes each phase. */
-function copies(ctx: Ctx, node: NodeOf<'crop'> | NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
-  const copy = (dy: number, dx: number, grid: PhysicalTensor): GemmOp => diagonalOp(node.name, `${node.op}-copy`, grid, [{ src: x.name, dy, dx, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp);
-  if (node.op === 'crop') return [copy(node.crop[0], node.crop[1], out)];
-  const [fy, fx] = node.size;
-  const ops: GemmOp[] = [];
-  for (let py = 0; py < fy; py++) for (let px = 0; px < fx; px++) ops.push({ ...copy(0, 0, { ...out, h: x.h, w: x.w }), outStep: [fy, fx], outPhase: [py, px] });
-  return ops;
+/** A crop: an exact copy (output keeps the input's parameters) reading a shifted window. */
+function crop(node: NodeOf<'crop'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  return [diagonalOp(node.name, 'crop-copy', out, [{ src: x.name, dy: node.crop[0], dx: node.crop[1], sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp)];
+}
+
+/** Lengths and values of the runs of equal neighbours: [2, 3, 3, 2] → [[0, 1, 2], [1, 2, 3], [3, 1, 2]]. */
+function runs(v: readonly number[]): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  v.forEach((d, i) => (i > 0 && v[i - 1] === d ? out[out.length - 1]![1]++ : out.push([i, 1, d])));
+  return out;
+}
+
+/**
+ * Average pooling, exact at the border: the input's padding holds its zero code (padded taps add 0)
+ * and the divisor — constant along each run of output rows and of columns with the same count of
+ * counted taps — goes into the requantization of one GemmOp per (row run × column run) region.
+ */
+function avgPool(node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor, inShape: Shape): GemmOp[] {
+  needBorder(x, node.pads, x.params.zp, node.name);
+  const [kh, kw] = node.size;
+  const [sy, sx] = node.strides;
+  const [dh, dw] = node.dilations ?? [1, 1];
+  const [rows, cols] = poolDivisors(node, inShape, [out.h, out.w]);
+  return runs(rows).flatMap(([y0, h, rc]) =>
+    runs(cols).map(([x0, w, cc]) => {
+      const terms = Array.from({ length: kh * kw }, (_, t) => ({ src: x.name, dy: Math.floor(t / kw) * dh - node.pads[0] + y0 * sy, dx: (t % kw) * dw - node.pads[1] + x0 * sx, sy, sx, matrix: diag(x.c, 1) }));
+      const op = diagonalOp(node.name, `avgpool${kh}x${kw}`, { ...out, h, w }, terms, x.params.scale / (rc * cc), -x.params.zp * kh * kw);
+      return y0 === 0 && x0 === 0 ? op : { ...op, at: [y0, x0] as const };
+    }),
+  );
 }
 
 function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
@@ -249,15 +282,12 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'pool2d': {
       const out = define(ctx, node.output, shape);
       if (node.kind === 'max') return maxPool(ctx, node, x!, out);
-      if (node.pads.some((p) => p > 0)) throw new NnchipError('NN110', 'average pooling with padding is not supported (its divisor varies at the border)', { layer: node.name });
-      const [kh, kw] = node.size;
-      const terms = Array.from({ length: kh * kw }, (_, t) => ({ src: x!.name, dy: Math.floor(t / kw), dx: t % kw, sy: node.strides[0], sx: node.strides[1], matrix: diag(x!.c, 1) }));
-      return [diagonalOp(node.name, `avgpool${kh}x${kw}`, out, terms, x!.params.scale / (kh * kw), -x!.params.zp * kh * kw)];
+      return avgPool(node, x!, out, ctx.shapes.get(node.inputs[0]!)!);
     }
     case 'globalAvgPool': {
       const out = define(ctx, node.output, shape);
       const terms = Array.from({ length: x!.h * x!.w }, (_, p) => ({ src: x!.name, dy: Math.floor(p / x!.w), dx: p % x!.w, sy: 1, sx: 1, matrix: diag(x!.c, 1) }));
-      return [diagonalOp(node.name, 'global-avgpool', out, terms, x!.params.scale / (x!.h * x!.w), -x!.params.zp * x!.h * x!.w)];
+      return [diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w)];
     }
     case 'batchNorm': {
       const c = node.scale.length;
@@ -267,9 +297,9 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     }
     case 'activation': {
       if (node.fn === 'linear') return view();
-      if (node.fn === 'softmax') throw new NnchipError('NN110', 'Softmax is supported only as the final layer', { layer: node.name });
+      if (node.fn === 'softmax' || node.fn === 'logsoftmax') throw new NnchipError('NN110', `${node.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: node.name });
       const out = define(ctx, node.output, shape);
-      return [diagonalOp(node.name, node.fn, out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
+      return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
     case 'add': {
       const [a, b] = node.inputs.map((t) => physical(ctx, t)) as [PhysicalTensor, PhysicalTensor];
@@ -289,11 +319,25 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
         return op;
       });
     }
-    case 'pad':
-      throw new NnchipError('NN305', 'zero padding is supported only directly before a convolution', { layer: node.name });
     case 'crop':
-    case 'upsample':
-      return copies(ctx, node, x!, define(ctx, node.output, shape));
+      return crop(node, x!, define(ctx, node.output, shape));
+    case 'upsample': {
+      // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
+      const out = define(ctx, node.output, shape);
+      const [fy, fx] = node.factors;
+      const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
+      return phases.map(([a, b]) => {
+        const op = diagonalOp(node.name, `upsample${fy}x${fx}`, { ...out, h: x!.h, w: x!.w }, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp);
+        return { ...op, at: [a, b] as const, step: [fy, fx] as const };
+      });
+    }
+    case 'pad': {
+      // a copy into the interior of a larger map: output pixel (y, x) reads input (y − top, x − left),
+      // and the input's border holds its zero code, so the padding is real 0 (exact: same scale, zp)
+      needBorder(x!, node.pads, x!.params.zp, node.name);
+      const out = define(ctx, node.output, shape);
+      return [diagonalOp(node.name, 'pad-copy', out, [{ src: x!.name, dy: -node.pads[0], dx: -node.pads[1], sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp)];
+    }
   }
 }
 

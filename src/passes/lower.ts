@@ -187,6 +187,8 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     const sources = sourcesOf(op, placed, R);
     const lines = linesPerTile(op, sources, cfg);
     const out = placed.get(op.out)!;
+    const [atY, atX] = op.at ?? [0, 0];
+    const [stepY, stepX] = op.step ?? [1, 1];
     const k = constants[oi]!;
     for (let oy0 = 0; oy0 < op.oh; oy0 += lines) {
       const oy1 = Math.min(op.oh, oy0 + lines);
@@ -240,16 +242,12 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
           });
         });
         emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi });
-        // output line oy, pixel 0 (upsampling copies store every step-th line and pixel, from a phase)
-        const [fy, fx] = op.outStep ?? [1, 1];
-        const [py, px] = op.outPhase ?? [0, 0];
-        const lineAddr = (oy: number): number => out.origin + ((oy * fy + py) * out.wp + px) * out.stride + op.channelOffset + nt * C;
         if (op.ow === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: lineAddr(oy0), stride: fy * out.stride });
+          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
         } else {
           for (let oy = oy0; oy < oy1; oy++) {
-            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: lineAddr(oy), stride: fx * out.stride });
+            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + ((oy * stepY + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
           }
         }
       }

@@ -14,14 +14,17 @@ import { batchGemm } from './batch.js';
 import { toGemmOps, type GemmProgram } from './gemm.js';
 import { lowerToIsa } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor } from './quantize.js';
+import { foldScaleForward } from './fold-scale.js';
 import { hoistLoads, insertTokens } from './schedule.js';
-import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, removeNoOps } from './simplify.js';
+import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 
 export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: Graph) => Graph }[] = [
   { name: 'remove-no-ops', run: removeNoOps },
   { name: 'drop-final-softmax', run: dropFinalSoftmax },
   { name: 'fold-pad', run: foldPad },
+  { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
+  { name: 'fold-scale-forward', run: foldScaleForward },
   { name: 'fuse-activation', run: fuseActivation },
 ];
 
@@ -83,6 +86,8 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
   });
   const layers: LayerInfo[] = lowered.layers.map((l, li) => ({ ...l, firstInsn: first.get(li) ?? 0, insnCount: (last.get(li) ?? -1) - (first.get(li) ?? 0) + 1 }));
   const layout = g.inputs[0]?.layout;
+  // the importer says how the model lays out its output (ONNX: channel-major unless transposed); else as the input
+  const outLayout = g.outputLayout ?? layout;
   const program: Program = {
     config,
     instructions: scheduled.map((t) => t.insn),
@@ -90,7 +95,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
     constants: lowered.constants,
     input: { ...lowered.input, shape: batched(batch, g.inputs[0]!.shape), ...(layout === undefined ? {} : { layout }) },
     // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
-    output: batch === 1 ? { ...lowered.output, ...(layout === 'chw' && lowered.output.shape.length === 3 ? { layout } : {}) } : { ...lowered.output, shape: [batch, lowered.output.rowBytes] },
+    output: batch === 1 ? { ...lowered.output, ...(outLayout === 'chw' && lowered.output.shape.length === 3 ? { layout: outLayout } : {}) } : { ...lowered.output, shape: [batch, lowered.output.rowBytes] },
     layers,
     insnLayer: scheduled.map((t) => t.layer),
     memoryMap: lowered.memoryMap,

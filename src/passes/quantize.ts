@@ -88,8 +88,8 @@ export interface Calibrated {
 }
 
 /**
- * Parameters of every tensor. Views (flatten, reshape, identity), copies (upsample, crop) and max
- * pooling keep their input's parameters: max pooling is exact only when input and output share them.
+ * Parameters of every tensor. Views (flatten, reshape, identity), copies (zero padding, upsample,
+ * crop) and max pooling keep their input's parameters: these are exact only when input and output share them.
  */
 export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const input = g.inputs[0]!;
@@ -98,7 +98,7 @@ export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const params = new Map<string, QuantParams>();
   params.set(input.name, paramsForRange(ranges.get(input.name) ?? [0, 0]));
   for (const n of g.nodes) {
-    const keep = isView(n.op) || n.op === 'upsample' || n.op === 'crop' || (n.op === 'pool2d' && n.kind === 'max');
+    const keep = isView(n.op) || n.op === 'pad' || n.op === 'upsample' || n.op === 'crop' || (n.op === 'pool2d' && n.kind === 'max');
     const p = keep ? params.get(n.inputs[0]!) : undefined;
     params.set(n.output, p ?? paramsForRange(ranges.get(n.output) ?? [0, 0]));
   }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /** Graph clean-ups before quantization: drop no-ops, fold batch norm and padding, fuse activations. */
 import { NnchipError } from '../diagnostics/error.js';
-import { renameTensor, usesOf, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
-/** identity(x) → x; activation linear(x) → x. */
+/** identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. */
 export function removeNoOps(g: Graph): Graph {
   let out = g;
   for (const n of g.nodes) {
-    const noop = n.op === 'identity' || (n.op === 'activation' && n.fn === 'linear');
+    const noop = n.op === 'identity' || (n.op === 'activation' && n.fn === 'linear') || (n.op === 'pad' && n.pads.every((p) => p === 0));
     if (noop) out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n) }, n.output, n.inputs[0]!);
   }
   return out;
@@ -16,18 +16,31 @@ export function removeNoOps(g: Graph): Graph {
 type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'>;
 const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || n?.op === 'conv2d';
 
-/** The single-use weighted producer of tensor t, if any (only then may we rewrite it). */
-function soleProducer(g: Graph, nodes: readonly Node[], t: string): Weighted | undefined {
+/** The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`. */
+function soleProducer(g: Graph, nodes: readonly Node[], t: string, activated = false): Weighted | undefined {
   const p = nodes.find((m) => m.output === t);
   const single = (usesOf(g).get(t) ?? []).length === 1 && !g.outputs.includes(t);
-  return isWeighted(p) && p.activation === 'linear' && single ? p : undefined;
+  return isWeighted(p) && (activated || p.activation === 'linear') && single ? p : undefined;
+}
+
+const bounds = (a: Activation): readonly [number, number] => (a === 'linear' ? [-Infinity, Infinity] : a === 'relu' ? [0, Infinity] : a === 'relu6' ? [0, 6] : a.clip);
+
+/** clamp(clamp(x, a1, b1), a2, b2) = clamp(x, max(a1, a2), min(b1, b2)) when the intervals meet (e.g. PyTorch's Relu then Clip(0, 6)). */
+function composeClamps(first: Activation, then: Activation): Activation | undefined {
+  const [[a1, b1], [a2, b2]] = [bounds(first), bounds(then)];
+  const [lo, hi] = [Math.max(a1, a2), Math.min(b1, b2)];
+  if (lo > hi) return undefined;
+  return lo === 0 && hi === Infinity ? 'relu' : lo === 0 && hi === 6 ? 'relu6' : lo === -Infinity && hi === Infinity ? 'linear' : { clip: [lo, hi] };
 }
 
 /** Merge a node into its producer: the node disappears and its output name now means the producer's. */
 function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undefined): Graph {
   const nodes: Node[] = [];
   const renames: [string, string][] = [];
-  for (const n of g.nodes) {
+  const now = new Map<string, string>();
+  for (const original of g.nodes) {
+    // inputs renamed by earlier merges, so a chain (conv → relu → clip) merges step by step
+    const n = original.inputs.some((t) => now.has(t)) ? { ...original, inputs: original.inputs.map((t) => now.get(t) ?? t) } : original;
     const merged = build(n, nodes);
     if (merged === undefined) {
       nodes.push(n);
@@ -36,6 +49,7 @@ function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undef
     const i = nodes.findIndex((m) => m.output === n.inputs[0]);
     nodes[i] = merged;
     renames.push([n.output, merged.output]);
+    now.set(n.output, merged.output);
   }
   return renames.reduce((acc, [from, to]) => renameTensor(acc, from, to), { ...g, nodes } as Graph);
 }
@@ -53,39 +67,64 @@ export function foldBatchnorm(g: Graph): Graph {
   });
 }
 
-/** dense/conv(linear) → relu/relu6  ⇒  dense/conv(relu/relu6), when the producer has no other user. */
+/** dense/conv(act) → relu/relu6/clip  ⇒  dense/conv(both clamps composed), when the producer has no other user. */
 export function fuseActivation(g: Graph): Graph {
   return mergeInto(g, (n, nodes) => {
-    if (n.op !== 'activation' || (n.fn !== 'relu' && n.fn !== 'relu6')) return undefined;
-    const p = soleProducer(g, nodes, n.inputs[0]!);
-    return p === undefined ? undefined : { ...p, activation: n.fn };
+    if (n.op !== 'activation' || n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax') return undefined;
+    const p = soleProducer(g, nodes, n.inputs[0]!, true);
+    const activation = p === undefined ? undefined : composeClamps(p.activation, n.fn);
+    return p === undefined || activation === undefined ? undefined : { ...p, activation };
   });
 }
 
-/** pad → conv  ⇒  conv with the padding added to its own (zero padding of real 0 either way). */
+const addPads = (a: Pads, b: Pads): Pads => a.map((v, i) => v + b[i]!) as unknown as Pads;
+
+/**
+ * pad → conv  ⇒  conv with the padding added to its own (zero padding of real 0 either way);
+ * pad → average pool  ⇒  pool whose added padding is counted in the divisor (the pad's zeros are
+ * real taps). A max pool pads with −∞, not 0, so a pad before one stays (lowered as a copy).
+ */
 export function foldPad(g: Graph): Graph {
   const uses = usesOf(g);
   let out = g;
   for (const pad of g.nodes) {
     if (pad.op !== 'pad') continue;
     const users = uses.get(pad.output) ?? [];
-    if (users.length === 0 || users.some((u) => u.op !== 'conv2d') || g.outputs.includes(pad.output)) continue;
+    const folds = (u: Node): boolean => u.op === 'conv2d' || (u.op === 'pool2d' && u.kind === 'avg');
+    if (users.length === 0 || !users.every(folds) || g.outputs.includes(pad.output)) continue;
     const nodes = out.nodes.flatMap((m): Node[] => {
       if (m === pad) return [];
-      if (m.op !== 'conv2d' || m.inputs[0] !== pad.output) return [m];
-      return [{ ...m, inputs: [pad.inputs[0]!], pads: m.pads.map((v, i) => v + pad.pads[i]!) as [number, number, number, number] }];
+      if (m.inputs[0] !== pad.output) return [m];
+      if (m.op === 'conv2d') return [{ ...m, inputs: [pad.inputs[0]!], pads: addPads(m.pads, pad.pads) }];
+      if (m.op === 'pool2d') return [{ ...m, inputs: [pad.inputs[0]!], pads: addPads(m.pads, pad.pads), countPads: addPads(m.countPads ?? [0, 0, 0, 0], pad.pads) }];
+      return [m];
     });
     out = { ...out, nodes };
   }
   return out;
 }
 
-/** softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
+/** batchNorm → batchNorm (e.g. input normalization (x − mean) / std, two ONNX ops)  ⇒  one batchNorm. */
+export function mergeBatchnorms(g: Graph): Graph {
+  let out = g;
+  for (const second of g.nodes) {
+    if (second.op !== 'batchNorm') continue;
+    const first = out.nodes.find((m) => m.output === second.inputs[0]);
+    if (first?.op !== 'batchNorm' || (usesOf(out).get(first.output) ?? []).length !== 1 || out.outputs.includes(first.output)) continue;
+    const merged: Node = { ...second, inputs: first.inputs, scale: first.scale.map((s, c) => s * second.scale[c]!), offset: first.offset.map((o, c) => o * second.scale[c]! + second.offset[c]!) };
+    out = { ...out, nodes: out.nodes.filter((m) => m !== first).map((m) => (m === second ? merged : m)) };
+  }
+  return out;
+}
+
+/** softmax / log-softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
 export function dropFinalSoftmax(g: Graph): Graph {
   let out = g;
-  for (const n of g.nodes.filter((m) => m.op === 'activation' && m.fn === 'softmax')) {
-    if (!g.outputs.includes(n.output)) throw new NnchipError('NN110', 'Softmax is supported only as the final layer', { layer: n.name });
-    const note = `final softmax "${n.name}" dropped: outputs are logits, argmax unchanged`;
+  for (const n of g.nodes) {
+    if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
+    const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
+    if (!g.outputs.includes(n.output)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
+    const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }
   return out;

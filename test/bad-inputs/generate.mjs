@@ -136,6 +136,22 @@ const cases = {
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sigmoid', opType: 'Sigmoid', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
+  'onnx-many-unsupported': onnxCase(onnxModel({
+    nodes: [
+      ONNX_NODES[0],
+      { name: 'sig1', opType: 'Sigmoid', input: ['h'], output: ['s1'] },
+      { name: 'square', opType: 'Mul', input: ['s1', 's1'], output: ['s2'] },
+      { name: 'sig2', opType: 'Sigmoid', input: ['h'], output: ['s3'] },
+      { name: 'lstm', opType: 'LSTM', input: ['s3'], output: ['s4'] },
+      { name: 'both', opType: 'Mul', input: ['h', 'h'], output: ['r'] },
+      ONNX_NODES[2],
+    ],
+  })),
+  'onnx-reflect-pad': onnxCase(onnxModel({
+    input: [1, 1, 2, 2],
+    inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] } },
+    nodes: [{ name: 'mirror', opType: 'Pad', input: ['x', 'p'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('reflect') }] }],
+  })),
 };
 
 // What nnchip reads besides models: sample files, --config, names echoed in errors (issue 12).

@@ -98,9 +98,13 @@ export function writeOnnx(dir: string, bytes: Uint8Array, file = 'model.onnx'): 
   return join(dir, file);
 }
 
-/** onnxruntime-node's output for each sample (flattened in the model's own NCHW / NK layout). */
-export async function ortRun(model: Uint8Array | string, inputDims: number[], samples: readonly Float32Array[]): Promise<Float32Array[]> {
-  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, { logSeverityLevel: 3 }) : await ort.InferenceSession.create(model, { logSeverityLevel: 3 });
+/**
+ * onnxruntime-node's output for each sample (flattened in the model's own NCHW / NK layout).
+ * `unoptimized`: without ORT's graph rewrites (its Pad fusion wrongly folds a zero Pad into a MaxPool).
+ */
+export async function ortRun(model: Uint8Array | string, inputDims: number[], samples: readonly Float32Array[], unoptimized = false): Promise<Float32Array[]> {
+  const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, ...(unoptimized ? { graphOptimizationLevel: 'disabled' as const } : {}) };
+  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   const out: Float32Array[] = [];
   for (const x of samples) {
     const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, inputDims) };

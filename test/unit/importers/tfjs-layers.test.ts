@@ -133,8 +133,8 @@ describe('TF.js Layers importer: 1-D, separable, upsampling, cropping, global ma
     const graph = loadModel(join(dir, 'model.json'));
     const { gemm } = quantizeGraph(graph, { samples: randomSamples(4, 72, 3) });
     const copies = gemm.ops.filter((op) => op.layer === 'up');
-    expect(copies.map((op) => op.outPhase)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
-    expect(copies.every((op) => op.oh === 6 && op.ow === 6 && op.outStep?.join() === '2,3')).toBe(true);
+    expect(copies.map((op) => op.at)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+    expect(copies.every((op) => op.oh === 6 && op.ow === 6 && op.step?.join() === '2,3')).toBe(true);
     expect(gemm.tensors.get('up')?.h).toBe(12);
   });
 });

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What every ONNX op converter shares: the walker's view of tensors (OnnxContext) and the Op helper
+ * (inputs, attributes, padding and 1-D/2-D window attributes, per-channel constants).
+ */
+import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import type { Node, Pads, Tensor } from '../ir/graph.js';
+import type { Attributes } from './onnx-tensors.js';
+import { samePads } from './padding.js';
+import { dilated } from '../ir/ops.js';
+
+/** How an activation's ONNX shape relates to its IR shape. */
+export interface OnnxView {
+  /** ONNX rank, batch included: 2 [1, K], 3 [1, C, L] / [1, T, F], 4 [1, C, H, W] / [1, H, W, C] */
+  readonly rank: number;
+  /** channels on the last axis (after a Transpose to NHWC / NTF) instead of axis 1 */
+  readonly last: boolean;
+  /** rank 2 only: a column [K, 1] (one sample of Gemm with transA 1) */
+  readonly transposed?: boolean;
+}
+
+/** What the model walker offers the per-op converters. */
+export interface OnnxContext {
+  readonly opset: number;
+  isConst(name: string): boolean;
+  /** A float constant (initializer or Constant output) in ONNX layout; NN110 when computed at run time. */
+  floats(name: string, site: ErrorSite, what: string): { dims: number[]; data: Float32Array };
+  ints(name: string, site: ErrorSite, what: string): number[];
+  /** A weight derived from constant `name` by `transform`, made once: a tensor used twice stays one object. */
+  weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor;
+  /** The ONNX shape of an activation, batch included (1). */
+  onnxShape(name: string): readonly number[];
+  view(name: string): OnnxView;
+  /** Whether the activation is an IR map [H, W, C] (a globally pooled [1, C, 1, 1] is kept as a [C] vector). */
+  isMap(name: string): boolean;
+  /** The activation as an IR map [H, W, C] (adding a reshape [C] → [1, 1, C] after a global pool). */
+  asMap(name: string, site: ErrorSite): string;
+  /** Fold a constant per-channel bias into the producer of `x` (dense/conv without bias, single use). */
+  foldBias(x: string, bias: Float32Array, output: string): boolean;
+}
+
+/** IR nodes for one ONNX node, each optionally with the ONNX view of its output (default: its input's). */
+export type Built = Node & { readonly view?: OnnxView };
+
+export interface OnnxNode {
+  readonly name: string;
+  readonly opType: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Attributes;
+}
+
+export class Op {
+  readonly site: ErrorSite;
+  constructor(readonly n: OnnxNode, readonly ctx: OnnxContext) {
+    this.site = { layer: n.name };
+  }
+  fail(detail: string): NnchipError {
+    return new NnchipError('NN110', `${this.n.opType}: ${detail}`, { layer: this.n.name });
+  }
+  input(i: number): string {
+    const t = this.n.inputs[i];
+    if (t === undefined || t === '') throw new NnchipError('NN107', `${this.n.opType} is missing input ${i}`, { layer: this.n.name });
+    return t;
+  }
+  optional(i: number): string | undefined {
+    const t = this.n.inputs[i];
+    return t === undefined || t === '' ? undefined : t;
+  }
+  /** Input i must be an activation (computed from the model input), not a constant. */
+  activation(i: number): string {
+    const t = this.input(i);
+    if (this.ctx.isConst(t)) throw this.fail(`input ${i} "${t}" is a constant; nnchip needs it computed from the model input`);
+    return t;
+  }
+  get out(): string {
+    return this.n.outputs[0] ?? '';
+  }
+  /** Outputs past the first (MaxPool indices, Dropout mask, BatchNormalization statistics) must be unused. */
+  onlyFirstOutput(): void {
+    if (this.n.outputs.slice(1).some((o) => o !== '')) throw this.fail('only its first output is supported');
+  }
+  base(inputs: string[]): { name: string; inputs: string[]; output: string } {
+    return { name: this.n.name, inputs, output: this.out };
+  }
+  /** A channel-first map input (NCHW, or NCL as an image of height 1) as an IR map. */
+  map(i: number): string {
+    const x = this.activation(i);
+    const v = this.ctx.view(x);
+    if (v.last) throw this.fail(`input "${x}" is channels-last (after a Transpose); nnchip needs [N, C, H, W] or [N, C, L] here`);
+    return this.ctx.asMap(x, this.site);
+  }
+  /** The ONNX axis holding the channels of activation x. */
+  channelAxis(x: string): number {
+    const v = this.ctx.view(x);
+    return v.last ? v.rank - 1 : v.transposed ? 0 : 1;
+  }
+  /** Spatial dims of the map input: 1 for [N, C, L], 2 for [N, C, H, W]. */
+  dims(x: string): number {
+    return this.ctx.view(x).rank - 2;
+  }
+  /** A per-axis attribute as [h, w]: a 1-D value [v] becomes [fallback-for-height, v]. */
+  spatial(x: string, key: string, fallback: number, height = fallback): [number, number] {
+    const d = this.dims(x);
+    const v = this.n.attrs.ints(key) ?? Array<number>(d).fill(fallback);
+    if (v.length !== d) throw this.fail(`${key} ${JSON.stringify(v)} does not match the ${d}-D input`);
+    return d === 1 ? [height, v[0]!] : [v[0]!, v[1]!];
+  }
+  /** Explicit [top, left, bottom, right] pads from pads / auto_pad (window `size` after dilation). */
+  pads(x: string, size: readonly number[], strides: readonly number[], dil: readonly number[] = [1, 1]): Pads {
+    const auto = this.n.attrs.string('auto_pad', 'NOTSET');
+    const s = this.ctx.onnxShape(x);
+    const hw = s.length === 3 ? [1, s[2]!] : s.slice(2);
+    if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return samePads(hw, size.map((k, i) => dilated(k, dil[i])), strides, auto === 'SAME_LOWER');
+    if (auto === 'VALID') return [0, 0, 0, 0];
+    if (auto !== 'NOTSET') throw this.fail(`auto_pad ${auto} is not supported`);
+    const d = this.dims(x);
+    const p = this.n.attrs.ints('pads') ?? Array<number>(2 * d).fill(0);
+    if (p.length !== 2 * d || p.some((v) => v < 0)) throw this.fail(`pads ${JSON.stringify(p)} is not supported (${2 * d} non-negative values for a ${d}-D input)`);
+    // ONNX [h_begin, w_begin, h_end, w_end] is the IR's order; 1-D [begin, end] pads the width
+    return d === 1 ? [0, p[0]!, 0, p[1]!] : [p[0]!, p[1]!, p[2]!, p[3]!];
+  }
+  /**
+   * A per-channel constant: one value (broadcast) or one per channel. With `rank` (the activation's
+   * ONNX rank) it is broadcast as ONNX does, so its one non-1 dimension must land on the channel
+   * axis (`axis`, default 1).
+   */
+  perChannel(name: string, channels: number, what: string, opts: { scale?: number; rank?: number; axis?: number } = {}): Float32Array {
+    const { dims, data } = this.ctx.floats(name, this.site, what);
+    const { scale = 1, rank, axis = 1 } = opts;
+    const big = dims.findIndex((d) => d !== 1);
+    const axisOk = rank === undefined ? dims.length === 1 : dims.length <= rank && (big < 0 || (dims.slice(big + 1).every((d) => d === 1) && rank - dims.length + big === axis));
+    if (data.length !== 1 && (data.length !== channels || !axisOk)) throw this.fail(`${what} has shape ${JSON.stringify(dims)}; expected ${channels} values, one per channel`);
+    return Float32Array.from({ length: channels }, (_, i) => (data.length === 1 ? data[0]! : data[i]!) * scale);
+  }
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/**
+ * ONNX element-wise ops and reductions → IR: per-channel constants (Add/Sub/Mul/Div, BatchNormalization)
+ * become a batchNorm node (folded into a neighbouring conv/dense by the passes), Relu/Clip activations,
+ * Pad, ReduceMean/ReduceSum over the spatial axes as global pooling, Softmax/LogSoftmax.
+ */
+import type { Activation } from '../ir/graph.js';
+import { Op, type Built } from './onnx-op.js';
+
+/** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
+function batchNorm(o: Op): Built[] {
+  const x = o.activation(0);
+  o.onlyFirstOutput();
+  if (o.n.attrs.int('training_mode', 0) !== 0) throw o.fail('training_mode 1 is not supported');
+  const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
+  const eps = o.n.attrs.float('epsilon', 1e-5);
+  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!));
+  const scale = new Float32Array(c);
+  const offset = new Float32Array(c);
+  for (let i = 0; i < c; i++) {
+    const s = gamma![i]! / Math.sqrt(variance![i]! + eps);
+    scale[i] = s;
+    offset[i] = beta![i]! - mean![i]! * s;
+  }
+  return [{ ...o.base([x]), op: 'batchNorm', scale, offset }];
+}
+
+/** The constant operand of a binary op with one activation: [activation, per-channel constant, constant first?]. */
+function operands(o: Op): [string, Float32Array, boolean] {
+  const [a, b] = [o.input(0), o.input(1)];
+  if (o.ctx.isConst(a) && o.ctx.isConst(b)) throw o.fail('both inputs are constants');
+  const constFirst = o.ctx.isConst(a);
+  const [x, c] = constFirst ? [b, a] : [a, b];
+  const axis = o.channelAxis(x);
+  const channels = o.ctx.onnxShape(x)[axis]!;
+  return [x, o.perChannel(c, channels, `the constant "${c}"`, { rank: o.ctx.onnxShape(x).length, axis }), constFirst];
+}
+
+/** activation + activation → add; activation ± constant → a bias (folded into its producer when possible). */
+function add(o: Op, sign: 1 | -1): Built[] {
+  const [a, b] = [o.input(0), o.input(1)];
+  if (!o.ctx.isConst(a) && !o.ctx.isConst(b)) {
+    if (sign < 0) throw o.fail('the difference of two computed tensors is not supported (only a tensor minus a constant)');
+    if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b))) throw o.fail(`inputs have shapes ${JSON.stringify(o.ctx.onnxShape(a))} and ${JSON.stringify(o.ctx.onnxShape(b))}; Add needs two equal shapes`);
+    const map = o.ctx.view(a).rank >= 3;
+    return [{ ...o.base(map ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b]), op: 'add' }];
+  }
+  const [x, c, constFirst] = operands(o);
+  // x + c, x − c, c − x = −x + c
+  const flip = sign < 0 && constFirst;
+  const offset = c.map((v) => (sign < 0 && !constFirst ? -v : v));
+  if (!flip && o.ctx.foldBias(x, offset, o.out)) return [];
+  return [{ ...o.base([x]), op: 'batchNorm', scale: new Float32Array(c.length).fill(flip ? -1 : 1), offset }];
+}
+
+/** activation × constant or activation ÷ constant → a per-channel scale (a constant ÷ activation is not linear). */
+function scale(o: Op, divide: boolean): Built[] {
+  if (!o.ctx.isConst(o.input(0)) && !o.ctx.isConst(o.input(1))) throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant)');
+  const [x, c, constFirst] = operands(o);
+  if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');
+  const s = divide ? c.map((v) => 1 / v) : c;
+  return [{ ...o.base([x]), op: 'batchNorm', scale: s, offset: new Float32Array(c.length) }];
+}
+
+/** Clip(min, max) with constant bounds: ReLU (0, ∞), ReLU6 (0, 6), anything else a clamp; bounds from inputs (opset ≥ 11). */
+function clip(o: Op): Built[] {
+  const x = o.activation(0);
+  const bound = (i: number, attr: string, fallback: number): number => {
+    const t = o.optional(i);
+    if (t !== undefined) {
+      const v = o.ctx.floats(t, o.site, attr).data;
+      if (v.length !== 1) throw o.fail(`${attr} is not a scalar`);
+      return v[0]!;
+    }
+    return o.n.attrs.float(attr, fallback);
+  };
+  const [lo, hi] = [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+  if (!(lo <= hi)) throw o.fail(`min ${lo} is above max ${hi}`);
+  const fn: Activation = lo === 0 && hi === Infinity ? 'relu' : lo === 0 && hi === 6 ? 'relu6' : lo === -Infinity && hi === Infinity ? 'linear' : { clip: [lo, hi] };
+  return [{ ...o.base([x]), op: 'activation', fn }];
+}
+
+function softmax(o: Op, fn: 'softmax' | 'logsoftmax'): Built[] {
+  const x = o.activation(0);
+  const rank = o.ctx.onnxShape(x).length;
+  const axis = o.n.attrs.int('axis', o.ctx.opset >= 13 ? -1 : 1);
+  if (rank !== 2 || (axis !== 1 && axis !== -1)) throw o.fail(`over axis ${axis} of a rank-${rank} tensor is not supported (only over the features of [N, K])`);
+  return [{ ...o.base([x]), op: 'activation', fn }];
+}
+
+/** Pad (constant mode, value 0) of the spatial axes of a channel-first map; reflect/edge/wrap are refused by name. */
+function pad(o: Op): Built[] {
+  const x = o.map(0);
+  const mode = o.n.attrs.string('mode', 'constant');
+  if (mode !== 'constant') throw o.fail(`mode "${mode}" is not supported (only constant zero padding)`);
+  const fromInput = o.ctx.opset >= 11;
+  const pads = fromInput ? o.ctx.ints(o.input(1), o.site, 'pads') : (o.n.attrs.ints('pads') ?? []);
+  const value = fromInput ? (o.optional(2) === undefined ? 0 : o.ctx.floats(o.optional(2)!, o.site, 'constant_value').data[0] ?? 0) : o.n.attrs.float('value', 0);
+  if (value !== 0) throw o.fail(`constant value ${value} is not supported (only zero padding)`);
+  const rank = o.ctx.view(x).rank;
+  const axes = o.optional(3) === undefined ? Array.from({ length: rank }, (_, i) => i) : o.ctx.ints(o.input(3), o.site, 'axes').map((a) => (a < 0 ? a + rank : a));
+  if (pads.length !== 2 * axes.length) throw o.fail(`pads ${JSON.stringify(pads)} does not match axes ${JSON.stringify(axes)}`);
+  const begin = new Array<number>(rank).fill(0);
+  const end = new Array<number>(rank).fill(0);
+  axes.forEach((a, i) => ((begin[a] = pads[i]!), (end[a] = pads[i + axes.length]!)));
+  if ([...begin, ...end].some((p) => p < 0)) throw o.fail(`negative pads ${JSON.stringify(pads)} (cropping) are not supported`);
+  if (begin[0] !== 0 || end[0] !== 0 || begin[1] !== 0 || end[1] !== 0) throw o.fail(`pads ${JSON.stringify(pads)} pad the batch or channel axis; only the spatial axes are supported`);
+  const p = rank === 3 ? [0, begin[2]!, 0, end[2]!] : [begin[2]!, begin[3]!, end[2]!, end[3]!];
+  return [{ ...o.base([x]), op: 'pad', pads: p as [number, number, number, number] }];
+}
+
+/** ReduceMean / ReduceSum over all spatial axes of a channel-first map = global average (sum) pooling. */
+function reduce(o: Op, sum: boolean): Built[] {
+  const x = o.activation(0);
+  const v = o.ctx.view(x);
+  const keep = o.n.attrs.int('keepdims', 1) !== 0;
+  const axesInput = o.optional(1);
+  const listed = axesInput !== undefined ? o.ctx.ints(axesInput, o.site, 'axes') : o.n.attrs.ints('axes');
+  if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
+  const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
+  const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
+  if (v.rank < 3 || v.last || JSON.stringify(axes) !== JSON.stringify(spatial)) {
+    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of a channel-first map: global pooling)`);
+  }
+  return [{ ...o.base([o.ctx.asMap(x, o.site)]), op: 'globalAvgPool', ...(sum ? { sum: true } : {}), view: { rank: keep ? v.rank : 2, last: false } }];
+}
+
+export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
+  BatchNormalization: batchNorm,
+  Add: (o) => add(o, 1),
+  Sub: (o) => add(o, -1),
+  Mul: (o) => scale(o, false),
+  Div: (o) => scale(o, true),
+  Relu: (o) => [{ ...o.base([o.activation(0)]), op: 'activation', fn: 'relu' }],
+  Clip: clip,
+  Softmax: (o) => softmax(o, 'softmax'),
+  LogSoftmax: (o) => softmax(o, 'logsoftmax'),
+  Pad: pad,
+  ReduceMean: (o) => reduce(o, false),
+  ReduceSum: (o) => reduce(o, true),
+};

@@ -1,0 +1,113 @@
+/**
+ * ONNX conformance: every backend node test (libonnx-testdata) of every op nnchip claims, adapted
+ * to single samples (onnx-node.ts). Each either passes — float IR within 1e-4 of the reference
+ * output, int8 within the tolerance docs/numerics.md justifies — or is refused with exactly the
+ * error recorded in expected-refusals.json. UPDATE_REFUSALS=1 rewrites that table (review its diff).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { NnchipError } from '../../src/diagnostics/error.js';
+import { loadModel } from '../../src/importers/index.js';
+import { evaluateOutput } from '../../src/ir/evaluate.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { checkGraph } from '../../src/ir/verify.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
+import { compileGraph } from '../helpers/compile.js';
+import { adapt, claimedNodeTests, NODE_TESTS, type NodeTest } from './onnx-node.js';
+
+const TABLE = join(import.meta.dirname, 'expected-refusals.json');
+const refusals = JSON.parse(readFileSync(TABLE, 'utf8')) as Record<string, string>;
+const found: Record<string, string> = {};
+const tests = claimedNodeTests();
+const work = mkdtempSync(join(tmpdir(), 'nnchip-conformance-'));
+
+/** int8 tolerance (docs/numerics.md, "Conformance tolerance"): 2 output LSBs plus 2 % of the largest |output|. */
+function int8Tolerance(program: Program, expected: ArrayLike<number>): number {
+  const peak = Math.max(0, ...Array.from(expected, Math.abs));
+  return 2 * program.output.scale + 0.02 * peak;
+}
+
+/** An [H, W, C] map's values in the channel-major order of the model's own NCHW output. */
+function modelOrder(graph: Graph, v: Float64Array): Float64Array {
+  const shape = checkGraph(graph).get(graph.outputs[0]!)!;
+  if (graph.outputLayout !== 'chw' || shape.length !== 3) return v;
+  const [h, w, c] = shape as [number, number, number];
+  return Float64Array.from({ length: v.length }, (_, i) => v[(i % (h * w)) * c + Math.floor(i / (h * w))]!);
+}
+
+interface Outcome {
+  /** the first NnchipError, formatted; absent: compiled and ran */
+  refusal?: string;
+  /** worst float error (relative, floor 1) over the samples the importer took, even if compiling was refused */
+  float: number;
+  /** worst int8 error minus its tolerance (≤ 0 passes) */
+  int8: number;
+  /** worst int8 error in output LSBs */
+  lsb: number;
+}
+
+/** Import and compile each distinct model of the test; the first NnchipError is the refusal. */
+function run(t: NodeTest): Outcome {
+  const a = adapt(t);
+  const out: Outcome = { float: 0, int8: -Infinity, lsb: 0 };
+  if (a.unsplittable !== undefined) return { ...out, refusal: `not adaptable to single samples: ${a.unsplittable}` };
+  const byModel = new Map<string, number[]>();
+  a.models.forEach((m, i) => byModel.set(Buffer.from(m).toString('base64'), [...(byModel.get(Buffer.from(m).toString('base64')) ?? []), i]));
+  try {
+    for (const [key, indices] of byModel) {
+      const dir = mkdtempSync(join(work, `${t.name}-`));
+      writeFileSync(join(dir, 'model.onnx'), Buffer.from(key, 'base64'));
+      const graph = loadModel(join(dir, 'model.onnx'));
+      for (const i of indices) {
+        const float = modelOrder(graph, evaluateOutput(graph, a.samples[i]!));
+        expect(float.length).toBe(a.expected[i]!.length);
+        a.expected[i]!.forEach((v, j) => (out.float = Math.max(out.float, Math.abs(float[j]! - v) / Math.max(1, Math.abs(v)))));
+      }
+      const program = compileGraph(graph, indices.map((i) => a.samples[i]!));
+      for (const i of indices) {
+        const want = a.expected[i]!;
+        const int8 = modelOrder(graph, dequantizeOutput(program, interpret(program, quantizeInput(program, a.samples[i]!))));
+        const tol = int8Tolerance(program, want);
+        want.forEach((v, j) => (out.int8 = Math.max(out.int8, Math.abs(int8[j]! - v) - tol)));
+        want.forEach((v, j) => (out.lsb = Math.max(out.lsb, Math.abs(int8[j]! - v) / program.output.scale)));
+      }
+    }
+  } catch (e) {
+    if (e instanceof NnchipError) return { ...out, refusal: e.format() };
+    throw e;
+  }
+  return out;
+}
+
+describe.runIf(existsSync(NODE_TESTS) || process.env['CI'] === 'true')('ONNX backend node tests of the supported ops', () => {
+  test('libonnx-testdata is installed and holds node tests of the supported ops', () => {
+    expect(tests.length).toBeGreaterThan(150);
+  });
+
+  test.each(tests.map((t) => [t.name, t] as const))('%s', (name, t) => {
+    const result = run(t);
+    // whatever the importer took, it evaluates in float as the ONNX reference does
+    expect(result.float).toBeLessThanOrEqual(1e-4);
+    if (result.refusal !== undefined) {
+      found[name] = result.refusal;
+      if (process.env['UPDATE_REFUSALS'] !== '1') expect(result.refusal).toBe(refusals[name] ?? '(passes: not in expected-refusals.json)');
+      return;
+    }
+    if (process.env['UPDATE_REFUSALS'] !== '1') expect(refusals[name]).toBeUndefined();
+    expect(result.int8).toBeLessThanOrEqual(0);
+    if (process.env['CONFORMANCE_REPORT'] === '1') console.log(`${name} int8 margin ${result.int8} lsb ${result.lsb}`);
+  });
+
+  test('every entry of expected-refusals.json is a node test of a supported op', () => {
+    const names = new Set(tests.map((t) => t.name));
+    expect(Object.keys(refusals).filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    if (process.env['UPDATE_REFUSALS'] === '1') writeFileSync(TABLE, `${JSON.stringify(Object.fromEntries(Object.entries(found).sort()), null, 1)}\n`);
+  });
+});

@@ -11,6 +11,6 @@ export function register(program: Command, ctx: CliContext): void {
     .description('print the assembly listing of a lowered program')
     .argument('<program>', 'a .nnchip folder written by `nnchip lower`, or its program.nnp')
     .action((path: string) => {
-      ctx.io.stdout(listingOf(readProgramFile(path)));
+      ctx.io.stdout(listingOf(readProgramFile(path, 'disasm')));
     });
 }

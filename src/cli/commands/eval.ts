@@ -7,6 +7,7 @@ import { interpret } from '../../isa/interpret.js';
 import { quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
+import { resolveModelPath } from '../model-path.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 
 const argmax = (v: ArrayLike<number>): number => {
@@ -24,9 +25,11 @@ export function register(program: Command, ctx: CliContext): void {
       .requiredOption('--data <file>', 'JSON {"inputs": [...], "labels": [...]}')
       .option('--json', 'print the figures as JSON'),
   ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {
-    const { program: p, graph } = compileModel(model, flags, ctx);
+    const { program: p, graph } = compileModel(resolveModelPath(model, 'eval'), flags, ctx);
     const { inputs, labels } = readSamples(flags.data, sampleSize(p));
-    if (labels === null) throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data });
+    if (labels === null) {
+      throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data, hint: 'eval needs labeled data: {"inputs": [...], "labels": [...]}, one integer class per sample' });
+    }
     let floatOk = 0;
     let intOk = 0;
     let agree = 0;

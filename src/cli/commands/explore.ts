@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
-import { modelStem } from './lower.js';
+import { modelStem, resolveModelPath } from '../model-path.js';
 
 interface ExploreFlags extends Omit<CompileFlags, 'array'> {
   readonly arrays?: string;
@@ -82,7 +82,8 @@ function progress(ctx: CliContext): { update: (done: number, total: number) => v
   };
 }
 
-function runSweep(model: string, f: ExploreFlags, ctx: CliContext): SweepRun {
+function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
+  const model = resolveModelPath(arg, 'explore');
   const grid = gridFrom(f);
   const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
   const base = configFrom(f);

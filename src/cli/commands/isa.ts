@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/** `nnchip isa [--markdown|--json]`: the instruction set, printed from src/isa/spec.ts. */
+/** `nnchip isa [--markdown|--json]`: the instruction set, printed from its definition (src/isa/spec.ts; text in docs/isa.md). */
 import type { Command } from 'commander';
 import { fieldsOf } from '../../isa/encode.js';
 import { OPCODE_LIST, OPCODES, UNIT_OF } from '../../isa/spec.js';
@@ -31,7 +31,7 @@ export function register(program: Command, ctx: CliContext): void {
           const fields = fieldsOf(op).map((f) => `${f.name}[${f.lsb + f.bits - 1}:${f.lsb}]`).join(' ');
           ctx.io.stdout(`${ctx.io.color.bold(op.padEnd(10))} ${String(OPCODES[op]).padEnd(2)} ${UNIT_OF[op].padEnd(8)} ${fields}\n`);
         }
-        ctx.io.stdout(`\n${Object.keys(DURATION).length} opcodes, 128-bit words; semantics: src/isa/spec.ts, timing: docs/hardware.md\n`);
+        ctx.io.stdout(`\n${Object.keys(DURATION).length} opcodes, 128-bit words; semantics: docs/isa.md, timing: docs/hardware.md (in the nnchip package's docs/ folder)\n`);
       }
     });
 }

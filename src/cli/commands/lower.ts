@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { formatListing } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
+import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
 
-export function modelStem(modelPath: string): string {
-  const stem = basename(modelPath).replace(/\.(json|onnx)$/i, '');
-  return stem === 'model' ? basename(dirname(resolve(modelPath))) : stem;
-}
+export { modelStem };
 
 export function listingOf(p: Program): string {
   const comments = new Map(p.layers.map((l) => [l.firstInsn, `layer ${l.name}: ${l.op} ${l.shape}`]));
@@ -28,7 +26,8 @@ export function register(program: Command, ctx: CliContext): void {
       .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
       .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
       .option('--json', 'print the summary as JSON'),
-  ).action((model: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+  ).action((arg: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+    const model = resolveModelPath(arg, 'lower');
     const { program: p, calibrationSource } = compileModel(model, flags, ctx);
     const cert = certify(p);
     const out = flags.out ?? `${modelStem(model)}.nnchip`;

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip report <model> -o report.html`: one self-contained HTML page (layers, charts, memory map, certificate). */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
 import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { isProgramPath, readProgramFile } from '../load-program.js';
+import { isProgramPath, programFor } from '../load-program.js';
+import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { bytes } from '../render.js';
-import { modelStem } from './lower.js';
 
 interface ReportFlags extends CompileFlags {
   readonly explore?: string;
@@ -41,8 +40,8 @@ export function register(program: Command, ctx: CliContext): void {
   ).action((model: string, f: ReportFlags) => {
     const explore = f.explore === undefined ? undefined : readExplore(f.explore);
     const fromProgram = isProgramPath(model);
-    const compiled = fromProgram ? { program: readProgramFile(model), calibrationSource: undefined } : compileModel(model, f, ctx);
-    const name = fromProgram ? basename(model.replace(/\/+$/, '')).replace(/\.(nnp|nnchip)$/, '') : modelStem(model);
+    const compiled = fromProgram ? { program: programFor(model, f, ctx), calibrationSource: undefined } : compileModel(resolveModelPath(model, 'report'), f, ctx);
+    const name = modelStem(model);
     if (explore !== undefined && explore.meta.model !== name) ctx.io.stderr(ctx.io.color.yellow('warning: ') + `${f.explore} was made for model "${explore.meta.model}", not "${name}"\n`);
     const html = renderReport({
       model: name,

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
-import { isProgramPath, programFor } from '../load-program.js';
+import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
@@ -224,9 +224,6 @@ export function register(program: Command, ctx: CliContext): void {
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
       const p = programFor(model, flags, ctx);
-      if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
-        ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
-      }
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, sampleSize(p)).inputs);
       const o = simulateAll(p, codes, flags, ctx);

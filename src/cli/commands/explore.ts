@@ -21,6 +21,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
+import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 
 interface ExploreFlags extends Omit<CompileFlags, 'array'> {
@@ -151,16 +152,16 @@ export function register(program: Command, ctx: CliContext): void {
     .command('explore')
     .description('sweep array shapes × SRAM × DRAM bandwidth with the static certificate (no simulation); print the Pareto front')
     .addHelpText('after', HELP_AFTER)
-    .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+    .argument('<model>', MODEL_INPUTS)
     .option('--arrays <list>', 'array shapes RxC, comma-separated', DEFAULT_GRID.arrays.map((a) => `${a.rows}x${a.cols}`).join(','))
     .option('--sram-kib <list>', 'total SRAM sizes in KiB, comma-separated', DEFAULT_GRID.sramKiB.join(','))
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
     .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
-    .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines')
+    .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines (default: the whole grid, no shard file)')
     .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')
-    .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set (DRAM latency, queue depth, clock)'))
+    .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set: DRAM latency, queue depth, clock (default: the defaults `nnchip sim --help` lists)'))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model)'))
-    .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data'))
+    .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
     .action((model: string, f: ExploreFlags) => {
@@ -177,7 +178,14 @@ export function register(program: Command, ctx: CliContext): void {
     .description('combine the shard files of one sweep into explore.csv + explore.json (identical to an unsharded run)')
     .argument('<files...>', 'explore-shard-*.jsonl files: all N shards of one sweep')
     .option('--out <dir>', 'output folder (default: .)')
-    .option('--json', 'print explore.json to stdout');
+    .option('--json', 'print explore.json to stdout')
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip explore merge shards/explore-shard-*.jsonl --out results/', 'explore.csv + explore.json from all shards'],
+        ['nnchip explore merge a.jsonl b.jsonl --json', 'explore.json on stdout'],
+      ]),
+    );
   // commander lets `explore` claim --out/--json wherever they appear, so read both levels
   merge.action((files: string[]) => {
     const f = merge.optsWithGlobals<{ out?: string; json?: boolean }>();

@@ -5,6 +5,7 @@ import { fieldsOf } from '../../isa/encode.js';
 import { OPCODE_LIST, OPCODES, UNIT_OF } from '../../isa/spec.js';
 import { DURATION } from '../../isa/timing.js';
 import type { CliContext } from '../context.js';
+import { examples } from '../help.js';
 
 export function isaMarkdown(): string {
   const lines = ['| opcode | value | unit | field | bits | signed | meaning |', '|---|---|---|---|---|---|---|'];
@@ -22,6 +23,13 @@ export function register(program: Command, ctx: CliContext): void {
     .description('print the instruction set (opcodes, fields, bit positions)')
     .option('--markdown', 'as a Markdown table (for docs)')
     .option('--json', 'as JSON')
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip isa', 'one line per opcode: value, unit, fields'],
+        ['nnchip isa --markdown', 'the table in docs/isa.md'],
+      ]),
+    )
     .action((flags: { markdown?: boolean; json?: boolean }) => {
       if (flags.json) {
         ctx.io.stdout(JSON.stringify(OPCODE_LIST.map((op) => ({ op, value: OPCODES[op], unit: UNIT_OF[op], fields: fieldsOf(op) }))) + '\n');

@@ -7,6 +7,7 @@ import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
+import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
@@ -23,9 +24,17 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('lower')
       .description('quantize a model and lower it to the matmul/threshold ISA')
-      .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+      .argument('<model>', MODEL_INPUTS)
       .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
-      .option('--json', 'print the summary as JSON'),
+      .option('--json', 'print the summary as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip lower examples/digits-mlp/model.json', 'writes ./digits-mlp.nnchip/'],
+          ['nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip', 'the model.onnx in that folder, on a 16x16 array'],
+          ['nnchip lower examples/tiny/tiny.nnchip.json --batch 4', 'four samples per inference, into ./tiny.nnchip/'],
+        ]),
+      ),
   ).action((arg: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
     const model = resolveModelPath(arg, 'lower');
     const { program: p, calibrationSource } = compileModel(model, flags, ctx);

@@ -7,6 +7,7 @@ import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { isProgramPath, programFor } from '../load-program.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
@@ -33,10 +34,17 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('report')
       .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
-      .argument('<model>', 'model.json, an nnchip JSON model, a lowered folder or a .nnp program')
-      .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot'))
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+      .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot (default: none, no plot)'))
       .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-      .option('--json', 'print {out, bytes} as JSON'),
+      .option('--json', 'print {out, bytes} as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip report examples/digits-mlp/model.json -o report.html', 'layers, cycles, roofline, memory map, certificate'],
+          ['nnchip report digits-mlp.nnchip --explore results/explore.json', 'a lowered folder, with the Pareto plot'],
+        ]),
+      ),
   ).action((model: string, f: ReportFlags) => {
     const explore = f.explore === undefined ? undefined : readExplore(f.explore);
     const fromProgram = isProgramPath(model);

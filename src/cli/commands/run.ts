@@ -5,6 +5,7 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { batchOf, dequantizeOutput, quantizeBatches, sampleSize, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
@@ -18,11 +19,18 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('run')
       .description('run a model (or a lowered program) on input samples with one back end')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat or nested, in the model input layout')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat or nested, in the model input layout (required)')
       .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')}`, 'ref')
       .option('--simulator <name>', 'rtl back end only: iverilog or verilator', 'iverilog')
-      .option('--json', 'print {"backend", "outputs", "raw"[, "cycles"]} as JSON'),
+      .option('--json', 'print {"backend", "outputs", "raw"[, "cycles"]} as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json', 'outputs of the reference interpreter'],
+          ['nnchip run digits-mlp.nnchip --input samples.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
+        ]),
+      ),
   ).action(async (model: string, flags: RunFlags) => {
     const runner = RUNNERS[flags.backend];
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);

@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
@@ -206,21 +207,29 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('sim')
       .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
-      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove)')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
+      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove) (default: one all-zero input)')
       .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
       .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
       .option('--out <dir>', 'where --prove writes certificate.json (default .)')
-      .option('--max-cycles <n>', 'budget: cycles of one inference')
-      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies')
-      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference')
-      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock')
-      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step)')
+      .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
+      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')
+      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference (default: no budget)')
+      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
+      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
       .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
       .option('--json', 'print the figures (and budget and proof results) as JSON'),
   )
     .addHelpText('after', simHelp())
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip sim examples/digits-mlp/model.json --array 16x16', 'cycles, MACs, stalls, memory traffic'],
+        ['nnchip sim digits-mlp.nnchip --prove --max-cycles 30000', 'prove constant cost and check a budget (exit 4 if over)'],
+        ['nnchip sim examples/tiny/tiny.nnchip.json --vcd tiny.vcd', 'a waveform of every register'],
+      ]),
+    )
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
       const p = programFor(model, flags, ctx);

@@ -20,7 +20,7 @@ export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
     program
       .command('wasm')
-      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.ts)')
+      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.mts)')
       .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
       .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
       .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
@@ -34,12 +34,12 @@ export function register(program: Command, ctx: CliContext): void {
       ),
   ).action((model: string, flags: WasmFlags) => {
     const out = flags.out ?? `${modelStem(model).replace(/\.(nnchip|nnp)$/, '')}.wasm`;
-    if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.ts)`);
+    if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.mts)`);
     const p = programFor(model, flags, ctx);
     const build = buildWasm(p, { simd: flags.simd });
     const stem = join(dirname(out), basename(out, '.wasm'));
     const loader = emitLoader(p, basename(out));
-    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.ts` };
+    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.mts` };
     writeFileAtomic(files.wasm, build.bytes);
     writeFileAtomic(files.types, loader.dts);
     writeFileAtomic(files.loader, loader.mjs);

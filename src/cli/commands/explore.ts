@@ -139,7 +139,8 @@ SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers 
 Points whose buffers cannot hold the model are recorded as infeasible (NN403), not fatal.
 
 Sharding: --shard i/N (0 ≤ i < N) evaluates the points whose index mod N = i and writes
-<out>/explore-shard-<i>-of-<N>.jsonl; \`nnchip explore merge\` combines all N shards into the
+<out>/explore-shard-<iiii>-of-<NNNN>.jsonl (zero-padded: --shard 3/16 writes
+explore-shard-0003-of-0016.jsonl); \`nnchip explore merge\` combines all N shards into the
 same explore.csv and explore.json, byte for byte, as one unsharded run.
 
 Examples:

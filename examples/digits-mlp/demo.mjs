@@ -1,5 +1,5 @@
 // The README's first command (`npm run demo`): lower the shipped MLP, then compare int8 and float
-// top-1 accuracy on the 2,004 held-out digits. Needs `npm ci` (which also builds dist/).
+// top-1 accuracy on the 2,004 held-out digits. Needs `npm ci`; `npm run demo` builds dist/ first.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadDigits, writeLabeledJson } from '../digits-data.mjs';
@@ -7,7 +7,7 @@ import { loadDigits, writeLabeledJson } from '../digits-data.mjs';
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const dist = here('../../dist/src/cli/main.js');
 if (!existsSync(dist)) {
-  console.error('dist/ is missing: run `npm ci` (or `npm run build`) first');
+  console.error('dist/ is missing: run `npm run build` first (`npm run demo` does)');
   process.exit(1);
 }
 const { main } = await import(dist);

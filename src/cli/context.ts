@@ -14,6 +14,8 @@ export interface CliContext {
   readonly io: CliIo;
   /** Commands that finish with a non-error but non-zero status (over budget) set this. */
   exitCode: number;
+  /** The command being run (`lower`, `explore merge`), set before its action: messages name it. */
+  command?: string;
 }
 
 export function processIo(): CliIo {

@@ -3,24 +3,22 @@
  * A Program from whatever the user named: a lowered folder, a .nnp file, or a model to compile.
  * Every command gets its Program here, validated once (isa/validate.ts) and frozen.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { internal, NnchipError } from '../diagnostics/error.js';
 import type { Program } from '../isa/program.js';
 import { INSN_BYTES } from '../isa/spec.js';
 import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS, validateProgram } from '../isa/validate.js';
 import type { CliContext } from './context.js';
+import { isProgramPath, resolveModelPath, resolveProgramPath } from './model-path.js';
 import { compileModel, type CompiledModel, type CompileFlags } from './options.js';
 
 /** A .nnp file holds at most the DRAM image plus its instructions and header: refuse more before reading. */
 export const MAX_PROGRAM_FILE_BYTES = MAX_DRAM_BYTES + MAX_INSTRUCTIONS * INSN_BYTES + 2 ** 26;
 
-export function isProgramPath(path: string): boolean {
-  return path.endsWith('.nnp') || (existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'program.nnp')));
-}
+export { isProgramPath };
 
-export function readProgramFile(path: string): Program {
-  const file = path.endsWith('.nnp') ? path : join(path, 'program.nnp');
+export function readProgramFile(path: string, command = 'this command'): Program {
+  const file = resolveProgramPath(path, command);
   let bytes: Uint8Array;
   try {
     const stat = statSync(file);
@@ -35,9 +33,23 @@ export function readProgramFile(path: string): Program {
   return deserializeProgram(bytes, file);
 }
 
+/** The compile flags, as typed on the command line (commander's camelCase keys → --kebab-case). */
+const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory' } as const satisfies Record<keyof CompileFlags, string>;
+
+/** A lowered program fixes the machine and the quantization: a compile flag beside one is a mistake, not a no-op. */
+function refuseCompileFlags(path: string, p: Program, flags: CompileFlags, command: string): void {
+  const given = (Object.keys(COMPILE_FLAGS) as (keyof CompileFlags)[]).filter((k) => flags[k] !== undefined);
+  if (given.length === 0) return;
+  const names = given.map((k) => COMPILE_FLAGS[k]).join(', ');
+  throw new NnchipError('NN801', `${names} cannot apply to a lowered program: it was compiled for the ${p.config.rows}x${p.config.cols} array, and its machine and quantization are fixed`, {
+    file: path,
+    hint: `give ${names} to \`nnchip lower\` and ${command} the folder it writes, or name the model instead of the program`,
+  });
+}
+
 /** A compiled model's Program, through the same validator (a failure there is a compiler bug). */
 export function compiledProgram(path: string, flags: CompileFlags, ctx: CliContext): CompiledModel {
-  const compiled = compileModel(path, flags, ctx);
+  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx);
   try {
     return { ...compiled, program: validateProgram(compiled.program) };
   } catch (e) {
@@ -47,5 +59,9 @@ export function compiledProgram(path: string, flags: CompileFlags, ctx: CliConte
 }
 
 export function programFor(path: string, flags: CompileFlags, ctx: CliContext): Program {
-  return isProgramPath(path) ? readProgramFile(path) : compiledProgram(path, flags, ctx).program;
+  const command = ctx.command ?? 'this command';
+  if (!isProgramPath(path)) return compiledProgram(path, flags, ctx).program;
+  const p = readProgramFile(path, command);
+  refuseCompileFlags(path, p, flags, command);
+  return p;
 }

@@ -21,18 +21,37 @@ Examples:
 Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget,
             5 external tool missing, 70 internal error (a bug: please report it).`;
 
+/** `explore merge`, not `merge`: the words a user types after `nnchip`. */
+function commandName(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null && c.parent !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+const helpHint = (command: string | undefined): string => `see \`nnchip ${command === undefined ? '' : `${command} `}--help\``;
+
+/** A usage error points at the help of the command it happened in. */
+function withCommandHelp(err: NnchipError, command: string | undefined): NnchipError {
+  if (err.code !== 'NN801' || err.hintOverride !== undefined || command === undefined) return err;
+  return new NnchipError(err.code, err.detail, { ...(err.file === undefined ? {} : { file: err.file }), ...(err.layer === undefined ? {} : { layer: err.layer }), hint: helpHint(command) });
+}
+
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.ok };
   const program = new Command('nnchip')
     .description('compile trained neural networks to a matmul + threshold ISA, simulate them cycle-accurately, emit Verilog and WebAssembly')
     .version('0.1.0')
     .option('--debug', 'print stack traces')
-    .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', EPILOG)
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(s) })
-    .exitOverride();
+    .addHelpText('after', EPILOG);
   for (const c of COMMANDS) c.register(program, ctx);
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  // commander's own errors (missing argument, unknown option) are reported below as one NN801 line
+  let failed: Command | undefined;
+  const quiet = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => void (failed = cmd) });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
+  program.hook('preAction', (_root, action) => void (ctx.command = commandName(action)));
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
@@ -41,9 +60,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage;
+      const name = failed === undefined || failed === program ? undefined : commandName(failed);
+      const message = e.message.replace(/^error: /, '').split('\n').join(' ').trim();
+      e = new NnchipError('NN801', message, { hint: helpHint(name) });
     }
-    const err = e instanceof NnchipError ? e : null;
+    const err = e instanceof NnchipError ? withCommandHelp(e, ctx.command) : null;
     if (err !== null && err.code !== 'NN901') {
       io.stderr((wantsJson ? JSON.stringify({ error: err.toJSON() }) : io.color.red(err.format())) + '\n');
       if (debug) io.stderr(`${err.stack ?? ''}\n`);

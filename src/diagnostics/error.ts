@@ -7,6 +7,8 @@ export interface ErrorSite {
   readonly file?: string;
   /** The layer, node or tensor name inside the file. */
   readonly layer?: string;
+  /** A hint for this one case, when the code's general hint would mislead. */
+  readonly hint?: string;
 }
 
 export class NnchipError extends Error {
@@ -14,6 +16,8 @@ export class NnchipError extends Error {
   readonly file: string | undefined;
   readonly layer: string | undefined;
   readonly detail: string;
+  /** Set when this error carries its own hint instead of its code's. */
+  readonly hintOverride: string | undefined;
 
   constructor(code: ErrorCode, detail: string, site: ErrorSite = {}) {
     super(detail);
@@ -22,10 +26,11 @@ export class NnchipError extends Error {
     this.file = site.file;
     this.layer = site.layer;
     this.detail = detail;
+    this.hintOverride = site.hint;
   }
 
   get hint(): string {
-    return CODES[this.code].hint;
+    return this.hintOverride ?? CODES[this.code].hint;
   }
 
   get exitCode(): ExitCode {
@@ -87,7 +92,7 @@ export function withFile<T>(file: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof NnchipError && e.file === undefined) {
-      throw new NnchipError(e.code, e.detail, { file, ...(e.layer === undefined ? {} : { layer: e.layer }) });
+      throw new NnchipError(e.code, e.detail, { file, ...(e.layer === undefined ? {} : { layer: e.layer }), ...(e.hintOverride === undefined ? {} : { hint: e.hintOverride }) });
     }
     throw e;
   }

@@ -33,12 +33,17 @@ const cell = (c: Cell): string => (typeof c === 'object' ? c.html : typeof c ===
 export function htmlTable(head: readonly string[], rows: readonly (readonly Cell[])[], cls = ''): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table${cls === '' ? '' : ` class="${esc(cls)}"`}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  // the wrapper scrolls a table wider than the page instead of letting it overflow the layout
+  return `<div class="table"><table${cls === '' ? '' : ` class="${esc(cls)}"`}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
+
+/** Most figure cards in one row; more than this are spread evenly over rows, so no card sits alone. */
+const FIGURES_PER_ROW = 6;
 
 /** Key figures as a definition grid. */
 export function figures(items: readonly (readonly [string, string])[]): string {
-  return `<dl class="figures">${items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`;
+  const columns = Math.ceil(items.length / Math.ceil(items.length / FIGURES_PER_ROW));
+  return `<dl class="figures" style="--columns:${columns}">${items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`;
 }
 
 export const STYLE = `
@@ -49,11 +54,13 @@ main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 64px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 p.sub, p.note, figcaption { color: var(--muted); margin: 4px 0 12px; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+div.table { overflow-x: auto; margin: 8px 0 16px; }
+table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { background: #eef2f8; font-weight: 600; }
 td:first-child, th:first-child { text-align: left; }
-dl.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px; margin: 12px 0; }
+dl.figures { display: grid; grid-template-columns: repeat(var(--columns), minmax(0, 1fr)); gap: 10px; margin: 12px 0; }
+@media (max-width: 760px) { dl.figures { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 dl.figures div { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
 dt { color: var(--muted); font-size: 12px; }
 dd { margin: 2px 0 0; font-size: 17px; font-weight: 600; font-variant-numeric: tabular-nums; }

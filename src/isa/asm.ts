@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 /**
- * Text assembly: `matmul wgt=0 act=3 actStride=98 acc=0 rows=1 accumulate=1 | popPrev pushPrev`.
- * One instruction per line; `;` starts a comment. Listing and parsing are exact inverses.
+ * Text assembly: `matmul wgt=0 act=3 actStride=98 acc=0 rows=1 accumulate=1 | popPrev pushPrev`,
+ * `load buf=wgt …` (a load's buffer by name; the number is accepted too). One instruction per line;
+ * `;` starts a comment. Listing and parsing are exact inverses.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { FORMATS, OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode } from './spec.js';
+import { FORMATS, isLoadBuffer, loadBufferOf, LOAD_BUFFERS, OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode } from './spec.js';
+
+/** The one field whose values have names: a load's target buffer. */
+const NAMED_FIELD = 'buf';
+const valueText = (field: string, v: number): string => (field === NAMED_FIELD ? (isLoadBuffer(v) ? loadBufferOf(v) : String(v)) : String(v));
+const valueOf = (field: string, text: string): number | undefined =>
+  /^-?\d+$/.test(text) ? Number(text) : field === NAMED_FIELD && Object.hasOwn(LOAD_BUFFERS, text) ? LOAD_BUFFERS[text as keyof typeof LOAD_BUFFERS] : undefined;
 
 export function formatInstruction(insn: Instruction): string {
   const values = insn as unknown as Record<string, number | boolean>;
-  const fields = FORMATS[insn.op].map((f) => `${f.name}=${Number(values[f.name])}`);
+  const fields = FORMATS[insn.op].map((f) => `${f.name}=${valueText(f.name, Number(values[f.name]))}`);
   const flags = TOKEN_FLAGS.filter((f) => values[f] === true);
   return [insn.op, ...fields].join(' ') + (flags.length > 0 ? ` | ${flags.join(' ')}` : '');
 }
@@ -38,9 +45,10 @@ export function parseInstruction(line: string, lineNo = 1): Instruction {
   const result: Record<string, unknown> = { op, popPrev: false, popNext: false, pushPrev: false, pushNext: false };
   const expected = new Set<string>(FORMATS[op].map((f) => f.name));
   for (const w of words.slice(1)) {
-    const m = /^(\w+)=(-?\d+)$/.exec(w);
-    if (!m || !expected.has(m[1]!)) throw bad(`"${w}" is not a field of ${op} (fields: ${[...expected].join(', ') || 'none'})`);
-    result[m[1]!] = Number(m[2]);
+    const m = /^(\w+)=(-?\w+)$/.exec(w);
+    const value = m ? valueOf(m[1]!, m[2]!) : undefined;
+    if (!m || !expected.has(m[1]!) || value === undefined) throw bad(`"${w}" is not a field of ${op} (fields: ${[...expected].join(', ') || 'none'})`);
+    result[m[1]!] = value;
     expected.delete(m[1]!);
   }
   if (expected.size > 0) throw bad(`${op} is missing ${[...expected].join(', ')}`);

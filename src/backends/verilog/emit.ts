@@ -12,6 +12,7 @@ import { channelOf, type Channel } from '../../isa/spec.js';
 import { UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
+import { corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
 import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, programHex, rowAddressHex, samplesHex } from './rom.js';
 import { readTemplateDir } from './templates.js';
@@ -222,6 +223,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
       CORE_NAME: `${model.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}_${p.config.rows}x${p.config.cols}`,
       CORE_RTL_FILES: rtlNames.map((f) => `      - ${f}`).join('\n'),
       CORE_MEM_FILES: Object.values(MEM_FILES).map((f) => `      - ${f}: {copyto: ${f}}`).join('\n'),
+      ...corePnrValues(opts.target, opts.device, p.config.clockMhz),
     }),
   );
   return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

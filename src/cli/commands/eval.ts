@@ -7,6 +7,7 @@ import { interpret } from '../../isa/interpret.js';
 import { batchOf, quantizeBatches, splitOutputs } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
+import { examples, MODEL_INPUTS } from '../help.js';
 import { compiledProgram } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 
@@ -21,14 +22,23 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('eval')
       .description('top-1 accuracy of the float model and of its int8 program on labeled data')
-      .argument('<model>', 'model.json or an nnchip JSON model')
-      .requiredOption('--data <file>', 'JSON {"inputs": [...], "labels": [...]}')
-      .option('--json', 'print the figures as JSON'),
+      .argument('<model>', MODEL_INPUTS)
+      .requiredOption('--data <file>', 'labeled samples: JSON {"inputs": [...], "labels": [...]}, one integer class per sample (required)')
+      .option('--json', 'print the figures as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip eval examples/digits-mlp/model.json --data labeled.json', 'float vs int8 top-1 accuracy'],
+          ['nnchip eval examples/digits-onnx --data labeled.json --array 16x16 --json', 'the ONNX model, as JSON'],
+        ]),
+      ),
   ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {
     const { program: p, graph, calibrationWarnings } = compiledProgram(model, flags, ctx);
     const samples = readSamples(flags.data, programInputSpec(p));
     const { labels } = samples;
-    if (labels === null) throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data });
+    if (labels === null) {
+      throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data, hint: 'eval needs labeled data: {"inputs": [...], "labels": [...]}, one integer class per sample' });
+    }
     let floatOk = 0;
     let intOk = 0;
     let agree = 0;

@@ -20,7 +20,8 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
-import { modelStem } from './lower.js';
+import { examples, MODEL_INPUTS } from '../help.js';
+import { modelStem, resolveModelPath } from '../model-path.js';
 import { readInput } from '../read-input.js';
 
 interface ExploreFlags extends Omit<CompileFlags, 'array'> {
@@ -82,7 +83,8 @@ function progress(ctx: CliContext): { update: (done: number, total: number) => v
   };
 }
 
-function runSweep(model: string, f: ExploreFlags, ctx: CliContext): SweepRun {
+function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
+  const model = resolveModelPath(arg, 'explore');
   const grid = gridFrom(f);
   const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
   const base = configFrom(f);
@@ -129,7 +131,8 @@ SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers 
 Points whose buffers cannot hold the model are recorded as infeasible (NN403), not fatal.
 
 Sharding: --shard i/N (0 ≤ i < N) evaluates the points whose index mod N = i and writes
-<out>/explore-shard-<i>-of-<N>.jsonl; \`nnchip explore merge\` combines all N shards into the
+<out>/explore-shard-<iiii>-of-<NNNN>.jsonl (zero-padded: --shard 3/16 writes
+explore-shard-0003-of-0016.jsonl); \`nnchip explore merge\` combines all N shards into the
 same explore.csv and explore.json, byte for byte, as one unsharded run.
 
 Examples:
@@ -142,16 +145,16 @@ export function register(program: Command, ctx: CliContext): void {
     .command('explore')
     .description('sweep array shapes × SRAM × DRAM bandwidth with the static certificate (no simulation); print the Pareto front')
     .addHelpText('after', HELP_AFTER)
-    .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+    .argument('<model>', MODEL_INPUTS)
     .option('--arrays <list>', 'array shapes RxC, comma-separated', DEFAULT_GRID.arrays.map((a) => `${a.rows}x${a.cols}`).join(','))
     .option('--sram-kib <list>', 'total SRAM sizes in KiB, comma-separated', DEFAULT_GRID.sramKiB.join(','))
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
     .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
-    .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines')
+    .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines (default: the whole grid, no shard file)')
     .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')
-    .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set (DRAM latency, queue depth, clock)'))
+    .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set: DRAM latency, queue depth, clock (default: the defaults `nnchip sim --help` lists)'))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model)'))
-    .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data'))
+    .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
     .action((model: string, f: ExploreFlags) => {
@@ -168,7 +171,14 @@ export function register(program: Command, ctx: CliContext): void {
     .description('combine the shard files of one sweep into explore.csv + explore.json (identical to an unsharded run)')
     .argument('<files...>', 'explore-shard-*.jsonl files: all N shards of one sweep')
     .option('--out <dir>', 'output folder (default: .)')
-    .option('--json', 'print explore.json to stdout');
+    .option('--json', 'print explore.json to stdout')
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip explore merge shards/explore-shard-*.jsonl --out results/', 'explore.csv + explore.json from all shards'],
+        ['nnchip explore merge a.jsonl b.jsonl --json', 'explore.json on stdout'],
+      ]),
+    );
   // commander lets `explore` claim --out/--json wherever they appear, so read both levels
   merge.action((files: string[]) => {
     const f = merge.optsWithGlobals<{ out?: string; json?: boolean }>();

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { formatListing } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
+import { examples, MODEL_INPUTS } from '../help.js';
 import { compiledProgram } from '../load-program.js';
+import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
 
-export function modelStem(modelPath: string): string {
-  const stem = basename(modelPath).replace(/\.(json|onnx)$/i, '');
-  return stem === 'model' ? basename(dirname(resolve(modelPath))) : stem;
-}
+export { modelStem };
 
 export function listingOf(p: Program): string {
   const comments = new Map(p.layers.map((l) => [l.firstInsn, `layer ${l.name}: ${l.op} ${l.shape}`]));
@@ -26,10 +25,19 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('lower')
       .description('quantize a model and lower it to the matmul/threshold ISA')
-      .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+      .argument('<model>', MODEL_INPUTS)
       .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
-      .option('--json', 'print the summary as JSON'),
-  ).action((model: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+      .option('--json', 'print the summary as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip lower examples/digits-mlp/model.json', 'writes ./digits-mlp.nnchip/'],
+          ['nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip', 'the model.onnx in that folder, on a 16x16 array'],
+          ['nnchip lower examples/tiny/tiny.nnchip.json --batch 4', 'four samples per inference, into ./tiny.nnchip/'],
+        ]),
+      ),
+  ).action((arg: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+    const model = resolveModelPath(arg, 'lower');
     const { program: p, calibrationSource } = compiledProgram(model, flags, ctx);
     const cert = certify(p);
     const out = flags.out ?? `${modelStem(model)}.nnchip`;

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip report <model> -o report.html`: one self-contained HTML page (layers, charts, memory map, certificate). */
-import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { compiledProgram, isProgramPath, readProgramFile } from '../load-program.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
+import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
+import { modelStem } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes } from '../render.js';
-import { modelStem } from './lower.js';
 import { readInput } from '../read-input.js';
 
 interface ReportFlags extends CompileFlags {
@@ -27,15 +27,22 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('report')
       .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
-      .argument('<model>', 'model.json, an nnchip JSON model, a lowered folder or a .nnp program')
-      .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot'))
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+      .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot (default: none, no plot)'))
       .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-      .option('--json', 'print {out, bytes} as JSON'),
+      .option('--json', 'print {out, bytes} as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip report examples/digits-mlp/model.json -o report.html', 'layers, cycles, roofline, memory map, certificate'],
+          ['nnchip report digits-mlp.nnchip --explore results/explore.json', 'a lowered folder, with the Pareto plot'],
+        ]),
+      ),
   ).action((model: string, f: ReportFlags) => {
     const explore = f.explore === undefined ? undefined : readExplore(f.explore);
     const fromProgram = isProgramPath(model);
-    const compiled = fromProgram ? { program: readProgramFile(model), calibrationSource: undefined } : compiledProgram(model, f, ctx);
-    const name = fromProgram ? basename(model.replace(/\/+$/, '')).replace(/\.(nnp|nnchip)$/, '') : modelStem(model);
+    const compiled = fromProgram ? { program: programFor(model, f, ctx), calibrationSource: undefined } : compiledProgram(model, f, ctx);
+    const name = modelStem(model);
     if (explore !== undefined && explore.meta.model !== name) ctx.io.stderr(ctx.io.color.yellow('warning: ') + `${f.explore} was made for model "${explore.meta.model}", not "${name}"\n`);
     const html = renderReport({
       model: name,

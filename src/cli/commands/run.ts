@@ -9,8 +9,9 @@ import { modelDims, toModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, splitOutputs, type Program } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
-import { isProgramPath, readProgramFile } from '../load-program.js';
-import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
+import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
 
 type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
@@ -102,16 +103,23 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('run')
       .description('run a model (or a lowered program) on input samples with one back end')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat, or nested exactly in the model input shape ([C, H, W] for ONNX maps)')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+      .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat, or nested exactly in the model input shape ([C, H, W] for ONNX maps) (required)')
       .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')}`, 'ref')
       .option('--simulator <name>', 'rtl back end only: iverilog or verilator', 'iverilog')
-      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "warnings"]} as JSON; outputs in the model\'s layout'),
+      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "warnings"]} as JSON; outputs in the model\'s layout')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json', 'outputs of the reference interpreter'],
+          ['nnchip run digits-mlp.nnchip --input samples.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
+        ]),
+      ),
   ).action(async (model: string, flags: RunFlags) => {
     const runner = RUNNERS[flags.backend];
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
-    const compiled = isProgramPath(model) ? null : compileModel(model, flags, ctx);
-    const p = compiled?.program ?? readProgramFile(model);
+    const compiled = isProgramPath(model) ? null : compiledProgram(model, flags, ctx);
+    const p = compiled?.program ?? programFor(model, flags, ctx);
     const samples = readSamples(flags.input, programInputSpec(p));
     const out = printer(p, flags, ctx, compiled?.calibrationWarnings ?? []);
     const b = batchOf(p);

@@ -18,8 +18,9 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
-import { isProgramPath, readProgramFile } from '../load-program.js';
-import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
+import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
 
@@ -207,30 +208,35 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('sim')
       .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
-      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
+      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
       .option('--codes', 'with --input: print the int8 output codes instead of the values')
       .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
       .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
       .option('--out <dir>', 'where --prove writes certificate.json (default .)')
-      .option('--max-cycles <n>', 'budget: cycles of one inference')
-      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies')
-      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference')
-      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock')
-      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step)')
+      .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
+      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')
+      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference (default: no budget)')
+      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
+      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
       .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
       .option('--json', 'print the figures (and budget and proof results) as JSON'),
   )
     .addHelpText('after', simHelp())
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip sim examples/digits-mlp/model.json --array 16x16', 'cycles, MACs, stalls, memory traffic'],
+        ['nnchip sim digits-mlp.nnchip --prove --max-cycles 30000', 'prove constant cost and check a budget (exit 4 if over)'],
+        ['nnchip sim examples/tiny/tiny.nnchip.json --vcd tiny.vcd', 'a waveform of every register'],
+      ]),
+    )
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
-      const compiled = isProgramPath(model) ? null : compileModel(model, flags, ctx);
-      const p = compiled?.program ?? readProgramFile(model);
+      const compiled = isProgramPath(model) ? null : compiledProgram(model, flags, ctx);
+      const p = compiled?.program ?? programFor(model, flags, ctx);
       const warnings = compiled?.calibrationWarnings ?? [];
-      if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
-        ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
-      }
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
       const o = simulateAll(p, codes, flags, ctx);

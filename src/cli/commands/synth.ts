@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ICE40_DEVICES, VERILOG_TARGETS } from '../../backends/verilog/emit.js';
 import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
 import type { CliContext } from '../context.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { table } from '../render.js';
@@ -43,17 +44,24 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('synth')
       .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, Fmax')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
       .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'ice40')
       .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')} (up5k maps multipliers to its DSPs)`, 'hx8k')
-      .option('-o, --out <dir>', 'keep the design and the tool reports in this folder')
+      .option('-o, --out <dir>', 'keep the design and the tool reports in this folder (default: a temporary folder, removed)')
       .option('--no-pnr', 'synthesis only')
       .option(
         '--yosys <which>',
         'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
       )
       .option('--json', 'print the figures as JSON')
-      .addHelpText('after', SYNTH_HELP),
+      .addHelpText('after', SYNTH_HELP)
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json', 'iCE40 HX8K: LUTs, FFs, BRAMs, Fmax'],
+          ['nnchip synth digits-mlp.nnchip --target ecp5 --no-pnr --json', 'synthesis figures only, as JSON'],
+        ]),
+      ),
   ).action(async (model: string, flags: SynthFlags) => {
     const p = programFor(model, flags, ctx);
     const report = await synthesize(p, {

@@ -8,6 +8,7 @@ import { scheduleTimes } from '../../isa/timing.js';
 import { writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { modelStem } from './lower.js';
@@ -31,12 +32,19 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('verilog')
       .description('generate synthesizable Verilog, ROM images, a self-checking test bench and the flow files for one target')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
       .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'generic')
       .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')}`, 'hx8k')
       .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
       .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
-      .option('--json', 'print a summary as JSON'),
+      .option('--json', 'print a summary as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip verilog examples/tiny/tiny.nnchip.json --array 4x4 --target ice40', './tiny.rtl/: RTL, ROMs, test bench, flow'],
+          ['nnchip verilog digits-mlp.nnchip --input samples.json -o rtl/', 'a test bench that checks these samples'],
+        ]),
+      ),
   ).action((model: string, flags: VerilogFlags) => {
     const target = parseTarget(flags.target);
     const device = parseDevice(flags.device);

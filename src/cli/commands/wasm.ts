@@ -8,6 +8,7 @@ import { PAGE_BYTES } from '../../backends/wasm/plan/memory.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
+import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes } from '../render.js';
@@ -19,19 +20,26 @@ export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
     program
       .command('wasm')
-      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.ts)')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.mts)')
+      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
       .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
       .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
-      .option('--json', 'print a summary as JSON'),
+      .option('--json', 'print a summary as JSON')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip wasm examples/digits-mlp/model.json', './digits-mlp.wasm + .mjs loader + types'],
+          ['nnchip wasm digits-mlp.nnchip -o web/mlp.wasm --no-simd', 'a lowered folder, for engines without SIMD'],
+        ]),
+      ),
   ).action((model: string, flags: WasmFlags) => {
     const out = flags.out ?? `${modelStem(model).replace(/\.(nnchip|nnp)$/, '')}.wasm`;
-    if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.ts)`);
+    if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.mts)`);
     const p = programFor(model, flags, ctx);
     const build = buildWasm(p, { simd: flags.simd });
     const stem = join(dirname(out), basename(out, '.wasm'));
     const loader = emitLoader(p, basename(out));
-    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.ts` };
+    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.mts` };
     writeFileAtomic(files.wasm, build.bytes);
     writeFileAtomic(files.types, loader.dts);
     writeFileAtomic(files.loader, loader.mjs);

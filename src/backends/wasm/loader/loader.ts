@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * The JS loader written next to a generated module (model.mjs + model.d.ts): no dependencies,
+ * The JS loader written next to a generated module (model.mjs + model.d.mts): no dependencies,
  * Node ≥ 18 and browsers. Its code is runtime.ts's createLoad, and it quantizes with
  * isa/numerics.ts's own quantizeToInt8 (the loader tests hold it to quantizeInput on random,
  * halfway and non-finite values).
@@ -90,7 +90,11 @@ export interface ResponseLike {
 /** A WebAssembly.Module (typed loosely so that this file needs neither the DOM lib nor Node's types). */
 export type CompiledModule = object;
 /** A URL or path (fetched; file: URLs are read from disk in Node), the module's bytes, a Response or a compiled module. Default: the .wasm beside this file. */
-export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | ResponseLike | CompiledModule;
+/** A URL object (structural, so that no lib has to declare URL). */
+export interface UrlLike {
+  readonly href: string;
+}
+export type ModelSource = string | UrlLike | ArrayBuffer | ArrayBufferView | ResponseLike | CompiledModule;
 export declare function load(source?: ModelSource): Promise<Net>;
 export declare const inputShape: readonly number[];
 export declare const outputShape: readonly number[];

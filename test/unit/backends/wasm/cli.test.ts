@@ -18,10 +18,10 @@ describe('nnchip wasm', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as { wasm: string; loader: string; types: string; simd: boolean; pages: number };
-    expect(summary).toMatchObject({ wasm: out, loader: join(dir, 'digits.mjs'), types: join(dir, 'digits.d.ts'), simd: true });
+    expect(summary).toMatchObject({ wasm: out, loader: join(dir, 'digits.mjs'), types: join(dir, 'digits.d.mts'), simd: true });
     const { program } = compileDigitsMlp();
     expect(new Uint8Array(readFileSync(out))).toEqual(emitWasm(program, { simd: true }));
-    expect(readFileSync(join(dir, 'digits.d.ts'), 'utf8')).toContain('export declare function load');
+    expect(readFileSync(join(dir, 'digits.d.mts'), 'utf8')).toContain('export declare function load');
     const loader = (await import(pathToFileURL(summary.loader).href)) as { load(): Promise<{ run(x: Float32Array): Float32Array }> };
     expect((await loader.load()).run(calibrationSamples()[0]!)).toHaveLength(10);
   });

@@ -33,7 +33,7 @@ const SEED = Number(process.env['FC_SEED'] ?? 20251123);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Write model.wasm + model.mjs + model.d.ts to a fresh folder and import the loader. */
+/** Write model.wasm + model.mjs + model.d.mts to a fresh folder and import the loader. */
 async function written(p: Program, name = 'model'): Promise<{ dir: string; loader: LoaderModule; bytes: Uint8Array }> {
   const dir = mkdtempSync(join(tmpdir(), 'nnchip-wasm-'));
   dirs.push(dir);
@@ -41,7 +41,7 @@ async function written(p: Program, name = 'model'): Promise<{ dir: string; loade
   const files = emitLoader(p, `${name}.wasm`);
   writeFileSync(join(dir, `${name}.wasm`), bytes);
   writeFileSync(join(dir, `${name}.mjs`), files.mjs);
-  writeFileSync(join(dir, `${name}.d.ts`), files.dts);
+  writeFileSync(join(dir, `${name}.d.mts`), files.dts);
   const loader = (await import(pathToFileURL(join(dir, `${name}.mjs`)).href)) as LoaderModule;
   return { dir, loader, bytes };
 }

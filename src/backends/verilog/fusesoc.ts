@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The parts of the FuseSoC core (targets/fusesoc/nnchip.core) that depend on the target: an iCE40
+ * design gets a `pnr` target (yosys + nextpnr through edalize's icestorm tool) on the board top
+ * fpga/nnchip_pnr_top.v with the pins of ice40/nnchip_<device>.pcf; other targets have no pnr target.
+ */
+
+/** nextpnr's package per iCE40 device, as in targets/ice40/Makefile. */
+const ICE40_PACKAGE: Readonly<Record<string, string>> = { hx8k: 'ct256', up5k: 'sg48' };
+
+export interface CoreValues {
+  readonly CORE_PNR_FILESETS: string;
+  readonly CORE_PNR_TARGET: string;
+}
+
+export function corePnrValues(target: string, device: string | undefined, clockMhz: number): CoreValues {
+  if (target !== 'ice40') return { CORE_PNR_FILESETS: '', CORE_PNR_TARGET: '  # place and route: generate the design with --target ice40 for a pnr target' };
+  const dev = device ?? 'hx8k';
+  const synthOptions = dev === 'up5k' ? '\n        yosys_synth_options: [-dsp]' : '';
+  return {
+    CORE_PNR_FILESETS: `  fpga:
+    files:
+      - fpga/nnchip_pnr_top.v
+    file_type: verilogSource
+  pcf:
+    files:
+      - ice40/nnchip_${dev}.pcf
+    file_type: PCF
+`,
+    CORE_PNR_TARGET: `  pnr:
+    description: iCE40-${dev.toUpperCase()} place and route (yosys, nextpnr-ice40, icepack) of the board top; pins in ice40/nnchip_${dev}.pcf
+    default_tool: icestorm
+    filesets: [rtl, fpga, mem, pcf]
+    toplevel: nnchip_pnr_top
+    tools:
+      icestorm:
+        pnr: next${synthOptions}
+        nextpnr_options: [--${dev}, --package, ${ICE40_PACKAGE[dev] ?? 'ct256'}, --freq, ${clockMhz}]`,
+  };
+}

@@ -37,10 +37,23 @@ function absorb(w: Weighted, channelOf: (row: number) => number, bn: NodeOf<'bat
   return { ...w, kernel: { shape: w.kernel.shape, data: kernel }, bias: { shape: [cols], data: bias } };
 }
 
+/**
+ * Scaling the consumer's weight rows by very different factors costs int8 precision: its weights
+ * are quantized per output channel, so a row scaled down by 1/MAX_SCALE_SPREAD keeps fewer levels.
+ * Above that spread the scale stays a layer of its own (exact, one diagonal matmul) — except input
+ * normalization, which always folds: the input is then quantized over its own raw range.
+ */
+export const MAX_SCALE_SPREAD = 4;
+function keepsWeightPrecision(bn: NodeOf<'batchNorm'>): boolean {
+  const mags = Array.from(bn.scale, (s) => Math.abs(s));
+  const lo = Math.min(...mags);
+  return lo > 0 && Math.max(...mags) <= MAX_SCALE_SPREAD * lo;
+}
+
 export function foldScaleForward(g: Graph): Graph {
   let out = g;
   for (const bn of g.nodes) {
-    if (bn.op !== 'batchNorm' || out.outputs.includes(bn.output)) continue;
+    if (bn.op !== 'batchNorm' || out.outputs.includes(bn.output) || !(bn.inputs[0] === g.inputs[0]?.name || keepsWeightPrecision(bn))) continue;
     const shapes = checkGraph(out);
     const uses = usesOf(out);
     const [user, ...others] = uses.get(bn.output) ?? [];

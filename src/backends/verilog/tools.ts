@@ -54,16 +54,17 @@ export interface ToolRun {
  * Runs the tool under /bin/sh in a new process group, with a watch pipe on fd 3 that only nnchip
  * holds open: when nnchip ends in any way — SIGKILL included, which no handler sees — the kernel
  * closes the pipe, the watcher's read returns and it stops the whole group (make's yosys and
- * nextpnr too): TERM, then KILL two seconds later. The tool itself runs without fd 3; the script
- * exits with the tool's status (128+n when a signal ended it).
+ * nextpnr too): TERM, then KILL two seconds later (it ignores TERM itself to get there). The tool
+ * runs without fd 3; when it ends the script KILLs the watcher and exits with the tool's status
+ * (128+n when a signal ended it).
  */
 const WATCHDOG = [
-  '( trap "" TERM; read -r _ <&3; kill -TERM 0; sleep 2; kill -KILL 0 ) &',
+  '( trap "" TERM; read -r _ <&3; kill -TERM 0; sleep 2; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &',
   'watcher=$!',
   '"$@" 3<&- &',
   'tool=$!',
   'wait "$tool"; status=$?',
-  'kill "$watcher" 2>/dev/null',
+  'kill -KILL "$watcher" 2>/dev/null',
   'exit "$status"',
 ].join('\n');
 

@@ -1,13 +1,36 @@
 // SPDX-License-Identifier: MIT
 /**
- * The only code that writes outputs. Everything goes to a temporary sibling first and is renamed
- * into place when complete, so a failure (or Ctrl-C) leaves the previous outputs untouched.
+ * The only code that writes outputs. An output set — one file, sibling files (wasm's .wasm + .mjs +
+ * types, explore's csv + json) or one folder (lower, verilog) — is first written whole under hidden
+ * staging names in the same folder, then, under that folder's lock, recorded in a journal and
+ * renamed into place; what may be replaced is decided by output-paths.ts.
+ *
+ * Why this design: a rename within one folder is atomic, so a Ctrl-C, an error or a kill -9 before
+ * the journal leaves the old set untouched (the staging names are hidden and the next run removes
+ * them). Node has no renameat2(RENAME_EXCHANGE) and POSIX cannot rename several names at once, so
+ * between the renames of one commit (microseconds: the old folder moved aside, then the new one in;
+ * or file after file) a kill -9 can interrupt the swap: the journal then says the new set is
+ * complete, and the next nnchip run writing in that folder finishes the renames before anything
+ * else (roll forward). Ctrl-C cannot land in that window: the commit is synchronous, and signal
+ * handlers run between ticks. Two runs writing one output take turns on the lock; one that cannot
+ * get it within a few seconds stops with NN557 and leaves nothing behind.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { NnchipError } from '../diagnostics/error.js';
+import { checkOutput, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, MARKER_TEXT, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
 
+export type { OutputOptions } from './output-paths.js';
+export { checkOutput } from './output-paths.js';
 export type Contents = string | Uint8Array;
+
+const STAGE = '.nnchip-new-';
+const BACKUP = '.nnchip-old-';
+const LOCK = '.nnchip-lock';
+const JOURNAL = '.nnchip-journal';
+/** How long a run waits for another one's commit (its lock) before giving up with NN557. */
+const LOCK_WAIT_MS = 5000;
 
 const pending = new Set<string>();
 /** Work to undo on Ctrl-C besides removing paths, e.g. stopping a running EDA tool. */
@@ -32,10 +55,52 @@ export function untilDone(f: () => void): () => void {
   return () => void onSignal.delete(f);
 }
 
+function isAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Temporary folders are named <prefix>pid<pid>-XXXXXX, so a later run can tell a dead run's ones. */
+const TEMP_NAME = /^nnchip-[a-z0-9-]*pid(\d+)-[A-Za-z0-9]{6}$/;
+
+/** Remove the temporary folders of nnchip runs that died without cleaning up (kill -9). */
+function sweepDeadTemps(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const pid = TEMP_NAME.exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    try {
+      if (uid === undefined || statSync(join(base, name)).uid === uid) rmSync(join(base, name), { recursive: true, force: true });
+    } catch {
+      // someone else's, or gone
+    }
+  }
+}
+
 /** A fresh temporary folder that Ctrl-C removes too; call the returned `remove` when done with it. */
 export function tempFolder(prefix: string): { readonly path: string; readonly remove: () => void } {
   cleanupOnSignal();
-  const path = mkdtempSync(join(tmpdir(), prefix));
+  const base = tmpdir();
+  sweepDeadTemps(base);
+  let path: string;
+  try {
+    path = mkdtempSync(join(base, `${prefix}pid${process.pid}-`));
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? String(e);
+    throw new NnchipError('NN558', `cannot create a temporary folder there (${code})`, { file: base });
+  }
   pending.add(path);
   return {
     path,
@@ -46,44 +111,148 @@ export function tempFolder(prefix: string): { readonly path: string; readonly re
   };
 }
 
-function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-}
+const sleepMs = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Write one file atomically (temp file + rename). */
-export function writeFileAtomic(path: string, contents: Contents): void {
-  cleanupOnSignal();
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = tempNameFor(path);
-  pending.add(tmp);
-  try {
-    writeFileSync(tmp, contents);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-    pending.delete(tmp);
-  }
-}
-
-/** Write a whole directory of files: built beside the target, then swapped in with renames. */
-export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Contents>): void {
-  cleanupOnSignal();
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = tempNameFor(dir);
-  const old = `${tmp}.old`;
-  pending.add(tmp);
-  try {
-    rmSync(tmp, { recursive: true, force: true });
-    for (const [rel, contents] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const p = join(tmp, rel);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, contents);
+function withLock<T>(folder: string, f: () => T): T {
+  const lock = join(folder, LOCK);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let holder = 0;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw outputFsError(e, folder, 'cannot write in the folder');
     }
-    if (existsSync(dir)) renameSync(dir, old);
-    renameSync(tmp, dir);
-    rmSync(old, { recursive: true, force: true });
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    pending.delete(tmp);
+    holder = Number(onOutput(lock, 'cannot read the lock', () => { try { return readFileSync(lock, 'utf8'); } catch { return ''; } }).trim());
+    // a lock whose writer died (kill -9) is stale: take it over
+    if (!isAlive(holder)) onOutput(lock, 'cannot remove a stale lock', () => rmSync(lock, { force: true }));
+    else if (Date.now() > deadline) throw new NnchipError('NN557', `another nnchip process (pid ${holder}) is writing in this folder; run again when it has finished`, { file: folder });
+    else sleepMs(20);
   }
+  try {
+    return f();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+interface JournalEntry {
+  readonly staged: string;
+  readonly final: string;
+  readonly backup: string;
+}
+
+/** Move `final` aside (a folder cannot be renamed over) and `staged` into its place. */
+function swapIn(folder: string, e: JournalEntry): void {
+  const final = join(folder, e.final);
+  const st = lstatOrNull(final);
+  if (st !== null && st.isDirectory()) renameSync(final, join(folder, e.backup));
+  renameSync(join(folder, e.staged), final);
+}
+
+/** Finish a commit a killed run left half done, then remove staging and backups of dead runs. */
+function recover(folder: string): void {
+  const journal = join(folder, JOURNAL);
+  let entries: JournalEntry[] | null = null;
+  try {
+    entries = (JSON.parse(readFileSync(journal, 'utf8')) as { entries: JournalEntry[] }).entries;
+  } catch {
+    entries = null;
+  }
+  if (entries !== null) {
+    for (const e of entries) if (lstatOrNull(join(folder, e.staged)) !== null) swapIn(folder, e);
+    unlinkSync(journal);
+  }
+  for (const name of readdirSync(folder)) {
+    const pid = /^\.nnchip-(?:new|old)-(\d+)-/.exec(name)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(folder, name), { recursive: true, force: true });
+  }
+}
+
+interface Item {
+  /** As the user named it (for messages). */
+  readonly path: string;
+  readonly kind: OutputKind;
+  /** Write the complete output at `staged`. */
+  readonly write: (staged: string) => void;
+  /** sha256 of a file's contents (recorded in the folder's manifest). */
+  readonly hash?: string;
+}
+
+let serial = 0;
+
+function commit(items: readonly Item[], opts: OutputOptions): void {
+  cleanupOnSignal();
+  for (const it of items) checkOutput(it.path, it.kind, opts);
+  const folder = dirname(resolve(items[0]!.path));
+  makeFolders(folder);
+  const staged = items.map((it) => ({ it, name: basename(resolve(it.path)), staged: `${STAGE}${process.pid}-${++serial}`, backup: `${BACKUP}${process.pid}-${serial}` }));
+  try {
+    for (const s of staged) {
+      const at = join(folder, s.staged);
+      pending.add(at);
+      onOutput(s.it.path, 'cannot write', () => s.it.write(at));
+    }
+    withLock(folder, () =>
+      onOutput(folder, 'cannot write in the folder', () => {
+        recover(folder);
+        for (const it of items) checkOutput(it.path, it.kind, opts);
+        const entries: JournalEntry[] = staged.map((s) => ({ staged: s.staged, final: s.name, backup: s.backup }));
+        const files = staged.filter((s) => s.it.hash !== undefined);
+        if (files.length > 0) {
+          const manifest = readManifest(folder);
+          for (const name of manifest.keys()) if (lstatOrNull(join(folder, name)) === null) manifest.delete(name);
+          for (const s of files) manifest.set(s.name, s.it.hash!);
+          const m = `${STAGE}${process.pid}-${++serial}`;
+          pending.add(join(folder, m));
+          writeFileSync(join(folder, m), manifestText(manifest), { flush: true });
+          entries.push({ staged: m, final: MANIFEST, backup: `${BACKUP}${process.pid}-${serial}` });
+        }
+        const journalTmp = `${STAGE}${process.pid}-journal`;
+        pending.add(join(folder, journalTmp));
+        writeFileSync(join(folder, journalTmp), JSON.stringify({ pid: process.pid, entries }) + '\n', { flush: true });
+        renameSync(join(folder, journalTmp), join(folder, JOURNAL));
+        for (const e of entries) swapIn(folder, e);
+        unlinkSync(join(folder, JOURNAL));
+        for (const e of entries) rmSync(join(folder, e.backup), { recursive: true, force: true });
+      }),
+    );
+  } finally {
+    for (const s of staged) {
+      rmSync(join(folder, s.staged), { recursive: true, force: true });
+      pending.delete(join(folder, s.staged));
+    }
+    for (const p of pending) if (dirname(p) === folder && basename(p).startsWith(STAGE)) (rmSync(p, { force: true }), pending.delete(p));
+  }
+}
+
+const fileItem = (path: string, contents: Contents): Item => ({ path, kind: 'file', hash: sha256(contents), write: (at) => writeFileSync(at, contents, { flush: true }) });
+
+/** Write one file atomically; it may replace only what output-paths.ts allows. */
+export function writeFileAtomic(path: string, contents: Contents, opts: OutputOptions = {}): void {
+  commit([fileItem(path, contents)], opts);
+}
+
+/** Write sibling files (one folder) as one set: all new ones or all old ones, never a mix. */
+export function writeFilesAtomic(files: ReadonlyMap<string, Contents>, opts: OutputOptions = {}): void {
+  const paths = [...files.keys()];
+  if (new Set(paths.map((p) => dirname(resolve(p)))).size !== 1) throw new Error('writeFilesAtomic: the files of one set must share a folder');
+  commit([...files].map(([p, c]) => fileItem(p, c)), opts);
+}
+
+/** Write a whole folder of files (relative paths), with the marker that lets nnchip replace it later. */
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Contents>, opts: OutputOptions = {}): void {
+  const write = (at: string): void => {
+    mkdirSync(at);
+    writeFileSync(join(at, MARKER), MARKER_TEXT);
+    for (const [rel, contents] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const p = join(at, rel);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, contents, { flush: true });
+    }
+  };
+  commit([{ path: dir, kind: 'folder', write }], opts);
 }

@@ -99,7 +99,8 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
       for (const [path, text] of design) {
         if (next.get(path) !== text) throw internal(`this RTL build cannot run the program: ${path} differs (another ArrayConfig or capacity)`);
       }
-      for (const path of Object.values(MEM_FILES)) writeFileAtomic(join(dir, path), next.get(path) ?? '');
+      // the work folder is this build's own: its images are replaced freely
+      for (const path of Object.values(MEM_FILES)) writeFileAtomic(join(dir, path), next.get(path) ?? '', { force: true });
       const outBytes = p.output.rows * p.output.rowBytes;
       const jobs = inputs.map((_, k) => async (): Promise<SampleRun> => {
         // exit 1 is the bench's own verdict "failed" (tb_top.v fail_exit): its output is parsed all the same

@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { formatListing } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
-import { writeDirAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
 
 export function modelStem(modelPath: string): string {
@@ -22,16 +23,20 @@ export function listingOf(p: Program): string {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
-      .command('lower')
-      .description('quantize a model and lower it to the matmul/threshold ISA')
-      .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
-      .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
-      .option('--json', 'print the summary as JSON'),
-  ).action((model: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+    addForceOption(
+      program
+        .command('lower')
+        .description('quantize a model and lower it to the matmul/threshold ISA')
+        .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+        .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
+        .option('--json', 'print the summary as JSON'),
+    ),
+  ).action((model: string, flags: CompileFlags & ForceFlag & { out?: string; json?: boolean }) => {
+    const out = flags.out ?? `${modelStem(model)}.nnchip`;
+    const written = outputOptions(flags, model, flags.calibration, flags.config);
+    checkOutput(out, 'folder', written);
     const { program: p, calibrationSource } = compileModel(model, flags, ctx);
     const cert = certify(p);
-    const out = flags.out ?? `${modelStem(model)}.nnchip`;
     const summary = {
       model: basename(model),
       calibration: calibrationSource,
@@ -53,6 +58,7 @@ export function register(program: Command, ctx: CliContext): void {
         ['memory-map.json', JSON.stringify(p.memoryMap, null, 2) + '\n'],
         ['summary.json', JSON.stringify(summary, null, 2) + '\n'],
       ]),
+      written,
     );
     if (flags.json) {
       ctx.io.stdout(JSON.stringify({ ...summary, out }) + '\n');

@@ -6,14 +6,15 @@ import { Option, type Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
 import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { isProgramPath, readProgramFile } from '../load-program.js';
 import { addCompileOptions, compileModel, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes } from '../render.js';
 import { modelStem } from './lower.js';
 
-interface ReportFlags extends CompileFlags {
+interface ReportFlags extends CompileFlags, ForceFlag {
   readonly explore?: string;
   readonly out: string;
   readonly json?: boolean;
@@ -31,14 +32,16 @@ function readExplore(path: string): ExploreResult {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
+    addForceOption(program
       .command('report')
       .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
       .argument('<model>', 'model.json, an nnchip JSON model, a lowered folder or a .nnp program')
       .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot'))
       .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-      .option('--json', 'print {out, bytes} as JSON'),
+      .option('--json', 'print {out, bytes} as JSON')),
   ).action((model: string, f: ReportFlags) => {
+    const written = outputOptions(f, model, f.explore, f.calibration, f.config);
+    checkOutput(f.out, 'file', written);
     const explore = f.explore === undefined ? undefined : readExplore(f.explore);
     const fromProgram = isProgramPath(model);
     const compiled = fromProgram ? { program: readProgramFile(model), calibrationSource: undefined } : compileModel(model, f, ctx);
@@ -50,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
       ...(explore === undefined ? {} : { explore }),
       ...(compiled.calibrationSource === undefined ? {} : { calibration: compiled.calibrationSource }),
     });
-    writeFileAtomic(f.out, html);
+    writeFileAtomic(f.out, html, written);
     const size = Buffer.byteLength(html);
     ctx.io.stdout(f.json === true ? JSON.stringify({ out: f.out, bytes: size }) + '\n' : `wrote ${f.out} (${bytes(size)})\n`);
   });

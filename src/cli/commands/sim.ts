@@ -12,16 +12,17 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
 import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
 import { isProgramPath, programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
 
-interface SimFlags extends CompileFlags {
+interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;
   readonly input?: string;
   readonly prove?: boolean;
@@ -137,7 +138,7 @@ interface Outcome {
   readonly proof: ProveReport | null;
 }
 
-function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext): Outcome {
+function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext, written: OutputOptions): Outcome {
   const mode = modeOf(f);
   const bar = progress(ctx, f.prove ? 'prove' : 'sim');
   try {
@@ -147,7 +148,7 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
     const onProgress = mode === 'step' ? { onProgress: bar.update } : {};
     const first = codes[0] ?? new Int8Array(tensorSize(p.input));
     const primary = simulate(p, first, { mode, ...vcd, ...onProgress });
-    if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''));
+    if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''), written);
     const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))];
     const randomInputs = positive(f.samples, '--samples') ?? 4;
     const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update }) : null;
@@ -203,7 +204,7 @@ const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-U
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
+    addForceOption(program
       .command('sim')
       .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
       .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
@@ -218,26 +219,30 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock')
       .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step)')
       .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
-      .option('--json', 'print the figures (and budget and proof results) as JSON'),
+      .option('--json', 'print the figures (and budget and proof results) as JSON')),
   )
     .addHelpText('after', simHelp())
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
+      const written = outputOptions(flags, model, flags.input, flags.calibration, flags.config);
+      const certificate = join(flags.out ?? '.', 'certificate.json');
+      if (flags.vcd !== undefined) checkOutput(flags.vcd, 'file', written);
+      if (flags.prove === true) checkOutput(certificate, 'file', written);
       const p = programFor(model, flags, ctx);
       if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
         ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
       }
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, sampleSize(p)).inputs);
-      const o = simulateAll(p, codes, flags, ctx);
+      const o = simulateAll(p, codes, flags, ctx, written);
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
-      if (o.proof !== null) writeFileAtomic(join(flags.out ?? '.', 'certificate.json'), certificateJson(o.proof));
+      if (o.proof !== null) writeFileAtomic(certificate, certificateJson(o.proof), written);
       if (checks.some((c) => c.over) || (o.proof !== null && !o.proof.ok)) ctx.exitCode = EXIT.overBudget;
       if (flags.json) {
         const { primary: r, proof } = o;
         const summary = { model: basename(model), mode: r.mode, config: p.config, programHash: hashProgram(p), cycles: r.cycles, latencyUs: r.stats.latencyUs, traceHash: r.traceHash, stats: r.stats };
         const samples = o.samples.map((x) => ({ cycles: x.cycles, raw: Array.from(x.output) }));
-        const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate: join(flags.out ?? '.', 'certificate.json') } };
+        const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate } };
         ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson }) + '\n');
         return;
       }

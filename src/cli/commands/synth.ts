@@ -5,11 +5,13 @@ import { ICE40_DEVICES, VERILOG_TARGETS } from '../../backends/verilog/emit.js';
 import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
 import type { CliContext } from '../context.js';
 import { programFor } from '../load-program.js';
+import { checkOutput } from '../../util/atomic-write.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { table } from '../render.js';
 import { parseDevice, parseTarget } from './verilog.js';
 
-type SynthFlags = CompileFlags & { target: string; device: string; out?: string; pnr: boolean; json?: boolean; yosys?: string };
+type SynthFlags = CompileFlags & ForceFlag & { target: string; device: string; out?: string; pnr: boolean; json?: boolean; yosys?: string };
 
 function rows(r: SynthReport): (string | number)[][] {
   const fmax = r.fmaxMhz === null ? `— (${r.note ?? 'not placed'})` : `${r.fmaxMhz.toFixed(1)} MHz`;
@@ -40,7 +42,7 @@ reason), 5 yosys (or make) not installed, 70 a tool failed (--debug shows its ou
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
+    addForceOption(program
       .command('synth')
       .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, Fmax')
       .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
@@ -53,8 +55,10 @@ export function register(program: Command, ctx: CliContext): void {
         'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
       )
       .option('--json', 'print the figures as JSON')
-      .addHelpText('after', SYNTH_HELP),
+      .addHelpText('after', SYNTH_HELP)),
   ).action(async (model: string, flags: SynthFlags) => {
+    const written = outputOptions(flags, model, flags.calibration, flags.config);
+    if (flags.out !== undefined) checkOutput(flags.out, 'folder', written);
     const p = programFor(model, flags, ctx);
     const report = await synthesize(p, {
       target: parseTarget(flags.target),
@@ -63,7 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
       // long steps (tens of seconds each): say what is running, on a terminal only
       ...(ctx.io.interactive && !flags.json ? { onStep: (step: string) => ctx.io.stderr(ctx.io.color.dim(`${step}…\n`)) } : {}),
       ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
-      ...(flags.out === undefined ? {} : { dir: flags.out }),
+      ...(flags.out === undefined ? {} : { dir: flags.out, written }),
     });
     if (flags.json) {
       ctx.io.stdout(JSON.stringify({ array: `${p.config.rows}x${p.config.cols}`, ...report }) + '\n');

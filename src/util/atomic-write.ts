@@ -145,12 +145,24 @@ interface JournalEntry {
   readonly backup: string;
 }
 
+/** Called at each step of a commit (tests kill the process there to prove a killed commit recovers). */
+export const commitSteps: { onStep?: (step: string) => void } = {};
+
 /** Move `final` aside (a folder cannot be renamed over) and `staged` into its place. */
 function swapIn(folder: string, e: JournalEntry): void {
   const final = join(folder, e.final);
   const st = lstatOrNull(final);
-  if (st !== null && st.isDirectory()) renameSync(final, join(folder, e.backup));
+  if (st !== null && st.isDirectory()) {
+    renameSync(final, join(folder, e.backup));
+    commitSteps.onStep?.(`moved aside ${e.final}`);
+  }
   renameSync(join(folder, e.staged), final);
+  commitSteps.onStep?.(`renamed in ${e.final}`);
+}
+
+/** Finish, under the folder's lock, a commit a killed run left half done (every write does this first). */
+export function recoverOutputs(folder: string): void {
+  withLock(folder, () => onOutput(folder, 'cannot write in the folder', () => recover(folder)));
 }
 
 /** Finish a commit a killed run left half done, then remove staging and backups of dead runs. */
@@ -215,6 +227,7 @@ function commit(items: readonly Item[], opts: OutputOptions): void {
         pending.add(join(folder, journalTmp));
         writeFileSync(join(folder, journalTmp), JSON.stringify({ pid: process.pid, entries }) + '\n', { flush: true });
         renameSync(join(folder, journalTmp), join(folder, JOURNAL));
+        commitSteps.onStep?.('journal written');
         for (const e of entries) swapIn(folder, e);
         unlinkSync(join(folder, JOURNAL));
         for (const e of entries) rmSync(join(folder, e.backup), { recursive: true, force: true });

@@ -26,7 +26,8 @@ Examples:
   nnchip isa --markdown                                  the instruction set
 
 Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget,
-            5 external tool missing, 70 internal error (a bug: please report it).`;
+            5 external tool missing, 6 output not written (exists and not nnchip's: --force;
+            protected; or refused by the file system), 70 internal error (a bug: please report it).`;
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.ok };

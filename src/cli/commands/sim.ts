@@ -70,7 +70,8 @@ program occupies, summed), --max-dram-bytes (external memory bytes read + writte
 (cycles at clockMhz). Each exceeded budget is printed with its excess.
 
 Exit codes: 0 within every budget (and, with --prove, the certificate holds); 4 over a budget or a
-failed proof; 1 bad input file, 2 usage, 3 unsupported model (as every nnchip command).`;
+failed proof; 1 bad input file, 2 usage, 3 unsupported model, 6 output not written (as every
+nnchip command).`;
 }
 
 function positive(text: string | undefined, flag: string, integer = true): number | undefined {

@@ -37,7 +37,8 @@ routes on an HX8K (about 5,600 LUTs, 28 BRAMs, 50 MHz):
 The program ROM is on chip too: keep the model small (each instruction is 128 bits).
 
 Exit codes: 0 done (a design too large to place still reports its synthesis figures, with the
-reason), 5 yosys (or make) not installed, 70 a tool failed (--debug shows its output).
+reason), 5 yosys (or make) not installed, 6 -o not written (see nnchip --help), 70 a tool failed
+(--debug shows its output).
 `;
 
 export function register(program: Command, ctx: CliContext): void {

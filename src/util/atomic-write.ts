@@ -19,15 +19,13 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
-import { checkOutput, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, MARKER_TEXT, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
+import { checkOutput as checkPath, LOCK, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, MARKER_TEXT, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
 
 export type { OutputOptions } from './output-paths.js';
-export { checkOutput } from './output-paths.js';
 export type Contents = string | Uint8Array;
 
 const STAGE = '.nnchip-new-';
 const BACKUP = '.nnchip-old-';
-const LOCK = '.nnchip-lock';
 const JOURNAL = '.nnchip-journal';
 /** How long a run waits for another one's commit (its lock) before giving up with NN557. */
 const LOCK_WAIT_MS = 5000;
@@ -113,6 +111,28 @@ export function tempFolder(prefix: string): { readonly path: string; readonly re
 
 const sleepMs = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** A commit holds the lock for its renames only: a lock this old is left over. */
+const STALE_LOCK_MS = 60_000;
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isStale(lock: string, holder: number): boolean {
+  let age: number;
+  try {
+    age = Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return false; // gone: the next attempt creates it
+  }
+  if (age > STALE_LOCK_MS) return true;
+  return Number.isSafeInteger(holder) && holder > 0 && !isAlive(holder);
+}
+
 function withLock<T>(folder: string, f: () => T): T {
   const lock = join(folder, LOCK);
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -126,10 +146,11 @@ function withLock<T>(folder: string, f: () => T): T {
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw outputFsError(e, folder, 'cannot write in the folder');
     }
-    holder = Number(onOutput(lock, 'cannot read the lock', () => { try { return readFileSync(lock, 'utf8'); } catch { return ''; } }).trim());
-    // a lock whose writer died (kill -9) is stale: take it over
-    if (!isAlive(holder)) onOutput(lock, 'cannot remove a stale lock', () => rmSync(lock, { force: true }));
-    else if (Date.now() > deadline) throw new NnchipError('NN557', `another nnchip process (pid ${holder}) is writing in this folder; run again when it has finished`, { file: folder });
+    holder = Number(readOrEmpty(lock).trim());
+    // a lock whose writer died (kill -9), or older than any commit takes (its pid reused), is stale;
+    // an empty one is being written by its owner, unless it is old
+    if (isStale(lock, holder)) onOutput(lock, 'cannot remove a stale lock', () => rmSync(lock, { force: true }));
+    else if (Date.now() > deadline) throw new NnchipError('NN557', `another nnchip process${holder > 0 ? ` (pid ${holder})` : ''} is writing in this folder; run again when it has finished`, { file: folder });
     else sleepMs(20);
   }
   try {
@@ -148,11 +169,11 @@ interface JournalEntry {
 /** Called at each step of a commit (tests kill the process there to prove a killed commit recovers). */
 export const commitSteps: { onStep?: (step: string) => void } = {};
 
-/** Move `final` aside (a folder cannot be renamed over) and `staged` into its place. */
+/** Move `final` aside (nothing can be renamed over a folder, nor a folder over a file) and `staged` into its place. */
 function swapIn(folder: string, e: JournalEntry): void {
   const final = join(folder, e.final);
   const st = lstatOrNull(final);
-  if (st !== null && st.isDirectory()) {
+  if (st !== null && (st.isDirectory() || lstatOrNull(join(folder, e.staged))?.isDirectory() === true)) {
     renameSync(final, join(folder, e.backup));
     commitSteps.onStep?.(`moved aside ${e.final}`);
   }
@@ -196,6 +217,21 @@ interface Item {
 
 let serial = 0;
 
+/**
+ * May `path` be written (output-paths.ts rules)? Called by commands before they compute, and by
+ * every write. A commit a killed run left half done in that folder is finished first.
+ */
+export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions = {}): void {
+  let journal = false;
+  try {
+    journal = path !== '' && lstatOrNull(join(dirname(resolve(path)), JOURNAL)) !== null;
+  } catch {
+    // an unusable path: checkPath says why
+  }
+  if (journal) recoverOutputs(dirname(resolve(path)));
+  checkPath(path, kind, opts);
+}
+
 function commit(items: readonly Item[], opts: OutputOptions): void {
   cleanupOnSignal();
   for (const it of items) checkOutput(it.path, it.kind, opts);
@@ -211,7 +247,7 @@ function commit(items: readonly Item[], opts: OutputOptions): void {
     withLock(folder, () =>
       onOutput(folder, 'cannot write in the folder', () => {
         recover(folder);
-        for (const it of items) checkOutput(it.path, it.kind, opts);
+        for (const it of items) checkPath(it.path, it.kind, opts, true);
         const entries: JournalEntry[] = staged.map((s) => ({ staged: s.staged, final: s.name, backup: s.backup }));
         const files = staged.filter((s) => s.it.hash !== undefined);
         if (files.length > 0) {

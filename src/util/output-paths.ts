@@ -13,6 +13,8 @@ export const MARKER = '.nnchip-output';
 export const MARKER_TEXT = 'written by nnchip: `nnchip` replaces this folder whole when asked to write it again\n';
 /** Beside single-file outputs: each file nnchip wrote in this folder with the sha256 of what it wrote. */
 export const MANIFEST = '.nnchip-outputs';
+/** Held by a run while it renames its outputs into a folder (atomic-write.ts). */
+export const LOCK = '.nnchip-lock';
 
 export type OutputKind = 'file' | 'folder';
 
@@ -161,7 +163,27 @@ function isOwnFolder(path: string): boolean {
  * folder holding an input or an ancestor of it, the current folder or an ancestor of it (not even
  * with --force), and --force does not reach into an input's folder; the wrong kind is an error.
  */
-export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions = {}): void {
+export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions = {}, underLock = false): void {
+  try {
+    checkOnce(path, kind, opts);
+  } catch (e) {
+    // another run is renaming files in: its manifest and files disagree until it is done
+    if (underLock || !(e instanceof NnchipError) || e.code !== 'NN551' || !waitForLock(join(dirname(resolve(path)), LOCK))) throw e;
+    checkOnce(path, kind, opts);
+  }
+}
+
+/** Wait (at most 5 s) while `lock` exists; true if it existed. */
+function waitForLock(lock: string): boolean {
+  let waited = false;
+  for (let i = 0; i < 250 && lstatOrNull(lock) !== null; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    waited = true;
+  }
+  return waited;
+}
+
+function checkOnce(path: string, kind: OutputKind, opts: OutputOptions): void {
   if (path === '') throw new NnchipError('NN556', 'the output path is empty', { file: "''" });
   if (path.includes('\0')) throw new NnchipError('NN556', 'the output path contains a NUL byte', { file: path.replace(/\0/g, '\\0') });
   const real = onOutput(path, 'cannot look at the output path', () => realLocation(path));

@@ -55,6 +55,15 @@ describe('what -o may replace', () => {
     expect(nnchip(['lower', MODEL, '-o', user, '--array', '4x4']).code).toBe(0);
     mkdirSync(join(work, 'empty'));
     expect(nnchip(['lower', MODEL, '-o', join(work, 'empty')]).code).toBe(0);
+    // a symbolic link is replaced itself (with --force), never what it points to
+    const target = join(work, 'link-target');
+    mkdirSync(target);
+    writeFileSync(join(target, 'data.txt'), 'kept');
+    symlinkSync(target, join(work, 'link'));
+    expectOutputError(nnchip(['lower', MODEL, '-o', join(work, 'link')]), 'NN551');
+    expect(nnchip(['lower', MODEL, '-o', join(work, 'link'), '--force']).code).toBe(0);
+    expect(readdirSync(target)).toEqual(['data.txt']);
+    expect(readdirSync(join(work, 'link'))).toContain('program.nnp');
     // inside the model's folder --force does not apply to what nnchip did not write
     mkdirSync(join(model, 'notes'));
     writeFileSync(join(model, 'notes', 'a.txt'), 'mine');

@@ -111,6 +111,12 @@ const cases = {
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sigmoid', opType: 'Sigmoid', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
+  // the output side: -o never replaces an input's folder (not even with --force), is never empty,
+  // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
+  'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },
+  'output-empty-path': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '', '--input-range', '0,1'] },
+  'output-is-a-file': { files: { 'model.json': model(), 'weights.bin': weights(), 'notes.txt': 'mine' }, args: ['lower', '$DIR/model.json', '-o', '$DIR/notes.txt', '--input-range', '0,1', '--force'] },
+  'output-in-proc': { files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] } }, args: ['lower', '$DIR/model.json', '-o', '/proc/nnchip-bad-output'] },
 };
 
 writeFileSync(join(root, 'sentinel.bin'), weights());

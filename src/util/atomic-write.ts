@@ -13,12 +13,15 @@
  * complete, and the next nnchip run writing in that folder finishes the renames before anything
  * else (roll forward). Ctrl-C cannot land in that window: the commit is synchronous, and signal
  * handlers run between ticks. Two runs writing one output take turns on the lock; one that cannot
- * get it within a few seconds stops with NN557 and leaves nothing behind.
+ * get it within a few seconds stops with NN557 and leaves nothing behind. Locks, staging names and
+ * temporary folders carry their run (host and pid, run-owner.ts), so leftovers of a dead run are
+ * removed and a live run on another host sharing the folder (NFS, a cluster) is left alone.
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
+import { ageOf, OWNER, OWNER_PATTERN, ownerGone } from './run-owner.js';
 import { checkOutput as checkPath, LOCK, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, MARKER_TEXT, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
 
 export type { OutputOptions } from './output-paths.js';
@@ -26,6 +29,7 @@ export type Contents = string | Uint8Array;
 
 const STAGE = '.nnchip-new-';
 const BACKUP = '.nnchip-old-';
+const STAGING_NAME = new RegExp(`^\\.nnchip-(?:new|old)-(${OWNER_PATTERN})-`);
 const JOURNAL = '.nnchip-journal';
 /** How long a run waits for another one's commit (its lock) before giving up with NN557. */
 const LOCK_WAIT_MS = 5000;
@@ -53,19 +57,10 @@ export function untilDone(f: () => void): () => void {
   return () => void onSignal.delete(f);
 }
 
-function isAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
-}
-
-/** Temporary folders are named <prefix>pid<pid>-XXXXXX, so a later run can tell a dead run's ones. */
-const TEMP_NAME = /^nnchip-[a-z0-9-]*pid(\d+)-[A-Za-z0-9]{6}$/;
+/** Temporary folders are named <prefix><owner>-XXXXXX, so a later run can tell a dead run's ones. */
+const TEMP_NAME = new RegExp(`^nnchip-[a-z0-9-]*?(${OWNER_PATTERN})-[A-Za-z0-9]{6}$`);
+/** Staging and backups of a run on another host are left alone this long (it may still be writing). */
+const FOREIGN_STAGING_MS = 3_600_000;
 
 /** Remove the temporary folders of nnchip runs that died without cleaning up (kill -9). */
 function sweepDeadTemps(base: string): void {
@@ -77,8 +72,8 @@ function sweepDeadTemps(base: string): void {
   }
   const uid = process.getuid?.();
   for (const name of names) {
-    const pid = TEMP_NAME.exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    const owner = TEMP_NAME.exec(name)?.[1];
+    if (owner === undefined || !ownerGone(owner, join(base, name), FOREIGN_STAGING_MS)) continue;
     try {
       if (uid === undefined || statSync(join(base, name)).uid === uid) rmSync(join(base, name), { recursive: true, force: true });
     } catch {
@@ -94,7 +89,7 @@ export function tempFolder(prefix: string): { readonly path: string; readonly re
   sweepDeadTemps(base);
   let path: string;
   try {
-    path = mkdtempSync(join(base, `${prefix}pid${process.pid}-`));
+    path = mkdtempSync(join(base, `${prefix}${OWNER}-`));
   } catch (e) {
     const code = (e as { code?: string }).code ?? String(e);
     throw new NnchipError('NN558', `cannot create a temporary folder there (${code})`, { file: base });
@@ -122,35 +117,31 @@ function readOrEmpty(path: string): string {
   }
 }
 
-function isStale(lock: string, holder: number): boolean {
-  let age: number;
-  try {
-    age = Date.now() - statSync(lock).mtimeMs;
-  } catch {
-    return false; // gone: the next attempt creates it
-  }
-  if (age > STALE_LOCK_MS) return true;
-  return Number.isSafeInteger(holder) && holder > 0 && !isAlive(holder);
+/** An empty lock is being written by its owner; otherwise its owner's end or its age decides. */
+function isStale(lock: string, holder: string): boolean {
+  const age = ageOf(lock);
+  if (age === Infinity) return false; // gone: the next attempt creates it
+  return age > STALE_LOCK_MS || (holder !== '' && ownerGone(holder, lock, STALE_LOCK_MS));
 }
 
 function withLock<T>(folder: string, f: () => T): T {
   const lock = join(folder, LOCK);
   const deadline = Date.now() + LOCK_WAIT_MS;
-  let holder = 0;
+  let holder = '';
   for (;;) {
     try {
       const fd = openSync(lock, 'wx');
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, `${OWNER}\n`);
       closeSync(fd);
       break;
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw outputFsError(e, folder, 'cannot write in the folder');
     }
-    holder = Number(readOrEmpty(lock).trim());
+    holder = readOrEmpty(lock).trim();
     // a lock whose writer died (kill -9), or older than any commit takes (its pid reused), is stale;
     // an empty one is being written by its owner, unless it is old
     if (isStale(lock, holder)) onOutput(lock, 'cannot remove a stale lock', () => rmSync(lock, { force: true }));
-    else if (Date.now() > deadline) throw new NnchipError('NN557', `another nnchip process${holder > 0 ? ` (pid ${holder})` : ''} is writing in this folder; run again when it has finished`, { file: folder });
+    else if (Date.now() > deadline) throw new NnchipError('NN557', `another nnchip process${holder !== '' ? ` (${holder.replace(/^.*\./, 'pid ')})` : ''} is writing in this folder; run again when it has finished`, { file: folder });
     else sleepMs(20);
   }
   try {
@@ -200,8 +191,8 @@ function recover(folder: string): void {
     unlinkSync(journal);
   }
   for (const name of readdirSync(folder)) {
-    const pid = /^\.nnchip-(?:new|old)-(\d+)-/.exec(name)?.[1];
-    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(folder, name), { recursive: true, force: true });
+    const owner = STAGING_NAME.exec(name)?.[1];
+    if (owner !== undefined && ownerGone(owner, join(folder, name), FOREIGN_STAGING_MS)) rmSync(join(folder, name), { recursive: true, force: true });
   }
 }
 
@@ -237,7 +228,7 @@ function commit(items: readonly Item[], opts: OutputOptions): void {
   for (const it of items) checkOutput(it.path, it.kind, opts);
   const folder = dirname(resolve(items[0]!.path));
   makeFolders(folder);
-  const staged = items.map((it) => ({ it, name: basename(resolve(it.path)), staged: `${STAGE}${process.pid}-${++serial}`, backup: `${BACKUP}${process.pid}-${serial}` }));
+  const staged = items.map((it) => ({ it, name: basename(resolve(it.path)), staged: `${STAGE}${OWNER}-${++serial}`, backup: `${BACKUP}${OWNER}-${serial}` }));
   try {
     for (const s of staged) {
       const at = join(folder, s.staged);
@@ -254,14 +245,14 @@ function commit(items: readonly Item[], opts: OutputOptions): void {
           const manifest = readManifest(folder);
           for (const name of manifest.keys()) if (lstatOrNull(join(folder, name)) === null) manifest.delete(name);
           for (const s of files) manifest.set(s.name, s.it.hash!);
-          const m = `${STAGE}${process.pid}-${++serial}`;
+          const m = `${STAGE}${OWNER}-${++serial}`;
           pending.add(join(folder, m));
           writeFileSync(join(folder, m), manifestText(manifest), { flush: true });
-          entries.push({ staged: m, final: MANIFEST, backup: `${BACKUP}${process.pid}-${serial}` });
+          entries.push({ staged: m, final: MANIFEST, backup: `${BACKUP}${OWNER}-${serial}` });
         }
-        const journalTmp = `${STAGE}${process.pid}-journal`;
+        const journalTmp = `${STAGE}${OWNER}-journal`;
         pending.add(join(folder, journalTmp));
-        writeFileSync(join(folder, journalTmp), JSON.stringify({ pid: process.pid, entries }) + '\n', { flush: true });
+        writeFileSync(join(folder, journalTmp), JSON.stringify({ owner: OWNER, entries }) + '\n', { flush: true });
         renameSync(join(folder, journalTmp), join(folder, JOURNAL));
         commitSteps.onStep?.('journal written');
         for (const e of entries) swapIn(folder, e);

@@ -32,13 +32,15 @@ function readExplore(path: string): ExploreResult {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    addForceOption(program
-      .command('report')
-      .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
-      .argument('<model>', 'model.json, an nnchip JSON model, a lowered folder or a .nnp program')
-      .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot'))
-      .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-      .option('--json', 'print {out, bytes} as JSON')),
+    addForceOption(
+      program
+        .command('report')
+        .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
+        .argument('<model>', 'model.json, an nnchip JSON model, a lowered folder or a .nnp program')
+        .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot'))
+        .option('-o, --out <file>', 'the HTML file to write', 'report.html')
+        .option('--json', 'print {out, bytes} as JSON'),
+    ),
   ).action((model: string, f: ReportFlags) => {
     const written = outputOptions(f, model, f.explore, f.calibration, f.config);
     checkOutput(f.out, 'file', written);

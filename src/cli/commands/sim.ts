@@ -205,22 +205,24 @@ const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-U
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    addForceOption(program
-      .command('sim')
-      .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
-      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove)')
-      .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
-      .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
-      .option('--out <dir>', 'where --prove writes certificate.json (default .)')
-      .option('--max-cycles <n>', 'budget: cycles of one inference')
-      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies')
-      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference')
-      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock')
-      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step)')
-      .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
-      .option('--json', 'print the figures (and budget and proof results) as JSON')),
+    addForceOption(
+      program
+        .command('sim')
+        .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
+        .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+        .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
+        .option('--input <file>', 'JSON samples: simulate each (and include them in --prove)')
+        .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
+        .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
+        .option('--out <dir>', 'where --prove writes certificate.json (default .)')
+        .option('--max-cycles <n>', 'budget: cycles of one inference')
+        .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies')
+        .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference')
+        .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock')
+        .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step)')
+        .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
+        .option('--json', 'print the figures (and budget and proof results) as JSON'),
+    ),
   )
     .addHelpText('after', simHelp())
     .action((model: string, flags: SimFlags) => {

@@ -43,20 +43,22 @@ reason), 5 yosys (or make) not installed, 6 -o not written (see nnchip --help), 
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    addForceOption(program
-      .command('synth')
-      .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, Fmax')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'ice40')
-      .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')} (up5k maps multipliers to its DSPs)`, 'hx8k')
-      .option('-o, --out <dir>', 'keep the design and the tool reports in this folder')
-      .option('--no-pnr', 'synthesis only')
-      .option(
-        '--yosys <which>',
-        'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
-      )
-      .option('--json', 'print the figures as JSON')
-      .addHelpText('after', SYNTH_HELP)),
+    addForceOption(
+      program
+        .command('synth')
+        .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, Fmax')
+        .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+        .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'ice40')
+        .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')} (up5k maps multipliers to its DSPs)`, 'hx8k')
+        .option('-o, --out <dir>', 'keep the design and the tool reports in this folder')
+        .option('--no-pnr', 'synthesis only')
+        .option(
+          '--yosys <which>',
+          'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
+        )
+        .option('--json', 'print the figures as JSON')
+        .addHelpText('after', SYNTH_HELP),
+    ),
   ).action(async (model: string, flags: SynthFlags) => {
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     if (flags.out !== undefined) checkOutput(flags.out, 'folder', written);

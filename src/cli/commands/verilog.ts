@@ -29,15 +29,17 @@ export function parseDevice(name: string): Ice40Device {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    addForceOption(program
-      .command('verilog')
-      .description('generate synthesizable Verilog, ROM images, a self-checking test bench and the flow files for one target')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'generic')
-      .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')}`, 'hx8k')
-      .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
-      .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
-      .option('--json', 'print a summary as JSON')),
+    addForceOption(
+      program
+        .command('verilog')
+        .description('generate synthesizable Verilog, ROM images, a self-checking test bench and the flow files for one target')
+        .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+        .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'generic')
+        .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')}`, 'hx8k')
+        .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
+        .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
+        .option('--json', 'print a summary as JSON'),
+    ),
   ).action((model: string, flags: VerilogFlags) => {
     const target = parseTarget(flags.target);
     const device = parseDevice(flags.device);

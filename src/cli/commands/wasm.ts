@@ -18,13 +18,15 @@ type WasmFlags = CompileFlags & ForceFlag & { out?: string; simd: boolean; json?
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    addForceOption(program
-      .command('wasm')
-      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.ts)')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
-      .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
-      .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
-      .option('--json', 'print a summary as JSON')),
+    addForceOption(
+      program
+        .command('wasm')
+        .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.ts)')
+        .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+        .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
+        .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
+        .option('--json', 'print a summary as JSON'),
+    ),
   ).action((model: string, flags: WasmFlags) => {
     const out = flags.out ?? `${modelStem(model).replace(/\.(nnchip|nnp)$/, '')}.wasm`;
     if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.ts)`);

@@ -124,6 +124,15 @@ export function realLocation(path: string): string {
 
 const isWithin = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 
+/** The current folder (a NUL, never a path, when it was removed: then nothing is its ancestor). */
+function currentFolder(): string {
+  try {
+    return realLocation(process.cwd());
+  } catch {
+    return '\0';
+  }
+}
+
 export const sha256 = (b: string | Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** The manifest of `dir`: file name → sha256 of the bytes nnchip wrote. */
@@ -196,7 +205,7 @@ function checkOnce(path: string, kind: OutputKind, opts: OutputOptions): void {
     if (isWithin(holder, real)) throw new NnchipError('NN552', `it holds the input ${input}; nnchip never writes over an input's folder or its ancestors`, { file: path });
     if (isWithin(real, holder)) insideInput = true;
   }
-  if (isWithin(realLocation(process.cwd()), real)) throw new NnchipError('NN552', 'it is the current folder or one of its ancestors', { file: path });
+  if (isWithin(currentFolder(), real)) throw new NnchipError('NN552', 'it is the current folder or one of its ancestors', { file: path });
   const st = onOutput(path, 'cannot look at the output path', () => lstatOrNull(path));
   if (st === null) return;
   // refused unless --force, which does not reach into an input's folder

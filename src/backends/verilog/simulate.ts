@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import type { Program } from '../../isa/program.js';
-import { tempFolder, writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
+import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../util/atomic-write.js';
 import { emitVerilog, MEM_FILES, type Capacity } from './emit.js';
 import { inParallel, requireTool, runTool } from './tools.js';
 
@@ -99,8 +99,8 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
       for (const [path, text] of design) {
         if (next.get(path) !== text) throw internal(`this RTL build cannot run the program: ${path} differs (another ArrayConfig or capacity)`);
       }
-      // the work folder is this build's own: its images are replaced freely
-      for (const path of Object.values(MEM_FILES)) writeFileAtomic(join(dir, path), next.get(path) ?? '', { force: true });
+      // the work folder is this build's own: its images (one set, in mem/) are replaced freely
+      writeFilesAtomic(new Map(Object.values(MEM_FILES).map((path) => [join(dir, path), next.get(path) ?? ''])), { force: true });
       const outBytes = p.output.rows * p.output.rowBytes;
       const jobs = inputs.map((_, k) => async (): Promise<SampleRun> => {
         // exit 1 is the bench's own verdict "failed" (tb_top.v fail_exit): its output is parsed all the same

@@ -192,7 +192,11 @@ function recover(folder: string): void {
   }
   for (const name of readdirSync(folder)) {
     const owner = STAGING_NAME.exec(name)?.[1];
-    if (owner !== undefined && ownerGone(owner, join(folder, name), FOREIGN_STAGING_MS)) rmSync(join(folder, name), { recursive: true, force: true });
+    try {
+      if (owner !== undefined && ownerGone(owner, join(folder, name), FOREIGN_STAGING_MS)) rmSync(join(folder, name), { recursive: true, force: true });
+    } catch {
+      // another user's, in a shared folder: not ours to remove
+    }
   }
 }
 

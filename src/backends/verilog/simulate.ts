@@ -86,7 +86,8 @@ export function parseBenchOutput(text: string, outBytes: number): Omit<SampleRun
 /** Emit and compile a design for `program`; the handle runs it (and compatible programs) per sample. */
 export async function buildRtlSim(program: Program, opts: BuildOptions): Promise<RtlSim> {
   const temp = opts.dir === undefined ? tempFolder('nnchip-rtl-') : null;
-  const dir = opts.dir ?? temp!.path;
+  // a folder inside the private temporary one: the write's lock and staging stay out of the shared TMPDIR
+  const dir = opts.dir ?? join(temp!.path, 'design');
   const emitFor = (p: Program, inputs?: readonly Int8Array[]): Map<string, string> =>
     emitVerilog(p, { target: 'generic', capacity: opts.capacity ?? {}, ...(inputs === undefined ? {} : { inputs }) });
   try {

@@ -147,7 +147,8 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
   const yosys = resolveYosys({ choice: opts.yosys });
   const yosysVar = yosysMakeVar(yosys);
   const temp = opts.dir === undefined ? tempFolder('nnchip-synth-') : null;
-  const dir = opts.dir ?? temp!.path;
+  // a folder inside the private temporary one: the write's lock and staging stay out of the shared TMPDIR
+  const dir = opts.dir ?? join(temp!.path, 'design');
   try {
     // a temporary folder is nnchip's own (empty) one; a given `dir` follows the output rules
     writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }), opts.written ?? {});

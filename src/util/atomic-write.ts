@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { ageOf, OWNER, OWNER_PATTERN, ownerGone } from './run-owner.js';
-import { checkOutput as checkPath, LOCK, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, MARKER_TEXT, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
+import { checkOutput as checkPath, LOCK, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, markerText, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
 
 export type { OutputOptions } from './output-paths.js';
 export type Contents = string | Uint8Array;
@@ -291,7 +291,7 @@ export function writeFilesAtomic(files: ReadonlyMap<string, Contents>, opts: Out
 export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Contents>, opts: OutputOptions = {}): void {
   const write = (at: string): void => {
     mkdirSync(at);
-    writeFileSync(join(at, MARKER), MARKER_TEXT);
+    writeFileSync(join(at, MARKER), markerText(files));
     for (const [rel, contents] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const p = join(at, rel);
       mkdirSync(dirname(p), { recursive: true });

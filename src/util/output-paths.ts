@@ -8,9 +8,17 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 
-/** Inside every output folder: the sign that nnchip wrote it and may replace it whole. */
+/** Inside every output folder: the sign that nnchip wrote it, with the sha256 of each file it wrote. */
 export const MARKER = '.nnchip-output';
-export const MARKER_TEXT = 'written by nnchip: `nnchip` replaces this folder whole when asked to write it again\n';
+/** Where the generated flows (make sim, verilate, synth, pnr; FuseSoC) put what they make. */
+const TOOL_FOLDER = 'build';
+
+/** The marker of a folder of `files` (relative path → contents). */
+export function markerText(files: ReadonlyMap<string, string | Uint8Array>): string {
+  const hashes = Object.fromEntries([...files].map(([rel, c]) => [rel, sha256(c)] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const note = 'written by nnchip, which replaces this folder when these files are unchanged and all else is in build/ folders';
+  return JSON.stringify({ format: 'nnchip-output', note, files: hashes }, null, 2) + '\n';
+}
 /** Beside single-file outputs: each file nnchip wrote in this folder with the sha256 of what it wrote. */
 export const MANIFEST = '.nnchip-outputs';
 /** Held by a run while it renames its outputs into a folder (atomic-write.ts). */
@@ -161,14 +169,37 @@ function isOwnFile(path: string, size: number): boolean {
   }
 }
 
-function isOwnFolder(path: string): boolean {
-  return lstatOrNull(join(path, MARKER))?.isFile() === true || readdirSync(path).length === 0;
+/**
+ * Why the folder at `path` is not nnchip's to replace, or null when it is: empty, or with a marker
+ * whose files are unchanged and nothing else in it but what the flows put in build/ folders.
+ */
+function notOwnFolder(path: string): string | null {
+  const entries = readdirSync(path, { recursive: true, encoding: 'utf8' });
+  if (entries.length === 0) return null;
+  let listed: Record<string, unknown>;
+  try {
+    listed = (JSON.parse(readFileSync(join(path, MARKER), 'utf8')) as { files: Record<string, unknown> }).files;
+    if (typeof listed !== 'object' || listed === null) throw new Error('no file list');
+  } catch {
+    return `nnchip did not write it (no readable ${MARKER} inside)`;
+  }
+  for (const rel of entries) {
+    if (rel === MARKER) continue;
+    const st = lstatOrNull(join(path, rel));
+    if (st === null || st.isDirectory()) continue;
+    const want = Object.hasOwn(listed, rel) ? listed[rel] : undefined;
+    if (want === undefined) {
+      if (!rel.split(sep).includes(TOOL_FOLDER)) return `it holds ${rel}, which nnchip did not write`;
+    } else if (!st.isFile() || sha256(readFileSync(join(path, rel))) !== want) return `${rel} was changed after nnchip wrote it`;
+  }
+  return null;
 }
 
 /**
  * The rules, checked before computing and again, under the folder's lock, before the rename: an
- * existing output is replaced only when nnchip wrote it (a folder with the marker, or an empty
- * one; a file whose bytes the folder's manifest records) or with --force; never an input, the
+ * existing output is replaced only when nnchip wrote it (an empty folder, or one whose marker
+ * lists its files unchanged, with nothing else but build/ folders; a file whose bytes the folder's
+ * manifest records) or with --force; never an input, the
  * folder holding an input or an ancestor of it, the current folder or an ancestor of it (not even
  * with --force), and --force does not reach into an input's folder; the wrong kind is an error.
  */
@@ -214,7 +245,8 @@ function checkOnce(path: string, kind: OutputKind, opts: OutputOptions): void {
   const force = opts.force === true && !insideInput;
   if (kind === 'folder') {
     if (st.isDirectory()) {
-      if (!force && !onOutput(path, 'cannot read the folder', () => isOwnFolder(path))) throw notOurs(`the folder exists and nnchip did not write it (no ${MARKER} inside)`);
+      const why = force ? null : onOutput(path, 'cannot read the folder', () => notOwnFolder(path));
+      if (why !== null) throw notOurs(`the folder exists and ${why}`);
       return;
     }
     if (st.isSymbolicLink()) {

@@ -53,6 +53,18 @@ describe('what -o may replace', () => {
     expect(readdirSync(user).sort()).toEqual(['.nnchip-output', 'memory-map.json', 'program.asm', 'program.nnp', 'summary.json']);
     // now it is nnchip's: a second run replaces it without --force; so does an empty folder
     expect(nnchip(['lower', MODEL, '-o', user, '--array', '4x4']).code).toBe(0);
+    // ... unless something of the user's went into it: a new file, or an edit of nnchip's files
+    writeFileSync(join(user, 'notes.txt'), 'mine');
+    expectOutputError(nnchip(['lower', MODEL, '-o', user]), 'NN551', 'notes.txt');
+    rmSync(join(user, 'notes.txt'));
+    writeFileSync(join(user, 'program.asm'), readFileSync(join(user, 'program.asm'), 'utf8') + '; my comment\n');
+    expectOutputError(nnchip(['lower', MODEL, '-o', user]), 'NN551', 'program.asm was changed');
+    expect(readFileSync(join(user, 'program.asm'), 'utf8')).toMatch(/my comment/);
+    expect(nnchip(['lower', MODEL, '-o', user, '--force']).code).toBe(0);
+    // what the generated flows make goes into build/ folders, which a new run may replace
+    mkdirSync(join(user, 'iverilog', 'build'), { recursive: true });
+    writeFileSync(join(user, 'iverilog', 'build', 'tb_top.vvp'), 'made by make sim');
+    expect(nnchip(['lower', MODEL, '-o', user]).code).toBe(0);
     mkdirSync(join(work, 'empty'));
     expect(nnchip(['lower', MODEL, '-o', join(work, 'empty')]).code).toBe(0);
     // a symbolic link is replaced itself (with --force), never what it points to

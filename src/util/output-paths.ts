@@ -174,8 +174,7 @@ function isOwnFile(path: string, size: number): boolean {
  * whose files are unchanged and nothing else in it but what the flows put in build/ folders.
  */
 function notOwnFolder(path: string): string | null {
-  const entries = readdirSync(path, { recursive: true, encoding: 'utf8' });
-  if (entries.length === 0) return null;
+  if (readdirSync(path).length === 0) return null;
   let listed: Record<string, unknown>;
   try {
     listed = (JSON.parse(readFileSync(join(path, MARKER), 'utf8')) as { files: Record<string, unknown> }).files;
@@ -183,7 +182,8 @@ function notOwnFolder(path: string): string | null {
   } catch {
     return `nnchip did not write it (no readable ${MARKER} inside)`;
   }
-  for (const rel of entries) {
+  // listed only now: a big folder without the marker (-o /usr) is refused at once
+  for (const rel of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
     if (rel === MARKER) continue;
     const st = lstatOrNull(join(path, rel));
     if (st === null || st.isDirectory()) continue;
@@ -199,9 +199,9 @@ function notOwnFolder(path: string): string | null {
  * The rules, checked before computing and again, under the folder's lock, before the rename: an
  * existing output is replaced only when nnchip wrote it (an empty folder, or one whose marker
  * lists its files unchanged, with nothing else but build/ folders; a file whose bytes the folder's
- * manifest records) or with --force; never an input, the
- * folder holding an input or an ancestor of it, the current folder or an ancestor of it (not even
- * with --force), and --force does not reach into an input's folder; the wrong kind is an error.
+ * manifest records) or with --force; never an input, the folder holding an input or an ancestor
+ * of it, the current folder or an ancestor of it (not even with --force), and --force does not
+ * reach into an input's folder; the wrong kind is an error.
  */
 export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions = {}, underLock = false): void {
   try {

@@ -5,6 +5,8 @@
 // values written by the generator (interpret() and scheduleTimes()), and prints NNCHIP_PASS/FAIL.
 // Cycle 0 is the first clock cycle after reset release; the count is the first cycle in which
 // `done` is high — exactly isa/timing.ts scheduleTimes().cycles.
+// A failing run ends with a non-zero exit status (task fail_exit), so `make sim`, `make verilate`
+// and FuseSoC fail with it; a passing run ends with $finish (status 0).
 // The memory model does its address arithmetic in integers; width warnings are off for this file only.
 /* verilator lint_off WIDTH */
 module tb_top;
@@ -18,6 +20,18 @@ module tb_top;
   localparam OUT_ROWS_CAP = {{OUT_ROWS_CAP}};
   localparam META_WORDS = {{META_WORDS}};
 {{META_LOCALPARAMS}}
+
+  // $fatal(1) exits 1 in Icarus; $fatal in a Verilator build aborts (SIGABRT, maybe a core file),
+  // so there the bench calls exit(1) itself
+  task fail_exit;
+    begin
+`ifdef VERILATOR
+      $c("std::exit(1);");
+`else
+      $fatal(1, "the nnchip test bench failed (NNCHIP_FAIL above)");
+`endif
+    end
+  endtask
 
   reg clk = 1'b0;
   reg rst_n = 1'b0;
@@ -136,7 +150,7 @@ module tb_top;
     if (!$value$plusargs("SAMPLE=%d", sample)) sample = 0;
     if (sample < 0 || sample >= meta[META_SAMPLES]) begin
       $display("NNCHIP_FAIL sample %0d is not in 0..%0d", sample, meta[META_SAMPLES] - 1);
-      $finish;
+      fail_exit;
     end
     // place the input tensor row by row (isa/program.ts initialDram)
     for (r = 0; r < meta[META_IN_ROWS]; r = r + 1)
@@ -153,7 +167,7 @@ module tb_top;
       if (done && done_cycle < 0) done_cycle = cycle;
       if (cycle > limit && done_cycle < 0) begin
         $display("NNCHIP_FAIL timeout: not done after %0d cycles", cycle);
-        $finish;
+        fail_exit;
       end
       cycle = cycle + 1;
     end
@@ -179,8 +193,12 @@ module tb_top;
     end
     if (error) begin $display("NNCHIP_MISMATCH illegal instruction"); errors = errors + 1; end
     if (hazards != 0) begin $display("NNCHIP_MISMATCH %0d DRAM accesses overlapped a write in flight", hazards); errors = errors + 1; end
-    if (errors == 0) $display("NNCHIP_PASS");
-    else $display("NNCHIP_FAIL");
-    $finish;
+    if (errors == 0) begin
+      $display("NNCHIP_PASS");
+      $finish;
+    end else begin
+      $display("NNCHIP_FAIL");
+      fail_exit;
+    end
   end
 endmodule

@@ -19,7 +19,8 @@ Examples:
   nnchip isa --markdown                                  the instruction set
 
 Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget,
-            5 external tool missing, 70 internal error (a bug: please report it).`;
+            5 external tool missing, 6 output not written (exists and not nnchip's: --force;
+            protected; or refused by the file system), 70 internal error (a bug: please report it).`;
 
 /** `explore merge`, not `merge`: the words a user types after `nnchip`. */
 function commandName(cmd: Command): string {

@@ -2,7 +2,7 @@
 /**
  * The error table: every failure a user can cause has a code here, a one-line message template
  * and a hint that says what to do. Codes: NN1xx import, NN2xx graph/shape, NN3xx quantize/lower,
- * NN4xx fit/config, NN5xx run/input, NN6xx budgets, NN7xx tools, NN8xx usage, NN9xx internal.
+ * NN4xx fit/config, NN5xx run/input (NN55x output files), NN6xx budgets, NN7xx tools, NN8xx usage, NN9xx internal.
  */
 
 export interface CodeSpec {
@@ -18,6 +18,7 @@ export const EXIT = {
   unsupported: 3, // a valid model using something nnchip cannot lower
   overBudget: 4, // `sim` budgets exceeded or certificate mismatch
   toolMissing: 5, // an external tool (iverilog, yosys, …) is not installed
+  output: 6, // an output was not written: the path is taken or protected, or the file system refused
   internal: 70, // a bug in nnchip
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -53,6 +54,16 @@ export const CODES = {
   NN502: { exit: EXIT.badInput, hint: 'merge all N shards of one sweep, made with identical flags' },
   NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },
   NN602: { exit: EXIT.overBudget, hint: 'the program is not constant-cost: this is a bug in the program or in nnchip' },
+  // output files (src/util/output-paths.ts, atomic-write.ts): exit 6, nothing written
+  NN551: { exit: EXIT.output, hint: 'pass --force to replace it, or choose another output path (-o/--out)' },
+  NN552: { exit: EXIT.output, hint: 'choose an output path outside the inputs and the current folder (--force does not change this)' },
+  NN553: { exit: EXIT.output, hint: 'choose an output path of the right kind (-o/--out), or remove what is there' },
+  NN554: { exit: EXIT.output, hint: 'choose an output path you can write to (-o/--out), or fix the permissions' },
+  NN555: { exit: EXIT.output, hint: 'free some space, or choose an output path on another file system (-o/--out)' },
+  NN556: { exit: EXIT.output, hint: 'choose an output path on an ordinary file system, with a shorter name (-o/--out)' },
+  NN557: { exit: EXIT.output, hint: 'two nnchip runs were writing the same folder; run this one again' },
+  NN558: { exit: EXIT.output, hint: 'set TMPDIR to a folder that exists and that you can write to' },
+  NN559: { exit: EXIT.output, hint: 'check the output path and run again (-o/--out)' },
   NN701: { exit: EXIT.toolMissing, hint: 'install it: apt-get install -y iverilog verilator yosys nextpnr-ice40' },
   NN702: { exit: EXIT.internal, hint: 'an external tool failed; run with --debug to see its output' },
   NN801: { exit: EXIT.usage, hint: 'see `nnchip --help`' },

@@ -152,6 +152,12 @@ const cases = {
     inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] } },
     nodes: [{ name: 'mirror', opType: 'Pad', input: ['x', 'p'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('reflect') }] }],
   })),
+  // the output side: -o never replaces an input's folder (not even with --force), is never empty,
+  // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
+  'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },
+  'output-empty-path': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '', '--input-range', '0,1'] },
+  'output-is-a-file': { files: { 'model.json': model(), 'weights.bin': weights(), 'notes.txt': 'mine' }, args: ['lower', '$DIR/model.json', '-o', '$DIR/notes.txt', '--input-range', '0,1', '--force'] },
+  'output-in-proc': { files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] } }, args: ['lower', '$DIR/model.json', '-o', '/proc/nnchip-bad-output'] },
 };
 
 // What nnchip reads besides models: sample files, --config, names echoed in errors (issue 12).

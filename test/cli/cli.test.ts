@@ -28,7 +28,8 @@ describe('nnchip CLI', () => {
     expect(summary.layers.map((l) => l.name)).toEqual(['dense_1', 'dense_2']);
     expect(summary.totals.macs).toBe(784 * 64 + 64 * 10); // one MAC per weight, batch 1
     const files = readdirSync(join(work, 'a')).sort();
-    expect(files).toEqual(['memory-map.json', 'program.asm', 'program.nnp', 'summary.json']);
+    // .nnchip-output: the marker that lets a later run replace the folder (src/util/output-paths.ts)
+    expect(files).toEqual(['.nnchip-output', 'memory-map.json', 'program.asm', 'program.nnp', 'summary.json']);
     for (const f of files) expect(readFileSync(join(work, 'a', f)), f).toEqual(readFileSync(join(work, 'b', f)));
     expect(b.stdout).toMatch(/dense_1 +│ dense\+relu +│ 784→64/);
     expect(b.stdout).not.toMatch(/\x1b\[/); // not a TTY: no color codes
@@ -93,7 +94,7 @@ describe('nnchip CLI', () => {
     writeFileSync(bad, '{"modelTopology": ');
     expect(nnchip(['lower', bad, '-o', join(work, 'a')]).code).toBe(1);
     expect(readFileSync(join(work, 'a', 'program.nnp'))).toEqual(before);
-    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(work).filter((f) => f.startsWith('.nnchip-'))).toEqual([]);
   });
 
   test('--json errors are machine-readable', () => {

@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import type { Program } from '../../isa/program.js';
-import { tempFolder, writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
+import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../util/atomic-write.js';
 import { emitVerilog, MEM_FILES, type Capacity } from './emit.js';
 import { inParallel, requireTool, runTool } from './tools.js';
 
@@ -86,7 +86,8 @@ export function parseBenchOutput(text: string, outBytes: number): Omit<SampleRun
 /** Emit and compile a design for `program`; the handle runs it (and compatible programs) per sample. */
 export async function buildRtlSim(program: Program, opts: BuildOptions): Promise<RtlSim> {
   const temp = opts.dir === undefined ? tempFolder('nnchip-rtl-') : null;
-  const dir = opts.dir ?? temp!.path;
+  // a folder inside the private temporary one: the write's lock and staging stay out of the shared TMPDIR
+  const dir = opts.dir ?? join(temp!.path, 'design');
   const emitFor = (p: Program, inputs?: readonly Int8Array[]): Map<string, string> =>
     emitVerilog(p, { target: 'generic', capacity: opts.capacity ?? {}, ...(inputs === undefined ? {} : { inputs }) });
   try {
@@ -99,10 +100,12 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
       for (const [path, text] of design) {
         if (next.get(path) !== text) throw internal(`this RTL build cannot run the program: ${path} differs (another ArrayConfig or capacity)`);
       }
-      for (const path of Object.values(MEM_FILES)) writeFileAtomic(join(dir, path), next.get(path) ?? '');
+      // the work folder is this build's own: its images (one set, in mem/) are replaced freely
+      writeFilesAtomic(new Map(Object.values(MEM_FILES).map((path) => [join(dir, path), next.get(path) ?? ''])), { force: true });
       const outBytes = p.output.rows * p.output.rowBytes;
       const jobs = inputs.map((_, k) => async (): Promise<SampleRun> => {
-        const { stdout } = await runTool(command[0]!, [...command.slice(1), `+SAMPLE=${k}`], dir, `running the RTL test bench (${opts.simulator})`);
+        // exit 1 is the bench's own verdict "failed" (tb_top.v fail_exit): its output is parsed all the same
+        const { stdout } = await runTool(command[0]!, [...command.slice(1), `+SAMPLE=${k}`], dir, `running the RTL test bench (${opts.simulator})`, { acceptExit: [1] });
         return { ...parseBenchOutput(stdout, outBytes), log: stdout };
       });
       return inParallel(jobs, availableParallelism());

@@ -10,7 +10,7 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes } from '../../isa/config.js';
 import type { Program } from '../../isa/program.js';
 import { INSN_BITS } from '../../isa/spec.js';
-import { tempFolder, writeDirAtomic } from '../../util/atomic-write.js';
+import { tempFolder, writeDirAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import { designSizing, emitVerilog, type Ice40Device, type VerilogTarget } from './emit.js';
 import { findTool, requireTool, runTool } from './tools.js';
 import { resolveYosys, yosysMakeVar, yosysVersion, type YosysKind } from './yosys.js';
@@ -132,6 +132,8 @@ export interface SynthOptions {
   readonly device?: Ice40Device;
   /** Keep the design and tool outputs here; default: a temporary folder, deleted afterwards. */
   readonly dir?: string;
+  /** What writing `dir` may replace (--force, the inputs); see util/output-paths.ts. */
+  readonly written?: OutputOptions;
   /** Skip place and route even when the tool is installed. */
   readonly noPnr?: boolean;
   /** Told when each long step starts (synthesis, place and route): for a progress line. */
@@ -145,9 +147,11 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
   const yosys = resolveYosys({ choice: opts.yosys });
   const yosysVar = yosysMakeVar(yosys);
   const temp = opts.dir === undefined ? tempFolder('nnchip-synth-') : null;
-  const dir = opts.dir ?? temp!.path;
+  // a folder inside the private temporary one: the write's lock and staging stay out of the shared TMPDIR
+  const dir = opts.dir ?? join(temp!.path, 'design');
   try {
-    writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }));
+    // a temporary folder is nnchip's own (empty) one; a given `dir` follows the output rules
+    writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }), opts.written ?? {});
     const t = opts.target;
     const version = await yosysVersion(yosys, dir);
     opts.onStep?.(['yosys', version, 'synthesizing for', t, t === 'ice40' ? (opts.device ?? 'hx8k') : null].filter((w) => w !== null).join(' '));

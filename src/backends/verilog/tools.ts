@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * External EDA tools: finding them on PATH (a missing tool is NN701 with the install command) and
- * running them without a shell (a failing tool is NN702 with the first lines of its output).
+ * running them (a failing tool is NN702 with the first lines of its output) so that they end with nnchip.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -50,12 +50,35 @@ export interface ToolRun {
   readonly stderr: string;
 }
 
+/**
+ * Runs the tool under /bin/sh in a new process group, with a watch pipe on fd 3 that only nnchip
+ * holds open: when nnchip ends in any way — SIGKILL included, which no handler sees — the kernel
+ * closes the pipe, the watcher's read returns and it stops the whole group (make's yosys and
+ * nextpnr too): TERM, then KILL two seconds later (it ignores TERM itself to get there). The tool
+ * runs without fd 3; when it ends the script KILLs the watcher and exits with the tool's status
+ * (128+n when a signal ended it).
+ */
+const WATCHDOG = [
+  '( trap "" TERM; read -r _ <&3; kill -TERM 0; sleep 2; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &',
+  'watcher=$!',
+  '"$@" 3<&- &',
+  'tool=$!',
+  'wait "$tool"; status=$?',
+  'kill -KILL "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+export interface RunToolOptions {
+  /** Exit statuses besides 0 that are an answer, not a failure (a test bench's verdict). */
+  readonly acceptExit?: readonly number[];
+}
+
 /** Run a tool to completion; a non-zero exit is NN702 naming the tool and quoting its output. */
-export function runTool(tool: string, args: readonly string[], cwd: string, what: string): Promise<ToolRun> {
+export function runTool(tool: string, args: readonly string[], cwd: string, what: string, opts: RunToolOptions = {}): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     // The tool runs in its own process group, which Ctrl-C on nnchip stops as a whole (make's
     // yosys too): left running, it would keep writing into a temporary folder being removed.
-    const child = spawn(tool, [...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'nnchip-tool', tool, ...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const done = untilDone(() => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
@@ -65,23 +88,31 @@ export function runTool(tool: string, args: readonly string[], cwd: string, what
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    const name = tool.split('/').pop() ?? tool;
     child.on('error', (e) => {
       done();
-      reject(new NnchipError('NN702', `${what} failed (${tool.split('/').pop() ?? tool} could not start: ${e.message})`));
+      reject(new NnchipError('NN702', `${what} failed (${name} could not start: ${e.message})`));
     });
     child.on('close', (code, signal) => {
       done();
+      // the watch pipe: closing it now ends the watcher if the script has not already
+      child.stdio[3]?.destroy();
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      if (code === 0) {
+      if (code === 0 || (code !== null && opts.acceptExit?.includes(code) === true)) {
         resolve({ stdout, stderr });
+        return;
+      }
+      // sh reports "not found" as 127 and "not executable" as 126
+      if (code === 127 || code === 126) {
+        reject(new NnchipError('NN702', `${what} failed (${name} could not start: ${stderr.trim().split('\n').pop() ?? ''})`));
         return;
       }
       const lines = `${stderr}\n${stdout}`.split('\n').filter((l) => /error|fail/i.test(l));
       const quote = (lines.length > 0 ? lines : `${stderr}\n${stdout}`.split('\n').filter(Boolean)).slice(0, 3).join(' | ');
-      reject(new NnchipError('NN702', `${what} failed (${tool.split('/').pop() ?? tool} exited with ${String(code ?? signal)}): ${quote.slice(0, 600)}`));
+      reject(new NnchipError('NN702', `${what} failed (${name} exited with ${String(code ?? signal)}): ${quote.slice(0, 600)}`));
     });
   });
 }

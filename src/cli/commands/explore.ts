@@ -16,15 +16,16 @@ import { exploreCsv, exploreJson, frontPoints, resultOf, type ExploreResult } fr
 import { parseShard } from '../../explore/shard-spec.js';
 import { mergeShards, parseShardJsonl, shardFileName, shardJsonl } from '../../explore/shard.js';
 import { sweep, type SweepRun } from '../../explore/sweep.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeFileAtomic, writeFilesAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, table } from '../render.js';
 import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { readInput } from '../read-input.js';
 
-interface ExploreFlags extends Omit<CompileFlags, 'array'> {
+interface ExploreFlags extends Omit<CompileFlags, 'array'>, ForceFlag {
   readonly arrays?: string;
   readonly sramKib?: string;
   readonly bandwidth?: string;
@@ -101,12 +102,13 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Write explore.csv + explore.json and print the front (or, with --json, the explore.json document). */
-export function finish(result: ExploreResult, out: string, json: boolean, ctx: CliContext): void {
-  const files = [join(out, 'explore.csv'), join(out, 'explore.json')] as const;
+const resultFiles = (out: string): readonly [string, string] => [join(out, 'explore.csv'), join(out, 'explore.json')];
+
+/** Write explore.csv + explore.json (one set) and print the front (or, with --json, the explore.json document). */
+export function finish(result: ExploreResult, out: string, json: boolean, ctx: CliContext, written: OutputOptions = {}): void {
+  const files = resultFiles(out);
   const doc = exploreJson(result);
-  writeFileAtomic(files[0], exploreCsv(result));
-  writeFileAtomic(files[1], doc);
+  writeFilesAtomic(new Map([[files[0], exploreCsv(result)], [files[1], doc]]), written);
   if (json) return void ctx.io.stdout(doc);
   const { io } = ctx;
   const { grid } = result.meta;
@@ -152,17 +154,20 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
     .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines (default: the whole grid, no shard file)')
     .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')
+    .option('--force', 'replace existing outputs that nnchip did not write (never an input, its folder, or what is inside that folder)')
     .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set: DRAM latency, queue depth, clock (default: the defaults `nnchip sim --help` lists)'))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model)'))
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
     .action((model: string, f: ExploreFlags) => {
-      const run = runSweep(model, f, ctx);
       const out = f.out ?? '.';
-      if (f.shard === undefined) return finish(resultOf(run), out, f.json === true, ctx);
+      const written = outputOptions(f, model, f.calibration, f.config);
+      if (f.shard === undefined) for (const file of resultFiles(out)) checkOutput(file, 'file', written);
+      const run = runSweep(model, f, ctx);
+      if (f.shard === undefined) return finish(resultOf(run), out, f.json === true, ctx, written);
       const file = join(out, shardFileName(run));
-      writeFileAtomic(file, shardJsonl(run));
+      writeFileAtomic(file, shardJsonl(run), written);
       const line = { shard: `${run.shard.index}/${run.shard.count}`, points: run.points.length, totalPoints: run.meta.totalPoints, file };
       ctx.io.stdout(f.json === true ? JSON.stringify(line) + '\n' : `shard ${line.shard}: ${line.points} of ${line.totalPoints} points → ${file}\n`);
     });
@@ -180,8 +185,12 @@ export function register(program: Command, ctx: CliContext): void {
       ]),
     );
   // commander lets `explore` claim --out/--json wherever they appear, so read both levels
+  addForceOption(merge);
   merge.action((files: string[]) => {
-    const f = merge.optsWithGlobals<{ out?: string; json?: boolean }>();
-    finish(mergeShards(files.map(readShard)), f.out ?? '.', f.json === true, ctx);
+    const f = merge.optsWithGlobals<{ out?: string; json?: boolean; force?: boolean }>();
+    const out = f.out ?? '.';
+    const written = outputOptions(f, ...files);
+    for (const file of resultFiles(out)) checkOutput(file, 'file', written);
+    finish(mergeShards(files.map(readShard)), out, f.json === true, ctx, written);
   });
 }

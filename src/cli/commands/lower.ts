@@ -5,12 +5,13 @@ import type { Command } from 'commander';
 import { formatListing } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
-import { writeDirAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_INPUTS } from '../help.js';
 import { compiledProgram } from '../load-program.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
 
 export { modelStem };
@@ -22,25 +23,29 @@ export function listingOf(p: Program): string {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
-      .command('lower')
-      .description('quantize a model and lower it to the matmul/threshold ISA')
-      .argument('<model>', MODEL_INPUTS)
-      .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
-      .option('--json', 'print the summary as JSON')
-      .addHelpText(
-        'after',
-        examples([
-          ['nnchip lower examples/digits-mlp/model.json', 'writes ./digits-mlp.nnchip/'],
-          ['nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip', 'the model.onnx in that folder, on a 16x16 array'],
-          ['nnchip lower examples/tiny/tiny.nnchip.json --batch 4', 'four samples per inference, into ./tiny.nnchip/'],
-        ]),
-      ),
-  ).action((arg: string, flags: CompileFlags & { out?: string; json?: boolean }) => {
+    addForceOption(
+      program
+        .command('lower')
+        .description('quantize a model and lower it to the matmul/threshold ISA')
+        .argument('<model>', MODEL_INPUTS)
+        .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
+        .option('--json', 'print the summary as JSON')
+        .addHelpText(
+          'after',
+          examples([
+            ['nnchip lower examples/digits-mlp/model.json', 'writes ./digits-mlp.nnchip/'],
+            ['nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip', 'the model.onnx in that folder, on a 16x16 array'],
+            ['nnchip lower examples/tiny/tiny.nnchip.json --batch 4', 'four samples per inference, into ./tiny.nnchip/'],
+          ]),
+        ),
+    ),
+  ).action((arg: string, flags: CompileFlags & ForceFlag & { out?: string; json?: boolean }) => {
     const model = resolveModelPath(arg, 'lower');
+    const out = flags.out ?? `${modelStem(model)}.nnchip`;
+    const written = outputOptions(flags, model, flags.calibration, flags.config);
+    checkOutput(out, 'folder', written);
     const { program: p, calibrationSource } = compiledProgram(model, flags, ctx);
     const cert = certify(p);
-    const out = flags.out ?? `${modelStem(model)}.nnchip`;
     const summary = {
       model: basename(model),
       calibration: calibrationSource,
@@ -62,6 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
         ['memory-map.json', JSON.stringify(p.memoryMap, null, 2) + '\n'],
         ['summary.json', JSON.stringify(summary, null, 2) + '\n'],
       ]),
+      written,
     );
     if (flags.json) {
       ctx.io.stdout(JSON.stringify({ ...summary, out }) + '\n');

@@ -3,16 +3,17 @@
 import { Option, type Command } from 'commander';
 import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
 import { modelStem } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes } from '../render.js';
 import { readInput } from '../read-input.js';
 
-interface ReportFlags extends CompileFlags {
+interface ReportFlags extends CompileFlags, ForceFlag {
   readonly explore?: string;
   readonly out: string;
   readonly json?: boolean;
@@ -24,21 +25,25 @@ function readExplore(path: string): ExploreResult {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
-      .command('report')
-      .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
-      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
-      .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot (default: none, no plot)'))
-      .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-      .option('--json', 'print {out, bytes} as JSON')
-      .addHelpText(
-        'after',
-        examples([
-          ['nnchip report examples/digits-mlp/model.json -o report.html', 'layers, cycles, roofline, memory map, certificate'],
-          ['nnchip report digits-mlp.nnchip --explore results/explore.json', 'a lowered folder, with the Pareto plot'],
-        ]),
-      ),
+    addForceOption(
+      program
+        .command('report')
+        .description('write one self-contained HTML report: layers and instructions, cycles and utilization per layer, roofline, memory map, certificate, and the explore Pareto plot')
+        .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+        .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot (default: none, no plot)'))
+        .option('-o, --out <file>', 'the HTML file to write', 'report.html')
+        .option('--json', 'print {out, bytes} as JSON')
+        .addHelpText(
+          'after',
+          examples([
+            ['nnchip report examples/digits-mlp/model.json -o report.html', 'layers, cycles, roofline, memory map, certificate'],
+            ['nnchip report digits-mlp.nnchip --explore results/explore.json', 'a lowered folder, with the Pareto plot'],
+          ]),
+        ),
+    ),
   ).action((model: string, f: ReportFlags) => {
+    const written = outputOptions(f, model, f.explore, f.calibration, f.config);
+    checkOutput(f.out, 'file', written);
     const explore = f.explore === undefined ? undefined : readExplore(f.explore);
     const fromProgram = isProgramPath(model);
     const compiled = fromProgram ? { program: programFor(model, f, ctx), calibrationSource: undefined } : compiledProgram(model, f, ctx);
@@ -50,7 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
       ...(explore === undefined ? {} : { explore }),
       ...(compiled.calibrationSource === undefined ? {} : { calibration: compiled.calibrationSource }),
     });
-    writeFileAtomic(f.out, html);
+    writeFileAtomic(f.out, html, written);
     const size = Buffer.byteLength(html);
     ctx.io.stdout(f.json === true ? JSON.stringify({ out: f.out, bytes: size }) + '\n' : `wrote ${f.out} (${bytes(size)})\n`);
   });

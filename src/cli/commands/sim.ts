@@ -14,17 +14,18 @@ import { hashProgram } from '../../isa/cost.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, table } from '../render.js';
 import { modelStem } from './lower.js';
 
-interface SimFlags extends CompileFlags {
+interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;
   readonly input?: string;
   readonly prove?: boolean;
@@ -58,7 +59,8 @@ program occupies, summed), --max-dram-bytes (external memory bytes read + writte
 (cycles at clockMhz). Each exceeded budget is printed with its excess.
 
 Exit codes: 0 within every budget (and, with --prove, the certificate holds); 4 over a budget or a
-failed proof; 1 bad input file, 2 usage, 3 unsupported model (as every nnchip command).`;
+failed proof; 1 bad input file, 2 usage, 3 unsupported model, 6 output not written (as every
+nnchip command).`;
 }
 
 function positive(text: string | undefined, flag: string, integer = true): number | undefined {
@@ -137,7 +139,7 @@ interface Outcome {
   readonly proof: ProveReport | null;
 }
 
-function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext): Outcome {
+function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext, written: OutputOptions): Outcome {
   const mode = modeOf(f);
   const bar = progress(ctx, f.prove ? 'prove' : 'sim');
   try {
@@ -147,7 +149,7 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
     const onProgress = mode === 'step' ? { onProgress: bar.update } : {};
     const first = codes[0] ?? new Int8Array(tensorSize(p.input));
     const primary = simulate(p, first, { mode, ...vcd, ...onProgress });
-    if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''));
+    if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''), written);
     const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))].map((r) => ({ cycles: r.cycles, output: toModelLayout(p.output, r.output) }));
     const randomInputs = positive(f.samples, '--samples') ?? 4;
     const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update }) : null;
@@ -205,23 +207,25 @@ const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-U
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
-      .command('sim')
-      .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
-      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
-      .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
-      .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
-      .option('--codes', 'with --input: print the int8 output codes instead of the values')
-      .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
-      .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
-      .option('--out <dir>', 'where --prove writes certificate.json (default .)')
-      .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
-      .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')
-      .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference (default: no budget)')
-      .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
-      .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
-      .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
-      .option('--json', 'print the figures (and budget and proof results) as JSON'),
+    addForceOption(
+      program
+        .command('sim')
+        .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
+        .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+        .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
+        .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
+        .option('--codes', 'with --input: print the int8 output codes instead of the values')
+        .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
+        .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
+        .option('--out <dir>', 'where --prove writes certificate.json (default .)')
+        .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
+        .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')
+        .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference (default: no budget)')
+        .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
+        .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
+        .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
+        .option('--json', 'print the figures (and budget and proof results) as JSON'),
+    ),
   )
     .addHelpText('after', simHelp())
     .addHelpText(
@@ -234,21 +238,25 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action((model: string, flags: SimFlags) => {
       validateFlags(flags);
+      const written = outputOptions(flags, model, flags.input, flags.calibration, flags.config);
+      const certificate = join(flags.out ?? '.', 'certificate.json');
+      if (flags.vcd !== undefined) checkOutput(flags.vcd, 'file', written);
+      if (flags.prove === true) checkOutput(certificate, 'file', written);
       const compiled = isProgramPath(model) ? null : compiledProgram(model, flags, ctx);
       const p = compiled?.program ?? programFor(model, flags, ctx);
       const warnings = compiled?.calibrationWarnings ?? [];
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
-      const o = simulateAll(p, codes, flags, ctx);
+      const o = simulateAll(p, codes, flags, ctx, written);
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
-      if (o.proof !== null) writeFileAtomic(join(flags.out ?? '.', 'certificate.json'), certificateJson(o.proof));
+      if (o.proof !== null) writeFileAtomic(certificate, certificateJson(o.proof), written);
       if (checks.some((c) => c.over) || (o.proof !== null && !o.proof.ok)) ctx.exitCode = EXIT.overBudget;
       if (flags.json) {
         const { primary: r, proof } = o;
         const summary = { model: basename(model), mode: r.mode, config: p.config, programHash: hashProgram(p), cycles: r.cycles, latencyUs: r.stats.latencyUs, traceHash: r.traceHash, stats: r.stats };
         const round = (v: number): number => Math.round(v * 1e6) / 1e6;
         const samples = o.samples.map((x) => ({ cycles: x.cycles, outputs: Array.from(dequantizeOutput(p, x.output), round), raw: Array.from(x.output) }));
-        const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate: join(flags.out ?? '.', 'certificate.json') } };
+        const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate } };
         ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson, ...(warnings.length > 0 ? { warnings } : {}) }) + '\n');
         return;
       }

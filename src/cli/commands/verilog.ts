@@ -5,15 +5,16 @@ import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type Ver
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches, sampleSize } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
-import { writeDirAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from './lower.js';
 
-type VerilogFlags = CompileFlags & { target: string; out?: string; input?: string; device: string; json?: boolean };
+type VerilogFlags = CompileFlags & ForceFlag & { target: string; out?: string; input?: string; device: string; json?: boolean };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -29,32 +30,36 @@ export function parseDevice(name: string): Ice40Device {
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
-      .command('verilog')
-      .description('generate synthesizable Verilog, ROM images, a self-checking test bench and the flow files for one target')
-      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
-      .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'generic')
-      .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')}`, 'hx8k')
-      .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
-      .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
-      .option('--json', 'print a summary as JSON')
-      .addHelpText(
-        'after',
-        examples([
-          ['nnchip verilog examples/tiny/tiny.nnchip.json --array 4x4 --target ice40', './tiny.rtl/: RTL, ROMs, test bench, flow'],
-          ['nnchip verilog digits-mlp.nnchip --input samples.json -o rtl/', 'a test bench that checks these samples'],
-        ]),
-      ),
+    addForceOption(
+      program
+        .command('verilog')
+        .description('generate synthesizable Verilog, ROM images, a self-checking test bench and the flow files for one target')
+        .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+        .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'generic')
+        .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')}`, 'hx8k')
+        .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
+        .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
+        .option('--json', 'print a summary as JSON')
+        .addHelpText(
+          'after',
+          examples([
+            ['nnchip verilog examples/tiny/tiny.nnchip.json --array 4x4 --target ice40', './tiny.rtl/: RTL, ROMs, test bench, flow'],
+            ['nnchip verilog digits-mlp.nnchip --input samples.json -o rtl/', 'a test bench that checks these samples'],
+          ]),
+        ),
+    ),
   ).action((model: string, flags: VerilogFlags) => {
     const target = parseTarget(flags.target);
     const device = parseDevice(flags.device);
+    const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
+    const out = flags.out ?? `${name}.rtl`;
+    const written = outputOptions(flags, model, flags.input, flags.calibration, flags.config);
+    checkOutput(out, 'folder', written);
     const p = programFor(model, flags, ctx);
     // the test bench runs one inference per batch of samples
     const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
-    const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
     const files = emitVerilog(p, { target, device, name, ...(inputs === undefined ? {} : { inputs }) });
-    const out = flags.out ?? `${name}.rtl`;
-    writeDirAtomic(out, files);
+    writeDirAtomic(out, files, written);
     const cycles = scheduleTimes(p.instructions, p.config).cycles;
     const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
     if (flags.json) {

@@ -6,43 +6,47 @@ import { buildWasm } from '../../backends/wasm/emit.js';
 import { emitLoader } from '../../backends/wasm/loader/loader.js';
 import { PAGE_BYTES } from '../../backends/wasm/plan/memory.js';
 import { NnchipError } from '../../diagnostics/error.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutput, writeFilesAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes } from '../render.js';
 import { modelStem } from './lower.js';
 
-type WasmFlags = CompileFlags & { out?: string; simd: boolean; json?: boolean };
+type WasmFlags = CompileFlags & ForceFlag & { out?: string; simd: boolean; json?: boolean };
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
-    program
-      .command('wasm')
-      .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.mts)')
-      .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
-      .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
-      .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
-      .option('--json', 'print a summary as JSON')
-      .addHelpText(
-        'after',
-        examples([
-          ['nnchip wasm examples/digits-mlp/model.json', './digits-mlp.wasm + .mjs loader + types'],
-          ['nnchip wasm digits-mlp.nnchip -o web/mlp.wasm --no-simd', 'a lowered folder, for engines without SIMD'],
-        ]),
-      ),
+    addForceOption(
+      program
+        .command('wasm')
+        .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.mts)')
+        .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+        .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
+        .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
+        .option('--json', 'print a summary as JSON')
+        .addHelpText(
+          'after',
+          examples([
+            ['nnchip wasm examples/digits-mlp/model.json', './digits-mlp.wasm + .mjs loader + types'],
+            ['nnchip wasm digits-mlp.nnchip -o web/mlp.wasm --no-simd', 'a lowered folder, for engines without SIMD'],
+          ]),
+        ),
+    ),
   ).action((model: string, flags: WasmFlags) => {
     const out = flags.out ?? `${modelStem(model).replace(/\.(nnchip|nnp)$/, '')}.wasm`;
     if (!out.endsWith('.wasm')) throw new NnchipError('NN801', `-o "${out}" must name a .wasm file (the loader is written beside it as .mjs and .d.mts)`);
+    const stem = join(dirname(out), basename(out, '.wasm'));
+    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.mts` };
+    const written = outputOptions(flags, model, flags.calibration, flags.config);
+    for (const f of Object.values(files)) checkOutput(f, 'file', written);
     const p = programFor(model, flags, ctx);
     const build = buildWasm(p, { simd: flags.simd });
-    const stem = join(dirname(out), basename(out, '.wasm'));
     const loader = emitLoader(p, basename(out));
-    const files = { wasm: out, loader: `${stem}.mjs`, types: `${stem}.d.mts` };
-    writeFileAtomic(files.wasm, build.bytes);
-    writeFileAtomic(files.types, loader.dts);
-    writeFileAtomic(files.loader, loader.mjs);
+    // one set: a kill never leaves a loader beside a module of another build
+    writeFilesAtomic(new Map<string, string | Uint8Array>([[files.wasm, build.bytes], [files.types, loader.dts], [files.loader, loader.mjs]]), written);
     const summary = {
       ...files,
       simd: flags.simd,

@@ -14,7 +14,8 @@ describe('nnchip explore', () => {
 
   test('writes explore.csv and explore.json; --json prints explore.json itself', () => {
     expect(whole.code, whole.stderr).toBe(0);
-    expect(readdirSync(join(work, 'whole')).sort()).toEqual(['explore.csv', 'explore.json']);
+    // .nnchip-outputs: what nnchip wrote in the folder, so a later run may replace it (src/util/output-paths.ts)
+    expect(readdirSync(join(work, 'whole')).sort()).toEqual(['.nnchip-outputs', 'explore.csv', 'explore.json']);
     expect(whole.stdout).toBe(readFileSync(join(work, 'whole', 'explore.json'), 'utf8'));
     const doc = JSON.parse(whole.stdout) as { points: { feasible: boolean }[]; pareto: number[] };
     expect(doc.points).toHaveLength(3 * 2 * 2);
@@ -40,7 +41,7 @@ describe('nnchip explore', () => {
       expect(s.code, s.stderr).toBe(0);
       expect(JSON.parse(s.stdout)).toMatchObject({ shard: `${i}/3`, points: 4, totalPoints: 12 });
     }
-    const shards = readdirSync(join(work, 'shards')).sort();
+    const shards = readdirSync(join(work, 'shards')).filter((f) => f !== '.nnchip-outputs').sort();
     expect(shards).toEqual(['explore-shard-0000-of-0003.jsonl', 'explore-shard-0001-of-0003.jsonl', 'explore-shard-0002-of-0003.jsonl']);
     const m = nnchip(['explore', 'merge', ...shards.reverse().map((f) => join(work, 'shards', f)), '--out', join(work, 'merged')]);
     expect(m.code, m.stderr).toBe(0);

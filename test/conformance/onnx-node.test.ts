@@ -17,6 +17,7 @@ import { interpret } from '../../src/isa/interpret.js';
 import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
 import { compileGraph } from '../helpers/compile.js';
 import { adapt, claimedNodeTests, NODE_TESTS, type NodeTest } from './onnx-node.js';
+import { IN_CI } from '../helpers/ci.js';
 
 const TABLE = join(import.meta.dirname, 'expected-refusals.json');
 const refusals = JSON.parse(readFileSync(TABLE, 'utf8')) as Record<string, string>;
@@ -82,7 +83,7 @@ function run(t: NodeTest): Outcome {
   return out;
 }
 
-describe.runIf(existsSync(NODE_TESTS) || process.env['CI'] === 'true')('ONNX backend node tests of the supported ops', () => {
+describe.runIf(existsSync(NODE_TESTS) || IN_CI)('ONNX backend node tests of the supported ops', () => {
   test('libonnx-testdata is installed and holds node tests of the supported ops', () => {
     expect(tests.length).toBeGreaterThan(150);
   });

@@ -2,8 +2,10 @@
  * The four MLPerf Tiny examples (ResNet-8, DS-CNN, MobileNetV1 0.25 VWW, FC autoencoder), each lowered
  * for the default machine (8x8) and a 16x16 one: reference interpreter = simulator = WASM (SIMD and
  * scalar) bit for bit on every input class, with cycles equal to the certificate's and memory-address
- * traces that do not depend on the data (constant cost).
+ * traces that do not depend on the data (constant cost). And each example README's per-layer cycle
+ * table is what `nnchip lower` reports now (examples/mlperf-cycle-tables.mjs --check).
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { runWasm } from '../../src/backends/wasm/instance.js';
 import { loadModel } from '../../src/importers/index.js';
@@ -59,3 +61,9 @@ describe.each(CASES)('$name on $machine', ({ model, cal, array }) => {
     expect(hashes.size).toBe(1);
   }, 300_000); // a few seconds of CPU each; generous for a loaded machine
 });
+
+test('each MLPerf Tiny example README holds the cycle table nnchip lower reports now', () => {
+  const r = spawnSync(process.execPath, [ex('mlperf-cycle-tables.mjs'), '--check'], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}, 300_000);

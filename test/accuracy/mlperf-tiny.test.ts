@@ -64,7 +64,7 @@ describe('MLPerf Tiny examples: int8 against independent float runtimes on held-
       out.reduce((s, y, i) => s + Array.from(y).reduce((t, v, j) => t + (v - inputs[i]![j]!) ** 2, 0), 0) / (inputs.length * 640);
     const floatMse = mse(await ortRun(ex('autoencoder/model.onnx'), [1, 640], inputs));
     const intMse = mse(await int8Outputs(lower('autoencoder/model.onnx'), inputs));
-    expect(floatMse, 'the float model is trained (an all-zero output would score about 0.1)').toBeLessThan(0.06);
+    expect(floatMse, 'the float model is trained (an all-zero output would score 0.135)').toBeLessThan(0.06);
     expect(Math.abs(intMse - floatMse) / floatMse, `int8 MSE ${intMse} vs float ${floatMse}`).toBeLessThanOrEqual(0.05);
   }, TIMEOUT);
 });

@@ -73,7 +73,7 @@ class ReLU(nn.ReLU):
 
 
 class AveragePool(nn.Module):
-    """AveragePooling2D over the whole map (pool size = map size), then Flatten."""
+    """AveragePooling2D (valid, strides = pool size), then Flatten."""
 
     def __init__(self, name, pool):
         super().__init__()

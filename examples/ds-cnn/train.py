@@ -9,7 +9,8 @@ Writes next to this file:
 
 Architecture (MLPerf Tiny v1.0 `ds_cnn` for kws): Conv2D 64 (10×4, stride 2, same) + BN + ReLU + Dropout;
 four times DepthwiseConv2D 3×3 (same) + BN + ReLU + Conv2D 64 1×1 + BN + ReLU; Dropout;
-AveragePooling2D 25×5 (the whole map); Flatten; Dense 12 + softmax.
+AveragePooling2D 24×5 (the reference's final_pool_size = half the input: on the 25×5 map it
+averages rows 0..23 and drops row 24); Flatten; Dense 12 + softmax.
 Data: no speech here, so each 49×10 "spectrogram" is a digit resized (bilinear) from 28×28 to 49×10;
 classes are the 10 digits (units 10 and 11, "silence" and "unknown" in KWS, never occur).
 Training: PyTorch layers that compute what the TF.js layers compute (../mlperf_keras.py), Adam lr 0.003
@@ -40,7 +41,7 @@ def ds_cnn():
     layers = conv_bn_relu("conv_1", 1, 64, (10, 4), stride=2) + [Dropout("dropout_1", 0.2)]
     for i in range(1, 5):
         layers += conv_bn_relu(f"dw_{i}", 64, 64, (3, 3), depthwise=True) + conv_bn_relu(f"pw_{i}", 64, 64, (1, 1))
-    return layers + [Dropout("dropout_2", 0.4), AveragePool("avg_pool", (25, 5)), Dense("dense", 64, 12)]
+    return layers + [Dropout("dropout_2", 0.4), AveragePool("avg_pool", (24, 5)), Dense("dense", 64, 12)]
 
 
 def main():

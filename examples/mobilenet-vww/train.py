@@ -15,7 +15,7 @@ Data: no photographs here, so each 96×96×3 image is a digit: binarized at 0.5,
 84×84, centred, on all three channels (binary values keep calibration.json small). The two classes
 stand in for person / no person: digit ≥ 5 or not.
 Training: PyTorch layers that compute what the TF.js layers compute (../mlperf_keras.py), Adam lr 0.003,
-batch 32, 1 epoch over the first 2,000 training images, seeded (brief: CPU is scarce); then TF.js builds
+batch 32, 1 epoch over the first 4,000 training images, seeded (brief: CPU is scarce); then TF.js builds
 the same network, takes the weights, checks its predictions against PyTorch's and saves it.
 """
 import os
@@ -31,7 +31,7 @@ from mlperf_keras import AveragePool, Dense, conv_bn_relu, save_tfjs  # noqa: E4
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 96
 EPOCHS = int(os.environ.get("EPOCHS", "1"))
-TRAIN_IMAGES = 2000
+TRAIN_IMAGES = 4000
 # (filters, stride) of the 13 depthwise-separable blocks, alpha 0.25
 BLOCKS = [(16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2)] + [(128, 1)] * 5 + [(256, 2), (256, 1)]
 

@@ -24,6 +24,7 @@ import sys
 import torch
 from torch import nn
 
+sys.dont_write_bytecode = True  # no __pycache__ in examples/
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from mlperf_common import load_digits, predict, seed_everything, train, write_calibration  # noqa: E402
 from mlperf_keras import AveragePool, Dense, conv_bn_relu, save_tfjs  # noqa: E402

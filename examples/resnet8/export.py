@@ -21,6 +21,7 @@ import sys
 import torch
 from torch import nn
 
+sys.dont_write_bytecode = True  # no __pycache__ in examples/
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from mlperf_common import conv_bn_relu, export_onnx, load_digits, predict, seed_everything, train, write_calibration  # noqa: E402
 

@@ -222,6 +222,12 @@ function walk(g: GraphProto, w: Walker): void {
       w.consts.set(outputs[0] ?? '', constantValue(n, site));
       return;
     }
+    // torch.onnx.export stores equal initializers once and re-creates each copy with an Identity.
+    const copied = opType === 'Identity' ? w.consts.get(n.input?.[0] ?? '') : undefined;
+    if (copied !== undefined) {
+      w.consts.set(outputs[0] ?? '', copied);
+      return;
+    }
     try {
       const built = onnxNodeToNodes({ name, opType, inputs: n.input ?? [], outputs, attrs: new Attributes(n.attribute, site) }, w);
       for (const b of built) w.push(b);

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Writes a TF.js Layers model (model.json + weights.bin) with TF.js itself, from a spec made by
+// mlperf_keras.py: the Sequential's layers (tf.layers factory name + config) and their weights in
+// TF.js layout, trained by PyTorch. Before saving, TF.js predicts the spec's check inputs and must
+// match PyTorch's outputs (max |Δ| ≤ 1e-4), so the two descriptions of the network agree.
+//
+//   node examples/mlperf-tfjs-save.mjs spec.json <output dir>
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+tf.env().set('PROD', true);
+await tf.setBackend('cpu');
+
+const [specPath, outDir] = process.argv.slice(2);
+if (!specPath || !outDir) throw new Error('usage: node mlperf-tfjs-save.mjs spec.json <output dir>');
+const spec = JSON.parse(readFileSync(specPath, 'utf8'));
+const tensor = ({ shape, data }) => tf.tensor(new Float32Array(Uint8Array.from(Buffer.from(data, 'base64')).buffer), shape);
+
+const model = tf.sequential({ name: spec.name });
+spec.layers.forEach(({ class: cls, config }, i) => model.add(tf.layers[cls](i === 0 ? { ...config, inputShape: spec.inputShape } : config)));
+spec.layers.forEach(({ config, weights }) => {
+  if (weights.length > 0) model.getLayer(config.name).setWeights(weights.map(tensor));
+});
+
+const want = tensor(spec.check.outputs);
+const got = model.predict(tensor(spec.check.inputs));
+const diff = got.sub(want).abs().max().dataSync()[0];
+if (!(diff <= 1e-4)) throw new Error(`TF.js and PyTorch disagree: max |Δ| = ${diff}`);
+
+function writeAtomic(path, data) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function concat(weightData) {
+  if (!Array.isArray(weightData)) return new Uint8Array(weightData);
+  const out = new Uint8Array(weightData.reduce((n, b) => n + b.byteLength, 0));
+  let off = 0;
+  for (const b of weightData) { out.set(new Uint8Array(b), off); off += b.byteLength; }
+  return out;
+}
+
+await model.save(tf.io.withSaveHandler(async (artifacts) => {
+  const modelJson = {
+    modelTopology: artifacts.modelTopology,
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+  };
+  writeAtomic(join(outDir, 'weights.bin'), concat(artifacts.weightData));
+  writeAtomic(join(outDir, 'model.json'), JSON.stringify(modelJson));
+  return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+}));
+console.log(`TF.js ${tf.version.tfjs}: ${model.countParams()} parameters; TF.js = PyTorch within ${diff.toExponential(1)}; wrote ${join(outDir, 'model.json')}`);

@@ -11,7 +11,8 @@ import { bufferBytes } from '../../isa/config.js';
 import type { Program } from '../../isa/program.js';
 import { INSN_BITS } from '../../isa/spec.js';
 import { tempFolder, writeDirAtomic } from '../../util/atomic-write.js';
-import { designSizing, emitVerilog, type Ice40Device, type VerilogTarget } from './emit.js';
+import { available, FPGA_DEVICES, overuse, RESOURCES, type DeviceName, type Overuse, type Resource, type ResourceUse } from './devices.js';
+import { designSizing, emitVerilog, type VerilogTarget } from './emit.js';
 import { findTool, requireTool, runTool } from './tools.js';
 import { resolveYosys, yosysMakeVar, yosysVersion, type YosysKind } from './yosys.js';
 
@@ -25,13 +26,13 @@ export interface YosysUsed {
   readonly command: string;
 }
 
-export interface SynthReport {
+export interface SynthReport extends ResourceUse {
   readonly target: VerilogTarget;
-  readonly device: string | null;
-  readonly luts: number;
-  readonly ffs: number;
-  readonly brams: number;
-  readonly dsps: number;
+  readonly device: DeviceName | null;
+  /** The part's resources, for "% of device" (null for flows without a part). */
+  readonly available: ResourceUse | null;
+  /** Resources used beyond the part (empty when it fits or there is no part): not placed then. */
+  readonly over: readonly Overuse[];
   readonly cells: number;
   /** asic: yosys `stat -tech cmos` estimate for the logic (buffers excluded). */
   readonly transistors: number | null;
@@ -129,15 +130,60 @@ export function memoryBits(p: Program): number {
 
 export interface SynthOptions {
   readonly target: VerilogTarget;
-  readonly device?: Ice40Device;
+  /** The part (see devices.ts; deviceFor checks it belongs to the target); default: the target's. */
+  readonly device?: DeviceName | null;
   /** Keep the design and tool outputs here; default: a temporary folder, deleted afterwards. */
   readonly dir?: string;
   /** Skip place and route even when the tool is installed. */
   readonly noPnr?: boolean;
   /** Told when each long step starts (synthesis, place and route): for a progress line. */
   readonly onStep?: (step: string) => void;
+  /** Told the last lines of a failing tool's log, before the NN702 error is thrown. */
+  readonly onToolLog?: (tail: readonly string[]) => void;
   /** Which yosys: `system`, `yowasp` or a path; default: $NNCHIP_YOSYS, else system on PATH, else yowasp. */
   readonly yosys?: string;
+}
+
+/** How many log lines a failing tool leaves on the terminal. */
+export const LOG_TAIL_LINES = 20;
+
+function logTail(path: string, lines = LOG_TAIL_LINES): string[] {
+  try {
+    return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/** The top module's port bits: the pins the design needs. */
+function topPortBits(netlist: string): number {
+  const json = readJson<{ modules?: Record<string, { attributes?: Record<string, unknown>; ports?: Record<string, { bits?: unknown[] }> }> }>(netlist, 'yosys');
+  const top = Object.values(json.modules ?? {}).find((m) => m.attributes?.['top'] !== undefined) ?? Object.values(json.modules ?? {})[0];
+  return Object.values(top?.ports ?? {}).reduce((n, p) => n + (p.bits?.length ?? 0), 0);
+}
+
+/** nextpnr's "Device utilisation" lines (`ICESTORM_LC: 9000/ 7680 117%`) that exceed the part. */
+export function pnrOveruse(log: string): string[] {
+  const out: string[] = [];
+  for (const m of log.matchAll(/^\s*(?:Info:\s*)?([A-Z_0-9]+):\s*(\d+)\s*\/\s*(\d+)/gm)) {
+    if (Number(m[2]) > Number(m[3])) out.push(`${m[1]} ${m[2]} of ${m[3]}`);
+  }
+  return out;
+}
+
+/** One line for a failing place and route: the first ERROR line of the log, and where the log is. */
+function pnrFailure(tool: string, logPath: string, kept: boolean, fallback: string): NnchipError {
+  let log = '';
+  try {
+    log = readFileSync(logPath, 'utf8');
+  } catch {
+    // no log written: the tool's own output is in the fallback
+  }
+  const where = kept ? `; full log: ${logPath}` : '; rerun with -o <dir> to keep the full log';
+  const over = pnrOveruse(log);
+  if (over.length > 0) return new NnchipError('NN405', `${tool} cannot place the design: it uses ${over.join(', ')}${where}`);
+  const first = /^ERROR:\s*(.*)$/m.exec(log)?.[1] ?? fallback;
+  return new NnchipError('NN702', `${tool} could not place and route the design: ${first}${where}`);
 }
 
 export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthReport> {
@@ -146,39 +192,59 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
   const yosysVar = yosysMakeVar(yosys);
   const temp = opts.dir === undefined ? tempFolder('nnchip-synth-') : null;
   const dir = opts.dir ?? temp!.path;
-  try {
-    writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }));
-    const t = opts.target;
-    const version = await yosysVersion(yosys, dir);
-    opts.onStep?.(['yosys', version, 'synthesizing for', t, t === 'ice40' ? (opts.device ?? 'hx8k') : null].filter((w) => w !== null).join(' '));
-    await runTool(make, ['-C', t, 'synth', yosysVar], dir, `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`);
-    const stat = parseYosysStat(readJson<unknown>(join(dir, t, 'build/stat.json'), 'yosys'));
-    const byType = stat.byType;
-    const pnrTool = PNR_TOOL[t];
-    let fmaxMhz: number | null = null;
-    let note: string | null = pnrTool === null ? `the ${t} flow has no place and route` : null;
-    if (pnrTool !== null && opts.noPnr !== true) {
-      if (findTool(pnrTool) === null) note = `${pnrTool} is not installed: no place and route`;
-      else {
-        try {
-          opts.onStep?.(`${pnrTool} placing and routing`);
-          await runTool(make, ['-C', t, 'pnr', yosysVar], dir, `${pnrTool} place and route`);
-          const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(dir, t, 'build/report.json'), pnrTool);
-          fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
-        } catch (e) {
-          // a design too large for the part fails in the placer: the synthesis figures still stand
-          if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
-          note = `not placed: ${e.detail.slice(0, 200)}`;
-        }
-      }
+  const t = opts.target;
+  const deviceName = opts.device === undefined ? (t === 'ice40' ? 'hx8k' : t === 'ecp5' ? '25k' : null) : opts.device;
+  const device = deviceName === null ? null : FPGA_DEVICES[deviceName];
+  const build = join(dir, t, 'build');
+  /** A failing step leaves the tail of its log with the caller. */
+  const step = async (args: string[], what: string, log: string): Promise<void> => {
+    try {
+      await runTool(make, args, dir, what);
+    } catch (e) {
+      if (e instanceof NnchipError && e.code === 'NN702') opts.onToolLog?.(logTail(join(build, log)));
+      throw e;
     }
-    return {
-      target: t,
-      device: t === 'ice40' ? (opts.device ?? 'hx8k') : null,
+  };
+  try {
+    const ice40Device = deviceName === 'hx8k' || deviceName === 'up5k' ? deviceName : undefined;
+    writeDirAtomic(dir, emitVerilog(p, { target: t, ...(ice40Device === undefined ? {} : { device: ice40Device }) }));
+    const version = await yosysVersion(yosys, dir);
+    opts.onStep?.(['yosys', version, 'synthesizing for', t, deviceName].filter((w) => w !== null).join(' '));
+    await step(['-C', t, 'synth', yosysVar], `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`, 'yosys.log');
+    const stat = parseYosysStat(readJson<unknown>(join(build, 'stat.json'), 'yosys'));
+    const byType = stat.byType;
+    const use: ResourceUse = {
       luts: countCells(byType, LUT_CELLS),
       ffs: countCells(byType, FF_CELLS),
       brams: countCells(byType, BRAM_CELLS),
       dsps: countCells(byType, DSP_CELLS),
+      io: device === null ? 0 : topPortBits(join(build, 'nnchip.json')),
+    };
+    const over = device === null ? [] : overuse(use, device);
+    const pnrTool = PNR_TOOL[t];
+    let fmaxMhz: number | null = null;
+    let note: string | null = pnrTool === null ? `the ${t} flow has no place and route` : null;
+    if (over.length > 0) note = `does not fit ${device!.part}: not placed`;
+    else if (pnrTool !== null && opts.noPnr !== true) {
+      if (findTool(pnrTool) === null) note = `${pnrTool} is not installed: no place and route`;
+      else {
+        opts.onStep?.(`${pnrTool} placing and routing for ${p.config.clockMhz} MHz (the config's clockMhz)`);
+        try {
+          await step(['-C', t, 'pnr', yosysVar], `${pnrTool} place and route`, 'nextpnr.log');
+        } catch (e) {
+          if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
+          throw pnrFailure(pnrTool, join(build, 'nextpnr.log'), temp === null, e.detail);
+        }
+        const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(build, 'report.json'), pnrTool);
+        fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
+      }
+    }
+    return {
+      target: t,
+      device: deviceName,
+      ...use,
+      available: device === null ? null : (Object.fromEntries(RESOURCES.map((r: Resource) => [r, available(device, r)])) as unknown as ResourceUse),
+      over,
       cells: stat.cells,
       transistors: stat.transistors,
       memoryBits: memoryBits(p),

@@ -13,6 +13,7 @@ import { INSN_BITS } from '../../isa/spec.js';
 import { tempFolder, writeDirAtomic } from '../../util/atomic-write.js';
 import { available, FPGA_DEVICES, overuse, RESOURCES, type DeviceName, type Overuse, type Resource, type ResourceUse } from './devices.js';
 import { designSizing, emitVerilog, type VerilogTarget } from './emit.js';
+import { ice40MakeVars, resolveIce40Tools } from './nextpnr.js';
 import { findTool, requireTool, runTool } from './tools.js';
 import { resolveYosys, yosysMakeVar, yosysVersion, type YosysKind } from './yosys.js';
 
@@ -44,7 +45,29 @@ export interface SynthReport extends ResourceUse {
   /** Why place and route did not run, when it did not. */
   readonly note: string | null;
   readonly yosys: YosysUsed;
+  /** Which place and route ran: system binaries or the @yowasp/nextpnr-ice40 package; null when none did. */
+  readonly pnr: PnrUsed | null;
+  /** The bitstream written (with `bitstream` and a kept folder: a path inside it), else null. */
+  readonly bitstream: string | null;
 }
+
+export interface PnrUsed {
+  readonly kind: 'system' | 'yowasp';
+  readonly command: string;
+}
+
+/** The flow's place-and-route tools as make variables, or null when none is installed. */
+function pnrTools(t: VerilogTarget): { readonly vars: string[]; readonly used: PnrUsed; readonly canPack: boolean } | null {
+  if (t === 'ice40') {
+    const tools = resolveIce40Tools();
+    return tools === null ? null : { vars: ice40MakeVars(tools), used: { kind: tools.kind, command: tools.nextpnr.join(' ') }, canPack: tools.icepack !== null };
+  }
+  const tool = PNR_TOOL[t];
+  const found = tool === null ? null : findTool(tool);
+  return found === null ? null : { vars: [], used: { kind: 'system', command: found }, canPack: findTool('ecppack') !== null };
+}
+
+const BITSTREAM_FILE: Partial<Record<VerilogTarget, string>> = { ice40: 'nnchip.bin', ecp5: 'nnchip.bit' };
 
 /** Place-and-route tool per target (null: the flow has no P&R). */
 const PNR_TOOL = { ice40: 'nextpnr-ice40', ecp5: 'nextpnr-ecp5', asic: null, generic: null } as const satisfies Record<VerilogTarget, string | null>;
@@ -136,6 +159,8 @@ export interface SynthOptions {
   readonly dir?: string;
   /** Skip place and route even when the tool is installed. */
   readonly noPnr?: boolean;
+  /** Also pack the placed design into a bitstream (`make bitstream`), kept in `dir`. */
+  readonly bitstream?: boolean;
   /** Told when each long step starts (synthesis, place and route): for a progress line. */
   readonly onStep?: (step: string) => void;
   /** Told the last lines of a failing tool's log, before the NN702 error is thrown. */
@@ -223,20 +248,31 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
     const over = device === null ? [] : overuse(use, device);
     const pnrTool = PNR_TOOL[t];
     let fmaxMhz: number | null = null;
+    let pnr: PnrUsed | null = null;
+    let bitstream: string | null = null;
     let note: string | null = pnrTool === null ? `the ${t} flow has no place and route` : null;
     if (over.length > 0) note = `does not fit ${device!.part}: not placed`;
     else if (pnrTool !== null && opts.noPnr !== true) {
-      if (findTool(pnrTool) === null) note = `${pnrTool} is not installed: no place and route`;
+      const tools = pnrTools(t);
+      if (tools === null) note = `${pnrTool} is not installed${t === 'ice40' ? ' (Debian package nextpnr-ice40, or npm i @yowasp/nextpnr-ice40)' : ''}: no place and route`;
       else {
-        opts.onStep?.(`${pnrTool} placing and routing for ${p.config.clockMhz} MHz (the config's clockMhz)`);
+        pnr = tools.used;
+        opts.onStep?.(`${pnrTool}${tools.used.kind === 'yowasp' ? ' (@yowasp, WebAssembly)' : ''} placing and routing for ${p.config.clockMhz} MHz (the config's clockMhz)`);
         try {
-          await step(['-C', t, 'pnr', yosysVar], `${pnrTool} place and route`, 'nextpnr.log');
+          await step(['-C', t, 'pnr', yosysVar, ...tools.vars], `${pnrTool} place and route`, 'nextpnr.log');
         } catch (e) {
           if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
           throw pnrFailure(pnrTool, join(build, 'nextpnr.log'), temp === null, e.detail);
         }
         const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(build, 'report.json'), pnrTool);
         fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
+        if (opts.bitstream === true) {
+          const packer = t === 'ice40' ? 'icepack' : 'ecppack';
+          if (!tools.canPack) throw new NnchipError('NN701', `${packer} is not installed (Debian package "${t === 'ice40' ? 'fpga-icestorm' : 'prjtrellis'}"${t === 'ice40' ? ', or npm i @yowasp/nextpnr-ice40' : ''}): no bitstream`);
+          opts.onStep?.(`${packer} writing the bitstream`);
+          await step(['-C', t, 'bitstream', yosysVar, ...tools.vars], `${packer} bitstream`, `${packer}.log`);
+          bitstream = temp === null ? join(build, BITSTREAM_FILE[t]!) : null;
+        }
       }
     }
     return {
@@ -252,6 +288,8 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       placed: fmaxMhz !== null,
       note,
       yosys: { kind: yosys.kind, version, command: yosys.argv.join(' ') },
+      pnr,
+      bitstream,
     };
   } finally {
     temp?.remove();

@@ -16,7 +16,7 @@ import { addCompileOptions, calibrationFrom, limitsFrom, type CompileFlags } fro
 import { fmtInt, table } from '../render.js';
 import { parseTarget } from './verilog.js';
 
-type SynthFlags = CompileFlags & { target: string; device?: string; out?: string; pnr: boolean; json?: boolean; yosys?: string };
+type SynthFlags = CompileFlags & { target: string; device?: string; out?: string; pnr: boolean; bitstream?: boolean; json?: boolean; yosys?: string };
 
 const share = (used: number, of: number): string => (of === 0 ? 'the part has none' : `${((100 * used) / of).toFixed(1)}% of ${fmtInt(of)}`);
 
@@ -86,6 +86,9 @@ routes on an HX8K (about 5,400 LUTs, 28 block RAMs):
 The program ROM is on chip too: keep the model small (each instruction is 128 bits). nextpnr is
 asked for the config's clockMhz (default 100; the iCE40 boards' oscillators run at 12 MHz).
 
+Without Debian's tools: yosys falls back to the npm package @yowasp/yosys, nextpnr-ice40 and icepack
+to @yowasp/nextpnr-ice40 (optional dependencies: npm ci installs them, npm ci --omit=optional not).
+
 Exit codes: 0 done, 2 usage (e.g. a part of another family), 4 the design does not fit the part,
 5 yosys (or make) not installed, 70 a tool failed (the end of its log is printed; -o keeps it all).
 `;
@@ -100,6 +103,7 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--device <name>', `part: ${DEVICE_NAMES.map((d) => `${d} (${FPGA_DEVICES[d].target})`).join(', ')}; default hx8k for ice40, 25k for ecp5 (up5k maps multipliers to its DSPs)`)
       .option('-o, --out <dir>', 'keep the design and the tool reports and logs in this folder')
       .option('--no-pnr', 'synthesis only')
+      .option('--bitstream', 'also write the bitstream (icepack / ecppack) into the -o folder')
       .option(
         '--yosys <which>',
         'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
@@ -110,6 +114,7 @@ export function register(program: Command, ctx: CliContext): void {
     const { io } = ctx;
     const target = parseTarget(flags.target);
     const device = deviceFor(target, flags.device);
+    if (flags.bitstream === true && (flags.out === undefined || !flags.pnr)) throw new NnchipError('NN801', '--bitstream needs -o <dir> (where the bitstream is kept) and place and route (not --no-pnr)');
     const p = programFor(model, flags, ctx);
     // long steps (tens of seconds to minutes each): say what is running and for how long, on a terminal only
     const progress = io.interactive && !flags.json ? progressLine(io) : null;
@@ -119,6 +124,7 @@ export function register(program: Command, ctx: CliContext): void {
         target,
         device,
         noPnr: !flags.pnr,
+        bitstream: flags.bitstream === true,
         ...(progress === null ? {} : { onStep: progress.step }),
         onToolLog: (tail) => {
           progress?.stop();
@@ -136,7 +142,9 @@ export function register(program: Command, ctx: CliContext): void {
       io.stdout(`${io.color.bold(model)}: array ${p.config.rows}x${p.config.cols}, ${report.target}${device === null ? '' : ` ${FPGA_DEVICES[device].part}`}\n`);
       const y = report.yosys;
       io.stdout(io.color.dim(`yosys ${y.version ?? '(version unknown)'}: ${y.kind === 'yowasp' ? 'yowasp (@yowasp/yosys, WebAssembly)' : y.kind} — ${y.command}\n`));
+      if (report.pnr !== null) io.stdout(io.color.dim(`place and route: ${report.pnr.kind === 'yowasp' ? 'yowasp (@yowasp/nextpnr-ice40, WebAssembly)' : 'system'} — ${report.pnr.command}\n`));
       io.stdout(table(['resource', 'used', 'of the part'], rows(report), io));
+      if (report.bitstream !== null) io.stdout(`bitstream: ${report.bitstream}\n`);
     }
     if (overLine !== null) throw new NnchipError('NN405', overLine.line);
   });

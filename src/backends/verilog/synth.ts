@@ -197,14 +197,14 @@ export function pnrOveruse(log: string): string[] {
 }
 
 /** One line for a failing place and route: the first ERROR line of the log, and where the log is. */
-function pnrFailure(tool: string, logPath: string, kept: boolean, fallback: string): NnchipError {
+function pnrFailure(tool: string, logPath: string, fallback: string): NnchipError {
   let log = '';
   try {
     log = readFileSync(logPath, 'utf8');
   } catch {
     // no log written: the tool's own output is in the fallback
   }
-  const where = kept ? `; full log: ${logPath}` : '; rerun with -o <dir> to keep the full log';
+  const where = log === '' ? '' : `; full log: ${logPath}`;
   const over = pnrOveruse(log);
   if (over.length > 0) return new NnchipError('NN405', `${tool} cannot place the design: it uses ${over.join(', ')}${where}`);
   const first = /^ERROR:\s*(.*)$/m.exec(log)?.[1] ?? fallback;
@@ -221,13 +221,21 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
   const deviceName = opts.device === undefined ? (t === 'ice40' ? 'hx8k' : t === 'ecp5' ? '25k' : null) : opts.device;
   const device = deviceName === null ? null : FPGA_DEVICES[deviceName];
   const build = join(dir, t, 'build');
-  /** A failing step leaves the tail of its log with the caller. */
-  const step = async (args: string[], what: string, log: string): Promise<void> => {
+  /** A failing step leaves the tail of its log with the caller, and its whole log on disk (a temporary folder is kept then). */
+  let keep = false;
+  const step = async (args: string[], what: string, log: string, pnrTool?: string): Promise<void> => {
     try {
       await runTool(make, args, dir, what);
     } catch (e) {
-      if (e instanceof NnchipError && e.code === 'NN702') opts.onToolLog?.(logTail(join(build, log)));
-      throw e;
+      if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
+      const logPath = join(build, log);
+      const tail = logTail(logPath);
+      opts.onToolLog?.(tail);
+      keep = tail.length > 0;
+      if (pnrTool !== undefined) throw pnrFailure(pnrTool, logPath, e.detail);
+      // the tool's own first error says more than make's "Error 1"
+      const first = keep ? /^ERROR:\s*(.*)$/m.exec(readFileSync(logPath, 'utf8'))?.[1] : undefined;
+      throw new NnchipError('NN702', keep ? `${what} failed: ${first ?? tail.at(-1)!}; full log: ${logPath}` : e.detail);
     }
   };
   try {
@@ -258,12 +266,7 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       else {
         pnr = tools.used;
         opts.onStep?.(`${pnrTool}${tools.used.kind === 'yowasp' ? ' (@yowasp, WebAssembly)' : ''} placing and routing for ${p.config.clockMhz} MHz (the config's clockMhz)`);
-        try {
-          await step(['-C', t, 'pnr', yosysVar, ...tools.vars], `${pnrTool} place and route`, 'nextpnr.log');
-        } catch (e) {
-          if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
-          throw pnrFailure(pnrTool, join(build, 'nextpnr.log'), temp === null, e.detail);
-        }
+        await step(['-C', t, 'pnr', yosysVar, ...tools.vars], `${pnrTool} place and route`, 'nextpnr.log', pnrTool);
         const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(build, 'report.json'), pnrTool);
         fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
         if (opts.bitstream === true) {
@@ -292,6 +295,6 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       bitstream,
     };
   } finally {
-    temp?.remove();
+    if (!keep) temp?.remove();
   }
 }

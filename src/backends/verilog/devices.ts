@@ -88,10 +88,7 @@ export interface Overuse {
   readonly available: number;
 }
 
-/**
- * The resources a design uses beyond the part. Multipliers beyond the DSPs are not an overuse:
- * yosys maps them to DSPs only as far as there are DSPs, the rest to LUTs (counted there).
- */
+/** The resources a design uses beyond the part (yosys maps multipliers to DSPs however many the part has). */
 export function overuse(use: ResourceUse, device: FpgaDevice): Overuse[] {
   return RESOURCES.filter((r) => use[r] > available(device, r)).map((r) => ({ resource: r, used: use[r], available: available(device, r) }));
 }

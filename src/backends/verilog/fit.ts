@@ -102,12 +102,31 @@ function fitLogic(c: ArrayConfig, recompile: RecompileFn): FitSuggestion {
   return { change: {}, why: 'no smaller machine found', found: false, verified: false };
 }
 
+/**
+ * DSPs over the part (yosys maps every multiplier it can to a DSP, however many the part has): one
+ * per PE, the rest (the threshold lanes) as measured; the array is halved until they fit.
+ */
+function fitDsps(c: ArrayConfig, used: number, device: FpgaDevice, recompile: RecompileFn): FitSuggestion {
+  const rest = Math.max(0, used - c.rows * c.cols);
+  let { rows, cols } = c;
+  while (rows * cols + rest > device.dsps && rows * cols > 1) {
+    if (cols >= rows) cols = Math.max(1, Math.floor(cols / 2));
+    else rows = Math.max(1, Math.floor(rows / 2));
+  }
+  const passes = c.thresholdPasses === 4 * c.cols || cols % c.thresholdPasses !== 0 ? 4 * cols : c.thresholdPasses;
+  const next = { ...c, rows, cols, thresholdPasses: passes };
+  if (rows * cols + rest > device.dsps) return { change: {}, why: `the threshold unit alone takes ${rest} DSPs`, found: false, verified: false };
+  if (recompile(next) === null) return { change: {}, why: `the model does not lower on a ${rows}x${cols} array`, found: false, verified: false };
+  const change: Partial<ArrayConfig> = { rows, cols, ...(passes === c.thresholdPasses ? {} : { thresholdPasses: passes }) };
+  return { change, why: `about ${rows * cols + rest} DSPs: one per PE, ${rest} for the threshold unit`, found: true, verified: true };
+}
+
 export interface NotFitting {
   /** The one-line answer: what is over, by how much, and a config that fits (or why there is none). */
   readonly line: string;
   /** The suggested config fields (empty when none was found). */
   readonly change: Partial<ArrayConfig>;
-  /** Every over resource has a suggestion the block-RAM model says fits. */
+  /** Every over resource has a suggestion its resource model (block RAMs, DSPs) says fits. */
   readonly verified: boolean;
 }
 
@@ -117,12 +136,14 @@ export function notFitting(over: readonly Overuse[], device: FpgaDevice, c: Arra
   const brams = over.find((o) => o.resource === 'brams');
   if (brams !== undefined) parts.push(fitBrams(c, brams.used, instructions, device, recompile));
   if (over.some((o) => o.resource === 'luts' || o.resource === 'ffs')) parts.push(fitLogic(c, recompile));
+  const dsps = over.find((o) => o.resource === 'dsps');
+  if (dsps !== undefined) parts.push(fitDsps(c, dsps.used, device, recompile));
   if (over.some((o) => o.resource === 'io')) parts.push({ change: {}, why: 'the pins are the top module\'s ports: a board top, not a config, sets them', found: false, verified: false });
   const change = Object.assign({}, ...parts.map((p) => p.change)) as Partial<ArrayConfig>;
   const reasons = parts.map((p) => p.why).join('; ');
-  const advice = parts.every((p) => p.found)
+  const advice = parts.length > 0 && parts.every((p) => p.found)
     ? `a machine config ${parts.every((p) => p.verified) ? 'that fits' : 'to try'}: ${JSON.stringify(change)} (${reasons})`
-    : `${Object.keys(change).length > 0 ? `try ${JSON.stringify(change)}, but ` : ''}${reasons}`;
-  const verified = parts.every((p) => p.found && p.verified);
+    : `${Object.keys(change).length > 0 ? `try ${JSON.stringify(change)}, but ` : ''}${reasons === '' ? 'no config found' : reasons}`;
+  const verified = parts.length > 0 && parts.every((p) => p.found && p.verified);
   return { line: `the design does not fit ${device.part}: ${what}; ${advice}`, change, verified };
 }

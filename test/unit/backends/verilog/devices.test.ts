@@ -80,3 +80,18 @@ describe('a config that fits', () => {
     expect(notFitting([{ resource: 'luts', used: 9000, available: 7680 }], hx8k, narrow, 10, ok).change).toEqual({ rows: 4, cols: 4, thresholdPasses: 16 });
   });
 });
+
+describe('DSPs over the UP5K', () => {
+  test('the array shrinks until one DSP per PE plus the threshold unit\'s fit', () => {
+    const up5k = FPGA_DEVICES.up5k;
+    const c = makeConfig({ rows: 4, cols: 4, thresholdPasses: 16 });
+    // 16 PEs + 2 threshold DSPs measured
+    const r = notFitting([{ resource: 'dsps', used: 18, available: up5k.dsps }], up5k, c, 10, () => ({ instructions: 10 }));
+    expect(r.verified).toBe(true);
+    const rows = r.change.rows ?? c.rows;
+    const cols = r.change.cols ?? c.cols;
+    expect(rows * cols + 2).toBeLessThanOrEqual(up5k.dsps);
+    expect(r.change.thresholdPasses).toBe(4 * cols);
+    expect(r.line).toMatch(/DSPs 18 of 8 \(10 over\); a machine config that fits/);
+  });
+});

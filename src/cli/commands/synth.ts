@@ -20,14 +20,15 @@ type SynthFlags = CompileFlags & { target: string; device?: string; out?: string
 
 const share = (used: number, of: number): string => (of === 0 ? 'the part has none' : `${((100 * used) / of).toFixed(1)}% of ${fmtInt(of)}`);
 
-function rows(r: SynthReport): (string | number)[][] {
+function rows(r: SynthReport, clockMhz: number): (string | number)[][] {
   const fmax = r.fmaxMhz === null ? `— (${r.note ?? 'not placed'})` : `${r.fmaxMhz.toFixed(1)} MHz`;
+  const clock = r.fmaxMhz === null ? '' : `${r.fmaxMhz >= clockMhz ? 'meets' : 'misses'} clockMhz ${clockMhz}`;
   const out: (string | number)[][] = RESOURCES.filter((k) => k !== 'io' || r.available !== null).map((k) =>
     r.available === null ? [RESOURCE_LABEL[k], r[k], ''] : [RESOURCE_LABEL[k], r[k], share(r[k], r.available[k])],
   );
   out.push(['cells', r.cells, '']);
   if (r.transistors !== null) out.push(['transistors (logic, CMOS estimate)', r.transistors, '']);
-  out.push(['memory bits (buffers + ROM)', r.memoryBits, ''], ['Fmax', fmax, '']);
+  out.push(['memory bits (buffers + ROM)', r.memoryBits, ''], ['Fmax', fmax, clock]);
   return out;
 }
 
@@ -143,7 +144,7 @@ export function register(program: Command, ctx: CliContext): void {
       const y = report.yosys;
       io.stdout(io.color.dim(`yosys ${y.version ?? '(version unknown)'}: ${y.kind === 'yowasp' ? 'yowasp (@yowasp/yosys, WebAssembly)' : y.kind} — ${y.command}\n`));
       if (report.pnr !== null) io.stdout(io.color.dim(`place and route: ${report.pnr.kind === 'yowasp' ? 'yowasp (@yowasp/nextpnr-ice40, WebAssembly)' : 'system'} — ${report.pnr.command}\n`));
-      io.stdout(table(['resource', 'used', 'of the part'], rows(report), io));
+      io.stdout(table(['resource', 'used', 'of the part'], rows(report, p.config.clockMhz), io));
       if (report.bitstream !== null) io.stdout(`bitstream: ${report.bitstream}\n`);
     }
     if (overLine !== null) throw new NnchipError('NN405', overLine.line);

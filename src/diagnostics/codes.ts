@@ -16,7 +16,7 @@ export const EXIT = {
   badInput: 1, // malformed or inconsistent model / data file
   usage: 2, // bad command line
   unsupported: 3, // a valid model using something nnchip cannot lower
-  overBudget: 4, // `sim` budgets exceeded or certificate mismatch
+  overBudget: 4, // `sim` budgets exceeded, certificate mismatch, or a design too large for its FPGA
   toolMissing: 5, // an external tool (iverilog, yosys, …) is not installed
   output: 6, // an output was not written: the path is taken or protected, or the file system refused
   internal: 70, // a bug in nnchip
@@ -50,6 +50,7 @@ export const CODES = {
   NN402: { exit: EXIT.usage, hint: 'fix the field in the machine configuration' },
   NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },
   NN404: { exit: EXIT.badInput, hint: 'the file is not an nnchip program; produce one with `nnchip lower`' },
+  NN405: { exit: EXIT.overBudget, hint: 'use the suggested fields in --config, a smaller model, or a larger part (--device)' },
   NN501: { exit: EXIT.badInput, hint: 'check the input file' },
   NN502: { exit: EXIT.badInput, hint: 'merge all N shards of one sweep, made with identical flags' },
   NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },

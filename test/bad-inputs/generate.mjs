@@ -118,6 +118,10 @@ const cases = {
   'calibration-not-numbers': { files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 'x', 0.3, 0.4]] } }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
   'array-zero': { files: { 'model.json': model(), 'weights.bin': weights() }, args: [...LOWER, '--array', '0x8'] },
   'array-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: [...LOWER, '--array', '99999x99999'] },
+  'synth-device-of-other-family': {
+    files: { 'model.json': model(), 'weights.bin': weights() },
+    args: ['synth', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--target', 'ecp5', '--device', 'up5k'],
+  },
   'input-wrong-size': {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
     args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'],

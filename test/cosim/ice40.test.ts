@@ -7,10 +7,14 @@
  * collects them for several array sizes).
  */
 import { describe, expect, test } from 'vitest';
+import { bramBlocks, FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
+import { designSizing } from '../../src/backends/verilog/emit.js';
+import { bramTotal, bufferBrams } from '../../src/backends/verilog/fit.js';
 import { synthesize, type SynthReport } from '../../src/backends/verilog/synth.js';
+import { INSN_BITS } from '../../src/isa/spec.js';
 import { haveTools, synthProgram } from './tools.js';
 
-const HX8K_LOGIC_CELLS = 7680;
+const HX8K_LOGIC_CELLS = FPGA_DEVICES.hx8k.logicCells;
 
 const show = (what: string, r: SynthReport): void => {
   const fmax = r.fmaxMhz === null ? (r.note ?? 'not placed') : `Fmax ${r.fmaxMhz.toFixed(1)} MHz`;
@@ -19,8 +23,14 @@ const show = (what: string, r: SynthReport): void => {
 
 describe.skipIf(!haveTools('yosys', 'make'))('iCE40 flow', () => {
   test.skipIf(!haveTools('nextpnr-ice40'))('yosys maps the 4x4 design and nextpnr-ice40 places and routes it on an HX8K', async () => {
-    const r = await synthesize(synthProgram(4), { target: 'ice40', device: 'hx8k' });
+    const p = synthProgram(4);
+    const r = await synthesize(p, { target: 'ice40', device: 'hx8k' });
     show('iCE40-HX8K 4x4 (placed and routed)', r);
+    // the block-RAM model the fit suggestions use: the buffers exactly, the ROM at most its full width
+    const buffers = bramTotal(bufferBrams(p.config, FPGA_DEVICES.hx8k));
+    expect(r.brams).toBeGreaterThanOrEqual(buffers);
+    expect(r.brams).toBeLessThanOrEqual(buffers + bramBlocks(INSN_BITS, designSizing(p, 1).progDepth, FPGA_DEVICES.hx8k));
+    expect(r.over).toEqual([]);
     expect(r.note).toBeNull();
     expect(r.placed).toBe(true);
     expect(r.fmaxMhz).toBeGreaterThan(0);

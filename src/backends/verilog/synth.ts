@@ -11,7 +11,9 @@ import { bufferBytes } from '../../isa/config.js';
 import type { Program } from '../../isa/program.js';
 import { INSN_BITS } from '../../isa/spec.js';
 import { tempFolder, writeDirAtomic, type OutputOptions } from '../../util/atomic-write.js';
-import { designSizing, emitVerilog, type Ice40Device, type VerilogTarget } from './emit.js';
+import { available, FPGA_DEVICES, overuse, RESOURCES, type DeviceName, type Overuse, type Resource, type ResourceUse } from './devices.js';
+import { designSizing, emitVerilog, type VerilogTarget } from './emit.js';
+import { ice40MakeVars, resolveIce40Tools } from './nextpnr.js';
 import { findTool, requireTool, runTool } from './tools.js';
 import { resolveYosys, yosysMakeVar, yosysVersion, type YosysKind } from './yosys.js';
 
@@ -25,13 +27,13 @@ export interface YosysUsed {
   readonly command: string;
 }
 
-export interface SynthReport {
+export interface SynthReport extends ResourceUse {
   readonly target: VerilogTarget;
-  readonly device: string | null;
-  readonly luts: number;
-  readonly ffs: number;
-  readonly brams: number;
-  readonly dsps: number;
+  readonly device: DeviceName | null;
+  /** The part's resources, for "% of device" (null for flows without a part). */
+  readonly available: ResourceUse | null;
+  /** Resources used beyond the part (empty when it fits or there is no part): not placed then. */
+  readonly over: readonly Overuse[];
   readonly cells: number;
   /** asic: yosys `stat -tech cmos` estimate for the logic (buffers excluded). */
   readonly transistors: number | null;
@@ -43,7 +45,29 @@ export interface SynthReport {
   /** Why place and route did not run, when it did not. */
   readonly note: string | null;
   readonly yosys: YosysUsed;
+  /** Which place and route ran: system binaries or the @yowasp/nextpnr-ice40 package; null when none did. */
+  readonly pnr: PnrUsed | null;
+  /** The bitstream written (with `bitstream` and a kept folder: a path inside it), else null. */
+  readonly bitstream: string | null;
 }
+
+export interface PnrUsed {
+  readonly kind: 'system' | 'yowasp';
+  readonly command: string;
+}
+
+/** The flow's place-and-route tools as make variables, or null when none is installed. */
+function pnrTools(t: VerilogTarget): { readonly vars: string[]; readonly used: PnrUsed; readonly canPack: boolean } | null {
+  if (t === 'ice40') {
+    const tools = resolveIce40Tools();
+    return tools === null ? null : { vars: ice40MakeVars(tools), used: { kind: tools.kind, command: tools.nextpnr.join(' ') }, canPack: tools.icepack !== null };
+  }
+  const tool = PNR_TOOL[t];
+  const found = tool === null ? null : findTool(tool);
+  return found === null ? null : { vars: [], used: { kind: 'system', command: found }, canPack: findTool('ecppack') !== null };
+}
+
+const BITSTREAM_FILE: Partial<Record<VerilogTarget, string>> = { ice40: 'nnchip.bin', ecp5: 'nnchip.bit' };
 
 /** Place-and-route tool per target (null: the flow has no P&R). */
 const PNR_TOOL = { ice40: 'nextpnr-ice40', ecp5: 'nextpnr-ecp5', asic: null, generic: null } as const satisfies Record<VerilogTarget, string | null>;
@@ -129,17 +153,64 @@ export function memoryBits(p: Program): number {
 
 export interface SynthOptions {
   readonly target: VerilogTarget;
-  readonly device?: Ice40Device;
+  /** The part (see devices.ts; deviceFor checks it belongs to the target); default: the target's. */
+  readonly device?: DeviceName | null;
   /** Keep the design and tool outputs here; default: a temporary folder, deleted afterwards. */
   readonly dir?: string;
   /** What writing `dir` may replace (--force, the inputs); see util/output-paths.ts. */
   readonly written?: OutputOptions;
   /** Skip place and route even when the tool is installed. */
   readonly noPnr?: boolean;
+  /** Also pack the placed design into a bitstream (`make bitstream`), kept in `dir`. */
+  readonly bitstream?: boolean;
   /** Told when each long step starts (synthesis, place and route): for a progress line. */
   readonly onStep?: (step: string) => void;
+  /** Told the last lines of a failing tool's log, before the NN702 error is thrown. */
+  readonly onToolLog?: (tail: readonly string[]) => void;
   /** Which yosys: `system`, `yowasp` or a path; default: $NNCHIP_YOSYS, else system on PATH, else yowasp. */
   readonly yosys?: string;
+}
+
+/** How many log lines a failing tool leaves on the terminal. */
+export const LOG_TAIL_LINES = 20;
+
+function logTail(path: string, lines = LOG_TAIL_LINES): string[] {
+  try {
+    return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/** The top module's port bits: the pins the design needs. */
+function topPortBits(netlist: string): number {
+  const json = readJson<{ modules?: Record<string, { attributes?: Record<string, unknown>; ports?: Record<string, { bits?: unknown[] }> }> }>(netlist, 'yosys');
+  const top = Object.values(json.modules ?? {}).find((m) => m.attributes?.['top'] !== undefined) ?? Object.values(json.modules ?? {})[0];
+  return Object.values(top?.ports ?? {}).reduce((n, p) => n + (p.bits?.length ?? 0), 0);
+}
+
+/** nextpnr's "Device utilisation" lines (`ICESTORM_LC: 9000/ 7680 117%`) that exceed the part. */
+export function pnrOveruse(log: string): string[] {
+  const out: string[] = [];
+  for (const m of log.matchAll(/^\s*(?:Info:\s*)?([A-Z_0-9]+):\s*(\d+)\s*\/\s*(\d+)/gm)) {
+    if (Number(m[2]) > Number(m[3])) out.push(`${m[1]} ${m[2]} of ${m[3]}`);
+  }
+  return out;
+}
+
+/** One line for a failing place and route: the first ERROR line of the log, and where the log is. */
+function pnrFailure(tool: string, logPath: string, fallback: string): NnchipError {
+  let log = '';
+  try {
+    log = readFileSync(logPath, 'utf8');
+  } catch {
+    // no log written: the tool's own output is in the fallback
+  }
+  const where = log === '' ? '' : `; full log: ${logPath}`;
+  const over = pnrOveruse(log);
+  if (over.length > 0) return new NnchipError('NN405', `${tool} cannot place the design: it uses ${over.join(', ')}${where}`);
+  const first = /^ERROR:\s*(.*)$/m.exec(log)?.[1] ?? fallback;
+  return new NnchipError('NN702', `${tool} could not place and route the design: ${first}${where}`);
 }
 
 export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthReport> {
@@ -149,40 +220,74 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
   const temp = opts.dir === undefined ? tempFolder('nnchip-synth-') : null;
   // a folder inside the private temporary one: the write's lock and staging stay out of the shared TMPDIR
   const dir = opts.dir ?? join(temp!.path, 'design');
+  const t = opts.target;
+  const deviceName = opts.device === undefined ? (t === 'ice40' ? 'hx8k' : t === 'ecp5' ? '25k' : null) : opts.device;
+  const device = deviceName === null ? null : FPGA_DEVICES[deviceName];
+  const build = join(dir, t, 'build');
+  /** A failing step leaves the tail of its log with the caller, and its whole log on disk (a temporary folder is kept then). */
+  let keep = false;
+  const step = async (args: string[], what: string, log: string, pnrTool?: string): Promise<void> => {
+    try {
+      await runTool(make, args, dir, what);
+    } catch (e) {
+      if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
+      const logPath = join(build, log);
+      const tail = logTail(logPath);
+      opts.onToolLog?.(tail);
+      keep = tail.length > 0;
+      if (pnrTool !== undefined) throw pnrFailure(pnrTool, logPath, e.detail);
+      // the tool's own first error says more than make's "Error 1"
+      const first = keep ? /^ERROR:\s*(.*)$/m.exec(readFileSync(logPath, 'utf8'))?.[1] : undefined;
+      throw new NnchipError('NN702', keep ? `${what} failed: ${first ?? tail.at(-1)!}; full log: ${logPath}` : e.detail);
+    }
+  };
   try {
+    const ice40Device = deviceName === 'hx8k' || deviceName === 'up5k' ? deviceName : undefined;
     // a temporary folder is nnchip's own (empty) one; a given `dir` follows the output rules
-    writeDirAtomic(dir, emitVerilog(p, { target: opts.target, ...(opts.device === undefined ? {} : { device: opts.device }) }), opts.written ?? {});
-    const t = opts.target;
+    writeDirAtomic(dir, emitVerilog(p, { target: t, ...(ice40Device === undefined ? {} : { device: ice40Device }) }), opts.written ?? {});
     const version = await yosysVersion(yosys, dir);
-    opts.onStep?.(['yosys', version, 'synthesizing for', t, t === 'ice40' ? (opts.device ?? 'hx8k') : null].filter((w) => w !== null).join(' '));
-    await runTool(make, ['-C', t, 'synth', yosysVar], dir, `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`);
-    const stat = parseYosysStat(readJson<unknown>(join(dir, t, 'build/stat.json'), 'yosys'));
+    opts.onStep?.(['yosys', version, 'synthesizing for', t, deviceName].filter((w) => w !== null).join(' '));
+    await step(['-C', t, 'synth', yosysVar], `yosys synthesis (${t}, ${yosys.kind} yosys${version === null ? '' : ` ${version}`})`, 'yosys.log');
+    const stat = parseYosysStat(readJson<unknown>(join(build, 'stat.json'), 'yosys'));
     const byType = stat.byType;
+    const use: ResourceUse = {
+      luts: countCells(byType, LUT_CELLS),
+      ffs: countCells(byType, FF_CELLS),
+      brams: countCells(byType, BRAM_CELLS),
+      dsps: countCells(byType, DSP_CELLS),
+      io: device === null ? 0 : topPortBits(join(build, 'nnchip.json')),
+    };
+    const over = device === null ? [] : overuse(use, device);
     const pnrTool = PNR_TOOL[t];
     let fmaxMhz: number | null = null;
+    let pnr: PnrUsed | null = null;
+    let bitstream: string | null = null;
     let note: string | null = pnrTool === null ? `the ${t} flow has no place and route` : null;
-    if (pnrTool !== null && opts.noPnr !== true) {
-      if (findTool(pnrTool) === null) note = `${pnrTool} is not installed: no place and route`;
+    if (over.length > 0) note = `does not fit ${device!.part}: not placed`;
+    else if (pnrTool !== null && opts.noPnr !== true) {
+      const tools = pnrTools(t);
+      if (tools === null) note = `${pnrTool} is not installed${t === 'ice40' ? ' (Debian package nextpnr-ice40, or npm i @yowasp/nextpnr-ice40)' : ''}: no place and route`;
       else {
-        try {
-          opts.onStep?.(`${pnrTool} placing and routing`);
-          await runTool(make, ['-C', t, 'pnr', yosysVar], dir, `${pnrTool} place and route`);
-          const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(dir, t, 'build/report.json'), pnrTool);
-          fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
-        } catch (e) {
-          // a design too large for the part fails in the placer: the synthesis figures still stand
-          if (!(e instanceof NnchipError) || e.code !== 'NN702') throw e;
-          note = `not placed: ${e.detail.slice(0, 200)}`;
+        pnr = tools.used;
+        opts.onStep?.(`${pnrTool}${tools.used.kind === 'yowasp' ? ' (@yowasp, WebAssembly)' : ''} placing and routing for ${p.config.clockMhz} MHz (the config's clockMhz)`);
+        await step(['-C', t, 'pnr', yosysVar, ...tools.vars], `${pnrTool} place and route`, 'nextpnr.log', pnrTool);
+        const report = readJson<{ fmax?: Record<string, { achieved?: number }> }>(join(build, 'report.json'), pnrTool);
+        fmaxMhz = Object.values(report.fmax ?? {})[0]?.achieved ?? null;
+        if (opts.bitstream === true) {
+          const packer = t === 'ice40' ? 'icepack' : 'ecppack';
+          if (!tools.canPack) throw new NnchipError('NN701', `${packer} is not installed (Debian package "${t === 'ice40' ? 'fpga-icestorm' : 'prjtrellis'}"${t === 'ice40' ? ', or npm i @yowasp/nextpnr-ice40' : ''}): no bitstream`);
+          opts.onStep?.(`${packer} writing the bitstream`);
+          await step(['-C', t, 'bitstream', yosysVar, ...tools.vars], `${packer} bitstream`, `${packer}.log`);
+          bitstream = temp === null ? join(build, BITSTREAM_FILE[t]!) : null;
         }
       }
     }
     return {
       target: t,
-      device: t === 'ice40' ? (opts.device ?? 'hx8k') : null,
-      luts: countCells(byType, LUT_CELLS),
-      ffs: countCells(byType, FF_CELLS),
-      brams: countCells(byType, BRAM_CELLS),
-      dsps: countCells(byType, DSP_CELLS),
+      device: deviceName,
+      ...use,
+      available: device === null ? null : (Object.fromEntries(RESOURCES.map((r: Resource) => [r, available(device, r)])) as unknown as ResourceUse),
+      over,
       cells: stat.cells,
       transistors: stat.transistors,
       memoryBits: memoryBits(p),
@@ -190,8 +295,10 @@ export async function synthesize(p: Program, opts: SynthOptions): Promise<SynthR
       placed: fmaxMhz !== null,
       note,
       yosys: { kind: yosys.kind, version, command: yosys.argv.join(' ') },
+      pnr,
+      bitstream,
     };
   } finally {
-    temp?.remove();
+    if (!keep) temp?.remove();
   }
 }

@@ -126,7 +126,7 @@ function isExecutable(file: string): boolean {
 }
 
 /** A word for /bin/sh inside a make command-line variable: single-quoted, and `$` doubled for make. */
-function makeShellWord(word: string): string {
+export function makeShellWord(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`.replace(/\$/g, '$$$$');
 }
 

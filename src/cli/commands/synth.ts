@@ -1,45 +1,101 @@
 // SPDX-License-Identifier: MIT
-/** `nnchip synth <model> --target ice40 [--device hx8k|up5k]`: yosys (+ nextpnr when installed) resource and Fmax figures. */
+/** `nnchip synth <model> --target ice40 [--device hx8k|up5k]`: yosys (+ nextpnr when installed) resource and Fmax figures, as % of the part. */
 import type { Command } from 'commander';
-import { ICE40_DEVICES, VERILOG_TARGETS } from '../../backends/verilog/emit.js';
+import { NnchipError } from '../../diagnostics/error.js';
+import { DEVICE_NAMES, deviceFor, FPGA_DEVICES, RESOURCE_LABEL, RESOURCES } from '../../backends/verilog/devices.js';
+import { VERILOG_TARGETS } from '../../backends/verilog/emit.js';
+import { notFitting, type RecompileFn } from '../../backends/verilog/fit.js';
 import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
-import type { CliContext } from '../context.js';
+import { loadModel } from '../../importers/index.js';
+import { product } from '../../ir/graph.js';
+import type { Program } from '../../isa/program.js';
+import { compile } from '../../passes/pipeline.js';
+import type { CliContext, CliIo } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
-import { programFor } from '../load-program.js';
+import { isProgramPath, programFor } from '../load-program.js';
 import { checkOutput } from '../../util/atomic-write.js';
-import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { table } from '../render.js';
-import { parseDevice, parseTarget } from './verilog.js';
+import { addCompileOptions, calibrationFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { fmtInt, table } from '../render.js';
+import { parseTarget } from './verilog.js';
 
-type SynthFlags = CompileFlags & ForceFlag & { target: string; device: string; out?: string; pnr: boolean; json?: boolean; yosys?: string };
+type SynthFlags = CompileFlags & ForceFlag & { target: string; device?: string; out?: string; pnr: boolean; bitstream?: boolean; json?: boolean; yosys?: string };
 
-function rows(r: SynthReport): (string | number)[][] {
+const share = (used: number, of: number): string => (of === 0 ? 'the part has none' : `${((100 * used) / of).toFixed(1)}% of ${fmtInt(of)}`);
+
+function rows(r: SynthReport, clockMhz: number): (string | number)[][] {
   const fmax = r.fmaxMhz === null ? `— (${r.note ?? 'not placed'})` : `${r.fmaxMhz.toFixed(1)} MHz`;
-  const out: (string | number)[][] = [
-    ['LUTs', r.luts],
-    ['flip-flops', r.ffs],
-    ['block RAMs', r.brams],
-    ['DSPs', r.dsps],
-    ['cells', r.cells],
-  ];
-  if (r.transistors !== null) out.push(['transistors (logic, CMOS estimate)', r.transistors]);
-  out.push(['memory bits (buffers + ROM)', r.memoryBits], ['Fmax', fmax]);
+  const clock = r.fmaxMhz === null ? '' : `${r.fmaxMhz >= clockMhz ? 'meets' : 'misses'} clockMhz ${clockMhz}`;
+  const out: (string | number)[][] = RESOURCES.filter((k) => k !== 'io' || r.available !== null).map((k) =>
+    r.available === null ? [RESOURCE_LABEL[k], r[k], ''] : [RESOURCE_LABEL[k], r[k], share(r[k], r.available[k])],
+  );
+  out.push(['cells', r.cells, '']);
+  if (r.transistors !== null) out.push(['transistors (logic, CMOS estimate)', r.transistors, '']);
+  out.push(['memory bits (buffers + ROM)', r.memoryBits, ''], ['Fmax', fmax, clock]);
   return out;
 }
 
+/** Compiles the same model for another machine config (a .nnp program cannot be: its instruction count stands). */
+function recompiler(model: string, flags: SynthFlags, p: Program): RecompileFn {
+  if (isProgramPath(model)) return () => ({ instructions: p.instructions.length });
+  const graph = loadModel(model, limitsFrom(flags));
+  const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
+  const batch = flags.batch === undefined ? 1 : Number(flags.batch);
+  return (config) => {
+    try {
+      return { instructions: compile(graph, { config, calibration, batch }).program.instructions.length };
+    } catch (e) {
+      if (e instanceof NnchipError) return null;
+      throw e;
+    }
+  };
+}
+
+/** On a terminal: the running step with its elapsed seconds, redrawn each second; each finished step keeps its time. */
+function progressLine(io: CliIo): { step: (s: string) => void; stop: () => void } {
+  let current: { text: string; started: number } | null = null;
+  const draw = (): void => {
+    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((Date.now() - current.started) / 1000)} s`)}`);
+  };
+  const timer = setInterval(draw, 1000);
+  timer.unref();
+  const finish = (): void => {
+    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}: ${((Date.now() - current.started) / 1000).toFixed(1)} s`)}\n`);
+    current = null;
+  };
+  return {
+    step: (text) => {
+      finish();
+      current = { text, started: Date.now() };
+      draw();
+    },
+    stop: () => {
+      finish();
+      clearInterval(timer);
+    },
+  };
+}
+
 const SYNTH_HELP = `
+Parts: ice40 hx8k (default; 7,680 logic cells, 32 block RAMs, no DSPs) or up5k (5,280 logic cells,
+30 block RAMs, 8 DSPs); ecp5 25k. The figures are printed as % of the part. A design that does not
+fit is not placed: synth exits 4 naming what is over, by how much, and a machine config that fits.
+
 Small FPGAs: an iCE40 has no multipliers (the UP5K has 8 DSPs), so the machine must be small.
 The threshold unit's exact 32x16 multiply is the largest block; "thresholdPasses" in --config
 trades it for cycles: 4*C gives one lane multiplying in 4-bit steps. A 4x4 array that places and
-routes on an HX8K (about 5,600 LUTs, 28 BRAMs, 50 MHz):
+routes on an HX8K (about 5,400 LUTs, 28 block RAMs):
   {"rows": 4, "cols": 4, "thresholdPasses": 16, "actDepth": 64, "wgtDepth": 16,
-   "accDepth": 16, "qntDepth": 4, "outDepth": 16, "queueDepth": 2}
-The program ROM is on chip too: keep the model small (each instruction is 128 bits).
+   "accDepth": 16, "qntDepth": 4, "outDepth": 16, "queueDepth": 2, "clockMhz": 12}
+The program ROM is on chip too: keep the model small (each instruction is 128 bits). nextpnr is
+asked for the config's clockMhz (default 100; the iCE40 boards' oscillators run at 12 MHz).
 
-Exit codes: 0 done (a design too large to place still reports its synthesis figures, with the
-reason), 5 yosys (or make) not installed, 6 -o not written (see nnchip --help), 70 a tool failed
-(--debug shows its output).
+Without Debian's tools: yosys falls back to the npm package @yowasp/yosys, nextpnr-ice40 and icepack
+to @yowasp/nextpnr-ice40 (optional dependencies: npm ci installs them, npm ci --omit=optional not).
+
+Exit codes: 0 done, 2 usage (e.g. a part of another family), 4 the design does not fit the part,
+5 yosys (or make) not installed, 6 -o not written (see nnchip --help), 70 a tool failed (the end of
+its log is printed; -o keeps it all).
 `;
 
 export function register(program: Command, ctx: CliContext): void {
@@ -47,12 +103,13 @@ export function register(program: Command, ctx: CliContext): void {
     addForceOption(
       program
         .command('synth')
-        .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, Fmax')
+        .description('synthesize the generated RTL with yosys (and place and route with nextpnr when installed); print LUTs, FFs, BRAMs, DSPs, I/O as % of the part, and Fmax')
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'ice40')
-        .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')} (up5k maps multipliers to its DSPs)`, 'hx8k')
-        .option('-o, --out <dir>', 'keep the design and the tool reports in this folder (default: a temporary folder, removed)')
+        .option('--device <name>', `part: ${DEVICE_NAMES.map((d) => `${d} (${FPGA_DEVICES[d].target})`).join(', ')}; default hx8k for ice40, 25k for ecp5 (up5k maps multipliers to its DSPs)`)
+        .option('-o, --out <dir>', 'keep the design and the tool reports and logs in this folder')
         .option('--no-pnr', 'synthesis only')
+        .option('--bitstream', 'also write the bitstream (icepack / ecppack) into the -o folder')
         .option(
           '--yosys <which>',
           'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
@@ -62,32 +119,50 @@ export function register(program: Command, ctx: CliContext): void {
         .addHelpText(
           'after',
           examples([
-            ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json', 'iCE40 HX8K: LUTs, FFs, BRAMs, Fmax'],
+            ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json', 'iCE40 HX8K: LUTs, FFs, BRAMs, Fmax, % of the part'],
             ['nnchip synth digits-mlp.nnchip --target ecp5 --no-pnr --json', 'synthesis figures only, as JSON'],
+            ['nnchip synth tiny.nnchip --device up5k -o hw --bitstream', 'place, route and pack a bitstream into hw/'],
           ]),
         ),
     ),
   ).action(async (model: string, flags: SynthFlags) => {
+    const { io } = ctx;
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     if (flags.out !== undefined) checkOutput(flags.out, 'folder', written);
+    const target = parseTarget(flags.target);
+    const device = deviceFor(target, flags.device);
+    if (flags.bitstream === true && (flags.out === undefined || !flags.pnr)) throw new NnchipError('NN801', '--bitstream needs -o <dir> (where the bitstream is kept) and place and route (not --no-pnr)');
     const p = programFor(model, flags, ctx);
-    const report = await synthesize(p, {
-      target: parseTarget(flags.target),
-      device: parseDevice(flags.device),
-      noPnr: !flags.pnr,
-      // long steps (tens of seconds each): say what is running, on a terminal only
-      ...(ctx.io.interactive && !flags.json ? { onStep: (step: string) => ctx.io.stderr(ctx.io.color.dim(`${step}…\n`)) } : {}),
-      ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
-      ...(flags.out === undefined ? {} : { dir: flags.out, written }),
-    });
-    if (flags.json) {
-      ctx.io.stdout(JSON.stringify({ array: `${p.config.rows}x${p.config.cols}`, ...report }) + '\n');
-      return;
+    // long steps (tens of seconds to minutes each): say what is running and for how long, on a terminal only
+    const progress = io.interactive && !flags.json ? progressLine(io) : null;
+    let report: SynthReport;
+    try {
+      report = await synthesize(p, {
+        target,
+        device,
+        noPnr: !flags.pnr,
+        bitstream: flags.bitstream === true,
+        ...(progress === null ? {} : { onStep: progress.step }),
+        onToolLog: (tail) => {
+          progress?.stop();
+          if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+        },
+        ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
+        ...(flags.out === undefined ? {} : { dir: flags.out, written }),
+      });
+    } finally {
+      progress?.stop();
     }
-    const { io } = ctx;
-    io.stdout(`${io.color.bold(model)}: array ${p.config.rows}x${p.config.cols}, ${report.target}${report.device === null ? '' : ` ${report.device}`}\n`);
-    const y = report.yosys;
-    io.stdout(io.color.dim(`yosys ${y.version ?? '(version unknown)'}: ${y.kind === 'yowasp' ? 'yowasp (@yowasp/yosys, WebAssembly)' : y.kind} — ${y.command}\n`));
-    io.stdout(table(['resource', 'used'], rows(report), io));
+    const overLine = report.over.length === 0 || device === null ? null : notFitting(report.over, FPGA_DEVICES[device], p.config, p.instructions.length, recompiler(model, flags, p));
+    if (flags.json) io.stdout(JSON.stringify({ array: `${p.config.rows}x${p.config.cols}`, clockMhz: p.config.clockMhz, ...report }) + '\n');
+    else {
+      io.stdout(`${io.color.bold(model)}: array ${p.config.rows}x${p.config.cols}, ${report.target}${device === null ? '' : ` ${FPGA_DEVICES[device].part}`}\n`);
+      const y = report.yosys;
+      io.stdout(io.color.dim(`yosys ${y.version ?? '(version unknown)'}: ${y.kind === 'yowasp' ? 'yowasp (@yowasp/yosys, WebAssembly)' : y.kind} — ${y.command}\n`));
+      if (report.pnr !== null) io.stdout(io.color.dim(`place and route: ${report.pnr.kind === 'yowasp' ? 'yowasp (@yowasp/nextpnr-ice40, WebAssembly)' : 'system'} — ${report.pnr.command}\n`));
+      io.stdout(table(['resource', 'used', 'of the part'], rows(report, p.config.clockMhz), io));
+      if (report.bitstream !== null) io.stdout(`bitstream: ${report.bitstream}\n`);
+    }
+    if (overLine !== null) throw new NnchipError('NN405', overLine.line);
   });
 }

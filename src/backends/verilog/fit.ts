@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/**
+ * When a design does not fit its FPGA: the block-RAM model of the core's memories (the same shapes
+ * rtl-templates/nnchip_top.v instantiates) and a machine config that fits, found by shrinking the
+ * buffers the model's program can do without — each candidate compiled to check the model still lowers.
+ */
+import type { ArrayConfig } from '../../isa/config.js';
+import { bramBlocks, RESOURCE_LABEL, type FpgaDevice, type Overuse } from './devices.js';
+
+/** Buffers whose depth is a config field; the acc buffer is two banks. */
+const BUFFERS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
+type BufferField = (typeof BUFFERS)[number];
+
+function bufferWidth(c: ArrayConfig, f: BufferField): number {
+  return { actDepth: c.rows * 8, wgtDepth: c.cols * 8, accDepth: c.cols * 32, qntDepth: c.cols * 24, outDepth: c.cols * 8 }[f];
+}
+const BANKS: Record<BufferField, number> = { actDepth: 1, wgtDepth: 1, accDepth: 2, qntDepth: 1, outDepth: 1 };
+
+/** Block RAMs the core's buffers take on `device`, per buffer (the instruction ROM is not modelled: see fitBrams). */
+export function bufferBrams(c: ArrayConfig, device: FpgaDevice): Record<BufferField, number> {
+  const out = {} as Record<BufferField, number>;
+  for (const f of BUFFERS) out[f] = BANKS[f] * bramBlocks(bufferWidth(c, f), c[f], device);
+  return out;
+}
+
+export const bramTotal = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
+
+/** Compiles the model for a config: its instruction count, or null when the model does not lower on it. */
+export type RecompileFn = (config: ArrayConfig) => { readonly instructions: number } | null;
+
+export interface FitSuggestion {
+  /** The changed config fields (a --config file holding them, over the current config, fits). */
+  readonly change: Partial<ArrayConfig>;
+  /** Why it fits, or why no config was found. */
+  readonly why: string;
+  readonly found: boolean;
+  /** The block-RAM model says it fits; a logic suggestion is a direction, not a proof. */
+  readonly verified: boolean;
+}
+
+/**
+ * Shrinks buffers until the block RAMs fit: each step halves the buffer whose halving saves the most
+ * blocks and on which the model still compiles. Buffers are modelled exactly (bufferBrams); the
+ * instruction ROM is what yosys measured beyond them (it drops constant instruction bits, so no
+ * formula gets it right), scaled by the instruction count of each candidate's program.
+ */
+function fitBrams(c: ArrayConfig, measured: number, instructions: number, device: FpgaDevice, recompile: RecompileFn): FitSuggestion {
+  const romNow = Math.max(0, measured - bramTotal(bufferBrams(c, device)));
+  const rom = (n: number): number => Math.ceil((romNow * n) / Math.max(1, instructions));
+  let config = c;
+  let insns = instructions;
+  for (;;) {
+    const model = bufferBrams(config, device);
+    const total = bramTotal(model) + rom(insns);
+    if (total <= device.brams) {
+      const change = Object.fromEntries(BUFFERS.filter((f) => config[f] !== c[f]).map((f) => [f, config[f]])) as Partial<ArrayConfig>;
+      return { change, why: `about ${total} block RAMs: ${bramTotal(model)} for the buffers, ${rom(insns)} for the program ROM`, found: true, verified: true };
+    }
+    let best: { config: ArrayConfig; insns: number; saved: number } | null = null;
+    for (const f of BUFFERS) {
+      // halve until a block is saved (depths inside one block save nothing)
+      for (let d = Math.floor(config[f] / 2); d >= 1; d = Math.floor(d / 2)) {
+        const next = { ...config, [f]: d };
+        const saved = model[f] - bufferBrams(next, device)[f];
+        if (saved <= 0) continue;
+        if (best !== null && saved <= best.saved) break;
+        const compiled = recompile(next);
+        if (compiled !== null) best = { config: next, insns: compiled.instructions, saved };
+        break;
+      }
+    }
+    if (best === null) {
+      return {
+        change: {},
+        why:
+          rom(insns) > device.brams
+            ? `the program ROM alone takes about ${rom(insns)} block RAMs (${insns} instructions): the model is too large for on-chip ROM on this part`
+            : `no smaller buffers hold the model's tiles (still about ${total} block RAMs)`,
+        found: false,
+        verified: false,
+      };
+    }
+    config = best.config;
+    insns = best.insns;
+  }
+}
+
+/**
+ * Logic over the part: the threshold unit is the largest block and 4·cols passes make it one lane
+ * multiplying in 4-bit steps; after that only a smaller array saves logic (each PE is a multiplier).
+ */
+function fitLogic(c: ArrayConfig, recompile: RecompileFn): FitSuggestion {
+  const passes = 4 * c.cols;
+  if (c.thresholdPasses < passes && recompile({ ...c, thresholdPasses: passes }) !== null) {
+    return { change: { thresholdPasses: passes }, why: 'one threshold lane multiplying in 4-bit steps: the smallest threshold unit', found: true, verified: false };
+  }
+  const rows = Math.max(1, Math.floor(c.rows / 2));
+  const cols = Math.max(1, Math.floor(c.cols / 2));
+  if ((rows < c.rows || cols < c.cols) && recompile({ ...c, rows, cols, thresholdPasses: 4 * cols }) !== null) {
+    return { change: { rows, cols, thresholdPasses: 4 * cols }, why: 'a quarter of the processing elements', found: true, verified: false };
+  }
+  return { change: {}, why: 'no smaller machine found', found: false, verified: false };
+}
+
+/**
+ * DSPs over the part (yosys maps every multiplier it can to a DSP, however many the part has): one
+ * per PE, the rest (the threshold lanes) as measured; the array is halved until they fit.
+ */
+function fitDsps(c: ArrayConfig, used: number, device: FpgaDevice, recompile: RecompileFn): FitSuggestion {
+  const rest = Math.max(0, used - c.rows * c.cols);
+  let { rows, cols } = c;
+  while (rows * cols + rest > device.dsps && rows * cols > 1) {
+    if (cols >= rows) cols = Math.max(1, Math.floor(cols / 2));
+    else rows = Math.max(1, Math.floor(rows / 2));
+  }
+  const passes = c.thresholdPasses === 4 * c.cols || cols % c.thresholdPasses !== 0 ? 4 * cols : c.thresholdPasses;
+  const next = { ...c, rows, cols, thresholdPasses: passes };
+  if (rows * cols + rest > device.dsps) return { change: {}, why: `the threshold unit alone takes ${rest} DSPs`, found: false, verified: false };
+  if (recompile(next) === null) return { change: {}, why: `the model does not lower on a ${rows}x${cols} array`, found: false, verified: false };
+  const change: Partial<ArrayConfig> = { rows, cols, ...(passes === c.thresholdPasses ? {} : { thresholdPasses: passes }) };
+  return { change, why: `about ${rows * cols + rest} DSPs: one per PE, ${rest} for the threshold unit`, found: true, verified: true };
+}
+
+export interface NotFitting {
+  /** The one-line answer: what is over, by how much, and a config that fits (or why there is none). */
+  readonly line: string;
+  /** The suggested config fields (empty when none was found). */
+  readonly change: Partial<ArrayConfig>;
+  /** Every over resource has a suggestion its resource model (block RAMs, DSPs) says fits. */
+  readonly verified: boolean;
+}
+
+export function notFitting(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn): NotFitting {
+  const what = over.map((o) => `${RESOURCE_LABEL[o.resource]} ${o.used} of ${o.available} (${o.used - o.available} over)`).join(', ');
+  const parts: FitSuggestion[] = [];
+  const brams = over.find((o) => o.resource === 'brams');
+  if (brams !== undefined) parts.push(fitBrams(c, brams.used, instructions, device, recompile));
+  if (over.some((o) => o.resource === 'luts' || o.resource === 'ffs')) parts.push(fitLogic(c, recompile));
+  const dsps = over.find((o) => o.resource === 'dsps');
+  if (dsps !== undefined) parts.push(fitDsps(c, dsps.used, device, recompile));
+  if (over.some((o) => o.resource === 'io')) parts.push({ change: {}, why: 'the pins are the top module\'s ports: a board top, not a config, sets them', found: false, verified: false });
+  const change = Object.assign({}, ...parts.map((p) => p.change)) as Partial<ArrayConfig>;
+  const reasons = parts.map((p) => p.why).join('; ');
+  const advice = parts.length > 0 && parts.every((p) => p.found)
+    ? `a machine config ${parts.every((p) => p.verified) ? 'that fits' : 'to try'}: ${JSON.stringify(change)} (${reasons})`
+    : `${Object.keys(change).length > 0 ? `try ${JSON.stringify(change)}, but ` : ''}${reasons === '' ? 'no config found' : reasons}`;
+  const verified = parts.length > 0 && parts.every((p) => p.found && p.verified);
+  return { line: `the design does not fit ${device.part}: ${what}; ${advice}`, change, verified };
+}

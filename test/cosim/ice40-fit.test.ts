@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Device fit, end to end: a 2x2 design with the default (large) buffers needs more block RAM than
+ * an iCE40-HX8K has, so synthesize() reports the overuse and does not place it; the config
+ * notFitting() suggests (every candidate compiled, block RAMs from the model) is then synthesized
+ * and must fit — and place, when nextpnr-ice40 is installed.
+ */
+import { describe, expect, test } from 'vitest';
+import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
+import { notFitting } from '../../src/backends/verilog/fit.js';
+import { synthesize } from '../../src/backends/verilog/synth.js';
+import { findTool } from '../../src/backends/verilog/tools.js';
+import { NnchipError } from '../../src/diagnostics/error.js';
+import type { ArrayConfig } from '../../src/isa/config.js';
+import { compileGraph } from '../helpers/compile.js';
+import { randomMlp, randomSamples } from '../helpers/random-graph.js';
+import { haveTools } from './tools.js';
+
+const graph = randomMlp([16, 12, 6], 5);
+const samples = randomSamples(8, 16, 6);
+const TOO_BIG: Partial<ArrayConfig> = { rows: 2, cols: 2, thresholdPasses: 8, queueDepth: 2 };
+
+describe.skipIf(!haveTools('yosys', 'make'))('iCE40 device fit', () => {
+  test('a design over the HX8K block RAMs is not placed; the suggested config fits', async () => {
+    const p = compileGraph(graph, samples, TOO_BIG);
+    const r = await synthesize(p, { target: 'ice40', device: 'hx8k' });
+    const hx8k = FPGA_DEVICES.hx8k;
+    expect(r.available?.brams).toBe(hx8k.brams);
+    expect(r.over.map((o) => o.resource)).toContain('brams');
+    expect(r.placed).toBe(false);
+    const fix = notFitting(r.over, hx8k, p.config, p.instructions.length, (config) => {
+      try {
+        return { instructions: compileGraph(graph, samples, config).instructions.length };
+      } catch (e) {
+        if (e instanceof NnchipError) return null;
+        throw e;
+      }
+    });
+    process.stdout.write(`HX8K fit: ${fix.line}\n`);
+    expect(fix.verified).toBe(true);
+    const smaller = compileGraph(graph, samples, { ...TOO_BIG, ...fix.change });
+    const pnr = findTool('nextpnr-ice40') !== null;
+    const again = await synthesize(smaller, { target: 'ice40', device: 'hx8k', noPnr: !pnr });
+    process.stdout.write(`HX8K with ${JSON.stringify(fix.change)}: ${again.luts} LUTs, ${again.brams} block RAMs, ${again.note ?? `Fmax ${again.fmaxMhz}`}\n`);
+    expect(again.over).toEqual([]);
+    expect(again.brams).toBeLessThanOrEqual(hx8k.brams);
+    if (pnr) expect(again.placed, again.note ?? '').toBe(true);
+  }, 900_000);
+});

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A failing synthesis tool: synthesize() hands the last lines of its log to onToolLog (the CLI
+ * prints them) and throws one NN702 line naming where the whole log is kept — in a temporary
+ * folder it keeps for that purpose when no -o folder was given. The yosys here is a stand-in
+ * script that writes a log and fails, so the test needs only make.
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { LOG_TAIL_LINES, synthesize } from '../../src/backends/verilog/synth.js';
+import { NnchipError } from '../../src/diagnostics/error.js';
+import { haveTools, synthProgram } from './tools.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nnchip-tool-failure-'));
+const kept: string[] = [];
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const k of kept) rmSync(k, { recursive: true, force: true });
+});
+
+const LINES = 50;
+const fakeYosys = join(dir, 'yosys');
+writeFileSync(
+  fakeYosys,
+  `#!/bin/sh
+if [ "$1" = "-V" ]; then echo "Yosys 0.0 (stand-in)"; exit 0; fi
+while [ $# -gt 0 ]; do if [ "$1" = "-l" ]; then log="$2"; fi; shift; done
+i=1; while [ $i -le ${LINES} ]; do echo "log line $i" >> "$log"; i=$((i+1)); done
+echo "ERROR: stand-in failure" >> "$log"
+exit 1
+`,
+);
+chmodSync(fakeYosys, 0o755);
+
+describe.skipIf(!haveTools('make'))('a failing tool', () => {
+  test('its log tail is handed over and the one-line error names the kept log', async () => {
+    let tail: readonly string[] = [];
+    let err: unknown;
+    try {
+      await synthesize(synthProgram(1), { target: 'ice40', yosys: fakeYosys, onToolLog: (t) => (tail = t) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NnchipError);
+    const e = err as NnchipError;
+    expect(e.code).toBe('NN702');
+    expect(e.format()).not.toContain('\n');
+    expect(tail).toHaveLength(LOG_TAIL_LINES);
+    expect(tail.at(-1)).toBe('ERROR: stand-in failure');
+    expect(tail[0]).toBe(`log line ${LINES + 1 - (LOG_TAIL_LINES - 1)}`);
+    const log = /full log: (\S+)$/.exec(e.detail)?.[1];
+    expect(log).toBeDefined();
+    kept.push(dirname(dirname(dirname(log!))));
+    expect(existsSync(log!)).toBe(true);
+    expect(readFileSync(log!, 'utf8').split('\n').filter(Boolean)).toHaveLength(LINES + 1);
+  }, 120_000);
+});

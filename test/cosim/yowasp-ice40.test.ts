@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The npm-only flow: with yosys, nextpnr-ice40 and icepack hidden from PATH (only make and the
+ * shell utilities its recipes use stay), synthesize() falls back to @yowasp/yosys and
+ * @yowasp/nextpnr-ice40 and goes from Verilog to a placed design and an iCE40 bitstream.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { findYowaspIce40, resolveIce40Tools } from '../../src/backends/verilog/nextpnr.js';
+import { synthesize } from '../../src/backends/verilog/synth.js';
+import { findTool } from '../../src/backends/verilog/tools.js';
+import { IN_CI } from '../helpers/ci.js';
+import { haveTools, haveYowasp, synthProgram } from './tools.js';
+
+const work = mkdtempSync(join(tmpdir(), 'nnchip-npm-only-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A PATH holding only make and what its recipes call, so no system EDA tool can be found. */
+function barePath(): string {
+  const bin = join(work, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['make', 'sh', 'mkdir', 'cat', 'grep', 'tail', 'rm']) {
+    const found = findTool(tool);
+    if (found !== null) symlinkSync(found, join(bin, tool));
+  }
+  return bin;
+}
+
+function haveYowaspIce40(): boolean {
+  if (findYowaspIce40() !== null || IN_CI) return true;
+  process.stderr.write('cosim: skipping the npm-only flow test (@yowasp/nextpnr-ice40 is not installed; npm ci installs it as an optional dependency)\n');
+  return false;
+}
+
+describe.skipIf(!haveTools('make') || !haveYowasp() || !haveYowaspIce40())('npm-only iCE40 flow', () => {
+  test('without system EDA tools, the @yowasp packages synthesize, place and route and pack the 2x2 design', async () => {
+    const saved = process.env['PATH'];
+    process.env['PATH'] = barePath();
+    try {
+      for (const tool of ['yosys', 'nextpnr-ice40', 'icepack']) expect(findTool(tool), `${tool} hidden`).toBeNull();
+      expect(resolveIce40Tools()?.kind).toBe('yowasp');
+      const dir = join(work, 'design');
+      const r = await synthesize(synthProgram(2), { target: 'ice40', device: 'hx8k', dir, bitstream: true });
+      process.stdout.write(`npm-only iCE40-HX8K 2x2: ${r.luts} LUTs, ${r.brams} BRAMs, Fmax ${r.fmaxMhz?.toFixed(1) ?? '—'} MHz, bitstream ${r.bitstream}\n`);
+      expect(r.yosys.kind).toBe('yowasp');
+      expect(r.pnr?.kind).toBe('yowasp');
+      expect(r.placed, r.note ?? '').toBe(true);
+      expect(r.bitstream).toBe(join(dir, 'ice40', 'build', 'nnchip.bin'));
+      // an iCE40 bitstream opens with the 0x7EAA997E synchronization word (after a comment block)
+      const bin = readFileSync(r.bitstream!);
+      expect(bin.includes(Buffer.from([0x7e, 0xaa, 0x99, 0x7e]))).toBe(true);
+    } finally {
+      process.env['PATH'] = saved;
+    }
+  }, 1_200_000);
+});

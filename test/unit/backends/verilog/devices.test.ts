@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/** FPGA parts: which target each belongs to, overuse against the part, the block-RAM model and the config a too-large design is told to use. */
+import { describe, expect, test } from 'vitest';
+import { bramBlocks, deviceFor, FPGA_DEVICES, overuse } from '../../../../src/backends/verilog/devices.js';
+import { bufferBrams, bramTotal, notFitting } from '../../../../src/backends/verilog/fit.js';
+import { pnrOveruse } from '../../../../src/backends/verilog/synth.js';
+import { makeConfig } from '../../../../src/isa/config.js';
+import { NnchipError } from '../../../../src/diagnostics/error.js';
+
+const hx8k = FPGA_DEVICES.hx8k;
+
+describe('devices', () => {
+  test('each target gets its own parts; a part of another family is a usage error (NN801, exit 2)', () => {
+    expect(deviceFor('ice40', undefined)).toBe('hx8k');
+    expect(deviceFor('ice40', 'up5k')).toBe('up5k');
+    expect(deviceFor('ecp5', undefined)).toBe('25k');
+    expect(deviceFor('asic', undefined)).toBeNull();
+    for (const [t, d] of [['ecp5', 'up5k'], ['ice40', '25k'], ['asic', 'hx8k'], ['ice40', 'xc7a35t']] as const) {
+      let err: unknown;
+      try {
+        deviceFor(t, d);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${t} ${d}`).toBeInstanceOf(NnchipError);
+      expect((err as NnchipError).code).toBe('NN801');
+      expect((err as NnchipError).exitCode).toBe(2);
+    }
+  });
+
+  test('overuse names each resource beyond the part with both figures', () => {
+    const use = { luts: 100, ffs: 50, brams: 135, dsps: 0, io: 6 };
+    expect(overuse(use, hx8k)).toEqual([{ resource: 'brams', used: 135, available: 32 }]);
+    expect(overuse({ ...use, brams: 32 }, hx8k)).toEqual([]);
+    expect(overuse({ ...use, brams: 1, dsps: 1 }, hx8k).map((o) => o.resource)).toEqual(['dsps']);
+  });
+
+  test('a memory takes the cheapest of the block shapes (iCE40 EBR: 256x16 … 2048x2)', () => {
+    for (const [w, d] of [[16, 256], [8, 512], [4, 1024], [2, 2048]]) expect(bramBlocks(w!, d!, hx8k)).toBe(1);
+    expect(bramBlocks(128, 16, hx8k)).toBe(128 / 16);
+    expect(bramBlocks(8, 4096, hx8k)).toBe((8 * 4096) / 4096);
+    expect(bramBlocks(17, 1, hx8k)).toBe(2);
+  });
+
+  test('nextpnr utilisation lines over the part are found', () => {
+    const log = 'Info: Device utilisation:\nInfo: \t         ICESTORM_LC:  9000/ 7680   117%\nInfo: \t        ICESTORM_RAM:    20/   32    62%\n';
+    expect(pnrOveruse(log)).toEqual(['ICESTORM_LC 9000 of 7680']);
+  });
+});
+
+describe('a config that fits', () => {
+  const big = makeConfig({ rows: 2, cols: 2, actDepth: 4096, wgtDepth: 1024, accDepth: 1024, qntDepth: 64, outDepth: 1024 });
+  const brams = bramTotal(bufferBrams(big, hx8k));
+
+  test('block RAMs over: the suggested buffers fit by the model, and every candidate was compiled', () => {
+    const tried: number[] = [];
+    const r = notFitting([{ resource: 'brams', used: brams, available: 32 }], hx8k, big, 10, (c) => {
+      tried.push(c.actDepth);
+      return { instructions: 10 };
+    });
+    expect(brams).toBeGreaterThan(32);
+    expect(r.verified).toBe(true);
+    expect(tried.length).toBeGreaterThan(0);
+    expect(bramTotal(bufferBrams({ ...big, ...r.change }, hx8k))).toBeLessThanOrEqual(32);
+    expect(r.line).toMatch(new RegExp(`block RAMs ${brams} of 32 \\(${brams - 32} over\\).*a machine config that fits: \\{`));
+  });
+
+  test('buffers the model cannot do without are not shrunk; a ROM too large is named', () => {
+    // every smaller act buffer fails to compile; the program ROM (measured beyond the buffers) is the rest
+    const r = notFitting([{ resource: 'brams', used: brams + 100, available: 32 }], hx8k, big, 1000, (c) => (c.actDepth < big.actDepth ? null : { instructions: 1000 }));
+    expect(r.verified).toBe(false);
+    expect(r.line).toMatch(/program ROM alone takes about 100 block RAMs/);
+  });
+
+  test('logic over: one threshold lane first, then a smaller array', () => {
+    const wide = makeConfig({ rows: 8, cols: 8 });
+    const ok = (): { instructions: number } => ({ instructions: 10 });
+    expect(notFitting([{ resource: 'luts', used: 9000, available: 7680 }], hx8k, wide, 10, ok).change).toEqual({ thresholdPasses: 32 });
+    const narrow = makeConfig({ rows: 8, cols: 8, thresholdPasses: 32 });
+    expect(notFitting([{ resource: 'luts', used: 9000, available: 7680 }], hx8k, narrow, 10, ok).change).toEqual({ rows: 4, cols: 4, thresholdPasses: 16 });
+  });
+});
+
+describe('DSPs over the UP5K', () => {
+  test('the array shrinks until one DSP per PE plus the threshold unit\'s fit', () => {
+    const up5k = FPGA_DEVICES.up5k;
+    const c = makeConfig({ rows: 4, cols: 4, thresholdPasses: 16 });
+    // 16 PEs + 2 threshold DSPs measured
+    const r = notFitting([{ resource: 'dsps', used: 18, available: up5k.dsps }], up5k, c, 10, () => ({ instructions: 10 }));
+    expect(r.verified).toBe(true);
+    const rows = r.change.rows ?? c.rows;
+    const cols = r.change.cols ?? c.cols;
+    expect(rows * cols + 2).toBeLessThanOrEqual(up5k.dsps);
+    expect(r.change.thresholdPasses).toBe(4 * cols);
+    expect(r.line).toMatch(/DSPs 18 of 8 \(10 over\); a machine config that fits/);
+  });
+});

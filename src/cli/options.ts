@@ -83,6 +83,8 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: n
     const warning = 'quantizing from --input-range bounds alone; calibration data (--calibration) gives better accuracy';
     return { calibration: { inputRange: parseRange(f.inputRange) }, source: `input range ${f.inputRange}`, warning };
   }
+  // a SCALE-Sim topology has synthetic weights: a fixed synthetic input range keeps it deterministic
+  if (/\.csv(#.*)?$/i.test(modelPath)) return { calibration: { inputRange: [-1, 1] }, source: 'synthetic input range -1,1 (shape-only topology)' };
   throw new NnchipError('NN301', 'no calibration data for quantization', { file: basename(modelPath) });
 }
 

@@ -12,13 +12,15 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
 import { batchOf, quantizeBatches, sampleSize, tensorSize, type Program } from '../../isa/program.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { readSamples } from '../data.js';
 import { isProgramPath, programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { bytes, table } from '../render.js';
+import { scaleSimCsvFiles } from '../scalesim-csv.js';
+import { simTopology } from '../topology.js';
 import { modelStem } from './lower.js';
 
 interface SimFlags extends CompileFlags {
@@ -34,6 +36,8 @@ interface SimFlags extends CompileFlags {
   readonly vcd?: string;
   readonly vcdCycles?: string;
   readonly json?: boolean;
+  readonly topology?: string;
+  readonly csvDir?: string;
 }
 
 const CONFIG_DOCS = {
@@ -206,7 +210,9 @@ export function register(program: Command, ctx: CliContext): void {
     program
       .command('sim')
       .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
-      .argument('<model>', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .argument('[model]', 'model.json, an nnchip JSON model, a .nnchip folder or a program.nnp')
+      .option('--topology <csv>', 'a SCALE-Sim topology CSV (conv or GEMM form): simulate each layer as its own program (docs/scale-sim.md)')
+      .option('--csv-dir <dir>', "write SCALE-Sim's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (one row per layer)")
       .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow)')
       .option('--input <file>', 'JSON samples: simulate each (and include them in --prove)')
       .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
@@ -221,8 +227,10 @@ export function register(program: Command, ctx: CliContext): void {
       .option('--json', 'print the figures (and budget and proof results) as JSON'),
   )
     .addHelpText('after', simHelp())
-    .action((model: string, flags: SimFlags) => {
+    .action((model: string | undefined, flags: SimFlags) => {
       validateFlags(flags);
+      if (flags.topology !== undefined) return simTopology(flags.topology, flags, ctx);
+      if (model === undefined) throw new NnchipError('NN801', 'name a model, or a SCALE-Sim topology with --topology');
       const p = programFor(model, flags, ctx);
       if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {
         ctx.io.stderr(ctx.io.color.yellow('warning: ') + `--array/--config do not apply to a compiled program; it was compiled for a ${p.config.rows}x${p.config.cols} array (lower the model again to change it)\n`);
@@ -232,6 +240,7 @@ export function register(program: Command, ctx: CliContext): void {
       const o = simulateAll(p, codes, flags, ctx);
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
       if (o.proof !== null) writeFileAtomic(join(flags.out ?? '.', 'certificate.json'), certificateJson(o.proof));
+      if (flags.csvDir !== undefined) writeDirAtomic(flags.csvDir, scaleSimCsvFiles(o.primary.stats.layers, p.config));
       if (checks.some((c) => c.over) || (o.proof !== null && !o.proof.ok)) ctx.exitCode = EXIT.overBudget;
       if (flags.json) {
         const { primary: r, proof } = o;

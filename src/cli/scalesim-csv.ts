@@ -8,7 +8,7 @@ import { entryBytes } from '../isa/spec.js';
 import type { Counters } from '../../sim/index.js';
 
 /** The figures of one layer the reports need: the simulator's counters and the layer's cycles. */
-export type LayerFigures = Pick<Counters, 'cycles' | 'macs' | 'arrayMacs' | 'sramReads' | 'sramWrites' | 'dramBytesWritten' | 'busyCycles'>;
+export type LayerFigures = Pick<Counters, 'cycles' | 'macs' | 'arrayMacs' | 'sramReads' | 'sramWrites' | 'dramBytesRead' | 'dramBytesWritten' | 'busyCycles'>;
 
 const fixed = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '0');
 const pct = (num: number, den: number): string => fixed(den > 0 ? (100 * num) / den : 0);
@@ -16,13 +16,16 @@ const pct = (num: number, den: number): string => fixed(den > 0 ? (100 * num) / 
 /** SCALE-Sim's line format: ", "-separated, every line ends with a comma. */
 const line = (cells: readonly (string | number)[]): string => `${cells.join(', ')},\n`;
 
-/** Bytes per operand, int8 so one byte is one SCALE-Sim word. Filter = weights + the threshold unit's parameters. */
+/**
+ * Bytes per operand, int8 so one byte is one SCALE-Sim word. IFMAP = the act buffer; Filter = weights
+ * and, from DRAM, everything else a layer loads (threshold parameters, accumulator preloads); OFMAP = out.
+ */
 export function operandBytes(l: LayerFigures, cfg: ArrayConfig): { sram: { ifmap: number; filter: number; ofmap: number }; dram: { ifmap: number; filter: number; ofmap: number } } {
   const e = (b: 'act' | 'wgt' | 'qnt' | 'out'): number => entryBytes(b, cfg.rows, cfg.cols);
   return {
     sram: { ifmap: l.sramReads.act * e('act'), filter: l.sramReads.wgt * e('wgt') + l.sramReads.qnt * e('qnt'), ofmap: l.sramWrites.out * e('out') },
-    // every act/wgt/qnt entry is written by a DMA load from DRAM and by nothing else
-    dram: { ifmap: l.sramWrites.act * e('act'), filter: l.sramWrites.wgt * e('wgt') + l.sramWrites.qnt * e('qnt'), ofmap: l.dramBytesWritten },
+    // only DMA loads write the act buffer, so its writes are the ifmap's DRAM bytes; the rest of the reads are the filter's
+    dram: { ifmap: l.sramWrites.act * e('act'), filter: l.dramBytesRead - l.sramWrites.act * e('act'), ofmap: l.dramBytesWritten },
   };
 }
 

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
-import { layerGraph, mnkOf, parseTopology, type Mnk, type TopologyLayer } from '../importers/topology.js';
+import { layerGraph, mnkOf, ofmapDims, parseTopology, type Mnk, type TopologyLayer } from '../importers/topology.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { hashProgram } from '../isa/cost.js';
 import { tensorSize } from '../isa/program.js';
@@ -79,7 +79,7 @@ export function topologyCsvFiles(runs: readonly TopologyLayerRun[], cfg: ArrayCo
 export function topologyJson(t: ReturnType<typeof runTopology>): string {
   const layers = t.runs.map((r) => {
     const l = r.layer;
-    const shape = l.type === 'gemm' ? { M: r.mnk.M, N: r.mnk.N, K: r.mnk.K } : { ifmap: [l.ifmapH, l.ifmapW, l.channels], filter: [l.filterH, l.filterW], numFilter: l.numFilter, strides: [l.strideH, l.strideW], depthwise: l.depthwise, mnk: r.mnk };
+    const shape = l.type === 'gemm' ? { M: r.mnk.M, N: r.mnk.N, K: r.mnk.K } : { ifmap: [l.ifmapH, l.ifmapW, l.channels], filter: [l.filterH, l.filterW], ofmap: ofmapDims(l), numFilter: l.numFilter, strides: [l.strideH, l.strideW], depthwise: l.depthwise, mnk: r.mnk };
     const [, stall] = computeRow({ ...r.stats, cycles: r.cycles }, t.config);
     const b = operandBytes({ ...r.stats, cycles: r.cycles }, t.config);
     return { name: l.name, type: l.type, ...shape, cycles: r.cycles, stallCycles: stall, scaleSimCycles: r.scaleSimCycles, ratio: r.cycles / r.scaleSimCycles, macs: r.stats.macs, utilization: r.stats.utilization, dram: b.dram, sram: b.sram, programHash: r.programHash };

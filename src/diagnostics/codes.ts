@@ -33,6 +33,7 @@ export const CODES = {
   NN108: { exit: EXIT.badInput, hint: 'weights must be finite numbers; retrain or clean the model' },
   NN109: { exit: EXIT.badInput, hint: 'raise the limit with --max-params / --max-memory if the model is really that large' },
   NN110: { exit: EXIT.unsupported, hint: 'replace the layer with a supported one, or open an issue' },
+  NN111: { exit: EXIT.badInput, hint: 'fix the SCALE-Sim topology CSV (docs/scale-sim.md shows the conv and GEMM forms)' },
   NN201: { exit: EXIT.badInput, hint: 're-export the model; topology and weights disagree' },
   NN202: { exit: EXIT.badInput, hint: 'each tensor must be produced once and consumed after it is produced' },
   NN203: { exit: EXIT.badInput, hint: 'check the layer sizes in the model' },

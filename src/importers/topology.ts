@@ -44,9 +44,14 @@ export function ofmapDims(l: TopologyLayer): [number, number] {
   return [Math.floor((l.ifmapH - l.filterH) / l.strideH) + 1, Math.floor((l.ifmapW - l.filterW) / l.strideW) + 1];
 }
 
-/** SCALE-Sim's weight-stationary M, N, K (topology_utils get_transformed_mnk_dimensions). */
+/**
+ * SCALE-Sim's weight-stationary M, N, K. SCALE-Sim counts output pixels as ceil((I − F + S) / S),
+ * which includes a partial window when (I − F) is not a multiple of S (AlexNet Conv1: 55×55); nnchip's
+ * "valid" convolution computes floor((I − F) / S) + 1 (54×54). M here is SCALE-Sim's, as its reports.
+ */
 export function mnkOf(l: TopologyLayer): Mnk {
-  const [oh, ow] = ofmapDims(l);
+  const oh = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
+  const ow = Math.ceil((l.ifmapW - l.filterW + l.strideW) / l.strideW);
   if (l.type === 'gemm') return { M: l.ifmapH, N: l.numFilter, K: l.channels };
   return { M: oh * ow, N: l.depthwise ? l.channels : l.numFilter, K: l.filterH * l.filterW * (l.depthwise ? 1 : l.channels) };
 }
@@ -70,7 +75,7 @@ function fields(line: string): string[] {
 
 function positiveField(text: string, column: string, site: { file: string; layer: string }): number {
   const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_DIM) throw new NnchipError('NN107', `${column} "${text}" is not an integer from 1 to ${MAX_DIM}`, site);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_DIM) throw new NnchipError('NN111', `${column} "${text}" is not an integer from 1 to ${MAX_DIM}`, site);
   return n;
 }
 
@@ -78,11 +83,11 @@ export function parseTopology(text: string, path: string): Topology {
   const file = basename(path);
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l, i) => ({ l, i: i + 1 })).filter(({ l }) => l.trim() !== '');
   const header = lines.shift();
-  if (header === undefined) throw new NnchipError('NN107', 'the topology file is empty (expected a header line)', { file });
+  if (header === undefined) throw new NnchipError('NN111', 'the topology file is empty (expected a header line)', { file });
   const names = fields(header.l).map((h) => h.toLowerCase());
   const form = names.length === 4 && names[1] === 'm' && names[2] === 'n' && names[3] === 'k' ? 'gemm' : CONV_HEADER.every((h, i) => names[i] === h) && names.length <= 9 ? 'conv' : null;
   if (form === null) {
-    throw new NnchipError('NN103', `line 1 "${header.l.trim().slice(0, 60)}" is not a SCALE-Sim topology header ("Layer name, IFMAP Height, …, Strides," or "Layer, M, N, K,")`, { file });
+    throw new NnchipError('NN111', `line 1 "${header.l.trim().slice(0, 60)}" is not a SCALE-Sim topology header ("Layer name, IFMAP Height, …, Strides," or "Layer, M, N, K,")`, { file });
   }
   const columns = form === 'gemm' ? ['M', 'N', 'K'] : ['IFMAP Height', 'IFMAP Width', 'Filter Height', 'Filter Width', 'Channels', 'Num Filter', 'Strides', 'Stride width'];
   const seen = new Set<string>();
@@ -90,11 +95,11 @@ export function parseTopology(text: string, path: string): Topology {
     const f = fields(l);
     const name = f[0] ?? '';
     const site = { file, layer: name === '' ? `line ${i}` : name };
-    if (name === '') throw new NnchipError('NN107', `line ${i} has no layer name`, site);
-    if (seen.has(name)) throw new NnchipError('NN107', `line ${i}: layer name "${name}" is used twice`, site);
+    if (name === '') throw new NnchipError('NN111', `line ${i} has no layer name`, site);
+    if (seen.has(name)) throw new NnchipError('NN111', `line ${i}: layer name "${name}" is used twice`, site);
     seen.add(name);
     const need = form === 'gemm' ? 4 : 8;
-    if (f.length < need || f.length > columns.length + 1) throw new NnchipError('NN107', `line ${i} has ${f.length} fields; expected ${form === 'gemm' ? '4' : '8 or 9'}`, site);
+    if (f.length < need || f.length > columns.length + 1) throw new NnchipError('NN111', `line ${i} has ${f.length} fields; expected ${form === 'gemm' ? '4' : '8 or 9'}`, site);
     const v = f.slice(1).map((t, k) => positiveField(t, columns[k]!, site));
     if (form === 'gemm') {
       const [M, N, K] = v as [number, number, number];
@@ -102,10 +107,10 @@ export function parseTopology(text: string, path: string): Topology {
     }
     const [ifmapH, ifmapW, filterH, filterW, channels, numFilter, strideH] = v as [number, number, number, number, number, number, number];
     const layer = { name, type: 'conv' as const, ifmapH, ifmapW, filterH, filterW, channels, numFilter, strideH, strideW: v[7] ?? strideH, depthwise: name.includes('DP') };
-    if (filterH > ifmapH || filterW > ifmapW) throw new NnchipError('NN107', `line ${i}: the ${filterH}x${filterW} filter is larger than the ${ifmapH}x${ifmapW} ifmap`, site);
+    if (filterH > ifmapH || filterW > ifmapW) throw new NnchipError('NN111', `line ${i}: the ${filterH}x${filterW} filter is larger than the ${ifmapH}x${ifmapW} ifmap`, site);
     return layer;
   });
-  if (layers.length === 0) throw new NnchipError('NN107', 'the topology file has a header but no layers', { file });
+  if (layers.length === 0) throw new NnchipError('NN111', 'the topology file has a header but no layers', { file });
   return { name: file.replace(/\.csv$/i, ''), form, layers };
 }
 
@@ -153,7 +158,7 @@ export function importTopology(bytes: Buffer, path: string, limits: Limits, laye
   if (pick === undefined) {
     const names = topo.layers.map((l) => l.name);
     const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '');
-    throw new NnchipError('NN107', layerName === undefined ? `holds ${names.length} independent layers; name one as ${file}#<layer> (${shown}) or run them all with nnchip sim --topology` : `has no layer "${layerName}" (layers: ${shown})`, { file });
+    throw new NnchipError('NN111', layerName === undefined ? `holds ${names.length} independent layers; name one as ${file}#<layer> (${shown}) or run them all with nnchip sim --topology` : `has no layer "${layerName}" (layers: ${shown})`, { file });
   }
   return layerGraph(pick, limits, file);
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { scaleSimWsCycles } from '../dist/src/cli/topology.js';
 import { DEFAULT_LIMITS } from '../dist/src/importers/limits.js';
-import { layerGraph, mnkOf, parseTopology } from '../dist/src/importers/topology.js';
+import { layerGraph, mnkOf, parseTopology, syntheticCalibration } from '../dist/src/importers/topology.js';
 import { makeConfig, parseArray } from '../dist/src/isa/config.js';
 import { certify } from '../dist/src/isa/cost.js';
 import { compile } from '../dist/src/passes/pipeline.js';
@@ -34,7 +34,9 @@ for (const file of files) {
     const cells = [layer.name.padEnd(10), `${mnk.M}×${mnk.N}×${mnk.K}`.padEnd(18), pad(ss, 10)];
     for (const [name, config] of Object.entries(settings)) {
       try {
-        const cert = certify(compile(layerGraph(layer, DEFAULT_LIMITS, file), { config, calibration: { inputRange: [-1, 1] } }).program);
+        const graph = layerGraph(layer, DEFAULT_LIMITS, file);
+        const calibration = syntheticCalibration(graph.inputs[0].shape.reduce((a, b) => a * b, 1));
+        const cert = certify(compile(graph, { config, calibration }).program);
         sums[name] += cert.cycles;
         cells.push(pad(cert.cycles, 10), pad((cert.cycles / ss).toFixed(2), 10), pad(`${(100 * cert.utilization).toFixed(1)}%`, 10));
       } catch (e) {

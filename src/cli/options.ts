@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel, type Limits } from '../importers/index.js';
+import { syntheticCalibration } from '../importers/topology.js';
 import { product } from '../ir/graph.js';
 import { makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
 import type { Calibration } from '../passes/quantize.js';
@@ -84,7 +85,7 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, inputSize: n
     return { calibration: { inputRange: parseRange(f.inputRange) }, source: `input range ${f.inputRange}`, warning };
   }
   // a SCALE-Sim topology has synthetic weights: a fixed synthetic input range keeps it deterministic
-  if (/\.csv(#.*)?$/i.test(modelPath)) return { calibration: { inputRange: [-1, 1] }, source: 'synthetic input range -1,1 (shape-only topology)' };
+  if (/\.csv(#.*)?$/i.test(modelPath)) return { calibration: syntheticCalibration(inputSize), source: 'one synthetic sample in -1…1 (shape-only topology)' };
   throw new NnchipError('NN301', 'no calibration data for quantization', { file: basename(modelPath) });
 }
 

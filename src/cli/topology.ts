@@ -7,7 +7,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
-import { layerGraph, mnkOf, ofmapDims, parseTopology, type Mnk, type TopologyLayer } from '../importers/topology.js';
+import { product } from '../ir/graph.js';
+import { layerGraph, mnkOf, ofmapDims, parseTopology, syntheticCalibration, type Mnk, type TopologyLayer } from '../importers/topology.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { hashProgram } from '../isa/cost.js';
 import { tensorSize } from '../isa/program.js';
@@ -54,12 +55,13 @@ export function runTopology(path: string, f: CompileFlags): { name: string; form
   const config = configFrom(f);
   const topo = parseTopology(readTopologyFile(path), path);
   const limits = limitsFrom(f);
-  const { calibration } = calibrationFrom(path, { inputRange: f.inputRange ?? '-1,1' }, 0);
+  const range = f.inputRange === undefined ? undefined : (calibrationFrom(path, { inputRange: f.inputRange }, 0).calibration as { inputRange: readonly [number, number] }).inputRange;
   const file = basename(path);
   const runs = topo.layers.map((layer): TopologyLayerRun => {
     let program;
     try {
-      program = compile(layerGraph(layer, limits, file), { config, calibration }).program;
+      const graph = layerGraph(layer, limits, file);
+      program = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) }).program;
     } catch (e) {
       if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file, layer: e.layer ?? layer.name });
       throw e;

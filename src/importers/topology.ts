@@ -163,6 +163,17 @@ export function importTopology(bytes: Buffer, path: string, limits: Limits, laye
   return layerGraph(pick, limits, file);
 }
 
+/**
+ * The calibration of a shape-only layer: one PRNG sample uniform in `range` (a declared range would
+ * evaluate 66 samples in float, minutes for a 224×224 layer). Cycles never depend on it.
+ */
+export function syntheticCalibration(inputSize: number, [lo, hi]: readonly [number, number] = [-1, 1]): { readonly samples: readonly Float32Array[] } {
+  const next = mulberry32(0x5ca1e);
+  const sample = new Float32Array(inputSize);
+  for (let i = 0; i < inputSize; i++) sample[i] = lo + (hi - lo) * next();
+  return { samples: [sample] };
+}
+
 /** `net.csv#Conv2` → path and layer name (a '#' only counts after a .csv name). */
 export function splitLayerSelector(path: string): { path: string; layer?: string } {
   const m = /^(.*\.csv)#(.+)$/i.exec(path);

@@ -10,7 +10,8 @@ import { captureIo } from '../../../src/cli/context.js';
 import { main } from '../../../src/cli/main.js';
 import { scaleSimWsCycles } from '../../../src/cli/topology.js';
 import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
-import { layerGraph, mnkOf, parseTopology } from '../../../src/importers/topology.js';
+import { layerGraph, mnkOf, parseTopology, syntheticCalibration } from '../../../src/importers/topology.js';
+import { product } from '../../../src/ir/graph.js';
 import { makeConfig } from '../../../src/isa/config.js';
 import { certify } from '../../../src/isa/cost.js';
 import { entryBytes } from '../../../src/isa/spec.js';
@@ -52,7 +53,8 @@ describe('sim --topology', () => {
     const config = makeConfig({ rows: 4, cols: 8 });
     expect(json.layers.map((l) => l.name)).toEqual(topo.layers.map((l) => l.name));
     topo.layers.forEach((layer, i) => {
-      const program = compile(layerGraph(layer, DEFAULT_LIMITS, file), { config, calibration: { inputRange: [-1, 1] } }).program;
+      const graph = layerGraph(layer, DEFAULT_LIMITS, file);
+      const program = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape)) }).program;
       const cert = certify(program);
       const got = json.layers[i]!;
       expect(got.cycles).toBe(cert.cycles);
@@ -124,7 +126,8 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
   test.each(shapes)('GEMM layers on %ix%i: array cycles = folds·(2R + C + T − 2) − 1 + 2·folds + 1', (rows, cols) => {
     const config = ideal(rows, cols);
     for (const layer of gemms) {
-      const program = compile(layerGraph(layer, DEFAULT_LIMITS, 'g.csv'), { config, calibration: { inputRange: [-1, 1] } }).program;
+      const graph = layerGraph(layer, DEFAULT_LIMITS, 'g.csv');
+      const program = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape)) }).program;
       const mnk = mnkOf(layer);
       const folds = Math.ceil(mnk.K / rows) * Math.ceil(mnk.N / cols);
       const matmuls = program.instructions.filter((i) => i.op === 'matmul');

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /**
  * Evaluating grid points with the static certificate (isa/cost.ts): one compile per point, no
- * simulation. A point whose buffers cannot hold the model (NN403) is recorded as infeasible.
+ * simulation. A point that is not a legal machine (NN402), whose buffers cannot hold the model
+ * (NN403) or whose batch the model cannot take (NN306) is recorded as infeasible with its reason.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { DEFAULT_CONFIG, type ArrayConfig } from '../isa/config.js';
+import { entryBytes } from '../isa/spec.js';
 import { certify } from '../isa/cost.js';
 import { lowerForMachine, quantizeGraph, type Quantized } from '../passes/pipeline.js';
 import type { Calibration } from '../passes/quantize.js';
-import { gridPoints, sramBytes, type Depths, type Grid, type GridPoint } from './grid.js';
+import { estimateArea } from './area.js';
+import { gridPoints, sramBytes, sramDepths, type Depths, type Grid, type GridPoint } from './grid.js';
 import { inShard, type Shard } from './shard-spec.js';
 
 /** What identifies a sweep: shards may only be merged when their metas are equal. */
@@ -34,6 +37,12 @@ export interface PointResult {
   readonly sramBytes: number;
   readonly depths: Depths;
   readonly bandwidth: number;
+  readonly thresholdPasses: number;
+  readonly batch: number;
+  /** The base machine (DEFAULT_CONFIG or --config), evaluated as the last point. */
+  readonly base: boolean;
+  /** Logic area estimate in iCE40 LUTs (explore/area.ts); null when the point is not a legal machine. */
+  readonly areaLuts: number | null;
   readonly feasible: boolean;
   readonly cycles: number | null;
   readonly latencyUs: number | null;
@@ -103,9 +112,28 @@ function depthsOf(c: ArrayConfig): Depths {
  * Lower for one point and certify; NN403 (does not fit) becomes an infeasible record. Quantization
  * does not depend on the machine, so a sweep quantizes once and passes the result to every point.
  */
-export function evaluatePoint(quantized: Quantized, point: GridPoint): PointResult {
+/** Codes that make a point infeasible instead of failing the sweep: illegal machine, too small, batch refused. */
+const INFEASIBLE_CODES: ReadonlySet<string> = new Set(['NN306', 'NN402', 'NN403']);
+
+const NO_FIGURES = { cycles: null, latencyUs: null, macs: null, utilization: null, dramBytesRead: null, dramBytesWritten: null, peakSramBytes: null, layerCycles: null, programHash: null };
+
+function infeasible(e: unknown): { feasible: false; error: string } & typeof NO_FIGURES {
+  if (!(e instanceof NnchipError) || !INFEASIBLE_CODES.has(e.code)) throw e;
+  const where = e.layer === undefined ? '' : `layer "${e.layer}": `;
+  return { feasible: false, ...NO_FIGURES, error: `${e.code}: ${where}${e.detail}` };
+}
+
+export function evaluatePoint(quantized: Quantized | NnchipError, point: GridPoint): PointResult {
   const cfg = point.config;
-  const head = { index: point.index, rows: cfg.rows, cols: cfg.cols, pes: cfg.rows * cfg.cols, sramKiB: point.sramKiB, sramBytes: sramBytes(cfg), depths: depthsOf(cfg), bandwidth: cfg.dramBytesPerCycle };
+  const depths = cfg === null ? sramDepths(point.sramKiB, point) : depthsOf(cfg);
+  const shape = { index: point.index, rows: point.rows, cols: point.cols, pes: point.rows * point.cols, sramKiB: point.sramKiB };
+  const knobs = { bandwidth: point.bandwidth, thresholdPasses: point.thresholdPasses, batch: point.batch, base: point.base };
+  if (cfg === null) {
+    const bytes = (['act', 'wgt', 'acc', 'qnt', 'out'] as const).reduce((a, b) => a + depths[`${b}Depth`] * entryBytes(b, point.rows, point.cols), 0);
+    return { ...shape, sramBytes: bytes, depths, ...knobs, areaLuts: null, feasible: false, ...NO_FIGURES, error: point.error ?? 'not a legal machine' };
+  }
+  const head = { ...shape, sramBytes: sramBytes(cfg), depths, ...knobs, areaLuts: estimateArea(cfg).logicLuts };
+  if (quantized instanceof NnchipError) return { ...head, ...infeasible(quantized) };
   try {
     const { program } = lowerForMachine(quantized, cfg);
     const cert = certify(program);
@@ -125,11 +153,26 @@ export function evaluatePoint(quantized: Quantized, point: GridPoint): PointResu
       error: null,
     };
   } catch (e) {
-    if (!(e instanceof NnchipError) || e.code !== 'NN403') throw e;
-    const where = e.layer === undefined ? '' : `layer "${e.layer}": `;
-    const none = { cycles: null, latencyUs: null, macs: null, utilization: null, dramBytesRead: null, dramBytesWritten: null, peakSramBytes: null, layerCycles: null, programHash: null };
-    return { ...head, feasible: false, ...none, error: `${e.code}: ${where}${e.detail}` };
+    return { ...head, ...infeasible(e) };
   }
+}
+
+/** Quantize once per batch size (quantization does not depend on the machine); a refused batch is kept as its error. */
+function quantizer(input: SweepInput): (batch: number) => Quantized | NnchipError {
+  const cache = new Map<number, Quantized | NnchipError>();
+  return (batch) => {
+    let q = cache.get(batch);
+    if (q === undefined) {
+      try {
+        q = quantizeGraph(input.graph, input.calibration, false, batch);
+      } catch (e) {
+        if (!(e instanceof NnchipError) || !INFEASIBLE_CODES.has(e.code)) throw e;
+        q = e;
+      }
+      cache.set(batch, q);
+    }
+    return q;
+  };
 }
 
 /** Evaluate every point of the grid (or of one shard of it), in canonical order. */
@@ -141,9 +184,9 @@ export function sweep(input: SweepInput, opts: SweepOptions = {}): SweepRun {
   const meta: SweepMeta = { model: input.model, fingerprint: modelFingerprint(input.graph, input.calibration), base, grid: input.grid, totalPoints: all.length };
   const points: PointResult[] = [];
   opts.onProgress?.(0, mine.length);
-  const quantized = mine.length > 0 ? quantizeGraph(input.graph, input.calibration) : null;
+  const quantized = quantizer(input);
   for (const p of mine) {
-    points.push(evaluatePoint(quantized!, p));
+    points.push(evaluatePoint(quantized(p.batch), p));
     opts.onProgress?.(points.length, mine.length);
   }
   return { meta, shard, points };

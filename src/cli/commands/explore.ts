@@ -20,13 +20,14 @@ import { sweep, type SweepRun } from '../../explore/sweep.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
-import { bytes, table } from '../render.js';
+import { bytes, fmtInt, table } from '../render.js';
 import { modelStem } from './lower.js';
 
 interface ExploreFlags extends Omit<CompileFlags, 'array'> {
   readonly arrays?: string;
   readonly sramKib?: string;
   readonly bandwidth?: string;
+  readonly thresholdPasses?: string;
   readonly out?: string;
   readonly json?: boolean;
   readonly shard?: string;
@@ -63,6 +64,9 @@ export function gridFrom(f: ExploreFlags): Grid {
     arrays: f.arrays === undefined ? DEFAULT_GRID.arrays : parseList(f.arrays, '--arrays', shape),
     sramKiB: f.sramKib === undefined ? DEFAULT_GRID.sramKiB : parseList(f.sramKib, '--sram-kib', numberIn('--sram-kib', 0.0625, 1024 * 1024, false)),
     bandwidth: f.bandwidth === undefined ? DEFAULT_GRID.bandwidth : parseList(f.bandwidth, '--bandwidth', numberIn('--bandwidth', blo, bhi, true)),
+    // unset: the base machine's (--config or the default)
+    ...(f.thresholdPasses === undefined ? {} : { thresholdPasses: parseList(f.thresholdPasses, '--threshold-passes', numberIn('--threshold-passes', ...CONFIG_LIMITS.thresholdPasses, true)) }),
+    batch: f.batch === undefined ? [1] : parseList(f.batch, '--batch', numberIn('--batch', 1, 65536, true)),
   };
 }
 
@@ -112,9 +116,16 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
   const { io } = ctx;
   const { grid } = result.meta;
   const feasible = result.points.filter((p) => p.feasible);
-  io.stdout(`${io.color.bold(result.meta.model)}: ${result.points.length} points (${plural(grid.arrays.length, 'array')} × ${plural(grid.sramKiB.length, 'SRAM size')} × ${plural(grid.bandwidth.length, 'bandwidth')}), ${feasible.length} feasible, ${result.pareto.length} on the Pareto front (fewest cycles, PEs, SRAM bytes):\n`);
-  const rows = frontPoints(result).map((p) => [`${p.rows}x${p.cols}`, p.pes, `${p.sramKiB} KiB`, bytes(p.sramBytes), `${p.bandwidth} B/cycle`, p.cycles ?? 0, (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`]);
-  io.stdout(table(['array', 'PEs', 'SRAM asked', 'SRAM real', 'DRAM bandwidth', 'cycles', 'latency µs', 'utilization'], rows, io));
+  const axes = `${plural(grid.arrays.length, 'array')} × ${plural(grid.sramKiB.length, 'SRAM size')} × ${plural(grid.bandwidth.length, 'bandwidth')} × ${grid.thresholdPasses?.length ?? 1} threshold passes × ${plural(grid.batch?.length ?? 1, 'batch size')}, and the base machine`;
+  io.stdout(`${io.color.bold(result.meta.model)}: ${result.points.length} points (${axes}), ${feasible.length} feasible, ${result.pareto.length} on the Pareto front (fewest cycles per sample, logic LUTs, SRAM bytes, DRAM bytes/cycle):\n`);
+  const front = frontPoints(result);
+  const rows = front.map((p) => [`${p.rows}x${p.cols}`, p.thresholdPasses, p.batch, fmtInt(p.areaLuts ?? 0), bytes(p.sramBytes), `${p.bandwidth} B/cycle`, fmtInt(Math.round((p.cycles ?? 0) / p.batch)), (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`, p.base ? 'base machine' : '']);
+  io.stdout(table(['array', 'thr. passes', 'batch', 'logic LUTs', 'SRAM', 'DRAM bandwidth', 'cycles/sample', 'latency µs', 'utilization', ''], rows, io));
+  const base = result.points.find((p) => p.base);
+  if (base !== undefined && !front.includes(base)) {
+    const figures = base.feasible ? `${fmtInt(base.cycles ?? 0)} cycles, ${fmtInt(base.areaLuts ?? 0)} logic LUTs, ${bytes(base.sramBytes)} SRAM` : `infeasible (${base.error ?? ''})`;
+    io.stdout(`base machine (${base.rows}x${base.cols}, ${base.bandwidth} B/cycle, point ${base.index}): ${figures} — not on the front\n`);
+  }
   const bad = result.points.find((p) => !p.feasible);
   if (bad !== undefined) io.stderr(io.color.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
   io.stdout(`wrote ${files.join(', ')}\n`);
@@ -134,7 +145,11 @@ function readShard(path: string): SweepRun {
 const HELP_AFTER = `
 SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers by bytes:
   ${SRAM_SPLIT_TEXT.replace("; ", ";\n  ")}.
-Points whose buffers cannot hold the model are recorded as infeasible (NN403), not fatal.
+The last point is the base machine itself (--config, or the default machine), marked base_machine.
+Points that are not a legal machine (NN402), whose buffers cannot hold the model (NN403) or whose
+batch the model cannot take (NN306) are recorded as infeasible with the reason, not fatal.
+Pareto objectives (all minimized): cycles per sample, logic area in iCE40 LUTs (the README's
+area model, src/explore/area.ts), SRAM bytes, DRAM bytes per cycle.
 
 Sharding: --shard i/N (0 ≤ i < N) evaluates the points whose index mod N = i and writes
 <out>/explore-shard-<i>-of-<N>.jsonl; \`nnchip explore merge\` combines all N shards into the
@@ -154,6 +169,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--arrays <list>', 'array shapes RxC, comma-separated', DEFAULT_GRID.arrays.map((a) => `${a.rows}x${a.cols}`).join(','))
     .option('--sram-kib <list>', 'total SRAM sizes in KiB, comma-separated', DEFAULT_GRID.sramKiB.join(','))
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
+    .option('--threshold-passes <list>', "threshold-unit cycles per acc row, comma-separated (default: the base machine's); a value illegal for an array's cols is an infeasible point")
+    .option('--batch <list>', 'samples per inference, comma-separated (default 1); a batch the model cannot take is an infeasible point')
     .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
     .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines')
     .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')

@@ -21,6 +21,7 @@ if ! munge -n >/dev/null 2>&1; then
   # munged exits with 'Failed to open "/dev/null"'): then as root, which --force allows
   runuser -u munge -- /usr/sbin/munged >"$dir/log/munged.out" 2>&1 || /usr/sbin/munged --force >>"$dir/log/munged.out" 2>&1 || { cat "$dir/log/munged.out" >&2; exit 1; }
   for _ in $(seq 50); do munge -n >/dev/null 2>&1 && break; sleep 0.1; done
+  touch "$dir/munged.started" # so slurm-stop.sh stops it again
   munge -n | unmunge >/dev/null || { echo "munged does not answer" >&2; exit 1; }
 fi
 

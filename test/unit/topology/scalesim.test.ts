@@ -87,6 +87,19 @@ describe('sim --topology', () => {
     for (const f of readdirSync(dir)) expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(dir, f), 'utf8'));
   });
 
+  test("SCALE-Sim's AlexNet and GEMM examples run whole, one CSV row per layer", async () => {
+    for (const [file, layers] of [['alexnet.csv', 5], ['gemm-mnk.csv', 1]] as const) {
+      const dir = join(work, `shipped-${file}`);
+      const r = await cli(['sim', '--topology', join(EXAMPLES, file), '--array', '32x32', '--json', '--csv-dir', dir]);
+      expect(r.code, r.err).toBe(0);
+      const json = JSON.parse(r.out) as { layers: LayerJson[]; scaleSimCycles: number };
+      expect(json.layers).toHaveLength(layers);
+      for (const l of json.layers) expect(l.cycles).toBeGreaterThan(0);
+      expect(json.scaleSimCycles).toBe(json.layers.reduce((a, l) => a + l.scaleSimCycles, 0));
+      for (const f of ['COMPUTE_REPORT.csv', 'BANDWIDTH_REPORT.csv', 'DETAILED_ACCESS_REPORT.csv']) expect(csvRows(readFileSync(join(dir, f), 'utf8')), f).toHaveLength(1 + layers);
+    }
+  }, 120_000);
+
   test('text output names the layers, the closed form and the synthetic values', async () => {
     const r = await cli(['sim', '--topology', join(EXAMPLES, 'tiny-gemm.csv')]);
     expect(r.code, r.err).toBe(0);

@@ -7,7 +7,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
-import { product } from '../ir/graph.js';
+import { product, type Graph } from '../ir/graph.js';
+import type { Calibration } from '../passes/quantize.js';
 import { layerGraph, mnkOf, ofmapDims, parseTopology, syntheticCalibration, type Mnk, type TopologyLayer } from '../importers/topology.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { hashProgram } from '../isa/cost.js';
@@ -50,12 +51,27 @@ export function readTopologyFile(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
+/** The declared --input-range, or undefined for the default −1…1. */
+function rangeOf(path: string, f: CompileFlags): readonly [number, number] | undefined {
+  return f.inputRange === undefined ? undefined : (calibrationFrom(path, { inputRange: f.inputRange }, 0).calibration as { inputRange: readonly [number, number] }).inputRange;
+}
+
+/** Every layer of a topology file as a graph and its synthetic calibration: the parts `explore` sums. */
+export function topologyParts(path: string, f: CompileFlags): { graph: Graph; calibration: Calibration }[] {
+  const topo = parseTopology(readTopologyFile(path), path);
+  const range = rangeOf(path, f);
+  return topo.layers.map((layer) => {
+    const graph = layerGraph(layer, limitsFrom(f), basename(path));
+    return { graph, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) };
+  });
+}
+
 /** Compile and simulate (fast mode) every layer; a layer that does not fit fails the run with its name. */
 export function runTopology(path: string, f: CompileFlags): { name: string; form: string; config: ArrayConfig; runs: TopologyLayerRun[] } {
   const config = configFrom(f);
   const topo = parseTopology(readTopologyFile(path), path);
   const limits = limitsFrom(f);
-  const range = f.inputRange === undefined ? undefined : (calibrationFrom(path, { inputRange: f.inputRange }, 0).calibration as { inputRange: readonly [number, number] }).inputRange;
+  const range = rangeOf(path, f);
   const file = basename(path);
   const runs = topo.layers.map((layer): TopologyLayerRun => {
     let program;

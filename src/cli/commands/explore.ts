@@ -20,6 +20,7 @@ import { sweep, type SweepRun } from '../../explore/sweep.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { topologyParts } from '../topology.js';
 import { bytes, fmtInt, table } from '../render.js';
 import { modelStem } from './lower.js';
 
@@ -90,12 +91,14 @@ function runSweep(model: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const grid = gridFrom(f);
   const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
   const base = configFrom(f);
-  const graph = loadModel(model, limitsFrom(f));
-  const { calibration, warning } = calibrationFrom(model, f, product(graph.inputs[0]!.shape));
+  // a whole SCALE-Sim topology: its independent layers are summed at every point (docs/scale-sim.md)
+  const parts = /\.csv$/i.test(model) ? topologyParts(model, f) : null;
+  const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
+  const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
   if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
   const bar = progress(ctx);
   try {
-    return sweep({ model: modelStem(model), graph, calibration, grid, base }, { onProgress: bar.update, ...shard });
+    return sweep({ model: modelStem(model), graph, calibration, grid, base, ...(parts === null ? {} : { moreParts: parts.slice(1) }) }, { onProgress: bar.update, ...shard });
   } catch (e) {
     if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file: basename(model), ...(e.layer === undefined ? {} : { layer: e.layer }) });
     throw e;

@@ -115,6 +115,24 @@ describe('sim --topology', () => {
     expect(csvRows(readFileSync(join(dir, 'COMPUTE_REPORT.csv'), 'utf8'))).toHaveLength(1 + 2);
   });
 
+  test('explore sums the layers of a whole topology at every point; shards merge to the same bytes', async () => {
+    const path = join(EXAMPLES, 'tiny-conv.csv');
+    const grid = ['--arrays', '4x4,8x8', '--sram-kib', '16', '--bandwidth', '4,16'];
+    const e = await cli(['explore', path, ...grid, '--out', join(work, 'tx'), '--json']);
+    expect(e.code, e.err).toBe(0);
+    const doc = JSON.parse(e.out) as { points: { base: boolean; cycles: number; layerCycles: number[] }[] };
+    const sim = JSON.parse((await cli(['sim', '--topology', path, '--json'])).out) as { cycles: number; layers: LayerJson[] };
+    const base = doc.points.find((p) => p.base)!;
+    expect(base.cycles).toBe(sim.cycles); // the base machine is sim's default machine
+    // per layer: the layer's span inside its program (the program adds its halt)
+    expect(base.layerCycles).toHaveLength(sim.layers.length);
+    base.layerCycles.forEach((c, i) => expect(c).toBeLessThanOrEqual(sim.layers[i]!.cycles));
+    for (const i of [0, 1]) expect((await cli(['explore', path, ...grid, '--shard', `${i}/2`, '--out', join(work, 'tx-shards')])).code).toBe(0);
+    const shards = readdirSync(join(work, 'tx-shards')).map((f) => join(work, 'tx-shards', f));
+    expect((await cli(['explore', 'merge', ...shards, '--out', join(work, 'tx-merged')])).code).toBe(0);
+    for (const f of ['explore.csv', 'explore.json']) expect(readFileSync(join(work, 'tx-merged', f), 'utf8')).toBe(readFileSync(join(work, 'tx', f), 'utf8'));
+  });
+
   test('lower and explore take one layer of a topology (file.csv#layer) with the synthetic calibration', async () => {
     const out = join(work, 'conv3.nnchip');
     const r = await cli(['lower', `${join(EXAMPLES, 'tiny-conv.csv')}#c2`, '-o', out]);

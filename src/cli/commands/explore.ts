@@ -168,7 +168,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('explore')
     .description('sweep array shapes × SRAM × DRAM bandwidth with the static certificate (no simulation); print the Pareto front')
     .addHelpText('after', HELP_AFTER)
-    .argument('<model>', 'model.json (TF.js Layers) or an nnchip JSON model')
+    .argument('<model>', 'model.json (TF.js Layers), ONNX, an nnchip JSON model, or a SCALE-Sim topology .csv (all its layers, or file.csv#layer)')
     .option('--arrays <list>', 'array shapes RxC, comma-separated', DEFAULT_GRID.arrays.map((a) => `${a.rows}x${a.cols}`).join(','))
     .option('--sram-kib <list>', 'total SRAM sizes in KiB, comma-separated', DEFAULT_GRID.sramKiB.join(','))
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))

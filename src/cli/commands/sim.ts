@@ -229,7 +229,11 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText('after', simHelp())
     .action((model: string | undefined, flags: SimFlags) => {
       validateFlags(flags);
-      if (flags.topology !== undefined) return simTopology(flags.topology, flags, ctx);
+      if (flags.topology !== undefined) {
+        const unsupported = (['prove', 'input', 'vcd', 'maxCycles', 'maxSram', 'maxDramBytes', 'maxLatencyUs', 'batch'] as const).filter((k) => flags[k] !== undefined);
+        if (model !== undefined || unsupported.length > 0) throw new NnchipError('NN801', `--topology runs each layer of the file on its own and takes no ${model !== undefined ? 'model argument' : `--${unsupported[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`);
+        return simTopology(flags.topology, flags, ctx);
+      }
       if (model === undefined) throw new NnchipError('NN801', 'name a model, or a SCALE-Sim topology with --topology');
       const p = programFor(model, flags, ctx);
       if (isProgramPath(model) && (flags.array !== undefined || flags.config !== undefined)) {

@@ -89,8 +89,13 @@ export function runTopology(path: string, f: CompileFlags): { name: string; form
   return { name: topo.name, form: topo.form, config, runs };
 }
 
+/** SCALE-Sim's three reports, plus nnchip's comparison with the closed form (not a SCALE-Sim file). */
 export function topologyCsvFiles(runs: readonly TopologyLayerRun[], cfg: ArrayConfig): Map<string, string> {
-  return scaleSimCsvFiles(runs.map((r) => ({ ...r.stats, cycles: r.cycles })), cfg);
+  const files = scaleSimCsvFiles(runs.map((r) => ({ ...r.stats, cycles: r.cycles })), cfg);
+  const quote = (name: string): string => (/[",\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name);
+  const rows = runs.map((r, id) => `${id}, ${quote(r.layer.name)}, ${r.mnk.M}, ${r.mnk.N}, ${r.mnk.K}, ${r.scaleSimCycles}, ${r.cycles}, ${(r.cycles / r.scaleSimCycles).toFixed(4)},\n`);
+  files.set('NNCHIP_VS_SCALESIM.csv', ['LayerID, Layer name, M, N, K, SCALE-Sim WS Cycles, nnchip Cycles, Ratio,\n', ...rows].join(''));
+  return files;
 }
 
 /** The compact per-layer JSON scripts read: shape, SCALE-Sim's M/N/K, nnchip's figures. */

@@ -68,7 +68,10 @@ describe('sim --topology', () => {
     });
     expect(json.cycles).toBe(json.layers.reduce((a, l) => a + l.cycles, 0));
 
-    expect(readdirSync(dir).sort()).toEqual(['BANDWIDTH_REPORT.csv', 'COMPUTE_REPORT.csv', 'DETAILED_ACCESS_REPORT.csv']);
+    expect(readdirSync(dir).sort()).toEqual(['BANDWIDTH_REPORT.csv', 'COMPUTE_REPORT.csv', 'DETAILED_ACCESS_REPORT.csv', 'NNCHIP_VS_SCALESIM.csv']);
+    const versus = csvRows(readFileSync(join(dir, 'NNCHIP_VS_SCALESIM.csv'), 'utf8'));
+    expect(versus[0]).toEqual(['LayerID', 'Layer name', 'M', 'N', 'K', 'SCALE-Sim WS Cycles', 'nnchip Cycles', 'Ratio']);
+    expect(versus.slice(1).map((row) => [row[1], Number(row[5]), Number(row[6])])).toEqual(json.layers.map((l) => [l.name, l.scaleSimCycles, l.cycles]));
     const compute = csvRows(readFileSync(join(dir, 'COMPUTE_REPORT.csv'), 'utf8'));
     expect(compute[0]).toEqual(['LayerID', 'Total Cycles', 'Stall Cycles', 'Overall Util %', 'Mapping Efficiency %', 'Compute Util %']);
     expect(compute.slice(1).map((row) => [Number(row[0]), Number(row[1]), Number(row[2])])).toEqual(json.layers.map((l, i) => [i, l.cycles, l.stallCycles]));

@@ -11,7 +11,7 @@ import { main } from '../../../src/cli/main.js';
 import { scaleSimWsCycles } from '../../../src/cli/topology.js';
 import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
 import { layerGraph, mnkOf, parseTopology, syntheticCalibration } from '../../../src/importers/topology.js';
-import { product } from '../../../src/ir/graph.js';
+import { product, type Graph } from '../../../src/ir/graph.js';
 import { makeConfig } from '../../../src/isa/config.js';
 import { certify } from '../../../src/isa/cost.js';
 import { entryBytes } from '../../../src/isa/spec.js';
@@ -177,6 +177,21 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
       expect(cert.arrayMacs).toBe(folds * rows * cols * mnk.M);
       expect(cert.macs).toBe(mnk.M * mnk.N * mnk.K);
       expect(entryBytes('act', rows, cols)).toBe(rows);
+    }
+  });
+
+  test.each(shapes)('dense layers with a batch of M samples on %ix%i: the same relation', (rows, cols) => {
+    const config = ideal(rows, cols);
+    for (const layer of gemms) {
+      const { M, N, K } = mnkOf(layer);
+      const conv = layerGraph(layer, DEFAULT_LIMITS, 'g.csv');
+      const kernel = (conv.nodes[0] as unknown as { kernel: { data: Float32Array } }).kernel.data; // [1, 1, K, N] = [K, N]
+      const dense: Graph = { name: layer.name, inputs: [{ name: 'x', shape: [K] }], nodes: [{ name: layer.name, op: 'dense', inputs: ['x'], output: 'y', kernel: { shape: [K, N], data: kernel }, bias: null, activation: 'linear' }], outputs: ['y'], notes: [] };
+      const program = compile(dense, { config, calibration: syntheticCalibration(K), batch: M }).program;
+      const matmuls = program.instructions.filter((i) => i.op === 'matmul');
+      const folds = Math.ceil(K / rows) * Math.ceil(N / cols);
+      expect(matmuls, layer.name).toHaveLength(folds);
+      expect(matmuls.reduce((a, m) => a + duration(m, config), 0) - scaleSimWsCycles({ M, N, K }, rows, cols), layer.name).toBe(2 * folds + 1);
     }
   });
 });

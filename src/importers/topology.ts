@@ -66,9 +66,12 @@ export function looksLikeTopology(path: string, bytes: Buffer): boolean {
 const CONV_HEADER = ['layer name', 'ifmap height', 'ifmap width', 'filter height', 'filter width', 'channels', 'num filter', 'strides'];
 const MAX_DIM = 65536;
 
-/** Fields of one CSV line: SCALE-Sim ends every line with a comma, so one trailing empty field is dropped. */
+/**
+ * Fields of one CSV line. SCALE-Sim's files end lines with a comma (one trailing empty field is
+ * dropped), or not (gpt2.csv), and some carry a comment after the last comma (`1, 1, 1,#dw`).
+ */
 function fields(line: string): string[] {
-  const parts = line.split(',').map((s) => s.trim());
+  const parts = line.replace(/#.*$/, '').split(',').map((s) => s.trim());
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
   return parts;
 }

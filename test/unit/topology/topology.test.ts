@@ -25,6 +25,13 @@ describe('SCALE-Sim topology files', () => {
     expect(mnkOf(t.layers[0]!)).toEqual({ M: 256, N: 128, K: 64 });
   });
 
+  test("the variants SCALE-Sim ships: no trailing commas, '#' comments, tab-indented rows, blank lines", () => {
+    const gemm = parseTopology('Layer,M,N,K\nQKT,1024,1024,64\nQKTV,1024,64,1024\n', 'gpt2.csv');
+    expect(gemm.layers.map(mnkOf)).toEqual([{ M: 1024, N: 1024, K: 64 }, { M: 1024, N: 64, K: 1024 }]);
+    const conv = parseTopology('Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n\nConv2_dw, 112, 112, 3, 3, 1, 1, 1,#dw\nConv11,28,28,1,1,256,256,1\n\tConv15_0,14,14,1,1,512,512,1,\n', 'm.csv');
+    expect(conv.layers.map((l) => [l.name, l.channels, l.numFilter, l.strideH, l.strideW])).toEqual([['Conv2_dw', 1, 1, 1, 1], ['Conv11', 256, 256, 1, 1], ['Conv15_0', 512, 512, 1, 1]]);
+  });
+
   test('a ninth column is the stride width; CRLF and a BOM are accepted', () => {
     const text = '\uFEFFLayer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides, Stride width,\r\nc, 9, 10, 3, 2, 4, 5, 2, 3,\r\n';
     const l = parseTopology(text, 'x.csv').layers[0]!;

@@ -56,28 +56,26 @@ function rangeOf(path: string, f: CompileFlags): readonly [number, number] | und
   return f.inputRange === undefined ? undefined : (calibrationFrom(path, { inputRange: f.inputRange }, 0).calibration as { inputRange: readonly [number, number] }).inputRange;
 }
 
-/** Every layer of a topology file as a graph and its synthetic calibration: the parts `explore` sums. */
-export function topologyParts(path: string, f: CompileFlags): { graph: Graph; calibration: Calibration }[] {
+/** Every layer of a topology file as a graph and its synthetic calibration: what `sim` runs and `explore` sums. */
+export function topologyParts(path: string, f: CompileFlags): { name: string; form: string; parts: { layer: TopologyLayer; graph: Graph; calibration: Calibration }[] } {
   const topo = parseTopology(readTopologyFile(path), path);
   const range = rangeOf(path, f);
-  return topo.layers.map((layer) => {
+  const parts = topo.layers.map((layer) => {
     const graph = layerGraph(layer, limitsFrom(f), basename(path));
-    return { graph, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) };
+    return { layer, graph, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) };
   });
+  return { name: topo.name, form: topo.form, parts };
 }
 
 /** Compile and simulate (fast mode) every layer; a layer that does not fit fails the run with its name. */
 export function runTopology(path: string, f: CompileFlags): { name: string; form: string; config: ArrayConfig; runs: TopologyLayerRun[] } {
   const config = configFrom(f);
-  const topo = parseTopology(readTopologyFile(path), path);
-  const limits = limitsFrom(f);
-  const range = rangeOf(path, f);
+  const { name, form, parts } = topologyParts(path, f);
   const file = basename(path);
-  const runs = topo.layers.map((layer): TopologyLayerRun => {
+  const runs = parts.map(({ layer, graph, calibration }): TopologyLayerRun => {
     let program;
     try {
-      const graph = layerGraph(layer, limits, file);
-      program = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) }).program;
+      program = compile(graph, { config, calibration }).program;
     } catch (e) {
       if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file, layer: e.layer ?? layer.name });
       throw e;
@@ -86,7 +84,7 @@ export function runTopology(path: string, f: CompileFlags): { name: string; form
     const mnk = mnkOf(layer);
     return { layer, mnk, programHash: hashProgram(program), stats: r.stats, cycles: r.cycles, scaleSimCycles: scaleSimWsCycles(mnk, config.rows, config.cols) };
   });
-  return { name: topo.name, form: topo.form, config, runs };
+  return { name, form, config, runs };
 }
 
 /** SCALE-Sim's three reports, plus nnchip's comparison with the closed form (not a SCALE-Sim file). */

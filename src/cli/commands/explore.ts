@@ -92,7 +92,7 @@ function runSweep(model: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
   const base = configFrom(f);
   // a whole SCALE-Sim topology: its independent layers are summed at every point (docs/scale-sim.md)
-  const parts = /\.csv$/i.test(model) ? topologyParts(model, f) : null;
+  const parts = /\.csv$/i.test(model) ? topologyParts(model, f).parts : null;
   const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
   const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
   if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { escapeControls, NnchipError, shortName, withFile } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel, type Limits } from '../importers/index.js';
+import { syntheticCalibration } from '../importers/topology.js';
 import { product } from '../ir/graph.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
@@ -91,6 +92,8 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, input: numbe
     const warning = 'quantizing from --input-range bounds alone; calibration data (--calibration) gives better accuracy';
     return { calibration: { inputRange: parseRange(f.inputRange) }, source: `input range ${f.inputRange}`, warning };
   }
+  // a SCALE-Sim topology has synthetic weights: a fixed synthetic input range keeps it deterministic
+  if (/\.csv(#.*)?$/i.test(modelPath)) return { calibration: syntheticCalibration(typeof input === 'number' ? input : input.size), source: 'one synthetic sample in -1…1 (shape-only topology)' };
   throw new NnchipError('NN301', 'no calibration data for quantization', { file: basename(modelPath) });
 }
 

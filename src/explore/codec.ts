@@ -5,7 +5,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
-import type { Depths, Grid } from './grid.js';
+import { fullGrid, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
 
 const DEPTH_KEYS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
@@ -13,7 +13,8 @@ const FIGURE_KEYS = ['cycles', 'latencyUs', 'macs', 'utilization', 'dramBytesRea
 
 export function canonicalMeta(m: SweepMeta): SweepMeta {
   const base = Object.fromEntries(Object.keys(DEFAULT_CONFIG).map((k) => [k, m.base[k as keyof ArrayConfig]])) as unknown as ArrayConfig;
-  const grid: Grid = { arrays: m.grid.arrays.map((a) => ({ rows: a.rows, cols: a.cols })), sramKiB: [...m.grid.sramKiB], bandwidth: [...m.grid.bandwidth] };
+  const g = fullGrid(m.grid, base);
+  const grid: Grid = { arrays: g.arrays.map((a) => ({ rows: a.rows, cols: a.cols })), sramKiB: [...g.sramKiB], bandwidth: [...g.bandwidth], thresholdPasses: [...g.thresholdPasses], batch: [...g.batch] };
   return { model: m.model, fingerprint: m.fingerprint, base, grid, totalPoints: m.totalPoints };
 }
 
@@ -28,6 +29,10 @@ export function canonicalPoint(p: PointResult): PointResult {
     sramBytes: p.sramBytes,
     depths,
     bandwidth: p.bandwidth,
+    thresholdPasses: p.thresholdPasses,
+    batch: p.batch,
+    base: p.base,
+    areaLuts: p.areaLuts,
     feasible: p.feasible,
     cycles: p.cycles,
     latencyUs: p.latencyUs,
@@ -93,6 +98,8 @@ export function readMeta(v: unknown, r: JsonReader): SweepMeta {
     }),
     sramKiB: r.numbers(g, 'sramKiB'),
     bandwidth: r.numbers(g, 'bandwidth'),
+    thresholdPasses: r.numbers(g, 'thresholdPasses'),
+    batch: r.numbers(g, 'batch'),
   };
   const bo = r.object(o['base'], '"base"');
   let base: ArrayConfig;
@@ -111,6 +118,8 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
   const figures = Object.fromEntries(FIGURE_KEYS.map((k) => [k, r.numberOrNull(o, k)])) as Record<(typeof FIGURE_KEYS)[number], number | null>;
   const feasible = o['feasible'];
   if (typeof feasible !== 'boolean') throw r.fail('"feasible" is not true or false');
+  const base = o['base'];
+  if (typeof base !== 'boolean') throw r.fail('"base" is not true or false');
   const layerCycles = o['layerCycles'] === null ? null : r.numbers(o, 'layerCycles');
   const programHash = o['programHash'] === null ? null : r.string(o, 'programHash');
   const error = o['error'] === null ? null : r.string(o, 'error');
@@ -124,6 +133,10 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
     sramBytes: r.number(o, 'sramBytes'),
     depths,
     bandwidth: r.number(o, 'bandwidth'),
+    thresholdPasses: r.number(o, 'thresholdPasses'),
+    batch: r.number(o, 'batch'),
+    base,
+    areaLuts: r.numberOrNull(o, 'areaLuts'),
     feasible,
     ...figures,
     layerCycles,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * The design-space grid: array shapes × total SRAM × DRAM bandwidth, its canonical point order,
- * and the documented mapping from a total SRAM size to the five buffer depths.
+ * The design-space grid: array shapes × total SRAM × DRAM bandwidth × threshold passes × batch,
+ * then the base machine itself; its canonical point order, and the mapping from a total SRAM size
+ * to the five buffer depths.
  */
+import { NnchipError } from '../diagnostics/error.js';
 import { bufferBytes, CONFIG_LIMITS, makeConfig, type ArrayConfig } from '../isa/config.js';
 import { BUFFER_LIST, entryBytes, type Buffer } from '../isa/spec.js';
 
@@ -18,12 +20,18 @@ export interface Grid {
   readonly sramKiB: readonly number[];
   /** DRAM bytes per cycle on each of the read and write channels (ArrayConfig.dramBytesPerCycle). */
   readonly bandwidth: readonly number[];
+  /** Threshold-unit cycles per acc row (default: the base machine's); a value illegal for an array's cols is an infeasible point. */
+  readonly thresholdPasses?: readonly number[];
+  /** Samples per inference (default [1]); the cycles objective is cycles per sample. */
+  readonly batch?: readonly number[];
 }
 
 export const DEFAULT_GRID: Grid = {
   arrays: [4, 8, 16, 32].map((n) => ({ rows: n, cols: n })),
   sramKiB: [16, 64, 256],
   bandwidth: [4, 8, 16],
+  thresholdPasses: [1],
+  batch: [1],
 };
 
 /**
@@ -56,22 +64,50 @@ export interface GridPoint {
   readonly cols: number;
   readonly sramKiB: number;
   readonly bandwidth: number;
-  readonly config: ArrayConfig;
+  readonly thresholdPasses: number;
+  readonly batch: number;
+  /** The base machine itself (the last point): DEFAULT_CONFIG, or --config. */
+  readonly base: boolean;
+  /** null when the combination is not a legal machine; `error` says why. */
+  readonly config: ArrayConfig | null;
+  readonly error: string | null;
+}
+
+/** A legal config, or the reason (e.g. thresholdPasses that neither divides cols nor is cols × 2|4|8|16). */
+function tryConfig(partial: Partial<ArrayConfig>): { config: ArrayConfig | null; error: string | null } {
+  try {
+    return { config: makeConfig(partial), error: null };
+  } catch (e) {
+    if (e instanceof NnchipError) return { config: null, error: `${e.code}: ${e.detail}` };
+    throw e;
+  }
 }
 
 /**
- * Every point of the grid, arrays outermost, then SRAM, then bandwidth, each axis in the order
- * given. `base` supplies the fields the grid does not set (DRAM latency, queue depth, clock).
+ * Every point of the grid, arrays outermost, then SRAM, bandwidth, threshold passes and batch, each
+ * axis in the order given; then one more point, the base machine itself (batch 1), so the default
+ * machine is on the default grid. `base` supplies the fields the grid does not set (DRAM latency,
+ * queue depth, clock).
  */
-export function gridPoints(grid: Grid, base: ArrayConfig): GridPoint[] {
+/** The grid with its optional axes filled in (what shards and explore.json record). */
+export function fullGrid(grid: Grid, base: ArrayConfig): Required<Grid> {
+  return { arrays: grid.arrays, sramKiB: grid.sramKiB, bandwidth: grid.bandwidth, thresholdPasses: grid.thresholdPasses ?? [base.thresholdPasses], batch: grid.batch ?? [1] };
+}
+
+export function gridPoints(partialGrid: Grid, base: ArrayConfig): GridPoint[] {
+  const grid = fullGrid(partialGrid, base);
   const points: GridPoint[] = [];
   for (const shape of grid.arrays) {
     for (const sramKiB of grid.sramKiB) {
       for (const bandwidth of grid.bandwidth) {
-        const config = makeConfig({ ...base, ...shape, ...sramDepths(sramKiB, shape), dramBytesPerCycle: bandwidth });
-        points.push({ index: points.length, rows: shape.rows, cols: shape.cols, sramKiB, bandwidth, config });
+        for (const thresholdPasses of grid.thresholdPasses) {
+          const made = tryConfig({ ...base, ...shape, ...sramDepths(sramKiB, shape), dramBytesPerCycle: bandwidth, thresholdPasses });
+          for (const batch of grid.batch) points.push({ index: points.length, ...shape, sramKiB, bandwidth, thresholdPasses, batch, base: false, ...made });
+        }
       }
     }
   }
+  const kib = sramBytes(base) / 1024;
+  points.push({ index: points.length, rows: base.rows, cols: base.cols, sramKiB: kib, bandwidth: base.dramBytesPerCycle, thresholdPasses: base.thresholdPasses, batch: 1, base: true, config: base, error: null });
   return points;
 }

@@ -173,11 +173,13 @@ function exploreSection(r: ExploreResult, program: Program): string {
     pareto: front.has(p.index),
     chosen: isChosen(p),
   }));
-  const chart = scatter.length === 0 ? '<p class="note">No feasible point to plot.</p>' : `<figure>${paretoChart(scatter)}<figcaption>Every feasible grid point; filled points are the Pareto front (no other point has fewer or equal cycles, PEs and SRAM bytes with one strictly fewer). A ring marks this report's configuration when it is on the grid.</figcaption></figure>`;
-  const rows = frontPoints(r).map((p): Cell[] => [`${p.rows}x${p.cols}`, p.pes, fmtBytes(p.sramBytes), `${p.bandwidth} B/cycle`, p.cycles ?? 0, fmtFixed(p.latencyUs ?? 0, 2), pct(p.utilization ?? 0)]);
+  const chart = scatter.length === 0 ? '<p class="note">No feasible point to plot.</p>' : `<figure>${paretoChart(scatter)}<figcaption>Every feasible point; filled points are the Pareto front (no other point is as good on cycles per sample, logic LUTs, SRAM bytes and DRAM bandwidth and strictly better on one). A ring marks this report's configuration when it is on the grid.</figcaption></figure>`;
+  const rows = frontPoints(r).map((p): Cell[] => [`${p.rows}x${p.cols}${p.base ? ' (base machine)' : ''}`, p.pes, fmtInt(p.areaLuts ?? 0), fmtBytes(p.sramBytes), `${p.bandwidth} B/cycle`, p.thresholdPasses, p.batch, p.cycles ?? 0, fmtFixed(p.latencyUs ?? 0, 2), pct(p.utilization ?? 0)]);
   const infeasible = r.points.length - feasible.length;
-  const note = `${r.points.length} grid points (${r.meta.grid.arrays.length} arrays × ${r.meta.grid.sramKiB.length} SRAM sizes × ${r.meta.grid.bandwidth.length} bandwidths) for model ${r.meta.model}; ${infeasible} infeasible (buffers too small); ${r.pareto.length} on the Pareto front.`;
-  return `<h2 id="sec-explore">Design-space exploration</h2>\n<p class="note">${esc(note)}</p>\n${chart}\n${htmlTable(['array', 'PEs', 'SRAM', 'DRAM bandwidth', 'cycles', 'latency µs', 'utilization'], rows, 'pareto')}`;
+  const base = r.points.find((p) => p.base);
+  const baseText = base === undefined ? '' : ` The base machine (${base.rows}x${base.cols}, ${fmtBytes(base.sramBytes)} SRAM, ${base.bandwidth} B/cycle) is point ${base.index}: ${base.feasible ? `${fmtInt(base.cycles ?? 0)} cycles, ${front.has(base.index) ? 'on' : 'not on'} the front` : `infeasible (${base.error ?? ''})`}.`;
+  const note = `${r.points.length} points (the grid of ${r.meta.grid.arrays.length} arrays × ${r.meta.grid.sramKiB.length} SRAM sizes × ${r.meta.grid.bandwidth.length} bandwidths × ${r.meta.grid.thresholdPasses?.length ?? 1} threshold passes × ${r.meta.grid.batch?.length ?? 1} batch sizes, then the base machine) for model ${r.meta.model}; ${infeasible} infeasible; ${r.pareto.length} on the Pareto front (cycles per sample, logic LUTs, SRAM bytes, DRAM bytes/cycle).${baseText}`;
+  return `<h2 id="sec-explore">Design-space exploration</h2>\n<p class="note">${esc(note)}</p>\n${chart}\n${htmlTable(['array', 'PEs', 'logic LUTs', 'SRAM', 'DRAM bandwidth', 'thr. passes', 'batch', 'cycles', 'latency µs', 'utilization'], rows, 'pareto')}`;
 }
 
 /** Instruction listings beyond this many lines are cut (the full listing is program.asm from `nnchip lower`). */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
- * A finished sweep: every point in canonical order plus its Pareto front (minimize cycles, PE
- * count, SRAM bytes over the feasible points), and its two files, explore.json and explore.csv.
+ * A finished sweep: every point in canonical order plus its Pareto front (minimize cycles per
+ * sample, logic area, SRAM bytes and DRAM bandwidth over the feasible points), and its two files,
+ * explore.json and explore.csv.
  */
 import { internal } from '../diagnostics/error.js';
 import { canonicalMeta, canonicalPoint, JsonReader, parseJson, readMeta, readPoint } from './codec.js';
@@ -9,10 +10,15 @@ import { paretoFront, type Objective } from './pareto.js';
 import type { PointResult, SweepMeta, SweepRun } from './sweep.js';
 
 export const EXPLORE_FORMAT = 'nnchip-explore';
-export const EXPLORE_VERSION = 1;
+export const EXPLORE_VERSION = 2;
 
 /** The Pareto objectives, all minimized. Infeasible points never reach them. */
-export const OBJECTIVES = { cycles: (p: PointResult): number => p.cycles ?? Infinity, pes: (p: PointResult): number => p.pes, sramBytes: (p: PointResult): number => p.sramBytes } as const satisfies Record<string, Objective<PointResult>>;
+export const OBJECTIVES = {
+  cyclesPerSample: (p: PointResult): number => (p.cycles ?? Infinity) / p.batch,
+  areaLuts: (p: PointResult): number => p.areaLuts ?? Infinity,
+  sramBytes: (p: PointResult): number => p.sramBytes,
+  dramBytesPerCycle: (p: PointResult): number => p.bandwidth,
+} as const satisfies Record<string, Objective<PointResult>>;
 
 export interface ExploreResult {
   readonly meta: SweepMeta;
@@ -38,10 +44,11 @@ export function resultOf(run: SweepRun): ExploreResult {
   return summarize(run.meta, run.points);
 }
 
-/** The Pareto points, ordered for reading: fewest PEs first, then least SRAM, then fewest cycles. */
+/** The Pareto points, ordered for reading: least area first, then least SRAM, bandwidth, cycles per sample. */
 export function frontPoints(r: ExploreResult): PointResult[] {
   const front = r.pareto.map((i) => r.points[i]!);
-  return front.sort((a, b) => a.pes - b.pes || a.sramBytes - b.sramBytes || (a.cycles ?? 0) - (b.cycles ?? 0) || a.index - b.index);
+  const { cyclesPerSample: cps, areaLuts: area } = OBJECTIVES;
+  return front.sort((a, b) => area(a) - area(b) || a.sramBytes - b.sramBytes || a.bandwidth - b.bandwidth || cps(a) - cps(b) || a.index - b.index);
 }
 
 export function exploreJson(r: ExploreResult): string {
@@ -63,9 +70,14 @@ const CSV_COLUMNS: readonly [string, (p: PointResult, onFront: boolean) => strin
   ['qnt_depth', (p) => p.depths.qntDepth],
   ['out_depth', (p) => p.depths.outDepth],
   ['bandwidth', (p) => p.bandwidth],
+  ['threshold_passes', (p) => p.thresholdPasses],
+  ['batch', (p) => p.batch],
+  ['base_machine', (p) => p.base],
+  ['area_luts', (p) => p.areaLuts],
   ['feasible', (p) => p.feasible],
   ['pareto', (_p, onFront) => onFront],
   ['cycles', (p) => p.cycles],
+  ['cycles_per_sample', (p) => (p.cycles === null ? null : p.cycles / p.batch)],
   ['latency_us', (p) => p.latencyUs],
   ['macs', (p) => p.macs],
   ['utilization', (p) => p.utilization],

@@ -10,7 +10,7 @@ import { inShard, MAX_SHARDS } from './shard-spec.js';
 import type { SweepRun } from './sweep.js';
 
 export const SHARD_FORMAT = 'nnchip-explore-shard';
-export const SHARD_VERSION = 1;
+export const SHARD_VERSION = 2;
 
 /** The file name a shard writes: explore-shard-0003-of-0016.jsonl (zero-padded so `ls` sorts them). */
 export function shardFileName(run: Pick<SweepRun, 'shard'>): string {

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /**
  * Evaluating grid points with the static certificate (isa/cost.ts): one compile per point, no
- * simulation. A point whose buffers cannot hold the model (NN403) is recorded as infeasible.
+ * simulation. A point that is not a legal machine (NN402), whose buffers cannot hold the model
+ * (NN403) or whose batch the model cannot take (NN306) is recorded as infeasible with its reason.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { DEFAULT_CONFIG, type ArrayConfig } from '../isa/config.js';
+import { entryBytes } from '../isa/spec.js';
 import { certify } from '../isa/cost.js';
 import { lowerForMachine, quantizeGraph, type Quantized } from '../passes/pipeline.js';
 import type { Calibration } from '../passes/quantize.js';
-import { gridPoints, sramBytes, type Depths, type Grid, type GridPoint } from './grid.js';
+import { estimateArea } from './area.js';
+import { gridPoints, sramBytes, sramDepths, type Depths, type Grid, type GridPoint } from './grid.js';
 import { inShard, type Shard } from './shard-spec.js';
 import { BUFFER_LIST } from '../isa/spec.js';
 
@@ -35,6 +38,12 @@ export interface PointResult {
   readonly sramBytes: number;
   readonly depths: Depths;
   readonly bandwidth: number;
+  readonly thresholdPasses: number;
+  readonly batch: number;
+  /** The base machine (DEFAULT_CONFIG or --config), evaluated as the last point. */
+  readonly base: boolean;
+  /** Logic area estimate in iCE40 LUTs (explore/area.ts); null when the point is not a legal machine. */
+  readonly areaLuts: number | null;
   readonly feasible: boolean;
   readonly cycles: number | null;
   readonly latencyUs: number | null;
@@ -50,10 +59,21 @@ export interface PointResult {
   readonly error: string | null;
 }
 
+/** One independently compiled program of a workload. */
+export interface SweepPart {
+  readonly graph: Graph;
+  readonly calibration: Calibration;
+}
+
 export interface SweepInput {
   readonly model: string;
   readonly graph: Graph;
   readonly calibration: Calibration;
+  /**
+   * Further independent programs whose figures add to the first one's at every point: the layers
+   * of a SCALE-Sim topology after the first (each reads its own input, as in SCALE-Sim).
+   */
+  readonly moreParts?: readonly SweepPart[];
   readonly grid: Grid;
   /** Fields the grid does not set (latency, queue depth, clock); defaults to DEFAULT_CONFIG. */
   readonly base?: ArrayConfig;
@@ -96,41 +116,91 @@ export function modelFingerprint(graph: Graph, calibration: Calibration): string
   return h.digest('hex');
 }
 
+/** A workload of several parts: the hash of every part's fingerprint, in order. */
+function workloadFingerprint(input: SweepInput): string {
+  const first = modelFingerprint(input.graph, input.calibration);
+  if (input.moreParts === undefined || input.moreParts.length === 0) return first;
+  const h = createHash('sha256').update(first);
+  for (const p of input.moreParts) h.update(modelFingerprint(p.graph, p.calibration));
+  return h.digest('hex');
+}
+
 function depthsOf(c: ArrayConfig): Depths {
   return { actDepth: c.actDepth, wgtDepth: c.wgtDepth, accDepth: c.accDepth, qntDepth: c.qntDepth, outDepth: c.outDepth };
 }
 
+/** Codes that make a point infeasible instead of failing the sweep: illegal machine, too small, batch refused. */
+const INFEASIBLE_CODES: ReadonlySet<string> = new Set(['NN306', 'NN402', 'NN403']);
+
+const NO_FIGURES = { cycles: null, latencyUs: null, macs: null, utilization: null, dramBytesRead: null, dramBytesWritten: null, peakSramBytes: null, layerCycles: null, programHash: null };
+
+function infeasible(e: unknown): { feasible: false; error: string } & typeof NO_FIGURES {
+  if (!(e instanceof NnchipError) || !INFEASIBLE_CODES.has(e.code)) throw e;
+  const where = e.layer === undefined ? '' : `layer "${e.layer}": `;
+  return { feasible: false, ...NO_FIGURES, error: `${e.code}: ${where}${e.detail}` };
+}
+
 /**
- * Lower for one point and certify; NN403 (does not fit) becomes an infeasible record. Quantization
- * does not depend on the machine, so a sweep quantizes once and passes the result to every point.
+ * Lower every part for one point and certify; the parts' figures add up (peak SRAM: the largest).
+ * A part that does not fit, or a refused batch, makes the point infeasible with the reason.
+ * Quantization does not depend on the machine, so a sweep quantizes once per batch size.
  */
-export function evaluatePoint(quantized: Quantized, point: GridPoint): PointResult {
+export function evaluatePoint(parts: Quantized | NnchipError | readonly (Quantized | NnchipError)[], point: GridPoint): PointResult {
+  const quantized = Array.isArray(parts) ? (parts as readonly (Quantized | NnchipError)[]) : [parts as Quantized | NnchipError];
   const cfg = point.config;
-  const head = { index: point.index, rows: cfg.rows, cols: cfg.cols, pes: cfg.rows * cfg.cols, sramKiB: point.sramKiB, sramBytes: sramBytes(cfg), depths: depthsOf(cfg), bandwidth: cfg.dramBytesPerCycle };
+  const depths = cfg === null ? sramDepths(point.sramKiB, point) : depthsOf(cfg);
+  const shape = { index: point.index, rows: point.rows, cols: point.cols, pes: point.rows * point.cols, sramKiB: point.sramKiB };
+  const knobs = { bandwidth: point.bandwidth, thresholdPasses: point.thresholdPasses, batch: point.batch, base: point.base };
+  if (cfg === null) {
+    const bytes = (['act', 'wgt', 'acc', 'qnt', 'out'] as const).reduce((a, b) => a + depths[`${b}Depth`] * entryBytes(b, point.rows, point.cols), 0);
+    return { ...shape, sramBytes: bytes, depths, ...knobs, areaLuts: null, feasible: false, ...NO_FIGURES, error: point.error ?? 'not a legal machine' };
+  }
+  const head = { ...shape, sramBytes: sramBytes(cfg), depths, ...knobs, areaLuts: estimateArea(cfg).logicLuts };
+  const refused = quantized.find((q) => q instanceof NnchipError);
+  if (refused !== undefined) return { ...head, ...infeasible(refused) };
   try {
-    const { program } = lowerForMachine(quantized, cfg);
-    const cert = certify(program);
     const srams = BUFFER_LIST;
+    const certs = (quantized as readonly Quantized[]).map((q) => certify(lowerForMachine(q, cfg).program));
+    const total = (f: (c: (typeof certs)[number]) => number): number => certs.reduce((a, c) => a + f(c), 0);
+    const cycles = total((c) => c.cycles);
+    const macs = total((c) => c.macs);
+    const programHash = certs.length === 1 ? certs[0]!.programHash : createHash('sha256').update(certs.map((c) => c.programHash).join(',')).digest('hex');
     return {
       ...head,
       feasible: true,
-      cycles: cert.cycles,
-      latencyUs: cert.cycles / cfg.clockMhz,
-      macs: cert.macs,
-      utilization: cert.utilization,
-      dramBytesRead: cert.dramBytesRead,
-      dramBytesWritten: cert.dramBytesWritten,
-      peakSramBytes: srams.reduce((a, b) => a + cert.peakBytes[b], 0),
-      layerCycles: cert.layers.map((l) => l.cycles),
-      programHash: cert.programHash,
+      cycles,
+      latencyUs: cycles / cfg.clockMhz,
+      macs,
+      utilization: certs.length === 1 ? certs[0]!.utilization : macs / (cfg.rows * cfg.cols * cycles),
+      dramBytesRead: total((c) => c.dramBytesRead),
+      dramBytesWritten: total((c) => c.dramBytesWritten),
+      peakSramBytes: Math.max(...certs.map((c) => srams.reduce((a, b) => a + c.peakBytes[b], 0))),
+      layerCycles: certs.flatMap((c) => c.layers.map((l) => l.cycles)),
+      programHash,
       error: null,
     };
   } catch (e) {
-    if (!(e instanceof NnchipError) || e.code !== 'NN403') throw e;
-    const where = e.layer === undefined ? '' : `layer "${e.layer}": `;
-    const none = { cycles: null, latencyUs: null, macs: null, utilization: null, dramBytesRead: null, dramBytesWritten: null, peakSramBytes: null, layerCycles: null, programHash: null };
-    return { ...head, feasible: false, ...none, error: `${e.code}: ${where}${e.detail}` };
+    return { ...head, ...infeasible(e) };
   }
+}
+
+/** Quantize once per batch size (quantization does not depend on the machine); a refused batch is kept as its error. */
+function quantizer(input: SweepInput): (batch: number) => (Quantized | NnchipError)[] {
+  const parts: SweepPart[] = [input, ...(input.moreParts ?? [])];
+  const cache = new Map<number, (Quantized | NnchipError)[]>();
+  const one = (part: SweepPart, batch: number): Quantized | NnchipError => {
+    try {
+      return quantizeGraph(part.graph, part.calibration, false, batch);
+    } catch (e) {
+      if (!(e instanceof NnchipError) || !INFEASIBLE_CODES.has(e.code)) throw e;
+      return e;
+    }
+  };
+  return (batch) => {
+    let q = cache.get(batch);
+    if (q === undefined) cache.set(batch, (q = parts.map((p) => one(p, batch))));
+    return q;
+  };
 }
 
 /** Evaluate every point of the grid (or of one shard of it), in canonical order. */
@@ -139,12 +209,12 @@ export function sweep(input: SweepInput, opts: SweepOptions = {}): SweepRun {
   const all = gridPoints(input.grid, base);
   const shard = opts.shard ?? { index: 0, count: 1 };
   const mine = all.filter((p) => inShard(p.index, shard));
-  const meta: SweepMeta = { model: input.model, fingerprint: modelFingerprint(input.graph, input.calibration), base, grid: input.grid, totalPoints: all.length };
+  const meta: SweepMeta = { model: input.model, fingerprint: workloadFingerprint(input), base, grid: input.grid, totalPoints: all.length };
   const points: PointResult[] = [];
   opts.onProgress?.(0, mine.length);
-  const quantized = mine.length > 0 ? quantizeGraph(input.graph, input.calibration) : null;
+  const quantized = quantizer(input);
   for (const p of mine) {
-    points.push(evaluatePoint(quantized!, p));
+    points.push(evaluatePoint(quantized(p.batch), p));
     opts.onProgress?.(points.length, mine.length);
   }
   return { meta, shard, points };

@@ -10,6 +10,7 @@ import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
 import { importTfjsGraph } from './tfjs-graph.js';
 import { importTfjsLayers } from './tfjs-layers.js';
+import { importTopology, looksLikeTopology, splitLayerSelector } from './topology.js';
 
 /** Model files larger than these are refused before reading (ONNX may hold its weights inline). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -69,11 +70,13 @@ function looksLikeOnnx(path: string, bytes: Buffer): boolean {
   return bytes[first] === 0x08;
 }
 
-export function loadModel(path: string, limits: Limits = DEFAULT_LIMITS): Graph {
+export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Graph {
+  const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
   const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);
   let graph: Graph;
-  if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
+  if (looksLikeTopology(path, bytes)) graph = importTopology(bytes, path, limits, layer);
+  else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
   else {
     const json = parseJson(bytes, file);
     if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits) : importTfjsLayers(json, path, limits);

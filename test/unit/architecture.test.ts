@@ -27,7 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   util: ['diagnostics'],
   isa: ['diagnostics'],
   ir: ['diagnostics'],
-  importers: ['ir', 'diagnostics'],
+  importers: ['ir', 'diagnostics', 'util'],
   passes: ['ir', 'isa', 'diagnostics'],
   sim: ['isa', 'diagnostics', 'util'],
   'backends/verilog': ['isa', 'diagnostics', 'util'],

@@ -20,7 +20,8 @@ import { checkOutput, writeFileAtomic, writeFilesAtomic, type OutputOptions } fr
 import type { CliContext } from '../context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { bytes, table } from '../render.js';
+import { topologyParts } from '../topology.js';
+import { bytes, fmtInt, table } from '../render.js';
 import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { readInput } from '../read-input.js';
@@ -29,6 +30,7 @@ interface ExploreFlags extends Omit<CompileFlags, 'array'>, ForceFlag {
   readonly arrays?: string;
   readonly sramKib?: string;
   readonly bandwidth?: string;
+  readonly thresholdPasses?: string;
   readonly out?: string;
   readonly json?: boolean;
   readonly shard?: string;
@@ -65,6 +67,9 @@ export function gridFrom(f: ExploreFlags): Grid {
     arrays: f.arrays === undefined ? DEFAULT_GRID.arrays : parseList(f.arrays, '--arrays', shape),
     sramKiB: f.sramKib === undefined ? DEFAULT_GRID.sramKiB : parseList(f.sramKib, '--sram-kib', numberIn('--sram-kib', 0.0625, 1024 * 1024, false)),
     bandwidth: f.bandwidth === undefined ? DEFAULT_GRID.bandwidth : parseList(f.bandwidth, '--bandwidth', numberIn('--bandwidth', blo, bhi, true)),
+    // unset: the base machine's (--config or the default)
+    ...(f.thresholdPasses === undefined ? {} : { thresholdPasses: parseList(f.thresholdPasses, '--threshold-passes', numberIn('--threshold-passes', ...CONFIG_LIMITS.thresholdPasses, true)) }),
+    batch: f.batch === undefined ? [1] : parseList(f.batch, '--batch', numberIn('--batch', 1, 65536, true)),
   };
 }
 
@@ -89,12 +94,14 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const grid = gridFrom(f);
   const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
   const base = configFrom(f);
-  const graph = loadModel(model, limitsFrom(f));
-  const { calibration, warning } = calibrationFrom(model, f, product(graph.inputs[0]!.shape));
+  // a whole SCALE-Sim topology: its independent layers are summed at every point (docs/scale-sim.md)
+  const parts = /\.csv$/i.test(model) ? topologyParts(model, f).parts : null;
+  const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
+  const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
   if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
   const bar = progress(ctx);
   try {
-    return withFile(basename(model), () => sweep({ model: modelStem(model), graph, calibration, grid, base }, { onProgress: bar.update, ...shard }));
+    return withFile(basename(model), () => sweep({ model: modelStem(model), graph, calibration, grid, base, ...(parts === null ? {} : { moreParts: parts.slice(1) }) }, { onProgress: bar.update, ...shard }));
   } finally {
     bar.stop();
   }
@@ -113,9 +120,16 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
   const { io } = ctx;
   const { grid } = result.meta;
   const feasible = result.points.filter((p) => p.feasible);
-  io.stdout(`${io.color.bold(result.meta.model)}: ${result.points.length} points (${plural(grid.arrays.length, 'array')} × ${plural(grid.sramKiB.length, 'SRAM size')} × ${plural(grid.bandwidth.length, 'bandwidth')}), ${feasible.length} feasible, ${result.pareto.length} on the Pareto front (fewest cycles, PEs, SRAM bytes):\n`);
-  const rows = frontPoints(result).map((p) => [`${p.rows}x${p.cols}`, p.pes, `${p.sramKiB} KiB`, bytes(p.sramBytes), `${p.bandwidth} B/cycle`, p.cycles ?? 0, (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`]);
-  io.stdout(table(['array', 'PEs', 'SRAM asked', 'SRAM real', 'DRAM bandwidth', 'cycles', 'latency µs', 'utilization'], rows, io));
+  const axes = `${plural(grid.arrays.length, 'array')} × ${plural(grid.sramKiB.length, 'SRAM size')} × ${plural(grid.bandwidth.length, 'bandwidth')} × ${grid.thresholdPasses?.length ?? 1} threshold passes × ${plural(grid.batch?.length ?? 1, 'batch size')}, and the base machine`;
+  io.stdout(`${io.color.bold(result.meta.model)}: ${result.points.length} points (${axes}), ${feasible.length} feasible, ${result.pareto.length} on the Pareto front (fewest cycles per sample, logic LUTs, SRAM bytes, DRAM bytes/cycle):\n`);
+  const front = frontPoints(result);
+  const rows = front.map((p) => [`${p.rows}x${p.cols}`, p.thresholdPasses, p.batch, fmtInt(p.areaLuts ?? 0), bytes(p.sramBytes), `${p.bandwidth} B/cycle`, fmtInt(Math.round((p.cycles ?? 0) / p.batch)), (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`, p.base ? 'base machine' : '']);
+  io.stdout(table(['array', 'thr. passes', 'batch', 'logic LUTs', 'SRAM', 'DRAM bandwidth', 'cycles/sample', 'latency µs', 'utilization', ''], rows, io));
+  const base = result.points.find((p) => p.base);
+  if (base !== undefined && !front.includes(base)) {
+    const figures = base.feasible ? `${fmtInt(base.cycles ?? 0)} cycles, ${fmtInt(base.areaLuts ?? 0)} logic LUTs, ${bytes(base.sramBytes)} SRAM` : `infeasible (${base.error ?? ''})`;
+    io.stdout(`base machine (${base.rows}x${base.cols}, ${base.bandwidth} B/cycle, point ${base.index}): ${figures} — not on the front\n`);
+  }
   const bad = result.points.find((p) => !p.feasible);
   if (bad !== undefined) io.stderr(io.color.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
   io.stdout(`wrote ${files.join(', ')}\n`);
@@ -130,7 +144,11 @@ function readShard(path: string): SweepRun {
 const HELP_AFTER = `
 SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers by bytes:
   ${SRAM_SPLIT_TEXT.replace("; ", ";\n  ")}.
-Points whose buffers cannot hold the model are recorded as infeasible (NN403), not fatal.
+The last point is the base machine itself (--config, or the default machine), marked base_machine.
+Points that are not a legal machine (NN402), whose buffers cannot hold the model (NN403) or whose
+batch the model cannot take (NN306) are recorded as infeasible with the reason, not fatal.
+Pareto objectives (all minimized): cycles per sample, logic area in iCE40 LUTs (the README's
+area model, src/explore/area.ts), SRAM bytes, DRAM bytes per cycle.
 
 Sharding: --shard i/N (0 ≤ i < N) evaluates the points whose index mod N = i and writes
 <out>/explore-shard-<iiii>-of-<NNNN>.jsonl (zero-padded: --shard 3/16 writes
@@ -147,10 +165,12 @@ export function register(program: Command, ctx: CliContext): void {
     .command('explore')
     .description('sweep array shapes × SRAM × DRAM bandwidth with the static certificate (no simulation); print the Pareto front')
     .addHelpText('after', HELP_AFTER)
-    .argument('<model>', MODEL_INPUTS)
+    .argument('<model>', `${MODEL_INPUTS}, or a SCALE-Sim topology .csv (all its layers, or file.csv#layer)`)
     .option('--arrays <list>', 'array shapes RxC, comma-separated', DEFAULT_GRID.arrays.map((a) => `${a.rows}x${a.cols}`).join(','))
     .option('--sram-kib <list>', 'total SRAM sizes in KiB, comma-separated', DEFAULT_GRID.sramKiB.join(','))
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
+    .option('--threshold-passes <list>', "threshold-unit cycles per acc row, comma-separated (default: the base machine's); a value illegal for an array's cols is an infeasible point")
+    .option('--batch <list>', 'samples per inference, comma-separated (default 1); a batch the model cannot take is an infeasible point')
     .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
     .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines (default: the whole grid, no shard file)')
     .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')

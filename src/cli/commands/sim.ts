@@ -14,7 +14,7 @@ import { hashProgram } from '../../isa/cost.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
-import { checkOutput, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
@@ -23,6 +23,8 @@ import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, table } from '../render.js';
+import { scaleSimCsvFiles } from '../scalesim-csv.js';
+import { simTopology } from '../topology.js';
 import { modelStem } from './lower.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
@@ -39,6 +41,8 @@ interface SimFlags extends CompileFlags, ForceFlag {
   readonly vcdCycles?: string;
   readonly json?: boolean;
   readonly codes?: boolean;
+  readonly topology?: string;
+  readonly csvDir?: string;
 }
 
 export function simHelp(): string {
@@ -211,7 +215,9 @@ export function register(program: Command, ctx: CliContext): void {
       program
         .command('sim')
         .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
-        .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
+        .argument('[model]', `${MODEL_OR_PROGRAM_INPUTS} (none with --topology)`)
+        .option('--topology <csv>', 'a SCALE-Sim topology CSV (conv or GEMM form): simulate each layer as its own program (docs/scale-sim.md) (default: none)')
+        .option('--csv-dir <dir>', "write SCALE-Sim's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (one row per layer) (default: none)")
         .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
         .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
         .option('--codes', 'with --input: print the int8 output codes instead of the values')
@@ -234,14 +240,24 @@ export function register(program: Command, ctx: CliContext): void {
         ['nnchip sim examples/digits-mlp/model.json --array 16x16', 'cycles, MACs, stalls, memory traffic'],
         ['nnchip sim digits-mlp.nnchip --prove --max-cycles 30000', 'prove constant cost and check a budget (exit 4 if over)'],
         ['nnchip sim examples/tiny/tiny.nnchip.json --vcd tiny.vcd', 'a waveform of every register'],
+        ['nnchip sim --topology examples/topologies/alexnet.csv --array 32x32 --csv-dir reports/', 'SCALE-Sim topology, per-layer CSV reports'],
       ]),
     )
-    .action((model: string, flags: SimFlags) => {
+    .action((model: string | undefined, flags: SimFlags) => {
       validateFlags(flags);
+      if (flags.topology !== undefined) {
+        const unsupported = (['prove', 'input', 'vcd', 'maxCycles', 'maxSram', 'maxDramBytes', 'maxLatencyUs', 'batch'] as const).filter((k) => flags[k] !== undefined);
+        if (model !== undefined || unsupported.length > 0) throw new NnchipError('NN801', `--topology runs each layer of the file on its own and takes no ${model !== undefined ? 'model argument' : `--${unsupported[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`);
+        const written = outputOptions(flags, flags.topology, flags.config);
+        if (flags.csvDir !== undefined) checkOutput(flags.csvDir, 'folder', written);
+        return simTopology(flags.topology, flags, ctx, written);
+      }
+      if (model === undefined) throw new NnchipError('NN801', 'name a model, or a SCALE-Sim topology with --topology');
       const written = outputOptions(flags, model, flags.input, flags.calibration, flags.config);
       const certificate = join(flags.out ?? '.', 'certificate.json');
       if (flags.vcd !== undefined) checkOutput(flags.vcd, 'file', written);
       if (flags.prove === true) checkOutput(certificate, 'file', written);
+      if (flags.csvDir !== undefined) checkOutput(flags.csvDir, 'folder', written);
       const compiled = isProgramPath(model) ? null : compiledProgram(model, flags, ctx);
       const p = compiled?.program ?? programFor(model, flags, ctx);
       const warnings = compiled?.calibrationWarnings ?? [];
@@ -250,6 +266,7 @@ export function register(program: Command, ctx: CliContext): void {
       const o = simulateAll(p, codes, flags, ctx, written);
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
       if (o.proof !== null) writeFileAtomic(certificate, certificateJson(o.proof), written);
+      if (flags.csvDir !== undefined) writeDirAtomic(flags.csvDir, scaleSimCsvFiles(o.primary.stats.layers, p.config), written);
       if (checks.some((c) => c.over) || (o.proof !== null && !o.proof.ok)) ctx.exitCode = EXIT.overBudget;
       if (flags.json) {
         const { primary: r, proof } = o;

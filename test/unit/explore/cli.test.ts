@@ -18,19 +18,19 @@ describe('nnchip explore', () => {
     expect(readdirSync(join(work, 'whole')).sort()).toEqual(['.nnchip-outputs', 'explore.csv', 'explore.json']);
     expect(whole.stdout).toBe(readFileSync(join(work, 'whole', 'explore.json'), 'utf8'));
     const doc = JSON.parse(whole.stdout) as { points: { feasible: boolean }[]; pareto: number[] };
-    expect(doc.points).toHaveLength(3 * 2 * 2);
+    expect(doc.points).toHaveLength(3 * 2 * 2 + 1); // the grid, then the base machine
     expect(doc.points.some((p) => !p.feasible)).toBe(true); // 1 KiB cannot hold a 784-wide input row
     expect(doc.pareto.length).toBeGreaterThan(0);
     const csv = readFileSync(join(work, 'whole', 'explore.csv'), 'utf8').trimEnd().split('\n');
-    expect(csv).toHaveLength(1 + 12);
+    expect(csv).toHaveLength(1 + 13);
     expect(csv[0]).toMatch(/^index,array,rows,cols,pes,sram_kib,sram_bytes,/);
   });
 
   test('prints the Pareto front as a table, and notes infeasible points on stderr', () => {
     const r = nnchip(['explore', DIGITS_MLP, ...GRID, '--out', join(work, 'table')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/12 points \(3 arrays × 2 SRAM sizes × 2 bandwidths\), \d+ feasible, \d+ on the Pareto front/);
-    expect(r.stdout).toMatch(/│ array +│ PEs +│ SRAM asked/);
+    expect(r.stdout).toMatch(/13 points \(3 arrays × 2 SRAM sizes × 2 bandwidths × 1 threshold passes × 1 batch size, and the base machine\), \d+ feasible, \d+ on the Pareto front/);
+    expect(r.stdout).toMatch(/│ array +│ thr\. passes +│ batch +│ logic LUTs +│ SRAM +│ DRAM bandwidth +│ cycles\/sample/);
     expect(r.stderr).toMatch(/note: \d+ points are infeasible, e\.g\. .* NN403/);
     expect(r.stderr).not.toMatch(/\x1b\[/); // not a terminal: no progress bar, no color
   });
@@ -39,7 +39,7 @@ describe('nnchip explore', () => {
     for (const i of [0, 1, 2]) {
       const s = nnchip(['explore', DIGITS_MLP, ...GRID, '--shard', `${i}/3`, '--out', join(work, 'shards'), '--json']);
       expect(s.code, s.stderr).toBe(0);
-      expect(JSON.parse(s.stdout)).toMatchObject({ shard: `${i}/3`, points: 4, totalPoints: 12 });
+      expect(JSON.parse(s.stdout)).toMatchObject({ shard: `${i}/3`, points: i === 0 ? 5 : 4, totalPoints: 13 });
     }
     const shards = readdirSync(join(work, 'shards')).filter((f) => f !== '.nnchip-outputs').sort();
     expect(shards).toEqual(['explore-shard-0000-of-0003.jsonl', 'explore-shard-0001-of-0003.jsonl', 'explore-shard-0002-of-0003.jsonl']);

@@ -52,6 +52,10 @@ describe('summarize: the front of a sweep ignores infeasible points', () => {
     sramBytes: sram,
     depths: { actDepth: 1, wgtDepth: 1, accDepth: 1, qntDepth: 1, outDepth: 1 },
     bandwidth: 8,
+    thresholdPasses: 1,
+    batch: 1,
+    base: false,
+    areaLuts: 200 * pes, // area grows with PEs, so the reasoning below is in PEs
     feasible: cycles !== null,
     cycles,
     latencyUs: cycles === null ? null : cycles / 100,
@@ -98,14 +102,16 @@ describe('--sram-kib → buffer depths', () => {
     expect(sramDepths(0.0625, { rows: 32, cols: 32 })).toMatchObject({ accDepth: 1, qntDepth: 1 });
     expect(sramDepths(1024 * 1024, { rows: 1, cols: 1 }).actDepth).toBe(65536);
     const [p] = gridPoints({ arrays: [{ rows: 8, cols: 8 }], sramKiB: [16], bandwidth: [4] }, DEFAULT_CONFIG);
-    expect(sramBytes(p!.config)).toBe(16 * 1024); // every share divides exactly at 8x8
+    expect(sramBytes(p!.config!)).toBe(16 * 1024); // every share divides exactly at 8x8
   });
 
-  test('grid order: arrays outermost, then SRAM, then bandwidth; the base config fills the rest', () => {
+  test('grid order: arrays outermost, then SRAM, then bandwidth; the base config fills the rest and is the last point', () => {
     const pts = gridPoints({ arrays: [{ rows: 2, cols: 2 }, { rows: 4, cols: 4 }], sramKiB: [1, 2], bandwidth: [4, 8, 16] }, { ...DEFAULT_CONFIG, dramLatency: 7 });
-    expect(pts).toHaveLength(2 * 2 * 3);
+    expect(pts).toHaveLength(2 * 2 * 3 + 1);
+    expect(pts.map((p) => p.base)).toEqual([...Array<boolean>(12).fill(false), true]);
+    expect(pts[12]!.config).toEqual({ ...DEFAULT_CONFIG, dramLatency: 7 });
     expect(pts.map((p) => `${p.rows}:${p.sramKiB}:${p.bandwidth}`).slice(0, 4)).toEqual(['2:1:4', '2:1:8', '2:1:16', '2:2:4']);
-    expect(pts.every((p, i) => p.index === i && p.config.dramLatency === 7 && p.config.dramBytesPerCycle === p.bandwidth)).toBe(true);
+    expect(pts.every((p, i) => p.index === i && p.config!.dramLatency === 7 && p.config!.dramBytesPerCycle === p.bandwidth)).toBe(true);
   });
 });
 

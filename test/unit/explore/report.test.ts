@@ -16,7 +16,7 @@ const grid: Grid = { arrays: [{ rows: 4, cols: 4 }, { rows: 4, cols: 8 }], sramK
 const explore = resultOf(sweep({ model: 'mlp48', graph, calibration, grid }));
 // the report's machine is one grid point (4x8, 2 KiB, 8 B/cycle), so the scatter rings it
 const chosen = gridPoints(grid, DEFAULT_CONFIG).find((p) => p.rows === 4 && p.cols === 8 && p.sramKiB === 2 && p.bandwidth === 8)!;
-const { program } = compile(graph, { config: chosen.config, calibration });
+const { program } = compile(graph, { config: chosen.config!, calibration });
 
 const count = (html: string, re: RegExp): number => html.match(re)?.length ?? 0;
 

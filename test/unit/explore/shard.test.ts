@@ -33,7 +33,7 @@ function shardTexts(count: number): string[] {
 
 describe('merge(shards) = unsharded', () => {
   test('the grid has both feasible and infeasible points', () => {
-    expect(whole.points.length).toBe(3 * 2 * 3);
+    expect(whole.points.length).toBe(3 * 2 * 3 + 1);
     expect(whole.points.some((p) => p.feasible)).toBe(true);
     expect(whole.points.some((p) => !p.feasible)).toBe(true);
   });
@@ -51,7 +51,7 @@ describe('merge(shards) = unsharded', () => {
     expect(runs.map((r) => r.points.map((p) => p.index))).toEqual([
       [0, 4, 8, 12, 16],
       [1, 5, 9, 13, 17],
-      [2, 6, 10, 14],
+      [2, 6, 10, 14, 18], // 18: the base machine
       [3, 7, 11, 15],
     ]);
   });
@@ -85,7 +85,7 @@ describe('merges that must refuse', () => {
   test('a truncated shard file (a point line lost)', () => {
     const text = shardJsonl(sweep(input, { shard: { index: 0, count: 3 } }));
     const cut = text.split('\n').slice(0, -2).join('\n');
-    expect(() => mergeShards([parseShardJsonl(cut, 'cut.jsonl'), runs[1]!, runs[2]!])).toThrow(/grid point 15 missing/);
+    expect(() => mergeShards([parseShardJsonl(cut, 'cut.jsonl'), runs[1]!, runs[2]!])).toThrow(/grid point 18 missing/);
   });
 
   test('a corrupt line names the file and the line', () => {

@@ -29,11 +29,11 @@ describe('explore figures = simulation, every grid point', () => {
     const infeasible = run.points.filter((p) => !p.feasible);
     expect(infeasible.length).toBeGreaterThan(0);
     expect(run.points.length - infeasible.length).toBeGreaterThan(run.points.length / 2);
-    for (const p of infeasible) expect(() => compile(graph, { config: configs[p.index]!.config, calibration })).toThrow(/NN403|cannot hold|must hold/);
+    for (const p of infeasible) expect(() => compile(graph, { config: configs[p.index]!.config!, calibration })).toThrow(/NN403|cannot hold|must hold/);
   });
 
   test.each(run.points.filter((p) => p.feasible).map((p) => [`${p.rows}x${p.cols} ${p.sramKiB} KiB ${p.bandwidth} B/c`, p] as const))('%s', (_name, point) => {
-    const { program } = compile(graph, { config: configs[point.index]!.config, calibration });
+    const { program } = compile(graph, { config: configs[point.index]!.config!, calibration });
     const codes = quantizeInput(program, sample);
     for (const mode of ['fast', 'step'] as const) {
       const sim = simulate(program, codes, { mode, trace: false });
@@ -61,10 +61,10 @@ describe('the shipped digits MLP, default grid: explore cycles = fast simulation
   const pts = gridPoints(DEFAULT_GRID, DEFAULT_CONFIG);
 
   test('every point', () => {
-    expect(r.points).toHaveLength(4 * 3 * 3);
+    expect(r.points).toHaveLength(4 * 3 * 3 + 1); // and the default machine, last
     for (const p of r.points) {
       expect(p.feasible, p.error ?? '').toBe(true);
-      const { program } = compile(digits, { config: pts[p.index]!.config, calibration: cal });
+      const { program } = compile(digits, { config: pts[p.index]!.config!, calibration: cal });
       const sim = simulate(program, quantizeInput(program, cal.samples[0]!), { trace: false });
       expect([p.cycles, p.utilization, p.dramBytesRead], `point ${p.index}`).toEqual([sim.cycles, sim.stats.utilization, sim.stats.dramBytesRead]);
     }

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `nnchip sim --topology net.csv`: every layer of a SCALE-Sim topology compiled and simulated as its
+ * own program (SCALE-Sim's layers are independent: each reads its own ifmap), one row per layer, the
+ * SCALE-Sim weight-stationary closed form beside nnchip's cycles, and --csv-dir reports.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { NnchipError } from '../diagnostics/error.js';
+import { product, type Graph } from '../ir/graph.js';
+import type { Calibration } from '../passes/quantize.js';
+import { layerGraph, mnkOf, ofmapDims, parseTopology, syntheticCalibration, type Mnk, type TopologyLayer } from '../importers/topology.js';
+import type { ArrayConfig } from '../isa/config.js';
+import { hashProgram } from '../isa/cost.js';
+import { tensorSize } from '../isa/program.js';
+import { compile } from '../passes/pipeline.js';
+import { writeDirAtomic, type OutputOptions } from '../util/atomic-write.js';
+import { simulate, type SimStats } from '../../sim/index.js';
+import type { CliContext } from './context.js';
+import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from './options.js';
+import { table } from './render.js';
+import { computeRow, operandBytes, scaleSimCsvFiles } from './scalesim-csv.js';
+
+const MAX_TOPOLOGY_BYTES = 16 * 1024 * 1024;
+export const SYNTHETIC_NOTE = 'shape-only workload: weights and inputs are synthetic (deterministic), so output values mean nothing; cycles, utilization and traffic do not depend on them';
+
+/** SCALE-Sim v2's weight-stationary cycles with ideal memory: folds·(2R + C + T − 2) − 1, T = M. */
+export function scaleSimWsCycles(mnk: Mnk, rows: number, cols: number): number {
+  const folds = Math.ceil(mnk.K / rows) * Math.ceil(mnk.N / cols);
+  return folds * (2 * rows + cols + mnk.M - 2) - 1;
+}
+
+export interface TopologyLayerRun {
+  readonly layer: TopologyLayer;
+  readonly mnk: Mnk;
+  readonly programHash: string;
+  readonly stats: SimStats;
+  readonly cycles: number;
+  readonly scaleSimCycles: number;
+}
+
+export function readTopologyFile(path: string): string {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new NnchipError('NN101', 'is not a file', { file: path });
+    if (st.size > MAX_TOPOLOGY_BYTES) throw new NnchipError('NN109', `the file is ${st.size} bytes; a topology over ${MAX_TOPOLOGY_BYTES} bytes is refused`, { file: basename(path) });
+  } catch (e) {
+    if (e instanceof NnchipError) throw e;
+    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+  }
+  return readFileSync(path, 'utf8');
+}
+
+/** The declared --input-range, or undefined for the default −1…1. */
+function rangeOf(path: string, f: CompileFlags): readonly [number, number] | undefined {
+  return f.inputRange === undefined ? undefined : (calibrationFrom(path, { inputRange: f.inputRange }, 0).calibration as { inputRange: readonly [number, number] }).inputRange;
+}
+
+/** Every layer of a topology file as a graph and its synthetic calibration: what `sim` runs and `explore` sums. */
+export function topologyParts(path: string, f: CompileFlags): { name: string; form: string; parts: { layer: TopologyLayer; graph: Graph; calibration: Calibration }[] } {
+  const topo = parseTopology(readTopologyFile(path), path);
+  const range = rangeOf(path, f);
+  const parts = topo.layers.map((layer) => {
+    const graph = layerGraph(layer, limitsFrom(f), basename(path));
+    return { layer, graph, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) };
+  });
+  return { name: topo.name, form: topo.form, parts };
+}
+
+/** Compile and simulate (fast mode) every layer; a layer that does not fit fails the run with its name. */
+export function runTopology(path: string, f: CompileFlags): { name: string; form: string; config: ArrayConfig; runs: TopologyLayerRun[] } {
+  const config = configFrom(f);
+  const { name, form, parts } = topologyParts(path, f);
+  const file = basename(path);
+  const runs = parts.map(({ layer, graph, calibration }): TopologyLayerRun => {
+    let program;
+    try {
+      program = compile(graph, { config, calibration }).program;
+    } catch (e) {
+      if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file, layer: e.layer ?? layer.name });
+      throw e;
+    }
+    const r = simulate(program, new Int8Array(tensorSize(program.input)), { mode: 'fast', trace: false });
+    const mnk = mnkOf(layer);
+    return { layer, mnk, programHash: hashProgram(program), stats: r.stats, cycles: r.cycles, scaleSimCycles: scaleSimWsCycles(mnk, config.rows, config.cols) };
+  });
+  return { name, form, config, runs };
+}
+
+/** SCALE-Sim's three reports, plus nnchip's comparison with the closed form (not a SCALE-Sim file). */
+export function topologyCsvFiles(runs: readonly TopologyLayerRun[], cfg: ArrayConfig): Map<string, string> {
+  const files = scaleSimCsvFiles(runs.map((r) => ({ ...r.stats, cycles: r.cycles })), cfg);
+  const quote = (name: string): string => (/[",\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name);
+  const rows = runs.map((r, id) => `${id}, ${quote(r.layer.name)}, ${r.mnk.M}, ${r.mnk.N}, ${r.mnk.K}, ${r.scaleSimCycles}, ${r.cycles}, ${(r.cycles / r.scaleSimCycles).toFixed(4)},\n`);
+  files.set('NNCHIP_VS_SCALESIM.csv', ['LayerID, Layer name, M, N, K, SCALE-Sim WS Cycles, nnchip Cycles, Ratio,\n', ...rows].join(''));
+  return files;
+}
+
+/** The compact per-layer JSON scripts read: shape, SCALE-Sim's M/N/K, nnchip's figures. */
+export function topologyJson(t: ReturnType<typeof runTopology>): string {
+  const layers = t.runs.map((r) => {
+    const l = r.layer;
+    const shape = l.type === 'gemm' ? { M: r.mnk.M, N: r.mnk.N, K: r.mnk.K } : { ifmap: [l.ifmapH, l.ifmapW, l.channels], filter: [l.filterH, l.filterW], ofmap: ofmapDims(l), numFilter: l.numFilter, strides: [l.strideH, l.strideW], depthwise: l.depthwise, mnk: r.mnk };
+    const [, stall] = computeRow({ ...r.stats, cycles: r.cycles }, t.config);
+    const b = operandBytes({ ...r.stats, cycles: r.cycles }, t.config);
+    return { name: l.name, type: l.type, ...shape, cycles: r.cycles, stallCycles: stall, scaleSimCycles: r.scaleSimCycles, ratio: r.cycles / r.scaleSimCycles, macs: r.stats.macs, utilization: r.stats.utilization, dram: b.dram, sram: b.sram, programHash: r.programHash };
+  });
+  const cycles = t.runs.reduce((a, r) => a + r.cycles, 0);
+  return JSON.stringify({ topology: t.name, form: t.form, synthetic: true, note: SYNTHETIC_NOTE, config: t.config, cycles, scaleSimCycles: t.runs.reduce((a, r) => a + r.scaleSimCycles, 0), layers }) + '\n';
+}
+
+export function topologyText(t: ReturnType<typeof runTopology>, ctx: CliContext): string {
+  const { io } = ctx;
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const rows = t.runs.map((r) => [r.layer.name, r.layer.type, `${r.mnk.M}×${r.mnk.N}×${r.mnk.K}`, r.cycles, r.scaleSimCycles, (r.cycles / r.scaleSimCycles).toFixed(2), pct(r.stats.utilization), r.stats.dramBytesRead, r.stats.dramBytesWritten]);
+  const cycles = t.runs.reduce((a, r) => a + r.cycles, 0);
+  const ss = t.runs.reduce((a, r) => a + r.scaleSimCycles, 0);
+  return [
+    `${io.color.bold(t.name)} (SCALE-Sim ${t.form} topology, ${t.runs.length} independent layers): array ${t.config.rows}x${t.config.cols}`,
+    table(['layer', 'type', 'M×N×K', 'cycles', 'SCALE-Sim WS', 'ratio', 'utilization', 'DRAM read', 'DRAM written'], rows, io).trimEnd(),
+    `total: ${cycles.toLocaleString('en-US')} cycles (SCALE-Sim closed form ${ss.toLocaleString('en-US')}, ratio ${(cycles / ss).toFixed(2)})`,
+    io.color.yellow(`note: ${SYNTHETIC_NOTE}`),
+  ].join('\n') + '\n';
+}
+
+/** The `sim --topology` action: text or JSON to stdout, the SCALE-Sim CSVs to --csv-dir. */
+export function simTopology(path: string, f: CompileFlags & { readonly csvDir?: string; readonly json?: boolean }, ctx: CliContext, written: OutputOptions = {}): void {
+  const t = runTopology(path, f);
+  if (f.csvDir !== undefined) writeDirAtomic(f.csvDir, topologyCsvFiles(t.runs, t.config), written);
+  ctx.io.stdout(f.json ? topologyJson(t) : topologyText(t, ctx));
+}

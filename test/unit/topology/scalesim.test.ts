@@ -1,0 +1,197 @@
+/**
+ * `sim --topology` and `--csv-dir` against nnchip's own certificate, and nnchip's cycles against
+ * SCALE-Sim v2's weight-stationary closed form folds·(2R + C + T − 2) − 1 on GEMM layers.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { captureIo } from '../../../src/cli/context.js';
+import { main } from '../../../src/cli/main.js';
+import { scaleSimWsCycles } from '../../../src/cli/topology.js';
+import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
+import { layerGraph, mnkOf, parseTopology, syntheticCalibration } from '../../../src/importers/topology.js';
+import { product, type Graph } from '../../../src/ir/graph.js';
+import { makeConfig } from '../../../src/isa/config.js';
+import { certify } from '../../../src/isa/cost.js';
+import { entryBytes } from '../../../src/isa/spec.js';
+import { duration } from '../../../src/isa/timing.js';
+import { compile } from '../../../src/passes/pipeline.js';
+
+const EXAMPLES = join(import.meta.dirname, '../../../examples/topologies');
+const work = mkdtempSync(join(tmpdir(), 'nnchip-topology-'));
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo();
+  const code = await main(args, io);
+  return { code, out: io.out.join(''), err: io.err.join('') };
+}
+
+interface LayerJson {
+  name: string;
+  type: string;
+  cycles: number;
+  stallCycles: number;
+  scaleSimCycles: number;
+  macs: number;
+  dram: { ifmap: number; filter: number; ofmap: number };
+  programHash: string;
+}
+
+const csvRows = (text: string): string[][] => text.trimEnd().split('\n').map((l) => l.replace(/,$/, '').split(', '));
+
+describe('sim --topology', () => {
+  test.each(['tiny-conv.csv', 'tiny-gemm.csv'])('%s: one program per layer, figures equal the certificate, CSVs in SCALE-Sim columns', async (file) => {
+    const path = join(EXAMPLES, file);
+    const dir = join(work, file);
+    const r = await cli(['sim', '--topology', path, '--array', '4x8', '--json', '--csv-dir', dir]);
+    expect(r.code, r.err).toBe(0);
+    const json = JSON.parse(r.out) as { synthetic: boolean; note: string; cycles: number; layers: LayerJson[] };
+    expect(json.synthetic).toBe(true);
+    expect(json.note).toMatch(/synthetic/);
+    const topo = parseTopology(readFileSync(path, 'utf8'), file);
+    const config = makeConfig({ rows: 4, cols: 8 });
+    expect(json.layers.map((l) => l.name)).toEqual(topo.layers.map((l) => l.name));
+    topo.layers.forEach((layer, i) => {
+      const graph = layerGraph(layer, DEFAULT_LIMITS, file);
+      const program = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape)) }).program;
+      const cert = certify(program);
+      const got = json.layers[i]!;
+      expect(got.cycles).toBe(cert.cycles);
+      expect(got.macs).toBe(cert.macs);
+      expect(got.programHash).toBe(cert.programHash);
+      expect(got.scaleSimCycles).toBe(scaleSimWsCycles(mnkOf(layer), 4, 8));
+      // operands split the DRAM traffic without losing a byte
+      expect(got.dram.ifmap + got.dram.filter).toBe(cert.dramBytesRead);
+      expect(got.dram.ofmap).toBe(cert.dramBytesWritten);
+      expect(got.stallCycles).toBe(cert.cycles - cert.busyCycles.compute);
+    });
+    expect(json.cycles).toBe(json.layers.reduce((a, l) => a + l.cycles, 0));
+
+    expect(readdirSync(dir).sort()).toEqual(['BANDWIDTH_REPORT.csv', 'COMPUTE_REPORT.csv', 'DETAILED_ACCESS_REPORT.csv', 'NNCHIP_VS_SCALESIM.csv']);
+    const versus = csvRows(readFileSync(join(dir, 'NNCHIP_VS_SCALESIM.csv'), 'utf8'));
+    expect(versus[0]).toEqual(['LayerID', 'Layer name', 'M', 'N', 'K', 'SCALE-Sim WS Cycles', 'nnchip Cycles', 'Ratio']);
+    expect(versus.slice(1).map((row) => [row[1], Number(row[5]), Number(row[6])])).toEqual(json.layers.map((l) => [l.name, l.scaleSimCycles, l.cycles]));
+    const compute = csvRows(readFileSync(join(dir, 'COMPUTE_REPORT.csv'), 'utf8'));
+    expect(compute[0]).toEqual(['LayerID', 'Total Cycles', 'Stall Cycles', 'Overall Util %', 'Mapping Efficiency %', 'Compute Util %']);
+    expect(compute.slice(1).map((row) => [Number(row[0]), Number(row[1]), Number(row[2])])).toEqual(json.layers.map((l, i) => [i, l.cycles, l.stallCycles]));
+    for (const row of compute.slice(1)) for (const p of row.slice(3).map(Number)) expect(p).toBeGreaterThan(0), expect(p).toBeLessThanOrEqual(100);
+    const detail = csvRows(readFileSync(join(dir, 'DETAILED_ACCESS_REPORT.csv'), 'utf8'));
+    expect(detail[0]).toEqual(['LayerID', 'SRAM IFMAP Reads', 'SRAM Filter Reads', 'SRAM OFMAP Writes', 'DRAM IFMAP Reads', 'DRAM Filter Reads', 'DRAM OFMAP Writes']);
+    expect(detail.slice(1).map((row) => row.slice(4).map(Number))).toEqual(json.layers.map((l) => [l.dram.ifmap, l.dram.filter, l.dram.ofmap]));
+    const bw = csvRows(readFileSync(join(dir, 'BANDWIDTH_REPORT.csv'), 'utf8'));
+    expect(bw[0]![0]).toBe('LayerID');
+    expect(bw.slice(1).map((row) => Number(row[4]))).toEqual(json.layers.map((l) => Number((l.dram.ifmap / l.cycles).toFixed(4))));
+
+    // deterministic: a second run writes the same bytes
+    const again = join(work, `${file}-again`);
+    const r2 = await cli(['sim', '--topology', path, '--array', '4x8', '--json', '--csv-dir', again]);
+    expect(r2.out).toBe(r.out);
+    for (const f of readdirSync(dir)) expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(dir, f), 'utf8'));
+  });
+
+  test("SCALE-Sim's AlexNet and GEMM examples run whole, one CSV row per layer", async () => {
+    for (const [file, layers] of [['alexnet.csv', 5], ['gemm-mnk.csv', 1]] as const) {
+      const dir = join(work, `shipped-${file}`);
+      const r = await cli(['sim', '--topology', join(EXAMPLES, file), '--array', '32x32', '--json', '--csv-dir', dir]);
+      expect(r.code, r.err).toBe(0);
+      const json = JSON.parse(r.out) as { layers: LayerJson[]; scaleSimCycles: number };
+      expect(json.layers).toHaveLength(layers);
+      for (const l of json.layers) expect(l.cycles).toBeGreaterThan(0);
+      expect(json.scaleSimCycles).toBe(json.layers.reduce((a, l) => a + l.scaleSimCycles, 0));
+      for (const f of ['COMPUTE_REPORT.csv', 'BANDWIDTH_REPORT.csv', 'DETAILED_ACCESS_REPORT.csv']) expect(csvRows(readFileSync(join(dir, f), 'utf8')), f).toHaveLength(1 + layers);
+    }
+  }, 120_000);
+
+  test('text output names the layers, the closed form and the synthetic values', async () => {
+    const r = await cli(['sim', '--topology', join(EXAMPLES, 'tiny-gemm.csv')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/tiny-gemm \(SCALE-Sim gemm topology, 3 independent layers\)/);
+    expect(r.out).toMatch(/SCALE-Sim WS/);
+    expect(r.out).toMatch(/synthetic/);
+  });
+
+  test('--csv-dir on a model writes one row per model layer', async () => {
+    const dir = join(work, 'model-csv');
+    const r = await cli(['sim', join(EXAMPLES, '../digits-mlp/model.json'), '--csv-dir', dir]);
+    expect(r.code, r.err).toBe(0);
+    expect(csvRows(readFileSync(join(dir, 'COMPUTE_REPORT.csv'), 'utf8'))).toHaveLength(1 + 2);
+  });
+
+  test('explore sums the layers of a whole topology at every point; shards merge to the same bytes', async () => {
+    const path = join(EXAMPLES, 'tiny-conv.csv');
+    const grid = ['--arrays', '4x4,8x8', '--sram-kib', '16', '--bandwidth', '4,16'];
+    const e = await cli(['explore', path, ...grid, '--out', join(work, 'tx'), '--json']);
+    expect(e.code, e.err).toBe(0);
+    const doc = JSON.parse(e.out) as { points: { base: boolean; cycles: number; layerCycles: number[] }[] };
+    const sim = JSON.parse((await cli(['sim', '--topology', path, '--json'])).out) as { cycles: number; layers: LayerJson[] };
+    const base = doc.points.find((p) => p.base)!;
+    expect(base.cycles).toBe(sim.cycles); // the base machine is sim's default machine
+    // per layer: the layer's span inside its program (the program adds its halt)
+    expect(base.layerCycles).toHaveLength(sim.layers.length);
+    base.layerCycles.forEach((c, i) => expect(c).toBeLessThanOrEqual(sim.layers[i]!.cycles));
+    for (const i of [0, 1]) expect((await cli(['explore', path, ...grid, '--shard', `${i}/2`, '--out', join(work, 'tx-shards')])).code).toBe(0);
+    const shards = readdirSync(join(work, 'tx-shards')).map((f) => join(work, 'tx-shards', f));
+    expect((await cli(['explore', 'merge', ...shards, '--out', join(work, 'tx-merged')])).code).toBe(0);
+    for (const f of ['explore.csv', 'explore.json']) expect(readFileSync(join(work, 'tx-merged', f), 'utf8')).toBe(readFileSync(join(work, 'tx', f), 'utf8'));
+  });
+
+  test('lower and explore take one layer of a topology (file.csv#layer) with the synthetic calibration', async () => {
+    const out = join(work, 'conv3.nnchip');
+    const r = await cli(['lower', `${join(EXAMPLES, 'tiny-conv.csv')}#c2`, '-o', out]);
+    expect(r.code, r.err).toBe(0);
+    const e = await cli(['explore', `${join(EXAMPLES, 'tiny-conv.csv')}#pw`, '--arrays', '4x4', '--sram-kib', '16', '--bandwidth', '8', '--out', join(work, 'explore'), '--json']);
+    expect(e.code, e.err).toBe(0);
+  });
+});
+
+/**
+ * The no-stall comparison. nnchip's matmul occupies the array 2R + C + T cycles (timing.ts: R preload,
+ * R row skew, T rows, C column skew); SCALE-Sim's fold costs 2R + C + T − 2 and the layer one cycle less.
+ * With ideal DRAM (4096 B/cycle, latency 0) and buffers that hold the whole layer, a GEMM layer is
+ * exactly one matmul per fold streaming all M rows, so nnchip's array cycles are the closed form plus
+ * 2 per fold plus 1. The whole layer also loads, thresholds and stores (not overlapped with the first
+ * and last fold), so its total is larger; that overhead is what the CSV's Stall Cycles shows.
+ */
+describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)", () => {
+  const ideal = (rows: number, cols: number) => makeConfig({ rows, cols, dramBytesPerCycle: 4096, dramLatency: 0, actDepth: 65536, wgtDepth: 65536, accDepth: 65536, qntDepth: 65536, outDepth: 65536 });
+  const gemms = parseTopology('Layer, M, N, K,\ng1, 16, 12, 20,\ng2, 8, 8, 8,\ng3, 40, 20, 9,\ng4, 100, 64, 64,\nfc, 1, 30, 30,\n', 'g.csv').layers;
+  const shapes: [number, number][] = [[4, 4], [4, 8], [8, 4], [8, 8], [16, 16]];
+  test.each(shapes)('GEMM layers on %ix%i: array cycles = folds·(2R + C + T − 2) − 1 + 2·folds + 1', (rows, cols) => {
+    const config = ideal(rows, cols);
+    for (const layer of gemms) {
+      const graph = layerGraph(layer, DEFAULT_LIMITS, 'g.csv');
+      const program = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape)) }).program;
+      const mnk = mnkOf(layer);
+      const folds = Math.ceil(mnk.K / rows) * Math.ceil(mnk.N / cols);
+      const matmuls = program.instructions.filter((i) => i.op === 'matmul');
+      expect(matmuls, layer.name).toHaveLength(folds);
+      for (const m of matmuls) expect(m.op === 'matmul' && m.rows, layer.name).toBe(mnk.M);
+      const arrayCycles = matmuls.reduce((a, m) => a + duration(m, config), 0);
+      const closed = scaleSimWsCycles(mnk, rows, cols);
+      expect(closed).toBe(folds * (2 * rows + cols + mnk.M - 2) - 1);
+      expect(arrayCycles - closed, layer.name).toBe(2 * folds + 1);
+      const cert = certify(program);
+      expect(cert.cycles).toBeGreaterThanOrEqual(arrayCycles);
+      // the array's work is SCALE-Sim's: R·C lanes per streamed row, M rows per fold
+      expect(cert.arrayMacs).toBe(folds * rows * cols * mnk.M);
+      expect(cert.macs).toBe(mnk.M * mnk.N * mnk.K);
+      expect(entryBytes('act', rows, cols)).toBe(rows);
+    }
+  });
+
+  test.each(shapes)('dense layers with a batch of M samples on %ix%i: the same relation', (rows, cols) => {
+    const config = ideal(rows, cols);
+    for (const layer of gemms) {
+      const { M, N, K } = mnkOf(layer);
+      const conv = layerGraph(layer, DEFAULT_LIMITS, 'g.csv');
+      const kernel = (conv.nodes[0] as unknown as { kernel: { data: Float32Array } }).kernel.data; // [1, 1, K, N] = [K, N]
+      const dense: Graph = { name: layer.name, inputs: [{ name: 'x', shape: [K] }], nodes: [{ name: layer.name, op: 'dense', inputs: ['x'], output: 'y', kernel: { shape: [K, N], data: kernel }, bias: null, activation: 'linear' }], outputs: ['y'], notes: [] };
+      const program = compile(dense, { config, calibration: syntheticCalibration(K), batch: M }).program;
+      const matmuls = program.instructions.filter((i) => i.op === 'matmul');
+      const folds = Math.ceil(K / rows) * Math.ceil(N / cols);
+      expect(matmuls, layer.name).toHaveLength(folds);
+      expect(matmuls.reduce((a, m) => a + duration(m, config), 0) - scaleSimWsCycles({ M, N, K }, rows, cols), layer.name).toBe(2 * folds + 1);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+// The shared half of bin/yowasp-yosys.mjs and bin/yowasp-ice40.mjs: the @yowasp packages run a tool
+// (compiled to WebAssembly) in a virtual file system, so the current folder is copied in, the tool
+// runs, and the files it created or changed are written back. Paths must stay inside the folder.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** The whole folder is held in memory: refuse to copy more than this (run it in a design folder, not in $HOME). */
+const MAX_BYTES = 1 << 30;
+
+/** Every file under `dir` as a @yowasp tree (symbolic links followed; .git, node_modules and other entries skipped). */
+function readTree(dir, name, counter) {
+  const tree = {};
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.name === '.git' || entry.name === 'node_modules') continue;
+    if (entry.isDirectory() || (entry.isSymbolicLink() && safeIsDir(path))) tree[entry.name] = readTree(path, name, counter);
+    else if (entry.isFile() || entry.isSymbolicLink()) {
+      const bytes = new Uint8Array(readFileSync(path));
+      counter.total += bytes.length;
+      if (counter.total > MAX_BYTES) {
+        process.stderr.write(`${name}: ERROR: ${process.cwd()} holds more than ${MAX_BYTES >> 20} MiB; run it from the design folder\n`);
+        process.exit(2);
+      }
+      tree[entry.name] = bytes;
+    }
+  }
+  return tree;
+}
+
+function safeIsDir(path) {
+  try {
+    return readdirSync(path) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function sameBytes(a, b) {
+  if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Write the files of `after` that are new or differ from `before` under `dir`. */
+function writeBack(dir, before, after) {
+  for (const [name, value] of Object.entries(after)) {
+    const path = join(dir, name);
+    const old = before?.[name];
+    if (value instanceof Uint8Array || typeof value === 'string') {
+      const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
+      if (sameBytes(old, bytes)) continue;
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, bytes);
+    } else {
+      mkdirSync(path, { recursive: true });
+      writeBack(path, old !== undefined && !(old instanceof Uint8Array) ? old : undefined, value);
+    }
+  }
+}
+
+const out = (fd) => (bytes) => {
+  if (bytes !== null && bytes.length > 0) writeSync(fd, bytes);
+};
+
+/**
+ * Run `run(args, files, options)` (a @yowasp command) on a copy of the current folder and write back
+ * what it changed; the process exits with the tool's code. `name` prefixes this wrapper's own errors.
+ */
+export async function runInCurrentFolder(name, run, Exit, args) {
+  const cwd = process.cwd();
+  const before = readTree(cwd, name, { total: 0 });
+  let after;
+  let code = 0;
+  try {
+    after = await run(args, before, { stdout: out(1), stderr: out(2), decodeASCII: false });
+  } catch (e) {
+    if (!(e instanceof Exit)) throw e;
+    after = e.files;
+    code = e.code;
+  }
+  if (after !== undefined) writeBack(cwd, before, after);
+  process.exitCode = code;
+}

@@ -7,14 +7,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { runWasm } from '../../src/backends/wasm/instance.js';
 import { loadModel } from '../../src/importers/index.js';
-import { certify } from '../../src/isa/cost.js';
-import { interpret } from '../../src/isa/interpret.js';
-import { quantizeInput, type Program } from '../../src/isa/program.js';
-import { simulate } from '../../sim/index.js';
+import { expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
-import { rng } from '../helpers/random-graph.js';
 
 const ex = (rel: string): string => new URL(`../../examples/${rel}`, import.meta.url).pathname;
 const MODELS = [
@@ -28,37 +23,12 @@ const CASES = MODELS.flatMap((m) => [
   { ...m, machine: '16x16', array: { rows: 16, cols: 16 } },
 ]);
 
-function inputClasses(p: Program, real: Float32Array): [string, Int8Array][] {
-  const n = p.input.rows * p.input.rowBytes;
-  const r = rng(n);
-  return [
-    ['random', Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128)],
-    ['zero', new Int8Array(n)],
-    ['min', new Int8Array(n).fill(-128)],
-    ['max', new Int8Array(n).fill(127)],
-    ['real', quantizeInput(p, real)],
-  ];
-}
-
 describe.each(CASES)('$name on $machine', ({ model, cal, array }) => {
   test('ref = sim = wasm (SIMD, scalar) on every input class; cycles and traces do not depend on data', async () => {
     const samples = calibrationSamples(cal);
     const program = compileGraph(loadModel(model), samples, array);
     const inputs = inputClasses(program, samples[samples.length - 1]!);
-    const cert = certify(program);
-    const codes = inputs.map(([, x]) => x);
-    const [simd, scalar] = await Promise.all([runWasm(program, codes, { simd: true }), runWasm(program, codes, { simd: false })]);
-    const hashes = new Set<string>();
-    inputs.forEach(([label, x], i) => {
-      const want = Array.from(interpret(program, x));
-      const sim = simulate(program, x, { mode: 'fast', trace: true });
-      expect(Array.from(sim.output), `sim, ${label}`).toEqual(want);
-      expect(Array.from(simd[i]!), `wasm simd, ${label}`).toEqual(want);
-      expect(Array.from(scalar[i]!), `wasm scalar, ${label}`).toEqual(want);
-      expect(sim.cycles, label).toBe(cert.cycles);
-      hashes.add(sim.traceHash ?? '');
-    });
-    expect(hashes.size).toBe(1);
+    await expectSoftwareBackendsAgree(program, inputs);
   }, 300_000); // a few seconds of CPU each; generous for a loaded machine
 });
 

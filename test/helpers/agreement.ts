@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/** The input classes every agreement test runs, and the one check that the software back ends agree on them. */
+import { expect } from 'vitest';
+import { runWasm } from '../../src/backends/wasm/instance.js';
+import { certify } from '../../src/isa/cost.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { quantizeInput, type Program } from '../../src/isa/program.js';
+import { simulate } from '../../sim/index.js';
+import { rng } from './random-graph.js';
+
+/** random, all-zero, all-min and all-max codes, and (when given) a real sample quantized. */
+export function inputClasses(p: Program, real: Float32Array | undefined): [string, Int8Array][] {
+  const n = p.input.rows * p.input.rowBytes;
+  const r = rng(n);
+  const classes: [string, Int8Array][] = [
+    ['random', Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128)],
+    ['zero', new Int8Array(n)],
+    ['min', new Int8Array(n).fill(-128)],
+    ['max', new Int8Array(n).fill(127)],
+  ];
+  if (real !== undefined) classes.push(['real', quantizeInput(p, real)]);
+  return classes;
+}
+
+/** ref = sim = WASM (SIMD, scalar) on every input; cycles equal the certificate's; one address trace for all inputs. */
+export async function expectSoftwareBackendsAgree(program: Program, inputs: readonly [string, Int8Array][]): Promise<void> {
+  const cert = certify(program);
+  const codes = inputs.map(([, x]) => x);
+  const [simd, scalar] = await Promise.all([runWasm(program, codes, { simd: true }), runWasm(program, codes, { simd: false })]);
+  const hashes = new Set<string>();
+  inputs.forEach(([label, x], i) => {
+    const want = Array.from(interpret(program, x));
+    const sim = simulate(program, x, { mode: 'fast', trace: true });
+    expect(Array.from(sim.output), `sim, ${label}`).toEqual(want);
+    expect(Array.from(simd[i]!), `wasm simd, ${label}`).toEqual(want);
+    expect(Array.from(scalar[i]!), `wasm scalar, ${label}`).toEqual(want);
+    expect(sim.cycles, label).toBe(cert.cycles);
+    hashes.add(sim.traceHash ?? '');
+  });
+  expect(hashes.size).toBe(1);
+}

@@ -6,8 +6,9 @@
 //
 //   node examples/mlperf-tfjs-save.mjs spec.json <output dir>
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { saveLayersModel } from './save-tfjs.mjs';
 
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');
@@ -28,30 +29,5 @@ const got = model.predict(tensor(spec.check.inputs));
 const diff = got.sub(want).abs().max().dataSync()[0];
 if (!(diff <= 1e-4)) throw new Error(`TF.js and PyTorch disagree: max |Δ| = ${diff}`);
 
-function writeAtomic(path, data) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-function concat(weightData) {
-  if (!Array.isArray(weightData)) return new Uint8Array(weightData);
-  const out = new Uint8Array(weightData.reduce((n, b) => n + b.byteLength, 0));
-  let off = 0;
-  for (const b of weightData) { out.set(new Uint8Array(b), off); off += b.byteLength; }
-  return out;
-}
-
-await model.save(tf.io.withSaveHandler(async (artifacts) => {
-  const modelJson = {
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format,
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy,
-    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-  };
-  writeAtomic(join(outDir, 'weights.bin'), concat(artifacts.weightData));
-  writeAtomic(join(outDir, 'model.json'), JSON.stringify(modelJson));
-  return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-}));
+await saveLayersModel(tf, model, outDir);
 console.log(`TF.js ${tf.version.tfjs}: ${model.countParams()} parameters; TF.js = PyTorch within ${diff.toExponential(1)}; wrote ${join(outDir, 'model.json')}`);

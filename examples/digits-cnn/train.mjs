@@ -14,10 +14,10 @@
 // tfjs CPU backend re-running gives byte-identical files. The convolution gradients run in
 // ./fast-conv-grads.mjs (same sums, flat loops) because tfjs-backend-cpu's are very slow.
 import * as tf from '@tensorflow/tfjs';
-import { writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDigits, writeLabeledJson, IMAGE_SIZE, NUM_CLASSES } from '../digits-data.mjs';
+import { saveLayersModel } from '../save-tfjs.mjs';
 import { useFastConvGrads } from './fast-conv-grads.mjs';
 
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
@@ -76,36 +76,6 @@ function buildModel() {
   return model;
 }
 
-function writeAtomic(path, data) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-function flatten(weightData) {
-  if (!Array.isArray(weightData)) return new Uint8Array(weightData);
-  const out = new Uint8Array(weightData.reduce((n, b) => n + b.byteLength, 0));
-  let off = 0;
-  for (const b of weightData) { out.set(new Uint8Array(b), off); off += b.byteLength; }
-  return out;
-}
-
-/** Save exactly as tfjs's file handlers do: model.json + one weights.bin shard. */
-async function saveModel(model) {
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const modelJson = {
-      modelTopology: artifacts.modelTopology,
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-    };
-    writeAtomic(join(OUT_DIR, 'weights.bin'), flatten(artifacts.weightData));
-    writeAtomic(join(OUT_DIR, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-  }));
-}
-
 function accuracy(model, xs, labels) {
   const pred = tf.tidy(() => model.predict(xs, { batchSize: 256 }).argMax(-1).dataSync());
   return labels.filter((l, i) => pred[i] === l).length / labels.length;
@@ -130,7 +100,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 }
 
 const testAcc = accuracy(model, testX, test.labels);
-await saveModel(model);
+await saveLayersModel(tf, model, OUT_DIR);
 
 // 50 calibration samples: every 4th block of 10 of the 20-per-class calibration split (5 per class).
 const cal = loadDigits('calibration');

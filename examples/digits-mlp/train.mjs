@@ -16,10 +16,10 @@
 // 95% on the held-out split. No Math.random anywhere (own PRNG, fit shuffle
 // off), so on the tfjs CPU backend re-running gives byte-identical files.
 import * as tf from '@tensorflow/tfjs';
-import { writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDigits, writeLabeledJson, IMAGE_SIZE, NUM_CLASSES } from '../digits-data.mjs';
+import { saveLayersModel } from '../save-tfjs.mjs';
 
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
 const SEED = 1234;
@@ -113,37 +113,6 @@ function buildModel() {
   return model;
 }
 
-function writeAtomic(path, data) {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-function flatten(weightData) {
-  if (!Array.isArray(weightData)) return new Uint8Array(weightData);
-  const total = weightData.reduce((n, b) => n + b.byteLength, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const b of weightData) { out.set(new Uint8Array(b), off); off += b.byteLength; }
-  return out;
-}
-
-/** Save exactly as tfjs's file handlers do: model.json + one weights.bin shard. */
-async function saveModel(model) {
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const modelJson = {
-      modelTopology: artifacts.modelTopology,
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-    };
-    writeAtomic(join(OUT_DIR, 'weights.bin'), flatten(artifacts.weightData));
-    writeAtomic(join(OUT_DIR, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-  }));
-}
-
 function accuracy(model, xs, labels) {
   const pred = tf.tidy(() => model.predict(xs).argMax(-1).dataSync());
   let ok = 0;
@@ -171,7 +140,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 }
 
 const testAcc = accuracy(model, testX, test.labels);
-await saveModel(model);
+await saveLayersModel(tf, model, OUT_DIR);
 
 // 100 calibration samples: every other one of the 20-per-class calibration split
 // (round-robin order, so rows 0-9, 20-29, ... keep 10 evenly spaced samples per class).

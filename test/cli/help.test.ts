@@ -77,7 +77,7 @@ describe('every command --help', () => {
   test.each(COMMANDS)('%s: names every input it accepts', (command) => {
     const help = helps.get(command)!.stdout.replace(/\s+/g, ' '); // commander wraps descriptions
     const usage = /^Usage: .*$/m.exec(helps.get(command)!.stdout)?.[0] ?? '';
-    if (usage.includes('<model>')) {
+    if (usage.includes('<model>') || usage.includes('[model]')) {
       for (const kind of ['TF.js Layers model.json', 'ONNX .onnx', 'nnchip JSON', 'folder holding one model.json or model.onnx']) expect(help, kind).toContain(kind);
       // run it on a lowered program with a compile flag: it either refuses the flag (so it takes programs) or the program
       const required = optionsOf(helps.get(command)!.stdout).filter((o) => /\(required\)/.test(o.text)).flatMap((o) => [o.term.split(' ')[0]!, 'x.json']);

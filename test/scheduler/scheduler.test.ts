@@ -13,6 +13,9 @@ import { IN_CI } from '../helpers/ci.js';
 import { BIN, nnchip, REPO } from '../helpers/cli.js';
 import { DIGITS_MLP } from '../helpers/compile.js';
 
+/** A folder's files, without nnchip's own records of what it wrote (.nnchip-output, .nnchip-outputs). */
+const listing = (dir: string): string[] => readdirSync(dir).filter((f) => !f.startsWith('.'));
+
 const work = mkdtempSync(join(tmpdir(), 'nnchip-scheduler-'));
 // a small grid (13 points with the base machine); the README's has 100
 const GRID = '--arrays 4x4,8x8,16x16 --sram-kib 16,64 --bandwidth 4,8';
@@ -63,7 +66,7 @@ function adapt(recipe: string, out: string): string {
 
 const unsharded = join(work, 'whole');
 const expected = (): Record<string, Buffer> => {
-  if (readdirSync(work).includes('whole') === false) {
+  if (listing(work).includes('whole') === false) {
     const r = nnchip(['explore', DIGITS_MLP, ...GRID.split(' '), '--out', unsharded]);
     expect(r.code, r.stderr).toBe(0);
   }
@@ -78,7 +81,7 @@ describe.runIf(available(['parallel']))('GNU parallel', () => {
     const script = adapt(recipe, join(work, 'parallel-shards')).replace('--out results/', `--out ${join(work, 'parallel-results')}`);
     const r = sh(script);
     expect(r.code, `${script}\n${r.out}`).toBe(0);
-    expect(readdirSync(join(work, 'parallel-shards'))).toHaveLength(SHARDS);
+    expect(listing(join(work, 'parallel-shards'))).toHaveLength(SHARDS);
     const want = expected();
     for (const f of Object.keys(want)) expect(readFileSync(join(work, 'parallel-results', f)), f).toEqual(want[f]);
   });
@@ -101,13 +104,13 @@ describe.runIf(available(['sbatch', 'slurmctld', 'slurmd', 'munged'], isRoot ? '
     // the job's environment: PATH with nnchip (sbatch exports the submitter's), output beside the shards
     writeFileSync(job, adapt(recipe, shards).replace('#SBATCH --cpus-per-task=1', `#SBATCH --cpus-per-task=1\n#SBATCH --output=${join(work, 'slurm-%A_%a.out')}`));
     const r = sh(`sbatch --wait --export=ALL ${job}`, slurm);
-    const logs = readdirSync(work).filter((f) => f.startsWith('slurm-') && f.endsWith('.out')).map((f) => readFileSync(join(work, f), 'utf8')).join('\n');
+    const logs = listing(work).filter((f) => f.startsWith('slurm-') && f.endsWith('.out')).map((f) => readFileSync(join(work, f), 'utf8')).join('\n');
     expect(r.code, `${r.out}\n${logs}`).toBe(0);
     expect(r.out).toMatch(/Submitted batch job \d+/);
     // one log per array task: Slurm really ran SHARDS tasks
-    expect(readdirSync(work).filter((f) => /^slurm-\d+_\d+\.out$/.test(f))).toHaveLength(SHARDS);
-    expect(readdirSync(shards).sort()).toEqual(Array.from({ length: SHARDS }, (_, i) => `explore-shard-${String(i).padStart(4, '0')}-of-${String(SHARDS).padStart(4, '0')}.jsonl`));
-    const m = nnchip(['explore', 'merge', ...readdirSync(shards).map((f) => join(shards, f)), '--out', join(work, 'slurm-results')]);
+    expect(listing(work).filter((f) => /^slurm-\d+_\d+\.out$/.test(f))).toHaveLength(SHARDS);
+    expect(listing(shards).sort()).toEqual(Array.from({ length: SHARDS }, (_, i) => `explore-shard-${String(i).padStart(4, '0')}-of-${String(SHARDS).padStart(4, '0')}.jsonl`));
+    const m = nnchip(['explore', 'merge', ...listing(shards).map((f) => join(shards, f)), '--out', join(work, 'slurm-results')]);
     expect(m.code, m.stderr).toBe(0);
     const want = expected();
     for (const f of Object.keys(want)) expect(readFileSync(join(work, 'slurm-results', f)), f).toEqual(want[f]);

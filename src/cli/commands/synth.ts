@@ -107,7 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'ice40')
         .option('--device <name>', `part: ${DEVICE_NAMES.map((d) => `${d} (${FPGA_DEVICES[d].target})`).join(', ')}; default hx8k for ice40, 25k for ecp5 (up5k maps multipliers to its DSPs)`)
-        .option('-o, --out <dir>', 'keep the design and the tool reports and logs in this folder')
+        .option('-o, --out <dir>', 'keep the design and the tool reports and logs in this folder (default: a temporary folder, removed; kept when a tool fails)')
         .option('--no-pnr', 'synthesis only')
         .option('--bitstream', 'also write the bitstream (icepack / ecppack) into the -o folder')
         .option(

@@ -118,18 +118,41 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Ins
   }
 }
 
-/** The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros). */
-function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array): void {
+/** Scratch of matmulSums: the weight tile's nonzero entries, row by row (R·C at most). */
+interface LiveWeights {
+  readonly rowStart: Int32Array;
+  readonly col: Int32Array;
+  readonly value: Int32Array;
+}
+
+const liveWeightsFor = (R: number, C: number): LiveWeights => ({ rowStart: new Int32Array(R + 1), col: new Int32Array(R * C), value: new Int32Array(R * C) });
+
+/**
+ * The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros).
+ * Only real MACs run: a zero weight (padding rows and columns of an edge tile) or a zero act code
+ * adds 0, and int32 addition wraps modulo 2^32, so skipping them and summing in any order is exact.
+ */
+function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, live: LiveWeights): void {
   const { act, wgt } = s;
+  const { rowStart, col, value } = live;
   const w0 = insn.wgt * C;
+  let n = 0;
+  for (let r = 0; r < R; r++) {
+    rowStart[r] = n;
+    for (let c = 0, w = w0 + r * C; c < C; c++, w++) {
+      const v = wgt[w]!;
+      if (v !== 0) (col[n] = c), (value[n++] = v);
+    }
+  }
+  rowStart[R] = n;
+  if (n === 0) return;
   for (let m = 0; m < insn.rows; m++) {
     const a = matmulActRow(insn, m) * R;
     const o = m * C;
-    // int32 addition wraps modulo 2^32, so summing onto the acc value in any order is exact
-    for (let c = 0; c < C; c++) {
-      let sum = sums[o + c]!;
-      for (let r = 0, w = w0 + c; r < R; r++, w += C) sum = mac(sum, act[a + r]!, wgt[w]!);
-      sums[o + c] = sum;
+    for (let r = 0; r < R; r++) {
+      const x = act[a + r]!;
+      if (x === 0) continue;
+      for (let k = rowStart[r]!, end = rowStart[r + 1]!; k < end; k++) sums[o + col[k]!] = mac(sums[o + col[k]!]!, x, value[k]!);
     }
   }
 }
@@ -178,6 +201,7 @@ class FastMachine {
   private readonly mem8: Int8Array;
   private readonly mem32: Int32Array;
   private readonly sums: Int32Array;
+  private readonly live: LiveWeights;
   private readonly loadView: MachineState;
   private readonly storeView: MachineState;
   private readonly thresholdView: MachineState;
@@ -207,6 +231,7 @@ class FastMachine {
       out: new Int8Array(buf, at.out, lanes.out),
     };
     this.sums = new Int32Array(buf, at.sums, fp.accLanes);
+    this.live = liveWeightsFor(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
     this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
     this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
@@ -220,7 +245,7 @@ class FastMachine {
       const C = this.cfg.cols;
       if (mm.accumulate) this.mem32.copyWithin(at.sums >> 2, (at.acc >> 2) + mm.acc * C, (at.acc >> 2) + (mm.acc + mm.rows) * C);
       else this.sums.fill(0, 0, mm.rows * C);
-      matmulSums(this.s, mm, this.cfg.rows, C, this.sums);
+      matmulSums(this.s, mm, this.cfg.rows, C, this.sums, this.live);
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);

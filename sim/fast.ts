@@ -6,7 +6,8 @@
  * acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
  * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
  * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
- * op records, so prove() compares two independent derivations.
+ * op records, so prove() compares two independent derivations. Counters and the address trace
+ * depend on the program alone, so they are derived once per program, in one pass.
  */
 import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
@@ -14,7 +15,7 @@ import { createState, execute, type MachineState } from '../src/isa/interpret.js
 import { mac } from '../src/isa/numerics.js';
 import { initialDram, readTensor } from '../src/isa/program.js';
 import { entryBytes, LOAD_BUFFERS, loadBufferOf, matmulActRow, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
-import type { Plan } from './plan.js';
+import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
@@ -68,38 +69,48 @@ interface FastPlan {
   readonly counters: Float64Array;
   readonly peak: Float64Array;
   readonly arena: Arena;
+  /** The address-trace hash: a function of the program alone (timestamps and access patterns), so computed once. */
+  traceHash: string | null;
 }
 
 const cache = new WeakMap<Plan, FastPlan>();
 
-function fastPlanOf(plan: Plan): FastPlan {
+function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   let fp = cache.get(plan);
-  if (fp !== undefined) return fp;
+  if (fp !== undefined) {
+    fp.traceHash ??= trace ? traceHashOf(plan) : null;
+    return fp;
+  }
   const cfg = plan.program.config;
   const size: Sizes = { loadBytes: 1, accLanes: 1, outLanes: 1, storeLanes: 1 };
   const kind = new Uint8Array(plan.program.instructions.length);
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
+  const rec = trace ? new TraceRecorder() : null;
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
-    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg);
+    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg, rec === null || plan.unit[i] === FETCH ? null : { rec, unit: plan.unit[i]!, start: plan.schedule.timings[i]!.start });
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
     kind[i] = prepared.kind;
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize) }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null }));
   return fp;
 }
 
 /**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
  * accesses (the ones its trace records): a buffer access is one entry, a DRAM access one row of the
- * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs.
+ * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs. With `to`, the
+ * accesses also go to the trace, at the instruction's start cycle plus their offset.
  */
-function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig): void {
+function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, to: { rec: TraceRecorder; unit: number; start: number } | null): void {
   const { rows: R, cols: C } = cfg;
   const seen: number[] = [];
-  accessPattern(insn, cfg, (_t, code, addr) => void seen.push(code, addr));
+  accessPattern(insn, cfg, (t, code, addr) => {
+    seen.push(code, addr);
+    to?.rec.add(to.unit, to.start + t, code, addr);
+  });
   let rowBytes = 0;
   for (let k = 0; k < seen.length; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
   for (let k = 0; k < seen.length; k += 2) {
@@ -167,7 +178,7 @@ interface Arena {
   readonly lanes: Readonly<Record<'act' | 'wgt' | 'out' | 'acc' | 'qntMult' | 'qntShift', number>>;
 }
 
-function arenaOf(fp: Omit<FastPlan, 'arena'>, cfg: ArrayConfig, dramBytes: number): Arena {
+function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dramBytes: number): Arena {
   const proto = createState(cfg, new Uint8Array(0));
   let end = dramBytes;
   const take = (bytes: number): number => {
@@ -303,12 +314,23 @@ class FastMachine {
   }
 }
 
+/** The trace of every instruction's accesses from its start cycle, per unit in program order (the order each unit runs them). */
+function traceHashOf(plan: Plan): string {
+  const rec = new TraceRecorder();
+  const cfg = plan.program.config;
+  plan.program.instructions.forEach((insn, i) => {
+    if (plan.unit[i] === FETCH) return;
+    const [u, t0] = [plan.unit[i]!, plan.schedule.timings[i]!.start];
+    accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
+  });
+  return rec.hash();
+}
+
 export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawRun {
   const p = plan.program;
   const cfg = p.config;
-  const fp = fastPlanOf(plan);
+  const fp = fastPlanOf(plan, trace);
   const m = new FastMachine(fp, cfg, initialDram(p, inputCodes));
-  const rec = trace ? new TraceRecorder() : null;
   const insns = p.instructions;
   const { kind } = fp;
   const ev = plan.events;
@@ -320,12 +342,7 @@ export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawR
       m.commit(i, insn, kind[i]!);
       continue;
     }
-    if (rec !== null) {
-      const u = plan.unit[i]!;
-      const t0 = plan.schedule.timings[i]!.start;
-      accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
-    }
     m.read(i, insn, kind[i]!);
   }
-  return { output: readTensor(m.s.dram, p.output), cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: rec?.hash() ?? null };
+  return { output: readTensor(m.s.dram, p.output), cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: trace ? fp.traceHash : null };
 }

@@ -129,41 +129,41 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Ins
   }
 }
 
-/** Scratch of matmulSums: the weight tile's nonzero entries, row by row (R·C at most). */
+/** Scratch of matmulSums: the weight tile's nonzero entries, column by column (R·C at most). */
 interface LiveWeights {
-  readonly rowStart: Int32Array;
-  readonly col: Int32Array;
+  readonly colStart: Int32Array;
+  readonly row: Int32Array;
   readonly value: Int32Array;
 }
 
-const liveWeightsFor = (R: number, C: number): LiveWeights => ({ rowStart: new Int32Array(R + 1), col: new Int32Array(R * C), value: new Int32Array(R * C) });
+const liveWeightsFor = (R: number, C: number): LiveWeights => ({ colStart: new Int32Array(C + 1), row: new Int32Array(R * C), value: new Int32Array(R * C) });
 
 /**
  * The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros).
- * Only real MACs run: a zero weight (padding rows and columns of an edge tile) or a zero act code
- * adds 0, and int32 addition wraps modulo 2^32, so skipping them and summing in any order is exact.
+ * Only real MACs run: a zero weight (padding rows and columns of an edge tile) adds 0, and int32
+ * addition wraps modulo 2^32, so skipping them and summing in any order is exact.
  */
 function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, live: LiveWeights): void {
   const { act, wgt } = s;
-  const { rowStart, col, value } = live;
+  const { colStart, row, value } = live;
   const w0 = insn.wgt * C;
   let n = 0;
-  for (let r = 0; r < R; r++) {
-    rowStart[r] = n;
-    for (let c = 0, w = w0 + r * C; c < C; c++, w++) {
+  for (let c = 0; c < C; c++) {
+    colStart[c] = n;
+    for (let r = 0, w = w0 + c; r < R; r++, w += C) {
       const v = wgt[w]!;
-      if (v !== 0) (col[n] = c), (value[n++] = v);
+      if (v !== 0) (row[n] = r), (value[n++] = v);
     }
   }
-  rowStart[R] = n;
+  colStart[C] = n;
   if (n === 0) return;
   for (let m = 0; m < insn.rows; m++) {
     const a = matmulActRow(insn, m) * R;
     const o = m * C;
-    for (let r = 0; r < R; r++) {
-      const x = act[a + r]!;
-      if (x === 0) continue;
-      for (let k = rowStart[r]!, end = rowStart[r + 1]!; k < end; k++) sums[o + col[k]!] = mac(sums[o + col[k]!]!, x, value[k]!);
+    for (let c = 0; c < C; c++) {
+      let sum = sums[o + c]!;
+      for (let k = colStart[c]!, end = colStart[c + 1]!; k < end; k++) sum = mac(sum, act[a + row[k]!]!, value[k]!);
+      sums[o + c] = sum;
     }
   }
 }

@@ -2,8 +2,8 @@
 /**
  * Fast mode: event-driven at the exact timestamps of timing.ts. Each instruction takes its reads
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
- * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac);
- * acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
+ * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac,
+ * with the int32 wrap applied once per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
  * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
  * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
  * op records, so prove() compares two independent derivations. Counters and the address trace
@@ -12,7 +12,6 @@
 import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
-import { mac } from '../src/isa/numerics.js';
 import { initialDram, readTensor } from '../src/isa/program.js';
 import { entryBytes, LOAD_BUFFERS, loadBufferOf, matmulActRow, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
@@ -129,41 +128,67 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Ins
   }
 }
 
-/** Scratch of matmulSums: the weight tile's nonzero entries, column by column (R·C at most). */
+/** Scratch of matmulSums: the weight tile without its all-zero rows and columns (R·C at most). */
 interface LiveWeights {
-  readonly colStart: Int32Array;
-  readonly row: Int32Array;
-  readonly value: Int32Array;
+  readonly rows: Int32Array;
+  readonly cols: Int32Array;
+  /** weights[liveRow · liveCols + liveCol] */
+  readonly weights: Int32Array;
 }
 
-const liveWeightsFor = (R: number, C: number): LiveWeights => ({ colStart: new Int32Array(C + 1), row: new Int32Array(R * C), value: new Int32Array(R * C) });
+const liveWeightsFor = (R: number, C: number): LiveWeights => ({ rows: new Int32Array(R), cols: new Int32Array(C), weights: new Int32Array(R * C) });
 
 /**
  * The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros).
- * Only real MACs run: a zero weight (padding rows and columns of an edge tile) adds 0, and int32
- * addition wraps modulo 2^32, so skipping them and summing in any order is exact.
+ * All-zero weight rows and columns (the padding of edge tiles) are skipped: they add 0. The sum of
+ * an int32 and at most 256 int8·int8 products is exact in a double, so wrapping it to int32 once
+ * equals wrapping after every MAC (docs/numerics.md: int32 addition wraps modulo 2^32).
  */
 function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, live: LiveWeights): void {
   const { act, wgt } = s;
-  const { colStart, row, value } = live;
+  const { rows, cols, weights } = live;
   const w0 = insn.wgt * C;
-  let n = 0;
+  let nCols = 0;
   for (let c = 0; c < C; c++) {
-    colStart[c] = n;
-    for (let r = 0, w = w0 + c; r < R; r++, w += C) {
-      const v = wgt[w]!;
-      if (v !== 0) (row[n] = r), (value[n++] = v);
-    }
+    let any = false;
+    for (let r = 0, w = w0 + c; r < R && !any; r++, w += C) any = wgt[w] !== 0;
+    if (any) cols[nCols++] = c;
   }
-  colStart[C] = n;
-  if (n === 0) return;
+  let nRows = 0;
+  for (let r = 0; r < R; r++) {
+    let any = false;
+    for (let k = 0; k < nCols && !any; k++) any = wgt[w0 + r * C + cols[k]!] !== 0;
+    if (!any) continue;
+    for (let k = 0; k < nCols; k++) weights[nRows * nCols + k] = wgt[w0 + r * C + cols[k]!]!;
+    rows[nRows++] = r;
+  }
+  if (nRows === 0) return;
+  const blocks = nCols - (nCols % 4);
   for (let m = 0; m < insn.rows; m++) {
     const a = matmulActRow(insn, m) * R;
     const o = m * C;
-    for (let c = 0; c < C; c++) {
-      let sum = sums[o + c]!;
-      for (let k = colStart[c]!, end = colStart[c + 1]!; k < end; k++) sum = mac(sum, act[a + row[k]!]!, value[k]!);
-      sums[o + c] = sum;
+    // four columns at a time share each act load
+    for (let k = 0; k < blocks; k += 4) {
+      let s0 = sums[o + cols[k]!]!;
+      let s1 = sums[o + cols[k + 1]!]!;
+      let s2 = sums[o + cols[k + 2]!]!;
+      let s3 = sums[o + cols[k + 3]!]!;
+      for (let j = 0, w = k; j < nRows; j++, w += nCols) {
+        const x = act[a + rows[j]!]!;
+        s0 += x * weights[w]!;
+        s1 += x * weights[w + 1]!;
+        s2 += x * weights[w + 2]!;
+        s3 += x * weights[w + 3]!;
+      }
+      sums[o + cols[k]!] = s0;
+      sums[o + cols[k + 1]!] = s1;
+      sums[o + cols[k + 2]!] = s2;
+      sums[o + cols[k + 3]!] = s3;
+    }
+    for (let k = blocks; k < nCols; k++) {
+      let sum = sums[o + cols[k]!]!;
+      for (let j = 0, w = k; j < nRows; j++, w += nCols) sum += act[a + rows[j]!]! * weights[w]!;
+      sums[o + cols[k]!] = sum;
     }
   }
 }

@@ -94,7 +94,13 @@ try {
       for (const side of [4, 8]) {
         const p = compile(mlpGraph, { config: isa.makeConfig({ rows: side, cols: side, actDepth: 65536, accDepth: 65536, outDepth: 65536 }), calibration: { samples: mlpCal }, batch: 64 }).program;
         const inputs = [isa.quantizeInput(p, mlpCal.slice(0, 64).flat(Infinity))];
-        const rtl = await buildRtlSim(p, { simulator: 'verilator', inputs });
+        let rtl;
+        try {
+          rtl = await buildRtlSim(p, { simulator: 'verilator', inputs });
+        } catch (e) {
+          console.log(`verilator build failed at ${side}x${side}: ${e.message.split('\n')[0]}`);
+          continue;
+        }
         try {
           const t0 = performance.now();
           await rtl.run(p, inputs);

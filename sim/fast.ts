@@ -2,19 +2,19 @@
 /**
  * Fast mode: event-driven at the exact timestamps of timing.ts. Each instruction takes its reads
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
- * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac);
- * acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
+ * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac,
+ * with the int32 wrap applied once per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
  * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
  * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
- * op records, so prove() compares two independent derivations.
+ * op records, so prove() compares two independent derivations. Counters and the address trace
+ * depend on the program alone, so they are derived once per program, in one pass.
  */
 import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
-import { mac } from '../src/isa/numerics.js';
 import { initialDram, readTensor } from '../src/isa/program.js';
 import { entryBytes, LOAD_BUFFERS, loadBufferOf, matmulActRow, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
-import type { Plan } from './plan.js';
+import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
@@ -68,38 +68,48 @@ interface FastPlan {
   readonly counters: Float64Array;
   readonly peak: Float64Array;
   readonly arena: Arena;
+  /** The address-trace hash: a function of the program alone (timestamps and access patterns), so computed once. */
+  traceHash: string | null;
 }
 
 const cache = new WeakMap<Plan, FastPlan>();
 
-function fastPlanOf(plan: Plan): FastPlan {
+function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   let fp = cache.get(plan);
-  if (fp !== undefined) return fp;
+  if (fp !== undefined) {
+    fp.traceHash ??= trace ? traceHashOf(plan) : null;
+    return fp;
+  }
   const cfg = plan.program.config;
   const size: Sizes = { loadBytes: 1, accLanes: 1, outLanes: 1, storeLanes: 1 };
   const kind = new Uint8Array(plan.program.instructions.length);
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
+  const rec = trace ? new TraceRecorder() : null;
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
-    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg);
+    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg, rec === null || plan.unit[i] === FETCH ? null : { rec, unit: plan.unit[i]!, start: plan.schedule.timings[i]!.start });
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
     kind[i] = prepared.kind;
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize) }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null }));
   return fp;
 }
 
 /**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
  * accesses (the ones its trace records): a buffer access is one entry, a DRAM access one row of the
- * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs.
+ * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs. With `to`, the
+ * accesses also go to the trace, at the instruction's start cycle plus their offset.
  */
-function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig): void {
+function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, to: { rec: TraceRecorder; unit: number; start: number } | null): void {
   const { rows: R, cols: C } = cfg;
   const seen: number[] = [];
-  accessPattern(insn, cfg, (_t, code, addr) => void seen.push(code, addr));
+  accessPattern(insn, cfg, (t, code, addr) => {
+    seen.push(code, addr);
+    to?.rec.add(to.unit, to.start + t, code, addr);
+  });
   let rowBytes = 0;
   for (let k = 0; k < seen.length; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
   for (let k = 0; k < seen.length; k += 2) {
@@ -118,18 +128,67 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Ins
   }
 }
 
-/** The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros). */
-function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array): void {
+/** Scratch of matmulSums: the weight tile without its all-zero rows and columns (R·C at most). */
+interface LiveWeights {
+  readonly rows: Int32Array;
+  readonly cols: Int32Array;
+  /** weights[liveRow · liveCols + liveCol] */
+  readonly weights: Int32Array;
+}
+
+const liveWeightsFor = (R: number, C: number): LiveWeights => ({ rows: new Int32Array(R), cols: new Int32Array(C), weights: new Int32Array(R * C) });
+
+/**
+ * The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros).
+ * All-zero weight rows and columns (the padding of edge tiles) are skipped: they add 0. The sum of
+ * an int32 and at most 256 int8·int8 products is exact in a double, so wrapping it to int32 once
+ * equals wrapping after every MAC (docs/numerics.md: int32 addition wraps modulo 2^32).
+ */
+function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, live: LiveWeights): void {
   const { act, wgt } = s;
+  const { rows, cols, weights } = live;
   const w0 = insn.wgt * C;
+  let nCols = 0;
+  for (let c = 0; c < C; c++) {
+    let any = false;
+    for (let r = 0, w = w0 + c; r < R && !any; r++, w += C) any = wgt[w] !== 0;
+    if (any) cols[nCols++] = c;
+  }
+  let nRows = 0;
+  for (let r = 0; r < R; r++) {
+    let any = false;
+    for (let k = 0; k < nCols && !any; k++) any = wgt[w0 + r * C + cols[k]!] !== 0;
+    if (!any) continue;
+    for (let k = 0; k < nCols; k++) weights[nRows * nCols + k] = wgt[w0 + r * C + cols[k]!]!;
+    rows[nRows++] = r;
+  }
+  if (nRows === 0) return;
+  const blocks = nCols - (nCols % 4);
   for (let m = 0; m < insn.rows; m++) {
     const a = matmulActRow(insn, m) * R;
     const o = m * C;
-    // int32 addition wraps modulo 2^32, so summing onto the acc value in any order is exact
-    for (let c = 0; c < C; c++) {
-      let sum = sums[o + c]!;
-      for (let r = 0, w = w0 + c; r < R; r++, w += C) sum = mac(sum, act[a + r]!, wgt[w]!);
-      sums[o + c] = sum;
+    // four columns at a time share each act load
+    for (let k = 0; k < blocks; k += 4) {
+      let s0 = sums[o + cols[k]!]!;
+      let s1 = sums[o + cols[k + 1]!]!;
+      let s2 = sums[o + cols[k + 2]!]!;
+      let s3 = sums[o + cols[k + 3]!]!;
+      for (let j = 0, w = k; j < nRows; j++, w += nCols) {
+        const x = act[a + rows[j]!]!;
+        s0 += x * weights[w]!;
+        s1 += x * weights[w + 1]!;
+        s2 += x * weights[w + 2]!;
+        s3 += x * weights[w + 3]!;
+      }
+      sums[o + cols[k]!] = s0;
+      sums[o + cols[k + 1]!] = s1;
+      sums[o + cols[k + 2]!] = s2;
+      sums[o + cols[k + 3]!] = s3;
+    }
+    for (let k = blocks; k < nCols; k++) {
+      let sum = sums[o + cols[k]!]!;
+      for (let j = 0, w = k; j < nRows; j++, w += nCols) sum += act[a + rows[j]!]! * weights[w]!;
+      sums[o + cols[k]!] = sum;
     }
   }
 }
@@ -144,7 +203,7 @@ interface Arena {
   readonly lanes: Readonly<Record<'act' | 'wgt' | 'out' | 'acc' | 'qntMult' | 'qntShift', number>>;
 }
 
-function arenaOf(fp: Omit<FastPlan, 'arena'>, cfg: ArrayConfig, dramBytes: number): Arena {
+function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dramBytes: number): Arena {
   const proto = createState(cfg, new Uint8Array(0));
   let end = dramBytes;
   const take = (bytes: number): number => {
@@ -178,6 +237,7 @@ class FastMachine {
   private readonly mem8: Int8Array;
   private readonly mem32: Int32Array;
   private readonly sums: Int32Array;
+  private readonly live: LiveWeights;
   private readonly loadView: MachineState;
   private readonly storeView: MachineState;
   private readonly thresholdView: MachineState;
@@ -207,6 +267,7 @@ class FastMachine {
       out: new Int8Array(buf, at.out, lanes.out),
     };
     this.sums = new Int32Array(buf, at.sums, fp.accLanes);
+    this.live = liveWeightsFor(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
     this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
     this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
@@ -220,7 +281,7 @@ class FastMachine {
       const C = this.cfg.cols;
       if (mm.accumulate) this.mem32.copyWithin(at.sums >> 2, (at.acc >> 2) + mm.acc * C, (at.acc >> 2) + (mm.acc + mm.rows) * C);
       else this.sums.fill(0, 0, mm.rows * C);
-      matmulSums(this.s, mm, this.cfg.rows, C, this.sums);
+      matmulSums(this.s, mm, this.cfg.rows, C, this.sums, this.live);
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
@@ -278,12 +339,23 @@ class FastMachine {
   }
 }
 
+/** The trace of every instruction's accesses from its start cycle, per unit in program order (the order each unit runs them). */
+function traceHashOf(plan: Plan): string {
+  const rec = new TraceRecorder();
+  const cfg = plan.program.config;
+  plan.program.instructions.forEach((insn, i) => {
+    if (plan.unit[i] === FETCH) return;
+    const [u, t0] = [plan.unit[i]!, plan.schedule.timings[i]!.start];
+    accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
+  });
+  return rec.hash();
+}
+
 export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawRun {
   const p = plan.program;
   const cfg = p.config;
-  const fp = fastPlanOf(plan);
+  const fp = fastPlanOf(plan, trace);
   const m = new FastMachine(fp, cfg, initialDram(p, inputCodes));
-  const rec = trace ? new TraceRecorder() : null;
   const insns = p.instructions;
   const { kind } = fp;
   const ev = plan.events;
@@ -295,12 +367,7 @@ export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawR
       m.commit(i, insn, kind[i]!);
       continue;
     }
-    if (rec !== null) {
-      const u = plan.unit[i]!;
-      const t0 = plan.schedule.timings[i]!.start;
-      accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
-    }
     m.read(i, insn, kind[i]!);
   }
-  return { output: readTensor(m.s.dram, p.output), cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: rec?.hash() ?? null };
+  return { output: readTensor(m.s.dram, p.output), cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: trace ? fp.traceHash : null };
 }

@@ -15,6 +15,7 @@ import { accessesOf, conflicts, type Access } from '../isa/effects.js';
 import type { Region } from '../isa/program.js';
 import { NO_TOKENS, WORK_UNITS, type Instruction, type Unit, type WorkUnit } from '../isa/spec.js';
 import { UNIT_OF } from '../isa/ops/index.js';
+import { RangeMax } from './range-max.js';
 
 export interface Tagged {
   readonly insn: Instruction;
@@ -47,40 +48,69 @@ export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 6
 
 type Worker = WorkUnit;
 
-/** Per memory cell: the latest reader and writer index on each unit. DRAM cells are whole regions. */
-class HazardTracker {
-  private readonly cells = new Map<string, { r: Record<Worker, number>; w: Record<Worker, number> }>();
-  constructor(private readonly dramRegions: readonly Region[]) {}
+/** Slots per memory cell: the latest reader on load, compute, store, then the latest writer on each. */
+const SLOTS = 6;
+const WRITER = 3;
 
-  private keys(a: Access): string[] {
-    if (a.space === 'dram') {
-      return this.dramRegions.filter((r) => r.start < a.end && a.start < r.start + r.size).map((r) => `dram:${r.name}`);
+/**
+ * Per memory cell: the latest reader and writer index on each unit (-1: none). SRAM cells are buffer
+ * entries, kept as ranges (one RangeMax per slot: instructions touch whole ranges, and an index
+ * recorded later is always larger); DRAM cells are whole regions (one per name).
+ */
+class HazardTracker {
+  private readonly sram = new Map<string, RangeMax[]>();
+  private readonly dram: Int32Array;
+  private readonly regionSlot: number[];
+  constructor(private readonly dramRegions: readonly Region[], private readonly cfg: ArrayConfig) {
+    const slotOfName = new Map<string, number>();
+    this.regionSlot = dramRegions.map((r) => {
+      let slot = slotOfName.get(r.name);
+      if (slot === undefined) slotOfName.set(r.name, (slot = slotOfName.size));
+      return slot;
+    });
+    this.dram = new Int32Array(slotOfName.size * SLOTS).fill(-1);
+  }
+
+  private slotsOf(space: string): RangeMax[] {
+    let slots = this.sram.get(space);
+    if (slots === undefined) {
+      const depth = (this.cfg as unknown as Record<string, number>)[`${space}Depth`] ?? 1;
+      this.sram.set(space, (slots = Array.from({ length: SLOTS }, () => new RangeMax(depth))));
     }
-    const keys: string[] = [];
-    for (let e = a.start; e < a.end; e++) keys.push(`${a.space}:${e}`);
-    return keys;
+    return slots;
+  }
+
+  /** Visit the cell of every DRAM region a DRAM access overlaps. */
+  private forRegions(a: Access, visit: (at: number) => void): void {
+    this.dramRegions.forEach((r, i) => {
+      if (r.start < a.end && a.start < r.start + r.size) visit(this.regionSlot[i]! * SLOTS);
+    });
   }
 
   /** Latest conflicting index per unit for an instruction with these accesses. */
   needs(accesses: readonly Access[]): Record<Worker, number> {
-    const need = { load: -1, compute: -1, store: -1 };
+    const need = [-1, -1, -1];
     for (const a of accesses) {
-      for (const k of this.keys(a)) {
-        const c = this.cells.get(k);
-        if (c === undefined) continue;
-        for (const u of WORK_UNITS) need[u] = Math.max(need[u], c.w[u], a.write ? c.r[u] : -1);
+      const first = a.write ? 0 : WRITER;
+      if (a.space === 'dram') {
+        const t = this.dram;
+        this.forRegions(a, (at) => {
+          for (let s = first; s < SLOTS; s++) need[s % WRITER] = Math.max(need[s % WRITER]!, t[at + s]!);
+        });
+      } else if (a.end > a.start) {
+        const slots = this.slotsOf(a.space);
+        for (let s = first; s < SLOTS; s++) need[s % WRITER] = Math.max(need[s % WRITER]!, slots[s]!.query(a.start, a.end));
       }
     }
-    return need;
+    return { load: need[0]!, compute: need[1]!, store: need[2]! };
   }
 
   record(accesses: readonly Access[], unit: Worker, index: number): void {
+    const slot = WORK_UNITS.indexOf(unit);
     for (const a of accesses) {
-      for (const k of this.keys(a)) {
-        let c = this.cells.get(k);
-        if (c === undefined) this.cells.set(k, (c = { r: { load: -1, compute: -1, store: -1 }, w: { load: -1, compute: -1, store: -1 } }));
-        (a.write ? c.w : c.r)[unit] = index;
-      }
+      const s = (a.write ? WRITER : 0) + slot;
+      if (a.space === 'dram') this.forRegions(a, (at) => (this.dram[at + s] = index));
+      else if (a.end > a.start) this.slotsOf(a.space)[s]!.raise(a.start, a.end, index);
     }
   }
 }
@@ -91,7 +121,7 @@ type Mutable = { -readonly [K in keyof Instruction]: Instruction[K] } & Record<s
 export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[]): Tagged[] {
   const out: { insn: Mutable; layer: number }[] = [];
   const unitOf = (i: number): Worker => UNIT_OF[out[i]!.insn.op] as Worker;
-  const tracker = new HazardTracker(dramRegions);
+  const tracker = new HazardTracker(dramRegions, cfg);
   // covered[consumer][producer]: the latest producer index the consumer unit has already waited for
   const covered: Record<Worker, Record<Worker, number>> = {
     load: { load: -1, compute: -1, store: -1 },
@@ -108,6 +138,7 @@ export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegi
     else (p.pushNext = true), (consumer.popPrev = true);
     covered[cu][pu] = producer;
   };
+  let lastCompute = -1;
   for (const t of list) {
     const insn = { ...t.insn, ...NO_TOKENS } as Mutable;
     const unit = UNIT_OF[insn.op];
@@ -119,10 +150,11 @@ export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegi
       // route the far dependency through a compute-unit sync placed just before this instruction
       const sync = { op: 'sync', ...NO_TOKENS } as Mutable;
       out.push({ insn: sync, layer: t.layer });
+      lastCompute = out.length - 1;
       link(need[far], sync, 'compute');
       need.compute = Math.max(need.compute, out.length - 1);
     } else if (far !== null && need[far] > covered[unit][far]) {
-      need.compute = Math.max(need.compute, covered.compute[far] >= need[far] ? lastComputeAfter(out, need[far]) : -1);
+      need.compute = Math.max(need.compute, covered.compute[far] >= need[far] && lastCompute > need[far] ? lastCompute : -1);
     }
     for (const pu of WORK_UNITS) {
       if (pu === unit || pu === far) continue;
@@ -130,14 +162,9 @@ export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegi
     }
     if (far !== null) covered[unit][far] = Math.max(covered[unit][far], need[far]);
     out.push({ insn, layer: t.layer });
+    if (unit === 'compute') lastCompute = out.length - 1;
     tracker.record(accesses, unit, out.length - 1);
   }
   out.push({ insn: { op: 'halt', ...NO_TOKENS } as Mutable, layer: out[out.length - 1]?.layer ?? 0 });
   return out.map((o) => ({ insn: o.insn as Instruction, layer: o.layer }));
-}
-
-/** The latest compute instruction: once compute has waited for a producer, its later work is after it. */
-function lastComputeAfter(out: readonly { insn: Mutable }[], producer: number): number {
-  for (let i = out.length - 1; i > producer; i--) if (UNIT_OF[out[i]!.insn.op] === 'compute') return i;
-  return -1;
 }

@@ -115,3 +115,31 @@ describe('random programs the compiler would not emit, tokens inserted by the sc
     );
   });
 });
+
+describe('sparse weights (fast mode runs only the nonzero weights of a tile)', () => {
+  test('sim = interpret and step = fast when whole weight rows, columns and random entries are zero', () => {
+    fc.assert(
+      fc.property(arbSizes(20), fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: 9 }), fc.double({ min: 0, max: 1, noNaN: true }), (sizes, seed, side, density) => {
+        const graph = randomMlp(sizes, seed, ['relu', 'linear']);
+        const r = rng(seed + 3);
+        for (const node of graph.nodes) {
+          if (node.op !== 'dense') continue;
+          const [k, n] = node.kernel.shape as [number, number];
+          const deadRow = Math.floor(r() * k);
+          const deadCol = Math.floor(r() * n);
+          for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) if (i === deadRow || j === deadCol || r() > density) node.kernel.data[i * n + j] = 0;
+        }
+        const config = makeConfig({ rows: side, cols: side });
+        const p = compile(graph, { config, calibration: { samples: randomSamples(8, sizes[0]!, seed + 1, -1, 1) } }).program;
+        for (const x of inputsOf(p, sizes, seed)) {
+          const fast = simulate(p, x);
+          expect(Array.from(fast.output)).toEqual(Array.from(interpret(p, x)));
+          const step = simulate(p, x, { mode: 'step' });
+          expect(Array.from(step.output)).toEqual(Array.from(fast.output));
+          expect(step.stats).toEqual(fast.stats);
+        }
+      }),
+      { numRuns: 40, seed: SEED },
+    );
+  });
+});

@@ -1,0 +1,68 @@
+// Seeded random-weight graphs of issue 17's workloads (the shapes matter, not the weights):
+// ResNet-18, AlexNet conv1, a 1M-parameter dense MLP. Imported by bench/issue17.mjs.
+import { mulberry32 } from '../dist/src/util/prng.js';
+
+function weights(rnd, n, fanIn) {
+  const scale = Math.sqrt(2 / fanIn);
+  return Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
+}
+
+/** A graph builder keeping track of the current tensor and its [H, W, C] shape. */
+function builder(name, inputShape, seed) {
+  const rnd = mulberry32(seed);
+  const nodes = [];
+  let count = 0;
+  const add = (node) => (nodes.push({ name: `${node.op}${++count}`, output: `${node.op}${count}`, ...node }), `${node.op}${count}`);
+  return {
+    rnd,
+    conv(x, cin, cout, k, stride, pad, activation = 'relu') {
+      return add({ op: 'conv2d', inputs: [x], kernel: { shape: [k, k, cin, cout], data: weights(rnd, k * k * cin * cout, k * k * cin) }, bias: { shape: [cout], data: weights(rnd, cout, 100) }, strides: [stride, stride], pads: [pad, pad, pad, pad], depthwise: false, activation });
+    },
+    maxPool(x, size, stride, pad) {
+      return add({ op: 'pool2d', inputs: [x], kind: 'max', size: [size, size], strides: [stride, stride], pads: [pad, pad, pad, pad] });
+    },
+    add: (a, b) => add({ op: 'add', inputs: [a, b] }),
+    relu: (x) => add({ op: 'activation', inputs: [x], fn: 'relu' }),
+    gap: (x) => add({ op: 'globalAvgPool', inputs: [x] }),
+    dense(x, k, n, activation) {
+      return add({ op: 'dense', inputs: [x], kernel: { shape: [k, n], data: weights(rnd, k * n, k) }, bias: null, activation });
+    },
+    graph: (out) => ({ name, inputs: [{ name: 'input', shape: inputShape }], nodes, outputs: [out], notes: [] }),
+  };
+}
+
+/** ResNet-18 (torchvision layout, BN folded into the convs), side×side×3 input, 1000 classes. */
+export function resnet18(side = 224, seed = 18) {
+  const b = builder('resnet18', [side, side, 3], seed);
+  let x = b.maxPool(b.conv('input', 3, 64, 7, 2, 3), 3, 2, 1);
+  let c = 64;
+  for (const [width, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]]) {
+    for (let block = 0; block < 2; block++) {
+      const s = block === 0 ? stride : 1;
+      const y = b.conv(b.conv(x, c, width, 3, s, 1), width, width, 3, 1, 1, 'linear');
+      const shortcut = s !== 1 || c !== width ? b.conv(x, c, width, 1, s, 0, 'linear') : x;
+      x = b.relu(b.add(y, shortcut));
+      c = width;
+    }
+  }
+  return b.graph(b.dense(b.gap(x), 512, 1000, 'linear'));
+}
+
+/** AlexNet's first layer: 224×224×3, 11×11 stride 4, 64 filters (ReLU). */
+export function alexnetConv1(seed = 1) {
+  const b = builder('alexnet-conv1', [224, 224, 3], seed);
+  return b.graph(b.conv('input', 3, 64, 11, 4, 2));
+}
+
+/** A dense MLP 1024→768→256→10 (≈ 985k weights). */
+export function dense1M(seed = 2) {
+  const b = builder('dense-1m', [1024], seed);
+  return b.graph(b.dense(b.dense(b.dense('input', 1024, 768, 'relu'), 768, 256, 'relu'), 256, 10, 'linear'));
+}
+
+/** `count` seeded calibration samples in [0, 1) for a graph's input. */
+export function samplesFor(graph, count = 8, seed = 7) {
+  const rnd = mulberry32(seed);
+  const size = graph.inputs[0].shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: count }, () => Float32Array.from({ length: size }, () => rnd()));
+}

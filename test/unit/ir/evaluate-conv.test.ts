@@ -1,0 +1,52 @@
+// The float convolution (calibration's hot loop) equals a plain closure-per-tap convolution bit
+// for bit, zero inputs, −0 biases, strides, dilations, padding and depthwise included.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Graph, NodeOf } from '../../../src/ir/graph.js';
+import { evaluateGraph } from '../../../src/ir/evaluate.js';
+import { checkGraph } from '../../../src/ir/verify.js';
+
+/** The reference: every (output pixel, tap, ci, co) term in nested-loop order. */
+function plainConv(n: NodeOf<'conv2d'>, x: Float64Array, [h, w]: readonly number[], [oh, ow, oc]: readonly number[]): Float64Array {
+  const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
+  const y = new Float64Array(oh! * ow! * oc!);
+  for (let p = 0; p < oh! * ow!; p++) for (let c = 0; c < oc!; c++) y[p * oc! + c] = n.bias?.data[c] ?? 0;
+  for (let oy = 0; oy < oh!; oy++)
+    for (let ox = 0; ox < ow!; ox++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          const iy = oy * n.strides[0] + ky * (n.dilations?.[0] ?? 1) - n.pads[0];
+          const ix = ox * n.strides[1] + kx * (n.dilations?.[1] ?? 1) - n.pads[1];
+          if (iy < 0 || iy >= h! || ix < 0 || ix >= w!) continue;
+          const [o, i, tap] = [oy * ow! + ox, iy * w! + ix, ky * kw + kx];
+          for (let ci = 0; ci < cin; ci++) {
+            if (n.depthwise) y[o * oc! + ci]! += x[i * cin + ci]! * n.kernel.data[tap * cin + ci]!;
+            else for (let co = 0; co < cout; co++) y[o * oc! + co]! += x[i * cin + ci]! * n.kernel.data[(tap * cin + ci) * cout + co]!;
+          }
+        }
+  return y;
+}
+
+const value = fc.oneof(fc.constant(0), fc.constant(-0), fc.float({ min: -4, max: 4, noNaN: true }));
+
+describe('conv2d float evaluation', () => {
+  it('matches the plain loop bit for bit', () => {
+    const shape = fc.record({ h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), cin: fc.integer({ min: 1, max: 3 }), cout: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), dil: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), depthwise: fc.boolean(), bias: fc.boolean() });
+    fc.assert(
+      fc.property(shape, fc.array(value, { minLength: 300, maxLength: 300 }), (s, pool) => {
+        const cout = s.depthwise ? s.cin : s.cout;
+        const span = (s.k - 1) * s.dil + 1;
+        fc.pre(s.h + 2 * s.pad >= span && s.w + 2 * s.pad >= span);
+        const take = (n: number, at: number): Float32Array => Float32Array.from({ length: n }, (_, i) => pool[(at + i) % pool.length]!);
+        const node: NodeOf<'conv2d'> = { name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel: { shape: [s.k, s.k, s.cin, s.depthwise ? 1 : cout], data: take(s.k * s.k * s.cin * (s.depthwise ? 1 : cout), 7) }, bias: s.bias ? { shape: [cout], data: take(cout, 101) } : null, strides: [s.stride, s.stride], pads: [s.pad, s.pad, s.pad, s.pad], dilations: [s.dil, s.dil], depthwise: s.depthwise, activation: 'linear' };
+        const graph: Graph = { name: 'g', inputs: [{ name: 'input', shape: [s.h, s.w, s.cin] }], nodes: [node], outputs: ['c'], notes: [] };
+        const x = Float64Array.from(take(s.h * s.w * s.cin, 53));
+        const got = evaluateGraph(graph, x).get('c')!;
+        const want = plainConv(node, x, [s.h, s.w], checkGraph(graph).get('c')!);
+        expect(got.length).toBe(want.length);
+        want.forEach((v, i) => expect(Object.is(got[i], v), `element ${i}: ${got[i]} vs ${v}`).toBe(true));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

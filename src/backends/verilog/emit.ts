@@ -190,14 +190,7 @@ function checkInputs(p: Program, inputs: readonly Int8Array[]): void {
   if (inputs.length === 0) throw new NnchipError('NN501', 'no input samples for the test bench');
 }
 
-/** The RTL's threshold unit has the requantize mode only: a table-mode threshold is refused, never emitted half-supported. */
-function checkRtlSupports(p: Program): void {
-  const at = p.instructions.findIndex((i) => i.op === 'threshold' && i.steps > 0);
-  if (at >= 0) throw new NnchipError('NN405', `instruction ${at} is a table-mode threshold (an activation such as sigmoid or tanh), which the RTL does not implement yet`);
-}
-
 export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> {
-  checkRtlSupports(p);
   const inputs = opts.inputs ?? [new Int8Array(tensorSize(p.input))];
   checkInputs(p, inputs);
   const sizing = designSizing(p, inputs.length, opts.capacity);

@@ -50,7 +50,6 @@ export const CODES = {
   NN402: { exit: EXIT.usage, hint: 'fix the field in the machine configuration' },
   NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },
   NN404: { exit: EXIT.badInput, hint: 'the file is not an nnchip program; produce one with `nnchip lower`' },
-  NN405: { exit: EXIT.unsupported, hint: 'run the program on the simulator or WebAssembly (table-mode thresholds: sigmoid, tanh, leaky ReLU, …), or use ReLU-family activations for RTL' },
   NN501: { exit: EXIT.badInput, hint: 'check the input file' },
   NN502: { exit: EXIT.badInput, hint: 'merge all N shards of one sweep, made with identical flags' },
   NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },

@@ -164,7 +164,7 @@ function sourcesOf(op: GemmOp, placed: ReadonlyMap<string, Placed>, R: number): 
 /** Output lines per tile: as many as the acc, out and act buffers hold. */
 function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): number {
   const actFor = (lines: number): number => [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * s.p.wp, 0);
-  // a step table takes the top 2·steps acc entries
+  // a step table takes 2·steps acc entries after the two slots
   const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
   let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
   while (lines > 0 && actFor(lines) > cfg.actDepth) lines--;
@@ -205,7 +205,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   let colTile = 0;
   let maxAct = 0;
   let maxRows = 0;
-  let maxTable = 0;
+  let tableSpan: [number, number] = [Infinity, 0];
   gp.ops.forEach((op, oi) => {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);
@@ -250,8 +250,9 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
         const slot = (tileIndex % 2) * lines * op.ow;
         const qSlot = tileIndex % qntSlots;
         const steps = op.table?.steps ?? 0;
-        const tableAt = cfg.accDepth - 2 * steps;
-        maxTable = Math.max(maxTable, 2 * steps);
+        // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
+        const tableAt = 2 * lines * op.ow;
+        if (steps > 0) tableSpan = [Math.min(tableSpan[0], tableAt), Math.max(tableSpan[1], tableAt + 2 * steps)];
         if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
         else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
         emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
@@ -291,7 +292,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     { space: 'act', name: 'input windows', start: 0, size: maxAct },
     { space: 'wgt', name: `weight tiles (${wgtSlots} slot${wgtSlots > 1 ? 's' : ''})`, start: 0, size: wgtSlots * R },
     { space: 'acc', name: 'accumulators (2 slots)', start: 0, size: 2 * maxRows },
-    ...(maxTable > 0 ? [{ space: 'acc' as const, name: 'step tables (top of acc)', start: cfg.accDepth - maxTable, size: maxTable }] : []),
+    ...(tableSpan[1] > 0 ? [{ space: 'acc' as const, name: 'activation step tables (after the slots)', start: tableSpan[0], size: tableSpan[1] - tableSpan[0] }] : []),
     { space: 'qnt', name: `requant params (${qntSlots} slots)`, start: 0, size: qntSlots },
     { space: 'out', name: 'threshold output (2 slots)', start: 0, size: 2 * maxRows },
   ];

@@ -89,8 +89,10 @@ module nnchip_threshold #(
   wire              rd_final = (rd_left == ONE_ROW) & row_end;
   wire rq_acc_re = beat & (ph == {PH_W{1'b0}});
   wire [ACC_AW-1:0] rq_acc_raddr = rq_start ? acc : rd_addr_q;
-  assign acc_re = rq_acc_re | tb_acc_re;
-  assign acc_raddr = tb_acc_re ? tb_acc_raddr : rq_acc_raddr;
+  // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
+  assign acc_re = start | (rd_busy_q & (ph_q == {PH_W{1'b0}})) | tb_busy_q;
+  assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
+  wire unused_rq_read = ^{rq_acc_re, rq_acc_raddr, tb_acc_re};
   assign qnt_re = rq_start;
   assign qnt_raddr = qnt;
 
@@ -234,7 +236,7 @@ module nnchip_threshold #(
   wire              tb_final = (tb_left == ONE_ROW) & tb_row_end;
   wire              tb_k0 = tb_k == {K_W{1'b0}};
   assign tb_acc_re = tb_beat;
-  assign tb_acc_raddr = tb_k0 ? tb_row : tb_tab_q;
+  assign tb_acc_raddr = (tb_k_q == {K_W{1'b0}}) ? tb_row_q : tb_tab_q;   // used after start only
   always @(posedge clk) begin
     if (tb_beat) begin
       tb_k_q <= tb_row_end ? {K_W{1'b0}} : tb_k + 1'b1;

@@ -9,6 +9,7 @@
 //   t = b + 4      round, shift, add zp, clamp; the last beat of row m writes out row m
 // duration = P*rows + THRESHOLD_LATENCY (src/isa/ops/threshold.ts; nnchip_isa.vh carries it and the
 // legal PASSES, and elaboration fails when this module's four stages or PASSES disagree with them).
+// Table mode (steps > 0) is a second, independent sequencer at the end of this file.
 // Every stage ends in registers: the RAM outputs feed only the operand multiplexers, so no stage
 // holds more than one carry chain. How the P beats are used is this module's choice:
 //   P divides COLS:  COLS/P lanes, each a full 32x16 multiplier, one lane group per beat;
@@ -19,6 +20,7 @@ module nnchip_threshold #(
   parameter COLS = 4,
   parameter PASSES = 1,
   parameter ROWS_W = 16,
+  parameter STEPS_W = 10,
   parameter ACC_AW = 8,
   parameter OUT_AW = 8,
   parameter QNT_AW = 8
@@ -33,6 +35,8 @@ module nnchip_threshold #(
   input  wire [7:0]         zp,
   input  wire [7:0]         lo,
   input  wire [7:0]         hi,
+  input  wire [ACC_AW-1:0]  tbl,        // table mode (steps > 0): the step table's first acc entry
+  input  wire [STEPS_W-1:0] steps,
   output wire               acc_re,
   output wire [ACC_AW-1:0]  acc_raddr,
   input  wire [COLS*32-1:0] acc_rdata,
@@ -54,6 +58,12 @@ module nnchip_threshold #(
       nnchip_threshold_passes_illegal_for_cols fail ();
     end
   endgenerate
+  wire rq_start = start & (steps == {STEPS_W{1'b0}});
+  wire tb_start = start & (steps != {STEPS_W{1'b0}});
+  wire tb_acc_re, tb_we, tb_last;
+  wire [ACC_AW-1:0] tb_acc_raddr;
+  wire [OUT_AW-1:0] tb_waddr;
+  wire [COLS*8-1:0] tb_wdata;
   localparam LANES = (PASSES <= COLS) ? COLS / PASSES : 1;
   localparam DIGITS = (PASSES <= COLS) ? 1 : PASSES / COLS;   // beats per lane group
   localparam DIGIT_W = 16 / DIGITS;                            // mult bits per beat
@@ -63,7 +73,7 @@ module nnchip_threshold #(
   localparam integer LAST_PH_INT = PASSES - 1;
   localparam [PH_W-1:0] LAST_PH = LAST_PH_INT[PH_W-1:0];
 
-  // ---- beats: row m's acc read at its first beat; the qnt entry is read once, at start, and held
+  // ---- beats: row m's acc read at its first beat; the qnt entry is read once, at rq_start, and held
   reg               rd_busy_q;
   reg [ROWS_W-1:0]  rd_left_q;
   reg [PH_W-1:0]    ph_q;
@@ -71,15 +81,19 @@ module nnchip_threshold #(
   reg [OUT_AW-1:0]  out_addr_q;
   reg [7:0]         zp_q, lo_q, hi_q;
   reg signed [9:0]  lo_m_zp_q, hi_m_zp_q;   // lo - zp and hi - zp, in [-255, 255]
-  wire              beat = start | rd_busy_q;
-  wire [PH_W-1:0]   ph = start ? {PH_W{1'b0}} : ph_q;
+  wire              beat = rq_start | rd_busy_q;
+  wire [PH_W-1:0]   ph = rq_start ? {PH_W{1'b0}} : ph_q;
   wire              row_end = ph == LAST_PH;
-  wire [ROWS_W-1:0] rd_left = start ? rows : rd_left_q;
-  wire [OUT_AW-1:0] out_addr = start ? out : out_addr_q;
+  wire [ROWS_W-1:0] rd_left = rq_start ? rows : rd_left_q;
+  wire [OUT_AW-1:0] out_addr = rq_start ? out : out_addr_q;
   wire              rd_final = (rd_left == ONE_ROW) & row_end;
-  assign acc_re = beat & (ph == {PH_W{1'b0}});
-  assign acc_raddr = start ? acc : rd_addr_q;
-  assign qnt_re = start;
+  wire rq_acc_re = beat & (ph == {PH_W{1'b0}});
+  wire [ACC_AW-1:0] rq_acc_raddr = rq_start ? acc : rd_addr_q;
+  // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
+  assign acc_re = start | (rd_busy_q & (ph_q == {PH_W{1'b0}})) | tb_busy_q;
+  assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
+  wire unused_rq_read = ^{rq_acc_re, rq_acc_raddr, tb_acc_re};
+  assign qnt_re = rq_start;
   assign qnt_raddr = qnt;
 
   // ---- stages 1 (select), 2 (multiply), 3 (accumulate), 4 (round, shift, clamp; a row's last beat writes)
@@ -87,6 +101,7 @@ module nnchip_threshold #(
   reg [PH_W-1:0]   ph1_q, ph2_q, ph3_q, ph4_q;
   reg [OUT_AW-1:0] a1_q, a2_q, a3_q, a4_q;
   wire [LANES*8-1:0] result;   // stage 4: this beat's lanes
+  wire [COLS*8-1:0] rq_wdata;
 
   // beat -> (lane group, digit): ph = group*DIGITS + digit
   localparam DG_SHIFT = (DIGITS > 1) ? $clog2(DIGITS) : 0;
@@ -142,22 +157,23 @@ module nnchip_threshold #(
     end
 
     if (GROUPS == 1) begin : g_parallel
-      assign out_wdata = result;
+      assign rq_wdata = result;
       wire unused_ph = ^{g4, lane_done4};
     end else begin : g_serial
       // the lane groups before a row's last hold their bytes here; the last completes the row
       reg [(GROUPS-1)*LANES*8-1:0] held_q;
       always @(posedge clk) if (v4_q & lane_done4 & ~w4_q) held_q[g4 * LANES * 8 +: LANES * 8] <= result;
-      assign out_wdata = {result, held_q};
+      assign rq_wdata = {result, held_q};
     end
   endgenerate
 
-  assign out_we = v4_q & w4_q;
-  assign out_waddr = a4_q;
-  assign last = v4_q & last4_q;
+  assign out_we = (v4_q & w4_q) | tb_we;
+  assign out_waddr = tb_we ? tb_waddr : a4_q;
+  assign out_wdata = tb_we ? tb_wdata : rq_wdata;
+  assign last = (v4_q & last4_q) | tb_last;
 
   always @(posedge clk) begin
-    if (start) begin
+    if (rq_start) begin
       zp_q <= zp;
       lo_q <= lo;
       hi_q <= hi;
@@ -196,5 +212,92 @@ module nnchip_threshold #(
       v4_q <= v3_q;
     end
   end
+
+  // ---- table mode (src/isa/ops/threshold.ts): P = 1 + 2*steps beats per acc row, t from start:
+  //   t = P*m          read acc row m;  t = P*m + k (k = 1 .. 2*steps) read table entry tbl + k - 1
+  //   one cycle later  the entry is on the RAM's output: the row is held (k = 0), every lane compares
+  //                    its value with the step's threshold (odd k) or takes the step's code if it was
+  //                    >= (even k); after the row's last code the result goes through two registers
+  //   t = P*m + P + 3  out row m is written (THRESHOLD_LATENCY cycles after the row's last beat)
+  localparam K_W = STEPS_W + 1;
+  reg               tb_busy_q;
+  reg [K_W-1:0]     tb_k_q, tb_last_k_q;
+  reg [ROWS_W-1:0]  tb_left_q;
+  reg [ACC_AW-1:0]  tb_row_q, tb_tab_q, tb_base_q;
+  reg [OUT_AW-1:0]  tb_out_q;
+  wire              tb_beat = tb_start | tb_busy_q;
+  wire [K_W-1:0]    tb_k = tb_start ? {K_W{1'b0}} : tb_k_q;
+  wire [K_W-1:0]    tb_last_k = tb_start ? {steps, 1'b0} : tb_last_k_q;
+  wire              tb_row_end = tb_k == tb_last_k;
+  wire [ROWS_W-1:0] tb_left = tb_start ? rows : tb_left_q;
+  wire [ACC_AW-1:0] tb_row = tb_start ? acc : tb_row_q;
+  wire [ACC_AW-1:0] tb_base = tb_start ? tbl : tb_base_q;
+  wire [OUT_AW-1:0] tb_out = tb_start ? out : tb_out_q;
+  wire              tb_final = (tb_left == ONE_ROW) & tb_row_end;
+  wire              tb_k0 = tb_k == {K_W{1'b0}};
+  assign tb_acc_re = tb_beat;
+  assign tb_acc_raddr = (tb_k_q == {K_W{1'b0}}) ? tb_row_q : tb_tab_q;   // used after start only
+  always @(posedge clk) begin
+    if (tb_beat) begin
+      tb_k_q <= tb_row_end ? {K_W{1'b0}} : tb_k + 1'b1;
+      tb_last_k_q <= tb_last_k;
+      tb_base_q <= tb_base;
+      tb_left_q <= tb_row_end ? tb_left - 1'b1 : tb_left;
+      tb_out_q <= tb_row_end ? tb_out + 1'b1 : tb_out;
+      tb_row_q <= tb_k0 ? tb_row + 1'b1 : tb_row;
+      tb_tab_q <= tb_k0 ? tb_base : tb_tab_q + 1'b1;
+    end
+  end
+  // the data phase: what the RAM output holds this cycle (read one cycle ago)
+  reg               d_v_q, d_end_q, d_last_q;
+  reg [K_W-1:0]     d_k_q;
+  reg [OUT_AW-1:0]  d_out_q;
+  reg [COLS*32-1:0] x_q;
+  reg [COLS-1:0]    ge_q;
+  reg [COLS*8-1:0]  y_q, r1_q, r2_q, r3_q;
+  reg               v1t_q, v2t_q, v3t_q, l1t_q, l2t_q, l3t_q;
+  reg [OUT_AW-1:0]  o1_q, o2_q, o3_q;
+  wire [COLS*8-1:0] y_next;
+  genvar t;
+  generate
+    for (t = 0; t < COLS; t = t + 1) begin : g_table_lane
+      wire signed [31:0] held = x_q[t*32 +: 32];
+      wire signed [31:0] entry = acc_rdata[t*32 +: 32];
+      assign y_next[t*8 +: 8] = ge_q[t] ? entry[7:0] : y_q[t*8 +: 8];
+      always @(posedge clk) if (d_v_q & d_k_q[0]) ge_q[t] <= held >= entry;
+    end
+  endgenerate
+  always @(posedge clk) begin
+    {d_k_q, d_end_q, d_last_q, d_out_q} <= {tb_k, tb_row_end, tb_final, tb_out};
+    if (d_v_q & (d_k_q == {K_W{1'b0}})) begin
+      x_q <= acc_rdata;
+      y_q <= {COLS*8{1'b0}};
+    end else if (d_v_q & ~d_k_q[0]) begin
+      y_q <= y_next;
+    end
+    r1_q <= y_next;
+    {o1_q, l1t_q} <= {d_out_q, d_last_q};
+    {r2_q, o2_q, l2t_q} <= {r1_q, o1_q, l1t_q};
+    {r3_q, o3_q, l3t_q} <= {r2_q, o2_q, l2t_q};
+  end
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      tb_busy_q <= 1'b0;
+      d_v_q <= 1'b0;
+      v1t_q <= 1'b0;
+      v2t_q <= 1'b0;
+      v3t_q <= 1'b0;
+    end else begin
+      tb_busy_q <= tb_beat & ~tb_final;
+      d_v_q <= tb_beat;
+      v1t_q <= d_v_q & d_end_q;
+      v2t_q <= v1t_q;
+      v3t_q <= v2t_q;
+    end
+  end
+  assign tb_we = v3t_q;
+  assign tb_waddr = o3_q;
+  assign tb_wdata = r3_q;
+  assign tb_last = v3t_q & l3t_q;
 endmodule
 `default_nettype wire

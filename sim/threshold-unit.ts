@@ -3,11 +3,12 @@
  * Step mode's threshold unit (rtl-templates/nnchip_threshold.v): P = thresholdPasses beats per acc
  * row. Acc row m is read at τ = P·m (and the qnt entry at τ = 0) and stays on the RAM's output; the
  * row's lanes are multiplied over its P beats, and its out row is written at τ = P·m + P + 3,
- * THRESHOLD_LATENCY cycles after its last beat.
+ * THRESHOLD_LATENCY cycles after its last beat. Table mode (steps ≥ 1) is the same pipeline with
+ * P = 1 + 2·steps beats per row: the acc row, then each step's threshold and code entries in turn.
  */
-import { threshold } from '../src/isa/numerics.js';
+import { tableStep, threshold } from '../src/isa/numerics.js';
 import type { InstructionOf } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY } from '../src/isa/ops/index.js';
+import { THRESHOLD_LATENCY, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
@@ -35,19 +36,22 @@ export class ThresholdUnit {
   tick(tau: number, t: number): boolean {
     const { m, insn } = this;
     const C = m.cfg.cols;
-    const P = m.cfg.thresholdPasses;
+    const steps = insn.steps;
+    const P = thresholdBeatsPerRow(steps, m.cfg.thresholdPasses);
     const s = m.state;
     const u = UNIT_INDEX.compute;
     const read = tau % P === 0 && tau < P * insn.rows ? tau / P : -1;
     if (read >= 0) m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + read);
-    if (tau === 0) m.sramRead(u, t, SPACE_INDEX.qnt, insn.qnt);
+    else if (steps > 0 && tau < P * insn.rows) m.sramRead(u, t, SPACE_INDEX.acc, insn.table + (tau % P) - 1);
+    if (tau === 0 && steps === 0) m.sramRead(u, t, SPACE_INDEX.qnt, insn.qnt);
     // a row's last beat was THRESHOLD_LATENCY cycles ago: requantize, add the zero point, clamp, write it
     const after = tau - (THRESHOLD_LATENCY - 1);
     if (after >= P && after % P === 0) {
       const row = after / P - 1;
       const o = (insn.out + row) * C;
       const x = (row % IN_FLIGHT) * C;
-      for (let c = 0; c < C; c++) s.out[o + c] = threshold(this.rows[x + c]!, this.mult[c]!, this.shift[c]!, insn.zp, insn.lo, insn.hi);
+      if (steps > 0) for (let c = 0; c < C; c++) s.out[o + c] = tableStep(this.rows[x + c]!, s.acc, insn.table * C + c, C, steps);
+      else for (let c = 0; c < C; c++) s.out[o + c] = threshold(this.rows[x + c]!, this.mult[c]!, this.shift[c]!, insn.zp, insn.lo, insn.hi);
       m.sramWrite(u, t, SPACE_INDEX.out, insn.out + row);
     }
     // clock edge: this cycle's reads land

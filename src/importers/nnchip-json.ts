@@ -9,12 +9,27 @@
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Graph, Node, Tensor } from '../ir/graph.js';
+import { TABLE_FUNCTIONS, type TableActivation, type TableFunction } from '../ir/activations.js';
 import { checkedElements, type Limits } from './limits.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-export const SUPPORTED_NNCHIP_OPS = ['dense', 'relu', 'relu6', 'flatten', 'dropout', 'softmax'] as const;
-const ACTS: readonly string[] = ['linear', 'relu', 'relu6', 'softmax'];
+export const SUPPORTED_NNCHIP_OPS = ['dense', 'relu', 'relu6', 'flatten', 'dropout', 'softmax', ...TABLE_FUNCTIONS] as const;
+const ACTS: readonly string[] = ['linear', 'relu', 'relu6', 'softmax', ...TABLE_FUNCTIONS];
+
+/** A table function named by a layer, with its optional "alpha", "beta" and (prelu) "slopes" fields. */
+function tableActivation(fn: TableFunction, raw: Record<string, unknown>, site: { file: string; layer: string }): TableActivation {
+  const num = (k: string): number | undefined => {
+    const v = raw[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new NnchipError('NN107', `${k} is ${JSON.stringify(v)}; expected a number`, site);
+    return v;
+  };
+  const slopes = raw['slopes'];
+  if (fn === 'prelu' && (!Array.isArray(slopes) || slopes.length === 0 || slopes.some((s) => typeof s !== 'number' || !Number.isFinite(s)))) throw new NnchipError('NN107', 'prelu needs "slopes": a list of numbers, one per channel', site);
+  const [alpha, beta] = [num('alpha'), num('beta')];
+  return { fn, ...(alpha === undefined ? {} : { alpha }), ...(beta === undefined ? {} : { beta }), ...(fn === 'prelu' ? { slopes: slopes as number[] } : {}) };
+}
+const isTableName = (s: unknown): s is TableFunction => (TABLE_FUNCTIONS as readonly unknown[]).includes(s);
 
 /** Nested numeric array → Tensor (row-major), checking it is rectangular and numeric. */
 function toTensor(v: unknown, site: { file: string; layer: string }, what: string, limits: Limits): Tensor {
@@ -58,7 +73,7 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
         if (activation === 'softmax') {
           nodes.push({ ...base, op: 'dense', kernel, bias, activation: 'linear', output: `${name}/logits` });
           nodes.push({ name: `${name}/softmax`, op: 'activation', fn: 'softmax', inputs: [`${name}/logits`], output: name });
-        } else nodes.push({ ...base, op: 'dense', kernel, bias, activation: activation as Activation });
+        } else nodes.push({ ...base, op: 'dense', kernel, bias, activation: isTableName(activation) ? tableActivation(activation, raw, site) : (activation as Activation) });
         break;
       }
       case 'relu':
@@ -73,6 +88,10 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
         nodes.push({ ...base, op: 'identity' });
         break;
       default:
+        if (isTableName(raw['op'])) {
+          nodes.push({ ...base, op: 'activation', fn: tableActivation(raw['op'], raw, site) });
+          break;
+        }
         throw new NnchipError('NN110', `op ${JSON.stringify(raw['op'])} is not supported (supported: ${SUPPORTED_NNCHIP_OPS.join(', ')})`, site);
     }
     prev = name;

@@ -7,6 +7,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { Pads } from '../ir/graph.js';
 import { dilated } from '../ir/ops.js';
+import { ACTIVATION_OPS } from './onnx-ops-activations.js';
 import { ELEMENTWISE_OPS } from './onnx-ops-elementwise.js';
 import { LAYOUT_OPS } from './onnx-ops-layout.js';
 import { Op, type Built, type OnnxContext, type OnnxNode } from './onnx-op.js';
@@ -124,7 +125,7 @@ const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   GlobalAveragePool: (o) => [{ ...o.base([o.map(0)]), op: 'globalAvgPool', view: { rank: o.ctx.view(o.input(0)).rank, last: false } }],
 };
 
-const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...LAYOUT_OPS };
+const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS };
 
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...Object.keys(CONVERTERS), 'Constant'].sort();
 

@@ -7,6 +7,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
+import { advancedActivation, preluSlopes, TFJS_ACTIVATIONS } from './tfjs-activations.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,9 +29,9 @@ export const SUPPORTED_TFJS_LAYERS = [
   'InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
-  'UpSampling2D', 'Cropping2D', 'Permute',
+  'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU',
 ] as const;
-const ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> = { linear: 'linear', relu: 'relu', relu6: 'relu6', softmax: 'softmax' };
+const ACTIVATIONS = TFJS_ACTIVATIONS;
 
 /** A config value under its Keras (snake_case) or tfjs (camelCase) key. */
 function opt(c: Json, snake: string): unknown {
@@ -355,6 +356,15 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: x.activation() }];
     case 'ReLU':
       return relu(x);
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: advancedActivation(l.className, (k) => x.get(k)) }];
+    case 'PReLU': {
+      const slopes = preluSlopes(x.weight('alpha'));
+      if (typeof slopes === 'string') throw x.fail('NN110', slopes);
+      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: { fn: 'prelu', slopes } }];
+    }
     case 'Softmax':
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
     case 'Dropout':

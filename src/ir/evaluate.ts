@@ -5,13 +5,16 @@
  * TF.js / ONNX Runtime, never against this alone.
  */
 import { internal } from '../diagnostics/error.js';
-import type { Activation, Graph, Node, NodeOf } from './graph.js';
+import { applyTable } from './activations.js';
+import { isTable, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { checkGraph } from './verify.js';
 
 export type Values = Map<string, Float64Array>;
 type Shape = readonly number[];
 
 function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): Float64Array {
+  // channels are the innermost dimension, so element i is on channel i mod C (PReLU's slopes are per channel)
+  if (isTable(fn)) return x.map((v, i) => applyTable(fn, v, i));
   if (typeof fn !== 'string') return x.map((v) => Math.min(fn.clip[1], Math.max(fn.clip[0], v)));
   switch (fn) {
     case 'linear':

@@ -10,8 +10,10 @@ export interface Tensor {
   readonly data: Float32Array;
 }
 
-/** Activation functions the threshold unit implements (softmax only as a dropped final layer). */
-export type Activation = 'linear' | 'relu' | 'relu6' | ClipActivation;
+import { tableName, type TableActivation } from './activations.js';
+
+/** Activation functions the threshold unit implements (softmax only as a dropped final layer): clamps by requantization, the rest as step tables. */
+export type Activation = 'linear' | 'relu' | 'relu6' | ClipActivation | TableActivation;
 
 /** Clamp to [min, max] (hardtanh, ReLU-n): the threshold unit's lo/hi at the codes of the bounds. */
 export interface ClipActivation {
@@ -20,7 +22,12 @@ export interface ClipActivation {
 
 /** The activation's name in labels and messages: relu, relu6, clip(-1,1). */
 export function activationName(a: Activation): string {
-  return typeof a === 'string' ? a : `clip(${a.clip[0]},${a.clip[1]})`;
+  return typeof a === 'string' ? a : 'clip' in a ? `clip(${a.clip[0]},${a.clip[1]})` : tableName(a);
+}
+
+/** True for the activations the threshold unit runs as a step table. */
+export function isTable(a: Activation | 'softmax' | 'logsoftmax'): a is TableActivation {
+  return typeof a !== 'string' && 'fn' in a;
 }
 
 interface NodeBase {

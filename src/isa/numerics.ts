@@ -81,3 +81,14 @@ export function quantizeToInt8(x: number, scale: number, zp: number): number {
 export function dequantize(q: number, scale: number, zp: number): number {
   return (q - zp) * scale;
 }
+
+/**
+ * The threshold unit's table mode on one lane: walk `steps` (threshold, code) pairs starting at
+ * flat index `at` of the acc buffer (pairs are 2·lanes apart); the code of every threshold ≤ x
+ * replaces the result (0 before the first), and its low 8 bits are the int8 output.
+ */
+export function tableStep(x: number, acc: Int32Array, at: number, lanes: number, steps: number): number {
+  let y = 0;
+  for (let i = 0; i < steps; i++) if (x >= acc[at + 2 * i * lanes]!) y = acc[at + (2 * i + 1) * lanes]!;
+  return (y << 24) >> 24;
+}

@@ -155,6 +155,8 @@ export const FORMATS = {
   { name: 'zp', bits: 8, signed: true, doc: 'output zero point' },
   { name: 'lo', bits: 8, signed: true, doc: 'clamp low (zp for ReLU, -128 for identity)' },
   { name: 'hi', bits: 8, signed: true, doc: 'clamp high (127, or q(6) for ReLU6)' },
+  { name: 'table', bits: 16, signed: false, doc: 'table mode: first acc entry of the step table (2·steps entries: threshold, code)' },
+  { name: 'steps', bits: 10, signed: false, doc: '0: requantize mode; n ≥ 1: table mode with n steps (qnt, zp, lo, hi unused)' },
 ]),
   sync: layout<never>([]),
   halt: layout<never>([]),

@@ -12,11 +12,12 @@
  *   crop                    → an identity copy reading a shifted window
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { activationName, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { activationName, isTable, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
 import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
+import { opTables, type ChannelTables } from './table.js';
 
 export interface Term {
   readonly src: string;
@@ -49,6 +50,8 @@ export interface GemmOp {
   readonly at?: readonly [number, number];
   /** output pixel (oy, ox) of this op is pixel at + (oy·sy, ox·sx) of the output tensor (upsampling phases); absent: (1, 1) */
   readonly step?: readonly [number, number];
+  /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
+  readonly table?: ChannelTables;
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;
@@ -69,7 +72,7 @@ type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
 
 function clampRange(act: Activation, p: QuantParams): { lo: number; hi: number } {
-  if (act === 'linear') return { lo: INT8_MIN, hi: INT8_MAX };
+  if (act === 'linear' || isTable(act)) return { lo: INT8_MIN, hi: INT8_MAX };
   if (typeof act !== 'string') {
     // the codes nearest the bounds, as for ReLU6's 6 (a bound outside the tensor's range clamps nothing)
     const code = (v: number): number => Math.max(INT8_MIN, Math.min(INT8_MAX, p.zp + Math.round(v / p.scale)));
@@ -182,7 +185,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     bias[col] = b;
   }
   const realTaps = node.op === 'conv2d' && node.depthwise ? 1 : rowsPerTap;
-  return {
+  return withTable(node.activation, accScale, out.params, {
     layer: node.name,
     label: node.op === 'dense' ? `dense+${activationName(node.activation)}` : `${node.depthwise ? 'dwconv' : 'conv'}${node.kernel.shape[0]}x${node.kernel.shape[1]}+${activationName(node.activation)}`,
     out: out.name,
@@ -197,7 +200,12 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     ...clampRange(node.activation, out.params),
     macs: out.h * out.w * n * taps.length * realTaps,
     weights: node.kernel.data.length,
-  };
+  });
+}
+
+/** A table activation's exact step tables on the op (over the accumulator values its int8 inputs can produce). */
+function withTable(act: Activation, accScale: ArrayLike<number>, out: QuantParams, op: GemmOp): GemmOp {
+  return isTable(act) ? { ...op, table: opTables(op, act, accScale, out) } : op;
 }
 
 /** An op whose terms all have diagonal integer weights (sums of channels). */
@@ -205,7 +213,8 @@ function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Te
   const n = opts.n ?? out.c;
   const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params);
   const zp = opts.zp ?? out.params.zp;
-  return { layer, label, out: out.name, oh: out.h, ow: out.w, n, channelOffset: opts.channelOffset ?? 0, terms, bias: new Int32Array(n).fill(biasPerChannel), mult, shift, zp, ...clampRange(act, { scale: out.params.scale, zp }), macs: out.h * out.w * n * terms.length, weights: 0 };
+  const op: GemmOp = { layer, label, out: out.name, oh: out.h, ow: out.w, n, channelOffset: opts.channelOffset ?? 0, terms, bias: new Int32Array(n).fill(biasPerChannel), mult, shift, zp, ...clampRange(act, { scale: out.params.scale, zp }), macs: out.h * out.w * n * terms.length, weights: 0 };
+  return withTable(act, new Float64Array(n).fill(accScale), { scale: out.params.scale, zp }, op);
 }
 
 /** max over the window, one tap at a time: d = relu(tap − m) with zp −128 (exact up to 255), m' = m + d. */

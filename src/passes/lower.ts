@@ -107,6 +107,23 @@ function columnParams(op: GemmOp, C: number): { bias: Uint8Array; qnt: Uint8Arra
   return { bias: new Uint8Array(bias.buffer), qnt: new Uint8Array(qnt.buffer) };
 }
 
+/** Column tile nt's step table as acc entries: step i is entry 2i (thresholds) and 2i + 1 (codes), C int32 lanes each. */
+function tableTiles(op: GemmOp, C: number): Uint8Array | null {
+  const t = op.table;
+  if (t === undefined) return null;
+  const NT = ceilDiv(op.n, C);
+  const view = new DataView(new ArrayBuffer(NT * 2 * t.steps * 4 * C));
+  for (let n = 0; n < op.n; n++) {
+    const [nt, c] = [Math.floor(n / C), n % C];
+    for (let i = 0; i < t.steps; i++) {
+      const entry = (nt * t.steps + i) * 2;
+      view.setInt32((entry * C + c) * 4, t.thresholds[n * t.steps + i]!, true);
+      view.setInt32(((entry + 1) * C + c) * 4, t.codes[n * t.steps + i]!, true);
+    }
+  }
+  return new Uint8Array(view.buffer);
+}
+
 function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig): Map<string, Placed> {
   const slack = new Map<string, number>();
   for (const op of gp.ops) slack.set(op.out, Math.max(slack.get(op.out) ?? 0, op.channelOffset + roundUp(op.n, cfg.cols)));
@@ -147,11 +164,13 @@ function sourcesOf(op: GemmOp, placed: ReadonlyMap<string, Placed>, R: number): 
 /** Output lines per tile: as many as the acc, out and act buffers hold. */
 function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): number {
   const actFor = (lines: number): number => [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * s.p.wp, 0);
-  let lines = Math.min(op.oh, Math.floor(cfg.accDepth / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
+  // a step table takes 2·steps acc entries after the two slots
+  const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
+  let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
   while (lines > 0 && actFor(lines) > cfg.actDepth) lines--;
   if (lines < 1) {
     const need = Math.max(2 * op.ow, 0);
-    const what = 2 * op.ow > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${op.ow} pixels (one output line, double-buffered)` : `actDepth = ${cfg.actDepth} entries cannot hold the ${actFor(1)} input entries one output line reads`;
+    const what = 2 * op.ow > Math.min(accFree, cfg.outDepth) && accFree < cfg.accDepth ? `accDepth = ${cfg.accDepth} must hold the ${2 * op.table!.steps}-entry step table and 2 × ${op.ow} pixels (one output line, double-buffered)` : 2 * op.ow > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${op.ow} pixels (one output line, double-buffered)` : `actDepth = ${cfg.actDepth} entries cannot hold the ${actFor(1)} input entries one output line reads`;
     throw new NnchipError('NN403', need > 0 ? what : 'empty layer', { layer: op.layer });
   }
   return lines;
@@ -171,7 +190,13 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     const NT = ceilDiv(op.n, C);
     const tiles = op.terms.map((t) => Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(srcC(t), R) }, (_, ct) => tile(t, srcC(t), op.n, ct, nt, R, C))));
     const cols = columnParams(op, C);
-    return { tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(`wgt:${op.layer}`, b))))), bias: dram.constant(`bias:${op.layer}`, cols.bias), qnt: dram.constant(`qnt:${op.layer}`, cols.qnt) };
+    const table = tableTiles(op, C);
+    return {
+      tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(`wgt:${op.layer}`, b))))),
+      bias: dram.constant(`bias:${op.layer}`, cols.bias),
+      qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
+      table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
+    };
   });
   const placed = placeTensors(gp, dram, cfg);
   const wgtSlots = cfg.wgtDepth >= 2 * R ? 2 : 1;
@@ -180,6 +205,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   let colTile = 0;
   let maxAct = 0;
   let maxRows = 0;
+  let tableSpan: [number, number] = [Infinity, 0];
   gp.ops.forEach((op, oi) => {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);
@@ -223,7 +249,12 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
         const tileIndex = colTile++;
         const slot = (tileIndex % 2) * lines * op.ow;
         const qSlot = tileIndex % qntSlots;
-        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
+        const steps = op.table?.steps ?? 0;
+        // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
+        const tableAt = 2 * lines * op.ow;
+        if (steps > 0) tableSpan = [Math.min(tableSpan[0], tableAt), Math.max(tableSpan[1], tableAt + 2 * steps)];
+        if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
+        else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
         emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
         op.terms.forEach((term, ti) => {
           const s = sources.get(term.src)!;
@@ -241,7 +272,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
             emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
           });
         });
-        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi });
+        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: steps > 0 ? tableAt : 0, steps });
         if (op.ow === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
           emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
@@ -261,6 +292,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     { space: 'act', name: 'input windows', start: 0, size: maxAct },
     { space: 'wgt', name: `weight tiles (${wgtSlots} slot${wgtSlots > 1 ? 's' : ''})`, start: 0, size: wgtSlots * R },
     { space: 'acc', name: 'accumulators (2 slots)', start: 0, size: 2 * maxRows },
+    ...(tableSpan[1] > 0 ? [{ space: 'acc' as const, name: 'activation step tables (after the slots)', start: tableSpan[0], size: tableSpan[1] - tableSpan[0] }] : []),
     { space: 'qnt', name: `requant params (${qntSlots} slots)`, start: 0, size: qntSlots },
     { space: 'out', name: 'threshold output (2 slots)', start: 0, size: 2 * maxRows },
   ];

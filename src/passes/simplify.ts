@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /** Graph clean-ups before quantization: drop no-ops, fold batch norm and padding, fuse activations. */
 import { NnchipError } from '../diagnostics/error.js';
-import { renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
+import type { TableActivation } from '../ir/activations.js';
+import { isTable, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
 /** identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. */
 export function removeNoOps(g: Graph): Graph {
@@ -23,10 +24,12 @@ function soleProducer(g: Graph, nodes: readonly Node[], t: string, activated = f
   return isWeighted(p) && (activated || p.activation === 'linear') && single ? p : undefined;
 }
 
-const bounds = (a: Activation): readonly [number, number] => (a === 'linear' ? [-Infinity, Infinity] : a === 'relu' ? [0, Infinity] : a === 'relu6' ? [0, 6] : a.clip);
+const bounds = (a: Exclude<Activation, TableActivation>): readonly [number, number] => (a === 'linear' ? [-Infinity, Infinity] : a === 'relu' ? [0, Infinity] : a === 'relu6' ? [0, 6] : a.clip);
 
 /** clamp(clamp(x, a1, b1), a2, b2) = clamp(x, max(a1, a2), min(b1, b2)) when the intervals meet (e.g. PyTorch's Relu then Clip(0, 6)). */
 function composeClamps(first: Activation, then: Activation): Activation | undefined {
+  // a table function fuses into a linear producer only (its table is over the producer's accumulator)
+  if (isTable(first) || isTable(then)) return first === 'linear' ? then : undefined;
   const [[a1, b1], [a2, b2]] = [bounds(first), bounds(then)];
   const [lo, hi] = [Math.max(a1, a2), Math.min(b1, b2)];
   if (lo > hi) return undefined;

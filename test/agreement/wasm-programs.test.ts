@@ -42,7 +42,7 @@ describe('random programs', () => {
   test('fast-check: any valid program, any input class', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
-        const p = randomProgram(seed);
+        const p = randomProgram(seed, undefined, { tables: true });
         await expectAgreement(p, inputsFor(p, seed));
       }),
       { numRuns: 250, seed: SEED },

@@ -47,7 +47,7 @@ function inputsOf(p: Program, seed: number): Int8Array[] {
 
 /** A random program (see its file) with tokens inserted by the scheduler, on one machine configuration. */
 function scheduledRandomProgram(seed: number, shape: Partial<ArrayConfig>): Program {
-  const raw = randomProgram(seed, { rows: shape.rows ?? 1, cols: shape.cols ?? 1 });
+  const raw = randomProgram(seed, { rows: shape.rows ?? 1, cols: shape.cols ?? 1 }, { tables: true });
   const config = makeConfig({ ...raw.config, ...shape });
   const list = raw.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn: { ...insn, ...NO_TOKENS }, layer: 0 }));
   const whole = [{ space: 'dram' as const, name: 'all', start: 0, size: raw.dramSize }];
@@ -109,6 +109,20 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
     test('bit- and cycle-exact', async () => {
       const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
       expectExact(p, inputs, await sim().run(p, inputs), 'cnn');
+    });
+  });
+
+  describe('an MLP with table activations (sigmoid, leaky ReLU, PReLU, hard-swish; threshold table mode)', () => {
+    const slopes = [0.2, -0.3, 0.5, 0.1, 0, 0.7];
+    const g = randomMlp([8, 6, 6, 5, 3], 41, [{ fn: 'leakyrelu', alpha: 0.1 }, { fn: 'prelu', slopes }, { fn: 'hardswish' }]);
+    const graph = { ...g, nodes: [...g.nodes, { name: 'p', op: 'activation' as const, fn: { fn: 'sigmoid' as const }, inputs: [g.outputs[0]!], output: 'p' }], outputs: ['p'] };
+    const samples = randomSamples(8, 8, 42, -2, 2);
+    const p = compileGraph(graph, samples, { rows: 4, cols: 4, accDepth: 1024, actDepth: 256, qntDepth: 4, outDepth: 64 });
+    const sim = useSim(() => p);
+    test('bit- and cycle-exact', async () => {
+      expect(p.instructions.filter((i) => i.op === 'threshold' && i.steps > 0).length).toBeGreaterThanOrEqual(4);
+      const inputs = [...samples.slice(0, 2).map((x) => quantizeInput(p, x)), new Int8Array(8).fill(-128)];
+      expectExact(p, inputs, await sim().run(p, inputs), 'table mlp');
     });
   });
 

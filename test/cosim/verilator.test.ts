@@ -45,7 +45,7 @@ describe.skipIf(!haveTools('verilator', 'iverilog', 'vvp'))('Verilator agrees wi
     return { verilator: verilator!, iverilog: iverilog! };
   };
 
-  test('the digits MLP on 4x4 and random MLPs of the same configuration', async () => {
+  test('the digits MLP on 4x4 and random MLPs (relu and table activations) of the same configuration', async () => {
     const { program } = compileDigitsMlp({ rows: 4, cols: 4 });
     const sim = await both(program);
     const programs: [Program, Int8Array[]][] = [[program, calibrationSamples().slice(0, 2).map((x) => quantizeInput(program, x))]];
@@ -54,6 +54,10 @@ describe.skipIf(!haveTools('verilator', 'iverilog', 'vvp'))('Verilator agrees wi
       const r = rng(seed);
       programs.push([p, [Int8Array.from({ length: 9 }, () => Math.floor(r() * 256) - 128)]]);
     }
+    // threshold table mode: sigmoid, tanh, leaky ReLU, hard-swish as step tables
+    const tables = compileGraph(randomMlp([9, 7, 6, 4], 13, [{ fn: 'sigmoid' }, { fn: 'leakyrelu', alpha: 0.2 }, { fn: 'hardswish' }]), randomSamples(4, 9, 13, -2, 2), { rows: 4, cols: 4 });
+    expect(tables.instructions.some((i) => i.op === 'threshold' && i.steps > 0)).toBe(true);
+    programs.push([tables, randomSamples(2, 9, 14, -2, 2).map((x) => quantizeInput(tables, x))]);
     for (const [p, inputs] of programs) {
       const [v, i] = await Promise.all([sim.verilator.run(p, inputs), sim.iverilog.run(p, inputs)]);
       expectExact(p, inputs, v, 'verilator');

@@ -86,7 +86,7 @@ describe('races: fast mode computes its documented concurrent semantics', () => 
     let differs = 0;
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 0, max: 30 }), (seed, dramLatency) => {
-        const raw = randomProgram(seed);
+        const raw = randomProgram(seed, undefined, { tables: true });
         const p = noTokens({ ...raw, config: { ...raw.config, dramLatency } });
         const r = rng(seed);
         const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
@@ -119,7 +119,7 @@ describe('races: fast mode computes its documented concurrent semantics', () => 
       store sram=0 rows=1 dram=${Y} stride=0
       load buf=2 sram=0 rows=1 dram=${Y} stride=0
       load buf=3 sram=0 rows=1 dram=${Q} stride=0 | pushNext
-      threshold acc=0 out=1 qnt=0 rows=1 zp=0 lo=-128 hi=127 | popPrev pushNext
+      threshold acc=0 out=1 qnt=0 rows=1 zp=0 lo=-128 hi=127 table=0 steps=0 | popPrev pushNext
       store sram=1 rows=1 dram=40 stride=0 | popPrev
       halt`;
     const constants = new Uint8Array(32);

@@ -95,7 +95,7 @@ describe('random programs the compiler would not emit, tokens inserted by the sc
   test('sim = interpret; step = fast; the certificate\'s counters = the simulated ones', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 12 }), (seed, queueDepth, dramLatency) => {
-        const raw = randomProgram(seed);
+        const raw = randomProgram(seed, undefined, { tables: true });
         const config = { ...raw.config, queueDepth, dramLatency };
         const list = raw.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn: { ...insn, ...NO_TOKENS }, layer: 0 }));
         const whole = [{ space: 'dram' as const, name: 'all', start: 0, size: raw.dramSize }];

@@ -86,6 +86,9 @@ function emitOp(c: Code, op: KernelOp, k: Kernels): void {
     case 'threshold':
       c.i32(op.acc).i32(op.out).i32(op.qnt).i32(op.rows).i32(op.zp).i32(op.lo).i32(op.hi).call(op.lo <= op.hi && k.thresholdOrdered !== null ? k.thresholdOrdered : k.threshold);
       return;
+    case 'table':
+      c.i32(op.acc).i32(op.out).i32(op.table).i32(op.rows).i32(op.steps).call(k.thresholdTable);
+      return;
   }
 }
 

@@ -1,40 +1,73 @@
 // SPDX-License-Identifier: MIT
-/** `threshold`: requantize and clamp acc rows into out rows (the only nonlinearity). */
-import { threshold as thresholdValue } from '../numerics.js';
+/**
+ * `threshold`: acc rows → int8 out rows, the only nonlinearity. Two modes: requantize + clamp
+ * (steps = 0, ReLU family) and the step table (steps ≥ 1, any function of one accumulator value).
+ */
+import { threshold as thresholdValue, tableStep } from '../numerics.js';
 import { FORMATS } from '../spec.js';
 import type { OpDef } from './types.js';
 
 /** Pipeline depth of the threshold unit after a row's last beat: operand select, multiply, accumulate, round + clamp + out write. */
 export const THRESHOLD_LATENCY = 4;
 
+/**
+ * Table mode reuses the acc buffer for its table (no new buffer, no new load target): step i is
+ * two acc entries, thresholds t_i at table + 2i and codes k_i at table + 2i + 1, one lane per
+ * column, so one table serves per-channel functions (PReLU) as well as per-layer ones. The unit
+ * walks the steps in order with one comparator per lane: out ← k_i whenever acc ≥ t_i. A sorted
+ * table makes that "the code of the last threshold ≤ acc"; per-step codes cover non-monotone
+ * functions (GELU, SiLU, hard-swish dip, then rise). A linear walk needs no per-lane addressing
+ * (a binary search would need one table read port per lane), which keeps the unit narrow.
+ */
 export const threshold: OpDef<'threshold'> = {
   unit: 'compute',
   fields: FORMATS.threshold,
   semantics: [
-    '  for m in 0..rows-1, c in 0..C-1:',
+    '  steps = 0 (requantize mode): for m in 0..rows-1, c in 0..C-1:',
     '    {mult, shift} = qnt[qnt][c]',
     '    out[out + m][c] ← clamp(requantize(acc[acc + m][c], mult, shift) + zp, lo, hi)',
+    '  steps ≥ 1 (table mode): for m in 0..rows-1, c in 0..C-1:',
+    '    y ← 0; for i in 0..steps-1: if acc[acc + m][c] ≥ acc[table + 2i][c] then y ← acc[table + 2i + 1][c]',
+    '    out[out + m][c] ← y mod 2^8 (as int8)',
     'requantize is defined in isa/numerics.ts (round half up: (x·mult + 2^(shift-1)) >> shift).',
   ].join('\n'),
   execute(s, insn, cfg) {
     const C = cfg.cols;
     for (let m = 0; m < insn.rows; m++) {
       for (let c = 0; c < C; c++) {
+        const x = s.acc[(insn.acc + m) * C + c]!;
+        if (insn.steps > 0) {
+          s.out[(insn.out + m) * C + c] = tableStep(x, s.acc, insn.table * C + c, C, insn.steps);
+          continue;
+        }
         const q = insn.qnt * C + c;
-        s.out[(insn.out + m) * C + c] = thresholdValue(s.acc[(insn.acc + m) * C + c]!, s.qntMult[q]!, s.qntShift[q]!, insn.zp, insn.lo, insn.hi);
+        s.out[(insn.out + m) * C + c] = thresholdValue(x, s.qntMult[q]!, s.qntShift[q]!, insn.zp, insn.lo, insn.hi);
       }
     }
   },
   accesses: (insn) => [
     { space: 'acc', write: false, start: insn.acc, end: insn.acc + insn.rows },
-    { space: 'qnt', write: false, start: insn.qnt, end: insn.qnt + 1 },
+    insn.steps > 0 ? { space: 'acc', write: false, start: insn.table, end: insn.table + 2 * insn.steps } : { space: 'qnt', write: false, start: insn.qnt, end: insn.qnt + 1 },
     { space: 'out', write: true, start: insn.out, end: insn.out + insn.rows },
   ],
-  // thresholdPasses beats per acc row (cols / thresholdPasses lanes), then the pipeline drains
-  duration: (insn, cfg) => insn.rows * cfg.thresholdPasses + THRESHOLD_LATENCY,
+  duration: (insn, cfg) => thresholdCycles(insn.rows, insn.steps, cfg.thresholdPasses),
   count(insn, _cfg, t) {
-    t.sramReads.acc += insn.rows;
-    t.sramReads.qnt += 1; // one {mult, shift} entry serves every row
+    t.sramReads.acc += insn.rows * (1 + 2 * insn.steps); // table mode: every row walks the whole table
+    if (insn.steps === 0) t.sramReads.qnt += 1; // one {mult, shift} entry serves every row
     t.sramWrites.out += insn.rows;
   },
 };
+
+/**
+ * Requantize mode: thresholdPasses beats per acc row (cols / thresholdPasses lanes), then the
+ * pipeline drains. Table mode: per row, one beat for the acc row, then two per step (its
+ * threshold entry, then its code entry, from the single-ported acc buffer); all lanes compare at once.
+ */
+export function thresholdCycles(rows: number, steps: number, passes: number): number {
+  return rows * thresholdBeatsPerRow(steps, passes) + THRESHOLD_LATENCY;
+}
+
+/** Beats per acc row: thresholdPasses in requantize mode; the row, then 2·steps table entries, in table mode. */
+export function thresholdBeatsPerRow(steps: number, passes: number): number {
+  return steps > 0 ? 1 + 2 * steps : passes;
+}

@@ -79,8 +79,8 @@ describe('ONNX importer', () => {
   });
 
   const unsupported: [string, ModelSpec, RegExp][] = [
-    ['an unsupported op names the node, its op and the supported list', around({ op: 'Sigmoid', inputs: ['x'], name: 'sig' }),
-      new RegExp(`NN110: model.onnx: layer "sig": op Sigmoid is not supported \\(supported: ${SUPPORTED_ONNX_OPS.join(', ')}\\)`)],
+    ['an unsupported op names the node, its op and the supported list', around({ op: 'Erf', inputs: ['x'], name: 'erf' }),
+      new RegExp(`NN110: model.onnx: layer "erf": op Erf is not supported \\(supported: ${SUPPORTED_ONNX_OPS.join(', ')}\\)`)],
     ['a group that does not divide the channels', around({ op: 'Conv', inputs: ['x', 'K'], name: 'g', attrs: { group: { i: 3 } } }, { K: w([3, 1, 1, 1], 4) }), /layer "g": Conv: group 3 with W \[3,1,1,1\] does not fit 2 input channels/],
     ['a conv weight computed at run time', around({ op: 'Conv', inputs: ['x', 'x'] }), /input 1 "x"|weight "x" is computed at run time/],
     ['a custom domain', around({ op: 'Relu', inputs: ['x'], domain: 'com.example', name: 'r' }), /layer "r": op com.example.Relu is not supported/],
@@ -116,13 +116,13 @@ describe('ONNX importer', () => {
     const spec: ModelSpec = {
       input: [1, 4], output: [1, 4],
       nodes: [
-        { op: 'Sigmoid', inputs: ['x'], name: 's1' }, { op: 'Relu', inputs: ['t0'] }, { op: 'Sigmoid', inputs: ['t1'], name: 's2' },
+        { op: 'Erf', inputs: ['x'], name: 's1' }, { op: 'Relu', inputs: ['t0'] }, { op: 'Erf', inputs: ['t1'], name: 's2' },
         { op: 'LSTM', inputs: ['t2'], name: 'l' }, { op: 'Mul', inputs: ['x', 'x'], name: 'sq', outputs: ['q'] }, { op: 'Add', inputs: ['t3', 'q'] },
       ],
     };
     const e = failure(() => load(spec));
     expect(e.code).toBe('NN110');
-    expect(e.format()).toMatch(/the model cannot be compiled, 4 problems: unsupported ops Sigmoid ×2, LSTM ×1 \(supported: .*\); 1 node refused: layer "sq": Mul: the product or quotient of two computed tensors is not supported/);
+    expect(e.format()).toMatch(/the model cannot be compiled, 4 problems: unsupported ops Erf ×2, LSTM ×1 \(supported: .*\); 1 node refused: layer "sq": Mul: the product or quotient of two computed tensors is not supported/);
     expect(e.format().split('\n')).toHaveLength(1);
   });
 

@@ -101,7 +101,7 @@ describe('step mode = fast mode', () => {
   });
 
   test.each(Array.from({ length: 12 }, (_, i) => i + 1))('random program %i with compiler tokens (strided, replicating, two-level act, stores over constants)', (seed) => {
-    const raw = randomProgram(seed);
+    const raw = randomProgram(seed, undefined, { tables: true });
     const list = raw.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn: { ...insn, ...NO_TOKENS }, layer: 0 }));
     const all = [{ space: 'dram' as const, name: 'all', start: 0, size: raw.dramSize }];
     const tagged = insertTokens(hoistLoads(list, raw.config), raw.config, all);

@@ -29,6 +29,8 @@ export interface Kernels {
   readonly threshold: number;
   /** The same, only for lo ≤ hi (null: the build uses `threshold`). */
   readonly thresholdOrdered: number | null;
+  /** (acc, out, table, rows, steps) — see ThresholdTableOp */
+  readonly thresholdTable: number;
 }
 
 /** copyRows(dst, dstStride, src, srcStride, bytes, rows): rows × memory.copy. */

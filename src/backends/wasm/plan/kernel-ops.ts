@@ -49,5 +49,15 @@ export interface ThresholdOp {
   readonly hi: number;
 }
 
-export type KernelOp = CopyOp | GemmOp | ThresholdOp;
+/** The threshold's table mode: out[m][c] = code of the last of `steps` (threshold, code) pairs at `table` with threshold ≤ acc[m][c]. */
+export interface ThresholdTableOp {
+  readonly kind: 'table';
+  readonly acc: number;
+  readonly out: number;
+  readonly table: number;
+  readonly rows: number;
+  readonly steps: number;
+}
+
+export type KernelOp = CopyOp | GemmOp | ThresholdOp | ThresholdTableOp;
 

@@ -50,7 +50,10 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
     const R = ctx.cfg.rows;
     return { kind: 'gemm', acc: addr(ctx, 'acc', i.acc), a: addr(ctx, 'act', i.act), aStride: i.actStride * R, aOuter: i.actOuter * R, inner: i.inner, w: addr(ctx, 'wgt', i.wgt), rows: i.rows, k: R, accumulate: i.accumulate === 1, fromDram: false, packed: false };
   },
-  threshold: (i, ctx) => ({ kind: 'threshold', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), qnt: addr(ctx, 'qnt', i.qnt), rows: i.rows, zp: i.zp, lo: i.lo, hi: i.hi }),
+  threshold: (i, ctx) =>
+    i.steps > 0
+      ? { kind: 'table', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), table: addr(ctx, 'acc', i.table), rows: i.rows, steps: i.steps }
+      : { kind: 'threshold', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), qnt: addr(ctx, 'qnt', i.qnt), rows: i.rows, zp: i.zp, lo: i.lo, hi: i.hi },
   sync: () => null,
   halt: () => null,
 };
@@ -71,6 +74,8 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
     }
     case 'threshold':
       return { reads: [{ start: op.acc, end: op.acc + op.rows * 4 * C }, { start: op.qnt, end: op.qnt + 4 * C }], writes: [{ start: op.out, end: op.out + op.rows * C }] };
+    case 'table':
+      return { reads: [{ start: op.acc, end: op.acc + op.rows * 4 * C }, { start: op.table, end: op.table + op.steps * 8 * C }], writes: [{ start: op.out, end: op.out + op.rows * C }] };
   }
 }
 

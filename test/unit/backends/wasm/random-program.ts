@@ -12,7 +12,8 @@ import { rng } from '../../../helpers/random-graph.js';
 
 const DEPTH = 24;
 
-export function randomProgram(seed: number, shape?: { rows: number; cols: number }): Program {
+/** `tables`: some thresholds run in table mode (steps ≥ 1, tables over whatever acc holds); the RTL has no table mode yet. */
+export function randomProgram(seed: number, shape?: { rows: number; cols: number }, opts: { tables?: boolean } = {}): Program {
   const r = rng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -56,14 +57,14 @@ export function randomProgram(seed: number, shape?: { rows: number; cols: number
   }
   const count = int(6, 40);
   while (instructions.length < count) {
-    const group = r() < 0.25 ? chain(int, r, R, C, dramSize) : [randomInstruction(int, pick, r, R, dramSize)];
+    const group = r() < 0.25 ? chain(int, r, R, C, dramSize) : [randomInstruction(int, pick, r, R, dramSize, opts.tables ?? false)];
     instructions.push(...group);
     const problem = checkProgram(withHalt(instructions));
     if (problem !== null) instructions.splice(instructions.length - group.length);
   }
   // finally, usually, thresholds and stores that land on the output rows (so outputs are rarely all zeros)
   const o = int(0, DEPTH - outRows);
-  const finale: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - outRows), out: o, qnt: int(0, 3), rows: outRows, zp: int(-3, 3), lo: -128, hi: 127 }];
+  const finale: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - outRows), out: o, qnt: int(0, 3), rows: outRows, zp: int(-3, 3), lo: -128, hi: 127, table: 0, steps: 0 }];
   for (let row = 0; row < outRows; row++) finale.push({ op: 'store', ...NO_TOKENS, sram: o + row, rows: 1, dram: pixelAddress(output, row), stride: 0 });
   if (r() < 0.85 && checkProgram(withHalt([...instructions, ...finale])) === null) instructions.push(...finale);
   instructions.push({ op: 'halt', ...NO_TOKENS });
@@ -90,7 +91,7 @@ function chain(int: (lo: number, hi: number) => number, r: () => number, R: numb
   for (let i = 1; i + 1 < out.length; i += 2) if (r() < 0.3) [out[i], out[i + 1]] = [out[i + 1]!, out[i]!]; // hoist a load
   const disruptions: Instruction[] = [
     { op: 'store', ...NO_TOKENS, sram: int(0, DEPTH - 1), rows: 1, dram: w0 + int(0, n * R * C - 1), stride: 0 },
-    { op: 'threshold', ...NO_TOKENS, acc, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: 0, lo: -128, hi: 127 },
+    { op: 'threshold', ...NO_TOKENS, acc, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: 0, lo: -128, hi: 127, table: 0, steps: 0 },
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: act + int(0, n), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: acc + int(0, rows - 1), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: int(0, 2 * R - 1), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
@@ -99,7 +100,7 @@ function chain(int: (lo: number, hi: number) => number, r: () => number, R: numb
   return out;
 }
 
-function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs: readonly T[]) => T, r: () => number, R: number, dramSize: number): Instruction {
+function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs: readonly T[]) => T, r: () => number, R: number, dramSize: number, tables: boolean): Instruction {
   const rows = int(1, 6);
   const dram = int(0, dramSize - 1);
   switch (pick(['load', 'load', 'load', 'store', 'matmul', 'matmul', 'matmul', 'threshold', 'sync'] as const)) {
@@ -112,8 +113,12 @@ function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs
       return { op: 'matmul', ...NO_TOKENS, wgt: int(0, DEPTH - R), act: int(0, 8), actStride: int(0, 3), acc: int(0, DEPTH - rows), rows, accumulate: r() < 0.7 ? 1 : 0, inner, actOuter: int(0, 5) };
     }
     case 'threshold': {
+      if (tables && r() < 0.5) {
+        const steps = int(1, 5);
+        return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: 0, rows, zp: 0, lo: 0, hi: 0, table: int(0, DEPTH - 2 * steps), steps };
+      }
       const lo = int(-128, 127);
-      return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127) };
+      return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127), table: 0, steps: 0 };
     }
     case 'sync':
       return { op: 'sync', ...NO_TOKENS };

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/**
+ * ONNX activations the threshold unit runs as exact step tables: Sigmoid, Tanh, HardSigmoid,
+ * HardSwish, LeakyRelu, PRelu (per channel), Elu, Selu, Gelu (erf and tanh), Softplus, Softsign,
+ * ThresholdedRelu. (x·Sigmoid(x) written as a Mul of two tensors stays refused by Mul.)
+ */
+import type { TableActivation } from '../ir/activations.js';
+import { Op, type Built } from './onnx-op.js';
+
+const SELU_ALPHA = 1.67326319217681884765625;
+const SELU_GAMMA = 1.05070102214813232421875;
+
+function table(o: Op, fn: TableActivation): Built[] {
+  return [{ ...o.base([o.activation(0)]), op: 'activation', fn }];
+}
+
+function prelu(o: Op): Built[] {
+  const x = o.activation(0);
+  const shape = o.ctx.onnxShape(x);
+  const c = shape.length >= 2 ? shape[o.channelAxis(x)]! : 1;
+  const slopes = o.perChannel(o.input(1), c, 'slope', { rank: shape.length, axis: shape.length >= 2 ? o.channelAxis(x) : 0 });
+  return [{ ...o.base([x]), op: 'activation', fn: { fn: 'prelu', slopes: Array.from(slopes) } }];
+}
+
+function selu(o: Op): Built[] {
+  const alpha = o.n.attrs.float('alpha', SELU_ALPHA);
+  const gamma = o.n.attrs.float('gamma', SELU_GAMMA);
+  if (Math.abs(gamma - SELU_GAMMA) > 1e-6) throw o.fail(`gamma ${gamma} is not supported (only the default ${SELU_GAMMA})`);
+  return table(o, { fn: 'selu', alpha });
+}
+
+function gelu(o: Op): Built[] {
+  const approximate = o.n.attrs.string('approximate', 'none');
+  if (approximate !== 'none' && approximate !== 'tanh') throw o.fail(`approximate "${approximate}" is not supported (none or tanh)`);
+  return table(o, { fn: approximate === 'tanh' ? 'gelu_tanh' : 'gelu' });
+}
+
+export const ACTIVATION_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
+  Sigmoid: (o) => table(o, { fn: 'sigmoid' }),
+  Tanh: (o) => table(o, { fn: 'tanh' }),
+  HardSigmoid: (o) => table(o, { fn: 'hardsigmoid', alpha: o.n.attrs.float('alpha', 0.2), beta: o.n.attrs.float('beta', 0.5) }),
+  HardSwish: (o) => table(o, { fn: 'hardswish' }),
+  LeakyRelu: (o) => table(o, { fn: 'leakyrelu', alpha: o.n.attrs.float('alpha', 0.01) }),
+  PRelu: prelu,
+  Elu: (o) => table(o, { fn: 'elu', alpha: o.n.attrs.float('alpha', 1) }),
+  Selu: selu,
+  Gelu: gelu,
+  Softplus: (o) => table(o, { fn: 'softplus' }),
+  Softsign: (o) => table(o, { fn: 'softsign' }),
+  ThresholdedRelu: (o) => table(o, { fn: 'thresholdedrelu', alpha: o.n.attrs.float('alpha', 1) }),
+};

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/**
+ * TF.js Layers (and Keras) activations: the names an `activation` config takes, and the advanced
+ * activation layers (LeakyReLU, PReLU, ELU, ThresholdedReLU) as the threshold unit's step tables.
+ */
+import type { Activation, Tensor } from '../ir/graph.js';
+
+/** Activation names (tfjs camelCase and Keras snake_case spellings) → IR activations. */
+export const TFJS_ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> = {
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  softmax: 'softmax',
+  sigmoid: { fn: 'sigmoid' },
+  tanh: { fn: 'tanh' },
+  hardSigmoid: { fn: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+  hard_sigmoid: { fn: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+  hard_swish: { fn: 'hardswish' },
+  hard_silu: { fn: 'hardswish' },
+  elu: { fn: 'elu' },
+  selu: { fn: 'selu' },
+  gelu: { fn: 'gelu' },
+  gelu_new: { fn: 'gelu_tanh' },
+  softplus: { fn: 'softplus' },
+  softsign: { fn: 'softsign' },
+  swish: { fn: 'silu' },
+  silu: { fn: 'silu' },
+  leaky_relu: { fn: 'leakyrelu', alpha: 0.2 },
+};
+
+type Get = (key: string) => unknown;
+const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+
+/** LeakyReLU (alpha, Keras 3: negative_slope; default 0.3), ELU (alpha 1), ThresholdedReLU (theta 1). */
+export function advancedActivation(className: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU', get: Get): Activation {
+  switch (className) {
+    case 'LeakyReLU':
+      return { fn: 'leakyrelu', alpha: num(get('alpha') ?? get('negative_slope'), 0.3) };
+    case 'ELU':
+      return { fn: 'elu', alpha: num(get('alpha'), 1) };
+    case 'ThresholdedReLU':
+      return { fn: 'thresholdedrelu', alpha: num(get('theta'), 1) };
+  }
+}
+
+/** PReLU's slopes, one per channel (its alpha weight must not vary over the other axes), or a reason it cannot be. */
+export function preluSlopes(alpha: Tensor): number[] | string {
+  const c = alpha.shape.at(-1) ?? 1;
+  const slopes = Array.from(alpha.data.subarray(0, c));
+  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] !== slopes[i % c]) return `alpha of shape ${JSON.stringify(alpha.shape)} varies over more than the channel axis (use shared_axes for the spatial axes)`;
+  return slopes;
+}

@@ -1,0 +1,64 @@
+/**
+ * Step tables (threshold table mode) are exact: for every accumulator value in the reachable range
+ * (exhaustively, not sampled) the table gives quantize(f(dequantize(acc))), for every table
+ * function at several accumulator scales and output quantizations.
+ */
+import { describe, expect, test } from 'vitest';
+import { applyTable, TABLE_FUNCTIONS, type TableActivation } from '../../../src/ir/activations.js';
+import { quantizeToInt8, tableStep } from '../../../src/isa/numerics.js';
+import { channelTable, reachable } from '../../../src/passes/table.js';
+import type { QuantParams } from '../../../src/passes/quantize.js';
+
+const PARAMS: Partial<Record<(typeof TABLE_FUNCTIONS)[number], Partial<TableActivation>[]>> = {
+  leakyrelu: [{ alpha: 0.01 }, { alpha: 0.3 }, { alpha: -0.5 }],
+  prelu: [{ slopes: [0.25, -0.1, 2] }],
+  elu: [{}, { alpha: 0.5 }],
+  hardsigmoid: [{}, { alpha: 1 / 6, beta: 0.5 }],
+  thresholdedrelu: [{ alpha: 1 }, { alpha: -0.5 }],
+};
+
+/** Output quantization as calibration would choose it: the function's range over the inputs, 255 steps. */
+function outParams(act: TableActivation, xlo: number, xhi: number, c: number): QuantParams {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i <= 1000; i++) {
+    const y = applyTable(act, xlo + ((xhi - xlo) * i) / 1000, c);
+    lo = Math.min(lo, y);
+    hi = Math.max(hi, y);
+  }
+  const scale = (hi - lo) / 255 || 1;
+  return { scale, zp: Math.round(-128 - lo / scale) };
+}
+
+/** The ISA's table-mode walk over one channel's table (isa/numerics.ts tableStep). */
+function lookup(thresholds: readonly number[], codes: readonly number[]): (a: number) => number {
+  const lanes = new Int32Array(2 * thresholds.length);
+  thresholds.forEach((t, i) => ((lanes[2 * i] = t), (lanes[2 * i + 1] = codes[i]!)));
+  return (a) => tableStep(a, lanes, 0, 1, thresholds.length);
+}
+
+describe('step tables are exact over the whole reachable accumulator range', () => {
+  const cases = TABLE_FUNCTIONS.flatMap((fn) => (PARAMS[fn] ?? [{}]).map((p) => ({ fn, ...p }) as TableActivation));
+  // accumulator scales: coarse (few values per unit) to fine (~40 000 accumulator values per unit)
+  test.each(cases.map((a) => [JSON.stringify(a), a] as const))('%s', (_, act) => {
+    for (const accScale of [0.37, 0.05, 1 / 512, 2.5e-5]) {
+      for (const c of act.fn === 'prelu' ? [0, 1, 2] : [0]) {
+        const span = Math.min(300_000, Math.ceil(8 / accScale));
+        const range = [-span - 17, span + 5] as const;
+        const out = outParams(act, range[0] * accScale, range[1] * accScale, c);
+        const t = channelTable(act, c, accScale, out, range);
+        for (let i = 1; i < t.thresholds.length; i++) expect(t.thresholds[i]!).toBeGreaterThan(t.thresholds[i - 1]!);
+        expect(t.thresholds.length).toBeLessThanOrEqual(1023);
+        const get = lookup(t.thresholds, t.codes);
+        let wrong = 0;
+        for (let a = range[0]; a <= range[1]; a++) if (get(a) !== quantizeToInt8(applyTable(act, a * accScale, c), out.scale, out.zp)) wrong++;
+        expect(wrong, `accScale ${accScale}, channel ${c}`).toBe(0);
+      }
+    }
+  });
+
+  test('the reachable range is the bias plus each weight times the extreme int8 inputs, or all of int32 when the adders can wrap', () => {
+    expect(reachable(10, [3, -2])).toEqual([10 - 128 * 3 - 2 * 127, 10 + 127 * 3 + 2 * 128]);
+    expect(reachable(0, Array(140_000).fill(127))).toEqual([-(2 ** 31), 2 ** 31 - 1]);
+  });
+});

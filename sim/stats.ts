@@ -5,7 +5,7 @@
  */
 import type { CostFigures } from '../src/isa/cost.js';
 import type { Program } from '../src/isa/program.js';
-import { BUFFER_LIST, CHANNELS, entryBytes, SPACES, WORK_UNITS, type Buffer, type Channel, type Space, type WorkUnit } from '../src/isa/spec.js';
+import { BUFFER_LIST, CHANNELS, entryBytes, SPACES, WORK_UNITS, type Channel, type Space, type WorkUnit } from '../src/isa/spec.js';
 
 /** Memory spaces in trace-code order: SPACES order (dram first, then the buffers). */
 const indexOf = <K extends string>(list: readonly K[]): { readonly [k in K]: number } => Object.fromEntries(list.map((k, i) => [k, i])) as { [k in K]: number };

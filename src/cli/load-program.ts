@@ -15,7 +15,6 @@ import { compileModel, type CompiledModel, type CompileFlags } from './options.j
 /** A .nnp file holds at most the DRAM image plus its instructions and header: refuse more before reading. */
 export const MAX_PROGRAM_FILE_BYTES = MAX_DRAM_BYTES + MAX_INSTRUCTIONS * INSN_BYTES + 2 ** 26;
 
-export { isProgramPath };
 
 export function readProgramFile(path: string, command = 'this command'): Program {
   const file = resolveProgramPath(path, command);

@@ -13,7 +13,7 @@ import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { accessesOf, conflicts, type Access } from '../isa/effects.js';
 import type { Region } from '../isa/program.js';
-import { NO_TOKENS, WORK_UNITS, type Instruction, type Unit, type WorkUnit } from '../isa/spec.js';
+import { NO_TOKENS, WORK_UNITS, type Instruction, type WorkUnit } from '../isa/spec.js';
 import { UNIT_OF } from '../isa/ops/index.js';
 import { RangeMax } from './range-max.js';
 

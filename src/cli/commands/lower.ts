@@ -14,7 +14,6 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, layerTable, memoryTable } from '../render.js';
 
-export { modelStem };
 
 export function listingOf(p: Program): string {
   const comments = new Map(p.layers.map((l) => [l.firstInsn, `layer ${l.name}: ${l.op} ${l.shape}`]));

@@ -10,7 +10,8 @@ import { batchOf, dequantizeOutput, quantizeBatches, splitOutputs, type Program 
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
-import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
+import { compiledProgram, programFor } from '../load-program.js';
+import { isProgramPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
 

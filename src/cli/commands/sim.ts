@@ -19,13 +19,13 @@ import { prove, simulate, type ProveReport, type SimMode, type SimResult, type S
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
-import { compiledProgram, isProgramPath, programFor } from '../load-program.js';
+import { compiledProgram, programFor } from '../load-program.js';
+import { isProgramPath, modelStem } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, table } from '../render.js';
 import { scaleSimCsvFiles } from '../scalesim-csv.js';
 import { simTopology } from '../topology.js';
-import { modelStem } from './lower.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { NnchipError } from '../../diagnostics/error.js';
-import { quantizeBatches, sampleSize } from '../../isa/program.js';
+import { quantizeBatches } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
@@ -12,7 +12,7 @@ import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { modelStem } from './lower.js';
+import { modelStem } from '../model-path.js';
 
 type VerilogFlags = CompileFlags & ForceFlag & { target: string; out?: string; input?: string; device: string; json?: boolean };
 

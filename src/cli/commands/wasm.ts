@@ -13,7 +13,7 @@ import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes } from '../render.js';
-import { modelStem } from './lower.js';
+import { modelStem } from '../model-path.js';
 
 type WasmFlags = CompileFlags & ForceFlag & { out?: string; simd: boolean; json?: boolean };
 

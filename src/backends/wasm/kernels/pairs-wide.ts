@@ -24,7 +24,6 @@ export function chunkOf(scratch: Scratch | null, mb: number): number {
   return kc >= 16 ? kc : 0;
 }
 
-/** The locals of the chunked loop (i32 but `h` and `x`; `q` and `h` per row). */
 /** The `pairs` GEMM kernel's locals (pairs.ts); `wide` is set when the module has scratch for widened acts (this file). */
 export interface Locals {
   readonly acc: number;

@@ -10,7 +10,7 @@ import type { ArrayConfig } from '../../../isa/config.js';
 import { accessesOf } from '../../../isa/effects.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../../isa/spec.js';
-import type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
+import type { CopyOp, GemmOp, KernelOp } from './kernel-ops.js';
 import { packWeights, type PackedRange } from './pack.js';
 import { overlap, type MemoryPlan, type Range } from './memory.js';
 

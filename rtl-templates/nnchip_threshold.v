@@ -63,7 +63,8 @@ module nnchip_threshold #(
   wire tb_acc_re, tb_we, tb_last;
   wire [ACC_AW-1:0] tb_acc_raddr;
   wire [OUT_AW-1:0] tb_waddr;
-  wire [COLS*8-1:0] tb_wdata;
+  wire              tb_through;   // a table row's codes enter the requantize stage-4 registers now
+  wire [COLS*8-1:0] tb_codes;
   localparam LANES = (PASSES <= COLS) ? COLS / PASSES : 1;
   localparam DIGITS = (PASSES <= COLS) ? 1 : PASSES / COLS;   // beats per lane group
   localparam DIGIT_W = 16 / DIGITS;                            // mult bits per beat
@@ -80,7 +81,9 @@ module nnchip_threshold #(
   reg [ACC_AW-1:0]  rd_addr_q;
   reg [OUT_AW-1:0]  out_addr_q;
   reg [7:0]         zp_q, lo_q, hi_q;
-  reg signed [9:0]  lo_m_zp_q, hi_m_zp_q;   // lo - zp and hi - zp, in [-255, 255]
+  reg signed [10:0] lo_fh_q, hi_fh_q;       // 2(lo - zp) - 1 and 2(hi - zp) + 1, in [-511, 511]
+  reg               rq_start_q;
+  reg [LANES*8-1:0] zero_code_q;            // per lane: clamp(zp, lo, hi), or a table row's codes (below)
   wire              beat = rq_start | rd_busy_q;
   wire [PH_W-1:0]   ph = rq_start ? {PH_W{1'b0}} : ph_q;
   wire              row_end = ph == LAST_PH;
@@ -137,23 +140,25 @@ module nnchip_threshold #(
         part_q <= x_q * $signed({1'b0, digit_q});
         {shift2_q, to_zero2_q} <= {shift1_q, to_zero1_q};
         prod_q <= (first_digit3 ? 48'sd0 : (prod_q <<< DIGIT_W)) + part_q;
-        {shift_q, to_zero_q} <= {shift2_q, to_zero2_q};
+        {shift_q, to_zero_q} <= {shift2_q, to_zero2_q | tb_through};
       end
 
-      // floor((p + 2^(s-1)) / 2^s) = (floor(2p / 2^s) + 1) >> 1 for every s >= 0 (s = 0 gives p):
-      // one shifter, no wide rounding constant. s >= 48 gives 0 for every |p| < 2^47.
+      // rounded = floor((p + 2^(s-1)) / 2^s) = floor((fh + 1) / 2) with fh = floor(2p / 2^s), for
+      // every s >= 0 (s = 0 gives p): one shifter, no wide rounding constant; s >= 48 gives 0.
       wire signed [48:0] twice = {prod_q, 1'b0};
-      wire signed [48:0] fh = twice >>> shift_q;          // floor(2p / 2^s)
-      // Saturating to 10 bits changes no result: beyond [-512, 511], + zp (int8) clamps the same way.
-      // rounded = (fh + 1) >> 1 > 511  <=>  fh >= 1023;   rounded < -512  <=>  fh < -1025.
-      wire               pos_over = ~fh[48] & ((fh[47:10] != 38'd0) | (fh[9:0] == 10'h3ff));
-      wire               neg_over = fh[48] & ~((&fh[47:11]) & (fh[10:0] >= 11'd1023));
-      wire        [10:0] low = fh[10:0] + 11'd1;            // in range, rounded = low[10:1]
-      wire signed [9:0]  sat = to_zero_q ? 10'sd0 : pos_over ? 10'sd511 : neg_over ? -10'sd512 : low[10:1];
-      // clamp(sat + zp, lo, hi) with the compares against lo - zp and hi - zp (per instruction)
-      wire        [7:0]  with_zp = sat[7:0] + zp_q;
-      assign result[l*8 +: 8] = (sat < lo_m_zp_q) ? lo_q : (sat > hi_m_zp_q) ? hi_q : with_zp;
-      wire unused_lane = ^{shift[7:6], low[0]};
+      wire signed [48:0] fh = twice >>> shift_q;
+      // The clamp reads fh, not rounded, so no adder stands between the shifter and the compares:
+      //   rounded < lo - zp  <=>  fh < 2(lo - zp) - 1;   rounded > hi - zp  <=>  fh >= 2(hi - zp) + 1;
+      //   rounded + zp = floor((fh + 2zp + 1) / 2), its low 8 bits from a 9-bit sum.
+      // fh outside 11 bits (signed) is beyond both bounds (|lo - zp|, |hi - zp| <= 255).
+      wire               pos_over = ~fh[48] & (fh[47:10] != 38'd0);
+      wire               neg_over = fh[48] & ~(&fh[47:10]);
+      wire signed [10:0] fh11 = fh[10:0];
+      wire         [8:0] with_zp = fh[8:0] + {zp_q, 1'b1};
+      assign result[l*8 +: 8] = to_zero_q ? zero_code_q[l*8 +: 8]
+                              : (neg_over | (~pos_over & (fh11 < lo_fh_q))) ? lo_q
+                              : (pos_over | (fh11 >= hi_fh_q)) ? hi_q : with_zp[8:1];
+      wire unused_lane = ^{shift[7:6], with_zp[0]};
     end
 
     if (GROUPS == 1) begin : g_parallel
@@ -162,14 +167,17 @@ module nnchip_threshold #(
     end else begin : g_serial
       // the lane groups before a row's last hold their bytes here; the last completes the row
       reg [(GROUPS-1)*LANES*8-1:0] held_q;
-      always @(posedge clk) if (v4_q & lane_done4 & ~w4_q) held_q[g4 * LANES * 8 +: LANES * 8] <= result;
+      always @(posedge clk) begin
+        if (tb_through) held_q <= tb_codes[(GROUPS-1)*LANES*8-1:0];
+        else if (v4_q & lane_done4 & ~w4_q) held_q[g4 * LANES * 8 +: LANES * 8] <= result;
+      end
       assign rq_wdata = {result, held_q};
     end
   endgenerate
 
   assign out_we = (v4_q & w4_q) | tb_we;
   assign out_waddr = tb_we ? tb_waddr : a4_q;
-  assign out_wdata = tb_we ? tb_wdata : rq_wdata;
+  assign out_wdata = rq_wdata;   // table rows too (tb_through): no mode multiplexer after the clamp
   assign last = (v4_q & last4_q) | tb_last;
 
   always @(posedge clk) begin
@@ -177,9 +185,14 @@ module nnchip_threshold #(
       zp_q <= zp;
       lo_q <= lo;
       hi_q <= hi;
-      lo_m_zp_q <= {{2{lo[7]}}, lo} - {{2{zp[7]}}, zp};
-      hi_m_zp_q <= {{2{hi[7]}}, hi} - {{2{zp[7]}}, zp};
+      lo_fh_q <= {{2{lo[7]}}, lo, 1'b1} - {{2{zp[7]}}, zp, 1'b0} - 11'sd2;
+      hi_fh_q <= {{2{hi[7]}}, hi, 1'b1} - {{2{zp[7]}}, zp, 1'b0};
     end
+    rq_start_q <= rq_start;
+    // stage 4 needs it 4 beats after start; a table row's codes (to_zero forced) are the last lane
+    // group's, held_q has the others. Never during a requantize instruction (one at a time).
+    if (rq_start_q) zero_code_q <= {LANES{($signed(zp_q) < $signed(lo_q)) ? lo_q : ($signed(zp_q) > $signed(hi_q)) ? hi_q : zp_q}};
+    else if (tb_through) zero_code_q <= tb_codes[(GROUPS-1)*LANES*8 +: LANES*8];
     if (beat) begin
       ph_q <= row_end ? {PH_W{1'b0}} : ph + 1'b1;
       if (row_end) begin
@@ -254,7 +267,7 @@ module nnchip_threshold #(
   reg [OUT_AW-1:0]  d_out_q;
   reg [COLS*32-1:0] x_q;
   reg [COLS-1:0]    ge_q;
-  reg [COLS*8-1:0]  y_q, r1_q, r2_q, r3_q;
+  reg [COLS*8-1:0]  y_q, r1_q, r2_q;
   reg               v1t_q, v2t_q, v3t_q, l1t_q, l2t_q, l3t_q;
   reg [OUT_AW-1:0]  o1_q, o2_q, o3_q;
   wire [COLS*8-1:0] y_next;
@@ -278,7 +291,7 @@ module nnchip_threshold #(
     r1_q <= y_next;
     {o1_q, l1t_q} <= {d_out_q, d_last_q};
     {r2_q, o2_q, l2t_q} <= {r1_q, o1_q, l1t_q};
-    {r3_q, o3_q, l3t_q} <= {r2_q, o2_q, l2t_q};
+    {o3_q, l3t_q} <= {o2_q, l2t_q};
   end
   always @(posedge clk) begin
     if (!rst_n) begin
@@ -297,7 +310,8 @@ module nnchip_threshold #(
   end
   assign tb_we = v3t_q;
   assign tb_waddr = o3_q;
-  assign tb_wdata = r3_q;
+  assign tb_through = v2t_q;
+  assign tb_codes = r2_q;
   assign tb_last = v3t_q & l3t_q;
 endmodule
 `default_nettype wire

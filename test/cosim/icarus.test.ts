@@ -112,12 +112,13 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
     });
   });
 
-  describe('an MLP with table activations (sigmoid, leaky ReLU, PReLU, hard-swish; threshold table mode)', () => {
+  // thresholdPasses 16: one lane, 4-bit digits (the iCE40 unit), where table rows go out through the lane's stage-4 registers
+  describe.each([1, 16])('an MLP with table activations (sigmoid, leaky ReLU, PReLU, hard-swish; threshold table mode), thresholdPasses %i', (thresholdPasses) => {
     const slopes = [0.2, -0.3, 0.5, 0.1, 0, 0.7];
     const g = randomMlp([8, 6, 6, 5, 3], 41, [{ fn: 'leakyrelu', alpha: 0.1 }, { fn: 'prelu', slopes }, { fn: 'hardswish' }]);
     const graph = { ...g, nodes: [...g.nodes, { name: 'p', op: 'activation' as const, fn: { fn: 'sigmoid' as const }, inputs: [g.outputs[0]!], output: 'p' }], outputs: ['p'] };
     const samples = randomSamples(8, 8, 42, -2, 2);
-    const p = compileGraph(graph, samples, { rows: 4, cols: 4, accDepth: 1024, actDepth: 256, qntDepth: 4, outDepth: 64 });
+    const p = compileGraph(graph, samples, { rows: 4, cols: 4, accDepth: 1024, actDepth: 256, qntDepth: 4, outDepth: 64, thresholdPasses });
     const sim = useSim(() => p);
     test('bit- and cycle-exact', async () => {
       expect(p.instructions.filter((i) => i.op === 'threshold' && i.steps > 0).length).toBeGreaterThanOrEqual(4);

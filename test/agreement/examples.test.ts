@@ -14,6 +14,8 @@ const EXAMPLES = [
   { name: 'digits-mlp', model: ex('digits-mlp/model.json'), cal: ex('digits-mlp/calibration.json'), array: { rows: 8, cols: 8 } },
   { name: 'digits-cnn', model: ex('digits-cnn/model.json'), cal: ex('digits-cnn/calibration.json'), array: { rows: 8, cols: 8 } },
   { name: 'digits-onnx', model: ex('digits-onnx/model.onnx'), cal: ex('digits-onnx/calibration.json'), array: { rows: 4, cols: 8 } },
+  { name: 'digits-activations', model: ex('digits-activations/model.json'), cal: ex('digits-activations/calibration.json'), array: { rows: 4, cols: 4 } },
+  { name: 'digits-activations-onnx', model: ex('digits-activations-onnx/model.onnx'), cal: ex('digits-activations-onnx/calibration.json'), array: { rows: 4, cols: 8 } },
   { name: 'tiny', model: ex('tiny/tiny.nnchip.json'), cal: null, array: { rows: 2, cols: 3 } },
 ];
 

@@ -2,9 +2,10 @@
 /**
  * The CNN examples on RTL: the generated Verilog, built with Verilator on a 4x4 array, computes
  * exactly what interpret() computes (and so what sim and WASM compute, test/agreement) in exactly
- * scheduleTimes() cycles, on a real held-out digit.
+ * scheduleTimes() cycles, on a real held-out digit. The table-activation examples (threshold table
+ * mode): the TF.js MLP the same in Icarus on 4x4.
  */
-import { afterAll, describe, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js';
 import { loadModel } from '../../src/importers/index.js';
 import { quantizeInput } from '../../src/isa/program.js';
@@ -28,4 +29,17 @@ describe.skipIf(!haveTools('verilator'))('CNN examples in Verilator (4x4)', () =
     const inputs = [quantizeInput(program, samples[samples.length - 1]!)];
     expectExact(program, inputs, await sim.run(program, inputs), 'verilator');
   });
+});
+
+describe.skipIf(!haveTools('iverilog', 'vvp'))('the table-activation example in Icarus (4x4)', () => {
+  let sim: RtlSim | undefined;
+  afterAll(() => sim?.dispose());
+  test('digits-activations (TF.js MLP: tanh, LeakyReLU, PReLU, hard_swish, sigmoid): bit- and cycle-exact on two digits', async () => {
+    const samples = calibrationSamples(ex('digits-activations/calibration.json'));
+    const program = compileGraph(loadModel(ex('digits-activations/model.json')), samples, { rows: 4, cols: 4 });
+    expect(program.instructions.filter((i) => i.op === 'threshold' && i.steps > 0).length).toBeGreaterThanOrEqual(5);
+    sim = await buildRtlSim(program, { simulator: 'iverilog', capacity: CAPACITY });
+    const inputs = [samples[0]!, samples[samples.length - 1]!].map((x) => quantizeInput(program, x));
+    expectExact(program, inputs, await sim.run(program, inputs), 'icarus');
+  }, 300_000);
 });

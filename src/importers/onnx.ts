@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 11–18, one float
+ * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 11–20, one float
  * input of static shape [N, C, H, W], [N, C, L] / [N, T, F] or [N, K] with N = 1 or symbolic;
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
@@ -14,8 +14,10 @@ import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
+import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
+
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
-export const ONNX_OPSETS = { min: 11, max: 18 } as const;
+export { ONNX_OPSETS } from './onnx-opsets.js';
 
 type ModelProto = ReturnType<typeof onnx.ModelProto.decode>;
 type GraphProto = NonNullable<ModelProto['graph']>;
@@ -246,6 +248,10 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   const g = model.graph;
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
   const opset = opsetOf(model, file);
+  for (const n of g.node ?? []) {
+    const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
+    if (changed !== null) throw changed;
+  }
   const consts = new Map<string, TensorProto>();
   let declared = 0;
   for (const t of g.initializer ?? []) {

@@ -24,7 +24,7 @@ import { randomSamples } from '../../helpers/random-graph.js';
 const w = (dims: number[], seed: number, lo = -1, hi = 1) => ({ dims, data: weights(dims.reduce((a, b) => a * b, 1), seed, lo, hi) });
 
 /** 1×2×5×5 → conv(3) → act1 → conv(3) → act2 → … → Flatten → Gemm → [1, 4]: each activation after a 3×3 or 1×1 conv. */
-function chain(acts: NodeSpec[]): ModelSpec {
+function chain(acts: NodeSpec[], opset = 14): ModelSpec {
   const nodes: NodeSpec[] = [];
   const inits: ModelSpec['inits'] = {};
   let prev = 'x';
@@ -41,19 +41,20 @@ function chain(acts: NodeSpec[]): ModelSpec {
   inits['W'] = w([75, 4], 50, -0.3, 0.3);
   nodes.push({ op: 'Gemm', inputs: ['f', 'W'], outputs: ['y'] });
   if (acts.some((a) => a.op === 'PRelu')) inits['slope'] = { dims: [3, 1, 1], data: [0.25, -0.2, 0.6] };
-  return { input: [1, 2, 5, 5], output: [1, 4], nodes, inits, opset: 14 };
+  return { input: [1, 2, 5, 5], output: [1, 4], nodes, inits, opset };
 }
 
-const CHAINS: [string, NodeSpec[]][] = [
+const CHAINS: [string, NodeSpec[], number?][] = [
   ['LeakyRelu, PRelu, Sigmoid', [{ op: 'LeakyRelu', inputs: [], attrs: { alpha: { f: 0.1 } } }, { op: 'PRelu', inputs: ['slope'] }, { op: 'Sigmoid', inputs: [] }]],
   ['HardSwish, Tanh, HardSigmoid', [{ op: 'HardSwish', inputs: [] }, { op: 'Tanh', inputs: [] }, { op: 'HardSigmoid', inputs: [], attrs: { alpha: { f: 1 / 6 } } }]],
   ['Elu, Selu, Softplus', [{ op: 'Elu', inputs: [], attrs: { alpha: { f: 0.8 } } }, { op: 'Selu', inputs: [] }, { op: 'Softplus', inputs: [] }]],
   ['Softsign, ThresholdedRelu, Tanh', [{ op: 'Softsign', inputs: [] }, { op: 'ThresholdedRelu', inputs: [], attrs: { alpha: { f: 0.05 } } }, { op: 'Tanh', inputs: [] }]],
+  ['Gelu (erf), Gelu (approximate tanh), Sigmoid at opset 20', [{ op: 'Gelu', inputs: [] }, { op: 'Gelu', inputs: [], attrs: { approximate: { s: 'tanh' } } }, { op: 'Sigmoid', inputs: [] }], 20],
 ];
 
 describe('ONNX activations (threshold step tables)', () => {
-  test.each(CHAINS)('%s: float = onnxruntime; int8: ref = sim = WASM, close to float', async (_, acts) => {
-    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-act-')), buildOnnx(chain(acts)));
+  test.each(CHAINS)('%s: float = onnxruntime; int8: ref = sim = WASM, close to float', async (_, acts, opset) => {
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-act-')), buildOnnx(chain(acts, opset)));
     const graph = loadModel(path);
     const inputs = randomSamples(16, 50, 3, -1, 1);
     const want = await ortRun(path, [1, 2, 5, 5], inputs);

@@ -85,6 +85,8 @@ describe('ONNX importer', () => {
     ['a conv weight computed at run time', around({ op: 'Conv', inputs: ['x', 'x'] }), /input 1 "x"|weight "x" is computed at run time/],
     ['a custom domain', around({ op: 'Relu', inputs: ['x'], domain: 'com.example', name: 'r' }), /layer "r": op com.example.Relu is not supported/],
     ['Pad in reflect mode', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pr', attrs: { mode: { s: 'reflect' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }), /layer "pr": Pad: mode "reflect" is not supported \(only constant zero padding\)/],
+    ['Pad in wrap mode (opset 19)', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pw', attrs: { mode: { s: 'wrap' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }, { opset: 19 }), /layer "pw": Pad: mode "wrap" is not supported/],
+    ['Resize half_pixel_symmetric (opset 19)', around({ op: 'Resize', inputs: ['x', '', 's'], name: 'rz', attrs: { mode: { s: 'nearest' }, coordinate_transformation_mode: { s: 'half_pixel_symmetric' } } }, { s: { dims: [4], data: [1, 1, 2, 2] } }, { opset: 19 }), /layer "rz": Resize: coordinate_transformation_mode "half_pixel_symmetric" with nearest_mode "round_prefer_floor" is not supported/],
     ['Pad in edge mode', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pe', attrs: { mode: { s: 'edge' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }), /layer "pe": Pad: mode "edge" is not supported/],
     ['Pad with a non-zero value', around({ op: 'Pad', inputs: ['x', 'p', 'v'], name: 'pv' }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true }, v: { dims: [], data: [1.5] } }), /layer "pv": Pad: constant value 1.5 is not supported/],
     ['the product of two tensors', around({ op: 'Mul', inputs: ['x', 'x'], name: 'sq' }), /layer "sq": Mul: the product or quotient of two computed tensors is not supported/],
@@ -100,8 +102,8 @@ describe('ONNX importer', () => {
 
   // an opset or input-shape problem is not the layer's fault: its own code, and a hint that fits
   const notALayer: [string, ModelSpec, RegExp][] = [
-    ['opset 9', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 9 }), /^error NN115: model.onnx: opset 9 is not supported \(supported: 11 to 18\) — re-export the model with an ONNX opset from 11 to 18/],
-    ['opset 19', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 19 }), /NN115: model.onnx: opset 19 is not supported/],
+    ['opset 9', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 9 }), /^error NN115: model.onnx: opset 9 is not supported \(supported: 11 to 20\) — re-export the model with an ONNX opset from 11 to 20/],
+    ['opset 21', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 21 }), /NN115: model.onnx: opset 21 is not supported/],
     ['a dynamic spatial dimension', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 'height', 4] }), /^error NN116: model.onnx: input "x" dimension 2 is dynamic \("height"\).* — re-export with one float input of fixed shape/],
     ['a batch of 3', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [3, 2, 4, 4] }), /NN116: model.onnx: input "x" has shape \[3,2,4,4\]; the batch dimension must be 1 or symbolic/],
     ['a rank-5 input', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 4, 4, 1] }), /NN116: .*nnchip reads \[N, C, H, W\] images/],

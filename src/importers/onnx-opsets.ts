@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Which ONNX opsets nnchip reads, and why the ones after 18 are safe: every op nnchip converts
+ * that opsets 19 and 20 changed has been re-read against the new definition (notes below).
+ */
+import { NnchipError } from '../diagnostics/error.js';
+
+export const ONNX_OPSETS = { min: 11, max: 20 } as const;
+
+/** The ops each opset after 18 added or changed (ONNX docs/Changelog.md, "Version N of the default ONNX operator set"). */
+export const ONNX_OPSET_CHANGES: Readonly<Record<number, readonly string[]>> = {
+  19: ['AveragePool', 'Cast', 'CastLike', 'Constant', 'DeformConv', 'DequantizeLinear', 'Equal', 'Identity', 'If', 'Loop', 'Pad', 'QuantizeLinear', 'Reshape', 'Resize', 'Scan', 'Shape', 'Size'],
+  20: ['AffineGrid', 'ConstantOfShape', 'DFT', 'Gelu', 'GridSample', 'ImageDecoder', 'IsInf', 'IsNaN', 'ReduceMax', 'ReduceMin', 'RegexFullMatch', 'StringConcat', 'StringSplit'],
+};
+
+/** Changed ops nnchip converts, and what the change means to its converter. */
+export const ONNX_CHANGES_REVIEWED: Readonly<Record<string, string>> = {
+  AveragePool: '19 adds dilations: dilations other than 1 are refused for average pooling',
+  Constant: '19 adds 8-bit float types: only float32 and integer constants are read',
+  Identity: '19 adds 8-bit float types: float32 tensors only',
+  Pad: '19 adds mode "wrap": refused by name, as reflect and edge',
+  Reshape: '19 adds 8-bit float types: float32 tensors only',
+  Resize: '19 adds coordinate_transformation_mode "half_pixel_symmetric": not a replicating mode, refused',
+  Gelu: '20 adds the op (approximate none or tanh): a step table',
+};
+
+/** An NN115 error for a node whose op changed after opset 18 without a review, else null. */
+export function unreviewedOpsetChange(opType: string, opset: number, file: string): NnchipError | null {
+  if (ONNX_CHANGES_REVIEWED[opType] !== undefined) return null;
+  for (let v = 19; v <= opset; v++) {
+    if (ONNX_OPSET_CHANGES[v]?.includes(opType)) return new NnchipError('NN115', `op ${opType} changed in opset ${v}, and nnchip reads it as of opset 18 (the model's opset is ${opset})`, { file });
+  }
+  return null;
+}

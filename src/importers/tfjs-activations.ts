@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * TF.js Layers (and Keras) activations: the names an `activation` config takes, and the advanced
- * activation layers (LeakyReLU, PReLU, ELU, ThresholdedReLU) as the threshold unit's step tables.
+ * activation layers (LeakyReLU, PReLU, ELU, ThresholdedReLU) as the threshold unit's step tables;
+ * and the TF ops of graph models that are activations (Sigmoid, Tanh, LeakyRelu, Elu, Selu, …).
  */
 import type { Activation, Tensor } from '../ir/graph.js';
 
@@ -49,4 +50,28 @@ export function preluSlopes(alpha: Tensor): number[] | string {
   const slopes = Array.from(alpha.data.subarray(0, c));
   for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] !== slopes[i % c]) return `alpha of shape ${JSON.stringify(alpha.shape)} varies over more than the channel axis (use shared_axes for the spatial axes)`;
   return slopes;
+}
+
+/** A TF graph op that is an activation (alone or in a fused op's `fused_ops`): its IR activation. Elu has α 1, Selu TF's constants. */
+export function tfGraphActivation(op: string, leakyAlpha: () => number, preluSlopesOf: () => number[]): Activation {
+  switch (op) {
+    case 'Relu':
+      return 'relu';
+    case 'Relu6':
+      return 'relu6';
+    case 'Sigmoid':
+      return { fn: 'sigmoid' };
+    case 'Tanh':
+      return { fn: 'tanh' };
+    case 'LeakyRelu':
+      return { fn: 'leakyrelu', alpha: leakyAlpha() };
+    case 'Elu':
+      return { fn: 'elu', alpha: 1 };
+    case 'Selu':
+      return { fn: 'selu' };
+    case 'Softplus':
+      return { fn: 'softplus' };
+    default: // Prelu: the callers pass no other op
+      return { fn: 'prelu', slopes: preluSlopesOf() };
+  }
 }

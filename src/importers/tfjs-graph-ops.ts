@@ -7,6 +7,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
+import { preluSlopes, tfGraphActivation } from './tfjs-activations.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -50,9 +51,11 @@ export interface OpContext {
 
 export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
-  'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
+  'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice',
 ] as const;
+
+const FUSED_ACTIVATIONS = ['Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmoid', 'Prelu'] as const;
 
 class Op {
   readonly site: { file: string; layer: string };
@@ -139,15 +142,30 @@ class Op {
     }
     throw this.fail('NN110', `padding ${p} is not supported (supported: VALID, SAME, EXPLICIT)`);
   }
-  /** The activation a fused op applies after its BiasAdd. */
-  fused(): { bias: boolean; activation: Activation } {
+  float(key: string, fallback: number): number {
+    const f = this.attrValue(key)?.['f'];
+    return typeof f === 'number' && Number.isFinite(f) ? f : fallback;
+  }
+  /** The activation a fused op applies after its BiasAdd (tfjs's fused set; Prelu's slopes are input 3). */
+  fused(channels: number): { bias: boolean; activation: Activation } {
     const ops = this.strs('fused_ops');
     const [first, act, ...rest] = ops;
-    if (first !== 'BiasAdd' || rest.length > 0) throw this.fail('NN110', `fused_ops ${JSON.stringify(ops)} is not supported (only BiasAdd, then Relu or Relu6)`);
+    if (first !== 'BiasAdd' || rest.length > 0) throw this.fail('NN110', `fused_ops ${JSON.stringify(ops)} is not supported (only BiasAdd, then one of ${FUSED_ACTIVATIONS.join(', ')})`);
     if (act === undefined) return { bias: true, activation: 'linear' };
-    if (act === 'Relu') return { bias: true, activation: 'relu' };
-    if (act === 'Relu6') return { bias: true, activation: 'relu6' };
-    throw this.fail('NN110', `fused activation ${act} is not supported (supported: Relu, Relu6)`);
+    if (!(FUSED_ACTIVATIONS as readonly string[]).includes(act)) throw this.fail('NN110', `fused activation ${act} is not supported (supported: ${FUSED_ACTIVATIONS.join(', ')})`);
+    return { bias: true, activation: this.activation(act, 'leakyrelu_alpha', () => this.preluSlopes(3, channels)) };
+  }
+  /** A TF activation op (or fused activation) as an IR activation; LeakyRelu's alpha from `alphaKey`. */
+  activation(op: string, alphaKey: string, slopes: () => number[]): Activation {
+    return tfGraphActivation(op, () => this.float(alphaKey, 0.2), slopes);
+  }
+  /** Prelu's alpha (input i): one slope per channel. */
+  preluSlopes(i: number, channels: number): number[] {
+    const alpha = this.constant(i, 'alpha');
+    const slopes = preluSlopes(alpha);
+    if (typeof slopes === 'string') throw this.fail('NN110', `Prelu: ${slopes}`);
+    if (slopes.length !== 1 && slopes.length !== channels) throw this.fail('NN203', `Prelu alpha has ${slopes.length} slopes for ${channels} channels`);
+    return slopes.length === channels ? slopes : new Array<number>(channels).fill(slopes[0]!);
   }
   base(): { name: string; output: string } {
     return { name: this.n.name, output: this.n.name };
@@ -165,7 +183,7 @@ function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only 1)`);
   const strides = x.window('strides');
   const pads = x.pads(input.shape, [kh!, kw!], strides);
-  const { bias, activation } = fused ? x.fused() : { bias: false, activation: 'linear' as const };
+  const { bias, activation } = fused ? x.fused(depthwise ? cin! : mult!) : { bias: false, activation: 'linear' as const };
   const b = bias ? x.constant(2, 'bias') : null;
   if (cin !== input.shape[2]) throw x.fail('NN203', `filter expects ${cin} input channels but its input has ${input.shape[2]}`);
   return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation }, 4);
@@ -183,7 +201,7 @@ function matmul(x: Op, fused: boolean): Value {
     for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) data[i * n + j] = b.data[j * k + i]!;
     kernel = { shape: [k, n], data };
   }
-  const { bias, activation } = fused ? x.fused() : { bias: false, activation: 'linear' as const };
+  const { bias, activation } = fused ? x.fused(kernel.shape[1]!) : { bias: false, activation: 'linear' as const };
   if (a.rank !== 2) throw x.fail('NN110', `MatMul of a rank-${a.rank} tensor is not supported (only [batch, features])`);
   return x.ctx.emit({ ...x.base(), op: 'dense', inputs: [a.name], kernel, bias: bias ? x.constant(2, 'bias') : null, activation }, 2);
 }
@@ -311,6 +329,7 @@ function stridedSlice(x: Op): Value {
 export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
   const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn }, x.tensor(0).rank);
+  const channels = (): number => x.tensor(0).shape.at(-1)!;
   switch (n.op) {
     case 'Identity':
       return x.input(0);
@@ -333,9 +352,15 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'Mul':
       return affine(x, (c) => ({ scale: c }));
     case 'Relu':
-      return act('relu');
     case 'Relu6':
-      return act('relu6');
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'LeakyRelu':
+    case 'Elu':
+    case 'Selu':
+    case 'Softplus':
+    case 'Prelu':
+      return act(x.activation(n.op, 'alpha', () => x.preluSlopes(1, channels())));
     case 'Softmax':
       return act('softmax');
     case 'MaxPool':

@@ -1,6 +1,7 @@
 /**
  * The graph-model ops the two real fixtures do not use (Conv2D, BiasAdd, Relu6, MatMul with
- * transpose_b, AvgPool, Pad, Sub, ConcatV2, Squeeze, Mean with keep_dims, FusedDepthwiseConv2dNative),
+ * transpose_b, AvgPool, Pad, Sub, ConcatV2, Squeeze, Mean with keep_dims, FusedDepthwiseConv2dNative,
+ * the table activations Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softplus, Prelu, alone and fused),
  * exercised by rewriting the real converter-written graphs into equivalent forms. TF.js's own
  * loadGraphModel runs every rewritten file too and is the reference, so the rewrites need not be exact.
  */
@@ -166,6 +167,49 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     const graph = loadModel(g.save());
     expect(graph.nodes.find((n) => n.name === 'crop')).toMatchObject({ op: 'crop', crop: [1, 2, 2, 0] });
     await expectSameAsTfjs(join(g.dir, 'model.json'), [32, 32, 3], ['crop', 'pad']);
+  });
+
+  const filterOut = (g: GraphEdit, n: TfNodeJson): number => g.weights.get(n.input![1]!)!.shape.at(-1)!;
+  const slopes = (c: number): Float32Array => Float32Array.from({ length: c }, (_, j) => ((j * 5) % 7) / 10 - 0.25);
+
+  test('liveness with fused table activations: BiasAdd + LeakyRelu (leakyrelu_alpha), Prelu (4th input), Tanh by op, Elu; MatMul + BiasAdd + Sigmoid', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const [c1, c2, c3, c4] = g.nodes('_FusedConv2D');
+    const fuse = (n: TfNodeJson, act: string, extra: Record<string, unknown> = {}): void => {
+      n.attr = { ...n.attr, fused_ops: { list: { s: [b64('BiasAdd'), b64(act)] } }, ...extra };
+    };
+    fuse(c1!, 'LeakyRelu', { leakyrelu_alpha: { f: 0.15 } });
+    fuse(c2!, 'Prelu', { num_args: { i: '2' } });
+    c2!.input!.push(g.constant('c2/alpha', [filterOut(g, c2!)], slopes(filterOut(g, c2!))));
+    g.unfuse(c3!, 'Conv2D', 'Relu');
+    c3!.op = 'Tanh';
+    fuse(c4!, 'Elu');
+    fuse(g.named('activation_5/Relu'), 'Sigmoid');
+    const graph = loadModel(g.save());
+    const fns = graph.nodes.map((n) => (n.op === 'conv2d' || n.op === 'dense' || n.op === 'activation' ? JSON.stringify(n.op === 'activation' ? n.fn : n.activation) : '')).filter((f) => f !== '' && f !== '"linear"');
+    expect(fns).toEqual([
+      JSON.stringify({ fn: 'leakyrelu', alpha: 0.15 }), JSON.stringify({ fn: 'prelu', slopes: Array.from(slopes(filterOut(g, c2!))) }), JSON.stringify({ fn: 'tanh' }),
+      JSON.stringify({ fn: 'elu', alpha: 1 }), JSON.stringify({ fn: 'sigmoid' }), JSON.stringify('softmax'),
+    ]);
+    await expectSameAsTfjs(join(g.dir, 'model.json'), [32, 32, 3], ['conv2d', 'dense', 'activation']);
+  });
+
+  test('liveness with table activations as ops: Selu, Softplus, Prelu (alpha [1, 1, C]), LeakyRelu (alpha), Sigmoid', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const convs = g.nodes('_FusedConv2D');
+    const channels = convs.map((c) => filterOut(g, c));
+    for (const c of convs) g.unfuse(c, 'Conv2D', 'Relu');
+    const [a1, a2, a3, a4] = convs;
+    a1!.op = 'Selu';
+    a2!.op = 'Softplus';
+    Object.assign(a3!, { op: 'Prelu', input: [...a3!.input!, g.constant('a3/alpha', [1, 1, channels[2]!], slopes(channels[2]!))] });
+    Object.assign(a4!, { op: 'LeakyRelu', attr: { alpha: { f: 0.3 } } });
+    const dense = g.named('activation_5/Relu');
+    g.unfuse(dense, 'MatMul', 'Relu');
+    dense.op = 'Sigmoid';
+    const graph = loadModel(g.save());
+    expect(graph.nodes.filter((n) => n.op === 'activation').map((n) => n.op === 'activation' && (typeof n.fn === 'object' && 'fn' in n.fn ? n.fn.fn : String(n.fn)))).toEqual(['selu', 'softplus', 'prelu', 'leakyrelu', 'sigmoid', 'softmax']);
+    await expectSameAsTfjs(join(g.dir, 'model.json'), [32, 32, 3], ['activation']);
   });
 
   test('emotion: Mean with keep_dims + Squeeze, FusedDepthwiseConv2dNative (BiasAdd + Relu6)', { timeout: 120_000 }, async () => {

@@ -2,12 +2,14 @@
 /**
  * emitWasm: a Program → one standalone WebAssembly module (no imports). Constants sit in data
  * segments at their DRAM addresses; `run()` is straight-line code, one kernel call per fused
- * operation with every address a constant; globals describe the input and output tensors.
+ * operation with every address a constant; globals describe the input and output tensors;
+ * run_f32/run_f64 (edges.ts) wrap it with quantization and dequantization.
  */
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import { certify } from '../../isa/cost.js';
 import { checkProgram } from '../../isa/interpret.js';
 import { pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
+import { addEdges } from './edges.js';
 import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from './encoding/binary.js';
 import { Code, Func } from './encoding/code.js';
 import { FuncTable, type Kernels } from './kernels/shared.js';
@@ -112,9 +114,10 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   emitReset(run.code, reset);
   for (const op of ops) emitOp(run.code, op, kernels);
   const runIndex = table.add(run);
+  const edges = addEdges(table, p, plan, runIndex, opts.simd);
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
-  const globals = [...tensorGlobals('input', p.input), ...tensorGlobals('output', p.output)];
+  const globals = [...tensorGlobals('input', p.input), ...tensorGlobals('output', p.output), ...edges.globals];
   const spec: ModuleSpec = {
     types,
     funcs,
@@ -123,6 +126,8 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
     exports: [
       { name: 'memory', kind: 'Memory', index: 0 },
       { name: 'run', kind: 'Func', index: runIndex },
+      { name: 'run_f32', kind: 'Func', index: edges.runF32 },
+      { name: 'run_f64', kind: 'Func', index: edges.runF64 },
       ...globals.map((g, i) => ({ name: g.name, kind: 'Global' as const, index: i })),
     ],
     data: reset.segments.map((s) => ({ offset: s.offset, bytes: s.bytes, passive: reset.restore })),

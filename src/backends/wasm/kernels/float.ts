@@ -21,7 +21,7 @@ const QUANT_STEP = 16;
  * an Int8Array store of the JS NaN does) and ±∞ to the int32 ends, and the int8 clamp follows.
  * Expects x (f64) on the stack; leaves the int8 code (i32).
  */
-function quantizeOne(c: Code, t: { y: number; a: number; r: number; q: number; scale: number; zp: number }): void {
+export function quantizeOne(c: Code, t: { y: number; a: number; r: number; q: number; scale: number; zp: number }): void {
   c.get(t.scale).op('f64.div').tee(t.y).op('f64.abs').tee(t.a).op('f64.trunc').set(t.r);
   c.get(t.r).f64(1).f64(0).get(t.a).get(t.r).op('f64.sub').f64(0.5).op('f64.ge', 'select', 'f64.add');
   c.get(t.y).op('f64.copysign').get(t.zp).op('f64.add').truncSat().set(t.q);
@@ -30,25 +30,26 @@ function quantizeOne(c: Code, t: { y: number; a: number; r: number; q: number; s
   c.i32(127).get(t.q).get(t.q).i32(127).op('i32.gt_s', 'select');
 }
 
-function scalarLocals(f: Func, scale: number, zp: number) {
+export function scalarLocals(f: Func, scale: number, zp: number) {
   return { y: f.local('f64'), a: f.local('f64'), r: f.local('f64'), q: f.local('i32'), scale, zp };
 }
 
 /**
- * quantize_vec_<elem>(src, dst, n, scale, zp): n values at src → n codes at dst, 16 per SIMD step
- * (the same operations as quantizeOne, lane-wise), the last n mod 16 one by one. Writes exactly n
- * bytes and reads exactly n values.
+ * quantize_vec_<elem>(src, dst, n, scale, zp, inv): n values at src → n codes at dst, 16 per SIMD
+ * step, the last n mod 16 one by one (quantizeOne). Writes exactly n bytes, reads exactly n values.
+ * `fast` (float32 only): y = x·inv and trunc(y + copysign(½, y)) instead of the division and the
+ * exact rounding — only where kernels/float-fast.ts proved it exact for this scale; else inv is unused.
  */
-export function quantizeVecKernel(table: FuncTable, elem: FloatElem): number {
-  const f = new Func(`quantize_vec_${elem}`, ['i32', 'i32', 'i32', 'f64', 'f64']);
-  const [src, dst, n, scale, zp] = [0, 1, 2, 3, 4];
+export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast = false): number {
+  const f = new Func(`quantize_vec_${elem}${fast ? '_fast' : ''}`, ['i32', 'i32', 'i32', 'f64', 'f64', 'f64']);
+  const [src, dst, n, scale, zp, inv] = [0, 1, 2, 3, 4, 5];
   const v = (): number => f.local('v128');
   const [scaleV, zpV, half, one, sign, y, t] = [v(), v(), v(), v(), v(), v(), v()];
   const q = Array.from({ length: 8 }, v);
   const c = f.code;
   const size = elem === 'f32' ? 4 : 8;
   const splat = (x: number, to: number): Code => c.f64(x).v('f64x2.splat').set(to);
-  c.get(scale).v('f64x2.splat').set(scaleV).get(zp).v('f64x2.splat').set(zpV);
+  c.get(fast ? inv : scale).v('f64x2.splat').set(scaleV).get(zp).v('f64x2.splat').set(zpV);
   splat(0.5, half);
   splat(1, one);
   splat(-0, sign);
@@ -56,9 +57,13 @@ export function quantizeVecKernel(table: FuncTable, elem: FloatElem): number {
   for (let j = 0; j < 8; j++) {
     if (elem === 'f32') c.get(src).vmem('v128.load64_zero', 8 * j).v('f64x2.promote_low_f32x4');
     else c.get(src).vmem('v128.load', 16 * j);
-    c.get(scaleV).v('f64x2.div').tee(y).v('f64x2.abs').tee(t).get(t).v('f64x2.trunc').tee(t).v('f64x2.sub');
-    c.get(half).v('f64x2.ge').get(one).v('v128.and').get(t).v('f64x2.add');
-    c.get(y).get(sign).v('v128.and', 'v128.or').get(zpV).v('f64x2.add', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
+    if (fast) c.get(scaleV).v('f64x2.mul').tee(y).get(y).get(sign).v('v128.and').get(half).v('v128.or', 'f64x2.add', 'f64x2.trunc');
+    else {
+      c.get(scaleV).v('f64x2.div').tee(y).v('f64x2.abs').tee(t).get(t).v('f64x2.trunc').tee(t).v('f64x2.sub');
+      c.get(half).v('f64x2.ge').get(one).v('v128.and').get(t).v('f64x2.add');
+      c.get(y).get(sign).v('v128.and', 'v128.or');
+    }
+    c.get(zpV).v('f64x2.add', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
   }
   // lanes 0-1 of q0 and q1 → i32 lanes 0-3, and so on; then saturating narrows to int8
   const pairUp = (a: number, b: number): Code => c.get(q[a]!).get(q[b]!).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);

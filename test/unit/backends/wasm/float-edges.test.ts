@@ -2,7 +2,8 @@
  * The module's quantization and dequantization (kernels/float.ts, edges.ts) against
  * isa/numerics.ts: every kernel alone in a small module, over special values (±0, NaN, ±∞,
  * halfway points and their neighbours, out of range, subnormals), a sweep over float32 bit
- * patterns and fast-check, for several scales and zero points; then run_f32/run_f64 of whole
+ * patterns and fast-check, for several scales and zero points (the division-free float32 kernel
+ * wherever fastReciprocal proves it exact); then run_f32/run_f64 of whole
  * programs (flat SIMD, scalar build, channel-major input and output) against quantizeInput.
  */
 import fc from 'fast-check';
@@ -12,6 +13,7 @@ import { assembleModule, type FuncType } from '../../../../src/backends/wasm/enc
 import { buildWasm } from '../../../../src/backends/wasm/emit.js';
 import { webAssembly } from '../../../../src/backends/wasm/instance.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from '../../../../src/backends/wasm/kernels/float.js';
+import { fastCode, fastReciprocal } from '../../../../src/backends/wasm/kernels/float-fast.js';
 import { FuncTable } from '../../../../src/backends/wasm/kernels/shared.js';
 import { interpret } from '../../../../src/isa/interpret.js';
 import { dequantize, quantizeToInt8 } from '../../../../src/isa/numerics.js';
@@ -77,30 +79,43 @@ function f32Sweep(): Float32Array {
 const SCALES: [number, number][] = [[0.0078125, 0], [1 / 3, -5], [0.1, 17], [0.02, -128], [1e-30, 3], [1e30, 127], [2.5, -1], [0.0117647, -42]];
 
 describe('quantize kernels = quantizeToInt8', async () => {
-  const { fns, memory } = await kernelModule((t) => [quantizeVecKernel(t, 'f32'), quantizeVecKernel(t, 'f64')]);
-  const [vec32, vec64] = fns as [Fn, Fn];
+  const { fns, memory } = await kernelModule((t) => [quantizeVecKernel(t, 'f32'), quantizeVecKernel(t, 'f64'), quantizeVecKernel(t, 'f32', true)]);
+  const [vec32, vec64, fast32] = fns as [Fn, Fn, Fn];
   const SRC = 64;
-  /** Quantize `xs` (as f32 or f64) with the kernel into fresh bytes at dst; the byte past n must stay untouched. */
-  function viaKernel(xs: readonly number[], elem: FloatElem, scale: number, zp: number): number[] {
+  /**
+   * Quantize `xs` (as f32 or f64) with the kernel into fresh bytes at dst; the byte past n must stay
+   * untouched. 'fast': the float32 kernel without division, with the reciprocal fastReciprocal proved.
+   */
+  function viaKernel(xs: readonly number[], elem: FloatElem | 'fast', scale: number, zp: number): number[] {
+    if (elem === 'fast') {
+      const inv = fastReciprocal(scale, zp);
+      expect(inv, `no proof for scale ${scale}`).not.toBeNull();
+      new Float32Array(memory, SRC, xs.length).set(xs);
+      return run(fast32, xs.length, scale, zp, inv!);
+    }
     const view = elem === 'f32' ? new Float32Array(memory, SRC, xs.length) : new Float64Array(memory, SRC, xs.length);
     view.set(xs);
-    const dst = SRC + 8 * xs.length + 16;
-    const codes = new Int8Array(memory, dst, xs.length + 1);
-    codes.fill(0x55);
-    (elem === 'f32' ? vec32 : vec64)(SRC, dst, xs.length, scale, zp);
-    expect(codes[xs.length]).toBe(0x55);
-    return Array.from(codes.subarray(0, xs.length));
+    return run(elem === 'f32' ? vec32 : vec64, xs.length, scale, zp, 0);
   }
-  const reference = (xs: readonly number[], elem: FloatElem, scale: number, zp: number): number[] => Array.from(Int8Array.from(xs, (x) => quantizeToInt8(elem === 'f32' ? f32(x) : x, scale, zp)));
+  function run(kernel: Fn, n: number, scale: number, zp: number, inv: number): number[] {
+    const dst = SRC + 8 * n + 16;
+    const codes = new Int8Array(memory, dst, n + 1);
+    codes.fill(0x55);
+    kernel(SRC, dst, n, scale, zp, inv);
+    expect(codes[n]).toBe(0x55);
+    return Array.from(codes.subarray(0, n));
+  }
+  const reference = (xs: readonly number[], elem: FloatElem | 'fast', scale: number, zp: number): number[] => Array.from(Int8Array.from(xs, (x) => quantizeToInt8(elem === 'f64' ? x : f32(x), scale, zp)));
+  const ELEMS = ['f32', 'f64', 'fast'] as const;
 
   test.each(SCALES)('special values, halfway points and neighbours: scale %d, zero point %d', (scale, zp) => {
     const xs = specialValues(scale);
-    for (const elem of ['f32', 'f64'] as const) expect(viaKernel(xs, elem, scale, zp)).toEqual(reference(xs, elem, scale, zp));
+    for (const elem of ELEMS) expect(viaKernel(xs, elem, scale, zp), elem).toEqual(reference(xs, elem, scale, zp));
   });
 
   test('every length 0..40 (the SIMD steps and the scalar tail)', () => {
     const xs = specialValues(0.1).slice(0, 40);
-    for (let n = 0; n <= 40; n++) for (const elem of ['f32', 'f64'] as const) expect(viaKernel(xs.slice(0, n), elem, 0.1, 3)).toEqual(reference(xs.slice(0, n), elem, 0.1, 3));
+    for (let n = 0; n <= 40; n++) for (const elem of ELEMS) expect(viaKernel(xs.slice(0, n), elem, 0.1, 3)).toEqual(reference(xs.slice(0, n), elem, 0.1, 3));
   });
 
   test('a sweep over 260 000 float32 bit patterns, at three scales', () => {
@@ -108,7 +123,9 @@ describe('quantize kernels = quantizeToInt8', async () => {
     for (const [scale, zp] of [SCALES[0]!, SCALES[1]!, SCALES[4]!]) {
       for (let at = 0; at < all.length; at += 16384) {
         const xs = Array.from(all.subarray(at, at + 16384));
-        expect(viaKernel(xs, 'f32', scale, zp)).toEqual(reference(xs, 'f32', scale, zp));
+        const want = reference(xs, 'f32', scale, zp);
+        expect(viaKernel(xs, 'f32', scale, zp)).toEqual(want);
+        expect(viaKernel(xs, 'fast', scale, zp)).toEqual(want);
       }
     }
   });
@@ -119,9 +136,22 @@ describe('quantize kernels = quantizeToInt8', async () => {
       fc.property(fc.array(fc.oneof(fc.double(), fc.float().map(Number), fc.double({ min: -300, max: 300 })), { maxLength: 70 }), scale, fc.integer({ min: -128, max: 127 }), (xs, s, zp) => {
         expect(viaKernel(xs, 'f64', s, zp)).toEqual(reference(xs, 'f64', s, zp));
         expect(viaKernel(xs, 'f32', s, zp)).toEqual(reference(xs, 'f32', s, zp));
+        if (fastReciprocal(s, zp) !== null) expect(viaKernel(xs, 'fast', s, zp)).toEqual(reference(xs, 'f32', s, zp));
       }),
-      { numRuns: 300, seed: SEED },
+      { numRuns: 150, seed: SEED },
     );
+  });
+
+  test('the fast kernel = fastCode, and fastReciprocal refuses a scale where it would differ from quantizeToInt8', () => {
+    // x/scale = 2.5 rounds to 3; x·(1/scale) = 2.4999999999999996 rounds to 2
+    const [x, scale] = [f32(0.045), f32(0.045) / 2.5];
+    expect(fastCode(x, 1 / scale, 0)).not.toBe(quantizeToInt8(x, scale, 0));
+    expect(fastReciprocal(scale, 0)).toBeNull();
+    new Float32Array(memory, SRC, 1).set([x]);
+    expect(run(fast32, 1, scale, 0, 1 / scale)).toEqual([quantizeToInt8(x, scale, 0)]); // the scalar tail divides
+    const xs = Array.from({ length: 32 }, () => x);
+    new Float32Array(memory, SRC, 32).set(xs);
+    expect(run(fast32, 32, scale, 0, 1 / scale)).toEqual(xs.map((v) => fastCode(v, 1 / scale, 0)));
   });
 });
 
@@ -179,11 +209,17 @@ describe('run_f32 and run_f64 = quantizeInput → interpret → dequantizeOutput
   const digits = compileDigitsMlp().program;
   const cnn = compileGraph(randomCnn(5), randomSamples(4, 9 * 8 * 3, 5), { rows: 4, cols: 4 });
   const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' }, output: cnn.output.shape.length === 3 ? { ...cnn.output, layout: 'chw' } : cnn.output };
-  const cases: [string, Program, boolean][] = [['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true]];
+  // an input scale fastReciprocal refuses: run_f32 divides
+  const unproven: Program = { ...digits, input: { ...digits.input, scale: f32(0.045) / 2.5, zp: 0 } };
+  test('the digits MLP\'s input scale has a fast reciprocal; the unproven one has none', () => {
+    expect(fastReciprocal(digits.input.scale, digits.input.zp)).not.toBeNull();
+    expect(fastReciprocal(unproven.input.scale, 0)).toBeNull();
+  });
+  const cases: [string, Program, boolean][] = [['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true], ['input scale without a fast reciprocal', unproven, true]];
   test.each(cases)('%s', async (_, p, simd) => {
     const n = p.input.rows * p.input.rowBytes;
     const specials = specialValues(p.input.scale);
-    const samples = [...randomSamples(2, n, 8, -1, 2), Array.from({ length: n }, (_, i) => specials[i % specials.length]!)];
+    const samples = [...randomSamples(2, n, 8, -1, 2), Array.from({ length: n }, (_, i) => specials[i % specials.length]!), new Array<number>(n).fill(f32(0.045))];
     for (const sample of samples) {
       for (const elem of ['f32', 'f64'] as const) {
         const values = elem === 'f32' ? Float32Array.from(sample) : Float64Array.from(sample);

@@ -8,7 +8,7 @@ import { batchOf, pixelAddress, type DramTensor, type Program } from '../../isa/
 import type { GlobalConst } from './encoding/binary.js';
 import { Func } from './encoding/code.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from './kernels/float.js';
-import { fastReciprocal } from './kernels/float-fast.js';
+import { fastQuantizer } from './kernels/float-fast.js';
 import type { FuncTable } from './kernels/shared.js';
 import type { MemoryPlan } from './plan/memory.js';
 
@@ -57,11 +57,11 @@ export function addEdges(table: FuncTable, p: Program, plan: MemoryPlan, run: nu
   const dequantizeVec = outVec ? dequantizeVecKernel(table) : -1;
   const dequantizePixels = outVec ? -1 : dequantizePixelsKernel(table, output, staging.output);
   // float32 inputs without a division when that is proven exact for this scale (kernels/float-fast.ts)
-  const inv = inVec ? fastReciprocal(input.scale, input.zp) : null;
+  const fast = inVec ? fastQuantizer(input.scale, input.zp) : null;
   const entry = (elem: FloatElem): number => {
     const f = new Func(`run_${elem}`, []);
-    const fast = elem === 'f32' && inv !== null;
-    if (inVec) f.code.i32(staging.input).i32(input.offset).i32(input.rows * input.rowBytes).f64(input.scale).f64(input.zp).f64(inv ?? 0).call(quantizeVecKernel(table, elem, fast));
+    const rounding = elem === 'f32' ? fast?.rounding : undefined;
+    if (inVec) f.code.i32(staging.input).i32(input.offset).i32(input.rows * input.rowBytes).f64(input.scale).f64(input.zp).f64(fast?.inv ?? 0).call(quantizeVecKernel(table, elem, rounding));
     else f.code.call(quantizePixelsKernel(table, elem, input, staging.input));
     f.code.call(run);
     if (outVec) f.code.i32(output.offset).i32(staging.output).i32(output.rows * output.rowBytes).f64(output.scale).f64(output.zp).call(dequantizeVec);

@@ -57,7 +57,7 @@ export const SIMD = {
   'f64x2.lt': [0x49, -1], 'f64x2.gt': [0x4a, -1], 'f64x2.floor': [0x75, -1], 'f64x2.add': [0xf0, -1], 'f64x2.mul': [0xf2, -1],
   'f64x2.min': [0xf4, -1], 'f64x2.max': [0xf5, -1], 'f64x2.pmin': [0xf6, -1], 'f64x2.pmax': [0xf7, -1],
   'i32x4.trunc_sat_f64x2_s_zero': [0xfc, -1], 'f64x2.convert_low_i32x4_s': [0xfe, -1],
-  'v128.and': [0x4e, -1], 'v128.or': [0x50, -1], 'f64x2.ge': [0x4c, -1], 'f64x2.trunc': [0x7a, -1],
+  'v128.and': [0x4e, -1], 'v128.or': [0x50, -1], 'f64x2.ge': [0x4c, -1], 'f64x2.trunc': [0x7a, -1], 'f64x2.nearest': [0x94, -1],
   'f64x2.abs': [0xec, -1], 'f64x2.sub': [0xf1, -1], 'f64x2.div': [0xf3, -1],
   'f32x4.splat': [0x13, -1], 'f32x4.trunc': [0x69, -1], 'f32x4.add': [0xe4, -1], 'f32x4.mul': [0xe6, -1], 'i32x4.trunc_sat_f32x4_s': [0xf8, -1],
   'f32x4.demote_f64x2_zero': [0x5e, -1], 'f64x2.promote_low_f32x4': [0x5f, -1], 'i32x4.extend_low_i16x8_s': [0xa7, -1],

@@ -5,6 +5,7 @@
  * the output codes to f32. SIMD kernels for contiguous tensors; a scalar loop for any other layout.
  */
 import { Code, Func } from '../encoding/code.js';
+import type { FastRounding } from './float-fast.js';
 import type { FuncTable } from './shared.js';
 
 /** Element type of the float staging area: f32 (Float32Array) or f64 (every other input). */
@@ -37,11 +38,12 @@ export function scalarLocals(f: Func, scale: number, zp: number) {
 /**
  * quantize_vec_<elem>(src, dst, n, scale, zp, inv): n values at src → n codes at dst, 16 per SIMD
  * step, the last n mod 16 one by one (quantizeOne). Writes exactly n bytes, reads exactly n values.
- * `fast` (float32 only): y = x·inv and trunc(y + copysign(½, y)) instead of the division and the
- * exact rounding — only where kernels/float-fast.ts proved it exact for this scale; else inv is unused.
+ * `fast` (float32 only): y = x·inv, then nearest(y + zp) ('even') or trunc(y + copysign(½, y)) + zp
+ * ('away') instead of the division and the exact rounding — only where float-fast.ts proved that
+ * rounding exact for this scale and zero point; without `fast`, inv is unused.
  */
-export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast = false): number {
-  const f = new Func(`quantize_vec_${elem}${fast ? '_fast' : ''}`, ['i32', 'i32', 'i32', 'f64', 'f64', 'f64']);
+export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast?: FastRounding): number {
+  const f = new Func(`quantize_vec_${elem}${fast === undefined ? '' : `_${fast}`}`, ['i32', 'i32', 'i32', 'f64', 'f64', 'f64']);
   const [src, dst, n, scale, zp, inv] = [0, 1, 2, 3, 4, 5];
   const v = (): number => f.local('v128');
   const [scaleV, zpV, half, one, sign, y, t] = [v(), v(), v(), v(), v(), v(), v()];
@@ -49,7 +51,7 @@ export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast = fals
   const c = f.code;
   const size = elem === 'f32' ? 4 : 8;
   const splat = (x: number, to: number): Code => c.f64(x).v('f64x2.splat').set(to);
-  c.get(fast ? inv : scale).v('f64x2.splat').set(scaleV).get(zp).v('f64x2.splat').set(zpV);
+  c.get(fast === undefined ? scale : inv).v('f64x2.splat').set(scaleV).get(zp).v('f64x2.splat').set(zpV);
   splat(0.5, half);
   splat(1, one);
   splat(-0, sign);
@@ -57,13 +59,14 @@ export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast = fals
   for (let j = 0; j < 8; j++) {
     if (elem === 'f32') c.get(src).vmem('v128.load64_zero', 8 * j).v('f64x2.promote_low_f32x4');
     else c.get(src).vmem('v128.load', 16 * j);
-    if (fast) c.get(scaleV).v('f64x2.mul').tee(y).get(y).get(sign).v('v128.and').get(half).v('v128.or', 'f64x2.add', 'f64x2.trunc');
+    if (fast === 'even') c.get(scaleV).v('f64x2.mul').get(zpV).v('f64x2.add', 'f64x2.nearest', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
+    else if (fast === 'away') c.get(scaleV).v('f64x2.mul').tee(y).get(y).get(sign).v('v128.and').get(half).v('v128.or', 'f64x2.add', 'f64x2.trunc');
     else {
       c.get(scaleV).v('f64x2.div').tee(y).v('f64x2.abs').tee(t).get(t).v('f64x2.trunc').tee(t).v('f64x2.sub');
       c.get(half).v('f64x2.ge').get(one).v('v128.and').get(t).v('f64x2.add');
       c.get(y).get(sign).v('v128.and', 'v128.or');
     }
-    c.get(zpV).v('f64x2.add', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
+    if (fast !== 'even') c.get(zpV).v('f64x2.add', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
   }
   // lanes 0-1 of q0 and q1 → i32 lanes 0-3, and so on; then saturating narrows to int8
   const pairUp = (a: number, b: number): Code => c.get(q[a]!).get(q[b]!).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);

@@ -13,7 +13,7 @@ import { assembleModule, type FuncType } from '../../../../src/backends/wasm/enc
 import { buildWasm } from '../../../../src/backends/wasm/emit.js';
 import { webAssembly } from '../../../../src/backends/wasm/instance.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from '../../../../src/backends/wasm/kernels/float.js';
-import { fastCode, fastReciprocal } from '../../../../src/backends/wasm/kernels/float-fast.js';
+import { fastCode, fastQuantizer, provenExact, type FastRounding } from '../../../../src/backends/wasm/kernels/float-fast.js';
 import { FuncTable } from '../../../../src/backends/wasm/kernels/shared.js';
 import { interpret } from '../../../../src/isa/interpret.js';
 import { dequantize, quantizeToInt8 } from '../../../../src/isa/numerics.js';
@@ -79,19 +79,21 @@ function f32Sweep(): Float32Array {
 const SCALES: [number, number][] = [[0.0078125, 0], [1 / 3, -5], [0.1, 17], [0.02, -128], [1e-30, 3], [1e30, 127], [2.5, -1], [0.0117647, -42]];
 
 describe('quantize kernels = quantizeToInt8', async () => {
-  const { fns, memory } = await kernelModule((t) => [quantizeVecKernel(t, 'f32'), quantizeVecKernel(t, 'f64'), quantizeVecKernel(t, 'f32', true)]);
-  const [vec32, vec64, fast32] = fns as [Fn, Fn, Fn];
+  const { fns, memory } = await kernelModule((t) => [quantizeVecKernel(t, 'f32'), quantizeVecKernel(t, 'f64'), quantizeVecKernel(t, 'f32', 'even'), quantizeVecKernel(t, 'f32', 'away')]);
+  const [vec32, vec64, even32, away32] = fns as [Fn, Fn, Fn, Fn];
+  const fastKernel = (r: FastRounding): Fn => (r === 'even' ? even32 : away32);
   const SRC = 64;
+  type Kind = FloatElem | FastRounding;
+  /** The kinds of kernel to test at this scale: both exact ones, and each fast rounding proven exact here. */
+  const kinds = (scale: number, zp: number): Kind[] => ['f32', 'f64', ...(['even', 'away'] as const).filter((r) => provenExact(scale, zp, 1 / scale, r))];
   /**
    * Quantize `xs` (as f32 or f64) with the kernel into fresh bytes at dst; the byte past n must stay
-   * untouched. 'fast': the float32 kernel without division, with the reciprocal fastReciprocal proved.
+   * untouched. 'even'/'away': the float32 kernel without division, with that rounding.
    */
-  function viaKernel(xs: readonly number[], elem: FloatElem | 'fast', scale: number, zp: number): number[] {
-    if (elem === 'fast') {
-      const inv = fastReciprocal(scale, zp);
-      expect(inv, `no proof for scale ${scale}`).not.toBeNull();
+  function viaKernel(xs: readonly number[], elem: Kind, scale: number, zp: number): number[] {
+    if (elem === 'even' || elem === 'away') {
       new Float32Array(memory, SRC, xs.length).set(xs);
-      return run(fast32, xs.length, scale, zp, inv!);
+      return run(fastKernel(elem), xs.length, scale, zp, 1 / scale);
     }
     const view = elem === 'f32' ? new Float32Array(memory, SRC, xs.length) : new Float64Array(memory, SRC, xs.length);
     view.set(xs);
@@ -105,17 +107,17 @@ describe('quantize kernels = quantizeToInt8', async () => {
     expect(codes[n]).toBe(0x55);
     return Array.from(codes.subarray(0, n));
   }
-  const reference = (xs: readonly number[], elem: FloatElem | 'fast', scale: number, zp: number): number[] => Array.from(Int8Array.from(xs, (x) => quantizeToInt8(elem === 'f64' ? x : f32(x), scale, zp)));
-  const ELEMS = ['f32', 'f64', 'fast'] as const;
+  const reference = (xs: readonly number[], elem: Kind, scale: number, zp: number): number[] => Array.from(Int8Array.from(xs, (x) => quantizeToInt8(elem === 'f64' ? x : f32(x), scale, zp)));
 
   test.each(SCALES)('special values, halfway points and neighbours: scale %d, zero point %d', (scale, zp) => {
     const xs = specialValues(scale);
-    for (const elem of ELEMS) expect(viaKernel(xs, elem, scale, zp), elem).toEqual(reference(xs, elem, scale, zp));
+    expect(fastQuantizer(scale, zp), 'a fast rounding is proven for this ordinary scale').not.toBeNull();
+    for (const elem of kinds(scale, zp)) expect(viaKernel(xs, elem, scale, zp), elem).toEqual(reference(xs, elem, scale, zp));
   });
 
   test('every length 0..40 (the SIMD steps and the scalar tail)', () => {
     const xs = specialValues(0.1).slice(0, 40);
-    for (let n = 0; n <= 40; n++) for (const elem of ELEMS) expect(viaKernel(xs.slice(0, n), elem, 0.1, 3)).toEqual(reference(xs.slice(0, n), elem, 0.1, 3));
+    for (let n = 0; n <= 40; n++) for (const elem of kinds(0.1, 3)) expect(viaKernel(xs.slice(0, n), elem, 0.1, 3)).toEqual(reference(xs.slice(0, n), elem, 0.1, 3));
   });
 
   test('a sweep over 260 000 float32 bit patterns, at three scales', () => {
@@ -124,8 +126,7 @@ describe('quantize kernels = quantizeToInt8', async () => {
       for (let at = 0; at < all.length; at += 16384) {
         const xs = Array.from(all.subarray(at, at + 16384));
         const want = reference(xs, 'f32', scale, zp);
-        expect(viaKernel(xs, 'f32', scale, zp)).toEqual(want);
-        expect(viaKernel(xs, 'fast', scale, zp)).toEqual(want);
+        for (const elem of kinds(scale, zp)) if (elem !== 'f64') expect(viaKernel(xs, elem, scale, zp), elem).toEqual(want);
       }
     }
   });
@@ -136,22 +137,28 @@ describe('quantize kernels = quantizeToInt8', async () => {
       fc.property(fc.array(fc.oneof(fc.double(), fc.float().map(Number), fc.double({ min: -300, max: 300 })), { maxLength: 70 }), scale, fc.integer({ min: -128, max: 127 }), (xs, s, zp) => {
         expect(viaKernel(xs, 'f64', s, zp)).toEqual(reference(xs, 'f64', s, zp));
         expect(viaKernel(xs, 'f32', s, zp)).toEqual(reference(xs, 'f32', s, zp));
-        if (fastReciprocal(s, zp) !== null) expect(viaKernel(xs, 'fast', s, zp)).toEqual(reference(xs, 'f32', s, zp));
+        const fast = fastQuantizer(s, zp);
+        if (fast !== null) expect(viaKernel(xs, fast.rounding, s, zp)).toEqual(reference(xs, 'f32', s, zp));
       }),
       { numRuns: 150, seed: SEED },
     );
   });
 
-  test('the fast kernel = fastCode, and fastReciprocal refuses a scale where it would differ from quantizeToInt8', () => {
-    // x/scale = 2.5 rounds to 3; x·(1/scale) = 2.4999999999999996 rounds to 2
+  test('the fast kernels = fastCode, and fastQuantizer refuses a scale where neither rounding is exact', () => {
+    // x/scale = 2.5 rounds to 3; x·(1/scale) = 2.4999999999999996 rounds to 2 either way
     const [x, scale] = [f32(0.045), f32(0.045) / 2.5];
-    expect(fastCode(x, 1 / scale, 0)).not.toBe(quantizeToInt8(x, scale, 0));
-    expect(fastReciprocal(scale, 0)).toBeNull();
-    new Float32Array(memory, SRC, 1).set([x]);
-    expect(run(fast32, 1, scale, 0, 1 / scale)).toEqual([quantizeToInt8(x, scale, 0)]); // the scalar tail divides
-    const xs = Array.from({ length: 32 }, () => x);
-    new Float32Array(memory, SRC, 32).set(xs);
-    expect(run(fast32, 32, scale, 0, 1 / scale)).toEqual(xs.map((v) => fastCode(v, 1 / scale, 0)));
+    for (const r of ['even', 'away'] as const) expect(fastCode(x, 1 / scale, 0, r)).not.toBe(quantizeToInt8(x, scale, 0));
+    expect(fastQuantizer(scale, 0)).toBeNull();
+    // a power-of-two scale makes exact ties: 'even' rounds them the wrong way, 'away' is proven
+    expect(provenExact(2 ** -7, 0, 2 ** 7, 'even')).toBe(false);
+    expect(fastQuantizer(2 ** -7, 0)).toEqual({ inv: 2 ** 7, rounding: 'away' });
+    for (const r of ['even', 'away'] as const) {
+      new Float32Array(memory, SRC, 1).set([x]);
+      expect(run(fastKernel(r), 1, scale, 0, 1 / scale)).toEqual([quantizeToInt8(x, scale, 0)]); // the scalar tail divides
+      const xs = Array.from({ length: 32 }, (_, i) => x * (1 + (i - 16) / 64));
+      new Float32Array(memory, SRC, 32).set(xs);
+      expect(run(fastKernel(r), 32, scale, 0, 1 / scale)).toEqual(xs.map((v) => fastCode(f32(v), 1 / scale, 0, r)));
+    }
   });
 });
 
@@ -209,11 +216,11 @@ describe('run_f32 and run_f64 = quantizeInput → interpret → dequantizeOutput
   const digits = compileDigitsMlp().program;
   const cnn = compileGraph(randomCnn(5), randomSamples(4, 9 * 8 * 3, 5), { rows: 4, cols: 4 });
   const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' }, output: cnn.output.shape.length === 3 ? { ...cnn.output, layout: 'chw' } : cnn.output };
-  // an input scale fastReciprocal refuses: run_f32 divides
+  // an input scale fastQuantizer refuses: run_f32 divides
   const unproven: Program = { ...digits, input: { ...digits.input, scale: f32(0.045) / 2.5, zp: 0 } };
-  test('the digits MLP\'s input scale has a fast reciprocal; the unproven one has none', () => {
-    expect(fastReciprocal(digits.input.scale, digits.input.zp)).not.toBeNull();
-    expect(fastReciprocal(unproven.input.scale, 0)).toBeNull();
+  test('the digits MLP\'s input scale has a fast quantizer; the unproven one has none', () => {
+    expect(fastQuantizer(digits.input.scale, digits.input.zp)).not.toBeNull();
+    expect(fastQuantizer(unproven.input.scale, 0)).toBeNull();
   });
   const cases: [string, Program, boolean][] = [['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true], ['input scale without a fast reciprocal', unproven, true]];
   test.each(cases)('%s', async (_, p, simd) => {

@@ -125,6 +125,7 @@ export function quantizeInput(program: Program, sample: ArrayLike<number>): Int8
 export function batchSlice<T extends Int8Array | Float32Array | Float64Array>(data: T, per: number, batch: number, first: number): T {
   const from = first * per;
   const to = (first + batch) * per;
+  if (from === 0 && to === data.length) return data;
   if (to <= data.length) return data.subarray(from, to) as T;
   const padded = new (data.constructor as new (n: number) => T)(batch * per);
   padded.set(data.subarray(from));

@@ -131,7 +131,7 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSl
       return inGroups(data as Float32Array | Float64Array, (n) => new Float32Array(n), (group, out, at, outValues) => {
         (f32 ? stagedF32 : stagedF64).set(group);
         (f32 ? runF32 : runF64)();
-        out.set(outputValues.subarray(0, outValues), at);
+        out.set(outValues === output.length ? outputValues : outputValues.subarray(0, outValues), at);
       });
     }
     function quantize(values: Values): Int8Array {

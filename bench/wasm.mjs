@@ -20,6 +20,8 @@ import { limitLoops } from './wasm-parts/limits.mjs';
 import { loadPeers, onnxModel, ortRunner, tfRunner } from './wasm-parts/peers.mjs';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 400);
+/** Rounds per function (best kept): on a busy machine, shorter batches (BENCH_MS) and more rounds find the quiet moments. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const root = new URL('../', import.meta.url);
 
 /** A timed batch of n calls, in ms. */
@@ -31,7 +33,7 @@ async function batchMs(fn, n) {
 
 /**
  * Seconds per call of each function, measured interleaved: warm up, double each call count until
- * one batch lasts MIN_MS / 4, then 6 rounds of one batch of every function, keeping each one's
+ * one batch lasts MIN_MS / 4, then ROUNDS rounds of one batch of every function, keeping each one's
  * fastest (other work on a shared machine only ever adds time, and it hits all runtimes alike).
  */
 async function secondsPerAll(fns) {
@@ -43,7 +45,7 @@ async function secondsPerAll(fns) {
     counts.push(n);
   }
   const best = fns.map(() => Infinity);
-  for (let round = 0; round < 6; round++) for (let i = 0; i < fns.length; i++) best[i] = Math.min(best[i], await batchMs(fns[i], counts[i]));
+  for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < fns.length; i++) best[i] = Math.min(best[i], await batchMs(fns[i], counts[i]));
   return best.map((ms, i) => ms / counts[i] / 1000);
 }
 

@@ -20,6 +20,8 @@ import { limitLoops } from './wasm-parts/limits.mjs';
 import { loadPeers, onnxModel, ortRunner, tfRunner } from './wasm-parts/peers.mjs';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 400);
+/** Rounds per function (best kept): on a busy machine, shorter batches (BENCH_MS) and more rounds find the quiet moments. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const root = new URL('../', import.meta.url);
 
 /** A timed batch of n calls, in ms. */
@@ -31,7 +33,7 @@ async function batchMs(fn, n) {
 
 /**
  * Seconds per call of each function, measured interleaved: warm up, double each call count until
- * one batch lasts MIN_MS / 4, then 6 rounds of one batch of every function, keeping each one's
+ * one batch lasts MIN_MS / 4, then ROUNDS rounds of one batch of every function, keeping each one's
  * fastest (other work on a shared machine only ever adds time, and it hits all runtimes alike).
  */
 async function secondsPerAll(fns) {
@@ -43,7 +45,7 @@ async function secondsPerAll(fns) {
     counts.push(n);
   }
   const best = fns.map(() => Infinity);
-  for (let round = 0; round < 6; round++) for (let i = 0; i < fns.length; i++) best[i] = Math.min(best[i], await batchMs(fns[i], counts[i]));
+  for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < fns.length; i++) best[i] = Math.min(best[i], await batchMs(fns[i], counts[i]));
   return best.map((ms, i) => ms / counts[i] / 1000);
 }
 
@@ -93,10 +95,11 @@ async function mlp(peers) {
       const net = await (await import(pathToFileURL(join(dir, `${file}.mjs`)).href)).load();
       for (const batch of [1, 64]) {
         const x = Float32Array.from({ length: batch * 784 }, (_, i) => samples[Math.floor(i / 784) % samples.length][i % 784]);
-        report(name, `nnchip wasm ${simd ? 'SIMD' : 'scalar'}`, batch, () => net.run(x), macs, 'loader: quantize + run + dequantize');
+        report(name, `nnchip wasm ${simd ? 'SIMD' : 'scalar'}`, batch, () => net.run(x), macs, 'loader: run(Float32Array)');
       }
       net.runRaw(net.quantize(Float32Array.from(samples[0])));
       report(name, `nnchip wasm ${simd ? 'SIMD' : 'scalar'}`, 1, () => net.exports.run(), macs, 'run() alone, input in place');
+      report(name, `nnchip wasm ${simd ? 'SIMD' : 'scalar'}`, 1, () => net.exports.run_f32(), macs, 'run_f32() alone: quantize + run() + dequantize');
     }
     // compiled with --batch 64 for a 16x16 array (as the GEMM below): one run() streams all 64
     // samples through each weight tile
@@ -105,8 +108,9 @@ async function mlp(peers) {
     writeFileSync(join(dir, 'b64.wasm.mjs'), emitLoader(batched, 'b64.wasm').mjs);
     const net64 = await (await import(pathToFileURL(join(dir, 'b64.wasm.mjs')).href)).load();
     const x64 = Float32Array.from({ length: 64 * 784 }, (_, i) => samples[Math.floor(i / 784) % samples.length][i % 784]);
-    report(name, 'nnchip wasm SIMD, --batch 64', 64, () => net64.run(x64), macs, 'loader; program compiled for 64 samples, 16x16');
+    report(name, 'nnchip wasm SIMD, --batch 64', 64, () => net64.run(x64), macs, 'loader: run(Float32Array); program compiled for 64 samples, 16x16');
     report(name, 'nnchip wasm SIMD, --batch 64', 64, () => net64.exports.run(), macs, 'run() alone, input in place');
+    report(name, 'nnchip wasm SIMD, --batch 64', 64, () => net64.exports.run_f32(), macs, 'run_f32() alone: quantize + run() + dequantize');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -162,17 +166,33 @@ async function peerRows(peers, name, macs, batches, spec, feed, what, { tf: with
 }
 
 console.log(`WebAssembly runtime, single thread — node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}`);
-const limits = await limitLoops(secondsPer);
+const parts = (process.env.BENCH_PARTS ?? 'limits,mlp,gemm').split(',');
+const limits = parts.includes('limits') ? await limitLoops(secondsPer) : [];
 const limit = Math.max(...limits.map((l) => l.gops));
 const peers = await loadPeers();
-await mlp(peers);
-await gemm(peers);
+if (parts.includes('mlp')) await mlp(peers);
+if (parts.includes('gemm')) await gemm(peers);
 printTable();
+{
+  // the loader's cost: time through run(Float32Array) over time in the module's run() alone
+  const mlpRow = (runtime, batch, note) => Number(rows.find((r) => r[0].startsWith('digits') && r[1] === runtime && r[2] === String(batch) && r[5].startsWith(note))?.[4] ?? NaN);
+  const cost = (loader, alone) => `${(100 * (alone / loader - 1)).toFixed(0)}%`;
+  const run1 = mlpRow('nnchip wasm SIMD', 1, 'run()');
+  const quant1 = mlpRow('nnchip wasm SIMD', 1, 'run_f32()');
+  const run64 = mlpRow('nnchip wasm SIMD, --batch 64', 64, 'run()');
+  const quant64 = mlpRow('nnchip wasm SIMD, --batch 64', 64, 'run_f32()');
+  if (Number.isFinite(run1)) {
+    console.log('\ndigits MLP, SIMD: time through the loader over run() alone − 1 (of which in-module quantize + dequantize: run_f32() over run() − 1)');
+    console.log(`  one sample per run, batch 1:  loader ${cost(mlpRow('nnchip wasm SIMD', 1, 'loader'), run1)} (in-module ${cost(quant1, run1)})`);
+    console.log(`  one sample per run, batch 64: loader ${cost(mlpRow('nnchip wasm SIMD', 64, 'loader'), run1)} (in-module ${cost(quant1, run1)})`);
+    console.log(`  --batch 64 program, batch 64: loader ${cost(mlpRow('nnchip wasm SIMD, --batch 64', 64, 'loader'), run64)} (in-module ${cost(quant64, run64)})`);
+  }
+}
 const gops = (runtime, batch, note = '') => Number(rows.find((r) => r[0].startsWith('int8') && r[1] === runtime && r[2] === String(batch) && r[5].startsWith(note))?.[4] ?? NaN);
 const best = Math.max(...[1, 64, 256].map((b) => gops('nnchip wasm SIMD', b)));
-console.log('\npractical limit, hand-written SIMD dot-product loops (i32x4.dot_i16x8_s, L1-resident data):');
+if (limits.length > 0) console.log('\npractical limit, hand-written SIMD dot-product loops (i32x4.dot_i16x8_s, L1-resident data):');
 for (const l of limits) console.log(`  ${l.name.padEnd(44)} ${l.gops.toFixed(1)} GOPS`);
-console.log(`nnchip SIMD GEMM at its best: ${best.toFixed(1)} GOPS = ${((100 * best) / limit).toFixed(0)}% of the best limit loop (${limit.toFixed(1)} GOPS)`);
+if (limits.length > 0) console.log(`nnchip SIMD GEMM at its best: ${best.toFixed(1)} GOPS = ${((100 * best) / limit).toFixed(0)}% of the best limit loop (${limit.toFixed(1)} GOPS)`);
 {
   const mlpGops = (runtime, note) => Number(rows.find((r) => r[0].startsWith('digits') && r[1] === runtime && r[2] === '64' && r[5].startsWith(note))?.[4] ?? NaN);
   const ours = mlpGops('nnchip wasm SIMD, --batch 64', 'loader');

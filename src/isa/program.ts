@@ -117,22 +117,35 @@ export function quantizeInput(program: Program, sample: ArrayLike<number>): Int8
 }
 
 /**
+ * Samples [first, first + batch) of `data` (`per` values each) as one inference's input: a view
+ * when all are there, else a copy filled up with zero samples (whose outputs are dropped). The one
+ * implementation of batch padding: the generated WASM loader holds this function's text
+ * (backends/wasm/loader/loader.ts), so it must stay self-contained.
+ */
+export function batchSlice<T extends Int8Array | Float32Array | Float64Array>(data: T, per: number, batch: number, first: number): T {
+  const from = first * per;
+  const to = (first + batch) * per;
+  if (from === 0 && to === data.length) return data;
+  if (to <= data.length) return data.subarray(from, to) as T;
+  const padded = new (data.constructor as new (n: number) => T)(batch * per);
+  padded.set(data.subarray(from));
+  return padded;
+}
+
+/**
  * Per-sample inputs → one code array per inference: groups of batchOf(program) samples, the last
- * group filled up with all-zero samples (whose outputs splitOutputs drops).
+ * group filled up with all-zero samples (batchSlice; splitOutputs drops their outputs).
  */
 export function quantizeBatches(program: Program, samples: readonly ArrayLike<number>[]): Int8Array[] {
   const b = batchOf(program);
   const size = sampleSize(program);
+  const flat = new Float64Array(samples.length * size);
+  samples.forEach((x, i) => {
+    if (x.length !== size) throw new NnchipError('NN303', `input sample has ${x.length} values; the model input needs ${size}`);
+    flat.set(Array.from(x, Number), i * size);
+  });
   const out: Int8Array[] = [];
-  for (let i = 0; i < samples.length; i += b) {
-    const flat = new Float64Array(b * size);
-    for (let j = 0; j < b && i + j < samples.length; j++) {
-      const x = samples[i + j]!;
-      if (x.length !== size) throw new NnchipError('NN303', `input sample has ${x.length} values; the model input needs ${size}`);
-      flat.set(Array.from(x, Number), j * size);
-    }
-    out.push(quantizeInput(program, flat));
-  }
+  for (let i = 0; i < samples.length; i += b) out.push(quantizeInput(program, batchSlice(flat, size, b, i)));
   return out;
 }
 

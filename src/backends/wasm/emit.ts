@@ -2,20 +2,26 @@
 /**
  * emitWasm: a Program → one standalone WebAssembly module (no imports). Constants sit in data
  * segments at their DRAM addresses; `run()` is straight-line code, one kernel call per fused
- * operation with every address a constant; globals describe the input and output tensors.
+ * operation with every address a constant; globals describe the input and output tensors;
+ * run_f32/run_f64 (edges.ts) wrap it with quantization and dequantization.
  */
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import { certify } from '../../isa/cost.js';
 import { checkProgram } from '../../isa/interpret.js';
 import { pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
+import { addEdges } from './edges.js';
 import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from './encoding/binary.js';
 import { Code, Func } from './encoding/code.js';
 import { FuncTable, type Kernels } from './kernels/shared.js';
 import { scalarKernels } from './kernels/scalar.js';
 import { simdKernels } from './kernels/simd.js';
 import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
-import { planMemory, type MemoryPlan } from './plan/memory.js';
+import { PAGE_BYTES, planMemory, type MemoryPlan } from './plan/memory.js';
+import { shareWidenedActs, wideRowBytes } from './plan/wide-acts.js';
 import { resetPlan, type ResetPlan } from './plan/reset.js';
+
+/** Largest widened-act area (plan/wide-acts.ts): 16 MiB. */
+const WIDE_MAX_BYTES = 1 << 24;
 
 export interface WasmOptions {
   /** 128-bit SIMD kernels (default); false for engines without SIMD. */
@@ -72,7 +78,8 @@ function emitReset(c: Code, reset: ResetPlan): void {
   for (const i of reset.init) c.i32(i.dst).i32(i.from).i32(i.len).memoryInit(i.segment);
 }
 
-function emitOp(c: Code, op: KernelOp, k: Kernels): void {
+/** Widened act rows (plan/wide-acts.ts) live at `wideAt`. */
+function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
@@ -81,6 +88,12 @@ function emitOp(c: Code, op: KernelOp, k: Kernels): void {
       return;
     case 'gemm':
       if (op.packed && k.gemmPacked === null) throw internal('packed weights in a build without a packed GEMM kernel');
+      if (op.wide !== undefined) {
+        if (k.widened === null || op.packed !== 'pairs') throw internal('widened acts need the pairs kernel');
+        if (op.wide === 'fill') c.i32(wideAt).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.rows).i32(op.k).call(k.widened.widen);
+        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
+        return;
+      }
       c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
       return;
     case 'threshold':
@@ -103,18 +116,25 @@ function typeIndex(types: FuncType[], f: Func): number {
 /** Compile a Program to WebAssembly; the same Program always gives the same bytes. */
 export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmBuild {
   checkEmittable(p);
-  const plan = planMemory(p, certify(p));
-  const { ops, packed, scratch, stats } = kernelOps(p, plan, { rewrite: opts.fuse ?? true, pack: opts.simd });
+  const base = planMemory(p, certify(p));
+  const planned = kernelOps(p, base, { rewrite: opts.fuse ?? true, pack: opts.simd });
+  const { packed, scratch, stats } = planned;
+  // act rows shared by several GEMMs are widened once, into an area after everything else
+  const wideAt = Math.ceil(base.end / 16) * 16;
+  const { ops, bytes: wideBytes } = opts.simd ? shareWidenedActs(planned.ops, p.config.cols, WIDE_MAX_BYTES) : { ops: planned.ops, bytes: 0 };
+  const end = wideBytes > 0 ? wideAt + wideBytes : base.end;
+  const plan: MemoryPlan = { ...base, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
   const reset = resetPlan({ ...p, constants: packConstants(p.constants, packed, p.config.cols) }, plan);
   const table = new FuncTable();
   const kernels = opts.simd ? simdKernels(table, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
-  for (const op of ops) emitOp(run.code, op, kernels);
+  for (const op of ops) emitOp(run.code, op, kernels, wideAt);
   const runIndex = table.add(run);
+  const edges = addEdges(table, p, plan, runIndex, opts.simd);
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
-  const globals = [...tensorGlobals('input', p.input), ...tensorGlobals('output', p.output)];
+  const globals = [...tensorGlobals('input', p.input), ...tensorGlobals('output', p.output), ...edges.globals];
   const spec: ModuleSpec = {
     types,
     funcs,
@@ -123,6 +143,8 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
     exports: [
       { name: 'memory', kind: 'Memory', index: 0 },
       { name: 'run', kind: 'Func', index: runIndex },
+      { name: 'run_f32', kind: 'Func', index: edges.runF32 },
+      { name: 'run_f64', kind: 'Func', index: edges.runF64 },
       ...globals.map((g, i) => ({ name: g.name, kind: 'Global' as const, index: i })),
     ],
     data: reset.segments.map((s) => ({ offset: s.offset, bytes: s.bytes, passive: reset.restore })),

@@ -36,6 +36,7 @@ export function mvpOpcode(name: string): number {
 const MVP_MEM_ALIGN: Readonly<Record<string, number>> = {
   'i32.load': 2, 'i64.load': 3, 'f64.load': 3, 'i32.load8_s': 0, 'i32.load8_u': 0, 'i32.load16_u': 1, 'i64.load16_u': 1,
   'i32.store': 2, 'i64.store': 3, 'i32.store8': 0, 'i32.store16': 1,
+  'f32.load': 2, 'f32.store': 2, 'f64.store': 3,
 };
 
 /** SIMD opcodes (0xFD prefix) and, for memory forms, their natural alignment. */
@@ -56,11 +57,15 @@ export const SIMD = {
   'f64x2.lt': [0x49, -1], 'f64x2.gt': [0x4a, -1], 'f64x2.floor': [0x75, -1], 'f64x2.add': [0xf0, -1], 'f64x2.mul': [0xf2, -1],
   'f64x2.min': [0xf4, -1], 'f64x2.max': [0xf5, -1], 'f64x2.pmin': [0xf6, -1], 'f64x2.pmax': [0xf7, -1],
   'i32x4.trunc_sat_f64x2_s_zero': [0xfc, -1], 'f64x2.convert_low_i32x4_s': [0xfe, -1],
+  'v128.and': [0x4e, -1], 'v128.or': [0x50, -1], 'f64x2.ge': [0x4c, -1], 'f64x2.trunc': [0x7a, -1], 'f64x2.nearest': [0x94, -1],
+  'f64x2.abs': [0xec, -1], 'f64x2.sub': [0xf1, -1], 'f64x2.div': [0xf3, -1],
+  'f32x4.splat': [0x13, -1], 'f32x4.trunc': [0x69, -1], 'f32x4.add': [0xe4, -1], 'f32x4.mul': [0xe6, -1], 'i32x4.trunc_sat_f32x4_s': [0xf8, -1],
+  'f32x4.demote_f64x2_zero': [0x5e, -1], 'f64x2.promote_low_f32x4': [0x5f, -1], 'i32x4.extend_low_i16x8_s': [0xa7, -1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type SimdOp = keyof typeof SIMD;
 
 /** 0xFC-prefixed instructions. */
-const MISC = { 'memory.init': 8, 'memory.copy': 10, 'memory.fill': 11 } as const;
+const MISC = { 'i32.trunc_sat_f64_s': 2, 'memory.init': 8, 'memory.copy': 10, 'memory.fill': 11 } as const;
 
 const BLOCK_EMPTY = 0x40;
 
@@ -127,6 +132,11 @@ export class Code {
   }
   brIf(depth: number): this {
     return this.emit([mvpOpcode('br_if'), ...u32(depth)]);
+  }
+
+  /** i32.trunc_sat_f64_s: NaN → 0, out of range → the nearest int32. */
+  truncSat(): this {
+    return this.emit([0xfc, ...u32(MISC['i32.trunc_sat_f64_s'])]);
   }
 
   // ---- bulk memory

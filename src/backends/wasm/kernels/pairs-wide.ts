@@ -7,7 +7,8 @@
  * for the correction term on the way), and the loop then splats each act pair with a plain
  * load32_splat — a load, no SIMD op — instead of a load16_splat and a sign extension per pair.
  */
-import type { Code } from '../encoding/code.js';
+import { Func, type Code } from '../encoding/code.js';
+import type { FuncTable } from './shared.js';
 
 /** Largest chunk: 254 steps of 8 acts keep the int16 lane sums within ±32512. */
 const MAX_CHUNK = 2032;
@@ -43,6 +44,8 @@ export interface Locals {
   readonly col: number;
   readonly n: number;
   readonly wide: WideLocals | null;
+  /** Act rows come widened (widen_acts below): pairs are plain load32_splat, corr is stored with them. */
+  readonly prewidened: boolean;
 }
 
 export interface WideLocals {
@@ -124,4 +127,46 @@ export function widePairLoop(c: Code, C: number, mb: number, L: Locals, W: WideL
     c.get(L.rowA[r]!).get(L.k).i32(-2).op('i32.and').op('i32.add').set(L.p[r]!);
     c.get(L.corr[r]!).i32(7).op('i32.shl').set(L.corr[r]!);
   }
+}
+
+/**
+ * widen_acts(dst, a, aStride, aOuter, inner, rows, k): the act rows a GEMM reads (runs of `inner`
+ * rows aStride apart, runs aOuter apart) → consecutive rows of 4 + 2·(k + k mod 2) bytes at dst:
+ * 128·Σ a[j] over j < k − k mod 2 (the pairs kernel's correction term), then the k acts as int16
+ * and a zero if k is odd (the odd last pair's partner). k ≤ 2032 keeps the int16 lane sums exact.
+ */
+export function widenActsKernel(table: FuncTable): number {
+  const f = new Func('widen_acts', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [dst, a, aS, aO, inner, rows, k] = [0, 1, 2, 3, 4, 5, 6];
+  const [left, pa, q, d, n, j, sum, even] = Array.from({ length: 8 }, () => f.local('i32'));
+  const [h, x] = [f.local('v128'), f.local('v128')];
+  const c = f.code;
+  c.get(k).i32(-2).op('i32.and').set(even!);
+  c.loop();
+  // left = min(inner, rows): this run's rows; rows counts down
+  c.get(inner).get(rows).get(inner).get(rows).op('i32.lt_u', 'select').set(left!).get(a).set(pa!);
+  c.get(rows).get(left!).op('i32.sub').set(rows);
+  c.loop();
+  c.get(pa!).set(q!).get(dst).i32(4).op('i32.add').set(d!).v128Zero().set(h).i32(0).set(sum!);
+  // 8 acts per step, summed in int16 lanes
+  c.block().get(even!).i32(3).op('i32.shr_u').tee(n!).op('i32.eqz').brIf(0).loop();
+  c.get(d!).get(q!).vmem('v128.load8x8_s').tee(x).vmem('v128.store').get(h).get(x).v('i16x8.add').set(h);
+  c.get(q!).i32(8).op('i32.add').set(q!).get(d!).i32(16).op('i32.add').set(d!);
+  c.get(n!).i32(1).op('i32.sub').tee(n!).brIf(0).end().end();
+  // the rest one by one; the odd last act is not summed
+  c.get(even!).i32(-8).op('i32.and').set(j!);
+  c.block().get(j!).get(k).op('i32.ge_u').brIf(0).loop();
+  c.get(d!).get(q!).mem('i32.load8_s').tee(n!).mem('i32.store16');
+  c.get(sum!).get(n!).i32(0).get(j!).get(even!).op('i32.lt_u', 'select', 'i32.add').set(sum!);
+  c.get(q!).i32(1).op('i32.add').set(q!).get(d!).i32(2).op('i32.add').set(d!);
+  c.get(j!).i32(1).op('i32.add').tee(j!).get(k).op('i32.lt_u').brIf(0).end().end();
+  c.get(k).i32(1).op('i32.and').if().get(d!).i32(0).mem('i32.store16').get(d!).i32(2).op('i32.add').set(d!).end();
+  c.get(dst).get(sum!).get(h).v('i32x4.extadd_pairwise_i16x8_s').set(x);
+  for (let l = 0; l < 4; l++) c.get(x).lane('i32x4.extract_lane', l).op('i32.add');
+  c.i32(7).op('i32.shl').mem('i32.store');
+  c.get(d!).set(dst).get(pa!).get(aS).op('i32.add').set(pa!);
+  c.get(left!).i32(1).op('i32.sub').tee(left!).brIf(0).end();
+  c.get(a).get(aO).op('i32.add').set(a);
+  c.get(rows).brIf(0).end();
+  return table.add(f);
 }

@@ -20,9 +20,12 @@ import { chunkOf, widePairLoop, type Locals, type Scratch, type WideLocals } fro
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
 
-/** Block kernel (acc, a, aStride, w, k, accumulate) for `mb` rows; C columns in strips. */
-function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null): number {
-  const f = new Func(`gemm_pairs_rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+/**
+ * Block kernel (acc, a, aStride, w, k, accumulate) for `mb` rows; C columns in strips.
+ * `prewidened`: a points at widened act rows (widen_acts in pairs-wide.ts: 128·Σa, then int16 acts).
+ */
+function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null, prewidened = false): number {
+  const f = new Func(`gemm_pairs_${prewidened ? 'widened_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [acc, a, aS, w, k, accum] = [0, 1, 2, 3, 4, 5];
   const i32s = (n: number): number[] => Array.from({ length: n }, () => f.local('i32'));
   const L: { -readonly [K in keyof Locals]: Locals[K] } = {
@@ -38,16 +41,18 @@ function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch |
     col: f.local('i32'),
     n: f.local('i32'),
     wide: null as WideLocals | null,
+    prewidened,
   };
-  const kc = chunkOf(scratch, mb);
+  const kc = prewidened ? 0 : chunkOf(scratch, mb);
   if (kc > 0) {
     const i = (): number => f.local('i32');
     L.wide = { at: scratch!.at, kc, k0: i(), len: i(), q: L.rowA.map(i), s: i(), n: i(), t: i(), sp: i(), h: L.rowA.map(() => f.local('v128')), x: f.local('v128') };
   }
   const c = f.code;
-  L.rowA.forEach((r, i) => c.get(a).get(aS).i32(i).op('i32.mul', 'i32.add').set(r));
+  L.rowA.forEach((r, i) => c.get(a).get(aS).i32(i).op('i32.mul', 'i32.add').i32(prewidened ? 4 : 0).op('i32.add').set(r));
   const tmp = { v: f.local('v128'), h: f.local('v128'), q: f.local('i32'), m: f.local('i32'), n: f.local('i32'), s: f.local('i32') };
-  if (L.wide === null) for (let r = 0; r < mb; r++) actSum(c, L.rowA[r]!, k, L.corr[r]!, tmp);
+  if (prewidened) L.rowA.forEach((r, i) => c.get(r).i32(4).op('i32.sub').mem('i32.load').set(L.corr[i]!));
+  else if (L.wide === null) for (let r = 0; r < mb; r++) actSum(c, L.rowA[r]!, k, L.corr[r]!, tmp);
   c.i32(0).set(L.col);
   const groups16 = Math.floor(C / 16);
   if (groups16 > 0) {
@@ -106,9 +111,10 @@ interface ActSumLocals {
   readonly s: number;
 }
 
-/** The act pair (a_k, a_k+1) of row r splatted as i16x8. */
-function actPair(c: Code, p: number): void {
-  c.get(p).vmem('v128.load16_splat').v('i16x8.extend_low_i8x16_s');
+/** The act pair (a_k, a_k+1) of row r splatted as i16x8 (already int16 in widened rows). */
+function actPair(c: Code, p: number, L: Locals): void {
+  if (L.prewidened) c.get(p).vmem('v128.load32_splat');
+  else c.get(p).vmem('v128.load16_splat').v('i16x8.extend_low_i8x16_s');
 }
 
 /** Zero the accumulators, point p at the rows and wp at the strip's first pair. */
@@ -122,9 +128,9 @@ function stripStart(c: Code, mb: number, nv: number, L: Locals): void {
 function pairLoop(c: Code, C: number, mb: number, L: Locals, body: () => void): void {
   if (L.wide !== null) return widePairLoop(c, C, mb, L, L.wide, body);
   c.block().get(L.k).i32(1).op('i32.shr_u').tee(L.n).op('i32.eqz').brIf(0).loop();
-  for (let r = 0; r < mb; r++) (actPair(c, L.p[r]!), c.set(L.act[r]!));
+  for (let r = 0; r < mb; r++) (actPair(c, L.p[r]!, L), c.set(L.act[r]!));
   body();
-  for (let r = 0; r < mb; r++) c.get(L.p[r]!).i32(2).op('i32.add').set(L.p[r]!);
+  for (let r = 0; r < mb; r++) c.get(L.p[r]!).i32(L.prewidened ? 4 : 2).op('i32.add').set(L.p[r]!);
   c.get(L.wp).i32(2 * C).op('i32.add').set(L.wp);
   c.get(L.n).i32(1).op('i32.sub').tee(L.n).brIf(0).end().end();
 }
@@ -140,7 +146,7 @@ function macRows(c: Code, mb: number, L: Locals, v: number, j: number): void {
  */
 function oddRow(c: Code, C: number, mb: number, nv: number, L: Locals): void {
   c.get(L.k).i32(1).op('i32.and').if();
-  for (let r = 0; r < mb; r++) (actPair(c, L.p[r]!), c.set(L.act[r]!));
+  for (let r = 0; r < mb; r++) (actPair(c, L.p[r]!, L), c.set(L.act[r]!));
   c.get(L.w).get(L.k).i32(1).op('i32.sub').i32(C).op('i32.mul', 'i32.add').get(L.col).op('i32.add').set(L.wp);
   for (let h = 0; h < nv; h += 2) {
     c.get(L.wp).vmem('v128.load64_zero', 4 * h).v128Zero().shuffle(ZIP_TWO).tee(L.wl).v('i16x8.extend_low_i8x16_s').set(L.wh);
@@ -207,8 +213,8 @@ function finish(c: Code, C: number, r: number, cols: number, L: Locals): void {
   }
 }
 
-export function pairsGemm(table: FuncTable, C: number, scratch: Scratch | null): number {
+export function pairsGemm(table: FuncTable, C: number, scratch: Scratch | null, prewidened = false): number {
   const mb = C >= 16 ? 2 : 4;
   const blocks = mb === 2 ? [2, 1] : [4, 2, 1];
-  return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch) })));
+  return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch, prewidened) })));
 }

@@ -74,5 +74,5 @@ function thresholdKernel(table: FuncTable, C: number): number {
 export function scalarKernels(table: FuncTable, C: number): Kernels {
   const copyRows = copyRowsKernel(table);
   const blocks = [{ rows: 1, fn: rowKernel(table, C) }];
-  return { copyRows, copyVec: [], gemm: gemmDriver(table, C, blocks), gemmPacked: null, threshold: thresholdKernel(table, C), thresholdOrdered: null, thresholdTable: thresholdTableKernel(table, C) };
+  return { copyRows, copyVec: [], gemm: gemmDriver(table, C, blocks), gemmPacked: null, widened: null, threshold: thresholdKernel(table, C), thresholdOrdered: null, thresholdTable: thresholdTableKernel(table, C) };
 }

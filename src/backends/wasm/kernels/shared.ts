@@ -25,6 +25,8 @@ export interface Kernels {
   readonly gemm: number;
   /** The same for weights in the packed layouts of plan/pack.ts (builds without them never pack). */
   readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
+  /** The `pairs` GEMM on widened act rows, and widen_acts (pairs-wide.ts) that makes them (null: the build has none). */
+  readonly widened: { readonly gemm: number; readonly widen: number } | null;
   /** (acc, out, qnt, rows, zp, lo, hi) — see ThresholdOp */
   readonly threshold: number;
   /** The same, only for lo ≤ hi (null: the build uses `threshold`). */

@@ -10,7 +10,7 @@
 import { Code, Func } from '../encoding/code.js';
 import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';
 import { pairsGemm } from './pairs.js';
-import type { Scratch } from './pairs-wide.js';
+import { widenActsKernel, type Scratch } from './pairs-wide.js';
 import { thresholdOrderedKernel, type ThresholdLocals } from './requant.js';
 import { thresholdTableKernel } from './table.js';
 
@@ -253,5 +253,6 @@ export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null
   const gemm = gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false) })));
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
-  return { copyRows, copyVec, gemm, gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C) };
+  const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table) };
+  return { copyRows, copyVec, gemm, gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C) };
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
  * The generated loader's code, type-checked here: emitLoader (loader.ts) writes `createLoad`'s text
- * into model.mjs next to isa/numerics.ts's own quantizeToInt8, so the loader quantizes with the
- * very function the compiler uses. `createLoad` must stay self-contained: it may use only its
- * parameters and globals, never another binding of this module (only its text is copied).
+ * into model.mjs next to isa/numerics.ts's quantizeToInt8 and isa/program.ts's batchSlice. run()
+ * only copies floats: the module's run_f32/run_f64 quantize and dequantize (edges.ts). `createLoad`
+ * must stay self-contained: it may use only its parameters and globals (only its text is copied).
  */
 
 /** What model.mjs knows about its module: the program's shapes, and where to find the .wasm. */
@@ -20,6 +20,8 @@ export interface LoaderSetup {
 }
 
 export type Quantize = (x: number, scale: number, zp: number) => number;
+/** isa/program.ts batchSlice: one run's samples, the last group padded with zero samples. */
+export type BatchSlice = <T extends Int8Array | Float32Array | Float64Array>(data: T, per: number, batch: number, first: number) => T;
 
 /** The part of the WebAssembly API the loader uses, typed here (the project's ES2022 lib has no WebAssembly declarations). */
 interface WasmModule {
@@ -35,7 +37,7 @@ interface WasmApi {
 type Values = ArrayLike<number> & { readonly length: number };
 type Flat = Int8Array | Float32Array | Float64Array | Exclude<ArrayLike<number>, string>;
 
-export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize) {
+export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSlice: BatchSlice) {
   const { inputShape, outputShape, inputLayout, outputLayout, batch } = setup;
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -87,64 +89,50 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize) {
     const writeInput = (codes: Int8Array, at: number): void => {
       for (let r = 0; r < input.rows; r++) memory.set(codes.subarray(at + r * input.rowBytes, at + (r + 1) * input.rowBytes), pixel(input, r));
     };
-    const { scale: inScale, zeroPoint: inZp, rowBytes: inRowBytes } = input;
-    // rows back to back in memory and samples in code order: one flat loop (the common case)
-    let flat = sampleIndex(1) === 1 || input.length === 1;
-    for (let r = 0; r < input.rows && flat; r++) flat = pixel(input, r) === input.offset + r * inRowBytes;
-    /** Sample s of values, quantized straight into the input rows. */
-    const quantizeInput = (values: Flat, s: number): void => {
-      const base = s * input.length;
-      if (flat) {
-        for (let i = 0, at = input.offset; i < input.length; i++) memory[at + i] = quantizeToInt8(Number(values[base + i]), inScale, inZp);
-        return;
-      }
-      for (let r = 0, i = 0; r < input.rows; r++) {
-        const at = pixel(input, r) - i;
-        for (const end = i + inRowBytes; i < end; i++) memory[at + i] = quantizeToInt8(Number(values[base + sampleIndex(i)]), inScale, inZp);
-      }
-    };
-    /** The output rows, as codes or dequantized, to out[to..]. */
-    /** Where channel j of output pixel r goes: pixel-major, or channel-major for a 'chw' map. */
+    /** The output rows' codes to out[to..], pixel-major, or channel-major for a 'chw' map. */
     const outputIndex = outputLayout === 'chw' && outputShape.length === 3 ? (r: number, j: number) => j * output.rows + r : (r: number, j: number) => r * output.rowBytes + j;
-    const readOutput = (out: Int8Array | Float32Array, to: number, real: boolean): void => {
+    const readOutput = (out: Int8Array, to: number): void => {
       for (let r = 0; r < output.rows; r++) {
         const at = pixel(output, r);
-        for (let j = 0; j < output.rowBytes; j++) out[to + outputIndex(r, j)] = real ? (memory[at + j]! - output.zeroPoint) * output.scale : memory[at + j]!;
+        for (let j = 0; j < output.rowBytes; j++) out[to + outputIndex(r, j)] = memory[at + j]!;
       }
     };
+    // the module's float staging areas (input values as f32 or f64, output values as f32) and entry points
+    const floats = (name: string): number => (x[`${name}_floats`] as { value: number }).value;
+    const stagedF32 = new Float32Array(memory.buffer, floats('input'), input.length);
+    const stagedF64 = new Float64Array(memory.buffer, floats('input'), input.length);
+    const outputValues = new Float32Array(memory.buffer, floats('output'), output.length);
+    const [runF32, runF64] = [x['run_f32'], x['run_f64']] as [() => void, () => void];
     /**
      * Run the samples of `data` (`per` values each) through a module taking `batch` samples per
-     * run(): each run gets the next group, the last one padded with zeros (as isa/program.ts
-     * quantizeBatches pads), whose outputs are dropped; `fill(src, at)` places one whole group.
+     * run: each run gets the next group (batchSlice pads the last one, whose extra outputs are
+     * dropped); `runGroup(group, out, at, samples)` places one group, runs it and takes its outputs.
      */
-    function inGroups<D extends Int8Array | Float32Array | Float64Array, O extends Int8Array | Float32Array>(data: D, per: number, make: (n: number) => O, fill: (src: D, at: number) => void, real: boolean): O {
-      const n = count(data.length, per, 'input');
+    function inGroups<D extends Int8Array | Float32Array | Float64Array, O extends Int8Array | Float32Array>(data: D, make: (n: number) => O, runGroup: (group: D, out: O, at: number, samples: number) => void): O {
+      const per = input.length / batch;
       const outPer = output.length / batch;
+      const n = count(data.length, per, 'input');
       const out = make(n * outPer);
-      const whole = make(output.length);
-      for (let s = 0; s < n; s += batch) {
-        const left = n - s;
-        if (left >= batch) fill(data, s * per);
-        else {
-          const padded = new (data.constructor as new (n: number) => D)(input.length);
-          padded.set(data.subarray(s * per, n * per));
-          fill(padded, 0);
-        }
-        runModule();
-        if (left >= batch) readOutput(out, s * outPer, real);
-        else {
-          readOutput(whole, 0, real);
-          out.set(whole.subarray(0, left * outPer), s * outPer);
-        }
-      }
+      for (let s = 0; s < n; s += batch) runGroup(batchSlice(data, per, batch, s), out, s * outPer, Math.min(batch, n - s) * outPer);
       return out;
     }
+    const whole = new Int8Array(output.length);
     function runRaw(codes: Int8Array): Int8Array {
-      return inGroups(codes, input.length / batch, (n) => new Int8Array(n), writeInput, false);
+      return inGroups(codes, (n) => new Int8Array(n), (group, out, at, values) => {
+        writeInput(group, 0);
+        runModule();
+        readOutput(whole, 0);
+        out.set(whole.subarray(0, values), at);
+      });
     }
     function run(values: Values): Float32Array {
       const data = values instanceof Float32Array || values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>, Number);
-      return inGroups(data as Float32Array | Float64Array, input.length / batch, (n) => new Float32Array(n), (src, at) => quantizeInput(src, at / input.length), true);
+      const f32 = data instanceof Float32Array;
+      return inGroups(data as Float32Array | Float64Array, (n) => new Float32Array(n), (group, out, at, outValues) => {
+        (f32 ? stagedF32 : stagedF64).set(group);
+        (f32 ? runF32 : runF64)();
+        out.set(outValues === output.length ? outputValues : outputValues.subarray(0, outValues), at);
+      });
     }
     function quantize(values: Values): Int8Array {
       count(values.length, input.length / batch, 'input');

@@ -35,6 +35,11 @@ export interface GemmOp {
   readonly fromDram: boolean;
   /** W's first rows are stored in a packed layout (see pack.ts), or false. */
   readonly packed: Packing | false;
+  /**
+   * The act rows are read sign-extended from the widened-act area (wide-acts.ts): 'fill' widens
+   * them there first, 'reuse' finds them there from an earlier GEMM with the same act rows.
+   */
+  readonly wide?: 'fill' | 'reuse';
 }
 
 /** out[m][c] = clamp(requantize(acc[m][c], mult[c], shift[c]) + zp, lo, hi). */

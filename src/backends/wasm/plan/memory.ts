@@ -2,7 +2,8 @@
 /**
  * Where everything lives in the module's one linear memory: DRAM at address 0 (so a DRAM address
  * is a memory address), then the five on-chip buffers, each sized by the certificate's peak.
- * Nothing is allocated while running: the memory has exactly `pages` pages and cannot grow.
+ * Then the float staging areas of run_f32/run_f64. Nothing is allocated while running: the memory
+ * has exactly `pages` pages and cannot grow.
  */
 import { certify, type Certificate } from '../../../isa/cost.js';
 import { accessesOf } from '../../../isa/effects.js';
@@ -28,7 +29,12 @@ export interface MemoryPlan {
   readonly base: Readonly<Record<Space, number>>;
   /** Bytes reserved for each space. */
   readonly bytes: Readonly<Record<Space, number>>;
-  /** One past the last byte used, guard included: the memory requirement. */
+  /**
+   * Float staging areas after the program's memory (outside what the certificate counts): the
+   * input's values as f64 (or f32 in the first half) and the output's as f32, for run_f32/run_f64.
+   */
+  readonly staging: { readonly input: number; readonly output: number };
+  /** One past the last byte used, guards and staging included: the memory requirement. */
   readonly end: number;
   readonly pages: number;
 }
@@ -61,6 +67,8 @@ export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPl
     bytes[s] = Math.max(cert.peakBytes[s], touched[s]);
     at = alignUp(at + bytes[s]);
   }
-  const end = at + GUARD_BYTES;
-  return { base, bytes, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+  const input = alignUp(at + GUARD_BYTES);
+  const output = alignUp(input + 8 * p.input.rows * p.input.rowBytes);
+  const end = output + 4 * p.output.rows * p.output.rowBytes;
+  return { base, bytes, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

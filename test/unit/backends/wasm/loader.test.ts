@@ -13,7 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { emitWasm } from '../../../../src/backends/wasm/emit.js';
 import { emitLoader } from '../../../../src/backends/wasm/loader/loader.js';
 import { interpret } from '../../../../src/isa/interpret.js';
-import { dequantizeOutput, quantizeInput, type Program } from '../../../../src/isa/program.js';
+import { batchSlice, dequantizeOutput, pixelAddress, quantizeBatches, quantizeInput, type Program } from '../../../../src/isa/program.js';
 import { compileDigitsMlp, compileGraph } from '../../../helpers/compile.js';
 import { randomCnn } from '../../../helpers/random-cnn.js';
 import { randomSamples } from '../../../helpers/random-graph.js';
@@ -90,6 +90,25 @@ describe('run', () => {
     xs.forEach((x, i) => codes.set(quantizeInput(digits, x), i * 784));
     expect(Array.from(net.runRaw(codes))).toEqual(xs.flatMap((x) => Array.from(interpret(digits, quantizeInput(digits, x)))));
     expect(Array.from(net.quantize(flat))).toEqual(Array.from(codes));
+  });
+
+  test('batch padding has one owner: the padded last group in the module = quantizeBatches\'s last group', async () => {
+    const { program: batched } = compileDigitsMlp({}, 4);
+    expect(emitLoader(batched, 'm.wasm').mjs).toContain(batchSlice.toString());
+    const net = (await (await written(batched, 'digits-b4-pad')).loader.load()) as Net & { exports: Record<string, unknown> };
+    const xs = randomSamples(5, 784, 9, -0.5, 1.5);
+    const groups = quantizeBatches(batched, xs);
+    expect(groups).toHaveLength(2);
+    const t = batched.input;
+    const inputCodes = (): number[] => {
+      const mem = new Int8Array((net.exports['memory'] as { buffer: ArrayBuffer }).buffer);
+      return Array.from({ length: t.rows }, (_, r) => Array.from(mem.subarray(pixelAddress(t, r), pixelAddress(t, r) + t.rowBytes))).flat();
+    };
+    const all = xs.flatMap((x) => Array.from(x));
+    for (const flat of [Float32Array.from(all), Float64Array.from(all)]) {
+      net.run(flat);
+      expect(inputCodes()).toEqual(Array.from(groups[1]!));
+    }
   });
 
   test('a sample of the wrong size is refused', async () => {

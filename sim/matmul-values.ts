@@ -56,9 +56,10 @@ export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'
   if (nRows === 0 || nCols === 0) return;
   const { rows, cols, panel, acts, block } = k;
   const M = insn.rows;
+  const address = { act: insn.act, actStride: insn.actStride, actOuter: insn.actOuter, inner: insn.inner }; // one shape, unlike instructions
   for (let m = 0; m < M; m += 2) {
-    const a0 = matmulActRow(insn, m) * R;
-    const a1 = m + 1 < M ? matmulActRow(insn, m + 1) * R : a0;
+    const a0 = matmulActRow(address, m) * R;
+    const a1 = m + 1 < M ? matmulActRow(address, m + 1) * R : a0;
     for (let j = 0; j < nRows; j++) {
       acts[2 * j] = act[a0 + rows[j]!]!;
       acts[2 * j + 1] = act[a1 + rows[j]!]!;

@@ -35,12 +35,14 @@ export const matmul: OpDef<'matmul'> = {
   execute(s, insn, cfg) {
     const { rows: R, cols: C } = cfg;
     const { act, wgt, acc } = s;
-    const [wgt0, acc0, accumulate] = [insn.wgt * C, insn.acc * C, insn.accumulate];
+    // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
+    const [wgt0, acc0, accumulate, rows] = [insn.wgt * C, insn.acc * C, insn.accumulate, insn.rows];
+    const address = { act: insn.act, actStride: insn.actStride, actOuter: insn.actOuter, inner: insn.inner };
     const sums = sumsOf(C);
-    for (let m = 0; m < insn.rows; m++) {
-      const a = matmulActRow(insn, m) * R;
+    for (let m = 0; m < rows; m++) {
+      const a = matmulActRow(address, m) * R;
       const o = acc0 + m * C;
-      sums.fill(0, 0, C);
+      for (let c = 0; c < C; c++) sums[c] = 0;
       // r outer, so a zero act lane (padding, ReLU zeros) costs one test instead of C MACs
       for (let r = 0; r < R; r++) {
         const x = act[a + r]!;

@@ -12,9 +12,9 @@ import { serializeProgram } from '../../src/isa/program.js';
 import { compile } from '../../src/passes/pipeline.js';
 
 const example = (p: string): string => new URL(`../../examples/${p}`, import.meta.url).pathname;
-const MODELS = ['digits-cnn/model.json', 'ds-cnn/model.json', 'resnet8/model.onnx'];
+const MODELS = ['digits-cnn/model.json', 'ds-cnn/model.json', 'resnet8/model.onnx', 'digits-mlp/model.json'];
 
-test('programs lowered from the shipped CNNs (8 calibration samples, 16x16) are byte-identical', async () => {
+test('programs lowered from shipped models (8 calibration samples, 16x16) are byte-identical', async () => {
   const lines = MODELS.map((model) => {
     const samples = (JSON.parse(readFileSync(example(`${model.split('/')[0]}/calibration.json`), 'utf8')) as { inputs: number[][] }).inputs.slice(0, 8);
     const { program } = compile(loadModel(example(model)), { config: makeConfig({ rows: 16, cols: 16 }), calibration: { samples } });

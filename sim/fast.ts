@@ -16,7 +16,7 @@ import { initialDram, readTensor } from '../src/isa/program.js';
 import { entryBytes, LOAD_BUFFERS, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
-import { matmulScratch, matmulSums, type MatmulScratch } from './matmul-values.js';
+import { forgetWeights, matmulScratch, matmulSums, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
 /** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). 0 is no kind, so an unset entry cannot pass for one. */
@@ -264,6 +264,7 @@ class FastMachine {
   private commitCopyLoad(ld: InstructionOf<'load'>): void {
     const { at } = this.fp.arena;
     const isAct = ld.buf === LOAD_BUFFERS.act;
+    if (!isAct) forgetWeights(this.live);
     const e = isAct ? this.cfg.rows : this.cfg.cols;
     const dst = (isAct ? at.act : at.wgt) + ld.sram * e;
     const mem8 = this.mem8;

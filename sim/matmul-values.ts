@@ -14,6 +14,15 @@ export interface MatmulScratch {
   /** The live lanes of two act rows, interleaved: acts[2j] (row m), acts[2j + 1] (row m + 1). */
   readonly acts: Float64Array;
   readonly block: Float64Array;
+  /** The wgt entry the panels were built from, or -1; the machine calls forgetWeights when wgt is written. */
+  tile: number;
+  liveRows: number;
+  liveCols: number;
+}
+
+/** A convolution reuses one weight tile for several row chunks: the panels stay until wgt is written. */
+export function forgetWeights(k: MatmulScratch): void {
+  k.tile = -1;
 }
 
 export const matmulScratch = (R: number, C: number): MatmulScratch => ({
@@ -22,11 +31,16 @@ export const matmulScratch = (R: number, C: number): MatmulScratch => ({
   panel: new Float64Array(R * 4 * Math.ceil(C / 4)),
   acts: new Float64Array(2 * R),
   block: new Float64Array(8),
+  tile: -1,
+  liveRows: 0,
+  liveCols: 0,
 });
 
-/** Gather the tile's live rows and columns and lay their weights out as panels; returns [liveRows, liveCols]. */
-function livePanels(wgt: Int8Array, w0: number, R: number, C: number, k: MatmulScratch): [number, number] {
+/** Gather the tile's live rows and columns and lay their weights out as panels (k.liveRows, k.liveCols). */
+function livePanels(wgt: Int8Array, tile: number, R: number, C: number, k: MatmulScratch): void {
+  if (k.tile === tile) return;
   const { rows, cols, panel } = k;
+  const w0 = tile * C;
   let nCols = 0;
   for (let c = 0; c < C; c++) {
     let any = false;
@@ -42,7 +56,9 @@ function livePanels(wgt: Int8Array, w0: number, R: number, C: number, k: MatmulS
   for (let b = 0; 4 * b < nCols; b++)
     for (let j = 0; j < nRows; j++)
       for (let q = 0, c = 4 * b; q < 4; q++, c++) panel[(b * nRows + j) * 4 + q] = c < nCols ? wgt[w0 + rows[j]! * C + cols[c]!]! : 0;
-  return [nRows, nCols];
+  k.tile = tile;
+  k.liveRows = nRows;
+  k.liveCols = nCols;
 }
 
 /**
@@ -52,7 +68,8 @@ function livePanels(wgt: Int8Array, w0: number, R: number, C: number, k: MatmulS
  * modulo 2^32, docs/numerics.md).
  */
 export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, k: MatmulScratch): void {
-  const [nRows, nCols] = livePanels(wgt, insn.wgt * C, R, C, k);
+  livePanels(wgt, insn.wgt, R, C, k);
+  const { liveRows: nRows, liveCols: nCols } = k;
   if (nRows === 0 || nCols === 0) return;
   const { rows, cols, panel, acts, block } = k;
   const M = insn.rows;

@@ -99,6 +99,26 @@ export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'
         t2 += v * w2;
         t3 += v * w3;
       }
+      const o0 = m * C;
+      const o1 = o0 + C;
+      if (4 * b + 4 <= nCols) {
+        // a full panel (the common case): eight read-modify-writes, no staging
+        const c0 = cols[4 * b]!;
+        const c1 = cols[4 * b + 1]!;
+        const c2 = cols[4 * b + 2]!;
+        const c3 = cols[4 * b + 3]!;
+        sums[o0 + c0]! += s0;
+        sums[o0 + c1]! += s1;
+        sums[o0 + c2]! += s2;
+        sums[o0 + c3]! += s3;
+        if (m + 1 < M) {
+          sums[o1 + c0]! += t0;
+          sums[o1 + c1]! += t1;
+          sums[o1 + c2]! += t2;
+          sums[o1 + c3]! += t3;
+        }
+        continue;
+      }
       block[0] = s0;
       block[1] = s1;
       block[2] = s2;
@@ -107,9 +127,9 @@ export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'
       block[5] = t1;
       block[6] = t2;
       block[7] = t3;
-      const live = Math.min(4, nCols - 4 * b);
-      for (let q = 0; q < live; q++) sums[m * C + cols[4 * b + q]!]! += block[q]!;
-      if (m + 1 < M) for (let q = 0; q < live; q++) sums[(m + 1) * C + cols[4 * b + q]!]! += block[4 + q]!;
+      const live = nCols - 4 * b;
+      for (let q = 0; q < live; q++) sums[o0 + cols[4 * b + q]!]! += block[q]!;
+      if (m + 1 < M) for (let q = 0; q < live; q++) sums[o1 + cols[4 * b + q]!]! += block[4 + q]!;
     }
   }
 }

@@ -2,9 +2,9 @@
 /**
  * Fast mode: event-driven at the exact timestamps of timing.ts. Each instruction takes its reads
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
- * a missing dependency token shows up as a wrong value. The arithmetic is numerics.ts's (mac,
- * with the int32 wrap applied once per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute() on views re-based onto
- * per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
+ * a missing dependency token shows up as a wrong value. Matmul sums come from matmul-values.ts
+ * (one int32 wrap per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute()
+ * on views re-based onto per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
  * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
  * op records, so prove() compares two independent derivations. Counters and the address trace
  * depend on the program alone, so they are derived once per program, in one pass.
@@ -13,9 +13,10 @@ import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
 import { initialDram, readTensor } from '../src/isa/program.js';
-import { entryBytes, LOAD_BUFFERS, loadBufferOf, matmulActRow, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { entryBytes, LOAD_BUFFERS, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
+import { forgetWeights, matmulScratch, matmulSums, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
 /** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). 0 is no kind, so an unset entry cannot pass for one. */
@@ -128,71 +129,6 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Ins
   }
 }
 
-/** Scratch of matmulSums: the weight tile without its all-zero rows and columns (R·C at most). */
-interface LiveWeights {
-  readonly rows: Int32Array;
-  readonly cols: Int32Array;
-  /** weights[liveRow · liveCols + liveCol] */
-  readonly weights: Int32Array;
-}
-
-const liveWeightsFor = (R: number, C: number): LiveWeights => ({ rows: new Int32Array(R), cols: new Int32Array(C), weights: new Int32Array(R * C) });
-
-/**
- * The matmul's reads and sums at its start: Σ act·wgt added onto `sums` (the acc rows, or zeros).
- * All-zero weight rows and columns (the padding of edge tiles) are skipped: they add 0. The sum of
- * an int32 and at most 256 int8·int8 products is exact in a double, so wrapping it to int32 once
- * equals wrapping after every MAC (docs/numerics.md: int32 addition wraps modulo 2^32).
- */
-function matmulSums(s: MachineState, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, live: LiveWeights): void {
-  const { act, wgt } = s;
-  const { rows, cols, weights } = live;
-  const w0 = insn.wgt * C;
-  let nCols = 0;
-  for (let c = 0; c < C; c++) {
-    let any = false;
-    for (let r = 0, w = w0 + c; r < R && !any; r++, w += C) any = wgt[w] !== 0;
-    if (any) cols[nCols++] = c;
-  }
-  let nRows = 0;
-  for (let r = 0; r < R; r++) {
-    let any = false;
-    for (let k = 0; k < nCols && !any; k++) any = wgt[w0 + r * C + cols[k]!] !== 0;
-    if (!any) continue;
-    for (let k = 0; k < nCols; k++) weights[nRows * nCols + k] = wgt[w0 + r * C + cols[k]!]!;
-    rows[nRows++] = r;
-  }
-  if (nRows === 0) return;
-  const blocks = nCols - (nCols % 4);
-  for (let m = 0; m < insn.rows; m++) {
-    const a = matmulActRow(insn, m) * R;
-    const o = m * C;
-    // four columns at a time share each act load
-    for (let k = 0; k < blocks; k += 4) {
-      let s0 = sums[o + cols[k]!]!;
-      let s1 = sums[o + cols[k + 1]!]!;
-      let s2 = sums[o + cols[k + 2]!]!;
-      let s3 = sums[o + cols[k + 3]!]!;
-      for (let j = 0, w = k; j < nRows; j++, w += nCols) {
-        const x = act[a + rows[j]!]!;
-        s0 += x * weights[w]!;
-        s1 += x * weights[w + 1]!;
-        s2 += x * weights[w + 2]!;
-        s3 += x * weights[w + 3]!;
-      }
-      sums[o + cols[k]!] = s0;
-      sums[o + cols[k + 1]!] = s1;
-      sums[o + cols[k + 2]!] = s2;
-      sums[o + cols[k + 3]!] = s3;
-    }
-    for (let k = blocks; k < nCols; k++) {
-      let sum = sums[o + cols[k]!]!;
-      for (let j = 0, w = k; j < nRows; j++, w += nCols) sum += act[a + rows[j]!]! * weights[w]!;
-      sums[o + cols[k]!] = sum;
-    }
-  }
-}
-
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 /** Byte offsets of every array in one ArrayBuffer (DRAM at 0), so each copy is a copyWithin. */
@@ -237,7 +173,7 @@ class FastMachine {
   private readonly mem8: Int8Array;
   private readonly mem32: Int32Array;
   private readonly sums: Int32Array;
-  private readonly live: LiveWeights;
+  private readonly live: MatmulScratch;
   private readonly loadView: MachineState;
   private readonly storeView: MachineState;
   private readonly thresholdView: MachineState;
@@ -267,7 +203,7 @@ class FastMachine {
       out: new Int8Array(buf, at.out, lanes.out),
     };
     this.sums = new Int32Array(buf, at.sums, fp.accLanes);
-    this.live = liveWeightsFor(cfg.rows, cfg.cols);
+    this.live = matmulScratch(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
     this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
     this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
@@ -281,7 +217,7 @@ class FastMachine {
       const C = this.cfg.cols;
       if (mm.accumulate) this.mem32.copyWithin(at.sums >> 2, (at.acc >> 2) + mm.acc * C, (at.acc >> 2) + (mm.acc + mm.rows) * C);
       else this.sums.fill(0, 0, mm.rows * C);
-      matmulSums(this.s, mm, this.cfg.rows, C, this.sums, this.live);
+      matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, this.sums, this.live);
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
@@ -328,6 +264,7 @@ class FastMachine {
   private commitCopyLoad(ld: InstructionOf<'load'>): void {
     const { at } = this.fp.arena;
     const isAct = ld.buf === LOAD_BUFFERS.act;
+    if (!isAct) forgetWeights(this.live);
     const e = isAct ? this.cfg.rows : this.cfg.cols;
     const dst = (isAct ? at.act : at.wgt) + ld.sram * e;
     const mem8 = this.mem8;

@@ -7,6 +7,7 @@
 import { internal } from '../diagnostics/error.js';
 import { applyTable } from './activations.js';
 import { isTable, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
+import { convTerms } from './conv.js';
 import { checkGraph } from './verify.js';
 
 export type Values = Map<string, Float64Array>;
@@ -61,50 +62,6 @@ function forWindows(inShape: Shape, outShape: Shape, size: readonly number[], st
           const ix = ox * strides[1]! + kx * dil[1]! - pads[1]!;
           if (iy >= 0 && iy < h && ix >= 0 && ix < w) f(oy * ow + ox, iy * w + ix, ky * kw + kx);
         }
-}
-
-/**
- * Direct convolution with hoisted indices and no per-tap closure: every output element sums its
- * (ky, kx, ci) terms in the same order as a plain nested loop, so the float results are exactly those.
- * A zero input is skipped only where that is exact: with finite weights its terms are ±0, and adding
- * ±0 changes no sum unless the sum is −0, which needs a −0 bias.
- */
-function conv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
-  const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
-  const [h, w] = inShape as [number, number];
-  const [oh, ow, oc] = outShape as [number, number, number];
-  const [sy, sx] = n.strides;
-  const [dy, dx] = n.dilations ?? [1, 1];
-  const [padTop, padLeft] = n.pads;
-  const kernel = Float64Array.from(n.kernel.data);
-  const skipZeros = kernel.every(Number.isFinite) && !(n.bias?.data.some((b) => Object.is(b, -0)) ?? false);
-  const y = new Float64Array(oh * ow * oc);
-  for (let p = 0; p < oh * ow; p++) for (let c = 0; c < oc; c++) y[p * oc + c] = n.bias?.data[c] ?? 0;
-  for (let oy = 0; oy < oh; oy++)
-    for (let ox = 0; ox < ow; ox++) {
-      const yAt = (oy * ow + ox) * oc;
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * sy + ky * dy - padTop;
-        if (iy < 0 || iy >= h) continue;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * sx + kx * dx - padLeft;
-          if (ix < 0 || ix >= w) continue;
-          const xAt = (iy * w + ix) * cin;
-          const tap = ky * kw + kx;
-          if (n.depthwise) {
-            for (let ci = 0; ci < cin; ci++) y[yAt + ci]! += x[xAt + ci]! * kernel[tap * cin + ci]!;
-            continue;
-          }
-          for (let ci = 0; ci < cin; ci++) {
-            const xv = x[xAt + ci]!;
-            if (xv === 0 && skipZeros) continue;
-            const wAt = (tap * cin + ci) * cout;
-            for (let co = 0; co < cout; co++) y[yAt + co]! += xv * kernel[wAt + co]!;
-          }
-        }
-      }
-    }
-  return activate(n.activation, y);
 }
 
 function pool(n: NodeOf<'pool2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
@@ -175,7 +132,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'dense':
       return dense(n, x);
     case 'conv2d':
-      return conv(n, x, inShapes[0]!, outShape);
+      return activate(n.activation, convTerms(n, x, inShapes[0]!, outShape));
     case 'pool2d':
       return pool(n, x, inShapes[0]!, outShape);
     case 'globalAvgPool': {

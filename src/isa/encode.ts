@@ -5,51 +5,82 @@ import { COMMON_FIELDS, FORMATS, INSN_BYTES, OPCODES, TOKEN_FLAG_NAMES, type Fie
 
 const OPCODE_BY_VALUE = new Map<number, Opcode>(Object.entries(OPCODES).map(([k, v]) => [v, k as Opcode]));
 
+/** Every op's fields, header first, computed once (encode and decode run once per instruction of a program). */
+const FIELDS = new Map<Opcode, readonly FieldSpec[]>((Object.keys(OPCODES) as Opcode[]).map((op) => [op, [...COMMON_FIELDS, ...FORMATS[op]]]));
+
 export function fieldsOf(op: Opcode): readonly FieldSpec[] {
-  return [...COMMON_FIELDS, ...FORMATS[op]];
+  return [...FIELDS.get(op)!];
 }
 
 function fieldRange(f: FieldSpec): [number, number] {
   return f.signed ? [-(2 ** (f.bits - 1)), 2 ** (f.bits - 1) - 1] : [0, 2 ** f.bits - 1];
 }
 
+/** OR `bits` bits of v (0 ≤ v < 2^bits ≤ 2^53) into a little-endian byte string at bit `lsb`, a byte's worth at a time. */
+function putBits(out: Uint8Array, lsb: number, bits: number, v: number): void {
+  for (let pos = lsb, left = bits; left > 0; ) {
+    const take = Math.min(8 - (pos & 7), left);
+    const chunk = v % 2 ** take;
+    out[pos >> 3]! |= chunk << (pos & 7);
+    v = (v - chunk) / 2 ** take;
+    pos += take;
+    left -= take;
+  }
+}
+
+/** The unsigned value of `bits` bits at bit `lsb` of a little-endian byte string (missing bytes are 0). */
+function getBits(bytes: Uint8Array, lsb: number, bits: number): number {
+  let v = 0;
+  let scale = 1;
+  for (let pos = lsb, left = bits; left > 0; ) {
+    const take = Math.min(8 - (pos & 7), left);
+    v += (((bytes[pos >> 3] ?? 0) >> (pos & 7)) & ((1 << take) - 1)) * scale;
+    scale *= 2 ** take;
+    pos += take;
+    left -= take;
+  }
+  return v;
+}
+
+/** Per op, the bits its fields use; any other set bit is reserved. */
+const USED_BITS = new Map<Opcode, Uint8Array>(
+  [...FIELDS].map(([op, fields]) => {
+    const used = new Uint8Array(INSN_BYTES);
+    for (const f of fields) putBits(used, f.lsb, f.bits, 2 ** f.bits - 1);
+    return [op, used];
+  }),
+);
+
 /** Throws NN901 when a field value does not fit its width (a compiler bug, or a hand-built program). */
 export function encode(insn: Instruction): Uint8Array {
-  let word = 0n;
+  const out = new Uint8Array(INSN_BYTES);
   const values = insn as unknown as Record<string, number | boolean | string>;
-  for (const f of fieldsOf(insn.op)) {
+  for (const f of FIELDS.get(insn.op)!) {
     const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
     const [lo, hi] = fieldRange(f);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
       throw new NnchipError('NN901', `internal error: ${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`);
     }
-    const bits = BigInt.asUintN(f.bits, BigInt(v));
-    word |= bits << BigInt(f.lsb);
+    putBits(out, f.lsb, f.bits, v < 0 ? v + 2 ** f.bits : v); // two's complement in the field's width
   }
-  const out = new Uint8Array(INSN_BYTES);
-  for (let i = 0; i < INSN_BYTES; i++) out[i] = Number((word >> BigInt(8 * i)) & 0xffn);
   return out;
 }
 
 /** Decode one 16-byte word. Unknown opcodes and set bits outside the format are errors (NN404). */
 export function decode(bytes: Uint8Array, index = 0): Instruction {
-  let word = 0n;
-  for (let i = INSN_BYTES - 1; i >= 0; i--) word = (word << 8n) | BigInt(bytes[i] ?? 0);
-  const opValue = Number(word & 0xfn);
+  const opValue = getBits(bytes, 0, 4);
   const op = OPCODE_BY_VALUE.get(opValue);
   if (op === undefined) throw new NnchipError('NN404', `instruction ${index}: unknown opcode ${opValue}`);
   const result: Record<string, unknown> = { op };
-  let used = 0n;
-  for (const f of fieldsOf(op)) {
-    const mask = (1n << BigInt(f.bits)) - 1n;
-    used |= mask << BigInt(f.lsb);
+  for (const f of FIELDS.get(op)!) {
     if (f.name === 'opcode') continue;
-    const raw = (word >> BigInt(f.lsb)) & mask;
-    const v = Number(f.signed ? BigInt.asIntN(f.bits, raw) : raw);
+    const raw = getBits(bytes, f.lsb, f.bits);
+    const v = f.signed && raw >= 2 ** (f.bits - 1) ? raw - 2 ** f.bits : raw;
     result[f.name] = TOKEN_FLAG_NAMES.has(f.name) ? v === 1 : v;
   }
-  if ((word & ~used) !== 0n) throw new NnchipError('NN404', `instruction ${index} (${op}): reserved bits are set`);
+  const used = USED_BITS.get(op)!;
+  for (let i = 0; i < INSN_BYTES; i++) if (((bytes[i] ?? 0) & ~used[i]!) !== 0) throw new NnchipError('NN404', `instruction ${index} (${op}): reserved bits are set`);
   return result as unknown as Instruction;
 }
 

@@ -100,16 +100,19 @@ function diag(c: number, w: number, n = c, offset = 0): Int8Array {
   return m;
 }
 
-/** Per-output-channel symmetric int8 weights; `rows(n)` lists every float weight of column n. */
-function quantizeColumns(n: number, get: (col: number, visit: (v: number, put: (q: number) => void) => void) => void): Float64Array {
-  const scales = new Float64Array(n);
-  for (let col = 0; col < n; col++) {
-    let maxAbs = 0;
-    get(col, (v) => void (maxAbs = Math.max(maxAbs, Math.abs(v))));
-    const s = maxAbs > 0 ? maxAbs / INT8_MAX : 1;
-    scales[col] = s;
-    get(col, (v, put) => put(Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(v / s)))));
-  }
+/**
+ * Per-output-channel symmetric int8 weights: the scale of column n is max |w| over every tap's
+ * column n (a max, so the visiting order does not matter), and `matrices[tap]` gets the codes.
+ * Row-major visits and no closure per weight: this ran once per weight of the model.
+ */
+function quantizeColumns(taps: readonly { row: (k: number, col: number) => number }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
+  const maxAbs = new Float64Array(n);
+  for (const t of taps) for (let k = 0; k < rowsPerTap; k++) for (let col = 0; col < n; col++) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(t.row(k, col)));
+  const scales = maxAbs.map((m) => (m > 0 ? m / INT8_MAX : 1));
+  taps.forEach((t, i) => {
+    const m = matrices[i]!;
+    for (let k = 0; k < rowsPerTap; k++) for (let col = 0; col < n; col++) m[k * n + col] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(t.row(k, col) / scales[col]!)));
+  });
   return scales;
 }
 
@@ -172,9 +175,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
       }
   }
   const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
-  const sw = quantizeColumns(n, (col, visit) => taps.forEach((t, i) => {
-    for (let k = 0; k < rowsPerTap; k++) visit(t.row(k, col), (q) => void (matrices[i]![k * n + col] = q));
-  }));
+  const sw = quantizeColumns(taps, rowsPerTap, n, matrices);
   const bias = new Int32Array(n);
   const accScale = Float64Array.from(sw, (s) => s * px.scale);
   for (let col = 0; col < n; col++) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** `load`: DMA from DRAM into one of the load buffers (act, wgt, acc, qnt). */
-import { entryBytes, FORMATS, loadBufferOf, type InstructionOf } from '../spec.js';
+import { entryBytes, FORMATS, loadBufferOf, type LoadBuffer } from '../spec.js';
 import type { MachineState } from '../state.js';
 import { dmaCycles } from './dma.js';
 import type { OpDef } from './types.js';
@@ -10,21 +10,22 @@ function readI32(dram: Uint8Array, at: number): number {
 }
 
 /** One row of `buf` from DRAM: act/wgt lanes are int8, acc lanes int32 LE, qnt lanes {mult u16 LE, shift u8, reserved u8}. */
-function loadRow(s: MachineState, insn: InstructionOf<'load'>, R: number, C: number, src: number, e: number): void {
-  switch (loadBufferOf(insn.buf)) {
+function loadRow(s: MachineState, buf: LoadBuffer, R: number, C: number, src: number, e: number): void {
+  const dram = s.dram;
+  switch (buf) {
     case 'act':
-      for (let l = 0; l < R; l++) s.act[e * R + l] = (s.dram[src + l]! << 24) >> 24;
+      for (let l = 0; l < R; l++) s.act[e * R + l] = (dram[src + l]! << 24) >> 24;
       return;
     case 'wgt':
-      for (let l = 0; l < C; l++) s.wgt[e * C + l] = (s.dram[src + l]! << 24) >> 24;
+      for (let l = 0; l < C; l++) s.wgt[e * C + l] = (dram[src + l]! << 24) >> 24;
       return;
     case 'acc':
-      for (let l = 0; l < C; l++) s.acc[e * C + l] = readI32(s.dram, src + 4 * l);
+      for (let l = 0; l < C; l++) s.acc[e * C + l] = readI32(dram, src + 4 * l);
       return;
     case 'qnt':
       for (let l = 0; l < C; l++) {
-        s.qntMult[e * C + l] = s.dram[src + 4 * l]! | (s.dram[src + 4 * l + 1]! << 8);
-        s.qntShift[e * C + l] = s.dram[src + 4 * l + 2]!;
+        s.qntMult[e * C + l] = dram[src + 4 * l]! | (dram[src + 4 * l + 1]! << 8);
+        s.qntShift[e * C + l] = dram[src + 4 * l + 2]!;
       }
       return;
   }
@@ -39,7 +40,9 @@ export const load: OpDef<'load'> = {
     'act/wgt lanes are int8; acc lanes int32 LE; qnt lanes {mult u16 LE, shift u8, reserved u8}.',
   ].join('\n'),
   execute(s, insn, cfg) {
-    for (let i = 0; i < insn.rows; i++) loadRow(s, insn, cfg.rows, cfg.cols, insn.dram + i * insn.stride, insn.sram + i);
+    const { rows, dram, stride, sram } = insn;
+    const buf = loadBufferOf(insn.buf);
+    for (let i = 0; i < rows; i++) loadRow(s, buf, cfg.rows, cfg.cols, dram + i * stride, sram + i);
   },
   accesses(insn, cfg) {
     const buf = loadBufferOf(insn.buf);

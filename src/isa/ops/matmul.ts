@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** `matmul`: one weight-stationary fold of an R×C tile over `rows` input rows. */
-import { mac } from '../numerics.js';
+import { wrap32 } from '../numerics.js';
 import { FORMATS, matmulActRow, type InstructionOf } from '../spec.js';
 import type { OpDef } from './types.js';
 
@@ -9,6 +9,16 @@ function matmulActEnd(insn: InstructionOf<'matmul'>): number {
   const runs = Math.ceil(insn.rows / insn.inner);
   const last = matmulActRow(insn, insn.rows - 1);
   return 1 + (runs > 1 ? Math.max(last, matmulActRow(insn, (runs - 1) * insn.inner - 1)) : last);
+}
+
+/**
+ * Per-column sums of one act row. At most R = 256 int8·int8 products (|Σ| ≤ 2^22) are exact in a
+ * double, and wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32).
+ */
+let sumsScratch = new Float64Array(0);
+function sumsOf(lanes: number): Float64Array {
+  if (sumsScratch.length < lanes) sumsScratch = new Float64Array(lanes);
+  return sumsScratch;
 }
 
 export const matmul: OpDef<'matmul'> = {
@@ -24,14 +34,22 @@ export const matmul: OpDef<'matmul'> = {
   ].join('\n'),
   execute(s, insn, cfg) {
     const { rows: R, cols: C } = cfg;
-    for (let m = 0; m < insn.rows; m++) {
-      const a = matmulActRow(insn, m) * R;
-      const o = (insn.acc + m) * C;
-      for (let c = 0; c < C; c++) {
-        let sum = 0;
-        for (let r = 0; r < R; r++) sum = mac(sum, s.act[a + r]!, s.wgt[(insn.wgt + r) * C + c]!);
-        s.acc[o + c] = insn.accumulate ? (s.acc[o + c]! + sum) | 0 : sum;
+    const { act, wgt, acc } = s;
+    // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
+    const [wgt0, acc0, accumulate, rows] = [insn.wgt * C, insn.acc * C, insn.accumulate, insn.rows];
+    const address = { act: insn.act, actStride: insn.actStride, actOuter: insn.actOuter, inner: insn.inner };
+    const sums = sumsOf(C);
+    for (let m = 0; m < rows; m++) {
+      const a = matmulActRow(address, m) * R;
+      const o = acc0 + m * C;
+      for (let c = 0; c < C; c++) sums[c] = 0;
+      // r outer, so a zero act lane (padding, ReLU zeros) costs one test instead of C MACs
+      for (let r = 0; r < R; r++) {
+        const x = act[a + r]!;
+        if (x === 0) continue;
+        for (let c = 0, w = wgt0 + r * C; c < C; c++, w++) sums[c]! += x * wgt[w]!;
       }
+      for (let c = 0; c < C; c++) acc[o + c] = wrap32((accumulate ? acc[o + c]! : 0) + sums[c]!);
     }
   },
   accesses: (insn, cfg) => [

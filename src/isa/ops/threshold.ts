@@ -33,15 +33,18 @@ export const threshold: OpDef<'threshold'> = {
   ].join('\n'),
   execute(s, insn, cfg) {
     const C = cfg.cols;
-    for (let m = 0; m < insn.rows; m++) {
+    const { acc, out, qntMult, qntShift } = s;
+    // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
+    const { acc: acc0, out: out0, qnt, table, steps, zp, lo, hi, rows } = insn;
+    for (let m = 0; m < rows; m++) {
       for (let c = 0; c < C; c++) {
-        const x = s.acc[(insn.acc + m) * C + c]!;
-        if (insn.steps > 0) {
-          s.out[(insn.out + m) * C + c] = tableStep(x, s.acc, insn.table * C + c, C, insn.steps);
+        const x = acc[(acc0 + m) * C + c]!;
+        if (steps > 0) {
+          out[(out0 + m) * C + c] = tableStep(x, acc, table * C + c, C, steps);
           continue;
         }
-        const q = insn.qnt * C + c;
-        s.out[(insn.out + m) * C + c] = thresholdValue(x, s.qntMult[q]!, s.qntShift[q]!, insn.zp, insn.lo, insn.hi);
+        const q = qnt * C + c;
+        out[(out0 + m) * C + c] = thresholdValue(x, qntMult[q]!, qntShift[q]!, zp, lo, hi);
       }
     }
   },

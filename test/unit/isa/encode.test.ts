@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { formatInstruction, parseInstruction } from '../../../src/isa/asm.js';
 import { decode, encode, fieldsOf } from '../../../src/isa/encode.js';
-import { INSN_BITS, OPCODE_LIST, type Instruction, type Opcode } from '../../../src/isa/spec.js';
+import { INSN_BITS, OPCODE_LIST, OPCODES, type Instruction, type Opcode } from '../../../src/isa/spec.js';
 
 /** An arbitrary instruction: every field drawn from its full encodable range. */
 function arbInstruction(): fc.Arbitrary<Instruction> {
@@ -21,6 +21,17 @@ describe('instruction encoding', () => {
   test('decode(encode(i)) = i for every instruction', () => {
     fc.assert(fc.property(arbInstruction(), (i) => {
       expect(decode(encode(i))).toEqual(i);
+    }), { numRuns: 2000 });
+  });
+
+  test('field f sits at bits [lsb, lsb + bits) of the little-endian 128-bit word, two\'s complement when signed', () => {
+    fc.assert(fc.property(arbInstruction(), (i) => {
+      let word = 0n;
+      for (const f of fieldsOf(i.op)) {
+        const raw = f.name === 'opcode' ? OPCODES[i.op] : (i as unknown as Record<string, number | boolean>)[f.name]!;
+        word |= BigInt.asUintN(f.bits, BigInt(Number(raw))) << BigInt(f.lsb);
+      }
+      expect(Array.from(encode(i))).toEqual(Array.from({ length: INSN_BITS / 8 }, (_, b) => Number((word >> BigInt(8 * b)) & 0xffn)));
     }), { numRuns: 2000 });
   });
 

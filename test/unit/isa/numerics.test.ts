@@ -20,6 +20,16 @@ describe('requantize: round half up, exactly', () => {
     );
   });
 
+  test('every u8 shift (the table path) gives floor((x·mult + 2^shift/2) / 2^shift) as plain double arithmetic does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 255 }), (x, m, s) => {
+        expect(requantize(x, m, s)).toBe(Math.floor((x * m + 2 ** s / 2) / 2 ** s));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(requantize(7, 3, 256)).toBe(Math.floor((21 + 2 ** 255) / 2 ** 256)); // outside the table
+  });
+
   test('threshold clamps after adding the zero point', () => {
     expect(threshold(1 << 20, 1 << 14, 15, -128, -128, 127)).toBe(127);
     expect(threshold(-1000, 1 << 14, 15, -128, -128, 127)).toBe(-128); // ReLU: lo = zp

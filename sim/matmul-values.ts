@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Fast mode's matmul values: Σ act·wgt over the weight tile's live (not all-zero) rows and columns,
+ * register-blocked (two act rows × four columns per pass) over doubles. The MACs it skips add 0.
+ */
+import { matmulActRow, type InstructionOf } from '../src/isa/spec.js';
+
+/** Per-machine scratch: live row/column indices, the live weights as column panels, two act rows. */
+export interface MatmulScratch {
+  readonly rows: Int32Array;
+  readonly cols: Int32Array;
+  /** Panel b holds columns 4b..4b+3 (zeros past the last live one): panel[(b·liveRows + j)·4 + q]. */
+  readonly panel: Float64Array;
+  /** The live lanes of two act rows, interleaved: acts[2j] (row m), acts[2j + 1] (row m + 1). */
+  readonly acts: Float64Array;
+  readonly block: Float64Array;
+  /** The wgt entry the panels were built from, or -1; the machine calls forgetWeights when wgt is written. */
+  tile: number;
+  liveRows: number;
+  liveCols: number;
+}
+
+/** A convolution reuses one weight tile for several row chunks: the panels stay until wgt is written. */
+export function forgetWeights(k: MatmulScratch): void {
+  k.tile = -1;
+}
+
+export const matmulScratch = (R: number, C: number): MatmulScratch => ({
+  rows: new Int32Array(R),
+  cols: new Int32Array(C),
+  panel: new Float64Array(R * 4 * Math.ceil(C / 4)),
+  acts: new Float64Array(2 * R),
+  block: new Float64Array(8),
+  tile: -1,
+  liveRows: 0,
+  liveCols: 0,
+});
+
+/** Gather the tile's live rows and columns and lay their weights out as panels (k.liveRows, k.liveCols). */
+function livePanels(wgt: Int8Array, tile: number, R: number, C: number, k: MatmulScratch): void {
+  if (k.tile === tile) return;
+  const { rows, cols, panel } = k;
+  const w0 = tile * C;
+  let nCols = 0;
+  for (let c = 0; c < C; c++) {
+    let any = false;
+    for (let r = 0, w = w0 + c; r < R && !any; r++, w += C) any = wgt[w] !== 0;
+    if (any) cols[nCols++] = c;
+  }
+  let nRows = 0;
+  for (let r = 0; r < R; r++) {
+    let any = false;
+    for (let c = 0, w = w0 + r * C; c < C && !any; c++, w++) any = wgt[w] !== 0;
+    if (any) rows[nRows++] = r;
+  }
+  for (let b = 0; 4 * b < nCols; b++)
+    for (let j = 0; j < nRows; j++)
+      for (let q = 0, c = 4 * b; q < 4; q++, c++) panel[(b * nRows + j) * 4 + q] = c < nCols ? wgt[w0 + rows[j]! * C + cols[c]!]! : 0;
+  k.tile = tile;
+  k.liveRows = nRows;
+  k.liveCols = nCols;
+}
+
+/**
+ * Add Σ_r act[row m][r]·wgt[r][c] onto sums[m·C + c] (the acc rows, or zeros) for every row m of
+ * the matmul. Each sum of at most 256 int8·int8 products is below 2^22, so the doubles are exact
+ * and the Int32Array store wraps once, which equals wrapping after every MAC (int32 addition is
+ * modulo 2^32, docs/numerics.md).
+ */
+export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, k: MatmulScratch): void {
+  livePanels(wgt, insn.wgt, R, C, k);
+  const { liveRows: nRows, liveCols: nCols } = k;
+  if (nRows === 0 || nCols === 0) return;
+  const { rows, cols, panel, acts, block } = k;
+  const M = insn.rows;
+  const address = { act: insn.act, actStride: insn.actStride, actOuter: insn.actOuter, inner: insn.inner }; // one shape, unlike instructions
+  for (let m = 0; m < M; m += 2) {
+    const a0 = matmulActRow(address, m) * R;
+    const a1 = m + 1 < M ? matmulActRow(address, m + 1) * R : a0;
+    for (let j = 0; j < nRows; j++) {
+      acts[2 * j] = act[a0 + rows[j]!]!;
+      acts[2 * j + 1] = act[a1 + rows[j]!]!;
+    }
+    for (let b = 0; 4 * b < nCols; b++) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0; // prettier-ignore
+      for (let j = 0, w = 4 * b * nRows, x = 0; j < nRows; j++, w += 4, x += 2) {
+        const u = acts[x]!;
+        const v = acts[x + 1]!;
+        const w0 = panel[w]!;
+        const w1 = panel[w + 1]!;
+        const w2 = panel[w + 2]!;
+        const w3 = panel[w + 3]!;
+        s0 += u * w0;
+        s1 += u * w1;
+        s2 += u * w2;
+        s3 += u * w3;
+        t0 += v * w0;
+        t1 += v * w1;
+        t2 += v * w2;
+        t3 += v * w3;
+      }
+      const o0 = m * C;
+      const o1 = o0 + C;
+      if (4 * b + 4 <= nCols) {
+        // a full panel (the common case): eight read-modify-writes, no staging
+        const c0 = cols[4 * b]!;
+        const c1 = cols[4 * b + 1]!;
+        const c2 = cols[4 * b + 2]!;
+        const c3 = cols[4 * b + 3]!;
+        sums[o0 + c0]! += s0;
+        sums[o0 + c1]! += s1;
+        sums[o0 + c2]! += s2;
+        sums[o0 + c3]! += s3;
+        if (m + 1 < M) {
+          sums[o1 + c0]! += t0;
+          sums[o1 + c1]! += t1;
+          sums[o1 + c2]! += t2;
+          sums[o1 + c3]! += t3;
+        }
+        continue;
+      }
+      block[0] = s0;
+      block[1] = s1;
+      block[2] = s2;
+      block[3] = s3;
+      block[4] = t0;
+      block[5] = t1;
+      block[6] = t2;
+      block[7] = t3;
+      const live = nCols - 4 * b;
+      for (let q = 0; q < live; q++) sums[o0 + cols[4 * b + q]!]! += block[q]!;
+      if (m + 1 < M) for (let q = 0; q < live; q++) sums[o1 + cols[4 * b + q]!]! += block[4 + q]!;
+    }
+  }
+}

@@ -37,18 +37,35 @@ function packOp(op: GemmOp, src: string, c: number, perEntry: number): GemmOp {
   for (const terms of lines.values()) {
     const byX = [...terms].sort((a, b) => a.dx - b.dx);
     for (let i = 0; i < byX.length; ) {
-      let g = 1;
-      while (g < perEntry && i + g < byX.length && byX[i + g]!.dx === byX[i]!.dx + g) g++;
-      if (g > 1) {
-        const run = byX.slice(i, i + g);
-        run.forEach((t, j) => merged.set(t, j === 0 ? mergeRun(run, c, op.n) : null));
+      let run = 1;
+      while (i + run < byX.length && byX[i + run]!.dx === byX[i]!.dx + run) run++;
+      const g = groupSize(run, perEntry, byX[i]!.sx);
+      for (let j = i; j < i + run; j += g) {
+        const group = byX.slice(j, Math.min(j + g, i + run));
+        if (group.length > 1) group.forEach((t, k) => merged.set(t, k === 0 ? mergeRun(group, c, op.n) : null));
       }
-      i += g;
+      i += run;
     }
   }
   if (merged.size === 0) return op;
   const terms = op.terms.flatMap((t) => (merged.has(t) ? (merged.get(t) === null ? [] : [merged.get(t)!]) : [t]));
   return { ...op, terms };
+}
+
+/**
+ * Taps per merged term for a run of `run` x-adjacent taps: as few groups as ⌊R/c⌋ allows, and among
+ * the sizes that keep that count, the one whose groups start at the fewest x phases (mod the stride
+ * sx): a strided read then loads fewer act entries per line (lower-tiling.ts), so more lines fit.
+ */
+function groupSize(run: number, perEntry: number, sx: number): number {
+  const groups = Math.ceil(run / perEntry);
+  let best = Math.min(run, perEntry);
+  let fewest = Infinity;
+  for (let g = best; g >= Math.ceil(run / groups); g--) {
+    const phases = new Set(Array.from({ length: groups }, (_, i) => (i * g) % sx)).size;
+    if (phases < fewest) [best, fewest] = [g, phases];
+  }
+  return best;
 }
 
 /** One term reading pixels dx .. dx + G − 1 as one entry: weight row j·c + k is pixel j's channel k. */

@@ -1,8 +1,8 @@
 // bench/conv-efficiency.mjs: per layer of issue #15's workloads, nnchip's cycles beside SCALE-Sim v2's
 // weight-stationary closed form folds·(2R + C + T − 2) − 1 at the same array (folds = ⌈K/R⌉·⌈N/C⌉,
 // T = M), the ratio and the utilization, at matched settings (ideal DRAM: 4096 B/cycle, latency 0;
-// 64 kB act, wgt and out buffers, the acc holding as many rows as the out buffer) and at nnchip's
-// defaults. Workloads: AlexNet Conv1 and ResNet-18 (examples/topologies, each layer alone with
+// 65,536-entry buffers, as bench/scale-sim.mjs), with ideal DRAM and 64 kB in each of the act,
+// wgt, acc and out buffers (SCALE-Sim-sized SRAMs), and at nnchip's default machine. Workloads: AlexNet Conv1 and ResNet-18 (examples/topologies, each layer alone with
 // synthetic weights, as SCALE-Sim runs them), the MNIST CNN and the 784-128-64-10 MLP (the shipped
 // examples/digits-cnn and digits-mlp, whole networks; their pooling rows show their share of the
 // cycles). Figures come from the static certificate (= the simulator's, by the project's invariants).
@@ -22,8 +22,11 @@ const { compile } = await import(`${dist}src/passes/pipeline.js`);
 /** SCALE-Sim v2's weight-stationary cycles with ideal memory (src/cli/topology.ts states the same). */
 const scaleSim = ({ M, N, K }, R, C) => Math.ceil(K / R) * Math.ceil(N / C) * (2 * R + C + M - 2) - 1;
 
+const MAX = 65536;
+const IDEAL = { dramBytesPerCycle: 4096, dramLatency: 0 };
 const settings = (rows, cols) => ({
-  matched: makeConfig({ rows, cols, dramBytesPerCycle: 4096, dramLatency: 0, actDepth: 65536 / rows, wgtDepth: 65536 / cols, outDepth: 65536 / cols, accDepth: 65536 / cols }),
+  matched: makeConfig({ rows, cols, ...IDEAL, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX }),
+  kb64: makeConfig({ rows, cols, ...IDEAL, actDepth: 65536 / rows, wgtDepth: 65536 / cols, accDepth: 65536 / (4 * cols), outDepth: 65536 / cols }),
   defaults: makeConfig({ rows, cols }),
 });
 
@@ -53,23 +56,24 @@ function measure(graph, calibration, rows, cols, batch = 1) {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-const HEAD = ['layer', 'M×N×K', 'SCALE-Sim', 'matched', 'ratio', 'util', 'SS util', 'defaults', 'ratio', 'util'];
+const HEAD = ['layer', 'M×N×K', 'SCALE-Sim', 'SS util', 'matched', 'ratio', 'util', '64 kB', 'ratio', 'defaults', 'ratio', 'util'];
 const header = () => console.log(HEAD.map((h, i) => (i < 2 ? h.padEnd(i ? 18 : 12) : pad(h, 9))).join(' '));
 const ratioCells = (m, ss) => (m === undefined ? [pad('-', 9), pad('-', 9), pad('-', 9)] : [pad(m.cycles, 9), pad(ss ? (m.cycles / ss).toFixed(2) : '', 9), pad(`${(100 * m.utilization).toFixed(1)}%`, 9)]);
 
-function row(name, mnk, R, C, matched, defaults) {
+function row(name, mnk, R, C, matched, kb64, defaults) {
   const ss = mnk === null ? 0 : scaleSim(mnk, R, C);
   const ssUtil = mnk === null ? '' : `${((100 * mnk.M * mnk.N * mnk.K) / (ss * R * C)).toFixed(1)}%`;
-  const cells = [name.padEnd(12), (mnk === null ? '' : `${mnk.M}×${mnk.N}×${mnk.K}`).padEnd(18), pad(ss || '', 9)];
-  const m = ratioCells(matched, ss);
-  console.log([...cells, ...m, pad(ssUtil, 9), ...ratioCells(defaults, ss)].join(' '));
+  const cells = [name.padEnd(12), (mnk === null ? '' : `${mnk.M}×${mnk.N}×${mnk.K}`).padEnd(18), pad(ss || '', 9), pad(ssUtil, 9)];
+  console.log([...cells, ...ratioCells(matched, ss), ...ratioCells(kb64, ss).slice(0, 2), ...ratioCells(defaults, ss)].join(' '));
   return ss;
 }
 
 function figures(r) {
-  const m = r.matched;
-  if (m.error) return `matched: ${m.error}`;
-  return `act buffer ${m.act} entries; DRAM read ${m.cert.dramBytesRead} B (input ${m.inputBytes} B${m.packed ? ', packed: stored c bytes per pixel, each R-byte act entry overlaps the next' : ''})`;
+  return ['matched', 'kb64'].map((k) => {
+    const m = r[k];
+    if (m.error) return `${k}: ${m.error}`;
+    return `${k}: act buffer ${m.act} entries, DRAM read ${m.cert.dramBytesRead} B (input ${m.inputBytes} B${m.packed ? ', packed: c bytes per pixel, R-byte act entries overlap' : ''})`;
+  }).join('; ');
 }
 
 function topology(file, R, C, only) {
@@ -77,17 +81,17 @@ function topology(file, R, C, only) {
   const layers = topo.layers.filter((l) => only === undefined || only.includes(l.name));
   console.log(`\n${topo.name}${only ? ` ${only.join(',')}` : ''} on ${R}x${C} (each layer alone, synthetic weights)`);
   header();
-  const sums = { ss: 0, matched: 0, defaults: 0 };
+  const sums = { ss: 0, matched: 0, kb64: 0, defaults: 0 };
+  const cellOf = (x) => x.cert?.layers[0] ?? { cycles: x.error, utilization: NaN };
   for (const layer of layers) {
     const graph = layerGraph(layer, DEFAULT_LIMITS, file);
     const r = measure(graph, syntheticCalibration(graph.inputs[0].shape.reduce((a, b) => a * b, 1)), R, C);
-    const [m, d] = [r.matched.cert?.layers[0], r.defaults.cert?.layers[0]];
-    sums.ss += row(layer.name, mnkOf(layer), R, C, m ?? (r.matched.error && { cycles: r.matched.error, utilization: NaN }), d ?? (r.defaults.error && { cycles: r.defaults.error, utilization: NaN }));
-    sums.matched += m?.cycles ?? NaN;
-    sums.defaults += d?.cycles ?? NaN;
+    sums.ss += row(layer.name, mnkOf(layer), R, C, cellOf(r.matched), cellOf(r.kb64), cellOf(r.defaults));
+    for (const k of ['matched', 'kb64', 'defaults']) sums[k] += r[k].cert?.layers[0].cycles ?? NaN;
     if (layers.length === 1 || layer === layers[0]) console.log(`  ${layer.name}: ${figures(r)}`);
   }
-  if (layers.length > 1) console.log(`total${' '.repeat(26)}${pad(sums.ss, 9)} ${pad(sums.matched, 9)} ${pad((sums.matched / sums.ss).toFixed(2), 9)} ${' '.repeat(19)} ${pad(sums.defaults, 9)} ${pad((sums.defaults / sums.ss).toFixed(2), 9)}`);
+  const tot = (k) => `${pad(sums[k], 9)} ${pad((sums[k] / sums.ss).toFixed(2), 9)}`;
+  if (layers.length > 1) console.log(`total${' '.repeat(26)}${pad(sums.ss, 9)} ${' '.repeat(9)} ${tot('matched')} ${' '.repeat(9)} ${tot('kb64')} ${tot('defaults')}`);
 }
 
 function network(path, R, C, batch = 1) {
@@ -100,13 +104,13 @@ function network(path, R, C, batch = 1) {
   const layers = (r.matched.cert ?? r.defaults.cert).layers;
   layers.forEach((l, i) => {
     const node = nodes.get(l.name);
-    row(l.name, node ? mnkOfNode(node, shapes, batch) : null, R, C, r.matched.cert?.layers[i], r.defaults.cert?.layers[i]);
+    row(l.name, node ? mnkOfNode(node, shapes, batch) : null, R, C, r.matched.cert?.layers[i], r.kb64.cert?.layers[i], r.defaults.cert?.layers[i]);
   });
   const share = (cert) => {
     const other = cert.layers.filter((l) => !['conv2d', 'dense'].includes(nodes.get(l.name)?.op)).reduce((a, l) => a + l.cycles, 0);
     return `${((100 * other) / cert.layers.reduce((a, l) => a + l.cycles, 0)).toFixed(0)}%`;
   };
-  console.log(`total cycles: matched ${r.matched.cert?.cycles}, defaults ${r.defaults.cert?.cycles}; pooling/add/activation layers: ${share(r.matched.cert)} of the layer cycles (matched)`);
+  console.log(`total cycles: matched ${r.matched.cert?.cycles}, 64 kB ${r.kb64.cert?.cycles ?? r.kb64.error}, defaults ${r.defaults.cert?.cycles}; pooling/add/activation layers: ${share(r.matched.cert)} of the layer cycles (matched)`);
   console.log(`  ${figures(r)}`);
 }
 

@@ -26,8 +26,10 @@ export interface Term {
   readonly dx: number;
   readonly sy: number;
   readonly sx: number;
-  /** weights [srcChannels × n], row-major */
+  /** weights [rows × n], row-major */
   readonly matrix: Int8Array;
+  /** rows of `matrix` when taps are packed (passes/pack-taps.ts: pixels × channels); absent: the source's channels */
+  readonly rows?: number;
 }
 
 export interface GemmOp {

@@ -4,16 +4,16 @@
  * when `verify` is set, as the tests do); then quantization parameters, GemmOps, ISA lowering,
  * scheduling, and the Program.
  */
-import { internal } from '../diagnostics/error.js';
-import type { Graph } from '../ir/graph.js';
+import { internal, NnchipError } from '../diagnostics/error.js';
+import { isTable, type Graph, type Node } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps, type GemmProgram } from './gemm.js';
-import { lowerToIsa } from './lower.js';
-import { calibrate, type Calibration, type CollapsedTensor } from './quantize.js';
+import { checkBuffers, lowerToIsa } from './lower.js';
+import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
 import { hoistLoads, insertTokens } from './schedule.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
@@ -60,14 +60,33 @@ export interface Quantized {
   readonly collapsed: readonly CollapsedTensor[];
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig): Quantized {
   const g = prepareGraph(graph, verify);
+  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn);
   const { params, collapsed } = calibrate(g, calibration);
   return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
-  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1), opts.config);
+  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config), opts.config);
+}
+
+/**
+ * NN403 before calibration (which evaluates the float model on every sample: minutes for a large
+ * network): the tiling depends only on shapes, so GemmOps built with placeholder quantization tell
+ * whether every layer fits the buffers. Table activations become ReLU here (their step tables need
+ * the real scales; the lowering checks the acc entries they take), so this refuses only what the
+ * lowering would; any other problem is left for the real passes to report.
+ */
+function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig): void {
+  const unit: QuantParams = { scale: 1, zp: 0 };
+  const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
+  const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;
+  try {
+    checkBuffers(batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params), batch), config);
+  } catch (e) {
+    if (e instanceof NnchipError && e.code === 'NN403') throw e;
+  }
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */

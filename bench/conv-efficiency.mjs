@@ -1,0 +1,126 @@
+// bench/conv-efficiency.mjs: per layer of issue #15's workloads, nnchip's cycles beside SCALE-Sim v2's
+// weight-stationary closed form folds·(2R + C + T − 2) − 1 at the same array (folds = ⌈K/R⌉·⌈N/C⌉,
+// T = M), the ratio and the utilization, at matched settings (ideal DRAM: 4096 B/cycle, latency 0;
+// 65,536-entry buffers, as bench/scale-sim.mjs), with ideal DRAM and 64 kB in each of the act,
+// wgt, acc and out buffers (SCALE-Sim-sized SRAMs), and at nnchip's default machine. Workloads: AlexNet Conv1 and ResNet-18 (examples/topologies, each layer alone with
+// synthetic weights, as SCALE-Sim runs them), the MNIST CNN and the 784-128-64-10 MLP (the shipped
+// examples/digits-cnn and digits-mlp, whole networks; their pooling rows show their share of the
+// cycles). Figures come from the static certificate (= the simulator's, by the project's invariants).
+// Run `npm run build` first. BENCH_DIST=path/to/dist compares another build; BENCH_ONLY=alexnet,…
+import { readFileSync } from 'node:fs';
+
+const root = new URL('../', import.meta.url);
+const dist = process.env.BENCH_DIST ? `file://${process.env.BENCH_DIST}/` : new URL('dist/', root).href;
+const { DEFAULT_LIMITS } = await import(`${dist}src/importers/limits.js`);
+const { layerGraph, mnkOf, parseTopology, syntheticCalibration } = await import(`${dist}src/importers/topology.js`);
+const { loadModel } = await import(`${dist}src/importers/index.js`);
+const { checkGraph } = await import(`${dist}src/ir/verify.js`);
+const { makeConfig } = await import(`${dist}src/isa/config.js`);
+const { certify } = await import(`${dist}src/isa/cost.js`);
+const { compile } = await import(`${dist}src/passes/pipeline.js`);
+
+/** SCALE-Sim v2's weight-stationary cycles with ideal memory (src/cli/topology.ts states the same). */
+const scaleSim = ({ M, N, K }, R, C) => Math.ceil(K / R) * Math.ceil(N / C) * (2 * R + C + M - 2) - 1;
+
+const MAX = 65536;
+const IDEAL = { dramBytesPerCycle: 4096, dramLatency: 0 };
+const settings = (rows, cols) => ({
+  matched: makeConfig({ rows, cols, ...IDEAL, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX }),
+  kb64: makeConfig({ rows, cols, ...IDEAL, actDepth: 65536 / rows, wgtDepth: 65536 / cols, accDepth: 65536 / (4 * cols), outDepth: 65536 / cols }),
+  defaults: makeConfig({ rows, cols }),
+});
+
+/** The GEMM of a conv2d or dense node of a compiled (prepared) graph, batch samples. */
+function mnkOfNode(node, shapes, batch) {
+  const out = shapes.get(node.output);
+  if (node.op === 'dense') return { M: batch, N: node.kernel.shape[1], K: node.kernel.shape[0] };
+  if (node.op !== 'conv2d') return null;
+  const [kh, kw, cin, cout] = node.kernel.shape;
+  return { M: batch * out[0] * out[1], N: node.depthwise ? cin : cout, K: kh * kw * (node.depthwise ? 1 : cin) };
+}
+
+/** Compile once per setting: per layer {cycles, utilization}, whole-program figures. */
+function measure(graph, calibration, rows, cols, batch = 1) {
+  const out = {};
+  for (const [name, config] of Object.entries(settings(rows, cols))) {
+    try {
+      const { program, graph: prepared } = compile(graph, { config, calibration, batch });
+      const cert = certify(program);
+      const act = program.memoryMap.find((r) => r.space === 'act').size;
+      out[name] = { cert, prepared, act, packed: program.input.rowStride < rows && program.input.rowStride === program.input.rowBytes, inputBytes: program.input.rows * program.input.rowBytes };
+    } catch (e) {
+      out[name] = { error: e.code ?? e.message };
+    }
+  }
+  return out;
+}
+
+const pad = (s, n) => String(s).padStart(n);
+const HEAD = ['layer', 'M×N×K', 'SCALE-Sim', 'SS util', 'matched', 'ratio', 'util', '64 kB', 'ratio', 'defaults', 'ratio', 'util'];
+const header = () => console.log(HEAD.map((h, i) => (i < 2 ? h.padEnd(i ? 18 : 12) : pad(h, 9))).join(' '));
+const ratioCells = (m, ss) => (m === undefined ? [pad('-', 9), pad('-', 9), pad('-', 9)] : [pad(m.cycles, 9), pad(ss ? (m.cycles / ss).toFixed(2) : '', 9), pad(`${(100 * m.utilization).toFixed(1)}%`, 9)]);
+
+function row(name, mnk, R, C, matched, kb64, defaults) {
+  const ss = mnk === null ? 0 : scaleSim(mnk, R, C);
+  const ssUtil = mnk === null ? '' : `${((100 * mnk.M * mnk.N * mnk.K) / (ss * R * C)).toFixed(1)}%`;
+  const cells = [name.padEnd(12), (mnk === null ? '' : `${mnk.M}×${mnk.N}×${mnk.K}`).padEnd(18), pad(ss || '', 9), pad(ssUtil, 9)];
+  console.log([...cells, ...ratioCells(matched, ss), ...ratioCells(kb64, ss).slice(0, 2), ...ratioCells(defaults, ss)].join(' '));
+  return ss;
+}
+
+function figures(r) {
+  return ['matched', 'kb64'].map((k) => {
+    const m = r[k];
+    if (m.error) return `${k}: ${m.error}`;
+    return `${k}: act buffer ${m.act} entries, DRAM read ${m.cert.dramBytesRead} B (input ${m.inputBytes} B${m.packed ? ', packed: c bytes per pixel, R-byte act entries overlap' : ''})`;
+  }).join('; ');
+}
+
+function topology(file, R, C, only) {
+  const topo = parseTopology(readFileSync(new URL(file, root), 'utf8'), file);
+  const layers = topo.layers.filter((l) => only === undefined || only.includes(l.name));
+  console.log(`\n${topo.name}${only ? ` ${only.join(',')}` : ''} on ${R}x${C} (each layer alone, synthetic weights)`);
+  header();
+  const sums = { ss: 0, matched: 0, kb64: 0, defaults: 0 };
+  const cellOf = (x) => x.cert?.layers[0] ?? { cycles: x.error, utilization: NaN };
+  for (const layer of layers) {
+    const graph = layerGraph(layer, DEFAULT_LIMITS, file);
+    const r = measure(graph, syntheticCalibration(graph.inputs[0].shape.reduce((a, b) => a * b, 1)), R, C);
+    sums.ss += row(layer.name, mnkOf(layer), R, C, cellOf(r.matched), cellOf(r.kb64), cellOf(r.defaults));
+    for (const k of ['matched', 'kb64', 'defaults']) sums[k] += r[k].cert?.layers[0].cycles ?? NaN;
+    if (layers.length === 1 || layer === layers[0]) console.log(`  ${layer.name}: ${figures(r)}`);
+  }
+  const tot = (k) => `${pad(sums[k], 9)} ${pad((sums[k] / sums.ss).toFixed(2), 9)}`;
+  if (layers.length > 1) console.log(`total${' '.repeat(26)}${pad(sums.ss, 9)} ${' '.repeat(9)} ${tot('matched')} ${' '.repeat(9)} ${tot('kb64')} ${tot('defaults')}`);
+}
+
+function network(path, R, C, batch = 1) {
+  const graph = loadModel(new URL(path, root).pathname);
+  const r = measure(graph, { inputRange: [0, 1] }, R, C, batch);
+  console.log(`\n${path}${batch > 1 ? ` batch ${batch}` : ''} on ${R}x${C} (whole network)`);
+  header();
+  const shapes = checkGraph(r.matched.prepared ?? r.defaults.prepared);
+  const nodes = new Map((r.matched.prepared ?? r.defaults.prepared).nodes.map((n) => [n.name, n]));
+  const layers = (r.matched.cert ?? r.defaults.cert).layers;
+  layers.forEach((l, i) => {
+    const node = nodes.get(l.name);
+    row(l.name, node ? mnkOfNode(node, shapes, batch) : null, R, C, r.matched.cert?.layers[i], r.kb64.cert?.layers[i], r.defaults.cert?.layers[i]);
+  });
+  const share = (cert) => {
+    const other = cert.layers.filter((l) => !['conv2d', 'dense'].includes(nodes.get(l.name)?.op)).reduce((a, l) => a + l.cycles, 0);
+    return `${((100 * other) / cert.layers.reduce((a, l) => a + l.cycles, 0)).toFixed(0)}%`;
+  };
+  console.log(`total cycles: matched ${r.matched.cert?.cycles}, 64 kB ${r.kb64.cert?.cycles ?? r.kb64.error}, defaults ${r.defaults.cert?.cycles}; pooling/add/activation layers: ${share(r.matched.cert)} of the layer cycles (matched)`);
+  console.log(`  ${figures(r)}`);
+}
+
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (name) => only === undefined || only.includes(name);
+if (want('alexnet')) topology('examples/topologies/alexnet.csv', 32, 32, ['Conv1']);
+if (want('resnet32')) topology('examples/topologies/resnet18.csv', 32, 32);
+if (want('resnet256')) topology('examples/topologies/resnet18.csv', 256, 256);
+if (want('mnist')) network('examples/digits-cnn/model.json', 8, 8);
+if (want('mlp')) {
+  network('examples/digits-mlp/model.json', 8, 8);
+  network('examples/digits-mlp/model.json', 8, 8, 64);
+}

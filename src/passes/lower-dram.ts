@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/**
+ * DRAM placement for the lowering: the image (constants first, deduplicated), one region per
+ * tensor with its padded border, and the DramTensor records the host reads and writes through.
+ */
+import { createHash } from 'node:crypto';
+import type { ArrayConfig } from '../isa/config.js';
+import type { DramTensor, Region } from '../isa/program.js';
+import type { GemmProgram, PhysicalTensor } from './gemm.js';
+
+export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
+export const roundUp = (a: number, b: number): number => ceilDiv(a, b) * b;
+const ALIGN = 16;
+
+export interface Placed {
+  readonly t: PhysicalTensor;
+  readonly start: number;
+  /** bytes between pixels, padded lines, and the address of interior pixel (0, 0) */
+  readonly stride: number;
+  readonly wp: number;
+  readonly origin: number;
+}
+
+export class Dram {
+  size = 0;
+  readonly regions: Region[] = [];
+  private readonly chunks: { at: number; bytes: Uint8Array }[] = [];
+  private readonly dedupe = new Map<string, number>();
+  alloc(name: string, bytes: number): number {
+    const last = this.regions[this.regions.length - 1];
+    const at = roundUp(this.size, ALIGN);
+    this.size = at + bytes;
+    // consecutive blobs of one layer (its weight tiles) form one region of the memory map
+    if (last?.name === name) this.regions[this.regions.length - 1] = { ...last, size: at + bytes - last.start };
+    else this.regions.push({ space: 'dram', name, start: at, size: bytes });
+    return at;
+  }
+  put(at: number, bytes: Uint8Array): void {
+    this.chunks.push({ at, bytes });
+  }
+  /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles). */
+  constant(name: string, bytes: Uint8Array): number {
+    const key = createHash('sha1').update(bytes).digest('hex');
+    const seen = this.dedupe.get(key);
+    if (seen !== undefined) return seen;
+    const at = this.alloc(name, bytes.length);
+    this.put(at, bytes);
+    this.dedupe.set(key, at);
+    return at;
+  }
+  image(): Uint8Array {
+    const end = Math.max(0, ...this.chunks.map((c) => c.at + c.bytes.length));
+    const out = new Uint8Array(end);
+    for (const c of this.chunks) out.set(c.bytes, c.at);
+    return out;
+  }
+}
+
+/**
+ * Every tensor in DRAM: pixels `stride` bytes apart (a whole number of R- and C-lane entries, or
+ * `packedStride`'s own channel count for a packed input, whose act entries overlap), padded lines.
+ */
+export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, packedStride: ReadonlyMap<string, number>): Map<string, Placed> {
+  const slack = new Map<string, number>();
+  for (const op of gp.ops) slack.set(op.out, Math.max(slack.get(op.out) ?? 0, op.channelOffset + roundUp(op.n, cfg.cols)));
+  const placed = new Map<string, Placed>();
+  for (const t of gp.tensors.values()) {
+    const stride = packedStride.get(t.name) ?? Math.max(roundUp(t.c, cfg.rows), roundUp(t.c, cfg.cols), slack.get(t.name) ?? 0);
+    const [pt, pl, pb, pr] = t.pads;
+    const wp = t.w + pl + pr;
+    const size = (t.h + pt + pb) * wp * stride;
+    // a packed tensor's last act entry reads R bytes from its last pixel: the region covers them
+    const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0));
+    if (t.fill !== null && t.pads.some((p) => p > 0)) {
+      const bytes = new Uint8Array(size).fill(t.fill & 0xff);
+      for (let y = 0; y < t.h; y++) bytes.fill(0, ((y + pt) * wp + pl) * stride, ((y + pt) * wp + pl + t.w) * stride);
+      dram.put(start, bytes);
+    }
+    placed.set(t.name, { t, start, stride, wp, origin: start + (pt * wp + pl) * stride });
+  }
+  return placed;
+}
+
+export function dramTensor(p: Placed): DramTensor {
+  const t = p.t;
+  const shape = t.h === 1 && t.w === 1 ? [t.c] : [t.h, t.w, t.c];
+  return { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride: p.wp * p.stride, scale: t.params.scale, zp: t.params.zp };
+}

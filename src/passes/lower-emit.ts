@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Emission of one GemmOp as ISA instructions, tile of output lines by tile, in plain sequential
+ * order (passes/schedule.ts reorders loads and inserts tokens):
+ *
+ *   for each tile of output lines (as many as acc/out/act allow):
+ *     load every source line the tile's terms read (one load per source channel tile)
+ *     for each column tile nt (C channels):
+ *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
+ *       for each term and source channel tile with non-zero weights:
+ *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col)
+ *       threshold acc → out; store out → dram, one store per output line (one per tile for vectors)
+ */
+import type { ArrayConfig } from '../isa/config.js';
+import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
+import type { GemmOp } from './gemm.js';
+import type { OpConstants } from './lower-constants.js';
+import { ceilDiv, type Placed } from './lower-dram.js';
+import { lineEntries, linesPerTile, phaseOf, type SourceWindow } from './lower-tiling.js';
+
+/** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
+export interface EmitState {
+  wgtTile: number;
+  colTile: number;
+  maxAct: number;
+  maxRows: number;
+  tableSpan: [number, number];
+  readonly wgtSlots: number;
+  readonly qntSlots: number;
+}
+
+interface ActWindow {
+  readonly base: number;
+  readonly lineLo: number;
+  readonly nLines: number;
+  readonly sampleMajor: boolean;
+}
+
+type Emit = (insn: Instruction) => void;
+
+/** Load the input windows of one tile (full padded lines, channel tile by channel tile) at act address 0 on. */
+function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: GemmOp, oy0: number, oy1: number, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number } {
+  const windows = new Map<string, ActWindow>();
+  let actAt = 0;
+  for (const [name, s] of sources) {
+    const lineLo = oy0 * s.sy + s.minDy;
+    const nLines = (oy1 - 1) * s.sy + s.maxDy - lineLo + 1;
+    // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
+    // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
+    const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
+    windows.set(name, { base: actAt, lineLo, nLines, sampleMajor });
+    const p = s.p;
+    const lineStart = p.origin + (lineLo * p.wp - p.t.pads[1]) * p.stride;
+    if (s.phases !== null) {
+      // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
+      const wd = ceilDiv(p.wp, s.sx);
+      s.phases.forEach((phase, pi) => {
+        const at = actAt + pi * nLines * wd;
+        if (p.wp % s.sx === 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: at, rows: nLines * wd, dram: lineStart + phase * p.stride, stride: s.sx * p.stride });
+        else for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: at + l * wd, rows: ceilDiv(p.wp - phase, s.sx), dram: lineStart + (l * p.wp + phase) * p.stride, stride: s.sx * p.stride });
+      });
+    } else if (sampleMajor) {
+      if (p.stride === s.ct * R) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: nLines * s.ct, dram: lineStart, stride: R });
+      else for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + l * s.ct, rows: s.ct, dram: lineStart + l * p.stride, stride: R });
+    } else if (nLines * p.wp === 1) {
+      // one pixel (a vector): its channel tiles are consecutive in DRAM, so one load takes them all
+      emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
+    } else {
+      for (let ct = 0; ct < s.ct; ct++) {
+        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
+      }
+    }
+    actAt += s.ct * nLines * lineEntries(s);
+  }
+  return { windows, entries: actAt };
+}
+
+/** Emit every instruction of one op. */
+export function emitOp(op: GemmOp, sources: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+  const { rows: R, cols: C } = cfg;
+  const lines = linesPerTile(op, sources, cfg);
+  const [atY, atX] = op.at ?? [0, 0];
+  const [stepY, stepX] = op.step ?? [1, 1];
+  for (let oy0 = 0; oy0 < op.oh; oy0 += lines) {
+    const oy1 = Math.min(op.oh, oy0 + lines);
+    const rows = (oy1 - oy0) * op.ow;
+    st.maxRows = Math.max(st.maxRows, rows);
+    const { windows, entries } = loadWindows(sources, op, oy0, oy1, R, emit);
+    st.maxAct = Math.max(st.maxAct, entries);
+    for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+      const tileIndex = st.colTile++;
+      const slot = (tileIndex % 2) * lines * op.ow;
+      const qSlot = tileIndex % st.qntSlots;
+      const steps = op.table?.steps ?? 0;
+      // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
+      const tableAt = 2 * lines * op.ow;
+      if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
+      if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
+      else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
+      emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
+      op.terms.forEach((term, ti) => {
+        const s = sources.get(term.src)!;
+        const a = windows.get(term.src)!;
+        const line = oy0 * term.sy + term.dy - a.lineLo;
+        k.tiles[ti]![nt]!.forEach((at, ct) => {
+          if (at === null) return;
+          const wAddr = (st.wgtTile++ % st.wgtSlots) * R;
+          emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: at, stride: C });
+          if (s.phases !== null) {
+            const { phase, q } = phaseOf(s, term.dx);
+            const wd = ceilDiv(s.p.wp, s.sx);
+            const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: 1, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
+          } else if (a.sampleMajor) {
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
+          } else {
+            const act = a.base + ct * a.nLines * s.p.wp + line * s.p.wp + term.dx + s.p.t.pads[1]!;
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
+          }
+        });
+      });
+      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: steps > 0 ? tableAt : 0, steps });
+      if (op.ow === 1 && out.wp === 1) {
+        // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
+        emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+      } else {
+        for (let oy = oy0; oy < oy1; oy++) {
+          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + ((oy * stepY + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
+        }
+      }
+    }
+  }
+}

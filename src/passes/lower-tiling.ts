@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Tiling of one GemmOp: which input lines (and, for a packed input read with a stride, which x
+ * phases) its terms read, and how many output lines one tile takes so that the act, acc and out
+ * buffers hold them. Refuses (NN403) a layer whose single output line does not fit.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import type { ArrayConfig } from '../isa/config.js';
+import type { GemmOp } from './gemm.js';
+import { ceilDiv, type Placed } from './lower-dram.js';
+
+/** Where a tensor's pixels sit, as far as tiling needs: channels, pixel stride, padded width, left pad. */
+export type SourceGeometry = Pick<Placed, 'stride' | 'wp'> & { readonly t: { readonly c: number; readonly pads: readonly number[] } };
+
+export interface SourceWindow<P extends SourceGeometry = SourceGeometry> {
+  readonly p: P;
+  readonly sy: number;
+  readonly minDy: number;
+  readonly maxDy: number;
+  /** channel tiles: act entries per pixel */
+  readonly ct: number;
+  /**
+   * A packed input read with x stride sx > 1 keeps only the pixels its terms start at: the x phases
+   * (padded x mod sx) listed here, each line ⌈wp / sx⌉ entries per phase. Null: every pixel of a line.
+   */
+  readonly phases: readonly number[] | null;
+  readonly sx: number;
+}
+
+/** Act entries one input line of the source takes. */
+export function lineEntries(s: SourceWindow): number {
+  return s.phases === null ? s.p.wp : s.phases.length * ceilDiv(s.p.wp, s.sx);
+}
+
+/** The x phase of a term's window start and its offset in that phase's entries. */
+export function phaseOf(s: SourceWindow, dx: number): { phase: number; q: number } {
+  const x = dx + s.p.t.pads[1]!;
+  return { phase: x % s.sx, q: Math.floor(x / s.sx) };
+}
+
+export function sourcesOf<P extends SourceGeometry>(op: GemmOp, placed: ReadonlyMap<string, P>, R: number, packed: ReadonlySet<string>): Map<string, SourceWindow<P>> {
+  const out = new Map<string, SourceWindow<P>>();
+  for (const term of op.terms) {
+    const p = placed.get(term.src)!;
+    const prev = out.get(term.src);
+    out.set(term.src, { p, sy: term.sy, sx: term.sx, ct: ceilDiv(p.t.c, R), minDy: Math.min(prev?.minDy ?? Infinity, term.dy), maxDy: Math.max(prev?.maxDy ?? -Infinity, term.dy), phases: null });
+  }
+  for (const [name, s] of out) {
+    const terms = op.terms.filter((t) => t.src === name);
+    if (!packed.has(name) || s.sx < 2 || terms.some((t) => t.sx !== s.sx)) continue;
+    const phases = [...new Set(terms.map((t) => (t.dx + s.p.t.pads[1]!) % s.sx))].sort((a, b) => a - b);
+    if (phases.length < s.sx) out.set(name, { ...s, phases });
+  }
+  return out;
+}
+
+/** Act entries a tile of `lines` output lines reads, over all its sources. */
+export function actEntries(sources: ReadonlyMap<string, SourceWindow>, lines: number): number {
+  return [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * lineEntries(s), 0);
+}
+
+/** Output lines per tile: as many as the acc, out and act buffers hold. */
+export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): number {
+  // a step table takes 2·steps acc entries after the two slots
+  const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
+  let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
+  while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines--;
+  if (lines < 1) {
+    const need = Math.max(2 * op.ow, 0);
+    const what = 2 * op.ow > Math.min(accFree, cfg.outDepth) && accFree < cfg.accDepth ? `accDepth = ${cfg.accDepth} must hold the ${2 * op.table!.steps}-entry step table and 2 × ${op.ow} pixels (one output line, double-buffered)` : 2 * op.ow > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${op.ow} pixels (one output line, double-buffered)` : `actDepth = ${cfg.actDepth} entries cannot hold the ${actEntries(sources, 1)} input entries one output line reads`;
+    throw new NnchipError('NN403', need > 0 ? what : 'empty layer', { layer: op.layer });
+  }
+  return lines;
+}

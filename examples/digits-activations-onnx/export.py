@@ -12,19 +12,18 @@ Writes next to this file:
   calibration.json  {"inputs": [...]}: 30 training images (3 per class), channel-major [1, 28, 28]
                     flattened (the model's own input layout), pixels at 4 decimals
 
-Data: ../digits-data.mjs through ../digits-onnx/dump-digits.mjs (the same split as every digits example).
+Data: ../digits-data.mjs through ../mlperf_common.py (the same split as every digits example).
 Training: Adam lr 0.01 (×0.8 per epoch), batch 64, 10 epochs, seeded; deterministic on CPU.
 """
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
-import numpy as np
 import onnx
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from mlperf_common import load_digits, predict, seed_everything, train, write_calibration  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 1616
@@ -32,16 +31,6 @@ EPOCHS = 10
 BATCH = 64
 LR = 0.01
 LR_DECAY = 0.8  # per epoch
-
-
-def load_splits(tmp):
-    subprocess.run(["node", os.path.join(HERE, "..", "digits-onnx", "dump-digits.mjs"), tmp], check=True)
-    out = {}
-    for split in ("train", "test", "calibration"):
-        x = np.fromfile(os.path.join(tmp, f"{split}-x.f32"), dtype="<f4").reshape(-1, 1, 28, 28)
-        y = np.fromfile(os.path.join(tmp, f"{split}-y.u8"), dtype=np.uint8).astype(np.int64)
-        out[split] = (torch.from_numpy(x.copy()), torch.from_numpy(y))
-    return out
 
 
 class DigitsActivations(nn.Module):
@@ -63,46 +52,21 @@ class DigitsActivations(nn.Module):
         return self.classifier(self.flatten(self.features(x)))
 
 
-def accuracy(model, x, y):
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
-
-
 def main():
-    torch.manual_seed(SEED)
-    torch.set_num_threads(2)
-    torch.use_deterministic_algorithms(True)
-    with tempfile.TemporaryDirectory() as tmp:
-        data = load_splits(tmp)
+    gen = seed_everything(SEED)
+    data = {split: (x.reshape(-1, 1, 28, 28), y) for split, (x, y) in load_digits().items()}
     (xtr, ytr), (xte, yte), (xcal, _) = data["train"], data["test"], data["calibration"]
     model = DigitsActivations()
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
-    gen = torch.Generator().manual_seed(SEED)
-    for epoch in range(EPOCHS):
-        for group in opt.param_groups:
-            group["lr"] = LR * LR_DECAY ** epoch
-        model.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        for i in range(0, len(xtr), BATCH):
-            idx = perm[i:i + BATCH]
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
-            loss.backward()
-            opt.step()
-        model.eval()
-        print(f"epoch {epoch + 1}/{EPOCHS} loss={loss.item():.4f} test_acc={accuracy(model, xte, yte):.4f}")
-    model.eval()
-    acc = accuracy(model, xte, yte)
+    accuracy = lambda: (predict(model, xte).argmax(1) == yte).float().mean().item()  # noqa: E731
+    train(model, xtr, ytr, nn.functional.cross_entropy, EPOCHS, BATCH, LR, gen, decay=LR_DECAY,
+          log=lambda epoch, loss: print(f"epoch {epoch + 1}/{EPOCHS} loss={loss:.4f} test_acc={accuracy():.4f}"))
+    acc = accuracy()
     path = os.path.join(HERE, "model.onnx")
     torch.onnx.export(model, torch.zeros(1, 1, 28, 28), path, opset_version=14, do_constant_folding=True,
                       input_names=["input"], output_names=["logits"])
     onnx.checker.check_model(onnx.load(path))
     # calibration: rows 0-9, 60-69, 120-129 of the 20-per-class calibration split (3 per class)
-    cal = [xcal[j].reshape(-1) for j in range(len(xcal)) if (j // 10) % 6 == 0]
-    rows = [[0 if v == 0 else round(float(v), 4) for v in row] for row in cal]
-    with open(os.path.join(HERE, "calibration.json"), "w") as f:
-        json.dump({"inputs": rows}, f, separators=(",", ":"))
-        f.write("\n")
+    write_calibration(os.path.join(HERE, "calibration.json"), [xcal[j] for j in range(len(xcal)) if (j // 10) % 6 == 0])
     print(f"torch {torch.__version__}, onnx {onnx.__version__}, python {sys.version.split()[0]}")
     print(f"test accuracy: {acc * 100:.2f}% ({len(yte)} samples); wrote {path} ({os.path.getsize(path)} bytes)")
 

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IMAGE_SIZE, loadDigits, NUM_CLASSES, writeLabeledJson } from '../digits-data.mjs';
 import { saveLayersModel } from '../save-tfjs.mjs';
+import { prng } from '../prng.mjs';
 import { registerHardSwish } from '../tfjs-hard-swish.mjs';
 
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
@@ -30,16 +31,6 @@ await tf.setBackend('cpu');
 await tf.ready();
 registerHardSwish(tf);
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 
 function buildModel() {

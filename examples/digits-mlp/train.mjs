@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDigits, writeLabeledJson, IMAGE_SIZE, NUM_CLASSES } from '../digits-data.mjs';
 import { saveLayersModel } from '../save-tfjs.mjs';
+import { prng } from '../prng.mjs';
 
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
 const SEED = 1234;
@@ -35,16 +36,6 @@ tf.env().set('PROD', true); // silences the "install tfjs-node" banner
 await tf.setBackend('cpu');
 await tf.ready();
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 const uniform = (r) => (rand() * 2 - 1) * r;
 

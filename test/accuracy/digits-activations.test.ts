@@ -2,7 +2,8 @@
  * Table activations on real digits (threshold table mode). The shipped examples — a TF.js MLP
  * (tanh, LeakyReLU, PReLU, hard_swish, sigmoid) and a PyTorch CNN exported to ONNX (LeakyRelu,
  * PRelu, HardSwish, Tanh, Sigmoid) — lowered to int8 classify the held-out digits within 1 point
- * of their own float runtimes (TF.js, onnxruntime-node). A binary classifier trained here ends
+ * of their own float runtimes (TF.js, onnxruntime-node), with ref = sim = WASM on five of those
+ * digits (the RTL: test/cosim/examples.test.ts). A binary classifier trained here ends
  * in a sigmoid: its int8 outputs are probabilities close to TF.js's.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +16,7 @@ import { registerHardSwish } from '../../examples/tfjs-hard-swish.mjs';
 import { loadModel } from '../../src/importers/index.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
+import { expectSoftwareBackendsAgree } from '../helpers/agreement.js';
 import { argmax, calibrationSamples, compileGraph, int8Predict } from '../helpers/compile.js';
 import { ortRun } from '../helpers/onnx-models.js';
 import { loadTfjsFromFiles, saveTfjsModel, tfjsPredict } from '../helpers/tfjs-models.js';
@@ -23,6 +25,8 @@ const ex = (rel: string): string => new URL(`../../examples/${rel}`, import.meta
 const accuracy = (pred: readonly number[], labels: readonly number[]): number => pred.filter((p, i) => p === labels[i]).length / labels.length;
 const heldOut = loadDigits('test');
 const tableLayers = (p: Program): number => p.instructions.filter((i) => i.op === 'threshold' && i.steps > 0).length;
+/** Five held-out digits (classes 0-4) as the program's input codes. */
+const realDigits = (p: Program): [string, Int8Array][] => heldOut.inputs.slice(0, 5).map((x, i) => [`held-out digit ${heldOut.labels[i]}`, quantizeInput(p, x)]);
 
 describe('shipped table-activation examples on the held-out MNIST digits (2,004 images)', () => {
   test('digits-activations (TF.js: tanh, LeakyReLU, PReLU, hard_swish, sigmoid): int8 within 1 point of TF.js', async () => {
@@ -32,6 +36,7 @@ describe('shipped table-activation examples on the held-out MNIST digits (2,004 
     const program = compileGraph(loadModel(ex('digits-activations/model.json')), calibrationSamples(ex('digits-activations/calibration.json')));
     expect(tableLayers(program)).toBeGreaterThanOrEqual(5);
     const intAcc = accuracy(int8Predict(program, heldOut.inputs), heldOut.labels);
+    await expectSoftwareBackendsAgree(program, realDigits(program));
     expect(floatAcc).toBeGreaterThan(0.85);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
   }, 120_000);
@@ -42,6 +47,7 @@ describe('shipped table-activation examples on the held-out MNIST digits (2,004 
     const program = compileGraph(loadModel(model), calibrationSamples(ex('digits-activations-onnx/calibration.json')));
     expect(tableLayers(program)).toBeGreaterThanOrEqual(5);
     const intAcc = accuracy(int8Predict(program, heldOut.inputs), heldOut.labels);
+    await expectSoftwareBackendsAgree(program, realDigits(program));
     expect(floatAcc).toBeGreaterThan(0.9);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
   }, 120_000);

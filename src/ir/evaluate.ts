@@ -20,8 +20,11 @@ function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): F
   switch (fn) {
     case 'linear':
       return x;
-    case 'relu':
-      return x.map((v) => Math.max(0, v));
+    case 'relu': {
+      const y = new Float64Array(x.length);
+      for (let i = 0; i < x.length; i++) y[i] = Math.max(0, x[i]!);
+      return y;
+    }
     case 'relu6':
       return x.map((v) => Math.min(6, Math.max(0, v)));
     case 'softmax': {

@@ -177,16 +177,23 @@ export function pixelAddress(t: DramTensor, r: number): number {
   return t.dram + Math.floor(r / width) * (t.lineStride ?? width * t.rowStride) + (r % width) * t.rowStride;
 }
 
+// Byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array
+// stores convert int8 ↔ uint8 modulo 256, which is the two's-complement byte.
 export function writeTensor(dram: Uint8Array, t: DramTensor, codes: Int8Array): void {
+  const n = t.rowBytes;
   for (let r = 0; r < t.rows; r++) {
-    const row = codes.subarray(r * t.rowBytes, (r + 1) * t.rowBytes);
-    dram.set(new Uint8Array(row.buffer, row.byteOffset, row.length), pixelAddress(t, r));
+    const at = pixelAddress(t, r);
+    for (let b = 0; b < n; b++) dram[at + b] = codes[r * n + b]!;
   }
 }
 
 export function readTensor(dram: Uint8Array, t: DramTensor): Int8Array {
-  const out = new Int8Array(t.rows * t.rowBytes);
-  for (let r = 0; r < t.rows; r++) out.set(new Int8Array(dram.buffer, dram.byteOffset + pixelAddress(t, r), t.rowBytes), r * t.rowBytes);
+  const n = t.rowBytes;
+  const out = new Int8Array(t.rows * n);
+  for (let r = 0; r < t.rows; r++) {
+    const at = pixelAddress(t, r);
+    for (let b = 0; b < n; b++) out[r * n + b] = dram[at + b]!;
+  }
   return out;
 }
 

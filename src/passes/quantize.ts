@@ -46,11 +46,13 @@ function observedRanges(g: Graph, samples: readonly ArrayLike<number>[]): Map<st
   for (const s of samples) {
     for (const [name, v] of evaluateGraph(g, s)) {
       const r = ranges.get(name) ?? [Infinity, -Infinity];
-      for (const x of v) {
-        if (x < r[0]) r[0] = x;
-        if (x > r[1]) r[1] = x;
+      let [lo, hi] = r;
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
       }
-      ranges.set(name, r);
+      ranges.set(name, [lo, hi]);
     }
   }
   return ranges;

@@ -36,11 +36,14 @@ export const matmul: OpDef<'matmul'> = {
     const { rows: R, cols: C } = cfg;
     const { act, wgt, acc } = s;
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
-    const [wgt0, acc0, accumulate, rows] = [insn.wgt * C, insn.acc * C, insn.accumulate, insn.rows];
-    const address = { act: insn.act, actStride: insn.actStride, actOuter: insn.actOuter, inner: insn.inner };
+    const wgt0 = insn.wgt * C;
+    const acc0 = insn.acc * C;
+    const accumulate = insn.accumulate;
+    const rows = insn.rows;
+    const { act: act0, actStride, actOuter, inner } = insn;
     const sums = sumsOf(C);
     for (let m = 0; m < rows; m++) {
-      const a = matmulActRow(address, m) * R;
+      const a = (act0 + Math.floor(m / inner) * actOuter + (m % inner) * actStride) * R; // matmulActRow, inline
       const o = acc0 + m * C;
       for (let c = 0; c < C; c++) sums[c] = 0;
       // r outer, so a zero act lane (padding, ReLU zeros) costs one test instead of C MACs

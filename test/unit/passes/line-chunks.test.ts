@@ -5,12 +5,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
-import { certify } from '../../../src/isa/cost.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../../src/isa/program.js';
 import { compile } from '../../../src/passes/pipeline.js';
-import { certificateFigures } from '../../../sim/prove.js';
-import { simulate } from '../../../sim/index.js';
+import { expectSimExact } from '../../helpers/agreement.js';
 import { randomCnn } from '../../helpers/random-cnn.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 
@@ -31,11 +29,6 @@ describe('output lines in chunks', () => {
     // chunks: some tile stores fewer pixels than its line has
     expect(chunked.instructions.filter((i) => i.op === 'store').length).toBeGreaterThan(whole.instructions.filter((i) => i.op === 'store').length);
     expect(run(chunked)).toEqual(run(whole));
-    const x = quantizeInput(chunked, inputs[0]!);
-    const fast = simulate(chunked, x);
-    const step = simulate(chunked, x, { mode: 'step' });
-    expect(Array.from(fast.output)).toEqual(Array.from(interpret(chunked, x)));
-    expect([step.cycles, step.traceHash, step.stats]).toEqual([fast.cycles, fast.traceHash, fast.stats]);
-    expect(certificateFigures(certify(chunked), fast).filter((f) => !f.ok)).toEqual([]);
+    expectSimExact(chunked, quantizeInput(chunked, inputs[0]!));
   });
 });

@@ -16,7 +16,7 @@ import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { GemmOp } from './gemm.js';
 import type { OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { lineEntries, linesPerTile, phaseOf, type SourceWindow } from './lower-tiling.js';
+import { chunkWidth, lineEntries, linesPerTile, phaseOf, type SourceWindow } from './lower-tiling.js';
 
 /** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
 export interface EmitState {
@@ -34,12 +34,18 @@ interface ActWindow {
   readonly lineLo: number;
   readonly nLines: number;
   readonly sampleMajor: boolean;
+  /** the window's first padded x and its entries per line (whole lines: 0 and wp) */
+  readonly xLo: number;
+  readonly width: number;
 }
 
 type Emit = (insn: Instruction) => void;
 
-/** Load the input windows of one tile (full padded lines, channel tile by channel tile) at act address 0 on. */
-function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: GemmOp, oy0: number, oy1: number, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number } {
+/**
+ * Load the input windows of one tile at act address 0 on: full padded lines, channel tile by channel
+ * tile, or — for a chunk [x0, x1) of one output line — the pixels of each input line it reads.
+ */
+function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number } {
   const windows = new Map<string, ActWindow>();
   let actAt = 0;
   for (const [name, s] of sources) {
@@ -48,9 +54,19 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
     // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
     // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
     const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
-    windows.set(name, { base: actAt, lineLo, nLines, sampleMajor });
     const p = s.p;
+    const xLo = chunk === null ? 0 : chunk[0] * s.sx + s.minDx + p.t.pads[1]!;
+    const width = chunk === null ? p.wp : chunkWidth(s, chunk[1] - chunk[0]);
+    windows.set(name, { base: actAt, lineLo, nLines, sampleMajor, xLo, width });
     const lineStart = p.origin + (lineLo * p.wp - p.t.pads[1]) * p.stride;
+    if (chunk !== null) {
+      // part of each line: one load per line and channel tile
+      for (let ct = 0; ct < s.ct; ct++) {
+        for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * width, rows: width, dram: lineStart + (l * p.wp + xLo) * p.stride + ct * R, stride: p.stride });
+      }
+      actAt += s.ct * nLines * width;
+      continue;
+    }
     if (s.phases !== null) {
       // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
       const wd = ceilDiv(p.wp, s.sx);
@@ -76,24 +92,27 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
 }
 
 /** Emit every instruction of one op. */
-export function emitOp(op: GemmOp, sources: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
-  const lines = linesPerTile(op, sources, cfg);
+  const { lines, chunk, chunked } = linesPerTile(op, tiled, cfg);
+  // a chunked line reads every pixel of its window (no x phases)
+  const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null }])) : tiled;
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
-  for (let oy0 = 0; oy0 < op.oh; oy0 += lines) {
+  for (let oy0 = 0; oy0 < op.oh; oy0 += lines) for (let x0 = 0; x0 < op.ow; x0 += chunk) {
     const oy1 = Math.min(op.oh, oy0 + lines);
-    const rows = (oy1 - oy0) * op.ow;
+    const x1 = Math.min(op.ow, x0 + chunk);
+    const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
-    const { windows, entries } = loadWindows(sources, op, oy0, oy1, R, emit);
+    const { windows, entries } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, R, emit);
     st.maxAct = Math.max(st.maxAct, entries);
     for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
       const tileIndex = st.colTile++;
-      const slot = (tileIndex % 2) * lines * op.ow;
+      const slot = (tileIndex % 2) * lines * chunk;
       const qSlot = tileIndex % st.qntSlots;
       const steps = op.table?.steps ?? 0;
       // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
-      const tableAt = 2 * lines * op.ow;
+      const tableAt = 2 * lines * chunk;
       if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
       if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
@@ -114,8 +133,9 @@ export function emitOp(op: GemmOp, sources: ReadonlyMap<string, SourceWindow<Pla
           } else if (a.sampleMajor) {
             emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
           } else {
-            const act = a.base + ct * a.nLines * s.p.wp + line * s.p.wp + term.dx + s.p.t.pads[1]!;
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
+            // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
+            const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
           }
         });
       });
@@ -125,7 +145,7 @@ export function emitOp(op: GemmOp, sources: ReadonlyMap<string, SourceWindow<Pla
         emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
       } else {
         for (let oy = oy0; oy < oy1; oy++) {
-          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + ((oy * stepY + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
+          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * (x1 - x0), rows: x1 - x0, dram: out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
         }
       }
     }

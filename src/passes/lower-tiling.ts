@@ -17,6 +17,10 @@ export interface SourceWindow<P extends SourceGeometry = SourceGeometry> {
   readonly sy: number;
   readonly minDy: number;
   readonly maxDy: number;
+  readonly minDx: number;
+  readonly maxDx: number;
+  /** every term of the op on this source steps x by `sx` */
+  readonly sameSx: boolean;
   /** channel tiles: act entries per pixel */
   readonly ct: number;
   /**
@@ -43,7 +47,11 @@ export function sourcesOf<P extends SourceGeometry>(op: GemmOp, placed: Readonly
   for (const term of op.terms) {
     const p = placed.get(term.src)!;
     const prev = out.get(term.src);
-    out.set(term.src, { p, sy: term.sy, sx: term.sx, ct: ceilDiv(p.t.c, R), minDy: Math.min(prev?.minDy ?? Infinity, term.dy), maxDy: Math.max(prev?.maxDy ?? -Infinity, term.dy), phases: null });
+    out.set(term.src, {
+      p, sy: term.sy, sx: term.sx, ct: ceilDiv(p.t.c, R), phases: null, sameSx: (prev?.sameSx ?? true) && (prev === undefined || prev.sx === term.sx),
+      minDy: Math.min(prev?.minDy ?? Infinity, term.dy), maxDy: Math.max(prev?.maxDy ?? -Infinity, term.dy),
+      minDx: Math.min(prev?.minDx ?? Infinity, term.dx), maxDx: Math.max(prev?.maxDx ?? -Infinity, term.dx),
+    });
   }
   for (const [name, s] of out) {
     const terms = op.terms.filter((t) => t.src === name);
@@ -59,16 +67,47 @@ export function actEntries(sources: ReadonlyMap<string, SourceWindow>, lines: nu
   return [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * lineEntries(s), 0);
 }
 
-/** Output lines per tile: as many as the acc, out and act buffers hold. */
-export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): number {
+/** Act entries a tile of `pixels` output pixels of one line reads (a line in chunks: whole pixels, no phases). */
+export function chunkEntries(sources: ReadonlyMap<string, SourceWindow>, pixels: number): number {
+  return [...sources.values()].reduce((a, s) => a + s.ct * (s.maxDy - s.minDy + 1) * chunkWidth(s, pixels), 0);
+}
+
+/** Input pixels of one line that `pixels` adjacent output pixels read. */
+export function chunkWidth(s: SourceWindow, pixels: number): number {
+  return (pixels - 1) * s.sx + s.maxDx - s.minDx + 1;
+}
+
+/**
+ * How one op is tiled: `lines` whole output lines per tile, or — when not even one line fits the
+ * buffers (a wide map, small acc/out/act) — one line in chunks of `chunk` output pixels, each
+ * reading its own window of the input lines. Whole lines: chunk = ow.
+ */
+export interface Tiling {
+  readonly lines: number;
+  readonly chunk: number;
+  readonly chunked: boolean;
+}
+
+/** Output lines per tile: as many as the acc, out and act buffers hold; else pixels per chunk of one line. */
+export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): Tiling {
   // a step table takes 2·steps acc entries after the two slots
   const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
   let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
   while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines--;
-  if (lines < 1) {
-    const need = Math.max(2 * op.ow, 0);
-    const what = 2 * op.ow > Math.min(accFree, cfg.outDepth) && accFree < cfg.accDepth ? `accDepth = ${cfg.accDepth} must hold the ${2 * op.table!.steps}-entry step table and 2 × ${op.ow} pixels (one output line, double-buffered)` : 2 * op.ow > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${op.ow} pixels (one output line, double-buffered)` : `actDepth = ${cfg.actDepth} entries cannot hold the ${actEntries(sources, 1)} input entries one output line reads`;
-    throw new NnchipError('NN403', need > 0 ? what : 'empty layer', { layer: op.layer });
-  }
-  return lines;
+  if (lines >= 1) return { lines, chunk: op.ow, chunked: false };
+  const chunkable = op.ow > 1 && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
+  let chunk = chunkable ? Math.min(op.ow, Math.floor(accFree / 2), Math.floor(cfg.outDepth / 2)) : 0;
+  while (chunk > 0 && chunkEntries(sources, chunk) > cfg.actDepth) chunk--;
+  if (chunk >= 1) return { lines: 1, chunk, chunked: true };
+  throw tooSmall(op, sources, cfg, accFree, chunkable);
+}
+
+function tooSmall(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, accFree: number, chunkable: boolean): NnchipError {
+  // the least a tile can take: one pixel when a line can be chunked, else a whole line
+  const least = chunkable ? 1 : op.ow;
+  const need = Math.max(2 * least, 0);
+  const unit = chunkable ? 'pixels (double-buffered)' : 'pixels (one output line, double-buffered)';
+  const entries = chunkable ? chunkEntries(sources, 1) : actEntries(sources, 1);
+  const what = need > Math.min(accFree, cfg.outDepth) && accFree < cfg.accDepth ? `accDepth = ${cfg.accDepth} must hold the ${2 * op.table!.steps}-entry step table and 2 × ${least} ${unit}` : need > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${least} ${unit}` : `actDepth = ${cfg.actDepth} entries cannot hold the ${entries} input entries one output ${chunkable ? 'pixel' : 'line'} reads`;
+  return new NnchipError('NN403', need > 0 ? what : 'empty layer', { layer: op.layer });
 }

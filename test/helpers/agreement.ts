@@ -5,6 +5,7 @@ import { runWasm } from '../../src/backends/wasm/instance.js';
 import { certify } from '../../src/isa/cost.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
+import { certificateFigures } from '../../sim/prove.js';
 import { simulate } from '../../sim/index.js';
 import { rng } from './random-graph.js';
 
@@ -38,4 +39,13 @@ export async function expectSoftwareBackendsAgree(program: Program, inputs: read
     hashes.add(sim.traceHash ?? '');
   });
   expect(hashes.size).toBe(1);
+}
+
+/** One input: fast sim = interpret, step mode = fast mode (cycles, trace, counters), every certificate figure = the simulated one. */
+export function expectSimExact(program: Program, x: Int8Array): void {
+  const fast = simulate(program, x);
+  const step = simulate(program, x, { mode: 'step' });
+  expect(Array.from(fast.output)).toEqual(Array.from(interpret(program, x)));
+  expect([step.cycles, step.traceHash, step.stats]).toEqual([fast.cycles, fast.traceHash, fast.stats]);
+  expect(certificateFigures(certify(program), fast).filter((f) => !f.ok)).toEqual([]);
 }

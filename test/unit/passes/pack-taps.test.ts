@@ -6,12 +6,10 @@
 import { describe, expect, test } from 'vitest';
 import type { Graph, Pads } from '../../../src/ir/graph.js';
 import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
-import { certify } from '../../../src/isa/cost.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../../src/isa/program.js';
 import { compile } from '../../../src/passes/pipeline.js';
-import { certificateFigures } from '../../../sim/prove.js';
-import { simulate } from '../../../sim/index.js';
+import { expectSimExact } from '../../helpers/agreement.js';
 import { builder } from '../../helpers/random-cnn.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 
@@ -48,12 +46,7 @@ describe('tap packing', () => {
     for (const rows of [4, 8, 16, 32]) {
       const p = compileFor(g, cc, { rows, cols: 4, dramLatency: 3, dramBytesPerCycle: 4 });
       expect(run(p)).toEqual(want);
-      const x = quantizeInput(p, inputs[0]!);
-      const fast = simulate(p, x);
-      const step = simulate(p, x, { mode: 'step' });
-      expect(Array.from(fast.output)).toEqual(Array.from(interpret(p, x)));
-      expect([step.cycles, step.traceHash, step.stats]).toEqual([fast.cycles, fast.traceHash, fast.stats]);
-      expect(certificateFigures(certify(p), fast).filter((f) => !f.ok)).toEqual([]);
+      expectSimExact(p, quantizeInput(p, inputs[0]!));
     }
   });
 

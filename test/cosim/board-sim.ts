@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Runs a board design folder in Icarus with its bench tb/tb_board.v, and gives the host a ByteLink
+ * to it: two named pipes carry the UART bytes (one hex byte per line), so the host code of
+ * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
+import type { ByteLink } from '../../src/board/host.js';
+
+export interface SimBoard {
+  readonly link: ByteLink;
+  /** Close the host's stream: the bench finishes; resolves with its output. */
+  close(): Promise<string>;
+}
+
+export async function compileBoardSim(dir: string): Promise<string> {
+  const iverilog = requireTool('iverilog');
+  mkdirSync(join(dir, 'sim'), { recursive: true });
+  const { readdirSync } = await import('node:fs');
+  const sources = [
+    'tb/tb_board.v',
+    ...readdirSync(join(dir, 'rtl')).filter((f) => f.endsWith('.v')).map((f) => `rtl/${f}`),
+    ...readdirSync(join(dir, 'board')).filter((f) => f.endsWith('.v')).map((f) => `board/${f}`),
+  ];
+  await runTool(iverilog, ['-g2005', '-I', 'rtl', '-I', 'board', '-s', 'tb_board', '-o', 'sim/tb_board.vvp', ...sources], dir, 'compiling the board bench with iverilog');
+  return join(dir, 'sim/tb_board.vvp');
+}
+
+export function startBoardSim(dir: string, vvpFile: string): SimBoard {
+  const toBoard = join(dir, 'sim/to_board');
+  const fromBoard = join(dir, 'sim/from_board');
+  execFileSync('mkfifo', [toBoard, fromBoard]);
+  const child: ChildProcess = spawn(requireTool('vvp'), ['-n', vvpFile, `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<string>((resolve) => child.on('close', (code) => resolve(`${log}\n(exit ${code})`)));
+  const out: WriteStream = createWriteStream(toBoard);
+  let listener: ((bytes: Uint8Array) => void) | undefined;
+  let pending = '';
+  createReadStream(fromBoard, { encoding: 'utf8' }).on('data', (chunk: string | Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    const bytes = Uint8Array.from(lines.filter((l) => l.trim() !== '').map((l) => parseInt(l, 16)));
+    if (bytes.length > 0) listener?.(bytes);
+  });
+  const link: ByteLink = {
+    write: (bytes) => new Promise<void>((resolve, reject) => out.write(Array.from(bytes, (b) => b.toString(16).padStart(2, '0') + '\n').join(''), (e) => (e ? reject(e) : resolve()))),
+    onData: (l) => (listener = l),
+  };
+  return {
+    link,
+    close: async () => {
+      out.end();
+      return exited;
+    },
+  };
+}

@@ -5,7 +5,7 @@
  * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import type { ByteLink } from '../../src/board/host.js';
@@ -19,7 +19,6 @@ export interface SimBoard {
 export async function compileBoardSim(dir: string): Promise<string> {
   const iverilog = requireTool('iverilog');
   mkdirSync(join(dir, 'sim'), { recursive: true });
-  const { readdirSync } = await import('node:fs');
   const sources = [
     'tb/tb_board.v',
     ...readdirSync(join(dir, 'rtl')).filter((f) => f.endsWith('.v')).map((f) => `rtl/${f}`),
@@ -32,6 +31,7 @@ export async function compileBoardSim(dir: string): Promise<string> {
 export function startBoardSim(dir: string, vvpFile: string): SimBoard {
   const toBoard = join(dir, 'sim/to_board');
   const fromBoard = join(dir, 'sim/from_board');
+  for (const f of [toBoard, fromBoard]) rmSync(f, { force: true });
   execFileSync('mkfifo', [toBoard, fromBoard]);
   const child: ChildProcess = spawn(requireTool('vvp'), ['-n', vvpFile, `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

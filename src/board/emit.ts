@@ -71,7 +71,7 @@ function checkFits(p: Program, b: Board, ramBytes: number, imageBytes: number): 
 export function uartDivider(clockMhz: number, baud: number): number {
   const div = Math.round((clockMhz * 1e6) / baud);
   const error = Math.abs((clockMhz * 1e6) / div - baud) / baud;
-  if (div < 4 || error > 0.02) throw new NnchipError('NN402', `${baud} baud cannot be made from a ${clockMhz} MHz clock within 2% (choose another --baud)`);
+  if (div < 4 || error > 0.02) throw new NnchipError('NN801', `--baud ${baud}: it cannot be made from a ${clockMhz} MHz clock within 2%`);
   return div;
 }
 

@@ -36,7 +36,7 @@ export function pllFor(oscMhz: number, wantMhz: number): PllSetting {
     }
   }
   if (best === undefined || Math.abs(best.mhz - wantMhz) > 0.01 * wantMhz) {
-    throw new NnchipError('NN402', `the iCE40 PLL cannot make ${wantMhz} MHz from the ${oscMhz} MHz oscillator (it makes 16–275 MHz, or ${oscMhz} MHz without the PLL)`);
+    throw new NnchipError('NN801', `--clock ${wantMhz}: the iCE40 PLL cannot make ${wantMhz} MHz from the ${oscMhz} MHz oscillator (it makes 16–275 MHz, or ${oscMhz} MHz without it)`);
   }
   return best;
 }

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { deviceFor } from '../../backends/verilog/devices.js';
 import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
-import { emitBoard } from '../../board/emit.js';
+import { emitBoard, uartDivider } from '../../board/emit.js';
+import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
@@ -99,6 +100,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   if (flags.input !== undefined) throw new NnchipError('NN801', '--input is for the test bench of RTL designs; a board design takes its inputs from `nnchip board run --input`');
   const clockMhz = flags.clock === undefined ? board.oscMhz : positive('--clock', flags.clock);
   const baud = flags.baud === undefined ? DEFAULT_BAUD : positive('--baud', flags.baud);
+  uartDivider(pllFor(board.oscMhz, clockMhz).mhz, baud); // a clock or baud rate the board cannot make is a usage error, before compiling
   const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
   const out = flags.out ?? `${name}.${board.name}`;
   const written = outputOptions(flags, model, flags.calibration, flags.config);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * Runs a board design folder in Icarus with its bench tb/tb_board.v, and gives the host a ByteLink
+ * Runs a board design folder in Icarus or Verilator with its bench tb/tb_board.v, and gives the host a ByteLink
  * to it: two named pipes carry the UART bytes (one hex byte per line), so the host code of
  * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged.
  */
@@ -16,24 +16,32 @@ export interface SimBoard {
   close(): Promise<string>;
 }
 
-export async function compileBoardSim(dir: string): Promise<string> {
-  const iverilog = requireTool('iverilog');
+export type BoardSimulator = 'iverilog' | 'verilator';
+
+/** Compile the bench; returns the command that runs it (before its plusargs). */
+export async function compileBoardSim(dir: string, simulator: BoardSimulator = 'iverilog'): Promise<string[]> {
   mkdirSync(join(dir, 'sim'), { recursive: true });
   const sources = [
     'tb/tb_board.v',
     ...readdirSync(join(dir, 'rtl')).filter((f) => f.endsWith('.v')).map((f) => `rtl/${f}`),
     ...readdirSync(join(dir, 'board')).filter((f) => f.endsWith('.v')).map((f) => `board/${f}`),
   ];
-  await runTool(iverilog, ['-g2005', '-I', 'rtl', '-I', 'board', '-s', 'tb_board', '-o', 'sim/tb_board.vvp', ...sources], dir, 'compiling the board bench with iverilog');
-  return join(dir, 'sim/tb_board.vvp');
+  if (simulator === 'verilator') {
+    // the bench's integer arithmetic on bytes and addresses is deliberate: width warnings are not errors here
+    const args = ['--binary', '--timing', '-O1', '-Wno-fatal', '-Wno-WIDTH', '-Irtl', '-Iboard', '--top-module', 'tb_board', '-Mdir', 'sim/obj', '-o', '../Vtb_board', ...sources];
+    await runTool(requireTool('verilator'), args, dir, 'building the board bench with verilator');
+    return [join(dir, 'sim/Vtb_board')];
+  }
+  await runTool(requireTool('iverilog'), ['-g2005', '-I', 'rtl', '-I', 'board', '-s', 'tb_board', '-o', 'sim/tb_board.vvp', ...sources], dir, 'compiling the board bench with iverilog');
+  return [requireTool('vvp'), '-n', join(dir, 'sim/tb_board.vvp')];
 }
 
-export function startBoardSim(dir: string, vvpFile: string): SimBoard {
+export function startBoardSim(dir: string, command: readonly string[]): SimBoard {
   const toBoard = join(dir, 'sim/to_board');
   const fromBoard = join(dir, 'sim/from_board');
   for (const f of [toBoard, fromBoard]) rmSync(f, { force: true });
   execFileSync('mkfifo', [toBoard, fromBoard]);
-  const child: ChildProcess = spawn(requireTool('vvp'), ['-n', vvpFile, `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

@@ -5,7 +5,7 @@
  * named pipes. Outputs equal interpret() (what `run --backend ref` prints), the compute cycles the
  * board reports equal scheduleTimes(), and the protocol's error frames come back for bad requests.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BOARDS } from '../../src/board/boards.js';
@@ -42,37 +42,56 @@ function inputsOf(p: Program): Int8Array[] {
   return [quantizeInput(p, calibrationSamples(TINY_CALIBRATION)[0]!), new Int8Array(n).fill(127), new Int8Array(n).fill(-128)];
 }
 
+/** INFO, then each input of inputsOf() through the host code: the answers of interpret() and scheduleTimes(). */
+async function expectInferences(p: Program, dir: string, bench: readonly string[]): Promise<void> {
+  const sim = startBoardSim(dir, bench);
+  const session = new BoardSession(sim.link, 0);
+  const info = await checkBoard(session, p);
+  expect(info).toMatchObject({ imageOk: true, ramBase: p.constants.length, dramSize: p.dramSize });
+  const cycles = scheduleTimes(p.instructions, p.config).cycles;
+  for (const x of inputsOf(p)) {
+    const run = await inferOnBoard(session, p, x);
+    expect(Array.from(run.raw)).toEqual(Array.from(interpret(p, x)));
+    expect(run.cycles).toBe(cycles);
+    // the board clock also counts the memory waits: six clocks per core cycle at least (docs/board.md)
+    expect(run.clocks).toBeGreaterThanOrEqual(6 * cycles);
+  }
+  expect(await sim.close()).toContain('(exit 0)');
+}
+
+describe.skipIf(!haveTools('verilator', 'mkfifo'))('the board design in Verilator, driven by the host code', () => {
+  const p = tinyProgram(CONFIGS[0]!);
+  const temp = tempFolder('nnchip-board-vl-');
+  const dir = join(temp.path, 'hw');
+  let bench: string[] = [];
+  beforeAll(async () => {
+    writeDirAtomic(dir, emitBoard(p, { board: BOARDS['hx8k-breakout'], clockMhz: 12 }));
+    bench = await compileBoardSim(dir, 'verilator');
+  }, 600_000);
+  afterAll(() => temp.remove());
+  test('outputs = interpret(), compute cycles = scheduleTimes()', async () => {
+    await expectInferences(p, dir, bench);
+  }, 120_000);
+});
+
 describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Icarus, driven by the host code', () => {
   describe.each(CONFIGS.map((c) => [`${c.rows}x${c.cols} bw${c.dramBytesPerCycle} lat${c.dramLatency}`, c] as const))('%s', (_, config) => {
     const p = tinyProgram(config);
     const temp = tempFolder('nnchip-board-');
     const dir = join(temp.path, 'hw');
-    let vvp = '';
+    let bench: string[] = [];
     beforeAll(async () => {
       writeDirAtomic(dir, emitBoard(p, { board: BOARDS.icebreaker, clockMhz: 12 }));
-      vvp = await compileBoardSim(dir);
+      bench = await compileBoardSim(dir);
     }, 120_000);
     afterAll(() => temp.remove());
 
     test('outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
-      const sim = startBoardSim(dir, vvp);
-      const session = new BoardSession(sim.link, 0);
-      const info = await checkBoard(session, p);
-      expect(info).toMatchObject({ imageOk: true, ramBase: p.constants.length, dramSize: p.dramSize });
-      const cycles = scheduleTimes(p.instructions, p.config).cycles;
-      for (const x of inputsOf(p)) {
-        const run = await inferOnBoard(session, p, x);
-        expect(Array.from(run.raw)).toEqual(Array.from(interpret(p, x)));
-        expect(run.cycles).toBe(cycles);
-        // the board clock also counts the memory waits: at least four clocks per core cycle
-        expect(run.clocks).toBeGreaterThanOrEqual(4 * cycles);
-      }
-      const log = await sim.close();
-      expect(log).toContain('(exit 0)');
+      await expectInferences(p, dir, bench);
     }, 120_000);
 
     test('bad requests get ERROR frames and leave the board working', async () => {
-      const sim = startBoardSim(dir, vvp);
+      const sim = startBoardSim(dir, bench);
       const session = new BoardSession(sim.link, 0);
       const bad = writeRequest(p.constants.length, [1, 2, 3]);
       bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
@@ -95,7 +114,7 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
       lines[at] = ((parseInt(lines[at]!, 16) + 1) & 0xff).toString(16).padStart(2, '0');
       writeFileSync(hex, lines.join('\n') + '\n');
       try {
-        const sim = startBoardSim(dir, vvp);
+        const sim = startBoardSim(dir, bench);
         const session = new BoardSession(sim.link, 0);
         expect((await session.info()).imageOk).toBe(false);
         await expect(session.run()).rejects.toThrow(/does not hold this design's image/);

@@ -82,8 +82,15 @@ export function register(program: Command, ctx: CliContext): void {
     board
       .command('flash-image')
       .description('write the SPI-flash image (header + weights) of a board design; flash it with iceprog -o <offset>')
-      .argument('<dir>', 'a folder written by `nnchip verilog <model> --board <name>`')
-      .option('-o, --out <file>', 'output file (default <dir>/flash.bin)'),
+      .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
+      .option('-o, --out <file>', 'output file (default <dir>/flash.bin)')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip board flash-image hw', 'rewrites hw/flash.bin from hw/program.nnp'],
+          ['nnchip board flash-image hw -o weights.bin && iceprog -o 1M weights.bin', 'an image elsewhere, then into the flash'],
+        ]),
+      ),
   ).action((dir: string, flags: ForceFlag & { out?: string }) => {
     const { manifest, program: p } = readBoardDir(dir);
     const out = flags.out ?? join(dir, BOARD_FILES.image);
@@ -98,11 +105,18 @@ export function register(program: Command, ctx: CliContext): void {
   board
     .command('run')
     .description('run inferences on the board over its UART: inputs in, outputs and compute cycles out (printed as `nnchip run` does)')
-    .argument('<dir>', 'a folder written by `nnchip verilog <model> --board <name>` whose bitstream and flash image are on the board')
+    .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`, whose bitstream and flash image are on the board')
     .requiredOption('--port <path>', 'the board UART, e.g. /dev/ttyUSB1 (required)')
     .requiredOption('--input <file>', 'JSON samples, as for `nnchip run` (required)')
     .option('--timeout <s>', 'seconds to wait for each answer', '10')
     .option('--json', 'print the `nnchip run --json` document, with "cycles" measured by the board')
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip board run hw --port /dev/ttyUSB1 --input examples/tiny/calibration.json', 'outputs and compute cycles, as `nnchip run` prints them'],
+        ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json --json', 'the same as JSON'],
+      ]),
+    )
     .action(async (dir: string, flags: RunFlags) => {
       const timeout = Number(flags.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds`);

@@ -5,6 +5,7 @@
  * goes into flash above the bitstream (iceprog -o); the board checks it at power-up.
  */
 import { serializeProgram, type Program } from '../isa/program.js';
+import { u32le } from './protocol.js';
 
 export const IMAGE_MAGIC = [0x4e, 0x4e, 0x43, 0x46] as const; // "NNCF"
 export const IMAGE_HEADER_BYTES = 16;
@@ -25,10 +26,8 @@ export function payloadSum(bytes: ArrayLike<number>): number {
   return s;
 }
 
-const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-
 export function imageHeader(p: Program): Uint8Array {
-  return Uint8Array.from([...IMAGE_MAGIC, ...u32(p.constants.length), ...u32(payloadSum(p.constants)), ...u32(designIdOf(p))]);
+  return Uint8Array.from([...IMAGE_MAGIC, ...u32le(p.constants.length), ...u32le(payloadSum(p.constants)), ...u32le(designIdOf(p))]);
 }
 
 export function flashImage(p: Program): Uint8Array {

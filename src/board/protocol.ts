@@ -77,13 +77,14 @@ export function encodeFrame(type: number, payload: ArrayLike<number> = []): Uint
   return out;
 }
 
-const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+/** A u32 as 4 little-endian bytes (the protocol's and the flash image's byte order). */
+export const u32le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 export const readU32 = (b: ArrayLike<number>, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
 export const infoRequest = (): Uint8Array => encodeFrame(REQ.info);
 export const runRequest = (): Uint8Array => encodeFrame(REQ.run);
-export const writeRequest = (address: number, bytes: ArrayLike<number>): Uint8Array => encodeFrame(REQ.write, [...u32(address), ...Array.from(bytes, (b) => b & 0xff)]);
-export const readRequest = (address: number, count: number): Uint8Array => encodeFrame(REQ.read, [...u32(address), count & 0xff, count >> 8]);
+export const writeRequest = (address: number, bytes: ArrayLike<number>): Uint8Array => encodeFrame(REQ.write, [...u32le(address), ...Array.from(bytes, (b) => b & 0xff)]);
+export const readRequest = (address: number, count: number): Uint8Array => encodeFrame(REQ.read, [...u32le(address), count & 0xff, count >> 8]);
 
 /** What an INFO frame says about the design in the FPGA (checked against the design folder). */
 export interface BoardInfo {
@@ -98,7 +99,7 @@ export interface BoardInfo {
 export const INFO_PAYLOAD_BYTES = 14;
 
 export function infoPayload(i: BoardInfo): number[] {
-  return [i.version, i.imageOk ? 1 : 0, ...u32(i.designId), ...u32(i.ramBase), ...u32(i.dramSize)];
+  return [i.version, i.imageOk ? 1 : 0, ...u32le(i.designId), ...u32le(i.ramBase), ...u32le(i.dramSize)];
 }
 
 export function parseInfo(payload: Uint8Array): BoardInfo {

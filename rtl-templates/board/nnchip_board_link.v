@@ -45,12 +45,14 @@ module nnchip_board_link #(
   reg [7:0] tx_sum_q;
 
   // range checks in 33 bits: [addr, addr + n) inside the RAM region
-  wire [32:0] write_end = {1'b0, addr_q} + (len_q - 16'd4);
-  wire [32:0] read_end = {1'b0, addr_q} + count_q;
+  wire [15:0] write_len = len_q - 16'd4;
+  wire [32:0] write_end = {1'b0, addr_q} + {17'd0, write_len};
+  wire [32:0] read_end = {1'b0, addr_q} + {17'd0, count_q};
   wire write_ok = addr_q >= RAM_BASE && write_end <= DRAM_SIZE;
   wire read_ok = addr_q >= RAM_BASE && read_end <= DRAM_SIZE;
-  wire [31:0] ram_at = addr_q - RAM_BASE + (idx_q - 16'd4);
-  wire [31:0] ram_rd = addr_q - RAM_BASE + pay_q;
+  wire [15:0] data_idx = idx_q - 16'd4;
+  wire [31:0] ram_at = addr_q - RAM_BASE + {16'd0, data_idx};
+  wire [31:0] ram_rd = addr_q - RAM_BASE + {16'd0, pay_q};
   assign h_raddr = ram_rd[RAM_AW-1:0];
 
   wire [INFO_PAYLOAD_BYTES*8-1:0] info_vec = {DRAM_SIZE[31:0], RAM_BASE[31:0], DESIGN_ID, 7'd0, image_ok, PROTOCOL_VERSION[7:0]};

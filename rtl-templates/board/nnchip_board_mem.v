@@ -87,9 +87,14 @@ module nnchip_board_mem #(
   reg [DRAM_AW-1:0] rd_addr_q, wr_addr_q;
   reg [DRAM_BW*8-1:0] wr_data_q, beat_q;
   reg [DRAM_BW-1:0] wr_strb_q;
-  reg [12:0] j_q;                                  // byte of the beat
+  reg [12:0] j_q;                                 // byte of the beat (DRAM_BW ≤ 64: emit.ts)
+  // byte addresses in integer arithmetic, cut to the DRAM width plus a carry
+  /* verilator lint_off WIDTH */
   wire [DRAM_AW:0] rbyte = rd_addr_q + j_q;       // DRAM address of read byte j
   wire [DRAM_AW:0] wbyte = wr_addr_q + j_q;
+  wire [31:0] flash_at = FLASH_DATA + rbyte;
+  wire strb_j = wr_strb_q[j_q];
+  /* verilator lint_on WIDTH */
   wire [DRAM_AW:0] rram = rbyte - RAM_BASE;
   wire [DRAM_AW:0] wram = wbyte - RAM_BASE;
   assign a_raddr = rram[RAM_AW-1:0];
@@ -134,7 +139,7 @@ module nnchip_board_mem #(
           j_q <= 0;
           state_q <= (done_q || error_q || core_cycles >= CYCLE_LIMIT) ? A_FINISH : A_READ;
         end else begin
-          if (wr_strb_q[j_q] && wbyte >= RAM_BASE && wbyte < DRAM_SIZE) begin
+          if (strb_j && wbyte >= RAM_BASE && wbyte < DRAM_SIZE) begin
             a_we <= 1'b1;
             a_waddr <= wram[RAM_AW-1:0];
             a_wdata <= wr_data_q[j_q*8 +: 8];
@@ -147,7 +152,7 @@ module nnchip_board_mem #(
         else if (rbyte < RAM_BASE) begin
           if (f_ready) begin
             f_req <= 1'b1;
-            f_addr <= FLASH_DATA + rbyte;
+            f_addr <= flash_at[23:0];
             state_q <= A_FLASH;
           end
         end else if (rbyte < DRAM_SIZE) state_q <= A_RAM;   // ram_q holds ram[a_raddr] in A_RAM
@@ -166,7 +171,7 @@ module nnchip_board_mem #(
       A_PRESENT: begin
         if (DRAM_LATENCY == 0) {rd_valid_q, rd_data_q} <= {rd_req_q, beat_q};
         // the ring's entries of the first DRAM_LATENCY cycles were made in reset: no data
-        else {rd_valid_q, rd_data_q} <= (core_cycles < DRAM_LATENCY) ? {1'b0, ring_q[DRAM_BW*8-1:0]} : ring_q;
+        else {rd_valid_q, rd_data_q} <= (core_cycles < RING) ? {1'b0, ring_q[DRAM_BW*8-1:0]} : ring_q;
         ring[slot_q] <= {rd_req_q, beat_q};
         slot_q <= (slot_q == RING - 1) ? 0 : slot_q + 1'b1;
         state_q <= A_RISE;
@@ -183,6 +188,6 @@ module nnchip_board_mem #(
     endcase
     if (busy && state_q != A_FINISH) run_clks <= run_clks + 1;
   end
-  wire unused_mem = ^{rram[DRAM_AW:RAM_AW], wram[DRAM_AW:RAM_AW]};
+  wire unused_mem = ^{rram[DRAM_AW:RAM_AW], wram[DRAM_AW:RAM_AW], flash_at[31:24]};
 endmodule
 `default_nettype wire

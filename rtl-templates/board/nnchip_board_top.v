@@ -59,6 +59,8 @@ module nnchip_board_top #(
   localparam PAYLOAD = RAM_BASE;
   reg booted_q, image_ok_q, header_ok_q, asked_q;
   reg [31:0] b_count_q, sum_q;
+  wire [31:0] b_base = FLASH_IMAGE + b_count_q;
+  wire unused_boot = ^b_base[31:24];
   always @(posedge clk) begin
     b_req <= 1'b0;
     if (!rst_n) begin
@@ -74,14 +76,14 @@ module nnchip_board_top #(
         image_ok_q <= header_ok_q && (CHECK_PAYLOAD == 0 || sum_q == IMAGE_SUM);
       end else if (!asked_q && f_ready) begin
         b_req <= 1'b1;
-        b_addr <= FLASH_IMAGE + b_count_q;
+        b_addr <= b_base[23:0];
         asked_q <= 1'b1;
       end else if (f_ack) begin
         asked_q <= 1'b0;
         b_count_q <= b_count_q + 1;
         if (b_count_q < IMAGE_HEADER_BYTES) begin
           if (f_data != IMAGE_HEADER[b_count_q*8 +: 8]) header_ok_q <= 1'b0;
-        end else sum_q <= sum_q + f_data;
+        end else sum_q <= sum_q + {24'd0, f_data};
       end
     end
   end

@@ -28,6 +28,7 @@ module nnchip_spi_flash #(parameter WAKE_CLKS = 64) (
   reg [23:0] next_q;
   reg [23:0] want_q;
   assign ready = (state_q == S_IDLE);
+  wire unused_out = out_q[31];   // bit 31 goes out as spi_mosi when a shift starts
 
   // shift one bit per two clk cycles: rising SCK samples MISO, falling SCK moves MOSI on
   wire shifting = (state_q == S_WAKE) || (state_q == S_CMD) || (state_q == S_DATA);

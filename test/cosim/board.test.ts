@@ -21,6 +21,7 @@ import { scheduleTimes } from '../../src/isa/timing.js';
 import { tempFolder, writeDirAtomic } from '../../src/util/atomic-write.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
 import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
+import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import { compileBoardSim, startBoardSim } from './board-sim.js';
 import { haveTools } from './tools.js';
 
@@ -59,6 +60,22 @@ async function expectInferences(p: Program, dir: string, bench: readonly string[
   }
   expect(await sim.close()).toContain('(exit 0)');
 }
+
+describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under verilator --lint-only -Wall', () => {
+  test.each(CONFIGS.map((c) => [`${c.rows}x${c.cols} bw${c.dramBytesPerCycle} lat${c.dramLatency}`, c] as const))('%s', async (_, config) => {
+    const temp = tempFolder('nnchip-board-lint-');
+    try {
+      const dir = join(temp.path, 'hw');
+      const files = emitBoard(tinyProgram(config), { board: BOARDS.icebreaker, clockMhz: 24 });
+      writeDirAtomic(dir, files);
+      const sources = [...files.keys()].filter((f) => (f.startsWith('rtl/') || f.startsWith('board/')) && f.endsWith('.v'));
+      const { stdout, stderr } = await runTool(requireTool('verilator'), ['--lint-only', '-Wall', '-Irtl', '-Iboard', '--top-module', 'nnchip_board_top', ...sources], dir, 'verilator lint of the board design');
+      expect(`${stdout}${stderr}`).not.toMatch(/%Warning|%Error/);
+    } finally {
+      temp.remove();
+    }
+  }, 120_000);
+});
 
 /**
  * The digits MLP: 204 kB of weights at 2x2, far more than the block RAM of either board, streamed

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** Every nnchip command, in the order `nnchip --help` lists them: one import and one entry each. */
 import type { Command } from 'commander';
+import * as board from './commands/board.js';
 import * as disasm from './commands/disasm.js';
 import * as evalCmd from './commands/eval.js';
 import * as explore from './commands/explore.js';
@@ -18,4 +19,4 @@ export interface CommandModule {
   readonly register: (program: Command, ctx: CliContext) => void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [lower, run, evalCmd, disasm, isa, explore, report, sim, wasm, verilog, synth];
+export const COMMANDS: readonly CommandModule[] = [lower, run, evalCmd, disasm, isa, explore, report, sim, wasm, verilog, synth, board];

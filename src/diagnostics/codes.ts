@@ -54,6 +54,12 @@ export const CODES = {
   NN405: { exit: EXIT.overBudget, hint: 'use the suggested fields in --config, a smaller model, or a larger part (--device)' },
   NN501: { exit: EXIT.badInput, hint: 'check the input file' },
   NN502: { exit: EXIT.badInput, hint: 'merge all N shards of one sweep, made with identical flags' },
+  // the board link (src/board/, `nnchip board run`)
+  NN511: { exit: EXIT.badInput, hint: 'check that the FPGA holds this folder\'s bitstream and flash image (make -C <dir> prog), then run again' },
+  NN512: { exit: EXIT.badInput, hint: 'check the --port path (ls /dev/ttyUSB*), that the board is plugged in and that you may open it (group dialout)' },
+  NN513: { exit: EXIT.badInput, hint: 'check the port (the iCEBreaker and HX8K breakout UART is the second FTDI channel, often /dev/ttyUSB1) and --baud' },
+  NN514: { exit: EXIT.badInput, hint: 'program the board with this folder (make -C <dir> prog), or pass the folder its bitstream came from' },
+  NN515: { exit: EXIT.badInput, hint: 'pass a folder written by `nnchip verilog <model> --board <name> -o <dir>`' },
   NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },
   NN602: { exit: EXIT.overBudget, hint: 'the program is not constant-cost: this is a bug in the program or in nnchip' },
   // output files (src/util/output-paths.ts, atomic-write.ts): exit 6, nothing written
@@ -67,6 +73,7 @@ export const CODES = {
   NN558: { exit: EXIT.output, hint: 'set TMPDIR to a folder that exists and that you can write to' },
   NN559: { exit: EXIT.output, hint: 'check the output path and run again (-o/--out)' },
   NN701: { exit: EXIT.toolMissing, hint: 'install it: apt-get install -y iverilog verilator yosys nextpnr-ice40' },
+  NN703: { exit: EXIT.toolMissing, hint: 'install the serial-port library: npm install serialport (an optional dependency of nnchip)' },
   NN702: { exit: EXIT.internal, hint: 'an external tool failed; run with --debug to see its output' },
   NN801: { exit: EXIT.usage, hint: 'see `nnchip --help`' },
   NN901: { exit: EXIT.internal, hint: 'this is a bug in nnchip: please report it with the command line and the model' },

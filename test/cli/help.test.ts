@@ -88,6 +88,10 @@ describe('every command --help', () => {
       for (const kind of ['lowered folder', 'program.nnp']) expect(help.includes(kind), `${command} help names "${kind}"`).toBe(takesPrograms);
     } else if (usage.includes('<program>')) {
       for (const kind of ['lowered folder', 'program.nnp']) expect(help).toContain(kind);
+    } else if (usage.includes('<dir>')) {
+      expect(help).toContain('board design folder, written by `nnchip verilog <model> --board <name>`');
+    } else if (usage.endsWith('[command]')) {
+      expect(subcommands(helps.get(command)!.stdout).length).toBeGreaterThan(0); // a group: its commands carry the inputs
     } else if (usage.includes('<files...>')) {
       expect(help).toContain('explore-shard-');
     } else {

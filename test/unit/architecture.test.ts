@@ -32,6 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sim: ['isa', 'diagnostics', 'util'],
   'backends/verilog': ['isa', 'diagnostics', 'util'],
   'backends/wasm': ['isa', 'diagnostics', 'util'],
+  board: ['backends/verilog', 'isa', 'diagnostics', 'util'],
   explore: ['isa', 'passes', 'ir', 'importers', 'diagnostics', 'util'],
   cli: ['*'],
   index: ['*'],

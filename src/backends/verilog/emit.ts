@@ -197,6 +197,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
   const files: [string, string][] = [['rtl/nnchip_isa.vh', isaHeader()]];
   const rtlNames: string[] = [];
   for (const [name, text] of readTemplateDir('rtl-templates')) {
+    if (name.startsWith('board/')) continue; // the board design (src/board/emit.ts)
     if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
     else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
     else if (name.startsWith('nnchip_') && name.endsWith('.v')) {

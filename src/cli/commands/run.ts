@@ -15,7 +15,7 @@ import { isProgramPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
 
-type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
+export type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
 
 /** Inferences handed to a back end at once: few enough to keep memory flat, many enough that wasm instantiates rarely (rtl gets them all: one simulator run). */
 const CHUNK = 2048;
@@ -59,7 +59,7 @@ class Codes {
 }
 
 /** Per-sample result text (or JSON pieces), written as each chunk of samples finishes. */
-function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => void } {
+export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => void } {
   const view = outputView(p);
   const b = batchOf(p);
   if (flags.json) {

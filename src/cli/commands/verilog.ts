@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
-/** `nnchip verilog <model> --target <ice40|ecp5|asic|generic> [-o dir] [--input samples.json]`: a complete RTL design folder. */
+/**
+ * `nnchip verilog <model> --target <ice40|ecp5|asic|generic> [-o dir] [--input samples.json]`: a complete RTL design folder;
+ * with `--board <name>`, the design for that board (UART host link, weights from SPI flash; src/board/).
+ */
 import type { Command } from 'commander';
+import { deviceFor } from '../../backends/verilog/devices.js';
 import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
+import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
+import { emitBoard, uartDivider } from '../../board/emit.js';
+import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
@@ -14,7 +21,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target: string; out?: string; input?: string; device: string; json?: boolean };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -35,8 +42,11 @@ export function register(program: Command, ctx: CliContext): void {
         .command('verilog')
         .description('generate synthesizable Verilog, ROM images, a self-checking test bench and the flow files for one target')
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
-        .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')}`, 'generic')
-        .option('--device <name>', `iCE40 part: ${ICE40_DEVICES.join(', ')}`, 'hx8k')
+        .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')} (default generic)`)
+        .option('--device <name>', `part: ${ICE40_DEVICES.join(', ')} (ice40, default hx8k), 25k (ecp5)`)
+        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
+        .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
+        .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
         .option('--json', 'print a summary as JSON')
@@ -45,12 +55,16 @@ export function register(program: Command, ctx: CliContext): void {
           examples([
             ['nnchip verilog examples/tiny/tiny.nnchip.json --array 4x4 --target ice40', './tiny.rtl/: RTL, ROMs, test bench, flow'],
             ['nnchip verilog digits-mlp.nnchip --input samples.json -o rtl/', 'a test bench that checks these samples'],
+            ['nnchip verilog examples/tiny/tiny.nnchip.json --board icebreaker -o hw', 'hw/: board design; then make -C hw bitstream prog'],
           ]),
         ),
     ),
   ).action((model: string, flags: VerilogFlags) => {
-    const target = parseTarget(flags.target);
-    const device = parseDevice(flags.device);
+    if (flags.board !== undefined) return boardAction(model, flags, ctx);
+    for (const f of ['clock', 'baud'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
+    const target = parseTarget(flags.target ?? 'generic');
+    const part = deviceFor(target, flags.device);
+    const device = target === 'ice40' ? parseDevice(part ?? 'hx8k') : undefined;
     const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
     const out = flags.out ?? `${name}.rtl`;
     const written = outputOptions(flags, model, flags.input, flags.calibration, flags.config);
@@ -58,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
     const p = programFor(model, flags, ctx);
     // the test bench runs one inference per batch of samples
     const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
-    const files = emitVerilog(p, { target, device, name, ...(inputs === undefined ? {} : { inputs }) });
+    const files = emitVerilog(p, { target, name, ...(device === undefined ? {} : { device }), ...(inputs === undefined ? {} : { inputs }) });
     writeDirAtomic(out, files, written);
     const cycles = scheduleTimes(p.instructions, p.config).cycles;
     const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
@@ -70,4 +84,37 @@ export function register(program: Command, ctx: CliContext): void {
     io.stdout(`${io.color.bold(model)} → ${out}/  (array ${summary.array}, target ${target}, ${files.size} files, ${p.instructions.length} instructions, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
     io.stdout(`next: make -C ${out} sim | verilate | lint | synth${target === 'ice40' || target === 'ecp5' ? ' | pnr' : ''}\n`);
   });
+}
+
+/** A positive number option, or a usage error naming it. */
+function positive(flag: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new NnchipError('NN801', `${flag} ${text}: expected a positive number`);
+  return v;
+}
+
+function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void {
+  const board = boardNamed(flags.board!);
+  if (flags.target !== undefined && flags.target !== 'ice40') throw new NnchipError('NN801', `--board ${board.name} builds for ice40, not --target ${flags.target}`);
+  if (flags.device !== undefined && flags.device !== board.device) throw new NnchipError('NN801', `--board ${board.name} has an ${board.device} part, not --device ${flags.device}`);
+  if (flags.input !== undefined) throw new NnchipError('NN801', '--input is for the test bench of RTL designs; a board design takes its inputs from `nnchip board run --input`');
+  const clockMhz = flags.clock === undefined ? board.oscMhz : positive('--clock', flags.clock);
+  const baud = flags.baud === undefined ? DEFAULT_BAUD : positive('--baud', flags.baud);
+  uartDivider(pllFor(board.oscMhz, clockMhz).mhz, baud); // a clock or baud rate the board cannot make is a usage error, before compiling
+  const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
+  const out = flags.out ?? `${name}.${board.name}`;
+  const written = outputOptions(flags, model, flags.calibration, flags.config);
+  checkOutput(out, 'folder', written);
+  const p = programFor(model, flags, ctx);
+  const files = emitBoard(p, { board, clockMhz, baud, name });
+  writeDirAtomic(out, files, written);
+  const cycles = scheduleTimes(p.instructions, p.config).cycles;
+  const summary = { out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, files: [...files.keys()], cycles };
+  if (flags.json) {
+    ctx.io.stdout(JSON.stringify(summary) + '\n');
+    return;
+  }
+  const { io } = ctx;
+  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${p.constants.length.toLocaleString('en-US')} bytes of weights in flash, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json\n`);
 }

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+// nnchip_board_mem: runs the core against the board's memories. The core's DRAM address space is
+// [0, RAM_BASE): the Program's constants (weights, tables), read from SPI flash at FLASH_DATA + addr;
+// [RAM_BASE, DRAM_SIZE): input, output and activations, in block RAM (the host reads and writes it).
+// The core cannot wait for memory, so it gets a clock of its own, `core_clk`, one rising edge per
+// core cycle, given only when the beat it asked for is in hand: the core sees exactly the memory of
+// the test bench (a read in core cycle y answers in core cycle y + DRAM_LATENCY) and runs exactly
+// the simulator's cycle count, however slow the flash. `core_clk` is a register of `clk`: core inputs
+// change one clk period before a core edge at the earliest, core outputs are sampled two after it.
+`default_nettype none
+module nnchip_board_mem #(
+  parameter DRAM_BW = 1,
+  parameter DRAM_LATENCY = 1,
+  parameter DRAM_AW = 16,
+  parameter RAM_BASE = 0,
+  parameter DRAM_SIZE = 1,
+  parameter RAM_AW = 10,
+  parameter FLASH_DATA = 0,
+  parameter CYCLE_LIMIT = 1000
+) (
+  input  wire               clk,
+  input  wire               rst_n,
+  input  wire               start,          // one cycle: reset the core and run the program once
+  output wire               busy,
+  output reg                finished,       // one cycle, with status and the counts
+  output reg  [1:0]         status,         // 0 done, 1 core error, 2 cycle limit reached
+  output reg  [31:0]        core_cycles,    // cycles from reset release to `done`: isa/timing.ts cycles
+  output reg  [31:0]        run_clks,       // clk cycles of the whole run (compute + memory waits)
+  input  wire               h_we,           // host access to the RAM region while idle
+  input  wire [RAM_AW-1:0]  h_waddr,
+  input  wire [7:0]         h_wdata,
+  input  wire [RAM_AW-1:0]  h_raddr,
+  output reg  [7:0]         ram_q,          // RAM byte at the read address of the previous cycle
+  input  wire               f_ready,
+  output reg                f_req,
+  output reg  [23:0]        f_addr,
+  input  wire               f_ack,
+  input  wire [7:0]         f_data
+);
+  localparam RING = (DRAM_LATENCY > 0) ? DRAM_LATENCY : 1;
+  localparam SW = (RING > 1) ? $clog2(RING) : 1;
+  localparam RAM_BYTES = DRAM_SIZE - RAM_BASE;
+  localparam A_IDLE = 4'd0, A_RST_RISE = 4'd2, A_RST_FALL = 4'd3, A_RELEASE = 4'd4,
+             A_SAMPLE = 4'd5, A_WRITE = 4'd6, A_READ = 4'd7, A_FLASH = 4'd8, A_RAM = 4'd9,
+             A_PRESENT = 4'd10, A_RISE = 4'd11, A_FALL = 4'd12, A_FINISH = 4'd13;
+
+  reg [3:0] state_q;
+  assign busy = (state_q != A_IDLE);
+
+  // ---- the core, on its own clock
+  reg core_clk_q, core_rst_n_q;
+  reg rd_valid_q;
+  reg [DRAM_BW*8-1:0] rd_data_q;
+  wire done, error, rd_req, wr_valid;
+  wire [DRAM_AW-1:0] rd_addr, wr_addr;
+  wire [DRAM_BW*8-1:0] wr_data;
+  wire [DRAM_BW-1:0] wr_strb;
+  nnchip_top u_core (
+    .clk(core_clk_q), .rst_n(core_rst_n_q), .done(done), .error(error),
+    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
+    .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb));
+
+  // ---- the RAM region (byte wide; one port for the adapter or the host)
+  reg [7:0] ram [0:RAM_BYTES-1];
+  integer k;
+  initial for (k = 0; k < RAM_BYTES; k = k + 1) ram[k] = 8'd0;
+  reg a_we;
+  reg [RAM_AW-1:0] a_waddr;
+  reg [7:0] a_wdata;
+  wire [RAM_AW-1:0] a_raddr;
+  wire we = busy ? a_we : h_we;
+  wire [RAM_AW-1:0] waddr = busy ? a_waddr : h_waddr;
+  wire [7:0] wdata = busy ? a_wdata : h_wdata;
+  wire [RAM_AW-1:0] raddr = busy ? a_raddr : h_raddr;
+  always @(posedge clk) begin
+    if (we) ram[waddr] <= wdata;
+    ram_q <= ram[raddr];
+  end
+
+  // ---- the read ring: the beat asked for in core cycle y is presented in core cycle y + DRAM_LATENCY
+  reg [DRAM_BW*8:0] ring [0:RING-1];
+  reg [DRAM_BW*8:0] ring_q;
+  reg [SW-1:0] slot_q;
+
+  // the outputs of the current core cycle, sampled in A_SAMPLE
+  reg rd_req_q, wr_valid_q, done_q, error_q;
+  reg [DRAM_AW-1:0] rd_addr_q, wr_addr_q;
+  reg [DRAM_BW*8-1:0] wr_data_q, beat_q;
+  reg [DRAM_BW-1:0] wr_strb_q;
+  reg [12:0] j_q;                                 // byte of the beat (DRAM_BW ≤ 64: emit.ts)
+  // byte addresses in integer arithmetic, cut to the DRAM width plus a carry
+  /* verilator lint_off WIDTH */
+  wire [DRAM_AW:0] rbyte = rd_addr_q + j_q;       // DRAM address of read byte j
+  wire [DRAM_AW:0] wbyte = wr_addr_q + j_q;
+  wire [31:0] flash_at = FLASH_DATA + rbyte;
+  wire strb_j = wr_strb_q[j_q];
+  /* verilator lint_on WIDTH */
+  wire [DRAM_AW:0] rram = rbyte - RAM_BASE;
+  wire [DRAM_AW:0] wram = wbyte - RAM_BASE;
+  assign a_raddr = rram[RAM_AW-1:0];
+
+  always @(posedge clk) begin
+    finished <= 1'b0;
+    f_req <= 1'b0;
+    a_we <= 1'b0;
+    if (!rst_n) begin
+      state_q <= A_IDLE;
+      core_clk_q <= 1'b0;
+      core_rst_n_q <= 1'b0;
+      rd_valid_q <= 1'b0;
+    end else case (state_q)
+      A_IDLE: if (start) begin
+        slot_q <= 0;
+        rd_valid_q <= 1'b0;
+        core_rst_n_q <= 1'b0;
+        j_q <= 0;
+        run_clks <= 0;
+        state_q <= A_RST_RISE;
+      end
+      // four core cycles in reset (the core's resets are synchronous)
+      A_RST_RISE: begin core_clk_q <= 1'b1; state_q <= A_RST_FALL; end
+      A_RST_FALL: begin
+        core_clk_q <= 1'b0;
+        j_q <= j_q + 1'b1;
+        state_q <= (j_q == 3) ? A_RELEASE : A_RST_RISE;
+      end
+      A_RELEASE: begin core_rst_n_q <= 1'b1; core_cycles <= 0; state_q <= A_SAMPLE; end
+      A_SAMPLE: begin
+        {rd_req_q, rd_addr_q, wr_valid_q, wr_addr_q, wr_data_q, wr_strb_q} <= {rd_req, rd_addr, wr_valid, wr_addr, wr_data, wr_strb};
+        done_q <= done;
+        error_q <= error;
+        ring_q <= ring[slot_q];
+        beat_q <= 0;
+        j_q <= 0;
+        state_q <= A_WRITE;
+      end
+      A_WRITE: begin                              // commit the store channel's beat, byte by byte
+        if (!wr_valid_q || j_q == DRAM_BW) begin
+          j_q <= 0;
+          state_q <= (done_q || error_q || core_cycles >= CYCLE_LIMIT) ? A_FINISH : A_READ;
+        end else begin
+          if (strb_j && wbyte >= RAM_BASE && wbyte < DRAM_SIZE) begin
+            a_we <= 1'b1;
+            a_waddr <= wram[RAM_AW-1:0];
+            a_wdata <= wr_data_q[j_q*8 +: 8];
+          end
+          j_q <= j_q + 1'b1;
+        end
+      end
+      A_READ: begin                               // fetch the read channel's beat, byte by byte
+        if (!rd_req_q || j_q == DRAM_BW) state_q <= A_PRESENT;
+        else if (rbyte < RAM_BASE) begin
+          if (f_ready) begin
+            f_req <= 1'b1;
+            f_addr <= flash_at[23:0];
+            state_q <= A_FLASH;
+          end
+        end else if (rbyte < DRAM_SIZE) state_q <= A_RAM;   // ram_q holds ram[a_raddr] in A_RAM
+        else j_q <= j_q + 1'b1;                   // past the end of DRAM: zero, as the test bench's model
+      end
+      A_FLASH: if (f_ack) begin
+        beat_q[j_q*8 +: 8] <= f_data;
+        j_q <= j_q + 1'b1;
+        state_q <= A_READ;
+      end
+      A_RAM: begin
+        beat_q[j_q*8 +: 8] <= ram_q;
+        j_q <= j_q + 1'b1;
+        state_q <= A_READ;
+      end
+      A_PRESENT: begin
+        if (DRAM_LATENCY == 0) {rd_valid_q, rd_data_q} <= {rd_req_q, beat_q};
+        // the ring's entries of the first DRAM_LATENCY cycles were made in reset: no data
+        else {rd_valid_q, rd_data_q} <= (core_cycles < RING) ? {1'b0, ring_q[DRAM_BW*8-1:0]} : ring_q;
+        ring[slot_q] <= {rd_req_q, beat_q};
+        slot_q <= (slot_q == RING - 1) ? 0 : slot_q + 1'b1;
+        state_q <= A_RISE;
+      end
+      A_RISE: begin core_clk_q <= 1'b1; core_cycles <= core_cycles + 1; state_q <= A_FALL; end
+      A_FALL: begin core_clk_q <= 1'b0; state_q <= A_SAMPLE; end
+      A_FINISH: begin
+        finished <= 1'b1;
+        status <= error_q ? 2'd1 : done_q ? 2'd0 : 2'd2;
+        core_rst_n_q <= 1'b0;
+        state_q <= A_IDLE;
+      end
+      default: state_q <= A_IDLE;
+    endcase
+    if (busy && state_q != A_FINISH) run_clks <= run_clks + 1;
+  end
+  wire unused_mem = ^{rram[DRAM_AW:RAM_AW], wram[DRAM_AW:RAM_AW], flash_at[31:24]};
+endmodule
+`default_nettype wire

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The boards `nnchip verilog --board` builds for, from their published pinouts (the .pcf files in
+ * targets/board/): part, package, oscillator, where the flash image goes, LED polarity.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+
+export interface Board {
+  readonly name: string;
+  readonly title: string;
+  readonly device: 'up5k' | 'hx8k';
+  readonly package: string;
+  readonly oscMhz: number;
+  /** flash bytes; the image goes at imageOffset, above the bitstream (UP5K ≈ 104 kB, HX8K ≈ 135 kB) */
+  readonly flashBytes: number;
+  readonly imageOffset: number;
+  readonly ledActiveLow: boolean;
+}
+
+export const BOARDS = {
+  icebreaker: { name: 'icebreaker', title: 'iCEBreaker (iCE40-UP5K SG48)', device: 'up5k', package: 'sg48', oscMhz: 12, flashBytes: 16 << 20, imageOffset: 1 << 20, ledActiveLow: true },
+  'hx8k-breakout': { name: 'hx8k-breakout', title: 'iCE40-HX8K breakout (CT256)', device: 'hx8k', package: 'ct256', oscMhz: 12, flashBytes: 4 << 20, imageOffset: 1 << 20, ledActiveLow: false },
+} as const satisfies Record<string, Board>;
+export type BoardName = keyof typeof BOARDS;
+export const BOARD_NAMES = Object.keys(BOARDS) as BoardName[];
+
+export const DEFAULT_BAUD = 115200;
+
+export function boardNamed(name: string): Board {
+  const b = (BOARDS as Record<string, Board>)[name];
+  if (b === undefined) throw new NnchipError('NN801', `unknown board "${name}" (available: ${BOARD_NAMES.join(', ')})`);
+  return b;
+}

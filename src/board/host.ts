@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The host side of the board link: a request/answer session over any byte stream (a serial port,
+ * or the co-simulation's pipes), and one inference through it — place the input rows in the board
+ * RAM, run, read the output rows back — with the compute cycle count the board measured.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import { pixelAddress, type DramTensor, type Program } from '../isa/program.js';
+import { designIdOf } from './image.js';
+import {
+  BOARD_ERROR_TEXT, boardErrorName, FrameDecoder, infoRequest, parseInfo, readRequest, readU32, RESP, runRequest, writeRequest,
+  type BoardInfo, type Frame,
+} from './protocol.js';
+
+/** A byte stream to the board. */
+export interface ByteLink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Registers the one listener for received bytes. */
+  onData(listener: (bytes: Uint8Array) => void): void;
+}
+
+/** Bytes per WRITE / READ frame: small enough for any UART buffer, large enough to keep framing cheap. */
+const CHUNK = 1024;
+
+export class BoardSession {
+  private readonly decoder = new FrameDecoder();
+  private readonly frames: Frame[] = [];
+  private wake: (() => void) | undefined;
+
+  /** timeoutMs: how long to wait for each answer (0: forever). */
+  constructor(private readonly link: ByteLink, private readonly timeoutMs: number) {
+    link.onData((bytes) => {
+      this.frames.push(...this.decoder.push(bytes));
+      this.wake?.();
+    });
+  }
+
+  private async next(what: string): Promise<Frame> {
+    const started = Date.now();
+    while (this.frames.length === 0) {
+      const left = this.timeoutMs === 0 ? 0 : this.timeoutMs - (Date.now() - started);
+      if (this.timeoutMs !== 0 && left <= 0) throw new NnchipError('NN513', `the board did not answer ${what} within ${this.timeoutMs / 1000} s`);
+      await new Promise<void>((resolve) => {
+        const timer = left > 0 ? setTimeout(resolve, left) : undefined;
+        this.wake = () => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    return this.frames.shift()!;
+  }
+
+  /** Send one request frame and return the answer, which must be of type `want` (an ERROR frame throws NN511). */
+  async request(frame: Uint8Array, want: number, what: string): Promise<Frame> {
+    await this.link.write(frame);
+    const answer = await this.next(what);
+    if (answer.type === RESP.error) {
+      const name = boardErrorName(answer.payload[0] ?? 0);
+      throw new NnchipError('NN511', `${what}: ${name === undefined ? `the board reported error ${answer.payload[0]}` : BOARD_ERROR_TEXT[name]}`);
+    }
+    if (answer.type !== want) throw new NnchipError('NN513', `${what}: the board answered with frame type 0x${answer.type.toString(16)}, not 0x${want.toString(16)}`);
+    return answer;
+  }
+
+  async info(): Promise<BoardInfo> {
+    return parseInfo((await this.request(infoRequest(), RESP.info, 'INFO')).payload);
+  }
+
+  async write(address: number, bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length; at += CHUNK) await this.request(writeRequest(address + at, bytes.subarray(at, at + CHUNK)), RESP.ack, `WRITE at ${address + at}`);
+  }
+
+  async read(address: number, count: number): Promise<Uint8Array> {
+    const out = new Uint8Array(count);
+    for (let at = 0; at < count; at += CHUNK) {
+      const n = Math.min(CHUNK, count - at);
+      const answer = await this.request(readRequest(address + at, n), RESP.data, `READ at ${address + at}`);
+      if (answer.payload.length !== n) throw new NnchipError('NN513', `READ at ${address + at}: the board sent ${answer.payload.length} bytes, not ${n}`);
+      out.set(answer.payload, at);
+    }
+    return out;
+  }
+
+  /** Run the program once: compute cycles (reset release to done) and board clock cycles of the whole run. */
+  async run(): Promise<{ cycles: number; clocks: number }> {
+    const p = (await this.request(runRequest(), RESP.done, 'RUN')).payload;
+    return { cycles: readU32(p, 0), clocks: readU32(p, 4) };
+  }
+}
+
+/** Rows of a tensor as (address, first code, count) runs: adjacent rows merge into one transfer. */
+function rowRuns(t: DramTensor): { address: number; first: number; count: number }[] {
+  const runs: { address: number; first: number; count: number }[] = [];
+  for (let r = 0; r < t.rows; r++) {
+    const address = pixelAddress(t, r);
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.address + last.count === address) last.count += t.rowBytes;
+    else runs.push({ address, first: r * t.rowBytes, count: t.rowBytes });
+  }
+  return runs;
+}
+
+/** Check that the board runs this Program with a good flash image. */
+export async function checkBoard(s: BoardSession, p: Program): Promise<BoardInfo> {
+  const info = await s.info();
+  const want = designIdOf(p);
+  if (info.designId !== want) {
+    throw new NnchipError('NN514', `the board runs design ${info.designId.toString(16).padStart(8, '0')}, this folder is design ${want.toString(16).padStart(8, '0')} (program the FPGA with this folder's bitstream: make prog)`);
+  }
+  if (!info.imageOk) throw new NnchipError('NN511', BOARD_ERROR_TEXT.flashImage);
+  return info;
+}
+
+export interface BoardRun {
+  readonly raw: Int8Array;
+  readonly cycles: number;
+  readonly clocks: number;
+}
+
+/** One inference on the board: input codes in, output codes and cycle counts out. */
+export async function inferOnBoard(s: BoardSession, p: Program, codes: Int8Array): Promise<BoardRun> {
+  for (const run of rowRuns(p.input)) await s.write(run.address, new Uint8Array(codes.buffer, codes.byteOffset + run.first, run.count));
+  const { cycles, clocks } = await s.run();
+  const raw = new Int8Array(p.output.rows * p.output.rowBytes);
+  for (const run of rowRuns(p.output)) raw.set(new Int8Array((await s.read(run.address, run.count)).buffer), run.first);
+  return { raw, cycles, clocks };
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `nnchip board flash-image <dir>` and `nnchip board run <dir> --port <tty> --input <file>`: the host
+ * side of a board design made by `nnchip verilog --board` (protocol and session: src/board/).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { BOARD_NAMES } from '../../board/boards.js';
+import { BOARD_FILES, type BoardManifest } from '../../board/emit.js';
+import { BoardSession, checkBoard, inferOnBoard, type ByteLink } from '../../board/host.js';
+import { designIdOf, flashImage } from '../../board/image.js';
+import { NnchipError } from '../../diagnostics/error.js';
+import { toModelLayout } from '../../isa/layout.js';
+import { batchOf, quantizeBatches, splitOutputs, type Program } from '../../isa/program.js';
+import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
+import type { CliContext } from '../context.js';
+import { programInputSpec, readSamples } from '../data.js';
+import { examples } from '../help.js';
+import { readProgramFile } from '../load-program.js';
+import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
+import { printer } from './run.js';
+
+interface BoardDesign {
+  readonly manifest: BoardManifest;
+  readonly program: Program;
+}
+
+/** The board folder's manifest and Program, checked against each other. */
+function readBoardDir(dir: string): BoardDesign {
+  const file = join(dir, BOARD_FILES.manifest);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NnchipError('NN515', `${dir} is not a folder`);
+  if (!existsSync(file)) throw new NnchipError('NN515', `${dir} has no ${BOARD_FILES.manifest}: not a board design`);
+  let manifest: BoardManifest;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as BoardManifest;
+  } catch {
+    throw new NnchipError('NN515', `${file} is not valid JSON`);
+  }
+  const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'designId'] as const;
+  if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
+    throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);
+  }
+  const program = readProgramFile(join(dir, BOARD_FILES.program), 'nnchip board');
+  if (designIdOf(program) !== manifest.designId) throw new NnchipError('NN515', `${join(dir, BOARD_FILES.program)} is not the program ${file} was made for`);
+  return { manifest, program };
+}
+
+/** The serial port as a ByteLink; serialport is loaded only here (an optional dependency). */
+async function openPort(path: string, baudRate: number): Promise<{ link: ByteLink; close: () => Promise<void> }> {
+  let mod: typeof import('serialport');
+  try {
+    mod = await import('serialport');
+  } catch {
+    throw new NnchipError('NN703', 'the serialport package is not installed; `nnchip board run` needs it');
+  }
+  const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`)) : resolve())));
+  const link: ByteLink = {
+    write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${e.message}`)) : port.drain(() => resolve())))),
+    onData: (listener) => port.on('data', (d: Buffer) => listener(new Uint8Array(d))),
+  };
+  return { link, close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
+}
+
+type RunFlags = { port: string; input: string; json?: boolean; timeout: string };
+
+export function register(program: Command, ctx: CliContext): void {
+  const board = program
+    .command('board')
+    .description('talk to a board design made by `nnchip verilog --board`: write its flash image, run inferences over the UART')
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip verilog examples/tiny/tiny.nnchip.json --board icebreaker -o hw', 'the design (see docs/board.md)'],
+        ['make -C hw bitstream prog', 'bitstream and flash image onto the board (iceprog)'],
+        ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json', 'outputs and cycle counts from the board'],
+      ]),
+    );
+
+  addForceOption(
+    board
+      .command('flash-image')
+      .description('write the SPI-flash image (header + weights) of a board design; flash it with iceprog -o <offset>')
+      .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
+      .option('-o, --out <file>', 'output file (default <dir>/flash.bin)')
+      .addHelpText(
+        'after',
+        examples([
+          ['nnchip board flash-image hw', 'rewrites hw/flash.bin from hw/program.nnp'],
+          ['nnchip board flash-image hw -o weights.bin && iceprog -o 1M weights.bin', 'an image elsewhere, then into the flash'],
+        ]),
+      ),
+  ).action((dir: string, flags: ForceFlag & { out?: string }) => {
+    const { manifest, program: p } = readBoardDir(dir);
+    const out = flags.out ?? join(dir, BOARD_FILES.image);
+    // the folder's own image may be rewritten; any other path follows the usual output rules
+    const opts = flags.out === undefined ? { force: true } : outputOptions(flags, dir);
+    checkOutput(out, 'file', opts);
+    const image = flashImage(p);
+    writeFileAtomic(out, image, opts);
+    ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes; flash with: iceprog -o ${manifest.flashOffset} ${out}\n`);
+  });
+
+  board
+    .command('run')
+    .description('run inferences on the board over its UART: inputs in, outputs and compute cycles out (printed as `nnchip run` does)')
+    .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`, whose bitstream and flash image are on the board')
+    .requiredOption('--port <path>', 'the board UART, e.g. /dev/ttyUSB1 (required)')
+    .requiredOption('--input <file>', 'JSON samples, as for `nnchip run` (required)')
+    .option('--timeout <s>', 'seconds to wait for each answer', '10')
+    .option('--json', 'print the `nnchip run --json` document, with "cycles" measured by the board')
+    .addHelpText(
+      'after',
+      examples([
+        ['nnchip board run hw --port /dev/ttyUSB1 --input examples/tiny/calibration.json', 'outputs and compute cycles, as `nnchip run` prints them'],
+        ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json --json', 'the same as JSON'],
+      ]),
+    )
+    .action(async (dir: string, flags: RunFlags) => {
+      const timeout = Number(flags.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds`);
+      const { manifest, program: p } = readBoardDir(dir);
+      const samples = readSamples(flags.input, programInputSpec(p));
+      const out = printer(p, { ...flags, backend: 'board' }, ctx, []);
+      const { link, close } = await openPort(flags.port, manifest.baud);
+      try {
+        const session = new BoardSession(link, timeout * 1000);
+        await checkBoard(session, p);
+        const b = batchOf(p);
+        for (let first = 0; first < samples.count; first += b) {
+          const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
+          const [codes] = quantizeBatches(p, group);
+          const result = await inferOnBoard(session, p, codes!);
+          const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, toModelLayout(p.output, o), result.cycles));
+          ctx.io.stdout(text.join(''));
+        }
+        out.end();
+      } finally {
+        await close();
+      }
+    });
+}

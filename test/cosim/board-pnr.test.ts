@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Both boards' designs go through the generated Makefile's `bitstream` target: yosys, nextpnr-ice40
+ * at the design clock (the Makefile does not allow a timing failure) and icepack. The cheapest honest
+ * design: the shipped tiny model on a 2x2 array with small buffers, at the boards' 12 MHz oscillator
+ * and, on the HX8K, at 24 MHz through the PLL.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { BOARDS, type Board } from '../../src/board/boards.js';
+import { emitBoard } from '../../src/board/emit.js';
+import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
+import { loadModel } from '../../src/importers/index.js';
+import { tempFolder, writeDirAtomic } from '../../src/util/atomic-write.js';
+import { calibrationSamples, compileGraph } from '../helpers/compile.js';
+import { haveTools } from './tools.js';
+
+const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
+const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
+const SMALL = { rows: 2, cols: 2, actDepth: 64, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2, thresholdPasses: 8, dramBytesPerCycle: 2, dramLatency: 3 };
+
+const CASES: readonly (readonly [string, Board, number])[] = [
+  ['iCEBreaker at 12 MHz', BOARDS.icebreaker, 12],
+  ['HX8K breakout at 24 MHz (PLL)', BOARDS['hx8k-breakout'], 24],
+];
+
+describe.skipIf(!haveTools('yosys', 'nextpnr-ice40', 'icepack', 'make'))('board designs place, route and meet their clock', () => {
+  test.each(CASES)('%s', async (_, board, clockMhz) => {
+    const p = compileGraph(loadModel(TINY), calibrationSamples(TINY_CALIBRATION), SMALL);
+    const temp = tempFolder('nnchip-board-pnr-');
+    try {
+      const dir = join(temp.path, 'hw');
+      writeDirAtomic(dir, emitBoard(p, { board, clockMhz }));
+      expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(`FREQ ?= ${clockMhz}\n`);
+      await runTool(requireTool('make'), ['bitstream'], dir, `make bitstream for the ${board.title}`);
+      expect(existsSync(join(dir, 'build/board.bin'))).toBe(true);
+      // nextpnr's own verdict, per clock: "Max frequency for clock 'clk': 40.1 MHz (PASS at 24.0 MHz)"
+      const log = readFileSync(join(dir, 'build/nextpnr.log'), 'utf8');
+      const clocks = [...log.matchAll(/Max frequency for clock +'([^']+)': ([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)/g)];
+      expect(clocks.length).toBeGreaterThan(0);
+      for (const [, name, fmax, verdict] of clocks) {
+        process.stdout.write(`${board.title}: clock ${name} ${fmax} MHz\n`);
+        expect(verdict, `clock ${name}`).toBe('PASS');
+      }
+    } finally {
+      temp.remove();
+    }
+  }, 900_000);
+});

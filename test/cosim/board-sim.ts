@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Runs a board design folder in Icarus or Verilator with its bench tb/tb_board.v, and gives the host a ByteLink
+ * to it: two named pipes carry the UART bytes (one hex byte per line), so the host code of
+ * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
+import type { ByteLink } from '../../src/board/host.js';
+
+export interface SimBoard {
+  readonly link: ByteLink;
+  /** Close the host's stream: the bench finishes; resolves with its output. */
+  close(): Promise<string>;
+}
+
+export type BoardSimulator = 'iverilog' | 'verilator';
+
+/** Compile the bench; returns the command that runs it (before its plusargs). */
+export async function compileBoardSim(dir: string, simulator: BoardSimulator = 'iverilog'): Promise<string[]> {
+  mkdirSync(join(dir, 'sim'), { recursive: true });
+  const sources = [
+    'tb/tb_board.v',
+    ...readdirSync(join(dir, 'rtl')).filter((f) => f.endsWith('.v')).map((f) => `rtl/${f}`),
+    ...readdirSync(join(dir, 'board')).filter((f) => f.endsWith('.v')).map((f) => `board/${f}`),
+  ];
+  if (simulator === 'verilator') {
+    // the bench's integer arithmetic on bytes and addresses is deliberate: width warnings are not errors here
+    const args = ['--binary', '--timing', '-O1', '-Wno-fatal', '-Wno-WIDTH', '-Irtl', '-Iboard', '--top-module', 'tb_board', '-Mdir', 'sim/obj', '-o', '../Vtb_board', ...sources];
+    await runTool(requireTool('verilator'), args, dir, 'building the board bench with verilator');
+    return [join(dir, 'sim/Vtb_board')];
+  }
+  await runTool(requireTool('iverilog'), ['-g2005', '-I', 'rtl', '-I', 'board', '-s', 'tb_board', '-o', 'sim/tb_board.vvp', ...sources], dir, 'compiling the board bench with iverilog');
+  return [requireTool('vvp'), '-n', join(dir, 'sim/tb_board.vvp')];
+}
+
+export function startBoardSim(dir: string, command: readonly string[]): SimBoard {
+  const toBoard = join(dir, 'sim/to_board');
+  const fromBoard = join(dir, 'sim/from_board');
+  for (const f of [toBoard, fromBoard]) rmSync(f, { force: true });
+  execFileSync('mkfifo', [toBoard, fromBoard]);
+  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<string>((resolve) => child.on('close', (code) => resolve(`${log}\n(exit ${code})`)));
+  const out: WriteStream = createWriteStream(toBoard);
+  let listener: ((bytes: Uint8Array) => void) | undefined;
+  let pending = '';
+  createReadStream(fromBoard, { encoding: 'utf8' }).on('data', (chunk: string | Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    const bytes = Uint8Array.from(lines.filter((l) => l.trim() !== '').map((l) => parseInt(l, 16)));
+    if (bytes.length > 0) listener?.(bytes);
+  });
+  const link: ByteLink = {
+    write: (bytes) => new Promise<void>((resolve, reject) => out.write(Array.from(bytes, (b) => b.toString(16).padStart(2, '0') + '\n').join(''), (e) => (e ? reject(e) : resolve()))),
+    onData: (l) => (listener = l),
+  };
+  return {
+    link,
+    close: async () => {
+      out.end();
+      return exited;
+    },
+  };
+}

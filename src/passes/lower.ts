@@ -176,6 +176,9 @@ function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cf
   return lines;
 }
 
+/** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
+const WEIGHT_SLOTS = 6;
+
 export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   const { rows: R, cols: C } = cfg;
   if (cfg.wgtDepth < R) throw new NnchipError('NN403', `wgtDepth = ${cfg.wgtDepth} entries cannot hold one ${R}-row weight tile`);
@@ -199,7 +202,10 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     };
   });
   const placed = placeTensors(gp, dram, cfg);
-  const wgtSlots = cfg.wgtDepth >= 2 * R ? 2 : 1;
+  // weight tiles in flight: a matmul frees its slot only at its end (2R + C + rows after its start),
+  // while the next ones start every max(R, rows + 1) cycles (shadow weights), so loads run ahead by
+  // up to WEIGHT_SLOTS tiles when the wgt buffer holds them
+  const wgtSlots = Math.max(1, Math.min(WEIGHT_SLOTS, Math.floor(cfg.wgtDepth / R)));
   const qntSlots = Math.min(2, cfg.qntDepth);
   let wgtTile = 0;
   let colTile = 0;

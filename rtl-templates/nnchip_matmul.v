@@ -93,7 +93,7 @@ module nnchip_matmul #(
   // (the valid bits are reset; the tags need not be)
   reg  [LINE-1:0]  v_line_q;
   wire [LINE:0]    v_chain = {v_line_q, act_re};
-  wire             d_valid = v_line_q[LINE-1];
+  wire             d_valid = v_chain[LINE];
   wire [TAG_W-1:0] d_tag;
   nnchip_delay #(.WIDTH(TAG_W), .STAGES(LINE)) u_line (
     .clk(clk), .d({s_accumulate_q, s_last, s_push_prev_q, s_push_next_q, s_acc_q}), .q(d_tag));

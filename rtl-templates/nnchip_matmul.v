@@ -2,7 +2,7 @@
 // nnchip_matmul: sequences matmuls through the systolic array (docs/hardware.md, t from a start):
 //   t < R          read wgt entry wgt+t; PE(r, c) writes its shadow weight on t = 1 + r + c
 //   t = R + m      read act row m (two-level address: runs of `inner` rows); PE(r,c) works on it at
-//                  R+1+m+r+c, row 0 swapping the shadow weights in as it passes
+//                  R+1+m+r+c; the swap bit, one cycle ahead of row 0, makes the shadow weights active
 //   t = 2R+C+m     the de-skewed sums of row n meet acc row m (read at t-1) and are written back
 // duration = 2R + C + rows; the next matmul may start at t = max(R, rows + 1) (`issue_last` marks
 // t - 1), so its preload overlaps this one's stream and its stream this one's drain. Up to
@@ -78,7 +78,7 @@ module nnchip_matmul #(
   reg               p_accumulate_q, p_push_prev_q, p_push_next_q;
 
   // ---- stream: act rows, one per cycle
-  reg               s_busy_q, s_first_q, a_sw_q;
+  reg               s_busy_q, s_first_q;
   reg [ROWS_W-1:0]  s_left_q;
   reg [ACT_AW-1:0]  act_addr_q, run_base_q, stride_q, outer_q;
   reg [INNER_W-1:0] inner_q, in_run_q;
@@ -112,7 +112,7 @@ module nnchip_matmul #(
 
   wire [COLS*32-1:0] sums;
   nnchip_systolic_array #(.ROWS(ROWS), .COLS(COLS)) u_array (
-    .clk(clk), .w_go(w_go_q), .w_top(wgt_rdata), .a_left(act_rdata), .a_sw(a_sw_q), .sums(sums));
+    .clk(clk), .w_go(w_go_q), .w_top(wgt_rdata), .a_left(act_rdata), .a_sw(act_re & s_first_q), .sums(sums));
 
   // accumulate: acc row + sums, wrapping at 32 bits like numerics.wrap32
   genvar c;
@@ -124,7 +124,6 @@ module nnchip_matmul #(
 
   always @(posedge clk) begin
     w_go_q <= start;
-    a_sw_q <= act_re & s_first_q;
     w_tag_q <= d_tag;
     if (start) begin
       i_t_q <= ONE_OCC;

@@ -3,7 +3,7 @@
 // writes the shadow weights along a diagonal wave (PE(r, c) on the (1 + r + c)-th cycle after
 // w_go; wgt lane c reaches column c through c registers and is broadcast down it, entry r in row r),
 // while the previous tile still streams. Activations come through the row skew in front (lane r
-// delayed r cycles) with the swap bit of the tile's first row, and the column de-skew behind
+// delayed r cycles) with the swap bit one cycle ahead of the tile's first row, and the column de-skew behind
 // (column c delayed COLS-1-c cycles) lines one act entry's COLS sums up.
 `default_nettype none
 module nnchip_systolic_array #(
@@ -14,7 +14,7 @@ module nnchip_systolic_array #(
   input  wire               w_go,      // the cycle the tile's first wgt entry is on w_top
   input  wire [COLS*8-1:0]  w_top,     // wgt entry r of the tile in the (1 + r)-th cycle from w_go (lane c = column c)
   input  wire [ROWS*8-1:0]  a_left,    // act entry, un-skewed (lane r = row r of the tile)
-  input  wire               a_sw,      // a_left is the tile's first act row
+  input  wire               a_sw,      // a_left is the tile's first act row in the next cycle
   output wire [COLS*32-1:0] sums       // column sums of one input row, all columns aligned
 );
   // A column sums R products of at most 2^14 in magnitude: 17 + clog2(R) bits never wrap, so the

@@ -2,7 +2,8 @@
 /**
  * Step mode's R×C weight-stationary array, register by register (docs/hardware.md): each PE holds an
  * active and a shadow weight; a tile's preload fills the shadows along a diagonal write wave while
- * the previous tile streams, and the first act row of the new tile swaps them in as it passes.
+ * the previous tile streams, and a swap bit travelling one cycle ahead of the new tile's first act
+ * row makes them active.
  * Activations enter through a row skew and move right, partial sums move down, a column de-skew
  * lines the C sums up for the accumulator.
  */
@@ -31,13 +32,13 @@ export class SystolicArray {
   readonly wdelay: Int32Array;
   private readonly skewAt: Int32Array;
   private readonly deskewAt: Int32Array;
-  /** SRAM read registers: one wgt entry (C lanes) and one act entry (R lanes), with valid bits; the wave start and the swap bit. */
+  /** SRAM read registers: one wgt entry (C lanes) and one act entry (R lanes), with valid bits; the wave start; the swap bit (not a register: it enters with the act read of the tile's first row). */
   readonly wrd: Int32Array;
   wrdValid = 0;
   wgo = 0;
   readonly ard: Int32Array;
   ardValid = 0;
-  ardSwap = 0;
+  swapIn = 0;
   private readonly laneIn: Int32Array;
   private readonly laneV: Uint8Array;
   private readonly laneS: Uint8Array;
@@ -80,7 +81,7 @@ export class SystolicArray {
   /** One clock edge of every register; returns the MACs done on valid activations. */
   clock(): number {
     const { R, C, w, ws, we, a, av, asw, p } = this;
-    if (this.ardValid || this.wrdValid || this.wgo) this.quiet = 0;
+    if (this.ardValid || this.wrdValid || this.wgo || this.swapIn) this.quiet = 0;
     else if (++this.quiet > 2 * (R + C) + 2) return 0;
     // de-skew chains shift first: they sample the bottom row before it updates
     for (let c = 0; c < C - 1; c++) {
@@ -93,7 +94,7 @@ export class SystolicArray {
       const at = this.skewAt[r]!;
       this.laneIn[r] = r === 0 ? this.ard[0]! : this.skew[at + r - 1]!;
       this.laneV[r] = r === 0 ? this.ardValid : this.skewV[at + r - 1]!;
-      this.laneS[r] = r === 0 ? this.ardSwap : this.skewS[at + r - 1]!;
+      this.laneS[r] = r === 0 ? this.swapIn : this.skewS[at + r - 1]!;
       for (let j = r - 1; j > 0; j--) {
         this.skew[at + j] = this.skew[at + j - 1]!;
         this.skewV[at + j] = this.skewV[at + j - 1]!;
@@ -102,7 +103,7 @@ export class SystolicArray {
       if (r > 0) {
         this.skew[at] = this.ard[r]!;
         this.skewV[at] = this.ardValid;
-        this.skewS[at] = this.ardSwap;
+        this.skewS[at] = this.swapIn;
       }
     }
     // wgt lane c reaches column c after c registers (the same shape as the row skew, c stages)
@@ -122,8 +123,9 @@ export class SystolicArray {
         const sin = c === 0 ? this.laneS[r]! : asw[i - 1]!;
         // the write wave runs down column 0 and right along each row: PE(r, c) writes on τ = 1 + r + c
         const wein = c > 0 ? we[i - 1]! : r > 0 ? we[i - C]! : this.wgo;
-        if (sin) w[i] = ws[i]!;
         p[i] = mac(r === 0 ? 0 : p[i - C]!, ain, w[i]!);
+        // the swap bit runs one cycle ahead of the tile's first row (R = 1: the shadow is written in this cycle)
+        if (sin) w[i] = wein ? this.colIn[c]! : ws[i]!;
         if (wein) ws[i] = this.colIn[c]!;
         we[i] = wein;
         a[i] = ain;
@@ -140,7 +142,7 @@ export class SystolicArray {
     this.wrdValid = 0;
     this.wgo = 0;
     this.ardValid = 0;
-    this.ardSwap = 0;
+    this.swapIn = 0;
     this.ard.fill(0);
   }
 }
@@ -210,6 +212,7 @@ export class MatmulUnit {
       }
       if (tau === 2 * R + C + insn.rows - 1) this.completed.push(f.i);
     }
+    array.swapIn = first;
     m.count(u, F.arrayMacs, array.clock());
     // the reads above land in the read registers at this edge
     array.clearReads();
@@ -222,7 +225,6 @@ export class MatmulUnit {
     if (actEntry >= 0) {
       for (let r = 0; r < R; r++) array.ard[r] = s.act[actEntry * R + r]!;
       array.ardValid = 1;
-      array.ardSwap = first;
     }
     const newest = this.inFlight[this.inFlight.length - 1];
     const tau = newest === undefined ? -1 : t - newest.start;

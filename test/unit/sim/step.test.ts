@@ -53,14 +53,14 @@ describe('the PE array, register by register (read back from the VCD)', () => {
     for (let r = 0; r < layer.R; r++) for (let c = 0; c < layer.C; c++) for (const reg of ['w', 'ws', 'a', 'psum']) expect(vcd.widths.has(`nnchip.array.pe_${r}_${c}_${reg}`)).toBe(true);
   });
 
-  test('the preload writes PE(r, c)\'s shadow on cycle 1 + r + c; act row 0 swaps it in on cycle R + 1 + r + c', () => {
+  test('the preload writes PE(r, c)\'s shadow on cycle 1 + r + c; the swap bit, one cycle ahead of act row 0, makes it active on cycle R + r + c', () => {
     for (let r = 0; r < layer.R; r++) {
       for (let c = 0; c < layer.C; c++) {
         const w = (p.constants[wAt + r * layer.C + c]! << 24) >> 24;
         expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_ws`, at(s + 1 + r + c))).toBe(w);
         expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_ws`, at(s + r + c))).toBe(0); // the first tile: the shadow was empty
-        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R + 1 + r + c))).toBe(w);
-        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R + r + c))).toBe(0);
+        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R + r + c))).toBe(w);
+        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R + r + c - 1))).toBe(0);
       }
     }
   });

@@ -15,6 +15,7 @@ import { simulate, type SimResult } from '../../../sim/index.js';
 import { randomMlp, randomSamples, rng } from '../../helpers/random-graph.js';
 import { randomProgram } from '../backends/wasm/random-program.js';
 import { oneTile } from './one-tile.js';
+import { expectSameRun } from './same-run.js';
 import { readVcd } from './vcd-reader.js';
 
 function vcdOf(p: Program, x: Int8Array, maxCycles?: number): { text: string; result: SimResult } {
@@ -29,12 +30,6 @@ function codes(p: Program, seed: number): Int8Array {
   return Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
 }
 
-export function expectSameRun(step: SimResult, fast: SimResult): void {
-  expect(Array.from(step.output)).toEqual(Array.from(fast.output));
-  expect(step.cycles).toBe(fast.cycles);
-  expect(step.traceHash).toBe(fast.traceHash);
-  expect(step.stats).toEqual(fast.stats);
-}
 
 describe('the PE array, register by register (read back from the VCD)', () => {
   const layer = { R: 3, C: 4, M: 5, L: 2, B: 4 };

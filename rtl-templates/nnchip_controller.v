@@ -7,7 +7,8 @@ module nnchip_controller (
   clk, rst_n,
   ld_start, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride, ld_last,
   st_start, st_sram, st_rows, st_dram, st_stride, st_last,
-  mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_last,
+  mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
+  mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
   th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_last,
   done, error
 );
@@ -44,7 +45,10 @@ module nnchip_controller (
   output wire [F_MATMUL_ROWS_W-1:0]  mm_rows;
   output wire                        mm_accumulate;
   output wire [F_MATMUL_INNER_W-1:0] mm_inner;
-  input  wire mm_last;
+  output wire mm_push_prev, mm_push_next;        // the starting matmul's token pushes (fired at its mm_done)
+  input  wire mm_issue_last;                     // the compute unit may start the next instruction after this cycle
+  input  wire mm_done, mm_done_push_prev, mm_done_push_next;   // a matmul's last cycle, and its pushes
+  input  wire mm_busy;                           // a matmul is in flight
   output wire th_start;
   output wire [ACC_AW-1:0] th_acc;
   output wire [OUT_AW-1:0] th_out;
@@ -185,20 +189,26 @@ module nnchip_controller (
   reg ld_push_next_q, st_push_prev_q, c_push_prev_q, c_push_next_q;
   localparam [TOKEN_W-1:0] NO_TOKENS = {TOKEN_W{1'b0}};
 
-  // An instruction starts when it heads its queue, its unit is idle and the tokens it pops are there.
+  // An instruction starts when it heads its queue, its unit is free and the tokens it pops are there.
+  // The compute unit is free after a matmul's issue interval for another matmul (they pipeline), and
+  // for a threshold or sync only once no matmul is in flight (timing.ts free[i]).
   assign ld_start = ~ld_empty & ~ld_busy_q & (~ld_pop_next | (c2l_q != NO_TOKENS));
   assign st_start = ~st_empty & ~st_busy_q & (~st_pop_prev | (c2s_q != NO_TOKENS));
-  assign c_start  = ~c_empty & ~c_busy_q & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
+  assign c_start  = ~c_empty & ~c_busy_q & (c_is_mm | ~mm_busy) & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
   assign mm_start = c_start & c_is_mm;
   assign th_start = c_start & c_is_th;
+  assign mm_push_prev = c_push_prev;
+  assign mm_push_next = c_push_next;
 
   // `last` marks an instruction's final busy cycle (it may be its start cycle: sync, 1-cycle DMA);
-  // its pushes become visible in the next cycle, the instruction's end time.
-  wire c_last = mm_last | th_last | (c_start & ~c_is_mm & ~c_is_th);
+  // its pushes become visible in the next cycle, the instruction's end time. A matmul frees the
+  // unit at mm_issue_last and pushes at mm_done (its pushes travel with it through the matmul unit).
+  wire c_done = th_last | (c_start & ~c_is_mm & ~c_is_th);
+  wire c_last = mm_issue_last | c_done;
   wire ld_push_c2_next = ld_last & (ld_start ? ld_push_next : ld_push_next_q);
   wire st_push_to_prev = st_last & (st_start ? st_push_prev : st_push_prev_q);
-  wire c_push_to_prev  = c_last & (c_start ? c_push_prev : c_push_prev_q);
-  wire c_push_to_next  = c_last & (c_start ? c_push_next : c_push_next_q);
+  wire c_push_to_prev  = (c_done & (c_start ? c_push_prev : c_push_prev_q)) | (mm_done & mm_done_push_prev);
+  wire c_push_to_next  = (c_done & (c_start ? c_push_next : c_push_next_q)) | (mm_done & mm_done_push_next);
   wire ld_pop = ld_start & ld_pop_next;
   wire st_pop = st_start & st_pop_prev;
   wire c_pop_from_prev = c_start & c_pop_prev;
@@ -236,7 +246,7 @@ module nnchip_controller (
 
   // Done in the first cycle in which halt has been fetched and every queue and unit is idle:
   // cycles = max(fetch(halt) + 1, max end) as in isa/timing.ts.
-  assign done = halted_q & ld_empty & st_empty & c_empty & ~ld_busy_q & ~st_busy_q & ~c_busy_q;
+  assign done = halted_q & ld_empty & st_empty & c_empty & ~ld_busy_q & ~st_busy_q & ~c_busy_q & ~mm_busy;
   assign error = error_q;
 
 endmodule

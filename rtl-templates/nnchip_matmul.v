@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
-// nnchip_matmul: sequences one matmul through the systolic array (docs/hardware.md, t from start):
-//   t < R          read wgt entry wgt+R-1-t; the array shifts it in at t+1 (preload, R cycles)
-//   t = R + m      read act row m (two-level address: runs of `inner` rows); PE(r,c) works on it at R+1+m+r+c
-//   t = 2R+C+m     the de-skewed sums of row m meet acc row m (read at t-1) and are written back
-// duration = 2R + C + rows.
+// nnchip_matmul: sequences matmuls through the systolic array (docs/hardware.md, t from a start):
+//   t < R          read wgt entry wgt+t; PE(r, c) writes its shadow weight on t = 1 + r + c
+//   t = R + m      read act row m (two-level address: runs of `inner` rows); PE(r,c) works on it at
+//                  R+1+m+r+c; the swap bit, one cycle ahead of row 0, makes the shadow weights active
+//   t = 2R+C+m     the de-skewed sums of row n meet acc row m (read at t-1) and are written back
+// duration = 2R + C + rows; the next matmul may start at t = max(R, rows + 1) (`issue_last` marks
+// t - 1), so its preload overlaps this one's stream and its stream this one's drain. Up to
+// ceil((2R+C)/R)+1 matmuls are in flight: the acc address, flags and token pushes of each act row
+// travel down a delay line to the acc stage, so completions (`done`) come in start order.
 `default_nettype none
 module nnchip_matmul #(
   parameter ROWS = 4,
@@ -25,6 +29,8 @@ module nnchip_matmul #(
   input  wire [ACC_AW-1:0]  acc,
   input  wire [ROWS_W-1:0]  rows,
   input  wire               accumulate,
+  input  wire               push_prev,     // token pushes of the starting matmul, fired at its `done`
+  input  wire               push_next,
   output wire               wgt_re,
   output wire [WGT_AW-1:0]  wgt_raddr,
   input  wire [COLS*8-1:0]  wgt_rdata,
@@ -37,88 +43,148 @@ module nnchip_matmul #(
   output wire               acc_we,
   output wire [ACC_AW-1:0]  acc_waddr,
   output wire [COLS*32-1:0] acc_wdata,
-  output wire               last
+  output wire               issue_last,    // the last cycle before the unit may start the next matmul
+  output wire               done,          // the last cycle (final acc write) of the oldest matmul in flight
+  output wire               done_push_prev,
+  output wire               done_push_next,
+  output wire               busy           // a matmul is in flight (a threshold or sync must wait)
 );
-  localparam T_W = ROWS_W + 2;   // 2R + C + rows < 2^(ROWS_W+2) for R, C <= 256
-  localparam [T_W-1:0] T_ACT0 = ROWS;                  // first act read
-  localparam [T_W-1:0] T_ACCR0 = 2 * ROWS + COLS - 1;  // first acc read
-  localparam [T_W-1:0] T_ACCW0 = 2 * ROWS + COLS;      // first acc write
-  localparam [WGT_AW-1:0] WGT_LAST = ROWS - 1;
+  localparam OCC_W = ROWS_W + 1;
+  localparam [OCC_W-1:0] R_OCC = ROWS;
+  localparam [OCC_W-1:0] ONE_OCC = 1;
+  localparam [ROWS_W-1:0] ONE_ROW = 1;
   localparam [INNER_W-1:0] ONE = 1;
+  localparam LINE = ROWS + COLS - 1;          // act read to acc read
+  localparam TAG_W = ACC_AW + 4;              // {accumulate, last row, push_prev, push_next, acc address}
+  localparam FLIGHT_W = $clog2(2 * ROWS + COLS + 2) + 1;
 
-  reg               busy_q;
-  reg [T_W-1:0]     t_q;
-  reg [ROWS_W-1:0]  rows_q;
-  reg               accumulate_q;
-  reg [WGT_AW-1:0]  wgt_addr_q;
+  // ---- issue: the issue interval max(R, rows + 1) and the R-cycle preload (t counts from start)
+  reg              i_busy_q;
+  reg [OCC_W-1:0]  i_t_q, occ_q;
+  reg [WGT_AW-1:0] wgt_addr_q;
+  reg              w_go_q;
+  wire [OCC_W-1:0] rows_occ = {1'b0, rows} + ONE_OCC;
+  assign issue_last = i_busy_q & (i_t_q == occ_q - ONE_OCC);
+  assign wgt_re = start | (i_busy_q & (i_t_q < R_OCC));
+  assign wgt_raddr = start ? wgt : wgt_addr_q;
+  // the preload's last cycle hands the matmul's act-side fields to the stream (R = 1: its start)
+  wire pre_last = start ? (ROWS == 1) : (i_busy_q & (i_t_q == R_OCC - ONE_OCC));
+
+  // fields of the matmul between its start and its stream (the previous one may still be streaming)
+  reg [ACT_AW-1:0]  p_act_q, p_stride_q, p_outer_q;
+  reg [INNER_W-1:0] p_inner_q;
+  reg [ACC_AW-1:0]  p_acc_q;
+  reg [ROWS_W-1:0]  p_rows_q;
+  reg               p_accumulate_q, p_push_prev_q, p_push_next_q;
+
+  // ---- stream: act rows, one per cycle
+  reg               s_busy_q, s_first_q;
+  reg [ROWS_W-1:0]  s_left_q;
   reg [ACT_AW-1:0]  act_addr_q, run_base_q, stride_q, outer_q;
   reg [INNER_W-1:0] inner_q, in_run_q;
-  reg [ACC_AW-1:0]  acc_rd_q, acc_wr_q;
-  wire [T_W-1:0]    rows_t = {{(T_W-ROWS_W){1'b0}}, rows_q};
-
-  // weight preload: entries wgt+R-1 down to wgt, so row 0 of the tile ends in PE row 0
-  wire w_shift = busy_q & (t_q <= T_ACT0);
-  assign wgt_re = start | (busy_q & (t_q < T_ACT0));
-  assign wgt_raddr = start ? wgt + WGT_LAST : wgt_addr_q;
-
-  assign act_re = busy_q & (t_q >= T_ACT0) & (t_q < T_ACT0 + rows_t);
+  reg [ACC_AW-1:0]  s_acc_q;
+  reg               s_accumulate_q, s_push_prev_q, s_push_next_q;
+  assign act_re = s_busy_q;
   assign act_raddr = act_addr_q;
   wire run_end = in_run_q == inner_q - ONE;
+  wire s_last = s_left_q == ONE_ROW;
 
-  assign acc_re = busy_q & (t_q >= T_ACCR0) & (t_q < T_ACCR0 + rows_t);
-  assign acc_raddr = acc_rd_q;
-  assign acc_we = busy_q & (t_q >= T_ACCW0) & (t_q < T_ACCW0 + rows_t);
-  assign acc_waddr = acc_wr_q;
-  assign last = busy_q & (t_q == T_ACCW0 + rows_t - 1'b1);
+  // ---- drain: each act row's tag reaches the acc read R + C - 1 cycles later, the write one after
+  // (the valid bits are reset; the tags need not be)
+  reg  [LINE-1:0]  v_line_q;
+  wire [LINE:0]    v_chain = {v_line_q, act_re};
+  wire             d_valid = v_chain[LINE];
+  wire [TAG_W-1:0] d_tag;
+  nnchip_delay #(.WIDTH(TAG_W), .STAGES(LINE)) u_line (
+    .clk(clk), .d({s_accumulate_q, s_last, s_push_prev_q, s_push_next_q, s_acc_q}), .q(d_tag));
+  assign acc_re = d_valid;
+  assign acc_raddr = d_tag[ACC_AW-1:0];
+  reg              w_valid_q;
+  reg [TAG_W-1:0]  w_tag_q;
+  wire w_accumulate = w_tag_q[ACC_AW+3];
+  assign acc_we = w_valid_q;
+  assign acc_waddr = w_tag_q[ACC_AW-1:0];
+  assign done = w_valid_q & w_tag_q[ACC_AW+2];
+  assign done_push_prev = w_tag_q[ACC_AW+1];
+  assign done_push_next = w_tag_q[ACC_AW];
+  reg [FLIGHT_W-1:0] flight_q;
+  assign busy = flight_q != {FLIGHT_W{1'b0}};
 
   wire [COLS*32-1:0] sums;
   nnchip_systolic_array #(.ROWS(ROWS), .COLS(COLS)) u_array (
-    .clk(clk), .w_shift(w_shift), .w_top(wgt_rdata), .a_left(act_rdata), .sums(sums));
+    .clk(clk), .w_go(w_go_q), .w_top(wgt_rdata), .a_left(act_rdata), .a_sw(act_re & s_first_q), .sums(sums));
 
   // accumulate: acc row + sums, wrapping at 32 bits like numerics.wrap32
   genvar c;
   generate
     for (c = 0; c < COLS; c = c + 1) begin : g_lane
-      assign acc_wdata[c*32 +: 32] = (accumulate_q ? acc_rdata[c*32 +: 32] : 32'd0) + sums[c*32 +: 32];
+      assign acc_wdata[c*32 +: 32] = (w_accumulate ? acc_rdata[c*32 +: 32] : 32'd0) + sums[c*32 +: 32];
     end
   endgenerate
 
   always @(posedge clk) begin
+    w_go_q <= start;
+    w_tag_q <= d_tag;
     if (start) begin
-      t_q <= {{(T_W-1){1'b0}}, 1'b1};
-      rows_q <= rows;
-      accumulate_q <= accumulate;
-      wgt_addr_q <= wgt + WGT_LAST - 1'b1;
-      act_addr_q <= act;
-      run_base_q <= act;
-      stride_q <= act_stride;
-      outer_q <= act_outer;
-      inner_q <= inner;
-      in_run_q <= {INNER_W{1'b0}};
-      acc_rd_q <= acc;
-      acc_wr_q <= acc;
+      i_t_q <= ONE_OCC;
+      occ_q <= (rows_occ > R_OCC) ? rows_occ : R_OCC;
+      wgt_addr_q <= wgt + 1'b1;
+      p_act_q <= act;
+      p_stride_q <= act_stride;
+      p_outer_q <= act_outer;
+      p_inner_q <= inner;
+      p_acc_q <= acc;
+      p_rows_q <= rows;
+      p_accumulate_q <= accumulate;
+      p_push_prev_q <= push_prev;
+      p_push_next_q <= push_next;
     end else begin
-      t_q <= t_q + 1'b1;
-      if (wgt_re) wgt_addr_q <= wgt_addr_q - 1'b1;
-      if (act_re) begin
-        // a(m) = act + (m div inner)*actOuter + (m mod inner)*actStride  (spec.ts matmulActRow)
-        if (run_end) begin
-          in_run_q <= {INNER_W{1'b0}};
-          run_base_q <= run_base_q + outer_q;
-          act_addr_q <= run_base_q + outer_q;
-        end else begin
-          in_run_q <= in_run_q + 1'b1;
-          act_addr_q <= act_addr_q + stride_q;
-        end
+      i_t_q <= i_t_q + ONE_OCC;
+      if (wgt_re) wgt_addr_q <= wgt_addr_q + 1'b1;
+    end
+    if (pre_last) begin
+      s_first_q <= 1'b1;
+      s_left_q <= start ? rows : p_rows_q;
+      act_addr_q <= start ? act : p_act_q;
+      run_base_q <= start ? act : p_act_q;
+      stride_q <= start ? act_stride : p_stride_q;
+      outer_q <= start ? act_outer : p_outer_q;
+      inner_q <= start ? inner : p_inner_q;
+      in_run_q <= {INNER_W{1'b0}};
+      s_acc_q <= start ? acc : p_acc_q;
+      s_accumulate_q <= start ? accumulate : p_accumulate_q;
+      s_push_prev_q <= start ? push_prev : p_push_prev_q;
+      s_push_next_q <= start ? push_next : p_push_next_q;
+    end else if (act_re) begin
+      s_first_q <= 1'b0;
+      s_left_q <= s_left_q - 1'b1;
+      s_acc_q <= s_acc_q + 1'b1;
+      // a(m) = act + (m div inner)*actOuter + (m mod inner)*actStride  (spec.ts matmulActRow)
+      if (run_end) begin
+        in_run_q <= {INNER_W{1'b0}};
+        run_base_q <= run_base_q + outer_q;
+        act_addr_q <= run_base_q + outer_q;
+      end else begin
+        in_run_q <= in_run_q + 1'b1;
+        act_addr_q <= act_addr_q + stride_q;
       end
-      if (acc_re) acc_rd_q <= acc_rd_q + 1'b1;
-      if (acc_we) acc_wr_q <= acc_wr_q + 1'b1;
     end
   end
 
   always @(posedge clk) begin
-    if (!rst_n) busy_q <= 1'b0;
-    else busy_q <= (busy_q | start) & ~last;
+    if (!rst_n) begin
+      i_busy_q <= 1'b0;
+      s_busy_q <= 1'b0;
+      v_line_q <= {LINE{1'b0}};
+      w_valid_q <= 1'b0;
+      flight_q <= {FLIGHT_W{1'b0}};
+    end else begin
+      i_busy_q <= start | (i_busy_q & ~issue_last);
+      s_busy_q <= pre_last | (s_busy_q & ~s_last);
+      v_line_q <= v_chain[LINE-1:0];
+      w_valid_q <= d_valid;
+      flight_q <= flight_q + {{(FLIGHT_W-1){1'b0}}, start} - {{(FLIGHT_W-1){1'b0}}, done};
+    end
   end
 endmodule
 `default_nettype wire

@@ -45,7 +45,8 @@ module nnchip_top #(
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
-  wire ld_start, ld_last, st_start, st_last, mm_start, mm_last, th_start, th_last;
+  wire ld_start, ld_last, st_start, st_last, mm_start, th_start, th_last;
+  wire mm_push_prev, mm_push_next, mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy;
   wire [F_LOAD_BUF_W-1:0] ld_buf;
   wire [LD_AW-1:0] ld_sram;
   wire [F_LOAD_ROWS_W-1:0] ld_rows;
@@ -79,7 +80,8 @@ module nnchip_top #(
     .st_last(st_last),
     .mm_start(mm_start), .mm_wgt(mm_wgt), .mm_act(mm_act), .mm_act_stride(mm_act_stride), .mm_acc(mm_acc),
     .mm_rows(mm_rows), .mm_accumulate(mm_accumulate), .mm_inner(mm_inner), .mm_act_outer(mm_act_outer),
-    .mm_last(mm_last),
+    .mm_push_prev(mm_push_prev), .mm_push_next(mm_push_next), .mm_issue_last(mm_issue_last),
+    .mm_done(mm_done), .mm_done_push_prev(mm_done_push_prev), .mm_done_push_next(mm_done_push_next), .mm_busy(mm_busy),
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
     .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_last(th_last),
     .done(done), .error(error));
@@ -141,10 +143,12 @@ module nnchip_top #(
   ) u_matmul (
     .clk(clk), .rst_n(rst_n), .start(mm_start), .wgt(mm_wgt), .act(mm_act), .act_stride(mm_act_stride),
     .act_outer(mm_act_outer), .inner(mm_inner), .acc(mm_acc), .rows(mm_rows), .accumulate(mm_accumulate),
+    .push_prev(mm_push_prev), .push_next(mm_push_next),
     .wgt_re(mm_wgt_re), .wgt_raddr(mm_wgt_raddr), .wgt_rdata(wgt_rdata),
     .act_re(mm_act_re), .act_raddr(mm_act_raddr), .act_rdata(act_rdata),
     .acc_re(mm_acc_re), .acc_raddr(mm_acc_raddr), .acc_rdata(acc_rdata),
-    .acc_we(mm_acc_we), .acc_waddr(mm_acc_waddr), .acc_wdata(mm_acc_wdata), .last(mm_last));
+    .acc_we(mm_acc_we), .acc_waddr(mm_acc_waddr), .acc_wdata(mm_acc_wdata), .issue_last(mm_issue_last),
+    .done(mm_done), .done_push_prev(mm_done_push_prev), .done_push_next(mm_done_push_next), .busy(mm_busy));
 
   nnchip_threshold #(
     .COLS(COLS), .PASSES(THRESHOLD_PASSES), .ROWS_W(F_THRESHOLD_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)

@@ -131,6 +131,12 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Ins
 
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 
+/**
+ * A bound on the matmuls in flight at once (each holds its sums until its end): duration over
+ * occupancy, (2R + C + rows) / max(R, rows + 1), is below (2R + C) / R + 1.
+ */
+const matmulsInFlight = (cfg: ArrayConfig): number => Math.ceil((2 * cfg.rows + cfg.cols) / cfg.rows) + 2;
+
 /** Byte offsets of every array in one ArrayBuffer (DRAM at 0), so each copy is a copyWithin. */
 interface Arena {
   readonly bytes: number;
@@ -156,7 +162,7 @@ function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dr
     outScratch: take(fp.outLanes),
     storeScratch: take(fp.storeLanes),
     acc: take(4 * lanes.acc),
-    sums: take(4 * fp.accLanes),
+    sums: take(4 * fp.accLanes * matmulsInFlight(cfg)),
     qntMult: take(2 * lanes.qntMult),
     qntShift: take(lanes.qntShift),
   };
@@ -172,7 +178,10 @@ class FastMachine {
   readonly s: MachineState;
   private readonly mem8: Int8Array;
   private readonly mem32: Int32Array;
-  private readonly sums: Int32Array;
+  /** One sums scratch per matmul in flight, used in turn (matmuls start and end in program order). */
+  private readonly sums: Int32Array[];
+  private matmulsRead = 0;
+  private matmulsCommitted = 0;
   private readonly live: MatmulScratch;
   private readonly loadView: MachineState;
   private readonly storeView: MachineState;
@@ -202,7 +211,7 @@ class FastMachine {
       qntShift: new Uint8Array(buf, at.qntShift, lanes.qntShift),
       out: new Int8Array(buf, at.out, lanes.out),
     };
-    this.sums = new Int32Array(buf, at.sums, fp.accLanes);
+    this.sums = Array.from({ length: matmulsInFlight(cfg) }, (_, k) => new Int32Array(buf, at.sums + 4 * k * fp.accLanes, fp.accLanes));
     this.live = matmulScratch(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
     this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
@@ -215,9 +224,9 @@ class FastMachine {
     if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
       const C = this.cfg.cols;
-      if (mm.accumulate) this.mem32.copyWithin(at.sums >> 2, (at.acc >> 2) + mm.acc * C, (at.acc >> 2) + (mm.acc + mm.rows) * C);
-      else this.sums.fill(0, 0, mm.rows * C);
-      matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, this.sums, this.live);
+      const sums = this.sums[this.matmulsRead++ % this.sums.length]!;
+      sums.fill(0, 0, mm.rows * C);
+      matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
@@ -233,7 +242,11 @@ class FastMachine {
     else if (kind === KIND.load) execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
     else if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
-      this.mem32.copyWithin((at.acc >> 2) + mm.acc * C, at.sums >> 2, (at.sums >> 2) + mm.rows * C);
+      const sums = this.sums[this.matmulsCommitted++ % this.sums.length]!;
+      const acc = this.s.acc;
+      const o = mm.acc * C;
+      if (mm.accumulate) for (let j = 0; j < mm.rows * C; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
+      else acc.set(sums.subarray(0, mm.rows * C), o);
     } else if (kind === KIND.threshold) {
       const th = insn as InstructionOf<'threshold'>;
       const st = this.pendingStore;

@@ -75,9 +75,10 @@ function makePlan(p: Program): Plan {
 
 /**
  * Busy and stall cycles from the timestamps alone, per unit and cause, with the same per-cycle
- * definitions step mode observes: an idle unit is `starved` until its next instruction has been
- * fetched, then waits on the first missing token (popPrev before popNext); a queue head whose unit
- * is still busy counts `unitBusy`; fetch cycles lost to a full queue count `queueFull`.
+ * definitions step mode observes: a unit free for its next instruction (timing.ts free[i]) is
+ * `starved` until that instruction has been fetched, then waits on the first missing token (popPrev
+ * before popNext); a queue head whose unit is not free yet counts `unitBusy`; a busy cycle (one with an
+ * instruction in flight) counts for the oldest one in flight; fetch cycles lost to a full queue count `queueFull`.
  */
 function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32Array): Float64Array {
   const c = newCounters(p.layers.length);
@@ -92,11 +93,11 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
     if (i > 0) c[b + F.queueFull + u]! += t.fetch - s.timings[i - 1]!.fetch - 1;
     const name = UNIT_OF[insn.op] as 'load' | 'compute' | 'store';
     const prev = last[u]! < 0 ? null : s.timings[last[u]!]!;
-    const idleFrom = prev === null ? 0 : prev.end;
+    const idleFrom = t.free;
     const arrived = t.fetch + 1;
-    c[b + F.busy + u]! += t.end - t.start;
+    c[b + F.busy + u]! += t.busy;
     c[b + F.starved + u]! += Math.max(0, Math.min(t.start, arrived) - idleFrom);
-    if (prev !== null) c[b + F.unitBusy + u]! += Math.max(0, prev.end - Math.max(prev.start, arrived));
+    if (prev !== null) c[b + F.unitBusy + u]! += Math.max(0, t.free - Math.max(prev.start, arrived));
     const waitFrom = Math.max(idleFrom, arrived);
     let waited = 0;
     for (const flag of ['popPrev', 'popNext'] as const) {

@@ -15,7 +15,7 @@ import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
 import { StepMachine } from './machine.js';
 import { FETCH, type Plan } from './plan.js';
-import { F, type RawRun } from './stats.js';
+import { F, UNIT_INDEX, type RawRun } from './stats.js';
 import { ThresholdUnit } from './threshold-unit.js';
 import type { VcdSink } from './vcd.js';
 import { VcdProbe } from './vcd-probe.js';
@@ -89,7 +89,15 @@ export class Controller {
   }
 
   get done(): boolean {
-    return this.pc >= this.insns.length && this.cur.every((c) => c < 0) && this.qLen.every((l) => l === 0);
+    return this.pc >= this.insns.length && this.cur.every((c) => c < 0) && this.qLen.every((l) => l === 0) && this.matmul.inFlight.length === 0;
+  }
+
+  /**
+   * Whether unit u may start instruction i now: its issue slot is free (`cur`), and unless i is a
+   * matmul (which overlaps the matmuls before it) no matmul is still in flight.
+   */
+  private free(u: number, i: number): boolean {
+    return this.cur[u]! < 0 && (this.insns[i]!.op === 'matmul' || u !== UNIT_INDEX.compute || this.matmul.inFlight.length === 0);
   }
 
   /** One instruction per cycle into its unit's queue; halt only ends fetch. */
@@ -131,7 +139,7 @@ export class Controller {
     for (let u = 0; u < 3; u++) {
       const head = this.qLen[u]! > 0 ? this.qIdx[u]![this.qHead[u]!]! : -1;
       const arrived = head >= 0 && this.qAt[u]![this.qHead[u]!]! < t;
-      if (this.cur[u]! < 0 && arrived && this.missingToken(head) < 0) {
+      if (arrived && this.free(u, head) && this.missingToken(head) < 0) {
         for (let k = 0; k < 2; k++) if (this.tok[head * 4 + k]! >= 0) this.tokens[this.tok[head * 4 + k]!]! -= 1;
         this.qHead[u] = (this.qHead[u]! + 1) % this.depth;
         this.qLen[u]! -= 1;
@@ -141,12 +149,13 @@ export class Controller {
         if (next >= 0 && this.qAt[u]![this.qHead[u]!]! < t) c[this.plan.block[next]! + F.unitBusy + u]! += 1;
         continue;
       }
-      if (this.cur[u]! >= 0) {
+      if (this.started[u]! >= this.order[u]!.length) continue;
+      const next = this.order[u]![this.started[u]!]!;
+      if (!this.free(u, next)) {
         if (arrived) c[this.plan.block[head]! + F.unitBusy + u]! += 1;
-      } else if (this.started[u]! < this.order[u]!.length) {
-        const waiting = arrived ? head : this.order[u]![this.started[u]!]!;
+      } else {
         const field = arrived ? F.tokenWait + this.missingToken(head) : F.starved + u;
-        c[this.plan.block[waiting]! + field]! += 1;
+        c[this.plan.block[next]! + field]! += 1;
       }
     }
   }
@@ -162,7 +171,7 @@ export class Controller {
       case 'store':
         return this.store.begin(insn);
       case 'matmul':
-        return this.matmul.begin(insn);
+        return this.matmul.begin(i, insn, t);
       case 'threshold':
         return this.threshold.begin(insn);
       case 'sync':
@@ -174,15 +183,27 @@ export class Controller {
     }
   }
 
-  /** Every unit advances one cycle; the array is clocked every cycle, busy or not. */
+  /**
+   * Every unit advances one cycle; the array is clocked every cycle, busy or not. A busy cycle
+   * counts for the oldest instruction in flight on the unit.
+   */
   advance(t: number): void {
-    let arrayClocked = false;
+    const mm = this.matmul;
     for (let u = 0; u < 3; u++) {
+      if (u === UNIT_INDEX.compute) {
+        const oldest = mm.inFlight.length > 0 ? mm.inFlight[0]!.i : this.cur[u]!;
+        if (oldest >= 0) this.m.counters[this.plan.block[oldest]! + F.busy + u]! += 1;
+        if (mm.inFlight.length > 0) {
+          if (mm.tick(t)) this.cur[u] = -1;
+          for (const i of mm.completed) this.complete(i, t);
+        } else this.array.clock();
+      }
       const i = this.cur[u]!;
       if (i < 0) continue;
       const insn = this.insns[i]!;
+      if (insn.op === 'matmul') continue;
       const tau = t - this.start[i]!;
-      this.m.counters[this.plan.block[i]! + F.busy + u]! += 1;
+      if (u !== UNIT_INDEX.compute) this.m.counters[this.plan.block[i]! + F.busy + u]! += 1;
       let finished: boolean;
       switch (insn.op) {
         case 'load':
@@ -190,10 +211,6 @@ export class Controller {
           break;
         case 'store':
           finished = this.store.tick(tau, t);
-          break;
-        case 'matmul':
-          finished = this.matmul.tick(tau, t);
-          arrayClocked = true;
           break;
         case 'threshold':
           finished = this.threshold.tick(tau, t);
@@ -207,19 +224,23 @@ export class Controller {
           throw unhandled(insn, 'opcode');
       }
       if (!finished) continue;
-      this.end[i] = t + 1;
       this.cur[u] = -1;
-      for (let k = 2; k < 4; k++) if (this.tok[i * 4 + k]! >= 0) this.tokens[this.tok[i * 4 + k]!]! += 1;
+      this.complete(i, t);
     }
-    if (!arrayClocked) this.array.clock();
+  }
+
+  /** Instruction i's last cycle is t: it ends at t + 1, when its token pushes become visible. */
+  private complete(i: number, t: number): void {
+    this.end[i] = t + 1;
+    for (let k = 2; k < 4; k++) if (this.tok[i * 4 + k]! >= 0) this.tokens[this.tok[i * 4 + k]!]! += 1;
   }
 
   /** What the compute unit is doing, for the VCD. */
   computeState(): number {
+    if (this.matmul.inFlight.length > 0) return this.matmul.state;
     const i = this.cur[1]!;
     if (i < 0) return COMPUTE_STATE.idle;
-    const op = this.insns[i]!.op;
-    return op === 'matmul' ? this.matmul.state : op === 'threshold' ? COMPUTE_STATE.threshold : COMPUTE_STATE.sync;
+    return this.insns[i]!.op === 'threshold' ? COMPUTE_STATE.threshold : COMPUTE_STATE.sync;
   }
 
   result(cycles: number): RawRun {

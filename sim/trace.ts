@@ -52,16 +52,33 @@ export class TraceRecorder {
     return out;
   }
 
-  /** sha256 over the load, compute and store streams, each prefixed by its record count. */
+  /**
+   * sha256 over the load, compute and store streams, each prefixed by its record count, each in
+   * (cycle, code, address) order: pipelined instructions of one unit interleave their accesses, and
+   * the two modes record them in different orders (fast mode one instruction after another).
+   */
   hash(): string {
     const h = createHash('sha256');
     this.bufs.forEach((b, u) => {
       const n = this.lens[u]!;
       h.update(new Uint8Array(Uint32Array.of(u, n / 3).buffer));
-      h.update(new Uint8Array(b.buffer, 0, n * 4));
+      h.update(new Uint8Array(sortedRecords(b.subarray(0, n)).buffer, 0, n * 4));
     });
     return h.digest('hex');
   }
+}
+
+const before = (b: Uint32Array, i: number, j: number): number => b[i]! - b[j]! || b[i + 1]! - b[j + 1]! || b[i + 2]! - b[j + 2]!;
+
+/** The [cycle, code, addr] triples in order (a copy, or the input itself when already in order). */
+function sortedRecords(b: Uint32Array): Uint32Array {
+  let ordered = true;
+  for (let i = 3; i < b.length && ordered; i += 3) ordered = before(b, i - 3, i) <= 0;
+  if (ordered) return b;
+  const idx = Array.from({ length: b.length / 3 }, (_, k) => k * 3).sort((i, j) => before(b, i, j));
+  const out = new Uint32Array(b.length);
+  idx.forEach((i, k) => out.set(b.subarray(i, i + 3), k * 3));
+  return out;
 }
 
 type Emit = (t: number, code: number, addr: number) => void;
@@ -78,7 +95,7 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
 /**
  * The accesses of one instruction at local cycle τ, exactly as docs/hardware.md's table lists
  * them: DMA rows leave at τ = i·beats and land on their last beat, latency later; the matmul reads
- * the tile for R cycles, act row m at R + m and read-modify-writes acc row m at 2R + C + m; the
+ * the tile for R cycles (entry wgt + τ at τ), act row m at R + m and read-modify-writes acc row m at 2R + C + m; the
  * threshold (P = thresholdPasses) reads acc row m at P·m (and the qnt entry at τ = 0) and writes out
  * row m at P·m + P + THRESHOLD_LATENCY − 1; in table mode P = 1 + 2·steps and beat k > 0 of a row
  * reads table entry table + k − 1.
@@ -107,7 +124,7 @@ export const ACCESS_PATTERN = {
   },
   matmul: (i, cfg, emit) => {
     const { rows: R, cols: C } = cfg;
-    for (let t = 0; t < R; t++) emit(t, CODE.wgtRead, i.wgt + R - 1 - t);
+    for (let t = 0; t < R; t++) emit(t, CODE.wgtRead, i.wgt + t);
     for (let t = R; t < 2 * R + C + i.rows; t++) {
       const m = t - R;
       if (m < i.rows) emit(t, CODE.actRead, matmulActRow(i, m));

@@ -2,7 +2,7 @@
 /**
  * The signals step mode dumps to VCD, sampled after every clock edge: clk; the controller (pc,
  * fetch stall, each unit's state, executing instruction and queue fill, the four token counters);
- * and every PE's weight, activation and partial-sum registers (scope `array`).
+ * and every PE's active and shadow weight, activation and partial-sum registers (scope `array`).
  */
 import { CHANNELS, WORK_UNITS } from '../src/isa/spec.js';
 import { VcdWriter, type VcdSink } from './vcd.js';
@@ -16,7 +16,7 @@ export interface ProbeTarget {
   readonly tokens: Int32Array;
   readonly load: { readonly state: number };
   readonly store: { readonly state: number };
-  readonly array: { readonly R: number; readonly C: number; readonly w: Int32Array; readonly a: Int32Array; readonly p: Int32Array };
+  readonly array: { readonly R: number; readonly C: number; readonly w: Int32Array; readonly ws: Int32Array; readonly a: Int32Array; readonly p: Int32Array };
   readonly plan: { readonly program: { readonly config: { readonly clockMhz: number } } };
   computeState(): number;
 }
@@ -47,7 +47,7 @@ export class VcdProbe {
     const pe: number[] = [];
     const { R, C } = ctl.array;
     for (let r = 0; r < R; r++) {
-      for (let c = 0; c < C; c++) pe.push(v.wire(`pe_${r}_${c}_w`, 8), v.wire(`pe_${r}_${c}_a`, 8), v.wire(`pe_${r}_${c}_psum`, 32));
+      for (let c = 0; c < C; c++) pe.push(v.wire(`pe_${r}_${c}_w`, 8), v.wire(`pe_${r}_${c}_ws`, 8), v.wire(`pe_${r}_${c}_a`, 8), v.wire(`pe_${r}_${c}_psum`, 32));
     }
     v.upscope();
     v.upscope();
@@ -71,11 +71,12 @@ export class VcdProbe {
       vcd.set(sig.queue[u]!, ctl.qLen[u]!);
     }
     for (let k = 0; k < CHANNELS.length; k++) vcd.set(sig.tokens[k]!, ctl.tokens[k]!);
-    const { w, a, p } = ctl.array;
+    const { w, ws, a, p } = ctl.array;
     for (let i = 0; i < w.length; i++) {
-      vcd.set(sig.pe[3 * i]!, w[i]!);
-      vcd.set(sig.pe[3 * i + 1]!, a[i]!);
-      vcd.set(sig.pe[3 * i + 2]!, p[i]!);
+      vcd.set(sig.pe[4 * i]!, w[i]!);
+      vcd.set(sig.pe[4 * i + 1]!, ws[i]!);
+      vcd.set(sig.pe[4 * i + 2]!, a[i]!);
+      vcd.set(sig.pe[4 * i + 3]!, p[i]!);
     }
     vcd.cycle(t);
   }

@@ -107,7 +107,7 @@ export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instruc
     for (const a of accessesOf(insn, cfg)) peakBytes[a.space] = Math.max(peakBytes[a.space], a.end * (a.space === 'dram' ? 1 : entryBytes(a.space, cfg.rows, cfg.cols)));
     const t = schedule.timings[i]!;
     const unit = UNIT_OF[insn.op];
-    if (unit !== 'fetch') busy[unit] += t.end - t.start;
+    if (unit !== 'fetch') busy[unit] += t.busy;
   });
   const capacityBytes = Object.fromEntries(BUFFER_LIST.map((b) => [b, bufferBytes(cfg, b)])) as Record<Buffer, number>;
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);

@@ -5,28 +5,45 @@
  * timestamps. This is the single timing definition: the certificate (cost.ts), the simulator's
  * fast mode, and — through co-simulation tests — the RTL are all held to it.
  *
- * Issue rules (f = fetch cycle, s = start, e = end; cycles count from 0 after reset):
+ * Issue rules (f = fetch cycle, s = start, e = end = completion; cycles count from 0 after reset):
  *   f[0] = 0;  f[i] = max(f[i-1] + 1, s[q] + 1)   q = the instruction queueDepth places earlier in
  *                                                 the same unit's queue (a full queue stalls fetch)
- *   s[i] = max(f[i] + 1, e[previous instruction of the same unit], e[p] for each token i pops,
+ *   s[i] = max(f[i] + 1, free[i], e[p] for each token i pops,
  *              where the k-th pop on a channel takes the token of the k-th push on it)
- *   e[i] = s[i] + duration(i)
+ *   free[i] = s[j] + occupancy(j)   if j, the previous instruction of the same unit, has the same op
+ *                                   and that op pipelines (its record has `occupancy`: matmul)
+ *           = max e[j'] over every earlier instruction j' of the unit   otherwise
+ *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
+ * Within a unit, completions stay in program order (e[j] < e[i] for j before i): docs/hardware.md.
  */
 import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
 import { channelOf, type Channel, type Instruction } from './spec.js';
 
-/** Cycles an instruction occupies its unit (its op record's `duration`). */
+/** Cycles from an instruction's start to its completion (its op record's `duration`). */
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
   return opOf(insn).duration(insn, cfg);
+}
+
+/**
+ * When a unit may start `next` after `prev` (its previous instruction) started at `prevStart`:
+ * after prev's issue interval if both have an op that pipelines, else once all earlier ones completed.
+ */
+export function unitFreeAt(prev: Instruction, prevStart: number, unitDone: number, next: Instruction, cfg: ArrayConfig): number {
+  const occupancy = opOf(prev).occupancy;
+  return occupancy !== undefined && prev.op === next.op ? prevStart + (occupancy as (i: Instruction, c: ArrayConfig) => number)(prev, cfg) : unitDone;
 }
 
 export interface InsnTiming {
   readonly fetch: number;
   readonly start: number;
   readonly end: number;
+  /** When its unit was free to start it (free[i] above; 0 for a unit's first instruction and for halt). */
+  readonly free: number;
+  /** Its share of its unit's busy cycles: the cycles of [start, end) no earlier instruction of the unit covers. */
+  readonly busy: number;
 }
 
 export interface Schedule {
@@ -38,6 +55,7 @@ export interface Schedule {
 export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): Schedule {
   const timings: InsnTiming[] = [];
   const unitEnd = { load: 0, compute: 0, store: 0, fetch: 0 };
+  const unitLast: Record<string, { insn: Instruction; start: number } | undefined> = {};
   const unitStarts: Record<string, number[]> = { load: [], compute: [], store: [] };
   const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
   const popCount: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
@@ -53,11 +71,13 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
     }
     prevFetch = fetch;
     if (unit === 'fetch') {
-      timings.push({ fetch, start: fetch, end: fetch + 1 });
+      timings.push({ fetch, start: fetch, end: fetch + 1, free: 0, busy: 0 });
       cycles = Math.max(cycles, fetch + 1);
       continue;
     }
-    let start = Math.max(fetch + 1, unitEnd[unit]);
+    const last = unitLast[unit];
+    const free = last === undefined ? 0 : unitFreeAt(last.insn, last.start, unitEnd[unit], insn, cfg);
+    let start = Math.max(fetch + 1, free);
     for (const flag of ['popPrev', 'popNext'] as const) {
       if (!insn[flag]) continue;
       const ch = channelOf(unit, flag);
@@ -68,8 +88,10 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
     const end = start + duration(insn, cfg);
     for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(unit, flag)].push(end);
     unitStarts[unit]!.push(start);
-    unitEnd[unit] = end;
-    timings.push({ fetch, start, end });
+    unitLast[unit] = { insn, start };
+    const busy = end - Math.max(start, unitEnd[unit]);
+    unitEnd[unit] = Math.max(unitEnd[unit], end);
+    timings.push({ fetch, start, end, free, busy });
     cycles = Math.max(cycles, end);
   }
   return { timings, cycles };

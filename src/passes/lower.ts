@@ -44,6 +44,16 @@ export function checkBuffers(gp: GemmProgram, cfg: ArrayConfig): void {
   for (const op of packed.ops) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
 }
 
+/** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
+const WEIGHT_SLOTS = 6;
+
+/**
+ * Weight tiles in flight: a matmul frees its slot only at its end (2R + C + rows after its start),
+ * while the next ones start every max(R, rows + 1) cycles (shadow weights), so loads run ahead by
+ * up to WEIGHT_SLOTS tiles when the wgt buffer holds them.
+ */
+const weightSlots = (cfg: ArrayConfig): number => Math.max(1, Math.min(WEIGHT_SLOTS, Math.floor(cfg.wgtDepth / cfg.rows)));
+
 export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   checkWeightBuffer(cfg);
   const { rows: R, cols: C } = cfg;
@@ -56,7 +66,7 @@ export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram 
   const insns: Instruction[] = [];
   const layerOf: number[] = [];
   const layerNames: string[] = [];
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], wgtSlots: cfg.wgtDepth >= 2 * R ? 2 : 1, qntSlots: Math.min(2, cfg.qntDepth) };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(2, cfg.qntDepth) };
   gp.ops.forEach((op, oi) => {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);

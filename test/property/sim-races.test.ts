@@ -1,7 +1,9 @@
 /**
  * Fast mode on programs with missing tokens (races): it must compute exactly the concurrent
  * semantics it documents — every instruction reads at its start and writes at its end, commits of
- * a cycle before its reads — so that a missing token changes the values. The oracle below runs
+ * a cycle before its reads, except that a matmul adds onto the acc rows at its end (consecutive
+ * matmuls overlap, the next one accumulating onto what the previous one writes) — so that a missing
+ * token changes the values. The oracle below runs
  * interpret.ts's execute() on a snapshot of the machine taken at each start and copies the
  * instruction's footprint (spec.ts) back at its end.
  */
@@ -49,8 +51,12 @@ function commitFootprint(insn: Instruction, from: MachineState, to: MachineState
     case 'store':
       for (let i = 0; i < insn.rows; i++) to.dram.set(from.dram.subarray(insn.dram + i * insn.stride, insn.dram + i * insn.stride + C), insn.dram + i * insn.stride);
       return;
-    case 'matmul':
-      return entries(from.acc, to.acc, insn.acc, insn.rows, C);
+    case 'matmul': {
+      // `from` holds the bare sums (executed without accumulate at the start)
+      const o = insn.acc * C;
+      for (let j = 0; j < insn.rows * C; j++) to.acc[o + j] = insn.accumulate ? (to.acc[o + j]! + from.acc[o + j]!) | 0 : from.acc[o + j]!;
+      return;
+    }
     case 'threshold':
       return entries(from.out, to.out, insn.out, insn.rows, C);
     case 'sync':
@@ -72,7 +78,7 @@ function concurrentReference(p: Program, x: Int8Array): Int8Array {
     const insn = p.instructions[i]!;
     if (phase === 1) {
       const view = clone(s);
-      execute(view, insn, p.config);
+      execute(view, insn.op === 'matmul' ? { ...insn, accumulate: 0 } : insn, p.config);
       pending.set(i, view);
     } else commitFootprint(insn, pending.get(i)!, s, p.config);
   }

@@ -63,6 +63,11 @@ export const matmul: OpDef<'matmul'> = {
   ],
   // R cycles weight preload + R-cycle row skew + rows streamed + C-cycle column skew/de-skew
   duration: (insn, cfg) => 2 * cfg.rows + cfg.cols + insn.rows,
+  // Double-buffered weights: the next matmul's R-cycle preload fills the PEs' shadow registers
+  // while this one streams. It may start once this one's preload has read the wgt port (R cycles)
+  // and one cycle after its last act row (rows + 1): the gap keeps every acc read of the next
+  // matmul after this one's last acc write, so accumulating onto the rows just written is exact.
+  occupancy: (insn, cfg) => Math.max(cfg.rows, insn.rows + 1),
   count(insn, cfg, t) {
     t.arrayMacs += insn.rows * cfg.rows * cfg.cols;
     t.sramReads.wgt += cfg.rows; // the weight preload reads the tile once

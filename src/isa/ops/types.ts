@@ -36,8 +36,14 @@ export interface OpDef<O extends Opcode> {
   execute(s: MachineState, insn: InstructionOf<O>, cfg: ArrayConfig): void;
   /** Conservative (covering) ranges it reads and writes; strided DRAM rows are one span. */
   accesses(insn: InstructionOf<O>, cfg: ArrayConfig): Access[];
-  /** Cycles it occupies its unit (docs/hardware.md derives each rule). */
+  /** Cycles from its start to its completion: its last write, when its token pushes fire (docs/hardware.md derives each rule). */
   duration(insn: InstructionOf<O>, cfg: ArrayConfig): number;
+  /**
+   * Its issue interval, for an op whose unit pipelines consecutive instructions of that op: cycles
+   * from its start until the unit may start the next instruction of the same op (≤ duration). Absent:
+   * the unit starts nothing before it completes, and no op starts before all earlier ones completed.
+   */
+  readonly occupancy?: (insn: InstructionOf<O>, cfg: ArrayConfig) => number;
   /** Its certificate figures: DRAM bytes, buffer entries read and written, array MACs. */
   count(insn: InstructionOf<O>, cfg: ArrayConfig, tally: Tally): void;
 }

@@ -49,7 +49,7 @@ describe('one weight tile, by the formula of docs/hardware.md', () => {
     expect(step.stats.layers[0]!.cycles).toBe(expectedCycles(layer) - 1); // the layer starts at cycle 1
   });
 
-  test('the matmul occupies the compute unit exactly 2R + C + M cycles, the threshold M + 4', () => {
+  test('a lone matmul keeps the compute unit busy exactly 2R + C + M cycles (start to last acc write), the threshold M + 4', () => {
     const layer = LAYERS[2]!;
     const p = oneTile(layer, 5);
     const s = simulate(p, new Int8Array(layer.M * layer.R), { mode: 'step' });

@@ -15,6 +15,7 @@ import { simulate, type SimResult } from '../../../sim/index.js';
 import { randomMlp, randomSamples, rng } from '../../helpers/random-graph.js';
 import { randomProgram } from '../backends/wasm/random-program.js';
 import { oneTile } from './one-tile.js';
+import { expectSameRun } from './same-run.js';
 import { readVcd } from './vcd-reader.js';
 
 function vcdOf(p: Program, x: Int8Array, maxCycles?: number): { text: string; result: SimResult } {
@@ -29,12 +30,6 @@ function codes(p: Program, seed: number): Int8Array {
   return Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
 }
 
-export function expectSameRun(step: SimResult, fast: SimResult): void {
-  expect(Array.from(step.output)).toEqual(Array.from(fast.output));
-  expect(step.cycles).toBe(fast.cycles);
-  expect(step.traceHash).toBe(fast.traceHash);
-  expect(step.stats).toEqual(fast.stats);
-}
 
 describe('the PE array, register by register (read back from the VCD)', () => {
   const layer = { R: 3, C: 4, M: 5, L: 2, B: 4 };
@@ -47,19 +42,20 @@ describe('the PE array, register by register (read back from the VCD)', () => {
   const wAt = 8 * layer.C;
   const at = (cycle: number): number => (cycle + 1) * P; // registers after the edge ending `cycle`
 
-  test('declares clk, the controller and pe_<r>_<c>_w/a/psum for every PE', () => {
+  test('declares clk, the controller and pe_<r>_<c>_w/ws/a/psum for every PE', () => {
     expect(vcd.timescale).toBe('1ps');
     for (const name of ['nnchip.clk', 'nnchip.pc', 'nnchip.load_state', 'nnchip.compute_state', 'nnchip.store_state', 'nnchip.tok_l2c']) expect(vcd.widths.has(name), name).toBe(true);
-    for (let r = 0; r < layer.R; r++) for (let c = 0; c < layer.C; c++) for (const reg of ['w', 'a', 'psum']) expect(vcd.widths.has(`nnchip.array.pe_${r}_${c}_${reg}`)).toBe(true);
+    for (let r = 0; r < layer.R; r++) for (let c = 0; c < layer.C; c++) for (const reg of ['w', 'ws', 'a', 'psum']) expect(vcd.widths.has(`nnchip.array.pe_${r}_${c}_${reg}`)).toBe(true);
   });
 
-  test('after R preload cycles PE(r, c) holds weight row r, lane c', () => {
+  test('the preload writes PE(r, c)\'s shadow on cycle 1 + r + c; the swap bit, one cycle ahead of act row 0, makes it active on cycle R + r + c', () => {
     for (let r = 0; r < layer.R; r++) {
       for (let c = 0; c < layer.C; c++) {
         const w = (p.constants[wAt + r * layer.C + c]! << 24) >> 24;
-        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R))).toBe(w);
-        // one cycle earlier the tile is still one PE row short of its place
-        if (r === 0) expect(vcd.signedAt(`nnchip.array.pe_0_${c}_w`, at(s + layer.R - 1))).toBe((p.constants[wAt + layer.C + c]! << 24) >> 24);
+        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_ws`, at(s + 1 + r + c))).toBe(w);
+        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_ws`, at(s + r + c))).toBe(0); // the first tile: the shadow was empty
+        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R + r + c))).toBe(w);
+        expect(vcd.signedAt(`nnchip.array.pe_${r}_${c}_w`, at(s + layer.R + r + c - 1))).toBe(0);
       }
     }
   });

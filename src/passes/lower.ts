@@ -272,7 +272,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
             emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
           });
         });
-        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: steps > 0 ? tableAt : 0, steps });
+        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 });
         if (op.ow === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
           emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
  * Where everything lives in the module's one linear memory: DRAM at address 0 (so a DRAM address
- * is a memory address), then the five on-chip buffers, each sized by the certificate's peak.
+ * is a memory address), then the five on-chip buffers, each sized by the certificate's peak, then
+ * the pooling thresholds' scratch rows.
  * Nothing is allocated while running: the memory has exactly `pages` pages and cannot grow.
  */
 import { certify, type Certificate } from '../../../isa/cost.js';
 import { accessesOf } from '../../../isa/effects.js';
+import { poolOf } from '../../../isa/ops/index.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, SPACES, type Space } from '../../../isa/spec.js';
 
@@ -28,6 +30,8 @@ export interface MemoryPlan {
   readonly base: Readonly<Record<Space, number>>;
   /** Bytes reserved for each space. */
   readonly bytes: Readonly<Record<Space, number>>;
+  /** Rows a pooling threshold's window maxima go to before requantizing (kernels/pool.ts); empty without pooling. */
+  readonly poolScratch: Range;
   /** One past the last byte used, guard included: the memory requirement. */
   readonly end: number;
   readonly pages: number;
@@ -61,6 +65,9 @@ export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPl
     bytes[s] = Math.max(cert.peakBytes[s], touched[s]);
     at = alignUp(at + bytes[s]);
   }
-  const end = at + GUARD_BYTES;
-  return { base, bytes, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+  let poolRows = 0;
+  for (const i of p.instructions) if (i.op === 'threshold' && poolOf(i) !== null) poolRows = Math.max(poolRows, i.rows);
+  const poolScratch = { start: at, end: at + poolRows * entryBytes('acc', p.config.rows, p.config.cols) };
+  const end = alignUp(poolScratch.end) + GUARD_BYTES;
+  return { base, bytes, poolScratch, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

@@ -12,11 +12,12 @@
  *   crop                    → an identity copy reading a shifted window
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { activationName, isTable, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
 import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
+import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import { opTables, type ChannelTables } from './table.js';
 
 export interface Term {
@@ -52,6 +53,8 @@ export interface GemmOp {
   readonly step?: readonly [number, number];
   /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
   readonly table?: ChannelTables;
+  /** [kh, kw]: the out tensor is the max pool of the oh × ow pixels computed, kh × kw windows (passes/fuse-ops.ts) */
+  readonly pool?: readonly [number, number];
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;
@@ -113,12 +116,14 @@ function quantizeColumns(n: number, get: (col: number, visit: (v: number, put: (
   return scales;
 }
 
-interface Ctx {
+interface Ctx extends FuseCtx {
   readonly shapes: ReadonlyMap<string, Shape>;
   readonly params: ReadonlyMap<string, QuantParams>;
   readonly tensors: Map<string, PhysicalTensor>;
   /** view tensor name → [physical tensor, flatten order] */
   readonly views: Map<string, { src: string; order: 'hwc' | 'chw' }>;
+  /** add nodes by output tensor (an activation after one may fold into it) */
+  readonly adds: Map<string, NodeOf<'add'>>;
 }
 
 function physical(ctx: Ctx, name: string): PhysicalTensor {
@@ -271,6 +276,22 @@ function avgPool(node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor,
   );
 }
 
+/** a + b on a common scale: integer weights wa, wb (≤ 127) on the two codes, then `act`'s clamp. */
+function addOp(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor, act: Activation): GemmOp {
+  const [a, b] = node.inputs.map((t) => physical(ctx, t)) as [PhysicalTensor, PhysicalTensor];
+  const smax = Math.max(a.params.scale, b.params.scale);
+  const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
+  const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
+  return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name };
+}
+
+/** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */
+function replaceWriter(ctx: Ctx, x: PhysicalTensor, fused: GemmOp): GemmOp[] {
+  ctx.ops[soleWriter(ctx, x.name)] = fused;
+  ctx.tensors.delete(x.name);
+  return [];
+}
+
 function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   const x = node.inputs.length > 0 && node.op !== 'concat' && node.op !== 'add' ? physical(ctx, node.inputs[0]!) : undefined;
   const view = (order: 'hwc' | 'chw' = 'hwc'): GemmOp[] => {
@@ -290,6 +311,8 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return [weightedOp(ctx, node, x!, define(ctx, node.output, shape))];
     case 'pool2d': {
       const out = define(ctx, node.output, shape);
+      const fused = node.kind === 'max' && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out) : null;
+      if (fused !== null) return replaceWriter(ctx, x!, fused);
       if (node.kind === 'max') return maxPool(ctx, node, x!, out);
       return avgPool(node, x!, out, ctx.shapes.get(node.inputs[0]!)!);
     }
@@ -308,16 +331,14 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       if (node.fn === 'linear') return view();
       if (node.fn === 'softmax' || node.fn === 'logsoftmax') throw new NnchipError('NN110', `${node.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: node.name });
       const out = define(ctx, node.output, shape);
+      // ReLU family after a residual add: the add's own threshold clamps (one pass instead of two)
+      const add = ctx.adds.get(x!.name);
+      if (add !== undefined && node.inputs[0] === x!.name && !isTable(node.fn) && soleWriter(ctx, x!.name) >= 0) return replaceWriter(ctx, x!, { ...addOp(ctx, add, out, node.fn), label: `add+${activationName(node.fn)}` });
       return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
-    case 'add': {
-      const [a, b] = node.inputs.map((t) => physical(ctx, t)) as [PhysicalTensor, PhysicalTensor];
-      const smax = Math.max(a.params.scale, b.params.scale);
-      const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
-      const out = define(ctx, node.output, shape);
-      const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
-      return [diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp))];
-    }
+    case 'add':
+      ctx.adds.set(node.output, node);
+      return [addOp(ctx, node, define(ctx, node.output, shape), 'linear')];
     case 'concat': {
       const out = define(ctx, node.output, shape);
       let offset = 0;
@@ -361,9 +382,11 @@ export interface GemmProgram {
 
 export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>): GemmProgram {
   const shapes = checkGraph(g);
-  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map() };
+  const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
+  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map() };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
-  const ops = g.nodes.flatMap((n) => lowerNode(ctx, n, shapes.get(n.output)!));
+  for (const n of g.nodes) ctx.ops.push(...lowerNode(ctx, n, shapes.get(n.output)!));
+  const ops = ctx.ops;
   if (ops.length === 0) throw new NnchipError('NN305', 'the model has no layer that computes anything');
   const output = physical(ctx, g.outputs[0]!);
   if (output === input) throw new NnchipError('NN305', 'the model output is its input');

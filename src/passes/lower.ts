@@ -10,7 +10,8 @@
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
  *       for each term and source channel tile with non-zero weights:
  *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col)
- *       threshold acc → out; store out → dram, one store per output line (one per tile for vectors)
+ *       threshold acc → out (a fused max pool: each window's maximum); store out → dram, one store
+ *       per output line (one per tile for vectors)
  */
 import { createHash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
@@ -166,8 +167,11 @@ function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cf
   const actFor = (lines: number): number => [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * s.p.wp, 0);
   // a step table takes 2·steps acc entries after the two slots
   const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
+  // a fused max pool's windows stay whole inside a tile: lines come in multiples of its height
+  const kh = op.pool?.[0] ?? 1;
   let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
-  while (lines > 0 && actFor(lines) > cfg.actDepth) lines--;
+  lines -= lines % kh;
+  while (lines > 0 && actFor(lines) > cfg.actDepth) lines -= kh;
   if (lines < 1) {
     const need = Math.max(2 * op.ow, 0);
     const what = 2 * op.ow > Math.min(accFree, cfg.outDepth) && accFree < cfg.accDepth ? `accDepth = ${cfg.accDepth} must hold the ${2 * op.table!.steps}-entry step table and 2 × ${op.ow} pixels (one output line, double-buffered)` : 2 * op.ow > Math.min(cfg.accDepth, cfg.outDepth) ? `accDepth/outDepth must hold 2 × ${op.ow} pixels (one output line, double-buffered)` : `actDepth = ${cfg.actDepth} entries cannot hold the ${actFor(1)} input entries one output line reads`;
@@ -272,13 +276,17 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
             emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * s.p.wp });
           });
         });
-        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 });
-        if (op.ow === 1 && out.wp === 1) {
+        // a fused max pool: the threshold takes each window's maximum and writes the pooled lines
+        const [kh, kw] = op.pool ?? [1, 1];
+        const [py0, py1, pw] = [oy0 / kh, oy1 / kh, op.ow / kw];
+        const pooling = kh * kw > 1 ? { table: op.ow, poolH: kh - 1, poolW: kw - 1 } : { table: steps > 0 ? tableAt : 0, poolH: 0, poolW: 0 };
+        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, steps, ...pooling });
+        if (pw === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+          emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
         } else {
-          for (let oy = oy0; oy < oy1; oy++) {
-            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * op.ow, rows: op.ow, dram: out.origin + ((oy * stepY + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
+          for (let oy = py0; oy < py1; oy++) {
+            emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: out.origin + ((oy * stepY + atY) * out.wp + atX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
           }
         }
       }

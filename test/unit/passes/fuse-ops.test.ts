@@ -1,0 +1,85 @@
+/**
+ * Fused cheap layers (passes/fuse-ops.ts): a max pool that tiles its input folds into its
+ * producer's threshold (pooling mode) and gives the unfused codes bit for bit; a ReLU after a
+ * residual add folds into the add (one rounding instead of two: within one code). Both remove a
+ * layer and its cycles; ref = sim (fast, step) = WASM on the fused programs.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Graph } from '../../../src/ir/graph.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput, type Program } from '../../../src/isa/program.js';
+import { simulate } from '../../../sim/index.js';
+import { expectSoftwareBackendsAgree, inputClasses } from '../../helpers/agreement.js';
+import { builder } from '../../helpers/random-cnn.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { rng } from '../../helpers/random-graph.js';
+
+const SHAPE = [6, 8, 3];
+const samples = (n: number, seed: number): Float32Array[] => {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Float32Array.from({ length: SHAPE.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
+};
+
+/** conv3x3 (+relu) → maxpool kh×kw (stride = size) → output; `keep` also outputs the conv (no fusion). */
+function pooled(kh: number, kw: number, keep: boolean): Graph {
+  const b = builder(7);
+  const c1 = b.add({ name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: b.tensor([3, 3, 3, 5], 0.6), bias: b.tensor([5], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' });
+  const mp = b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [kh, kw], strides: [kh, kw], pads: [0, 0, 0, 0], inputs: [c1], output: 'mp' });
+  return { name: 'pooled', inputs: [{ name: 'input', shape: SHAPE }], nodes: b.nodes, outputs: keep ? [mp, c1] : [mp], notes: [] };
+}
+
+/** two 1×1 convs → add → relu → output; `keep` also outputs the sum (no fusion). */
+function residual(keep: boolean): Graph {
+  const b = builder(11);
+  const conv = (name: string): string => b.add({ name, op: 'conv2d', inputs: ['input'], output: name, kernel: b.tensor([1, 1, 3, 4], 0.8), bias: b.tensor([4], 0.3), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+  const [a, c] = [conv('a'), conv('c')];
+  const s = b.add({ name: 's', op: 'add', inputs: [a, c], output: 's' });
+  const r = b.add({ name: 'r', op: 'activation', fn: 'relu', inputs: [s], output: 'r' });
+  return { name: 'residual', inputs: [{ name: 'input', shape: SHAPE }], nodes: b.nodes, outputs: keep ? [r, s] : [r], notes: [] };
+}
+
+const codes = (p: Program, xs: readonly Float32Array[]): Int8Array[] => xs.map((x) => interpret(p, quantizeInput(p, x)));
+const cycles = (p: Program): number => simulate(p, quantizeInput(p, samples(1, 9)[0]!)).cycles;
+
+/** ref = sim fast = sim step = WASM (SIMD, scalar), cycles = the certificate's. */
+async function expectAgree(p: Program, xs: readonly Float32Array[]): Promise<void> {
+  await expectSoftwareBackendsAgree(p, inputClasses(p, xs[0]));
+  const x = quantizeInput(p, xs[1]!);
+  const [fast, step] = [simulate(p, x, { mode: 'fast' }), simulate(p, x, { mode: 'step' })];
+  expect(Array.from(step.output)).toEqual(Array.from(fast.output));
+  expect([step.cycles, step.traceHash]).toEqual([fast.cycles, fast.traceHash]);
+}
+
+describe('max pool fused into the producing threshold', () => {
+  test.each([
+    [2, 2],
+    [3, 2],
+    [1, 2],
+  ])('%i×%i: the unfused codes bit for bit, no pool layer, fewer cycles; ref = sim = WASM', async (kh, kw) => {
+    const cal = samples(6, 1);
+    const fused = compileGraph(pooled(kh, kw, false), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(pooled(kh, kw, true), cal, { rows: 4, cols: 4 });
+    expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
+    expect(fused.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1)).toBe(true);
+    expect(plain.instructions.some((i) => i.op === 'threshold' && (i.poolH > 0 || i.poolW > 0))).toBe(false);
+    const xs = samples(5, 2);
+    expect(codes(fused, xs)).toEqual(codes(plain, xs));
+    expect(cycles(fused)).toBeLessThan(cycles(plain));
+    await expectAgree(fused, xs);
+  });
+});
+
+describe('ReLU fused into the residual add', () => {
+  test('one layer less, fewer cycles, within one code of add then relu; ref = sim = WASM', async () => {
+    const cal = samples(6, 3);
+    const fused = compileGraph(residual(false), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(residual(true), cal, { rows: 4, cols: 4 });
+    expect(fused.layers.map((l) => [l.name, l.op])).toEqual([['a', 'conv1x1+linear'], ['c', 'conv1x1+linear'], ['s', 'add+relu']]);
+    expect(plain.layers.map((l) => l.name)).toContain('r');
+    const xs = samples(5, 4);
+    const [f, p] = [codes(fused, xs), codes(plain, xs)];
+    for (let i = 0; i < xs.length; i++) for (let j = 0; j < f[i]!.length; j++) expect(Math.abs(f[i]![j]! - p[i]![j]!)).toBeLessThanOrEqual(1);
+    expect(cycles(fused)).toBeLessThan(cycles(plain));
+    await expectAgree(fused, xs);
+  });
+});

@@ -9,6 +9,9 @@
 //   t = b + 4      round, shift, add zp, clamp; the last beat of row m writes out row m
 // duration = P*rows + THRESHOLD_LATENCY (src/isa/ops/threshold.ts; nnchip_isa.vh carries it and the
 // legal PASSES, and elaboration fails when this module's four stages or PASSES disagree with them).
+// Pooling (pool_h or pool_w > 0, requantize mode): each out row first reads the W - 1 leading acc
+// rows of its kh x kw window (one per beat, tbl = L acc entries per line) into a running maximum,
+// then its P beats read the last row and requantize max(running, last): W - 1 + P beats per row.
 // Table mode (steps > 0) is a second, independent sequencer at the end of this file.
 // Every stage ends in registers: the RAM outputs feed only the operand multiplexers, so no stage
 // holds more than one carry chain. How the P beats are used is this module's choice:
@@ -37,6 +40,8 @@ module nnchip_threshold #(
   input  wire [7:0]         hi,
   input  wire [ACC_AW-1:0]  tbl,        // table mode (steps > 0): the step table's first acc entry
   input  wire [STEPS_W-1:0] steps,
+  input  wire [2:0]         pool_h,     // max-pooling window height - 1 (requantize mode)
+  input  wire [2:0]         pool_w,     // max-pooling window width - 1
   output wire               acc_re,
   output wire [ACC_AW-1:0]  acc_raddr,
   input  wire [COLS*32-1:0] acc_rdata,
@@ -83,16 +88,63 @@ module nnchip_threshold #(
   reg signed [9:0]  lo_m_zp_q, hi_m_zp_q;   // lo - zp and hi - zp, in [-255, 255]
   wire              beat = rq_start | rd_busy_q;
   wire [PH_W-1:0]   ph = rq_start ? {PH_W{1'b0}} : ph_q;
-  wire              row_end = ph == LAST_PH;
+  wire              row_end = ~in_pre & (ph == LAST_PH);
   wire [ROWS_W-1:0] rd_left = rq_start ? rows : rd_left_q;
   wire [OUT_AW-1:0] out_addr = rq_start ? out : out_addr_q;
   wire              rd_final = (rd_left == ONE_ROW) & row_end;
   wire rq_acc_re = beat & (ph == {PH_W{1'b0}});
   wire [ACC_AW-1:0] rq_acc_raddr = rq_start ? acc : rd_addr_q;
+  // pooling: pre-beats read a window's leading rows; ph stays 0 through them, so the acc read enable is unchanged
+  reg  [5:0]        pre_left_q, pre_n_q;   // pre-beats left in this row; W - 1 per row
+  reg               pool_q;
+  reg  [2:0]        kx_q, ky_q, kwm1_q, khm1_q;
+  reg  [ACC_AW-1:0] win_q, rowa_q, col_q, line_q;
+  wire              pooling = rq_start ? (pool_h != 3'd0) | (pool_w != 3'd0) : pool_q;
+  wire [5:0]        pre_n = rq_start ? ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1 : pre_n_q;
+  wire [5:0]        pre_left = rq_start ? pre_n : pre_left_q;
+  wire              in_pre = pre_left != 6'd0;
+  wire              main_beat = beat & ~in_pre;
+  wire [2:0]        kx = rq_start ? 3'd0 : kx_q;
+  wire [2:0]        ky = rq_start ? 3'd0 : ky_q;
+  wire [2:0]        kwm1 = rq_start ? pool_w : kwm1_q;
+  wire [2:0]        khm1 = rq_start ? pool_h : khm1_q;
+  wire [ACC_AW-1:0] win = rq_start ? acc : win_q;
+  wire [ACC_AW-1:0] rowa = rq_start ? acc : rowa_q;
+  wire [ACC_AW-1:0] col = rq_start ? {ACC_AW{1'b0}} : col_q;
+  wire [ACC_AW-1:0] line = rq_start ? tbl : line_q;
+  wire [ACC_AW+2:0] kw_wide = {{ACC_AW{1'b0}}, kwm1} + 1'b1;
+  wire [ACC_AW-1:0] kw = kw_wide[ACC_AW-1:0];
+  wire              line_end = col + kw == line;
+  // the next window: kw rows on, or the next line of windows (kh lines down from this line's start)
+  wire [ACC_AW-1:0] next_win = line_end ? rowa + line - col : win + kw;
+  wire              next_col = kx != kwm1;
+  wire              next_line = ~next_col & (ky != khm1);
+  wire [ACC_AW-1:0] next_addr = ~pooling | next_col ? rq_acc_raddr + 1'b1 : next_line ? rowa + line : next_win;
   // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
   assign acc_re = start | (rd_busy_q & (ph_q == {PH_W{1'b0}})) | tb_busy_q;
   assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
-  wire unused_rq_read = ^{rq_acc_re, rq_acc_raddr, tb_acc_re};
+  wire unused_rq_read = ^{tb_acc_re, kw_wide[ACC_AW+2:ACC_AW]};
+
+  // the running maximum: the data of a pre-beat read is on the RAM output one cycle later
+  reg               dpre_q, dfirst_q, pool1_q;
+  reg [COLS*32-1:0] mx_q;
+  wire [COLS*32-1:0] maxed;
+  genvar mc;
+  generate
+    for (mc = 0; mc < COLS; mc = mc + 1) begin : g_max_lane
+      wire signed [31:0] a = acc_rdata[mc*32 +: 32];
+      wire signed [31:0] b = mx_q[mc*32 +: 32];
+      assign maxed[mc*32 +: 32] = (a > b) ? a : b;
+    end
+  endgenerate
+  always @(posedge clk) begin
+    dpre_q <= beat & in_pre;
+    dfirst_q <= beat & (pre_left == pre_n);
+    pool1_q <= pooling;
+    if (dpre_q) mx_q <= dfirst_q ? acc_rdata : maxed;
+  end
+  // stage 1's row: the acc row read, or with pooling the window's maximum (held through the P beats)
+  wire [COLS*32-1:0] rq_row = pool1_q ? maxed : acc_rdata;
   assign qnt_re = rq_start;
   assign qnt_raddr = qnt;
 
@@ -118,7 +170,7 @@ module nnchip_threshold #(
   generate
     for (l = 0; l < LANES; l = l + 1) begin : g_lane
       // column g1*LANES + l: a GROUPS-way selection (constant when PASSES = 1)
-      wire signed [31:0] x = acc_rdata[(g1 * LANES + l) * 32 +: 32];
+      wire signed [31:0] x = rq_row[(g1 * LANES + l) * 32 +: 32];
       wire        [23:0] q = qnt_rdata[(g1 * LANES + l) * 24 +: 24];
       wire        [15:0] mult = q[15:0];
       wire        [7:0]  shift = q[23:16];
@@ -181,7 +233,9 @@ module nnchip_threshold #(
       hi_m_zp_q <= {{2{hi[7]}}, hi} - {{2{zp[7]}}, zp};
     end
     if (beat) begin
-      ph_q <= row_end ? {PH_W{1'b0}} : ph + 1'b1;
+      ph_q <= (row_end | in_pre) ? {PH_W{1'b0}} : ph + 1'b1;
+      pre_left_q <= row_end ? pre_n : in_pre ? pre_left - 1'b1 : pre_left;
+      {pre_n_q, pool_q, kwm1_q, khm1_q, line_q} <= {pre_n, pooling, kwm1, khm1, line};
       if (row_end) begin
         rd_left_q <= rd_left - 1'b1;
         out_addr_q <= out_addr + 1'b1;
@@ -189,7 +243,16 @@ module nnchip_threshold #(
         rd_left_q <= rd_left;
         out_addr_q <= out_addr;
       end
-      if (acc_re) rd_addr_q <= acc_raddr + 1'b1;
+      if (rq_acc_re) begin
+        rd_addr_q <= next_addr;
+        kx_q <= next_col ? kx + 1'b1 : 3'd0;
+        ky_q <= next_col ? ky : next_line ? ky + 1'b1 : 3'd0;
+        rowa_q <= next_col ? rowa : next_line ? rowa + line : next_win;
+        win_q <= next_col | next_line ? win : next_win;
+        col_q <= next_col | next_line ? col : line_end ? {ACC_AW{1'b0}} : col + kw;
+      end else begin
+        {kx_q, ky_q, rowa_q, win_q, col_q} <= {kx, ky, rowa, win, col};
+      end
     end
     {ph1_q, w1_q, a1_q, last1_q} <= {ph, row_end, out_addr, rd_final};
     {ph2_q, w2_q, a2_q, last2_q} <= {ph1_q, w1_q, a1_q, last1_q};
@@ -206,7 +269,7 @@ module nnchip_threshold #(
       v4_q <= 1'b0;
     end else begin
       rd_busy_q <= beat & ~rd_final;
-      v1_q <= beat;
+      v1_q <= main_beat;
       v2_q <= v1_q;
       v3_q <= v2_q;
       v4_q <= v3_q;

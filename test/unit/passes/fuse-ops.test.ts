@@ -12,21 +12,14 @@ import { simulate } from '../../../sim/index.js';
 import { expectSoftwareBackendsAgree, inputClasses } from '../../helpers/agreement.js';
 import { builder } from '../../helpers/random-cnn.js';
 import { compileGraph } from '../../helpers/compile.js';
+import { pooledCnn, POOLED_INPUT } from '../../helpers/pooled-cnn.js';
 import { rng } from '../../helpers/random-graph.js';
 
-const SHAPE = [6, 8, 3];
+const SHAPE = POOLED_INPUT;
 const samples = (n: number, seed: number): Float32Array[] => {
   const r = rng(seed);
   return Array.from({ length: n }, () => Float32Array.from({ length: SHAPE.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
 };
-
-/** conv3x3 (+relu) → maxpool kh×kw (stride = size) → output; `keep` also outputs the conv (no fusion). */
-function pooled(kh: number, kw: number, keep: boolean): Graph {
-  const b = builder(7);
-  const c1 = b.add({ name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: b.tensor([3, 3, 3, 5], 0.6), bias: b.tensor([5], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' });
-  const mp = b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [kh, kw], strides: [kh, kw], pads: [0, 0, 0, 0], inputs: [c1], output: 'mp' });
-  return { name: 'pooled', inputs: [{ name: 'input', shape: SHAPE }], nodes: b.nodes, outputs: keep ? [mp, c1] : [mp], notes: [] };
-}
 
 /** two 1×1 convs → add → relu → output; `keep` also outputs the sum (no fusion). */
 function residual(keep: boolean): Graph {
@@ -35,7 +28,7 @@ function residual(keep: boolean): Graph {
   const [a, c] = [conv('a'), conv('c')];
   const s = b.add({ name: 's', op: 'add', inputs: [a, c], output: 's' });
   const r = b.add({ name: 'r', op: 'activation', fn: 'relu', inputs: [s], output: 'r' });
-  return { name: 'residual', inputs: [{ name: 'input', shape: SHAPE }], nodes: b.nodes, outputs: keep ? [r, s] : [r], notes: [] };
+  return { name: 'residual', inputs: [{ name: 'input', shape: [...SHAPE] }], nodes: b.nodes, outputs: keep ? [r, s] : [r], notes: [] };
 }
 
 const codes = (p: Program, xs: readonly Float32Array[]): Int8Array[] => xs.map((x) => interpret(p, quantizeInput(p, x)));
@@ -57,8 +50,8 @@ describe('max pool fused into the producing threshold', () => {
     [1, 2],
   ])('%i×%i: the unfused codes bit for bit, no pool layer, fewer cycles; ref = sim = WASM', async (kh, kw) => {
     const cal = samples(6, 1);
-    const fused = compileGraph(pooled(kh, kw, false), cal, { rows: 4, cols: 4 });
-    const plain = compileGraph(pooled(kh, kw, true), cal, { rows: 4, cols: 4 });
+    const fused = compileGraph(pooledCnn(kh, kw), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(pooledCnn(kh, kw, true), cal, { rows: 4, cols: 4 });
     expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
     expect(fused.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1)).toBe(true);
     expect(plain.instructions.some((i) => i.op === 'threshold' && (i.poolH > 0 || i.poolW > 0))).toBe(false);

@@ -118,10 +118,14 @@ function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs
         return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: 0, rows, zp: 0, lo: 0, hi: 0, table: int(0, DEPTH - 2 * steps), steps, poolH: 0, poolW: 0 };
       }
       const lo = int(-128, 127);
-      // sometimes max pooling over a window of acc rows (lines of `table` entries; checkProgram drops what does not fit)
-      const [poolH, poolW] = r() < 0.3 ? [int(0, 2), int(0, 2)] : [0, 0];
-      const table = poolH + poolW > 0 ? (poolW + 1) * int(1, 3) : 0;
-      return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127), table, steps: 0, poolH, poolW };
+      const common = { op: 'threshold', ...NO_TOKENS, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127), steps: 0 } as const;
+      if (r() < 0.6) {
+        // max pooling: out row m is the max of a kh × kw window of acc rows, lines of L = kw·pw entries
+        const [poolH, poolW, pw] = [int(0, 2), int(0, 2), int(1, 2)];
+        const span = Math.ceil(rows / pw) * (poolH + 1) * (poolW + 1) * pw;
+        if (span <= DEPTH) return { ...common, acc: int(0, DEPTH - span), table: (poolW + 1) * pw, poolH, poolW };
+      }
+      return { ...common, acc: int(0, DEPTH - rows), table: 0, poolH: 0, poolW: 0 };
     }
     case 'sync':
       return { op: 'sync', ...NO_TOKENS };

@@ -206,6 +206,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   const wgtSlots = cfg.wgtDepth >= 2 * R ? 2 : 1;
   const qntSlots = Math.min(2, cfg.qntDepth);
   let wgtTile = 0;
+  const slotTile: number[] = [];
   let colTile = 0;
   let maxAct = 0;
   let maxRows = 0;
@@ -265,8 +266,15 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
           const a = actBase.get(term.src)!;
           k.tiles[ti]![nt]!.forEach((at, ct) => {
             if (at === null) return;
-            const wAddr = (wgtTile++ % wgtSlots) * R;
-            emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: at, stride: C });
+            // a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
+            // copy) is not loaded again: weight constants are never overwritten
+            let held = slotTile.indexOf(at);
+            if (held < 0) {
+              held = wgtTile++ % wgtSlots;
+              slotTile[held] = at;
+              emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
+            }
+            const wAddr = held * R;
             if (a.sampleMajor) {
               const act = a.base + (oy0 * term.sy + term.dy - a.lineLo) * s.ct + ct;
               emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sy * s.ct, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });

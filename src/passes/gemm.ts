@@ -53,6 +53,8 @@ export interface GemmOp {
   readonly step?: readonly [number, number];
   /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
   readonly table?: ChannelTables;
+  /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
+  readonly channelSum?: boolean;
   /** [kh, kw]: the out tensor is the max pool of the oh × ow pixels computed, kh × kw windows (passes/fuse-ops.ts) */
   readonly pool?: readonly [number, number];
   /** the model's own multiply-accumulates and weights (for reports) */
@@ -319,7 +321,9 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'globalAvgPool': {
       const out = define(ctx, node.output, shape);
       const terms = Array.from({ length: x!.h * x!.w }, (_, p) => ({ src: x!.name, dy: Math.floor(p / x!.w), dx: p % x!.w, sy: 1, sx: 1, matrix: diag(x!.c, 1) }));
-      return [diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w)];
+      const op = diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w);
+      // over a map, the pixels stream as weight tiles: one matmul per R pixels, not one per pixel and channel tile
+      return [x!.h * x!.w > 1 ? { ...op, terms: terms.slice(0, 1), channelSum: true } : op];
     }
     case 'batchNorm': {
       const c = node.scale.length;

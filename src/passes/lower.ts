@@ -192,7 +192,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   const constants = gp.ops.map((op) => {
     const srcC = (t: Term): number => gp.tensors.get(t.src)!.c;
     const NT = ceilDiv(op.n, C);
-    const tiles = op.terms.map((t) => Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(srcC(t), R) }, (_, ct) => tile(t, srcC(t), op.n, ct, nt, R, C))));
+    const tiles = op.channelSum ? [] : op.terms.map((t) => Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(srcC(t), R) }, (_, ct) => tile(t, srcC(t), op.n, ct, nt, R, C))));
     const cols = columnParams(op, C);
     const table = tableTiles(op, C);
     return {
@@ -200,6 +200,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
       bias: dram.constant(`bias:${op.layer}`, cols.bias),
       qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
       table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
+      ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(gp.tensors.get(op.terms[0]!.src)!.w, R)) : -1,
     };
   });
   const placed = placeTensors(gp, dram, cfg);
@@ -215,6 +216,35 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);
     const emit = (insn: Instruction): void => void (insns.push(insn), layerOf.push(li));
+    if (op.channelSum) {
+      // a channel sum over the pixels: each line's pixels, R at a time, are the weight tile (C
+      // channels per entry, as stored) and one act entry of ones (the first w mod R of them for a
+      // line's last group) sums them down the rows into one acc row per column tile
+      const x = placed.get(op.terms[0]!.src)!;
+      const out = placed.get(op.out)!;
+      const k = constants[oi]!;
+      emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
+      [maxAct, maxRows] = [Math.max(maxAct, 2), Math.max(maxRows, 1)];
+      for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+        const tileIndex = colTile++;
+        const [slot, qSlot] = [tileIndex % 2, tileIndex % qntSlots];
+        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
+        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
+        for (let y = 0; y < x.t.h; y++) {
+          for (let x0 = 0; x0 < x.t.w; x0 += R) {
+            const held = wgtTile++ % wgtSlots;
+            slotTile[held] = -1; // activations, not a constant
+            const n = Math.min(R, x.t.w - x0);
+            emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: slot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
+          }
+        }
+        emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
+        emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + op.channelOffset + nt * C, stride: 0 });
+      }
+      layerStats.set(op.layer, { op: op.label, macs: op.macs, weightBytes: 0, shape: `${shapeText(x.t)}→${shapeText(out.t)}` });
+      return;
+    }
     const sources = sourcesOf(op, placed, R);
     const lines = linesPerTile(op, sources, cfg);
     const out = placed.get(op.out)!;
@@ -313,6 +343,13 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     { space: 'out', name: 'threshold output (2 slots)', start: 0, size: 2 * maxRows },
   ];
   return { instructions: insns, layerOf, constants: dram.image(), dramSize: dram.size, input: dramTensor(placed.get(gp.input.name)!), output: dramTensor(placed.get(gp.output.name)!), layers, memoryMap };
+}
+
+/** Two act entries of R lanes: all ones, and ones in the first (w mod R) lanes (a line's last pixels). */
+function onesEntries(w: number, R: number): Uint8Array {
+  const bytes = new Uint8Array(2 * R).fill(1, 0, R);
+  bytes.fill(1, R, R + (w % R));
+  return bytes;
 }
 
 /** A layer's per-sample shape (a batch's lines are its samples). */

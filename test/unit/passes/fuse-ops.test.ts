@@ -2,7 +2,8 @@
  * Fused cheap layers (passes/fuse-ops.ts): a max pool that tiles its input folds into its
  * producer's threshold (pooling mode) and gives the unfused codes bit for bit; a ReLU after a
  * residual add folds into the add (one rounding instead of two: within one code). Both remove a
- * layer and its cycles; ref = sim (fast, step) = WASM on the fused programs.
+ * layer and its cycles; ref = sim (fast, step) = WASM on the fused programs. Global average pooling
+ * sums pixels as weight tiles (passes/lower.ts) and gives the whole-map average pool's codes.
  */
 import { describe, expect, test } from 'vitest';
 import type { Graph } from '../../../src/ir/graph.js';
@@ -74,5 +75,32 @@ describe('ReLU fused into the residual add', () => {
     for (let i = 0; i < xs.length; i++) for (let j = 0; j < f[i]!.length; j++) expect(Math.abs(f[i]![j]! - p[i]![j]!)).toBeLessThanOrEqual(1);
     expect(cycles(fused)).toBeLessThan(cycles(plain));
     await expectAgree(fused, xs);
+  });
+});
+
+describe('global average pooling as pixel-sum weight tiles', () => {
+  /** conv → global average pool (or an average pool over the whole map, then flatten) → dense. */
+  function pooledHead(global: boolean): Graph {
+    const b = builder(13);
+    const c1 = b.add({ name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: b.tensor([3, 3, 3, 6], 0.6), bias: b.tensor([6], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' });
+    const whole = b.add({ name: 'avg', op: 'pool2d', kind: 'avg', size: [6, 8], strides: [1, 1], pads: [0, 0, 0, 0], inputs: [c1], output: 'avg' });
+    const flat = b.add({ name: 'flat', op: 'flatten', inputs: [whole], output: 'flat' });
+    const gap = global ? b.add({ name: 'gap', op: 'globalAvgPool', inputs: [c1], output: 'gap' }) : flat;
+    const d = b.add({ name: 'd', op: 'dense', inputs: [gap], output: 'd', kernel: b.tensor([6, 3], 0.5), bias: b.tensor([3], 0.1), activation: 'linear' });
+    const nodes = global ? b.nodes.filter((n) => n.name !== 'avg' && n.name !== 'flat') : b.nodes;
+    return { name: 'head', inputs: [{ name: 'input', shape: [...SHAPE] }], nodes, outputs: [d], notes: [] };
+  }
+
+  test.each([{ rows: 4, cols: 4 }, { rows: 3, cols: 5 }])('the average pool codes bit for bit, one matmul per R pixels of a line, fewer cycles (%o)', async (array) => {
+    const cal = samples(6, 5);
+    const gap = compileGraph(pooledHead(true), cal, array);
+    const avg = compileGraph(pooledHead(false), cal, array);
+    const xs = samples(5, 6);
+    expect(codes(gap, xs)).toEqual(codes(avg, xs));
+    const layer = gap.layers.findIndex((l) => l.name === 'gap');
+    const matmuls = gap.instructions.filter((i, n) => i.op === 'matmul' && gap.insnLayer[n] === layer).length;
+    expect(matmuls).toBe(Math.ceil(6 / array.cols) * 6 * Math.ceil(8 / array.rows));
+    expect(cycles(gap)).toBeLessThan(cycles(avg));
+    await expectAgree(gap, xs);
   });
 });

@@ -53,6 +53,8 @@ export interface GemmOp {
   readonly step?: readonly [number, number];
   /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
   readonly table?: ChannelTables;
+  /** the bias is computed by a first matmul of a constant act entry (passes/lower.ts), not loaded into every acc row */
+  readonly biasAsTerm?: boolean;
   /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
   readonly channelSum?: boolean;
   /** [kh, kw]: the out tensor is the max pool of the oh × ow pixels computed, kh × kw windows (passes/fuse-ops.ts) */
@@ -284,7 +286,7 @@ function addOp(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor, act: Activati
   const smax = Math.max(a.params.scale, b.params.scale);
   const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
   const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
-  return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name };
+  return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name, biasAsTerm: true };
 }
 
 /** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */

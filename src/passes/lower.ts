@@ -201,6 +201,7 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
       qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
       table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
       ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(gp.tensors.get(op.terms[0]!.src)!.w, R)) : -1,
+      biasTerm: op.biasAsTerm ? biasTiles(op, R, C, dram) : null,
     };
   });
   const placed = placeTensors(gp, dram, cfg);
@@ -208,6 +209,17 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   const qntSlots = Math.min(2, cfg.qntDepth);
   let wgtTile = 0;
   const slotTile: number[] = [];
+  /** The wgt entry of the slot holding the constant tile at DRAM `at`: a tile a slot already holds (the same
+   * diagonal tile of every term of a pooling, add or copy) is not loaded again, as constants never change. */
+  const wgtSlotOf = (at: number, emit: (insn: Instruction) => void): number => {
+    let held = slotTile.indexOf(at);
+    if (held < 0) {
+      held = wgtTile++ % wgtSlots;
+      slotTile[held] = at;
+      emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
+    }
+    return held * R;
+  };
   let colTile = 0;
   let maxAct = 0;
   let maxRows = 0;
@@ -279,6 +291,9 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
         }
         actAt += s.ct * nLines * s.p.wp;
       }
+      // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room
+      const biasAct = k.biasTerm !== null && actAt < cfg.actDepth ? actAt : -1;
+      if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt++, rows: 1, dram: k.biasTerm!.act, stride: 0 });
       maxAct = Math.max(maxAct, actAt);
       for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
         const tileIndex = colTile++;
@@ -290,21 +305,15 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
         if (steps > 0) tableSpan = [Math.min(tableSpan[0], tableAt), Math.max(tableSpan[1], tableAt + 2 * steps)];
         if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
         else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
+        // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
+        if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: wgtSlotOf(k.biasTerm!.tiles[nt]!, emit), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
+        else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
         op.terms.forEach((term, ti) => {
           const s = sources.get(term.src)!;
           const a = actBase.get(term.src)!;
           k.tiles[ti]![nt]!.forEach((at, ct) => {
             if (at === null) return;
-            // a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
-            // copy) is not loaded again: weight constants are never overwritten
-            let held = slotTile.indexOf(at);
-            if (held < 0) {
-              held = wgtTile++ % wgtSlots;
-              slotTile[held] = at;
-              emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
-            }
-            const wAddr = held * R;
+            const wAddr = wgtSlotOf(at, emit);
             if (a.sampleMajor) {
               const act = a.base + (oy0 * term.sy + term.dy - a.lineLo) * s.ct + ct;
               emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sy * s.ct, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
@@ -343,6 +352,31 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
     { space: 'out', name: 'threshold output (2 slots)', start: 0, size: 2 * maxRows },
   ];
   return { instructions: insns, layerOf, constants: dram.image(), dramSize: dram.size, input: dramTensor(placed.get(gp.input.name)!), output: dramTensor(placed.get(gp.output.name)!), layers, memoryMap };
+}
+
+/**
+ * A bias as one more matmul: b = 127·q + r (|r| ≤ 63) is Σ_k act[k]·w[k] with act = (127, …, 127, 1),
+ * q spread over the first R − 1 weights (each within ±127) and r the last — exact. Per column tile
+ * nt its R×C weight tile, and the act entry; null when some bias needs more than R − 1 weights.
+ */
+function biasTiles(op: GemmOp, R: number, C: number, dram: Dram): { act: number; tiles: number[] } | null {
+  const NT = ceilDiv(op.n, C);
+  const tiles = Array.from({ length: NT }, () => new Int8Array(R * C));
+  for (let n = 0; n < op.n; n++) {
+    const b = op.bias[n]!;
+    let q = Math.round(b / 127);
+    const [tile, c] = [tiles[Math.floor(n / C)]!, n % C];
+    tile[(R - 1) * C + c] = b - 127 * q;
+    for (let r = 0; r < R - 1 && q !== 0; r++) {
+      const w = Math.max(-127, Math.min(127, q));
+      tile[r * C + c] = w;
+      q -= w;
+    }
+    if (q !== 0) return null;
+  }
+  const act = new Int8Array(R).fill(127);
+  act[R - 1] = 1;
+  return { act: dram.constant(`bias:${op.layer}`, new Uint8Array(act.buffer)), tiles: tiles.map((t) => dram.constant(`bias:${op.layer}`, new Uint8Array(t.buffer))) };
 }
 
 /** Two act entries of R lanes: all ones, and ones in the first (w mod R) lanes (a line's last pixels). */

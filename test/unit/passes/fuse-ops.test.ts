@@ -3,7 +3,8 @@
  * producer's threshold (pooling mode) and gives the unfused codes bit for bit; a ReLU after a
  * residual add folds into the add (one rounding instead of two: within one code). Both remove a
  * layer and its cycles; ref = sim (fast, step) = WASM on the fused programs. Global average pooling
- * sums pixels as weight tiles (passes/lower.ts) and gives the whole-map average pool's codes.
+ * sums pixels as weight tiles (passes/lower.ts) and gives the whole-map average pool's codes; an
+ * add's bias as a matmul gives the codes of loading it.
  */
 import { describe, expect, test } from 'vitest';
 import type { Graph } from '../../../src/ir/graph.js';
@@ -75,6 +76,17 @@ describe('ReLU fused into the residual add', () => {
     for (let i = 0; i < xs.length; i++) for (let j = 0; j < f[i]!.length; j++) expect(Math.abs(f[i]![j]! - p[i]![j]!)).toBeLessThanOrEqual(1);
     expect(cycles(fused)).toBeLessThan(cycles(plain));
     await expectAgree(fused, xs);
+  });
+
+  test('the add computes its bias with a matmul of (127, …, 127, 1): the codes of loading it (a 1-row array cannot)', () => {
+    const cal = samples(6, 3);
+    const asTerm = compileGraph(residual(false), cal, { rows: 4, cols: 4 });
+    const loaded = compileGraph(residual(false), cal, { rows: 1, cols: 4 });
+    const biasMatmuls = (p: Program): number => p.instructions.filter((i) => i.op === 'matmul' && i.accumulate === 0 && i.actStride === 0).length;
+    expect(biasMatmuls(asTerm)).toBeGreaterThan(0);
+    expect(biasMatmuls(loaded)).toBe(0);
+    const xs = samples(5, 7);
+    expect(codes(asTerm, xs)).toEqual(codes(loaded, xs));
   });
 });
 

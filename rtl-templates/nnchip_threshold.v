@@ -94,36 +94,33 @@ module nnchip_threshold #(
   wire              rd_final = (rd_left == ONE_ROW) & row_end;
   wire rq_acc_re = beat & (ph == {PH_W{1'b0}});
   wire [ACC_AW-1:0] rq_acc_raddr = rq_start ? acc : rd_addr_q;
-  // pooling: pre-beats read a window's leading rows; ph stays 0 through them, so the acc read enable is unchanged
+  // pooling: pre-beats read a window's leading rows; ph stays 0 through them, so the acc read enable
+  // is unchanged. The window walker's next address comes from registers alone while running; start
+  // only selects the (simpler) address after a window's first row, keeping it off the adders.
   reg  [5:0]        pre_left_q, pre_n_q;   // pre-beats left in this row; W - 1 per row
   reg               pool_q;
   reg  [2:0]        kx_q, ky_q, kwm1_q, khm1_q;
-  reg  [ACC_AW-1:0] win_q, rowa_q, col_q, line_q;
-  wire              pooling = rq_start ? (pool_h != 3'd0) | (pool_w != 3'd0) : pool_q;
-  wire [5:0]        pre_n = rq_start ? ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1 : pre_n_q;
-  wire [5:0]        pre_left = rq_start ? pre_n : pre_left_q;
-  wire              in_pre = pre_left != 6'd0;
+  reg  [ACC_AW-1:0] win_q, rowa_q, col_q, line_q, kw_q;
+  wire              start_pooling = (pool_h != 3'd0) | (pool_w != 3'd0);
+  wire [5:0]        start_pre_n = ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1;
+  wire [5:0]        pre_n = rq_start ? start_pre_n : pre_n_q;
+  wire [5:0]        pre_left = rq_start ? start_pre_n : pre_left_q;
+  wire              in_pre = rq_start ? start_pooling : pre_left_q != 6'd0;
   wire              main_beat = beat & ~in_pre;
-  wire [2:0]        kx = rq_start ? 3'd0 : kx_q;
-  wire [2:0]        ky = rq_start ? 3'd0 : ky_q;
-  wire [2:0]        kwm1 = rq_start ? pool_w : kwm1_q;
-  wire [2:0]        khm1 = rq_start ? pool_h : khm1_q;
-  wire [ACC_AW-1:0] win = rq_start ? acc : win_q;
-  wire [ACC_AW-1:0] rowa = rq_start ? acc : rowa_q;
-  wire [ACC_AW-1:0] col = rq_start ? {ACC_AW{1'b0}} : col_q;
-  wire [ACC_AW-1:0] line = rq_start ? tbl : line_q;
-  wire [ACC_AW+2:0] kw_wide = {{ACC_AW{1'b0}}, kwm1} + 1'b1;
-  wire [ACC_AW-1:0] kw = kw_wide[ACC_AW-1:0];
-  wire              line_end = col + kw == line;
-  // the next window: kw rows on, or the next line of windows (kh lines down from this line's start)
-  wire [ACC_AW-1:0] next_win = line_end ? rowa + line - col : win + kw;
-  wire              next_col = kx != kwm1;
-  wire              next_line = ~next_col & (ky != khm1);
-  wire [ACC_AW-1:0] next_addr = ~pooling | next_col ? rq_acc_raddr + 1'b1 : next_line ? rowa + line : next_win;
+  // running: the read after rd_addr_q's (next column, next window row, or the next window)
+  wire              run_next_col = kx_q != kwm1_q;
+  wire              run_next_line = ~run_next_col & (ky_q != khm1_q);
+  wire              line_end = col_q + kw_q == line_q;
+  wire [ACC_AW-1:0] next_win = line_end ? rowa_q + line_q - col_q : win_q + kw_q;
+  wire [ACC_AW-1:0] run_next = ~pool_q | run_next_col ? rd_addr_q + 1'b1 : run_next_line ? rowa_q + line_q : next_win;
+  // at start: the window's second row (the next column, or the next line when the window is one wide)
+  wire              start_down = (pool_w == 3'd0) & (pool_h != 3'd0);
+  wire [ACC_AW-1:0] start_next = start_down ? acc + tbl : acc + 1'b1;
+  wire [ACC_AW+2:0] start_kw = {{ACC_AW{1'b0}}, pool_w} + 1'b1;
   // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
   assign acc_re = start | (rd_busy_q & (ph_q == {PH_W{1'b0}})) | tb_busy_q;
   assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
-  wire unused_rq_read = ^{tb_acc_re, kw_wide[ACC_AW+2:ACC_AW]};
+  wire unused_rq_read = ^{tb_acc_re, start_kw[ACC_AW+2:ACC_AW], rq_acc_raddr};
 
   // the running maximum: the data of a pre-beat read is on the RAM output one cycle later
   reg               dpre_q, dfirst_q, pool1_q;
@@ -139,8 +136,8 @@ module nnchip_threshold #(
   endgenerate
   always @(posedge clk) begin
     dpre_q <= beat & in_pre;
-    dfirst_q <= beat & (pre_left == pre_n);
-    pool1_q <= pooling;
+    dfirst_q <= rq_start | (pre_left_q == pre_n_q);
+    pool1_q <= rq_start ? start_pooling : pool_q;
     if (dpre_q) mx_q <= dfirst_q ? acc_rdata : maxed;
   end
   // stage 1's row: the acc row read, or with pooling the window's maximum (held through the P beats)
@@ -235,7 +232,7 @@ module nnchip_threshold #(
     if (beat) begin
       ph_q <= (row_end | in_pre) ? {PH_W{1'b0}} : ph + 1'b1;
       pre_left_q <= row_end ? pre_n : in_pre ? pre_left - 1'b1 : pre_left;
-      {pre_n_q, pool_q, kwm1_q, khm1_q, line_q} <= {pre_n, pooling, kwm1, khm1, line};
+      if (rq_start) {pre_n_q, pool_q, kwm1_q, khm1_q, line_q, kw_q} <= {start_pre_n, start_pooling, pool_w, pool_h, tbl, start_kw[ACC_AW-1:0]};
       if (row_end) begin
         rd_left_q <= rd_left - 1'b1;
         out_addr_q <= out_addr + 1'b1;
@@ -243,15 +240,20 @@ module nnchip_threshold #(
         rd_left_q <= rd_left;
         out_addr_q <= out_addr;
       end
-      if (rq_acc_re) begin
-        rd_addr_q <= next_addr;
-        kx_q <= next_col ? kx + 1'b1 : 3'd0;
-        ky_q <= next_col ? ky : next_line ? ky + 1'b1 : 3'd0;
-        rowa_q <= next_col ? rowa : next_line ? rowa + line : next_win;
-        win_q <= next_col | next_line ? win : next_win;
-        col_q <= next_col | next_line ? col : line_end ? {ACC_AW{1'b0}} : col + kw;
-      end else begin
-        {kx_q, ky_q, rowa_q, win_q, col_q} <= {kx, ky, rowa, win, col};
+      if (rq_start) begin
+        rd_addr_q <= start_next;
+        kx_q <= start_down ? 3'd0 : 3'd1;
+        ky_q <= start_down ? 3'd1 : 3'd0;
+        rowa_q <= start_down ? acc + tbl : acc;
+        win_q <= acc;
+        col_q <= {ACC_AW{1'b0}};
+      end else if (rq_acc_re) begin
+        rd_addr_q <= run_next;
+        kx_q <= run_next_col ? kx_q + 1'b1 : 3'd0;
+        ky_q <= run_next_col ? ky_q : run_next_line ? ky_q + 1'b1 : 3'd0;
+        rowa_q <= run_next_col ? rowa_q : run_next_line ? rowa_q + line_q : next_win;
+        win_q <= run_next_col | run_next_line ? win_q : next_win;
+        col_q <= run_next_col | run_next_line ? col_q : line_end ? {ACC_AW{1'b0}} : col_q + kw_q;
       end
     end
     {ph1_q, w1_q, a1_q, last1_q} <= {ph, row_end, out_addr, rd_final};

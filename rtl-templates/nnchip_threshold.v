@@ -122,26 +122,28 @@ module nnchip_threshold #(
   assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
   wire unused_rq_read = ^{tb_acc_re, start_kw[ACC_AW+2:ACC_AW], rq_acc_raddr};
 
-  // the running maximum: the data of a pre-beat read is on the RAM output one cycle later
-  reg               dpre_q, dfirst_q, pool1_q;
+  // the running maximum: the data of a pre-beat read is on the RAM output one cycle later. Without
+  // pooling it holds the most negative value, so stage 1's max(running, row) is the row itself.
+  reg               dpre_q, dfirst_q;
   reg [COLS*32-1:0] mx_q;
-  wire [COLS*32-1:0] maxed;
+  wire [COLS*32-1:0] rq_row;   // stage 1's row: max(running, acc row read), held through the P beats
+  wire [COLS*32-1:0] mx_next;
   genvar mc;
   generate
     for (mc = 0; mc < COLS; mc = mc + 1) begin : g_max_lane
       wire signed [31:0] a = acc_rdata[mc*32 +: 32];
       wire signed [31:0] b = mx_q[mc*32 +: 32];
-      assign maxed[mc*32 +: 32] = (a > b) ? a : b;
+      wire               a_gt = a > b;
+      assign rq_row[mc*32 +: 32] = a_gt ? a : b;
+      assign mx_next[mc*32 +: 32] = (a_gt | dfirst_q) ? a : b;
     end
   endgenerate
   always @(posedge clk) begin
     dpre_q <= beat & in_pre;
     dfirst_q <= rq_start | (pre_left_q == pre_n_q);
-    pool1_q <= rq_start ? start_pooling : pool_q;
-    if (dpre_q) mx_q <= dfirst_q ? acc_rdata : maxed;
+    if (rq_start & ~start_pooling) mx_q <= {COLS{32'h80000000}};
+    else if (dpre_q) mx_q <= mx_next;
   end
-  // stage 1's row: the acc row read, or with pooling the window's maximum (held through the P beats)
-  wire [COLS*32-1:0] rq_row = pool1_q ? maxed : acc_rdata;
   assign qnt_re = rq_start;
   assign qnt_raddr = qnt;
 

@@ -5,7 +5,7 @@
  * ReLU-family activation into the residual add before it. Both are exact on the codes.
  */
 import type { NodeOf } from '../ir/graph.js';
-import type { GemmOp, PhysicalTensor } from './gemm.js';
+import type { GemmOp, PhysicalTensor } from './gemm-types.js';
 
 /** The largest window the threshold's poolH/poolW fields (3 bits, window − 1) describe. */
 const MAX_POOL_WINDOW = 8;

@@ -18,62 +18,8 @@ import { checkGraph } from '../ir/verify.js';
 import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
 import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
-import { opTables, type ChannelTables } from './table.js';
-
-export interface Term {
-  readonly src: string;
-  /** src pixel of output pixel (oy, ox) is (oy·sy + dy, ox·sx + dx), in unpadded coordinates */
-  readonly dy: number;
-  readonly dx: number;
-  readonly sy: number;
-  readonly sx: number;
-  /** weights [srcChannels × n], row-major */
-  readonly matrix: Int8Array;
-}
-
-export interface GemmOp {
-  readonly layer: string;
-  readonly label: string;
-  readonly out: string;
-  readonly oh: number;
-  readonly ow: number;
-  readonly n: number;
-  /** first channel of the output tensor this op writes (concat slices) */
-  readonly channelOffset: number;
-  readonly terms: readonly Term[];
-  readonly bias: Int32Array;
-  readonly mult: Uint16Array;
-  readonly shift: Uint8Array;
-  readonly zp: number;
-  readonly lo: number;
-  readonly hi: number;
-  /** output pixel (0, 0) of this op is pixel (y, x) of the output tensor (ops writing one region of it); absent: (0, 0) */
-  readonly at?: readonly [number, number];
-  /** output pixel (oy, ox) of this op is pixel at + (oy·sy, ox·sx) of the output tensor (upsampling phases); absent: (1, 1) */
-  readonly step?: readonly [number, number];
-  /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
-  readonly table?: ChannelTables;
-  /** the bias is computed by a first matmul of a constant act entry (passes/lower.ts), not loaded into every acc row */
-  readonly biasAsTerm?: boolean;
-  /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
-  readonly channelSum?: boolean;
-  /** [kh, kw]: the out tensor is the max pool of the oh × ow pixels computed, kh × kw windows (passes/fuse-ops.ts) */
-  readonly pool?: readonly [number, number];
-  /** the model's own multiply-accumulates and weights (for reports) */
-  readonly macs: number;
-  readonly weights: number;
-}
-
-/** A stored tensor: [h, w, c] with a border of `pads` filled with code `fill`. */
-export interface PhysicalTensor {
-  readonly name: string;
-  readonly h: number;
-  readonly w: number;
-  readonly c: number;
-  readonly params: QuantParams;
-  pads: [number, number, number, number];
-  fill: number | null;
-}
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { opTables } from './table.js';
 
 type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
@@ -375,15 +321,6 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return [diagonalOp(node.name, 'pad-copy', out, [{ src: x!.name, dy: -node.pads[0], dx: -node.pads[1], sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp)];
     }
   }
-}
-
-export interface GemmProgram {
-  readonly input: PhysicalTensor;
-  readonly output: PhysicalTensor;
-  readonly tensors: ReadonlyMap<string, PhysicalTensor>;
-  readonly ops: readonly GemmOp[];
-  /** Samples per inference (passes/batch.ts): each tensor's lines are the samples. Absent: 1. */
-  readonly batch?: number;
 }
 
 export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>): GemmProgram {

@@ -18,7 +18,7 @@ import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
-import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm.js';
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 
 const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 const roundUp = (a: number, b: number): number => ceilDiv(a, b) * b;

@@ -291,8 +291,10 @@ export function lowerToIsa(gp: GemmProgram, cfg: ArrayConfig): LoweredProgram {
         }
         actAt += s.ct * nLines * s.p.wp;
       }
-      // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room
-      const biasAct = k.biasTerm !== null && actAt < cfg.actDepth ? actAt : -1;
+      // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
+      // replicating the bias would cost the load unit more than one more matmul costs the array
+      const replicated = rows * Math.ceil((4 * C) / cfg.dramBytesPerCycle) + cfg.dramLatency;
+      const biasAct = k.biasTerm !== null && actAt < cfg.actDepth && replicated > 2 * R + C + rows ? actAt : -1;
       if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt++, rows: 1, dram: k.biasTerm!.act, stride: 0 });
       maxAct = Math.max(maxAct, actAt);
       for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {

@@ -72,6 +72,8 @@ interface Ctx extends FuseCtx {
   readonly tensors: Map<string, PhysicalTensor>;
   /** view tensor name → [physical tensor, flatten order] */
   readonly views: Map<string, { src: string; order: 'hwc' | 'chw' }>;
+  /** fold max pools into their producer's threshold (off: the lowering for buffers too small for a window's lines) */
+  readonly fusePools: boolean;
   /** add nodes by output tensor (an activation after one may fold into it) */
   readonly adds: Map<string, NodeOf<'add'>>;
 }
@@ -261,7 +263,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return [weightedOp(ctx, node, x!, define(ctx, node.output, shape))];
     case 'pool2d': {
       const out = define(ctx, node.output, shape);
-      const fused = node.kind === 'max' && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out) : null;
+      const fused = node.kind === 'max' && ctx.fusePools && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out) : null;
       if (fused !== null) return replaceWriter(ctx, x!, fused);
       if (node.kind === 'max') return maxPool(ctx, node, x!, out);
       return avgPool(node, x!, out, ctx.shapes.get(node.inputs[0]!)!);
@@ -323,10 +325,10 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   }
 }
 
-export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>): GemmProgram {
+export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools = true): GemmProgram {
   const shapes = checkGraph(g);
   const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
-  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map() };
+  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
   for (const n of g.nodes) ctx.ops.push(...lowerNode(ctx, n, shapes.get(n.output)!));
   const ops = ctx.ops;

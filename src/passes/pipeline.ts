@@ -4,7 +4,7 @@
  * when `verify` is set, as the tests do); then quantization parameters, GemmOps, ISA lowering,
  * scheduling, and the Program.
  */
-import { internal } from '../diagnostics/error.js';
+import { internal, NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
@@ -13,7 +13,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
-import { lowerToIsa } from './lower.js';
+import { lowerToIsa, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
 import { hoistLoads, insertTokens } from './schedule.js';
@@ -59,12 +59,14 @@ export interface Quantized {
   readonly graph: Graph;
   readonly gemm: GemmProgram;
   readonly collapsed: readonly CollapsedTensor[];
+  /** The GemmOps without max pools folded into thresholds, for a machine whose buffers cannot hold a pooled tile. */
+  readonly unfused: () => GemmProgram;
 }
 
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1): Quantized {
   const g = prepareGraph(graph, verify);
   const { params, collapsed } = calibrate(g, calibration);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed };
+  return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false), batch) };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
@@ -73,9 +75,9 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
 export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
-  const { graph: g, gemm, collapsed } = q;
+  const { graph: g, collapsed } = q;
+  const { gemm, lowered } = lowerFitting(q, config);
   const batch = gemm.batch ?? 1;
-  const lowered = lowerToIsa(gemm, config);
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
   const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));
   const first = new Map<number, number>();
@@ -106,6 +108,17 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
   const problem = checkProgram(program);
   if (problem !== null) throw internal(`the compiler produced an invalid program: ${problem}`);
   return { graph: g, gemm, program, collapsed };
+}
+
+/** Lower the GemmOps; when a fused max pool's tile (whole windows of lines) does not fit the buffers, the unfused ones. */
+function lowerFitting(q: Quantized, config: ArrayConfig): { gemm: GemmProgram; lowered: LoweredProgram } {
+  try {
+    return { gemm: q.gemm, lowered: lowerToIsa(q.gemm, config) };
+  } catch (e) {
+    if (!(e instanceof NnchipError && e.code === 'NN403') || !q.gemm.ops.some((op) => op.pool !== undefined)) throw e;
+    const gemm = q.unfused();
+    return { gemm, lowered: lowerToIsa(gemm, config) };
+  }
 }
 
 /** A tensor shape with the batch in front (B = 1 keeps the model's own shape). */

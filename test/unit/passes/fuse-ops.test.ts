@@ -64,6 +64,17 @@ describe('max pool fused into the producing threshold', () => {
   });
 });
 
+test('buffers too small for whole windows of lines: the unfused lowering, same codes', () => {
+  const cal = samples(6, 1);
+  const fused = compileGraph(pooledCnn(2, 2), cal, { rows: 4, cols: 4 });
+  // one conv line (8 pixels) fits twice in 24 acc entries, two lines do not
+  const small = compileGraph(pooledCnn(2, 2), cal, { rows: 4, cols: 4, accDepth: 24 });
+  expect(small.instructions.some((i) => i.op === 'threshold' && i.poolH > 0)).toBe(false);
+  expect(small.layers.map((l) => l.name)).toEqual(['c1', 'mp']);
+  const xs = samples(4, 2);
+  expect(codes(small, xs)).toEqual(codes(fused, xs));
+});
+
 describe('ReLU fused into the residual add', () => {
   test('one layer less, fewer cycles, within one code of add then relu; ref = sim = WASM', async () => {
     const cal = samples(6, 3);

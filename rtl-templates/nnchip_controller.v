@@ -9,7 +9,7 @@ module nnchip_controller (
   st_start, st_sram, st_rows, st_dram, st_stride, st_last,
   mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
-  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_last,
+  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last,
   done, error
 );
   `include "nnchip_isa.vh"
@@ -59,6 +59,8 @@ module nnchip_controller (
   output wire [F_THRESHOLD_HI_W-1:0]   th_hi;
   output wire [ACC_AW-1:0] th_table;
   output wire [F_THRESHOLD_STEPS_W-1:0] th_steps;
+  output wire [F_THRESHOLD_POOL_H_W-1:0] th_pool_h;
+  output wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
   input  wire th_last;
   output wire done, error;
 
@@ -101,6 +103,8 @@ module nnchip_controller (
   wire [F_THRESHOLD_HI_W-1:0] d_th_hi;
   wire [F_THRESHOLD_TABLE_W-1:0] d_th_table;
   wire [F_THRESHOLD_STEPS_W-1:0] d_th_steps;
+  wire [F_THRESHOLD_POOL_H_W-1:0] d_th_pool_h;
+  wire [F_THRESHOLD_POOL_W_W-1:0] d_th_pool_w;
 
   nnchip_decoder u_dec (
     .insn(word),
@@ -112,7 +116,7 @@ module nnchip_controller (
     .mm_wgt(d_mm_wgt), .mm_act(d_mm_act), .mm_act_stride(d_mm_act_stride), .mm_acc(d_mm_acc),
     .mm_rows(d_mm_rows), .mm_accumulate(d_mm_accumulate), .mm_inner(d_mm_inner), .mm_act_outer(d_mm_act_outer),
     .th_acc(d_th_acc), .th_out(d_th_out), .th_qnt(d_th_qnt), .th_rows(d_th_rows),
-    .th_zp(d_th_zp), .th_lo(d_th_lo), .th_hi(d_th_hi), .th_table(d_th_table), .th_steps(d_th_steps));
+    .th_zp(d_th_zp), .th_lo(d_th_lo), .th_hi(d_th_hi), .th_table(d_th_table), .th_steps(d_th_steps), .th_pool_h(d_th_pool_h), .th_pool_w(d_th_pool_w));
 
   // Buffer and DRAM addresses are kept at the widths this design needs: a valid program stays
   // inside every buffer and inside DRAM (isa/interpret.ts checkProgram), so the high bits are zero.
@@ -124,7 +128,7 @@ module nnchip_controller (
   localparam ST_REC_W = 2 + OUT_AW + F_STORE_ROWS_W + 2 * DRAM_AW;
   localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + F_MATMUL_ROWS_W + 1 + F_MATMUL_INNER_W
                      + ACC_AW + OUT_AW + QNT_AW + F_THRESHOLD_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W
-                     + ACC_AW + F_THRESHOLD_STEPS_W;
+                     + ACC_AW + F_THRESHOLD_STEPS_W + F_THRESHOLD_POOL_H_W + F_THRESHOLD_POOL_W_W;
 
   wire [LD_REC_W-1:0] ld_rec_in = {d_pop_next, d_push_next, d_ld_buf, d_ld_sram[LD_AW-1:0], d_ld_rows,
                                    d_ld_dram[DRAM_AW-1:0], d_ld_stride[DRAM_AW-1:0]};
@@ -134,7 +138,7 @@ module nnchip_controller (
                                  d_mm_wgt[WGT_AW-1:0], d_mm_act[ACT_AW-1:0], d_mm_act_stride[ACT_AW-1:0],
                                  d_mm_acc[ACC_AW-1:0], d_mm_rows, d_mm_accumulate, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
                                  d_th_acc[ACC_AW-1:0], d_th_out[OUT_AW-1:0], d_th_qnt[QNT_AW-1:0], d_th_rows,
-                                 d_th_zp, d_th_lo, d_th_hi, d_th_table[ACC_AW-1:0], d_th_steps};
+                                 d_th_zp, d_th_lo, d_th_hi, d_th_table[ACC_AW-1:0], d_th_steps, d_th_pool_h, d_th_pool_w};
 
   wire d_compute = d_matmul | d_threshold | d_sync;
   // the queues above route each opcode to the unit the ISA's op records name (UNIT_OF_* in nnchip_isa.vh)
@@ -181,7 +185,7 @@ module nnchip_controller (
   assign {st_pop_prev, st_push_prev, st_sram, st_rows, st_dram, st_stride} = st_rec;
   assign {c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next,
           mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer,
-          th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps} = c_rec;
+          th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w} = c_rec;
 
   // ---- tokens: load→compute, compute→load, compute→store, store→compute
   reg [TOKEN_W-1:0] l2c_q, c2l_q, c2s_q, s2c_q;

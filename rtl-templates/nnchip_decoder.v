@@ -9,7 +9,7 @@ module nnchip_decoder (
   load_buf, load_sram, load_rows, load_dram, load_stride,
   store_sram, store_rows, store_dram, store_stride,
   mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer,
-  th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps
+  th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w
 );
   `include "nnchip_isa.vh"
 
@@ -42,6 +42,8 @@ module nnchip_decoder (
   output wire [F_THRESHOLD_HI_W-1:0]   th_hi;
   output wire [F_THRESHOLD_TABLE_W-1:0] th_table;
   output wire [F_THRESHOLD_STEPS_W-1:0] th_steps;
+  output wire [F_THRESHOLD_POOL_H_W-1:0] th_pool_h;
+  output wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
 
   wire [OPCODE_W-1:0] opcode = insn[OPCODE_MSB:OPCODE_LSB];
   assign op_load      = opcode == OP_LOAD;
@@ -94,6 +96,8 @@ module nnchip_decoder (
   assign th_hi   = insn[F_THRESHOLD_HI_MSB:F_THRESHOLD_HI_LSB];
   assign th_table = insn[F_THRESHOLD_TABLE_MSB:F_THRESHOLD_TABLE_LSB];
   assign th_steps = insn[F_THRESHOLD_STEPS_MSB:F_THRESHOLD_STEPS_LSB];
+  assign th_pool_h = insn[F_THRESHOLD_POOL_H_MSB:F_THRESHOLD_POOL_H_LSB];
+  assign th_pool_w = insn[F_THRESHOLD_POOL_W_MSB:F_THRESHOLD_POOL_W_LSB];
 
   // Bits no format uses (reserved; encode.ts keeps them zero).
   wire unused_insn = ^insn;

@@ -9,6 +9,9 @@
 //   t = b + 4      round, shift, add zp, clamp; the last beat of row m writes out row m
 // duration = P*rows + THRESHOLD_LATENCY (src/isa/ops/threshold.ts; nnchip_isa.vh carries it and the
 // legal PASSES, and elaboration fails when this module's four stages or PASSES disagree with them).
+// Pooling (pool_h or pool_w > 0, requantize mode): each out row first reads the W - 1 leading acc
+// rows of its kh x kw window (one per beat, tbl = L acc entries per line) into a running maximum,
+// then its P beats read the last row and requantize max(running, last): W - 1 + P beats per row.
 // Table mode (steps > 0) is a second, independent sequencer at the end of this file.
 // Every stage ends in registers: the RAM outputs feed only the operand multiplexers, so no stage
 // holds more than one carry chain. How the P beats are used is this module's choice:
@@ -37,6 +40,8 @@ module nnchip_threshold #(
   input  wire [7:0]         hi,
   input  wire [ACC_AW-1:0]  tbl,        // table mode (steps > 0): the step table's first acc entry
   input  wire [STEPS_W-1:0] steps,
+  input  wire [2:0]         pool_h,     // max-pooling window height - 1 (requantize mode)
+  input  wire [2:0]         pool_w,     // max-pooling window width - 1
   output wire               acc_re,
   output wire [ACC_AW-1:0]  acc_raddr,
   input  wire [COLS*32-1:0] acc_rdata,
@@ -86,16 +91,62 @@ module nnchip_threshold #(
   reg [LANES*8-1:0] zero_code_q;            // per lane: clamp(zp, lo, hi), or a table row's codes (below)
   wire              beat = rq_start | rd_busy_q;
   wire [PH_W-1:0]   ph = rq_start ? {PH_W{1'b0}} : ph_q;
-  wire              row_end = ph == LAST_PH;
+  wire              row_end = ~in_pre & (ph == LAST_PH);
   wire [ROWS_W-1:0] rd_left = rq_start ? rows : rd_left_q;
   wire [OUT_AW-1:0] out_addr = rq_start ? out : out_addr_q;
   wire              rd_final = (rd_left == ONE_ROW) & row_end;
   wire rq_acc_re = beat & (ph == {PH_W{1'b0}});
   wire [ACC_AW-1:0] rq_acc_raddr = rq_start ? acc : rd_addr_q;
+  // pooling: pre-beats read a window's leading rows; ph stays 0 through them, so the acc read enable
+  // is unchanged. The window walker's next address comes from registers alone while running; start
+  // only selects the (simpler) address after a window's first row, keeping it off the adders.
+  reg  [5:0]        pre_left_q, pre_n_q;   // pre-beats left in this row; W - 1 per row
+  reg               pool_q;
+  reg  [2:0]        kx_q, ky_q, kwm1_q, khm1_q;
+  reg  [ACC_AW-1:0] win_q, rowa_q, col_q, line_q, kw_q;
+  wire              start_pooling = (pool_h != 3'd0) | (pool_w != 3'd0);
+  wire [5:0]        start_pre_n = ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1;
+  wire [5:0]        pre_n = rq_start ? start_pre_n : pre_n_q;
+  wire [5:0]        pre_left = rq_start ? start_pre_n : pre_left_q;
+  wire              in_pre = rq_start ? start_pooling : pre_left_q != 6'd0;
+  wire              main_beat = beat & ~in_pre;
+  // running: the read after rd_addr_q's (next column, next window row, or the next window)
+  wire              run_next_col = kx_q != kwm1_q;
+  wire              run_next_line = ~run_next_col & (ky_q != khm1_q);
+  wire              line_end = col_q + kw_q == line_q;
+  wire [ACC_AW-1:0] next_win = line_end ? rowa_q + line_q - col_q : win_q + kw_q;
+  wire [ACC_AW-1:0] run_next = ~pool_q | run_next_col ? rd_addr_q + 1'b1 : run_next_line ? rowa_q + line_q : next_win;
+  // at start: the window's second row (the next column, or the next line when the window is one wide)
+  wire              start_down = (pool_w == 3'd0) & (pool_h != 3'd0);
+  wire [ACC_AW-1:0] start_next = start_down ? acc + tbl : acc + 1'b1;
+  wire [ACC_AW+2:0] start_kw = {{ACC_AW{1'b0}}, pool_w} + 1'b1;
   // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
   assign acc_re = start | (rd_busy_q & (ph_q == {PH_W{1'b0}})) | tb_busy_q;
   assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
-  wire unused_rq_read = ^{rq_acc_re, rq_acc_raddr, tb_acc_re};
+  wire unused_rq_read = ^{tb_acc_re, start_kw[ACC_AW+2:ACC_AW], rq_acc_raddr};
+
+  // the running maximum: the data of a pre-beat read is on the RAM output one cycle later. Without
+  // pooling it holds the most negative value, so stage 1's max(running, row) is the row itself.
+  reg               dpre_q, dfirst_q;
+  reg [COLS*32-1:0] mx_q;
+  wire [COLS*32-1:0] rq_row;   // stage 1's row: max(running, acc row read), held through the P beats
+  wire [COLS*32-1:0] mx_next;
+  genvar mc;
+  generate
+    for (mc = 0; mc < COLS; mc = mc + 1) begin : g_max_lane
+      wire signed [31:0] a = acc_rdata[mc*32 +: 32];
+      wire signed [31:0] b = mx_q[mc*32 +: 32];
+      wire               a_gt = a > b;
+      assign rq_row[mc*32 +: 32] = a_gt ? a : b;
+      assign mx_next[mc*32 +: 32] = (a_gt | dfirst_q) ? a : b;
+    end
+  endgenerate
+  always @(posedge clk) begin
+    dpre_q <= beat & in_pre;
+    dfirst_q <= rq_start | (pre_left_q == pre_n_q);
+    if (rq_start & ~start_pooling) mx_q <= {COLS{32'h80000000}};
+    else if (dpre_q) mx_q <= mx_next;
+  end
   assign qnt_re = rq_start;
   assign qnt_raddr = qnt;
 
@@ -121,7 +172,7 @@ module nnchip_threshold #(
   generate
     for (l = 0; l < LANES; l = l + 1) begin : g_lane
       // column g1*LANES + l: a GROUPS-way selection (constant when PASSES = 1)
-      wire signed [31:0] x = acc_rdata[(g1 * LANES + l) * 32 +: 32];
+      wire signed [31:0] x = rq_row[(g1 * LANES + l) * 32 +: 32];
       wire        [23:0] q = qnt_rdata[(g1 * LANES + l) * 24 +: 24];
       wire        [15:0] mult = q[15:0];
       wire        [7:0]  shift = q[23:16];
@@ -194,7 +245,9 @@ module nnchip_threshold #(
     if (rq_start_q) zero_code_q <= {LANES{($signed(zp_q) < $signed(lo_q)) ? lo_q : ($signed(zp_q) > $signed(hi_q)) ? hi_q : zp_q}};
     else if (tb_through) zero_code_q <= tb_codes[(GROUPS-1)*LANES*8 +: LANES*8];
     if (beat) begin
-      ph_q <= row_end ? {PH_W{1'b0}} : ph + 1'b1;
+      ph_q <= (row_end | in_pre) ? {PH_W{1'b0}} : ph + 1'b1;
+      pre_left_q <= row_end ? pre_n : in_pre ? pre_left - 1'b1 : pre_left;
+      if (rq_start) {pre_n_q, pool_q, kwm1_q, khm1_q, line_q, kw_q} <= {start_pre_n, start_pooling, pool_w, pool_h, tbl, start_kw[ACC_AW-1:0]};
       if (row_end) begin
         rd_left_q <= rd_left - 1'b1;
         out_addr_q <= out_addr + 1'b1;
@@ -202,7 +255,21 @@ module nnchip_threshold #(
         rd_left_q <= rd_left;
         out_addr_q <= out_addr;
       end
-      if (acc_re) rd_addr_q <= acc_raddr + 1'b1;
+      if (rq_start) begin
+        rd_addr_q <= start_next;
+        kx_q <= start_down ? 3'd0 : 3'd1;
+        ky_q <= start_down ? 3'd1 : 3'd0;
+        rowa_q <= start_down ? acc + tbl : acc;
+        win_q <= acc;
+        col_q <= {ACC_AW{1'b0}};
+      end else if (rq_acc_re) begin
+        rd_addr_q <= run_next;
+        kx_q <= run_next_col ? kx_q + 1'b1 : 3'd0;
+        ky_q <= run_next_col ? ky_q : run_next_line ? ky_q + 1'b1 : 3'd0;
+        rowa_q <= run_next_col ? rowa_q : run_next_line ? rowa_q + line_q : next_win;
+        win_q <= run_next_col | run_next_line ? win_q : next_win;
+        col_q <= run_next_col | run_next_line ? col_q : line_end ? {ACC_AW{1'b0}} : col_q + kw_q;
+      end
     end
     {ph1_q, w1_q, a1_q, last1_q} <= {ph, row_end, out_addr, rd_final};
     {ph2_q, w2_q, a2_q, last2_q} <= {ph1_q, w1_q, a1_q, last1_q};
@@ -219,7 +286,7 @@ module nnchip_threshold #(
       v4_q <= 1'b0;
     end else begin
       rd_busy_q <= beat & ~rd_final;
-      v1_q <= beat;
+      v1_q <= main_beat;
       v2_q <= v1_q;
       v3_q <= v2_q;
       v4_q <= v3_q;

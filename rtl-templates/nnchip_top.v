@@ -67,6 +67,8 @@ module nnchip_top #(
   wire [F_THRESHOLD_HI_W-1:0] th_hi;
   wire [ACC_AW-1:0] th_table;
   wire [F_THRESHOLD_STEPS_W-1:0] th_steps;
+  wire [F_THRESHOLD_POOL_H_W-1:0] th_pool_h;
+  wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
 
   nnchip_controller #(
     .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .TOKEN_W(TOKEN_W),
@@ -83,7 +85,7 @@ module nnchip_top #(
     .mm_push_prev(mm_push_prev), .mm_push_next(mm_push_next), .mm_issue_last(mm_issue_last),
     .mm_done(mm_done), .mm_done_push_prev(mm_done_push_prev), .mm_done_push_next(mm_done_push_next), .mm_busy(mm_busy),
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
-    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_last(th_last),
+    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last),
     .done(done), .error(error));
 
   // ---- buffers
@@ -154,7 +156,7 @@ module nnchip_top #(
     .COLS(COLS), .PASSES(THRESHOLD_PASSES), .ROWS_W(F_THRESHOLD_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
   ) u_threshold (
     .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),
-    .zp(th_zp), .lo(th_lo), .hi(th_hi), .tbl(th_table), .steps(th_steps),
+    .zp(th_zp), .lo(th_lo), .hi(th_hi), .tbl(th_table), .steps(th_steps), .pool_h(th_pool_h), .pool_w(th_pool_w),
     .acc_re(th_acc_re), .acc_raddr(th_acc_raddr), .acc_rdata(acc_rdata),
     .qnt_re(th_qnt_re), .qnt_raddr(th_qnt_raddr), .qnt_rdata(qnt_rdata),
     .out_we(th_out_we), .out_waddr(th_out_waddr), .out_wdata(th_out_wdata), .last(th_last));

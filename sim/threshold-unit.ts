@@ -5,10 +5,12 @@
  * row's lanes are multiplied over its P beats, and its out row is written at τ = P·m + P + 3,
  * THRESHOLD_LATENCY cycles after its last beat. Table mode (steps ≥ 1) is the same pipeline with
  * P = 1 + 2·steps beats per row: the acc row, then each step's threshold and code entries in turn.
+ * Pooling over W acc rows: P = W − 1 + thresholdPasses, beat k < W reads window row k into the
+ * row's running maximum (the requantized value is that of the maximum: requantize is monotone).
  */
 import { tableStep, threshold } from '../src/isa/numerics.js';
 import type { InstructionOf } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
+import { THRESHOLD_LATENCY, poolOf, poolRow, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
@@ -37,11 +39,16 @@ export class ThresholdUnit {
     const { m, insn } = this;
     const C = m.cfg.cols;
     const steps = insn.steps;
-    const P = thresholdBeatsPerRow(steps, m.cfg.thresholdPasses);
+    const pool = poolOf(insn);
+    const W = pool === null ? 1 : pool.kh * pool.kw;
+    const P = thresholdBeatsPerRow(steps, m.cfg.thresholdPasses, W);
     const s = m.state;
     const u = UNIT_INDEX.compute;
-    const read = tau % P === 0 && tau < P * insn.rows ? tau / P : -1;
-    if (read >= 0) m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + read);
+    const beat = tau % P;
+    // pooling: beat k < W of row `read` reads the window's row k (into the running maximum)
+    const read = beat < W && tau < P * insn.rows ? Math.floor(tau / P) : -1;
+    const accRow = read < 0 ? -1 : insn.acc + (pool === null ? read : poolRow(pool, read, Math.floor(beat / pool.kw), beat % pool.kw));
+    if (read >= 0) m.sramRead(u, t, SPACE_INDEX.acc, accRow);
     else if (steps > 0 && tau < P * insn.rows) m.sramRead(u, t, SPACE_INDEX.acc, insn.table + (tau % P) - 1);
     if (tau === 0 && steps === 0) m.sramRead(u, t, SPACE_INDEX.qnt, insn.qnt);
     // a row's last beat was THRESHOLD_LATENCY cycles ago: requantize, add the zero point, clamp, write it
@@ -55,7 +62,11 @@ export class ThresholdUnit {
       m.sramWrite(u, t, SPACE_INDEX.out, insn.out + row);
     }
     // clock edge: this cycle's reads land
-    if (read >= 0) this.rows.set(s.acc.subarray((insn.acc + read) * C, (insn.acc + read + 1) * C), (read % IN_FLIGHT) * C);
+    if (read >= 0) {
+      const slot = (read % IN_FLIGHT) * C;
+      if (beat === 0) this.rows.set(s.acc.subarray(accRow * C, (accRow + 1) * C), slot);
+      else for (let c = 0; c < C; c++) this.rows[slot + c] = Math.max(this.rows[slot + c]!, s.acc[accRow * C + c]!);
+    }
     if (tau === 0) {
       this.mult.set(s.qntMult.subarray(insn.qnt * C, (insn.qnt + 1) * C));
       this.shift.set(s.qntShift.subarray(insn.qnt * C, (insn.qnt + 1) * C));

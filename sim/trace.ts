@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { entryBytes, loadBufferOf, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
+import { THRESHOLD_LATENCY, poolOf, poolRow, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
 import { SPACE_INDEX } from './stats.js';
 
 /** Access codes: space index · 2 + (1 for a write). Within one unit and cycle, records go in code order. */
@@ -98,7 +98,8 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
  * the tile for R cycles (entry wgt + τ at τ), act row m at R + m and read-modify-writes acc row m at 2R + C + m; the
  * threshold (P = thresholdPasses) reads acc row m at P·m (and the qnt entry at τ = 0) and writes out
  * row m at P·m + P + THRESHOLD_LATENCY − 1; in table mode P = 1 + 2·steps and beat k > 0 of a row
- * reads table entry table + k − 1.
+ * reads table entry table + k − 1; pooling over W = kh·kw rows, P = W − 1 + thresholdPasses and
+ * beat k < W of row m reads the window's acc row k (row-major).
  */
 export const ACCESS_PATTERN = {
   load: (i, cfg, emit) => {
@@ -136,10 +137,14 @@ export const ACCESS_PATTERN = {
     }
   },
   threshold: (i, cfg, emit) => {
-    const P = thresholdBeatsPerRow(i.steps, cfg.thresholdPasses);
+    const pool = poolOf(i);
+    const W = pool === null ? 1 : pool.kh * pool.kw;
+    const P = thresholdBeatsPerRow(i.steps, cfg.thresholdPasses, W);
     for (let t = 0; t < P * i.rows + THRESHOLD_LATENCY; t++) {
       const read = rowAt(t, 0, P, i.rows);
-      if (read >= 0) emit(t, CODE.accRead, i.acc + read);
+      const beat = t % P;
+      if (pool !== null && t < P * i.rows && beat < W) emit(t, CODE.accRead, i.acc + poolRow(pool, Math.floor(t / P), Math.floor(beat / pool.kw), beat % pool.kw));
+      else if (pool === null && read >= 0) emit(t, CODE.accRead, i.acc + read);
       else if (i.steps > 0 && t < P * i.rows) emit(t, CODE.accRead, i.table + (t % P) - 1);
       if (t === 0 && i.steps === 0) emit(t, CODE.qntRead, i.qnt);
       const write = rowAt(t, P + THRESHOLD_LATENCY - 1, P, i.rows);

@@ -58,6 +58,7 @@ div.table { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { background: #eef2f8; font-weight: 600; }
+span.wrap { white-space: normal; }
 td:first-child, th:first-child { text-align: left; }
 dl.figures { display: grid; grid-template-columns: repeat(var(--columns), minmax(0, 1fr)); gap: 10px; margin: 12px 0; }
 @media (max-width: 760px) { dl.figures { grid-template-columns: repeat(2, minmax(0, 1fr)); } }

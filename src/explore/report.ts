@@ -79,7 +79,9 @@ export function layerStats(program: Program, cert: Certificate = certify(program
 
 function layersSection(stats: readonly LayerStats[], program: Program, cert: Certificate): string {
   const ops = OPCODE_LIST.filter((o) => o !== 'halt');
-  const rows: Cell[][] = stats.map((s) => [s.name, s.op, s.shape, s.macs, s.weightBytes, ...ops.map((o) => s.instructions[o]), s.cycles, pct(s.utilization)]);
+  // a fused op's label (conv3x3+relu+maxpool2x2) may wrap after each +, so the table fits the page
+  const opCell = (op: string): Cell => ({ html: `<span class="wrap">${esc(op).replaceAll('+', '+<wbr>')}</span>` });
+  const rows: Cell[][] = stats.map((s) => [s.name, opCell(s.op), s.shape, s.macs, s.weightBytes, ...ops.map((o) => s.instructions[o]), s.cycles, pct(s.utilization)]);
   rows.push(['total', '', '', cert.macs, stats.reduce((a, s) => a + s.weightBytes, 0), ...ops.map((o) => cert.instructions[o]), cert.cycles, pct(cert.utilization)]);
   const table = htmlTable(['layer', 'op', 'shape', 'MACs', 'weight bytes', ...ops, 'cycles', 'utilization'], rows, 'layers');
   const chart = `<figure>${layerBarChart(stats)}<figcaption>Cycles per layer (the span from its first instruction's start to its last one's end, so DMA overlap is included). Utilization = MACs / (cycles × ${program.config.rows}·${program.config.cols} PEs).</figcaption></figure>`;

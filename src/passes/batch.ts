@@ -8,7 +8,7 @@
  * neighbouring pixels across samples, so convolutional networks compile with B = 1 only.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import type { GemmProgram, PhysicalTensor } from './gemm.js';
+import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 
 export const MAX_BATCH = 65536;
 

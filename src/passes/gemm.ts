@@ -12,63 +12,14 @@
  *   crop                    → an identity copy reading a shifted window
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { activationName, isTable, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
 import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
-import { opTables, type ChannelTables } from './table.js';
-
-export interface Term {
-  readonly src: string;
-  /** src pixel of output pixel (oy, ox) is (oy·sy + dy, ox·sx + dx), in unpadded coordinates */
-  readonly dy: number;
-  readonly dx: number;
-  readonly sy: number;
-  readonly sx: number;
-  /** weights [rows × n], row-major */
-  readonly matrix: Int8Array;
-  /** rows of `matrix` when taps are packed (passes/pack-taps.ts: pixels × channels); absent: the source's channels */
-  readonly rows?: number;
-}
-
-export interface GemmOp {
-  readonly layer: string;
-  readonly label: string;
-  readonly out: string;
-  readonly oh: number;
-  readonly ow: number;
-  readonly n: number;
-  /** first channel of the output tensor this op writes (concat slices) */
-  readonly channelOffset: number;
-  readonly terms: readonly Term[];
-  readonly bias: Int32Array;
-  readonly mult: Uint16Array;
-  readonly shift: Uint8Array;
-  readonly zp: number;
-  readonly lo: number;
-  readonly hi: number;
-  /** output pixel (0, 0) of this op is pixel (y, x) of the output tensor (ops writing one region of it); absent: (0, 0) */
-  readonly at?: readonly [number, number];
-  /** output pixel (oy, ox) of this op is pixel at + (oy·sy, ox·sx) of the output tensor (upsampling phases); absent: (1, 1) */
-  readonly step?: readonly [number, number];
-  /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
-  readonly table?: ChannelTables;
-  /** the model's own multiply-accumulates and weights (for reports) */
-  readonly macs: number;
-  readonly weights: number;
-}
-
-/** A stored tensor: [h, w, c] with a border of `pads` filled with code `fill`. */
-export interface PhysicalTensor {
-  readonly name: string;
-  readonly h: number;
-  readonly w: number;
-  readonly c: number;
-  readonly params: QuantParams;
-  pads: [number, number, number, number];
-  fill: number | null;
-}
+import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { opTables } from './table.js';
 
 type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
@@ -118,12 +69,16 @@ function quantizeColumns(taps: readonly { row: (k: number, col: number) => numbe
   return scales;
 }
 
-interface Ctx {
+interface Ctx extends FuseCtx {
   readonly shapes: ReadonlyMap<string, Shape>;
   readonly params: ReadonlyMap<string, QuantParams>;
   readonly tensors: Map<string, PhysicalTensor>;
   /** view tensor name → [physical tensor, flatten order] */
   readonly views: Map<string, { src: string; order: 'hwc' | 'chw' }>;
+  /** fold max pools into their producer's threshold (off: the lowering for buffers too small for a window's lines) */
+  readonly fusePools: boolean;
+  /** add nodes by output tensor (an activation after one may fold into it) */
+  readonly adds: Map<string, NodeOf<'add'>>;
 }
 
 function physical(ctx: Ctx, name: string): PhysicalTensor {
@@ -274,6 +229,22 @@ function avgPool(node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor,
   );
 }
 
+/** a + b on a common scale: integer weights wa, wb (≤ 127) on the two codes, then `act`'s clamp. */
+function addOp(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor, act: Activation): GemmOp {
+  const [a, b] = node.inputs.map((t) => physical(ctx, t)) as [PhysicalTensor, PhysicalTensor];
+  const smax = Math.max(a.params.scale, b.params.scale);
+  const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
+  const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
+  return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name, biasAsTerm: true };
+}
+
+/** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */
+function replaceWriter(ctx: Ctx, x: PhysicalTensor, fused: GemmOp): GemmOp[] {
+  ctx.ops[soleWriter(ctx, x.name)] = fused;
+  ctx.tensors.delete(x.name);
+  return [];
+}
+
 function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   const x = node.inputs.length > 0 && node.op !== 'concat' && node.op !== 'add' ? physical(ctx, node.inputs[0]!) : undefined;
   const view = (order: 'hwc' | 'chw' = 'hwc'): GemmOp[] => {
@@ -293,13 +264,17 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return [weightedOp(ctx, node, x!, define(ctx, node.output, shape))];
     case 'pool2d': {
       const out = define(ctx, node.output, shape);
+      const fused = node.kind === 'max' && ctx.fusePools && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out) : null;
+      if (fused !== null) return replaceWriter(ctx, x!, fused);
       if (node.kind === 'max') return maxPool(ctx, node, x!, out);
       return avgPool(node, x!, out, ctx.shapes.get(node.inputs[0]!)!);
     }
     case 'globalAvgPool': {
       const out = define(ctx, node.output, shape);
       const terms = Array.from({ length: x!.h * x!.w }, (_, p) => ({ src: x!.name, dy: Math.floor(p / x!.w), dx: p % x!.w, sy: 1, sx: 1, matrix: diag(x!.c, 1) }));
-      return [diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w)];
+      const op = diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w);
+      // over a map, the pixels stream as weight tiles: one matmul per R pixels, not one per pixel and channel tile
+      return [x!.h * x!.w > 1 ? { ...op, terms: terms.slice(0, 1), channelSum: true } : op];
     }
     case 'batchNorm': {
       const c = node.scale.length;
@@ -311,16 +286,14 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       if (node.fn === 'linear') return view();
       if (node.fn === 'softmax' || node.fn === 'logsoftmax') throw new NnchipError('NN110', `${node.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: node.name });
       const out = define(ctx, node.output, shape);
+      // ReLU family after a residual add: the add's own threshold clamps (one pass instead of two)
+      const add = ctx.adds.get(x!.name);
+      if (add !== undefined && node.inputs[0] === x!.name && !isTable(node.fn) && soleWriter(ctx, x!.name) >= 0) return replaceWriter(ctx, x!, { ...addOp(ctx, add, out, node.fn), label: `add+${activationName(node.fn)}` });
       return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
-    case 'add': {
-      const [a, b] = node.inputs.map((t) => physical(ctx, t)) as [PhysicalTensor, PhysicalTensor];
-      const smax = Math.max(a.params.scale, b.params.scale);
-      const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
-      const out = define(ctx, node.output, shape);
-      const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
-      return [diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp))];
-    }
+    case 'add':
+      ctx.adds.set(node.output, node);
+      return [addOp(ctx, node, define(ctx, node.output, shape), 'linear')];
     case 'concat': {
       const out = define(ctx, node.output, shape);
       let offset = 0;
@@ -353,20 +326,13 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   }
 }
 
-export interface GemmProgram {
-  readonly input: PhysicalTensor;
-  readonly output: PhysicalTensor;
-  readonly tensors: ReadonlyMap<string, PhysicalTensor>;
-  readonly ops: readonly GemmOp[];
-  /** Samples per inference (passes/batch.ts): each tensor's lines are the samples. Absent: 1. */
-  readonly batch?: number;
-}
-
-export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>): GemmProgram {
+export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools = true): GemmProgram {
   const shapes = checkGraph(g);
-  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map() };
+  const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
+  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
-  const ops = g.nodes.flatMap((n) => lowerNode(ctx, n, shapes.get(n.output)!));
+  for (const n of g.nodes) ctx.ops.push(...lowerNode(ctx, n, shapes.get(n.output)!));
+  const ops = ctx.ops;
   if (ops.length === 0) throw new NnchipError('NN305', 'the model has no layer that computes anything');
   const output = physical(ctx, g.outputs[0]!);
   if (output === input) throw new NnchipError('NN305', 'the model output is its input');

@@ -3,7 +3,7 @@
  * A GemmOp's constants in DRAM: its R×C weight tiles (one per term, column tile and channel tile;
  * all-zero tiles are skipped), per-column bias and requantization parameters, activation step tables.
  */
-import type { GemmOp, GemmProgram, Term } from './gemm.js';
+import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
 import { ceilDiv, type Dram } from './lower-dram.js';
 
 /** DRAM addresses of an op's constants; tiles[term][nt][ct] is null where the tile is all zero. */
@@ -13,6 +13,16 @@ export interface OpConstants {
   /** -1 when the op uses a step table instead */
   readonly qnt: number;
   readonly table: number;
+  /** a channel sum's two act entries of ones (onesEntries); -1 otherwise */
+  readonly ones: number;
+  /** an add's bias as one more matmul (biasTiles); null when it is loaded */
+  readonly biasTerm: BiasTerm | null;
+}
+
+/** A bias as a matmul: its act entry (127 … 127, 1) and one R×C weight tile per column tile. */
+export interface BiasTerm {
+  readonly act: number;
+  readonly tiles: readonly number[];
 }
 
 /** Rows of a term's matrix: packed pixels × channels, else the source's channels. */
@@ -68,7 +78,7 @@ function tableTiles(op: GemmOp, C: number): Uint8Array | null {
 /** Place one op's constants (deduplicated by content) and return their addresses. */
 export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: number, C: number): OpConstants {
   const NT = ceilDiv(op.n, C);
-  const tiles = op.terms.map((t) => {
+  const tiles = op.channelSum ? [] : op.terms.map((t) => {
     const k = termRows(gp, t);
     return Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(k, R) }, (_, ct) => tile(t, k, op.n, ct, nt, R, C)));
   });
@@ -79,5 +89,39 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
+    ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(gp.tensors.get(op.terms[0]!.src)!.w, R)) : -1,
+    biasTerm: op.biasAsTerm ? biasTiles(op, R, C, dram) : null,
   };
+}
+
+/**
+ * A bias as one more matmul: b = 127·q + r (|r| ≤ 63) is Σ_k act[k]·w[k] with act = (127, …, 127, 1),
+ * q spread over the first R − 1 weights (each within ±127) and r the last — exact. Per column tile
+ * nt its R×C weight tile, and the act entry; null when some bias needs more than R − 1 weights.
+ */
+function biasTiles(op: GemmOp, R: number, C: number, dram: Dram): BiasTerm | null {
+  const NT = ceilDiv(op.n, C);
+  const tiles = Array.from({ length: NT }, () => new Int8Array(R * C));
+  for (let n = 0; n < op.n; n++) {
+    const b = op.bias[n]!;
+    let q = Math.round(b / 127);
+    const [tile, c] = [tiles[Math.floor(n / C)]!, n % C];
+    tile[(R - 1) * C + c] = b - 127 * q;
+    for (let r = 0; r < R - 1 && q !== 0; r++) {
+      const w = Math.max(-127, Math.min(127, q));
+      tile[r * C + c] = w;
+      q -= w;
+    }
+    if (q !== 0) return null;
+  }
+  const act = new Int8Array(R).fill(127);
+  act[R - 1] = 1;
+  return { act: dram.constant(`bias:${op.layer}`, new Uint8Array(act.buffer)), tiles: tiles.map((t) => dram.constant(`bias:${op.layer}`, new Uint8Array(t.buffer))) };
+}
+
+/** Two act entries of R lanes: all ones, and ones in the first (w mod R) lanes (a line's last pixels). */
+function onesEntries(w: number, R: number): Uint8Array {
+  const bytes = new Uint8Array(2 * R).fill(1, 0, R);
+  bytes.fill(1, R, R + (w % R));
+  return bytes;
 }

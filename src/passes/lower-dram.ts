@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, Region } from '../isa/program.js';
-import type { GemmProgram, PhysicalTensor } from './gemm.js';
+import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 
 export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 export const roundUp = (a: number, b: number): number => ceilDiv(a, b) * b;

@@ -9,11 +9,13 @@
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
  *       for each term and source channel tile with non-zero weights:
  *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col)
- *       threshold acc → out; store out → dram, one store per output line (one per tile for vectors)
+ *       threshold acc → out (a fused max pool: each window's maximum); store out → dram, one store
+ *       per output line (one per tile for vectors)
+ * A channel sum (global average pooling) is its own loop: emitChannelSum.
  */
 import type { ArrayConfig } from '../isa/config.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
-import type { GemmOp } from './gemm.js';
+import type { GemmOp } from './gemm-types.js';
 import type { OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { chunkWidth, lineEntries, linesPerTile, phaseOf, type SourceWindow } from './lower-tiling.js';
@@ -27,6 +29,51 @@ export interface EmitState {
   tableSpan: [number, number];
   readonly wgtSlots: number;
   readonly qntSlots: number;
+  /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
+  readonly slotTile: number[];
+}
+
+/**
+ * The wgt entry of the slot holding the constant tile at DRAM `at`, loading it if no slot does: a
+ * tile a slot already holds (the same diagonal tile of every term of a pooling, add or copy) is not
+ * loaded again, as constants never change.
+ */
+function wgtSlotOf(at: number, st: EmitState, R: number, C: number, emit: Emit): number {
+  let held = st.slotTile.indexOf(at);
+  if (held < 0) {
+    held = st.wgtTile++ % st.wgtSlots;
+    st.slotTile[held] = at;
+    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
+  }
+  return held * R;
+}
+
+/**
+ * A channel sum over the pixels: each line's pixels, R at a time, are the weight tile (C channels
+ * per entry, as stored) and one act entry of ones (the first w mod R of them for a line's last group)
+ * sums them down the rows into one acc row per column tile.
+ */
+function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+  const { rows: R, cols: C } = cfg;
+  emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
+  [st.maxAct, st.maxRows] = [Math.max(st.maxAct, 2), Math.max(st.maxRows, 1)];
+  for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+    const tileIndex = st.colTile++;
+    const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
+    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
+    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
+    for (let y = 0; y < x.t.h; y++) {
+      for (let x0 = 0; x0 < x.t.w; x0 += R) {
+        const held = st.wgtTile++ % st.wgtSlots;
+        st.slotTile[held] = -1; // activations, not a constant
+        const n = Math.min(R, x.t.w - x0);
+        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
+        emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: slot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
+      }
+    }
+    emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
+    emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + op.channelOffset + nt * C, stride: 0 });
+  }
 }
 
 interface ActWindow {
@@ -94,6 +141,7 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
 /** Emit every instruction of one op. */
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
+  if (op.channelSum) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   const { lines, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null }])) : tiled;
@@ -105,7 +153,12 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
     const { windows, entries } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, R, emit);
-    st.maxAct = Math.max(st.maxAct, entries);
+    // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
+    // replicating the bias would cost the load unit more than one more matmul costs the array
+    const replicated = rows * Math.ceil((4 * C) / cfg.dramBytesPerCycle) + cfg.dramLatency;
+    const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > 2 * R + C + rows ? entries : -1;
+    if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
+    st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
     for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
@@ -116,15 +169,16 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
       if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
       if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-      emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
+      // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
+      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: wgtSlotOf(k.biasTerm!.tiles[nt]!, st, R, C, emit), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
         const line = oy0 * term.sy + term.dy - a.lineLo;
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
-          const wAddr = (st.wgtTile++ % st.wgtSlots) * R;
-          emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAddr, rows: R, dram: at, stride: C });
+          const wAddr = wgtSlotOf(at, st, R, C, emit);
           if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
@@ -139,13 +193,17 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
           }
         });
       });
-      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: steps > 0 ? tableAt : 0, steps });
-      if (op.ow === 1 && out.wp === 1) {
+      // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
+      const [kh, kw] = op.pool ?? [1, 1];
+      const [py0, py1, pw] = [oy0 / kh, oy1 / kh, (x1 - x0) / kw];
+      const pooling = kh * kw > 1 ? { table: op.ow, poolH: kh - 1, poolW: kw - 1 } : { table: steps > 0 ? tableAt : 0, poolH: 0, poolW: 0 };
+      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, steps, ...pooling });
+      if (pw === 1 && out.wp === 1) {
         // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-        emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: oy1 - oy0, dram: out.origin + (oy0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+        emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
       } else {
-        for (let oy = oy0; oy < oy1; oy++) {
-          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - oy0) * (x1 - x0), rows: x1 - x0, dram: out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
+        for (let oy = py0; oy < py1; oy++) {
+          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
         }
       }
     }

@@ -6,7 +6,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
-import type { GemmOp } from './gemm.js';
+import type { GemmOp } from './gemm-types.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 
 /** Where a tensor's pixels sit, as far as tiling needs: channels, pixel stride, padded width, left pad. */
@@ -92,10 +92,13 @@ export interface Tiling {
 export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): Tiling {
   // a step table takes 2·steps acc entries after the two slots
   const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
+  // a fused max pool's windows stay whole inside a tile: lines come in multiples of its height, never chunked
+  const kh = op.pool?.[0] ?? 1;
   let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
-  while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines--;
+  lines -= lines % kh;
+  while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines -= kh;
   if (lines >= 1) return { lines, chunk: op.ow, chunked: false };
-  const chunkable = op.ow > 1 && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
+  const chunkable = op.ow > 1 && op.pool === undefined && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
   let chunk = chunkable ? Math.min(op.ow, Math.floor(accFree / 2), Math.floor(cfg.outDepth / 2)) : 0;
   while (chunk > 0 && chunkEntries(sources, chunk) > cfg.actDepth) chunk--;
   if (chunk >= 1) return { lines: 1, chunk, chunked: true };

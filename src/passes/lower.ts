@@ -9,7 +9,7 @@ import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import type { Instruction } from '../isa/spec.js';
-import type { GemmProgram, PhysicalTensor } from './gemm.js';
+import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
@@ -41,7 +41,8 @@ export function checkBuffers(gp: GemmProgram, cfg: ArrayConfig): void {
   const { gp: packed, stride } = packTaps(gp, cfg.rows);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
-  for (const op of packed.ops) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
+  // a channel sum (global average pool) reads one line at a time whatever the buffers
+  for (const op of packed.ops) if (!op.channelSum) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
 }
 
 /** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
@@ -66,7 +67,7 @@ export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram 
   const insns: Instruction[] = [];
   const layerOf: number[] = [];
   const layerNames: string[] = [];
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(2, cfg.qntDepth) };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(2, cfg.qntDepth), slotTile: [] };
   gp.ops.forEach((op, oi) => {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);
@@ -89,7 +90,7 @@ function layerStats(gp: GemmProgram, layerNames: readonly string[]): Omit<LayerI
   const stats = new Map<string, { op: string; macs: number; weightBytes: number; shape: string }>();
   for (const op of gp.ops) {
     const s = stats.get(op.layer);
-    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!, gp.batch)}→${shapeText(gp.tensors.get(op.out)!, gp.batch)}` });
+    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + (op.channelSum ? 0 : op.weights), shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!, gp.batch)}→${shapeText(gp.tensors.get(op.out)!, gp.batch)}` });
   }
   return layerNames.map((name) => ({ name, ...stats.get(name)! }));
 }

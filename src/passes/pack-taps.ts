@@ -8,7 +8,7 @@
  * Only the input is packed: it is written by the host, never by a C-lane store, which would spill
  * into the next pixel.
  */
-import type { GemmOp, GemmProgram, Term } from './gemm.js';
+import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
 
 export interface Packing {
   readonly gp: GemmProgram;

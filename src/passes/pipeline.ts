@@ -11,8 +11,9 @@ import type { ArrayConfig } from '../isa/config.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
-import { toGemmOps, type GemmProgram } from './gemm.js';
-import { checkBuffers, lowerToIsa } from './lower.js';
+import { toGemmOps } from './gemm.js';
+import type { GemmProgram } from './gemm-types.js';
+import { checkBuffers, lowerToIsa, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
 import { hoistLoads, insertTokens } from './schedule.js';
@@ -58,13 +59,15 @@ export interface Quantized {
   readonly graph: Graph;
   readonly gemm: GemmProgram;
   readonly collapsed: readonly CollapsedTensor[];
+  /** The GemmOps without max pools folded into thresholds, for a machine whose buffers cannot hold a pooled tile. */
+  readonly unfused: () => GemmProgram;
 }
 
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig): Quantized {
   const g = prepareGraph(graph, verify);
   if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn);
   const { params, collapsed } = calibrate(g, calibration);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed };
+  return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false), batch) };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
@@ -83,7 +86,8 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig): void {
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;
   try {
-    checkBuffers(batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params), batch), config);
+    // unfused max pools: the lowering falls back to them when a pooled tile does not fit
+    checkBuffers(batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, false), batch), config);
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN403') throw e;
   }
@@ -91,9 +95,9 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig): void {
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
 export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
-  const { graph: g, gemm, collapsed } = q;
+  const { graph: g, collapsed } = q;
+  const { gemm, lowered } = lowerFitting(q, config);
   const batch = gemm.batch ?? 1;
-  const lowered = lowerToIsa(gemm, config);
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
   const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));
   const first = new Map<number, number>();
@@ -124,6 +128,17 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
   const problem = checkProgram(program);
   if (problem !== null) throw internal(`the compiler produced an invalid program: ${problem}`);
   return { graph: g, gemm, program, collapsed };
+}
+
+/** Lower the GemmOps; when a fused max pool's tile (whole windows of lines) does not fit the buffers, the unfused ones. */
+function lowerFitting(q: Quantized, config: ArrayConfig): { gemm: GemmProgram; lowered: LoweredProgram } {
+  try {
+    return { gemm: q.gemm, lowered: lowerToIsa(q.gemm, config) };
+  } catch (e) {
+    if (!(e instanceof NnchipError && e.code === 'NN403') || !q.gemm.ops.some((op) => op.pool !== undefined)) throw e;
+    const gemm = q.unfused();
+    return { gemm, lowered: lowerToIsa(gemm, config) };
+  }
 }
 
 /** A tensor shape with the batch in front (B = 1 keeps the model's own shape). */

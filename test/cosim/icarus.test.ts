@@ -16,6 +16,7 @@ import { NO_TOKENS } from '../../src/isa/spec.js';
 import { compile } from '../../src/passes/pipeline.js';
 import { hoistLoads, insertTokens } from '../../src/passes/schedule.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
+import { pooledCnn } from '../helpers/pooled-cnn.js';
 import { randomCnn } from '../helpers/random-cnn.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
 import { randomProgram } from '../unit/backends/wasm/random-program.js';
@@ -109,6 +110,19 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
     test('bit- and cycle-exact', async () => {
       const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
       expectExact(p, inputs, await sim().run(p, inputs), 'cnn');
+    });
+  });
+
+  describe.each([1, 2, 8])('CNNs with a max pool fused into the threshold (pooling mode), thresholdPasses %i', (passes) => {
+    const samples = randomSamples(4, 6 * 8 * 3, 9, -1, 1);
+    const programs = ([[2, 2], [3, 2], [1, 3]] as const).map(([kh, kw]) => compileGraph(pooledCnn(kh, kw), samples, { rows: 4, cols: 4, thresholdPasses: passes }));
+    const sim = useSim(() => programs[0]!);
+    test('bit- and cycle-exact', async () => {
+      for (const p of programs) {
+        expect(p.instructions.some((i) => i.op === 'threshold' && (i.poolH > 0 || i.poolW > 0))).toBe(true);
+        const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
+        expectExact(p, inputs, await sim().run(p, inputs), 'pooled cnn');
+      }
     });
   });
 

@@ -15,6 +15,7 @@ import { makeConfig } from '../../src/isa/config.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
 import { writeDirAtomic } from '../../src/util/atomic-write.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
+import { pooledCnn } from '../helpers/pooled-cnn.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
 import { CAPACITY, expectExact, haveTools, shapeName, SHAPES } from './tools.js';
 
@@ -45,7 +46,7 @@ describe.skipIf(!haveTools('verilator', 'iverilog', 'vvp'))('Verilator agrees wi
     return { verilator: verilator!, iverilog: iverilog! };
   };
 
-  test('the digits MLP on 4x4 and random MLPs (relu and table activations) of the same configuration', async () => {
+  test('the digits MLP on 4x4, random MLPs (relu and table activations) and pooled CNNs of the same configuration', async () => {
     const { program } = compileDigitsMlp({ rows: 4, cols: 4 });
     const sim = await both(program);
     const programs: [Program, Int8Array[]][] = [[program, calibrationSamples().slice(0, 2).map((x) => quantizeInput(program, x))]];
@@ -58,6 +59,12 @@ describe.skipIf(!haveTools('verilator', 'iverilog', 'vvp'))('Verilator agrees wi
     const tables = compileGraph(randomMlp([9, 7, 6, 4], 13, [{ fn: 'sigmoid' }, { fn: 'leakyrelu', alpha: 0.2 }, { fn: 'hardswish' }]), randomSamples(4, 9, 13, -2, 2), { rows: 4, cols: 4 });
     expect(tables.instructions.some((i) => i.op === 'threshold' && i.steps > 0)).toBe(true);
     programs.push([tables, randomSamples(2, 9, 14, -2, 2).map((x) => quantizeInput(tables, x))]);
+    // threshold pooling mode: max pools fused into the convolution's threshold
+    for (const [kh, kw] of [[2, 2], [3, 2]] as const) {
+      const pooled = compileGraph(pooledCnn(kh, kw), randomSamples(4, 6 * 8 * 3, 15, -1, 1), { rows: 4, cols: 4 });
+      expect(pooled.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1)).toBe(true);
+      programs.push([pooled, randomSamples(2, 6 * 8 * 3, 16, -1, 1).map((x) => quantizeInput(pooled, x))]);
+    }
     for (const [p, inputs] of programs) {
       const [v, i] = await Promise.all([sim.verilator.run(p, inputs), sim.iverilog.run(p, inputs)]);
       expectExact(p, inputs, v, 'verilator');

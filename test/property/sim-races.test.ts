@@ -125,7 +125,7 @@ describe('races: fast mode computes its documented concurrent semantics', () => 
       store sram=0 rows=1 dram=${Y} stride=0
       load buf=2 sram=0 rows=1 dram=${Y} stride=0
       load buf=3 sram=0 rows=1 dram=${Q} stride=0 | pushNext
-      threshold acc=0 out=1 qnt=0 rows=1 zp=0 lo=-128 hi=127 table=0 steps=0 | popPrev pushNext
+      threshold acc=0 out=1 qnt=0 rows=1 zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | popPrev pushNext
       store sram=1 rows=1 dram=40 stride=0 | popPrev
       halt`;
     const constants = new Uint8Array(32);

@@ -14,7 +14,7 @@ import { threshold } from './threshold.js';
 import type { OpDef } from './types.js';
 
 export type { Access, OpDef, Tally } from './types.js';
-export { THRESHOLD_LATENCY, thresholdBeatsPerRow, thresholdCycles } from './threshold.js';
+export { THRESHOLD_LATENCY, poolOf, poolRow, poolSize, thresholdBeatsPerRow, thresholdCycles, type PoolWindow } from './threshold.js';
 
 export const OPS = { load, store, matmul, threshold, sync, halt } as const satisfies { [O in Opcode]: OpDef<O> };
 

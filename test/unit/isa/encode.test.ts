@@ -61,7 +61,7 @@ describe('instruction encoding', () => {
   });
 
   test('out-of-range field values are refused, not truncated', () => {
-    expect(() => encode({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc: 0, out: 0, qnt: 0, rows: 1, zp: 128, lo: 0, hi: 0, table: 0, steps: 0 })).toThrow(/zp = 128/);
+    expect(() => encode({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc: 0, out: 0, qnt: 0, rows: 1, zp: 128, lo: 0, hi: 0, table: 0, steps: 0, poolH: 0, poolW: 0 })).toThrow(/zp = 128/);
   });
 
   test('unknown opcodes and reserved bits are rejected on decode', () => {

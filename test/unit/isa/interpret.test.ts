@@ -34,7 +34,7 @@ load buf=1 sram=0 rows=2 dram=0 stride=2
 load buf=2 sram=0 rows=1 dram=4 stride=0
 load buf=3 sram=0 rows=1 dram=12 stride=0 | pushNext
 matmul wgt=0 act=0 actStride=1 acc=0 rows=1 accumulate=1 inner=1 actOuter=0 | popPrev
-threshold acc=0 out=0 qnt=0 rows=1 zp=0 lo=-128 hi=127 table=0 steps=0 | pushNext
+threshold acc=0 out=0 qnt=0 rows=1 zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
 store sram=0 rows=1 dram=56 stride=2 | popPrev
 halt
 `;

@@ -40,7 +40,7 @@ export function oneTile(l: Layer, seed: number, accumulate = 1): Program {
     load buf=0 sram=0 rows=${M} dram=${xAt} stride=${R}
     load buf=1 sram=0 rows=${R} dram=${wAt} stride=${C} | pushNext
     matmul wgt=0 act=0 actStride=1 acc=0 rows=${M} accumulate=${accumulate} inner=${M} actOuter=0 | popPrev
-    threshold acc=0 out=0 qnt=0 rows=${M} zp=0 lo=-128 hi=127 table=0 steps=0 | pushNext
+    threshold acc=0 out=0 qnt=0 rows=${M} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
     store sram=0 rows=${M} dram=${yAt} stride=${C} | popPrev
     halt`;
   return {

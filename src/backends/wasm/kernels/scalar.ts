@@ -5,6 +5,7 @@
  * i64: (x·mult + 2^(s−1)) >> s with s capped at 62, where every larger shift already gives 0.
  */
 import { Func } from '../encoding/code.js';
+import { poolMaxKernel } from './pool.js';
 import { thresholdTableKernel } from './table.js';
 import { copyRowsKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';
 
@@ -74,5 +75,5 @@ function thresholdKernel(table: FuncTable, C: number): number {
 export function scalarKernels(table: FuncTable, C: number): Kernels {
   const copyRows = copyRowsKernel(table);
   const blocks = [{ rows: 1, fn: rowKernel(table, C) }];
-  return { copyRows, copyVec: [], gemm: gemmDriver(table, C, blocks), gemmPacked: null, widened: null, threshold: thresholdKernel(table, C), thresholdOrdered: null, thresholdTable: thresholdTableKernel(table, C) };
+  return { copyRows, copyVec: [], gemm: gemmDriver(table, C, blocks), gemmPacked: null, widened: null, threshold: thresholdKernel(table, C), thresholdOrdered: null, thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
 }

@@ -33,6 +33,8 @@ export interface Kernels {
   readonly thresholdOrdered: number | null;
   /** (acc, out, table, rows, steps) — see ThresholdTableOp */
   readonly thresholdTable: number;
+  /** (dst, acc, lineBytes, kh, kw, pw, rows): a pooling threshold's window maxima into scratch rows (kernels/pool.ts) */
+  readonly poolMax: number;
 }
 
 /** copyRows(dst, dstStride, src, srcStride, bytes, rows): rows × memory.copy. */

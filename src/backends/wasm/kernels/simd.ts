@@ -12,6 +12,7 @@ import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels
 import { pairsGemm } from './pairs.js';
 import { widenActsKernel, type Scratch } from './pairs-wide.js';
 import { thresholdOrderedKernel, type ThresholdLocals } from './requant.js';
+import { poolMaxKernel } from './pool.js';
 import { thresholdTableKernel } from './table.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
@@ -254,5 +255,5 @@ export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
   const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table) };
-  return { copyRows, copyVec, gemm, gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C) };
+  return { copyRows, copyVec, gemm, gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
  * Where everything lives in the module's one linear memory: DRAM at address 0 (so a DRAM address
- * is a memory address), then the five on-chip buffers, each sized by the certificate's peak.
- * Then the float staging areas of run_f32/run_f64. Nothing is allocated while running: the memory
- * has exactly `pages` pages and cannot grow.
+ * is a memory address), then the five on-chip buffers, each sized by the certificate's peak, then
+ * the pooling thresholds' scratch rows. Then the float staging areas of run_f32/run_f64. Nothing is
+ * allocated while running: the memory has exactly `pages` pages and cannot grow.
  */
 import { certify, type Certificate } from '../../../isa/cost.js';
 import { accessesOf } from '../../../isa/effects.js';
+import { poolOf } from '../../../isa/ops/index.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, SPACES, type Space } from '../../../isa/spec.js';
 
@@ -29,6 +30,8 @@ export interface MemoryPlan {
   readonly base: Readonly<Record<Space, number>>;
   /** Bytes reserved for each space. */
   readonly bytes: Readonly<Record<Space, number>>;
+  /** Rows a pooling threshold's window maxima go to before requantizing (kernels/pool.ts); empty without pooling. */
+  readonly poolScratch: Range;
   /**
    * Float staging areas after the program's memory (outside what the certificate counts): the
    * input's values as f64 (or f32 in the first half) and the output's as f32, for run_f32/run_f64.
@@ -67,8 +70,11 @@ export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPl
     bytes[s] = Math.max(cert.peakBytes[s], touched[s]);
     at = alignUp(at + bytes[s]);
   }
-  const input = alignUp(at + GUARD_BYTES);
+  let poolRows = 0;
+  for (const i of p.instructions) if (i.op === 'threshold' && poolOf(i) !== null) poolRows = Math.max(poolRows, i.rows);
+  const poolScratch = { start: at, end: at + poolRows * entryBytes('acc', p.config.rows, p.config.cols) };
+  const input = alignUp(poolScratch.end + GUARD_BYTES);
   const output = alignUp(input + 8 * p.input.rows * p.input.rowBytes);
   const end = output + 4 * p.output.rows * p.output.rowBytes;
-  return { base, bytes, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+  return { base, bytes, poolScratch, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

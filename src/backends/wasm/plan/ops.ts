@@ -10,7 +10,8 @@ import type { ArrayConfig } from '../../../isa/config.js';
 import { accessesOf } from '../../../isa/effects.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../../isa/spec.js';
-import type { CopyOp, GemmOp, KernelOp } from './kernel-ops.js';
+import { poolOf } from '../../../isa/ops/index.js';
+import type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
 import { packWeights, type PackedRange } from './pack.js';
 import { overlap, type MemoryPlan, type Range } from './memory.js';
 
@@ -53,10 +54,19 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
   threshold: (i, ctx) =>
     i.steps > 0
       ? { kind: 'table', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), table: addr(ctx, 'acc', i.table), rows: i.rows, steps: i.steps }
-      : { kind: 'threshold', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), qnt: addr(ctx, 'qnt', i.qnt), rows: i.rows, zp: i.zp, lo: i.lo, hi: i.hi },
+      : { kind: 'threshold', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), qnt: addr(ctx, 'qnt', i.qnt), rows: i.rows, zp: i.zp, lo: i.lo, hi: i.hi, ...poolOfThreshold(i, ctx) },
   sync: () => null,
   halt: () => null,
 };
+
+/** A pooling threshold's window in bytes and the scratch rows its maxima go to (plan/memory.ts). */
+function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonNullable<ThresholdOp['pool']> } {
+  const p = poolOf(i);
+  if (p === null) return {};
+  const rowBytes = entryBytes('acc', ctx.cfg.rows, ctx.cfg.cols);
+  const read = accessesOf(i, ctx.cfg).find((a) => a.space === 'acc')!;
+  return { pool: { scratch: ctx.plan.poolScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
+}
 
 /** Covering byte ranges an op reads and writes (conservative: strided rows are one span). */
 export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Range[] } {
@@ -72,8 +82,13 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
       const reads = [{ start: op.a, end: op.a + lastRow + op.k }, { start: op.w, end: op.w + op.k * C }];
       return { reads: op.accumulate ? [...reads, accRange] : reads, writes: [accRange] };
     }
-    case 'threshold':
-      return { reads: [{ start: op.acc, end: op.acc + op.rows * 4 * C }, { start: op.qnt, end: op.qnt + 4 * C }], writes: [{ start: op.out, end: op.out + op.rows * C }] };
+    case 'threshold': {
+      const rows = { start: op.acc, end: op.acc + op.rows * 4 * C };
+      const out = { start: op.out, end: op.out + op.rows * C };
+      const scratch = op.pool === undefined ? null : { start: op.pool.scratch, end: op.pool.scratch + op.rows * 4 * C };
+      if (op.pool !== undefined) return { reads: [{ start: op.acc, end: op.acc + op.pool.accBytes }, { start: op.qnt, end: op.qnt + 4 * C }], writes: [scratch!, out] };
+      return { reads: [rows, { start: op.qnt, end: op.qnt + 4 * C }], writes: [out] };
+    }
     case 'table':
       return { reads: [{ start: op.acc, end: op.acc + op.rows * 4 * C }, { start: op.table, end: op.table + op.steps * 8 * C }], writes: [{ start: op.out, end: op.out + op.rows * C }] };
   }

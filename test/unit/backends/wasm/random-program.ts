@@ -64,7 +64,7 @@ export function randomProgram(seed: number, shape?: { rows: number; cols: number
   }
   // finally, usually, thresholds and stores that land on the output rows (so outputs are rarely all zeros)
   const o = int(0, DEPTH - outRows);
-  const finale: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - outRows), out: o, qnt: int(0, 3), rows: outRows, zp: int(-3, 3), lo: -128, hi: 127, table: 0, steps: 0 }];
+  const finale: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - outRows), out: o, qnt: int(0, 3), rows: outRows, zp: int(-3, 3), lo: -128, hi: 127, table: 0, steps: 0, poolH: 0, poolW: 0 }];
   for (let row = 0; row < outRows; row++) finale.push({ op: 'store', ...NO_TOKENS, sram: o + row, rows: 1, dram: pixelAddress(output, row), stride: 0 });
   if (r() < 0.85 && checkProgram(withHalt([...instructions, ...finale])) === null) instructions.push(...finale);
   instructions.push({ op: 'halt', ...NO_TOKENS });
@@ -91,7 +91,7 @@ function chain(int: (lo: number, hi: number) => number, r: () => number, R: numb
   for (let i = 1; i + 1 < out.length; i += 2) if (r() < 0.3) [out[i], out[i + 1]] = [out[i + 1]!, out[i]!]; // hoist a load
   const disruptions: Instruction[] = [
     { op: 'store', ...NO_TOKENS, sram: int(0, DEPTH - 1), rows: 1, dram: w0 + int(0, n * R * C - 1), stride: 0 },
-    { op: 'threshold', ...NO_TOKENS, acc, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: 0, lo: -128, hi: 127, table: 0, steps: 0 },
+    { op: 'threshold', ...NO_TOKENS, acc, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: 0, lo: -128, hi: 127, table: 0, steps: 0, poolH: 0, poolW: 0 },
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: act + int(0, n), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: acc + int(0, rows - 1), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: int(0, 2 * R - 1), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
@@ -115,10 +115,17 @@ function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs
     case 'threshold': {
       if (tables && r() < 0.5) {
         const steps = int(1, 5);
-        return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: 0, rows, zp: 0, lo: 0, hi: 0, table: int(0, DEPTH - 2 * steps), steps };
+        return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: 0, rows, zp: 0, lo: 0, hi: 0, table: int(0, DEPTH - 2 * steps), steps, poolH: 0, poolW: 0 };
       }
       const lo = int(-128, 127);
-      return { op: 'threshold', ...NO_TOKENS, acc: int(0, DEPTH - rows), out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127), table: 0, steps: 0 };
+      const common = { op: 'threshold', ...NO_TOKENS, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127), steps: 0 } as const;
+      if (r() < 0.6) {
+        // max pooling: out row m is the max of a kh × kw window of acc rows, lines of L = kw·pw entries
+        const [poolH, poolW, pw] = [int(0, 2), int(0, 2), int(1, 2)];
+        const span = Math.ceil(rows / pw) * (poolH + 1) * (poolW + 1) * pw;
+        if (span <= DEPTH) return { ...common, acc: int(0, DEPTH - span), table: (poolW + 1) * pw, poolH, poolW };
+      }
+      return { ...common, acc: int(0, DEPTH - rows), table: 0, poolH: 0, poolW: 0 };
     }
     case 'sync':
       return { op: 'sync', ...NO_TOKENS };

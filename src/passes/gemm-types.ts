@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The GemmOp form every layer lowers to (passes/gemm.ts makes it; fuse-ops.ts, batch.ts and lower.ts
+ * read it): "out[p, n] = threshold(bias[n] + Σ_terms Σ_k src[tap(p), k]·W[k, n])" on stored tensors.
+ */
+import type { QuantParams } from './quantize.js';
+import type { ChannelTables } from './table.js';
+
+export interface Term {
+  readonly src: string;
+  /** src pixel of output pixel (oy, ox) is (oy·sy + dy, ox·sx + dx), in unpadded coordinates */
+  readonly dy: number;
+  readonly dx: number;
+  readonly sy: number;
+  readonly sx: number;
+  /** weights [srcChannels × n], row-major */
+  readonly matrix: Int8Array;
+  /** rows of `matrix` when taps are packed (passes/pack-taps.ts: pixels × channels); absent: the source's channels */
+  readonly rows?: number;
+}
+
+export interface GemmOp {
+  readonly layer: string;
+  readonly label: string;
+  readonly out: string;
+  readonly oh: number;
+  readonly ow: number;
+  readonly n: number;
+  /** first channel of the output tensor this op writes (concat slices) */
+  readonly channelOffset: number;
+  readonly terms: readonly Term[];
+  readonly bias: Int32Array;
+  readonly mult: Uint16Array;
+  readonly shift: Uint8Array;
+  readonly zp: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** output pixel (0, 0) of this op is pixel (y, x) of the output tensor (ops writing one region of it); absent: (0, 0) */
+  readonly at?: readonly [number, number];
+  /** output pixel (oy, ox) of this op is pixel at + (oy·sy, ox·sx) of the output tensor (upsampling phases); absent: (1, 1) */
+  readonly step?: readonly [number, number];
+  /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
+  readonly table?: ChannelTables;
+  /** the bias is computed by a first matmul of a constant act entry (passes/lower.ts), not loaded into every acc row */
+  readonly biasAsTerm?: boolean;
+  /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
+  readonly channelSum?: boolean;
+  /** [kh, kw]: the out tensor is the max pool of the oh × ow pixels computed, kh × kw windows (passes/fuse-ops.ts) */
+  readonly pool?: readonly [number, number];
+  /** the model's own multiply-accumulates and weights (for reports) */
+  readonly macs: number;
+  readonly weights: number;
+}
+
+/** A stored tensor: [h, w, c] with a border of `pads` filled with code `fill`. */
+export interface PhysicalTensor {
+  readonly name: string;
+  readonly h: number;
+  readonly w: number;
+  readonly c: number;
+  readonly params: QuantParams;
+  pads: [number, number, number, number];
+  fill: number | null;
+}
+
+export interface GemmProgram {
+  readonly input: PhysicalTensor;
+  readonly output: PhysicalTensor;
+  readonly tensors: ReadonlyMap<string, PhysicalTensor>;
+  readonly ops: readonly GemmOp[];
+  /** Samples per inference (passes/batch.ts): each tensor's lines are the samples. Absent: 1. */
+  readonly batch?: number;
+}

@@ -1,0 +1,129 @@
+/**
+ * Fused cheap layers (passes/fuse-ops.ts): a max pool that tiles its input folds into its
+ * producer's threshold (pooling mode) and gives the unfused codes bit for bit; a ReLU after a
+ * residual add folds into the add (one rounding instead of two: within one code). Both remove a
+ * layer and its cycles; ref = sim (fast, step) = WASM on the fused programs. Global average pooling
+ * sums pixels as weight tiles (passes/lower.ts) and gives the whole-map average pool's codes; an
+ * add's bias as a matmul gives the codes of loading it.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Graph } from '../../../src/ir/graph.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput, type Program } from '../../../src/isa/program.js';
+import { simulate } from '../../../sim/index.js';
+import { expectSoftwareBackendsAgree, inputClasses } from '../../helpers/agreement.js';
+import { builder } from '../../helpers/random-cnn.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { pooledCnn, POOLED_INPUT } from '../../helpers/pooled-cnn.js';
+import { rng } from '../../helpers/random-graph.js';
+
+const SHAPE = POOLED_INPUT;
+const samples = (n: number, seed: number): Float32Array[] => {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Float32Array.from({ length: SHAPE.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
+};
+
+/** two 1×1 convs → add → relu → output; `keep` also outputs the sum (no fusion). */
+function residual(keep: boolean): Graph {
+  const b = builder(11);
+  const conv = (name: string): string => b.add({ name, op: 'conv2d', inputs: ['input'], output: name, kernel: b.tensor([1, 1, 3, 4], 0.8), bias: b.tensor([4], 0.3), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+  const [a, c] = [conv('a'), conv('c')];
+  const s = b.add({ name: 's', op: 'add', inputs: [a, c], output: 's' });
+  const r = b.add({ name: 'r', op: 'activation', fn: 'relu', inputs: [s], output: 'r' });
+  return { name: 'residual', inputs: [{ name: 'input', shape: [...SHAPE] }], nodes: b.nodes, outputs: keep ? [r, s] : [r], notes: [] };
+}
+
+const codes = (p: Program, xs: readonly Float32Array[]): Int8Array[] => xs.map((x) => interpret(p, quantizeInput(p, x)));
+const cycles = (p: Program): number => simulate(p, quantizeInput(p, samples(1, 9)[0]!)).cycles;
+
+/** ref = sim fast = sim step = WASM (SIMD, scalar), cycles = the certificate's. */
+async function expectAgree(p: Program, xs: readonly Float32Array[]): Promise<void> {
+  await expectSoftwareBackendsAgree(p, inputClasses(p, xs[0]));
+  const x = quantizeInput(p, xs[1]!);
+  const [fast, step] = [simulate(p, x, { mode: 'fast' }), simulate(p, x, { mode: 'step' })];
+  expect(Array.from(step.output)).toEqual(Array.from(fast.output));
+  expect([step.cycles, step.traceHash]).toEqual([fast.cycles, fast.traceHash]);
+}
+
+describe('max pool fused into the producing threshold', () => {
+  test.each([
+    [2, 2],
+    [3, 2],
+    [1, 2],
+  ])('%i×%i: the unfused codes bit for bit, no pool layer, fewer cycles; ref = sim = WASM', async (kh, kw) => {
+    const cal = samples(6, 1);
+    const fused = compileGraph(pooledCnn(kh, kw), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(pooledCnn(kh, kw, true), cal, { rows: 4, cols: 4 });
+    expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
+    expect(fused.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1)).toBe(true);
+    expect(plain.instructions.some((i) => i.op === 'threshold' && (i.poolH > 0 || i.poolW > 0))).toBe(false);
+    const xs = samples(5, 2);
+    expect(codes(fused, xs)).toEqual(codes(plain, xs));
+    expect(cycles(fused)).toBeLessThan(cycles(plain));
+    await expectAgree(fused, xs);
+  });
+});
+
+test('buffers too small for whole windows of lines: the unfused lowering, same codes', () => {
+  const cal = samples(6, 1);
+  const fused = compileGraph(pooledCnn(2, 2), cal, { rows: 4, cols: 4 });
+  // one conv line (8 pixels) fits twice in 24 acc entries, two lines do not
+  const small = compileGraph(pooledCnn(2, 2), cal, { rows: 4, cols: 4, accDepth: 24 });
+  expect(small.instructions.some((i) => i.op === 'threshold' && i.poolH > 0)).toBe(false);
+  expect(small.layers.map((l) => l.name)).toEqual(['c1', 'mp']);
+  const xs = samples(4, 2);
+  expect(codes(small, xs)).toEqual(codes(fused, xs));
+});
+
+describe('ReLU fused into the residual add', () => {
+  test('one layer less, fewer cycles, within one code of add then relu; ref = sim = WASM', async () => {
+    const cal = samples(6, 3);
+    const fused = compileGraph(residual(false), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(residual(true), cal, { rows: 4, cols: 4 });
+    expect(fused.layers.map((l) => [l.name, l.op])).toEqual([['a', 'conv1x1+linear'], ['c', 'conv1x1+linear'], ['s', 'add+relu']]);
+    expect(plain.layers.map((l) => l.name)).toContain('r');
+    const xs = samples(5, 4);
+    const [f, p] = [codes(fused, xs), codes(plain, xs)];
+    for (let i = 0; i < xs.length; i++) for (let j = 0; j < f[i]!.length; j++) expect(Math.abs(f[i]![j]! - p[i]![j]!)).toBeLessThanOrEqual(1);
+    expect(cycles(fused)).toBeLessThan(cycles(plain));
+    await expectAgree(fused, xs);
+  });
+
+  test('the add computes its bias with a matmul of (127, …, 127, 1): the codes of loading it (a 1-row array cannot)', () => {
+    const cal = samples(6, 3);
+    const asTerm = compileGraph(residual(false), cal, { rows: 4, cols: 4 });
+    const loaded = compileGraph(residual(false), cal, { rows: 1, cols: 4 });
+    const biasMatmuls = (p: Program): number => p.instructions.filter((i) => i.op === 'matmul' && i.accumulate === 0 && i.actStride === 0).length;
+    expect(biasMatmuls(asTerm)).toBeGreaterThan(0);
+    expect(biasMatmuls(loaded)).toBe(0);
+    const xs = samples(5, 7);
+    expect(codes(asTerm, xs)).toEqual(codes(loaded, xs));
+  });
+});
+
+describe('global average pooling as pixel-sum weight tiles', () => {
+  /** conv → global average pool (or an average pool over the whole map, then flatten) → dense. */
+  function pooledHead(global: boolean): Graph {
+    const b = builder(13);
+    const c1 = b.add({ name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: b.tensor([3, 3, 3, 6], 0.6), bias: b.tensor([6], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' });
+    const whole = b.add({ name: 'avg', op: 'pool2d', kind: 'avg', size: [6, 8], strides: [1, 1], pads: [0, 0, 0, 0], inputs: [c1], output: 'avg' });
+    const flat = b.add({ name: 'flat', op: 'flatten', inputs: [whole], output: 'flat' });
+    const gap = global ? b.add({ name: 'gap', op: 'globalAvgPool', inputs: [c1], output: 'gap' }) : flat;
+    const d = b.add({ name: 'd', op: 'dense', inputs: [gap], output: 'd', kernel: b.tensor([6, 3], 0.5), bias: b.tensor([3], 0.1), activation: 'linear' });
+    const nodes = global ? b.nodes.filter((n) => n.name !== 'avg' && n.name !== 'flat') : b.nodes;
+    return { name: 'head', inputs: [{ name: 'input', shape: [...SHAPE] }], nodes, outputs: [d], notes: [] };
+  }
+
+  test.each([{ rows: 4, cols: 4 }, { rows: 3, cols: 5 }])('the average pool codes bit for bit, one matmul per R pixels of a line, fewer cycles (%o)', async (array) => {
+    const cal = samples(6, 5);
+    const gap = compileGraph(pooledHead(true), cal, array);
+    const avg = compileGraph(pooledHead(false), cal, array);
+    const xs = samples(5, 6);
+    expect(codes(gap, xs)).toEqual(codes(avg, xs));
+    const layer = gap.layers.findIndex((l) => l.name === 'gap');
+    const matmuls = gap.instructions.filter((i, n) => i.op === 'matmul' && gap.insnLayer[n] === layer).length;
+    expect(matmuls).toBe(Math.ceil(6 / array.cols) * 6 * Math.ceil(8 / array.rows));
+    expect(cycles(gap)).toBeLessThan(cycles(avg));
+    await expectAgree(gap, xs);
+  });
+});

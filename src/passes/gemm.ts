@@ -273,8 +273,9 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       const out = define(ctx, node.output, shape);
       const terms = Array.from({ length: x!.h * x!.w }, (_, p) => ({ src: x!.name, dy: Math.floor(p / x!.w), dx: p % x!.w, sy: 1, sx: 1, matrix: diag(x!.c, 1) }));
       const op = diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w);
-      // over a map, the pixels stream as weight tiles: one matmul per R pixels, not one per pixel and channel tile
-      return [x!.h * x!.w > 1 ? { ...op, terms: terms.slice(0, 1), channelSum: true } : op];
+      // over a map, the pixels may stream as weight tiles (one matmul per R pixels, not one per pixel):
+      // the lowering picks that form where it is cheaper on the machine (lower-emit.ts)
+      return [x!.h * x!.w > 1 ? { ...op, channelSum: true } : op];
     }
     case 'batchNorm': {
       const c = node.scale.length;

@@ -78,7 +78,7 @@ function tableTiles(op: GemmOp, C: number): Uint8Array | null {
 /** Place one op's constants (deduplicated by content) and return their addresses. */
 export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: number, C: number): OpConstants {
   const NT = ceilDiv(op.n, C);
-  const tiles = op.channelSum ? [] : op.terms.map((t) => {
+  const tiles = op.terms.map((t) => {
     const k = termRows(gp, t);
     return Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(k, R) }, (_, ct) => tile(t, k, op.n, ct, nt, R, C)));
   });

@@ -13,6 +13,7 @@
  *       per output line (one per tile for vectors)
  * A channel sum (global average pooling) is its own loop: emitChannelSum.
  */
+import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { GemmOp } from './gemm-types.js';
@@ -46,6 +47,26 @@ function wgtSlotOf(at: number, st: EmitState, R: number, C: number, emit: Emit):
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
   }
   return held * R;
+}
+
+/**
+ * Whether a global average pool runs as a channel sum on this machine: its pixel loads (one per R
+ * pixels of a line, each paying the DRAM latency) against one back-to-back matmul per pixel with the
+ * diagonal tile held (issue interval max(R, 2)) — or always, when a whole map does not fit the act buffer.
+ */
+function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, cfg: ArrayConfig): boolean {
+  const { t } = tiled.get(op.terms[0]!.src)!.p;
+  const { rows: R, cols: C } = cfg;
+  const sum = t.h * ceilDiv(t.w, R) * Math.max(R, cfg.dramLatency + R * ceilDiv(C, cfg.dramBytesPerCycle));
+  const perPixel = t.h * t.w * Math.max(R, 2);
+  if (sum < perPixel) return true;
+  try {
+    linesPerTile(op, tiled, cfg);
+    return false;
+  } catch (e) {
+    if (e instanceof NnchipError && e.code === 'NN403') return true;
+    throw e;
+  }
 }
 
 /**
@@ -141,7 +162,7 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
 /** Emit every instruction of one op. */
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
-  if (op.channelSum) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
+  if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   const { lines, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null }])) : tiled;

@@ -90,7 +90,7 @@ function layerStats(gp: GemmProgram, layerNames: readonly string[]): Omit<LayerI
   const stats = new Map<string, { op: string; macs: number; weightBytes: number; shape: string }>();
   for (const op of gp.ops) {
     const s = stats.get(op.layer);
-    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + (op.channelSum ? 0 : op.weights), shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!, gp.batch)}→${shapeText(gp.tensors.get(op.out)!, gp.batch)}` });
+    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!, gp.batch)}→${shapeText(gp.tensors.get(op.out)!, gp.batch)}` });
   }
   return layerNames.map((name) => ({ name, ...stats.get(name)! }));
 }

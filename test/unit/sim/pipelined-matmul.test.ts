@@ -28,7 +28,7 @@ function chain(R: number, C: number, rows: number, seed: number): Program {
     matmul wgt=${R} act=0 actStride=1 acc=0 rows=${rows} accumulate=1 inner=${rows} actOuter=0
     matmul wgt=${2 * R} act=0 actStride=1 acc=0 rows=${rows} accumulate=1 inner=${rows} actOuter=0
     matmul wgt=0 act=0 actStride=1 acc=0 rows=${rows} accumulate=1 inner=${rows} actOuter=0
-    threshold acc=0 out=0 qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 | pushNext
+    threshold acc=0 out=0 qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
     store sram=0 rows=${rows} dram=${OUT} stride=${C} | popPrev
     halt`;
   const r = rng(seed);

@@ -22,6 +22,7 @@
 module nnchip_threshold #(
   parameter COLS = 4,
   parameter PASSES = 1,
+  parameter POOL = 1,        // 0: the program has no pooling threshold, so the window walker and running maximum are left out
   parameter ROWS_W = 16,
   parameter STEPS_W = 10,
   parameter ACC_AW = 8,
@@ -104,8 +105,8 @@ module nnchip_threshold #(
   reg               pool_q;
   reg  [2:0]        kx_q, ky_q, kwm1_q, khm1_q;
   reg  [ACC_AW-1:0] win_q, rowa_q, col_q, line_q, kw_q;
-  wire              start_pooling = (pool_h != 3'd0) | (pool_w != 3'd0);
-  wire [5:0]        start_pre_n = ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1;
+  wire              start_pooling = (POOL != 0) & ((pool_h != 3'd0) | (pool_w != 3'd0));
+  wire [5:0]        start_pre_n = start_pooling ? ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1 : 6'd0;
   wire [5:0]        pre_n = rq_start ? start_pre_n : pre_n_q;
   wire [5:0]        pre_left = rq_start ? start_pre_n : pre_left_q;
   wire              in_pre = rq_start ? start_pooling : pre_left_q != 6'd0;
@@ -117,7 +118,7 @@ module nnchip_threshold #(
   wire [ACC_AW-1:0] next_win = line_end ? rowa_q + line_q - col_q : win_q + kw_q;
   wire [ACC_AW-1:0] run_next = ~pool_q | run_next_col ? rd_addr_q + 1'b1 : run_next_line ? rowa_q + line_q : next_win;
   // at start: the window's second row (the next column, or the next line when the window is one wide)
-  wire              start_down = (pool_w == 3'd0) & (pool_h != 3'd0);
+  wire              start_down = start_pooling & (pool_w == 3'd0);
   wire [ACC_AW-1:0] start_next = start_down ? acc + tbl : acc + 1'b1;
   wire [ACC_AW+2:0] start_kw = {{ACC_AW{1'b0}}, pool_w} + 1'b1;
   // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
@@ -134,11 +135,17 @@ module nnchip_threshold #(
   genvar mc;
   generate
     for (mc = 0; mc < COLS; mc = mc + 1) begin : g_max_lane
-      wire signed [31:0] a = acc_rdata[mc*32 +: 32];
-      wire signed [31:0] b = mx_q[mc*32 +: 32];
-      wire               a_gt = a > b;
-      assign rq_row[mc*32 +: 32] = a_gt ? a : b;
-      assign mx_next[mc*32 +: 32] = (a_gt | dfirst_q) ? a : b;
+      if (POOL != 0) begin : g_pool
+        wire signed [31:0] a = acc_rdata[mc*32 +: 32];
+        wire signed [31:0] b = mx_q[mc*32 +: 32];
+        wire               a_gt = a > b;
+        assign rq_row[mc*32 +: 32] = a_gt ? a : b;
+        assign mx_next[mc*32 +: 32] = (a_gt | dfirst_q) ? a : b;
+      end else begin : g_no_pool
+        assign rq_row[mc*32 +: 32] = acc_rdata[mc*32 +: 32];
+        assign mx_next[mc*32 +: 32] = mx_q[mc*32 +: 32];
+        wire unused_no_pool = dfirst_q;
+      end
     end
   endgenerate
   always @(posedge clk) begin

@@ -9,7 +9,7 @@ import { internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
 import { tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
-import { UNIT_OF } from '../../isa/ops/index.js';
+import { poolOf, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { corePnrValues } from './fusesoc.js';
@@ -111,6 +111,8 @@ function topValues(p: Program, s: DesignSizing): TemplateValues {
     OUT_DEPTH: c.outDepth,
     QUEUE_DEPTH: c.queueDepth,
     THRESHOLD_PASSES: c.thresholdPasses,
+    // the pooling hardware only where the program pools: about 100 iCE40 cells per column
+    THRESHOLD_POOL: p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null) ? 1 : 0,
     DRAM_BW: c.dramBytesPerCycle,
     DRAM_LATENCY: c.dramLatency,
     DRAM_AW: s.dramAw,

@@ -31,6 +31,8 @@ export interface Capacity {
   readonly outputBytes?: number;
   readonly inputRows?: number;
   readonly outputRows?: number;
+  /** Build the threshold's pooling hardware even when this program does not pool (the design will run others). */
+  readonly pooling?: boolean;
 }
 
 export interface EmitOptions {
@@ -53,6 +55,8 @@ export interface DesignSizing {
   readonly outputCap: number;
   readonly inRowsCap: number;
   readonly outRowsCap: number;
+  /** The threshold's pooling hardware is built (THRESHOLD_POOL). */
+  readonly pooling: boolean;
 }
 
 export const MEM_FILES = {
@@ -96,6 +100,8 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}): D
     outputCap: Math.max(samples * p.output.rows * p.output.rowBytes, cap.outputBytes ?? 0, 1),
     inRowsCap: Math.max(p.input.rows, cap.inputRows ?? 0, 1),
     outRowsCap: Math.max(p.output.rows, cap.outputRows ?? 0, 1),
+    // about 100 iCE40 cells per column, so only where a program pools
+    pooling: (cap.pooling ?? false) || p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null),
   };
 }
 
@@ -111,8 +117,7 @@ function topValues(p: Program, s: DesignSizing): TemplateValues {
     OUT_DEPTH: c.outDepth,
     QUEUE_DEPTH: c.queueDepth,
     THRESHOLD_PASSES: c.thresholdPasses,
-    // the pooling hardware only where the program pools: about 100 iCE40 cells per column
-    THRESHOLD_POOL: p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null) ? 1 : 0,
+    THRESHOLD_POOL: s.pooling ? 1 : 0,
     DRAM_BW: c.dramBytesPerCycle,
     DRAM_LATENCY: c.dramLatency,
     DRAM_AW: s.dramAw,

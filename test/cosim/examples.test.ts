@@ -3,7 +3,7 @@
  * The CNN examples on RTL: the generated Verilog, built with Verilator on a 4x4 array, computes
  * exactly what interpret() computes (and so what sim and WASM compute, test/agreement) in exactly
  * scheduleTimes() cycles, on a real held-out digit. The table-activation examples (threshold table
- * mode): the TF.js MLP the same in Icarus on 4x4.
+ * mode): the ONNX CNN with the CNNs in Verilator, the TF.js MLP in Icarus, both on 4x4.
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js';
@@ -21,6 +21,7 @@ describe.skipIf(!haveTools('verilator'))('CNN examples in Verilator (4x4)', () =
   test.each([
     ['digits-cnn (TF.js)', 'digits-cnn/model.json', 'digits-cnn/calibration.json'],
     ['digits-onnx (PyTorch)', 'digits-onnx/model.onnx', 'digits-onnx/calibration.json'],
+    ['digits-activations-onnx (PyTorch: LeakyRelu, PRelu, HardSwish, Tanh, Sigmoid as step tables)', 'digits-activations-onnx/model.onnx', 'digits-activations-onnx/calibration.json'],
   ])('%s: bit- and cycle-exact', async (_name, model, cal) => {
     const samples = calibrationSamples(ex(cal));
     const program = compileGraph(loadModel(ex(model)), samples, { rows: 4, cols: 4 });

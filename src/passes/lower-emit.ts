@@ -15,6 +15,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
+import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { GemmOp } from './gemm-types.js';
 import type { OpConstants } from './lower-constants.js';
@@ -58,7 +59,7 @@ function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Plac
   const { t } = tiled.get(op.terms[0]!.src)!.p;
   const { rows: R, cols: C } = cfg;
   const sum = t.h * ceilDiv(t.w, R) * Math.max(R, cfg.dramLatency + R * ceilDiv(C, cfg.dramBytesPerCycle));
-  const perPixel = t.h * t.w * Math.max(R, 2);
+  const perPixel = t.h * t.w * matmulIssueInterval(1, cfg);
   if (sum < perPixel) return true;
   try {
     linesPerTile(op, tiled, cfg);

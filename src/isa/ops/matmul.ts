@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** `matmul`: one weight-stationary fold of an R×C tile over `rows` input rows. */
+import type { ArrayConfig } from '../config.js';
 import { wrap32 } from '../numerics.js';
 import { FORMATS, matmulActRow, type InstructionOf } from '../spec.js';
 import type { OpDef } from './types.js';
@@ -20,6 +21,9 @@ function sumsOf(lanes: number): Float64Array {
   if (sumsScratch.length < lanes) sumsScratch = new Float64Array(lanes);
   return sumsScratch;
 }
+
+/** Cycles from one matmul's start to the next one's on the compute unit (double-buffered weights: docs/hardware.md). */
+export const matmulIssueInterval = (rows: number, cfg: ArrayConfig): number => Math.max(cfg.rows, rows + 1);
 
 export const matmul: OpDef<'matmul'> = {
   unit: 'compute',
@@ -67,7 +71,7 @@ export const matmul: OpDef<'matmul'> = {
   // while this one streams. It may start once this one's preload has read the wgt port (R cycles)
   // and one cycle after its last act row (rows + 1): the gap keeps every acc read of the next
   // matmul after this one's last acc write, so accumulating onto the rows just written is exact.
-  occupancy: (insn, cfg) => Math.max(cfg.rows, insn.rows + 1),
+  occupancy: (insn, cfg) => matmulIssueInterval(insn.rows, cfg),
   count(insn, cfg, t) {
     t.arrayMacs += insn.rows * cfg.rows * cfg.cols;
     t.sramReads.wgt += cfg.rows; // the weight preload reads the tile once

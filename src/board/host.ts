@@ -5,7 +5,7 @@
  * RAM, run, read the output rows back — with the compute cycle count the board measured.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { pixelAddress, type DramTensor, type Program } from '../isa/program.js';
+import { pixelAddress, storedCodes, storedLayout, type DramTensor, type Program } from '../isa/program.js';
 import { designIdOf } from './image.js';
 import {
   BOARD_ERROR_TEXT, boardErrorName, FrameDecoder, infoRequest, parseInfo, readRequest, readU32, RESP, runRequest, writeRequest,
@@ -121,7 +121,9 @@ export interface BoardRun {
 
 /** One inference on the board: input codes in, output codes and cycle counts out. */
 export async function inferOnBoard(s: BoardSession, p: Program, codes: Int8Array): Promise<BoardRun> {
-  for (const run of rowRuns(p.input)) await s.write(run.address, new Uint8Array(codes.buffer, codes.byteOffset + run.first, run.count));
+  // the input's stored rows: its pixels, or the first layer's windows (isa/input-windows.ts)
+  const stored = storedCodes(p.input, codes);
+  for (const run of rowRuns(storedLayout(p.input))) await s.write(run.address, new Uint8Array(stored.buffer, stored.byteOffset + run.first, run.count));
   const { cycles, clocks } = await s.run();
   const raw = new Int8Array(p.output.rows * p.output.rowBytes);
   for (const run of rowRuns(p.output)) raw.set(new Int8Array((await s.read(run.address, run.count)).buffer), run.first);

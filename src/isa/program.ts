@@ -7,6 +7,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
 import { encodeAll } from './encode.js';
+import { windowBytes, windowRows, type InputWindows } from './input-windows.js';
 import { dequantize, quantizeToInt8 } from './numerics.js';
 import { INSN_BYTES, type Instruction } from './spec.js';
 
@@ -31,6 +32,11 @@ export interface DramTensor {
   /** real = (code − zp) · scale */
   readonly scale: number;
   readonly zp: number;
+  /**
+   * The input only: stored as its first convolution's windows (isa/input-windows.ts), from `dram`
+   * on; rows … lineStride above then describe the codes as given, not where they are stored.
+   */
+  readonly windows?: InputWindows;
 }
 
 /** One named region of a memory (`dram`, `act`, `wgt`, `acc`, `qnt`, `out`), in bytes for dram and entries otherwise. */
@@ -171,6 +177,19 @@ export function initialDram(program: Program, inputCodes: Int8Array): Uint8Array
   return dram;
 }
 
+/** The rows a tensor is stored as in DRAM: its pixels, or for a windowed input its windows (as a plain tensor). */
+export function storedLayout(t: DramTensor): DramTensor {
+  const win = t.windows;
+  if (win === undefined) return t;
+  const { windows: _, ...plain } = t;
+  return { ...plain, rows: win.rows, rowBytes: windowBytes(win, t.shape[2] ?? 1), rowStride: win.rowStride, width: win.width, lineStride: win.lineStride };
+}
+
+/** A tensor's codes (rows × rowBytes, as given) → the codes of its stored rows (storedLayout). */
+export function storedCodes(t: DramTensor, codes: Int8Array): Int8Array {
+  return t.windows === undefined ? codes : windowRows(t.windows, t.shape, codes, t.zp);
+}
+
 /** DRAM address of pixel r of a tensor. */
 export function pixelAddress(t: DramTensor, r: number): number {
   const width = t.width ?? t.rows;
@@ -179,7 +198,9 @@ export function pixelAddress(t: DramTensor, r: number): number {
 
 // Byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array
 // stores convert int8 ↔ uint8 modulo 256, which is the two's-complement byte.
-export function writeTensor(dram: Uint8Array, t: DramTensor, codes: Int8Array): void {
+export function writeTensor(dram: Uint8Array, given: DramTensor, givenCodes: Int8Array): void {
+  const t = storedLayout(given);
+  const codes = storedCodes(given, givenCodes);
   const n = t.rowBytes;
   for (let r = 0; r < t.rows; r++) {
     const at = pixelAddress(t, r);

@@ -10,7 +10,8 @@ import { accessesOf } from './effects.js';
 import { decodeAll } from './encode.js';
 import { checkProgram } from './interpret.js';
 import { checkOrdering } from './ordering.js';
-import { freezeProgram, readContainer, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
+import { windowBytes, type InputWindows } from './input-windows.js';
+import { freezeProgram, readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
 import { BUFFER_LIST, INSN_BYTES } from './spec.js';
 
 /** The largest DRAM image a program may declare (every run allocates it; the WASM memory holds it). */
@@ -72,9 +73,11 @@ function parsers(fail: (why: string) => NnchipError) {
   const u = int(0);
   // tensor addresses and strides stay inside DRAM, so every one fits the 32-bit fields of the WASM module
   const address = int(0, MAX_DRAM_BYTES);
+  const pair = (lo: number): Parser => list(int(lo, MAX_DRAM_BYTES), 2);
+  const windows = record({ kernel: pair(1), strides: pair(1), dilations: pair(1), pads: pair(-MAX_DRAM_BYTES), rows: int(1, MAX_DRAM_BYTES), width: int(1, MAX_DRAM_BYTES), rowStride: address, lineStride: address });
   const tensor = record(
-    { name: str, shape: list(int(1, MAX_DRAM_BYTES), MAX_RANK), layout: oneOf(['hwc', 'chw']), dram: address, rows: int(1, MAX_DRAM_BYTES), rowBytes: int(1, MAX_DRAM_BYTES), rowStride: address, width: int(1, MAX_DRAM_BYTES), lineStride: address, scale, zp: int(-128, 127) },
-    ['layout', 'width', 'lineStride'],
+    { name: str, shape: list(int(1, MAX_DRAM_BYTES), MAX_RANK), layout: oneOf(['hwc', 'chw']), dram: address, rows: int(1, MAX_DRAM_BYTES), rowBytes: int(1, MAX_DRAM_BYTES), rowStride: address, width: int(1, MAX_DRAM_BYTES), lineStride: address, scale, zp: int(-128, 127), windows },
+    ['layout', 'width', 'lineStride', 'windows'],
   );
   const layer = record({ name: str, op: str, shape: str, firstInsn: u, insnCount: u, macs: u, weightBytes: u });
   const region = record({ space: oneOf(['dram', ...BUFFER_LIST]), name: str, start: u, size: u });
@@ -156,7 +159,7 @@ function problemOf(p: Program, file: string | undefined): string | null {
   const stream = checkProgram(p);
   if (stream !== null) return stream;
   // DRAM no larger than the program's own extent: a few header bytes cannot make every run allocate a GiB
-  let extent = Math.max(p.constants.length, tensorEnd(p.input), tensorEnd(p.output));
+  let extent = Math.max(p.constants.length, tensorEnd(storedLayout(p.input)), tensorEnd(p.output));
   for (const r of p.memoryMap) if (r.space === 'dram') extent = Math.max(extent, r.start + r.size);
   for (const insn of p.instructions) for (const a of accessesOf(insn, cfg)) if (a.space === 'dram') extent = Math.max(extent, a.end);
   if (p.dramSize > extent) return `dramSize ${p.dramSize} exceeds the ${extent} bytes the program uses`;
@@ -177,9 +180,24 @@ function checkTensor(p: Program, t: DramTensor, which: string): string | null {
   const size = t.shape.reduce((a, b) => a * b, 1);
   if (t.shape.length === 0 || size > p.dramSize || t.rows * t.rowBytes !== size) return `the ${which} tensor's ${t.rows} rows of ${t.rowBytes} bytes do not hold its shape ${JSON.stringify(t.shape)}`;
   if (t.width !== undefined && t.width > t.rows) return `the ${which} tensor has ${t.width} pixels per line but ${t.rows} pixels`;
+  if (t.windows !== undefined) {
+    const problem = checkWindows(p, t, t.windows, which);
+    if (problem !== null) return problem;
+    return tensorEnd(storedLayout(t)) > p.dramSize ? `the ${which} tensor's windows end at byte ${tensorEnd(storedLayout(t))}, beyond dramSize ${p.dramSize}` : null;
+  }
   if (tensorEnd(t) > p.dramSize) return `the ${which} tensor ends at byte ${tensorEnd(t)}, beyond dramSize ${p.dramSize}`;
   const batch = p.batch ?? 1;
   if (batch > 1 && t.shape[0] !== batch) return `the ${which} shape ${JSON.stringify(t.shape)} does not start with the batch ${batch}`;
+  return null;
+}
+
+/** A windowed input (isa/input-windows.ts): one [h, w, c] sample, pairs of two, whole windows per stored row. */
+function checkWindows(p: Program, t: DramTensor, win: InputWindows, which: string): string | null {
+  if (which !== 'input' || (p.batch ?? 1) > 1 || t.shape.length !== 3) return `only a single [h, w, c] input may be stored as windows (the ${which} tensor is ${JSON.stringify(t.shape)})`;
+  if ([win.kernel, win.strides, win.dilations, win.pads].some((v) => v.length !== 2)) return `the ${which} windows' kernel, strides, dilations and pads must be pairs`;
+  if (win.width > win.rows) return `the ${which} windows have ${win.width} per line but ${win.rows} in all`;
+  const bytes = windowBytes(win, t.shape[2]!);
+  if (win.rowStride < bytes) return `the ${which} windows of ${bytes} bytes are stored ${win.rowStride} bytes apart`;
   return null;
 }
 

@@ -111,11 +111,19 @@ interface ActWindow {
 type Emit = (insn: Instruction) => void;
 
 /**
+ * A source whose channel tiles are each loaded just before the first matmul that reads them, not
+ * all before the tile's first matmul: the windowed input (window-input.ts), whose many channel
+ * tiles are each one long load, then overlap the matmuls of the tiles before them.
+ */
+export type StreamedSource = SourceWindow<Placed> & { readonly streamed?: boolean };
+
+/**
  * Load the input windows of one tile at act address 0 on: full padded lines, channel tile by channel
  * tile, or — for a chunk [x0, x1) of one output line — the pixels of each input line it reads.
  */
-function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number } {
+function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number; deferred: Map<string, (Instruction | null)[]> } {
   const windows = new Map<string, ActWindow>();
+  const deferred = new Map<string, (Instruction | null)[]>();
   let actAt = 0;
   for (const [name, s] of sources) {
     const lineLo = oy0 * s.sy + s.minDy;
@@ -151,17 +159,20 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
       // one pixel (a vector): its channel tiles are consecutive in DRAM, so one load takes them all
       emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
     } else {
+      const loads: Instruction[] = [];
       for (let ct = 0; ct < s.ct; ct++) {
-        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
+        loads.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
       }
+      if (s.streamed === true) deferred.set(name, loads);
+      else loads.forEach(emit);
     }
     actAt += s.ct * nLines * lineEntries(s);
   }
-  return { windows, entries: actAt };
+  return { windows, entries: actAt, deferred };
 }
 
 /** Emit every instruction of one op. */
-export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   const { lines, chunk, chunked } = linesPerTile(op, tiled, cfg);
@@ -174,7 +185,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
-    const { windows, entries } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, R, emit);
+    const { windows, entries, deferred } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, R, emit);
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
     // replicating the bias would cost the load unit more than one more matmul costs the array
     const replicated = rows * Math.ceil((4 * C) / cfg.dramBytesPerCycle) + cfg.dramLatency;
@@ -200,6 +211,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
         const line = oy0 * term.sy + term.dy - a.lineLo;
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
+          const streamed = deferred.get(term.src);
+          if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
           const wAddr = wgtSlotOf(at, st, R, C, emit);
           if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);

@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: MIT
 /**
  * GemmOps → ISA instructions for the R×C array, every buffer placed statically, as a chain of
- * small passes: pack taps (pack-taps.ts) → place constants (lower-constants.ts) → place tensors
+ * small passes: store the input as its first convolution's windows where that pays (window-input.ts)
+ * → pack taps (pack-taps.ts) → place constants (lower-constants.ts) → place tensors
  * (lower-dram.ts) → per op: tile and emit (lower-tiling.ts, lower-emit.ts) → memory map and stats.
  * Instructions come out in plain sequential order; passes/schedule.ts reorders loads and adds tokens.
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
+import { scheduleTimes } from '../isa/timing.js';
 import type { Instruction } from '../isa/spec.js';
 import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants } from './lower-constants.js';
-import { Dram, dramTensor, placeTensors } from './lower-dram.js';
+import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
+import { hoistLoads, insertTokens } from './schedule.js';
+import { windowInput, type Windowing } from './window-input.js';
 
 /** Sequential program before scheduling: each instruction tagged with the layer it belongs to. */
 export interface LoweredProgram {
@@ -38,6 +42,19 @@ function checkWeightBuffer(cfg: ArrayConfig): void {
  */
 export function checkBuffers(gp: GemmProgram, cfg: ArrayConfig): void {
   checkWeightBuffer(cfg);
+  const windowing = windowInput(gp, cfg.rows);
+  try {
+    checkTiles(gp, cfg);
+  } catch (e) {
+    // the windowed input tiles differently: either form fitting is enough
+    if (windowing === null || !isTooSmall(e)) throw e;
+    checkTiles(windowing.gp, cfg);
+  }
+}
+
+const isTooSmall = (e: unknown): boolean => e instanceof NnchipError && e.code === 'NN403';
+
+function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
   const { gp: packed, stride } = packTaps(gp, cfg.rows);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
@@ -57,8 +74,38 @@ const weightSlots = (cfg: ArrayConfig): number => Math.max(1, Math.min(WEIGHT_SL
 
 export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   checkWeightBuffer(cfg);
+  const windowing = windowInput(gemm, cfg.rows);
+  return lowerAs(gemm, windowing !== null && windowsPay(gemm, windowing, cfg) ? windowing : null, cfg);
+}
+
+/**
+ * Whether storing the input as its windows makes the op reading it cheaper on this machine: both
+ * forms of that op alone, lowered, scheduled and timed (isa/timing.ts). At low DRAM bandwidth the
+ * windows' kh·kw / (sy·sx) times larger input can cost more loads than the folds they save.
+ */
+function windowsPay(gemm: GemmProgram, w: Windowing, cfg: ArrayConfig): boolean {
+  const cycles = (gp: GemmProgram, windowing: Windowing | null): number => {
+    const op = gp.ops[w.op]!;
+    const out = gp.tensors.get(op.out)!;
+    const alone: GemmProgram = { input: gp.input, output: out, tensors: new Map([[gp.input.name, gp.input], [out.name, out]]), ops: [op] };
+    try {
+      const lowered = lowerAs(alone, windowing === null ? null : { ...windowing, gp: alone, op: 0 }, cfg);
+      const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
+      const scheduled = insertTokens(hoistLoads(tagged, cfg), cfg, lowered.memoryMap.filter((r) => r.space === 'dram'));
+      return scheduleTimes(scheduled.map((t) => t.insn), cfg).cycles;
+    } catch (e) {
+      if (isTooSmall(e)) return Infinity;
+      throw e;
+    }
+  };
+  const windowed = cycles(w.gp, w);
+  return windowed < Infinity && windowed < cycles(gemm, null);
+}
+
+/** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
+function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig): LoweredProgram {
   const { rows: R, cols: C } = cfg;
-  const { gp, stride: packedStride } = packTaps(gemm, R);
+  const { gp, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
   const packed = new Set(packedStride.keys());
   const dram = new Dram();
   // constants first, so they open the DRAM image
@@ -71,18 +118,34 @@ export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram 
   gp.ops.forEach((op, oi) => {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);
-    emitOp(op, sourcesOf(op, placed, R, packed), placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
+    const sources = sourcesOf(op, placed, R, packed);
+    // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
+    const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
   });
   return {
     instructions: insns,
     layerOf,
     constants: dram.image(),
     dramSize: dram.size,
-    input: dramTensor(placed.get(gp.input.name)!),
+    input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),
     output: dramTensor(placed.get(gp.output.name)!),
-    layers: layerStats(gp, layerNames),
-    memoryMap: [...dram.regions, ...bufferMap(st, R)],
+    layers: layerStats(gemm, layerNames),
+    memoryMap: [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)],
   };
+}
+
+/** The input as given (its codes back to back) and where its windows are stored. */
+function windowedInput(x: PhysicalTensor, stored: Placed, w: Windowing): DramTensor {
+  const plain = dramTensor({ ...stored, t: x, stride: x.c, wp: x.w });
+  return { ...plain, lineStride: x.w * x.c, windows: { ...w.windows, rows: stored.t.h * stored.t.w, width: stored.t.w, rowStride: stored.stride, lineStride: stored.wp * stored.stride } };
+}
+
+/** The memory map's name of the stored windows: what they hold and what they cost over the plain input. */
+function windowsRegion(x: PhysicalTensor, w: Windowing): string {
+  const [kh, kw] = w.windows.kernel;
+  const [sy, sx] = w.windows.strides;
+  return `act:${x.name} as ${w.gp.ops[w.op]!.layer}'s ${kh}x${kw}/${sy}x${sx} windows (im2col: ${kh * kw * x.c} codes per output pixel; the input has ${x.h * x.w * x.c})`;
 }
 
 /** Per layer: the model's own MACs and weights, its label, its per-sample shapes. */

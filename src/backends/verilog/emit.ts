@@ -7,7 +7,7 @@
  */
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
-import { tensorSize, type Program } from '../../isa/program.js';
+import { storedCodes, storedLayout, tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
 import { poolOf, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
@@ -96,9 +96,10 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}): D
     dramAw,
     dramCap,
     tokenBits: Math.max(2, bitsFor(maxPushes(p)), cap.tokenBits ?? 0),
-    inputCap: Math.max(samples * tensorSize(p.input), cap.inputBytes ?? 0, 1),
+    // the bench places the input's stored rows (the first layer's windows for a windowed input)
+    inputCap: Math.max(samples * storedLayout(p.input).rows * storedLayout(p.input).rowBytes, cap.inputBytes ?? 0, 1),
     outputCap: Math.max(samples * p.output.rows * p.output.rowBytes, cap.outputBytes ?? 0, 1),
-    inRowsCap: Math.max(p.input.rows, cap.inputRows ?? 0, 1),
+    inRowsCap: Math.max(storedLayout(p.input).rows, cap.inputRows ?? 0, 1),
     outRowsCap: Math.max(p.output.rows, cap.outputRows ?? 0, 1),
     // about 100 iCE40 cells per column, so only where a program pools
     pooling: (cap.pooling ?? false) || p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null),
@@ -155,9 +156,9 @@ function memoryImages(p: Program, inputs: readonly Int8Array[], s: DesignSizing)
   return [
     [MEM_FILES.program, programHex(p.instructions, s.progDepth)],
     [MEM_FILES.dram, dramHex(p)],
-    [MEM_FILES.inputs, samplesHex(inputs)],
+    [MEM_FILES.inputs, samplesHex(inputs.map((x) => storedCodes(p.input, x)))],
     [MEM_FILES.expected, bytesHex(expected.flatMap((e) => Array.from(e)))],
-    [MEM_FILES.inAddr, rowAddressHex(p.input)],
+    [MEM_FILES.inAddr, rowAddressHex(storedLayout(p.input))],
     [MEM_FILES.outAddr, rowAddressHex(p.output)],
     [MEM_FILES.meta, metaHex(metaValues(p, inputs.length, cycles))],
   ];

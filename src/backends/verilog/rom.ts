@@ -6,7 +6,7 @@
  * the test bench's META_* localparams are generated from META_FIELDS.
  */
 import { encode } from '../../isa/encode.js';
-import { pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
+import { pixelAddress, storedLayout, type DramTensor, type Program } from '../../isa/program.js';
 import { INSN_BYTES, type Instruction } from '../../isa/spec.js';
 
 const hex2 = (b: number): string => (b & 0xff).toString(16).padStart(2, '0');
@@ -39,7 +39,7 @@ export function dramHex(p: Program): string {
   return bytesHex(image);
 }
 
-/** Input codes of every sample, concatenated (each rows·rowBytes bytes, row-major). */
+/** Input codes of every sample as stored (isa/program.ts storedCodes), concatenated (each rows·rowBytes bytes, row-major). */
 export function samplesHex(samples: readonly Int8Array[]): string {
   return samples.map((s) => bytesHex(s)).join('');
 }
@@ -48,7 +48,8 @@ export const META_FIELDS = ['samples', 'dramSize', 'inRows', 'inRowBytes', 'outR
 export type MetaField = (typeof META_FIELDS)[number];
 
 export function metaValues(p: Program, samples: number, cycles: number): Record<MetaField, number> {
-  return { samples, dramSize: p.dramSize, inRows: p.input.rows, inRowBytes: p.input.rowBytes, outRows: p.output.rows, outRowBytes: p.output.rowBytes, cycles };
+  const input = storedLayout(p.input);
+  return { samples, dramSize: p.dramSize, inRows: input.rows, inRowBytes: input.rowBytes, outRows: p.output.rows, outRowBytes: p.output.rowBytes, cycles };
 }
 
 /** The DRAM address of every row of a tensor (isa/program.ts pixelAddress), one 32-bit word per line. */

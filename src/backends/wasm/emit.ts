@@ -8,7 +8,8 @@
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import { certify } from '../../isa/cost.js';
 import { checkProgram } from '../../isa/interpret.js';
-import { pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
+import { windowSegments } from '../../isa/input-windows.js';
+import { pixelAddress, storedLayout, type DramTensor, type Program } from '../../isa/program.js';
 import { addEdges } from './edges.js';
 import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from './encoding/binary.js';
 import { Code, Func } from './encoding/code.js';
@@ -64,7 +65,7 @@ function lineStrideOf(t: DramTensor): number {
 function checkEmittable(p: Program): void {
   const problem = checkProgram(p);
   if (problem !== null) throw new NnchipError('NN404', `the program is not valid: ${problem}`);
-  for (const t of [p.input, p.output]) {
+  for (const t of [storedLayout(p.input), p.output]) {
     let end = 0;
     for (let r = 0; r < t.rows; r++) end = Math.max(end, pixelAddress(t, r) + t.rowBytes);
     if (t.rows < 1 || t.rowBytes < 1 || t.dram < 0 || end > p.dramSize) throw new NnchipError('NN404', `tensor "${t.name}" lies outside DRAM [0, ${p.dramSize})`);
@@ -76,6 +77,32 @@ function checkEmittable(p: Program): void {
 function emitReset(c: Code, reset: ResetPlan): void {
   for (const z of reset.zero) c.i32(z.start).i32(0).i32(z.end - z.start).memoryFill();
   for (const i of reset.init) c.i32(i.dst).i32(i.from).i32(i.len).memoryInit(i.segment);
+}
+
+/**
+ * The input as the module takes it: where it is stored, or for a windowed input its codes as
+ * given, in their own area (plan/memory.ts windowSource), which run() turns into the windows.
+ */
+function moduleInput(p: Program, plan: MemoryPlan): DramTensor {
+  if (plan.windowSource === null) return p.input;
+  const { windows: _, ...given } = p.input;
+  return { ...given, dram: plan.windowSource.codes };
+}
+
+/**
+ * The start of run() for a windowed input: its stored windows from the codes as given, one copy
+ * of strided rows per segment of isa/input-windows.ts (padding taps from the zero-point area).
+ */
+function emitWindows(c: Code, p: Program, plan: MemoryPlan, copyRows: number): void {
+  const src = plan.windowSource;
+  const win = p.input.windows;
+  if (src === null || win === undefined) return;
+  c.i32(src.zeros).i32(p.input.zp & 0xff).i32(p.input.rowBytes).memoryFill();
+  for (const s of windowSegments(win, p.input.shape)) {
+    const [line, x] = [Math.floor(s.row / win.width), s.row % win.width];
+    const dst = p.input.dram + line * win.lineStride + x * win.rowStride + s.lane;
+    c.i32(dst).i32(win.rowStride).i32(s.src < 0 ? src.zeros : src.codes + s.src).i32(s.srcStep).i32(s.bytes).i32(s.count).call(copyRows);
+  }
 }
 
 /** Widened act rows (plan/wide-acts.ts) live at `wideAt`. */
@@ -130,12 +157,14 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   const kernels = opts.simd ? simdKernels(table, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
+  emitWindows(run.code, p, plan, kernels.copyRows);
   for (const op of ops) emitOp(run.code, op, kernels, wideAt);
   const runIndex = table.add(run);
-  const edges = addEdges(table, p, plan, runIndex, opts.simd);
+  const input = moduleInput(p, plan);
+  const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
-  const globals = [...tensorGlobals('input', p.input), ...tensorGlobals('output', p.output), ...edges.globals];
+  const globals = [...tensorGlobals('input', input), ...tensorGlobals('output', p.output), ...edges.globals];
   const spec: ModuleSpec = {
     types,
     funcs,

@@ -1,7 +1,9 @@
 /**
  * Tap packing (passes/pack-taps.ts): a convolution on a narrow input reduces over several
  * x-adjacent taps per matmul, with outputs identical to the unpacked lowering (exact int32 sums),
- * and a strided one keeps only the x phases it reads, so it fits a smaller act buffer.
+ * and a strided one keeps only the x phases it reads, so it fits a smaller act buffer. An input
+ * read by one convolution only is stored as its windows instead (window-input.ts, tested in
+ * input-windows.test.ts); these graphs read it twice where they test the packing itself.
  */
 import { describe, expect, test } from 'vitest';
 import type { Graph, Pads } from '../../../src/ir/graph.js';
@@ -15,10 +17,13 @@ import { randomSamples } from '../../helpers/random-graph.js';
 
 interface ConvCase { h: number; w: number; c: number; k: number; cout: number; stride: number; pads: Pads }
 
-function convGraph(cc: ConvCase, seed: number): Graph {
+/** conv → max pool; with `twice`, (conv + a second conv of the same shape) → max pool: the input has two readers. */
+function convGraph(cc: ConvCase, seed: number, twice = false): Graph {
   const b = builder(seed);
-  const conv = b.add({ name: 'conv', op: 'conv2d', inputs: ['input'], output: 'conv', kernel: b.tensor([cc.k, cc.k, cc.c, cc.cout], 0.6), bias: b.tensor([cc.cout], 0.2), strides: [cc.stride, cc.stride], pads: cc.pads, depthwise: false, activation: 'relu' });
-  const pool = b.add({ name: 'pool', op: 'pool2d', kind: 'max', size: [2, 2], strides: [1, 1], pads: [0, 0, 0, 0], inputs: [conv], output: 'pool' });
+  const convOf = (name: string): string => b.add({ name, op: 'conv2d', inputs: ['input'], output: name, kernel: b.tensor([cc.k, cc.k, cc.c, cc.cout], 0.6), bias: b.tensor([cc.cout], 0.2), strides: [cc.stride, cc.stride], pads: cc.pads, depthwise: false, activation: 'relu' });
+  const conv = convOf('conv');
+  const sum = twice ? b.add({ name: 'sum', op: 'add', inputs: [conv, convOf('conv_b')], output: 'sum' }) : conv;
+  const pool = b.add({ name: 'pool', op: 'pool2d', kind: 'max', size: [2, 2], strides: [1, 1], pads: [0, 0, 0, 0], inputs: [sum], output: 'pool' });
   return { name: 'packed', inputs: [{ name: 'input', shape: [cc.h, cc.w, cc.c] }], nodes: b.nodes, outputs: [pool], notes: [] };
 }
 
@@ -37,8 +42,8 @@ const matmulsOf = (p: Program, layer: string): number => {
 };
 
 describe('tap packing', () => {
-  test.each(CASES)('outputs equal the unpacked lowering on every array; sim (fast, step) = interpret = certificate (%o)', (cc) => {
-    const g = convGraph(cc, cc.k * 7 + cc.c);
+  test.each(CASES.flatMap((cc) => [false, true].map((twice) => ({ ...cc, twice }))))('outputs equal the unpacked lowering on every array; sim (fast, step) = interpret = certificate (%o)', (cc) => {
+    const g = convGraph(cc, cc.k * 7 + cc.c, cc.twice);
     const inputs = randomSamples(3, cc.h * cc.w * cc.c, 11, -1.5, 1.5);
     // rows = 1 cannot pack (one lane per entry): the reference lowering, tap by tap
     const run = (p: Program): number[][] => inputs.map((x) => Array.from(interpret(p, quantizeInput(p, x))));
@@ -52,9 +57,10 @@ describe('tap packing', () => {
 
   test('one matmul per ⌈kw / ⌊R/c⌋⌉ taps of a kernel line, and the input stored c bytes per pixel', () => {
     const cc = CASES[0]!;
-    const g = convGraph(cc, 1);
+    const g = convGraph(cc, 1, true);
     for (const rows of [1, 2, 4, 8]) {
       const p = compileFor(g, cc, { rows, cols: 8 });
+      expect(p.input.windows).toBeUndefined();
       const perEntry = Math.floor(rows / cc.c);
       const taps = perEntry < 2 ? cc.k * cc.k : cc.k * Math.ceil(cc.k / perEntry);
       // one column tile; as many line tiles as the default buffers need (one here)
@@ -67,7 +73,7 @@ describe('tap packing', () => {
     // 11×11 stride 4 on 3 channels (AlexNet's first layer, scaled down): on 32 rows (10 pixels an entry)
     // a kernel line is taps 0–7 and 8–10, both starting at x phase 0: one entry in 4 is read
     const cc: ConvCase = { h: 23, w: 40, c: 3, k: 11, cout: 8, stride: 4, pads: [0, 0, 0, 0] };
-    const g = convGraph(cc, 2);
+    const g = convGraph(cc, 2, true);
     const wholeLines = cc.k * cc.w;
     const phases = cc.k * Math.ceil(cc.w / cc.stride);
     expect(phases).toBeLessThan(wholeLines);

@@ -37,6 +37,12 @@ export interface MemoryPlan {
    * input's values as f64 (or f32 in the first half) and the output's as f32, for run_f32/run_f64.
    */
   readonly staging: { readonly input: number; readonly output: number };
+  /**
+   * A windowed input's codes as given (rows × rowBytes, back to back) and then one window tap of
+   * its zero point's code: run() copies them into the stored windows (isa/input-windows.ts). Null:
+   * the input is stored as given.
+   */
+  readonly windowSource: { readonly codes: number; readonly zeros: number } | null;
   /** One past the last byte used, guards and staging included: the memory requirement. */
   readonly end: number;
   readonly pages: number;
@@ -73,8 +79,10 @@ export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPl
   let poolRows = 0;
   for (const i of p.instructions) if (i.op === 'threshold' && poolOf(i) !== null) poolRows = Math.max(poolRows, i.rows);
   const poolScratch = { start: at, end: at + poolRows * entryBytes('acc', p.config.rows, p.config.cols) };
-  const input = alignUp(poolScratch.end + GUARD_BYTES);
+  const t = p.input;
+  const windowSource = t.windows === undefined ? null : { codes: alignUp(poolScratch.end), zeros: alignUp(poolScratch.end) + t.rows * t.rowBytes };
+  const input = alignUp((windowSource === null ? poolScratch.end : windowSource.zeros + t.rowBytes) + GUARD_BYTES);
   const output = alignUp(input + 8 * p.input.rows * p.input.rowBytes);
   const end = output + 4 * p.output.rows * p.output.rowBytes;
-  return { base, bytes, poolScratch, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+  return { base, bytes, poolScratch, windowSource, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

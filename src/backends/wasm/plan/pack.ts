@@ -17,7 +17,7 @@
  * An odd last row (K mod 4 rows for quads) stays in plain layout.
  */
 import type { Program, ReadonlyBytes } from '../../../isa/program.js';
-import { pixelAddress } from '../../../isa/program.js';
+import { pixelAddress, storedLayout } from '../../../isa/program.js';
 import type { GemmOp, KernelOp, Packing } from './kernel-ops.js';
 import { overlap, type Range } from './memory.js';
 
@@ -34,7 +34,7 @@ export interface PackedRange {
 
 /** Covering DRAM spans of the input and output tensors. */
 function tensorSpans(p: Program): Range[] {
-  return [p.input, p.output].map((t) => {
+  return [storedLayout(p.input), p.output].map((t) => {
     let start = Infinity;
     let end = 0;
     for (let r = 0; r < t.rows; r++) (start = Math.min(start, pixelAddress(t, r))), (end = Math.max(end, pixelAddress(t, r) + t.rowBytes));

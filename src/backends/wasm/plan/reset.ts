@@ -6,7 +6,7 @@
  */
 import type { ArrayConfig } from '../../../isa/config.js';
 import { accessesOf } from '../../../isa/effects.js';
-import { pixelAddress, type Program, type ReadonlyBytes } from '../../../isa/program.js';
+import { pixelAddress, storedLayout, type Program, type ReadonlyBytes } from '../../../isa/program.js';
 import { entryBytes, type Space } from '../../../isa/spec.js';
 import type { MemoryPlan, Range } from './memory.js';
 
@@ -95,7 +95,8 @@ function readBeforeWrite(p: Program, plan: MemoryPlan): Range[] {
 }
 
 export function resetPlan(p: Program, plan: MemoryPlan): ResetPlan {
-  const t = p.input;
+  // the input's stored rows (a windowed input: its windows, written by run() before anything reads them)
+  const t = storedLayout(p.input);
   const inputRows: Range[] = mergeRanges(Array.from({ length: t.rows }, (_, r) => ({ start: pixelAddress(t, r), end: pixelAddress(t, r) + t.rowBytes })));
   const segments = segmentsOf(p.constants);
   const constEnd = p.constants.length;

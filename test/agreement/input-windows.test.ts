@@ -6,11 +6,13 @@
  * the tap-by-tap lowering's; the cost model keeps the plain input where the windows do not pay.
  */
 import { describe, expect, test } from 'vitest';
+import { buildWasm } from '../../src/backends/wasm/emit.js';
+import { webAssembly } from '../../src/backends/wasm/instance.js';
 import { loadModel } from '../../src/importers/index.js';
 import type { Graph, Pads } from '../../src/ir/graph.js';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
-import { quantizeInput, type Program } from '../../src/isa/program.js';
+import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
 import { compile } from '../../src/passes/pipeline.js';
 import { expectSimExact, expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
 import { calibrationSamples } from '../helpers/compile.js';
@@ -45,6 +47,19 @@ describe('the MNIST CNN (examples/digits-cnn) on 8x8', () => {
     const classes = inputClasses(p, Float32Array.from(samples[0]!));
     await expectSoftwareBackendsAgree(p, classes);
     expectSimExact(p, classes[0]![1]);
+  });
+
+  test('the WASM module\'s float entry (run_f32: quantize the values as given, then the windows in run()) = quantizeInput → interpret → dequantizeOutput', async () => {
+    const { instance } = await webAssembly().instantiate(buildWasm(p, { simd: true }).bytes, {});
+    const x = instance.exports as Record<string, unknown>;
+    const buffer = (x['memory'] as { buffer: ArrayBuffer }).buffer;
+    const g = (name: string): number => (x[name] as { value: number }).value;
+    for (const sample of samples.slice(0, 3)) {
+      new Float32Array(buffer, g('input_floats'), 784).set(sample);
+      (x['run_f32'] as () => void)();
+      const want = dequantizeOutput(p, interpret(p, quantizeInput(p, Float32Array.from(sample))));
+      expect(Array.from(new Float32Array(buffer, g('output_floats'), want.length))).toEqual(Array.from(Float32Array.from(want)));
+    }
   });
 
   test('at 1 DRAM byte per cycle the windows (9× the input) do not pay: the input stays plain', () => {

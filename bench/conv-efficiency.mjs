@@ -17,6 +17,7 @@ const { loadModel } = await import(`${dist}src/importers/index.js`);
 const { checkGraph } = await import(`${dist}src/ir/verify.js`);
 const { makeConfig } = await import(`${dist}src/isa/config.js`);
 const { certify } = await import(`${dist}src/isa/cost.js`);
+const { storedLayout } = await import(`${dist}src/isa/program.js`);
 const { compile } = await import(`${dist}src/passes/pipeline.js`);
 
 /** SCALE-Sim v2's weight-stationary cycles with ideal memory (src/cli/topology.ts states the same). */
@@ -47,12 +48,22 @@ function measure(graph, calibration, rows, cols, batch = 1) {
       const { program, graph: prepared } = compile(graph, { config, calibration, batch });
       const cert = certify(program);
       const act = program.memoryMap.find((r) => r.space === 'act').size;
-      out[name] = { cert, prepared, act, packed: program.input.rowStride < rows && program.input.rowStride === program.input.rowBytes, inputBytes: program.input.rows * program.input.rowBytes };
+      out[name] = { cert, prepared, act, layout: inputLayout(program, rows), inputBytes: program.input.rows * program.input.rowBytes };
     } catch (e) {
       out[name] = { error: e.code ?? e.message };
     }
   }
   return out;
+}
+
+/** How the program stores its input: as the first layer's windows (im2col: bytes stored), packed (c bytes per pixel), or plainly. */
+function inputLayout(program, rows) {
+  const t = program.input;
+  if (t.windows !== undefined) {
+    const s = storedLayout(t);
+    return `, stored as ${t.windows.kernel.join('x')}/${t.windows.strides[0]} windows: ${s.rows} × ${s.rowBytes} codes, ${s.rows * s.rowStride} B`;
+  }
+  return t.rowStride < rows && t.rowStride === t.rowBytes ? ', packed: c bytes per pixel, R-byte act entries overlap' : '';
 }
 
 const pad = (s, n) => String(s).padStart(n);
@@ -72,7 +83,7 @@ function figures(r) {
   return ['matched', 'kb64'].map((k) => {
     const m = r[k];
     if (m.error) return `${k}: ${m.error}`;
-    return `${k}: act buffer ${m.act} entries, DRAM read ${m.cert.dramBytesRead} B (input ${m.inputBytes} B${m.packed ? ', packed: c bytes per pixel, R-byte act entries overlap' : ''})`;
+    return `${k}: act buffer ${m.act} entries, DRAM read ${m.cert.dramBytesRead} B (input ${m.inputBytes} B${m.layout})`;
   }).join('; ');
 }
 

@@ -11,7 +11,7 @@ import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { scheduleTimes } from '../isa/timing.js';
 import type { Instruction } from '../isa/spec.js';
-import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
+import type { GemmOp, GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
@@ -75,15 +75,18 @@ const weightSlots = (cfg: ArrayConfig): number => Math.max(1, Math.min(WEIGHT_SL
 export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram {
   checkWeightBuffer(cfg);
   const windowing = windowInput(gemm, cfg.rows);
-  return lowerAs(gemm, windowing !== null && windowsPay(gemm, windowing, cfg) ? windowing : null, cfg);
+  return lowerAs(gemm, windowing === null ? null : chooseWindows(gemm, windowing, cfg), cfg);
 }
 
 /**
- * Whether storing the input as its windows makes the op reading it cheaper on this machine: both
- * forms of that op alone, lowered, scheduled and timed (isa/timing.ts). At low DRAM bandwidth the
- * windows' kh·kw / (sy·sx) times larger input can cost more loads than the folds they save.
+ * The windows, if storing the input as them makes the op reading it cheaper on this machine, with
+ * that op's lines per tile: both forms of the op alone, lowered, scheduled and timed
+ * (isa/timing.ts). At low DRAM bandwidth the windows' kh·kw / (sy·sx) times larger input can cost
+ * more loads than the folds they save. Its one long matmul per fold reads one act region, so a
+ * tile's loads, threshold and stores overlap the next tile's matmuls only when there are several
+ * tiles: the line counts tried are the buffers' most and its halvings.
  */
-function windowsPay(gemm: GemmProgram, w: Windowing, cfg: ArrayConfig): boolean {
+function chooseWindows(gemm: GemmProgram, w: Windowing, cfg: ArrayConfig): Windowing | null {
   const cycles = (gp: GemmProgram, windowing: Windowing | null): number => {
     const op = gp.ops[w.op]!;
     const out = gp.tensors.get(op.out)!;
@@ -98,8 +101,22 @@ function windowsPay(gemm: GemmProgram, w: Windowing, cfg: ArrayConfig): boolean 
       throw e;
     }
   };
-  const windowed = cycles(w.gp, w);
-  return windowed < Infinity && windowed < cycles(gemm, null);
+  const oh = w.gp.ops[w.op]!.oh;
+  const tries = [undefined, ...[2, 4, 8, 16].map((d) => Math.ceil(oh / d)).filter((l, i, all) => l < oh && all.indexOf(l) === i)];
+  let best: { w: Windowing; cycles: number } | null = null;
+  for (const lines of tries) {
+    const candidate = lines === undefined ? w : { ...w, lines };
+    const c = cycles(w.gp, candidate);
+    if (c < (best?.cycles ?? Infinity)) best = { w: candidate, cycles: c };
+  }
+  return best !== null && best.cycles < cycles(gemm, null) ? best.w : null;
+}
+
+/** The machine an op is tiled for: the windowed op with its chosen lines per tile caps the acc and out rows of a tile. */
+function tilingConfig(op: GemmOp, cfg: ArrayConfig, lines: number | undefined): ArrayConfig {
+  if (lines === undefined) return cfg;
+  const rows = 2 * lines * op.ow;
+  return { ...cfg, accDepth: Math.min(cfg.accDepth, rows + 2 * (op.table?.steps ?? 0)), outDepth: Math.min(cfg.outDepth, rows) };
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
@@ -121,7 +138,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
-    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, windowing !== null && oi === windowing.op ? tilingConfig(op, cfg, windowing.lines) : cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
   });
   return {
     instructions: insns,

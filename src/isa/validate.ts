@@ -198,6 +198,8 @@ function checkWindows(p: Program, t: DramTensor, win: InputWindows, which: strin
   if (win.width > win.rows) return `the ${which} windows have ${win.width} per line but ${win.rows} in all`;
   const bytes = windowBytes(win, t.shape[2]!);
   if (win.rowStride < bytes) return `the ${which} windows of ${bytes} bytes are stored ${win.rowStride} bytes apart`;
+  // lines apart too, so the stored rows (which every run writes) fit in the DRAM the tensor spans
+  if (win.rows > win.width && win.lineStride < win.width * win.rowStride) return `the ${which} windows' lines of ${win.width} × ${win.rowStride} bytes are stored ${win.lineStride} bytes apart`;
   return null;
 }
 

@@ -154,8 +154,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
 
 /** The input as given (its codes back to back) and where its windows are stored. */
 function windowedInput(x: PhysicalTensor, stored: Placed, w: Windowing): DramTensor {
-  const plain = dramTensor({ ...stored, t: x, stride: x.c, wp: x.w });
-  return { ...plain, lineStride: x.w * x.c, windows: { ...w.windows, rows: stored.t.h * stored.t.w, width: stored.t.w, rowStride: stored.stride, lineStride: stored.wp * stored.stride } };
+  return { ...dramTensor({ ...stored, t: x, stride: x.c, wp: x.w }), windows: { ...w.windows, rows: stored.t.h * stored.t.w, width: stored.t.w, rowStride: stored.stride, lineStride: stored.wp * stored.stride } };
 }
 
 /** The memory map's name of the stored windows: what they hold and what they cost over the plain input. */

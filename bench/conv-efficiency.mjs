@@ -80,7 +80,7 @@ function row(name, mnk, R, C, matched, kb64, defaults) {
 }
 
 function figures(r) {
-  return ['matched', 'kb64'].map((k) => {
+  return ['matched', 'kb64', 'defaults'].map((k) => {
     const m = r[k];
     if (m.error) return `${k}: ${m.error}`;
     return `${k}: act buffer ${m.act} entries, DRAM read ${m.cert.dramBytesRead} B (input ${m.inputBytes} B${m.layout})`;

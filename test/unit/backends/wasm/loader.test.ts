@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { emitWasm } from '../../../../src/backends/wasm/emit.js';
 import { emitLoader } from '../../../../src/backends/wasm/loader/loader.js';
+import { loadModel } from '../../../../src/importers/index.js';
 import { interpret } from '../../../../src/isa/interpret.js';
 import { batchSlice, dequantizeOutput, pixelAddress, quantizeBatches, quantizeInput, type Program } from '../../../../src/isa/program.js';
 import { compileDigitsMlp, compileGraph } from '../../../helpers/compile.js';
@@ -74,6 +75,17 @@ describe('run', () => {
     const batch = new Float32Array(xs.length * 784);
     xs.forEach((x, i) => batch.set(x, i * 784));
     expect(Array.from(net.run(batch))).toEqual(singles.flatMap((s) => Array.from(s)));
+  });
+
+  test('an input stored as the first layer\'s windows (the MNIST CNN): run and runRaw take the codes as given', async () => {
+    const cnn = compileGraph(loadModel(new URL('../../../../examples/digits-cnn/model.json', import.meta.url).pathname), randomSamples(4, 784, 7, 0, 1), { rows: 8, cols: 8 });
+    expect(cnn.input.windows).toBeDefined();
+    const net = await (await written(cnn, 'cnn')).loader.load();
+    for (const x of randomSamples(2, 784, 8, 0, 1)) {
+      const codes = quantizeInput(cnn, x);
+      expect(Array.from(net.runRaw(codes))).toEqual(Array.from(interpret(cnn, codes)));
+      expect(Array.from(net.run(x))).toEqual(Array.from(Float32Array.from(dequantizeOutput(cnn, interpret(cnn, codes)))));
+    }
   });
 
   test('a module compiled --batch 4 takes any number of samples: 7 = one full group + one padded', async () => {

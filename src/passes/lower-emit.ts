@@ -3,7 +3,7 @@
  * Emission of one GemmOp as ISA instructions, tile of output lines by tile, in plain sequential
  * order (passes/schedule.ts reorders loads and inserts tokens):
  *
- *   for each tile of output lines (as many as acc/out/act allow):
+ *   for each tile of output lines (at most what acc/out/act hold; lower-tile-choice.ts picks how many):
  *     load every source line the tile's terms read (one load per source channel tile)
  *     for each column tile nt (C channels):
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
@@ -20,7 +20,8 @@ import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { GemmOp } from './gemm-types.js';
 import type { OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { chunkWidth, lineEntries, linesPerTile, phaseOf, type SourceWindow } from './lower-tiling.js';
+import { chooseLines } from './lower-tile-choice.js';
+import { chunkWidth, lineEntries, linesPerTile, phaseOf, windowLines, type SourceWindow } from './lower-tiling.js';
 
 /** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
 export interface EmitState {
@@ -111,15 +112,17 @@ interface ActWindow {
 type Emit = (insn: Instruction) => void;
 
 /**
- * Load the input windows of one tile at act address 0 on: full padded lines, channel tile by channel
- * tile, or — for a chunk [x0, x1) of one output line — the pixels of each input line it reads.
+ * Load the input windows of one tile at act address `base` on (0, or every other tile the act
+ * buffer's other half: lower-tile-choice.ts): full padded lines, channel tile by channel tile, or —
+ * for a chunk [x0, x1) of one output line — the pixels of each input line it reads. Returns the
+ * windows and the act address after them.
  */
-function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number } {
+function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, base: number, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number } {
   const windows = new Map<string, ActWindow>();
-  let actAt = 0;
+  let actAt = base;
   for (const [name, s] of sources) {
     const lineLo = oy0 * s.sy + s.minDy;
-    const nLines = (oy1 - 1) * s.sy + s.maxDy - lineLo + 1;
+    const nLines = windowLines(s, oy1 - oy0);
     // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
     // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
     const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
@@ -136,7 +139,13 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
       actAt += s.ct * nLines * width;
       continue;
     }
-    if (s.phases !== null) {
+    if (s.tapPixels !== null) {
+      // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense
+      const x = s.minDx;
+      for (let ct = 0; ct < s.ct; ct++) {
+        for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
+      }
+    } else if (s.phases !== null) {
       // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
       const wd = ceilDiv(p.wp, s.sx);
       s.phases.forEach((phase, pi) => {
@@ -164,17 +173,19 @@ function loadWindows(sources: ReadonlyMap<string, SourceWindow<Placed>>, op: Gem
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
-  const { lines, chunk, chunked } = linesPerTile(op, tiled, cfg);
+  const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
-  const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null }])) : tiled;
+  const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
+  const { lines, actHalf } = chunked ? { lines: 1, actHalf: 0 } : chooseLines(op, sources, cfg, most, st.wgtSlots);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
-  for (let oy0 = 0; oy0 < op.oh; oy0 += lines) for (let x0 = 0; x0 < op.ow; x0 += chunk) {
+  const deferred: Instruction[] = [];
+  for (let oy0 = 0, tile = 0; oy0 < op.oh; oy0 += lines) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const oy1 = Math.min(op.oh, oy0 + lines);
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
-    const { windows, entries } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, R, emit);
+    const { windows, entries } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, emit);
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
     // replicating the bias would cost the load unit more than one more matmul costs the array
     const replicated = rows * Math.ceil((4 * C) / cfg.dramBytesPerCycle) + cfg.dramLatency;
@@ -201,7 +212,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
           const wAddr = wgtSlotOf(at, st, R, C, emit);
-          if (s.phases !== null) {
+          if (s.tapPixels !== null) {
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
+          } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
@@ -219,15 +232,21 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
       const [kh, kw] = op.pool ?? [1, 1];
       const [py0, py1, pw] = [oy0 / kh, oy1 / kh, (x1 - x0) / kw];
       const pooling = kh * kw > 1 ? { table: op.ow, poolH: kh - 1, poolW: kw - 1 } : { table: steps > 0 ? tableAt : 0, poolH: 0, poolW: 0 };
+      // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
+      // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
+      for (const store of deferred.splice(0)) emit(store);
       emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, steps, ...pooling });
+      const lineAt = (oy: number): number => out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
       if (pw === 1 && out.wp === 1) {
         // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-        emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+        deferred.push({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+      } else if (stepY * out.wp === pw * stepX) {
+        // each line's pixels continue where the previous line's ended (no x padding): one store
+        deferred.push({ op: 'store', ...NO_TOKENS, sram: slot, rows: (py1 - py0) * pw, dram: lineAt(py0), stride: out.stride * stepX });
       } else {
-        for (let oy = py0; oy < py1; oy++) {
-          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
-        }
+        for (let oy = py0; oy < py1; oy++) deferred.push({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: lineAt(oy), stride: out.stride * stepX });
       }
     }
   }
+  for (const store of deferred) emit(store);
 }

@@ -15,6 +15,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
+import { dmaCycles } from '../isa/ops/dma.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { GemmOp } from './gemm-types.js';
@@ -187,9 +188,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
     st.maxRows = Math.max(st.maxRows, rows);
     const { windows, entries } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, emit);
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
-    // replicating the bias would cost the load unit more than one more matmul costs the array
-    const replicated = rows * Math.ceil((4 * C) / cfg.dramBytesPerCycle) + cfg.dramLatency;
-    const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > 2 * R + C + rows ? entries : -1;
+    // replicating the bias would cost the load unit more than one more matmul costs the array (its
+    // issue interval: it pipelines with the term matmuls that follow it)
+    const replicated = dmaCycles(rows, 4 * C, cfg);
+    const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
     for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {

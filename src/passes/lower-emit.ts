@@ -38,18 +38,37 @@ export interface EmitState {
 }
 
 /**
- * The wgt entry of the slot holding the constant tile at DRAM `at`, loading it if no slot does: a
- * tile a slot already holds (the same diagonal tile of every term of a pooling, add or copy) is not
- * loaded again, as constants never change.
+ * The wgt entry of the slot holding the constant tile at DRAM `ahead[0]`, loading it if no slot
+ * does: a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
+ * copy) is not loaded again, as constants never change. A load brings up to `group` tiles at once
+ * — the tiles the next matmuls use (`ahead`), while they follow each other in DRAM, no slot holds
+ * them and the slots after this one take them without wrapping — so the DRAM latency is paid once
+ * per group, not once per tile.
  */
-function wgtSlotOf(at: number, st: EmitState, R: number, C: number, emit: Emit): number {
-  let held = st.slotTile.indexOf(at);
-  if (held < 0) {
-    held = st.wgtTile++ % st.wgtSlots;
-    st.slotTile[held] = at;
-    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
-  }
-  return held * R;
+function wgtSlotOf(ahead: readonly number[], group: number, st: EmitState, R: number, C: number, emit: Emit): number {
+  const at = ahead[0]!;
+  const held = st.slotTile.indexOf(at);
+  if (held >= 0) return held * R;
+  const first = st.wgtTile % st.wgtSlots;
+  let n = 1;
+  while (n < group && first + n < st.wgtSlots && ahead[n] === at + n * R * C && !st.slotTile.includes(ahead[n]!)) n++;
+  for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
+  st.wgtTile += n;
+  emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
+  return first * R;
+}
+
+/**
+ * Weight tiles per load: enough that the DRAM latency, spread over the group, fits in the matmul
+ * issue intervals beside the tiles' own transfer; at most half the slots, so one group loads while
+ * the other feeds the array. One with ideal (zero-latency) DRAM.
+ */
+function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
+  if (cfg.dramLatency === 0) return 1;
+  const transfer = dmaCycles(cfg.rows, cfg.cols, cfg) - cfg.dramLatency;
+  const slack = matmulIssueInterval(rows, cfg) - transfer;
+  const most = Math.max(1, Math.floor(st.wgtSlots / 2));
+  return slack > 0 ? Math.min(most, Math.ceil(cfg.dramLatency / slack)) : most;
 }
 
 /**
@@ -205,7 +224,15 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
       if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
       // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
-      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: wgtSlotOf(k.biasTerm!.tiles[nt]!, st, R, C, emit), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      // the weight tiles of this column tile's matmuls, in order (weightGroup of them per load)
+      const ahead = [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
+      const group = weightGroup(rows, cfg, st);
+      let used = 0;
+      const nextSlot = (): number => {
+        const from = used++;
+        return wgtSlotOf(ahead.slice(from, from + group), group, st, R, C, emit);
+      };
+      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
@@ -213,7 +240,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Place
         const line = oy0 * term.sy + term.dy - a.lineLo;
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
-          const wAddr = wgtSlotOf(at, st, R, C, emit);
+          const wAddr = nextSlot();
           if (s.tapPixels !== null) {
             emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {

@@ -6,7 +6,9 @@
 // synthetic weights, as SCALE-Sim runs them), the MNIST CNN and the 784-128-64-10 MLP (the shipped
 // examples/digits-cnn and digits-mlp, whole networks; their pooling rows show their share of the
 // cycles). Figures come from the static certificate (= the simulator's, by the project's invariants).
-// Run `npm run build` first. BENCH_DIST=path/to/dist compares another build; BENCH_ONLY=alexnet,…
+// ResNet-18 as a whole network on 256x256 (bench/models.mjs, BENCH_RESNET_SIDE, default 224: minutes)
+// gives the pooling/add/activation share. Run `npm run build` first. BENCH_DIST=path/to/dist
+// compares another build; BENCH_ONLY=alexnet,resnet32,resnet256,resnet256net,mnist,mlp.
 import { readFileSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
@@ -67,15 +69,20 @@ function inputLayout(program, rows) {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-const HEAD = ['layer', 'M×N×K', 'SCALE-Sim', 'SS util', 'matched', 'ratio', 'util', '64 kB', 'ratio', 'defaults', 'ratio', 'util'];
+const HEAD = ['layer', 'M×N×K', 'SCALE-Sim', 'SS util', 'matched', 'ratio', 'util', '64 kB', 'ratio', 'defaults', 'ratio', 'util', 'compute'];
 const header = () => console.log(HEAD.map((h, i) => (i < 2 ? h.padEnd(i ? 18 : 12) : pad(h, 9))).join(' '));
 const ratioCells = (m, ss) => (m === undefined ? [pad('-', 9), pad('-', 9), pad('-', 9)] : [pad(m.cycles, 9), pad(ss ? (m.cycles / ss).toFixed(2) : '', 9), pad(`${(100 * m.utilization).toFixed(1)}%`, 9)]);
 
-function row(name, mnk, R, C, matched, kb64, defaults) {
+/**
+ * `compute`: the matched program's compute-unit busy cycles (matmuls and thresholds share the unit,
+ * so this is the layer's floor for its instruction stream) over SCALE-Sim's cycles.
+ */
+function row(name, mnk, R, C, matched, kb64, defaults, computeBusy) {
   const ss = mnk === null ? 0 : scaleSim(mnk, R, C);
   const ssUtil = mnk === null ? '' : `${((100 * mnk.M * mnk.N * mnk.K) / (ss * R * C)).toFixed(1)}%`;
   const cells = [name.padEnd(12), (mnk === null ? '' : `${mnk.M}×${mnk.N}×${mnk.K}`).padEnd(18), pad(ss || '', 9), pad(ssUtil, 9)];
-  console.log([...cells, ...ratioCells(matched, ss), ...ratioCells(kb64, ss).slice(0, 2), ...ratioCells(defaults, ss)].join(' '));
+  const busy = computeBusy !== undefined && ss ? pad((computeBusy / ss).toFixed(2), 9) : '';
+  console.log([...cells, ...ratioCells(matched, ss), ...ratioCells(kb64, ss).slice(0, 2), ...ratioCells(defaults, ss), busy].join(' '));
   return ss;
 }
 
@@ -97,7 +104,7 @@ function topology(file, R, C, only) {
   for (const layer of layers) {
     const graph = layerGraph(layer, DEFAULT_LIMITS, file);
     const r = measure(graph, syntheticCalibration(graph.inputs[0].shape.reduce((a, b) => a * b, 1)), R, C);
-    sums.ss += row(layer.name, mnkOf(layer), R, C, cellOf(r.matched), cellOf(r.kb64), cellOf(r.defaults));
+    sums.ss += row(layer.name, mnkOf(layer), R, C, cellOf(r.matched), cellOf(r.kb64), cellOf(r.defaults), r.matched.cert?.busyCycles.compute);
     for (const k of ['matched', 'kb64', 'defaults']) sums[k] += r[k].cert?.layers[0].cycles ?? NaN;
     if (layers.length === 1 || layer === layers[0]) console.log(`  ${layer.name}: ${figures(r)}`);
   }
@@ -106,9 +113,12 @@ function topology(file, R, C, only) {
 }
 
 function network(path, R, C, batch = 1) {
-  const graph = loadModel(new URL(path, root).pathname);
-  const r = measure(graph, { inputRange: [0, 1] }, R, C, batch);
-  console.log(`\n${path}${batch > 1 ? ` batch ${batch}` : ''} on ${R}x${C} (whole network)`);
+  networkGraph(path, loadModel(new URL(path, root).pathname), { inputRange: [0, 1] }, R, C, batch);
+}
+
+function networkGraph(title, graph, calibration, R, C, batch = 1) {
+  const r = measure(graph, calibration, R, C, batch);
+  console.log(`\n${title}${batch > 1 ? ` batch ${batch}` : ''} on ${R}x${C} (whole network)`);
   header();
   const shapes = checkGraph(r.matched.prepared ?? r.defaults.prepared);
   const nodes = new Map((r.matched.prepared ?? r.defaults.prepared).nodes.map((n) => [n.name, n]));
@@ -121,7 +131,8 @@ function network(path, R, C, batch = 1) {
     const other = cert.layers.filter((l) => !['conv2d', 'dense'].includes(nodes.get(l.name)?.op)).reduce((a, l) => a + l.cycles, 0);
     return `${((100 * other) / cert.layers.reduce((a, l) => a + l.cycles, 0)).toFixed(0)}%`;
   };
-  console.log(`total cycles: matched ${r.matched.cert?.cycles}, 64 kB ${r.kb64.cert?.cycles ?? r.kb64.error}, defaults ${r.defaults.cert?.cycles}; pooling/add/activation layers: ${share(r.matched.cert)} of the layer cycles (matched)`);
+  const shares = ['matched', 'kb64', 'defaults'].filter((k) => r[k].cert).map((k) => `${share(r[k].cert)} ${k}`).join(', ');
+  console.log(`total cycles: matched ${r.matched.cert?.cycles}, 64 kB ${r.kb64.cert?.cycles ?? r.kb64.error}, defaults ${r.defaults.cert?.cycles}; pooling/add/activation layers: ${shares} of the layer cycles`);
   console.log(`  ${figures(r)}`);
 }
 
@@ -130,6 +141,13 @@ const want = (name) => only === undefined || only.includes(name);
 if (want('alexnet')) topology('examples/topologies/alexnet.csv', 32, 32, ['Conv1']);
 if (want('resnet32')) topology('examples/topologies/resnet18.csv', 32, 32);
 if (want('resnet256')) topology('examples/topologies/resnet18.csv', 256, 256);
+if (want('resnet256net')) {
+  // the whole network (bench/models.mjs: torchvision layout, max pool, residual adds and ReLUs, global pool): slow at 224
+  const side = Number(process.env.BENCH_RESNET_SIDE ?? 224);
+  const { resnet18, samplesFor } = await import('./models.mjs');
+  const graph = resnet18(side);
+  networkGraph(`ResNet-18 ${side}x${side} (bench/models.mjs)`, graph, { samples: samplesFor(graph, 2) }, 256, 256);
+}
 if (want('mnist')) network('examples/digits-cnn/model.json', 8, 8);
 if (want('mlp')) {
   network('examples/digits-mlp/model.json', 8, 8);

@@ -3,7 +3,7 @@
  * Emission of one GemmOp as ISA instructions, tile of output lines by tile, in plain sequential
  * order (passes/schedule.ts reorders loads and inserts tokens):
  *
- *   for each tile of output lines (as many as acc/out/act allow):
+ *   for each tile of output lines (at most what acc/out/act hold; lower-tile-choice.ts picks how many):
  *     load every source line the tile's terms read (one load per source channel tile)
  *     for each column tile nt (C channels):
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
@@ -15,12 +15,14 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
+import { dmaCycles } from '../isa/ops/dma.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { GemmOp } from './gemm-types.js';
 import type { OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { chunkWidth, lineEntries, linesPerTile, phaseOf, type SourceWindow } from './lower-tiling.js';
+import { chooseLines } from './lower-tile-choice.js';
+import { chunkWidth, lineEntries, linesPerTile, phaseOf, windowLines, type SourceWindow } from './lower-tiling.js';
 
 /** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
 export interface EmitState {
@@ -36,18 +38,37 @@ export interface EmitState {
 }
 
 /**
- * The wgt entry of the slot holding the constant tile at DRAM `at`, loading it if no slot does: a
- * tile a slot already holds (the same diagonal tile of every term of a pooling, add or copy) is not
- * loaded again, as constants never change.
+ * The wgt entry of the slot holding the constant tile at DRAM `ahead[0]`, loading it if no slot
+ * does: a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
+ * copy) is not loaded again, as constants never change. A load brings up to `group` tiles at once
+ * — the tiles the next matmuls use (`ahead`), while they follow each other in DRAM, no slot holds
+ * them and the slots after this one take them without wrapping — so the DRAM latency is paid once
+ * per group, not once per tile.
  */
-function wgtSlotOf(at: number, st: EmitState, R: number, C: number, emit: Emit): number {
-  let held = st.slotTile.indexOf(at);
-  if (held < 0) {
-    held = st.wgtTile++ % st.wgtSlots;
-    st.slotTile[held] = at;
-    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: R, dram: at, stride: C });
-  }
-  return held * R;
+function wgtSlotOf(ahead: readonly number[], group: number, st: EmitState, R: number, C: number, emit: Emit): number {
+  const at = ahead[0]!;
+  const held = st.slotTile.indexOf(at);
+  if (held >= 0) return held * R;
+  const first = st.wgtTile % st.wgtSlots;
+  let n = 1;
+  while (n < group && first + n < st.wgtSlots && ahead[n] === at + n * R * C && !st.slotTile.includes(ahead[n]!)) n++;
+  for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
+  st.wgtTile += n;
+  emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
+  return first * R;
+}
+
+/**
+ * Weight tiles per load: enough that the DRAM latency, spread over the group, fits in the matmul
+ * issue intervals beside the tiles' own transfer; at most half the slots, so one group loads while
+ * the other feeds the array. One with ideal (zero-latency) DRAM.
+ */
+function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
+  if (cfg.dramLatency === 0) return 1;
+  const transfer = dmaCycles(cfg.rows, cfg.cols, cfg) - cfg.dramLatency;
+  const slack = matmulIssueInterval(rows, cfg) - transfer;
+  const most = Math.max(1, Math.floor(st.wgtSlots / 2));
+  return slack > 0 ? Math.min(most, Math.ceil(cfg.dramLatency / slack)) : most;
 }
 
 /**
@@ -118,16 +139,18 @@ type Emit = (insn: Instruction) => void;
 export type StreamedSource = SourceWindow<Placed> & { readonly streamed?: boolean };
 
 /**
- * Load the input windows of one tile at act address 0 on: full padded lines, channel tile by channel
- * tile, or — for a chunk [x0, x1) of one output line — the pixels of each input line it reads.
+ * Load the input windows of one tile at act address `base` on (0, or every other tile the act
+ * buffer's other half: lower-tile-choice.ts): full padded lines, channel tile by channel tile, or —
+ * for a chunk [x0, x1) of one output line — the pixels of each input line it reads. Returns the
+ * windows, the act address after them, and a streamed source's loads, left for the caller to emit.
  */
-function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number; deferred: Map<string, (Instruction | null)[]> } {
+function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, base: number, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number; streamedLoads: Map<string, (Instruction | null)[]> } {
   const windows = new Map<string, ActWindow>();
-  const deferred = new Map<string, (Instruction | null)[]>();
-  let actAt = 0;
+  const streamedLoads = new Map<string, (Instruction | null)[]>();
+  let actAt = base;
   for (const [name, s] of sources) {
     const lineLo = oy0 * s.sy + s.minDy;
-    const nLines = (oy1 - 1) * s.sy + s.maxDy - lineLo + 1;
+    const nLines = windowLines(s, oy1 - oy0);
     // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
     // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
     const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
@@ -144,7 +167,13 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       actAt += s.ct * nLines * width;
       continue;
     }
-    if (s.phases !== null) {
+    if (s.tapPixels !== null) {
+      // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense
+      const x = s.minDx;
+      for (let ct = 0; ct < s.ct; ct++) {
+        for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
+      }
+    } else if (s.phases !== null) {
       // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
       const wd = ceilDiv(p.wp, s.sx);
       s.phases.forEach((phase, pi) => {
@@ -163,33 +192,36 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       for (let ct = 0; ct < s.ct; ct++) {
         loads.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
       }
-      if (s.streamed === true) deferred.set(name, loads);
+      if (s.streamed === true) streamedLoads.set(name, loads);
       else loads.forEach(emit);
     }
     actAt += s.ct * nLines * lineEntries(s);
   }
-  return { windows, entries: actAt, deferred };
+  return { windows, entries: actAt, streamedLoads };
 }
 
 /** Emit every instruction of one op. */
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
-  const { lines, chunk, chunked } = linesPerTile(op, tiled, cfg);
+  const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
-  const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null }])) : tiled;
+  const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
+  const { lines, actHalf } = chunked ? { lines: 1, actHalf: 0 } : chooseLines(op, sources, cfg, most, st.wgtSlots);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
-  for (let oy0 = 0; oy0 < op.oh; oy0 += lines) for (let x0 = 0; x0 < op.ow; x0 += chunk) {
+  const deferred: Instruction[] = [];
+  for (let oy0 = 0, tile = 0; oy0 < op.oh; oy0 += lines) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const oy1 = Math.min(op.oh, oy0 + lines);
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
-    const { windows, entries, deferred } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, R, emit);
+    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, emit);
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
-    // replicating the bias would cost the load unit more than one more matmul costs the array
-    const replicated = rows * Math.ceil((4 * C) / cfg.dramBytesPerCycle) + cfg.dramLatency;
-    const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > 2 * R + C + rows ? entries : -1;
+    // replicating the bias would cost the load unit more than one more matmul costs the array (its
+    // issue interval: it pipelines with the term matmuls that follow it)
+    const replicated = dmaCycles(rows, 4 * C, cfg);
+    const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
     for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
@@ -203,7 +235,15 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
       // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
-      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: wgtSlotOf(k.biasTerm!.tiles[nt]!, st, R, C, emit), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      // the weight tiles of this column tile's matmuls, in order (weightGroup of them per load)
+      const ahead = [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
+      const group = weightGroup(rows, cfg, st);
+      let used = 0;
+      const nextSlot = (): number => {
+        const from = used++;
+        return wgtSlotOf(ahead.slice(from, from + group), group, st, R, C, emit);
+      };
+      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
@@ -211,10 +251,12 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         const line = oy0 * term.sy + term.dy - a.lineLo;
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
-          const streamed = deferred.get(term.src);
+          const streamed = streamedLoads.get(term.src);
           if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
-          const wAddr = wgtSlotOf(at, st, R, C, emit);
-          if (s.phases !== null) {
+          const wAddr = nextSlot();
+          if (s.tapPixels !== null) {
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
+          } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
@@ -232,15 +274,21 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const [kh, kw] = op.pool ?? [1, 1];
       const [py0, py1, pw] = [oy0 / kh, oy1 / kh, (x1 - x0) / kw];
       const pooling = kh * kw > 1 ? { table: op.ow, poolH: kh - 1, poolW: kw - 1 } : { table: steps > 0 ? tableAt : 0, poolH: 0, poolW: 0 };
+      // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
+      // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
+      for (const store of deferred.splice(0)) emit(store);
       emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, steps, ...pooling });
+      const lineAt = (oy: number): number => out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
       if (pw === 1 && out.wp === 1) {
         // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-        emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+        deferred.push({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
+      } else if (stepY * out.wp === pw * stepX) {
+        // each line's pixels continue where the previous line's ended (no x padding): one store
+        deferred.push({ op: 'store', ...NO_TOKENS, sram: slot, rows: (py1 - py0) * pw, dram: lineAt(py0), stride: out.stride * stepX });
       } else {
-        for (let oy = py0; oy < py1; oy++) {
-          emit({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepX });
-        }
+        for (let oy = py0; oy < py1; oy++) deferred.push({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: lineAt(oy), stride: out.stride * stepX });
       }
     }
   }
+  for (const store of deferred) emit(store);
 }

@@ -29,11 +29,23 @@ export interface SourceWindow<P extends SourceGeometry = SourceGeometry> {
    */
   readonly phases: readonly number[] | null;
   readonly sx: number;
+  /**
+   * A source read by one tap with a stride (a 1×1 stride-2 shortcut) keeps only the pixels that tap
+   * reads: `ow` entries per output line, its lines sy apart skipped too, so one matmul streams the
+   * tile's rows densely. Null: whole lines (or phases).
+   */
+  readonly tapPixels: number | null;
 }
 
 /** Act entries one input line of the source takes. */
 export function lineEntries(s: SourceWindow): number {
+  if (s.tapPixels !== null) return s.tapPixels;
   return s.phases === null ? s.p.wp : s.phases.length * ceilDiv(s.p.wp, s.sx);
+}
+
+/** Input lines a tile of `lines` output lines reads from the source (a single strided tap: its own lines only). */
+export function windowLines(s: SourceWindow, lines: number): number {
+  return s.tapPixels !== null ? lines : (lines - 1) * s.sy + s.maxDy - s.minDy + 1;
 }
 
 /** The x phase of a term's window start and its offset in that phase's entries. */
@@ -48,13 +60,18 @@ export function sourcesOf<P extends SourceGeometry>(op: GemmOp, placed: Readonly
     const p = placed.get(term.src)!;
     const prev = out.get(term.src);
     out.set(term.src, {
-      p, sy: term.sy, sx: term.sx, ct: ceilDiv(p.t.c, R), phases: null, sameSx: (prev?.sameSx ?? true) && (prev === undefined || prev.sx === term.sx),
+      p, sy: term.sy, sx: term.sx, ct: ceilDiv(p.t.c, R), phases: null, tapPixels: null, sameSx: (prev?.sameSx ?? true) && (prev === undefined || prev.sx === term.sx),
       minDy: Math.min(prev?.minDy ?? Infinity, term.dy), maxDy: Math.max(prev?.maxDy ?? -Infinity, term.dy),
       minDx: Math.min(prev?.minDx ?? Infinity, term.dx), maxDx: Math.max(prev?.maxDx ?? -Infinity, term.dx),
     });
   }
   for (const [name, s] of out) {
     const terms = op.terms.filter((t) => t.src === name);
+    const oneTap = terms.every((t) => t.dx === s.minDx && t.dy === s.minDy && t.sx === s.sx && t.sy === s.sy);
+    if (!packed.has(name) && oneTap && (s.sx > 1 || s.sy > 1) && s.p.wp > 1 && op.ow > 1) {
+      out.set(name, { ...s, tapPixels: op.ow });
+      continue;
+    }
     if (!packed.has(name) || s.sx < 2 || terms.some((t) => t.sx !== s.sx)) continue;
     const phases = [...new Set(terms.map((t) => (t.dx + s.p.t.pads[1]!) % s.sx))].sort((a, b) => a - b);
     if (phases.length < s.sx) out.set(name, { ...s, phases });
@@ -64,7 +81,7 @@ export function sourcesOf<P extends SourceGeometry>(op: GemmOp, placed: Readonly
 
 /** Act entries a tile of `lines` output lines reads, over all its sources. */
 export function actEntries(sources: ReadonlyMap<string, SourceWindow>, lines: number): number {
-  return [...sources.values()].reduce((a, s) => a + s.ct * ((lines - 1) * s.sy + s.maxDy - s.minDy + 1) * lineEntries(s), 0);
+  return [...sources.values()].reduce((a, s) => a + s.ct * windowLines(s, lines) * lineEntries(s), 0);
 }
 
 /** Act entries a tile of `pixels` output pixels of one line reads (a line in chunks: whole pixels, no phases). */

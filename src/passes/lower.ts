@@ -72,44 +72,53 @@ const WEIGHT_SLOTS = 6;
  */
 const weightSlots = (cfg: ArrayConfig): number => Math.max(1, Math.min(WEIGHT_SLOTS, Math.floor(cfg.wgtDepth / cfg.rows)));
 
-export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig): LoweredProgram {
+/** Whether a narrow input is stored as its first convolution's windows: by the cost model, wherever it applies, or never. */
+export type InputWindowsChoice = 'auto' | 'always' | 'never';
+
+export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig, inputWindows: InputWindowsChoice = 'auto'): LoweredProgram {
   checkWeightBuffer(cfg);
-  const windowing = windowInput(gemm, cfg.rows);
-  return lowerAs(gemm, windowing === null ? null : chooseWindows(gemm, windowing, cfg), cfg);
+  const windowing = inputWindows === 'never' ? null : windowInput(gemm, cfg.rows);
+  if (windowing === null) return lowerAs(gemm, null, cfg);
+  const windowed = lowerAs(gemm, bestLines(windowing, cfg), cfg);
+  if (inputWindows === 'always') return windowed;
+  // the whole programs, timed: the op alone misses how its loads and stores overlap its neighbours'
+  const plain = lowerAs(gemm, null, cfg);
+  return cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain;
+}
+
+/** A lowered program's cycles once scheduled (isa/timing.ts), or Infinity when it does not fit. */
+function cyclesOf(lowered: LoweredProgram, cfg: ArrayConfig): number {
+  const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
+  const scheduled = insertTokens(hoistLoads(tagged, cfg), cfg, lowered.memoryMap.filter((r) => r.space === 'dram'));
+  return scheduleTimes(scheduled.map((t) => t.insn), cfg).cycles;
 }
 
 /**
- * The windows, if storing the input as them makes the op reading it cheaper on this machine, with
- * that op's lines per tile: both forms of the op alone, lowered, scheduled and timed
- * (isa/timing.ts). At low DRAM bandwidth the windows' kh·kw / (sy·sx) times larger input can cost
- * more loads than the folds they save. Its one long matmul per fold reads one act region, so a
- * tile's loads, threshold and stores overlap the next tile's matmuls only when there are several
- * tiles: the line counts tried are the buffers' most and its halvings.
+ * The windowed op's lines per tile: its one long matmul per fold reads one act region, so a tile's
+ * loads, threshold and stores overlap the next tile's matmuls only when there are several tiles.
+ * The line counts tried are the buffers' most and its halvings, each lowered, scheduled and timed
+ * with the op alone.
  */
-function chooseWindows(gemm: GemmProgram, w: Windowing, cfg: ArrayConfig): Windowing | null {
-  const cycles = (gp: GemmProgram, windowing: Windowing | null): number => {
-    const op = gp.ops[w.op]!;
-    const out = gp.tensors.get(op.out)!;
-    const alone: GemmProgram = { input: gp.input, output: out, tensors: new Map([[gp.input.name, gp.input], [out.name, out]]), ops: [op] };
+function bestLines(w: Windowing, cfg: ArrayConfig): Windowing {
+  const op = w.gp.ops[w.op]!;
+  const out = w.gp.tensors.get(op.out)!;
+  const alone: GemmProgram = { input: w.gp.input, output: out, tensors: new Map([[w.gp.input.name, w.gp.input], [out.name, out]]), ops: [op] };
+  const cycles = (candidate: Windowing): number => {
     try {
-      const lowered = lowerAs(alone, windowing === null ? null : { ...windowing, gp: alone, op: 0 }, cfg);
-      const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
-      const scheduled = insertTokens(hoistLoads(tagged, cfg), cfg, lowered.memoryMap.filter((r) => r.space === 'dram'));
-      return scheduleTimes(scheduled.map((t) => t.insn), cfg).cycles;
+      return cyclesOf(lowerAs(alone, { ...candidate, gp: alone, op: 0 }, cfg), cfg);
     } catch (e) {
       if (isTooSmall(e)) return Infinity;
       throw e;
     }
   };
-  const oh = w.gp.ops[w.op]!.oh;
-  const tries = [undefined, ...[2, 4, 8, 16].map((d) => Math.ceil(oh / d)).filter((l, i, all) => l < oh && all.indexOf(l) === i)];
-  let best: { w: Windowing; cycles: number } | null = null;
+  const tries = [undefined, ...[2, 4, 8, 16].map((d) => Math.ceil(op.oh / d)).filter((l, i, all) => l < op.oh && all.indexOf(l) === i)];
+  let best = { w, cycles: Infinity };
   for (const lines of tries) {
     const candidate = lines === undefined ? w : { ...w, lines };
-    const c = cycles(w.gp, candidate);
-    if (c < (best?.cycles ?? Infinity)) best = { w: candidate, cycles: c };
+    const c = cycles(candidate);
+    if (c < best.cycles) best = { w: candidate, cycles: c };
   }
-  return best !== null && best.cycles < cycles(gemm, null) ? best.w : null;
+  return best.w;
 }
 
 /** The machine an op is tiled for: the windowed op with its chosen lines per tile caps the acc and out rows of a tile. */

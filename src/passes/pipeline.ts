@@ -13,7 +13,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
-import { checkBuffers, lowerToIsa, type LoweredProgram } from './lower.js';
+import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
 import { hoistLoads, insertTokens } from './schedule.js';
@@ -36,6 +36,12 @@ export interface CompileOptions {
   readonly batch?: number;
   /** Run checkGraph after every graph pass (tests); checkProgram always runs at the end. */
   readonly verify?: boolean;
+  /**
+   * Store a narrow network input as its first convolution's windows (window-input.ts): 'auto'
+   * (default) when the cost model says it is faster on this machine, 'always' wherever it applies
+   * (tests of the layout), 'never'.
+   */
+  readonly inputWindows?: InputWindowsChoice;
 }
 
 export function prepareGraph(g: Graph, verify = false): Graph {
@@ -71,7 +77,7 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
-  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config), opts.config);
+  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config), opts.config, opts.inputWindows ?? 'auto');
 }
 
 /**
@@ -94,9 +100,9 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig): void {
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
-export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
+export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto'): Compiled {
   const { graph: g, collapsed } = q;
-  const { gemm, lowered } = lowerFitting(q, config);
+  const { gemm, lowered } = lowerFitting(q, config, inputWindows);
   const batch = gemm.batch ?? 1;
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
   const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));
@@ -131,13 +137,13 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig): Compiled {
 }
 
 /** Lower the GemmOps; when a fused max pool's tile (whole windows of lines) does not fit the buffers, the unfused ones. */
-function lowerFitting(q: Quantized, config: ArrayConfig): { gemm: GemmProgram; lowered: LoweredProgram } {
+function lowerFitting(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice): { gemm: GemmProgram; lowered: LoweredProgram } {
   try {
-    return { gemm: q.gemm, lowered: lowerToIsa(q.gemm, config) };
+    return { gemm: q.gemm, lowered: lowerToIsa(q.gemm, config, inputWindows) };
   } catch (e) {
     if (!(e instanceof NnchipError && e.code === 'NN403') || !q.gemm.ops.some((op) => op.pool !== undefined)) throw e;
     const gemm = q.unfused();
-    return { gemm, lowered: lowerToIsa(gemm, config) };
+    return { gemm, lowered: lowerToIsa(gemm, config, inputWindows) };
   }
 }
 

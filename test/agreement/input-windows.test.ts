@@ -13,7 +13,9 @@ import type { Graph, Pads } from '../../src/ir/graph.js';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
+import type { InputWindowsChoice } from '../../src/passes/lower.js';
 import { compile } from '../../src/passes/pipeline.js';
+import { certify } from '../../src/isa/cost.js';
 import { expectSimExact, expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
 import { calibrationSamples } from '../helpers/compile.js';
 import { builder } from '../helpers/random-cnn.js';
@@ -33,8 +35,9 @@ const thresholdsOf = (p: Program, layer: string): number => {
 describe('the MNIST CNN (examples/digits-cnn) on 8x8', () => {
   const graph = loadModel(example('digits-cnn/model.json'));
   const samples = calibrationSamples(example('digits-cnn/calibration.json'));
-  const compileOn = (cfg: Partial<ArrayConfig>): Program => compile(graph, { config: makeConfig({ rows: 8, cols: 8, ...cfg }), calibration: { samples } }).program;
-  const p = compileOn({});
+  const compileOn = (cfg: Partial<ArrayConfig>, inputWindows: InputWindowsChoice = 'auto'): Program => compile(graph, { config: makeConfig({ rows: 8, cols: 8, ...cfg }), calibration: { samples }, inputWindows }).program;
+  // the layout itself, wherever it applies (the cost model's choice is tested below)
+  const p = compileOn({}, 'always');
 
   test('stores its input as conv_1\'s 3x3 windows: 2 matmuls (⌈9 / 8⌉) per tile, the windows named in the memory map', () => {
     expect(p.input.windows).toMatchObject({ kernel: [3, 3], strides: [1, 1], rows: 26 * 26, width: 26 });
@@ -65,6 +68,14 @@ describe('the MNIST CNN (examples/digits-cnn) on 8x8', () => {
   test('at 1 DRAM byte per cycle the windows (9× the input) do not pay: the input stays plain', () => {
     expect(compileOn({ dramBytesPerCycle: 1 }).input.windows).toBeUndefined();
   });
+
+  test.each([{}, { dramBytesPerCycle: 4096, dramLatency: 0 }, { rows: 16, cols: 4 }])('the cost model keeps the faster form (%o)', (cfg) => {
+    const [auto, windowed, plain] = (['auto', 'always', 'never'] as const).map((choice) => compileOn(cfg, choice));
+    expect(plain!.input.windows).toBeUndefined();
+    expect(windowed!.input.windows).toBeDefined();
+    const faster = certify(windowed!).cycles < certify(plain!).cycles ? windowed! : plain!;
+    expect(auto!.input.windows).toEqual(faster.input.windows);
+  });
 });
 
 interface ConvCase { h: number; w: number; c: number; k: number; stride: number; dilation: number; pads: Pads; rows: number }
@@ -86,7 +97,7 @@ describe('windowed convolutions with stride, dilation and padding', () => {
   test.each(CASES)('outputs equal the tap-by-tap lowering; all software back ends agree (%o)', async (cc) => {
     const g = convGraph(cc);
     const calibration = { samples: randomSamples(4, cc.h * cc.w * cc.c, 7, -1, 1) };
-    const p = compile(g, { config: makeConfig({ rows: cc.rows, cols: 8, dramBytesPerCycle: 4096, dramLatency: 0 }), calibration, verify: true }).program;
+    const p = compile(g, { config: makeConfig({ rows: cc.rows, cols: 8, dramBytesPerCycle: 4096, dramLatency: 0 }), calibration, verify: true, inputWindows: 'always' }).program;
     expect(p.input.windows).toMatchObject({ kernel: [cc.k, cc.k], strides: [cc.stride, cc.stride], dilations: [cc.dilation, cc.dilation], pads: [cc.pads[0], cc.pads[1]] });
     expect(matmulsOf(p, 'conv')).toBe(Math.ceil((cc.k * cc.k * cc.c) / cc.rows) * thresholdsOf(p, 'conv'));
     // one row: neither windows nor packing, one matmul per tap

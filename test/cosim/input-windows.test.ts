@@ -19,7 +19,7 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('a windowed input in Icarus (4x4)
   afterAll(() => sim?.dispose());
   test('digits-cnn: its input stored as conv_1\'s 3x3 windows, bit- and cycle-exact', async () => {
     const samples = calibrationSamples(ex('digits-cnn/calibration.json'));
-    const program = compileGraph(loadModel(ex('digits-cnn/model.json')), samples, { rows: 4, cols: 4 });
+    const program = compileGraph(loadModel(ex('digits-cnn/model.json')), samples, { rows: 4, cols: 4 }, 1, 'always');
     expect(program.input.windows?.kernel).toEqual([3, 3]);
     sim = await buildRtlSim(program, { simulator: 'iverilog' });
     const inputs = [quantizeInput(program, samples[samples.length - 1]!)];

@@ -5,6 +5,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
+import type { InputWindowsChoice } from '../../src/passes/lower.js';
 import { compile } from '../../src/passes/pipeline.js';
 
 export const DIGITS_MLP = new URL('../../examples/digits-mlp/model.json', import.meta.url).pathname;
@@ -14,8 +15,8 @@ export function calibrationSamples(path = DIGITS_CALIBRATION): Float32Array[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { inputs: number[][] }).inputs.map((x) => Float32Array.from(x));
 }
 
-export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1): Program {
-  return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch }).program;
+export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1, inputWindows: InputWindowsChoice = 'auto'): Program {
+  return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch, inputWindows }).program;
 }
 
 export function compileDigitsMlp(config: Partial<ArrayConfig> = {}, batch = 1): { graph: Graph; program: Program } {

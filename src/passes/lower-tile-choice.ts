@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/**
+ * How many output lines one tile takes, up to what the buffers hold (lower-tiling.ts). One big tile
+ * loads the whole input window before the first matmul and thresholds and stores the last column
+ * tile after the last one, with nothing to overlap them; smaller tiles let the load unit fetch the
+ * next tile's window into the other half of the act buffer (ping-pong) and the store unit drain
+ * the previous tile while the array works, but every tile and column tile pays the array's drain
+ * and its threshold's start again. The choice minimizes an estimate of the op's cycles made of the
+ * ISA's own durations (dma, matmul issue interval, threshold), so it follows any timing change.
+ */
+import type { ArrayConfig } from '../isa/config.js';
+import { dmaCycles } from '../isa/ops/dma.js';
+import { matmulIssueInterval } from '../isa/ops/matmul.js';
+import { thresholdCycles } from '../isa/ops/threshold.js';
+import type { GemmOp } from './gemm-types.js';
+import { ceilDiv } from './lower-dram.js';
+import { actEntries, lineEntries, windowLines, type SourceWindow } from './lower-tiling.js';
+
+export interface LineChoice {
+  readonly lines: number;
+  /** act entries between the two tiles' windows when they alternate halves of the act buffer; 0: every window at 0 */
+  readonly actHalf: number;
+}
+
+/** The act half one tile's windows (and an add's bias entry) take, when two of them fit the act buffer. */
+function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig): number {
+  const half = actEntries(sources, lines) + 1;
+  return 2 * half <= cfg.actDepth ? half : 0;
+}
+
+/** One tile of `lines` output lines: its window load, its steady cycles (the busiest unit), its last column tile's store. */
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
+  const { rows: R, cols: C } = cfg;
+  const rows = lines * op.ow;
+  const NT = ceilDiv(op.n, C);
+  // matmuls per column tile: one per term and source channel tile
+  const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+  const [kh, kw] = op.pool ?? [1, 1];
+  const threshold = thresholdCycles(rows / (kh * kw), op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
+  const interval = matmulIssueInterval(rows, cfg);
+  const compute = NT * (matmuls * interval + 2 * R + C + threshold);
+  let actLoad = 0;
+  for (const s of sources.values()) {
+    const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;
+    actLoad += (loads - 1) * cfg.dramLatency + dmaCycles(s.ct * windowLines(s, lines) * lineEntries(s), R, cfg);
+  }
+  const columnLoads = dmaCycles(rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
+  const store = dmaCycles(rows / (kh * kw), C, cfg) + (op.ow > 1 ? (lines / kh - 1) * cfg.dramLatency : 0);
+  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store };
+}
+
+/** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
+function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number): number {
+  const pingPong = actHalfOf(sources, lines, cfg) > 0;
+  const sizes = Array.from({ length: ceilDiv(op.oh, lines) }, (_, t) => Math.min(lines, op.oh - t * lines));
+  const tiles = sizes.map((l) => tileCost(op, sources, l, cfg));
+  // The first window loads before anything else. The next tile's window loads once the load unit is
+  // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
+  // than those matmuls stalls the array. Without ping-pong every window waits for the previous tile's last matmul.
+  let cycles = tiles[0]!.actLoad + tiles[0]!.columnLoads + tiles[tiles.length - 1]!.store;
+  tiles.forEach((t, i) => {
+    cycles += t.steady;
+    const next = tiles[i + 1];
+    if (next !== undefined) cycles += next.actLoad - (pingPong ? Math.min(next.actLoad, wgtSlots * t.interval) : 0);
+  });
+  return cycles;
+}
+
+/** The lines per tile (at most `most`, a multiple of a fused pool's height) with the least estimated cycles; `wgtSlots` weight tiles load ahead. */
+export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number): LineChoice {
+  const kh = op.pool?.[0] ?? 1;
+  let best = { lines: most, cost: estimate(op, sources, most, cfg, wgtSlots) };
+  for (let tiles = ceilDiv(op.oh, most); tiles <= op.oh; tiles++) {
+    let lines = ceilDiv(op.oh, tiles);
+    lines -= lines % kh;
+    if (lines < 1 || lines >= best.lines) continue;
+    const cost = estimate(op, sources, lines, cfg, wgtSlots);
+    // the estimate ignores token stalls between tiles: a smaller tile must save more than one array drain per extra tile
+    if (cost + (ceilDiv(op.oh, lines) - ceilDiv(op.oh, best.lines)) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, cost };
+  }
+  return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg) };
+}

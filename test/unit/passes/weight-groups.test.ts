@@ -1,0 +1,43 @@
+/**
+ * Weight tiles that the next matmuls use and that follow each other in DRAM load as one DMA
+ * (lower-emit.ts weightGroup): with DRAM latency the latency is paid once per group, so a batch-1
+ * MLP, whose matmuls are shorter than one tile's load, gets faster; with ideal DRAM every tile is
+ * its own load (a group would only delay the first matmul). Outputs and cycles stay exact.
+ */
+import { describe, expect, test } from 'vitest';
+import { makeConfig } from '../../../src/isa/config.js';
+import { certify } from '../../../src/isa/cost.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput, type Program } from '../../../src/isa/program.js';
+import { LOAD_BUFFERS } from '../../../src/isa/spec.js';
+import { compile } from '../../../src/passes/pipeline.js';
+import { expectSimExact } from '../../helpers/agreement.js';
+import { randomMlp, randomSamples } from '../../helpers/random-graph.js';
+
+const graph = randomMlp([96, 40, 10], 5);
+const program = (dramLatency: number): Program =>
+  compile(graph, { config: makeConfig({ rows: 8, cols: 8, dramLatency }), calibration: { samples: randomSamples(4, 96, 1, 0, 1) }, verify: true }).program;
+const wgtLoads = (p: Program): number[] => p.instructions.flatMap((i) => (i.op === 'load' && i.buf === LOAD_BUFFERS.wgt ? [i.rows] : []));
+// 96→40: 12 channel tiles × 5 column tiles; 40→10: 5 × 2
+const TILES = 12 * 5 + 5 * 2;
+
+describe('weight tiles grouped per load', () => {
+  test('with DRAM latency several tiles share a load, fewer cycles than one tile per load, exact', () => {
+    const grouped = program(20);
+    const rows = wgtLoads(grouped);
+    expect(rows.reduce((a, r) => a + r, 0)).toBe(TILES * 8);
+    expect(rows.every((r) => r % 8 === 0)).toBe(true);
+    expect(Math.max(...rows)).toBeGreaterThan(8);
+    expect(rows.length).toBeLessThan(TILES);
+    // the same program with every group split back into one load per tile costs more
+    const split: Program = { ...grouped, instructions: grouped.instructions.flatMap((i) => (i.op === 'load' && i.buf === LOAD_BUFFERS.wgt && i.rows > 8 ? Array.from({ length: i.rows / 8 }, (_, t) => ({ ...i, sram: i.sram + 8 * t, rows: 8, dram: i.dram + 64 * t, pushNext: i.pushNext && t === i.rows / 8 - 1, popNext: i.popNext && t === 0 })) : [i])) };
+    expect(certify(grouped).cycles).toBeLessThan(certify(split).cycles);
+    const x = quantizeInput(grouped, randomSamples(1, 96, 9, 0, 1)[0]!);
+    expect(Array.from(interpret(grouped, x))).toEqual(Array.from(interpret(program(0), x)));
+    expectSimExact(grouped, x);
+  });
+
+  test('with ideal DRAM every tile is its own load', () => {
+    expect(wgtLoads(program(0)).every((r) => r === 8)).toBe(true);
+  });
+});

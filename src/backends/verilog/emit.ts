@@ -11,6 +11,7 @@ import { tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
 import { poolOf, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
+import { FPGA_DEVICES, type PeMultipliers } from './devices.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
@@ -40,6 +41,8 @@ export interface EmitOptions {
   /** Input codes, one Int8Array per sample. Default: one sample of zero codes. */
   readonly inputs?: readonly Int8Array[];
   readonly device?: Ice40Device;
+  /** Where the PE multipliers go; default: the part's choice (devices.ts) on ice40, else fabric. */
+  readonly peMultipliers?: PeMultipliers;
   readonly capacity?: Capacity;
   /** Model name for comments and the FuseSoC core name. */
   readonly name?: string;
@@ -105,7 +108,13 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}): D
   };
 }
 
-function topValues(p: Program, s: DesignSizing): TemplateValues {
+/** The PE multipliers a design is built with: the option, else the ice40 part's (devices.ts owns that choice), else fabric. */
+export function peMultipliersOf(opts: Pick<EmitOptions, 'target' | 'device' | 'peMultipliers'>): PeMultipliers {
+  if (opts.peMultipliers !== undefined) return opts.peMultipliers;
+  return opts.target === 'ice40' ? FPGA_DEVICES[opts.device ?? 'hx8k'].peMultipliers : 'fabric';
+}
+
+function topValues(p: Program, s: DesignSizing, mult: PeMultipliers): TemplateValues {
   const c = p.config;
   return {
     ROWS: c.rows,
@@ -124,6 +133,7 @@ function topValues(p: Program, s: DesignSizing): TemplateValues {
     PROG_DEPTH: s.progDepth,
     PROG_FILE: MEM_FILES.program,
     TOKEN_W: s.tokenBits,
+    PE_MAC16: mult === 'mac16' ? 1 : 0,
   };
 }
 
@@ -183,7 +193,9 @@ function fillFlows(files: readonly [string, string][], values: TemplateValues): 
 
 /** Values only one target's flow files use. */
 const TARGET_VALUES = {
-  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k' }),
+  // yosys -dsp maps the remaining multipliers (the threshold lane's) to DSPs, however many the part
+  // has: only where the PEs have not taken them
+  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k', ICE40_SYNTH_FLAGS: o.device === 'up5k' && peMultipliersOf(o) === 'fabric' ? '-dsp' : '' }),
   ecp5: (p) => ({ CLOCK_MHZ: p.config.clockMhz }),
   asic: () => ({}),
   generic: () => ({}),
@@ -208,7 +220,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
     if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
     else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
     else if (name.startsWith('nnchip_') && name.endsWith('.v')) {
-      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing) : {})]);
+      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing, peMultipliersOf(opts)) : {})]);
       rtlNames.push(`rtl/${name}`);
     } else throw internal(`unexpected template rtl-templates/${name}`);
   }

@@ -47,8 +47,14 @@ export interface BuildOptions {
   readonly peMultipliers?: PeMultipliers;
 }
 
-/** Where a build keeps the cell models it simulates (not part of the emitted design). */
-const MAC16_MODEL = 'sim/SB_MAC16.v';
+/**
+ * The FPGA cell models (path in the work folder → Verilog) a design built with these PE multipliers
+ * needs to simulate: yosys's SB_MAC16 for `mac16`, none for `fabric`. Not part of the emitted
+ * design (emitVerilog is pure; the models come from the installed yosys).
+ */
+export function cellModelsFor(mult: PeMultipliers): Map<string, string> {
+  return mult === 'mac16' ? new Map([['sim/SB_MAC16.v', cellModel('SB_MAC16')]]) : new Map();
+}
 
 export function isSimulator(name: string): name is Simulator {
   return (SIMULATORS as readonly string[]).includes(name);
@@ -99,7 +105,7 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
     emitVerilog(p, { target: 'generic', capacity: opts.capacity ?? {}, peMultipliers: opts.peMultipliers ?? 'fabric', ...(inputs === undefined ? {} : { inputs }) });
   try {
     const files = emitFor(program, opts.inputs);
-    const models = opts.peMultipliers === 'mac16' ? new Map([[MAC16_MODEL, cellModel('SB_MAC16')]]) : new Map<string, string>();
+    const models = cellModelsFor(opts.peMultipliers ?? 'fabric');
     writeDirAtomic(dir, new Map([...files, ...models]));
     const command = await compile(dir, opts.simulator, [...rtlSources(files), ...models.keys()]);
     const design = [...files].filter(([p]) => isDesign(p));

@@ -4,7 +4,7 @@
  * sheets; nextpnr's utilisation report agrees), and the check that a synthesized design fits one.
  */
 import { NnchipError } from '../../diagnostics/error.js';
-import type { VerilogTarget } from './emit.js';
+import type { VerilogTarget } from './verilog-targets.js';
 
 export interface FpgaDevice {
   readonly target: VerilogTarget;

@@ -17,9 +17,9 @@ import { corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
 import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, programHex, rowAddressHex, samplesHex } from './rom.js';
 import { readTemplateDir } from './templates.js';
+import type { VerilogTarget } from './verilog-targets.js';
 
-export const VERILOG_TARGETS = ['ice40', 'ecp5', 'asic', 'generic'] as const;
-export type VerilogTarget = (typeof VERILOG_TARGETS)[number];
+export { VERILOG_TARGETS, type VerilogTarget } from './verilog-targets.js';
 export const ICE40_DEVICES = ['hx8k', 'up5k'] as const;
 export type Ice40Device = (typeof ICE40_DEVICES)[number];
 

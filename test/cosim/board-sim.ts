@@ -7,7 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { cellModelsFor } from '../../src/backends/verilog/simulate.js';
+import { cellModelsFor } from '../../src/backends/verilog/cell-models.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import type { ByteLink } from '../../src/board/host.js';
 import { writeFilesAtomic } from '../../src/util/atomic-write.js';

@@ -9,11 +9,18 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NnchipError } from '../../diagnostics/error.js';
+import type { PeMultipliers } from './devices.js';
 import { resolveYosys, type YosysCommand } from './yosys.js';
 
 /** The cells a design may instantiate, by the yosys techlib file that models them. */
 const CELL_LIBRARY = { SB_MAC16: 'ice40/cells_sim.v' } as const;
 export type ModelledCell = keyof typeof CELL_LIBRARY;
+
+/** Where a design folder keeps a cell's model (the simulation Makefiles compile it with the RTL). */
+export const cellModelPath = (cell: ModelledCell): string => `sim/${cell}.v`;
+
+/** The cells a design instantiates by name: the UP5K's DSP block when its PEs multiply there. */
+export const cellsOf = (mult: PeMultipliers): ModelledCell[] => (mult === 'mac16' ? ['SB_MAC16'] : []);
 
 /** yosys's share folder next to its binary (`<prefix>/bin/yosys` → `<prefix>/share/yosys`). */
 function shareFolder(y: YosysCommand): string {
@@ -34,4 +41,11 @@ export function cellModel(cell: ModelledCell, y: YosysCommand = resolveYosys()):
   const module = new RegExp(`^module ${cell}\\b[\\s\\S]*?^endmodule\\b`, 'm').exec(text)?.[0];
   if (module === undefined) throw new NnchipError('NN701', `${file} has no module ${cell}`);
   return [`// ${cell}: yosys's simulation model, from ${CELL_LIBRARY[cell]} of the yosys that built this folder`, '/* verilator lint_off WIDTH */', module, '/* verilator lint_on WIDTH */', ''].join('\n');
+}
+
+/** The models (path in the design folder → Verilog) a design built with these PE multipliers needs to simulate. */
+export function cellModelsFor(mult: PeMultipliers, y?: YosysCommand): Map<string, string> {
+  const cells = cellsOf(mult);
+  const yosys = cells.length === 0 ? undefined : (y ?? resolveYosys());
+  return new Map(cells.map((cell) => [cellModelPath(cell), cellModel(cell, yosys)]));
 }

@@ -11,6 +11,7 @@ import { tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
 import { poolOf, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
+import { cellModelPath, cellsOf } from './cell-models.js';
 import { FPGA_DEVICES, type PeMultipliers } from './devices.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { corePnrValues } from './fusesoc.js';
@@ -238,6 +239,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
       COLS: p.config.cols,
       TARGET: opts.target,
       RTL_FILES: rtlNames.join(' '),
+      CELL_MODELS: cellsOf(peMultipliersOf(opts)).map(cellModelPath).join(' '),
       SAMPLES: inputs.length,
       ...TARGET_VALUES[opts.target](p, opts),
       CORE_NAME: `${model.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}_${p.config.rows}x${p.config.cols}`,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import type { Program } from '../../isa/program.js';
 import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../util/atomic-write.js';
-import { cellModel } from './cell-models.js';
+import { cellModelsFor } from './cell-models.js';
 import type { PeMultipliers } from './devices.js';
 import { emitVerilog, MEM_FILES, type Capacity } from './emit.js';
 import { inParallel, requireTool, runTool } from './tools.js';
@@ -45,15 +45,6 @@ export interface BuildOptions {
   readonly inputs?: readonly Int8Array[];
   /** The PE multipliers to build (default fabric); `mac16` simulates yosys's SB_MAC16 model. */
   readonly peMultipliers?: PeMultipliers;
-}
-
-/**
- * The FPGA cell models (path in the work folder → Verilog) a design built with these PE multipliers
- * needs to simulate: yosys's SB_MAC16 for `mac16`, none for `fabric`. Not part of the emitted
- * design (emitVerilog is pure; the models come from the installed yosys).
- */
-export function cellModelsFor(mult: PeMultipliers): Map<string, string> {
-  return mult === 'mac16' ? new Map([['sim/SB_MAC16.v', cellModel('SB_MAC16')]]) : new Map();
 }
 
 export function isSimulator(name: string): name is Simulator {

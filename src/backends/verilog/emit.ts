@@ -192,11 +192,17 @@ function fillFlows(files: readonly [string, string][], values: TemplateValues): 
   return out;
 }
 
+/**
+ * yosys synth_ice40's extra options: `-dsp` maps multipliers to DSPs, however many the part has, so
+ * only where the PEs have not taken the part's blocks (the threshold lane's multiplier stays in LUTs).
+ */
+function ice40SynthFlags(o: EmitOptions): string {
+  return o.device === 'up5k' && peMultipliersOf(o) === 'fabric' ? '-dsp' : '';
+}
+
 /** Values only one target's flow files use. */
 const TARGET_VALUES = {
-  // yosys -dsp maps the remaining multipliers (the threshold lane's) to DSPs, however many the part
-  // has: only where the PEs have not taken them
-  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k', ICE40_SYNTH_FLAGS: o.device === 'up5k' && peMultipliersOf(o) === 'fabric' ? '-dsp' : '' }),
+  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k', ICE40_SYNTH_FLAGS: ice40SynthFlags(o) }),
   ecp5: (p) => ({ CLOCK_MHZ: p.config.clockMhz }),
   asic: () => ({}),
   generic: () => ({}),
@@ -245,7 +251,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
       CORE_NAME: `${model.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}_${p.config.rows}x${p.config.cols}`,
       CORE_RTL_FILES: rtlNames.map((f) => `      - ${f}`).join('\n'),
       CORE_MEM_FILES: Object.values(MEM_FILES).map((f) => `      - ${f}: {copyto: ${f}}`).join('\n'),
-      ...corePnrValues(opts.target, opts.device, p.config.clockMhz),
+      ...corePnrValues(opts.target, opts.device, p.config.clockMhz, ice40SynthFlags(opts)),
     }),
   );
   return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

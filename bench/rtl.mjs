@@ -1,9 +1,10 @@
 // bench/rtl.mjs: figures for the generated hardware (prints; never asserts). Run `npm run build` first.
 //   iCE40 (HX8K): LUTs, FFs, BRAMs, DSPs and Fmax (when nextpnr places it) for 2x2, 4x4, 8x8 arrays;
+//   iCE40 (UP5K): the same with the PE multipliers in its SB_MAC16 DSP blocks (two PEs per block);
 //   asic: yosys generic cells and the CMOS transistor estimate of the logic, plus buffer/ROM bits;
 //   Verilator's simulated cycles per second on the digits MLP beside the cycle-accurate simulator's.
 // The synthesized designs run a small 16→12→6 MLP with small buffers (synthesis config below), so
-// the figures are the core's, not a large program ROM's. BENCH_RTL=ice40,asic,verilator selects parts.
+// the figures are the core's, not a large program ROM's. BENCH_RTL=ice40,up5k,asic,verilator selects parts.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { buildRtlSim } from '../dist/src/backends/verilog/simulate.js';
@@ -17,7 +18,7 @@ import { simulate } from '../dist/sim/index.js';
 import { mulberry32 as rng } from '../dist/src/util/prng.js';
 
 const root = new URL('../', import.meta.url);
-const parts = (process.env.BENCH_RTL ?? 'ice40,asic,verilator').split(',');
+const parts = (process.env.BENCH_RTL ?? 'ice40,up5k,asic,verilator').split(',');
 const ARRAYS = [2, 4, 8];
 
 
@@ -53,6 +54,16 @@ async function fpga() {
       const unit = passes === 1 ? `${side} lanes` : '1 lane/4b';
       console.log(`${' '.repeat(42)}${pad(`${side}x${side}`, 5)}  ${unit.padEnd(9)} ${pad(r.luts, 7)} ${pad(r.ffs, 7)} ${pad(r.brams, 6)} ${pad(r.dsps, 5)}  ${fmax}`);
     }
+  }
+}
+
+async function up5k() {
+  if (findTool('yosys') === null) return console.log('iCE40-UP5K: yosys not installed');
+  console.log('iCE40-UP5K (5280 LCs, 30 BRAMs, 8 DSPs), PE multipliers in SB_MAC16  array  threshold    LUTs     FFs  BRAMs  DSPs  Fmax');
+  for (const side of ARRAYS) {
+    const r = await synthesize(smallProgram(side, 4 * side), { target: 'ice40', device: 'up5k' });   // 8x8: over the part, r.note says so
+    const fmax = r.fmaxMhz === null ? r.note : `${r.fmaxMhz.toFixed(1)} MHz`;
+    console.log(`${' '.repeat(71)}${pad(`${side}x${side}`, 5)}  ${'1 lane/4b'.padEnd(9)} ${pad(r.luts, 7)} ${pad(r.ffs, 7)} ${pad(r.brams, 6)} ${pad(r.dsps, 5)}  ${fmax}`);
   }
 }
 
@@ -92,4 +103,4 @@ async function verilator() {
   console.log('(Verilator: wall time of the test-bench binary, several samples in parallel, process start and DRAM image loading included)');
 }
 
-for (const [name, fn] of [['ice40', fpga], ['asic', asic], ['verilator', verilator]]) if (parts.includes(name)) await fn();
+for (const [name, fn] of [['ice40', fpga], ['up5k', up5k], ['asic', asic], ['verilator', verilator]]) if (parts.includes(name)) await fn();

@@ -16,7 +16,8 @@ module nnchip_matmul #(
   parameter INNER_W = 16,
   parameter WGT_AW = 8,
   parameter ACT_AW = 8,
-  parameter ACC_AW = 8
+  parameter ACC_AW = 8,
+  parameter PE_MAC16 = 0   // the array's multipliers in iCE40 UltraPlus DSP blocks (nnchip_systolic_array)
 ) (
   input  wire               clk,
   input  wire               rst_n,
@@ -111,7 +112,7 @@ module nnchip_matmul #(
   assign busy = flight_q != {FLIGHT_W{1'b0}};
 
   wire [COLS*32-1:0] sums;
-  nnchip_systolic_array #(.ROWS(ROWS), .COLS(COLS)) u_array (
+  nnchip_systolic_array #(.ROWS(ROWS), .COLS(COLS), .PE_MAC16(PE_MAC16)) u_array (
     .clk(clk), .w_go(w_go_q), .w_top(wgt_rdata), .a_left(act_rdata), .a_sw(act_re & s_first_q), .sums(sums));
 
   // accumulate: acc row + sums, wrapping at 32 bits like numerics.wrap32

@@ -19,7 +19,8 @@ module nnchip_top #(
   parameter DRAM_AW = {{DRAM_AW}},
   parameter PROG_DEPTH = {{PROG_DEPTH}},
   parameter PROG_FILE = "{{PROG_FILE}}",
-  parameter TOKEN_W = {{TOKEN_W}}
+  parameter TOKEN_W = {{TOKEN_W}},
+  parameter PE_MAC16 = {{PE_MAC16}}           // 1: the PE multipliers are iCE40 UltraPlus DSPs (SB_MAC16), two per block
 ) (
   input  wire                 clk,
   input  wire                 rst_n,
@@ -142,7 +143,7 @@ module nnchip_top #(
 
   nnchip_matmul #(
     .ROWS(ROWS), .COLS(COLS), .ROWS_W(F_MATMUL_ROWS_W), .INNER_W(F_MATMUL_INNER_W),
-    .WGT_AW(WGT_AW), .ACT_AW(ACT_AW), .ACC_AW(ACC_AW)
+    .WGT_AW(WGT_AW), .ACT_AW(ACT_AW), .ACC_AW(ACC_AW), .PE_MAC16(PE_MAC16)
   ) u_matmul (
     .clk(clk), .rst_n(rst_n), .start(mm_start), .wgt(mm_wgt), .act(mm_act), .act_stride(mm_act_stride),
     .act_outer(mm_act_outer), .inner(mm_inner), .acc(mm_acc), .rows(mm_rows), .accumulate(mm_accumulate),

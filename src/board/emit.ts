@@ -5,6 +5,7 @@
  * Makefile (synth, pnr at the design clock, bitstream, prog), the flash image, program.nnp and
  * board.json for `nnchip board run`, and a co-simulation bench (tb/tb_board.v). A pure function.
  */
+import { FPGA_DEVICES, type PeMultipliers } from '../backends/verilog/devices.js';
 import { emitVerilog, designSizing } from '../backends/verilog/emit.js';
 import { fillTemplate } from '../backends/verilog/fill-template.js';
 import { upperSnake } from '../backends/verilog/isa-header.js';
@@ -24,6 +25,8 @@ export interface BoardEmitOptions {
   readonly clockMhz: number;
   readonly baud?: number;
   readonly name?: string;
+  /** The core's PE multipliers; default: the board part's (devices.ts: the UP5K's DSPs). */
+  readonly peMultipliers?: PeMultipliers;
 }
 
 /** What `nnchip board run` reads back from board.json. */
@@ -112,7 +115,8 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
   const image = flashImage(p);
   checkFits(p, o.board, Math.max(1, p.dramSize - p.constants.length), image.length);
   const files = new Map<string, Contents>();
-  const core = emitVerilog(p, { target: 'generic', ...(o.name === undefined ? {} : { name: o.name }) });
+  const peMultipliers = o.peMultipliers ?? FPGA_DEVICES[o.board.device].peMultipliers;
+  const core = emitVerilog(p, { target: 'generic', peMultipliers, ...(o.name === undefined ? {} : { name: o.name }) });
   const rtl: string[] = [];
   for (const [path, text] of core) {
     if (path.startsWith('rtl/') || path === 'mem/program.hex') files.set(path, text);

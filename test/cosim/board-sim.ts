@@ -5,10 +5,12 @@
  * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { cellModelsFor } from '../../src/backends/verilog/cell-models.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import type { ByteLink } from '../../src/board/host.js';
+import { writeFilesAtomic } from '../../src/util/atomic-write.js';
 
 export interface SimBoard {
   readonly link: ByteLink;
@@ -18,10 +20,19 @@ export interface SimBoard {
 
 export type BoardSimulator = 'iverilog' | 'verilator';
 
+/** The cell models the board's core needs (yosys's SB_MAC16 when its PEs multiply in the UP5K's DSPs). */
+export function boardCellModels(dir: string): Map<string, string> {
+  const mac16 = /parameter PE_MAC16 = 1\b/.test(readFileSync(join(dir, 'rtl/nnchip_top.v'), 'utf8'));
+  return cellModelsFor(mac16 ? 'mac16' : 'fabric');
+}
+
 /** Compile the bench; returns the command that runs it (before its plusargs). */
 export async function compileBoardSim(dir: string, simulator: BoardSimulator = 'iverilog'): Promise<string[]> {
   mkdirSync(join(dir, 'sim'), { recursive: true });
+  const models = boardCellModels(dir);
+  writeFilesAtomic(new Map([...models].map(([path, text]) => [join(dir, path), text])), { force: true });
   const sources = [
+    ...models.keys(),
     'tb/tb_board.v',
     ...readdirSync(join(dir, 'rtl')).filter((f) => f.endsWith('.v')).map((f) => `rtl/${f}`),
     ...readdirSync(join(dir, 'board')).filter((f) => f.endsWith('.v')).map((f) => `board/${f}`),

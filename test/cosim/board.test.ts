@@ -18,11 +18,11 @@ import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
-import { tempFolder, writeDirAtomic } from '../../src/util/atomic-write.js';
+import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../src/util/atomic-write.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
 import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
-import { compileBoardSim, startBoardSim } from './board-sim.js';
+import { boardCellModels, compileBoardSim, startBoardSim } from './board-sim.js';
 import { haveTools } from './tools.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
@@ -68,7 +68,9 @@ describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under veri
       const dir = join(temp.path, 'hw');
       const files = emitBoard(tinyProgram(config), { board: BOARDS.icebreaker, clockMhz: 24 });
       writeDirAtomic(dir, files);
-      const sources = [...files.keys()].filter((f) => (f.startsWith('rtl/') || f.startsWith('board/')) && f.endsWith('.v'));
+      const models = boardCellModels(dir);   // the UP5K core's DSP blocks: yosys's SB_MAC16 model
+      writeFilesAtomic(new Map([...models].map(([path, text]) => [join(dir, path), text])), { force: true });
+      const sources = [...models.keys(), ...[...files.keys()].filter((f) => (f.startsWith('rtl/') || f.startsWith('board/')) && f.endsWith('.v'))];
       const { stdout, stderr } = await runTool(requireTool('verilator'), ['--lint-only', '-Wall', '-Irtl', '-Iboard', '--top-module', 'nnchip_board_top', ...sources], dir, 'verilator lint of the board design');
       expect(`${stdout}${stderr}`).not.toMatch(/%Warning|%Error/);
     } finally {

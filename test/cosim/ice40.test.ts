@@ -3,11 +3,12 @@
  * Open FPGA flow: yosys synthesizes the generated 4x4 design for iCE40 and nextpnr places and
  * routes it on an iCE40-HX8K (7,680 logic cells, no DSPs). The machine is the small-FPGA one: one
  * threshold lane taking mult in 4-bit digits (thresholdPasses = 4·C), small buffers and queues.
- * Resource counts and Fmax are printed, not asserted beyond fitting the part (bench/rtl.mjs
- * collects them for several array sizes).
+ * On an UP5K the same 4x4 puts its PE multipliers in the part's 8 DSP blocks. Resource counts and
+ * Fmax are printed, not asserted beyond fitting the part (bench/rtl.mjs collects them for several
+ * array sizes).
  */
 import { describe, expect, test } from 'vitest';
-import { bramBlocks, FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
+import { bramBlocks, FPGA_DEVICES, mac16Blocks } from '../../src/backends/verilog/devices.js';
 import { designSizing } from '../../src/backends/verilog/emit.js';
 import { bramTotal, bufferBrams } from '../../src/backends/verilog/fit.js';
 import { synthesize, type SynthReport } from '../../src/backends/verilog/synth.js';
@@ -38,11 +39,13 @@ describe.skipIf(!haveTools('yosys', 'make'))('iCE40 flow', () => {
     expect(r.brams).toBeGreaterThan(0);
   }, 600_000);
 
-  test.skipIf(!haveTools('nextpnr-ice40'))('on an UP5K the 2x2 design maps its multipliers to the DSPs and places', async () => {
-    const r = await synthesize(synthProgram(2), { target: 'ice40', device: 'up5k' });
-    show('iCE40-UP5K 2x2 (placed and routed)', r);
+  test.skipIf(!haveTools('nextpnr-ice40'))('on an UP5K the 4x4 design puts its 16 PE multipliers in the 8 SB_MAC16 blocks and places', async () => {
+    const r = await synthesize(synthProgram(4), { target: 'ice40', device: 'up5k' });
+    show('iCE40-UP5K 4x4 (placed and routed)', r);
     expect(r.device).toBe('up5k');
-    expect(r.dsps).toBeGreaterThanOrEqual(4);
+    expect(r.dsps).toBe(mac16Blocks(4, 4));
+    expect(r.over).toEqual([]);
     expect(r.placed).toBe(true);
+    expect(r.fmaxMhz).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -4,7 +4,7 @@
  * sheets; nextpnr's utilisation report agrees), and the check that a synthesized design fits one.
  */
 import { NnchipError } from '../../diagnostics/error.js';
-import type { VerilogTarget } from './emit.js';
+import type { VerilogTarget } from './verilog-targets.js';
 
 export interface FpgaDevice {
   readonly target: VerilogTarget;
@@ -17,9 +17,20 @@ export interface FpgaDevice {
   readonly brams: number;
   readonly bramShapes: readonly (readonly [width: number, depth: number])[];
   readonly dsps: number;
+  /** Where the array's PE multipliers go: LUT fabric, or the part's DSP blocks (the UP5K's SB_MAC16, two PEs per block). */
+  readonly peMultipliers: PeMultipliers;
   /** User I/O pins of the package the flow places on. */
   readonly io: number;
 }
+
+/**
+ * How the PEs multiply: `fabric`, the `*` the synthesis tool maps as it will (LUTs, or whatever
+ * DSPs its flow infers); `mac16`, explicit iCE40 UltraPlus SB_MAC16 blocks in their 8x8 mode, two
+ * PEs per block with the PEs' registers as the block's input registers (rtl-templates/
+ * nnchip_mac16_pair.v), rows × ⌈cols/2⌉ blocks. The cycle timing is the same either way.
+ */
+export const PE_MULTIPLIERS = ['fabric', 'mac16'] as const;
+export type PeMultipliers = (typeof PE_MULTIPLIERS)[number];
 
 const ICE40_EBR: FpgaDevice['bramShapes'] = [[16, 256], [8, 512], [4, 1024], [2, 2048]];
 
@@ -30,8 +41,8 @@ const ICE40_EBR: FpgaDevice['bramShapes'] = [[16, 256], [8, 512], [4, 1024], [2,
  * 24,288 LUT4s, 56 EBR (18 kbit), 28 18×18 multipliers, CABGA381 197 I/O.
  */
 export const FPGA_DEVICES = {
-  hx8k: { target: 'ice40', part: 'iCE40-HX8K (CT256)', logicCells: 7680, flipFlops: 7680, brams: 32, bramShapes: ICE40_EBR, dsps: 0, io: 206 },
-  up5k: { target: 'ice40', part: 'iCE40-UP5K (SG48)', logicCells: 5280, flipFlops: 5280, brams: 30, bramShapes: ICE40_EBR, dsps: 8, io: 39 },
+  hx8k: { target: 'ice40', part: 'iCE40-HX8K (CT256)', logicCells: 7680, flipFlops: 7680, brams: 32, bramShapes: ICE40_EBR, dsps: 0, peMultipliers: 'fabric', io: 206 },
+  up5k: { target: 'ice40', part: 'iCE40-UP5K (SG48)', logicCells: 5280, flipFlops: 5280, brams: 30, bramShapes: ICE40_EBR, dsps: 8, peMultipliers: 'mac16', io: 39 },
   '25k': {
     target: 'ecp5',
     part: 'ECP5 LFE5U-25F (CABGA381)',
@@ -40,6 +51,7 @@ export const FPGA_DEVICES = {
     brams: 56,
     bramShapes: [[36, 512], [18, 1024], [9, 2048], [4, 4096], [2, 8192], [1, 16384]],
     dsps: 28,
+    peMultipliers: 'fabric',
     io: 197,
   },
 } as const satisfies Record<string, FpgaDevice>;
@@ -63,6 +75,11 @@ export function deviceFor(target: VerilogTarget, name: string | undefined): Devi
   const d = name as DeviceName;
   if (FPGA_DEVICES[d].target !== target) throw new NnchipError('NN801', `--target ${target} --device ${name}: ${FPGA_DEVICES[d].part} is not a part of the ${target} flow (${target}: ${own.join(', ')})`);
   return d;
+}
+
+/** DSP blocks the array's PE multipliers take with `mac16` (two PEs of a row per block). */
+export function mac16Blocks(rows: number, cols: number): number {
+  return rows * Math.ceil(cols / 2);
 }
 
 /** What a synthesized design uses. */

@@ -11,14 +11,16 @@ import { storedCodes, storedLayout, tensorSize, type Program } from '../../isa/p
 import { channelOf, type Channel } from '../../isa/spec.js';
 import { poolOf, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
+import { cellModelPath, cellsOf } from './cell-models.js';
+import { FPGA_DEVICES, type PeMultipliers } from './devices.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
 import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, programHex, rowAddressHex, samplesHex } from './rom.js';
 import { readTemplateDir } from './templates.js';
+import type { VerilogTarget } from './verilog-targets.js';
 
-export const VERILOG_TARGETS = ['ice40', 'ecp5', 'asic', 'generic'] as const;
-export type VerilogTarget = (typeof VERILOG_TARGETS)[number];
+export { VERILOG_TARGETS, type VerilogTarget } from './verilog-targets.js';
 export const ICE40_DEVICES = ['hx8k', 'up5k'] as const;
 export type Ice40Device = (typeof ICE40_DEVICES)[number];
 
@@ -40,6 +42,8 @@ export interface EmitOptions {
   /** Input codes, one Int8Array per sample. Default: one sample of zero codes. */
   readonly inputs?: readonly Int8Array[];
   readonly device?: Ice40Device;
+  /** Where the PE multipliers go; default: the part's choice (devices.ts) on ice40, else fabric. */
+  readonly peMultipliers?: PeMultipliers;
   readonly capacity?: Capacity;
   /** Model name for comments and the FuseSoC core name. */
   readonly name?: string;
@@ -106,7 +110,13 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}): D
   };
 }
 
-function topValues(p: Program, s: DesignSizing): TemplateValues {
+/** The PE multipliers a design is built with: the option, else the ice40 part's (devices.ts owns that choice), else fabric. */
+export function peMultipliersOf(opts: Pick<EmitOptions, 'target' | 'device' | 'peMultipliers'>): PeMultipliers {
+  if (opts.peMultipliers !== undefined) return opts.peMultipliers;
+  return opts.target === 'ice40' ? FPGA_DEVICES[opts.device ?? 'hx8k'].peMultipliers : 'fabric';
+}
+
+function topValues(p: Program, s: DesignSizing, mult: PeMultipliers): TemplateValues {
   const c = p.config;
   return {
     ROWS: c.rows,
@@ -125,6 +135,7 @@ function topValues(p: Program, s: DesignSizing): TemplateValues {
     PROG_DEPTH: s.progDepth,
     PROG_FILE: MEM_FILES.program,
     TOKEN_W: s.tokenBits,
+    PE_MAC16: mult === 'mac16' ? 1 : 0,
   };
 }
 
@@ -182,9 +193,17 @@ function fillFlows(files: readonly [string, string][], values: TemplateValues): 
   return out;
 }
 
+/**
+ * yosys synth_ice40's extra options: `-dsp` maps multipliers to DSPs, however many the part has, so
+ * only where the PEs have not taken the part's blocks (the threshold lane's multiplier stays in LUTs).
+ */
+function ice40SynthFlags(o: EmitOptions): string {
+  return o.device === 'up5k' && peMultipliersOf(o) === 'fabric' ? '-dsp' : '';
+}
+
 /** Values only one target's flow files use. */
 const TARGET_VALUES = {
-  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k' }),
+  ice40: (p, o) => ({ CLOCK_MHZ: p.config.clockMhz, ICE40_DEVICE: o.device ?? 'hx8k', ICE40_SYNTH_FLAGS: ice40SynthFlags(o) }),
   ecp5: (p) => ({ CLOCK_MHZ: p.config.clockMhz }),
   asic: () => ({}),
   generic: () => ({}),
@@ -209,7 +228,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
     if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
     else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
     else if (name.startsWith('nnchip_') && name.endsWith('.v')) {
-      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing) : {})]);
+      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing, peMultipliersOf(opts)) : {})]);
       rtlNames.push(`rtl/${name}`);
     } else throw internal(`unexpected template rtl-templates/${name}`);
   }
@@ -227,12 +246,13 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
       COLS: p.config.cols,
       TARGET: opts.target,
       RTL_FILES: rtlNames.join(' '),
+      CELL_MODELS: cellsOf(peMultipliersOf(opts)).map(cellModelPath).join(' '),
       SAMPLES: inputs.length,
       ...TARGET_VALUES[opts.target](p, opts),
       CORE_NAME: `${model.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}_${p.config.rows}x${p.config.cols}`,
       CORE_RTL_FILES: rtlNames.map((f) => `      - ${f}`).join('\n'),
       CORE_MEM_FILES: Object.values(MEM_FILES).map((f) => `      - ${f}: {copyto: ${f}}`).join('\n'),
-      ...corePnrValues(opts.target, opts.device, p.config.clockMhz),
+      ...corePnrValues(opts.target, opts.device, p.config.clockMhz, ice40SynthFlags(opts)),
     }),
   );
   return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -5,7 +5,7 @@
  * buffers the model's program can do without — each candidate compiled to check the model still lowers.
  */
 import type { ArrayConfig } from '../../isa/config.js';
-import { bramBlocks, RESOURCE_LABEL, type FpgaDevice, type Overuse } from './devices.js';
+import { bramBlocks, mac16Blocks, RESOURCE_LABEL, type FpgaDevice, type Overuse } from './devices.js';
 
 /** Buffers whose depth is a config field; the acc buffer is two banks. */
 const BUFFERS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
@@ -103,22 +103,25 @@ function fitLogic(c: ArrayConfig, recompile: RecompileFn): FitSuggestion {
 }
 
 /**
- * DSPs over the part (yosys maps every multiplier it can to a DSP, however many the part has): one
- * per PE, the rest (the threshold lanes) as measured; the array is halved until they fit.
+ * DSPs over the part: the PEs' (one per PE where yosys maps the `*` to DSPs, however many the part
+ * has; two per block with `mac16`, devices.ts), the rest (the threshold lanes) as measured; the
+ * array is halved until they fit.
  */
 function fitDsps(c: ArrayConfig, used: number, device: FpgaDevice, recompile: RecompileFn): FitSuggestion {
-  const rest = Math.max(0, used - c.rows * c.cols);
+  const peDsps = (r: number, k: number): number => (device.peMultipliers === 'mac16' ? mac16Blocks(r, k) : r * k);
+  const rest = Math.max(0, used - peDsps(c.rows, c.cols));
   let { rows, cols } = c;
-  while (rows * cols + rest > device.dsps && rows * cols > 1) {
+  while (peDsps(rows, cols) + rest > device.dsps && rows * cols > 1) {
     if (cols >= rows) cols = Math.max(1, Math.floor(cols / 2));
     else rows = Math.max(1, Math.floor(rows / 2));
   }
   const passes = c.thresholdPasses === 4 * c.cols || cols % c.thresholdPasses !== 0 ? 4 * cols : c.thresholdPasses;
   const next = { ...c, rows, cols, thresholdPasses: passes };
-  if (rows * cols + rest > device.dsps) return { change: {}, why: `the threshold unit alone takes ${rest} DSPs`, found: false, verified: false };
+  if (peDsps(rows, cols) + rest > device.dsps) return { change: {}, why: `the threshold unit alone takes ${rest} DSPs`, found: false, verified: false };
   if (recompile(next) === null) return { change: {}, why: `the model does not lower on a ${rows}x${cols} array`, found: false, verified: false };
   const change: Partial<ArrayConfig> = { rows, cols, ...(passes === c.thresholdPasses ? {} : { thresholdPasses: passes }) };
-  return { change, why: `about ${rows * cols + rest} DSPs: one per PE, ${rest} for the threshold unit`, found: true, verified: true };
+  const perPe = device.peMultipliers === 'mac16' ? 'one per two PEs' : 'one per PE';
+  return { change, why: `about ${peDsps(rows, cols) + rest} DSPs: ${perPe}, ${rest} for the threshold unit`, found: true, verified: true };
 }
 
 export interface NotFitting {

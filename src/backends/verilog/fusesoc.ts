@@ -13,10 +13,11 @@ export interface CoreValues {
   readonly CORE_PNR_TARGET: string;
 }
 
-export function corePnrValues(target: string, device: string | undefined, clockMhz: number): CoreValues {
+/** `synthFlags`: yosys synth_ice40's extra options, as the ice40 Makefile gets them (emit.ts ice40SynthFlags). */
+export function corePnrValues(target: string, device: string | undefined, clockMhz: number, synthFlags: string): CoreValues {
   if (target !== 'ice40') return { CORE_PNR_FILESETS: '', CORE_PNR_TARGET: '  # place and route: generate the design with --target ice40 for a pnr target' };
   const dev = device ?? 'hx8k';
-  const synthOptions = dev === 'up5k' ? '\n        yosys_synth_options: [-dsp]' : '';
+  const synthOptions = synthFlags === '' ? '' : `\n        yosys_synth_options: [${synthFlags.split(' ').join(', ')}]`;
   return {
     CORE_PNR_FILESETS: `  fpga:
     files:

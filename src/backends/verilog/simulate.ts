@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import type { Program } from '../../isa/program.js';
 import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../util/atomic-write.js';
+import { cellModelsFor } from './cell-models.js';
+import type { PeMultipliers } from './devices.js';
 import { emitVerilog, MEM_FILES, type Capacity } from './emit.js';
 import { inParallel, requireTool, runTool } from './tools.js';
 
@@ -41,6 +43,8 @@ export interface BuildOptions {
   readonly capacity?: Capacity;
   /** Samples the build is sized for (default: one). */
   readonly inputs?: readonly Int8Array[];
+  /** The PE multipliers to build (default fabric); `mac16` simulates yosys's SB_MAC16 model. */
+  readonly peMultipliers?: PeMultipliers;
 }
 
 export function isSimulator(name: string): name is Simulator {
@@ -89,11 +93,12 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
   // a folder inside the private temporary one: the write's lock and staging stay out of the shared TMPDIR
   const dir = opts.dir ?? join(temp!.path, 'design');
   const emitFor = (p: Program, inputs?: readonly Int8Array[]): Map<string, string> =>
-    emitVerilog(p, { target: 'generic', capacity: opts.capacity ?? {}, ...(inputs === undefined ? {} : { inputs }) });
+    emitVerilog(p, { target: 'generic', capacity: opts.capacity ?? {}, peMultipliers: opts.peMultipliers ?? 'fabric', ...(inputs === undefined ? {} : { inputs }) });
   try {
     const files = emitFor(program, opts.inputs);
-    writeDirAtomic(dir, files);
-    const command = await compile(dir, opts.simulator, rtlSources(files));
+    const models = cellModelsFor(opts.peMultipliers ?? 'fabric');
+    writeDirAtomic(dir, new Map([...files, ...models]));
+    const command = await compile(dir, opts.simulator, [...rtlSources(files), ...models.keys()]);
     const design = [...files].filter(([p]) => isDesign(p));
     const run = async (p: Program, inputs: readonly Int8Array[]): Promise<SampleRun[]> => {
       const next = emitFor(p, inputs);

@@ -4,8 +4,9 @@
  * with `--board <name>`, the design for that board (UART host link, weights from SPI flash; src/board/).
  */
 import type { Command } from 'commander';
-import { deviceFor } from '../../backends/verilog/devices.js';
-import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
+import { cellModelsFor } from '../../backends/verilog/cell-models.js';
+import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js';
+import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { emitBoard, uartDivider } from '../../board/emit.js';
 import { pllFor } from '../../board/pll.js';
@@ -72,8 +73,9 @@ export function register(program: Command, ctx: CliContext): void {
     const p = programFor(model, flags, ctx);
     // the test bench runs one inference per batch of samples
     const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
-    const files = emitVerilog(p, { target, name, ...(device === undefined ? {} : { device }), ...(inputs === undefined ? {} : { inputs }) });
-    writeDirAtomic(out, files, written);
+    const opts = { target, name, ...(device === undefined ? {} : { device }), ...(inputs === undefined ? {} : { inputs }) };
+    const files = emitVerilog(p, opts);
+    writeDirAtomic(out, new Map([...files, ...simulationModels(peMultipliersOf(opts), ctx)]), written);
     const cycles = scheduleTimes(p.instructions, p.config).cycles;
     const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
     if (flags.json) {
@@ -84,6 +86,20 @@ export function register(program: Command, ctx: CliContext): void {
     io.stdout(`${io.color.bold(model)} → ${out}/  (array ${summary.array}, target ${target}, ${files.size} files, ${p.instructions.length} instructions, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
     io.stdout(`next: make -C ${out} sim | verilate | lint | synth${target === 'ice40' || target === 'ecp5' ? ' | pnr' : ''}\n`);
   });
+}
+
+/**
+ * yosys's models of the cells the design instantiates (an UP5K design's DSP blocks), for its
+ * simulation flows; without a native yosys the folder is written without them and `make sim` says so.
+ */
+function simulationModels(mult: PeMultipliers, ctx: CliContext): Map<string, string> {
+  try {
+    return cellModelsFor(mult);
+  } catch (e) {
+    if (!(e instanceof NnchipError)) throw e;
+    ctx.io.stderr(`note: the design's simulation flows need yosys's cell models, not written: ${e.message}\n`);
+    return new Map();
+  }
 }
 
 /** A positive number option, or a usage error naming it. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** FPGA parts: which target each belongs to, overuse against the part, the block-RAM model and the config a too-large design is told to use. */
 import { describe, expect, test } from 'vitest';
-import { bramBlocks, deviceFor, FPGA_DEVICES, overuse } from '../../../../src/backends/verilog/devices.js';
+import { bramBlocks, deviceFor, FPGA_DEVICES, mac16Blocks, overuse } from '../../../../src/backends/verilog/devices.js';
 import { bufferBrams, bramTotal, notFitting } from '../../../../src/backends/verilog/fit.js';
 import { pnrOveruse } from '../../../../src/backends/verilog/synth.js';
 import { makeConfig } from '../../../../src/isa/config.js';
@@ -81,17 +81,25 @@ describe('a config that fits', () => {
   });
 });
 
-describe('DSPs over the UP5K', () => {
-  test('the array shrinks until one DSP per PE plus the threshold unit\'s fit', () => {
+describe('DSPs over the part', () => {
+  test('UP5K: the array shrinks until its SB_MAC16 blocks (two PEs each) fit', () => {
     const up5k = FPGA_DEVICES.up5k;
-    const c = makeConfig({ rows: 4, cols: 4, thresholdPasses: 16 });
-    // 16 PEs + 2 threshold DSPs measured
-    const r = notFitting([{ resource: 'dsps', used: 18, available: up5k.dsps }], up5k, c, 10, () => ({ instructions: 10 }));
+    const c = makeConfig({ rows: 8, cols: 8, thresholdPasses: 32 });
+    const r = notFitting([{ resource: 'dsps', used: mac16Blocks(8, 8), available: up5k.dsps }], up5k, c, 10, () => ({ instructions: 10 }));
     expect(r.verified).toBe(true);
+    expect(r.change).toEqual({ rows: 4, cols: 4, thresholdPasses: 16 });
+    expect(mac16Blocks(4, 4)).toBeLessThanOrEqual(up5k.dsps);
+    expect(r.line).toMatch(/DSPs 32 of 8 \(24 over\); a machine config that fits/);
+  });
+
+  test('ECP5: one DSP per PE plus the threshold unit\'s measured ones', () => {
+    const ecp5 = FPGA_DEVICES['25k'];
+    const c = makeConfig({ rows: 8, cols: 8, thresholdPasses: 32 });
+    // 64 PEs + 2 threshold DSPs measured
+    const r = notFitting([{ resource: 'dsps', used: 66, available: ecp5.dsps }], ecp5, c, 10, () => ({ instructions: 10 }));
     const rows = r.change.rows ?? c.rows;
     const cols = r.change.cols ?? c.cols;
-    expect(rows * cols + 2).toBeLessThanOrEqual(up5k.dsps);
+    expect(rows * cols + 2).toBeLessThanOrEqual(ecp5.dsps);
     expect(r.change.thresholdPasses).toBe(4 * cols);
-    expect(r.line).toMatch(/DSPs 18 of 8 \(10 over\); a machine config that fits/);
   });
 });

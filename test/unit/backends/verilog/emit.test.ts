@@ -46,6 +46,19 @@ describe('emitVerilog', () => {
     expect(files.get('rtl/nnchip_isa.vh')).toContain('OP_MATMUL');
   });
 
+  test('the part chooses the PE multipliers: the UP5K its SB_MAC16 blocks (no yosys -dsp then, the simulation flows list the model), others LUTs', () => {
+    const top = (files: Map<string, string>): string => files.get('rtl/nnchip_top.v') ?? '';
+    const up5k = emitVerilog(program, { target: 'ice40', device: 'up5k', inputs });
+    expect(top(up5k)).toMatch(/parameter PE_MAC16 = 1\b/);
+    expect(up5k.get('ice40/Makefile')).toMatch(/^SYNTH_FLAGS \?= *$/m);
+    for (const flow of ['iverilog/Makefile', 'verilator/Makefile']) expect(up5k.get(flow)).toContain('CELLS := $(addprefix $(ROOT)/,sim/SB_MAC16.v)');
+    for (const files of [emitVerilog(program, { target: 'ice40', device: 'hx8k', inputs }), emitVerilog(program, { target: 'generic', inputs })]) {
+      expect(top(files)).toMatch(/parameter PE_MAC16 = 0\b/);
+      expect(files.get('iverilog/Makefile')).toContain('CELLS := $(addprefix $(ROOT)/,)');
+    }
+    expect(top(emitVerilog(program, { target: 'generic', peMultipliers: 'mac16', inputs }))).toMatch(/parameter PE_MAC16 = 1\b/);
+  });
+
   test('is deterministic: two emissions are identical, in the same order', () => {
     const a = emitVerilog(program, { target: 'ice40', inputs });
     const b = emitVerilog(program, { target: 'ice40', inputs });

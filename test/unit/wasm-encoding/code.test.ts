@@ -2,8 +2,8 @@
 import fc from 'fast-check';
 import wabtInit from 'wabt';
 import { describe, expect, test } from 'vitest';
-import { sleb, u32 } from '../../../../src/backends/wasm/encoding/binary.js';
-import { Code, SIMD, type SimdOp } from '../../../../src/backends/wasm/encoding/code.js';
+import { sleb, u32 } from '../../../src/wasm-encoding/binary.js';
+import { Code, SIMD, type SimdOp } from '../../../src/wasm-encoding/code.js';
 
 const wabt = await wabtInit();
 

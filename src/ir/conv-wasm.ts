@@ -14,40 +14,48 @@ export const GROUP = 8;
 const GROUP_BYTES = GROUP * 8;
 const PAGE = 65536;
 
+/** Bytes per pixel-pair descriptor: x0, xn, rows, runBytes, k0, y, yn (i32 each) and one unused word. */
+export const DESCRIPTOR_BYTES = 32;
+
 /**
- * block(x0, xn, xRow, rows, run, k0, kRow, kGroup, groups, bias, y, yn): for each group g of
- * eight output channels, two output pixels (a at x0/y, b at x0 + xn / y + yn; xn = yn = 0 for one
- * pixel) sum bias[g], then `rows` kernel rows of `run` contiguous (kx, ci) terms; the input row
- * steps by xRow bytes, the kernel row by kRow, the group by kGroup. Kernel entries are eight
- * channels' doubles per tap. All addresses are bytes.
+ * conv(desc, count, xRow, kRow, kBase, kGroup, groups, bias): for each group g of eight output
+ * channels (outer, so the group's kernel slice stays in cache across pixels), for each of `count`
+ * descriptors (x0, xn, rows, runBytes, k0, y, yn): two output pixels, a at x0 / y and b at
+ * x0 + xn / y + yn (xn = yn = 0 for one pixel), sum bias[g], then `rows` kernel rows of runBytes/8
+ * contiguous (kx, ci) terms; the input row steps by xRow bytes, the kernel row by kRow, from
+ * kBase + g·kGroup + k0. Kernel entries are the group's eight doubles per tap; outputs are written
+ * at y + 64·g. All addresses are bytes.
  */
-function blockFunc(): Func {
-  const f = new Func('block', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [x0, xn, xRow, rows, run, k0, kRow, kGroup, groups, bias, y, yn] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const r = f.local('i32');
-  const xp = f.local('i32');
-  const kp = f.local('i32');
-  const xi = f.local('i32');
-  const xEnd = f.local('i32');
-  const wi = f.local('i32');
-  const runBytes = f.local('i32');
+function convFunc(): Func {
+  const f = new Func('conv', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [desc, count, xRow, kRow, kBase, kGroup, groups, bias] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i32 = (): number => f.local('i32');
+  const [g, d, dEnd, yOff, xn, r, xp, kp, xi, xEnd, wi, runBytes, y] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()] as const;
   const a = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   const b = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   const u = f.local('v128');
   const v = f.local('v128');
   const w = f.local('v128');
   const c = f.code;
-  c.get(run).i32(3).op('i32.shl').set(runBytes);
-  c.block().loop(); // over groups (at least one)
+  c.get(desc).get(count).i32(DESCRIPTOR_BYTES).op('i32.mul').op('i32.add').set(dEnd);
+  c.block().loop(); // over groups
+  c.get(g).get(groups).op('i32.eq').brIf(1);
+  c.get(desc).set(d);
+  c.block().loop(); // over descriptors
+  c.get(d).get(dEnd).op('i32.eq').brIf(1);
   for (let i = 0; i < 4; i++) c.get(bias).vmem('v128.load', 16 * i).tee(a[i]!).set(b[i]!);
-  c.get(x0).set(xp).get(k0).set(kp).get(rows).set(r);
+  c.get(d).mem('i32.load', 0).set(xp);
+  c.get(d).mem('i32.load', 4).set(xn);
+  c.get(d).mem('i32.load', 8).set(r);
+  c.get(d).mem('i32.load', 12).set(runBytes);
+  c.get(kBase).get(d).mem('i32.load', 16).op('i32.add').set(kp);
   c.block().loop(); // over kernel rows
   c.get(r).op('i32.eqz').brIf(1);
   c.get(xp).tee(xi).get(runBytes).op('i32.add').set(xEnd).get(kp).set(wi);
   c.block().loop(); // over the row's (kx, ci) terms
   c.get(xi).get(xEnd).op('i32.eq').brIf(1);
-  c.get(xi).mem('f64.load').v('f64x2.splat').set(u);
-  c.get(xi).get(xn).op('i32.add').mem('f64.load').v('f64x2.splat').set(v);
+  c.get(xi).vmem('v128.load64_splat').set(u);
+  c.get(xi).get(xn).op('i32.add').vmem('v128.load64_splat').set(v);
   for (let i = 0; i < 4; i++) {
     c.get(wi).vmem('v128.load', 16 * i).set(w);
     c.get(a[i]!).get(u).get(w).v('f64x2.mul', 'f64x2.add').set(a[i]!);
@@ -61,38 +69,36 @@ function blockFunc(): Func {
   c.get(r).i32(1).op('i32.sub').set(r);
   c.br(0).end().end();
   // pixel b first: with one pixel (yn = 0) it is pixel a, and both hold the same sums
-  for (let i = 0; i < 4; i++) c.get(y).get(yn).op('i32.add').get(b[i]!).vmem('v128.store', 16 * i);
+  c.get(d).mem('i32.load', 20).get(yOff).op('i32.add').set(y);
+  for (let i = 0; i < 4; i++) c.get(y).get(d).mem('i32.load', 24).op('i32.add').get(b[i]!).vmem('v128.store', 16 * i);
   for (let i = 0; i < 4; i++) c.get(y).get(a[i]!).vmem('v128.store', 16 * i);
-  c.get(k0).get(kGroup).op('i32.add').set(k0);
+  c.get(d).i32(DESCRIPTOR_BYTES).op('i32.add').set(d);
+  c.br(0).end().end();
+  c.get(kBase).get(kGroup).op('i32.add').set(kBase);
   c.get(bias).i32(GROUP_BYTES).op('i32.add').set(bias);
-  c.get(y).i32(GROUP_BYTES).op('i32.add').set(y);
-  c.get(groups).i32(1).op('i32.sub').tee(groups).brIf(0);
-  c.end().end();
+  c.get(yOff).i32(GROUP_BYTES).op('i32.add').set(yOff);
+  c.get(g).i32(1).op('i32.add').set(g);
+  c.br(0).end().end();
   return f;
 }
 
-/** The module's bytes with `pages` of memory (exported as `memory`, the function as `block`). */
+/** The module's bytes with `pages` of memory (exported as `memory`, the function as `conv`). */
 export function convModuleBytes(pages: number): Uint8Array {
-  const f = blockFunc();
+  const f = convFunc();
   return assembleModule({
     types: [{ params: f.params, results: f.results }],
     funcs: [{ type: 0, locals: f.locals, body: f.code.bytes }],
     memoryPages: pages,
     globals: [],
     exports: [
-      { name: 'block', kind: 'Func', index: 0 },
+      { name: 'conv', kind: 'Func', index: 0 },
       { name: 'memory', kind: 'Memory', index: 0 },
     ],
     data: [],
   });
 }
 
-type Block = (x0: number, xn: number, xRow: number, rows: number, run: number, k0: number, kRow: number, kGroup: number, groups: number, bias: number, y: number, yn: number) => void;
-
-export interface ConvInstance {
-  readonly block: Block;
-  readonly memory: { readonly buffer: ArrayBuffer };
-}
+type Conv = (desc: number, count: number, xRow: number, kRow: number, kBase: number, kGroup: number, groups: number, bias: number) => void;
 
 /** The part of the WebAssembly API used here, typed locally (the project's lib, ES2022 without DOM, does not declare it). */
 interface SyncWebAssembly {
@@ -100,17 +106,55 @@ interface SyncWebAssembly {
   Instance: new (module: object) => { readonly exports: Record<string, unknown> };
 }
 
-let current: ConvInstance | null = null;
+/**
+ * One instance and its memory: packed kernels at the front (an arena that keeps each node's kernel
+ * across calibration samples), the per-call input, output and descriptors after it. Its memory
+ * cannot grow, so a larger need instantiates a larger module and copies the arena over.
+ */
+interface State {
+  conv: Conv;
+  memory: { readonly buffer: ArrayBuffer };
+  /** Arena bytes in use (16-aligned). */
+  top: number;
+  /** Arena offset of each node's packed kernel (bias first). */
+  packed: WeakMap<object, number>;
+}
 
-/** An instance with at least `bytes` of memory (a new, larger one when the last is too small: the memory never grows). */
-export function convInstance(bytes: number): ConvInstance {
-  if (current === null || current.memory.buffer.byteLength < bytes) {
-    let pages = 16;
-    while (pages * PAGE < bytes) pages *= 2;
-    if (pages > 65536) throw new RangeError(`convolution needs ${bytes} bytes of WebAssembly memory (at most 4 GiB)`);
-    const wa = (globalThis as unknown as { WebAssembly: SyncWebAssembly }).WebAssembly;
-    const exports = new wa.Instance(new wa.Module(convModuleBytes(pages))).exports;
-    current = { block: exports['block'] as Block, memory: exports['memory'] as ConvInstance['memory'] };
-  }
-  return current;
+/** Past this many arena bytes the arena starts over (kernels are packed again when next used). */
+const ARENA_LIMIT = 512 * 2 ** 20;
+
+let state: State | null = null;
+
+function instantiate(bytes: number, old: State | null): State {
+  let pages = 16;
+  while (pages * PAGE < bytes) pages *= 2;
+  if (pages > 65536) throw new RangeError(`convolution needs ${bytes} bytes of WebAssembly memory (at most 4 GiB)`);
+  const wa = (globalThis as unknown as { WebAssembly: SyncWebAssembly }).WebAssembly;
+  const exports = new wa.Instance(new wa.Module(convModuleBytes(pages))).exports;
+  const memory = exports['memory'] as State['memory'];
+  if (old !== null) new Uint8Array(memory.buffer).set(new Uint8Array(old.memory.buffer, 0, old.top));
+  return { conv: exports['conv'] as Conv, memory, top: old?.top ?? 0, packed: old?.packed ?? new WeakMap() };
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/**
+ * The instance, with `key`'s packed kernel (written by `pack` into a Float64Array of `kernelDoubles`
+ * the first time) in its arena and `scratch` bytes free after the arena. Returns the kernel's byte
+ * offset and the first scratch byte.
+ */
+export function convWith(key: object, kernelDoubles: number, pack: (into: Float64Array) => void, scratch: number): { conv: Conv; memory: ArrayBuffer; kernelAt: number; scratchAt: number } {
+  let s = state ?? instantiate(scratch, null);
+  let at = s.packed.get(key);
+  if (at === undefined) {
+    const size = align16(kernelDoubles * 8);
+    if (s.top + size > ARENA_LIMIT) s = { ...s, top: 0, packed: new WeakMap() };
+    if (s.top + size + scratch > s.memory.buffer.byteLength) s = instantiate(s.top + size + scratch, s);
+    at = s.top;
+    pack(new Float64Array(s.memory.buffer, at, kernelDoubles));
+    s.packed.set(key, at);
+    s.top += size;
+  } else if (s.top + scratch > s.memory.buffer.byteLength) s = instantiate(s.top + scratch, s);
+  state = s;
+  return { conv: s.conv, memory: s.memory.buffer, kernelAt: at, scratchAt: s.top };
 }

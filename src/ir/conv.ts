@@ -4,7 +4,7 @@
  * sums bias, then its in-bounds (ky, kx, ci) terms in plain nested-loop order, so the doubles, and
  * the calibrated scales and emitted programs that follow from them, do not depend on the loop shape.
  */
-import { convInstance, GROUP } from './conv-wasm.js';
+import { convWith, DESCRIPTOR_BYTES, GROUP } from './conv-wasm.js';
 import type { NodeOf } from './graph.js';
 
 type Shape = readonly number[];
@@ -14,23 +14,17 @@ export function convTerms(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, 
   return !n.depthwise && dy === 1 && dx === 1 ? blockedConv(n, x, inShape, outShape) : directConv(n, x, inShape, outShape);
 }
 
-/** Per node: the bias padded to whole groups of GROUP channels, then the kernel as [group][ky][kx][ci][GROUP] (zero-padded channels). */
-const packedKernels = new WeakMap<NodeOf<'conv2d'>, Float64Array>();
-
-function packKernel(n: NodeOf<'conv2d'>): Float64Array {
-  const known = packedKernels.get(n);
-  if (known !== undefined) return known;
+/** The bias padded to whole groups of GROUP channels, then the kernel as [group][ky][kx][ci][GROUP] (zero-padded channels). */
+function packKernel(n: NodeOf<'conv2d'>, p: Float64Array): void {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
   const K = kh * kw * cin;
   const groups = Math.ceil(cout / GROUP);
-  const p = new Float64Array(groups * GROUP * (1 + K));
+  p.fill(0);
   for (let co = 0; co < cout; co++) p[co] = n.bias?.data[co] ?? 0;
   const src = n.kernel.data;
   const base = groups * GROUP;
   for (let t = 0; t < K; t++)
     for (let co = 0; co < cout; co++) p[base + (Math.floor(co / GROUP) * K + t) * GROUP + (co % GROUP)] = src[t * cout + co]!;
-  packedKernels.set(n, p);
-  return p;
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -39,8 +33,9 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * Blocked (conv-wasm.ts): two neighbouring output pixels (when they have the same in-bounds taps)
  * × eight output channels per pass. With the kernel laid out [group][ky][kx][ci][channel], a
  * pixel's taps of one kernel row are one contiguous run in the input and in the kernel (dilation 1).
- * Zero inputs are not skipped: adding their ±0 terms changes no sum, except where the direct loop
- * adds them too (non-finite weights, −0 bias), so both give the same doubles.
+ * Zero inputs are not skipped (leaving out ReLU zeros through a term list measured slower): adding
+ * their ±0 terms changes no sum, except where the direct loop adds them too (non-finite weights,
+ * −0 bias), so both give the same doubles.
  */
 function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
@@ -51,12 +46,16 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
   const K = kh * kw * cin;
   const groups = Math.ceil(cout / GROUP);
   const padded = groups * GROUP; // output channels as computed (a whole number of groups)
-  const kernel = packKernel(n);
-  const xAt = align16(kernel.length * 8);
-  const yAt = xAt + align16(h * w * cin * 8);
-  const wasm = convInstance(yAt + oh * ow * padded * 8);
-  new Float64Array(wasm.memory.buffer, 0, kernel.length).set(kernel);
-  new Float64Array(wasm.memory.buffer, xAt, x.length).set(x);
+  const xBytes = align16(h * w * cin * 8);
+  const yBytes = oh * ow * padded * 8;
+  const descBytes = oh * ow * DESCRIPTOR_BYTES;
+  const wasm = convWith(n, padded * (1 + K), (p) => packKernel(n, p), xBytes + yBytes + descBytes);
+  const xAt = wasm.scratchAt;
+  const yAt = xAt + xBytes;
+  const descAt = yAt + yBytes;
+  new Float64Array(wasm.memory, xAt, x.length).set(x);
+  const desc = new Int32Array(wasm.memory, descAt, (oh * ow * DESCRIPTOR_BYTES) / 4);
+  let count = 0;
   const kxRange = (ox: number): [number, number] => [Math.max(0, pl - ox * sx), Math.min(kw, w + pl - ox * sx)];
   for (let oy = 0; oy < oh; oy++) {
     const ky0 = Math.max(0, pt - oy * sy);
@@ -65,17 +64,28 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
       const [kx0, kx1] = kxRange(ox);
       const next = ox + 1 < ow ? kxRange(ox + 1) : null;
       const pair = next !== null && next[0] === kx0 && next[1] === kx1;
-      const x0 = xAt + ((oy * sy + ky0 - pt) * w + ox * sx + kx0 - pl) * cin * 8;
-      const k0 = (padded + (ky0 * kw + kx0) * cin * GROUP) * 8;
-      wasm.block(x0, pair ? sx * cin * 8 : 0, w * cin * 8, Math.max(0, ky1 - ky0), Math.max(0, kx1 - kx0) * cin, k0, kw * cin * GROUP * 8, K * GROUP * 8, groups, 0, yAt + (oy * ow + ox) * padded * 8, pair ? padded * 8 : 0);
+      const d = (count++ * DESCRIPTOR_BYTES) / 4;
+      desc[d] = xAt + ((oy * sy + ky0 - pt) * w + ox * sx + kx0 - pl) * cin * 8;
+      desc[d + 1] = pair ? sx * cin * 8 : 0;
+      desc[d + 2] = Math.max(0, ky1 - ky0);
+      desc[d + 3] = Math.max(0, kx1 - kx0) * cin * 8;
+      desc[d + 4] = (ky0 * kw + kx0) * cin * GROUP * 8;
+      desc[d + 5] = yAt + (oy * ow + ox) * padded * 8;
+      desc[d + 6] = pair ? padded * 8 : 0;
       ox += pair ? 2 : 1;
     }
   }
-  const computed = new Float64Array(wasm.memory.buffer, yAt, oh * ow * padded);
+  wasm.conv(descAt, count, w * cin * 8, kw * cin * GROUP * 8, wasm.kernelAt + padded * 8, K * GROUP * 8, groups, wasm.kernelAt);
+  const computed = new Float64Array(wasm.memory, yAt, oh * ow * padded);
   if (padded === cout) return computed.slice();
   const y = new Float64Array(oh * ow * cout);
   for (let p = 0; p < oh * ow; p++) y.set(computed.subarray(p * padded, p * padded + cout), p * cout);
   return y;
+}
+
+/** Whether leaving out a zero input's terms gives the same sums: finite weights (no ∞·0) and no −0 bias (the only way to a −0 sum). */
+function zeroTermsExact(n: NodeOf<'conv2d'>): boolean {
+  return n.kernel.data.every(Number.isFinite) && !(n.bias?.data.some((b) => Object.is(b, -0)) ?? false);
 }
 
 /**
@@ -91,7 +101,7 @@ function directConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSha
   const [dy, dx] = n.dilations ?? [1, 1];
   const [padTop, padLeft] = n.pads;
   const kernel = Float64Array.from(n.kernel.data);
-  const skipZeros = kernel.every(Number.isFinite) && !(n.bias?.data.some((b) => Object.is(b, -0)) ?? false);
+  const skipZeros = zeroTermsExact(n);
   const y = new Float64Array(oh * ow * oc);
   for (let p = 0; p < oh * ow; p++) for (let c = 0; c < oc; c++) y[p * oc + c] = n.bias?.data[c] ?? 0;
   for (let oy = 0; oy < oh; oy++)

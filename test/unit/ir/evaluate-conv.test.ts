@@ -37,7 +37,7 @@ describe('conv2d float evaluation', () => {
   it('builds a WebAssembly module that wabt and V8 validate', () => {
     const bytes = convModuleBytes(1);
     wabt.readWasm(bytes, { simd: true }).validate();
-    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).toBe(true);
   });
 
   // channel counts around the kernel's groups of eight (tails, one group, several) with few pixels
@@ -59,5 +59,20 @@ describe('conv2d float evaluation', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('keeps packed kernels valid when a larger convolution needs a larger WebAssembly memory', () => {
+    const conv = (side: number, cin: number, cout: number, seed: number): { graph: Graph; x: Float64Array } => {
+      const values = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7 + k * 13 + i) / 3);
+      const node: NodeOf<'conv2d'> = { name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel: { shape: [3, 3, cin, cout], data: values(9 * cin * cout, 1) }, bias: { shape: [cout], data: values(cout, 2) }, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'linear' };
+      return { graph: { name: 'g', inputs: [{ name: 'input', shape: [side, side, cin] }], nodes: [node], outputs: ['c'], notes: [] }, x: Float64Array.from(values(side * side * cin, 3)) };
+    };
+    const small = conv(5, 3, 10, 1);
+    const first = evaluateGraph(small.graph, small.x).get('c')!.slice();
+    const big = conv(96, 16, 40, 2); // tens of MB: past the memory the small one needed
+    const bigOut = evaluateGraph(big.graph, big.x).get('c')!;
+    const node = big.graph.nodes[0] as NodeOf<'conv2d'>;
+    expect(Array.from(bigOut.subarray(0, 4000))).toEqual(Array.from(plainConv(node, big.x, [96, 96], [96, 96, 40]).subarray(0, 4000)));
+    expect(Array.from(evaluateGraph(small.graph, small.x).get('c')!)).toEqual(Array.from(first));
   });
 });

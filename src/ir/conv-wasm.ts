@@ -13,6 +13,7 @@ import { Func } from '../wasm-encoding/code.js';
 export const GROUP = 8;
 const GROUP_BYTES = GROUP * 8;
 const PAGE = 65536;
+const MAX_PAGES = 65536;
 
 /** Bytes per pixel-pair descriptor: x0, xn, rows, runBytes, k0, y, yn (i32 each) and one unused word. */
 export const DESCRIPTOR_BYTES = 32;
@@ -82,13 +83,14 @@ function convFunc(): Func {
   return f;
 }
 
-/** The module's bytes with `pages` of memory (exported as `memory`, the function as `conv`). */
+/** The module's bytes: `pages` of memory to start with, growable to 4 GiB (exported as `memory`, the function as `conv`). */
 export function convModuleBytes(pages: number): Uint8Array {
   const f = convFunc();
   return assembleModule({
     types: [{ params: f.params, results: f.results }],
     funcs: [{ type: 0, locals: f.locals, body: f.code.bytes }],
     memoryPages: pages,
+    maxPages: MAX_PAGES,
     globals: [],
     exports: [
       { name: 'conv', kind: 'Func', index: 0 },
@@ -107,13 +109,12 @@ interface SyncWebAssembly {
 }
 
 /**
- * One instance and its memory: packed kernels at the front (an arena that keeps each node's kernel
- * across calibration samples), the per-call input, output and descriptors after it. Its memory
- * cannot grow, so a larger need instantiates a larger module and copies the arena over.
+ * The one instance: packed kernels at the front of its memory (an arena that keeps each node's
+ * kernel across calibration samples), the per-call input, output and descriptors after it.
  */
 interface State {
-  conv: Conv;
-  memory: { readonly buffer: ArrayBuffer };
+  readonly conv: Conv;
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   /** Arena bytes in use (16-aligned). */
   top: number;
   /** Arena offset of each node's packed kernel (bias first). */
@@ -125,15 +126,21 @@ const ARENA_LIMIT = 512 * 2 ** 20;
 
 let state: State | null = null;
 
-function instantiate(bytes: number, old: State | null): State {
-  let pages = 16;
-  while (pages * PAGE < bytes) pages *= 2;
-  if (pages > 65536) throw new RangeError(`convolution needs ${bytes} bytes of WebAssembly memory (at most 4 GiB)`);
-  const wa = (globalThis as unknown as { WebAssembly: SyncWebAssembly }).WebAssembly;
-  const exports = new wa.Instance(new wa.Module(convModuleBytes(pages))).exports;
-  const memory = exports['memory'] as State['memory'];
-  if (old !== null) new Uint8Array(memory.buffer).set(new Uint8Array(old.memory.buffer, 0, old.top));
-  return { conv: exports['conv'] as Conv, memory, top: old?.top ?? 0, packed: old?.packed ?? new WeakMap() };
+function instance(): State {
+  if (state === null) {
+    const wa = (globalThis as unknown as { WebAssembly: SyncWebAssembly }).WebAssembly;
+    const exports = new wa.Instance(new wa.Module(convModuleBytes(16))).exports;
+    state = { conv: exports['conv'] as Conv, memory: exports['memory'] as State['memory'], top: 0, packed: new WeakMap() };
+  }
+  return state;
+}
+
+/** Grow the memory to at least `bytes` (views taken before are detached). */
+function reserve(s: State, bytes: number): void {
+  const have = s.memory.buffer.byteLength / PAGE;
+  const need = Math.ceil(bytes / PAGE);
+  if (need > MAX_PAGES) throw new RangeError(`convolution needs ${bytes} bytes of WebAssembly memory (at most 4 GiB)`);
+  if (need > have) s.memory.grow(Math.min(MAX_PAGES, Math.max(need, 2 * have)) - have);
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -144,17 +151,16 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * offset and the first scratch byte.
  */
 export function convWith(key: object, kernelDoubles: number, pack: (into: Float64Array) => void, scratch: number): { conv: Conv; memory: ArrayBuffer; kernelAt: number; scratchAt: number } {
-  let s = state ?? instantiate(scratch, null);
+  const s = instance();
   let at = s.packed.get(key);
   if (at === undefined) {
     const size = align16(kernelDoubles * 8);
-    if (s.top + size > ARENA_LIMIT) s = { ...s, top: 0, packed: new WeakMap() };
-    if (s.top + size + scratch > s.memory.buffer.byteLength) s = instantiate(s.top + size + scratch, s);
+    if (s.top + size > ARENA_LIMIT) (s.top = 0), (s.packed = new WeakMap());
+    reserve(s, s.top + size + scratch);
     at = s.top;
     pack(new Float64Array(s.memory.buffer, at, kernelDoubles));
     s.packed.set(key, at);
     s.top += size;
-  } else if (s.top + scratch > s.memory.buffer.byteLength) s = instantiate(s.top + scratch, s);
-  state = s;
+  } else reserve(s, s.top + scratch);
   return { conv: s.conv, memory: s.memory.buffer, kernelAt: at, scratchAt: s.top };
 }

@@ -23,8 +23,10 @@ function packKernel(n: NodeOf<'conv2d'>, p: Float64Array): void {
   for (let co = 0; co < cout; co++) p[co] = n.bias?.data[co] ?? 0;
   const src = n.kernel.data;
   const base = groups * GROUP;
-  for (let t = 0; t < K; t++)
-    for (let co = 0; co < cout; co++) p[base + (Math.floor(co / GROUP) * K + t) * GROUP + (co % GROUP)] = src[t * cout + co]!;
+  for (let g = 0, at = base; g < groups; g++) {
+    const lanes = Math.min(GROUP, cout - g * GROUP);
+    for (let t = 0; t < K; t++, at += GROUP) for (let l = 0, from = t * cout + g * GROUP; l < lanes; l++) p[at + l] = src[from + l]!;
+  }
 }
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;

@@ -71,8 +71,10 @@ function pool(n: NodeOf<'pool2d'>, x: Float64Array, inShape: Shape, outShape: Sh
   const c = inShape[2]!;
   const pixels = outShape[0]! * outShape[1]!;
   const y = new Float64Array(pixels * c).fill(n.kind === 'max' ? -Infinity : 0);
+  const max = n.kind === 'max';
   forWindows(inShape, outShape, n.size, n.strides, n.pads, (o, i) => {
-    for (let ch = 0; ch < c; ch++) y[o * c + ch] = n.kind === 'max' ? Math.max(y[o * c + ch]!, x[i * c + ch]!) : y[o * c + ch]! + x[i * c + ch]!;
+    if (max) for (let ch = 0, a = o * c, b = i * c; ch < c; ch++) y[a + ch] = Math.max(y[a + ch]!, x[b + ch]!);
+    else for (let ch = 0, a = o * c, b = i * c; ch < c; ch++) y[a + ch]! += x[b + ch]!;
   }, n.dilations);
   if (n.kind === 'avg') {
     const [rows, cols] = poolDivisors(n, inShape, outShape);
@@ -149,8 +151,12 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       const c = n.scale.length;
       return x.map((v, i) => v * n.scale[i % c]! + n.offset[i % c]!);
     }
-    case 'add':
-      return x.map((v, i) => v + xs[1]![i]!);
+    case 'add': {
+      const b = xs[1]!;
+      const y = new Float64Array(x.length);
+      for (let i = 0; i < x.length; i++) y[i] = x[i]! + b[i]!;
+      return y;
+    }
     case 'concat': {
       const pixels = x.length / inShapes[0]![inShapes[0]!.length - 1]!;
       const oc = outShape[outShape.length - 1]!;

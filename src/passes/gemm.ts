@@ -75,6 +75,13 @@ function quantizeColumns(taps: readonly { weights: ArrayLike<number> }[], rowsPe
   return scales;
 }
 
+/** Each column's sum of codes over every matrix (exact integers), accumulated in memory order. */
+function columnSums(matrices: readonly Int8Array[], n: number): Float64Array {
+  const sums = new Float64Array(n);
+  for (const m of matrices) for (let i = 0, col = 0; i < m.length; i++, col = col + 1 === n ? 0 : col + 1) sums[col]! += m[i]!;
+  return sums;
+}
+
 interface Ctx extends FuseCtx {
   readonly shapes: ReadonlyMap<string, Shape>;
   readonly params: ReadonlyMap<string, QuantParams>;
@@ -145,9 +152,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
   const sw = quantizeColumns(taps, rowsPerTap, n, matrices);
   const bias = new Int32Array(n);
   const accScale = Float64Array.from(sw, (s) => s * px.scale);
-  // each column's sum of codes (exact integers), accumulated in memory order
-  const sumQ = new Float64Array(n);
-  for (const m of matrices) for (let i = 0, col = 0; i < m.length; i++, col = col + 1 === n ? 0 : col + 1) sumQ[col]! += m[i]!;
+  const sumQ = columnSums(matrices, n);
   for (let col = 0; col < n; col++) {
     const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - px.zp * sumQ[col]!;
     if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });

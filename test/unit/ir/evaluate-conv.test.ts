@@ -61,7 +61,7 @@ describe('conv2d float evaluation', () => {
     );
   });
 
-  it('keeps packed kernels valid when a larger convolution needs a larger WebAssembly memory', () => {
+  it('keeps packed kernels valid when a larger convolution grows the WebAssembly memory', () => {
     const conv = (side: number, cin: number, cout: number, seed: number): { graph: Graph; x: Float64Array } => {
       const values = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7 + k * 13 + i) / 3);
       const node: NodeOf<'conv2d'> = { name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel: { shape: [3, 3, cin, cout], data: values(9 * cin * cout, 1) }, bias: { shape: [cout], data: values(cout, 2) }, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'linear' };

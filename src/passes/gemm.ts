@@ -56,10 +56,10 @@ function diag(c: number, w: number, n = c, offset = 0): Int8Array {
 /**
  * Per-output-channel symmetric int8 weights: the scale of column n is max |w| over every tap's
  * column n (a max, so the visiting order does not matter), and `matrices[tap]` gets the codes.
- * Each tap's weights are a rowsPerTap × n row-major array (a view of the kernel where it is one):
+ * Each tap's weights are a rowsPerTap × n row-major Float32Array (a view of the kernel where it is one):
  * plain indexed reads in memory order, no call per weight (this runs once per weight of the model).
  */
-function quantizeColumns(taps: readonly { weights: ArrayLike<number> }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
+function quantizeColumns(taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
   const size = rowsPerTap * n;
   const maxAbs = new Float64Array(n);
   for (const t of taps) {
@@ -67,12 +67,14 @@ function quantizeColumns(taps: readonly { weights: ArrayLike<number> }[], rowsPe
     for (let i = 0, col = 0; i < size; i++, col = col + 1 === n ? 0 : col + 1) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(w[i]!));
   }
   const scales = maxAbs.map((m) => (m > 0 ? m / INT8_MAX : 1));
-  taps.forEach((t, tap) => {
-    const m = matrices[tap]!;
-    const w = t.weights;
-    for (let i = 0, col = 0; i < size; i++, col = col + 1 === n ? 0 : col + 1) m[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w[i]! / scales[col]!)));
-  });
+  taps.forEach((t, tap) => quantizeRows(t.weights, scales, matrices[tap]!));
   return scales;
+}
+
+/** Codes of one tap's weights (row-major, scales.length columns). */
+function quantizeRows(w: Float32Array, scales: Float64Array, codes: Int8Array): void {
+  const n = scales.length;
+  for (let i = 0, col = 0; i < codes.length; i++, col = col + 1 === n ? 0 : col + 1) codes[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w[i]! / scales[col]!)));
 }
 
 /** Each column's sum of codes over every matrix (exact integers), accumulated in memory order. */
@@ -118,7 +120,7 @@ function needBorder(t: PhysicalTensor, pads: readonly number[], fill: number, la
 /** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
 function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
   const px = x.params;
-  const taps: { dy: number; dx: number; sy: number; sx: number; weights: ArrayLike<number> }[] = [];
+  const taps: { dy: number; dx: number; sy: number; sx: number; weights: Float32Array }[] = [];
   let n: number;
   let rowsPerTap: number;
   const data = node.kernel.data;
@@ -132,7 +134,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
       for (let xx = 0; xx < x.w; xx++) {
         const p = y * x.w + xx;
         // hwc: pixel p's rows are p·c … p·c + c − 1, one run; chw: rows k·h·w + p, gathered
-        const weights = order === 'hwc' ? rowsOf(p * x.c, x.c) : Float64Array.from({ length: x.c * n }, (_, i) => data[(Math.floor(i / n) * x.h * x.w + p) * n + (i % n)]!);
+        const weights = order === 'hwc' ? rowsOf(p * x.c, x.c) : Float32Array.from({ length: x.c * n }, (_, i) => data[(Math.floor(i / n) * x.h * x.w + p) * n + (i % n)]!);
         taps.push({ dy: y, dx: xx, sy: 1, sx: 1, weights });
       }
   } else {
@@ -143,7 +145,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     for (let ky = 0; ky < kh; ky++)
       for (let kx = 0; kx < kw; kx++) {
         const tap = ky * kw + kx;
-        const weights = node.depthwise ? Float64Array.from({ length: cin * cin }, (_, i) => (i % (cin + 1) === 0 ? data[tap * cin + i / (cin + 1)]! : 0)) : rowsOf(tap * cin, cin);
+        const weights = node.depthwise ? Float32Array.from({ length: cin * cin }, (_, i) => (i % (cin + 1) === 0 ? data[tap * cin + i / (cin + 1)]! : 0)) : rowsOf(tap * cin, cin);
         const [dh, dw] = node.dilations ?? [1, 1];
         taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
       }

@@ -192,23 +192,46 @@ export function chwToHwc(sample: ArrayLike<number>, shape: Shape): Float64Array 
   return y;
 }
 
-/** Evaluate every tensor of the graph for one sample (flattened in the model's own input layout). */
-export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
+/**
+ * Evaluate the graph for one sample (flattened in the model's own input layout), handing every
+ * tensor to `visit` as it is computed: the input first, then each node's output in order. With
+ * `keepAll` false a tensor is dropped after its last reader, so only live tensors are held
+ * (calibration visits every tensor of every sample; holding them all was most of its garbage).
+ */
+function runGraph(g: Graph, sample: ArrayLike<number>, keepAll: boolean, visit: (name: string, value: Float64Array) => void): Values {
   const shapes = checkGraph(g);
   const values: Values = new Map();
   const input = g.inputs[0];
   if (input === undefined) throw internal('graph without input');
-  values.set(input.name, input.layout === 'chw' ? chwToHwc(sample, input.shape) : Float64Array.from(sample as ArrayLike<number>));
-  for (const n of g.nodes) {
+  const lastReader = new Map<string, number>();
+  g.nodes.forEach((n, i) => n.inputs.forEach((t) => lastReader.set(t, i)));
+  const outputs = new Set(g.outputs);
+  const first = input.layout === 'chw' ? chwToHwc(sample, input.shape) : Float64Array.from(sample as ArrayLike<number>);
+  values.set(input.name, first);
+  visit(input.name, first);
+  g.nodes.forEach((n, i) => {
     const xs = n.inputs.map((t) => values.get(t));
     if (xs.some((x) => x === undefined)) throw internal(`node ${n.name} evaluated before its input`);
-    values.set(n.output, evalNode(n, xs as Float64Array[], n.inputs.map((t) => shapes.get(t)!), shapes.get(n.output)!));
-  }
+    const y = evalNode(n, xs as Float64Array[], n.inputs.map((t) => shapes.get(t)!), shapes.get(n.output)!);
+    values.set(n.output, y);
+    visit(n.output, y);
+    if (!keepAll) for (const t of n.inputs) if (lastReader.get(t) === i && !outputs.has(t)) values.delete(t);
+  });
   return values;
 }
 
+/** Evaluate every tensor of the graph for one sample (flattened in the model's own input layout). */
+export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
+  return runGraph(g, sample, true, () => {});
+}
+
+/** Every tensor of the graph for one sample, each handed to `visit` once and not held after its last reader. */
+export function visitTensors(g: Graph, sample: ArrayLike<number>, visit: (name: string, value: Float64Array) => void): void {
+  runGraph(g, sample, false, visit);
+}
+
 export function evaluateOutput(g: Graph, sample: ArrayLike<number>): Float64Array {
-  const out = evaluateGraph(g, sample).get(g.outputs[0] ?? '');
+  const out = runGraph(g, sample, false, () => {}).get(g.outputs[0] ?? '');
   if (out === undefined) throw internal('graph output not computed');
   return out;
 }

@@ -21,6 +21,11 @@ function loadRows(s: MachineState, buf: LoadBuffer, R: number, C: number, src: n
     case 'wgt': {
       const lanes = buf === 'act' ? R : C;
       const dst = buf === 'act' ? s.act : s.wgt;
+      if (stride === lanes) {
+        // consecutive rows are one run of bytes: copy it as int8 (the same two's-complement reading)
+        dst.set(new Int8Array(dram.buffer, dram.byteOffset + src, rows * lanes), sram * lanes);
+        return;
+      }
       for (let i = 0; i < rows; i++) for (let l = 0, at = src + i * stride, e = (sram + i) * lanes; l < lanes; l++) dst[e + l] = (dram[at + l]! << 24) >> 24;
       return;
     }

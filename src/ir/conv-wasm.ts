@@ -110,7 +110,7 @@ interface SyncWebAssembly {
 
 /**
  * The one instance: packed kernels at the front of its memory (an arena that keeps each node's
- * kernel across calibration samples), the per-call input, output and descriptors after it.
+ * kernel across the samples of one evaluation run), the per-call input, output and descriptors after it.
  */
 interface State {
   readonly conv: Conv;
@@ -119,6 +119,15 @@ interface State {
   top: number;
   /** Arena offset of each node's packed kernel (bias first). */
   packed: WeakMap<object, number>;
+}
+
+/**
+ * Forget every packed kernel (the arena starts over). The evaluation calls this when it returns, so
+ * a kernel is packed once per run over samples and a caller that changes weights in place between
+ * runs never meets a stale copy.
+ */
+export function forgetKernels(): void {
+  if (state !== null) (state.top = 0), (state.packed = new WeakMap());
 }
 
 /** Past this many arena bytes the arena starts over (kernels are packed again when next used). */

@@ -8,6 +8,7 @@ import { internal } from '../diagnostics/error.js';
 import { applyTable } from './activations.js';
 import { isTable, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { convTerms } from './conv.js';
+import { forgetKernels } from './conv-wasm.js';
 import { checkGraph } from './verify.js';
 
 export type Values = Map<string, Float64Array>;
@@ -222,16 +223,32 @@ function runGraph(g: Graph, sample: ArrayLike<number>, keepAll: boolean, visit: 
 
 /** Evaluate every tensor of the graph for one sample (flattened in the model's own input layout). */
 export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
-  return runGraph(g, sample, true, () => {});
+  try {
+    return runGraph(g, sample, true, () => {});
+  } finally {
+    forgetKernels();
+  }
 }
 
-/** Every tensor of the graph for one sample, each handed to `visit` once and not held after its last reader. */
-export function visitTensors(g: Graph, sample: ArrayLike<number>, visit: (name: string, value: Float64Array) => void): void {
-  runGraph(g, sample, false, visit);
+/**
+ * Every tensor of the graph for each sample in turn, each handed to `visit` once and not held after
+ * its last reader; the convolutions' packed kernels are kept across the samples of this call only.
+ */
+export function visitSamples(g: Graph, samples: readonly ArrayLike<number>[], visit: (name: string, value: Float64Array) => void): void {
+  try {
+    for (const s of samples) runGraph(g, s, false, visit);
+  } finally {
+    forgetKernels();
+  }
 }
 
 export function evaluateOutput(g: Graph, sample: ArrayLike<number>): Float64Array {
-  const out = runGraph(g, sample, false, () => {}).get(g.outputs[0] ?? '');
+  let out: Float64Array | undefined;
+  try {
+    out = runGraph(g, sample, false, () => {}).get(g.outputs[0] ?? '');
+  } finally {
+    forgetKernels();
+  }
   if (out === undefined) throw internal('graph output not computed');
   return out;
 }

@@ -5,7 +5,7 @@
  * (passes/gemm.ts), because how an op maps to matmuls decides its weight layout.
  *   tensors  int8 with zero point from the observed range [lo, hi] ∋ 0: x = s·(q − zp)
  */
-import { visitTensors } from '../ir/evaluate.js';
+import { visitSamples } from '../ir/evaluate.js';
 import { product, type Graph } from '../ir/graph.js';
 import { INT8_MAX, INT8_MIN } from '../isa/numerics.js';
 
@@ -53,12 +53,10 @@ function extend(v: Float64Array, lo: number, hi: number): [number, number] {
 /** Observed [min, max] of every tensor over the samples. */
 function observedRanges(g: Graph, samples: readonly ArrayLike<number>[]): Map<string, [number, number]> {
   const ranges = new Map<string, [number, number]>();
-  for (const s of samples) {
-    visitTensors(g, s, (name, v) => {
-      const r = ranges.get(name) ?? [Infinity, -Infinity];
-      ranges.set(name, extend(v, r[0], r[1]));
-    });
-  }
+  visitSamples(g, samples, (name, v) => {
+    const r = ranges.get(name) ?? [Infinity, -Infinity];
+    ranges.set(name, extend(v, r[0], r[1]));
+  });
   return ranges;
 }
 

@@ -5,7 +5,7 @@ import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
 import { convModuleBytes } from '../../../src/ir/conv-wasm.js';
 import type { Graph, NodeOf } from '../../../src/ir/graph.js';
-import { evaluateGraph } from '../../../src/ir/evaluate.js';
+import { evaluateGraph, visitSamples } from '../../../src/ir/evaluate.js';
 import { checkGraph } from '../../../src/ir/verify.js';
 
 /** The reference: every (output pixel, tap, ci, co) term in nested-loop order. */
@@ -61,18 +61,18 @@ describe('conv2d float evaluation', () => {
     );
   });
 
-  it('keeps packed kernels valid when a larger convolution grows the WebAssembly memory', () => {
-    const conv = (side: number, cin: number, cout: number, seed: number): { graph: Graph; x: Float64Array } => {
-      const values = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7 + k * 13 + i) / 3);
-      const node: NodeOf<'conv2d'> = { name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel: { shape: [3, 3, cin, cout], data: values(9 * cin * cout, 1) }, bias: { shape: [cout], data: values(cout, 2) }, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'linear' };
-      return { graph: { name: 'g', inputs: [{ name: 'input', shape: [side, side, cin] }], nodes: [node], outputs: ['c'], notes: [] }, x: Float64Array.from(values(side * side * cin, 3)) };
-    };
-    const small = conv(5, 3, 10, 1);
-    const first = evaluateGraph(small.graph, small.x).get('c')!.slice();
-    const big = conv(96, 16, 40, 2); // tens of MB: past the memory the small one needed
-    const bigOut = evaluateGraph(big.graph, big.x).get('c')!;
-    const node = big.graph.nodes[0] as NodeOf<'conv2d'>;
-    expect(Array.from(bigOut.subarray(0, 4000))).toEqual(Array.from(plainConv(node, big.x, [96, 96], [96, 96, 40]).subarray(0, 4000)));
-    expect(Array.from(evaluateGraph(small.graph, small.x).get('c')!)).toEqual(Array.from(first));
+  it('keeps packed kernels valid across samples when a later convolution grows the WebAssembly memory', () => {
+    const values = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(k * 13 + i) / 3);
+    const conv = (name: string, input: string, cin: number, cout: number, k: number): NodeOf<'conv2d'> => ({ name, op: 'conv2d', inputs: [input], output: name, kernel: { shape: [3, 3, cin, cout], data: values(9 * cin * cout, k) }, bias: { shape: [cout], data: values(cout, k + 1) }, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'linear' });
+    // the second convolution's output alone (96·96·40 doubles) is past the memory the first one needs
+    const graph: Graph = { name: 'g', inputs: [{ name: 'input', shape: [96, 96, 3] }], nodes: [conv('a', 'input', 3, 10, 1), conv('b', 'a', 10, 40, 3)], outputs: ['b'], notes: [] };
+    const samples = [Float64Array.from(values(96 * 96 * 3, 5)), Float64Array.from(values(96 * 96 * 3, 6))];
+    const visited: Float64Array[] = [];
+    visitSamples(graph, samples, (name, v) => name === 'b' && visited.push(v.slice()));
+    // evaluateGraph packs afresh on every call: the reference for each sample
+    samples.forEach((x, i) => expect(Array.from(visited[i]!)).toEqual(Array.from(evaluateGraph(graph, x).get('b')!)));
+    const a = graph.nodes[0] as NodeOf<'conv2d'>;
+    const aOut = evaluateGraph(graph, samples[1]!).get('a')!;
+    expect(Array.from(aOut.subarray(0, 3000))).toEqual(Array.from(plainConv(a, samples[1]!, [96, 96], [96, 96, 10]).subarray(0, 3000)));
   });
 });

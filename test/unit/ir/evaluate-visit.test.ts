@@ -1,8 +1,8 @@
-// visitTensors (calibration's walk, which drops a tensor after its last reader) hands over every
-// tensor evaluateGraph holds, with the same values, in the same order, each once.
+// visitSamples (calibration's walk, which drops a tensor after its last reader) hands over every
+// tensor evaluateGraph holds, with the same values, in the same order, each once per sample.
 import { expect, test } from 'vitest';
 import type { Graph } from '../../../src/ir/graph.js';
-import { evaluateGraph, evaluateOutput, visitTensors } from '../../../src/ir/evaluate.js';
+import { evaluateGraph, evaluateOutput, visitSamples } from '../../../src/ir/evaluate.js';
 
 const values = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(k * 31 + i) / 2);
 
@@ -21,11 +21,25 @@ const graph: Graph = {
   notes: [],
 };
 
-test('visitTensors = evaluateGraph, tensor by tensor', () => {
-  const sample = values(32, 5);
-  const held = evaluateGraph(graph, sample);
+test('visitSamples = evaluateGraph, sample by sample and tensor by tensor', () => {
+  const samples = [values(32, 5), values(32, 6)];
+  const held = samples.map((s) => evaluateGraph(graph, s));
   const visited: [string, number[]][] = [];
-  visitTensors(graph, sample, (name, v) => visited.push([name, Array.from(v)]));
-  expect(visited).toEqual([...held].map(([name, v]) => [name, Array.from(v)]));
-  expect(Array.from(evaluateOutput(graph, sample))).toEqual(Array.from(held.get('d')!));
+  visitSamples(graph, samples, (name, v) => visited.push([name, Array.from(v)]));
+  expect(visited).toEqual(held.flatMap((h) => [...h].map(([name, v]) => [name, Array.from(v)])));
+  expect(Array.from(evaluateOutput(graph, samples[0]!))).toEqual(Array.from(held[0]!.get('d')!));
+});
+
+test('weights changed in place between evaluations are used (no stale packed kernel)', () => {
+  const sample = values(32, 7);
+  const before = Array.from(evaluateOutput(graph, sample));
+  const kernel = (graph.nodes[0] as { kernel: { data: Float32Array } }).kernel.data;
+  const saved = kernel.slice();
+  kernel.fill(0.25);
+  try {
+    expect(Array.from(evaluateOutput(graph, sample))).not.toEqual(before);
+  } finally {
+    kernel.set(saved);
+  }
+  expect(Array.from(evaluateOutput(graph, sample))).toEqual(before);
 });

@@ -63,7 +63,7 @@ try {
   row('lower digits MLP --batch 1024 (whole process)', b1024.seconds, '< 2 s', `issue: 69 s; ${b1024.mb.toFixed(0)} MB`);
   const resnet = resnet18(RESNET_SIDE);
   const rl = cpu(() => compile(resnet, { config: isa.makeConfig({ rows: 256, cols: 256 }), calibration: { samples: samplesFor(resnet) } }));
-  // calibration alone, a second time (packed kernels cached, JIT warm): the float evaluation of 8 samples
+  // calibration alone, a second time (JIT warm): the float evaluation of 8 samples, kernels packed once per call
   const { calibrate } = await import('../dist/src/passes/quantize.js');
   const calibration = cpu(() => calibrate(resnet, { samples: samplesFor(resnet) })).seconds;
   row(`lower ResNet-18 ${RESNET_SIDE}x${RESNET_SIDE}, 256x256 (in-process + start)`, rl.seconds + startup, '< 3 s', `issue: 14-15 s; calibration alone (warm) ${calibration.toFixed(2)} s`);

@@ -3,8 +3,8 @@
 //   streaming: 4 accumulators, 2 loads per dot (int8 widened while loading, or int16 data): load-bound
 //   register-blocked: 2 × 4 vectors loaded per step feed 8 dots into 8 accumulators, as in a GEMM
 //     micro-kernel (2 rows × 4 column vectors); on int16 data it measures dot + add alone
-import { assembleModule } from '../../dist/src/backends/wasm/encoding/binary.js';
-import { Func } from '../../dist/src/backends/wasm/encoding/code.js';
+import { assembleModule } from '../../dist/src/wasm-encoding/binary.js';
+import { Func } from '../../dist/src/wasm-encoding/code.js';
 
 const BYTES = 2048; // per operand stream, L1-resident
 const REPS = 2000;

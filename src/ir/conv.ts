@@ -4,6 +4,7 @@
  * sums bias, then its in-bounds (ky, kx, ci) terms in plain nested-loop order, so the doubles, and
  * the calibrated scales and emitted programs that follow from them, do not depend on the loop shape.
  */
+import { convWith, DESCRIPTOR_BYTES, GROUP } from './conv-wasm.js';
 import type { NodeOf } from './graph.js';
 
 type Shape = readonly number[];
@@ -13,12 +14,30 @@ export function convTerms(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, 
   return !n.depthwise && dy === 1 && dx === 1 ? blockedConv(n, x, inShape, outShape) : directConv(n, x, inShape, outShape);
 }
 
+/** The bias padded to whole groups of GROUP channels, then the kernel as [group][ky][kx][ci][GROUP] (zero-padded channels). */
+function packKernel(n: NodeOf<'conv2d'>, p: Float64Array): void {
+  const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
+  const K = kh * kw * cin;
+  const groups = Math.ceil(cout / GROUP);
+  p.fill(0);
+  for (let co = 0; co < cout; co++) p[co] = n.bias?.data[co] ?? 0;
+  const src = n.kernel.data;
+  const base = groups * GROUP;
+  for (let g = 0, at = base; g < groups; g++) {
+    const lanes = Math.min(GROUP, cout - g * GROUP);
+    for (let t = 0; t < K; t++, at += GROUP) for (let l = 0, from = t * cout + g * GROUP; l < lanes; l++) p[at + l] = src[from + l]!;
+  }
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
 /**
- * Register-blocked: two neighbouring output pixels (when they have the same in-bounds taps) × four
- * output channels per pass, eight sums in registers. With the kernel laid out [co][ky][kx][ci], a
+ * Blocked (conv-wasm.ts): two neighbouring output pixels (when they have the same in-bounds taps)
+ * × eight output channels per pass. With the kernel laid out [group][ky][kx][ci][channel], a
  * pixel's taps of one kernel row are one contiguous run in the input and in the kernel (dilation 1).
- * Zero inputs are not skipped: adding their ±0 terms changes no sum, except where the direct loop
- * adds them too (non-finite weights, −0 bias), so both give the same doubles.
+ * Zero inputs are not skipped (leaving out ReLU zeros through a term list measured slower): adding
+ * their ±0 terms changes no sum, except where the direct loop adds them too (non-finite weights,
+ * −0 bias), so both give the same doubles.
  */
 function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
@@ -27,11 +46,18 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
   const [sy, sx] = n.strides;
   const [pt, pl] = n.pads;
   const K = kh * kw * cin;
-  const kT = new Float64Array(K * cout);
-  const src = n.kernel.data;
-  for (let t = 0; t < K; t++) for (let co = 0; co < cout; co++) kT[co * K + t] = src[t * cout + co]!;
-  const bias = Float64Array.from({ length: cout }, (_, c) => n.bias?.data[c] ?? 0);
-  const y = new Float64Array(oh * ow * cout);
+  const groups = Math.ceil(cout / GROUP);
+  const padded = groups * GROUP; // output channels as computed (a whole number of groups)
+  const xBytes = align16(h * w * cin * 8);
+  const yBytes = oh * ow * padded * 8;
+  const descBytes = oh * ow * DESCRIPTOR_BYTES;
+  const wasm = convWith(n, padded * (1 + K), (p) => packKernel(n, p), xBytes + yBytes + descBytes);
+  const xAt = wasm.scratchAt;
+  const yAt = xAt + xBytes;
+  const descAt = yAt + yBytes;
+  new Float64Array(wasm.memory, xAt, x.length).set(x);
+  const desc = new Int32Array(wasm.memory, descAt, (oh * ow * DESCRIPTOR_BYTES) / 4);
+  let count = 0;
   const kxRange = (ox: number): [number, number] => [Math.max(0, pl - ox * sx), Math.min(kw, w + pl - ox * sx)];
   for (let oy = 0; oy < oh; oy++) {
     const ky0 = Math.max(0, pt - oy * sy);
@@ -40,60 +66,28 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
       const [kx0, kx1] = kxRange(ox);
       const next = ox + 1 < ow ? kxRange(ox + 1) : null;
       const pair = next !== null && next[0] === kx0 && next[1] === kx1;
-      const run = (kx1 - kx0) * cin;
-      const xNext = pair ? sx * cin : 0; // the second pixel's input is sx pixels on (itself again when alone)
-      const y0 = (oy * ow + ox) * cout;
-      let co = 0;
-      for (; co + 4 <= cout; co += 4) {
-        let a0 = bias[co]!, a1 = bias[co + 1]!, a2 = bias[co + 2]!, a3 = bias[co + 3]!; // prettier-ignore
-        let b0 = a0, b1 = a1, b2 = a2, b3 = a3; // prettier-ignore
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xb = ((oy * sy + ky - pt) * w + ox * sx + kx0 - pl) * cin;
-          for (let j = 0, xi = xb, wi = co * K + (ky * kw + kx0) * cin; j < run; j++, xi++, wi++) {
-            const u = x[xi]!;
-            const v = x[xi + xNext]!;
-            const w0 = kT[wi]!;
-            const w1 = kT[wi + K]!;
-            const w2 = kT[wi + 2 * K]!;
-            const w3 = kT[wi + 3 * K]!;
-            a0 += u * w0;
-            a1 += u * w1;
-            a2 += u * w2;
-            a3 += u * w3;
-            b0 += v * w0;
-            b1 += v * w1;
-            b2 += v * w2;
-            b3 += v * w3;
-          }
-        }
-        y[y0 + co] = a0;
-        y[y0 + co + 1] = a1;
-        y[y0 + co + 2] = a2;
-        y[y0 + co + 3] = a3;
-        if (pair) {
-          y[y0 + cout + co] = b0;
-          y[y0 + cout + co + 1] = b1;
-          y[y0 + cout + co + 2] = b2;
-          y[y0 + cout + co + 3] = b3;
-        }
-      }
-      for (; co < cout; co++) {
-        let a = bias[co]!;
-        let b = a;
-        for (let ky = ky0; ky < ky1; ky++) {
-          const xb = ((oy * sy + ky - pt) * w + ox * sx + kx0 - pl) * cin;
-          for (let j = 0, xi = xb, wi = co * K + (ky * kw + kx0) * cin; j < run; j++, xi++, wi++) {
-            a += x[xi]! * kT[wi]!;
-            b += x[xi + xNext]! * kT[wi]!;
-          }
-        }
-        y[y0 + co] = a;
-        if (pair) y[y0 + cout + co] = b;
-      }
+      const d = (count++ * DESCRIPTOR_BYTES) / 4;
+      desc[d] = xAt + ((oy * sy + ky0 - pt) * w + ox * sx + kx0 - pl) * cin * 8;
+      desc[d + 1] = pair ? sx * cin * 8 : 0;
+      desc[d + 2] = Math.max(0, ky1 - ky0);
+      desc[d + 3] = Math.max(0, kx1 - kx0) * cin * 8;
+      desc[d + 4] = (ky0 * kw + kx0) * cin * GROUP * 8;
+      desc[d + 5] = yAt + (oy * ow + ox) * padded * 8;
+      desc[d + 6] = pair ? padded * 8 : 0;
       ox += pair ? 2 : 1;
     }
   }
+  wasm.conv(descAt, count, w * cin * 8, kw * cin * GROUP * 8, wasm.kernelAt + padded * 8, K * GROUP * 8, groups, wasm.kernelAt);
+  const computed = new Float64Array(wasm.memory, yAt, oh * ow * padded);
+  if (padded === cout) return computed.slice();
+  const y = new Float64Array(oh * ow * cout);
+  for (let p = 0; p < oh * ow; p++) y.set(computed.subarray(p * padded, p * padded + cout), p * cout);
   return y;
+}
+
+/** Whether leaving out a zero input's terms gives the same sums: finite weights (no ∞·0) and no −0 bias (the only way to a −0 sum). */
+function zeroTermsExact(n: NodeOf<'conv2d'>): boolean {
+  return n.kernel.data.every(Number.isFinite) && !(n.bias?.data.some((b) => Object.is(b, -0)) ?? false);
 }
 
 /**
@@ -109,7 +103,7 @@ function directConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSha
   const [dy, dx] = n.dilations ?? [1, 1];
   const [padTop, padLeft] = n.pads;
   const kernel = Float64Array.from(n.kernel.data);
-  const skipZeros = kernel.every(Number.isFinite) && !(n.bias?.data.some((b) => Object.is(b, -0)) ?? false);
+  const skipZeros = zeroTermsExact(n);
   const y = new Float64Array(oh * ow * oc);
   for (let p = 0; p < oh * ow; p++) for (let c = 0; c < oc; c++) y[p * oc + c] = n.bias?.data[c] ?? 0;
   for (let oy = 0; oy < oh; oy++)

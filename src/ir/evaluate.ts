@@ -8,6 +8,7 @@ import { internal } from '../diagnostics/error.js';
 import { applyTable } from './activations.js';
 import { isTable, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { convTerms } from './conv.js';
+import { forgetKernels } from './conv-wasm.js';
 import { checkGraph } from './verify.js';
 
 export type Values = Map<string, Float64Array>;
@@ -71,8 +72,10 @@ function pool(n: NodeOf<'pool2d'>, x: Float64Array, inShape: Shape, outShape: Sh
   const c = inShape[2]!;
   const pixels = outShape[0]! * outShape[1]!;
   const y = new Float64Array(pixels * c).fill(n.kind === 'max' ? -Infinity : 0);
+  const max = n.kind === 'max';
   forWindows(inShape, outShape, n.size, n.strides, n.pads, (o, i) => {
-    for (let ch = 0; ch < c; ch++) y[o * c + ch] = n.kind === 'max' ? Math.max(y[o * c + ch]!, x[i * c + ch]!) : y[o * c + ch]! + x[i * c + ch]!;
+    if (max) for (let ch = 0, a = o * c, b = i * c; ch < c; ch++) y[a + ch] = Math.max(y[a + ch]!, x[b + ch]!);
+    else for (let ch = 0, a = o * c, b = i * c; ch < c; ch++) y[a + ch]! += x[b + ch]!;
   }, n.dilations);
   if (n.kind === 'avg') {
     const [rows, cols] = poolDivisors(n, inShape, outShape);
@@ -149,8 +152,12 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       const c = n.scale.length;
       return x.map((v, i) => v * n.scale[i % c]! + n.offset[i % c]!);
     }
-    case 'add':
-      return x.map((v, i) => v + xs[1]![i]!);
+    case 'add': {
+      const b = xs[1]!;
+      const y = new Float64Array(x.length);
+      for (let i = 0; i < x.length; i++) y[i] = x[i]! + b[i]!;
+      return y;
+    }
     case 'concat': {
       const pixels = x.length / inShapes[0]![inShapes[0]!.length - 1]!;
       const oc = outShape[outShape.length - 1]!;
@@ -186,23 +193,62 @@ export function chwToHwc(sample: ArrayLike<number>, shape: Shape): Float64Array 
   return y;
 }
 
-/** Evaluate every tensor of the graph for one sample (flattened in the model's own input layout). */
-export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
+/**
+ * Evaluate the graph for one sample (flattened in the model's own input layout), handing every
+ * tensor to `visit` as it is computed: the input first, then each node's output in order. With
+ * `keepAll` false a tensor is dropped after its last reader, so only live tensors are held
+ * (calibration visits every tensor of every sample; holding them all was most of its garbage).
+ */
+function runGraph(g: Graph, sample: ArrayLike<number>, keepAll: boolean, visit: (name: string, value: Float64Array) => void): Values {
   const shapes = checkGraph(g);
   const values: Values = new Map();
   const input = g.inputs[0];
   if (input === undefined) throw internal('graph without input');
-  values.set(input.name, input.layout === 'chw' ? chwToHwc(sample, input.shape) : Float64Array.from(sample as ArrayLike<number>));
-  for (const n of g.nodes) {
+  const lastReader = new Map<string, number>();
+  g.nodes.forEach((n, i) => n.inputs.forEach((t) => lastReader.set(t, i)));
+  const outputs = new Set(g.outputs);
+  const first = input.layout === 'chw' ? chwToHwc(sample, input.shape) : Float64Array.from(sample as ArrayLike<number>);
+  values.set(input.name, first);
+  visit(input.name, first);
+  g.nodes.forEach((n, i) => {
     const xs = n.inputs.map((t) => values.get(t));
     if (xs.some((x) => x === undefined)) throw internal(`node ${n.name} evaluated before its input`);
-    values.set(n.output, evalNode(n, xs as Float64Array[], n.inputs.map((t) => shapes.get(t)!), shapes.get(n.output)!));
-  }
+    const y = evalNode(n, xs as Float64Array[], n.inputs.map((t) => shapes.get(t)!), shapes.get(n.output)!);
+    values.set(n.output, y);
+    visit(n.output, y);
+    if (!keepAll) for (const t of n.inputs) if (lastReader.get(t) === i && !outputs.has(t)) values.delete(t);
+  });
   return values;
 }
 
+/** Evaluate every tensor of the graph for one sample (flattened in the model's own input layout). */
+export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
+  try {
+    return runGraph(g, sample, true, () => {});
+  } finally {
+    forgetKernels();
+  }
+}
+
+/**
+ * Every tensor of the graph for each sample in turn, each handed to `visit` once and not held after
+ * its last reader; the convolutions' packed kernels are kept across the samples of this call only.
+ */
+export function visitSamples(g: Graph, samples: readonly ArrayLike<number>[], visit: (name: string, value: Float64Array) => void): void {
+  try {
+    for (const s of samples) runGraph(g, s, false, visit);
+  } finally {
+    forgetKernels();
+  }
+}
+
 export function evaluateOutput(g: Graph, sample: ArrayLike<number>): Float64Array {
-  const out = evaluateGraph(g, sample).get(g.outputs[0] ?? '');
+  let out: Float64Array | undefined;
+  try {
+    out = runGraph(g, sample, false, () => {}).get(g.outputs[0] ?? '');
+  } finally {
+    forgetKernels();
+  }
   if (out === undefined) throw internal('graph output not computed');
   return out;
 }

@@ -16,8 +16,21 @@ function fieldRange(f: FieldSpec): [number, number] {
   return f.signed ? [-(2 ** (f.bits - 1)), 2 ** (f.bits - 1) - 1] : [0, 2 ** f.bits - 1];
 }
 
+/** Each op's fields with their value ranges (encode checks every field of every instruction). */
+const RANGED = new Map<Opcode, readonly { readonly f: FieldSpec; readonly lo: number; readonly hi: number }[]>([...FIELDS].map(([op, fields]) => [op, fields.map((f) => ({ f, lo: fieldRange(f)[0], hi: fieldRange(f)[1] }))]));
+
 /** OR `bits` bits of v (0 ≤ v < 2^bits ≤ 2^53) into a little-endian byte string at bit `lsb`, a byte's worth at a time. */
 function putBits(out: Uint8Array, lsb: number, bits: number, v: number): void {
+  if (bits <= 32) {
+    // v < 2^32: uint32 shifts (every field but the widest takes this path)
+    for (let pos = lsb, done = 0; done < bits; ) {
+      const take = Math.min(8 - (pos & 7), bits - done);
+      out[pos >> 3]! |= ((v >>> done) & ((1 << take) - 1)) << (pos & 7);
+      pos += take;
+      done += take;
+    }
+    return;
+  }
   for (let pos = lsb, left = bits; left > 0; ) {
     const take = Math.min(8 - (pos & 7), left);
     const chunk = v % 2 ** take;
@@ -55,10 +68,9 @@ const USED_BITS = new Map<Opcode, Uint8Array>(
 export function encode(insn: Instruction): Uint8Array {
   const out = new Uint8Array(INSN_BYTES);
   const values = insn as unknown as Record<string, number | boolean | string>;
-  for (const f of FIELDS.get(insn.op)!) {
+  for (const { f, lo, hi } of RANGED.get(insn.op)!) {
     const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    const [lo, hi] = fieldRange(f);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
       throw new NnchipError('NN901', `internal error: ${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`);
     }

@@ -56,17 +56,32 @@ function diag(c: number, w: number, n = c, offset = 0): Int8Array {
 /**
  * Per-output-channel symmetric int8 weights: the scale of column n is max |w| over every tap's
  * column n (a max, so the visiting order does not matter), and `matrices[tap]` gets the codes.
- * Row-major visits and no closure per weight: this ran once per weight of the model.
+ * Each tap's weights are a rowsPerTap × n row-major Float32Array (a view of the kernel where it is one):
+ * plain indexed reads in memory order, no call per weight (this runs once per weight of the model).
  */
-function quantizeColumns(taps: readonly { row: (k: number, col: number) => number }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
+function quantizeColumns(taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
+  const size = rowsPerTap * n;
   const maxAbs = new Float64Array(n);
-  for (const t of taps) for (let k = 0; k < rowsPerTap; k++) for (let col = 0; col < n; col++) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(t.row(k, col)));
+  for (const t of taps) {
+    const w = t.weights;
+    for (let i = 0, col = 0; i < size; i++, col = col + 1 === n ? 0 : col + 1) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(w[i]!));
+  }
   const scales = maxAbs.map((m) => (m > 0 ? m / INT8_MAX : 1));
-  taps.forEach((t, i) => {
-    const m = matrices[i]!;
-    for (let k = 0; k < rowsPerTap; k++) for (let col = 0; col < n; col++) m[k * n + col] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(t.row(k, col) / scales[col]!)));
-  });
+  taps.forEach((t, tap) => quantizeRows(t.weights, scales, matrices[tap]!));
   return scales;
+}
+
+/** Codes of one tap's weights (row-major, scales.length columns). */
+function quantizeRows(w: Float32Array, scales: Float64Array, codes: Int8Array): void {
+  const n = scales.length;
+  for (let i = 0, col = 0; i < codes.length; i++, col = col + 1 === n ? 0 : col + 1) codes[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w[i]! / scales[col]!)));
+}
+
+/** Each column's sum of codes over every matrix (exact integers), accumulated in memory order. */
+function columnSums(matrices: readonly Int8Array[], n: number): Float64Array {
+  const sums = new Float64Array(n);
+  for (const m of matrices) for (let i = 0, col = 0; i < m.length; i++, col = col + 1 === n ? 0 : col + 1) sums[col]! += m[i]!;
+  return sums;
 }
 
 interface Ctx extends FuseCtx {
@@ -105,9 +120,12 @@ function needBorder(t: PhysicalTensor, pads: readonly number[], fill: number, la
 /** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
 function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
   const px = x.params;
-  const taps: { dy: number; dx: number; sy: number; sx: number; row: (k: number, n: number) => number }[] = [];
+  const taps: { dy: number; dx: number; sy: number; sx: number; weights: Float32Array }[] = [];
   let n: number;
   let rowsPerTap: number;
+  const data = node.kernel.data;
+  /** Rows [from, from + count) of the kernel matrix (n columns), as a view. */
+  const rowsOf = (from: number, count: number): Float32Array => data.subarray(from * n, (from + count) * n);
   if (node.op === 'dense') {
     n = node.kernel.shape[1]!;
     rowsPerTap = x.c;
@@ -115,8 +133,9 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     for (let y = 0; y < x.h; y++)
       for (let xx = 0; xx < x.w; xx++) {
         const p = y * x.w + xx;
-        const rowOf = (k: number): number => (order === 'chw' ? k * x.h * x.w + p : p * x.c + k);
-        taps.push({ dy: y, dx: xx, sy: 1, sx: 1, row: (k, col) => node.kernel.data[rowOf(k) * n + col]! });
+        // hwc: pixel p's rows are p·c … p·c + c − 1, one run; chw: rows k·h·w + p, gathered
+        const weights = order === 'hwc' ? rowsOf(p * x.c, x.c) : Float32Array.from({ length: x.c * n }, (_, i) => data[(Math.floor(i / n) * x.h * x.w + p) * n + (i % n)]!);
+        taps.push({ dy: y, dx: xx, sy: 1, sx: 1, weights });
       }
   } else {
     const [kh, kw, cin, cout] = node.kernel.shape as [number, number, number, number];
@@ -126,19 +145,18 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     for (let ky = 0; ky < kh; ky++)
       for (let kx = 0; kx < kw; kx++) {
         const tap = ky * kw + kx;
-        const row = node.depthwise ? (k: number, col: number) => (k === col ? node.kernel.data[tap * cin + k]! : 0) : (k: number, col: number) => node.kernel.data[(tap * cin + k) * cout + col]!;
+        const weights = node.depthwise ? Float32Array.from({ length: cin * cin }, (_, i) => (i % (cin + 1) === 0 ? data[tap * cin + i / (cin + 1)]! : 0)) : rowsOf(tap * cin, cin);
         const [dh, dw] = node.dilations ?? [1, 1];
-        taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], row });
+        taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
       }
   }
   const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
   const sw = quantizeColumns(taps, rowsPerTap, n, matrices);
   const bias = new Int32Array(n);
   const accScale = Float64Array.from(sw, (s) => s * px.scale);
+  const sumQ = columnSums(matrices, n);
   for (let col = 0; col < n; col++) {
-    let sumQ = 0;
-    for (const m of matrices) for (let k = 0; k < rowsPerTap; k++) sumQ += m[k * n + col]!;
-    const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - px.zp * sumQ;
+    const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - px.zp * sumQ[col]!;
     if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });
     bias[col] = b;
   }

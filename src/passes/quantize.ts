@@ -5,7 +5,7 @@
  * (passes/gemm.ts), because how an op maps to matmuls decides its weight layout.
  *   tensors  int8 with zero point from the observed range [lo, hi] ∋ 0: x = s·(q − zp)
  */
-import { evaluateGraph } from '../ir/evaluate.js';
+import { visitSamples } from '../ir/evaluate.js';
 import { product, type Graph } from '../ir/graph.js';
 import { INT8_MAX, INT8_MIN } from '../isa/numerics.js';
 
@@ -40,21 +40,23 @@ function rangeSamples(size: number, [lo, hi]: Range, count = 64): Float32Array[]
   return out;
 }
 
+/** [lo, hi] widened to the values of v. */
+function extend(v: Float64Array, lo: number, hi: number): [number, number] {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
 /** Observed [min, max] of every tensor over the samples. */
 function observedRanges(g: Graph, samples: readonly ArrayLike<number>[]): Map<string, [number, number]> {
   const ranges = new Map<string, [number, number]>();
-  for (const s of samples) {
-    for (const [name, v] of evaluateGraph(g, s)) {
-      const r = ranges.get(name) ?? [Infinity, -Infinity];
-      let [lo, hi] = r;
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i]!;
-        if (x < lo) lo = x;
-        if (x > hi) hi = x;
-      }
-      ranges.set(name, [lo, hi]);
-    }
-  }
+  visitSamples(g, samples, (name, v) => {
+    const r = ranges.get(name) ?? [Infinity, -Infinity];
+    ranges.set(name, extend(v, r[0], r[1]));
+  });
   return ranges;
 }
 

@@ -5,8 +5,8 @@
  * generated loader only copies typed arrays in and out.
  */
 import { batchOf, pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
-import type { GlobalConst } from './encoding/binary.js';
-import { Func } from './encoding/code.js';
+import type { GlobalConst } from '../../wasm-encoding/binary.js';
+import { Func } from '../../wasm-encoding/code.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from './kernels/float.js';
 import { fastQuantizer } from './kernels/float-fast.js';
 import type { FuncTable } from './kernels/shared.js';

@@ -9,24 +9,35 @@ function readI32(dram: Uint8Array, at: number): number {
   return (dram[at]! | (dram[at + 1]! << 8) | (dram[at + 2]! << 16) | (dram[at + 3]! << 24)) | 0;
 }
 
-/** One row of `buf` from DRAM: act/wgt lanes are int8, acc lanes int32 LE, qnt lanes {mult u16 LE, shift u8, reserved u8}. */
-function loadRow(s: MachineState, buf: LoadBuffer, R: number, C: number, src: number, e: number): void {
+/**
+ * `rows` rows of `buf` from DRAM, row i from src + i·stride into entry sram + i: act/wgt lanes are
+ * int8, acc lanes int32 LE, qnt lanes {mult u16 LE, shift u8, reserved u8}. One loop per buffer,
+ * so the buffer is chosen once per instruction, not once per row.
+ */
+function loadRows(s: MachineState, buf: LoadBuffer, R: number, C: number, src: number, stride: number, sram: number, rows: number): void {
   const dram = s.dram;
   switch (buf) {
     case 'act':
-      for (let l = 0; l < R; l++) s.act[e * R + l] = (dram[src + l]! << 24) >> 24;
+    case 'wgt': {
+      const lanes = buf === 'act' ? R : C;
+      const dst = buf === 'act' ? s.act : s.wgt;
+      if (stride === lanes) {
+        // consecutive rows are one run of bytes: copy it as int8 (the same two's-complement reading)
+        dst.set(new Int8Array(dram.buffer, dram.byteOffset + src, rows * lanes), sram * lanes);
+        return;
+      }
+      for (let i = 0; i < rows; i++) for (let l = 0, at = src + i * stride, e = (sram + i) * lanes; l < lanes; l++) dst[e + l] = (dram[at + l]! << 24) >> 24;
       return;
-    case 'wgt':
-      for (let l = 0; l < C; l++) s.wgt[e * C + l] = (dram[src + l]! << 24) >> 24;
-      return;
+    }
     case 'acc':
-      for (let l = 0; l < C; l++) s.acc[e * C + l] = readI32(dram, src + 4 * l);
+      for (let i = 0; i < rows; i++) for (let l = 0, at = src + i * stride, e = (sram + i) * C; l < C; l++) s.acc[e + l] = readI32(dram, at + 4 * l);
       return;
     case 'qnt':
-      for (let l = 0; l < C; l++) {
-        s.qntMult[e * C + l] = dram[src + 4 * l]! | (dram[src + 4 * l + 1]! << 8);
-        s.qntShift[e * C + l] = dram[src + 4 * l + 2]!;
-      }
+      for (let i = 0; i < rows; i++)
+        for (let l = 0, at = src + i * stride, e = (sram + i) * C; l < C; l++) {
+          s.qntMult[e + l] = dram[at + 4 * l]! | (dram[at + 4 * l + 1]! << 8);
+          s.qntShift[e + l] = dram[at + 4 * l + 2]!;
+        }
       return;
   }
 }
@@ -41,8 +52,7 @@ export const load: OpDef<'load'> = {
   ].join('\n'),
   execute(s, insn, cfg) {
     const { rows, dram, stride, sram } = insn;
-    const buf = loadBufferOf(insn.buf);
-    for (let i = 0; i < rows; i++) loadRow(s, buf, cfg.rows, cfg.cols, dram + i * stride, sram + i);
+    loadRows(s, loadBufferOf(insn.buf), cfg.rows, cfg.cols, dram, stride, sram, rows);
   },
   accesses(insn, cfg) {
     const buf = loadBufferOf(insn.buf);

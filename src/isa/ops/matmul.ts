@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** `matmul`: one weight-stationary fold of an R×C tile over `rows` input rows. */
 import type { ArrayConfig } from '../config.js';
-import { wrap32 } from '../numerics.js';
 import { FORMATS, matmulActRow, type InstructionOf } from '../spec.js';
 import type { OpDef } from './types.js';
 
@@ -13,13 +12,22 @@ function matmulActEnd(insn: InstructionOf<'matmul'>): number {
 }
 
 /**
- * Per-column sums of one act row. At most R = 256 int8·int8 products (|Σ| ≤ 2^22) are exact in a
- * double, and wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32).
+ * The weight tile's rows r < R with a nonzero lane (the others add nothing: edge-tile padding,
+ * unused lanes) into `lanes`, and the tile transposed to columns of those rows into `columns`
+ * (column c's weight of live row l at c·live + l); returns how many rows are live.
  */
-let sumsScratch = new Float64Array(0);
-function sumsOf(lanes: number): Float64Array {
-  if (sumsScratch.length < lanes) sumsScratch = new Float64Array(lanes);
-  return sumsScratch;
+const scratch = { lanes: new Int32Array(0), columns: new Int32Array(0), x: new Int32Array(0) };
+function liveTile(wgt: Int8Array, wgt0: number, R: number, C: number): number {
+  if (scratch.lanes.length < R || scratch.columns.length < R * C) scratch.lanes = new Int32Array(R), scratch.columns = new Int32Array(R * C), scratch.x = new Int32Array(R); // prettier-ignore
+  const { lanes, columns } = scratch;
+  let live = 0;
+  for (let r = 0; r < R; r++) {
+    let any = false;
+    for (let c = 0; c < C; c++) any ||= wgt[wgt0 + r * C + c] !== 0;
+    if (any) lanes[live++] = r;
+  }
+  for (let c = 0; c < C; c++) for (let l = 0; l < live; l++) columns[c * live + l] = wgt[wgt0 + lanes[l]! * C + c]!;
+  return live;
 }
 
 /** Cycles from one matmul's start to the next one's on the compute unit (double-buffered weights: docs/hardware.md). */
@@ -41,22 +49,24 @@ export const matmul: OpDef<'matmul'> = {
     const { act, wgt, acc } = s;
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
     const wgt0 = insn.wgt * C;
-    const acc0 = insn.acc * C;
     const accumulate = insn.accumulate;
     const rows = insn.rows;
-    const { act: act0, actStride, actOuter, inner } = insn;
-    const sums = sumsOf(C);
-    for (let m = 0; m < rows; m++) {
-      const a = (act0 + Math.floor(m / inner) * actOuter + (m % inner) * actStride) * R; // matmulActRow, inline
-      const o = acc0 + m * C;
-      for (let c = 0; c < C; c++) sums[c] = 0;
-      // r outer, so a zero act lane (padding, ReLU zeros) costs one test instead of C MACs
-      for (let r = 0; r < R; r++) {
-        const x = act[a + r]!;
-        if (x === 0) continue;
-        for (let c = 0, w = wgt0 + r * C; c < C; c++, w++) sums[c]! += x * wgt[w]!;
+    const { act: act0, actStride, actOuter, inner, acc: acc0 } = insn;
+    const live = liveTile(wgt, wgt0, R, C);
+    const { lanes, columns, x } = scratch;
+    // m = run·inner + i, so the act row is act + run·actOuter + i·actStride (matmulActRow)
+    for (let m = 0, run = 0; m < rows; run++) {
+      for (let i = 0; i < inner && m < rows; i++, m++) {
+        const a = (act0 + run * actOuter + i * actStride) * R;
+        const o = (acc0 + m) * C;
+        for (let l = 0; l < live; l++) x[l] = act[a + lanes[l]!]!;
+        // |Σ| ≤ R·2^14 ≤ 2^22 is exact; wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32)
+        for (let c = 0, w = 0; c < C; c++) {
+          let sum = 0;
+          for (let l = 0; l < live; l++, w++) sum += x[l]! * columns[w]!;
+          acc[o + c] = accumulate ? (acc[o + c]! + sum) | 0 : sum;
+        }
       }
-      for (let c = 0; c < C; c++) acc[o + c] = wrap32((accumulate ? acc[o + c]! : 0) + sums[c]!);
     }
   },
   accesses: (insn, cfg) => [

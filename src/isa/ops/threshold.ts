@@ -42,16 +42,12 @@ export const threshold: OpDef<'threshold'> = {
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
     const { acc: acc0, out: out0, qnt, table, steps, zp, lo, hi, rows } = insn;
     const pool = poolOf(insn);
+    // the mode and the pooling are per instruction: chosen once, not per element
     for (let m = 0; m < rows; m++) {
-      for (let c = 0; c < C; c++) {
-        const x = pool === null ? acc[(acc0 + m) * C + c]! : pooledMax(acc, C, acc0, pool, m, c);
-        if (steps > 0) {
-          out[(out0 + m) * C + c] = tableStep(x, acc, table * C + c, C, steps);
-          continue;
-        }
-        const q = qnt * C + c;
-        out[(out0 + m) * C + c] = thresholdValue(x, qntMult[q]!, qntShift[q]!, zp, lo, hi);
-      }
+      const o = (out0 + m) * C;
+      if (steps > 0) for (let c = 0; c < C; c++) out[o + c] = tableStep(acc[(acc0 + m) * C + c]!, acc, table * C + c, C, steps);
+      else if (pool === null) for (let c = 0, q = qnt * C; c < C; c++, q++) out[o + c] = thresholdValue(acc[(acc0 + m) * C + c]!, qntMult[q]!, qntShift[q]!, zp, lo, hi);
+      else for (let c = 0, q = qnt * C; c < C; c++, q++) out[o + c] = thresholdValue(pooledMax(acc, C, acc0, pool, m, c), qntMult[q]!, qntShift[q]!, zp, lo, hi);
     }
   },
   accesses: (insn) => [

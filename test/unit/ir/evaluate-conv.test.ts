@@ -1,9 +1,11 @@
 // The float convolution (calibration's hot loop) equals a plain closure-per-tap convolution bit
 // for bit, zero inputs, −0 biases, strides, dilations, padding and depthwise included.
 import fc from 'fast-check';
+import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
+import { convModuleBytes } from '../../../src/ir/conv-wasm.js';
 import type { Graph, NodeOf } from '../../../src/ir/graph.js';
-import { evaluateGraph } from '../../../src/ir/evaluate.js';
+import { evaluateGraph, visitSamples } from '../../../src/ir/evaluate.js';
 import { checkGraph } from '../../../src/ir/verify.js';
 
 /** The reference: every (output pixel, tap, ci, co) term in nested-loop order. */
@@ -29,9 +31,18 @@ function plainConv(n: NodeOf<'conv2d'>, x: Float64Array, [h, w]: readonly number
 
 const value = fc.oneof(fc.constant(0), fc.constant(-0), fc.float({ min: -4, max: 4, noNaN: true }));
 
+const wabt = await wabtInit();
+
 describe('conv2d float evaluation', () => {
-  it('matches the plain loop bit for bit', () => {
-    const shape = fc.record({ h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), cin: fc.integer({ min: 1, max: 3 }), cout: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), dil: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), depthwise: fc.boolean(), bias: fc.boolean() });
+  it('builds a WebAssembly module that wabt and V8 validate', () => {
+    const bytes = convModuleBytes(1);
+    wabt.readWasm(bytes, { simd: true }).validate();
+    expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).toBe(true);
+  });
+
+  // channel counts around the kernel's groups of eight (tails, one group, several) with few pixels
+  it.each([[3, 9], [5, 20]])('matches the plain loop bit for bit (cin ≤ %i, cout ≤ %i)', (maxCin, maxCout) => {
+    const shape = fc.record({ h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), cin: fc.integer({ min: 1, max: maxCin }), cout: fc.integer({ min: 1, max: maxCout }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), dil: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), depthwise: fc.boolean(), bias: fc.boolean() });
     fc.assert(
       fc.property(shape, fc.array(value, { minLength: 300, maxLength: 300 }), (s, pool) => {
         const cout = s.depthwise ? s.cin : s.cout;
@@ -46,7 +57,22 @@ describe('conv2d float evaluation', () => {
         expect(got.length).toBe(want.length);
         want.forEach((v, i) => expect(Object.is(got[i], v), `element ${i}: ${got[i]} vs ${v}`).toBe(true));
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
+  });
+
+  it('keeps packed kernels valid across samples when a later convolution grows the WebAssembly memory', () => {
+    const values = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(k * 13 + i) / 3);
+    const conv = (name: string, input: string, cin: number, cout: number, k: number): NodeOf<'conv2d'> => ({ name, op: 'conv2d', inputs: [input], output: name, kernel: { shape: [3, 3, cin, cout], data: values(9 * cin * cout, k) }, bias: { shape: [cout], data: values(cout, k + 1) }, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'linear' });
+    // the second convolution's output alone (96·96·40 doubles) is past the memory the first one needs
+    const graph: Graph = { name: 'g', inputs: [{ name: 'input', shape: [96, 96, 3] }], nodes: [conv('a', 'input', 3, 10, 1), conv('b', 'a', 10, 40, 3)], outputs: ['b'], notes: [] };
+    const samples = [Float64Array.from(values(96 * 96 * 3, 5)), Float64Array.from(values(96 * 96 * 3, 6))];
+    const visited: Float64Array[] = [];
+    visitSamples(graph, samples, (name, v) => name === 'b' && visited.push(v.slice()));
+    // evaluateGraph packs afresh on every call: the reference for each sample
+    samples.forEach((x, i) => expect(Array.from(visited[i]!)).toEqual(Array.from(evaluateGraph(graph, x).get('b')!)));
+    const a = graph.nodes[0] as NodeOf<'conv2d'>;
+    const aOut = evaluateGraph(graph, samples[1]!).get('a')!;
+    expect(Array.from(aOut.subarray(0, 3000))).toEqual(Array.from(plainConv(a, samples[1]!, [96, 96], [96, 96, 10]).subarray(0, 3000)));
   });
 });

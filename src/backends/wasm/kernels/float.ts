@@ -4,7 +4,7 @@
  * staged f32/f64 inputs with isa/numerics.ts quantizeToInt8's exact arithmetic, dequantization of
  * the output codes to f32. SIMD kernels for contiguous tensors; a scalar loop for any other layout.
  */
-import { Code, Func } from '../encoding/code.js';
+import { Code, Func } from '../../../wasm-encoding/code.js';
 import type { FastRounding } from './float-fast.js';
 import type { FuncTable } from './shared.js';
 

@@ -7,7 +7,7 @@
  * for the correction term on the way), and the loop then splats each act pair with a plain
  * load32_splat — a load, no SIMD op — instead of a load16_splat and a sign extension per pair.
  */
-import { Func, type Code } from '../encoding/code.js';
+import { Func, type Code } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
 /** Largest chunk: 254 steps of 8 acts keep the int16 lane sums within ±32512. */

@@ -13,7 +13,7 @@
  * last C mod 8 columns are plain interleaved pairs (sign-extended by load8x8_s), an odd last k
  * is a plain row interleaved with zeros.
  */
-import { Code, Func } from '../encoding/code.js';
+import { Code, Func } from '../../../wasm-encoding/code.js';
 import { gemmDriver, type FuncTable } from './shared.js';
 import { chunkOf, widePairLoop, type Locals, type Scratch, type WideLocals } from './pairs-wide.js';
 

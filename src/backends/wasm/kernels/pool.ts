@@ -4,7 +4,7 @@
  * maximum, lane by lane, written to `rows` consecutive scratch rows (plan/memory.ts) that the
  * threshold kernels then requantize; the acc buffer is left as the ISA leaves it.
  */
-import { Func } from '../encoding/code.js';
+import { Func } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
 /** pool_max(dst, acc, lineBytes, kh, kw, pw, rows): dst row m ← max over out row m's kh × kw window of acc rows. */

@@ -10,7 +10,7 @@
  *   + 1.5·2^52: the low byte of the double is then the int8 result (|value| ≤ 128 < 2^51)
  * so no saturating float-to-int conversion (several instructions in V8) is needed.
  */
-import { Func, type Code } from '../encoding/code.js';
+import { Func, type Code } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
 /** 1.5 · 2^52: adding it to an integer-valued double of magnitude < 2^51 puts the integer in the low mantissa bits. */

@@ -4,7 +4,7 @@
  * column sums in i32 locals (wrap-around adds, as the ISA's accumulators); threshold requantizes in
  * i64: (x·mult + 2^(s−1)) >> s with s capped at 62, where every larger shift already gives 0.
  */
-import { Func } from '../encoding/code.js';
+import { Func } from '../../../wasm-encoding/code.js';
 import { poolMaxKernel } from './pool.js';
 import { thresholdTableKernel } from './table.js';
 import { copyRowsKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';

@@ -4,7 +4,7 @@
  * (every load and store is a copy, because buffers keep DRAM's byte layout) and the GEMM driver
  * that walks a matmul's two-level row addresses and hands row blocks to a build's inner kernels.
  */
-import { Func } from '../encoding/code.js';
+import { Func } from '../../../wasm-encoding/code.js';
 
 /** Functions in index order; kernels register themselves and get the index calls use. */
 export class FuncTable {

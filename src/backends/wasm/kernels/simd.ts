@@ -7,7 +7,7 @@
  * act quad splatted (2 columns × 4 k per dot, no shuffle). Threshold: requantization in f64x2,
  * which reproduces numerics.ts operation for operation.
  */
-import { Code, Func } from '../encoding/code.js';
+import { Code, Func } from '../../../wasm-encoding/code.js';
 import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';
 import { pairsGemm } from './pairs.js';
 import { widenActsKernel, type Scratch } from './pairs-wide.js';

@@ -4,7 +4,7 @@
  * builds: lane by lane, walk the steps' (threshold, code) entry pairs and keep the code of every
  * threshold ≤ acc. Scalar: per lane a data-dependent select over a few hundred steps at most.
  */
-import { Func } from '../encoding/code.js';
+import { Func } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
 /** threshold_table(acc, out, table, rows, steps), rows ≥ 1 and steps ≥ 1 (table: byte address of step 0's threshold entry). */

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import wabtInit from 'wabt';
 import { describe, expect, test } from 'vitest';
-import { assembleModule, type FuncType } from '../../../../src/backends/wasm/encoding/binary.js';
+import { assembleModule, type FuncType } from '../../../../src/wasm-encoding/binary.js';
 import { buildWasm } from '../../../../src/backends/wasm/emit.js';
 import { webAssembly } from '../../../../src/backends/wasm/instance.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from '../../../../src/backends/wasm/kernels/float.js';

@@ -41,7 +41,7 @@ const MVP_MEM_ALIGN: Readonly<Record<string, number>> = {
 
 /** SIMD opcodes (0xFD prefix) and, for memory forms, their natural alignment. */
 export const SIMD = {
-  'v128.load': [0x00, 4], 'v128.load8x8_s': [0x01, 3], 'v128.load16_splat': [0x08, 1], 'v128.load32_splat': [0x09, 2],
+  'v128.load': [0x00, 4], 'v128.load8x8_s': [0x01, 3], 'v128.load16_splat': [0x08, 1], 'v128.load32_splat': [0x09, 2], 'v128.load64_splat': [0x0a, 3],
   'v128.store': [0x0b, 4], 'v128.load32_zero': [0x5c, 2], 'v128.load64_zero': [0x5d, 3],
   'v128.store8_lane': [0x58, 0], 'v128.store16_lane': [0x59, 1], 'v128.store32_lane': [0x5a, 2], 'v128.store64_lane': [0x5b, 3],
   'v128.load32_lane': [0x56, 2], 'v128.load64_lane': [0x57, 3],

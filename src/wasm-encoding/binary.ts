@@ -66,8 +66,9 @@ export interface GlobalConst {
 export interface ModuleSpec {
   readonly types: readonly FuncType[];
   readonly funcs: readonly FuncBody[];
-  /** Minimum = maximum: the module can never grow its memory. */
+  /** Initial memory pages; the maximum is the same unless maxPages says more (then memory.grow can add pages). */
   readonly memoryPages: number;
+  readonly maxPages?: number;
   readonly globals: readonly GlobalConst[];
   readonly exports: readonly { readonly name: string; readonly kind: 'Func' | 'Memory' | 'Global'; readonly index: number }[];
   /** Active segments are copied in at instantiation; passive ones by memory.init in code. */
@@ -138,7 +139,7 @@ export function assembleModule(m: ModuleSpec): Uint8Array {
     [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
     section('type', types),
     section('func', m.funcs.map((f) => encodeNode({ type: 'IndexInFuncSection', index: num(f.type) }))),
-    section('memory', [[0x01, ...u32(m.memoryPages), ...u32(m.memoryPages)]]),
+    section('memory', [[0x01, ...u32(m.memoryPages), ...u32(m.maxPages ?? m.memoryPages)]]),
     globals.length > 0 ? section('global', globals) : [],
     section('export', exports),
     m.data.some((d) => d.passive) ? rawSection(SECTION_ID.datacount, u32(m.data.length)) : [],

@@ -33,7 +33,7 @@ function fakeBoard(p: Program): BoardSession {
 describe('inferOnBoard with a windowed input', () => {
   test('the MNIST CNN on 4x4: the board computes interpret()\'s codes from the windows the host wrote', async () => {
     const samples = calibrationSamples(ex('digits-cnn/calibration.json'));
-    const p = compileGraph(loadModel(ex('digits-cnn/model.json')), samples, { rows: 4, cols: 4 });
+    const p = compileGraph(loadModel(ex('digits-cnn/model.json')), samples, { rows: 4, cols: 4 }, 1, 'always');
     expect(p.input.windows).toBeDefined();
     for (const sample of samples.slice(0, 2)) {
       const x = quantizeInput(p, sample);

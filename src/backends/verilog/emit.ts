@@ -43,6 +43,8 @@ export interface EmitOptions {
   readonly capacity?: Capacity;
   /** Model name for comments and the FuseSoC core name. */
   readonly name?: string;
+  /** The instruction memory is a RAM a board loads from its flash image (PROG_LOADABLE), not a ROM of this program. */
+  readonly loadableProgram?: boolean;
 }
 
 /** Widths and sizes the design is built with (all derived from the Program unless raised by Capacity). */
@@ -105,7 +107,8 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}): D
   };
 }
 
-function topValues(p: Program, s: DesignSizing): TemplateValues {
+/** nnchip_top's parameter values: everything the core's hardware depends on (a board design's machine id hashes them). */
+export function coreParameters(p: Program, s: DesignSizing, loadableProgram = false): TemplateValues {
   const c = p.config;
   return {
     ROWS: c.rows,
@@ -123,6 +126,7 @@ function topValues(p: Program, s: DesignSizing): TemplateValues {
     DRAM_AW: s.dramAw,
     PROG_DEPTH: s.progDepth,
     PROG_FILE: MEM_FILES.program,
+    PROG_LOADABLE: loadableProgram ? 1 : 0,
     TOKEN_W: s.tokenBits,
   };
 }
@@ -208,7 +212,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
     if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
     else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
     else if (name.startsWith('nnchip_') && name.endsWith('.v')) {
-      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing) : {})]);
+      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? coreParameters(p, sizing, opts.loadableProgram) : {})]);
       rtlNames.push(`rtl/${name}`);
     } else throw internal(`unexpected template rtl-templates/${name}`);
   }

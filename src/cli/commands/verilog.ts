@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * `nnchip verilog <model> --target <ice40|ecp5|asic|generic> [-o dir] [--input samples.json]`: a complete RTL design folder;
- * with `--board <name>`, the design for that board (UART host link, weights from SPI flash; src/board/).
+ * with `--board <name>`, the design for that board (UART host link, program and weights from SPI flash; src/board/).
  */
 import type { Command } from 'commander';
 import { deviceFor } from '../../backends/verilog/devices.js';
@@ -21,7 +21,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -44,9 +44,10 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')} (default generic)`)
         .option('--device <name>', `part: ${ICE40_DEVICES.join(', ')} (ice40, default hx8k), 25k (ecp5)`)
-        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
+        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
+        .option('--program-words <n>', '--board only: instruction RAM words, so longer programs of other models fit the bitstream (default: this program\'s length; at most 512)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
         .option('--json', 'print a summary as JSON')
@@ -61,7 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
     ),
   ).action((model: string, flags: VerilogFlags) => {
     if (flags.board !== undefined) return boardAction(model, flags, ctx);
-    for (const f of ['clock', 'baud'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
+    for (const f of ['clock', 'baud', 'programWords'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
     const target = parseTarget(flags.target ?? 'generic');
     const part = deviceFor(target, flags.device);
     const device = target === 'ice40' ? parseDevice(part ?? 'hx8k') : undefined;
@@ -106,7 +107,9 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const written = outputOptions(flags, model, flags.calibration, flags.config);
   checkOutput(out, 'folder', written);
   const p = programFor(model, flags, ctx);
-  const files = emitBoard(p, { board, clockMhz, baud, name });
+  const programWords = flags.programWords === undefined ? undefined : positive('--program-words', flags.programWords);
+  if (programWords !== undefined && !Number.isInteger(programWords)) throw new NnchipError('NN801', `--program-words ${flags.programWords}: expected a whole number`);
+  const files = emitBoard(p, { board, clockMhz, baud, name, ...(programWords === undefined ? {} : { capacity: { programWords } }) });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
   const summary = { out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, files: [...files.keys()], cycles };

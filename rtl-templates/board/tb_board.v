@@ -53,6 +53,17 @@ module tb_board;
     end
   end
 
+  // ---- the boot's length, in board clocks from the first clock to the image's verdict
+  integer clocks = 0;
+  reg reported = 1'b0;
+  always @(posedge clk) begin
+    clocks <= clocks + 1;
+    if (!reported && dut.status_q != 3'd0) begin
+      reported <= 1'b1;
+      $display("tb_board: image status %0d after %0d clocks", dut.status_q, clocks);
+    end
+  end
+
   // ---- the host's UART
   integer to_board, from_board, got, v, n, k, len;
   reg [8*256-1:0] to_name, from_name, flash_name;

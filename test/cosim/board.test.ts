@@ -64,8 +64,16 @@ async function expectInferences(p: Program, machineId: number, dir: string, benc
     expect(run.cycles).toBe(cycles);
     // the board clock also counts the memory waits: six clocks per core cycle at least (docs/board.md)
     expect(run.clocks).toBeGreaterThanOrEqual(6 * cycles);
+    process.stdout.write(`board run: ${run.cycles} compute cycles, ${run.clocks} board clocks\n`);
   }
-  expect(await sim.close()).toContain('(exit 0)');
+  const log = await sim.close();
+  expect(log).toContain('(exit 0)');
+  // the boot reads the image once, as one flash stream: about 19 board clocks per byte (docs/board.md)
+  const boot = Number(/image status 1 after (\d+) clocks/.exec(log)?.[1]);
+  const bytes = flashImage(p, machineId).length;
+  expect(boot).toBeGreaterThan(16 * bytes);
+  expect(boot).toBeLessThan(20 * bytes + 1000);
+  process.stdout.write(`board boot: ${bytes} image bytes in ${boot} clocks (${(boot / bytes).toFixed(1)} per byte)\n`);
 }
 
 describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under verilator --lint-only -Wall', () => {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { deviceFor } from '../../backends/verilog/devices.js';
 import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
-import { emitBoard, uartDivider } from '../../board/emit.js';
+import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
@@ -112,12 +112,17 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const files = emitBoard(p, { board, clockMhz, baud, name, ...(programWords === undefined ? {} : { capacity: { programWords } }) });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
-  const summary = { out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, files: [...files.keys()], cycles };
+  const image = files.get(BOARD_FILES.image)!;
+  const manifest = JSON.parse(String(files.get(BOARD_FILES.manifest))) as BoardManifest;
+  const summary = {
+    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, imageBytes: image.length,
+    instructions: p.instructions.length, programWords: manifest.capacity.progDepth, machineId: manifest.machineId, files: [...files.keys()], cycles,
+  };
   if (flags.json) {
     ctx.io.stdout(JSON.stringify(summary) + '\n');
     return;
   }
   const { io } = ctx;
-  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${p.constants.length.toLocaleString('en-US')} bytes of weights in flash, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
-  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json\n`);
+  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md)\n`);
 }

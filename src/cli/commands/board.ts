@@ -107,7 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
         .command('flash-image')
         .description('write the SPI-flash image (header, program, weights) of a board design, or of another model for its bitstream; flash it with iceprog -o <offset>')
         .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
-        .option('--model <file>', 'another model (or .nnp program) for the same machine: compile it with the same --config/--array; needs -o')
+        .option('--model <file>', 'another model (or .nnp program) for the same machine: compile it with the same --config/--array; needs -o (default: the folder\'s own model)')
         .option('-o, --out <file>', 'output file (default <dir>/flash.bin); with --model, its program goes beside it as <file without .bin>.nnp')
         .addHelpText(
           'after',
@@ -142,7 +142,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`, whose bitstream and flash image are on the board')
     .requiredOption('--port <path>', 'the board UART, e.g. /dev/ttyUSB1 (required)')
     .requiredOption('--input <file>', 'JSON samples, as for `nnchip run` (required)')
-    .option('--program <file>', 'the program of the image in the board\'s flash, when it is not the folder\'s (written by `board flash-image --model`)')
+    .option('--program <file>', 'the program of the image in the board\'s flash, when it is not the folder\'s (written by `board flash-image --model`; default <dir>/program.nnp)')
     .option('--timeout <s>', 'seconds to wait for each answer', '10')
     .option('--json', 'print the `nnchip run --json` document, with "cycles" measured by the board')
     .addHelpText(

@@ -108,9 +108,12 @@ export const IMAGE_STATUS_TEXT: Record<ImageStatusName, string> = {
   otherMachine: 'the flash image was built for another machine configuration than this bitstream (nnchip board flash-image <dir> --model … makes one for it)',
 };
 
-export function imageStatusName(code: number): ImageStatusName | undefined {
-  return (Object.keys(IMAGE_STATUS) as ImageStatusName[]).find((k) => IMAGE_STATUS[k] === code);
+/** The name a code table gives a one-byte code (undefined for a code the board should not send). */
+function nameOfCode<K extends string>(codes: Readonly<Record<K, number>>, code: number): K | undefined {
+  return (Object.keys(codes) as K[]).find((k) => codes[k] === code);
 }
+
+export const imageStatusName = (code: number): ImageStatusName | undefined => nameOfCode(IMAGE_STATUS, code);
 
 /** What an INFO frame says about the FPGA's bitstream and the image in its flash (checked by the host). */
 export interface BoardInfo {
@@ -168,6 +171,4 @@ export class FrameDecoder {
   }
 }
 
-export function boardErrorName(code: number): BoardErrorName | undefined {
-  return (Object.keys(BOARD_ERRORS) as BoardErrorName[]).find((k) => BOARD_ERRORS[k] === code);
-}
+export const boardErrorName = (code: number): BoardErrorName | undefined => nameOfCode(BOARD_ERRORS, code);

@@ -57,19 +57,27 @@ module nnchip_board_top #(
   // ---- boot: the header (checked byte by byte, fields kept), the program (into the instruction
   // RAM, one byte lane per flash byte), the constants (summed only: the core reads them from flash)
   reg asked_q, payload_q, magic_ok_q, machine_ok_q, header_ok_q;
-  reg [31:0] b_count_q, sum_q;
+  reg [23:0] b_count_q;                         // the flash addresses 16 MiB
+  reg [31:0] sum_q;
   reg [31:0] program_id_q, insns_q, ram_base_q, dram_size_q, cycle_limit_q, payload_sum_q;
+  // A good image's sizes fit this machine (its id covers PROG_DEPTH ≤ 32768 words and DRAM_AW), so
+  // the logic that uses them is only as wide as they can be; yosys drops the header bits above.
+  localparam [31:0] DRAM_MASK = (DRAM_AW >= 31) ? 32'hffffffff : ((32'd1 << (DRAM_AW + 1)) - 32'd1);
+  wire [31:0] ram_base = ram_base_q & DRAM_MASK;
+  wire [31:0] dram_size = dram_size_q & DRAM_MASK;
   reg p_we;
   reg [15:0] p_waddr;
   reg [3:0] p_lane;
   reg [7:0] p_wdata;
-  wire [31:0] b_at = FLASH_IMAGE + b_count_q;
-  wire [31:0] prog_byte = b_count_q - IMAGE_HEADER_BYTES;
-  wire [31:0] prog_end = IMAGE_HEADER_BYTES + {insns_q[27:0], 4'd0};
-  wire [31:0] image_end = prog_end + ram_base_q;
+  localparam [31:0] IMAGE_AT = FLASH_IMAGE;
+  localparam [31:0] HEADER_BYTES = IMAGE_HEADER_BYTES;
+  wire [23:0] b_at = IMAGE_AT[23:0] + b_count_q;
+  wire [23:0] prog_byte = b_count_q - HEADER_BYTES[23:0];
+  wire [23:0] prog_end = HEADER_BYTES[23:0] + {4'd0, insns_q[15:0], 4'd0};
+  wire [23:0] image_end = prog_end + ram_base[23:0];
   wire [3:0] field = b_count_q[5:2];
   wire [4:0] lane8 = {b_count_q[1:0], 3'd0};
-  wire unused_boot = ^{b_at[31:24], prog_byte[31:20], insns_q[31:28]};
+  wire unused_boot = ^{prog_byte[23:20], insns_q[31:16], ram_base[31:24], IMAGE_AT[31:24], HEADER_BYTES[31:24]};
   always @(posedge clk) begin
     b_req <= 1'b0;
     p_we <= 1'b0;
@@ -80,12 +88,12 @@ module nnchip_board_top #(
       magic_ok_q <= 1'b1;
       machine_ok_q <= 1'b1;
       header_ok_q <= 1'b1;
-      b_count_q <= 0;
+      b_count_q <= 24'd0;
       sum_q <= 0;
     end else if (!booted) begin
       if (f_ack) begin
         asked_q <= 1'b0;
-        b_count_q <= b_count_q + 1;
+        b_count_q <= b_count_q + 24'd1;
         if (!payload_q) begin
           case (field)
             IMG_FIELD_MAGIC: if (f_data != IMAGE_MAGIC[lane8 +: 8]) magic_ok_q <= 1'b0;
@@ -109,7 +117,7 @@ module nnchip_board_top #(
           end
         end
       end else if (!asked_q) begin
-        if (!payload_q && b_count_q == IMAGE_HEADER_BYTES) begin
+        if (!payload_q && b_count_q == HEADER_BYTES[23:0]) begin
           // what is wrong first: no image at all, then a damaged one, then another machine's
           if (!magic_ok_q) status_q <= IMG_STATUS_NO_IMAGE;
           else if (!header_ok_q) status_q <= IMG_STATUS_CORRUPT;
@@ -120,7 +128,7 @@ module nnchip_board_top #(
           status_q <= (sum_q == payload_sum_q) ? IMG_STATUS_OK : IMG_STATUS_CORRUPT;
         end else if (f_ready) begin
           b_req <= 1'b1;
-          b_addr <= b_at[23:0];
+          b_addr <= b_at;
           asked_q <= 1'b1;
         end
       end
@@ -135,17 +143,16 @@ module nnchip_board_top #(
   wire [RAM_AW-1:0] h_waddr, h_raddr;
   wire [7:0] h_wdata;
   wire [7:0] ram_q;
-  wire [31:0] flash_data = FLASH_IMAGE + prog_end;     // the constants follow the program
+  wire [23:0] flash_data = IMAGE_AT[23:0] + prog_end;     // the constants follow the program
   nnchip_board_mem #(
     .DRAM_BW(DRAM_BW), .DRAM_LATENCY(DRAM_LATENCY), .DRAM_AW(DRAM_AW), .RAM_BYTES(RAM_BYTES), .RAM_AW(RAM_AW)
   ) u_mem (
     .clk(clk), .rst_n(rst_n), .start(run_start), .busy(run_busy), .finished(run_finished), .status(run_status),
     .core_cycles(core_cycles), .run_clks(run_clks),
-    .ram_base(ram_base_q), .dram_size(dram_size_q), .flash_data(flash_data[23:0]), .cycle_limit(cycle_limit_q),
+    .ram_base(ram_base), .dram_size(dram_size), .flash_data(flash_data), .cycle_limit(cycle_limit_q),
     .p_we(p_we), .p_waddr(p_waddr), .p_lane(p_lane), .p_wdata(p_wdata),
     .h_we(h_we), .h_waddr(h_waddr), .h_wdata(h_wdata), .h_raddr(h_raddr), .ram_q(ram_q),
     .f_ready(f_ready), .f_req(m_req), .f_addr(m_addr), .f_ack(f_ack), .f_data(f_data));
-  wire unused_flash_data = ^flash_data[31:24];
 
   // ---- UART
   wire rx_valid, tx_busy, tx_start;
@@ -156,7 +163,7 @@ module nnchip_board_top #(
   wire image_ok = (status_q == IMG_STATUS_OK);
   nnchip_board_link #(.RAM_AW(RAM_AW), .MACHINE_ID(MACHINE_ID)) u_link (
     .clk(clk), .rst_n(rst_n), .booted(booted), .image_status(status_q),
-    .ram_base(ram_base_q), .dram_size(dram_size_q), .program_id(program_id_q),
+    .ram_base(ram_base), .dram_size(dram_size), .program_id(program_id_q),
     .rx_valid(rx_valid), .rx_data(rx_data), .tx_busy(tx_busy), .tx_start(tx_start), .tx_data(tx_data),
     .h_we(h_we), .h_waddr(h_waddr), .h_wdata(h_wdata), .h_raddr(h_raddr), .ram_q(ram_q),
     .run_start(run_start), .run_finished(run_finished), .run_status(run_status),

@@ -21,7 +21,9 @@ const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pa
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
 const SMALL = { rows: 2, cols: 2, actDepth: 64, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2, thresholdPasses: 8, dramBytesPerCycle: 2, dramLatency: 3 };
 
-const ONE = { ...SMALL, rows: 1, cols: 1, dramBytesPerCycle: 1, thresholdPasses: 16 };
+// queue depth 1: with the program loaded from flash every instruction field is live in the queues
+// (a ROM let yosys drop the fields one program never sets), and two entries of three queues are over the UP5K
+const ONE = { ...SMALL, rows: 1, cols: 1, dramBytesPerCycle: 1, thresholdPasses: 16, queueDepth: 1 };
 
 const CASES: readonly (readonly [string, Board, number, typeof SMALL])[] = [
   ['iCEBreaker at 12 MHz (1x1)', BOARDS.icebreaker, 12, ONE],

@@ -78,8 +78,9 @@ export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {})
   if (progDepth > PROGRAM_WORDS_BUDGET) {
     throw new NnchipError('NN405', `the instruction RAM would need ${progDepth} words of 16 bytes; the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}): use a larger array or buffers, so the program has fewer instructions`);
   }
-  const sizing = designSizing(p, 1, { ...capacity, progDepth });
   const ramBytes = Math.max(1, p.dramSize - p.constants.length, capacity.ramBytes ?? 0);
+  // the DRAM addresses reach the whole RAM region, however large it was asked to be
+  const sizing = designSizing(p, 1, { ...capacity, progDepth, dramBytes: Math.max(capacity.dramBytes ?? 0, p.constants.length + ramBytes) });
   const parameters = { ...coreParameters(p, sizing, true), RAM_BYTES: ramBytes };
   return {
     sizing,

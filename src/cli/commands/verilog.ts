@@ -21,7 +21,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string; ramBytes?: string };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -47,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
+        .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
         .option('--program-words <n>', '--board only: instruction RAM words, so longer programs of other models fit the bitstream (default: this program\'s length; at most 512)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
@@ -62,7 +63,7 @@ export function register(program: Command, ctx: CliContext): void {
     ),
   ).action((model: string, flags: VerilogFlags) => {
     if (flags.board !== undefined) return boardAction(model, flags, ctx);
-    for (const f of ['clock', 'baud', 'programWords'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
+    for (const f of ['clock', 'baud', 'programWords', 'ramBytes'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
     const target = parseTarget(flags.target ?? 'generic');
     const part = deviceFor(target, flags.device);
     const device = target === 'ice40' ? parseDevice(part ?? 'hx8k') : undefined;
@@ -107,9 +108,16 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const written = outputOptions(flags, model, flags.calibration, flags.config);
   checkOutput(out, 'folder', written);
   const p = programFor(model, flags, ctx);
-  const programWords = flags.programWords === undefined ? undefined : positive('--program-words', flags.programWords);
-  if (programWords !== undefined && !Number.isInteger(programWords)) throw new NnchipError('NN801', `--program-words ${flags.programWords}: expected a whole number`);
-  const files = emitBoard(p, { board, clockMhz, baud, name, ...(programWords === undefined ? {} : { capacity: { programWords } }) });
+  const whole = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const v = positive(flag, text);
+    if (!Number.isInteger(v)) throw new NnchipError('NN801', `${flag} ${text}: expected a whole number`);
+    return v;
+  };
+  const programWords = whole('--program-words', flags.programWords);
+  const ramBytes = whole('--ram-bytes', flags.ramBytes);
+  const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
+  const files = emitBoard(p, { board, clockMhz, baud, name, capacity });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
   const image = files.get(BOARD_FILES.image)!;

@@ -54,6 +54,13 @@ describe('emitBoard', () => {
     expect(() => boardMachine(program, BOARDS.icebreaker, { programWords: 513 })).toThrow(/allows 512/);
   });
 
+  test('--ram-bytes sizes the RAM region, and the DRAM addresses reach all of it', () => {
+    const roomy = boardMachine(program, BOARDS.icebreaker, { ramBytes: 4096 });
+    expect(roomy.parameters['RAM_BYTES']).toBe(4096);
+    expect(2 ** Number(roomy.parameters['DRAM_AW'])).toBeGreaterThan(program.constants.length + 4096);
+    expect(() => emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12, capacity: { ramBytes: 100_000 } })).toThrow(/RAM region/);
+  });
+
   test('weights beyond the board flash, and a RAM region beyond its block RAM, are refused (NN405)', () => {
     const big = { ...program, constants: new Uint8Array(20 << 20), dramSize: (20 << 20) + 64 };
     expect(() => emitBoard(big, { board: BOARDS['hx8k-breakout'], clockMhz: 12 })).toThrow(/flash image needs/);

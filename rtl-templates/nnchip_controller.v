@@ -10,12 +10,14 @@ module nnchip_controller (
   mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
   th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last,
-  done, error
+  done, error,
+  prog_we, prog_waddr, prog_lane, prog_wdata
 );
   `include "nnchip_isa.vh"
   parameter QUEUE_DEPTH = 8;
   parameter PROG_DEPTH = 16;               // ROM entries (a power of two >= the program length)
   parameter PROG_FILE = "program.hex";
+  parameter PROG_LOADABLE = 0;             // 1: the instruction memory is a RAM the board loads (nnchip_rom)
   parameter TOKEN_W = 8;                   // token counter width (holds the most tokens ever outstanding)
   parameter LD_AW = 8;                     // widest of the act/wgt/acc/qnt buffer addresses
   parameter ACT_AW = 8;
@@ -25,6 +27,7 @@ module nnchip_controller (
   parameter OUT_AW = 8;
   parameter DRAM_AW = 16;
   localparam PC_W = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
+  localparam LANE_W = $clog2(INSN_BITS / 8);
 
   input  wire clk, rst_n;
   output wire ld_start;
@@ -63,6 +66,10 @@ module nnchip_controller (
   output wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
   input  wire th_last;
   output wire done, error;
+  input  wire prog_we;                     // PROG_LOADABLE: write byte prog_lane of instruction prog_waddr (in reset)
+  input  wire [PC_W-1:0]   prog_waddr;
+  input  wire [LANE_W-1:0] prog_lane;
+  input  wire [7:0]        prog_wdata;
 
   // ---- fetch: the ROM is addressed with the next pc, so word[pc] is ready in the cycle it is fetched
   reg  [PC_W-1:0] pc_q;
@@ -72,8 +79,9 @@ module nnchip_controller (
   wire [PC_W-1:0] pc_next = fetch ? pc_q + 1'b1 : pc_q;
   wire [PC_W-1:0] rom_addr = rst_n ? pc_next : {PC_W{1'b0}};
 
-  nnchip_rom #(.WIDTH(INSN_BITS), .DEPTH(PROG_DEPTH), .AW(PC_W), .FILE(PROG_FILE)) u_rom (
-    .clk(clk), .addr(rom_addr), .rdata_q(word));
+  nnchip_rom #(.WIDTH(INSN_BITS), .DEPTH(PROG_DEPTH), .AW(PC_W), .LANE_W(LANE_W), .LOADABLE(PROG_LOADABLE), .FILE(PROG_FILE)) u_rom (
+    .clk(clk), .addr(rom_addr), .rdata_q(word),
+    .we(prog_we), .waddr(prog_waddr), .lane(prog_lane), .wdata(prog_wdata));
 
   wire d_load, d_store, d_matmul, d_threshold, d_sync, d_halt, d_illegal;
   wire d_pop_prev, d_pop_next, d_push_prev, d_push_next;

@@ -1,20 +1,39 @@
 // SPDX-License-Identifier: MIT
-// nnchip_rom: the instruction ROM — one 128-bit word per entry, synchronous read, filled from a
-// $readmemh image (program.hex) so yosys can map it to block RAM.
+// nnchip_rom: the instruction memory — one 128-bit word per entry, synchronous read. LOADABLE = 0:
+// a ROM filled from a $readmemh image (program.hex), so yosys maps it to block RAM. LOADABLE = 1
+// (board designs): a RAM the board writes one byte lane at a time, on the same clock, while the core
+// is in reset, with the program it reads from the SPI-flash image, so the bitstream holds no program.
 `default_nettype none
 module nnchip_rom #(
   parameter WIDTH = 128,
   parameter DEPTH = 16,
   parameter AW = 4,
+  parameter LANE_W = 4,                    // byte lanes: WIDTH / 8 = 2^LANE_W
+  parameter LOADABLE = 0,
   parameter FILE = "program.hex"
 ) (
-  input  wire             clk,
-  input  wire [AW-1:0]    addr,
-  output reg  [WIDTH-1:0] rdata_q
+  input  wire              clk,
+  input  wire [AW-1:0]     addr,
+  output reg  [WIDTH-1:0]  rdata_q,
+  input  wire              we,             // LOADABLE only: write byte `lane` of word `waddr`
+  input  wire [AW-1:0]     waddr,
+  input  wire [LANE_W-1:0] lane,
+  input  wire [7:0]        wdata
 );
-  reg [WIDTH-1:0] mem_q [0:DEPTH-1];
-  initial $readmemh(FILE, mem_q);
-
-  always @(posedge clk) rdata_q <= mem_q[addr];
+  generate
+    if (LOADABLE != 0) begin : g_ram
+      reg [WIDTH-1:0] mem_q [0:DEPTH-1];
+      integer b;
+      always @(posedge clk) begin
+        if (we) for (b = 0; b < WIDTH / 8; b = b + 1) if ({{(32-LANE_W){1'b0}}, lane} == b) mem_q[waddr][b*8 +: 8] <= wdata;
+        rdata_q <= mem_q[addr];
+      end
+    end else begin : g_rom
+      reg [WIDTH-1:0] mem_q [0:DEPTH-1];
+      initial $readmemh(FILE, mem_q);
+      always @(posedge clk) rdata_q <= mem_q[addr];
+      wire unused_write = ^{we, waddr, lane, wdata};
+    end
+  endgenerate
 endmodule
 `default_nettype wire

@@ -19,6 +19,7 @@ module nnchip_top #(
   parameter DRAM_AW = {{DRAM_AW}},
   parameter PROG_DEPTH = {{PROG_DEPTH}},
   parameter PROG_FILE = "{{PROG_FILE}}",
+  parameter PROG_LOADABLE = {{PROG_LOADABLE}},   // 1: no ROM image; the board writes the program through prog_*
   parameter TOKEN_W = {{TOKEN_W}},
   parameter PE_MAC16 = {{PE_MAC16}}           // 1: the PE multipliers are iCE40 UltraPlus DSPs (SB_MAC16), two per block
 ) (
@@ -33,7 +34,13 @@ module nnchip_top #(
   output wire                 dram_wr_valid,
   output wire [DRAM_AW-1:0]   dram_wr_addr,
   output wire [DRAM_BW*8-1:0] dram_wr_data,
-  output wire [DRAM_BW-1:0]   dram_wr_strb
+  output wire [DRAM_BW-1:0]   dram_wr_strb,
+  // instruction memory write port (PROG_LOADABLE; tie to zero otherwise): byte prog_lane of word
+  // prog_waddr, on clk, while rst_n is low (PROG_DEPTH ≤ 32768: the address's top bit is unused)
+  input  wire                 prog_we,
+  input  wire [15:0]          prog_waddr,
+  input  wire [3:0]           prog_lane,
+  input  wire [7:0]           prog_wdata
 );
   `include "nnchip_isa.vh"
   localparam ACT_AW = (ACT_DEPTH > 1) ? $clog2(ACT_DEPTH) : 1;
@@ -44,6 +51,8 @@ module nnchip_top #(
   localparam LD_AW_01 = (ACT_AW > WGT_AW) ? ACT_AW : WGT_AW;
   localparam LD_AW_23 = (ACC_AW > QNT_AW) ? ACC_AW : QNT_AW;
   localparam LD_AW = (LD_AW_01 > LD_AW_23) ? LD_AW_01 : LD_AW_23;
+  localparam PROG_AW = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
+  wire unused_prog_waddr = ^prog_waddr[15:PROG_AW];
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
@@ -73,7 +82,7 @@ module nnchip_top #(
   wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
 
   nnchip_controller #(
-    .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .TOKEN_W(TOKEN_W),
+    .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .PROG_LOADABLE(PROG_LOADABLE), .TOKEN_W(TOKEN_W),
     .LD_AW(LD_AW), .ACT_AW(ACT_AW), .WGT_AW(WGT_AW), .ACC_AW(ACC_AW), .QNT_AW(QNT_AW), .OUT_AW(OUT_AW),
     .DRAM_AW(DRAM_AW)
   ) u_ctrl (
@@ -88,7 +97,8 @@ module nnchip_top #(
     .mm_done(mm_done), .mm_done_push_prev(mm_done_push_prev), .mm_done_push_next(mm_done_push_next), .mm_busy(mm_busy),
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
     .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last),
-    .done(done), .error(error));
+    .done(done), .error(error),
+    .prog_we(prog_we), .prog_waddr(prog_waddr[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata));
 
   // ---- buffers
   wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;

@@ -6,15 +6,16 @@
 // arrive, so one with a bad checksum may have written part of its data (the ERROR says resend).
 `default_nettype none
 module nnchip_board_link #(
-  parameter RAM_BASE = 0,
-  parameter DRAM_SIZE = 1,
   parameter RAM_AW = 10,
-  parameter [31:0] DESIGN_ID = 0
+  parameter [31:0] MACHINE_ID = 0
 ) (
   input  wire              clk,
   input  wire              rst_n,
   input  wire              booted,
-  input  wire              image_ok,
+  input  wire [2:0]        image_status,   // IMAGE_STATUS code
+  input  wire [31:0]       ram_base,       // from the flash image's header
+  input  wire [31:0]       dram_size,
+  input  wire [31:0]       program_id,
   input  wire              rx_valid,
   input  wire [7:0]        rx_data,
   input  wire              tx_busy,
@@ -48,14 +49,15 @@ module nnchip_board_link #(
   wire [15:0] write_len = len_q - 16'd4;
   wire [32:0] write_end = {1'b0, addr_q} + {17'd0, write_len};
   wire [32:0] read_end = {1'b0, addr_q} + {17'd0, count_q};
-  wire write_ok = addr_q >= RAM_BASE && write_end <= DRAM_SIZE;
-  wire read_ok = addr_q >= RAM_BASE && read_end <= DRAM_SIZE;
+  wire image_ok = (image_status == IMG_STATUS_OK);
+  wire write_ok = image_ok && addr_q >= ram_base && write_end <= {1'b0, dram_size};
+  wire read_ok = image_ok && addr_q >= ram_base && read_end <= {1'b0, dram_size};
   wire [15:0] data_idx = idx_q - 16'd4;
-  wire [31:0] ram_at = addr_q - RAM_BASE + {16'd0, data_idx};
-  wire [31:0] ram_rd = addr_q - RAM_BASE + {16'd0, pay_q};
+  wire [31:0] ram_at = addr_q - ram_base + {16'd0, data_idx};
+  wire [31:0] ram_rd = addr_q - ram_base + {16'd0, pay_q};
   assign h_raddr = ram_rd[RAM_AW-1:0];
 
-  wire [INFO_PAYLOAD_BYTES*8-1:0] info_vec = {DRAM_SIZE[31:0], RAM_BASE[31:0], DESIGN_ID, 7'd0, image_ok, PROTOCOL_VERSION[7:0]};
+  wire [INFO_PAYLOAD_BYTES*8-1:0] info_vec = {dram_size, ram_base, program_id, MACHINE_ID, 5'd0, image_status, PROTOCOL_VERSION[7:0]};
   wire [63:0] done_vec = {run_clks, core_cycles};
   wire [7:0] pay_byte = (resp_type_q == RESP_INFO) ? info_vec[pay_q*8 +: 8]
                       : (resp_type_q == RESP_DONE) ? done_vec[pay_q*8 +: 8]
@@ -142,9 +144,11 @@ module nnchip_board_link #(
           REQ_INFO: if (len_q != 0) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);
                     else answer(RESP_INFO, INFO_PAYLOAD_BYTES, 8'd0);
           REQ_WRITE: if (len_q < 4) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);
+                     else if (!image_ok) answer(RESP_ERROR, 16'd1, ERR_FLASH_IMAGE);
                      else if (!write_ok) answer(RESP_ERROR, 16'd1, ERR_BAD_ADDRESS);
                      else answer(RESP_ACK, 16'd0, 8'd0);
           REQ_READ: if (len_q != 6) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);
+                    else if (!image_ok) answer(RESP_ERROR, 16'd1, ERR_FLASH_IMAGE);
                     else if (!read_ok) answer(RESP_ERROR, 16'd1, ERR_BAD_ADDRESS);
                     else answer(RESP_DATA, count_q, 8'd0);
           REQ_RUN: if (len_q != 0) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // nnchip_board_mem: runs the core against the board's memories. The core's DRAM address space is
-// [0, RAM_BASE): the Program's constants (weights, tables), read from SPI flash at FLASH_DATA + addr;
-// [RAM_BASE, DRAM_SIZE): input, output and activations, in block RAM (the host reads and writes it).
+// [0, ram_base): the Program's constants (weights, tables), read from SPI flash at flash_data + addr;
+// [ram_base, dram_size): input, output and activations, in block RAM (the host reads and writes it).
+// ram_base, dram_size, flash_data and cycle_limit come from the flash image's header. While idle it
+// also loads the core's instruction RAM: each p_we byte is written with one core clock edge, the
+// core held in reset.
 // The core cannot wait for memory, so it gets a clock of its own, `core_clk`, one rising edge per
 // core cycle, given only when the beat it asked for is in hand: the core sees exactly the memory of
 // the test bench (a read in core cycle y answers in core cycle y + DRAM_LATENCY) and runs exactly
@@ -12,11 +15,8 @@ module nnchip_board_mem #(
   parameter DRAM_BW = 1,
   parameter DRAM_LATENCY = 1,
   parameter DRAM_AW = 16,
-  parameter RAM_BASE = 0,
-  parameter DRAM_SIZE = 1,
-  parameter RAM_AW = 10,
-  parameter FLASH_DATA = 0,
-  parameter CYCLE_LIMIT = 1000
+  parameter RAM_BYTES = 1,
+  parameter RAM_AW = 10
 ) (
   input  wire               clk,
   input  wire               rst_n,
@@ -26,6 +26,14 @@ module nnchip_board_mem #(
   output reg  [1:0]         status,         // 0 done, 1 core error, 2 cycle limit reached
   output reg  [31:0]        core_cycles,    // cycles from reset release to `done`: isa/timing.ts cycles
   output reg  [31:0]        run_clks,       // clk cycles of the whole run (compute + memory waits)
+  input  wire [31:0]        ram_base,       // from the image header
+  input  wire [31:0]        dram_size,
+  input  wire [23:0]        flash_data,
+  input  wire [31:0]        cycle_limit,
+  input  wire               p_we,           // while idle: write byte p_lane of instruction p_waddr
+  input  wire [15:0]        p_waddr,
+  input  wire [3:0]         p_lane,
+  input  wire [7:0]         p_wdata,
   input  wire               h_we,           // host access to the RAM region while idle
   input  wire [RAM_AW-1:0]  h_waddr,
   input  wire [7:0]         h_wdata,
@@ -39,17 +47,20 @@ module nnchip_board_mem #(
 );
   localparam RING = (DRAM_LATENCY > 0) ? DRAM_LATENCY : 1;
   localparam SW = (RING > 1) ? $clog2(RING) : 1;
-  localparam RAM_BYTES = DRAM_SIZE - RAM_BASE;
-  localparam A_IDLE = 4'd0, A_RST_RISE = 4'd2, A_RST_FALL = 4'd3, A_RELEASE = 4'd4,
+  localparam A_IDLE = 4'd0, A_LOAD_RISE = 4'd1, A_RST_RISE = 4'd2, A_RST_FALL = 4'd3, A_RELEASE = 4'd4,
              A_SAMPLE = 4'd5, A_WRITE = 4'd6, A_READ = 4'd7, A_FLASH = 4'd8, A_RAM = 4'd9,
-             A_PRESENT = 4'd10, A_RISE = 4'd11, A_FALL = 4'd12, A_FINISH = 4'd13;
+             A_PRESENT = 4'd10, A_RISE = 4'd11, A_FALL = 4'd12, A_FINISH = 4'd13, A_LOAD_FALL = 4'd14;
 
   reg [3:0] state_q;
-  assign busy = (state_q != A_IDLE);
+  assign busy = (state_q != A_IDLE) && (state_q != A_LOAD_RISE) && (state_q != A_LOAD_FALL);
 
   // ---- the core, on its own clock
   reg core_clk_q, core_rst_n_q;
   reg rd_valid_q;
+  reg pw_q;
+  reg [15:0] pw_addr_q;
+  reg [3:0] pw_lane_q;
+  reg [7:0] pw_data_q;
   reg [DRAM_BW*8-1:0] rd_data_q;
   wire done, error, rd_req, wr_valid;
   wire [DRAM_AW-1:0] rd_addr, wr_addr;
@@ -58,7 +69,8 @@ module nnchip_board_mem #(
   nnchip_top u_core (
     .clk(core_clk_q), .rst_n(core_rst_n_q), .done(done), .error(error),
     .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
-    .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb));
+    .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb),
+    .prog_we(pw_q), .prog_waddr(pw_addr_q), .prog_lane(pw_lane_q), .prog_wdata(pw_data_q));
 
   // ---- the RAM region (byte wide; one port for the adapter or the host)
   reg [7:0] ram [0:RAM_BYTES-1];
@@ -90,13 +102,15 @@ module nnchip_board_mem #(
   reg [12:0] j_q;                                 // byte of the beat (DRAM_BW ≤ 64: emit.ts)
   // byte addresses in integer arithmetic, cut to the DRAM width plus a carry
   /* verilator lint_off WIDTH */
-  wire [DRAM_AW:0] rbyte = rd_addr_q + j_q;       // DRAM address of read byte j
-  wire [DRAM_AW:0] wbyte = wr_addr_q + j_q;
-  wire [31:0] flash_at = FLASH_DATA + rbyte;
+  wire [32:0] rbyte = rd_addr_q + j_q;            // DRAM address of read byte j
+  wire [32:0] wbyte = wr_addr_q + j_q;
+  wire [23:0] flash_at = flash_data + rbyte;
   wire strb_j = wr_strb_q[j_q];
+  wire [32:0] rram = rbyte - ram_base;
+  wire [32:0] wram = wbyte - ram_base;
+  wire r_flash = rbyte < ram_base, r_ram = rbyte < dram_size;
+  wire w_ram = wbyte >= ram_base && wbyte < dram_size;
   /* verilator lint_on WIDTH */
-  wire [DRAM_AW:0] rram = rbyte - RAM_BASE;
-  wire [DRAM_AW:0] wram = wbyte - RAM_BASE;
   assign a_raddr = rram[RAM_AW-1:0];
 
   always @(posedge clk) begin
@@ -108,8 +122,15 @@ module nnchip_board_mem #(
       core_clk_q <= 1'b0;
       core_rst_n_q <= 1'b0;
       rd_valid_q <= 1'b0;
+      pw_q <= 1'b0;
     end else case (state_q)
-      A_IDLE: if (start) begin
+      A_IDLE: if (p_we) begin
+        pw_q <= 1'b1;
+        pw_addr_q <= p_waddr;
+        pw_lane_q <= p_lane;
+        pw_data_q <= p_wdata;
+        state_q <= A_LOAD_RISE;
+      end else if (start) begin
         slot_q <= 0;
         rd_valid_q <= 1'b0;
         core_rst_n_q <= 1'b0;
@@ -117,6 +138,8 @@ module nnchip_board_mem #(
         run_clks <= 0;
         state_q <= A_RST_RISE;
       end
+      A_LOAD_RISE: begin core_clk_q <= 1'b1; state_q <= A_LOAD_FALL; end
+      A_LOAD_FALL: begin core_clk_q <= 1'b0; pw_q <= 1'b0; state_q <= A_IDLE; end
       // four core cycles in reset (the core's resets are synchronous)
       A_RST_RISE: begin core_clk_q <= 1'b1; state_q <= A_RST_FALL; end
       A_RST_FALL: begin
@@ -137,9 +160,9 @@ module nnchip_board_mem #(
       A_WRITE: begin                              // commit the store channel's beat, byte by byte
         if (!wr_valid_q || j_q == DRAM_BW) begin
           j_q <= 0;
-          state_q <= (done_q || error_q || core_cycles >= CYCLE_LIMIT) ? A_FINISH : A_READ;
+          state_q <= (done_q || error_q || core_cycles >= cycle_limit) ? A_FINISH : A_READ;
         end else begin
-          if (strb_j && wbyte >= RAM_BASE && wbyte < DRAM_SIZE) begin
+          if (strb_j && w_ram) begin
             a_we <= 1'b1;
             a_waddr <= wram[RAM_AW-1:0];
             a_wdata <= wr_data_q[j_q*8 +: 8];
@@ -149,13 +172,13 @@ module nnchip_board_mem #(
       end
       A_READ: begin                               // fetch the read channel's beat, byte by byte
         if (!rd_req_q || j_q == DRAM_BW) state_q <= A_PRESENT;
-        else if (rbyte < RAM_BASE) begin
+        else if (r_flash) begin
           if (f_ready) begin
             f_req <= 1'b1;
-            f_addr <= flash_at[23:0];
+            f_addr <= flash_at;
             state_q <= A_FLASH;
           end
-        end else if (rbyte < DRAM_SIZE) state_q <= A_RAM;   // ram_q holds ram[a_raddr] in A_RAM
+        end else if (r_ram) state_q <= A_RAM;   // ram_q holds ram[a_raddr] in A_RAM
         else j_q <= j_q + 1'b1;                   // past the end of DRAM: zero, as the test bench's model
       end
       A_FLASH: if (f_ack) begin
@@ -188,6 +211,6 @@ module nnchip_board_mem #(
     endcase
     if (busy && state_q != A_FINISH) run_clks <= run_clks + 1;
   end
-  wire unused_mem = ^{rram[DRAM_AW:RAM_AW], wram[DRAM_AW:RAM_AW], flash_at[31:24]};
+  wire unused_mem = ^{rram[32:RAM_AW], wram[32:RAM_AW]};
 endmodule
 `default_nettype wire

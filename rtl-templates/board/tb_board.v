@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // tb_board: co-simulation bench for nnchip_board_top. An SPI-flash model holds the image nnchip
-// wrote (mem/flash.hex at FLASH_IMAGE; 0xFF elsewhere) and answers READ (0x03). The host side of
+// wrote (mem/flash.hex, or the file +FLASH=<file> names, at FLASH_IMAGE; 0xFF elsewhere) and
+// answers READ (0x03). The host side of
 // the UART is a pair of byte streams driven from outside (named pipes, one hex byte per line):
 // +TO_BOARD=<file> carries request frames, which the bench sends on uart_rx at the bench's baud;
 // the answer frame read from uart_tx goes to +FROM_BOARD=<file>. One frame in, one frame out, until
@@ -52,9 +53,20 @@ module tb_board;
     end
   end
 
+  // ---- the boot's length, in board clocks from the first clock to the image's verdict
+  integer clocks = 0;
+  reg reported = 1'b0;
+  always @(posedge clk) begin
+    clocks <= clocks + 1;
+    if (!reported && dut.status_q != 3'd0) begin
+      reported <= 1'b1;
+      $display("tb_board: image status %0d after %0d clocks", dut.status_q, clocks);
+    end
+  end
+
   // ---- the host's UART
   integer to_board, from_board, got, v, n, k, len;
-  reg [8*256-1:0] to_name, from_name;
+  reg [8*256-1:0] to_name, from_name, flash_name;
   task send_byte(input [7:0] b);
     integer i;
     begin
@@ -82,7 +94,9 @@ module tb_board;
   endtask
   reg [7:0] rb;
   initial begin
-    $readmemh("{{FLASH_FILE}}", flash);
+    for (k = 0; k < FLASH_BYTES; k = k + 1) flash[k] = 8'hff;
+    if ($value$plusargs("FLASH=%s", flash_name)) $readmemh(flash_name, flash);
+    else $readmemh("{{FLASH_FILE}}", flash);
     if (!$value$plusargs("TO_BOARD=%s", to_name) || !$value$plusargs("FROM_BOARD=%s", from_name)) begin
       $display("tb_board: pass +TO_BOARD=<file> +FROM_BOARD=<file>");
       $finish;

@@ -1,23 +1,32 @@
 // SPDX-License-Identifier: MIT
 /**
- * Program + board → the design folder of `nnchip verilog --board`: the core's RTL and program ROM
- * (backends/verilog), the board RTL (rtl-templates/board/), the protocol header, the board's .pcf, a
- * Makefile (synth, pnr at the design clock, bitstream, prog), the flash image, program.nnp and
- * board.json for `nnchip board run`, and a co-simulation bench (tb/tb_board.v). A pure function.
+ * Program + board → the design folder of `nnchip verilog --board`: the core's RTL with a loadable
+ * instruction RAM (backends/verilog), the board RTL (rtl-templates/board/), the protocol header, the
+ * board's .pcf, a Makefile (synth, pnr at the design clock, bitstream, prog) and README, the flash
+ * image (program and constants), program.nnp and board.json for `nnchip board run`, and a
+ * co-simulation bench (tb/tb_board.v). The bitstream depends on the machine only (boardMachine());
+ * the image carries the model. A pure function.
  */
 import { FPGA_DEVICES, type PeMultipliers } from '../backends/verilog/devices.js';
-import { emitVerilog, designSizing } from '../backends/verilog/emit.js';
+import { coreParameters, designSizing, emitVerilog, type Capacity, type DesignSizing } from '../backends/verilog/emit.js';
 import { fillTemplate } from '../backends/verilog/fill-template.js';
 import { upperSnake } from '../backends/verilog/isa-header.js';
 import { readTemplateDir } from '../backends/verilog/templates.js';
 import { NnchipError } from '../diagnostics/error.js';
 import { serializeProgram, type Program } from '../isa/program.js';
-import { scheduleTimes } from '../isa/timing.js';
 import type { Contents } from '../util/atomic-write.js';
 import { DEFAULT_BAUD, type Board } from './boards.js';
-import { designIdOf, flashImage, IMAGE_HEADER_BYTES, imageHeader, payloadSum } from './image.js';
+import { flashImage, IMAGE_FIELDS, IMAGE_HEADER_BYTES, IMAGE_MAGIC, machineIdOf, programIdOf } from './image.js';
 import { pllFor, type PllSetting } from './pll.js';
-import { BOARD_ERRORS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, RESP, SYNC } from './protocol.js';
+import { BOARD_ERRORS, IMAGE_STATUS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, RESP, SYNC } from './protocol.js';
+
+/** What a board bitstream is built to hold beyond the Program that made it, so other models' images run on it. */
+export interface BoardCapacity extends Capacity {
+  /** instruction RAM words: a longer program is an error (default: this program's length) */
+  readonly programWords?: number;
+  /** bytes of the RAM region (input, output, activations) */
+  readonly ramBytes?: number;
+}
 
 export interface BoardEmitOptions {
   readonly board: Board;
@@ -25,35 +34,84 @@ export interface BoardEmitOptions {
   readonly clockMhz: number;
   readonly baud?: number;
   readonly name?: string;
-  /** The core's PE multipliers; default: the board part's (devices.ts: the UP5K's DSPs). */
-  readonly peMultipliers?: PeMultipliers;
+  readonly capacity?: BoardCapacity;
 }
 
-/** What `nnchip board run` reads back from board.json. */
+/** The hardware a board bitstream holds; images whose machine id equals `id` run on it. */
+export interface BoardMachine {
+  readonly sizing: DesignSizing;
+  readonly ramBytes: number;
+  /** nnchip_top's parameters and the RAM region's size: what the machine id hashes */
+  readonly parameters: Readonly<Record<string, string | number>>;
+  readonly id: number;
+  /** the capacity that rebuilds exactly this machine for another Program of the same config */
+  readonly capacity: Required<Omit<BoardCapacity, 'inputBytes' | 'outputBytes' | 'inputRows' | 'outputRows'>>;
+}
+
+/** What `nnchip board run` and `board flash-image` read back from board.json. */
 export interface BoardManifest {
   readonly board: string;
   readonly clockMhz: number;
   readonly baud: number;
   readonly flashOffset: number;
-  readonly designId: number;
+  readonly machineId: number;
+  /** programIdOf() of program.nnp, whose image flash.bin is */
+  readonly programId: number;
+  readonly capacity: BoardMachine['capacity'];
 }
 
-export const BOARD_FILES = { manifest: 'board.json', program: 'program.nnp', image: 'flash.bin', flashHex: 'mem/flash.hex' } as const;
+export const BOARD_FILES = { manifest: 'board.json', program: 'program.nnp', image: 'flash.bin', flashHex: 'mem/flash.hex', readme: 'README.md' } as const;
 
 /** Block RAM bytes the RAM region (input, output, activations) may take: half the part's, the core needs the rest. */
 const RAM_BUDGET = { up5k: 7680, hx8k: 8192 } as const;
+/** Instruction RAM: at most 512 words (16 of the parts' 4-kbit block RAMs at 128 bits a word). */
+const PROGRAM_WORDS_BUDGET = 512;
 
-/** The protocol's constants as Verilog localparams (from protocol.ts: nothing is restated). */
+const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(n, 2)));
+
+/** The core's PE multipliers on a board: its part's (devices.ts: the UP5K's DSPs). */
+const boardMultipliers = (b: Board): PeMultipliers => FPGA_DEVICES[b.device].peMultipliers;
+
+/** The machine a board design for `p` builds: the Program's needs, raised to `capacity`. */
+export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {}): BoardMachine {
+  const words = capacity.programWords ?? p.instructions.length;
+  if (p.instructions.length > words) {
+    throw new NnchipError('NN405', `the program has ${p.instructions.length} instructions; the board's instruction RAM holds ${words} (raise --program-words)`);
+  }
+  const progDepth = pow2AtLeast(Math.max(words, capacity.progDepth ?? 0));
+  if (progDepth > PROGRAM_WORDS_BUDGET) {
+    throw new NnchipError('NN405', `the instruction RAM would need ${progDepth} words of 16 bytes; the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}): use a larger array or buffers, so the program has fewer instructions`);
+  }
+  const ramBytes = Math.max(1, p.dramSize - p.constants.length, capacity.ramBytes ?? 0);
+  // the DRAM addresses reach the whole RAM region, however large it was asked to be
+  const sizing = designSizing(p, 1, { ...capacity, progDepth, dramBytes: Math.max(capacity.dramBytes ?? 0, p.constants.length + ramBytes) });
+  const parameters = { ...coreParameters(p, sizing, boardMultipliers(b), true), RAM_BYTES: ramBytes };
+  return {
+    sizing,
+    ramBytes,
+    parameters,
+    id: machineIdOf(parameters),
+    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, ramBytes },
+  };
+}
+
+/** The protocol's and the image header's constants as Verilog localparams (from protocol.ts and image.ts: nothing is restated). */
 export function protocolHeader(): string {
   const lines = [
     '// SPDX-License-Identifier: MIT',
-    '// nnchip_protocol.vh: generated from src/board/protocol.ts (the host protocol); do not edit.',
+    '// nnchip_protocol.vh: generated from src/board/protocol.ts (the host protocol) and image.ts (the flash image); do not edit.',
+    '/* verilator lint_off UNUSEDPARAM */',
     `localparam [7:0] PROTOCOL_SYNC = 8'h${SYNC.toString(16)};`,
     `localparam [7:0] PROTOCOL_VERSION = 8'd${PROTOCOL_VERSION};`,
     `localparam INFO_PAYLOAD_BYTES = ${INFO_PAYLOAD_BYTES};`,
     ...Object.entries(REQ).map(([k, v]) => `localparam [7:0] REQ_${upperSnake(k)} = 8'h${v.toString(16).padStart(2, '0')};`),
     ...Object.entries(RESP).map(([k, v]) => `localparam [7:0] RESP_${upperSnake(k)} = 8'h${v.toString(16).padStart(2, '0')};`),
     ...Object.entries(BOARD_ERRORS).map(([k, v]) => `localparam [7:0] ERR_${upperSnake(k)} = 8'd${v};`),
+    ...Object.entries(IMAGE_STATUS).map(([k, v]) => `localparam [2:0] IMG_STATUS_${upperSnake(k)} = 3'd${v};`),
+    `localparam IMAGE_HEADER_BYTES = ${IMAGE_HEADER_BYTES};`,
+    `localparam [31:0] IMAGE_MAGIC = ${hex32(IMAGE_MAGIC.reduce((v, b, i) => v + b * 2 ** (8 * i), 0))};   // byte 0 in bits 7:0`,
+    ...IMAGE_FIELDS.map((f, i) => `localparam [3:0] IMG_FIELD_${upperSnake(f)} = 4'd${i};`),
+    '/* verilator lint_on UNUSEDPARAM */',
   ];
   return lines.join('\n') + '\n';
 }
@@ -78,12 +136,8 @@ export function uartDivider(clockMhz: number, baud: number): number {
   return div;
 }
 
-/** Values of nnchip_board_top.v's parameters. */
-function topValues(p: Program, o: BoardEmitOptions, pll: PllSetting, baud: number): Record<string, string | number> {
-  const sizing = designSizing(p, 1);
-  const ramBytes = Math.max(1, p.dramSize - p.constants.length);
-  const header = imageHeader(p);
-  const cycles = scheduleTimes(p.instructions, p.config).cycles;
+/** Values of nnchip_board_top.v's parameters: the machine and the board, nothing of the model. */
+function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSetting, baud: number): Record<string, string | number> {
   return {
     CLKS_PER_BIT: uartDivider(pll.mhz, baud),
     WAKE_CLKS: Math.ceil(pll.mhz * 20), // 20 µs after RELEASE POWER-DOWN (data sheets: tRES1 ≤ 3 µs … 30 µs)
@@ -95,63 +149,70 @@ function topValues(p: Program, o: BoardEmitOptions, pll: PllSetting, baud: numbe
     LED_ACTIVE_LOW: o.board.ledActiveLow ? 1 : 0,
     DRAM_BW: p.config.dramBytesPerCycle,
     DRAM_LATENCY: p.config.dramLatency,
-    DRAM_AW: sizing.dramAw,
-    RAM_BASE: p.constants.length,
-    DRAM_SIZE: p.constants.length + ramBytes,
-    RAM_AW: clog2(ramBytes),
+    DRAM_AW: m.sizing.dramAw,
+    RAM_BYTES: m.ramBytes,
+    RAM_AW: clog2(m.ramBytes),
     FLASH_IMAGE: o.board.imageOffset,
-    IMAGE_HEADER_BYTES,
-    IMAGE_HEADER: `${IMAGE_HEADER_BYTES * 8}'h${Array.from(header).reverse().map((x) => x.toString(16).padStart(2, '0')).join('')}`,
-    IMAGE_SUM: hex32(payloadSum(p.constants)),
-    CHECK_PAYLOAD: 1,
-    DESIGN_ID: hex32(designIdOf(p)),
-    CYCLE_LIMIT: 2 * cycles + 1000,
+    MACHINE_ID: hex32(m.id),
   };
 }
+
+/** The image as the co-simulation's flash model reads it: one hex byte per line. */
+export const flashHex = (image: Uint8Array): string => Array.from(image, (x) => x.toString(16).padStart(2, '0')).join('\n') + '\n';
 
 export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents> {
   const baud = o.baud ?? DEFAULT_BAUD;
   const pll = pllFor(o.board.oscMhz, o.clockMhz);
-  const image = flashImage(p);
-  checkFits(p, o.board, Math.max(1, p.dramSize - p.constants.length), image.length);
+  const machine = boardMachine(p, o.board, o.capacity);
+  const image = flashImage(p, machine.id);
+  checkFits(p, o.board, machine.ramBytes, image.length);
   const files = new Map<string, Contents>();
-  const peMultipliers = o.peMultipliers ?? FPGA_DEVICES[o.board.device].peMultipliers;
-  const core = emitVerilog(p, { target: 'generic', peMultipliers, ...(o.name === undefined ? {} : { name: o.name }) });
+  // the core's instruction memory is loaded from the image: the folder holds no program ROM image
+  const core = emitVerilog(p, { target: 'generic', peMultipliers: boardMultipliers(o.board), loadableProgram: true, capacity: machine.capacity, ...(o.name === undefined ? {} : { name: o.name }) });
   const rtl: string[] = [];
   for (const [path, text] of core) {
-    if (path.startsWith('rtl/') || path === 'mem/program.hex') files.set(path, text);
+    if (path.startsWith('rtl/')) files.set(path, text);
     if (path.startsWith('rtl/') && path.endsWith('.v')) rtl.push(path);
   }
   const boardRtl: string[] = [];
   for (const [name, text] of readTemplateDir('rtl-templates/board')) {
     if (name.startsWith('tb_')) {
-      files.set(`tb/${name}`, fillTemplate(name, text, { FLASH_FILE: BOARD_FILES.flashHex, FLASH_IMAGE: o.board.imageOffset, FLASH_BYTES: image.length }));
+      // the flash model holds this image or another (+FLASH=): room for this one, rounded up to 64 KiB
+      const flashBytes = Math.ceil((image.length + 1) / 65536) * 65536;
+      files.set(`tb/${name}`, fillTemplate(name, text, { FLASH_FILE: BOARD_FILES.flashHex, FLASH_IMAGE: o.board.imageOffset, FLASH_BYTES: flashBytes }));
       continue;
     }
-    files.set(`board/${name}`, name === 'nnchip_board_top.v' ? fillTemplate(name, text, topValues(p, o, pll, baud)) : fillTemplate(name, text, {}));
+    files.set(`board/${name}`, name === 'nnchip_board_top.v' ? fillTemplate(name, text, topValues(p, machine, o, pll, baud)) : fillTemplate(name, text, {}));
     boardRtl.push(`board/${name}`);
   }
   files.set('board/nnchip_protocol.vh', protocolHeader());
   const targets = readTemplateDir('targets/board');
   const pcf = targets.get(`${o.board.name}.pcf`);
   const makefile = targets.get('Makefile');
-  if (pcf === undefined || makefile === undefined) throw new NnchipError('NN901', `targets/board/ lacks ${o.board.name}.pcf or its Makefile`);
+  const readme = targets.get('README.md');
+  if (pcf === undefined || makefile === undefined || readme === undefined) throw new NnchipError('NN901', `targets/board/ lacks ${o.board.name}.pcf, its Makefile or README.md`);
   files.set('board/board.pcf', pcf);
+  const flow = { BOARD: o.board.title, CLOCK_MHZ: pll.mhz, FLASH_OFFSET: o.board.imageOffset };
+  files.set('Makefile', fillTemplate('targets/board/Makefile', makefile, { ...flow, RTL_FILES: [...rtl, ...boardRtl].join(' '), DEVICE: o.board.device, PACKAGE: o.board.package }));
   files.set(
-    'Makefile',
-    fillTemplate('targets/board/Makefile', makefile, {
-      BOARD: o.board.title,
-      RTL_FILES: [...rtl, ...boardRtl].join(' '),
-      DEVICE: o.board.device,
-      PACKAGE: o.board.package,
-      CLOCK_MHZ: pll.mhz,
-      FLASH_OFFSET: o.board.imageOffset,
+    BOARD_FILES.readme,
+    fillTemplate('targets/board/README.md', readme, {
+      ...flow,
+      MODEL: o.name ?? 'model',
+      ARRAY: `${p.config.rows}x${p.config.cols}`,
+      BAUD: baud,
+      MACHINE_ID: machine.id.toString(16).padStart(8, '0'),
+      PROGRAM_WORDS: machine.sizing.progDepth,
+      INSTRUCTIONS: p.instructions.length,
+      RAM_BYTES: machine.ramBytes,
+      IMAGE_BYTES: image.length,
+      FLASH_OFFSET_HEX: `0x${o.board.imageOffset.toString(16)}`,
     }),
   );
   files.set(BOARD_FILES.image, image);
-  files.set(BOARD_FILES.flashHex, Array.from(image, (x) => x.toString(16).padStart(2, '0')).join('\n') + '\n');
+  files.set(BOARD_FILES.flashHex, flashHex(image));
   files.set(BOARD_FILES.program, serializeProgram(p));
-  const manifest: BoardManifest = { board: o.board.name, clockMhz: pll.mhz, baud, flashOffset: o.board.imageOffset, designId: designIdOf(p) };
+  const manifest: BoardManifest = { board: o.board.name, clockMhz: pll.mhz, baud, flashOffset: o.board.imageOffset, machineId: machine.id, programId: programIdOf(p), capacity: machine.capacity };
   files.set(BOARD_FILES.manifest, JSON.stringify(manifest, null, 2) + '\n');
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

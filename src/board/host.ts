@@ -6,9 +6,9 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { pixelAddress, storedCodes, storedLayout, type DramTensor, type Program } from '../isa/program.js';
-import { designIdOf } from './image.js';
+import { programIdOf } from './image.js';
 import {
-  BOARD_ERROR_TEXT, boardErrorName, FrameDecoder, infoRequest, parseInfo, readRequest, readU32, RESP, runRequest, writeRequest,
+  BOARD_ERROR_TEXT, boardErrorName, FrameDecoder, IMAGE_STATUS, IMAGE_STATUS_TEXT, imageStatusName, infoRequest, parseInfo, readRequest, readU32, RESP, runRequest, writeRequest,
   type BoardInfo, type Frame,
 } from './protocol.js';
 
@@ -102,14 +102,25 @@ function rowRuns(t: DramTensor): { address: number; first: number; count: number
   return runs;
 }
 
-/** Check that the board runs this Program with a good flash image. */
-export async function checkBoard(s: BoardSession, p: Program): Promise<BoardInfo> {
+const hex8 = (v: number): string => v.toString(16).padStart(8, '0');
+
+/**
+ * Check that the board's bitstream is `machineId` and that its flash image is good and holds `p`:
+ * another bitstream is NN514, a missing, damaged or other machine's image NN511, another program NN514.
+ */
+export async function checkBoard(s: BoardSession, p: Program, machineId: number): Promise<BoardInfo> {
   const info = await s.info();
-  const want = designIdOf(p);
-  if (info.designId !== want) {
-    throw new NnchipError('NN514', `the board runs design ${info.designId.toString(16).padStart(8, '0')}, this folder is design ${want.toString(16).padStart(8, '0')} (program the FPGA with this folder's bitstream: make prog)`);
+  if (info.machineId !== machineId) {
+    throw new NnchipError('NN514', `the FPGA runs machine ${hex8(info.machineId)}, this folder's bitstream is machine ${hex8(machineId)} (program the FPGA with this folder's bitstream: make prog)`);
   }
-  if (!info.imageOk) throw new NnchipError('NN511', BOARD_ERROR_TEXT.flashImage);
+  if (info.imageStatus !== IMAGE_STATUS.ok) {
+    const name = imageStatusName(info.imageStatus);
+    throw new NnchipError('NN511', name === undefined ? `the board reported flash image status ${info.imageStatus}` : IMAGE_STATUS_TEXT[name]);
+  }
+  const want = programIdOf(p);
+  if (info.programId !== want) {
+    throw new NnchipError('NN514', `the board's flash image holds program ${hex8(info.programId)}, not ${hex8(want)}, the one given (write its image: make prog-image, or run with --program <the image's .nnp>)`);
+  }
   return info;
 }
 

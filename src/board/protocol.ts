@@ -9,7 +9,7 @@
 export const SYNC = 0xa5;
 export const HEADER_BYTES = 4;
 export const MAX_PAYLOAD = 0xffff;
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Requests (host → board). */
 export const REQ = {
@@ -49,7 +49,7 @@ export const BOARD_ERROR_TEXT: Record<BoardErrorName, string> = {
   unknownType: 'the board does not know the request type',
   badLength: 'the request has the wrong payload length',
   badAddress: 'the address range is outside the board RAM region',
-  flashImage: 'the SPI flash does not hold this design\'s image (flash it with iceprog: see docs/board.md)',
+  flashImage: 'the SPI flash does not hold a good image for this bitstream (INFO says why; see docs/board.md)',
   coreError: 'the accelerator stopped on an illegal instruction',
   timeout: 'the accelerator did not finish within its cycle limit',
 };
@@ -86,24 +86,56 @@ export const runRequest = (): Uint8Array => encodeFrame(REQ.run);
 export const writeRequest = (address: number, bytes: ArrayLike<number>): Uint8Array => encodeFrame(REQ.write, [...u32le(address), ...Array.from(bytes, (b) => b & 0xff)]);
 export const readRequest = (address: number, count: number): Uint8Array => encodeFrame(REQ.read, [...u32le(address), count & 0xff, count >> 8]);
 
-/** What an INFO frame says about the design in the FPGA (checked against the design folder). */
+/** What the board found in its flash at power-up (INFO's second byte). */
+export const IMAGE_STATUS = {
+  /** still reading the image (INFO waits for the boot, so a host never sees it) */
+  booting: 0,
+  ok: 1,
+  /** no nnchip image at the image offset (wrong magic) */
+  noImage: 2,
+  /** the header or payload sum does not match: a damaged or half-written image */
+  corrupt: 3,
+  /** an image for another machine (array, buffers, instruction RAM, …): this bitstream cannot run it */
+  otherMachine: 4,
+} as const;
+export type ImageStatusName = keyof typeof IMAGE_STATUS;
+
+export const IMAGE_STATUS_TEXT: Record<ImageStatusName, string> = {
+  booting: 'the board is still reading its flash image',
+  ok: 'the flash image is good',
+  noImage: 'the SPI flash holds no nnchip image at the image offset (write it: make prog, or iceprog -o <offset> flash.bin)',
+  corrupt: 'the flash image is corrupt (its checksum does not match): write it again',
+  otherMachine: 'the flash image was built for another machine configuration than this bitstream (nnchip board flash-image <dir> --model … makes one for it)',
+};
+
+/** The name a code table gives a one-byte code (undefined for a code the board should not send). */
+function nameOfCode<K extends string>(codes: Readonly<Record<K, number>>, code: number): K | undefined {
+  return (Object.keys(codes) as K[]).find((k) => codes[k] === code);
+}
+
+export const imageStatusName = (code: number): ImageStatusName | undefined => nameOfCode(IMAGE_STATUS, code);
+
+/** What an INFO frame says about the FPGA's bitstream and the image in its flash (checked by the host). */
 export interface BoardInfo {
   readonly version: number;
-  readonly imageOk: boolean;
-  /** A 32-bit fingerprint of the Program (instructions, constants, layout): the host refuses another design. */
-  readonly designId: number;
+  /** IMAGE_STATUS code */
+  readonly imageStatus: number;
+  /** machineIdOf() of the bitstream's hardware */
+  readonly machineId: number;
+  /** programIdOf() of the program in the flash image (0 unless the image is good) */
+  readonly programId: number;
   readonly ramBase: number;
   readonly dramSize: number;
 }
 
-export const INFO_PAYLOAD_BYTES = 14;
+export const INFO_PAYLOAD_BYTES = 18;
 
 export function infoPayload(i: BoardInfo): number[] {
-  return [i.version, i.imageOk ? 1 : 0, ...u32le(i.designId), ...u32le(i.ramBase), ...u32le(i.dramSize)];
+  return [i.version, i.imageStatus, ...u32le(i.machineId), ...u32le(i.programId), ...u32le(i.ramBase), ...u32le(i.dramSize)];
 }
 
 export function parseInfo(payload: Uint8Array): BoardInfo {
-  return { version: payload[0]!, imageOk: payload[1] === 1, designId: readU32(payload, 2), ramBase: readU32(payload, 6), dramSize: readU32(payload, 10) };
+  return { version: payload[0]!, imageStatus: payload[1]!, machineId: readU32(payload, 2), programId: readU32(payload, 6), ramBase: readU32(payload, 10), dramSize: readU32(payload, 14) };
 }
 
 /** Incremental decoder: feed bytes as they arrive; complete frames come out, garbage before a SYNC is skipped. */
@@ -139,6 +171,4 @@ export class FrameDecoder {
   }
 }
 
-export function boardErrorName(code: number): BoardErrorName | undefined {
-  return (Object.keys(BOARD_ERRORS) as BoardErrorName[]).find((k) => BOARD_ERRORS[k] === code);
-}
+export const boardErrorName = (code: number): BoardErrorName | undefined => nameOfCode(BOARD_ERRORS, code);

@@ -2,13 +2,15 @@
 /**
  * The board commands end to end through bin/nnchip.mjs: `verilog --board` writes the design folder
  * (board top, pcf, Makefile at the chosen clock, flash image, program), `board flash-image` rewrites
- * the same image, and `board run` fails with one clear line when the port cannot be opened.
+ * the same image or makes one of another model for the same machine (and refuses another machine's), and `board run` fails with one clear line when the port cannot be opened.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { readContainer } from '../../src/isa/program.js';
+import { IMAGE_HEADER_BYTES, imageFieldOffset, type ImageField } from '../../src/board/image.js';
+import { encodeAll } from '../../src/isa/encode.js';
+import { deserializeProgram } from '../../src/isa/validate.js';
 import { nnchip, REPO } from '../helpers/cli.js';
 
 const TINY = join(REPO, 'examples/tiny/tiny.nnchip.json');
@@ -33,21 +35,50 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(readFileSync(join(hw, 'board/board.pcf'), 'utf8')).toMatch(/^set_io clk_pin J3$/m);
   });
 
-  test('the flash image is magic, length, sum and design id, then the constants; board flash-image writes the same bytes', () => {
+  test('the flash image is a header (magic, machine and program ids, sizes, sums), the program, then the constants; board flash-image writes the same bytes', () => {
     const image = readFileSync(join(hw, 'flash.bin'));
-    const program = readContainer(readFileSync(join(hw, 'program.nnp')));
-    const constants = image.subarray(16);
+    const program = deserializeProgram(readFileSync(join(hw, 'program.nnp')));
+    const manifest = JSON.parse(readFileSync(join(hw, 'board.json'), 'utf8')) as { machineId: number; programId: number };
+    const field = (f: ImageField): number => image.readUInt32LE(imageFieldOffset(f));
     expect(image.subarray(0, 4).toString('latin1')).toBe('NNCF');
-    expect(image.readUInt32LE(4)).toBe(constants.length);
-    expect(image.readUInt32LE(8)).toBe(constants.reduce((s, b) => (s + b) >>> 0, 0));
-    expect(image.readUInt32LE(12)).toBe((JSON.parse(readFileSync(join(hw, 'board.json'), 'utf8')) as { designId: number }).designId);
-    expect(constants.length).toBeGreaterThan(0);
-    expect(constants.equals(Buffer.from(program.constants))).toBe(true);
+    expect([field('machineId'), field('programId')]).toEqual([manifest.machineId, manifest.programId]);
+    expect([field('instructions'), field('constants'), field('dramSize')]).toEqual([program.instructions.length, program.constants.length, program.dramSize]);
+    const sum = (b: Uint8Array): number => b.reduce((s, x) => (s + x) >>> 0, 0);
+    expect(field('headerSum')).toBe(sum(image.subarray(0, imageFieldOffset('headerSum'))));
+    const payload = image.subarray(IMAGE_HEADER_BYTES);
+    expect(field('payloadSum')).toBe(sum(payload));
+    const code = payload.subarray(0, 16 * program.instructions.length);
+    expect(Array.from(code)).toEqual(Array.from(encodeAll(program.instructions)));
+    expect(payload.subarray(code.length).equals(Buffer.from(program.constants))).toBe(true);
+    // the bitstream holds no program: no ROM image in the folder
+    expect(existsSync(join(hw, 'mem/program.hex'))).toBe(false);
     const again = join(work, 'again.bin');
     const r = nnchip(['board', 'flash-image', hw, '-o', again]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('iceprog -o 1048576');
     expect(readFileSync(again).equals(image)).toBe(true);
+  });
+
+  test('flash-image --model: another model for the same machine gets an image and its program; another machine is refused (NN516)', () => {
+    const { inputs } = JSON.parse(readFileSync(CALIBRATION, 'utf8')) as { inputs: unknown[] };
+    const one = join(work, 'two-samples.json');
+    writeFileSync(one, JSON.stringify({ inputs: inputs.slice(3, 5) }));
+    const out = join(work, 'other.bin');
+    const r = nnchip(['board', 'flash-image', hw, '--model', TINY, '--calibration', one, '--array', '2x2', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const other = deserializeProgram(readFileSync(join(work, 'other.nnp')));
+    const image = readFileSync(out);
+    const manifest = JSON.parse(readFileSync(join(hw, 'board.json'), 'utf8')) as { machineId: number; programId: number };
+    expect(image.readUInt32LE(imageFieldOffset('machineId'))).toBe(manifest.machineId);
+    expect(image.readUInt32LE(imageFieldOffset('programId'))).not.toBe(manifest.programId);
+    expect(image.subarray(image.length - other.constants.length).equals(Buffer.from(other.constants))).toBe(true);
+    const wrong = nnchip(['board', 'flash-image', hw, '--model', TINY, '--calibration', CALIBRATION, '--array', '1x1', '-o', join(work, 'wrong.bin')]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error NN516: .*needs another machine than this folder's bitstream: .*ROWS 1 \(the bitstream has 2\)/);
+    expect(existsSync(join(work, 'wrong.bin'))).toBe(false);
+    const noOut = nnchip(['board', 'flash-image', hw, '--model', TINY, '--array', '2x2']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/^error NN801: --model needs -o/);
   });
 
   test('board run on a port that does not exist: one line, NN512, exit 1', () => {

@@ -47,12 +47,13 @@ export async function compileBoardSim(dir: string, simulator: BoardSimulator = '
   return [requireTool('vvp'), '-n', join(dir, 'sim/tb_board.vvp')];
 }
 
-export function startBoardSim(dir: string, command: readonly string[]): SimBoard {
+/** Start the bench; `plusargs` (e.g. `+FLASH=<hex file>`: another flash image) go after the pipes'. */
+export function startBoardSim(dir: string, command: readonly string[], plusargs: readonly string[] = []): SimBoard {
   const toBoard = join(dir, 'sim/to_board');
   const fromBoard = join(dir, 'sim/from_board');
   for (const f of [toBoard, fromBoard]) rmSync(f, { force: true });
   execFileSync('mkfifo', [toBoard, fromBoard]);
-  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command[0]!, [...command.slice(1), `+TO_BOARD=${toBoard}`, `+FROM_BOARD=${fromBoard}`, ...plusargs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: MIT
 /**
- * The whole board design in Icarus: the SPI-flash model holds the image nnchip wrote, and the host
- * side of the UART is the host code of `nnchip board run` (src/board/host.ts and protocol.ts) over
- * named pipes. Outputs equal interpret() (what `run --backend ref` prints), the compute cycles the
- * board reports equal scheduleTimes(), and the protocol's error frames come back for bad requests.
+ * The whole board design in Icarus: the SPI-flash model holds the image nnchip wrote (the program,
+ * which the board copies into its instruction RAM at power-up, and the weights), and the host side
+ * of the UART is the host code of `nnchip board run` (src/board/host.ts and protocol.ts) over named
+ * pipes. Outputs equal interpret() (what `run --backend ref` prints), the compute cycles the board
+ * reports equal scheduleTimes(), the protocol's error frames come back for bad requests, a damaged
+ * image or another machine's is refused, and another model's image runs on the same bitstream.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BOARDS } from '../../src/board/boards.js';
-import { BOARD_FILES, emitBoard } from '../../src/board/emit.js';
+import { BOARDS, type Board } from '../../src/board/boards.js';
+import { BOARD_FILES, boardMachine, emitBoard, flashHex } from '../../src/board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard } from '../../src/board/host.js';
-import { IMAGE_HEADER_BYTES } from '../../src/board/image.js';
-import { encodeFrame, readRequest, REQ, RESP, writeRequest } from '../../src/board/protocol.js';
+import { flashImage, IMAGE_HEADER_BYTES } from '../../src/board/image.js';
+import { encodeFrame, IMAGE_STATUS, readRequest, REQ, RESP, writeRequest } from '../../src/board/protocol.js';
 import { loadModel } from '../../src/importers/index.js';
 import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
@@ -27,6 +29,8 @@ import { haveTools } from './tools.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
+const ICEBREAKER: Board = BOARDS.icebreaker;
+const HX8K: Board = BOARDS['hx8k-breakout'];
 
 /** Two memory corners: a 2-byte beat with latency 3, and a 1-byte beat answered in the same cycle. */
 const CONFIGS: readonly Partial<ArrayConfig>[] = [
@@ -34,8 +38,8 @@ const CONFIGS: readonly Partial<ArrayConfig>[] = [
   { rows: 1, cols: 1, dramBytesPerCycle: 1, dramLatency: 0, queueDepth: 1, thresholdPasses: 16 },
 ];
 
-function tinyProgram(config: Partial<ArrayConfig>): Program {
-  return compileGraph(loadModel(TINY), calibrationSamples(TINY_CALIBRATION), config);
+function tinyProgram(config: Partial<ArrayConfig>, calibration = calibrationSamples(TINY_CALIBRATION)): Program {
+  return compileGraph(loadModel(TINY), calibration, config);
 }
 
 /** A calibrated sample, all-saturating codes and all-minimum codes. */
@@ -44,12 +48,15 @@ function inputsOf(p: Program): Int8Array[] {
   return [quantizeInput(p, calibrationSamples(TINY_CALIBRATION)[0]!), new Int8Array(n).fill(127), new Int8Array(n).fill(-128)];
 }
 
-/** INFO, then each input of inputsOf() through the host code: the answers of interpret() and scheduleTimes(). */
-async function expectInferences(p: Program, dir: string, bench: readonly string[], inputs: readonly Int8Array[]): Promise<void> {
-  const sim = startBoardSim(dir, bench);
+/**
+ * INFO, then each input through the host code: the answers of interpret() and scheduleTimes(). `p`
+ * is the program of the image the flash model holds (the folder's, or the +FLASH= one in plusargs).
+ */
+async function expectInferences(p: Program, machineId: number, dir: string, bench: readonly string[], inputs: readonly Int8Array[], plusargs: readonly string[] = []): Promise<void> {
+  const sim = startBoardSim(dir, bench, plusargs);
   const session = new BoardSession(sim.link, 0);
-  const info = await checkBoard(session, p);
-  expect(info).toMatchObject({ imageOk: true, ramBase: p.constants.length, dramSize: p.dramSize });
+  const info = await checkBoard(session, p, machineId);
+  expect(info).toMatchObject({ imageStatus: IMAGE_STATUS.ok, ramBase: p.constants.length, dramSize: p.dramSize });
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
   for (const x of inputs) {
     const run = await inferOnBoard(session, p, x);
@@ -57,8 +64,16 @@ async function expectInferences(p: Program, dir: string, bench: readonly string[
     expect(run.cycles).toBe(cycles);
     // the board clock also counts the memory waits: six clocks per core cycle at least (docs/board.md)
     expect(run.clocks).toBeGreaterThanOrEqual(6 * cycles);
+    process.stdout.write(`board run: ${run.cycles} compute cycles, ${run.clocks} board clocks\n`);
   }
-  expect(await sim.close()).toContain('(exit 0)');
+  const log = await sim.close();
+  expect(log).toContain('(exit 0)');
+  // the boot reads the image once, as one flash stream: about 19 board clocks per byte (docs/board.md)
+  const boot = Number(/image status 1 after (\d+) clocks/.exec(log)?.[1]);
+  const bytes = flashImage(p, machineId).length;
+  expect(boot).toBeGreaterThan(16 * bytes);
+  expect(boot).toBeLessThan(20 * bytes + 1000);
+  process.stdout.write(`board boot: ${bytes} image bytes in ${boot} clocks (${(boot / bytes).toFixed(1)} per byte)\n`);
 }
 
 describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under verilator --lint-only -Wall', () => {
@@ -80,40 +95,52 @@ describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under veri
 });
 
 /**
- * The digits MLP: 204 kB of weights at 2x2, far more than the block RAM of either board, streamed
- * from the flash model on every inference (Verilator: Icarus takes minutes for its 2.4 M board clocks).
+ * The digits MLP on a 16x16 array: 52 kB of weights, more than all the block RAM of either board,
+ * streamed from the flash model on every inference, and 424 instructions, loaded from the image into
+ * the instruction RAM at power-up (on a 2x2 array its program is 25,560 instructions: more than any
+ * instruction RAM these parts hold, so `verilog --board` refuses it). Verilator: Icarus takes
+ * minutes for the board clocks of one inference.
  */
-describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on the board design in Verilator, weights from flash', () => {
-  const p = compileDigitsMlp(CONFIGS[0]!).program;
+const DIGITS_CONFIG: Partial<ArrayConfig> = { rows: 16, cols: 16, dramBytesPerCycle: 16, dramLatency: 3 };
+describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on the board design in Verilator, program and weights from flash', () => {
+  const p = compileDigitsMlp(DIGITS_CONFIG).program;
   const temp = tempFolder('nnchip-board-vl-');
   const dir = join(temp.path, 'hw');
   let bench: string[] = [];
   beforeAll(async () => {
-    writeDirAtomic(dir, emitBoard(p, { board: BOARDS['hx8k-breakout'], clockMhz: 12 }));
+    writeDirAtomic(dir, emitBoard(p, { board: HX8K, clockMhz: 12 }));
     bench = await compileBoardSim(dir, 'verilator');
-  }, 600_000);
+  }, 900_000);
   afterAll(() => temp.remove());
   test('outputs = interpret(), compute cycles = scheduleTimes()', async () => {
     expect(p.constants.length).toBeGreaterThan((4096 / 8) * FPGA_DEVICES.hx8k.brams); // more bytes than all its 4-kbit block RAMs
+    expect(() => emitBoard(compileDigitsMlp(CONFIGS[0]).program, { board: HX8K, clockMhz: 12 })).toThrow(/instruction RAM would need/);
     const n = p.input.rows * p.input.rowBytes;
-    await expectInferences(p, dir, bench, [quantizeInput(p, calibrationSamples()[0]!), new Int8Array(n).fill(127)]);
-  }, 300_000);
+    await expectInferences(p, boardMachine(p, HX8K).id, dir, bench, [quantizeInput(p, calibrationSamples()[0]!), new Int8Array(n).fill(127)]);
+  }, 600_000);
 });
 
 describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Icarus, driven by the host code', () => {
-  describe.each(CONFIGS.map((c) => [`${c.rows}x${c.cols} bw${c.dramBytesPerCycle} lat${c.dramLatency}`, c] as const))('%s', (_, config) => {
+  describe.each(CONFIGS.map((c, i) => [`${c.rows}x${c.cols} bw${c.dramBytesPerCycle} lat${c.dramLatency}`, c, i] as const))('%s', (_, config, index) => {
     const p = tinyProgram(config);
+    const machine = boardMachine(p, ICEBREAKER);
     const temp = tempFolder('nnchip-board-');
     const dir = join(temp.path, 'hw');
     let bench: string[] = [];
+    /** An image in the folder, for the bench's +FLASH=. */
+    const imageFile = (name: string, image: Uint8Array): string => {
+      const file = join(dir, `mem/${name}.hex`);
+      writeFileSync(file, flashHex(image));
+      return `+FLASH=${file}`;
+    };
     beforeAll(async () => {
-      writeDirAtomic(dir, emitBoard(p, { board: BOARDS.icebreaker, clockMhz: 12 }));
+      writeDirAtomic(dir, emitBoard(p, { board: ICEBREAKER, clockMhz: 12 }));
       bench = await compileBoardSim(dir);
     }, 120_000);
     afterAll(() => temp.remove());
 
-    test('outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
-      await expectInferences(p, dir, bench, inputsOf(p));
+    test('the program comes from flash: outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
+      await expectInferences(p, machine.id, dir, bench, inputsOf(p));
     }, 120_000);
 
     test('bad requests get ERROR frames and leave the board working', async () => {
@@ -131,23 +158,50 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
       await sim.close();
     }, 120_000);
 
-    test('a flash image that is not this design is refused', async () => {
-      const hex = join(dir, BOARD_FILES.flashHex);
-      const good = readFileSync(hex, 'utf8');
-      const lines = good.trim().split('\n');
-      // one weight byte changed: the header still matches, the payload sum does not
-      const at = IMAGE_HEADER_BYTES + Math.floor((lines.length - IMAGE_HEADER_BYTES) / 2);
-      lines[at] = ((parseInt(lines[at]!, 16) + 1) & 0xff).toString(16).padStart(2, '0');
-      writeFileSync(hex, lines.join('\n') + '\n');
-      try {
-        const sim = startBoardSim(dir, bench);
-        const session = new BoardSession(sim.link, 0);
-        expect((await session.info()).imageOk).toBe(false);
-        await expect(session.run()).rejects.toThrow(/does not hold this design's image/);
-        await sim.close();
-      } finally {
-        writeFileSync(hex, good);
-      }
-    }, 120_000);
+    /** The board's verdict on an image: INFO's status, checkBoard's error, and RUN refused. */
+    async function expectRefused(plusarg: string, status: number, message: RegExp): Promise<void> {
+      const sim = startBoardSim(dir, bench, [plusarg]);
+      const session = new BoardSession(sim.link, 0);
+      expect((await session.info()).imageStatus).toBe(status);
+      await expect(checkBoard(session, p, machine.id)).rejects.toThrow(message);
+      await expect(session.run()).rejects.toThrow(/does not hold a good image/);
+      await expect(session.write(p.constants.length, Uint8Array.of(0))).rejects.toThrow(/does not hold a good image/);
+      expect(await sim.close()).toContain('(exit 0)');
+    }
+
+    test('a damaged image is refused: one weight, one instruction byte, one header byte changed', async () => {
+      const image = flashImage(p, machine.id);
+      const corrupt = (at: number): Uint8Array => {
+        const copy = image.slice();
+        copy[at] = (copy[at]! + 1) & 0xff;
+        return copy;
+      };
+      const program = IMAGE_HEADER_BYTES;
+      const weights = program + 16 * p.instructions.length;
+      await expectRefused(imageFile('weight', corrupt(weights + Math.floor(p.constants.length / 2))), IMAGE_STATUS.corrupt, /corrupt/);
+      await expectRefused(imageFile('insn', corrupt(program + 5)), IMAGE_STATUS.corrupt, /corrupt/);
+      await expectRefused(imageFile('header', corrupt(20)), IMAGE_STATUS.corrupt, /corrupt/);
+      await expectRefused(imageFile('blank', new Uint8Array(image.length).fill(0xff)), IMAGE_STATUS.noImage, /holds no nnchip image/);
+    }, 240_000);
+
+    test('an image for another machine is refused; another model for this machine runs on the same bitstream', async () => {
+      // the other memory corner's program: another array, so another machine id
+      const other = tinyProgram(CONFIGS[1 - index]!);
+      const otherMachine = boardMachine(other, ICEBREAKER);
+      expect(otherMachine.id).not.toBe(machine.id);
+      await expectRefused(imageFile('other-machine', flashImage(other, otherMachine.id)), IMAGE_STATUS.otherMachine, /another machine configuration/);
+
+      // the same model calibrated on one sample: other scales, so other constants and outputs
+      const q = tinyProgram(config, calibrationSamples(TINY_CALIBRATION).slice(0, 1));
+      expect(q.constants).not.toEqual(p.constants);
+      const forThisBitstream = boardMachine(q, ICEBREAKER, boardMachine(p, ICEBREAKER).capacity);
+      expect(forThisBitstream.id).toBe(machine.id);
+      const plusarg = imageFile('other-model', flashImage(q, machine.id));
+      const sim = startBoardSim(dir, bench, [plusarg]);
+      // the host refuses the board when its image holds another program than the one it was given
+      await expect(checkBoard(new BoardSession(sim.link, 0), p, machine.id)).rejects.toThrow(/holds program/);
+      await sim.close();
+      await expectInferences(q, machine.id, dir, bench, inputsOf(q), [plusarg]);
+    }, 240_000);
   });
 });

@@ -47,6 +47,8 @@ export interface EmitOptions {
   readonly capacity?: Capacity;
   /** Model name for comments and the FuseSoC core name. */
   readonly name?: string;
+  /** The instruction memory is a RAM a board loads from its flash image (PROG_LOADABLE), not a ROM of this program. */
+  readonly loadableProgram?: boolean;
 }
 
 /** Widths and sizes the design is built with (all derived from the Program unless raised by Capacity). */
@@ -116,7 +118,8 @@ export function peMultipliersOf(opts: Pick<EmitOptions, 'target' | 'device' | 'p
   return opts.target === 'ice40' ? FPGA_DEVICES[opts.device ?? 'hx8k'].peMultipliers : 'fabric';
 }
 
-function topValues(p: Program, s: DesignSizing, mult: PeMultipliers): TemplateValues {
+/** nnchip_top's parameter values: everything the core's hardware depends on (a board design's machine id hashes them). */
+export function coreParameters(p: Program, s: DesignSizing, mult: PeMultipliers, loadableProgram = false): TemplateValues {
   const c = p.config;
   return {
     ROWS: c.rows,
@@ -134,6 +137,7 @@ function topValues(p: Program, s: DesignSizing, mult: PeMultipliers): TemplateVa
     DRAM_AW: s.dramAw,
     PROG_DEPTH: s.progDepth,
     PROG_FILE: MEM_FILES.program,
+    PROG_LOADABLE: loadableProgram ? 1 : 0,
     TOKEN_W: s.tokenBits,
     PE_MAC16: mult === 'mac16' ? 1 : 0,
   };
@@ -228,7 +232,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
     if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
     else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
     else if (name.startsWith('nnchip_') && name.endsWith('.v')) {
-      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? topValues(p, sizing, peMultipliersOf(opts)) : {})]);
+      files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? coreParameters(p, sizing, peMultipliersOf(opts), opts.loadableProgram) : {})]);
       rtlNames.push(`rtl/${name}`);
     } else throw internal(`unexpected template rtl-templates/${name}`);
   }

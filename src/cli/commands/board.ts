@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: MIT
 /**
- * `nnchip board flash-image <dir>` and `nnchip board run <dir> --port <tty> --input <file>`: the host
- * side of a board design made by `nnchip verilog --board` (protocol and session: src/board/).
+ * `nnchip board flash-image <dir> [--model <m> -o <file>]` and `nnchip board run <dir> --port <tty>
+ * --input <file> [--program <nnp>]`: the host side of a board design made by `nnchip verilog --board`
+ * (protocol, session, image and machine: src/board/).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { BOARD_NAMES } from '../../board/boards.js';
-import { BOARD_FILES, type BoardManifest } from '../../board/emit.js';
+import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
+import { BOARD_FILES, boardMachine, type BoardManifest } from '../../board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard, type ByteLink } from '../../board/host.js';
-import { designIdOf, flashImage } from '../../board/image.js';
+import { flashImage, programIdOf } from '../../board/image.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { toModelLayout } from '../../isa/layout.js';
-import { batchOf, quantizeBatches, splitOutputs, type Program } from '../../isa/program.js';
+import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples } from '../help.js';
-import { readProgramFile } from '../load-program.js';
+import { programFor, readProgramFile } from '../load-program.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
 
@@ -37,13 +39,34 @@ function readBoardDir(dir: string): BoardDesign {
   } catch {
     throw new NnchipError('NN515', `${file} is not valid JSON`);
   }
-  const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'designId'] as const;
+  const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'machineId', 'programId', 'capacity'] as const;
   if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
     throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);
   }
   const program = readProgramFile(join(dir, BOARD_FILES.program), 'nnchip board');
-  if (designIdOf(program) !== manifest.designId) throw new NnchipError('NN515', `${join(dir, BOARD_FILES.program)} is not the program ${file} was made for`);
+  if (programIdOf(program) !== manifest.programId) throw new NnchipError('NN515', `${join(dir, BOARD_FILES.program)} is not the program ${file} was made for`);
   return { manifest, program };
+}
+
+/**
+ * `p` for the folder's bitstream: its machine, rebuilt from the manifest's capacity, must be the
+ * folder's; otherwise NN516 names the parameters that differ.
+ */
+function checkRunsOn(d: BoardDesign, p: Program, what: string): void {
+  const board = boardNamed(d.manifest.board);
+  const mine = boardMachine(d.program, board, d.manifest.capacity);
+  let theirs;
+  try {
+    // a longer program shows as PROG_DEPTH below, beside whatever else differs
+    theirs = boardMachine(p, board, { ...d.manifest.capacity, programWords: Math.max(d.manifest.capacity.programWords, p.instructions.length) });
+  } catch (e) {
+    if (e instanceof NnchipError && e.code === 'NN405') throw new NnchipError('NN516', `${what}: ${e.detail}`);
+    throw e;
+  }
+  if (theirs.id === mine.id) return;
+  const differ = Object.keys(mine.parameters).filter((k) => mine.parameters[k] !== theirs.parameters[k]);
+  const list = differ.map((k) => `${k} ${theirs.parameters[k]} (the bitstream has ${mine.parameters[k]}${k === 'PROG_DEPTH' ? `: ${p.instructions.length} instructions` : ''})`).join(', ');
+  throw new NnchipError('NN516', `${what} needs another machine than this folder's bitstream: ${list}`);
 }
 
 /** The serial port as a ByteLink; serialport is loaded only here (an optional dependency). */
@@ -63,7 +86,7 @@ async function openPort(path: string, baudRate: number): Promise<{ link: ByteLin
   return { link, close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
 }
 
-type RunFlags = { port: string; input: string; json?: boolean; timeout: string };
+type RunFlags = { port: string; input: string; json?: boolean; timeout: string; program?: string };
 
 export function register(program: Command, ctx: CliContext): void {
   const board = program
@@ -78,28 +101,39 @@ export function register(program: Command, ctx: CliContext): void {
       ]),
     );
 
-  addForceOption(
-    board
-      .command('flash-image')
-      .description('write the SPI-flash image (header + weights) of a board design; flash it with iceprog -o <offset>')
-      .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
-      .option('-o, --out <file>', 'output file (default <dir>/flash.bin)')
-      .addHelpText(
-        'after',
-        examples([
-          ['nnchip board flash-image hw', 'rewrites hw/flash.bin from hw/program.nnp'],
-          ['nnchip board flash-image hw -o weights.bin && iceprog -o 1M weights.bin', 'an image elsewhere, then into the flash'],
-        ]),
-      ),
-  ).action((dir: string, flags: ForceFlag & { out?: string }) => {
-    const { manifest, program: p } = readBoardDir(dir);
+  addCompileOptions(
+    addForceOption(
+      board
+        .command('flash-image')
+        .description('write the SPI-flash image (header, program, weights) of a board design, or of another model for its bitstream; flash it with iceprog -o <offset>')
+        .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
+        .option('--model <file>', 'another model (or .nnp program) for the same machine: compile it with the same --config/--array; needs -o (default: the folder\'s own model)')
+        .option('-o, --out <file>', 'output file (default <dir>/flash.bin); with --model, its program goes beside it as <file without .bin>.nnp')
+        .addHelpText(
+          'after',
+          examples([
+            ['nnchip board flash-image hw', 'rewrites hw/flash.bin from hw/program.nnp'],
+            ['nnchip board flash-image hw -o image.bin && iceprog -o 1M image.bin', 'an image elsewhere, then into the flash'],
+            ['nnchip board flash-image hw --model other.nnchip.json --array 2x2 -o other.bin', 'another model for the same bitstream: other.bin and other.nnp'],
+          ]),
+        ),
+    ),
+  ).action((dir: string, flags: ForceFlag & CompileFlags & { out?: string; model?: string }) => {
+    const design = readBoardDir(dir);
+    if (flags.model !== undefined && flags.out === undefined) throw new NnchipError('NN801', '--model needs -o <file>: the folder\'s own flash.bin is its own model\'s image');
+    const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx);
+    if (flags.model !== undefined) checkRunsOn(design, p, flags.model);
     const out = flags.out ?? join(dir, BOARD_FILES.image);
     // the folder's own image may be rewritten; any other path follows the usual output rules
-    const opts = flags.out === undefined ? { force: true } : outputOptions(flags, dir);
+    const opts = flags.out === undefined ? { force: true } : outputOptions(flags, dir, flags.model);
     checkOutput(out, 'file', opts);
-    const image = flashImage(p);
+    const programOut = flags.model === undefined ? undefined : `${out.replace(/\.bin$/, '')}.nnp`;
+    if (programOut !== undefined) checkOutput(programOut, 'file', opts);
+    const image = flashImage(p, design.manifest.machineId);
     writeFileAtomic(out, image, opts);
-    ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes; flash with: iceprog -o ${manifest.flashOffset} ${out}\n`);
+    if (programOut !== undefined) writeFileAtomic(programOut, serializeProgram(p), opts);
+    ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
+    if (programOut !== undefined) ctx.io.stdout(`${programOut}: its program; run with: nnchip board run ${dir} --program ${programOut} --port … --input …\n`);
   });
 
   board
@@ -108,6 +142,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`, whose bitstream and flash image are on the board')
     .requiredOption('--port <path>', 'the board UART, e.g. /dev/ttyUSB1 (required)')
     .requiredOption('--input <file>', 'JSON samples, as for `nnchip run` (required)')
+    .option('--program <file>', 'the program of the image in the board\'s flash, when it is not the folder\'s (written by `board flash-image --model`; default <dir>/program.nnp)')
     .option('--timeout <s>', 'seconds to wait for each answer', '10')
     .option('--json', 'print the `nnchip run --json` document, with "cycles" measured by the board')
     .addHelpText(
@@ -120,13 +155,16 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (dir: string, flags: RunFlags) => {
       const timeout = Number(flags.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds`);
-      const { manifest, program: p } = readBoardDir(dir);
+      const design = readBoardDir(dir);
+      const { manifest } = design;
+      const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');
+      if (flags.program !== undefined) checkRunsOn(design, p, flags.program);
       const samples = readSamples(flags.input, programInputSpec(p));
       const out = printer(p, { ...flags, backend: 'board' }, ctx, []);
       const { link, close } = await openPort(flags.port, manifest.baud);
       try {
         const session = new BoardSession(link, timeout * 1000);
-        await checkBoard(session, p);
+        await checkBoard(session, p, manifest.machineId);
         const b = batchOf(p);
         for (let first = 0; first < samples.count; first += b) {
           const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));

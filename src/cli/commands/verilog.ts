@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /**
  * `nnchip verilog <model> --target <ice40|ecp5|asic|generic> [-o dir] [--input samples.json]`: a complete RTL design folder;
- * with `--board <name>`, the design for that board (UART host link, weights from SPI flash; src/board/).
+ * with `--board <name>`, the design for that board (UART host link, program and weights from SPI flash; src/board/).
  */
 import type { Command } from 'commander';
 import { cellModelsFor } from '../../backends/verilog/cell-models.js';
 import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js';
 import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
-import { emitBoard, uartDivider } from '../../board/emit.js';
+import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
@@ -22,7 +22,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string; ramBytes?: string };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -45,9 +45,11 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')} (default generic)`)
         .option('--device <name>', `part: ${ICE40_DEVICES.join(', ')} (ice40, default hx8k), 25k (ecp5)`)
-        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
+        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
+        .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
+        .option('--program-words <n>', '--board only: instruction RAM words, so longer programs of other models fit the bitstream (default: this program\'s length; at most 512)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
         .option('--json', 'print a summary as JSON')
@@ -62,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
     ),
   ).action((model: string, flags: VerilogFlags) => {
     if (flags.board !== undefined) return boardAction(model, flags, ctx);
-    for (const f of ['clock', 'baud'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
+    for (const f of ['clock', 'baud', 'programWords', 'ramBytes'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
     const target = parseTarget(flags.target ?? 'generic');
     const part = deviceFor(target, flags.device);
     const device = target === 'ice40' ? parseDevice(part ?? 'hx8k') : undefined;
@@ -122,15 +124,29 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const written = outputOptions(flags, model, flags.calibration, flags.config);
   checkOutput(out, 'folder', written);
   const p = programFor(model, flags, ctx);
-  const files = emitBoard(p, { board, clockMhz, baud, name });
+  const whole = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const v = positive(flag, text);
+    if (!Number.isInteger(v)) throw new NnchipError('NN801', `${flag} ${text}: expected a whole number`);
+    return v;
+  };
+  const programWords = whole('--program-words', flags.programWords);
+  const ramBytes = whole('--ram-bytes', flags.ramBytes);
+  const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
+  const files = emitBoard(p, { board, clockMhz, baud, name, capacity });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
-  const summary = { out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, files: [...files.keys()], cycles };
+  const image = files.get(BOARD_FILES.image)!;
+  const manifest = JSON.parse(String(files.get(BOARD_FILES.manifest))) as BoardManifest;
+  const summary = {
+    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, imageBytes: image.length,
+    instructions: p.instructions.length, programWords: manifest.capacity.progDepth, machineId: manifest.machineId, files: [...files.keys()], cycles,
+  };
   if (flags.json) {
     ctx.io.stdout(JSON.stringify(summary) + '\n');
     return;
   }
   const { io } = ctx;
-  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${p.constants.length.toLocaleString('en-US')} bytes of weights in flash, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
-  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json\n`);
+  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md)\n`);
 }

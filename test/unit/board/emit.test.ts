@@ -3,13 +3,15 @@
 import { describe, expect, test } from 'vitest';
 import { readTemplateDir } from '../../../src/backends/verilog/templates.js';
 import { BOARD_NAMES, BOARDS } from '../../../src/board/boards.js';
-import { emitBoard, protocolHeader } from '../../../src/board/emit.js';
-import { BOARD_ERRORS, REQ, RESP } from '../../../src/board/protocol.js';
+import { boardMachine, emitBoard, protocolHeader } from '../../../src/board/emit.js';
+import { IMAGE_FIELDS } from '../../../src/board/image.js';
+import { BOARD_ERRORS, IMAGE_STATUS, REQ, RESP } from '../../../src/board/protocol.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { calibrationSamples, compileGraph } from '../../helpers/compile.js';
 
 const TINY = new URL('../../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
-const program = compileGraph(loadModel(TINY), calibrationSamples(new URL('../../../examples/tiny/calibration.json', import.meta.url).pathname), { rows: 2, cols: 2 });
+const SAMPLES = calibrationSamples(new URL('../../../examples/tiny/calibration.json', import.meta.url).pathname);
+const program = compileGraph(loadModel(TINY), SAMPLES, { rows: 2, cols: 2 });
 
 describe('emitBoard', () => {
   test.each(BOARD_NAMES)('%s: every board template used, every placeholder filled, the same bytes twice', (name) => {
@@ -25,6 +27,38 @@ describe('emitBoard', () => {
     for (const [k, v] of Object.entries(REQ)) expect(vh).toContain(`REQ_${k.toUpperCase()} = 8'h${v.toString(16).padStart(2, '0')};`);
     for (const [k, v] of Object.entries(RESP)) expect(vh).toContain(`RESP_${k.toUpperCase()} = 8'h${v.toString(16).padStart(2, '0')};`);
     expect(vh).toContain(`ERR_BAD_ADDRESS = 8'd${BOARD_ERRORS.badAddress};`);
+    expect(vh).toContain(`IMG_STATUS_OTHER_MACHINE = 3'd${IMAGE_STATUS.otherMachine};`);
+    expect(vh).toContain(`IMG_FIELD_HEADER_SUM = 4'd${IMAGE_FIELDS.indexOf('headerSum')};`);
+    expect(vh).toContain(`IMAGE_MAGIC = 32'h46434e4e;`); // "NNCF", byte 0 in bits 7:0
+  });
+
+  test('the bitstream depends on the machine only: another model of the same machine has the same RTL, another image', () => {
+    const other = compileGraph(loadModel(TINY), SAMPLES.slice(3, 5), { rows: 2, cols: 2 });
+    expect(other.constants).not.toEqual(program.constants);
+    const a = emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12 });
+    const b = emitBoard(other, { board: BOARDS.icebreaker, clockMhz: 12 });
+    const rtl = [...a.keys()].filter((f) => f.endsWith('.v') || f.endsWith('.vh') || f === 'Makefile' || f.endsWith('.pcf'));
+    expect(rtl.length).toBeGreaterThan(10);
+    for (const f of rtl) expect(b.get(f), f).toBe(a.get(f));
+    expect(a.has('mem/program.hex')).toBe(false);
+    expect(b.get('flash.bin')).not.toEqual(a.get('flash.bin'));
+    expect(boardMachine(other, BOARDS.icebreaker).id).toBe(boardMachine(program, BOARDS.icebreaker).id);
+  });
+
+  test('--program-words sizes the instruction RAM: a longer program is refused (NN405), a larger RAM is another machine', () => {
+    const n = program.instructions.length;
+    expect(() => boardMachine(program, BOARDS.icebreaker, { programWords: n - 1 })).toThrow(new RegExp(`has ${n} instructions; the board's instruction RAM holds ${n - 1}`));
+    const roomy = boardMachine(program, BOARDS.icebreaker, { programWords: 4 * n });
+    expect(roomy.parameters['PROG_DEPTH']).toBeGreaterThanOrEqual(4 * n);
+    expect(roomy.id).not.toBe(boardMachine(program, BOARDS.icebreaker).id);
+    expect(() => boardMachine(program, BOARDS.icebreaker, { programWords: 513 })).toThrow(/allows 512/);
+  });
+
+  test('--ram-bytes sizes the RAM region, and the DRAM addresses reach all of it', () => {
+    const roomy = boardMachine(program, BOARDS.icebreaker, { ramBytes: 4096 });
+    expect(roomy.parameters['RAM_BYTES']).toBe(4096);
+    expect(2 ** Number(roomy.parameters['DRAM_AW'])).toBeGreaterThan(program.constants.length + 4096);
+    expect(() => emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12, capacity: { ramBytes: 100_000 } })).toThrow(/RAM region/);
   });
 
   test('weights beyond the board flash, and a RAM region beyond its block RAM, are refused (NN405)', () => {

@@ -4,7 +4,8 @@
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
  * a missing dependency token shows up as a wrong value. Matmul sums come from matmul-values.ts
  * (one int32 wrap per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute()
- * on views re-based onto per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
+ * on views re-based onto per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls
+ * (with an injected GEMM, the WebAssembly memory that kernel computes in, matmul-values.ts). The
  * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
  * op records, so prove() compares two independent derivations. Counters and the address trace
  * depend on the program alone, so they are derived once per program, in one pass.
@@ -16,7 +17,7 @@ import { initialDram, readTensor } from '../src/isa/program.js';
 import { entryBytes, LOAD_BUFFERS, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
-import { forgetWeights, matmulScratch, matmulSums, type MatmulScratch } from './matmul-values.js';
+import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
 /** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). 0 is no kind, so an unset entry cannot pass for one. */
@@ -183,6 +184,8 @@ class FastMachine {
   private matmulsRead = 0;
   private matmulsCommitted = 0;
   private readonly live: MatmulScratch;
+  /** The injected GEMM (its memory holds the arena), or null for the plain JS sums. */
+  private readonly gemm: GemmScratch | null;
   private readonly loadView: MachineState;
   private readonly storeView: MachineState;
   private readonly thresholdView: MachineState;
@@ -195,9 +198,11 @@ class FastMachine {
     private readonly fp: FastPlan,
     private readonly cfg: ArrayConfig,
     dram: Uint8Array,
+    gemm: Int8GemmFactory | null,
   ) {
     const { at, lanes, bytes } = fp.arena;
-    const buf = new ArrayBuffer(bytes);
+    this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols, Math.max(1, fp.accLanes / cfg.cols)));
+    const buf = this.gemm?.g.memory ?? new ArrayBuffer(bytes);
     this.mem8 = new Int8Array(buf);
     this.mem32 = new Int32Array(buf);
     const dramView = new Uint8Array(buf, 0, dram.length);
@@ -226,7 +231,8 @@ class FastMachine {
       const C = this.cfg.cols;
       const sums = this.sums[this.matmulsRead++ % this.sums.length]!;
       sums.fill(0, 0, mm.rows * C);
-      matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
+      if (this.gemm !== null) gemmSums(at.act, at.wgt, mm, this.cfg.rows, C, sums, this.gemm);
+      else matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
@@ -277,7 +283,10 @@ class FastMachine {
   private commitCopyLoad(ld: InstructionOf<'load'>): void {
     const { at } = this.fp.arena;
     const isAct = ld.buf === LOAD_BUFFERS.act;
-    if (!isAct) forgetWeights(this.live);
+    if (!isAct) {
+      forgetWeights(this.live);
+      if (this.gemm !== null) this.gemm.box.tile = -1;
+    }
     const e = isAct ? this.cfg.rows : this.cfg.cols;
     const dst = (isAct ? at.act : at.wgt) + ld.sram * e;
     const mem8 = this.mem8;
@@ -301,11 +310,11 @@ function traceHashOf(plan: Plan): string {
   return rec.hash();
 }
 
-export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawRun {
+export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm: Int8GemmFactory | null = null): RawRun {
   const p = plan.program;
   const cfg = p.config;
   const fp = fastPlanOf(plan, trace);
-  const m = new FastMachine(fp, cfg, initialDram(p, inputCodes));
+  const m = new FastMachine(fp, cfg, initialDram(p, inputCodes), gemm);
   const insns = p.instructions;
   const { kind } = fp;
   const ev = plan.events;

@@ -133,3 +133,98 @@ export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'
     }
   }
 }
+
+/**
+ * An int8 GEMM over the memory the fast machine's arena lives in: the WebAssembly SIMD kernel of
+ * the runtime (src/backends/wasm/gemm-module.ts), which sim/ may not import, so the caller passes
+ * a factory (SimOptions.gemm). gemm(width, out, a, aStride, aOuter, inner, w, rows, k) sets int32
+ * out[m·width + c] = Σ_{j<k} act_m[j]·w[j·width + c] (wrapping) for m < rows, c < width, where
+ * act_m starts at a + ⌊m/inner⌋·aOuter + (m mod inner)·aStride; all addresses are bytes of `memory`.
+ */
+export interface Int8Gemm {
+  /** Zeroed; bytes [0, callerBytes) are the caller's. */
+  readonly memory: ArrayBuffer;
+  /** Byte offset of R·C free bytes for a weight panel. */
+  readonly panel: number;
+  /** Byte offset of maxRows·C free int32 sums. */
+  readonly out: number;
+  /** Column widths with a kernel, ascending; the last is C. */
+  readonly widths: readonly number[];
+  gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
+}
+
+/** A fresh Int8Gemm whose memory has callerBytes for the caller, for an R×C array and matmuls of at most maxRows rows. */
+export type Int8GemmFactory = (callerBytes: number, R: number, C: number, maxRows: number) => Int8Gemm;
+
+/** The live box of the weight tile in the panel: rows [r0, r0 + k), columns [c0, c0 + live) laid out `width` apart. */
+interface PanelBox {
+  tile: number;
+  r0: number;
+  k: number;
+  c0: number;
+  live: number;
+  width: number;
+}
+
+/** Per-machine state of the GEMM path: which tile the panel holds (-1: none, as MatmulScratch.tile). */
+export interface GemmScratch {
+  readonly g: Int8Gemm;
+  readonly mem8: Int8Array;
+  readonly mem32: Int32Array;
+  readonly box: PanelBox;
+}
+
+export const gemmScratch = (g: Int8Gemm): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), box: { tile: -1, r0: 0, k: 0, c0: 0, live: 0, width: 0 } });
+
+/**
+ * Lay the tile's live box out as a panel: the rows and columns from the first to the last one with
+ * a nonzero weight (all-zero rows and columns inside it add 0), padded with zero columns to the
+ * narrowest kernel width that holds them.
+ */
+function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScratch): PanelBox {
+  const box = s.box;
+  if (box.tile === tile) return box;
+  const { mem8, g } = s;
+  const w0 = wgtAt + tile * C;
+  let r0 = R, r1 = 0, c0 = C, c1 = 0; // prettier-ignore
+  for (let r = 0; r < R; r++)
+    for (let c = 0, w = w0 + r * C; c < C; c++, w++)
+      if (mem8[w] !== 0) {
+        if (r < r0) r0 = r;
+        r1 = r + 1;
+        if (c < c0) c0 = c;
+        if (c >= c1) c1 = c + 1;
+      }
+  const live = Math.max(0, c1 - c0);
+  const width = g.widths.find((x) => x >= live) ?? C;
+  const k = Math.max(0, r1 - r0);
+  for (let j = 0; j < k; j++) {
+    const dst = g.panel + j * width;
+    mem8.copyWithin(dst, w0 + (r0 + j) * C + c0, w0 + (r0 + j) * C + c0 + live);
+    mem8.fill(0, dst + live, dst + width);
+  }
+  Object.assign(box, { tile, r0, k, c0, live, width });
+  return box;
+}
+
+/**
+ * matmulSums through the GEMM: the sums of every row of the matmul into `sums` (a zeroed view of
+ * the same memory, rows C lanes apart). A panel as wide as the array starting at column 0 is
+ * written in place; a narrower one goes through the out scratch.
+ */
+export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, s: GemmScratch): void {
+  const b = gemmPanel(wgtAt, insn.wgt, R, C, s);
+  if (b.k === 0 || b.live === 0) return;
+  const M = insn.rows;
+  const inPlace = b.c0 === 0 && b.width === C;
+  const out = inPlace ? sums.byteOffset : s.g.out;
+  s.g.gemm(b.width, out, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
+  if (inPlace) return;
+  const o32 = s.g.out >> 2;
+  const { mem32 } = s;
+  for (let m = 0; m < M; m++) {
+    const src = o32 + m * b.width;
+    const dst = m * C + b.c0;
+    for (let j = 0; j < b.live; j++) sums[dst + j] = mem32[src + j]!;
+  }
+}

@@ -4,6 +4,7 @@
  * (every load and store is a copy, because buffers keep DRAM's byte layout) and the GEMM driver
  * that walks a matmul's two-level row addresses and hands row blocks to a build's inner kernels.
  */
+import type { FuncType } from '../encoding/binary.js';
 import { Func } from '../encoding/code.js';
 
 /** Functions in index order; kernels register themselves and get the index calls use. */
@@ -13,6 +14,15 @@ export class FuncTable {
     this.funcs.push(f);
     return this.funcs.length - 1;
   }
+}
+
+/** The index of f's signature in `types` (added if new): one type entry per distinct signature. */
+export function typeIndex(types: FuncType[], f: Func): number {
+  const key = JSON.stringify([f.params, f.results]);
+  const i = types.findIndex((t) => JSON.stringify([t.params, t.results]) === key);
+  if (i >= 0) return i;
+  types.push({ params: f.params, results: f.results });
+  return types.length - 1;
 }
 
 /** The kernels a build provides (function indices) and their parameter lists. */

@@ -248,10 +248,15 @@ function thresholdPairs(c: Code, C: number, L: ThresholdLocals): void {
   if (C % 2 === 1) columns(false);
 }
 
+/** The plain-layout GEMM (4-row and 1-row blocks) for C columns: the runtime's, and the simulator's fast-mode values (gemm-module.ts). */
+export function simdGemm(table: FuncTable, C: number): number {
+  return gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false) })));
+}
+
 /** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see pairs-wide.ts). */
 export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null): Kernels {
   const copyRows = copyRowsKernel(table);
-  const gemm = gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false) })));
+  const gemm = simdGemm(table, C);
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
   const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table) };

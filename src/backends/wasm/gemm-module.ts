@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The runtime's SIMD int8 GEMM (kernels/simd.ts, one implementation) in a module of its own, for
+ * the simulator's fast-mode matmul values: sim/ may not import the back ends, so the CLI hands
+ * this factory to simulate() (SimOptions.gemm). The module's memory holds the caller's bytes
+ * (the fast machine's arena) first, then a weight panel and a sums scratch; one GEMM per column
+ * width, so a weight tile with few live columns costs what those columns cost.
+ */
+import { NnchipError } from '../../diagnostics/error.js';
+import { assembleModule, type FuncType } from './encoding/binary.js';
+import { simdGemm } from './kernels/simd.js';
+import { FuncTable, typeIndex } from './kernels/shared.js';
+import { PAGE_BYTES } from './plan/memory.js';
+
+/** What the simulator calls (its Int8Gemm, sim/matmul-values.ts, has the same shape). */
+export interface WasmGemm {
+  readonly memory: ArrayBuffer;
+  readonly panel: number;
+  readonly out: number;
+  readonly widths: readonly number[];
+  gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
+}
+
+/** Column widths with a kernel: 8, 16, 32, … below C, then C (a tile's live columns round up to the next). */
+export function gemmWidths(C: number): number[] {
+  const widths: number[] = [];
+  for (let w = 8; w < C; w *= 2) widths.push(w);
+  return [...widths, C];
+}
+
+/** Bytes read past the panel and the act rows (a 64-bit weight load, the odd last k's act byte). */
+const SLACK = 64;
+
+const align = (n: number): number => Math.ceil(n / 16) * 16;
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const modules = new Map<string, { module: object; panel: number; out: number; widths: number[] }>();
+
+/** The module for an R×C array, `callerBytes` of caller memory and at most `maxRows` rows per call (compiled once per shape). */
+function moduleFor(callerBytes: number, R: number, C: number, maxRows: number): { module: object; panel: number; out: number; widths: number[] } {
+  const key = `${callerBytes}:${R}:${C}:${maxRows}`;
+  const hit = modules.get(key);
+  if (hit !== undefined) return hit;
+  const panel = align(callerBytes + SLACK);
+  const out = align(panel + R * C + SLACK);
+  const end = out + 4 * maxRows * C + SLACK;
+  if (end > 2 ** 31) throw new NnchipError('NN404', `the simulated machine needs ${end} bytes, more than a 32-bit WebAssembly memory`);
+  const widths = gemmWidths(C);
+  const table = new FuncTable();
+  const fns = widths.map((w) => simdGemm(table, w));
+  const types: FuncType[] = [];
+  const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
+  const bytes = assembleModule({
+    types,
+    funcs,
+    memoryPages: Math.max(1, Math.ceil(end / PAGE_BYTES)),
+    globals: [],
+    exports: [{ name: 'memory', kind: 'Memory', index: 0 }, ...fns.map((index, i) => ({ name: `gemm${widths[i]}`, kind: 'Func' as const, index }))],
+    data: [],
+  });
+  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const entry = { module: new api.Module(bytes), panel, out, widths };
+  modules.clear(); // one program at a time is the common case: keep only the latest shape
+  modules.set(key, entry);
+  return entry;
+}
+
+type GemmFn = (acc: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number, accumulate: number) => void;
+
+/** A fresh instance (zeroed memory) of the GEMM module for this shape. */
+export function wasmGemm(callerBytes: number, R: number, C: number, maxRows: number): WasmGemm {
+  const { module, panel, out, widths } = moduleFor(callerBytes, R, C, maxRows);
+  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { exports } = new api.Instance(module, {});
+  const byWidth: GemmFn[] = [];
+  for (const w of widths) byWidth[w] = exports[`gemm${w}`] as GemmFn;
+  return {
+    memory: (exports['memory'] as { buffer: ArrayBuffer }).buffer,
+    panel,
+    out,
+    widths,
+    gemm: (width, acc, a, aStride, aOuter, inner, w, rows, k) => byWidth[width]!(acc, a, aStride, aOuter, inner, w, rows, k, 0),
+  };
+}

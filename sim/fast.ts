@@ -14,15 +14,21 @@ import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
 import { initialDram, readTensor } from '../src/isa/program.js';
-import { entryBytes, LOAD_BUFFERS, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
 import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
-/** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). 0 is no kind, so an unset entry cannot pass for one. */
+/**
+ * How the hot loop handles each instruction. A byte-copy load is act/wgt (int8 lanes are the
+ * bytes) or acc (int32 little-endian lanes are the bytes on a little-endian host, which the arena's
+ * Int32Array is); a store is a byte copy too (out's int8 lanes). 0 is no kind, so an unset entry cannot pass for one.
+ */
 const KIND = { copyLoad: 1, load: 2, store: 3, matmul: 4, threshold: 5, none: 6 } as const;
 type Kind = (typeof KIND)[keyof typeof KIND];
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Scratch sizes the plan grows as it prepares each instruction. */
 interface Sizes {
@@ -40,7 +46,7 @@ const PREPARE: { [O in Opcode]: Prepare<O> } = {
     const buf = loadBufferOf(insn.buf);
     const e = entryBytes(buf, cfg.rows, cfg.cols);
     size.loadBytes = Math.max(size.loadBytes, (insn.stride === 0 ? 1 : insn.rows) * e);
-    return { kind: buf === 'act' || buf === 'wgt' ? KIND.copyLoad : KIND.load, rebased: { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e } };
+    return { kind: buf === 'act' || buf === 'wgt' || (buf === 'acc' && LITTLE_ENDIAN) ? KIND.copyLoad : KIND.load, rebased: { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e } };
   },
   store: (insn, cfg, size) => {
     size.storeLanes = Math.max(size.storeLanes, insn.rows * cfg.cols);
@@ -178,16 +184,16 @@ function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dr
 class FastMachine {
   readonly s: MachineState;
   private readonly mem8: Int8Array;
-  private readonly mem32: Int32Array;
   /** One sums scratch per matmul in flight, used in turn (matmuls start and end in program order). */
   private readonly sums: Int32Array[];
+  /** Per sums scratch: the columns holding sums (from + to · 2^16); the others are 0. */
+  private readonly sumCols: Float64Array;
   private matmulsRead = 0;
   private matmulsCommitted = 0;
   private readonly live: MatmulScratch;
   /** The injected GEMM (its memory holds the arena), or null for the plain JS sums. */
   private readonly gemm: GemmScratch | null;
   private readonly loadView: MachineState;
-  private readonly storeView: MachineState;
   private readonly thresholdView: MachineState;
   private pendingLoad: InstructionOf<'load'> | null = null;
   private loadSnapped = false;
@@ -204,7 +210,6 @@ class FastMachine {
     this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols, Math.max(1, fp.accLanes / cfg.cols)));
     const buf = this.gemm?.g.memory ?? new ArrayBuffer(bytes);
     this.mem8 = new Int8Array(buf);
-    this.mem32 = new Int32Array(buf);
     const dramView = new Uint8Array(buf, 0, dram.length);
     dramView.set(dram);
     this.s = {
@@ -217,9 +222,9 @@ class FastMachine {
       out: new Int8Array(buf, at.out, lanes.out),
     };
     this.sums = Array.from({ length: matmulsInFlight(cfg) }, (_, k) => new Int32Array(buf, at.sums + 4 * k * fp.accLanes, fp.accLanes));
+    this.sumCols = new Float64Array(this.sums.length);
     this.live = matmulScratch(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
-    this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
     this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
   }
 
@@ -229,10 +234,14 @@ class FastMachine {
     if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
       const C = this.cfg.cols;
-      const sums = this.sums[this.matmulsRead++ % this.sums.length]!;
-      sums.fill(0, 0, mm.rows * C);
-      if (this.gemm !== null) gemmSums(at.act, at.wgt, mm, this.cfg.rows, C, sums, this.gemm);
-      else matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
+      const slot = this.matmulsRead++ % this.sums.length;
+      const sums = this.sums[slot]!;
+      if (this.gemm !== null) this.sumCols[slot] = gemmSums(at.act, at.wgt, mm, this.cfg.rows, C, sums, this.gemm);
+      else {
+        sums.fill(0, 0, mm.rows * C);
+        matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
+        this.sumCols[slot] = C * 65536;
+      }
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
     else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
@@ -248,11 +257,15 @@ class FastMachine {
     else if (kind === KIND.load) execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
     else if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
-      const sums = this.sums[this.matmulsCommitted++ % this.sums.length]!;
+      const slot = this.matmulsCommitted++ % this.sums.length;
+      const sums = this.sums[slot]!;
       const acc = this.s.acc;
       const o = mm.acc * C;
-      if (mm.accumulate) for (let j = 0; j < mm.rows * C; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
-      else acc.set(sums.subarray(0, mm.rows * C), o);
+      if (mm.accumulate) {
+        const from = this.sumCols[slot]! % 65536;
+        const to = Math.floor(this.sumCols[slot]! / 65536);
+        for (let m = 0, row = 0; m < mm.rows; m++, row += C) for (let j = row + from; j < row + to; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
+      } else acc.set(sums.subarray(0, mm.rows * C), o);
     } else if (kind === KIND.threshold) {
       const th = insn as InstructionOf<'threshold'>;
       const st = this.pendingStore;
@@ -269,7 +282,10 @@ class FastMachine {
         for (let r = 0; r < rows; r++) mem8.copyWithin(at.dma + r * e, ld.dram + r * ld.stride, ld.dram + r * ld.stride + e);
         this.loadSnapped = true;
       }
-      execute(this.storeSnapped ? this.storeView : s, this.storeSnapped ? this.fp.rebased[i]! : insn, cfg);
+      const st = insn as InstructionOf<'store'>;
+      const from = this.storeSnapped ? at.storeScratch : at.out + st.sram * C;
+      if (st.stride === C) mem8.copyWithin(st.dram, from, from + st.rows * C);
+      else for (let r = 0; r < st.rows; r++) mem8.copyWithin(st.dram + r * st.stride, from + r * C, from + (r + 1) * C);
       this.pendingStore = null;
       this.storeSnapped = false;
     } else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);
@@ -279,16 +295,16 @@ class FastMachine {
     }
   }
 
-  /** act/wgt lanes are the bytes themselves: copied from DRAM (arena offset 0) or from the snapshot. */
+  /** act/wgt/acc lanes are the bytes themselves: copied from DRAM (arena offset 0) or from the snapshot. */
   private commitCopyLoad(ld: InstructionOf<'load'>): void {
     const { at } = this.fp.arena;
-    const isAct = ld.buf === LOAD_BUFFERS.act;
-    if (!isAct) {
+    const buf = loadBufferOf(ld.buf);
+    if (buf === 'wgt') {
       forgetWeights(this.live);
       if (this.gemm !== null) this.gemm.box.tile = -1;
     }
-    const e = isAct ? this.cfg.rows : this.cfg.cols;
-    const dst = (isAct ? at.act : at.wgt) + ld.sram * e;
+    const e = entryBytes(buf, this.cfg.rows, this.cfg.cols);
+    const dst = (buf === 'act' ? at.act : buf === 'wgt' ? at.wgt : at.acc) + ld.sram * e;
     const mem8 = this.mem8;
     if (this.loadSnapped) {
       if (ld.stride !== 0) mem8.copyWithin(dst, at.dma, at.dma + ld.rows * e);

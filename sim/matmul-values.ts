@@ -208,18 +208,20 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
 }
 
 /**
- * matmulSums through the GEMM: the sums of every row of the matmul into `sums` (a zeroed view of
- * the same memory, rows C lanes apart). A panel as wide as the array starting at column 0 is
- * written in place; a narrower one goes through the out scratch.
+ * matmulSums through the GEMM, into `sums` (a view of the same memory, rows C lanes apart), which
+ * need not be zeroed: the columns it returns, [from, to), get the sums, and the others zeros unless
+ * the matmul accumulates (its commit then adds only those columns: the others add 0). A panel as
+ * wide as the array from column 0 is written in place; a narrower one goes through the out scratch.
+ * Returns from + to · 2^16 (a column count is below 2^16: see isa/config.ts limits).
  */
-export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, s: GemmScratch): void {
+export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, s: GemmScratch): number {
   const b = gemmPanel(wgtAt, insn.wgt, R, C, s);
-  if (b.k === 0 || b.live === 0) return;
   const M = insn.rows;
-  const inPlace = b.c0 === 0 && b.width === C;
-  const out = inPlace ? sums.byteOffset : s.g.out;
-  s.g.gemm(b.width, out, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
-  if (inPlace) return;
+  const inPlace = b.c0 === 0 && b.width === C && b.k > 0;
+  if (!inPlace && !insn.accumulate) sums.fill(0, 0, M * C);
+  if (b.k === 0 || b.live === 0) return 0;
+  s.g.gemm(b.width, inPlace ? sums.byteOffset : s.g.out, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
+  if (inPlace) return C * 65536;
   const o32 = s.g.out >> 2;
   const { mem32 } = s;
   for (let m = 0; m < M; m++) {
@@ -227,4 +229,5 @@ export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matm
     const dst = m * C + b.c0;
     for (let j = 0; j < b.live; j++) sums[dst + j] = mem32[src + j]!;
   }
+  return b.c0 + (b.c0 + b.live) * 65536;
 }

@@ -102,25 +102,33 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
  * beat k < W of row m reads the window's acc row k (row-major).
  */
 export const ACCESS_PATTERN = {
+  // rows leave at r·b and land at L + b − 1 + w·b: the two streams merged in cycle order (a read
+  // before a write in one load cycle, a write before a read in one store cycle: code order)
   load: (i, cfg, emit) => {
     const b = Math.ceil(entryBytes(loadBufferOf(i.buf), cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
-    const end = cfg.dramLatency + i.rows * b;
+    const land = cfg.dramLatency + b - 1;
     const wcode = bufferWriteCode(i.buf);
-    for (let t = 0; t < end; t++) {
-      const r = rowAt(t, 0, b, i.rows);
-      if (r >= 0) emit(t, CODE.dramRead, i.dram + r * i.stride);
-      const w = rowAt(t, cfg.dramLatency + b - 1, b, i.rows);
-      if (w >= 0) emit(t, wcode, i.sram + w);
+    for (let r = 0, w = 0; w < i.rows; ) {
+      if (r < i.rows && r * b <= land + w * b) {
+        emit(r * b, CODE.dramRead, i.dram + r * i.stride);
+        r++;
+      } else {
+        emit(land + w * b, wcode, i.sram + w);
+        w++;
+      }
     }
   },
   store: (i, cfg, emit) => {
     const b = Math.ceil(cfg.cols / cfg.dramBytesPerCycle);
-    const end = cfg.dramLatency + i.rows * b;
-    for (let t = 0; t < end; t++) {
-      const w = rowAt(t, cfg.dramLatency + b - 1, b, i.rows);
-      if (w >= 0) emit(t, CODE.dramWrite, i.dram + w * i.stride);
-      const r = rowAt(t, 0, b, i.rows);
-      if (r >= 0) emit(t, CODE.outRead, i.sram + r);
+    const land = cfg.dramLatency + b - 1;
+    for (let r = 0, w = 0; w < i.rows; ) {
+      if (r < i.rows && r * b < land + w * b) {
+        emit(r * b, CODE.outRead, i.sram + r);
+        r++;
+      } else {
+        emit(land + w * b, CODE.dramWrite, i.dram + w * i.stride);
+        w++;
+      }
     }
   },
   matmul: (i, cfg, emit) => {

@@ -138,31 +138,29 @@ export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'
  * An int8 GEMM over the memory the fast machine's arena lives in: the WebAssembly SIMD kernel of
  * the runtime (src/backends/wasm/gemm-module.ts), which sim/ may not import, so the caller passes
  * a factory (SimOptions.gemm). gemm(width, out, a, aStride, aOuter, inner, w, rows, k) sets int32
- * out[m·width + c] = Σ_{j<k} act_m[j]·w[j·width + c] (wrapping) for m < rows, c < width, where
- * act_m starts at a + ⌊m/inner⌋·aOuter + (m mod inner)·aStride; all addresses are bytes of `memory`.
+ * out[m·C + c] = Σ_{j<k} act_m[j]·w[j·width + c] (wrapping) for m < rows, c < width, where C is
+ * the array's column count and act_m starts at a + ⌊m/inner⌋·aOuter + (m mod inner)·aStride; all
+ * addresses are bytes of `memory`.
  */
 export interface Int8Gemm {
   /** Zeroed; bytes [0, callerBytes) are the caller's. */
   readonly memory: ArrayBuffer;
   /** Byte offset of R·C free bytes for a weight panel. */
   readonly panel: number;
-  /** Byte offset of maxRows·C free int32 sums. */
-  readonly out: number;
   /** Column widths with a kernel, ascending; the last is C. */
   readonly widths: readonly number[];
   gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
 }
 
-/** A fresh Int8Gemm whose memory has callerBytes for the caller, for an R×C array and matmuls of at most maxRows rows. */
-export type Int8GemmFactory = (callerBytes: number, R: number, C: number, maxRows: number) => Int8Gemm;
+/** A fresh Int8Gemm whose memory has callerBytes for the caller, for an R×C array. */
+export type Int8GemmFactory = (callerBytes: number, R: number, C: number) => Int8Gemm;
 
-/** The live box of the weight tile in the panel: rows [r0, r0 + k), columns [c0, c0 + live) laid out `width` apart. */
+/** The tile's window in the panel: rows [r0, r0 + k), columns [c0, c0 + width) of the tile. */
 interface PanelBox {
   tile: number;
   r0: number;
   k: number;
   c0: number;
-  live: number;
   width: number;
 }
 
@@ -170,16 +168,15 @@ interface PanelBox {
 export interface GemmScratch {
   readonly g: Int8Gemm;
   readonly mem8: Int8Array;
-  readonly mem32: Int32Array;
   readonly box: PanelBox;
 }
 
-export const gemmScratch = (g: Int8Gemm): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), box: { tile: -1, r0: 0, k: 0, c0: 0, live: 0, width: 0 } });
+export const gemmScratch = (g: Int8Gemm): GemmScratch => ({ g, mem8: new Int8Array(g.memory), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 } });
 
 /**
- * Lay the tile's live box out as a panel: the rows and columns from the first to the last one with
- * a nonzero weight (all-zero rows and columns inside it add 0), padded with zero columns to the
- * narrowest kernel width that holds them.
+ * Lay the tile's live window out as a panel: the rows from the first to the last one with a
+ * nonzero weight, and the narrowest kernel width of columns that holds the live ones, moved left
+ * if it would pass the last column (the all-zero rows and columns inside it add 0).
  */
 function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScratch): PanelBox {
   const box = s.box;
@@ -195,39 +192,25 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
         if (c < c0) c0 = c;
         if (c >= c1) c1 = c + 1;
       }
-  const live = Math.max(0, c1 - c0);
-  const width = g.widths.find((x) => x >= live) ?? C;
   const k = Math.max(0, r1 - r0);
-  for (let j = 0; j < k; j++) {
-    const dst = g.panel + j * width;
-    mem8.copyWithin(dst, w0 + (r0 + j) * C + c0, w0 + (r0 + j) * C + c0 + live);
-    mem8.fill(0, dst + live, dst + width);
-  }
-  Object.assign(box, { tile, r0, k, c0, live, width });
+  const width = g.widths.find((x) => x >= c1 - c0) ?? C;
+  const from = Math.min(c0, C - width);
+  for (let j = 0; j < k; j++) mem8.copyWithin(g.panel + j * width, w0 + (r0 + j) * C + from, w0 + (r0 + j) * C + from + width);
+  Object.assign(box, { tile, r0, k, c0: from, width });
   return box;
 }
 
 /**
- * matmulSums through the GEMM, into `sums` (a view of the same memory, rows C lanes apart), which
- * need not be zeroed: the columns it returns, [from, to), get the sums, and the others zeros unless
- * the matmul accumulates (its commit then adds only those columns: the others add 0). A panel as
- * wide as the array from column 0 is written in place; a narrower one goes through the out scratch.
- * Returns from + to · 2^16 (a column count is below 2^16: see isa/config.ts limits).
+ * matmulSums through the GEMM, straight into `sums` (a view of the same memory, rows C lanes
+ * apart), which need not be zeroed: the columns it returns, [from, to), get the sums, and the
+ * others zeros unless the matmul accumulates (its commit then adds only those columns: the others
+ * add 0). Returns from + to · 2^16 (a column count is below 2^16: isa/config.ts CONFIG_LIMITS).
  */
 export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, s: GemmScratch): number {
   const b = gemmPanel(wgtAt, insn.wgt, R, C, s);
   const M = insn.rows;
-  const inPlace = b.c0 === 0 && b.width === C && b.k > 0;
-  if (!inPlace && !insn.accumulate) sums.fill(0, 0, M * C);
-  if (b.k === 0 || b.live === 0) return 0;
-  s.g.gemm(b.width, inPlace ? sums.byteOffset : s.g.out, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
-  if (inPlace) return C * 65536;
-  const o32 = s.g.out >> 2;
-  const { mem32 } = s;
-  for (let m = 0; m < M; m++) {
-    const src = o32 + m * b.width;
-    const dst = m * C + b.c0;
-    for (let j = 0; j < b.live; j++) sums[dst + j] = mem32[src + j]!;
-  }
-  return b.c0 + (b.c0 + b.live) * 65536;
+  if (!insn.accumulate && (b.k === 0 || b.width < C)) sums.fill(0, 0, M * C);
+  if (b.k === 0) return 0;
+  s.g.gemm(b.width, sums.byteOffset + 4 * b.c0, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
+  return b.c0 + (b.c0 + b.width) * 65536;
 }

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { wasmGemm } from '../../src/backends/wasm/gemm-module.js';
+import { gemmModule, wasmGemm } from '../../src/backends/wasm/gemm-module.js';
 import { makeConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
@@ -35,7 +35,7 @@ test('gemmSums = matmulSums: live box, every kernel width, act row addressing', 
         const actLanes = 48 * R; // the last act row is at most entry 2 + 10·3 + 3·2
         const wgtLanes = 2 * R * C;
         const [actAt, wgtAt, sumsAt] = [0, actLanes, actLanes + wgtLanes + ((4 - ((actLanes + wgtLanes) % 4)) % 4)];
-        const g = gemmScratch(wasmGemm(sumsAt + 4 * rows * C, R, C, rows));
+        const g = gemmScratch(wasmGemm(sumsAt + 4 * rows * C, R, C));
         const act = new Int8Array(g.g.memory, actAt, actLanes);
         const wgt = new Int8Array(g.g.memory, wgtAt, wgtLanes);
         const dead = { rows: Array.from({ length: R }, () => r() < deadRows), cols: Array.from({ length: C }, () => r() < deadCols) };
@@ -90,4 +90,18 @@ test('sparse MLPs on random arrays: fast mode with the WebAssembly GEMM = interp
     }),
     { numRuns: 40, seed: SEED },
   );
+});
+
+test('the GEMM module is valid WebAssembly for wabt, for square and odd arrays', async () => {
+  const wabt = await (await import('wabt')).default();
+  for (const [R, C] of [[1, 1], [4, 4], [8, 8], [9, 17], [32, 32], [256, 256]] as const) {
+    const { bytes, widths } = gemmModule(1000, R, C);
+    expect(widths[widths.length - 1]).toBe(C);
+    const m = wabt.readWasm(bytes, { simd: true, bulk_memory: true });
+    try {
+      m.validate();
+    } finally {
+      m.destroy();
+    }
+  }
 });

@@ -3,8 +3,8 @@
  * The runtime's SIMD int8 GEMM (kernels/simd.ts, one implementation) in a module of its own, for
  * the simulator's fast-mode matmul values: sim/ may not import the back ends, so the CLI hands
  * this factory to simulate() (SimOptions.gemm). The module's memory holds the caller's bytes
- * (the fast machine's arena) first, then a weight panel and a sums scratch; one GEMM per column
- * width, so a weight tile with few live columns costs what those columns cost.
+ * (the fast machine's arena) first, then a weight panel; one GEMM per column width, each writing
+ * sums rows as wide as the array's, so a weight tile with few live columns costs what they cost.
  */
 import { NnchipError } from '../../diagnostics/error.js';
 import { assembleModule, type FuncType } from './encoding/binary.js';
@@ -16,7 +16,6 @@ import { PAGE_BYTES } from './plan/memory.js';
 export interface WasmGemm {
   readonly memory: ArrayBuffer;
   readonly panel: number;
-  readonly out: number;
   readonly widths: readonly number[];
   gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
 }
@@ -38,20 +37,14 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-const modules = new Map<string, { module: object; panel: number; out: number; widths: number[] }>();
-
-/** The module for an R×C array, `callerBytes` of caller memory and at most `maxRows` rows per call (compiled once per shape). */
-function moduleFor(callerBytes: number, R: number, C: number, maxRows: number): { module: object; panel: number; out: number; widths: number[] } {
-  const key = `${callerBytes}:${R}:${C}:${maxRows}`;
-  const hit = modules.get(key);
-  if (hit !== undefined) return hit;
+/** Where the panel starts and the module's bytes, for an R×C array and `callerBytes` of caller memory. */
+export function gemmModule(callerBytes: number, R: number, C: number): { bytes: Uint8Array; panel: number; widths: number[] } {
   const panel = align(callerBytes + SLACK);
-  const out = align(panel + R * C + SLACK);
-  const end = out + 4 * maxRows * C + SLACK;
+  const end = panel + R * C + SLACK;
   if (end > 2 ** 31) throw new NnchipError('NN404', `the simulated machine needs ${end} bytes, more than a 32-bit WebAssembly memory`);
   const widths = gemmWidths(C);
   const table = new FuncTable();
-  const fns = widths.map((w) => simdGemm(table, w));
+  const fns = widths.map((w) => simdGemm(table, w, C));
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
   const bytes = assembleModule({
@@ -62,18 +55,29 @@ function moduleFor(callerBytes: number, R: number, C: number, maxRows: number): 
     exports: [{ name: 'memory', kind: 'Memory', index: 0 }, ...fns.map((index, i) => ({ name: `gemm${widths[i]}`, kind: 'Func' as const, index }))],
     data: [],
   });
+  return { bytes, panel, widths };
+}
+
+const compiled = new Map<string, { module: object; panel: number; widths: number[] }>();
+
+/** gemmModule, compiled once per shape (the latest one kept: one program at a time is the common case). */
+function moduleFor(callerBytes: number, R: number, C: number): { module: object; panel: number; widths: number[] } {
+  const key = `${callerBytes}:${R}:${C}`;
+  const hit = compiled.get(key);
+  if (hit !== undefined) return hit;
+  const { bytes, panel, widths } = gemmModule(callerBytes, R, C);
   const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const entry = { module: new api.Module(bytes), panel, out, widths };
-  modules.clear(); // one program at a time is the common case: keep only the latest shape
-  modules.set(key, entry);
+  const entry = { module: new api.Module(bytes), panel, widths };
+  compiled.clear();
+  compiled.set(key, entry);
   return entry;
 }
 
 type GemmFn = (acc: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number, accumulate: number) => void;
 
 /** A fresh instance (zeroed memory) of the GEMM module for this shape. */
-export function wasmGemm(callerBytes: number, R: number, C: number, maxRows: number): WasmGemm {
-  const { module, panel, out, widths } = moduleFor(callerBytes, R, C, maxRows);
+export function wasmGemm(callerBytes: number, R: number, C: number): WasmGemm {
+  const { module, panel, widths } = moduleFor(callerBytes, R, C);
   const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const { exports } = new api.Instance(module, {});
   const byWidth: GemmFn[] = [];
@@ -81,7 +85,6 @@ export function wasmGemm(callerBytes: number, R: number, C: number, maxRows: num
   return {
     memory: (exports['memory'] as { buffer: ArrayBuffer }).buffer,
     panel,
-    out,
     widths,
     gemm: (width, acc, a, aStride, aOuter, inner, w, rows, k) => byWidth[width]!(acc, a, aStride, aOuter, inner, w, rows, k, 0),
   };

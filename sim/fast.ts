@@ -13,7 +13,7 @@
 import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
-import { initialDram, readTensor } from '../src/isa/program.js';
+import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
 import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, type RawRun } from './stats.js';
@@ -78,6 +78,8 @@ interface FastPlan {
   readonly arena: Arena;
   /** The address-trace hash: a function of the program alone (timestamps and access patterns), so computed once. */
   traceHash: string | null;
+  /** One machine per GEMM choice (null: plain JS), reset for each run: many samples allocate nothing per sample. */
+  readonly machines: Map<Int8GemmFactory | null, FastMachine>;
 }
 
 const cache = new WeakMap<Plan, FastPlan>();
@@ -101,7 +103,7 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null, machines: new Map() }));
   return fp;
 }
 
@@ -152,7 +154,7 @@ interface Arena {
   readonly lanes: Readonly<Record<'act' | 'wgt' | 'out' | 'acc' | 'qntMult' | 'qntShift', number>>;
 }
 
-function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dramBytes: number): Arena {
+function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash' | 'machines'>, cfg: ArrayConfig, dramBytes: number): Arena {
   const proto = createState(cfg, new Uint8Array(0));
   let end = dramBytes;
   const take = (bytes: number): number => {
@@ -184,6 +186,7 @@ function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dr
 class FastMachine {
   readonly s: MachineState;
   private readonly mem8: Int8Array;
+  private readonly dram: Uint8Array;
   /** One sums scratch per matmul in flight, used in turn (matmuls start and end in program order). */
   private readonly sums: Int32Array[];
   /** Per sums scratch: the columns holding sums (from + to · 2^16); the others are 0. */
@@ -203,17 +206,16 @@ class FastMachine {
   constructor(
     private readonly fp: FastPlan,
     private readonly cfg: ArrayConfig,
-    dram: Uint8Array,
+    dramBytes: number,
     gemm: Int8GemmFactory | null,
   ) {
     const { at, lanes, bytes } = fp.arena;
     this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols));
     const buf = this.gemm?.g.memory ?? new ArrayBuffer(bytes);
     this.mem8 = new Int8Array(buf);
-    const dramView = new Uint8Array(buf, 0, dram.length);
-    dramView.set(dram);
+    this.dram = new Uint8Array(buf, 0, dramBytes);
     this.s = {
-      dram: dramView,
+      dram: this.dram,
       act: new Int8Array(buf, at.act, lanes.act),
       wgt: new Int8Array(buf, at.wgt, lanes.wgt),
       acc: new Int32Array(buf, at.acc, lanes.acc),
@@ -226,6 +228,18 @@ class FastMachine {
     this.live = matmulScratch(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
     this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
+  }
+
+  /** The state a run starts from, as interpret.ts's createState and initialDram give it: zeros, the constants, the input. */
+  reset(p: Program, inputCodes: Int8Array): void {
+    this.mem8.fill(0);
+    this.dram.set(p.constants, 0);
+    writeTensor(this.dram, p.input, inputCodes);
+    this.matmulsRead = this.matmulsCommitted = 0;
+    this.pendingLoad = this.pendingStore = null;
+    this.loadSnapped = this.storeSnapped = false;
+    forgetWeights(this.live);
+    if (this.gemm !== null) this.gemm.box.tile = -1;
   }
 
   /** The reads of instruction i, at its start. */
@@ -330,7 +344,9 @@ export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm:
   const p = plan.program;
   const cfg = p.config;
   const fp = fastPlanOf(plan, trace);
-  const m = new FastMachine(fp, cfg, initialDram(p, inputCodes), gemm);
+  let m = fp.machines.get(gemm);
+  if (m === undefined) fp.machines.set(gemm, (m = new FastMachine(fp, cfg, p.dramSize, gemm)));
+  m.reset(p, inputCodes);
   const insns = p.instructions;
   const { kind } = fp;
   const ev = plan.events;

@@ -152,8 +152,8 @@ export const ACCESS_PATTERN = {
     const b = Math.ceil(entryBytes(loadBufferOf(i.buf), cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
     const land = cfg.dramLatency + b - 1;
     const wcode = bufferWriteCode(i.buf);
-    for (let r = 0, w = 0; w < i.rows; ) {
-      if (r < i.rows && r * b <= land + w * b) {
+    for (let r = 0, w = 0; r < i.rows || w < i.rows; ) {
+      if (r < i.rows && (w === i.rows || r * b <= land + w * b)) {
         emit(r * b, CODE.dramRead, i.dram + r * i.stride);
         r++;
       } else {
@@ -165,8 +165,8 @@ export const ACCESS_PATTERN = {
   store: (i, cfg, emit) => {
     const b = Math.ceil(cfg.cols / cfg.dramBytesPerCycle);
     const land = cfg.dramLatency + b - 1;
-    for (let r = 0, w = 0; w < i.rows; ) {
-      if (r < i.rows && r * b < land + w * b) {
+    for (let r = 0, w = 0; r < i.rows || w < i.rows; ) {
+      if (r < i.rows && (w === i.rows || r * b < land + w * b)) {
         emit(r * b, CODE.outRead, i.sram + r);
         r++;
       } else {

@@ -16,7 +16,7 @@ import { createState, execute, type MachineState } from '../src/isa/interpret.js
 import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
 import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
-import { emptyPeaks, F, type RawRun } from './stats.js';
+import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 
@@ -232,8 +232,19 @@ class FastMachine {
 
   /** The state a run starts from, as interpret.ts's createState and initialDram give it: zeros, the constants, the input. */
   reset(p: Program, inputCodes: Int8Array): void {
-    this.mem8.fill(0);
+    // only what the program can touch needs zeros: DRAM past the constants, and each buffer up to
+    // its high-water mark (the plan's peaks cover every access); scratch is written before it is read
+    const { rows: R, cols: C } = this.cfg;
+    const peak = this.fp.peak;
+    const s = this.s;
+    s.act.fill(0, 0, peak[SPACE_INDEX.act]! * R);
+    s.wgt.fill(0, 0, peak[SPACE_INDEX.wgt]! * C);
+    s.acc.fill(0, 0, peak[SPACE_INDEX.acc]! * C);
+    s.qntMult.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
+    s.qntShift.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
+    s.out.fill(0, 0, peak[SPACE_INDEX.out]! * C);
     this.dram.set(p.constants, 0);
+    this.dram.fill(0, p.constants.length);
     writeTensor(this.dram, p.input, inputCodes);
     this.matmulsRead = this.matmulsCommitted = 0;
     this.pendingLoad = this.pendingStore = null;

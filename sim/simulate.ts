@@ -4,7 +4,7 @@ import { NnchipError } from '../src/diagnostics/error.js';
 import { tensorSize, type Program } from '../src/isa/program.js';
 import { runFast } from './fast.js';
 import type { Int8GemmFactory } from './matmul-values.js';
-import { planOf } from './plan.js';
+import { planOf, type Plan } from './plan.js';
 import { buildStats, peakBytesOf, type SimStats } from './stats.js';
 import { runStep } from './step.js';
 import type { VcdSink } from './vcd.js';
@@ -49,5 +49,22 @@ export const simulate: SimulateFn = (program, inputCodes, opts = {}) => {
   if (mode === 'fast' && opts.vcd !== undefined) throw new NnchipError('NN801', 'a VCD file needs the register-level mode (--mode step)');
   const raw = mode === 'step' ? runStep(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : runFast(plan, inputCodes, trace, opts.gemm ?? null);
   const { rows, cols } = program.config;
-  return { mode, output: raw.output, cycles: raw.cycles, stats: buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries)), traceHash: raw.traceHash };
+  const build = (): SimStats => buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries));
+  // fast mode's figures are the program's alone (sim/fast.ts): built once, shared (frozen) by every run
+  let stats = mode === 'fast' ? fastStats.get(plan) : undefined;
+  if (stats === undefined) {
+    stats = build();
+    if (mode === 'fast') fastStats.set(plan, deepFreeze(stats));
+  }
+  return { mode, output: raw.output, cycles: raw.cycles, stats, traceHash: raw.traceHash };
 };
+
+const fastStats = new WeakMap<Plan, SimStats>();
+
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
+}

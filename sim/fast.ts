@@ -289,7 +289,8 @@ class FastMachine {
       if (mm.accumulate) {
         const from = this.sumCols[slot]! % 65536;
         const to = Math.floor(this.sumCols[slot]! / 65536);
-        for (let m = 0, row = 0; m < mm.rows; m++, row += C) for (let j = row + from; j < row + to; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
+        if (this.gemm !== null) this.gemm.g.accAdd(acc.byteOffset + 4 * (o + from), sums.byteOffset + 4 * from, to > from ? mm.rows : 0, to - from, 4 * C);
+        else for (let m = 0, row = 0; m < mm.rows; m++, row += C) for (let j = row + from; j < row + to; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
       } else acc.set(sums.subarray(0, mm.rows * C), o);
     } else if (kind === KIND.threshold) {
       const th = insn as InstructionOf<'threshold'>;

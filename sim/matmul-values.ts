@@ -150,6 +150,8 @@ export interface Int8Gemm {
   /** Column widths with a kernel, ascending; the last is C. */
   readonly widths: readonly number[];
   gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
+  /** For each of `rows` rows, `stride` bytes apart in both: int32 acc[j] += sums[j] (wrapping) for j < lanes. */
+  accAdd(acc: number, sums: number, rows: number, lanes: number, stride: number): void;
 }
 
 /** A fresh Int8Gemm whose memory has callerBytes for the caller, for an R×C array. */

@@ -8,6 +8,7 @@
  */
 import { NnchipError } from '../../diagnostics/error.js';
 import { assembleModule, type FuncType } from './encoding/binary.js';
+import { Func } from './encoding/code.js';
 import { simdGemm } from './kernels/simd.js';
 import { FuncTable, typeIndex } from './kernels/shared.js';
 import { PAGE_BYTES } from './plan/memory.js';
@@ -18,6 +19,30 @@ export interface WasmGemm {
   readonly panel: number;
   readonly widths: readonly number[];
   gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
+  accAdd(acc: number, sums: number, rows: number, lanes: number, stride: number): void;
+}
+
+/**
+ * acc_add(acc, sums, rows, lanes, stride): for each of `rows` rows (`stride` bytes apart in both),
+ * int32 acc[j] += sums[j] for j < lanes, wrapping (a matmul's commit onto the accumulators): four
+ * lanes per i32x4.add, then one at a time.
+ */
+function accAddKernel(table: FuncTable): number {
+  const f = new Func('acc_add', ['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [acc, sums, rows, lanes, stride] = [0, 1, 2, 3, 4];
+  const [pa, ps, n] = [f.local('i32'), f.local('i32'), f.local('i32')];
+  const c = f.code;
+  c.block().get(rows).op('i32.eqz').brIf(0).loop();
+  c.get(acc).set(pa).get(sums).set(ps).get(lanes).set(n);
+  c.block().loop().get(n).i32(4).op('i32.lt_u').brIf(1);
+  c.get(pa).get(pa).vmem('v128.load').get(ps).vmem('v128.load').v('i32x4.add').vmem('v128.store');
+  c.get(pa).i32(16).op('i32.add').set(pa).get(ps).i32(16).op('i32.add').set(ps).get(n).i32(4).op('i32.sub').set(n).br(0).end().end();
+  c.block().loop().get(n).op('i32.eqz').brIf(1);
+  c.get(pa).get(pa).mem('i32.load').get(ps).mem('i32.load').op('i32.add').mem('i32.store');
+  c.get(pa).i32(4).op('i32.add').set(pa).get(ps).i32(4).op('i32.add').set(ps).get(n).i32(1).op('i32.sub').set(n).br(0).end().end();
+  c.get(acc).get(stride).op('i32.add').set(acc).get(sums).get(stride).op('i32.add').set(sums);
+  c.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0).end().end();
+  return table.add(f);
 }
 
 /** Column widths with a kernel: 8, 16, 32, … below C, then C (a tile's live columns round up to the next). */
@@ -45,6 +70,7 @@ export function gemmModule(callerBytes: number, R: number, C: number): { bytes: 
   const widths = gemmWidths(C);
   const table = new FuncTable();
   const fns = widths.map((w) => simdGemm(table, w, C));
+  const accAdd = accAddKernel(table);
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
   const bytes = assembleModule({
@@ -52,7 +78,7 @@ export function gemmModule(callerBytes: number, R: number, C: number): { bytes: 
     funcs,
     memoryPages: Math.max(1, Math.ceil(end / PAGE_BYTES)),
     globals: [],
-    exports: [{ name: 'memory', kind: 'Memory', index: 0 }, ...fns.map((index, i) => ({ name: `gemm${widths[i]}`, kind: 'Func' as const, index }))],
+    exports: [{ name: 'memory', kind: 'Memory', index: 0 }, { name: 'acc_add', kind: 'Func', index: accAdd }, ...fns.map((index, i) => ({ name: `gemm${widths[i]}`, kind: 'Func' as const, index }))],
     data: [],
   });
   return { bytes, panel, widths };
@@ -87,5 +113,6 @@ export function wasmGemm(callerBytes: number, R: number, C: number): WasmGemm {
     panel,
     widths,
     gemm: (width, acc, a, aStride, aOuter, inner, w, rows, k) => byWidth[width]!(acc, a, aStride, aOuter, inner, w, rows, k, 0),
+    accAdd: exports['acc_add'] as WasmGemm['accAdd'],
   };
 }

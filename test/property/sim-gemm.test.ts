@@ -10,21 +10,14 @@ import { expect, test } from 'vitest';
 import { gemmModule, wasmGemm } from '../../src/backends/wasm/gemm-module.js';
 import { makeConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
-import type { Program } from '../../src/isa/program.js';
 import { NO_TOKENS, type InstructionOf } from '../../src/isa/spec.js';
 import { compile } from '../../src/passes/pipeline.js';
-import { hoistLoads, insertTokens } from '../../src/passes/schedule.js';
 import { simulate } from '../../sim/index.js';
 import { gemmScratch, gemmSums, matmulScratch, matmulSums } from '../../sim/matmul-values.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
-import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { int8, scheduledRandomProgram } from '../helpers/scheduled-program.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261203);
-
-const int8 = (r: () => number): number => {
-  const u = r();
-  return u < 0.1 ? -128 : u < 0.2 ? 127 : u < 0.5 ? 0 : Math.floor(r() * 256) - 128;
-};
 
 test('gemmSums = matmulSums: live box, every kernel width, act row addressing', () => {
   fc.assert(
@@ -56,14 +49,7 @@ test('gemmSums = matmulSums: live box, every kernel width, act row addressing', 
 test('random programs: fast mode with the WebAssembly GEMM = without it = interpret (outputs, cycles, counters, trace)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: 8 }), (seed, queueDepth) => {
-      const raw = randomProgram(seed, undefined, { tables: true });
-      const config = { ...raw.config, queueDepth };
-      const list = raw.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn: { ...insn, ...NO_TOKENS }, layer: 0 }));
-      const whole = [{ space: 'dram' as const, name: 'all', start: 0, size: raw.dramSize }];
-      const tagged = insertTokens(hoistLoads(list, config), config, whole);
-      const p: Program = { ...raw, config, instructions: tagged.map((t) => t.insn), insnLayer: tagged.map(() => 0) };
-      const r = rng(seed);
-      const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
+      const { p, x } = scheduledRandomProgram(seed, queueDepth);
       const wasm = simulate(p, x, { gemm: wasmGemm });
       const js = simulate(p, x);
       expect(Array.from(wasm.output)).toEqual(Array.from(interpret(p, x)));

@@ -170,10 +170,60 @@ interface PanelBox {
 export interface GemmScratch {
   readonly g: Int8Gemm;
   readonly mem8: Int8Array;
+  readonly mem32: Int32Array;
+  /** Per group of 4 columns, the OR of the tile's words (the live-column scan). */
+  readonly columnWords: Int32Array;
   readonly box: PanelBox;
 }
 
-export const gemmScratch = (g: Int8Gemm): GemmScratch => ({ g, mem8: new Int8Array(g.memory), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 } });
+export const gemmScratch = (g: Int8Gemm, C: number): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), columnWords: new Int32Array(Math.ceil(C / 4)), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 } });
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** The tile's live box, [r0, r1) × [c0, c1) (r1 = 0 when every weight is 0): a byte at a time. */
+function liveBoxBytes(mem8: Int8Array, w0: number, R: number, C: number): [number, number, number, number] {
+  let r0 = R, r1 = 0, c0 = C, c1 = 0; // prettier-ignore
+  for (let r = 0; r < R; r++)
+    for (let c = 0, w = w0 + r * C; c < C; c++, w++)
+      if (mem8[w] !== 0) {
+        if (r < r0) r0 = r;
+        r1 = r + 1;
+        if (c < c0) c0 = c;
+        if (c >= c1) c1 = c + 1;
+      }
+  return [r0, r1, c0, c1];
+}
+
+/** The same four bytes (columns) at a time, for rows of whole int32 words on a little-endian host (byte b of a word is column 4q + b). */
+function liveBoxWords(s: GemmScratch, w0: number, R: number, C: number): [number, number, number, number] {
+  const { mem32, columnWords } = s;
+  const words = C >> 2;
+  columnWords.fill(0);
+  let r0 = R, r1 = 0; // prettier-ignore
+  for (let r = 0, at = (w0 >> 2); r < R; r++, at += words) {
+    let any = 0;
+    for (let q = 0; q < words; q++) {
+      const v = mem32[at + q]!;
+      any |= v;
+      columnWords[q]! |= v;
+    }
+    if (any !== 0) {
+      if (r < r0) r0 = r;
+      r1 = r + 1;
+    }
+  }
+  let c0 = C, c1 = 0; // prettier-ignore
+  for (let q = 0; q < words; q++) {
+    const v = columnWords[q]!;
+    if (v === 0) continue;
+    for (let b = 0; b < 4; b++)
+      if (((v >>> (8 * b)) & 0xff) !== 0) {
+        c0 = Math.min(c0, 4 * q + b);
+        c1 = Math.max(c1, 4 * q + b + 1);
+      }
+  }
+  return [r0, r1, c0, c1];
+}
 
 /**
  * Lay the tile's live window out as a panel: the rows from the first to the last one with a
@@ -185,15 +235,7 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
   if (box.tile === tile) return box;
   const { mem8, g } = s;
   const w0 = wgtAt + tile * C;
-  let r0 = R, r1 = 0, c0 = C, c1 = 0; // prettier-ignore
-  for (let r = 0; r < R; r++)
-    for (let c = 0, w = w0 + r * C; c < C; c++, w++)
-      if (mem8[w] !== 0) {
-        if (r < r0) r0 = r;
-        r1 = r + 1;
-        if (c < c0) c0 = c;
-        if (c >= c1) c1 = c + 1;
-      }
+  const [r0, r1, c0, c1] = LITTLE_ENDIAN && C % 4 === 0 && w0 % 4 === 0 ? liveBoxWords(s, w0, R, C) : liveBoxBytes(mem8, w0, R, C);
   const k = Math.max(0, r1 - r0);
   const width = g.widths.find((x) => x >= c1 - c0) ?? C;
   const from = Math.min(c0, C - width);

@@ -107,6 +107,9 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   return fp;
 }
 
+/** One instruction's (code, address) pairs, reused from one instruction to the next (grown as needed). */
+let seen = new Float64Array(1 << 12);
+
 /**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
  * accesses (the ones its trace records): a buffer access is one entry, a DRAM access one row of the
@@ -115,14 +118,20 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
  */
 function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, to: { rec: TraceRecorder; unit: number; start: number } | null): void {
   const { rows: R, cols: C } = cfg;
-  const seen: number[] = [];
+  let n = 0;
   accessPattern(insn, cfg, (t, code, addr) => {
-    seen.push(code, addr);
+    if (n + 2 > seen.length) {
+      const bigger = new Float64Array(2 * seen.length);
+      bigger.set(seen);
+      seen = bigger;
+    }
+    seen[n++] = code;
+    seen[n++] = addr;
     to?.rec.add(to.unit, to.start + t, code, addr);
   });
   let rowBytes = 0;
-  for (let k = 0; k < seen.length; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
-  for (let k = 0; k < seen.length; k += 2) {
+  for (let k = 0; k < n; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
+  for (let k = 0; k < n; k += 2) {
     const code = seen[k]!;
     const addr = seen[k + 1]!;
     const space = code >> 1;

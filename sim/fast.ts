@@ -19,6 +19,7 @@ import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
+import { poolOf } from '../src/isa/ops/index.js';
 
 /**
  * How the hot loop handles each instruction. A byte-copy load is act/wgt (int8 lanes are the
@@ -158,7 +159,7 @@ const matmulsInFlight = (cfg: ArrayConfig): number => Math.ceil((2 * cfg.rows + 
 /** Byte offsets of every array in one ArrayBuffer (DRAM at 0), so each copy is a copyWithin. */
 interface Arena {
   readonly bytes: number;
-  readonly at: Readonly<Record<'act' | 'wgt' | 'out' | 'dma' | 'outScratch' | 'storeScratch' | 'acc' | 'sums' | 'qntMult' | 'qntShift', number>>;
+  readonly at: Readonly<Record<'act' | 'wgt' | 'out' | 'dma' | 'outScratch' | 'storeScratch' | 'acc' | 'sums' | 'qntMult' | 'qntShift' | 'qntRaw', number>>;
   /** Lanes of each buffer, as interpret.ts's createState sizes them. */
   readonly lanes: Readonly<Record<'act' | 'wgt' | 'out' | 'acc' | 'qntMult' | 'qntShift', number>>;
 }
@@ -183,6 +184,8 @@ function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash' | 'machines'>, cfg: Ar
     sums: take(4 * fp.accLanes * matmulsInFlight(cfg)),
     qntMult: take(2 * lanes.qntMult),
     qntShift: take(lanes.qntShift),
+    // the qnt entries again in DRAM byte order, for the GEMM module's threshold kernel
+    qntRaw: take(4 * lanes.qntMult),
   };
   return { bytes: align(end, 8), at, lanes };
 }
@@ -251,6 +254,7 @@ class FastMachine {
     s.acc.fill(0, 0, peak[SPACE_INDEX.acc]! * C);
     s.qntMult.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
     s.qntShift.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
+    this.mem8.fill(0, this.fp.arena.at.qntRaw, this.fp.arena.at.qntRaw + 4 * peak[SPACE_INDEX.qnt]! * C);
     s.out.fill(0, 0, peak[SPACE_INDEX.out]! * C);
     this.dram.set(p.constants, 0);
     this.dram.fill(0, p.constants.length);
@@ -278,7 +282,12 @@ class FastMachine {
       }
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
-    else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
+    else if (kind === KIND.threshold) {
+      const th = insn as InstructionOf<'threshold'>;
+      const C = this.cfg.cols;
+      if (this.gemm !== null && th.steps === 0 && poolOf(th) === null) this.gemm.g.threshold(at.acc + 4 * th.acc * C, at.outScratch, at.qntRaw + 4 * th.qnt * C, th.rows, th.zp, th.lo, th.hi);
+      else execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
+    }
     else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);
   }
 
@@ -288,7 +297,10 @@ class FastMachine {
     const { at } = this.fp.arena;
     const C = cfg.cols;
     if (kind === KIND.copyLoad) this.commitCopyLoad(insn as InstructionOf<'load'>);
-    else if (kind === KIND.load) execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
+    else if (kind === KIND.load) {
+      execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
+      if (this.gemm !== null) this.copyRawQnt(insn as InstructionOf<'load'>);
+    }
     else if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
       const slot = this.matmulsCommitted++ % this.sums.length;
@@ -327,6 +339,18 @@ class FastMachine {
     if (kind === KIND.copyLoad || kind === KIND.load) {
       this.pendingLoad = null;
       this.loadSnapped = false;
+    }
+  }
+
+  /** A qnt load's entries, also as their DRAM bytes (the threshold kernel reads them so): from DRAM or from the snapshot. */
+  private copyRawQnt(ld: InstructionOf<'load'>): void {
+    if (loadBufferOf(ld.buf) !== 'qnt') return;
+    const { at } = this.fp.arena;
+    const e = 4 * this.cfg.cols;
+    const mem8 = this.mem8;
+    for (let r = 0; r < ld.rows; r++) {
+      const src = this.loadSnapped ? at.dma + (ld.stride === 0 ? 0 : r * e) : ld.dram + r * ld.stride;
+      mem8.copyWithin(at.qntRaw + (ld.sram + r) * e, src, src + e);
     }
   }
 

@@ -152,6 +152,12 @@ export interface Int8Gemm {
   gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
   /** For each of `rows` rows, `stride` bytes apart in both: int32 acc[j] += sums[j] (wrapping) for j < lanes. */
   accAdd(acc: number, sums: number, rows: number, lanes: number, stride: number): void;
+  /**
+   * The threshold op in requantize mode without pooling (isa/ops/threshold.ts, steps = 0): `rows`
+   * acc rows (C int32 lanes each) → int8 out rows (C bytes), with qnt one entry of C lanes of
+   * {mult u16 LE, shift u8, reserved u8} (DRAM byte order).
+   */
+  threshold(acc: number, out: number, qnt: number, rows: number, zp: number, lo: number, hi: number): void;
 }
 
 /** A fresh Int8Gemm whose memory has callerBytes for the caller, for an R×C array. */

@@ -4,12 +4,13 @@
  * the simulator's fast-mode matmul values: sim/ may not import the back ends, so the CLI hands
  * this factory to simulate() (SimOptions.gemm). The module's memory holds the caller's bytes
  * (the fast machine's arena) first, then a weight panel; one GEMM per column width, each writing
- * sums rows as wide as the array's, so a weight tile with few live columns costs what they cost.
+ * sums rows as wide as the array's, so a weight tile with few live columns costs what they cost;
+ * and the runtime's requantizing threshold (kernels/simd.ts, f64x2, numerics.ts step for step).
  */
 import { NnchipError } from '../../diagnostics/error.js';
 import { assembleModule, type FuncType } from './encoding/binary.js';
 import { Func } from './encoding/code.js';
-import { simdGemm } from './kernels/simd.js';
+import { simdGemm, thresholdKernel } from './kernels/simd.js';
 import { FuncTable, typeIndex } from './kernels/shared.js';
 import { PAGE_BYTES } from './plan/memory.js';
 
@@ -20,6 +21,7 @@ export interface WasmGemm {
   readonly widths: readonly number[];
   gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
   accAdd(acc: number, sums: number, rows: number, lanes: number, stride: number): void;
+  threshold(acc: number, out: number, qnt: number, rows: number, zp: number, lo: number, hi: number): void;
 }
 
 /**
@@ -71,6 +73,7 @@ export function gemmModule(callerBytes: number, R: number, C: number): { bytes: 
   const table = new FuncTable();
   const fns = widths.map((w) => simdGemm(table, w, C));
   const accAdd = accAddKernel(table);
+  const threshold = thresholdKernel(table, C);
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
   const bytes = assembleModule({
@@ -78,7 +81,7 @@ export function gemmModule(callerBytes: number, R: number, C: number): { bytes: 
     funcs,
     memoryPages: Math.max(1, Math.ceil(end / PAGE_BYTES)),
     globals: [],
-    exports: [{ name: 'memory', kind: 'Memory', index: 0 }, { name: 'acc_add', kind: 'Func', index: accAdd }, ...fns.map((index, i) => ({ name: `gemm${widths[i]}`, kind: 'Func' as const, index }))],
+    exports: [{ name: 'memory', kind: 'Memory', index: 0 }, { name: 'acc_add', kind: 'Func', index: accAdd }, { name: 'threshold', kind: 'Func', index: threshold }, ...fns.map((index, i) => ({ name: `gemm${widths[i]}`, kind: 'Func' as const, index }))],
     data: [],
   });
   return { bytes, panel, widths };
@@ -114,5 +117,6 @@ export function wasmGemm(callerBytes: number, R: number, C: number): WasmGemm {
     widths,
     gemm: (width, acc, a, aStride, aOuter, inner, w, rows, k) => byWidth[width]!(acc, a, aStride, aOuter, inner, w, rows, k, 0),
     accAdd: exports['acc_add'] as WasmGemm['accAdd'],
+    threshold: exports['threshold'] as WasmGemm['threshold'],
   };
 }

@@ -203,7 +203,7 @@ function pairOf(c: Code, lane: (col: number) => void, both: boolean): void {
  *   exactly as numerics.ts's double add does, and scaling by a power of two is exact, so this
  *   equals requantize() for every shift 0..255. Then + zp and clamp(x<lo ? lo : x>hi ? hi : x).
  */
-function thresholdKernel(table: FuncTable, C: number): number {
+export function thresholdKernel(table: FuncTable, C: number): number {
   const f = new Func('threshold', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [acc, out, qnt, rows, zp, lo, hi] = [0, 1, 2, 3, 4, 5, 6];
   const v: Record<string, number> = {};

@@ -29,11 +29,12 @@ const RESNET_SIDE = Number(process.env.BENCH_RESNET_SIDE ?? 224);
  */
 const SCALE_SIM_SECONDS = { alexnetConv1At32: 15.0, resnet18At256: 74, mlpBatch64At8: 8.2, mnistCnnAt8: 0.3 };
 
-/** CPU seconds (user + system) and peak RSS (MB) of one CLI run. */
+/** CPU seconds (user + system) and peak RSS (MB) of one CLI run; its stdout is discarded (a million samples' lines would overflow a pipe buffer). */
 function cliRun(args) {
   const timed = existsSync('/usr/bin/time');
   const t0 = performance.now();
-  const r = timed ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %M', process.execPath, cli, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  const opts = { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] };
+  const r = timed ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %M', process.execPath, cli, ...args], opts) : spawnSync(process.execPath, [cli, ...args], opts);
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`nnchip ${args.join(' ')} failed: ${r.stderr}`);
   const m = timed ? /CPU ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr) : null;

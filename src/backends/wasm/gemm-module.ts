@@ -14,16 +14,6 @@ import { simdGemm, thresholdKernel } from './kernels/simd.js';
 import { FuncTable, typeIndex } from './kernels/shared.js';
 import { PAGE_BYTES } from './plan/memory.js';
 
-/** What the simulator calls (its Int8Gemm, sim/matmul-values.ts, has the same shape). */
-export interface WasmGemm {
-  readonly memory: ArrayBuffer;
-  readonly panel: number;
-  readonly widths: readonly number[];
-  gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
-  accAdd(acc: number, sums: number, rows: number, lanes: number, stride: number): void;
-  threshold(acc: number, out: number, qnt: number, rows: number, zp: number, lo: number, hi: number): void;
-}
-
 /**
  * acc_add(acc, sums, rows, lanes, stride): for each of `rows` rows (`stride` bytes apart in both),
  * int32 acc[j] += sums[j] for j < lanes, wrapping (a matmul's commit onto the accumulators): four
@@ -102,21 +92,29 @@ function moduleFor(callerBytes: number, R: number, C: number): { module: object;
   return entry;
 }
 
-type GemmFn = (acc: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number, accumulate: number) => void;
+/** An exported kernel: int32 arguments (addresses, counts, codes), no result. */
+type Kernel = (...args: number[]) => void;
+/** gemm(width, then the GEMM driver's arguments but `accumulate`): spelled out, so a call allocates no rest array. */
+type Gemm = (width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number) => void;
 
-/** A fresh instance (zeroed memory) of the GEMM module for this shape. */
-export function wasmGemm(callerBytes: number, R: number, C: number): WasmGemm {
+/**
+ * A fresh instance (zeroed memory) of the GEMM module for this shape: its memory, where the panel
+ * goes, the widths, gemm (width first, then the GEMM's arguments, never accumulating), acc_add and
+ * threshold. The simulator's Int8Gemm (sim/matmul-values.ts) says what each computes; the CLI
+ * passes this function as its factory, which the type checker matches structurally.
+ */
+export function wasmGemm(callerBytes: number, R: number, C: number): { memory: ArrayBuffer; panel: number; widths: readonly number[]; gemm: Gemm; accAdd: Kernel; threshold: Kernel } {
   const { module, panel, widths } = moduleFor(callerBytes, R, C);
   const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const { exports } = new api.Instance(module, {});
-  const byWidth: GemmFn[] = [];
-  for (const w of widths) byWidth[w] = exports[`gemm${w}`] as GemmFn;
+  const byWidth: Kernel[] = [];
+  for (const w of widths) byWidth[w] = exports[`gemm${w}`] as Kernel;
   return {
     memory: (exports['memory'] as { buffer: ArrayBuffer }).buffer,
     panel,
     widths,
-    gemm: (width, acc, a, aStride, aOuter, inner, w, rows, k) => byWidth[width]!(acc, a, aStride, aOuter, inner, w, rows, k, 0),
-    accAdd: exports['acc_add'] as WasmGemm['accAdd'],
-    threshold: exports['threshold'] as WasmGemm['threshold'],
+    gemm: (width, out, a, aStride, aOuter, inner, w, rows, k) => byWidth[width]!(out, a, aStride, aOuter, inner, w, rows, k, 0),
+    accAdd: exports['acc_add'] as Kernel,
+    threshold: exports['threshold'] as Kernel,
   };
 }

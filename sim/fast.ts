@@ -214,6 +214,8 @@ class FastMachine {
   private loadSnapped = false;
   private pendingStore: InstructionOf<'store'> | null = null;
   private storeSnapped = false;
+  /** A run has used the memory since it was allocated (zeroed). */
+  private used = false;
 
   constructor(
     private readonly fp: FastPlan,
@@ -244,8 +246,23 @@ class FastMachine {
 
   /** The state a run starts from, as interpret.ts's createState and initialDram give it: zeros, the constants, the input. */
   reset(p: Program, inputCodes: Int8Array): void {
-    // only what the program can touch needs zeros: DRAM past the constants, and each buffer up to
-    // its high-water mark (the plan's peaks cover every access); scratch is written before it is read
+    if (this.used) this.zeroTouched(p);
+    this.used = true;
+    this.dram.set(p.constants, 0);
+    writeTensor(this.dram, p.input, inputCodes);
+    this.matmulsRead = this.matmulsCommitted = 0;
+    this.pendingLoad = this.pendingStore = null;
+    this.loadSnapped = this.storeSnapped = false;
+    forgetWeights(this.live);
+    if (this.gemm !== null) this.gemm.box.tile = -1;
+  }
+
+  /**
+   * After a run, zeros again where the program can have written (memory is zeroed when allocated):
+   * DRAM past the constants, and each buffer up to its high-water mark (the plan's peaks cover every
+   * access); scratch is written before it is read.
+   */
+  private zeroTouched(p: Program): void {
     const { rows: R, cols: C } = this.cfg;
     const peak = this.fp.peak;
     const s = this.s;
@@ -256,14 +273,7 @@ class FastMachine {
     s.qntShift.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
     this.mem8.fill(0, this.fp.arena.at.qntRaw, this.fp.arena.at.qntRaw + 4 * peak[SPACE_INDEX.qnt]! * C);
     s.out.fill(0, 0, peak[SPACE_INDEX.out]! * C);
-    this.dram.set(p.constants, 0);
     this.dram.fill(0, p.constants.length);
-    writeTensor(this.dram, p.input, inputCodes);
-    this.matmulsRead = this.matmulsCommitted = 0;
-    this.pendingLoad = this.pendingStore = null;
-    this.loadSnapped = this.storeSnapped = false;
-    forgetWeights(this.live);
-    if (this.gemm !== null) this.gemm.box.tile = -1;
   }
 
   /** The reads of instruction i, at its start. */

@@ -4,7 +4,8 @@
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
  * a missing dependency token shows up as a wrong value. Matmul sums come from matmul-values.ts
  * (one int32 wrap per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute()
- * on views re-based onto per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls. The
+ * on views re-based onto per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls
+ * (with an injected GEMM, the WebAssembly memory that kernel computes in, matmul-values.ts). The
  * counters are tallied from the per-cycle access pattern (trace.ts), not from the certificate's
  * op records, so prove() compares two independent derivations. Counters and the address trace
  * depend on the program alone, so they are derived once per program, in one pass.
@@ -12,16 +13,23 @@
 import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { createState, execute, type MachineState } from '../src/isa/interpret.js';
-import { initialDram, readTensor } from '../src/isa/program.js';
-import { entryBytes, LOAD_BUFFERS, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
+import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
-import { emptyPeaks, F, type RawRun } from './stats.js';
-import { forgetWeights, matmulScratch, matmulSums, type MatmulScratch } from './matmul-values.js';
+import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
+import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
+import { poolOf } from '../src/isa/ops/index.js';
 
-/** How the hot loop handles each instruction (a byte-copy load is act/wgt: int8 lanes are the bytes). 0 is no kind, so an unset entry cannot pass for one. */
+/**
+ * How the hot loop handles each instruction. A byte-copy load is act/wgt (int8 lanes are the
+ * bytes) or acc (int32 little-endian lanes are the bytes on a little-endian host, which the arena's
+ * Int32Array is); a store is a byte copy too (out's int8 lanes). 0 is no kind, so an unset entry cannot pass for one.
+ */
 const KIND = { copyLoad: 1, load: 2, store: 3, matmul: 4, threshold: 5, none: 6 } as const;
 type Kind = (typeof KIND)[keyof typeof KIND];
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Scratch sizes the plan grows as it prepares each instruction. */
 interface Sizes {
@@ -39,7 +47,7 @@ const PREPARE: { [O in Opcode]: Prepare<O> } = {
     const buf = loadBufferOf(insn.buf);
     const e = entryBytes(buf, cfg.rows, cfg.cols);
     size.loadBytes = Math.max(size.loadBytes, (insn.stride === 0 ? 1 : insn.rows) * e);
-    return { kind: buf === 'act' || buf === 'wgt' ? KIND.copyLoad : KIND.load, rebased: { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e } };
+    return { kind: buf === 'act' || buf === 'wgt' || (buf === 'acc' && LITTLE_ENDIAN) ? KIND.copyLoad : KIND.load, rebased: { ...insn, dram: 0, stride: insn.stride === 0 ? 0 : e } };
   },
   store: (insn, cfg, size) => {
     size.storeLanes = Math.max(size.storeLanes, insn.rows * cfg.cols);
@@ -71,6 +79,8 @@ interface FastPlan {
   readonly arena: Arena;
   /** The address-trace hash: a function of the program alone (timestamps and access patterns), so computed once. */
   traceHash: string | null;
+  /** One machine per GEMM choice (null: plain JS), reset for each run: many samples allocate nothing per sample. */
+  readonly machines: Map<Int8GemmFactory | null, FastMachine>;
 }
 
 const cache = new WeakMap<Plan, FastPlan>();
@@ -94,9 +104,12 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null, machines: new Map() }));
   return fp;
 }
+
+/** One instruction's (code, address) pairs, reused from one instruction to the next (grown as needed). */
+let seen = new Float64Array(1 << 12);
 
 /**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
@@ -106,14 +119,20 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
  */
 function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, to: { rec: TraceRecorder; unit: number; start: number } | null): void {
   const { rows: R, cols: C } = cfg;
-  const seen: number[] = [];
+  let n = 0;
   accessPattern(insn, cfg, (t, code, addr) => {
-    seen.push(code, addr);
+    if (n + 2 > seen.length) {
+      const bigger = new Float64Array(2 * seen.length);
+      bigger.set(seen);
+      seen = bigger;
+    }
+    seen[n++] = code;
+    seen[n++] = addr;
     to?.rec.add(to.unit, to.start + t, code, addr);
   });
   let rowBytes = 0;
-  for (let k = 0; k < seen.length; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
-  for (let k = 0; k < seen.length; k += 2) {
+  for (let k = 0; k < n; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
+  for (let k = 0; k < n; k += 2) {
     const code = seen[k]!;
     const addr = seen[k + 1]!;
     const space = code >> 1;
@@ -140,12 +159,12 @@ const matmulsInFlight = (cfg: ArrayConfig): number => Math.ceil((2 * cfg.rows + 
 /** Byte offsets of every array in one ArrayBuffer (DRAM at 0), so each copy is a copyWithin. */
 interface Arena {
   readonly bytes: number;
-  readonly at: Readonly<Record<'act' | 'wgt' | 'out' | 'dma' | 'outScratch' | 'storeScratch' | 'acc' | 'sums' | 'qntMult' | 'qntShift', number>>;
+  readonly at: Readonly<Record<'act' | 'wgt' | 'out' | 'dma' | 'outScratch' | 'storeScratch' | 'acc' | 'sums' | 'qntMult' | 'qntShift' | 'qntRaw', number>>;
   /** Lanes of each buffer, as interpret.ts's createState sizes them. */
   readonly lanes: Readonly<Record<'act' | 'wgt' | 'out' | 'acc' | 'qntMult' | 'qntShift', number>>;
 }
 
-function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dramBytes: number): Arena {
+function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash' | 'machines'>, cfg: ArrayConfig, dramBytes: number): Arena {
   const proto = createState(cfg, new Uint8Array(0));
   let end = dramBytes;
   const take = (bytes: number): number => {
@@ -165,6 +184,8 @@ function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dr
     sums: take(4 * fp.accLanes * matmulsInFlight(cfg)),
     qntMult: take(2 * lanes.qntMult),
     qntShift: take(lanes.qntShift),
+    // the qnt entries again in DRAM byte order, for the GEMM module's threshold kernel
+    qntRaw: take(4 * lanes.qntMult),
   };
   return { bytes: align(end, 8), at, lanes };
 }
@@ -177,33 +198,38 @@ function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash'>, cfg: ArrayConfig, dr
 class FastMachine {
   readonly s: MachineState;
   private readonly mem8: Int8Array;
-  private readonly mem32: Int32Array;
+  private readonly dram: Uint8Array;
   /** One sums scratch per matmul in flight, used in turn (matmuls start and end in program order). */
   private readonly sums: Int32Array[];
+  /** Per sums scratch: the columns holding sums (from + to · 2^16); the others are 0. */
+  private readonly sumCols: Float64Array;
   private matmulsRead = 0;
   private matmulsCommitted = 0;
   private readonly live: MatmulScratch;
+  /** The injected GEMM (its memory holds the arena), or null for the plain JS sums. */
+  private readonly gemm: GemmScratch | null;
   private readonly loadView: MachineState;
-  private readonly storeView: MachineState;
   private readonly thresholdView: MachineState;
   private pendingLoad: InstructionOf<'load'> | null = null;
   private loadSnapped = false;
   private pendingStore: InstructionOf<'store'> | null = null;
   private storeSnapped = false;
+  /** A run has used the memory since it was allocated (zeroed). */
+  private used = false;
 
   constructor(
     private readonly fp: FastPlan,
     private readonly cfg: ArrayConfig,
-    dram: Uint8Array,
+    dramBytes: number,
+    gemm: Int8GemmFactory | null,
   ) {
     const { at, lanes, bytes } = fp.arena;
-    const buf = new ArrayBuffer(bytes);
+    this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols), cfg.cols);
+    const buf = this.gemm?.g.memory ?? new ArrayBuffer(bytes);
     this.mem8 = new Int8Array(buf);
-    this.mem32 = new Int32Array(buf);
-    const dramView = new Uint8Array(buf, 0, dram.length);
-    dramView.set(dram);
+    this.dram = new Uint8Array(buf, 0, dramBytes);
     this.s = {
-      dram: dramView,
+      dram: this.dram,
       act: new Int8Array(buf, at.act, lanes.act),
       wgt: new Int8Array(buf, at.wgt, lanes.wgt),
       acc: new Int32Array(buf, at.acc, lanes.acc),
@@ -212,10 +238,42 @@ class FastMachine {
       out: new Int8Array(buf, at.out, lanes.out),
     };
     this.sums = Array.from({ length: matmulsInFlight(cfg) }, (_, k) => new Int32Array(buf, at.sums + 4 * k * fp.accLanes, fp.accLanes));
+    this.sumCols = new Float64Array(this.sums.length);
     this.live = matmulScratch(cfg.rows, cfg.cols);
     this.loadView = { ...this.s, dram: new Uint8Array(buf, at.dma, fp.loadBytes) };
-    this.storeView = { ...this.s, out: new Int8Array(buf, at.storeScratch, fp.storeLanes) };
     this.thresholdView = { ...this.s, out: new Int8Array(buf, at.outScratch, fp.outLanes) };
+  }
+
+  /** The state a run starts from, as interpret.ts's createState and initialDram give it: zeros, the constants, the input. */
+  reset(p: Program, inputCodes: Int8Array): void {
+    if (this.used) this.zeroTouched(p);
+    this.used = true;
+    this.dram.set(p.constants, 0);
+    writeTensor(this.dram, p.input, inputCodes);
+    this.matmulsRead = this.matmulsCommitted = 0;
+    this.pendingLoad = this.pendingStore = null;
+    this.loadSnapped = this.storeSnapped = false;
+    forgetWeights(this.live);
+    if (this.gemm !== null) this.gemm.box.tile = -1;
+  }
+
+  /**
+   * After a run, zeros again where the program can have written (memory is zeroed when allocated):
+   * DRAM past the constants, and each buffer up to its high-water mark (the plan's peaks cover every
+   * access); scratch is written before it is read.
+   */
+  private zeroTouched(p: Program): void {
+    const { rows: R, cols: C } = this.cfg;
+    const peak = this.fp.peak;
+    const s = this.s;
+    s.act.fill(0, 0, peak[SPACE_INDEX.act]! * R);
+    s.wgt.fill(0, 0, peak[SPACE_INDEX.wgt]! * C);
+    s.acc.fill(0, 0, peak[SPACE_INDEX.acc]! * C);
+    s.qntMult.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
+    s.qntShift.fill(0, 0, peak[SPACE_INDEX.qnt]! * C);
+    this.mem8.fill(0, this.fp.arena.at.qntRaw, this.fp.arena.at.qntRaw + 4 * peak[SPACE_INDEX.qnt]! * C);
+    s.out.fill(0, 0, peak[SPACE_INDEX.out]! * C);
+    this.dram.fill(0, p.constants.length);
   }
 
   /** The reads of instruction i, at its start. */
@@ -224,12 +282,22 @@ class FastMachine {
     if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
       const C = this.cfg.cols;
-      const sums = this.sums[this.matmulsRead++ % this.sums.length]!;
-      sums.fill(0, 0, mm.rows * C);
-      matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
+      const slot = this.matmulsRead++ % this.sums.length;
+      const sums = this.sums[slot]!;
+      if (this.gemm !== null) this.sumCols[slot] = gemmSums(at.act, at.wgt, mm, this.cfg.rows, C, sums, this.gemm);
+      else {
+        sums.fill(0, 0, mm.rows * C);
+        matmulSums(this.s.act, this.s.wgt, mm, this.cfg.rows, C, sums, this.live);
+        this.sumCols[slot] = C * 65536;
+      }
     } else if (kind === KIND.copyLoad || kind === KIND.load) this.pendingLoad = insn as InstructionOf<'load'>;
     else if (kind === KIND.store) this.pendingStore = insn as InstructionOf<'store'>;
-    else if (kind === KIND.threshold) execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
+    else if (kind === KIND.threshold) {
+      const th = insn as InstructionOf<'threshold'>;
+      const C = this.cfg.cols;
+      if (this.gemm !== null && th.steps === 0 && poolOf(th) === null) this.gemm.g.threshold(at.acc + 4 * th.acc * C, at.outScratch, at.qntRaw + 4 * th.qnt * C, th.rows, th.zp, th.lo, th.hi);
+      else execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
+    }
     else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);
   }
 
@@ -239,14 +307,22 @@ class FastMachine {
     const { at } = this.fp.arena;
     const C = cfg.cols;
     if (kind === KIND.copyLoad) this.commitCopyLoad(insn as InstructionOf<'load'>);
-    else if (kind === KIND.load) execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
+    else if (kind === KIND.load) {
+      execute(this.loadSnapped ? this.loadView : s, this.loadSnapped ? this.fp.rebased[i]! : insn, cfg);
+      if (this.gemm !== null) this.copyRawQnt(insn as InstructionOf<'load'>);
+    }
     else if (kind === KIND.matmul) {
       const mm = insn as InstructionOf<'matmul'>;
-      const sums = this.sums[this.matmulsCommitted++ % this.sums.length]!;
+      const slot = this.matmulsCommitted++ % this.sums.length;
+      const sums = this.sums[slot]!;
       const acc = this.s.acc;
       const o = mm.acc * C;
-      if (mm.accumulate) for (let j = 0; j < mm.rows * C; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
-      else acc.set(sums.subarray(0, mm.rows * C), o);
+      if (mm.accumulate) {
+        const from = this.sumCols[slot]! % 65536;
+        const to = Math.floor(this.sumCols[slot]! / 65536);
+        if (this.gemm !== null) this.gemm.g.accAdd(acc.byteOffset + 4 * (o + from), sums.byteOffset + 4 * from, to > from ? mm.rows : 0, to - from, 4 * C);
+        else for (let m = 0, row = 0; m < mm.rows; m++, row += C) for (let j = row + from; j < row + to; j++) acc[o + j] = (acc[o + j]! + sums[j]!) | 0;
+      } else acc.set(sums.subarray(0, mm.rows * C), o);
     } else if (kind === KIND.threshold) {
       const th = insn as InstructionOf<'threshold'>;
       const st = this.pendingStore;
@@ -263,7 +339,10 @@ class FastMachine {
         for (let r = 0; r < rows; r++) mem8.copyWithin(at.dma + r * e, ld.dram + r * ld.stride, ld.dram + r * ld.stride + e);
         this.loadSnapped = true;
       }
-      execute(this.storeSnapped ? this.storeView : s, this.storeSnapped ? this.fp.rebased[i]! : insn, cfg);
+      const st = insn as InstructionOf<'store'>;
+      const from = this.storeSnapped ? at.storeScratch : at.out + st.sram * C;
+      if (st.stride === C) mem8.copyWithin(st.dram, from, from + st.rows * C);
+      else for (let r = 0; r < st.rows; r++) mem8.copyWithin(st.dram + r * st.stride, from + r * C, from + (r + 1) * C);
       this.pendingStore = null;
       this.storeSnapped = false;
     } else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);
@@ -273,13 +352,28 @@ class FastMachine {
     }
   }
 
-  /** act/wgt lanes are the bytes themselves: copied from DRAM (arena offset 0) or from the snapshot. */
+  /** A qnt load's entries, also as their DRAM bytes (the threshold kernel reads them so): from DRAM or from the snapshot. */
+  private copyRawQnt(ld: InstructionOf<'load'>): void {
+    if (loadBufferOf(ld.buf) !== 'qnt') return;
+    const { at } = this.fp.arena;
+    const e = 4 * this.cfg.cols;
+    const mem8 = this.mem8;
+    for (let r = 0; r < ld.rows; r++) {
+      const src = this.loadSnapped ? at.dma + (ld.stride === 0 ? 0 : r * e) : ld.dram + r * ld.stride;
+      mem8.copyWithin(at.qntRaw + (ld.sram + r) * e, src, src + e);
+    }
+  }
+
+  /** act/wgt/acc lanes are the bytes themselves: copied from DRAM (arena offset 0) or from the snapshot. */
   private commitCopyLoad(ld: InstructionOf<'load'>): void {
     const { at } = this.fp.arena;
-    const isAct = ld.buf === LOAD_BUFFERS.act;
-    if (!isAct) forgetWeights(this.live);
-    const e = isAct ? this.cfg.rows : this.cfg.cols;
-    const dst = (isAct ? at.act : at.wgt) + ld.sram * e;
+    const buf = loadBufferOf(ld.buf);
+    if (buf === 'wgt') {
+      forgetWeights(this.live);
+      if (this.gemm !== null) this.gemm.box.tile = -1;
+    }
+    const e = entryBytes(buf, this.cfg.rows, this.cfg.cols);
+    const dst = (buf === 'act' ? at.act : buf === 'wgt' ? at.wgt : at.acc) + ld.sram * e;
     const mem8 = this.mem8;
     if (this.loadSnapped) {
       if (ld.stride !== 0) mem8.copyWithin(dst, at.dma, at.dma + ld.rows * e);
@@ -301,11 +395,13 @@ function traceHashOf(plan: Plan): string {
   return rec.hash();
 }
 
-export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean): RawRun {
+export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm: Int8GemmFactory | null = null): RawRun {
   const p = plan.program;
   const cfg = p.config;
   const fp = fastPlanOf(plan, trace);
-  const m = new FastMachine(fp, cfg, initialDram(p, inputCodes));
+  let m = fp.machines.get(gemm);
+  if (m === undefined) fp.machines.set(gemm, (m = new FastMachine(fp, cfg, p.dramSize, gemm)));
+  m.reset(p, inputCodes);
   const insns = p.instructions;
   const { kind } = fp;
   const ev = plan.events;

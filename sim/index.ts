@@ -4,3 +4,4 @@ export { simulate, type SimMode, type SimOptions, type SimResult, type SimulateF
 export { prove, type ProveOptions, type ProveReport } from './prove.js';
 export type { Counters, LayerStats, SimStats, StallStats } from './stats.js';
 export type { VcdSink } from './vcd.js';
+export type { Int8Gemm, Int8GemmFactory } from './matmul-values.js';

@@ -133,3 +133,134 @@ export function matmulSums(act: Int8Array, wgt: Int8Array, insn: InstructionOf<'
     }
   }
 }
+
+/**
+ * An int8 GEMM over the memory the fast machine's arena lives in: the WebAssembly SIMD kernel of
+ * the runtime (src/backends/wasm/gemm-module.ts), which sim/ may not import, so the caller passes
+ * a factory (SimOptions.gemm). gemm(width, out, a, aStride, aOuter, inner, w, rows, k) sets int32
+ * out[m·C + c] = Σ_{j<k} act_m[j]·w[j·width + c] (wrapping) for m < rows, c < width, where C is
+ * the array's column count and act_m starts at a + ⌊m/inner⌋·aOuter + (m mod inner)·aStride; all
+ * addresses are bytes of `memory`.
+ */
+export interface Int8Gemm {
+  /** Zeroed; bytes [0, callerBytes) are the caller's. */
+  readonly memory: ArrayBuffer;
+  /** Byte offset of R·C free bytes for a weight panel. */
+  readonly panel: number;
+  /** Column widths with a kernel, ascending; the last is C. */
+  readonly widths: readonly number[];
+  gemm(width: number, out: number, a: number, aStride: number, aOuter: number, inner: number, w: number, rows: number, k: number): void;
+  /** For each of `rows` rows, `stride` bytes apart in both: int32 acc[j] += sums[j] (wrapping) for j < lanes. */
+  accAdd(acc: number, sums: number, rows: number, lanes: number, stride: number): void;
+  /**
+   * The threshold op in requantize mode without pooling (isa/ops/threshold.ts, steps = 0): `rows`
+   * acc rows (C int32 lanes each) → int8 out rows (C bytes), with qnt one entry of C lanes of
+   * {mult u16 LE, shift u8, reserved u8} (DRAM byte order).
+   */
+  threshold(acc: number, out: number, qnt: number, rows: number, zp: number, lo: number, hi: number): void;
+}
+
+/** A fresh Int8Gemm whose memory has callerBytes for the caller, for an R×C array. */
+export type Int8GemmFactory = (callerBytes: number, R: number, C: number) => Int8Gemm;
+
+/** The tile's window in the panel: rows [r0, r0 + k), columns [c0, c0 + width) of the tile. */
+interface PanelBox {
+  tile: number;
+  r0: number;
+  k: number;
+  c0: number;
+  width: number;
+}
+
+/** Per-machine state of the GEMM path: which tile the panel holds (-1: none, as MatmulScratch.tile). */
+export interface GemmScratch {
+  readonly g: Int8Gemm;
+  readonly mem8: Int8Array;
+  readonly mem32: Int32Array;
+  /** Per group of 4 columns, the OR of the tile's words (the live-column scan). */
+  readonly columnWords: Int32Array;
+  readonly box: PanelBox;
+}
+
+export const gemmScratch = (g: Int8Gemm, C: number): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), columnWords: new Int32Array(Math.ceil(C / 4)), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 } });
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** The tile's live box, [r0, r1) × [c0, c1) (r1 = 0 when every weight is 0): a byte at a time. */
+function liveBoxBytes(mem8: Int8Array, w0: number, R: number, C: number): [number, number, number, number] {
+  let r0 = R, r1 = 0, c0 = C, c1 = 0; // prettier-ignore
+  for (let r = 0; r < R; r++)
+    for (let c = 0, w = w0 + r * C; c < C; c++, w++)
+      if (mem8[w] !== 0) {
+        if (r < r0) r0 = r;
+        r1 = r + 1;
+        if (c < c0) c0 = c;
+        if (c >= c1) c1 = c + 1;
+      }
+  return [r0, r1, c0, c1];
+}
+
+/** The same four bytes (columns) at a time, for rows of whole int32 words on a little-endian host (byte b of a word is column 4q + b). */
+function liveBoxWords(s: GemmScratch, w0: number, R: number, C: number): [number, number, number, number] {
+  const { mem32, columnWords } = s;
+  const words = C >> 2;
+  columnWords.fill(0);
+  let r0 = R, r1 = 0; // prettier-ignore
+  for (let r = 0, at = (w0 >> 2); r < R; r++, at += words) {
+    let any = 0;
+    for (let q = 0; q < words; q++) {
+      const v = mem32[at + q]!;
+      any |= v;
+      columnWords[q]! |= v;
+    }
+    if (any !== 0) {
+      if (r < r0) r0 = r;
+      r1 = r + 1;
+    }
+  }
+  let c0 = C, c1 = 0; // prettier-ignore
+  for (let q = 0; q < words; q++) {
+    const v = columnWords[q]!;
+    if (v === 0) continue;
+    for (let b = 0; b < 4; b++)
+      if (((v >>> (8 * b)) & 0xff) !== 0) {
+        c0 = Math.min(c0, 4 * q + b);
+        c1 = Math.max(c1, 4 * q + b + 1);
+      }
+  }
+  return [r0, r1, c0, c1];
+}
+
+/**
+ * Lay the tile's live window out as a panel: the rows from the first to the last one with a
+ * nonzero weight, and the narrowest kernel width of columns that holds the live ones, moved left
+ * if it would pass the last column (the all-zero rows and columns inside it add 0).
+ */
+function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScratch): PanelBox {
+  const box = s.box;
+  if (box.tile === tile) return box;
+  const { mem8, g } = s;
+  const w0 = wgtAt + tile * C;
+  const [r0, r1, c0, c1] = LITTLE_ENDIAN && C % 4 === 0 && w0 % 4 === 0 ? liveBoxWords(s, w0, R, C) : liveBoxBytes(mem8, w0, R, C);
+  const k = Math.max(0, r1 - r0);
+  const width = g.widths.find((x) => x >= c1 - c0) ?? C;
+  const from = Math.min(c0, C - width);
+  for (let j = 0; j < k; j++) mem8.copyWithin(g.panel + j * width, w0 + (r0 + j) * C + from, w0 + (r0 + j) * C + from + width);
+  Object.assign(box, { tile, r0, k, c0: from, width });
+  return box;
+}
+
+/**
+ * matmulSums through the GEMM, straight into `sums` (a view of the same memory, rows C lanes
+ * apart), which need not be zeroed: the columns it returns, [from, to), get the sums, and the
+ * others zeros unless the matmul accumulates (its commit then adds only those columns: the others
+ * add 0). Returns from + to · 2^16 (a column count is below 2^16: isa/config.ts CONFIG_LIMITS).
+ */
+export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, s: GemmScratch): number {
+  const b = gemmPanel(wgtAt, insn.wgt, R, C, s);
+  const M = insn.rows;
+  if (!insn.accumulate && (b.k === 0 || b.width < C)) sums.fill(0, 0, M * C);
+  if (b.k === 0) return 0;
+  s.g.gemm(b.width, sums.byteOffset + 4 * b.c0, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
+  return b.c0 + (b.c0 + b.width) * 65536;
+}

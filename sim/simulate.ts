@@ -3,7 +3,8 @@
 import { NnchipError } from '../src/diagnostics/error.js';
 import { tensorSize, type Program } from '../src/isa/program.js';
 import { runFast } from './fast.js';
-import { planOf } from './plan.js';
+import type { Int8GemmFactory } from './matmul-values.js';
+import { planOf, type Plan } from './plan.js';
 import { buildStats, peakBytesOf, type SimStats } from './stats.js';
 import { runStep } from './step.js';
 import type { VcdSink } from './vcd.js';
@@ -19,6 +20,12 @@ export interface SimOptions {
   readonly vcd?: VcdSink;
   /** Step mode only: called every few thousand cycles with (cycles done, total cycles). */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Fast mode only: the int8 GEMM that computes matmul sums (the CLI passes the WebAssembly SIMD
+   * kernel, src/backends/wasm/gemm-module.ts). Default: plain JS (sim/matmul-values.ts). Either
+   * gives the same values; the property tests check both against the reference interpreter.
+   */
+  readonly gemm?: Int8GemmFactory;
 }
 
 export interface SimResult {
@@ -40,7 +47,24 @@ export const simulate: SimulateFn = (program, inputCodes, opts = {}) => {
   const mode = opts.mode ?? 'fast';
   const trace = opts.trace ?? true;
   if (mode === 'fast' && opts.vcd !== undefined) throw new NnchipError('NN801', 'a VCD file needs the register-level mode (--mode step)');
-  const raw = mode === 'step' ? runStep(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : runFast(plan, inputCodes, trace);
+  const raw = mode === 'step' ? runStep(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : runFast(plan, inputCodes, trace, opts.gemm ?? null);
   const { rows, cols } = program.config;
-  return { mode, output: raw.output, cycles: raw.cycles, stats: buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries)), traceHash: raw.traceHash };
+  const build = (): SimStats => buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries));
+  // fast mode's figures are the program's alone (sim/fast.ts): built once, shared (frozen) by every run
+  let stats = mode === 'fast' ? fastStats.get(plan) : undefined;
+  if (stats === undefined) {
+    stats = build();
+    if (mode === 'fast') fastStats.set(plan, deepFreeze(stats));
+  }
+  return { mode, output: raw.output, cycles: raw.cycles, stats, traceHash: raw.traceHash };
 };
+
+const fastStats = new WeakMap<Plan, SimStats>();
+
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
+}

@@ -70,14 +70,58 @@ export class TraceRecorder {
 
 const before = (b: Uint32Array, i: number, j: number): number => b[i]! - b[j]! || b[i + 1]! - b[j + 1]! || b[i + 2]! - b[j + 2]!;
 
-/** The [cycle, code, addr] triples in order (a copy, or the input itself when already in order). */
+/**
+ * The [cycle, code, addr] triples in order (a copy, or the input itself when already in order).
+ * The records come as ascending runs (fast mode: one per instruction; pipelined ones overlap a
+ * few at a time), so they are merged: runs join a small heap in the order of their first record
+ * when the output reaches it, which keeps the heap about as large as the overlap.
+ */
 function sortedRecords(b: Uint32Array): Uint32Array {
-  let ordered = true;
-  for (let i = 3; i < b.length && ordered; i += 3) ordered = before(b, i - 3, i) <= 0;
-  if (ordered) return b;
-  const idx = Array.from({ length: b.length / 3 }, (_, k) => k * 3).sort((i, j) => before(b, i, j));
+  const n = b.length / 3;
+  const starts: number[] = [0];
+  for (let i = 3; i < b.length; i += 3) if (before(b, i - 3, i) > 0) starts.push(i);
+  if (starts.length === 1) return b;
+  const k = starts.length;
+  const pos = Int32Array.from(starts);
+  const end = Int32Array.from(starts, (_, j) => (j + 1 < k ? starts[j + 1]! : b.length));
+  const joining = Int32Array.from(starts.keys()).sort((x, y) => before(b, pos[x]!, pos[y]!) || x - y);
+  const heap = new Int32Array(k);
+  let size = 0;
+  const less = (x: number, y: number): boolean => before(b, pos[x]!, pos[y]!) < 0;
+  const siftDown = (i: number): void => {
+    const j = heap[i]!;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      if (c + 1 < size && less(heap[c + 1]!, heap[c]!)) c++;
+      if (!less(heap[c]!, j)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = j;
+  };
+  const push = (j: number): void => {
+    let i = size++;
+    while (i > 0 && less(j, heap[(i - 1) >> 1]!)) {
+      heap[i] = heap[(i - 1) >> 1]!;
+      i = (i - 1) >> 1;
+    }
+    heap[i] = j;
+  };
   const out = new Uint32Array(b.length);
-  idx.forEach((i, k) => out.set(b.subarray(i, i + 3), k * 3));
+  let next = 0;
+  for (let o = 0; o < n * 3; o += 3) {
+    // join every run whose first record (its least) is no later than the heap's least: then that is the least of all records left
+    while (next < k && (size === 0 || before(b, pos[joining[next]!]!, pos[heap[0]!]!) <= 0)) push(joining[next++]!);
+    const j = heap[0]!;
+    const at = pos[j]!;
+    out[o] = b[at]!;
+    out[o + 1] = b[at + 1]!;
+    out[o + 2] = b[at + 2]!;
+    pos[j] = at + 3;
+    if (at + 3 === end[j]) heap[0] = heap[--size]!;
+    if (size > 0) siftDown(0);
+  }
   return out;
 }
 
@@ -102,25 +146,33 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
  * beat k < W of row m reads the window's acc row k (row-major).
  */
 export const ACCESS_PATTERN = {
+  // rows leave at r·b and land at L + b − 1 + w·b: the two streams merged in cycle order (a read
+  // before a write in one load cycle, a write before a read in one store cycle: code order)
   load: (i, cfg, emit) => {
     const b = Math.ceil(entryBytes(loadBufferOf(i.buf), cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
-    const end = cfg.dramLatency + i.rows * b;
+    const land = cfg.dramLatency + b - 1;
     const wcode = bufferWriteCode(i.buf);
-    for (let t = 0; t < end; t++) {
-      const r = rowAt(t, 0, b, i.rows);
-      if (r >= 0) emit(t, CODE.dramRead, i.dram + r * i.stride);
-      const w = rowAt(t, cfg.dramLatency + b - 1, b, i.rows);
-      if (w >= 0) emit(t, wcode, i.sram + w);
+    for (let r = 0, w = 0; r < i.rows || w < i.rows; ) {
+      if (r < i.rows && (w === i.rows || r * b <= land + w * b)) {
+        emit(r * b, CODE.dramRead, i.dram + r * i.stride);
+        r++;
+      } else {
+        emit(land + w * b, wcode, i.sram + w);
+        w++;
+      }
     }
   },
   store: (i, cfg, emit) => {
     const b = Math.ceil(cfg.cols / cfg.dramBytesPerCycle);
-    const end = cfg.dramLatency + i.rows * b;
-    for (let t = 0; t < end; t++) {
-      const w = rowAt(t, cfg.dramLatency + b - 1, b, i.rows);
-      if (w >= 0) emit(t, CODE.dramWrite, i.dram + w * i.stride);
-      const r = rowAt(t, 0, b, i.rows);
-      if (r >= 0) emit(t, CODE.outRead, i.sram + r);
+    const land = cfg.dramLatency + b - 1;
+    for (let r = 0, w = 0; r < i.rows || w < i.rows; ) {
+      if (r < i.rows && (w === i.rows || r * b < land + w * b)) {
+        emit(r * b, CODE.outRead, i.sram + r);
+        r++;
+      } else {
+        emit(land + w * b, CODE.dramWrite, i.dram + w * i.stride);
+        w++;
+      }
     }
   },
   matmul: (i, cfg, emit) => {

@@ -1,48 +1,57 @@
 // SPDX-License-Identifier: MIT
 /**
  * A Program from whatever the user named: a lowered folder, a .nnp file, or a model to compile.
- * Every command gets its Program here, validated once (isa/validate.ts) and frozen.
+ * Every command gets its Program here, validated once (isa/validate.ts) and frozen; the compiler
+ * and the model importers load with this file (program-file.ts reads a lowered one without them).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { internal, NnchipError } from '../diagnostics/error.js';
+import { basename } from 'node:path';
+import { escapeControls, internal, NnchipError, shortName, withFile } from '../diagnostics/error.js';
+import { loadModel } from '../importers/index.js';
+import { product } from '../ir/graph.js';
+import { modelDims } from '../isa/layout.js';
 import type { Program } from '../isa/program.js';
-import { INSN_BYTES } from '../isa/spec.js';
-import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS, validateProgram } from '../isa/validate.js';
+import { validateProgram } from '../isa/validate.js';
+import { compile, type Compiled } from '../passes/pipeline.js';
 import type { CliContext } from './context.js';
-import { isProgramPath, resolveModelPath, resolveProgramPath } from './model-path.js';
-import { compileModel, type CompiledModel, type CompileFlags } from './options.js';
+import { isProgramPath, resolveModelPath } from './model-path.js';
+import { calibrationFrom, configFrom, limitsFrom, positiveInt, type CompileFlags } from './options.js';
+import { loweredProgram } from './program-file.js';
 
-/** A .nnp file holds at most the DRAM image plus its instructions and header: refuse more before reading. */
-export const MAX_PROGRAM_FILE_BYTES = MAX_DRAM_BYTES + MAX_INSTRUCTIONS * INSN_BYTES + 2 ** 26;
+export { MAX_PROGRAM_FILE_BYTES, readProgramFile } from './program-file.js';
 
-
-export function readProgramFile(path: string, command = 'this command'): Program {
-  const file = resolveProgramPath(path, command);
-  let bytes: Uint8Array;
-  try {
-    const stat = statSync(file);
-    // a FIFO or a device would block or never end: only regular files, of bounded size
-    if (!stat.isFile()) throw new NnchipError('NN404', 'is not a regular file', { file });
-    if (stat.size > MAX_PROGRAM_FILE_BYTES) throw new NnchipError('NN404', `is ${stat.size} bytes; a program file is at most ${MAX_PROGRAM_FILE_BYTES}`, { file });
-    bytes = readFileSync(file);
-  } catch (e) {
-    if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file });
-  }
-  return deserializeProgram(bytes, file);
+export interface CompiledModel extends Compiled {
+  readonly calibrationSource: string;
+  /** Printed on stderr already; commands with --json repeat them in their output. */
+  readonly calibrationWarnings: readonly string[];
 }
 
-/** The compile flags, as typed on the command line (commander's camelCase keys → --kebab-case). */
-const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory' } as const satisfies Record<keyof CompileFlags, string>;
+/**
+ * A collapsed calibration is a warning, not an error: the program is still exactly what the data
+ * asked for (tests and toy models calibrate on zeros on purpose), but a user must not get a model
+ * that saturates or ignores its input without being told which layer and why.
+ */
+export function collapseWarning(collapsed: Compiled['collapsed']): string | undefined {
+  const first = collapsed[0];
+  if (first === undefined) return undefined;
+  const [lo, hi] = first.range;
+  // the name comes from the model file: printed as error lines print names (escaped, cut)
+  const name = escapeControls(shortName(first.layer));
+  const where = first.isInput ? `the input "${name}"` : `layer "${name}"`;
+  const more = collapsed.length > 1 ? ` (and ${collapsed.length - 1} later tensor${collapsed.length > 2 ? 's' : ''})` : '';
+  return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
+}
 
-/** A lowered program fixes the machine and the quantization: a compile flag beside one is a mistake, not a no-op. */
-function refuseCompileFlags(path: string, p: Program, flags: CompileFlags, command: string): void {
-  const given = (Object.keys(COMPILE_FLAGS) as (keyof CompileFlags)[]).filter((k) => flags[k] !== undefined);
-  if (given.length === 0) return;
-  const names = given.map((k) => COMPILE_FLAGS[k]).join(', ');
-  throw new NnchipError('NN801', `${names} cannot apply to a lowered program: it was compiled for the ${p.config.rows}x${p.config.cols} array, and its machine and quantization are fixed`, {
-    file: path,
-    hint: `give ${names} to \`nnchip lower\` and ${command} the folder it writes, or name the model instead of the program`,
+export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext): CompiledModel {
+  const config = configFrom(f);
+  const graph = loadModel(modelPath, limitsFrom(f));
+  const input = graph.inputs[0]!;
+  const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
+  return withFile(basename(modelPath), () => {
+    const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
+    const compiled = compile(graph, { config, calibration, batch });
+    const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
+    for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
+    return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
   });
 }
 
@@ -60,7 +69,5 @@ export function compiledProgram(path: string, flags: CompileFlags, ctx: CliConte
 export function programFor(path: string, flags: CompileFlags, ctx: CliContext): Program {
   const command = ctx.command ?? 'this command';
   if (!isProgramPath(path)) return compiledProgram(path, flags, ctx).program;
-  const p = readProgramFile(path, command);
-  refuseCompileFlags(path, p, flags, command);
-  return p;
+  return loweredProgram(path, flags, command);
 }

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from '../diagnostics/codes.js';
 import { escapeControls, NnchipError } from '../diagnostics/error.js';
 import { processIo, type CliContext, type CliIo } from './context.js';
-import { COMMANDS } from './registry.js';
+import { commandsFor } from './registry.js';
 
 const EPILOG = `
 Examples:
@@ -44,7 +44,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .version('0.1.0')
     .option('--debug', 'print stack traces')
     .addHelpText('after', EPILOG);
-  for (const c of COMMANDS) c.register(program, ctx);
+  for (const c of await Promise.all(commandsFor(argv).map((entry) => entry.load()))) c.register(program, ctx);
   // commander's own errors (missing argument, unknown option) are reported below as one NN801 line
   let failed: Command | undefined;
   const quiet = (cmd: Command): void => {

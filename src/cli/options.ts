@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
-/** Options shared by the commands that compile a model, and the one function that applies them. */
+/**
+ * Options shared by the commands that compile a model, and how they read. Light on purpose: every
+ * command registers these, so the compiler itself (load-program.ts) is loaded only by the command that runs.
+ */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { escapeControls, NnchipError, shortName, withFile } from '../diagnostics/error.js';
-import { DEFAULT_LIMITS, loadModel, type Limits } from '../importers/index.js';
+import { NnchipError } from '../diagnostics/error.js';
+import { DEFAULT_LIMITS, type Limits } from '../importers/limits.js';
 import { syntheticCalibration } from '../importers/topology.js';
-import { product } from '../ir/graph.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
-import { modelDims } from '../isa/layout.js';
 import type { Calibration } from '../passes/quantize.js';
-import { compile, type Compiled } from '../passes/pipeline.js';
-import type { CliContext } from './context.js';
 import { readRegularFile, readSamples, type InputSpec } from './data.js';
 
 export interface CompileFlags {
@@ -35,7 +34,7 @@ export function addCompileOptions(cmd: Command): Command {
     .addOption(new Option('--batch <n>', 'samples per inference (default 1): a network of dense layers streams n samples through each weight tile; buffers must hold them (raise actDepth/accDepth in --config)'));
 }
 
-function positiveInt(text: string, flag: string): number {
+export function positiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) throw new NnchipError('NN801', `${flag} "${text}" is not a positive integer`);
   return n;
@@ -95,40 +94,4 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, input: numbe
   // a SCALE-Sim topology has synthetic weights: a fixed synthetic input range keeps it deterministic
   if (/\.csv(#.*)?$/i.test(modelPath)) return { calibration: syntheticCalibration(typeof input === 'number' ? input : input.size), source: 'one synthetic sample in -1…1 (shape-only topology)' };
   throw new NnchipError('NN301', 'no calibration data for quantization', { file: basename(modelPath) });
-}
-
-export interface CompiledModel extends Compiled {
-  readonly calibrationSource: string;
-  /** Printed on stderr already; commands with --json repeat them in their output. */
-  readonly calibrationWarnings: readonly string[];
-}
-
-/**
- * A collapsed calibration is a warning, not an error: the program is still exactly what the data
- * asked for (tests and toy models calibrate on zeros on purpose), but a user must not get a model
- * that saturates or ignores its input without being told which layer and why.
- */
-export function collapseWarning(collapsed: Compiled['collapsed']): string | undefined {
-  const first = collapsed[0];
-  if (first === undefined) return undefined;
-  const [lo, hi] = first.range;
-  // the name comes from the model file: printed as error lines print names (escaped, cut)
-  const name = escapeControls(shortName(first.layer));
-  const where = first.isInput ? `the input "${name}"` : `layer "${name}"`;
-  const more = collapsed.length > 1 ? ` (and ${collapsed.length - 1} later tensor${collapsed.length > 2 ? 's' : ''})` : '';
-  return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
-}
-
-export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext): CompiledModel {
-  const config = configFrom(f);
-  const graph = loadModel(modelPath, limitsFrom(f));
-  const input = graph.inputs[0]!;
-  const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
-  return withFile(basename(modelPath), () => {
-    const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
-    const compiled = compile(graph, { config, calibration, batch });
-    const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
-    for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
-    return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
-  });
 }

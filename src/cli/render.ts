@@ -6,7 +6,8 @@ import type { Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
 import { BUFFER_LIST } from '../isa/spec.js';
 
-export const fmtInt = (n: number): string => n.toLocaleString('en-US');
+/** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. */
+export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -12,13 +12,9 @@ import { createState } from '../../src/isa/state.js';
 import { matmulActRow, NO_TOKENS, type InstructionOf } from '../../src/isa/spec.js';
 import { matmulScratch, matmulSums } from '../../sim/matmul-values.js';
 import { rng } from '../helpers/random-graph.js';
+import { int8 } from '../helpers/scheduled-program.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20251203);
-
-const int8 = (r: () => number): number => {
-  const u = r();
-  return u < 0.1 ? -128 : u < 0.2 ? 127 : u < 0.5 ? 0 : Math.floor(r() * 256) - 128;
-};
 
 test('matmulSums = the matmul op = one MAC at a time', () => {
   fc.assert(

@@ -10,13 +10,11 @@ import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { certify } from '../../src/isa/cost.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
-import { NO_TOKENS } from '../../src/isa/spec.js';
 import { compile } from '../../src/passes/pipeline.js';
-import { hoistLoads, insertTokens } from '../../src/passes/schedule.js';
 import { certificateFigures } from '../../sim/prove.js';
 import { simulate } from '../../sim/index.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
-import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { scheduledRandomProgram } from '../helpers/scheduled-program.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20251123);
 
@@ -95,14 +93,7 @@ describe('random programs the compiler would not emit, tokens inserted by the sc
   test('sim = interpret; step = fast; the certificate\'s counters = the simulated ones', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 12 }), (seed, queueDepth, dramLatency) => {
-        const raw = randomProgram(seed, undefined, { tables: true });
-        const config = { ...raw.config, queueDepth, dramLatency };
-        const list = raw.instructions.filter((i) => i.op !== 'halt').map((insn) => ({ insn: { ...insn, ...NO_TOKENS }, layer: 0 }));
-        const whole = [{ space: 'dram' as const, name: 'all', start: 0, size: raw.dramSize }];
-        const tagged = insertTokens(hoistLoads(list, config), config, whole);
-        const p: Program = { ...raw, config, instructions: tagged.map((t) => t.insn), insnLayer: tagged.map(() => 0) };
-        const r = rng(seed);
-        const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
+        const { p, x } = scheduledRandomProgram(seed, queueDepth, dramLatency);
         const fast = simulate(p, x);
         expect(Array.from(fast.output)).toEqual(Array.from(interpret(p, x)));
         const step = simulate(p, x, { mode: 'step' });

@@ -13,7 +13,7 @@ import { pixelAddress, storedLayout, type DramTensor, type Program } from '../..
 import { addEdges } from './edges.js';
 import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from '../../wasm-encoding/binary.js';
 import { Code, Func } from '../../wasm-encoding/code.js';
-import { FuncTable, type Kernels } from './kernels/shared.js';
+import { FuncTable, typeIndex, type Kernels } from './kernels/shared.js';
 import { scalarKernels } from './kernels/scalar.js';
 import { simdKernels } from './kernels/simd.js';
 import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
@@ -131,14 +131,6 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number): void {
       c.i32(op.acc).i32(op.out).i32(op.table).i32(op.rows).i32(op.steps).call(k.thresholdTable);
       return;
   }
-}
-
-function typeIndex(types: FuncType[], f: Func): number {
-  const key = JSON.stringify([f.params, f.results]);
-  const i = types.findIndex((t) => JSON.stringify([t.params, t.results]) === key);
-  if (i >= 0) return i;
-  types.push({ params: f.params, results: f.results });
-  return types.length - 1;
 }
 
 /** Compile a Program to WebAssembly; the same Program always gives the same bytes. */

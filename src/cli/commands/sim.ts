@@ -5,7 +5,7 @@
  * budgets (`--max-*`) make it a CI gate (exit code 4 when over).
  */
 import { basename, join } from 'node:path';
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { EXIT } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
@@ -15,17 +15,17 @@ import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
-import { prove, simulate, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
+import { prove, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
+import { simulateWasm as simulate } from '../simulate-wasm.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
-import { compiledProgram, programFor } from '../load-program.js';
 import { isProgramPath, modelStem } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { bytes, table } from '../render.js';
+import { bytes, fmtInt, table } from '../render.js';
+import { loweredProgram } from '../program-file.js';
 import { scaleSimCsvFiles } from '../scalesim-csv.js';
-import { simTopology } from '../topology.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;
@@ -95,7 +95,8 @@ export function budgetChecks(stats: SimStats, cycles: number, f: SimFlags): Budg
 /** A progress bar on stderr, only on a terminal and only once `total` says the work is long. */
 function progress(ctx: CliContext, label: string): { update: (done: number, total: number) => void; stop: () => void } {
   if (!ctx.io.interactive) return { update: () => undefined, stop: () => undefined };
-  // cli-progress drives the terminal itself (cursor moves), so it takes the stream, not ctx.io
+  // cli-progress drives the terminal itself (cursor moves), so it takes the stream, not ctx.io; loaded only for a terminal
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
   let started = false;
   let shown = 0;
@@ -156,7 +157,7 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
     if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''), written);
     const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))].map((r) => ({ cycles: r.cycles, output: toModelLayout(p.output, r.output) }));
     const randomInputs = positive(f.samples, '--samples') ?? 4;
-    const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update }) : null;
+    const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update, simulate }) : null;
     return { primary, samples: codes.length > 0 ? samples : [], proof };
   } finally {
     bar.stop();
@@ -188,7 +189,7 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
     table(['layer', 'cycles', 'MACs', 'array MACs', 'utilization', 'token wait', 'queue full', 'DRAM read', 'DRAM written'], layerRows, io).trimEnd(),
     table(['buffer', 'reads', 'writes', 'peak', 'capacity'], memRows, io).trimEnd(),
     ...(stallRows.length > 0 ? [table(['stall cause', 'cycles'], stallRows, io).trimEnd()] : []),
-    `one inference${batchOf(p) > 1 ? ` (a batch of ${batchOf(p)} samples, ${Math.round(o.primary.cycles / batchOf(p)).toLocaleString('en-US')} cycles each)` : ''}: ${o.primary.cycles.toLocaleString('en-US')} cycles = ${s.latencyUs.toFixed(2)} µs at ${p.config.clockMhz} MHz, utilization ${pct(s.utilization)}, ${bytes(s.dramBytesRead)} read + ${bytes(s.dramBytesWritten)} written to DRAM`,
+    `one inference${batchOf(p) > 1 ? ` (a batch of ${batchOf(p)} samples, ${fmtInt(Math.round(o.primary.cycles / batchOf(p)))} cycles each)` : ''}: ${fmtInt(o.primary.cycles)} cycles = ${s.latencyUs.toFixed(2)} µs at ${p.config.clockMhz} MHz, utilization ${pct(s.utilization)}, ${bytes(s.dramBytesRead)} read + ${bytes(s.dramBytesWritten)} written to DRAM`,
     `address trace sha256 ${o.primary.traceHash ?? '-'}`,
   ];
   // values as `run` prints them (model layout, dequantized); --codes shows the int8 codes instead
@@ -207,7 +208,7 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
   return lines.join('\n') + '\n';
 }
 
-const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toFixed(2));
+const fmt = (x: number): string => (Number.isInteger(x) ? fmtInt(x) : x.toFixed(2));
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
@@ -243,13 +244,14 @@ export function register(program: Command, ctx: CliContext): void {
         ['nnchip sim --topology examples/topologies/alexnet.csv --array 32x32 --csv-dir reports/', 'SCALE-Sim topology, per-layer CSV reports'],
       ]),
     )
-    .action((model: string | undefined, flags: SimFlags) => {
+    .action(async (model: string | undefined, flags: SimFlags) => {
       validateFlags(flags);
       if (flags.topology !== undefined) {
         const unsupported = (['prove', 'input', 'vcd', 'maxCycles', 'maxSram', 'maxDramBytes', 'maxLatencyUs', 'batch'] as const).filter((k) => flags[k] !== undefined);
         if (model !== undefined || unsupported.length > 0) throw new NnchipError('NN801', `--topology runs each layer of the file on its own and takes no ${model !== undefined ? 'model argument' : `--${unsupported[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`);
         const written = outputOptions(flags, flags.topology, flags.config);
         if (flags.csvDir !== undefined) checkOutput(flags.csvDir, 'folder', written);
+        const { simTopology } = await import('../topology.js');
         return simTopology(flags.topology, flags, ctx, written);
       }
       if (model === undefined) throw new NnchipError('NN801', 'name a model, or a SCALE-Sim topology with --topology');
@@ -258,8 +260,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.vcd !== undefined) checkOutput(flags.vcd, 'file', written);
       if (flags.prove === true) checkOutput(certificate, 'file', written);
       if (flags.csvDir !== undefined) checkOutput(flags.csvDir, 'folder', written);
-      const compiled = isProgramPath(model) ? null : compiledProgram(model, flags, ctx);
-      const p = compiled?.program ?? programFor(model, flags, ctx);
+      // the compiler loads only for a model: a lowered program needs none of it
+      const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);
+      const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'sim');
       const warnings = compiled?.calibrationWarnings ?? [];
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);

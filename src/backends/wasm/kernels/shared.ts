@@ -4,6 +4,7 @@
  * (every load and store is a copy, because buffers keep DRAM's byte layout) and the GEMM driver
  * that walks a matmul's two-level row addresses and hands row blocks to a build's inner kernels.
  */
+import type { FuncType } from '../../../wasm-encoding/binary.js';
 import { Func } from '../../../wasm-encoding/code.js';
 
 /** Functions in index order; kernels register themselves and get the index calls use. */
@@ -13,6 +14,15 @@ export class FuncTable {
     this.funcs.push(f);
     return this.funcs.length - 1;
   }
+}
+
+/** The index of f's signature in `types` (added if new): one type entry per distinct signature. */
+export function typeIndex(types: FuncType[], f: Func): number {
+  const key = JSON.stringify([f.params, f.results]);
+  const i = types.findIndex((t) => JSON.stringify([t.params, t.results]) === key);
+  if (i >= 0) return i;
+  types.push({ params: f.params, results: f.results });
+  return types.length - 1;
 }
 
 /** The kernels a build provides (function indices) and their parameter lists. */
@@ -73,9 +83,9 @@ export function copyVecKernel(table: FuncTable, n: number): number {
  * gemm(acc, a, aStride, aOuter, inner, w, rows, k, accumulate): rows come in runs of `inner`
  * (act rows aStride apart inside a run, runs aOuter apart); acc rows are consecutive. Each run is
  * cut into blocks of the given row counts, largest first (e.g. [4, 1]); block kernels take
- * (acc, a, aStride, w, k, accumulate).
+ * (acc, a, aStride, w, k, accumulate). acc rows are accRow int32 lanes apart (C unless the caller's rows are wider).
  */
-export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[]): number {
+export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[], accRow = C): number {
   const f = new Func('gemm', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [acc, a, aS, aO, inner, w, rows, k, accum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const done = f.local('i32');
@@ -86,13 +96,13 @@ export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows:
   c.loop();
   // left = min(inner, rows - done)
   c.get(inner).get(rows).get(done).op('i32.sub').tee(left).get(inner).get(left).op('i32.lt_u', 'select').set(left);
-  c.get(a).set(pa).get(acc).get(done).i32(4 * C).op('i32.mul', 'i32.add').set(pacc);
+  c.get(a).set(pa).get(acc).get(done).i32(4 * accRow).op('i32.mul', 'i32.add').set(pacc);
   c.get(done).get(left).op('i32.add').set(done);
   for (const b of blocks) {
     c.block().get(left).i32(b.rows).op('i32.lt_u').brIf(0).loop();
     c.get(pacc).get(pa).get(aS).get(w).get(k).get(accum).call(b.fn);
     c.get(pa).get(aS).i32(b.rows).op('i32.mul', 'i32.add').set(pa);
-    c.get(pacc).i32(4 * C * b.rows).op('i32.add').set(pacc);
+    c.get(pacc).i32(4 * accRow * b.rows).op('i32.add').set(pacc);
     c.get(left).i32(b.rows).op('i32.sub').tee(left).i32(b.rows).op('i32.ge_u').brIf(0);
     c.end().end();
   }

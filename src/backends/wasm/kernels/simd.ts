@@ -31,7 +31,7 @@ interface Strip {
  * `packed`: W's rows come in groups of 4 stored column-major (see packWeights in plan/pack.ts); the
  * groups run first, 2 columns × 4 k per dot, then the K mod 4 rows left in plain layout.
  */
-function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean): number {
+function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean, accRow = C): number {
   const f = new Func(`gemm_${packed ? 'packed_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [acc, a, aS, w, k, accum] = [0, 1, 2, 3, 4, 5];
   const v128s = (n: number): number[] => Array.from({ length: n }, () => f.local('v128'));
@@ -56,7 +56,7 @@ function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean): 
   c.i32(0).set(L.col).get(acc).set(L.accp);
   const full = Math.floor(C / 8);
   const tail = C % 8;
-  const strip = (s: Strip): void => stripBody(c, C, mb, s, L, packed);
+  const strip = (s: Strip): void => stripBody(c, C, mb, s, L, packed, accRow);
   if (full > 0) {
     const left = f.local('i32');
     c.i32(full).set(left).loop();
@@ -91,8 +91,8 @@ interface StripLocals {
 }
 
 /** One strip: accumulators from acc (or 0); [packed groups]; k in pairs; the odd last k; accumulators back to acc. */
-function stripBody(c: Code, C: number, mb: number, s: Strip, L: StripLocals, packed: boolean): void {
-  const rowBytes = 4 * C;
+function stripBody(c: Code, C: number, mb: number, s: Strip, L: StripLocals, packed: boolean, accRow: number): void {
+  const rowBytes = 4 * accRow;
   c.get(L.accum).if();
   for (let r = 0; r < mb; r++) loadAcc(c, L.accp, r * rowBytes, s.cols, L.lo[r]!, L.hi[r]!);
   c.else();
@@ -203,7 +203,7 @@ function pairOf(c: Code, lane: (col: number) => void, both: boolean): void {
  *   exactly as numerics.ts's double add does, and scaling by a power of two is exact, so this
  *   equals requantize() for every shift 0..255. Then + zp and clamp(x<lo ? lo : x>hi ? hi : x).
  */
-function thresholdKernel(table: FuncTable, C: number): number {
+export function thresholdKernel(table: FuncTable, C: number): number {
   const f = new Func('threshold', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [acc, out, qnt, rows, zp, lo, hi] = [0, 1, 2, 3, 4, 5, 6];
   const v: Record<string, number> = {};
@@ -248,10 +248,18 @@ function thresholdPairs(c: Code, C: number, L: ThresholdLocals): void {
   if (C % 2 === 1) columns(false);
 }
 
+/**
+ * The plain-layout GEMM (4-row and 1-row blocks) for C columns, acc rows `accRow` lanes apart: the
+ * runtime's (accRow = C), and the simulator's fast-mode values (gemm-module.ts: C columns of a wider sums row).
+ */
+export function simdGemm(table: FuncTable, C: number, accRow = C): number {
+  return gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false, accRow) })), accRow);
+}
+
 /** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see pairs-wide.ts). */
 export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null): Kernels {
   const copyRows = copyRowsKernel(table);
-  const gemm = gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false) })));
+  const gemm = simdGemm(table, C);
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
   const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table) };

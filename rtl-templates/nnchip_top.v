@@ -36,7 +36,8 @@ module nnchip_top #(
   output wire [DRAM_BW*8-1:0] dram_wr_data,
   output wire [DRAM_BW-1:0]   dram_wr_strb,
   // instruction memory write port (PROG_LOADABLE; tie to zero otherwise): byte prog_lane of word
-  // prog_waddr, on clk, while rst_n is low (PROG_DEPTH ≤ 32768: the address's top bit is unused)
+  // prog_waddr, on clk, while rst_n is low (a board's instruction RAM is at most 512 words; a ROM's
+  // deeper program is never written, so its address bits past 16 are zero)
   input  wire                 prog_we,
   input  wire [15:0]          prog_waddr,
   input  wire [3:0]           prog_lane,
@@ -52,7 +53,15 @@ module nnchip_top #(
   localparam LD_AW_23 = (ACC_AW > QNT_AW) ? ACC_AW : QNT_AW;
   localparam LD_AW = (LD_AW_01 > LD_AW_23) ? LD_AW_01 : LD_AW_23;
   localparam PROG_AW = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
-  wire unused_prog_waddr = ^prog_waddr[15:PROG_AW];
+  wire unused_prog_waddr = ^prog_waddr;
+  wire [PROG_AW-1:0] prog_waddr_core;
+  generate
+    if (PROG_AW <= 16) begin : g_prog_waddr_cut
+      assign prog_waddr_core = prog_waddr[PROG_AW-1:0];
+    end else begin : g_prog_waddr_widen
+      assign prog_waddr_core = {{(PROG_AW - 16){1'b0}}, prog_waddr};
+    end
+  endgenerate
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
@@ -98,7 +107,7 @@ module nnchip_top #(
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
     .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last),
     .done(done), .error(error),
-    .prog_we(prog_we), .prog_waddr(prog_waddr[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata));
+    .prog_we(prog_we), .prog_waddr(prog_waddr_core), .prog_lane(prog_lane), .prog_wdata(prog_wdata));
 
   // ---- buffers
   wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;

@@ -9,7 +9,6 @@ import { describe, expect, test } from 'vitest';
 import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
 import { notFitting } from '../../src/backends/verilog/fit.js';
 import { synthesize } from '../../src/backends/verilog/synth.js';
-import { findTool } from '../../src/backends/verilog/tools.js';
 import { NnchipError } from '../../src/diagnostics/error.js';
 import type { ArrayConfig } from '../../src/isa/config.js';
 import { compileGraph } from '../helpers/compile.js';
@@ -39,11 +38,10 @@ describe.skipIf(!haveTools('yosys', 'make'))('iCE40 device fit', () => {
     process.stdout.write(`HX8K fit: ${fix.line}\n`);
     expect(fix.verified).toBe(true);
     const smaller = compileGraph(graph, samples, { ...TOO_BIG, ...fix.change });
-    const pnr = findTool('nextpnr-ice40') !== null;
-    const again = await synthesize(smaller, { target: 'ice40', device: 'hx8k', noPnr: !pnr });
-    process.stdout.write(`HX8K with ${JSON.stringify(fix.change)}: ${again.luts} LUTs, ${again.brams} block RAMs, ${again.note ?? `Fmax ${again.fmaxMhz}`}\n`);
+    // synthesis's counts decide the fit; placing and routing a 2x2 on the HX8K is board-pnr's and ice40's
+    const again = await synthesize(smaller, { target: 'ice40', device: 'hx8k', noPnr: true });
+    process.stdout.write(`HX8K with ${JSON.stringify(fix.change)}: ${again.luts} LUTs, ${again.brams} block RAMs\n`);
     expect(again.over).toEqual([]);
     expect(again.brams).toBeLessThanOrEqual(hx8k.brams);
-    if (pnr) expect(again.placed, again.note ?? '').toBe(true);
   }, 900_000);
 });

@@ -29,7 +29,7 @@ export const MACHINE_RUNS_BEFORE_COMPILING = 4;
 interface Compiled {
   /** null until asked: checkOrdering found no race. */
   raceFree: boolean | null;
-  /** Per factory: machine runs so far, then the compiled program. */
+  /** Per factory: machine runs so far, then the compiled program (or Infinity: it could not be built). */
   readonly by: Map<CompiledProgramFactory, number | CompiledProgram>;
 }
 
@@ -41,11 +41,20 @@ export function compiledFor(plan: Plan, factory: CompiledProgramFactory): Compil
   if (c === undefined) cache.set(plan, (c = { raceFree: null, by: new Map() }));
   const got = c.by.get(factory) ?? 0;
   if (typeof got === 'function') return got;
+  if (got === Infinity) return null;
   c.by.set(factory, got + 1);
   if (got < MACHINE_RUNS_BEFORE_COMPILING) return null;
   c.raceFree ??= checkOrdering(plan.program.instructions, plan.program.config) === null;
   if (!c.raceFree) return null;
-  const built = factory(plan.program);
+  let built: CompiledProgram;
+  try {
+    built = factory(plan.program);
+  } catch {
+    // a program the machine runs but the factory cannot build (a module over 2 GiB, memory the
+    // engine refuses) keeps the machine: it computes the same values, only slower
+    c.by.set(factory, Infinity);
+    return null;
+  }
   c.by.set(factory, built);
   return built;
 }

@@ -145,3 +145,14 @@ describe('programs with a race never take the compiled path', () => {
     expect(c.builds).toBe(0);
   });
 });
+
+test('a factory that cannot build leaves the values to the machine, and is not asked again', () => {
+  const { p, x } = scheduledRandomProgram(11, 3);
+  let asked = 0;
+  const failing: CompiledProgramFactory = () => {
+    asked++;
+    throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+  };
+  for (let k = 0; k <= MACHINE_RUNS_BEFORE_COMPILING + 3; k++) expect(Array.from(simulate(p, x, { compiled: failing }).output)).toEqual(Array.from(interpret(p, x)));
+  expect(asked).toBe(1);
+});

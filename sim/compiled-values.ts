@@ -17,14 +17,26 @@ export type CompiledProgram = (inputCodes: Int8Array) => Int8Array;
 export type CompiledProgramFactory = (program: Program) => CompiledProgram;
 
 /**
- * Fast runs of a program on the event-driven machine before its compiled form is built. Building
- * costs about as much as a few machine runs (both grow with the instruction count: ResNet-18 on
- * 256×256 builds in ~1.7 s, one machine run takes ~0.3 s warm), and a compiled run costs a small
- * fraction of a machine run; so one inference (`nnchip sim`) never builds it, and many
- * (`--prove`, `--input` with several samples, `run --backend sim`) pay for it after a few. The
- * first run is always the machine's, so prove()'s step-mode check compares step with the machine.
+ * When building pays (ski rental: run the machine until it has cost about what a build costs,
+ * then build): a program's first fast runs use the event-driven machine, this many of them, the
+ * build's estimated cost over one machine run's, and never fewer than MIN_MACHINE_RUNS (the first
+ * run is always the machine's, so prove()'s step-mode check compares step mode with it). The
+ * estimates are bench/issue17.mjs's Verilator rows and the ResNet-18 `sim` row on a 2-core
+ * machine: a build costs ~30 µs per instruction (the digits models 80–400 ms, ResNet-18 on
+ * 256×256 ~1.7 s), a machine run ~0.4 µs per instruction plus its real MACs at ~7.5 G/s. Wrong
+ * estimates cost time only: either path computes the same values.
  */
-export const MACHINE_RUNS_BEFORE_COMPILING = 4;
+const BUILD_US_PER_INSTRUCTION = 30;
+const MACHINE_US_PER_INSTRUCTION = 0.4;
+const MACHINE_MACS_PER_US = 7500;
+export const MIN_MACHINE_RUNS = 4;
+
+export function machineRunsBeforeCompiling(p: Program): number {
+  const n = p.instructions.length;
+  const macs = p.layers.reduce((a, l) => a + l.macs, 0);
+  const run = MACHINE_US_PER_INSTRUCTION * n + macs / MACHINE_MACS_PER_US;
+  return Math.max(MIN_MACHINE_RUNS, Math.ceil((BUILD_US_PER_INSTRUCTION * n) / run));
+}
 
 interface Compiled {
   /** null until asked: checkOrdering found no race. */
@@ -43,7 +55,7 @@ export function compiledFor(plan: Plan, factory: CompiledProgramFactory): Compil
   if (typeof got === 'function') return got;
   if (got === Infinity) return null;
   c.by.set(factory, got + 1);
-  if (got < MACHINE_RUNS_BEFORE_COMPILING) return null;
+  if (got < machineRunsBeforeCompiling(plan.program)) return null;
   c.raceFree ??= checkOrdering(plan.program.instructions, plan.program.config) === null;
   if (!c.raceFree) return null;
   let built: CompiledProgram;

@@ -17,28 +17,37 @@ export type CompiledProgram = (inputCodes: Int8Array) => Int8Array;
 export type CompiledProgramFactory = (program: Program) => CompiledProgram;
 
 /**
- * When building pays (ski rental: run the machine until it has cost about what a build costs,
- * then build): a program's first fast runs use the event-driven machine, this many of them, the
- * build's estimated cost over one machine run's, and never fewer than MIN_MACHINE_RUNS (the first
- * run is always the machine's, so prove()'s step-mode check compares step mode with it). The
- * estimates are bench/issue17.mjs's Verilator rows and the ResNet-18 `sim` row on a 2-core
- * machine: a build costs ~30 µs per instruction (the digits models 80–400 ms, ResNet-18 on
- * 256×256 ~1.7 s), a machine run ~0.4 µs per instruction plus its real MACs at ~7.5 G/s. Wrong
- * estimates cost time only: either path computes the same values.
+ * When building pays (ski rental: run the machine until the runs saved would have paid for the
+ * build): a program's first fast runs use the event-driven machine, as many as the build's
+ * estimated cost over what one compiled run saves against one machine run, never fewer than
+ * MIN_MACHINE_RUNS (the first run is always the machine's, so prove()'s step-mode check compares
+ * step mode with it), and all of them when the compiled run is not estimated faster. Estimates
+ * (µs on a 2-core machine; bench/issue17.mjs's Verilator rows, ResNet-18 on 256×256):
+ * - a build: 30 per instruction + 0.02 per constant byte (the digits models 50–400 ms; ResNet-18,
+ *   3,565 instructions and 44 MB of constants, ~0.9 s);
+ * - a machine run: 0.4 per instruction + the real MACs at 7.5 G/s (the GEMM skips all-zero
+ *   weight rows and columns, so padding costs little);
+ * - a compiled run: 0.03 per instruction + the array's MACs, padding included, at 100 G/s
+ *   (ResNet-18: 58.7 G of them, ~0.6 s, more than a machine run's ~0.23 s, so it never builds).
+ * Wrong estimates cost time only: either path computes the same values.
  */
-const BUILD_US_PER_INSTRUCTION = 30;
-const MACHINE_US_PER_INSTRUCTION = 0.4;
-const MACHINE_MACS_PER_US = 7500;
+const US = { buildPerInstruction: 30, buildPerConstantByte: 0.02, machinePerInstruction: 0.4, machineMacsPerUs: 7500, compiledPerInstruction: 0.03, compiledArrayMacsPerUs: 100_000 };
 export const MIN_MACHINE_RUNS = 4;
 
 export function machineRunsBeforeCompiling(p: Program): number {
   const n = p.instructions.length;
+  const { rows: R, cols: C } = p.config;
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);
-  const run = MACHINE_US_PER_INSTRUCTION * n + macs / MACHINE_MACS_PER_US;
-  return Math.max(MIN_MACHINE_RUNS, Math.ceil((BUILD_US_PER_INSTRUCTION * n) / run));
+  let arrayMacs = 0;
+  for (const insn of p.instructions) if (insn.op === 'matmul') arrayMacs += insn.rows * R * C;
+  const build = US.buildPerInstruction * n + US.buildPerConstantByte * p.constants.length;
+  const saved = US.machinePerInstruction * n + macs / US.machineMacsPerUs - (US.compiledPerInstruction * n + arrayMacs / US.compiledArrayMacsPerUs);
+  return saved <= 0 ? Infinity : Math.max(MIN_MACHINE_RUNS, Math.ceil(build / saved));
 }
 
 interface Compiled {
+  /** machineRunsBeforeCompiling, once per program. */
+  readonly after: number;
   /** null until asked: checkOrdering found no race. */
   raceFree: boolean | null;
   /** Per factory: machine runs so far, then the compiled program (or Infinity: it could not be built). */
@@ -50,12 +59,12 @@ const cache = new WeakMap<Plan, Compiled>();
 /** The compiled program to take this run's values from, or null for the machine (counts the run). */
 export function compiledFor(plan: Plan, factory: CompiledProgramFactory): CompiledProgram | null {
   let c = cache.get(plan);
-  if (c === undefined) cache.set(plan, (c = { raceFree: null, by: new Map() }));
+  if (c === undefined) cache.set(plan, (c = { after: machineRunsBeforeCompiling(plan.program), raceFree: null, by: new Map() }));
   const got = c.by.get(factory) ?? 0;
   if (typeof got === 'function') return got;
   if (got === Infinity) return null;
   c.by.set(factory, got + 1);
-  if (got < machineRunsBeforeCompiling(plan.program)) return null;
+  if (got < c.after) return null;
   c.raceFree ??= checkOrdering(plan.program.instructions, plan.program.config) === null;
   if (!c.raceFree) return null;
   let built: CompiledProgram;

@@ -51,6 +51,7 @@ const randomInput = (p: Program, r: () => number): Int8Array => Int8Array.from({
 function expectCompiledAgrees(p: Program, inputs: readonly Int8Array[]): { builds: number; runs: number } {
   const c = counting();
   const opts: SimOptions = { gemm: wasmGemm, compiled: c.factory };
+  expect(machineRunsBeforeCompiling(p)).toBeLessThan(1000);
   for (let k = 0; k < machineRunsBeforeCompiling(p); k++) simulate(p, inputs[0]!, opts);
   expect(c.builds).toBe(0);
   for (const x of inputs) {
@@ -118,6 +119,7 @@ describe('programs with a race never take the compiled path', () => {
         const p = noTokens({ ...raw, config: { ...raw.config, dramLatency } });
         const x = randomInput(p, rng(seed));
         const c = counting();
+        expect(machineRunsBeforeCompiling(p)).toBeLessThan(1000);
         const machine = Array.from(simulate(p, x, { trace: false }).output);
         for (let k = 0; k <= machineRunsBeforeCompiling(p) + 1; k++) expect(Array.from(simulate(p, x, { trace: false, gemm: wasmGemm, compiled: c.factory }).output)).toEqual(machine);
         const hasRace = checkOrdering(p.instructions, p.config) !== null;
@@ -159,10 +161,12 @@ test('a factory that cannot build leaves the values to the machine, and is not a
   expect(asked).toBe(1);
 });
 
-test('when building pays: never before MIN_MACHINE_RUNS machine runs; sooner for a program heavy in MACs per instruction', () => {
+test('when building pays: never before MIN_MACHINE_RUNS machine runs; sooner for a program heavy in real MACs per instruction; never when its array MACs (padding included) outweigh them', () => {
   const { p } = scheduledRandomProgram(5, 2);
   const light = machineRunsBeforeCompiling(p);
   expect(light).toBeGreaterThanOrEqual(MIN_MACHINE_RUNS);
+  expect(p.instructions.some((i) => i.op === 'matmul')).toBe(true);
+  expect(machineRunsBeforeCompiling({ ...p, config: { ...p.config, rows: 4096, cols: 4096 } })).toBe(Infinity);
   const heavy = machineRunsBeforeCompiling({ ...p, layers: [{ name: 'big', op: 'dense', shape: '', firstInsn: 0, insnCount: p.instructions.length, macs: 1e9, weightBytes: 0 }] });
   expect(heavy).toBe(MIN_MACHINE_RUNS);
   expect(light).toBeGreaterThan(heavy);

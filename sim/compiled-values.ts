@@ -27,11 +27,11 @@ export type CompiledProgramFactory = (program: Program) => CompiledProgram;
  *   3,565 instructions and 44 MB of constants, ~0.9 s);
  * - a machine run: 0.4 per instruction + the real MACs at 7.5 G/s (the GEMM skips all-zero
  *   weight rows and columns, so padding costs little);
- * - a compiled run: 0.03 per instruction + the array's MACs, padding included, at 100 G/s
- *   (ResNet-18: 58.7 G of them, ~0.6 s, more than a machine run's ~0.23 s, so it never builds).
+ * - a compiled run: 0.03 per instruction + the array's MACs, padding included, at 30 G/s
+ *   (ResNet-18 224×224: 19.2 G of them, ~0.6 s, more than a machine run's ~0.23 s: never builds).
  * Wrong estimates cost time only: either path computes the same values.
  */
-const US = { buildPerInstruction: 30, buildPerConstantByte: 0.02, machinePerInstruction: 0.4, machineMacsPerUs: 7500, compiledPerInstruction: 0.03, compiledArrayMacsPerUs: 100_000 };
+const US = { buildPerInstruction: 30, buildPerConstantByte: 0.02, machinePerInstruction: 0.4, machineMacsPerUs: 7500, compiledPerInstruction: 0.03, compiledArrayMacsPerUs: 30_000 };
 export const MIN_MACHINE_RUNS = 4;
 
 export function machineRunsBeforeCompiling(p: Program): number {

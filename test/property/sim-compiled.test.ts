@@ -15,15 +15,14 @@ import { makeConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { checkOrdering } from '../../src/isa/ordering.js';
 import { tensorSize, type Program } from '../../src/isa/program.js';
-import { NO_TOKENS } from '../../src/isa/spec.js';
 import { compile } from '../../src/passes/pipeline.js';
 import { prove, simulate, type CompiledProgramFactory, type SimOptions } from '../../sim/index.js';
 import { machineRunsBeforeCompiling, MIN_MACHINE_RUNS } from '../../sim/compiled-values.js';
 import { inputClasses } from '../helpers/agreement.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
-import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
+import { rng } from '../helpers/random-graph.js';
 import { scheduledRandomProgram } from '../helpers/scheduled-program.js';
-import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { racyRandomProgram, strippedMlp } from '../helpers/racy-program.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261204);
 
@@ -109,14 +108,11 @@ describe.each(EXAMPLES)('shipped example $name', ({ model, cal, array, batch }) 
 });
 
 describe('programs with a race never take the compiled path', () => {
-  const noTokens = (p: Program): Program => ({ ...p, instructions: p.instructions.map((i) => ({ ...i, ...NO_TOKENS })) });
-
   test('random programs with no tokens: compiled only when isa/ordering.ts finds no race, and outputs = the machine', () => {
     let racy = 0;
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 0, max: 30 }), (seed, dramLatency) => {
-        const raw = randomProgram(seed, undefined, { tables: true });
-        const p = noTokens({ ...raw, config: { ...raw.config, dramLatency } });
+        const p = racyRandomProgram(seed, dramLatency);
         const x = randomInput(p, rng(seed));
         const c = counting();
         expect(machineRunsBeforeCompiling(p)).toBeLessThan(1000);
@@ -132,9 +128,7 @@ describe('programs with a race never take the compiled path', () => {
   });
 
   test('a compiled MLP with its tokens stripped keeps computing something else than the reference', () => {
-    const p = compile(randomMlp([16, 8, 5], 3), { config: makeConfig({ rows: 4, cols: 4 }), calibration: { samples: randomSamples(8, 16, 4) } }).program;
-    const x = Int8Array.from({ length: 16 }, (_, i) => 7 * i - 50);
-    const racy = noTokens(p);
+    const { p, racy, x } = strippedMlp();
     const c = counting();
     for (let k = 0; k <= machineRunsBeforeCompiling(racy) + 2; k++) expect(Array.from(simulate(racy, x, { compiled: c.factory }).output)).not.toEqual(Array.from(interpret(racy, x)));
     expect(c.builds).toBe(0);

@@ -415,5 +415,11 @@ export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm:
     }
     m.read(i, insn, kind[i]!);
   }
-  return { output: readTensor(m.s.dram, p.output), cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: trace ? fp.traceHash : null };
+  return { output: readTensor(m.s.dram, p.output), ...fastFigures(plan, trace) };
+}
+
+/** Everything of a fast run but the outputs: the program's alone, cached (for values computed elsewhere, sim/compiled-values.ts). */
+export function fastFigures(plan: Plan, trace: boolean): Omit<RawRun, 'output'> {
+  const fp = fastPlanOf(plan, trace);
+  return { cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: trace ? fp.traceHash : null };
 }

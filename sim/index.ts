@@ -5,3 +5,4 @@ export { prove, type ProveOptions, type ProveReport } from './prove.js';
 export type { Counters, LayerStats, SimStats, StallStats } from './stats.js';
 export type { VcdSink } from './vcd.js';
 export type { Int8Gemm, Int8GemmFactory } from './matmul-values.js';
+export type { CompiledProgram, CompiledProgramFactory } from './compiled-values.js';

@@ -2,7 +2,8 @@
 /** simulate(): one inference on the modelled machine, in fast (event) or step (register) mode. */
 import { NnchipError } from '../src/diagnostics/error.js';
 import { tensorSize, type Program } from '../src/isa/program.js';
-import { runFast } from './fast.js';
+import { compiledFor, type CompiledProgramFactory } from './compiled-values.js';
+import { fastFigures, runFast } from './fast.js';
 import type { Int8GemmFactory } from './matmul-values.js';
 import { planOf, type Plan } from './plan.js';
 import { buildStats, peakBytesOf, type SimStats } from './stats.js';
@@ -26,6 +27,13 @@ export interface SimOptions {
    * gives the same values; the property tests check both against the reference interpreter.
    */
   readonly gemm?: Int8GemmFactory;
+  /**
+   * Fast mode only: compiles a program to a function from input codes to output codes (the CLI
+   * passes the WebAssembly back end's). After a few runs of a program on the event-driven machine,
+   * a program with no race (isa/ordering.ts) takes its values from it; timing, counters and trace
+   * stay the program's cached figures (sim/compiled-values.ts says when and why).
+   */
+  readonly compiled?: CompiledProgramFactory;
 }
 
 export interface SimResult {
@@ -47,7 +55,13 @@ export const simulate: SimulateFn = (program, inputCodes, opts = {}) => {
   const mode = opts.mode ?? 'fast';
   const trace = opts.trace ?? true;
   if (mode === 'fast' && opts.vcd !== undefined) throw new NnchipError('NN801', 'a VCD file needs the register-level mode (--mode step)');
-  const raw = mode === 'step' ? runStep(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : runFast(plan, inputCodes, trace, opts.gemm ?? null);
+  const compiled = mode === 'fast' && opts.compiled !== undefined ? compiledFor(plan, opts.compiled) : null;
+  const raw =
+    mode === 'step'
+      ? runStep(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+      : compiled !== null
+        ? { output: compiled(inputCodes), ...fastFigures(plan, trace) }
+        : runFast(plan, inputCodes, trace, opts.gemm ?? null);
   const { rows, cols } = program.config;
   const build = (): SimStats => buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries));
   // fast mode's figures are the program's alone (sim/fast.ts): built once, shared (frozen) by every run

@@ -76,6 +76,16 @@ export function windowSegments(win: InputWindows, shape: readonly number[]): Win
   return out;
 }
 
+/** windowSegments, kept per windows object: the interpreter writes one input per run (`--prove` on many samples). */
+const segmentCache = new WeakMap<InputWindows, { shape: string; segments: WindowSegment[] }>();
+
+function segmentsOf(win: InputWindows, shape: readonly number[]): WindowSegment[] {
+  const key = shape.join(',');
+  let hit = segmentCache.get(win);
+  if (hit === undefined || hit.shape !== key) segmentCache.set(win, (hit = { shape: key, segments: windowSegments(win, shape) }));
+  return hit.segments;
+}
+
 /**
  * Input codes [h, w, c] (pixel-major) → the stored rows, kh·kw·c codes each, back to back; taps
  * outside the input hold `zp`.
@@ -83,11 +93,15 @@ export function windowSegments(win: InputWindows, shape: readonly number[]): Win
 export function windowRows(win: InputWindows, shape: readonly number[], codes: Int8Array, zp: number): Int8Array {
   const K = windowBytes(win, shape[2] ?? 1);
   const out = new Int8Array(win.rows * K);
-  for (const s of windowSegments(win, shape)) {
+  for (const s of segmentsOf(win, shape)) {
     for (let i = 0; i < s.count; i++) {
       const at = (s.row + i) * K + s.lane;
       if (s.src < 0) out.fill(zp, at, at + s.bytes);
-      else out.set(codes.subarray(s.src + i * s.srcStep, s.src + i * s.srcStep + s.bytes), at);
+      else {
+        // a byte loop, not a subarray view per row: segments are often one pixel of one byte (28×28×1)
+        const from = s.src + i * s.srcStep;
+        for (let b = 0; b < s.bytes; b++) out[at + b] = codes[from + b]!;
+      }
     }
   }
   return out;

@@ -12,14 +12,13 @@ import { describe, expect, test } from 'vitest';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { createState, execute, interpret, type MachineState } from '../../src/isa/interpret.js';
 import { initialDram, readTensor, type Program } from '../../src/isa/program.js';
-import { loadBufferOf, NO_TOKENS, type Instruction } from '../../src/isa/spec.js';
+import { loadBufferOf, type Instruction } from '../../src/isa/spec.js';
 import { UNIT_OF } from '../../src/isa/ops/index.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
-import { compile } from '../../src/passes/pipeline.js';
 import { parseListing } from '../../src/isa/asm.js';
 import { simulate } from '../../sim/index.js';
-import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
-import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { rng } from '../helpers/random-graph.js';
+import { racyRandomProgram, strippedMlp } from '../helpers/racy-program.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20251123);
 
@@ -85,15 +84,13 @@ function concurrentReference(p: Program, x: Int8Array): Int8Array {
   return readTensor(s.dram, p.output);
 }
 
-const noTokens = (p: Program): Program => ({ ...p, instructions: p.instructions.map((i) => ({ ...i, ...NO_TOKENS })) });
 
 describe('races: fast mode computes its documented concurrent semantics', () => {
   test('random programs with no tokens at all', () => {
     let differs = 0;
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 0, max: 30 }), (seed, dramLatency) => {
-        const raw = randomProgram(seed, undefined, { tables: true });
-        const p = noTokens({ ...raw, config: { ...raw.config, dramLatency } });
+        const p = racyRandomProgram(seed, dramLatency);
         const r = rng(seed);
         const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
         const got = Array.from(simulate(p, x, { trace: false }).output);
@@ -107,9 +104,7 @@ describe('races: fast mode computes its documented concurrent semantics', () => 
   });
 
   test('a compiled MLP with its tokens stripped computes something else than the reference', () => {
-    const p = compile(randomMlp([16, 8, 5], 3), { config: makeConfig({ rows: 4, cols: 4 }), calibration: { samples: randomSamples(8, 16, 4) } }).program;
-    const x = Int8Array.from({ length: 16 }, (_, i) => 7 * i - 50);
-    const racy = noTokens(p);
+    const { p, racy, x } = strippedMlp();
     const got = Array.from(simulate(racy, x).output);
     expect(got).toEqual(Array.from(concurrentReference(racy, x)));
     expect(got).not.toEqual(Array.from(interpret(racy, x)));

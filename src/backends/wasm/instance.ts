@@ -23,7 +23,8 @@ export interface ModelExports {
 interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
   instantiate(bytes: Uint8Array, imports?: object): Promise<{ instance: { exports: Record<string, unknown> }; module: unknown }>;
-  Module: { imports(module: unknown): readonly { module: string; name: string; kind: string }[] };
+  Module: { new (bytes: Uint8Array): unknown; imports(module: unknown): readonly { module: string; name: string; kind: string }[] };
+  Instance: new (module: unknown, imports: object) => { exports: Record<string, unknown> };
 }
 
 export function webAssembly(): WebAssemblyApi {
@@ -40,9 +41,23 @@ export interface ModelInstance {
 }
 
 export async function instantiate(bytes: Uint8Array): Promise<ModelInstance> {
+  const { instance, module } = await webAssembly().instantiate(bytes, {});
+  return modelInstance(instance.exports, module);
+}
+
+/**
+ * instantiate() without a promise, for synchronous callers (the simulator's values, src/cli/simulate-wasm.ts).
+ * Compiling on the calling thread is fine in Node; browsers limit it to small modules on their main thread.
+ */
+export function instantiateSync(bytes: Uint8Array): ModelInstance {
   const api = webAssembly();
-  const { instance, module } = await api.instantiate(bytes, {});
-  const exports = instance.exports as unknown as ModelExports;
+  const module = new api.Module(bytes);
+  return modelInstance(new api.Instance(module, {}).exports, module);
+}
+
+function modelInstance(rawExports: Record<string, unknown>, module: unknown): ModelInstance {
+  const api = webAssembly();
+  const exports = rawExports as unknown as ModelExports;
   const global = (name: string): number => {
     const g = exports[name] as WasmGlobal | undefined;
     if (g === undefined) throw new Error(`the module exports no global "${name}"`);

@@ -26,6 +26,12 @@ module nnchip_controller (
   parameter QNT_AW = 8;
   parameter OUT_AW = 8;
   parameter DRAM_AW = 16;
+  // rows fields, as wide as a valid program's counts can be (a load, store, matmul or threshold
+  // stays inside the buffer it writes: isa/interpret.ts checkProgram); the top derives them from the buffer depths
+  parameter LD_ROWS_W = F_LOAD_ROWS_W;
+  parameter ST_ROWS_W = F_STORE_ROWS_W;
+  parameter MM_ROWS_W = F_MATMUL_ROWS_W;
+  parameter TH_ROWS_W = F_THRESHOLD_ROWS_W;
   localparam PC_W = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
   localparam LANE_W = $clog2(INSN_BITS / 8);
 
@@ -33,19 +39,19 @@ module nnchip_controller (
   output wire ld_start;
   output wire [F_LOAD_BUF_W-1:0]  ld_buf;
   output wire [LD_AW-1:0]         ld_sram;
-  output wire [F_LOAD_ROWS_W-1:0] ld_rows;
+  output wire [LD_ROWS_W-1:0] ld_rows;
   output wire [DRAM_AW-1:0]       ld_dram, ld_stride;
   input  wire ld_last;
   output wire st_start;
   output wire [OUT_AW-1:0]         st_sram;
-  output wire [F_STORE_ROWS_W-1:0] st_rows;
+  output wire [ST_ROWS_W-1:0] st_rows;
   output wire [DRAM_AW-1:0]        st_dram, st_stride;
   input  wire st_last;
   output wire mm_start;
   output wire [WGT_AW-1:0] mm_wgt;
   output wire [ACT_AW-1:0] mm_act, mm_act_stride, mm_act_outer;
   output wire [ACC_AW-1:0] mm_acc;
-  output wire [F_MATMUL_ROWS_W-1:0]  mm_rows;
+  output wire [MM_ROWS_W-1:0]  mm_rows;
   output wire                        mm_accumulate;
   output wire [F_MATMUL_INNER_W-1:0] mm_inner;
   output wire mm_push_prev, mm_push_next;        // the starting matmul's token pushes (fired at its mm_done)
@@ -56,7 +62,7 @@ module nnchip_controller (
   output wire [ACC_AW-1:0] th_acc;
   output wire [OUT_AW-1:0] th_out;
   output wire [QNT_AW-1:0] th_qnt;
-  output wire [F_THRESHOLD_ROWS_W-1:0] th_rows;
+  output wire [TH_ROWS_W-1:0] th_rows;
   output wire [F_THRESHOLD_ZP_W-1:0]   th_zp;
   output wire [F_THRESHOLD_LO_W-1:0]   th_lo;
   output wire [F_THRESHOLD_HI_W-1:0]   th_hi;
@@ -130,22 +136,22 @@ module nnchip_controller (
   // inside every buffer and inside DRAM (isa/interpret.ts checkProgram), so the high bits are zero.
   wire unused_fields = ^{d_ld_sram, d_ld_dram, d_ld_stride, d_st_sram, d_st_dram, d_st_stride,
                          d_mm_wgt, d_mm_act, d_mm_act_stride, d_mm_acc, d_mm_act_outer,
-                         d_th_acc, d_th_out, d_th_qnt, d_th_table};
+                         d_th_acc, d_th_out, d_th_qnt, d_th_table, d_ld_rows, d_st_rows, d_mm_rows, d_th_rows};
 
-  localparam LD_REC_W = 2 + F_LOAD_BUF_W + LD_AW + F_LOAD_ROWS_W + 2 * DRAM_AW;
-  localparam ST_REC_W = 2 + OUT_AW + F_STORE_ROWS_W + 2 * DRAM_AW;
-  localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + F_MATMUL_ROWS_W + 1 + F_MATMUL_INNER_W
-                     + ACC_AW + OUT_AW + QNT_AW + F_THRESHOLD_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W
+  localparam LD_REC_W = 2 + F_LOAD_BUF_W + LD_AW + LD_ROWS_W + 2 * DRAM_AW;
+  localparam ST_REC_W = 2 + OUT_AW + ST_ROWS_W + 2 * DRAM_AW;
+  localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + MM_ROWS_W + 1 + F_MATMUL_INNER_W
+                     + ACC_AW + OUT_AW + QNT_AW + TH_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W
                      + ACC_AW + F_THRESHOLD_STEPS_W + F_THRESHOLD_POOL_H_W + F_THRESHOLD_POOL_W_W;
 
-  wire [LD_REC_W-1:0] ld_rec_in = {d_pop_next, d_push_next, d_ld_buf, d_ld_sram[LD_AW-1:0], d_ld_rows,
+  wire [LD_REC_W-1:0] ld_rec_in = {d_pop_next, d_push_next, d_ld_buf, d_ld_sram[LD_AW-1:0], d_ld_rows[LD_ROWS_W-1:0],
                                    d_ld_dram[DRAM_AW-1:0], d_ld_stride[DRAM_AW-1:0]};
-  wire [ST_REC_W-1:0] st_rec_in = {d_pop_prev, d_push_prev, d_st_sram[OUT_AW-1:0], d_st_rows,
+  wire [ST_REC_W-1:0] st_rec_in = {d_pop_prev, d_push_prev, d_st_sram[OUT_AW-1:0], d_st_rows[ST_ROWS_W-1:0],
                                    d_st_dram[DRAM_AW-1:0], d_st_stride[DRAM_AW-1:0]};
   wire [C_REC_W-1:0] c_rec_in = {d_matmul, d_threshold, d_pop_prev, d_pop_next, d_push_prev, d_push_next,
                                  d_mm_wgt[WGT_AW-1:0], d_mm_act[ACT_AW-1:0], d_mm_act_stride[ACT_AW-1:0],
-                                 d_mm_acc[ACC_AW-1:0], d_mm_rows, d_mm_accumulate, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
-                                 d_th_acc[ACC_AW-1:0], d_th_out[OUT_AW-1:0], d_th_qnt[QNT_AW-1:0], d_th_rows,
+                                 d_mm_acc[ACC_AW-1:0], d_mm_rows[MM_ROWS_W-1:0], d_mm_accumulate, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
+                                 d_th_acc[ACC_AW-1:0], d_th_out[OUT_AW-1:0], d_th_qnt[QNT_AW-1:0], d_th_rows[TH_ROWS_W-1:0],
                                  d_th_zp, d_th_lo, d_th_hi, d_th_table[ACC_AW-1:0], d_th_steps, d_th_pool_h, d_th_pool_w};
 
   wire d_compute = d_matmul | d_threshold | d_sync;

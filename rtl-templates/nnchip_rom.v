@@ -22,6 +22,9 @@ module nnchip_rom #(
 );
   generate
     if (LOADABLE != 0) begin : g_ram
+      // no read-during-write bypass: the board writes only while the core is in reset, and the run's
+      // reset cycles read word 0 again before the first fetch counts, so a colliding read is never used
+      (* ram_style = "block", no_rw_check *)
       reg [WIDTH-1:0] mem_q [0:DEPTH-1];
       integer b;
       always @(posedge clk) begin

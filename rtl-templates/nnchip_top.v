@@ -52,16 +52,18 @@ module nnchip_top #(
   localparam LD_AW_01 = (ACT_AW > WGT_AW) ? ACT_AW : WGT_AW;
   localparam LD_AW_23 = (ACC_AW > QNT_AW) ? ACC_AW : QNT_AW;
   localparam LD_AW = (LD_AW_01 > LD_AW_23) ? LD_AW_01 : LD_AW_23;
+  // a valid program's rows stay inside the buffer they write (isa/interpret.ts checkProgram): a load's
+  // the largest load buffer, a store's and a threshold's the out buffer, a matmul's the acc buffer
+  localparam LD_ROWS_W = (LD_AW + 1 < F_LOAD_ROWS_W) ? LD_AW + 1 : F_LOAD_ROWS_W;
+  localparam ST_ROWS_W = (OUT_AW + 1 < F_STORE_ROWS_W) ? OUT_AW + 1 : F_STORE_ROWS_W;
+  // (the matmul's issue interval counts to ROWS in one more bit than its rows)
+  localparam MM_ROWS_MIN = (ACC_AW + 1 > $clog2(ROWS + 1)) ? ACC_AW + 1 : $clog2(ROWS + 1);
+  localparam MM_ROWS_W = (MM_ROWS_MIN < F_MATMUL_ROWS_W) ? MM_ROWS_MIN : F_MATMUL_ROWS_W;
+  localparam TH_ROWS_W = (OUT_AW + 1 < F_THRESHOLD_ROWS_W) ? OUT_AW + 1 : F_THRESHOLD_ROWS_W;
   localparam PROG_AW = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
-  wire unused_prog_waddr = ^prog_waddr;
-  wire [PROG_AW-1:0] prog_waddr_core;
-  generate
-    if (PROG_AW <= 16) begin : g_prog_waddr_cut
-      assign prog_waddr_core = prog_waddr[PROG_AW-1:0];
-    end else begin : g_prog_waddr_widen
-      assign prog_waddr_core = {{(PROG_AW - 16){1'b0}}, prog_waddr};
-    end
-  endgenerate
+  // a ROM deeper than 2^16 words (long programs on small arrays; never loadable) takes no address from the port
+  wire [PROG_AW+15:0] prog_waddr_x = {{PROG_AW{1'b0}}, prog_waddr};
+  wire unused_prog_waddr = ^prog_waddr_x;
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
@@ -69,19 +71,19 @@ module nnchip_top #(
   wire mm_push_prev, mm_push_next, mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy;
   wire [F_LOAD_BUF_W-1:0] ld_buf;
   wire [LD_AW-1:0] ld_sram;
-  wire [F_LOAD_ROWS_W-1:0] ld_rows;
+  wire [LD_ROWS_W-1:0] ld_rows;
   wire [DRAM_AW-1:0] ld_dram, ld_stride, st_dram, st_stride;
   wire [OUT_AW-1:0] st_sram;
-  wire [F_STORE_ROWS_W-1:0] st_rows;
+  wire [ST_ROWS_W-1:0] st_rows;
   wire [WGT_AW-1:0] mm_wgt;
   wire [ACT_AW-1:0] mm_act, mm_act_stride, mm_act_outer;
   wire [ACC_AW-1:0] mm_acc, th_acc;
-  wire [F_MATMUL_ROWS_W-1:0] mm_rows;
+  wire [MM_ROWS_W-1:0] mm_rows;
   wire mm_accumulate;
   wire [F_MATMUL_INNER_W-1:0] mm_inner;
   wire [OUT_AW-1:0] th_out;
   wire [QNT_AW-1:0] th_qnt;
-  wire [F_THRESHOLD_ROWS_W-1:0] th_rows;
+  wire [TH_ROWS_W-1:0] th_rows;
   wire [F_THRESHOLD_ZP_W-1:0] th_zp;
   wire [F_THRESHOLD_LO_W-1:0] th_lo;
   wire [F_THRESHOLD_HI_W-1:0] th_hi;
@@ -93,7 +95,8 @@ module nnchip_top #(
   nnchip_controller #(
     .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .PROG_LOADABLE(PROG_LOADABLE), .TOKEN_W(TOKEN_W),
     .LD_AW(LD_AW), .ACT_AW(ACT_AW), .WGT_AW(WGT_AW), .ACC_AW(ACC_AW), .QNT_AW(QNT_AW), .OUT_AW(OUT_AW),
-    .DRAM_AW(DRAM_AW)
+    .DRAM_AW(DRAM_AW),
+    .LD_ROWS_W(LD_ROWS_W), .ST_ROWS_W(ST_ROWS_W), .MM_ROWS_W(MM_ROWS_W), .TH_ROWS_W(TH_ROWS_W)
   ) u_ctrl (
     .clk(clk), .rst_n(rst_n),
     .ld_start(ld_start), .ld_buf(ld_buf), .ld_sram(ld_sram), .ld_rows(ld_rows), .ld_dram(ld_dram),
@@ -107,7 +110,7 @@ module nnchip_top #(
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
     .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last),
     .done(done), .error(error),
-    .prog_we(prog_we), .prog_waddr(prog_waddr_core), .prog_lane(prog_lane), .prog_wdata(prog_wdata));
+    .prog_we(prog_we), .prog_waddr(prog_waddr_x[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata));
 
   // ---- buffers
   wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;
@@ -152,7 +155,7 @@ module nnchip_top #(
   // ---- units
   nnchip_dma_load #(
     .ROWS(ROWS), .COLS(COLS), .DRAM_BW(DRAM_BW), .DRAM_AW(DRAM_AW), .LD_AW(LD_AW),
-    .BUF_W(F_LOAD_BUF_W), .ROWS_W(F_LOAD_ROWS_W)
+    .BUF_W(F_LOAD_BUF_W), .ROWS_W(LD_ROWS_W)
   ) u_load (
     .clk(clk), .rst_n(rst_n), .start(ld_start), .buf_sel(ld_buf), .sram(ld_sram), .rows(ld_rows),
     .dram(ld_dram), .stride(ld_stride),
@@ -161,7 +164,7 @@ module nnchip_top #(
     .waddr(ld_waddr), .wdata(ld_wdata), .last(ld_last));
 
   nnchip_matmul #(
-    .ROWS(ROWS), .COLS(COLS), .ROWS_W(F_MATMUL_ROWS_W), .INNER_W(F_MATMUL_INNER_W),
+    .ROWS(ROWS), .COLS(COLS), .ROWS_W(MM_ROWS_W), .INNER_W(F_MATMUL_INNER_W),
     .WGT_AW(WGT_AW), .ACT_AW(ACT_AW), .ACC_AW(ACC_AW), .PE_MAC16(PE_MAC16)
   ) u_matmul (
     .clk(clk), .rst_n(rst_n), .start(mm_start), .wgt(mm_wgt), .act(mm_act), .act_stride(mm_act_stride),
@@ -174,7 +177,7 @@ module nnchip_top #(
     .done(mm_done), .done_push_prev(mm_done_push_prev), .done_push_next(mm_done_push_next), .busy(mm_busy));
 
   nnchip_threshold #(
-    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .ROWS_W(F_THRESHOLD_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
+    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .ROWS_W(TH_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
   ) u_threshold (
     .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),
     .zp(th_zp), .lo(th_lo), .hi(th_hi), .tbl(th_table), .steps(th_steps), .pool_h(th_pool_h), .pool_w(th_pool_w),
@@ -184,7 +187,7 @@ module nnchip_top #(
 
   nnchip_dma_store #(
     .COLS(COLS), .DRAM_BW(DRAM_BW), .DRAM_AW(DRAM_AW), .DRAM_LATENCY(DRAM_LATENCY), .OUT_AW(OUT_AW),
-    .ROWS_W(F_STORE_ROWS_W)
+    .ROWS_W(ST_ROWS_W)
   ) u_store (
     .clk(clk), .rst_n(rst_n), .start(st_start), .sram(st_sram), .rows(st_rows), .dram(st_dram),
     .stride(st_stride),

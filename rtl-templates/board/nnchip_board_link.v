@@ -7,6 +7,7 @@
 `default_nettype none
 module nnchip_board_link #(
   parameter RAM_AW = 10,
+  parameter DRAM_AW = 16,          // ram_base and dram_size are below 2^(DRAM_AW+1) (the board top masks them)
   parameter [31:0] MACHINE_ID = 0
 ) (
   input  wire              clk,
@@ -45,22 +46,35 @@ module nnchip_board_link #(
   reg hold_q;
   reg [7:0] tx_sum_q;
 
-  // range checks in 33 bits: [addr, addr + n) inside the RAM region
+  // Range checks: [addr, addr + n) inside the RAM region. ram_base and dram_size are below 2^(DRAM_AW+1),
+  // so an address with a bit set above that is outside, and the sums need only LIM_W bits.
+  localparam LIM_W = ((DRAM_AW + 1 > 16) ? DRAM_AW + 1 : 16) + 1;
   wire [15:0] write_len = len_q - 16'd4;
-  wire [32:0] write_end = {1'b0, addr_q} + {17'd0, write_len};
-  wire [32:0] read_end = {1'b0, addr_q} + {17'd0, count_q};
+  wire addr_low = (addr_q >> (DRAM_AW + 1)) == 32'd0;
+  wire [LIM_W-1:0] addr_lim = addr_q[LIM_W-1:0];
+  wire [LIM_W-1:0] base_lim = ram_base[LIM_W-1:0];
+  wire [LIM_W-1:0] size_lim = dram_size[LIM_W-1:0];
+  wire [LIM_W-1:0] write_end = addr_lim + {{(LIM_W-16){1'b0}}, write_len};
+  wire [LIM_W-1:0] read_end = addr_lim + {{(LIM_W-16){1'b0}}, count_q};
   wire image_ok = (image_status == IMG_STATUS_OK);
-  wire write_ok = image_ok && addr_q >= ram_base && write_end <= {1'b0, dram_size};
-  wire read_ok = image_ok && addr_q >= ram_base && read_end <= {1'b0, dram_size};
+  wire in_region = image_ok && addr_low && addr_lim >= base_lim;
+  wire write_ok = in_region && write_end <= size_lim;
+  wire read_ok = in_region && read_end <= size_lim;
+  // RAM addresses: the low RAM_AW bits of addr - ram_base + i are those of the low bits' sum
+  wire [RAM_AW-1:0] ram_off = addr_q[RAM_AW-1:0] - ram_base[RAM_AW-1:0];
   wire [15:0] data_idx = idx_q - 16'd4;
-  wire [31:0] ram_at = addr_q - ram_base + {16'd0, data_idx};
-  wire [31:0] ram_rd = addr_q - ram_base + {16'd0, pay_q};
-  assign h_raddr = ram_rd[RAM_AW-1:0];
+  wire [RAM_AW-1:0] ram_at = ram_off + data_idx[RAM_AW-1:0];
+  wire [RAM_AW-1:0] ram_rd = ram_off + pay_q[RAM_AW-1:0];
+  assign h_raddr = ram_rd;
 
+  // the INFO and DONE payloads are 20 and 8 bytes: only pay_q's low bits select their byte
+  localparam INFO_IW = $clog2(INFO_PAYLOAD_BYTES);
   wire [INFO_PAYLOAD_BYTES*8-1:0] info_vec = {dram_size, ram_base, program_id, MACHINE_ID, 5'd0, image_status, PROTOCOL_VERSION[7:0]};
   wire [63:0] done_vec = {run_clks, core_cycles};
-  wire [7:0] pay_byte = (resp_type_q == RESP_INFO) ? info_vec[pay_q*8 +: 8]
-                      : (resp_type_q == RESP_DONE) ? done_vec[pay_q*8 +: 8]
+  wire [INFO_IW-1:0] info_i = pay_q[INFO_IW-1:0];
+  wire [2:0] done_i = pay_q[2:0];
+  wire [7:0] pay_byte = (resp_type_q == RESP_INFO) ? info_vec[info_i*8 +: 8]
+                      : (resp_type_q == RESP_DONE) ? done_vec[done_i*8 +: 8]
                       : (resp_type_q == RESP_DATA) ? ram_q : err_q;
 
   task answer(input [7:0] t, input [15:0] n, input [7:0] code);
@@ -127,7 +141,7 @@ module nnchip_board_link #(
         else if (type_q == REQ_WRITE) begin
           if (write_ok) begin
             h_we <= 1'b1;
-            h_waddr <= ram_at[RAM_AW-1:0];
+            h_waddr <= ram_at;
             h_wdata <= rx_data;
           end
         end else if (idx_q < 6) count_q[idx_q[0]*8 +: 8] <= rx_data;
@@ -164,6 +178,6 @@ module nnchip_board_link #(
       default: state_q <= L_SYNC;
     endcase
   end
-  wire unused_link = ^{ram_at[31:RAM_AW], ram_rd[31:RAM_AW]};
+  wire unused_link = ^{addr_q, ram_base, dram_size, data_idx, pay_q};
 endmodule
 `default_nettype wire

@@ -99,19 +99,25 @@ module nnchip_board_mem #(
   reg [DRAM_AW-1:0] rd_addr_q, wr_addr_q;
   reg [DRAM_BW*8-1:0] wr_data_q, beat_q;
   reg [DRAM_BW-1:0] wr_strb_q;
-  reg [12:0] j_q;                                 // byte of the beat (DRAM_BW ≤ 64: emit.ts)
-  // byte addresses in integer arithmetic, cut to the DRAM width plus a carry
+  // j_q counts the bytes of a beat and the four reset cycles
+  localparam JW = $clog2(((DRAM_BW > 3) ? DRAM_BW : 3) + 1);
+  reg [JW-1:0] j_q;
+  // byte addresses, one bit wider than the DRAM address (ram_base and dram_size are below 2^(DRAM_AW+1))
+  localparam BYTE_W = ((DRAM_AW > JW) ? DRAM_AW : JW) + 1;
+  wire [BYTE_W-1:0] rbyte = {{(BYTE_W-DRAM_AW){1'b0}}, rd_addr_q} + {{(BYTE_W-JW){1'b0}}, j_q};   // DRAM address of read byte j
+  wire [BYTE_W-1:0] wbyte = {{(BYTE_W-DRAM_AW){1'b0}}, wr_addr_q} + {{(BYTE_W-JW){1'b0}}, j_q};
+  wire [BYTE_W-1:0] base_b = ram_base[BYTE_W-1:0];
+  wire [BYTE_W-1:0] size_b = dram_size[BYTE_W-1:0];
   /* verilator lint_off WIDTH */
-  wire [32:0] rbyte = rd_addr_q + j_q;            // DRAM address of read byte j
-  wire [32:0] wbyte = wr_addr_q + j_q;
   wire [23:0] flash_at = flash_data + rbyte;
-  wire strb_j = wr_strb_q[j_q];
-  wire [32:0] rram = rbyte - ram_base;
-  wire [32:0] wram = wbyte - ram_base;
-  wire r_flash = rbyte < ram_base, r_ram = rbyte < dram_size;
-  wire w_ram = wbyte >= ram_base && wbyte < dram_size;
   /* verilator lint_on WIDTH */
-  assign a_raddr = rram[RAM_AW-1:0];
+  wire [DRAM_BW-1:0] strb_from_j = wr_strb_q >> j_q;
+  wire strb_j = strb_from_j[0];
+  wire [RAM_AW-1:0] rram = rbyte[RAM_AW-1:0] - ram_base[RAM_AW-1:0];   // the low bits of rbyte - ram_base
+  wire [RAM_AW-1:0] wram = wbyte[RAM_AW-1:0] - ram_base[RAM_AW-1:0];
+  wire r_flash = rbyte < base_b, r_ram = rbyte < size_b;
+  wire w_ram = wbyte >= base_b && wbyte < size_b;
+  assign a_raddr = rram;
 
   always @(posedge clk) begin
     finished <= 1'b0;
@@ -164,7 +170,7 @@ module nnchip_board_mem #(
         end else begin
           if (strb_j && w_ram) begin
             a_we <= 1'b1;
-            a_waddr <= wram[RAM_AW-1:0];
+            a_waddr <= wram;
             a_wdata <= wr_data_q[j_q*8 +: 8];
           end
           j_q <= j_q + 1'b1;
@@ -211,6 +217,6 @@ module nnchip_board_mem #(
     endcase
     if (busy && state_q != A_FINISH) run_clks <= run_clks + 1;
   end
-  wire unused_mem = ^{rram[32:RAM_AW], wram[32:RAM_AW]};
+  wire unused_mem = ^{ram_base, dram_size, strb_from_j};
 endmodule
 `default_nettype wire

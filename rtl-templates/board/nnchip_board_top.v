@@ -161,7 +161,7 @@ module nnchip_board_top #(
   nnchip_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (.clk(clk), .rst_n(rst_n), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
 
   wire image_ok = (status_q == IMG_STATUS_OK);
-  nnchip_board_link #(.RAM_AW(RAM_AW), .MACHINE_ID(MACHINE_ID)) u_link (
+  nnchip_board_link #(.RAM_AW(RAM_AW), .DRAM_AW(DRAM_AW), .MACHINE_ID(MACHINE_ID)) u_link (
     .clk(clk), .rst_n(rst_n), .booted(booted), .image_status(status_q),
     .ram_base(ram_base), .dram_size(dram_size), .program_id(program_id_q),
     .rx_valid(rx_valid), .rx_data(rx_data), .tx_busy(tx_busy), .tx_start(tx_start), .tx_data(tx_data),

@@ -30,7 +30,8 @@ export function boardCellModels(dir: string): Map<string, string> {
 export async function compileBoardSim(dir: string, simulator: BoardSimulator = 'iverilog'): Promise<string[]> {
   mkdirSync(join(dir, 'sim'), { recursive: true });
   const models = boardCellModels(dir);
-  writeFilesAtomic(new Map([...models].map(([path, text]) => [join(dir, path), text])), { force: true });
+  // a design with its multipliers in LUTs needs no cell model (and an empty set names no folder)
+  if (models.size > 0) writeFilesAtomic(new Map([...models].map(([path, text]) => [join(dir, path), text])), { force: true });
   const sources = [
     ...models.keys(),
     'tb/tb_board.v',

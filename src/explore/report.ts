@@ -133,7 +133,7 @@ function memorySection(program: Program, cert: Certificate): string {
     ...BUFFER_LIST.map((b) => ({ space: b, capacity: depthOf(cfg, b), unitBytes: entryBytes(b, cfg.rows, cfg.cols), regions: blocksOf(b) })),
   ];
   const regionRows: Cell[][] = spaces.flatMap((s) =>
-    s.regions.map((r, i) => [{ html: `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(s.space)}` }, r.name, r.pieces, r.start, r.size, fmtBytes(r.size * s.unitBytes)]),
+    s.regions.map((r, i) => [{ html: `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(s.space)}` }, { html: `<span class="wrap">${esc(r.name)}</span>` }, r.pieces, r.start, r.size, fmtBytes(r.size * s.unitBytes)]),
   );
   const usage = htmlTable(
     ['memory', 'entry width', 'capacity', 'peak use', 'reads', 'writes'],

@@ -17,7 +17,7 @@
  * temporary folders carry their run (host and pid, run-owner.ts), so leftovers of a dead run are
  * removed and a live run on another host sharing the folder (NFS, a cluster) is left alone.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
@@ -124,18 +124,45 @@ function isStale(lock: string, holder: string): boolean {
   return age > STALE_LOCK_MS || (holder !== '' && ownerGone(holder, lock, STALE_LOCK_MS));
 }
 
+/**
+ * Create the lock with its owner already in it, or return false when it exists. The owner is written
+ * to a staged file that is then hard-linked as the lock, so a run killed while taking it leaves no
+ * empty lock (which would block others until it is old), only a staged file recover() removes. Where
+ * the file system has no hard links, the lock is created, then written.
+ */
+function takeLock(folder: string, lock: string): boolean {
+  const staged = join(folder, `${STAGE}${OWNER}-lock`);
+  writeFileSync(staged, `${OWNER}\n`);
+  try {
+    linkSync(staged, lock);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${OWNER}\n`);
+      closeSync(fd);
+      return true;
+    } catch (e2) {
+      if ((e2 as { code?: string }).code === 'EEXIST') return false;
+      throw e2;
+    }
+  } finally {
+    rmSync(staged, { force: true });
+  }
+}
+
 function withLock<T>(folder: string, f: () => T): T {
   const lock = join(folder, LOCK);
   const deadline = Date.now() + LOCK_WAIT_MS;
   let holder = '';
   for (;;) {
     try {
-      const fd = openSync(lock, 'wx');
-      writeSync(fd, `${OWNER}\n`);
-      closeSync(fd);
-      break;
+      if (takeLock(folder, lock)) break;
     } catch (e) {
-      if ((e as { code?: string }).code !== 'EEXIST') throw outputFsError(e, folder, 'cannot write in the folder');
+      throw outputFsError(e, folder, 'cannot write in the folder');
     }
     holder = readOrEmpty(lock).trim();
     // a lock whose writer died (kill -9), or older than any commit takes (its pid reused), is stale;

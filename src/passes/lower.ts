@@ -11,7 +11,7 @@ import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { scheduleTimes } from '../isa/timing.js';
 import type { Instruction } from '../isa/spec.js';
-import type { GemmOp, GemmProgram, PhysicalTensor } from './gemm-types.js';
+import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
@@ -78,54 +78,29 @@ export type InputWindowsChoice = 'auto' | 'always' | 'never';
 export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig, inputWindows: InputWindowsChoice = 'auto'): LoweredProgram {
   checkWeightBuffer(cfg);
   const windowing = inputWindows === 'never' ? null : windowInput(gemm, cfg.rows);
-  if (windowing === null) return lowerAs(gemm, null, cfg);
-  const windowed = lowerAs(gemm, bestLines(windowing, cfg), cfg);
-  if (inputWindows === 'always') return windowed;
-  // the whole programs, timed: the op alone misses how its loads and stores overlap its neighbours'
-  const plain = lowerAs(gemm, null, cfg);
-  return cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain;
+  if (windowing === null || inputWindows === 'always') return lowerAs(gemm, windowing, cfg);
+  // the whole programs, timed (the op alone misses how its loads and stores overlap its
+  // neighbours'); either form fitting the buffers is enough (checkBuffers)
+  const windowed = fittingOrNull(() => lowerAs(gemm, windowing, cfg));
+  if (windowed === null) return lowerAs(gemm, null, cfg);
+  const plain = fittingOrNull(() => lowerAs(gemm, null, cfg));
+  return plain === null || cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain;
 }
 
-/** A lowered program's cycles once scheduled (isa/timing.ts), or Infinity when it does not fit. */
+function fittingOrNull(lower: () => LoweredProgram): LoweredProgram | null {
+  try {
+    return lower();
+  } catch (e) {
+    if (isTooSmall(e)) return null;
+    throw e;
+  }
+}
+
+/** A lowered program's cycles once scheduled (isa/timing.ts). */
 function cyclesOf(lowered: LoweredProgram, cfg: ArrayConfig): number {
   const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
   const scheduled = insertTokens(hoistLoads(tagged, cfg), cfg, lowered.memoryMap.filter((r) => r.space === 'dram'));
   return scheduleTimes(scheduled.map((t) => t.insn), cfg).cycles;
-}
-
-/**
- * The windowed op's lines per tile: its one long matmul per fold reads one act region, so a tile's
- * loads, threshold and stores overlap the next tile's matmuls only when there are several tiles.
- * The line counts tried are the buffers' most and its halvings, each lowered, scheduled and timed
- * with the op alone.
- */
-function bestLines(w: Windowing, cfg: ArrayConfig): Windowing {
-  const op = w.gp.ops[w.op]!;
-  const out = w.gp.tensors.get(op.out)!;
-  const alone: GemmProgram = { input: w.gp.input, output: out, tensors: new Map([[w.gp.input.name, w.gp.input], [out.name, out]]), ops: [op] };
-  const cycles = (candidate: Windowing): number => {
-    try {
-      return cyclesOf(lowerAs(alone, { ...candidate, gp: alone, op: 0 }, cfg), cfg);
-    } catch (e) {
-      if (isTooSmall(e)) return Infinity;
-      throw e;
-    }
-  };
-  const tries = [undefined, ...[2, 4, 8, 16].map((d) => Math.ceil(op.oh / d)).filter((l, i, all) => l < op.oh && all.indexOf(l) === i)];
-  let best = { w, cycles: Infinity };
-  for (const lines of tries) {
-    const candidate = lines === undefined ? w : { ...w, lines };
-    const c = cycles(candidate);
-    if (c < best.cycles) best = { w: candidate, cycles: c };
-  }
-  return best.w;
-}
-
-/** The machine an op is tiled for: the windowed op with its chosen lines per tile caps the acc and out rows of a tile. */
-function tilingConfig(op: GemmOp, cfg: ArrayConfig, lines: number | undefined): ArrayConfig {
-  if (lines === undefined) return cfg;
-  const rows = 2 * lines * op.ow;
-  return { ...cfg, accDepth: Math.min(cfg.accDepth, rows + 2 * (op.table?.steps ?? 0)), outDepth: Math.min(cfg.outDepth, rows) };
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
@@ -147,7 +122,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
-    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, windowing !== null && oi === windowing.op ? tilingConfig(op, cfg, windowing.lines) : cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
   });
   return {
     instructions: insns,

@@ -17,8 +17,6 @@ export interface Windowing {
   readonly windows: Omit<InputWindows, 'rows' | 'width' | 'rowStride' | 'lineStride'>;
   /** the op reading the windows */
   readonly op: number;
-  /** output lines per tile of that op, as the lowering chose them (lower.ts); absent: as many as the buffers hold */
-  readonly lines?: number;
 }
 
 /** The program with its input stored as its first convolution's windows, or null when that does not apply. */

@@ -84,7 +84,16 @@ function columnSums(matrices: readonly Int8Array[], n: number): Float64Array {
   return sums;
 }
 
+/**
+ * Quantized kernels by kernel object: codes, per-column scales and code sums depend on the weights
+ * alone, so the toGemmOps calls of one quantization (the early buffer check with placeholder
+ * parameters, the fused and unfused lowerings) quantize each kernel once. `layout` tells apart
+ * one kernel read as taps of different shapes.
+ */
+export type KernelCodes = WeakMap<object, { readonly layout: string; readonly scales: Float64Array; readonly matrices: readonly Int8Array[]; readonly sums: Float64Array }>;
+
 interface Ctx extends FuseCtx {
+  readonly codes: KernelCodes;
   readonly shapes: ReadonlyMap<string, Shape>;
   readonly params: ReadonlyMap<string, QuantParams>;
   readonly tensors: Map<string, PhysicalTensor>;
@@ -150,11 +159,9 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
         taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
       }
   }
-  const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
-  const sw = quantizeColumns(taps, rowsPerTap, n, matrices);
+  const { scales: sw, matrices, sums: sumQ } = kernelCodes(ctx.codes, node, taps, rowsPerTap, n, `${node.op === 'conv2d' && node.depthwise ? 'depthwise' : node.op}:${x.h}x${x.w}x${x.c}:${ctx.views.get(node.inputs[0]!)?.order ?? 'hwc'}:${taps.length}x${rowsPerTap}x${n}`);
   const bias = new Int32Array(n);
   const accScale = Float64Array.from(sw, (s) => s * px.scale);
-  const sumQ = columnSums(matrices, n);
   for (let col = 0; col < n; col++) {
     const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - px.zp * sumQ[col]!;
     if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });
@@ -177,6 +184,17 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     macs: out.h * out.w * n * taps.length * realTaps,
     weights: node.kernel.data.length,
   });
+}
+
+/** The node's quantized kernel, from `codes` when this layout of it was quantized already. */
+function kernelCodes(codes: KernelCodes, node: NodeOf<'dense'> | NodeOf<'conv2d'>, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
+  const known = codes.get(node.kernel);
+  if (known !== undefined && known.layout === layout) return known;
+  const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
+  const scales = quantizeColumns(taps, rowsPerTap, n, matrices);
+  const entry = { layout, scales, matrices, sums: columnSums(matrices, n) };
+  codes.set(node.kernel, entry);
+  return entry;
 }
 
 /** A table activation's exact step tables on the op (over the accumulator values its int8 inputs can produce). */
@@ -345,10 +363,10 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   }
 }
 
-export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools = true): GemmProgram {
+export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools = true, codes: KernelCodes = new WeakMap()): GemmProgram {
   const shapes = checkGraph(g);
   const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
-  const ctx: Ctx = { shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
+  const ctx: Ctx = { codes, shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
   for (const n of g.nodes) ctx.ops.push(...lowerNode(ctx, n, shapes.get(n.output)!));
   const ops = ctx.ops;

@@ -30,19 +30,18 @@ export function termRows(gp: GemmProgram, term: Term): number {
   return term.rows ?? gp.tensors.get(term.src)!.c;
 }
 
+/** Weight tile (ct, nt) of a term's k×n matrix as R×C bytes, row by row; null when it is all zero. */
 function tile(term: Term, k: number, n: number, ct: number, nt: number, R: number, C: number): Uint8Array | null {
   const out = new Int8Array(R * C);
+  const rows = Math.min(R, k - ct * R);
+  const col0 = nt * C;
+  const cols = Math.min(C, n - col0);
   let any = false;
-  for (let r = 0; r < R; r++)
-    for (let c = 0; c < C; c++) {
-      const row = ct * R + r;
-      const col = nt * C + c;
-      if (row < k && col < n) {
-        const v = term.matrix[row * n + col]!;
-        out[r * C + c] = v;
-        any ||= v !== 0;
-      }
-    }
+  for (let r = 0; r < rows; r++) {
+    const from = (ct * R + r) * n + col0;
+    out.set(term.matrix.subarray(from, from + cols), r * C);
+    for (let c = r * C, end = c + cols; !any && c < end; c++) any = out[c] !== 0;
+  }
   return any ? new Uint8Array(out.buffer) : null;
 }
 

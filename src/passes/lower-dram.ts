@@ -49,7 +49,8 @@ export class Dram {
     return at;
   }
   image(): Uint8Array {
-    const end = Math.max(0, ...this.chunks.map((c) => c.at + c.bytes.length));
+    let end = 0;
+    for (const c of this.chunks) end = Math.max(end, c.at + c.bytes.length);
     const out = new Uint8Array(end);
     for (const c of this.chunks) out.set(c.bytes, c.at);
     return out;

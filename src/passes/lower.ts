@@ -17,13 +17,17 @@ import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
-import { hoistLoads, insertTokens } from './schedule.js';
+import { hoistLoads, insertTokens, type Tagged } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
-/** Sequential program before scheduling: each instruction tagged with the layer it belongs to. */
+/**
+ * The lowered program: its instructions in plain sequential order (each tagged with the layer it
+ * belongs to) and once scheduled (passes/schedule.ts: loads hoisted, tokens inserted).
+ */
 export interface LoweredProgram {
   readonly instructions: readonly Instruction[];
   readonly layerOf: readonly number[];
+  readonly scheduled: readonly Tagged[];
   readonly constants: Uint8Array;
   readonly dramSize: number;
   readonly input: DramTensor;
@@ -78,16 +82,24 @@ export type InputWindowsChoice = 'auto' | 'always' | 'never';
 export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig, inputWindows: InputWindowsChoice = 'auto'): LoweredProgram {
   checkWeightBuffer(cfg);
   const windowing = inputWindows === 'never' ? null : windowInput(gemm, cfg.rows);
-  if (windowing === null || inputWindows === 'always') return lowerAs(gemm, windowing, cfg);
-  // the whole programs, timed (the op alone misses how its loads and stores overlap its
-  // neighbours'); either form fitting the buffers is enough (checkBuffers)
+  if (windowing === null || inputWindows === 'always') return withImage(lowerAs(gemm, windowing, cfg));
+  // the whole programs, scheduled and timed (the op alone misses how its loads and stores overlap
+  // its neighbours'); either form fitting the buffers is enough (checkBuffers); only the chosen
+  // one's DRAM image is built
   const windowed = fittingOrNull(() => lowerAs(gemm, windowing, cfg));
-  if (windowed === null) return lowerAs(gemm, null, cfg);
+  if (windowed === null) return withImage(lowerAs(gemm, null, cfg));
   const plain = fittingOrNull(() => lowerAs(gemm, null, cfg));
-  return plain === null || cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain;
+  return withImage(plain === null || cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain);
 }
 
-function fittingOrNull(lower: () => LoweredProgram): LoweredProgram | null {
+/** A lowering before its DRAM image is built (the constants placed in `dram`). */
+type Candidate = Omit<LoweredProgram, 'constants'> & { readonly dram: Dram };
+
+function withImage({ dram, ...lowered }: Candidate): LoweredProgram {
+  return { ...lowered, constants: dram.image() };
+}
+
+function fittingOrNull(lower: () => Candidate): Candidate | null {
   try {
     return lower();
   } catch (e) {
@@ -97,14 +109,12 @@ function fittingOrNull(lower: () => LoweredProgram): LoweredProgram | null {
 }
 
 /** A lowered program's cycles once scheduled (isa/timing.ts). */
-function cyclesOf(lowered: LoweredProgram, cfg: ArrayConfig): number {
-  const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
-  const scheduled = insertTokens(hoistLoads(tagged, cfg), cfg, lowered.memoryMap.filter((r) => r.space === 'dram'));
-  return scheduleTimes(scheduled.map((t) => t.insn), cfg).cycles;
+function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
+  return scheduleTimes(lowered.scheduled.map((t) => t.insn), cfg).cycles;
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
-function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig): LoweredProgram {
+function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig): Candidate {
   const { rows: R, cols: C } = cfg;
   const { gp, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
   const packed = new Set(packedStride.keys());
@@ -124,15 +134,18 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
     emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
   });
+  const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
+  const tagged = insns.map((insn, i) => ({ insn, layer: layerOf[i]! }));
   return {
     instructions: insns,
     layerOf,
-    constants: dram.image(),
+    scheduled: insertTokens(hoistLoads(tagged, cfg), cfg, memoryMap.filter((r) => r.space === 'dram')),
+    dram,
     dramSize: dram.size,
     input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),
     output: dramTensor(placed.get(gp.output.name)!),
     layers: layerStats(gemm, layerNames),
-    memoryMap: [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)],
+    memoryMap,
   };
 }
 

@@ -11,12 +11,11 @@ import type { ArrayConfig } from '../isa/config.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
-import { toGemmOps } from './gemm.js';
+import { toGemmOps, type KernelCodes } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
-import { hoistLoads, insertTokens } from './schedule.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 
 export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: Graph) => Graph }[] = [
@@ -71,9 +70,11 @@ export interface Quantized {
 
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig): Quantized {
   const g = prepareGraph(graph, verify);
-  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn);
+  // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
+  const codes: KernelCodes = new WeakMap();
+  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes);
   const { params, collapsed } = calibrate(g, calibration);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, params), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false), batch) };
+  return { graph: g, gemm: batchGemm(toGemmOps(g, params, true, codes), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch) };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
@@ -87,13 +88,13 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
  * the real scales; the lowering checks the acc entries they take), so this refuses only what the
  * lowering would; any other problem is left for the real passes to report.
  */
-function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig): void {
+function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes): void {
   const unit: QuantParams = { scale: 1, zp: 0 };
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;
   try {
     // unfused max pools: the lowering falls back to them when a pooled tile does not fit
-    checkBuffers(batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, false), batch), config);
+    checkBuffers(batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, false, codes), batch), config);
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN403') throw e;
   }
@@ -104,8 +105,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const { graph: g, collapsed } = q;
   const { gemm, lowered } = lowerFitting(q, config, inputWindows);
   const batch = gemm.batch ?? 1;
-  const tagged = lowered.instructions.map((insn, i) => ({ insn, layer: lowered.layerOf[i]! }));
-  const scheduled = insertTokens(hoistLoads(tagged, config), config, lowered.memoryMap.filter((r) => r.space === 'dram'));
+  const scheduled = lowered.scheduled;
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   scheduled.forEach((t, i) => {

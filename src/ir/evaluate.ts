@@ -53,33 +53,36 @@ function dense(n: NodeOf<'dense'>, x: Float64Array): Float64Array {
   return activate(n.activation, y);
 }
 
-/** Visit every (output pixel, kernel tap) pair whose input pixel lies inside the unpadded map. */
-function forWindows(inShape: Shape, outShape: Shape, size: readonly number[], strides: readonly number[], pads: readonly number[], f: (o: number, i: number, tap: number) => void, dil: readonly number[] = [1, 1]): void {
-  const [h, w] = inShape as [number, number];
-  const [oh, ow] = outShape as [number, number];
-  const [kh, kw] = size as [number, number];
-  for (let oy = 0; oy < oh; oy++)
-    for (let ox = 0; ox < ow; ox++)
-      for (let ky = 0; ky < kh; ky++)
-        for (let kx = 0; kx < kw; kx++) {
-          const iy = oy * strides[0]! + ky * dil[0]! - pads[0]!;
-          const ix = ox * strides[1]! + kx * dil[1]! - pads[1]!;
-          if (iy >= 0 && iy < h && ix >= 0 && ix < w) f(oy * ow + ox, iy * w + ix, ky * kw + kx);
-        }
-}
-
+/**
+ * Max or sum over each window, taps in (ky, kx) order per output (the order an average's sum keeps;
+ * a max is the same in any order), one channel run per in-bounds tap: no call per element.
+ */
 function pool(n: NodeOf<'pool2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
-  const c = inShape[2]!;
-  const pixels = outShape[0]! * outShape[1]!;
-  const y = new Float64Array(pixels * c).fill(n.kind === 'max' ? -Infinity : 0);
+  const [h, w, c] = inShape as [number, number, number];
+  const [oh, ow] = outShape as [number, number];
+  const [kh, kw] = n.size;
+  const [sy, sx] = n.strides;
+  const [dy, dx] = n.dilations ?? [1, 1];
   const max = n.kind === 'max';
-  forWindows(inShape, outShape, n.size, n.strides, n.pads, (o, i) => {
-    if (max) for (let ch = 0, a = o * c, b = i * c; ch < c; ch++) y[a + ch] = Math.max(y[a + ch]!, x[b + ch]!);
-    else for (let ch = 0, a = o * c, b = i * c; ch < c; ch++) y[a + ch]! += x[b + ch]!;
-  }, n.dilations);
+  const y = new Float64Array(oh * ow * c).fill(max ? -Infinity : 0);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++) {
+      const a = (oy * ow + ox) * c;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sy + ky * dy - n.pads[0];
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sx + kx * dx - n.pads[1];
+          if (ix < 0 || ix >= w) continue;
+          const b = (iy * w + ix) * c;
+          if (max) for (let ch = 0; ch < c; ch++) y[a + ch] = Math.max(y[a + ch]!, x[b + ch]!);
+          else for (let ch = 0; ch < c; ch++) y[a + ch]! += x[b + ch]!;
+        }
+      }
+    }
   if (n.kind === 'avg') {
     const [rows, cols] = poolDivisors(n, inShape, outShape);
-    for (let o = 0; o < pixels; o++) for (let ch = 0; ch < c; ch++) y[o * c + ch]! /= rows[Math.floor(o / outShape[1]!)]! * cols[o % outShape[1]!]!;
+    for (let o = 0; o < oh * ow; o++) for (let ch = 0; ch < c; ch++) y[o * c + ch]! /= rows[Math.floor(o / ow)]! * cols[o % ow]!;
   }
   return y;
 }

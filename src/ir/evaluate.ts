@@ -42,6 +42,11 @@ function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): F
   }
 }
 
+function reluInPlace(x: Float64Array): Float64Array {
+  for (let i = 0; i < x.length; i++) x[i] = Math.max(0, x[i]!);
+  return x;
+}
+
 function dense(n: NodeOf<'dense'>, x: Float64Array): Float64Array {
   const [k, units] = n.kernel.shape as [number, number];
   const y = new Float64Array(units);
@@ -140,8 +145,11 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
   switch (n.op) {
     case 'dense':
       return dense(n, x);
-    case 'conv2d':
-      return activate(n.activation, convTerms(n, x, inShapes[0]!, outShape));
+    case 'conv2d': {
+      // the sums are this call's own array: ReLU in place, no second feature map
+      const y = convTerms(n, x, inShapes[0]!, outShape);
+      return n.activation === 'relu' ? reluInPlace(y) : activate(n.activation, y);
+    }
     case 'pool2d':
       return pool(n, x, inShapes[0]!, outShape);
     case 'globalAvgPool': {

@@ -4,7 +4,7 @@
  * all-zero tiles are skipped), per-column bias and requantization parameters, activation step tables.
  */
 import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
-import { ceilDiv, type Dram } from './lower-dram.js';
+import { ceilDiv, contentKey, type Dram } from './lower-dram.js';
 
 /** DRAM addresses of an op's constants; tiles[term][nt][ct] is null where the tile is all zero. */
 export interface OpConstants {
@@ -74,17 +74,38 @@ function tableTiles(op: GemmOp, C: number): Uint8Array | null {
   return new Uint8Array(view.buffer);
 }
 
+/** A weight tile's bytes and content key (Dram.constant's); null where the tile is all zero. */
+type CutTile = { readonly bytes: Uint8Array; readonly key: string } | null;
+
+/**
+ * Weight tiles already cut, by term matrix (never changed once built), with their content keys: the
+ * lowerings of one GemmProgram for one array (the windowed and the plain input) cut and hash each
+ * shared term's tiles once.
+ */
+export type TileCache = WeakMap<Int8Array, { readonly shape: string; readonly tiles: readonly (readonly CutTile[])[] }>;
+
+/** The term's tiles [nt][ct], from `cache` when this shape of it was cut already. */
+function termTiles(gp: GemmProgram, t: Term, n: number, R: number, C: number, cache: TileCache): readonly (readonly CutTile[])[] {
+  const k = termRows(gp, t);
+  const shape = `${k}x${n}/${R}x${C}`;
+  const known = cache.get(t.matrix);
+  if (known !== undefined && known.shape === shape) return known.tiles;
+  const cut = (ct: number, nt: number): CutTile => {
+    const bytes = tile(t, k, n, ct, nt, R, C);
+    return bytes === null ? null : { bytes, key: contentKey(bytes) };
+  };
+  const tiles = Array.from({ length: ceilDiv(n, C) }, (_, nt) => Array.from({ length: ceilDiv(k, R) }, (_, ct) => cut(ct, nt)));
+  cache.set(t.matrix, { shape, tiles });
+  return tiles;
+}
+
 /** Place one op's constants (deduplicated by content) and return their addresses. */
-export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: number, C: number): OpConstants {
-  const NT = ceilDiv(op.n, C);
-  const tiles = op.terms.map((t) => {
-    const k = termRows(gp, t);
-    return Array.from({ length: NT }, (_, nt) => Array.from({ length: ceilDiv(k, R) }, (_, ct) => tile(t, k, op.n, ct, nt, R, C)));
-  });
+export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: number, C: number, cache: TileCache = new WeakMap()): OpConstants {
+  const tiles = op.terms.map((t) => termTiles(gp, t, op.n, R, C, cache));
   const cols = columnParams(op, C);
   const table = tableTiles(op, C);
   return {
-    tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(`wgt:${op.layer}`, b))))),
+    tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(`wgt:${op.layer}`, b.bytes, b.key))))),
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),

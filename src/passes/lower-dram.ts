@@ -21,6 +21,9 @@ export interface Placed {
   readonly origin: number;
 }
 
+/** The key by which Dram deduplicates constants: a hash of the bytes. */
+export const contentKey = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+
 export class Dram {
   size = 0;
   readonly regions: Region[] = [];
@@ -38,9 +41,8 @@ export class Dram {
   put(at: number, bytes: Uint8Array): void {
     this.chunks.push({ at, bytes });
   }
-  /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles). */
-  constant(name: string, bytes: Uint8Array): number {
-    const key = createHash('sha1').update(bytes).digest('hex');
+  /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key` is its contentKey. */
+  constant(name: string, bytes: Uint8Array, key = contentKey(bytes)): number {
     const seen = this.dedupe.get(key);
     if (seen !== undefined) return seen;
     const at = this.alloc(name, bytes.length);

@@ -12,7 +12,7 @@ import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { scheduleTimes } from '../isa/timing.js';
 import type { Instruction } from '../isa/spec.js';
 import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
-import { placeConstants } from './lower-constants.js';
+import { placeConstants, type TileCache } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
@@ -82,13 +82,15 @@ export type InputWindowsChoice = 'auto' | 'always' | 'never';
 export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig, inputWindows: InputWindowsChoice = 'auto'): LoweredProgram {
   checkWeightBuffer(cfg);
   const windowing = inputWindows === 'never' ? null : windowInput(gemm, cfg.rows);
-  if (windowing === null || inputWindows === 'always') return withImage(lowerAs(gemm, windowing, cfg));
+  // the candidates share most terms: each one's weight tiles are cut and hashed once
+  const tiles: TileCache = new WeakMap();
+  if (windowing === null || inputWindows === 'always') return withImage(lowerAs(gemm, windowing, cfg, tiles));
   // the whole programs, scheduled and timed (the op alone misses how its loads and stores overlap
   // its neighbours'); either form fitting the buffers is enough (checkBuffers); only the chosen
   // one's DRAM image is built
-  const windowed = fittingOrNull(() => lowerAs(gemm, windowing, cfg));
-  if (windowed === null) return withImage(lowerAs(gemm, null, cfg));
-  const plain = fittingOrNull(() => lowerAs(gemm, null, cfg));
+  const windowed = fittingOrNull(() => lowerAs(gemm, windowing, cfg, tiles));
+  if (windowed === null) return withImage(lowerAs(gemm, null, cfg, tiles));
+  const plain = fittingOrNull(() => lowerAs(gemm, null, cfg, tiles));
   return withImage(plain === null || cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain);
 }
 
@@ -114,13 +116,13 @@ function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
-function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig): Candidate {
+function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache): Candidate {
   const { rows: R, cols: C } = cfg;
   const { gp, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
   const packed = new Set(packedStride.keys());
   const dram = new Dram();
   // constants first, so they open the DRAM image
-  const constants = gp.ops.map((op) => placeConstants(gp, op, dram, R, C));
+  const constants = gp.ops.map((op) => placeConstants(gp, op, dram, R, C, tiles));
   const placed = placeTensors(gp, dram, cfg, packedStride);
   const insns: Instruction[] = [];
   const layerOf: number[] = [];

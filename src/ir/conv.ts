@@ -14,18 +14,25 @@ export function convTerms(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, 
   return !n.depthwise && dy === 1 && dx === 1 ? blockedConv(n, x, inShape, outShape) : directConv(n, x, inShape, outShape);
 }
 
+/** Kernel rows (taps) packed per block: a block of the [K][cout] kernel stays in cache while each group's slice of it is copied. */
+const PACK_ROWS = 64;
+
 /** The bias padded to whole groups of GROUP channels, then the kernel as [group][ky][kx][ci][GROUP] (zero-padded channels). */
 function packKernel(n: NodeOf<'conv2d'>, p: Float64Array): void {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
   const K = kh * kw * cin;
   const groups = Math.ceil(cout / GROUP);
-  p.fill(0);
+  // every double is written below when the channels fill whole groups
+  if (cout % GROUP !== 0) p.fill(0);
   for (let co = 0; co < cout; co++) p[co] = n.bias?.data[co] ?? 0;
   const src = n.kernel.data;
   const base = groups * GROUP;
-  for (let g = 0, at = base; g < groups; g++) {
-    const lanes = Math.min(GROUP, cout - g * GROUP);
-    for (let t = 0; t < K; t++, at += GROUP) for (let l = 0, from = t * cout + g * GROUP; l < lanes; l++) p[at + l] = src[from + l]!;
+  for (let t0 = 0; t0 < K; t0 += PACK_ROWS) {
+    const t1 = Math.min(K, t0 + PACK_ROWS);
+    for (let g = 0; g < groups; g++) {
+      const lanes = Math.min(GROUP, cout - g * GROUP);
+      for (let t = t0, at = base + (g * K + t0) * GROUP; t < t1; t++, at += GROUP) for (let l = 0, from = t * cout + g * GROUP; l < lanes; l++) p[at + l] = src[from + l]!;
+    }
   }
 }
 

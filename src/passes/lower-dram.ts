@@ -21,8 +21,12 @@ export interface Placed {
   readonly origin: number;
 }
 
-/** The key by which Dram deduplicates constants: a hash of the bytes. */
-export const contentKey = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+/** Blobs up to this many bytes are their own key (a small array's tiles: cheaper than hashing them). */
+const LITERAL_KEY_BYTES = 256;
+
+/** The key by which Dram deduplicates constants: the bytes themselves when small, else their hash (prefixes keep the two apart). */
+export const contentKey = (bytes: Uint8Array): string =>
+  bytes.length <= LITERAL_KEY_BYTES ? `=${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')}` : `#${createHash('sha1').update(bytes).digest('hex')}`;
 
 export class Dram {
   size = 0;

@@ -17,7 +17,7 @@ import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
-import { hoistLoads, insertTokens, type Tagged } from './schedule.js';
+import { accessMemo, hoistLoads, insertTokens, type Tagged } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
 /**
@@ -115,6 +115,12 @@ function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
   return scheduleTimes(lowered.scheduled.map((t) => t.insn), cfg).cycles;
 }
 
+/** Loads hoisted, then tokens inserted; each instruction's accesses computed once for both. */
+function scheduleInsns(tagged: readonly Tagged[], cfg: ArrayConfig, memoryMap: readonly Region[]): Tagged[] {
+  const accesses = accessMemo(cfg);
+  return insertTokens(hoistLoads(tagged, cfg, undefined, accesses), cfg, memoryMap.filter((r) => r.space === 'dram'), accesses);
+}
+
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
 function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache): Candidate {
   const { rows: R, cols: C } = cfg;
@@ -141,7 +147,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   return {
     instructions: insns,
     layerOf,
-    scheduled: insertTokens(hoistLoads(tagged, cfg), cfg, memoryMap.filter((r) => r.space === 'dram')),
+    scheduled: scheduleInsns(tagged, cfg, memoryMap),
     dram,
     dramSize: dram.size,
     input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),

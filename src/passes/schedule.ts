@@ -22,15 +22,22 @@ export interface Tagged {
   readonly layer: number;
 }
 
-/** Move each load up past compute/store instructions it does not conflict with (never past a load). */
-export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
-  const out: Tagged[] = [];
-  const acc = new Map<Tagged, Access[]>();
-  const accessOf = (t: Tagged): Access[] => {
-    let a = acc.get(t);
-    if (a === undefined) acc.set(t, (a = accessesOf(t.insn, cfg)));
+/** Each instruction's accesses (isa/effects.ts), computed once per instruction object. */
+export type AccessMemo = (insn: Instruction) => Access[];
+
+export function accessMemo(cfg: ArrayConfig): AccessMemo {
+  const known = new Map<Instruction, Access[]>();
+  return (insn) => {
+    let a = known.get(insn);
+    if (a === undefined) known.set(insn, (a = accessesOf(insn, cfg)));
     return a;
   };
+}
+
+/** Move each load up past compute/store instructions it does not conflict with (never past a load). */
+export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64, accesses: AccessMemo = accessMemo(cfg)): Tagged[] {
+  const out: Tagged[] = [];
+  const accessOf = (t: Tagged): Access[] => accesses(t.insn);
   for (const t of list) {
     let at = out.length;
     if (t.insn.op === 'load') {
@@ -118,7 +125,7 @@ class HazardTracker {
 type Mutable = { -readonly [K in keyof Instruction]: Instruction[K] } & Record<string, unknown>;
 
 /** Insert tokens (and sync instructions for load⇄store) into a sequential list; append halt. */
-export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[]): Tagged[] {
+export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[], accessesOfInsn: AccessMemo = accessMemo(cfg)): Tagged[] {
   const out: { insn: Mutable; layer: number }[] = [];
   const unitOf = (i: number): Worker => UNIT_OF[out[i]!.insn.op] as Worker;
   const tracker = new HazardTracker(dramRegions, cfg);
@@ -143,7 +150,8 @@ export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegi
     const insn = { ...t.insn, ...NO_TOKENS } as Mutable;
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch') throw internal('halt inside the instruction list');
-    const accesses = accessesOf(insn as Instruction, cfg);
+    // the list's instructions carry no tokens yet, and tokens change no access
+    const accesses = accessesOfInsn(t.insn);
     const need = tracker.needs(accesses);
     const far: Worker | null = unit === 'load' ? 'store' : unit === 'store' ? 'load' : null;
     if (far !== null && need[far] > covered[unit][far] && need[far] > covered.compute[far]) {

@@ -37,9 +37,12 @@ function tile(term: Term, k: number, n: number, ct: number, nt: number, R: numbe
   const col0 = nt * C;
   const cols = Math.min(C, n - col0);
   let any = false;
+  const m = term.matrix;
   for (let r = 0; r < rows; r++) {
     const from = (ct * R + r) * n + col0;
-    out.set(term.matrix.subarray(from, from + cols), r * C);
+    // a short row is copied in place (a subarray per row of an 8x8 tile cost more than the copy)
+    if (cols >= 64) out.set(m.subarray(from, from + cols), r * C);
+    else for (let c = 0; c < cols; c++) out[r * C + c] = m[from + c]!;
     for (let c = r * C, end = c + cols; !any && c < end; c++) any = out[c] !== 0;
   }
   return any ? new Uint8Array(out.buffer) : null;

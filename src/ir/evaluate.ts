@@ -42,6 +42,13 @@ function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): F
   }
 }
 
+/** Element-wise sum (its own function: evalNode's deoptimizations, one per new op kind met, leave this loop optimized). */
+function addMaps(a: Float64Array, b: Float64Array): Float64Array {
+  const y = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) y[i] = a[i]! + b[i]!;
+  return y;
+}
+
 function reluInPlace(x: Float64Array): Float64Array {
   for (let i = 0; i < x.length; i++) x[i] = Math.max(0, x[i]!);
   return x;
@@ -163,12 +170,8 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       const c = n.scale.length;
       return x.map((v, i) => v * n.scale[i % c]! + n.offset[i % c]!);
     }
-    case 'add': {
-      const b = xs[1]!;
-      const y = new Float64Array(x.length);
-      for (let i = 0; i < x.length; i++) y[i] = x[i]! + b[i]!;
-      return y;
-    }
+    case 'add':
+      return addMaps(x, xs[1]!);
     case 'concat': {
       const pixels = x.length / inShapes[0]![inShapes[0]!.length - 1]!;
       const oc = outShape[outShape.length - 1]!;

@@ -47,6 +47,20 @@ function rangeSamples(size: number, [lo, hi]: Range, count = 64): Float32Array[]
  * and on the sign of a zero bound (the scan keeps the first zero it meets: then that one is found).
  */
 export function extend(v: Float64Array, lo: number, hi: number): [number, number] {
+  minMax(v, lo, hi);
+  const [min, max] = [extremes[0]!, extremes[1]!];
+  if (Number.isNaN(min)) return scan(v, lo, hi);
+  return [min === 0 ? firstZero(v, lo) : min, max === 0 ? firstZero(v, hi) : max];
+}
+
+/** minMax's result: Math.min and Math.max of the bound and v's values. */
+const extremes = new Float64Array(2);
+
+/**
+ * The loop alone, in its own function: the rare paths extend takes after it (the first call of
+ * firstZero had no type feedback) deoptimized the loop with them, a dozen times per calibration.
+ */
+function minMax(v: Float64Array, lo: number, hi: number): void {
   let min = lo;
   let max = hi;
   for (let i = 0; i < v.length; i++) {
@@ -54,8 +68,8 @@ export function extend(v: Float64Array, lo: number, hi: number): [number, number
     min = Math.min(min, x);
     max = Math.max(max, x);
   }
-  if (Number.isNaN(min)) return scan(v, lo, hi);
-  return [min === 0 ? firstZero(v, lo) : min, max === 0 ? firstZero(v, hi) : max];
+  extremes[0] = min;
+  extremes[1] = max;
 }
 
 /** The first zero of bound, v[0], v[1], … (the bound the plain scan keeps when the extreme is zero). */

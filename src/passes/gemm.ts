@@ -60,15 +60,20 @@ function diag(c: number, w: number, n = c, offset = 0): Int8Array {
  * plain indexed reads in memory order, no call per weight (this runs once per weight of the model).
  */
 function quantizeColumns(taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
-  const size = rowsPerTap * n;
   const maxAbs = new Float64Array(n);
-  for (const t of taps) {
-    const w = t.weights;
-    for (let i = 0, col = 0; i < size; i++, col = col + 1 === n ? 0 : col + 1) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(w[i]!));
-  }
+  for (const t of taps) widenMaxAbs(t.weights, rowsPerTap * n, maxAbs);
   const scales = maxAbs.map((m) => (m > 0 ? m / INT8_MAX : 1));
   taps.forEach((t, tap) => quantizeRows(t.weights, scales, matrices[tap]!));
   return scales;
+}
+
+/**
+ * Each column's max |w| over one tap (its own function: inside quantizeColumns the loop was
+ * optimized on stack and thrown away again at the first statement after it, once per op).
+ */
+function widenMaxAbs(w: Float32Array, size: number, maxAbs: Float64Array): void {
+  const n = maxAbs.length;
+  for (let i = 0, col = 0; i < size; i++, col = col + 1 === n ? 0 : col + 1) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(w[i]!));
 }
 
 /** Codes of one tap's weights (row-major, scales.length columns). */

@@ -96,45 +96,39 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   const kind = new Uint8Array(plan.program.instructions.length);
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
-  const rec = trace ? new TraceRecorder() : null;
+  // every access is recorded, then tallied from its record; without the trace, each instruction's records are dropped once tallied
+  const rec = new TraceRecorder();
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
-    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg, rec === null || plan.unit[i] === FETCH ? null : { rec, unit: plan.unit[i]!, start: plan.schedule.timings[i]!.start });
+    const u = plan.unit[i]!;
+    if (u !== FETCH) {
+      const from = rec.length(u);
+      rec.begin(u, plan.schedule.timings[i]!.start);
+      accessPattern(insn, cfg, rec);
+      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, rec.length(u), cfg);
+      if (!trace) rec.truncate(u, from);
+    }
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
     kind[i] = prepared.kind;
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null, machines: new Map() }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? rec.hash() : null, machines: new Map() }));
   return fp;
 }
 
-/** One instruction's (code, address) pairs, reused from one instruction to the next (grown as needed). */
-let seen = new Float64Array(1 << 12);
-
 /**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
- * accesses (the ones its trace records): a buffer access is one entry, a DRAM access one row of the
- * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs. With `to`, the
- * accesses also go to the trace, at the instruction's start cycle plus their offset.
+ * accesses, the trace records [from, to) of `fields` ([cycle, code, addr] each): a buffer access
+ * is one entry, a DRAM access one row of the entry width at the DMA's buffer end, and each act row
+ * streamed is R·C array MACs.
  */
-function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, to: { rec: TraceRecorder; unit: number; start: number } | null): void {
+function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, fields: Uint32Array, from: number, to: number, cfg: ArrayConfig): void {
   const { rows: R, cols: C } = cfg;
-  let n = 0;
-  accessPattern(insn, cfg, (t, code, addr) => {
-    if (n + 2 > seen.length) {
-      const bigger = new Float64Array(2 * seen.length);
-      bigger.set(seen);
-      seen = bigger;
-    }
-    seen[n++] = code;
-    seen[n++] = addr;
-    to?.rec.add(to.unit, to.start + t, code, addr);
-  });
   let rowBytes = 0;
-  for (let k = 0; k < n; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
-  for (let k = 0; k < n; k += 2) {
-    const code = seen[k]!;
-    const addr = seen[k + 1]!;
+  for (let k = from; k < to; k += 3) if (fields[k + 1]! >> 1 !== 0) rowBytes = entryBytes(SPACES[fields[k + 1]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
+  for (let k = from; k < to; k += 3) {
+    const code = fields[k + 1]!;
+    const addr = fields[k + 2]!;
     const space = code >> 1;
     const write = (code & 1) === 1;
     if (space === 0) {
@@ -389,8 +383,8 @@ function traceHashOf(plan: Plan): string {
   const cfg = plan.program.config;
   plan.program.instructions.forEach((insn, i) => {
     if (plan.unit[i] === FETCH) return;
-    const [u, t0] = [plan.unit[i]!, plan.schedule.timings[i]!.start];
-    accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
+    rec.begin(plan.unit[i]!, plan.schedule.timings[i]!.start);
+    accessPattern(insn, cfg, rec);
   });
   return rec.hash();
 }

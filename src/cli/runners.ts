@@ -5,7 +5,7 @@ import { runWasm } from '../backends/wasm/instance.js';
 import { interpret } from '../isa/interpret.js';
 import type { Program } from '../isa/program.js';
 import type { CliContext } from './context.js';
-import { simulateWasm } from './simulate-wasm.js';
+import { manyRunsSimulate } from './simulate-wasm.js';
 
 export interface RunOptions {
   readonly ctx: CliContext;
@@ -27,7 +27,8 @@ export const RUNNERS: Record<string, Runner> = {
   ref: async (program, inputs) => ({ raw: inputs.map((x) => interpret(program, x)) }),
   wasm: async (program, inputs) => ({ raw: await runWasm(program, inputs) }),
   sim: async (program, inputs) => {
-    const runs = inputs.map((x) => simulateWasm(program, x, { trace: false }));
+    const simulate = await manyRunsSimulate();
+    const runs = inputs.map((x) => simulate(program, x, { trace: false }));
     return { raw: runs.map((r) => r.output), cycles: runs.map((r) => r.cycles) };
   },
   rtl: async (program, inputs, opts) => runRtlBackend(program, inputs, { simulator: opts.simulator ?? 'iverilog', keep: opts.debug }),

@@ -17,7 +17,7 @@ import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
 import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
-import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
+import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 import { poolOf } from '../src/isa/ops/index.js';
 
@@ -96,6 +96,7 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   const kind = new Uint8Array(plan.program.instructions.length);
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
+  const tables = tallyTables(cfg);
   // every access is recorded, then tallied from its record; without the trace, each instruction's records are dropped once tallied
   const rec = new TraceRecorder();
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
@@ -104,7 +105,7 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
       const from = rec.length(u);
       rec.begin(u, plan.schedule.timings[i]!.start);
       accessPattern(insn, cfg, rec);
-      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, rec.length(u), cfg);
+      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, rec.length(u), tables);
       if (!trace) rec.truncate(u, from);
     }
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
@@ -117,30 +118,54 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
 }
 
 /**
+ * Per access code (space · 2 + write), what tallyAccesses adds: to which counter (`counter`), by
+ * how much (`amount`: 1 entry, or a DRAM row's bytes, set per instruction), how far past the
+ * address the high-water mark reaches (`extent`, likewise), and the array MACs (R·C per act row).
+ * Tables keep its loop free of branches and property reads: a branch it had not taken yet
+ * deoptimized it (dozens of times in one program).
+ */
+interface TallyTables {
+  readonly counter: Int32Array;
+  readonly amount: Float64Array;
+  readonly extent: Float64Array;
+  readonly macs: Float64Array;
+  /** Bytes per entry, by space index (DRAM: 0). */
+  readonly entry: Float64Array;
+}
+
+function tallyTables(cfg: ArrayConfig): TallyTables {
+  const codes = 2 * SPACES.length;
+  const counter = Int32Array.from({ length: codes }, (_, code) => {
+    const [space, write] = [code >> 1, (code & 1) === 1];
+    if (space === 0) return write ? F.dramBytesWritten : F.dramBytesRead;
+    return (write ? F.sramWrites : F.sramReads) + space - 1;
+  });
+  const macs = Float64Array.from({ length: codes }, (_, code) => (code === CODE.actRead ? cfg.rows * cfg.cols : 0));
+  const entry = Float64Array.from(SPACES, (space) => (space === 'dram' ? 0 : entryBytes(space, cfg.rows, cfg.cols)));
+  return { counter, amount: new Float64Array(codes).fill(1), extent: new Float64Array(codes).fill(1), macs, entry };
+}
+
+/**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
  * accesses, the trace records [from, to) of `fields` ([cycle, code, addr] each): a buffer access
- * is one entry, a DRAM access one row of the entry width at the DMA's buffer end, and each act row
- * streamed is R·C array MACs.
+ * is one entry, a DRAM access one row of the entry width at the DMA's buffer end, and each act
+ * row streamed is R·C array MACs.
  */
-function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, fields: Uint32Array, from: number, to: number, cfg: ArrayConfig): void {
-  const { rows: R, cols: C } = cfg;
+function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, fields: Uint32Array, from: number, to: number, t: TallyTables): void {
+  const { counter, amount, extent, macs, entry } = t;
   let rowBytes = 0;
-  for (let k = from; k < to; k += 3) if (fields[k + 1]! >> 1 !== 0) rowBytes = entryBytes(SPACES[fields[k + 1]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
+  for (let k = from; k < to; k += 3) if (fields[k + 1]! >> 1 !== 0) rowBytes = entry[fields[k + 1]! >> 1]!;
+  amount[0] = amount[1] = extent[0] = extent[1] = rowBytes;
   for (let k = from; k < to; k += 3) {
     const code = fields[k + 1]!;
-    const addr = fields[k + 2]!;
     const space = code >> 1;
-    const write = (code & 1) === 1;
-    if (space === 0) {
-      c[b + (write ? F.dramBytesWritten : F.dramBytesRead)]! += rowBytes;
-      peak[0] = Math.max(peak[0]!, addr + rowBytes);
-      continue;
-    }
-    c[b + (write ? F.sramWrites : F.sramReads) + space - 1]! += 1;
-    peak[space] = Math.max(peak[space]!, addr + 1);
-    if (code === CODE.actRead) c[b + F.arrayMacs]! += R * C;
+    c[b + counter[code]!]! += amount[code]!;
+    c[b + F_ARRAY_MACS]! += macs[code]!;
+    peak[space] = Math.max(peak[space]!, fields[k + 2]! + extent[code]!);
   }
 }
+
+const F_ARRAY_MACS = F.arrayMacs;
 
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -248,7 +273,7 @@ class FastMachine {
     this.pendingLoad = this.pendingStore = null;
     this.loadSnapped = this.storeSnapped = false;
     forgetWeights(this.live);
-    if (this.gemm !== null) this.gemm.box.tile = -1;
+    if (this.gemm !== null) forgetPanels(this.gemm, this.cfg.rows, 0, Infinity);
   }
 
   /**
@@ -364,7 +389,7 @@ class FastMachine {
     const buf = loadBufferOf(ld.buf);
     if (buf === 'wgt') {
       forgetWeights(this.live);
-      if (this.gemm !== null) this.gemm.box.tile = -1;
+      if (this.gemm !== null) forgetPanels(this.gemm, this.cfg.rows, ld.sram, ld.sram + ld.rows);
     }
     const e = entryBytes(buf, this.cfg.rows, this.cfg.cols);
     const dst = (buf === 'act' ? at.act : buf === 'wgt' ? at.wgt : at.acc) + ld.sram * e;

@@ -180,9 +180,25 @@ export interface GemmScratch {
   /** Per group of 4 columns, the OR of the tile's words (the live-column scan). */
   readonly columnWords: Int32Array;
   readonly box: PanelBox;
+  /**
+   * Per tile (its first wgt entry) scanned since its entries were last written: its live box
+   * [r0, r1, c0, c1]. Programs alternate between tiles (a K-split accumulates over several), and
+   * a 256×256 tile's scan reads 64 KiB.
+   */
+  readonly liveBoxes: Map<number, readonly [number, number, number, number]>;
 }
 
-export const gemmScratch = (g: Int8Gemm, C: number): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), columnWords: new Int32Array(Math.ceil(C / 4)), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 } });
+/**
+ * wgt entries [from, to) were written (to = Infinity: all of them, a new run): the panel and the
+ * live boxes of the tiles that overlap them are stale.
+ */
+export function forgetPanels(s: GemmScratch, R: number, from: number, to: number): void {
+  if (s.box.tile + R > from && s.box.tile < to) s.box.tile = -1;
+  if (to === Infinity) s.liveBoxes.clear();
+  else for (const tile of s.liveBoxes.keys()) if (tile + R > from && tile < to) s.liveBoxes.delete(tile);
+}
+
+export const gemmScratch = (g: Int8Gemm, C: number): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), columnWords: new Int32Array(Math.ceil(C / 4)), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 }, liveBoxes: new Map() });
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
@@ -241,7 +257,9 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
   if (box.tile === tile) return box;
   const { mem8, g } = s;
   const w0 = wgtAt + tile * C;
-  const [r0, r1, c0, c1] = LITTLE_ENDIAN && C % 4 === 0 && w0 % 4 === 0 ? liveBoxWords(s, w0, R, C) : liveBoxBytes(mem8, w0, R, C);
+  let live = s.liveBoxes.get(tile);
+  if (live === undefined) s.liveBoxes.set(tile, (live = LITTLE_ENDIAN && C % 4 === 0 && w0 % 4 === 0 ? liveBoxWords(s, w0, R, C) : liveBoxBytes(mem8, w0, R, C)));
+  const [r0, r1, c0, c1] = live;
   const k = Math.max(0, r1 - r0);
   const width = g.widths.find((x) => x >= c1 - c0) ?? C;
   const from = Math.min(c0, C - width);

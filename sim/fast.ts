@@ -243,7 +243,7 @@ class FastMachine {
     gemm: Int8GemmFactory | null,
   ) {
     const { at, lanes, bytes } = fp.arena;
-    this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols), cfg.cols);
+    this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols), cfg.rows, cfg.cols);
     const buf = this.gemm?.g.memory ?? new ArrayBuffer(bytes);
     this.mem8 = new Int8Array(buf);
     this.dram = new Uint8Array(buf, 0, dramBytes);

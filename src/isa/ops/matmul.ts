@@ -87,17 +87,28 @@ export const matmul: OpDef<'matmul'> = {
       else y.fill(0, 0, live);
       const o0 = (acc0 + m) * C;
       const o1 = o0 + C;
+      // columns c and c + 1 together too (a last odd column sums column c twice and keeps one);
       // |Σ| ≤ R·2^14 ≤ 2^22 is exact; wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32)
-      for (let c = 0, w = 0; c < C; c++) {
-        let s0 = 0;
-        let s1 = 0;
-        for (let l = 0; l < live; l++, w++) {
-          const k = columns[w]!;
-          s0 += x[l]! * k;
-          s1 += y[l]! * k;
+      for (let c = 0; c < C; c += 2) {
+        const two = c + 1 < C;
+        const w0 = c * live;
+        const w1 = two ? w0 + live : w0;
+        let s00 = 0, s01 = 0, s10 = 0, s11 = 0; // prettier-ignore
+        for (let l = 0; l < live; l++) {
+          const xl = x[l]!;
+          const yl = y[l]!;
+          const k0 = columns[w0 + l]!;
+          const k1 = columns[w1 + l]!;
+          s00 += xl * k0;
+          s01 += xl * k1;
+          s10 += yl * k0;
+          s11 += yl * k1;
         }
-        acc[o0 + c] = accumulate ? (acc[o0 + c]! + s0) | 0 : s0;
-        if (pair) acc[o1 + c] = accumulate ? (acc[o1 + c]! + s1) | 0 : s1;
+        acc[o0 + c] = accumulate ? (acc[o0 + c]! + s00) | 0 : s00;
+        if (pair) acc[o1 + c] = accumulate ? (acc[o1 + c]! + s10) | 0 : s10;
+        if (!two) continue;
+        acc[o0 + c + 1] = accumulate ? (acc[o0 + c + 1]! + s01) | 0 : s01;
+        if (pair) acc[o1 + c + 1] = accumulate ? (acc[o1 + c + 1]! + s11) | 0 : s11;
       }
     }
   },

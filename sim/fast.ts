@@ -17,7 +17,7 @@ import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
 import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
-import { forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
+import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
 import { poolOf } from '../src/isa/ops/index.js';
 
@@ -96,57 +96,76 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   const kind = new Uint8Array(plan.program.instructions.length);
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
-  const rec = trace ? new TraceRecorder() : null;
+  const tables = tallyTables(cfg);
+  // every access is recorded, then tallied from its record; without the trace, each instruction's records are dropped once tallied
+  const rec = new TraceRecorder();
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
-    tallyAccesses(counters, peak, plan.block[i]!, insn, cfg, rec === null || plan.unit[i] === FETCH ? null : { rec, unit: plan.unit[i]!, start: plan.schedule.timings[i]!.start });
+    const u = plan.unit[i]!;
+    if (u !== FETCH) {
+      const from = rec.length(u);
+      rec.begin(u, plan.schedule.timings[i]!.start);
+      accessPattern(insn, cfg, rec);
+      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, rec.length(u), tables);
+      if (!trace) rec.truncate(u, from);
+    }
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
     kind[i] = prepared.kind;
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: rec?.hash() ?? null, machines: new Map() }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? rec.hash() : null, machines: new Map() }));
   return fp;
 }
 
-/** One instruction's (code, address) pairs, reused from one instruction to the next (grown as needed). */
-let seen = new Float64Array(1 << 12);
+/**
+ * Per access code (space · 2 + write), what tallyAccesses adds: to which counter (`counter`), by
+ * how much (`amount`: 1 entry, or a DRAM row's bytes, set per instruction), how far past the
+ * address the high-water mark reaches (`extent`, likewise), and the array MACs (R·C per act row).
+ * Tables keep its loop free of branches and property reads: a branch it had not taken yet
+ * deoptimized it (dozens of times in one program).
+ */
+interface TallyTables {
+  readonly counter: Int32Array;
+  readonly amount: Float64Array;
+  readonly extent: Float64Array;
+  readonly macs: Float64Array;
+  /** Bytes per entry, by space index (DRAM: 0). */
+  readonly entry: Float64Array;
+}
+
+function tallyTables(cfg: ArrayConfig): TallyTables {
+  const codes = 2 * SPACES.length;
+  const counter = Int32Array.from({ length: codes }, (_, code) => {
+    const [space, write] = [code >> 1, (code & 1) === 1];
+    if (space === 0) return write ? F.dramBytesWritten : F.dramBytesRead;
+    return (write ? F.sramWrites : F.sramReads) + space - 1;
+  });
+  const macs = Float64Array.from({ length: codes }, (_, code) => (code === CODE.actRead ? cfg.rows * cfg.cols : 0));
+  const entry = Float64Array.from(SPACES, (space) => (space === 'dram' ? 0 : entryBytes(space, cfg.rows, cfg.cols)));
+  return { counter, amount: new Float64Array(codes).fill(1), extent: new Float64Array(codes).fill(1), macs, entry };
+}
 
 /**
  * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
- * accesses (the ones its trace records): a buffer access is one entry, a DRAM access one row of the
- * entry width at the DMA's buffer end, and each act row streamed is R·C array MACs. With `to`, the
- * accesses also go to the trace, at the instruction's start cycle plus their offset.
+ * accesses, the trace records [from, to) of `fields` ([cycle, code, addr] each): a buffer access
+ * is one entry, a DRAM access one row of the entry width at the DMA's buffer end, and each act
+ * row streamed is R·C array MACs.
  */
-function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, to: { rec: TraceRecorder; unit: number; start: number } | null): void {
-  const { rows: R, cols: C } = cfg;
-  let n = 0;
-  accessPattern(insn, cfg, (t, code, addr) => {
-    if (n + 2 > seen.length) {
-      const bigger = new Float64Array(2 * seen.length);
-      bigger.set(seen);
-      seen = bigger;
-    }
-    seen[n++] = code;
-    seen[n++] = addr;
-    to?.rec.add(to.unit, to.start + t, code, addr);
-  });
+function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, fields: Uint32Array, from: number, to: number, t: TallyTables): void {
+  const { counter, amount, extent, macs, entry } = t;
   let rowBytes = 0;
-  for (let k = 0; k < n; k += 2) if (seen[k]! >> 1 !== 0) rowBytes = entryBytes(SPACES[seen[k]! >> 1] as Exclude<(typeof SPACES)[number], 'dram'>, R, C);
-  for (let k = 0; k < n; k += 2) {
-    const code = seen[k]!;
-    const addr = seen[k + 1]!;
+  for (let k = from; k < to; k += 3) if (fields[k + 1]! >> 1 !== 0) rowBytes = entry[fields[k + 1]! >> 1]!;
+  amount[0] = amount[1] = extent[0] = extent[1] = rowBytes;
+  for (let k = from; k < to; k += 3) {
+    const code = fields[k + 1]!;
     const space = code >> 1;
-    const write = (code & 1) === 1;
-    if (space === 0) {
-      c[b + (write ? F.dramBytesWritten : F.dramBytesRead)]! += rowBytes;
-      peak[0] = Math.max(peak[0]!, addr + rowBytes);
-      continue;
-    }
-    c[b + (write ? F.sramWrites : F.sramReads) + space - 1]! += 1;
-    peak[space] = Math.max(peak[space]!, addr + 1);
-    if (code === CODE.actRead) c[b + F.arrayMacs]! += R * C;
+    c[b + counter[code]!]! += amount[code]!;
+    c[b + F_ARRAY_MACS]! += macs[code]!;
+    peak[space] = Math.max(peak[space]!, fields[k + 2]! + extent[code]!);
   }
 }
+
+const F_ARRAY_MACS = F.arrayMacs;
 
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -224,7 +243,7 @@ class FastMachine {
     gemm: Int8GemmFactory | null,
   ) {
     const { at, lanes, bytes } = fp.arena;
-    this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols), cfg.cols);
+    this.gemm = gemm === null ? null : gemmScratch(gemm(bytes, cfg.rows, cfg.cols), cfg.rows, cfg.cols);
     const buf = this.gemm?.g.memory ?? new ArrayBuffer(bytes);
     this.mem8 = new Int8Array(buf);
     this.dram = new Uint8Array(buf, 0, dramBytes);
@@ -254,7 +273,7 @@ class FastMachine {
     this.pendingLoad = this.pendingStore = null;
     this.loadSnapped = this.storeSnapped = false;
     forgetWeights(this.live);
-    if (this.gemm !== null) this.gemm.box.tile = -1;
+    if (this.gemm !== null) forgetPanels(this.gemm, this.cfg.rows, 0, Infinity);
   }
 
   /**
@@ -370,7 +389,7 @@ class FastMachine {
     const buf = loadBufferOf(ld.buf);
     if (buf === 'wgt') {
       forgetWeights(this.live);
-      if (this.gemm !== null) this.gemm.box.tile = -1;
+      if (this.gemm !== null) forgetPanels(this.gemm, this.cfg.rows, ld.sram, ld.sram + ld.rows);
     }
     const e = entryBytes(buf, this.cfg.rows, this.cfg.cols);
     const dst = (buf === 'act' ? at.act : buf === 'wgt' ? at.wgt : at.acc) + ld.sram * e;
@@ -389,8 +408,8 @@ function traceHashOf(plan: Plan): string {
   const cfg = plan.program.config;
   plan.program.instructions.forEach((insn, i) => {
     if (plan.unit[i] === FETCH) return;
-    const [u, t0] = [plan.unit[i]!, plan.schedule.timings[i]!.start];
-    accessPattern(insn, cfg, (t, code, addr) => rec.add(u, t0 + t, code, addr));
+    rec.begin(plan.unit[i]!, plan.schedule.timings[i]!.start);
+    accessPattern(insn, cfg, rec);
   });
   return rec.hash();
 }

@@ -179,10 +179,28 @@ export interface GemmScratch {
   readonly mem32: Int32Array;
   /** Per group of 4 columns, the OR of the tile's words (the live-column scan). */
   readonly columnWords: Int32Array;
+  /** Per row of the tile, the OR of its words (the live-row scan). */
+  readonly rowWords: Int32Array;
   readonly box: PanelBox;
+  /**
+   * Per tile (its first wgt entry) scanned since its entries were last written: its live box
+   * [r0, r1, c0, c1]. Programs alternate between tiles (a K-split accumulates over several), and
+   * a 256×256 tile's scan reads 64 KiB.
+   */
+  readonly liveBoxes: Map<number, readonly [number, number, number, number]>;
 }
 
-export const gemmScratch = (g: Int8Gemm, C: number): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), columnWords: new Int32Array(Math.ceil(C / 4)), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 } });
+/**
+ * wgt entries [from, to) were written (to = Infinity: all of them, a new run): the panel and the
+ * live boxes of the tiles that overlap them are stale.
+ */
+export function forgetPanels(s: GemmScratch, R: number, from: number, to: number): void {
+  if (s.box.tile + R > from && s.box.tile < to) s.box.tile = -1;
+  if (to === Infinity) s.liveBoxes.clear();
+  else for (const tile of s.liveBoxes.keys()) if (tile + R > from && tile < to) s.liveBoxes.delete(tile);
+}
+
+export const gemmScratch = (g: Int8Gemm, R: number, C: number): GemmScratch => ({ g, mem8: new Int8Array(g.memory), mem32: new Int32Array(g.memory), columnWords: new Int32Array(Math.ceil(C / 4)), rowWords: new Int32Array(R), box: { tile: -1, r0: 0, k: 0, c0: 0, width: 0 }, liveBoxes: new Map() });
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
@@ -200,26 +218,46 @@ function liveBoxBytes(mem8: Int8Array, w0: number, R: number, C: number): [numbe
   return [r0, r1, c0, c1];
 }
 
-/** The same four bytes (columns) at a time, for rows of whole int32 words on a little-endian host (byte b of a word is column 4q + b). */
+/**
+ * The same four bytes (columns) at a time, for rows of whole int32 words on a little-endian host
+ * (byte b of a word is column 4q + b). The hot scan only ORs words (into rowWords and
+ * columnWords), with no branch: as one function with the row and column searches, it deoptimized
+ * on nearly every call (each a tile of up to 64 KiB) at a branch it had not taken yet.
+ */
 function liveBoxWords(s: GemmScratch, w0: number, R: number, C: number): [number, number, number, number] {
-  const { mem32, columnWords } = s;
-  const words = C >> 2;
+  orWords(s.mem32, s.rowWords, s.columnWords, w0 >> 2, R, C >> 2);
+  const [r0, r1] = nonzeroSpan(s.rowWords, R);
+  const [c0, c1] = liveColumnsOfWords(s.columnWords, C);
+  return [r0, r1, c0, c1];
+}
+
+/** rowWords[r] = the OR of row r's words, columnWords[q] = the OR of column word q over the rows. */
+function orWords(mem32: Int32Array, rowWords: Int32Array, columnWords: Int32Array, at: number, R: number, words: number): void {
   columnWords.fill(0);
-  let r0 = R, r1 = 0; // prettier-ignore
-  for (let r = 0, at = (w0 >> 2); r < R; r++, at += words) {
+  for (let r = 0; r < R; r++, at += words) {
     let any = 0;
     for (let q = 0; q < words; q++) {
       const v = mem32[at + q]!;
       any |= v;
       columnWords[q]! |= v;
     }
-    if (any !== 0) {
-      if (r < r0) r0 = r;
-      r1 = r + 1;
-    }
+    rowWords[r] = any;
   }
+}
+
+/** [first, last + 1) of the nonzero values among v[0, n) ([n, 0) when none). */
+function nonzeroSpan(v: Int32Array, n: number): [number, number] {
+  let first = 0;
+  while (first < n && v[first] === 0) first++;
+  let end = n;
+  while (end > first && v[end - 1] === 0) end--;
+  return first === n ? [n, 0] : [first, end];
+}
+
+/** [c0, c1) of the columns with a nonzero byte in the column words' OR. */
+function liveColumnsOfWords(columnWords: Int32Array, C: number): [number, number] {
   let c0 = C, c1 = 0; // prettier-ignore
-  for (let q = 0; q < words; q++) {
+  for (let q = 0; q < columnWords.length; q++) {
     const v = columnWords[q]!;
     if (v === 0) continue;
     for (let b = 0; b < 4; b++)
@@ -228,7 +266,7 @@ function liveBoxWords(s: GemmScratch, w0: number, R: number, C: number): [number
         c1 = Math.max(c1, 4 * q + b + 1);
       }
   }
-  return [r0, r1, c0, c1];
+  return [c0, c1];
 }
 
 /**
@@ -241,7 +279,9 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
   if (box.tile === tile) return box;
   const { mem8, g } = s;
   const w0 = wgtAt + tile * C;
-  const [r0, r1, c0, c1] = LITTLE_ENDIAN && C % 4 === 0 && w0 % 4 === 0 ? liveBoxWords(s, w0, R, C) : liveBoxBytes(mem8, w0, R, C);
+  let live = s.liveBoxes.get(tile);
+  if (live === undefined) s.liveBoxes.set(tile, (live = LITTLE_ENDIAN && C % 4 === 0 && w0 % 4 === 0 ? liveBoxWords(s, w0, R, C) : liveBoxBytes(mem8, w0, R, C)));
+  const [r0, r1, c0, c1] = live;
   const k = Math.max(0, r1 - r0);
   const width = g.widths.find((x) => x >= c1 - c0) ?? C;
   const from = Math.min(c0, C - width);

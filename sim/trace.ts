@@ -25,10 +25,20 @@ export const CODE = {
 
 export const bufferWriteCode = (buf: number): number => (SPACE_INDEX[loadBufferOf(buf)] * 2) + 1;
 
-/** Growable per-unit record streams (uint32 fields: cycles past 2^32 wrap, identically in both modes). */
-export class TraceRecorder {
+/** Where accessPattern sends one instruction's accesses: `t` cycles after its start. */
+export interface AccessSink {
+  at(t: number, code: number, addr: number): void;
+}
+
+/**
+ * Growable per-unit record streams (uint32 fields: cycles past 2^32 wrap, identically in both
+ * modes). As an AccessSink it records one instruction at a time (begin() names its unit and start).
+ */
+export class TraceRecorder implements AccessSink {
   private readonly bufs: Uint32Array[] = [new Uint32Array(3 << 10), new Uint32Array(3 << 10), new Uint32Array(3 << 10)];
   private readonly lens = [0, 0, 0];
+  private unit = 0;
+  private start = 0;
 
   add(unit: number, cycle: number, code: number, addr: number): void {
     let buf = this.bufs[unit]!;
@@ -42,6 +52,31 @@ export class TraceRecorder {
     buf[n + 1] = code;
     buf[n + 2] = addr;
     this.lens[unit] = n + 3;
+  }
+
+  /** The next at() calls are accesses of an instruction on `unit` that starts on cycle `start`. */
+  begin(unit: number, start: number): void {
+    this.unit = unit;
+    this.start = start;
+  }
+
+  at(t: number, code: number, addr: number): void {
+    this.add(this.unit, this.start + t, code, addr);
+  }
+
+  /** Fields recorded so far on `unit` (three per record). */
+  length(unit: number): number {
+    return this.lens[unit]!;
+  }
+
+  /** The unit's records as [cycle, code, addr] fields, valid until the next record (it may grow). */
+  fields(unit: number): Uint32Array {
+    return this.bufs[unit]!;
+  }
+
+  /** Forgets the unit's records past the first `length` fields. */
+  truncate(unit: number, length: number): void {
+    this.lens[unit] = Math.min(this.lens[unit]!, length);
   }
 
   /** Records of one unit as [cycle, code, addr] triples (tests and debugging). */
@@ -68,65 +103,54 @@ export class TraceRecorder {
   }
 }
 
-const before = (b: Uint32Array, i: number, j: number): number => b[i]! - b[j]! || b[i + 1]! - b[j + 1]! || b[i + 2]! - b[j + 2]!;
+/** Record i of a against record j of b (field offsets), in (cycle, code, address) order. */
+const order = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => a[i]! - b[j]! || a[i + 1]! - b[j + 1]! || a[i + 2]! - b[j + 2]!;
 
 /**
  * The [cycle, code, addr] triples in order (a copy, or the input itself when already in order).
  * The records come as ascending runs (fast mode: one per instruction; pipelined ones overlap a
- * few at a time), so they are merged: runs join a small heap in the order of their first record
- * when the output reaches it, which keeps the heap about as large as the overlap.
+ * few at a time), so each run is appended to the output when it starts no earlier than the
+ * output ends, and otherwise merged with the output's tail from the first record after its own
+ * first one: the work per run is its length plus the overlap.
  */
 function sortedRecords(b: Uint32Array): Uint32Array {
-  const n = b.length / 3;
-  const starts: number[] = [0];
-  for (let i = 3; i < b.length; i += 3) if (before(b, i - 3, i) > 0) starts.push(i);
-  if (starts.length === 1) return b;
-  const k = starts.length;
-  const pos = Int32Array.from(starts);
-  const end = Int32Array.from(starts, (_, j) => (j + 1 < k ? starts[j + 1]! : b.length));
-  const joining = Int32Array.from(starts.keys()).sort((x, y) => before(b, pos[x]!, pos[y]!) || x - y);
-  const heap = new Int32Array(k);
-  let size = 0;
-  const less = (x: number, y: number): boolean => before(b, pos[x]!, pos[y]!) < 0;
-  const siftDown = (i: number): void => {
-    const j = heap[i]!;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= size) break;
-      if (c + 1 < size && less(heap[c + 1]!, heap[c]!)) c++;
-      if (!less(heap[c]!, j)) break;
-      heap[i] = heap[c]!;
-      i = c;
-    }
-    heap[i] = j;
-  };
-  const push = (j: number): void => {
-    let i = size++;
-    while (i > 0 && less(j, heap[(i - 1) >> 1]!)) {
-      heap[i] = heap[(i - 1) >> 1]!;
-      i = (i - 1) >> 1;
-    }
-    heap[i] = j;
-  };
+  let ascending = true;
+  for (let i = 3; i < b.length && ascending; i += 3) ascending = order(b, i - 3, b, i) <= 0;
+  if (ascending) return b;
   const out = new Uint32Array(b.length);
-  let next = 0;
-  for (let o = 0; o < n * 3; o += 3) {
-    // join every run whose first record (its least) is no later than the heap's least: then that is the least of all records left
-    while (next < k && (size === 0 || before(b, pos[joining[next]!]!, pos[heap[0]!]!) <= 0)) push(joining[next++]!);
-    const j = heap[0]!;
-    const at = pos[j]!;
-    out[o] = b[at]!;
-    out[o + 1] = b[at + 1]!;
-    out[o + 2] = b[at + 2]!;
-    pos[j] = at + 3;
-    if (at + 3 === end[j]) heap[0] = heap[--size]!;
-    if (size > 0) siftDown(0);
+  let tail = new Uint32Array(3 << 10);
+  let n = 0;
+  for (let i = 0; i < b.length; ) {
+    let j = i + 3;
+    while (j < b.length && order(b, j - 3, b, j) <= 0) j += 3;
+    let p = n;
+    while (p > 0 && order(out, p - 3, b, i) > 0) p -= 3;
+    if (p === n) out.set(b.subarray(i, j), n);
+    else {
+      // merge out[p, n) and b[i, j) through `tail`, ties from `out` first (equal records are equal bytes)
+      const size = n - p + j - i;
+      if (tail.length < size) tail = new Uint32Array(Math.max(size, 2 * tail.length));
+      let x = p;
+      let y = i;
+      for (let o = 0; o < size; o += 3) {
+        const fromOut = y === j || (x < n && order(out, x, b, y) <= 0);
+        const src = fromOut ? out : b;
+        const at = fromOut ? x : y;
+        tail[o] = src[at]!;
+        tail[o + 1] = src[at + 1]!;
+        tail[o + 2] = src[at + 2]!;
+        if (fromOut) x += 3;
+        else y += 3;
+      }
+      out.set(tail.subarray(0, size), p);
+    }
+    n += j - i;
+    i = j;
   }
   return out;
 }
 
-type Emit = (t: number, code: number, addr: number) => void;
-type Pattern<O extends Opcode> = (insn: InstructionOf<O>, cfg: ArrayConfig, emit: Emit) => void;
+type Pattern<O extends Opcode> = (insn: InstructionOf<O>, cfg: ArrayConfig, emit: AccessSink) => void;
 
 /** k-th event of a row stream that fires on cycle `first + i·beats` for row i < rows, else -1. */
 function rowAt(tau: number, first: number, beats: number, rows: number): number {
@@ -154,10 +178,10 @@ export const ACCESS_PATTERN = {
     const wcode = bufferWriteCode(i.buf);
     for (let r = 0, w = 0; r < i.rows || w < i.rows; ) {
       if (r < i.rows && (w === i.rows || r * b <= land + w * b)) {
-        emit(r * b, CODE.dramRead, i.dram + r * i.stride);
+        emit.at(r * b, CODE.dramRead, i.dram + r * i.stride);
         r++;
       } else {
-        emit(land + w * b, wcode, i.sram + w);
+        emit.at(land + w * b, wcode, i.sram + w);
         w++;
       }
     }
@@ -167,24 +191,24 @@ export const ACCESS_PATTERN = {
     const land = cfg.dramLatency + b - 1;
     for (let r = 0, w = 0; r < i.rows || w < i.rows; ) {
       if (r < i.rows && (w === i.rows || r * b < land + w * b)) {
-        emit(r * b, CODE.outRead, i.sram + r);
+        emit.at(r * b, CODE.outRead, i.sram + r);
         r++;
       } else {
-        emit(land + w * b, CODE.dramWrite, i.dram + w * i.stride);
+        emit.at(land + w * b, CODE.dramWrite, i.dram + w * i.stride);
         w++;
       }
     }
   },
   matmul: (i, cfg, emit) => {
     const { rows: R, cols: C } = cfg;
-    for (let t = 0; t < R; t++) emit(t, CODE.wgtRead, i.wgt + t);
+    for (let t = 0; t < R; t++) emit.at(t, CODE.wgtRead, i.wgt + t);
     for (let t = R; t < 2 * R + C + i.rows; t++) {
       const m = t - R;
-      if (m < i.rows) emit(t, CODE.actRead, matmulActRow(i, m));
+      if (m < i.rows) emit.at(t, CODE.actRead, matmulActRow(i, m));
       const n = t - 2 * R - C;
       if (n >= 0) {
-        if (i.accumulate) emit(t, CODE.accRead, i.acc + n);
-        emit(t, CODE.accWrite, i.acc + n);
+        if (i.accumulate) emit.at(t, CODE.accRead, i.acc + n);
+        emit.at(t, CODE.accWrite, i.acc + n);
       }
     }
   },
@@ -195,18 +219,18 @@ export const ACCESS_PATTERN = {
     for (let t = 0; t < P * i.rows + THRESHOLD_LATENCY; t++) {
       const read = rowAt(t, 0, P, i.rows);
       const beat = t % P;
-      if (pool !== null && t < P * i.rows && beat < W) emit(t, CODE.accRead, i.acc + poolRow(pool, Math.floor(t / P), Math.floor(beat / pool.kw), beat % pool.kw));
-      else if (pool === null && read >= 0) emit(t, CODE.accRead, i.acc + read);
-      else if (i.steps > 0 && t < P * i.rows) emit(t, CODE.accRead, i.table + (t % P) - 1);
-      if (t === 0 && i.steps === 0) emit(t, CODE.qntRead, i.qnt);
+      if (pool !== null && t < P * i.rows && beat < W) emit.at(t, CODE.accRead, i.acc + poolRow(pool, Math.floor(t / P), Math.floor(beat / pool.kw), beat % pool.kw));
+      else if (pool === null && read >= 0) emit.at(t, CODE.accRead, i.acc + read);
+      else if (i.steps > 0 && t < P * i.rows) emit.at(t, CODE.accRead, i.table + (t % P) - 1);
+      if (t === 0 && i.steps === 0) emit.at(t, CODE.qntRead, i.qnt);
       const write = rowAt(t, P + THRESHOLD_LATENCY - 1, P, i.rows);
-      if (write >= 0) emit(t, CODE.outWrite, i.out + write);
+      if (write >= 0) emit.at(t, CODE.outWrite, i.out + write);
     }
   },
   sync: () => undefined,
   halt: () => undefined,
 } as const satisfies { [O in Opcode]: Pattern<O> };
 
-export function accessPattern(insn: Instruction, cfg: ArrayConfig, emit: Emit): void {
+export function accessPattern(insn: Instruction, cfg: ArrayConfig, emit: AccessSink): void {
   (ACCESS_PATTERN[insn.op] as Pattern<Opcode>)(insn as never, cfg, emit);
 }

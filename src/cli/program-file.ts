@@ -27,7 +27,8 @@ export function readProgramFile(path: string, command = 'this command'): Program
     if (e instanceof NnchipError) throw e;
     throw new NnchipError('NN101', 'cannot be read (no such file?)', { file });
   }
-  return deserializeProgram(bytes, file);
+  // the bytes were just read and nothing else holds them: the program keeps them instead of a copy
+  return deserializeProgram(bytes, file, true);
 }
 
 /** The compile flags, as typed on the command line (commander's camelCase keys → --kebab-case). */

@@ -34,10 +34,12 @@ export const COMMANDS: readonly CommandEntry[] = [
 
 /**
  * The commands to register for argv: only the one named when the first word is a command (its
- * options and help need no other), else all of them (`nnchip --help`, `nnchip help sim`, a typo).
+ * options and help need no other), none for a bare `nnchip --version` (it prints the version and
+ * stops), else all of them (`nnchip --help`, `nnchip help sim`, a typo).
  */
 export function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
   const first = argv.find((a) => !a.startsWith('-'));
   const named = COMMANDS.find((c) => c.name === first);
-  return named === undefined ? COMMANDS : [named];
+  if (named !== undefined) return [named];
+  return first === undefined && argv.some((a) => a === '--version' || a === '-V') && !argv.some((a) => a === '--help' || a === '-h') ? [] : COMMANDS;
 }

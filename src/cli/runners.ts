@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: MIT
-/** The back ends `nnchip run --backend` can execute a Program on. One entry per back end. */
-import { runRtlBackend } from '../backends/verilog/run-backend.js';
-import { runWasm } from '../backends/wasm/instance.js';
+/** The back ends `nnchip run --backend` can execute a Program on. One entry per back end, loaded when it runs. */
 import { interpret } from '../isa/interpret.js';
 import type { Program } from '../isa/program.js';
 import type { CliContext } from './context.js';
-import { simulateWasm } from './simulate-wasm.js';
 
 export interface RunOptions {
   readonly ctx: CliContext;
@@ -25,10 +22,11 @@ export type Runner = (program: Program, inputs: readonly Int8Array[], opts: RunO
 
 export const RUNNERS: Record<string, Runner> = {
   ref: async (program, inputs) => ({ raw: inputs.map((x) => interpret(program, x)) }),
-  wasm: async (program, inputs) => ({ raw: await runWasm(program, inputs) }),
+  wasm: async (program, inputs) => ({ raw: await (await import('../backends/wasm/instance.js')).runWasm(program, inputs) }),
   sim: async (program, inputs) => {
-    const runs = inputs.map((x) => simulateWasm(program, x, { trace: false }));
+    const simulate = await (await import('./simulate-wasm.js')).manyRunsSimulate();
+    const runs = inputs.map((x) => simulate(program, x, { trace: false }));
     return { raw: runs.map((r) => r.output), cycles: runs.map((r) => r.cycles) };
   },
-  rtl: async (program, inputs, opts) => runRtlBackend(program, inputs, { simulator: opts.simulator ?? 'iverilog', keep: opts.debug }),
+  rtl: async (program, inputs, opts) => (await import('../backends/verilog/run-backend.js')).runRtlBackend(program, inputs, { simulator: opts.simulator ?? 'iverilog', keep: opts.debug }),
 };

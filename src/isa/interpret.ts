@@ -14,8 +14,17 @@ import { createState, type MachineState } from './state.js';
 
 export { createState, type MachineState } from './state.js';
 
+/** Programs deserializeProgram built, checked and deep-froze: nothing can change them, so they pass without a second look. */
+const checked = new WeakSet<Program>();
+
+/** For deserializeProgram only: `p` is its own fresh object, deep-frozen after checkProgram found nothing. */
+export function rememberChecked(p: Program): void {
+  checked.add(p);
+}
+
 /** Every access of every instruction inside its memory; returns the first violation or null. */
 export function checkProgram(p: Program): string | null {
+  if (checked.has(p)) return null;
   const sizes = { dram: p.dramSize, act: p.config.actDepth, wgt: p.config.wgtDepth, acc: p.config.accDepth, qnt: p.config.qntDepth, out: depthOf(p.config, 'out') };
   for (let i = 0; i < p.instructions.length; i++) {
     const insn = p.instructions[i] as Instruction;

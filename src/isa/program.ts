@@ -253,12 +253,16 @@ export interface ProgramContainer {
   readonly header: Record<string, unknown>;
   /** The instruction words (a view into the file's bytes). */
   readonly code: Uint8Array;
-  /** A copy of the constants: a Program never shares bytes with the file it came from. */
+  /** A copy of the constants: a Program never shares bytes with the file it came from (unless the caller hands the bytes over). */
   readonly constants: Uint8Array;
 }
 
-/** Check the magic and that the sections add up to the file size; nothing is allocated before. */
-export function readContainer(bytes: Uint8Array, file?: string): ProgramContainer {
+/**
+ * Check the magic and that the sections add up to the file size; nothing is allocated before.
+ * `owned`: the caller hands `bytes` over (nothing else holds or changes them, as a file just read),
+ * so the constants are a view of them, not a copy (ResNet-18's are 42 MB).
+ */
+export function readContainer(bytes: Uint8Array, file?: string, owned = false): ProgramContainer {
   const site = file === undefined ? {} : { file };
   const bad = (why: string): NnchipError => new NnchipError('NN404', why, site);
   if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the NNCHIP program header');
@@ -278,7 +282,7 @@ export function readContainer(bytes: Uint8Array, file?: string): ProgramContaine
   if (!size(count) || !size(constantsLength)) throw bad('the program header has no valid instructionCount and constantsLength');
   const constStart = codeStart + count * INSN_BYTES;
   if (constStart + constantsLength !== bytes.length) throw bad('program sections do not add up to the file size');
-  return { header: h, code: bytes.subarray(codeStart, constStart), constants: new Uint8Array(bytes.subarray(constStart)) };
+  return { header: h, code: bytes.subarray(codeStart, constStart), constants: owned ? new Uint8Array(bytes.buffer, bytes.byteOffset + constStart, constantsLength) : new Uint8Array(bytes.subarray(constStart)) };
 }
 
 /** Deep-freeze a Program (objects and arrays; typed arrays cannot be frozen: constants are ReadonlyBytes). */

@@ -8,7 +8,7 @@ import { NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, depthOf, validateConfig, type ArrayConfig } from './config.js';
 import { accessesOf } from './effects.js';
 import { decodeAll } from './encode.js';
-import { checkProgram } from './interpret.js';
+import { checkProgram, rememberChecked } from './interpret.js';
 import { checkOrdering } from './ordering.js';
 import { windowBytes, type InputWindows } from './input-windows.js';
 import { freezeProgram, readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
@@ -86,12 +86,13 @@ function parsers(fail: (why: string) => NnchipError) {
 
 /**
  * Read and validate a .nnp file. Every failure is NN404 naming the file and the problem; the
- * Program returned is frozen and owns its bytes.
+ * Program returned is frozen and owns its bytes (`owned`: the caller hands `bytes` over, as
+ * readContainer takes it).
  */
-export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
+export function deserializeProgram(bytes: Uint8Array, file?: string, owned = false): Program {
   const site = file === undefined ? {} : { file };
   const fail = (why: string): NnchipError => new NnchipError('NN404', why, site);
-  const { header: h, code, constants } = readContainer(bytes, file);
+  const { header: h, code, constants } = readContainer(bytes, file, owned);
   const p = parsers(fail);
   const known = ['config', 'instructionCount', 'dramSize', 'constantsLength', 'input', 'output', 'layers', 'insnLayer', 'memoryMap', 'notes', 'batch'];
   const unknown = Object.keys(h).find((k) => !known.includes(k));
@@ -115,7 +116,9 @@ export function deserializeProgram(bytes: Uint8Array, file?: string): Program {
     notes: p.list(p.str)(h['notes'], 'notes') as string[],
     ...(batch > 1 ? { batch } : {}),
   };
-  return validateProgram(program, file);
+  const valid = validateProgram(program, file);
+  rememberChecked(valid);
+  return valid;
 }
 
 /** The stored machine: known fields only, thresholdPasses 1 when the file predates it (key order kept). */

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { compiledWasm } from '../../src/cli/simulate-wasm.js';
+import { compiledWasm } from '../../src/cli/compiled-wasm.js';
 import { wasmGemm } from '../../src/backends/wasm/gemm-module.js';
 import { loadModel } from '../../src/importers/index.js';
 import { makeConfig } from '../../src/isa/config.js';

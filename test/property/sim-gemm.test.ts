@@ -28,7 +28,7 @@ test('gemmSums = matmulSums: live box, every kernel width, act row addressing', 
         const actLanes = 48 * R; // the last act row is at most entry 2 + 10·3 + 3·2
         const wgtLanes = 2 * R * C;
         const [actAt, wgtAt, sumsAt] = [0, actLanes, actLanes + wgtLanes + ((4 - ((actLanes + wgtLanes) % 4)) % 4)];
-        const g = gemmScratch(wasmGemm(sumsAt + 4 * rows * C, R, C), C);
+        const g = gemmScratch(wasmGemm(sumsAt + 4 * rows * C, R, C), R, C);
         const act = new Int8Array(g.g.memory, actAt, actLanes);
         const wgt = new Int8Array(g.g.memory, wgtAt, wgtLanes);
         const dead = { rows: Array.from({ length: R }, () => r() < deadRows), cols: Array.from({ length: C }, () => r() < deadCols) };

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { examples, PROGRAM_INPUTS } from '../help.js';
-import { readProgramFile } from '../load-program.js';
+import { readProgramFile } from '../program-file.js';
 import { listingOf } from './lower.js';
 
 export function register(program: Command, ctx: CliContext): void {

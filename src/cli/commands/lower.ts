@@ -8,7 +8,6 @@ import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_INPUTS } from '../help.js';
-import { compiledProgram } from '../load-program.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
@@ -38,12 +37,13 @@ export function register(program: Command, ctx: CliContext): void {
           ]),
         ),
     ),
-  ).action((arg: string, flags: CompileFlags & ForceFlag & { out?: string; json?: boolean }) => {
+  ).action(async (arg: string, flags: CompileFlags & ForceFlag & { out?: string; json?: boolean }) => {
     const model = resolveModelPath(arg, 'lower');
     const out = flags.out ?? `${modelStem(model)}.nnchip`;
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     checkOutput(out, 'folder', written);
-    const { program: p, calibrationSource } = compiledProgram(model, flags, ctx);
+    // loaded here, not at the top: `disasm` takes listingOf from this module and needs no compiler
+    const { program: p, calibrationSource } = (await import('../load-program.js')).compiledProgram(model, flags, ctx);
     const cert = certify(p);
     const summary = {
       model: basename(model),

@@ -10,7 +10,7 @@ import { batchOf, dequantizeOutput, quantizeBatches, splitOutputs, type Program 
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
-import { compiledProgram, programFor } from '../load-program.js';
+import { loweredProgram } from '../program-file.js';
 import { isProgramPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
@@ -119,8 +119,9 @@ export function register(program: Command, ctx: CliContext): void {
   ).action(async (model: string, flags: RunFlags) => {
     const runner = RUNNERS[flags.backend];
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
-    const compiled = isProgramPath(model) ? null : compiledProgram(model, flags, ctx);
-    const p = compiled?.program ?? programFor(model, flags, ctx);
+    // the compiler loads only for a model: a lowered program needs none of it
+    const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);
+    const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'run');
     const samples = readSamples(flags.input, programInputSpec(p));
     const out = printer(p, flags, ctx, compiled?.calibrationWarnings ?? []);
     const b = batchOf(p);

@@ -15,17 +15,15 @@ import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
-import { prove, type ProveReport, type SimMode, type SimResult, type SimStats } from '../../../sim/index.js';
-import { simulateWasm as simulate } from '../simulate-wasm.js';
+import type { ProveReport, SimMode, SimResult, SimStats, SimulateFn } from '../../../sim/index.js';
+import { manyRunsSimulate, simulateWasm } from '../simulate-wasm.js';
 import type { CliContext } from '../context.js';
-import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { isProgramPath, modelStem } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, fmtInt, table } from '../render.js';
 import { loweredProgram } from '../program-file.js';
-import { scaleSimCsvFiles } from '../scalesim-csv.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;
@@ -144,7 +142,21 @@ interface Outcome {
   readonly proof: ProveReport | null;
 }
 
-function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext, written: OutputOptions): Outcome {
+/**
+ * What simulateAll needs beyond one inference, loaded only when asked for: prove() (--prove), and
+ * the compiled program's values for many runs of one program (--prove, several --input batches).
+ */
+interface Extras {
+  readonly simulate: SimulateFn;
+  readonly prove: typeof import('../../../sim/prove.js').prove | null;
+}
+
+async function extrasFor(f: SimFlags, batches: number): Promise<Extras> {
+  const many = f.prove === true || batches > 1;
+  return { simulate: many ? await manyRunsSimulate() : simulateWasm, prove: f.prove === true ? (await import('../../../sim/prove.js')).prove : null };
+}
+
+function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext, written: OutputOptions, { simulate, prove }: Extras): Outcome {
   const mode = modeOf(f);
   const bar = progress(ctx, f.prove ? 'prove' : 'sim');
   try {
@@ -157,11 +169,17 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
     if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''), written);
     const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))].map((r) => ({ cycles: r.cycles, output: toModelLayout(p.output, r.output) }));
     const randomInputs = positive(f.samples, '--samples') ?? 4;
-    const proof = f.prove ? prove(p, codes, { mode, randomInputs, onProgress: bar.update, simulate }) : null;
+    const proof = prove !== null ? prove(p, codes, { mode, randomInputs, onProgress: bar.update, simulate }) : null;
     return { primary, samples: codes.length > 0 ? samples : [], proof };
   } finally {
     bar.stop();
   }
+}
+
+/** --input's samples as the program's input codes, one per batch (the sample reader loads only then). */
+async function inputBatches(p: Program, file: string): Promise<Int8Array[]> {
+  const { programInputSpec, readSamples } = await import('../data.js');
+  return quantizeBatches(p, readSamples(file, programInputSpec(p)).inputs);
 }
 
 /** certificate.json: what one inference costs, how that was checked, and on which inputs. */
@@ -265,11 +283,11 @@ export function register(program: Command, ctx: CliContext): void {
       const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'sim');
       const warnings = compiled?.calibrationWarnings ?? [];
       // one simulated inference per batch of samples
-      const codes = flags.input === undefined ? [] : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
-      const o = simulateAll(p, codes, flags, ctx, written);
+      const codes = flags.input === undefined ? [] : await inputBatches(p, flags.input);
+      const o = simulateAll(p, codes, flags, ctx, written, await extrasFor(flags, codes.length));
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
       if (o.proof !== null) writeFileAtomic(certificate, certificateJson(o.proof), written);
-      if (flags.csvDir !== undefined) writeDirAtomic(flags.csvDir, scaleSimCsvFiles(o.primary.stats.layers, p.config), written);
+      if (flags.csvDir !== undefined) writeDirAtomic(flags.csvDir, (await import('../scalesim-csv.js')).scaleSimCsvFiles(o.primary.stats.layers, p.config), written);
       if (checks.some((c) => c.over) || (o.proof !== null && !o.proof.ok)) ctx.exitCode = EXIT.overBudget;
       if (flags.json) {
         const { primary: r, proof } = o;

@@ -11,14 +11,21 @@ function matmulActEnd(insn: InstructionOf<'matmul'>): number {
   return 1 + (runs > 1 ? Math.max(last, matmulActRow(insn, (runs - 1) * insn.inner - 1)) : last);
 }
 
+/** Scratch of execute(), grown to the array: live lanes, the transposed tile, two rows of act lanes (or one row of C sums). */
+const scratch = { lanes: new Int32Array(0), columns: new Int32Array(0), x: new Int32Array(0), y: new Int32Array(0) };
+function scratchFor(R: number, C: number): typeof scratch {
+  const n = Math.max(R, C);
+  if (scratch.lanes.length < R || scratch.columns.length < R * C || scratch.x.length < n) Object.assign(scratch, { lanes: new Int32Array(R), columns: new Int32Array(R * C), x: new Int32Array(n), y: new Int32Array(n) });
+  return scratch;
+}
+
 /**
  * The weight tile's rows r < R with a nonzero lane (the others add nothing: edge-tile padding,
  * unused lanes) into `lanes`, and the tile transposed to columns of those rows into `columns`
  * (column c's weight of live row l at c·live + l); returns how many rows are live.
  */
-const scratch = { lanes: new Int32Array(0), columns: new Int32Array(0), x: new Int32Array(0) };
 function liveTile(wgt: Int8Array, wgt0: number, R: number, C: number): number {
-  if (scratch.lanes.length < R || scratch.columns.length < R * C) scratch.lanes = new Int32Array(R), scratch.columns = new Int32Array(R * C), scratch.x = new Int32Array(R); // prettier-ignore
+  scratchFor(R, C);
   const { lanes, columns } = scratch;
   let live = 0;
   for (let r = 0; r < R; r++) {
@@ -52,20 +59,56 @@ export const matmul: OpDef<'matmul'> = {
     const accumulate = insn.accumulate;
     const rows = insn.rows;
     const { act: act0, actStride, actOuter, inner, acc: acc0 } = insn;
+    if (rows === 1) {
+      // one row (a dense layer at batch 1): straight from the tile, row by row of it; transposing the tile would cost more than the row
+      const a = act0 * R;
+      const o = acc0 * C;
+      const { x } = scratchFor(R, C);
+      x.fill(0, 0, C);
+      for (let r = 0; r < R; r++) {
+        const v = act[a + r]!;
+        if (v === 0) continue;
+        for (let c = 0, w = wgt0 + r * C; c < C; c++, w++) x[c]! += v * wgt[w]!;
+      }
+      for (let c = 0; c < C; c++) acc[o + c] = accumulate ? (acc[o + c]! + x[c]!) | 0 : x[c]!;
+      return;
+    }
     const live = liveTile(wgt, wgt0, R, C);
-    const { lanes, columns, x } = scratch;
-    // m = run·inner + i, so the act row is act + run·actOuter + i·actStride (matmulActRow)
-    for (let m = 0, run = 0; m < rows; run++) {
-      for (let i = 0; i < inner && m < rows; i++, m++) {
-        const a = (act0 + run * actOuter + i * actStride) * R;
-        const o = (acc0 + m) * C;
-        for (let l = 0; l < live; l++) x[l] = act[a + lanes[l]!]!;
-        // |Σ| ≤ R·2^14 ≤ 2^22 is exact; wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32)
-        for (let c = 0, w = 0; c < C; c++) {
-          let sum = 0;
-          for (let l = 0; l < live; l++, w++) sum += x[l]! * columns[w]!;
-          acc[o + c] = accumulate ? (acc[o + c]! + sum) | 0 : sum;
+    const { lanes, columns, x, y } = scratch;
+    // rows m and m + 1 together (each weight read once for both); m = run·inner + i, so the act row is act + run·actOuter + i·actStride (matmulActRow)
+    for (let m = 0, run = 0, i = 0; m < rows; m += 2) {
+      const a0 = (act0 + run * actOuter + i * actStride) * R;
+      if (++i === inner) (i = 0), run++;
+      const pair = m + 1 < rows;
+      const a1 = (act0 + run * actOuter + i * actStride) * R;
+      if (pair && ++i === inner) (i = 0), run++;
+      for (let l = 0; l < live; l++) x[l] = act[a0 + lanes[l]!]!;
+      if (pair) for (let l = 0; l < live; l++) y[l] = act[a1 + lanes[l]!]!;
+      else y.fill(0, 0, live);
+      const o0 = (acc0 + m) * C;
+      const o1 = o0 + C;
+      // columns c and c + 1 together too (a last odd column sums column c twice and keeps one);
+      // |Σ| ≤ R·2^14 ≤ 2^22 is exact; wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32)
+      for (let c = 0; c < C; c += 2) {
+        const two = c + 1 < C;
+        const w0 = c * live;
+        const w1 = two ? w0 + live : w0;
+        let s00 = 0, s01 = 0, s10 = 0, s11 = 0; // prettier-ignore
+        for (let l = 0; l < live; l++) {
+          const xl = x[l]!;
+          const yl = y[l]!;
+          const k0 = columns[w0 + l]!;
+          const k1 = columns[w1 + l]!;
+          s00 += xl * k0;
+          s01 += xl * k1;
+          s10 += yl * k0;
+          s11 += yl * k1;
         }
+        acc[o0 + c] = accumulate ? (acc[o0 + c]! + s00) | 0 : s00;
+        if (pair) acc[o1 + c] = accumulate ? (acc[o1 + c]! + s10) | 0 : s10;
+        if (!two) continue;
+        acc[o0 + c + 1] = accumulate ? (acc[o0 + c + 1]! + s01) | 0 : s01;
+        if (pair) acc[o1 + c + 1] = accumulate ? (acc[o1 + c + 1]! + s11) | 0 : s11;
       }
     }
   },

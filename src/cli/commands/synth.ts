@@ -52,27 +52,35 @@ function recompiler(model: string, flags: SynthFlags, p: Program): RecompileFn {
   };
 }
 
-/** On a terminal: the running step with its elapsed seconds, redrawn each second; each finished step keeps its time. */
-function progressLine(io: CliIo): { step: (s: string) => void; stop: () => void } {
+/**
+ * The running step and its elapsed time: on a terminal one line redrawn each second; elsewhere (a CI
+ * log) a line when a step starts and one when it ends. Each finished step keeps its time; the step a
+ * tool failed in says so (its log's last lines follow).
+ */
+export function progressLine(io: CliIo, now: () => number = Date.now): { step: (s: string) => void; stop: (failed?: boolean) => void } {
   let current: { text: string; started: number } | null = null;
+  const seconds = (): string => ((now() - current!.started) / 1000).toFixed(1);
   const draw = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((Date.now() - current.started) / 1000)} s`)}`);
+    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
   };
-  const timer = setInterval(draw, 1000);
-  timer.unref();
-  const finish = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}: ${((Date.now() - current.started) / 1000).toFixed(1)} s`)}\n`);
+  const timer = io.interactive ? setInterval(draw, 1000) : null;
+  timer?.unref();
+  const finish = (failed: boolean): void => {
+    if (current === null) return;
+    const line = failed ? `${current.text}: failed after ${seconds()} s` : `${current.text}: ${seconds()} s`;
+    io.stderr(io.interactive ? `\r\x1b[K${io.color.dim(line)}\n` : `${line}\n`);
     current = null;
   };
   return {
     step: (text) => {
-      finish();
-      current = { text, started: Date.now() };
-      draw();
+      finish(false);
+      current = { text, started: now() };
+      if (io.interactive) draw();
+      else io.stderr(`${text}…\n`);
     },
-    stop: () => {
-      finish();
-      clearInterval(timer);
+    stop: (failed = false) => {
+      finish(failed);
+      if (timer !== null) clearInterval(timer);
     },
   };
 }
@@ -134,8 +142,8 @@ export function register(program: Command, ctx: CliContext): void {
     const device = deviceFor(target, flags.device);
     if (flags.bitstream === true && (flags.out === undefined || !flags.pnr)) throw new NnchipError('NN801', '--bitstream needs -o <dir> (where the bitstream is kept) and place and route (not --no-pnr)');
     const p = programFor(model, flags, ctx);
-    // long steps (tens of seconds to minutes each): say what is running and for how long, on a terminal only
-    const progress = io.interactive && !flags.json ? progressLine(io) : null;
+    // long steps (tens of seconds to minutes each): say what is running and for how long (--json: stdout is for the figures; stderr keeps quiet)
+    const progress = flags.json ? null : progressLine(io);
     let report: SynthReport;
     try {
       report = await synthesize(p, {
@@ -145,7 +153,7 @@ export function register(program: Command, ctx: CliContext): void {
         bitstream: flags.bitstream === true,
         ...(progress === null ? {} : { onStep: progress.step }),
         onToolLog: (tail) => {
-          progress?.stop();
+          progress?.stop(true);
           if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
         },
         ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),

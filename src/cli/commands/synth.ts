@@ -6,17 +6,15 @@ import { DEVICE_NAMES, deviceFor, FPGA_DEVICES, RESOURCE_LABEL, RESOURCES } from
 import { VERILOG_TARGETS } from '../../backends/verilog/emit.js';
 import { notFitting, type RecompileFn } from '../../backends/verilog/fit.js';
 import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
-import { loadModel } from '../../importers/index.js';
-import { product } from '../../ir/graph.js';
 import type { Program } from '../../isa/program.js';
-import { compile } from '../../passes/pipeline.js';
 import type { CliContext, CliIo } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
+import { compilerFor } from '../recompile.js';
 import { isProgramPath } from '../model-path.js';
 import { checkOutput } from '../../util/atomic-write.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { addCompileOptions, calibrationFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { fmtInt, table } from '../render.js';
 import { parseTarget } from './verilog.js';
 
@@ -39,16 +37,10 @@ function rows(r: SynthReport, clockMhz: number): (string | number)[][] {
 /** Compiles the same model for another machine config (a .nnp program cannot be: its instruction count stands). */
 function recompiler(model: string, flags: SynthFlags, p: Program): RecompileFn {
   if (isProgramPath(model)) return () => ({ instructions: p.instructions.length });
-  const graph = loadModel(model, limitsFrom(flags));
-  const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
-  const batch = flags.batch === undefined ? 1 : Number(flags.batch);
+  const compileFor = compilerFor(model, flags);
   return (config) => {
-    try {
-      return { instructions: compile(graph, { config, calibration, batch }).program.instructions.length };
-    } catch (e) {
-      if (e instanceof NnchipError) return null;
-      throw e;
-    }
+    const q = compileFor(config);
+    return q === null ? null : { instructions: q.instructions.length };
   };
 }
 

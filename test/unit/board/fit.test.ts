@@ -36,6 +36,10 @@ const MEASURED: readonly (readonly [BoardName, Partial<ArrayConfig>, number, num
   ['hx8k-breakout', SMALL, 6129, 23, 0],
   ['icebreaker', SMALL, 5461, 23, 2],
   ['icebreaker', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16, queueDepth: 1 }, 6864, 37, 8],
+  ['icebreaker', { ...SMALL, queueDepth: 1, dramBytesPerCycle: 8, dramLatency: 20 }, 5212, 28, 2],
+  ['hx8k-breakout', { ...SMALL, queueDepth: 1 }, 5810, 23, 0],
+  // not among the designs the model was fitted to: the 4x4 array with its multipliers in LUTs
+  ['hx8k-breakout', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16 }, 9817, 37, 0],
 ];
 
 describe('board fit estimate', () => {

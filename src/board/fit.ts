@@ -6,7 +6,7 @@
  * board designs (bench/board.mjs prints each calibration design's cells beside this estimate).
  */
 import { bramBlocks, FPGA_DEVICES, mac16Blocks, overuse, type FpgaDevice, type ResourceUse } from '../backends/verilog/devices.js';
-import { bramTotal, bufferBrams, notFitting, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
+import { bramTotal, bufferBrams, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
@@ -105,12 +105,17 @@ function machineOrNull(p: Program, board: Board, capacity: BoardCapacity): Retur
  * Refuses, before anything is written, a board design the estimate says does not fit its part
  * (NN405, exit 4): one line with what is over, by how much, and a machine config whose design the
  * estimate says fits (backends/verilog/fit.ts's search, steps checked against estimateBoardUse),
- * compiled for each candidate with `compileFor`.
+ * compiled for each candidate with `compileFor` (null: a lowered program, which is one config's: no suggestion).
  */
-export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity, compileFor: CompileForFn): void {
+export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity, compileFor: CompileForFn | null): void {
   const device = FPGA_DEVICES[board.device];
   const over = overuse(estimateBoardUse(p, board, capacity), device);
   if (over.length === 0) return;
+  const hint = 'pass the suggested fields in --config, or a smaller model; --no-fit-check writes the design anyway';
+  if (compileFor === null) {
+    const what = overText(over, { luts: 'logic cells' });
+    throw new NnchipError('NN405', `the ${board.name} design does not fit ${device.part}: ${what} (estimated before synthesis); a lowered program is one config's: give the model itself for a machine config that fits`, { hint });
+  }
   const compiled = new Map<string, Program | null>();
   const program = (config: ArrayConfig): Program | null => {
     const key = JSON.stringify(config);
@@ -129,7 +134,5 @@ export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity
     return q === null ? null : estimateBoardUse(q, board, capacity);
   };
   const { line } = notFitting(over, device, p.config, p.instructions.length, recompile, { estimate, labels: { luts: 'logic cells' } });
-  throw new NnchipError('NN405', `${line.replace(/^the design/, `the ${board.name} design`)} (estimated before synthesis)`, {
-    hint: 'pass the suggested fields in --config, or a smaller model; --no-fit-check writes the design anyway',
-  });
+  throw new NnchipError('NN405', `${line.replace(/^the design/, `the ${board.name} design`)} (estimated before synthesis)`, { hint });
 }

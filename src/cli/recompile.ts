@@ -11,10 +11,10 @@ import { calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
 
 /**
  * Compiles the same model (same calibration, batch and limits) for another config, or null when it
- * does not lower there; null for a lowered program (.nnp, a folder), which holds one config's program.
+ * does not lower there; no compiler (null) for a lowered program (.nnp, a folder), which holds one config's program.
  */
-export function compilerFor(model: string, flags: CompileFlags): (config: ArrayConfig) => Program | null {
-  if (isProgramPath(model)) return () => null;
+export function compilerFor(model: string, flags: CompileFlags): ((config: ArrayConfig) => Program | null) | null {
+  if (isProgramPath(model)) return null;
   const graph = loadModel(model, limitsFrom(flags));
   const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
   const batch = flags.batch === undefined ? 1 : Number(flags.batch);

@@ -118,6 +118,15 @@ describe('verilog --board refuses a design that does not fit the board\'s part, 
     expect(r.code, r.stderr).toBe(0);
   });
 
+  test('a lowered program (one config\'s) that does not fit is refused without a suggestion, naming why', () => {
+    const lowered = join(work, 'lowered');
+    expect(nnchip(['lower', TINY, '--calibration', CALIBRATION, '-o', lowered]).code).toBe(0);
+    const r = nnchip(['verilog', join(lowered, 'program.nnp'), '--board', 'icebreaker', '-o', join(work, 'from-nnp')]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error NN405: the icebreaker design does not fit .*DSPs 32 of 8 \(24 over\).*give the model itself for a machine config that fits/);
+  });
+
   test('--no-fit-check writes the design anyway; without --board it is a usage error', () => {
     const out = join(work, 'unchecked');
     const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--no-fit-check', '-o', out, '--json']);

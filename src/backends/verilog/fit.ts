@@ -153,8 +153,8 @@ export interface NotFittingOptions {
   readonly labels?: Partial<Record<Resource, string>>;
 }
 
-/** The resources over the part, by how much. */
-function overText(over: readonly Overuse[], labels: Partial<Record<Resource, string>>): string {
+/** The resources over the part, by how much: `block RAMs 40 of 32 (8 over), …`. */
+export function overText(over: readonly Overuse[], labels: Partial<Record<Resource, string>>): string {
   return over.map((o) => `${labels[o.resource] ?? RESOURCE_LABEL[o.resource]} ${o.used} of ${o.available} (${o.used - o.available} over)`).join(', ');
 }
 

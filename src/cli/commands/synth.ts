@@ -11,7 +11,6 @@ import type { CliContext, CliIo } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { compilerFor } from '../recompile.js';
-import { isProgramPath } from '../model-path.js';
 import { checkOutput } from '../../util/atomic-write.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
@@ -36,8 +35,8 @@ function rows(r: SynthReport, clockMhz: number): (string | number)[][] {
 
 /** Compiles the same model for another machine config (a .nnp program cannot be: its instruction count stands). */
 function recompiler(model: string, flags: SynthFlags, p: Program): RecompileFn {
-  if (isProgramPath(model)) return () => ({ instructions: p.instructions.length });
   const compileFor = compilerFor(model, flags);
+  if (compileFor === null) return () => ({ instructions: p.instructions.length });
   return (config) => {
     const q = compileFor(config);
     return q === null ? null : { instructions: q.instructions.length };

@@ -176,7 +176,7 @@ function changed(c: ArrayConfig, next: ArrayConfig): Partial<ArrayConfig> {
 }
 
 /** Steps until the estimate of the changed config fits (or no step is left); each step's resources from the estimate. */
-function shrinkUntilEstimateFits(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, estimate: EstimateFn, labels: Partial<Record<Resource, string>>): NotFitting & { readonly found: boolean } {
+function shrinkUntilEstimateFits(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, estimate: EstimateFn, labels: Partial<Record<Resource, string>>): NotFitting {
   let config = c;
   let insns = instructions;
   let now = over;
@@ -190,7 +190,7 @@ function shrinkUntilEstimateFits(over: readonly Overuse[], device: FpgaDevice, c
       const reasons = parts.filter((p) => !p.found).map((p) => p.why).join('; ');
       const tried = changed(c, config);
       const advice = `no machine config found that the estimate says fits${Object.keys(tried).length > 0 ? ` (still over with ${JSON.stringify(tried)})` : ''}${reasons === '' ? '' : `: ${reasons}`}`;
-      return { line: advice, change: tried, verified: false, found: false };
+      return { line: advice, change: tried, verified: false };
     }
     config = next;
     insns = compiled.instructions;
@@ -206,10 +206,10 @@ function shrinkUntilEstimateFits(over: readonly Overuse[], device: FpgaDevice, c
       }
       const change = changed(c, config);
       const figures = (['luts', 'brams', 'dsps'] as const).map((r) => `${use[r]} ${labels[r] ?? RESOURCE_LABEL[r]}`).join(', ');
-      return { line: `a machine config that fits: ${JSON.stringify(change)} (estimated ${figures})`, change, verified: true, found: true };
+      return { line: `a machine config that fits: ${JSON.stringify(change)} (estimated ${figures})`, change, verified: true };
     }
   }
-  return { line: 'no machine config found that the estimate says fits', change: {}, verified: false, found: false };
+  return { line: 'no machine config found that the estimate says fits', change: {}, verified: false };
 }
 
 export function notFitting(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, opts: NotFittingOptions = {}): NotFitting {

@@ -6,7 +6,8 @@
 //     them, and each clock's Fmax against the required one;
 //   calibration: more machines through yosys and nextpnr (placed or not: nextpnr's utilisation is
 //     read either way), beside src/board/fit.ts's estimate, which these runs calibrate.
-// BENCH_BOARD=reference,calibration selects parts (default both). Each design takes minutes.
+//   buffers: two more calibration designs, with deeper buffers and the default DRAM beat and latency.
+// BENCH_BOARD=reference,calibration,buffers selects parts (default all). Each design takes minutes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +22,7 @@ import { compile } from '../dist/src/passes/pipeline.js';
 import { tempFolder, writeDirAtomic } from '../dist/src/util/atomic-write.js';
 
 const root = new URL('../', import.meta.url);
-const parts = (process.env.BENCH_BOARD ?? 'reference,calibration').split(',');
+const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers').split(',');
 const graph = loadModel(new URL('examples/tiny/tiny.nnchip.json', root).pathname);
 const samples = JSON.parse(readFileSync(new URL('examples/tiny/calibration.json', root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
 
@@ -34,6 +35,11 @@ const CALIBRATION = [
   ['icebreaker', 12, { ...SMALL, queueDepth: 1, dramBytesPerCycle: 8, dramLatency: 20 }],
   ['hx8k-breakout', 12, { ...SMALL, queueDepth: 1 }],
   ['hx8k-breakout', 12, { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16 }],
+];
+// deeper buffers with the default DRAM beat (8 bytes) and latency (20): the address-bit term
+const BUFFERS = [
+  ['icebreaker', 12, { rows: 2, cols: 2, actDepth: 256, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 1, thresholdPasses: 8 }],
+  ['hx8k-breakout', 12, { rows: 2, cols: 2, actDepth: 512, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 4, thresholdPasses: 8 }],
 ];
 
 const pad = (s, n) => String(s).padStart(n);
@@ -91,7 +97,7 @@ const HEADER = `${'board'.padEnd(14)} ${'machine'.padEnd(14)} ${'clock'.padStart
 if (['make', 'yosys', 'nextpnr-ice40'].some((t) => findTool(t) === null)) {
   console.log('board: make, yosys and nextpnr-ice40 are needed');
 } else {
-  for (const [part, cases, target] of [['reference', REFERENCE, 'bitstream'], ['calibration', CALIBRATION, 'pnr']]) {
+  for (const [part, cases, target] of [['reference', REFERENCE, 'bitstream'], ['calibration', CALIBRATION, 'pnr'], ['buffers', BUFFERS, 'pnr']]) {
     if (!parts.includes(part)) continue;
     console.log(`${part}: the tiny example (examples/tiny), make ${target}; cells = nextpnr's ICESTORM_LC, estimate = src/board/fit.ts`);
     console.log(HEADER);

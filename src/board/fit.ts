@@ -16,19 +16,23 @@ import type { DesignSizing } from '../backends/verilog/emit.js';
 
 /**
  * Logic cells (nextpnr's ICESTORM_LC) of a board design, fitted to the designs bench/board.mjs
- * builds (yosys 0.23, nextpnr-ice40; 2x2 and 4x4 arrays, queue depths 1 and 2, DRAM beats of 2 and
- * 8 bytes, on both parts: each within 0.2% of its placed figure). `base` is the board logic (host
+ * builds (yosys 0.23, nextpnr-ice40; 2x2 and 4x4 arrays, queue depths 1, 2 and 4, DRAM beats of 2
+ * and 8 bytes, small and larger buffers, on both parts: each within 0.3% of its placed figure). `base` is the board logic (host
  * link, flash reader, memory adapter, boot checker), the core's fixed control and its one-lane
  * threshold unit; each PE adds its accumulator and registers (and, in LUTs, its multiplier:
  * `fabric`, 164 cells more than in a DSP block), each column its share of the control (the plain
  * core's per-column figure, src/explore/area.ts), each instruction-queue entry a register of every
- * instruction field in the three queues, each byte of the DRAM beat its adapter lanes.
+ * instruction field in the three queues, each byte of the DRAM beat its adapter lanes, and each
+ * address bit of the five buffers its share of the instruction fields, queue entries and counters
+ * (fitted to the two designs verilog --board first suggested for the tiny example, with buffers
+ * 8 to 128 times deeper: 6,525 and 8,133 cells placed).
  * A threshold unit of full lanes (thresholdPasses dividing cols) replaces the one-lane unit, at the
  * plain core's yosys figures (docs/hardware.md); pooling hardware adds about 100 cells per column
  * (backends/verilog/emit.ts). Neither is in the calibration designs.
  */
 export const BOARD_CELL_MODEL = {
-  base: 3970,
+  base: 2792,
+  perAddressBit: 62,
   pe: { fabric: 269, mac16: 105 },
   perCol: 222.5,
   perQueueEntry: 308,
@@ -59,6 +63,11 @@ export const PLACED_MACHINES = {
   'hx8k-breakout': { clockMhz: 24, config: { rows: 2, cols: 2, thresholdPasses: 8, queueDepth: 2, ...SMALL_BUFFERS } },
 } as const satisfies Record<BoardName, { readonly clockMhz: number; readonly config: Partial<ArrayConfig> }>;
 
+/** The buffers' address bits: each is in the instruction fields, the queue entries and the units' counters (nnchip_top.v's *_AW). */
+function addressBits(c: ArrayConfig): number {
+  return [c.actDepth, c.wgtDepth, c.accDepth, c.qntDepth, c.outDepth].reduce((n, d) => n + Math.max(1, Math.ceil(Math.log2(d))), 0);
+}
+
 /** Instruction words in a 128-bit-wide block RAM; the board RAM region is bytes. */
 const INSN_BITS = 128;
 
@@ -79,6 +88,7 @@ export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: P
     c.cols * (m.perCol + (sizing.pooling ? m.poolingPerCol : 0)) +
     c.queueDepth * m.perQueueEntry +
     c.dramBytesPerCycle * m.perBeatByte +
+    addressBits(c) * m.perAddressBit +
     threshold;
   // the memory adapter's read ring: a beat and its valid bit per cycle of DRAM latency (nnchip_board_mem.v)
   const ring = inferredBlocks(8 * c.dramBytesPerCycle + 1, Math.max(1, c.dramLatency), device);
@@ -87,6 +97,8 @@ export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: P
   // flip-flops and pins are not estimated: a logic cell holds a LUT and a flip-flop, and the pins are the board's
   return { luts: Math.round(cells), ffs: 0, brams, dsps, io: 0 };
 }
+
+const LABELS = { luts: 'logic cells' } as const;
 
 /** The same model compiled for another machine config, or null when it does not lower there (the CLI's, from the model file and flags). */
 export type CompileForFn = (config: ArrayConfig) => Program | null;
@@ -113,7 +125,7 @@ export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity
   if (over.length === 0) return;
   const hint = 'pass the suggested fields in --config, or a smaller model; --no-fit-check writes the design anyway';
   if (compileFor === null) {
-    const what = overText(over, { luts: 'logic cells' });
+    const what = overText(over, LABELS);
     throw new NnchipError('NN405', `the ${board.name} design does not fit ${device.part}: ${what} (estimated before synthesis); a lowered program is one config's: give the model itself for a machine config that fits`, { hint });
   }
   const compiled = new Map<string, Program | null>();
@@ -133,6 +145,17 @@ export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity
     const q = program(config);
     return q === null ? null : estimateBoardUse(q, board, capacity);
   };
-  const { line } = notFitting(over, device, p.config, p.instructions.length, recompile, { estimate, labels: { luts: 'logic cells' } });
+  // first the machine that places on this board (measured, not only estimated), when the model runs on it
+  const placed = { ...p.config, ...PLACED_MACHINES[board.name as BoardName].config };
+  const placedUse = estimate(placed);
+  if (placedUse !== null && overuse(placedUse, device).length === 0) {
+    const change = Object.fromEntries(Object.entries(placed).filter(([k, v]) => p.config[k as keyof ArrayConfig] !== v));
+    throw new NnchipError(
+      'NN405',
+      `the ${board.name} design does not fit ${device.part}: ${overText(over, LABELS)} (estimated before synthesis); a machine config that fits: ${JSON.stringify(change)} (the machine bench/board.mjs places on this board: about ${placedUse.luts} logic cells, ${placedUse.brams} block RAMs, ${placedUse.dsps} DSPs)`,
+      { hint },
+    );
+  }
+  const { line } = notFitting(over, device, p.config, p.instructions.length, recompile, { estimate, labels: LABELS });
   throw new NnchipError('NN405', `${line.replace(/^the design/, `the ${board.name} design`)} (estimated before synthesis)`, { hint });
 }

@@ -89,8 +89,8 @@ function fitBrams(c: ArrayConfig, measured: number, instructions: number, device
  * Logic over the part: the threshold unit is the largest block and 4·cols passes make it one lane
  * multiplying in 4-bit steps; with `queues` (steps an estimate checks one by one), shallower
  * instruction queues next (each entry registers every instruction field: a few hundred cells on an
- * iCE40, and fewer cycles lost than with fewer PEs); after that only a smaller array saves logic
- * (each PE is a multiplier).
+ * iCE40, and fewer cycles lost than with fewer PEs);
+ * after that only a smaller array saves logic (each PE is a multiplier).
  */
 function fitLogic(c: ArrayConfig, recompile: RecompileFn, queues: boolean): FitSuggestion {
   const passes = 4 * c.cols;

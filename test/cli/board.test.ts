@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { BOARD_NAMES } from '../../src/board/boards.js';
+import { PLACED_MACHINES } from '../../src/board/fit.js';
 import { IMAGE_HEADER_BYTES, imageFieldOffset, type ImageField } from '../../src/board/image.js';
 import { encodeAll } from '../../src/isa/encode.js';
 import { deserializeProgram } from '../../src/isa/validate.js';
@@ -21,7 +23,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('nnchip verilog --board and nnchip board', () => {
   const hw = join(work, 'hw');
   test('verilog --board writes the design, with the PLL and the Makefile at --clock', () => {
-    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--array', '2x2', '--board', 'hx8k-breakout', '--clock', '24', '-o', hw, '--json']);
+    // the files, not the fit: the default buffers are more block RAM than the part has (the fit check is tested below)
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--array', '2x2', '--board', 'hx8k-breakout', '--clock', '24', '--no-fit-check', '-o', hw, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as { files: string[]; clockMhz: number };
     expect(summary.clockMhz).toBe(24);
@@ -88,3 +91,50 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(r.stderr).toMatch(/^error NN512: cannot open .*no-such-tty/);
   });
 });
+
+describe('verilog --board refuses a design that does not fit the board\'s part, before writing it', () => {
+  test.each(BOARD_NAMES)('%s: the default 8x8 machine is refused in one line (exit 4) with a machine config that fits, and that config is accepted', (board) => {
+    const out = join(work, `default-${board}`);
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', board, '-o', out]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^error NN405: the ${board} design does not fit iCE40-\\w+ \\(\\w+\\): logic cells \\d+ of \\d+ \\(\\d+ over\\)`));
+    if (board === 'icebreaker') expect(r.stderr).toContain('DSPs 32 of 8 (24 over)');
+    expect(existsSync(out), 'nothing written').toBe(false);
+    const suggested = /a machine config that fits: (\{[^}]*\})/.exec(r.stderr)?.[1];
+    expect(suggested, r.stderr).toBeDefined();
+    const config = join(work, `suggested-${board}.json`);
+    writeFileSync(config, suggested!);
+    const ok = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', board, '--config', config, '-o', out, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(join(out, 'flash.bin'))).toBe(true);
+  });
+
+  test.each(BOARD_NAMES)('%s: the machine that places and routes (bench/board.mjs) is accepted', (board) => {
+    const { clockMhz, config } = PLACED_MACHINES[board];
+    const file = join(work, `placed-${board}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', board, '--clock', String(clockMhz), '--config', file, '-o', join(work, `placed-${board}`), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  test('a lowered program (one config\'s) that does not fit is refused without a suggestion, naming why', () => {
+    const lowered = join(work, 'lowered');
+    expect(nnchip(['lower', TINY, '--calibration', CALIBRATION, '-o', lowered]).code).toBe(0);
+    const r = nnchip(['verilog', join(lowered, 'program.nnp'), '--board', 'icebreaker', '-o', join(work, 'from-nnp')]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error NN405: the icebreaker design does not fit .*DSPs 32 of 8 \(24 over\).*give the model itself for a machine config that fits/);
+  });
+
+  test('--no-fit-check writes the design anyway; without --board it is a usage error', () => {
+    const out = join(work, 'unchecked');
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--no-fit-check', '-o', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { array: string }).array).toBe('8x8');
+    const usage = nnchip(['verilog', TINY, '--no-fit-check', '-o', join(work, 'plain')]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^error NN801: --no-fit-check applies to board designs only/);
+  });
+});
+

@@ -14,7 +14,7 @@ import { scheduleTimes } from '../../isa/timing.js';
 import { cellModelPath, cellsOf } from './cell-models.js';
 import { FPGA_DEVICES, type PeMultipliers } from './devices.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
-import { corePnrValues } from './fusesoc.js';
+import { coreCellValues, corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
 import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, programHex, rowAddressHex, samplesHex } from './rom.js';
 import { readTemplateDir } from './templates.js';
@@ -242,6 +242,8 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
     for (const [name, text] of readTemplateDir(`targets/${folder}`)) flows.push([`${folder}/${name}`, text]);
   }
   flows.push(['nnchip.core', readTemplateDir('targets/fusesoc').get('nnchip.core') ?? '']);
+  // written beside the design by the CLI (cell-models.ts: they come from the installed yosys)
+  const cellModels = cellsOf(peMultipliersOf(opts)).map(cellModelPath);
   const model = opts.name ?? 'model';
   files.push(
     ...fillFlows(flows, {
@@ -250,13 +252,14 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
       COLS: p.config.cols,
       TARGET: opts.target,
       RTL_FILES: rtlNames.join(' '),
-      CELL_MODELS: cellsOf(peMultipliersOf(opts)).map(cellModelPath).join(' '),
+      CELL_MODELS: cellModels.join(' '),
       SAMPLES: inputs.length,
       ...TARGET_VALUES[opts.target](p, opts),
       CORE_NAME: `${model.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}_${p.config.rows}x${p.config.cols}`,
       CORE_RTL_FILES: rtlNames.map((f) => `      - ${f}`).join('\n'),
       CORE_MEM_FILES: Object.values(MEM_FILES).map((f) => `      - ${f}: {copyto: ${f}}`).join('\n'),
       ...corePnrValues(opts.target, opts.device, p.config.clockMhz, ice40SynthFlags(opts)),
+      ...coreCellValues(cellModels),
     }),
   );
   return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

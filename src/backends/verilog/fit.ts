@@ -5,7 +5,7 @@
  * buffers the model's program can do without — each candidate compiled to check the model still lowers.
  */
 import type { ArrayConfig } from '../../isa/config.js';
-import { bramBlocks, mac16Blocks, RESOURCE_LABEL, type FpgaDevice, type Overuse } from './devices.js';
+import { bramBlocks, mac16Blocks, overuse, RESOURCE_LABEL, type FpgaDevice, type Overuse, type Resource, type ResourceUse } from './devices.js';
 
 /** Buffers whose depth is a config field; the acc buffer is two banks. */
 const BUFFERS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
@@ -87,12 +87,19 @@ function fitBrams(c: ArrayConfig, measured: number, instructions: number, device
 
 /**
  * Logic over the part: the threshold unit is the largest block and 4·cols passes make it one lane
- * multiplying in 4-bit steps; after that only a smaller array saves logic (each PE is a multiplier).
+ * multiplying in 4-bit steps; with `queues` (steps an estimate checks one by one), shallower
+ * instruction queues next (each entry registers every instruction field: a few hundred cells on an
+ * iCE40, and fewer cycles lost than with fewer PEs);
+ * after that only a smaller array saves logic (each PE is a multiplier).
  */
-function fitLogic(c: ArrayConfig, recompile: RecompileFn): FitSuggestion {
+function fitLogic(c: ArrayConfig, recompile: RecompileFn, queues: boolean): FitSuggestion {
   const passes = 4 * c.cols;
   if (c.thresholdPasses < passes && recompile({ ...c, thresholdPasses: passes }) !== null) {
     return { change: { thresholdPasses: passes }, why: 'one threshold lane multiplying in 4-bit steps: the smallest threshold unit', found: true, verified: false };
+  }
+  const queueDepth = Math.floor(c.queueDepth / 2);
+  if (queues && queueDepth >= 1 && recompile({ ...c, queueDepth }) !== null) {
+    return { change: { queueDepth }, why: 'half the instruction-queue entries', found: true, verified: false };
   }
   const rows = Math.max(1, Math.floor(c.rows / 2));
   const cols = Math.max(1, Math.floor(c.cols / 2));
@@ -133,15 +140,86 @@ export interface NotFitting {
   readonly verified: boolean;
 }
 
-export function notFitting(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn): NotFitting {
-  const what = over.map((o) => `${RESOURCE_LABEL[o.resource]} ${o.used} of ${o.available} (${o.used - o.available} over)`).join(', ');
+/** What a design of `config` would use, for a fit decided before synthesis (a board design: src/board/fit.ts); null when it cannot be built. */
+export type EstimateFn = (config: ArrayConfig) => ResourceUse | null;
+
+export interface NotFittingOptions {
+  /**
+   * With an estimate, the suggestion is not one step per over resource but shrinks on until the
+   * estimate of the whole changed config fits (each step as without it), and says what it estimates.
+   */
+  readonly estimate?: EstimateFn;
+  /** Names for the resources in the line (an estimate's `luts` may be logic cells). */
+  readonly labels?: Partial<Record<Resource, string>>;
+}
+
+/** The resources over the part, by how much: `block RAMs 40 of 32 (8 over), …`. */
+export function overText(over: readonly Overuse[], labels: Partial<Record<Resource, string>>): string {
+  return over.map((o) => `${labels[o.resource] ?? RESOURCE_LABEL[o.resource]} ${o.used} of ${o.available} (${o.used - o.available} over)`).join(', ');
+}
+
+/** One step: a change per over resource (each from its own model, fitBrams … fitDsps). */
+function suggestStep(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, estimated = false): FitSuggestion[] {
   const parts: FitSuggestion[] = [];
   const brams = over.find((o) => o.resource === 'brams');
   if (brams !== undefined) parts.push(fitBrams(c, brams.used, instructions, device, recompile));
-  if (over.some((o) => o.resource === 'luts' || o.resource === 'ffs')) parts.push(fitLogic(c, recompile));
+  if (over.some((o) => o.resource === 'luts' || o.resource === 'ffs')) parts.push(fitLogic(c, recompile, estimated));
   const dsps = over.find((o) => o.resource === 'dsps');
   if (dsps !== undefined) parts.push(fitDsps(c, dsps.used, device, recompile));
   if (over.some((o) => o.resource === 'io')) parts.push({ change: {}, why: 'the pins are the top module\'s ports: a board top, not a config, sets them', found: false, verified: false });
+  return parts;
+}
+
+/** The fields of `next` that differ from `c`. */
+function changed(c: ArrayConfig, next: ArrayConfig): Partial<ArrayConfig> {
+  return Object.fromEntries(Object.entries(next).filter(([k, v]) => c[k as keyof ArrayConfig] !== v)) as Partial<ArrayConfig>;
+}
+
+/** Steps until the estimate of the changed config fits (or no step is left); each step's resources from the estimate. */
+function shrinkUntilEstimateFits(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, estimate: EstimateFn, labels: Partial<Record<Resource, string>>): NotFitting {
+  let config = c;
+  let insns = instructions;
+  let now = over;
+  for (let steps = 0; steps < 64; steps++) {
+    const parts = suggestStep(now, device, config, insns, recompile, true);
+    const step = Object.assign({}, ...parts.map((p) => p.change)) as Partial<ArrayConfig>;
+    const next = { ...config, ...step };
+    const compiled = Object.keys(step).length === 0 ? null : recompile(next);
+    const estimated = compiled === null ? null : estimate(next);
+    if (compiled === null || estimated === null) {
+      const reasons = parts.filter((p) => !p.found).map((p) => p.why).join('; ');
+      const tried = changed(c, config);
+      const advice = `no machine config found that the estimate says fits${Object.keys(tried).length > 0 ? ` (still over with ${JSON.stringify(tried)})` : ''}${reasons === '' ? '' : `: ${reasons}`}`;
+      return { line: advice, change: tried, verified: false };
+    }
+    config = next;
+    insns = compiled.instructions;
+    let use = estimated;
+    now = overuse(use, device);
+    if (now.length === 0) {
+      // the queues went first (fewer cycles lost than with fewer PEs): as deep again as still fits the shrunk machine
+      for (let deeper = { ...config, queueDepth: config.queueDepth * 2 }; deeper.queueDepth <= c.queueDepth; deeper = { ...deeper, queueDepth: deeper.queueDepth * 2 }) {
+        const u = recompile(deeper) === null ? null : estimate(deeper);
+        if (u === null || overuse(u, device).length > 0) break;
+        config = deeper;
+        use = u;
+      }
+      const change = changed(c, config);
+      const figures = (['luts', 'brams', 'dsps'] as const).map((r) => `${use[r]} ${labels[r] ?? RESOURCE_LABEL[r]}`).join(', ');
+      return { line: `a machine config that fits: ${JSON.stringify(change)} (estimated ${figures})`, change, verified: true };
+    }
+  }
+  return { line: 'no machine config found that the estimate says fits', change: {}, verified: false };
+}
+
+export function notFitting(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, opts: NotFittingOptions = {}): NotFitting {
+  const labels = opts.labels ?? {};
+  const what = overText(over, labels);
+  if (opts.estimate !== undefined) {
+    const s = shrinkUntilEstimateFits(over, device, c, instructions, recompile, opts.estimate, labels);
+    return { line: `the design does not fit ${device.part}: ${what}; ${s.line}`, change: s.change, verified: s.verified };
+  }
+  const parts = suggestStep(over, device, c, instructions, recompile);
   const change = Object.assign({}, ...parts.map((p) => p.change)) as Partial<ArrayConfig>;
   const reasons = parts.map((p) => p.why).join('; ');
   const advice = parts.length > 0 && parts.every((p) => p.found)

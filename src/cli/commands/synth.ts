@@ -6,17 +6,14 @@ import { DEVICE_NAMES, deviceFor, FPGA_DEVICES, RESOURCE_LABEL, RESOURCES } from
 import { VERILOG_TARGETS } from '../../backends/verilog/emit.js';
 import { notFitting, type RecompileFn } from '../../backends/verilog/fit.js';
 import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
-import { loadModel } from '../../importers/index.js';
-import { product } from '../../ir/graph.js';
 import type { Program } from '../../isa/program.js';
-import { compile } from '../../passes/pipeline.js';
 import type { CliContext, CliIo } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
-import { isProgramPath } from '../model-path.js';
+import { compilerFor } from '../recompile.js';
 import { checkOutput } from '../../util/atomic-write.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { addCompileOptions, calibrationFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { addCompileOptions, type CompileFlags } from '../options.js';
 import { fmtInt, table } from '../render.js';
 import { parseTarget } from './verilog.js';
 
@@ -38,41 +35,43 @@ function rows(r: SynthReport, clockMhz: number): (string | number)[][] {
 
 /** Compiles the same model for another machine config (a .nnp program cannot be: its instruction count stands). */
 function recompiler(model: string, flags: SynthFlags, p: Program): RecompileFn {
-  if (isProgramPath(model)) return () => ({ instructions: p.instructions.length });
-  const graph = loadModel(model, limitsFrom(flags));
-  const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
-  const batch = flags.batch === undefined ? 1 : Number(flags.batch);
+  const compileFor = compilerFor(model, flags);
+  if (compileFor === null) return () => ({ instructions: p.instructions.length });
   return (config) => {
-    try {
-      return { instructions: compile(graph, { config, calibration, batch }).program.instructions.length };
-    } catch (e) {
-      if (e instanceof NnchipError) return null;
-      throw e;
-    }
+    const q = compileFor(config);
+    return q === null ? null : { instructions: q.instructions.length };
   };
 }
 
-/** On a terminal: the running step with its elapsed seconds, redrawn each second; each finished step keeps its time. */
-function progressLine(io: CliIo): { step: (s: string) => void; stop: () => void } {
+/**
+ * The running step and its elapsed time: on a terminal one line redrawn each second; elsewhere (a CI
+ * log) a line when a step starts and one when it ends. Each finished step keeps its time; the step a
+ * tool failed in says so (its log's last lines follow).
+ */
+export function progressLine(io: CliIo, now: () => number = Date.now): { step: (s: string) => void; stop: (failed?: boolean) => void } {
   let current: { text: string; started: number } | null = null;
+  const seconds = (): string => ((now() - current!.started) / 1000).toFixed(1);
   const draw = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((Date.now() - current.started) / 1000)} s`)}`);
+    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
   };
-  const timer = setInterval(draw, 1000);
-  timer.unref();
-  const finish = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}: ${((Date.now() - current.started) / 1000).toFixed(1)} s`)}\n`);
+  const timer = io.interactive ? setInterval(draw, 1000) : null;
+  timer?.unref();
+  const finish = (failed: boolean): void => {
+    if (current === null) return;
+    const line = failed ? `${current.text}: failed after ${seconds()} s` : `${current.text}: ${seconds()} s`;
+    io.stderr(io.interactive ? `\r\x1b[K${io.color.dim(line)}\n` : `${line}\n`);
     current = null;
   };
   return {
     step: (text) => {
-      finish();
-      current = { text, started: Date.now() };
-      draw();
+      finish(false);
+      current = { text, started: now() };
+      if (io.interactive) draw();
+      else io.stderr(`${text}…\n`);
     },
-    stop: () => {
-      finish();
-      clearInterval(timer);
+    stop: (failed = false) => {
+      finish(failed);
+      if (timer !== null) clearInterval(timer);
     },
   };
 }
@@ -134,8 +133,8 @@ export function register(program: Command, ctx: CliContext): void {
     const device = deviceFor(target, flags.device);
     if (flags.bitstream === true && (flags.out === undefined || !flags.pnr)) throw new NnchipError('NN801', '--bitstream needs -o <dir> (where the bitstream is kept) and place and route (not --no-pnr)');
     const p = programFor(model, flags, ctx);
-    // long steps (tens of seconds to minutes each): say what is running and for how long, on a terminal only
-    const progress = io.interactive && !flags.json ? progressLine(io) : null;
+    // long steps (tens of seconds to minutes each): say what is running and for how long (--json: stdout is for the figures; stderr keeps quiet)
+    const progress = flags.json ? null : progressLine(io);
     let report: SynthReport;
     try {
       report = await synthesize(p, {
@@ -145,7 +144,7 @@ export function register(program: Command, ctx: CliContext): void {
         bitstream: flags.bitstream === true,
         ...(progress === null ? {} : { onStep: progress.step }),
         onToolLog: (tail) => {
-          progress?.stop();
+          progress?.stop(true);
           if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
         },
         ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),

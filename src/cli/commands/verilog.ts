@@ -9,6 +9,7 @@ import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js
 import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
+import { checkBoardFits } from '../../board/fit.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
@@ -18,11 +19,12 @@ import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
+import { compilerFor } from '../recompile.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string; ramBytes?: string };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string; ramBytes?: string; fitCheck: boolean };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -50,6 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
         .option('--program-words <n>', '--board only: instruction RAM words, so longer programs of other models fit the bitstream (default: this program\'s length; at most 512)')
+        .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
         .option('--json', 'print a summary as JSON')
@@ -64,6 +67,7 @@ export function register(program: Command, ctx: CliContext): void {
     ),
   ).action((model: string, flags: VerilogFlags) => {
     if (flags.board !== undefined) return boardAction(model, flags, ctx);
+    if (!flags.fitCheck) throw new NnchipError('NN801', '--no-fit-check applies to board designs only (add --board ' + BOARD_NAMES.join('|') + ')');
     for (const f of ['clock', 'baud', 'programWords', 'ramBytes'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
     const target = parseTarget(flags.target ?? 'generic');
     const part = deviceFor(target, flags.device);
@@ -133,6 +137,8 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const programWords = whole('--program-words', flags.programWords);
   const ramBytes = whole('--ram-bytes', flags.ramBytes);
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
+  // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
+  if (flags.fitCheck) checkBoardFits(p, board, capacity, compilerFor(model, flags));
   const files = emitBoard(p, { board, clockMhz, baud, name, capacity });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;

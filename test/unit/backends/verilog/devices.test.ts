@@ -81,6 +81,33 @@ describe('a config that fits', () => {
   });
 });
 
+describe('with an estimate (a board design: checked before synthesis)', () => {
+  const ok = (): { instructions: number } => ({ instructions: 10 });
+  const wide = makeConfig({ rows: 8, cols: 8, thresholdPasses: 32 });
+  const logic = (perQueue: number, perPe: number) => (c: { queueDepth: number; rows: number; cols: number }) => ({ luts: perQueue * c.queueDepth + perPe * c.rows * c.cols, ffs: 0, brams: 0, dsps: 0, io: 0 });
+
+  test('steps until the estimate of the whole config fits: shallower queues before fewer PEs', () => {
+    const estimate = logic(1000, 100);
+    const r = notFitting(overuse(estimate(wide), hx8k), hx8k, wide, 10, ok, { estimate, labels: { luts: 'logic cells' } });
+    expect(r.change).toEqual({ queueDepth: 1 });
+    expect(r.verified).toBe(true);
+    expect(r.line).toMatch(/^the design does not fit iCE40-HX8K \(CT256\): logic cells 14400 of 7680 \(6720 over\); a machine config that fits: \{"queueDepth":1\} \(estimated 7400 logic cells, 0 block RAMs, 0 DSPs\)$/);
+  });
+
+  test('after a smaller array, the queues are as deep again as still fits', () => {
+    const estimate = logic(500, 1000);
+    const r = notFitting(overuse(estimate(wide), hx8k), hx8k, wide, 10, ok, { estimate });
+    expect(r.change).toEqual({ rows: 2, cols: 2, thresholdPasses: 8, queueDepth: 4 });
+    expect(estimate({ ...wide, ...r.change }).luts).toBeLessThanOrEqual(7680);
+  });
+
+  test('no machine the estimate accepts: said so, with how far it got', () => {
+    const r = notFitting([{ resource: 'luts', used: 99999, available: 7680 }], hx8k, wide, 10, ok, { estimate: () => ({ luts: 99999, ffs: 0, brams: 0, dsps: 0, io: 0 }) });
+    expect(r.verified).toBe(false);
+    expect(r.line).toMatch(/no machine config found that the estimate says fits \(still over with \{.*"rows":1,"cols":1.*\}\)/);
+  });
+});
+
 describe('DSPs over the part', () => {
   test('UP5K: the array shrinks until its SB_MAC16 blocks (two PEs each) fit', () => {
     const up5k = FPGA_DEVICES.up5k;

@@ -6,7 +6,8 @@
  * YAML subset the template uses, which refuses anything outside it.)
  */
 import { describe, expect, test } from 'vitest';
-import { emitVerilog, ICE40_DEVICES, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../../../src/backends/verilog/emit.js';
+import { cellModelPath, cellsOf } from '../../../../src/backends/verilog/cell-models.js';
+import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../../../src/backends/verilog/emit.js';
 import { compileGraph } from '../../../helpers/compile.js';
 import { randomMlp, randomSamples } from '../../../helpers/random-graph.js';
 
@@ -78,7 +79,11 @@ const cases = VERILOG_TARGETS.flatMap((target): Case[] => (target === 'ice40' ? 
 
 describe('nnchip.core', () => {
   test.each(cases)('$target $device: a CAPI=2 core whose targets name files and modules of the design', ({ target, device }) => {
-    const files = emitVerilog(program, { target, ...(device === undefined ? {} : { device }) });
+    const opts = { target, ...(device === undefined ? {} : { device }) };
+    const files = emitVerilog(program, opts);
+    // the CLI writes the cell models beside the design (from the installed yosys: not needed here, only their paths)
+    const cellModels = cellsOf(peMultipliersOf(opts)).map(cellModelPath);
+    const inFolder = (f: string): boolean => files.has(f) || cellModels.includes(f);
     const text = files.get('nnchip.core')!;
     expect(text.split('\n')[0]).toBe('CAPI=2:');
     const core = asMap(parseYaml(text.split('\n').slice(1).join('\n')), 'the core');
@@ -87,7 +92,7 @@ describe('nnchip.core', () => {
     for (const [name, fs] of Object.entries(filesets)) {
       const set = asMap(fs, `fileset ${name}`);
       expect(['verilogSource', 'user', 'PCF']).toContain(set['file_type']);
-      for (const f of asList(set['files'], `fileset ${name} files`)) expect(files.has(fileName(f)), `${name}: ${fileName(f)} is in the design folder`).toBe(true);
+      for (const f of asList(set['files'], `fileset ${name} files`)) expect(inFolder(fileName(f)), `${name}: ${fileName(f)} is in the design folder`).toBe(true);
     }
     const targets = asMap(core['targets'], 'targets');
     expect(Object.keys(targets)).toEqual(expect.arrayContaining(['default', 'sim', 'lint']));
@@ -100,6 +105,15 @@ describe('nnchip.core', () => {
       if (spec['tools'] !== undefined) expect(Object.keys(asMap(spec['tools'], `${name} tools`))).toEqual([spec['default_tool']]);
     }
     expect(targets['synth'], 'no synth target without a place-and-route flow').toBeUndefined();
+    // the cells the RTL instantiates by name (the UP5K's SB_MAC16) are simulated and linted with yosys's models, not synthesized from them
+    const filesOf = (t: string): string[] => asList(asMap(targets[t], t)['filesets'], `${t} filesets`).flatMap((s) => asList(asMap(filesets[String(s)], String(s))['files'], String(s)).map(fileName));
+    for (const model of cellModels) {
+      expect(filesOf('sim'), `sim compiles ${model}`).toContain(model);
+      expect(filesOf('lint'), `lint reads ${model}`).toContain(model);
+      expect(filesOf('default'), `default synthesizes no cell model`).not.toContain(model);
+      if (targets['pnr'] !== undefined) expect(filesOf('pnr'), `pnr synthesizes no cell model`).not.toContain(model);
+    }
+    expect(cellModels.length > 0, 'the UP5K design multiplies in DSPs').toBe(device === 'up5k');
     if (target !== 'ice40') {
       expect(targets['pnr']).toBeUndefined();
       return;

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+/** The model a command was given, compiled again for other machine configs: what a fit suggestion is checked with. */
+import { NnchipError } from '../diagnostics/error.js';
+import { loadModel } from '../importers/index.js';
+import { product } from '../ir/graph.js';
+import type { ArrayConfig } from '../isa/config.js';
+import type { Program } from '../isa/program.js';
+import { compile } from '../passes/pipeline.js';
+import { isProgramPath } from './model-path.js';
+import { calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
+
+/**
+ * Compiles the same model (same calibration, batch and limits) for another config, or null when it
+ * does not lower there; no compiler (null) for a lowered program (.nnp, a folder), which holds one config's program.
+ */
+export function compilerFor(model: string, flags: CompileFlags): ((config: ArrayConfig) => Program | null) | null {
+  if (isProgramPath(model)) return null;
+  const graph = loadModel(model, limitsFrom(flags));
+  const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
+  const batch = flags.batch === undefined ? 1 : Number(flags.batch);
+  return (config) => {
+    try {
+      return compile(graph, { config, calibration, batch }).program;
+    } catch (e) {
+      if (e instanceof NnchipError) return null;
+      throw e;
+    }
+  };
+}

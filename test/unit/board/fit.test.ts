@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The board fit estimate (src/board/fit.ts) against what nextpnr placed: the designs bench/board.mjs
+ * built (yosys 0.23, nextpnr-ice40; the tiny example) are within a few percent of their logic cells
+ * and exactly their block RAMs and DSPs; the machines that place are accepted, those that did not
+ * are refused, and the default 8x8 machine is refused with a config the estimate says fits.
+ */
+import { describe, expect, test } from 'vitest';
+import { FPGA_DEVICES, overuse } from '../../../src/backends/verilog/devices.js';
+import { BOARDS, BOARD_NAMES, type BoardName } from '../../../src/board/boards.js';
+import { checkBoardFits, estimateBoardUse, PLACED_MACHINES } from '../../../src/board/fit.js';
+import { NnchipError } from '../../../src/diagnostics/error.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
+import type { Program } from '../../../src/isa/program.js';
+import { compile } from '../../../src/passes/pipeline.js';
+import { calibrationSamples } from '../../helpers/compile.js';
+
+const TINY = new URL('../../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
+const graph = loadModel(TINY);
+const samples = calibrationSamples(new URL('../../../examples/tiny/calibration.json', import.meta.url).pathname);
+const compileFor = (config: ArrayConfig): Program | null => {
+  try {
+    return compile(graph, { config, calibration: { samples } }).program;
+  } catch (e) {
+    if (e instanceof NnchipError) return null;
+    throw e;
+  }
+};
+const tiny = (config: Partial<ArrayConfig>): Program => compileFor(makeConfig(config))!;
+
+const SMALL = PLACED_MACHINES['hx8k-breakout'].config;
+/** bench/board.mjs: nextpnr's ICESTORM_LC, ICESTORM_RAM, ICESTORM_DSP for each machine (placed or over the part). */
+const MEASURED: readonly (readonly [BoardName, Partial<ArrayConfig>, number, number, number])[] = [
+  ['icebreaker', PLACED_MACHINES.icebreaker.config, 5164, 23, 2],
+  ['hx8k-breakout', SMALL, 6129, 23, 0],
+  ['icebreaker', SMALL, 5461, 23, 2],
+  ['icebreaker', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16, queueDepth: 1 }, 6864, 37, 8],
+  ['icebreaker', { ...SMALL, queueDepth: 1, dramBytesPerCycle: 8, dramLatency: 20 }, 5212, 28, 2],
+  ['hx8k-breakout', { ...SMALL, queueDepth: 1 }, 5810, 23, 0],
+  // not among the designs the model was fitted to: the 4x4 array with its multipliers in LUTs
+  ['hx8k-breakout', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16 }, 9817, 37, 0],
+  // deeper buffers (the default DRAM beat and latency): what the first search suggested, placed: over (the per-address-bit term)
+  ['icebreaker', { rows: 2, cols: 2, actDepth: 256, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 1, thresholdPasses: 8 }, 6525, 30, 2],
+  ['hx8k-breakout', { rows: 2, cols: 2, actDepth: 512, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 4, thresholdPasses: 8 }, 8133, 31, 0],
+];
+
+describe('board fit estimate', () => {
+  test.each(MEASURED)('%s %o: within 1%% of the placed logic cells, block RAMs and DSPs exact', (board, config, cells, brams, dsps) => {
+    const use = estimateBoardUse(tiny(config), BOARDS[board]);
+    expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.01);
+    expect([use.brams, use.dsps]).toEqual([brams, dsps]);
+    // a design nextpnr placed is accepted; one over the part refused
+    expect(overuse(use, FPGA_DEVICES[BOARDS[board].device]).length === 0).toBe(cells <= FPGA_DEVICES[BOARDS[board].device].logicCells);
+  });
+
+  test.each(BOARD_NAMES)('%s: the placed machine passes the check', (board) => {
+    expect(() => checkBoardFits(tiny(PLACED_MACHINES[board].config), BOARDS[board], {}, compileFor)).not.toThrow();
+  });
+
+  test.each(BOARD_NAMES)('%s: the default machine is refused (NN405, exit 4) with a config whose design the estimate says fits', (board) => {
+    let err: unknown;
+    try {
+      checkBoardFits(tiny({}), BOARDS[board], {}, compileFor);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NnchipError);
+    const e = err as NnchipError;
+    expect(e.exitCode).toBe(4);
+    expect(e.format()).not.toContain('\n');
+    const suggested = JSON.parse(/a machine config that fits: (\{[^}]*\})/.exec(e.detail)![1]!) as Partial<ArrayConfig>;
+    const fitted = tiny(suggested);
+    expect(overuse(estimateBoardUse(fitted, BOARDS[board]), FPGA_DEVICES[BOARDS[board].device])).toEqual([]);
+  });
+});

@@ -64,6 +64,45 @@ describe('max pool fused into the producing threshold', () => {
   });
 });
 
+describe('overlapping max pool (stride < window) fused into the producing threshold', () => {
+  test.each([
+    ['3×3/2, padding 1 (ResNet)', 3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }],
+    ['3×3/2, no padding (AlexNet)', 3, 3, { strides: [2, 2], pads: [0, 0, 0, 0] }],
+    ['2×2/1', 2, 2, { strides: [1, 1], pads: [0, 0, 0, 0] }],
+    ['3×2/1×2, padding top 2, left 0', 3, 2, { strides: [1, 2], pads: [2, 0, 0, 0] }],
+  ] as const)('%s: the unfused codes bit for bit, no pool layer, fewer cycles; ref = sim = WASM', async (_name, kh, kw, shape) => {
+    const cal = samples(6, 4);
+    const fused = compileGraph(pooledCnn(kh, kw, false, shape), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(pooledCnn(kh, kw, true, shape), cal, { rows: 4, cols: 4 });
+    expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
+    expect(fused.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1 && i.steps !== 0)).toBe(true);
+    const xs = samples(5, 5);
+    expect(codes(fused, xs)).toEqual(codes(plain, xs));
+    expect(cycles(fused)).toBeLessThan(cycles(plain));
+    await expectAgree(fused, xs);
+  });
+
+  test('small buffers: tiles of one pooled line recompute the shared lines, same codes', async () => {
+    const shape = { strides: [2, 2], pads: [1, 1, 1, 1] } as const;
+    const cal = samples(6, 4);
+    // three conv lines (24 acc entries) fit twice in 48: one pooled line per tile, neighbours share a line
+    const small = compileGraph(pooledCnn(3, 3, false, shape), cal, { rows: 4, cols: 4, accDepth: 48 });
+    const plain = compileGraph(pooledCnn(3, 3, true, shape), cal, { rows: 4, cols: 4 });
+    expect(small.instructions.filter((i) => i.op === 'threshold' && i.poolH === 2).length).toBeGreaterThan(1);
+    const xs = samples(4, 6);
+    expect(codes(small, xs)).toEqual(codes(plain, xs));
+    await expectAgree(small, xs);
+  });
+
+  test('a window that reads the bottom or right padding keeps the unfused lowering, same codes', () => {
+    const shape = { strides: [1, 1], pads: [1, 1, 1, 1] } as const;
+    const cal = samples(6, 4);
+    const p = compileGraph(pooledCnn(3, 3, false, shape), cal, { rows: 4, cols: 4 });
+    expect(p.instructions.some((i) => i.op === 'threshold' && i.poolH > 0)).toBe(false);
+    expect(p.layers.map((l) => l.name)).toEqual(['c1', 'mp']);
+  });
+});
+
 test('buffers too small for whole windows of lines: the unfused lowering, same codes', () => {
   const cal = samples(6, 1);
   const fused = compileGraph(pooledCnn(2, 2), cal, { rows: 4, cols: 4 });

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * `threshold`: acc rows → int8 out rows, the only nonlinearity. Two modes: requantize + clamp
- * (steps = 0, ReLU family; optionally the max over a pooling window of acc rows first) and the
- * step table (steps ≥ 1, any function of one accumulator value).
+ * (steps = 0, ReLU family; or pooling: the max over a window of acc rows first, its geometry in
+ * steps) and the step table (steps ≥ 1 without pooling, any function of one accumulator value).
  */
 import { threshold as thresholdValue, tableStep } from '../numerics.js';
 import { FORMATS } from '../spec.js';
@@ -25,10 +25,10 @@ export const threshold: OpDef<'threshold'> = {
   unit: 'compute',
   fields: FORMATS.threshold,
   semantics: [
-    '  steps = 0 (requantize mode): for m in 0..rows-1, c in 0..C-1:',
+    '  steps = 0 or pooling (requantize mode): for m in 0..rows-1, c in 0..C-1:',
     '    {mult, shift} = qnt[qnt][c]',
     '    out[out + m][c] ← clamp(requantize(acc[acc + m][c], mult, shift) + zp, lo, hi)',
-    '  steps ≥ 1 (table mode): for m in 0..rows-1, c in 0..C-1:',
+    '  steps ≥ 1, no pooling (table mode): for m in 0..rows-1, c in 0..C-1:',
     '    y ← 0; for i in 0..steps-1: if acc[acc + m][c] ≥ acc[table + 2i][c] then y ← acc[table + 2i + 1][c]',
     '    out[out + m][c] ← y mod 2^8 (as int8)',
     '  pooling (kh = poolH + 1, kw = poolW + 1, kh·kw > 1: requantize mode whatever steps holds;',
@@ -147,6 +147,7 @@ export function poolWindowError(insn: InstructionOf<'threshold'>): string | null
   const p = poolOf(insn);
   if (p === null) return null;
   if (p.sh < 1 || p.sw < 1) return `pools ${p.kh}x${p.kw} windows with stride ${p.sh}x${p.sw} (the overlap must be less than the window)`;
+  if (p.padTop >= p.kh || p.padLeft >= p.kw) return `pools ${p.kh}x${p.kw} windows with padding ${p.padTop} above and ${p.padLeft} left (a window must reach into the map)`;
   if (p.line < 1 || p.pw < 1) return `pools ${p.kh}x${p.kw} windows over lines of ${p.line} acc entries, ${p.padLeft} padded (a line must hold a window)`;
   return null;
 }

@@ -94,6 +94,25 @@ describe('overlapping max pool (stride < window) fused into the producing thresh
     await expectAgree(small, xs);
   });
 
+  test('a ResNet stem (7×7 stride-2 conv, its input stored as windows) → 3×3/2 max pool, padding 1: the unfused codes, ref = sim = WASM', async () => {
+    const stem = (keep: boolean): Graph => {
+      const b = builder(18);
+      const c1 = b.add({ name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: b.tensor([7, 7, 3, 6], 0.3), bias: b.tensor([6], 0.2), strides: [2, 2], pads: [3, 3, 3, 3], depthwise: false, activation: 'relu' });
+      const mp = b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], inputs: [c1], output: 'mp' });
+      return { name: 'stem', inputs: [{ name: 'input', shape: [20, 20, 3] }], nodes: b.nodes, outputs: keep ? [mp, c1] : [mp], notes: [] };
+    };
+    const r = rng(19);
+    const xs = Array.from({ length: 5 }, () => Float32Array.from({ length: 20 * 20 * 3 }, () => r() * 2 - 1));
+    const fused = compileGraph(stem(false), xs, { rows: 32, cols: 8, accDepth: 64 });
+    const plain = compileGraph(stem(true), xs, { rows: 8, cols: 8 });
+    expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
+    expect(fused.input.windows).toBeDefined();
+    // three conv lines a tile (64 acc entries hold two tiles of 30): the tiles share a line each
+    expect(fused.instructions.filter((i) => i.op === 'threshold' && i.poolH === 2).length).toBe(5);
+    expect(codes(fused, xs)).toEqual(codes(plain, xs));
+    await expectAgree(fused, xs);
+  });
+
   test('a window that reads the bottom or right padding keeps the unfused lowering, same codes', () => {
     const shape = { strides: [1, 1], pads: [1, 1, 1, 1] } as const;
     const cal = samples(6, 4);

@@ -108,7 +108,8 @@ module nnchip_threshold #(
   // and the acc address of its line (rowa_q, clamped to line 0); the next address is rowa plus the
   // clamped x, from registers alone while running. Start selects the address after a window's first
   // tap (which is acc: the padding clamps to it) from the instruction's fields.
-  localparam CW = ACC_AW + 4;   // signed positions: -pl .. L + sw + kw
+  // signed positions, -3 .. L + 15 (L < 2^ACC_AW, strides and windows up to 8): ACC_AW + 2 bits from ACC_AW = 4 on
+  localparam CW = ((ACC_AW > 4) ? ACC_AW : 4) + 2;
   localparam signed [CW-1:0] ONE_CW = 1;
   reg  [5:0]        pre_left_q, pre_n_q;   // pre-beats left in this row; W - 1 per row
   reg               pool_q, lend_q;        // lend_q: the window is the last of its line

@@ -3,7 +3,8 @@
  * Emission of one GemmOp as ISA instructions, tile of output lines by tile, in plain sequential
  * order (passes/schedule.ts reorders loads and inserts tokens):
  *
- *   for each tile of output lines (at most what acc/out/act hold; lower-tile-choice.ts picks how many):
+ *   for each tile of output lines (at most what acc/out/act hold; lower-tile-choice.ts picks how many;
+ *   a fused max pool's tiles hold whole pooled lines' windows, lower-tiling.ts lineTiles):
  *     load every source line the tile's terms read (one load per source channel tile)
  *     for each column tile nt (C channels):
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels

@@ -1,5 +1,5 @@
 // Seeded random-weight graphs of issue 17's workloads (the shapes matter, not the weights):
-// ResNet-18, AlexNet conv1, a 1M-parameter dense MLP. Imported by bench/issue17.mjs.
+// ResNet-18, AlexNet conv1 (and its features, for bench/conv-efficiency.mjs), a 1M-parameter dense MLP. Imported by bench/issue17.mjs.
 import { mulberry32 } from '../dist/src/util/prng.js';
 
 function weights(rnd, n, fanIn) {
@@ -46,6 +46,19 @@ export function resnet18(side = 224, seed = 18) {
     }
   }
   return b.graph(b.dense(b.gap(x), 512, 1000, 'linear'));
+}
+
+/**
+ * AlexNet's features (torchvision layout: five convolutions with ReLU, a 3×3 stride-2 max pool after
+ * the first, second and fifth), side×side×3 input; the classifier is left out (its 58M weights
+ * would dominate the compile time, not the pooling share's question).
+ */
+export function alexnetFeatures(side = 224, seed = 3) {
+  const b = builder('alexnet-features', [side, side, 3], seed);
+  let x = b.maxPool(b.conv('input', 3, 64, 11, 4, 2), 3, 2, 0);
+  x = b.maxPool(b.conv(x, 64, 192, 5, 1, 2), 3, 2, 0);
+  x = b.conv(b.conv(b.conv(x, 192, 384, 3, 1, 1), 384, 256, 3, 1, 1), 256, 256, 3, 1, 1);
+  return b.graph(b.maxPool(x, 3, 2, 0));
 }
 
 /** AlexNet's first layer: 224×224×3, 11×11 stride 4, 64 filters (ReLU). */

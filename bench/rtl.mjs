@@ -4,7 +4,9 @@
 //   asic: yosys generic cells and the CMOS transistor estimate of the logic, plus buffer/ROM bits;
 //   Verilator's simulated cycles per second on the digits MLP beside the cycle-accurate simulator's.
 // The synthesized designs run a small 16→12→6 MLP with small buffers (synthesis config below), so
-// the figures are the core's, not a large program ROM's. BENCH_RTL=ice40,up5k,asic,verilator selects parts.
+// the figures are the core's, not a large program ROM's. BENCH_RTL=ice40,up5k,pool,asic,verilator selects
+// parts; `pool` (not run by default) places a 4x4 whose threshold pools (a conv + max pool program;
+// BENCH_POOLS=2x2 or '3x3/2 pad 1' picks one).
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { buildRtlSim } from '../dist/src/backends/verilog/simulate.js';
@@ -42,6 +44,37 @@ function smallProgram(side, thresholdPasses = 1) {
 }
 
 const pad = (s, n) => String(s).padStart(n);
+
+/**
+ * A conv 3×3 (+ReLU) → max pool program on the 4x4 iCE40 machine with acc and out buffers that hold
+ * two tiles of whole window lines, so the pool runs in the threshold (its pooling hardware is built):
+ * 2×2 windows that tile the map, or ResNet's 3×3 stride 2 from a padding of 1.
+ */
+function pooledProgram(size, stride, padding) {
+  const r = rng(7);
+  const tensor = (shape, scale) => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * scale) });
+  const nodes = [
+    { name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: tensor([3, 3, 3, 4], 0.6), bias: tensor([4], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' },
+    { name: 'mp', op: 'pool2d', kind: 'max', size: [size, size], strides: [stride, stride], pads: [padding, padding, padding, padding], inputs: ['c1'], output: 'mp' },
+  ];
+  const graph = { name: 'pooled', inputs: [{ name: 'input', shape: [6, 8, 3] }], nodes, outputs: ['mp'], notes: [] };
+  const samples = Array.from({ length: 4 }, () => Float32Array.from({ length: 6 * 8 * 3 }, () => r() * 2 - 1));
+  const config = makeConfig({ rows: 4, cols: 4, actDepth: 64, wgtDepth: 16, accDepth: 64, qntDepth: 4, outDepth: 64, queueDepth: 2, thresholdPasses: 16 });
+  return compile(graph, { config, calibration: { samples } }).program;
+}
+
+async function pooled() {
+  if (findTool('yosys') === null) return console.log('iCE40 pooling: yosys not installed');
+  console.log('iCE40-HX8K 4x4, conv + max pool fused (pooling hardware built)   pool          LUTs     FFs  BRAMs  Fmax');
+  const only = process.env.BENCH_POOLS?.split(',');
+  for (const [name, size, stride, padding] of [['2x2', 2, 2, 0], ['3x3/2 pad 1', 3, 2, 1]].filter(([n]) => only === undefined || only.includes(n))) {
+    const p = pooledProgram(size, stride, padding);
+    if (!p.instructions.some((i) => i.op === 'threshold' && (i.poolH > 0 || i.poolW > 0))) throw new Error(`the ${name} pool did not fuse`);
+    const r = await synthesize(p, { target: 'ice40', device: 'hx8k' }).catch((e) => ({ luts: '-', ffs: '-', brams: '-', fmaxMhz: null, note: e.message }));
+    const fmax = r.fmaxMhz === null ? r.note : `${r.fmaxMhz.toFixed(1)} MHz`;
+    console.log(`${' '.repeat(66)}${name.padEnd(12)} ${pad(r.luts, 7)} ${pad(r.ffs, 7)} ${pad(r.brams, 6)}  ${fmax}`);
+  }
+}
 
 async function fpga() {
   if (findTool('yosys') === null) return console.log('iCE40: yosys not installed');
@@ -103,4 +136,4 @@ async function verilator() {
   console.log('(Verilator: wall time of the test-bench binary, several samples in parallel, process start and DRAM image loading included)');
 }
 
-for (const [name, fn] of [['ice40', fpga], ['up5k', up5k], ['asic', asic], ['verilator', verilator]]) if (parts.includes(name)) await fn();
+for (const [name, fn] of [['ice40', fpga], ['up5k', up5k], ['pool', pooled], ['asic', asic], ['verilator', verilator]]) if (parts.includes(name)) await fn();

@@ -12,6 +12,9 @@
 // Pooling (pool_h or pool_w > 0, requantize mode): each out row first reads the W - 1 leading acc
 // rows of its kh x kw window (one per beat, tbl = L acc entries per line) into a running maximum,
 // then its P beats read the last row and requantize max(running, last): W - 1 + P beats per row.
+// The steps field then holds the window geometry (POOL_* in nnchip_isa.vh): windows overlap by
+// kh - sh lines and kw - sw entries, and the first starts pt lines above and pl entries left of acc;
+// a tap in that padding reads line or entry 0 (poolRow in src/isa/ops/threshold.ts).
 // Table mode (steps > 0) is a second, independent sequencer at the end of this file.
 // Every stage ends in registers: the RAM outputs feed only the operand multiplexers, so no stage
 // holds more than one carry chain. How the P beats are used is this module's choice:
@@ -64,8 +67,10 @@ module nnchip_threshold #(
       nnchip_threshold_passes_illegal_for_cols fail ();
     end
   endgenerate
-  wire rq_start = start & (steps == {STEPS_W{1'b0}});
-  wire tb_start = start & (steps != {STEPS_W{1'b0}});
+  // a pooling threshold is in requantize mode whatever its steps field (its window geometry) holds
+  wire              start_pooling = (POOL != 0) & ((pool_h != 3'd0) | (pool_w != 3'd0));
+  wire rq_start = start & ((steps == {STEPS_W{1'b0}}) | start_pooling);
+  wire tb_start = start & (steps != {STEPS_W{1'b0}}) & ~start_pooling;
   wire tb_acc_re, tb_we, tb_last;
   wire [ACC_AW-1:0] tb_acc_raddr;
   wire [OUT_AW-1:0] tb_waddr;
@@ -99,32 +104,54 @@ module nnchip_threshold #(
   wire rq_acc_re = beat & (ph == {PH_W{1'b0}});
   wire [ACC_AW-1:0] rq_acc_raddr = rq_start ? acc : rd_addr_q;
   // pooling: pre-beats read a window's leading rows; ph stays 0 through them, so the acc read enable
-  // is unchanged. The window walker's next address comes from registers alone while running; start
-  // only selects the (simpler) address after a window's first row, keeping it off the adders.
+  // is unchanged. The walker keeps each tap's signed position (ty_q, tx_q: negative in the padding)
+  // and the acc address of its line (rowa_q, clamped to line 0); the next address is rowa plus the
+  // clamped x, from registers alone while running. Start selects the address after a window's first
+  // tap (which is acc: the padding clamps to it) from the instruction's fields.
+  // signed positions, -3 .. L + 15 (L < 2^ACC_AW, strides and windows up to 8): ACC_AW + 2 bits from ACC_AW = 4 on
+  localparam CW = ((ACC_AW > 4) ? ACC_AW : 4) + 2;
+  localparam signed [CW-1:0] ONE_CW = 1;
   reg  [5:0]        pre_left_q, pre_n_q;   // pre-beats left in this row; W - 1 per row
-  reg               pool_q;
+  reg               pool_q, lend_q;        // lend_q: the window is the last of its line
   reg  [2:0]        kx_q, ky_q, kwm1_q, khm1_q;
-  reg  [ACC_AW-1:0] win_q, rowa_q, col_q, line_q, kw_q;
-  wire              start_pooling = (POOL != 0) & ((pool_h != 3'd0) | (pool_w != 3'd0));
+  reg  [ACC_AW-1:0] rowa_q, wtop_q, nxt_q, line_q;
+  reg signed [CW-1:0] tx_q, ty_q, wx_q, wy_q, sh_q, sw_q, kw_q, pl_q, lcw_q;
   wire [5:0]        start_pre_n = start_pooling ? ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1 : 6'd0;
   wire [5:0]        pre_n = rq_start ? start_pre_n : pre_n_q;
   wire [5:0]        pre_left = rq_start ? start_pre_n : pre_left_q;
   wire              in_pre = rq_start ? start_pooling : pre_left_q != 6'd0;
   wire              main_beat = beat & ~in_pre;
+  // the instruction's window geometry (its steps field)
+  wire [2:0]        g_ovh = steps[POOL_OVERLAP_H_LSB +: POOL_OVERLAP_H_W];
+  wire [2:0]        g_ovw = steps[POOL_OVERLAP_W_LSB +: POOL_OVERLAP_W_W];
+  wire signed [CW-1:0] g_pt = {{(CW-POOL_PAD_TOP_W){1'b0}}, steps[POOL_PAD_TOP_LSB +: POOL_PAD_TOP_W]};
+  wire signed [CW-1:0] g_pl = {{(CW-POOL_PAD_LEFT_W){1'b0}}, steps[POOL_PAD_LEFT_LSB +: POOL_PAD_LEFT_W]};
+  wire signed [CW-1:0] g_sh = {{(CW-3){1'b0}}, pool_h} + 1'b1 - {{(CW-3){1'b0}}, g_ovh};
+  wire signed [CW-1:0] g_kw = {{(CW-3){1'b0}}, pool_w} + 1'b1;
+  wire signed [CW-1:0] g_sw = g_kw - {{(CW-3){1'b0}}, g_ovw};
+  wire signed [CW-1:0] g_line = {{(CW-ACC_AW){1'b0}}, tbl};
+  function [ACC_AW-1:0] clamp0(input [CW-1:0] v);   // a position in the padding reads entry 0
+    clamp0 = v[CW-1] ? {ACC_AW{1'b0}} : v[ACC_AW-1:0];
+  endfunction
   // running: the read after rd_addr_q's (next column, next window row, or the next window)
   wire              run_next_col = kx_q != kwm1_q;
   wire              run_next_line = ~run_next_col & (ky_q != khm1_q);
-  wire              line_end = col_q + kw_q == line_q;
-  wire [ACC_AW-1:0] next_win = line_end ? rowa_q + line_q - col_q : win_q + kw_q;
-  wire [ACC_AW-1:0] run_next = ~pool_q | run_next_col ? rd_addr_q + 1'b1 : run_next_line ? rowa_q + line_q : next_win;
-  // at start: the window's second row (the next column, or the next line when the window is one wide)
+  wire [ACC_AW-1:0] down = ty_q[CW-1] ? rowa_q : rowa_q + line_q;   // the line below rowa_q's (line 0 again from the padding)
+  wire              next_top = {{(CW-3){1'b0}}, ky_q} + 1'b1 == sh_q;   // the line below is the next line of windows' top
+  wire signed [CW-1:0] win_x0 = lend_q ? -pl_q : wx_q + sw_q;       // the next window's first position
+  wire [ACC_AW-1:0] win_top = ~lend_q ? wtop_q : next_top ? down : nxt_q;
+  wire [ACC_AW-1:0] run_rowa = run_next_col ? rowa_q : run_next_line ? down : win_top;
+  wire signed [CW-1:0] run_x = run_next_col ? tx_q + 1'b1 : run_next_line ? wx_q : win_x0;
+  wire [ACC_AW-1:0] run_next = ~pool_q ? rd_addr_q + 1'b1 : run_rowa + clamp0(run_x);
+  // at start: the window's second tap (the next column, or the next line when the window is one wide)
   wire              start_down = start_pooling & (pool_w == 3'd0);
-  wire [ACC_AW-1:0] start_next = start_down ? acc + tbl : acc + 1'b1;
-  wire [ACC_AW+2:0] start_kw = {{ACC_AW{1'b0}}, pool_w} + 1'b1;
+  wire signed [CW-1:0] start_x = start_down ? -g_pl : ONE_CW - g_pl;
+  wire [ACC_AW-1:0] start_rowa = start_down & (g_pt == {CW{1'b0}}) ? acc + tbl : acc;
+  wire [ACC_AW-1:0] start_next = ~start_pooling ? acc + 1'b1 : start_rowa + clamp0(start_x);
   // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
   assign acc_re = start | (rd_busy_q & (ph_q == {PH_W{1'b0}})) | tb_busy_q;
   assign acc_raddr = start ? acc : tb_busy_q ? tb_acc_raddr : rd_addr_q;
-  wire unused_rq_read = ^{tb_acc_re, start_kw[ACC_AW+2:ACC_AW], rq_acc_raddr};
+  wire unused_rq_read = ^{tb_acc_re, rq_acc_raddr};
 
   // the running maximum: the data of a pre-beat read is on the RAM output one cycle later. Without
   // pooling it holds the most negative value, so stage 1's max(running, row) is the row itself.
@@ -254,7 +281,8 @@ module nnchip_threshold #(
     if (beat) begin
       ph_q <= (row_end | in_pre) ? {PH_W{1'b0}} : ph + 1'b1;
       pre_left_q <= row_end ? pre_n : in_pre ? pre_left - 1'b1 : pre_left;
-      if (rq_start) {pre_n_q, pool_q, kwm1_q, khm1_q, line_q, kw_q} <= {start_pre_n, start_pooling, pool_w, pool_h, tbl, start_kw[ACC_AW-1:0]};
+      if (rq_start) {pre_n_q, pool_q, kwm1_q, khm1_q, line_q, sh_q} <= {start_pre_n, start_pooling, pool_w, pool_h, tbl, g_sh};
+      if (rq_start) {sw_q, kw_q, pl_q, lcw_q} <= {g_sw, g_kw, g_pl, g_line};
       if (row_end) begin
         rd_left_q <= rd_left - 1'b1;
         out_addr_q <= out_addr + 1'b1;
@@ -266,16 +294,29 @@ module nnchip_threshold #(
         rd_addr_q <= start_next;
         kx_q <= start_down ? 3'd0 : 3'd1;
         ky_q <= start_down ? 3'd1 : 3'd0;
-        rowa_q <= start_down ? acc + tbl : acc;
-        win_q <= acc;
-        col_q <= {ACC_AW{1'b0}};
+        tx_q <= start_x;
+        ty_q <= start_down ? ONE_CW - g_pt : -g_pt;
+        wx_q <= -g_pl;
+        wy_q <= -g_pt;
+        rowa_q <= start_rowa;
+        wtop_q <= acc;
+        // a one-wide window of stride 1 passes the next line of windows' top at once
+        nxt_q <= start_rowa;
+        lend_q <= g_sw + g_kw - g_pl > g_line;
       end else if (rq_acc_re) begin
         rd_addr_q <= run_next;
         kx_q <= run_next_col ? kx_q + 1'b1 : 3'd0;
         ky_q <= run_next_col ? ky_q : run_next_line ? ky_q + 1'b1 : 3'd0;
-        rowa_q <= run_next_col ? rowa_q : run_next_line ? rowa_q + line_q : next_win;
-        win_q <= run_next_col | run_next_line ? win_q : next_win;
-        col_q <= run_next_col | run_next_line ? col_q : line_end ? {ACC_AW{1'b0}} : col_q + kw_q;
+        tx_q <= run_x;
+        ty_q <= run_next_col ? ty_q : run_next_line ? ty_q + 1'b1 : lend_q ? wy_q + sh_q : wy_q;
+        rowa_q <= run_rowa;
+        if (~run_next_col & next_top) nxt_q <= down;
+        if (~run_next_col & ~run_next_line) begin
+          wx_q <= win_x0;
+          if (lend_q) wy_q <= wy_q + sh_q;
+          wtop_q <= win_top;
+          lend_q <= win_x0 + sw_q + kw_q > lcw_q;
+        end
       end
     end
     {ph1_q, w1_q, a1_q, last1_q} <= {ph, row_end, out_addr, rd_final};

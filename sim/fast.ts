@@ -19,7 +19,7 @@ import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder } from './trace.js';
-import { poolOf } from '../src/isa/ops/index.js';
+import { pools } from '../src/isa/ops/index.js';
 
 /**
  * How the hot loop handles each instruction. A byte-copy load is act/wgt (int8 lanes are the
@@ -314,7 +314,7 @@ class FastMachine {
     else if (kind === KIND.threshold) {
       const th = insn as InstructionOf<'threshold'>;
       const C = this.cfg.cols;
-      if (this.gemm !== null && th.steps === 0 && poolOf(th) === null) this.gemm.g.threshold(at.acc + 4 * th.acc * C, at.outScratch, at.qntRaw + 4 * th.qnt * C, th.rows, th.zp, th.lo, th.hi);
+      if (this.gemm !== null && th.steps === 0 && !pools(th)) this.gemm.g.threshold(at.acc + 4 * th.acc * C, at.outScratch, at.qntRaw + 4 * th.qnt * C, th.rows, th.zp, th.lo, th.hi);
       else execute(this.thresholdView, this.fp.rebased[i]!, this.cfg);
     }
     else if (kind !== KIND.none) throw internal(`instruction ${i} (${insn.op}) has no fast-mode kind`);

@@ -10,7 +10,7 @@
  */
 import { tableStep, threshold } from '../src/isa/numerics.js';
 import type { InstructionOf } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY, poolOf, poolRow, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
+import { THRESHOLD_LATENCY, poolOf, poolRow, tableSteps, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
@@ -38,7 +38,7 @@ export class ThresholdUnit {
   tick(tau: number, t: number): boolean {
     const { m, insn } = this;
     const C = m.cfg.cols;
-    const steps = insn.steps;
+    const steps = tableSteps(insn);
     const pool = poolOf(insn);
     const W = pool === null ? 1 : pool.kh * pool.kw;
     const P = thresholdBeatsPerRow(steps, m.cfg.thresholdPasses, W);

@@ -7,7 +7,7 @@
  */
 import { depthOf, type ArrayConfig } from './config.js';
 import { accessesOf } from './effects.js';
-import { opOf } from './ops/index.js';
+import { opOf, poolWindowError } from './ops/index.js';
 import { initialDram, readTensor, type Program } from './program.js';
 import { isLoadBuffer, type Instruction } from './spec.js';
 import { createState, type MachineState } from './state.js';
@@ -30,7 +30,8 @@ export function checkProgram(p: Program): string | null {
     const insn = p.instructions[i] as Instruction;
     if ('rows' in insn && insn.rows < 1) return `instruction ${i} (${insn.op}) has rows = 0`;
     if (insn.op === 'matmul' && insn.inner < 1) return `instruction ${i} (matmul) has inner = 0`;
-    if (insn.op === 'threshold' && (insn.poolH > 0 || insn.poolW > 0) && (insn.steps > 0 || insn.table === 0 || insn.table % (insn.poolW + 1) !== 0)) return `instruction ${i} (threshold) pools with steps = ${insn.steps} and line ${insn.table} (pooling needs requantize mode and a line that is a multiple of the window width)`;
+    const poolError = insn.op === 'threshold' ? poolWindowError(insn) : null;
+    if (poolError !== null) return `instruction ${i} (threshold) ${poolError}`;
     if (insn.op === 'load' && !isLoadBuffer(insn.buf)) return `instruction ${i} (load) names buffer ${insn.buf}`;
     for (const a of accessesOf(insn, p.config)) {
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;

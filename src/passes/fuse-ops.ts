@@ -5,6 +5,7 @@
  * ReLU-family activation into the residual add before it. Both are exact on the codes.
  */
 import type { NodeOf } from '../ir/graph.js';
+import { POOL_GEOMETRY } from '../isa/ops/index.js';
 import type { GemmOp, PhysicalTensor } from './gemm-types.js';
 
 /** The largest window the threshold's poolH/poolW fields (3 bits, window − 1) describe. */
@@ -31,21 +32,30 @@ export function soleWriter(ctx: FuseCtx, name: string): number {
 }
 
 /**
- * A max pool whose windows tile its input (no padding, stride = size, no dilation) folds into its
- * producer's threshold: requantize + clamp is monotone (mult ≥ 0), so the code of the largest
- * accumulator of a window is the largest code — the pool's result, bit for bit. The producer then
- * computes only the pixels the windows cover (oh, ow: multiples of the window) and writes the pooled
- * map. Table activations are not monotone in general, and region or phase ops write other layouts,
- * so those keep the unfused lowering (null).
+ * A max pool folds into its producer's threshold: requantize + clamp is monotone (mult ≥ 0), so the
+ * code of the largest accumulator of a window is the largest code — the pool's result, bit for bit.
+ * Windows may overlap (stride < size: the threshold walks them with its stride) and start in a top
+ * or left padding (the threshold reads the edge pixel for a padded tap: a duplicate, which never
+ * changes a maximum, as the −∞ padding never does); every window must end inside the input (no
+ * bottom or right padding is read). The producer then computes only the pixels the windows cover
+ * and writes the pooled map. Table activations are not monotone in general, and region or phase
+ * ops write other layouts, so those keep the unfused lowering (null), as do geometries the
+ * threshold's fields cannot state (POOL_GEOMETRY).
  */
 export function fusedMaxPool(ctx: FuseCtx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp | null {
   const [kh, kw] = node.size;
-  const tiles = node.pads.every((p) => p === 0) && node.strides[0] === kh && node.strides[1] === kw && (node.dilations ?? [1, 1]).every((d) => d === 1);
-  if (node.kind !== 'max' || !tiles || kh * kw < 2 || kh > MAX_POOL_WINDOW || kw > MAX_POOL_WINDOW) return null;
+  const [sh, sw] = node.strides;
+  const [top, left] = node.pads;
+  const fits = (k: number, s: number, pad: number): boolean => k <= MAX_POOL_WINDOW && s >= 1 && s <= k && pad < k && pad < 1 << Math.min(POOL_GEOMETRY.padTop[1], POOL_GEOMETRY.padLeft[1]);
+  const geometry = fits(kh, sh!, top!) && fits(kw, sw!, left!) && (node.dilations ?? [1, 1]).every((d) => d === 1);
+  if (node.kind !== 'max' || !geometry || kh * kw < 2) return null;
   const i = soleWriter(ctx, x.name);
   const op = i < 0 ? undefined : ctx.ops[i]!;
   if (op === undefined || op.table !== undefined || op.pool !== undefined || op.at !== undefined || op.step !== undefined || op.channelOffset !== 0 || op.n !== x.c) return null;
-  if (x.pads.some((p) => p > 0) || out.h * kh > op.oh || out.w * kw > op.ow || out.h < 1 || out.w < 1) return null;
-  const covered = out.h * kh * out.w * kw;
-  return { ...op, label: `${op.label}+maxpool${kh}x${kw}`, out: out.name, oh: out.h * kh, ow: out.w * kw, pool: [kh, kw], macs: Math.round((op.macs * covered) / (op.oh * op.ow)) };
+  // the lines and pixels the windows cover: up to the last window's end
+  const [oh, ow] = [(out.h - 1) * sh! - top! + kh, (out.w - 1) * sw! - left! + kw];
+  if (x.pads.some((p) => p > 0) || oh > op.oh || ow > op.ow || out.h < 1 || out.w < 1) return null;
+  const stride = sh === kh && sw === kw ? '' : `/${sh}x${sw}`;
+  const pool = { size: [kh, kw], strides: [sh!, sw!], pads: [top!, left!] } as const;
+  return { ...op, label: `${op.label}+maxpool${kh}x${kw}${stride}`, out: out.name, oh, ow, pool, macs: Math.round((op.macs * oh * ow) / (op.oh * op.ow)) };
 }

@@ -45,11 +45,22 @@ export interface GemmOp {
   readonly biasAsTerm?: boolean;
   /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
   readonly channelSum?: boolean;
-  /** [kh, kw]: the out tensor is the max pool of the oh × ow pixels computed, kh × kw windows (passes/fuse-ops.ts) */
-  readonly pool?: readonly [number, number];
+  /** the out tensor is the max pool of the oh × ow pixels computed (passes/fuse-ops.ts) */
+  readonly pool?: FusedPool;
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;
+}
+
+/**
+ * A max pool folded into its producer's threshold: `size` windows `strides` apart, the first one
+ * `pads` = [top, left] pixels above and left of pixel (0, 0); every window ends inside the oh × ow
+ * pixels computed. Windows overlap when a stride is less than the window.
+ */
+export interface FusedPool {
+  readonly size: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly pads: readonly [number, number];
 }
 
 /** A stored tensor: [h, w, c] with a border of `pads` filled with code `fill`. */

@@ -3,7 +3,8 @@
  * Emission of one GemmOp as ISA instructions, tile of output lines by tile, in plain sequential
  * order (passes/schedule.ts reorders loads and inserts tokens):
  *
- *   for each tile of output lines (at most what acc/out/act hold; lower-tile-choice.ts picks how many):
+ *   for each tile of output lines (at most what acc/out/act hold; lower-tile-choice.ts picks how many;
+ *   a fused max pool's tiles hold whole pooled lines' windows, lower-tiling.ts lineTiles):
  *     load every source line the tile's terms read (one load per source channel tile)
  *     for each column tile nt (C channels):
  *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
@@ -16,13 +17,14 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
+import { encodePoolGeometry } from '../isa/ops/threshold.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
-import type { GemmOp } from './gemm-types.js';
+import type { FusedPool, GemmOp } from './gemm-types.js';
 import type { OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { chooseLines } from './lower-tile-choice.js';
-import { chunkWidth, lineEntries, linesPerTile, phaseOf, windowLines, type SourceWindow } from './lower-tiling.js';
+import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
 /** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
 export interface EmitState {
@@ -200,6 +202,13 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
   return { windows, entries: actAt, streamedLoads };
 }
 
+/** A pooling threshold's fields: lines of `line` acc entries, its windows starting `padTop` lines above the tile's first. */
+function thresholdPooling(pool: FusedPool, line: number, padTop: number): { table: number; steps: number; poolH: number; poolW: number } {
+  const [[kh, kw], [sh, sw]] = [pool.size, pool.strides];
+  const steps = encodePoolGeometry({ overlapH: kh - sh, overlapW: kw - sw, padTop, padLeft: pool.pads[1] });
+  return { table: line, steps, poolH: kh - 1, poolW: kw - 1 };
+}
+
 /** Emit every instruction of one op. */
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
@@ -211,8 +220,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];
-  for (let oy0 = 0, tile = 0; oy0 < op.oh; oy0 += lines) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
-    const oy1 = Math.min(op.oh, oy0 + lines);
+  let tile = 0;
+  for (const { oy0, oy1, py0, py1, padTop } of lineTiles(op, lines)) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
@@ -271,13 +280,12 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         });
       });
       // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
-      const [kh, kw] = op.pool ?? [1, 1];
-      const [py0, py1, pw] = [oy0 / kh, oy1 / kh, (x1 - x0) / kw];
-      const pooling = kh * kw > 1 ? { table: op.ow, poolH: kh - 1, poolW: kw - 1 } : { table: steps > 0 ? tableAt : 0, poolH: 0, poolW: 0 };
+      const pw = pooledWidth(op, x1 - x0);
+      const pooling = op.pool === undefined ? { table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 } : thresholdPooling(op.pool, op.ow, padTop);
       // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
       // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
       for (const store of deferred.splice(0)) emit(store);
-      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, steps, ...pooling });
+      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling });
       const lineAt = (oy: number): number => out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
       if (pw === 1 && out.wp === 1) {
         // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store

@@ -14,7 +14,7 @@ import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { thresholdCycles } from '../isa/ops/threshold.js';
 import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
-import { actEntries, lineEntries, windowLines, type SourceWindow } from './lower-tiling.js';
+import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
 
 export interface LineChoice {
   readonly lines: number;
@@ -28,15 +28,18 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
   return 2 * half <= cfg.actDepth ? half : 0;
 }
 
-/** One tile of `lines` output lines: its window load, its steady cycles (the busiest unit), its last column tile's store. */
-function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
+/** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
   const { rows: R, cols: C } = cfg;
+  const lines = tile.oy1 - tile.oy0;
   const rows = lines * op.ow;
+  // out rows: the pooled ones of a fused max pool
+  const [outLines, outRows] = [tile.py1 - tile.py0, (tile.py1 - tile.py0) * pooledWidth(op)];
   const NT = ceilDiv(op.n, C);
   // matmuls per column tile: one per term and source channel tile
   const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
-  const [kh, kw] = op.pool ?? [1, 1];
-  const threshold = thresholdCycles(rows / (kh * kw), op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
+  const [kh, kw] = op.pool?.size ?? [1, 1];
+  const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
   const interval = matmulIssueInterval(rows, cfg);
   const compute = NT * (matmuls * interval + 2 * R + C + threshold);
   let actLoad = 0;
@@ -45,15 +48,14 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
     actLoad += (loads - 1) * cfg.dramLatency + dmaCycles(s.ct * windowLines(s, lines) * lineEntries(s), R, cfg);
   }
   const columnLoads = dmaCycles(rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
-  const store = dmaCycles(rows / (kh * kw), C, cfg) + (op.ow > 1 ? (lines / kh - 1) * cfg.dramLatency : 0);
+  const store = dmaCycles(outRows, C, cfg) + (op.ow > 1 ? (outLines - 1) * cfg.dramLatency : 0);
   return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store };
 }
 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
 function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number): number {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
-  const sizes = Array.from({ length: ceilDiv(op.oh, lines) }, (_, t) => Math.min(lines, op.oh - t * lines));
-  const tiles = sizes.map((l) => tileCost(op, sources, l, cfg));
+  const tiles = lineTiles(op, lines).map((t) => tileCost(op, sources, t, cfg));
   // The first window loads before anything else. The next tile's window loads once the load unit is
   // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
   // than those matmuls stalls the array. Without ping-pong every window waits for the previous tile's last matmul.
@@ -66,17 +68,16 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
   return cycles;
 }
 
-/** The lines per tile (at most `most`, a multiple of a fused pool's height) with the least estimated cycles; `wgtSlots` weight tiles load ahead. */
+/** The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least estimated cycles; `wgtSlots` weight tiles load ahead. */
 export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number): LineChoice {
-  const kh = op.pool?.[0] ?? 1;
-  let best = { lines: most, cost: estimate(op, sources, most, cfg, wgtSlots) };
+  let best = { lines: most, cost: estimate(op, sources, most, cfg, wgtSlots), tiles: lineTiles(op, most).length };
   for (let tiles = ceilDiv(op.oh, most); tiles <= op.oh; tiles++) {
-    let lines = ceilDiv(op.oh, tiles);
-    lines -= lines % kh;
+    const lines = usableLines(op, ceilDiv(op.oh, tiles));
     if (lines < 1 || lines >= best.lines) continue;
     const cost = estimate(op, sources, lines, cfg, wgtSlots);
+    const count = lineTiles(op, lines).length;
     // the estimate ignores token stalls between tiles: a smaller tile must save more than one array drain per extra tile
-    if (cost + (ceilDiv(op.oh, lines) - ceilDiv(op.oh, best.lines)) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, cost };
+    if (cost + (count - best.tiles) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, cost, tiles: count };
   }
   return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg) };
 }

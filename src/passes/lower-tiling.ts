@@ -6,6 +6,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
+import { pooledCount } from '../isa/ops/index.js';
 import type { GemmOp } from './gemm-types.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 
@@ -109,17 +110,66 @@ export interface Tiling {
 export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig): Tiling {
   // a step table takes 2·steps acc entries after the two slots
   const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
-  // a fused max pool's windows stay whole inside a tile: lines come in multiples of its height, never chunked
-  const kh = op.pool?.[0] ?? 1;
-  let lines = Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow));
-  lines -= lines % kh;
-  while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines -= kh;
+  // a fused max pool's windows stay whole inside a tile (usableLines), never chunked
+  let lines = usableLines(op, Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow)));
+  while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines = usableLines(op, lines - 1);
   if (lines >= 1) return { lines, chunk: op.ow, chunked: false };
   const chunkable = op.ow > 1 && op.pool === undefined && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
   let chunk = chunkable ? Math.min(op.ow, Math.floor(accFree / 2), Math.floor(cfg.outDepth / 2)) : 0;
   while (chunk > 0 && chunkEntries(sources, chunk) > cfg.actDepth) chunk--;
   if (chunk >= 1) return { lines: 1, chunk, chunked: true };
   throw tooSmall(op, sources, cfg, accFree, chunkable);
+}
+
+/**
+ * The most output lines at most `lines` that hold whole windows of a fused max pool: kh lines, then
+ * sh more per further window line (every count without a pool). 0: not even one window.
+ */
+export function usableLines(op: GemmOp, lines: number): number {
+  if (op.pool === undefined) return lines;
+  const [kh] = op.pool.size;
+  const [sh] = op.pool.strides;
+  return lines < kh ? 0 : Math.floor((lines - kh) / sh) * sh + kh;
+}
+
+/**
+ * One tile of output lines [oy0, oy1): its out lines [py0, py1) — pooled lines for a fused max pool
+ * (whose windows then start padTop lines above oy0), else the same lines.
+ */
+export interface LineTile {
+  readonly oy0: number;
+  readonly oy1: number;
+  readonly py0: number;
+  readonly py1: number;
+  readonly padTop: number;
+}
+
+/**
+ * The tiles of an op, at most `lines` (usableLines) output lines each. A fused pool's tiles take
+ * whole pooled lines; where its windows overlap (stride < window), neighbouring tiles compute the
+ * window − stride lines they share each (the acc slots do not outlive a tile).
+ */
+export function lineTiles(op: GemmOp, lines: number): LineTile[] {
+  const tiles: LineTile[] = [];
+  if (op.pool === undefined) {
+    for (let oy0 = 0; oy0 < op.oh; oy0 += lines) tiles.push({ oy0, oy1: Math.min(op.oh, oy0 + lines), py0: oy0, py1: Math.min(op.oh, oy0 + lines), padTop: 0 });
+    return tiles;
+  }
+  const [kh] = op.pool.size;
+  const [sh] = op.pool.strides;
+  const [top] = op.pool.pads;
+  const per = Math.floor((lines - kh) / sh) + 1;
+  const ph = pooledCount(op.oh, kh, sh, top);
+  for (let py0 = 0; py0 < ph; py0 += per) {
+    const py1 = Math.min(ph, py0 + per);
+    tiles.push({ oy0: Math.max(0, py0 * sh - top), oy1: Math.min(op.oh, (py1 - 1) * sh - top + kh), py0, py1, padTop: Math.max(0, top - py0 * sh) });
+  }
+  return tiles;
+}
+
+/** Pooled pixels per line of a fused max pool (output pixels per line without one). */
+export function pooledWidth(op: GemmOp, ow = op.ow): number {
+  return op.pool === undefined ? ow : pooledCount(ow, op.pool.size[1], op.pool.strides[1], op.pool.pads[1]);
 }
 
 function tooSmall(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, accFree: number, chunkable: boolean): NnchipError {

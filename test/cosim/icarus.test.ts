@@ -16,7 +16,7 @@ import { NO_TOKENS } from '../../src/isa/spec.js';
 import { compile } from '../../src/passes/pipeline.js';
 import { hoistLoads, insertTokens } from '../../src/passes/schedule.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
-import { pooledCnn } from '../helpers/pooled-cnn.js';
+import { pooledCnn, type PoolShape } from '../helpers/pooled-cnn.js';
 import { randomCnn } from '../helpers/random-cnn.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
 import { randomProgram } from '../unit/backends/wasm/random-program.js';
@@ -115,7 +115,9 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
 
   describe.each([1, 2, 8])('CNNs with a max pool fused into the threshold (pooling mode), thresholdPasses %i', (passes) => {
     const samples = randomSamples(4, 6 * 8 * 3, 9, -1, 1);
-    const programs = ([[2, 2], [3, 2], [1, 3]] as const).map(([kh, kw]) => compileGraph(pooledCnn(kh, kw), samples, { rows: 4, cols: 4, thresholdPasses: passes }));
+    // tiling windows, then overlapping ones (stride < window) that start in a top or left padding (ResNet's, AlexNet's 3×3/2)
+    const shapes: readonly (readonly [number, number, PoolShape?])[] = [[2, 2], [3, 2], [1, 3], [3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }], [3, 3, { strides: [2, 2], pads: [0, 0, 0, 0] }], [2, 1, { strides: [1, 1], pads: [1, 0, 0, 0] }], [3, 2, { strides: [1, 2], pads: [2, 1, 0, 0] }]];
+    const programs = shapes.map(([kh, kw, shape]) => compileGraph(pooledCnn(kh, kw, false, shape), samples, { rows: 4, cols: 4, thresholdPasses: passes }));
     const sim = useSim(() => programs[0]!);
     test('bit- and cycle-exact', async () => {
       for (const p of programs) {
@@ -123,6 +125,18 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
         const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
         expectExact(p, inputs, await sim().run(p, inputs), 'pooled cnn');
       }
+    });
+  });
+
+  describe('an overlapping max pool (3×3/2, padding 1) in tiles of one pooled line: neighbours recompute a line, only the first window line is padded', () => {
+    const samples = randomSamples(4, 6 * 8 * 3, 10, -1, 1);
+    // three conv lines (24 acc entries) fit twice in 48
+    const p = compileGraph(pooledCnn(3, 3, false, { strides: [2, 2], pads: [1, 1, 1, 1] }), samples, { rows: 4, cols: 4, accDepth: 48 });
+    const sim = useSim(() => p);
+    test('bit- and cycle-exact', async () => {
+      expect(p.instructions.filter((i) => i.op === 'threshold' && i.poolH === 2).length).toBeGreaterThan(1);
+      const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
+      expectExact(p, inputs, await sim().run(p, inputs), 'tiled overlapping pool');
     });
   });
 

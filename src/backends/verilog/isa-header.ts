@@ -6,7 +6,7 @@
  * elaboration that its hand-built units agree with the rest (an unknown module names the mismatch).
  */
 import { thresholdPassesRule } from '../../isa/config.js';
-import { THRESHOLD_LATENCY, UNIT_OF } from '../../isa/ops/index.js';
+import { POOL_GEOMETRY, THRESHOLD_LATENCY, UNIT_OF } from '../../isa/ops/index.js';
 import { COMMON_FIELDS, FORMATS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, UNITS, type FieldSpec } from '../../isa/spec.js';
 
 /** camelCase → UPPER_SNAKE: actStride → ACT_STRIDE, popPrev → POP_PREV. */
@@ -56,6 +56,8 @@ export function isaHeader(): string {
     '',
     '// threshold unit: pipeline stages after a row\'s last beat (src/isa/ops/threshold.ts)',
     `localparam THRESHOLD_LATENCY = ${THRESHOLD_LATENCY};`,
+    '// a pooling threshold\'s window geometry: bit offset (_LSB) and width (_W) of each part of its steps field',
+    ...Object.entries(POOL_GEOMETRY).flatMap(([name, [lsb, bits]]) => [`localparam POOL_${upperSnake(name)}_LSB = ${lsb};`, `localparam POOL_${upperSnake(name)}_W = ${bits};`]),
     '/* verilator lint_on UNUSEDPARAM */',
     '',
     '// the thresholdPasses values the threshold unit can be built for (src/isa/config.ts thresholdPassesValid)',

@@ -124,7 +124,7 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number): void {
       c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
       return;
     case 'threshold':
-      if (op.pool !== undefined) c.i32(op.pool.scratch).i32(op.acc).i32(op.pool.lineBytes).i32(op.pool.kh).i32(op.pool.kw).i32(op.pool.pw).i32(op.rows).call(k.poolMax);
+      if (op.pool !== undefined) c.i32(op.pool.scratch).i32(op.acc).i32(op.pool.lineBytes).i32(op.pool.kh).i32(op.pool.kw).i32(op.pool.sh).i32(op.pool.sw).i32(op.pool.padTop).i32(op.pool.padLeft).i32(op.pool.pw).i32(op.rows).call(k.poolMax);
       c.i32(op.pool?.scratch ?? op.acc).i32(op.out).i32(op.qnt).i32(op.rows).i32(op.zp).i32(op.lo).i32(op.hi).call(op.lo <= op.hi && k.thresholdOrdered !== null ? k.thresholdOrdered : k.threshold);
       return;
     case 'table':

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * `threshold`: acc rows → int8 out rows, the only nonlinearity. Two modes: requantize + clamp
- * (steps = 0, ReLU family; optionally the max over a pooling window of acc rows first) and the
- * step table (steps ≥ 1, any function of one accumulator value).
+ * (steps = 0, ReLU family; or pooling: the max over a window of acc rows first, its geometry in
+ * steps) and the step table (steps ≥ 1 without pooling, any function of one accumulator value).
  */
 import { threshold as thresholdValue, tableStep } from '../numerics.js';
 import { FORMATS } from '../spec.js';
@@ -25,22 +25,26 @@ export const threshold: OpDef<'threshold'> = {
   unit: 'compute',
   fields: FORMATS.threshold,
   semantics: [
-    '  steps = 0 (requantize mode): for m in 0..rows-1, c in 0..C-1:',
+    '  steps = 0 or pooling (requantize mode): for m in 0..rows-1, c in 0..C-1:',
     '    {mult, shift} = qnt[qnt][c]',
     '    out[out + m][c] ← clamp(requantize(acc[acc + m][c], mult, shift) + zp, lo, hi)',
-    '  steps ≥ 1 (table mode): for m in 0..rows-1, c in 0..C-1:',
+    '  steps ≥ 1, no pooling (table mode): for m in 0..rows-1, c in 0..C-1:',
     '    y ← 0; for i in 0..steps-1: if acc[acc + m][c] ≥ acc[table + 2i][c] then y ← acc[table + 2i + 1][c]',
     '    out[out + m][c] ← y mod 2^8 (as int8)',
-    '  pooling (steps = 0, kh = poolH + 1, kw = poolW + 1, kh·kw > 1; L = table, pw = L / kw):',
+    '  pooling (kh = poolH + 1, kw = poolW + 1, kh·kw > 1: requantize mode whatever steps holds;',
+    '    steps holds the window geometry: overlaps oh = steps[2:0], ow = steps[5:3], pads pt = steps[7:6],',
+    '    pl = steps[9:8]; strides sh = kh − oh, sw = kw − ow; L = table, pw = (L + pl − kw) div sw + 1):',
     '    out row m is pooled pixel (py, px) = (m div pw, m mod pw); acc[acc + m] above reads',
-    '    max over ky < kh, kx < kw of acc[acc + (py·kh + ky)·L + px·kw + kx][c]',
+    '    max over ky < kh, kx < kw of acc[acc + max(0, py·sh + ky − pt)·L + max(0, px·sw + kx − pl)][c]',
+    '    (a tap in the top or left padding reads the edge entry: a duplicate, which leaves the max unchanged)',
     'requantize is defined in isa/numerics.ts (round half up: (x·mult + 2^(shift-1)) >> shift).',
   ].join('\n'),
   execute(s, insn, cfg) {
     const C = cfg.cols;
     const { acc, out, qntMult, qntShift } = s;
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
-    const { acc: acc0, out: out0, qnt, table, steps, zp, lo, hi, rows } = insn;
+    const { acc: acc0, out: out0, qnt, table, zp, lo, hi, rows } = insn;
+    const steps = tableSteps(insn);
     const pool = poolOf(insn);
     // the mode and the pooling are per instruction: chosen once, not per element
     for (let m = 0; m < rows; m++) {
@@ -52,13 +56,13 @@ export const threshold: OpDef<'threshold'> = {
   },
   accesses: (insn) => [
     { space: 'acc', write: false, start: insn.acc, end: insn.acc + accRowsRead(insn) },
-    insn.steps > 0 ? { space: 'acc', write: false, start: insn.table, end: insn.table + 2 * insn.steps } : { space: 'qnt', write: false, start: insn.qnt, end: insn.qnt + 1 },
+    tableSteps(insn) > 0 ? { space: 'acc', write: false, start: insn.table, end: insn.table + 2 * insn.steps } : { space: 'qnt', write: false, start: insn.qnt, end: insn.qnt + 1 },
     { space: 'out', write: true, start: insn.out, end: insn.out + insn.rows },
   ],
-  duration: (insn, cfg) => thresholdCycles(insn.rows, insn.steps, cfg.thresholdPasses, poolSize(insn)),
+  duration: (insn, cfg) => thresholdCycles(insn.rows, tableSteps(insn), cfg.thresholdPasses, poolSize(insn)),
   count(insn, _cfg, t) {
-    t.sramReads.acc += insn.rows * (poolSize(insn) + 2 * insn.steps); // table mode: every row walks the whole table
-    if (insn.steps === 0) t.sramReads.qnt += 1; // one {mult, shift} entry serves every row
+    t.sramReads.acc += insn.rows * (poolSize(insn) + 2 * tableSteps(insn)); // table mode: every row walks the whole table
+    if (tableSteps(insn) === 0) t.sramReads.qnt += 1; // one {mult, shift} entry serves every row
     t.sramWrites.out += insn.rows;
   },
 };
@@ -79,19 +83,73 @@ export function thresholdBeatsPerRow(steps: number, passes: number, window = 1):
   return steps > 0 ? 1 + 2 * steps : window - 1 + passes;
 }
 
-/** A pooling threshold's window: kh × kw acc rows of lines L entries apart, pw pooled pixels per line. */
+/**
+ * A pooling threshold's window: kh × kw acc rows, sh lines and sw entries between neighbouring
+ * windows, the first window starting padTop lines above and padLeft entries left of the first acc
+ * row (the padding clamps to the edge); lines L entries apart, pw pooled pixels per line.
+ */
 export interface PoolWindow {
   readonly kh: number;
   readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly padTop: number;
+  readonly padLeft: number;
   readonly line: number;
   readonly pw: number;
 }
 
-/** The instruction's pooling window, or null (no pooling: 1 × 1, or table mode). */
+/**
+ * Pooling's window geometry in the `steps` field, which requantize mode leaves unused (the 128-bit
+ * threshold word has no other room): each field's bit offset and width. All zeros is a window that
+ * tiles its input (stride = window, no padding), as before the field carried it.
+ */
+export const POOL_GEOMETRY = { overlapH: [0, 3], overlapW: [3, 3], padTop: [6, 2], padLeft: [8, 2] } as const satisfies Record<string, readonly [number, number]>;
+export type PoolGeometry = { readonly [K in keyof typeof POOL_GEOMETRY]: number };
+
+/** The `steps` value of a pooling window's geometry (each part must fit its width: fuse-ops.ts checks). */
+export function encodePoolGeometry(g: PoolGeometry): number {
+  return (Object.keys(POOL_GEOMETRY) as (keyof PoolGeometry)[]).reduce((a, k) => a | (g[k] << POOL_GEOMETRY[k][0]), 0);
+}
+
+function decodePoolGeometry(steps: number): PoolGeometry {
+  const part = (k: keyof PoolGeometry): number => (steps >> POOL_GEOMETRY[k][0]) & ((1 << POOL_GEOMETRY[k][1]) - 1);
+  return { overlapH: part('overlapH'), overlapW: part('overlapW'), padTop: part('padTop'), padLeft: part('padLeft') };
+}
+
+/** Whether the threshold pools (poolH or poolW ≠ 0): requantize mode, its `steps` field the window geometry. */
+export function pools(insn: InstructionOf<'threshold'>): boolean {
+  return insn.poolH !== 0 || insn.poolW !== 0;
+}
+
+/** The step count of a table-mode threshold; 0 in requantize mode (a pooling threshold's `steps` is its geometry). */
+export function tableSteps(insn: InstructionOf<'threshold'>): number {
+  return pools(insn) ? 0 : insn.steps;
+}
+
+/** The instruction's pooling window, or null (no pooling: 1 × 1). */
 export function poolOf(insn: InstructionOf<'threshold'>): PoolWindow | null {
-  if (insn.steps > 0 || (insn.poolH === 0 && insn.poolW === 0)) return null;
-  const kw = insn.poolW + 1;
-  return { kh: insn.poolH + 1, kw, line: insn.table, pw: Math.floor(insn.table / kw) };
+  if (!pools(insn)) return null;
+  const g = decodePoolGeometry(insn.steps);
+  const [kh, kw] = [insn.poolH + 1, insn.poolW + 1];
+  const [sh, sw] = [kh - g.overlapH, kw - g.overlapW];
+  const pw = sw < 1 ? 0 : Math.max(0, pooledCount(insn.table, kw, sw, g.padLeft));
+  return { kh, kw, sh, sw, padTop: g.padTop, padLeft: g.padLeft, line: insn.table, pw };
+}
+
+/** Windows of `window` along `n` entries, `stride` apart, the first `pad` entries before entry 0: every window ends inside. */
+export function pooledCount(n: number, window: number, stride: number, pad: number): number {
+  return Math.floor((n + pad - window) / stride) + 1;
+}
+
+/** Why a pooling threshold's window cannot be walked (a stride below 1, no whole window in a line), or null. */
+export function poolWindowError(insn: InstructionOf<'threshold'>): string | null {
+  const p = poolOf(insn);
+  if (p === null) return null;
+  if (p.sh < 1 || p.sw < 1) return `pools ${p.kh}x${p.kw} windows with stride ${p.sh}x${p.sw} (the overlap must be less than the window)`;
+  if (p.padTop >= p.kh || p.padLeft >= p.kw) return `pools ${p.kh}x${p.kw} windows with padding ${p.padTop} above and ${p.padLeft} left (a window must reach into the map)`;
+  if (p.line < 1 || p.pw < 1) return `pools ${p.kh}x${p.kw} windows over lines of ${p.line} acc entries, ${p.padLeft} padded (a line must hold a window)`;
+  return null;
 }
 
 /** Acc rows each out row reads: kh·kw when pooling, else 1. */
@@ -100,9 +158,11 @@ export function poolSize(insn: InstructionOf<'threshold'>): number {
   return p === null ? 1 : p.kh * p.kw;
 }
 
-/** Acc entry of tap (ky, kx) of out row m's window (offset from the instruction's acc). */
+/** Acc entry of tap (ky, kx) of out row m's window (offset from the instruction's acc); padding taps read the edge. */
 export function poolRow(p: PoolWindow, m: number, ky: number, kx: number): number {
-  return (Math.floor(m / p.pw) * p.kh + ky) * p.line + (m % p.pw) * p.kw + kx;
+  const y = Math.max(0, Math.floor(m / p.pw) * p.sh + ky - p.padTop);
+  const x = Math.max(0, (m % p.pw) * p.sw + kx - p.padLeft);
+  return y * p.line + x;
 }
 
 function pooledMax(acc: Int32Array, C: number, base: number, p: PoolWindow, m: number, c: number): number {
@@ -111,8 +171,10 @@ function pooledMax(acc: Int32Array, C: number, base: number, p: PoolWindow, m: n
   return best;
 }
 
-/** Acc entries from `acc` on that the instruction reads (its window's lines when pooling). */
+/** Acc entries from `acc` on that the instruction reads (up to its last window's last line when pooling). */
 function accRowsRead(insn: InstructionOf<'threshold'>): number {
   const p = poolOf(insn);
-  return p === null ? insn.rows : p.pw === 0 ? 1 : (Math.floor((insn.rows - 1) / p.pw) + 1) * p.kh * p.line;
+  if (p === null) return insn.rows;
+  if (p.pw < 1) return 1;
+  return (Math.max(0, Math.floor((insn.rows - 1) / p.pw) * p.sh + p.kh - p.padTop - 1) + 1) * p.line;
 }

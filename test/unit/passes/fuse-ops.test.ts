@@ -64,6 +64,64 @@ describe('max pool fused into the producing threshold', () => {
   });
 });
 
+describe('overlapping max pool (stride < window) fused into the producing threshold', () => {
+  test.each([
+    ['3×3/2, padding 1 (ResNet)', 3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }],
+    ['3×3/2, no padding (AlexNet)', 3, 3, { strides: [2, 2], pads: [0, 0, 0, 0] }],
+    ['2×2/1', 2, 2, { strides: [1, 1], pads: [0, 0, 0, 0] }],
+    ['3×2/1×2, padding top 2, left 0', 3, 2, { strides: [1, 2], pads: [2, 0, 0, 0] }],
+  ] as const)('%s: the unfused codes bit for bit, no pool layer, fewer cycles; ref = sim = WASM', async (_name, kh, kw, shape) => {
+    const cal = samples(6, 4);
+    const fused = compileGraph(pooledCnn(kh, kw, false, shape), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(pooledCnn(kh, kw, true, shape), cal, { rows: 4, cols: 4 });
+    expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
+    expect(fused.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1 && i.steps !== 0)).toBe(true);
+    const xs = samples(5, 5);
+    expect(codes(fused, xs)).toEqual(codes(plain, xs));
+    expect(cycles(fused)).toBeLessThan(cycles(plain));
+    await expectAgree(fused, xs);
+  });
+
+  test('small buffers: tiles of one pooled line recompute the shared lines, same codes', async () => {
+    const shape = { strides: [2, 2], pads: [1, 1, 1, 1] } as const;
+    const cal = samples(6, 4);
+    // three conv lines (24 acc entries) fit twice in 48: one pooled line per tile, neighbours share a line
+    const small = compileGraph(pooledCnn(3, 3, false, shape), cal, { rows: 4, cols: 4, accDepth: 48 });
+    const plain = compileGraph(pooledCnn(3, 3, true, shape), cal, { rows: 4, cols: 4 });
+    expect(small.instructions.filter((i) => i.op === 'threshold' && i.poolH === 2).length).toBeGreaterThan(1);
+    const xs = samples(4, 6);
+    expect(codes(small, xs)).toEqual(codes(plain, xs));
+    await expectAgree(small, xs);
+  });
+
+  test('a ResNet stem (7×7 stride-2 conv, its input stored as windows) → 3×3/2 max pool, padding 1: the unfused codes, ref = sim = WASM', async () => {
+    const stem = (keep: boolean): Graph => {
+      const b = builder(18);
+      const c1 = b.add({ name: 'c1', op: 'conv2d', inputs: ['input'], output: 'c1', kernel: b.tensor([7, 7, 3, 6], 0.3), bias: b.tensor([6], 0.2), strides: [2, 2], pads: [3, 3, 3, 3], depthwise: false, activation: 'relu' });
+      const mp = b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], inputs: [c1], output: 'mp' });
+      return { name: 'stem', inputs: [{ name: 'input', shape: [20, 20, 3] }], nodes: b.nodes, outputs: keep ? [mp, c1] : [mp], notes: [] };
+    };
+    const r = rng(19);
+    const xs = Array.from({ length: 5 }, () => Float32Array.from({ length: 20 * 20 * 3 }, () => r() * 2 - 1));
+    const fused = compileGraph(stem(false), xs, { rows: 32, cols: 8, accDepth: 64 });
+    const plain = compileGraph(stem(true), xs, { rows: 8, cols: 8 });
+    expect(fused.layers.map((l) => l.name)).toEqual(['c1']);
+    expect(fused.input.windows).toBeDefined();
+    // three conv lines a tile (64 acc entries hold two tiles of 30): the tiles share a line each
+    expect(fused.instructions.filter((i) => i.op === 'threshold' && i.poolH === 2).length).toBe(5);
+    expect(codes(fused, xs)).toEqual(codes(plain, xs));
+    await expectAgree(fused, xs);
+  });
+
+  test('a window that reads the bottom or right padding keeps the unfused lowering, same codes', () => {
+    const shape = { strides: [1, 1], pads: [1, 1, 1, 1] } as const;
+    const cal = samples(6, 4);
+    const p = compileGraph(pooledCnn(3, 3, false, shape), cal, { rows: 4, cols: 4 });
+    expect(p.instructions.some((i) => i.op === 'threshold' && i.poolH > 0)).toBe(false);
+    expect(p.layers.map((l) => l.name)).toEqual(['c1', 'mp']);
+  });
+});
+
 test('buffers too small for whole windows of lines: the unfused lowering, same codes', () => {
   const cal = samples(6, 1);
   const fused = compileGraph(pooledCnn(2, 2), cal, { rows: 4, cols: 4 });

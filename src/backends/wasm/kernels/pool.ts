@@ -1,37 +1,48 @@
 // SPDX-License-Identifier: MIT
 /**
- * The pooling threshold's first half (isa/ops/threshold.ts, poolH/poolW): each out row's window
+ * The pooling threshold's first half (isa/ops/threshold.ts, poolOf): each out row's window
  * maximum, lane by lane, written to `rows` consecutive scratch rows (plan/memory.ts) that the
- * threshold kernels then requantize; the acc buffer is left as the ISA leaves it.
+ * threshold kernels then requantize; the acc buffer is left as the ISA leaves it. A window tap in
+ * the top or left padding reads the edge entry (poolRow), as the ISA states.
  */
 import { Func } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
-/** pool_max(dst, acc, lineBytes, kh, kw, pw, rows): dst row m ← max over out row m's kh × kw window of acc rows. */
+/**
+ * pool_max(dst, acc, lineBytes, kh, kw, sh, sw, padTop, padLeft, pw, rows): dst row m ← max over
+ * out row m's kh × kw window of acc rows (windows sh lines and sw rows apart, pw per line).
+ */
 export function poolMaxKernel(table: FuncTable, C: number): number {
-  const f = new Func('pool_max', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [dst, acc, line, kh, kw, pw, rows] = [0, 1, 2, 3, 4, 5, 6];
-  const [win, px, col, p, q, ky, kx, best, v] = Array.from({ length: 9 }, () => f.local('i32')) as [number, number, number, number, number, number, number, number, number];
+  const f = new Func('pool_max', Array.from({ length: 11 }, () => 'i32' as const));
+  const [dst, acc, line, kh, kw, sh, sw, padTop, padLeft, pw, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [px, top, left, ky, kx, rowAt, q, col, y, v, b] = Array.from({ length: 11 }, () => f.local('i32')) as [number, number, number, number, number, number, number, number, number, number, number];
   const rowBytes = 4 * C;
   const c = f.code;
-  c.get(acc).set(win).get(pw).set(px);
+  // top, left: the window's first line and entry, negative in the padding (clamped to 0 per tap)
+  c.i32(0).get(padTop).op('i32.sub').set(top);
+  c.i32(0).get(padLeft).op('i32.sub').set(left);
+  c.get(pw).set(px);
   c.loop();
   c.i32(0).set(col).loop();
-  c.get(win).get(col).op('i32.add').tee(p).mem('i32.load').set(best);
-  c.get(kh).set(ky).loop();
-  c.get(p).set(q).get(kw).set(kx).loop();
-  c.get(q).mem('i32.load').tee(v).get(best).get(v).get(best).op('i32.gt_s', 'select').set(best);
-  c.get(q).i32(rowBytes).op('i32.add').set(q);
-  c.get(kx).i32(1).op('i32.sub').tee(kx).brIf(0).end();
-  c.get(p).get(line).op('i32.add').set(p);
-  c.get(ky).i32(1).op('i32.sub').tee(ky).brIf(0).end();
-  c.get(dst).get(col).op('i32.add').get(best).mem('i32.store');
+  c.get(dst).get(col).op('i32.add').i32(-2147483648).mem('i32.store');
   c.get(col).i32(4).op('i32.add').tee(col).i32(rowBytes).op('i32.lt_u').brIf(0).end();
-  // next window: kw rows on; after a line's last, the next line of windows starts kh lines down
+  c.i32(0).set(ky).loop();
+  c.get(top).get(ky).op('i32.add').tee(y).i32(0).get(y).i32(0).op('i32.gt_s', 'select').get(line).op('i32.mul').get(acc).op('i32.add').set(rowAt);
+  c.i32(0).set(kx).loop();
+  c.get(left).get(kx).op('i32.add').tee(y).i32(0).get(y).i32(0).op('i32.gt_s', 'select').i32(rowBytes).op('i32.mul').get(rowAt).op('i32.add').set(q);
+  c.i32(0).set(col).loop();
+  c.get(dst).get(col).op('i32.add');
+  c.get(q).get(col).op('i32.add').mem('i32.load').tee(v);
+  c.get(dst).get(col).op('i32.add').mem('i32.load').tee(b);
+  c.get(v).get(b).op('i32.gt_s', 'select').mem('i32.store');
+  c.get(col).i32(4).op('i32.add').tee(col).i32(rowBytes).op('i32.lt_u').brIf(0).end();
+  c.get(kx).i32(1).op('i32.add').tee(kx).get(kw).op('i32.lt_u').brIf(0).end();
+  c.get(ky).i32(1).op('i32.add').tee(ky).get(kh).op('i32.lt_u').brIf(0).end();
+  // next window: sw entries on; after a line's last, the next line of windows starts sh lines down
   c.get(dst).i32(rowBytes).op('i32.add').set(dst);
-  c.get(win).get(kw).i32(rowBytes).op('i32.mul', 'i32.add').set(win);
+  c.get(left).get(sw).op('i32.add').set(left);
   c.get(px).i32(1).op('i32.sub').tee(px).op('i32.eqz').if();
-  c.get(pw).set(px).get(win).get(kh).i32(1).op('i32.sub').get(line).op('i32.mul', 'i32.add').set(win);
+  c.get(pw).set(px).i32(0).get(padLeft).op('i32.sub').set(left).get(top).get(sh).op('i32.add').set(top);
   c.end();
   c.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0).end();
   return table.add(f);

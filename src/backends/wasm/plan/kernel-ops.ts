@@ -45,7 +45,8 @@ export interface GemmOp {
 /**
  * out[m][c] = clamp(requantize(acc[m][c], mult[c], shift[c]) + zp, lo, hi). With `pool`, the value
  * is that of scratch row m: the maximum of out row m's window (kh × kw acc rows, lines lineBytes
- * apart, pw windows per line; accBytes: the acc bytes the windows span).
+ * apart, windows sh lines and sw rows apart from padTop lines above and padLeft rows left of acc,
+ * pw windows per line; accBytes: the acc bytes the windows span).
  */
 export interface ThresholdOp {
   readonly kind: 'threshold';
@@ -56,7 +57,7 @@ export interface ThresholdOp {
   readonly zp: number;
   readonly lo: number;
   readonly hi: number;
-  readonly pool?: { readonly scratch: number; readonly lineBytes: number; readonly kh: number; readonly kw: number; readonly pw: number; readonly accBytes: number };
+  readonly pool?: { readonly scratch: number; readonly lineBytes: number; readonly kh: number; readonly kw: number; readonly sh: number; readonly sw: number; readonly padTop: number; readonly padLeft: number; readonly pw: number; readonly accBytes: number };
 }
 
 /** The threshold's table mode: out[m][c] = code of the last of `steps` (threshold, code) pairs at `table` with threshold ≤ acc[m][c]. */

@@ -10,7 +10,7 @@ import type { ArrayConfig } from '../../../isa/config.js';
 import { accessesOf } from '../../../isa/effects.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../../isa/spec.js';
-import { poolOf } from '../../../isa/ops/index.js';
+import { poolOf, tableSteps } from '../../../isa/ops/index.js';
 import type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
 import { packWeights, type PackedRange } from './pack.js';
 import { overlap, type MemoryPlan, type Range } from './memory.js';
@@ -52,7 +52,7 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
     return { kind: 'gemm', acc: addr(ctx, 'acc', i.acc), a: addr(ctx, 'act', i.act), aStride: i.actStride * R, aOuter: i.actOuter * R, inner: i.inner, w: addr(ctx, 'wgt', i.wgt), rows: i.rows, k: R, accumulate: i.accumulate === 1, fromDram: false, packed: false };
   },
   threshold: (i, ctx) =>
-    i.steps > 0
+    tableSteps(i) > 0
       ? { kind: 'table', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), table: addr(ctx, 'acc', i.table), rows: i.rows, steps: i.steps }
       : { kind: 'threshold', acc: addr(ctx, 'acc', i.acc), out: addr(ctx, 'out', i.out), qnt: addr(ctx, 'qnt', i.qnt), rows: i.rows, zp: i.zp, lo: i.lo, hi: i.hi, ...poolOfThreshold(i, ctx) },
   sync: () => null,
@@ -65,7 +65,7 @@ function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonN
   if (p === null) return {};
   const rowBytes = entryBytes('acc', ctx.cfg.rows, ctx.cfg.cols);
   const read = accessesOf(i, ctx.cfg).find((a) => a.space === 'acc')!;
-  return { pool: { scratch: ctx.plan.poolScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
+  return { pool: { scratch: ctx.plan.poolScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw, padTop: p.padTop, padLeft: p.padLeft, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
 }
 
 /** Covering byte ranges an op reads and writes (conservative: strided rows are one span). */

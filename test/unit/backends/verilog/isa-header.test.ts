@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { isaHeader, upperSnake } from '../../../../src/backends/verilog/isa-header.js';
 import { packageRoot } from '../../../../src/backends/verilog/templates.js';
 import { thresholdPassesValid } from '../../../../src/isa/config.js';
-import { THRESHOLD_LATENCY, UNIT_OF } from '../../../../src/isa/ops/index.js';
+import { POOL_GEOMETRY, THRESHOLD_LATENCY, UNIT_OF } from '../../../../src/isa/ops/index.js';
 import { COMMON_FIELDS, FORMATS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
 
 const header = isaHeader();
@@ -41,6 +41,13 @@ describe('isaHeader', () => {
     const ok = new Function('passes', 'cols', `return ${rule};`) as (passes: number, cols: number) => boolean;
     for (const cols of [1, 2, 3, 4, 6, 8, 16, 24, 64]) {
       for (let passes = 1; passes <= 16 * cols; passes++) expect(ok(passes, cols), `passes ${passes}, cols ${cols}`).toBe(thresholdPassesValid(passes, cols));
+    }
+  });
+
+  test('has the pooling threshold\'s window geometry (its steps field) as POOL_geometry_LSB and _W', () => {
+    for (const [name, [lsb, bits]] of Object.entries(POOL_GEOMETRY)) {
+      expect(localparam(`POOL_${upperSnake(name)}_LSB`), name).toBe(String(lsb));
+      expect(localparam(`POOL_${upperSnake(name)}_W`), name).toBe(String(bits));
     }
   });
 

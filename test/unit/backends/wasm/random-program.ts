@@ -9,8 +9,12 @@ import { checkProgram } from '../../../../src/isa/interpret.js';
 import { pixelAddress, type DramTensor, type Program } from '../../../../src/isa/program.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../../../../src/isa/spec.js';
 import { rng } from '../../../helpers/random-graph.js';
+import { accessesOf } from '../../../../src/isa/effects.js';
+import { encodePoolGeometry, poolWindowError } from '../../../../src/isa/ops/index.js';
 
 const DEPTH = 24;
+/** A threshold's acc span does not depend on the array: any machine measures it. */
+const CONFIG_FOR_SPAN = makeConfig({ rows: 1, cols: 1 });
 
 /** `tables`: some thresholds run in table mode (steps ≥ 1, tables over whatever acc holds); the RTL has no table mode yet. */
 export function randomProgram(seed: number, shape?: { rows: number; cols: number }, opts: { tables?: boolean } = {}): Program {
@@ -120,10 +124,13 @@ function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs
       const lo = int(-128, 127);
       const common = { op: 'threshold', ...NO_TOKENS, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: int(-128, 127), lo: r() < 0.8 ? Math.min(lo, 0) : lo, hi: r() < 0.8 ? 127 : int(-128, 127), steps: 0 } as const;
       if (r() < 0.6) {
-        // max pooling: out row m is the max of a kh × kw window of acc rows, lines of L = kw·pw entries
-        const [poolH, poolW, pw] = [int(0, 2), int(0, 2), int(1, 2)];
-        const span = Math.ceil(rows / pw) * (poolH + 1) * (poolW + 1) * pw;
-        if (span <= DEPTH) return { ...common, acc: int(0, DEPTH - span), table: (poolW + 1) * pw, poolH, poolW };
+        // max pooling: out row m is the max of a kh × kw window of acc rows in lines of L entries,
+        // windows overlapping or not, starting in a top or left padding or not (the geometry in steps)
+        const [poolH, poolW] = [int(0, 2), int(0, 2)];
+        const steps = poolH + poolW === 0 ? 0 : encodePoolGeometry({ overlapH: int(0, poolH), overlapW: int(0, poolW), padTop: int(0, poolH), padLeft: int(0, poolW) });
+        const pooled = { ...common, acc: 0, table: int(1, poolW + 3), poolH, poolW, steps };
+        const span = poolH + poolW === 0 ? Infinity : accessesOf(pooled, CONFIG_FOR_SPAN).find((a) => a.space === 'acc')!.end;
+        if (poolWindowError(pooled) === null && span <= DEPTH) return { ...pooled, acc: int(0, DEPTH - span) };
       }
       return { ...common, acc: int(0, DEPTH - rows), table: 0, poolH: 0, poolW: 0 };
     }

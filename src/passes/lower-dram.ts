@@ -73,7 +73,8 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
     const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0));
     if (t.fill !== null && t.pads.some((p) => p > 0)) {
       const bytes = new Uint8Array(size).fill(t.fill & 0xff);
-      for (let y = 0; y < t.h; y++) bytes.fill(0, ((y + pt) * wp + pl) * stride, ((y + pt) * wp + pl + t.w) * stride);
+      // a batch's lines between two samples' interiors are border too (passes/batch.ts)
+      for (let y = 0; y < t.h; y++) if (isSampleLine(t, y)) bytes.fill(0, ((y + pt) * wp + pl) * stride, ((y + pt) * wp + pl + t.w) * stride);
       dram.put(start, bytes);
     }
     placed.set(t.name, { t, start, stride, wp, origin: start + (pt * wp + pl) * stride });
@@ -81,8 +82,17 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
   return placed;
 }
 
+/** Whether interior line y of a tensor holds a sample's line (not the border between two samples of a batch). */
+function isSampleLine(t: PhysicalTensor, y: number): boolean {
+  if (t.samples === undefined) return true;
+  const inSample = (y + t.pads[0]) % t.samples.pitch - t.pads[0];
+  return inSample >= 0 && inSample < t.samples.lines;
+}
+
 export function dramTensor(p: Placed): DramTensor {
   const t = p.t;
-  const shape = t.h === 1 && t.w === 1 ? [t.c] : [t.h, t.w, t.c];
+  // a batch's tensors are described per sample (the program's shapes put the batch in front)
+  const h = t.samples?.lines ?? t.h;
+  const shape = h === 1 && t.w === 1 ? [t.c] : [h, t.w, t.c];
   return { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride: p.wp * p.stride, scale: t.params.scale, zp: t.params.zp };
 }

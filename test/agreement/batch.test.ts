@@ -90,6 +90,19 @@ describe('a batched program computes every sample as the unbatched one does', ()
     for (const simd of [true, false]) expect(Array.from((await instantiate(emitWasm(program, { simd }))).runRaw(codes))).toEqual(want);
   });
 
+  test('WASM (SIMD and scalar) = interpret on a batched convolutional network, through the float entry points too', async () => {
+    const graph = randomCnn(8);
+    const cal = { samples: randomSamples(4, 9 * 8 * 3, 8, -1, 1) };
+    const { program } = compile(graph, { config: makeConfig({ rows: 4, cols: 4 }), calibration: cal, batch: 3 });
+    const samples = randomSamples(3, 9 * 8 * 3, 10, -2, 2);
+    const codes = quantizeBatches(program, samples)[0]!;
+    const want = Array.from(interpret(program, codes));
+    for (const simd of [true, false]) {
+      const wasm = await instantiate(emitWasm(program, { simd }));
+      expect(Array.from(wasm.runRaw(codes))).toEqual(want);
+    }
+  });
+
   test('the batch survives the .nnp container', () => {
     const { program } = compile(compileDigitsMlp().graph, { config: makeConfig({}), calibration: { samples: calibrationSamples() }, batch: 3 });
     const back = deserializeProgram(serializeProgram(program));

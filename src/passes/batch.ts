@@ -11,12 +11,10 @@
  * sample, and never stored (lower-emit.ts). An op with one output line (a dense layer after a
  * flatten, a global pool) computes one line per sample: its terms step by the source's pitch.
  * A network of vectors is the case pitch = 1: B lines of one pixel, nothing in between.
- *
- * The input and output stay gap-free for the host (samples back to back, as given): a padded
- * input, or an output held at a larger pitch, is copied to or from a stacked tensor by one op.
+ * The host places each sample of the input, and reads each of the output, at its own place in
+ * the stacked tensor (isa/program.ts DramTensor sampleRows, sampleStride).
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { diag, diagonalOp } from './gemm.js';
 import type { GemmOp, GemmProgram, PhysicalTensor } from './gemm-types.js';
 
 export const MAX_BATCH = 65536;
@@ -29,12 +27,7 @@ export function batchGemm(gp: GemmProgram, batch: number): GemmProgram {
   if (batch === 1) return gp;
   const broadcast = gp.ops.find((op) => op.oh > 1 && op.terms.some((t) => t.sy < 1));
   if (broadcast !== undefined) throw new NnchipError('NN306', `a batch of ${batch} stacks the samples' lines, but this layer reads every output line from the same input line`, { layer: broadcast.layer });
-  let g = gp;
-  let pitch = pitches(g, batch);
-  if (pitch.get(g.input.name) !== g.input.h) g = copyInput(g);
-  if (pitch.get(g.output.name) !== g.output.h) g = copyOutput(g);
-  if (g !== gp) pitch = pitches(g, batch);
-  return stack(g, batch, pitch);
+  return stack(gp, batch, pitches(gp, batch));
 }
 
 const padded = (t: PhysicalTensor): number => t.h + t.pads[0] + t.pads[2];
@@ -65,36 +58,6 @@ function pitches(gp: GemmProgram, batch: number): Map<string, number> {
   }
   const op = gp.ops.find((o) => o.oh > 1 && o.terms.some((t) => pitch.get(t.src) !== opPitch(o, pitch) * t.sy))!;
   throw new NnchipError('NN306', `a batch of ${batch} needs one line pitch per tensor, but the strides this layer reads its inputs with admit none`, { layer: op.layer });
-}
-
-/** An exact copy of `src` into `dst` (same codes, same parameters), its own layer for the reports. */
-function copyOp(src: PhysicalTensor, dst: PhysicalTensor): GemmOp {
-  const op = diagonalOp(`batch-copy:${dst.name}`, 'batch-copy', dst, [{ src: src.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(src.c, 1) }], src.params.scale, -src.params.zp);
-  return { ...op, macs: 0 };
-}
-
-const renamed = (op: GemmOp, from: string, to: string): GemmOp => ({ ...op, out: op.out === from ? to : op.out, terms: op.terms.map((t) => (t.src === from ? { ...t, src: to } : t)) });
-
-/** The input as given (no border), copied into the stacked tensor its readers read (its border, its pitch). */
-function copyInput(gp: GemmProgram): GemmProgram {
-  const x = gp.input;
-  const stacked: PhysicalTensor = { ...x, name: `${x.name}:stacked`, pads: [...x.pads] };
-  const given: PhysicalTensor = { ...x, pads: [0, 0, 0, 0], fill: null };
-  const tensors = new Map([...gp.tensors].map(([n, t]) => (n === x.name ? [n, given] : [n, t])));
-  tensors.set(stacked.name, stacked);
-  const ops = [copyOp(given, stacked), ...gp.ops.map((op) => renamed(op, x.name, stacked.name))];
-  return { ...gp, tensors, input: given, ops };
-}
-
-/** The output written into a stacked tensor, then copied out gap-free. */
-function copyOutput(gp: GemmProgram): GemmProgram {
-  const y = gp.output;
-  const stacked: PhysicalTensor = { ...y, name: `${y.name}:stacked`, pads: [...y.pads] };
-  const given: PhysicalTensor = { ...y, pads: [0, 0, 0, 0], fill: null };
-  const tensors = new Map([...gp.tensors].map(([n, t]) => (n === y.name ? [n, given] : [n, t])));
-  tensors.set(stacked.name, stacked);
-  const ops = [...gp.ops.map((op) => renamed(op, y.name, stacked.name)), copyOp(stacked, given)];
-  return { ...gp, tensors, output: given, ops };
 }
 
 function stack(gp: GemmProgram, batch: number, pitch: ReadonlyMap<string, number>): GemmProgram {

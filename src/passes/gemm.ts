@@ -47,7 +47,7 @@ function rescale(layer: string, accScale: ArrayLike<number>, out: QuantParams): 
   return { mult, shift };
 }
 
-export function diag(c: number, w: number, n = c, offset = 0): Int8Array {
+function diag(c: number, w: number, n = c, offset = 0): Int8Array {
   const m = new Int8Array(c * n);
   for (let i = 0; i < c; i++) if (i + offset < n) m[i * n + i + offset] = w;
   return m;
@@ -185,7 +185,7 @@ function withTable(act: Activation, accScale: ArrayLike<number>, out: QuantParam
 }
 
 /** An op whose terms all have diagonal integer weights (sums of channels). */
-export function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number, act: Activation = 'linear', opts: { n?: number; channelOffset?: number; zp?: number } = {}): GemmOp {
+function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number, act: Activation = 'linear', opts: { n?: number; channelOffset?: number; zp?: number } = {}): GemmOp {
   const n = opts.n ?? out.c;
   const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params);
   const zp = opts.zp ?? out.params.zp;

@@ -94,5 +94,11 @@ export function dramTensor(p: Placed): DramTensor {
   // a batch's tensors are described per sample (the program's shapes put the batch in front)
   const h = t.samples?.lines ?? t.h;
   const shape = h === 1 && t.w === 1 ? [t.c] : [h, t.w, t.c];
-  return { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride: p.wp * p.stride, scale: t.params.scale, zp: t.params.zp };
+  const lineStride = p.wp * p.stride;
+  const plain = { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride, scale: t.params.scale, zp: t.params.zp };
+  const s = t.samples;
+  if (s === undefined || s.pitch === s.lines) return plain;
+  // a batch with a border between samples: the host places each sample at its own lines
+  const samples = (t.h + t.pads[0] + t.pads[2]) / s.pitch;
+  return { ...plain, rows: samples * s.lines * t.w, sampleRows: s.lines * t.w, sampleStride: s.pitch * lineStride };
 }

@@ -90,7 +90,7 @@ describe('a batched program computes every sample as the unbatched one does', ()
     for (const simd of [true, false]) expect(Array.from((await instantiate(emitWasm(program, { simd }))).runRaw(codes))).toEqual(want);
   });
 
-  test('WASM (SIMD and scalar) = interpret on a batched convolutional network, through the float entry points too', async () => {
+  test('WASM (SIMD and scalar) = interpret on a batched convolutional network (its samples stacked with a border between them)', async () => {
     const graph = randomCnn(8);
     const cal = { samples: randomSamples(4, 9 * 8 * 3, 8, -1, 1) };
     const { program } = compile(graph, { config: makeConfig({ rows: 4, cols: 4 }), calibration: cal, batch: 3 });

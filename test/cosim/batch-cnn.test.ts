@@ -4,7 +4,7 @@
  * each with its own border, computed by the design exactly as interpret() computes them in exactly
  * scheduleTimes() cycles — and every sample as the unbatched program computes it alone. The MNIST
  * CNN (unpadded input: read in place, taps packed) and a random CNN with every op the lowering
- * knows (padded input: copied into the stacked tensor; the lines between samples hold the border).
+ * knows (padded input: the host places each sample between the border lines, DramTensor sampleStride).
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js';

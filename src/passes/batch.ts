@@ -15,6 +15,7 @@
  * the stacked tensor (isa/program.ts DramTensor sampleRows, sampleStride).
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { MAX_DRAM_BYTES } from '../isa/validate.js';
 import type { GemmOp, GemmProgram, PhysicalTensor } from './gemm-types.js';
 
 export const MAX_BATCH = 65536;
@@ -27,7 +28,11 @@ export function batchGemm(gp: GemmProgram, batch: number): GemmProgram {
   if (batch === 1) return gp;
   const broadcast = gp.ops.find((op) => op.oh > 1 && op.terms.some((t) => t.sy < 1));
   if (broadcast !== undefined) throw new NnchipError('NN306', `a batch of ${batch} stacks the samples' lines, but this layer reads every output line from the same input line`, { layer: broadcast.layer });
-  return stack(gp, batch, pitches(gp, batch));
+  const pitch = pitches(gp, batch);
+  // at least a byte per channel of every stacked pixel: refused before any pass allocates them
+  const bytes = [...gp.tensors.values()].reduce((a, t) => a + batch * pitch.get(t.name)! * (t.w + t.pads[1] + t.pads[3]) * t.c, 0);
+  if (bytes > MAX_DRAM_BYTES) throw new NnchipError('NN306', `a batch of ${batch} needs over ${MAX_DRAM_BYTES} bytes of DRAM for its stacked tensors, more than a program addresses`);
+  return stack(gp, batch, pitch);
 }
 
 const padded = (t: PhysicalTensor): number => t.h + t.pads[0] + t.pads[2];

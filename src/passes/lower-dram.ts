@@ -4,8 +4,10 @@
  * tensor with its padded border, and the DramTensor records the host reads and writes through.
  */
 import { createHash } from 'node:crypto';
+import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, Region } from '../isa/program.js';
+import { MAX_DRAM_BYTES } from '../isa/validate.js';
 import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 
 export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -71,6 +73,8 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
     const size = (t.h + pt + pb) * wp * stride;
     // a packed tensor's last act entry reads R bytes from its last pixel: the region covers them
     const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0));
+    // refused before its border is filled: a large batch would otherwise allocate the bytes first
+    if ((gp.batch ?? 1) > 1 && dram.size > MAX_DRAM_BYTES) throw new NnchipError('NN306', `a batch of ${gp.batch} needs over ${MAX_DRAM_BYTES} bytes of DRAM for its stacked tensors, more than a program addresses`);
     if (t.fill !== null && t.pads.some((p) => p > 0)) {
       const bytes = new Uint8Array(size).fill(t.fill & 0xff);
       // a batch's lines between two samples' interiors are border too (passes/batch.ts)

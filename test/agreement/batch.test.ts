@@ -17,6 +17,7 @@ import { quantizeBatches, quantizeInput, serializeProgram, splitOutputs, type Pr
 import { deserializeProgram } from '../../src/isa/validate.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
 import { compile } from '../../src/passes/pipeline.js';
+import { loadModel } from '../../src/importers/index.js';
 import { simulate } from '../../sim/index.js';
 import { calibrationSamples, compileDigitsMlp } from '../helpers/compile.js';
 import { randomCnn } from '../helpers/random-cnn.js';
@@ -101,6 +102,13 @@ describe('a batched program computes every sample as the unbatched one does', ()
       const wasm = await instantiate(emitWasm(program, { simd }));
       expect(Array.from(wasm.runRaw(codes))).toEqual(want);
     }
+  });
+
+  test('a batch whose stacked tensors outgrow the DRAM a program addresses is refused (NN306), not an invalid program', () => {
+    // DS-CNN: over 100 kB of stacked tensors per sample
+    const graph = loadModel(new URL('../../examples/ds-cnn/model.json', import.meta.url).pathname);
+    const cal = { inputRange: [0, 1] as [number, number] };
+    expect(() => compile(graph, { config: makeConfig({}), calibration: cal, batch: 65536 })).toThrow(expect.objectContaining({ code: 'NN306', message: expect.stringMatching(/a batch of 65536 needs over \d+ bytes of DRAM/) }));
   });
 
   test('the batch survives the .nnp container', () => {

@@ -216,7 +216,12 @@ function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: 
   const runs: { from: number; to: number; line: number }[] = [];
   for (let n = Math.floor(py0 / pitch); n * pitch < py1; n++) {
     const [from, to] = [Math.max(py0, n * pitch), Math.min(py1, n * pitch + lines)];
-    if (from < to) runs.push({ from, to, line: n * op.samples.outPitch + atY + (from - n * pitch) * stepY });
+    if (from >= to) continue;
+    const line = n * op.samples.outPitch + atY + (from - n * pitch) * stepY;
+    const last = runs[runs.length - 1];
+    // samples back to back (a batch of vectors): one run, one store
+    if (last !== undefined && last.to === from && last.line + (last.to - last.from) * stepY === line) last.to = to;
+    else runs.push({ from, to, line });
   }
   return runs;
 }

@@ -53,7 +53,9 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
 function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number): number {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
   const sizes = Array.from({ length: ceilDiv(op.oh, lines) }, (_, t) => Math.min(lines, op.oh - t * lines));
-  const tiles = sizes.map((l) => tileCost(op, sources, l, cfg));
+  // at most two sizes (the last tile may be shorter): one cost each, as a batch has many tiles
+  const costs = new Map<number, ReturnType<typeof tileCost>>();
+  const tiles = sizes.map((l) => costs.get(l) ?? costs.set(l, tileCost(op, sources, l, cfg)).get(l)!);
   // The first window loads before anything else. The next tile's window loads once the load unit is
   // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
   // than those matmuls stalls the array. Without ping-pong every window waits for the previous tile's last matmul.

@@ -163,3 +163,34 @@ if (want('mlp')) {
   network('examples/digits-mlp/model.json', 8, 8);
   network('examples/digits-mlp/model.json', 8, 8, 64);
 }
+
+/**
+ * Batches of convolutional networks (passes/batch.ts): cycles per sample at batch 1 and at each
+ * batch in BENCH_BATCHES (default 2,8), at nnchip's default machine and at matched settings, on
+ * 8x8 and 32x32. The weights stay in the array while the samples' lines stream.
+ */
+function batchTable(path, calibration) {
+  const graph = loadModel(new URL(path, root).pathname);
+  const batches = [1, ...(process.env.BENCH_BATCHES ?? '2,8').split(',').map(Number)];
+  console.log(`\n${path}: cycles per sample by batch`);
+  console.log(['array', 'setting', ...batches.map((b) => pad(`batch ${b}`, 11)), pad('util', 7), pad(`util ${batches.at(-1)}`, 8)].join(' '));
+  for (const side of [8, 32]) {
+    for (const name of ['defaults', 'matched']) {
+      const config = settings(side, side)[name];
+      const certs = batches.map((batch) => {
+        try {
+          return certify(compile(graph, { config, calibration, batch }).program);
+        } catch (e) {
+          return { error: e.code ?? e.message };
+        }
+      });
+      const cells = certs.map((c, i) => pad(c.error ?? (c.cycles / batches[i]).toFixed(0), 11));
+      const util = (c) => (c.error ? '-' : `${(100 * c.utilization).toFixed(1)}%`);
+      console.log([`${side}x${side}`.padEnd(5), name.padEnd(7), ...cells, pad(util(certs[0]), 7), pad(util(certs.at(-1)), 8)].join(' '));
+    }
+  }
+}
+if (want('batch')) {
+  batchTable('examples/digits-cnn/model.json', { inputRange: [0, 1] });
+  batchTable('examples/ds-cnn/model.json', { inputRange: [0, 1] });
+}

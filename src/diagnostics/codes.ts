@@ -45,7 +45,7 @@ export const CODES = {
   NN303: { exit: EXIT.badInput, hint: 'each sample must have exactly as many numbers as the model input' },
   NN304: { exit: EXIT.unsupported, hint: 'the rescale factor cannot be represented; check the calibration data' },
   NN305: { exit: EXIT.unsupported, hint: 'nnchip lowers networks built from the supported layers only' },
-  NN306: { exit: EXIT.unsupported, hint: 'batch convolutional networks by running them once per sample (--batch 1, the default)' },
+  NN306: { exit: EXIT.unsupported, hint: 'run this model once per sample (--batch 1, the default); a batch needs feature maps given pixel-major (TF.js, nnchip JSON)' },
   NN307: { exit: EXIT.badInput, hint: 'give each sample flat, or nested exactly in the model input shape (ONNX maps channel-major [C, H, W], TF.js [H, W, C])' },
   NN401: { exit: EXIT.usage, hint: 'use --array RxC with 1 ≤ R, C ≤ 256, e.g. --array 8x8' },
   NN402: { exit: EXIT.usage, hint: 'fix the field in the machine configuration' },

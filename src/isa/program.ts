@@ -29,6 +29,13 @@ export interface DramTensor {
   /** pixels per line (default: all rows in one line) */
   readonly width?: number;
   readonly lineStride?: number;
+  /**
+   * A batch stored with a border between its samples (passes/batch.ts): the rows come in samples
+   * of `sampleRows` pixels, each laid out as above from its own first pixel, `sampleStride` bytes
+   * after the previous sample's. Absent: one sample.
+   */
+  readonly sampleRows?: number;
+  readonly sampleStride?: number;
   /** real = (code − zp) · scale */
   readonly scale: number;
   readonly zp: number;
@@ -193,7 +200,9 @@ export function storedCodes(t: DramTensor, codes: Int8Array): Int8Array {
 /** DRAM address of pixel r of a tensor. */
 export function pixelAddress(t: DramTensor, r: number): number {
   const width = t.width ?? t.rows;
-  return t.dram + Math.floor(r / width) * (t.lineStride ?? width * t.rowStride) + (r % width) * t.rowStride;
+  const per = t.sampleRows ?? t.rows;
+  const [sample, q] = [Math.floor(r / per), r % per];
+  return t.dram + sample * (t.sampleStride ?? 0) + Math.floor(q / width) * (t.lineStride ?? width * t.rowStride) + (q % width) * t.rowStride;
 }
 
 // Byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array

@@ -76,8 +76,8 @@ function parsers(fail: (why: string) => NnchipError) {
   const pair = (lo: number): Parser => list(int(lo, MAX_DRAM_BYTES), 2);
   const windows = record({ kernel: pair(1), strides: pair(1), dilations: pair(1), pads: pair(-MAX_DRAM_BYTES), rows: int(1, MAX_DRAM_BYTES), width: int(1, MAX_DRAM_BYTES), rowStride: address, lineStride: address });
   const tensor = record(
-    { name: str, shape: list(int(1, MAX_DRAM_BYTES), MAX_RANK), layout: oneOf(['hwc', 'chw']), dram: address, rows: int(1, MAX_DRAM_BYTES), rowBytes: int(1, MAX_DRAM_BYTES), rowStride: address, width: int(1, MAX_DRAM_BYTES), lineStride: address, scale, zp: int(-128, 127), windows },
-    ['layout', 'width', 'lineStride', 'windows'],
+    { name: str, shape: list(int(1, MAX_DRAM_BYTES), MAX_RANK), layout: oneOf(['hwc', 'chw']), dram: address, rows: int(1, MAX_DRAM_BYTES), rowBytes: int(1, MAX_DRAM_BYTES), rowStride: address, width: int(1, MAX_DRAM_BYTES), lineStride: address, sampleRows: int(1, MAX_DRAM_BYTES), sampleStride: address, scale, zp: int(-128, 127), windows },
+    ['layout', 'width', 'lineStride', 'sampleRows', 'sampleStride', 'windows'],
   );
   const layer = record({ name: str, op: str, shape: str, firstInsn: u, insnCount: u, macs: u, weightBytes: u });
   const region = record({ space: oneOf(['dram', ...BUFFER_LIST]), name: str, start: u, size: u });
@@ -169,8 +169,12 @@ function problemOf(p: Program, file: string | undefined): string | null {
   return checkOrdering(p.instructions, cfg);
 }
 
-/** One past the highest byte of a tensor (pixel addresses grow with the line and with the column). */
+/** One past the highest byte of a tensor (pixel addresses grow with the sample, the line and the column). */
 function tensorEnd(t: DramTensor): number {
+  if (t.sampleRows !== undefined) {
+    const { sampleRows, sampleStride = 0, ...one } = t;
+    return (Math.ceil(t.rows / sampleRows) - 1) * sampleStride + tensorEnd({ ...one, rows: Math.min(t.rows, sampleRows) });
+  }
   const width = Math.min(t.width ?? t.rows, t.rows);
   const lineStride = t.lineStride ?? width * t.rowStride;
   const lines = Math.ceil(t.rows / width);
@@ -183,6 +187,8 @@ function checkTensor(p: Program, t: DramTensor, which: string): string | null {
   const size = t.shape.reduce((a, b) => a * b, 1);
   if (t.shape.length === 0 || size > p.dramSize || t.rows * t.rowBytes !== size) return `the ${which} tensor's ${t.rows} rows of ${t.rowBytes} bytes do not hold its shape ${JSON.stringify(t.shape)}`;
   if (t.width !== undefined && t.width > t.rows) return `the ${which} tensor has ${t.width} pixels per line but ${t.rows} pixels`;
+  if ((t.sampleRows === undefined) !== (t.sampleStride === undefined)) return `the ${which} tensor gives one of sampleRows and sampleStride without the other`;
+  if (t.sampleRows !== undefined && (t.rows % t.sampleRows !== 0 || t.sampleRows % (t.width ?? t.sampleRows) !== 0 || t.windows !== undefined)) return `the ${which} tensor's ${t.rows} rows are not whole samples of ${t.sampleRows} rows in whole lines`;
   if (t.windows !== undefined) {
     const problem = checkWindows(p, t, t.windows, which);
     if (problem !== null) return problem;

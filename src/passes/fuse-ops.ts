@@ -42,10 +42,11 @@ export function soleWriter(ctx: FuseCtx, name: string): number {
  * ops write other layouts, so those keep the unfused lowering (null), as do geometries the
  * threshold's fields cannot state (POOL_GEOMETRY).
  */
-export function fusedMaxPool(ctx: FuseCtx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp | null {
+export function fusedMaxPool(ctx: FuseCtx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor, disjointOnly = false): GemmOp | null {
   const [kh, kw] = node.size;
   const [sh, sw] = node.strides;
   const [top, left] = node.pads;
+  if (disjointOnly && (sh !== kh || sw !== kw || top !== 0 || left !== 0)) return null;
   const fits = (k: number, s: number, pad: number): boolean => k <= MAX_POOL_WINDOW && s >= 1 && s <= k && pad < k && pad < 1 << Math.min(POOL_GEOMETRY.padTop[1], POOL_GEOMETRY.padLeft[1]);
   const geometry = fits(kh, sh!, top!) && fits(kw, sw!, left!) && (node.dilations ?? [1, 1]).every((d) => d === 1);
   if (node.kind !== 'max' || !geometry || kh * kw < 2) return null;

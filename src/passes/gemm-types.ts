@@ -47,6 +47,8 @@ export interface GemmOp {
   readonly channelSum?: boolean;
   /** the out tensor is the max pool of the oh × ow pixels computed (passes/fuse-ops.ts) */
   readonly pool?: FusedPool;
+  /** a batch (passes/batch.ts): the samples' output lines, stacked `pitch` computed lines apart, are stored `outPitch` lines apart in the out tensor */
+  readonly samples?: SampleLines;
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;
@@ -72,6 +74,15 @@ export interface PhysicalTensor {
   readonly params: QuantParams;
   pads: [number, number, number, number];
   fill: number | null;
+  /** a batch (passes/batch.ts): the samples' maps stacked `pitch` padded lines apart, `lines` of each real; the lines between hold `fill` */
+  readonly samples?: { readonly pitch: number; readonly lines: number };
+}
+
+/** Where a batched op's samples lie: `lines` computed output lines of each real, `pitch` apart; `outPitch` lines apart in its out tensor. */
+export interface SampleLines {
+  readonly pitch: number;
+  readonly lines: number;
+  readonly outPitch: number;
 }
 
 export interface GemmProgram {
@@ -79,6 +90,6 @@ export interface GemmProgram {
   readonly output: PhysicalTensor;
   readonly tensors: ReadonlyMap<string, PhysicalTensor>;
   readonly ops: readonly GemmOp[];
-  /** Samples per inference (passes/batch.ts): each tensor's lines are the samples. Absent: 1. */
+  /** Samples per inference (passes/batch.ts): each tensor holds them stacked along its lines. Absent: 1. */
   readonly batch?: number;
 }

@@ -97,6 +97,14 @@ function columnSums(matrices: readonly Int8Array[], n: number): Float64Array {
  */
 export type KernelCodes = WeakMap<object, { readonly layout: string; readonly scales: Float64Array; readonly matrices: readonly Int8Array[]; readonly sums: Float64Array }>;
 
+/**
+ * Which max pools fold into their producer: all the threshold can state, none, or 'disjoint' —
+ * only windows that neither overlap nor pad, the ones a batch's stacked samples keep apart
+ * (passes/batch.ts gives each sample a whole number of windows; an overlapping or padded window
+ * at a sample's edge would read the next sample's lines).
+ */
+export type PoolFusion = boolean | 'disjoint';
+
 interface Ctx extends FuseCtx {
   readonly codes: KernelCodes;
   readonly shapes: ReadonlyMap<string, Shape>;
@@ -105,7 +113,7 @@ interface Ctx extends FuseCtx {
   /** view tensor name → [physical tensor, flatten order] */
   readonly views: Map<string, { src: string; order: 'hwc' | 'chw' }>;
   /** fold max pools into their producer's threshold (off: the lowering for buffers too small for a window's lines) */
-  readonly fusePools: boolean;
+  readonly fusePools: PoolFusion;
   /** add nodes by output tensor (an activation after one may fold into it) */
   readonly adds: Map<string, NodeOf<'add'>>;
 }
@@ -305,7 +313,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return [weightedOp(ctx, node, x!, define(ctx, node.output, shape))];
     case 'pool2d': {
       const out = define(ctx, node.output, shape);
-      const fused = node.kind === 'max' && ctx.fusePools && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out) : null;
+      const fused = node.kind === 'max' && ctx.fusePools !== false && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out, ctx.fusePools === 'disjoint') : null;
       if (fused !== null) return replaceWriter(ctx, x!, fused);
       if (node.kind === 'max') return maxPool(ctx, node, x!, out);
       return avgPool(node, x!, out, ctx.shapes.get(node.inputs[0]!)!);
@@ -368,7 +376,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   }
 }
 
-export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools = true, codes: KernelCodes = new WeakMap()): GemmProgram {
+export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools: PoolFusion = true, codes: KernelCodes = new WeakMap()): GemmProgram {
   const shapes = checkGraph(g);
   const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
   const ctx: Ctx = { codes, shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };

@@ -4,8 +4,10 @@
  * tensor with its padded border, and the DramTensor records the host reads and writes through.
  */
 import { createHash } from 'node:crypto';
+import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, Region } from '../isa/program.js';
+import { MAX_DRAM_BYTES } from '../isa/validate.js';
 import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 
 export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -78,9 +80,12 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
     const size = (t.h + pt + pb) * wp * stride;
     // a packed tensor's last act entry reads R bytes from its last pixel: the region covers them
     const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0));
+    // refused before its border is filled: a large batch would otherwise allocate the bytes first
+    if ((gp.batch ?? 1) > 1 && dram.size > MAX_DRAM_BYTES) throw new NnchipError('NN306', `a batch of ${gp.batch} needs over ${MAX_DRAM_BYTES} bytes of DRAM for its stacked tensors, more than a program addresses`);
     if (t.fill !== null && t.pads.some((p) => p > 0)) {
       const bytes = new Uint8Array(size).fill(t.fill & 0xff);
-      for (let y = 0; y < t.h; y++) bytes.fill(0, ((y + pt) * wp + pl) * stride, ((y + pt) * wp + pl + t.w) * stride);
+      // a batch's lines between two samples' interiors are border too (passes/batch.ts)
+      for (let y = 0; y < t.h; y++) if (isSampleLine(t, y)) bytes.fill(0, ((y + pt) * wp + pl) * stride, ((y + pt) * wp + pl + t.w) * stride);
       dram.put(start, bytes);
     }
     placed.set(t.name, { t, start, stride, wp, origin: start + (pt * wp + pl) * stride });
@@ -88,8 +93,23 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
   return placed;
 }
 
+/** Whether interior line y of a tensor holds a sample's line (not the border between two samples of a batch). */
+function isSampleLine(t: PhysicalTensor, y: number): boolean {
+  if (t.samples === undefined) return true;
+  const inSample = (y + t.pads[0]) % t.samples.pitch - t.pads[0];
+  return inSample >= 0 && inSample < t.samples.lines;
+}
+
 export function dramTensor(p: Placed): DramTensor {
   const t = p.t;
-  const shape = t.h === 1 && t.w === 1 ? [t.c] : [t.h, t.w, t.c];
-  return { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride: p.wp * p.stride, scale: t.params.scale, zp: t.params.zp };
+  // a batch's tensors are described per sample (the program's shapes put the batch in front)
+  const h = t.samples?.lines ?? t.h;
+  const shape = h === 1 && t.w === 1 ? [t.c] : [h, t.w, t.c];
+  const lineStride = p.wp * p.stride;
+  const plain = { name: t.name, shape, dram: p.origin, rows: t.h * t.w, rowBytes: t.c, rowStride: p.stride, width: t.w, lineStride, scale: t.params.scale, zp: t.params.zp };
+  const s = t.samples;
+  if (s === undefined || s.pitch === s.lines) return plain;
+  // a batch with a border between samples: the host places each sample at its own lines
+  const samples = (t.h + t.pads[0] + t.pads[2]) / s.pitch;
+  return { ...plain, rows: samples * s.lines * t.w, sampleRows: s.lines * t.w, sampleStride: s.pitch * lineStride };
 }

@@ -102,12 +102,14 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
   const { rows: R, cols: C } = cfg;
   emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, 2), Math.max(st.maxRows, 1)];
-  for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+  // a batch (passes/batch.ts): one sum per sample, over its own lines, stored at its own pixel
+  const { pitch, lines } = x.t.samples ?? { pitch: 0, lines: x.t.h };
+  for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
-    for (let y = 0; y < x.t.h; y++) {
+    for (let y = sample * pitch; y < sample * pitch + lines; y++) {
       for (let x0 = 0; x0 < x.t.w; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
         st.slotTile[held] = -1; // activations, not a constant
@@ -117,7 +119,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
       }
     }
     emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
-    emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + op.channelOffset + nt * C, stride: 0 });
+    emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 });
   }
 }
 
@@ -209,6 +211,30 @@ function thresholdPooling(pool: FusedPool, line: number, padTop: number): { tabl
   return { table: line, steps, poolH: kh - 1, poolW: kw - 1 };
 }
 
+/**
+ * The (pooled) computed lines [py0, py1) of a tile that are stored, as runs of consecutive lines
+ * and the out tensor line of each run's first (the next ones follow `step` lines apart): all of
+ * them, or in a batch (passes/batch.ts) each sample's own, at its place in the stacked out tensor.
+ */
+function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: number; line: number }[] {
+  const [atY] = op.at ?? [0, 0];
+  const [stepY] = op.step ?? [1, 1];
+  if (op.samples === undefined) return [{ from: py0, to: py1, line: py0 * stepY + atY }];
+  const kh = op.pool?.size[0] ?? 1;
+  const [pitch, lines] = [op.samples.pitch / kh, op.samples.lines / kh];
+  const runs: { from: number; to: number; line: number }[] = [];
+  for (let n = Math.floor(py0 / pitch); n * pitch < py1; n++) {
+    const [from, to] = [Math.max(py0, n * pitch), Math.min(py1, n * pitch + lines)];
+    if (from >= to) continue;
+    const line = n * op.samples.outPitch + atY + (from - n * pitch) * stepY;
+    const last = runs[runs.length - 1];
+    // samples back to back (a batch of vectors): one run, one store
+    if (last !== undefined && last.to === from && last.line + (last.to - last.from) * stepY === line) last.to = to;
+    else runs.push({ from, to, line });
+  }
+  return runs;
+}
+
 /** Emit every instruction of one op. */
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
@@ -286,15 +312,18 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
       for (const store of deferred.splice(0)) emit(store);
       emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling });
-      const lineAt = (oy: number): number => out.origin + ((oy * stepY + atY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
-      if (pw === 1 && out.wp === 1) {
-        // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-        deferred.push({ op: 'store', ...NO_TOKENS, sram: slot, rows: py1 - py0, dram: out.origin + (py0 * stepY + atY) * out.stride + op.channelOffset + nt * C, stride: out.stride * stepY });
-      } else if (stepY * out.wp === pw * stepX) {
-        // each line's pixels continue where the previous line's ended (no x padding): one store
-        deferred.push({ op: 'store', ...NO_TOKENS, sram: slot, rows: (py1 - py0) * pw, dram: lineAt(py0), stride: out.stride * stepX });
-      } else {
-        for (let oy = py0; oy < py1; oy++) deferred.push({ op: 'store', ...NO_TOKENS, sram: slot + (oy - py0) * pw, rows: pw, dram: lineAt(oy), stride: out.stride * stepX });
+      for (const run of storedLines(op, py0, py1)) {
+        const sram = slot + (run.from - py0) * pw;
+        const lineAt = (i: number): number => out.origin + ((run.line + i * stepY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
+        if (pw === 1 && out.wp === 1) {
+          // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
+          deferred.push({ op: 'store', ...NO_TOKENS, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
+        } else if (stepY * out.wp === pw * stepX) {
+          // each line's pixels continue where the previous line's ended (no x padding): one store
+          deferred.push({ op: 'store', ...NO_TOKENS, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
+        } else {
+          for (let i = 0; i < run.to - run.from; i++) deferred.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
+        }
       }
     }
   }

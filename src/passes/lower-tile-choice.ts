@@ -55,7 +55,12 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
 function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number): number {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
-  const tiles = lineTiles(op, lines).map((t) => tileCost(op, sources, t, cfg));
+  // one cost per tile shape (a tile's lines and pooled lines), as a batch has many tiles
+  const costs = new Map<string, ReturnType<typeof tileCost>>();
+  const tiles = lineTiles(op, lines).map((t) => {
+    const key = `${t.oy1 - t.oy0}:${t.py1 - t.py0}`;
+    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg)).get(key)!;
+  });
   // The first window loads before anything else. The next tile's window loads once the load unit is
   // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
   // than those matmuls stalls the array. Without ping-pong every window waits for the previous tile's last matmul.

@@ -174,7 +174,7 @@ function layerStats(gp: GemmProgram, layerNames: readonly string[]): Omit<LayerI
   const stats = new Map<string, { op: string; macs: number; weightBytes: number; shape: string }>();
   for (const op of gp.ops) {
     const s = stats.get(op.layer);
-    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!, gp.batch)}→${shapeText(gp.tensors.get(op.out)!, gp.batch)}` });
+    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
   }
   return layerNames.map((name) => ({ name, ...stats.get(name)! }));
 }
@@ -192,6 +192,7 @@ function bufferMap(st: EmitState, R: number): Region[] {
 }
 
 /** A layer's per-sample shape (a batch's lines are its samples). */
-function shapeText(t: PhysicalTensor, batch = 1): string {
-  return (t.h === 1 || batch > 1) && t.w === 1 ? `${t.c}` : `${t.h}x${t.w}x${t.c}`;
+function shapeText(t: PhysicalTensor): string {
+  const h = t.samples?.lines ?? t.h;
+  return h === 1 && t.w === 1 ? `${t.c}` : `${h}x${t.w}x${t.c}`;
 }

@@ -19,7 +19,7 @@ export interface Packing {
 export function packTaps(gp: GemmProgram, R: number): Packing {
   const x = gp.input;
   const perEntry = Math.floor(R / x.c);
-  if (perEntry < 2 || gp.output.name === x.name || (gp.batch ?? 1) > 1) return { gp, stride: new Map() };
+  if (perEntry < 2 || gp.output.name === x.name) return { gp, stride: new Map() };
   const ops = gp.ops.map((op) => packOp(op, x.name, x.c, perEntry));
   if (ops.every((op, i) => op === gp.ops[i])) return { gp, stride: new Map() };
   return { gp: { ...gp, ops }, stride: new Map([[x.name, x.c]]) };

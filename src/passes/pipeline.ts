@@ -31,7 +31,7 @@ export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: G
 export interface CompileOptions {
   readonly config: ArrayConfig;
   readonly calibration: Calibration;
-  /** Samples per inference (default 1); above 1 only for networks of vectors (passes/batch.ts). */
+  /** Samples per inference (default 1; passes/batch.ts). */
   readonly batch?: number;
   /** Run checkGraph after every graph pass (tests); checkProgram always runs at the end. */
   readonly verify?: boolean;
@@ -72,9 +72,11 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   const g = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
+  const x = g.inputs[0];
+  if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${JSON.stringify(x.shape)} is channel-major (ONNX)`);
   if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes);
   const { params, collapsed } = calibrate(g, calibration);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, params, true, codes), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch) };
+  return { graph: g, gemm: batchGemm(toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch) };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
@@ -117,6 +119,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const layout = g.inputs[0]?.layout;
   // the importer says how the model lays out its output (ONNX: channel-major unless transposed); else as the input
   const outLayout = g.outputLayout ?? layout;
+  if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${JSON.stringify(lowered.output.shape)} is channel-major (ONNX)`);
   const program: Program = {
     config,
     instructions: scheduled.map((t) => t.insn),
@@ -124,7 +127,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
     constants: lowered.constants,
     input: { ...lowered.input, shape: batched(batch, g.inputs[0]!.shape), ...(layout === undefined ? {} : { layout }) },
     // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
-    output: batch === 1 ? { ...lowered.output, ...(outLayout === 'chw' && lowered.output.shape.length === 3 ? { layout: outLayout } : {}) } : { ...lowered.output, shape: [batch, lowered.output.rowBytes] },
+    output: batch === 1 ? { ...lowered.output, ...(outLayout === 'chw' && lowered.output.shape.length === 3 ? { layout: outLayout } : {}) } : { ...lowered.output, shape: batched(batch, lowered.output.shape) },
     layers,
     insnLayer: scheduled.map((t) => t.layer),
     memoryMap: lowered.memoryMap,

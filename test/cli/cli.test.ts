@@ -66,9 +66,20 @@ describe('nnchip CLI', () => {
     expect(out.raw).toEqual(plain.raw);
     expect(out.cycles).toHaveLength(7);
     expect(new Set(out.cycles).size).toBe(1);
-    const cnn = nnchip(['lower', new URL('../../examples/digits-cnn/model.json', import.meta.url).pathname, '--batch', '2', '-o', join(work, 'cnn')]);
-    expect(cnn.code).toBe(3);
-    expect(cnn.stderr).toMatch(/^error NN306: .*layer "conv_1".*feature map/m);
+  });
+
+  test('run --batch 2 on the MNIST CNN: three samples in two inferences, each as without a batch; a channel-major CNN refuses a batch (NN306)', () => {
+    const cnn = new URL('../../examples/digits-cnn/model.json', import.meta.url).pathname;
+    const input = join(work, 'three-digits.json');
+    writeFileSync(input, JSON.stringify(calibrationSamples(new URL('../../examples/digits-cnn/calibration.json', import.meta.url).pathname).slice(0, 3).map((s) => Array.from(s))));
+    const plain = JSON.parse(nnchip(['run', cnn, '--input', input, '--json']).stdout) as { raw: number[][] };
+    const r = nnchip(['run', cnn, '--input', input, '--batch', '2', '--backend', 'sim', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { raw: number[][]; batch: number };
+    expect([out.batch, out.raw]).toEqual([2, plain.raw]);
+    const onnx = nnchip(['lower', new URL('../../examples/resnet8/model.onnx', import.meta.url).pathname, '--batch', '2', '-o', join(work, 'resnet8')]);
+    expect(onnx.code).toBe(3);
+    expect(onnx.stderr).toMatch(/^error NN306: model.onnx: a batch of 2 takes feature maps pixel-major/m);
   });
 
   test('a lowered folder runs like the model it came from', () => {

@@ -16,7 +16,7 @@ import type { MemoryPlan } from './plan/memory.js';
 function edgeLayout(t: DramTensor, channelMajor: EdgeLayout['channelMajor']): EdgeLayout {
   return {
     offset: t.dram, rows: t.rows, rowBytes: t.rowBytes, rowStride: t.rowStride, width: t.width ?? t.rows,
-    lineStride: pixelAddress(t, t.width ?? t.rows) - pixelAddress(t, 0), scale: t.scale, zp: t.zp, channelMajor,
+    lineStride: pixelAddress(t, t.width ?? t.rows) - pixelAddress(t, 0), sampleRows: t.sampleRows ?? t.rows, sampleStride: t.sampleStride ?? 0, scale: t.scale, zp: t.zp, channelMajor,
   };
 }
 
@@ -35,7 +35,7 @@ function outputLayout(p: Program): EdgeLayout {
 
 /** Codes back to back from the tensor's offset, in the order of the values: one vector kernel call covers it. */
 function isFlat(t: EdgeLayout): boolean {
-  if (t.channelMajor !== null) return false;
+  if (t.channelMajor !== null || t.sampleRows < t.rows) return false;
   for (let r = 0; r < t.rows; r++) if (Math.floor(r / t.width) * t.lineStride + (r % t.width) * t.rowStride !== r * t.rowBytes) return false;
   return true;
 }

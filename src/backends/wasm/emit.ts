@@ -51,6 +51,8 @@ function tensorGlobals(prefix: 'input' | 'output', t: DramTensor): GlobalConst[]
     // rows are pixels: `width` per line, lines `line_stride` bytes apart (isa/program.ts pixelAddress)
     { name: `${prefix}_width`, type: 'i32', value: t.width ?? t.rows },
     { name: `${prefix}_line_stride`, type: 'i32', value: lineStrideOf(t) },
+    // a batch with a border between samples (the loader's pixel(): one sample when absent)
+    ...(t.sampleRows === undefined ? [] : [{ name: `${prefix}_sample_rows`, type: 'i32' as const, value: t.sampleRows }, { name: `${prefix}_sample_stride`, type: 'i32' as const, value: t.sampleStride ?? 0 }]),
     { name: `${prefix}_length`, type: 'i32', value: t.rows * t.rowBytes },
     { name: `${prefix}_zero_point`, type: 'i32', value: t.zp },
     { name: `${prefix}_scale`, type: 'f64', value: t.scale },

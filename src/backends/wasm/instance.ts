@@ -66,9 +66,12 @@ function modelInstance(rawExports: Record<string, unknown>, module: unknown): Mo
   /** Pixel r of a tensor: `width` pixels per line, as the module's globals describe it. */
   const tensor = (p: 'input' | 'output') => {
     const [at, rows, rowBytes, stride, width, line] = ['offset', 'rows', 'row_bytes', 'row_stride', 'width', 'line_stride'].map((f) => global(`${p}_${f}`)) as [number, number, number, number, number, number];
-    const pixel = (r: number): number => at + Math.floor(r / width) * line + (r % width) * stride;
+    // a batch with a border between samples: each sample from its own first pixel (isa/program.ts pixelAddress)
+    const sampled = exports[`${p}_sample_rows`] !== undefined;
+    const [per, sampleStride] = sampled ? [global(`${p}_sample_rows`), global(`${p}_sample_stride`)] : [rows, 0];
+    const pixel = (r: number): number => at + Math.floor(r / per) * sampleStride + Math.floor((r % per) / width) * line + ((r % per) % width) * stride;
     // rows back to back (the common case): one copy instead of one per row
-    const contiguous = rows === 1 || (stride === rowBytes && (width >= rows || line === width * stride));
+    const contiguous = rows === 1 || (!sampled && stride === rowBytes && (width >= rows || line === width * stride));
     return { rows, rowBytes, pixel, contiguous };
   };
   const input = tensor('input');

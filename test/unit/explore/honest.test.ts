@@ -67,12 +67,18 @@ describe('the sweep', () => {
     expect(run.points.filter((p) => p.thresholdPasses === 8).every((p) => p.feasible)).toBe(true);
   });
 
-  test('a batch a convolutional model refuses is infeasible (NN306), not a crash', () => {
+  test('a convolutional model takes a batch (the same MACs per sample); one it refuses is infeasible (NN306), not a crash', () => {
     const cnn = randomCnn(1);
-    const r = sweep({ model: 'cnn', graph: cnn, calibration: { samples: randomSamples(2, 9 * 8 * 3, 4) }, grid: { arrays: [{ rows: 8, cols: 8 }], sramKiB: [64], bandwidth: [8], batch: [1, 2] } });
-    const batch2 = r.points.filter((p) => p.batch === 2);
-    expect(batch2.length).toBe(1);
-    expect(batch2[0]!.error).toMatch(/^NN306/);
+    const grid = { arrays: [{ rows: 8, cols: 8 }], sramKiB: [64], bandwidth: [8], batch: [1, 2] };
+    const r = sweep({ model: 'cnn', graph: cnn, calibration: { samples: randomSamples(2, 9 * 8 * 3, 4) }, grid });
+    const [one, two] = [1, 2].map((b) => r.points.find((p) => p.batch === b && !p.base)!);
+    expect([one!.feasible, two!.feasible]).toEqual([true, true]);
+    expect(two!.macs).toBe(2 * one!.macs!);
+    // a channel-major (ONNX) feature-map input: the batch would take its samples pixel-major
+    const chw = { ...cnn, inputs: cnn.inputs.map((x) => ({ ...x, layout: 'chw' as const })) };
+    const refused = sweep({ model: 'cnn', graph: chw, calibration: { samples: randomSamples(2, 9 * 8 * 3, 4) }, grid }).points.filter((p) => p.batch === 2);
+    expect(refused.length).toBe(1);
+    expect(refused[0]!.error).toMatch(/^NN306: .*channel-major/);
   });
 
   test('the front is non-dominated on cycles per sample, area, SRAM and bandwidth, and keeps a low-bandwidth point', () => {

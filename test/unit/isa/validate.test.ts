@@ -24,6 +24,7 @@ describe('validateProgram', () => {
     ['digits MLP 4x16, batch 2', () => compileDigitsMlp({ rows: 4, cols: 16, actDepth: 8192 }, 2).program],
     ['digits CNN 8x8', () => compileGraph(loadModel(new URL('../../../examples/digits-cnn/model.json', import.meta.url).pathname), calibrationSamples(new URL('../../../examples/digits-cnn/calibration.json', import.meta.url).pathname).slice(0, 8))],
     ['tiny 2x3', tiny],
+    ['random CNN 4x4, batch 2 (samples stacked with a border between them)', () => compileGraph(randomCnn(3), randomSamples(2, 9 * 8 * 3, 3), { rows: 4, cols: 4 }, 2)],
   ])('accepts what the compiler produces: %s', (_, make) => {
     const p = make();
     expect(() => validateProgram(p)).not.toThrow();
@@ -63,6 +64,16 @@ describe('validateProgram', () => {
   test('DRAM larger than anything the program touches is refused', () => {
     const p = tiny();
     expect(() => validateProgram({ ...p, dramSize: p.dramSize + 1 })).toThrow(/exceeds the \d+ bytes the program uses/);
+  });
+
+  test('a batched input whose samples are not whole, half described, or past the end is refused', () => {
+    const p = compileGraph(randomCnn(3), randomSamples(2, 9 * 8 * 3, 3), { rows: 4, cols: 4 }, 2);
+    const x = p.input;
+    expect(x.sampleRows).toBe(9 * 8);
+    const { sampleStride: _, ...half } = x;
+    expect(() => validateProgram({ ...p, input: half })).toThrow(/one of sampleRows and sampleStride without the other/);
+    expect(() => validateProgram({ ...p, input: { ...x, sampleRows: 9 * 8 + 1 } })).toThrow(/not whole samples/);
+    expect(() => validateProgram({ ...p, input: { ...x, sampleStride: p.dramSize } })).toThrow(/beyond dramSize/);
   });
 
   test('an output tensor whose rows do not hold its shape is refused', () => {

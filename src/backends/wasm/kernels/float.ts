@@ -127,6 +127,9 @@ export interface EdgeLayout {
   readonly rowStride: number;
   readonly width: number;
   readonly lineStride: number;
+  /** A batch with a border between samples: pixels per sample and bytes between samples (else rows and 0). */
+  readonly sampleRows: number;
+  readonly sampleStride: number;
   readonly scale: number;
   readonly zp: number;
   /**
@@ -144,8 +147,16 @@ function stagingIndex(c: Code, t: EdgeLayout, r: number, j: number, i: number): 
   c.tee(i).i32(cm.channels).op('i32.rem_u').i32(cm.pixels).op('i32.mul').get(i).i32(cm.channels).op('i32.div_u', 'i32.add');
 }
 
-/** Address of pixel r's code j: offset + floor(r / width)·lineStride + (r mod width)·rowStride + j. */
+/** Address of pixel r's code j: offset + floor(r / width)·lineStride + (r mod width)·rowStride + j (per sample in a batch with a border between samples). */
 function codeAddress(c: Code, t: EdgeLayout, r: number, j: number): void {
+  if (t.sampleRows < t.rows) {
+    // q = r mod sampleRows within sample floor(r / sampleRows)
+    const q = (): Code => c.get(r).i32(t.sampleRows).op('i32.rem_u');
+    c.get(r).i32(t.sampleRows).op('i32.div_u').i32(t.sampleStride).op('i32.mul');
+    q().i32(t.width).op('i32.div_u').i32(t.lineStride).op('i32.mul', 'i32.add');
+    q().i32(t.width).op('i32.rem_u').i32(t.rowStride).op('i32.mul', 'i32.add').i32(t.offset).op('i32.add').get(j).op('i32.add');
+    return;
+  }
   c.get(r).i32(t.width).op('i32.div_u').i32(t.lineStride).op('i32.mul');
   c.get(r).i32(t.width).op('i32.rem_u').i32(t.rowStride).op('i32.mul', 'i32.add').i32(t.offset).op('i32.add').get(j).op('i32.add');
 }

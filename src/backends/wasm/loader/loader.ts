@@ -68,6 +68,9 @@ export interface TensorInfo {
   readonly rowStride: number;
   readonly width: number;
   readonly lineStride: number;
+  /** A batch with a border between samples: \`sampleRows\` pixels per sample, samples \`sampleStride\` bytes apart (else all rows and 0). */
+  readonly sampleRows: number;
+  readonly sampleStride: number;
 }
 export interface Net {
   readonly input: TensorInfo;

@@ -57,15 +57,19 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSl
   /** A tensor's place in memory, from the module's input_* and output_* globals (the TensorInfo of model.d.ts). */
   function tensorOf(exports: WasmExports, name: string, shape: readonly number[]) {
     const g = (field: string): number => (exports[`${name}_${field}`] as { value: number }).value;
+    // a batch with a border between samples exports where each sample starts (else one sample)
+    const sampled = exports[`${name}_sample_rows`] !== undefined;
     return Object.freeze({
       shape, offset: g('offset'), rows: g('rows'), rowBytes: g('row_bytes'), rowStride: g('row_stride'),
-      width: g('width'), lineStride: g('line_stride'), length: g('length'), scale: g('scale'), zeroPoint: g('zero_point'),
+      width: g('width'), lineStride: g('line_stride'), sampleRows: sampled ? g('sample_rows') : g('rows'), sampleStride: sampled ? g('sample_stride') : 0,
+      length: g('length'), scale: g('scale'), zeroPoint: g('zero_point'),
     });
   }
 
-  /** Address of row (pixel) r: `width` pixels per line, lines `lineStride` bytes apart. */
+  /** Address of row (pixel) r: samples of `sampleRows` pixels `sampleStride` bytes apart; in each, `width` pixels per line, lines `lineStride` bytes apart. */
   function pixel(t: ReturnType<typeof tensorOf>, r: number): number {
-    return t.offset + Math.floor(r / t.width) * t.lineStride + (r % t.width) * t.rowStride;
+    const q = r % t.sampleRows;
+    return t.offset + Math.floor(r / t.sampleRows) * t.sampleStride + Math.floor(q / t.width) * t.lineStride + (q % t.width) * t.rowStride;
   }
 
   /** Index into a sample of code i: codes are pixel-major; a 'chw' sample is channel-major. */

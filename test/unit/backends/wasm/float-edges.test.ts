@@ -176,9 +176,27 @@ describe('dequantize kernel = Float32Array of numerics.dequantize', async () => 
   });
 });
 
+describe('pixel kernels: a batch with a border between samples', async () => {
+  // 2 samples of 2×2 pixels of 3 channels, rows 4 bytes apart, lines 16 apart, samples 100 apart
+  const layout: EdgeLayout = { offset: 2048, rows: 8, rowBytes: 3, rowStride: 4, width: 2, lineStride: 16, sampleRows: 4, sampleStride: 100, scale: 0.1, zp: 3, channelMajor: null };
+  const addr = (r: number, j: number): number => layout.offset + Math.floor(r / 4) * 100 + Math.floor((r % 4) / 2) * 16 + (r % 2) * 4 + j;
+  const STAGING = 8192;
+  const { fns, memory } = await kernelModule((t) => [quantizePixelsKernel(t, 'f64', layout, STAGING), dequantizePixelsKernel(t, layout, STAGING)]);
+  test('quantize places each sample from its own first pixel; dequantize reads them back in order', () => {
+    const xs = specialValues(layout.scale).slice(0, 24);
+    new Float64Array(memory, STAGING, 24).set(xs);
+    fns[0]!();
+    const mem = new Int8Array(memory);
+    for (let r = 0; r < 8; r++) for (let j = 0; j < 3; j++) expect(mem[addr(r, j)], `${r},${j}`).toBe(Int8Array.of(quantizeToInt8(xs[r * 3 + j]!, layout.scale, layout.zp))[0]);
+    fns[1]!();
+    const back = new Float32Array(memory, STAGING, 24);
+    for (let i = 0; i < 24; i++) expect(back[i]).toBe(Math.fround((mem[addr(Math.floor(i / 3), i % 3)]! - layout.zp) * layout.scale));
+  });
+});
+
 describe('pixel kernels: any layout', async () => {
   // 3×2 pixels of 5 channels, rows 8 bytes apart, lines 32 apart; channel-major values
-  const layout: EdgeLayout = { offset: 4096, rows: 6, rowBytes: 5, rowStride: 8, width: 2, lineStride: 32, scale: 0.05, zp: -9, channelMajor: { channels: 5, pixels: 6 } };
+  const layout: EdgeLayout = { offset: 4096, rows: 6, rowBytes: 5, rowStride: 8, width: 2, lineStride: 32, sampleRows: 6, sampleStride: 0, scale: 0.05, zp: -9, channelMajor: { channels: 5, pixels: 6 } };
   const addr = (r: number, j: number): number => layout.offset + Math.floor(r / 2) * 32 + (r % 2) * 8 + j;
   const STAGING = 8192;
   const { fns, memory } = await kernelModule((t) => [quantizePixelsKernel(t, 'f64', layout, STAGING), dequantizePixelsKernel(t, layout, STAGING)]);

@@ -104,6 +104,21 @@ describe('run', () => {
     expect(Array.from(net.quantize(flat))).toEqual(Array.from(codes));
   });
 
+  test('a convolutional network compiled --batch 2 (samples stacked with a border between them): 3 samples = one full group + one padded', async () => {
+    const graph = randomCnn(9);
+    const cal = randomSamples(4, 9 * 8 * 3, 9, -1, 1);
+    const single = compileGraph(graph, cal, { rows: 4, cols: 4 });
+    const batched = compileGraph(graph, cal, { rows: 4, cols: 4 }, 2);
+    expect(batched.input.sampleStride).toBeGreaterThan(batched.input.sampleRows! * batched.input.rowStride);
+    const net = await (await written(batched, 'cnn-b2')).loader.load();
+    const xs = randomSamples(3, 9 * 8 * 3, 10, -2, 2);
+    const flat = Float32Array.from(xs.flatMap((x) => Array.from(x)));
+    const codes = xs.map((x) => interpret(single, quantizeInput(single, x)));
+    const given = Int8Array.from(xs.flatMap((x) => Array.from(quantizeInput(single, x))));
+    expect(Array.from(net.runRaw(given))).toEqual(codes.flatMap((c) => Array.from(c)));
+    expect(Array.from(net.run(flat))).toEqual(codes.flatMap((c) => Array.from(Float32Array.from(dequantizeOutput(single, c)))));
+  });
+
   test('batch padding has one owner: the padded last group in the module = quantizeBatches\'s last group', async () => {
     const { program: batched } = compileDigitsMlp({}, 4);
     expect(emitLoader(batched, 'm.wasm').mjs).toContain(batchSlice.toString());

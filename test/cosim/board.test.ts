@@ -52,18 +52,20 @@ function inputsOf(p: Program): Int8Array[] {
  * INFO, then each input through the host code: the answers of interpret() and scheduleTimes(). `p`
  * is the program of the image the flash model holds (the folder's, or the +FLASH= one in plusargs).
  */
-async function expectInferences(p: Program, machineId: number, dir: string, bench: readonly string[], inputs: readonly Int8Array[], plusargs: readonly string[] = []): Promise<void> {
+async function expectInferences(p: Program, machineId: number, dir: string, bench: readonly string[], inputs: readonly Int8Array[], plusargs: readonly string[] = []): Promise<number[]> {
   const sim = startBoardSim(dir, bench, plusargs);
   const session = new BoardSession(sim.link, 0);
   const info = await checkBoard(session, p, machineId);
   expect(info).toMatchObject({ imageStatus: IMAGE_STATUS.ok, ramBase: p.constants.length, dramSize: p.dramSize });
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
+  const clocks: number[] = [];
   for (const x of inputs) {
     const run = await inferOnBoard(session, p, x);
     expect(Array.from(run.raw)).toEqual(Array.from(interpret(p, x)));
     expect(run.cycles).toBe(cycles);
     // the board clock also counts the memory waits: six clocks per core cycle at least (docs/board.md)
     expect(run.clocks).toBeGreaterThanOrEqual(6 * cycles);
+    clocks.push(run.clocks);
     process.stdout.write(`board run: ${run.cycles} compute cycles, ${run.clocks} board clocks\n`);
   }
   const log = await sim.close();
@@ -74,6 +76,7 @@ async function expectInferences(p: Program, machineId: number, dir: string, benc
   expect(boot).toBeGreaterThan(16 * bytes);
   expect(boot).toBeLessThan(20 * bytes + 1000);
   process.stdout.write(`board boot: ${bytes} image bytes in ${boot} clocks (${(boot / bytes).toFixed(1)} per byte)\n`);
+  return clocks;
 }
 
 describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under verilator --lint-only -Wall', () => {
@@ -141,6 +144,24 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
 
     test('the program comes from flash: outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
       await expectInferences(p, machine.id, dir, bench, inputsOf(p));
+    }, 120_000);
+
+    test('a program longer than the instruction RAM streams through it from flash, bit- and cycle-exact', async () => {
+      // an 8-word instruction RAM: the program goes through it several times per inference
+      const window = 8;
+      expect(p.instructions.length).toBeGreaterThan(2 * window);
+      const small = boardMachine(p, ICEBREAKER, { programWords: window });
+      expect(small.parameters['PROG_DEPTH']).toBe(window);
+      const streamed = join(temp.path, 'streamed');
+      writeDirAtomic(streamed, emitBoard(p, { board: ICEBREAKER, clockMhz: 12, capacity: { programWords: window } }));
+      const clocks = await expectInferences(p, small.id, streamed, await compileBoardSim(streamed), inputsOf(p));
+      // every inference pays for the same stream: at least 16 board clocks for each byte past the
+      // first window (which is loaded while the board waits), beyond the resident program's run
+      const resident = (await expectInferences(p, machine.id, dir, bench, inputsOf(p).slice(0, 1)))[0]!;
+      for (const c of clocks) {
+        expect(c).toBe(clocks[0]);
+        expect(c).toBeGreaterThan(resident + 16 * 16 * (p.instructions.length - window));
+      }
     }, 120_000);
 
     test('bad requests get ERROR frames and leave the board working', async () => {

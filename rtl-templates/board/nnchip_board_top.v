@@ -131,7 +131,10 @@ module nnchip_board_top #(
   wire [7:0] h_wdata;
   wire [7:0] ram_q;
   wire [23:0] flash_prog = IMAGE_AT[23:0] + HEADER_BYTES[23:0];
-  wire [23:0] flash_data = IMAGE_AT[23:0] + prog_end;     // the constants follow the program
+  // the constants follow the program; a register (the header is read long before a run) keeps the
+  // two adders off the memory adapter's paths
+  reg [23:0] flash_data;
+  always @(posedge clk) flash_data <= IMAGE_AT[23:0] + prog_end;
   wire image_ok = (status_q == IMG_STATUS_OK);
   nnchip_board_mem #(
     .DRAM_BW(DRAM_BW), .DRAM_LATENCY(DRAM_LATENCY), .DRAM_AW(DRAM_AW), .RAM_BYTES(RAM_BYTES), .RAM_AW(RAM_AW), .PROG_AW(PROG_AW)

@@ -83,7 +83,7 @@ export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {})
   const words = capacity.programWords ?? (p.instructions.length <= PROGRAM_WORDS_BUDGET ? p.instructions.length : PROGRAM_WINDOW_WORDS);
   const progDepth = pow2AtLeast(Math.max(words, capacity.progDepth ?? 0));
   if (progDepth > PROGRAM_WORDS_BUDGET) {
-    throw new NnchipError('NN405', `an instruction RAM of ${progDepth} words of 16 bytes: the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}); a longer program streams through a smaller one from flash`);
+    throw new NnchipError('NN405', `an instruction RAM of ${progDepth} words of 16 bytes: the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}; set --program-words ≤ ${PROGRAM_WORDS_BUDGET}: a longer program streams through it from flash)`);
   }
   const ramBytes = Math.max(1, p.dramSize - p.constants.length, capacity.ramBytes ?? 0);
   // the DRAM addresses reach the whole RAM region, however large it was asked to be

@@ -11,7 +11,7 @@ module nnchip_controller (
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
   th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last,
   done, error,
-  prog_we, prog_waddr, prog_lane, prog_wdata
+  prog_wclk, prog_we, prog_waddr, prog_lane, prog_wdata, prog_raddr
 );
   `include "nnchip_isa.vh"
   parameter QUEUE_DEPTH = 8;
@@ -72,22 +72,27 @@ module nnchip_controller (
   output wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
   input  wire th_last;
   output wire done, error;
-  input  wire prog_we;                     // PROG_LOADABLE: write byte prog_lane of instruction prog_waddr (in reset)
+  input  wire prog_wclk;                   // PROG_LOADABLE: write byte prog_lane of instruction memory word prog_waddr
+  input  wire prog_we;
   input  wire [PC_W-1:0]   prog_waddr;
   input  wire [LANE_W-1:0] prog_lane;
   input  wire [7:0]        prog_wdata;
+  output wire [PC_W-1:0]   prog_raddr;     // the word the next clock edge reads (a board fills it first)
 
-  // ---- fetch: the ROM is addressed with the next pc, so word[pc] is ready in the cycle it is fetched
+  // ---- fetch: the ROM is addressed with the next pc, so word[pc] is ready in the cycle it is fetched.
+  // Programs are straight-line, so pc counts modulo PROG_DEPTH: on a board whose program is longer
+  // than its instruction RAM, the RAM is a window the board refills from flash (nnchip_board_mem).
   reg  [PC_W-1:0] pc_q;
   reg             halted_q, error_q;
   wire [INSN_BITS-1:0] word;
   wire fetch;
   wire [PC_W-1:0] pc_next = fetch ? pc_q + 1'b1 : pc_q;
   wire [PC_W-1:0] rom_addr = rst_n ? pc_next : {PC_W{1'b0}};
+  assign prog_raddr = rom_addr;
 
   nnchip_rom #(.WIDTH(INSN_BITS), .DEPTH(PROG_DEPTH), .AW(PC_W), .LANE_W(LANE_W), .LOADABLE(PROG_LOADABLE), .FILE(PROG_FILE)) u_rom (
     .clk(clk), .addr(rom_addr), .rdata_q(word),
-    .we(prog_we), .waddr(prog_waddr), .lane(prog_lane), .wdata(prog_wdata));
+    .wclk(prog_wclk), .we(prog_we), .waddr(prog_waddr), .lane(prog_lane), .wdata(prog_wdata));
 
   wire d_load, d_store, d_matmul, d_threshold, d_sync, d_halt, d_illegal;
   wire d_pop_prev, d_pop_next, d_push_prev, d_push_next;

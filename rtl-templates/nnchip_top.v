@@ -36,12 +36,15 @@ module nnchip_top #(
   output wire [DRAM_BW*8-1:0] dram_wr_data,
   output wire [DRAM_BW-1:0]   dram_wr_strb,
   // instruction memory write port (PROG_LOADABLE; tie to zero otherwise): byte prog_lane of word
-  // prog_waddr, on clk, while rst_n is low (a board's instruction RAM is at most 512 words; a ROM's
-  // deeper program is never written, so its address bits past 16 are zero)
+  // prog_waddr, on prog_wclk, between clk edges (a board's instruction RAM is at most 512 words; a
+  // ROM's deeper program is never written, so its address bits past 16 are zero); prog_raddr is the
+  // word the next clk edge reads (its low bits; the board fills the word before it gives the edge)
+  input  wire                 prog_wclk,
   input  wire                 prog_we,
   input  wire [15:0]          prog_waddr,
   input  wire [3:0]           prog_lane,
-  input  wire [7:0]           prog_wdata
+  input  wire [7:0]           prog_wdata,
+  output wire [15:0]          prog_raddr
 );
   `include "nnchip_isa.vh"
   localparam ACT_AW = (ACT_DEPTH > 1) ? $clog2(ACT_DEPTH) : 1;
@@ -63,7 +66,10 @@ module nnchip_top #(
   localparam PROG_AW = (PROG_DEPTH > 1) ? $clog2(PROG_DEPTH) : 1;
   // a ROM deeper than 2^16 words (long programs on small arrays; never loadable) takes no address from the port
   wire [PROG_AW+15:0] prog_waddr_x = {{PROG_AW{1'b0}}, prog_waddr};
-  wire unused_prog_waddr = ^prog_waddr_x;
+  wire [PROG_AW-1:0] prog_raddr_w;
+  wire [PROG_AW+15:0] prog_raddr_x = {16'd0, prog_raddr_w};
+  assign prog_raddr = prog_raddr_x[15:0];
+  wire unused_prog_addr = ^{prog_waddr_x, prog_raddr_x};
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
@@ -110,7 +116,8 @@ module nnchip_top #(
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
     .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last),
     .done(done), .error(error),
-    .prog_we(prog_we), .prog_waddr(prog_waddr_x[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata));
+    .prog_wclk(prog_wclk), .prog_we(prog_we), .prog_waddr(prog_waddr_x[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata),
+    .prog_raddr(prog_raddr_w));
 
   // ---- buffers
   wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;

@@ -54,7 +54,7 @@ module tb_top;
     .clk(clk), .rst_n(rst_n), .done(done), .error(error),
     .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid), .dram_rd_data(rd_data),
     .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb),
-    .prog_we(1'b0), .prog_waddr(16'd0), .prog_lane(4'd0), .prog_wdata(8'd0));
+    .prog_wclk(1'b0), .prog_we(1'b0), .prog_waddr(16'd0), .prog_lane(4'd0), .prog_wdata(8'd0), .prog_raddr());
 
   // ---- external memory: a read sampled at request cycle y returns in cycle y + DRAM_LATENCY;
   // a write presented in cycle x is committed at the end of cycle x + DRAM_LATENCY.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // nnchip_board_top: the design for a board. PLL → design clock; power-on reset; the boot: read the
-// SPI-flash image's header (magic, machine id, sizes, sums: src/board/image.ts), load its program
-// into the core's instruction RAM and sum its payload; the UART host link (frames of
-// src/board/protocol.ts); nnchip_board_mem runs the core. The bitstream holds the machine only: the
+// SPI-flash image's header (magic, machine id, sizes, sums: src/board/image.ts) and sum its payload;
+// the UART host link (frames of src/board/protocol.ts); nnchip_board_mem runs the core, its
+// instruction RAM a window it fills from the image's program. The bitstream holds the machine only: the
 // program, the constants and the RAM layout come from the image. Parameter defaults are filled in by
 // src/board/emit.ts; the protocol and image constants come from protocol.ts and image.ts.
 `default_nettype none
@@ -20,6 +20,7 @@ module nnchip_board_top #(
   parameter DRAM_AW = {{DRAM_AW}},
   parameter RAM_BYTES = {{RAM_BYTES}},        // block RAM for the RAM region (input, output, activations)
   parameter RAM_AW = {{RAM_AW}},
+  parameter PROG_AW = {{PROG_AW}},            // the core's instruction RAM: 2^PROG_AW words, a window over the program
   parameter FLASH_IMAGE = {{FLASH_IMAGE}},    // byte address of the image header in flash
   parameter [31:0] MACHINE_ID = {{MACHINE_ID}}  // the image must carry this id (image.ts machineIdOf)
 ) (
@@ -47,40 +48,35 @@ module nnchip_board_top #(
   wire [7:0] f_data;
   wire [23:0] m_addr;
   reg b_req;
-  reg [23:0] b_addr;
+  wire [23:0] b_at;                             // the boot's flash address, held from its request to the answer
   reg [2:0] status_q;                           // IMAGE_STATUS code
   wire booted = (status_q != IMG_STATUS_BOOTING);
   nnchip_spi_flash #(.WAKE_CLKS(WAKE_CLKS)) u_flash (
-    .clk(clk), .rst_n(rst_n), .ready(f_ready), .req(booted ? m_req : b_req), .addr(booted ? m_addr : b_addr),
+    .clk(clk), .rst_n(rst_n), .ready(f_ready), .req(booted ? m_req : b_req), .addr(booted ? m_addr : b_at),
     .ack(f_ack), .data(f_data), .spi_cs_n(spi_cs_n), .spi_sck(spi_sck), .spi_mosi(spi_mosi), .spi_miso(spi_miso));
 
-  // ---- boot: the header (checked byte by byte, fields kept), the program (into the instruction
-  // RAM, one byte lane per flash byte), the constants (summed only: the core reads them from flash)
+  // ---- boot: the header (checked byte by byte, fields kept), the program and the constants (summed
+  // only: the memory adapter loads the program into the instruction RAM, the core reads the constants)
   reg asked_q, payload_q, magic_ok_q, machine_ok_q, header_ok_q;
   reg [23:0] b_count_q;                         // the flash addresses 16 MiB
   reg [31:0] sum_q;
   reg [31:0] program_id_q, insns_q, ram_base_q, dram_size_q, cycle_limit_q, payload_sum_q;
-  // A good image's sizes fit this machine (its id covers PROG_DEPTH ≤ 32768 words and DRAM_AW), so
-  // the logic that uses them is only as wide as they can be; yosys drops the header bits above.
+  // A good image's sizes fit this machine (its id covers DRAM_AW) and the 16 MiB flash (a program of
+  // at most 2^20 instructions), so the logic that uses them is only as wide as they can be; yosys
+  // drops the header bits above.
   localparam [31:0] DRAM_MASK = (DRAM_AW >= 31) ? 32'hffffffff : ((32'd1 << (DRAM_AW + 1)) - 32'd1);
   wire [31:0] ram_base = ram_base_q & DRAM_MASK;
   wire [31:0] dram_size = dram_size_q & DRAM_MASK;
-  reg p_we;
-  reg [15:0] p_waddr;
-  reg [3:0] p_lane;
-  reg [7:0] p_wdata;
   localparam [31:0] IMAGE_AT = FLASH_IMAGE;
   localparam [31:0] HEADER_BYTES = IMAGE_HEADER_BYTES;
-  wire [23:0] b_at = IMAGE_AT[23:0] + b_count_q;
-  wire [23:0] prog_byte = b_count_q - HEADER_BYTES[23:0];
-  wire [23:0] prog_end = HEADER_BYTES[23:0] + {4'd0, insns_q[15:0], 4'd0};
+  assign b_at = IMAGE_AT[23:0] + b_count_q;
+  wire [23:0] prog_end = HEADER_BYTES[23:0] + {insns_q[19:0], 4'd0};
   wire [23:0] image_end = prog_end + ram_base[23:0];
   wire [3:0] field = b_count_q[5:2];
   wire [4:0] lane8 = {b_count_q[1:0], 3'd0};
-  wire unused_boot = ^{prog_byte[23:20], insns_q[31:16], ram_base[31:24], IMAGE_AT[31:24], HEADER_BYTES[31:24]};
+  wire unused_boot = ^{insns_q[31:20], ram_base[31:24], IMAGE_AT[31:24], HEADER_BYTES[31:24]};
   always @(posedge clk) begin
     b_req <= 1'b0;
-    p_we <= 1'b0;
     if (!rst_n) begin
       status_q <= IMG_STATUS_BOOTING;
       asked_q <= 1'b0;
@@ -107,15 +103,7 @@ module nnchip_board_top #(
             default: if (f_data != sum_q[lane8 +: 8]) header_ok_q <= 1'b0;   // the header sum
           endcase
           if (field != IMG_FIELD_HEADER_SUM) sum_q <= sum_q + {24'd0, f_data};
-        end else begin
-          sum_q <= sum_q + {24'd0, f_data};
-          if (b_count_q < prog_end) begin
-            p_we <= 1'b1;
-            p_waddr <= prog_byte[19:4];
-            p_lane <= prog_byte[3:0];
-            p_wdata <= f_data;
-          end
-        end
+        end else sum_q <= sum_q + {24'd0, f_data};
       end else if (!asked_q) begin
         if (!payload_q && b_count_q == HEADER_BYTES[23:0]) begin
           // what is wrong first: no image at all, then a damaged one, then another machine's
@@ -128,7 +116,6 @@ module nnchip_board_top #(
           status_q <= (sum_q == payload_sum_q) ? IMG_STATUS_OK : IMG_STATUS_CORRUPT;
         end else if (f_ready) begin
           b_req <= 1'b1;
-          b_addr <= b_at;
           asked_q <= 1'b1;
         end
       end
@@ -143,14 +130,18 @@ module nnchip_board_top #(
   wire [RAM_AW-1:0] h_waddr, h_raddr;
   wire [7:0] h_wdata;
   wire [7:0] ram_q;
-  wire [23:0] flash_data = IMAGE_AT[23:0] + prog_end;     // the constants follow the program
+  wire [23:0] flash_prog = IMAGE_AT[23:0] + HEADER_BYTES[23:0];
+  // the constants follow the program; a register (the header is read long before a run) keeps the
+  // two adders off the memory adapter's paths
+  reg [23:0] flash_data;
+  always @(posedge clk) flash_data <= IMAGE_AT[23:0] + prog_end;
+  wire image_ok = (status_q == IMG_STATUS_OK);
   nnchip_board_mem #(
-    .DRAM_BW(DRAM_BW), .DRAM_LATENCY(DRAM_LATENCY), .DRAM_AW(DRAM_AW), .RAM_BYTES(RAM_BYTES), .RAM_AW(RAM_AW)
+    .DRAM_BW(DRAM_BW), .DRAM_LATENCY(DRAM_LATENCY), .DRAM_AW(DRAM_AW), .RAM_BYTES(RAM_BYTES), .RAM_AW(RAM_AW), .PROG_AW(PROG_AW)
   ) u_mem (
-    .clk(clk), .rst_n(rst_n), .start(run_start), .busy(run_busy), .finished(run_finished), .status(run_status),
+    .clk(clk), .rst_n(rst_n), .enable(image_ok), .start(run_start), .busy(run_busy), .finished(run_finished), .status(run_status),
     .core_cycles(core_cycles), .run_clks(run_clks),
-    .ram_base(ram_base), .dram_size(dram_size), .flash_data(flash_data), .cycle_limit(cycle_limit_q),
-    .p_we(p_we), .p_waddr(p_waddr), .p_lane(p_lane), .p_wdata(p_wdata),
+    .ram_base(ram_base), .dram_size(dram_size), .flash_prog(flash_prog), .flash_data(flash_data), .cycle_limit(cycle_limit_q),
     .h_we(h_we), .h_waddr(h_waddr), .h_wdata(h_wdata), .h_raddr(h_raddr), .ram_q(ram_q),
     .f_ready(f_ready), .f_req(m_req), .f_addr(m_addr), .f_ack(f_ack), .f_data(f_data));
 
@@ -160,7 +151,6 @@ module nnchip_board_top #(
   nnchip_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (.clk(clk), .rst_n(rst_n), .rx(uart_rx), .valid(rx_valid), .data(rx_data));
   nnchip_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (.clk(clk), .rst_n(rst_n), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
 
-  wire image_ok = (status_q == IMG_STATUS_OK);
   nnchip_board_link #(.RAM_AW(RAM_AW), .DRAM_AW(DRAM_AW), .MACHINE_ID(MACHINE_ID)) u_link (
     .clk(clk), .rst_n(rst_n), .booted(booted), .image_status(status_q),
     .ram_base(ram_base), .dram_size(dram_size), .program_id(program_id_q),

@@ -22,7 +22,10 @@ import { BOARD_ERRORS, IMAGE_STATUS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, 
 
 /** What a board bitstream is built to hold beyond the Program that made it, so other models' images run on it. */
 export interface BoardCapacity extends Capacity {
-  /** instruction RAM words: a longer program is an error (default: this program's length) */
+  /**
+   * instruction RAM words (default: this program's length, or PROGRAM_WINDOW_WORDS when that is over
+   * the budget): a longer program runs too, streamed from flash through the RAM on every inference
+   */
   readonly programWords?: number;
   /** bytes of the RAM region (input, output, activations) */
   readonly ramBytes?: number;
@@ -66,6 +69,8 @@ export const BOARD_FILES = { manifest: 'board.json', program: 'program.nnp', ima
 const RAM_BUDGET = { up5k: 7680, hx8k: 8192 } as const;
 /** Instruction RAM: at most 512 words (16 of the parts' 4-kbit block RAMs at 128 bits a word). */
 const PROGRAM_WORDS_BUDGET = 512;
+/** The window a longer program streams through: 256 words, the 8 block RAMs a 128-bit word needs at least. */
+export const PROGRAM_WINDOW_WORDS = 256;
 
 const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(n, 2)));
 
@@ -74,17 +79,15 @@ const boardMultipliers = (b: Board): PeMultipliers => FPGA_DEVICES[b.device].peM
 
 /** The machine a board design for `p` builds: the Program's needs, raised to `capacity`. */
 export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {}): BoardMachine {
-  const words = capacity.programWords ?? p.instructions.length;
-  if (p.instructions.length > words) {
-    throw new NnchipError('NN405', `the program has ${p.instructions.length} instructions; the board's instruction RAM holds ${words} (raise --program-words)`);
-  }
+  // a program that fits the budget stays in the instruction RAM; a longer one streams through a window
+  const words = capacity.programWords ?? (p.instructions.length <= PROGRAM_WORDS_BUDGET ? p.instructions.length : PROGRAM_WINDOW_WORDS);
   const progDepth = pow2AtLeast(Math.max(words, capacity.progDepth ?? 0));
   if (progDepth > PROGRAM_WORDS_BUDGET) {
-    throw new NnchipError('NN405', `the instruction RAM would need ${progDepth} words of 16 bytes; the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}): use a larger array or buffers, so the program has fewer instructions`);
+    throw new NnchipError('NN405', `an instruction RAM of ${progDepth} words of 16 bytes: the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}; set --program-words ≤ ${PROGRAM_WORDS_BUDGET}: a longer program streams through it from flash)`);
   }
   const ramBytes = Math.max(1, p.dramSize - p.constants.length, capacity.ramBytes ?? 0);
   // the DRAM addresses reach the whole RAM region, however large it was asked to be
-  const sizing = designSizing(p, 1, { ...capacity, progDepth, dramBytes: Math.max(capacity.dramBytes ?? 0, p.constants.length + ramBytes) });
+  const sizing = designSizing(p, 1, { ...capacity, progDepth, dramBytes: Math.max(capacity.dramBytes ?? 0, p.constants.length + ramBytes) }, true);
   const parameters = { ...coreParameters(p, sizing, boardMultipliers(b), true), RAM_BYTES: ramBytes };
   return {
     sizing,
@@ -152,6 +155,7 @@ function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSet
     DRAM_AW: m.sizing.dramAw,
     RAM_BYTES: m.ramBytes,
     RAM_AW: clog2(m.ramBytes),
+    PROG_AW: clog2(m.sizing.progDepth),
     FLASH_IMAGE: o.board.imageOffset,
     MACHINE_ID: hex32(m.id),
   };

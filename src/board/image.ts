@@ -3,8 +3,9 @@
  * The SPI-flash image of a board design: a header of u32 fields (IMAGE_FIELDS, little-endian), the
  * program (each instruction's 16 encoded bytes) and the Program's constants (DRAM
  * [0, constants.length)). It goes into flash above the bitstream (iceprog -o). At power-up the board
- * checks the magic, the header sum and the machine id, loads the program into its instruction RAM,
- * sums the payload and only then runs: the bitstream holds the machine, the image the model.
+ * checks the magic, the header sum and the machine id, sums the payload, and only then loads the
+ * program into its instruction RAM (or streams it through, when longer) and runs: the bitstream
+ * holds the machine, the image the model.
  */
 import { encodeAll } from '../isa/encode.js';
 import { serializeProgram, type Program } from '../isa/program.js';

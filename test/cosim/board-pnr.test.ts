@@ -25,7 +25,7 @@ const SMALL = { rows: 2, cols: 2, actDepth: 64, wgtDepth: 8, accDepth: 16, qntDe
 
 // the UP5K: a 2x2 core with queue depth 1, its multipliers in two DSPs. With the program loaded from
 // flash every instruction field is live in the queues (a ROM let yosys drop the fields one program
-// never sets); it fits beside the board logic (about 5,170 of the 5,280 logic cells); queue depth 2 does
+// never sets); it fits beside the board logic (about 5,200 of the 5,280 logic cells); queue depth 2 does
 // not (about 5,390 even with yosys -abc9)
 const UP5K_SMALL = { ...SMALL, queueDepth: 1 };
 

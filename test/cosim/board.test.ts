@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
- * The whole board design in Icarus: the SPI-flash model holds the image nnchip wrote (the program,
- * which the board copies into its instruction RAM at power-up, and the weights), and the host side
- * of the UART is the host code of `nnchip board run` (src/board/host.ts and protocol.ts) over named
+ * The whole board design in Icarus and Verilator: the SPI-flash model holds the image nnchip wrote
+ * (the program, which the board loads into its instruction RAM or, when longer, streams through it on
+ * every inference, and the weights), and the host side of the UART is the host code of `nnchip board run` (src/board/host.ts and protocol.ts) over named
  * pipes. Outputs equal interpret() (what `run --backend ref` prints), the compute cycles the board
  * reports equal scheduleTimes(), the protocol's error frames come back for bad requests, a damaged
  * image or another machine's is refused, and another model's image runs on the same bitstream.
@@ -30,7 +30,6 @@ import { haveTools } from './tools.js';
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
 const ICEBREAKER: Board = BOARDS.icebreaker;
-const HX8K: Board = BOARDS['hx8k-breakout'];
 
 /** Two memory corners: a 2-byte beat with latency 3, and a 1-byte beat answered in the same cycle. */
 const CONFIGS: readonly Partial<ArrayConfig>[] = [
@@ -52,18 +51,20 @@ function inputsOf(p: Program): Int8Array[] {
  * INFO, then each input through the host code: the answers of interpret() and scheduleTimes(). `p`
  * is the program of the image the flash model holds (the folder's, or the +FLASH= one in plusargs).
  */
-async function expectInferences(p: Program, machineId: number, dir: string, bench: readonly string[], inputs: readonly Int8Array[], plusargs: readonly string[] = []): Promise<void> {
+async function expectInferences(p: Program, machineId: number, dir: string, bench: readonly string[], inputs: readonly Int8Array[], plusargs: readonly string[] = []): Promise<number[]> {
   const sim = startBoardSim(dir, bench, plusargs);
   const session = new BoardSession(sim.link, 0);
   const info = await checkBoard(session, p, machineId);
   expect(info).toMatchObject({ imageStatus: IMAGE_STATUS.ok, ramBase: p.constants.length, dramSize: p.dramSize });
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
+  const clocks: number[] = [];
   for (const x of inputs) {
     const run = await inferOnBoard(session, p, x);
     expect(Array.from(run.raw)).toEqual(Array.from(interpret(p, x)));
     expect(run.cycles).toBe(cycles);
     // the board clock also counts the memory waits: six clocks per core cycle at least (docs/board.md)
     expect(run.clocks).toBeGreaterThanOrEqual(6 * cycles);
+    clocks.push(run.clocks);
     process.stdout.write(`board run: ${run.cycles} compute cycles, ${run.clocks} board clocks\n`);
   }
   const log = await sim.close();
@@ -74,6 +75,7 @@ async function expectInferences(p: Program, machineId: number, dir: string, benc
   expect(boot).toBeGreaterThan(16 * bytes);
   expect(boot).toBeLessThan(20 * bytes + 1000);
   process.stdout.write(`board boot: ${bytes} image bytes in ${boot} clocks (${(boot / bytes).toFixed(1)} per byte)\n`);
+  return clocks;
 }
 
 describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under verilator --lint-only -Wall', () => {
@@ -95,28 +97,32 @@ describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under veri
 });
 
 /**
- * The digits MLP on a 16x16 array: 52 kB of weights, more than all the block RAM of either board,
- * streamed from the flash model on every inference, and 424 instructions, loaded from the image into
- * the instruction RAM at power-up (on a 2x2 array its program is 25,560 instructions: more than any
- * instruction RAM these parts hold, so `verilog --board` refuses it). Verilator: Icarus takes
- * minutes for the board clocks of one inference.
+ * The shipped digits MLP on the iCEBreaker's 2x2 machine (board-pnr's, with the activation buffer the
+ * first layer needs): 25,560 instructions, 100 times a 256-word instruction RAM, streamed from the
+ * flash model through it on every inference, beside 52 kB of weights (more than all the block RAM
+ * of either part). Two inferences: the second finds the window where the first left it. Verilator:
+ * Icarus takes many minutes for the board clocks of one inference.
  */
-const DIGITS_CONFIG: Partial<ArrayConfig> = { rows: 16, cols: 16, dramBytesPerCycle: 16, dramLatency: 3 };
-describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on the board design in Verilator, program and weights from flash', () => {
+const DIGITS_CONFIG: Partial<ArrayConfig> = { rows: 2, cols: 2, actDepth: 512, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 1, thresholdPasses: 8, dramBytesPerCycle: 2, dramLatency: 3 };
+describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on a 2x2 board design in Verilator, program and weights from flash', () => {
   const p = compileDigitsMlp(DIGITS_CONFIG).program;
   const temp = tempFolder('nnchip-board-vl-');
   const dir = join(temp.path, 'hw');
   let bench: string[] = [];
   beforeAll(async () => {
-    writeDirAtomic(dir, emitBoard(p, { board: HX8K, clockMhz: 12 }));
+    writeDirAtomic(dir, emitBoard(p, { board: ICEBREAKER, clockMhz: 12 }));
     bench = await compileBoardSim(dir, 'verilator');
   }, 900_000);
   afterAll(() => temp.remove());
   test('outputs = interpret(), compute cycles = scheduleTimes()', async () => {
-    expect(p.constants.length).toBeGreaterThan((4096 / 8) * FPGA_DEVICES.hx8k.brams); // more bytes than all its 4-kbit block RAMs
-    expect(() => emitBoard(compileDigitsMlp(CONFIGS[0]).program, { board: HX8K, clockMhz: 12 })).toThrow(/instruction RAM would need/);
+    const machine = boardMachine(p, ICEBREAKER);
+    expect(p.instructions.length).toBeGreaterThan(50 * Number(machine.parameters['PROG_DEPTH']));
+    expect(p.constants.length).toBeGreaterThan((4096 / 8) * FPGA_DEVICES.up5k.brams); // more bytes than all its 4-kbit block RAMs
     const n = p.input.rows * p.input.rowBytes;
-    await expectInferences(p, boardMachine(p, HX8K).id, dir, bench, [quantizeInput(p, calibrationSamples()[0]!), new Int8Array(n).fill(127)]);
+    const clocks = await expectInferences(p, machine.id, dir, bench, [quantizeInput(p, calibrationSamples()[0]!), new Int8Array(n).fill(127)]);
+    expect(clocks[1]).toBe(clocks[0]);
+    // the program's bytes past the first window each take a flash byte time (16 board clocks) at least
+    expect(clocks[0]).toBeGreaterThan(16 * 16 * (p.instructions.length - Number(machine.parameters['PROG_DEPTH'])));
   }, 600_000);
 });
 
@@ -141,6 +147,26 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
 
     test('the program comes from flash: outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
       await expectInferences(p, machine.id, dir, bench, inputsOf(p));
+    }, 120_000);
+
+    test('a program longer than the instruction RAM streams through it from flash, bit- and cycle-exact', async () => {
+      // an 8-word instruction RAM: the program goes through it several times per inference
+      const window = 8;
+      expect(p.instructions.length).toBeGreaterThan(2 * window);
+      const small = boardMachine(p, ICEBREAKER, { programWords: window });
+      expect(small.parameters['PROG_DEPTH']).toBe(window);
+      const streamed = join(temp.path, 'streamed');
+      writeDirAtomic(streamed, emitBoard(p, { board: ICEBREAKER, clockMhz: 12, capacity: { programWords: window } }));
+      const clocks = await expectInferences(p, small.id, streamed, await compileBoardSim(streamed), inputsOf(p));
+      // every inference pays for the same stream: at least 16 board clocks for each byte past the
+      // first window (which is loaded while the board waits), beyond the resident program's run
+      const resident = (await expectInferences(p, machine.id, dir, bench, inputsOf(p).slice(0, 1)))[0]!;
+      const streamedBytes = 16 * (p.instructions.length - window);
+      for (const c of clocks) {
+        expect(c).toBe(clocks[0]);
+        expect(c).toBeGreaterThan(resident + 16 * streamedBytes);
+      }
+      process.stdout.write(`board window: ${streamedBytes} program bytes streamed per inference, ${clocks[0]! - resident} board clocks more (${((clocks[0]! - resident) / streamedBytes).toFixed(1)} per byte)\n`);
     }, 120_000);
 
     test('bad requests get ERROR frames and leave the board working', async () => {

@@ -93,12 +93,16 @@ function maxPushes(p: Program): number {
   return Math.max(0, ...Object.values(counts));
 }
 
-export function designSizing(p: Program, samples: number, cap: Capacity = {}): DesignSizing {
+/**
+ * `loadableProgram`: the instruction memory is a board's RAM, which a program longer than it streams
+ * through (nnchip_board_mem), so `cap.progDepth`, when given, is its depth whatever the program's length.
+ */
+export function designSizing(p: Program, samples: number, cap: Capacity = {}, loadableProgram = false): DesignSizing {
   const dramCap = Math.max(p.dramSize, cap.dramBytes ?? 0, 1);
   const dramAw = bitsFor(dramCap + p.config.dramBytesPerCycle);
   if (dramAw > 32) throw new NnchipError('NN403', `the program needs ${dramCap} bytes of DRAM; the DRAM port addresses at most 2^32 bytes`);
   return {
-    progDepth: pow2AtLeast(Math.max(p.instructions.length, cap.progDepth ?? 0)),
+    progDepth: pow2AtLeast(loadableProgram && cap.progDepth !== undefined ? cap.progDepth : Math.max(p.instructions.length, cap.progDepth ?? 0)),
     dramAw,
     dramCap,
     tokenBits: Math.max(2, bitsFor(maxPushes(p)), cap.tokenBits ?? 0),
@@ -224,7 +228,7 @@ function checkInputs(p: Program, inputs: readonly Int8Array[]): void {
 export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> {
   const inputs = opts.inputs ?? [new Int8Array(tensorSize(p.input))];
   checkInputs(p, inputs);
-  const sizing = designSizing(p, inputs.length, opts.capacity);
+  const sizing = designSizing(p, inputs.length, opts.capacity, opts.loadableProgram);
   const files: [string, string][] = [['rtl/nnchip_isa.vh', isaHeader()]];
   const rtlNames: string[] = [];
   for (const [name, text] of readTemplateDir('rtl-templates')) {

@@ -57,15 +57,15 @@ function checkRunsOn(d: BoardDesign, p: Program, what: string): void {
   const mine = boardMachine(d.program, board, d.manifest.capacity);
   let theirs;
   try {
-    // a longer program shows as PROG_DEPTH below, beside whatever else differs
-    theirs = boardMachine(p, board, { ...d.manifest.capacity, programWords: Math.max(d.manifest.capacity.programWords, p.instructions.length) });
+    // any program length runs: one longer than the instruction RAM streams through it from flash
+    theirs = boardMachine(p, board, d.manifest.capacity);
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN405') throw new NnchipError('NN516', `${what}: ${e.detail}`);
     throw e;
   }
   if (theirs.id === mine.id) return;
   const differ = Object.keys(mine.parameters).filter((k) => mine.parameters[k] !== theirs.parameters[k]);
-  const list = differ.map((k) => `${k} ${theirs.parameters[k]} (the bitstream has ${mine.parameters[k]}${k === 'PROG_DEPTH' ? `: ${p.instructions.length} instructions` : ''})`).join(', ');
+  const list = differ.map((k) => `${k} ${theirs.parameters[k]} (the bitstream has ${mine.parameters[k]})`).join(', ');
   throw new NnchipError('NN516', `${what} needs another machine than this folder's bitstream: ${list}`);
 }
 

@@ -51,7 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
-        .option('--program-words <n>', '--board only: instruction RAM words, so longer programs of other models fit the bitstream (default: this program\'s length; at most 512)')
+        .option('--program-words <n>', '--board only: instruction RAM words (default: this program\'s length, or 256 when that is over 512; at most 512); a longer program streams through it from flash')
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')

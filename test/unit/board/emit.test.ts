@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { readTemplateDir } from '../../../src/backends/verilog/templates.js';
 import { BOARD_NAMES, BOARDS } from '../../../src/board/boards.js';
-import { boardMachine, emitBoard, protocolHeader } from '../../../src/board/emit.js';
+import { boardMachine, emitBoard, PROGRAM_WINDOW_WORDS, protocolHeader } from '../../../src/board/emit.js';
 import { IMAGE_FIELDS } from '../../../src/board/image.js';
 import { BOARD_ERRORS, IMAGE_STATUS, REQ, RESP } from '../../../src/board/protocol.js';
 import { loadModel } from '../../../src/importers/index.js';
@@ -45,13 +45,21 @@ describe('emitBoard', () => {
     expect(boardMachine(other, BOARDS.icebreaker).id).toBe(boardMachine(program, BOARDS.icebreaker).id);
   });
 
-  test('--program-words sizes the instruction RAM: a longer program is refused (NN405), a larger RAM is another machine', () => {
+  test('--program-words sizes the instruction RAM: a longer program streams through it (the same machine), at most 512 words (NN405)', () => {
     const n = program.instructions.length;
-    expect(() => boardMachine(program, BOARDS.icebreaker, { programWords: n - 1 })).toThrow(new RegExp(`has ${n} instructions; the board's instruction RAM holds ${n - 1}`));
+    const base = boardMachine(program, BOARDS.icebreaker);
+    expect(base.parameters['PROG_DEPTH']).toBe(2 ** Math.ceil(Math.log2(n)));
+    const window = boardMachine(program, BOARDS.icebreaker, { programWords: 8 });
+    expect(window.parameters['PROG_DEPTH']).toBe(8);
+    expect(emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12, capacity: { programWords: 8 } }).get('board/nnchip_board_top.v')).toMatch(/parameter PROG_AW = 3,/);
     const roomy = boardMachine(program, BOARDS.icebreaker, { programWords: 4 * n });
     expect(roomy.parameters['PROG_DEPTH']).toBeGreaterThanOrEqual(4 * n);
-    expect(roomy.id).not.toBe(boardMachine(program, BOARDS.icebreaker).id);
+    expect(roomy.id).not.toBe(base.id);
     expect(() => boardMachine(program, BOARDS.icebreaker, { programWords: 513 })).toThrow(/allows 512/);
+    // a program longer than 512 words gets a 256-word window; with this bitstream's capacity, its instruction RAM
+    const long = { ...program, instructions: Array.from({ length: 600 }, (_, i) => program.instructions[i % n]!) };
+    expect(boardMachine(long, BOARDS.icebreaker).parameters['PROG_DEPTH']).toBe(PROGRAM_WINDOW_WORDS);
+    expect(boardMachine(long, BOARDS.icebreaker, base.capacity).parameters['PROG_DEPTH']).toBe(base.parameters['PROG_DEPTH']);
   });
 
   test('--ram-bytes sizes the RAM region, and the DRAM addresses reach all of it', () => {

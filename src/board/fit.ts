@@ -6,7 +6,7 @@
  * board designs (bench/board.mjs prints each calibration design's cells beside this estimate).
  */
 import { bramBlocks, FPGA_DEVICES, mac16Blocks, overuse, type FpgaDevice, type ResourceUse } from '../backends/verilog/devices.js';
-import { bramTotal, bufferBrams, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
+import { bramTotal, BUFFERS, bufferBrams, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
@@ -39,6 +39,13 @@ export const BOARD_CELL_MODEL = {
   perBeatByte: 8,
   thresholdLane: { full: 2072, serial: 1250 },
   poolingPerCol: 100,
+  /**
+   * Each DRAM address bit past the calibration designs' 8 (the tiny example's DRAM): the DMA
+   * instructions' address fields, their queue entries and the units' address counters. Fitted to the
+   * shipped digits MLP (DRAM_AW 18, 204 kB of weights in flash) on the two boards' machines with a
+   * 512-entry act buffer: 5,811 cells placed on the UP5K (queue depth 1), 6,898 on the HX8K (2).
+   */
+  dramAddressBit: { from: 8, fixed: 34.3, perQueueEntry: 12.3 },
 } as const;
 
 /**
@@ -78,7 +85,7 @@ export function estimateBoardUse(p: Program, board: Board, capacity: BoardCapaci
   return estimateMachineUse(p.config, device, machine.sizing, machine.ramBytes);
 }
 
-export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: Pick<DesignSizing, 'progDepth' | 'pooling'>, ramBytes: number): ResourceUse {
+export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: Pick<DesignSizing, 'progDepth' | 'pooling' | 'dramAw'>, ramBytes: number): ResourceUse {
   const m = BOARD_CELL_MODEL;
   const fullLanes = c.cols % c.thresholdPasses === 0 ? c.cols / c.thresholdPasses : 0;
   const threshold = fullLanes === 0 ? 0 : fullLanes * m.thresholdLane.full - m.thresholdLane.serial;
@@ -89,6 +96,7 @@ export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: P
     c.queueDepth * m.perQueueEntry +
     c.dramBytesPerCycle * m.perBeatByte +
     addressBits(c) * m.perAddressBit +
+    Math.max(0, sizing.dramAw - m.dramAddressBit.from) * (m.dramAddressBit.fixed + c.queueDepth * m.dramAddressBit.perQueueEntry) +
     threshold;
   // the memory adapter's read ring: a beat and its valid bit per cycle of DRAM latency (nnchip_board_mem.v)
   const ring = inferredBlocks(8 * c.dramBytesPerCycle + 1, Math.max(1, c.dramLatency), device);
@@ -111,6 +119,25 @@ function machineOrNull(p: Program, board: Board, capacity: BoardCapacity): Retur
     if (e instanceof NnchipError) return null;
     throw e;
   }
+}
+
+/**
+ * `start` with its buffers doubled (never past `ceiling`, the model's own config) until the model
+ * lowers, then each one halved back as far as it still does: the least buffers near a known-placing
+ * machine (a real model needs deeper ones than the tiny example it was placed with); null when even
+ * the ceiling's do not do.
+ */
+function grownUntilLowers(start: ArrayConfig, ceiling: ArrayConfig, lowers: (c: ArrayConfig) => boolean): ArrayConfig | null {
+  let config = start;
+  while (!lowers(config)) {
+    const grow = BUFFERS.filter((f) => config[f] < ceiling[f]);
+    if (grow.length === 0) return null;
+    config = { ...config, ...Object.fromEntries(grow.map((f) => [f, Math.min(ceiling[f], 2 * config[f])])) };
+  }
+  for (const f of BUFFERS) {
+    for (let d = Math.floor(config[f] / 2); d >= start[f] && lowers({ ...config, [f]: d }); d = Math.floor(d / 2)) config = { ...config, [f]: d };
+  }
+  return config;
 }
 
 /**
@@ -145,14 +172,14 @@ export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity
     const q = program(config);
     return q === null ? null : estimateBoardUse(q, board, capacity);
   };
-  // first the machine that places on this board (measured, not only estimated), when the model runs on it
-  const placed = { ...p.config, ...PLACED_MACHINES[board.name as BoardName].config };
-  const placedUse = estimate(placed);
-  if (placedUse !== null && overuse(placedUse, device).length === 0) {
+  // first the machine that places on this board (measured, not only estimated), its buffers as deep as the model needs
+  const placed = grownUntilLowers({ ...p.config, ...PLACED_MACHINES[board.name as BoardName].config }, p.config, (c) => program(c) !== null);
+  const placedUse = placed === null ? null : estimate(placed);
+  if (placed !== null && placedUse !== null && overuse(placedUse, device).length === 0) {
     const change = Object.fromEntries(Object.entries(placed).filter(([k, v]) => p.config[k as keyof ArrayConfig] !== v));
     throw new NnchipError(
       'NN405',
-      `the ${board.name} design does not fit ${device.part}: ${overText(over, LABELS)} (estimated before synthesis); a machine config that fits: ${JSON.stringify(change)} (the machine bench/board.mjs places on this board: about ${placedUse.luts} logic cells, ${placedUse.brams} block RAMs, ${placedUse.dsps} DSPs)`,
+      `the ${board.name} design does not fit ${device.part}: ${overText(over, LABELS)} (estimated before synthesis); a machine config that fits: ${JSON.stringify(change)} (the machine bench/board.mjs places on this board, its buffers as deep as this model needs: about ${placedUse.luts} logic cells, ${placedUse.brams} block RAMs, ${placedUse.dsps} DSPs)`,
       { hint },
     );
   }

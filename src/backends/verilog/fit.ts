@@ -8,7 +8,7 @@ import type { ArrayConfig } from '../../isa/config.js';
 import { bramBlocks, mac16Blocks, overuse, RESOURCE_LABEL, type FpgaDevice, type Overuse, type Resource, type ResourceUse } from './devices.js';
 
 /** Buffers whose depth is a config field; the acc buffer is two banks. */
-const BUFFERS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
+export const BUFFERS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
 type BufferField = (typeof BUFFERS)[number];
 
 function bufferWidth(c: ArrayConfig, f: BufferField): number {

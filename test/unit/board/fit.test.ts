@@ -73,4 +73,29 @@ describe('board fit estimate', () => {
     const fitted = tiny(suggested);
     expect(overuse(estimateBoardUse(fitted, BOARDS[board]), FPGA_DEVICES[BOARDS[board].device])).toEqual([]);
   });
+
+  describe('the shipped digits MLP (25,560 instructions at 2x2, streamed from flash; DRAM addresses 18 bits wide)', () => {
+    const digits = loadModel(new URL('../../../examples/digits-mlp/model.json', import.meta.url).pathname);
+    const digitsSamples = calibrationSamples();
+    const digitsFor = (config: ArrayConfig): Program | null => {
+      try {
+        return compile(digits, { config, calibration: { samples: digitsSamples } }).program;
+      } catch (e) {
+        if (e instanceof NnchipError) return null;
+        throw e;
+      }
+    };
+    const withAct = (board: BoardName): ArrayConfig => makeConfig({ ...PLACED_MACHINES[board].config, actDepth: 512 });
+
+    // placed by `make bitstream` of `nnchip verilog --board … --no-fit-check` (yosys 0.23, nextpnr-ice40): the UP5K is over
+    test.each([['icebreaker', 5811, 25, 2], ['hx8k-breakout', 6898, 25, 0]] as const)('%s, the placed machine with a 512-entry act buffer: within 1%% of %d placed cells', (board, cells, brams, dsps) => {
+      const use = estimateBoardUse(digitsFor(withAct(board))!, BOARDS[board]);
+      expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.01);
+      expect([use.brams, use.dsps]).toEqual([brams, dsps]);
+    });
+
+    test('the default machine on the HX8K breakout is refused with the placed machine, its act buffer as deep as the model needs', () => {
+      expect(() => checkBoardFits(digitsFor(makeConfig({}))!, BOARDS['hx8k-breakout'], {}, digitsFor)).toThrow(expect.objectContaining({ code: 'NN405', detail: expect.stringContaining('"actDepth":512,"wgtDepth":8,') }));
+    });
+  });
 });

@@ -13,6 +13,8 @@ import { describe, expect, test } from 'vitest';
 import { FPGA_DEVICES, mac16Blocks } from '../../src/backends/verilog/devices.js';
 import { BOARDS, type Board } from '../../src/board/boards.js';
 import { emitBoard } from '../../src/board/emit.js';
+import { PLACED_MACHINES } from '../../src/board/fit.js';
+import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import { loadModel } from '../../src/importers/index.js';
 import { tempFolder, writeDirAtomic } from '../../src/util/atomic-write.js';
@@ -21,17 +23,14 @@ import { haveTools } from './tools.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
-const SMALL = { rows: 2, cols: 2, actDepth: 64, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2, thresholdPasses: 8, dramBytesPerCycle: 2, dramLatency: 3 };
-
-// the UP5K: a 2x2 core with queue depth 1, its multipliers in two DSPs. With the program loaded from
-// flash every instruction field is live in the queues (a ROM let yosys drop the fields one program
-// never sets); it fits beside the board logic (about 5,200 of the 5,280 logic cells); queue depth 2 does
-// not (about 5,390 even with yosys -abc9)
-const UP5K_SMALL = { ...SMALL, queueDepth: 1 };
-
-const CASES: readonly (readonly [string, Board, number, typeof SMALL])[] = [
-  ['iCEBreaker at 12 MHz (2x2, its multipliers in DSPs, queue depth 1)', BOARDS.icebreaker, 12, UP5K_SMALL],
-  ['HX8K breakout at 24 MHz (PLL, 2x2)', BOARDS['hx8k-breakout'], 24, SMALL],
+// the machines src/board/fit.ts names as placing (PLACED_MACHINES: the fit check's first suggestion).
+// The UP5K: a 2x2 core with queue depth 1, its multipliers in two DSPs. With the program in an
+// instruction RAM every instruction field is live in the queues (a ROM let yosys drop the fields one
+// program never sets); it fits beside the board logic (about 5,200 of the 5,280 logic cells); queue
+// depth 2 does not (about 5,460). The HX8K: a 2x2 core at 24 MHz through the PLL.
+const CASES: readonly (readonly [string, Board, number, ArrayConfig])[] = [
+  ['iCEBreaker at 12 MHz (2x2, its multipliers in DSPs, queue depth 1)', BOARDS.icebreaker, PLACED_MACHINES.icebreaker.clockMhz, makeConfig(PLACED_MACHINES.icebreaker.config)],
+  ['HX8K breakout at 24 MHz (PLL, 2x2)', BOARDS['hx8k-breakout'], PLACED_MACHINES['hx8k-breakout'].clockMhz, makeConfig(PLACED_MACHINES['hx8k-breakout'].config)],
 ];
 
 describe.skipIf(!haveTools('yosys', 'nextpnr-ice40', 'icepack', 'make'))('board designs place, route and meet their clock', () => {

@@ -22,4 +22,4 @@ for (const [side, cin, cout, k, stride] of [[224, 3, 64, 7, 2], [56, 64, 64, 3, 
   rows.push({ layer: `${side}x${side}x${cin} -> ${cout}, ${k}x${k}/${stride}`, 'CPU ms': ms.toFixed(1), 'G MAC/s': (macs / ms / 1e6).toFixed(2) });
 }
 console.table(rows);
-console.log('CPU ms per sample over 8 samples (the kernel packed once, as calibration does); doubles bit-identical to the plain loop.');
+console.log('CPU ms per sample over 8 samples (the kernel packed once, as calibration does); float32 sums, bit-identical to the plain loop with Math.fround.');

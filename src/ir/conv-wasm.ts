@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 /**
- * The float convolution's hot loop as WebAssembly f64x2 SIMD (calibration's cost: ResNet-18 is
- * 1.8 G MACs a sample). Lanes are independent outputs — neighbouring output channels — never
- * parts of one sum, so every output still sums its bias, then its in-bounds (ky, kx, ci) terms in
- * nested-loop order, each term one f64x2.mul then one f64x2.add (no fused multiply-add): the same
- * IEEE roundings as the plain JS loop, so the same doubles (test/unit/ir/evaluate-conv.test.ts).
+ * The float convolution's hot loop as WebAssembly f32x4 SIMD (calibration's cost: ResNet-18 is
+ * 1.8 G MACs a sample), in float32 as the float runtimes (TF.js, ONNX runtime) compute. Lanes are
+ * independent outputs — neighbouring output channels — never parts of one sum, so every output
+ * still sums its bias, then its in-bounds (ky, kx, ci) terms in nested-loop order, each term one
+ * f32x4.mul then one f32x4.add (no fused multiply-add): IEEE float32 roundings in a fixed order,
+ * the same on every machine, and the same floats as the plain loop with Math.fround after each
+ * operation (test/unit/ir/evaluate-conv.test.ts).
  */
 import { assembleModule } from '../wasm-encoding/binary.js';
 import { Func } from '../wasm-encoding/code.js';
 
-/** Output channels per pass: four f64x2 lanes pairs; with two pixels, eight sums in registers. */
-export const GROUP = 8;
-const GROUP_BYTES = GROUP * 8;
+/** Output channels per pass: four f32x4 vectors; with two pixels, eight vectors of sums in registers. */
+export const GROUP = 16;
+const GROUP_BYTES = GROUP * 4;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
@@ -19,13 +21,13 @@ const MAX_PAGES = 65536;
 export const DESCRIPTOR_BYTES = 32;
 
 /**
- * conv(desc, count, xRow, kRow, kBase, kGroup, groups, bias): for each group g of eight output
+ * conv(desc, count, xRow, kRow, kBase, kGroup, groups, bias): for each group g of sixteen output
  * channels (outer, so the group's kernel slice stays in cache across pixels), for each of `count`
  * descriptors (x0, xn, rows, runBytes, k0, y, yn): two output pixels, a at x0 / y and b at
- * x0 + xn / y + yn (xn = yn = 0 for one pixel), sum bias[g], then `rows` kernel rows of runBytes/8
+ * x0 + xn / y + yn (xn = yn = 0 for one pixel), sum bias[g], then `rows` kernel rows of runBytes/4
  * contiguous (kx, ci) terms; the input row steps by xRow bytes, the kernel row by kRow, from
- * kBase + g·kGroup + k0. Kernel entries are the group's eight doubles per tap; outputs are written
- * at y + 64·g. All addresses are bytes.
+ * kBase + g·kGroup + k0. Inputs, kernel and outputs are float32; kernel entries are the group's
+ * sixteen floats per tap; outputs are written at y + 64·g. All addresses are bytes.
  */
 function convFunc(): Func {
   const f = new Func('conv', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
@@ -55,14 +57,14 @@ function convFunc(): Func {
   c.get(xp).tee(xi).get(runBytes).op('i32.add').set(xEnd).get(kp).set(wi);
   c.block().loop(); // over the row's (kx, ci) terms
   c.get(xi).get(xEnd).op('i32.eq').brIf(1);
-  c.get(xi).vmem('v128.load64_splat').set(u);
-  c.get(xi).get(xn).op('i32.add').vmem('v128.load64_splat').set(v);
+  c.get(xi).vmem('v128.load32_splat').set(u);
+  c.get(xi).get(xn).op('i32.add').vmem('v128.load32_splat').set(v);
   for (let i = 0; i < 4; i++) {
     c.get(wi).vmem('v128.load', 16 * i).set(w);
-    c.get(a[i]!).get(u).get(w).v('f64x2.mul', 'f64x2.add').set(a[i]!);
-    c.get(b[i]!).get(v).get(w).v('f64x2.mul', 'f64x2.add').set(b[i]!);
+    c.get(a[i]!).get(u).get(w).v('f32x4.mul', 'f32x4.add').set(a[i]!);
+    c.get(b[i]!).get(v).get(w).v('f32x4.mul', 'f32x4.add').set(b[i]!);
   }
-  c.get(xi).i32(8).op('i32.add').set(xi);
+  c.get(xi).i32(4).op('i32.add').set(xi);
   c.get(wi).i32(GROUP_BYTES).op('i32.add').set(wi);
   c.br(0).end().end();
   c.get(xp).get(xRow).op('i32.add').set(xp);
@@ -155,19 +157,19 @@ function reserve(s: State, bytes: number): void {
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
- * The instance, with `key`'s packed kernel (written by `pack` into a Float64Array of `kernelDoubles`
+ * The instance, with `key`'s packed kernel (written by `pack` into a Float32Array of `kernelFloats`
  * the first time) in its arena and `scratch` bytes free after the arena. Returns the kernel's byte
  * offset and the first scratch byte.
  */
-export function convWith(key: object, kernelDoubles: number, pack: (into: Float64Array) => void, scratch: number): { conv: Conv; memory: ArrayBuffer; kernelAt: number; scratchAt: number } {
+export function convWith(key: object, kernelFloats: number, pack: (into: Float32Array) => void, scratch: number): { conv: Conv; memory: ArrayBuffer; kernelAt: number; scratchAt: number } {
   const s = instance();
   let at = s.packed.get(key);
   if (at === undefined) {
-    const size = align16(kernelDoubles * 8);
+    const size = align16(kernelFloats * 4);
     if (s.top + size > ARENA_LIMIT) (s.top = 0), (s.packed = new WeakMap());
     reserve(s, s.top + size + scratch);
     at = s.top;
-    pack(new Float64Array(s.memory.buffer, at, kernelDoubles));
+    pack(new Float32Array(s.memory.buffer, at, kernelFloats));
     s.packed.set(key, at);
     s.top += size;
   } else reserve(s, s.top + scratch);

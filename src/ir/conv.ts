@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * Float convolution for calibration and `nnchip eval` (before the activation). Every output element
- * sums bias, then its in-bounds (ky, kx, ci) terms in plain nested-loop order, so the doubles, and
- * the calibrated scales and emitted programs that follow from them, do not depend on the loop shape.
+ * Float convolution for calibration and `nnchip eval` (before the activation), in float32 as the
+ * float runtimes compute it: the input rounded to float32, then every output element sums bias,
+ * then its in-bounds (ky, kx, ci) terms in plain nested-loop order, each product and each sum
+ * rounded to float32. The order is fixed, so the floats, and the calibrated scales and emitted
+ * programs that follow from them, depend neither on the loop shape nor on the machine.
  */
 import { convWith, DESCRIPTOR_BYTES, GROUP } from './conv-wasm.js';
 import type { NodeOf } from './graph.js';
@@ -18,11 +20,11 @@ export function convTerms(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, 
 const PACK_ROWS = 64;
 
 /** The bias padded to whole groups of GROUP channels, then the kernel as [group][ky][kx][ci][GROUP] (zero-padded channels). */
-function packKernel(n: NodeOf<'conv2d'>, p: Float64Array): void {
+function packKernel(n: NodeOf<'conv2d'>, p: Float32Array): void {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
   const K = kh * kw * cin;
   const groups = Math.ceil(cout / GROUP);
-  // every double is written below when the channels fill whole groups
+  // every float is written below when the channels fill whole groups
   if (cout % GROUP !== 0) p.fill(0);
   for (let co = 0; co < cout; co++) p[co] = n.bias?.data[co] ?? 0;
   const src = n.kernel.data;
@@ -40,11 +42,11 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
  * Blocked (conv-wasm.ts): two neighbouring output pixels (when they have the same in-bounds taps)
- * × eight output channels per pass. With the kernel laid out [group][ky][kx][ci][channel], a
+ * × sixteen output channels per pass. With the kernel laid out [group][ky][kx][ci][channel], a
  * pixel's taps of one kernel row are one contiguous run in the input and in the kernel (dilation 1).
  * Zero inputs are not skipped (leaving out ReLU zeros through a term list measured slower): adding
  * their ±0 terms changes no sum, except where the direct loop adds them too (non-finite weights,
- * −0 bias), so both give the same doubles.
+ * −0 bias), so both give the same floats.
  */
 function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
@@ -55,14 +57,14 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
   const K = kh * kw * cin;
   const groups = Math.ceil(cout / GROUP);
   const padded = groups * GROUP; // output channels as computed (a whole number of groups)
-  const xBytes = align16(h * w * cin * 8);
-  const yBytes = oh * ow * padded * 8;
+  const xBytes = align16(h * w * cin * 4);
+  const yBytes = oh * ow * padded * 4;
   const descBytes = oh * ow * DESCRIPTOR_BYTES;
   const wasm = convWith(n, padded * (1 + K), (p) => packKernel(n, p), xBytes + yBytes + descBytes);
   const xAt = wasm.scratchAt;
   const yAt = xAt + xBytes;
   const descAt = yAt + yBytes;
-  new Float64Array(wasm.memory, xAt, x.length).set(x);
+  new Float32Array(wasm.memory, xAt, x.length).set(x); // rounds each input to float32
   const desc = new Int32Array(wasm.memory, descAt, (oh * ow * DESCRIPTOR_BYTES) / 4);
   let count = 0;
   const kxRange = (ox: number): [number, number] => [Math.max(0, pl - ox * sx), Math.min(kw, w + pl - ox * sx)];
@@ -74,19 +76,19 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
       const next = ox + 1 < ow ? kxRange(ox + 1) : null;
       const pair = next !== null && next[0] === kx0 && next[1] === kx1;
       const d = (count++ * DESCRIPTOR_BYTES) / 4;
-      desc[d] = xAt + ((oy * sy + ky0 - pt) * w + ox * sx + kx0 - pl) * cin * 8;
-      desc[d + 1] = pair ? sx * cin * 8 : 0;
+      desc[d] = xAt + ((oy * sy + ky0 - pt) * w + ox * sx + kx0 - pl) * cin * 4;
+      desc[d + 1] = pair ? sx * cin * 4 : 0;
       desc[d + 2] = Math.max(0, ky1 - ky0);
-      desc[d + 3] = Math.max(0, kx1 - kx0) * cin * 8;
-      desc[d + 4] = (ky0 * kw + kx0) * cin * GROUP * 8;
-      desc[d + 5] = yAt + (oy * ow + ox) * padded * 8;
-      desc[d + 6] = pair ? padded * 8 : 0;
+      desc[d + 3] = Math.max(0, kx1 - kx0) * cin * 4;
+      desc[d + 4] = (ky0 * kw + kx0) * cin * GROUP * 4;
+      desc[d + 5] = yAt + (oy * ow + ox) * padded * 4;
+      desc[d + 6] = pair ? padded * 4 : 0;
       ox += pair ? 2 : 1;
     }
   }
-  wasm.conv(descAt, count, w * cin * 8, kw * cin * GROUP * 8, wasm.kernelAt + padded * 8, K * GROUP * 8, groups, wasm.kernelAt);
-  const computed = new Float64Array(wasm.memory, yAt, oh * ow * padded);
-  if (padded === cout) return computed.slice();
+  wasm.conv(descAt, count, w * cin * 4, kw * cin * GROUP * 4, wasm.kernelAt + padded * 4, K * GROUP * 4, groups, wasm.kernelAt);
+  const computed = new Float32Array(wasm.memory, yAt, oh * ow * padded);
+  if (padded === cout) return Float64Array.from(computed);
   const y = new Float64Array(oh * ow * cout);
   for (let p = 0; p < oh * ow; p++) y.set(computed.subarray(p * padded, p * padded + cout), p * cout);
   return y;
@@ -98,9 +100,12 @@ function zeroTermsExact(n: NodeOf<'conv2d'>): boolean {
 }
 
 /**
- * Direct convolution with hoisted indices (depthwise and dilated convolutions). A zero input is
- * skipped only where that is exact: with finite weights its terms are ±0, and adding ±0 changes no
- * sum unless the sum is −0, which needs a −0 bias.
+ * Direct convolution with hoisted indices (depthwise and dilated convolutions), float32 like the
+ * blocked one: Math.fround after each double multiply and add gives exactly float32's rounding (a
+ * product of two floats is exact in a double, and a double sum of two floats rounded to float32
+ * is the correctly rounded float32 sum). A zero input is skipped only where that is exact: with
+ * finite weights its terms are ±0, and adding ±0 changes no sum unless the sum is −0, which needs
+ * a −0 bias.
  */
 function directConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [kh, kw, cin, cout] = n.kernel.shape as [number, number, number, number];
@@ -109,10 +114,11 @@ function directConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSha
   const [sy, sx] = n.strides;
   const [dy, dx] = n.dilations ?? [1, 1];
   const [padTop, padLeft] = n.pads;
-  const kernel = Float64Array.from(n.kernel.data);
+  const kernel = Float64Array.from(n.kernel.data, Math.fround);
+  const f = Math.fround;
   const skipZeros = zeroTermsExact(n);
   const y = new Float64Array(oh * ow * oc);
-  for (let p = 0; p < oh * ow; p++) for (let c = 0; c < oc; c++) y[p * oc + c] = n.bias?.data[c] ?? 0;
+  for (let p = 0; p < oh * ow; p++) for (let c = 0; c < oc; c++) y[p * oc + c] = f(n.bias?.data[c] ?? 0);
   for (let oy = 0; oy < oh; oy++)
     for (let ox = 0; ox < ow; ox++) {
       const yAt = (oy * ow + ox) * oc;
@@ -125,14 +131,14 @@ function directConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSha
           const xAt = (iy * w + ix) * cin;
           const tap = ky * kw + kx;
           if (n.depthwise) {
-            for (let ci = 0; ci < cin; ci++) y[yAt + ci]! += x[xAt + ci]! * kernel[tap * cin + ci]!;
+            for (let ci = 0; ci < cin; ci++) y[yAt + ci] = f(y[yAt + ci]! + f(f(x[xAt + ci]!) * kernel[tap * cin + ci]!));
             continue;
           }
           for (let ci = 0; ci < cin; ci++) {
-            const xv = x[xAt + ci]!;
+            const xv = f(x[xAt + ci]!);
             if (xv === 0 && skipZeros) continue;
             const wAt = (tap * cin + ci) * cout;
-            for (let co = 0; co < cout; co++) y[yAt + co]! += xv * kernel[wAt + co]!;
+            for (let co = 0; co < cout; co++) y[yAt + co] = f(y[yAt + co]! + f(xv * kernel[wAt + co]!));
           }
         }
       }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * Float evaluation of a Graph in float64 ([H, W, C] row-major feature maps): used for calibration
+ * Float evaluation of a Graph ([H, W, C] row-major feature maps, values held as float64;
+ * convolutions sum in float32 as the float runtimes do, conv.ts): used for calibration
  * (activation ranges) and for the float side of `nnchip eval`. Accuracy tests compare against
  * TF.js / ONNX Runtime, never against this alone.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Human views of results (tables, colors). Formatting only: no logic, no file access. */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
 import { layerInstructionCounts, type Certificate } from '../isa/cost.js';
 import type { Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
@@ -15,14 +15,35 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
 
+/**
+ * A boxed table, as cli-table3 draws it with no row separators and one space of padding. Cells of
+ * printable ASCII only (every table the commands print, uncolored) are laid out here, one column
+ * per character; anything else (color codes, wide or combining characters, line breaks) goes to
+ * cli-table3, loaded only then: its load and layout were a tenth of a small `sim`'s time beyond
+ * process start. test/property/render-table.test.ts holds the two to the same bytes.
+ */
 export function table(head: string[], rows: (string | number)[][], io: CliIo): string {
-  const t = new Table({
-    head: head.map((h) => io.color.bold(h)),
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const r of rows) t.push(r.map((c) => (typeof c === 'number' ? fmtInt(c) : c)));
-  return t.toString() + '\n';
+  const cells = [head.map((h) => io.color.bold(h)), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtInt(c) : c)))];
+  const plain = cells.every((r) => r.length === head.length && r.every((c) => PRINTABLE_ASCII.test(c)));
+  return (plain ? asciiTable(cells) : cliTable3(cells)) + '\n';
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** The first row is the head; every row has one cell per column, each of printable ASCII. */
+export function asciiTable(cells: readonly (readonly string[])[]): string {
+  const widths = cells[0]!.map((_, j) => 2 + cells.reduce((w, r) => Math.max(w, r[j]!.length), 0));
+  const rule = (left: string, mid: string, right: string): string => left + widths.map((w) => '─'.repeat(w)).join(mid) + right;
+  const line = (r: readonly string[]): string => `│${r.map((c, j) => ` ${c}${' '.repeat(widths[j]! - 1 - c.length)}`).join('│')}│`;
+  return [rule('┌', '┬', '┐'), ...cells.map(line), rule('└', '┴', '┘')].join('\n');
+}
+
+/** cli-table3's drawing of the same table (the first row is the head). */
+export function cliTable3(cells: readonly (readonly string[])[]): string {
+  const Table = createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
+  const t = new Table({ head: [...cells[0]!], style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  for (const r of cells.slice(1)) t.push([...r]);
+  return t.toString();
 }
 
 export function layerTable(p: Program, cert: Certificate, io: CliIo): string {

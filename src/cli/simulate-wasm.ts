@@ -10,12 +10,21 @@
  * JS path's (test/property/sim-gemm.test.ts, test/property/sim-compiled.test.ts).
  */
 import { wasmGemm } from '../backends/wasm/gemm-module.js';
-import { simulate, type SimulateFn } from '../../sim/simulate.js';
+import { simulatorWith, type SimulateFn } from '../../sim/simulator.js';
 
-export const simulateWasm: SimulateFn = (program, inputCodes, opts = {}) => simulate(program, inputCodes, { gemm: wasmGemm, ...opts });
+const fastOnly = simulatorWith(null);
 
-/** simulateWasm, plus the values from the compiled program once that pays (many inputs of one program). */
+/** Fast mode only: the register-level machine (sim/step.ts) is not loaded; stepModeSimulate() has it. */
+export const simulateWasm: SimulateFn = (program, inputCodes, opts = {}) => fastOnly(program, inputCodes, { gemm: wasmGemm, ...opts });
+
+/** simulateWasm with step mode too (--mode step, --vcd), which loads only then. */
+export async function stepModeSimulate(): Promise<SimulateFn> {
+  const { simulate } = await import('../../sim/simulate.js');
+  return (program, inputCodes, opts = {}) => simulate(program, inputCodes, { gemm: wasmGemm, ...opts });
+}
+
+/** simulateWasm with step mode (prove()'s step check), plus the values from the compiled program once that pays (many inputs of one program). */
 export async function manyRunsSimulate(): Promise<SimulateFn> {
-  const { compiledWasm } = await import('./compiled-wasm.js');
+  const [{ compiledWasm }, { simulate }] = await Promise.all([import('./compiled-wasm.js'), import('../../sim/simulate.js')]);
   return (program, inputCodes, opts = {}) => simulate(program, inputCodes, { gemm: wasmGemm, compiled: compiledWasm, ...opts });
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { bufferBytes, type ArrayConfig } from './config.js';
-import { encodeAll } from './encode.js';
+import { wordsOf } from './encode.js';
 import { accessesOf } from './effects.js';
 import { opOf, UNIT_OF, type Tally } from './ops/index.js';
 import type { Program } from './program.js';
@@ -47,7 +47,7 @@ export interface Certificate extends CostFigures {
 
 export function hashProgram(p: Program): string {
   const { buffer, byteOffset, byteLength } = p.constants; // hash() only reads this view
-  return createHash('sha256').update(encodeAll(p.instructions)).update(new Uint8Array(buffer, byteOffset, byteLength)).digest('hex');
+  return createHash('sha256').update(wordsOf(p.instructions)).update(new Uint8Array(buffer, byteOffset, byteLength)).digest('hex');
 }
 
 const perBuffer = (): Record<Buffer, number> => ({ act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 });

@@ -102,6 +102,23 @@ export function encodeAll(insns: readonly Instruction[]): Uint8Array {
   return out;
 }
 
+/**
+ * The words a frozen instruction list was decoded from (deserializeProgram), so hashing a program
+ * read from a file does not encode it again: decode() refuses reserved bits and keeps every field's
+ * bits, so encode(decode(w)) is w (test/unit/isa/encode.test.ts).
+ */
+const decodedWords = new WeakMap<readonly Instruction[], Uint8Array>();
+
+/** For deserializeProgram only: `insns` is frozen and was decoded from `words` (a copy is kept). */
+export function rememberWords(insns: readonly Instruction[], words: Uint8Array): void {
+  if (Object.isFrozen(insns)) decodedWords.set(insns, words.slice());
+}
+
+/** encodeAll(insns), read-only: the remembered words of a decoded, frozen list, else encoded now. */
+export function wordsOf(insns: readonly Instruction[]): Uint8Array {
+  return decodedWords.get(insns) ?? encodeAll(insns);
+}
+
 export function decodeAll(bytes: Uint8Array): Instruction[] {
   if (bytes.length % INSN_BYTES !== 0) throw new NnchipError('NN404', `instruction stream of ${bytes.length} bytes is not a whole number of ${INSN_BYTES}-byte words`);
   const out: Instruction[] = [];

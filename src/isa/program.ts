@@ -205,12 +205,25 @@ export function pixelAddress(t: DramTensor, r: number): number {
   return t.dram + sample * (t.sampleStride ?? 0) + Math.floor(q / width) * (t.lineStride ?? width * t.rowStride) + (q % width) * t.rowStride;
 }
 
-// Byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array
+/** Whether pixel r of the tensor is at t.dram + r·rowBytes for every r (pixelAddress), and all of them in `dram`: its rows are one run of bytes. */
+export function rowsAreContiguous(t: DramTensor, dram: Uint8Array): boolean {
+  if (![t.dram, t.rows, t.rowBytes].every((v) => Number.isSafeInteger(v) && v >= 0) || t.dram + t.rows * t.rowBytes > dram.length) return false;
+  const width = t.width ?? t.rows;
+  const per = t.sampleRows ?? t.rows;
+  const n = t.rowBytes;
+  const oneLine = width >= per;
+  const oneSample = per >= t.rows;
+  return width >= 1 && per >= 1 && t.rowStride === n && (oneLine || (t.lineStride ?? width * t.rowStride) === width * n) && (oneSample || (t.sampleStride ?? 0) === per * n);
+}
+
+// Otherwise byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array
 // stores convert int8 ↔ uint8 modulo 256, which is the two's-complement byte.
 export function writeTensor(dram: Uint8Array, given: DramTensor, givenCodes: Int8Array): void {
   const t = storedLayout(given);
   const codes = storedCodes(given, givenCodes);
   const n = t.rowBytes;
+  // rows back to back (most inputs): one copy of the bytes (--prove writes a thousand inputs)
+  if (rowsAreContiguous(t, dram) && codes.length >= t.rows * n) return dram.set(new Uint8Array(codes.buffer, codes.byteOffset, t.rows * n), t.dram);
   for (let r = 0; r < t.rows; r++) {
     const at = pixelAddress(t, r);
     for (let b = 0; b < n; b++) dram[at + b] = codes[r * n + b]!;
@@ -219,6 +232,7 @@ export function writeTensor(dram: Uint8Array, given: DramTensor, givenCodes: Int
 
 export function readTensor(dram: Uint8Array, t: DramTensor): Int8Array {
   const n = t.rowBytes;
+  if (rowsAreContiguous(t, dram)) return new Int8Array(dram.buffer.slice(dram.byteOffset + t.dram, dram.byteOffset + t.dram + t.rows * n));
   const out = new Int8Array(t.rows * n);
   for (let r = 0; r < t.rows; r++) {
     const at = pixelAddress(t, r);

@@ -7,7 +7,7 @@
 import { NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, depthOf, validateConfig, type ArrayConfig } from './config.js';
 import { accessesOf } from './effects.js';
-import { decodeAll } from './encode.js';
+import { decodeAll, rememberWords } from './encode.js';
 import { checkProgram, rememberChecked } from './interpret.js';
 import { checkOrdering } from './ordering.js';
 import { windowBytes, type InputWindows } from './input-windows.js';
@@ -118,6 +118,7 @@ export function deserializeProgram(bytes: Uint8Array, file?: string, owned = fal
   };
   const valid = validateProgram(program, file);
   rememberChecked(valid);
+  rememberWords(valid.instructions, code);
   return valid;
 }
 

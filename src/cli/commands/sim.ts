@@ -16,7 +16,7 @@ import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } 
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import type { ProveReport, SimMode, SimResult, SimStats, SimulateFn } from '../../../sim/index.js';
-import { manyRunsSimulate, simulateWasm } from '../simulate-wasm.js';
+import { manyRunsSimulate, simulateWasm, stepModeSimulate } from '../simulate-wasm.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { isProgramPath, modelStem } from '../model-path.js';
@@ -153,7 +153,8 @@ interface Extras {
 
 async function extrasFor(f: SimFlags, batches: number): Promise<Extras> {
   const many = f.prove === true || batches > 1;
-  return { simulate: many ? await manyRunsSimulate() : simulateWasm, prove: f.prove === true ? (await import('../../../sim/prove.js')).prove : null };
+  const simulate = many ? await manyRunsSimulate() : modeOf(f) === 'step' ? await stepModeSimulate() : simulateWasm;
+  return { simulate, prove: f.prove === true ? (await import('../../../sim/prove.js')).prove : null };
 }
 
 function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext, written: OutputOptions, { simulate, prove }: Extras): Outcome {

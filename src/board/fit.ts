@@ -6,7 +6,7 @@
  * board designs (bench/board.mjs prints each calibration design's cells beside this estimate).
  */
 import { bramBlocks, FPGA_DEVICES, mac16Blocks, overuse, type FpgaDevice, type ResourceUse } from '../backends/verilog/devices.js';
-import { bramTotal, BUFFERS, bufferBrams, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
+import { bramTotal, BUFFERS, bufferBrams, changed, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
@@ -176,7 +176,7 @@ export function checkBoardFits(p: Program, board: Board, capacity: BoardCapacity
   const placed = grownUntilLowers({ ...p.config, ...PLACED_MACHINES[board.name as BoardName].config }, p.config, (c) => program(c) !== null);
   const placedUse = placed === null ? null : estimate(placed);
   if (placed !== null && placedUse !== null && overuse(placedUse, device).length === 0) {
-    const change = Object.fromEntries(Object.entries(placed).filter(([k, v]) => p.config[k as keyof ArrayConfig] !== v));
+    const change = changed(p.config, placed);
     throw new NnchipError(
       'NN405',
       `the ${board.name} design does not fit ${device.part}: ${overText(over, LABELS)} (estimated before synthesis); a machine config that fits: ${JSON.stringify(change)} (the machine bench/board.mjs places on this board, its buffers as deep as this model needs: about ${placedUse.luts} logic cells, ${placedUse.brams} block RAMs, ${placedUse.dsps} DSPs)`,

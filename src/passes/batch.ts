@@ -37,7 +37,11 @@ export function batchGemm(gp: GemmProgram, batch: number): GemmProgram {
 
 const padded = (t: PhysicalTensor): number => t.h + t.pads[0] + t.pads[2];
 
-/** Computed lines per sample of an op: at least its own, a whole number of pool windows, and its sources' pitches over its strides. */
+/**
+ * Computed lines per sample of an op: at least its own, a whole number of pool windows, and its
+ * sources' pitches over its strides. A batch's pools are disjoint (stride = window, no padding:
+ * PoolFusion 'disjoint', passes/gemm.ts), so a window never spans two samples.
+ */
 function opPitch(op: GemmOp, pitch: ReadonlyMap<string, number>): number {
   if (op.oh === 1) return 1;
   const kh = op.pool?.size[0] ?? 1;

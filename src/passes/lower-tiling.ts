@@ -158,7 +158,8 @@ export function lineTiles(op: GemmOp, lines: number): LineTile[] {
   const [kh] = op.pool.size;
   const [sh] = op.pool.strides;
   const [top] = op.pool.pads;
-  const per = Math.floor((lines - kh) / sh) + 1;
+  // whole pooled lines a tile of `lines` conv lines holds
+  const per = pooledCount(lines, kh, sh, 0);
   const ph = pooledCount(op.oh, kh, sh, top);
   for (let py0 = 0; py0 < ph; py0 += per) {
     const py1 = Math.min(ph, py0 + per);

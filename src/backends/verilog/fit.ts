@@ -171,7 +171,7 @@ function suggestStep(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfi
 }
 
 /** The fields of `next` that differ from `c`. */
-function changed(c: ArrayConfig, next: ArrayConfig): Partial<ArrayConfig> {
+export function changed(c: ArrayConfig, next: ArrayConfig): Partial<ArrayConfig> {
   return Object.fromEntries(Object.entries(next).filter(([k, v]) => c[k as keyof ArrayConfig] !== v)) as Partial<ArrayConfig>;
 }
 

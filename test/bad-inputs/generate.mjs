@@ -128,6 +128,8 @@ const cases = {
   'verilog-clock-without-board': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--target', 'ice40', '--clock', '24'] },
   'verilog-board-clock-unreachable': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--clock', '5'] },
   'board-run-not-a-board-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/null', '--input', '$DIR/model.json'] },
+  'board-run-empty-port': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '', '--input', '$DIR/model.json'] },
+  'board-run-timeout-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/ttyUSB1', '--timeout', '1e9', '--input', '$DIR/model.json'] },
   'board-flash-image-bad-manifest': { files: { 'model.json': model(), 'weights.bin': weights(), 'board.json': '{"board": "icebreaker", "clockMhz": 12' }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'input-wrong-size': {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },

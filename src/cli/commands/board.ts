@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
 import { BOARD_FILES, boardMachine, type BoardManifest } from '../../board/emit.js';
-import { BoardSession, checkBoard, inferOnBoard, type ByteLink } from '../../board/host.js';
+import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
+import { CODES } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
@@ -69,6 +70,15 @@ function checkRunsOn(d: BoardDesign, p: Program, what: string): void {
   throw new NnchipError('NN516', `${what} needs another machine than this folder's bitstream: ${list}`);
 }
 
+/** What to do when the port does not open, by the system's reason (serialport gives only its text). */
+export function openHint(message: string, path: string): string {
+  if (/no such file|ENOENT/i.test(message)) return `there is no ${path}: plug the board in and list its ports (ls /dev/ttyUSB* /dev/ttyACM*); the iCEBreaker and HX8K breakout UART is the second one, often /dev/ttyUSB1`;
+  if (/permission denied|EACCES/i.test(message)) return `you may not open ${path}: join its group (sudo usermod -aG dialout $USER, then log in again)`;
+  if (/busy|EBUSY|lock/i.test(message)) return `another program holds ${path}: close it (screen, minicom, a running nnchip board run) and run again`;
+  if (/not a (tty|typewriter)|ENOTTY|inappropriate ioctl/i.test(message)) return `${path} is not a serial port: pass the board's UART, e.g. /dev/ttyUSB1`;
+  return CODES.NN512.hint;
+}
+
 /** The serial port as a ByteLink; serialport is loaded only here (an optional dependency). */
 async function openPort(path: string, baudRate: number): Promise<{ link: ByteLink; close: () => Promise<void> }> {
   let mod: typeof import('serialport');
@@ -78,7 +88,7 @@ async function openPort(path: string, baudRate: number): Promise<{ link: ByteLin
     throw new NnchipError('NN703', 'the serialport package is not installed; `nnchip board run` needs it');
   }
   const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`)) : resolve())));
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`, { hint: openHint(e.message, path) })) : resolve())));
   const link: ByteLink = {
     write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${e.message}`)) : port.drain(() => resolve())))),
     onData: (listener) => port.on('data', (d: Buffer) => listener(new Uint8Array(d))),
@@ -154,7 +164,8 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (dir: string, flags: RunFlags) => {
       const timeout = Number(flags.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds`);
+      if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
+      if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
       const design = readBoardDir(dir);
       const { manifest } = design;
       const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');

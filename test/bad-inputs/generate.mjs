@@ -199,6 +199,10 @@ function readingCases() {
       files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] }, 'input.json': [hwcSample] },
       args: ['run', '$DIR/model.onnx', '--input', '$DIR/input.json'],
     },
+    'onnx-batch-feature-map': {
+      files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] } },
+      args: ['lower', '$DIR/model.onnx', '-o', '$OUT', '--batch', '2'],
+    },
     'input-name-controls': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/no\nerror NN000: forged\u001b[31m.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
     'config-proto-key': config('{"rows": 4, "__proto__": {"cols": 4}}'),

@@ -165,6 +165,11 @@ const cases = {
     inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] } },
     nodes: [{ name: 'mirror', opType: 'Pad', input: ['x', 'p'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('reflect') }] }],
   })),
+  // a pool window of padding only has no maximum (NN203, not -Infinity into the quantizer)
+  'onnx-pool-padding-only': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
+  })),
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
-import { BOARD_FILES, boardMachine, type BoardManifest } from '../../board/emit.js';
+import { BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
@@ -132,14 +132,19 @@ export function register(program: Command, ctx: CliContext): void {
     const design = readBoardDir(dir);
     if (flags.model !== undefined && flags.out === undefined) throw new NnchipError('NN801', '--model needs -o <file>: the folder\'s own flash.bin is its own model\'s image');
     const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx);
-    if (flags.model !== undefined) checkRunsOn(design, p, flags.model);
+    const image = flashImage(p, design.manifest.machineId);
+    if (flags.model !== undefined) {
+      // a model no bitstream of this board can hold is NN405 (its RAM region or its image), before NN516 suggests another bitstream
+      const board = boardNamed(design.manifest.board);
+      checkImageFits(p, board, boardMachine(p, board, design.manifest.capacity).ramBytes, image.length);
+      checkRunsOn(design, p, flags.model);
+    }
     const out = flags.out ?? join(dir, BOARD_FILES.image);
     // the folder's own image may be rewritten; any other path follows the usual output rules
     const opts = flags.out === undefined ? { force: true } : outputOptions(flags, dir, flags.model);
     checkOutput(out, 'file', opts);
     const programOut = flags.model === undefined ? undefined : `${out.replace(/\.bin$/, '')}.nnp`;
     if (programOut !== undefined) checkOutput(programOut, 'file', opts);
-    const image = flashImage(p, design.manifest.machineId);
     writeFileAtomic(out, image, opts);
     if (programOut !== undefined) writeFileAtomic(programOut, serializeProgram(p), opts);
     ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);

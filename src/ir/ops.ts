@@ -35,9 +35,11 @@ function windowed(name: string, [h, w]: readonly number[], size: readonly number
 /**
  * NN203 when a pool window along `axis` holds no pixel of the map (padding as wide as the window,
  * or dilated taps on both sides of a small map): it has no maximum and an average over nothing.
+ * Padding an average counts (a folded Pad's zeros: countPads) is part of the map here.
  */
-function paddingOnly(n: NodeOf<'pool2d'>, axis: 0 | 1, extent: number, out: number): void {
-  const [k, s, d, p] = [n.size[axis], n.strides[axis], n.dilations?.[axis] ?? 1, n.pads[axis]];
+function paddingOnly(n: NodeOf<'pool2d'>, axis: 0 | 1, size: number, out: number): void {
+  const [c0, c1] = [n.countPads?.[axis] ?? 0, n.countPads?.[axis + 2] ?? 0];
+  const [k, s, d, p, extent] = [n.size[axis], n.strides[axis], n.dilations?.[axis] ?? 1, n.pads[axis] - c0, size + c0 + c1];
   // Windows starting left of the map: the first (its taps end earliest) or one whose taps jump over
   // the map, which repeats every d / gcd(s, d) windows (the taps' offset mod d); windows starting
   // inside the map reach it; those past it are the last ones. So O(d) windows, however large the padding.
@@ -49,7 +51,7 @@ function paddingOnly(n: NodeOf<'pool2d'>, axis: 0 | 1, extent: number, out: numb
     const first = start >= 0 ? 0 : Math.ceil(-start / d);
     if (first < k && start + first * d < extent) continue;
     const where = axis === 0 ? 'rows' : 'columns';
-    throw new NnchipError('NN203', `pool window ${o} of ${out} along the ${where} covers only padding (window ${k}, stride ${s}, dilation ${d}, padding ${p}+${n.pads[axis + 2]} on ${extent} ${where})`, { layer: n.name, hint: 'every pool window must reach the map: make the padding smaller than the window, and re-export the model' });
+    throw new NnchipError('NN203', `pool window ${o} of ${out} along the ${where} covers only padding (window ${k}, stride ${s}, dilation ${d}, padding ${n.pads[axis]}+${n.pads[axis + 2]} on ${size} ${where})`, { layer: n.name, hint: 'every pool window must reach the map: make the padding smaller than the window, and re-export the model' });
   }
 }
 

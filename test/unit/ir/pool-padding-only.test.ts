@@ -18,6 +18,7 @@ describe('pool windows of padding only', () => {
     ['top padding as tall as the window', [4, 4, 1], { pads: [2, 0, 0, 0] }, /window 0 of 3 along the rows/],
     ['right padding past the last window start', [4, 4, 1], { size: [1, 1], strides: [1, 3], pads: [0, 0, 0, 3] }, /window 2 of 3 along the columns/],
     ['an average, too', [4, 4, 1], { kind: 'avg', size: [3, 3], strides: [3, 3], pads: [0, 3, 0, 0] }, /window 0 of 2 along the columns/],
+    ['an average past its counted padding', [4, 4, 1], { kind: 'avg', size: [2, 2], strides: [1, 1], pads: [3, 0, 0, 0], countPads: [1, 0, 0, 0] }, /window 0 of 6 along the rows/],
     ['dilated taps straddling a one-pixel map', [1, 1, 1], { size: [2, 1], strides: [1, 1], pads: [1, 0, 1, 0], dilations: [2, 1] }, /window 0 of 1 along the rows/],
   ] as const)('%s: NN203', (_, shape, pool, where) => {
     const e = (() => {
@@ -36,6 +37,8 @@ describe('pool windows of padding only', () => {
   test('windows that reach the map are accepted (the last one partly in padding)', () => {
     expect(checkGraph(graphOf([5, 5, 1], { pads: [1, 1, 1, 1] })).get('p')).toEqual([3, 3, 1]);
     expect(checkGraph(graphOf([4, 4, 1], { size: [3, 3], strides: [1, 1], pads: [2, 2, 2, 2] })).get('p')).toEqual([6, 6, 1]);
+    // an average's counted padding (a folded Pad's zeros) is part of the map: a window of those zeros averages to 0
+    expect(checkGraph(graphOf([5, 5, 1], { kind: 'avg', size: [3, 3], strides: [1, 1], pads: [3, 3, 3, 3], countPads: [2, 2, 2, 2] })).get('p')).toEqual([9, 9, 1]);
   });
 });
 

@@ -251,12 +251,24 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
-    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, emit);
+    const windowLoads: Instruction[] = [];
+    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, (insn) => void windowLoads.push(insn));
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
     // replicating the bias would cost the load unit more than one more matmul costs the array (its
     // issue interval: it pipelines with the term matmuls that follow it)
     const replicated = dmaCycles(rows, 4 * C, cfg);
     const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
+    // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
+    const aheadOf = (nt: number): number[] => [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
+    const group = weightGroup(rows, cfg, st);
+    // an op's first weight group loads before its first windows: those wait for the previous op's
+    // stores of the lines they read, and loads never pass each other (schedule.ts hoistLoads), so
+    // behind them the weights would load only then; ahead of them they load while the previous op
+    // still computes (a slot holding them is not loaded again). Later tiles' windows go to the
+    // other act half and do not wait: there the weights stay after them (tried: slower on ResNet-8)
+    const first = aheadOf(0);
+    if (tile === 0 && first.length > 0) wgtSlotOf(first.slice(0, group), group, st, R, C, emit);
+    windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
     for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
@@ -270,9 +282,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
       else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
       // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
-      // the weight tiles of this column tile's matmuls, in order (weightGroup of them per load)
-      const ahead = [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
-      const group = weightGroup(rows, cfg, st);
+      const ahead = aheadOf(nt);
       let used = 0;
       const nextSlot = (): number => {
         const from = used++;

@@ -21,7 +21,7 @@ import { encodePoolGeometry } from '../isa/ops/threshold.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
-import type { OpConstants } from './lower-constants.js';
+import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
@@ -81,7 +81,9 @@ function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
 function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, cfg: ArrayConfig): boolean {
   const { t } = tiled.get(op.terms[0]!.src)!.p;
   const { rows: R, cols: C } = cfg;
-  const sum = t.h * ceilDiv(t.w, R) * Math.max(R, cfg.dramLatency + R * ceilDiv(C, cfg.dramBytesPerCycle));
+  const { runs, pixels } = channelSumRuns(t);
+  const samples = t.samples === undefined ? 1 : op.oh;
+  const sum = samples * runs * ceilDiv(pixels, R) * Math.max(R, cfg.dramLatency + R * ceilDiv(C, cfg.dramBytesPerCycle));
   const perPixel = t.h * t.w * matmulIssueInterval(1, cfg);
   if (sum < perPixel) return true;
   try {
@@ -94,26 +96,28 @@ function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Plac
 }
 
 /**
- * A channel sum over the pixels: each line's pixels, R at a time, are the weight tile (C channels
- * per entry, as stored) and one act entry of ones (the first w mod R of them for a line's last group)
- * sums them down the rows into one acc row per column tile.
+ * A channel sum over the pixels: each run's pixels (the whole map when its lines are contiguous,
+ * else each line: channelSumRuns), R at a time, are the weight tile (C channels per entry, as stored)
+ * and one act entry of ones (the first pixels mod R of them for a run's last group) sums them down
+ * the rows into one acc row per column tile.
  */
 function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
   emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, 2), Math.max(st.maxRows, 1)];
   // a batch (passes/batch.ts): one sum per sample, over its own lines, stored at its own pixel
-  const { pitch, lines } = x.t.samples ?? { pitch: 0, lines: x.t.h };
+  const { pitch } = x.t.samples ?? { pitch: 0 };
+  const { runs, pixels } = channelSumRuns(x.t);
   for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
-    for (let y = sample * pitch; y < sample * pitch + lines; y++) {
-      for (let x0 = 0; x0 < x.t.w; x0 += R) {
+    for (let y = sample * pitch; y < sample * pitch + runs; y++) {
+      for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
         st.slotTile[held] = -1; // activations, not a constant
-        const n = Math.min(R, x.t.w - x0);
+        const n = Math.min(R, pixels - x0);
         emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
         emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: slot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
       }

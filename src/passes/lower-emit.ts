@@ -265,27 +265,36 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
     const aheadOf = (nt: number): number[] => [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
     const group = weightGroup(rows, cfg, st);
-    // an op's first weight group loads before its first windows: those wait for the previous op's
-    // stores of the lines they read, and loads never pass each other (schedule.ts hoistLoads), so
-    // behind them the weights would load only then; ahead of them they load while the previous op
-    // still computes (a slot holding them is not loaded again). Later tiles' windows go to the
-    // other act half and do not wait: there the weights stay after them (tried: slower on ResNet-8)
+    const steps = op.table?.steps ?? 0;
+    // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
+    const tableAt = 2 * lines * chunk;
+    // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
+    const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
+      steps > 0
+        ? { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
+        : { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
+      ...(biasAct >= 0 ? [] : [{ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: (tileIndex % 2) * lines * chunk, rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+    ];
+    // an op's first column loads and weight group load before its first windows: those wait for the
+    // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
+    // hoistLoads), so behind them the constants would load only then; ahead of them they load while
+    // the previous op still computes (a slot holding a weight tile is not loaded again). Later
+    // tiles' windows go to the other act half and do not wait: there the constants stay after them
+    // (tried: slower on ResNet-8)
+    const early = tile === 0 ? columnLoads(0, st.colTile) : [];
+    early.forEach(emit);
     const first = aheadOf(0);
     if (tile === 0 && first.length > 0) wgtSlotOf(first.slice(0, group), group, st, R, C, emit);
     windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
+    if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
     for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
       const qSlot = tileIndex % st.qntSlots;
-      const steps = op.table?.steps ?? 0;
-      // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
-      const tableAt = 2 * lines * chunk;
-      if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
-      if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
-      else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-      // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
+      // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
+      if (nt > 0 || early.length === 0) columnLoads(nt, tileIndex).forEach(emit);
       const ahead = aheadOf(nt);
       let used = 0;
       const nextSlot = (): number => {
@@ -293,7 +302,6 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         return wgtSlotOf(ahead.slice(from, from + group), group, st, R, C, emit);
       };
       if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
-      else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;

@@ -108,7 +108,11 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
   // a batch (passes/batch.ts): one sum per sample, over its own lines, stored at its own pixel
   const { pitch } = x.t.samples ?? { pitch: 0 };
   const { runs, pixels } = channelSumRuns(x.t);
-  for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+  const NT = ceilDiv(op.n, C);
+  // two column tiles share one array drain, as in emitOp, when it outlasts a column tile's matmuls
+  const pairs = st.qntSlots > 1 && 2 * R + C > runs * ceilDiv(pixels, R) * matmulIssueInterval(1, cfg);
+  const held: Instruction[] = [];
+  for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < NT; nt++) {
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
@@ -122,8 +126,15 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
         emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: slot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
       }
     }
-    emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
-    emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 });
+    held.push(
+      { op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 },
+      { op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 },
+    );
+    if (pairs && nt % 2 === 0 && nt + 1 < NT) continue;
+    // thresholds first, then stores: the second threshold does not wait behind the first store
+    const finish = held.splice(0);
+    finish.filter((i) => i.op === 'threshold').forEach(emit);
+    finish.filter((i) => i.op === 'store').forEach(emit);
   }
 }
 
@@ -250,6 +261,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];
+  // an even column tile's threshold and stores, held until the next one's matmuls are out
+  const paired: Instruction[] = [];
+  const NT = ceilDiv(op.n, C);
   let tile = 0;
   for (const { oy0, oy1, py0, py1, padTop } of lineTiles(op, lines)) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
@@ -289,7 +303,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
     if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
-    for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+    for (let nt = 0; nt < NT; nt++) {
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
       const qSlot = tileIndex % st.qntSlots;
@@ -330,23 +344,37 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
       const pw = pooledWidth(op, x1 - x0);
       const pooling = op.pool === undefined ? { table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 } : thresholdPooling(op.pool, op.ow, padTop);
-      // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
-      // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
-      for (const store of deferred.splice(0)) emit(store);
-      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling });
+      const finish: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling }];
       for (const run of storedLines(op, py0, py1)) {
         const sram = slot + (run.from - py0) * pw;
         const lineAt = (i: number): number => out.origin + ((run.line + i * stepY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
         if (pw === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-          deferred.push({ op: 'store', ...NO_TOKENS, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
+          finish.push({ op: 'store', ...NO_TOKENS, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
         } else if (stepY * out.wp === pw * stepX) {
           // each line's pixels continue where the previous line's ended (no x padding): one store
-          deferred.push({ op: 'store', ...NO_TOKENS, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
+          finish.push({ op: 'store', ...NO_TOKENS, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
         } else {
-          for (let i = 0; i < run.to - run.from; i++) deferred.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
+          for (let i = 0; i < run.to - run.from; i++) finish.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
         }
       }
+      // two column tiles of a tile share one array drain: a threshold waits for every matmul in
+      // flight, so M0 T0 M1 T1 waits for the drain (2R + C) twice and M0 M1 T0 T1 once (their acc,
+      // out and qnt slots differ; a step table has one place, so table mode keeps M T M T) — where
+      // the drain outlasts the second tile's matmuls, which the first one's threshold and stores
+      // now wait for (a global pool's or an add's few matmuls on a large array, not a convolution's)
+      if (nt % 2 === 0 && nt + 1 < NT && st.qntSlots > 1 && steps === 0 && 2 * R + C > aheadOf(nt + 1).length * matmulIssueInterval(rows, cfg)) {
+        paired.push(...finish);
+        continue;
+      }
+      // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
+      // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
+      for (const store of deferred.splice(0)) emit(store);
+      const [t0, ...s0] = paired.splice(0);
+      const [t1, ...s1] = finish;
+      if (t0 !== undefined) emit(t0);
+      emit(t1!);
+      deferred.push(...s0, ...s1);
     }
   }
   for (const store of deferred) emit(store);

@@ -264,8 +264,11 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   // an even column tile's threshold and stores, held until the next one's matmuls are out
   const paired: Instruction[] = [];
   const NT = ceilDiv(op.n, C);
+  const tiles = lineTiles(op, lines);
+  // (tile, column tile) pairs in all: a tile's last column tile pairs with the next tile's first
+  const items = tiles.length * ceilDiv(op.ow, chunk) * NT;
   let tile = 0;
-  for (const { oy0, oy1, py0, py1, padTop } of lineTiles(op, lines)) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
+  for (const { oy0, oy1, py0, py1, padTop } of tiles) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
@@ -358,12 +361,14 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           for (let i = 0; i < run.to - run.from; i++) finish.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
         }
       }
-      // two column tiles of a tile share one array drain: a threshold waits for every matmul in
-      // flight, so M0 T0 M1 T1 waits for the drain (2R + C) twice and M0 M1 T0 T1 once (their acc,
-      // out and qnt slots differ; a step table has one place, so table mode keeps M T M T) — where
-      // the drain outlasts the second tile's matmuls, which the first one's threshold and stores
-      // now wait for (a global pool's or an add's few matmuls on a large array, not a convolution's)
-      if (nt % 2 === 0 && nt + 1 < NT && st.qntSlots > 1 && steps === 0 && 2 * R + C > aheadOf(nt + 1).length * matmulIssueInterval(rows, cfg)) {
+      // two column tiles (of one tile, or the last of a tile and the first of the next) share one
+      // array drain: a threshold waits for every matmul in flight, so M0 T0 M1 T1 waits for the
+      // drain (2R + C) twice and M0 M1 T0 T1 once (consecutive column tiles take different acc, out
+      // and qnt slots; a step table has one place, so table mode keeps M T M T) — where the drain
+      // outlasts the second one's matmuls, which the first one's threshold and stores now wait for
+      // (a global pool's or an add's few matmuls on a large array, not a convolution's)
+      const item = tile * NT + nt;
+      if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && 2 * R + C > aheadOf((nt + 1) % NT).length * matmulIssueInterval(rows, cfg)) {
         paired.push(...finish);
         continue;
       }

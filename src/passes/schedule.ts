@@ -59,14 +59,17 @@ type Worker = WorkUnit;
 const SLOTS = 6;
 const WRITER = 3;
 
-/** DRAM is tracked in runs of at most this many bytes of one region (a run never spans two regions). */
-export const DRAM_RUN_BYTES = 4096;
+/** DRAM is tracked in runs of this many bytes of one region (a run never spans two regions)… */
+export const DRAM_RUN_BYTES = 64;
+/** … or of a larger power of two, so that the cells stay at most this many (their range trees' memory). */
+const MAX_DRAM_CELLS = 1 << 18;
 
 /**
- * DRAM cells: every region cut into runs of at most DRAM_RUN_BYTES, numbered in address order, so an
- * access [start, end) covers one range of cells — a tile's lines of a tensor conflict with the
+ * DRAM cells: every region cut into runs of `run` bytes, numbered in address order, so an access
+ * [start, end) covers one range of cells — a tile's lines of a tensor conflict with the
  * instructions that touch those lines, not with every one that touches the tensor (the next layer's
- * first tile waits for the stores of the lines it reads, not for the whole map). Bytes outside every
+ * first tile waits for the stores of the lines it reads, not for the whole map; 4 kB runs still
+ * made an add's stores wait for the next layer's window load beside them). Bytes outside every
  * region (alignment gaps) belong to the run after them.
  */
 class DramCells {
@@ -74,6 +77,7 @@ class DramCells {
   private readonly ends: number[] = [];
   private readonly base: number[] = [];
   readonly count: number;
+  private readonly run: number;
   constructor(regions: readonly Region[]) {
     // overlapping regions (a test's whole-DRAM region over the named ones) merge into one span
     const sorted = [...regions].filter((r) => r.size > 0).sort((x, y) => x.start - y.start);
@@ -82,10 +86,15 @@ class DramCells {
       if (last >= 0 && r.start < this.ends[last]!) this.ends[last] = Math.max(this.ends[last]!, r.start + r.size);
       else (this.starts.push(r.start), this.ends.push(r.start + r.size));
     }
+    let bytes = 0;
+    for (let i = 0; i < this.starts.length; i++) bytes += this.ends[i]! - this.starts[i]!;
+    let run = DRAM_RUN_BYTES;
+    while (bytes / run > MAX_DRAM_CELLS) run *= 2;
+    this.run = run;
     let cells = 0;
     for (let i = 0; i < this.starts.length; i++) {
       this.base.push(cells);
-      cells += Math.ceil((this.ends[i]! - this.starts[i]!) / DRAM_RUN_BYTES);
+      cells += Math.ceil((this.ends[i]! - this.starts[i]!) / run);
     }
     this.count = Math.max(1, cells);
   }
@@ -104,7 +113,7 @@ class DramCells {
     const i = lo - 1;
     if (i < 0) return 0;
     if (at >= this.ends[i]!) return i + 1 < s.length ? this.base[i + 1]! : this.count - 1;
-    return Math.min(this.count - 1, this.base[i]! + Math.floor((at - s[i]!) / DRAM_RUN_BYTES));
+    return Math.min(this.count - 1, this.base[i]! + Math.floor((at - s[i]!) / this.run));
   }
 
   /** The cells [first, last + 1) an access's bytes [start, end) touch. */

@@ -6,7 +6,7 @@
  * same values when its units run concurrently.
  */
 import { depthOf, type ArrayConfig } from './config.js';
-import { accessesOf } from './effects.js';
+import { accessesOf, type Access } from './effects.js';
 import { opOf, poolWindowError } from './ops/index.js';
 import { initialDram, readTensor, type Program } from './program.js';
 import { isLoadBuffer, type Instruction } from './spec.js';
@@ -14,17 +14,26 @@ import { createState, type MachineState } from './state.js';
 
 export { createState, type MachineState } from './state.js';
 
-/** Programs deserializeProgram built, checked and deep-froze: nothing can change them, so they pass without a second look. */
+/** Programs validateProgram passed and found deep-frozen: nothing can change them, so they pass without a second look. */
 const checked = new WeakSet<Program>();
 
-/** For deserializeProgram only: `p` is its own fresh object, deep-frozen after checkProgram found nothing. */
+/** For validateProgram only: `p` passed every check (checkProgram's and the race check) and is deep-frozen. */
 export function rememberChecked(p: Program): void {
   checked.add(p);
 }
 
-/** Every access of every instruction inside its memory; returns the first violation or null. */
-export function checkProgram(p: Program): string | null {
-  if (checked.has(p)) return null;
+/** `p` passed validateProgram (isa/validate.ts) and cannot have changed since: in bounds and free of races. */
+export function wasValidated(p: Program): boolean {
+  return checked.has(p);
+}
+
+/**
+ * Every access of every instruction inside its memory; returns the first violation or null. With
+ * `collect`, each instruction's accesses are appended to it (the race check and the DRAM extent
+ * reuse them instead of deriving them again), and a validated program is checked all the same.
+ */
+export function checkProgram(p: Program, collect?: Access[][]): string | null {
+  if (collect === undefined && checked.has(p)) return null;
   const sizes = { dram: p.dramSize, act: p.config.actDepth, wgt: p.config.wgtDepth, acc: p.config.accDepth, qnt: p.config.qntDepth, out: depthOf(p.config, 'out') };
   for (let i = 0; i < p.instructions.length; i++) {
     const insn = p.instructions[i] as Instruction;
@@ -33,7 +42,9 @@ export function checkProgram(p: Program): string | null {
     const poolError = insn.op === 'threshold' ? poolWindowError(insn) : null;
     if (poolError !== null) return `instruction ${i} (threshold) ${poolError}`;
     if (insn.op === 'load' && !isLoadBuffer(insn.buf)) return `instruction ${i} (load) names buffer ${insn.buf}`;
-    for (const a of accessesOf(insn, p.config)) {
+    const accesses = accessesOf(insn, p.config);
+    collect?.push(accesses);
+    for (const a of accesses) {
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;
     }
   }

@@ -155,11 +155,8 @@ export function validateProgram(program: Program, file?: string): Program {
 function deepFrozen(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
   if (!Object.isFrozen(v)) return false;
-  if (Array.isArray(v)) {
-    for (const x of v) if (!deepFrozen(x)) return false;
-    return true;
-  }
-  for (const k in v) if (!deepFrozen((v as Record<string, unknown>)[k])) return false;
+  const parts: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
+  for (const x of parts) if (typeof x === 'object' && x !== null && !deepFrozen(x)) return false;
   return true;
 }
 

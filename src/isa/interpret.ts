@@ -8,9 +8,9 @@
 import { depthOf, type ArrayConfig } from './config.js';
 import { accessesOf, type Access } from './effects.js';
 import { opOf, poolWindowError } from './ops/index.js';
-import { initialDram, readTensor, type Program } from './program.js';
+import { initialDram, readTensor, writeTensor, type Program } from './program.js';
 import { isLoadBuffer, type Instruction } from './spec.js';
-import { createState, type MachineState } from './state.js';
+import { bufferLanes, createState, type MachineState } from './state.js';
 
 export { createState, type MachineState } from './state.js';
 
@@ -61,7 +61,28 @@ export function execute(s: MachineState, insn: Instruction, cfg: ArrayConfig): v
 
 /** Run a whole program on one input (int8 codes, row-major); returns the output codes. */
 export function interpret(p: Program, inputCodes: Int8Array): Int8Array {
-  const state = createState(p.config, initialDram(p, inputCodes));
+  const state = freshState(p, inputCodes);
   for (const insn of p.instructions) execute(state, insn, p.config);
   return readTensor(state.dram, p.output);
+}
+
+/**
+ * createState(p.config, initialDram(p, inputCodes)), in the memory of the program's previous run
+ * zeroed again (`--prove` interprets one program a thousand times: 130 kB of fresh buffers each on
+ * the digits CNN). Kept per program while its config and DRAM size are the ones it was made for.
+ */
+const lastState = new WeakMap<Program, MachineState>();
+function freshState(p: Program, inputCodes: Int8Array): MachineState {
+  let s = lastState.get(p);
+  const lanes = bufferLanes(p.config);
+  if (s === undefined || s.dram.length !== p.dramSize || s.act.length !== lanes.act || s.wgt.length !== lanes.wgt || s.acc.length !== lanes.acc || s.qntMult.length !== lanes.qntMult || s.out.length !== lanes.out) {
+    s = createState(p.config, initialDram(p, inputCodes));
+    lastState.set(p, s);
+    return s;
+  }
+  for (const buf of [s.act, s.wgt, s.acc, s.qntMult, s.qntShift, s.out]) buf.fill(0);
+  s.dram.fill(0, p.constants.length);
+  s.dram.set(p.constants, 0);
+  writeTensor(s.dram, p.input, inputCodes);
+  return s;
 }

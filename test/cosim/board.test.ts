@@ -25,7 +25,7 @@ import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../src/util/ato
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
 import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
-import { boardCellModels, compileBoardSim, startBoardSim } from './board-sim.js';
+import { boardCellModels, compileBoardSim, startBoardSim } from '../../src/board/cosim.js';
 import { haveTools } from './tools.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;

@@ -218,6 +218,7 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
       RAM_BYTES: machine.ramBytes,
       IMAGE_BYTES: image.length,
       FLASH_OFFSET_HEX: `0x${o.board.imageOffset.toString(16)}`,
+      FLASH_READ: `${FLASH_READS[flashRead].title} (the ${o.board.flashChip} answers it)`,
     }),
   );
   files.set(BOARD_FILES.image, image);

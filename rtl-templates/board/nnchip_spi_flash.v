@@ -39,12 +39,12 @@ module nnchip_spi_flash #(
   reg [WW-1:0] wait_q;
   reg        oe_q;
   // open_q: a READ is in progress at next_q. In S_DATA the byte at next_q is shifting in (pend_q:
-  // asked for); in S_IDLE it is in buf_q.
+  // asked for); in S_IDLE it is in `data` already, which changes only where nobody reads it (without
+  // ack). A request for another address sets next_q to it and loads the command into out_q.
   reg        open_q, pend_q;
-  reg [7:0]  buf_q;
   reg [23:0] next_q;
-  reg [23:0] want_q;
   wire hit = req && open_q && (addr == next_q);
+  wire [23:0] after_next = next_q + 24'd1;
   assign ready = (state_q == S_IDLE) || (state_q == S_DATA && !pend_q);
   assign spi_mosi_oe = (BITS_PER_CLK == 2) ? oe_q : 1'b1;
   wire unused_out = out_q[31];   // bit 31 goes out as spi_mosi when a shift starts
@@ -89,32 +89,32 @@ module nnchip_spi_flash #(
           if (wait_q == WAKE_CLKS) state_q <= S_IDLE;
         end
         S_IDLE: if (req) begin
-          want_q <= addr;
-          if (hit) begin               // the byte read ahead
+          if (hit) begin               // the byte read ahead, in `data`
             ack <= 1'b1;
-            data <= buf_q;
-            next_q <= next_q + 1'b1;
+            next_q <= after_next;
             bits_q <= BYTE_CLKS;
             state_q <= S_DATA;
-          end else if (open_q) begin
-            spi_cs_n <= 1'b1;        // end the old transfer; S_GAP starts the new one
-            open_q <= 1'b0;
-            wait_q <= 0;
-            state_q <= S_GAP;
           end else begin
-            spi_cs_n <= 1'b0;
+            next_q <= addr;
             out_q <= {READ_CMD, addr};
-            spi_mosi <= READ_CMD[7];
-            oe_q <= 1'b1;
-            bits_q <= CMD_CLKS;
-            state_q <= S_CMD;
+            if (open_q) begin
+              spi_cs_n <= 1'b1;      // end the old transfer; S_GAP starts the new one
+              open_q <= 1'b0;
+              wait_q <= 0;
+              state_q <= S_GAP;
+            end else begin
+              spi_cs_n <= 1'b0;
+              spi_mosi <= READ_CMD[7];
+              oe_q <= 1'b1;
+              bits_q <= CMD_CLKS;
+              state_q <= S_CMD;
+            end
           end
         end
         S_GAP: begin                 // CS# high for a few cycles (tSHSL), then the command
           wait_q <= wait_q + 1'b1;
           if (wait_q == 3) begin
             spi_cs_n <= 1'b0;
-            out_q <= {READ_CMD, want_q};
             spi_mosi <= READ_CMD[7];
             oe_q <= 1'b1;
             bits_q <= CMD_CLKS;
@@ -123,13 +123,13 @@ module nnchip_spi_flash #(
         end
         S_CMD: if (last_bit) begin
           bits_q <= BYTE_CLKS;
-          next_q <= want_q;
           open_q <= 1'b1;
           pend_q <= 1'b1;
           state_q <= S_DATA;
         end
         S_DATA: if (req && !hit) begin   // another address: end this transfer, SCK low
-          want_q <= addr;
+          next_q <= addr;
+          out_q <= {READ_CMD, addr};
           spi_sck <= 1'b0;
           spi_cs_n <= 1'b1;
           open_q <= 1'b0;
@@ -137,16 +137,13 @@ module nnchip_spi_flash #(
           wait_q <= 0;
           state_q <= S_GAP;
         end else if (last_bit) begin
+          data <= in_q;
           if (pend_q || hit) begin       // asked for: deliver it and read the next one ahead
             ack <= 1'b1;
-            data <= in_q;
-            next_q <= next_q + 1'b1;
+            next_q <= after_next;
             pend_q <= 1'b0;
             bits_q <= BYTE_CLKS;
-          end else begin                 // read ahead: keep it, stop SCK until it is asked for
-            buf_q <= in_q;
-            state_q <= S_IDLE;
-          end
+          end else state_q <= S_IDLE;    // read ahead: keep it, stop SCK until it is asked for
         end else if (hit) pend_q <= 1'b1;
         default: state_q <= S_IDLE;
       endcase

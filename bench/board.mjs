@@ -7,13 +7,16 @@
 //   calibration: more machines through yosys and nextpnr (placed or not: nextpnr's utilisation is
 //     read either way), beside src/board/fit.ts's estimate, which these runs calibrate.
 //   buffers: two more calibration designs, with deeper buffers and the default DRAM beat and latency.
-// BENCH_BOARD=reference,calibration,buffers selects parts (default all). Each design takes minutes.
+//   digits: the shipped digits MLP with the machine `verilog --board` picks when none is named
+//     (boardDefaultConfig: the placed machine, its buffers as deep as the model needs), `make bitstream`
+//     on each board at 12 MHz: what the README's board walk-through builds.
+// BENCH_BOARD=reference,calibration,buffers,digits selects parts (default all). Each design takes minutes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BOARDS } from '../dist/src/board/boards.js';
 import { emitBoard } from '../dist/src/board/emit.js';
-import { estimateBoardUse, PLACED_MACHINES } from '../dist/src/board/fit.js';
+import { boardDefaultConfig, estimateBoardUse, PLACED_MACHINES } from '../dist/src/board/fit.js';
 import { findTool, runTool } from '../dist/src/backends/verilog/tools.js';
 import { FPGA_DEVICES } from '../dist/src/backends/verilog/devices.js';
 import { loadModel } from '../dist/src/importers/index.js';
@@ -22,9 +25,17 @@ import { compile } from '../dist/src/passes/pipeline.js';
 import { tempFolder, writeDirAtomic } from '../dist/src/util/atomic-write.js';
 
 const root = new URL('../', import.meta.url);
-const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers').split(',');
-const graph = loadModel(new URL('examples/tiny/tiny.nnchip.json', root).pathname);
-const samples = JSON.parse(readFileSync(new URL('examples/tiny/calibration.json', root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
+const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers,digits').split(',');
+const samplesOf = (file) => JSON.parse(readFileSync(new URL(file, root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
+const TINY = { graph: loadModel(new URL('examples/tiny/tiny.nnchip.json', root).pathname), samples: samplesOf('examples/tiny/calibration.json') };
+const DIGITS = { graph: loadModel(new URL('examples/digits-mlp/model.json', root).pathname), samples: samplesOf('examples/digits-mlp/calibration.json') };
+const compileFor = (model) => (config) => {
+  try {
+    return compile(model.graph, { config, calibration: { samples: model.samples } }).program;
+  } catch {
+    return null;
+  }
+};
 
 // the machines that place (src/board/fit.ts; test/cosim/board-pnr.test.ts builds the same)
 const REFERENCE = Object.entries(PLACED_MACHINES).map(([board, { clockMhz, config }]) => [board, clockMhz, config]);
@@ -62,9 +73,9 @@ function readPnrLog(path) {
   return { lcs: use('ICESTORM_LC'), brams: use('ICESTORM_RAM'), dsps: use('ICESTORM_DSP'), clocks };
 }
 
-async function build(boardName, clockMhz, config, target) {
+async function build(boardName, clockMhz, config, target, model = TINY) {
   const board = BOARDS[boardName];
-  const program = compile(graph, { config: makeConfig(config), calibration: { samples } }).program;
+  const program = compileFor(model)(makeConfig(config));
   const estimate = estimateBoardUse(program, board);
   const temp = tempFolder('nnchip-bench-board-');
   const t0 = performance.now();
@@ -97,10 +108,12 @@ const HEADER = `${'board'.padEnd(14)} ${'machine'.padEnd(14)} ${'clock'.padStart
 if (['make', 'yosys', 'nextpnr-ice40'].some((t) => findTool(t) === null)) {
   console.log('board: make, yosys and nextpnr-ice40 are needed');
 } else {
-  for (const [part, cases, target] of [['reference', REFERENCE, 'bitstream'], ['calibration', CALIBRATION, 'pnr'], ['buffers', BUFFERS, 'pnr']]) {
+  const digits = Object.keys(PLACED_MACHINES).map((board) => [board, 12, boardDefaultConfig(BOARDS[board], compileFor(DIGITS))]);
+  for (const [part, cases, target, model] of [['reference', REFERENCE, 'bitstream', TINY], ['calibration', CALIBRATION, 'pnr', TINY], ['buffers', BUFFERS, 'pnr', TINY], ['digits', digits, 'bitstream', DIGITS]]) {
     if (!parts.includes(part)) continue;
-    console.log(`${part}: the tiny example (examples/tiny), make ${target}; cells = nextpnr's ICESTORM_LC, estimate = src/board/fit.ts`);
+    const which = model === TINY ? 'the tiny example (examples/tiny)' : 'the digits MLP (examples/digits-mlp), the board default machine';
+    console.log(`${part}: ${which}, make ${target}; cells = nextpnr's ICESTORM_LC, estimate = src/board/fit.ts`);
     console.log(HEADER);
-    for (const [board, clockMhz, config] of cases) console.log(line(await build(board, clockMhz, config, target), clockMhz));
+    for (const [board, clockMhz, config] of cases) console.log(line(await build(board, clockMhz, config, target, model), clockMhz));
   }
 }

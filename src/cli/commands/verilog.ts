@@ -9,7 +9,7 @@ import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js
 import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
-import { checkBoardFits } from '../../board/fit.js';
+import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
@@ -127,7 +127,10 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const out = flags.out ?? `${name}.${board.name}`;
   const written = outputOptions(flags, model, flags.calibration, flags.config);
   checkOutput(out, 'folder', written);
-  const p = programFor(model, flags, ctx);
+  const compileFor = compilerFor(model, flags);
+  // no machine named: the one that places on this board, its buffers as deep as the model needs
+  const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
+  const p = programFor(model, flags, ctx, machine ?? undefined);
   const whole = (flag: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const v = positive(flag, text);
@@ -138,7 +141,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const ramBytes = whole('--ram-bytes', flags.ramBytes);
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
-  if (flags.fitCheck) checkBoardFits(p, board, capacity, compilerFor(model, flags));
+  if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);
   const files = emitBoard(p, { board, clockMhz, baud, name, capacity });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;

@@ -75,6 +75,10 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(image.readUInt32LE(imageFieldOffset('machineId'))).toBe(manifest.machineId);
     expect(image.readUInt32LE(imageFieldOffset('programId'))).not.toBe(manifest.programId);
     expect(image.subarray(image.length - other.constants.length).equals(Buffer.from(other.constants))).toBe(true);
+    // no machine named: compiled for the folder's own
+    const same = nnchip(['board', 'flash-image', hw, '--model', TINY, '--calibration', one, '-o', join(work, 'same.bin')]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(readFileSync(join(work, 'same.bin')).equals(image)).toBe(true);
     const wrong = nnchip(['board', 'flash-image', hw, '--model', TINY, '--calibration', CALIBRATION, '--array', '1x1', '-o', join(work, 'wrong.bin')]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error NN516: .*needs another machine than this folder's bitstream: .*ROWS 1 \(the bitstream has 2\)/);

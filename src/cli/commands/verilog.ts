@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')} (default generic)`)
         .option('--device <name>', `part: ${ICE40_DEVICES.join(', ')} (ice40, default hx8k), 25k (ecp5)`)
-        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
+        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; with no --config or --array, the machine that places on the board; see docs/board.md); default none: an RTL design folder`)
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')

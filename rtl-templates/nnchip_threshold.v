@@ -363,85 +363,85 @@ module nnchip_threshold #(
   // TABLE = 0: no step table in the program, no sequencer; tb_busy_q stays low (its constant flip-flop goes)
   reg               tb_busy_q;
   generate
-    if (TABLE != 0) begin : g_table
-      localparam K_W = STEPS_W + 1;
-      reg [K_W-1:0]     tb_k_q, tb_last_k_q;
-      reg [ROWS_W-1:0]  tb_left_q;
-      reg [ACC_AW-1:0]  tb_row_q, tb_tab_q, tb_base_q;
-      reg [OUT_AW-1:0]  tb_out_q;
-      wire              tb_beat = tb_start | tb_busy_q;
-      wire [K_W-1:0]    tb_k = tb_start ? {K_W{1'b0}} : tb_k_q;
-      wire [K_W-1:0]    tb_last_k = tb_start ? {steps, 1'b0} : tb_last_k_q;
-      wire              tb_row_end = tb_k == tb_last_k;
-      wire [ROWS_W-1:0] tb_left = tb_start ? rows : tb_left_q;
-      wire [ACC_AW-1:0] tb_row = tb_start ? acc : tb_row_q;
-      wire [ACC_AW-1:0] tb_base = tb_start ? tbl : tb_base_q;
-      wire [OUT_AW-1:0] tb_out = tb_start ? out : tb_out_q;
-      wire              tb_final = (tb_left == ONE_ROW) & tb_row_end;
-      wire              tb_k0 = tb_k == {K_W{1'b0}};
-      assign tb_acc_re = tb_beat;
-      assign tb_acc_raddr = (tb_k_q == {K_W{1'b0}}) ? tb_row_q : tb_tab_q;   // used after start only
-      always @(posedge clk) begin
-        if (tb_beat) begin
-          tb_k_q <= tb_row_end ? {K_W{1'b0}} : tb_k + 1'b1;
-          tb_last_k_q <= tb_last_k;
-          tb_base_q <= tb_base;
-          tb_left_q <= tb_row_end ? tb_left - 1'b1 : tb_left;
-          tb_out_q <= tb_row_end ? tb_out + 1'b1 : tb_out;
-          tb_row_q <= tb_k0 ? tb_row + 1'b1 : tb_row;
-          tb_tab_q <= tb_k0 ? tb_base : tb_tab_q + 1'b1;
-        end
-      end
-      // the data phase: what the RAM output holds this cycle (read one cycle ago)
-      reg               d_v_q, d_end_q, d_last_q;
-      reg [K_W-1:0]     d_k_q;
-      reg [OUT_AW-1:0]  d_out_q;
-      reg [COLS*32-1:0] x_q;
-      reg [COLS-1:0]    ge_q;
-      reg [COLS*8-1:0]  y_q, r1_q, r2_q;
-      reg               v1t_q, v2t_q, v3t_q, l1t_q, l2t_q, l3t_q;
-      reg [OUT_AW-1:0]  o1_q, o2_q, o3_q;
-      wire [COLS*8-1:0] y_next;
-      genvar t;
-        for (t = 0; t < COLS; t = t + 1) begin : g_table_lane
-          wire signed [31:0] held = x_q[t*32 +: 32];
-          wire signed [31:0] entry = acc_rdata[t*32 +: 32];
-          assign y_next[t*8 +: 8] = ge_q[t] ? entry[7:0] : y_q[t*8 +: 8];
-          always @(posedge clk) if (d_v_q & d_k_q[0]) ge_q[t] <= held >= entry;
-        end
-      always @(posedge clk) begin
-        {d_k_q, d_end_q, d_last_q, d_out_q} <= {tb_k, tb_row_end, tb_final, tb_out};
-        if (d_v_q & (d_k_q == {K_W{1'b0}})) begin
-          x_q <= acc_rdata;
-          y_q <= {COLS*8{1'b0}};
-        end else if (d_v_q & ~d_k_q[0]) begin
-          y_q <= y_next;
-        end
-        r1_q <= y_next;
-        {o1_q, l1t_q} <= {d_out_q, d_last_q};
-        {r2_q, o2_q, l2t_q} <= {r1_q, o1_q, l1t_q};
-        {o3_q, l3t_q} <= {o2_q, l2t_q};
-      end
-      always @(posedge clk) begin
-        if (!rst_n) begin
-          tb_busy_q <= 1'b0;
-          d_v_q <= 1'b0;
-          v1t_q <= 1'b0;
-          v2t_q <= 1'b0;
-          v3t_q <= 1'b0;
-        end else begin
-          tb_busy_q <= tb_beat & ~tb_final;
-          d_v_q <= tb_beat;
-          v1t_q <= d_v_q & d_end_q;
-          v2t_q <= v1t_q;
-          v3t_q <= v2t_q;
-        end
-      end
-      assign tb_we = v3t_q;
-      assign tb_waddr = o3_q;
-      assign tb_through = v2t_q;
-      assign tb_codes = r2_q;
-      assign tb_last = v3t_q & l3t_q;
+    if (TABLE != 0) begin : g_table   // (its body keeps the module's indentation)
+  localparam K_W = STEPS_W + 1;
+  reg [K_W-1:0]     tb_k_q, tb_last_k_q;
+  reg [ROWS_W-1:0]  tb_left_q;
+  reg [ACC_AW-1:0]  tb_row_q, tb_tab_q, tb_base_q;
+  reg [OUT_AW-1:0]  tb_out_q;
+  wire              tb_beat = tb_start | tb_busy_q;
+  wire [K_W-1:0]    tb_k = tb_start ? {K_W{1'b0}} : tb_k_q;
+  wire [K_W-1:0]    tb_last_k = tb_start ? {steps, 1'b0} : tb_last_k_q;
+  wire              tb_row_end = tb_k == tb_last_k;
+  wire [ROWS_W-1:0] tb_left = tb_start ? rows : tb_left_q;
+  wire [ACC_AW-1:0] tb_row = tb_start ? acc : tb_row_q;
+  wire [ACC_AW-1:0] tb_base = tb_start ? tbl : tb_base_q;
+  wire [OUT_AW-1:0] tb_out = tb_start ? out : tb_out_q;
+  wire              tb_final = (tb_left == ONE_ROW) & tb_row_end;
+  wire              tb_k0 = tb_k == {K_W{1'b0}};
+  assign tb_acc_re = tb_beat;
+  assign tb_acc_raddr = (tb_k_q == {K_W{1'b0}}) ? tb_row_q : tb_tab_q;   // used after start only
+  always @(posedge clk) begin
+    if (tb_beat) begin
+      tb_k_q <= tb_row_end ? {K_W{1'b0}} : tb_k + 1'b1;
+      tb_last_k_q <= tb_last_k;
+      tb_base_q <= tb_base;
+      tb_left_q <= tb_row_end ? tb_left - 1'b1 : tb_left;
+      tb_out_q <= tb_row_end ? tb_out + 1'b1 : tb_out;
+      tb_row_q <= tb_k0 ? tb_row + 1'b1 : tb_row;
+      tb_tab_q <= tb_k0 ? tb_base : tb_tab_q + 1'b1;
+    end
+  end
+  // the data phase: what the RAM output holds this cycle (read one cycle ago)
+  reg               d_v_q, d_end_q, d_last_q;
+  reg [K_W-1:0]     d_k_q;
+  reg [OUT_AW-1:0]  d_out_q;
+  reg [COLS*32-1:0] x_q;
+  reg [COLS-1:0]    ge_q;
+  reg [COLS*8-1:0]  y_q, r1_q, r2_q;
+  reg               v1t_q, v2t_q, v3t_q, l1t_q, l2t_q, l3t_q;
+  reg [OUT_AW-1:0]  o1_q, o2_q, o3_q;
+  wire [COLS*8-1:0] y_next;
+  genvar t;
+    for (t = 0; t < COLS; t = t + 1) begin : g_table_lane
+      wire signed [31:0] held = x_q[t*32 +: 32];
+      wire signed [31:0] entry = acc_rdata[t*32 +: 32];
+      assign y_next[t*8 +: 8] = ge_q[t] ? entry[7:0] : y_q[t*8 +: 8];
+      always @(posedge clk) if (d_v_q & d_k_q[0]) ge_q[t] <= held >= entry;
+    end
+  always @(posedge clk) begin
+    {d_k_q, d_end_q, d_last_q, d_out_q} <= {tb_k, tb_row_end, tb_final, tb_out};
+    if (d_v_q & (d_k_q == {K_W{1'b0}})) begin
+      x_q <= acc_rdata;
+      y_q <= {COLS*8{1'b0}};
+    end else if (d_v_q & ~d_k_q[0]) begin
+      y_q <= y_next;
+    end
+    r1_q <= y_next;
+    {o1_q, l1t_q} <= {d_out_q, d_last_q};
+    {r2_q, o2_q, l2t_q} <= {r1_q, o1_q, l1t_q};
+    {o3_q, l3t_q} <= {o2_q, l2t_q};
+  end
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      tb_busy_q <= 1'b0;
+      d_v_q <= 1'b0;
+      v1t_q <= 1'b0;
+      v2t_q <= 1'b0;
+      v3t_q <= 1'b0;
+    end else begin
+      tb_busy_q <= tb_beat & ~tb_final;
+      d_v_q <= tb_beat;
+      v1t_q <= d_v_q & d_end_q;
+      v2t_q <= v1t_q;
+      v3t_q <= v2t_q;
+    end
+  end
+  assign tb_we = v3t_q;
+  assign tb_waddr = o3_q;
+  assign tb_through = v2t_q;
+  assign tb_codes = r2_q;
+  assign tb_last = v3t_q & l3t_q;
     end else begin : g_no_table
       always @(posedge clk) tb_busy_q <= 1'b0;
       assign tb_acc_re = 1'b0;

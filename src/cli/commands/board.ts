@@ -117,7 +117,7 @@ export function register(program: Command, ctx: CliContext): void {
         .command('flash-image')
         .description('write the SPI-flash image (header, program, weights) of a board design, or of another model for its bitstream; flash it with iceprog -o <offset>')
         .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
-        .option('--model <file>', 'another model (or .nnp program) for the same machine: compile it with the same --config/--array; needs -o (default: the folder\'s own model)')
+        .option('--model <file>', 'another model (or .nnp program) for the same machine: compiled for the folder\'s machine (or --config/--array); needs -o (default: the folder\'s own model)')
         .option('-o, --out <file>', 'output file (default <dir>/flash.bin); with --model, its program goes beside it as <file without .bin>.nnp')
         .addHelpText(
           'after',
@@ -131,7 +131,9 @@ export function register(program: Command, ctx: CliContext): void {
   ).action((dir: string, flags: ForceFlag & CompileFlags & { out?: string; model?: string }) => {
     const design = readBoardDir(dir);
     if (flags.model !== undefined && flags.out === undefined) throw new NnchipError('NN801', '--model needs -o <file>: the folder\'s own flash.bin is its own model\'s image');
-    const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx);
+    // no machine named: the folder's own (its program's config), the one a model must be compiled for
+    const machine = flags.config === undefined && flags.array === undefined ? design.program.config : undefined;
+    const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx, machine);
     const image = flashImage(p, design.manifest.machineId);
     if (flags.model !== undefined) {
       // a model no bitstream of this board can hold is NN405 (its RAM region or its image), before NN516 suggests another bitstream

@@ -96,6 +96,23 @@ function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Plac
 }
 
 /**
+ * Whether column tile B's run follows tile A's before A's threshold (M_A M_B T_A T_B, one shared
+ * array drain) rather than after it (M_A T_A M_B T_B). A threshold waits for every matmul in flight;
+ * from A's last matmul issue s, with D = 2R + C + rows its drain, I the issue interval, θ a
+ * threshold and ℓ the loads of B's first matmul (its qnt, bias and first weights, behind A's on the
+ * load unit): apart, T_A starts at s + D and B's first matmul at max(s + D + θ, s + ℓ); paired, B's
+ * first matmul issues at max(s + I, s + ℓ) and T_A T_B follow B's drain. The rest is the same, so
+ * pairing saves max(D + θ, ℓ) − θ − max(I, ℓ): D − I with B's constants in time, D − ℓ while they
+ * arrive within the drain, and loses θ when they arrive later (the DRAM latency of a one-row tile's
+ * constants on a default machine). It pairs only where the drain also outlasts B's run (`matmuls`
+ * at I apart), as A's threshold and stores wait for that run (what a next op's loads wait for).
+ */
+function sharesDrain(matmuls: number, rows: number, loads: number, cfg: ArrayConfig): boolean {
+  const drain = 2 * cfg.rows + cfg.cols;
+  return drain > matmuls * matmulIssueInterval(rows, cfg) && loads < drain + rows;
+}
+
+/**
  * A channel sum over the pixels: each run's pixels (the whole map when its lines are contiguous,
  * else each line: channelSumRuns), R at a time, are the weight tile (C channels per entry, as stored)
  * and one act entry of ones (the first pixels mod R of them for a run's last group) sums them down
@@ -109,8 +126,10 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
   const { pitch } = x.t.samples ?? { pitch: 0 };
   const { runs, pixels } = channelSumRuns(x.t);
   const NT = ceilDiv(op.n, C);
-  // two column tiles share one array drain, as in emitOp, when it outlasts a column tile's matmuls
-  const pairs = st.qntSlots > 1 && 2 * R + C > runs * ceilDiv(pixels, R) * matmulIssueInterval(1, cfg);
+  // two column tiles share one array drain, as in emitOp (sharesDrain: the next one's qnt, bias and
+  // first pixels load in time)
+  const loads = 2 * dmaCycles(1, 4 * C, cfg) + dmaCycles(Math.min(R, pixels), C, cfg);
+  const pairs = st.qntSlots > 1 && sharesDrain(runs * ceilDiv(pixels, R), 1, loads, cfg);
   const held: Instruction[] = [];
   for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < NT; nt++) {
     const tileIndex = st.colTile++;
@@ -367,8 +386,14 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       // and qnt slots; a step table has one place, so table mode keeps M T M T) — where the drain
       // outlasts the second one's matmuls, which the first one's threshold and stores now wait for
       // (a global pool's or an add's few matmuls on a large array, not a convolution's)
+      // (sharesDrain: where the next one's constants — weights not already held, and before the next
+      // tile's, about as many window loads as this tile's — load in time)
       const item = tile * NT + nt;
-      if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && 2 * R + C > aheadOf((nt + 1) % NT).length * matmulIssueInterval(rows, cfg)) {
+      const next = (nt + 1) % NT;
+      const nextLoads = () =>
+        dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
+        (next === 0 ? windowLoads.reduce((a, l) => a + (l.op === 'load' ? dmaCycles(l.rows, R, cfg) : 0), 0) : 0);
+      if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && sharesDrain(aheadOf(next).length, rows, nextLoads(), cfg)) {
         paired.push(...finish);
         continue;
       }

@@ -219,7 +219,8 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
       expect(arrayCycles - closed, layer.name).toBe(2 * folds + 1);
       // the compute unit's order: one run of K folds per column tile, each followed by its threshold,
       // except that two column tiles share one array drain (M0 M1 T0 T1, lower-emit.ts) where the
-      // drain 2R + C outlasts the second one's K folds at max(R, T + 1) apart
+      // drain 2R + C outlasts the second one's K folds at max(R, T + 1) apart (and the second's qnt,
+      // bias and weights load within it — with ideal DRAM, 1 + T + R < 2R + C + T, always)
       const [kf, nt] = [Math.ceil(mnk.K / rows), Math.ceil(mnk.N / cols)];
       const interval = Math.max(rows, mnk.M + 1);
       const pairs = nt > 1 && 2 * rows + cols > kf * interval;

@@ -31,6 +31,7 @@ writeFileSync(big, JSON.stringify({ actDepth: 65536, accDepth: 65536, outDepth: 
 /** The child of an in-process workload: builds the model, times compile() alone, prints its CPU s and the program's hash. */
 const child = (root, model, side) => `
 import { createHash } from 'node:crypto';
+import { fmt, median } from './medians.mjs';
 const { compile, isa } = await import(${JSON.stringify(join(root, 'dist/src/index.js'))});
 const { serializeProgram } = await import(${JSON.stringify(join(root, 'dist/src/isa/program.js'))});
 const m = await import(${JSON.stringify(join(root, 'bench/models.mjs'))});
@@ -94,11 +95,6 @@ for (let r = 0; r < rounds; r++) {
   process.stderr.write(`round ${r + 1}/${rounds} done\n`);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const fmt = (xs) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 console.log(`\n${rounds} alternated rounds; CPU s, median (range); before ${builds.before}, after ${builds.after}`);
 console.table(
   chosen.map((w) => {

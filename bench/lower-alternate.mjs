@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, median } from './medians.mjs';
 
 const [beforeRoot, afterRoot, roundsArg] = process.argv.slice(2);
 if (afterRoot === undefined) {
@@ -31,7 +32,6 @@ writeFileSync(big, JSON.stringify({ actDepth: 65536, accDepth: 65536, outDepth: 
 /** The child of an in-process workload: builds the model, times compile() alone, prints its CPU s and the program's hash. */
 const child = (root, model, side) => `
 import { createHash } from 'node:crypto';
-import { fmt, median } from './medians.mjs';
 const { compile, isa } = await import(${JSON.stringify(join(root, 'dist/src/index.js'))});
 const { serializeProgram } = await import(${JSON.stringify(join(root, 'dist/src/isa/program.js'))});
 const m = await import(${JSON.stringify(join(root, 'bench/models.mjs'))});

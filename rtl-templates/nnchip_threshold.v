@@ -30,7 +30,8 @@ module nnchip_threshold #(
   parameter STEPS_W = 10,
   parameter ACC_AW = 8,
   parameter OUT_AW = 8,
-  parameter QNT_AW = 8
+  parameter QNT_AW = 8,
+  parameter LEAD = 11        // matmul_acc_lead(array rows, COLS): the tail (below) a matmul may start in
 ) (
   input  wire               clk,
   input  wire               rst_n,
@@ -55,7 +56,8 @@ module nnchip_threshold #(
   output wire               out_we,
   output wire [OUT_AW-1:0]  out_waddr,
   output wire [COLS*8-1:0]  out_wdata,
-  output wire               last
+  output wire               last,
+  output wire               tail        // a requantize-mode instruction, from its start + 2, ends within LEAD cycles
 );
   `include "nnchip_isa.vh"
   localparam STAGES = 4;   // select, multiply, accumulate, round + clamp + write: the *1_q .. *4_q registers below
@@ -340,6 +342,33 @@ module nnchip_threshold #(
       v4_q <= v3_q;
     end
   end
+
+  // ---- tail (src/isa/timing.ts): a matmul right after a requantize-mode threshold may start in its
+  // last LEAD cycles, from its start + THRESHOLD_TAIL_FROM = 2 on; every acc read is done by then.
+  // left_q = cycles to the end (end - t), set at start + 1 to rows * beats per row + 4 - 2: a
+  // registered multiply (by the constant PASSES without pooling), kept off the start path.
+  localparam integer BEATS_W = $clog2(64 + PASSES) + 1;   // W - 1 + PASSES, W - 1 < 64
+  localparam integer LEFT_W = ROWS_W + BEATS_W;
+  localparam integer PASSES_INT = PASSES;
+  localparam integer LATER_INT = THRESHOLD_LATENCY - 2;
+  // LEAD in LEFT_W bits; beyond them every cycle of the instruction is in its tail
+  localparam integer LEAD_SAT = (LEFT_W >= 20 || LEAD < (1 << LEFT_W)) ? LEAD : (1 << LEFT_W) - 1;
+  localparam [BEATS_W-1:0] PASSES_B = PASSES_INT[BEATS_W-1:0];
+  localparam [LEFT_W-1:0] LATER_L = LATER_INT[LEFT_W-1:0];
+  localparam [LEFT_W-1:0] LEAD_L = LEAD_SAT[LEFT_W-1:0];
+  reg [ROWS_W-1:0] rows_q;
+  reg [LEFT_W-1:0] left_q;
+  reg              tail_on_q;
+  wire [BEATS_W-1:0] beats = ((POOL != 0) ? {{(BEATS_W-6){1'b0}}, pre_n_q} : {BEATS_W{1'b0}}) + PASSES_B;
+  always @(posedge clk) begin
+    if (rq_start) rows_q <= rows;
+    left_q <= rq_start_q ? {{BEATS_W{1'b0}}, rows_q} * {{ROWS_W{1'b0}}, beats} + LATER_L : left_q - 1'b1;
+  end
+  always @(posedge clk) begin
+    if (!rst_n) tail_on_q <= 1'b0;
+    else tail_on_q <= (tail_on_q | rq_start_q) & ~last;
+  end
+  assign tail = tail_on_q & (left_q <= LEAD_L);
 
   // ---- table mode (src/isa/ops/threshold.ts): P = 1 + 2*steps beats per acc row, t from start:
   //   t = P*m          read acc row m;  t = P*m + k (k = 1 .. 2*steps) read table entry tbl + k - 1

@@ -347,7 +347,7 @@ module nnchip_threshold #(
   // last LEAD cycles, from its start + THRESHOLD_TAIL_FROM = 2 on; every acc read is done by then.
   // left_q = cycles to the end (end - t), set at start + 1 to rows * beats per row + 4 - 2: a
   // registered multiply (by the constant PASSES without pooling), kept off the start path.
-  localparam integer BEATS_W = $clog2(64 + PASSES) + 1;   // W - 1 + PASSES, W - 1 < 64
+  localparam integer BEATS_W = $clog2(((POOL != 0) ? 63 : 0) + PASSES + 1);   // W - 1 + PASSES, W - 1 < 64
   localparam integer LEFT_W = ROWS_W + BEATS_W;
   localparam integer PASSES_INT = PASSES;
   localparam integer LATER_INT = THRESHOLD_LATENCY - 2;
@@ -359,7 +359,14 @@ module nnchip_threshold #(
   reg [ROWS_W-1:0] rows_q;
   reg [LEFT_W-1:0] left_q;
   reg              tail_on_q;
-  wire [BEATS_W-1:0] beats = ((POOL != 0) ? {{(BEATS_W-6){1'b0}}, pre_n_q} : {BEATS_W{1'b0}}) + PASSES_B;
+  wire [BEATS_W-1:0] beats;   // per out row; a constant without pooling
+  generate
+    if (POOL != 0) begin : g_pool_beats
+      assign beats = {{(BEATS_W-6){1'b0}}, pre_n_q} + PASSES_B;
+    end else begin : g_beats
+      assign beats = PASSES_B;
+    end
+  endgenerate
   always @(posedge clk) begin
     if (rq_start) rows_q <= rows;
     left_q <= rq_start_q ? {{BEATS_W{1'b0}}, rows_q} * {{ROWS_W{1'b0}}, beats} + LATER_L : left_q - 1'b1;

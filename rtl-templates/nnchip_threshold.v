@@ -351,14 +351,16 @@ module nnchip_threshold #(
   localparam integer LEFT_W = ROWS_W + BEATS_W;
   localparam integer PASSES_INT = PASSES;
   localparam integer LATER_INT = THRESHOLD_LATENCY - 2;
-  // LEAD in LEFT_W bits; beyond them every cycle of the instruction is in its tail
+  // LEAD and LEAD + 1 in LEFT_W bits; beyond them every cycle of the instruction is in its tail
   localparam integer LEAD_SAT = (LEFT_W >= 20 || LEAD < (1 << LEFT_W)) ? LEAD : (1 << LEFT_W) - 1;
+  localparam integer LEAD1_SAT = (LEFT_W >= 20 || LEAD + 1 < (1 << LEFT_W)) ? LEAD + 1 : (1 << LEFT_W) - 1;
   localparam [BEATS_W-1:0] PASSES_B = PASSES_INT[BEATS_W-1:0];
   localparam [LEFT_W-1:0] LATER_L = LATER_INT[LEFT_W-1:0];
   localparam [LEFT_W-1:0] LEAD_L = LEAD_SAT[LEFT_W-1:0];
+  localparam [LEFT_W-1:0] LEAD1_L = LEAD1_SAT[LEFT_W-1:0];
   reg [ROWS_W-1:0] rows_q;
   reg [LEFT_W-1:0] left_q;
-  reg              tail_on_q;
+  reg              tail_on_q, tail_q;
   wire [BEATS_W-1:0] beats;   // per out row; a constant without pooling
   generate
     if (POOL != 0) begin : g_pool_beats
@@ -367,15 +369,23 @@ module nnchip_threshold #(
       assign beats = PASSES_B;
     end
   endgenerate
+  wire [LEFT_W-1:0] first_left = {{BEATS_W{1'b0}}, rows_q} * {{ROWS_W{1'b0}}, beats} + LATER_L;
+  wire              tail_on = (tail_on_q | rq_start_q) & ~last;
   always @(posedge clk) begin
     if (rq_start) rows_q <= rows;
-    left_q <= rq_start_q ? {{BEATS_W{1'b0}}, rows_q} * {{ROWS_W{1'b0}}, beats} + LATER_L : left_q - 1'b1;
+    left_q <= rq_start_q ? first_left : left_q - 1'b1;
   end
+  // tail_q holds next cycle's (left <= LEAD): a register, so the controller's start logic gets no compare
   always @(posedge clk) begin
-    if (!rst_n) tail_on_q <= 1'b0;
-    else tail_on_q <= (tail_on_q | rq_start_q) & ~last;
+    if (!rst_n) begin
+      tail_on_q <= 1'b0;
+      tail_q <= 1'b0;
+    end else begin
+      tail_on_q <= tail_on;
+      tail_q <= tail_on & (rq_start_q ? first_left <= LEAD_L : left_q <= LEAD1_L);
+    end
   end
-  assign tail = tail_on_q & (left_q <= LEAD_L);
+  assign tail = tail_q;
 
   // ---- table mode (src/isa/ops/threshold.ts): P = 1 + 2*steps beats per acc row, t from start:
   //   t = P*m          read acc row m;  t = P*m + k (k = 1 .. 2*steps) read table entry tbl + k - 1

@@ -7,12 +7,22 @@
 //   calibration: more machines through yosys and nextpnr (placed or not: nextpnr's utilisation is
 //     read either way), beside src/board/fit.ts's estimate, which these runs calibrate.
 //   buffers: two more calibration designs, with deeper buffers and the default DRAM beat and latency.
-// BENCH_BOARD=reference,calibration,buffers selects parts (default all). Each design takes minutes.
+//   flash: the board clocks of an inference of the shipped digits MLP on the iCEBreaker's 2x2 machine
+//     (test/cosim/board.test.ts's), its program streamed from flash, co-simulated in Verilator
+//     (src/board/cosim.ts) with each flash read of src/board/flash.ts (single 0x03, dual 0x3B): the
+//     boot, the board clocks per inference, and how many of them are the core's and the flash's.
+// BENCH_BOARD=reference,calibration,buffers,flash selects parts (default all). Each design takes minutes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BOARDS } from '../dist/src/board/boards.js';
-import { emitBoard } from '../dist/src/board/emit.js';
+import { boardMachine, emitBoard } from '../dist/src/board/emit.js';
+import { compileBoardSim, startBoardSim } from '../dist/src/board/cosim.js';
+import { clocksPerByte, FLASH_READ_NAMES, FLASH_READS } from '../dist/src/board/flash.js';
+import { BoardSession, checkBoard, inferOnBoard } from '../dist/src/board/host.js';
+import { flashImage } from '../dist/src/board/image.js';
+import { quantizeInput } from '../dist/src/isa/program.js';
+import { scheduleTimes } from '../dist/src/isa/timing.js';
 import { estimateBoardUse, PLACED_MACHINES } from '../dist/src/board/fit.js';
 import { findTool, runTool } from '../dist/src/backends/verilog/tools.js';
 import { FPGA_DEVICES } from '../dist/src/backends/verilog/devices.js';
@@ -22,7 +32,7 @@ import { compile } from '../dist/src/passes/pipeline.js';
 import { tempFolder, writeDirAtomic } from '../dist/src/util/atomic-write.js';
 
 const root = new URL('../', import.meta.url);
-const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers').split(',');
+const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers,flash').split(',');
 const graph = loadModel(new URL('examples/tiny/tiny.nnchip.json', root).pathname);
 const samples = JSON.parse(readFileSync(new URL('examples/tiny/calibration.json', root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
 
@@ -94,6 +104,50 @@ function line(r, clockMhz) {
 
 const HEADER = `${'board'.padEnd(14)} ${'machine'.padEnd(14)} ${'clock'.padStart(7)} ${'cells'.padStart(10)} ${'estimate'.padStart(9)} ${'BRAMs'.padStart(7)} ${'est.'.padStart(6)} ${'DSPs'.padStart(5)} ${'est.'.padStart(5)} ${'time'.padStart(7)}  Fmax per clock (nextpnr's verdict at the required clock)`;
 
+/** The digits MLP's 2x2 machine on the iCEBreaker (test/cosim/board.test.ts), with the activation buffer its first layer needs. */
+const DIGITS_CONFIG = { rows: 2, cols: 2, actDepth: 512, wgtDepth: 8, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 1, thresholdPasses: 8, dramBytesPerCycle: 2, dramLatency: 3 };
+
+/** One flash read: boot clocks, board clocks of one inference, the flash model's counts. */
+async function flashRun(program, readName) {
+  const board = BOARDS.icebreaker;
+  const temp = tempFolder('nnchip-bench-flash-');
+  try {
+    const dir = join(temp.path, 'hw');
+    writeDirAtomic(dir, emitBoard(program, { board, clockMhz: board.oscMhz, flashRead: readName }));
+    const sim = startBoardSim(dir, await compileBoardSim(dir, 'verilator'));
+    const session = new BoardSession(sim.link, 0);
+    await checkBoard(session, program, boardMachine(program, board).id);
+    const run = await inferOnBoard(session, program, quantizeInput(program, samplesDigits[0]));
+    const log = await sim.close();
+    const boot = Number(/image status 1 after (\d+) clocks/.exec(log)?.[1]);
+    const flash = /flash: (\d+) READ commands, (\d+) bytes read/.exec(log);
+    return { run, boot, reads: Number(flash?.[1]), bytes: Number(flash?.[2]) };
+  } finally {
+    temp.remove();
+  }
+}
+const samplesDigits = JSON.parse(readFileSync(new URL('examples/digits-mlp/calibration.json', root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
+
+async function flashPart() {
+  if (findTool('verilator') === null) return console.log('flash: verilator is needed');
+  const digits = loadModel(new URL('examples/digits-mlp/model.json', root).pathname);
+  const program = compile(digits, { config: makeConfig(DIGITS_CONFIG), calibration: { samples: samplesDigits } }).program;
+  const window = Number(boardMachine(program, BOARDS.icebreaker).parameters['PROG_DEPTH']);
+  const streamed = 16 * (program.instructions.length - window);
+  const cycles = scheduleTimes(program.instructions, program.config).cycles;
+  const image = flashImage(program, boardMachine(program, BOARDS.icebreaker).id).length;
+  console.log(`flash: the digits MLP on the iCEBreaker's 2x2 machine at 12 MHz (Verilator): ${cycles} compute cycles, ${program.instructions.length} instructions through a ${window}-word instruction RAM (${streamed} program bytes streamed per inference), ${program.constants.length} bytes of constants`);
+  console.log(`${'read'.padEnd(8)} ${'boot clocks'.padStart(12)} ${'per byte'.padStart(9)} ${'board clocks'.padStart(13)} ${'ms @12MHz'.padStart(10)} ${'core (6/cycle)'.padStart(15)} ${'memory waits'.padStart(13)} ${'of which program ≥'.padStart(19)} ${'READ cmds'.padStart(10)}  (READ commands: boot and one inference)`);
+  for (const name of FLASH_READ_NAMES) {
+    const r = await flashRun(program, name);
+    const clocks = r.run.clocks;
+    // the core's six board clocks per core cycle; the rest waits for memory, mostly the flash: at
+    // least a flash byte time per streamed program byte
+    console.log(`${name.padEnd(8)} ${pad(r.boot, 12)} ${pad((r.boot / image).toFixed(1), 9)} ${pad(clocks, 13)} ${pad(((clocks / 12e6) * 1000).toFixed(0), 10)} ${pad(6 * cycles, 15)} ${pad(clocks - 6 * cycles, 13)} ${pad(clocksPerByte(FLASH_READS[name]) * streamed, 19)} ${pad(r.reads, 10)}`);
+  }
+}
+
+if (parts.includes('flash')) await flashPart();
 if (['make', 'yosys', 'nextpnr-ice40'].some((t) => findTool(t) === null)) {
   console.log('board: make, yosys and nextpnr-ice40 are needed');
 } else {

@@ -12,7 +12,8 @@
  */
 import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
-import { createState, execute, type MachineState } from '../src/isa/interpret.js';
+import { execute, type MachineState } from '../src/isa/interpret.js';
+import { bufferLanes } from '../src/isa/state.js';
 import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
 import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
@@ -184,14 +185,13 @@ interface Arena {
 }
 
 function arenaOf(fp: Omit<FastPlan, 'arena' | 'traceHash' | 'machines'>, cfg: ArrayConfig, dramBytes: number): Arena {
-  const proto = createState(cfg, new Uint8Array(0));
   let end = dramBytes;
   const take = (bytes: number): number => {
     const o = align(end, 8);
     end = o + bytes;
     return o;
   };
-  const lanes = { act: proto.act.length, wgt: proto.wgt.length, out: proto.out.length, acc: proto.acc.length, qntMult: proto.qntMult.length, qntShift: proto.qntShift.length };
+  const lanes = bufferLanes(cfg);
   const at = {
     act: take(lanes.act),
     wgt: take(lanes.wgt),

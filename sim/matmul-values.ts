@@ -285,8 +285,14 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
   const k = Math.max(0, r1 - r0);
   const width = g.widths.find((x) => x >= c1 - c0) ?? C;
   const from = Math.min(c0, C - width);
-  for (let j = 0; j < k; j++) mem8.copyWithin(g.panel + j * width, w0 + (r0 + j) * C + from, w0 + (r0 + j) * C + from + width);
-  Object.assign(box, { tile, r0, k, c0: from, width });
+  // full-width rows lie back to back in the tile as in the panel: one copy (a 256×256 tile's rows were 256 calls)
+  if (width === C) mem8.copyWithin(g.panel, w0 + r0 * C, w0 + (r0 + k) * C);
+  else for (let j = 0; j < k; j++) mem8.copyWithin(g.panel + j * width, w0 + (r0 + j) * C + from, w0 + (r0 + j) * C + from + width);
+  box.tile = tile;
+  box.r0 = r0;
+  box.k = k;
+  box.c0 = from;
+  box.width = width;
   return box;
 }
 

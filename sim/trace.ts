@@ -39,33 +39,54 @@ export class TraceRecorder implements AccessSink {
   private readonly lens = [0, 0, 0];
   private unit = 0;
   private start = 0;
+  /** The unit last appended to: its stream and length, held here while records go to it (lens[unit] is stale until sync()). */
+  private buf: Uint32Array = this.bufs[0]!;
+  private n = 0;
 
   add(unit: number, cycle: number, code: number, addr: number): void {
-    let buf = this.bufs[unit]!;
-    const n = this.lens[unit]!;
-    if (n + 3 > buf.length) {
-      const bigger = new Uint32Array(buf.length * 2);
-      bigger.set(buf);
-      this.bufs[unit] = buf = bigger;
-    }
-    buf[n] = cycle;
-    buf[n + 1] = code;
-    buf[n + 2] = addr;
-    this.lens[unit] = n + 3;
+    if (unit !== this.unit) this.switchTo(unit);
+    this.put(cycle, code, addr);
   }
 
   /** The next at() calls are accesses of an instruction on `unit` that starts on cycle `start`. */
   begin(unit: number, start: number): void {
-    this.unit = unit;
+    if (unit !== this.unit) this.switchTo(unit);
     this.start = start;
   }
 
   at(t: number, code: number, addr: number): void {
-    this.add(this.unit, this.start + t, code, addr);
+    this.put(this.start + t, code, addr);
+  }
+
+  private switchTo(unit: number): void {
+    this.lens[this.unit] = this.n;
+    this.unit = unit;
+    this.buf = this.bufs[unit]!;
+    this.n = this.lens[unit]!;
+  }
+
+  private put(cycle: number, code: number, addr: number): void {
+    let buf = this.buf;
+    const n = this.n;
+    if (n + 3 > buf.length) {
+      const bigger = new Uint32Array(buf.length * 2);
+      bigger.set(buf);
+      this.bufs[this.unit] = this.buf = buf = bigger;
+    }
+    buf[n] = cycle;
+    buf[n + 1] = code;
+    buf[n + 2] = addr;
+    this.n = n + 3;
+  }
+
+  /** lens[] up to date (the unit at() appends to keeps its length in `n`). */
+  private sync(): void {
+    this.lens[this.unit] = this.n;
   }
 
   /** Fields recorded so far on `unit` (three per record). */
   length(unit: number): number {
+    this.sync();
     return this.lens[unit]!;
   }
 
@@ -76,11 +97,14 @@ export class TraceRecorder implements AccessSink {
 
   /** Forgets the unit's records past the first `length` fields. */
   truncate(unit: number, length: number): void {
+    this.sync();
     this.lens[unit] = Math.min(this.lens[unit]!, length);
+    if (unit === this.unit) this.n = this.lens[unit]!;
   }
 
   /** Records of one unit as [cycle, code, addr] triples (tests and debugging). */
   records(unit: number): [number, number, number][] {
+    this.sync();
     const out: [number, number, number][] = [];
     const b = this.bufs[unit]!;
     for (let i = 0; i < this.lens[unit]!; i += 3) out.push([b[i]!, b[i + 1]!, b[i + 2]!]);
@@ -93,6 +117,7 @@ export class TraceRecorder implements AccessSink {
    * the two modes record them in different orders (fast mode one instruction after another).
    */
   hash(): string {
+    this.sync();
     const h = createHash('sha256');
     this.bufs.forEach((b, u) => {
       const n = this.lens[u]!;

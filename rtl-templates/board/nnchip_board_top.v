@@ -22,6 +22,9 @@ module nnchip_board_top #(
   parameter RAM_AW = {{RAM_AW}},
   parameter PROG_AW = {{PROG_AW}},            // the core's instruction RAM: 2^PROG_AW words, a window over the program
   parameter FLASH_IMAGE = {{FLASH_IMAGE}},    // byte address of the image header in flash
+  parameter [7:0] FLASH_READ_CMD = {{FLASH_READ_CMD}},   // the flash read (src/board/flash.ts): command,
+  parameter FLASH_DUMMY_CLKS = {{FLASH_DUMMY_CLKS}},     // dummy clocks,
+  parameter FLASH_BITS_PER_CLK = {{FLASH_BITS_PER_CLK}}, // data bits per clock (2: MOSI is IO0 of a dual read)
   parameter [31:0] MACHINE_ID = {{MACHINE_ID}}  // the image must carry this id (image.ts machineIdOf)
 ) (
   input  wire clk_pin,
@@ -29,7 +32,7 @@ module nnchip_board_top #(
   output wire uart_tx,
   output wire spi_cs_n,
   output wire spi_sck,
-  output wire spi_mosi,
+  inout  wire spi_mosi,      // IO0: the reader's output, the flash's in a dual read's data phase
   input  wire spi_miso,
   output wire led_ready,     // flash image checked and good
   output wire led_busy       // a run is in progress
@@ -51,9 +54,12 @@ module nnchip_board_top #(
   wire [23:0] b_at;                             // the boot's flash address, held from its request to the answer
   reg [2:0] status_q;                           // IMAGE_STATUS code
   wire booted = (status_q != IMG_STATUS_BOOTING);
-  nnchip_spi_flash #(.WAKE_CLKS(WAKE_CLKS)) u_flash (
+  wire f_mosi, f_mosi_oe;
+  assign spi_mosi = f_mosi_oe ? f_mosi : 1'bz;
+  nnchip_spi_flash #(.WAKE_CLKS(WAKE_CLKS), .READ_CMD(FLASH_READ_CMD), .DUMMY_CLKS(FLASH_DUMMY_CLKS), .BITS_PER_CLK(FLASH_BITS_PER_CLK)) u_flash (
     .clk(clk), .rst_n(rst_n), .ready(f_ready), .req(booted ? m_req : b_req), .addr(booted ? m_addr : b_at),
-    .ack(f_ack), .data(f_data), .spi_cs_n(spi_cs_n), .spi_sck(spi_sck), .spi_mosi(spi_mosi), .spi_miso(spi_miso));
+    .ack(f_ack), .data(f_data), .spi_cs_n(spi_cs_n), .spi_sck(spi_sck), .spi_mosi(f_mosi), .spi_mosi_oe(f_mosi_oe),
+    .spi_io0(spi_mosi), .spi_miso(spi_miso));
 
   // ---- boot: the header (checked byte by byte, fields kept), the program and the constants (summed
   // only: the memory adapter loads the program into the instruction RAM, the core reads the constants)

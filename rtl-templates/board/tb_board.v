@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // tb_board: co-simulation bench for nnchip_board_top. An SPI-flash model holds the image nnchip
 // wrote (mem/flash.hex, or the file +FLASH=<file> names, at FLASH_IMAGE; 0xFF elsewhere) and
-// answers READ (0x03). The host side of
+// answers READ (0x03) and Dual Output Fast Read (0x3B). The host side of
 // the UART is a pair of byte streams driven from outside (named pipes, one hex byte per line):
 // +TO_BOARD=<file> carries request frames, which the bench sends on uart_rx at the bench's baud;
 // the answer frame read from uart_tx goes to +FROM_BOARD=<file>. One frame in, one frame out, until
@@ -16,41 +16,72 @@ module tb_board;
   always #5 clk = ~clk;
 
   reg uart_rx = 1'b1;
-  wire uart_tx, cs_n, sck, mosi, led_ready, led_busy;
-  reg miso = 1'b0;
+  wire uart_tx, cs_n, sck, led_ready, led_busy;
+  wire io0;                  // MOSI: the design drives it, except in a dual read's dummy and data clocks
+  reg miso = 1'b0;           // IO1
+  reg io0_q = 1'b0;
+  reg io0_oe = 1'b0;         // the flash model drives IO0 (a dual read's data phase)
+  assign io0 = io0_oe ? io0_q : 1'bz;
   nnchip_board_top #(.CLKS_PER_BIT(CLKS_PER_BIT), .WAKE_CLKS(8)) dut (
-    .clk_pin(clk), .uart_rx(uart_rx), .uart_tx(uart_tx), .spi_cs_n(cs_n), .spi_sck(sck), .spi_mosi(mosi),
+    .clk_pin(clk), .uart_rx(uart_rx), .uart_tx(uart_tx), .spi_cs_n(cs_n), .spi_sck(sck), .spi_mosi(io0),
     .spi_miso(miso), .led_ready(led_ready), .led_busy(led_busy));
 
-  // ---- SPI flash (mode 0): command and address shift in on rising SCK, data shift out on falling SCK
+  // ---- SPI flash (mode 0): command and address shift in on IO0 at rising SCK, data shift out at
+  // falling SCK: READ (0x03) on IO1 from the clock after the address; Dual Output Fast Read (0x3B)
+  // after 8 dummy clocks, bits 7, 5, 3, 1 on IO1 and 6, 4, 2, 0 on IO0. RELEASE POWER-DOWN (0xAB)
+  // is accepted; any other command is an error, and so is the design driving IO0 while the flash does.
   reg [7:0] flash [0:FLASH_BYTES-1];
   reg [7:0] cmd;
   reg [23:0] addr;
   reg [7:0] out_byte;
   integer nbits = 0;
   integer bitpos = 0;
+  integer errors = 0;
+  integer reads = 0;         // READ commands
+  integer data_bytes = 0;    // bytes shifted out
   function [7:0] byte_at(input [23:0] a);
     byte_at = (a >= FLASH_IMAGE && a < FLASH_IMAGE + FLASH_BYTES) ? flash[a - FLASH_IMAGE] : 8'hff;
   endfunction
+  wire dual = (cmd == 8'h3b);
+  wire [31:0] data_from = dual ? 40 : 32;   // rising SCK edges before the data
   always @(negedge cs_n) nbits = 0;
-  always @(posedge sck) if (!cs_n && nbits < 32) begin
-    if (nbits < 8) cmd = {cmd[6:0], mosi};
-    else addr = {addr[22:0], mosi};
+  always @(posedge cs_n) io0_oe <= 1'b0;
+  always @(posedge sck) if (!cs_n && nbits < 40) begin
+    if (nbits < 8) cmd = {cmd[6:0], io0};
+    else if (nbits < 32) addr = {addr[22:0], io0};
     nbits = nbits + 1;
+    if (nbits == 8 && cmd != 8'h03 && cmd != 8'h3b && cmd != 8'hab) begin
+      $display("tb_board: ERROR flash command %02x", cmd);
+      errors = errors + 1;
+    end
+    if (nbits == 8 && (cmd == 8'h03 || cmd == 8'h3b)) reads = reads + 1;
     if (nbits == 32) begin
       out_byte = byte_at(addr);
       bitpos = 0;
     end
   end
-  always @(negedge sck) if (!cs_n && nbits == 32 && cmd == 8'h03) begin
-    miso <= out_byte[7];
-    out_byte = {out_byte[6:0], 1'b0};
-    bitpos = bitpos + 1;
+  always @(negedge sck) if (!cs_n && (cmd == 8'h03 || cmd == 8'h3b) && nbits >= data_from) begin
+    if (dual) begin
+      io0_oe <= 1'b1;
+      miso <= out_byte[7];
+      io0_q <= out_byte[6];
+      out_byte = {out_byte[5:0], 2'b00};
+      bitpos = bitpos + 2;
+    end else begin
+      miso <= out_byte[7];
+      out_byte = {out_byte[6:0], 1'b0};
+      bitpos = bitpos + 1;
+    end
     if (bitpos == 8) begin       // sequential read: the next byte follows
       addr = addr + 1;
       out_byte = byte_at(addr);
       bitpos = 0;
+      data_bytes = data_bytes + 1;
     end
+  end
+  always @(posedge clk) if (io0_oe && dut.f_mosi_oe) begin
+    if (errors < 10) $display("tb_board: ERROR bus contention: the design and the flash both drive IO0");
+    errors = errors + 1;
   end
 
   // ---- the boot's length, in board clocks from the first clock to the image's verdict
@@ -108,6 +139,7 @@ module tb_board;
       // one request frame: SYNC, type, length (2), payload, checksum
       got = $fscanf(to_board, "%x", v);
       if (got != 1) begin
+        $display("tb_board: flash: %0d READ commands, %0d bytes read, %0d errors", reads, data_bytes, errors);
         $fclose(from_board);
         $finish;
       end

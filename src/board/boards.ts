@@ -4,6 +4,7 @@
  * targets/board/): part, package, oscillator, where the flash image goes, LED polarity.
  */
 import { NnchipError } from '../diagnostics/error.js';
+import type { FlashReadName } from './flash.js';
 
 export interface Board {
   readonly name: string;
@@ -15,11 +16,14 @@ export interface Board {
   readonly flashBytes: number;
   readonly imageOffset: number;
   readonly ledActiveLow: boolean;
+  /** the flash chip, and the read the design uses by default (src/board/flash.ts; `--flash-read`) */
+  readonly flashChip: string;
+  readonly flashRead: FlashReadName;
 }
 
 export const BOARDS = {
-  icebreaker: { name: 'icebreaker', title: 'iCEBreaker (iCE40-UP5K SG48)', device: 'up5k', package: 'sg48', oscMhz: 12, flashBytes: 16 << 20, imageOffset: 1 << 20, ledActiveLow: true },
-  'hx8k-breakout': { name: 'hx8k-breakout', title: 'iCE40-HX8K breakout (CT256)', device: 'hx8k', package: 'ct256', oscMhz: 12, flashBytes: 4 << 20, imageOffset: 1 << 20, ledActiveLow: false },
+  icebreaker: { name: 'icebreaker', title: 'iCEBreaker (iCE40-UP5K SG48)', device: 'up5k', package: 'sg48', oscMhz: 12, flashBytes: 16 << 20, imageOffset: 1 << 20, ledActiveLow: true, flashChip: 'W25Q128JV', flashRead: 'dual' },
+  'hx8k-breakout': { name: 'hx8k-breakout', title: 'iCE40-HX8K breakout (CT256)', device: 'hx8k', package: 'ct256', oscMhz: 12, flashBytes: 4 << 20, imageOffset: 1 << 20, ledActiveLow: false, flashChip: 'N25Q032A', flashRead: 'dual' },
 } as const satisfies Record<string, Board>;
 export type BoardName = keyof typeof BOARDS;
 export const BOARD_NAMES = Object.keys(BOARDS) as BoardName[];

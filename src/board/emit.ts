@@ -16,6 +16,7 @@ import { NnchipError } from '../diagnostics/error.js';
 import { serializeProgram, type Program } from '../isa/program.js';
 import type { Contents } from '../util/atomic-write.js';
 import { DEFAULT_BAUD, type Board } from './boards.js';
+import { FLASH_READS, flashReadParameters, type FlashReadName } from './flash.js';
 import { flashImage, IMAGE_FIELDS, IMAGE_HEADER_BYTES, IMAGE_MAGIC, machineIdOf, programIdOf } from './image.js';
 import { pllFor, type PllSetting } from './pll.js';
 import { BOARD_ERRORS, IMAGE_STATUS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, RESP, SYNC } from './protocol.js';
@@ -36,6 +37,8 @@ export interface BoardEmitOptions {
   /** design clock, MHz (the board oscillator, or 16–275 through the PLL) */
   readonly clockMhz: number;
   readonly baud?: number;
+  /** how the design reads the flash (src/board/flash.ts); default the board's */
+  readonly flashRead?: FlashReadName;
   readonly name?: string;
   readonly capacity?: BoardCapacity;
 }
@@ -57,6 +60,8 @@ export interface BoardManifest {
   readonly clockMhz: number;
   readonly baud: number;
   readonly flashOffset: number;
+  /** the flash read the bitstream uses (it does not change the machine or the image) */
+  readonly flashRead: FlashReadName;
   readonly machineId: number;
   /** programIdOf() of program.nnp, whose image flash.bin is */
   readonly programId: number;
@@ -140,7 +145,7 @@ export function uartDivider(clockMhz: number, baud: number): number {
 }
 
 /** Values of nnchip_board_top.v's parameters: the machine and the board, nothing of the model. */
-function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSetting, baud: number): Record<string, string | number> {
+function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSetting, baud: number, flashRead: FlashReadName): Record<string, string | number> {
   return {
     CLKS_PER_BIT: uartDivider(pll.mhz, baud),
     WAKE_CLKS: Math.ceil(pll.mhz * 20), // 20 µs after RELEASE POWER-DOWN (data sheets: tRES1 ≤ 3 µs … 30 µs)
@@ -157,6 +162,7 @@ function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSet
     RAM_AW: clog2(m.ramBytes),
     PROG_AW: clog2(m.sizing.progDepth),
     FLASH_IMAGE: o.board.imageOffset,
+    ...flashReadParameters(FLASH_READS[flashRead]),
     MACHINE_ID: hex32(m.id),
   };
 }
@@ -166,6 +172,7 @@ export const flashHex = (image: Uint8Array): string => Array.from(image, (x) => 
 
 export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents> {
   const baud = o.baud ?? DEFAULT_BAUD;
+  const flashRead = o.flashRead ?? o.board.flashRead;
   const pll = pllFor(o.board.oscMhz, o.clockMhz);
   const machine = boardMachine(p, o.board, o.capacity);
   const image = flashImage(p, machine.id);
@@ -186,7 +193,7 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
       files.set(`tb/${name}`, fillTemplate(name, text, { FLASH_FILE: BOARD_FILES.flashHex, FLASH_IMAGE: o.board.imageOffset, FLASH_BYTES: flashBytes }));
       continue;
     }
-    files.set(`board/${name}`, name === 'nnchip_board_top.v' ? fillTemplate(name, text, topValues(p, machine, o, pll, baud)) : fillTemplate(name, text, {}));
+    files.set(`board/${name}`, name === 'nnchip_board_top.v' ? fillTemplate(name, text, topValues(p, machine, o, pll, baud, flashRead)) : fillTemplate(name, text, {}));
     boardRtl.push(`board/${name}`);
   }
   files.set('board/nnchip_protocol.vh', protocolHeader());
@@ -211,12 +218,13 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
       RAM_BYTES: machine.ramBytes,
       IMAGE_BYTES: image.length,
       FLASH_OFFSET_HEX: `0x${o.board.imageOffset.toString(16)}`,
+      FLASH_READ: `${FLASH_READS[flashRead].title} (the ${o.board.flashChip} answers it)`,
     }),
   );
   files.set(BOARD_FILES.image, image);
   files.set(BOARD_FILES.flashHex, flashHex(image));
   files.set(BOARD_FILES.program, serializeProgram(p));
-  const manifest: BoardManifest = { board: o.board.name, clockMhz: pll.mhz, baud, flashOffset: o.board.imageOffset, machineId: machine.id, programId: programIdOf(p), capacity: machine.capacity };
+  const manifest: BoardManifest = { board: o.board.name, clockMhz: pll.mhz, baud, flashOffset: o.board.imageOffset, flashRead, machineId: machine.id, programId: programIdOf(p), capacity: machine.capacity };
   files.set(BOARD_FILES.manifest, JSON.stringify(manifest, null, 2) + '\n');
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

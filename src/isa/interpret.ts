@@ -6,25 +6,34 @@
  * same values when its units run concurrently.
  */
 import { depthOf, type ArrayConfig } from './config.js';
-import { accessesOf } from './effects.js';
+import { accessesOf, type Access } from './effects.js';
 import { opOf, poolWindowError } from './ops/index.js';
-import { initialDram, readTensor, type Program } from './program.js';
+import { initialDram, readTensor, writeTensor, type Program } from './program.js';
 import { isLoadBuffer, type Instruction } from './spec.js';
-import { createState, type MachineState } from './state.js';
+import { bufferLanes, createState, type MachineState } from './state.js';
 
 export { createState, type MachineState } from './state.js';
 
-/** Programs deserializeProgram built, checked and deep-froze: nothing can change them, so they pass without a second look. */
+/** Programs validateProgram passed and found deep-frozen: nothing can change them, so they pass without a second look. */
 const checked = new WeakSet<Program>();
 
-/** For deserializeProgram only: `p` is its own fresh object, deep-frozen after checkProgram found nothing. */
+/** For validateProgram only: `p` passed every check (checkProgram's and the race check) and is deep-frozen. */
 export function rememberChecked(p: Program): void {
   checked.add(p);
 }
 
-/** Every access of every instruction inside its memory; returns the first violation or null. */
-export function checkProgram(p: Program): string | null {
-  if (checked.has(p)) return null;
+/** `p` passed validateProgram (isa/validate.ts) and cannot have changed since: in bounds and free of races. */
+export function wasValidated(p: Program): boolean {
+  return checked.has(p);
+}
+
+/**
+ * Every access of every instruction inside its memory; returns the first violation or null. With
+ * `collect`, each instruction's accesses are appended to it (the race check and the DRAM extent
+ * reuse them instead of deriving them again), and a validated program is checked all the same.
+ */
+export function checkProgram(p: Program, collect?: Access[][]): string | null {
+  if (collect === undefined && checked.has(p)) return null;
   const sizes = { dram: p.dramSize, act: p.config.actDepth, wgt: p.config.wgtDepth, acc: p.config.accDepth, qnt: p.config.qntDepth, out: depthOf(p.config, 'out') };
   for (let i = 0; i < p.instructions.length; i++) {
     const insn = p.instructions[i] as Instruction;
@@ -33,7 +42,9 @@ export function checkProgram(p: Program): string | null {
     const poolError = insn.op === 'threshold' ? poolWindowError(insn) : null;
     if (poolError !== null) return `instruction ${i} (threshold) ${poolError}`;
     if (insn.op === 'load' && !isLoadBuffer(insn.buf)) return `instruction ${i} (load) names buffer ${insn.buf}`;
-    for (const a of accessesOf(insn, p.config)) {
+    const accesses = accessesOf(insn, p.config);
+    collect?.push(accesses);
+    for (const a of accesses) {
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;
     }
   }
@@ -50,7 +61,28 @@ export function execute(s: MachineState, insn: Instruction, cfg: ArrayConfig): v
 
 /** Run a whole program on one input (int8 codes, row-major); returns the output codes. */
 export function interpret(p: Program, inputCodes: Int8Array): Int8Array {
-  const state = createState(p.config, initialDram(p, inputCodes));
+  const state = freshState(p, inputCodes);
   for (const insn of p.instructions) execute(state, insn, p.config);
   return readTensor(state.dram, p.output);
+}
+
+/**
+ * createState(p.config, initialDram(p, inputCodes)), in the memory of the program's previous run
+ * zeroed again (`--prove` interprets one program a thousand times: 130 kB of fresh buffers each on
+ * the digits CNN). Kept per program while its config and DRAM size are the ones it was made for.
+ */
+const lastState = new WeakMap<Program, MachineState>();
+function freshState(p: Program, inputCodes: Int8Array): MachineState {
+  let s = lastState.get(p);
+  const lanes = bufferLanes(p.config);
+  if (s === undefined || s.dram.length !== p.dramSize || s.act.length !== lanes.act || s.wgt.length !== lanes.wgt || s.acc.length !== lanes.acc || s.qntMult.length !== lanes.qntMult || s.out.length !== lanes.out) {
+    s = createState(p.config, initialDram(p, inputCodes));
+    lastState.set(p, s);
+    return s;
+  }
+  for (const buf of [s.act, s.wgt, s.acc, s.qntMult, s.qntShift, s.out]) buf.fill(0);
+  s.dram.fill(0, p.constants.length);
+  s.dram.set(p.constants, 0);
+  writeTensor(s.dram, p.input, inputCodes);
+  return s;
 }

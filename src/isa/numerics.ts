@@ -22,9 +22,13 @@ export function mac(acc: number, a: number, w: number): number {
   return (acc + a * w) | 0;
 }
 
-/** 2^(shift-1) and 2^-shift for every shift a qnt lane can hold (u8): Math.pow per element was a quarter of `--prove`. */
-const HALF_POW2 = Float64Array.from({ length: 256 }, (_, shift) => 2 ** shift / 2);
-const INVERSE_POW2 = Float64Array.from({ length: 256 }, (_, shift) => 2 ** -shift);
+/**
+ * 2^(shift-1) and 2^-shift for every shift a qnt lane can hold (u8): Math.pow per element was a
+ * quarter of `--prove`. Exported for loops that hoist a lane's terms (ops/threshold.ts): for a u8
+ * shift, requantize(x, mult, shift) = Math.floor((x·mult + HALF_POW2[shift]) · INVERSE_POW2[shift]).
+ */
+export const HALF_POW2: Readonly<Float64Array> = Float64Array.from({ length: 256 }, (_, shift) => 2 ** shift / 2);
+export const INVERSE_POW2: Readonly<Float64Array> = Float64Array.from({ length: 256 }, (_, shift) => 2 ** -shift);
 
 /**
  * requantize(x, mult, shift) = floor((x·mult + 2^(shift-1)) / 2^shift)

@@ -20,15 +20,18 @@ type Worker = (typeof WORKERS)[number];
 export const UNORDERED_PAIRS_PER_INSN = 64;
 export const MIN_UNORDERED_PAIRS = 20_000_000;
 
-/** The first ordering problem of the instruction list, or null: token flags, deadlock, races. */
-export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig): string | null {
+/**
+ * The first ordering problem of the instruction list, or null: token flags, deadlock, races.
+ * `accesses`: each instruction's accessesOf, when the caller has them already (checkProgram's collect).
+ */
+export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, accesses?: readonly (readonly Access[])[]): string | null {
   for (const [i, insn] of insns.entries()) {
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch' && i !== insns.length - 1) return `instruction ${i} is a halt before the end of the program`;
     for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag] && !HAS_PREV[unit]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
     for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag] && !HAS_NEXT[unit]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
   }
-  return checkRaces(insns, cfg);
+  return checkRaces(insns, accesses ?? insns.map((insn) => accessesOf(insn, cfg)));
 }
 
 /**
@@ -36,8 +39,7 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig): 
  * starts (program order on its own unit, plus whatever the tokens it pops carry). A pop takes the
  * token of the matching push, which must come earlier in the program (else the machine deadlocks).
  */
-function checkRaces(insns: readonly Instruction[], cfg: ArrayConfig): string | null {
-  const accesses: Access[][] = insns.map((insn) => accessesOf(insn, cfg));
+function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly Access[])[]): string | null {
   const members: Record<Worker, number[]> = { load: [], compute: [], store: [] };
   const lastEnd: Record<Worker, number[]> = { load: [0, 0, 0], compute: [0, 0, 0], store: [0, 0, 0] };
   const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[][]])) as Record<Channel, number[][]>;

@@ -13,15 +13,21 @@ export interface MachineState {
   readonly out: Int8Array;
 }
 
-export function createState(cfg: ArrayConfig, dram: Uint8Array): MachineState {
+/** Lanes of each buffer for the machine (createState's sizes, for callers that lay the buffers out themselves). */
+export function bufferLanes(cfg: ArrayConfig): { act: number; wgt: number; acc: number; qntMult: number; qntShift: number; out: number } {
   const { rows: R, cols: C } = cfg;
+  return { act: cfg.actDepth * R, wgt: cfg.wgtDepth * C, acc: cfg.accDepth * C, qntMult: cfg.qntDepth * C, qntShift: cfg.qntDepth * C, out: cfg.outDepth * C };
+}
+
+export function createState(cfg: ArrayConfig, dram: Uint8Array): MachineState {
+  const lanes = bufferLanes(cfg);
   return {
     dram,
-    act: new Int8Array(cfg.actDepth * R),
-    wgt: new Int8Array(cfg.wgtDepth * C),
-    acc: new Int32Array(cfg.accDepth * C),
-    qntMult: new Uint16Array(cfg.qntDepth * C),
-    qntShift: new Uint8Array(cfg.qntDepth * C),
-    out: new Int8Array(cfg.outDepth * C),
+    act: new Int8Array(lanes.act),
+    wgt: new Int8Array(lanes.wgt),
+    acc: new Int32Array(lanes.acc),
+    qntMult: new Uint16Array(lanes.qntMult),
+    qntShift: new Uint8Array(lanes.qntShift),
+    out: new Int8Array(lanes.out),
   };
 }

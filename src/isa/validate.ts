@@ -6,7 +6,7 @@
  */
 import { NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, depthOf, validateConfig, type ArrayConfig } from './config.js';
-import { accessesOf } from './effects.js';
+import type { Access } from './effects.js';
 import { decodeAll, rememberWords } from './encode.js';
 import { checkProgram, rememberChecked } from './interpret.js';
 import { checkOrdering } from './ordering.js';
@@ -117,7 +117,6 @@ export function deserializeProgram(bytes: Uint8Array, file?: string, owned = fal
     ...(batch > 1 ? { batch } : {}),
   };
   const valid = validateProgram(program, file);
-  rememberChecked(valid);
   rememberWords(valid.instructions, code);
   return valid;
 }
@@ -146,7 +145,19 @@ function configOf(v: unknown, fail: (why: string) => NnchipError, file: string |
 export function validateProgram(program: Program, file?: string): Program {
   const problem = problemOf(program, file);
   if (problem !== null) throw new NnchipError('NN404', `invalid program: ${problem}`, file === undefined ? {} : { file });
-  return freezeProgram(program);
+  const frozen = freezeProgram(program);
+  // the next stage (the simulator's plan, its race check) need not check it again, unless it can still change
+  if (deepFrozen(frozen)) rememberChecked(frozen);
+  return frozen;
+}
+
+/** Everything a check reads cannot change (freezeProgram skips what is frozen already, however shallowly). */
+function deepFrozen(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
+  if (!Object.isFrozen(v)) return false;
+  const parts: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
+  for (const x of parts) if (typeof x === 'object' && x !== null && !deepFrozen(x)) return false;
+  return true;
 }
 
 function problemOf(p: Program, file: string | undefined): string | null {
@@ -160,14 +171,16 @@ function problemOf(p: Program, file: string | undefined): string | null {
     const size = r.space === 'dram' ? p.dramSize : depthOf(cfg, r.space);
     if (r.start + r.size > size) return `memory-map region "${r.name}" [${r.start}, ${r.start + r.size}) lies outside ${r.space} [0, ${size})`;
   }
-  const stream = checkProgram(p);
+  // each instruction's accesses, derived once for the bounds, the DRAM extent and the race check
+  const accesses: Access[][] = [];
+  const stream = checkProgram(p, accesses);
   if (stream !== null) return stream;
   // DRAM no larger than the program's own extent: a few header bytes cannot make every run allocate a GiB
   let extent = Math.max(p.constants.length, tensorEnd(storedLayout(p.input)), tensorEnd(p.output));
   for (const r of p.memoryMap) if (r.space === 'dram') extent = Math.max(extent, r.start + r.size);
-  for (const insn of p.instructions) for (const a of accessesOf(insn, cfg)) if (a.space === 'dram') extent = Math.max(extent, a.end);
+  for (const list of accesses) for (const a of list) if (a.space === 'dram') extent = Math.max(extent, a.end);
   if (p.dramSize > extent) return `dramSize ${p.dramSize} exceeds the ${extent} bytes the program uses`;
-  return checkOrdering(p.instructions, cfg);
+  return checkOrdering(p.instructions, cfg, accesses);
 }
 
 /** One past the highest byte of a tensor (pixel addresses grow with the sample, the line and the column). */

@@ -36,6 +36,24 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(top).toMatch(/parameter USE_PLL = 1,/);
     expect((12 * (field('PLL_DIVF') + 1)) / ((field('PLL_DIVR') + 1) * 2 ** field('PLL_DIVQ'))).toBe(24);
     expect(readFileSync(join(hw, 'board/board.pcf'), 'utf8')).toMatch(/^set_io clk_pin J3$/m);
+    // the flash is read with Dual Output Fast Read unless --flash-read says otherwise
+    expect((JSON.parse(r.stdout) as { flashRead: string }).flashRead).toBe('dual');
+    expect(top).toMatch(/parameter \[7:0\] FLASH_READ_CMD = 8'h3b,/);
+  });
+
+  test('--flash-read single reads with READ (0x03); another mode, or the flag without --board, is a usage error', () => {
+    const single = join(work, 'single');
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--array', '2x2', '--board', 'icebreaker', '--flash-read', 'single', '--no-fit-check', '-o', single, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(single, 'board/nnchip_board_top.v'), 'utf8')).toMatch(/FLASH_READ_CMD = 8'h03,[^\n]*\n\s*parameter FLASH_DUMMY_CLKS = 0,[^\n]*\n\s*parameter FLASH_BITS_PER_CLK = 1,/);
+    expect((JSON.parse(readFileSync(join(single, 'board.json'), 'utf8')) as { flashRead: string }).flashRead).toBe('single');
+    const quad = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--flash-read', 'quad', '-o', join(work, 'quad')]);
+    expect(quad.code).toBe(2);
+    expect(quad.stderr).toMatch(/^error NN801: unknown flash read "quad" \(available: single, dual\)/);
+    expect(quad.stderr.trim().split('\n')).toHaveLength(1);
+    const plain = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--flash-read', 'dual', '-o', join(work, 'plain-flash')]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/^error NN801: --flash-read applies to board designs only/);
   });
 
   test('the flash image is a header (magic, machine and program ids, sizes, sums), the program, then the constants; board flash-image writes the same bytes', () => {

@@ -7,12 +7,13 @@
  * reports equal scheduleTimes(), the protocol's error frames come back for bad requests, a damaged
  * image or another machine's is refused, and another model's image runs on the same bitstream.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BOARDS, type Board } from '../../src/board/boards.js';
 import { BOARD_FILES, boardMachine, emitBoard, flashHex } from '../../src/board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard } from '../../src/board/host.js';
+import { clocksPerByte, FLASH_READS, type FlashRead, type FlashReadName } from '../../src/board/flash.js';
 import { flashImage, IMAGE_HEADER_BYTES } from '../../src/board/image.js';
 import { encodeFrame, IMAGE_STATUS, readRequest, REQ, RESP, writeRequest } from '../../src/board/protocol.js';
 import { loadModel } from '../../src/importers/index.js';
@@ -24,7 +25,7 @@ import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../src/util/ato
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
 import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
-import { boardCellModels, compileBoardSim, startBoardSim } from './board-sim.js';
+import { boardCellModels, compileBoardSim, startBoardSim } from '../../src/board/cosim.js';
 import { haveTools } from './tools.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
@@ -46,6 +47,9 @@ function inputsOf(p: Program): Int8Array[] {
   const n = p.input.rows * p.input.rowBytes;
   return [quantizeInput(p, calibrationSamples(TINY_CALIBRATION)[0]!), new Int8Array(n).fill(127), new Int8Array(n).fill(-128)];
 }
+
+/** The flash read of a board design folder's bitstream. */
+const flashReadOf = (dir: string): FlashRead => FLASH_READS[(JSON.parse(readFileSync(join(dir, BOARD_FILES.manifest), 'utf8')) as { flashRead: FlashReadName }).flashRead];
 
 /**
  * INFO, then each input through the host code: the answers of interpret() and scheduleTimes(). `p`
@@ -69,12 +73,17 @@ async function expectInferences(p: Program, machineId: number, dir: string, benc
   }
   const log = await sim.close();
   expect(log).toContain('(exit 0)');
-  // the boot reads the image once, as one flash stream: about 19 board clocks per byte (docs/board.md)
+  // the flash model saw only the design's read command, and never both sides driving IO0
+  expect(log).toMatch(/flash: \d+ READ commands, \d+ bytes read, 0 errors/);
+  expect(log).not.toContain('ERROR');
+  // the boot reads the image once, as one flash stream, at the flash's rate plus a few clocks per
+  // byte of handshake (the reader reads a byte ahead; docs/board.md)
+  const read = flashReadOf(dir);
   const boot = Number(/image status 1 after (\d+) clocks/.exec(log)?.[1]);
   const bytes = flashImage(p, machineId).length;
-  expect(boot).toBeGreaterThan(16 * bytes);
-  expect(boot).toBeLessThan(20 * bytes + 1000);
-  process.stdout.write(`board boot: ${bytes} image bytes in ${boot} clocks (${(boot / bytes).toFixed(1)} per byte)\n`);
+  expect(boot).toBeGreaterThan(clocksPerByte(read) * bytes);
+  expect(boot).toBeLessThan((clocksPerByte(read) + 2) * bytes + 1000);
+  process.stdout.write(`board boot (${read.name} read): ${bytes} image bytes in ${boot} clocks (${(boot / bytes).toFixed(1)} per byte)\n`);
   return clocks;
 }
 
@@ -121,8 +130,8 @@ describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on a 2x2 boar
     const n = p.input.rows * p.input.rowBytes;
     const clocks = await expectInferences(p, machine.id, dir, bench, [quantizeInput(p, calibrationSamples()[0]!), new Int8Array(n).fill(127)]);
     expect(clocks[1]).toBe(clocks[0]);
-    // the program's bytes past the first window each take a flash byte time (16 board clocks) at least
-    expect(clocks[0]).toBeGreaterThan(16 * 16 * (p.instructions.length - Number(machine.parameters['PROG_DEPTH'])));
+    // the program's bytes past the first window each take a flash byte time (8 board clocks in a dual read) at least
+    expect(clocks[0]).toBeGreaterThan(clocksPerByte(flashReadOf(dir)) * 16 * (p.instructions.length - Number(machine.parameters['PROG_DEPTH'])));
   }, 600_000);
 });
 
@@ -158,15 +167,26 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
       const streamed = join(temp.path, 'streamed');
       writeDirAtomic(streamed, emitBoard(p, { board: ICEBREAKER, clockMhz: 12, capacity: { programWords: window } }));
       const clocks = await expectInferences(p, small.id, streamed, await compileBoardSim(streamed), inputsOf(p));
-      // every inference pays for the same stream: at least 16 board clocks for each byte past the
+      // every inference pays for the same stream: at least a flash byte time for each byte past the
       // first window (which is loaded while the board waits), beyond the resident program's run
       const resident = (await expectInferences(p, machine.id, dir, bench, inputsOf(p).slice(0, 1)))[0]!;
       const streamedBytes = 16 * (p.instructions.length - window);
       for (const c of clocks) {
         expect(c).toBe(clocks[0]);
-        expect(c).toBeGreaterThan(resident + 16 * streamedBytes);
+        expect(c).toBeGreaterThan(resident + clocksPerByte(flashReadOf(streamed)) * streamedBytes);
       }
       process.stdout.write(`board window: ${streamedBytes} program bytes streamed per inference, ${clocks[0]! - resident} board clocks more (${((clocks[0]! - resident) / streamedBytes).toFixed(1)} per byte)\n`);
+    }, 120_000);
+
+    test('the single-bit READ (0x03) gives the same outputs in the same compute cycles, in more board clocks', async () => {
+      const single = join(temp.path, 'single');
+      writeDirAtomic(single, emitBoard(p, { board: ICEBREAKER, clockMhz: 12, flashRead: 'single' }));
+      expect(flashReadOf(single)).toBe(FLASH_READS.single);
+      expect(flashReadOf(dir)).toBe(FLASH_READS.dual);
+      const slow = await expectInferences(p, machine.id, single, await compileBoardSim(single), inputsOf(p));
+      const fast = await expectInferences(p, machine.id, dir, bench, inputsOf(p));
+      for (let i = 0; i < fast.length; i++) expect(slow[i]).toBeGreaterThan(fast[i]!);
+      process.stdout.write(`board flash read: ${slow[0]} board clocks an inference single, ${fast[0]} dual\n`);
     }, 120_000);
 
     test('bad requests get ERROR frames and leave the board working', async () => {

@@ -10,6 +10,7 @@ import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice4
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
 import { checkBoardFits } from '../../board/fit.js';
+import { FLASH_READ_NAMES, flashReadNamed, type FlashReadName } from '../../board/flash.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { quantizeBatches } from '../../isa/program.js';
@@ -24,7 +25,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; programWords?: string; ramBytes?: string; fitCheck: boolean };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; flashRead?: string; programWords?: string; ramBytes?: string; fitCheck: boolean };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -50,6 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
+        .option('--flash-read <mode>', `--board only: how the design reads the SPI flash: ${FLASH_READ_NAMES.join(' or ')} (default dual: both boards' flash chips answer Dual Output Fast Read 0x3B; docs/board.md)`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
         .option('--program-words <n>', '--board only: instruction RAM words (default: this program\'s length, or 256 when that is over 512; at most 512); a longer program streams through it from flash')
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
@@ -68,7 +70,7 @@ export function register(program: Command, ctx: CliContext): void {
   ).action((model: string, flags: VerilogFlags) => {
     if (flags.board !== undefined) return boardAction(model, flags, ctx);
     if (!flags.fitCheck) throw new NnchipError('NN801', '--no-fit-check applies to board designs only (add --board ' + BOARD_NAMES.join('|') + ')');
-    for (const f of ['clock', 'baud', 'programWords', 'ramBytes'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
+    for (const f of ['clock', 'baud', 'flashRead', 'programWords', 'ramBytes'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
     const target = parseTarget(flags.target ?? 'generic');
     const part = deviceFor(target, flags.device);
     const device = target === 'ice40' ? parseDevice(part ?? 'hx8k') : undefined;
@@ -123,6 +125,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const clockMhz = flags.clock === undefined ? board.oscMhz : positive('--clock', flags.clock);
   const baud = flags.baud === undefined ? DEFAULT_BAUD : positive('--baud', flags.baud);
   uartDivider(pllFor(board.oscMhz, clockMhz).mhz, baud); // a clock or baud rate the board cannot make is a usage error, before compiling
+  const flashRead = flags.flashRead === undefined ? board.flashRead : (flashReadNamed(flags.flashRead).name as FlashReadName);
   const name = modelStem(model).replace(/\.(nnchip|nnp)$/, '');
   const out = flags.out ?? `${name}.${board.name}`;
   const written = outputOptions(flags, model, flags.calibration, flags.config);
@@ -139,13 +142,13 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
   if (flags.fitCheck) checkBoardFits(p, board, capacity, compilerFor(model, flags));
-  const files = emitBoard(p, { board, clockMhz, baud, name, capacity });
+  const files = emitBoard(p, { board, clockMhz, baud, flashRead, name, capacity });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;
   const image = files.get(BOARD_FILES.image)!;
   const manifest = JSON.parse(String(files.get(BOARD_FILES.manifest))) as BoardManifest;
   const summary = {
-    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashBytes: p.constants.length, imageBytes: image.length,
+    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
     instructions: p.instructions.length, programWords: manifest.capacity.progDepth, machineId: manifest.machineId, files: [...files.keys()], cycles,
   };
   if (flags.json) {
@@ -153,6 +156,6 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
     return;
   }
   const { io } = ctx;
-  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
   io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md)\n`);
 }

@@ -30,7 +30,12 @@ function loadRows(s: MachineState, buf: LoadBuffer, R: number, C: number, src: n
       return;
     }
     case 'acc':
-      for (let i = 0; i < rows; i++) for (let l = 0, at = src + i * stride, e = (sram + i) * C; l < C; l++) s.acc[e + l] = readI32(dram, at + 4 * l);
+      for (let i = 0; i < rows; i++) {
+        const e = (sram + i) * C;
+        // stride 0 (a bias row for every output row): the row just read, copied
+        if (stride === 0 && i > 0) s.acc.copyWithin(e, sram * C, (sram + 1) * C);
+        else for (let l = 0, at = src + i * stride; l < C; l++) s.acc[e + l] = readI32(dram, at + 4 * l);
+      }
       return;
     case 'qnt':
       for (let i = 0; i < rows; i++)

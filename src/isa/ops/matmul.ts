@@ -11,11 +11,10 @@ function matmulActEnd(insn: InstructionOf<'matmul'>): number {
   return 1 + (runs > 1 ? Math.max(last, matmulActRow(insn, (runs - 1) * insn.inner - 1)) : last);
 }
 
-/** Scratch of execute(), grown to the array: live lanes, the transposed tile, two rows of act lanes (or one row of C sums). */
-const scratch = { lanes: new Int32Array(0), columns: new Int32Array(0), x: new Int32Array(0), y: new Int32Array(0) };
+/** Scratch of execute(), grown to the array: live lanes, the transposed tile, four rows of gathered act lanes, one row of C sums. */
+const scratch = { lanes: new Int32Array(0), columns: new Int32Array(0), rows4: new Int8Array(0), x: new Int32Array(0) };
 function scratchFor(R: number, C: number): typeof scratch {
-  const n = Math.max(R, C);
-  if (scratch.lanes.length < R || scratch.columns.length < R * C || scratch.x.length < n) Object.assign(scratch, { lanes: new Int32Array(R), columns: new Int32Array(R * C), x: new Int32Array(n), y: new Int32Array(n) });
+  if (scratch.lanes.length < R || scratch.columns.length < R * C || scratch.x.length < C) Object.assign(scratch, { lanes: new Int32Array(R), columns: new Int32Array(R * C), rows4: new Int8Array(4 * R), x: new Int32Array(C) });
   return scratch;
 }
 
@@ -74,50 +73,98 @@ export const matmul: OpDef<'matmul'> = {
       const o = acc0 * C;
       const { x } = scratchFor(R, C);
       x.fill(0, 0, C);
-      for (let r = 0; r < R; r++) {
+      // two tile rows per pass (each sum read and written once for both), zero act lanes skipped
+      let r = 0;
+      for (; r + 1 < R; r += 2) {
         const v = act[a + r]!;
-        if (v === 0) continue;
+        const u = act[a + r + 1]!;
+        if (v === 0 && u === 0) continue;
+        for (let c = 0, w = wgt0 + r * C; c < C; c++, w++) x[c]! += v * wgt[w]! + u * wgt[w + C]!;
+      }
+      if (r < R && act[a + r] !== 0) {
+        const v = act[a + r]!;
         for (let c = 0, w = wgt0 + r * C; c < C; c++, w++) x[c]! += v * wgt[w]!;
       }
       for (let c = 0; c < C; c++) acc[o + c] = accumulate ? (acc[o + c]! + x[c]!) | 0 : x[c]!;
       return;
     }
     const live = liveTile(wgt, wgt0, R, C);
-    const { lanes, columns, x, y } = scratch;
-    // rows m and m + 1 together (each weight read once for both); m = run·inner + i, so the act row is act + run·actOuter + i·actStride (matmulActRow)
-    for (let m = 0, run = 0, i = 0; m < rows; m += 2) {
-      const a0 = (act0 + run * actOuter + i * actStride) * R;
-      if (++i === inner) (i = 0), run++;
-      const pair = m + 1 < rows;
-      const a1 = (act0 + run * actOuter + i * actStride) * R;
-      if (pair && ++i === inner) (i = 0), run++;
-      for (let l = 0; l < live; l++) x[l] = act[a0 + lanes[l]!]!;
-      if (pair) for (let l = 0; l < live; l++) y[l] = act[a1 + lanes[l]!]!;
-      else y.fill(0, 0, live);
+    const { lanes, columns, rows4 } = scratch;
+    // the four rows' live lanes: read in place when every lane is live, else gathered into rows4 (both int8, so the loop below sees one array type)
+    const gather = live < R;
+    const src = gather ? rows4 : act;
+    // rows m to m + 3 together (each weight read once for all four); m = run·inner + i, so the act row is act + run·actOuter + i·actStride (matmulActRow)
+    for (let m = 0, run = 0, i = 0; m < rows; m += 4) {
+      const n = Math.min(4, rows - m);
+      // a row past the last (n < 4) reads row m again: its sums are computed and never stored
+      let b0 = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+      for (let k = 0; k < n; k++) {
+        const a = (act0 + run * actOuter + i * actStride) * R;
+        if (++i === inner) (i = 0), run++;
+        const b = gather ? k * R : a;
+        if (gather) for (let l = 0; l < live; l++) rows4[b + l] = act[a + lanes[l]!]!;
+        if (k === 0) b0 = b1 = b2 = b3 = b;
+        else if (k === 1) b1 = b;
+        else if (k === 2) b2 = b;
+        else b3 = b;
+      }
       const o0 = (acc0 + m) * C;
-      const o1 = o0 + C;
       // columns c and c + 1 together too (a last odd column sums column c twice and keeps one);
       // |Σ| ≤ R·2^14 ≤ 2^22 is exact; wrapping once equals wrapping after every MAC (int32 addition is modulo 2^32)
       for (let c = 0; c < C; c += 2) {
         const two = c + 1 < C;
         const w0 = c * live;
         const w1 = two ? w0 + live : w0;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0; // prettier-ignore
+        let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0; // prettier-ignore
         for (let l = 0; l < live; l++) {
-          const xl = x[l]!;
-          const yl = y[l]!;
           const k0 = columns[w0 + l]!;
           const k1 = columns[w1 + l]!;
+          const xl = src[b0 + l]!;
+          const yl = src[b1 + l]!;
+          const zl = src[b2 + l]!;
+          const wl = src[b3 + l]!;
           s00 += xl * k0;
           s01 += xl * k1;
           s10 += yl * k0;
           s11 += yl * k1;
+          s20 += zl * k0;
+          s21 += zl * k1;
+          s30 += wl * k0;
+          s31 += wl * k1;
         }
-        acc[o0 + c] = accumulate ? (acc[o0 + c]! + s00) | 0 : s00;
-        if (pair) acc[o1 + c] = accumulate ? (acc[o1 + c]! + s10) | 0 : s10;
-        if (!two) continue;
-        acc[o0 + c + 1] = accumulate ? (acc[o0 + c + 1]! + s01) | 0 : s01;
-        if (pair) acc[o1 + c + 1] = accumulate ? (acc[o1 + c + 1]! + s11) | 0 : s11;
+        // straight-line stores: rows past the last (n < 4) are skipped, as is a missing second column
+        const o = o0 + c;
+        if (accumulate) {
+          acc[o] = (acc[o]! + s00) | 0;
+          if (two) acc[o + 1] = (acc[o + 1]! + s01) | 0;
+          if (n > 1) {
+            acc[o + C] = (acc[o + C]! + s10) | 0;
+            if (two) acc[o + C + 1] = (acc[o + C + 1]! + s11) | 0;
+          }
+          if (n > 2) {
+            acc[o + 2 * C] = (acc[o + 2 * C]! + s20) | 0;
+            if (two) acc[o + 2 * C + 1] = (acc[o + 2 * C + 1]! + s21) | 0;
+          }
+          if (n > 3) {
+            acc[o + 3 * C] = (acc[o + 3 * C]! + s30) | 0;
+            if (two) acc[o + 3 * C + 1] = (acc[o + 3 * C + 1]! + s31) | 0;
+          }
+        } else {
+          acc[o] = s00;
+          if (two) acc[o + 1] = s01;
+          if (n > 1) {
+            acc[o + C] = s10;
+            if (two) acc[o + C + 1] = s11;
+          }
+          if (n > 2) {
+            acc[o + 2 * C] = s20;
+            if (two) acc[o + 2 * C + 1] = s21;
+          }
+          if (n > 3) {
+            acc[o + 3 * C] = s30;
+            if (two) acc[o + 3 * C + 1] = s31;
+          }
+        }
       }
     }
   },

@@ -4,10 +4,18 @@
  * (steps = 0, ReLU family; or pooling: the max over a window of acc rows first, its geometry in
  * steps) and the step table (steps ≥ 1 without pooling, any function of one accumulator value).
  */
-import { threshold as thresholdValue, tableStep } from '../numerics.js';
+import { HALF_POW2, INVERSE_POW2, tableStep } from '../numerics.js';
 import { FORMATS } from '../spec.js';
 import type { InstructionOf } from '../spec.js';
 import type { OpDef } from './types.js';
+
+/** Scratch of execute(): each lane's requantize terms, and the acc offsets of one out row's window taps. */
+const scratch = { mult: new Float64Array(0), half: new Float64Array(0), inverse: new Float64Array(0), taps: new Int32Array(1) };
+function thresholdScratch(C: number, window: number): typeof scratch {
+  if (scratch.mult.length < C) Object.assign(scratch, { mult: new Float64Array(C), half: new Float64Array(C), inverse: new Float64Array(C) });
+  if (scratch.taps.length < window) scratch.taps = new Int32Array(window);
+  return scratch;
+}
 
 /** Pipeline depth of the threshold unit after a row's last beat: operand select, multiply, accumulate, round + clamp + out write. */
 export const THRESHOLD_LATENCY = 4;
@@ -45,13 +53,34 @@ export const threshold: OpDef<'threshold'> = {
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
     const { acc: acc0, out: out0, qnt, table, zp, lo, hi, rows } = insn;
     const steps = tableSteps(insn);
+    if (steps > 0) {
+      for (let m = 0; m < rows; m++) for (let c = 0, o = (out0 + m) * C; c < C; c++) out[o + c] = tableStep(acc[(acc0 + m) * C + c]!, acc, table * C + c, C, steps);
+      return;
+    }
+    // requantize mode: numerics.ts `threshold` per lane, clamp(requantize(x, mult, shift) + zp, lo, hi),
+    // with each lane's {mult, 2^(shift-1), 2^-shift} read once per instruction (one qnt entry serves every row)
+    const { mult, half, inverse, taps } = thresholdScratch(C, poolSize(insn));
+    for (let c = 0, q = qnt * C; c < C; c++, q++) {
+      mult[c] = qntMult[q]!;
+      half[c] = HALF_POW2[qntShift[q]!]!;
+      inverse[c] = INVERSE_POW2[qntShift[q]!]!;
+    }
     const pool = poolOf(insn);
-    // the mode and the pooling are per instruction: chosen once, not per element
+    const W = pool === null ? 1 : pool.kh * pool.kw;
     for (let m = 0; m < rows; m++) {
       const o = (out0 + m) * C;
-      if (steps > 0) for (let c = 0; c < C; c++) out[o + c] = tableStep(acc[(acc0 + m) * C + c]!, acc, table * C + c, C, steps);
-      else if (pool === null) for (let c = 0, q = qnt * C; c < C; c++, q++) out[o + c] = thresholdValue(acc[(acc0 + m) * C + c]!, qntMult[q]!, qntShift[q]!, zp, lo, hi);
-      else for (let c = 0, q = qnt * C; c < C; c++, q++) out[o + c] = thresholdValue(pooledMax(acc, C, acc0, pool, m, c), qntMult[q]!, qntShift[q]!, zp, lo, hi);
+      if (pool === null) taps[0] = (acc0 + m) * C;
+      else for (let ky = 0, k = 0; ky < pool.kh; ky++) for (let kx = 0; kx < pool.kw; kx++, k++) taps[k] = (acc0 + poolRow(pool, m, ky, kx)) * C;
+      for (let c = 0; c < C; c++) {
+        // the max over the window's taps (the semantics' max over ky, kx): the acc row itself without pooling
+        let x = acc[taps[0]! + c]!;
+        for (let k = 1; k < W; k++) {
+          const v = acc[taps[k]! + c]!;
+          if (v > x) x = v;
+        }
+        const y = Math.floor((x * mult[c]! + half[c]!) * inverse[c]!) + zp;
+        out[o + c] = y < lo ? lo : y > hi ? hi : y;
+      }
     }
   },
   accesses: (insn) => [
@@ -176,12 +205,6 @@ export function poolRow(p: PoolWindow, m: number, ky: number, kx: number): numbe
   const y = Math.max(0, Math.floor(m / p.pw) * p.sh + ky - p.padTop);
   const x = Math.max(0, (m % p.pw) * p.sw + kx - p.padLeft);
   return y * p.line + x;
-}
-
-function pooledMax(acc: Int32Array, C: number, base: number, p: PoolWindow, m: number, c: number): number {
-  let best = -Infinity;
-  for (let ky = 0; ky < p.kh; ky++) for (let kx = 0; kx < p.kw; kx++) best = Math.max(best, acc[(base + poolRow(p, m, ky, kx)) * C + c]!);
-  return best;
 }
 
 /** Acc entries from `acc` on that the instruction reads (up to its last window's last line when pooling). */

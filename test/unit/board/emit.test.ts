@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { readTemplateDir } from '../../../src/backends/verilog/templates.js';
 import { BOARD_NAMES, BOARDS } from '../../../src/board/boards.js';
 import { boardMachine, emitBoard, PROGRAM_WINDOW_WORDS, protocolHeader } from '../../../src/board/emit.js';
+import { clocksPerByte, clocksPerNewRead, FLASH_READS } from '../../../src/board/flash.js';
 import { IMAGE_FIELDS } from '../../../src/board/image.js';
 import { BOARD_ERRORS, IMAGE_STATUS, REQ, RESP } from '../../../src/board/protocol.js';
 import { loadModel } from '../../../src/importers/index.js';
@@ -20,6 +21,19 @@ describe('emitBoard', () => {
     for (const [path, text] of files) if (typeof text === 'string') expect(text, path).not.toMatch(/\{\{[A-Z][A-Z0-9_]*\}\}/);
     expect(files.get('board/board.pcf')).toBe(readTemplateDir('targets/board').get(`${name}.pcf`));
     expect([...emitBoard(program, { board: BOARDS[name], clockMhz: 12 }).entries()]).toEqual([...files.entries()]);
+  });
+
+  test('the flash read: the board\'s (dual: 0x3B, 8 dummy clocks, 2 bits a clock) unless asked otherwise; it changes the bitstream, not the machine or the image', () => {
+    for (const name of BOARD_NAMES) expect(BOARDS[name].flashRead).toBe('dual');
+    const dual = emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12 });
+    const single = emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12, flashRead: 'single' });
+    expect(dual.get('board/nnchip_board_top.v')).toMatch(/FLASH_READ_CMD = 8'h3b,[^\n]*\n\s*parameter FLASH_DUMMY_CLKS = 8,[^\n]*\n\s*parameter FLASH_BITS_PER_CLK = 2,/);
+    expect(single.get('board/nnchip_board_top.v')).toMatch(/FLASH_READ_CMD = 8'h03,[^\n]*\n\s*parameter FLASH_DUMMY_CLKS = 0,[^\n]*\n\s*parameter FLASH_BITS_PER_CLK = 1,/);
+    expect(single.get('flash.bin')).toEqual(dual.get('flash.bin'));
+    expect(JSON.parse(String(single.get('board.json'))).machineId).toBe(JSON.parse(String(dual.get('board.json'))).machineId);
+    // SCK is the board clock halved: 16 board clocks a byte single, 8 dual; a new address costs the command, address and dummy clocks
+    expect([clocksPerByte(FLASH_READS.single), clocksPerByte(FLASH_READS.dual)]).toEqual([16, 8]);
+    expect(clocksPerNewRead(FLASH_READS.dual) - clocksPerNewRead(FLASH_READS.single)).toBe(2 * 8 - 8);
   });
 
   test('the Verilog protocol constants are protocol.ts values', () => {

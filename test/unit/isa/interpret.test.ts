@@ -84,3 +84,20 @@ describe('timing rules (docs/hardware.md)', () => {
     expect(() => scheduleTimes(p.instructions, p.config)).toThrow(/deadlock/);
   });
 });
+
+describe('one program interpreted many times', () => {
+  test('each run starts from zeros, the constants and the input, whatever the run before it left (its buffers are reused)', () => {
+    // accumulates onto an acc row nothing loads (zero at the start of a run), and reads act from the
+    // output's DRAM (written only by the run's own store)
+    const accResidue = tinyProgram(ASM.replace('load buf=2 sram=0 rows=1 dram=4 stride=0\n', ''), CONSTANTS);
+    const dramResidue = tinyProgram(ASM.replace('load buf=0 sram=0 rows=1 dram=48', 'load buf=0 sram=0 rows=1 dram=56'), CONSTANTS);
+    for (const p of [accResidue, dramResidue]) {
+      expect(checkProgram(p)).toBeNull();
+      const x = Int8Array.from([7, -2]);
+      // a fresh object is a program interpret() has not seen: fresh buffers
+      const fresh = Array.from(interpret({ ...p }, x));
+      expect([0, 1, 2].map(() => Array.from(interpret(p, x)))).toEqual([fresh, fresh, fresh]);
+    }
+    expect(Array.from(interpret(accResidue, Int8Array.from([7, -2])))).not.toEqual([0, 0]);
+  });
+});

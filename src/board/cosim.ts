@@ -2,15 +2,16 @@
 /**
  * Runs a board design folder in Icarus or Verilator with its bench tb/tb_board.v, and gives the host a ByteLink
  * to it: two named pipes carry the UART bytes (one hex byte per line), so the host code of
- * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged.
+ * `nnchip board run` (src/board/host.ts, protocol.ts) drives the simulated board unchanged. Used by
+ * test/cosim/board.test.ts and bench/board.mjs (the board clocks of an inference).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { cellModelsFor } from '../../src/backends/verilog/cell-models.js';
-import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
-import type { ByteLink } from '../../src/board/host.js';
-import { writeFilesAtomic } from '../../src/util/atomic-write.js';
+import { cellModelsFor } from '../backends/verilog/cell-models.js';
+import { requireTool, runTool } from '../backends/verilog/tools.js';
+import type { ByteLink } from './host.js';
+import { writeFilesAtomic } from '../util/atomic-write.js';
 
 export interface SimBoard {
   readonly link: ByteLink;

@@ -11,7 +11,10 @@
 //     (test/cosim/board.test.ts's), its program streamed from flash, co-simulated in Verilator
 //     (src/board/cosim.ts) with each flash read of src/board/flash.ts (single 0x03, dual 0x3B): the
 //     boot, the board clocks per inference, and how many of them are the core's and the flash's.
-// BENCH_BOARD=reference,calibration,buffers,flash selects parts (default all). Each design takes minutes.
+//   digits: the shipped digits MLP with the machine `verilog --board` picks when none is named
+//     (boardDefaultConfig: the placed machine, its buffers as deep as the model needs), `make bitstream`
+//     on each board at 12 MHz: what the README's board walk-through builds.
+// BENCH_BOARD=reference,calibration,buffers,flash,digits selects parts (default all). Each design takes minutes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +26,7 @@ import { BoardSession, checkBoard, inferOnBoard } from '../dist/src/board/host.j
 import { flashImage } from '../dist/src/board/image.js';
 import { quantizeInput } from '../dist/src/isa/program.js';
 import { scheduleTimes } from '../dist/src/isa/timing.js';
-import { estimateBoardUse, PLACED_MACHINES } from '../dist/src/board/fit.js';
+import { boardDefaultConfig, estimateBoardUse, PLACED_MACHINES } from '../dist/src/board/fit.js';
 import { findTool, runTool } from '../dist/src/backends/verilog/tools.js';
 import { FPGA_DEVICES } from '../dist/src/backends/verilog/devices.js';
 import { loadModel } from '../dist/src/importers/index.js';
@@ -32,9 +35,17 @@ import { compile } from '../dist/src/passes/pipeline.js';
 import { tempFolder, writeDirAtomic } from '../dist/src/util/atomic-write.js';
 
 const root = new URL('../', import.meta.url);
-const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers,flash').split(',');
-const graph = loadModel(new URL('examples/tiny/tiny.nnchip.json', root).pathname);
-const samples = JSON.parse(readFileSync(new URL('examples/tiny/calibration.json', root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
+const parts = (process.env.BENCH_BOARD ?? 'reference,calibration,buffers,flash,digits').split(',');
+const samplesOf = (file) => JSON.parse(readFileSync(new URL(file, root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
+const TINY = { graph: loadModel(new URL('examples/tiny/tiny.nnchip.json', root).pathname), samples: samplesOf('examples/tiny/calibration.json') };
+const DIGITS = { graph: loadModel(new URL('examples/digits-mlp/model.json', root).pathname), samples: samplesOf('examples/digits-mlp/calibration.json') };
+const compileFor = (model) => (config) => {
+  try {
+    return compile(model.graph, { config, calibration: { samples: model.samples } }).program;
+  } catch {
+    return null;
+  }
+};
 
 // the machines that place (src/board/fit.ts; test/cosim/board-pnr.test.ts builds the same)
 const REFERENCE = Object.entries(PLACED_MACHINES).map(([board, { clockMhz, config }]) => [board, clockMhz, config]);
@@ -72,9 +83,9 @@ function readPnrLog(path) {
   return { lcs: use('ICESTORM_LC'), brams: use('ICESTORM_RAM'), dsps: use('ICESTORM_DSP'), clocks };
 }
 
-async function build(boardName, clockMhz, config, target) {
+async function build(boardName, clockMhz, config, target, model = TINY) {
   const board = BOARDS[boardName];
-  const program = compile(graph, { config: makeConfig(config), calibration: { samples } }).program;
+  const program = compileFor(model)(makeConfig(config));
   const estimate = estimateBoardUse(program, board);
   const temp = tempFolder('nnchip-bench-board-');
   const t0 = performance.now();
@@ -117,7 +128,7 @@ async function flashRun(program, readName) {
     const sim = startBoardSim(dir, await compileBoardSim(dir, 'verilator'));
     const session = new BoardSession(sim.link, 0);
     await checkBoard(session, program, boardMachine(program, board).id);
-    const run = await inferOnBoard(session, program, quantizeInput(program, samplesDigits[0]));
+    const run = await inferOnBoard(session, program, quantizeInput(program, DIGITS.samples[0]));
     const log = await sim.close();
     const boot = Number(/image status 1 after (\d+) clocks/.exec(log)?.[1]);
     const flash = /flash: (\d+) READ commands, (\d+) bytes read/.exec(log);
@@ -126,12 +137,10 @@ async function flashRun(program, readName) {
     temp.remove();
   }
 }
-const samplesDigits = JSON.parse(readFileSync(new URL('examples/digits-mlp/calibration.json', root), 'utf8')).inputs.map((x) => Float32Array.from(x.flat(Infinity)));
 
 async function flashPart() {
   if (findTool('verilator') === null) return console.log('flash: verilator is needed');
-  const digits = loadModel(new URL('examples/digits-mlp/model.json', root).pathname);
-  const program = compile(digits, { config: makeConfig(DIGITS_CONFIG), calibration: { samples: samplesDigits } }).program;
+  const program = compileFor(DIGITS)(makeConfig(DIGITS_CONFIG));
   const window = Number(boardMachine(program, BOARDS.icebreaker).parameters['PROG_DEPTH']);
   const streamed = 16 * (program.instructions.length - window);
   const cycles = scheduleTimes(program.instructions, program.config).cycles;
@@ -151,10 +160,12 @@ if (parts.includes('flash')) await flashPart();
 if (['make', 'yosys', 'nextpnr-ice40'].some((t) => findTool(t) === null)) {
   console.log('board: make, yosys and nextpnr-ice40 are needed');
 } else {
-  for (const [part, cases, target] of [['reference', REFERENCE, 'bitstream'], ['calibration', CALIBRATION, 'pnr'], ['buffers', BUFFERS, 'pnr']]) {
+  const digits = Object.keys(PLACED_MACHINES).map((board) => [board, 12, boardDefaultConfig(BOARDS[board], compileFor(DIGITS))]);
+  for (const [part, cases, target, model] of [['reference', REFERENCE, 'bitstream', TINY], ['calibration', CALIBRATION, 'pnr', TINY], ['buffers', BUFFERS, 'pnr', TINY], ['digits', digits, 'bitstream', DIGITS]]) {
     if (!parts.includes(part)) continue;
-    console.log(`${part}: the tiny example (examples/tiny), make ${target}; cells = nextpnr's ICESTORM_LC, estimate = src/board/fit.ts`);
+    const which = model === TINY ? 'the tiny example (examples/tiny)' : 'the digits MLP (examples/digits-mlp), the board default machine';
+    console.log(`${part}: ${which}, make ${target}; cells = nextpnr's ICESTORM_LC, estimate = src/board/fit.ts`);
     console.log(HEADER);
-    for (const [board, clockMhz, config] of cases) console.log(line(await build(board, clockMhz, config, target), clockMhz));
+    for (const [board, clockMhz, config] of cases) console.log(line(await build(board, clockMhz, config, target, model), clockMhz));
   }
 }

@@ -26,6 +26,8 @@ module nnchip_threshold #(
   parameter COLS = 4,
   parameter PASSES = 1,
   parameter POOL = 1,        // 0: the program has no pooling threshold, so the window walker and running maximum are left out
+  parameter TABLE = 1,       // 0: the program has no step table (steps > 0, no pooling), so the table sequencer is left out
+  parameter MAC16 = 0,       // 1: each lane's multiply is in two iCE40 UltraPlus DSP blocks (nnchip_mac16_lane.v)
   parameter ROWS_W = 16,
   parameter STEPS_W = 10,
   parameter ACC_AW = 8,
@@ -214,20 +216,31 @@ module nnchip_threshold #(
       wire        [7:0]  shift = q[23:16];
       wire [DIGIT_W-1:0] digit = mult[d1_msb_first * DIGIT_W +: DIGIT_W];
       // |x * mult| < 2^47 (spec: mult is u16), so 48 bits hold the product, and every prefix, exactly
-      reg  signed [31:0] x_q;              // stage 1: the operands
-      reg  [DIGIT_W-1:0] digit_q;
-      reg  signed [47:0] part_q, prod_q;   // stage 2: x * digit; stage 3: the digits so far
+      reg  signed [47:0] prod_q;           // stage 3: the product (the digits so far)
       reg         [5:0]  shift1_q, shift2_q, shift_q;
       reg                to_zero1_q, to_zero2_q, to_zero_q;
       always @(posedge clk) begin
-        x_q <= x;
-        digit_q <= digit;
         shift1_q <= shift[5:0];
         to_zero1_q <= shift > 8'd47;
-        part_q <= x_q * $signed({1'b0, digit_q});
         {shift2_q, to_zero2_q} <= {shift1_q, to_zero1_q};
-        prod_q <= (first_digit3 ? 48'sd0 : (prod_q <<< DIGIT_W)) + part_q;
         {shift_q, to_zero_q} <= {shift2_q, to_zero2_q | tb_through};
+      end
+      if (MAC16 != 0) begin : g_mac16
+        // stages 1 and 2 in the DSP blocks: the whole of mult each beat, so stage 3 takes the product
+        wire [31:0] p_hi, p_lo;
+        nnchip_mac16_lane u_mul (.clk(clk), .x_next(x), .m_next(mult), .p_hi(p_hi), .p_lo(p_lo));
+        always @(posedge clk) prod_q <= {p_hi, 16'd0} + {16'd0, p_lo};
+        wire unused_digits = ^{digit, first_digit3};
+      end else begin : g_fabric
+        reg  signed [31:0] x_q;              // stage 1: the operands
+        reg  [DIGIT_W-1:0] digit_q;
+        reg  signed [47:0] part_q;           // stage 2: x * digit
+        always @(posedge clk) begin
+          x_q <= x;
+          digit_q <= digit;
+          part_q <= x_q * $signed({1'b0, digit_q});
+          prod_q <= (first_digit3 ? 48'sd0 : (prod_q <<< DIGIT_W)) + part_q;
+        end
       end
 
       // rounded = floor((p + 2^(s-1)) / 2^s) = floor((fh + 1) / 2) with fh = floor(2p / 2^s), for
@@ -393,8 +406,11 @@ module nnchip_threshold #(
   //                    its value with the step's threshold (odd k) or takes the step's code if it was
   //                    >= (even k); after the row's last code the result goes through two registers
   //   t = P*m + P + 3  out row m is written (THRESHOLD_LATENCY cycles after the row's last beat)
-  localparam K_W = STEPS_W + 1;
+  // TABLE = 0: no step table in the program, no sequencer; tb_busy_q stays low (its constant flip-flop goes)
   reg               tb_busy_q;
+  generate
+    if (TABLE != 0) begin : g_table   // (its body keeps the module's indentation)
+  localparam K_W = STEPS_W + 1;
   reg [K_W-1:0]     tb_k_q, tb_last_k_q;
   reg [ROWS_W-1:0]  tb_left_q;
   reg [ACC_AW-1:0]  tb_row_q, tb_tab_q, tb_base_q;
@@ -433,14 +449,12 @@ module nnchip_threshold #(
   reg [OUT_AW-1:0]  o1_q, o2_q, o3_q;
   wire [COLS*8-1:0] y_next;
   genvar t;
-  generate
     for (t = 0; t < COLS; t = t + 1) begin : g_table_lane
       wire signed [31:0] held = x_q[t*32 +: 32];
       wire signed [31:0] entry = acc_rdata[t*32 +: 32];
       assign y_next[t*8 +: 8] = ge_q[t] ? entry[7:0] : y_q[t*8 +: 8];
       always @(posedge clk) if (d_v_q & d_k_q[0]) ge_q[t] <= held >= entry;
     end
-  endgenerate
   always @(posedge clk) begin
     {d_k_q, d_end_q, d_last_q, d_out_q} <= {tb_k, tb_row_end, tb_final, tb_out};
     if (d_v_q & (d_k_q == {K_W{1'b0}})) begin
@@ -474,5 +488,17 @@ module nnchip_threshold #(
   assign tb_through = v2t_q;
   assign tb_codes = r2_q;
   assign tb_last = v3t_q & l3t_q;
+    end else begin : g_no_table
+      always @(posedge clk) tb_busy_q <= 1'b0;
+      assign tb_acc_re = 1'b0;
+      assign tb_acc_raddr = {ACC_AW{1'b0}};
+      assign tb_we = 1'b0;
+      assign tb_waddr = {OUT_AW{1'b0}};
+      assign tb_through = 1'b0;
+      assign tb_codes = {COLS*8{1'b0}};
+      assign tb_last = 1'b0;
+      wire unused_no_table = tb_start;
+    end
+  endgenerate
 endmodule
 `default_nettype wire

@@ -14,6 +14,8 @@ module nnchip_top #(
   parameter QUEUE_DEPTH = {{QUEUE_DEPTH}},
   parameter THRESHOLD_PASSES = {{THRESHOLD_PASSES}},   // beats per acc row: COLS / PASSES requantizer lanes
   parameter THRESHOLD_POOL = {{THRESHOLD_POOL}},       // 1: the program pools in the threshold (its window logic is built)
+  parameter THRESHOLD_TABLE = {{THRESHOLD_TABLE}},     // 1: the program has step tables (the threshold's table sequencer is built)
+  parameter THRESHOLD_MAC16 = {{THRESHOLD_MAC16}},     // 1: the threshold lanes multiply in SB_MAC16 blocks, two per lane
   parameter DRAM_BW = {{DRAM_BW}},            // bytes per beat, each channel
   parameter DRAM_LATENCY = {{DRAM_LATENCY}},  // cycles from a request to its data
   parameter DRAM_AW = {{DRAM_AW}},
@@ -184,7 +186,7 @@ module nnchip_top #(
     .done(mm_done), .done_push_prev(mm_done_push_prev), .done_push_next(mm_done_push_next), .busy(mm_busy));
 
   nnchip_threshold #(
-    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .ROWS_W(TH_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW),
+    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .TABLE(THRESHOLD_TABLE), .MAC16(THRESHOLD_MAC16), .ROWS_W(TH_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW),
     .LEAD(matmul_acc_lead(ROWS, COLS))
   ) u_threshold (
     .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),

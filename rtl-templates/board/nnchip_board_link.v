@@ -46,20 +46,18 @@ module nnchip_board_link #(
   reg hold_q;
   reg [7:0] tx_sum_q;
 
-  // Range checks: [addr, addr + n) inside the RAM region. ram_base and dram_size are below 2^(DRAM_AW+1),
-  // so an address with a bit set above that is outside, and the sums need only LIM_W bits.
+  // The range check: [addr, addr + n) inside the RAM region, n a WRITE's data bytes or a READ's count
+  // (one adder and one compare for both: a request is one or the other). ram_base and dram_size are
+  // below 2^(DRAM_AW+1), so an address with a bit set above that is outside, and the sum needs only LIM_W bits.
   localparam LIM_W = ((DRAM_AW + 1 > 16) ? DRAM_AW + 1 : 16) + 1;
-  wire [15:0] write_len = len_q - 16'd4;
+  wire [15:0] span = (type_q == REQ_WRITE) ? len_q - 16'd4 : count_q;
   wire addr_low = (addr_q >> (DRAM_AW + 1)) == 32'd0;
   wire [LIM_W-1:0] addr_lim = addr_q[LIM_W-1:0];
   wire [LIM_W-1:0] base_lim = ram_base[LIM_W-1:0];
   wire [LIM_W-1:0] size_lim = dram_size[LIM_W-1:0];
-  wire [LIM_W-1:0] write_end = addr_lim + {{(LIM_W-16){1'b0}}, write_len};
-  wire [LIM_W-1:0] read_end = addr_lim + {{(LIM_W-16){1'b0}}, count_q};
+  wire [LIM_W-1:0] span_end = addr_lim + {{(LIM_W-16){1'b0}}, span};
   wire image_ok = (image_status == IMG_STATUS_OK);
-  wire in_region = image_ok && addr_low && addr_lim >= base_lim;
-  wire write_ok = in_region && write_end <= size_lim;
-  wire read_ok = in_region && read_end <= size_lim;
+  wire range_ok = image_ok && addr_low && addr_lim >= base_lim && span_end <= size_lim;
   // RAM addresses: the low RAM_AW bits of addr - ram_base + i are those of the low bits' sum
   wire [RAM_AW-1:0] ram_off = addr_q[RAM_AW-1:0] - ram_base[RAM_AW-1:0];
   wire [15:0] data_idx = idx_q - 16'd4;
@@ -139,7 +137,7 @@ module nnchip_board_link #(
         sum_q <= sum_q + rx_data;
         if (idx_q < 4) addr_q[idx_q[1:0]*8 +: 8] <= rx_data;
         else if (type_q == REQ_WRITE) begin
-          if (write_ok) begin
+          if (range_ok) begin
             h_we <= 1'b1;
             h_waddr <= ram_at;
             h_wdata <= rx_data;
@@ -159,11 +157,11 @@ module nnchip_board_link #(
                     else answer(RESP_INFO, INFO_PAYLOAD_BYTES, 8'd0);
           REQ_WRITE: if (len_q < 4) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);
                      else if (!image_ok) answer(RESP_ERROR, 16'd1, ERR_FLASH_IMAGE);
-                     else if (!write_ok) answer(RESP_ERROR, 16'd1, ERR_BAD_ADDRESS);
+                     else if (!range_ok) answer(RESP_ERROR, 16'd1, ERR_BAD_ADDRESS);
                      else answer(RESP_ACK, 16'd0, 8'd0);
           REQ_READ: if (len_q != 6) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);
                     else if (!image_ok) answer(RESP_ERROR, 16'd1, ERR_FLASH_IMAGE);
-                    else if (!read_ok) answer(RESP_ERROR, 16'd1, ERR_BAD_ADDRESS);
+                    else if (!range_ok) answer(RESP_ERROR, 16'd1, ERR_BAD_ADDRESS);
                     else answer(RESP_DATA, count_q, 8'd0);
           REQ_RUN: if (len_q != 0) answer(RESP_ERROR, 16'd1, ERR_BAD_LENGTH);
                    else if (!image_ok) answer(RESP_ERROR, 16'd1, ERR_FLASH_IMAGE);

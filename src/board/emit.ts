@@ -99,7 +99,7 @@ export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {})
     ramBytes,
     parameters,
     id: machineIdOf(parameters),
-    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, ramBytes },
+    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, tables: sizing.tables, ramBytes },
   };
 }
 

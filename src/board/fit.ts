@@ -5,10 +5,10 @@
  * model `synth` uses, backends/verilog/fit.ts), the logic cells from a model calibrated on placed
  * board designs (bench/board.mjs prints each calibration design's cells beside this estimate).
  */
-import { bramBlocks, FPGA_DEVICES, mac16Blocks, overuse, type FpgaDevice, type ResourceUse } from '../backends/verilog/devices.js';
+import { bramBlocks, FPGA_DEVICES, mac16Blocks, overuse, thresholdMac16Blocks, type FpgaDevice, type ResourceUse } from '../backends/verilog/devices.js';
 import { bramTotal, BUFFERS, bufferBrams, changed, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
 import { NnchipError } from '../diagnostics/error.js';
-import type { ArrayConfig } from '../isa/config.js';
+import { makeConfig, type ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
 import type { Board, BoardName } from './boards.js';
 import { boardMachine, type BoardCapacity } from './emit.js';
@@ -17,24 +17,31 @@ import type { DesignSizing } from '../backends/verilog/emit.js';
 /**
  * Logic cells (nextpnr's ICESTORM_LC) of a board design, fitted to the designs bench/board.mjs
  * builds (yosys 0.23, nextpnr-ice40; 2x2 and 4x4 arrays, queue depths 1, 2 and 4, DRAM beats of 2
- * and 8 bytes, small and larger buffers, on both parts: each within 0.3% of its placed figure). `base` is the board logic (host
+ * and 8 bytes, small and larger buffers, on both parts: each within 1.5% of its placed figure). `base` is the board logic (host
  * link, flash reader, memory adapter, boot checker), the core's fixed control and its one-lane
  * threshold unit; each PE adds its accumulator and registers (and, in LUTs, its multiplier:
- * `fabric`, 164 cells more than in a DSP block), each column its share of the control (the plain
- * core's per-column figure, src/explore/area.ts), each instruction-queue entry a register of every
+ * `fabric`, 164 cells more than in a DSP block), each column its share of the control, each instruction-queue entry a register of every
  * instruction field in the three queues, each byte of the DRAM beat its adapter lanes, and each
  * address bit of the five buffers its share of the instruction fields, queue entries and counters
  * (fitted to the two designs verilog --board first suggested for the tiny example, with buffers
  * 8 to 128 times deeper: 6,525 and 8,133 cells placed).
  * A threshold unit of full lanes (thresholdPasses dividing cols) replaces the one-lane unit, at the
  * plain core's yosys figures (docs/hardware.md); pooling hardware adds about 100 cells per column
- * (backends/verilog/emit.ts). Neither is in the calibration designs.
+ * (backends/verilog/emit.ts). Neither is in the calibration designs. The calibration designs have no
+ * step table (the tiny example and the digits MLP: ReLU), so the threshold's table sequencer is not
+ * built; `tables` adds it back (what leaving it out saved: about 480 cells at 2x2, 720 at 4x4, with
+ * the host link's shared range check). On the UP5K their threshold lane multiplies in two spare
+ * SB_MAC16 blocks (`laneInMac16`, per lane: devices.ts thresholdMac16Blocks; about 270 cells). `base`
+ * and `perCol` were refitted to the seven designs placed after those changes (least squares on the
+ * 2x2 and 4x4 ones: each within 1.5%; the digits MLP's iCEBreaker design, 5,007 placed, is estimated 5,062).
  */
 export const BOARD_CELL_MODEL = {
-  base: 2792,
+  base: 2606,
+  tables: { fixed: 236, perCol: 121 },
+  laneInMac16: -272,
   perAddressBit: 62,
   pe: { fabric: 269, mac16: 105 },
-  perCol: 222.5,
+  perCol: 77,
   perQueueEntry: 308,
   perBeatByte: 8,
   thresholdLane: { full: 2072, serial: 1250 },
@@ -85,10 +92,11 @@ export function estimateBoardUse(p: Program, board: Board, capacity: BoardCapaci
   return estimateMachineUse(p.config, device, machine.sizing, machine.ramBytes);
 }
 
-export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: Pick<DesignSizing, 'progDepth' | 'pooling' | 'dramAw'>, ramBytes: number): ResourceUse {
+export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: Pick<DesignSizing, 'progDepth' | 'pooling' | 'tables' | 'dramAw'>, ramBytes: number): ResourceUse {
   const m = BOARD_CELL_MODEL;
   const fullLanes = c.cols % c.thresholdPasses === 0 ? c.cols / c.thresholdPasses : 0;
   const threshold = fullLanes === 0 ? 0 : fullLanes * m.thresholdLane.full - m.thresholdLane.serial;
+  const laneBlocks = thresholdMac16Blocks(c, device.peMultipliers);
   const cells =
     m.base +
     c.rows * c.cols * m.pe[device.peMultipliers] +
@@ -97,11 +105,13 @@ export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: P
     c.dramBytesPerCycle * m.perBeatByte +
     addressBits(c) * m.perAddressBit +
     Math.max(0, sizing.dramAw - m.dramAddressBit.from) * (m.dramAddressBit.fixed + c.queueDepth * m.dramAddressBit.perQueueEntry) +
-    threshold;
+    threshold +
+    (sizing.tables ? m.tables.fixed + c.cols * m.tables.perCol : 0) +
+    (laneBlocks / 2) * m.laneInMac16;
   // the memory adapter's read ring: a beat and its valid bit per cycle of DRAM latency (nnchip_board_mem.v)
   const ring = inferredBlocks(8 * c.dramBytesPerCycle + 1, Math.max(1, c.dramLatency), device);
   const brams = bramTotal(bufferBrams(c, device)) + bramBlocks(INSN_BITS, sizing.progDepth, device) + inferredBlocks(8, ramBytes, device) + ring;
-  const dsps = device.peMultipliers === 'mac16' ? mac16Blocks(c.rows, c.cols) : 0;
+  const dsps = (device.peMultipliers === 'mac16' ? mac16Blocks(c.rows, c.cols) : 0) + laneBlocks;
   // flip-flops and pins are not estimated: a logic cell holds a LUT and a flip-flop, and the pins are the board's
   return { luts: Math.round(cells), ffs: 0, brams, dsps, io: 0 };
 }
@@ -138,6 +148,20 @@ function grownUntilLowers(start: ArrayConfig, ceiling: ArrayConfig, lowers: (c: 
     for (let d = Math.floor(config[f] / 2); d >= start[f] && lowers({ ...config, [f]: d }); d = Math.floor(d / 2)) config = { ...config, [f]: d };
   }
   return config;
+}
+
+/**
+ * The machine `verilog --board` builds when no --config or --array names one: the board's placed
+ * machine (PLACED_MACHINES), its buffers as deep as the model needs (up to the default config's);
+ * null when the model does not lower on it even so (the default machine is then compiled, and the
+ * fit check says what fits).
+ */
+export function boardDefaultConfig(board: Board, compileFor: CompileForFn): ArrayConfig | null {
+  const lowers = (c: ArrayConfig): boolean => {
+    const q = compileFor(c);
+    return q !== null && machineOrNull(q, board, {}) !== null;
+  };
+  return grownUntilLowers(makeConfig(PLACED_MACHINES[board.name as BoardName].config), makeConfig({}), lowers);
 }
 
 /**

@@ -9,6 +9,7 @@ import { escapeControls, internal, NnchipError, shortName, withFile } from '../d
 import { loadModel } from '../importers/index.js';
 import { product } from '../ir/graph.js';
 import { modelDims } from '../isa/layout.js';
+import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
 import { validateProgram } from '../isa/validate.js';
 import { compile, type Compiled } from '../passes/pipeline.js';
@@ -41,8 +42,8 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
   return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }
 
-export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext): CompiledModel {
-  const config = configFrom(f);
+/** `config`: the machine to compile for (default: the one --config and --array describe). */
+export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f)): CompiledModel {
   const graph = loadModel(modelPath, limitsFrom(f));
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
@@ -56,8 +57,8 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
 }
 
 /** A compiled model's Program, through the same validator (a failure there is a compiler bug). */
-export function compiledProgram(path: string, flags: CompileFlags, ctx: CliContext): CompiledModel {
-  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx);
+export function compiledProgram(path: string, flags: CompileFlags, ctx: CliContext, config?: ArrayConfig): CompiledModel {
+  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx, config);
   try {
     return { ...compiled, program: validateProgram(compiled.program) };
   } catch (e) {
@@ -66,8 +67,9 @@ export function compiledProgram(path: string, flags: CompileFlags, ctx: CliConte
   }
 }
 
-export function programFor(path: string, flags: CompileFlags, ctx: CliContext): Program {
+/** `config` (a model only): the machine to compile for, in place of --config's. */
+export function programFor(path: string, flags: CompileFlags, ctx: CliContext, config?: ArrayConfig): Program {
   const command = ctx.command ?? 'this command';
-  if (!isProgramPath(path)) return compiledProgram(path, flags, ctx).program;
+  if (!isProgramPath(path)) return compiledProgram(path, flags, ctx, config).program;
   return loweredProgram(path, flags, command);
 }

@@ -3,7 +3,7 @@
  * A GemmOp's constants in DRAM: its R×C weight tiles (one per term, column tile and channel tile;
  * all-zero tiles are skipped), per-column bias and requantization parameters, activation step tables.
  */
-import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { ceilDiv, contentKey, type Dram } from './lower-dram.js';
 
 /** DRAM addresses of an op's constants; tiles[term][nt][ct] is null where the tile is all zero. */
@@ -112,7 +112,7 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
-    ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(gp.tensors.get(op.terms[0]!.src)!.w, R)) : -1,
+    ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(channelSumRuns(gp.tensors.get(op.terms[0]!.src)!).pixels, R)) : -1,
     biasTerm: op.biasAsTerm ? biasTiles(op, R, C, dram) : null,
   };
 }
@@ -142,7 +142,17 @@ function biasTiles(op: GemmOp, R: number, C: number, dram: Dram): BiasTerm | nul
   return { act: dram.constant(`bias:${op.layer}`, new Uint8Array(act.buffer)), tiles: tiles.map((t) => dram.constant(`bias:${op.layer}`, new Uint8Array(t.buffer))) };
 }
 
-/** Two act entries of R lanes: all ones, and ones in the first (w mod R) lanes (a line's last pixels). */
+/**
+ * How a channel sum walks a sample's map: `runs` runs of `pixels` pixels that follow each other in
+ * DRAM — the whole map as one run when its lines have no x padding between them (the pixels of line
+ * y + 1 continue where line y's ended), else one run per line.
+ */
+export function channelSumRuns(t: PhysicalTensor): { runs: number; pixels: number } {
+  const lines = t.samples?.lines ?? t.h;
+  return t.pads[1] === 0 && t.pads[3] === 0 ? { runs: 1, pixels: lines * t.w } : { runs: lines, pixels: t.w };
+}
+
+/** Two act entries of R lanes: all ones, and ones in the first (w mod R) lanes (a run's last pixels). */
 function onesEntries(w: number, R: number): Uint8Array {
   const bytes = new Uint8Array(2 * R).fill(1, 0, R);
   bytes.fill(1, R, R + (w % R));

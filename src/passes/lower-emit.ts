@@ -21,7 +21,7 @@ import { encodePoolGeometry } from '../isa/ops/threshold.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
 import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
-import type { OpConstants } from './lower-constants.js';
+import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
@@ -81,7 +81,9 @@ function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
 function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Placed>>, cfg: ArrayConfig): boolean {
   const { t } = tiled.get(op.terms[0]!.src)!.p;
   const { rows: R, cols: C } = cfg;
-  const sum = t.h * ceilDiv(t.w, R) * Math.max(R, cfg.dramLatency + R * ceilDiv(C, cfg.dramBytesPerCycle));
+  const { runs, pixels } = channelSumRuns(t);
+  const samples = t.samples === undefined ? 1 : op.oh;
+  const sum = samples * runs * ceilDiv(pixels, R) * Math.max(R, cfg.dramLatency + R * ceilDiv(C, cfg.dramBytesPerCycle));
   const perPixel = t.h * t.w * matmulIssueInterval(1, cfg);
   if (sum < perPixel) return true;
   try {
@@ -94,32 +96,45 @@ function channelSumPays(op: GemmOp, tiled: ReadonlyMap<string, SourceWindow<Plac
 }
 
 /**
- * A channel sum over the pixels: each line's pixels, R at a time, are the weight tile (C channels
- * per entry, as stored) and one act entry of ones (the first w mod R of them for a line's last group)
- * sums them down the rows into one acc row per column tile.
+ * A channel sum over the pixels: each run's pixels (the whole map when its lines are contiguous,
+ * else each line: channelSumRuns), R at a time, are the weight tile (C channels per entry, as stored)
+ * and one act entry of ones (the first pixels mod R of them for a run's last group) sums them down
+ * the rows into one acc row per column tile.
  */
 function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
   emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, 2), Math.max(st.maxRows, 1)];
   // a batch (passes/batch.ts): one sum per sample, over its own lines, stored at its own pixel
-  const { pitch, lines } = x.t.samples ?? { pitch: 0, lines: x.t.h };
-  for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+  const { pitch } = x.t.samples ?? { pitch: 0 };
+  const { runs, pixels } = channelSumRuns(x.t);
+  const NT = ceilDiv(op.n, C);
+  // two column tiles share one array drain, as in emitOp, when it outlasts a column tile's matmuls
+  const pairs = st.qntSlots > 1 && 2 * R + C > runs * ceilDiv(pixels, R) * matmulIssueInterval(1, cfg);
+  const held: Instruction[] = [];
+  for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < NT; nt++) {
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
-    for (let y = sample * pitch; y < sample * pitch + lines; y++) {
-      for (let x0 = 0; x0 < x.t.w; x0 += R) {
+    for (let y = sample * pitch; y < sample * pitch + runs; y++) {
+      for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
         st.slotTile[held] = -1; // activations, not a constant
-        const n = Math.min(R, x.t.w - x0);
+        const n = Math.min(R, pixels - x0);
         emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
         emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: slot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
       }
     }
-    emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
-    emit({ op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 });
+    held.push(
+      { op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 },
+      { op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 },
+    );
+    if (pairs && nt % 2 === 0 && nt + 1 < NT) continue;
+    // thresholds first, then stores: the second threshold does not wait behind the first store
+    const finish = held.splice(0);
+    finish.filter((i) => i.op === 'threshold').forEach(emit);
+    finish.filter((i) => i.op === 'store').forEach(emit);
   }
 }
 
@@ -246,40 +261,64 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];
+  // an even column tile's threshold and stores, held until the next one's matmuls are out
+  const paired: Instruction[] = [];
+  const NT = ceilDiv(op.n, C);
+  const tiles = lineTiles(op, lines);
+  // (tile, column tile) pairs in all: a tile's last column tile pairs with the next tile's first
+  const items = tiles.length * ceilDiv(op.ow, chunk) * NT;
   let tile = 0;
-  for (const { oy0, oy1, py0, py1, padTop } of lineTiles(op, lines)) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
+  for (const { oy0, oy1, py0, py1, padTop } of tiles) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
-    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, emit);
+    const windowLoads: Instruction[] = [];
+    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, (insn) => void windowLoads.push(insn));
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
     // replicating the bias would cost the load unit more than one more matmul costs the array (its
     // issue interval: it pipelines with the term matmuls that follow it)
     const replicated = dmaCycles(rows, 4 * C, cfg);
     const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
+    // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
+    const aheadOf = (nt: number): number[] => [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
+    const group = weightGroup(rows, cfg, st);
+    const steps = op.table?.steps ?? 0;
+    // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
+    const tableAt = 2 * lines * chunk;
+    // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
+    const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
+      steps > 0
+        ? { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
+        : { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
+      ...(biasAct >= 0 ? [] : [{ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: (tileIndex % 2) * lines * chunk, rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+    ];
+    // an op's first column loads and weight group load before its first windows: those wait for the
+    // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
+    // hoistLoads), so behind them the constants would load only then; ahead of them they load while
+    // the previous op still computes (a slot holding a weight tile is not loaded again). Later
+    // tiles' windows go to the other act half and do not wait: there the constants stay after them
+    // (tried: slower on ResNet-8)
+    const early = tile === 0 ? columnLoads(0, st.colTile) : [];
+    early.forEach(emit);
+    const first = aheadOf(0);
+    if (tile === 0 && first.length > 0) wgtSlotOf(first.slice(0, group), group, st, R, C, emit);
+    windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
-    for (let nt = 0; nt < ceilDiv(op.n, C); nt++) {
+    if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
+    for (let nt = 0; nt < NT; nt++) {
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
       const qSlot = tileIndex % st.qntSlots;
-      const steps = op.table?.steps ?? 0;
-      // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
-      const tableAt = 2 * lines * chunk;
-      if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
-      if (steps > 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C });
-      else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-      // the bias: acc rows replicated from DRAM, or (an add) a first, overwriting matmul of a constant act entry
-      // the weight tiles of this column tile's matmuls, in order (weightGroup of them per load)
-      const ahead = [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
-      const group = weightGroup(rows, cfg, st);
+      // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
+      if (nt > 0 || early.length === 0) columnLoads(nt, tileIndex).forEach(emit);
+      const ahead = aheadOf(nt);
       let used = 0;
       const nextSlot = (): number => {
         const from = used++;
         return wgtSlotOf(ahead.slice(from, from + group), group, st, R, C, emit);
       };
       if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
-      else emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows, dram: k.bias + nt * 4 * C, stride: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
@@ -308,23 +347,39 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
       const pw = pooledWidth(op, x1 - x0);
       const pooling = op.pool === undefined ? { table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 } : thresholdPooling(op.pool, op.ow, padTop);
-      // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
-      // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
-      for (const store of deferred.splice(0)) emit(store);
-      emit({ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling });
+      const finish: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling }];
       for (const run of storedLines(op, py0, py1)) {
         const sram = slot + (run.from - py0) * pw;
         const lineAt = (i: number): number => out.origin + ((run.line + i * stepY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
         if (pw === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-          deferred.push({ op: 'store', ...NO_TOKENS, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
+          finish.push({ op: 'store', ...NO_TOKENS, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
         } else if (stepY * out.wp === pw * stepX) {
           // each line's pixels continue where the previous line's ended (no x padding): one store
-          deferred.push({ op: 'store', ...NO_TOKENS, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
+          finish.push({ op: 'store', ...NO_TOKENS, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
         } else {
-          for (let i = 0; i < run.to - run.from; i++) deferred.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
+          for (let i = 0; i < run.to - run.from; i++) finish.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
         }
       }
+      // two column tiles (of one tile, or the last of a tile and the first of the next) share one
+      // array drain: a threshold waits for every matmul in flight, so M0 T0 M1 T1 waits for the
+      // drain (2R + C) twice and M0 M1 T0 T1 once (consecutive column tiles take different acc, out
+      // and qnt slots; a step table has one place, so table mode keeps M T M T) — where the drain
+      // outlasts the second one's matmuls, which the first one's threshold and stores now wait for
+      // (a global pool's or an add's few matmuls on a large array, not a convolution's)
+      const item = tile * NT + nt;
+      if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && 2 * R + C > aheadOf((nt + 1) % NT).length * matmulIssueInterval(rows, cfg)) {
+        paired.push(...finish);
+        continue;
+      }
+      // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
+      // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
+      for (const store of deferred.splice(0)) emit(store);
+      const [t0, ...s0] = paired.splice(0);
+      const [t1, ...s1] = finish;
+      if (t0 !== undefined) emit(t0);
+      emit(t1!);
+      deferred.push(...s0, ...s1);
     }
   }
   for (const store of deferred) emit(store);

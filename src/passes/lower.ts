@@ -2,7 +2,7 @@
 /**
  * GemmOps → ISA instructions for the R×C array, every buffer placed statically, as a chain of
  * small passes: store the input as its first convolution's windows where that pays (window-input.ts)
- * → pack taps (pack-taps.ts) → place constants (lower-constants.ts) → place tensors
+ * → pack taps (pack-taps.ts) → stack residual adds (stack-add.ts) → place constants (lower-constants.ts) → place tensors
  * (lower-dram.ts) → per op: tile and emit (lower-tiling.ts, lower-emit.ts) → memory map and stats.
  * Instructions come out in plain sequential order; passes/schedule.ts reorders loads and adds tokens.
  */
@@ -17,6 +17,7 @@ import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
+import { stackAdds } from './stack-add.js';
 import { accessMemo, hoistLoads, insertTokens, type Tagged } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
@@ -124,8 +125,9 @@ function scheduleInsns(tagged: readonly Tagged[], cfg: ArrayConfig, memoryMap: r
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
 function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache): Candidate {
   const { rows: R, cols: C } = cfg;
-  const { gp, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
+  const { gp: taps, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
   const packed = new Set(packedStride.keys());
+  const gp = stackAdds(taps, R, packed);
   const dram = new Dram();
   // constants first, so they open the DRAM image
   const constants = gp.ops.map((op) => placeConstants(gp, op, dram, R, C, tiles));

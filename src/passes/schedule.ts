@@ -59,55 +59,104 @@ type Worker = WorkUnit;
 const SLOTS = 6;
 const WRITER = 3;
 
+/** DRAM is tracked in runs of this many bytes of one region (a run never spans two regions)… */
+export const DRAM_RUN_BYTES = 64;
+/** … or of a larger power of two, so that the cells stay at most this many (their range trees' memory). */
+const MAX_DRAM_CELLS = 1 << 18;
+
 /**
- * Per memory cell: the latest reader and writer index on each unit (-1: none). SRAM cells are buffer
- * entries, kept as ranges (one RangeMax per slot: instructions touch whole ranges, and an index
- * recorded later is always larger); DRAM cells are whole regions (one per name).
+ * DRAM cells: every region cut into runs of `run` bytes, numbered in address order, so an access
+ * [start, end) covers one range of cells — a tile's lines of a tensor conflict with the
+ * instructions that touch those lines, not with every one that touches the tensor (the next layer's
+ * first tile waits for the stores of the lines it reads, not for the whole map; 4 kB runs still
+ * made an add's stores wait for the next layer's window load beside them). Bytes outside every
+ * region (alignment gaps) belong to the run after them.
+ */
+class DramCells {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly base: number[] = [];
+  readonly count: number;
+  private readonly run: number;
+  constructor(regions: readonly Region[]) {
+    // overlapping regions (a test's whole-DRAM region over the named ones) merge into one span
+    const sorted = [...regions].filter((r) => r.size > 0).sort((x, y) => x.start - y.start);
+    for (const r of sorted) {
+      const last = this.ends.length - 1;
+      if (last >= 0 && r.start < this.ends[last]!) this.ends[last] = Math.max(this.ends[last]!, r.start + r.size);
+      else (this.starts.push(r.start), this.ends.push(r.start + r.size));
+    }
+    let bytes = 0;
+    for (let i = 0; i < this.starts.length; i++) bytes += this.ends[i]! - this.starts[i]!;
+    let run = DRAM_RUN_BYTES;
+    while (bytes / run > MAX_DRAM_CELLS) run *= 2;
+    this.run = run;
+    let cells = 0;
+    for (let i = 0; i < this.starts.length; i++) {
+      this.base.push(cells);
+      cells += Math.ceil((this.ends[i]! - this.starts[i]!) / run);
+    }
+    this.count = Math.max(1, cells);
+  }
+
+  /** The cell holding byte `at`: its span's run, or the first cell of the span after a gap. */
+  private cellOf(at: number): number {
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    // lo − 1: the last span starting at or before `at`
+    const i = lo - 1;
+    if (i < 0) return 0;
+    if (at >= this.ends[i]!) return i + 1 < s.length ? this.base[i + 1]! : this.count - 1;
+    return Math.min(this.count - 1, this.base[i]! + Math.floor((at - s[i]!) / this.run));
+  }
+
+  /** The cells [first, last + 1) an access's bytes [start, end) touch. */
+  range(start: number, end: number): [number, number] {
+    return [this.cellOf(start), this.cellOf(end - 1) + 1];
+  }
+}
+
+/**
+ * Per memory cell: the latest reader and writer index on each unit (-1: none), kept as ranges (one
+ * RangeMax per slot: instructions touch whole ranges, and an index recorded later is always larger).
+ * SRAM cells are buffer entries; DRAM cells are runs of its regions (DramCells).
  */
 class HazardTracker {
   private readonly sram = new Map<string, RangeMax[]>();
-  private readonly dram: Int32Array;
-  private readonly regionSlot: number[];
-  constructor(private readonly dramRegions: readonly Region[], private readonly cfg: ArrayConfig) {
-    const slotOfName = new Map<string, number>();
-    this.regionSlot = dramRegions.map((r) => {
-      let slot = slotOfName.get(r.name);
-      if (slot === undefined) slotOfName.set(r.name, (slot = slotOfName.size));
-      return slot;
-    });
-    this.dram = new Int32Array(slotOfName.size * SLOTS).fill(-1);
+  private readonly dram: RangeMax[];
+  private readonly cells: DramCells;
+  constructor(dramRegions: readonly Region[], private readonly cfg: ArrayConfig) {
+    this.cells = new DramCells(dramRegions);
+    this.dram = Array.from({ length: SLOTS }, () => new RangeMax(this.cells.count));
   }
 
-  private slotsOf(space: string): RangeMax[] {
-    let slots = this.sram.get(space);
-    if (slots === undefined) {
-      const depth = (this.cfg as unknown as Record<string, number>)[`${space}Depth`] ?? 1;
-      this.sram.set(space, (slots = Array.from({ length: SLOTS }, () => new RangeMax(depth))));
+  private slotsOf(a: Access): { slots: RangeMax[]; from: number; to: number } {
+    if (a.space === 'dram') {
+      const [from, to] = this.cells.range(a.start, a.end);
+      return { slots: this.dram, from, to };
     }
-    return slots;
-  }
-
-  /** Visit the cell of every DRAM region a DRAM access overlaps. */
-  private forRegions(a: Access, visit: (at: number) => void): void {
-    this.dramRegions.forEach((r, i) => {
-      if (r.start < a.end && a.start < r.start + r.size) visit(this.regionSlot[i]! * SLOTS);
-    });
+    let slots = this.sram.get(a.space);
+    if (slots === undefined) {
+      const depth = (this.cfg as unknown as Record<string, number>)[`${a.space}Depth`] ?? 1;
+      this.sram.set(a.space, (slots = Array.from({ length: SLOTS }, () => new RangeMax(depth))));
+    }
+    return { slots, from: a.start, to: a.end };
   }
 
   /** Latest conflicting index per unit for an instruction with these accesses. */
   needs(accesses: readonly Access[]): Record<Worker, number> {
     const need = [-1, -1, -1];
     for (const a of accesses) {
+      if (a.end <= a.start) continue;
       const first = a.write ? 0 : WRITER;
-      if (a.space === 'dram') {
-        const t = this.dram;
-        this.forRegions(a, (at) => {
-          for (let s = first; s < SLOTS; s++) need[s % WRITER] = Math.max(need[s % WRITER]!, t[at + s]!);
-        });
-      } else if (a.end > a.start) {
-        const slots = this.slotsOf(a.space);
-        for (let s = first; s < SLOTS; s++) need[s % WRITER] = Math.max(need[s % WRITER]!, slots[s]!.query(a.start, a.end));
-      }
+      const { slots, from, to } = this.slotsOf(a);
+      for (let s = first; s < SLOTS; s++) need[s % WRITER] = Math.max(need[s % WRITER]!, slots[s]!.query(from, to));
     }
     return { load: need[0]!, compute: need[1]!, store: need[2]! };
   }
@@ -115,9 +164,9 @@ class HazardTracker {
   record(accesses: readonly Access[], unit: Worker, index: number): void {
     const slot = WORK_UNITS.indexOf(unit);
     for (const a of accesses) {
-      const s = (a.write ? WRITER : 0) + slot;
-      if (a.space === 'dram') this.forRegions(a, (at) => (this.dram[at + s] = index));
-      else if (a.end > a.start) this.slotsOf(a.space)[s]!.raise(a.start, a.end, index);
+      if (a.end <= a.start) continue;
+      const { slots, from, to } = this.slotsOf(a);
+      slots[(a.write ? WRITER : 0) + slot]!.raise(from, to, index);
     }
   }
 }

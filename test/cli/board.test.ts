@@ -93,6 +93,10 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(image.readUInt32LE(imageFieldOffset('machineId'))).toBe(manifest.machineId);
     expect(image.readUInt32LE(imageFieldOffset('programId'))).not.toBe(manifest.programId);
     expect(image.subarray(image.length - other.constants.length).equals(Buffer.from(other.constants))).toBe(true);
+    // no machine named: compiled for the folder's own
+    const same = nnchip(['board', 'flash-image', hw, '--model', TINY, '--calibration', one, '-o', join(work, 'same.bin')]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(readFileSync(join(work, 'same.bin')).equals(image)).toBe(true);
     const wrong = nnchip(['board', 'flash-image', hw, '--model', TINY, '--calibration', CALIBRATION, '--array', '1x1', '-o', join(work, 'wrong.bin')]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error NN516: .*needs another machine than this folder's bitstream: .*ROWS 1 \(the bitstream has 2\)/);
@@ -111,9 +115,15 @@ describe('nnchip verilog --board and nnchip board', () => {
 });
 
 describe('verilog --board refuses a design that does not fit the board\'s part, before writing it', () => {
-  test.each(BOARD_NAMES)('%s: the default 8x8 machine is refused in one line (exit 4) with a machine config that fits, and that config is accepted', (board) => {
+  test.each(BOARD_NAMES)('%s: with no machine named, the one that places on the board (its buffers as deep as the model needs)', (board) => {
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', board, '-o', join(work, `board-default-${board}`), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { array: string }).array).toBe(`${PLACED_MACHINES[board].config.rows}x${PLACED_MACHINES[board].config.cols}`);
+  });
+
+  test.each(BOARD_NAMES)('%s: the 8x8 machine (--array 8x8, the default config) is refused in one line (exit 4) with a machine config that fits, and that config is accepted', (board) => {
     const out = join(work, `default-${board}`);
-    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', board, '-o', out]);
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--array', '8x8', '--board', board, '-o', out]);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(new RegExp(`^error NN405: the ${board} design does not fit iCE40-\\w+ \\(\\w+\\): logic cells \\d+ of \\d+ \\(\\d+ over\\)`));
@@ -147,7 +157,7 @@ describe('verilog --board refuses a design that does not fit the board\'s part, 
 
   test('--no-fit-check writes the design anyway; without --board it is a usage error', () => {
     const out = join(work, 'unchecked');
-    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--no-fit-check', '-o', out, '--json']);
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--array', '8x8', '--board', 'icebreaker', '--no-fit-check', '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { array: string }).array).toBe('8x8');
     const usage = nnchip(['verilog', TINY, '--no-fit-check', '-o', join(work, 'plain')]);

@@ -18,6 +18,7 @@ import { hoistLoads, insertTokens } from '../../src/passes/schedule.js';
 import { calibrationSamples, compileDigitsMlp, compileGraph } from '../helpers/compile.js';
 import { pooledCnn, type PoolShape } from '../helpers/pooled-cnn.js';
 import { randomCnn } from '../helpers/random-cnn.js';
+import { residualCnn } from '../helpers/residual-cnn.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
 import { randomProgram } from '../unit/backends/wasm/random-program.js';
 import { CAPACITY, expectExact, haveTools, shapeName, SHAPES } from './tools.js';
@@ -110,6 +111,18 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
     test('bit- and cycle-exact', async () => {
       const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
       expectExact(p, inputs, await sim().run(p, inputs), 'cnn');
+    });
+  });
+
+  describe('a residual CNN whose adds stack both inputs on the rows (2c <= R: one matmul), its global pool one run of pixels', () => {
+    const samples = randomSamples(4, 6 * 6 * 3, 12, -1, 1);
+    const p = compileGraph(residualCnn(2), samples, { rows: 4, cols: 4 });
+    const sim = useSim(() => p);
+    test('bit- and cycle-exact', async () => {
+      const add = p.layers.findIndex((l) => l.name === 'b1add');
+      expect(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'matmul' && i.accumulate === 1).length).toBe(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'threshold').length);
+      const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
+      expectExact(p, inputs, await sim().run(p, inputs), 'residual cnn');
     });
   });
 

@@ -4,6 +4,7 @@
  * sheets; nextpnr's utilisation report agrees), and the check that a synthesized design fits one.
  */
 import { NnchipError } from '../../diagnostics/error.js';
+import type { ArrayConfig } from '../../isa/config.js';
 import type { VerilogTarget } from './verilog-targets.js';
 
 export interface FpgaDevice {
@@ -56,6 +57,8 @@ export const FPGA_DEVICES = {
   },
 } as const satisfies Record<string, FpgaDevice>;
 export type DeviceName = keyof typeof FPGA_DEVICES;
+/** The part whose DSP blocks `mac16` designs use. */
+const MAC16_PART: FpgaDevice = FPGA_DEVICES.up5k;
 export const DEVICE_NAMES = Object.keys(FPGA_DEVICES) as DeviceName[];
 
 /** The part each FPGA flow builds for when none is named. */
@@ -80,6 +83,19 @@ export function deviceFor(target: VerilogTarget, name: string | undefined): Devi
 /** DSP blocks the array's PE multipliers take with `mac16` (two PEs of a row per block). */
 export function mac16Blocks(rows: number, cols: number): number {
   return rows * Math.ceil(cols / 2);
+}
+
+/**
+ * DSP blocks the threshold unit's lanes take (nnchip_mac16_lane.v: each lane's 32x16 requantization
+ * multiply in two SB_MAC16 blocks, in place of about 270 logic cells of shift-and-add), or 0: only
+ * where the PEs are in SB_MAC16 blocks (`mac16`, the UP5K's 8) and the part has the blocks to spare
+ * beside theirs, so the array never gives up a DSP for the threshold (a 4x4 array takes all 8).
+ */
+export function thresholdMac16Blocks(c: Pick<ArrayConfig, 'rows' | 'cols' | 'thresholdPasses'>, mult: PeMultipliers): number {
+  if (mult !== 'mac16') return 0;
+  const lanes = c.thresholdPasses <= c.cols ? c.cols / c.thresholdPasses : 1;
+  const blocks = 2 * lanes;
+  return mac16Blocks(c.rows, c.cols) + blocks <= MAC16_PART.dsps ? blocks : 0;
 }
 
 /** What a synthesized design uses. */

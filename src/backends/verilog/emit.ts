@@ -9,10 +9,10 @@ import { internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
 import { storedCodes, storedLayout, tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
-import { poolOf, UNIT_OF } from '../../isa/ops/index.js';
+import { poolOf, tableSteps, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { cellModelPath, cellsOf } from './cell-models.js';
-import { FPGA_DEVICES, type PeMultipliers } from './devices.js';
+import { FPGA_DEVICES, thresholdMac16Blocks, type PeMultipliers } from './devices.js';
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { coreCellValues, corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
@@ -35,6 +35,8 @@ export interface Capacity {
   readonly outputRows?: number;
   /** Build the threshold's pooling hardware even when this program does not pool (the design will run others). */
   readonly pooling?: boolean;
+  /** Build the threshold's step-table sequencer even when this program has no table activation. */
+  readonly tables?: boolean;
 }
 
 export interface EmitOptions {
@@ -63,6 +65,8 @@ export interface DesignSizing {
   readonly outRowsCap: number;
   /** The threshold's pooling hardware is built (THRESHOLD_POOL). */
   readonly pooling: boolean;
+  /** The threshold's step-table sequencer is built (THRESHOLD_TABLE). */
+  readonly tables: boolean;
 }
 
 export const MEM_FILES = {
@@ -113,6 +117,8 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}, lo
     outRowsCap: Math.max(p.output.rows, cap.outputRows ?? 0, 1),
     // about 100 iCE40 cells per column, so only where a program pools
     pooling: (cap.pooling ?? false) || p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null),
+    // about 480 iCE40 cells at 2x2 (docs/board.md), so only where a program has a table activation
+    tables: (cap.tables ?? false) || p.instructions.some((i) => i.op === 'threshold' && tableSteps(i) > 0),
   };
 }
 
@@ -136,6 +142,8 @@ export function coreParameters(p: Program, s: DesignSizing, mult: PeMultipliers,
     QUEUE_DEPTH: c.queueDepth,
     THRESHOLD_PASSES: c.thresholdPasses,
     THRESHOLD_POOL: s.pooling ? 1 : 0,
+    THRESHOLD_TABLE: s.tables ? 1 : 0,
+    THRESHOLD_MAC16: thresholdMac16Blocks(c, mult) > 0 ? 1 : 0,
     DRAM_BW: c.dramBytesPerCycle,
     DRAM_LATENCY: c.dramLatency,
     DRAM_AW: s.dramAw,

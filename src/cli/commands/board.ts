@@ -107,7 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
         .command('flash-image')
         .description('write the SPI-flash image (header, program, weights) of a board design, or of another model for its bitstream; flash it with iceprog -o <offset>')
         .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
-        .option('--model <file>', 'another model (or .nnp program) for the same machine: compile it with the same --config/--array; needs -o (default: the folder\'s own model)')
+        .option('--model <file>', 'another model (or .nnp program) for the same machine: compiled for the folder\'s machine (or --config/--array); needs -o (default: the folder\'s own model)')
         .option('-o, --out <file>', 'output file (default <dir>/flash.bin); with --model, its program goes beside it as <file without .bin>.nnp')
         .addHelpText(
           'after',
@@ -121,7 +121,9 @@ export function register(program: Command, ctx: CliContext): void {
   ).action((dir: string, flags: ForceFlag & CompileFlags & { out?: string; model?: string }) => {
     const design = readBoardDir(dir);
     if (flags.model !== undefined && flags.out === undefined) throw new NnchipError('NN801', '--model needs -o <file>: the folder\'s own flash.bin is its own model\'s image');
-    const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx);
+    // no machine named: the folder's own (its program's config), the one a model must be compiled for
+    const machine = flags.config === undefined && flags.array === undefined ? design.program.config : undefined;
+    const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx, machine);
     if (flags.model !== undefined) checkRunsOn(design, p, flags.model);
     const out = flags.out ?? join(dir, BOARD_FILES.image);
     // the folder's own image may be rewritten; any other path follows the usual output rules

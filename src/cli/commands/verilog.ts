@@ -9,7 +9,7 @@ import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js
 import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
-import { checkBoardFits } from '../../board/fit.js';
+import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
 import { FLASH_READ_NAMES, flashReadNamed, type FlashReadName } from '../../board/flash.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
@@ -48,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('--target <name>', `flow: ${VERILOG_TARGETS.join(', ')} (default generic)`)
         .option('--device <name>', `part: ${ICE40_DEVICES.join(', ')} (ice40, default hx8k), 25k (ecp5)`)
-        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; see docs/board.md); default none: an RTL design folder`)
+        .option('--board <name>', `a design for a board: ${BOARD_NAMES.join(', ')} (UART host link, program and weights in SPI flash; with no --config or --array, the machine that places on the board; see docs/board.md); default none: an RTL design folder`)
         .option('--clock <MHz>', '--board only: design clock, the board\'s 12 MHz oscillator (default) or 16–275 MHz through the PLL')
         .option('--baud <rate>', `--board only: UART speed (default ${DEFAULT_BAUD})`)
         .option('--flash-read <mode>', `--board only: how the design reads the SPI flash: ${FLASH_READ_NAMES.join(' or ')} (default dual: both boards' flash chips answer Dual Output Fast Read 0x3B; docs/board.md)`)
@@ -130,7 +130,10 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const out = flags.out ?? `${name}.${board.name}`;
   const written = outputOptions(flags, model, flags.calibration, flags.config);
   checkOutput(out, 'folder', written);
-  const p = programFor(model, flags, ctx);
+  const compileFor = compilerFor(model, flags);
+  // no machine named: the one that places on this board, its buffers as deep as the model needs
+  const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
+  const p = programFor(model, flags, ctx, machine ?? undefined);
   const whole = (flag: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const v = positive(flag, text);
@@ -141,7 +144,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const ramBytes = whole('--ram-bytes', flags.ramBytes);
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
-  if (flags.fitCheck) checkBoardFits(p, board, capacity, compilerFor(model, flags));
+  if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);
   const files = emitBoard(p, { board, clockMhz, baud, flashRead, name, capacity });
   writeDirAtomic(out, files, written);
   const cycles = scheduleTimes(p.instructions, p.config).cycles;

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { FPGA_DEVICES, overuse } from '../../../src/backends/verilog/devices.js';
 import { BOARDS, BOARD_NAMES, type BoardName } from '../../../src/board/boards.js';
-import { checkBoardFits, estimateBoardUse, PLACED_MACHINES } from '../../../src/board/fit.js';
+import { boardDefaultConfig, checkBoardFits, estimateBoardUse, PLACED_MACHINES } from '../../../src/board/fit.js';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
@@ -30,25 +30,29 @@ const compileFor = (config: ArrayConfig): Program | null => {
 const tiny = (config: Partial<ArrayConfig>): Program => compileFor(makeConfig(config))!;
 
 const SMALL = PLACED_MACHINES['hx8k-breakout'].config;
-/** bench/board.mjs: nextpnr's ICESTORM_LC, ICESTORM_RAM, ICESTORM_DSP for each machine (placed or over the part). */
+/**
+ * bench/board.mjs: nextpnr's ICESTORM_LC, ICESTORM_RAM, ICESTORM_DSP for each machine (placed or over
+ * the part), with the threshold's table sequencer left out (the tiny example has no step table) and,
+ * on the UP5K's 2x2 arrays, the threshold lane's multiply in two SB_MAC16 blocks.
+ */
 const MEASURED: readonly (readonly [BoardName, Partial<ArrayConfig>, number, number, number])[] = [
-  ['icebreaker', PLACED_MACHINES.icebreaker.config, 5164, 23, 2],
-  ['hx8k-breakout', SMALL, 6129, 23, 0],
-  ['icebreaker', SMALL, 5461, 23, 2],
-  ['icebreaker', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16, queueDepth: 1 }, 6864, 37, 8],
-  ['icebreaker', { ...SMALL, queueDepth: 1, dramBytesPerCycle: 8, dramLatency: 20 }, 5212, 28, 2],
-  ['hx8k-breakout', { ...SMALL, queueDepth: 1 }, 5810, 23, 0],
-  // not among the designs the model was fitted to: the 4x4 array with its multipliers in LUTs
-  ['hx8k-breakout', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16 }, 9817, 37, 0],
+  ['icebreaker', PLACED_MACHINES.icebreaker.config, 4409, 23, 4],
+  ['hx8k-breakout', SMALL, 5666, 23, 0],
+  ['icebreaker', SMALL, 4708, 23, 4],
+  ['icebreaker', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16, queueDepth: 1 }, 6141, 37, 8],
+  ['icebreaker', { ...SMALL, queueDepth: 1, dramBytesPerCycle: 8, dramLatency: 20 }, 4519, 28, 4],
+  ['hx8k-breakout', { ...SMALL, queueDepth: 1 }, 5365, 23, 0],
+  ['hx8k-breakout', { ...SMALL, rows: 4, cols: 4, wgtDepth: 16, thresholdPasses: 16 }, 9106, 37, 0],
   // deeper buffers (the default DRAM beat and latency): what the first search suggested, placed: over (the per-address-bit term)
-  ['icebreaker', { rows: 2, cols: 2, actDepth: 256, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 1, thresholdPasses: 8 }, 6525, 30, 2],
-  ['hx8k-breakout', { rows: 2, cols: 2, actDepth: 512, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 4, thresholdPasses: 8 }, 8133, 31, 0],
+  ['icebreaker', { rows: 2, cols: 2, actDepth: 256, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 1, thresholdPasses: 8 }, 5687, 30, 4],
+  ['hx8k-breakout', { rows: 2, cols: 2, actDepth: 512, wgtDepth: 512, accDepth: 256, outDepth: 512, queueDepth: 4, thresholdPasses: 8 }, 7627, 31, 0],
 ];
 
 describe('board fit estimate', () => {
-  test.each(MEASURED)('%s %o: within 1%% of the placed logic cells, block RAMs and DSPs exact', (board, config, cells, brams, dsps) => {
+  // nextpnr's packing moves a few tens of cells from run to run and between similar designs
+  test.each(MEASURED)('%s %o: within 1.5%% of the placed logic cells, block RAMs and DSPs exact', (board, config, cells, brams, dsps) => {
     const use = estimateBoardUse(tiny(config), BOARDS[board]);
-    expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.01);
+    expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.015);
     expect([use.brams, use.dsps]).toEqual([brams, dsps]);
     // a design nextpnr placed is accepted; one over the part refused
     expect(overuse(use, FPGA_DEVICES[BOARDS[board].device]).length === 0).toBe(cells <= FPGA_DEVICES[BOARDS[board].device].logicCells);
@@ -87,15 +91,26 @@ describe('board fit estimate', () => {
     };
     const withAct = (board: BoardName): ArrayConfig => makeConfig({ ...PLACED_MACHINES[board].config, actDepth: 512 });
 
-    // placed by `make bitstream` of `nnchip verilog --board … --no-fit-check` (yosys 0.23, nextpnr-ice40): the UP5K is over
-    test.each([['icebreaker', 5811, 25, 2], ['hx8k-breakout', 6898, 25, 0]] as const)('%s, the placed machine with a 512-entry act buffer: within 1%% of %d placed cells', (board, cells, brams, dsps) => {
+    // placed by `make bitstream` of `nnchip verilog examples/digits-mlp/model.json --board …` (yosys 0.23,
+    // nextpnr-ice40 0.4; BENCH_BOARD=digits node bench/board.mjs): both place at 12 MHz
+    test.each([['icebreaker', 5007, 25, 4], ['hx8k-breakout', 6396, 25, 0]] as const)('%s, the placed machine with a 512-entry act buffer: within 1.5%% of %i placed cells, %i block RAMs, %i DSPs', (board, cells, brams, dsps) => {
       const use = estimateBoardUse(digitsFor(withAct(board))!, BOARDS[board]);
-      expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.01);
+      expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.015);
       expect([use.brams, use.dsps]).toEqual([brams, dsps]);
     });
 
-    test('the default machine on the HX8K breakout is refused with the placed machine, its act buffer as deep as the model needs', () => {
-      expect(() => checkBoardFits(digitsFor(makeConfig({}))!, BOARDS['hx8k-breakout'], {}, digitsFor)).toThrow(expect.objectContaining({ code: 'NN405', detail: expect.stringContaining('"actDepth":512,"wgtDepth":8,') }));
+    test.each(BOARD_NAMES)('%s: with no machine named, verilog --board builds the placed machine with that act buffer, and it passes the check', (board) => {
+      const config = boardDefaultConfig(BOARDS[board], digitsFor);
+      expect(config).toEqual(withAct(board));
+      const p = digitsFor(config!)!;
+      expect(() => checkBoardFits(p, BOARDS[board], {}, digitsFor)).not.toThrow();
+      // the iCEBreaker's leaves room for more board logic (the README's walk-through must keep placing)
+      const device = FPGA_DEVICES[BOARDS[board].device];
+      if (board === 'icebreaker') expect(device.logicCells - estimateBoardUse(p, BOARDS[board]).luts).toBeGreaterThanOrEqual(150);
+    });
+
+    test.each(BOARD_NAMES)('%s: the default 8x8 machine is refused with the placed machine, its act buffer as deep as the model needs', (board) => {
+      expect(() => checkBoardFits(digitsFor(makeConfig({}))!, BOARDS[board], {}, digitsFor)).toThrow(expect.objectContaining({ code: 'NN405', detail: expect.stringContaining('"actDepth":512,"wgtDepth":8,') }));
     });
   });
 });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** FPGA parts: which target each belongs to, overuse against the part, the block-RAM model and the config a too-large design is told to use. */
 import { describe, expect, test } from 'vitest';
-import { bramBlocks, deviceFor, FPGA_DEVICES, mac16Blocks, overuse } from '../../../../src/backends/verilog/devices.js';
+import { bramBlocks, deviceFor, FPGA_DEVICES, mac16Blocks, overuse, thresholdMac16Blocks } from '../../../../src/backends/verilog/devices.js';
 import { bufferBrams, bramTotal, notFitting } from '../../../../src/backends/verilog/fit.js';
 import { pnrOveruse } from '../../../../src/backends/verilog/synth.js';
 import { makeConfig } from '../../../../src/isa/config.js';
@@ -117,6 +117,15 @@ describe('DSPs over the part', () => {
     expect(r.change).toEqual({ rows: 4, cols: 4, thresholdPasses: 16 });
     expect(mac16Blocks(4, 4)).toBeLessThanOrEqual(up5k.dsps);
     expect(r.line).toMatch(/DSPs 32 of 8 \(24 over\); a machine config that fits/);
+  });
+
+  test('the threshold lanes take two SB_MAC16 blocks each only beside PEs in blocks, and only where the UP5K has them to spare', () => {
+    expect(thresholdMac16Blocks(makeConfig({ rows: 2, cols: 2, thresholdPasses: 8 }), 'mac16')).toBe(2); // one lane: 2 + 2 of 8
+    expect(thresholdMac16Blocks(makeConfig({ rows: 3, cols: 3, thresholdPasses: 12 }), 'mac16')).toBe(2); // 6 + 2: all 8
+    expect(thresholdMac16Blocks(makeConfig({ rows: 2, cols: 4, thresholdPasses: 2 }), 'mac16')).toBe(4); // two full lanes: 4 + 4 of 8
+    expect(thresholdMac16Blocks(makeConfig({ rows: 4, cols: 4, thresholdPasses: 16 }), 'mac16')).toBe(0); // the PEs take all 8
+    expect(thresholdMac16Blocks(makeConfig({ rows: 2, cols: 4, thresholdPasses: 1 }), 'mac16')).toBe(0); // four lanes: 4 + 8 > 8
+    expect(thresholdMac16Blocks(makeConfig({ rows: 2, cols: 2, thresholdPasses: 8 }), 'fabric')).toBe(0);
   });
 
   test('ECP5: one DSP per PE plus the threshold unit\'s measured ones', () => {

@@ -82,6 +82,11 @@ describe('emitVerilog', () => {
     expect(big.progDepth).toBe(8192);
     expect(big.dramAw).toBeGreaterThanOrEqual(20);
     expect(big.tokenBits).toBe(12);
+    // the step-table sequencer only for a program with a table activation, or a capacity that asks for it
+    const relu = program.instructions.every((i) => i.op !== 'threshold' || i.steps === 0);
+    expect(s.tables).toBe(!relu);
+    expect(designSizing(program, 1, { tables: true }).tables).toBe(true);
+    expect(emitVerilog(program, { target: 'generic', capacity: { tables: true } }).get('rtl/nnchip_top.v')).toMatch(/parameter THRESHOLD_TABLE = 1,/);
   });
 
   test('an input of the wrong length is NN303', () => {

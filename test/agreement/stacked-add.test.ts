@@ -1,0 +1,71 @@
+/**
+ * Stacked residual adds (passes/stack-add.ts): an add whose two inputs fit the rows together
+ * (2c ≤ R) is one matmul per column tile over both inputs stacked on the rows; its codes are the
+ * two-matmul add's bit for bit (the same integer sum), on every back end.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Program } from '../../src/isa/program.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { quantizeInput } from '../../src/isa/program.js';
+import { expectSimExact, expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
+import { compileGraph } from '../helpers/compile.js';
+import { rng } from '../helpers/random-graph.js';
+import { residualCnn, RESIDUAL_INPUT } from '../helpers/residual-cnn.js';
+
+const samples = (n: number, seed: number): Float32Array[] => {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Float32Array.from({ length: RESIDUAL_INPUT.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
+};
+const SAMPLES = samples(6, 3);
+
+/** Per add layer: its term matmuls (accumulating; an add's bias matmul overwrites) per threshold. */
+function termMatmulsPerThreshold(p: Program, layer: string): number {
+  const li = p.layers.findIndex((l) => l.name === layer);
+  const insns = p.instructions.filter((_, i) => p.insnLayer[i] === li);
+  const terms = insns.filter((i) => i.op === 'matmul' && i.accumulate === 1).length;
+  return terms / insns.filter((i) => i.op === 'threshold').length;
+}
+
+const codes = (p: Program): number[][] => SAMPLES.map((x) => Array.from(interpret(p, quantizeInput(p, x))));
+
+describe('residual adds stacked on the rows', () => {
+  // c = 4: 2c fits 8 and 16 rows, not 4 (and 4 rows on 8 columns: not either)
+  const machines = [
+    { rows: 8, cols: 8, stacks: true },
+    { rows: 16, cols: 8, stacks: true },
+    { rows: 8, cols: 4, stacks: true },
+    { rows: 4, cols: 4, stacks: false },
+    { rows: 4, cols: 8, stacks: false },
+  ];
+  const reference = compileGraph(residualCnn(4), SAMPLES, { rows: 4, cols: 4 });
+
+  test.each(machines)('$rows x $cols: one matmul per add when 2c <= R ($stacks), the two-matmul codes bit for bit', ({ rows, cols, stacks }) => {
+    const p = compileGraph(residualCnn(4), SAMPLES, { rows, cols });
+    // the identity block's add (the later input is the branch) and the downsampling one's (the shortcut)
+    for (const add of ['b1add', 'b2add']) expect(termMatmulsPerThreshold(p, add), add).toBe(stacks ? 1 : 2);
+    expect(codes(p)).toEqual(codes(reference));
+    expectSimExact(p, quantizeInput(p, SAMPLES[1]!));
+  });
+
+  test('ref = sim = WASM (SIMD, scalar) = certificate on every input class, stacked on 8x8 and at ideal DRAM', async () => {
+    for (const cfg of [{ rows: 8, cols: 8 }, { rows: 8, cols: 8, dramBytesPerCycle: 4096, dramLatency: 0 }]) {
+      const p = compileGraph(residualCnn(4), SAMPLES, cfg);
+      expect(termMatmulsPerThreshold(p, 'b1add')).toBe(1);
+      await expectSoftwareBackendsAgree(p, inputClasses(p, SAMPLES[0]));
+    }
+  });
+
+  test('an add whose later input has another reader is not stacked (its pixels are its own), the same codes', () => {
+    const p = compileGraph(residualCnn(4, true), SAMPLES, { rows: 8, cols: 8 });
+    const q = compileGraph(residualCnn(4, true), SAMPLES, { rows: 4, cols: 4 });
+    expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
+    expect(termMatmulsPerThreshold(p, 'b2add')).toBe(1);
+    expect(codes(p)).toEqual(codes(q));
+  });
+
+  test('channels that do not fit twice (2c > R) keep two matmuls', () => {
+    const p = compileGraph(residualCnn(5), SAMPLES, { rows: 8, cols: 8 });
+    expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
+    expectSimExact(p, quantizeInput(p, SAMPLES[2]!));
+  });
+});

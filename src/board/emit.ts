@@ -71,9 +71,9 @@ export interface BoardManifest {
 export const BOARD_FILES = { manifest: 'board.json', program: 'program.nnp', image: 'flash.bin', flashHex: 'mem/flash.hex', readme: 'README.md' } as const;
 
 /** Block RAM bytes the RAM region (input, output, activations) may take: half the part's, the core needs the rest. */
-const RAM_BUDGET = { up5k: 7680, hx8k: 8192 } as const;
+export const RAM_BUDGET = { up5k: 7680, hx8k: 8192 } as const;
 /** Instruction RAM: at most 512 words (16 of the parts' 4-kbit block RAMs at 128 bits a word). */
-const PROGRAM_WORDS_BUDGET = 512;
+export const PROGRAM_WORDS_BUDGET = 512;
 /** The window a longer program streams through: 256 words, the 8 block RAMs a 128-bit word needs at least. */
 export const PROGRAM_WINDOW_WORDS = 256;
 
@@ -127,12 +127,13 @@ export function protocolHeader(): string {
 const hex32 = (v: number): string => `32'h${(v >>> 0).toString(16).padStart(8, '0')}`;
 const clog2 = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(n, 2))));
 
-function checkFits(p: Program, b: Board, ramBytes: number, imageBytes: number): void {
+/** NN405 unless the board holds the RAM region and the flash image of `p` (verilog --board and board flash-image). */
+export function checkImageFits(p: Program, b: Board, ramBytes: number, imageBytes: number): void {
   if (ramBytes > RAM_BUDGET[b.device]) {
-    throw new NnchipError('NN405', `the board RAM region (input, output, activations) needs ${ramBytes} bytes; the ${b.title} has room for ${RAM_BUDGET[b.device]} beside the core (use a model with smaller activations)`);
+    throw new NnchipError('NN405', `the board RAM region (input, output, activations) needs ${ramBytes} bytes; the ${b.title} has room for ${RAM_BUDGET[b.device]} beside the core`, { hint: 'use a model with smaller inputs, outputs and activations (or a smaller --batch), or a board with more block RAM' });
   }
   if (b.imageOffset + imageBytes > b.flashBytes) {
-    throw new NnchipError('NN405', `the flash image needs ${imageBytes} bytes above offset ${b.imageOffset}; the ${b.title} flash holds ${b.flashBytes} bytes`);
+    throw new NnchipError('NN405', `the flash image needs ${imageBytes} bytes above offset ${b.imageOffset}; the ${b.title} flash holds ${b.flashBytes} bytes`, { hint: 'use a model with fewer weights (or a shorter program), or a board with a larger flash' });
   }
   if (p.config.dramBytesPerCycle > 64) throw new NnchipError('NN405', `the board memory adapter serves at most 64 DRAM bytes per cycle; the config asks for ${p.config.dramBytesPerCycle} (set dramBytesPerCycle ≤ 64)`);
 }
@@ -176,7 +177,7 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
   const pll = pllFor(o.board.oscMhz, o.clockMhz);
   const machine = boardMachine(p, o.board, o.capacity);
   const image = flashImage(p, machine.id);
-  checkFits(p, o.board, machine.ramBytes, image.length);
+  checkImageFits(p, o.board, machine.ramBytes, image.length);
   const files = new Map<string, Contents>();
   // the core's instruction memory is loaded from the image: the folder holds no program ROM image
   const core = emitVerilog(p, { target: 'generic', peMultipliers: boardMultipliers(o.board), loadableProgram: true, capacity: machine.capacity, ...(o.name === undefined ? {} : { name: o.name }) });

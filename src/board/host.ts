@@ -4,6 +4,7 @@
  * or the co-simulation's pipes), and one inference through it — place the input rows in the board
  * RAM, run, read the output rows back — with the compute cycle count the board measured.
  */
+import { CODES } from '../diagnostics/codes.js';
 import { NnchipError } from '../diagnostics/error.js';
 import { pixelAddress, storedCodes, storedLayout, type DramTensor, type Program } from '../isa/program.js';
 import { programIdOf } from './image.js';
@@ -22,13 +23,22 @@ export interface ByteLink {
 /** Bytes per WRITE / READ frame: small enough for any UART buffer, large enough to keep framing cheap. */
 const CHUNK = 1024;
 
+/**
+ * The longest answer timeout, in seconds (a week): anything longer is a mistyped value, refused with
+ * NN801. It also keeps the timer below 2³¹ − 1 ms, past which setTimeout fires at once.
+ */
+export const MAX_TIMEOUT_S = 7 * 24 * 3600;
+
 export class BoardSession {
   private readonly decoder = new FrameDecoder();
   private readonly frames: Frame[] = [];
   private wake: (() => void) | undefined;
 
-  /** timeoutMs: how long to wait for each answer (0: forever). */
+  /** timeoutMs: how long to wait for each answer (0: forever; at most MAX_TIMEOUT_S seconds). */
   constructor(private readonly link: ByteLink, private readonly timeoutMs: number) {
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_S * 1000) {
+      throw new NnchipError('NN801', `answer timeout ${timeoutMs / 1000} s: expected 0 (wait forever) up to ${MAX_TIMEOUT_S} s`);
+    }
     link.onData((bytes) => {
       this.frames.push(...this.decoder.push(bytes));
       this.wake?.();
@@ -39,7 +49,9 @@ export class BoardSession {
     const started = Date.now();
     while (this.frames.length === 0) {
       const left = this.timeoutMs === 0 ? 0 : this.timeoutMs - (Date.now() - started);
-      if (this.timeoutMs !== 0 && left <= 0) throw new NnchipError('NN513', `the board did not answer ${what} within ${this.timeoutMs / 1000} s`);
+      if (this.timeoutMs !== 0 && left <= 0) {
+        throw new NnchipError('NN513', `the board did not answer ${what} within ${this.timeoutMs / 1000} s`, { hint: `${CODES.NN513.hint}; a slow model may need a longer --timeout` });
+      }
       await new Promise<void>((resolve) => {
         const timer = left > 0 ? setTimeout(resolve, left) : undefined;
         this.wake = () => {

@@ -57,7 +57,7 @@ export const CODES = {
   // the board link (src/board/, `nnchip board run`)
   NN511: { exit: EXIT.badInput, hint: 'check that the FPGA holds this folder\'s bitstream and flash image (make -C <dir> prog), then run again' },
   NN512: { exit: EXIT.badInput, hint: 'check the --port path (ls /dev/ttyUSB*), that the board is plugged in and that you may open it (group dialout)' },
-  NN513: { exit: EXIT.badInput, hint: 'check the port (the iCEBreaker and HX8K breakout UART is the second FTDI channel, often /dev/ttyUSB1) and --baud' },
+  NN513: { exit: EXIT.badInput, hint: 'check that --port is the board\'s UART (iCEBreaker, HX8K breakout: the second FTDI channel, often /dev/ttyUSB1) and that the FPGA holds this folder\'s bitstream and flash image (make -C <dir> prog)' },
   NN514: { exit: EXIT.badInput, hint: 'program the board with this folder (make -C <dir> prog), or pass the folder its bitstream came from' },
   NN515: { exit: EXIT.badInput, hint: 'pass a folder written by `nnchip verilog <model> --board <name> -o <dir>`' },
   NN516: { exit: EXIT.badInput, hint: 'compile the model for the folder\'s machine (no --config/--array, or the same ones), or build a bitstream for it (nnchip verilog --board)' },

@@ -32,6 +32,29 @@ function windowed(name: string, [h, w]: readonly number[], size: readonly number
   return [windows(name, h!, dilated(size[0]!, dil[0]), strides[0]!, pads[0], pads[2]), windows(name, w!, dilated(size[1]!, dil[1]), strides[1]!, pads[1], pads[3])];
 }
 
+/**
+ * NN203 when a pool window along `axis` holds no pixel of the map (padding as wide as the window,
+ * or dilated taps on both sides of a small map): it has no maximum and an average over nothing.
+ * Padding an average counts (a folded Pad's zeros: countPads) is part of the map here.
+ */
+function paddingOnly(n: NodeOf<'pool2d'>, axis: 0 | 1, size: number, out: number): void {
+  const [c0, c1] = [n.countPads?.[axis] ?? 0, n.countPads?.[axis + 2] ?? 0];
+  const [k, s, d, p, extent] = [n.size[axis], n.strides[axis], n.dilations?.[axis] ?? 1, n.pads[axis] - c0, size + c0 + c1];
+  // Windows starting left of the map: the first (its taps end earliest) or one whose taps jump over
+  // the map, which repeats every d / gcd(s, d) windows (the taps' offset mod d); windows starting
+  // inside the map reach it; those past it are the last ones. So O(d) windows, however large the padding.
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const check = [...Array.from({ length: Math.min(out, d / gcd(s, d)) }, (_, o) => o), out - 1];
+  for (const o of check) {
+    const start = o * s - p;
+    // the first tap at or past pixel 0
+    const first = start >= 0 ? 0 : Math.ceil(-start / d);
+    if (first < k && start + first * d < extent) continue;
+    const where = axis === 0 ? 'rows' : 'columns';
+    throw new NnchipError('NN203', `pool window ${o} of ${out} along the ${where} covers only padding (window ${k}, stride ${s}, dilation ${d}, padding ${n.pads[axis]}+${n.pads[axis + 2]} on ${size} ${where})`, { layer: n.name, hint: 'every pool window must reach the map: make the padding smaller than the window, and re-export the model' });
+  }
+}
+
 export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   dense: (n, inputs) => {
     const x = single(n.name, inputs);
@@ -53,9 +76,12 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads, n.dilations), outC];
   },
   pool2d: (n, inputs) => {
-    const [, , c] = image(n.name, inputs);
+    const [h, w, c] = image(n.name, inputs);
     if (n.countPads !== undefined && n.countPads.some((p, i) => p < 0 || p > n.pads[i]!)) throw new NnchipError('NN203', `counted padding ${JSON.stringify(n.countPads)} exceeds the padding ${JSON.stringify(n.pads)}`, { layer: n.name });
-    return [...windowed(n.name, inputs[0]!, n.size, n.strides, n.pads, n.dilations), c];
+    const [oh, ow] = windowed(n.name, inputs[0]!, n.size, n.strides, n.pads, n.dilations);
+    paddingOnly(n, 0, h, oh);
+    paddingOnly(n, 1, w, ow);
+    return [oh, ow, c];
   },
   globalAvgPool: (n, inputs) => [image(n.name, inputs)[2]],
   batchNorm: (n, inputs) => {

@@ -218,6 +218,13 @@ function checkTensor(p: Program, t: DramTensor, which: string): string | null {
 function checkWindows(p: Program, t: DramTensor, win: InputWindows, which: string): string | null {
   if (which !== 'input' || (p.batch ?? 1) > 1 || t.shape.length !== 3) return `only a single [h, w, c] input may be stored as windows (the ${which} tensor is ${JSON.stringify(t.shape)})`;
   if ([win.kernel, win.strides, win.dilations, win.pads].some((v) => v.length !== 2)) return `the ${which} windows' kernel, strides, dilations and pads must be pairs`;
+  // a Program built in memory skips the file's parsers: a zero width walked its rows forever, a zero stride divided by zero
+  const whole = (v: number, lo: number): boolean => Number.isSafeInteger(v) && v >= lo && v <= MAX_DRAM_BYTES;
+  for (const [name, v] of [['kernel', win.kernel], ['strides', win.strides], ['dilations', win.dilations]] as const) {
+    if (!v.every((x) => whole(x, 1))) return `the ${which} windows' ${name} ${JSON.stringify(v)} must be positive integers`;
+  }
+  if (!win.pads.every((x) => whole(Math.abs(x), 0))) return `the ${which} windows' pads ${JSON.stringify(win.pads)} must be integers`;
+  if (!whole(win.rows, 1) || !whole(win.width, 1)) return `the ${which} windows' rows ${win.rows} and width ${win.width} must be positive integers`;
   if (win.width > win.rows) return `the ${which} windows have ${win.width} per line but ${win.rows} in all`;
   const bytes = windowBytes(win, t.shape[2]!);
   if (win.rowStride < bytes) return `the ${which} windows of ${bytes} bytes are stored ${win.rowStride} bytes apart`;

@@ -73,19 +73,32 @@ function quantizeColumns(taps: readonly { weights: Float32Array }[], rowsPerTap:
  */
 function widenMaxAbs(w: Float32Array, size: number, maxAbs: Float64Array): void {
   const n = maxAbs.length;
-  for (let i = 0, col = 0; i < size; i++, col = col + 1 === n ? 0 : col + 1) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(w[i]!));
+  for (let row = 0; row < size; row += n) for (let col = 0; col < n; col++) maxAbs[col] = Math.max(maxAbs[col]!, Math.abs(w[row + col]!));
 }
 
-/** Codes of one tap's weights (row-major, scales.length columns). */
-function quantizeRows(w: Float32Array, scales: Float64Array, codes: Int8Array): void {
+/**
+ * Codes of one tap's weights (row-major, scales.length columns): clamp(Math.round(w / scale)),
+ * computed as Math.floor(q + 0.5), which V8 runs about three times faster than Math.round. The two
+ * agree on every double except 0.49999999999999994 (0.5 − 2⁻⁵⁴: q + 0.5 rounds up to 1), taken
+ * out by name, and except above 2⁵² (q + 0.5 may round up), which the clamp maps to 127 either
+ * way: below 2⁵² and from 0.5 up, 0.5 is a multiple of q's ulp, so q + 0.5 is exact or (once it
+ * reaches the next binade) rounds only onto that binade's first integer, never past it; between
+ * −0.5 and 0.5 q + 0.5 stays in [0, 1); below −0.5 it is exact (Sterbenz). NaN and ±∞ give what
+ * Math.round gives. test/unit/passes/quantize-rows.test.ts checks the edge values against Math.round.
+ */
+export function quantizeRows(w: Float32Array, scales: Float64Array, codes: Int8Array): void {
   const n = scales.length;
-  for (let i = 0, col = 0; i < codes.length; i++, col = col + 1 === n ? 0 : col + 1) codes[i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w[i]! / scales[col]!)));
+  for (let row = 0; row < codes.length; row += n)
+    for (let col = 0; col < n; col++) {
+      const q = w[row + col]! / scales[col]!;
+      codes[row + col] = q === 0.49999999999999994 ? 0 : Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.floor(q + 0.5)));
+    }
 }
 
 /** Each column's sum of codes over every matrix (exact integers), accumulated in memory order. */
 function columnSums(matrices: readonly Int8Array[], n: number): Float64Array {
   const sums = new Float64Array(n);
-  for (const m of matrices) for (let i = 0, col = 0; i < m.length; i++, col = col + 1 === n ? 0 : col + 1) sums[col]! += m[i]!;
+  for (const m of matrices) for (let row = 0; row < m.length; row += n) for (let col = 0; col < n; col++) sums[col]! += m[row + col]!;
   return sums;
 }
 

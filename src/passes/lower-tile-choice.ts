@@ -78,8 +78,10 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
 /** The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least estimated cycles; `wgtSlots` weight tiles load ahead. */
 export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number): LineChoice {
   let best = { lines: most, cost: estimate(op, sources, most, cfg, wgtSlots), tiles: lineTiles(op, most).length };
-  for (let tiles = ceilDiv(op.oh, most); tiles <= op.oh; tiles++) {
-    const lines = usableLines(op, ceilDiv(op.oh, tiles));
+  // only the tile counts that change the lines per tile ⌈oh / tiles⌉ (O(√oh) of them; every count cost a big batch O(oh²))
+  for (let tiles = ceilDiv(op.oh, most), per = most; tiles <= op.oh; tiles = per > 1 ? ceilDiv(op.oh, per - 1) : op.oh + 1) {
+    per = ceilDiv(op.oh, tiles);
+    const lines = usableLines(op, per);
     if (lines < 1 || lines >= best.lines) continue;
     const cost = estimate(op, sources, lines, cfg, wgtSlots);
     const count = lineTiles(op, lines).length;

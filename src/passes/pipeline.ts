@@ -8,6 +8,7 @@ import { internal, NnchipError } from '../diagnostics/error.js';
 import { isTable, type Graph, type Node } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
+import { modelDims } from '../isa/layout.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
@@ -17,11 +18,13 @@ import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram 
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
+import { trimPool } from './trim-pool.js';
 
 export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: Graph) => Graph }[] = [
   { name: 'remove-no-ops', run: removeNoOps },
   { name: 'drop-final-softmax', run: dropFinalSoftmax },
   { name: 'fold-pad', run: foldPad },
+  { name: 'trim-pool', run: trimPool },
   { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
   { name: 'fold-scale-forward', run: foldScaleForward },
@@ -73,7 +76,7 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
   const x = g.inputs[0];
-  if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${JSON.stringify(x.shape)} is channel-major (ONNX)`);
+  if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input [1,${modelDims(x.shape, 'chw').join(',')}] is channel-major (ONNX)`);
   if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes);
   const { params, collapsed } = calibrate(g, calibration);
   return { graph: g, gemm: batchGemm(toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch) };
@@ -119,7 +122,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const layout = g.inputs[0]?.layout;
   // the importer says how the model lays out its output (ONNX: channel-major unless transposed); else as the input
   const outLayout = g.outputLayout ?? layout;
-  if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${JSON.stringify(lowered.output.shape)} is channel-major (ONNX)`);
+  if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output [1,${modelDims(lowered.output.shape, 'chw').join(',')}] is channel-major (ONNX)`);
   const program: Program = {
     config,
     instructions: scheduled.map((t) => t.insn),

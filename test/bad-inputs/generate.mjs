@@ -125,9 +125,14 @@ const cases = {
   'verilog-device-of-other-family': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--target', 'ecp5', '--device', 'up5k'] },
   'verilog-board-unknown': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'de0-nano'] },
   'verilog-board-other-target': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--target', 'ecp5'] },
+  // capacities past the board's block RAM: usage errors before compiling (a 1e15-byte RAM was sized first)
+  'verilog-board-program-words-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--program-words', '513'] },
+  'verilog-board-ram-bytes-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--ram-bytes', '1e15'] },
   'verilog-clock-without-board': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--target', 'ice40', '--clock', '24'] },
   'verilog-board-clock-unreachable': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--clock', '5'] },
   'board-run-not-a-board-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/null', '--input', '$DIR/model.json'] },
+  'board-run-empty-port': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '', '--input', '$DIR/model.json'] },
+  'board-run-timeout-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/ttyUSB1', '--timeout', '1e9', '--input', '$DIR/model.json'] },
   'board-flash-image-bad-manifest': { files: { 'model.json': model(), 'weights.bin': weights(), 'board.json': '{"board": "icebreaker", "clockMhz": 12' }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'input-wrong-size': {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
@@ -163,6 +168,11 @@ const cases = {
     inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] } },
     nodes: [{ name: 'mirror', opType: 'Pad', input: ['x', 'p'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('reflect') }] }],
   })),
+  // a pool window of padding only has no maximum (NN203, not -Infinity into the quantizer)
+  'onnx-pool-padding-only': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
+  })),
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },
@@ -196,6 +206,10 @@ function readingCases() {
     'input-hwc-for-nchw': {
       files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] }, 'input.json': [hwcSample] },
       args: ['run', '$DIR/model.onnx', '--input', '$DIR/input.json'],
+    },
+    'onnx-batch-feature-map': {
+      files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] } },
+      args: ['lower', '$DIR/model.onnx', '-o', '$OUT', '--batch', '2'],
     },
     'input-name-controls': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/no\nerror NN000: forged\u001b[31m.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },

@@ -106,11 +106,24 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(noOut.stderr).toMatch(/^error NN801: --model needs -o/);
   });
 
+  test('flash-image --model of a model no bitstream of the board holds: NN405 naming the RAM it needs, nothing written', () => {
+    // 4 → 8190: an 8190-byte output, more than the HX8K's 8192-byte RAM region once the input is beside it
+    const wide = join(work, 'wide.nnchip.json');
+    const kernel = Array.from({ length: 4 }, (_, i) => Array.from({ length: 8190 }, (_, j) => (((i * 31 + j * 7) % 13) / 13) - 0.5));
+    writeFileSync(wide, JSON.stringify({ format: 'nnchip-model', version: 1, name: 'wide', input: { shape: [4] }, layers: [{ name: 'fc', op: 'dense', kernel, bias: new Array(8190).fill(0) }] }));
+    const out = join(work, 'wide.bin');
+    const r = nnchip(['board', 'flash-image', hw, '--model', wide, '--input-range', '0,1', '--array', '2x2', '-o', out]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^error NN405: the board RAM region \(input, output, activations\) needs \d+ bytes; the iCE40-HX8K breakout \(CT256\) has room for 8192 beside the core — use a model with smaller inputs/m);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(work, 'wide.nnp'))).toBe(false);
+  });
+
   test('board run on a port that does not exist: one line, NN512, exit 1', () => {
     const r = nnchip(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error NN512: cannot open .*no-such-tty/);
+    expect(r.stderr).toMatch(/^error NN512: cannot open .*no-such-tty.* — there is no .*no-such-tty: plug the board in/);
   });
 });
 

@@ -8,9 +8,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
-import { BOARD_FILES, boardMachine, type BoardManifest } from '../../board/emit.js';
-import { BoardSession, checkBoard, inferOnBoard, type ByteLink } from '../../board/host.js';
+import { BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
+import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
+import { CODES } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
@@ -69,6 +70,15 @@ function checkRunsOn(d: BoardDesign, p: Program, what: string): void {
   throw new NnchipError('NN516', `${what} needs another machine than this folder's bitstream: ${list}`);
 }
 
+/** What to do when the port does not open, by the system's reason (serialport gives only its text). */
+export function openHint(message: string, path: string): string {
+  if (/no such file|ENOENT/i.test(message)) return `there is no ${path}: plug the board in and list its ports (ls /dev/ttyUSB* /dev/ttyACM*); the iCEBreaker and HX8K breakout UART is the second one, often /dev/ttyUSB1`;
+  if (/permission denied|EACCES/i.test(message)) return `you may not open ${path}: join its group (sudo usermod -aG dialout $USER, then log in again)`;
+  if (/busy|EBUSY|lock/i.test(message)) return `another program holds ${path}: close it (screen, minicom, a running nnchip board run) and run again`;
+  if (/not a (tty|typewriter)|ENOTTY|inappropriate ioctl/i.test(message)) return `${path} is not a serial port: pass the board's UART, e.g. /dev/ttyUSB1`;
+  return CODES.NN512.hint;
+}
+
 /** The serial port as a ByteLink; serialport is loaded only here (an optional dependency). */
 async function openPort(path: string, baudRate: number): Promise<{ link: ByteLink; close: () => Promise<void> }> {
   let mod: typeof import('serialport');
@@ -78,7 +88,7 @@ async function openPort(path: string, baudRate: number): Promise<{ link: ByteLin
     throw new NnchipError('NN703', 'the serialport package is not installed; `nnchip board run` needs it');
   }
   const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`)) : resolve())));
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`, { hint: openHint(e.message, path) })) : resolve())));
   const link: ByteLink = {
     write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${e.message}`)) : port.drain(() => resolve())))),
     onData: (listener) => port.on('data', (d: Buffer) => listener(new Uint8Array(d))),
@@ -124,14 +134,19 @@ export function register(program: Command, ctx: CliContext): void {
     // no machine named: the folder's own (its program's config), the one a model must be compiled for
     const machine = flags.config === undefined && flags.array === undefined ? design.program.config : undefined;
     const p = flags.model === undefined ? design.program : programFor(flags.model, flags, ctx, machine);
-    if (flags.model !== undefined) checkRunsOn(design, p, flags.model);
+    const image = flashImage(p, design.manifest.machineId);
+    if (flags.model !== undefined) {
+      // a model no bitstream of this board can hold is NN405 (its RAM region or its image), before NN516 suggests another bitstream
+      const board = boardNamed(design.manifest.board);
+      checkImageFits(p, board, boardMachine(p, board, design.manifest.capacity).ramBytes, image.length);
+      checkRunsOn(design, p, flags.model);
+    }
     const out = flags.out ?? join(dir, BOARD_FILES.image);
     // the folder's own image may be rewritten; any other path follows the usual output rules
     const opts = flags.out === undefined ? { force: true } : outputOptions(flags, dir, flags.model);
     checkOutput(out, 'file', opts);
     const programOut = flags.model === undefined ? undefined : `${out.replace(/\.bin$/, '')}.nnp`;
     if (programOut !== undefined) checkOutput(programOut, 'file', opts);
-    const image = flashImage(p, design.manifest.machineId);
     writeFileAtomic(out, image, opts);
     if (programOut !== undefined) writeFileAtomic(programOut, serializeProgram(p), opts);
     ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
@@ -156,7 +171,8 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (dir: string, flags: RunFlags) => {
       const timeout = Number(flags.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds`);
+      if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
+      if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
       const design = readBoardDir(dir);
       const { manifest } = design;
       const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');

@@ -8,7 +8,7 @@ import { cellModelsFor } from '../../backends/verilog/cell-models.js';
 import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js';
 import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
-import { BOARD_FILES, emitBoard, uartDivider, type BoardManifest } from '../../board/emit.js';
+import { BOARD_FILES, emitBoard, PROGRAM_WORDS_BUDGET, RAM_BUDGET, uartDivider, type BoardManifest } from '../../board/emit.js';
 import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
 import { FLASH_READ_NAMES, flashReadNamed, type FlashReadName } from '../../board/flash.js';
 import { pllFor } from '../../board/pll.js';
@@ -130,18 +130,20 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const out = flags.out ?? `${name}.${board.name}`;
   const written = outputOptions(flags, model, flags.calibration, flags.config);
   checkOutput(out, 'folder', written);
+  const whole = (flag: string, text: string | undefined, most: number, what: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const v = positive(flag, text);
+    if (!Number.isInteger(v)) throw new NnchipError('NN801', `${flag} ${text}: expected a whole number`);
+    if (v > most) throw new NnchipError('NN801', `${flag} ${text}: the ${board.title} has room for at most ${most} ${what}`);
+    return v;
+  };
+  // usage errors before compiling, and before anything is sized by them
+  const programWords = whole('--program-words', flags.programWords, PROGRAM_WORDS_BUDGET, 'instruction words (a longer program streams through them from flash)');
+  const ramBytes = whole('--ram-bytes', flags.ramBytes, RAM_BUDGET[board.device], 'bytes of RAM for inputs, outputs and activations');
   const compileFor = compilerFor(model, flags);
   // no machine named: the one that places on this board, its buffers as deep as the model needs
   const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
   const p = programFor(model, flags, ctx, machine ?? undefined);
-  const whole = (flag: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined;
-    const v = positive(flag, text);
-    if (!Number.isInteger(v)) throw new NnchipError('NN801', `${flag} ${text}: expected a whole number`);
-    return v;
-  };
-  const programWords = whole('--program-words', flags.programWords);
-  const ramBytes = whole('--ram-bytes', flags.ramBytes);
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
   if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);

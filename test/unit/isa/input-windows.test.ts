@@ -82,6 +82,12 @@ describe('a windowed Program', () => {
     ['rows closer than a window', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, rowStride: 8 } } }), /stored 8 bytes apart/],
     ['overlapping lines of windows', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, lineStride: 0 } } }), /lines of 7 × 16 bytes are stored 0 bytes apart/],
     ['windows past DRAM', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, lineStride: q.dramSize } } }), /beyond dramSize/],
+    // a Program built in memory (the library API) skips the file's parsers: the validator checks the numbers itself
+    ['a zero stride', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, strides: [0, 1] } } }), /windows' strides \[0,1\] must be positive integers/],
+    ['a fractional kernel', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, kernel: [1.5, 3] } } }), /windows' kernel \[1.5,3\] must be positive integers/],
+    ['a NaN padding', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, pads: [Number.NaN, 0] } } }), /windows' pads \[null,0\] must be integers/],
+    ['a zero width (its rows were walked forever)', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, width: 0 } } }), /windows' rows 42 and width 0 must be positive integers/],
+    ['no rows', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, rows: 0, width: 0 } } }), /windows' rows 0 and width 0 must be positive integers/],
   ])('the validator refuses %s (NN404)', (_, bad, message) => {
     expect(() => validateProgram(bad(p))).toThrow(message);
   });

@@ -1,0 +1,112 @@
+// bench/lower-alternate.mjs: two builds' `lower` compared fairly on a noisy shared machine (the
+// pattern of bench/sim-alternate.mjs). Each round runs every workload once with each build,
+// alternating which goes first; prints the median (and range) of each build's CPU seconds and their
+// ratio, after checking that both builds emit the same program bytes on every workload. Prints;
+// never asserts.
+//   node bench/lower-alternate.mjs <before-checkout> <after-checkout> [rounds = 5]
+// Each checkout is a tree with bin/nnchip.mjs, bench/models.mjs and a built dist/. Workloads: the
+// issue-17 goals — ResNet-18 224×224 on 256×256 and the 1M-parameter dense model on 8×8 and
+// 256×256 (compile() in a child process, 8 calibration samples; CPU of compile() alone and of the
+// whole child, whose model building is not `lower`'s), and `nnchip lower` of the digits MLP with
+// `--batch 1024` (whole process). BENCH_ONLY=resnet,dense8,dense256,batch picks workloads.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, median } from './medians.mjs';
+
+const [beforeRoot, afterRoot, roundsArg] = process.argv.slice(2);
+if (afterRoot === undefined) {
+  console.error('usage: node bench/lower-alternate.mjs <before-checkout> <after-checkout> [rounds]');
+  process.exit(2);
+}
+const rounds = Number(roundsArg ?? 5);
+const builds = { before: resolve(beforeRoot), after: resolve(afterRoot) };
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'nnchip-lower-alternate-'));
+const big = join(work, 'big.json');
+writeFileSync(big, JSON.stringify({ actDepth: 65536, accDepth: 65536, outDepth: 65536 }));
+
+/** The child of an in-process workload: builds the model, times compile() alone, prints its CPU s and the program's hash. */
+const child = (root, model, side) => `
+import { createHash } from 'node:crypto';
+const { compile, isa } = await import(${JSON.stringify(join(root, 'dist/src/index.js'))});
+const { serializeProgram } = await import(${JSON.stringify(join(root, 'dist/src/isa/program.js'))});
+const m = await import(${JSON.stringify(join(root, 'bench/models.mjs'))});
+const g = ${model};
+const samples = m.samplesFor(g);
+const c0 = process.cpuUsage();
+const { program } = compile(g, { config: isa.makeConfig({ rows: ${side}, cols: ${side} }), calibration: { samples } });
+const c = process.cpuUsage(c0);
+console.log((c.user + c.system) / 1e6, createHash('sha256').update(serializeProgram(program)).digest('hex'));
+`;
+
+/** CPU seconds (user + system) of one whole child process, what it printed, and its peak RSS (MB). */
+function timed(args) {
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ').slice(0, 200)} failed: ${r.stderr}`);
+  const m = /CPU ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  if (m === null) throw new Error(`no /usr/bin/time figures in: ${r.stderr}`);
+  return { seconds: Number(m[1]) + Number(m[2]), mb: Number(m[3]) / 1024, stdout: r.stdout };
+}
+
+const inProcess = (name, model, side) => ({
+  name,
+  run(build) {
+    const t = timed(['--input-type=module', '-e', child(builds[build], model, side)]);
+    const [seconds, hash] = t.stdout.trim().split(' ');
+    return { seconds: Number(seconds), whole: t.seconds, mb: t.mb, output: hash };
+  },
+});
+const dir = (d) => createHash('sha256').update(readdirSync(d).sort().map((f) => f + readFileSync(join(d, f)).toString('base64')).join('\n')).digest('hex');
+const workloads = {
+  resnet: inProcess('lower ResNet-18 224x224, 256x256', 'm.resnet18(224)', 256),
+  dense8: inProcess('lower 1M-parameter dense, 8x8', 'm.dense1M()', 8),
+  dense256: inProcess('lower 1M-parameter dense, 256x256', 'm.dense1M()', 256),
+  batch: {
+    name: 'lower digits MLP --batch 1024 (whole process)',
+    run(build) {
+      const out = join(work, `b1024-${build}`);
+      const t = timed([join(builds[build], 'bin/nnchip.mjs'), 'lower', here('../examples/digits-mlp/model.json'), '--batch', '1024', '--config', big, '-o', out, '--force']);
+      return { seconds: t.seconds, whole: t.seconds, mb: t.mb, output: dir(out) };
+    },
+  },
+};
+const only = process.env.BENCH_ONLY?.split(',');
+const chosen = Object.entries(workloads).filter(([k]) => only === undefined || only.includes(k)).map(([, w]) => w);
+
+const times = new Map(chosen.map((w) => [w, { before: [], after: [], wholeBefore: [], wholeAfter: [], mb: [], same: true }]));
+for (let r = 0; r < rounds; r++) {
+  const order = r % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
+  for (const w of chosen) {
+    const outs = {};
+    for (const b of order) {
+      const t = w.run(b);
+      const entry = times.get(w);
+      entry[b].push(t.seconds);
+      entry[b === 'before' ? 'wholeBefore' : 'wholeAfter'].push(t.whole);
+      if (b === 'after') entry.mb.push(t.mb);
+      outs[b] = t.output;
+    }
+    if (outs.before !== outs.after) times.get(w).same = false;
+  }
+  process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+}
+
+console.log(`\n${rounds} alternated rounds; CPU s, median (range); before ${builds.before}, after ${builds.after}`);
+console.table(
+  chosen.map((w) => {
+    const t = times.get(w);
+    return {
+      workload: w.name,
+      output: t.same ? 'byte-identical' : 'DIFFERS',
+      'before (compile)': fmt(t.before),
+      'after (compile)': fmt(t.after),
+      'after / before': (median(t.after) / median(t.before)).toFixed(3),
+      'whole child, before → after': `${median(t.wholeBefore).toFixed(2)} → ${median(t.wholeAfter).toFixed(2)}`,
+      'MB (after)': median(t.mb).toFixed(0),
+    };
+  }),
+);

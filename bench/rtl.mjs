@@ -6,7 +6,7 @@
 // The synthesized designs run a small 16→12→6 MLP with small buffers (synthesis config below), so
 // the figures are the core's, not a large program ROM's. BENCH_RTL=ice40,up5k,pool,asic,verilator selects
 // parts; `pool` (not run by default) places a 4x4 whose threshold pools (a conv + max pool program;
-// BENCH_POOLS=2x2 or '3x3/2 pad 1' picks one).
+// BENCH_POOLS=2x2 or '3x3/2 pad 1' picks one). BENCH_ARRAYS=4 (or 2,4,8, the default) picks the array sides.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { buildRtlSim } from '../dist/src/backends/verilog/simulate.js';
@@ -21,7 +21,7 @@ import { mulberry32 as rng } from '../dist/src/util/prng.js';
 
 const root = new URL('../', import.meta.url);
 const parts = (process.env.BENCH_RTL ?? 'ice40,up5k,asic,verilator').split(',');
-const ARRAYS = [2, 4, 8];
+const ARRAYS = (process.env.BENCH_ARRAYS ?? '2,4,8').split(',').map(Number);
 
 
 /**

@@ -9,7 +9,7 @@ module nnchip_controller (
   st_start, st_sram, st_rows, st_dram, st_stride, st_last,
   mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
-  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last,
+  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last, th_tail,
   done, error,
   prog_wclk, prog_we, prog_waddr, prog_lane, prog_wdata, prog_raddr
 );
@@ -71,6 +71,7 @@ module nnchip_controller (
   output wire [F_THRESHOLD_POOL_H_W-1:0] th_pool_h;
   output wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
   input  wire th_last;
+  input  wire th_tail;                           // the threshold in flight lets a matmul start (its tail: timing.ts)
   output wire done, error;
   input  wire prog_wclk;                   // PROG_LOADABLE: write byte prog_lane of instruction memory word prog_waddr
   input  wire prog_we;
@@ -209,15 +210,19 @@ module nnchip_controller (
   // ---- tokens: load→compute, compute→load, compute→store, store→compute
   reg [TOKEN_W-1:0] l2c_q, c2l_q, c2s_q, s2c_q;
   reg ld_busy_q, st_busy_q, c_busy_q;
+  reg c_th_q;                              // c_busy_q is a threshold's (not a matmul's issue interval)
   reg ld_push_next_q, st_push_prev_q, c_push_prev_q, c_push_next_q;
   localparam [TOKEN_W-1:0] NO_TOKENS = {TOKEN_W{1'b0}};
 
   // An instruction starts when it heads its queue, its unit is free and the tokens it pops are there.
-  // The compute unit is free after a matmul's issue interval for another matmul (they pipeline), and
-  // for a threshold or sync only once no matmul is in flight (timing.ts free[i]).
+  // The compute unit is free after a matmul's issue interval for another matmul (they pipeline), for
+  // a matmul in a threshold's tail (the threshold finishes beside it: its last cycle still fires its
+  // pushes below), and for a threshold or sync only once no matmul is in flight (timing.ts free[i];
+  // a matmul started in a threshold's tail completes after it, so no threshold is in flight either).
   assign ld_start = ~ld_empty & ~ld_busy_q & (~ld_pop_next | (c2l_q != NO_TOKENS));
   assign st_start = ~st_empty & ~st_busy_q & (~st_pop_prev | (c2s_q != NO_TOKENS));
-  assign c_start  = ~c_empty & ~c_busy_q & (c_is_mm | ~mm_busy) & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
+  assign c_start  = ~c_empty & (~c_busy_q | (c_is_mm & c_th_q & th_tail)) & (c_is_mm | ~mm_busy)
+                  & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
   assign mm_start = c_start & c_is_mm;
   assign th_start = c_start & c_is_th;
   assign mm_push_prev = c_push_prev;
@@ -225,13 +230,15 @@ module nnchip_controller (
 
   // `last` marks an instruction's final busy cycle (it may be its start cycle: sync, 1-cycle DMA);
   // its pushes become visible in the next cycle, the instruction's end time. A matmul frees the
-  // unit at mm_issue_last and pushes at mm_done (its pushes travel with it through the matmul unit).
-  wire c_done = th_last | (c_start & ~c_is_mm & ~c_is_th);
-  wire c_last = mm_issue_last | c_done;
+  // unit at mm_issue_last and pushes at mm_done (its pushes travel with it through the matmul unit);
+  // a threshold frees it at th_last unless a matmul took it in the threshold's tail (c_th_q).
+  wire c_sync = c_start & ~c_is_mm & ~c_is_th;
+  wire c_done = th_last | c_sync;
+  wire c_last = mm_issue_last | (th_last & c_th_q);
   wire ld_push_c2_next = ld_last & (ld_start ? ld_push_next : ld_push_next_q);
   wire st_push_to_prev = st_last & (st_start ? st_push_prev : st_push_prev_q);
-  wire c_push_to_prev  = (c_done & (c_start ? c_push_prev : c_push_prev_q)) | (mm_done & mm_done_push_prev);
-  wire c_push_to_next  = (c_done & (c_start ? c_push_next : c_push_next_q)) | (mm_done & mm_done_push_next);
+  wire c_push_to_prev  = (c_done & (c_sync ? c_push_prev : c_push_prev_q)) | (mm_done & mm_done_push_prev);
+  wire c_push_to_next  = (c_done & (c_sync ? c_push_next : c_push_next_q)) | (mm_done & mm_done_push_next);
   wire ld_pop = ld_start & ld_pop_next;
   wire st_pop = st_start & st_pop_prev;
   wire c_pop_from_prev = c_start & c_pop_prev;
@@ -246,6 +253,7 @@ module nnchip_controller (
       ld_busy_q <= 1'b0;
       st_busy_q <= 1'b0;
       c_busy_q <= 1'b0;
+      c_th_q <= 1'b0;
       ld_push_next_q <= 1'b0;
       st_push_prev_q <= 1'b0;
       c_push_prev_q <= 1'b0;
@@ -257,10 +265,11 @@ module nnchip_controller (
       s2c_q <= s2c_q + {{(TOKEN_W-1){1'b0}}, st_push_to_prev} - {{(TOKEN_W-1){1'b0}}, c_pop_from_next};
       ld_busy_q <= (ld_busy_q | ld_start) & ~ld_last;
       st_busy_q <= (st_busy_q | st_start) & ~st_last;
-      c_busy_q <= (c_busy_q | c_start) & ~c_last;
+      c_busy_q <= c_start ? ~c_sync : c_busy_q & ~c_last;
+      if (c_start) c_th_q <= c_is_th;
       if (ld_start) ld_push_next_q <= ld_push_next;
       if (st_start) st_push_prev_q <= st_push_prev;
-      if (c_start) begin
+      if (c_start & ~c_is_mm) begin   // a matmul's pushes travel with it; a threshold's wait here, in its tail too
         c_push_prev_q <= c_push_prev;
         c_push_next_q <= c_push_next;
       end

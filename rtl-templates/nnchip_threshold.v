@@ -32,7 +32,8 @@ module nnchip_threshold #(
   parameter STEPS_W = 10,
   parameter ACC_AW = 8,
   parameter OUT_AW = 8,
-  parameter QNT_AW = 8
+  parameter QNT_AW = 8,
+  parameter LEAD = 11        // matmul_acc_lead(array rows, COLS): the tail (below) a matmul may start in
 ) (
   input  wire               clk,
   input  wire               rst_n,
@@ -57,7 +58,8 @@ module nnchip_threshold #(
   output wire               out_we,
   output wire [OUT_AW-1:0]  out_waddr,
   output wire [COLS*8-1:0]  out_wdata,
-  output wire               last
+  output wire               last,
+  output wire               tail        // a requantize-mode instruction, from its start + 2, ends within LEAD cycles
 );
   `include "nnchip_isa.vh"
   localparam STAGES = 4;   // select, multiply, accumulate, round + clamp + write: the *1_q .. *4_q registers below
@@ -353,6 +355,50 @@ module nnchip_threshold #(
       v4_q <= v3_q;
     end
   end
+
+  // ---- tail (src/isa/timing.ts): a matmul right after a requantize-mode threshold may start in its
+  // last LEAD cycles, from its start + THRESHOLD_TAIL_FROM = 2 on; every acc read is done by then.
+  // left_q = cycles to the end (end - t), set at start + 1 to rows * beats per row + 4 - 2: a
+  // registered multiply (by the constant PASSES without pooling), kept off the start path.
+  localparam integer BEATS_W = $clog2(((POOL != 0) ? 63 : 0) + PASSES + 1);   // W - 1 + PASSES, W - 1 < 64
+  localparam integer LEFT_W = ROWS_W + BEATS_W;
+  localparam integer PASSES_INT = PASSES;
+  localparam integer LATER_INT = THRESHOLD_LATENCY - 2;
+  // LEAD and LEAD + 1 in LEFT_W bits; beyond them every cycle of the instruction is in its tail
+  localparam integer LEAD_SAT = (LEFT_W >= 20 || LEAD < (1 << LEFT_W)) ? LEAD : (1 << LEFT_W) - 1;
+  localparam integer LEAD1_SAT = (LEFT_W >= 20 || LEAD + 1 < (1 << LEFT_W)) ? LEAD + 1 : (1 << LEFT_W) - 1;
+  localparam [BEATS_W-1:0] PASSES_B = PASSES_INT[BEATS_W-1:0];
+  localparam [LEFT_W-1:0] LATER_L = LATER_INT[LEFT_W-1:0];
+  localparam [LEFT_W-1:0] LEAD_L = LEAD_SAT[LEFT_W-1:0];
+  localparam [LEFT_W-1:0] LEAD1_L = LEAD1_SAT[LEFT_W-1:0];
+  reg [ROWS_W-1:0] rows_q;
+  reg [LEFT_W-1:0] left_q;
+  reg              tail_on_q, tail_q;
+  wire [BEATS_W-1:0] beats;   // per out row; a constant without pooling
+  generate
+    if (POOL != 0) begin : g_pool_beats
+      assign beats = {{(BEATS_W-6){1'b0}}, pre_n_q} + PASSES_B;
+    end else begin : g_beats
+      assign beats = PASSES_B;
+    end
+  endgenerate
+  wire [LEFT_W-1:0] first_left = {{BEATS_W{1'b0}}, rows_q} * {{ROWS_W{1'b0}}, beats} + LATER_L;
+  wire              tail_on = (tail_on_q | rq_start_q) & ~last;
+  always @(posedge clk) begin
+    if (rq_start) rows_q <= rows;
+    left_q <= rq_start_q ? first_left : left_q - 1'b1;
+  end
+  // tail_q holds next cycle's (left <= LEAD): a register, so the controller's start logic gets no compare
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      tail_on_q <= 1'b0;
+      tail_q <= 1'b0;
+    end else begin
+      tail_on_q <= tail_on;
+      tail_q <= tail_on & (rq_start_q ? first_left <= LEAD_L : left_q <= LEAD1_L);
+    end
+  end
+  assign tail = tail_q;
 
   // ---- table mode (src/isa/ops/threshold.ts): P = 1 + 2*steps beats per acc row, t from start:
   //   t = P*m          read acc row m;  t = P*m + k (k = 1 .. 2*steps) read table entry tbl + k - 1

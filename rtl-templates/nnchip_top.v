@@ -75,7 +75,7 @@ module nnchip_top #(
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
-  wire ld_start, ld_last, st_start, st_last, mm_start, th_start, th_last;
+  wire ld_start, ld_last, st_start, st_last, mm_start, th_start, th_last, th_tail;
   wire mm_push_prev, mm_push_next, mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy;
   wire [F_LOAD_BUF_W-1:0] ld_buf;
   wire [LD_AW-1:0] ld_sram;
@@ -116,7 +116,7 @@ module nnchip_top #(
     .mm_push_prev(mm_push_prev), .mm_push_next(mm_push_next), .mm_issue_last(mm_issue_last),
     .mm_done(mm_done), .mm_done_push_prev(mm_done_push_prev), .mm_done_push_next(mm_done_push_next), .mm_busy(mm_busy),
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
-    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last),
+    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last), .th_tail(th_tail),
     .done(done), .error(error),
     .prog_wclk(prog_wclk), .prog_we(prog_we), .prog_waddr(prog_waddr_x[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata),
     .prog_raddr(prog_raddr_w));
@@ -186,13 +186,14 @@ module nnchip_top #(
     .done(mm_done), .done_push_prev(mm_done_push_prev), .done_push_next(mm_done_push_next), .busy(mm_busy));
 
   nnchip_threshold #(
-    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .TABLE(THRESHOLD_TABLE), .MAC16(THRESHOLD_MAC16), .ROWS_W(TH_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW)
+    .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .TABLE(THRESHOLD_TABLE), .MAC16(THRESHOLD_MAC16), .ROWS_W(TH_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW),
+    .LEAD(matmul_acc_lead(ROWS, COLS))
   ) u_threshold (
     .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),
     .zp(th_zp), .lo(th_lo), .hi(th_hi), .tbl(th_table), .steps(th_steps), .pool_h(th_pool_h), .pool_w(th_pool_w),
     .acc_re(th_acc_re), .acc_raddr(th_acc_raddr), .acc_rdata(acc_rdata),
     .qnt_re(th_qnt_re), .qnt_raddr(th_qnt_raddr), .qnt_rdata(qnt_rdata),
-    .out_we(th_out_we), .out_waddr(th_out_waddr), .out_wdata(th_out_wdata), .last(th_last));
+    .out_we(th_out_we), .out_waddr(th_out_waddr), .out_wdata(th_out_wdata), .last(th_last), .tail(th_tail));
 
   nnchip_dma_store #(
     .COLS(COLS), .DRAM_BW(DRAM_BW), .DRAM_AW(DRAM_AW), .DRAM_LATENCY(DRAM_LATENCY), .OUT_AW(OUT_AW),

@@ -9,6 +9,8 @@
 import { internal, unhandled } from '../src/diagnostics/error.js';
 import { CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
+import { matmulAccLead } from '../src/isa/ops/matmul.js';
+import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/threshold.js';
 import { layerCycles } from '../src/isa/cost.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
@@ -56,6 +58,8 @@ export class Controller {
   readonly qHead = new Int32Array(3);
   readonly qLen = new Int32Array(3);
   readonly cur = new Int32Array(3).fill(-1);
+  /** A threshold finishing while the matmul after it started (its tail, timing.ts), or -1. */
+  tail = -1;
   pc = 0;
   fetchStalled = false;
   private readonly tok: Int8Array;
@@ -89,15 +93,22 @@ export class Controller {
   }
 
   get done(): boolean {
-    return this.pc >= this.insns.length && this.cur.every((c) => c < 0) && this.qLen.every((l) => l === 0) && this.matmul.inFlight.length === 0;
+    return this.pc >= this.insns.length && this.cur.every((c) => c < 0) && this.tail < 0 && this.qLen.every((l) => l === 0) && this.matmul.inFlight.length === 0;
   }
 
   /**
-   * Whether unit u may start instruction i now: its issue slot is free (`cur`), and unless i is a
-   * matmul (which overlaps the matmuls before it) no matmul is still in flight.
+   * Whether unit u may start instruction i at cycle t: its issue slot is free (`cur`), and unless i
+   * is a matmul (which overlaps the matmuls before it) no matmul or threshold tail is still in
+   * flight; or i is a matmul and the threshold in the slot lets it in, in its last matmulAccLead cycles.
    */
-  private free(u: number, i: number): boolean {
-    return this.cur[u]! < 0 && (this.insns[i]!.op === 'matmul' || u !== UNIT_INDEX.compute || this.matmul.inFlight.length === 0);
+  private free(u: number, i: number, t: number): boolean {
+    const isMatmul = this.insns[i]!.op === 'matmul';
+    const c = this.cur[u]!;
+    if (c < 0) return isMatmul || u !== UNIT_INDEX.compute || (this.matmul.inFlight.length === 0 && this.tail < 0);
+    const th = this.insns[c]!;
+    if (!isMatmul || th.op !== 'threshold' || !thresholdLetsMatmulIn(th)) return false;
+    const tau = t - this.start[c]!;
+    return tau >= THRESHOLD_TAIL_FROM && this.threshold.cyclesLeft(tau) <= matmulAccLead(this.plan.program.config);
   }
 
   /** One instruction per cycle into its unit's queue; halt only ends fetch. */
@@ -139,7 +150,7 @@ export class Controller {
     for (let u = 0; u < 3; u++) {
       const head = this.qLen[u]! > 0 ? this.qIdx[u]![this.qHead[u]!]! : -1;
       const arrived = head >= 0 && this.qAt[u]![this.qHead[u]!]! < t;
-      if (arrived && this.free(u, head) && this.missingToken(head) < 0) {
+      if (arrived && this.free(u, head, t) && this.missingToken(head) < 0) {
         for (let k = 0; k < 2; k++) if (this.tok[head * 4 + k]! >= 0) this.tokens[this.tok[head * 4 + k]!]! -= 1;
         this.qHead[u] = (this.qHead[u]! + 1) % this.depth;
         this.qLen[u]! -= 1;
@@ -151,7 +162,7 @@ export class Controller {
       }
       if (this.started[u]! >= this.order[u]!.length) continue;
       const next = this.order[u]![this.started[u]!]!;
-      if (!this.free(u, next)) {
+      if (!this.free(u, next, t)) {
         if (arrived) c[this.plan.block[head]! + F.unitBusy + u]! += 1;
       } else {
         const field = arrived ? F.tokenWait + this.missingToken(head) : F.starved + u;
@@ -162,6 +173,7 @@ export class Controller {
 
   private begin(u: number, i: number, t: number): void {
     const insn = this.insns[i]!;
+    if (this.cur[u]! >= 0) this.tail = this.cur[u]!; // a matmul in a threshold's tail: the threshold finishes beside it
     this.cur[u] = i;
     this.start[i] = t;
     this.m.block[u] = this.plan.block[i]!;
@@ -191,8 +203,19 @@ export class Controller {
     const mm = this.matmul;
     for (let u = 0; u < 3; u++) {
       if (u === UNIT_INDEX.compute) {
-        const oldest = mm.inFlight.length > 0 ? mm.inFlight[0]!.i : this.cur[u]!;
+        const oldest = this.tail >= 0 ? this.tail : mm.inFlight.length > 0 ? mm.inFlight[0]!.i : this.cur[u]!;
         if (oldest >= 0) this.m.counters[this.plan.block[oldest]! + F.busy + u]! += 1;
+        if (this.tail >= 0) {
+          // its accesses count for its own layer, as fast mode counts them
+          const running = this.m.block[u]!;
+          this.m.block[u] = this.plan.block[this.tail]!;
+          const finished = this.threshold.tick(t - this.start[this.tail]!, t);
+          this.m.block[u] = running;
+          if (finished) {
+            this.complete(this.tail, t);
+            this.tail = -1;
+          }
+        }
         if (mm.inFlight.length > 0) {
           if (mm.tick(t)) this.cur[u] = -1;
           for (const i of mm.completed) this.complete(i, t);

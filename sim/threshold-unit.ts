@@ -11,6 +11,7 @@
 import { tableStep, threshold } from '../src/isa/numerics.js';
 import type { InstructionOf } from '../src/isa/spec.js';
 import { THRESHOLD_LATENCY, poolOf, poolRow, tableSteps, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
+import { duration } from '../src/isa/timing.js';
 import type { StepMachine } from './machine.js';
 import { SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
@@ -33,6 +34,11 @@ export class ThresholdUnit {
 
   begin(insn: InstructionOf<'threshold'>): void {
     this.insn = insn;
+  }
+
+  /** Cycles from τ (this cycle, not yet ticked) to the instruction's completion. */
+  cyclesLeft(tau: number): number {
+    return duration(this.insn, this.m.cfg) - tau;
   }
 
   tick(tau: number, t: number): boolean {

@@ -33,7 +33,7 @@ import type { DesignSizing } from '../backends/verilog/emit.js';
  * the host link's shared range check). On the UP5K their threshold lane multiplies in two spare
  * SB_MAC16 blocks (`laneInMac16`, per lane: devices.ts thresholdMac16Blocks; about 270 cells). `base`
  * and `perCol` were refitted to the seven designs placed after those changes (least squares on the
- * 2x2 and 4x4 ones: each within 1.5%; the digits MLP's iCEBreaker design, 5,007 placed, is estimated 5,062).
+ * 2x2 and 4x4 ones: each within 1.5%; the digits MLP's iCEBreaker design, 5,064 placed with the threshold's tail counter, is estimated 5,062).
  */
 export const BOARD_CELL_MODEL = {
   base: 2606,

@@ -12,6 +12,9 @@
  *              where the k-th pop on a channel takes the token of the k-th push on it)
  *   free[i] = s[j] + occupancy(j)   if j, the previous instruction of the same unit, has the same op
  *                                   and that op pipelines (its record has `occupancy`: matmul)
+ *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − matmulAccLead)   if i is a matmul and j a
+ *                                   threshold that lets it in (requantize mode): j has read every
+ *                                   acc row before i's first acc access
  *           = max e[j'] over every earlier instruction j' of the unit   otherwise
  *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
@@ -20,6 +23,8 @@
 import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
+import { matmulAccLead } from './ops/matmul.js';
+import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
 import { channelOf, type Channel, type Instruction } from './spec.js';
 
 /** Cycles from an instruction's start to its completion (its op record's `duration`). */
@@ -29,9 +34,12 @@ export function duration(insn: Instruction, cfg: ArrayConfig): number {
 
 /**
  * When a unit may start `next` after `prev` (its previous instruction) started at `prevStart`:
- * after prev's issue interval if both have an op that pipelines, else once all earlier ones completed.
+ * after prev's issue interval if both have an op that pipelines; a matmul after a threshold that
+ * lets it in, once the threshold is within the matmul's acc lead of completing (unitDone: a threshold
+ * starts after every earlier instruction completed, so it completes last); else once all earlier ones completed.
  */
 export function unitFreeAt(prev: Instruction, prevStart: number, unitDone: number, next: Instruction, cfg: ArrayConfig): number {
+  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, unitDone - matmulAccLead(cfg));
   const occupancy = opOf(prev).occupancy;
   return occupancy !== undefined && prev.op === next.op ? prevStart + (occupancy as (i: Instruction, c: ArrayConfig) => number)(prev, cfg) : unitDone;
 }

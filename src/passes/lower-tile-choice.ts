@@ -10,8 +10,8 @@
  */
 import type { ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
-import { matmulIssueInterval } from '../isa/ops/matmul.js';
-import { thresholdCycles } from '../isa/ops/threshold.js';
+import { matmulAccLead, matmulIssueInterval } from '../isa/ops/matmul.js';
+import { THRESHOLD_TAIL_FROM, thresholdCycles } from '../isa/ops/threshold.js';
 import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
@@ -41,7 +41,9 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   const [kh, kw] = op.pool?.size ?? [1, 1];
   const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
   const interval = matmulIssueInterval(rows, cfg);
-  const compute = NT * (matmuls * interval + 2 * R + C + threshold);
+  // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles (timing.ts)
+  const tail = (op.table?.steps ?? 0) === 0 ? Math.min(matmulAccLead(cfg), threshold - THRESHOLD_TAIL_FROM) : 0;
+  const compute = NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {
     const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;

@@ -6,6 +6,7 @@
  * elaboration that its hand-built units agree with the rest (an unknown module names the mismatch).
  */
 import { thresholdPassesRule } from '../../isa/config.js';
+import { matmulAccLeadRule } from '../../isa/ops/matmul.js';
 import { POOL_GEOMETRY, THRESHOLD_LATENCY, UNIT_OF } from '../../isa/ops/index.js';
 import { COMMON_FIELDS, FORMATS, INSN_BITS, LOAD_BUFFERS, OPCODE_LIST, OPCODES, UNITS, type FieldSpec } from '../../isa/spec.js';
 
@@ -63,6 +64,12 @@ export function isaHeader(): string {
     '// the thresholdPasses values the threshold unit can be built for (src/isa/config.ts thresholdPassesValid)',
     'function threshold_passes_ok(input integer passes, input integer cols);',
     `  threshold_passes_ok = ${thresholdPassesRule('passes', 'cols')};`,
+    'endfunction',
+    '',
+    '// cycles from a matmul\'s start to its first acc access: a matmul right after a requantize-mode',
+    '// threshold may start in that threshold\'s last matmul_acc_lead cycles (src/isa/timing.ts)',
+    'function integer matmul_acc_lead(input integer array_rows, input integer array_cols);',
+    `  matmul_acc_lead = ${matmulAccLeadRule('array_rows', 'array_cols')};`,
     'endfunction',
     '',
   );

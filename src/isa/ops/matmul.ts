@@ -36,6 +36,15 @@ function liveTile(wgt: Int8Array, wgt0: number, R: number, C: number): number {
   return live;
 }
 
+/**
+ * Cycles from a matmul's start to its first acc access: row 0's read, a cycle before its write at
+ * 2R + C (docs/hardware.md). A threshold that has read its last acc row by then may still be running.
+ */
+export const matmulAccLead = (cfg: ArrayConfig): number => 2 * cfg.rows + cfg.cols - 1;
+
+/** matmulAccLead as an expression over two names, the same in Verilog and JavaScript (nnchip_isa.vh's matmul_acc_lead). */
+export const matmulAccLeadRule = (rows: string, cols: string): string => `2 * ${rows} + ${cols} - 1`;
+
 /** Cycles from one matmul's start to the next one's on the compute unit (double-buffered weights: docs/hardware.md). */
 export const matmulIssueInterval = (rows: number, cfg: ArrayConfig): number => Math.max(cfg.rows, rows + 1);
 

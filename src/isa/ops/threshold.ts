@@ -97,6 +97,19 @@ export const threshold: OpDef<'threshold'> = {
 };
 
 /**
+ * Whether a matmul right after this threshold may start before it completes (timing.ts): in
+ * requantize mode (pooling too) the unit knows its cycles left from its start + THRESHOLD_TAIL_FROM
+ * on, and has read its last acc row THRESHOLD_LATENCY cycles before it completes. Table mode keeps
+ * the unit simple (its table walk is a second sequencer): the matmul waits for its completion.
+ */
+export function thresholdLetsMatmulIn(insn: InstructionOf<'threshold'>): boolean {
+  return tableSteps(insn) === 0;
+}
+
+/** Cycles after its start from which a requantize-mode threshold counts its cycles left (its first cycle multiplies rows by beats per row). */
+export const THRESHOLD_TAIL_FROM = 2;
+
+/**
  * Requantize mode: thresholdPasses beats per acc row (cols / thresholdPasses lanes), then the
  * pipeline drains. Table mode: per row, one beat for the acc row, then two per step (its
  * threshold entry, then its code entry, from the single-ported acc buffer); all lanes compare at once.

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { isaHeader, upperSnake } from '../../../../src/backends/verilog/isa-header.js';
 import { packageRoot } from '../../../../src/backends/verilog/templates.js';
-import { thresholdPassesValid } from '../../../../src/isa/config.js';
+import { DEFAULT_CONFIG, thresholdPassesValid } from '../../../../src/isa/config.js';
+import { matmulAccLead } from '../../../../src/isa/ops/matmul.js';
 import { POOL_GEOMETRY, THRESHOLD_LATENCY, UNIT_OF } from '../../../../src/isa/ops/index.js';
 import { COMMON_FIELDS, FORMATS, LOAD_BUFFERS, OPCODE_LIST, OPCODES } from '../../../../src/isa/spec.js';
 
@@ -42,6 +43,12 @@ describe('isaHeader', () => {
     for (const cols of [1, 2, 3, 4, 6, 8, 16, 24, 64]) {
       for (let passes = 1; passes <= 16 * cols; passes++) expect(ok(passes, cols), `passes ${passes}, cols ${cols}`).toBe(thresholdPassesValid(passes, cols));
     }
+  });
+
+  test('has the matmul acc lead (the threshold tail a matmul may start in) as matmul_acc_lead', () => {
+    const rule = /matmul_acc_lead = ([^;]+);/.exec(header)?.[1] ?? '0';
+    const lead = new Function('array_rows', 'array_cols', `return ${rule};`) as (rows: number, cols: number) => number;
+    for (const rows of [1, 2, 4, 8, 32]) for (const cols of [1, 3, 8, 256]) expect(lead(rows, cols), `${rows}x${cols}`).toBe(matmulAccLead({ ...DEFAULT_CONFIG, rows, cols }));
   });
 
   test('has the pooling threshold\'s window geometry (its steps field) as POOL_geometry_LSB and _W', () => {

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A program where a matmul follows a threshold and overwrites (accumulate = 0) the very acc rows
+ * that threshold reads: the matmul may start in the threshold's tail (timing.ts) only because the
+ * threshold has read every row before the matmul's first acc access. A second threshold thresholds
+ * the new rows; one store writes both thresholds' out rows.
+ */
+import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
+import { parseListing } from '../../src/isa/asm.js';
+import { encodePoolGeometry } from '../../src/isa/ops/threshold.js';
+import type { Program } from '../../src/isa/program.js';
+import { rng } from './random-graph.js';
+
+/** How the first threshold runs: requantize, max pooling 2×2 (lines of 4 acc entries), or a table of `steps` steps. */
+export type TailMode = 'requantize' | 'pool' | 'table';
+
+export interface TailCase {
+  readonly R: number;
+  readonly C: number;
+  /** acc rows the matmuls write (a multiple of 8 for 'pool': lines of 4, two lines per pooled line) */
+  readonly rows: number;
+  readonly passes: number;
+  readonly mode: TailMode;
+}
+
+export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, seed: number, machine: Partial<ArrayConfig> = {}): Program {
+  const W = 0;
+  const Q = W + 2 * R * C;
+  const IN = Q + 4 * C;
+  const outRows = mode === 'pool' ? rows / 4 : rows;
+  const OUT = IN + rows * R;
+  const first =
+    mode === 'pool'
+      ? `threshold acc=0 out=0 qnt=0 rows=${outRows} zp=3 lo=-100 hi=90 table=4 steps=${encodePoolGeometry({ overlapH: 0, overlapW: 0, padTop: 0, padLeft: 0 })} poolH=1 poolW=1`
+      : mode === 'table'
+        ? `threshold acc=0 out=0 qnt=0 rows=${outRows} zp=0 lo=0 hi=0 table=${rows} steps=2 poolH=0 poolW=0`
+        : `threshold acc=0 out=0 qnt=0 rows=${outRows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0`;
+  const asm = `
+    load buf=0 sram=0 rows=${rows} dram=${IN} stride=${R}
+    load buf=3 sram=0 rows=1 dram=${Q} stride=0
+    load buf=1 sram=0 rows=${2 * R} dram=${W} stride=${C} | pushNext
+    matmul wgt=0 act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0 | popPrev
+    ${first}
+    matmul wgt=${R} act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0
+    threshold acc=0 out=${outRows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
+    store sram=0 rows=${outRows + rows} dram=${OUT} stride=${C} | popPrev
+    halt`;
+  const r = rng(seed);
+  const constants = new Uint8Array(IN);
+  for (let i = 0; i < 2 * R * C; i++) constants[W + i] = Math.floor(r() * 256);
+  const view = new DataView(constants.buffer);
+  for (let c = 0; c < C; c++) {
+    view.setUint16(Q + 4 * c, 2 ** 13 + 97 * c, true);
+    constants[Q + 4 * c + 2] = 20;
+  }
+  const instructions = parseListing(asm);
+  const depth = 2 * rows + 8;
+  return {
+    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, ...machine }),
+    instructions,
+    dramSize: OUT + (outRows + rows) * C,
+    constants,
+    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
+    output: { name: 'y', shape: [outRows + rows, C], dram: OUT, rows: outRows + rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
+    layers: [],
+    insnLayer: instructions.map(() => 0),
+    memoryMap: [],
+    notes: [],
+  };
+}
+
+/** Shapes that put the matmul at the threshold's start + 2 (short thresholds), inside its tail, and after a table-mode one. */
+export const TAIL_CASES: readonly TailCase[] = [
+  { R: 1, C: 1, rows: 1, passes: 1, mode: 'requantize' },
+  { R: 2, C: 3, rows: 2, passes: 1, mode: 'requantize' },
+  { R: 4, C: 4, rows: 9, passes: 1, mode: 'requantize' },
+  { R: 4, C: 4, rows: 13, passes: 16, mode: 'requantize' },
+  { R: 3, C: 4, rows: 24, passes: 2, mode: 'requantize' },
+  { R: 4, C: 4, rows: 16, passes: 16, mode: 'pool' },
+  { R: 2, C: 2, rows: 8, passes: 1, mode: 'pool' },
+  { R: 4, C: 4, rows: 5, passes: 1, mode: 'table' },
+];

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A matmul right after a requantize-mode threshold (pooling too) starts in the threshold's last
+ * matmulAccLead = 2R + C − 1 cycles, not before its start + 2 (docs/hardware.md), even when it
+ * overwrites the rows the threshold reads; after a table-mode threshold it waits for its completion.
+ * Step mode (the threshold finishing beside the matmul) and fast mode compute exactly what the
+ * reference interpreter does, in the same cycles.
+ */
+import { describe, expect, test } from 'vitest';
+import { interpret } from '../../../src/isa/interpret.js';
+import { matmulAccLead } from '../../../src/isa/ops/matmul.js';
+import { scheduleTimes } from '../../../src/isa/timing.js';
+import { simulate } from '../../../sim/index.js';
+import { rng } from '../../helpers/random-graph.js';
+import { TAIL_CASES, thresholdTailProgram } from '../../helpers/threshold-tail.js';
+import { expectSameRun } from './same-run.js';
+
+describe('a matmul in a threshold\'s tail', () => {
+  test.each(TAIL_CASES.map((c) => [`${c.R}x${c.C} rows=${c.rows} passes=${c.passes} ${c.mode}`, c] as const))('%s: start = max(threshold start + 2, threshold end − (2R + C − 1)); step = fast = reference', (_, c) => {
+    const p = thresholdTailProgram(c, c.R * 100 + c.rows);
+    const { timings } = scheduleTimes(p.instructions, p.config);
+    const th = timings[p.instructions.findIndex((i) => i.op === 'threshold')]!;
+    const mm = timings[p.instructions.findIndex((i, k) => i.op === 'matmul' && k > 4)]!;
+    if (c.mode === 'table') expect(mm.start).toBe(th.end);
+    else {
+      expect(mm.start).toBe(Math.max(th.start + 2, th.end - matmulAccLead(p.config)));
+      expect(mm.start).toBeLessThan(th.end);
+    }
+    expect(mm.end).toBeGreaterThan(th.end); // completions stay in program order
+    const r = rng(c.rows);
+    const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
+    const fast = simulate(p, x);
+    const expected = interpret(p, x);
+    expect(Array.from(fast.output)).toEqual(Array.from(expected));
+    // both thresholds' rows differ (the second reads what the matmul overwrote) and are not all clamped
+    expect(new Set(Array.from(expected)).size).toBeGreaterThan(1);
+    expectSameRun(simulate(p, x, { mode: 'step', trace: true }), simulate(p, x, { trace: true }));
+  });
+});

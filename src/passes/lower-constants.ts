@@ -4,7 +4,7 @@
  * all-zero tiles are skipped), per-column bias and requantization parameters, activation step tables.
  */
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
-import { ceilDiv, contentKey, type Dram } from './lower-dram.js';
+import { ceilDiv, contentKey, type ContentKey, type Dram } from './lower-dram.js';
 
 /** DRAM addresses of an op's constants; tiles[term][nt][ct] is null where the tile is all zero. */
 export interface OpConstants {
@@ -78,7 +78,7 @@ function tableTiles(op: GemmOp, C: number): Uint8Array | null {
 }
 
 /** A weight tile's bytes and content key (Dram.constant's); null where the tile is all zero. */
-type CutTile = { readonly bytes: Uint8Array; readonly key: string } | null;
+type CutTile = { readonly bytes: Uint8Array; readonly key: ContentKey } | null;
 
 /**
  * Weight tiles already cut, by term matrix (never changed once built), with their content keys: the

@@ -26,21 +26,39 @@ export interface Placed {
 /** Blobs up to this many bytes are their own key (a small array's tiles: cheaper than hashing them). */
 const LITERAL_KEY_BYTES = 256;
 
-/** The key by which Dram deduplicates constants: the bytes themselves when small, else their hash (prefixes keep the two apart). */
-export const contentKey = (bytes: Uint8Array): string =>
-  bytes.length <= LITERAL_KEY_BYTES ? `=${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')}` : `#${createHash('sha1').update(bytes).digest('hex')}`;
+/** Blobs up to this many bytes are keyed by a number (a 2×2 array's 4-byte tiles: no string per tile). */
+const NUMBER_KEY_BYTES = 6;
+
+/** How Dram tells constants apart: equal keys ⇔ equal bytes. */
+export type ContentKey = string | number;
+
+/**
+ * The key by which Dram deduplicates constants: up to 6 bytes, the number Σ bytes[i]·256^i +
+ * 256^length (exact in a double; the top term keeps lengths apart); up to 256, the bytes themselves
+ * as a string; else their hash (prefixes keep the two string kinds apart).
+ */
+export function contentKey(bytes: Uint8Array): ContentKey {
+  const n = bytes.length;
+  if (n <= NUMBER_KEY_BYTES) {
+    let key = 1;
+    for (let i = n - 1; i >= 0; i--) key = key * 256 + bytes[i]!;
+    return key;
+  }
+  return n <= LITERAL_KEY_BYTES ? `=${Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1')}` : `#${createHash('sha1').update(bytes).digest('hex')}`;
+}
 
 export class Dram {
   size = 0;
   readonly regions: Region[] = [];
   private readonly chunks: { at: number; bytes: Uint8Array }[] = [];
-  private readonly dedupe = new Map<string, number>();
+  private readonly dedupe = new Map<ContentKey, number>();
   alloc(name: string, bytes: number): number {
-    const last = this.regions[this.regions.length - 1];
+    const last = this.regions[this.regions.length - 1] as { -readonly [K in keyof Region]: Region[K] } | undefined;
     const at = roundUp(this.size, ALIGN);
     this.size = at + bytes;
-    // consecutive blobs of one layer (its weight tiles) form one region of the memory map
-    if (last?.name === name) this.regions[this.regions.length - 1] = { ...last, size: at + bytes - last.start };
+    // consecutive blobs of one layer (its weight tiles) form one region of the memory map (grown
+    // in place: its record is this Dram's own, and a 2×2 array places a quarter million tiles)
+    if (last?.name === name) last.size = at + bytes - last.start;
     else this.regions.push({ space: 'dram', name, start: at, size: bytes });
     return at;
   }
@@ -48,7 +66,7 @@ export class Dram {
     this.chunks.push({ at, bytes });
   }
   /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key` is its contentKey. */
-  constant(name: string, bytes: Uint8Array, key = contentKey(bytes)): number {
+  constant(name: string, bytes: Uint8Array, key: ContentKey = contentKey(bytes)): number {
     const seen = this.dedupe.get(key);
     if (seen !== undefined) return seen;
     const at = this.alloc(name, bytes.length);

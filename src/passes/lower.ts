@@ -18,7 +18,7 @@ import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
-import { accessMemo, hoistLoads, insertTokens, type Tagged } from './schedule.js';
+import { schedule, type Tagged } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
 /**
@@ -118,8 +118,7 @@ function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
 
 /** Loads hoisted, then tokens inserted; each instruction's accesses computed once for both. */
 function scheduleInsns(tagged: readonly Tagged[], cfg: ArrayConfig, memoryMap: readonly Region[]): Tagged[] {
-  const accesses = accessMemo(cfg);
-  return insertTokens(hoistLoads(tagged, cfg, undefined, accesses), cfg, memoryMap.filter((r) => r.space === 'dram'), accesses);
+  return schedule(tagged, cfg, memoryMap.filter((r) => r.space === 'dram'));
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */

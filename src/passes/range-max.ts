@@ -1,67 +1,127 @@
 // SPDX-License-Identifier: MIT
 /**
- * A segment tree over cells 0..n with "raise a range to v" and "max over a range", both O(log n):
- * token insertion (passes/schedule.ts) records instruction indices per buffer entry with it.
+ * A segment tree over cells 0..n holding `slots` independent values per cell, with "raise a range
+ * of one slot to v" and "max over a range, every slot at once", both O(log n) and iterative (no
+ * recursion, no allocation): token insertion (passes/schedule.ts) records the latest reader and
+ * writer on each unit per buffer entry with it, six slots in one tree.
+ *
+ * Node n's slot s lives at n·slots + s. max: the largest value raised on any range meeting the
+ * node; raised: a value the node's whole range was raised to. A raise marks the nodes of its range's
+ * bottom-up decomposition (the maximal nodes inside it, the tree being perfect) and lifts `max` on
+ * the paths from its first and last leaf to the root (every other node the range meets lies inside
+ * a marked one). A query takes `max` of its own decomposition's nodes and `raised` on the paths
+ * from its first and last leaf: an ancestor of a query node that was marked meets a cell outside
+ * the query (the query nodes are maximal), so it holds the query's first or last leaf.
  */
 
 export class RangeMax {
-  /** max[node]: the largest value in the node's range; raised[node]: a value its whole range was raised to. */
   private max: Int32Array;
   private raised: Int32Array;
   private size: number;
+  readonly slots: number;
 
-  constructor(cells: number) {
+  constructor(cells: number, slots = 1) {
+    this.slots = slots;
     this.size = 1;
     while (this.size < cells) this.size *= 2;
-    this.max = new Int32Array(2 * this.size).fill(-1);
-    this.raised = new Int32Array(2 * this.size).fill(-1);
+    this.max = new Int32Array(2 * this.size * slots).fill(-1);
+    this.raised = new Int32Array(2 * this.size * slots).fill(-1);
   }
 
   /** Double the capacity: the old tree becomes the left half (node i at depth d moves to i + 2^d). */
   private grow(cells: number): void {
+    const S = this.slots;
     while (this.size < cells) {
-      const max = new Int32Array(4 * this.size).fill(-1);
-      const raised = new Int32Array(4 * this.size).fill(-1);
+      const max = new Int32Array(4 * this.size * S).fill(-1);
+      const raised = new Int32Array(4 * this.size * S).fill(-1);
       for (let i = 1, depthStart = 1; i < 2 * this.size; i++) {
         if (i === depthStart * 2) depthStart = i;
-        max[i + depthStart] = this.max[i]!;
-        raised[i + depthStart] = this.raised[i]!;
+        for (let s = 0; s < S; s++) {
+          max[(i + depthStart) * S + s] = this.max[i * S + s]!;
+          raised[(i + depthStart) * S + s] = this.raised[i * S + s]!;
+        }
       }
-      max[1] = this.max[1]!;
+      for (let s = 0; s < S; s++) max[S + s] = this.max[S + s]!;
       this.max = max;
       this.raised = raised;
       this.size *= 2;
     }
   }
 
-  /** Every cell in [start, end) becomes at least v. */
-  raise(start: number, end: number, v: number): void {
+  /** Every cell in [start, end) of `slot` becomes at least v. */
+  raise(start: number, end: number, v: number, slot = 0): void {
+    if (start >= end) return;
     if (end > this.size) this.grow(end);
-    if (start < end) this.raiseAt(1, 0, this.size, start, end, v);
-  }
-
-  private raiseAt(node: number, lo: number, hi: number, start: number, end: number, v: number): void {
-    if (end <= lo || hi <= start) return;
-    if (v > this.max[node]!) this.max[node] = v;
-    if (start <= lo && hi <= end) {
-      if (v > this.raised[node]!) this.raised[node] = v;
-      return;
+    const S = this.slots;
+    const max = this.max;
+    const raised = this.raised;
+    for (let lo = start + this.size, hi = end + this.size; lo < hi; lo >>= 1, hi >>= 1) {
+      if (lo & 1) {
+        const k = lo * S + slot;
+        if (v > raised[k]!) raised[k] = v;
+        if (v > max[k]!) max[k] = v;
+        lo++;
+      }
+      if (hi & 1) {
+        hi--;
+        const k = hi * S + slot;
+        if (v > raised[k]!) raised[k] = v;
+        if (v > max[k]!) max[k] = v;
+      }
     }
-    const mid = (lo + hi) >> 1;
-    this.raiseAt(2 * node, lo, mid, start, end, v);
-    this.raiseAt(2 * node + 1, mid, hi, start, end, v);
+    for (let n = (start + this.size) >> 1; n >= 1; n >>= 1) {
+      const k = n * S + slot;
+      if (v > max[k]!) max[k] = v;
+    }
+    for (let n = (end - 1 + this.size) >> 1; n >= 1; n >>= 1) {
+      const k = n * S + slot;
+      if (v > max[k]!) max[k] = v;
+      else break; // the rest of the path was lifted by the first loop or an earlier raise
+    }
   }
 
-  /** The largest value in [start, end), -1 when nothing was raised there. */
+  /** out[s]: the largest value of slot s in [start, end), -1 when nothing was raised there. */
+  queryAll(start: number, end: number, out: Int32Array): void {
+    const S = this.slots;
+    out.fill(-1, 0, S);
+    if (end > this.size) end = this.size;
+    if (start >= end) return;
+    const max = this.max;
+    const raised = this.raised;
+    let a = start + this.size;
+    let b = end - 1 + this.size;
+    // the two leaves' paths up to where they meet, then the shared path once
+    while (a !== b) {
+      for (let s = 0, ka = a * S, kb = b * S; s < S; s++) {
+        const x = raised[ka + s]!;
+        const y = raised[kb + s]!;
+        const m = x > y ? x : y;
+        if (m > out[s]!) out[s] = m;
+      }
+      a >>= 1;
+      b >>= 1;
+    }
+    for (; a >= 1; a >>= 1) {
+      for (let s = 0, k = a * S; s < S; s++) if (raised[k + s]! > out[s]!) out[s] = raised[k + s]!;
+    }
+    for (let lo = start + this.size, hi = end + this.size; lo < hi; lo >>= 1, hi >>= 1) {
+      if (lo & 1) {
+        for (let s = 0, k = lo * S; s < S; s++) if (max[k + s]! > out[s]!) out[s] = max[k + s]!;
+        lo++;
+      }
+      if (hi & 1) {
+        hi--;
+        for (let s = 0, k = hi * S; s < S; s++) if (max[k + s]! > out[s]!) out[s] = max[k + s]!;
+      }
+    }
+  }
+
+  private readonly one = new Int32Array(1);
+
+  /** The largest value of slot 0 in [start, end), -1 when nothing was raised there (a one-slot tree). */
   query(start: number, end: number): number {
-    if (start >= end) return -1;
-    return this.queryAt(1, 0, this.size, start, Math.min(end, this.size));
-  }
-
-  private queryAt(node: number, lo: number, hi: number, start: number, end: number): number {
-    if (end <= lo || hi <= start) return -1;
-    if (start <= lo && hi <= end) return this.max[node]!;
-    const mid = (lo + hi) >> 1;
-    return Math.max(this.raised[node]!, this.queryAt(2 * node, lo, mid, start, end), this.queryAt(2 * node + 1, mid, hi, start, end));
+    if (this.slots !== 1) throw new Error('RangeMax.query: a one-slot tree');
+    this.queryAll(start, end, this.one);
+    return this.one[0]!;
   }
 }

@@ -11,9 +11,9 @@
  */
 import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
-import { accessesOf, conflicts, type Access } from '../isa/effects.js';
+import { accessesOf, type Access } from '../isa/effects.js';
 import type { Region } from '../isa/program.js';
-import { NO_TOKENS, WORK_UNITS, type Instruction, type WorkUnit } from '../isa/spec.js';
+import { NO_TOKENS, WORK_UNITS, type Instruction } from '../isa/spec.js';
 import { UNIT_OF } from '../isa/ops/index.js';
 import { RangeMax } from './range-max.js';
 
@@ -22,38 +22,67 @@ export interface Tagged {
   readonly layer: number;
 }
 
-/** Each instruction's accesses (isa/effects.ts), computed once per instruction object. */
-export type AccessMemo = (insn: Instruction) => Access[];
-
-export function accessMemo(cfg: ArrayConfig): AccessMemo {
-  const known = new Map<Instruction, Access[]>();
-  return (insn) => {
-    let a = known.get(insn);
-    if (a === undefined) known.set(insn, (a = accessesOf(insn, cfg)));
-    return a;
-  };
+/** Whether b must wait for a (RAW, WAR or WAW on an overlapping range): isa/effects.ts `conflicts`, in loops. */
+function conflicting(a: readonly Access[], b: readonly Access[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j]!;
+      if ((x.write || y.write) && x.space === y.space && x.start < y.end && y.start < x.end) return true;
+    }
+  }
+  return false;
 }
 
-/** Move each load up past compute/store instructions it does not conflict with (never past a load). */
-export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64, accesses: AccessMemo = accessMemo(cfg)): Tagged[] {
-  const out: Tagged[] = [];
-  const accessOf = (t: Tagged): Access[] => accesses(t.insn);
-  for (const t of list) {
+/**
+ * Hoisting: each load moves up past compute/store instructions it does not conflict with (never
+ * past a load), at most `window` places. `final(i)` gets the indices into `list` in their hoisted
+ * order, each as soon as nothing can move before it any more (window places behind the end).
+ */
+function hoist(list: readonly Tagged[], accessOf: (i: number) => readonly Access[], window: number, final: (i: number) => void): void {
+  const out: number[] = [];
+  let done = 0;
+  for (let i = 0; i < list.length; i++) {
     let at = out.length;
-    if (t.insn.op === 'load') {
-      const mine = accessOf(t);
+    if (list[i]!.insn.op === 'load') {
+      const mine = accessOf(i);
       while (at > 0 && out.length - at < window) {
         const prev = out[at - 1]!;
-        if (prev.insn.op === 'load' || conflicts(accessOf(prev), mine)) break;
+        if (list[prev]!.insn.op === 'load' || conflicting(accessOf(prev), mine)) break;
         at--;
       }
     }
-    out.splice(at, 0, t);
+    if (at === out.length) out.push(i);
+    else out.splice(at, 0, i);
+    // a later load lands at most window − 1 places behind the end
+    for (; done < out.length - window; done++) final(out[done]!);
   }
+  for (; done < out.length; done++) final(out[done]!);
+}
+
+/** Move each load up past compute/store instructions it does not conflict with (never past a load). */
+export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
+  const accesses = list.map((t) => accessesOf(t.insn, cfg));
+  const out: Tagged[] = [];
+  hoist(list, (i) => accesses[i]!, window, (i) => void out.push(list[i]!));
   return out;
 }
 
-type Worker = WorkUnit;
+/**
+ * Loads hoisted, then tokens inserted, then halt, in one pass: each instruction's accesses are
+ * computed once for both and dropped once its tokens are in (a 2×2 array's quarter million
+ * instructions would otherwise keep a million access records alive for the collector to trace).
+ */
+export function schedule(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[], window = 64): Tagged[] {
+  const accesses: (Access[] | undefined)[] = new Array(list.length);
+  const accessOf = (i: number): Access[] => (accesses[i] ??= accessesOf(list[i]!.insn, cfg));
+  const tokens = tokenInserter(cfg, dramRegions);
+  hoist(list, accessOf, window, (i) => {
+    tokens.add(list[i]!, accessOf(i));
+    accesses[i] = undefined;
+  });
+  return tokens.finish();
+}
 
 /** Slots per memory cell: the latest reader on load, compute, store, then the latest writer on each. */
 const SLOTS = 6;
@@ -116,57 +145,80 @@ class DramCells {
     return Math.min(this.count - 1, this.base[i]! + Math.floor((at - s[i]!) / this.run));
   }
 
-  /** The cells [first, last + 1) an access's bytes [start, end) touch. */
-  range(start: number, end: number): [number, number] {
-    return [this.cellOf(start), this.cellOf(end - 1) + 1];
+  /** The first cell an access's bytes [start, end) touch. */
+  first(start: number): number {
+    return this.cellOf(start);
   }
+
+  /** The last cell an access's bytes [start, end) touch. */
+  last(end: number): number {
+    return this.cellOf(end - 1);
+  }
+}
+
+/** Work units by number: WORK_UNITS' order (load 0, compute 1, store 2), −1 for fetch. */
+const UNIT_NUMBER: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(UNIT_OF).map(([op, u]) => [op, (WORK_UNITS as readonly string[]).indexOf(u)]));
+const [LOAD, COMPUTE, STORE] = [0, 1, 2];
+
+/** One memory space's cells: its tree of six slots and how an address maps to a cell. */
+interface Space {
+  readonly tree: RangeMax;
+  readonly cells: DramCells | null;
 }
 
 /**
  * Per memory cell: the latest reader and writer index on each unit (-1: none), kept as ranges (one
- * RangeMax per slot: instructions touch whole ranges, and an index recorded later is always larger).
- * SRAM cells are buffer entries; DRAM cells are runs of its regions (DramCells).
+ * RangeMax of six slots per space: instructions touch whole ranges, and an index recorded later is
+ * always larger). SRAM cells are buffer entries; DRAM cells are runs of its regions (DramCells).
  */
 class HazardTracker {
-  private readonly sram = new Map<string, RangeMax[]>();
-  private readonly dram: RangeMax[];
-  private readonly cells: DramCells;
-  constructor(dramRegions: readonly Region[], private readonly cfg: ArrayConfig) {
-    this.cells = new DramCells(dramRegions);
-    this.dram = Array.from({ length: SLOTS }, () => new RangeMax(this.cells.count));
+  private readonly spaces = new Map<string, Space>();
+  private readonly slotMax = new Int32Array(SLOTS);
+  /** The latest conflicting index per unit (load, compute, store) of the last `needs`. */
+  readonly need = new Int32Array(3);
+  constructor(private readonly dramRegions: readonly Region[], private readonly cfg: ArrayConfig) {}
+
+  private spaceOf(name: string): Space {
+    let space = this.spaces.get(name);
+    if (space === undefined) {
+      if (name === 'dram') {
+        const cells = new DramCells(this.dramRegions);
+        space = { tree: new RangeMax(cells.count, SLOTS), cells };
+      } else {
+        const depth = (this.cfg as unknown as Record<string, number>)[`${name}Depth`] ?? 1;
+        space = { tree: new RangeMax(depth, SLOTS), cells: null };
+      }
+      this.spaces.set(name, space);
+    }
+    return space;
   }
 
-  private slotsOf(a: Access): { slots: RangeMax[]; from: number; to: number } {
-    if (a.space === 'dram') {
-      const [from, to] = this.cells.range(a.start, a.end);
-      return { slots: this.dram, from, to };
-    }
-    let slots = this.sram.get(a.space);
-    if (slots === undefined) {
-      const depth = (this.cfg as unknown as Record<string, number>)[`${a.space}Depth`] ?? 1;
-      this.sram.set(a.space, (slots = Array.from({ length: SLOTS }, () => new RangeMax(depth))));
-    }
-    return { slots, from: a.start, to: a.end };
-  }
-
-  /** Latest conflicting index per unit for an instruction with these accesses. */
-  needs(accesses: readonly Access[]): Record<Worker, number> {
-    const need = [-1, -1, -1];
-    for (const a of accesses) {
+  /** Fills `need` for an instruction with these accesses. */
+  needs(accesses: readonly Access[]): void {
+    const need = this.need;
+    need.fill(-1);
+    const m = this.slotMax;
+    for (let i = 0; i < accesses.length; i++) {
+      const a = accesses[i]!;
       if (a.end <= a.start) continue;
-      const first = a.write ? 0 : WRITER;
-      const { slots, from, to } = this.slotsOf(a);
-      for (let s = first; s < SLOTS; s++) need[s % WRITER] = Math.max(need[s % WRITER]!, slots[s]!.query(from, to));
+      const { tree, cells } = this.spaceOf(a.space);
+      if (cells === null) tree.queryAll(a.start, a.end, m);
+      else tree.queryAll(cells.first(a.start), cells.last(a.end) + 1, m);
+      for (let s = a.write ? 0 : WRITER; s < SLOTS; s++) {
+        const u = s % WRITER;
+        if (m[s]! > need[u]!) need[u] = m[s]!;
+      }
     }
-    return { load: need[0]!, compute: need[1]!, store: need[2]! };
   }
 
-  record(accesses: readonly Access[], unit: Worker, index: number): void {
-    const slot = WORK_UNITS.indexOf(unit);
-    for (const a of accesses) {
+  record(accesses: readonly Access[], unit: number, index: number): void {
+    for (let i = 0; i < accesses.length; i++) {
+      const a = accesses[i]!;
       if (a.end <= a.start) continue;
-      const { slots, from, to } = this.slotsOf(a);
-      slots[(a.write ? WRITER : 0) + slot]!.raise(from, to, index);
+      const { tree, cells } = this.spaceOf(a.space);
+      const slot = (a.write ? WRITER : 0) + unit;
+      if (cells === null) tree.raise(a.start, a.end, index, slot);
+      else tree.raise(cells.first(a.start), cells.last(a.end) + 1, index, slot);
     }
   }
 }
@@ -174,54 +226,62 @@ class HazardTracker {
 type Mutable = { -readonly [K in keyof Instruction]: Instruction[K] } & Record<string, unknown>;
 
 /** Insert tokens (and sync instructions for load⇄store) into a sequential list; append halt. */
-export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[], accessesOfInsn: AccessMemo = accessMemo(cfg)): Tagged[] {
+export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[]): Tagged[] {
+  const tokens = tokenInserter(cfg, dramRegions);
+  for (const t of list) tokens.add(t, accessesOf(t.insn, cfg));
+  return tokens.finish();
+}
+
+/** Token insertion one instruction at a time (`add`, with the instruction's accesses), then halt (`finish`). */
+function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(t: Tagged, accesses: readonly Access[]): void; finish(): Tagged[] } {
   const out: { insn: Mutable; layer: number }[] = [];
-  const unitOf = (i: number): Worker => UNIT_OF[out[i]!.insn.op] as Worker;
+  const units: number[] = [];
   const tracker = new HazardTracker(dramRegions, cfg);
-  // covered[consumer][producer]: the latest producer index the consumer unit has already waited for
-  const covered: Record<Worker, Record<Worker, number>> = {
-    load: { load: -1, compute: -1, store: -1 },
-    compute: { load: -1, compute: -1, store: -1 },
-    store: { load: -1, compute: -1, store: -1 },
-  };
-  const link = (producer: number, consumer: Mutable, cu: Worker): void => {
-    const pu = unitOf(producer);
+  const need = tracker.need;
+  // covered[consumer · 3 + producer]: the latest producer index the consumer unit has already waited for
+  const covered = new Int32Array(9).fill(-1);
+  const link = (producer: number, consumer: Mutable, cu: number): void => {
+    const pu = units[producer]!;
     const p = out[producer]!.insn;
-    if (cu === 'compute') {
-      if (pu === 'load') (p.pushNext = true), (consumer.popPrev = true);
+    if (cu === COMPUTE) {
+      if (pu === LOAD) (p.pushNext = true), (consumer.popPrev = true);
       else (p.pushPrev = true), (consumer.popNext = true);
-    } else if (cu === 'load') (p.pushPrev = true), (consumer.popNext = true);
+    } else if (cu === LOAD) (p.pushPrev = true), (consumer.popNext = true);
     else (p.pushNext = true), (consumer.popPrev = true);
-    covered[cu][pu] = producer;
+    covered[cu * 3 + pu] = producer;
   };
   let lastCompute = -1;
-  for (const t of list) {
+  const add = (t: Tagged, mine: readonly Access[]): void => {
     const insn = { ...t.insn, ...NO_TOKENS } as Mutable;
-    const unit = UNIT_OF[insn.op];
-    if (unit === 'fetch') throw internal('halt inside the instruction list');
+    const unit = UNIT_NUMBER[insn.op]!;
+    if (unit < 0) throw internal('halt inside the instruction list');
     // the list's instructions carry no tokens yet, and tokens change no access
-    const accesses = accessesOfInsn(t.insn);
-    const need = tracker.needs(accesses);
-    const far: Worker | null = unit === 'load' ? 'store' : unit === 'store' ? 'load' : null;
-    if (far !== null && need[far] > covered[unit][far] && need[far] > covered.compute[far]) {
+    tracker.needs(mine);
+    const far = unit === LOAD ? STORE : unit === STORE ? LOAD : -1;
+    if (far >= 0 && need[far]! > covered[unit * 3 + far]! && need[far]! > covered[COMPUTE * 3 + far]!) {
       // route the far dependency through a compute-unit sync placed just before this instruction
       const sync = { op: 'sync', ...NO_TOKENS } as Mutable;
       out.push({ insn: sync, layer: t.layer });
+      units.push(COMPUTE);
       lastCompute = out.length - 1;
-      link(need[far], sync, 'compute');
-      need.compute = Math.max(need.compute, out.length - 1);
-    } else if (far !== null && need[far] > covered[unit][far]) {
-      need.compute = Math.max(need.compute, covered.compute[far] >= need[far] && lastCompute > need[far] ? lastCompute : -1);
+      link(need[far]!, sync, COMPUTE);
+      need[COMPUTE] = Math.max(need[COMPUTE]!, out.length - 1);
+    } else if (far >= 0 && need[far]! > covered[unit * 3 + far]!) {
+      need[COMPUTE] = Math.max(need[COMPUTE]!, covered[COMPUTE * 3 + far]! >= need[far]! && lastCompute > need[far]! ? lastCompute : -1);
     }
-    for (const pu of WORK_UNITS) {
+    for (let pu = 0; pu < 3; pu++) {
       if (pu === unit || pu === far) continue;
-      if (need[pu] > covered[unit][pu]) link(need[pu], insn, unit);
+      if (need[pu]! > covered[unit * 3 + pu]!) link(need[pu]!, insn, unit);
     }
-    if (far !== null) covered[unit][far] = Math.max(covered[unit][far], need[far]);
+    if (far >= 0) covered[unit * 3 + far] = Math.max(covered[unit * 3 + far]!, need[far]!);
     out.push({ insn, layer: t.layer });
-    if (unit === 'compute') lastCompute = out.length - 1;
-    tracker.record(accesses, unit, out.length - 1);
-  }
-  out.push({ insn: { op: 'halt', ...NO_TOKENS } as Mutable, layer: out[out.length - 1]?.layer ?? 0 });
-  return out.map((o) => ({ insn: o.insn as Instruction, layer: o.layer }));
+    units.push(unit);
+    if (unit === COMPUTE) lastCompute = out.length - 1;
+    tracker.record(mine, unit, out.length - 1);
+  };
+  const finish = (): Tagged[] => {
+    out.push({ insn: { op: 'halt', ...NO_TOKENS } as Mutable, layer: out[out.length - 1]?.layer ?? 0 });
+    return out as Tagged[];
+  };
+  return { add, finish };
 }

@@ -19,13 +19,13 @@ function fieldRange(f: FieldSpec): [number, number] {
 /** Each op's fields with their value ranges (encode checks every field of every instruction). */
 const RANGED = new Map<Opcode, readonly { readonly f: FieldSpec; readonly lo: number; readonly hi: number }[]>([...FIELDS].map(([op, fields]) => [op, fields.map((f) => ({ f, lo: fieldRange(f)[0], hi: fieldRange(f)[1] }))]));
 
-/** OR `bits` bits of v (0 ≤ v < 2^bits ≤ 2^53) into a little-endian byte string at bit `lsb`, a byte's worth at a time. */
-function putBits(out: Uint8Array, lsb: number, bits: number, v: number): void {
+/** OR `bits` bits of v (0 ≤ v < 2^bits ≤ 2^53) into a little-endian byte string (from byte `base`) at bit `lsb`, a byte's worth at a time. */
+function putBits(out: Uint8Array, lsb: number, bits: number, v: number, base = 0): void {
   if (bits <= 32) {
     // v < 2^32: uint32 shifts (every field but the widest takes this path)
     for (let pos = lsb, done = 0; done < bits; ) {
       const take = Math.min(8 - (pos & 7), bits - done);
-      out[pos >> 3]! |= ((v >>> done) & ((1 << take) - 1)) << (pos & 7);
+      out[base + (pos >> 3)]! |= ((v >>> done) & ((1 << take) - 1)) << (pos & 7);
       pos += take;
       done += take;
     }
@@ -34,7 +34,7 @@ function putBits(out: Uint8Array, lsb: number, bits: number, v: number): void {
   for (let pos = lsb, left = bits; left > 0; ) {
     const take = Math.min(8 - (pos & 7), left);
     const chunk = v % 2 ** take;
-    out[pos >> 3]! |= chunk << (pos & 7);
+    out[base + (pos >> 3)]! |= chunk << (pos & 7);
     v = (v - chunk) / 2 ** take;
     pos += take;
     left -= take;
@@ -67,6 +67,12 @@ const USED_BITS = new Map<Opcode, Uint8Array>(
 /** Throws NN901 when a field value does not fit its width (a compiler bug, or a hand-built program). */
 export function encode(insn: Instruction): Uint8Array {
   const out = new Uint8Array(INSN_BYTES);
+  encodeInto(insn, out, 0);
+  return out;
+}
+
+/** encode(insn) into out[at .. at + 16), which holds zeros (encodeAll: no array per instruction). */
+function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   const values = insn as unknown as Record<string, number | boolean | string>;
   for (const { f, lo, hi } of RANGED.get(insn.op)!) {
     const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
@@ -74,9 +80,8 @@ export function encode(insn: Instruction): Uint8Array {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
       throw new NnchipError('NN901', `internal error: ${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`);
     }
-    putBits(out, f.lsb, f.bits, v < 0 ? v + 2 ** f.bits : v); // two's complement in the field's width
+    putBits(out, f.lsb, f.bits, v < 0 ? v + 2 ** f.bits : v, at); // two's complement in the field's width
   }
-  return out;
 }
 
 /** Decode one 16-byte word. Unknown opcodes and set bits outside the format are errors (NN404). */
@@ -98,7 +103,7 @@ export function decode(bytes: Uint8Array, index = 0): Instruction {
 
 export function encodeAll(insns: readonly Instruction[]): Uint8Array {
   const out = new Uint8Array(insns.length * INSN_BYTES);
-  insns.forEach((insn, i) => out.set(encode(insn), i * INSN_BYTES));
+  for (let i = 0; i < insns.length; i++) encodeInto(insns[i]!, out, i * INSN_BYTES);
   return out;
 }
 

@@ -299,7 +299,17 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const replicated = dmaCycles(rows, 4 * C, cfg);
     const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
-    const aheadOf = (nt: number): number[] => [...(biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : []), ...op.terms.flatMap((_, ti) => k.tiles[ti]![nt]!.filter((at): at is number => at !== null))];
+    // (built once per column tile: the pairing decision below asks for the next one's several times)
+    const aheadLists: number[][] = [];
+    const aheadOf = (nt: number): number[] => {
+      let list = aheadLists[nt];
+      if (list === undefined) {
+        list = biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : [];
+        for (let ti = 0; ti < op.terms.length; ti++) for (const at of k.tiles[ti]![nt]!) if (at !== null) list.push(at);
+        aheadLists[nt] = list;
+      }
+      return list;
+    };
     const group = weightGroup(rows, cfg, st);
     const steps = op.table?.steps ?? 0;
     // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)

@@ -5,10 +5,11 @@
 // never asserts.
 //   node bench/lower-alternate.mjs <before-checkout> <after-checkout> [rounds = 5]
 // Each checkout is a tree with bin/nnchip.mjs, bench/models.mjs and a built dist/. Workloads: the
-// issue-17 goals — ResNet-18 224×224 on 256×256 and the 1M-parameter dense model on 8×8 and
-// 256×256 (compile() in a child process, 8 calibration samples; CPU of compile() alone and of the
+// issue-17 goals — ResNet-18 224×224 on 256×256 and the 1M-parameter dense model on 2×2, 4×4, 8×8
+// and 256×256 (compile() in a child process, 8 calibration samples; CPU of compile() alone and of the
 // whole child, whose model building is not `lower`'s), and `nnchip lower` of the digits MLP with
-// `--batch 1024` (whole process). BENCH_ONLY=resnet,dense8,dense256,batch picks workloads.
+// `--batch 1024` (whole process). BENCH_ONLY=resnet,dense2,dense4,dense8,dense256,batch picks
+// workloads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -63,6 +64,8 @@ const inProcess = (name, model, side) => ({
 const dir = (d) => createHash('sha256').update(readdirSync(d).sort().map((f) => f + readFileSync(join(d, f)).toString('base64')).join('\n')).digest('hex');
 const workloads = {
   resnet: inProcess('lower ResNet-18 224x224, 256x256', 'm.resnet18(224)', 256),
+  dense2: inProcess('lower 1M-parameter dense, 2x2', 'm.dense1M()', 2),
+  dense4: inProcess('lower 1M-parameter dense, 4x4', 'm.dense1M()', 4),
   dense8: inProcess('lower 1M-parameter dense, 8x8', 'm.dense1M()', 8),
   dense256: inProcess('lower 1M-parameter dense, 256x256', 'm.dense1M()', 256),
   batch: {

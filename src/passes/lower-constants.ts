@@ -30,9 +30,12 @@ export function termRows(gp: GemmProgram, term: Term): number {
   return term.rows ?? gp.tensors.get(term.src)!.c;
 }
 
-/** Weight tile (ct, nt) of a term's k×n matrix as R×C bytes, row by row; null when it is all zero. */
-function tile(term: Term, k: number, n: number, ct: number, nt: number, R: number, C: number): Uint8Array | null {
-  const out = new Int8Array(R * C);
+/**
+ * Weight tile (ct, nt) of a term's k×n matrix as R×C bytes, row by row, written at `at` of `buffer`
+ * (zeros there) and returned as a view of them; null when it is all zero.
+ */
+function tile(term: Term, k: number, n: number, ct: number, nt: number, R: number, C: number, buffer: Int8Array, at: number): Uint8Array | null {
+  const out = buffer;
   const rows = Math.min(R, k - ct * R);
   const col0 = nt * C;
   const cols = Math.min(C, n - col0);
@@ -40,12 +43,13 @@ function tile(term: Term, k: number, n: number, ct: number, nt: number, R: numbe
   const m = term.matrix;
   for (let r = 0; r < rows; r++) {
     const from = (ct * R + r) * n + col0;
+    const to = at + r * C;
     // a short row is copied in place (a subarray per row of an 8x8 tile cost more than the copy)
-    if (cols >= 64) out.set(m.subarray(from, from + cols), r * C);
-    else for (let c = 0; c < cols; c++) out[r * C + c] = m[from + c]!;
-    for (let c = r * C, end = c + cols; !any && c < end; c++) any = out[c] !== 0;
+    if (cols >= 64) out.set(m.subarray(from, from + cols), to);
+    else for (let c = 0; c < cols; c++) out[to + c] = m[from + c]!;
+    for (let c = to, end = c + cols; !any && c < end; c++) any = out[c] !== 0;
   }
-  return any ? new Uint8Array(out.buffer) : null;
+  return any ? new Uint8Array(buffer.buffer, buffer.byteOffset + at, R * C) : null;
 }
 
 function columnParams(op: GemmOp, C: number): { bias: Uint8Array; qnt: Uint8Array } {
@@ -93,11 +97,14 @@ function termTiles(gp: GemmProgram, t: Term, n: number, R: number, C: number, ca
   const shape = `${k}x${n}/${R}x${C}`;
   const known = cache.get(t.matrix);
   if (known !== undefined && known.shape === shape) return known.tiles;
+  const [NT, CT] = [ceilDiv(n, C), ceilDiv(k, R)];
+  // every tile of the term in one buffer (a 2×2 array's quarter million 4-byte tiles: no ArrayBuffer each)
+  const buffer = new Int8Array(NT * CT * R * C);
   const cut = (ct: number, nt: number): CutTile => {
-    const bytes = tile(t, k, n, ct, nt, R, C);
+    const bytes = tile(t, k, n, ct, nt, R, C, buffer, (nt * CT + ct) * R * C);
     return bytes === null ? null : { bytes, key: contentKey(bytes) };
   };
-  const tiles = Array.from({ length: ceilDiv(n, C) }, (_, nt) => Array.from({ length: ceilDiv(k, R) }, (_, ct) => cut(ct, nt)));
+  const tiles = Array.from({ length: NT }, (_, nt) => Array.from({ length: CT }, (_, ct) => cut(ct, nt)));
   cache.set(t.matrix, { shape, tiles });
   return tiles;
 }

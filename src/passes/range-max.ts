@@ -80,10 +80,10 @@ export class RangeMax {
     }
   }
 
-  /** out[s]: the largest value of slot s in [start, end), -1 when nothing was raised there. */
-  queryAll(start: number, end: number, out: Int32Array): void {
+  /** out[s] for s ≥ first: the largest value of slot s in [start, end), -1 when nothing was raised there. */
+  queryAll(start: number, end: number, out: Int32Array, first = 0): void {
     const S = this.slots;
-    out.fill(-1, 0, S);
+    out.fill(-1, first, S);
     if (end > this.size) end = this.size;
     if (start >= end) return;
     const max = this.max;
@@ -92,7 +92,7 @@ export class RangeMax {
     let b = end - 1 + this.size;
     // the two leaves' paths up to where they meet, then the shared path once
     while (a !== b) {
-      for (let s = 0, ka = a * S, kb = b * S; s < S; s++) {
+      for (let s = first, ka = a * S, kb = b * S; s < S; s++) {
         const x = raised[ka + s]!;
         const y = raised[kb + s]!;
         const m = x > y ? x : y;
@@ -102,16 +102,16 @@ export class RangeMax {
       b >>= 1;
     }
     for (; a >= 1; a >>= 1) {
-      for (let s = 0, k = a * S; s < S; s++) if (raised[k + s]! > out[s]!) out[s] = raised[k + s]!;
+      for (let s = first, k = a * S; s < S; s++) if (raised[k + s]! > out[s]!) out[s] = raised[k + s]!;
     }
     for (let lo = start + this.size, hi = end + this.size; lo < hi; lo >>= 1, hi >>= 1) {
       if (lo & 1) {
-        for (let s = 0, k = lo * S; s < S; s++) if (max[k + s]! > out[s]!) out[s] = max[k + s]!;
+        for (let s = first, k = lo * S; s < S; s++) if (max[k + s]! > out[s]!) out[s] = max[k + s]!;
         lo++;
       }
       if (hi & 1) {
         hi--;
-        for (let s = 0, k = hi * S; s < S; s++) if (max[k + s]! > out[s]!) out[s] = max[k + s]!;
+        for (let s = first, k = hi * S; s < S; s++) if (max[k + s]! > out[s]!) out[s] = max[k + s]!;
       }
     }
   }

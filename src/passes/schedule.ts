@@ -202,9 +202,11 @@ class HazardTracker {
       const a = accesses[i]!;
       if (a.end <= a.start) continue;
       const { tree, cells } = this.spaceOf(a.space);
-      if (cells === null) tree.queryAll(a.start, a.end, m);
-      else tree.queryAll(cells.first(a.start), cells.last(a.end) + 1, m);
-      for (let s = a.write ? 0 : WRITER; s < SLOTS; s++) {
+      // a read waits for writers only
+      const first = a.write ? 0 : WRITER;
+      if (cells === null) tree.queryAll(a.start, a.end, m, first);
+      else tree.queryAll(cells.first(a.start), cells.last(a.end) + 1, m, first);
+      for (let s = first; s < SLOTS; s++) {
         const u = s % WRITER;
         if (m[s]! > need[u]!) need[u] = m[s]!;
       }
@@ -252,7 +254,9 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(
   };
   let lastCompute = -1;
   const add = (t: Tagged, mine: readonly Access[]): void => {
-    const insn = { ...t.insn, ...NO_TOKENS } as Mutable;
+    const src = t.insn;
+    // (the same object as { ...src, ...NO_TOKENS } when src has every flag, all false: a plain copy is cheaper)
+    const insn = (src.popPrev === false && src.popNext === false && src.pushPrev === false && src.pushNext === false ? { ...src } : { ...src, ...NO_TOKENS }) as Mutable;
     const unit = UNIT_NUMBER[insn.op]!;
     if (unit < 0) throw internal('halt inside the instruction list');
     // the list's instructions carry no tokens yet, and tokens change no access

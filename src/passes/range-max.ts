@@ -125,3 +125,80 @@ export class RangeMax {
     return this.one[0]!;
   }
 }
+
+/** Cells per block of a BlockMax. */
+const BLOCK = 16;
+
+/**
+ * The same operations as RangeMax (raise a range of one slot, max over a range of every slot from
+ * `first` on) in blocks of 16 cells: each cell's own value, and per block the value its whole range
+ * was raised to and the largest value raised on any range meeting it. A range costs its blocks plus
+ * the cells of its two partial ones, so the one- and two-entry ranges of a small array's buffers
+ * take a few reads where the tree walks two root paths. Token insertion keeps the buffers (SRAM)
+ * in these, DRAM in a RangeMax (its ranges span thousands of runs).
+ */
+export class BlockMax {
+  private cell: Int32Array;
+  private blockRaised: Int32Array;
+  private blockMax: Int32Array;
+  private cells: number;
+  readonly slots: number;
+
+  constructor(cells: number, slots = 1) {
+    this.slots = slots;
+    this.cells = Math.max(BLOCK, Math.ceil(cells / BLOCK) * BLOCK);
+    this.cell = new Int32Array(this.cells * slots).fill(-1);
+    this.blockRaised = new Int32Array((this.cells / BLOCK) * slots).fill(-1);
+    this.blockMax = new Int32Array((this.cells / BLOCK) * slots).fill(-1);
+  }
+
+  private grow(cells: number): void {
+    let n = this.cells;
+    while (n < cells) n *= 2;
+    const S = this.slots;
+    const widen = (a: Int32Array, length: number): Int32Array => {
+      const b = new Int32Array(length).fill(-1);
+      b.set(a);
+      return b;
+    };
+    this.cell = widen(this.cell, n * S);
+    this.blockRaised = widen(this.blockRaised, (n / BLOCK) * S);
+    this.blockMax = widen(this.blockMax, (n / BLOCK) * S);
+    this.cells = n;
+  }
+
+  /** Every cell in [start, end) of `slot` becomes at least v. */
+  raise(start: number, end: number, v: number, slot = 0): void {
+    if (start >= end) return;
+    if (end > this.cells) this.grow(end);
+    const S = this.slots;
+    for (let b = Math.floor(start / BLOCK), last = Math.floor((end - 1) / BLOCK); b <= last; b++) {
+      const k = b * S + slot;
+      if (v > this.blockMax[k]!) this.blockMax[k] = v;
+      const lo = Math.max(start, b * BLOCK);
+      const hi = Math.min(end, (b + 1) * BLOCK);
+      if (hi - lo === BLOCK) {
+        if (v > this.blockRaised[k]!) this.blockRaised[k] = v;
+      } else {
+        for (let c = lo * S + slot, e = hi * S; c < e; c += S) if (v > this.cell[c]!) this.cell[c] = v;
+      }
+    }
+  }
+
+  /** out[s] for s ≥ first: the largest value of slot s in [start, end), -1 when nothing was raised there. */
+  queryAll(start: number, end: number, out: Int32Array, first = 0): void {
+    const S = this.slots;
+    out.fill(-1, first, S);
+    if (end > this.cells) end = this.cells;
+    if (start >= end) return;
+    for (let b = Math.floor(start / BLOCK), last = Math.floor((end - 1) / BLOCK); b <= last; b++) {
+      const lo = Math.max(start, b * BLOCK);
+      const hi = Math.min(end, (b + 1) * BLOCK);
+      const from = hi - lo === BLOCK ? this.blockMax : this.blockRaised;
+      for (let s = first, k = b * S; s < S; s++) if (from[k + s]! > out[s]!) out[s] = from[k + s]!;
+      if (hi - lo < BLOCK) {
+        for (let c = lo * S; c < hi * S; c += S) for (let s = first; s < S; s++) if (this.cell[c + s]! > out[s]!) out[s] = this.cell[c + s]!;
+      }
+    }
+  }
+}

@@ -114,8 +114,9 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
   const tiles = op.terms.map((t) => termTiles(gp, t, op.n, R, C, cache));
   const cols = columnParams(op, C);
   const table = tableTiles(op, C);
+  const wgtName = `wgt:${op.layer}`;
   return {
-    tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(`wgt:${op.layer}`, b.bytes, b.key))))),
+    tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(wgtName, b.bytes, b.key))))),
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),

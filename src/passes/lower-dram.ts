@@ -50,7 +50,9 @@ export function contentKey(bytes: Uint8Array): ContentKey {
 export class Dram {
   size = 0;
   readonly regions: Region[] = [];
-  private readonly chunks: { at: number; bytes: Uint8Array }[] = [];
+  /** put's blobs: chunkAt[i] is where chunkBytes[i] goes (two arrays: no record per 4-byte tile) */
+  private readonly chunkAt: number[] = [];
+  private readonly chunkBytes: Uint8Array[] = [];
   private readonly dedupe = new Map<ContentKey, number>();
   alloc(name: string, bytes: number): number {
     const last = this.regions[this.regions.length - 1] as { -readonly [K in keyof Region]: Region[K] } | undefined;
@@ -63,7 +65,8 @@ export class Dram {
     return at;
   }
   put(at: number, bytes: Uint8Array): void {
-    this.chunks.push({ at, bytes });
+    this.chunkAt.push(at);
+    this.chunkBytes.push(bytes);
   }
   /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key` is its contentKey. */
   constant(name: string, bytes: Uint8Array, key: ContentKey = contentKey(bytes)): number {
@@ -76,9 +79,15 @@ export class Dram {
   }
   image(): Uint8Array {
     let end = 0;
-    for (const c of this.chunks) end = Math.max(end, c.at + c.bytes.length);
+    for (let i = 0; i < this.chunkAt.length; i++) end = Math.max(end, this.chunkAt[i]! + this.chunkBytes[i]!.length);
     const out = new Uint8Array(end);
-    for (const c of this.chunks) out.set(c.bytes, c.at);
+    for (let i = 0; i < this.chunkAt.length; i++) {
+      const bytes = this.chunkBytes[i]!;
+      const at = this.chunkAt[i]!;
+      // a short blob byte by byte (a small array's tiles: set() costs more than the copy)
+      if (bytes.length <= 16) for (let j = 0; j < bytes.length; j++) out[at + j] = bytes[j]!;
+      else out.set(bytes, at);
+    }
     return out;
   }
 }

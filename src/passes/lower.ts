@@ -18,7 +18,7 @@ import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
-import { schedule, type Tagged } from './schedule.js';
+import { schedule, type Scheduled } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
 /**
@@ -28,7 +28,7 @@ import { windowInput, type Windowing } from './window-input.js';
 export interface LoweredProgram {
   readonly instructions: readonly Instruction[];
   readonly layerOf: readonly number[];
-  readonly scheduled: readonly Tagged[];
+  readonly scheduled: Scheduled;
   readonly constants: Uint8Array;
   readonly dramSize: number;
   readonly input: DramTensor;
@@ -113,12 +113,7 @@ function fittingOrNull(lower: () => Candidate): Candidate | null {
 
 /** A lowered program's cycles once scheduled (isa/timing.ts). */
 function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
-  return scheduleTimes(lowered.scheduled.map((t) => t.insn), cfg).cycles;
-}
-
-/** Loads hoisted, then tokens inserted; each instruction's accesses computed once for both. */
-function scheduleInsns(tagged: readonly Tagged[], cfg: ArrayConfig, memoryMap: readonly Region[]): Tagged[] {
-  return schedule(tagged, cfg, memoryMap.filter((r) => r.space === 'dram'));
+  return scheduleTimes(lowered.scheduled.instructions, cfg).cycles;
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
@@ -144,11 +139,11 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
   });
   const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
-  const tagged = insns.map((insn, i) => ({ insn, layer: layerOf[i]! }));
   return {
     instructions: insns,
     layerOf,
-    scheduled: scheduleInsns(tagged, cfg, memoryMap),
+    // loads hoisted, then tokens inserted (schedule.ts)
+    scheduled: schedule(insns, layerOf, cfg, memoryMap.filter((r) => r.space === 'dram')),
     dram,
     dramSize: dram.size,
     input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),

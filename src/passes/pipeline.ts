@@ -113,10 +113,11 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const scheduled = lowered.scheduled;
   const first = new Map<number, number>();
   const last = new Map<number, number>();
-  scheduled.forEach((t, i) => {
-    if (t.insn.op === 'halt') return;
-    if (!first.has(t.layer)) first.set(t.layer, i);
-    last.set(t.layer, i);
+  scheduled.instructions.forEach((insn, i) => {
+    if (insn.op === 'halt') return;
+    const layer = scheduled.layers[i]!;
+    if (!first.has(layer)) first.set(layer, i);
+    last.set(layer, i);
   });
   const layers: LayerInfo[] = lowered.layers.map((l, li) => ({ ...l, firstInsn: first.get(li) ?? 0, insnCount: (last.get(li) ?? -1) - (first.get(li) ?? 0) + 1 }));
   const layout = g.inputs[0]?.layout;
@@ -125,14 +126,14 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output [1,${modelDims(lowered.output.shape, 'chw').join(',')}] is channel-major (ONNX)`);
   const program: Program = {
     config,
-    instructions: scheduled.map((t) => t.insn),
+    instructions: scheduled.instructions,
     dramSize: lowered.dramSize,
     constants: lowered.constants,
     input: { ...lowered.input, shape: batched(batch, g.inputs[0]!.shape), ...(layout === undefined ? {} : { layout }) },
     // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
     output: batch === 1 ? { ...lowered.output, ...(outLayout === 'chw' && lowered.output.shape.length === 3 ? { layout: outLayout } : {}) } : { ...lowered.output, shape: batched(batch, lowered.output.shape) },
     layers,
-    insnLayer: scheduled.map((t) => t.layer),
+    insnLayer: scheduled.layers,
     memoryMap: lowered.memoryMap,
     notes: g.notes,
     ...(batch === 1 ? {} : { batch }),

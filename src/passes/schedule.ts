@@ -39,16 +39,16 @@ function conflicting(a: readonly Access[], b: readonly Access[]): boolean {
  * past a load), at most `window` places. `final(i)` gets the indices into `list` in their hoisted
  * order, each as soon as nothing can move before it any more (window places behind the end).
  */
-function hoist(list: readonly Tagged[], accessOf: (i: number) => readonly Access[], window: number, final: (i: number) => void): void {
+function hoist(insns: readonly Instruction[], accessOf: (i: number) => readonly Access[], window: number, final: (i: number) => void): void {
   const out: number[] = [];
   let done = 0;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < insns.length; i++) {
     let at = out.length;
-    if (list[i]!.insn.op === 'load') {
+    if (insns[i]!.op === 'load') {
       const mine = accessOf(i);
       while (at > 0 && out.length - at < window) {
         const prev = out[at - 1]!;
-        if (list[prev]!.insn.op === 'load' || conflicting(accessOf(prev), mine)) break;
+        if (insns[prev]!.op === 'load' || conflicting(accessOf(prev), mine)) break;
         at--;
       }
     }
@@ -64,8 +64,14 @@ function hoist(list: readonly Tagged[], accessOf: (i: number) => readonly Access
 export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
   const accesses = list.map((t) => accessesOf(t.insn, cfg));
   const out: Tagged[] = [];
-  hoist(list, (i) => accesses[i]!, window, (i) => void out.push(list[i]!));
+  hoist(list.map((t) => t.insn), (i) => accesses[i]!, window, (i) => void out.push(list[i]!));
   return out;
+}
+
+/** A scheduled program: its instructions and each one's layer. */
+export interface Scheduled {
+  readonly instructions: readonly Instruction[];
+  readonly layers: readonly number[];
 }
 
 /**
@@ -73,12 +79,12 @@ export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 6
  * computed once for both and dropped once its tokens are in (a 2×2 array's quarter million
  * instructions would otherwise keep a million access records alive for the collector to trace).
  */
-export function schedule(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[], window = 64): Tagged[] {
-  const accesses: (Access[] | undefined)[] = new Array(list.length);
-  const accessOf = (i: number): Access[] => (accesses[i] ??= accessesOf(list[i]!.insn, cfg));
+export function schedule(insns: readonly Instruction[], layers: readonly number[], cfg: ArrayConfig, dramRegions: readonly Region[], window = 64): Scheduled {
+  const accesses: (Access[] | undefined)[] = new Array(insns.length);
+  const accessOf = (i: number): Access[] => (accesses[i] ??= accessesOf(insns[i]!, cfg));
   const tokens = tokenInserter(cfg, dramRegions);
-  hoist(list, accessOf, window, (i) => {
-    tokens.add(list[i]!, accessOf(i));
+  hoist(insns, accessOf, window, (i) => {
+    tokens.add(insns[i]!, layers[i]!, accessOf(i));
     accesses[i] = undefined;
   });
   return tokens.finish();
@@ -230,13 +236,15 @@ type Mutable = { -readonly [K in keyof Instruction]: Instruction[K] } & Record<s
 /** Insert tokens (and sync instructions for load⇄store) into a sequential list; append halt. */
 export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[]): Tagged[] {
   const tokens = tokenInserter(cfg, dramRegions);
-  for (const t of list) tokens.add(t, accessesOf(t.insn, cfg));
-  return tokens.finish();
+  for (const t of list) tokens.add(t.insn, t.layer, accessesOf(t.insn, cfg));
+  const { instructions, layers } = tokens.finish();
+  return instructions.map((insn, i) => ({ insn, layer: layers[i]! }));
 }
 
 /** Token insertion one instruction at a time (`add`, with the instruction's accesses), then halt (`finish`). */
-function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(t: Tagged, accesses: readonly Access[]): void; finish(): Tagged[] } {
-  const out: { insn: Mutable; layer: number }[] = [];
+function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(insn: Instruction, layer: number, accesses: readonly Access[]): void; finish(): Scheduled } {
+  const out: Mutable[] = [];
+  const layers: number[] = [];
   const units: number[] = [];
   const tracker = new HazardTracker(dramRegions, cfg);
   const need = tracker.need;
@@ -244,7 +252,7 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(
   const covered = new Int32Array(9).fill(-1);
   const link = (producer: number, consumer: Mutable, cu: number): void => {
     const pu = units[producer]!;
-    const p = out[producer]!.insn;
+    const p = out[producer]!;
     if (cu === COMPUTE) {
       if (pu === LOAD) (p.pushNext = true), (consumer.popPrev = true);
       else (p.pushPrev = true), (consumer.popNext = true);
@@ -253,8 +261,7 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(
     covered[cu * 3 + pu] = producer;
   };
   let lastCompute = -1;
-  const add = (t: Tagged, mine: readonly Access[]): void => {
-    const src = t.insn;
+  const add = (src: Instruction, layer: number, mine: readonly Access[]): void => {
     // (the same object as { ...src, ...NO_TOKENS } when src has every flag, all false: a plain copy is cheaper)
     const insn = (src.popPrev === false && src.popNext === false && src.pushPrev === false && src.pushNext === false ? { ...src } : { ...src, ...NO_TOKENS }) as Mutable;
     const unit = UNIT_NUMBER[insn.op]!;
@@ -265,7 +272,8 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(
     if (far >= 0 && need[far]! > covered[unit * 3 + far]! && need[far]! > covered[COMPUTE * 3 + far]!) {
       // route the far dependency through a compute-unit sync placed just before this instruction
       const sync = { op: 'sync', ...NO_TOKENS } as Mutable;
-      out.push({ insn: sync, layer: t.layer });
+      out.push(sync);
+      layers.push(layer);
       units.push(COMPUTE);
       lastCompute = out.length - 1;
       link(need[far]!, sync, COMPUTE);
@@ -278,14 +286,16 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(
       if (need[pu]! > covered[unit * 3 + pu]!) link(need[pu]!, insn, unit);
     }
     if (far >= 0) covered[unit * 3 + far] = Math.max(covered[unit * 3 + far]!, need[far]!);
-    out.push({ insn, layer: t.layer });
+    out.push(insn);
+    layers.push(layer);
     units.push(unit);
     if (unit === COMPUTE) lastCompute = out.length - 1;
     tracker.record(mine, unit, out.length - 1);
   };
-  const finish = (): Tagged[] => {
-    out.push({ insn: { op: 'halt', ...NO_TOKENS } as Mutable, layer: out[out.length - 1]?.layer ?? 0 });
-    return out as Tagged[];
+  const finish = (): Scheduled => {
+    out.push({ op: 'halt', ...NO_TOKENS } as Mutable);
+    layers.push(layers[layers.length - 1] ?? 0);
+    return { instructions: out as Instruction[], layers };
   };
   return { add, finish };
 }

@@ -4,13 +4,12 @@
  * small passes: store the input as its first convolution's windows where that pays (window-input.ts)
  * → pack taps (pack-taps.ts) → stack residual adds (stack-add.ts) → place constants (lower-constants.ts) → place tensors
  * (lower-dram.ts) → per op: tile and emit (lower-tiling.ts, lower-emit.ts) → memory map and stats.
- * Instructions come out in plain sequential order; passes/schedule.ts reorders loads and adds tokens.
+ * Instructions are emitted in plain sequential order; passes/schedule.ts reorders loads and adds tokens as they come.
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { scheduleTimes } from '../isa/timing.js';
-import type { Instruction } from '../isa/spec.js';
 import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants, type TileCache } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
@@ -18,16 +17,14 @@ import { emitOp, type EmitState } from './lower-emit.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
-import { schedule, type Scheduled } from './schedule.js';
+import { scheduler, type Scheduled } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
 /**
- * The lowered program: its instructions in plain sequential order (each tagged with the layer it
- * belongs to) and once scheduled (passes/schedule.ts: loads hoisted, tokens inserted).
+ * The lowered program: its instructions scheduled (passes/schedule.ts: loads hoisted, tokens
+ * inserted), each with the layer it belongs to.
  */
 export interface LoweredProgram {
-  readonly instructions: readonly Instruction[];
-  readonly layerOf: readonly number[];
   readonly scheduled: Scheduled;
   readonly constants: Uint8Array;
   readonly dramSize: number;
@@ -126,8 +123,9 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   // constants first, so they open the DRAM image
   const constants = gp.ops.map((op) => placeConstants(gp, op, dram, R, C, tiles));
   const placed = placeTensors(gp, dram, cfg, packedStride);
-  const insns: Instruction[] = [];
-  const layerOf: number[] = [];
+  // scheduled as they are emitted (loads hoisted, tokens inserted: schedule.ts); the emission adds no
+  // DRAM region, so its regions are final here
+  const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
   const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(2, cfg.qntDepth), slotTile: [] };
   gp.ops.forEach((op, oi) => {
@@ -136,14 +134,11 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
-    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => void (insns.push(insn), layerOf.push(li)));
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => scheduling.push(insn, li));
   });
   const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
   return {
-    instructions: insns,
-    layerOf,
-    // loads hoisted, then tokens inserted (schedule.ts)
-    scheduled: schedule(insns, layerOf, cfg, memoryMap.filter((r) => r.space === 'dram')),
+    scheduled: scheduling.finish(),
     dram,
     dramSize: dram.size,
     input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),

@@ -35,36 +35,43 @@ function conflicting(a: readonly Access[], b: readonly Access[]): boolean {
 }
 
 /**
- * Hoisting: each load moves up past compute/store instructions it does not conflict with (never
- * past a load), at most `window` places. `final(i)` gets the indices into `list` in their hoisted
- * order, each as soon as nothing can move before it any more (window places behind the end).
+ * Hoisting, one instruction at a time: each load moves up past compute/store instructions it does
+ * not conflict with (never past a load), at most `window` places. `final` gets the instructions
+ * in their hoisted order, each (with its accesses) as soon as nothing can move before it any more —
+ * window places behind the end — so only the last window of them are held here.
  */
-function hoist(insns: readonly Instruction[], accessOf: (i: number) => readonly Access[], window: number, final: (i: number) => void): void {
-  const out: number[] = [];
-  let done = 0;
-  for (let i = 0; i < insns.length; i++) {
-    let at = out.length;
-    if (insns[i]!.op === 'load') {
-      const mine = accessOf(i);
-      while (at > 0 && out.length - at < window) {
-        const prev = out[at - 1]!;
-        if (insns[prev]!.op === 'load' || conflicting(accessOf(prev), mine)) break;
-        at--;
+function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void): { push(t: T): void; end(): void } {
+  const pending: T[] = [];
+  const pendingAccesses: (readonly Access[])[] = [];
+  return {
+    push(t) {
+      const mine = accessesOf(t);
+      let at = pending.length;
+      if (insnOf(t).op === 'load') {
+        while (at > 0 && pending.length - at < window) {
+          if (insnOf(pending[at - 1]!).op === 'load' || conflicting(pendingAccesses[at - 1]!, mine)) break;
+          at--;
+        }
       }
-    }
-    if (at === out.length) out.push(i);
-    else out.splice(at, 0, i);
-    // a later load lands at most window − 1 places behind the end
-    for (; done < out.length - window; done++) final(out[done]!);
-  }
-  for (; done < out.length; done++) final(out[done]!);
+      if (at === pending.length) (pending.push(t), pendingAccesses.push(mine));
+      else (pending.splice(at, 0, t), pendingAccesses.splice(at, 0, mine));
+      // a later load lands at most window − 1 places behind the end
+      if (pending.length > window) final(pending.shift()!, pendingAccesses.shift()!);
+    },
+    end() {
+      for (let i = 0; i < pending.length; i++) final(pending[i]!, pendingAccesses[i]!);
+      pending.length = 0;
+      pendingAccesses.length = 0;
+    },
+  };
 }
 
 /** Move each load up past compute/store instructions it does not conflict with (never past a load). */
 export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
-  const accesses = list.map((t) => accessesOf(t.insn, cfg));
   const out: Tagged[] = [];
-  hoist(list.map((t) => t.insn), (i) => accesses[i]!, window, (i) => void out.push(list[i]!));
+  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t) => void out.push(t));
+  for (const t of list) h.push(t);
+  h.end();
   return out;
 }
 
@@ -75,19 +82,21 @@ export interface Scheduled {
 }
 
 /**
- * Loads hoisted, then tokens inserted, then halt, in one pass: each instruction's accesses are
- * computed once for both and dropped once its tokens are in (a 2×2 array's quarter million
- * instructions would otherwise keep a million access records alive for the collector to trace).
+ * Loads hoisted, then tokens inserted, then halt, in one pass as the instructions arrive (`push`,
+ * then `finish`): each instruction's accesses are computed once for both, and neither it nor they
+ * outlive the hoisting window (a 2×2 array's half million instructions would otherwise all stay
+ * alive, twice over with their copies, for the collector to trace).
  */
-export function schedule(insns: readonly Instruction[], layers: readonly number[], cfg: ArrayConfig, dramRegions: readonly Region[], window = 64): Scheduled {
-  const accesses: (Access[] | undefined)[] = new Array(insns.length);
-  const accessOf = (i: number): Access[] => (accesses[i] ??= accessesOf(insns[i]!, cfg));
+export function scheduler(cfg: ArrayConfig, dramRegions: readonly Region[], window = 64): { push(insn: Instruction, layer: number): void; finish(): Scheduled } {
   const tokens = tokenInserter(cfg, dramRegions);
-  hoist(insns, accessOf, window, (i) => {
-    tokens.add(insns[i]!, layers[i]!, accessOf(i));
-    accesses[i] = undefined;
-  });
-  return tokens.finish();
+  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses));
+  return {
+    push: (insn, layer) => h.push({ insn, layer }),
+    finish() {
+      h.end();
+      return tokens.finish();
+    },
+  };
 }
 
 /** Slots per memory cell: the latest reader on load, compute, store, then the latest writer on each. */

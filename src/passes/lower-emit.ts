@@ -40,20 +40,20 @@ export interface EmitState {
 }
 
 /**
- * The wgt entry of the slot holding the constant tile at DRAM `ahead[0]`, loading it if no slot
+ * The wgt entry of the slot holding the constant tile at DRAM `ahead[from]`, loading it if no slot
  * does: a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
  * copy) is not loaded again, as constants never change. A load brings up to `group` tiles at once
- * — the tiles the next matmuls use (`ahead`), while they follow each other in DRAM, no slot holds
+ * — the tiles the next matmuls use (`ahead` from `from` on), while they follow each other in DRAM, no slot holds
  * them and the slots after this one take them without wrapping — so the DRAM latency is paid once
  * per group, not once per tile.
  */
-function wgtSlotOf(ahead: readonly number[], group: number, st: EmitState, R: number, C: number, emit: Emit): number {
-  const at = ahead[0]!;
+function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: EmitState, R: number, C: number, emit: Emit): number {
+  const at = ahead[from]!;
   const held = st.slotTile.indexOf(at);
   if (held >= 0) return held * R;
   const first = st.wgtTile % st.wgtSlots;
   let n = 1;
-  while (n < group && first + n < st.wgtSlots && ahead[n] === at + n * R * C && !st.slotTile.includes(ahead[n]!)) n++;
+  while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
   for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
   st.wgtTile += n;
   emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
@@ -330,7 +330,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const early = tile === 0 ? columnLoads(0, st.colTile) : [];
     early.forEach(emit);
     const first = aheadOf(0);
-    if (tile === 0 && first.length > 0) wgtSlotOf(first.slice(0, group), group, st, R, C, emit);
+    if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, group, st, R, C, emit);
     windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
@@ -345,7 +345,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       let used = 0;
       const nextSlot = (): number => {
         const from = used++;
-        return wgtSlotOf(ahead.slice(from, from + group), group, st, R, C, emit);
+        return wgtSlotOf(ahead, from, group, st, R, C, emit);
       };
       if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
       op.terms.forEach((term, ti) => {

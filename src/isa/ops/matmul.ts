@@ -168,12 +168,20 @@ export const matmul: OpDef<'matmul'> = {
       }
     }
   },
-  accesses: (insn, cfg) => [
-    { space: 'wgt', write: false, start: insn.wgt, end: insn.wgt + cfg.rows },
-    { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
-    ...(insn.accumulate ? [{ space: 'acc' as const, write: false, start: insn.acc, end: insn.acc + insn.rows }] : []),
-    { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
-  ],
+  // (two literals, no spread of a conditional array: token insertion asks this of every matmul)
+  accesses: (insn, cfg) =>
+    insn.accumulate
+      ? [
+          { space: 'wgt', write: false, start: insn.wgt, end: insn.wgt + cfg.rows },
+          { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
+          { space: 'acc', write: false, start: insn.acc, end: insn.acc + insn.rows },
+          { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
+        ]
+      : [
+          { space: 'wgt', write: false, start: insn.wgt, end: insn.wgt + cfg.rows },
+          { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
+          { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
+        ],
   // R cycles weight preload + R-cycle row skew + rows streamed + C-cycle column skew/de-skew
   duration: (insn, cfg) => 2 * cfg.rows + cfg.cols + insn.rows,
   // Double-buffered weights: the next matmul's R-cycle preload fills the PEs' shadow registers

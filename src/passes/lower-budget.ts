@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What a lowering will produce, bounded from the shapes alone before anything is emitted: a big
+ * batch (passes/batch.ts) multiplies the instructions, and the compiler's memory and time with
+ * them, so a batch too large for the program format or for --max-memory is refused in
+ * milliseconds instead of after minutes and gigabytes.
+ *
+ * The floor counts, per op, the tiles the buffers allow at most (lower-tiling.ts linesPerTile:
+ * the emitted tiles are never fewer) times the column tiles, each of which issues one matmul per
+ * term and source channel tile and one threshold (lower-emit.ts). Loads, stores, tokens and halts
+ * come on top: the real count is higher, never lower.
+ */
+import { NnchipError } from '../diagnostics/error.js';
+import type { ArrayConfig } from '../isa/config.js';
+import { MAX_INSTRUCTIONS } from '../isa/validate.js';
+import { batchGemm } from './batch.js';
+import type { GemmProgram } from './gemm-types.js';
+import { ceilDiv } from './lower-dram.js';
+import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
+import { packTaps } from './pack-taps.js';
+import { windowInput } from './window-input.js';
+
+/**
+ * Bytes of compiler memory per instruction lowered, at least: the instruction, its scheduled copy,
+ * its accesses and timing, its encoding and its listing line (measured: the digits CNN and the MLP
+ * at batch 4096 peak near 2.5 KB per instruction emitted; this is under that, so the refusal errs
+ * on the side of compiling).
+ */
+export const COMPILER_BYTES_PER_INSTRUCTION = 3072;
+
+/** At least this many instructions in the lowering of `gp` (as given, or with its input stored as windows, whichever is fewer). */
+export function instructionFloor(gp: GemmProgram, cfg: ArrayConfig): number {
+  const plain = floorOf(gp, cfg);
+  const windowing = windowInput(gp, cfg.rows);
+  return windowing === null ? plain : Math.min(plain, floorOf(windowing.gp, cfg));
+}
+
+function floorOf(gp: GemmProgram, cfg: ArrayConfig): number {
+  const { gp: packed, stride } = packTaps(gp, cfg.rows);
+  const geometry = new Map<string, SourceGeometry>();
+  for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
+  let floor = 0;
+  for (const op of packed.ops) {
+    // a channel sum's tiles follow its source's pixels, not its lines: counted as one
+    if (op.channelSum) {
+      floor += 1;
+      continue;
+    }
+    const sources = sourcesOf(op, geometry, cfg.rows, new Set(stride.keys()));
+    let tiling;
+    try {
+      tiling = linesPerTile(op, sources, cfg);
+    } catch (e) {
+      // an op that fits no tile is the lowering's to refuse (NN403), with its own message
+      if (e instanceof NnchipError && e.code === 'NN403') continue;
+      throw e;
+    }
+    const tiles = tiling.chunked ? op.oh * ceilDiv(op.ow, tiling.chunk) : ceilDiv(op.oh, tiling.lines);
+    const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+    floor += tiles * ceilDiv(op.n, cfg.cols) * (matmuls + 1);
+  }
+  return floor;
+}
+
+/**
+ * Refuses a batch whose lowering would hold more instructions than a program may (MAX_INSTRUCTIONS)
+ * or take more compiler memory than `maxMemory` (--max-memory), naming the largest batch that fits.
+ * `batched(b)`: the GemmProgram at batch b (passes/batch.ts); `batch` > 1.
+ */
+export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: number, cfg: ArrayConfig, maxMemory: number): void {
+  const limit = Math.min(MAX_INSTRUCTIONS, Math.floor(maxMemory / COMPILER_BYTES_PER_INSTRUCTION));
+  const floorAt = (b: number): number => instructionFloor(batched(b), cfg);
+  const floor = floorAt(batch);
+  if (floor <= limit) return;
+  // the floor grows with the batch: the largest batch under the limit, by bisection
+  let [lo, hi] = [1, batch];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (floorAt(mid) <= limit) lo = mid;
+    else hi = mid;
+  }
+  const overProgram = floor > MAX_INSTRUCTIONS;
+  const what = overProgram ? `more than a program holds (${MAX_INSTRUCTIONS})` : `about ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
+  const largest = floorAt(1) <= limit ? `the largest batch within it is ${lo}` : 'compile it unbatched';
+  throw new NnchipError('NN308', `a batch of ${batch} lowers to at least ${floor} instructions, ${what}; ${largest}`);
+}

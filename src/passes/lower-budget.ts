@@ -6,8 +6,8 @@
  * milliseconds instead of after minutes and gigabytes.
  *
  * The floor counts, per op, the tiles the buffers allow at most (lower-tiling.ts linesPerTile:
- * the emitted tiles are never fewer) times the column tiles, each of which issues one matmul per
- * term and source channel tile and one threshold (lower-emit.ts). Loads, stores, tokens and halts
+ * the emitted tiles are never fewer) times, per tile, one threshold per column tile and one matmul
+ * per weight tile that is not all zero (lower-emit.ts, lower-constants.ts). Loads, stores, tokens and halts
  * come on top: the real count is higher, never lower.
  */
 import { NnchipError } from '../diagnostics/error.js';
@@ -56,8 +56,9 @@ function floorOf(gp: GemmProgram, cfg: ArrayConfig): number {
       throw e;
     }
     const tiles = tiling.chunked ? op.oh * ceilDiv(op.ow, tiling.chunk) : ceilDiv(op.oh, tiling.lines);
-    const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
-    floor += tiles * ceilDiv(op.n, cfg.cols) * (matmuls + 1);
+    // per tile: each column tile's matmuls (its weight tiles not all zero) and threshold
+    const perTile = op.terms.reduce((a, t) => a + nonZeroTiles(t.matrix, op.n, cfg.rows, cfg.cols), 0) + ceilDiv(op.n, cfg.cols);
+    floor += tiles * perTile;
   }
   return floor;
 }
@@ -83,4 +84,18 @@ export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: num
   const what = overProgram ? `more than a program holds (${MAX_INSTRUCTIONS})` : `about ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
   const largest = floorAt(1) <= limit ? `the largest batch within it is ${lo}` : 'compile it unbatched';
   throw new NnchipError('NN308', `a batch of ${batch} lowers to at least ${floor} instructions, ${what}; ${largest}`);
+}
+
+/** The R×C tiles of a k×n weight matrix (row-major) holding a non-zero weight: the matmuls one output tile issues for it. */
+function nonZeroTiles(m: Int8Array, n: number, R: number, C: number): number {
+  const k = m.length / n;
+  let count = 0;
+  for (let r0 = 0; r0 < k; r0 += R) {
+    for (let c0 = 0; c0 < n; c0 += C) {
+      let any = false;
+      for (let r = r0; !any && r < Math.min(k, r0 + R); r++) for (let c = r * n + c0, end = r * n + Math.min(n, c0 + C); !any && c < end; c++) any = m[c] !== 0;
+      if (any) count++;
+    }
+  }
+  return count;
 }

@@ -5,6 +5,7 @@
  * refused (NN308) in well under a second without reading the calibration, naming the largest batch
  * the limit allows.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { NnchipError } from '../../../src/diagnostics/error.js';
@@ -89,6 +90,7 @@ describe('a batch over the limit is refused before calibration and lowering', ()
     expect(err.detail).toContain(`over the limit of ${DEFAULT_LIMITS.maxMemory} (--max-memory)`);
     const largest = Number(/the largest batch within it is (\d+)/.exec(err.detail)?.[1]);
     expect(largest).toBeGreaterThan(1);
+    expect(readFileSync(new URL('../../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ')).toContain(`the MNIST CNN on the default machine takes up to ${largest.toLocaleString('en-US')})`);
     // the named batch passes, one more does not; a larger --max-memory admits more
     const q = quantizeGraph(graph, { samples: calibrationSamples().slice(0, 2) }, false, 2);
     expect(() => checkBatchBudget(q.batched, largest, makeConfig(), DEFAULT_LIMITS.maxMemory)).not.toThrow();

@@ -228,6 +228,8 @@ function readingCases() {
     // a batch's instructions, bounded from the shapes before calibration: minutes and gigabytes were spent first
     'batch-over-memory': { files: tiny, args: [...LOWER, '--batch', '65536', '--max-memory', '1000000'] },
     'sim-batch-over-memory': { files: tiny, args: ['sim', '$DIR/model.json', '--batch', '65536', '--max-memory', '1000000'] },
+    // 4 arrays × 1000 SRAM sizes × 3 bandwidths × 1000 batches: 12 million points were made (and crashed) before the first compile
+    'explore-grid-huge': { files: tiny, args: ['explore', '$DIR/model.json', '--out', '$OUT', '--sram-kib', Array.from({ length: 1000 }, (_, i) => i + 1).join(','), '--batch', Array.from({ length: 1000 }, (_, i) => i + 1).join(',')] },
     'batch-over-program': {
       files: { ...wide, 'config.json': { accDepth: 2, outDepth: 2 } },
       args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000'],

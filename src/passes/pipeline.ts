@@ -5,7 +5,6 @@
  * scheduling, and the Program.
  */
 import { internal, NnchipError } from '../diagnostics/error.js';
-import { DEFAULT_LIMITS } from '../importers/limits.js';
 import { isTable, type Graph, type Node } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
@@ -15,7 +14,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps, type KernelCodes } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
-import { checkBatchBudget } from './lower-budget.js';
+import { checkBatchBudget, DEFAULT_COMPILER_MEMORY } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
@@ -46,7 +45,7 @@ export interface CompileOptions {
    * (tests of the layout), 'never'.
    */
   readonly inputWindows?: InputWindowsChoice;
-  /** Compiler memory a batch's lowering may take (--max-memory; default DEFAULT_LIMITS.maxMemory; lower-budget.ts). */
+  /** Compiler memory a batch's lowering may take (--max-memory; default DEFAULT_COMPILER_MEMORY, lower-budget.ts). */
   readonly maxMemory?: number;
 }
 
@@ -77,7 +76,7 @@ export interface Quantized {
   readonly batched: (batch: number) => GemmProgram;
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, maxMemory = DEFAULT_LIMITS.maxMemory): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, maxMemory = DEFAULT_COMPILER_MEMORY): Quantized {
   const g = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
@@ -122,7 +121,7 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: 
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
-export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', maxMemory = DEFAULT_LIMITS.maxMemory): Compiled {
+export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', maxMemory = DEFAULT_COMPILER_MEMORY): Compiled {
   const { graph: g, collapsed } = q;
   // this machine's tiles (a sweep lowers one quantization for many machines)
   if ((q.gemm.batch ?? 1) > 1) checkBatchBudget(q.batched, q.gemm.batch!, config, maxMemory);

@@ -225,6 +225,8 @@ function readingCases() {
     'config-proto-key': config('{"rows": 4, "__proto__": {"cols": 4}}'),
     'config-tostring-key': config({ toString: 1 }),
     'sim-samples-huge': { files: tiny, args: ['sim', '$DIR/model.json', '--prove', '--samples', '100000000'] },
+    // the waveform is refused the moment it would pass --max-memory (a long run's crashed joining gigabytes)
+    'sim-vcd-over-memory': { files: tiny, args: ['sim', '$DIR/model.json', '--vcd', '$OUT', '--max-memory', '12000'] },
     // a batch's instructions, bounded from the shapes before calibration: minutes and gigabytes were spent first
     'batch-over-memory': { files: tiny, args: [...LOWER, '--batch', '65536', '--max-memory', '1000000'] },
     'sim-batch-over-memory': { files: tiny, args: ['sim', '$DIR/model.json', '--batch', '65536', '--max-memory', '1000000'] },

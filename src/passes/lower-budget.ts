@@ -84,7 +84,7 @@ export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: num
     else hi = mid;
   }
   const overProgram = floor > MAX_INSTRUCTIONS;
-  const what = overProgram ? `more than a program holds (${MAX_INSTRUCTIONS})` : `about ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
+  const what = overProgram ? `more than a program holds (${MAX_INSTRUCTIONS})` : `which take at least ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
   const largest = floorAt(1) <= limit ? `the largest batch within it is ${lo}` : 'compile it unbatched';
   throw new NnchipError('NN308', `a batch of ${batch} lowers to at least ${floor} instructions, ${what}; ${largest}`);
 }

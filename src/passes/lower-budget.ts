@@ -7,8 +7,8 @@
  *
  * The floor counts, per op, the tiles the buffers allow at most (lower-tiling.ts linesPerTile:
  * the emitted tiles are never fewer) times, per tile, one threshold per column tile and one matmul
- * per weight tile that is not all zero (lower-emit.ts, lower-constants.ts). Loads, stores, tokens and halts
- * come on top: the real count is higher, never lower.
+ * per weight tile that is not all zero (lower-emit.ts, lower-constants.ts). Loads, stores, tokens
+ * and halts come on top: the real count is higher, never lower.
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
@@ -21,10 +21,11 @@ import { packTaps } from './pack-taps.js';
 import { windowInput } from './window-input.js';
 
 /**
- * Bytes of compiler memory per instruction lowered, at least: the instruction, its scheduled copy,
- * its accesses and timing, its encoding and its listing line (measured: the digits CNN and the MLP
- * at batch 4096 peak near 2.5 KB per instruction emitted; this is under that, so the refusal errs
- * on the side of compiling).
+ * Bytes of compiler memory per instruction of the floor, at least: the instructions (about two per
+ * floor instruction), their scheduled copies, accesses and timing, encoding and listing lines.
+ * Measured peaks: the digits CNN at batch 4096 5.3 KB per floor instruction (2.8 KB per emitted
+ * one), the digits MLP at 16384 3.9 KB (2 KB); this is under both, so the refusal errs on the side
+ * of compiling.
  */
 export const COMPILER_BYTES_PER_INSTRUCTION = 3072;
 

@@ -44,12 +44,13 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
 
 /** `config`: the machine to compile for (default: the one --config and --array describe). */
 export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f)): CompiledModel {
-  const graph = loadModel(modelPath, limitsFrom(f));
+  const limits = limitsFrom(f);
+  const graph = loadModel(modelPath, limits);
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
-    const compiled = compile(graph, { config, calibration, batch });
+    const compiled = compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory });
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
     for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };

@@ -30,8 +30,8 @@ export function addCompileOptions(cmd: Command): Command {
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model, if present)'))
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
-    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
-    .addOption(new Option('--batch <n>', 'samples per inference (default 1): a network of dense layers streams n samples through each weight tile; buffers must hold them (raise actDepth/accDepth in --config)'));
+    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
+    .addOption(new Option('--batch <n>', 'samples per inference (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)'));
 }
 
 export function positiveInt(text: string, flag: string): number {

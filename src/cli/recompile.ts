@@ -15,12 +15,13 @@ import { calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
  */
 export function compilerFor(model: string, flags: CompileFlags): ((config: ArrayConfig) => Program | null) | null {
   if (isProgramPath(model)) return null;
-  const graph = loadModel(model, limitsFrom(flags));
+  const limits = limitsFrom(flags);
+  const graph = loadModel(model, limits);
   const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
   const batch = flags.batch === undefined ? 1 : Number(flags.batch);
   return (config) => {
     try {
-      return compile(graph, { config, calibration, batch }).program;
+      return compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory }).program;
     } catch (e) {
       if (e instanceof NnchipError) return null;
       throw e;

@@ -47,6 +47,7 @@ export const CODES = {
   NN305: { exit: EXIT.unsupported, hint: 'nnchip lowers networks built from the supported layers only' },
   NN306: { exit: EXIT.unsupported, hint: 'run this model once per sample (--batch 1, the default); a batch needs feature maps given pixel-major (TF.js, nnchip JSON)' },
   NN307: { exit: EXIT.badInput, hint: 'give each sample flat, or nested exactly in the model input shape (ONNX maps channel-major [C, H, W], TF.js [H, W, C])' },
+  NN308: { exit: EXIT.usage, hint: 'use that batch or less (the instructions, and the compiler\'s time and memory, grow with the batch), or raise --max-memory when it is the limit and the machine has the memory' },
   NN401: { exit: EXIT.usage, hint: 'use --array RxC with 1 ≤ R, C ≤ 256, e.g. --array 8x8' },
   NN402: { exit: EXIT.usage, hint: 'fix the field in the machine configuration' },
   NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },

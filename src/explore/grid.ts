@@ -94,7 +94,22 @@ export function fullGrid(grid: Grid, base: ArrayConfig): Required<Grid> {
   return { arrays: grid.arrays, sramKiB: grid.sramKiB, bandwidth: grid.bandwidth, thresholdPasses: grid.thresholdPasses ?? [base.thresholdPasses], batch: grid.batch ?? [1] };
 }
 
+/**
+ * The most points a grid may have: each point's result takes about 500 bytes of explore.json (and of
+ * a shard file, whose merge reads at most 1 GiB), and a point is one whole compile; a longer grid is
+ * refused from its axes' lengths, before any point is made.
+ */
+export const MAX_GRID_POINTS = 1_000_000;
+
+/** Refuses (NN801) a grid over MAX_GRID_POINTS, counting its points from the lengths of its lists. */
+export function checkGridSize(grid: Grid): void {
+  const axes = [grid.arrays.length, grid.sramKiB.length, grid.bandwidth.length, grid.thresholdPasses?.length ?? 1, grid.batch?.length ?? 1];
+  const points = axes.reduce((a, b) => a * b, 1) + 1;
+  if (points > MAX_GRID_POINTS) throw new NnchipError('NN801', `the grid has ${points} points (${axes.join(' × ')} + the base machine), over the limit of ${MAX_GRID_POINTS}; give --arrays, --sram-kib, --bandwidth, --threshold-passes and --batch fewer items`);
+}
+
 export function gridPoints(partialGrid: Grid, base: ArrayConfig): GridPoint[] {
+  checkGridSize(partialGrid);
   const grid = fullGrid(partialGrid, base);
   const points: GridPoint[] = [];
   for (const shape of grid.arrays) {

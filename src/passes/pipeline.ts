@@ -14,6 +14,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps, type KernelCodes } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
+import { checkBatchBudget, DEFAULT_COMPILER_MEMORY } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
@@ -44,6 +45,8 @@ export interface CompileOptions {
    * (tests of the layout), 'never'.
    */
   readonly inputWindows?: InputWindowsChoice;
+  /** Compiler memory a batch's lowering may take (--max-memory; default DEFAULT_COMPILER_MEMORY, lower-budget.ts). */
+  readonly maxMemory?: number;
 }
 
 export function prepareGraph(g: Graph, verify = false): Graph {
@@ -69,21 +72,24 @@ export interface Quantized {
   readonly collapsed: readonly CollapsedTensor[];
   /** The GemmOps without max pools folded into thresholds, for a machine whose buffers cannot hold a pooled tile. */
   readonly unfused: () => GemmProgram;
+  /** The same GemmOps at another batch (lower-budget.ts: the largest batch a limit allows). */
+  readonly batched: (batch: number) => GemmProgram;
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, maxMemory = DEFAULT_COMPILER_MEMORY): Quantized {
   const g = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
   const x = g.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input [1,${modelDims(x.shape, 'chw').join(',')}] is channel-major (ONNX)`);
-  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes);
+  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes, maxMemory);
   const { params, collapsed } = calibrate(g, calibration);
-  return { graph: g, gemm: batchGemm(toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes), batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch) };
+  const ops = toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes);
+  return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch), batched: (b) => batchGemm(ops, b) };
 }
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
-  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config), opts.config, opts.inputWindows ?? 'auto');
+  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, opts.maxMemory), opts.config, opts.inputWindows ?? 'auto', opts.maxMemory);
 }
 
 /**
@@ -93,7 +99,7 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
  * the real scales; the lowering checks the acc entries they take), so this refuses only what the
  * lowering would; any other problem is left for the real passes to report.
  */
-function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes): void {
+function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes, maxMemory: number): void {
   const unit: QuantParams = { scale: 1, zp: 0 };
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;
@@ -103,11 +109,22 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: 
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN403') throw e;
   }
+  if (batch === 1) return;
+  // a batch's instructions from the same shapes, before calibration and lowering spend minutes and gigabytes on them
+  const fused = toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, 'disjoint', codes);
+  try {
+    batchGemm(fused, batch);
+  } catch {
+    return; // the real passes report it
+  }
+  checkBatchBudget((b) => batchGemm(fused, b), batch, config, maxMemory);
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
-export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto'): Compiled {
+export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', maxMemory = DEFAULT_COMPILER_MEMORY): Compiled {
   const { graph: g, collapsed } = q;
+  // this machine's tiles (a sweep lowers one quantization for many machines)
+  if ((q.gemm.batch ?? 1) > 1) checkBatchBudget(q.batched, q.gemm.batch!, config, maxMemory);
   const { gemm, lowered } = lowerFitting(q, config, inputWindows);
   const batch = gemm.batch ?? 1;
   const scheduled = lowered.scheduled;

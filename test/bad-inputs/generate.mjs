@@ -199,6 +199,15 @@ function readingCases() {
     },
   })).finish();
   const hwcSample = Array.from({ length: 3 }, (_, y) => Array.from({ length: 4 }, (_, x) => [y / 3, x / 4]));
+  // 4 → 64 → 2: on a 1x1 array, one line per tile, 450 instructions per sample at least
+  const WIDE = [dense('dense_1', 64, { batch_input_shape: [null, 4] }), dense('dense_2', 2, { activation: 'linear' })];
+  const WIDE_SPECS = [
+    { name: 'dense_1/kernel', shape: [4, 64], dtype: 'float32' },
+    { name: 'dense_1/bias', shape: [64], dtype: 'float32' },
+    { name: 'dense_2/kernel', shape: [64, 2], dtype: 'float32' },
+    { name: 'dense_2/bias', shape: [2], dtype: 'float32' },
+  ];
+  const wide = { 'model.json': model({ modelTopology: topology(WIDE), weightsManifest: [{ paths: ['weights.bin'], weights: WIDE_SPECS }] }), 'weights.bin': weights(450), 'calibration.json': tiny['calibration.json'] };
   const config = (json) => ({ files: { ...tiny, 'config.json': json }, args: [...LOWER, '--config', '$DIR/config.json'] });
   return {
     'input-deep-nesting': run('['.repeat(100_000) + '1' + ']'.repeat(100_000)),
@@ -216,6 +225,17 @@ function readingCases() {
     'config-proto-key': config('{"rows": 4, "__proto__": {"cols": 4}}'),
     'config-tostring-key': config({ toString: 1 }),
     'sim-samples-huge': { files: tiny, args: ['sim', '$DIR/model.json', '--prove', '--samples', '100000000'] },
+    // the waveform is refused the moment it would pass --max-memory (a long run's crashed joining gigabytes)
+    'sim-vcd-over-memory': { files: tiny, args: ['sim', '$DIR/model.json', '--vcd', '$OUT', '--max-memory', '12000'] },
+    // a batch's instructions, bounded from the shapes before calibration: minutes and gigabytes were spent first
+    'batch-over-memory': { files: tiny, args: [...LOWER, '--batch', '65536', '--max-memory', '1000000'] },
+    'sim-batch-over-memory': { files: tiny, args: ['sim', '$DIR/model.json', '--batch', '65536', '--max-memory', '1000000'] },
+    // 4 arrays × 1000 SRAM sizes × 3 bandwidths × 1000 batches: 12 million points were made (and crashed) before the first compile
+    'explore-grid-huge': { files: tiny, args: ['explore', '$DIR/model.json', '--out', '$OUT', '--sram-kib', Array.from({ length: 1000 }, (_, i) => i + 1).join(','), '--batch', Array.from({ length: 1000 }, (_, i) => i + 1).join(',')] },
+    'batch-over-program': {
+      files: { ...wide, 'config.json': { accDepth: 2, outDepth: 2 } },
+      args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000'],
+    },
     'weight-path-not-string': { files: { 'model.json': model({ weightsManifest: [{ paths: [{ toString: 1 }], weights: SPECS }] }), 'weights.bin': weights() } },
   };
 }

@@ -11,7 +11,7 @@ import { NnchipError, withFile } from '../../diagnostics/error.js';
 import { DEFAULT_LIMITS, loadModel } from '../../importers/index.js';
 import { product } from '../../ir/graph.js';
 import { CONFIG_LIMITS, parseArray } from '../../isa/config.js';
-import { DEFAULT_GRID, SRAM_SPLIT_TEXT, type ArrayShape, type Grid } from '../../explore/grid.js';
+import { checkGridSize, DEFAULT_GRID, SRAM_SPLIT_TEXT, type ArrayShape, type Grid } from '../../explore/grid.js';
 import { exploreCsv, exploreJson, frontPoints, resultOf, type ExploreResult } from '../../explore/results.js';
 import { parseShard } from '../../explore/shard-spec.js';
 import { mergeShards, parseShardJsonl, shardFileName, shardJsonl } from '../../explore/shard.js';
@@ -92,6 +92,7 @@ function progress(ctx: CliContext): { update: (done: number, total: number) => v
 function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const model = resolveModelPath(arg, 'explore');
   const grid = gridFrom(f);
+  checkGridSize(grid);
   const shard = f.shard === undefined ? {} : { shard: parseShard(f.shard) };
   const base = configFrom(f);
   // a whole SCALE-Sim topology: its independent layers are summed at every point (docs/scale-sim.md)

@@ -20,7 +20,7 @@ import { manyRunsSimulate, simulateWasm, stepModeSimulate } from '../simulate-wa
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { isProgramPath, modelStem } from '../model-path.js';
-import { addCompileOptions, type CompileFlags } from '../options.js';
+import { addCompileOptions, limitsFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, fmtInt, table } from '../render.js';
 import { loweredProgram } from '../program-file.js';
@@ -157,13 +157,39 @@ async function extrasFor(f: SimFlags, batches: number): Promise<Extras> {
   return { simulate, prove: f.prove === true ? (await import('../../../sim/prove.js')).prove : null };
 }
 
+/** V8's longest string: the VCD is joined into one before it is written. */
+const MAX_VCD_CHARS = 2 ** 29 - 24;
+
+/**
+ * Collects the VCD (a header, then one chunk per cycle: sim/vcd.ts), refusing it the moment it
+ * would pass --max-memory or the longest string: a long program's waveform took minutes of step
+ * mode and then crashed joining gigabytes.
+ */
+function vcdSink(chunks: string[], f: SimFlags): (s: string) => void {
+  const limit = limitsFrom(f).maxMemory;
+  const cap = Math.min(limit, MAX_VCD_CHARS);
+  let chars = 0;
+  // the cycles that fit with room for the note of a cut (sim/vcd.ts), the most --vcd-cycles may ask
+  let fitting = 0;
+  return (s) => {
+    chars += s.length;
+    if (chars <= cap - 1024) fitting = chunks.length;
+    if (chars > cap) {
+      const cycles = fitting;
+      const over = cap === limit ? `the limit of ${limit} bytes (--max-memory)` : `${MAX_VCD_CHARS} characters, the longest text nnchip can write whole`;
+      throw new NnchipError('NN801', `the VCD passes ${over} ${chunks.length === 0 ? 'in its header' : `after ${chunks.length - 1} cycles`}; ${cycles > 0 ? `record fewer with --vcd-cycles ${cycles}` : 'raise --max-memory'}`);
+    }
+    chunks.push(s);
+  };
+}
+
 function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContext, written: OutputOptions, { simulate, prove }: Extras): Outcome {
   const mode = modeOf(f);
   const bar = progress(ctx, f.prove ? 'prove' : 'sim');
   try {
     const chunks: string[] = [];
     const vcdCycles = positive(f.vcdCycles, '--vcd-cycles');
-    const vcd = f.vcd === undefined ? {} : { vcd: { write: (s: string) => void chunks.push(s), ...(vcdCycles === undefined ? {} : { maxCycles: vcdCycles }) } };
+    const vcd = f.vcd === undefined ? {} : { vcd: { write: vcdSink(chunks, f), ...(vcdCycles === undefined ? {} : { maxCycles: vcdCycles }) } };
     const onProgress = mode === 'step' ? { onProgress: bar.update } : {};
     const first = codes[0] ?? new Int8Array(tensorSize(p.input));
     const primary = simulate(p, first, { mode, ...vcd, ...onProgress });
@@ -249,7 +275,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference (default: no budget)')
         .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
         .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
-        .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run)')
+        .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run, up to --max-memory bytes)')
         .option('--json', 'print the figures (and budget and proof results) as JSON'),
     ),
   )

@@ -81,6 +81,16 @@ describe('the sweep', () => {
     expect(refused[0]!.error).toMatch(/^NN306: .*channel-major/);
   });
 
+  test('a batch whose lowering would outgrow --max-memory on a machine is infeasible there (NN308), found in milliseconds', () => {
+    const cnn = randomCnn(1);
+    const grid = { arrays: [{ rows: 8, cols: 8 }], sramKiB: [64], bandwidth: [8], batch: [65536] };
+    const start = performance.now();
+    const huge = sweep({ model: 'cnn', graph: cnn, calibration: { samples: randomSamples(2, 9 * 8 * 3, 4) }, grid }).points.filter((p) => !p.base);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(huge.map((p) => p.feasible)).toEqual([false]);
+    expect(huge[0]!.error).toMatch(/^NN308: a batch of 65536 lowers to at least \d+ instructions, which take at least \d+ bytes of compiler memory, over the limit of \d+ \(--max-memory\); the largest batch within it is \d+$/);
+  });
+
   test('the front is non-dominated on cycles per sample, area, SRAM and bandwidth, and keeps a low-bandwidth point', () => {
     const objectives = Object.values(OBJECTIVES);
     const feasible = result.points.filter((p) => p.feasible);

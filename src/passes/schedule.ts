@@ -15,7 +15,7 @@ import { accessesOf, type Access } from '../isa/effects.js';
 import type { Region } from '../isa/program.js';
 import { NO_TOKENS, WORK_UNITS, type Instruction } from '../isa/spec.js';
 import { UNIT_OF } from '../isa/ops/index.js';
-import { BlockMax, RangeMax } from './range-max.js';
+import { RangeMax } from './range-max.js';
 
 export interface Tagged {
   readonly insn: Instruction;
@@ -177,7 +177,7 @@ const [LOAD, COMPUTE, STORE] = [0, 1, 2];
 
 /** One memory space's cells: its tree of six slots and how an address maps to a cell. */
 interface Space {
-  readonly tree: RangeMax | BlockMax;
+  readonly tree: RangeMax;
   readonly cells: DramCells | null;
 }
 
@@ -201,7 +201,7 @@ class HazardTracker {
         space = { tree: new RangeMax(cells.count, SLOTS), cells };
       } else {
         const depth = (this.cfg as unknown as Record<string, number>)[`${name}Depth`] ?? 1;
-        space = { tree: new BlockMax(depth, SLOTS), cells: null };
+        space = { tree: new RangeMax(depth, SLOTS), cells: null };
       }
       this.spaces.set(name, space);
     }

@@ -1,8 +1,8 @@
-// RangeMax and BlockMax (token insertion's per-entry bookkeeping) against a plain array per slot,
-// growth included: one slot through `query`, three slots through `queryAll` from a first slot.
+// RangeMax (token insertion's per-entry bookkeeping) against a plain array per slot, growth
+// included: one slot through `query`, three slots through `queryAll` from a first slot.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockMax, RangeMax } from '../../../src/passes/range-max.js';
+import { RangeMax } from '../../../src/passes/range-max.js';
 
 describe('RangeMax', () => {
   it('answers every range query as a plain array of per-cell maxima does', () => {
@@ -29,12 +29,10 @@ describe('RangeMax', () => {
   });
 });
 
-describe.each([
-  ['RangeMax', (cells: number) => new RangeMax(cells, 3)],
-  ['BlockMax', (cells: number) => new BlockMax(cells, 3)],
-])('%s of three slots', (_, make) => {
+describe('RangeMax of three slots', () => {
+  const make = (cells: number): RangeMax => new RangeMax(cells, 3);
   it('answers every range query of every slot as plain arrays do', () => {
-    // ranges up to 90 cells over up to 40 (growth), across 16-cell blocks, raised to increasing values
+    // ranges up to 90 cells over up to 40 (growth), raised to increasing values
     const op = fc.tuple(fc.boolean(), fc.nat(90), fc.nat(90), fc.nat(2));
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 80 }), (cells, ops) => {

@@ -21,6 +21,10 @@ import { flashImage, IMAGE_FIELDS, IMAGE_HEADER_BYTES, IMAGE_MAGIC, machineIdOf,
 import { pllFor, type PllSetting } from './pll.js';
 import { BOARD_ERRORS, IMAGE_STATUS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, RESP, SYNC } from './protocol.js';
 
+/** Threshold hardware a board design builds only for a program that uses it, unless asked for (`verilog --board --with`). */
+export const BOARD_EXTRAS = ['tables', 'pooling'] as const;
+export type BoardExtra = (typeof BOARD_EXTRAS)[number];
+
 /** What a board bitstream is built to hold beyond the Program that made it, so other models' images run on it. */
 export interface BoardCapacity extends Capacity {
   /**

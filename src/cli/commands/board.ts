@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
-import { BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
+import { BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
@@ -67,7 +67,10 @@ function checkRunsOn(d: BoardDesign, p: Program, what: string): void {
   if (theirs.id === mine.id) return;
   const differ = Object.keys(mine.parameters).filter((k) => mine.parameters[k] !== theirs.parameters[k]);
   const list = differ.map((k) => `${k} ${theirs.parameters[k]} (the bitstream has ${mine.parameters[k]})`).join(', ');
-  throw new NnchipError('NN516', `${what} needs another machine than this folder's bitstream: ${list}`);
+  // hardware a bitstream builds only when asked for (or when its own model uses it): the flag that asks for it
+  const extras = BOARD_EXTRAS.filter((e) => theirs.capacity[e] && !mine.capacity[e]);
+  const hint = extras.length === 0 ? undefined : `build the bitstream with the hardware this model uses: nnchip verilog <model> --board ${board.name} --with ${extras.join(',')}`;
+  throw new NnchipError('NN516', `${what} needs another machine than this folder's bitstream: ${list}`, hint === undefined ? {} : { hint });
 }
 
 /** What to do when the port does not open, by the system's reason (serialport gives only its text). */

@@ -8,7 +8,7 @@ import { cellModelsFor } from '../../backends/verilog/cell-models.js';
 import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js';
 import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
-import { BOARD_FILES, emitBoard, PROGRAM_WORDS_BUDGET, RAM_BUDGET, uartDivider, type BoardManifest } from '../../board/emit.js';
+import { BOARD_EXTRAS, BOARD_FILES, emitBoard, PROGRAM_WORDS_BUDGET, RAM_BUDGET, uartDivider, type BoardExtra, type BoardManifest } from '../../board/emit.js';
 import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
 import { FLASH_READ_NAMES, flashReadNamed, type FlashReadName } from '../../board/flash.js';
 import { pllFor } from '../../board/pll.js';
@@ -25,7 +25,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 
-type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; flashRead?: string; programWords?: string; ramBytes?: string; fitCheck: boolean };
+type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; flashRead?: string; programWords?: string; ramBytes?: string; with?: string; fitCheck: boolean };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
@@ -37,6 +37,14 @@ export function parseDevice(name: string): Ice40Device {
   const d = ICE40_DEVICES.find((x) => x === name);
   if (d === undefined) throw new NnchipError('NN801', `unknown iCE40 device "${name}" (available: ${ICE40_DEVICES.join(', ')})`);
   return d;
+}
+
+/** `--with tables,pooling`: the threshold hardware to build though the model does not use it. */
+export function parseExtras(text: string): ReadonlySet<BoardExtra> {
+  const names = text.split(',').map((s) => s.trim());
+  const unknown = names.find((n) => !(BOARD_EXTRAS as readonly string[]).includes(n));
+  if (unknown !== undefined) throw new NnchipError('NN801', `--with: unknown hardware "${unknown}" (available: ${BOARD_EXTRAS.join(', ')}, comma-separated)`);
+  return new Set(names as BoardExtra[]);
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -54,6 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--flash-read <mode>', `--board only: how the design reads the SPI flash: ${FLASH_READ_NAMES.join(' or ')} (default dual: both boards' flash chips answer Dual Output Fast Read 0x3B; docs/board.md)`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
         .option('--program-words <n>', '--board only: instruction RAM words (default: this program\'s length, or 256 when that is over 512; at most 512); a longer program streams through it from flash')
+        .option('--with <hardware>', `--board only: threshold hardware to build even when this model does not use it, so other models' images run on the bitstream: ${BOARD_EXTRAS.join(', ')} (table activations such as sigmoid or tanh; pooling), comma-separated (default: what this model uses; each costs logic cells, docs/board.md)`)
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
@@ -70,7 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
   ).action((model: string, flags: VerilogFlags) => {
     if (flags.board !== undefined) return boardAction(model, flags, ctx);
     if (!flags.fitCheck) throw new NnchipError('NN801', '--no-fit-check applies to board designs only (add --board ' + BOARD_NAMES.join('|') + ')');
-    for (const f of ['clock', 'baud', 'flashRead', 'programWords', 'ramBytes'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
+    for (const f of ['clock', 'baud', 'flashRead', 'programWords', 'ramBytes', 'with'] as const) if (flags[f] !== undefined) throw new NnchipError('NN801', `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to board designs only (add --board ${BOARD_NAMES.join('|')})`);
     const target = parseTarget(flags.target ?? 'generic');
     const part = deviceFor(target, flags.device);
     const device = target === 'ice40' ? parseDevice(part ?? 'hx8k') : undefined;
@@ -140,11 +149,12 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   // usage errors before compiling, and before anything is sized by them
   const programWords = whole('--program-words', flags.programWords, PROGRAM_WORDS_BUDGET, 'instruction words (a longer program streams through them from flash)');
   const ramBytes = whole('--ram-bytes', flags.ramBytes, RAM_BUDGET[board.device], 'bytes of RAM for inputs, outputs and activations');
+  const extras = flags.with === undefined ? new Set<BoardExtra>() : parseExtras(flags.with);
   const compileFor = compilerFor(model, flags);
   // no machine named: the one that places on this board, its buffers as deep as the model needs
   const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
   const p = programFor(model, flags, ctx, machine ?? undefined);
-  const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }) };
+  const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }), tables: extras.has('tables'), pooling: extras.has('pooling') };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
   if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);
   const files = emitBoard(p, { board, clockMhz, baud, flashRead, name, capacity });

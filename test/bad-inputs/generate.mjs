@@ -128,6 +128,8 @@ const cases = {
   // capacities past the board's block RAM: usage errors before compiling (a 1e15-byte RAM was sized first)
   'verilog-board-program-words-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--program-words', '513'] },
   'verilog-board-ram-bytes-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--ram-bytes', '1e15'] },
+  // hardware asked for by a name --with does not know: a usage error listing the names
+  'verilog-board-with-unknown': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--with', 'tables,dsp'] },
   'verilog-clock-without-board': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--target', 'ice40', '--clock', '24'] },
   'verilog-board-clock-unreachable': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--clock', '5'] },
   'board-run-not-a-board-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/null', '--input', '$DIR/model.json'] },

@@ -119,6 +119,40 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(existsSync(join(work, 'wide.nnp'))).toBe(false);
   });
 
+  test('--with tables builds the step-table sequencer (board.json says so), so a table model\'s image runs on the bitstream; without it NN516 names the flag; an unknown name is NN801', () => {
+    // the tiny example with a step-table activation (106 entries: the acc buffer must hold it) and the
+    // placed iCEBreaker machine with that acc buffer; --ram-bytes leaves the DRAM room for its tables
+    const table = join(work, 'thresholded.nnchip.json');
+    writeFileSync(table, readFileSync(TINY, 'utf8').replace('"activation": "relu"', '"activation": "thresholdedrelu", "alpha": 0.7'));
+    const config = join(work, 'acc128.json');
+    writeFileSync(config, JSON.stringify({ ...PLACED_MACHINES.icebreaker.config, accDepth: 128 }));
+    const design = (out: string, ...more: string[]) => nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--config', config, '--ram-bytes', '2048', ...more, '-o', out]);
+    const withTables = join(work, 'with-tables');
+    const r = design(withTables, '--with', 'tables');
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(withTables, 'board.json'), 'utf8')) as { machineId: number; capacity: { tables: boolean; pooling: boolean } };
+    expect(manifest.capacity).toMatchObject({ tables: true, pooling: false });
+    expect(readFileSync(join(withTables, 'rtl/nnchip_top.v'), 'utf8')).toMatch(/THRESHOLD_TABLE = 1/);
+    const image = join(work, 'thresholded.bin');
+    const ok = nnchip(['board', 'flash-image', withTables, '--model', table, '--calibration', CALIBRATION, '-o', image]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(image).readUInt32LE(imageFieldOffset('machineId'))).toBe(manifest.machineId);
+    const plain = join(work, 'without-tables');
+    expect(design(plain).code).toBe(0);
+    expect((JSON.parse(readFileSync(join(plain, 'board.json'), 'utf8')) as { capacity: { tables: boolean } }).capacity.tables).toBe(false);
+    const refused = nnchip(['board', 'flash-image', plain, '--model', table, '--calibration', CALIBRATION, '-o', join(work, 'refused.bin')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^error NN516: .*THRESHOLD_TABLE 1 \(the bitstream has 0\) — .*nnchip verilog <model> --board icebreaker --with tables$/m);
+    const unknown = design(join(work, 'with-unknown'), '--with', 'tables,pool');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/^error NN801: --with: unknown hardware "pool" \(available: tables, pooling/);
+    const notBoard = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--with', 'tables', '-o', join(work, 'plain-with')]);
+    expect(notBoard.code).toBe(2);
+    expect(notBoard.stderr).toMatch(/^error NN801: --with applies to board designs only/);
+  });
+
   test('board run on a port that does not exist: one line, NN512, exit 1', () => {
     const r = nnchip(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
     expect(r.code).toBe(1);

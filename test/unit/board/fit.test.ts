@@ -109,6 +109,17 @@ describe('board fit estimate', () => {
       if (board === 'icebreaker') expect(device.logicCells - estimateBoardUse(p, BOARDS[board]).luts).toBeGreaterThanOrEqual(150);
     });
 
+    test.each(BOARD_NAMES)('%s: the step-table sequencer asked for (verilog --board --with tables) is counted: 236 cells and 121 per column more; on the iCEBreaker it no longer fits', (board) => {
+      const p = digitsFor(withAct(board))!;
+      const plain = estimateBoardUse(p, BOARDS[board]);
+      const tables = estimateBoardUse(p, BOARDS[board], { tables: true });
+      expect(tables.luts - plain.luts).toBe(236 + 121 * p.config.cols);
+      expect([tables.brams, tables.dsps]).toEqual([plain.brams, plain.dsps]);
+      const check = (): void => checkBoardFits(p, BOARDS[board], { tables: true }, digitsFor);
+      if (board === 'icebreaker') expect(check).toThrow(expect.objectContaining({ code: 'NN405', detail: expect.stringMatching(/^the icebreaker design does not fit iCE40-UP5K \(SG48\): logic cells \d+ of 5280/) }));
+      else expect(check).not.toThrow();
+    });
+
     test.each(BOARD_NAMES)('%s: the default 8x8 machine is refused with the placed machine, its act buffer as deep as the model needs', (board) => {
       expect(() => checkBoardFits(digitsFor(makeConfig({}))!, BOARDS[board], {}, digitsFor)).toThrow(expect.objectContaining({ code: 'NN405', detail: expect.stringContaining('"actDepth":512,"wgtDepth":8,') }));
     });

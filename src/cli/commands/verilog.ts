@@ -62,7 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--flash-read <mode>', `--board only: how the design reads the SPI flash: ${FLASH_READ_NAMES.join(' or ')} (default dual: both boards' flash chips answer Dual Output Fast Read 0x3B; docs/board.md)`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
         .option('--program-words <n>', '--board only: instruction RAM words (default: this program\'s length, or 256 when that is over 512; at most 512); a longer program streams through it from flash')
-        .option('--with <hardware>', `--board only: threshold hardware to build even when this model does not use it, so other models' images run on the bitstream: ${BOARD_EXTRAS.join(', ')} (table activations such as sigmoid or tanh; pooling), comma-separated (default: what this model uses; each costs logic cells, docs/board.md)`)
+        .option('--with <hardware>', `--board only: also build threshold hardware this model does not use, so other models' images run on the bitstream; comma-separated: tables (the step-table sequencer of table activations: sigmoid, tanh, …), pooling (the window logic of pooling layers); default: only what this model uses (each costs logic cells, docs/board.md)`)
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')

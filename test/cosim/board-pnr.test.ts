@@ -17,14 +17,12 @@ import { FPGA_DEVICES, mac16Blocks, thresholdMac16Blocks } from '../../src/backe
 import { BOARDS, type Board } from '../../src/board/boards.js';
 import { emitBoard } from '../../src/board/emit.js';
 import { boardDefaultConfig, PLACED_MACHINES } from '../../src/board/fit.js';
-import { NnchipError } from '../../src/diagnostics/error.js';
 import type { Program } from '../../src/isa/program.js';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import { loadModel } from '../../src/importers/index.js';
 import { tempFolder, writeDirAtomic } from '../../src/util/atomic-write.js';
-import { calibrationSamples, compileGraph } from '../helpers/compile.js';
-import { compile } from '../../src/passes/pipeline.js';
+import { calibrationSamples, compileGraph, compilerOf } from '../helpers/compile.js';
 import { haveTools } from './tools.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
@@ -39,16 +37,7 @@ const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.
 const tiny = (config: ArrayConfig) => (): Program => compileGraph(loadModel(TINY), calibrationSamples(TINY_CALIBRATION), config);
 /** The README's walk-through: the shipped digits MLP with the machine `verilog --board icebreaker` picks when none is named. */
 const digitsOnIcebreaker = (): Program => {
-  const graph = loadModel(DIGITS_MLP);
-  const samples = calibrationSamples();
-  const compileFor = (config: ArrayConfig): Program | null => {
-    try {
-      return compile(graph, { config, calibration: { samples } }).program;
-    } catch (e) {
-      if (e instanceof NnchipError) return null;
-      throw e;
-    }
-  };
+  const compileFor = compilerOf(loadModel(DIGITS_MLP), calibrationSamples());
   return compileFor(boardDefaultConfig(BOARDS.icebreaker, compileFor)!)!;
 };
 const CASES: readonly (readonly [string, Board, number, () => Program])[] = [

@@ -1,5 +1,6 @@
 /** Shared test helpers: compile a model file or graph with the defaults the CLI uses. */
 import { readFileSync } from 'node:fs';
+import { NnchipError } from '../../src/diagnostics/error.js';
 import { loadModel } from '../../src/importers/index.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
@@ -17,6 +18,18 @@ export function calibrationSamples(path = DIGITS_CALIBRATION): Float32Array[] {
 
 export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1, inputWindows: InputWindowsChoice = 'auto'): Program {
   return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch, inputWindows }).program;
+}
+
+/** A fit check's compiler: the graph compiled for another config, or null where it does not lower (an NnchipError). */
+export function compilerOf(graph: Graph, samples: readonly ArrayLike<number>[]): (config: ArrayConfig) => Program | null {
+  return (config) => {
+    try {
+      return compile(graph, { config, calibration: { samples } }).program;
+    } catch (e) {
+      if (e instanceof NnchipError) return null;
+      throw e;
+    }
+  };
 }
 
 export function compileDigitsMlp(config: Partial<ArrayConfig> = {}, batch = 1): { graph: Graph; program: Program } {

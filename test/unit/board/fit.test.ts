@@ -13,20 +13,12 @@ import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
 import type { Program } from '../../../src/isa/program.js';
-import { compile } from '../../../src/passes/pipeline.js';
-import { calibrationSamples } from '../../helpers/compile.js';
+import { calibrationSamples, compilerOf } from '../../helpers/compile.js';
 
 const TINY = new URL('../../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const graph = loadModel(TINY);
 const samples = calibrationSamples(new URL('../../../examples/tiny/calibration.json', import.meta.url).pathname);
-const compileFor = (config: ArrayConfig): Program | null => {
-  try {
-    return compile(graph, { config, calibration: { samples } }).program;
-  } catch (e) {
-    if (e instanceof NnchipError) return null;
-    throw e;
-  }
-};
+const compileFor = compilerOf(graph, samples);
 const tiny = (config: Partial<ArrayConfig>): Program => compileFor(makeConfig(config))!;
 
 const SMALL = PLACED_MACHINES['hx8k-breakout'].config;
@@ -81,14 +73,7 @@ describe('board fit estimate', () => {
   describe('the shipped digits MLP (25,560 instructions at 2x2, streamed from flash; DRAM addresses 18 bits wide)', () => {
     const digits = loadModel(new URL('../../../examples/digits-mlp/model.json', import.meta.url).pathname);
     const digitsSamples = calibrationSamples();
-    const digitsFor = (config: ArrayConfig): Program | null => {
-      try {
-        return compile(digits, { config, calibration: { samples: digitsSamples } }).program;
-      } catch (e) {
-        if (e instanceof NnchipError) return null;
-        throw e;
-      }
-    };
+    const digitsFor = compilerOf(digits, digitsSamples);
     const withAct = (board: BoardName): ArrayConfig => makeConfig({ ...PLACED_MACHINES[board].config, actDepth: 512 });
 
     // placed by `make bitstream` of `nnchip verilog examples/digits-mlp/model.json --board …` (yosys 0.23,

@@ -207,20 +207,17 @@ export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions 
   try {
     checkOnce(path, kind, opts);
   } catch (e) {
-    // another run is renaming files in: its manifest and files disagree until it is done
-    if (underLock || !(e instanceof NnchipError) || e.code !== 'NN551' || !waitForLock(join(dirname(resolve(path)), LOCK))) throw e;
+    // another run is renaming files in: its manifest and files disagree until it is done. Its lock may
+    // already be gone when we look (our reads straddled its last rename), so look once more either way
+    if (underLock || !(e instanceof NnchipError) || e.code !== 'NN551') throw e;
+    waitForLock(join(dirname(resolve(path)), LOCK));
     checkOnce(path, kind, opts);
   }
 }
 
-/** Wait (at most 5 s) while `lock` exists; true if it existed. */
-function waitForLock(lock: string): boolean {
-  let waited = false;
-  for (let i = 0; i < 250 && lstatOrNull(lock) !== null; i++) {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    waited = true;
-  }
-  return waited;
+/** Wait (at most 5 s) while `lock` exists. */
+function waitForLock(lock: string): void {
+  for (let i = 0; i < 250 && lstatOrNull(lock) !== null; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
 function checkOnce(path: string, kind: OutputKind, opts: OutputOptions): void {

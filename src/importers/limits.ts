@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
 /** Resource limits, checked before anything large is allocated; raised with --max-params / --max-memory. */
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 
-export interface Limits {
-  /** Largest number of weights (all tensors together). */
-  readonly maxParams: number;
-  /** Largest number of bytes nnchip may allocate for one tensor or file. */
-  readonly maxMemory: number;
-}
-
-export const DEFAULT_LIMITS: Limits = { maxParams: 64 * 1024 * 1024, maxMemory: 1024 * 1024 * 1024 };
+// the limits themselves live in ir/limits.ts, which the lowering reads too
+export { DEFAULT_LIMITS, type Limits };
 
 /** Element count of a declared shape, refusing non-integers, negatives and anything over the limit. */
 export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite, what: string): number {

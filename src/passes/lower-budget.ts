@@ -29,9 +29,6 @@ import { windowInput } from './window-input.js';
  */
 export const COMPILER_BYTES_PER_INSTRUCTION = 3072;
 
-/** The default --max-memory (importers/limits.ts DEFAULT_LIMITS.maxMemory; passes import no importer: a test checks they agree). */
-export const DEFAULT_COMPILER_MEMORY = 1024 * 1024 * 1024;
-
 /** At least this many instructions in the lowering of `gp` (as given, or with its input stored as windows, whichever is fewer). */
 export function instructionFloor(gp: GemmProgram, cfg: ArrayConfig): number {
   const plain = floorOf(gp, cfg);

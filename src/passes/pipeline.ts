@@ -6,6 +6,7 @@
  */
 import { internal, NnchipError } from '../diagnostics/error.js';
 import { isTable, type Graph, type Node } from '../ir/graph.js';
+import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
@@ -14,7 +15,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps, type KernelCodes } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
-import { checkBatchBudget, DEFAULT_COMPILER_MEMORY } from './lower-budget.js';
+import { checkBatchBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
@@ -45,7 +46,7 @@ export interface CompileOptions {
    * (tests of the layout), 'never'.
    */
   readonly inputWindows?: InputWindowsChoice;
-  /** Compiler memory a batch's lowering may take (--max-memory; default DEFAULT_COMPILER_MEMORY, lower-budget.ts). */
+  /** Compiler memory a batch's lowering may take (--max-memory; default ir/limits.ts DEFAULT_LIMITS.maxMemory). */
   readonly maxMemory?: number;
 }
 
@@ -76,17 +77,20 @@ export interface Quantized {
   readonly batched: (batch: number) => GemmProgram;
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, maxMemory = DEFAULT_COMPILER_MEMORY): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, maxMemory = DEFAULT_LIMITS.maxMemory): Quantized {
   const g = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
   const x = g.inputs[0];
-  if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input [1,${modelDims(x.shape, 'chw').join(',')}] is channel-major (ONNX)`);
+  if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
   if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes, maxMemory);
   const { params, collapsed } = calibrate(g, calibration);
   const ops = toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes);
   return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch), batched: (b) => batchGemm(ops, b) };
 }
+
+/** A channel-major feature map's shape as the ONNX file gives it ([1,C,H,W]), for messages. */
+const onnxShape = (shape: readonly number[]): string => `[1,${modelDims(shape, 'chw').join(',')}]`;
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
   return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, opts.maxMemory), opts.config, opts.inputWindows ?? 'auto', opts.maxMemory);
@@ -121,7 +125,7 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: 
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
-export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', maxMemory = DEFAULT_COMPILER_MEMORY): Compiled {
+export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', maxMemory = DEFAULT_LIMITS.maxMemory): Compiled {
   const { graph: g, collapsed } = q;
   // this machine's tiles (a sweep lowers one quantization for many machines)
   if ((q.gemm.batch ?? 1) > 1) checkBatchBudget(q.batched, q.gemm.batch!, config, maxMemory);
@@ -140,7 +144,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const layout = g.inputs[0]?.layout;
   // the importer says how the model lays out its output (ONNX: channel-major unless transposed); else as the input
   const outLayout = g.outputLayout ?? layout;
-  if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output [1,${modelDims(lowered.output.shape, 'chw').join(',')}] is channel-major (ONNX)`);
+  if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${onnxShape(lowered.output.shape)} is channel-major (ONNX)`);
   const program: Program = {
     config,
     instructions: scheduled.instructions,

@@ -12,7 +12,7 @@ import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
 import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
-import { checkBatchBudget, COMPILER_BYTES_PER_INSTRUCTION, DEFAULT_COMPILER_MEMORY, instructionFloor } from '../../../src/passes/lower-budget.js';
+import { checkBatchBudget, COMPILER_BYTES_PER_INSTRUCTION, instructionFloor } from '../../../src/passes/lower-budget.js';
 import { compile, quantizeGraph } from '../../../src/passes/pipeline.js';
 import type { Calibration } from '../../../src/passes/quantize.js';
 import { calibrationSamples } from '../../helpers/compile.js';
@@ -78,10 +78,6 @@ describe('a batch over the limit is refused before calibration and lowering', ()
     }
     return 'compiled';
   };
-
-  test('the default limit is --max-memory\'s default', () => {
-    expect(DEFAULT_COMPILER_MEMORY).toBe(DEFAULT_LIMITS.maxMemory);
-  });
 
   test('the digits CNN at batch 65536 (minutes and gigabytes before): NN308 in well under a second, the largest batch named', () => {
     const graph = loadModel(ex('digits-cnn/model.json'));

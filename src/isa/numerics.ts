@@ -42,7 +42,12 @@ export function requantize(x: number, mult: number, shift: number): number {
     return Math.floor((x * mult + scale / 2) / scale);
   }
   // the same value: dividing by 2^shift is multiplying by 2^-shift, both exact for these doubles
-  return Math.floor((x * mult + HALF_POW2[shift]!) * inverse);
+  return requantizeWith(x, mult, HALF_POW2[shift]!, inverse);
+}
+
+/** requantize with its shift's HALF_POW2 and INVERSE_POW2 looked up by the caller (a lane's, once per instruction). */
+export function requantizeWith(x: number, mult: number, half: number, inverse: number): number {
+  return Math.floor((x * mult + half) * inverse);
 }
 
 export function clamp(x: number, lo: number, hi: number): number {

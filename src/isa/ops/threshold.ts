@@ -4,7 +4,7 @@
  * (steps = 0, ReLU family; or pooling: the max over a window of acc rows first, its geometry in
  * steps) and the step table (steps ≥ 1 without pooling, any function of one accumulator value).
  */
-import { HALF_POW2, INVERSE_POW2, tableStep } from '../numerics.js';
+import { clamp, HALF_POW2, INVERSE_POW2, requantizeWith, tableStep } from '../numerics.js';
 import { FORMATS } from '../spec.js';
 import type { InstructionOf } from '../spec.js';
 import type { OpDef } from './types.js';
@@ -78,8 +78,7 @@ export const threshold: OpDef<'threshold'> = {
           const v = acc[taps[k]! + c]!;
           if (v > x) x = v;
         }
-        const y = Math.floor((x * mult[c]! + half[c]!) * inverse[c]!) + zp;
-        out[o + c] = y < lo ? lo : y > hi ? hi : y;
+        out[o + c] = clamp(requantizeWith(x, mult[c]!, half[c]!, inverse[c]!) + zp, lo, hi);
       }
     }
   },

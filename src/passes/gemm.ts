@@ -307,6 +307,12 @@ function replaceWriter(ctx: Ctx, x: PhysicalTensor, fused: GemmOp): GemmOp[] {
   return [];
 }
 
+/** Shapes whose elements lie in the same order (pixel-major): equal but for leading 1s ([C] and [1, 1, C]). */
+function sameLayout(a: readonly number[], b: readonly number[]): boolean {
+  const strip = (s: readonly number[]): string => JSON.stringify(s.slice(s.findIndex((d) => d !== 1) < 0 ? s.length : s.findIndex((d) => d !== 1)));
+  return strip(a) === strip(b);
+}
+
 function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   const x = node.inputs.length > 0 && node.op !== 'concat' && node.op !== 'add' ? physical(ctx, node.inputs[0]!) : undefined;
   const view = (order: 'hwc' | 'chw' = 'hwc'): GemmOp[] => {
@@ -319,7 +325,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return view(node.order ?? 'hwc');
     case 'reshape':
     case 'identity':
-      if (node.op === 'reshape' && shape.length !== 1 && JSON.stringify(shape) !== JSON.stringify(ctx.shapes.get(node.inputs[0]!))) throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten`, { layer: node.name });
+      if (node.op === 'reshape' && shape.length !== 1 && !sameLayout(shape, ctx.shapes.get(node.inputs[0]!)!)) throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten`, { layer: node.name });
       return view();
     case 'dense':
     case 'conv2d':

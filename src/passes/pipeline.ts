@@ -21,12 +21,14 @@ import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } f
 import { foldScaleForward } from './fold-scale.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 import { trimPool } from './trim-pool.js';
+import { wholeMapPools } from './whole-map-pool.js';
 
 export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: Graph) => Graph }[] = [
   { name: 'remove-no-ops', run: removeNoOps },
   { name: 'drop-final-softmax', run: dropFinalSoftmax },
   { name: 'fold-pad', run: foldPad },
   { name: 'trim-pool', run: trimPool },
+  { name: 'whole-map-pool', run: wholeMapPools },
   { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
   { name: 'fold-scale-forward', run: foldScaleForward },

@@ -188,6 +188,14 @@ class Walker implements OnnxContext {
     return true;
   }
 
+  soleProducer(name: string): Node | undefined {
+    return this.uses.get(name) === 1 ? this.nodes.find((n) => n.output === name) : undefined;
+  }
+
+  drop(name: string): void {
+    this.nodes.splice(this.nodes.findIndex((n) => n.output === name), 1);
+  }
+
   push(built: Built): void {
     const { view, ...n } = built as Built & { view?: OnnxView };
     const shape = inferShape(n as Node, n.inputs.map((t) => this.irShape(t)));

@@ -57,6 +57,19 @@ function checkFinite(g: Graph, file: string): void {
   }
 }
 
+/**
+ * Every tensor the graph computes must fit --max-memory as the float64 array calibration and `run`
+ * evaluate it in: shapes follow from attributes (a pad of 10^9, a resize by 10^6) that no weight
+ * count bounds, and the first allocation of such a tensor failed as an internal error.
+ */
+function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[]>, limits: Limits, file: string): void {
+  for (const n of g.nodes) {
+    const shape = shapes.get(n.output) ?? [];
+    const bytes = 8 * shape.reduce((a, b) => a * b, 1);
+    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${bytes} bytes to compute, over the limit of ${limits.maxMemory} (--max-memory)`, { file, layer: n.name });
+  }
+}
+
 /** A TF.js graph model (tfjs-converter's GraphDef JSON) rather than a Layers model. */
 function isGraphModel(json: Record<string, unknown>): boolean {
   const t = json['modelTopology'];
@@ -84,7 +97,8 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Gr
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   checkFinite(graph, file);
-  withFile(file, () => checkGraph(graph));
+  const shapes = withFile(file, () => checkGraph(graph));
+  checkTensorSizes(graph, shapes, limits, file);
   return graph;
 }
 

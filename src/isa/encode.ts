@@ -71,15 +71,24 @@ export function encode(insn: Instruction): Uint8Array {
   return out;
 }
 
+/** "matmul.actOuter = 70000 does not fit 16 unsigned bits" for the first field of insn outside its width, else null. */
+export function fieldOverflow(insn: Instruction): string | null {
+  const values = insn as unknown as Record<string, number | boolean | string>;
+  for (const { f, lo, hi } of RANGED.get(insn.op)!) {
+    const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
+    const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) return `${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`;
+  }
+  return null;
+}
+
 /** encode(insn) into out[at .. at + 16), which holds zeros (encodeAll: no array per instruction). */
 function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   const values = insn as unknown as Record<string, number | boolean | string>;
   for (const { f, lo, hi } of RANGED.get(insn.op)!) {
     const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-      throw new NnchipError('NN901', `internal error: ${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`);
-    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new NnchipError('NN901', `internal error: ${fieldOverflow(insn)}`);
     putBits(out, f.lsb, f.bits, v < 0 ? v + 2 ** f.bits : v, at); // two's complement in the field's width
   }
 }

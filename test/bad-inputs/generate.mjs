@@ -175,6 +175,27 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
   })),
+  // a float attribute that is NaN made every table code NaN, silently (accepted, exit 0); one of the wrong type read as 0
+  'onnx-attribute-nan': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'leaky', opType: 'LeakyRelu', input: ['h'], output: ['r'], attribute: [{ name: 'alpha', type: 1, f: NaN }] }, ONNX_NODES[2]] })),
+  'onnx-attribute-wrong-type': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 3, s: Buffer.from('2,2') }] }],
+  })),
+  // sizes that follow from attributes, not weights: a 10^6-fold resize (NN901 at the first Float64Array), a stride of 2^40
+  'onnx-resize-huge': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    inits: { s: { name: 's', dims: [4], dataType: 1, floatData: [1, 1, 1e6, 1e6] } },
+    nodes: [{ name: 'up', opType: 'Resize', input: ['x', '', 's'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('nearest') }] }],
+  })),
+  'onnx-stride-huge': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 40, 2 ** 40] }] }],
+  })),
+  // a stride no instruction field holds (NN901 when the program was encoded)
+  'onnx-stride-over-field': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 20, 2 ** 20] }] }],
+  })),
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

@@ -196,6 +196,24 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 20, 2 ** 20] }] }],
   })),
+  // TF.js Layers: a class or activation name that is an Object.prototype key crashed (NN901); a non-number
+  // alpha became the default; a weight listed twice was taken from one of its two places; `groups` was ignored
+  'activation-proto-key': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'constructor' }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'alpha-not-a-number': {
+    files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'linear' }), { class_name: 'LeakyReLU', config: { name: 'leaky', alpha: 'NaN' } }, LAYERS[1]]) }), 'weights.bin': weights() },
+  },
+  'weight-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [SPECS[0], ...SPECS] }] }), 'weights.bin': weights(35) } },
+  'conv-groups-mismatch': {
+    files: {
+      'model.json': model({
+        modelTopology: topology([{ class_name: 'Conv2D', config: { name: 'conv', filters: 3, kernel_size: [1, 1], groups: 3, activation: 'relu', use_bias: false, batch_input_shape: [null, 2, 2, 2] } }, { class_name: 'Flatten', config: { name: 'flat' } }]),
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'conv/kernel', shape: [1, 1, 2, 3], dtype: 'float32' }] }],
+      }),
+      'weights.bin': weights(6),
+    },
+  },
+  // shard names echoed in one error line: 100,000 made it over a megabyte; the first three and a count
+  'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, () => 'weights.bin'), weights: SPECS }] }), 'weights.bin': weights() } },
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -70,6 +70,24 @@ function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[
   }
 }
 
+/**
+ * Layer and tensor names with control characters as visible escapes (escapeControls): names are
+ * printed in layer tables, disassembly and reports and written into program files, and a newline or
+ * ESC in one forged output lines and terminal sequences (errors escaped them already).
+ */
+function printableNames(g: Graph): Graph {
+  const names = [g.name, ...g.inputs.map((i) => i.name), ...g.outputs, ...g.nodes.flatMap((n) => [n.name, n.output, ...n.inputs])];
+  if (names.every((t) => escapeControls(t) === t)) return g;
+  const e = escapeControls;
+  return {
+    ...g,
+    name: e(g.name),
+    inputs: g.inputs.map((i) => ({ ...i, name: e(i.name) })),
+    outputs: g.outputs.map(e),
+    nodes: g.nodes.map((n) => ({ ...n, name: e(n.name), output: e(n.output), inputs: n.inputs.map(e) })),
+  };
+}
+
 /** A TF.js graph model (tfjs-converter's GraphDef JSON) rather than a Layers model. */
 function isGraphModel(json: Record<string, unknown>): boolean {
   const t = json['modelTopology'];
@@ -99,7 +117,7 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Gr
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
   checkTensorSizes(graph, shapes, limits, file);
-  return graph;
+  return printableNames(graph);
 }
 
 export { DEFAULT_LIMITS, type Limits };

@@ -144,7 +144,11 @@ class Op {
   }
   float(key: string, fallback: number): number {
     const f = this.attrValue(key)?.['f'];
-    return typeof f === 'number' && Number.isFinite(f) ? f : fallback;
+    if (f === undefined || f === null) return fallback;
+    // protobuf's JSON may write a float as a string ("0.2"); "NaN" and "Infinity" are no parameter (they became the default)
+    const v = typeof f === 'string' && f.trim() !== '' ? Number(f) : f;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail('NN107', `attribute ${key} is ${JSON.stringify(f)}; expected a finite number`);
+    return v;
   }
   /** The activation a fused op applies after its BiasAdd (tfjs's fused set; Prelu's slopes are input 3). */
   fused(channels: number): { bias: boolean; activation: Activation } {

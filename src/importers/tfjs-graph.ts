@@ -117,7 +117,15 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   const nodes = readNodes(json['modelTopology'], file);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  // a dangling input or a cycle first: either one also changes which nodes look like outputs
+  for (const n of nodes) {
+    for (const ref of n.inputs) {
+      const dep = parseInput(ref, file, n.name);
+      if (!dep.control && !byName.has(dep.node)) throw new NnchipError('NN202', `input tensor "${dep.node}" is not produced by any node`, { file, layer: n.name });
+    }
+  }
   const outs = outputNodes(json, nodes, file);
+  if (outs.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const values = new Map<string, Value>();
   const irNodes: Node[] = [];

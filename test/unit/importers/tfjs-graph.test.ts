@@ -152,7 +152,7 @@ describe('TF.js graph models: structure', () => {
       .toMatch(/NN202: model.json: layer "[ab]": the graph has a cycle through this node/);
   });
   test('an input no node produces', () => {
-    expect(load([{ name: 'out', op: 'AddV2', input: ['mm', 'nowhere:0'] }])).toMatch(/NN202: model.json: input tensor "nowhere" is not produced by any node/);
+    expect(load([{ name: 'out', op: 'AddV2', input: ['mm', 'nowhere:0'] }])).toMatch(/NN202: model.json: layer "out": input tensor "nowhere" is not produced by any node/);
   });
   test('two outputs', () => {
     expect(load([{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }])).toMatch(/NN110: model.json: the model has 2 outputs; nnchip supports exactly one/);

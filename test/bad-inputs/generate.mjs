@@ -282,6 +282,9 @@ function readingCases() {
       files: { ...wide, 'config.json': { accDepth: 2, outDepth: 2 } },
       args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000'],
     },
+    // a back end or board named after an Object.prototype key crashed (NN901: "runner is not a function")
+    'run-backend-proto-key': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/calibration.json', '--backend', 'constructor'] },
+    'verilog-board-proto-key': { files: tiny, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--board', 'constructor'] },
     'weight-path-not-string': { files: { 'model.json': model({ weightsManifest: [{ paths: [{ toString: 1 }], weights: SPECS }] }), 'weights.bin': weights() } },
   };
 }

@@ -31,6 +31,7 @@ const SHAPES: Record<string, number[]> = {
   unet: [1, 2, 16, 16],
   mlp: [1, 1, 8, 8],
   kws: [1, 8, 32],
+  vgg: [1, 3, 16, 16],
   se: [1, 4, 8, 8],
   silu: [1, 4, 8, 8],
 };

@@ -219,6 +219,15 @@ const cases = {
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
   // a shape of 20,000 dimensions was echoed whole in the error line
   'nnchip-json-deep-shape': { files: { 'tiny.nnchip.json': '{"format":"nnchip-model","version":1,"name":"t","input":{"shape":[4]},"layers":[{"name":"fc1","op":"dense","kernel":' + '['.repeat(20_000) + ']'.repeat(20_000) + ',"bias":[0]}]}' }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  // shape arithmetic is folded at import; an index outside the shape is a broken model, not a crash
+  'onnx-shape-index-outside': onnxCase(onnxModel({
+    inits: { i: { name: 'i', dims: [1], dataType: 7, int64Data: [5] } },
+    nodes: [
+      { name: 'shape', opType: 'Shape', input: ['x'], output: ['s'] },
+      { name: 'pick', opType: 'Gather', input: ['s', 'i'], output: ['n'] },
+      { name: 'view', opType: 'Reshape', input: ['x', 'n'], output: ['y'] },
+    ],
+  })),
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

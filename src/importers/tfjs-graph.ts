@@ -132,8 +132,16 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   const inputs: GraphInput[] = [];
   /** IR shape of every runtime tensor emitted so far. */
   const shapeOf = new Map<string, readonly number[]>();
+  // how many nodes read each node's output (control inputs are no reads)
+  const readers = new Map<string, number>();
+  for (const n of nodes) for (const ref of n.inputs) {
+    const dep = parseInput(ref, file, n.name);
+    if (!dep.control) readers.set(dep.node, (readers.get(dep.node) ?? 0) + 1);
+  }
   const ctx = {
     file,
+    soleProducer: (output: string): Node | undefined => (readers.get(output) === 1 ? irNodes.find((m) => m.output === output) : undefined),
+    drop: (output: string): void => void irNodes.splice(irNodes.findIndex((m) => m.output === output), 1),
     value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,
     emit: (node: Node, rank: number): Runtime => {
       const shape = withFile(file, () => inferShape(node, node.inputs.map((t) => shapeOf.get(t) ?? [])));

@@ -42,7 +42,7 @@ export class NnchipError extends Error {
    * names come from files and command lines, so control characters are escaped and long names cut.
    */
   format(): string {
-    const where = [this.file === undefined ? undefined : shortName(this.file), this.layer === undefined ? undefined : `layer "${shortName(this.layer)}"`].filter(Boolean);
+    const where = [this.file === undefined ? undefined : this.file === '' ? "''" : shortName(this.file), this.layer === undefined ? undefined : `layer "${shortName(this.layer)}"`].filter(Boolean);
     return `error ${this.code}: ${escapeControls([...where, this.detail].join(': '))} — ${this.hint}`;
   }
 

@@ -26,7 +26,7 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
     size = st.size;
   } catch (e) {
     if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
   const max = Math.min(cap, limits.maxMemory);
   if (size > max) throw new NnchipError('NN109', `the file is ${size} bytes; a model file over ${max} bytes is refused`, { file });

@@ -294,6 +294,8 @@ function readingCases() {
     // a back end or board named after an Object.prototype key crashed (NN901: "runner is not a function")
     'run-backend-proto-key': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/calibration.json', '--backend', 'constructor'] },
     'verilog-board-proto-key': { files: tiny, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--board', 'constructor'] },
+    // an empty file name named no file in the error line
+    'calibration-empty-path': { files: tiny, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--calibration', ''] },
     'weight-path-not-string': { files: { 'model.json': model({ weightsManifest: [{ paths: [{ toString: 1 }], weights: SPECS }] }), 'weights.bin': weights() } },
   };
 }

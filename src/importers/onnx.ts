@@ -234,6 +234,9 @@ function walk(g: GraphProto, w: Walker): void {
       refused.push({ name, opType: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${opType}` : opType, error });
       for (const o of outputs) poisoned.add(o);
     };
+    // a name is defined once (SSA): an output that re-defines an initializer, Constant or the input was read as the older one
+    const again = outputs.find((o) => o !== '' && (w.consts.has(o) || w.shapes.has(o)));
+    if (again !== undefined) throw new NnchipError('NN202', `tensor "${again}" is produced twice (it is also ${w.consts.has(again) ? 'an initializer or Constant' : 'the model input or an earlier output'})`, site);
     const standard = !n.domain || n.domain === 'ai.onnx';
     if ((n.input ?? []).some((t) => poisoned.has(t))) {
       if (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType))) return skip(null);

@@ -228,6 +228,8 @@ const cases = {
       { name: 'view', opType: 'Reshape', input: ['x', 'n'], output: ['y'] },
     ],
   })),
+  // a node output re-defining an initializer: its readers took the initializer (an NN110 about a "constant" input)
+  'onnx-output-shadows-initializer': onnxCase(onnxModel({ nodes: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['W2'] }, ONNX_NODES[0], ONNX_NODES[1], ONNX_NODES[2]] })),
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

@@ -12,20 +12,22 @@
  *              where the k-th pop on a channel takes the token of the k-th push on it)
  *   free[i] = s[j] + occupancy(j)   if j, the previous instruction of the same unit, has the same op
  *                                   and that op pipelines (its record has `occupancy`: matmul)
- *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − matmulAccLead)   if i is a matmul and j a
- *                                   threshold that lets it in (requantize mode): j has read every
- *                                   acc row before i's first acc access
+ *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − reach)   if i is a matmul and j a threshold
+ *                                   that lets it in (requantize mode), reach = duration(i) − 1 when
+ *                                   they touch different acc banks (accBanksApart: each bank has its
+ *                                   own read port, and i still completes after j), else
+ *                                   matmulAccLead (j has read every acc row before i's first acc access)
  *           = max e[j'] over every earlier instruction j' of the unit   otherwise
  *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
  * Within a unit, completions stay in program order (e[j] < e[i] for j before i): docs/hardware.md.
  */
 import { internal } from '../diagnostics/error.js';
-import type { ArrayConfig } from './config.js';
+import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
 import { matmulAccLead } from './ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
-import { channelOf, type Channel, type Instruction } from './spec.js';
+import { channelOf, type Channel, type Instruction, type InstructionOf } from './spec.js';
 
 /** Cycles from an instruction's start to its completion (its op record's `duration`). */
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
@@ -33,13 +35,34 @@ export function duration(insn: Instruction, cfg: ArrayConfig): number {
 }
 
 /**
+ * Whether a matmul and the requantize-mode threshold before it read different acc banks (accBanks 2):
+ * the threshold's bank is its `acc` field's half (checkProgram holds its reads to that half), the
+ * matmul's acc rows all lie in the other. Decided from the two instructions' fields alone.
+ */
+export function accBanksApart(th: InstructionOf<'threshold'>, mm: InstructionOf<'matmul'>, cfg: ArrayConfig): boolean {
+  if (cfg.accBanks !== 2) return false;
+  const split = accSplit(cfg);
+  return th.acc >= split ? mm.acc + mm.rows <= split : mm.acc >= split;
+}
+
+/**
+ * How many cycles before a requantize-mode threshold completes the matmul after it may start:
+ * matmulAccLead (its first acc access comes after the threshold's last acc read), or, on the other
+ * acc bank, all but one of the matmul's cycles (it streams beside the threshold and completes after
+ * it, so completions and token pushes stay in program order).
+ */
+export function thresholdTailReach(th: InstructionOf<'threshold'>, mm: InstructionOf<'matmul'>, cfg: ArrayConfig): number {
+  return accBanksApart(th, mm, cfg) ? duration(mm, cfg) - 1 : matmulAccLead(cfg);
+}
+
+/**
  * When a unit may start `next` after `prev` (its previous instruction) started at `prevStart`:
  * after prev's issue interval if both have an op that pipelines; a matmul after a threshold that
- * lets it in, once the threshold is within the matmul's acc lead of completing (unitDone: a threshold
+ * lets it in, once the threshold is within thresholdTailReach of completing (unitDone: a threshold
  * starts after every earlier instruction completed, so it completes last); else once all earlier ones completed.
  */
 export function unitFreeAt(prev: Instruction, prevStart: number, unitDone: number, next: Instruction, cfg: ArrayConfig): number {
-  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, unitDone - matmulAccLead(cfg));
+  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, unitDone - thresholdTailReach(prev, next, cfg));
   const occupancy = opOf(prev).occupancy;
   return occupancy !== undefined && prev.op === next.op ? prevStart + (occupancy as (i: Instruction, c: ArrayConfig) => number)(prev, cfg) : unitDone;
 }

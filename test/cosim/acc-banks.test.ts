@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The RTL's two acc banks (ACC_BANKS 2: nnchip_acc_mem's halves, the threshold's `reach`, the
+ * controller's mm_apart): a matmul whose acc rows lie in the other half from the threshold before it
+ * starts beside that threshold, once it ends within the matmul's duration − 1 (timing.ts
+ * thresholdTailReach); on the same half it waits for the tail as on a one-bank machine. Icarus runs
+ * every shape of the tail tests, both directions and the same half; Verilator two of them. Each is
+ * bit- and cycle-exact against interpret() and scheduleTimes() (test/unit/sim/threshold-tail.test.ts
+ * holds the schedule to the rule).
+ */
+import { describe, test } from 'vitest';
+import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
+import { rng } from '../helpers/random-graph.js';
+import { TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
+import { CAPACITY, expectExact, haveTools } from './tools.js';
+
+async function exact(c: TailCase, banks: TailBanks, simulator: 'iverilog' | 'verilator', name: string): Promise<void> {
+  const p = thresholdTailProgram(c, c.R * 100 + c.rows, {}, banks);
+  const sim = await buildRtlSim(p, { simulator, capacity: CAPACITY });
+  try {
+    const r = rng(c.rows + 1);
+    const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
+    expectExact(p, inputs, await sim.run(p, inputs), name);
+  } finally {
+    sim.dispose();
+  }
+}
+
+const name = (c: TailCase, banks: TailBanks): string => `${c.R}x${c.C} rows=${c.rows} passes=${c.passes} ${c.mode} ${banks}`;
+
+describe.skipIf(!haveTools('iverilog', 'vvp'))('a matmul beside a threshold on the other acc bank, in Icarus', () => {
+  const cases = TAIL_CASES.flatMap((c) => (['up', 'down', 'same'] as const).map((banks) => [name(c, banks), c, banks] as const));
+  test.each(cases)('%s: bit- and cycle-exact', (n, c, banks) => exact(c, banks, 'iverilog', n), 120_000);
+});
+
+describe.skipIf(!haveTools('verilator'))('a matmul beside a threshold on the other acc bank, in Verilator', () => {
+  const cases = [TAIL_CASES[3]!, TAIL_CASES[5]!].map((c, i) => [name(c, i === 0 ? 'up' : 'down'), c, i === 0 ? 'up' : 'down'] as const);
+  test.each(cases)('%s: bit- and cycle-exact', (n, c, banks) => exact(c, banks, 'verilator', n), 300_000);
+});

@@ -41,8 +41,11 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   const [kh, kw] = op.pool?.size ?? [1, 1];
   const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
   const interval = matmulIssueInterval(rows, cfg);
-  // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles (timing.ts)
-  const tail = (op.table?.steps ?? 0) === 0 ? Math.min(matmulAccLead(cfg), threshold - THRESHOLD_TAIL_FROM) : 0;
+  // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles, or with two acc
+  // banks (consecutive column tiles in different halves: lower-emit.ts oddAccSlot) its last
+  // duration − 1 cycles (timing.ts thresholdTailReach)
+  const reach = cfg.accBanks === 2 ? 2 * R + C + rows - 1 : matmulAccLead(cfg);
+  const tail = (op.table?.steps ?? 0) === 0 ? Math.min(reach, threshold - THRESHOLD_TAIL_FROM) : 0;
   const compute = NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {

@@ -28,6 +28,7 @@ module nnchip_controller (
   parameter DRAM_AW = 16;
   parameter ACC_BANKS = 1;                 // 2: the acc halves have a read port each (src/isa/config.ts accBanks)
   parameter ACC_SPLIT = 256;               // the first acc entry of the upper half (accSplit)
+  parameter MM_BASE = 12;                  // 2 * array rows + COLS: a matmul's duration less its rows
   // rows fields, as wide as a valid program's counts can be (a load, store, matmul or threshold
   // stays inside the buffer it writes: isa/interpret.ts checkProgram); the top derives them from the buffer depths
   parameter LD_ROWS_W = F_LOAD_ROWS_W;
@@ -238,7 +239,46 @@ module nnchip_controller (
       wire unused_th_hi = th_hi_q;
     end
   endgenerate
-  assign c_start  = ~c_empty & (~c_busy_q | (c_is_mm & c_th_q & (th_tail | (th_reach & mm_apart)))) & (c_is_mm | ~mm_busy)
+  // ... and a requantize-mode threshold starts beside matmuls still in flight when none touches its
+  // half and each completes within its rows (timing.ts thresholdBesideFrom): per half, the cycles
+  // until the newest matmul touching it completes (in-order completions: it completes last).
+  wire th_beside;
+  generate
+    if (ACC_BANKS == 2) begin : g_beside
+      localparam integer LW = ((MM_ROWS_W > TH_ROWS_W) ? MM_ROWS_W : TH_ROWS_W) + 11;
+      localparam integer BASE_INT = MM_BASE - 1;
+      localparam [LW-1:0] BASE_L = BASE_INT[LW-1:0];
+      localparam [31:0] SPLIT_B = ACC_SPLIT;
+      reg [LW-1:0] left_lo_q, left_hi_q;
+      reg th_run_q;
+      wire [31:0] mm_acc_32 = {{(32-ACC_AW){1'b0}}, mm_acc};
+      wire [31:0] mm_end_b = mm_acc_32 + {{(32-MM_ROWS_W){1'b0}}, mm_rows};
+      wire touch_lo = mm_acc_32 < SPLIT_B;
+      wire touch_hi = mm_end_b > SPLIT_B;
+      wire [LW-1:0] dur1 = BASE_L + {{(LW-MM_ROWS_W){1'b0}}, mm_rows};
+      wire [LW-1:0] lo_next = (left_lo_q != {LW{1'b0}}) ? left_lo_q - 1'b1 : left_lo_q;
+      wire [LW-1:0] hi_next = (left_hi_q != {LW{1'b0}}) ? left_hi_q - 1'b1 : left_hi_q;
+      wire th_upper = {{(32-ACC_AW){1'b0}}, th_acc} >= SPLIT_B;
+      wire [LW-1:0] rows_l = {{(LW-TH_ROWS_W){1'b0}}, th_rows};
+      wire th_rq = (th_steps == {F_THRESHOLD_STEPS_W{1'b0}}) | (th_pool_h != {F_THRESHOLD_POOL_H_W{1'b0}}) | (th_pool_w != {F_THRESHOLD_POOL_W_W{1'b0}});
+      assign th_beside = c_is_th & th_rq & ~th_run_q
+                       & (th_upper ? (left_hi_q == {LW{1'b0}}) & (left_lo_q <= rows_l) : (left_lo_q == {LW{1'b0}}) & (left_hi_q <= rows_l));
+      always @(posedge clk) begin
+        if (!rst_n) begin
+          left_lo_q <= {LW{1'b0}};
+          left_hi_q <= {LW{1'b0}};
+          th_run_q <= 1'b0;
+        end else begin
+          left_lo_q <= (mm_start & touch_lo) ? dur1 : lo_next;
+          left_hi_q <= (mm_start & touch_hi) ? dur1 : hi_next;
+          th_run_q <= (th_run_q | th_start) & ~th_last;
+        end
+      end
+    end else begin : g_in_order
+      assign th_beside = 1'b0;
+    end
+  endgenerate
+  assign c_start  = ~c_empty & (~c_busy_q | (c_is_mm & c_th_q & (th_tail | (th_reach & mm_apart)))) & (c_is_mm | ~mm_busy | th_beside)
                   & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
   assign mm_start = c_start & c_is_mm;
   assign th_start = c_start & c_is_th;

@@ -11,7 +11,8 @@ import { CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/s
 import { UNIT_OF } from '../src/isa/ops/index.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/threshold.js';
 import { layerCycles } from '../src/isa/cost.js';
-import { thresholdTailReach } from '../src/isa/timing.js';
+import { accSplit } from '../src/isa/config.js';
+import { duration, matmulAccBanks, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
@@ -105,11 +106,22 @@ export class Controller {
   private free(u: number, i: number, t: number): boolean {
     const insn = this.insns[i]!;
     const c = this.cur[u]!;
-    if (c < 0) return insn.op === 'matmul' || u !== UNIT_INDEX.compute || (this.matmul.inFlight.length === 0 && this.tail < 0);
+    if (c < 0) return insn.op === 'matmul' || u !== UNIT_INDEX.compute || (this.tail < 0 && (this.matmul.inFlight.length === 0 || this.beside(insn, t)));
     const th = this.insns[c]!;
     if (insn.op !== 'matmul' || th.op !== 'threshold' || !thresholdLetsMatmulIn(th)) return false;
     const tau = t - this.start[c]!;
     return tau >= THRESHOLD_TAIL_FROM && this.threshold.cyclesLeft(tau) <= thresholdTailReach(th, insn, this.plan.program.config);
+  }
+
+  /**
+   * Whether a threshold may start at t beside the matmuls in flight (timing.ts thresholdBesideFrom):
+   * none touches its acc bank, and each completes within its rows.
+   */
+  private beside(insn: Instruction, t: number): boolean {
+    const cfg = this.plan.program.config;
+    if (insn.op !== 'threshold' || !thresholdGoesBeside(insn, cfg)) return false;
+    const b = insn.acc >= accSplit(cfg) ? 1 : 0;
+    return this.matmul.inFlight.every((f) => !matmulAccBanks(f.insn, cfg)[b] && f.start + duration(f.insn, cfg) - t <= insn.rows);
   }
 
   /** One instruction per cycle into its unit's queue; halt only ends fetch. */

@@ -17,6 +17,10 @@
  *                                   they touch different acc banks (accBanksApart: each bank has its
  *                                   own read port, and i still completes after j), else
  *                                   matmulAccLead (j has read every acc row before i's first acc access)
+ *           = max(the slot, e of the earlier matmuls on its acc bank, e − rows[i] of those on the
+ *             other bank, e of the earlier thresholds and syncs)   if i is a requantize-mode
+ *                                   threshold on a two-bank machine (thresholdBesideFrom; the slot:
+ *                                   s[j] + occupancy(j) when j is a matmul)
  *           = max e[j'] over every earlier instruction j' of the unit   otherwise
  *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
@@ -25,7 +29,7 @@
 import { internal } from '../diagnostics/error.js';
 import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
-import { matmulAccLead } from './ops/matmul.js';
+import { matmulAccLead, matmulIssueInterval } from './ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
 import { channelOf, type Channel, type Instruction, type InstructionOf } from './spec.js';
 
@@ -43,6 +47,29 @@ export function accBanksApart(th: InstructionOf<'threshold'>, mm: InstructionOf<
   if (cfg.accBanks !== 2) return false;
   const split = accSplit(cfg);
   return th.acc >= split ? mm.acc + mm.rows <= split : mm.acc >= split;
+}
+
+/** The acc banks a matmul's rows touch: [bank 0, bank 1] (one bank: bank 0 only). */
+export function matmulAccBanks(mm: InstructionOf<'matmul'>, cfg: ArrayConfig): readonly [boolean, boolean] {
+  const split = accSplit(cfg);
+  return [mm.acc < split, mm.acc + mm.rows > split];
+}
+
+/**
+ * When a requantize-mode threshold on a two-bank machine may start (else: once every earlier
+ * instruction of the unit completed): once the unit's slot is free (`slotFree`: the previous
+ * matmul's issue interval, or every earlier threshold and sync completed), every earlier matmul
+ * touching its bank completed, and the matmuls still in flight on the other bank complete within
+ * its `rows` cycles (it completes after them: its duration exceeds its rows).
+ */
+export function thresholdBesideFrom(th: InstructionOf<'threshold'>, slotFree: number, bankEnd: readonly [number, number], cfg: ArrayConfig): number {
+  const b = th.acc >= accSplit(cfg) ? 1 : 0;
+  return Math.max(slotFree, bankEnd[b]!, bankEnd[1 - b]! - th.rows);
+}
+
+/** Whether a threshold may start beside matmuls in flight on the other acc bank (thresholdBesideFrom). */
+export function thresholdGoesBeside(th: InstructionOf<'threshold'>, cfg: ArrayConfig): boolean {
+  return cfg.accBanks === 2 && thresholdLetsMatmulIn(th);
 }
 
 /**
@@ -90,6 +117,9 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
   const unitStarts: Record<string, number[]> = { load: [], compute: [], store: [] };
   const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
   const popCount: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
+  // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
+  const bankEnd: [number, number] = [0, 0];
+  let soloEnd = 0;
   let prevFetch = -1;
   let cycles = 0;
   for (const insn of insns) {
@@ -107,7 +137,11 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
       continue;
     }
     const last = unitLast[unit];
-    const free = last === undefined ? 0 : unitFreeAt(last.insn, last.start, unitEnd[unit], insn, cfg);
+    let free = last === undefined ? 0 : unitFreeAt(last.insn, last.start, unitEnd[unit], insn, cfg);
+    if (last !== undefined && insn.op === 'threshold' && thresholdGoesBeside(insn, cfg)) {
+      const slot = last.insn.op === 'matmul' ? last.start + matmulIssueInterval(last.insn.rows, cfg) : 0;
+      free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, cfg);
+    }
     let start = Math.max(fetch + 1, free);
     for (const flag of ['popPrev', 'popNext'] as const) {
       if (!insn[flag]) continue;
@@ -120,6 +154,13 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
     for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(unit, flag)].push(end);
     unitStarts[unit]!.push(start);
     unitLast[unit] = { insn, start };
+    if (unit === 'compute') {
+      if (insn.op === 'matmul') {
+        const [lo, hi] = matmulAccBanks(insn, cfg);
+        if (lo) bankEnd[0] = Math.max(bankEnd[0], end);
+        if (hi) bankEnd[1] = Math.max(bankEnd[1], end);
+      } else soloEnd = Math.max(soloEnd, end);
+    }
     const busy = end - Math.max(start, unitEnd[unit]);
     unitEnd[unit] = Math.max(unitEnd[unit], end);
     timings.push({ fetch, start, end, free, busy });

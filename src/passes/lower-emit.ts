@@ -285,13 +285,24 @@ function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: 
 }
 
 /** Emit every instruction of one op. */
-export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit): void {
+  // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
+  // tile's first matmul (on the other bank), so it starts beside that matmul's drain
+  // (timing.ts thresholdBesideFrom), not after it; `held` waits for that matmul
+  let held: Instruction | null = null;
+  const emit: Emit = (insn) => {
+    emitOut(insn);
+    if (insn.op !== 'matmul' || held === null) return;
+    const threshold = held;
+    held = null;
+    emitOut(threshold);
+  };
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
-  const { lines, actHalf } = chunked ? { lines: 1, actHalf: 0 } : chooseLines(op, sources, cfg, most, st.wgtSlots);
+  const { lines, actHalf, beside } = chunked ? { lines: 1, actHalf: 0, beside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];
@@ -431,9 +442,11 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const [t0, ...s0] = paired.splice(0);
       const [t1, ...s1] = finish;
       if (t0 !== undefined) emit(t0);
-      emit(t1!);
+      if (beside) held = t1!;
+      else emit(t1!);
       deferred.push(...s0, ...s1);
     }
   }
+  if (held !== null) emitOut(held);
   for (const store of deferred) emit(store);
 }

@@ -90,3 +90,58 @@ export const TAIL_CASES: readonly TailCase[] = [
   { R: 2, C: 2, rows: 8, passes: 1, mode: 'pool' },
   { R: 4, C: 4, rows: 5, passes: 1, mode: 'table' },
 ];
+
+/**
+ * Two acc banks: matmul A writes the low half, matmul B (issued right after it, so in flight) the
+ * high half, then a threshold reads A's rows: it may start beside B's drain (timing.ts
+ * thresholdBesideFrom) — once A completed and B completes within its rows — and a matmul C after it
+ * on the high half starts in its reach. `rows` rows each; a second threshold reads B's and C's sums.
+ */
+export function besideProgram({ R, C, rows, passes }: Pick<TailCase, 'R' | 'C' | 'rows' | 'passes'>, seed: number): Program {
+  const W = 0;
+  const Q = W + 3 * R * C;
+  const IN = Q + 4 * C;
+  const OUT = IN + rows * R;
+  const split = rows + 4;
+  const asm = `
+    load buf=0 sram=0 rows=${rows} dram=${IN} stride=${R}
+    load buf=3 sram=0 rows=1 dram=${Q} stride=0
+    load buf=1 sram=0 rows=${3 * R} dram=${W} stride=${C} | pushNext
+    matmul wgt=0 act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0 | popPrev
+    matmul wgt=${R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=0 inner=${rows} actOuter=0
+    threshold acc=0 out=0 qnt=0 rows=${rows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0
+    matmul wgt=${2 * R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=1 inner=${rows} actOuter=0
+    threshold acc=${split} out=${rows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
+    store sram=0 rows=${2 * rows} dram=${OUT} stride=${C} | popPrev
+    halt`;
+  const r = rng(seed);
+  const constants = new Uint8Array(IN);
+  for (let i = 0; i < 3 * R * C; i++) constants[W + i] = Math.floor(r() * 256);
+  const view = new DataView(constants.buffer);
+  for (let c = 0; c < C; c++) {
+    view.setUint16(Q + 4 * c, 2 ** 13 + 97 * c, true);
+    constants[Q + 4 * c + 2] = 20;
+  }
+  const instructions = parseListing(asm);
+  const depth = 2 * rows + 8;
+  return {
+    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, accBanks: 2 }),
+    instructions,
+    dramSize: OUT + 2 * rows * C,
+    constants,
+    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
+    output: { name: 'y', shape: [2 * rows, C], dram: OUT, rows: 2 * rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
+    layers: [],
+    insnLayer: instructions.map(() => 0),
+    memoryMap: [],
+    notes: [],
+  };
+}
+
+/** Shapes for besideProgram: short and long rows against the drain, one and several passes. */
+export const BESIDE_CASES = [
+  { R: 4, C: 4, rows: 9, passes: 1 },
+  { R: 2, C: 3, rows: 2, passes: 1 },
+  { R: 4, C: 4, rows: 30, passes: 1 },
+  { R: 3, C: 4, rows: 12, passes: 2 },
+] as const;

@@ -12,7 +12,7 @@ import { matmulAccLead } from '../../../src/isa/ops/matmul.js';
 import { duration, scheduleTimes } from '../../../src/isa/timing.js';
 import { simulate } from '../../../sim/index.js';
 import { rng } from '../../helpers/random-graph.js';
-import { TAIL_CASES, thresholdTailProgram, type TailBanks } from '../../helpers/threshold-tail.js';
+import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks } from '../../helpers/threshold-tail.js';
 import { expectSameRun } from './same-run.js';
 
 describe('a matmul in a threshold\'s tail', () => {
@@ -68,5 +68,24 @@ describe('a matmul beside a threshold on the other acc bank (accBanks 2)', () =>
     const apart = scheduleTimes(p.instructions, p.config).timings[mmAt]!.start;
     const one = scheduleTimes(p.instructions, { ...p.config, accBanks: 1 }).timings[mmAt]!.start;
     expect(one - apart).toBe(c.rows); // duration − 1 − matmulAccLead = the matmul's rows
+  });
+});
+
+describe('a threshold beside the matmuls in flight on the other acc bank (accBanks 2)', () => {
+  test.each(BESIDE_CASES.map((c) => [`${c.R}x${c.C} rows=${c.rows} passes=${c.passes}`, c] as const))('%s: start = max(the slot, e[its bank\'s matmul], e[the other\'s] − rows), before the other completes; step = fast = reference', (_, c) => {
+    const p = besideProgram(c, c.rows * 7 + c.R);
+    const { timings } = scheduleTimes(p.instructions, p.config);
+    const [a, b, th] = [3, 4, 5].map((i) => timings[i]!);
+    const interval = Math.max(c.R, c.rows + 1);
+    expect(th!.start).toBe(Math.max(b!.start + interval, a!.end, b!.end - c.rows));
+    expect(th!.start).toBeLessThan(b!.end); // beside B's drain
+    expect(th!.end).toBeGreaterThan(b!.end); // completions stay in program order
+    // the one-bank machine waits for B
+    expect(scheduleTimes(p.instructions, { ...p.config, accBanks: 1 }).timings[5]!.start).toBeGreaterThanOrEqual(b!.end);
+    const r = rng(c.rows);
+    const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
+    expect(Array.from(simulate(p, x).output)).toEqual(Array.from(interpret(p, x)));
+    expect(new Set(Array.from(interpret(p, x))).size).toBeGreaterThan(1);
+    expectSameRun(simulate(p, x, { mode: 'step', trace: true }), simulate(p, x, { trace: true }));
   });
 });

@@ -157,7 +157,55 @@ describe('nnchip verilog --board and nnchip board', () => {
     const r = nnchip(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error NN512: cannot open .*no-such-tty.* — there is no .*no-such-tty: plug the board in/);
+    // the port is named once, serialport's "Error: …, cannot open <path>" unwrapped
+    expect(r.stderr).toMatch(/^error NN512: cannot open \S*no-such-tty: No such file or directory — there is no \S*no-such-tty: plug the board in/);
+  });
+
+  /** Hostile input: one line with its code, the exit code, nothing on stdout and nothing written. */
+  const refused = (args: readonly string[], code: number, line: RegExp, out?: string): void => {
+    const r = nnchip(args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+    expect(r.stderr).toMatch(line);
+    if (out !== undefined) expect(existsSync(out), `${out} written`).toBe(false);
+  };
+
+  test.each([
+    [['--clock', 'abc'], /^error NN801: --clock abc: expected a positive number/],
+    [['--clock', '-12'], /^error NN801: --clock -12: expected a positive number/],
+    [['--clock', '13'], /^error NN801: --clock 13: the iCE40 PLL cannot make 13 MHz/],
+    [['--clock', '1000'], /^error NN801: --clock 1000: the iCE40 PLL cannot make 1000 MHz/],
+    [['--baud', '0'], /^error NN801: --baud 0: expected a positive number/],
+    [['--baud', '1.5'], /^error NN801: --baud 1\.5: expected a whole number of bits per second from 300 to 12000000/],
+    [['--baud', '1'], /^error NN801: --baud 1: expected a whole number of bits per second from 300/],
+    [['--baud', '20000000'], /^error NN801: --baud 20000000: expected a whole number of bits per second from 300 to 12000000/],
+    [['--clock', '12', '--baud', '2500000'], /^error NN801: --baud 2500000: it cannot be made from a 12 MHz clock within 2%/],
+    [['--board', 'icestick'], /^error NN801: unknown board "icestick" \(available: icebreaker, hx8k-breakout\)/],
+    [['--target', 'ecp5'], /^error NN801: --board icebreaker builds for ice40, not --target ecp5/],
+    [['--device', 'hx8k'], /^error NN801: --board icebreaker has an up5k part, not --device hx8k/],
+  ])('verilog --board icebreaker %j: a usage error, nothing written', (args, line) => {
+    const out = join(work, `hostile-${args.join('_')}`);
+    refused(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', ...args, '-o', out], 2, line, out);
+  });
+
+  test('board commands on what is not a board design, or with inputs that do not fit it: one line, nothing written', () => {
+    const image = join(work, 'not-written.bin');
+    refused(['board', 'flash-image', join(REPO, 'examples/tiny'), '-o', image], 1, /^error NN515: \S+examples\/tiny has no board\.json: not a board design/, image);
+    refused(['board', 'flash-image', TINY, '-o', image], 1, /^error NN515: \S+tiny\.nnchip\.json is not a folder/, image);
+    refused(['board', 'run', join(work, 'nowhere'), '--port', '/dev/null', '--input', CALIBRATION], 1, /^error NN515: \S+nowhere is not a folder/);
+    const wrong = join(work, 'three-numbers.json');
+    writeFileSync(wrong, '[[1, 2, 3]]');
+    refused(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', wrong], 1, /^error NN303: three-numbers\.json: sample 0 has 3 numbers; the model input needs 4/);
+    refused(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION, '--timeout', '-1'], 2, /^error NN801: --timeout -1: expected a positive number of seconds/);
+    refused(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION, '--program', TINY], 2, /^error NN801: \S+tiny\.nnchip\.json: nnchip board run needs a lowered program/);
+    // a board.json whose fields were edited into nonsense
+    const edited = join(work, 'edited');
+    nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '-o', edited]);
+    const manifest = JSON.parse(readFileSync(join(edited, 'board.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(edited, 'board.json'), JSON.stringify({ ...manifest, baud: 'fast' }));
+    refused(['board', 'run', edited, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION], 1, /^error NN515: \S+board\.json: baud is not/);
+    refused(['board', 'flash-image', edited, '-o', image], 1, /^error NN515: \S+board\.json: baud is not/, image);
   });
 });
 

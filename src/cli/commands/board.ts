@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
-import { BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
+import { BAUD_RANGE, BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
@@ -44,6 +44,22 @@ function readBoardDir(dir: string): BoardDesign {
   if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
     throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);
   }
+  // a hand-edited field would otherwise reach the serial port or the machine rebuild as nonsense
+  const whole = (v: unknown, lo: number, hi: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+  const capacity = manifest.capacity as unknown as Record<string, unknown>;
+  const bad = ([
+    ['clockMhz', typeof manifest.clockMhz === 'number' && manifest.clockMhz > 0 && Number.isFinite(manifest.clockMhz), 'a positive number of MHz'],
+    ['baud', whole(manifest.baud, BAUD_RANGE.min, BAUD_RANGE.max), `a whole number of bits per second from ${BAUD_RANGE.min} to ${BAUD_RANGE.max}`],
+    ['flashOffset', whole(manifest.flashOffset, 0, 2 ** 32 - 1), 'a flash byte offset'],
+    ['machineId', whole(manifest.machineId, 0, 2 ** 32 - 1), 'a 32-bit id'],
+    ['programId', whole(manifest.programId, 0, 2 ** 32 - 1), 'a 32-bit id'],
+    [
+      'capacity',
+      typeof capacity === 'object' && capacity !== null && (['programWords', 'progDepth', 'dramBytes', 'tokenBits', 'ramBytes'] as const).every((k) => whole(capacity[k], 1, 2 ** 32)) && typeof capacity['pooling'] === 'boolean' && typeof capacity['tables'] === 'boolean',
+      'the machine\'s sizes (programWords, progDepth, dramBytes, tokenBits, ramBytes, pooling, tables)',
+    ],
+  ] as const).find(([, ok]) => !ok);
+  if (bad !== undefined) throw new NnchipError('NN515', `${file}: ${bad[0]} is not ${bad[2]} (${JSON.stringify(manifest[bad[0]])})`);
   const program = readProgramFile(join(dir, BOARD_FILES.program), 'nnchip board');
   if (programIdOf(program) !== manifest.programId) throw new NnchipError('NN515', `${join(dir, BOARD_FILES.program)} is not the program ${file} was made for`);
   return { manifest, program };
@@ -82,6 +98,16 @@ export function openHint(message: string, path: string): string {
   return CODES.NN512.hint;
 }
 
+/**
+ * serialport's reason without its own wrapping: `Error: No such file or directory, cannot open
+ * /dev/ttyUSB9` → `No such file or directory` (the error line names the port once).
+ */
+export function openReason(message: string, path: string): string {
+  const text = message.replace(/^(?:Error:\s*)+/, '').trim();
+  const tail = `, cannot open ${path}`;
+  return text.endsWith(tail) ? text.slice(0, -tail.length) : text;
+}
+
 /** The serial port as a ByteLink; serialport is loaded only here (an optional dependency). */
 async function openPort(path: string, baudRate: number): Promise<{ link: ByteLink; close: () => Promise<void> }> {
   let mod: typeof import('serialport');
@@ -91,9 +117,9 @@ async function openPort(path: string, baudRate: number): Promise<{ link: ByteLin
     throw new NnchipError('NN703', 'the serialport package is not installed; `nnchip board run` needs it');
   }
   const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`, { hint: openHint(e.message, path) })) : resolve())));
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${openReason(e.message, path)}`, { hint: openHint(e.message, path) })) : resolve())));
   const link: ByteLink = {
-    write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${e.message}`)) : port.drain(() => resolve())))),
+    write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${openReason(e.message, path)}`)) : port.drain(() => resolve())))),
     onData: (listener) => port.on('data', (d: Buffer) => listener(new Uint8Array(d))),
   };
   return { link, close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };

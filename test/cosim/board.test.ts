@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BOARDS, type Board } from '../../src/board/boards.js';
+import { PLACED_MACHINES } from '../../src/board/fit.js';
 import { BOARD_FILES, boardMachine, emitBoard, flashHex } from '../../src/board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard } from '../../src/board/host.js';
 import { clocksPerByte, FLASH_READS, type FlashRead, type FlashReadName } from '../../src/board/flash.js';
@@ -133,6 +134,26 @@ describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on a 2x2 boar
     // the program's bytes past the first window each take a flash byte time (8 board clocks in a dual read) at least
     expect(clocks[0]).toBeGreaterThan(clocksPerByte(flashReadOf(dir)) * 16 * (p.instructions.length - Number(machine.parameters['PROG_DEPTH'])));
   }, 600_000);
+});
+
+/**
+ * The other board: the HX8K breakout's design (no DSPs: the PE multipliers in LUTs; LEDs active
+ * high; the PLL, a pass-through in simulation, set for 24 MHz) for the machine board-pnr places on it.
+ */
+describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the HX8K breakout design in Icarus, driven by the host code', () => {
+  const board = BOARDS['hx8k-breakout'];
+  const p = tinyProgram(PLACED_MACHINES['hx8k-breakout'].config);
+  const machine = boardMachine(p, board);
+  const temp = tempFolder('nnchip-board-hx8k-');
+  const dir = join(temp.path, 'hw');
+  afterAll(() => temp.remove());
+  test('outputs = interpret(), compute cycles = scheduleTimes()', async () => {
+    writeDirAtomic(dir, emitBoard(p, { board, clockMhz: PLACED_MACHINES['hx8k-breakout'].clockMhz }));
+    const top = readFileSync(join(dir, 'board/nnchip_board_top.v'), 'utf8');
+    expect(top).toMatch(/parameter USE_PLL = 1,/);
+    expect(readFileSync(join(dir, 'rtl/nnchip_top.v'), 'utf8')).toMatch(/parameter PE_MAC16 = 0\b/);
+    await expectInferences(p, machine.id, dir, await compileBoardSim(dir), inputsOf(p));
+  }, 240_000);
 });
 
 describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Icarus, driven by the host code', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
 import { BAUD_RANGE, BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
+import { buildBoardBitstream, type BoardBitstreamReport } from '../../board/bitstream.js';
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
@@ -23,6 +24,7 @@ import { programFor, readProgramFile } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
+import { progressLine } from './synth.js';
 
 interface BoardDesign {
   readonly manifest: BoardManifest;
@@ -130,12 +132,13 @@ type RunFlags = { port: string; input: string; json?: boolean; timeout: string; 
 export function register(program: Command, ctx: CliContext): void {
   const board = program
     .command('board')
-    .description('talk to a board design made by `nnchip verilog --board`: write its flash image, run inferences over the UART')
+    .description('a board design made by `nnchip verilog --board`: make its bitstream, write its flash image, run inferences over the UART')
     .addHelpText(
       'after',
       examples([
         ['nnchip verilog examples/tiny/tiny.nnchip.json --board icebreaker -o hw', 'the design (see docs/board.md)'],
         ['make -C hw bitstream prog', 'bitstream and flash image onto the board (iceprog)'],
+        ['nnchip board bitstream hw', 'the bitstream without system EDA tools (the npm packages), with progress'],
         ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json', 'outputs and cycle counts from the board'],
       ]),
     );
@@ -181,6 +184,61 @@ export function register(program: Command, ctx: CliContext): void {
     ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
     if (programOut !== undefined) ctx.io.stdout(`${programOut}: its program; run with: nnchip board run ${dir} --program ${programOut} --port … --input …\n`);
   });
+
+  board
+    .command('bitstream')
+    .description('make the bitstream of a board design: its Makefile (yosys, nextpnr-ice40 at the design clock, icepack) with the system tools, or without them the optional npm packages @yowasp/yosys and @yowasp/nextpnr-ice40')
+    .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`; the bitstream goes to <dir>/build/board.bin, each tool\'s whole log beside it')
+    .option(
+      '--yosys <which>',
+      'yosys to run: system (on PATH), yowasp (the @yowasp/yosys npm package) or a path (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp); nextpnr-ice40 and icepack: the system ones when on PATH, else @yowasp/nextpnr-ice40',
+    )
+    .option('--json', 'print the figures (logic cells, block RAMs, DSPs, each clock\'s verdict) as JSON')
+    .addHelpText(
+      'after',
+      `
+The same as \`make -C <dir> bitstream\`, but it needs no Debian EDA packages (npm ci installs the
+@yowasp packages as optional dependencies; npm ci --omit=optional leaves them out), shows the
+running step and its elapsed time, and prints the last lines of a failing tool's log. nextpnr must
+meet the design clock (--clock of \`nnchip verilog --board\`): a timing failure is an error.
+
+Exit codes: 0 done, 1 not a board design, 4 the design does not fit the part, 5 make or a tool not
+installed, 70 a tool failed (the end of its log is printed; <dir>/build/ keeps it all).
+${examples([
+  ['nnchip board bitstream hw', 'hw/build/board.bin; then make -C hw prog (iceprog)'],
+  ['nnchip board bitstream hw --yosys yowasp', 'yosys from the npm package even when one is on PATH'],
+])}`,
+    )
+    .action(async (dir: string, flags: { yosys?: string; json?: boolean }) => {
+      const { manifest } = readBoardDir(dir);
+      const board = boardNamed(manifest.board);
+      const { io } = ctx;
+      // long steps (a minute to several each): say what is running and for how long (--json: stderr keeps quiet)
+      const progress = flags.json ? null : progressLine(io);
+      let r: BoardBitstreamReport;
+      try {
+        r = await buildBoardBitstream(dir, board, manifest.clockMhz, {
+          ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
+          ...(progress === null ? {} : { onStep: progress.step }),
+          onToolLog: (tail) => {
+            progress?.stop(true);
+            if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+          },
+        });
+      } finally {
+        progress?.stop();
+      }
+      if (flags.json) {
+        io.stdout(JSON.stringify({ board: board.name, clockMhz: manifest.clockMhz, ...r }) + '\n');
+        return;
+      }
+      const use = (u: { used: number; of: number } | null, what: string): string[] => (u === null ? [] : [`${u.used.toLocaleString('en-US')} of ${u.of.toLocaleString('en-US')} ${what}`]);
+      // nextpnr's net names: the pin's buffer and the global network are yosys's, not the design's
+      const clocks = r.clocks.map((c) => `${c.name.replace(/\$SB_IO_IN_|_?\$glb_clk$/g, '')} ${c.mhz.toFixed(1)} MHz`).join(', ');
+      io.stdout(`${r.bitstream}: ${board.title}, ${[...use(r.logicCells, 'logic cells'), ...use(r.blockRams, 'block RAMs'), ...use(r.dsps, 'DSPs')].join(', ')}; clocks ${clocks} (${manifest.clockMhz} MHz required)\n`);
+      io.stdout(io.color.dim(`yosys ${r.yosys.version ?? '(version unknown)'}: ${r.yosys.kind}; nextpnr-ice40: ${r.pnr.kind}\n`));
+      io.stdout(`next: make -C ${dir} prog (iceprog: the bitstream at 0, flash.bin at ${manifest.flashOffset}) && nnchip board run ${dir} --port /dev/ttyUSB1 --input samples.json\n`);
+    });
 
   board
     .command('run')

@@ -5,15 +5,17 @@
  * the same image or makes one of another model for the same machine (and refuses another machine's), and `board run` fails with one clear line when the port cannot be opened.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { BOARD_NAMES } from '../../src/board/boards.js';
 import { PLACED_MACHINES } from '../../src/board/fit.js';
 import { IMAGE_HEADER_BYTES, imageFieldOffset, type ImageField } from '../../src/board/image.js';
 import { encodeAll } from '../../src/isa/encode.js';
 import { deserializeProgram } from '../../src/isa/validate.js';
-import { nnchip, REPO } from '../helpers/cli.js';
+import { BIN, nnchip, REPO } from '../helpers/cli.js';
 
 const TINY = join(REPO, 'examples/tiny/tiny.nnchip.json');
 const CALIBRATION = join(REPO, 'examples/tiny/calibration.json');
@@ -159,6 +161,24 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     // the port is named once, serialport's "Error: …, cannot open <path>" unwrapped
     expect(r.stderr).toMatch(/^error NN512: cannot open \S*no-such-tty: No such file or directory — there is no \S*no-such-tty: plug the board in/);
+  });
+
+  test('without the optional serialport package: board run is NN703 (exit 5) in one line; the other board commands do not need it', () => {
+    // a resolve hook that makes serialport missing, as `npm ci --omit=optional` leaves it
+    const hook = join(work, 'no-serialport.mjs');
+    const resolver = 'export async function resolve(s, c, next) { if (s === "serialport") { const e = new Error("Cannot find package serialport"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } return next(s, c); }';
+    writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(resolver)}`)});\n`);
+    const run = (args: readonly string[]) => spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, BIN, ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    const r = run(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
+    expect(r.status, r.stderr).toBe(5);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error NN703: the serialport package is not installed; `nnchip board run` needs it — install the serial-port library: npm install serialport/);
+    const image = join(work, 'without-serialport.bin');
+    const f = run(['board', 'flash-image', hw, '-o', image]);
+    expect(f.status, f.stderr).toBe(0);
+    expect(existsSync(image)).toBe(true);
+    const v = run(['verilog', TINY, '--board', 'icebreaker', '-o', join(work, 'without-serialport')]);
+    expect(v.status, v.stderr).toBe(0);
   });
 
   /** Hostile input: one line with its code, the exit code, nothing on stdout and nothing written. */

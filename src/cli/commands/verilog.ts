@@ -172,5 +172,5 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   }
   const { io } = ctx;
   io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
-  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md)\n`);
+  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md; without system EDA tools: nnchip board bitstream ${out})\n`);
 }

@@ -28,6 +28,9 @@ import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import { boardCellModels, compileBoardSim, startBoardSim } from '../../src/board/cosim.js';
 import { haveTools } from './tools.js';
+import { boardRun } from '../../src/cli/commands/board.js';
+import { captureIo } from '../../src/cli/context.js';
+import { nnchip } from '../helpers/cli.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
@@ -178,6 +181,35 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
     test('the program comes from flash: outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
       await expectInferences(p, machine.id, dir, bench, inputsOf(p));
     }, 120_000);
+
+    test('nnchip board run over the co-simulated board prints what nnchip run prints (outputs: --backend ref; cycles: --backend sim)', async () => {
+      // the command's own code (board.json, program.nnp, the samples, the checks, the printing); the port is the bench's pipes
+      const viaBoard = async (json: boolean): Promise<string> => {
+        const io = captureIo();
+        await boardRun(dir, { port: 'the co-simulation', input: TINY_CALIBRATION, timeout: '600', ...(json ? { json } : {}) }, { io, exitCode: 0 }, async () => {
+          const sim = startBoardSim(dir, bench);
+          return { link: sim.link, close: async () => void expect(await sim.close()).toContain('(exit 0)') };
+        });
+        expect(io.err).toEqual([]);
+        return io.out.join('');
+      };
+      const run = (backend: string, json: boolean): string => {
+        const r = nnchip(['run', join(dir, BOARD_FILES.program), '--input', TINY_CALIBRATION, '--backend', backend, ...(json ? ['--json'] : [])]);
+        expect(r.code, r.stderr).toBe(0);
+        return r.stdout;
+      };
+      const board = JSON.parse(await viaBoard(true)) as { backend: string; outputs: number[][]; raw: number[][]; cycles: number[] };
+      const ref = JSON.parse(run('ref', true)) as typeof board;
+      const sim = JSON.parse(run('sim', true)) as typeof board;
+      expect(board.backend).toBe('board');
+      expect(board.outputs).toEqual(ref.outputs);
+      expect(board.raw).toEqual(ref.raw);
+      expect(board.cycles).toEqual(sim.cycles);
+      expect(board.cycles.length).toBe(board.outputs.length);
+      expect({ ...board, backend: 'sim' }).toEqual(sim);
+      // the text form too: line for line what the simulator's run prints
+      expect(await viaBoard(false)).toBe(run('sim', false));
+    }, 240_000);
 
     test('a program longer than the instruction RAM streams through it from flash, bit- and cycle-exact', async () => {
       // an 8-word instruction RAM: the program goes through it several times per inference

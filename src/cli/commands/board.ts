@@ -127,7 +127,40 @@ async function openPort(path: string, baudRate: number): Promise<{ link: ByteLin
   return { link, close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
 }
 
-type RunFlags = { port: string; input: string; json?: boolean; timeout: string; program?: string };
+export type RunFlags = { port: string; input: string; json?: boolean; timeout: string; program?: string };
+
+/** Opens the board's serial port (the co-simulation's test passes its pipes instead). */
+export type PortOpener = (path: string, baudRate: number) => Promise<{ link: ByteLink; close: () => Promise<void> }>;
+
+/** `nnchip board run`: check the board, then each sample (or batch) through it, printed as `nnchip run` prints. */
+export async function boardRun(dir: string, flags: RunFlags, ctx: CliContext, open: PortOpener = openPort): Promise<void> {
+  const timeout = Number(flags.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
+  if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
+  const design = readBoardDir(dir);
+  const { manifest } = design;
+  const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');
+  if (flags.program !== undefined) checkRunsOn(design, p, flags.program);
+  const samples = readSamples(flags.input, programInputSpec(p));
+  const out = printer(p, { ...flags, backend: 'board' }, ctx, []);
+  const { link, close } = await open(flags.port, manifest.baud);
+  try {
+    const session = new BoardSession(link, timeout * 1000);
+    await checkBoard(session, p, manifest.machineId);
+    const b = batchOf(p);
+    for (let first = 0; first < samples.count; first += b) {
+      const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
+      const [codes] = quantizeBatches(p, group);
+      const result = await inferOnBoard(session, p, codes!);
+      const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, toModelLayout(p.output, o), result.cycles));
+      ctx.io.stdout(text.join(''));
+    }
+    out.end();
+  } finally {
+    await close();
+  }
+}
+
 
 export function register(program: Command, ctx: CliContext): void {
   const board = program
@@ -256,31 +289,5 @@ ${examples([
         ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json --json', 'the same as JSON'],
       ]),
     )
-    .action(async (dir: string, flags: RunFlags) => {
-      const timeout = Number(flags.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
-      if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
-      const design = readBoardDir(dir);
-      const { manifest } = design;
-      const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');
-      if (flags.program !== undefined) checkRunsOn(design, p, flags.program);
-      const samples = readSamples(flags.input, programInputSpec(p));
-      const out = printer(p, { ...flags, backend: 'board' }, ctx, []);
-      const { link, close } = await openPort(flags.port, manifest.baud);
-      try {
-        const session = new BoardSession(link, timeout * 1000);
-        await checkBoard(session, p, manifest.machineId);
-        const b = batchOf(p);
-        for (let first = 0; first < samples.count; first += b) {
-          const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
-          const [codes] = quantizeBatches(p, group);
-          const result = await inferOnBoard(session, p, codes!);
-          const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, toModelLayout(p.output, o), result.cycles));
-          ctx.io.stdout(text.join(''));
-        }
-        out.end();
-      } finally {
-        await close();
-      }
-    });
+    .action((dir: string, flags: RunFlags) => boardRun(dir, flags, ctx));
 }

@@ -161,6 +161,7 @@ function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSet
     CLKS_PER_BIT: uartDivider(pll.mhz, baud),
     WAKE_CLKS: Math.ceil(pll.mhz * 20), // 20 µs after RELEASE POWER-DOWN (data sheets: tRES1 ≤ 3 µs … 30 µs)
     USE_PLL: pll.use ? 1 : 0,
+    PLL_PAD: o.board.pllPad ? 1 : 0,
     PLL_DIVR: `4'd${pll.divr}`,
     PLL_DIVF: `7'd${pll.divf}`,
     PLL_DIVQ: `3'd${pll.divq}`,

@@ -43,6 +43,18 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(top).toMatch(/parameter \[7:0\] FLASH_READ_CMD = 8'h3b,/);
   });
 
+  test('the iCEBreaker\'s PLL is fed by its own pad (pin 35: SB_PLL40_PAD), the HX8K breakout\'s from the fabric; a clock the PLL only comes near is named as made', () => {
+    const ice = join(work, 'ice16');
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--clock', '16', '-o', ice]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('16.125 MHz (the PLL\'s nearest to 16)');
+    expect(readFileSync(join(ice, 'Makefile'), 'utf8')).toMatch(/^FREQ \?= 16\.125$/m);
+    const top = readFileSync(join(ice, 'board/nnchip_board_top.v'), 'utf8');
+    expect(top).toMatch(/parameter USE_PLL = 1,/);
+    expect(top).toMatch(/parameter PLL_PAD = 1,/);
+    expect(readFileSync(join(hw, 'board/nnchip_board_top.v'), 'utf8')).toMatch(/parameter PLL_PAD = 0,/);
+  });
+
   test('--flash-read single reads with READ (0x03); another mode, or the flag without --board, is a usage error', () => {
     const single = join(work, 'single');
     const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--array', '2x2', '--board', 'icebreaker', '--flash-read', 'single', '--no-fit-check', '-o', single, '--json']);

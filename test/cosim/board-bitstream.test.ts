@@ -6,13 +6,15 @@
  * failure prints the last lines of the log and one NN702 line naming it, leaves the whole log in
  * <dir>/build/ and no half-written placement; a design over the part is NN405 (exit 4). The real
  * tools run this command in test/cosim/yowasp-ice40.test.ts (npm-only) and the Makefile itself in
- * board-pnr.test.ts.
+ * board-pnr.test.ts. `make prog` (iceprog) with a stand-in iceprog: the offsets it writes at.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parsePnrLog } from '../../src/board/bitstream.js';
+import { BOARDS } from '../../src/board/boards.js';
 import { LOG_TAIL_LINES } from '../../src/backends/verilog/synth.js';
 import { nnchip, REPO } from '../helpers/cli.js';
 import { haveTools } from './tools.js';
@@ -96,6 +98,23 @@ describe.skipIf(!haveTools('make'))('nnchip board bitstream', () => {
     const r = nnchip(['board', 'bitstream', hw], { env: { ...env, STANDIN_PNR: 'over' } });
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^error NN405: nextpnr-ice40 cannot place the design: it uses ICESTORM_LC 6000 of 5280; full log: /);
+  });
+
+  test('make prog writes the bitstream at 0 and the image where the design reads it (FLASH_IMAGE); prog-image another image', () => {
+    // after the stand-in flow above: a built bitstream, so prog runs iceprog only (a stand-in that logs its arguments)
+    expect(nnchip(['board', 'bitstream', hw], { env: { ...env, STANDIN_PNR: 'ok' } }).code).toBe(0);
+    const calls = join(work, 'iceprog.calls');
+    script('iceprog', `echo "$*" >> ${calls}`);
+    const make = (args: string[]): void => void execFileSync('make', ['-s', '-C', hw, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+    make(['prog']);
+    writeFileSync(join(hw, 'other.bin'), 'another image');
+    make(['prog-image', 'IMAGE=other.bin']);
+    const top = readFileSync(join(hw, 'board/nnchip_board_top.v'), 'utf8');
+    const offset = Number(/parameter FLASH_IMAGE = (\d+),/.exec(top)?.[1]);
+    expect(offset).toBe(BOARDS.icebreaker.imageOffset);
+    expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual(['build/board.bin', `-o ${offset} flash.bin`, `-o ${offset} other.bin`]);
+    // and the bitstream stays below it (the UP5K's is 104,090 bytes)
+    expect(offset).toBeGreaterThan(104_090);
   });
 
   test('not a board design, or an unknown yosys: one line, nothing run', () => {

@@ -230,6 +230,11 @@ const cases = {
   })),
   // a node output re-defining an initializer: its readers took the initializer (an NN110 about a "constant" input)
   'onnx-output-shadows-initializer': onnxCase(onnxModel({ nodes: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['W2'] }, ONNX_NODES[0], ONNX_NODES[1], ONNX_NODES[2]] })),
+  // an error quoting a 10,000-entry attribute list whole (a million entries made a 2 MB line): cut in the middle
+  'onnx-attribute-huge-list': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: Array.from({ length: 10_000 }, () => 0) }] }],
+  })),
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

@@ -136,6 +136,7 @@ function asHeightOne(t: Tensor): Tensor {
 function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   x.channelsLast();
   x.one();
+  if (oneD) sequenceOnly(x);
   const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
   const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
   const dil = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
@@ -189,9 +190,16 @@ function separable(x: Layer): Node[] {
   ];
 }
 
+/** A 1-D layer (Conv1D, MaxPooling1D, …) reads a sequence [1, L, C]: on a map of several rows Keras refuses it (it pooled the rows one by one). */
+function sequenceOnly(x: Layer): void {
+  const shape = x.ctx.shapeOf(x.one());
+  if (shape.length === 3 && shape[0] !== 1) throw x.fail('NN110', `${x.l.className} reads a sequence [steps, channels]; its input is a map ${JSON.stringify(shape)} (use the 2-D layer)`);
+}
+
 function pool(x: Layer, kind: 'max' | 'avg', oneD = false): Node[] {
   x.channelsLast();
   x.one();
+  if (oneD) sequenceOnly(x);
   const size: [number, number] = oneD ? [1, x.single('pool_size', 2)] : x.pair('pool_size', [2, 2]);
   const strides: [number, number] = x.get('strides') === null ? size : oneD ? [1, x.single('strides', size[1])] : x.pair('strides', size);
   return [{ ...x.base(), op: 'pool2d', kind, size, strides, pads: x.pads(size, strides) }];

@@ -235,6 +235,10 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: Array.from({ length: 10_000 }, () => 0) }] }],
   })),
+  // a 1-D layer on a map of several rows: Keras refuses it; it pooled each row alone
+  'pool1d-on-a-map': {
+    files: { 'model.json': model({ modelTopology: topology([{ class_name: 'MaxPooling1D', config: { name: 'pool', pool_size: 2, batch_input_shape: [null, 4, 4, 2] } }, { class_name: 'Flatten', config: { name: 'flat' } }]), weightsManifest: [] }) },
+  },
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },

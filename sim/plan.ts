@@ -56,10 +56,6 @@ function makePlan(p: Program): Plan {
     return u === 'fetch' ? FETCH : UNIT_INDEX[u];
   });
   const block = layerBlocks(p);
-  const keys: number[] = [];
-  for (let i = 0; i < n; i++) if (unit[i] !== FETCH) keys.push(i * 2, i * 2 + 1);
-  const timeOf = (ev: number): number => (ev & 1 ? schedule.timings[ev >> 1]!.start : schedule.timings[ev >> 1]!.end);
-  keys.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
   const start = schedule.timings.map((t) => t.start);
   const end = schedule.timings.map((t) => t.end);
   return {
@@ -67,10 +63,38 @@ function makePlan(p: Program): Plan {
     schedule,
     unit,
     block,
-    events: Int32Array.from(keys),
+    events: eventOrder(unit, start, end),
     timingCounters: timingCounters(p, schedule, unit, block),
     layerCycles: layerCycles(p, start, end),
   };
+}
+
+/**
+ * The events `i·2 + phase` of the workers' instructions (phase 1 at its start, 0 at its end) by
+ * time, then phase (commits before reads), then instruction. Sorted as numbers, time · 2^26 +
+ * phase · 2^25 + i, by the typed array's own sort (a comparator called 80 k times, cold, cost more
+ * than the rest of the plan), while every such key is an exact double; else by that comparator.
+ */
+export function eventOrder(unit: Uint8Array, start: readonly number[], end: readonly number[]): Int32Array {
+  const keys: number[] = [];
+  for (let i = 0; i < unit.length; i++) if (unit[i] !== FETCH) keys.push(i * 2, i * 2 + 1);
+  const timeOf = (ev: number): number => (ev & 1 ? start[ev >> 1]! : end[ev >> 1]!);
+  let latest = 0;
+  for (let i = 0; i < unit.length; i++) if (unit[i] !== FETCH) latest = Math.max(latest, start[i]!, end[i]!);
+  if (latest >= 2 ** 27 || unit.length >= 2 ** 25) return Int32Array.from(keys.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b));
+  const packed = new Float64Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    const ev = keys[k]!;
+    packed[k] = timeOf(ev) * 2 ** 26 + (ev & 1) * 2 ** 25 + (ev >> 1);
+  }
+  packed.sort();
+  const events = new Int32Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    const key = packed[k]!;
+    const i = key % 2 ** 25;
+    events[k] = i * 2 + (key % 2 ** 26 >= 2 ** 25 ? 1 : 0);
+  }
+  return events;
 }
 
 /**

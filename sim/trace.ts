@@ -58,6 +58,58 @@ export class TraceRecorder implements AccessSink {
     this.put(this.start + t, code, addr);
   }
 
+  /**
+   * ACCESS_PATTERN.matmul's records, written straight into the stream: a matmul is most of a
+   * program's records (410 k of AlexNet conv1's 500 k), and a whole-process `sim` runs this once,
+   * mostly before V8 optimizes it, where a call per record costs several times the record
+   * (test/unit/sim/trace-matmul.test.ts holds the two to the same records).
+   */
+  matmul(i: InstructionOf<'matmul'>, R: number, C: number): void {
+    const rows = i.rows;
+    const fields = 3 * (R + rows * (i.accumulate ? 3 : 2));
+    let b = this.buf;
+    let n = this.n;
+    if (n + fields > b.length) {
+      const bigger = new Uint32Array(Math.max(b.length * 2, n + fields));
+      bigger.set(b);
+      this.bufs[this.unit] = this.buf = b = bigger;
+    }
+    const s = this.start;
+    for (let t = 0; t < R; t++, n += 3) {
+      b[n] = s + t;
+      b[n + 1] = CODE.wgtRead;
+      b[n + 2] = i.wgt + t;
+    }
+    const { act, actStride, actOuter, inner, acc, accumulate } = i;
+    const end = 2 * R + C + rows;
+    for (let t = R, m = 0, j = 0, outer = act; t < end; t++, m++) {
+      if (m < rows) {
+        b[n] = s + t;
+        b[n + 1] = CODE.actRead;
+        b[n + 2] = outer + j * actStride; // matmulActRow(i, m), as runs of `inner` rows
+        n += 3;
+        if (++j === inner) {
+          j = 0;
+          outer += actOuter;
+        }
+      }
+      const k = t - 2 * R - C;
+      if (k >= 0) {
+        if (accumulate) {
+          b[n] = s + t;
+          b[n + 1] = CODE.accRead;
+          b[n + 2] = acc + k;
+          n += 3;
+        }
+        b[n] = s + t;
+        b[n + 1] = CODE.accWrite;
+        b[n + 2] = acc + k;
+        n += 3;
+      }
+    }
+    this.n = n;
+  }
+
   private switchTo(unit: number): void {
     this.lens[this.unit] = this.n;
     this.unit = unit;
@@ -139,15 +191,18 @@ const order = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => 
  * first one: the work per run is its length plus the overlap.
  */
 function sortedRecords(b: Uint32Array): Uint32Array {
-  let ascending = true;
-  for (let i = 3; i < b.length && ascending; i += 3) ascending = order(b, i - 3, b, i) <= 0;
-  if (ascending) return b;
+  const runEnd = (i: number): number => {
+    // order(b, j - 3, b, j) <= 0, its cycle compared in line: a call per record cost more than the record here (cold)
+    let j = i + 3;
+    while (j < b.length && (b[j - 3]! < b[j]! || (b[j - 3] === b[j] && order(b, j - 3, b, j) <= 0))) j += 3;
+    return j;
+  };
+  if (runEnd(0) >= b.length) return b;
   const out = new Uint32Array(b.length);
   let tail = new Uint32Array(3 << 10);
   let n = 0;
   for (let i = 0; i < b.length; ) {
-    let j = i + 3;
-    while (j < b.length && order(b, j - 3, b, j) <= 0) j += 3;
+    const j = runEnd(i);
     let p = n;
     while (p > 0 && order(out, p - 3, b, i) > 0) p -= 3;
     if (p === n) out.set(b.subarray(i, j), n);
@@ -226,6 +281,7 @@ export const ACCESS_PATTERN = {
   },
   matmul: (i, cfg, emit) => {
     const { rows: R, cols: C } = cfg;
+    if (emit instanceof TraceRecorder) return emit.matmul(i, R, C);
     for (let t = 0; t < R; t++) emit.at(t, CODE.wgtRead, i.wgt + t);
     for (let t = R; t < 2 * R + C + i.rows; t++) {
       const m = t - R;

@@ -10,11 +10,12 @@
  * the ES modules of dist/ when it is missing, out of date (any module of dist/ it was built beside
  * has changed since: a plain `tsc` build) or turned off (NNCHIP_BUNDLE=0); a cache V8 rejects
  * (another node or V8 flags) only costs the compile. Same sources, same outputs, byte for byte.
- * NNCHIP_TRACE_MODULES=1 names each bundled module on stderr as it loads (the tests watch it).
+ * NNCHIP_TRACE_MODULES=1 names on stderr each bundled module as it loads, and each package it
+ * leaves to Node (chalk), as required (the tests watch it).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
@@ -64,6 +65,7 @@ export function runBundle(cachedData?: Buffer): { main: CliMain; script: Script 
   const trace = process.env['NNCHIP_TRACE_MODULES'] === '1' ? (id: string) => void process.stderr.write(`LOADED ${id}\n`) : null;
   const requires = new Map<string, NodeJS.Require>();
   const nodeRequire = (from: string, spec: string): unknown => {
+    if (trace !== null && !isBuiltin(spec)) trace(spec);
     let r = requires.get(from);
     if (r === undefined) requires.set(from, (r = createRequire(from)));
     return r(spec);

@@ -58,6 +58,21 @@ test('the bundled CLI loads the same simulator modules as the ES modules do', ()
   expect(bundledSimModulesLoaded([])).not.toContain('step.js');
 }, 60_000);
 
+test('a piped run loads no chalk (colors are for a terminal), neither as ES modules nor bundled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-sim-modules-'));
+  const hook = join(dir, 'hook.mjs');
+  writeFileSync(hook, "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n");
+  const file = join(dir, 'p.nnp');
+  writeFileSync(file, serializeProgram(program));
+  for (const [flags, env] of [[['--no-warnings', '--experimental-loader', hook], { NNCHIP_BUNDLE: '0' }], [[], { NNCHIP_TRACE_MODULES: '1' }]] as const) {
+    const r = spawnSync(process.execPath, [...flags, BIN, 'sim', file], { encoding: 'utf8', cwd: dir, env: { ...process.env, ...env } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^LOADED .*sim/m);
+    expect(r.stderr).not.toMatch(/^LOADED .*chalk/m);
+    expect(r.stdout).toMatch(/^p: array 4x4, fast mode/);
+  }
+}, 60_000);
+
 test('a simulator built without step mode refuses it (NN901), and runs fast mode', () => {
   const fastOnly = simulatorWith(null);
   const x = new Int8Array(12);

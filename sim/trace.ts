@@ -204,7 +204,7 @@ function sortedRecords(b: Uint32Array): Uint32Array {
   for (let i = 0; i < b.length; ) {
     const j = runEnd(i);
     let p = n;
-    while (p > 0 && order(out, p - 3, b, i) > 0) p -= 3;
+    while (p > 0 && (out[p - 3]! > b[i]! || (out[p - 3] === b[i] && order(out, p - 3, b, i) > 0))) p -= 3;
     if (p === n) out.set(b.subarray(i, j), n);
     else {
       // merge out[p, n) and b[i, j) through `tail`, ties from `out` first (equal records are equal bytes)
@@ -213,7 +213,7 @@ function sortedRecords(b: Uint32Array): Uint32Array {
       let x = p;
       let y = i;
       for (let o = 0; o < size; o += 3) {
-        const fromOut = y === j || (x < n && order(out, x, b, y) <= 0);
+        const fromOut = y === j || (x < n && (out[x]! < b[y]! || (out[x] === b[y] && order(out, x, b, y) <= 0)));
         const src = fromOut ? out : b;
         const at = fromOut ? x : y;
         tail[o] = src[at]!;

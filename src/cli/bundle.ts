@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import type { CliIo } from './context.js';
@@ -49,10 +49,11 @@ export const sha1Of = (bytes: Uint8Array): string => createHash('sha1').update(b
 
 /** The manifest's files all as recorded (none changed, none missing), else false. */
 function fresh(manifest: BundleManifest): boolean {
+  const base = DIST + sep; // not join() per file: 190 of them, cold, cost 2-3 ms
   for (const [file, size, mtimeMs, sha1] of manifest.files) {
-    const s = statSync(join(DIST, file), { throwIfNoEntry: false });
+    const s = statSync(base + file, { throwIfNoEntry: false });
     if (s === undefined || s.size !== size) return false;
-    if (Math.abs(s.mtimeMs - mtimeMs) >= 1 && sha1Of(readFileSync(join(DIST, file))) !== sha1) return false;
+    if (Math.abs(s.mtimeMs - mtimeMs) >= 1 && sha1Of(readFileSync(base + file)) !== sha1) return false;
   }
   return true;
 }

@@ -61,7 +61,8 @@ function fresh(manifest: BundleManifest): boolean {
 /** Compile the bundle (with its code cache when given) and run it: the CLI's main, and the script (to make a cache from). */
 export function runBundle(cachedData?: Buffer): { main: CliMain; script: Script } {
   const file = join(DIST, BUNDLE_FILES.script);
-  const script = new Script(readFileSync(file, 'utf8'), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  // ASCII (scripts/bundle-cli.mjs escapes the rest): latin1 reads it with no UTF-8 decoding
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const fn = script.runInThisContext() as BundleFn;
   const trace = process.env['NNCHIP_TRACE_MODULES'] === '1' ? (id: string) => void process.stderr.write(`LOADED ${id}\n`) : null;
   const requires = new Map<string, NodeJS.Require>();

@@ -180,8 +180,6 @@ export class TraceRecorder implements AccessSink {
   }
 }
 
-/** Record i of a against record j of b (field offsets), in (cycle, code, address) order. */
-const order = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => a[i]! - b[j]! || a[i + 1]! - b[j + 1]! || a[i + 2]! - b[j + 2]!;
 
 /**
  * The [cycle, code, addr] triples in order (a copy, or the input itself when already in order).
@@ -192,9 +190,10 @@ const order = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => 
  */
 function sortedRecords(b: Uint32Array): Uint32Array {
   const runEnd = (i: number): number => {
-    // order(b, j - 3, b, j) <= 0, its cycle compared in line: a call per record cost more than the record here (cold)
+    // record j − 3 against record j, (cycle, code, address) in order, in line here and below: a
+    // comparator call per record cost more than the record (cold code)
     let j = i + 3;
-    while (j < b.length && (b[j - 3]! < b[j]! || (b[j - 3] === b[j] && order(b, j - 3, b, j) <= 0))) j += 3;
+    while (j < b.length && (b[j - 3]! - b[j]! || b[j - 2]! - b[j + 1]! || b[j - 1]! - b[j + 2]!) <= 0) j += 3;
     return j;
   };
   if (runEnd(0) >= b.length) return b;
@@ -204,7 +203,7 @@ function sortedRecords(b: Uint32Array): Uint32Array {
   for (let i = 0; i < b.length; ) {
     const j = runEnd(i);
     let p = n;
-    while (p > 0 && (out[p - 3]! > b[i]! || (out[p - 3] === b[i] && order(out, p - 3, b, i) > 0))) p -= 3;
+    while (p > 0 && (out[p - 3]! - b[i]! || out[p - 2]! - b[i + 1]! || out[p - 1]! - b[i + 2]!) > 0) p -= 3;
     if (p === n) out.set(b.subarray(i, j), n);
     else {
       // merge out[p, n) and b[i, j) through `tail`, ties from `out` first (equal records are equal bytes)
@@ -213,7 +212,7 @@ function sortedRecords(b: Uint32Array): Uint32Array {
       let x = p;
       let y = i;
       for (let o = 0; o < size; o += 3) {
-        const fromOut = y === j || (x < n && (out[x]! < b[y]! || (out[x] === b[y] && order(out, x, b, y) <= 0)));
+        const fromOut = y === j || (x < n && (out[x]! - b[y]! || out[x + 1]! - b[y + 1]! || out[x + 2]! - b[y + 2]!) <= 0);
         const src = fromOut ? out : b;
         const at = fromOut ? x : y;
         tail[o] = src[at]!;

@@ -30,11 +30,15 @@ try {
   execFileSync(process.execPath, [tsc, '--ignoreConfig', 'src/cli/main.ts', '--module', 'commonjs', '--moduleResolution', 'bundler', '--target', 'ES2022', '--verbatimModuleSyntax', 'false', '--noCheck', '--skipLibCheck', '--types', 'node', '--removeComments', '--rootDir', '.', '--outDir', cjs], { cwd: root, stdio: 'inherit' });
 
   // 2. the modules main.js reaches by require() of a literal specifier: ours (relative, and the
-  // registry's lazy ones), and the CommonJS packages they use with theirs (commander,
-  // @webassemblyjs/wasm-gen). Node's built-ins and ES-module packages (chalk) stay Node's to load.
-  // Each module's table entry maps every specifier it requires to a bundled module, resolved here.
+  // registry's lazy ones), and the two CommonJS packages every sim loads with the plain-JS ones
+  // they require (commander; @webassemblyjs/wasm-gen with leb128, ieee754, utf8, long). Any other
+  // package stays Node's to load from the requiring module's own file in dist/ (one with native
+  // code or files beside it, serialport or protobufjs, must find them where it is installed), as
+  // do Node's built-ins and ES-module packages (chalk). Each module's table entry maps every
+  // specifier it requires to a bundled module, resolved here.
   const modules = new Map(); // id → { code, deps, file }: ids and files relative to the repository
   const pending = ['dist/src/cli/main.js'];
+  const BUNDLED_PACKAGES = new Set(['commander', '@webassemblyjs/wasm-gen']);
   const isBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec);
   const commonJs = (file) => {
     if (file.endsWith('.cjs')) return true;
@@ -60,6 +64,7 @@ try {
       if (isBuiltin(spec) || Object.hasOwn(deps, spec)) continue;
       let dep;
       if (ours && spec.startsWith('.')) dep = posix.join(posix.dirname(id), spec);
+      else if (ours && !BUNDLED_PACKAGES.has(spec)) continue;
       else {
         let file;
         try {
@@ -132,7 +137,8 @@ writeFileSync(DIST + '/' + BUNDLE_FILES.cache, script.createCachedData());
     return [f, s.size, s.mtimeMs, sha1Of(readFileSync(out(f)))];
   });
   writeFileSync(out(BUNDLE_FILES.manifest), JSON.stringify({ files }));
-  console.log(`bundle-cli: ${ids.length} modules, ${(source.length / 1024).toFixed(0)} KiB script, ${(statSync(out(BUNDLE_FILES.cache)).size / 1024).toFixed(0)} KiB code cache`);
+  // on stderr: `npm pack --json` (prepack builds) prints a lifecycle script's stdout into its JSON
+  console.error(`bundle-cli: ${ids.length} modules, ${(source.length / 1024).toFixed(0)} KiB script, ${(statSync(out(BUNDLE_FILES.cache)).size / 1024).toFixed(0)} KiB code cache`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

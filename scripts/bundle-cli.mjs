@@ -27,7 +27,7 @@ try {
   // 1. the CLI's modules as CommonJS (types were checked by the ES build; this only emits)
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   const cjs = join(work, 'cjs');
-  execFileSync(process.execPath, [tsc, '--ignoreConfig', 'src/cli/main.ts', '--module', 'commonjs', '--moduleResolution', 'bundler', '--target', 'ES2022', '--verbatimModuleSyntax', 'false', '--noCheck', '--skipLibCheck', '--types', 'node', '--removeComments', '--rootDir', '.', '--outDir', cjs], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '--ignoreConfig', 'src/cli/main.ts', '--module', 'commonjs', '--moduleResolution', 'bundler', '--target', 'ES2022', '--verbatimModuleSyntax', 'false', '--noCheck', '--skipLibCheck', '--types', 'node', '--removeComments', '--rootDir', '.', '--outDir', cjs], { cwd: root, stdio: ['ignore', 2, 2] }); // stdout to stderr too (npm pack --json)
 
   // 2. the modules main.js reaches by require() of a literal specifier: ours (relative, and the
   // registry's lazy ones), and the two CommonJS packages every sim loads with the plain-JS ones
@@ -129,7 +129,7 @@ for (const argv of ${JSON.stringify([['sim', cnn, '--json'], ['sim', cnn]])}) {
 }
 writeFileSync(DIST + '/' + BUNDLE_FILES.cache, script.createCachedData());
 `;
-  execFileSync(process.execPath, ['--input-type=module', '-e', train], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['--input-type=module', '-e', train], { stdio: ['ignore', 2, 2] });
 
   // 5. the manifest, last: what a run checks before trusting the bundle
   const files = [...ids.filter((id) => id.startsWith('dist/')).map((id) => id.slice('dist/'.length)), BUNDLE_FILES.script, BUNDLE_FILES.cache].map((f) => {

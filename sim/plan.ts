@@ -109,14 +109,18 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
   const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
   const pops: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
   const last = [-1, -1, -1];
-  p.instructions.forEach((insn, i) => {
-    const t = s.timings[i]!;
+  const insns = p.instructions;
+  const timings = s.timings;
+  // a plain loop: it runs once per program, cold, in every `nnchip sim`
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
+    const t = timings[i]!;
     const u = unit[i]!;
     const b = block[i]!;
-    if (u === FETCH) return;
-    if (i > 0) c[b + F.queueFull + u]! += t.fetch - s.timings[i - 1]!.fetch - 1;
+    if (u === FETCH) continue;
+    if (i > 0) c[b + F.queueFull + u]! += t.fetch - timings[i - 1]!.fetch - 1;
     const name = UNIT_OF[insn.op] as 'load' | 'compute' | 'store';
-    const prev = last[u]! < 0 ? null : s.timings[last[u]!]!;
+    const prev = last[u]! < 0 ? null : timings[last[u]!]!;
     const idleFrom = t.free;
     const arrived = t.fetch + 1;
     c[b + F.busy + u]! += t.busy;
@@ -124,16 +128,20 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
     if (prev !== null) c[b + F.unitBusy + u]! += Math.max(0, t.free - Math.max(prev.start, arrived));
     const waitFrom = Math.max(idleFrom, arrived);
     let waited = 0;
-    for (const flag of ['popPrev', 'popNext'] as const) {
+    for (const flag of POP_FLAGS) {
       if (!insn[flag]) continue;
       const ch = channelOf(name, flag);
       const pushed = pushTimes[ch][pops[ch]++]!;
       const cycles = Math.max(0, Math.min(pushed, t.start) - waitFrom - waited);
-      c[b + F.tokenWait + CHANNELS.indexOf(ch)]! += cycles;
+      c[b + F.tokenWait + CHANNEL_INDEX[ch]]! += cycles;
       waited += cycles;
     }
-    for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(name, flag)].push(t.end);
+    for (const flag of PUSH_FLAGS) if (insn[flag]) pushTimes[channelOf(name, flag)].push(t.end);
     last[u] = i;
-  });
+  }
   return c;
 }
+
+const POP_FLAGS = ['popPrev', 'popNext'] as const;
+const PUSH_FLAGS = ['pushPrev', 'pushNext'] as const;
+const CHANNEL_INDEX = Object.fromEntries(CHANNELS.map((ch, k) => [ch, k])) as Record<Channel, number>;

@@ -58,11 +58,15 @@ function fresh(manifest: BundleManifest): boolean {
   return true;
 }
 
-/** Compile the bundle (with its code cache when given) and run it: the CLI's main, and the script (to make a cache from). */
-export function runBundle(cachedData?: Buffer): { main: CliMain; script: Script } {
+/** The bundle compiled (with its code cache when given): a SyntaxError if it is cut short. */
+function compileBundle(cachedData?: Buffer): Script {
   const file = join(DIST, BUNDLE_FILES.script);
   // ASCII (scripts/bundle-cli.mjs escapes the rest): latin1 reads it with no UTF-8 decoding
-  const script = new Script(readFileSync(file, 'latin1'), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  return new Script(readFileSync(file, 'latin1'), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+}
+
+/** Run the compiled bundle: the CLI's main. */
+function startBundle(script: Script): CliMain {
   const fn = script.runInThisContext() as BundleFn;
   const trace = process.env['NNCHIP_TRACE_MODULES'] === '1' ? (id: string) => void process.stderr.write(`LOADED ${id}\n`) : null;
   const requires = new Map<string, NodeJS.Require>();
@@ -72,19 +76,25 @@ export function runBundle(cachedData?: Buffer): { main: CliMain; script: Script 
     if (r === undefined) requires.set(from, (r = createRequire(from)));
     return r(spec);
   };
-  const { main } = fn(join(DIST, '..'), nodeRequire, (f) => pathToFileURL(f).href, trace);
-  return { main, script };
+  return fn(join(DIST, '..'), nodeRequire, (f) => pathToFileURL(f).href, trace).main;
+}
+
+/** Compile and run the bundle without its cache (scripts/bundle-cli.mjs makes the cache from the script after a few runs). */
+export function runBundle(): { main: CliMain; script: Script } {
+  const script = compileBundle();
+  return { main: startBundle(script), script };
 }
 
 /** The bundled CLI's main when the bundle is built, fresh and wanted; else null (run dist/src/cli/main.js). */
 export function bundledMain(): CliMain | null {
   if (process.env['NNCHIP_BUNDLE'] === '0' || (process.features as { require_module?: boolean }).require_module !== true) return null;
-  let manifest: BundleManifest;
+  let script: Script;
   try {
-    manifest = JSON.parse(readFileSync(join(DIST, BUNDLE_FILES.manifest), 'utf8')) as BundleManifest;
+    const manifest = JSON.parse(readFileSync(join(DIST, BUNDLE_FILES.manifest), 'utf8')) as BundleManifest;
     if (!fresh(manifest)) return null;
+    script = compileBundle(readFileSync(join(DIST, BUNDLE_FILES.cache)));
   } catch {
-    return null; // not built
+    return null; // not built, or being built again this moment (the build removes the manifest first and writes it last)
   }
-  return runBundle(readFileSync(join(DIST, BUNDLE_FILES.cache))).main;
+  return startBundle(script);
 }

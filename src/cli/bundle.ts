@@ -7,8 +7,8 @@
  * CLI's modules again as CommonJS, puts them in one script (each module a function in a table,
  * required on first use, as Node would) and runs a few `sim`s with it to fill the cache with the
  * bytecode of what they call. bin/nnchip.mjs runs the bundle when it is fresh and falls back to
- * the ES modules of dist/ when it is missing, out of date (any module of dist/ it was built beside
- * has changed since: a plain `tsc` build) or turned off (NNCHIP_BUNDLE=0); a cache V8 rejects
+ * the ES modules of dist/ when it is missing, out of date (a module of dist/ it was built beside
+ * has other bytes now: a `tsc` build of other sources) or turned off (NNCHIP_BUNDLE=0); a cache V8 rejects
  * (another node or V8 flags) only costs the compile. Same sources, same outputs, byte for byte.
  * NNCHIP_TRACE_MODULES=1 names on stderr each bundled module as it loads, and each package it
  * leaves to Node (chalk), as required (the tests watch it).

@@ -39,6 +39,10 @@ try {
   const modules = new Map(); // id → { code, deps, file }: ids and files relative to the repository
   const pending = ['dist/src/cli/main.js'];
   const BUNDLED_PACKAGES = new Set(['commander', '@webassemblyjs/wasm-gen']);
+  // modules that copy functions' source text (Function.prototype.toString) into what they write:
+  // the WebAssembly loader is runtime.ts's createLoad and numerics.ts's quantizeToInt8 as the ES
+  // build holds them, so the bundle requires the ES module (require(esm)), not a CommonJS copy
+  const AS_WRITTEN = new Set(['dist/src/backends/wasm/loader/loader.js']);
   const isBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec);
   const commonJs = (file) => {
     if (file.endsWith('.cjs')) return true;
@@ -63,7 +67,10 @@ try {
       const spec = m[2];
       if (isBuiltin(spec) || Object.hasOwn(deps, spec)) continue;
       let dep;
-      if (ours && spec.startsWith('.')) dep = posix.join(posix.dirname(id), spec);
+      if (ours && spec.startsWith('.')) {
+        dep = posix.join(posix.dirname(id), spec);
+        if (AS_WRITTEN.has(dep)) continue;
+      }
       else if (ours && !BUNDLED_PACKAGES.has(spec)) continue;
       else {
         let file;

@@ -7,7 +7,7 @@
  * or whose cache is gone is not run.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -54,6 +54,27 @@ test('the bundle and the ES modules print the same bytes and exit codes', () => 
   const cert = readFileSync(out('cert/certificate.json'), 'utf8');
   run(BIN, ['sim', program, '--prove', '--samples', '3', '--out', out('cert')]);
   expect(readFileSync(out('cert/certificate.json'), 'utf8')).toBe(cert);
+}, 120_000);
+
+test('the files the bundle writes are the ES modules\' bytes (lower, and wasm\'s loader, which copies functions\' source text)', () => {
+  const model = join(REPO, 'examples/digits-mlp/model.json');
+  const written = (mode: string, env: Record<string, string>): Map<string, string> => {
+    const out = join(dir, `written-${mode}`);
+    for (const args of [['lower', model, '-o', join(out, 'lowered')], ['wasm', program, '-o', join(out, 'digits.wasm')]]) {
+      const r = run(BIN, args, env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.bundled).toBe(mode === 'bundled');
+    }
+    const files = new Map<string, string>();
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.set(join(d, e.name).slice(out.length), readFileSync(join(d, e.name), 'latin1'));
+    };
+    walk(out);
+    return files;
+  };
+  const bundled = written('bundled', {});
+  expect([...bundled.keys()].sort()).toEqual(expect.arrayContaining(['/digits.mjs', '/digits.wasm', '/lowered/program.nnp']));
+  expect(bundled).toEqual(written('modules', { NNCHIP_BUNDLE: '0' }));
 }, 120_000);
 
 test('a bundle older than a module of dist/, or without its cache, is not run', () => {

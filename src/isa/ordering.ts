@@ -25,14 +25,20 @@ export const MIN_UNORDERED_PAIRS = 20_000_000;
  * `accesses`: each instruction's accessesOf, when the caller has them already (checkProgram's collect).
  */
 export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, accesses?: readonly (readonly Access[])[]): string | null {
-  for (const [i, insn] of insns.entries()) {
+  // plain loops: a program read from a file is checked once, cold, in every `nnchip sim`
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch' && i !== insns.length - 1) return `instruction ${i} is a halt before the end of the program`;
-    for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag] && !HAS_PREV[unit]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
-    for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag] && !HAS_NEXT[unit]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
+    if (!HAS_PREV[unit]) for (const flag of PREV_FLAGS) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
+    if (!HAS_NEXT[unit]) for (const flag of NEXT_FLAGS) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
   }
   return checkRaces(insns, accesses ?? insns.map((insn) => accessesOf(insn, cfg)));
 }
+
+const PREV_FLAGS = ['popPrev', 'pushPrev'] as const;
+const NEXT_FLAGS = ['popNext', 'pushNext'] as const;
+const WORKER_INDEX: Readonly<Record<Worker, number>> = { load: 0, compute: 1, store: 2 };
 
 /**
  * Vector clocks: clock[v] = how many instructions of unit v have ended before an instruction
@@ -40,39 +46,49 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, a
  * token of the matching push, which must come earlier in the program (else the machine deadlocks).
  */
 function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly Access[])[]): string | null {
-  const members: Record<Worker, number[]> = { load: [], compute: [], store: [] };
-  const lastEnd: Record<Worker, number[]> = { load: [0, 0, 0], compute: [0, 0, 0], store: [0, 0, 0] };
+  /** Per worker (WORKERS order): its instructions so far, and the clock its last one ended with. */
+  const members: number[][] = [[], [], []];
+  const lastEnd: number[][] = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[][]])) as Record<Channel, number[][]>;
   const pops = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
   const budget = Math.max(MIN_UNORDERED_PAIRS, UNORDERED_PAIRS_PER_INSN * insns.length);
   let compared = 0;
-  for (const [i, insn] of insns.entries()) {
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch') continue;
-    const start = [...lastEnd[unit]];
-    for (const flag of ['popPrev', 'popNext'] as const) {
+    const me = WORKER_INDEX[unit];
+    const start = lastEnd[me]!.slice();
+    for (const flag of POP_FLAGS) {
       if (!insn[flag]) continue;
       const ch = channelOf(unit, flag);
       const token = pushes[ch][pops[ch]++];
       if (token === undefined) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
       for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[v]!);
     }
-    for (const [v, other] of WORKERS.entries()) {
-      if (other === unit) continue;
-      const list = members[other];
+    const mine = accesses[i]!;
+    for (let v = 0; v < 3; v++) {
+      if (v === me) continue;
+      const list = members[v]!;
       compared += list.length - start[v]!;
       if (compared > budget) return `more than ${budget} instruction pairs run unordered: too few dependency tokens to check`;
       for (let k = start[v]!; k < list.length; k++) {
         const a = list[k]!;
-        if (conflicts(accesses[a]!, accesses[i]!)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
+        if (conflicts(accesses[a]!, mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
       }
     }
-    const me = WORKERS.indexOf(unit);
-    members[unit].push(i);
-    const end = [...start];
-    end[me] = members[unit].length;
-    lastEnd[unit] = end;
-    for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushes[channelOf(unit, flag)].push(end);
+    members[me]!.push(i);
+    const end = start.slice();
+    end[me] = members[me]!.length;
+    lastEnd[me] = end;
+    for (const flag of PUSH_FLAGS) if (insn[flag]) pushes[channelOf(unit, flag)].push(end);
   }
   return null;
 }
+
+const POP_FLAGS = ['popPrev', 'popNext'] as const;
+const PUSH_FLAGS = ['pushPrev', 'pushNext'] as const;

@@ -191,19 +191,21 @@ export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false 
 export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** channelOf's table, built once (the checks, the schedule and the plan ask it per token flag of every instruction). */
+const CHANNEL_OF: Readonly<Record<string, Channel>> = {
+  'compute.popPrev': 'loadToCompute',
+  'compute.popNext': 'storeToCompute',
+  'compute.pushPrev': 'computeToLoad',
+  'compute.pushNext': 'computeToStore',
+  'load.popNext': 'computeToLoad',
+  'load.pushNext': 'loadToCompute',
+  'store.popPrev': 'computeToStore',
+  'store.pushPrev': 'storeToCompute',
+};
+
 /** The channel an instruction of `unit` pops from when it sets popPrev / popNext, and pushes to. */
 export function channelOf(unit: Unit, flag: keyof TokenFlags): Channel {
-  const table: Record<string, Channel> = {
-    'compute.popPrev': 'loadToCompute',
-    'compute.popNext': 'storeToCompute',
-    'compute.pushPrev': 'computeToLoad',
-    'compute.pushNext': 'computeToStore',
-    'load.popNext': 'computeToLoad',
-    'load.pushNext': 'loadToCompute',
-    'store.popPrev': 'computeToStore',
-    'store.pushPrev': 'storeToCompute',
-  };
-  const ch = table[`${unit}.${flag}`];
+  const ch = CHANNEL_OF[`${unit}.${flag}`];
   if (ch === undefined) throw internal(`unit ${unit} has no ${flag} channel`);
   return ch;
 }

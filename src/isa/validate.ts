@@ -11,7 +11,7 @@ import { decodeAll, rememberWords } from './encode.js';
 import { checkProgram, rememberChecked } from './interpret.js';
 import { checkOrdering } from './ordering.js';
 import { windowBytes, type InputWindows } from './input-windows.js';
-import { freezeProgram, readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
+import { readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
 import { BUFFER_LIST, INSN_BYTES } from './spec.js';
 
 /** The largest DRAM image a program may declare (every run allocates it; the WASM memory holds it). */
@@ -147,10 +147,23 @@ function configOf(v: unknown, fail: (why: string) => NnchipError, file: string |
 export function validateProgram(program: Program, file?: string): Program {
   const problem = problemOf(program, file);
   if (problem !== null) throw new NnchipError('NN404', `invalid program: ${problem}`, file === undefined ? {} : { file });
-  const frozen = freezeProgram(program);
   // the next stage (the simulator's plan, its race check) need not check it again, unless it can still change
-  if (deepFrozen(frozen)) rememberChecked(frozen);
-  return frozen;
+  if (freezeAll(program)) rememberChecked(program);
+  return program;
+}
+
+/**
+ * freezeProgram(v) (program.ts: freezes what is not frozen yet, not descending into what is) in
+ * the same walk as deepFrozen of the result: whether everything a check reads is frozen now.
+ */
+function freezeAll(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
+  if (Object.isFrozen(v)) return deepFrozen(v);
+  Object.freeze(v);
+  let all = true;
+  const parts: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
+  for (let i = 0; i < parts.length; i++) if (!freezeAll(parts[i])) all = false;
+  return all;
 }
 
 /** Everything a check reads cannot change (freezeProgram skips what is frozen already, however shallowly). */

@@ -21,5 +21,13 @@ export function overlaps(a: Access, b: Access): boolean {
 
 /** True when b must wait for a (RAW, WAR or WAW on an overlapping range). */
 export function conflicts(a: readonly Access[], b: readonly Access[]): boolean {
-  return a.some((x) => b.some((y) => (x.write || y.write) && overlaps(x, y)));
+  // (loops, not some(): the race check asks this for every pair of instructions its clocks leave unordered)
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j]!;
+      if ((x.write || y.write) && overlaps(x, y)) return true;
+    }
+  }
+  return false;
 }

@@ -7,10 +7,7 @@
 import type { ArrayConfig } from './config.js';
 import { accessesOf, conflicts, type Access } from './effects.js';
 import { UNIT_OF } from './ops/index.js';
-import { channelOf, CHANNELS, HAS_NEXT, HAS_PREV, type Channel, type Instruction } from './spec.js';
-
-const WORKERS = ['load', 'compute', 'store'] as const;
-type Worker = (typeof WORKERS)[number];
+import { channelOf, CHANNELS, HAS_NEXT, HAS_PREV, type Channel, type Instruction, type Unit } from './spec.js';
 
 /**
  * Unordered instruction pairs the check may compare, per instruction and in all, before it gives
@@ -25,54 +22,66 @@ export const MIN_UNORDERED_PAIRS = 20_000_000;
  * `accesses`: each instruction's accessesOf, when the caller has them already (checkProgram's collect).
  */
 export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, accesses?: readonly (readonly Access[])[]): string | null {
-  for (const [i, insn] of insns.entries()) {
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch' && i !== insns.length - 1) return `instruction ${i} is a halt before the end of the program`;
-    for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag] && !HAS_PREV[unit]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
-    for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag] && !HAS_NEXT[unit]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
+    if (!HAS_PREV[unit]) for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
+    if (!HAS_NEXT[unit]) for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
   }
   return checkRaces(insns, accesses ?? insns.map((insn) => accessesOf(insn, cfg)));
 }
+
+/** Work units by number, WORKERS' order (−1: fetch). */
+const WORKER_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: -1 };
 
 /**
  * Vector clocks: clock[v] = how many instructions of unit v have ended before an instruction
  * starts (program order on its own unit, plus whatever the tokens it pops carry). A pop takes the
  * token of the matching push, which must come earlier in the program (else the machine deadlocks).
+ * (Clocks are three numbers in flat arrays: lastEnd[3u + v] for unit u's last instruction, a
+ * channel's k-th push at [3k, 3k + 3) of its list; no array per instruction.)
  */
 function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly Access[])[]): string | null {
-  const members: Record<Worker, number[]> = { load: [], compute: [], store: [] };
-  const lastEnd: Record<Worker, number[]> = { load: [0, 0, 0], compute: [0, 0, 0], store: [0, 0, 0] };
-  const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[][]])) as Record<Channel, number[][]>;
+  const members: number[][] = [[], [], []];
+  const lastEnd = new Float64Array(9);
+  const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[]])) as Record<Channel, number[]>;
   const pops = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
   const budget = Math.max(MIN_UNORDERED_PAIRS, UNORDERED_PAIRS_PER_INSN * insns.length);
+  const start = new Float64Array(3);
   let compared = 0;
-  for (const [i, insn] of insns.entries()) {
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
-    if (unit === 'fetch') continue;
-    const start = [...lastEnd[unit]];
-    for (const flag of ['popPrev', 'popNext'] as const) {
+    const me = WORKER_NUMBER[unit];
+    if (me < 0) continue;
+    for (let v = 0; v < 3; v++) start[v] = lastEnd[3 * me + v]!;
+    for (const flag of POPS) {
       if (!insn[flag]) continue;
       const ch = channelOf(unit, flag);
-      const token = pushes[ch][pops[ch]++];
-      if (token === undefined) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
-      for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[v]!);
+      const k = pops[ch]++;
+      const token = pushes[ch];
+      if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
+      for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[3 * k + v]!);
     }
-    for (const [v, other] of WORKERS.entries()) {
-      if (other === unit) continue;
-      const list = members[other];
+    const mine = accesses[i]!;
+    for (let v = 0; v < 3; v++) {
+      if (v === me) continue;
+      const list = members[v]!;
       compared += list.length - start[v]!;
       if (compared > budget) return `more than ${budget} instruction pairs run unordered: too few dependency tokens to check`;
       for (let k = start[v]!; k < list.length; k++) {
         const a = list[k]!;
-        if (conflicts(accesses[a]!, accesses[i]!)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
+        if (conflicts(accesses[a]!, mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
       }
     }
-    const me = WORKERS.indexOf(unit);
-    members[unit].push(i);
-    const end = [...start];
-    end[me] = members[unit].length;
-    lastEnd[unit] = end;
-    for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushes[channelOf(unit, flag)].push(end);
+    members[me]!.push(i);
+    start[me] = members[me]!.length;
+    for (let v = 0; v < 3; v++) lastEnd[3 * me + v] = start[v]!;
+    for (const flag of PUSHES) if (insn[flag]) pushes[channelOf(unit, flag)].push(start[0]!, start[1]!, start[2]!);
   }
   return null;
 }
+
+const POPS = ['popPrev', 'popNext'] as const;
+const PUSHES = ['pushPrev', 'pushNext'] as const;

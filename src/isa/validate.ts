@@ -7,11 +7,11 @@
 import { NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, depthOf, validateConfig, type ArrayConfig } from './config.js';
 import type { Access } from './effects.js';
-import { decodeAll, rememberWords } from './encode.js';
+import { decodeAll, rememberFrozen, rememberWords } from './encode.js';
 import { checkProgram, rememberChecked } from './interpret.js';
 import { checkOrdering } from './ordering.js';
 import { windowBytes, type InputWindows } from './input-windows.js';
-import { freezeProgram, readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
+import { freezeReachable, readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
 import { BUFFER_LIST, INSN_BYTES } from './spec.js';
 
 /** The largest DRAM image a program may declare (every run allocates it; the WASM memory holds it). */
@@ -145,19 +145,13 @@ function configOf(v: unknown, fail: (why: string) => NnchipError, file: string |
 export function validateProgram(program: Program, file?: string): Program {
   const problem = problemOf(program, file);
   if (problem !== null) throw new NnchipError('NN404', `invalid program: ${problem}`, file === undefined ? {} : { file });
-  const frozen = freezeProgram(program);
   // the next stage (the simulator's plan, its race check) need not check it again, unless it can still change
-  if (deepFrozen(frozen)) rememberChecked(frozen);
-  return frozen;
-}
-
-/** Everything a check reads cannot change (freezeProgram skips what is frozen already, however shallowly). */
-function deepFrozen(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
-  if (!Object.isFrozen(v)) return false;
-  const parts: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
-  for (const x of parts) if (typeof x === 'object' && x !== null && !deepFrozen(x)) return false;
-  return true;
+  // (freezeReachable: everything a check reads is frozen now, also below what was frozen already)
+  if (freezeReachable(program)) {
+    rememberChecked(program);
+    rememberFrozen(program.instructions);
+  }
+  return program;
 }
 
 function problemOf(p: Program, file: string | undefined): string | null {

@@ -48,60 +48,63 @@ function digitCount(m: number): number {
   return digits;
 }
 
+/** Writes an ASCII string's bytes at out[at …]; returns the end. */
+function putAscii(out: Uint8Array, at: number, text: string): number {
+  for (let k = 0; k < text.length; k++) out[at++] = text.charCodeAt(k);
+  return at;
+}
+
+/** Writes String(v)'s bytes at out[at …] (digits by hand for a safe integer: no string each); returns the end. */
+function putNumber(out: Uint8Array, at: number, v: number): number {
+  if (!Number.isSafeInteger(v)) return putAscii(out, at, String(v));
+  if (v < 0) out[at++] = 0x2d; // '-'
+  let m = Math.abs(v);
+  const digits = digitCount(m);
+  for (let d = digits - 1; d >= 0; d--, m = Math.floor(m / 10)) out[at + d] = 0x30 + (m % 10);
+  return at + digits;
+}
+
+/** Bytes one instruction's line takes at most: its op, every field with the longest number text (24), the flags, the padding and the index. */
+const LINE_BYTES = Math.max(...Object.values(FORMATS).map((fields) => 16 + fields.reduce((a, f) => a + f.name.length + 2 + 24, 0))) + 48 + 72 + 24;
+
 export function listingBytes(insns: readonly Instruction[], opts: ListingOptions = {}): Uint8Array {
   const width = String(Math.max(insns.length - 1, 0)).length;
   let out = new Uint8Array(Math.max(1024, insns.length * 96));
   let at = 0;
-  const room = (n: number): void => {
-    if (at + n <= out.length) return;
-    const grown = new Uint8Array(Math.max(2 * out.length, at + n));
-    grown.set(out.subarray(0, at));
-    out = grown;
-  };
-  const ascii = (text: string): void => {
-    room(text.length);
-    for (let k = 0; k < text.length; k++) out[at++] = text.charCodeAt(k);
-  };
-  // a number as String(v) writes it (digits by hand for integers: the common case, no string each)
-  const number = (v: number): void => {
-    if (!Number.isSafeInteger(v)) return ascii(String(v));
-    room(17);
-    if (v < 0) out[at++] = 0x2d; // '-'
-    let m = Math.abs(v);
-    const digits = digitCount(m);
-    for (let d = digits - 1; d >= 0; d--, m = Math.floor(m / 10)) out[at + d] = 0x30 + (m % 10);
-    at += digits;
-  };
   const encoder = new TextEncoder();
   for (let i = 0; i < insns.length; i++) {
     const c = opts.comments?.get(i);
-    if (c !== undefined) {
-      const bytes = encoder.encode(`; ${c}\n`);
-      room(bytes.length);
-      out.set(bytes, at);
-      at += bytes.length;
+    const comment = c === undefined ? null : encoder.encode(`; ${c}\n`);
+    const need = at + LINE_BYTES + (comment === null ? 0 : comment.length);
+    if (need > out.length) {
+      const grown = new Uint8Array(Math.max(2 * out.length, need));
+      grown.set(out.subarray(0, at));
+      out = grown;
     }
-    // formatInstruction's text, byte by byte (op, field names and flags are ASCII)
+    if (comment !== null) (out.set(comment, at), (at += comment.length));
+    // formatInstruction's text, byte by byte (op, field names, buffer names and flags are ASCII)
     const insn = insns[i]!;
     const values = insn as unknown as Record<string, number | boolean>;
     const lineStart = at;
-    ascii(insn.op);
+    at = putAscii(out, at, insn.op);
     for (const { name, before } of FIELD_TEXT.get(insn.op)!) {
-      ascii(before);
+      at = putAscii(out, at, before);
       const v = Number(values[name]);
-      if (name === NAMED_FIELD) ascii(valueText(name, v));
-      else number(v);
+      at = name === NAMED_FIELD ? putAscii(out, at, valueText(name, v)) : putNumber(out, at, v);
     }
     let flags = 0;
-    for (const f of TOKEN_FLAGS) if (values[f] === true) ascii(flags++ === 0 ? ` | ${f}` : ` ${f}`);
-    room(72 + 4 + width);
+    for (const f of TOKEN_FLAGS) {
+      if (values[f] !== true) continue;
+      at = putAscii(out, at, flags++ === 0 ? ' | ' : ' ');
+      at = putAscii(out, at, f);
+    }
     while (at - lineStart < 72) out[at++] = 0x20;
-    ascii(' ; ');
+    at = putAscii(out, at, ' ; ');
     for (let pad = width - digitCount(i); pad > 0; pad--) out[at++] = 0x20;
-    number(i);
+    at = putNumber(out, at, i);
     out[at++] = 0x0a;
   }
-  if (insns.length === 0) ascii('\n'); // formatListing of nothing: one empty line
+  if (insns.length === 0) out[at++] = 0x0a; // formatListing of nothing: one empty line
   return out.subarray(0, at);
 }
 

@@ -77,22 +77,39 @@ for (const fields of FIELDS.values()) for (const f of fields) if (f.bits > 32) t
 /** The four 32-bit words of the instruction being encoded (encodeInto; one at a time). */
 const WORDS = new Uint32Array(INSN_BYTES / 4);
 
+/** Per op, its fields as parallel arrays (encodeInto reads them once per instruction, no record per field). */
+const PACKING = new Map(
+  [...RANGED].map(([op, ranged]) => [
+    op,
+    {
+      fields: ranged.map((r) => r.f),
+      names: ranged.map((r) => r.f.name),
+      lo: ranged.map((r) => r.lo),
+      hi: ranged.map((r) => r.hi),
+      word: ranged.map((r) => r.f.lsb >>> 5),
+      shift: ranged.map((r) => r.f.lsb & 31),
+      bits: ranged.map((r) => r.f.bits),
+    },
+  ]),
+);
+
 /** encode(insn) into out[at .. at + 16) (encodeAll: no array per instruction). */
 function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   const values = insn as unknown as Record<string, number | boolean | string>;
   const w = WORDS;
   w.fill(0);
-  for (const { f, lo, hi } of RANGED.get(insn.op)!) {
-    const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
+  const { fields, names, lo, hi, word, shift, bits } = PACKING.get(insn.op)!;
+  for (let i = 0; i < names.length; i++) {
+    const raw = names[i] === 'opcode' ? OPCODES[insn.op] : values[names[i]!];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) {
+      const f = fields[i]!;
       throw new NnchipError('NN901', `internal error: ${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`);
     }
-    const u = v < 0 ? v + 2 ** f.bits : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
-    const word = f.lsb >>> 5;
-    const shift = f.lsb & 31;
-    w[word]! |= u << shift;
-    if (shift + f.bits > 32) w[word + 1]! |= u >>> (32 - shift);
+    const u = v < 0 ? v + 2 ** bits[i]! : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
+    const s = shift[i]!;
+    w[word[i]!]! |= u << s;
+    if (s + bits[i]! > 32) w[word[i]! + 1]! |= u >>> (32 - s);
   }
   // little-endian bytes of the little-endian words
   for (let k = 0; k < 4; k++) {

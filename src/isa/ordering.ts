@@ -29,7 +29,28 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, a
     if (!HAS_PREV[unit]) for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
     if (!HAS_NEXT[unit]) for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
   }
-  return checkRaces(insns, accesses ?? insns.map((insn) => accessesOf(insn, cfg)));
+  return checkRaces(insns, accesses === undefined ? recentAccesses(insns, cfg) : (i) => accesses[i]!);
+}
+
+/** Accesses the race check keeps: an instruction's own and those of the unordered ones just before it. */
+const RECENT = 1 << 12;
+
+/**
+ * Each instruction's accessesOf as the race check asks for it, the latest RECENT of them kept (it
+ * compares an instruction with the unordered ones just before it; further back they are derived
+ * again): half a million lists kept alive cost the collector more than deriving them.
+ */
+function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: number) => readonly Access[] {
+  const index = new Int32Array(RECENT).fill(-1);
+  const lists: (readonly Access[])[] = [];
+  return (i) => {
+    const slot = i & (RECENT - 1);
+    if (index[slot] === i) return lists[slot]!;
+    const list = accessesOf(insns[i]!, cfg);
+    index[slot] = i;
+    lists[slot] = list;
+    return list;
+  };
 }
 
 /** Work units by number, WORKERS' order (−1: fetch). */
@@ -42,7 +63,7 @@ const WORKER_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, sto
  * (Clocks are three numbers in flat arrays: lastEnd[3u + v] for unit u's last instruction, a
  * channel's k-th push at [3k, 3k + 3) of its list; no array per instruction.)
  */
-function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly Access[])[]): string | null {
+function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => readonly Access[]): string | null {
   const members: number[][] = [[], [], []];
   const lastEnd = new Float64Array(9);
   const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[]])) as Record<Channel, number[]>;
@@ -64,7 +85,7 @@ function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly 
       if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
       for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[3 * k + v]!);
     }
-    const mine = accesses[i]!;
+    const mine = accessesAt(i);
     for (let v = 0; v < 3; v++) {
       if (v === me) continue;
       const list = members[v]!;
@@ -72,7 +93,7 @@ function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly 
       if (compared > budget) return `more than ${budget} instruction pairs run unordered: too few dependency tokens to check`;
       for (let k = start[v]!; k < list.length; k++) {
         const a = list[k]!;
-        if (conflicts(accesses[a]!, mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
+        if (conflicts(accessesAt(a), mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
       }
     }
     members[me]!.push(i);

@@ -165,16 +165,17 @@ function problemOf(p: Program, file: string | undefined): string | null {
     const size = r.space === 'dram' ? p.dramSize : depthOf(cfg, r.space);
     if (r.start + r.size > size) return `memory-map region "${r.name}" [${r.start}, ${r.start + r.size}) lies outside ${r.space} [0, ${size})`;
   }
-  // each instruction's accesses, derived once for the bounds, the DRAM extent and the race check
-  const accesses: Access[][] = [];
-  const stream = checkProgram(p, accesses);
-  if (stream !== null) return stream;
   // DRAM no larger than the program's own extent: a few header bytes cannot make every run allocate a GiB
+  // (each instruction's accesses are looked at as the bounds check derives them and not kept: the
+  // race check derives the few it compares again, cheaper than half a million lists kept alive)
   let extent = Math.max(p.constants.length, tensorEnd(storedLayout(p.input)), tensorEnd(p.output));
+  const stream = checkProgram(p, (list) => {
+    for (let k = 0; k < list.length; k++) if (list[k]!.space === 'dram') extent = Math.max(extent, list[k]!.end);
+  });
+  if (stream !== null) return stream;
   for (const r of p.memoryMap) if (r.space === 'dram') extent = Math.max(extent, r.start + r.size);
-  for (const list of accesses) for (const a of list) if (a.space === 'dram') extent = Math.max(extent, a.end);
   if (p.dramSize > extent) return `dramSize ${p.dramSize} exceeds the ${extent} bytes the program uses`;
-  return checkOrdering(p.instructions, cfg, accesses);
+  return checkOrdering(p.instructions, cfg);
 }
 
 /** One past the highest byte of a tensor (pixel addresses grow with the sample, the line and the column). */

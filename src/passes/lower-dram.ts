@@ -70,13 +70,26 @@ export class Dram {
   }
   /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key` is its contentKey. */
   constant(name: string, bytes: Uint8Array, key: ContentKey = contentKey(bytes)): number {
-    const seen = this.dedupe.get(key);
+    let map = this.dedupe;
+    let k = key;
+    if (typeof key === 'number') {
+      // blobs of up to 6 bytes: one map per length, keyed by Σ bytes[i]·256^i alone (contentKey
+      // without its length term), an int32 when that fits 32 bits — the same key for the same
+      // bytes —, so a 2×2 array's quarter million 4-byte tiles are small integers, not heap numbers
+      const n = bytes.length;
+      map = this.small[n] ??= new Map();
+      k = key - 256 ** n;
+      if (n <= 4) k |= 0;
+    }
+    const seen = map.get(k);
     if (seen !== undefined) return seen;
     const at = this.alloc(name, bytes.length);
     this.put(at, bytes);
-    this.dedupe.set(key, at);
+    map.set(k, at);
     return at;
   }
+  /** Blobs of up to 6 bytes, one map per length (constant). */
+  private readonly small: Map<ContentKey, number>[] = [];
   image(): Uint8Array {
     let end = 0;
     for (let i = 0; i < this.chunkAt.length; i++) end = Math.max(end, this.chunkAt[i]! + this.chunkBytes[i]!.length);

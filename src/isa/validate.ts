@@ -232,18 +232,20 @@ function checkWindows(p: Program, t: DramTensor, win: InputWindows, which: strin
 function checkLayers(p: Program): string | null {
   const n = p.instructions.length;
   if (p.insnLayer.length !== n) return 'insnLayer does not give a layer for every instruction';
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
+  // each layer's first and last instruction (-1: none), by layer number
+  const layers = Math.max(1, p.layers.length);
+  const first = new Float64Array(layers).fill(-1);
+  const last = new Float64Array(layers).fill(-1);
   for (let i = 0; i < n; i++) {
     const l = p.insnLayer[i]!;
-    if (!Number.isInteger(l) || l < 0 || l >= Math.max(1, p.layers.length)) return `insnLayer[${i}] = ${l} names no layer`;
+    if (!Number.isInteger(l) || l < 0 || l >= layers) return `insnLayer[${i}] = ${l} names no layer`;
     if (p.instructions[i]!.op === 'halt') continue;
-    if (!first.has(l)) first.set(l, i);
-    last.set(l, i);
+    if (first[l] === -1) first[l] = i;
+    last[l] = i;
   }
   for (const [li, l] of p.layers.entries()) {
-    const start = first.get(li) ?? 0;
-    const count = (last.get(li) ?? -1) - start + 1;
+    const start = first[li] === -1 ? 0 : first[li]!;
+    const count = last[li]! - start + 1;
     if (l.firstInsn !== start || l.insnCount !== count) return `layer ${li} ("${l.name}") claims instructions [${l.firstInsn}, ${l.firstInsn + l.insnCount}); insnLayer gives [${start}, ${start + count})`;
   }
   return null;

@@ -3,8 +3,8 @@
 // weights; shapes are what matter) and the shipped digits models.
 //   "whole process" rows spawn bin/nnchip.mjs and read its CPU time from /usr/bin/time (wall time
 //   when that is missing; the 1M-parameter dense rows run `nnchip lower` on the model written as a
-//   TF.js model.json, bench/models.mjs writeDenseTfjs); "in-process" rows time compile() and add the CPU time of a bare
-//   `nnchip --version` process start. `sim` rows run `nnchip sim` on the lowered program (as the
+//   TF.js model.json, bench/models.mjs writeDenseTfjs); "in-process" rows time compile() and add the
+//   CPU time of a bare `nnchip --version` process start. `sim` rows run `nnchip sim` on the lowered program (as the
 //   CLI runs it: matmul values on the WebAssembly SIMD GEMM). BENCH_RESNET_SIDE (default 224) sets
 //   ResNet-18's input side (ResNet rows take minutes here at 224); BENCH_VERILATOR=0 skips the
 //   Verilator comparison, BENCH_ONLY=verilator runs only it, BENCH_ONLY=lower only the `lower` rows,

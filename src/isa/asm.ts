@@ -35,12 +35,6 @@ export function formatListing(insns: readonly Instruction[], opts: ListingOption
   return new TextDecoder().decode(listingBytes(insns, opts));
 }
 
-/**
- * formatListing's text as UTF-8 bytes, written straight into one buffer: each instruction's line is
- * formatInstruction's text padded to 72 columns, then `; <index>`; a comment line precedes its
- * instruction. (`nnchip lower` writes these bytes: a 2×2 array's listing is half a million lines,
- * which as strings took more time to build, join and encode than the compiler took to lower.)
- */
 /** Decimal digits of a safe integer ≥ 0. */
 function digitCount(m: number): number {
   let digits = 1;
@@ -67,6 +61,12 @@ function putNumber(out: Uint8Array, at: number, v: number): number {
 /** Bytes one instruction's line takes at most: its op, every field with the longest number text (24), the flags, the padding and the index. */
 const LINE_BYTES = Math.max(...Object.values(FORMATS).map((fields) => 16 + fields.reduce((a, f) => a + f.name.length + 2 + 24, 0))) + 48 + 72 + 24;
 
+/**
+ * formatListing's text as UTF-8 bytes, written straight into one buffer: each instruction's line is
+ * formatInstruction's text padded to 72 columns, then `; <index>`; a comment line precedes its
+ * instruction. (`nnchip lower` writes these bytes: a 2×2 array's listing is half a million lines,
+ * which as strings took more time to build, join and encode than the compiler took to lower.)
+ */
 export function listingBytes(insns: readonly Instruction[], opts: ListingOptions = {}): Uint8Array {
   const width = String(Math.max(insns.length - 1, 0)).length;
   let out = new Uint8Array(Math.max(1024, insns.length * 96));

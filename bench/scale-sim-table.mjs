@@ -1,7 +1,8 @@
 // bench/scale-sim-table.mjs: one SCALE-Sim topology's per-layer table — nnchip's certificate cycles
 // beside SCALE-Sim v2's weight-stationary closed form, at matched settings (ideal DRAM: 4096 B/cycle,
-// latency 0, buffers at their largest) and at nnchip's default machine. Shared by scale-sim.mjs and
-// preload.mjs. Prints; never asserts.
+// latency 0, buffers at their largest, the acc buffer's two read-port banks: accBanks 2, or
+// BENCH_ACC_BANKS) and at nnchip's default machine. Shared by scale-sim.mjs and preload.mjs. Prints;
+// never asserts.
 import { scaleSimWsCycles } from '../dist/src/cli/topology.js';
 import { DEFAULT_LIMITS } from '../dist/src/importers/limits.js';
 import { layerGraph, mnkOf, parseTopology, syntheticCalibration } from '../dist/src/importers/topology.js';
@@ -10,12 +11,13 @@ import { certify } from '../dist/src/isa/cost.js';
 import { compile } from '../dist/src/passes/pipeline.js';
 
 const MAX = 65536;
+const ACC_BANKS = Number(process.env.BENCH_ACC_BANKS ?? 2);
 const pad = (s, n) => String(s).padStart(n);
 
 /** Print the table of topology CSV text `csv` (named `file`) on an R×C array; returns the totals. */
 export function printScaleSimTable(csv, file, rows, cols) {
   const settings = {
-    matched: makeConfig({ rows, cols, dramBytesPerCycle: 4096, dramLatency: 0, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX }),
+    matched: makeConfig({ rows, cols, dramBytesPerCycle: 4096, dramLatency: 0, accBanks: ACC_BANKS, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX }),
     defaults: makeConfig({ rows, cols }),
   };
   const topo = parseTopology(csv, file);

@@ -9,7 +9,7 @@ module nnchip_controller (
   st_start, st_sram, st_rows, st_dram, st_stride, st_last,
   mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
-  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last, th_tail,
+  th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last, th_tail, th_reach,
   done, error,
   prog_wclk, prog_we, prog_waddr, prog_lane, prog_wdata, prog_raddr
 );
@@ -26,6 +26,9 @@ module nnchip_controller (
   parameter QNT_AW = 8;
   parameter OUT_AW = 8;
   parameter DRAM_AW = 16;
+  parameter ACC_BANKS = 1;                 // 2: the acc halves have a read port each (src/isa/config.ts accBanks)
+  parameter ACC_SPLIT = 256;               // the first acc entry of the upper half (accSplit)
+  parameter MM_BASE = 12;                  // 2 * array rows + COLS: a matmul's duration less its rows
   // rows fields, as wide as a valid program's counts can be (a load, store, matmul or threshold
   // stays inside the buffer it writes: isa/interpret.ts checkProgram); the top derives them from the buffer depths
   parameter LD_ROWS_W = F_LOAD_ROWS_W;
@@ -72,6 +75,7 @@ module nnchip_controller (
   output wire [F_THRESHOLD_POOL_W_W-1:0] th_pool_w;
   input  wire th_last;
   input  wire th_tail;                           // the threshold in flight lets a matmul start (its tail: timing.ts)
+  input  wire th_reach;                          // ... one of mm_rows on the other acc bank (accBanks 2)
   output wire done, error;
   input  wire prog_wclk;                   // PROG_LOADABLE: write byte prog_lane of instruction memory word prog_waddr
   input  wire prog_we;
@@ -211,6 +215,7 @@ module nnchip_controller (
   reg [TOKEN_W-1:0] l2c_q, c2l_q, c2s_q, s2c_q;
   reg ld_busy_q, st_busy_q, c_busy_q;
   reg c_th_q;                              // c_busy_q is a threshold's (not a matmul's issue interval)
+  reg th_hi_q;                             // the last threshold's acc is in the upper acc half
   reg ld_push_next_q, st_push_prev_q, c_push_prev_q, c_push_next_q;
   localparam [TOKEN_W-1:0] NO_TOKENS = {TOKEN_W{1'b0}};
 
@@ -221,7 +226,59 @@ module nnchip_controller (
   // a matmul started in a threshold's tail completes after it, so no threshold is in flight either).
   assign ld_start = ~ld_empty & ~ld_busy_q & (~ld_pop_next | (c2l_q != NO_TOKENS));
   assign st_start = ~st_empty & ~st_busy_q & (~st_pop_prev | (c2s_q != NO_TOKENS));
-  assign c_start  = ~c_empty & (~c_busy_q | (c_is_mm & c_th_q & th_tail)) & (c_is_mm | ~mm_busy)
+  // With two acc banks (src/isa/timing.ts accBanksApart), a matmul whose acc rows all lie in the
+  // other half from the threshold's starts earlier: once the threshold ends within its duration (th_reach).
+  wire mm_apart;
+  generate
+    if (ACC_BANKS == 2) begin : g_apart
+      localparam [31:0] SPLIT_32 = ACC_SPLIT;
+      wire [31:0] mm_end_32 = {{(32-ACC_AW){1'b0}}, mm_acc} + {{(32-MM_ROWS_W){1'b0}}, mm_rows};
+      assign mm_apart = th_hi_q ? (mm_end_32 <= SPLIT_32) : ({{(32-ACC_AW){1'b0}}, mm_acc} >= SPLIT_32);
+    end else begin : g_one_bank
+      assign mm_apart = 1'b0;
+      wire unused_th_hi = th_hi_q;
+    end
+  endgenerate
+  // ... and a requantize-mode threshold starts beside matmuls still in flight when none touches its
+  // half and each completes within its rows (timing.ts thresholdBesideFrom): per half, the cycles
+  // until the newest matmul touching it completes (in-order completions: it completes last).
+  wire th_beside;
+  generate
+    if (ACC_BANKS == 2) begin : g_beside
+      localparam integer LW = ((MM_ROWS_W > TH_ROWS_W) ? MM_ROWS_W : TH_ROWS_W) + 11;
+      localparam integer BASE_INT = MM_BASE - 1;
+      localparam [LW-1:0] BASE_L = BASE_INT[LW-1:0];
+      localparam [31:0] SPLIT_B = ACC_SPLIT;
+      reg [LW-1:0] left_lo_q, left_hi_q;
+      reg th_run_q;
+      wire [31:0] mm_acc_32 = {{(32-ACC_AW){1'b0}}, mm_acc};
+      wire [31:0] mm_end_b = mm_acc_32 + {{(32-MM_ROWS_W){1'b0}}, mm_rows};
+      wire touch_lo = mm_acc_32 < SPLIT_B;
+      wire touch_hi = mm_end_b > SPLIT_B;
+      wire [LW-1:0] dur1 = BASE_L + {{(LW-MM_ROWS_W){1'b0}}, mm_rows};
+      wire [LW-1:0] lo_next = (left_lo_q != {LW{1'b0}}) ? left_lo_q - 1'b1 : left_lo_q;
+      wire [LW-1:0] hi_next = (left_hi_q != {LW{1'b0}}) ? left_hi_q - 1'b1 : left_hi_q;
+      wire th_upper = {{(32-ACC_AW){1'b0}}, th_acc} >= SPLIT_B;
+      wire [LW-1:0] rows_l = {{(LW-TH_ROWS_W){1'b0}}, th_rows};
+      wire th_rq = (th_steps == {F_THRESHOLD_STEPS_W{1'b0}}) | (th_pool_h != {F_THRESHOLD_POOL_H_W{1'b0}}) | (th_pool_w != {F_THRESHOLD_POOL_W_W{1'b0}});
+      assign th_beside = c_is_th & th_rq & ~th_run_q
+                       & (th_upper ? (left_hi_q == {LW{1'b0}}) & (left_lo_q <= rows_l) : (left_lo_q == {LW{1'b0}}) & (left_hi_q <= rows_l));
+      always @(posedge clk) begin
+        if (!rst_n) begin
+          left_lo_q <= {LW{1'b0}};
+          left_hi_q <= {LW{1'b0}};
+          th_run_q <= 1'b0;
+        end else begin
+          left_lo_q <= (mm_start & touch_lo) ? dur1 : lo_next;
+          left_hi_q <= (mm_start & touch_hi) ? dur1 : hi_next;
+          th_run_q <= (th_run_q | th_start) & ~th_last;
+        end
+      end
+    end else begin : g_in_order
+      assign th_beside = 1'b0;
+    end
+  endgenerate
+  assign c_start  = ~c_empty & (~c_busy_q | (c_is_mm & c_th_q & (th_tail | (th_reach & mm_apart)))) & (c_is_mm | ~mm_busy | th_beside)
                   & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
   assign mm_start = c_start & c_is_mm;
   assign th_start = c_start & c_is_th;
@@ -254,6 +311,7 @@ module nnchip_controller (
       st_busy_q <= 1'b0;
       c_busy_q <= 1'b0;
       c_th_q <= 1'b0;
+      th_hi_q <= 1'b0;
       ld_push_next_q <= 1'b0;
       st_push_prev_q <= 1'b0;
       c_push_prev_q <= 1'b0;
@@ -267,6 +325,7 @@ module nnchip_controller (
       st_busy_q <= (st_busy_q | st_start) & ~st_last;
       c_busy_q <= c_start ? ~c_sync : c_busy_q & ~c_last;
       if (c_start) c_th_q <= c_is_th;
+      if (th_start) th_hi_q <= {{(32-ACC_AW){1'b0}}, th_acc} >= ACC_SPLIT;
       if (ld_start) ld_push_next_q <= ld_push_next;
       if (st_start) st_push_prev_q <= st_push_prev;
       if (c_start & ~c_is_mm) begin   // a matmul's pushes travel with it; a threshold's wait here, in its tail too

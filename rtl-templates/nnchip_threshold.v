@@ -33,7 +33,9 @@ module nnchip_threshold #(
   parameter ACC_AW = 8,
   parameter OUT_AW = 8,
   parameter QNT_AW = 8,
-  parameter LEAD = 11        // matmul_acc_lead(array rows, COLS): the tail (below) a matmul may start in
+  parameter LEAD = 11,       // matmul_acc_lead(array rows, COLS): the tail (below) a matmul may start in
+  parameter BANKS = 1,       // 2: acc banks with a read port each, so `reach` (below) is built
+  parameter MM_ROWS_W = 16
 ) (
   input  wire               clk,
   input  wire               rst_n,
@@ -59,7 +61,9 @@ module nnchip_threshold #(
   output wire [OUT_AW-1:0]  out_waddr,
   output wire [COLS*8-1:0]  out_wdata,
   output wire               last,
-  output wire               tail        // a requantize-mode instruction, from its start + 2, ends within LEAD cycles
+  output wire               tail,       // a requantize-mode instruction, from its start + 2, ends within LEAD cycles
+  input  wire [MM_ROWS_W-1:0] next_rows, // the rows of the matmul heading the compute queue
+  output wire               reach       // BANKS = 2: ... ends within LEAD + next_rows cycles (a matmul of next_rows on the other acc bank ends after it)
 );
   `include "nnchip_isa.vh"
   localparam STAGES = 4;   // select, multiply, accumulate, round + clamp + write: the *1_q .. *4_q registers below
@@ -399,6 +403,19 @@ module nnchip_threshold #(
     end
   end
   assign tail = tail_q;
+  // reach (src/isa/timing.ts thresholdTailReach): left <= duration(matmul) - 1 = LEAD + next_rows, a
+  // matmul on the other acc bank may start then (the controller checks the banks)
+  generate
+    if (BANKS == 2) begin : g_reach
+      localparam [31:0] LEAD_32 = LEAD;
+      wire [31:0] left_32 = {{(32-LEFT_W){1'b0}}, left_q};
+      wire [31:0] limit_32 = LEAD_32 + {{(32-MM_ROWS_W){1'b0}}, next_rows};
+      assign reach = tail_on_q & (left_32 <= limit_32);
+    end else begin : g_no_reach
+      assign reach = 1'b0;
+      wire unused_next_rows = ^next_rows;
+    end
+  endgenerate
 
   // ---- table mode (src/isa/ops/threshold.ts): P = 1 + 2*steps beats per acc row, t from start:
   //   t = P*m          read acc row m;  t = P*m + k (k = 1 .. 2*steps) read table entry tbl + k - 1

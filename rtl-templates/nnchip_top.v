@@ -16,6 +16,7 @@ module nnchip_top #(
   parameter THRESHOLD_POOL = {{THRESHOLD_POOL}},       // 1: the program pools in the threshold (its window logic is built)
   parameter THRESHOLD_TABLE = {{THRESHOLD_TABLE}},     // 1: the program has step tables (the threshold's table sequencer is built)
   parameter THRESHOLD_MAC16 = {{THRESHOLD_MAC16}},     // 1: the threshold lanes multiply in SB_MAC16 blocks, two per lane
+  parameter ACC_BANKS = {{ACC_BANKS}},                 // 2: the acc buffer's halves have a read port each (ArrayConfig.accBanks)
   parameter DRAM_BW = {{DRAM_BW}},            // bytes per beat, each channel
   parameter DRAM_LATENCY = {{DRAM_LATENCY}},  // cycles from a request to its data
   parameter DRAM_AW = {{DRAM_AW}},
@@ -52,6 +53,7 @@ module nnchip_top #(
   localparam ACT_AW = (ACT_DEPTH > 1) ? $clog2(ACT_DEPTH) : 1;
   localparam WGT_AW = (WGT_DEPTH > 1) ? $clog2(WGT_DEPTH) : 1;
   localparam ACC_AW = (ACC_DEPTH > 1) ? $clog2(ACC_DEPTH) : 1;
+  localparam ACC_SPLIT = (ACC_BANKS == 2) ? ACC_DEPTH / 2 : ACC_DEPTH;   // src/isa/config.ts accSplit
   localparam QNT_AW = (QNT_DEPTH > 1) ? $clog2(QNT_DEPTH) : 1;
   localparam OUT_AW = (OUT_DEPTH > 1) ? $clog2(OUT_DEPTH) : 1;
   localparam LD_AW_01 = (ACT_AW > WGT_AW) ? ACT_AW : WGT_AW;
@@ -75,7 +77,7 @@ module nnchip_top #(
   localparam ENTRY_W = 8 * ((ROWS > 4 * COLS) ? ROWS : 4 * COLS);
 
   // ---- controller ↔ units
-  wire ld_start, ld_last, st_start, st_last, mm_start, th_start, th_last, th_tail;
+  wire ld_start, ld_last, st_start, st_last, mm_start, th_start, th_last, th_tail, th_reach;
   wire mm_push_prev, mm_push_next, mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy;
   wire [F_LOAD_BUF_W-1:0] ld_buf;
   wire [LD_AW-1:0] ld_sram;
@@ -103,7 +105,7 @@ module nnchip_top #(
   nnchip_controller #(
     .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .PROG_LOADABLE(PROG_LOADABLE), .TOKEN_W(TOKEN_W),
     .LD_AW(LD_AW), .ACT_AW(ACT_AW), .WGT_AW(WGT_AW), .ACC_AW(ACC_AW), .QNT_AW(QNT_AW), .OUT_AW(OUT_AW),
-    .DRAM_AW(DRAM_AW),
+    .DRAM_AW(DRAM_AW), .ACC_BANKS(ACC_BANKS), .ACC_SPLIT(ACC_SPLIT), .MM_BASE(2 * ROWS + COLS),
     .LD_ROWS_W(LD_ROWS_W), .ST_ROWS_W(ST_ROWS_W), .MM_ROWS_W(MM_ROWS_W), .TH_ROWS_W(TH_ROWS_W)
   ) u_ctrl (
     .clk(clk), .rst_n(rst_n),
@@ -116,7 +118,7 @@ module nnchip_top #(
     .mm_push_prev(mm_push_prev), .mm_push_next(mm_push_next), .mm_issue_last(mm_issue_last),
     .mm_done(mm_done), .mm_done_push_prev(mm_done_push_prev), .mm_done_push_next(mm_done_push_next), .mm_busy(mm_busy),
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
-    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last), .th_tail(th_tail),
+    .th_zp(th_zp), .th_lo(th_lo), .th_hi(th_hi), .th_table(th_table), .th_steps(th_steps), .th_pool_h(th_pool_h), .th_pool_w(th_pool_w), .th_last(th_last), .th_tail(th_tail), .th_reach(th_reach),
     .done(done), .error(error),
     .prog_wclk(prog_wclk), .prog_we(prog_we), .prog_waddr(prog_waddr_x[PROG_AW-1:0]), .prog_lane(prog_lane), .prog_wdata(prog_wdata),
     .prog_raddr(prog_raddr_w));
@@ -133,7 +135,7 @@ module nnchip_top #(
   wire [OUT_AW-1:0] th_out_waddr, st_out_raddr;
   wire [COLS*8-1:0] wgt_rdata, out_rdata, th_out_wdata;
   wire [ROWS*8-1:0] act_rdata;
-  wire [COLS*32-1:0] acc_rdata, mm_acc_wdata;
+  wire [COLS*32-1:0] mm_acc_rdata, th_acc_rdata, mm_acc_wdata;
   wire [COLS*24-1:0] qnt_rdata, qnt_wdata;
 
   nnchip_sram #(.WIDTH(ROWS*8), .DEPTH(ACT_DEPTH), .AW(ACT_AW)) u_act (
@@ -142,11 +144,12 @@ module nnchip_top #(
   nnchip_sram #(.WIDTH(COLS*8), .DEPTH(WGT_DEPTH), .AW(WGT_AW)) u_wgt (
     .clk(clk), .we(ld_wgt_we), .waddr(ld_waddr[WGT_AW-1:0]), .wdata(ld_wdata[COLS*8-1:0]),
     .re(mm_wgt_re), .raddr(mm_wgt_raddr), .rdata_q(wgt_rdata));
-  nnchip_acc_mem #(.WIDTH(COLS*32), .DEPTH(ACC_DEPTH), .AW(ACC_AW)) u_acc (
+  nnchip_acc_mem #(.WIDTH(COLS*32), .DEPTH(ACC_DEPTH), .AW(ACC_AW), .BANKS(ACC_BANKS), .SPLIT(ACC_SPLIT)) u_acc (
     .clk(clk), .rst_n(rst_n),
     .mm_we(mm_acc_we), .mm_waddr(mm_acc_waddr), .mm_wdata(mm_acc_wdata),
     .ld_we(ld_acc_we), .ld_waddr(ld_waddr[ACC_AW-1:0]), .ld_wdata(ld_wdata[COLS*32-1:0]),
-    .re(mm_acc_re | th_acc_re), .raddr(mm_acc_re ? mm_acc_raddr : th_acc_raddr), .rdata(acc_rdata));
+    .a_re(mm_acc_re), .a_raddr(mm_acc_raddr), .a_rdata(mm_acc_rdata),
+    .b_re(th_acc_re), .b_raddr(th_acc_raddr), .b_rdata(th_acc_rdata));
   // qnt keeps {shift, mult} of each lane; the reserved byte of the DRAM layout is dropped
   genvar c;
   generate
@@ -181,19 +184,20 @@ module nnchip_top #(
     .push_prev(mm_push_prev), .push_next(mm_push_next),
     .wgt_re(mm_wgt_re), .wgt_raddr(mm_wgt_raddr), .wgt_rdata(wgt_rdata),
     .act_re(mm_act_re), .act_raddr(mm_act_raddr), .act_rdata(act_rdata),
-    .acc_re(mm_acc_re), .acc_raddr(mm_acc_raddr), .acc_rdata(acc_rdata),
+    .acc_re(mm_acc_re), .acc_raddr(mm_acc_raddr), .acc_rdata(mm_acc_rdata),
     .acc_we(mm_acc_we), .acc_waddr(mm_acc_waddr), .acc_wdata(mm_acc_wdata), .issue_last(mm_issue_last),
     .done(mm_done), .done_push_prev(mm_done_push_prev), .done_push_next(mm_done_push_next), .busy(mm_busy));
 
   nnchip_threshold #(
     .COLS(COLS), .PASSES(THRESHOLD_PASSES), .POOL(THRESHOLD_POOL), .TABLE(THRESHOLD_TABLE), .MAC16(THRESHOLD_MAC16), .ROWS_W(TH_ROWS_W), .STEPS_W(F_THRESHOLD_STEPS_W), .ACC_AW(ACC_AW), .OUT_AW(OUT_AW), .QNT_AW(QNT_AW),
-    .LEAD(matmul_acc_lead(ROWS, COLS))
+    .LEAD(matmul_acc_lead(ROWS, COLS)), .BANKS(ACC_BANKS), .MM_ROWS_W(MM_ROWS_W)
   ) u_threshold (
     .clk(clk), .rst_n(rst_n), .start(th_start), .acc(th_acc), .out(th_out), .qnt(th_qnt), .rows(th_rows),
     .zp(th_zp), .lo(th_lo), .hi(th_hi), .tbl(th_table), .steps(th_steps), .pool_h(th_pool_h), .pool_w(th_pool_w),
-    .acc_re(th_acc_re), .acc_raddr(th_acc_raddr), .acc_rdata(acc_rdata),
+    .acc_re(th_acc_re), .acc_raddr(th_acc_raddr), .acc_rdata(th_acc_rdata),
     .qnt_re(th_qnt_re), .qnt_raddr(th_qnt_raddr), .qnt_rdata(qnt_rdata),
-    .out_we(th_out_we), .out_waddr(th_out_waddr), .out_wdata(th_out_wdata), .last(th_last), .tail(th_tail));
+    .out_we(th_out_we), .out_waddr(th_out_waddr), .out_wdata(th_out_wdata), .last(th_last), .tail(th_tail),
+    .next_rows(mm_rows), .reach(th_reach));
 
   nnchip_dma_store #(
     .COLS(COLS), .DRAM_BW(DRAM_BW), .DRAM_AW(DRAM_AW), .DRAM_LATENCY(DRAM_LATENCY), .OUT_AW(OUT_AW),

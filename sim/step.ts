@@ -9,9 +9,10 @@
 import { internal, unhandled } from '../src/diagnostics/error.js';
 import { CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
-import { matmulAccLead } from '../src/isa/ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/threshold.js';
 import { layerCycles } from '../src/isa/cost.js';
+import { accSplit } from '../src/isa/config.js';
+import { duration, matmulAccBanks, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
@@ -99,16 +100,28 @@ export class Controller {
   /**
    * Whether unit u may start instruction i at cycle t: its issue slot is free (`cur`), and unless i
    * is a matmul (which overlaps the matmuls before it) no matmul or threshold tail is still in
-   * flight; or i is a matmul and the threshold in the slot lets it in, in its last matmulAccLead cycles.
+   * flight; or i is a matmul and the threshold in the slot lets it in, in its last thresholdTailReach
+   * cycles (timing.ts: its matmulAccLead, or nearly all of it on the other acc bank).
    */
   private free(u: number, i: number, t: number): boolean {
-    const isMatmul = this.insns[i]!.op === 'matmul';
+    const insn = this.insns[i]!;
     const c = this.cur[u]!;
-    if (c < 0) return isMatmul || u !== UNIT_INDEX.compute || (this.matmul.inFlight.length === 0 && this.tail < 0);
+    if (c < 0) return insn.op === 'matmul' || u !== UNIT_INDEX.compute || (this.tail < 0 && (this.matmul.inFlight.length === 0 || this.beside(insn, t)));
     const th = this.insns[c]!;
-    if (!isMatmul || th.op !== 'threshold' || !thresholdLetsMatmulIn(th)) return false;
+    if (insn.op !== 'matmul' || th.op !== 'threshold' || !thresholdLetsMatmulIn(th)) return false;
     const tau = t - this.start[c]!;
-    return tau >= THRESHOLD_TAIL_FROM && this.threshold.cyclesLeft(tau) <= matmulAccLead(this.plan.program.config);
+    return tau >= THRESHOLD_TAIL_FROM && this.threshold.cyclesLeft(tau) <= thresholdTailReach(th, insn, this.plan.program.config);
+  }
+
+  /**
+   * Whether a threshold may start at t beside the matmuls in flight (timing.ts thresholdBesideFrom):
+   * none touches its acc bank, and each completes within its rows.
+   */
+  private beside(insn: Instruction, t: number): boolean {
+    const cfg = this.plan.program.config;
+    if (insn.op !== 'threshold' || !thresholdGoesBeside(insn, cfg)) return false;
+    const b = insn.acc >= accSplit(cfg) ? 1 : 0;
+    return this.matmul.inFlight.every((f) => !matmulAccBanks(f.insn, cfg)[b] && f.start + duration(f.insn, cfg) - t <= insn.rows);
   }
 
   /** One instruction per cycle into its unit's queue; halt only ends fetch. */

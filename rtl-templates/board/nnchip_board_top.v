@@ -10,6 +10,7 @@ module nnchip_board_top #(
   parameter CLKS_PER_BIT = {{CLKS_PER_BIT}},
   parameter WAKE_CLKS = {{WAKE_CLKS}},
   parameter USE_PLL = {{USE_PLL}},
+  parameter PLL_PAD = {{PLL_PAD}},            // 1: the oscillator's pin is the PLL's own input pad (SB_PLL40_PAD)
   parameter [3:0] PLL_DIVR = {{PLL_DIVR}},
   parameter [6:0] PLL_DIVF = {{PLL_DIVF}},
   parameter [2:0] PLL_DIVQ = {{PLL_DIVQ}},
@@ -39,7 +40,7 @@ module nnchip_board_top #(
 );
   `include "nnchip_protocol.vh"
   wire clk, locked;
-  nnchip_board_pll #(.USE_PLL(USE_PLL), .DIVR(PLL_DIVR), .DIVF(PLL_DIVF), .DIVQ(PLL_DIVQ), .FILTER_RANGE(PLL_FILTER))
+  nnchip_board_pll #(.USE_PLL(USE_PLL), .PLL_PAD(PLL_PAD), .DIVR(PLL_DIVR), .DIVF(PLL_DIVF), .DIVQ(PLL_DIVQ), .FILTER_RANGE(PLL_FILTER))
     u_pll (.clk_in(clk_pin), .clk_out(clk), .locked(locked));
 
   reg [3:0] por_q = 4'd0;                       // power-on reset: 15 cycles after PLL lock

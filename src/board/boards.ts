@@ -16,14 +16,19 @@ export interface Board {
   readonly flashBytes: number;
   readonly imageOffset: number;
   readonly ledActiveLow: boolean;
+  /**
+   * the oscillator's pin is the PLL's own input pad (the iCEBreaker's pin 35): the PLL must be an
+   * SB_PLL40_PAD there (nextpnr cannot place an SB_PLL40_CORE whose site the pin's input buffer takes)
+   */
+  readonly pllPad: boolean;
   /** the flash chip, and the read the design uses by default (src/board/flash.ts; `--flash-read`) */
   readonly flashChip: string;
   readonly flashRead: FlashReadName;
 }
 
 export const BOARDS = {
-  icebreaker: { name: 'icebreaker', title: 'iCEBreaker (iCE40-UP5K SG48)', device: 'up5k', package: 'sg48', oscMhz: 12, flashBytes: 16 << 20, imageOffset: 1 << 20, ledActiveLow: true, flashChip: 'W25Q128JV', flashRead: 'dual' },
-  'hx8k-breakout': { name: 'hx8k-breakout', title: 'iCE40-HX8K breakout (CT256)', device: 'hx8k', package: 'ct256', oscMhz: 12, flashBytes: 4 << 20, imageOffset: 1 << 20, ledActiveLow: false, flashChip: 'N25Q032A', flashRead: 'dual' },
+  icebreaker: { name: 'icebreaker', title: 'iCEBreaker (iCE40-UP5K SG48)', device: 'up5k', package: 'sg48', oscMhz: 12, flashBytes: 16 << 20, imageOffset: 1 << 20, ledActiveLow: true, pllPad: true, flashChip: 'W25Q128JV', flashRead: 'dual' },
+  'hx8k-breakout': { name: 'hx8k-breakout', title: 'iCE40-HX8K breakout (CT256)', device: 'hx8k', package: 'ct256', oscMhz: 12, flashBytes: 4 << 20, imageOffset: 1 << 20, ledActiveLow: false, pllPad: false, flashChip: 'N25Q032A', flashRead: 'dual' },
 } as const satisfies Record<string, Board>;
 export type BoardName = keyof typeof BOARDS;
 export const BOARD_NAMES = Object.keys(BOARDS) as BoardName[];

@@ -142,7 +142,13 @@ export function checkImageFits(p: Program, b: Board, ramBytes: number, imageByte
   if (p.config.dramBytesPerCycle > 64) throw new NnchipError('NN405', `the board memory adapter serves at most 64 DRAM bytes per cycle; the config asks for ${p.config.dramBytesPerCycle} (set dramBytesPerCycle ≤ 64)`);
 }
 
+/** UART speeds the boards' FTDI FT2232H carries (up to 12 Mbaud; 300 baud is the lowest standard rate). */
+export const BAUD_RANGE = { min: 300, max: 12_000_000 } as const;
+
 export function uartDivider(clockMhz: number, baud: number): number {
+  if (!Number.isInteger(baud) || baud < BAUD_RANGE.min || baud > BAUD_RANGE.max) {
+    throw new NnchipError('NN801', `--baud ${baud}: expected a whole number of bits per second from ${BAUD_RANGE.min} to ${BAUD_RANGE.max} (the boards' FT2232H UART)`);
+  }
   const div = Math.round((clockMhz * 1e6) / baud);
   const error = Math.abs((clockMhz * 1e6) / div - baud) / baud;
   if (div < 4 || error > 0.02) throw new NnchipError('NN801', `--baud ${baud}: it cannot be made from a ${clockMhz} MHz clock within 2%`);
@@ -155,6 +161,7 @@ function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSet
     CLKS_PER_BIT: uartDivider(pll.mhz, baud),
     WAKE_CLKS: Math.ceil(pll.mhz * 20), // 20 µs after RELEASE POWER-DOWN (data sheets: tRES1 ≤ 3 µs … 30 µs)
     USE_PLL: pll.use ? 1 : 0,
+    PLL_PAD: o.board.pllPad ? 1 : 0,
     PLL_DIVR: `4'd${pll.divr}`,
     PLL_DIVF: `7'd${pll.divf}`,
     PLL_DIVQ: `3'd${pll.divq}`,

@@ -22,6 +22,7 @@ export interface ArrayConfig {
   readonly dramLatency: number;
   readonly queueDepth: number;
   readonly thresholdPasses: number;
+  readonly accBanks: number;
   readonly clockMhz: number;
 }
 
@@ -38,6 +39,7 @@ export const CONFIG_FIELD_DOCS = {
   dramLatency: 'cycles from a DMA request to its first data',
   queueDepth: 'instruction queue entries in front of each unit',
   thresholdPasses: `threshold-unit cycles per acc row: a divisor P of cols (cols/P lanes) or cols × ${THRESHOLD_DIGIT_STEPS.join('|')} (one lane, multi-cycle multiply)`,
+  accBanks: 'acc buffer read ports: 1 (the matmul and the threshold share one) or 2 (two halves split at accDepth/2, a read port each: a matmul may stream beside a threshold that reads the other half)',
   clockMhz: 'clock for time figures (cycle counts do not depend on it)',
 } as const satisfies Record<keyof ArrayConfig, string>;
 
@@ -53,6 +55,7 @@ export const DEFAULT_CONFIG: ArrayConfig = {
   dramLatency: 20,
   queueDepth: 8,
   thresholdPasses: 1,
+  accBanks: 1,
   clockMhz: 100,
 };
 
@@ -69,6 +72,7 @@ export const CONFIG_LIMITS: Readonly<Record<keyof ArrayConfig, readonly [number,
   dramLatency: [0, 100000],
   queueDepth: [1, 1024],
   thresholdPasses: [1, 4096],
+  accBanks: [1, 2],
   clockMhz: [0.001, 100000],
 };
 
@@ -88,7 +92,18 @@ export function validateConfig(cfg: ArrayConfig, file?: string): ArrayConfig {
   if (!thresholdPassesValid(cfg.thresholdPasses, cfg.cols)) {
     throw new NnchipError('NN402', `config field "thresholdPasses" is ${cfg.thresholdPasses}; with cols = ${cfg.cols} it must divide ${cfg.cols} or be ${cfg.cols} × ${THRESHOLD_DIGIT_STEPS.slice(0, -1).join(', ')} or ${THRESHOLD_DIGIT_STEPS.at(-1)}`, file === undefined ? {} : { file });
   }
+  if (cfg.accBanks === 2 && cfg.accDepth < 2) {
+    throw new NnchipError('NN402', `config field "accBanks" is 2; the acc buffer's two halves need accDepth ≥ 2 (it is ${cfg.accDepth})`, file === undefined ? {} : { file });
+  }
   return cfg;
+}
+
+/**
+ * The first acc entry of the upper half (accBanks 2: entries below it are bank 0, the rest bank 1;
+ * each bank has its own read port). With one bank, accDepth: every entry is in bank 0.
+ */
+export function accSplit(cfg: Pick<ArrayConfig, 'accBanks' | 'accDepth'>): number {
+  return cfg.accBanks === 2 ? Math.floor(cfg.accDepth / 2) : cfg.accDepth;
 }
 
 /**

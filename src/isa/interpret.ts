@@ -5,11 +5,12 @@
  * bit for bit. Tokens and timing do not exist here: a correctly scheduled program computes the
  * same values when its units run concurrently.
  */
-import { depthOf, type ArrayConfig } from './config.js';
+import { accSplit, depthOf, type ArrayConfig } from './config.js';
 import { accessesOf, type Access } from './effects.js';
 import { opOf, poolWindowError } from './ops/index.js';
+import { thresholdLetsMatmulIn } from './ops/threshold.js';
 import { initialDram, readTensor, writeTensor, type Program } from './program.js';
-import { isLoadBuffer, type Instruction } from './spec.js';
+import { isLoadBuffer, type Instruction, type InstructionOf } from './spec.js';
 import { bufferLanes, createState, type MachineState } from './state.js';
 
 export { createState, type MachineState } from './state.js';
@@ -50,6 +51,8 @@ export function checkProgram(p: Program, collect?: Access[][] | ((accesses: read
       const a = accesses[k]!;
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;
     }
+    const bankError = insn.op === 'threshold' ? thresholdBankError(insn, accesses, p.config) : null;
+    if (bankError !== null) return `instruction ${i} (threshold) ${bankError}`;
   }
   const layers = Math.max(1, p.layers.length);
   if (p.insnLayer.length !== p.instructions.length) return 'insnLayer does not give a layer for every instruction';
@@ -60,6 +63,18 @@ export function checkProgram(p: Program, collect?: Access[][] | ((accesses: read
   const last = p.instructions[p.instructions.length - 1];
   if (last?.op !== 'halt') return 'the program does not end with halt';
   return null;
+}
+
+/**
+ * With two acc banks, a requantize-mode threshold reads only the half its `acc` field is in: the
+ * timing rule (timing.ts accBanksApart) and the controller tell its bank from that field alone.
+ */
+function thresholdBankError(insn: InstructionOf<'threshold'>, accesses: readonly Access[], cfg: ArrayConfig): string | null {
+  if (cfg.accBanks !== 2 || !thresholdLetsMatmulIn(insn)) return null;
+  const split = accSplit(cfg);
+  const rows = accesses.find((a) => a.space === 'acc' && !a.write)!;
+  if (insn.acc >= split || rows.end <= split) return null;
+  return `reads acc[${rows.start}, ${rows.end}) across the acc banks' boundary at ${split} (accBanks 2)`;
 }
 
 /** Execute one instruction on the state: its op record's `execute`, the semantics it states, literally. */

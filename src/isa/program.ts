@@ -245,10 +245,17 @@ export function readTensor(dram: Uint8Array, t: DramTensor): Int8Array {
 
 const MAGIC = [0x4e, 0x4e, 0x43, 0x48, 0x49, 0x50, 0x00, 0x01]; // "NNCHIP\0\x01"
 
+/** The machine as the container stores it: accBanks only when it is 2 (a file without it is a one-bank machine, as every file before it). */
+export function storedConfig(c: ArrayConfig): ArrayConfig | Omit<ArrayConfig, 'accBanks'> {
+  if (c.accBanks !== 1) return c;
+  const { accBanks: _, ...rest } = c;
+  return rest;
+}
+
 export function serializeProgram(p: Program): Uint8Array {
   const header = new TextEncoder().encode(
     JSON.stringify({
-      config: p.config,
+      config: storedConfig(p.config),
       instructionCount: p.instructions.length,
       dramSize: p.dramSize,
       constantsLength: p.constants.length,

@@ -12,20 +12,26 @@
  *              where the k-th pop on a channel takes the token of the k-th push on it)
  *   free[i] = s[j] + occupancy(j)   if j, the previous instruction of the same unit, has the same op
  *                                   and that op pipelines (its record has `occupancy`: matmul)
- *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − matmulAccLead)   if i is a matmul and j a
- *                                   threshold that lets it in (requantize mode): j has read every
- *                                   acc row before i's first acc access
+ *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − reach)   if i is a matmul and j a threshold
+ *                                   that lets it in (requantize mode), reach = duration(i) − 1 when
+ *                                   they touch different acc banks (accBanksApart: each bank has its
+ *                                   own read port, and i still completes after j), else
+ *                                   matmulAccLead (j has read every acc row before i's first acc access)
+ *           = max(the slot, e of the earlier matmuls on its acc bank, e − rows[i] of those on the
+ *             other bank, e of the earlier thresholds and syncs)   if i is a requantize-mode
+ *                                   threshold on a two-bank machine (thresholdBesideFrom; the slot:
+ *                                   s[j] + occupancy(j) when j is a matmul)
  *           = max e[j'] over every earlier instruction j' of the unit   otherwise
  *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
  * Within a unit, completions stay in program order (e[j] < e[i] for j before i): docs/hardware.md.
  */
 import { internal } from '../diagnostics/error.js';
-import type { ArrayConfig } from './config.js';
+import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
-import { matmulAccLead } from './ops/matmul.js';
+import { matmulAccLead, matmulIssueInterval } from './ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
-import { channelOf, type Channel, type Instruction } from './spec.js';
+import { channelOf, type Channel, type Instruction, type InstructionOf } from './spec.js';
 
 /** Cycles from an instruction's start to its completion (its op record's `duration`). */
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
@@ -33,13 +39,57 @@ export function duration(insn: Instruction, cfg: ArrayConfig): number {
 }
 
 /**
+ * Whether a matmul and the requantize-mode threshold before it read different acc banks (accBanks 2):
+ * the threshold's bank is its `acc` field's half (checkProgram holds its reads to that half), the
+ * matmul's acc rows all lie in the other. Decided from the two instructions' fields alone.
+ */
+export function accBanksApart(th: InstructionOf<'threshold'>, mm: InstructionOf<'matmul'>, cfg: ArrayConfig): boolean {
+  if (cfg.accBanks !== 2) return false;
+  const split = accSplit(cfg);
+  return th.acc >= split ? mm.acc + mm.rows <= split : mm.acc >= split;
+}
+
+/** The acc banks a matmul's rows touch: [bank 0, bank 1] (one bank: bank 0 only). */
+export function matmulAccBanks(mm: InstructionOf<'matmul'>, cfg: ArrayConfig): readonly [boolean, boolean] {
+  const split = accSplit(cfg);
+  return [mm.acc < split, mm.acc + mm.rows > split];
+}
+
+/**
+ * When a requantize-mode threshold on a two-bank machine may start (else: once every earlier
+ * instruction of the unit completed): once the unit's slot is free (`slotFree`: the previous
+ * matmul's issue interval, or every earlier threshold and sync completed), every earlier matmul
+ * touching its bank completed, and the matmuls still in flight on the other bank complete within
+ * its `rows` cycles (it completes after them: its duration exceeds its rows).
+ */
+export function thresholdBesideFrom(th: InstructionOf<'threshold'>, slotFree: number, bankEnd: readonly [number, number], cfg: ArrayConfig): number {
+  const b = th.acc >= accSplit(cfg) ? 1 : 0;
+  return Math.max(slotFree, bankEnd[b]!, bankEnd[1 - b]! - th.rows);
+}
+
+/** Whether a threshold may start beside matmuls in flight on the other acc bank (thresholdBesideFrom). */
+export function thresholdGoesBeside(th: InstructionOf<'threshold'>, cfg: ArrayConfig): boolean {
+  return cfg.accBanks === 2 && thresholdLetsMatmulIn(th);
+}
+
+/**
+ * How many cycles before a requantize-mode threshold completes the matmul after it may start:
+ * matmulAccLead (its first acc access comes after the threshold's last acc read), or, on the other
+ * acc bank, all but one of the matmul's cycles (it streams beside the threshold and completes after
+ * it, so completions and token pushes stay in program order).
+ */
+export function thresholdTailReach(th: InstructionOf<'threshold'>, mm: InstructionOf<'matmul'>, cfg: ArrayConfig): number {
+  return accBanksApart(th, mm, cfg) ? duration(mm, cfg) - 1 : matmulAccLead(cfg);
+}
+
+/**
  * When a unit may start `next` after `prev` (its previous instruction) started at `prevStart`:
  * after prev's issue interval if both have an op that pipelines; a matmul after a threshold that
- * lets it in, once the threshold is within the matmul's acc lead of completing (unitDone: a threshold
+ * lets it in, once the threshold is within thresholdTailReach of completing (unitDone: a threshold
  * starts after every earlier instruction completed, so it completes last); else once all earlier ones completed.
  */
 export function unitFreeAt(prev: Instruction, prevStart: number, unitDone: number, next: Instruction, cfg: ArrayConfig): number {
-  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, unitDone - matmulAccLead(cfg));
+  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, unitDone - thresholdTailReach(prev, next, cfg));
   const occupancy = opOf(prev).occupancy;
   return occupancy !== undefined && prev.op === next.op ? prevStart + (occupancy as (i: Instruction, c: ArrayConfig) => number)(prev, cfg) : unitDone;
 }
@@ -67,6 +117,9 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
   const unitStarts: Record<string, number[]> = { load: [], compute: [], store: [] };
   const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
   const popCount: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
+  // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
+  const bankEnd: [number, number] = [0, 0];
+  let soloEnd = 0;
   let prevFetch = -1;
   let cycles = 0;
   for (const insn of insns) {
@@ -84,7 +137,11 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
       continue;
     }
     const last = unitLast[unit];
-    const free = last === undefined ? 0 : unitFreeAt(last.insn, last.start, unitEnd[unit], insn, cfg);
+    let free = last === undefined ? 0 : unitFreeAt(last.insn, last.start, unitEnd[unit], insn, cfg);
+    if (last !== undefined && insn.op === 'threshold' && thresholdGoesBeside(insn, cfg)) {
+      const slot = last.insn.op === 'matmul' ? last.start + matmulIssueInterval(last.insn.rows, cfg) : 0;
+      free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, cfg);
+    }
     let start = Math.max(fetch + 1, free);
     for (const flag of ['popPrev', 'popNext'] as const) {
       if (!insn[flag]) continue;
@@ -97,6 +154,13 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
     for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(unit, flag)].push(end);
     unitStarts[unit]!.push(start);
     unitLast[unit] = { insn, start };
+    if (unit === 'compute') {
+      if (insn.op === 'matmul') {
+        const [lo, hi] = matmulAccBanks(insn, cfg);
+        if (lo) bankEnd[0] = Math.max(bankEnd[0], end);
+        if (hi) bankEnd[1] = Math.max(bankEnd[1], end);
+      } else soloEnd = Math.max(soloEnd, end);
+    }
     const busy = end - Math.max(start, unitEnd[unit]);
     unitEnd[unit] = Math.max(unitEnd[unit], end);
     timings.push({ fetch, start, end, free, busy });

@@ -121,13 +121,13 @@ export function deserializeProgram(bytes: Uint8Array, file?: string, owned = fal
   return valid;
 }
 
-/** The stored machine: known fields only, thresholdPasses 1 when the file predates it (key order kept). */
+/** The stored machine: known fields only, thresholdPasses 1 when the file predates it, accBanks 1 when the file leaves it out (key order kept). */
 function configOf(v: unknown, fail: (why: string) => NnchipError, file: string | undefined): ArrayConfig {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fail('the program header has no machine configuration');
   const unknown = Object.keys(v).find((k) => !Object.hasOwn(DEFAULT_CONFIG, k));
   if (unknown !== undefined) throw fail(`the machine configuration has an unknown field ${show(unknown)}`);
   const config = v as Record<string, unknown>;
-  const withPasses = { ...config, thresholdPasses: config['thresholdPasses'] ?? 1 } as unknown as ArrayConfig;
+  const withPasses = { ...config, thresholdPasses: config['thresholdPasses'] ?? 1, accBanks: config['accBanks'] ?? 1 } as unknown as ArrayConfig;
   // a damaged file, not a bad --config: NN404 like every other problem of the file
   try {
     return validateConfig(withPasses, file);

@@ -15,7 +15,7 @@
  * A channel sum (global average pooling) is its own loop: emitChannelSum.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import type { ArrayConfig } from '../isa/config.js';
+import { accSplit, type ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
 import { encodePoolGeometry } from '../isa/ops/threshold.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
@@ -33,10 +33,24 @@ export interface EmitState {
   maxAct: number;
   maxRows: number;
   tableSpan: [number, number];
+  /** The acc entry the odd column tiles' slot starts at on a machine with two acc banks (Infinity: none did). */
+  secondAcc: number;
   readonly wgtSlots: number;
   readonly qntSlots: number;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
   readonly slotTile: number[];
+}
+
+/**
+ * The acc entry of an odd column tile's slot: the upper half's first entry on a machine with two
+ * acc banks (accBanks 2), so the threshold of one column tile reads one bank while the next one's
+ * matmuls stream into the other beside it (timing.ts accBanksApart), else right after the even
+ * slot's `size` entries. A step table's slots stay packed (table mode lets no matmul in).
+ */
+export function oddAccSlot(size: number, table: boolean, cfg: ArrayConfig, st: EmitState): number {
+  if (cfg.accBanks !== 2 || table) return size;
+  st.secondAcc = accSplit(cfg);
+  return st.secondAcc;
 }
 
 /**
@@ -134,19 +148,20 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
   for (let sample = 0; sample < op.oh; sample++) for (let nt = 0; nt < NT; nt++) {
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
+    const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
     emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: slot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
+    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
       for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
         st.slotTile[held] = -1; // activations, not a constant
         const n = Math.min(R, pixels - x0);
         emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
-        emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: slot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
+        emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
       }
     }
     held.push(
-      { op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 },
+      { op: 'threshold', ...NO_TOKENS, acc: accSlot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 },
       { op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 },
     );
     if (pairs && nt % 2 === 0 && nt + 1 < NT) continue;
@@ -270,13 +285,24 @@ function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: 
 }
 
 /** Emit every instruction of one op. */
-export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit): void {
+  // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
+  // tile's first matmul (on the other bank), so it starts beside that matmul's drain
+  // (timing.ts thresholdBesideFrom), not after it; `held` waits for that matmul
+  let held: Instruction | null = null;
+  const emit: Emit = (insn) => {
+    emitOut(insn);
+    if (insn.op !== 'matmul' || held === null) return;
+    const threshold = held;
+    held = null;
+    emitOut(threshold);
+  };
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
-  const { lines, actHalf } = chunked ? { lines: 1, actHalf: 0 } : chooseLines(op, sources, cfg, most, st.wgtSlots);
+  const { lines, actHalf, beside } = chunked ? { lines: 1, actHalf: 0, beside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];
@@ -314,12 +340,14 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const steps = op.table?.steps ?? 0;
     // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
     const tableAt = 2 * lines * chunk;
+    // column tile `tileIndex`'s acc slot (its out slot is (tileIndex % 2) · lines · chunk)
+    const accSlotOf = (tileIndex: number): number => (tileIndex % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st));
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
     const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
       steps > 0
         ? { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
         : { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
-      ...(biasAct >= 0 ? [] : [{ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: (tileIndex % 2) * lines * chunk, rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+      ...(biasAct >= 0 ? [] : [{ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
     ];
     // an op's first column loads and weight group load before its first windows: those wait for the
     // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
@@ -338,6 +366,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     for (let nt = 0; nt < NT; nt++) {
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
+      const acc = accSlotOf(tileIndex);
       const qSlot = tileIndex % st.qntSlots;
       // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
       if (nt > 0 || early.length === 0) columnLoads(nt, tileIndex).forEach(emit);
@@ -347,7 +376,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         const from = used++;
         return wgtSlotOf(ahead, from, group, st, R, C, emit);
       };
-      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc: slot, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
@@ -358,25 +387,25 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
           const wAddr = nextSlot();
           if (s.tapPixels !== null) {
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: 1, acc: slot, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: 1, acc, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
           } else if (a.sampleMajor) {
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc: slot, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
           } else {
             // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc: slot, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
+            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
           }
         });
       });
       // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
       const pw = pooledWidth(op, x1 - x0);
       const pooling = op.pool === undefined ? { table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 } : thresholdPooling(op.pool, op.ow, padTop);
-      const finish: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc: slot, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling }];
+      const finish: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling }];
       for (const run of storedLines(op, py0, py1)) {
         const sram = slot + (run.from - py0) * pw;
         const lineAt = (i: number): number => out.origin + ((run.line + i * stepY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
@@ -413,9 +442,11 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const [t0, ...s0] = paired.splice(0);
       const [t1, ...s1] = finish;
       if (t0 !== undefined) emit(t0);
-      emit(t1!);
+      if (beside) held = t1!;
+      else emit(t1!);
       deferred.push(...s0, ...s1);
     }
   }
+  if (held !== null) emitOut(held);
   for (const store of deferred) emit(store);
 }

@@ -16,10 +16,15 @@ import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
 
+/** Matmuls per column tile from which, with two acc banks, its threshold follows the next column tile's first matmul (lower-emit.ts emitOp). */
+export const BESIDE_FOLDS = 4;
+
 export interface LineChoice {
   readonly lines: number;
   /** act entries between the two tiles' windows when they alternate halves of the act buffer; 0: every window at 0 */
   readonly actHalf: number;
+  /** Each column tile's threshold follows the next column tile's first matmul (two acc banks; where the estimate says it pays). */
+  readonly beside: boolean;
 }
 
 /** The act half one tile's windows (and an add's bias entry) take, when two of them fit the act buffer. */
@@ -29,7 +34,7 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
 }
 
 /** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
-function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
   const { rows: R, cols: C } = cfg;
   const lines = tile.oy1 - tile.oy0;
   const rows = lines * op.ow;
@@ -41,9 +46,14 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   const [kh, kw] = op.pool?.size ?? [1, 1];
   const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
   const interval = matmulIssueInterval(rows, cfg);
-  // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles (timing.ts)
-  const tail = (op.table?.steps ?? 0) === 0 ? Math.min(matmulAccLead(cfg), threshold - THRESHOLD_TAIL_FROM) : 0;
-  const compute = NT * (matmuls * interval + 2 * R + C + threshold - tail);
+  // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles, or with two acc
+  // banks (consecutive column tiles in different halves: lower-emit.ts oddAccSlot) its last
+  // duration − 1 cycles (timing.ts thresholdTailReach)
+  const reach = cfg.accBanks === 2 ? 2 * R + C + rows - 1 : matmulAccLead(cfg);
+  const tail = (op.table?.steps ?? 0) === 0 ? Math.min(reach, threshold - THRESHOLD_TAIL_FROM) : 0;
+  // with two acc banks and enough matmuls per column tile, the threshold follows the next column
+  // tile's first matmul and starts beside its drain: a column tile costs its matmuls' issue intervals
+  const compute = beside ? NT * (matmuls * interval + THRESHOLD_TAIL_FROM) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {
     const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;
@@ -55,13 +65,13 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
 }
 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
-function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number): number {
+function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false): number {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
   // one cost per tile shape (a tile's lines and pooled lines), as a batch has many tiles
   const costs = new Map<string, ReturnType<typeof tileCost>>();
   const tiles = lineTiles(op, lines).map((t) => {
     const key = `${t.oy1 - t.oy0}:${t.py1 - t.py0}`;
-    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg)).get(key)!;
+    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg, beside)).get(key)!;
   });
   // The first window loads before anything else. The next tile's window loads once the load unit is
   // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
@@ -77,16 +87,26 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
 
 /** The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least estimated cycles; `wgtSlots` weight tiles load ahead. */
 export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number): LineChoice {
-  let best = { lines: most, cost: estimate(op, sources, most, cfg, wgtSlots), tiles: lineTiles(op, most).length };
+  // with two acc banks, each candidate also with a column tile's threshold beside the next one's
+  // matmuls, where the estimate says that saves cycles (not where the load unit bounds the tile: its
+  // thresholds would then free their slots for the next loads later)
+  const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+  const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= BESIDE_FOLDS;
+  const costOf = (lines: number): { cost: number; beside: boolean } => {
+    const apart = estimate(op, sources, lines, cfg, wgtSlots);
+    const beside = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true) : Infinity;
+    return beside < apart ? { cost: beside, beside: true } : { cost: apart, beside: false };
+  };
+  let best = { lines: most, ...costOf(most), tiles: lineTiles(op, most).length };
   // only the tile counts that change the lines per tile ⌈oh / tiles⌉ (O(√oh) of them; every count cost a big batch O(oh²))
   for (let tiles = ceilDiv(op.oh, most), per = most; tiles <= op.oh; tiles = per > 1 ? ceilDiv(op.oh, per - 1) : op.oh + 1) {
     per = ceilDiv(op.oh, tiles);
     const lines = usableLines(op, per);
     if (lines < 1 || lines >= best.lines) continue;
-    const cost = estimate(op, sources, lines, cfg, wgtSlots);
+    const c = costOf(lines);
     const count = lineTiles(op, lines).length;
     // the estimate ignores token stalls between tiles: a smaller tile must save more than one array drain per extra tile
-    if (cost + (count - best.tiles) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, cost, tiles: count };
+    if (c.cost + (count - best.tiles) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, ...c, tiles: count };
   }
-  return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg) };
+  return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg), beside: best.beside };
 }

@@ -16,7 +16,7 @@ import { expectSimExact } from '../helpers/agreement.js';
 import { builder } from '../helpers/random-cnn.js';
 import { randomSamples } from '../helpers/random-graph.js';
 
-const CONFIGS = [{ rows: 8, cols: 8 }, { rows: 4, cols: 4, actDepth: 128, accDepth: 24, outDepth: 24 }, { rows: 16, cols: 8 }, { rows: 32, cols: 4 }];
+const CONFIGS = [{ rows: 8, cols: 8 }, { rows: 4, cols: 4, actDepth: 128, accDepth: 24, outDepth: 24 }, { rows: 16, cols: 8 }, { rows: 32, cols: 4 }, { rows: 8, cols: 8, accBanks: 2 }, { rows: 4, cols: 4, actDepth: 128, accDepth: 24, outDepth: 24, accBanks: 2 }];
 
 test('random strided convolutions: lowered, sim = interpret = certificate, outputs = the one-row lowering', () => {
   const rnd = mulberry32(Number(process.env['FUZZ_SEED'] ?? 8));

@@ -53,6 +53,16 @@ describe('example models', () => {
     }
   });
 
+  test('digits CNN on 4x4 with two acc banks (its odd column tiles in the upper half): the same codes as on one bank', async () => {
+    const graph = loadModel(example('digits-cnn/model.json'));
+    const samples = calibrationSamples(example('digits-cnn/calibration.json')).slice(0, 4);
+    const [one, two] = [1, 2].map((accBanks) => compile(graph, { config: makeConfig({ rows: 4, cols: 4, accBanks }), calibration: { samples }, verify: true }).program);
+    expect(two!.instructions).not.toEqual(one!.instructions);
+    const inputs = samples.map((x) => quantizeInput(two!, x));
+    await expectAgreement(two!, inputs);
+    for (const x of inputs) expect(Array.from(interpret(two!, x))).toEqual(Array.from(interpret(one!, x)));
+  });
+
   test('digits ONNX model', async () => {
     const graph = loadModel(example('digits-onnx/model.onnx'));
     const samples = calibrationSamples(example('digits-onnx/calibration.json'));

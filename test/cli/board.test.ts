@@ -5,15 +5,17 @@
  * the same image or makes one of another model for the same machine (and refuses another machine's), and `board run` fails with one clear line when the port cannot be opened.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { BOARD_NAMES } from '../../src/board/boards.js';
 import { PLACED_MACHINES } from '../../src/board/fit.js';
 import { IMAGE_HEADER_BYTES, imageFieldOffset, type ImageField } from '../../src/board/image.js';
 import { encodeAll } from '../../src/isa/encode.js';
 import { deserializeProgram } from '../../src/isa/validate.js';
-import { nnchip, REPO } from '../helpers/cli.js';
+import { BIN, nnchip, REPO } from '../helpers/cli.js';
 
 const TINY = join(REPO, 'examples/tiny/tiny.nnchip.json');
 const CALIBRATION = join(REPO, 'examples/tiny/calibration.json');
@@ -39,6 +41,18 @@ describe('nnchip verilog --board and nnchip board', () => {
     // the flash is read with Dual Output Fast Read unless --flash-read says otherwise
     expect((JSON.parse(r.stdout) as { flashRead: string }).flashRead).toBe('dual');
     expect(top).toMatch(/parameter \[7:0\] FLASH_READ_CMD = 8'h3b,/);
+  });
+
+  test('the iCEBreaker\'s PLL is fed by its own pad (pin 35: SB_PLL40_PAD), the HX8K breakout\'s from the fabric; a clock the PLL only comes near is named as made', () => {
+    const ice = join(work, 'ice16');
+    const r = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--clock', '16', '-o', ice]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('16.125 MHz (the PLL\'s nearest to 16)');
+    expect(readFileSync(join(ice, 'Makefile'), 'utf8')).toMatch(/^FREQ \?= 16\.125$/m);
+    const top = readFileSync(join(ice, 'board/nnchip_board_top.v'), 'utf8');
+    expect(top).toMatch(/parameter USE_PLL = 1,/);
+    expect(top).toMatch(/parameter PLL_PAD = 1,/);
+    expect(readFileSync(join(hw, 'board/nnchip_board_top.v'), 'utf8')).toMatch(/parameter PLL_PAD = 0,/);
   });
 
   test('--flash-read single reads with READ (0x03); another mode, or the flag without --board, is a usage error', () => {
@@ -157,7 +171,73 @@ describe('nnchip verilog --board and nnchip board', () => {
     const r = nnchip(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error NN512: cannot open .*no-such-tty.* — there is no .*no-such-tty: plug the board in/);
+    // the port is named once, serialport's "Error: …, cannot open <path>" unwrapped
+    expect(r.stderr).toMatch(/^error NN512: cannot open \S*no-such-tty: No such file or directory — there is no \S*no-such-tty: plug the board in/);
+  });
+
+  test('without the optional serialport package: board run is NN703 (exit 5) in one line; the other board commands do not need it', () => {
+    // a resolve hook that makes serialport missing, as `npm ci --omit=optional` leaves it
+    const hook = join(work, 'no-serialport.mjs');
+    const resolver = 'export async function resolve(s, c, next) { if (s === "serialport") { const e = new Error("Cannot find package serialport"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } return next(s, c); }';
+    writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(resolver)}`)});\n`);
+    const run = (args: readonly string[]) => spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, BIN, ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    const r = run(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
+    expect(r.status, r.stderr).toBe(5);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error NN703: the serialport package is not installed; `nnchip board run` needs it — install the serial-port library: npm install serialport/);
+    const image = join(work, 'without-serialport.bin');
+    const f = run(['board', 'flash-image', hw, '-o', image]);
+    expect(f.status, f.stderr).toBe(0);
+    expect(existsSync(image)).toBe(true);
+    const v = run(['verilog', TINY, '--board', 'icebreaker', '-o', join(work, 'without-serialport')]);
+    expect(v.status, v.stderr).toBe(0);
+  });
+
+  /** Hostile input: one line with its code, the exit code, nothing on stdout and nothing written. */
+  const refused = (args: readonly string[], code: number, line: RegExp, out?: string): void => {
+    const r = nnchip(args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+    expect(r.stderr).toMatch(line);
+    if (out !== undefined) expect(existsSync(out), `${out} written`).toBe(false);
+  };
+
+  test.each([
+    [['--clock', 'abc'], /^error NN801: --clock abc: expected a positive number/],
+    [['--clock', '-12'], /^error NN801: --clock -12: expected a positive number/],
+    [['--clock', '13'], /^error NN801: --clock 13: the iCE40 PLL cannot make 13 MHz/],
+    [['--clock', '1000'], /^error NN801: --clock 1000: the iCE40 PLL cannot make 1000 MHz/],
+    [['--baud', '0'], /^error NN801: --baud 0: expected a positive number/],
+    [['--baud', '1.5'], /^error NN801: --baud 1\.5: expected a whole number of bits per second from 300 to 12000000/],
+    [['--baud', '1'], /^error NN801: --baud 1: expected a whole number of bits per second from 300/],
+    [['--baud', '20000000'], /^error NN801: --baud 20000000: expected a whole number of bits per second from 300 to 12000000/],
+    [['--clock', '12', '--baud', '2500000'], /^error NN801: --baud 2500000: it cannot be made from a 12 MHz clock within 2%/],
+    [['--board', 'icestick'], /^error NN801: unknown board "icestick" \(available: icebreaker, hx8k-breakout\)/],
+    [['--target', 'ecp5'], /^error NN801: --board icebreaker builds for ice40, not --target ecp5/],
+    [['--device', 'hx8k'], /^error NN801: --board icebreaker has an up5k part, not --device hx8k/],
+  ])('verilog --board icebreaker %j: a usage error, nothing written', (args, line) => {
+    const out = join(work, `hostile-${args.join('_')}`);
+    refused(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', ...args, '-o', out], 2, line, out);
+  });
+
+  test('board commands on what is not a board design, or with inputs that do not fit it: one line, nothing written', () => {
+    const image = join(work, 'not-written.bin');
+    refused(['board', 'flash-image', join(REPO, 'examples/tiny'), '-o', image], 1, /^error NN515: \S+examples\/tiny has no board\.json: not a board design/, image);
+    refused(['board', 'flash-image', TINY, '-o', image], 1, /^error NN515: \S+tiny\.nnchip\.json is not a folder/, image);
+    refused(['board', 'run', join(work, 'nowhere'), '--port', '/dev/null', '--input', CALIBRATION], 1, /^error NN515: \S+nowhere is not a folder/);
+    const wrong = join(work, 'three-numbers.json');
+    writeFileSync(wrong, '[[1, 2, 3]]');
+    refused(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', wrong], 1, /^error NN303: three-numbers\.json: sample 0 has 3 numbers; the model input needs 4/);
+    refused(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION, '--timeout', '-1'], 2, /^error NN801: --timeout -1: expected a positive number of seconds/);
+    refused(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION, '--program', TINY], 2, /^error NN801: \S+tiny\.nnchip\.json: nnchip board run needs a lowered program/);
+    // a board.json whose fields were edited into nonsense
+    const edited = join(work, 'edited');
+    nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '-o', edited]);
+    const manifest = JSON.parse(readFileSync(join(edited, 'board.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(edited, 'board.json'), JSON.stringify({ ...manifest, baud: 'fast' }));
+    refused(['board', 'run', edited, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION], 1, /^error NN515: \S+board\.json: baud is not/);
+    refused(['board', 'flash-image', edited, '-o', image], 1, /^error NN515: \S+board\.json: baud is not/, image);
   });
 });
 

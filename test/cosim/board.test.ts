@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BOARDS, type Board } from '../../src/board/boards.js';
+import { PLACED_MACHINES } from '../../src/board/fit.js';
 import { BOARD_FILES, boardMachine, emitBoard, flashHex } from '../../src/board/emit.js';
 import { BoardSession, checkBoard, inferOnBoard } from '../../src/board/host.js';
 import { clocksPerByte, FLASH_READS, type FlashRead, type FlashReadName } from '../../src/board/flash.js';
@@ -27,6 +28,9 @@ import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
 import { requireTool, runTool } from '../../src/backends/verilog/tools.js';
 import { boardCellModels, compileBoardSim, startBoardSim } from '../../src/board/cosim.js';
 import { haveTools } from './tools.js';
+import { boardRun } from '../../src/cli/commands/board.js';
+import { captureIo } from '../../src/cli/context.js';
+import { nnchip } from '../helpers/cli.js';
 
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
@@ -135,6 +139,26 @@ describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on a 2x2 boar
   }, 600_000);
 });
 
+/**
+ * The other board: the HX8K breakout's design (no DSPs: the PE multipliers in LUTs; LEDs active
+ * high; the PLL, a pass-through in simulation, set for 24 MHz) for the machine board-pnr places on it.
+ */
+describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the HX8K breakout design in Icarus, driven by the host code', () => {
+  const board = BOARDS['hx8k-breakout'];
+  const p = tinyProgram(PLACED_MACHINES['hx8k-breakout'].config);
+  const machine = boardMachine(p, board);
+  const temp = tempFolder('nnchip-board-hx8k-');
+  const dir = join(temp.path, 'hw');
+  afterAll(() => temp.remove());
+  test('outputs = interpret(), compute cycles = scheduleTimes()', async () => {
+    writeDirAtomic(dir, emitBoard(p, { board, clockMhz: PLACED_MACHINES['hx8k-breakout'].clockMhz }));
+    const top = readFileSync(join(dir, 'board/nnchip_board_top.v'), 'utf8');
+    expect(top).toMatch(/parameter USE_PLL = 1,/);
+    expect(readFileSync(join(dir, 'rtl/nnchip_top.v'), 'utf8')).toMatch(/parameter PE_MAC16 = 0\b/);
+    await expectInferences(p, machine.id, dir, await compileBoardSim(dir), inputsOf(p));
+  }, 240_000);
+});
+
 describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Icarus, driven by the host code', () => {
   describe.each(CONFIGS.map((c, i) => [`${c.rows}x${c.cols} bw${c.dramBytesPerCycle} lat${c.dramLatency}`, c, i] as const))('%s', (_, config, index) => {
     const p = tinyProgram(config);
@@ -157,6 +181,35 @@ describe.skipIf(!haveTools('iverilog', 'vvp', 'mkfifo'))('the board design in Ic
     test('the program comes from flash: outputs = interpret(), compute cycles = scheduleTimes(), for several inferences in one session', async () => {
       await expectInferences(p, machine.id, dir, bench, inputsOf(p));
     }, 120_000);
+
+    test('nnchip board run over the co-simulated board prints what nnchip run prints (outputs: --backend ref; cycles: --backend sim)', async () => {
+      // the command's own code (board.json, program.nnp, the samples, the checks, the printing); the port is the bench's pipes
+      const viaBoard = async (json: boolean): Promise<string> => {
+        const io = captureIo();
+        await boardRun(dir, { port: 'the co-simulation', input: TINY_CALIBRATION, timeout: '600', ...(json ? { json } : {}) }, { io, exitCode: 0 }, async () => {
+          const sim = startBoardSim(dir, bench);
+          return { link: sim.link, close: async () => void expect(await sim.close()).toContain('(exit 0)') };
+        });
+        expect(io.err).toEqual([]);
+        return io.out.join('');
+      };
+      const run = (backend: string, json: boolean): string => {
+        const r = nnchip(['run', join(dir, BOARD_FILES.program), '--input', TINY_CALIBRATION, '--backend', backend, ...(json ? ['--json'] : [])]);
+        expect(r.code, r.stderr).toBe(0);
+        return r.stdout;
+      };
+      const board = JSON.parse(await viaBoard(true)) as { backend: string; outputs: number[][]; raw: number[][]; cycles: number[] };
+      const ref = JSON.parse(run('ref', true)) as typeof board;
+      const sim = JSON.parse(run('sim', true)) as typeof board;
+      expect(board.backend).toBe('board');
+      expect(board.outputs).toEqual(ref.outputs);
+      expect(board.raw).toEqual(ref.raw);
+      expect(board.cycles).toEqual(sim.cycles);
+      expect(board.cycles.length).toBe(board.outputs.length);
+      expect({ ...board, backend: 'sim' }).toEqual(sim);
+      // the text form too: line for line what the simulator's run prints
+      expect(await viaBoard(false)).toBe(run('sim', false));
+    }, 240_000);
 
     test('a program longer than the instruction RAM streams through it from flash, bit- and cycle-exact', async () => {
       // an 8-word instruction RAM: the program goes through it several times per inference

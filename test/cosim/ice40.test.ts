@@ -46,6 +46,8 @@ describe.skipIf(!haveTools('yosys', 'make'))('iCE40 flow', () => {
     expect(r.dsps).toBe(mac16Blocks(4, 4));
     expect(r.over).toEqual([]);
     expect(r.placed).toBe(true);
-    expect(r.fmaxMhz).toBeGreaterThan(0);
+    // the mark: with the multipliers registered in the blocks the clock is not the 18 MHz of the
+    // inferred DSPs (docs/hardware.md: 21-23 MHz, the threshold lane's last stage the critical path)
+    expect(r.fmaxMhz).toBeGreaterThan(18);
   }, 600_000);
 });

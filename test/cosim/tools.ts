@@ -45,7 +45,7 @@ export const SHAPES: readonly Partial<ArrayConfig>[] = [
 ];
 
 export const shapeName = (s: Partial<ArrayConfig>): string =>
-  `${s.rows}x${s.cols}${s.dramBytesPerCycle === undefined ? '' : ` bw${s.dramBytesPerCycle} lat${s.dramLatency} q${s.queueDepth}`}${s.thresholdPasses === undefined ? '' : ` tp${s.thresholdPasses}`}`;
+  `${s.rows}x${s.cols}${s.dramBytesPerCycle === undefined ? '' : ` bw${s.dramBytesPerCycle} lat${s.dramLatency} q${s.queueDepth}`}${s.thresholdPasses === undefined ? '' : ` tp${s.thresholdPasses}`}${s.accBanks === undefined ? '' : ` banks${s.accBanks}`}`;
 
 /** The RTL must compute what interpret() computes, in exactly scheduleTimes().cycles, with a passing test bench. */
 export function expectExact(p: Program, inputs: readonly Int8Array[], runs: readonly SampleRun[], what: string): void {

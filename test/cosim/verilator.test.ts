@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * Verilator: the generated RTL is lint-clean under `verilator --lint-only -Wall` for every array
- * shape and DRAM/queue corner, and the Verilator build of the test bench agrees with Icarus (and
+ * shape and DRAM/queue corner and with two acc banks, and the Verilator build of the test bench agrees with Icarus (and
  * with interpret() / scheduleTimes()) sample for sample.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ const smallNet = (shape: object): Program =>
   compileGraph(randomMlp([5, 4, 3], 3), randomSamples(4, 5, 4), { ...shape, actDepth: 256, wgtDepth: 64, accDepth: 16, qntDepth: 4, outDepth: 16 });
 
 describe.skipIf(!haveTools('verilator'))('verilator --lint-only -Wall', () => {
-  const corners = [...SHAPES, { rows: 3, cols: 5, dramBytesPerCycle: 64, dramLatency: 0, queueDepth: 5, actDepth: 100, thresholdPasses: 5 }];
+  const corners = [...SHAPES, { rows: 3, cols: 5, dramBytesPerCycle: 64, dramLatency: 0, queueDepth: 5, actDepth: 100, thresholdPasses: 5 }, { rows: 4, cols: 4, accBanks: 2 }];
   test.each(corners.map((s) => [shapeName(s), s] as const))('%s is clean', async (name, shape) => {
     const dir = join(work, name.replace(/\W+/g, '_'));
     const files = emitVerilog(smallNet(shape), { target: 'generic' });

@@ -2,24 +2,36 @@
 /**
  * The npm-only flow: with yosys, nextpnr-ice40 and icepack hidden from PATH (only make and the
  * shell utilities its recipes use stay), synthesize() falls back to @yowasp/yosys and
- * @yowasp/nextpnr-ice40 and goes from Verilog to a placed design and an iCE40 bitstream.
+ * @yowasp/nextpnr-ice40 and goes from Verilog to a placed design and an iCE40 bitstream; and
+ * `nnchip board bitstream` (buildBoardBitstream) does the same for a board design, the one that
+ * runs a model (about 75 CPU seconds of yosys and nextpnr in WebAssembly for the iCEBreaker's).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { findYowaspIce40, resolveIce40Tools } from '../../src/backends/verilog/nextpnr.js';
 import { synthesize } from '../../src/backends/verilog/synth.js';
 import { findTool } from '../../src/backends/verilog/tools.js';
+import { BOARDS } from '../../src/board/boards.js';
+import { buildBoardBitstream } from '../../src/board/bitstream.js';
+import { emitBoard } from '../../src/board/emit.js';
+import { PLACED_MACHINES } from '../../src/board/fit.js';
+import { loadModel } from '../../src/importers/index.js';
+import { writeDirAtomic } from '../../src/util/atomic-write.js';
 import { IN_CI } from '../helpers/ci.js';
+import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { haveTools, haveYowasp, synthProgram } from './tools.js';
 
+const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
+const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'nnchip-npm-only-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A PATH holding only make and what its recipes call, so no system EDA tool can be found. */
 function barePath(): string {
   const bin = join(work, 'bin');
+  if (existsSync(bin)) return bin;
   mkdirSync(bin);
   for (const tool of ['make', 'sh', 'mkdir', 'cat', 'grep', 'tail', 'rm']) {
     const found = findTool(tool);
@@ -55,4 +67,33 @@ describe.skipIf(!haveTools('make') || !haveYowasp() || !haveYowaspIce40())('npm-
       process.env['PATH'] = saved;
     }
   }, 1_200_000);
+
+  test('without system EDA tools, nnchip board bitstream makes the iCEBreaker board design\'s bitstream, meeting its 12 MHz', async () => {
+    // the machine board-pnr places on the iCEBreaker (PLACED_MACHINES), running the tiny example
+    const { clockMhz, config } = PLACED_MACHINES.icebreaker;
+    const p = compileGraph(loadModel(TINY), calibrationSamples(TINY_CALIBRATION), config);
+    const dir = join(work, 'board');
+    writeDirAtomic(dir, emitBoard(p, { board: BOARDS.icebreaker, clockMhz }));
+    const saved = process.env['PATH'];
+    const savedYosys = process.env['NNCHIP_YOSYS'];
+    process.env['PATH'] = barePath();
+    delete process.env['NNCHIP_YOSYS'];
+    const steps: string[] = [];
+    try {
+      for (const tool of ['yosys', 'nextpnr-ice40', 'icepack']) expect(findTool(tool), `${tool} hidden`).toBeNull();
+      const r = await buildBoardBitstream(dir, BOARDS.icebreaker, clockMhz, { onStep: (s) => steps.push(s) });
+      process.stdout.write(`npm-only iCEBreaker board: ${r.logicCells?.used} logic cells, ${r.blockRams?.used} block RAMs, ${r.dsps?.used} DSPs; ${r.clocks.map((c) => `${c.name} ${c.mhz} MHz`).join(', ')}\n`);
+      expect(r.yosys.kind).toBe('yowasp');
+      expect(r.pnr.kind).toBe('yowasp');
+      expect(steps).toHaveLength(3);
+      expect(r.dsps?.used).toBe(4);
+      expect(r.clocks.length).toBeGreaterThanOrEqual(2); // the board clock and the core's
+      for (const c of r.clocks) expect(c, c.name).toMatchObject({ pass: true, requiredMhz: clockMhz });
+      expect(r.bitstream).toBe(join(dir, 'build', 'board.bin'));
+      expect(readFileSync(r.bitstream).includes(Buffer.from([0x7e, 0xaa, 0x99, 0x7e]))).toBe(true);
+    } finally {
+      process.env['PATH'] = saved;
+      if (savedYosys !== undefined) process.env['NNCHIP_YOSYS'] = savedYosys;
+    }
+  }, 1_800_000);
 });

@@ -23,7 +23,17 @@ export interface TailCase {
   readonly mode: TailMode;
 }
 
-export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, seed: number, machine: Partial<ArrayConfig> = {}): Program {
+/**
+ * Where the two matmul/threshold pairs keep their acc rows: both at 0 (the tail rule), or on a
+ * machine with two acc banks (accBanks 2, split at accDepth/2 = rows + 4) the first pair in one half
+ * and the second in the other: 'up' (first low, second high) or 'down'; 'same' is a two-bank machine
+ * with both pairs in the low half (the tail rule again).
+ */
+export type TailBanks = 'one' | 'same' | 'up' | 'down';
+
+export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, seed: number, machine: Partial<ArrayConfig> = {}, banks: TailBanks = 'one'): Program {
+  const split = rows + 4;
+  const [acc1, acc2] = banks === 'up' ? [0, split] : banks === 'down' ? [split, 0] : [0, 0];
   const W = 0;
   const Q = W + 2 * R * C;
   const IN = Q + 4 * C;
@@ -31,18 +41,18 @@ export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, see
   const OUT = IN + rows * R;
   const first =
     mode === 'pool'
-      ? `threshold acc=0 out=0 qnt=0 rows=${outRows} zp=3 lo=-100 hi=90 table=4 steps=${encodePoolGeometry({ overlapH: 0, overlapW: 0, padTop: 0, padLeft: 0 })} poolH=1 poolW=1`
+      ? `threshold acc=${acc1} out=0 qnt=0 rows=${outRows} zp=3 lo=-100 hi=90 table=4 steps=${encodePoolGeometry({ overlapH: 0, overlapW: 0, padTop: 0, padLeft: 0 })} poolH=1 poolW=1`
       : mode === 'table'
-        ? `threshold acc=0 out=0 qnt=0 rows=${outRows} zp=0 lo=0 hi=0 table=${rows} steps=2 poolH=0 poolW=0`
-        : `threshold acc=0 out=0 qnt=0 rows=${outRows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0`;
+        ? `threshold acc=${acc1} out=0 qnt=0 rows=${outRows} zp=0 lo=0 hi=0 table=${rows} steps=2 poolH=0 poolW=0`
+        : `threshold acc=${acc1} out=0 qnt=0 rows=${outRows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0`;
   const asm = `
     load buf=0 sram=0 rows=${rows} dram=${IN} stride=${R}
     load buf=3 sram=0 rows=1 dram=${Q} stride=0
     load buf=1 sram=0 rows=${2 * R} dram=${W} stride=${C} | pushNext
-    matmul wgt=0 act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0 | popPrev
+    matmul wgt=0 act=0 actStride=1 acc=${acc1} rows=${rows} accumulate=0 inner=${rows} actOuter=0 | popPrev
     ${first}
-    matmul wgt=${R} act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0
-    threshold acc=0 out=${outRows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
+    matmul wgt=${R} act=0 actStride=1 acc=${acc2} rows=${rows} accumulate=0 inner=${rows} actOuter=0
+    threshold acc=${acc2} out=${outRows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
     store sram=0 rows=${outRows + rows} dram=${OUT} stride=${C} | popPrev
     halt`;
   const r = rng(seed);
@@ -56,7 +66,7 @@ export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, see
   const instructions = parseListing(asm);
   const depth = 2 * rows + 8;
   return {
-    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, ...machine }),
+    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, ...(banks === 'one' ? {} : { accBanks: 2 }), ...machine }),
     instructions,
     dramSize: OUT + (outRows + rows) * C,
     constants,
@@ -80,3 +90,58 @@ export const TAIL_CASES: readonly TailCase[] = [
   { R: 2, C: 2, rows: 8, passes: 1, mode: 'pool' },
   { R: 4, C: 4, rows: 5, passes: 1, mode: 'table' },
 ];
+
+/**
+ * Two acc banks: matmul A writes the low half, matmul B (issued right after it, so in flight) the
+ * high half, then a threshold reads A's rows: it may start beside B's drain (timing.ts
+ * thresholdBesideFrom) — once A completed and B completes within its rows — and a matmul C after it
+ * on the high half starts in its reach. `rows` rows each; a second threshold reads B's and C's sums.
+ */
+export function besideProgram({ R, C, rows, passes }: Pick<TailCase, 'R' | 'C' | 'rows' | 'passes'>, seed: number): Program {
+  const W = 0;
+  const Q = W + 3 * R * C;
+  const IN = Q + 4 * C;
+  const OUT = IN + rows * R;
+  const split = rows + 4;
+  const asm = `
+    load buf=0 sram=0 rows=${rows} dram=${IN} stride=${R}
+    load buf=3 sram=0 rows=1 dram=${Q} stride=0
+    load buf=1 sram=0 rows=${3 * R} dram=${W} stride=${C} | pushNext
+    matmul wgt=0 act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0 | popPrev
+    matmul wgt=${R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=0 inner=${rows} actOuter=0
+    threshold acc=0 out=0 qnt=0 rows=${rows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0
+    matmul wgt=${2 * R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=1 inner=${rows} actOuter=0
+    threshold acc=${split} out=${rows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
+    store sram=0 rows=${2 * rows} dram=${OUT} stride=${C} | popPrev
+    halt`;
+  const r = rng(seed);
+  const constants = new Uint8Array(IN);
+  for (let i = 0; i < 3 * R * C; i++) constants[W + i] = Math.floor(r() * 256);
+  const view = new DataView(constants.buffer);
+  for (let c = 0; c < C; c++) {
+    view.setUint16(Q + 4 * c, 2 ** 13 + 97 * c, true);
+    constants[Q + 4 * c + 2] = 20;
+  }
+  const instructions = parseListing(asm);
+  const depth = 2 * rows + 8;
+  return {
+    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, accBanks: 2 }),
+    instructions,
+    dramSize: OUT + 2 * rows * C,
+    constants,
+    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
+    output: { name: 'y', shape: [2 * rows, C], dram: OUT, rows: 2 * rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
+    layers: [],
+    insnLayer: instructions.map(() => 0),
+    memoryMap: [],
+    notes: [],
+  };
+}
+
+/** Shapes for besideProgram: short and long rows against the drain, one and several passes. */
+export const BESIDE_CASES = [
+  { R: 4, C: 4, rows: 9, passes: 1 },
+  { R: 2, C: 3, rows: 2, passes: 1 },
+  { R: 4, C: 4, rows: 30, passes: 1 },
+  { R: 3, C: 4, rows: 12, passes: 2 },
+] as const;

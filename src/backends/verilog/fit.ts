@@ -4,10 +4,10 @@
  * rtl-templates/nnchip_top.v instantiates) and a machine config that fits, found by shrinking the
  * buffers the model's program can do without — each candidate compiled to check the model still lowers.
  */
-import type { ArrayConfig } from '../../isa/config.js';
+import { accSplit, type ArrayConfig } from '../../isa/config.js';
 import { bramBlocks, mac16Blocks, overuse, RESOURCE_LABEL, type FpgaDevice, type Overuse, type Resource, type ResourceUse } from './devices.js';
 
-/** Buffers whose depth is a config field; the acc buffer is two banks. */
+/** Buffers whose depth is a config field; the acc buffer is two block-RAM arrays per half (one half, or two with accBanks 2). */
 export const BUFFERS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
 type BufferField = (typeof BUFFERS)[number];
 
@@ -20,6 +20,8 @@ const BANKS: Record<BufferField, number> = { actDepth: 1, wgtDepth: 1, accDepth:
 export function bufferBrams(c: ArrayConfig, device: FpgaDevice): Record<BufferField, number> {
   const out = {} as Record<BufferField, number>;
   for (const f of BUFFERS) out[f] = BANKS[f] * bramBlocks(bufferWidth(c, f), c[f], device);
+  // two acc halves (nnchip_acc_mem.v): each as deep as its share of the entries
+  if (c.accBanks === 2) out.accDepth = BANKS.accDepth * (bramBlocks(bufferWidth(c, 'accDepth'), accSplit(c), device) + bramBlocks(bufferWidth(c, 'accDepth'), c.accDepth - accSplit(c), device));
   return out;
 }
 

@@ -174,7 +174,8 @@ export interface SynthOptions {
 /** How many log lines a failing tool leaves on the terminal. */
 export const LOG_TAIL_LINES = 20;
 
-function logTail(path: string, lines = LOG_TAIL_LINES): string[] {
+/** The last non-empty lines of a tool's log (none when it wrote no log). */
+export function logTail(path: string, lines = LOG_TAIL_LINES): string[] {
   try {
     return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-lines);
   } catch {
@@ -199,7 +200,7 @@ export function pnrOveruse(log: string): string[] {
 }
 
 /** One line for a failing place and route: the first ERROR line of the log, and where the log is. */
-function pnrFailure(tool: string, logPath: string, fallback: string): NnchipError {
+export function pnrFailure(tool: string, logPath: string, fallback: string): NnchipError {
   let log = '';
   try {
     log = readFileSync(logPath, 'utf8');

@@ -8,7 +8,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
-import { BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
+import { BAUD_RANGE, BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
+import { buildBoardBitstream, type BoardBitstreamReport } from '../../board/bitstream.js';
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
@@ -23,6 +24,7 @@ import { programFor, readProgramFile } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
+import { progressLine } from './synth.js';
 
 interface BoardDesign {
   readonly manifest: BoardManifest;
@@ -44,6 +46,22 @@ function readBoardDir(dir: string): BoardDesign {
   if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
     throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);
   }
+  // a hand-edited field would otherwise reach the serial port or the machine rebuild as nonsense
+  const whole = (v: unknown, lo: number, hi: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+  const capacity = manifest.capacity as unknown as Record<string, unknown>;
+  const bad = ([
+    ['clockMhz', typeof manifest.clockMhz === 'number' && manifest.clockMhz > 0 && Number.isFinite(manifest.clockMhz), 'a positive number of MHz'],
+    ['baud', whole(manifest.baud, BAUD_RANGE.min, BAUD_RANGE.max), `a whole number of bits per second from ${BAUD_RANGE.min} to ${BAUD_RANGE.max}`],
+    ['flashOffset', whole(manifest.flashOffset, 0, 2 ** 32 - 1), 'a flash byte offset'],
+    ['machineId', whole(manifest.machineId, 0, 2 ** 32 - 1), 'a 32-bit id'],
+    ['programId', whole(manifest.programId, 0, 2 ** 32 - 1), 'a 32-bit id'],
+    [
+      'capacity',
+      typeof capacity === 'object' && capacity !== null && (['programWords', 'progDepth', 'dramBytes', 'tokenBits', 'ramBytes'] as const).every((k) => whole(capacity[k], 1, 2 ** 32)) && typeof capacity['pooling'] === 'boolean' && typeof capacity['tables'] === 'boolean',
+      'the machine\'s sizes (programWords, progDepth, dramBytes, tokenBits, ramBytes, pooling, tables)',
+    ],
+  ] as const).find(([, ok]) => !ok);
+  if (bad !== undefined) throw new NnchipError('NN515', `${file}: ${bad[0]} is not ${bad[2]} (${JSON.stringify(manifest[bad[0]])})`);
   const program = readProgramFile(join(dir, BOARD_FILES.program), 'nnchip board');
   if (programIdOf(program) !== manifest.programId) throw new NnchipError('NN515', `${join(dir, BOARD_FILES.program)} is not the program ${file} was made for`);
   return { manifest, program };
@@ -82,6 +100,16 @@ export function openHint(message: string, path: string): string {
   return CODES.NN512.hint;
 }
 
+/**
+ * serialport's reason without its own wrapping: `Error: No such file or directory, cannot open
+ * /dev/ttyUSB9` → `No such file or directory` (the error line names the port once).
+ */
+export function openReason(message: string, path: string): string {
+  const text = message.replace(/^(?:Error:\s*)+/, '').trim();
+  const tail = `, cannot open ${path}`;
+  return text.endsWith(tail) ? text.slice(0, -tail.length) : text;
+}
+
 /** The serial port as a ByteLink; serialport is loaded only here (an optional dependency). */
 async function openPort(path: string, baudRate: number): Promise<{ link: ByteLink; close: () => Promise<void> }> {
   let mod: typeof import('serialport');
@@ -91,25 +119,59 @@ async function openPort(path: string, baudRate: number): Promise<{ link: ByteLin
     throw new NnchipError('NN703', 'the serialport package is not installed; `nnchip board run` needs it');
   }
   const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${e.message}`, { hint: openHint(e.message, path) })) : resolve())));
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(new NnchipError('NN512', `cannot open ${path}: ${openReason(e.message, path)}`, { hint: openHint(e.message, path) })) : resolve())));
   const link: ByteLink = {
-    write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${e.message}`)) : port.drain(() => resolve())))),
+    write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (e) => (e ? reject(new NnchipError('NN512', `${path}: ${openReason(e.message, path)}`)) : port.drain(() => resolve())))),
     onData: (listener) => port.on('data', (d: Buffer) => listener(new Uint8Array(d))),
   };
   return { link, close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
 }
 
-type RunFlags = { port: string; input: string; json?: boolean; timeout: string; program?: string };
+export type RunFlags = { port: string; input: string; json?: boolean; timeout: string; program?: string };
+
+/** Opens the board's serial port (the co-simulation's test passes its pipes instead). */
+export type PortOpener = (path: string, baudRate: number) => Promise<{ link: ByteLink; close: () => Promise<void> }>;
+
+/** `nnchip board run`: check the board, then each sample (or batch) through it, printed as `nnchip run` prints. */
+export async function boardRun(dir: string, flags: RunFlags, ctx: CliContext, open: PortOpener = openPort): Promise<void> {
+  const timeout = Number(flags.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
+  if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
+  const design = readBoardDir(dir);
+  const { manifest } = design;
+  const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');
+  if (flags.program !== undefined) checkRunsOn(design, p, flags.program);
+  const samples = readSamples(flags.input, programInputSpec(p));
+  const out = printer(p, { ...flags, backend: 'board' }, ctx, []);
+  const { link, close } = await open(flags.port, manifest.baud);
+  try {
+    const session = new BoardSession(link, timeout * 1000);
+    await checkBoard(session, p, manifest.machineId);
+    const b = batchOf(p);
+    for (let first = 0; first < samples.count; first += b) {
+      const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
+      const [codes] = quantizeBatches(p, group);
+      const result = await inferOnBoard(session, p, codes!);
+      const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, toModelLayout(p.output, o), result.cycles));
+      ctx.io.stdout(text.join(''));
+    }
+    out.end();
+  } finally {
+    await close();
+  }
+}
+
 
 export function register(program: Command, ctx: CliContext): void {
   const board = program
     .command('board')
-    .description('talk to a board design made by `nnchip verilog --board`: write its flash image, run inferences over the UART')
+    .description('a board design made by `nnchip verilog --board`: make its bitstream, write its flash image, run inferences over the UART')
     .addHelpText(
       'after',
       examples([
         ['nnchip verilog examples/tiny/tiny.nnchip.json --board icebreaker -o hw', 'the design (see docs/board.md)'],
         ['make -C hw bitstream prog', 'bitstream and flash image onto the board (iceprog)'],
+        ['nnchip board bitstream hw', 'the bitstream without system EDA tools (the npm packages), with progress'],
         ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json', 'outputs and cycle counts from the board'],
       ]),
     );
@@ -157,6 +219,61 @@ export function register(program: Command, ctx: CliContext): void {
   });
 
   board
+    .command('bitstream')
+    .description('make the bitstream of a board design: its Makefile (yosys, nextpnr-ice40 at the design clock, icepack) with the system tools, or without them the optional npm packages @yowasp/yosys and @yowasp/nextpnr-ice40')
+    .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`; the bitstream goes to <dir>/build/board.bin, each tool\'s whole log beside it')
+    .option(
+      '--yosys <which>',
+      'yosys to run: system (on PATH), yowasp (the @yowasp/yosys npm package) or a path (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp); nextpnr-ice40 and icepack: the system ones when on PATH, else @yowasp/nextpnr-ice40',
+    )
+    .option('--json', 'print the figures (logic cells, block RAMs, DSPs, each clock\'s verdict) as JSON')
+    .addHelpText(
+      'after',
+      `
+The same as \`make -C <dir> bitstream\`, but it needs no Debian EDA packages (npm ci installs the
+@yowasp packages as optional dependencies; npm ci --omit=optional leaves them out), shows the
+running step and its elapsed time, and prints the last lines of a failing tool's log. nextpnr must
+meet the design clock (--clock of \`nnchip verilog --board\`): a timing failure is an error.
+
+Exit codes: 0 done, 1 not a board design, 4 the design does not fit the part, 5 make or a tool not
+installed, 70 a tool failed (the end of its log is printed; <dir>/build/ keeps it all).
+${examples([
+  ['nnchip board bitstream hw', 'hw/build/board.bin; then make -C hw prog (iceprog)'],
+  ['nnchip board bitstream hw --yosys yowasp', 'yosys from the npm package even when one is on PATH'],
+])}`,
+    )
+    .action(async (dir: string, flags: { yosys?: string; json?: boolean }) => {
+      const { manifest } = readBoardDir(dir);
+      const board = boardNamed(manifest.board);
+      const { io } = ctx;
+      // long steps (a minute to several each): say what is running and for how long (--json: stderr keeps quiet)
+      const progress = flags.json ? null : progressLine(io);
+      let r: BoardBitstreamReport;
+      try {
+        r = await buildBoardBitstream(dir, board, manifest.clockMhz, {
+          ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
+          ...(progress === null ? {} : { onStep: progress.step }),
+          onToolLog: (tail) => {
+            progress?.stop(true);
+            if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+          },
+        });
+      } finally {
+        progress?.stop();
+      }
+      if (flags.json) {
+        io.stdout(JSON.stringify({ board: board.name, clockMhz: manifest.clockMhz, ...r }) + '\n');
+        return;
+      }
+      const use = (u: { used: number; of: number } | null, what: string): string[] => (u === null ? [] : [`${u.used.toLocaleString('en-US')} of ${u.of.toLocaleString('en-US')} ${what}`]);
+      // nextpnr's net names: the pin's buffer and the global network are yosys's, not the design's
+      const clocks = r.clocks.map((c) => `${c.name.replace(/\$SB_IO_IN_|_?\$glb_clk$/g, '')} ${c.mhz.toFixed(1)} MHz`).join(', ');
+      io.stdout(`${r.bitstream}: ${board.title}, ${[...use(r.logicCells, 'logic cells'), ...use(r.blockRams, 'block RAMs'), ...use(r.dsps, 'DSPs')].join(', ')}; clocks ${clocks} (${manifest.clockMhz} MHz required)\n`);
+      io.stdout(io.color.dim(`yosys ${r.yosys.version ?? '(version unknown)'}: ${r.yosys.kind}; nextpnr-ice40: ${r.pnr.kind}\n`));
+      io.stdout(`next: make -C ${dir} prog (iceprog: the bitstream at 0, flash.bin at ${manifest.flashOffset}) && nnchip board run ${dir} --port /dev/ttyUSB1 --input samples.json\n`);
+    });
+
+  board
     .command('run')
     .description('run inferences on the board over its UART: inputs in, outputs and compute cycles out (printed as `nnchip run` does)')
     .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`, whose bitstream and flash image are on the board')
@@ -172,31 +289,5 @@ export function register(program: Command, ctx: CliContext): void {
         ['nnchip board run hw --port /dev/ttyUSB1 --input samples.json --json', 'the same as JSON'],
       ]),
     )
-    .action(async (dir: string, flags: RunFlags) => {
-      const timeout = Number(flags.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
-      if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
-      const design = readBoardDir(dir);
-      const { manifest } = design;
-      const p = flags.program === undefined ? design.program : readProgramFile(flags.program, 'nnchip board run');
-      if (flags.program !== undefined) checkRunsOn(design, p, flags.program);
-      const samples = readSamples(flags.input, programInputSpec(p));
-      const out = printer(p, { ...flags, backend: 'board' }, ctx, []);
-      const { link, close } = await openPort(flags.port, manifest.baud);
-      try {
-        const session = new BoardSession(link, timeout * 1000);
-        await checkBoard(session, p, manifest.machineId);
-        const b = batchOf(p);
-        for (let first = 0; first < samples.count; first += b) {
-          const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
-          const [codes] = quantizeBatches(p, group);
-          const result = await inferOnBoard(session, p, codes!);
-          const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, toModelLayout(p.output, o), result.cycles));
-          ctx.io.stdout(text.join(''));
-        }
-        out.end();
-      } finally {
-        await close();
-      }
-    });
+    .action((dir: string, flags: RunFlags) => boardRun(dir, flags, ctx));
 }

@@ -163,7 +163,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const image = files.get(BOARD_FILES.image)!;
   const manifest = JSON.parse(String(files.get(BOARD_FILES.manifest))) as BoardManifest;
   const summary = {
-    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
+    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz: manifest.clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
     instructions: p.instructions.length, programWords: manifest.capacity.progDepth, machineId: manifest.machineId, files: [...files.keys()], cycles,
   };
   if (flags.json) {
@@ -171,6 +171,6 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
     return;
   }
   const { io } = ctx;
-  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${clockMhz} MHz, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
-  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md)\n`);
+  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${manifest.clockMhz === clockMhz ? `${clockMhz} MHz` : `${manifest.clockMhz} MHz (the PLL's nearest to ${clockMhz})`}, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md; without system EDA tools: nnchip board bitstream ${out})\n`);
 }

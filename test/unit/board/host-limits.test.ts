@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { BoardSession, MAX_TIMEOUT_S, type ByteLink } from '../../../src/board/host.js';
-import { openHint } from '../../../src/cli/commands/board.js';
+import { openHint, openReason } from '../../../src/cli/commands/board.js';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 
 const silent: ByteLink = { write: async () => {}, onData: () => {} };
@@ -32,5 +32,15 @@ describe('a port that does not open', () => {
     ['Error: Inappropriate ioctl for device setting custom baud rate of 115200', /not a serial port/],
   ])('%s', (message, hint) => {
     expect(openHint(message, '/dev/ttyUSB9')).toMatch(hint);
+  });
+});
+
+describe('the reason a port did not open, without serialport\'s wrapping', () => {
+  test.each([
+    ['Error: No such file or directory, cannot open /dev/ttyUSB9', 'No such file or directory'],
+    ['Error: Inappropriate ioctl for device setting custom baud rate of 115200', 'Inappropriate ioctl for device setting custom baud rate of 115200'],
+    ['Permission denied, cannot open /dev/ttyUSB1', 'Permission denied, cannot open /dev/ttyUSB1'],
+  ])('%s', (message, reason) => {
+    expect(openReason(message, '/dev/ttyUSB9')).toBe(reason);
   });
 });

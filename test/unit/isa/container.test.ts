@@ -2,7 +2,8 @@
 /**
  * The .nnp container: a program survives a round trip byte for byte; a damaged header is NN404
  * (never a TypeError); a file from before `thresholdPasses` existed still loads, as the fully
- * parallel threshold unit it was compiled for.
+ * parallel threshold unit it was compiled for; the header names accBanks only for a two-bank
+ * machine, so a one-bank program's bytes are those of a file from before the field.
  */
 import { describe, expect, test } from 'vitest';
 import { serializeProgram } from '../../../src/isa/program.js';
@@ -58,5 +59,18 @@ describe('.nnp container', () => {
     const back = deserializeProgram(rebuild({ ...header, config: older }));
     expect(back.config).toEqual(program.config);
     expect(back.instructions).toEqual(program.instructions);
+  });
+
+  test('accBanks: absent for one bank (the file loads as accBanks 1), stored for two, and both round-trip', () => {
+    expect(Object.keys(split(bytes).header['config'] as object)).not.toContain('accBanks');
+    expect(deserializeProgram(bytes).config.accBanks).toBe(1);
+    const two = serializeProgram(compileDigitsMlp({ accBanks: 2 }).program);
+    expect((split(two).header['config'] as Record<string, unknown>)['accBanks']).toBe(2);
+    expect(deserializeProgram(two).config.accBanks).toBe(2);
+    expect(serializeProgram(deserializeProgram(two))).toEqual(two);
+  });
+
+  test.each([[{ accBanks: 3 }, /"accBanks" is 3; it must be an integer from 1 to 2/], [{ accBanks: 2, accDepth: 1 }, /two halves need accDepth ≥ 2/]])('a machine with %j is refused (NN402)', (config, message) => {
+    expect(() => compileDigitsMlp(config)).toThrow(message);
   });
 });

@@ -23,6 +23,7 @@ describe('validateProgram', () => {
     ['digits MLP 8x8', () => compileDigitsMlp().program],
     ['digits MLP 4x16, batch 2', () => compileDigitsMlp({ rows: 4, cols: 16, actDepth: 8192 }, 2).program],
     ['digits CNN 8x8', () => compileGraph(loadModel(new URL('../../../examples/digits-cnn/model.json', import.meta.url).pathname), calibrationSamples(new URL('../../../examples/digits-cnn/calibration.json', import.meta.url).pathname).slice(0, 8))],
+    ['digits CNN 4x4, two acc banks', () => compileGraph(loadModel(new URL('../../../examples/digits-cnn/model.json', import.meta.url).pathname), calibrationSamples(new URL('../../../examples/digits-cnn/calibration.json', import.meta.url).pathname).slice(0, 8), { rows: 4, cols: 4, accBanks: 2 })],
     ['tiny 2x3', tiny],
     ['random CNN 4x4, batch 2 (samples stacked with a border between them)', () => compileGraph(randomCnn(3), randomSamples(2, 9 * 8 * 3, 3), { rows: 4, cols: 4 }, 2)],
   ])('accepts what the compiler produces: %s', (_, make) => {
@@ -35,7 +36,7 @@ describe('validateProgram', () => {
     for (let seed = 1; seed <= 24; seed++) {
       const r = rng(seed);
       const side = (): number => 1 + Math.floor(r() * 9);
-      const config = { rows: side(), cols: side(), queueDepth: 1 + Math.floor(r() * 4), dramLatency: Math.floor(r() * 5) };
+      const config = { rows: side(), cols: side(), queueDepth: 1 + Math.floor(r() * 4), dramLatency: Math.floor(r() * 5), accBanks: seed % 4 < 2 ? 1 : 2 };
       const graph = seed % 2 === 0 ? randomCnn(seed, 9, 8, 1 + (seed % 3)) : randomMlp([1 + Math.floor(r() * 20), 1 + Math.floor(r() * 20), 1 + Math.floor(r() * 9)], seed, ['relu', 'linear']);
       let program: Program;
       try {
@@ -59,6 +60,19 @@ describe('validateProgram', () => {
     expect(p.constants.buffer).not.toBe(file.buffer);
     file.fill(0);
     expect(Buffer.from(serializeProgram(p)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  test('with two acc banks, a requantize-mode threshold that reads across the halves is refused; one that stays in its half, or a table-mode one, is not', () => {
+    const p = compileGraph(loadModel(new URL('../../../examples/digits-cnn/model.json', import.meta.url).pathname), calibrationSamples(new URL('../../../examples/digits-cnn/calibration.json', import.meta.url).pathname).slice(0, 8), { rows: 4, cols: 4, accBanks: 2 });
+    const split = p.config.accDepth / 2;
+    const i = p.instructions.findIndex((insn) => insn.op === 'threshold' && insn.acc === 0 && insn.poolH === 0 && insn.steps === 0 && insn.rows > 1);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const rows = (p.instructions[i] as Extract<Instruction, { op: 'threshold' }>).rows;
+    const at = (acc: number, more: Partial<Record<string, unknown>> = {}): Program => ({ ...p, instructions: edit(p, i, { acc, ...more }) });
+    expect(() => validateProgram(at(split - rows + 1))).toThrow(/reads acc\[\d+, \d+\) across the acc banks' boundary at 512 \(accBanks 2\)/);
+    expect(() => validateProgram(at(split - rows))).not.toThrow(/boundary/);
+    expect(() => validateProgram(at(split - rows + 1, { steps: 1, table: 0 }))).not.toThrow(/boundary/);
+    expect(() => validateProgram({ ...at(split - rows + 1), config: { ...p.config, accBanks: 1 } })).not.toThrow(/boundary/);
   });
 
   test('DRAM larger than anything the program touches is refused', () => {

@@ -48,6 +48,16 @@ describe('devices', () => {
   });
 });
 
+describe('the acc buffer\'s block RAMs', () => {
+  test('two acc banks: a shallow acc buffer doubles (each half\'s arrays take as many blocks as the whole), a deep one costs none', () => {
+    const shallow = makeConfig({ rows: 4, cols: 4, accDepth: 16 });
+    expect(bufferBrams(shallow, hx8k).accDepth).toBe(16);
+    expect(bufferBrams({ ...shallow, accBanks: 2 }, hx8k).accDepth).toBe(32);
+    const deep = makeConfig({ rows: 8, cols: 8 });
+    expect(bufferBrams({ ...deep, accBanks: 2 }, hx8k).accDepth).toBe(bufferBrams(deep, hx8k).accDepth);
+  });
+});
+
 describe('a config that fits', () => {
   const big = makeConfig({ rows: 2, cols: 2, actDepth: 4096, wgtDepth: 1024, accDepth: 1024, qntDepth: 64, outDepth: 1024 });
   const brams = bramTotal(bufferBrams(big, hx8k));

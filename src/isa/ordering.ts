@@ -53,8 +53,10 @@ function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: nu
   };
 }
 
-/** Work units by number, WORKERS' order (−1: fetch). */
+/** Work units by number: load 0, compute 1, store 2 (−1: fetch, which no clock counts). */
 const WORKER_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: -1 };
+const POPS = ['popPrev', 'popNext'] as const;
+const PUSHES = ['pushPrev', 'pushNext'] as const;
 
 /**
  * Vector clocks: clock[v] = how many instructions of unit v have ended before an instruction
@@ -103,6 +105,3 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
   }
   return null;
 }
-
-const POPS = ['popPrev', 'popNext'] as const;
-const PUSHES = ['pushPrev', 'pushNext'] as const;

@@ -4,8 +4,10 @@
 // and their ratio. Before timing, checks that both builds print the same bytes (`sim --json`, and
 // `--prove --json` with its certificate.json) on every workload. Prints; never asserts.
 //   node bench/sim-alternate.mjs <before-checkout> <after-checkout> [rounds = 5]
-// Each checkout is a tree with bin/nnchip.mjs and a built dist/ (`npx tsc -p tsconfig.build.json`);
-// for the base, e.g. `git archive <commit> | tar -x -C /tmp/base`, a node_modules symlink, a build.
+// Each checkout is a tree with bin/nnchip.mjs and a built dist/ (`npm run build`: tsc, then the CLI
+// bundle with its code cache, which bin/nnchip.mjs runs; after tsc alone it runs the ES modules,
+// slower to start); for the base, e.g. `git archive <commit> | tar -x -C /tmp/base`, a
+// node_modules symlink, a build.
 // The programs are lowered once, with the after build, into BENCH_DIR (default a temporary
 // folder; an existing one is reused). BENCH_RESNET_SIDE (default 224) sets ResNet-18's input side;
 // BENCH_ONLY=name,name picks workloads (resnet, alexnet, mlp, cnn, prove).

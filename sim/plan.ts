@@ -56,10 +56,6 @@ function makePlan(p: Program): Plan {
     return u === 'fetch' ? FETCH : UNIT_INDEX[u];
   });
   const block = layerBlocks(p);
-  const keys: number[] = [];
-  for (let i = 0; i < n; i++) if (unit[i] !== FETCH) keys.push(i * 2, i * 2 + 1);
-  const timeOf = (ev: number): number => (ev & 1 ? schedule.timings[ev >> 1]!.start : schedule.timings[ev >> 1]!.end);
-  keys.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
   const start = schedule.timings.map((t) => t.start);
   const end = schedule.timings.map((t) => t.end);
   return {
@@ -67,10 +63,38 @@ function makePlan(p: Program): Plan {
     schedule,
     unit,
     block,
-    events: Int32Array.from(keys),
+    events: eventOrder(unit, start, end),
     timingCounters: timingCounters(p, schedule, unit, block),
     layerCycles: layerCycles(p, start, end),
   };
+}
+
+/**
+ * The events `i·2 + phase` of the workers' instructions (phase 1 at its start, 0 at its end) by
+ * time, then phase (commits before reads), then instruction. Sorted as numbers, time · 2^26 +
+ * phase · 2^25 + i, by the typed array's own sort (a comparator called 80 k times, cold, cost more
+ * than the rest of the plan), while every such key is an exact double; else by that comparator.
+ */
+export function eventOrder(unit: Uint8Array, start: readonly number[], end: readonly number[]): Int32Array {
+  const keys: number[] = [];
+  for (let i = 0; i < unit.length; i++) if (unit[i] !== FETCH) keys.push(i * 2, i * 2 + 1);
+  const timeOf = (ev: number): number => (ev & 1 ? start[ev >> 1]! : end[ev >> 1]!);
+  let latest = 0;
+  for (let i = 0; i < unit.length; i++) if (unit[i] !== FETCH) latest = Math.max(latest, start[i]!, end[i]!);
+  if (latest >= 2 ** 27 || unit.length >= 2 ** 25) return Int32Array.from(keys.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b));
+  const packed = new Float64Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    const ev = keys[k]!;
+    packed[k] = timeOf(ev) * 2 ** 26 + (ev & 1) * 2 ** 25 + (ev >> 1);
+  }
+  packed.sort();
+  const events = new Int32Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    const key = packed[k]!;
+    const i = key % 2 ** 25;
+    events[k] = i * 2 + (key % 2 ** 26 >= 2 ** 25 ? 1 : 0);
+  }
+  return events;
 }
 
 /**
@@ -85,14 +109,18 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
   const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
   const pops: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
   const last = [-1, -1, -1];
-  p.instructions.forEach((insn, i) => {
-    const t = s.timings[i]!;
+  const insns = p.instructions;
+  const timings = s.timings;
+  // a plain loop: it runs once per program, cold, in every `nnchip sim`
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
+    const t = timings[i]!;
     const u = unit[i]!;
     const b = block[i]!;
-    if (u === FETCH) return;
-    if (i > 0) c[b + F.queueFull + u]! += t.fetch - s.timings[i - 1]!.fetch - 1;
+    if (u === FETCH) continue;
+    if (i > 0) c[b + F.queueFull + u]! += t.fetch - timings[i - 1]!.fetch - 1;
     const name = UNIT_OF[insn.op] as 'load' | 'compute' | 'store';
-    const prev = last[u]! < 0 ? null : s.timings[last[u]!]!;
+    const prev = last[u]! < 0 ? null : timings[last[u]!]!;
     const idleFrom = t.free;
     const arrived = t.fetch + 1;
     c[b + F.busy + u]! += t.busy;
@@ -100,16 +128,20 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
     if (prev !== null) c[b + F.unitBusy + u]! += Math.max(0, t.free - Math.max(prev.start, arrived));
     const waitFrom = Math.max(idleFrom, arrived);
     let waited = 0;
-    for (const flag of ['popPrev', 'popNext'] as const) {
+    for (const flag of POP_FLAGS) {
       if (!insn[flag]) continue;
       const ch = channelOf(name, flag);
       const pushed = pushTimes[ch][pops[ch]++]!;
       const cycles = Math.max(0, Math.min(pushed, t.start) - waitFrom - waited);
-      c[b + F.tokenWait + CHANNELS.indexOf(ch)]! += cycles;
+      c[b + F.tokenWait + CHANNEL_INDEX[ch]]! += cycles;
       waited += cycles;
     }
-    for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(name, flag)].push(t.end);
+    for (const flag of PUSH_FLAGS) if (insn[flag]) pushTimes[channelOf(name, flag)].push(t.end);
     last[u] = i;
-  });
+  }
   return c;
 }
+
+const POP_FLAGS = ['popPrev', 'popNext'] as const;
+const PUSH_FLAGS = ['pushPrev', 'pushNext'] as const;
+const CHANNEL_INDEX = Object.fromEntries(CHANNELS.map((ch, k) => [ch, k])) as Record<Channel, number>;

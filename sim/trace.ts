@@ -58,6 +58,58 @@ export class TraceRecorder implements AccessSink {
     this.put(this.start + t, code, addr);
   }
 
+  /**
+   * ACCESS_PATTERN.matmul's records, written straight into the stream: a matmul is most of a
+   * program's records (410 k of AlexNet conv1's 500 k), and a whole-process `sim` runs this once,
+   * mostly before V8 optimizes it, where a call per record costs several times the record
+   * (test/unit/sim/trace-matmul.test.ts holds the two to the same records).
+   */
+  matmul(i: InstructionOf<'matmul'>, R: number, C: number): void {
+    const rows = i.rows;
+    const fields = 3 * (R + rows * (i.accumulate ? 3 : 2));
+    let b = this.buf;
+    let n = this.n;
+    if (n + fields > b.length) {
+      const bigger = new Uint32Array(Math.max(b.length * 2, n + fields));
+      bigger.set(b);
+      this.bufs[this.unit] = this.buf = b = bigger;
+    }
+    const s = this.start;
+    for (let t = 0; t < R; t++, n += 3) {
+      b[n] = s + t;
+      b[n + 1] = CODE.wgtRead;
+      b[n + 2] = i.wgt + t;
+    }
+    const { act, actStride, actOuter, inner, acc, accumulate } = i;
+    const end = 2 * R + C + rows;
+    for (let t = R, m = 0, j = 0, outer = act; t < end; t++, m++) {
+      if (m < rows) {
+        b[n] = s + t;
+        b[n + 1] = CODE.actRead;
+        b[n + 2] = outer + j * actStride; // matmulActRow(i, m), as runs of `inner` rows
+        n += 3;
+        if (++j === inner) {
+          j = 0;
+          outer += actOuter;
+        }
+      }
+      const k = t - 2 * R - C;
+      if (k >= 0) {
+        if (accumulate) {
+          b[n] = s + t;
+          b[n + 1] = CODE.accRead;
+          b[n + 2] = acc + k;
+          n += 3;
+        }
+        b[n] = s + t;
+        b[n + 1] = CODE.accWrite;
+        b[n + 2] = acc + k;
+        n += 3;
+      }
+    }
+    this.n = n;
+  }
+
   private switchTo(unit: number): void {
     this.lens[this.unit] = this.n;
     this.unit = unit;
@@ -128,8 +180,6 @@ export class TraceRecorder implements AccessSink {
   }
 }
 
-/** Record i of a against record j of b (field offsets), in (cycle, code, address) order. */
-const order = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => a[i]! - b[j]! || a[i + 1]! - b[j + 1]! || a[i + 2]! - b[j + 2]!;
 
 /**
  * The [cycle, code, addr] triples in order (a copy, or the input itself when already in order).
@@ -139,17 +189,21 @@ const order = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => 
  * first one: the work per run is its length plus the overlap.
  */
 function sortedRecords(b: Uint32Array): Uint32Array {
-  let ascending = true;
-  for (let i = 3; i < b.length && ascending; i += 3) ascending = order(b, i - 3, b, i) <= 0;
-  if (ascending) return b;
+  const runEnd = (i: number): number => {
+    // record j − 3 against record j, (cycle, code, address) in order, in line here and below: a
+    // comparator call per record cost more than the record (cold code)
+    let j = i + 3;
+    while (j < b.length && (b[j - 3]! - b[j]! || b[j - 2]! - b[j + 1]! || b[j - 1]! - b[j + 2]!) <= 0) j += 3;
+    return j;
+  };
+  if (runEnd(0) >= b.length) return b;
   const out = new Uint32Array(b.length);
   let tail = new Uint32Array(3 << 10);
   let n = 0;
   for (let i = 0; i < b.length; ) {
-    let j = i + 3;
-    while (j < b.length && order(b, j - 3, b, j) <= 0) j += 3;
+    const j = runEnd(i);
     let p = n;
-    while (p > 0 && order(out, p - 3, b, i) > 0) p -= 3;
+    while (p > 0 && (out[p - 3]! - b[i]! || out[p - 2]! - b[i + 1]! || out[p - 1]! - b[i + 2]!) > 0) p -= 3;
     if (p === n) out.set(b.subarray(i, j), n);
     else {
       // merge out[p, n) and b[i, j) through `tail`, ties from `out` first (equal records are equal bytes)
@@ -158,7 +212,7 @@ function sortedRecords(b: Uint32Array): Uint32Array {
       let x = p;
       let y = i;
       for (let o = 0; o < size; o += 3) {
-        const fromOut = y === j || (x < n && order(out, x, b, y) <= 0);
+        const fromOut = y === j || (x < n && (out[x]! - b[y]! || out[x + 1]! - b[y + 1]! || out[x + 2]! - b[y + 2]!) <= 0);
         const src = fromOut ? out : b;
         const at = fromOut ? x : y;
         tail[o] = src[at]!;
@@ -226,6 +280,7 @@ export const ACCESS_PATTERN = {
   },
   matmul: (i, cfg, emit) => {
     const { rows: R, cols: C } = cfg;
+    if (emit instanceof TraceRecorder) return emit.matmul(i, R, C);
     for (let t = 0; t < R; t++) emit.at(t, CODE.wgtRead, i.wgt + t);
     for (let t = R; t < 2 * R + C + i.rows; t++) {
       const m = t - R;

@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: MIT
 /** What a command may use to talk to the user: output streams, color/TTY facts, the exit code. */
-import { Chalk, type ChalkInstance } from 'chalk';
+
+/** The styles commands print with: chalk's on a color terminal, else each the string itself (what chalk does at level 0). */
+export interface Colors {
+  readonly bold: (text: string) => string;
+  readonly dim: (text: string) => string;
+  readonly red: (text: string) => string;
+  readonly green: (text: string) => string;
+  readonly yellow: (text: string) => string;
+  readonly cyan: (text: string) => string;
+}
+
+const same = (text: string): string => text;
+/** No color (a pipe, a file, NO_COLOR, TERM=dumb, the tests): chalk is not even loaded. */
+export const PLAIN: Colors = { bold: same, dim: same, red: same, green: same, yellow: same, cyan: same };
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** stderr is a terminal (progress bars go there, and only then). */
   readonly interactive: boolean;
-  readonly color: ChalkInstance;
+  readonly color: Colors;
 }
 
 export interface CliContext {
@@ -18,13 +31,13 @@ export interface CliContext {
   command?: string;
 }
 
-export function processIo(): CliIo {
+export async function processIo(): Promise<CliIo> {
   const useColor = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined && process.env['TERM'] !== 'dumb';
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     interactive: process.stderr.isTTY === true,
-    color: new Chalk({ level: useColor ? 1 : 0 }),
+    color: useColor ? new (await import('chalk')).Chalk({ level: 1 }) : PLAIN,
   };
 }
 
@@ -32,5 +45,5 @@ export function processIo(): CliIo {
 export function captureIo(): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), interactive: false, color: new Chalk({ level: 0 }) };
+  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), interactive: false, color: PLAIN };
 }

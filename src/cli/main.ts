@@ -37,7 +37,8 @@ function withCommandHelp(err: NnchipError, command: string | undefined): NnchipE
   return new NnchipError(err.code, err.detail, { ...(err.file === undefined ? {} : { file: err.file }), ...(err.layer === undefined ? {} : { layer: err.layer }), hint: helpHint(command) });
 }
 
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: readonly string[], given?: CliIo): Promise<number> {
+  const io = given ?? (await processIo());
   const ctx: CliContext = { io, exitCode: EXIT.ok };
   const program = new Command('nnchip')
     .description('compile trained neural networks to a matmul + threshold ISA, simulate them cycle-accurately, emit Verilog and WebAssembly')

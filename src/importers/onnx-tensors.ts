@@ -11,8 +11,8 @@ import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
 
-// onnx-proto is CommonJS: required, not imported — an import has node scan its megabyte of generated
-// code for export names first, 40 ms of every command's start, ONNX model or not
+// onnx-proto is CommonJS: required, not imported — an ES import has node scan its megabyte of
+// generated code for export names first (40 ms of every load of this module, ONNX model or not)
 const onnxProto = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
 export const onnx = onnxProto.onnx;
 export type TensorProto = OnnxProto.onnx.ITensorProto;

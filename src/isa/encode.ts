@@ -41,13 +41,13 @@ function putBits(out: Uint8Array, lsb: number, bits: number, v: number, base = 0
   }
 }
 
-/** The unsigned value of `bits` bits at bit `lsb` of a little-endian byte string (missing bytes are 0). */
-function getBits(bytes: Uint8Array, lsb: number, bits: number): number {
+/** The unsigned value of `bits` bits at bit `lsb` of a little-endian byte string starting at byte `base` (missing bytes are 0). */
+function getBits(bytes: Uint8Array, lsb: number, bits: number, base = 0): number {
   let v = 0;
   let scale = 1;
   for (let pos = lsb, left = bits; left > 0; ) {
     const take = Math.min(8 - (pos & 7), left);
-    v += (((bytes[pos >> 3] ?? 0) >> (pos & 7)) & ((1 << take) - 1)) * scale;
+    v += (((bytes[base + (pos >> 3)] ?? 0) >> (pos & 7)) & ((1 << take) - 1)) * scale;
     scale *= 2 ** take;
     pos += take;
     left -= take;
@@ -124,18 +124,23 @@ function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
 
 /** Decode one 16-byte word. Unknown opcodes and set bits outside the format are errors (NN404). */
 export function decode(bytes: Uint8Array, index = 0): Instruction {
-  const opValue = getBits(bytes, 0, 4);
+  return decodeAt(bytes, 0, index);
+}
+
+/** decode() of the word at bytes[base, base + 16), which all lie inside `bytes` when base > 0 (decodeAll: no view per word). */
+function decodeAt(bytes: Uint8Array, base: number, index: number): Instruction {
+  const opValue = getBits(bytes, 0, 4, base);
   const op = OPCODE_BY_VALUE.get(opValue);
   if (op === undefined) throw new NnchipError('NN404', `instruction ${index}: unknown opcode ${opValue}`);
   const result: Record<string, unknown> = { op };
   for (const f of FIELDS.get(op)!) {
     if (f.name === 'opcode') continue;
-    const raw = getBits(bytes, f.lsb, f.bits);
+    const raw = getBits(bytes, f.lsb, f.bits, base);
     const v = f.signed && raw >= 2 ** (f.bits - 1) ? raw - 2 ** f.bits : raw;
     result[f.name] = TOKEN_FLAG_NAMES.has(f.name) ? v === 1 : v;
   }
   const used = USED_BITS.get(op)!;
-  for (let i = 0; i < INSN_BYTES; i++) if (((bytes[i] ?? 0) & ~used[i]!) !== 0) throw new NnchipError('NN404', `instruction ${index} (${op}): reserved bits are set`);
+  for (let i = 0; i < INSN_BYTES; i++) if (((bytes[base + i] ?? 0) & ~used[i]!) !== 0) throw new NnchipError('NN404', `instruction ${index} (${op}): reserved bits are set`);
   return result as unknown as Instruction;
 }
 
@@ -179,6 +184,6 @@ export function wordsOf(insns: readonly Instruction[]): Uint8Array {
 export function decodeAll(bytes: Uint8Array): Instruction[] {
   if (bytes.length % INSN_BYTES !== 0) throw new NnchipError('NN404', `instruction stream of ${bytes.length} bytes is not a whole number of ${INSN_BYTES}-byte words`);
   const out: Instruction[] = [];
-  for (let i = 0; i < bytes.length / INSN_BYTES; i++) out.push(decode(bytes.subarray(i * INSN_BYTES, (i + 1) * INSN_BYTES), i));
+  for (let i = 0; i < bytes.length / INSN_BYTES; i++) out.push(decodeAt(bytes, i * INSN_BYTES, i));
   return out;
 }

@@ -22,6 +22,7 @@ export const MIN_UNORDERED_PAIRS = 20_000_000;
  * `accesses`: each instruction's accessesOf, when the caller has them already (checkProgram's collect).
  */
 export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, accesses?: readonly (readonly Access[])[]): string | null {
+  // plain loops: a program read from a file is checked once, cold, in every `nnchip sim`
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];

@@ -191,7 +191,7 @@ export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false 
 export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** Each unit's channel per token flag (channelOf); a unit without a neighbour on a side has none there. */
+/** Each unit's channel per token flag, built once (the checks, the schedule and the plan ask channelOf per token flag of every instruction); a unit without a neighbour on a side has none there. */
 const CHANNEL_OF: Readonly<Record<Unit, Partial<Record<keyof TokenFlags, Channel>>>> = {
   load: { popNext: 'computeToLoad', pushNext: 'loadToCompute' },
   compute: { popPrev: 'loadToCompute', popNext: 'storeToCompute', pushPrev: 'computeToLoad', pushNext: 'computeToStore' },

@@ -1,7 +1,12 @@
-/** Builds dist/ once before the suite, so tests that spawn bin/nnchip.mjs run the current sources. */
+/**
+ * Builds dist/ once before the suite, so tests that spawn bin/nnchip.mjs run the current sources:
+ * tsc, then the CLI bundle and its code cache (scripts/bundle-cli.mjs, as `npm run build`), which
+ * bin/nnchip.mjs runs when fresh (test/cli/bundle.test.ts).
+ */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
@@ -11,4 +16,5 @@ export default function setup(): void {
   } catch {
     process.stderr.write('global-setup: tsc reported type errors (see `npm run typecheck`); testing what it emitted\n');
   }
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/bundle-cli.mjs', import.meta.url))], { stdio: 'pipe' });
 }

@@ -36,7 +36,7 @@ export const BOARD_NAMES = Object.keys(BOARDS) as BoardName[];
 export const DEFAULT_BAUD = 115200;
 
 export function boardNamed(name: string): Board {
-  const b = (BOARDS as Record<string, Board>)[name];
+  const b = Object.hasOwn(BOARDS, name) ? (BOARDS as Record<string, Board>)[name] : undefined;
   if (b === undefined) throw new NnchipError('NN801', `unknown board "${name}" (available: ${BOARD_NAMES.join(', ')})`);
   return b;
 }

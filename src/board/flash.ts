@@ -37,7 +37,7 @@ export const CLOCKS_PER_SCK = 2;
 const GAP_CLOCKS = 5;
 
 export function flashReadNamed(name: string): FlashRead {
-  const r = (FLASH_READS as Record<string, FlashRead>)[name];
+  const r = Object.hasOwn(FLASH_READS, name) ? (FLASH_READS as Record<string, FlashRead>)[name] : undefined;
   if (r === undefined) throw new NnchipError('NN801', `unknown flash read "${name}" (available: ${FLASH_READ_NAMES.join(', ')})`);
   return r;
 }

@@ -26,7 +26,7 @@ export function readRegularFile(path: string, cap: number, what: string): Buffer
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
   try {
     const st = fstatSync(fd);

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../diagnostics/codes.js';
-import { escapeControls, NnchipError } from '../diagnostics/error.js';
+import { escapeControls, NnchipError, shortDetail } from '../diagnostics/error.js';
 import { processIo, type CliContext, type CliIo } from './context.js';
 import { commandsFor } from './registry.js';
 
@@ -73,7 +73,7 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
       return err.exitCode;
     }
     const message = err?.detail ?? (e instanceof Error ? e.message : String(e));
-    io.stderr(io.color.red(`error NN901: internal error: ${escapeControls(message)} — this is a bug in nnchip: please report it with the command line and the model`) + '\n');
+    io.stderr(io.color.red(`error NN901: internal error: ${escapeControls(shortDetail(message))} — this is a bug in nnchip: please report it with the command line and the model`) + '\n');
     io.stderr(`${e instanceof Error ? (e.stack ?? '') : ''}\n`);
     return EXIT.internal;
   }

@@ -7,6 +7,6 @@ export function readInput(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch {
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
 }

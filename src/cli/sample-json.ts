@@ -122,6 +122,9 @@ export class SampleParser {
 
   /** The whole file: an array of samples, or an object with "inputs" (and optionally "labels"). */
   parse(check: SampleCheck): ParsedSamples {
+    // a UTF-8 byte order mark (Windows editors write one) is no sample: skipped, as model files' is
+    const b = this.bytes;
+    if (this.at === 0 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) this.at = 3;
     const c = this.space();
     let result: Omit<ParsedSamples, 'labels'> | null = null;
     let labels: number[] | null = null;

@@ -46,7 +46,7 @@ export function readTopologyFile(path: string): string {
     if (st.size > MAX_TOPOLOGY_BYTES) throw new NnchipError('NN109', `the file is ${st.size} bytes; a topology over ${MAX_TOPOLOGY_BYTES} bytes is refused`, { file: basename(path) });
   } catch (e) {
     if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
   return readFileSync(path, 'utf8');
 }

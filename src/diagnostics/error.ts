@@ -42,12 +42,12 @@ export class NnchipError extends Error {
    * names come from files and command lines, so control characters are escaped and long names cut.
    */
   format(): string {
-    const where = [this.file === undefined ? undefined : shortName(this.file), this.layer === undefined ? undefined : `layer "${shortName(this.layer)}"`].filter(Boolean);
-    return `error ${this.code}: ${escapeControls([...where, this.detail].join(': '))} — ${this.hint}`;
+    const where = [this.file === undefined ? undefined : this.file === '' ? "''" : shortName(this.file), this.layer === undefined ? undefined : `layer "${shortName(this.layer)}"`].filter(Boolean);
+    return `error ${this.code}: ${escapeControls([...where, shortDetail(this.detail)].join(': '))} — ${this.hint}`;
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, file: this.file ?? null, layer: this.layer ?? null, message: this.detail, hint: this.hint, exitCode: this.exitCode };
+    return { code: this.code, file: this.file ?? null, layer: this.layer ?? null, message: shortDetail(this.detail), hint: this.hint, exitCode: this.exitCode };
   }
 }
 
@@ -67,6 +67,20 @@ export function escapeControls(text: string): string {
     const code = ch.charCodeAt(0);
     return NAMED[ch] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
   });
+}
+
+/**
+ * Longest problem description an error line shows. Details quote what the file holds (an attribute
+ * list, a shape), and a file may hold a million entries: a 2 MB "one line" was printed for a Conv
+ * whose pads held a million zeros.
+ */
+export const MAX_DETAIL_CHARS = 2000;
+
+/** A detail cut to MAX_DETAIL_CHARS: its start and end around a count of what was left out. */
+export function shortDetail(detail: string): string {
+  if (detail.length <= MAX_DETAIL_CHARS) return detail;
+  const keep = MAX_DETAIL_CHARS / 2;
+  return `${detail.slice(0, keep)} …(${detail.length - 2 * keep} characters cut)… ${detail.slice(detail.length - keep)}`;
 }
 
 /** A name cut to MAX_NAME_CHARS: its start and end (where the file name is) around an ellipsis. */

@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -26,7 +26,7 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
     size = st.size;
   } catch (e) {
     if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
   const max = Math.min(cap, limits.maxMemory);
   if (size > max) throw new NnchipError('NN109', `the file is ${size} bytes; a model file over ${max} bytes is refused`, { file });
@@ -63,6 +63,37 @@ function firstNonFinite(data: ArrayLike<number>): number {
   return -1;
 }
 
+/**
+ * Every tensor the graph computes must fit --max-memory as the float64 array calibration and `run`
+ * evaluate it in: shapes follow from attributes (a pad of 10^9, a resize by 10^6) that no weight
+ * count bounds, and the first allocation of such a tensor failed as an internal error.
+ */
+function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[]>, limits: Limits, file: string): void {
+  for (const n of g.nodes) {
+    const shape = shapes.get(n.output) ?? [];
+    const bytes = 8 * shape.reduce((a, b) => a * b, 1);
+    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${bytes} bytes to compute, over the limit of ${limits.maxMemory} (--max-memory)`, { file, layer: n.name });
+  }
+}
+
+/**
+ * Layer and tensor names with control characters as visible escapes (escapeControls): names are
+ * printed in layer tables, disassembly and reports and written into program files, and a newline or
+ * ESC in one forged output lines and terminal sequences (errors escaped them already).
+ */
+function printableNames(g: Graph): Graph {
+  const names = [g.name, ...g.inputs.map((i) => i.name), ...g.outputs, ...g.nodes.flatMap((n) => [n.name, n.output, ...n.inputs])];
+  if (names.every((t) => escapeControls(t) === t)) return g;
+  const e = escapeControls;
+  return {
+    ...g,
+    name: e(g.name),
+    inputs: g.inputs.map((i) => ({ ...i, name: e(i.name) })),
+    outputs: g.outputs.map(e),
+    nodes: g.nodes.map((n) => ({ ...n, name: e(n.name), output: e(n.output), inputs: n.inputs.map(e) })),
+  };
+}
+
 /** A TF.js graph model (tfjs-converter's GraphDef JSON) rather than a Layers model. */
 function isGraphModel(json: Record<string, unknown>): boolean {
   const t = json['modelTopology'];
@@ -90,8 +121,9 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Gr
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   checkFinite(graph, file);
-  withFile(file, () => checkGraph(graph));
-  return graph;
+  const shapes = withFile(file, () => checkGraph(graph));
+  checkTensorSizes(graph, shapes, limits, file);
+  return printableNames(graph);
 }
 
 export { DEFAULT_LIMITS, type Limits };

@@ -6,14 +6,20 @@ import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 // the limits themselves live in ir/limits.ts, which the lowering reads too
 export { DEFAULT_LIMITS, type Limits };
 
+/** A declared shape as an error shows it: JSON, cut after 8 dimensions (a file may declare 100,000). */
+function showShape(shape: unknown): string {
+  if (Array.isArray(shape) && shape.length > 8) return `[${shape.slice(0, 8).map((d) => JSON.stringify(d) ?? String(d)).join(',')},… (${shape.length} dimensions)]`;
+  return (JSON.stringify(shape) ?? String(shape)).slice(0, 200);
+}
+
 /** Element count of a declared shape, refusing non-integers, negatives and anything over the limit. */
 export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite, what: string): number {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    throw new NnchipError('NN107', `${what} has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`, site);
+    throw new NnchipError('NN107', `${what} has shape ${showShape(shape)}; expected a list of non-negative integers`, site);
   }
   let n = 1;
   for (const d of shape as number[]) n *= d;
-  if (n === 0) throw new NnchipError('NN107', `${what} has a zero-sized dimension ${JSON.stringify(shape)}`, site);
+  if (n === 0) throw new NnchipError('NN107', `${what} has a zero-sized dimension ${showShape(shape)}`, site);
   if (n > limits.maxParams) throw new NnchipError('NN109', `${what} declares ${n} elements, over the limit of ${limits.maxParams} (--max-params)`, site);
   return n;
 }

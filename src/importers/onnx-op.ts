@@ -37,6 +37,10 @@ export interface OnnxContext {
   asMap(name: string, site: ErrorSite): string;
   /** Fold a constant per-channel bias into the producer of `x` (dense/conv without bias, single use). */
   foldBias(x: string, bias: Float32Array, output: string): boolean;
+  /** The IR node that computes `name` when this is its only reader (else undefined). */
+  soleProducer(name: string): Node | undefined;
+  /** Remove the node that computes `name` (after soleProducer: the caller takes over its work). */
+  drop(name: string): void;
 }
 
 /** IR nodes for one ONNX node, each optionally with the ONNX view of its output (default: its input's). */

@@ -2,7 +2,7 @@
 /**
  * ONNX activations the threshold unit runs as exact step tables: Sigmoid, Tanh, HardSigmoid,
  * HardSwish, LeakyRelu, PRelu (per channel), Elu, Selu, Gelu (erf and tanh), Softplus, Softsign,
- * ThresholdedRelu. (x·Sigmoid(x) written as a Mul of two tensors stays refused by Mul.)
+ * ThresholdedRelu. (x·Sigmoid(x) and x·HardSigmoid(x), written as a Mul of two tensors, are found by Mul.)
  */
 import type { TableActivation } from '../ir/activations.js';
 import { Op, type Built } from './onnx-op.js';

@@ -4,7 +4,7 @@
  * become a batchNorm node (folded into a neighbouring conv/dense by the passes), Relu/Clip activations,
  * Pad, ReduceMean/ReduceSum over the spatial axes as global pooling, Softmax/LogSoftmax.
  */
-import type { Activation } from '../ir/graph.js';
+import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
@@ -53,9 +53,32 @@ function add(o: Op, sign: 1 | -1): Built[] {
   return [{ ...o.base([x]), op: 'batchNorm', scale: new Float32Array(c.length).fill(flip ? -1 : 1), offset }];
 }
 
+/**
+ * x · sigmoid(x) (SiLU, PyTorch's export of nn.SiLU) and x · hardsigmoid(x; 1/6, 1/2) (hard-swish, its
+ * export of nn.Hardswish below opset 14): one function of x, so one table activation, when the gate
+ * is read by this Mul only.
+ */
+function gated(o: Op): Built[] | null {
+  const [a, b] = [o.input(0), o.input(1)];
+  for (const [x, gate] of [[a, b], [b, a]] as const) {
+    const p = o.ctx.soleProducer(gate);
+    if (p?.op !== 'activation' || p.inputs[0] !== x || !isTable(p.fn)) continue;
+    const { fn, alpha = 0.2, beta = 0.5 } = p.fn;
+    const swish = fn === 'sigmoid' ? 'silu' : fn === 'hardsigmoid' && Math.abs(alpha - 1 / 6) < 1e-6 && Math.abs(beta - 0.5) < 1e-6 ? 'hardswish' : null;
+    if (swish === null) continue;
+    o.ctx.drop(gate);
+    return [{ ...o.base([x]), op: 'activation', fn: { fn: swish } }];
+  }
+  return null;
+}
+
 /** activation × constant or activation ÷ constant → a per-channel scale (a constant ÷ activation is not linear). */
 function scale(o: Op, divide: boolean): Built[] {
-  if (!o.ctx.isConst(o.input(0)) && !o.ctx.isConst(o.input(1))) throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant)');
+  if (!o.ctx.isConst(o.input(0)) && !o.ctx.isConst(o.input(1))) {
+    const swish = divide ? null : gated(o);
+    if (swish !== null) return swish;
+    throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))');
+  }
   const [x, c, constFirst] = operands(o);
   if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');
   const s = divide ? c.map((v) => 1 / v) : c;

@@ -143,7 +143,7 @@ function resize(o: Op): Built[] {
   if (mode !== 'nearest') throw o.fail(`mode "${mode}" is not supported (only nearest)`);
   const transform = a.string('coordinate_transformation_mode', 'half_pixel');
   const nearest = a.string('nearest_mode', 'round_prefer_floor');
-  if (!(REPLICATING[transform] ?? []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
+  if (!(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
   if (a.has('axes')) throw o.fail('the axes attribute is not supported');
   const from = o.ctx.onnxShape(x);
   const [scales, sizes] = [o.optional(2), o.optional(3)];

@@ -19,6 +19,8 @@ export type TensorProto = OnnxProto.onnx.ITensorProto;
 export type AttributeProto = OnnxProto.onnx.IAttributeProto;
 
 const DTYPE = onnx.TensorProto.DataType;
+const ATTR = onnx.AttributeProto.AttributeType;
+const ATTR_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(ATTR).map(([k, v]) => [v, k]));
 const DTYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(DTYPE).map(([k, v]) => [v, k]));
 export const dtypeName = (t: number | null | undefined): string => DTYPE_NAMES[t ?? 0] ?? `type ${String(t)}`;
 
@@ -117,26 +119,39 @@ export class Attributes {
   has(name: string): boolean {
     return this.byName.has(name);
   }
-  int(name: string, fallback: number): number {
+  /** The attribute, refused (NN107) when it declares another type than the op defines (an unset type is trusted). */
+  private get(name: string, type: number): AttributeProto | undefined {
     const a = this.byName.get(name);
+    if (a !== undefined && a.type !== undefined && a.type !== null && a.type !== 0 && a.type !== type) {
+      throw new NnchipError('NN107', `attribute ${name} is ${ATTR_TYPE_NAMES[a.type] ?? `type ${a.type}`}; the op defines it as ${ATTR_TYPE_NAMES[type]}`, this.site);
+    }
+    return a;
+  }
+  private finite(name: string, v: number): number {
+    if (!Number.isFinite(v)) throw new NnchipError('NN107', `attribute ${name} is ${v}; expected a finite number`, this.site);
+    return v;
+  }
+  int(name: string, fallback: number): number {
+    const a = this.get(name, ATTR.INT);
     return a === undefined ? fallback : toInt(a.i ?? 0, this.site, `attribute ${name}`);
   }
   float(name: string, fallback: number): number {
-    const a = this.byName.get(name);
-    return a === undefined ? fallback : Number(a.f ?? 0);
+    const a = this.get(name, ATTR.FLOAT);
+    return a === undefined ? fallback : this.finite(name, Number(a.f ?? 0));
   }
   ints(name: string): number[] | undefined {
-    const a = this.byName.get(name);
+    const a = this.get(name, ATTR.INTS);
     return a === undefined ? undefined : (a.ints ?? []).map((v) => toInt(v, this.site, `attribute ${name}`));
   }
   floats(name: string): number[] | undefined {
-    return this.byName.get(name)?.floats ?? undefined;
+    const a = this.get(name, ATTR.FLOATS);
+    return a === undefined ? undefined : (a.floats ?? []).map((v) => this.finite(name, Number(v)));
   }
   string(name: string, fallback: string): string {
-    const s = this.byName.get(name)?.s;
+    const s = this.get(name, ATTR.STRING)?.s;
     return s === undefined || s === null ? fallback : Buffer.from(s).toString('utf8');
   }
   tensor(name: string): TensorProto | undefined {
-    return this.byName.get(name)?.t ?? undefined;
+    return this.get(name, ATTR.TENSOR)?.t ?? undefined;
   }
 }

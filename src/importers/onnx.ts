@@ -15,6 +15,7 @@ import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContex
 import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
+import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -95,7 +96,7 @@ function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
 }
 
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
-class Walker implements OnnxContext {
+class Walker implements OnnxContext, FoldContext {
   readonly nodes: Node[] = [];
   readonly shapes = new Map<string, readonly number[]>();
   readonly views = new Map<string, OnnxView>();
@@ -188,6 +189,24 @@ class Walker implements OnnxContext {
     return true;
   }
 
+  intConst(name: string, site: ErrorSite): { dims: number[]; data: number[] } | undefined {
+    const proto = this.consts.get(name);
+    if (proto === undefined || (proto.dataType !== onnx.TensorProto.DataType.INT64 && proto.dataType !== onnx.TensorProto.DataType.INT32)) return undefined;
+    return intTensor(proto, this.src, site, `tensor "${name}"`);
+  }
+
+  activationShape(name: string): readonly number[] | undefined {
+    return this.shapes.has(name) ? this.onnxShape(name) : undefined;
+  }
+
+  soleProducer(name: string): Node | undefined {
+    return this.uses.get(name) === 1 ? this.nodes.find((n) => n.output === name) : undefined;
+  }
+
+  drop(name: string): void {
+    this.nodes.splice(this.nodes.findIndex((n) => n.output === name), 1);
+  }
+
   push(built: Built): void {
     const { view, ...n } = built as Built & { view?: OnnxView };
     const shape = inferShape(n as Node, n.inputs.map((t) => this.irShape(t)));
@@ -215,11 +234,29 @@ function walk(g: GraphProto, w: Walker): void {
       refused.push({ name, opType: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${opType}` : opType, error });
       for (const o of outputs) poisoned.add(o);
     };
-    if ((n.domain && n.domain !== 'ai.onnx') || !isSupportedOnnxOp(opType)) return skip(null);
+    // a name is defined once (SSA): an output that re-defines an initializer, Constant or the input was read as the older one
+    const again = outputs.find((o) => o !== '' && (w.consts.has(o) || w.shapes.has(o)));
+    if (again !== undefined) throw new NnchipError('NN202', `tensor "${again}" is produced twice (it is also ${w.consts.has(again) ? 'an initializer or Constant' : 'the model input or an earlier output'})`, site);
+    const standard = !n.domain || n.domain === 'ai.onnx';
     if ((n.input ?? []).some((t) => poisoned.has(t))) {
+      if (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType))) return skip(null);
       for (const o of outputs) poisoned.add(o);
       return;
     }
+    // shape arithmetic (Shape → Gather → Unsqueeze → Concat → Reshape) on constants: a constant
+    if (standard && FOLDED_OPS.includes(opType)) {
+      try {
+        const folded = foldConstant({ name, opType, inputs: n.input ?? [], outputs, attrs: new Attributes(n.attribute, site) }, w);
+        if (folded !== null) {
+          w.consts.set(outputs[0] ?? '', folded);
+          return;
+        }
+      } catch (e) {
+        if (!(e instanceof NnchipError) || e.code !== 'NN110') throw e;
+        return skip(e);
+      }
+    }
+    if (!standard || !isSupportedOnnxOp(opType)) return skip(null);
     if (opType === 'Constant') {
       w.consts.set(outputs[0] ?? '', constantValue(n, site));
       return;

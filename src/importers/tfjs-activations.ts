@@ -4,6 +4,7 @@
  * activation layers (LeakyReLU, PReLU, ELU, ThresholdedReLU) as the threshold unit's step tables;
  * and the TF ops of graph models that are activations (Sigmoid, Tanh, LeakyRelu, Elu, Selu, …).
  */
+import type { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Tensor } from '../ir/graph.js';
 
 /** Activation names (tfjs camelCase and Keras snake_case spellings) → IR activations. */
@@ -30,17 +31,22 @@ export const TFJS_ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> 
 };
 
 type Get = (key: string) => unknown;
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+/** A numeric config value, or the fallback when absent; anything else ("NaN", null-like strings, Infinity) is NN107, not the default. */
+function num(v: unknown, fallback: number, key: string, fail: (detail: string) => NnchipError): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`${key} is ${JSON.stringify(v) ?? String(v)}; expected a finite number`);
+  return v;
+}
 
 /** LeakyReLU (alpha, Keras 3: negative_slope; default 0.3), ELU (alpha 1), ThresholdedReLU (theta 1). */
-export function advancedActivation(className: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU', get: Get): Activation {
+export function advancedActivation(className: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU', get: Get, fail: (detail: string) => NnchipError): Activation {
   switch (className) {
     case 'LeakyReLU':
-      return { fn: 'leakyrelu', alpha: num(get('alpha') ?? get('negative_slope'), 0.3) };
+      return { fn: 'leakyrelu', alpha: num(get('alpha') ?? get('negative_slope'), 0.3, 'alpha', fail) };
     case 'ELU':
-      return { fn: 'elu', alpha: num(get('alpha'), 1) };
+      return { fn: 'elu', alpha: num(get('alpha'), 1, 'alpha', fail) };
     case 'ThresholdedReLU':
-      return { fn: 'thresholdedrelu', alpha: num(get('theta'), 1) };
+      return { fn: 'thresholdedrelu', alpha: num(get('theta'), 1, 'theta', fail) };
   }
 }
 

@@ -47,6 +47,10 @@ export interface OpContext {
   value(input: string): Value;
   /** Add a node to the graph; returns its output (shape inferred) as a TF tensor of rank `rank`. */
   emit(node: Node, rank: number): Runtime;
+  /** The emitted node computing `output` when one TF node reads it, else undefined. */
+  soleProducer(output: string): Node | undefined;
+  /** Remove the emitted node computing `output` (after soleProducer: the caller takes over its work). */
+  drop(output: string): void;
 }
 
 export const SUPPORTED_TFJS_GRAPH_OPS = [
@@ -144,7 +148,11 @@ class Op {
   }
   float(key: string, fallback: number): number {
     const f = this.attrValue(key)?.['f'];
-    return typeof f === 'number' && Number.isFinite(f) ? f : fallback;
+    if (f === undefined || f === null) return fallback;
+    // protobuf's JSON may write a float as a string ("0.2"); "NaN" and "Infinity" are no parameter (they became the default)
+    const v = typeof f === 'string' && f.trim() !== '' ? Number(f) : f;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail('NN107', `attribute ${key} is ${JSON.stringify(f)}; expected a finite number`);
+    return v;
   }
   /** The activation a fused op applies after its BiasAdd (tfjs's fused set; Prelu's slopes are input 3). */
   fused(channels: number): { bias: boolean; activation: Activation } {
@@ -214,12 +222,25 @@ function perChannel(x: Op, c: Tensor, channels: number): Float32Array {
   return last === channels ? Float32Array.from(c.data) : new Float32Array(channels).fill(c.data[0]!);
 }
 
+/** x · Sigmoid(x) (Keras swish / SiLU as tfjs-converter writes it) with the Sigmoid read by this Mul only: one silu table activation of x. */
+function gatedBySigmoid(x: Op, a: Runtime, b: Runtime): Value | undefined {
+  for (const [v, gate] of [[a, b], [b, a]] as const) {
+    const p = x.ctx.soleProducer(gate.name);
+    if (p?.op !== 'activation' || p.inputs[0] !== v.name || typeof p.fn !== 'object' || !('fn' in p.fn) || p.fn.fn !== 'sigmoid') continue;
+    x.ctx.drop(gate.name);
+    return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [v.name], fn: { fn: 'silu' } }, v.rank);
+  }
+  return undefined;
+}
+
 /** x·scale + offset per channel, with scale and offset built from the constant operand. */
 function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
     if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] }, a.rank);
-    throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
+    const swish = x.n.op === 'Mul' ? gatedBySigmoid(x, a, b) : undefined;
+    if (swish !== undefined) return swish;
+    throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))`);
   }
   const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
   if (t === undefined) throw x.fail('NN110', `${x.n.op} of two constants is not supported`);

@@ -117,15 +117,31 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   const nodes = readNodes(json['modelTopology'], file);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  // a dangling input or a cycle first: either one also changes which nodes look like outputs
+  for (const n of nodes) {
+    for (const ref of n.inputs) {
+      const dep = parseInput(ref, file, n.name);
+      if (!dep.control && !byName.has(dep.node)) throw new NnchipError('NN202', `input tensor "${dep.node}" is not produced by any node`, { file, layer: n.name });
+    }
+  }
   const outs = outputNodes(json, nodes, file);
+  if (outs.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const values = new Map<string, Value>();
   const irNodes: Node[] = [];
   const inputs: GraphInput[] = [];
   /** IR shape of every runtime tensor emitted so far. */
   const shapeOf = new Map<string, readonly number[]>();
+  // how many nodes read each node's output (control inputs are no reads)
+  const readers = new Map<string, number>();
+  for (const n of nodes) for (const ref of n.inputs) {
+    const dep = parseInput(ref, file, n.name);
+    if (!dep.control) readers.set(dep.node, (readers.get(dep.node) ?? 0) + 1);
+  }
   const ctx = {
     file,
+    soleProducer: (output: string): Node | undefined => (readers.get(output) === 1 ? irNodes.find((m) => m.output === output) : undefined),
+    drop: (output: string): void => void irNodes.splice(irNodes.findIndex((m) => m.output === output), 1),
     value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,
     emit: (node: Node, rank: number): Runtime => {
       const shape = withFile(file, () => inferShape(node, node.inputs.map((t) => shapeOf.get(t) ?? [])));

@@ -77,7 +77,7 @@ class Layer {
   }
   activation(key = 'activation'): Activation | 'softmax' {
     const a = this.get(key) ?? 'linear';
-    const fn = typeof a === 'string' ? ACTIVATIONS[a] : undefined;
+    const fn = typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a) ? ACTIVATIONS[a] : undefined;
     if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
     return fn;
   }
@@ -136,12 +136,13 @@ function asHeightOne(t: Tensor): Tensor {
 function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   x.channelsLast();
   x.one();
+  if (oneD) sequenceOnly(x);
   const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
   const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
   const dil = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
   if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(oneD ? dil[1] : dil)} is not supported (only 1)`);
   const stored = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
-  const kernel = oneD ? asHeightOne(stored) : stored;
+  const kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
   const [kh, kw, , cout] = kernel.shape;
   if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   if (depthwise) {
@@ -151,6 +152,24 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   // causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
   const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, size[1] - 1, 0, 0] : x.pads(size, strides);
   return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise, activation: 'linear' }, x.activation());
+}
+
+/**
+ * Keras' grouped convolution (Conv2D/Conv1D `groups` g: a kernel [KH, KW, Cin/g, Cout]) as a full
+ * kernel that is zero outside each group's block, as the ONNX importer builds it. (`groups` was
+ * ignored: a kernel of Cin rows with groups 3 lowered as an ordinary convolution.)
+ */
+function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
+  const g = depthwise ? 1 : x.single('groups', 1);
+  if (g === 1) return kernel;
+  const cin = x.ctx.shapeOf(x.one()).at(-1) ?? 0;
+  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
+  if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${JSON.stringify(kernel.shape)} does not fit ${cin} input channels`);
+  const data = new Float32Array(kh * kw * cin * co);
+  for (let t = 0; t < kh * kw; t++)
+    for (let i = 0; i < ci; i++)
+      for (let o = 0; o < co; o++) data[(t * cin + Math.floor(o / (co / g)) * ci + i) * co + o] = kernel.data[(t * ci + i) * co + o]!;
+  return { shape: [kh, kw, cin, co], data };
 }
 
 /** SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation. */
@@ -171,9 +190,16 @@ function separable(x: Layer): Node[] {
   ];
 }
 
+/** A 1-D layer (Conv1D, MaxPooling1D, …) reads a sequence [1, L, C]: on a map of several rows Keras refuses it (it pooled the rows one by one). */
+function sequenceOnly(x: Layer): void {
+  const shape = x.ctx.shapeOf(x.one());
+  if (shape.length === 3 && shape[0] !== 1) throw x.fail('NN110', `${x.l.className} reads a sequence [steps, channels]; its input is a map ${JSON.stringify(shape)} (use the 2-D layer)`);
+}
+
 function pool(x: Layer, kind: 'max' | 'avg', oneD = false): Node[] {
   x.channelsLast();
   x.one();
+  if (oneD) sequenceOnly(x);
   const size: [number, number] = oneD ? [1, x.single('pool_size', 2)] : x.pair('pool_size', [2, 2]);
   const strides: [number, number] = x.get('strides') === null ? size : oneD ? [1, x.single('strides', size[1])] : x.pair('strides', size);
   return [{ ...x.base(), op: 'pool2d', kind, size, strides, pads: x.pads(size, strides) }];
@@ -359,7 +385,7 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
     case 'LeakyReLU':
     case 'ELU':
     case 'ThresholdedReLU':
-      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: advancedActivation(l.className, (k) => x.get(k)) }];
+      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: advancedActivation(l.className, (k) => x.get(k), (d) => x.fail('NN107', d)) }];
     case 'PReLU': {
       const slopes = preluSlopes(x.weight('alpha'));
       if (typeof slopes === 'string') throw x.fail('NN110', slopes);

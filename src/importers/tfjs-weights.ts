@@ -112,6 +112,7 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
     for (const w of group['weights'] as unknown[]) {
       if (!isObj(w) || typeof w['name'] !== 'string') throw new NnchipError('NN107', 'a weight entry has no name', site);
       const name = w['name'];
+      if (tensors.has(name) || specs.some((s) => s.name === name)) throw new NnchipError('NN107', `weight "${name}" is listed twice in the weightsManifest`, site);
       const encoding = encodingOf(w, name, file);
       const elements = checkedElements(w['shape'], limits, site, `weight "${name}"`);
       specs.push({ name, shape: w['shape'] as number[], elements, byteOffset: need, encoding });
@@ -123,7 +124,8 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
     const sizes = paths.map((p) => statSync(p).size);
     const have = sizes.reduce((a, b) => a + b, 0);
     if (have !== need) {
-      throw new NnchipError('NN105', `weight shards ${(names as string[]).join(', ')} hold ${have} bytes but the manifest declares ${need} (${have < need ? 'short' : 'too long'})`, site);
+      const listed = names.length > 4 ? `${(names as string[]).slice(0, 3).join(', ')} and ${names.length - 3} more` : (names as string[]).join(', ');
+      throw new NnchipError('NN105', `weight shards ${listed} hold ${have} bytes but the manifest declares ${need} (${have < need ? 'short' : 'too long'})`, site);
     }
     checkBytes(need, limits, site, 'the weight group');
     const bytes = readShards(paths, sizes, need);

@@ -17,8 +17,13 @@ function image(name: string, inputs: readonly Shape[]): readonly [number, number
   return x as [number, number, number];
 }
 
+/** Largest window, stride or padding (dilated window included) a layer may declare: far past any real map, and within every address field. */
+export const MAX_WINDOW = 2 ** 24;
+
 /** Output extent of a window of `k` with stride `s` over `n` padded by `p0 + p1`. */
 function windows(name: string, n: number, k: number, s: number, p0: number, p1: number): number {
+  const over = [k, s, p0, p1].find((v) => v > MAX_WINDOW);
+  if (over !== undefined) throw new NnchipError('NN203', `a window of ${k} with stride ${s} and padding ${p0}+${p1}: ${over} is over ${MAX_WINDOW}, the most a window, stride or padding may be`, { layer: name });
   const out = Math.floor((n + p0 + p1 - k) / s) + 1;
   if (!(out >= 1) || !(s >= 1) || !(k >= 1)) throw new NnchipError('NN203', `a window of ${k} with stride ${s} and padding ${p0}+${p1} does not fit an extent of ${n}`, { layer: name });
   return out;

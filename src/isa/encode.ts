@@ -71,6 +71,17 @@ export function encode(insn: Instruction): Uint8Array {
   return out;
 }
 
+/** "matmul.actOuter = 70000 does not fit 16 unsigned bits" for the first field of insn outside its width, else null. */
+export function fieldOverflow(insn: Instruction): string | null {
+  const values = insn as unknown as Record<string, number | boolean | string>;
+  for (const { f, lo, hi } of RANGED.get(insn.op)!) {
+    const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
+    const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) return `${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`;
+  }
+  return null;
+}
+
 /** Every field fits one 32-bit word or straddles two (encodeInto ORs each in with uint32 shifts). */
 for (const fields of FIELDS.values()) for (const f of fields) if (f.bits > 32) throw internal(`field ${f.name} is ${f.bits} bits wide; encodeInto packs at most 32`);
 
@@ -82,7 +93,6 @@ const PACKING = new Map(
   [...RANGED].map(([op, ranged]) => [
     op,
     {
-      fields: ranged.map((r) => r.f),
       names: ranged.map((r) => r.f.name),
       lo: ranged.map((r) => r.lo),
       hi: ranged.map((r) => r.hi),
@@ -98,14 +108,11 @@ function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   const values = insn as unknown as Record<string, number | boolean | string>;
   const w = WORDS;
   w.fill(0);
-  const { fields, names, lo, hi, word, shift, bits } = PACKING.get(insn.op)!;
+  const { names, lo, hi, word, shift, bits } = PACKING.get(insn.op)!;
   for (let i = 0; i < names.length; i++) {
     const raw = names[i] === 'opcode' ? OPCODES[insn.op] : values[names[i]!];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) {
-      const f = fields[i]!;
-      throw new NnchipError('NN901', `internal error: ${insn.op}.${f.name} = ${String(v)} does not fit ${f.bits} ${f.signed ? 'signed' : 'unsigned'} bits`);
-    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) throw new NnchipError('NN901', `internal error: ${fieldOverflow(insn)}`);
     const u = v < 0 ? v + 2 ** bits[i]! : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
     const s = shift[i]!;
     w[word[i]!]! |= u << s;

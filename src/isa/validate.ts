@@ -4,7 +4,7 @@
  * bounded before anything is allocated), then every Program — read or compiled — checked against
  * its instruction stream and its machine. What passes runs the same on every back end.
  */
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, depthOf, validateConfig, type ArrayConfig } from './config.js';
 import type { Access } from './effects.js';
 import { decodeAll, rememberFrozen, rememberWords } from './encode.js';
@@ -38,8 +38,10 @@ function parsers(fail: (why: string) => NnchipError) {
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo || v > hi) throw fail(`${what} is ${show(v)}; it must be an integer from ${lo} to ${hi}`);
       return v;
     };
+  // names and notes are printed: nnchip writes them without control characters (importers/index.ts)
   const str: Parser = (v, what) => {
     if (typeof v !== 'string') throw fail(`${what} is ${show(v)}; it must be a string`);
+    if (escapeControls(v) !== v) throw fail(`${what} holds a control character (${show(escapeControls(v))})`);
     return v;
   };
   const oneOf =

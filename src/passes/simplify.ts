@@ -4,14 +4,34 @@ import { NnchipError } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
 import { isTable, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
-/** identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. */
+/**
+ * identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. One pass, each node's
+ * inputs renamed through the no-ops before it: a chain of them (Identity → Dropout) collapses to its
+ * source (renaming after each removal left the second one reading the first's vanished output), and
+ * a graph of thousands of nodes is not rewritten once per no-op.
+ */
 export function removeNoOps(g: Graph): Graph {
-  let out = g;
-  for (const n of g.nodes) {
+  const now = new Map<string, string>();
+  const nodes: Node[] = [];
+  for (const original of g.nodes) {
+    const n = original.inputs.some((t) => now.has(t)) ? { ...original, inputs: original.inputs.map((t) => now.get(t) ?? t) } : original;
     const noop = n.op === 'identity' || (n.op === 'activation' && n.fn === 'linear') || (n.op === 'pad' && n.pads.every((p) => p === 0));
-    if (noop) out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n) }, n.output, n.inputs[0]!);
+    if (noop) now.set(n.output, n.inputs[0]!);
+    else nodes.push(n);
   }
-  return out;
+  return now.size === 0 ? g : { ...g, nodes, outputs: g.outputs.map((o) => now.get(o) ?? o) };
+}
+
+/** How many nodes read each tensor, computed once per graph (the passes ask per node). */
+const useCounts = new WeakMap<Graph, Map<string, number>>();
+function usesCount(g: Graph, t: string): number {
+  let counts = useCounts.get(g);
+  if (counts === undefined) {
+    counts = new Map();
+    for (const n of g.nodes) for (const i of n.inputs) counts.set(i, (counts.get(i) ?? 0) + 1);
+    useCounts.set(g, counts);
+  }
+  return counts.get(t) ?? 0;
 }
 
 type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'>;
@@ -20,7 +40,7 @@ const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || 
 /** The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`. */
 function soleProducer(g: Graph, nodes: readonly Node[], t: string, activated = false): Weighted | undefined {
   const p = nodes.find((m) => m.output === t);
-  const single = (usesOf(g).get(t) ?? []).length === 1 && !g.outputs.includes(t);
+  const single = usesCount(g, t) === 1 && !g.outputs.includes(t);
   return isWeighted(p) && (activated || p.activation === 'linear') && single ? p : undefined;
 }
 
@@ -39,7 +59,6 @@ function composeClamps(first: Activation, then: Activation): Activation | undefi
 /** Merge a node into its producer: the node disappears and its output name now means the producer's. */
 function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undefined): Graph {
   const nodes: Node[] = [];
-  const renames: [string, string][] = [];
   const now = new Map<string, string>();
   for (const original of g.nodes) {
     // inputs renamed by earlier merges, so a chain (conv → relu → clip) merges step by step
@@ -51,10 +70,10 @@ function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undef
     }
     const i = nodes.findIndex((m) => m.output === n.inputs[0]);
     nodes[i] = merged;
-    renames.push([n.output, merged.output]);
     now.set(n.output, merged.output);
   }
-  return renames.reduce((acc, [from, to]) => renameTensor(acc, from, to), { ...g, nodes } as Graph);
+  // later nodes read the merged names already (above); the graph's outputs too
+  return now.size === 0 ? g : { ...g, nodes, outputs: g.outputs.map((o) => now.get(o) ?? o) };
 }
 
 /** conv/dense → batchNorm  ⇒  conv/dense with w·scale and b·scale + offset (per output channel). */
@@ -113,7 +132,8 @@ export function mergeBatchnorms(g: Graph): Graph {
   for (const second of g.nodes) {
     if (second.op !== 'batchNorm') continue;
     const first = out.nodes.find((m) => m.output === second.inputs[0]);
-    if (first?.op !== 'batchNorm' || (usesOf(out).get(first.output) ?? []).length !== 1 || out.outputs.includes(first.output)) continue;
+    // merging moves first's reads to the merged node: every tensor keeps its number of readers
+    if (first?.op !== 'batchNorm' || usesCount(g, first.output) !== 1 || out.outputs.includes(first.output)) continue;
     const merged: Node = { ...second, inputs: first.inputs, scale: first.scale.map((s, c) => s * second.scale[c]!), offset: first.offset.map((o, c) => o * second.scale[c]! + second.offset[c]!) };
     out = { ...out, nodes: out.nodes.filter((m) => m !== first).map((m) => (m === second ? merged : m)) };
   }

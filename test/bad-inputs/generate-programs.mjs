@@ -51,6 +51,8 @@ const cases = {
   'nnp-missing-token': { args: RUN('sim'), nnp: pack(header(), withField(firstOp(3), 4, 1, 0)) },
   // a config key that is no config field was accepted and written back
   'nnp-config-proto-key': { args: ['disasm', '$DIR/program.nnp'], nnp: pack({ ...header(), config: JSON.parse(JSON.stringify(header().config).replace('{', '{"__proto__":{"rows":1},')) }) },
+  // a layer name that forges an output line and a terminal sequence in disasm's listing (printed raw before)
+  'nnp-layer-name-controls': { args: ['disasm', '$DIR/program.nnp'], nnp: pack({ ...header(), layers: header().layers.map((l, i) => (i === 0 ? { ...l, name: 'fc1\nerror NN000: forged\u001b[2J' } : l)) }) },
   // layer spans that disagree with insnLayer: reports counted instructions into the wrong layer
   'nnp-layer-span': { args: ['disasm', '$DIR/program.nnp'], nnp: pack({ ...header(), layers: header().layers.map((l, i) => (i === 0 ? { ...l, insnCount: l.insnCount + 5 } : l)) }) },
 };

@@ -175,6 +175,70 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
   })),
+  // a float attribute that is NaN made every table code NaN, silently (accepted, exit 0); one of the wrong type read as 0
+  'onnx-attribute-nan': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'leaky', opType: 'LeakyRelu', input: ['h'], output: ['r'], attribute: [{ name: 'alpha', type: 1, f: NaN }] }, ONNX_NODES[2]] })),
+  'onnx-attribute-wrong-type': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 3, s: Buffer.from('2,2') }] }],
+  })),
+  // sizes that follow from attributes, not weights: a 10^6-fold resize (NN901 at the first Float64Array), a stride of 2^40
+  'onnx-resize-huge': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    inits: { s: { name: 's', dims: [4], dataType: 1, floatData: [1, 1, 1e6, 1e6] } },
+    nodes: [{ name: 'up', opType: 'Resize', input: ['x', '', 's'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('nearest') }] }],
+  })),
+  'onnx-stride-huge': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 40, 2 ** 40] }] }],
+  })),
+  // a stride no instruction field holds (NN901 when the program was encoded)
+  'onnx-stride-over-field': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 20, 2 ** 20] }] }],
+  })),
+  // TF.js Layers: a class or activation name that is an Object.prototype key crashed (NN901); a non-number
+  // alpha became the default; a weight listed twice was taken from one of its two places; `groups` was ignored
+  'activation-proto-key': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'constructor' }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'alpha-not-a-number': {
+    files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'linear' }), { class_name: 'LeakyReLU', config: { name: 'leaky', alpha: 'NaN' } }, LAYERS[1]]) }), 'weights.bin': weights() },
+  },
+  'weight-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [SPECS[0], ...SPECS] }] }), 'weights.bin': weights(35) } },
+  'conv-groups-mismatch': {
+    files: {
+      'model.json': model({
+        modelTopology: topology([{ class_name: 'Conv2D', config: { name: 'conv', filters: 3, kernel_size: [1, 1], groups: 3, activation: 'relu', use_bias: false, batch_input_shape: [null, 2, 2, 2] } }, { class_name: 'Flatten', config: { name: 'flat' } }]),
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'conv/kernel', shape: [1, 1, 2, 3], dtype: 'float32' }] }],
+      }),
+      'weights.bin': weights(6),
+    },
+  },
+  // shard names echoed in one error line: 100,000 made it over a megabyte; the first three and a count
+  'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, () => 'weights.bin'), weights: SPECS }] }), 'weights.bin': weights() } },
+  // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
+  'tfjs-graph-alpha-nan': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'LeakyRelu', ['h'], { alpha: { f: 'NaN' } }); } },
+  'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
+  // a shape of 20,000 dimensions was echoed whole in the error line
+  'nnchip-json-deep-shape': { files: { 'tiny.nnchip.json': '{"format":"nnchip-model","version":1,"name":"t","input":{"shape":[4]},"layers":[{"name":"fc1","op":"dense","kernel":' + '['.repeat(20_000) + ']'.repeat(20_000) + ',"bias":[0]}]}' }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  // shape arithmetic is folded at import; an index outside the shape is a broken model, not a crash
+  'onnx-shape-index-outside': onnxCase(onnxModel({
+    inits: { i: { name: 'i', dims: [1], dataType: 7, int64Data: [5] } },
+    nodes: [
+      { name: 'shape', opType: 'Shape', input: ['x'], output: ['s'] },
+      { name: 'pick', opType: 'Gather', input: ['s', 'i'], output: ['n'] },
+      { name: 'view', opType: 'Reshape', input: ['x', 'n'], output: ['y'] },
+    ],
+  })),
+  // a node output re-defining an initializer: its readers took the initializer (an NN110 about a "constant" input)
+  'onnx-output-shadows-initializer': onnxCase(onnxModel({ nodes: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['W2'] }, ONNX_NODES[0], ONNX_NODES[1], ONNX_NODES[2]] })),
+  // an error quoting a 10,000-entry attribute list whole (a million entries made a 2 MB line): cut in the middle
+  'onnx-attribute-huge-list': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: Array.from({ length: 10_000 }, () => 0) }] }],
+  })),
+  // a 1-D layer on a map of several rows: Keras refuses it; it pooled each row alone
+  'pool1d-on-a-map': {
+    files: { 'model.json': model({ modelTopology: topology([{ class_name: 'MaxPooling1D', config: { name: 'pool', pool_size: 2, batch_input_shape: [null, 4, 4, 2] } }, { class_name: 'Flatten', config: { name: 'flat' } }]), weightsManifest: [] }) },
+  },
   // the output side: -o never replaces an input's folder (not even with --force), is never empty,
   // is not a file where a folder goes, and fails fast where files cannot be made (/proc)
   'output-is-model-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$DIR', '--input-range', '0,1', '--force'] },
@@ -238,6 +302,11 @@ function readingCases() {
       files: { ...wide, 'config.json': { accDepth: 2, outDepth: 2 } },
       args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000'],
     },
+    // a back end or board named after an Object.prototype key crashed (NN901: "runner is not a function")
+    'run-backend-proto-key': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/calibration.json', '--backend', 'constructor'] },
+    'verilog-board-proto-key': { files: tiny, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--board', 'constructor'] },
+    // an empty file name named no file in the error line
+    'calibration-empty-path': { files: tiny, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--calibration', ''] },
     'weight-path-not-string': { files: { 'model.json': model({ weightsManifest: [{ paths: [{ toString: 1 }], weights: SPECS }] }), 'weights.bin': weights() } },
   };
 }
@@ -247,6 +316,7 @@ for (const [name, c] of Object.entries(cases)) {
   const dir = join(root, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  if (c.patch) c.patch(c.files['model.json']);
   for (const [file, content] of Object.entries(c.files)) {
     writeFileSync(join(dir, file), typeof content === 'string' || content instanceof Uint8Array ? content : JSON.stringify(content, null, 1));
   }

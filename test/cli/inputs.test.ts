@@ -70,6 +70,14 @@ describe('sample files', () => {
     const tooDeep = await cli('run', TINY, '--calibration', calibration, '--input', file('deep.json', JSON.stringify([[[xs[0]]]])));
     expect(tooDeep.err).toMatch(/^error NN307: deep\.json: sample 0 has shape \[1, 1, 4\]; the model input is \[4\]/);
   });
+
+  test('a UTF-8 byte order mark before the JSON (as Windows editors save) reads as without one ("no samples found" before)', async () => {
+    const xs = samples(2);
+    const plain = await cli('run', TINY, '--calibration', calibration, '--input', file('plain.json', JSON.stringify(xs)), '--json');
+    const bom = await cli('run', TINY, '--calibration', calibration, '--input', file('bom.json', '\ufeff' + JSON.stringify(xs)), '--json');
+    expect(bom.err).toBe('');
+    expect(bom.out).toBe(plain.out);
+  });
 });
 
 describe('--config', () => {

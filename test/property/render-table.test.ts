@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * The CLI's tables: cells of printable ASCII are laid out by render.ts itself (asciiTable), the
- * rest by cli-table3; on printable ASCII both must draw the same bytes, whatever the cells
- * (empty, spaces, any width, any number of rows and columns). table() takes the ASCII path only
- * for such cells and draws colored or wide cells as cli-table3 does.
+ * The CLI's tables: cells of one-column characters (printable ASCII, → × µ …, color codes) are
+ * laid out by render.ts itself (asciiTable), the rest by cli-table3; on such cells both must draw
+ * the same bytes, whatever the cells (empty, spaces, any width, any number of rows and columns).
+ * table() takes that path only for such cells and draws wide or multi-line cells as cli-table3 does.
  */
 import fc from 'fast-check';
 import { Chalk } from 'chalk';
@@ -13,12 +13,28 @@ import { captureIo } from '../../src/cli/context.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261203);
 
+const NARROW_EXTRA = ['µ', '·', '×', '—', '…', '←', '→', '↔', '↙', '≤', '≥'];
+const bold = new Chalk({ level: 1 }).bold;
 const asciiCell = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 14 });
+// the one-column characters the commands print besides ASCII (layer shapes "4→3"), some cells in bold
+const narrowCell = fc
+  .tuple(fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), fc.constantFrom(...NARROW_EXTRA)), maxLength: 14 }), fc.boolean())
+  .map(([c, b]) => (b ? bold(c) : c));
+const narrowCells = fc.integer({ min: 1, max: 6 }).chain((cols) => fc.array(fc.array(narrowCell, { minLength: cols, maxLength: cols }), { minLength: 1, maxLength: 8 }));
 const asciiCells = fc.integer({ min: 1, max: 6 }).chain((cols) => fc.array(fc.array(asciiCell, { minLength: cols, maxLength: cols }), { minLength: 1, maxLength: 8 }));
 
 test('asciiTable draws printable-ASCII cells byte for byte as cli-table3 does', () => {
   fc.assert(
     fc.property(asciiCells, (cells) => {
+      expect(asciiTable(cells)).toBe(cliTable3(cells));
+    }),
+    { numRuns: 400, seed: SEED },
+  );
+});
+
+test('asciiTable draws → × µ … and bold cells byte for byte as cli-table3 does (every layer table has a →)', () => {
+  fc.assert(
+    fc.property(narrowCells, (cells) => {
       expect(asciiTable(cells)).toBe(cliTable3(cells));
     }),
     { numRuns: 400, seed: SEED },

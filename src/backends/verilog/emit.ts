@@ -257,7 +257,8 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
   flows.push(['nnchip.core', readTemplateDir('targets/fusesoc').get('nnchip.core') ?? '']);
   // written beside the design by the CLI (cell-models.ts: they come from the installed yosys)
   const cellModels = cellsOf(peMultipliersOf(opts)).map(cellModelPath);
-  const model = opts.name ?? 'model';
+  // the model's file name goes into Makefiles, YAML and comments: one line of plain characters
+  const model = (opts.name ?? 'model').replace(/[^\w.+-]/g, '_');
   files.push(
     ...fillFlows(flows, {
       MODEL: model,

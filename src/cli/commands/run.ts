@@ -117,7 +117,7 @@ export function register(program: Command, ctx: CliContext): void {
         ]),
       ),
   ).action(async (model: string, flags: RunFlags) => {
-    const runner = RUNNERS[flags.backend];
+    const runner = Object.hasOwn(RUNNERS, flags.backend) ? RUNNERS[flags.backend] : undefined;
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
     // the compiler loads only for a model: a lowered program needs none of it
     const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);

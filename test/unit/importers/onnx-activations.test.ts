@@ -2,7 +2,7 @@
  * ONNX activations as step tables: models with Sigmoid, Tanh, LeakyRelu, PRelu (per channel),
  * HardSwish, HardSigmoid, Elu, Selu, Softplus, Softsign, ThresholdedRelu import to graphs that
  * compute what onnxruntime computes; their int8 programs run the same on reference, simulator
- * and WASM, close to float. Mul of two tensors (x·Sigmoid(x) as exporters write SiLU) stays refused.
+ * and WASM, close to float. SiLU and hard-swish written as x·gate(x) are one table; other Mul of two tensors is refused.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,8 +73,43 @@ describe('ONNX activations (threshold step tables)', () => {
     }
   });
 
-  test('x·Sigmoid(x) (SiLU as exporters write it) is refused by its Mul of two tensors', () => {
-    const spec: ModelSpec = { input: [1, 4], output: [1, 4], nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { op: 'Mul', inputs: ['x', 's'], name: 'swish', outputs: ['y'] }] };
+  // PyTorch writes nn.SiLU as Mul(x, Sigmoid(x)) and, below opset 14, nn.Hardswish as Mul(x, HardSigmoid(x; 1/6))
+  const gated = (gate: NodeSpec, second: NodeSpec): ModelSpec => ({
+    input: [1, 2, 5, 5],
+    output: [1, 4],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'K0', 'B0'], outputs: ['c0'], attrs: { pads: { ints: [1, 1, 1, 1] } } },
+      { ...gate, inputs: ['c0'], outputs: ['g0'] },
+      { op: 'Mul', inputs: ['c0', 'g0'], outputs: ['a0'], name: 'swish' },
+      { op: 'Conv', inputs: ['a0', 'K1', 'B1'], outputs: ['c1'] },
+      { ...second, inputs: ['c1'], outputs: ['g1'] },
+      { op: 'Mul', inputs: ['g1', 'c1'], outputs: ['a1'], name: 'hswish' },
+      { op: 'Flatten', inputs: ['a1'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'W'], outputs: ['y'] },
+    ],
+    inits: { K0: w([3, 2, 3, 3], 10, -0.6, 0.6), B0: w([3], 30, -0.3, 0.3), K1: w([3, 3, 1, 1], 11, -0.6, 0.6), B1: w([3], 31, -0.3, 0.3), W: w([75, 4], 50, -0.3, 0.3) },
+    opset: 13,
+  });
+
+  test('x·Sigmoid(x) (SiLU) and x·HardSigmoid(x; 1/6, 1/2) (hard-swish) as PyTorch writes them: one table each, = onnxruntime', async () => {
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-swish-')), buildOnnx(gated({ op: 'Sigmoid', inputs: [] }, { op: 'HardSigmoid', inputs: [], attrs: { alpha: { f: 1 / 6 } } })));
+    const graph = loadModel(path);
+    expect(graph.nodes.filter((n) => n.op === 'activation').map((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn)).toEqual(['silu', 'hardswish']);
+    const inputs = randomSamples(16, 50, 3, -1, 1);
+    const want = await ortRun(path, [1, 2, 5, 5], inputs);
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    expect(program.instructions.filter((i) => i.op === 'threshold' && i.steps > 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test.each<[string, NodeSpec, string, boolean]>([
+    ['a gate read twice', { op: 'Sigmoid', inputs: [] }, 'hswish', true],
+    ['x·HardSigmoid(x) with the default α 0.2 (not hard-swish)', { op: 'HardSigmoid', inputs: [] }, 'swish', false],
+    ['x·Tanh(x)', { op: 'Tanh', inputs: [] }, 'swish', false],
+  ])('%s is refused by its Mul of two tensors', (_, gate, layer, twice) => {
+    const spec = gated(gate, { op: 'HardSigmoid', inputs: [], attrs: { alpha: { f: 1 / 6 } } });
+    if (twice) spec.nodes.splice(5, 1, { op: 'Mul', inputs: ['g1', 'c1'], outputs: ['m1'], name: 'hswish' }, { op: 'Add', inputs: ['m1', 'g1'], outputs: ['a1'] });
+    if (twice) spec.nodes[4] = { op: 'Sigmoid', inputs: ['c1'], outputs: ['g1'] };
     let error: unknown;
     try {
       loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-mul-')), buildOnnx(spec)));
@@ -82,6 +117,6 @@ describe('ONNX activations (threshold step tables)', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(NnchipError);
-    expect((error as NnchipError).format()).toMatch(/NN110: .*layer "swish": Mul: the product or quotient of two computed tensors is not supported/);
+    expect((error as NnchipError).format()).toMatch(new RegExp(`NN110: .*layer "${layer}": Mul: the product or quotient of two computed tensors is not supported \\(only by a constant, or x · Sigmoid\\(x\\)\\)`));
   });
 });

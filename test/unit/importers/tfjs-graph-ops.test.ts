@@ -107,6 +107,18 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(g.save(), [32, 32, 3], ['pad', 'pool2d:avg', 'pool2d:max', 'dense', 'batchNorm']);
   });
 
+  test('liveness with swish after conv 3, as tfjs-converter writes Keras swish: Mul(x, Sigmoid(x)) is one silu table', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    g.unfuse(conv3, 'Conv2D', 'Relu');
+    g.add({ name: 'swish/sigmoid', op: 'Sigmoid', input: [`${conv3.name}/bias`], attr: {} });
+    Object.assign(conv3, { op: 'Mul', input: ['swish/sigmoid', `${conv3.name}/bias`], attr: {} });
+    const path = g.save();
+    const graph = loadModel(path);
+    expect(graph.nodes.filter((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn).map((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn)).toEqual(['silu']);
+    await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
+  });
+
   test('liveness with a ConcatV2 of two branches before conv 3', async () => {
     const g = new GraphEdit('tfjs-graph-liveness');
     const conv3 = g.named('activation_3/Relu');

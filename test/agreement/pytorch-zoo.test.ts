@@ -1,0 +1,109 @@
+/**
+ * Typical small PyTorch models as torch.onnx.export writes them at every opset 11–17 (dynamic batch
+ * axis; test/fixtures/pytorch-zoo/export.py, torch 1.13), through the CLI as a user runs them: each
+ * one either lowers (`nnchip lower`), and its program (`run --backend ref`, `run --backend sim`)
+ * agrees with onnxruntime-node — the float model exactly, int8 within a tenth of the output spread
+ * and the same top-1 on most inputs — or is refused with one NN110 line naming the node, its op and
+ * what to do.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { captureIo } from '../../src/cli/context.js';
+import { main } from '../../src/cli/main.js';
+import { loadModel } from '../../src/importers/index.js';
+import { evaluateOutput } from '../../src/ir/evaluate.js';
+import { expectClose } from '../helpers/close.js';
+import { argmax } from '../helpers/compile.js';
+import { ortRun } from '../helpers/onnx-models.js';
+import { randomSamples } from '../helpers/random-graph.js';
+
+const DIR = join(import.meta.dirname, '../fixtures/pytorch-zoo');
+const FILES = readdirSync(DIR).filter((f) => f.endsWith('.onnx')).sort();
+const work = mkdtempSync(join(tmpdir(), 'nnchip-zoo-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const SHAPES: Record<string, number[]> = {
+  lenet: [1, 1, 28, 28],
+  resnet: [1, 3, 16, 16],
+  mobile: [1, 3, 16, 16],
+  unet: [1, 2, 16, 16],
+  mlp: [1, 1, 8, 8],
+  kws: [1, 8, 32],
+  vgg: [1, 3, 16, 16],
+  se: [1, 4, 8, 8],
+  silu: [1, 4, 8, 8],
+};
+/** Models refused on purpose: the one line they get. */
+const REFUSED: Record<string, RegExp> = {
+  se: /^error NN110: se-op\d\d\.onnx: layer "\/Mul": Mul: the product or quotient of two computed tensors is not supported \(only by a constant, or x · Sigmoid\(x\)\) — replace the layer with a supported one, or open an issue\n$/,
+};
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo();
+  const code = await main(args, io);
+  return { code, out: io.out.join(''), err: io.err.join('') };
+}
+
+const softmax = (v: number[]): number[] => {
+  const m = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / s);
+};
+
+describe('PyTorch models at opsets 11–17', () => {
+  test('every model of export.py is here at every opset', () => {
+    expect(FILES).toHaveLength(Object.keys(SHAPES).length * 7);
+  });
+
+  test.each(FILES)('%s', async (file) => {
+    const model = file.replace(/-op\d+\.onnx$/, '');
+    const dims = SHAPES[model]!;
+    const path = join(DIR, file);
+    const size = dims.reduce((a, b) => a * b, 1);
+    const stem = join(work, file.replace('.onnx', ''));
+    writeFileSync(`${stem}-cal.json`, JSON.stringify({ inputs: randomSamples(20, size, 5, 0, 1).map((x) => Array.from(x)) }));
+    const lowered = await cli(['lower', path, '-o', `${stem}.nnchip`, '--calibration', `${stem}-cal.json`]);
+    if (REFUSED[model] !== undefined) {
+      expect(lowered.code).toBe(3);
+      expect(lowered.err).toMatch(REFUSED[model]!);
+      return;
+    }
+    expect(lowered.code, lowered.err).toBe(0);
+
+    const samples = randomSamples(30, size, 11, 0, 1);
+    const want = await ortRun(path, dims, samples);
+    // the float graph: the IR's [H, W, C] map output read back in ONNX's [C, H, W]
+    const graph = loadModel(path);
+    samples.forEach((x, i) => {
+      const hwc = evaluateOutput(graph, x);
+      const chw = dims.length === 4 && want[i]!.length > 10 ? Float64Array.from(hwc, (_, j) => hwc[(j % (dims[2]! * dims[3]!)) * (hwc.length / (dims[2]! * dims[3]!)) + Math.floor(j / (dims[2]! * dims[3]!))]!) : hwc;
+      expectClose(chw, want[i]!);
+    });
+
+    writeFileSync(`${stem}-in.json`, JSON.stringify(samples.map((x) => Array.from(x))));
+    const outputs: Record<string, number[][]> = {};
+    for (const backend of ['ref', 'sim']) {
+      const r = await cli(['run', `${stem}.nnchip`, '--input', `${stem}-in.json`, '--backend', backend, '--json']);
+      expect(r.code, r.err).toBe(0);
+      outputs[backend] = (JSON.parse(r.out) as { outputs: number[][] }).outputs.map((v) => v.flat(3) as number[]);
+    }
+    expect(outputs['sim']).toEqual(outputs['ref']);
+    const all = want.flatMap((v) => Array.from(v));
+    const spread = Math.max(...all) - Math.min(...all);
+    let agree = 0;
+    let worst = 0;
+    outputs['ref']!.forEach((logits, i) => {
+      // a final Softmax is dropped with a note: the program's outputs are its logits
+      const got = model === 'mlp' ? softmax(logits) : logits;
+      expect(got).toHaveLength(want[i]!.length);
+      if (argmax(got) === argmax(want[i]!)) agree++;
+      got.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - want[i]![j]!))));
+    });
+    // a map out (unet) has no class; everything else picks onnxruntime's top-1 on most inputs
+    if (model !== 'unet') expect(agree).toBeGreaterThanOrEqual(25);
+    expect(worst / spread).toBeLessThan(0.1);
+  });
+});

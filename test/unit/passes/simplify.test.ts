@@ -1,0 +1,40 @@
+/**
+ * Graph clean-ups (passes/simplify.ts) on chains: a run of no-ops collapses to its source, in the
+ * middle of a graph and at its output, and merges rename later readers and the output alike.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Graph, Node } from '../../../src/ir/graph.js';
+import { checkGraph } from '../../../src/ir/verify.js';
+import { fuseActivation, removeNoOps } from '../../../src/passes/simplify.js';
+
+const dense = (name: string, input: string): Node => ({ name, op: 'dense', inputs: [input], output: name, kernel: { shape: [4, 4], data: new Float32Array(16).fill(0.1) }, bias: null, activation: 'linear' });
+const identity = (name: string, input: string): Node => ({ name, op: 'identity', inputs: [input], output: name });
+const relu = (name: string, input: string): Node => ({ name, op: 'activation', inputs: [input], output: name, fn: 'relu' });
+const graph = (nodes: Node[], output: string): Graph => ({ name: 'g', inputs: [{ name: 'x', shape: [4] }], nodes, outputs: [output], notes: [] });
+
+describe('simplify', () => {
+  test('Identity → Dropout → Relu: both no-ops go, the relu reads the dense (it read the first no-op\'s vanished output)', () => {
+    const g = removeNoOps(graph([dense('fc', 'x'), identity('id', 'fc'), identity('drop', 'id'), relu('r', 'drop')], 'r'));
+    expect(g.nodes.map((n) => [n.name, n.inputs])).toEqual([['fc', ['x']], ['r', ['fc']]]);
+    expect(() => checkGraph(g)).not.toThrow();
+  });
+
+  test('no-ops at the output: the output is renamed to their source', () => {
+    const g = removeNoOps(graph([dense('fc', 'x'), identity('id', 'fc'), identity('drop', 'id')], 'drop'));
+    expect(g.outputs).toEqual(['fc']);
+    expect(() => checkGraph(g)).not.toThrow();
+  });
+
+  test('dense → relu → dense → relu, the last one the output: each relu merges, readers and output follow', () => {
+    const g = fuseActivation(graph([dense('a', 'x'), relu('ra', 'a'), dense('b', 'ra'), relu('rb', 'b')], 'rb'));
+    expect(g.nodes.map((n) => [n.name, n.inputs, n.op === 'dense' && n.activation])).toEqual([['a', ['x'], 'relu'], ['b', ['a'], 'relu']]);
+    expect(g.outputs).toEqual(['b']);
+  });
+
+  test('a chain of 20,000 no-ops collapses in one pass', () => {
+    const nodes = [dense('fc', 'x'), ...Array.from({ length: 20_000 }, (_, i) => identity(`id${i}`, i === 0 ? 'fc' : `id${i - 1}`))];
+    const g = removeNoOps(graph(nodes, 'id19999'));
+    expect(g.nodes).toHaveLength(1);
+    expect(g.outputs).toEqual(['fc']);
+  });
+});

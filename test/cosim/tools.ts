@@ -3,6 +3,8 @@
  * Co-simulation test plumbing: which EDA tools are on PATH (a missing tool skips outside CI and
  * fails in CI), the machine configurations the tests build once, and the oracle comparison.
  */
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { findTool } from '../../src/backends/verilog/tools.js';
 import { findYowaspYosys } from '../../src/backends/verilog/yosys.js';
@@ -16,6 +18,12 @@ import { IN_CI } from '../helpers/ci.js';
 import { compileGraph } from '../helpers/compile.js';
 import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
 
+
+/** Writes an executable shell script `name` into `bin` (a stand-in for an EDA tool the test puts first on PATH). */
+export function standInTool(bin: string, name: string, body: string): void {
+  writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(bin, name), 0o755);
+}
 
 /** True when the tests needing `tools` should run: all present, or in CI (where a missing tool then fails loudly with NN701). */
 export function haveTools(...tools: string[]): boolean {

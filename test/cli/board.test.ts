@@ -176,10 +176,23 @@ describe('nnchip verilog --board and nnchip board', () => {
   });
 
   test('without the optional serialport package: board run is NN703 (exit 5) in one line; the other board commands do not need it', () => {
-    // a resolve hook that makes serialport missing, as `npm ci --omit=optional` leaves it
+    // resolve hooks that make serialport missing, as `npm ci --omit=optional` leaves it: for ES
+    // imports (the ES modules of dist/) and for require (the CLI bundle, CommonJS: src/cli/bundle.ts)
     const hook = join(work, 'no-serialport.mjs');
     const resolver = 'export async function resolve(s, c, next) { if (s === "serialport") { const e = new Error("Cannot find package serialport"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } return next(s, c); }';
-    writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(resolver)}`)});\n`);
+    writeFileSync(
+      hook,
+      [
+        "import Module, { register } from 'node:module';",
+        `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(resolver)}`)});`,
+        'const resolveFilename = Module._resolveFilename;',
+        'Module._resolveFilename = function (request, ...rest) {',
+        '  if (request === "serialport") { const e = new Error("Cannot find module serialport"); e.code = "MODULE_NOT_FOUND"; throw e; }',
+        '  return resolveFilename.call(this, request, ...rest);',
+        '};',
+        '',
+      ].join('\n'),
+    );
     const run = (args: readonly string[]) => spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, BIN, ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
     const r = run(['board', 'run', hw, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION]);
     expect(r.status, r.stderr).toBe(5);

@@ -7,9 +7,11 @@
 // Each checkout is a tree with bin/nnchip.mjs, bench/models.mjs and a built dist/. Workloads: the
 // issue-17 goals — ResNet-18 224×224 on 256×256 and the 1M-parameter dense model on 2×2, 4×4, 8×8
 // and 256×256 (compile() in a child process, 8 calibration samples; CPU of compile() alone and of the
-// whole child, whose model building is not `lower`'s), and `nnchip lower` of the digits MLP with
-// `--batch 1024` (whole process). BENCH_ONLY=resnet,dense2,dense4,dense8,dense256,batch picks
-// workloads.
+// whole child, whose model building is not `lower`'s), `nnchip lower` of the same model (a TF.js
+// model.json with its calibration.json beside it: bench/models.mjs writeDenseTfjs) on 2×2, 4×4 and
+// 8×8 (whole process: reading the model, writing every file), and `nnchip lower` of the digits MLP
+// with `--batch 1024` (whole process). BENCH_ONLY=resnet,dense2,dense4,dense8,dense256,cli2,cli4,cli8,batch
+// picks workloads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -61,6 +63,12 @@ const inProcess = (name, model, side) => ({
     return { seconds: Number(seconds), whole: t.seconds, mb: t.mb, output: hash };
   },
 });
+// the 1M-parameter dense model as a file, for the `nnchip lower` rows (either build's bench/models.mjs writes the same bytes)
+const denseModel = join(work, 'dense1m');
+{
+  const m = await import(join(builds.after, 'bench/models.mjs'));
+  m.writeDenseTfjs(m.dense1M(), denseModel);
+}
 const dir = (d) => createHash('sha256').update(readdirSync(d).sort().map((f) => f + readFileSync(join(d, f)).toString('base64')).join('\n')).digest('hex');
 const workloads = {
   resnet: inProcess('lower ResNet-18 224x224, 256x256', 'm.resnet18(224)', 256),
@@ -68,6 +76,19 @@ const workloads = {
   dense4: inProcess('lower 1M-parameter dense, 4x4', 'm.dense1M()', 4),
   dense8: inProcess('lower 1M-parameter dense, 8x8', 'm.dense1M()', 8),
   dense256: inProcess('lower 1M-parameter dense, 256x256', 'm.dense1M()', 256),
+  ...Object.fromEntries(
+    [2, 4, 8].map((side) => [
+      `cli${side}`,
+      {
+        name: `nnchip lower 1M-parameter dense, ${side}x${side} (whole process)`,
+        run(build) {
+          const out = join(work, `cli${side}-${build}`);
+          const t = timed([join(builds[build], 'bin/nnchip.mjs'), 'lower', denseModel, '--array', `${side}x${side}`, '-o', out, '--force']);
+          return { seconds: t.seconds, whole: t.seconds, mb: t.mb, output: dir(out) };
+        },
+      },
+    ]),
+  ),
   batch: {
     name: 'lower digits MLP --batch 1024 (whole process)',
     run(build) {

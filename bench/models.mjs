@@ -1,5 +1,7 @@
 // Seeded random-weight graphs of issue 17's workloads (the shapes matter, not the weights):
 // ResNet-18, AlexNet conv1 (and its features, for bench/conv-efficiency.mjs), a 1M-parameter dense MLP. Imported by bench/issue17.mjs.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { mulberry32 } from '../dist/src/util/prng.js';
 
 function weights(rnd, n, fanIn) {
@@ -78,4 +80,28 @@ export function samplesFor(graph, count = 8, seed = 7) {
   const rnd = mulberry32(seed);
   const size = graph.inputs[0].shape.reduce((a, b) => a * b, 1);
   return Array.from({ length: count }, () => Float32Array.from({ length: size }, () => rnd()));
+}
+
+/**
+ * A graph of dense layers (dense1M) as a TF.js Layers model in `dir` — model.json, weights.bin and
+ * calibration.json with samplesFor's samples — for rows that time `nnchip lower` itself, whole
+ * process (reading the model, the calibration, every output file). Returns `dir`.
+ */
+export function writeDenseTfjs(graph, dir) {
+  mkdirSync(dir, { recursive: true });
+  const layers = [];
+  const weights = [];
+  const bytes = [];
+  graph.nodes.forEach((n, i) => {
+    if (n.op !== 'dense') throw new Error(`writeDenseTfjs: ${n.name} is a ${n.op}`);
+    const [k, units] = n.kernel.shape;
+    const name = `dense_${i + 1}`;
+    layers.push({ class_name: 'Dense', config: { name, units, activation: n.activation, use_bias: true, dtype: 'float32', ...(i === 0 ? { batch_input_shape: [null, k] } : {}) } });
+    weights.push({ name: `${name}/kernel`, shape: [k, units], dtype: 'float32' }, { name: `${name}/bias`, shape: [units], dtype: 'float32' });
+    bytes.push(Buffer.from(Float32Array.from(n.kernel.data).buffer), Buffer.from(new Float32Array(n.bias?.data ?? units).buffer));
+  });
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: graph.name, layers } }, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+  writeFileSync(join(dir, 'weights.bin'), Buffer.concat(bytes));
+  writeFileSync(join(dir, 'calibration.json'), JSON.stringify({ inputs: samplesFor(graph).map((s) => Array.from(s)) }));
+  return dir;
 }

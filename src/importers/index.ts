@@ -51,10 +51,16 @@ function checkFinite(g: Graph, file: string): void {
       n.op === 'dense' || n.op === 'conv2d' ? [['kernel', n.kernel.data], ['bias', n.bias?.data]] : n.op === 'batchNorm' ? [['scale', n.scale], ['offset', n.offset]] : [];
     for (const [what, data] of arrays) {
       if (data === undefined) continue;
-      const bad = Array.prototype.findIndex.call(data, (v: number) => !Number.isFinite(v));
+      const bad = firstNonFinite(data);
       if (bad >= 0) throw new NnchipError('NN108', `${what} element ${bad} is ${data[bad]}`, { file, layer: n.name });
     }
   }
+}
+
+/** The index of the first element that is not a finite number, or -1 (a loop: findIndex called a closure per weight, 70 ms for a million). */
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
 }
 
 /**

@@ -5,14 +5,18 @@
  * files must stay inside the model's folder.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
+import type OnnxProto from 'onnx-proto';
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
 
+// onnx-proto is CommonJS: required, not imported — an ES import has node scan its megabyte of
+// generated code for export names first (40 ms of every load of this module, ONNX model or not)
+const onnxProto = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
 export const onnx = onnxProto.onnx;
-export type TensorProto = onnxProto.onnx.ITensorProto;
-export type AttributeProto = onnxProto.onnx.IAttributeProto;
+export type TensorProto = OnnxProto.onnx.ITensorProto;
+export type AttributeProto = OnnxProto.onnx.IAttributeProto;
 
 const DTYPE = onnx.TensorProto.DataType;
 const ATTR = onnx.AttributeProto.AttributeType;

@@ -13,11 +13,17 @@ const valueText = (field: string, v: number): string => (field === NAMED_FIELD ?
 const valueOf = (field: string, text: string): number | undefined =>
   /^-?\d+$/.test(text) ? Number(text) : field === NAMED_FIELD && Object.hasOwn(LOAD_BUFFERS, text) ? LOAD_BUFFERS[text as keyof typeof LOAD_BUFFERS] : undefined;
 
+/** Each op's fields with the text before each value (" name="), computed once: a listing formats every instruction of a program. */
+const FIELD_TEXT = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, FORMATS[op].map((f) => ({ name: f.name, before: ` ${f.name}=` }))]));
+
 export function formatInstruction(insn: Instruction): string {
   const values = insn as unknown as Record<string, number | boolean>;
-  const fields = FORMATS[insn.op].map((f) => `${f.name}=${valueText(f.name, Number(values[f.name]))}`);
-  const flags = TOKEN_FLAGS.filter((f) => values[f] === true);
-  return [insn.op, ...fields].join(' ') + (flags.length > 0 ? ` | ${flags.join(' ')}` : '');
+  // `op name=v name=v … | flag flag`, concatenated (no array per instruction)
+  let line: string = insn.op;
+  for (const { name, before } of FIELD_TEXT.get(insn.op)!) line += before + valueText(name, Number(values[name]));
+  let flags = '';
+  for (const f of TOKEN_FLAGS) if (values[f] === true) flags += (flags === '' ? ' | ' : ' ') + f;
+  return line + flags;
 }
 
 export interface ListingOptions {
@@ -26,14 +32,80 @@ export interface ListingOptions {
 }
 
 export function formatListing(insns: readonly Instruction[], opts: ListingOptions = {}): string {
+  return new TextDecoder().decode(listingBytes(insns, opts));
+}
+
+/** Decimal digits of a safe integer ≥ 0. */
+function digitCount(m: number): number {
+  let digits = 1;
+  for (let p = 10; p <= m; p *= 10) digits++;
+  return digits;
+}
+
+/** Writes an ASCII string's bytes at out[at …]; returns the end. */
+function putAscii(out: Uint8Array, at: number, text: string): number {
+  for (let k = 0; k < text.length; k++) out[at++] = text.charCodeAt(k);
+  return at;
+}
+
+/** Writes String(v)'s bytes at out[at …] (digits by hand for a safe integer: no string each); returns the end. */
+function putNumber(out: Uint8Array, at: number, v: number): number {
+  if (!Number.isSafeInteger(v)) return putAscii(out, at, String(v));
+  if (v < 0) out[at++] = 0x2d; // '-'
+  let m = Math.abs(v);
+  const digits = digitCount(m);
+  for (let d = digits - 1; d >= 0; d--, m = Math.floor(m / 10)) out[at + d] = 0x30 + (m % 10);
+  return at + digits;
+}
+
+/** Bytes one instruction's line takes at most: its op, every field with the longest number text (24), the flags, the padding and the index. */
+const LINE_BYTES = Math.max(...Object.values(FORMATS).map((fields) => 16 + fields.reduce((a, f) => a + f.name.length + 2 + 24, 0))) + 48 + 72 + 24;
+
+/**
+ * formatListing's text as UTF-8 bytes, written straight into one buffer: each instruction's line is
+ * formatInstruction's text padded to 72 columns, then `; <index>`; a comment line precedes its
+ * instruction. (`nnchip lower` writes these bytes: a 2×2 array's listing is half a million lines,
+ * which as strings took more time to build, join and encode than the compiler took to lower.)
+ */
+export function listingBytes(insns: readonly Instruction[], opts: ListingOptions = {}): Uint8Array {
   const width = String(Math.max(insns.length - 1, 0)).length;
-  const lines: string[] = [];
-  insns.forEach((insn, i) => {
+  let out = new Uint8Array(Math.max(1024, insns.length * 96));
+  let at = 0;
+  const encoder = new TextEncoder();
+  for (let i = 0; i < insns.length; i++) {
     const c = opts.comments?.get(i);
-    if (c !== undefined) lines.push(`; ${c}`);
-    lines.push(`${formatInstruction(insn).padEnd(72)} ; ${String(i).padStart(width)}`);
-  });
-  return lines.join('\n') + '\n';
+    const comment = c === undefined ? null : encoder.encode(`; ${c}\n`);
+    const need = at + LINE_BYTES + (comment === null ? 0 : comment.length);
+    if (need > out.length) {
+      const grown = new Uint8Array(Math.max(2 * out.length, need));
+      grown.set(out.subarray(0, at));
+      out = grown;
+    }
+    if (comment !== null) (out.set(comment, at), (at += comment.length));
+    // formatInstruction's text, byte by byte (op, field names, buffer names and flags are ASCII)
+    const insn = insns[i]!;
+    const values = insn as unknown as Record<string, number | boolean>;
+    const lineStart = at;
+    at = putAscii(out, at, insn.op);
+    for (const { name, before } of FIELD_TEXT.get(insn.op)!) {
+      at = putAscii(out, at, before);
+      const v = Number(values[name]);
+      at = name === NAMED_FIELD ? putAscii(out, at, valueText(name, v)) : putNumber(out, at, v);
+    }
+    let flags = 0;
+    for (const f of TOKEN_FLAGS) {
+      if (values[f] !== true) continue;
+      at = putAscii(out, at, flags++ === 0 ? ' | ' : ' ');
+      at = putAscii(out, at, f);
+    }
+    while (at - lineStart < 72) out[at++] = 0x20;
+    at = putAscii(out, at, ' ; ');
+    for (let pad = width - digitCount(i); pad > 0; pad--) out[at++] = 0x20;
+    at = putNumber(out, at, i);
+    out[at++] = 0x0a;
+  }
+  if (insns.length === 0) out[at++] = 0x0a; // formatListing of nothing: one empty line
+  return out.subarray(0, at);
 }
 
 export function parseInstruction(line: string, lineNo = 1): Instruction {

@@ -86,12 +86,12 @@ export function layerInstructionCounts(p: Program): number[] {
 export function layerCycles(p: Program, start: ArrayLike<number>, end: ArrayLike<number>): number[] {
   const first = p.layers.map(() => Infinity);
   const last = p.layers.map(() => -Infinity);
-  p.instructions.forEach((_, i) => {
+  for (let i = 0; i < p.instructions.length; i++) {
     const l = layerOfInstruction(p, i);
-    if (l === null) return;
+    if (l === null) continue;
     first[l] = Math.min(first[l]!, start[i]!);
     last[l] = Math.max(last[l]!, end[i]!);
-  });
+  }
   return p.layers.map((_, l) => (first[l] === Infinity ? 0 : last[l]! - first[l]!));
 }
 
@@ -101,17 +101,27 @@ export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instruc
   const instructions = Object.fromEntries(OPCODE_LIST.map((op) => [op, 0])) as Record<Opcode, number>;
   const busy = { load: 0, compute: 0, store: 0 };
   const peakBytes: Record<Space, number> = { dram: 0, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
-  p.instructions.forEach((insn, i) => {
+  const n = p.instructions.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const insn = p.instructions[i]!;
     instructions[insn.op]++;
     tallyInstruction(insn, cfg, tally);
-    for (const a of accessesOf(insn, cfg)) peakBytes[a.space] = Math.max(peakBytes[a.space], a.end * (a.space === 'dram' ? 1 : entryBytes(a.space, cfg.rows, cfg.cols)));
+    const accesses = accessesOf(insn, cfg);
+    for (let k = 0; k < accesses.length; k++) {
+      const a = accesses[k]!;
+      peakBytes[a.space] = Math.max(peakBytes[a.space], a.end * (a.space === 'dram' ? 1 : entryBytes(a.space, cfg.rows, cfg.cols)));
+    }
     const t = schedule.timings[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit !== 'fetch') busy[unit] += t.busy;
-  });
+    starts[i] = t.start;
+    ends[i] = t.end;
+  }
   const capacityBytes = Object.fromEntries(BUFFER_LIST.map((b) => [b, bufferBytes(cfg, b)])) as Record<Buffer, number>;
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);
-  const cycles = layerCycles(p, schedule.timings.map((t) => t.start), schedule.timings.map((t) => t.end));
+  const cycles = layerCycles(p, starts, ends);
   const layers = p.layers.map((l, li) => {
     const c = cycles[li]!;
     return { name: l.name, cycles: c, macs: l.macs, utilization: c === 0 ? 0 : l.macs / (c * cfg.rows * cfg.cols) };

@@ -21,6 +21,7 @@ export function overlaps(a: Access, b: Access): boolean {
 
 /** True when b must wait for a (RAW, WAR or WAW on an overlapping range). */
 export function conflicts(a: readonly Access[], b: readonly Access[]): boolean {
+  // (loops, not some(): the race check asks this for every pair of instructions its clocks leave unordered)
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     for (let j = 0; j < b.length; j++) {

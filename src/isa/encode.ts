@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Instruction ↔ 128-bit words (16 bytes, little-endian), driven entirely by the spec.ts tables. */
-import { NnchipError } from '../diagnostics/error.js';
+import { internal, NnchipError } from '../diagnostics/error.js';
 import { COMMON_FIELDS, FORMATS, INSN_BYTES, OPCODES, TOKEN_FLAG_NAMES, type FieldSpec, type Instruction, type Opcode } from './spec.js';
 
 const OPCODE_BY_VALUE = new Map<number, Opcode>(Object.entries(OPCODES).map(([k, v]) => [v, k as Opcode]));
@@ -82,14 +82,50 @@ export function fieldOverflow(insn: Instruction): string | null {
   return null;
 }
 
-/** encode(insn) into out[at .. at + 16), which holds zeros (encodeAll: no array per instruction). */
+/** Every field fits one 32-bit word or straddles two (encodeInto ORs each in with uint32 shifts). */
+for (const fields of FIELDS.values()) for (const f of fields) if (f.bits > 32) throw internal(`field ${f.name} is ${f.bits} bits wide; encodeInto packs at most 32`);
+
+/** The four 32-bit words of the instruction being encoded (encodeInto; one at a time). */
+const WORDS = new Uint32Array(INSN_BYTES / 4);
+
+/** Per op, its fields as parallel arrays (encodeInto reads them once per instruction, no record per field). */
+const PACKING = new Map(
+  [...RANGED].map(([op, ranged]) => [
+    op,
+    {
+      names: ranged.map((r) => r.f.name),
+      lo: ranged.map((r) => r.lo),
+      hi: ranged.map((r) => r.hi),
+      word: ranged.map((r) => r.f.lsb >>> 5),
+      shift: ranged.map((r) => r.f.lsb & 31),
+      bits: ranged.map((r) => r.f.bits),
+    },
+  ]),
+);
+
+/** encode(insn) into out[at .. at + 16) (encodeAll: no array per instruction). */
 function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   const values = insn as unknown as Record<string, number | boolean | string>;
-  for (const { f, lo, hi } of RANGED.get(insn.op)!) {
-    const raw = f.name === 'opcode' ? OPCODES[insn.op] : values[f.name];
+  const w = WORDS;
+  w.fill(0);
+  const { names, lo, hi, word, shift, bits } = PACKING.get(insn.op)!;
+  for (let i = 0; i < names.length; i++) {
+    const raw = names[i] === 'opcode' ? OPCODES[insn.op] : values[names[i]!];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new NnchipError('NN901', `internal error: ${fieldOverflow(insn)}`);
-    putBits(out, f.lsb, f.bits, v < 0 ? v + 2 ** f.bits : v, at); // two's complement in the field's width
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) throw new NnchipError('NN901', `internal error: ${fieldOverflow(insn)}`);
+    const u = v < 0 ? v + 2 ** bits[i]! : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
+    const s = shift[i]!;
+    w[word[i]!]! |= u << s;
+    if (s + bits[i]! > 32) w[word[i]! + 1]! |= u >>> (32 - s);
+  }
+  // little-endian bytes of the little-endian words
+  for (let k = 0; k < 4; k++) {
+    const x = w[k]!;
+    const b = at + 4 * k;
+    out[b] = x & 0xff;
+    out[b + 1] = (x >>> 8) & 0xff;
+    out[b + 2] = (x >>> 16) & 0xff;
+    out[b + 3] = x >>> 24;
   }
 }
 
@@ -122,20 +158,34 @@ export function encodeAll(insns: readonly Instruction[]): Uint8Array {
 }
 
 /**
- * The words a frozen instruction list was decoded from (deserializeProgram), so hashing a program
- * read from a file does not encode it again: decode() refuses reserved bits and keeps every field's
- * bits, so encode(decode(w)) is w (test/unit/isa/encode.test.ts).
+ * The words of a deep-frozen instruction list: the ones it was decoded from (deserializeProgram),
+ * so hashing a program read from a file does not encode it again — decode() refuses reserved bits
+ * and keeps every field's bits, so encode(decode(w)) is w (test/unit/isa/encode.test.ts) —, or
+ * for a list validateProgram froze, encoded once when first asked for (the certificate's hash and
+ * the .nnp file both want them).
  */
-const decodedWords = new WeakMap<readonly Instruction[], Uint8Array>();
+const knownWords = new WeakMap<readonly Instruction[], Uint8Array>();
+/** Deep-frozen lists whose words may be kept once encoded. */
+const frozenLists = new WeakSet<readonly Instruction[]>();
 
 /** For deserializeProgram only: `insns` is frozen and was decoded from `words` (a copy is kept). */
 export function rememberWords(insns: readonly Instruction[], words: Uint8Array): void {
-  if (Object.isFrozen(insns)) decodedWords.set(insns, words.slice());
+  // a copy (new Uint8Array, not slice(): a Buffer's slice is a view of the file's bytes)
+  if (Object.isFrozen(insns)) knownWords.set(insns, new Uint8Array(words));
 }
 
-/** encodeAll(insns), read-only: the remembered words of a decoded, frozen list, else encoded now. */
+/** For validateProgram only: `insns` and every instruction in it are frozen, so its words never change. */
+export function rememberFrozen(insns: readonly Instruction[]): void {
+  frozenLists.add(insns);
+}
+
+/** encodeAll(insns), read-only: the remembered words of a decoded or validated, frozen list, else encoded now. */
 export function wordsOf(insns: readonly Instruction[]): Uint8Array {
-  return decodedWords.get(insns) ?? encodeAll(insns);
+  let words = knownWords.get(insns);
+  if (words !== undefined) return words;
+  words = encodeAll(insns);
+  if (frozenLists.has(insns)) knownWords.set(insns, words);
+  return words;
 }
 
 export function decodeAll(bytes: Uint8Array): Instruction[] {

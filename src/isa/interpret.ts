@@ -30,12 +30,14 @@ export function wasValidated(p: Program): boolean {
 
 /**
  * Every access of every instruction inside its memory; returns the first violation or null. With
- * `collect`, each instruction's accesses are appended to it (the race check and the DRAM extent
- * reuse them instead of deriving them again), and a validated program is checked all the same.
+ * `collect`, each instruction's accesses are appended to it (or, a function, handed to it: the
+ * caller keeps what it needs, not half a million lists), and a validated program is checked all
+ * the same.
  */
-export function checkProgram(p: Program, collect?: Access[][]): string | null {
+export function checkProgram(p: Program, collect?: Access[][] | ((accesses: readonly Access[]) => void)): string | null {
   if (collect === undefined && checked.has(p)) return null;
   const sizes = { dram: p.dramSize, act: p.config.actDepth, wgt: p.config.wgtDepth, acc: p.config.accDepth, qnt: p.config.qntDepth, out: depthOf(p.config, 'out') };
+  const visit = typeof collect === 'function' ? collect : collect === undefined ? null : (a: Access[]): void => void collect.push(a);
   for (let i = 0; i < p.instructions.length; i++) {
     const insn = p.instructions[i] as Instruction;
     if ('rows' in insn && insn.rows < 1) return `instruction ${i} (${insn.op}) has rows = 0`;
@@ -44,14 +46,20 @@ export function checkProgram(p: Program, collect?: Access[][]): string | null {
     if (poolError !== null) return `instruction ${i} (threshold) ${poolError}`;
     if (insn.op === 'load' && !isLoadBuffer(insn.buf)) return `instruction ${i} (load) names buffer ${insn.buf}`;
     const accesses = accessesOf(insn, p.config);
-    collect?.push(accesses);
-    for (const a of accesses) {
+    visit?.(accesses);
+    for (let k = 0; k < accesses.length; k++) {
+      const a = accesses[k]!;
       if (a.start < 0 || a.end > sizes[a.space]) return `instruction ${i} (${insn.op}) accesses ${a.space}[${a.start}, ${a.end}) outside [0, ${sizes[a.space]})`;
     }
     const bankError = insn.op === 'threshold' ? thresholdBankError(insn, accesses, p.config) : null;
     if (bankError !== null) return `instruction ${i} (threshold) ${bankError}`;
   }
-  if (p.insnLayer.length !== p.instructions.length || p.insnLayer.some((l) => !Number.isInteger(l) || l < 0 || l >= Math.max(1, p.layers.length))) return 'insnLayer does not give a layer for every instruction';
+  const layers = Math.max(1, p.layers.length);
+  if (p.insnLayer.length !== p.instructions.length) return 'insnLayer does not give a layer for every instruction';
+  for (let i = 0; i < p.insnLayer.length; i++) {
+    const l = p.insnLayer[i]!;
+    if (!Number.isInteger(l) || l < 0 || l >= layers) return 'insnLayer does not give a layer for every instruction';
+  }
   const last = p.instructions[p.instructions.length - 1];
   if (last?.op !== 'halt') return 'the program does not end with halt';
   return null;

@@ -7,10 +7,7 @@
 import type { ArrayConfig } from './config.js';
 import { accessesOf, conflicts, type Access } from './effects.js';
 import { UNIT_OF } from './ops/index.js';
-import { channelOf, CHANNELS, HAS_NEXT, HAS_PREV, type Channel, type Instruction } from './spec.js';
-
-const WORKERS = ['load', 'compute', 'store'] as const;
-type Worker = (typeof WORKERS)[number];
+import { channelOf, CHANNELS, HAS_NEXT, HAS_PREV, type Channel, type Instruction, type Unit } from './spec.js';
 
 /**
  * Unordered instruction pairs the check may compare, per instruction and in all, before it gives
@@ -30,47 +27,68 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, a
     const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch' && i !== insns.length - 1) return `instruction ${i} is a halt before the end of the program`;
-    if (!HAS_PREV[unit]) for (const flag of PREV_FLAGS) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
-    if (!HAS_NEXT[unit]) for (const flag of NEXT_FLAGS) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
+    if (!HAS_PREV[unit]) for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
+    if (!HAS_NEXT[unit]) for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
   }
-  return checkRaces(insns, accesses ?? insns.map((insn) => accessesOf(insn, cfg)));
+  return checkRaces(insns, accesses === undefined ? recentAccesses(insns, cfg) : (i) => accesses[i]!);
 }
 
-const PREV_FLAGS = ['popPrev', 'pushPrev'] as const;
-const NEXT_FLAGS = ['popNext', 'pushNext'] as const;
-const WORKER_INDEX: Readonly<Record<Worker, number>> = { load: 0, compute: 1, store: 2 };
+/** Accesses the race check keeps: an instruction's own and those of the unordered ones just before it. */
+const RECENT = 1 << 12;
+
+/**
+ * Each instruction's accessesOf as the race check asks for it, the latest RECENT of them kept (it
+ * compares an instruction with the unordered ones just before it; further back they are derived
+ * again): half a million lists kept alive cost the collector more than deriving them.
+ */
+function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: number) => readonly Access[] {
+  const index = new Int32Array(RECENT).fill(-1);
+  const lists: (readonly Access[])[] = [];
+  return (i) => {
+    const slot = i & (RECENT - 1);
+    if (index[slot] === i) return lists[slot]!;
+    const list = accessesOf(insns[i]!, cfg);
+    index[slot] = i;
+    lists[slot] = list;
+    return list;
+  };
+}
+
+/** Work units by number: load 0, compute 1, store 2 (−1: fetch, which no clock counts). */
+const WORKER_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: -1 };
+const POPS = ['popPrev', 'popNext'] as const;
+const PUSHES = ['pushPrev', 'pushNext'] as const;
 
 /**
  * Vector clocks: clock[v] = how many instructions of unit v have ended before an instruction
  * starts (program order on its own unit, plus whatever the tokens it pops carry). A pop takes the
  * token of the matching push, which must come earlier in the program (else the machine deadlocks).
+ * (Clocks are three numbers in flat arrays: lastEnd[3u + v] for unit u's last instruction, a
+ * channel's k-th push at [3k, 3k + 3) of its list; no array per instruction.)
  */
-function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly Access[])[]): string | null {
-  /** Per worker (WORKERS order): its instructions so far, and the clock its last one ended with. */
+function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => readonly Access[]): string | null {
   const members: number[][] = [[], [], []];
-  const lastEnd: number[][] = [
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-  ];
-  const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[][]])) as Record<Channel, number[][]>;
+  const lastEnd = new Float64Array(9);
+  const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[]])) as Record<Channel, number[]>;
   const pops = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
   const budget = Math.max(MIN_UNORDERED_PAIRS, UNORDERED_PAIRS_PER_INSN * insns.length);
+  const start = new Float64Array(3);
   let compared = 0;
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
-    if (unit === 'fetch') continue;
-    const me = WORKER_INDEX[unit];
-    const start = lastEnd[me]!.slice();
-    for (const flag of POP_FLAGS) {
+    const me = WORKER_NUMBER[unit];
+    if (me < 0) continue;
+    for (let v = 0; v < 3; v++) start[v] = lastEnd[3 * me + v]!;
+    for (const flag of POPS) {
       if (!insn[flag]) continue;
       const ch = channelOf(unit, flag);
-      const token = pushes[ch][pops[ch]++];
-      if (token === undefined) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
-      for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[v]!);
+      const k = pops[ch]++;
+      const token = pushes[ch];
+      if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
+      for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[3 * k + v]!);
     }
-    const mine = accesses[i]!;
+    const mine = accessesAt(i);
     for (let v = 0; v < 3; v++) {
       if (v === me) continue;
       const list = members[v]!;
@@ -78,17 +96,13 @@ function checkRaces(insns: readonly Instruction[], accesses: readonly (readonly 
       if (compared > budget) return `more than ${budget} instruction pairs run unordered: too few dependency tokens to check`;
       for (let k = start[v]!; k < list.length; k++) {
         const a = list[k]!;
-        if (conflicts(accesses[a]!, mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
+        if (conflicts(accessesAt(a), mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
       }
     }
     members[me]!.push(i);
-    const end = start.slice();
-    end[me] = members[me]!.length;
-    lastEnd[me] = end;
-    for (const flag of PUSH_FLAGS) if (insn[flag]) pushes[channelOf(unit, flag)].push(end);
+    start[me] = members[me]!.length;
+    for (let v = 0; v < 3; v++) lastEnd[3 * me + v] = start[v]!;
+    for (const flag of PUSHES) if (insn[flag]) pushes[channelOf(unit, flag)].push(start[0]!, start[1]!, start[2]!);
   }
   return null;
 }
-
-const POP_FLAGS = ['popPrev', 'popNext'] as const;
-const PUSH_FLAGS = ['pushPrev', 'pushNext'] as const;

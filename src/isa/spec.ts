@@ -191,21 +191,17 @@ export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false 
 export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** channelOf's table, built once (the checks, the schedule and the plan ask it per token flag of every instruction). */
-const CHANNEL_OF: Readonly<Record<string, Channel>> = {
-  'compute.popPrev': 'loadToCompute',
-  'compute.popNext': 'storeToCompute',
-  'compute.pushPrev': 'computeToLoad',
-  'compute.pushNext': 'computeToStore',
-  'load.popNext': 'computeToLoad',
-  'load.pushNext': 'loadToCompute',
-  'store.popPrev': 'computeToStore',
-  'store.pushPrev': 'storeToCompute',
+/** Each unit's channel per token flag, built once (the checks, the schedule and the plan ask channelOf per token flag of every instruction); a unit without a neighbour on a side has none there. */
+const CHANNEL_OF: Readonly<Record<Unit, Partial<Record<keyof TokenFlags, Channel>>>> = {
+  load: { popNext: 'computeToLoad', pushNext: 'loadToCompute' },
+  compute: { popPrev: 'loadToCompute', popNext: 'storeToCompute', pushPrev: 'computeToLoad', pushNext: 'computeToStore' },
+  store: { popPrev: 'computeToStore', pushPrev: 'storeToCompute' },
+  fetch: {},
 };
 
 /** The channel an instruction of `unit` pops from when it sets popPrev / popNext, and pushes to. */
 export function channelOf(unit: Unit, flag: keyof TokenFlags): Channel {
-  const ch = CHANNEL_OF[`${unit}.${flag}`];
+  const ch = CHANNEL_OF[unit][flag];
   if (ch === undefined) throw internal(`unit ${unit} has no ${flag} channel`);
   return ch;
 }

@@ -7,11 +7,11 @@
 import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, depthOf, validateConfig, type ArrayConfig } from './config.js';
 import type { Access } from './effects.js';
-import { decodeAll, rememberWords } from './encode.js';
+import { decodeAll, rememberFrozen, rememberWords } from './encode.js';
 import { checkProgram, rememberChecked } from './interpret.js';
 import { checkOrdering } from './ordering.js';
 import { windowBytes, type InputWindows } from './input-windows.js';
-import { readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
+import { freezeReachable, readContainer, storedLayout, type DramTensor, type LayerInfo, type Program, type Region } from './program.js';
 import { BUFFER_LIST, INSN_BYTES } from './spec.js';
 
 /** The largest DRAM image a program may declare (every run allocates it; the WASM memory holds it). */
@@ -148,31 +148,12 @@ export function validateProgram(program: Program, file?: string): Program {
   const problem = problemOf(program, file);
   if (problem !== null) throw new NnchipError('NN404', `invalid program: ${problem}`, file === undefined ? {} : { file });
   // the next stage (the simulator's plan, its race check) need not check it again, unless it can still change
-  if (freezeAll(program)) rememberChecked(program);
+  // (freezeReachable: everything a check reads is frozen now, also below what was frozen already)
+  if (freezeReachable(program)) {
+    rememberChecked(program);
+    rememberFrozen(program.instructions);
+  }
   return program;
-}
-
-/**
- * freezeProgram(v) (program.ts: freezes what is not frozen yet, not descending into what is) in
- * the same walk as deepFrozen of the result: whether everything a check reads is frozen now.
- */
-function freezeAll(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
-  if (Object.isFrozen(v)) return deepFrozen(v);
-  Object.freeze(v);
-  let all = true;
-  const parts: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
-  for (let i = 0; i < parts.length; i++) if (!freezeAll(parts[i])) all = false;
-  return all;
-}
-
-/** Everything a check reads cannot change (freezeProgram skips what is frozen already, however shallowly). */
-function deepFrozen(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
-  if (!Object.isFrozen(v)) return false;
-  const parts: readonly unknown[] = Array.isArray(v) ? v : Object.values(v);
-  for (const x of parts) if (typeof x === 'object' && x !== null && !deepFrozen(x)) return false;
-  return true;
 }
 
 function problemOf(p: Program, file: string | undefined): string | null {
@@ -186,16 +167,17 @@ function problemOf(p: Program, file: string | undefined): string | null {
     const size = r.space === 'dram' ? p.dramSize : depthOf(cfg, r.space);
     if (r.start + r.size > size) return `memory-map region "${r.name}" [${r.start}, ${r.start + r.size}) lies outside ${r.space} [0, ${size})`;
   }
-  // each instruction's accesses, derived once for the bounds, the DRAM extent and the race check
-  const accesses: Access[][] = [];
-  const stream = checkProgram(p, accesses);
-  if (stream !== null) return stream;
   // DRAM no larger than the program's own extent: a few header bytes cannot make every run allocate a GiB
+  // (each instruction's accesses are looked at as the bounds check derives them and not kept: the
+  // race check derives the few it compares again, cheaper than half a million lists kept alive)
   let extent = Math.max(p.constants.length, tensorEnd(storedLayout(p.input)), tensorEnd(p.output));
+  const stream = checkProgram(p, (list) => {
+    for (let k = 0; k < list.length; k++) if (list[k]!.space === 'dram') extent = Math.max(extent, list[k]!.end);
+  });
+  if (stream !== null) return stream;
   for (const r of p.memoryMap) if (r.space === 'dram') extent = Math.max(extent, r.start + r.size);
-  for (const list of accesses) for (const a of list) if (a.space === 'dram') extent = Math.max(extent, a.end);
   if (p.dramSize > extent) return `dramSize ${p.dramSize} exceeds the ${extent} bytes the program uses`;
-  return checkOrdering(p.instructions, cfg, accesses);
+  return checkOrdering(p.instructions, cfg);
 }
 
 /** One past the highest byte of a tensor (pixel addresses grow with the sample, the line and the column). */
@@ -252,18 +234,20 @@ function checkWindows(p: Program, t: DramTensor, win: InputWindows, which: strin
 function checkLayers(p: Program): string | null {
   const n = p.instructions.length;
   if (p.insnLayer.length !== n) return 'insnLayer does not give a layer for every instruction';
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
+  // each layer's first and last instruction (-1: none), by layer number
+  const layers = Math.max(1, p.layers.length);
+  const first = new Float64Array(layers).fill(-1);
+  const last = new Float64Array(layers).fill(-1);
   for (let i = 0; i < n; i++) {
     const l = p.insnLayer[i]!;
-    if (!Number.isInteger(l) || l < 0 || l >= Math.max(1, p.layers.length)) return `insnLayer[${i}] = ${l} names no layer`;
+    if (!Number.isInteger(l) || l < 0 || l >= layers) return `insnLayer[${i}] = ${l} names no layer`;
     if (p.instructions[i]!.op === 'halt') continue;
-    if (!first.has(l)) first.set(l, i);
-    last.set(l, i);
+    if (first[l] === -1) first[l] = i;
+    last[l] = i;
   }
   for (const [li, l] of p.layers.entries()) {
-    const start = first.get(li) ?? 0;
-    const count = (last.get(li) ?? -1) - start + 1;
+    const start = first[li] === -1 ? 0 : first[li]!;
+    const count = last[li]! - start + 1;
     if (l.firstInsn !== start || l.insnCount !== count) return `layer ${li} ("${l.name}") claims instructions [${l.firstInsn}, ${l.firstInsn + l.insnCount}); insnLayer gives [${start}, ${start + count})`;
   }
   return null;

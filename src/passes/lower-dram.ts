@@ -23,19 +23,22 @@ export interface Placed {
   readonly origin: number;
 }
 
-/** Blobs up to this many bytes are their own key (a small array's tiles: cheaper than hashing them). */
-const LITERAL_KEY_BYTES = 256;
+/** Blobs up to this many bytes are keyed by a 32-bit hash of their bytes, compared byte by byte when two hash the same (a small array's tiles: cheaper than a SHA-1 or a string). */
+const HASHED_KEY_BYTES = 256;
 
 /** Blobs up to this many bytes are keyed by a number (a 2×2 array's 4-byte tiles: no string per tile). */
 const NUMBER_KEY_BYTES = 6;
 
-/** How Dram tells constants apart: equal keys ⇔ equal bytes. */
+/**
+ * How Dram tells constants apart: a number ≥ 1 or a string names the bytes (equal keys ⇔ equal
+ * bytes); a negative number is a hash of them (equal bytes ⇒ equal keys; Dram compares the bytes).
+ */
 export type ContentKey = string | number;
 
 /**
  * The key by which Dram deduplicates constants: up to 6 bytes, the number Σ bytes[i]·256^i +
- * 256^length (exact in a double; the top term keeps lengths apart); up to 256, the bytes themselves
- * as a string; else their hash (prefixes keep the two string kinds apart).
+ * 256^length (exact in a double; the top term keeps lengths apart); up to 256, −1 − their FNV-1a
+ * hash (32 bits); else their SHA-1.
  */
 export function contentKey(bytes: Uint8Array): ContentKey {
   const n = bytes.length;
@@ -44,7 +47,19 @@ export function contentKey(bytes: Uint8Array): ContentKey {
     for (let i = n - 1; i >= 0; i--) key = key * 256 + bytes[i]!;
     return key;
   }
-  return n <= LITERAL_KEY_BYTES ? `=${Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1')}` : `#${createHash('sha1').update(bytes).digest('hex')}`;
+  if (n <= HASHED_KEY_BYTES) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    return -1 - (h >>> 0);
+  }
+  return `#${createHash('sha1').update(bytes).digest('hex')}`;
+}
+
+/** Whether two blobs hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Dram {
@@ -70,11 +85,48 @@ export class Dram {
   }
   /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key` is its contentKey. */
   constant(name: string, bytes: Uint8Array, key: ContentKey = contentKey(bytes)): number {
-    const seen = this.dedupe.get(key);
+    if (typeof key === 'number' && key < 0) return this.hashedConstant(name, bytes, key);
+    let map = this.dedupe;
+    let k = key;
+    if (typeof key === 'number') {
+      // blobs of up to 6 bytes: one map per length, keyed by Σ bytes[i]·256^i alone (contentKey
+      // without its length term), an int32 when that fits 32 bits — the same key for the same
+      // bytes —, so a 2×2 array's quarter million 4-byte tiles are small integers, not heap numbers
+      const n = bytes.length;
+      map = this.small[n] ??= new Map();
+      k = key - 256 ** n;
+      if (n <= 4) k |= 0;
+    }
+    const seen = map.get(k);
     if (seen !== undefined) return seen;
     const at = this.alloc(name, bytes.length);
     this.put(at, bytes);
-    this.dedupe.set(key, at);
+    map.set(k, at);
+    return at;
+  }
+  /** Blobs of up to 6 bytes, one map per length (constant). */
+  private readonly small: Map<ContentKey, number>[] = [];
+  /**
+   * Blobs of 7 to 256 bytes, one map per length: hash (as an int32) → the put index of the first
+   * blob with that hash; sameHash[i] is the next one after blob i (-1: none). A hit is compared
+   * byte by byte, so equal bytes share one address exactly as a key of the bytes themselves did.
+   */
+  private readonly hashed: Map<number, number>[] = [];
+  private readonly sameHash: number[] = [];
+  private hashedConstant(name: string, bytes: Uint8Array, key: number): number {
+    const map = (this.hashed[bytes.length] ??= new Map());
+    const h = (-1 - key) | 0;
+    const head = map.get(h);
+    let last = -1;
+    for (let i = head ?? -1; i >= 0; i = this.sameHash[i] ?? -1) {
+      if (sameBytes(this.chunkBytes[i]!, bytes)) return this.chunkAt[i]!;
+      last = i;
+    }
+    const at = this.alloc(name, bytes.length);
+    this.put(at, bytes);
+    const index = this.chunkAt.length - 1;
+    if (last < 0) map.set(h, index);
+    else this.sameHash[last] = index;
     return at;
   }
   image(): Uint8Array {

@@ -110,7 +110,9 @@ export interface Scheduled {
  * alive, twice over with their copies, for the collector to trace).
  */
 export function scheduler(cfg: ArrayConfig, dramRegions: readonly Region[], window = 64): { push(insn: Instruction, layer: number): void; finish(): Scheduled } {
-  const tokens = tokenInserter(cfg, dramRegions);
+  // the instructions pushed are the scheduler's from then on (the emitter's fresh literals): their
+  // token flags are set in place, no copy of each
+  const tokens = tokenInserter(cfg, dramRegions, true);
   const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses), HOIST_RUN);
   return {
     push: (insn, layer) => h.push({ insn, layer }),
@@ -273,7 +275,7 @@ export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegi
 }
 
 /** Token insertion one instruction at a time (`add`, with the instruction's accesses), then halt (`finish`). */
-function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(insn: Instruction, layer: number, accesses: readonly Access[]): void; finish(): Scheduled } {
+function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[], owned = false): { add(insn: Instruction, layer: number, accesses: readonly Access[]): void; finish(): Scheduled } {
   const out: Mutable[] = [];
   const layers: number[] = [];
   const units: number[] = [];
@@ -293,8 +295,10 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[]): { add(
   };
   let lastCompute = -1;
   const add = (src: Instruction, layer: number, mine: readonly Access[]): void => {
-    // (the same object as { ...src, ...NO_TOKENS } when src has every flag, all false: a plain copy is cheaper)
-    const insn = (src.popPrev === false && src.popNext === false && src.pushPrev === false && src.pushNext === false ? { ...src } : { ...src, ...NO_TOKENS }) as Mutable;
+    // (the same object as { ...src, ...NO_TOKENS } when src has every flag, all false: a plain copy is
+    // cheaper, and src itself when it is ours to change)
+    const noTokens = src.popPrev === false && src.popNext === false && src.pushPrev === false && src.pushNext === false;
+    const insn = (noTokens ? (owned ? src : { ...src }) : { ...src, ...NO_TOKENS }) as Mutable;
     const unit = UNIT_NUMBER[insn.op]!;
     if (unit < 0) throw internal('halt inside the instruction list');
     // the list's instructions carry no tokens yet, and tokens change no access

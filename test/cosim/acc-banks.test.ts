@@ -16,21 +16,11 @@ import { quantizeInput } from '../../src/isa/program.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
 import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
-import { rng } from '../helpers/random-graph.js';
 import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
-import { CAPACITY, expectExact, haveTools } from './tools.js';
+import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
 
-async function exact(c: TailCase, banks: TailBanks, simulator: 'iverilog' | 'verilator', name: string): Promise<void> {
-  const p = thresholdTailProgram(c, c.R * 100 + c.rows, {}, banks);
-  const sim = await buildRtlSim(p, { simulator, capacity: CAPACITY });
-  try {
-    const r = rng(c.rows + 1);
-    const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
-    expectExact(p, inputs, await sim.run(p, inputs), name);
-  } finally {
-    sim.dispose();
-  }
-}
+const exact = (c: TailCase, banks: TailBanks, simulator: 'iverilog' | 'verilator', name: string): Promise<void> =>
+  expectRtlExact(thresholdTailProgram(c, c.R * 100 + c.rows, {}, banks), simulator, c.rows + 1, name);
 
 const name = (c: TailCase, banks: TailBanks): string => `${c.R}x${c.C} rows=${c.rows} passes=${c.passes} ${c.mode} ${banks}`;
 
@@ -40,34 +30,16 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('a matmul beside a threshold on t
 });
 
 describe.skipIf(!haveTools('iverilog', 'vvp'))('a threshold beside the matmuls in flight on the other acc bank, in Icarus', () => {
-  test.each(BESIDE_CASES.map((c) => [`${c.R}x${c.C} rows=${c.rows} passes=${c.passes}`, c] as const))('%s: bit- and cycle-exact', async (name, c) => {
-    const p = besideProgram(c, c.rows * 7 + c.R);
-    const sim = await buildRtlSim(p, { simulator: 'iverilog', capacity: CAPACITY });
-    try {
-      const r = rng(c.rows + 3);
-      const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
-      expectExact(p, inputs, await sim.run(p, inputs), name);
-    } finally {
-      sim.dispose();
-    }
-  }, 120_000);
+  test.each(BESIDE_CASES.map((c) => [`${c.R}x${c.C} rows=${c.rows} passes=${c.passes}`, c] as const))('%s: bit- and cycle-exact', (name, c) => expectRtlExact(besideProgram(c, c.rows * 7 + c.R), 'iverilog', c.rows + 3, name), 120_000);
 });
 
 describe.skipIf(!haveTools('verilator'))('a matmul beside a threshold on the other acc bank, in Verilator', () => {
   const cases = [TAIL_CASES[3]!, TAIL_CASES[5]!].map((c, i) => [name(c, i === 0 ? 'up' : 'down'), c, i === 0 ? 'up' : 'down'] as const);
   test.each(cases)('%s: bit- and cycle-exact', (n, c, banks) => exact(c, banks, 'verilator', n), 300_000);
 
-  test('a threshold beside the matmuls in flight: bit- and cycle-exact', async () => {
+  test('a threshold beside the matmuls in flight: bit- and cycle-exact', () => {
     const c = BESIDE_CASES[0];
-    const p = besideProgram(c, c.rows * 7 + c.R);
-    const sim = await buildRtlSim(p, { simulator: 'verilator', capacity: CAPACITY });
-    try {
-      const r = rng(c.rows + 3);
-      const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
-      expectExact(p, inputs, await sim.run(p, inputs), 'beside, verilator');
-    } finally {
-      sim.dispose();
-    }
+    return expectRtlExact(besideProgram(c, c.rows * 7 + c.R), 'verilator', c.rows + 3, 'beside, verilator');
   }, 300_000);
 });
 

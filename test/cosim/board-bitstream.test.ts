@@ -8,7 +8,7 @@
  * tools run this command in test/cosim/yowasp-ice40.test.ts (npm-only) and the Makefile itself in
  * board-pnr.test.ts. `make prog` (iceprog) with a stand-in iceprog: the offsets it writes at.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { parsePnrLog } from '../../src/board/bitstream.js';
 import { BOARDS } from '../../src/board/boards.js';
 import { LOG_TAIL_LINES } from '../../src/backends/verilog/synth.js';
 import { nnchip, REPO } from '../helpers/cli.js';
-import { haveTools } from './tools.js';
+import { haveTools, standInTool } from './tools.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nnchip-board-bitstream-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -26,10 +26,7 @@ const TINY = join(REPO, 'examples/tiny/tiny.nnchip.json');
 const LINES = 40;
 const bin = join(work, 'bin');
 mkdirSync(bin);
-const script = (name: string, body: string): void => {
-  writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
-};
+const script = (name: string, body: string): void => standInTool(bin, name, body);
 script(
   'yosys',
   `if [ "$1" = "-V" ]; then echo "Yosys 0.0 (stand-in)"; exit 0; fi

@@ -134,6 +134,10 @@ describe.skipIf(!haveTools('verilator', 'mkfifo'))('the digits MLP on a 2x2 boar
     const n = p.input.rows * p.input.rowBytes;
     const clocks = await expectInferences(p, machine.id, dir, bench, [quantizeInput(p, calibrationSamples()[0]!), new Int8Array(n).fill(127)]);
     expect(clocks[1]).toBe(clocks[0]);
+    // docs/board.md states this run's figures
+    const fig = (x: number): string => x.toLocaleString('en-US');
+    const doc = readFileSync(new URL('../../docs/board.md', import.meta.url), 'utf8');
+    expect(doc).toMatch(new RegExp(`${fig(scheduleTimes(p.instructions, p.config).cycles)} compute\\s+cycles and ${fig(clocks[0]!)} board clocks`));
     // the program's bytes past the first window each take a flash byte time (8 board clocks in a dual read) at least
     expect(clocks[0]).toBeGreaterThan(clocksPerByte(flashReadOf(dir)) * 16 * (p.instructions.length - Number(machine.parameters['PROG_DEPTH'])));
   }, 600_000);

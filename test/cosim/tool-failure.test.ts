@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { LOG_TAIL_LINES, synthesize } from '../../src/backends/verilog/synth.js';
 import { NnchipError } from '../../src/diagnostics/error.js';
-import { haveTools, synthProgram } from './tools.js';
+import { haveTools, standInTool, synthProgram } from './tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnchip-tool-failure-'));
 const kept: string[] = [];
@@ -61,10 +61,7 @@ describe.skipIf(!haveTools('make'))('a failing tool', () => {
   test('a failing bitstream packer leaves its whole log in the design folder, and its tail on the terminal', async () => {
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    const script = (name: string, body: string): void => {
-      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
-      chmodSync(join(bin, name), 0o755);
-    };
+    const script = (name: string, body: string): void => standInTool(bin, name, body);
     // a yosys that "synthesizes" nothing: an empty netlist and cell report where the ice40 Makefile reads them
     script(
       'yosys',

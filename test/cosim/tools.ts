@@ -3,19 +3,27 @@
  * Co-simulation test plumbing: which EDA tools are on PATH (a missing tool skips outside CI and
  * fails in CI), the machine configurations the tests build once, and the oracle comparison.
  */
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { findTool } from '../../src/backends/verilog/tools.js';
 import { findYowaspYosys } from '../../src/backends/verilog/yosys.js';
 import type { Capacity } from '../../src/backends/verilog/emit.js';
-import type { SampleRun } from '../../src/backends/verilog/simulate.js';
+import { buildRtlSim, type SampleRun } from '../../src/backends/verilog/simulate.js';
 import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
 import { IN_CI } from '../helpers/ci.js';
 import { compileGraph } from '../helpers/compile.js';
-import { randomMlp, randomSamples } from '../helpers/random-graph.js';
+import { randomMlp, randomSamples, rng } from '../helpers/random-graph.js';
 
+
+/** Writes an executable shell script `name` into `bin` (a stand-in for an EDA tool the test puts first on PATH). */
+export function standInTool(bin: string, name: string, body: string): void {
+  writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(bin, name), 0o755);
+}
 
 /** True when the tests needing `tools` should run: all present, or in CI (where a missing tool then fails loudly with NN701). */
 export function haveTools(...tools: string[]): boolean {
@@ -56,6 +64,18 @@ export function expectExact(p: Program, inputs: readonly Int8Array[], runs: read
     expect(run.cycles, `${what}: cycles of sample ${i}`).toBe(cycles);
     expect(run.passed, `${what}: test bench verdict of sample ${i}\n${run.log}`).toBe(true);
   });
+}
+
+/** Builds `p` in `simulator` and runs two random inputs (drawn from `seed`) through expectExact. */
+export async function expectRtlExact(p: Program, simulator: 'iverilog' | 'verilator', seed: number, what: string): Promise<void> {
+  const sim = await buildRtlSim(p, { simulator, capacity: CAPACITY });
+  try {
+    const r = rng(seed);
+    const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
+    expectExact(p, inputs, await sim.run(p, inputs), what);
+  } finally {
+    sim.dispose();
+  }
 }
 
 /**

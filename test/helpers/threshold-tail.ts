@@ -12,6 +12,19 @@ import type { Program } from '../../src/isa/program.js';
 import { rng } from './random-graph.js';
 
 /** How the first threshold runs: requantize, max pooling 2×2 (lines of 4 acc entries), or a table of `steps` steps. */
+/** `bytes` random weight bytes at W and C requantization entries at Q (scale 2^13 + 97c, shift 20), in `size` bytes. */
+function tailConstants(size: number, W: number, bytes: number, Q: number, C: number, seed: number): Uint8Array {
+  const r = rng(seed);
+  const constants = new Uint8Array(size);
+  for (let i = 0; i < bytes; i++) constants[W + i] = Math.floor(r() * 256);
+  const view = new DataView(constants.buffer);
+  for (let c = 0; c < C; c++) {
+    view.setUint16(Q + 4 * c, 2 ** 13 + 97 * c, true);
+    constants[Q + 4 * c + 2] = 20;
+  }
+  return constants;
+}
+
 export type TailMode = 'requantize' | 'pool' | 'table';
 
 export interface TailCase {
@@ -55,14 +68,7 @@ export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, see
     threshold acc=${acc2} out=${outRows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
     store sram=0 rows=${outRows + rows} dram=${OUT} stride=${C} | popPrev
     halt`;
-  const r = rng(seed);
-  const constants = new Uint8Array(IN);
-  for (let i = 0; i < 2 * R * C; i++) constants[W + i] = Math.floor(r() * 256);
-  const view = new DataView(constants.buffer);
-  for (let c = 0; c < C; c++) {
-    view.setUint16(Q + 4 * c, 2 ** 13 + 97 * c, true);
-    constants[Q + 4 * c + 2] = 20;
-  }
+  const constants = tailConstants(IN, W, 2 * R * C, Q, C, seed);
   const instructions = parseListing(asm);
   const depth = 2 * rows + 8;
   return {
@@ -114,14 +120,7 @@ export function besideProgram({ R, C, rows, passes }: Pick<TailCase, 'R' | 'C' |
     threshold acc=${split} out=${rows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
     store sram=0 rows=${2 * rows} dram=${OUT} stride=${C} | popPrev
     halt`;
-  const r = rng(seed);
-  const constants = new Uint8Array(IN);
-  for (let i = 0; i < 3 * R * C; i++) constants[W + i] = Math.floor(r() * 256);
-  const view = new DataView(constants.buffer);
-  for (let c = 0; c < C; c++) {
-    view.setUint16(Q + 4 * c, 2 ** 13 + 97 * c, true);
-    constants[Q + 4 * c + 2] = 20;
-  }
+  const constants = tailConstants(IN, W, 3 * R * C, Q, C, seed);
   const instructions = parseListing(asm);
   const depth = 2 * rows + 8;
   return {

@@ -2,7 +2,7 @@
 /** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { formatListing } from '../../isa/asm.js';
+import { formatListing, listingBytes } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
@@ -14,9 +14,16 @@ import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.j
 import { bytes, layerTable, memoryTable } from '../render.js';
 
 
+/** The listing's comment lines: each layer's heading before its first instruction. */
+const layerHeadings = (p: Program): Map<number, string> => new Map(p.layers.map((l) => [l.firstInsn, `layer ${l.name}: ${l.op} ${l.shape}`]));
+
 export function listingOf(p: Program): string {
-  const comments = new Map(p.layers.map((l) => [l.firstInsn, `layer ${l.name}: ${l.op} ${l.shape}`]));
-  return formatListing(p.instructions, { comments });
+  return formatListing(p.instructions, { comments: layerHeadings(p) });
+}
+
+/** listingOf(p) as the UTF-8 bytes of program.asm, written without the string. */
+function listingFile(p: Program): Uint8Array {
+  return listingBytes(p.instructions, { comments: layerHeadings(p) });
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -62,7 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
       out,
       new Map<string, string | Uint8Array>([
         ['program.nnp', serializeProgram(p)],
-        ['program.asm', listingOf(p)],
+        ['program.asm', listingFile(p)],
         ['memory-map.json', JSON.stringify(p.memoryMap, null, 2) + '\n'],
         ['summary.json', JSON.stringify(summary, null, 2) + '\n'],
       ]),

@@ -23,7 +23,7 @@ import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { chooseLines } from './lower-tile-choice.js';
+import { accSlotsOf, chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
 /** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
@@ -35,6 +35,8 @@ export interface EmitState {
   tableSpan: [number, number];
   /** The acc entry the odd column tiles' slot starts at on a machine with two acc banks (Infinity: none did). */
   secondAcc: number;
+  /** The most acc slots of maxRows entries per bank any op took (accSlotsOf: 2 with two banks and room, else 1). */
+  accPerBank: number;
   readonly wgtSlots: number;
   readonly qntSlots: number;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
@@ -302,7 +304,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
-  const { lines, actHalf, beside } = chunked ? { lines: 1, actHalf: 0, beside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots);
+  const { lines, actHalf, beside } = chunked ? { lines: 1, actHalf: 0, beside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots);
+  const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
+  st.accPerBank = Math.max(st.accPerBank, accSlots / 2);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];
@@ -341,7 +345,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // the table follows the two accumulator slots (linesPerTile left 2·steps entries for it)
     const tableAt = 2 * lines * chunk;
     // column tile `tileIndex`'s acc slot (its out slot is (tileIndex % 2) · lines · chunk)
-    const accSlotOf = (tileIndex: number): number => (tileIndex % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st));
+    const accSlotOf = (tileIndex: number): number => {
+      const k = tileIndex % accSlots;
+      return (k % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st)) + (k >> 1) * lines * chunk;
+    };
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
     const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
       steps > 0

@@ -8,7 +8,7 @@
  * and its threshold's start again. The choice minimizes an estimate of the op's cycles made of the
  * ISA's own durations (dma, matmul issue interval, threshold), so it follows any timing change.
  */
-import type { ArrayConfig } from '../isa/config.js';
+import { accSplit, type ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
 import { matmulAccLead, matmulIssueInterval } from '../isa/ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdCycles } from '../isa/ops/threshold.js';
@@ -16,8 +16,26 @@ import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
 
-/** Matmuls per column tile from which, with two acc banks, its threshold follows the next column tile's first matmul (lower-emit.ts emitOp). */
+/**
+ * Matmuls per column tile from which, with two acc banks, its threshold follows the next column
+ * tile's first matmul (lower-emit.ts emitOp): 4 with two acc slots (with fewer, a load-bound op's
+ * thresholds free the slots its next bias loads wait for later), 2 with four (accSlotsOf: those
+ * loads wait for the threshold four column tiles back).
+ */
 export const BESIDE_FOLDS = 4;
+const BESIDE_FOLDS_FOUR_SLOTS = 2;
+
+/**
+ * How many acc slots of `size` entries an op's column tiles cycle through: 4 (two per bank) on a
+ * machine with two acc banks where each bank holds two and the qnt buffer holds `qntSlots` ≥ 4
+ * parameter rows, so a column tile's bias and requant parameters load while the threshold two
+ * column tiles back still reads its bank's other slot (a load-bound op's loads run ahead of its
+ * thresholds); else 2. A step table's slots stay 2 (lower-emit.ts oddAccSlot).
+ */
+export function accSlotsOf(size: number, op: GemmOp, cfg: ArrayConfig, qntSlots: number): number {
+  const split = accSplit(cfg);
+  return cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && qntSlots >= 4 && 2 * size <= split && 2 * size <= cfg.accDepth - split ? 4 : 2;
+}
 
 export interface LineChoice {
   readonly lines: number;
@@ -34,7 +52,7 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
 }
 
 /** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
-function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number; loadBound: boolean } {
   const { rows: R, cols: C } = cfg;
   const lines = tile.oy1 - tile.oy0;
   const rows = lines * op.ow;
@@ -52,8 +70,11 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   const reach = cfg.accBanks === 2 ? 2 * R + C + rows - 1 : matmulAccLead(cfg);
   const tail = (op.table?.steps ?? 0) === 0 ? Math.min(reach, threshold - THRESHOLD_TAIL_FROM) : 0;
   // with two acc banks and enough matmuls per column tile, the threshold follows the next column
-  // tile's first matmul and starts beside its drain: a column tile costs its matmuls' issue intervals
-  const compute = beside ? NT * (matmuls * interval + THRESHOLD_TAIL_FROM) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
+  // tile's first matmul and starts beside its drain: a column tile costs its matmuls' issue intervals,
+  // and what that matmul's drain outlasts the threshold's out rows (timing.ts thresholdBesideFrom:
+  // the other bank's matmuls complete within its rows) beyond its issue interval
+  const besideWait = Math.max(0, 2 * R + C + rows - outRows - interval);
+  const compute = beside ? NT * (matmuls * interval + besideWait + THRESHOLD_TAIL_FROM) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {
     const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;
@@ -61,11 +82,11 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   }
   const columnLoads = dmaCycles(rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
   const store = dmaCycles(outRows, C, cfg) + (op.ow > 1 ? (outLines - 1) * cfg.dramLatency : 0);
-  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store };
+  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store, loadBound: actLoad + NT * columnLoads > compute };
 }
 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
-function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false): number {
+function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false): { cycles: number; loadBound: boolean } {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
   // one cost per tile shape (a tile's lines and pooled lines), as a batch has many tiles
   const costs = new Map<string, ReturnType<typeof tileCost>>();
@@ -82,19 +103,25 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
     const next = tiles[i + 1];
     if (next !== undefined) cycles += next.actLoad - (pingPong ? Math.min(next.actLoad, wgtSlots * t.interval) : 0);
   });
-  return cycles;
+  return { cycles, loadBound: tiles.some((t) => t.loadBound) };
 }
 
-/** The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least estimated cycles; `wgtSlots` weight tiles load ahead. */
-export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number): LineChoice {
+/**
+ * The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least
+ * estimated cycles; `wgtSlots` weight tiles load ahead; `qntSlots` requant parameter rows (accSlotsOf).
+ */
+export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number, qntSlots = 2): LineChoice {
   // with two acc banks, each candidate also with a column tile's threshold beside the next one's
   // matmuls, where the estimate says that saves cycles (not where the load unit bounds the tile: its
-  // thresholds would then free their slots for the next loads later)
+  // thresholds would then free their slots for the next loads later; with four acc slots, fewer
+  // matmuls per column tile do, where the array, not the load unit, bounds every tile)
   const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
-  const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= BESIDE_FOLDS;
   const costOf = (lines: number): { cost: number; beside: boolean } => {
-    const apart = estimate(op, sources, lines, cfg, wgtSlots);
-    const beside = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true) : Infinity;
+    const fourSlots = accSlotsOf(lines * op.ow, op, cfg, qntSlots) === 4;
+    const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= (fourSlots ? BESIDE_FOLDS_FOUR_SLOTS : BESIDE_FOLDS);
+    const apart = estimate(op, sources, lines, cfg, wgtSlots).cycles;
+    const besideEstimate = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true) : null;
+    const beside = besideEstimate === null || (matmuls < BESIDE_FOLDS && besideEstimate.loadBound) ? Infinity : besideEstimate.cycles;
     return beside < apart ? { cost: beside, beside: true } : { cost: apart, beside: false };
   };
   let best = { lines: most, ...costOf(most), tiles: lineTiles(op, most).length };

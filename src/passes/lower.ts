@@ -127,7 +127,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   // DRAM region, so its regions are final here
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, wgtSlots: weightSlots(cfg), qntSlots: Math.min(2, cfg.qntDepth), slotTile: [] };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
   gp.ops.forEach((op, oi) => {
     if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
     const li = layerNames.indexOf(op.layer);
@@ -175,9 +175,12 @@ function bufferMap(st: EmitState, R: number): Region[] {
   return [
     { space: 'act', name: 'input windows', start: 0, size: st.maxAct },
     { space: 'wgt', name: `weight tiles (${st.wgtSlots} slot${st.wgtSlots > 1 ? 's' : ''})`, start: 0, size: st.wgtSlots * R },
-    // two acc banks (accBanks 2): the odd column tiles' slot starts the upper half
+    // two acc banks (accBanks 2): the odd column tiles' slot starts the upper half (two slots a bank where they fit: lower-tile-choice.ts accSlotsOf)
     ...(st.secondAcc !== Infinity
-      ? [{ space: 'acc' as const, name: 'accumulators (even slot)', start: 0, size: st.maxRows }, { space: 'acc' as const, name: 'accumulators (odd slot, the upper bank)', start: st.secondAcc, size: st.maxRows }]
+      ? [
+          { space: 'acc' as const, name: st.accPerBank > 1 ? 'accumulators (even slots)' : 'accumulators (even slot)', start: 0, size: st.accPerBank * st.maxRows },
+          { space: 'acc' as const, name: st.accPerBank > 1 ? 'accumulators (odd slots, the upper bank)' : 'accumulators (odd slot, the upper bank)', start: st.secondAcc, size: st.accPerBank * st.maxRows },
+        ]
       : [{ space: 'acc' as const, name: 'accumulators (2 slots)', start: 0, size: 2 * st.maxRows }]),
     ...(st.tableSpan[1] > 0 ? [{ space: 'acc' as const, name: 'activation step tables (after the slots)', start: st.tableSpan[0], size: st.tableSpan[1] - st.tableSpan[0] }] : []),
     { space: 'qnt', name: `requant params (${st.qntSlots} slots)`, start: 0, size: st.qntSlots },

@@ -35,14 +35,30 @@ function conflicting(a: readonly Access[], b: readonly Access[]): boolean {
 }
 
 /**
+ * Hoisted loads that may gather right before a compute or store instruction (the loads emitted
+ * there do not count). Fetch is in program order and stops while the load queue is full, so every
+ * load moved ahead of a matmul also holds that matmul's fetch back until the load unit reaches it:
+ * loads piled before the first matmul (the next column tiles' constants, the next tile's windows)
+ * kept it waiting for them, and loads waiting for a threshold to free their slot kept the matmuls
+ * behind them from streaming. With two, the load unit still runs ahead (each instruction takes two
+ * more), and no program of bench/scale-sim.mjs or bench/conv-efficiency.mjs on the default machine
+ * got slower; ResNet-18 Conv3_s on 32x32 (matched, two acc banks) takes 7,314 cycles, 8,823 without
+ * the limit. With one, the MNIST CNN got slower (8,781 → 8,918 matched); counting the emitted loads
+ * too, AlexNet's features with 64 kB buffers did (2,127,971 → 2,137,190; 2,129,931 as it is).
+ */
+const HOIST_RUN = 2;
+
+/**
  * Hoisting, one instruction at a time: each load moves up past compute/store instructions it does
- * not conflict with (never past a load), at most `window` places. `final` gets the instructions
+ * not conflict with (never past a load, nor past one with HOIST_RUN hoisted loads right before it), at most
+ * `window` places. `final` gets the instructions
  * in their hoisted order, each (with its accesses) as soon as nothing can move before it any more —
  * window places behind the end — so only the last window of them are held here.
  */
-function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void): { push(t: T): void; end(): void } {
+function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void, run: number): { push(t: T): void; end(): void } {
   const pending: T[] = [];
   const pendingAccesses: (readonly Access[])[] = [];
+  const moved: boolean[] = [];
   return {
     push(t) {
       const mine = accessesOf(t);
@@ -50,26 +66,35 @@ function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (
       if (insnOf(t).op === 'load') {
         while (at > 0 && pending.length - at < window) {
           if (insnOf(pending[at - 1]!).op === 'load' || conflicting(pendingAccesses[at - 1]!, mine)) break;
+          if (hoistedBefore(pending, moved, at - 1, run, insnOf) >= run) break;
           at--;
         }
       }
-      if (at === pending.length) (pending.push(t), pendingAccesses.push(mine));
-      else (pending.splice(at, 0, t), pendingAccesses.splice(at, 0, mine));
+      if (at === pending.length) (pending.push(t), pendingAccesses.push(mine), moved.push(false));
+      else (pending.splice(at, 0, t), pendingAccesses.splice(at, 0, mine), moved.splice(at, 0, true));
       // a later load lands at most window − 1 places behind the end
-      if (pending.length > window) final(pending.shift()!, pendingAccesses.shift()!);
+      if (pending.length > window) (final(pending.shift()!, pendingAccesses.shift()!), moved.shift());
     },
     end() {
       for (let i = 0; i < pending.length; i++) final(pending[i]!, pendingAccesses[i]!);
       pending.length = 0;
       pendingAccesses.length = 0;
+      moved.length = 0;
     },
   };
+}
+
+/** How many hoisted loads (at most `most`) the run of loads right before pending[i] holds (`moved`: pending[j] was hoisted). */
+function hoistedBefore<T>(pending: readonly T[], moved: readonly boolean[], i: number, most: number, insnOf: (t: T) => Instruction): number {
+  let n = 0;
+  for (let j = i - 1; n < most && j >= 0 && insnOf(pending[j]!).op === 'load'; j--) if (moved[j]) n++;
+  return n;
 }
 
 /** Move each load up past compute/store instructions it does not conflict with (never past a load). */
 export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
   const out: Tagged[] = [];
-  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t) => void out.push(t));
+  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t) => void out.push(t), HOIST_RUN);
   for (const t of list) h.push(t);
   h.end();
   return out;
@@ -91,7 +116,7 @@ export function scheduler(cfg: ArrayConfig, dramRegions: readonly Region[], wind
   // the instructions pushed are the scheduler's from then on (the emitter's fresh literals): their
   // token flags are set in place, no copy of each
   const tokens = tokenInserter(cfg, dramRegions, true);
-  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses));
+  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses), HOIST_RUN);
   return {
     push: (insn, layer) => h.push({ insn, layer }),
     finish() {

@@ -19,6 +19,7 @@ import type { Program } from '../../../src/isa/program.js';
 import { entryBytes, LOAD_BUFFERS } from '../../../src/isa/spec.js';
 import { duration, scheduleTimes } from '../../../src/isa/timing.js';
 import { compile } from '../../../src/passes/pipeline.js';
+import { expectSimExact } from '../../helpers/agreement.js';
 
 /** A folder's files, without nnchip's own records of what it wrote (.nnchip-output, .nnchip-outputs). */
 const listing = (dir: string): string[] => readdirSync(dir).filter((f) => !f.startsWith('.'));
@@ -269,4 +270,20 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
       for (const [k, g] of backToBack(program).entries()) expect([k, g.gap], layer.name).toEqual([k, g.due]);
     }
   });
+
+  test("ResNet-18's Conv1 (input as windows) and Conv3_s (1×1 stride 2, two folds per column tile) on 32x32 with two acc banks: at most the closed form; the simulator agrees", () => {
+    const resnet = parseTopology(readFileSync(join(EXAMPLES, 'resnet18.csv'), 'utf8'), 'resnet18.csv');
+    const config = makeConfig({ ...ideal(32, 32), accBanks: 2 });
+    for (const name of ['Conv1', 'Conv3_s']) {
+      const layer = resnet.layers.find((l) => l.name === name)!;
+      const graph = layerGraph(layer, DEFAULT_LIMITS, 'resnet18.csv');
+      const { program } = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape)) });
+      const cycles = certify(program).cycles;
+      expect(cycles, name).toBeLessThanOrEqual(scaleSimWsCycles(mnkOf(layer), 32, 32));
+      // four acc slots, two a bank: a column tile's bias loads while the threshold two column tiles back reads the other slot
+      const accs = new Set(program.instructions.flatMap((i) => (i.op === 'threshold' ? [i.acc] : [])));
+      expect(accs.size, name).toBe(4);
+      if (name === 'Conv3_s') expectSimExact(program, new Int8Array(product(graph.inputs[0]!.shape)));
+    }
+  }, 60_000);
 });

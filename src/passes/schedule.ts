@@ -55,7 +55,7 @@ const HOIST_RUN = 2;
  * in their hoisted order, each (with its accesses) as soon as nothing can move before it any more —
  * window places behind the end — so only the last window of them are held here.
  */
-function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void, run: number): { push(t: T): void; end(): void } {
+function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void): { push(t: T): void; end(): void } {
   const pending: T[] = [];
   const pendingAccesses: (readonly Access[])[] = [];
   const moved: boolean[] = [];
@@ -66,7 +66,7 @@ function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (
       if (insnOf(t).op === 'load') {
         while (at > 0 && pending.length - at < window) {
           if (insnOf(pending[at - 1]!).op === 'load' || conflicting(pendingAccesses[at - 1]!, mine)) break;
-          if (hoistedBefore(pending, moved, at - 1, run, insnOf) >= run) break;
+          if (hoistedBefore(pending, moved, at - 1, HOIST_RUN, insnOf) >= HOIST_RUN) break;
           at--;
         }
       }
@@ -94,7 +94,7 @@ function hoistedBefore<T>(pending: readonly T[], moved: readonly boolean[], i: n
 /** Move each load up past compute/store instructions it does not conflict with (never past a load). */
 export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
   const out: Tagged[] = [];
-  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t) => void out.push(t), HOIST_RUN);
+  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t) => void out.push(t));
   for (const t of list) h.push(t);
   h.end();
   return out;
@@ -116,7 +116,7 @@ export function scheduler(cfg: ArrayConfig, dramRegions: readonly Region[], wind
   // the instructions pushed are the scheduler's from then on (the emitter's fresh literals): their
   // token flags are set in place, no copy of each
   const tokens = tokenInserter(cfg, dramRegions, true);
-  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses), HOIST_RUN);
+  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses));
   return {
     push: (insn, layer) => h.push({ insn, layer }),
     finish() {

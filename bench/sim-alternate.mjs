@@ -14,17 +14,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, median } from './medians.mjs';
+import { alternateArgs, fmt, median } from './medians.mjs';
 
-const [beforeRoot, afterRoot, roundsArg] = process.argv.slice(2);
-if (afterRoot === undefined) {
-  console.error('usage: node bench/sim-alternate.mjs <before-checkout> <after-checkout> [rounds]');
-  process.exit(2);
-}
-const rounds = Number(roundsArg ?? 5);
-const builds = { before: resolve(beforeRoot), after: resolve(afterRoot) };
+const { builds, rounds } = alternateArgs('sim-alternate.mjs');
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const work = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'nnchip-alternate-'));
 mkdirSync(work, { recursive: true });

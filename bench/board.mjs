@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BOARDS } from '../dist/src/board/boards.js';
+import { parsePnrLog } from '../dist/src/board/bitstream.js';
 import { boardMachine, emitBoard } from '../dist/src/board/emit.js';
 import { compileBoardSim, startBoardSim } from '../dist/src/board/cosim.js';
 import { clocksPerByte, FLASH_READ_NAMES, FLASH_READS } from '../dist/src/board/flash.js';
@@ -74,13 +75,9 @@ function readPnrLog(path) {
   } catch {
     return null;
   }
-  // a cell type the part does not have (the HX8K's DSPs) is not listed
-  const use = (cell) => Number(new RegExp(`${cell}:\\s*(\\d+)\\s*/`).exec(log)?.[1] ?? 0);
-  // nextpnr reports each clock after placement and again after routing: the last report stands
-  const last = new Map();
-  for (const m of log.matchAll(/Max frequency for clock +'([^']+)': ([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)/g)) last.set(m[1], `${m[1].replace(/\$glb_clk$/, '')} ${m[2]} MHz (${m[3]} at ${m[4]})`);
-  const clocks = [...last.values()];
-  return { lcs: use('ICESTORM_LC'), brams: use('ICESTORM_RAM'), dsps: use('ICESTORM_DSP'), clocks };
+  const p = parsePnrLog(log); // a cell type the part does not have (the HX8K's DSPs) is not listed: 0
+  const clocks = p.clocks.map((c) => `${c.name.replace(/\$glb_clk$/, '')} ${c.mhz.toFixed(2)} MHz (${c.pass ? 'PASS' : 'FAIL'} at ${c.requiredMhz.toFixed(2)})`);
+  return { lcs: p.logicCells?.used ?? 0, brams: p.blockRams?.used ?? 0, dsps: p.dsps?.used ?? 0, clocks };
 }
 
 async function build(boardName, clockMhz, config, target, model = TINY) {

@@ -16,6 +16,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type Tensor
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
+import { fuseFunctions } from './onnx-fuse.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -93,6 +94,18 @@ function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
   if (a.has('value_int')) return { dataType: DT.INT64, dims: [], int64Data: [a.int('value_int', 0)] };
   if (a.has('value_ints')) return { dataType: DT.INT64, dims: [a.ints('value_ints')!.length], int64Data: a.ints('value_ints')! };
   throw new NnchipError('NN110', 'Constant: only value, value_float(s) and value_int(s) are supported', site);
+}
+
+/** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
+function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
+  const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
+  return (name) => {
+    const node = constants.get(name);
+    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
+    if (t === undefined || t.dataType !== onnx.TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
+    return v.length === 1 ? v[0] : undefined;
+  };
 }
 
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
@@ -298,8 +311,10 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
     consts.set(t.name ?? '', t);
   }
+  const src = { file, dir: dirname(modelFile), limits };
+  g.node = fuseFunctions(g.node ?? [], scalarOf(g, consts, src), (g.output ?? []).map((o) => o.name ?? ''));
   const { input, view } = graphInput(g, consts, file, limits);
-  const w = new Walker(opset, consts, { file, dir: dirname(modelFile), limits }, g);
+  const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);
   withFile(file, () => walk(g, w));

@@ -222,13 +222,20 @@ function perChannel(x: Op, c: Tensor, channels: number): Float32Array {
   return last === channels ? Float32Array.from(c.data) : new Float32Array(channels).fill(c.data[0]!);
 }
 
-/** x · Sigmoid(x) (Keras swish / SiLU as tfjs-converter writes it) with the Sigmoid read by this Mul only: one silu table activation of x. */
+/**
+ * x · Sigmoid(x) (Keras swish / SiLU as tfjs-converter writes it) and x · Tanh(Softplus(x)) (Mish),
+ * the gate read by this Mul only: one silu (mish) table activation of x.
+ */
 function gatedBySigmoid(x: Op, a: Runtime, b: Runtime): Value | undefined {
+  const fnOf = (n: Node | undefined, input: string): string | undefined => (n?.op === 'activation' && n.inputs[0] === input && typeof n.fn === 'object' && 'fn' in n.fn ? n.fn.fn : undefined);
   for (const [v, gate] of [[a, b], [b, a]] as const) {
     const p = x.ctx.soleProducer(gate.name);
-    if (p?.op !== 'activation' || p.inputs[0] !== v.name || typeof p.fn !== 'object' || !('fn' in p.fn) || p.fn.fn !== 'sigmoid') continue;
+    const inner = p?.op === 'activation' ? p.inputs[0]! : '';
+    const mish = fnOf(p, inner) === 'tanh' && fnOf(x.ctx.soleProducer(inner), v.name) === 'softplus';
+    if (fnOf(p, v.name) !== 'sigmoid' && !mish) continue;
+    if (mish) x.ctx.drop(inner);
     x.ctx.drop(gate.name);
-    return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [v.name], fn: { fn: 'silu' } }, v.rank);
+    return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [v.name], fn: { fn: mish ? 'mish' : 'silu' } }, v.rank);
   }
   return undefined;
 }

@@ -34,6 +34,8 @@ const SHAPES: Record<string, number[]> = {
   vgg: [1, 3, 16, 16],
   se: [1, 4, 8, 8],
   silu: [1, 4, 8, 8],
+  gelu: [1, 4, 8, 8],
+  mish: [1, 4, 8, 8],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -119,6 +119,19 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
   });
 
+  test('liveness with Mish after conv 3, as tfjs-converter writes it: Mul(x, Tanh(Softplus(x))) is one mish table', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    g.unfuse(conv3, 'Conv2D', 'Relu');
+    g.add({ name: 'mish/softplus', op: 'Softplus', input: [`${conv3.name}/bias`], attr: {} });
+    g.add({ name: 'mish/tanh', op: 'Tanh', input: ['mish/softplus'], attr: {} });
+    Object.assign(conv3, { op: 'Mul', input: [`${conv3.name}/bias`, 'mish/tanh'], attr: {} });
+    const path = g.save();
+    const graph = loadModel(path);
+    expect(graph.nodes.filter((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn).map((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn)).toEqual(['mish']);
+    await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
+  });
+
   test('liveness with a ConcatV2 of two branches before conv 3', async () => {
     const g = new GraphEdit('tfjs-graph-liveness');
     const conv3 = g.named('activation_3/Relu');

@@ -196,6 +196,13 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 20, 2 ** 20] }] }],
   })),
+  // ConvTranspose: an attribute nnchip does not take (dilations), one no model may have (output_padding
+  // not under the stride), and an output size that follows from a huge stride
+  ...Object.fromEntries(([['dilations', [['dilations', [2, 2]]]], ['output-padding', [['strides', [2, 2]], ['output_padding', [2, 1]]]], ['huge', [['strides', [2 ** 24, 2 ** 24]]]]]).map(([what, attrs]) => [`onnx-convtranspose-${what}`, onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    inits: { K: f32('K', [1, 1, 3, 3], 9) },
+    nodes: [{ name: 'deconv', opType: 'ConvTranspose', input: ['x', 'K'], output: ['y'], attribute: attrs.map(([name, ints]) => ({ name, type: 7, ints })) }],
+  }))])),
   // TF.js Layers: a class or activation name that is an Object.prototype key crashed (NN901); a non-number
   // alpha became the default; a weight listed twice was taken from one of its two places; `groups` was ignored
   'activation-proto-key': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'constructor' }), LAYERS[1]]) }), 'weights.bin': weights() } },

@@ -267,8 +267,9 @@ function upsample(x: Layer): Node[] {
   x.channelsLast();
   x.map();
   const interpolation = x.get('interpolation') ?? 'nearest';
-  if (interpolation !== 'nearest') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest)`);
-  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]) }];
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest and bilinear)`);
+  // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric
+  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]), ...(interpolation === 'bilinear' ? { linear: 'asymmetric' as const } : {}) }];
 }
 
 function crop(x: Layer): Node[] {

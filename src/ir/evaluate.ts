@@ -171,6 +171,29 @@ function transposedConv(n: NodeOf<'convTranspose'>, x: Float64Array, inShape: Sh
   return y;
 }
 
+/** Bilinear upsampling as ONNX Resize defines it: the source coordinate clamped to the map, then the two nearest pixels per axis. */
+function linearResize(n: NodeOf<'upsample'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [h, w, c] = inShape as [number, number, number];
+  const [oh, ow] = outShape as [number, number];
+  const at = (o: number, f: number, size: number): [number, number, number] => {
+    const src = Math.min(size - 1, Math.max(0, n.linear === 'half_pixel' ? (o + 0.5) / f - 0.5 : o / f));
+    const i0 = Math.floor(src);
+    return [i0, Math.min(i0 + 1, size - 1), src - i0];
+  };
+  const y = new Float64Array(oh * ow * c);
+  for (let oy = 0; oy < oh; oy++) {
+    const [y0, y1, ty] = at(oy, n.factors[0], h);
+    for (let ox = 0; ox < ow; ox++) {
+      const [x0, x1, tx] = at(ox, n.factors[1], w);
+      for (let ch = 0; ch < c; ch++) {
+        const v = (p: number, q: number): number => x[(p * w + q) * c + ch]!;
+        y[(oy * ow + ox) * c + ch] = (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x1)) + ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));
+      }
+    }
+  }
+  return y;
+}
+
 /** Channel-major flattening of an [H, W, C] map, as an NCHW framework flattens. */
 function flattenChw(x: Float64Array, shape: Shape): Float64Array {
   if (shape.length !== 3) return x;
@@ -229,6 +252,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'identity':
       return x;
     case 'upsample':
+      return n.linear === undefined ? copyWindow(n, x, inShapes[0]!, outShape) : linearResize(n, x, inShapes[0]!, outShape);
     case 'crop':
       return copyWindow(n, x, inShapes[0]!, outShape);
   }

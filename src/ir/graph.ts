@@ -67,8 +67,11 @@ export type Node =
   /** concatenation along the channel (last) axis */
   | (NodeBase & { readonly op: 'concat' })
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads })
-  /** nearest-neighbour upsampling by integer factors: output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋) */
-  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number] })
+  /**
+   * upsampling by integer factors: nearest, output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋); `linear`:
+   * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel) or y/fy (asymmetric), clamped to the map
+   */
+  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number]; readonly linear?: 'half_pixel' | 'asymmetric' })
   | (NodeBase & { readonly op: 'reshape'; readonly shape: readonly number[] })
   | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' | 'logsoftmax' })
   /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */

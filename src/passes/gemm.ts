@@ -8,6 +8,7 @@
  *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
  *   zero padding            → a copy into the interior of a larger map (its border: the zero code)
  *   nearest upsampling      → one copy per phase, its stores striding over the other phases' pixels
+ *   linear upsampling       → per phase, integer-weighted sums of the 2×2 nearest pixels (upsample-linear.ts)
  *   transposed conv         → one stride-1 conv per output phase (the taps that reach it), stores striding as above
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  *   crop                    → an identity copy reading a shifted window
@@ -21,6 +22,7 @@ import type { QuantParams } from './quantize.js';
 import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { opTables } from './table.js';
+import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 
 type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
@@ -258,6 +260,22 @@ function transposedConv(ctx: Ctx, node: NodeOf<'convTranspose'>, x: PhysicalTens
   return ops;
 }
 
+/** Bilinear upsampling: per phase and run of clamped taps, a diagonal sum with integer weights (upsample-linear.ts). */
+function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const [fy, fx] = node.factors;
+  const den = linearDenominator(fy) * linearDenominator(fx);
+  const ops: GemmOp[] = [];
+  for (let ry = 0; ry < fy; ry++)
+    for (let rx = 0; rx < fx; rx++)
+      for (const ys of linearRuns(fy, ry, x.h, mode))
+        for (const xs of linearRuns(fx, rx, x.w, mode)) {
+          const terms = ys.taps.flatMap((ty) => xs.taps.map((tx) => ({ src: x.name, dy: ys.from + ty.d, dx: xs.from + tx.d, sy: 1, sx: 1, matrix: diag(x.c, ty.w * tx.w) })));
+          const op = diagonalOp(node.name, `upsample-linear${fy}x${fx}`, { ...out, h: ys.count, w: xs.count }, terms, x.params.scale / den, -x.params.zp * den);
+          ops.push({ ...op, at: [ry + fy * ys.from, rx + fx * xs.from] as const, step: [fy, fx] as const });
+        }
+  return ops;
+}
+
 /** The node's quantized kernel, from `codes` when this layout of it was quantized already. */
 function kernelCodes(codes: KernelCodes, node: { readonly kernel: { readonly data: Float32Array } }, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
   const known = codes.get(node.kernel);
@@ -427,6 +445,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
       const out = define(ctx, node.output, shape);
       const [fy, fx] = node.factors;
+      if (node.linear !== undefined) return linearUpsample(node, node.linear, x!, out);
       const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
       return phases.map(([a, b]) => {
         const op = diagonalOp(node.name, `upsample${fy}x${fx}`, { ...out, h: x!.h, w: x!.w }, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp);

@@ -107,7 +107,7 @@ const cases = {
   'nan-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 14: NaN }) } },
   'inf-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 2: Infinity }) } },
   'unsupported-layer': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }]) }), 'weights.bin': weights() } },
-  'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'mish' }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'exponential' }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'huge-tensor': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [1048576, 1048576] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'zero-dimension': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [0, 3] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'unknown-weight-dtype': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], dtype: 'complex64' }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },

@@ -1,7 +1,7 @@
 /**
- * TF.js Layers Conv2DTranspose: models written by tfjs (padding valid and same, strides 1–3, a
- * kernel smaller than the stride, an activation) import to graphs that compute what TF.js
- * computes, and their int8 programs run the same on the reference interpreter and the simulator,
+ * TF.js Layers Conv2DTranspose and bilinear UpSampling2D: models written by tfjs (padding valid and
+ * same, strides 1–3, a kernel smaller than the stride, an activation; bilinear ×2 and ×3 × ×2)
+ * import to graphs that compute what TF.js computes, and their int8 programs run the same on the reference interpreter and the simulator,
  * close to float; Keras' output_padding (which tfjs ignores) is refused in one line.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,19 +32,30 @@ function net(first: ConvArgs, second: ConvArgs): tf.LayersModel {
   ] });
 }
 
+/** [5, 6, 3] → conv 3×3 relu → bilinear upsampling → conv 3×3. */
+function bilinear(size: [number, number]): tf.LayersModel {
+  return tfjs.sequential({ layers: [
+    tfjs.layers.conv2d({ inputShape: [5, 6, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', ...init(1) }),
+    tfjs.layers.upSampling2d({ size, interpolation: 'bilinear' }),
+    tfjs.layers.conv2d({ filters: 2, kernelSize: 3, ...init(3) }),
+  ] });
+}
+
 const NETS: [string, () => tf.LayersModel][] = [
   ['valid 3×3 stride 2 + relu, same 3×3 stride 1', () => net({ strides: 2, activation: 'relu' }, { padding: 'same' })],
   ['same 3×3 stride 2 (an odd crop), same 4×4 stride 2 + tanh', () => net({ strides: 2, padding: 'same' }, { kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' })],
   ['valid 1×1 stride 2 (kernel under the stride), valid 2×3 strides 3 × 1', () => net({ kernelSize: 1, strides: 2 }, { kernelSize: [2, 3], strides: [3, 1] })],
+  ['UpSampling2D bilinear ×2', () => bilinear([2, 2])],
+  ['UpSampling2D bilinear ×3 × ×2', () => bilinear([3, 2])],
 ];
 
-describe('TF.js Conv2DTranspose', () => {
-  test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build) => {
+describe('TF.js Conv2DTranspose and bilinear UpSampling2D', () => {
+  test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (name, build) => {
     const model = build();
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-convt-'));
     await saveTfjsModel(model, dir);
     const graph = loadModel(join(dir, 'model.json'));
-    expect(graph.nodes.map((n) => n.op)).toEqual(['convTranspose', 'convTranspose']);
+    expect(graph.nodes.map((n) => n.op)).toContain(name.startsWith('UpSampling2D') ? 'upsample' : 'convTranspose');
     const inputs = randomSamples(16, 90, 7, -1, 1);
     const want = tfjsPredict(model, inputs);
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));

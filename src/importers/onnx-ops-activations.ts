@@ -3,7 +3,7 @@
  * ONNX activations the threshold unit runs as exact step tables: Sigmoid, Tanh, HardSigmoid,
  * HardSwish, LeakyRelu, PRelu (per channel), Elu, Selu, Gelu (erf and tanh), Softplus, Softsign, Mish,
  * ThresholdedRelu. (x·Sigmoid(x) and x·HardSigmoid(x), written as a Mul of two tensors, are found by Mul;
- * GELU and Mish written with Erf, Tanh and Softplus by onnx-fuse.ts.)
+ * GELU and Mish written with Erf, Tanh and Softplus by fuse-functions.ts.)
  */
 import type { TableActivation } from '../ir/activations.js';
 import { Op, type Built } from './onnx-op.js';

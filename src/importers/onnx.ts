@@ -16,7 +16,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type Tensor
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
-import { fuseFunctions } from './onnx-fuse.js';
+import { findFunctions } from './fuse-functions.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -106,6 +106,22 @@ function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: 
     const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
     return v.length === 1 ? v[0] : undefined;
   };
+}
+
+/** GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node. */
+function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined): NodeProto[] {
+  const nodes = g.node ?? [];
+  const view = nodes.map((n) => ({ op: (!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '', inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
+  const { roots, removed } = findFunctions(view, scalar, (g.output ?? []).map((o) => o.name ?? ''));
+  const STRING = onnx.AttributeProto.AttributeType.STRING;
+  return nodes.flatMap((n, i) => {
+    const f = roots.get(i);
+    if (f !== undefined) {
+      const attribute = f.fn === 'gelu_tanh' ? [{ name: 'approximate', type: STRING, s: new TextEncoder().encode('tanh') }] : [];
+      return [{ name: n.name ?? '', opType: f.fn === 'mish' ? 'Mish' : 'Gelu', domain: '', input: [f.x], output: [...n.output!], attribute }];
+    }
+    return removed.has(i) ? [] : [n];
+  });
 }
 
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
@@ -312,7 +328,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };
-  g.node = fuseFunctions(g.node ?? [], scalarOf(g, consts, src), (g.output ?? []).map((o) => o.name ?? ''));
+  g.node = fuseFunctions(g, scalarOf(g, consts, src));
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);

@@ -5,6 +5,7 @@
  * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
 import { NnchipError } from '../diagnostics/error.js';
+import type { TableActivation } from '../ir/activations.js';
 import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
 import { preluSlopes, tfGraphActivation } from './tfjs-activations.js';
@@ -18,6 +19,8 @@ export interface TfNode {
   readonly op: string;
   readonly inputs: readonly string[];
   readonly attr: Json;
+  /** GELU or Mish found written out in TF ops (fuse-functions.ts): this node is that activation of its one input */
+  readonly table?: TableActivation;
 }
 
 /** A runtime tensor: its IR name and shape, and its rank in TF (with the batch). */
@@ -222,20 +225,13 @@ function perChannel(x: Op, c: Tensor, channels: number): Float32Array {
   return last === channels ? Float32Array.from(c.data) : new Float32Array(channels).fill(c.data[0]!);
 }
 
-/**
- * x · Sigmoid(x) (Keras swish / SiLU as tfjs-converter writes it) and x · Tanh(Softplus(x)) (Mish),
- * the gate read by this Mul only: one silu (mish) table activation of x.
- */
+/** x · Sigmoid(x) (Keras swish / SiLU as tfjs-converter writes it) with the Sigmoid read by this Mul only: one silu table activation of x. */
 function gatedBySigmoid(x: Op, a: Runtime, b: Runtime): Value | undefined {
-  const fnOf = (n: Node | undefined, input: string): string | undefined => (n?.op === 'activation' && n.inputs[0] === input && typeof n.fn === 'object' && 'fn' in n.fn ? n.fn.fn : undefined);
   for (const [v, gate] of [[a, b], [b, a]] as const) {
     const p = x.ctx.soleProducer(gate.name);
-    const inner = p?.op === 'activation' ? p.inputs[0]! : '';
-    const mish = fnOf(p, inner) === 'tanh' && fnOf(x.ctx.soleProducer(inner), v.name) === 'softplus';
-    if (fnOf(p, v.name) !== 'sigmoid' && !mish) continue;
-    if (mish) x.ctx.drop(inner);
+    if (p?.op !== 'activation' || p.inputs[0] !== v.name || typeof p.fn !== 'object' || !('fn' in p.fn) || p.fn.fn !== 'sigmoid') continue;
     x.ctx.drop(gate.name);
-    return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [v.name], fn: { fn: mish ? 'mish' : 'silu' } }, v.rank);
+    return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [v.name], fn: { fn: 'silu' } }, v.rank);
   }
   return undefined;
 }
@@ -358,6 +354,7 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
   const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn }, x.tensor(0).rank);
   const channels = (): number => x.tensor(0).shape.at(-1)!;
+  if (n.table !== undefined) return act(n.table);
   switch (n.op) {
     case 'Identity':
       return x.input(0);

@@ -1,5 +1,5 @@
 /**
- * GELU and Mish written out in ONNX nodes (src/importers/onnx-fuse.ts): every form exporters write
+ * GELU and Mish written out in ONNX nodes (src/importers/fuse-functions.ts): every form exporters write
  * imports as one table activation computing what onnxruntime computes, and the int8 program runs
  * the same on the reference interpreter and the simulator; a near miss (another constant, an
  * intermediate read twice) is not taken and stays refused.

@@ -27,6 +27,9 @@ export interface Fusions {
   readonly removed: ReadonlySet<number>;
 }
 
+/** Most nodes one expression takes (GELU tanh: 11); past it the matcher stops descending. */
+const MAX_TAKEN = 16;
+
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.abs(b);
 
 /** Find the expressions; `scalar` gives a one-element constant's value (else undefined); `outputs` the graph outputs. */
@@ -46,10 +49,11 @@ export function findFunctions(nodes: readonly FuseNode[], scalar: (name: string)
   };
   const ins = (n: FuseNode): readonly string[] => n.inputs;
 
-  /** `name` as k · Π terms. */
+  /** `name` as k · Π terms (at most MAX_TAKEN nodes deep: a long chain of products is no GELU, and is not walked from each of its nodes). */
   const product = (name: string, taken: FuseNode[], root = false): { k: number; terms: string[] } => {
     const c = scalar(name);
     if (c !== undefined) return { k: c, terms: [] };
+    if (taken.length >= MAX_TAKEN) return { k: 1, terms: [name] };
     const at = (op: string): FuseNode | undefined => (root ? (standard(producer.get(name), op) ? producer.get(name) : undefined) : inner(name, op));
     const mul = at('Mul');
     if (mul !== undefined && ins(mul).length === 2) {

@@ -63,9 +63,10 @@ function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Te
     const op = Object.hasOwn(FUSE_OPS, n.op) && !refs.some((r) => r.control) ? FUSE_OPS[n.op]! : '';
     return { op, inputs: refs.map((r) => r.node), output: n.name };
   });
+  const consts = new Set(nodes.filter((n) => n.op === 'Const').map((n) => n.name));
   const scalar = (name: string): number | undefined => {
     const t = weights.get(name);
-    return t !== undefined && t.data.length === 1 && nodes.some((n) => n.name === name && n.op === 'Const') ? t.data[0] : undefined;
+    return t !== undefined && t.data.length === 1 && consts.has(name) ? t.data[0] : undefined;
   };
   const { roots, removed } = findFunctions(view, scalar, outputs);
   return nodes.flatMap((n, i) => {

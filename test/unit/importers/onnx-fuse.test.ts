@@ -81,4 +81,11 @@ describe('GELU and Mish written in ONNX nodes', () => {
     expect(error).toBeInstanceOf(NnchipError);
     expect((error as NnchipError).format()).toMatch(message);
   });
+
+  test('a chain of 20,000 Mul by a constant imports: the matcher descends at most a few products from each node', () => {
+    const nodes: NodeSpec[] = Array.from({ length: 20_000 }, (_, i) => n('Mul', [i === 0 ? 'x' : `m${i - 1}`, 'half'], i === 19_999 ? 'y' : `m${i}`));
+    const spec: ModelSpec = { input: [1, 4], output: [1, 4], nodes, inits: { half: scalar(0.5) }, opset: 13 };
+    const graph = loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-fuse-')), buildOnnx(spec)));
+    expect(graph.nodes).toHaveLength(20_000);
+  });
 });

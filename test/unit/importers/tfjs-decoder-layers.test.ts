@@ -2,7 +2,7 @@
  * TF.js Layers Conv2DTranspose and bilinear UpSampling2D: models written by tfjs (padding valid and
  * same, strides 1–3, a kernel smaller than the stride, an activation; bilinear ×2 and ×3 × ×2)
  * import to graphs that compute what TF.js computes, and their int8 programs run the same on the reference interpreter and the simulator,
- * close to float; Keras' output_padding (which tfjs ignores) is refused in one line.
+ * close to float, and compiled for a batch of 3 give each sample's codes; Keras' output_padding (which tfjs ignores) is refused in one line.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { interpret } from '../../../src/isa/interpret.js';
-import { quantizeInput } from '../../../src/isa/program.js';
+import { quantizeBatches, quantizeInput, splitOutputs } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
@@ -68,6 +68,11 @@ describe('TF.js Conv2DTranspose and bilinear UpSampling2D', () => {
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
       Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
     }
+    // a batch of 3 (samples stacked along the lines, phase stores included): each sample's codes as alone
+    const batched = compileGraph(graph, inputs, { rows: 8, cols: 8 }, 3);
+    const xs = inputs.slice(0, 3);
+    const got = splitOutputs(batched, quantizeBatches(batched, xs).map((codes) => simulate(batched, codes, { trace: false }).output), xs.length);
+    xs.forEach((x, i) => expect(Array.from(got[i]!)).toEqual(Array.from(interpret(program, quantizeInput(program, x)))));
   });
 
   test('output_padding (Keras; tfjs ignores it) is refused in one line', async () => {

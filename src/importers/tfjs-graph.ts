@@ -40,13 +40,19 @@ function readNodes(topology: unknown, file: string): TfNode[] {
     if (seen.has(n.name)) throw new NnchipError('NN202', 'the node name is used twice; names must be unique', { file, layer: n.name });
     seen.add(n.name);
   }
+  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
+  checkOps(nodes, file, true);
   return nodes;
 }
 
-/** Every unsupported op at once, with counts, so one run tells the user everything to replace. */
-function checkOps(nodes: readonly TfNode[], file: string): void {
+/**
+ * Every unsupported op at once, with counts, so one run tells the user everything to replace.
+ * `early`: none of them is an op the GELU/Mish matcher may take (Erf, Pow, …), else wait for the match.
+ */
+function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   const unsupported = new Map<string, number>();
   for (const n of nodes) if (n.table === undefined && !(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
+  if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op))) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
     throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file });

@@ -189,6 +189,23 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(g.save(), [32, 32, 3], ['upsample', 'pool2d:max']);
   });
 
+  test('liveness with two Conv2DBackpropInput (Keras Conv2DTranspose: SAME 3×3 and VALID 2×2, stride 2), each pooled back to 16×16, before conv 3', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    const pool = g.named('max_pooling2d_1/MaxPool');
+    const filter = (k: number, seed: number): Float32Array => Float32Array.from({ length: k * k * 16 * 16 }, (_, i) => Math.sin(i * 0.37 + seed) * 0.15);
+    const deconv = (name: string, from: string, k: number, padding: string): void =>
+      g.add({ name, op: 'Conv2DBackpropInput', input: [g.constant(`${name}/size`, [4], Int32Array.from([1, 32, 32, 16])), g.constant(`${name}/filter`, [k, k, 16, 16], filter(k, k)), from], attr: { strides: ints([1, 2, 2, 1]), padding: { s: b64(padding) }, data_format: { s: b64('NHWC') } } });
+    // a 3×3 window mixes neighbouring pixels, so a wrong phase or crop shows in the result
+    const down = (name: string, from: string): void => g.add({ ...pool, name, input: [from], attr: { ...pool.attr, ksize: ints([1, 3, 3, 1]), padding: { s: b64('SAME') } } });
+    deconv('up1', conv3.input![0]!, 3, 'SAME');
+    down('down1', 'up1');
+    deconv('up2', 'down1', 2, 'VALID');
+    down('down2', 'up2');
+    conv3.input![0] = 'down2';
+    await expectSameAsTfjs(g.save(), [32, 32, 3], ['convTranspose', 'pool2d:max']);
+  });
+
   test('liveness ending in a Conv1D as Keras exports it: Reshape to [N, 64, 32], ExpandDims, Conv2D, Squeeze, Mean over the sequence', async () => {
     const g = new GraphEdit('tfjs-graph-liveness');
     const flat = g.named('flatten_1/Reshape').name;

@@ -30,7 +30,10 @@ export const SUPPORTED_TFJS_LAYERS = [
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
+  'Rescaling', 'Average', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
 ] as const;
+/** Layers that are the identity at inference (noise and dropout only act while training). */
+const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
 const ACTIVATIONS = TFJS_ACTIVATIONS;
 
 /** A config value under its Keras (snake_case) or tfjs (camelCase) key. */
@@ -124,7 +127,11 @@ function dense(x: Layer): Node[] {
   const units = x.get('units');
   if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${JSON.stringify(units)}; expected a positive integer`);
   if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
-  x.one();
+  // Keras applies Dense to the last axis: on a map [H, W, C] or a sequence [1, L, C], per pixel (a 1×1 convolution)
+  if (x.ctx.shapeOf(x.one()).length === 3) {
+    const pixelwise = { shape: [1, 1, ...kernel.shape], data: kernel.data };
+    return withActivation({ ...x.base(), op: 'conv2d', kernel: pixelwise, bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation());
+  }
   return withActivation({ ...x.base(), op: 'dense', kernel, bias: x.bias(), activation: 'linear' }, x.activation());
 }
 
@@ -139,19 +146,35 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   if (oneD) sequenceOnly(x);
   const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
   const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
-  const dil = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
-  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(oneD ? dil[1] : dil)} is not supported (only 1)`);
+  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  // tfjs-layers' DepthwiseConv2D ignores dilation_rate (its shapes and its results are the undilated ones) while Keras applies it
+  if (depthwise && (dil[0] !== 1 || dil[1] !== 1)) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported for DepthwiseConv2D (tfjs ignores it, Keras applies it: the model means two things; only 1)`);
   const stored = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
-  const kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
+  let kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
   const [kh, kw, , cout] = kernel.shape;
   if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  let isDepthwise = depthwise;
   if (depthwise) {
     const mult = x.get('depth_multiplier') ?? 1;
-    if (mult !== 1 || cout !== 1) throw x.fail('NN110', `depth_multiplier ${String(mult)} is not supported (only 1)`);
+    if (mult !== cout) throw x.fail('NN201', `depth_multiplier ${String(mult)} but the depthwise kernel has shape ${JSON.stringify(kernel.shape)}`);
+    if (cout !== 1) [kernel, isDepthwise] = [multiplied(kernel), false];
   } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
-  // causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
-  const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, size[1] - 1, 0, 0] : x.pads(size, strides);
-  return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise, activation: 'linear' }, x.activation());
+  // the window a dilated kernel spans; causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
+  const span: [number, number] = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
+  const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, span[1] - 1, 0, 0] : x.pads(span, strides);
+  const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
+  return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise: isDepthwise, activation: 'linear', ...dilations }, x.activation());
+}
+
+/**
+ * A depthwise kernel [KH, KW, C, m] with a channel multiplier m > 1 as a full kernel [KH, KW, C, C·m]:
+ * output channel c·m + j reads input channel c alone (TF's order), zero elsewhere.
+ */
+function multiplied(k: Tensor): Tensor {
+  const [kh, kw, c, m] = k.shape as [number, number, number, number];
+  const data = new Float32Array(kh * kw * c * c * m);
+  for (let t = 0; t < kh * kw; t++) for (let i = 0; i < c; i++) for (let j = 0; j < m; j++) data[(t * c + i) * c * m + i * m + j] = k.data[(t * c + i) * m + j]!;
+  return { shape: [kh, kw, c, c * m], data };
 }
 
 /**
@@ -211,13 +234,15 @@ function separable(x: Layer): Node[] {
   const size = x.pair('kernel_size');
   const strides = x.pair('strides', [1, 1]);
   const dil = x.pair('dilation_rate', [1, 1]);
-  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
   const dw = x.weight('depthwise_kernel');
-  if (dw.shape[3] !== 1) throw x.fail('NN110', `depth_multiplier ${String(dw.shape[3])} is not supported (only 1)`);
   if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
+  const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
+  const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
+  // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
+  const one = dw.shape[3] === 1;
   const depthwise = `${x.l.name}/depthwise`;
   return [
-    { name: depthwise, op: 'conv2d', inputs: [input], output: depthwise, kernel: dw, bias: null, strides, pads: x.pads(size, strides), depthwise: true, activation: 'linear' },
+    { name: depthwise, op: 'conv2d', inputs: [input], output: depthwise, kernel: one ? dw : multiplied(dw), bias: null, strides, pads: x.pads(span, strides), depthwise: one, activation: 'linear', ...dilations },
     ...withActivation({ ...x.base(), inputs: [depthwise], op: 'conv2d', kernel: x.weight('pointwise_kernel'), bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation()),
   ];
 }
@@ -317,13 +342,13 @@ function batchNorm(x: Layer): Node[] {
 }
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
-function add(x: Layer): Node[] {
-  if (x.inputs.length < 2) throw x.fail('NN107', `Add has ${x.inputs.length} input(s); it needs at least two`);
+function add(x: Layer, name = x.l.name): Node[] {
+  if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
   const nodes: Node[] = [];
   let acc = x.inputs[0]!;
   for (let i = 1; i < x.inputs.length; i++) {
     const last = i === x.inputs.length - 1;
-    const out = last ? x.l.name : `${x.l.name}/sum${i}`;
+    const out = last ? name : `${name}/sum${i}`;
     nodes.push({ name: out, op: 'add', inputs: [acc, x.inputs[i]!], output: out });
     acc = out;
   }
@@ -358,8 +383,29 @@ function relu(x: Layer): Node[] {
   const slope = x.get('negative_slope') ?? 0;
   const threshold = x.get('threshold') ?? 0;
   if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0)`);
-  if (max !== undefined && max !== null && max !== 6) throw x.fail('NN110', `ReLU with max_value ${String(max)} is not supported (only none or 6)`);
-  return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : 'relu' }];
+  if (max === undefined || max === null) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'relu' }];
+  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${JSON.stringify(max)}; expected a positive number`);
+  // ReLU-n: a clamp to [0, n], the threshold's lo/hi at the bounds' codes
+  return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : { clip: [0, max] } }];
+}
+
+/** Rescaling: y = x·scale + offset (a number, or one per channel), a per-channel scale and offset. */
+function rescaling(x: Layer): Node[] {
+  const c = x.ctx.shapeOf(x.one()).at(-1) ?? 1;
+  const perChannel = (key: string, fallback: number): Float32Array => {
+    const v = x.get(key) ?? fallback;
+    const list = typeof v === 'number' ? Array<number>(c).fill(v) : v;
+    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a finite number or one per channel (${c})`);
+    return Float32Array.from(list as number[]);
+  };
+  return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
+}
+
+/** Average of n ≥ 2 inputs: their sum (a chain of adds), scaled by 1/n. */
+function average(x: Layer): Node[] {
+  const sum = add(x, `${x.l.name}/sum`);
+  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
+  return [...sum, { ...x.base(), inputs: [`${x.l.name}/sum`], op: 'batchNorm', scale: new Float32Array(c).fill(1 / x.inputs.length), offset: new Float32Array(c) }];
 }
 
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
@@ -428,9 +474,12 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
     }
     case 'Softmax':
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
-    case 'Dropout':
-      return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
+    case 'Rescaling':
+      return rescaling(x);
+    case 'Average':
+      return average(x);
     default:
+      if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
       throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * TF.js Layers options that map exactly onto the IR and used to be refused (session 10 op-coverage
+ * audit): dilated Conv2D/Conv1D/SeparableConv2D, a depthwise channel multiplier (DepthwiseConv2D and
+ * SeparableConv2D depth_multiplier 2), ReLU(max_value n) as a clamp, Rescaling, the Average merge, Dense
+ * on a map or a sequence (Keras applies it per pixel: a 1×1 convolution, not a Flatten), and the layers
+ * that are the identity at inference (GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D).
+ * Models written by tfjs itself: the imported graph computes what TF.js computes, and the int8 program
+ * runs the same on the reference interpreter and the simulator, close to float.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tfjs from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { describe, expect, test } from 'vitest';
+import type { NnchipError } from '../../../src/diagnostics/error.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput } from '../../../src/isa/program.js';
+import { simulate } from '../../../sim/index.js';
+import { expectClose } from '../../helpers/close.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { randomSamples } from '../../helpers/random-graph.js';
+import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
+
+const L = tfjs.layers;
+const init = (seed: number) => ({ kernelInitializer: tfjs.initializers.glorotUniform({ seed }), biasInitializer: tfjs.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 1 }) });
+const sepInit = (seed: number) => ({ depthwiseInitializer: tfjs.initializers.glorotUniform({ seed }), pointwiseInitializer: tfjs.initializers.glorotUniform({ seed: seed + 1 }), biasInitializer: tfjs.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 2 }) });
+
+/** [9, 9, 3]: Rescaling, dilated Conv2D (same) with ReLU(max_value 1), depthwise ×2, dilated separable ×2, GaussianNoise, Average of three branches. */
+function imageNet(): tf.LayersModel {
+  const x = tfjs.input({ shape: [9, 9, 3] });
+  const r = L.rescaling({ scale: 0.5, offset: -0.25 }).apply(x) as tf.SymbolicTensor;
+  const a = L.reLU({ maxValue: 1 }).apply(L.conv2d({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', ...init(1) }).apply(r)) as tf.SymbolicTensor;
+  const b = L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: tfjs.initializers.glorotUniform({ seed: 3 }) }).apply(r) as tf.SymbolicTensor;
+  const c = L.separableConv2d({ filters: 6, kernelSize: 3, dilationRate: [2, 1], depthMultiplier: 2, padding: 'same', activation: 'relu', ...sepInit(5) }).apply(r) as tf.SymbolicTensor;
+  const m = L.average().apply([a, L.gaussianNoise({ stddev: 0.3 }).apply(b) as tf.SymbolicTensor, c]) as tf.SymbolicTensor;
+  const y = L.dense({ units: 4, ...init(8) }).apply(L.globalAveragePooling2d({}).apply(m)) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: y });
+}
+
+/** [12, 4] sequence: Rescaling per channel, Conv1D dilation 2 (same), Dense per step (relu), AlphaDropout, SpatialDropout1D, GlobalAveragePooling1D, Dense. */
+function sequenceNet(): tf.LayersModel {
+  return tfjs.sequential({ layers: [
+    L.rescaling({ inputShape: [12, 4], scale: 2, offset: -1 }),
+    L.conv1d({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', ...init(11) }),
+    L.dense({ units: 5, activation: 'relu', ...init(13) }),
+    L.alphaDropout({ rate: 0.2 }),
+    L.spatialDropout1d({ rate: 0.2 }),
+    L.globalAveragePooling1d({}),
+    L.dense({ units: 3, ...init(15) }),
+  ] });
+}
+
+/** [5, 5, 3]: Conv2D, Dense on the map (per pixel), GaussianDropout, Flatten, Dense. */
+function denseOnMap(): tf.LayersModel {
+  return tfjs.sequential({ layers: [
+    L.conv2d({ inputShape: [5, 5, 3], filters: 4, kernelSize: 3, activation: 'relu', ...init(21) }),
+    L.dense({ units: 6, activation: 'tanh', ...init(23) }),
+    L.gaussianDropout({ rate: 0.3 }),
+    L.flatten(),
+    L.dense({ units: 3, ...init(25) }),
+  ] });
+}
+
+describe('TF.js Layers options that map exactly onto the IR', () => {
+  const NETS: [string, () => tf.LayersModel, number, string[]][] = [
+    ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
+    ['Rescaling per step, dilated Conv1D, Dense per step, AlphaDropout, SpatialDropout1D', sequenceNet, 48, ['conv2d', 'globalAvgPool', 'dense']],
+    ['Dense on a map (per pixel), GaussianDropout', denseOnMap, 75, ['conv2d', 'flatten', 'dense']],
+  ];
+  test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {
+    const model = build();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+    await saveTfjsModel(model, dir);
+    const graph = loadModel(join(dir, 'model.json'));
+    for (const op of ops) expect(graph.nodes.map((n) => n.op)).toContain(op);
+    const inputs = randomSamples(16, size, 5, -1, 2);
+    const want = tfjsPredict(model, inputs);
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    const out = program.output;
+    const range = Math.max(...want.flat()) - Math.min(...want.flat());
+    for (const [i, x] of inputs.slice(0, 6).entries()) {
+      const codes = quantizeInput(program, x);
+      const ref = interpret(program, codes);
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+      Array.from(ref).forEach((q, j) => expect(Math.abs(out.scale * (q - out.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
+    }
+  });
+
+  test('ReLU(max_value 1) is a clamp fused into the convolution; depth_multiplier 2 a full kernel of 6 outputs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+    await saveTfjsModel(imageNet(), dir);
+    const graph = loadModel(join(dir, 'model.json'));
+    expect(graph.nodes.some((n) => n.op === 'activation' && typeof n.fn === 'object' && 'clip' in n.fn && n.fn.clip.join() === '0,1')).toBe(true);
+    const dw = graph.nodes.find((n) => n.op === 'conv2d' && n.name.startsWith('depthwise'));
+    expect(dw?.op === 'conv2d' && [dw.depthwise, dw.kernel.shape.join()]).toEqual([false, '3,3,3,6']);
+    expect(graph.nodes.filter((n) => n.op === 'conv2d' && n.dilations !== undefined).map((n) => n.op === 'conv2d' && n.dilations!.join())).toEqual(['2,2', '2,1']);
+  });
+
+  test('DepthwiseConv2D dilation_rate is refused in one line: tfjs ignores it, Keras applies it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+    await saveTfjsModel(tfjs.sequential({ layers: [L.depthwiseConv2d({ name: 'dw', inputShape: [7, 7, 2], kernelSize: 3, dilationRate: 2 })] }), dir);
+    let line = '';
+    try {
+      loadModel(join(dir, 'model.json'));
+    } catch (e) {
+      line = (e as NnchipError).format();
+    }
+    expect(line).toMatch(/^error NN110: model\.json: layer "dw": dilation_rate \[2,2\] is not supported for DepthwiseConv2D \(tfjs ignores it, Keras applies it: the model means two things; only 1\) — /);
+  });
+});

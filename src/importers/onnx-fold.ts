@@ -5,7 +5,9 @@
  * computed at run time from the activation's shape. Every shape is static here (the batch is one
  * sample), so Shape of an activation is a constant, and Gather, Unsqueeze, Squeeze, Concat, Slice,
  * Cast and integer Add/Sub/Mul/Div of constant integer tensors are constants too: the Reshape gets
- * [1, -1] as when exported with a fixed batch.
+ * [1, -1] as when exported with a fixed batch. `F.pad` writes its pads as ConstantOfShape → Concat →
+ * Reshape [-1, 2] → Slice (step −1, end −2^63 + 1) → Transpose → Reshape [-1] → Cast: folded alike, so
+ * the Pad reads constant pads.
  */
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import type { OnnxNode } from './onnx-op.js';
@@ -14,13 +16,13 @@ import { onnx, type TensorProto } from './onnx-tensors.js';
 const DT = onnx.TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
-export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div'];
+export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose'];
 
 /** What folding needs from the walker. */
 export interface FoldContext {
   readonly opset: number;
   /** A constant integer tensor (INT64/INT32), or undefined for a float constant or a computed tensor. */
-  intConst(name: string, site: ErrorSite): { dims: number[]; data: number[] } | undefined;
+  intConst(name: string, site: ErrorSite, saturate?: boolean): { dims: number[]; data: number[] } | undefined;
   /** The ONNX shape of a computed tensor (batch 1), or undefined when the name is no activation. */
   activationShape(name: string): readonly number[] | undefined;
 }
@@ -29,6 +31,16 @@ export interface FoldContext {
 const MAX_FOLDED = 4096;
 
 const int64 = (dims: number[], data: number[]): TensorProto => ({ dataType: DT.INT64, dims, int64Data: data });
+const size = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
+/** The first value of a one-value INT64/INT32 tensor stored as raw bytes (ConstantOfShape's value). */
+function rawInt(t: TensorProto): number | bigint {
+  const raw = t.rawData;
+  if (raw === undefined || raw === null || raw.length < (t.dataType === DT.INT64 ? 8 : 4)) return 0;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  return t.dataType === DT.INT64 ? view.getBigInt64(0, true) : view.getInt32(0, true);
+}
+/** Row-major strides of a shape. */
+const stridesOf = (dims: readonly number[]): number[] => dims.map((_, i) => size(dims.slice(i + 1)));
 
 /** The node's output as a constant INT64 tensor, or null when it is not shape arithmetic on constants. */
 export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null {
@@ -52,11 +64,23 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     const dims = shape.slice(start, Math.max(start, end));
     return int64([dims.length], [...dims]);
   }
-  if (n.inputs.length === 0 || n.inputs.some((t) => t === '')) return null;
-  const ins = n.inputs.map((t) => ctx.intConst(t, site));
+  if (n.opType === 'ConstantOfShape') {
+    const shape = n.inputs[0] === undefined || n.inputs[0] === '' ? undefined : ctx.intConst(n.inputs[0], site);
+    const value = n.attrs.tensor('value');
+    // a float fill (the default) is no shape arithmetic: the op is refused by name
+    if (shape === undefined || value === undefined || (value.dataType !== DT.INT64 && value.dataType !== DT.INT32)) return null;
+    if (shape.dims.length !== 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${JSON.stringify(shape.data)} is not a list of sizes`);
+    const count = size(shape.data);
+    if (count > MAX_FOLDED) throw fail(`a folded constant of ${count} values; shape arithmetic holds at most ${MAX_FOLDED}`);
+    const fill = Number(String((value.dataType === DT.INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));
+    if (!Number.isSafeInteger(fill)) throw broken('the fill value is not an integer nnchip can represent');
+    return int64([...shape.data], Array<number>(count).fill(fill));
+  }
+  if (n.inputs.length === 0 || n.inputs.some((t, i) => t === '' && !(n.opType === 'Slice' && i >= 3))) return null;
+  // Slice's starts and ends may hold ±(2^63 − 1) ("to the end"): saturated, they clamp alike
+  const ins = n.inputs.map((t, i) => (t === '' ? { dims: [0], data: [] } : ctx.intConst(t, site, n.opType === 'Slice' && (i === 1 || i === 2))));
   if (ins.some((t) => t === undefined)) return null;
   const [a, b] = ins as { dims: number[]; data: number[] }[];
-  const size = (dims: number[]): number => dims.reduce((x, y) => x * y, 1);
   const out = ((): TensorProto => {
     switch (n.opType) {
       case 'Gather': {
@@ -90,13 +114,47 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         return int64([data.length], data);
       }
       case 'Slice': {
-        if (a!.dims.length !== 1) throw fail(`of a rank-${a!.dims.length} constant is not supported (only a 1-D shape)`);
-        const len = a!.data.length;
-        const step = ins[4]?.data[0] ?? 1;
-        if (step !== 1) throw fail(`step ${step} is not supported (only 1)`);
-        const clamp = (v: number): number => Math.min(len, Math.max(0, v < 0 ? v + len : v));
-        const data = a!.data.slice(clamp(b!.data[0] ?? 0), clamp(ins[2]?.data[0] ?? len));
-        return int64([data.length], data);
+        // starts, ends, axes (default: the first ones), steps (default 1; negative walks backwards), clamped as ONNX clamps
+        const rank = a!.dims.length;
+        const [starts, ends] = [b!.data, ins[2]?.data ?? []];
+        const axes = ins[3] !== undefined && ins[3].data.length > 0 ? ins[3].data.map((x) => axisOf(x, rank)) : starts.map((_, i) => i);
+        const steps = ins[4] !== undefined && ins[4].data.length > 0 ? ins[4].data : starts.map(() => 1);
+        if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length || new Set(axes).size !== axes.length) throw broken('starts, ends, axes and steps differ in length or repeat an axis');
+        const picks = a!.dims.map((d) => Array.from({ length: d }, (_, i) => i));
+        axes.forEach((ax, i) => {
+          const d = a!.dims[ax]!;
+          const step = steps[i]!;
+          if (step === 0) throw broken('a step of 0');
+          const norm = (v: number): number => (v < 0 ? v + d : v);
+          const [lo, hi] = step > 0 ? [0, d] : [-1, d - 1];
+          const start = Math.min(step > 0 ? d : d - 1, Math.max(step > 0 ? 0 : -1, norm(starts[i]!)));
+          const end = Math.min(hi, Math.max(lo, norm(ends[i]!)));
+          const kept: number[] = [];
+          for (let k = start; step > 0 ? k < end : k > end; k += step) kept.push(k);
+          picks[ax] = kept;
+        });
+        return gathered(a!, picks);
+      }
+      case 'Reshape': {
+        // 0 copies the input's size (unless allowzero), -1 takes what is left
+        const allowzero = n.attrs.int('allowzero', 0) === 1;
+        const dims = b!.data.map((d, i) => (d === 0 && !allowzero ? (a!.dims[i] ?? NaN) : d));
+        const known = size(dims.filter((d) => d !== -1));
+        const free = dims.filter((d) => d === -1).length;
+        const total = size(a!.dims);
+        const out = dims.map((d) => (d === -1 ? total / known : d));
+        if (free > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || size(out) !== total) throw broken(`shape ${JSON.stringify(b!.data)} does not fit a ${JSON.stringify(a!.dims)} constant`);
+        return int64(out, a!.data);
+      }
+      case 'Transpose': {
+        const rank = a!.dims.length;
+        const perm = n.attrs.ints('perm') ?? a!.dims.map((_, i) => rank - 1 - i);
+        if (perm.length !== rank || [...perm].sort((x, y) => x - y).some((p, i) => p !== i)) throw broken(`perm ${JSON.stringify(perm)} is not a permutation of ${rank} axes`);
+        const dims = perm.map((p) => a!.dims[p]!);
+        const from = stridesOf(a!.dims);
+        const to = stridesOf(dims);
+        const data = Array.from({ length: a!.data.length }, (_, o) => a!.data[perm.reduce((at, p, i) => at + (Math.floor(o / to[i]!) % dims[i]!) * from[p]!, 0)]!);
+        return int64(dims, data);
       }
       case 'Cast': {
         const to = n.attrs.int('to', DT.INT64);
@@ -123,4 +181,12 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
   })();
   if ((out.int64Data ?? []).length > MAX_FOLDED) throw fail(`a folded constant of ${(out.int64Data ?? []).length} values; shape arithmetic holds at most ${MAX_FOLDED}`);
   return out;
+}
+
+/** The elements of an N-D constant at the kept indices of each axis, row-major. */
+function gathered(a: { dims: number[]; data: number[] }, picks: number[][]): TensorProto {
+  const from = stridesOf(a.dims);
+  let offsets = [0];
+  picks.forEach((kept, ax) => (offsets = offsets.flatMap((o) => kept.map((k) => o + k * from[ax]!))));
+  return int64(picks.map((k) => k.length), offsets.map((o) => a.data[o]!));
 }

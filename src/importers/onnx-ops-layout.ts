@@ -8,6 +8,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
+import { dtypeName } from './onnx-tensors.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -171,4 +172,10 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Resize: resize,
   Identity: (o) => identity(o, o.activation(0)),
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
+  // x.float() / .to(torch.float32) on the float input: nothing to do (a Cast of integer constants is folded)
+  Cast: (o) => {
+    const to = o.n.attrs.int('to', 0);
+    if (to !== 1) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to FLOAT, which a float tensor already is)`);
+    return identity(o, o.activation(0));
+  },
 };

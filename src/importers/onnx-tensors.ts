@@ -95,19 +95,29 @@ export function floatTensor(t: TensorProto, src: TensorSource, site: Site, what:
 }
 
 /** A small integer tensor (INT64 or INT32), e.g. a Reshape target. */
-export function intTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: number[] } {
+/**
+ * An INT64/INT32 tensor's values. saturate: values beyond ±2^53 become ±(2^53 − 1) instead of NN107
+ * (Slice's starts/ends, where PyTorch writes ±(2^63 − 1) for "to the end": any value past the axis clamps alike).
+ */
+export function intTensor(t: TensorProto, src: TensorSource, site: Site, what: string, saturate = false): { dims: number[]; data: number[] } {
   const wide = t.dataType === DTYPE.INT64;
   if (!wide && t.dataType !== DTYPE.INT32) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}; expected INT64`, site);
   const { dims, n } = dimsOf(t, site, what, src.limits);
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  const sat = (v: unknown): unknown => {
+    if (!saturate) return v;
+    const big = typeof v === 'bigint' ? v : typeof v === 'number' ? (Number.isInteger(v) ? BigInt(v) : v) : /^-?\d+$/.test(String(v)) ? BigInt(String(v)) : v;
+    return typeof big === 'bigint' ? (big > limit ? limit : big < -limit ? -limit : big) : big;
+  };
   const raw = rawBytes(t, n * (wide ? 8 : 4), src, site, what);
   if (raw !== undefined) {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const data = Array.from({ length: n }, (_, i) => (wide ? toInt(view.getBigInt64(i * 8, true), site, what) : view.getInt32(i * 4, true)));
+    const data = Array.from({ length: n }, (_, i) => (wide ? toInt(sat(view.getBigInt64(i * 8, true)), site, what) : view.getInt32(i * 4, true)));
     return { dims, data };
   }
   const vals = wide ? (t.int64Data ?? []) : (t.int32Data ?? []);
   if (vals.length !== n) throw new NnchipError('NN105', `${what} holds ${vals.length} values but its shape needs ${n}`, site);
-  return { dims, data: vals.map((v) => toInt(v, site, what)) };
+  return { dims, data: vals.map((v) => toInt(sat(v), site, what)) };
 }
 
 /** A node's attributes by name, with typed accessors and defaults. */

@@ -218,10 +218,10 @@ class Walker implements OnnxContext, FoldContext {
     return true;
   }
 
-  intConst(name: string, site: ErrorSite): { dims: number[]; data: number[] } | undefined {
+  intConst(name: string, site: ErrorSite, saturate = false): { dims: number[]; data: number[] } | undefined {
     const proto = this.consts.get(name);
     if (proto === undefined || (proto.dataType !== onnx.TensorProto.DataType.INT64 && proto.dataType !== onnx.TensorProto.DataType.INT32)) return undefined;
-    return intTensor(proto, this.src, site, `tensor "${name}"`);
+    return intTensor(proto, this.src, site, `tensor "${name}"`, saturate);
   }
 
   activationShape(name: string): readonly number[] | undefined {

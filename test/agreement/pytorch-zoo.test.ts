@@ -39,6 +39,7 @@ const SHAPES: Record<string, number[]> = {
   mish: [1, 4, 8, 8],
   deconv: [1, 4, 8, 8],
   bilinear: [1, 2, 8, 8],
+  fpad: [1, 3, 8, 8],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -17,6 +17,11 @@ export interface OnnxView {
   readonly last: boolean;
   /** rank 2 only: a column [K, 1] (one sample of Gemm with transA 1) */
   readonly transposed?: boolean;
+  /**
+   * rank 5 only: [1, a, b, H, W], the channel axis of an NCHW map split in two (channel i·b + j), as a
+   * channel shuffle writes it (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape); only Reshape and Transpose read it
+   */
+  readonly groups?: readonly [number, number];
 }
 
 /** What the model walker offers the per-op converters. */
@@ -25,7 +30,8 @@ export interface OnnxContext {
   isConst(name: string): boolean;
   /** A float constant (initializer or Constant output) in ONNX layout; NN110 when computed at run time. */
   floats(name: string, site: ErrorSite, what: string): { dims: number[]; data: Float32Array };
-  ints(name: string, site: ErrorSite, what: string): number[];
+  /** saturate: values beyond ±2^53 clamp (Slice's "to the end") instead of NN107 */
+  ints(name: string, site: ErrorSite, what: string, saturate?: boolean): number[];
   /** A weight derived from constant `name` by `transform`, made once: a tensor used twice stays one object. */
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor;
   /** The ONNX shape of an activation, batch included (1). */
@@ -75,6 +81,9 @@ export class Op {
   activation(i: number): string {
     const t = this.input(i);
     if (this.ctx.isConst(t)) throw this.fail(`input ${i} "${t}" is a constant; nnchip needs it computed from the model input`);
+    if (this.ctx.view(t).groups !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
+      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
+    }
     return t;
   }
   get out(): string {

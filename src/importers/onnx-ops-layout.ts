@@ -23,6 +23,12 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   if (product(to) !== product(from) || to.some((d) => !Number.isInteger(d) || d < 1)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(from)} to ${JSON.stringify(to)}`, { layer: o.n.name });
   if (to[0] !== 1) throw o.fail(`target ${JSON.stringify(to)} changes the batch dimension`);
   if (same(from, to)) return identity(o, x);
+  // a channel shuffle: [1, C, H, W] → [1, g, C/g, H, W] and back are views (the channel order is unchanged)
+  if (o.ctx.isMap(x) && v.rank === 4 && !v.last && v.groups === undefined && to.length === 5 && to[1]! * to[2]! === from[1] && to[3] === from[2] && to[4] === from[3]) {
+    return identity(o, x, { rank: 5, last: false, groups: [to[1]!, to[2]!] });
+  }
+  if (v.groups !== undefined && to.length === 4 && to[1] === from[1]! * from[2]! && to[2] === from[3] && to[3] === from[4]) return identity(o, x, { rank: 4, last: false });
+  if (v.groups !== undefined && to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (a [1, g, C/g, H, W] view goes back to [1, C, H, W] or is flattened)`);
   if (to.length === 2) {
     // a flatten: channel-major over a channel-first map, as ONNX flattens NCHW
     return [{ ...o.base([x]), op: 'flatten', ...(o.ctx.isMap(x) && !v.last ? { order: 'chw' as const } : {}), view: { rank: 2, last: false } }];
@@ -115,7 +121,78 @@ function transpose(o: Op): Built[] {
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
   if (v.rank === 3 && key === '[0,2,1]' && o.ctx.isMap(x)) return identity(o, x, { rank: 3, last: !v.last });
   if (v.rank === 4 && o.ctx.isMap(x) && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
+  if (v.groups !== undefined && key === '[0,2,1,3,4]') {
+    // the channel shuffle itself: channel i·b + j moves to j·a + i, a 1×1 convolution by a permutation
+    const [a, b] = v.groups;
+    const c = a * b;
+    const data = new Float32Array(c * c);
+    for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[(i * b + j) * c + j * a + i] = 1;
+    return [{ ...o.base([x]), op: 'conv2d', kernel: { shape: [1, 1, c, c], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear', view: { rank: 5, last: false, groups: [b, a] } }];
+  }
   throw o.fail(`perm ${key} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only NCHW ↔ NHWC, NCL ↔ NLC and [1, K] ↔ [K, 1], which move no data)`);
+}
+
+/** Channels [from, from + count) of x: a dense / 1×1 convolution whose kernel selects them (a 1 per output). */
+function selectChannels(o: Op, x: string, from: number, count: number, output: string, name: string): Built {
+  const v = o.ctx.view(x);
+  const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
+  const data = new Float32Array(c * count);
+  for (let k = 0; k < count; k++) data[(from + k) * count + k] = 1;
+  const base = { name, output, bias: null, activation: 'linear' as const };
+  if (v.rank === 2 && !v.transposed) return { ...base, inputs: [x], op: 'dense', kernel: { shape: [c, count], data } };
+  if (v.rank >= 3) return { ...base, inputs: [v.last ? x : o.ctx.asMap(x, o.site)], op: 'conv2d', kernel: { shape: [1, 1, c, count], data }, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false };
+  throw o.fail(`input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; only [N, K] or a map's channels can be sliced`);
+}
+
+/** Slice (opset ≥ 10) of the channel axis, step 1 (torch's x[:, a:b] and chunk); every other axis whole. */
+function slice(o: Op): Built[] {
+  const x = o.activation(0);
+  const shape = o.ctx.onnxShape(x);
+  const rank = shape.length;
+  const list = (i: number, what: string): number[] | undefined => (o.optional(i) === undefined ? undefined : o.ctx.ints(o.input(i), o.site, what, i <= 2));
+  const starts = list(1, 'starts') ?? [];
+  const ends = list(2, 'ends') ?? [];
+  const axes = (list(3, 'axes') ?? starts.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
+  const steps = list(4, 'steps') ?? starts.map(() => 1);
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length || axes.some((a) => !(a >= 0 && a < rank))) throw new NnchipError('NN107', 'Slice: starts, ends, axes and steps do not fit the input', o.site);
+  const channel = o.channelAxis(x);
+  let [lo, hi] = [0, shape[channel]!];
+  axes.forEach((a, i) => {
+    const d = shape[a]!;
+    const clamp = (v: number): number => Math.min(d, Math.max(0, v < 0 ? v + d : v));
+    const [s, e] = [clamp(starts[i]!), clamp(ends[i]!)];
+    if (a === channel && steps[i] === 1) [lo, hi] = [s, e];
+    else if (steps[i] !== 1 || s !== 0 || e !== d) throw o.fail(`slicing axis ${a} of a ${JSON.stringify(shape)} tensor${steps[i] !== 1 ? ` with step ${steps[i]}` : ''} is not supported (only the channel axis ${channel}, step 1)`);
+  });
+  if (hi <= lo) throw o.fail(`the slice of ${JSON.stringify(shape)} is empty`);
+  if (lo === 0 && hi === shape[channel]) return identity(o, x);
+  return [selectChannels(o, x, lo, hi - lo, o.out, o.n.name)];
+}
+
+/** Split of the channel axis (torch.split / chunk): one channel selection per output. */
+function split(o: Op): Built[] {
+  const x = o.activation(0);
+  const shape = o.ctx.onnxShape(x);
+  const axis0 = o.n.attrs.int('axis', 0);
+  const axis = axis0 < 0 ? axis0 + shape.length : axis0;
+  const channel = o.channelAxis(x);
+  if (axis !== channel) throw o.fail(`axis ${axis0} is not supported (only the channel axis, ${channel})`);
+  const c = shape[channel]!;
+  const n = o.n.outputs.length;
+  const given = o.optional(1) !== undefined ? o.ctx.ints(o.input(1), o.site, 'split') : o.n.attrs.ints('split');
+  // no sizes: equal parts (opset 18: num_outputs parts of ⌈C / n⌉, the last one smaller)
+  const part = Math.ceil(c / n);
+  const sizes = given ?? Array.from({ length: n }, (_, i) => Math.min(part, c - i * part));
+  if (sizes.length !== n || sizes.some((k) => !(Number.isInteger(k) && k >= 1)) || sizes.reduce((p, k) => p + k, 0) !== c || (given === undefined && o.ctx.opset < 18 && c % n !== 0)) {
+    throw new NnchipError('NN107', `Split: sizes ${JSON.stringify(sizes)} do not split ${c} channels into ${n} outputs`, o.site);
+  }
+  let at = 0;
+  return sizes.flatMap((k, i) => {
+    const from = at;
+    at += k;
+    const out = o.n.outputs[i] ?? '';
+    return out === '' ? [] : [selectChannels(o, x, from, k, out, n === 1 ? o.n.name : `${o.n.name}/${i}`)];
+  });
 }
 
 function concat(o: Op): Built[] {
@@ -171,6 +248,8 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Concat: concat,
   Resize: resize,
   Identity: (o) => identity(o, o.activation(0)),
+  Slice: slice,
+  Split: split,
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
   // x.float() / .to(torch.float32) on the float input: nothing to do (a Cast of integer constants is folded)
   Cast: (o) => {

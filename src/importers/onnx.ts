@@ -155,10 +155,10 @@ class Walker implements OnnxContext, FoldContext {
     return t;
   }
 
-  ints(name: string, site: ErrorSite, what: string): number[] {
+  ints(name: string, site: ErrorSite, what: string, saturate = false): number[] {
     const proto = this.consts.get(name);
     if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
-    return intTensor(proto, this.src, site, `tensor "${name}"`).data;
+    return intTensor(proto, this.src, site, `tensor "${name}"`, saturate).data;
   }
 
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor {
@@ -187,6 +187,7 @@ class Walker implements OnnxContext, FoldContext {
     const v = this.view(name);
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
+      if (v.groups !== undefined) return [1, ...v.groups, h, w];
       const spatial = v.rank === 3 ? [w] : [h, w];
       return v.last ? [1, ...spatial, c] : [1, c, ...spatial];
     }

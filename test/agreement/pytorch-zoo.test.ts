@@ -40,6 +40,7 @@ const SHAPES: Record<string, number[]> = {
   deconv: [1, 4, 8, 8],
   bilinear: [1, 2, 8, 8],
   fpad: [1, 3, 8, 8],
+  shuffle: [1, 3, 8, 8],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

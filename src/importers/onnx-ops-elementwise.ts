@@ -132,8 +132,11 @@ function pad(o: Op): Built[] {
   return [{ ...o.base([x]), op: 'pad', pads: p as [number, number, number, number] }];
 }
 
-/** ReduceMean / ReduceSum over all spatial axes of a channel-first map = global average (sum) pooling. */
-function reduce(o: Op, sum: boolean): Built[] {
+/**
+ * ReduceMean / ReduceSum / ReduceMax over all spatial axes of a map (channel-first, or channels-last
+ * after a Transpose or as MatMul's rows [N, T, F]) = global average (sum, max) pooling.
+ */
+function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   const x = o.activation(0);
   const v = o.ctx.view(x);
   const keep = o.n.attrs.int('keepdims', 1) !== 0;
@@ -142,10 +145,19 @@ function reduce(o: Op, sum: boolean): Built[] {
   if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
   const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
   const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
-  if (v.rank < 3 || v.last || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of a channel-first map: global pooling)`);
+  if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
+    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling)`);
   }
-  return [{ ...o.base([o.ctx.asMap(x, o.site)]), op: 'globalAvgPool', ...(sum ? { sum: true } : {}), view: { rank: keep ? v.rank : 2, last: false } }];
+  const map = v.last ? x : o.ctx.asMap(x, o.site);
+  const view = { rank: keep ? v.rank : 2, last: keep && v.last };
+  if (kind !== 'max') return [{ ...o.base([map]), op: 'globalAvgPool', ...(kind === 'sum' ? { sum: true } : {}), view }];
+  // max: one pooling window over the whole map → [1, 1, C], then the vector [C] unless keepdims
+  const shape = o.ctx.onnxShape(x);
+  const [sp, c] = v.last ? [shape.slice(1, -1), shape.at(-1)!] : [shape.slice(2), shape[1]!];
+  const [h, w] = sp.length === 1 ? [1, sp[0]!] : [sp[0]!, sp[1]!];
+  const pooled = keep ? o.out : `${o.out}/pooled`;
+  const pool: Built = { name: o.n.name, inputs: [map], output: pooled, op: 'pool2d', kind: 'max', size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0], view };
+  return keep ? [pool] : [pool, { ...o.base([pooled]), name: `${o.n.name}/vector`, op: 'reshape', shape: [c], view }];
 }
 
 export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
@@ -159,6 +171,7 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Softmax: (o) => softmax(o, 'softmax'),
   LogSoftmax: (o) => softmax(o, 'logsoftmax'),
   Pad: pad,
-  ReduceMean: (o) => reduce(o, false),
-  ReduceSum: (o) => reduce(o, true),
+  ReduceMean: (o) => reduce(o, 'mean'),
+  ReduceSum: (o) => reduce(o, 'sum'),
+  ReduceMax: (o) => reduce(o, 'max'),
 };

@@ -20,6 +20,7 @@ export const ONNX_CHANGES_REVIEWED: Readonly<Record<string, string>> = {
   Constant: '19 adds 8-bit float types: only float32 and integer constants are read',
   Identity: '19 adds 8-bit float types: float32 tensors only',
   Pad: '19 adds mode "wrap": refused by name, as reflect and edge',
+  ReduceMax: '20 adds bool and 8-bit inputs: float32 tensors only',
   Reshape: '19 adds 8-bit float types: float32 tensors only',
   Resize: '19 adds coordinate_transformation_mode "half_pixel_symmetric": not a replicating mode, refused',
   Gelu: '20 adds the op (approximate none or tanh): a step table',

@@ -41,6 +41,8 @@ const SHAPES: Record<string, number[]> = {
   bilinear: [1, 2, 8, 8],
   fpad: [1, 3, 8, 8],
   shuffle: [1, 3, 8, 8],
+  tokens: [1, 6, 5],
+  nhwc: [1, 3, 8, 8],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

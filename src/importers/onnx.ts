@@ -6,7 +6,7 @@
  */
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
-import type { Graph, GraphInput, Node, Tensor } from '../ir/graph.js';
+import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import type { Built, OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
@@ -340,5 +340,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');
   const out = outputs[0]!;
   const chw = w.shapes.has(out) && w.isMap(out) && !w.view(out).last;
-  return { name, inputs: [input], nodes: w.nodes, outputs, notes: [], ...(chw ? { outputLayout: 'chw' as const } : {}) };
+  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: [], ...(chw ? { outputLayout: 'chw' as const } : {}) };
+  // a vector input seen as a map ([N, K] → Unsqueeze → [N, 1, K] for a Conv1d): the input takes the map's shape
+  return input.layout === 'chw' ? graph : foldInputReshapes(graph);
 }

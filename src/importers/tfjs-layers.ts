@@ -6,7 +6,7 @@
  */
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile } from '../diagnostics/error.js';
-import { renameTensor, type Graph, type GraphInput, type Node } from '../ir/graph.js';
+import { foldInputReshapes, type Graph, type GraphInput, type Node } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
@@ -66,21 +66,6 @@ function inputShapeOf(cfg: Json): number[] | undefined {
   const shape = Array.isArray(s) ? (s.slice(1) as number[]) : Array.isArray(t) ? (t as number[]) : undefined;
   // a [L, C] sequence (Conv1D input) is the map [1, L, C]
   return shape?.length === 2 ? [1, ...shape] : shape;
-}
-
-/**
- * Reshapes (and layout-only Permutes) applied to the input itself change only how its flat samples
- * are read: the input takes the reshaped shape, so a model starting with Reshape([28, 28, 1]) reads maps.
- */
-function foldInputReshapes(g: Graph): Graph {
-  let out = g;
-  for (;;) {
-    const input = out.inputs[0]!;
-    const users = out.nodes.filter((n) => n.inputs.includes(input.name));
-    const r = users[0];
-    if (users.length !== 1 || r?.op !== 'reshape' || out.outputs.includes(r.output)) return out;
-    out = renameTensor({ ...out, inputs: [{ ...input, shape: r.shape }], nodes: out.nodes.filter((n) => n !== r) }, r.output, input.name);
-  }
 }
 
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {

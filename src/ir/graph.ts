@@ -115,6 +115,22 @@ export function usesOf(g: Graph): Map<string, Node[]> {
 }
 
 /** Replace uses of tensor `from` by `to` in nodes and outputs. */
+/**
+ * Reshapes (and layout-only Permutes) applied to the input itself change only how its flat samples
+ * are read: the input takes the reshaped shape, so a model starting with Reshape([28, 28, 1]) reads maps
+ * (an IR reshape keeps the elements' order, so the samples are read as before).
+ */
+export function foldInputReshapes(g: Graph): Graph {
+  let out = g;
+  for (;;) {
+    const input = out.inputs[0]!;
+    const users = out.nodes.filter((n) => n.inputs.includes(input.name));
+    const r = users[0];
+    if (users.length !== 1 || r?.op !== 'reshape' || out.outputs.includes(r.output)) return out;
+    out = renameTensor({ ...out, inputs: [{ ...input, shape: r.shape }], nodes: out.nodes.filter((n) => n !== r) }, r.output, input.name);
+  }
+}
+
 export function renameTensor(g: Graph, from: string, to: string): Graph {
   return {
     ...g,

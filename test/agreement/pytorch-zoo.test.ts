@@ -43,6 +43,7 @@ const SHAPES: Record<string, number[]> = {
   shuffle: [1, 3, 8, 8],
   tokens: [1, 6, 5],
   nhwc: [1, 3, 8, 8],
+  signal: [1, 16],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -323,9 +323,12 @@ function batchNorm(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
   const axis = x.get('axis') ?? -1;
   const axes = Array.isArray(axis) ? axis : [axis];
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  // Keras saves the built axis ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C])
+  const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
   const eps = Number(x.get('epsilon') ?? 0.001);
   const mean = x.weight('moving_mean').data;
+  if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
   const variance = x.weight('moving_variance').data;
   const gamma = (x.get('scale') ?? true) ? x.weight('gamma').data : undefined;
   const beta = (x.get('center') ?? true) ? x.weight('beta').data : undefined;

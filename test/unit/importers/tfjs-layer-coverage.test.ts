@@ -2,7 +2,8 @@
  * TF.js Layers options that map exactly onto the IR and used to be refused (session 10 op-coverage
  * audit): dilated Conv2D/Conv1D/SeparableConv2D, a depthwise channel multiplier (DepthwiseConv2D and
  * SeparableConv2D depth_multiplier 2), ReLU(max_value n) as a clamp, Rescaling, the Average merge, Dense
- * on a map or a sequence (Keras applies it per pixel: a 1×1 convolution, not a Flatten), and the layers
+ * on a map or a sequence (Keras applies it per pixel: a 1×1 convolution, not a Flatten), BatchNormalization
+ * with the axis Keras saves for a sequence (2), and the layers
  * that are the identity at inference (GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D).
  * Models written by tfjs itself: the imported graph computes what TF.js computes, and the int8 program
  * runs the same on the reference interpreter and the simulator, close to float.
@@ -40,11 +41,13 @@ function imageNet(): tf.LayersModel {
   return tfjs.model({ inputs: x, outputs: y });
 }
 
-/** [12, 4] sequence: Rescaling per channel, Conv1D dilation 2 (same), Dense per step (relu), AlphaDropout, SpatialDropout1D, GlobalAveragePooling1D, Dense. */
+/** [12, 4] sequence: Rescaling per channel, Conv1D dilation 2 (same), BatchNormalization axis 2, Dense per step (relu), AlphaDropout, SpatialDropout1D, GlobalAveragePooling1D, Dense. */
 function sequenceNet(): tf.LayersModel {
   return tfjs.sequential({ layers: [
     L.rescaling({ inputShape: [12, 4], scale: 2, offset: -1 }),
     L.conv1d({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', ...init(11) }),
+    // the axis Keras saves for a sequence (the built [2], not -1)
+    L.batchNormalization({ axis: 2, movingMeanInitializer: tfjs.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 12 }), movingVarianceInitializer: tfjs.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 13 }) }),
     L.dense({ units: 5, activation: 'relu', ...init(13) }),
     L.alphaDropout({ rate: 0.2 }),
     L.spatialDropout1d({ rate: 0.2 }),
@@ -67,7 +70,7 @@ function denseOnMap(): tf.LayersModel {
 describe('TF.js Layers options that map exactly onto the IR', () => {
   const NETS: [string, () => tf.LayersModel, number, string[]][] = [
     ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
-    ['Rescaling per step, dilated Conv1D, Dense per step, AlphaDropout, SpatialDropout1D', sequenceNet, 48, ['conv2d', 'globalAvgPool', 'dense']],
+    ['Rescaling per step, dilated Conv1D, BatchNormalization axis 2, Dense per step, AlphaDropout, SpatialDropout1D', sequenceNet, 48, ['conv2d', 'globalAvgPool', 'dense']],
     ['Dense on a map (per pixel), GaussianDropout', denseOnMap, 75, ['conv2d', 'flatten', 'dense']],
   ];
   test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {

@@ -36,14 +36,55 @@ function operands(o: Op): [string, Float32Array, boolean] {
   return [x, o.perChannel(c, channels, `the constant "${c}"`, { rank: o.ctx.onnxShape(x).length, axis }), constFirst];
 }
 
+/** Two computed inputs of one shape, as maps when they are maps. */
+function pair(o: Op): [string, string] {
+  const [a, b] = [o.activation(0), o.activation(1)];
+  if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b))) throw o.fail(`inputs have shapes ${JSON.stringify(o.ctx.onnxShape(a))} and ${JSON.stringify(o.ctx.onnxShape(b))}; ${o.n.opType} needs two equal shapes`);
+  return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
+}
+
+/** −x: a per-channel scale of −1. */
+function negated(o: Op, x: string, name: string): Built {
+  const first = o.input(0);
+  const c = o.ctx.onnxShape(first)[o.channelAxis(first)]!;
+  return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
+}
+
+/**
+ * Max / Min of two computed tensors: max(a, b) = a + relu(b − a), min(a, b) = a − relu(a − b), exact;
+ * of a tensor and a scalar constant: a clamp (max(x, c): [c, ∞), min(x, c): (−∞, c]); of one tensor: itself.
+ */
+function extremum(o: Op, max: boolean): Built[] {
+  if (o.n.inputs.length === 1) return [{ ...o.base([o.activation(0)]), op: 'identity' }];
+  if (o.n.inputs.length !== 2) throw o.fail(`of ${o.n.inputs.length} inputs is not supported (only of one or two)`);
+  const [a0, b0] = [o.input(0), o.input(1)];
+  if (o.ctx.isConst(a0) !== o.ctx.isConst(b0)) {
+    const [x, c] = o.ctx.isConst(a0) ? [b0, a0] : [a0, b0];
+    const v = o.ctx.floats(c, o.site, 'the constant').data;
+    if (v.length !== 1 || !Number.isFinite(v[0]!)) throw o.fail(`the constant "${c}" is not a finite scalar (only a clamp by one value)`);
+    const fn: Activation = max ? (v[0] === 0 ? 'relu' : { clip: [v[0]!, Infinity] }) : { clip: [-Infinity, v[0]!] };
+    return [{ ...o.base([o.activation(o.ctx.isConst(a0) ? 1 : 0)]), op: 'activation', fn }];
+  }
+  const [a, b] = pair(o);
+  const n = o.out;
+  // max: a + relu(b + (−a)); min: a + (−relu(a + (−b)))
+  const neg = negated(o, max ? a : b, `${n}/neg`);
+  const diff: Built = { name: `${n}/diff`, inputs: [max ? b : a, neg.output], output: `${n}/diff`, op: 'add' };
+  const relu: Built = { name: `${n}/relu`, inputs: [diff.output], output: `${n}/relu`, op: 'activation', fn: 'relu' };
+  if (max) return [neg, diff, relu, { ...o.base([a, relu.output]), op: 'add' }];
+  const back = negated(o, relu.output, `${n}/negrelu`);
+  return [neg, diff, relu, back, { ...o.base([a, back.output]), op: 'add' }];
+}
+
 /** activation + activation → add; activation ± constant → a bias (folded into its producer when possible). */
 function add(o: Op, sign: 1 | -1): Built[] {
   const [a, b] = [o.input(0), o.input(1)];
   if (!o.ctx.isConst(a) && !o.ctx.isConst(b)) {
-    if (sign < 0) throw o.fail('the difference of two computed tensors is not supported (only a tensor minus a constant)');
-    if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b))) throw o.fail(`inputs have shapes ${JSON.stringify(o.ctx.onnxShape(a))} and ${JSON.stringify(o.ctx.onnxShape(b))}; Add needs two equal shapes`);
-    const map = o.ctx.view(a).rank >= 3;
-    return [{ ...o.base(map ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b]), op: 'add' }];
+    const [p, q] = pair(o);
+    if (sign > 0) return [{ ...o.base([p, q]), op: 'add' }];
+    // a − b = a + (−b)
+    const neg = negated(o, q, `${o.out}/neg`);
+    return [neg, { ...o.base([p, neg.output]), op: 'add' }];
   }
   const [x, c, constFirst] = operands(o);
   // x + c, x − c, c − x = −x + c
@@ -174,4 +215,6 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   ReduceMean: (o) => reduce(o, 'mean'),
   ReduceSum: (o) => reduce(o, 'sum'),
   ReduceMax: (o) => reduce(o, 'max'),
+  Max: (o) => extremum(o, true),
+  Min: (o) => extremum(o, false),
 };

@@ -44,6 +44,7 @@ const SHAPES: Record<string, number[]> = {
   tokens: [1, 6, 5],
   nhwc: [1, 3, 8, 8],
   signal: [1, 16],
+  merge: [1, 3, 8, 8],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

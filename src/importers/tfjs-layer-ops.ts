@@ -30,7 +30,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
-  'Rescaling', 'Average', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
+  'Rescaling', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
@@ -404,6 +404,43 @@ function rescaling(x: Layer): Node[] {
   return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
 }
 
+/** −x: a per-channel scale of −1. */
+function negated(x: Layer, input: string, name: string): Node {
+  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
+  return { name, op: 'batchNorm', inputs: [input], output: name, scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
+}
+
+function sameShapes(x: Layer): void {
+  const shapes = x.inputs.map((t) => JSON.stringify(x.ctx.shapeOf(t)));
+  if (shapes.some((s) => s !== shapes[0])) throw x.fail('NN110', `inputs have shapes ${shapes.join(', ')}; ${x.l.className} needs equal shapes (no broadcasting)`);
+}
+
+/** Subtract: a − b = a + (−b). */
+function subtract(x: Layer): Node[] {
+  if (x.inputs.length !== 2) throw x.fail('NN107', `Subtract has ${x.inputs.length} input(s); it needs exactly two`);
+  sameShapes(x);
+  const neg = negated(x, x.inputs[1]!, `${x.l.name}/neg`);
+  return [neg, { ...x.base(), inputs: [x.inputs[0]!, neg.output], op: 'add' }];
+}
+
+/** Maximum / Minimum of n ≥ 2 inputs, pairwise: max(a, b) = a + relu(b − a), min(a, b) = a − relu(a − b), exact. */
+function extremum(x: Layer, max: boolean): Node[] {
+  if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
+  sameShapes(x);
+  const nodes: Node[] = [];
+  let acc = x.inputs[0]!;
+  for (let i = 1; i < x.inputs.length; i++) {
+    const [a, b, n] = [acc, x.inputs[i]!, i === x.inputs.length - 1 ? x.l.name : `${x.l.name}/${i}`];
+    const neg = negated(x, max ? a : b, `${n}/neg`);
+    const diff: Node = { name: `${n}/diff`, op: 'add', inputs: [max ? b : a, neg.output], output: `${n}/diff` };
+    const relu: Node = { name: `${n}/relu`, op: 'activation', fn: 'relu', inputs: [diff.output], output: `${n}/relu` };
+    const back = max ? relu : negated(x, relu.output, `${n}/negrelu`);
+    nodes.push(neg, diff, relu, ...(max ? [] : [back]), { name: n, op: 'add', inputs: [a, back.output], output: n });
+    acc = n;
+  }
+  return nodes;
+}
+
 /** Average of n ≥ 2 inputs: their sum (a chain of adds), scaled by 1/n. */
 function average(x: Layer): Node[] {
   const sum = add(x, `${x.l.name}/sum`);
@@ -481,6 +518,11 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return rescaling(x);
     case 'Average':
       return average(x);
+    case 'Subtract':
+      return subtract(x);
+    case 'Maximum':
+    case 'Minimum':
+      return extremum(x, l.className === 'Maximum');
     default:
       if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
       throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);

@@ -3,12 +3,12 @@
  * audit): dilated Conv2D/Conv1D/SeparableConv2D, a depthwise channel multiplier (DepthwiseConv2D and
  * SeparableConv2D depth_multiplier 2), ReLU(max_value n) as a clamp, Rescaling, the Average merge, Dense
  * on a map or a sequence (Keras applies it per pixel: a 1×1 convolution, not a Flatten), BatchNormalization
- * with the axis Keras saves for a sequence (2), and the layers
+ * with the axis Keras saves for a sequence (2), Maximum / Minimum / Subtract, and the layers
  * that are the identity at inference (GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D).
  * Models written by tfjs itself: the imported graph computes what TF.js computes, and the int8 program
  * runs the same on the reference interpreter and the simulator, close to float.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
@@ -67,11 +67,24 @@ function denseOnMap(): tf.LayersModel {
   ] });
 }
 
+/** [6, 6, 2]: three conv branches, Maximum of three, Minimum of two, Add, GlobalAveragePooling2D, Dense. */
+function extremaNet(): tf.LayersModel {
+  const x = tfjs.input({ shape: [6, 6, 2] });
+  const a = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', ...init(31) }).apply(x) as tf.SymbolicTensor;
+  const b = L.conv2d({ filters: 4, kernelSize: 1, ...init(33) }).apply(x) as tf.SymbolicTensor;
+  const c = L.conv2d({ filters: 4, kernelSize: 1, activation: 'relu', ...init(35) }).apply(x) as tf.SymbolicTensor;
+  const hi = L.maximum().apply([a, b, c]) as tf.SymbolicTensor;
+  const lo = L.minimum().apply([a, b]) as tf.SymbolicTensor;
+  const y = L.dense({ units: 3, ...init(37) }).apply(L.globalAveragePooling2d({}).apply(L.add().apply([hi, lo]))) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: y });
+}
+
 describe('TF.js Layers options that map exactly onto the IR', () => {
   const NETS: [string, () => tf.LayersModel, number, string[]][] = [
     ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
     ['Rescaling per step, dilated Conv1D, BatchNormalization axis 2, Dense per step, AlphaDropout, SpatialDropout1D', sequenceNet, 48, ['conv2d', 'globalAvgPool', 'dense']],
     ['Dense on a map (per pixel), GaussianDropout', denseOnMap, 75, ['conv2d', 'flatten', 'dense']],
+    ['Maximum of three branches, Minimum of two', extremaNet, 72, ['batchNorm', 'add', 'activation']],
   ];
   test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {
     const model = build();
@@ -114,4 +127,18 @@ describe('TF.js Layers options that map exactly onto the IR', () => {
     }
     expect(line).toMatch(/^error NN110: model\.json: layer "dw": dilation_rate \[2,2\] is not supported for DepthwiseConv2D \(tfjs ignores it, Keras applies it: the model means two things; only 1\) — /);
   });
+});
+
+test('Keras Subtract (which tfjs-layers cannot load) is a − b: the two branches TF.js computes, subtracted', async () => {
+  const x = tfjs.input({ shape: [5, 5, 2] });
+  const a = L.conv2d({ filters: 3, kernelSize: 3, padding: 'same', ...init(41) }).apply(x) as tf.SymbolicTensor;
+  const b = L.conv2d({ filters: 3, kernelSize: 1, activation: 'relu', ...init(43) }).apply(x) as tf.SymbolicTensor;
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+  await saveTfjsModel(tfjs.model({ inputs: x, outputs: L.add({ name: 'diff' }).apply([a, b]) as tf.SymbolicTensor }), dir);
+  const path = join(dir, 'model.json');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('"class_name":"Add"', '"class_name":"Subtract"'));
+  const graph = loadModel(path);
+  const inputs = randomSamples(6, 50, 3, -1, 1);
+  const [wa, wb] = [a, b].map((t) => tfjsPredict(tfjs.model({ inputs: x, outputs: t }), inputs));
+  inputs.forEach((s, i) => expectClose(evaluateOutput(graph, s), wa![i]!.map((v, j) => v - wb![i]![j]!)));
 });

@@ -103,6 +103,21 @@ const PACKING = new Map(
   ]),
 );
 
+/** The index of the first instruction with a field outside its width (fieldOverflow says which), else -1: encodeInto's checks alone. */
+export function firstOverflow(insns: readonly Instruction[]): number {
+  for (let at = 0; at < insns.length; at++) {
+    const insn = insns[at]!;
+    const values = insn as unknown as Record<string, number | boolean | string>;
+    const { names, lo, hi } = PACKING.get(insn.op)!;
+    for (let i = 0; i < names.length; i++) {
+      const raw = names[i] === 'opcode' ? OPCODES[insn.op] : values[names[i]!];
+      const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) return at;
+    }
+  }
+  return -1;
+}
+
 /** encode(insn) into out[at .. at + 16) (encodeAll: no array per instruction). */
 function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   const values = insn as unknown as Record<string, number | boolean | string>;

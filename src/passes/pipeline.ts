@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
-import { fieldOverflow } from '../isa/encode.js';
+import { fieldOverflow, firstOverflow } from '../isa/encode.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
@@ -174,12 +174,10 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
  * the layer), not a crash when the program is encoded.
  */
 function checkFields(p: Program): void {
-  p.instructions.forEach((insn, i) => {
-    const overflow = fieldOverflow(insn);
-    if (overflow === null) return;
-    const layer = p.layers[p.insnLayer[i] ?? -1];
-    throw new NnchipError('NN403', `its strides, window or map width need ${overflow.replace('does not fit', 'where the instruction field holds')}`, layer === undefined ? {} : { layer: layer.name });
-  });
+  const i = firstOverflow(p.instructions);
+  if (i < 0) return;
+  const layer = p.layers[p.insnLayer[i] ?? -1];
+  throw new NnchipError('NN403', `its strides, window or map width need ${fieldOverflow(p.instructions[i]!)!.replace('does not fit', 'where the instruction field holds')}`, layer === undefined ? {} : { layer: layer.name });
 }
 
 /** Lower the GemmOps; when a fused max pool's tile (whole windows of lines) does not fit the buffers, the unfused ones. */

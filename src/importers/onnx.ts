@@ -12,7 +12,7 @@ import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
@@ -20,13 +20,13 @@ import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
 
-type ModelProto = ReturnType<typeof onnx.ModelProto.decode>;
+type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>;
 type GraphProto = NonNullable<ModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
 
 function decode(bytes: Uint8Array, file: string): ModelProto {
   try {
-    return onnx.ModelProto.decode(bytes);
+    return onnxSchema().ModelProto.decode(bytes);
   } catch (e) {
     throw new NnchipError('NN107', `not a valid ONNX protobuf (${String((e as Error).message).split('\n')[0]})`, { file });
   }
@@ -63,7 +63,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   const site = { file };
   const t = info.type?.tensorType;
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
-  if (t.elemType !== onnx.TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
+  if (t.elemType !== onnxSchema().TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
       if (i === 0) return 1;
@@ -85,7 +85,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
 /** The Constant node's value as a TensorProto. */
 function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
   const a = new Attributes(n.attribute, site);
-  const DT = onnx.TensorProto.DataType;
+  const DT = onnxSchema().TensorProto.DataType;
   const t = a.tensor('value');
   if (t !== undefined) return t;
   if (a.has('value_float')) return { dataType: DT.FLOAT, dims: [], floatData: [a.float('value_float', 0)] };
@@ -191,7 +191,7 @@ class Walker implements OnnxContext, FoldContext {
 
   intConst(name: string, site: ErrorSite): { dims: number[]; data: number[] } | undefined {
     const proto = this.consts.get(name);
-    if (proto === undefined || (proto.dataType !== onnx.TensorProto.DataType.INT64 && proto.dataType !== onnx.TensorProto.DataType.INT32)) return undefined;
+    if (proto === undefined || (proto.dataType !== onnxSchema().TensorProto.DataType.INT64 && proto.dataType !== onnxSchema().TensorProto.DataType.INT32)) return undefined;
     return intTensor(proto, this.src, site, `tensor "${name}"`);
   }
 

@@ -107,6 +107,19 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
 }
 
 /**
+ * What a smaller tile must save per extra tile by the estimate: one array drain (2R + C), half of one
+ * with two acc banks (a tile's threshold and its stores then overlap the next tile's matmuls, and on
+ * a large array the next op's first tile waits for fewer of this op's rows: ResNet-18's 28×28
+ * residual adds on 256x256 in two tiles, not one, own 3,909 → 2,738 cycles of the network's). Found by
+ * measuring: a whole drain kept those adds in one tile; with a quarter of one, or none, the ResNet-18
+ * on 32x32 and the ResNet-18 on 256x256 with default buffers got slower.
+ */
+function tileMargin(cfg: ArrayConfig): number {
+  const drain = 2 * cfg.rows + cfg.cols;
+  return cfg.accBanks === 2 ? drain / 2 : drain;
+}
+
+/**
  * The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least
  * estimated cycles; `wgtSlots` weight tiles load ahead; `qntSlots` requant parameter rows (accSlotsOf).
  */
@@ -138,7 +151,7 @@ export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindo
     const c = costOf(lines);
     const count = lineTiles(op, lines).length;
     // the estimate ignores token stalls between tiles: a smaller tile must save more than one array drain per extra tile
-    if (c.cost + (count - best.tiles) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, ...c, tiles: count };
+    if (c.cost + (count - best.tiles) * tileMargin(cfg) < best.cost) best = { lines, ...c, tiles: count };
   }
   return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg), beside: best.beside };
 }

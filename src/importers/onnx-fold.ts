@@ -11,9 +11,9 @@
  */
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import type { OnnxNode } from './onnx-op.js';
-import { onnx, type TensorProto } from './onnx-tensors.js';
+import { onnxSchema, type TensorProto } from './onnx-tensors.js';
 
-const DT = onnx.TensorProto.DataType;
+const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
 export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose'];
@@ -30,14 +30,14 @@ export interface FoldContext {
 /** Most elements a folded shape tensor may have (shapes are short lists). */
 const MAX_FOLDED = 4096;
 
-const int64 = (dims: number[], data: number[]): TensorProto => ({ dataType: DT.INT64, dims, int64Data: data });
+const int64 = (dims: number[], data: number[]): TensorProto => ({ dataType: DT().INT64, dims, int64Data: data });
 const size = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
 /** The first value of a one-value INT64/INT32 tensor stored as raw bytes (ConstantOfShape's value). */
 function rawInt(t: TensorProto): number | bigint {
   const raw = t.rawData;
-  if (raw === undefined || raw === null || raw.length < (t.dataType === DT.INT64 ? 8 : 4)) return 0;
+  if (raw === undefined || raw === null || raw.length < (t.dataType === DT().INT64 ? 8 : 4)) return 0;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  return t.dataType === DT.INT64 ? view.getBigInt64(0, true) : view.getInt32(0, true);
+  return t.dataType === DT().INT64 ? view.getBigInt64(0, true) : view.getInt32(0, true);
 }
 /** Row-major strides of a shape. */
 const stridesOf = (dims: readonly number[]): number[] => dims.map((_, i) => size(dims.slice(i + 1)));
@@ -68,11 +68,11 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     const shape = n.inputs[0] === undefined || n.inputs[0] === '' ? undefined : ctx.intConst(n.inputs[0], site);
     const value = n.attrs.tensor('value');
     // a float fill (the default) is no shape arithmetic: the op is refused by name
-    if (shape === undefined || value === undefined || (value.dataType !== DT.INT64 && value.dataType !== DT.INT32)) return null;
+    if (shape === undefined || value === undefined || (value.dataType !== DT().INT64 && value.dataType !== DT().INT32)) return null;
     if (shape.dims.length !== 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${JSON.stringify(shape.data)} is not a list of sizes`);
     const count = size(shape.data);
     if (count > MAX_FOLDED) throw fail(`a folded constant of ${count} values; shape arithmetic holds at most ${MAX_FOLDED}`);
-    const fill = Number(String((value.dataType === DT.INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));
+    const fill = Number(String((value.dataType === DT().INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));
     if (!Number.isSafeInteger(fill)) throw broken('the fill value is not an integer nnchip can represent');
     return int64([...shape.data], Array<number>(count).fill(fill));
   }
@@ -157,8 +157,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         return int64(dims, data);
       }
       case 'Cast': {
-        const to = n.attrs.int('to', DT.INT64);
-        if (to !== DT.INT64 && to !== DT.INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64 or INT32)`);
+        const to = n.attrs.int('to', DT().INT64);
+        if (to !== DT().INT64 && to !== DT().INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64 or INT32)`);
         return int64([...a!.dims], a!.data);
       }
       default: {

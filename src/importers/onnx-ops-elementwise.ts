@@ -39,7 +39,10 @@ function operands(o: Op): [string, Float32Array, boolean] {
 /** Two computed inputs of one shape, as maps when they are maps. */
 function pair(o: Op): [string, string] {
   const [a, b] = [o.activation(0), o.activation(1)];
-  if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b))) throw o.fail(`inputs have shapes ${JSON.stringify(o.ctx.onnxShape(a))} and ${JSON.stringify(o.ctx.onnxShape(b))}; ${o.n.opType} needs two equal shapes`);
+  const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
+  if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b)) || JSON.stringify(sa) !== JSON.stringify(sb)) {
+    throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; broadcasting two computed tensors is not supported (only two equal shapes)`);
+  }
   return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
 }
 

@@ -45,10 +45,13 @@ const SHAPES: Record<string, number[]> = {
   nhwc: [1, 3, 8, 8],
   signal: [1, 16],
   merge: [1, 3, 8, 8],
+  lnorm: [1, 5, 6],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
   se: /^error NN110: se-op\d\d\.onnx: layer "\/Mul": Mul: the product or quotient of two computed tensors is not supported \(only by a constant, or x · Sigmoid\(x\)\) — replace the layer with a supported one, or open an issue\n$/,
+  // LayerNorm: ReduceMean over the features, Sub, Pow, Sqrt, Div below opset 17, LayerNormalization at 17
+  lnorm: /^error NN110: lnorm-op\d\d\.onnx: (the model cannot be compiled, 3 problems: unsupported ops Pow ×1, Sqrt ×1 \(supported: [^)]*\); 1 node refused: layer "\/norm\/ReduceMean": ReduceMean: over axes \[-1\] of a \[1,5,8\] tensor is not supported \(only over the spatial axes \[1\] of the map: global pooling\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
 };
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -195,6 +195,30 @@ function split(o: Op): Built[] {
   });
 }
 
+/**
+ * DepthToSpace (PyTorch's PixelShuffle: mode CRD; DCR the default): output pixel (y·r + i, x·r + j) of
+ * channel c is input channel c·r² + i·r + j (CRD) or (i·r + j)·C/r² + c (DCR) at (y, x). A transposed
+ * convolution by a kernel r × r of stride r places one tap on each output pixel: its 0/1 kernel is the
+ * rearrangement, exact, with no MAC spent on a zero tap (one phase per (i, j)).
+ */
+function depthToSpace(o: Op): Built[] {
+  const x = o.map(0);
+  const r = o.n.attrs.int('blocksize', 0);
+  const mode = o.n.attrs.string('mode', 'DCR');
+  if (mode !== 'DCR' && mode !== 'CRD') throw o.fail(`mode "${mode}" is not supported (only DCR and CRD)`);
+  const c = o.ctx.onnxShape(x)[1]!;
+  if (o.dims(x) !== 2 || !(r >= 1) || c % (r * r) !== 0) throw new NnchipError('NN107', `DepthToSpace: blocksize ${r} does not divide the ${c} channels of ${JSON.stringify(o.ctx.onnxShape(x))} into r² blocks`, o.site);
+  const out = c / (r * r);
+  const data = new Float32Array(r * r * c * out);
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < r; j++)
+      for (let co = 0; co < out; co++) {
+        const ci = mode === 'CRD' ? co * r * r + i * r + j : (i * r + j) * out + co;
+        data[((i * r + j) * c + ci) * out + co] = 1;
+      }
+  return [{ ...o.base([x]), op: 'convTranspose', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
+}
+
 function concat(o: Op): Built[] {
   const xs = o.n.inputs.map((_, i) => o.activation(i));
   const v = o.ctx.view(xs[0]!);
@@ -250,6 +274,7 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Identity: (o) => identity(o, o.activation(0)),
   Slice: slice,
   Split: split,
+  DepthToSpace: depthToSpace,
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
   // x.float() / .to(torch.float32) on the float input: nothing to do (a Cast of integer constants is folded)
   Cast: (o) => {

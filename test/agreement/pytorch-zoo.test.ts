@@ -46,6 +46,7 @@ const SHAPES: Record<string, number[]> = {
   signal: [1, 16],
   merge: [1, 3, 8, 8],
   lnorm: [1, 5, 6],
+  espcn: [1, 1, 8, 8],
 };
 /** Models refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
@@ -118,8 +119,8 @@ describe('PyTorch models at opsets 11–17', () => {
       if (argmax(got) === argmax(want[i]!)) agree++;
       got.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - want[i]![j]!))));
     });
-    // a map out (unet, deconv, bilinear) has no class; everything else picks onnxruntime's top-1 on most inputs
-    if (!['unet', 'deconv', 'bilinear'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
+    // a map out (unet, deconv, bilinear, espcn) has no class; everything else picks onnxruntime's top-1 on most inputs
+    if (!['unet', 'deconv', 'bilinear', 'espcn'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
     expect(worst / spread).toBeLessThan(0.1);
   });
 });

@@ -151,8 +151,12 @@ function softmax(o: Op, fn: 'softmax' | 'logsoftmax'): Built[] {
   const x = o.activation(0);
   const rank = o.ctx.onnxShape(x).length;
   const axis = o.n.attrs.int('axis', o.ctx.opset >= 13 ? -1 : 1);
-  if (rank !== 2 || (axis !== 1 && axis !== -1)) throw o.fail(`over axis ${axis} of a rank-${rank} tensor is not supported (only over the features of [N, K])`);
-  return [{ ...o.base([x]), op: 'activation', fn }];
+  // over the features of [N, K], or the channels of a map (a segmentation's classes per pixel; below opset 13 the axis
+  // means the flattened [N, C·H·W], so only a map with one pixel)
+  const channel = o.channelAxis(x);
+  const perChannel = rank >= 3 && (axis === channel || axis === channel - rank) && (o.ctx.opset >= 13 || o.ctx.onnxShape(x).every((d, i) => i <= channel || d === 1));
+  if (rank === 2 ? axis !== 1 && axis !== -1 : !perChannel) throw o.fail(`over axis ${axis} of a rank-${rank} tensor is not supported (only over the features of [N, K] or the channels of a map)`);
+  return [{ ...o.base([rank >= 3 ? (o.ctx.view(x).last ? x : o.ctx.asMap(x, o.site)) : x]), op: 'activation', fn }];
 }
 
 /** Pad (constant mode, value 0) of the spatial axes of a channel-first map; reflect/edge/wrap are refused by name. */

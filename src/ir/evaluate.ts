@@ -43,6 +43,13 @@ function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): F
   }
 }
 
+/** A softmax or log-softmax of each run of c channels. */
+function perPixel(fn: 'softmax' | 'logsoftmax', x: Float64Array, c: number): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let p = 0; p < x.length; p += c) y.set(activate(fn, x.subarray(p, p + c)), p);
+  return y;
+}
+
 /** Element-wise sum (its own function: evalNode's deoptimizations, one per new op kind met, leave this loop optimized). */
 function addMaps(a: Float64Array, b: Float64Array): Float64Array {
   const y = new Float64Array(a.length);
@@ -246,7 +253,8 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'pad':
       return padMap(n, x, inShapes[0]!, outShape);
     case 'activation':
-      return activate(n.fn, x);
+      // softmax of a map normalizes each pixel's channels (Keras' last axis, ONNX's channel axis)
+      return (n.fn === 'softmax' || n.fn === 'logsoftmax') && inShapes[0]!.length === 3 ? perPixel(n.fn, x, inShapes[0]!.at(-1)!) : activate(n.fn, x);
     case 'flatten':
       return n.order === 'chw' ? flattenChw(x, inShapes[0]!) : x;
     case 'reshape':

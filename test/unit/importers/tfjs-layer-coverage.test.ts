@@ -142,3 +142,13 @@ test('Keras Subtract (which tfjs-layers cannot load) is a − b: the two branche
   const [wa, wb] = [a, b].map((t) => tfjsPredict(tfjs.model({ inputs: x, outputs: t }), inputs));
   inputs.forEach((s, i) => expectClose(evaluateOutput(graph, s), wa![i]!.map((v, j) => v - wb![i]![j]!)));
 });
+
+test('a final softmax over each step of a sequence (Dense per step): the float graph normalizes each step, as TF.js does', async () => {
+  const model = tfjs.sequential({ layers: [L.dense({ inputShape: [5, 4], units: 3, activation: 'softmax', ...init(51) })] });
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+  await saveTfjsModel(model, dir);
+  const graph = loadModel(join(dir, 'model.json'));
+  const inputs = randomSamples(4, 20, 9, -2, 2);
+  const want = tfjsPredict(model, inputs);
+  inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+});

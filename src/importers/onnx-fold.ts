@@ -25,6 +25,8 @@ export interface FoldContext {
   intConst(name: string, site: ErrorSite, saturate?: boolean): { dims: number[]; data: number[] } | undefined;
   /** The ONNX shape of a computed tensor (batch 1), or undefined when the name is no activation. */
   activationShape(name: string): readonly number[] | undefined;
+  /** The dims of a constant (initializer or Constant), or undefined. */
+  constShape(name: string): readonly number[] | undefined;
 }
 
 /** Most elements a folded shape tensor may have (shapes are short lists). */
@@ -54,7 +56,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     return r;
   };
   if (n.opType === 'Shape') {
-    const shape = ctx.activationShape(n.inputs[0] ?? '');
+    // of an activation, or of a constant (F.pad without constant folding takes the Shape of its pads)
+    const shape = ctx.activationShape(n.inputs[0] ?? '') ?? ctx.constShape(n.inputs[0] ?? '');
     if (shape === undefined) return null;
     const rank = shape.length;
     // opset 15: start/end select a slice of the shape, clamped as Slice clamps
@@ -69,7 +72,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     const value = n.attrs.tensor('value');
     // a float fill (the default) is no shape arithmetic: the op is refused by name
     if (shape === undefined || value === undefined || (value.dataType !== DT().INT64 && value.dataType !== DT().INT32)) return null;
-    if (shape.dims.length !== 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${JSON.stringify(shape.data)} is not a list of sizes`);
+    // a scalar shape is read as a list of one size, as ONNX Runtime reads it (PyTorch writes one for F.pad without constant folding)
+    if (shape.dims.length > 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${JSON.stringify(shape.data)} is not a list of sizes`);
     const count = size(shape.data);
     if (count > MAX_FOLDED) throw fail(`a folded constant of ${count} values; shape arithmetic holds at most ${MAX_FOLDED}`);
     const fill = Number(String((value.dataType === DT().INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));

@@ -225,6 +225,11 @@ class Walker implements OnnxContext, FoldContext {
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate);
   }
 
+  constShape(name: string): readonly number[] | undefined {
+    const t = this.consts.get(name);
+    return t === undefined ? undefined : (t.dims ?? []).map((d) => toInt(d, { layer: name }, 'a dimension'));
+  }
+
   activationShape(name: string): readonly number[] | undefined {
     return this.shapes.has(name) ? this.onnxShape(name) : undefined;
   }

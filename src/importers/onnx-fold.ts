@@ -25,6 +25,10 @@ export interface FoldContext {
   intConst(name: string, site: ErrorSite, saturate?: boolean): { dims: number[]; data: number[] } | undefined;
   /** The ONNX shape of a computed tensor (batch 1), or undefined when the name is no activation. */
   activationShape(name: string): readonly number[] | undefined;
+  /** A FLOAT constant, or undefined (an integer constant, a computed tensor). */
+  floatConst(name: string, site: ErrorSite): { dims: number[]; data: Float32Array } | undefined;
+  /** Most elements a folded float constant may have (--max-params). */
+  readonly maxFloats: number;
   /** The dims of a constant (initializer or Constant), or undefined. */
   constShape(name: string): readonly number[] | undefined;
 }
@@ -32,7 +36,9 @@ export interface FoldContext {
 /** Most elements a folded shape tensor may have (shapes are short lists). */
 const MAX_FOLDED = 4096;
 
-const int64 = (dims: number[], data: number[]): TensorProto => ({ dataType: DT().INT64, dims, int64Data: data });
+const int64Of = (dims: number[], data: number[]): TensorProto => ({ dataType: DT().INT64, dims, int64Data: data });
+
+
 const size = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
 /** The first value of a one-value INT64/INT32 tensor stored as raw bytes (ConstantOfShape's value). */
 function rawInt(t: TensorProto): number | bigint {
@@ -65,7 +71,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     const start = clamp(n.attrs.int('start', 0));
     const end = clamp(n.attrs.int('end', rank));
     const dims = shape.slice(start, Math.max(start, end));
-    return int64([dims.length], [...dims]);
+    return int64Of([dims.length], [...dims]);
   }
   if (n.opType === 'ConstantOfShape') {
     const shape = n.inputs[0] === undefined || n.inputs[0] === '' ? undefined : ctx.intConst(n.inputs[0], site);
@@ -78,13 +84,24 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     if (count > MAX_FOLDED) throw fail(`a folded constant of ${count} values; shape arithmetic holds at most ${MAX_FOLDED}`);
     const fill = Number(String((value.dataType === DT().INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));
     if (!Number.isSafeInteger(fill)) throw broken('the fill value is not an integer nnchip can represent');
-    return int64([...shape.data], Array<number>(count).fill(fill));
+    return int64Of([...shape.data], Array<number>(count).fill(fill));
   }
   if (n.inputs.length === 0 || n.inputs.some((t, i) => t === '' && !(n.opType === 'Slice' && i >= 3))) return null;
   // Slice's starts and ends may hold ±(2^63 − 1) ("to the end"): saturated, they clamp alike
-  const ins = n.inputs.map((t, i) => (t === '' ? { dims: [0], data: [] } : ctx.intConst(t, site, n.opType === 'Slice' && (i === 1 || i === 2))));
+  // float constants too: without constant folding PyTorch leaves weights' Transposes, Casts and Concats of scales in the graph
+  const asFloat = (t: string): { dims: number[]; data: number[]; float: true } | undefined => {
+    const f = ctx.floatConst(t, site);
+    return f === undefined ? undefined : { dims: f.dims, data: Array.from(f.data), float: true };
+  };
+  const ins = n.inputs.map((t, i) => (t === '' ? { dims: [0], data: [] } : (ctx.intConst(t, site, n.opType === 'Slice' && (i === 1 || i === 2)) ?? asFloat(t))));
   if (ins.some((t) => t === undefined)) return null;
-  const [a, b] = ins as { dims: number[]; data: number[] }[];
+  const typed = ins as { dims: number[]; data: number[]; float?: true }[];
+  const [a, b] = typed;
+  // the data inputs' type is the output's (Concat and arithmetic: all of them; the others: the first)
+  const all = ['Concat', 'Add', 'Sub', 'Mul', 'Div'].includes(n.opType);
+  const floatOut = all ? typed.some((t) => t.float === true) : a!.float === true;
+  if (floatOut && all && !typed.every((t) => t.float === true)) throw fail('of float and integer constants is not supported');
+  const int64 = (dims: number[], data: number[]): TensorProto => (floatOut ? { dataType: DT().FLOAT, dims, floatData: data.map(Math.fround) } : int64Of(dims, data));
   const out = ((): TensorProto => {
     switch (n.opType) {
       case 'Gather': {
@@ -137,7 +154,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
           for (let k = start; step > 0 ? k < end : k > end; k += step) kept.push(k);
           picks[ax] = kept;
         });
-        return gathered(a!, picks);
+        const g = gathered(a!, picks);
+        return int64(g.dims, g.data);
       }
       case 'Reshape': {
         // 0 copies the input's size (unless allowzero), -1 takes what is left
@@ -162,7 +180,9 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
       }
       case 'Cast': {
         const to = n.attrs.int('to', DT().INT64);
-        if (to !== DT().INT64 && to !== DT().INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64 or INT32)`);
+        if (to === DT().FLOAT) return { dataType: DT().FLOAT, dims: [...a!.dims], floatData: a!.data.map(Math.fround) };
+        if (a!.float) throw fail(`to ${to} of a float constant is not supported (only to FLOAT)`);
+        if (to !== DT().INT64 && to !== DT().INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64, INT32 or FLOAT)`);
         return int64([...a!.dims], a!.data);
       }
       default: {
@@ -174,23 +194,26 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
           if (n.opType === 'Add') return p + q;
           if (n.opType === 'Sub') return p - q;
           if (n.opType === 'Mul') return p * q;
+          if (floatOut) return p / q;
           if (q === 0) throw broken('division by zero');
           return Math.trunc(p / q);
         };
         const data = x.data.map((_, i) => op(a!.data[a!.data.length === 1 ? 0 : i]!, b!.data[b!.data.length === 1 ? 0 : i]!));
+        if (floatOut) return int64([...x.dims], data);
         if (data.some((v) => !Number.isSafeInteger(v))) throw fail('the result is not an integer nnchip can represent');
         return int64([...x.dims], data);
       }
     }
   })();
-  if ((out.int64Data ?? []).length > MAX_FOLDED) throw fail(`a folded constant of ${(out.int64Data ?? []).length} values; shape arithmetic holds at most ${MAX_FOLDED}`);
+  if (floatOut && (out.floatData ?? []).length > ctx.maxFloats) throw fail(`a folded constant of ${(out.floatData ?? []).length} values; at most ${ctx.maxFloats} (--max-params)`);
+  if (!floatOut && (out.int64Data ?? []).length > MAX_FOLDED) throw fail(`a folded constant of ${(out.int64Data ?? []).length} values; shape arithmetic holds at most ${MAX_FOLDED}`);
   return out;
 }
 
 /** The elements of an N-D constant at the kept indices of each axis, row-major. */
-function gathered(a: { dims: number[]; data: number[] }, picks: number[][]): TensorProto {
+function gathered(a: { dims: number[]; data: number[] }, picks: number[][]): { dims: number[]; data: number[] } {
   const from = stridesOf(a.dims);
   let offsets = [0];
   picks.forEach((kept, ax) => (offsets = offsets.flatMap((o) => kept.map((k) => o + k * from[ax]!))));
-  return int64(picks.map((k) => k.length), offsets.map((o) => a.data[o]!));
+  return { dims: picks.map((k) => k.length), data: offsets.map((o) => a.data[o]!) };
 }

@@ -225,6 +225,15 @@ class Walker implements OnnxContext, FoldContext {
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate);
   }
 
+  get maxFloats(): number {
+    return this.src.limits.maxParams;
+  }
+
+  floatConst(name: string, site: ErrorSite): { dims: number[]; data: Float32Array } | undefined {
+    const proto = this.consts.get(name);
+    return proto === undefined || proto.dataType !== onnxSchema().TensorProto.DataType.FLOAT ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
+  }
+
   constShape(name: string): readonly number[] | undefined {
     const t = this.consts.get(name);
     return t === undefined ? undefined : (t.dims ?? []).map((d) => toInt(d, { layer: name }, 'a dimension'));

@@ -48,6 +48,7 @@ const SHAPES: Record<string, number[]> = {
   lnorm: [1, 5, 6],
   espcn: [1, 1, 8, 8],
   seg: [1, 3, 8, 8],
+  nofold: [1, 3, 8, 8],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -32,6 +32,8 @@ export interface OnnxContext {
   floats(name: string, site: ErrorSite, what: string): { dims: number[]; data: Float32Array };
   /** saturate: values beyond ±2^53 clamp (Slice's "to the end") instead of NN107 */
   ints(name: string, site: ErrorSite, what: string, saturate?: boolean): number[];
+  /** The [a, b] channel groups of a channel-shuffle view (rank 5), or undefined. */
+  groupsOf(name: string): readonly [number, number] | undefined;
   /** A weight derived from constant `name` by `transform`, made once: a tensor used twice stays one object. */
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor;
   /** The ONNX shape of an activation, batch included (1). */
@@ -71,6 +73,9 @@ export class Op {
   input(i: number): string {
     const t = this.n.inputs[i];
     if (t === undefined || t === '') throw new NnchipError('NN107', `${this.n.opType} is missing input ${i}`, { layer: this.n.name });
+    if (this.ctx.groupsOf(t) !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
+      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
+    }
     return t;
   }
   optional(i: number): string | undefined {
@@ -81,9 +86,6 @@ export class Op {
   activation(i: number): string {
     const t = this.input(i);
     if (this.ctx.isConst(t)) throw this.fail(`input ${i} "${t}" is a constant; nnchip needs it computed from the model input`);
-    if (this.ctx.view(t).groups !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
-      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
-    }
     return t;
   }
   get out(): string {

@@ -225,6 +225,10 @@ class Walker implements OnnxContext, FoldContext {
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate);
   }
 
+  groupsOf(name: string): readonly [number, number] | undefined {
+    return this.views.get(name)?.groups;
+  }
+
   get maxFloats(): number {
     return this.src.limits.maxParams;
   }

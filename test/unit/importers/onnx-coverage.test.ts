@@ -1,0 +1,54 @@
+/**
+ * ONNX forms near the ones session 10's op-coverage audit added (channel Slice/Split, the channel
+ * shuffle, Max/Min/Sub of two tensors) that stay refused: one NN110 line each, naming the node and why.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { NnchipError } from '../../../src/diagnostics/error.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { buildOnnx, tensor, weights, writeOnnx, type ModelSpec } from '../../helpers/onnx-models.js';
+
+const conv = { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], name: 'conv', attrs: { kernel_shape: { ints: [1, 1] } } };
+const inits = { w: { dims: [8, 3, 1, 1], data: weights(24, 1) } };
+
+function refusal(spec: ModelSpec): string {
+  const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-cover-')), buildOnnx(spec));
+  try {
+    loadModel(path);
+  } catch (e) {
+    return (e as NnchipError).format();
+  }
+  return 'accepted';
+}
+
+describe('ONNX forms refused in one line', () => {
+  test('a channel-shuffle view read by anything but the shuffle', () => {
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 2, 4, 4, 4], inits: { ...inits, shape: { dims: [5], data: [1, 2, 4, 4, 4], int64: true }, two: { dims: [], data: [2] } }, nodes: [
+      conv,
+      { op: 'Reshape', inputs: ['c', 'shape'], outputs: ['r'], name: 'split' },
+      { op: 'Mul', inputs: ['r', 'two'], outputs: ['y'], name: 'scale' },
+    ] })).toBe('error NN110: model.onnx: layer "scale": Mul: input "r" has shape [1,2,4,4,4], channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back) — replace the layer with a supported one, or open an issue');
+  });
+
+  test('a Slice of a spatial axis', () => {
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 2, 4], inits: { ...inits, s: { dims: [1], data: [0], int64: true }, e: { dims: [1], data: [2], int64: true }, a: { dims: [1], data: [2], int64: true } }, nodes: [
+      conv,
+      { op: 'Slice', inputs: ['c', 's', 'e', 'a'], outputs: ['y'], name: 'rows' },
+    ] })).toBe('error NN110: model.onnx: layer "rows": Slice: slicing axis 2 of a [1,8,4,4] tensor is not supported (only the channel axis 1, step 1) — replace the layer with a supported one, or open an issue');
+  });
+
+  test('Max by a per-channel constant, Sub of two tensors that broadcast', () => {
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], inits: { ...inits, m: { dims: [1, 8, 1, 1], data: weights(8, 2) } }, nodes: [
+      conv,
+      { op: 'Max', inputs: ['c', 'm'], outputs: ['y'], name: 'floor' },
+    ] })).toBe('error NN110: model.onnx: layer "floor": Max: the constant "m" is not a finite scalar (only a clamp by one value) — replace the layer with a supported one, or open an issue');
+    // x − x.mean((2, 3), keepdim=True): [1, 8, 4, 4] − [1, 8, 1, 1]
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], inits, nodes: [
+      conv,
+      { op: 'ReduceMean', inputs: ['c'], outputs: ['m'], name: 'mean', attrs: { axes: { ints: [2, 3] } } },
+      { op: 'Sub', inputs: ['c', 'm'], outputs: ['y'], name: 'centre' },
+    ] })).toBe('error NN110: model.onnx: layer "centre": Sub: inputs have shapes [1,8,4,4] and [1,8,1,1]; broadcasting two computed tensors is not supported (only two equal shapes) — replace the layer with a supported one, or open an issue');
+  });
+});

@@ -323,6 +323,22 @@ function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: Physi
   return ops;
 }
 
+/**
+ * A vector [K] read as a map [H, W, C] (Keras Dense → Reshape, a generator's first layer): the vector's
+ * elements in the map's order (pixel-major), so pixel (y, x) is channels (y·W + x)·C … + C − 1 of the
+ * vector. One copy per pixel, each selecting its C channels (a K × C matrix with one 1 per column).
+ */
+function unflatten(layer: string, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const ops: GemmOp[] = [];
+  for (let p = 0; p < out.h * out.w; p++) {
+    const matrix = new Int8Array(x.c * out.c);
+    for (let j = 0; j < out.c; j++) matrix[(p * out.c + j) * out.c + j] = 1;
+    const op = diagonalOp(layer, 'unflatten-copy', { ...out, h: 1, w: 1 }, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix }], x.params.scale, -x.params.zp);
+    ops.push({ ...op, at: [Math.floor(p / out.w), p % out.w] as const });
+  }
+  return ops;
+}
+
 /** A crop: an exact copy (output keeps the input's parameters) reading a shifted window. */
 function crop(node: NodeOf<'crop'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
   return [diagonalOp(node.name, 'crop-copy', out, [{ src: x.name, dy: node.crop[0], dx: node.crop[1], sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp)];
@@ -389,7 +405,10 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return view(node.order ?? 'hwc');
     case 'reshape':
     case 'identity':
-      if (node.op === 'reshape' && shape.length !== 1 && !sameLayout(shape, ctx.shapes.get(node.inputs[0]!)!)) throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten`, { layer: node.name });
+      if (node.op === 'reshape' && shape.length !== 1 && !sameLayout(shape, ctx.shapes.get(node.inputs[0]!)!)) {
+        if (ctx.shapes.get(node.inputs[0]!)!.length === 1 && x!.h * x!.w === 1 && shape.length === 3) return unflatten(node.name, x!, define(ctx, node.output, shape));
+        throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten, or from a vector`, { layer: node.name });
+      }
       return view();
     case 'dense':
     case 'conv2d':

@@ -3,7 +3,8 @@
  * audit): dilated Conv2D/Conv1D/SeparableConv2D, a depthwise channel multiplier (DepthwiseConv2D and
  * SeparableConv2D depth_multiplier 2), ReLU(max_value n) as a clamp, Rescaling, the Average merge, Dense
  * on a map or a sequence (Keras applies it per pixel: a 1×1 convolution, not a Flatten), BatchNormalization
- * with the axis Keras saves for a sequence (2), Maximum / Minimum / Subtract, and the layers
+ * with the axis Keras saves for a sequence (2), Maximum / Minimum / Subtract, a Reshape of a vector to a map (a
+ * generator's Dense → Reshape), and the layers
  * that are the identity at inference (GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D).
  * Models written by tfjs itself: the imported graph computes what TF.js computes, and the int8 program
  * runs the same on the reference interpreter and the simulator, close to float.
@@ -79,12 +80,24 @@ function extremaNet(): tf.LayersModel {
   return tfjs.model({ inputs: x, outputs: y });
 }
 
+/** [6] → Dense(48) LeakyReLU → Reshape [4, 4, 3] → Conv2DTranspose ×2 → Conv2D: a DCGAN-style generator, a map out. */
+function generator(): tf.LayersModel {
+  return tfjs.sequential({ layers: [
+    L.dense({ inputShape: [6], units: 48, ...init(61) }),
+    L.leakyReLU({ alpha: 0.2 }),
+    L.reshape({ targetShape: [4, 4, 3] }),
+    L.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', ...init(63) }),
+    L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'tanh', ...init(65) }),
+  ] });
+}
+
 describe('TF.js Layers options that map exactly onto the IR', () => {
   const NETS: [string, () => tf.LayersModel, number, string[]][] = [
     ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
     ['Rescaling per step, dilated Conv1D, BatchNormalization axis 2, Dense per step, AlphaDropout, SpatialDropout1D', sequenceNet, 48, ['conv2d', 'globalAvgPool', 'dense']],
     ['Dense on a map (per pixel), GaussianDropout', denseOnMap, 75, ['conv2d', 'flatten', 'dense']],
     ['Maximum of three branches, Minimum of two', extremaNet, 72, ['batchNorm', 'add', 'activation']],
+    ['a generator: Dense → Reshape to a map (one copy per pixel) → Conv2DTranspose', generator, 6, ['dense', 'reshape', 'convTranspose']],
   ];
   test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {
     const model = build();

@@ -47,6 +47,11 @@ export interface OnnxContext {
   foldBias(x: string, bias: Float32Array, output: string): boolean;
   /** The IR node that computes `name` when this is its only reader (else undefined). */
   soleProducer(name: string): Node | undefined;
+  /**
+   * Reorder the units of the dense that computes vector `name` (through element-wise activations, each
+   * read once): unit j becomes the old unit perm[j]. False (nothing changed) when there is no such chain.
+   */
+  permuteUnits(name: string, perm: readonly number[]): boolean;
   /** Remove the node that computes `name` (after soleProducer: the caller takes over its work). */
   drop(name: string): void;
 }

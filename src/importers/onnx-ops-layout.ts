@@ -39,10 +39,13 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   if (!o.ctx.isMap(x) && channelFirst(to) && to.length <= 4) return identity(o, x, { rank: to.length, last: false });
   if (!o.ctx.isMap(x) && (to.length === 3 || to.length === 4)) {
     // [1, K] → [1, 1, H, W] or [1, 1, L]: one channel, the vector's order is the map's
-    if (to[1] === 1 && !v.last) {
-      const [h, w] = to.length === 4 ? [to[2]!, to[3]!] : [1, to[2]!];
-      return [{ ...o.base([x]), op: 'reshape', shape: [h, w, 1], view: { rank: to.length, last: false } }];
-    }
+    const [h, w] = to.length === 4 ? [to[2]!, to[3]!] : [1, to[2]!];
+    if (to[1] === 1 && !v.last) return [{ ...o.base([x]), op: 'reshape', shape: [h, w, 1], view: { rank: to.length, last: false } }];
+    // [1, C·H·W] → [1, C, H, W] (a generator's Linear → view): the vector is channel-major, the IR's map pixel-major;
+    // the dense computing it takes its units in the map's order (unit p·C + c is the old unit c·H·W + p), then a reshape
+    const c = to[1]!;
+    const perm = Array.from({ length: c * h * w }, (_, j) => (j % c) * h * w + Math.floor(j / c));
+    if (!v.last && !v.transposed && o.ctx.permuteUnits(x, perm)) return [{ ...o.base([x]), op: 'reshape', shape: [h, w, c], view: { rank: to.length, last: false } }];
   }
   // [1, C, 1, L] ↔ [1, C, L] (Unsqueeze/Squeeze of the unit height of a 1-D map): the IR map is [1, L, C] either way
   if (o.ctx.isMap(x) && !v.last && from[1] === to[1] && same(nonUnit(from.slice(1)), nonUnit(to.slice(1))) && (from.length === 3 || from[2] === 1) && (to.length === 3 || to[2] === 1)) {

@@ -132,10 +132,14 @@ class Walker implements OnnxContext, FoldContext {
   private readonly floatCache = new Map<string, { dims: number[]; data: Float32Array }>();
   private readonly weights = new Map<string, Tensor>();
   private readonly uses = new Map<string, number>();
+  private readonly dataUses = new Map<string, number>();
   private params = 0;
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    // reads of the values (Shape reads only the shape, which every rewrite keeps)
+    for (const n of g.node ?? []) if (n.opType !== 'Shape') for (const i of n.input ?? []) this.dataUses.set(i, (this.dataUses.get(i) ?? 0) + 1);
+    for (const o of g.output ?? []) this.dataUses.set(o.name ?? '', (this.dataUses.get(o.name ?? '') ?? 0) + 2);
     for (const o of g.output ?? []) this.uses.set(o.name ?? '', (this.uses.get(o.name ?? '') ?? 0) + 2);
   }
 
@@ -251,6 +255,30 @@ class Walker implements OnnxContext, FoldContext {
     return this.uses.get(name) === 1 ? this.nodes.find((n) => n.output === name) : undefined;
   }
 
+  permuteUnits(name: string, perm: readonly number[]): boolean {
+    const chain: number[] = [];
+    for (let t = name; ; ) {
+      const at = this.nodes.findIndex((n) => n.output === t);
+      const p = this.nodes[at];
+      if (p === undefined || this.dataUses.get(t) !== 1) return false;
+      if (p.op === 'activation') {
+        // the same function on every unit: clamps and tables without per-channel slopes
+        if (p.fn === 'softmax' || p.fn === 'logsoftmax' || (typeof p.fn === 'object' && 'slopes' in p.fn && (p.fn.slopes?.length ?? 1) > 1)) return false;
+        chain.push(at);
+        t = p.inputs[0]!;
+        continue;
+      }
+      if (p.op !== 'dense') return false;
+      const [k, n] = p.kernel.shape as [number, number];
+      if (n !== perm.length) return false;
+      const kernel = new Float32Array(k * n);
+      for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) kernel[i * n + j] = p.kernel.data[i * n + perm[j]!]!;
+      const bias = p.bias === null ? null : { shape: p.bias.shape, data: Float32Array.from(perm, (q) => p.bias!.data[q]!) };
+      this.nodes[at] = { ...p, kernel: { shape: p.kernel.shape, data: kernel }, bias };
+      return true;
+    }
+  }
+
   drop(name: string): void {
     this.nodes.splice(this.nodes.findIndex((n) => n.output === name), 1);
   }
@@ -357,7 +385,14 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   if (outputs.length !== 1) throw new NnchipError('NN110', `the model has ${outputs.length} outputs; nnchip supports exactly one`, { file });
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');
   const out = outputs[0]!;
-  const chw = w.shapes.has(out) && w.isMap(out) && !w.view(out).last;
+  // a channel-major map out, or a vector that is one flattened channel-major (the lowered program's output is then the map
+  // itself, read back channel-major: without this, a model with a vector input gave a final Flatten's values pixel-major)
+  let last = w.nodes.find((n) => n.output === out);
+  while (last !== undefined && (last.op === 'identity' || (last.op === 'reshape' && w.shapes.get(last.output)?.length === 1))) {
+    const from = last.inputs[0];
+    last = w.nodes.find((n) => n.output === from);
+  }
+  const chw = (w.shapes.has(out) && w.isMap(out) && !w.view(out).last) || (last?.op === 'flatten' && last.order === 'chw');
   const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: [], ...(chw ? { outputLayout: 'chw' as const } : {}) };
   // a vector input seen as a map ([N, K] → Unsqueeze → [N, 1, K] for a Conv1d): the input takes the map's shape
   return input.layout === 'chw' ? graph : foldInputReshapes(graph);

@@ -49,6 +49,7 @@ const SHAPES: Record<string, number[]> = {
   espcn: [1, 1, 8, 8],
   seg: [1, 3, 8, 8],
   nofold: [1, 3, 8, 8],
+  gen: [1, 6],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
@@ -133,8 +134,8 @@ describe('PyTorch models at opsets 11–17', () => {
       if (argmax(got) === argmax(want[i]!)) agree++;
       got.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - want[i]![j]!))));
     });
-    // a map out (unet, deconv, bilinear, espcn, seg) has no class; everything else picks onnxruntime's top-1 on most inputs
-    if (!['unet', 'deconv', 'bilinear', 'espcn', 'seg'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
+    // a map out (unet, deconv, bilinear, espcn, seg, gen) has no class; everything else picks onnxruntime's top-1 on most inputs
+    if (!['unet', 'deconv', 'bilinear', 'espcn', 'seg', 'gen'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
     expect(worst / spread).toBeLessThan(0.1);
   });
 });

@@ -84,7 +84,8 @@ fit is not placed: synth exits 4 naming what is over, by how much, and a machine
 Small FPGAs: an iCE40 has no multipliers (the UP5K has 8 DSPs), so the machine must be small.
 The threshold unit's exact 32x16 multiply is the largest block; "thresholdPasses" in --config
 trades it for cycles: 4*C gives one lane multiplying in 4-bit steps. A 4x4 array that places and
-routes on an HX8K (the tiny example: about 5,500 LUTs, 28 block RAMs, 58 MHz):
+routes on an HX8K (the tiny example: about 5,500 LUTs, 28 block RAMs, 58 MHz), and on an UP5K
+(its PEs in the 8 DSPs); small.json in the examples below:
   {"rows": 4, "cols": 4, "thresholdPasses": 16, "actDepth": 64, "wgtDepth": 16,
    "accDepth": 16, "qntDepth": 4, "outDepth": 16, "queueDepth": 2, "clockMhz": 12}
 The program ROM is on chip too: keep the model small (each instruction is 128 bits). nextpnr is
@@ -120,7 +121,7 @@ export function register(program: Command, ctx: CliContext): void {
           examples([
             ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json', 'iCE40 HX8K: LUTs, FFs, BRAMs, Fmax, % of the part'],
             ['nnchip synth digits-mlp.nnchip --target ecp5 --no-pnr --json', 'synthesis figures only, as JSON'],
-            ['nnchip synth tiny.nnchip --device up5k -o hw --bitstream', 'place, route and pack a bitstream into hw/'],
+            ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json --device up5k -o up5k --bitstream', 'UP5K (PEs in its DSPs): place, route and pack a bitstream into up5k/'],
           ]),
         ),
     ),

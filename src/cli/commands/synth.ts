@@ -11,6 +11,7 @@ import type { CliContext, CliIo } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { compilerFor } from '../recompile.js';
+import { isProgramPath } from '../model-path.js';
 import { checkOutput } from '../../util/atomic-write.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
@@ -163,6 +164,8 @@ export function register(program: Command, ctx: CliContext): void {
       io.stdout(table(['resource', 'used', 'of the part'], rows(report, p.config.clockMhz), io));
       if (report.bitstream !== null) io.stdout(`bitstream: ${report.bitstream}\n`);
     }
-    if (overLine !== null) throw new NnchipError('NN405', overLine.line);
+    // a lowered program holds one machine's instructions: the suggestion is for lowering the model again
+    const relower = isProgramPath(model) ? { hint: 'lower the model again with the suggested fields in --config (a lowered program keeps its machine), use a smaller model, or a larger part (--device)' } : {};
+    if (overLine !== null) throw new NnchipError('NN405', overLine.line, relower);
   });
 }

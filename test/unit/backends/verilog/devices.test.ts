@@ -135,7 +135,7 @@ describe('DSPs over the part', () => {
     const c = makeConfig({ rows: 8, cols: 8 });
     const compiled: string[] = [];
     const r = notFitting(
-      [{ resource: 'luts', used: 22616, available: up5k.luts }, { resource: 'brams', used: 254, available: up5k.brams }, { resource: 'dsps', used: 32, available: up5k.dsps }],
+      [{ resource: 'luts', used: 22616, available: up5k.logicCells }, { resource: 'brams', used: 254, available: up5k.brams }, { resource: 'dsps', used: 32, available: up5k.dsps }],
       up5k, c, 10,
       (k) => { compiled.push(`${k.rows}x${k.cols}`); return { instructions: 10 }; },
     );

@@ -79,7 +79,7 @@ module nnchip_board_mem #(
   wire prog_we = (state_q == A_FILL_BYTE) && f_ack;
   nnchip_top u_core (
     .clk(core_clk_q), .rst_n(core_rst_n_q), .done(done), .error(error),
-    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
+    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_strb(), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
     .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb),
     .prog_wclk(clk), .prog_we(prog_we), .prog_waddr({{(16-PROG_AW){1'b0}}, slot_q}), .prog_lane(lane_q), .prog_wdata(f_data),
     .prog_raddr(prog_raddr));

@@ -25,7 +25,8 @@ import { randomMlp, randomSamples } from '../helpers/random-graph.js';
 import { expectRtlExact, haveTools } from './tools.js';
 
 /** [rows, cols, dramBytesPerCycle, dramLatency]: 4x4 (entries 4, 4 and 16 bytes) and 8x1 (act rows of 8 bytes are the widest). */
-const SWEEP: readonly (readonly [number, number, number, number])[] = [
+type Point = readonly [rows: number, cols: number, bw: number, latency: number];
+const SWEEP: readonly Point[] = [
   [4, 4, 1, 20],
   [4, 4, 3, 0],
   [4, 4, 4, 20],
@@ -39,9 +40,9 @@ const SWEEP: readonly (readonly [number, number, number, number])[] = [
   [8, 1, 4096, 3],
 ];
 
-const programOf = ([rows, cols, bw, latency]: readonly number[]): Program =>
+const programOf = ([rows, cols, bw, latency]: Point): Program =>
   compileGraph(randomMlp([16, 12, 6], 5), randomSamples(8, 16, 6), { rows, cols, dramBytesPerCycle: bw, dramLatency: latency, actDepth: 64, wgtDepth: 16, accDepth: 16, qntDepth: 4, outDepth: 16, queueDepth: 2 });
-const nameOf = ([rows, cols, bw, latency]: readonly number[]): string => `${rows}x${cols} ${bw} B/cycle, latency ${latency}`;
+const nameOf = ([rows, cols, bw, latency]: Point): string => `${rows}x${cols} ${bw} B/cycle, latency ${latency}`;
 
 describe('the DRAM beat: the bandwidth, at most the widest entry, in the same cycles', () => {
   test('every buffer entry takes as many beats of dramBeatBytes as of dramBytesPerCycle (all shapes 1..256 at every bandwidth)', () => {
@@ -66,7 +67,7 @@ describe('the DRAM beat: the bandwidth, at most the widest entry, in the same cy
   test.each(SWEEP.map((s) => [nameOf(s), s] as const))('%s: the schedule takes the same cycles at the clamped beat, and the RTL is built with it', (_, s) => {
     const p = programOf(s);
     const beat = dramBeatBytes(p.config);
-    expect(beat).toBe(Math.min(s[2]!, Math.max(s[0]!, 4 * s[1]!)));
+    expect(beat).toBe(Math.min(s[2], Math.max(s[0], 4 * s[1])));
     expect(scheduleTimes(p.instructions, { ...p.config, dramBytesPerCycle: beat }).cycles).toBe(scheduleTimes(p.instructions, p.config).cycles);
     const top = emitVerilog(p, { target: 'generic' }).get('rtl/nnchip_top.v') ?? '';
     expect(top).toContain(`parameter DRAM_BW = ${beat},`);

@@ -33,7 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
         .command('lower')
         .description('quantize a model and lower it to the matmul/threshold ISA')
         .argument('<model>', MODEL_INPUTS)
-        .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
+        .option('-o, --out <dir>', 'output folder for the binary program (.nnp), its listing (program.asm), memory-map.json and summary.json (default ./<model-name>.nnchip/)')
         .option('--json', 'print the summary as JSON')
         .addHelpText(
           'after',

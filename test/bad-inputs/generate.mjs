@@ -135,6 +135,13 @@ const cases = {
   'board-run-not-a-board-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/null', '--input', '$DIR/model.json'] },
   'board-run-empty-port': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '', '--input', '$DIR/model.json'] },
   'board-run-timeout-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/ttyUSB1', '--timeout', '1e9', '--input', '$DIR/model.json'] },
+  // models used as layers are inlined; a nesting 40 deep is refused before any recursion could run out of stack
+  'nested-too-deep': {
+    files: {
+      'model.json': model({ modelTopology: Array.from({ length: 40 }).reduce((inner, _, i) => ({ class_name: 'Sequential', config: { name: `seq_${i}`, layers: [inner] } }), LAYERS[0]) }),
+      'weights.bin': weights(),
+    },
+  },
   // a board folder's board.json that is a device (or a FIFO) was read whole: /dev/zero never ended
   'board-manifest-dev-zero': { files: { 'model.json': model(), 'weights.bin': weights() }, symlink: ['board.json', '/dev/zero'], args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'board-flash-image-bad-manifest': { files: { 'model.json': model(), 'weights.bin': weights(), 'board.json': '{"board": "icebreaker", "clockMhz": 12' }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },

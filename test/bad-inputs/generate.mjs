@@ -135,6 +135,10 @@ const cases = {
   'board-run-not-a-board-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/null', '--input', '$DIR/model.json'] },
   'board-run-empty-port': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '', '--input', '$DIR/model.json'] },
   'board-run-timeout-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/ttyUSB1', '--timeout', '1e9', '--input', '$DIR/model.json'] },
+  // files beside a model that are not one: a weight shard was "invalid JSON" quoting its bytes, a weights manifest alone
+  // (face-api.js ships models so) "the top level is not a JSON object"
+  'weight-shard-as-model': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/weights.bin', '-o', '$OUT', '--input-range', '0,1'] },
+  'weights-manifest-alone': { files: { 'model-weights_manifest.json': [{ paths: ['weights.bin'], weights: SPECS }], 'weights.bin': weights() }, args: ['lower', '$DIR/model-weights_manifest.json', '-o', '$OUT', '--input-range', '0,1'] },
   // models used as layers are inlined; a nesting 40 deep is refused before any recursion could run out of stack
   'nested-too-deep': {
     files: {

@@ -189,6 +189,11 @@ const cases = {
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
   })),
   // a float attribute that is NaN made every table code NaN, silently (accepted, exit 0); one of the wrong type read as 0
+  // a NaN Clip bound given as an input tensor was NN110 "min NaN is above max 6"
+  'onnx-clip-nan': onnxCase(onnxModel({
+    nodes: [ONNX_NODES[0], { name: 'clip', opType: 'Clip', input: ['h', 'lo', 'hi'], output: ['r'] }, ONNX_NODES[2]],
+    inits: { lo: { name: 'lo', dims: [], dataType: 1, rawData: new Uint8Array(Float32Array.of(NaN).buffer) }, hi: { name: 'hi', dims: [], dataType: 1, rawData: new Uint8Array(Float32Array.of(6).buffer) } },
+  })),
   'onnx-attribute-nan': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'leaky', opType: 'LeakyRelu', input: ['h'], output: ['r'], attribute: [{ name: 'alpha', type: 1, f: NaN }] }, ONNX_NODES[2]] })),
   'onnx-attribute-wrong-type': onnxCase(onnxModel({
     input: [1, 1, 4, 4],

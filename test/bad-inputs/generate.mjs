@@ -305,6 +305,8 @@ function readingCases() {
       args: ['lower', '$DIR/model.onnx', '-o', '$OUT', '--batch', '2'],
     },
     'input-name-controls': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/no\nerror NN000: forged\u001b[31m.json'] },
+    // a label no output can be counted as a miss: a file of 1-based labels gave a plausible accuracy
+    'eval-label-outside': { files: { ...tiny, 'labeled.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]], labels: [1, 2] } }, args: ['eval', '$DIR/model.json', '--data', '$DIR/labeled.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
     // explore.json (report --explore) and shards (explore merge) were read whole, whatever they were: /dev/zero never
     // ended, a FIFO waited for ever, a 600 MB shard failed as an internal error (longer than a string can be)

@@ -237,6 +237,11 @@ const cases = {
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
   // a shape of 20,000 dimensions was echoed whole in the error line
   'nnchip-json-deep-shape': { files: { 'tiny.nnchip.json': '{"format":"nnchip-model","version":1,"name":"t","input":{"shape":[4]},"layers":[{"name":"fc1","op":"dense","kernel":' + '['.repeat(20_000) + ']'.repeat(20_000) + ',"bias":[0]}]}' }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  // a PReLU's slopes were read modulo their count: 7 slopes on 3 channels lowered with the first 3
+  'prelu-slopes-mismatch': {
+    files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'fc1', op: 'dense', kernel: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]] }, { name: 'p', op: 'prelu', slopes: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7] }] } },
+    args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'],
+  },
   // shape arithmetic is folded at import; an index outside the shape is a broken model, not a crash
   'onnx-shape-index-outside': onnxCase(onnxModel({
     inits: { i: { name: 'i', dims: [1], dataType: 7, int64Data: [5] } },

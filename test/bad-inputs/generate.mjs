@@ -235,6 +235,8 @@ const cases = {
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   'tfjs-graph-alpha-nan': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'LeakyRelu', ['h'], { alpha: { f: 'NaN' } }); } },
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
+  // a node reading its own output left its real input unread: reported as "the model has 2 outputs"
+  'tfjs-graph-self-input': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'Relu', ['a']); } },
   // a shape of 20,000 dimensions was echoed whole in the error line
   'nnchip-json-deep-shape': { files: { 'tiny.nnchip.json': '{"format":"nnchip-model","version":1,"name":"t","input":{"shape":[4]},"layers":[{"name":"fc1","op":"dense","kernel":' + '['.repeat(20_000) + ']'.repeat(20_000) + ',"bias":[0]}]}' }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
   // a PReLU's slopes were read modulo their count: 7 slopes on 3 channels lowered with the first 3

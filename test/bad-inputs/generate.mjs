@@ -189,6 +189,9 @@ const cases = {
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
   })),
   // a float attribute that is NaN made every table code NaN, silently (accepted, exit 0); one of the wrong type read as 0
+  // a graph with an input and an output but no node was "not an ONNX model"; a Concat of no input named tensor "undefined"
+  'onnx-empty-graph': onnxCase(onnxModel({ nodes: [] })),
+  'onnx-concat-no-input': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'cc', opType: 'Concat', input: [], output: ['r'], attribute: [{ name: 'axis', type: 2, i: 1 }] }, ONNX_NODES[2]] })),
   // a NaN Clip bound given as an input tensor was NN110 "min NaN is above max 6"
   'onnx-clip-nan': onnxCase(onnxModel({
     nodes: [ONNX_NODES[0], { name: 'clip', opType: 'Clip', input: ['h', 'lo', 'hi'], output: ['r'] }, ONNX_NODES[2]],

@@ -84,6 +84,8 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
     return { layers, output: prev };
   }
   // functional: inner names are renamed to what they stand for outside (its input, nested models' outputs)
+  const inputLayers = raw.filter((l) => isObj(l) && l['class_name'] === 'InputLayer').length;
+  if (from !== undefined && inputLayers > 1) throw new NnchipError('NN110', `the nested model has ${inputLayers} inputs; nnchip inlines nested models of one input`, { file, ...(name === undefined ? {} : { layer: name }) });
   const alias = new Map<string, string>();
   const rename = (t: string): string => alias.get(t) ?? t;
   raw.forEach((l, i) => {

@@ -146,6 +146,31 @@ const cases = {
       'weights.bin': weights(),
     },
   },
+  // a nested model of two inputs inside a Sequential: both were taken to be the one tensor before it
+  'nested-two-inputs': {
+    files: {
+      'model.json': model({
+        modelTopology: topology([
+          dense('dense_1', 3, { batch_input_shape: [null, 4] }),
+          {
+            class_name: 'Model',
+            config: {
+              name: 'inner',
+              layers: [
+                { class_name: 'InputLayer', name: 'a', config: { name: 'a', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+                { class_name: 'InputLayer', name: 'b', config: { name: 'b', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+                { class_name: 'Add', name: 'sum', config: { name: 'sum' }, inbound_nodes: [[['a', 0, 0, {}], ['b', 0, 0, {}]]] },
+              ],
+              input_layers: [['a', 0, 0], ['b', 0, 0]],
+              output_layers: [['sum', 0, 0]],
+            },
+          },
+          dense('dense_2', 2, { activation: 'linear' }),
+        ]),
+      }),
+      'weights.bin': weights(),
+    },
+  },
   // a board folder's board.json that is a device (or a FIFO) was read whole: /dev/zero never ended
   'board-manifest-dev-zero': { files: { 'model.json': model(), 'weights.bin': weights() }, symlink: ['board.json', '/dev/zero'], args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'board-flash-image-bad-manifest': { files: { 'model.json': model(), 'weights.bin': weights(), 'board.json': '{"board": "icebreaker", "clockMhz": 12' }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
+import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
@@ -127,6 +128,7 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Gr
   if (looksLikeTopology(path, bytes)) graph = importTopology(bytes, path, limits, layer);
   else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
   else {
+    if (isUtf16(bytes)) throw new NnchipError('NN102', UTF16_TEXT, { file, hint: UTF16_HINT });
     if (looksBinary(bytes)) throw new NnchipError('NN103', 'holds binary data that is neither ONNX nor JSON (a weight shard?)', { file, hint: 'name the model file: a TF.js model.json, a .onnx model or an nnchip JSON model' });
     const json = parseJson(bytes, file);
     if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits) : importTfjsLayers(json, path, limits);

@@ -330,6 +330,8 @@ function readingCases() {
   const config = (json) => ({ files: { ...tiny, 'config.json': json }, args: [...LOWER, '--config', '$DIR/config.json'] });
   return {
     'input-deep-nesting': run('['.repeat(100_000) + '1' + ']'.repeat(100_000)),
+    // PowerShell's > writes UTF-16: it was "no samples found" (models: "binary data", configs: a JSON error)
+    'input-utf16': run(new Uint8Array(Buffer.from('\ufeff[[0.1, 0.2, 0.3, 0.4]]', 'utf16le'))),
     'input-ragged': run([[[0.1, 0.2], [0.3, 0.4, 0.5]]]),
     'input-hwc-for-nchw': {
       files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] }, 'input.json': [hwcSample] },

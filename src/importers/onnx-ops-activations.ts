@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
  * ONNX activations the threshold unit runs as exact step tables: Sigmoid, Tanh, HardSigmoid,
- * HardSwish, LeakyRelu, PRelu (per channel), Elu, Selu, Gelu (erf and tanh), Softplus, Softsign,
- * ThresholdedRelu. (x·Sigmoid(x) and x·HardSigmoid(x), written as a Mul of two tensors, are found by Mul.)
+ * HardSwish, LeakyRelu, PRelu (per channel), Elu, Selu, Gelu (erf and tanh), Softplus, Softsign, Mish,
+ * ThresholdedRelu. (x·Sigmoid(x) and x·HardSigmoid(x), written as a Mul of two tensors, are found by Mul;
+ * GELU and Mish written with Erf, Tanh and Softplus by fuse-functions.ts.)
  */
 import type { TableActivation } from '../ir/activations.js';
 import { Op, type Built } from './onnx-op.js';
@@ -46,6 +47,7 @@ export const ACTIVATION_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Selu: selu,
   Gelu: gelu,
   Softplus: (o) => table(o, { fn: 'softplus' }),
+  Mish: (o) => table(o, { fn: 'mish' }),
   Softsign: (o) => table(o, { fn: 'softsign' }),
   ThresholdedRelu: (o) => table(o, { fn: 'thresholdedrelu', alpha: o.n.attrs.float('alpha', 1) }),
 };

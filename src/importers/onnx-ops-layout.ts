@@ -141,10 +141,14 @@ function resize(o: Op): Built[] {
   const x = o.map(0);
   const a = o.n.attrs;
   const mode = a.string('mode', 'nearest');
-  if (mode !== 'nearest') throw o.fail(`mode "${mode}" is not supported (only nearest)`);
+  if (mode !== 'nearest' && mode !== 'linear') throw o.fail(`mode "${mode}" is not supported (only nearest and linear)`);
   const transform = a.string('coordinate_transformation_mode', 'half_pixel');
   const nearest = a.string('nearest_mode', 'round_prefer_floor');
-  if (!(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
+  // linear: the coordinate rules whose weights repeat with the phase (align_corners' vary along the map)
+  const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : undefined;
+  if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel or asymmetric)`);
+  if (mode === 'linear' && a.int('antialias', 0) !== 0) throw o.fail('antialias 1 is not supported');
+  if (mode === 'nearest' && !(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
   if (a.has('axes')) throw o.fail('the axes attribute is not supported');
   const from = o.ctx.onnxShape(x);
   const [scales, sizes] = [o.optional(2), o.optional(3)];
@@ -155,7 +159,7 @@ function resize(o: Op): Built[] {
   }
   const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
   if (fy === 1 && fx === 1) return identity(o, x);
-  return [{ ...o.base([x]), op: 'upsample', factors: [fy, fx] }];
+  return [{ ...o.base([x]), op: 'upsample', factors: [fy, fx], ...(mode === 'linear' && linear !== undefined ? { linear } : {}) }];
 }
 
 export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {

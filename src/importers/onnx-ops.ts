@@ -87,6 +87,54 @@ function conv(o: Op): Built[] {
   return [{ ...o.base([x]), op: 'conv2d', kernel, bias, strides, pads: o.pads(x, [kh, kw], strides, dilations), depthwise: isDepthwise, activation: 'linear', ...dil }];
 }
 
+/**
+ * ConvTranspose, 2-D and 1-D: W [Cin, Cout/group, KH, KW] → the IR kernel [KH, KW, Cin, Cout] (other
+ * groups: zero outside each group's block, as Conv); pads crop the full output, output_padding
+ * extends its end; output_shape, or auto_pad SAME_UPPER/SAME_LOWER (input × stride), sets both.
+ */
+function convTranspose(o: Op): Built[] {
+  const x = o.map(0);
+  const channels = o.ctx.onnxShape(x)[1]!;
+  const group = o.n.attrs.int('group', 1);
+  const oneD = o.dims(x) === 1;
+  const a = o.n.attrs;
+  const dilations = o.spatial(x, 'dilations', 1);
+  if (dilations.some((d) => d !== 1)) throw o.fail(`dilations ${JSON.stringify(a.ints('dilations'))} are not supported (only 1)`);
+  const kernel = o.ctx.weight(o.input(1), `convT:${group}`, o.site, (dims0, data) => {
+    if (dims0.length !== (oneD ? 3 : 4)) throw o.fail(`W has shape ${JSON.stringify(dims0)}; expected ${oneD ? '[C, M, K] for a 1-D' : '[C, M, KH, KW] for a 2-D'} transposed convolution`);
+    const [ci, cg, kh, kw] = (oneD ? [dims0[0]!, dims0[1]!, 1, dims0[2]!] : dims0) as [number, number, number, number];
+    if (!(group >= 1) || ci !== channels || channels % group !== 0) throw o.fail(`group ${group} with W ${JSON.stringify(dims0)} does not fit ${channels} input channels`);
+    const co = cg * group;
+    const out = new Float32Array(kh * kw * ci * co);
+    for (let c = 0; c < ci; c++) for (let m = 0; m < cg; m++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const to = Math.floor(c / (ci / group)) * cg + m;
+      out[((i * kw + j) * ci + c) * co + to] = data[((c * cg + m) * kh + i) * kw + j]!;
+    }
+    return { shape: [kh, kw, ci, co], data: out };
+  });
+  const [kh, kw, , co] = kernel.shape as [number, number, number, number];
+  const declared = a.ints('kernel_shape');
+  if (declared !== undefined && JSON.stringify(declared) !== JSON.stringify(oneD ? [kw] : [kh, kw])) throw new NnchipError('NN201', `kernel_shape ${JSON.stringify(declared)} disagrees with W`, { layer: o.n.name });
+  const strides = o.spatial(x, 'strides', 1);
+  const outputPadding = o.spatial(x, 'output_padding', 0);
+  const auto = a.string('auto_pad', 'NOTSET');
+  const s = o.ctx.onnxShape(x);
+  const hw = oneD ? [1, s[2]!] : [s[2]!, s[3]!];
+  // output_shape, or input × stride for SAME: the padding that gives it (as ONNX Runtime: an odd one
+  // more at the start, at the end for SAME_UPPER); an output past the full one: output padding
+  const target = a.has('output_shape') ? o.spatial(x, 'output_shape', 1) : auto === 'SAME_UPPER' || auto === 'SAME_LOWER' ? [0, 1].map((i) => hw[i]! * strides[i]!) : undefined;
+  let pads: Pads = o.pads(x, [kh, kw], strides);
+  if (target !== undefined) {
+    const total = [0, 1].map((i) => strides[i]! * (hw[i]! - 1) + outputPadding[i]! + [kh, kw][i]! - target[i]!);
+    const head = total.map((t) => (t <= 0 ? 0 : auto === 'SAME_UPPER' ? Math.floor(t / 2) : t - Math.floor(t / 2)));
+    pads = [head[0]!, head[1]!, Math.max(0, total[0]!) - head[0]!, Math.max(0, total[1]!) - head[1]!];
+    total.forEach((t, i) => (outputPadding[i] = outputPadding[i]! + Math.max(0, -t)));
+  }
+  const b = o.optional(2);
+  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${co}:1`, o.site, () => ({ shape: [co], data: o.perChannel(b, co, 'B') }));
+  return [{ ...o.base([x]), op: 'convTranspose', kernel, bias, strides, pads, outputPadding, activation: 'linear' }];
+}
+
 /** Extra end padding so that ceil_mode's last window fits (it must start inside the map or its begin padding). */
 function ceilPads(o: Op, x: string, size: readonly number[], strides: readonly number[], dil: readonly number[], pads: Pads): Pads {
   const s = o.ctx.onnxShape(x);
@@ -120,6 +168,7 @@ const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Gemm: gemm,
   MatMul: matmul,
   Conv: conv,
+  ConvTranspose: convTranspose,
   MaxPool: (o) => pool(o, 'max'),
   AveragePool: (o) => pool(o, 'avg'),
   GlobalAveragePool: (o) => [{ ...o.base([o.map(0)]), op: 'globalAvgPool', view: { rank: o.ctx.view(o.input(0)).rank, last: false } }],

@@ -16,6 +16,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type Tensor
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
+import { findFunctions } from './fuse-functions.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -93,6 +94,34 @@ function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
   if (a.has('value_int')) return { dataType: DT.INT64, dims: [], int64Data: [a.int('value_int', 0)] };
   if (a.has('value_ints')) return { dataType: DT.INT64, dims: [a.ints('value_ints')!.length], int64Data: a.ints('value_ints')! };
   throw new NnchipError('NN110', 'Constant: only value, value_float(s) and value_int(s) are supported', site);
+}
+
+/** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
+function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
+  const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
+  return (name) => {
+    const node = constants.get(name);
+    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
+    if (t === undefined || t.dataType !== onnx.TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
+    return v.length === 1 ? v[0] : undefined;
+  };
+}
+
+/** GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node. */
+function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined): NodeProto[] {
+  const nodes = g.node ?? [];
+  const view = nodes.map((n) => ({ op: (!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '', inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
+  const { roots, removed } = findFunctions(view, scalar, (g.output ?? []).map((o) => o.name ?? ''));
+  const STRING = onnx.AttributeProto.AttributeType.STRING;
+  return nodes.flatMap((n, i) => {
+    const f = roots.get(i);
+    if (f !== undefined) {
+      const attribute = f.fn === 'gelu_tanh' ? [{ name: 'approximate', type: STRING, s: new TextEncoder().encode('tanh') }] : [];
+      return [{ name: n.name ?? '', opType: f.fn === 'mish' ? 'Mish' : 'Gelu', domain: '', input: [f.x], output: [...n.output!], attribute }];
+    }
+    return removed.has(i) ? [] : [n];
+  });
 }
 
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
@@ -301,8 +330,10 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
     consts.set(t.name ?? '', t);
   }
+  const src = { file, dir: dirname(modelFile), limits };
+  g.node = fuseFunctions(g, scalarOf(g, consts, src));
   const { input, view } = graphInput(g, consts, file, limits);
-  const w = new Walker(opset, consts, { file, dir: dirname(modelFile), limits }, g);
+  const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);
   withFile(file, () => walk(g, w));

@@ -27,6 +27,7 @@ export const TFJS_ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> 
   softsign: { fn: 'softsign' },
   swish: { fn: 'silu' },
   silu: { fn: 'silu' },
+  mish: { fn: 'mish' },
   leaky_relu: { fn: 'leakyrelu', alpha: 0.2 },
 };
 

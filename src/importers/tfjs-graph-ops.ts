@@ -5,6 +5,7 @@
  * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
 import { NnchipError } from '../diagnostics/error.js';
+import type { TableActivation } from '../ir/activations.js';
 import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
 import { preluSlopes, tfGraphActivation } from './tfjs-activations.js';
@@ -18,6 +19,8 @@ export interface TfNode {
   readonly op: string;
   readonly inputs: readonly string[];
   readonly attr: Json;
+  /** GELU or Mish found written out in TF ops (fuse-functions.ts): this node is that activation of its one input */
+  readonly table?: TableActivation;
 }
 
 /** A runtime tensor: its IR name and shape, and its rank in TF (with the batch). */
@@ -56,7 +59,7 @@ export interface OpContext {
 export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
-  'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice',
+  'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
 ] as const;
 
 const FUSED_ACTIVATIONS = ['Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmoid', 'Prelu'] as const;
@@ -195,6 +198,40 @@ function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   const b = bias ? x.constant(2, 'bias') : null;
   if (cin !== input.shape[2]) throw x.fail('NN203', `filter expects ${cin} input channels but its input has ${input.shape[2]}`);
   return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation }, 4);
+}
+
+/**
+ * Conv2DBackpropInput (Keras Conv2DTranspose as tfjs-converter writes it): input 0 the output size
+ * [1, H, W, C] (a constant), 1 the filter [KH, KW, Cout, Cin], 2 the map → convTranspose. Padding
+ * VALID (the full output, extended at the end), SAME (cropped as TF crops: half before, the odd line
+ * after) or EXPLICIT, each giving the declared output size.
+ */
+function convBackprop(x: Op): Value {
+  x.nhwc();
+  const sizes = Array.from(x.constant(0, 'output size').data);
+  const filter = x.constant(1, 'filter');
+  const input = x.map(2);
+  const [kh, kw, f, cin] = filter.shape as [number, number, number, number];
+  if (filter.shape.length !== 4 || cin !== input.shape[2]) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cout, ${input.shape[2]}]`);
+  if (sizes.length !== 4 || (sizes[0] !== 1 && sizes[0] !== -1) || sizes[3] !== f) throw x.fail('NN203', `output size ${JSON.stringify(sizes)} is not [1, H, W, ${f}]`);
+  const dil = x.ints('dilations', [1, 1, 1, 1]);
+  if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only 1)`);
+  const strides = x.window('strides');
+  const padding = x.str('padding');
+  const explicit = padding === 'EXPLICIT' ? x.pads(input.shape, [kh, kw], strides) : undefined;
+  if (padding !== 'VALID' && padding !== 'SAME' && explicit === undefined) throw x.fail('NN110', `padding ${padding} is not supported (supported: VALID, SAME, EXPLICIT)`);
+  // per axis: the full output's extent less the declared one, cropped (SAME: half before) or added at the end
+  const [top, bottom, left, right] = [0, 1].flatMap((a) => {
+    const total = (input.shape[a]! - 1) * strides[a]! + [kh, kw][a]! - sizes[a + 1]!;
+    if (explicit !== undefined) return [explicit[a]!, explicit[a + 2]!];
+    const head = padding === 'SAME' ? Math.floor(Math.max(0, total) / 2) : 0;
+    return [head, Math.max(0, total) - head];
+  }) as [number, number, number, number];
+  const pads: Pads = [top, left, bottom, right];
+  const outputPadding = [0, 1].map((a) => sizes[a + 1]! - ((input.shape[a]! - 1) * strides[a]! + [kh, kw][a]! - pads[a]! - pads[a + 2]!)) as [number, number];
+  const data = new Float32Array(filter.data.length);
+  for (let t = 0; t < kh * kw; t++) for (let o = 0; o < f; o++) for (let i = 0; i < cin; i++) data[(t * cin + i) * f + o] = filter.data[(t * f + o) * cin + i]!;
+  return x.ctx.emit({ ...x.base(), op: 'convTranspose', inputs: [input.name], kernel: { shape: [kh, kw, cin, f], data }, bias: null, strides, pads, outputPadding, activation: 'linear' }, 4);
 }
 
 function matmul(x: Op, fused: boolean): Value {
@@ -351,6 +388,7 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
   const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn }, x.tensor(0).rank);
   const channels = (): number => x.tensor(0).shape.at(-1)!;
+  if (n.table !== undefined) return act(n.table);
   switch (n.op) {
     case 'Identity':
       return x.input(0);
@@ -360,6 +398,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case '_FusedConv2D':
     case 'FusedDepthwiseConv2dNative':
       return conv(x, n.op !== '_FusedConv2D', true);
+    case 'Conv2DBackpropInput':
+      return convBackprop(x);
     case 'MatMul':
       return matmul(x, false);
     case '_FusedMatMul':

@@ -5,7 +5,8 @@
  */
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile } from '../diagnostics/error.js';
-import { usesOf, type Graph, type GraphInput, type Node, type NodeOf } from '../ir/graph.js';
+import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
+import { findFunctions } from './fuse-functions.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
@@ -39,14 +40,46 @@ function readNodes(topology: unknown, file: string): TfNode[] {
     if (seen.has(n.name)) throw new NnchipError('NN202', 'the node name is used twice; names must be unique', { file, layer: n.name });
     seen.add(n.name);
   }
-  // every unsupported op at once, with counts, so one run tells the user everything to replace
+  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
+  checkOps(nodes, file, true);
+  return nodes;
+}
+
+/**
+ * Every unsupported op at once, with counts, so one run tells the user everything to replace.
+ * `early`: none of them is an op the GELU/Mish matcher may take (Erf, Pow, …), else wait for the match.
+ */
+function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   const unsupported = new Map<string, number>();
-  for (const n of nodes) if (!(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
+  for (const n of nodes) if (n.table === undefined && !(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
+  if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op))) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
     throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file });
   }
-  return nodes;
+}
+
+/** TF's names of the ops the GELU and Mish matcher reads (fuse-functions.ts), as ONNX names them. */
+const FUSE_OPS: Readonly<Record<string, string>> = { Mul: 'Mul', RealDiv: 'Div', Div: 'Div', Add: 'Add', AddV2: 'Add', Pow: 'Pow', Square: 'Square', Erf: 'Erf', Tanh: 'Tanh', Softplus: 'Softplus' };
+
+/** GELU and Mish written out in TF ops (tf.nn.gelu, Keras mish) → their last node, marked as that table activation of x; the other nodes dropped. */
+function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Tensor>, outputs: readonly string[], file: string): TfNode[] {
+  const view = nodes.map((n) => {
+    const refs = n.inputs.map((r) => parseInput(r, file, n.name));
+    const op = Object.hasOwn(FUSE_OPS, n.op) && !refs.some((r) => r.control) ? FUSE_OPS[n.op]! : '';
+    return { op, inputs: refs.map((r) => r.node), output: n.name };
+  });
+  const consts = new Set(nodes.filter((n) => n.op === 'Const').map((n) => n.name));
+  const scalar = (name: string): number | undefined => {
+    const t = weights.get(name);
+    return t !== undefined && t.data.length === 1 && consts.has(name) ? t.data[0] : undefined;
+  };
+  const { roots, removed } = findFunctions(view, scalar, outputs);
+  return nodes.flatMap((n, i) => {
+    const f = roots.get(i);
+    if (f !== undefined) return [{ ...n, inputs: [f.x], attr: {}, table: { fn: f.fn } }];
+    return removed.has(i) ? [] : [n];
+  });
 }
 
 /** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
@@ -150,8 +183,8 @@ function checkAcyclic(nodes: readonly TfNode[], file: string): void {
 
 export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
-  const nodes = readNodes(json['modelTopology'], file);
-  const byName = new Map(nodes.map((n) => [n.name, n]));
+  let nodes = readNodes(json['modelTopology'], file);
+  let byName = new Map(nodes.map((n) => [n.name, n]));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   // a dangling input or a cycle first: either one also changes which nodes look like outputs
   for (const n of nodes) {
@@ -162,6 +195,9 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   }
   checkAcyclic(nodes, file);
   const outs = outputNodes(json, nodes, file);
+  nodes = fuseFunctions(nodes, weights, outs, file);
+  byName = new Map(nodes.map((n) => [n.name, n]));
+  checkOps(nodes, file);
   if (outs.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const values = new Map<string, Value>();

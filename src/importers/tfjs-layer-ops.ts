@@ -29,7 +29,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
-  'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU',
+  'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
 ] as const;
 const ACTIVATIONS = TFJS_ACTIVATIONS;
 
@@ -110,7 +110,7 @@ class Layer {
 }
 
 /** A weighted node whose activation may be softmax: split into node(linear) + activation(softmax). */
-function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'>, fn: Activation | 'softmax'): Node[] {
+function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>, fn: Activation | 'softmax'): Node[] {
   if (fn !== 'softmax') return [{ ...node, activation: fn }];
   const logits = `${node.name}/logits`;
   return [
@@ -152,6 +152,38 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   // causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
   const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, size[1] - 1, 0, 0] : x.pads(size, strides);
   return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise, activation: 'linear' }, x.activation());
+}
+
+/**
+ * Conv2DTranspose: the kernel [KH, KW, filters, Cin] read as [KH, KW, Cin, filters]. The output is
+ * tfjs's deconvLength: valid: input × stride + max(kernel − stride, 0), the full output, extended by
+ * output padding when the kernel is smaller than the stride; same: input × stride, the full output
+ * cropped as TF crops it (the odd line at the end). Keras' output_padding and dilation_rate, which
+ * tfjs ignores, are refused.
+ */
+function convTranspose(x: Layer): Node[] {
+  x.channelsLast();
+  const [h, w, cin] = x.map() as [number, number, number];
+  const size = x.pair('kernel_size');
+  const strides = x.pair('strides', [1, 1]);
+  const dil = x.pair('dilation_rate', [1, 1]);
+  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
+  const op = x.get('output_padding');
+  if (op !== undefined && op !== null) throw x.fail('NN110', `output_padding ${JSON.stringify(op)} is not supported (only none, the one tfjs computes)`);
+  const stored = x.weight('kernel');
+  const [kh, kw, f, ci] = stored.shape as [number, number, number, number];
+  if (stored.shape.length !== 4 || kh !== size[0] || kw !== size[1] || ci !== cin) throw x.fail('NN201', `kernel_size ${JSON.stringify(size)} with ${cin} input channels does not fit a kernel of shape ${JSON.stringify(stored.shape)}`);
+  if (typeof x.get('filters') === 'number' && x.get('filters') !== f) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(stored.shape)}`);
+  const data = new Float32Array(stored.data.length);
+  for (let t = 0; t < kh * kw; t++) for (let o = 0; o < f; o++) for (let i = 0; i < cin; i++) data[(t * cin + i) * f + o] = stored.data[(t * f + o) * cin + i]!;
+  const same = x.get('padding') === 'same';
+  if (!same && (x.get('padding') ?? 'valid') !== 'valid') throw x.fail('NN110', `padding ${JSON.stringify(x.get('padding'))} is not supported (supported: valid, same)`);
+  // the full output's extent less the wanted one: cropped (half before, the odd one after), or added at the end
+  const total = [h, w].map((n, a) => (n - 1) * strides[a]! + size[a]! - (same ? n * strides[a]! : n * strides[a]! + Math.max(size[a]! - strides[a]!, 0)));
+  const [top, left] = total.map((t) => Math.floor(Math.max(0, t) / 2)) as [number, number];
+  const pads: Pads = [top, left, Math.max(0, total[0]!) - top, Math.max(0, total[1]!) - left];
+  const outputPadding = total.map((t) => Math.max(0, -t)) as [number, number];
+  return withActivation({ ...x.base(), op: 'convTranspose', kernel: { shape: [kh, kw, cin, f], data }, bias: x.bias(), strides, pads, outputPadding, activation: 'linear' }, x.activation());
 }
 
 /**
@@ -235,8 +267,9 @@ function upsample(x: Layer): Node[] {
   x.channelsLast();
   x.map();
   const interpolation = x.get('interpolation') ?? 'nearest';
-  if (interpolation !== 'nearest') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest)`);
-  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]) }];
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest and bilinear)`);
+  // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric
+  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]), ...(interpolation === 'bilinear' ? { linear: 'asymmetric' as const } : {}) }];
 }
 
 function crop(x: Layer): Node[] {
@@ -341,6 +374,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return conv(x, false);
     case 'DepthwiseConv2D':
       return conv(x, true);
+    case 'Conv2DTranspose':
+      return convTranspose(x);
     case 'MaxPooling2D':
       return pool(x, 'max');
     case 'AveragePooling2D':

@@ -5,7 +5,7 @@
  * the points where they may turn (the table builder searches monotone pieces between them).
  */
 
-export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'thresholdedrelu'] as const;
+export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu'] as const;
 export type TableFunction = (typeof TABLE_FUNCTIONS)[number];
 
 /** A function the threshold unit implements as a step table; `slopes`: PReLU's per-channel negative slopes. */
@@ -43,6 +43,7 @@ export function erf(x: number): number {
 }
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 
 /** The function's value at x on output channel c. */
 export function applyTable(a: TableActivation, x: number, c: number): number {
@@ -69,19 +70,21 @@ export function applyTable(a: TableActivation, x: number, c: number): number {
     case 'gelu_tanh':
       return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
     case 'softplus':
-      return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+      return softplus(x);
     case 'softsign':
       return x / (1 + Math.abs(x));
     case 'silu':
       return x * sigmoid(x);
+    case 'mish':
+      return x * Math.tanh(softplus(x));
     case 'thresholdedrelu':
       return x > (alpha ?? 1) ? x : 0;
   }
 }
 
 /**
- * Inputs between which the function is monotone (always 0, plus each minimum or jump): GELU's
- * and SiLU's minima, hard-swish's at −1.5, a thresholded ReLU's jump, hard-sigmoid's corners.
+ * Inputs between which the function is monotone (always 0, plus each minimum or jump): GELU's,
+ * SiLU's and Mish's minima, hard-swish's at −1.5, a thresholded ReLU's jump, hard-sigmoid's corners.
  */
 export function turningPoints(a: TableActivation): number[] {
   const alpha = a.alpha;
@@ -92,6 +95,8 @@ export function turningPoints(a: TableActivation): number[] {
       return [0, -0.7522922];
     case 'silu':
       return [0, -1.2784645428];
+    case 'mish':
+      return [0, -1.1924312178];
     case 'hardswish':
       return [0, -3, -1.5, 3];
     case 'hardsigmoid': {

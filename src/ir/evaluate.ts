@@ -139,6 +139,61 @@ function copyWindow(n: NodeOf<'upsample'> | NodeOf<'crop'>, x: Float64Array, inS
   return y;
 }
 
+/**
+ * A transposed convolution in float32 as the float runtimes compute it: each output element sums
+ * its bias, then the in-bounds (ky, kx, ci) terms that reach it, in that order.
+ */
+function transposedConv(n: NodeOf<'convTranspose'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [h, w, cin] = inShape as [number, number, number];
+  const [oh, ow, cout] = outShape as [number, number, number];
+  const [kh, kw] = n.kernel.shape as [number, number];
+  const [sy, sx] = n.strides;
+  const [top, left] = n.pads;
+  const k = n.kernel.data;
+  const xf = Float32Array.from(x);
+  const y = new Float64Array(oh * ow * cout);
+  const acc = new Float32Array(1);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++)
+      for (let co = 0; co < cout; co++) {
+        acc[0] = n.bias?.data[co] ?? 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = (oy + top - ky) / sy;
+          if (!Number.isInteger(iy) || iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = (ox + left - kx) / sx;
+            if (!Number.isInteger(ix) || ix < 0 || ix >= w) continue;
+            for (let ci = 0; ci < cin; ci++) acc[0] = acc[0]! + Math.fround(xf[(iy * w + ix) * cin + ci]! * k[((ky * kw + kx) * cin + ci) * cout + co]!);
+          }
+        }
+        y[(oy * ow + ox) * cout + co] = acc[0]!;
+      }
+  return y;
+}
+
+/** Bilinear upsampling as ONNX Resize defines it: the source coordinate clamped to the map, then the two nearest pixels per axis. */
+function linearResize(n: NodeOf<'upsample'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [h, w, c] = inShape as [number, number, number];
+  const [oh, ow] = outShape as [number, number];
+  const at = (o: number, f: number, size: number): [number, number, number] => {
+    const src = Math.min(size - 1, Math.max(0, n.linear === 'half_pixel' ? (o + 0.5) / f - 0.5 : o / f));
+    const i0 = Math.floor(src);
+    return [i0, Math.min(i0 + 1, size - 1), src - i0];
+  };
+  const y = new Float64Array(oh * ow * c);
+  for (let oy = 0; oy < oh; oy++) {
+    const [y0, y1, ty] = at(oy, n.factors[0], h);
+    for (let ox = 0; ox < ow; ox++) {
+      const [x0, x1, tx] = at(ox, n.factors[1], w);
+      for (let ch = 0; ch < c; ch++) {
+        const v = (p: number, q: number): number => x[(p * w + q) * c + ch]!;
+        y[(oy * ow + ox) * c + ch] = (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x1)) + ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));
+      }
+    }
+  }
+  return y;
+}
+
 /** Channel-major flattening of an [H, W, C] map, as an NCHW framework flattens. */
 function flattenChw(x: Float64Array, shape: Shape): Float64Array {
   if (shape.length !== 3) return x;
@@ -158,6 +213,8 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       const y = convTerms(n, x, inShapes[0]!, outShape);
       return n.activation === 'relu' ? reluInPlace(y) : activate(n.activation, y);
     }
+    case 'convTranspose':
+      return activate(n.activation, transposedConv(n, x, inShapes[0]!, outShape));
     case 'pool2d':
       return pool(n, x, inShapes[0]!, outShape);
     case 'globalAvgPool': {
@@ -195,6 +252,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'identity':
       return x;
     case 'upsample':
+      return n.linear === undefined ? copyWindow(n, x, inShapes[0]!, outShape) : linearResize(n, x, inShapes[0]!, outShape);
     case 'crop':
       return copyWindow(n, x, inShapes[0]!, outShape);
   }

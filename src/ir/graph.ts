@@ -48,6 +48,12 @@ export type Node =
   /** kernel [KH, KW, Cin, Cout]; depthwise: kernel [KH, KW, C, 1], one filter per channel */
   | (NodeBase & { readonly op: 'conv2d'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly strides: readonly [number, number]; readonly pads: Pads; readonly depthwise: boolean; readonly activation: Activation; readonly dilations?: readonly [number, number] })
   /**
+   * transposed convolution (ONNX ConvTranspose, Keras Conv2DTranspose): input pixel (i, j) adds
+   * x[i, j]·kernel[ky, kx] (kernel [KH, KW, Cin, Cout]) to output pixel (i·sy + ky − top, j·sx + kx − left);
+   * output (H − 1)·sy + KH − top − bottom + outputPadding[0] lines (the padded end holds the bias alone)
+   */
+  | (NodeBase & { readonly op: 'convTranspose'; readonly kernel: Tensor; readonly bias: Tensor | null; readonly strides: readonly [number, number]; readonly pads: Pads; readonly outputPadding: readonly [number, number]; readonly activation: Activation })
+  /**
    * pads may exceed the declared padding (ceil_mode windows running past the end); for 'avg',
    * countPads is the part of the padding counted in the divisor (ONNX count_include_pad: the
    * declared pads; absent: none, the divisor counts only taps inside the map).
@@ -61,8 +67,11 @@ export type Node =
   /** concatenation along the channel (last) axis */
   | (NodeBase & { readonly op: 'concat' })
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads })
-  /** nearest-neighbour upsampling by integer factors: output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋) */
-  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number] })
+  /**
+   * upsampling by integer factors: nearest, output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋); `linear`:
+   * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel) or y/fy (asymmetric), clamped to the map
+   */
+  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number]; readonly linear?: 'half_pixel' | 'asymmetric' })
   | (NodeBase & { readonly op: 'reshape'; readonly shape: readonly number[] })
   | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' | 'logsoftmax' })
   /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */

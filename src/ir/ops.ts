@@ -80,6 +80,24 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     if (n.bias !== null && (n.bias.shape.length !== 1 || n.bias.shape[0] !== outC)) throw new NnchipError('NN201', `bias has shape ${JSON.stringify(n.bias.shape)}; expected [${outC}]`, { layer: n.name });
     return [...windowed(n.name, inputs[0]!, [kh!, kw!], n.strides, n.pads, n.dilations), outC];
   },
+  convTranspose: (n, inputs) => {
+    const [h, w, c] = image(n.name, inputs);
+    const [kh, kw, cin, cout] = n.kernel.shape;
+    if (n.kernel.shape.length !== 4) throw new NnchipError('NN201', `kernel has shape ${JSON.stringify(n.kernel.shape)}; expected [KH, KW, Cin, Cout]`, { layer: n.name });
+    if (cin !== c) throw new NnchipError('NN203', `kernel expects ${cin} input channels but its input has ${c}`, { layer: n.name });
+    if (n.bias !== null && (n.bias.shape.length !== 1 || n.bias.shape[0] !== cout)) throw new NnchipError('NN201', `bias has shape ${JSON.stringify(n.bias.shape)}; expected [${cout}]`, { layer: n.name });
+    const extent = (axis: 0 | 1, size: number, k: number): number => {
+      const [s, p0, p1, op] = [n.strides[axis], n.pads[axis], n.pads[axis + 2]!, n.outputPadding[axis]];
+      const over = [k, s, p0, p1].find((v) => v > MAX_WINDOW);
+      if (over !== undefined) throw new NnchipError('NN203', `a transposed window of ${k} with stride ${s} and padding ${p0}+${p1}: ${over} is over ${MAX_WINDOW}, the most a window, stride or padding may be`, { layer: n.name });
+      const out = (size - 1) * s + k - p0 - p1 + op;
+      const whole = [k, s, p0, p1, op].every((v) => Number.isInteger(v) && v >= 0) && k >= 1 && s >= 1;
+      if (whole && op >= s) throw new NnchipError('NN203', `output padding ${op} is not less than the stride ${s}`, { layer: n.name });
+      if (!whole || !(out >= 1)) throw new NnchipError('NN203', `a transposed window of ${k} with stride ${s}, padding ${p0}+${p1} and output padding ${op} does not fit an extent of ${size}`, { layer: n.name });
+      return out;
+    };
+    return [extent(0, h, kh!), extent(1, w, kw!), cout!];
+  },
   pool2d: (n, inputs) => {
     const [h, w, c] = image(n.name, inputs);
     if (n.countPads !== undefined && n.countPads.some((p, i) => p < 0 || p > n.pads[i]!)) throw new NnchipError('NN203', `counted padding ${JSON.stringify(n.countPads)} exceeds the padding ${JSON.stringify(n.pads)}`, { layer: n.name });
@@ -110,6 +128,8 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   upsample: (n, inputs) => {
     const [h, w, c] = image(n.name, inputs);
     if (n.factors.some((f) => !(Number.isInteger(f) && f >= 1))) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.factors)} must be positive integers`, { layer: n.name });
+    // linear: a corner's weight (2·fy)·(2·fx) is one int8 weight (passes/upsample-linear.ts)
+    if (n.linear !== undefined && 4 * n.factors[0] * n.factors[1] > 127) throw new NnchipError('NN203', `linear upsampling by ${n.factors[0]}×${n.factors[1]} is not supported (factors whose product is at most 31)`, { layer: n.name });
     return [h * n.factors[0], w * n.factors[1], c];
   },
   reshape: (n, inputs) => {

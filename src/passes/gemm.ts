@@ -8,6 +8,8 @@
  *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
  *   zero padding            → a copy into the interior of a larger map (its border: the zero code)
  *   nearest upsampling      → one copy per phase, its stores striding over the other phases' pixels
+ *   linear upsampling       → per phase, integer-weighted sums of the 2×2 nearest pixels (upsample-linear.ts)
+ *   transposed conv         → one stride-1 conv per output phase (the taps that reach it), stores striding as above
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  *   crop                    → an identity copy reading a shifted window
  */
@@ -20,6 +22,7 @@ import type { QuantParams } from './quantize.js';
 import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { opTables } from './table.js';
+import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 
 type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
@@ -212,8 +215,69 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
   });
 }
 
+/**
+ * A transposed convolution, with no zero inserted: output pixel (sy·oy + ry, sx·ox + rx) of phase
+ * (ry, rx) sums the taps ky ≡ ry + top (mod sy), kx likewise, each reading input pixel
+ * (oy + (ry + top − ky)/sy, ox + …): a stride-1 conv of the phase's taps over a zero-bordered input,
+ * its stores striding over the other phases' pixels (as upsampling's). A phase no tap reaches
+ * (a kernel smaller than the stride, the output padding) stores its bias. Quantized as one kernel.
+ */
+function transposedConv(ctx: Ctx, node: NodeOf<'convTranspose'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const [kh, kw, cin, n] = node.kernel.shape as [number, number, number, number];
+  const [sy, sx] = node.strides;
+  const [top, left] = node.pads;
+  const taps = Array.from({ length: kh * kw }, (_, t) => ({ weights: node.kernel.data.subarray(t * cin * n, (t + 1) * cin * n) }));
+  const { scales, matrices } = kernelCodes(ctx.codes, node, taps, cin, n, `transposed:${taps.length}x${cin}x${n}`);
+  const accScale = Float64Array.from(scales, (v) => v * x.params.scale);
+  const { mult, shift } = rescale(node.name, accScale, out.params);
+  const reach = (r: number, pad: number, s: number, k: number): { k: number; d: number }[] => Array.from({ length: k }, (_, i) => ({ k: i, d: (r + pad - i) / s })).filter((t) => Number.isInteger(t.d));
+  const border = [0, 0, 0, 0];
+  const ops: GemmOp[] = [];
+  for (let ry = 0; ry < Math.min(sy, out.h); ry++)
+    for (let rx = 0; rx < Math.min(sx, out.w); rx++) {
+      const [oh, ow] = [Math.ceil((out.h - ry) / sy), Math.ceil((out.w - rx) / sx)];
+      const [ys, xs] = [reach(ry, top, sy, kh), reach(rx, left, sx, kw)];
+      const terms: Term[] = ys.flatMap((ty) => xs.map((tx) => ({ src: x.name, dy: ty.d, dx: tx.d, sy: 1, sx: 1, matrix: matrices[ty.k * kw + tx.k]! })));
+      if (terms.length === 0) terms.push({ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: new Int8Array(cin * n) });
+      for (const t of terms) {
+        border[0] = Math.max(border[0]!, -t.dy);
+        border[1] = Math.max(border[1]!, -t.dx);
+        border[2] = Math.max(border[2]!, oh - 1 + t.dy - (x.h - 1));
+        border[3] = Math.max(border[3]!, ow - 1 + t.dx - (x.w - 1));
+      }
+      const sums = columnSums(terms.map((t) => t.matrix), n);
+      const bias = new Int32Array(n);
+      for (let col = 0; col < n; col++) {
+        const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - x.params.zp * sums[col]!;
+        if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });
+        bias[col] = b;
+      }
+      const phase = sy * sx === 1 ? {} : { at: [ry, rx] as const, step: [sy, sx] as const };
+      const real = ys.length * xs.length;
+      ops.push(withTable(node.activation, accScale, out.params, { layer: node.name, label: `convT${kh}x${kw}+${activationName(node.activation)}`, out: out.name, oh, ow, n, channelOffset: 0, terms, bias, mult, shift, zp: out.params.zp, ...clampRange(node.activation, out.params), ...phase, macs: oh * ow * n * real * cin, weights: ops.length === 0 ? node.kernel.data.length : 0 }));
+    }
+  needBorder(x, border, x.params.zp, node.name);
+  return ops;
+}
+
+/** Bilinear upsampling: per phase and run of clamped taps, a diagonal sum with integer weights (upsample-linear.ts). */
+function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const [fy, fx] = node.factors;
+  const den = linearDenominator(fy) * linearDenominator(fx);
+  const ops: GemmOp[] = [];
+  for (let ry = 0; ry < fy; ry++)
+    for (let rx = 0; rx < fx; rx++)
+      for (const ys of linearRuns(fy, ry, x.h, mode))
+        for (const xs of linearRuns(fx, rx, x.w, mode)) {
+          const terms = ys.taps.flatMap((ty) => xs.taps.map((tx) => ({ src: x.name, dy: ys.from + ty.d, dx: xs.from + tx.d, sy: 1, sx: 1, matrix: diag(x.c, ty.w * tx.w) })));
+          const op = diagonalOp(node.name, `upsample-linear${fy}x${fx}`, { ...out, h: ys.count, w: xs.count }, terms, x.params.scale / den, -x.params.zp * den);
+          ops.push({ ...op, at: [ry + fy * ys.from, rx + fx * xs.from] as const, step: [fy, fx] as const });
+        }
+  return ops;
+}
+
 /** The node's quantized kernel, from `codes` when this layout of it was quantized already. */
-function kernelCodes(codes: KernelCodes, node: NodeOf<'dense'> | NodeOf<'conv2d'>, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
+function kernelCodes(codes: KernelCodes, node: { readonly kernel: { readonly data: Float32Array } }, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
   const known = codes.get(node.kernel);
   if (known !== undefined && known.layout === layout) return known;
   const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
@@ -330,6 +394,8 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'dense':
     case 'conv2d':
       return [weightedOp(ctx, node, x!, define(ctx, node.output, shape))];
+    case 'convTranspose':
+      return transposedConv(ctx, node, x!, define(ctx, node.output, shape));
     case 'pool2d': {
       const out = define(ctx, node.output, shape);
       const fused = node.kind === 'max' && ctx.fusePools !== false && node.inputs[0] === x!.name ? fusedMaxPool(ctx, node, x!, out, ctx.fusePools === 'disjoint') : null;
@@ -379,6 +445,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
       const out = define(ctx, node.output, shape);
       const [fy, fx] = node.factors;
+      if (node.linear !== undefined) return linearUpsample(node, node.linear, x!, out);
       const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
       return phases.map(([a, b]) => {
         const op = diagonalOp(node.name, `upsample${fy}x${fx}`, { ...out, h: x!.h, w: x!.w }, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp);

@@ -107,21 +107,39 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
 }
 
 /**
+ * What a smaller tile must save per extra tile by the estimate: one array drain (2R + C), half of one
+ * with two acc banks (a tile's threshold and its stores then overlap the next tile's matmuls, and on
+ * a large array the next op's first tile waits for fewer of this op's rows: ResNet-18's 28×28
+ * residual adds on 256x256 in two tiles, not one, own 3,909 → 2,738 cycles of the network's). Found by
+ * measuring: a whole drain kept those adds in one tile; with a quarter of one, or none, the ResNet-18
+ * on 32x32 and the ResNet-18 on 256x256 with default buffers got slower.
+ */
+function tileMargin(cfg: ArrayConfig): number {
+  const drain = 2 * cfg.rows + cfg.cols;
+  return cfg.accBanks === 2 ? drain / 2 : drain;
+}
+
+/**
  * The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least
  * estimated cycles; `wgtSlots` weight tiles load ahead; `qntSlots` requant parameter rows (accSlotsOf).
  */
 export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number, qntSlots = 2): LineChoice {
   // with two acc banks, each candidate also with a column tile's threshold beside the next one's
-  // matmuls, where the estimate says that saves cycles (not where the load unit bounds the tile: its
-  // thresholds would then free their slots for the next loads later; with four acc slots, fewer
-  // matmuls per column tile do, where the array, not the load unit, bounds every tile)
+  // matmuls, where the estimate says that saves cycles; with fewer than BESIDE_FOLDS matmuls per
+  // column tile not where the load unit bounds the tile (its thresholds would then free their slots
+  // for the next loads later) — unless four acc slots hold the column tiles and the op pools
+  // nothing: its bias loads then wait for the threshold four column tiles back, which beside ends
+  // sooner (ResNet-18 Conv3_s with 64 kB buffers on 32x32: 4-line tiles beside, 8,997 → 7,314
+  // cycles; a fused pool's threshold, of fewer out rows than the tile's, waits longer beside and
+  // keeps the rule: AlexNet's pooled convolutions and the MNIST CNN were slower without it)
   const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
   const costOf = (lines: number): { cost: number; beside: boolean } => {
     const fourSlots = accSlotsOf(lines * op.ow, op, cfg, qntSlots) === 4;
     const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= (fourSlots ? BESIDE_FOLDS_FOUR_SLOTS : BESIDE_FOLDS);
     const apart = estimate(op, sources, lines, cfg, wgtSlots).cycles;
     const besideEstimate = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true) : null;
-    const beside = besideEstimate === null || (matmuls < BESIDE_FOLDS && besideEstimate.loadBound) ? Infinity : besideEstimate.cycles;
+    const loadBoundVeto = matmuls < BESIDE_FOLDS && !(fourSlots && op.pool === undefined);
+    const beside = besideEstimate === null || (loadBoundVeto && besideEstimate.loadBound) ? Infinity : besideEstimate.cycles;
     return beside < apart ? { cost: beside, beside: true } : { cost: apart, beside: false };
   };
   let best = { lines: most, ...costOf(most), tiles: lineTiles(op, most).length };
@@ -133,7 +151,7 @@ export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindo
     const c = costOf(lines);
     const count = lineTiles(op, lines).length;
     // the estimate ignores token stalls between tiles: a smaller tile must save more than one array drain per extra tile
-    if (c.cost + (count - best.tiles) * (2 * cfg.rows + cfg.cols) < best.cost) best = { lines, ...c, tiles: count };
+    if (c.cost + (count - best.tiles) * tileMargin(cfg) < best.cost) best = { lines, ...c, tiles: count };
   }
   return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg), beside: best.beside };
 }

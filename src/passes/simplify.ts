@@ -34,8 +34,8 @@ function usesCount(g: Graph, t: string): number {
   return counts.get(t) ?? 0;
 }
 
-type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'>;
-const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || n?.op === 'conv2d';
+type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>;
+const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || n?.op === 'conv2d' || n?.op === 'convTranspose';
 
 /** The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`. */
 function soleProducer(g: Graph, producerOf: (t: string) => Node | undefined, t: string, activated = false): Weighted | undefined {

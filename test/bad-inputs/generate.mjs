@@ -107,7 +107,7 @@ const cases = {
   'nan-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 14: NaN }) } },
   'inf-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 2: Infinity }) } },
   'unsupported-layer': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }]) }), 'weights.bin': weights() } },
-  'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'mish' }), LAYERS[1]]) }), 'weights.bin': weights() } },
+  'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'exponential' }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'huge-tensor': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [1048576, 1048576] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'zero-dimension': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [0, 3] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'unknown-weight-dtype': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], dtype: 'complex64' }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
@@ -237,11 +237,24 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 40, 2 ** 40] }] }],
   })),
+  // bilinear with align_corners: its weights change along the map (no phase pattern)
+  'onnx-resize-linear-align-corners': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    inits: { s: { name: 's', dims: [4], dataType: 1, floatData: [1, 1, 2, 2] } },
+    nodes: [{ name: 'up', opType: 'Resize', input: ['x', '', 's'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('linear') }, { name: 'coordinate_transformation_mode', type: 3, s: Buffer.from('align_corners') }] }],
+  })),
   // a stride no instruction field holds (NN901 when the program was encoded)
   'onnx-stride-over-field': onnxCase(onnxModel({
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 20, 2 ** 20] }] }],
   })),
+  // ConvTranspose: an attribute nnchip does not take (dilations), one no model may have (output_padding
+  // not under the stride), and an output size that follows from a huge stride
+  ...Object.fromEntries(([['dilations', [['dilations', [2, 2]]]], ['output-padding', [['strides', [2, 2]], ['output_padding', [2, 1]]]], ['huge', [['strides', [2 ** 24, 2 ** 24]]]]]).map(([what, attrs]) => [`onnx-convtranspose-${what}`, onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    inits: { K: f32('K', [1, 1, 3, 3], 9) },
+    nodes: [{ name: 'deconv', opType: 'ConvTranspose', input: ['x', 'K'], output: ['y'], attribute: attrs.map(([name, ints]) => ({ name, type: 7, ints })) }],
+  }))])),
   // TF.js Layers: a class or activation name that is an Object.prototype key crashed (NN901); a non-number
   // alpha became the default; a weight listed twice was taken from one of its two places; `groups` was ignored
   'activation-proto-key': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'constructor' }), LAYERS[1]]) }), 'weights.bin': weights() } },
@@ -261,6 +274,16 @@ const cases = {
   // shard names echoed in one error line: 100,000 made it over a megabyte; the first three and a count
   'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, () => 'weights.bin'), weights: SPECS }] }), 'weights.bin': weights() } },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
+  // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')
+  'conv-transpose-output-padding': {
+    files: {
+      'model.json': model({
+        modelTopology: topology([{ class_name: 'Conv2DTranspose', config: { name: 'up', filters: 1, kernel_size: [3, 3], strides: [2, 2], output_padding: [1, 1], use_bias: false, batch_input_shape: [null, 2, 2, 1] } }, { class_name: 'Flatten', config: { name: 'flat' } }]),
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'up/kernel', shape: [3, 3, 1, 1], dtype: 'float32' }] }],
+      }),
+      'weights.bin': weights(9),
+    },
+  },
   'tfjs-graph-alpha-nan': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'LeakyRelu', ['h'], { alpha: { f: 'NaN' } }); } },
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
   // a node reading its own output left its real input unread: reported as "the model has 2 outputs"

@@ -6,16 +6,21 @@
  * thresholdTailReach); on the same half it waits for the tail as on a one-bank machine. Icarus runs
  * every shape of the tail tests, both directions and the same half, a threshold started beside the
  * matmuls in flight on the other half (timing.ts thresholdBesideFrom), and the MNIST CNN compiled for
- * a two-bank 4x4 (its column tiles alternating halves); Verilator three of them. Each is
+ * a two-bank 4x4 (its column tiles alternating halves), and a 1×1 stride-2 convolution whose
+ * thresholds run beside the next column tiles' matmuls; Verilator four of them. Each is
  * bit- and cycle-exact against interpret() and scheduleTimes() (test/unit/sim/threshold-tail.test.ts
  * holds the schedule to the rule).
  */
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../src/importers/index.js';
+import type { Graph } from '../../src/ir/graph.js';
+import type { Program } from '../../src/isa/program.js';
 import { quantizeInput } from '../../src/isa/program.js';
 import { scheduleTimes } from '../../src/isa/timing.js';
 import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
+import { builder } from '../helpers/random-cnn.js';
+import { randomSamples } from '../helpers/random-graph.js';
 import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
 import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
 
@@ -41,6 +46,32 @@ describe.skipIf(!haveTools('verilator'))('a matmul beside a threshold on the oth
     const c = BESIDE_CASES[0];
     return expectRtlExact(besideProgram(c, c.rows * 7 + c.R), 'verilator', c.rows + 3, 'beside, verilator');
   }, 300_000);
+});
+
+/**
+ * ResNet-18's Conv3_s shape on a 4x4 (a 1×1 stride-2 convolution, two folds per column tile) with
+ * an acc buffer of four slots of its tiles: each column tile's threshold follows the next column
+ * tile's first matmul, on the other bank (lower-tile-choice.ts, as Conv3_s with 64 kB buffers on 32x32).
+ * DRAM moves 16 bytes a cycle, the widest entry (acc) of a 4x4: the cycles of ideal DRAM.
+ */
+function shortcutConv(): Program {
+  const b = builder(15);
+  b.add({ name: 'shortcut', op: 'conv2d', inputs: ['input'], output: 'shortcut', kernel: b.tensor([1, 1, 8, 8], 0.6), bias: b.tensor([8], 0.2), strides: [2, 2], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+  const graph: Graph = { name: 'shortcut', inputs: [{ name: 'input', shape: [12, 12, 8] }], nodes: b.nodes, outputs: ['shortcut'], notes: [] };
+  const p = compileGraph(graph, randomSamples(4, 12 * 12 * 8, 15), { rows: 4, cols: 4, dramBytesPerCycle: 16, dramLatency: 0, accBanks: 2, accDepth: 48, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
+  const compute = p.instructions.filter((i) => i.op === 'matmul' || i.op === 'threshold');
+  const split = p.config.accDepth / 2;
+  const beside = compute.filter((i, k) => i.op === 'threshold' && compute[k - 1]?.op === 'matmul' && compute[k - 1]!.acc >= split !== i.acc >= split);
+  expect(beside.length).toBe(compute.filter((i) => i.op === 'threshold').length - 1);
+  return p;
+}
+
+describe.skipIf(!haveTools('iverilog', 'vvp'))('a 1×1 stride-2 convolution with its thresholds beside the next column tiles, in Icarus', () => {
+  test('bit- and cycle-exact', () => expectRtlExact(shortcutConv(), 'iverilog', 15, 'shortcut conv, iverilog'), 300_000);
+});
+
+describe.skipIf(!haveTools('verilator'))('a 1×1 stride-2 convolution with its thresholds beside the next column tiles, in Verilator', () => {
+  test('bit- and cycle-exact', () => expectRtlExact(shortcutConv(), 'verilator', 15, 'shortcut conv, verilator'), 300_000);
 });
 
 describe.skipIf(!haveTools('iverilog', 'vvp'))('the MNIST CNN on a two-bank 4x4, in Icarus', () => {

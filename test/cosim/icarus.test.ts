@@ -7,8 +7,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { join } from 'node:path';
 import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js';
 import { NnchipError } from '../../src/diagnostics/error.js';
+import { loadModel } from '../../src/importers/index.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
 import { quantizeBatches, quantizeInput, splitOutputs, type Program } from '../../src/isa/program.js';
@@ -150,6 +152,20 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
       expect(p.instructions.filter((i) => i.op === 'threshold' && i.poolH === 2).length).toBeGreaterThan(1);
       const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
       expectExact(p, inputs, await sim().run(p, inputs), 'tiled overlapping pool');
+    });
+  });
+
+  // a transposed convolution (one op per output phase, stores striding over the others) and bilinear upsampling (per-phase runs at the edges)
+  describe.each(['deconv', 'bilinear'])('the pytorch-zoo %s model (test/fixtures/pytorch-zoo)', (model) => {
+    const graph = loadModel(join(import.meta.dirname, `../fixtures/pytorch-zoo/${model}-op13.onnx`));
+    const size = model === 'deconv' ? 4 * 8 * 8 : 2 * 8 * 8;
+    const samples = randomSamples(4, size, 13, 0, 1);
+    const p = compileGraph(graph, samples, { rows: 4, cols: 4 });
+    const sim = useSim(() => p);
+    test('bit- and cycle-exact', async () => {
+      expect(p.instructions.some((i) => i.op === 'store' && i.stride > p.output.rowBytes)).toBe(true);
+      const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
+      expectExact(p, inputs, await sim().run(p, inputs), model);
     });
   });
 

@@ -142,7 +142,7 @@ describe('windows', () => {
   test('Resize modes that do not replicate pixels are refused by name', () => {
     const spec = (attrs: Record<string, { s: string }>) => image([1, 2, 3, 3], [{ op: 'Resize', inputs: ['x', '', 's'], name: 'up', attrs }], { s: { dims: [4], data: [1, 1, 2, 2] } }, 13);
     const refuse = (attrs: Record<string, { s: string }>) => () => loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-exp-')), buildOnnx(spec(attrs))));
-    expect(refuse({ mode: { s: 'linear' } })).toThrow(/^Resize: mode "linear" is not supported \(only nearest\)/);
+    expect(refuse({ mode: { s: 'cubic' } })).toThrow(/^Resize: mode "cubic" is not supported \(only nearest and linear\)/);
     expect(refuse({ coordinate_transformation_mode: { s: 'align_corners' } })).toThrow(/coordinate_transformation_mode "align_corners" with nearest_mode "round_prefer_floor" is not supported/);
     expect(refuse({ coordinate_transformation_mode: { s: 'asymmetric' } })).toThrow(/"asymmetric" with nearest_mode "round_prefer_floor" is not supported/);
   });

@@ -1,6 +1,6 @@
 /**
  * TF.js Layers activations as step tables: models written by tfjs with sigmoid, tanh, LeakyReLU,
- * PReLU (per channel), ELU, ThresholdedReLU, hard-sigmoid, SELU, softplus, softsign, swish, GELU
+ * PReLU (per channel), ELU, ThresholdedReLU, hard-sigmoid, SELU, softplus, softsign, swish, GELU, Mish
  * import to graphs that compute what TF.js computes, and their int8 programs run the same on
  * reference, simulator and WASM, close to the float outputs.
  */
@@ -51,6 +51,7 @@ const NETS: [string, () => tf.LayersModel, number][] = [
   ['conv: LeakyReLU, PReLU per channel, tanh, ELU, ThresholdedReLU, final sigmoid', convNet, 72],
   ['dense: hardSigmoid, selu, softplus, softsign', () => mlp(['hardSigmoid', 'selu', 'softplus', 'softsign']), 10],
   ['dense: swish, gelu, elu, tanh', () => mlp(['swish', 'gelu', 'elu', 'tanh']), 10],
+  ['dense: mish, gelu_new, mish', () => mlp(['mish', 'gelu_new', 'mish']), 10],
 ];
 
 describe('TF.js activations (threshold step tables)', () => {

@@ -119,6 +119,48 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
   });
 
+  test('liveness with Mish after conv 3, as tfjs-converter writes it: Mul(x, Tanh(Softplus(x))) is one mish table', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    g.unfuse(conv3, 'Conv2D', 'Relu');
+    g.add({ name: 'mish/softplus', op: 'Softplus', input: [`${conv3.name}/bias`], attr: {} });
+    g.add({ name: 'mish/tanh', op: 'Tanh', input: ['mish/softplus'], attr: {} });
+    Object.assign(conv3, { op: 'Mul', input: [`${conv3.name}/bias`, 'mish/tanh'], attr: {} });
+    const path = g.save();
+    const graph = loadModel(path);
+    expect(graph.nodes.filter((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn).map((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn)).toEqual(['mish']);
+    await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
+  });
+
+  test('liveness with GELU after conv 2 and GELU tanh after conv 3, as tf.nn.gelu writes them (Erf; Pow(x, 3), Tanh): one table each', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const c = (name: string, v: number): string => g.constant(name, [], Float32Array.of(v));
+    const [conv2, conv3] = [g.named('activation_2/Relu'), g.named('activation_3/Relu')];
+    g.unfuse(conv2, 'Conv2D', 'Relu');
+    g.unfuse(conv3, 'Conv2D', 'Relu');
+    // 0.5 · x · (1 + erf(x / √2))
+    const x2 = `${conv2.name}/bias`;
+    g.add({ name: 'gelu/half_x', op: 'Mul', input: [c('gelu/half', 0.5), x2], attr: {} });
+    g.add({ name: 'gelu/scaled', op: 'RealDiv', input: [x2, c('gelu/sqrt2', Math.SQRT2)], attr: {} });
+    g.add({ name: 'gelu/erf', op: 'Erf', input: ['gelu/scaled'], attr: {} });
+    g.add({ name: 'gelu/one_plus', op: 'AddV2', input: [c('gelu/one', 1), 'gelu/erf'], attr: {} });
+    Object.assign(conv2, { op: 'Mul', input: ['gelu/half_x', 'gelu/one_plus'], attr: {} });
+    // 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))
+    const x3 = `${conv3.name}/bias`;
+    g.add({ name: 'tgelu/cube', op: 'Pow', input: [x3, c('tgelu/three', 3)], attr: {} });
+    g.add({ name: 'tgelu/kx3', op: 'Mul', input: [c('tgelu/kappa', 0.044715), 'tgelu/cube'], attr: {} });
+    g.add({ name: 'tgelu/sum', op: 'AddV2', input: [x3, 'tgelu/kx3'], attr: {} });
+    g.add({ name: 'tgelu/inner', op: 'Mul', input: [c('tgelu/beta', Math.sqrt(2 / Math.PI)), 'tgelu/sum'], attr: {} });
+    g.add({ name: 'tgelu/tanh', op: 'Tanh', input: ['tgelu/inner'], attr: {} });
+    g.add({ name: 'tgelu/one_plus', op: 'AddV2', input: [c('tgelu/one', 1), 'tgelu/tanh'], attr: {} });
+    g.add({ name: 'tgelu/half_x', op: 'Mul', input: [c('tgelu/half', 0.5), x3], attr: {} });
+    Object.assign(conv3, { op: 'Mul', input: ['tgelu/half_x', 'tgelu/one_plus'], attr: {} });
+    const path = g.save();
+    const graph = loadModel(path);
+    expect(graph.nodes.filter((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn).map((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn)).toEqual(['gelu', 'gelu_tanh']);
+    await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
+  });
+
   test('liveness with a ConcatV2 of two branches before conv 3', async () => {
     const g = new GraphEdit('tfjs-graph-liveness');
     const conv3 = g.named('activation_3/Relu');
@@ -145,6 +187,23 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     g.add({ ...pool, name: 'down', input: ['up'], attr: { ...pool.attr, ksize: ints([1, 3, 3, 1]), padding: { s: b64('SAME') } } });
     conv3.input![0] = 'down';
     await expectSameAsTfjs(g.save(), [32, 32, 3], ['upsample', 'pool2d:max']);
+  });
+
+  test('liveness with two Conv2DBackpropInput (Keras Conv2DTranspose: SAME 3×3 and VALID 2×2, stride 2), each pooled back to 16×16, before conv 3', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    const pool = g.named('max_pooling2d_1/MaxPool');
+    const filter = (k: number, seed: number): Float32Array => Float32Array.from({ length: k * k * 16 * 16 }, (_, i) => Math.sin(i * 0.37 + seed) * 0.15);
+    const deconv = (name: string, from: string, k: number, padding: string): void =>
+      g.add({ name, op: 'Conv2DBackpropInput', input: [g.constant(`${name}/size`, [4], Int32Array.from([1, 32, 32, 16])), g.constant(`${name}/filter`, [k, k, 16, 16], filter(k, k)), from], attr: { strides: ints([1, 2, 2, 1]), padding: { s: b64(padding) }, data_format: { s: b64('NHWC') } } });
+    // a 3×3 window mixes neighbouring pixels, so a wrong phase or crop shows in the result
+    const down = (name: string, from: string): void => g.add({ ...pool, name, input: [from], attr: { ...pool.attr, ksize: ints([1, 3, 3, 1]), padding: { s: b64('SAME') } } });
+    deconv('up1', conv3.input![0]!, 3, 'SAME');
+    down('down1', 'up1');
+    deconv('up2', 'down1', 2, 'VALID');
+    down('down2', 'up2');
+    conv3.input![0] = 'down2';
+    await expectSameAsTfjs(g.save(), [32, 32, 3], ['convTranspose', 'pool2d:max']);
   });
 
   test('liveness ending in a Conv1D as Keras exports it: Reshape to [N, 64, 32], ExpandDims, Conv2D, Squeeze, Mean over the sequence', async () => {

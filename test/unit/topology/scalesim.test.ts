@@ -286,4 +286,23 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
       if (name === 'Conv3_s') expectSimExact(program, new Int8Array(product(graph.inputs[0]!.shape)));
     }
   }, 60_000);
+
+  test("ResNet-18's Conv3_s with SCALE-Sim-sized 64 kB buffers on 32x32, two acc banks: at most the closed form, its column tiles' thresholds beside the next ones' matmuls; the simulator agrees", () => {
+    const layer = parseTopology(readFileSync(join(EXAMPLES, 'resnet18.csv'), 'utf8'), 'resnet18.csv').layers.find((l) => l.name === 'Conv3_s')!;
+    // 64 kB in each of act, wgt, acc and out (bench/conv-efficiency.mjs `kb64`): 512 acc entries, 256 a bank
+    const config = makeConfig({ rows: 32, cols: 32, dramBytesPerCycle: 4096, dramLatency: 0, accBanks: 2, actDepth: 65536 / 32, wgtDepth: 65536 / 32, accDepth: 65536 / (4 * 32), outDepth: 65536 / 32 });
+    const graph = layerGraph(layer, DEFAULT_LIMITS, 'resnet18.csv');
+    const { program } = compile(graph, { config, calibration: syntheticCalibration(product(graph.inputs[0]!.shape)) });
+    expect(certify(program).cycles).toBeLessThanOrEqual(scaleSimWsCycles(mnkOf(layer), 32, 32));
+    // four acc slots, two a bank, so tiles of at most a quarter of the acc buffer's rows
+    const thresholds = program.instructions.flatMap((i) => (i.op === 'threshold' ? [i] : []));
+    expect(new Set(thresholds.map((t) => t.acc)).size).toBe(4);
+    for (const t of thresholds) expect(t.rows).toBeLessThanOrEqual(config.accDepth / 4);
+    // beside: every threshold but the last follows a matmul of the next column tile, on the other bank
+    const split = config.accDepth / 2;
+    const compute = program.instructions.filter((i) => i.op === 'matmul' || i.op === 'threshold');
+    const beside = compute.filter((i, k) => i.op === 'threshold' && compute[k - 1]?.op === 'matmul' && compute[k - 1]!.acc >= split !== i.acc >= split);
+    expect(beside.length).toBe(thresholds.length - 1);
+    expectSimExact(program, new Int8Array(product(graph.inputs[0]!.shape)));
+  }, 60_000);
 });

@@ -1,0 +1,88 @@
+/**
+ * ONNX Resize mode linear (bilinear) by integer factors: half_pixel / pytorch_half_pixel (PyTorch's
+ * Upsample(mode='bilinear'), align_corners False) and asymmetric, 2-D and 1-D, even and odd factors.
+ * The graph computes what onnxruntime computes; the int8 program (per phase, integer weights that
+ * sum to (2fy)·(2fx), passes/upsample-linear.ts) runs the same on reference, simulator and WASM,
+ * and every output code is the exact interpolation of the input codes, rounded. align_corners and
+ * other forms are refused in one line.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { emitWasm } from '../../../src/backends/wasm/emit.js';
+import { instantiate } from '../../../src/backends/wasm/instance.js';
+import { NnchipError } from '../../../src/diagnostics/error.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput } from '../../../src/isa/program.js';
+import { simulate } from '../../../sim/index.js';
+import { expectClose } from '../../helpers/close.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { buildOnnx, ortRun, writeOnnx, type ModelSpec } from '../../helpers/onnx-models.js';
+import { randomSamples } from '../../helpers/random-graph.js';
+
+/** x [N, C, …spatial] → Resize(linear, scales) → y. */
+function model(input: number[], scales: number[], transform: string, opset = 13): ModelSpec {
+  const output = input.map((d, i) => d * scales[i]!);
+  return {
+    input,
+    output,
+    nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'up', attrs: { mode: { s: 'linear' }, coordinate_transformation_mode: { s: transform } } }],
+    inits: { s: { dims: [scales.length], data: scales } },
+    opset,
+  };
+}
+
+const CASES: [string, number[], number[], string][] = [
+  ['×2 half_pixel (PyTorch bilinear)', [1, 3, 5, 4], [1, 1, 2, 2], 'half_pixel'],
+  ['×2 pytorch_half_pixel', [1, 2, 4, 4], [1, 1, 2, 2], 'pytorch_half_pixel'],
+  ['×3 × ×2 half_pixel (an odd factor: a phase on the pixel)', [1, 2, 4, 3], [1, 1, 3, 2], 'half_pixel'],
+  ['×4 asymmetric (TF.js bilinear)', [1, 2, 3, 3], [1, 1, 4, 4], 'asymmetric'],
+  ['×2 on a 1×1 map', [1, 2, 1, 1], [1, 1, 2, 2], 'half_pixel'],
+  ['1-D [N, C, L] ×2', [1, 3, 6], [1, 1, 2], 'half_pixel'],
+];
+
+describe('ONNX Resize linear', () => {
+  test.each(CASES)('%s: float = onnxruntime; int8 ref = sim = WASM = the interpolated codes', async (_, input, scales, transform) => {
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-bilinear-')), buildOnnx(model(input, scales, transform)));
+    const graph = loadModel(path);
+    const size = input.reduce((a, b) => a * b, 1);
+    const inputs = randomSamples(12, size, 5, -1, 1);
+    const want = await ortRun(path, input, inputs);
+    const [c, h, w] = input.length === 4 ? [input[1]!, input[2]!, input[3]!] : [input[1]!, 1, input[2]!];
+    const [oh, ow] = input.length === 4 ? [h * scales[2]!, w * scales[3]!] : [1, w * scales[2]!];
+    // the IR's [H, W, C] map in ONNX's channel-major order
+    const chw = (v: ArrayLike<number>): number[] => Array.from({ length: oh * ow * c }, (_, j) => v[(j % (oh * ow)) * c + Math.floor(j / (oh * ow))]!);
+    inputs.forEach((x, i) => expectClose(chw(evaluateOutput(graph, x)), want[i]!));
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    const wasm = await instantiate(emitWasm(program, { simd: false }));
+    // the output keeps the input's scale and zero point: each code is the interpolation of the codes
+    const { zp } = program.output;
+    const upGraph = { ...graph, inputs: [{ name: 'q', shape: [h, w, c] }], nodes: graph.nodes.map((n) => ({ ...n, inputs: ['q'] })) };
+    for (const x of inputs.slice(0, 4)) {
+      const codes = quantizeInput(program, x);
+      const ref = interpret(program, codes);
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+      expect(Array.from(wasm.runRaw(codes))).toEqual(Array.from(ref));
+      const exact = evaluateOutput(upGraph, Float64Array.from(codes, (q) => q - zp));
+      Array.from(ref).forEach((q, j) => expect(Math.abs(q - zp - exact[j]!)).toBeLessThanOrEqual(0.5 + 1e-9));
+    }
+  });
+
+  test.each<[string, ModelSpec, RegExp]>([
+    ['align_corners', model([1, 2, 4, 4], [1, 1, 2, 2], 'align_corners'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "align_corners" is not supported \(half_pixel, pytorch_half_pixel or asymmetric\)/],
+    ['×8 × ×4 (a corner weight over int8)', model([1, 2, 2, 2], [1, 1, 8, 4], 'half_pixel'), /^error NN203: model\.onnx: layer "up": linear upsampling by 8×4 is not supported \(factors whose product is at most 31\)/],
+    ['cubic', { ...model([1, 2, 4, 4], [1, 1, 2, 2], 'half_pixel'), nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'up', attrs: { mode: { s: 'cubic' } } }] }, /^error NN110: model\.onnx: layer "up": Resize: mode "cubic" is not supported \(only nearest and linear\)/],
+  ])('%s is refused in one line', (_, spec, message) => {
+    let error: unknown;
+    try {
+      loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-bilinear-')), buildOnnx(spec)));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NnchipError);
+    expect((error as NnchipError).format()).toMatch(message);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
-import { fullGrid, type Depths, type Grid } from './grid.js';
+import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
 
 const DEPTH_KEYS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
@@ -108,7 +108,13 @@ export function readMeta(v: unknown, r: JsonReader): SweepMeta {
   } catch (e) {
     throw r.fail(`"base" is not a machine configuration (${(e as Error).message})`);
   }
-  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints: r.number(o, 'totalPoints') });
+  // the point count follows from the grid (every combination, then the base machine): a file's own
+  // count was trusted, and 10^15 was allocated as a list of indices (NN901 "Invalid array length")
+  const points = [grid.arrays, grid.sramKiB, grid.bandwidth, grid.thresholdPasses, grid.batch].reduce((a, axis) => a * (axis?.length ?? 1), 1) + 1;
+  if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${points} points, over the limit of ${MAX_GRID_POINTS}`);
+  const totalPoints = r.number(o, 'totalPoints');
+  if (totalPoints !== points) throw r.fail(`"totalPoints" is ${totalPoints} but the grid has ${points} points`);
+  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints });
 }
 
 export function readPoint(v: unknown, r: JsonReader): PointResult {

@@ -95,6 +95,14 @@ describe('merges that must refuse', () => {
     expect(() => parseShardJsonl('', 'empty.jsonl')).toThrow(/empty/);
   });
 
+  test('a point count that is not the grid\'s (a count of 10^15 was allocated: NN901 "Invalid array length")', () => {
+    const text = shardTexts(1)[0]!;
+    const total = /"totalPoints":(\d+)/.exec(text)![1];
+    for (const wrong of ['1000000000000000', String(Number(total) + 1)]) {
+      expect(errorLine(() => parseShardJsonl(text.replace(/"totalPoints":\d+/, `"totalPoints":${wrong}`), 'count.jsonl'))).toMatch(new RegExp(`^error NN502: count\\.jsonl: line 1: "totalPoints" is ${wrong} but the grid has ${total} points — `));
+    }
+  });
+
   test('a point filed in the wrong shard', () => {
     const lines = shardTexts(2)[0]!.split('\n');
     const moved = [lines[0]!.replace('"index":0,"count":2', '"index":1,"count":2'), ...lines.slice(1)].join('\n');

@@ -72,7 +72,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       }
       if (isModelClass(e.className)) {
         const inner = inlineModel(e.className, e.config, e.name, prev, file, depth + 1);
-        layers.push(...inner.layers);
+        for (const l of inner.layers) layers.push(l);
         prev = inner.output;
         return;
       }
@@ -98,7 +98,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
     if (isModelClass(e.className)) {
       if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
       const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1);
-      layers.push(...inner.layers);
+      for (const l of inner.layers) layers.push(l);
       alias.set(e.name, inner.output);
       return;
     }

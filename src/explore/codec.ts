@@ -130,6 +130,9 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
   const programHash = o['programHash'] === null ? null : r.string(o, 'programHash');
   const error = o['error'] === null ? null : r.string(o, 'error');
   if (feasible !== (figures.cycles !== null) || feasible !== (error === null)) throw r.fail('a point must have figures exactly when it is feasible');
+  // sizes and cycles are plotted on log scales: a 0 or a negative one is no point nnchip wrote
+  const notPositive = ['rows', 'cols', 'pes', 'sramKiB', 'sramBytes', 'bandwidth', 'thresholdPasses', 'batch', 'cycles', 'areaLuts'].find((k) => o[k] !== null && o[k] !== undefined && !(typeof o[k] === 'number' && o[k] > 0));
+  if (notPositive !== undefined) throw r.fail(`"${notPositive}" is ${JSON.stringify(o[notPositive])}; expected a positive number`);
   return canonicalPoint({
     index: r.number(o, 'index'),
     rows: r.number(o, 'rows'),

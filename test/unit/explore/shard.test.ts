@@ -59,6 +59,14 @@ describe('merge(shards) = unsharded', () => {
   test('explore.json reads back to the same result', () => {
     expect(exploreJson(parseExploreJson(wholeJson, 'explore.json'))).toBe(wholeJson);
   });
+
+  test('a size or cycle count of 0 in explore.json is refused (its log-scale chart looped for ever on log 0 and aborted)', () => {
+    for (const key of ['sramBytes', 'cycles', 'pes']) {
+      const edited = wholeJson.replace(new RegExp(`"${key}": ?\\d+`), `"${key}":0`);
+      expect(edited).not.toBe(wholeJson);
+      expect(() => parseExploreJson(edited, 'explore.json')).toThrow(new RegExp(`"${key}" is 0; expected a positive number`));
+    }
+  });
 });
 
 describe('merges that must refuse', () => {

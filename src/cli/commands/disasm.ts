@@ -18,20 +18,20 @@ export function register(program: Command, ctx: CliContext): void {
         ['nnchip disasm digits-mlp.nnchip/program.nnp', 'the same, from the program file'],
       ]),
     )
-    .action((path: string) => {
-      writePieces(listingFile(readProgramFile(path, 'disasm')), ctx.io.stdout);
+    .action(async (path: string) => {
+      await writePieces(listingFile(readProgramFile(path, 'disasm')), ctx.io.stdout, ctx.io.drained);
     });
 }
 
-/** Pieces of at most 16 MiB, each ending at a line's end. */
-const PIECE_BYTES = 16 * 2 ** 20;
+/** Pieces of at most 1 MiB, each ending at a line's end. */
+const PIECE_BYTES = 2 ** 20;
 
 /**
- * UTF-8 text written as strings of at most PIECE_BYTES, each cut after a newline: the listing of a
- * long program as one string (9.4 million instructions: 800 MB) is past the longest string V8
- * makes, and disasm ended as an internal error.
+ * UTF-8 text written as strings of at most PIECE_BYTES, each cut after a newline, each passed on
+ * (`drained`) before the next: the listing of a long program as one string (9.4 million
+ * instructions: 800 MB) is past the longest string V8 makes, and disasm ended as an internal error.
  */
-export function writePieces(bytes: Uint8Array, write: (text: string) => void, piece = PIECE_BYTES): void {
+export async function writePieces(bytes: Uint8Array, write: (text: string) => void, drained?: () => Promise<void>, piece = PIECE_BYTES): Promise<void> {
   const decoder = new TextDecoder();
   for (let at = 0; at < bytes.length; ) {
     let end = Math.min(bytes.length, at + piece);
@@ -42,6 +42,7 @@ export function writePieces(bytes: Uint8Array, write: (text: string) => void, pi
       end = ahead < 0 ? bytes.length : ahead + 1;
     }
     write(decoder.decode(bytes.subarray(at, end)));
+    await drained?.();
     at = end;
   }
 }

@@ -2,7 +2,10 @@
 // nnchip_dma_load: the load unit. It requests one DRAM beat (DRAM_BW bytes) per cycle from its start
 // cycle on; beats return DRAM latency cycles later, are assembled into one buffer entry, and each
 // entry is written on its row's last beat. Its last busy cycle is the last row's write:
-// duration = latency + rows * ceil(entryBytes / DRAM_BW), as in isa/ops/dma.ts.
+// duration = latency + rows * ceil(entryBytes / DRAM_BW), as in isa/ops/dma.ts. DRAM_BW is the
+// beat (isa/ops/dma.ts dramBeatBytes: the bandwidth, at most the widest entry). rd_strb marks the
+// bytes of the requested beat that belong to the row (all but the tail of a row's last beat): the
+// bytes the simulator reads (sim/dma.ts); the unit ignores the rest of the beat.
 `default_nettype none
 module nnchip_dma_load #(
   parameter ROWS = 4,
@@ -23,6 +26,7 @@ module nnchip_dma_load #(
   input  wire [DRAM_AW-1:0]    stride,
   output wire                  rd_req,
   output wire [DRAM_AW-1:0]    rd_addr,
+  output wire [DRAM_BW-1:0]    rd_strb,
   input  wire                  rd_valid,
   input  wire [DRAM_BW*8-1:0]  rd_data,
   output wire                  act_we,
@@ -43,6 +47,11 @@ module nnchip_dma_load #(
   localparam [B_MAX-1:0] BEAT0 = {{(B_MAX-1){1'b0}}, 1'b1};
   localparam [DRAM_AW-1:0] BEAT_BYTES = DRAM_BW;
   localparam [ROWS_W-1:0] ONE_ROW = 1;
+  // the bytes of a row's last beat that are part of the row: entry bytes - (beats - 1) * DRAM_BW
+  localparam [DRAM_BW-1:0] ALL_BYTES = {DRAM_BW{1'b1}};
+  localparam [DRAM_BW-1:0] TAIL_ACT = ALL_BYTES >> (B_ACT * DRAM_BW - ROWS);
+  localparam [DRAM_BW-1:0] TAIL_WGT = ALL_BYTES >> (B_WGT * DRAM_BW - COLS);
+  localparam [DRAM_BW-1:0] TAIL_WIDE = ALL_BYTES >> (B_WIDE * DRAM_BW - 4 * COLS);
 
   // Values of the running instruction: taken from the queue head in the start cycle, then held.
   reg [BUF_W-1:0]   buf_q;
@@ -64,6 +73,7 @@ module nnchip_dma_load #(
   wire rq_final = rq_row_end & (rq_left == ONE_ROW);
   assign rd_req = rq_on;
   assign rd_addr = rq_addr;
+  assign rd_strb = !rq_row_end ? ALL_BYTES : (buf_c == BUF_ACT) ? TAIL_ACT : (buf_c == BUF_WGT) ? TAIL_WGT : TAIL_WIDE;
 
   // ---- response side: beats arrive in request order, without gaps
   reg [B_MAX-1:0]  rs_beat_q;

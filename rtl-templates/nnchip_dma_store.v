@@ -59,16 +59,14 @@ module nnchip_dma_store #(
   reg [B-1:0]       snd_beat_q;
   reg [DRAM_AW-1:0] snd_addr_q;
   wire [PAD_W-1:0]  padded;
-  wire [B*DRAM_BW-1:0] strb_all;   // byte j of beat k is part of the row when k*DRAM_BW + j < COLS
-  genvar k;
+  // byte j of beat k is part of the row when k*DRAM_BW + j < COLS (a constant: no loop to unroll)
+  localparam [B*DRAM_BW-1:0] STRB_ALL = {(B*DRAM_BW){1'b1}} >> (B*DRAM_BW - COLS);
+  wire [B*DRAM_BW-1:0] strb_all = STRB_ALL;
   generate
     if (PAD_W > COLS * 8) begin : g_pad
       assign padded = {{(PAD_W - COLS*8){1'b0}}, out_rdata};
     end else begin : g_nopad
       assign padded = out_rdata;
-    end
-    for (k = 0; k < B * DRAM_BW; k = k + 1) begin : g_strb
-      assign strb_all[k] = (k < COLS) ? 1'b1 : 1'b0;
     end
   endgenerate
   reg [DRAM_BW*8-1:0] data_c;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // nnchip_top: the accelerator — controller, load / compute / store units, the five buffers, and the
-// DRAM port (independent read and write channels of DRAM_BW bytes per beat). Parameter defaults are
+// DRAM port (independent read and write channels of DRAM_BW bytes per beat; DRAM_BW is the config's
+// bandwidth, at most the widest buffer entry: isa/ops/dma.ts dramBeatBytes). Parameter defaults are
 // filled in by src/backends/verilog/emit.ts for one Program's ArrayConfig.
 `default_nettype none
 module nnchip_top #(
@@ -32,6 +33,7 @@ module nnchip_top #(
   output wire                 error,
   output wire                 dram_rd_req,
   output wire [DRAM_AW-1:0]   dram_rd_addr,
+  output wire [DRAM_BW-1:0]   dram_rd_strb,    // the bytes of the beat the load unit keeps (a memory may read all)
   input  wire                 dram_rd_valid,   // DRAM_LATENCY cycles after the request
   input  wire [DRAM_BW*8-1:0] dram_rd_data,
   output wire                 dram_wr_valid,
@@ -171,7 +173,7 @@ module nnchip_top #(
   ) u_load (
     .clk(clk), .rst_n(rst_n), .start(ld_start), .buf_sel(ld_buf), .sram(ld_sram), .rows(ld_rows),
     .dram(ld_dram), .stride(ld_stride),
-    .rd_req(dram_rd_req), .rd_addr(dram_rd_addr), .rd_valid(dram_rd_valid), .rd_data(dram_rd_data),
+    .rd_req(dram_rd_req), .rd_addr(dram_rd_addr), .rd_strb(dram_rd_strb), .rd_valid(dram_rd_valid), .rd_data(dram_rd_data),
     .act_we(ld_act_we), .wgt_we(ld_wgt_we), .acc_we(ld_acc_we), .qnt_we(ld_qnt_we),
     .waddr(ld_waddr), .wdata(ld_wdata), .last(ld_last));
 

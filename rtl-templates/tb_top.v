@@ -48,11 +48,11 @@ module tb_top;
   wire rd_req, rd_valid, wr_valid;
   wire [DRAM_AW-1:0] rd_addr, wr_addr;
   wire [DRAM_BW*8-1:0] rd_data, wr_data;
-  wire [DRAM_BW-1:0] wr_strb;
+  wire [DRAM_BW-1:0] rd_strb, wr_strb;
 
   nnchip_top dut (
     .clk(clk), .rst_n(rst_n), .done(done), .error(error),
-    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid), .dram_rd_data(rd_data),
+    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_strb(rd_strb), .dram_rd_valid(rd_valid), .dram_rd_data(rd_data),
     .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb),
     .prog_wclk(1'b0), .prog_we(1'b0), .prog_waddr(16'd0), .prog_lane(4'd0), .prog_wdata(8'd0), .prog_raddr());
 
@@ -67,13 +67,15 @@ module tb_top;
     end
   endfunction
 
-  // true when a write of `strb` bytes at waddr touches the beat a read fetches at raddr
-  function overlaps(input [DRAM_AW-1:0] raddr, input [DRAM_AW-1:0] waddr, input [DRAM_BW-1:0] strb);
+  // true when a write of `strb` bytes at waddr touches a byte the read at raddr keeps (its `rstrb`:
+  // the bytes of the row; the rest of a beat wider than the row is fetched and dropped)
+  function overlaps(input [DRAM_AW-1:0] raddr, input [DRAM_BW-1:0] rstrb, input [DRAM_AW-1:0] waddr, input [DRAM_BW-1:0] strb);
     integer j;
     begin
       overlaps = 1'b0;
       for (j = 0; j < DRAM_BW; j = j + 1)
-        if (strb[j] && waddr + j >= raddr && waddr + j < raddr + DRAM_BW) overlaps = 1'b1;
+        if (strb[j] && waddr + j >= raddr && waddr + j < raddr + DRAM_BW)
+          if (rstrb[waddr + j - raddr]) overlaps = 1'b1;
     end
   endfunction
 
@@ -88,7 +90,7 @@ module tb_top;
           for (j = 0; j < DRAM_BW; j = j + 1)
             if (wr_strb[j] && wr_addr + j < DRAM_CAP) dram[wr_addr + j] <= wr_data[j*8 +: 8];
         if (rd_req && wr_valid)
-          if (overlaps(rd_addr, wr_addr, wr_strb)) hazards = hazards + 1;
+          if (overlaps(rd_addr, rd_strb, wr_addr, wr_strb)) hazards = hazards + 1;
       end
     end else begin : g_later
       // ring buffers: the entry made in cycle y sits in slot y mod DRAM_LATENCY and is due in cycle y + DRAM_LATENCY
@@ -115,11 +117,11 @@ module tb_top;
         end
         if (rd_req) begin
           if (wr_valid)
-            if (overlaps(rd_addr, wr_addr, wr_strb)) hazards = hazards + 1;
+            if (overlaps(rd_addr, rd_strb, wr_addr, wr_strb)) hazards = hazards + 1;
           if (in_flight > 0)
             for (k = 0; k < DRAM_LATENCY; k = k + 1)
               if (wv_q[k])
-                if (overlaps(rd_addr, wa_q[k], ws_q[k])) hazards = hazards + 1;
+                if (overlaps(rd_addr, rd_strb, wa_q[k], ws_q[k])) hazards = hazards + 1;
         end
         rv_q[slot] <= rst_n & rd_req;
         rd_q[slot] <= beat_at(rd_addr);

@@ -67,6 +67,7 @@ module nnchip_board_mem #(
   wire [DRAM_AW-1:0] rd_addr, wr_addr;
   wire [DRAM_BW*8-1:0] wr_data;
   wire [DRAM_BW-1:0] wr_strb;
+  wire [DRAM_BW-1:0] unused_rd_strb;   // which bytes of a read beat the core keeps: this memory returns them all
   wire [15:0] prog_raddr;
   // the program window: word w of the program lives in slot w mod 2^PROG_AW
   reg [PROG_AW-1:0] slot_q;                  // the slot of the next program word to load
@@ -79,7 +80,7 @@ module nnchip_board_mem #(
   wire prog_we = (state_q == A_FILL_BYTE) && f_ack;
   nnchip_top u_core (
     .clk(core_clk_q), .rst_n(core_rst_n_q), .done(done), .error(error),
-    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
+    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_strb(unused_rd_strb), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
     .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb),
     .prog_wclk(clk), .prog_we(prog_we), .prog_waddr({{(16-PROG_AW){1'b0}}, slot_q}), .prog_lane(lane_q), .prog_wdata(f_data),
     .prog_raddr(prog_raddr));

@@ -25,12 +25,13 @@ module nnchip_pnr_top (
   wire [DRAM_AW-1:0] rd_addr, wr_addr;
   wire [DRAM_BW*8-1:0] wr_data;
   wire [DRAM_BW-1:0] wr_strb;
+  wire [DRAM_BW-1:0] unused_rd_strb;   // which bytes of a read beat the core keeps: this memory returns them all
   reg  [DRAM_BW*8-1:0] rd_data_q;
   reg  rd_valid_q;
 
   nnchip_top u_core (
     .clk(clk), .rst_n(rst_n_q), .done(done), .error(error),
-    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
+    .dram_rd_req(rd_req), .dram_rd_addr(rd_addr), .dram_rd_strb(unused_rd_strb), .dram_rd_valid(rd_valid_q), .dram_rd_data(rd_data_q),
     .dram_wr_valid(wr_valid), .dram_wr_addr(wr_addr), .dram_wr_data(wr_data), .dram_wr_strb(wr_strb),
     .prog_wclk(1'b0), .prog_we(1'b0), .prog_waddr(16'd0), .prog_lane(4'd0), .prog_wdata(8'd0), .prog_raddr());
 

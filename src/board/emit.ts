@@ -13,6 +13,7 @@ import { fillTemplate } from '../backends/verilog/fill-template.js';
 import { upperSnake } from '../backends/verilog/isa-header.js';
 import { readTemplateDir } from '../backends/verilog/templates.js';
 import { NnchipError } from '../diagnostics/error.js';
+import { dramBeatBytes, widestDmaEntry } from '../isa/ops/dma.js';
 import { serializeProgram, type Program } from '../isa/program.js';
 import type { Contents } from '../util/atomic-write.js';
 import { DEFAULT_BAUD, type Board } from './boards.js';
@@ -139,7 +140,9 @@ export function checkImageFits(p: Program, b: Board, ramBytes: number, imageByte
   if (b.imageOffset + imageBytes > b.flashBytes) {
     throw new NnchipError('NN405', `the flash image needs ${imageBytes} bytes above offset ${b.imageOffset}; the ${b.title} flash holds ${b.flashBytes} bytes`, { hint: 'use a model with fewer weights (or a shorter program), or a board with a larger flash' });
   }
-  if (p.config.dramBytesPerCycle > 64) throw new NnchipError('NN405', `the board memory adapter serves at most 64 DRAM bytes per cycle; the config asks for ${p.config.dramBytesPerCycle} (set dramBytesPerCycle ≤ 64)`);
+  // the beat is min(dramBytesPerCycle, widest row): an "ideal DRAM" config on a small array fits
+  const beat = dramBeatBytes(p.config);
+  if (beat > 64) throw new NnchipError('NN405', `the board memory adapter serves at most 64 DRAM bytes per beat; this machine's beat is ${beat} (min of dramBytesPerCycle ${p.config.dramBytesPerCycle} and its widest row, ${widestDmaEntry(p.config)} bytes) (set dramBytesPerCycle ≤ 64)`);
 }
 
 /** UART speeds the boards' FTDI FT2232H carries (up to 12 Mbaud; 300 baud is the lowest standard rate). */
@@ -167,7 +170,7 @@ function topValues(p: Program, m: BoardMachine, o: BoardEmitOptions, pll: PllSet
     PLL_DIVQ: `3'd${pll.divq}`,
     PLL_FILTER: `3'd${pll.filterRange}`,
     LED_ACTIVE_LOW: o.board.ledActiveLow ? 1 : 0,
-    DRAM_BW: p.config.dramBytesPerCycle,
+    DRAM_BW: dramBeatBytes(p.config),
     DRAM_LATENCY: p.config.dramLatency,
     DRAM_AW: m.sizing.dramAw,
     RAM_BYTES: m.ramBytes,
@@ -226,9 +229,9 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
       BAUD: baud,
       MACHINE_ID: machine.id.toString(16).padStart(8, '0'),
       PROGRAM_WORDS: machine.sizing.progDepth,
-      INSTRUCTIONS: p.instructions.length,
-      RAM_BYTES: machine.ramBytes,
-      IMAGE_BYTES: image.length,
+      INSTRUCTIONS: p.instructions.length.toLocaleString('en-US'),
+      RAM_BYTES: machine.ramBytes.toLocaleString('en-US'),
+      IMAGE_BYTES: image.length.toLocaleString('en-US'),
       FLASH_OFFSET_HEX: `0x${o.board.imageOffset.toString(16)}`,
       FLASH_READ: `${FLASH_READS[flashRead].title} (the ${o.board.flashChip} answers it)`,
     }),

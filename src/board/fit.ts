@@ -9,6 +9,7 @@ import { bramBlocks, FPGA_DEVICES, mac16Blocks, overuse, thresholdMac16Blocks, t
 import { bramTotal, BUFFERS, bufferBrams, changed, notFitting, overText, type EstimateFn, type RecompileFn } from '../backends/verilog/fit.js';
 import { NnchipError } from '../diagnostics/error.js';
 import { makeConfig, type ArrayConfig } from '../isa/config.js';
+import { dramBeatBytes } from '../isa/ops/dma.js';
 import type { Program } from '../isa/program.js';
 import type { Board, BoardName } from './boards.js';
 import { boardMachine, type BoardCapacity } from './emit.js';
@@ -102,14 +103,14 @@ export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: P
     c.rows * c.cols * m.pe[device.peMultipliers] +
     c.cols * (m.perCol + (sizing.pooling ? m.poolingPerCol : 0)) +
     c.queueDepth * m.perQueueEntry +
-    c.dramBytesPerCycle * m.perBeatByte +
+    dramBeatBytes(c) * m.perBeatByte +
     addressBits(c) * m.perAddressBit +
     Math.max(0, sizing.dramAw - m.dramAddressBit.from) * (m.dramAddressBit.fixed + c.queueDepth * m.dramAddressBit.perQueueEntry) +
     threshold +
     (sizing.tables ? m.tables.fixed + c.cols * m.tables.perCol : 0) +
     (laneBlocks / 2) * m.laneInMac16;
   // the memory adapter's read ring: a beat and its valid bit per cycle of DRAM latency (nnchip_board_mem.v)
-  const ring = inferredBlocks(8 * c.dramBytesPerCycle + 1, Math.max(1, c.dramLatency), device);
+  const ring = inferredBlocks(8 * dramBeatBytes(c) + 1, Math.max(1, c.dramLatency), device);
   const brams = bramTotal(bufferBrams(c, device)) + bramBlocks(INSN_BITS, sizing.progDepth, device) + inferredBlocks(8, ramBytes, device) + ring;
   const dsps = (device.peMultipliers === 'mac16' ? mac16Blocks(c.rows, c.cols) : 0) + laneBlocks;
   // flip-flops and pins are not estimated: a logic cell holds a LUT and a flip-flop, and the pins are the board's

@@ -18,9 +18,10 @@ Examples:
   nnchip eval model.json --data labeled.json             float vs int8 accuracy
   nnchip isa --markdown                                  the instruction set
 
-Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget,
-            5 external tool missing, 6 output not written (exists and not nnchip's: --force;
-            protected; or refused by the file system), 70 internal error (a bug: please report it).`;
+Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget (a failed --prove,
+            a design larger than its part), 5 external tool missing, 6 output not written (exists and
+            not nnchip's: --force; protected; or refused by the file system), 70 an external tool failed
+            (the end of its log is printed) or an internal error (a bug: please report it).`;
 
 /** `explore merge`, not `merge`: the words a user types after `nnchip`. */
 function commandName(cmd: Command): string {

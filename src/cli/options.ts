@@ -24,10 +24,11 @@ export interface CompileFlags {
   readonly batch?: string;
 }
 
-export function addCompileOptions(cmd: Command): Command {
+/** `machine`: what --array and --config default to, when not the default machine (e.g. a board folder's own). */
+export function addCompileOptions(cmd: Command, machine?: string): Command {
   return cmd
-    .addOption(new Option('--array <RxC>', 'systolic array rows x columns (default 8x8)'))
-    .addOption(new Option('--config <file>', 'machine configuration JSON; --array overrides its rows/cols (default: the defaults `nnchip sim --help` lists)'))
+    .addOption(new Option('--array <RxC>', `systolic array rows x columns (default ${machine ?? '8x8'})`))
+    .addOption(new Option('--config <file>', `machine configuration JSON; --array overrides its rows/cols (default: ${machine ?? 'the defaults `nnchip sim --help` lists'})`))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model, if present)'))
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))

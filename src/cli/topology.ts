@@ -127,5 +127,5 @@ export function topologyText(t: ReturnType<typeof runTopology>, ctx: CliContext)
 export function simTopology(path: string, f: CompileFlags & { readonly csvDir?: string; readonly json?: boolean }, ctx: CliContext, written: OutputOptions = {}): void {
   const t = runTopology(path, f);
   if (f.csvDir !== undefined) writeDirAtomic(f.csvDir, topologyCsvFiles(t.runs, t.config), written);
-  ctx.io.stdout(f.json ? topologyJson(t) : topologyText(t, ctx));
+  ctx.io.stdout(f.json ? topologyJson(t) : topologyText(t, ctx) + (f.csvDir === undefined ? '' : `wrote ${f.csvDir}\n`));
 }

@@ -2,7 +2,8 @@
 /**
  * Evaluating grid points with the static certificate (isa/cost.ts): one compile per point, no
  * simulation. A point that is not a legal machine (NN402), whose buffers cannot hold the model
- * (NN403) or whose batch the model cannot take (NN306) is recorded as infeasible with its reason.
+ * (NN403), whose batch the model cannot take (NN306) or whose batch is too large for a program or
+ * for --max-memory (NN308) is recorded as infeasible with its reason.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';

@@ -9,9 +9,9 @@
  */
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import type { OnnxNode } from './onnx-op.js';
-import { onnx, type TensorProto } from './onnx-tensors.js';
+import { onnxSchema, type TensorProto } from './onnx-tensors.js';
 
-const DT = onnx.TensorProto.DataType;
+const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
 export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div'];
@@ -28,7 +28,7 @@ export interface FoldContext {
 /** Most elements a folded shape tensor may have (shapes are short lists). */
 const MAX_FOLDED = 4096;
 
-const int64 = (dims: number[], data: number[]): TensorProto => ({ dataType: DT.INT64, dims, int64Data: data });
+const int64 = (dims: number[], data: number[]): TensorProto => ({ dataType: DT().INT64, dims, int64Data: data });
 
 /** The node's output as a constant INT64 tensor, or null when it is not shape arithmetic on constants. */
 export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null {
@@ -99,8 +99,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         return int64([data.length], data);
       }
       case 'Cast': {
-        const to = n.attrs.int('to', DT.INT64);
-        if (to !== DT.INT64 && to !== DT.INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64 or INT32)`);
+        const to = n.attrs.int('to', DT().INT64);
+        if (to !== DT().INT64 && to !== DT().INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64 or INT32)`);
         return int64([...a!.dims], a!.data);
       }
       default: {

@@ -12,17 +12,21 @@ import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
 
 // onnx-proto is CommonJS: required, not imported — an ES import has node scan its megabyte of
-// generated code for export names first (40 ms of every load of this module, ONNX model or not)
-const onnxProto = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
-export const onnx = onnxProto.onnx;
+// generated code for export names first (40 ms of every load of this module, ONNX model or not) —,
+// and only once an ONNX model is read: requiring it is 12 ms, which every other `lower` and every
+// `sim` (the CLI loads the importers with the program reader) spent for nothing
+let schema: typeof OnnxProto.onnx | undefined;
+/** onnx-proto's `onnx` namespace (the protobuf messages and enums), required on first use. */
+export const onnxSchema = (): typeof OnnxProto.onnx => (schema ??= (createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto).onnx);
 export type TensorProto = OnnxProto.onnx.ITensorProto;
 export type AttributeProto = OnnxProto.onnx.IAttributeProto;
 
-const DTYPE = onnx.TensorProto.DataType;
-const ATTR = onnx.AttributeProto.AttributeType;
-const ATTR_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(ATTR).map(([k, v]) => [v, k]));
-const DTYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(DTYPE).map(([k, v]) => [v, k]));
-export const dtypeName = (t: number | null | undefined): string => DTYPE_NAMES[t ?? 0] ?? `type ${String(t)}`;
+const dtypes = (): typeof OnnxProto.onnx.TensorProto.DataType => onnxSchema().TensorProto.DataType;
+const attrTypes = (): typeof OnnxProto.onnx.AttributeProto.AttributeType => onnxSchema().AttributeProto.AttributeType;
+let enumNames: { readonly dtype: Readonly<Record<number, string>>; readonly attr: Readonly<Record<number, string>> } | undefined;
+const namesOf = (e: object): Readonly<Record<number, string>> => Object.fromEntries(Object.entries(e).map(([k, v]) => [v, k]));
+const names = (): NonNullable<typeof enumNames> => (enumNames ??= { dtype: namesOf(dtypes()), attr: namesOf(attrTypes()) });
+export const dtypeName = (t: number | null | undefined): string => names().dtype[t ?? 0] ?? `type ${String(t)}`;
 
 type Site = ErrorSite;
 
@@ -71,7 +75,7 @@ function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Si
 
 /** Raw little-endian bytes of a tensor (raw_data or external), or undefined when typed fields hold it. */
 function rawBytes(t: TensorProto, bytes: number, src: TensorSource, site: Site, what: string): Uint8Array | undefined {
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return readExternal(t, bytes, src, site, what);
+  if (t.dataLocation === onnxSchema().TensorProto.DataLocation.EXTERNAL) return readExternal(t, bytes, src, site, what);
   const raw = t.rawData;
   if (raw === null || raw === undefined || raw.length === 0) return undefined;
   if (raw.length !== bytes) throw new NnchipError('NN105', `${what} holds ${raw.length} bytes of raw data but its shape needs ${bytes} (${raw.length < bytes ? 'short' : 'too long'})`, site);
@@ -80,7 +84,7 @@ function rawBytes(t: TensorProto, bytes: number, src: TensorSource, site: Site, 
 
 /** A float32 tensor: its ONNX dims and data. */
 export function floatTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: Float32Array } {
-  if (t.dataType !== DTYPE.FLOAT) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}`, site);
+  if (t.dataType !== dtypes().FLOAT) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}`, site);
   const { dims, n } = dimsOf(t, site, what, src.limits);
   checkBytes(n * 4, src.limits, site, what);
   const raw = rawBytes(t, n * 4, src, site, what);
@@ -96,8 +100,8 @@ export function floatTensor(t: TensorProto, src: TensorSource, site: Site, what:
 
 /** A small integer tensor (INT64 or INT32), e.g. a Reshape target. */
 export function intTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: number[] } {
-  const wide = t.dataType === DTYPE.INT64;
-  if (!wide && t.dataType !== DTYPE.INT32) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}; expected INT64`, site);
+  const wide = t.dataType === dtypes().INT64;
+  if (!wide && t.dataType !== dtypes().INT32) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}; expected INT64`, site);
   const { dims, n } = dimsOf(t, site, what, src.limits);
   const raw = rawBytes(t, n * (wide ? 8 : 4), src, site, what);
   if (raw !== undefined) {
@@ -123,7 +127,7 @@ export class Attributes {
   private get(name: string, type: number): AttributeProto | undefined {
     const a = this.byName.get(name);
     if (a !== undefined && a.type !== undefined && a.type !== null && a.type !== 0 && a.type !== type) {
-      throw new NnchipError('NN107', `attribute ${name} is ${ATTR_TYPE_NAMES[a.type] ?? `type ${a.type}`}; the op defines it as ${ATTR_TYPE_NAMES[type]}`, this.site);
+      throw new NnchipError('NN107', `attribute ${name} is ${names().attr[a.type] ?? `type ${a.type}`}; the op defines it as ${names().attr[type]}`, this.site);
     }
     return a;
   }
@@ -132,26 +136,26 @@ export class Attributes {
     return v;
   }
   int(name: string, fallback: number): number {
-    const a = this.get(name, ATTR.INT);
+    const a = this.get(name, attrTypes().INT);
     return a === undefined ? fallback : toInt(a.i ?? 0, this.site, `attribute ${name}`);
   }
   float(name: string, fallback: number): number {
-    const a = this.get(name, ATTR.FLOAT);
+    const a = this.get(name, attrTypes().FLOAT);
     return a === undefined ? fallback : this.finite(name, Number(a.f ?? 0));
   }
   ints(name: string): number[] | undefined {
-    const a = this.get(name, ATTR.INTS);
+    const a = this.get(name, attrTypes().INTS);
     return a === undefined ? undefined : (a.ints ?? []).map((v) => toInt(v, this.site, `attribute ${name}`));
   }
   floats(name: string): number[] | undefined {
-    const a = this.get(name, ATTR.FLOATS);
+    const a = this.get(name, attrTypes().FLOATS);
     return a === undefined ? undefined : (a.floats ?? []).map((v) => this.finite(name, Number(v)));
   }
   string(name: string, fallback: string): string {
-    const s = this.get(name, ATTR.STRING)?.s;
+    const s = this.get(name, attrTypes().STRING)?.s;
     return s === undefined || s === null ? fallback : Buffer.from(s).toString('utf8');
   }
   tensor(name: string): TensorProto | undefined {
-    return this.get(name, ATTR.TENSOR)?.t ?? undefined;
+    return this.get(name, attrTypes().TENSOR)?.t ?? undefined;
   }
 }

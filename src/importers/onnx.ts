@@ -12,7 +12,7 @@ import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, onnx, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
@@ -21,13 +21,13 @@ import { findFunctions } from './fuse-functions.js';
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
 
-type ModelProto = ReturnType<typeof onnx.ModelProto.decode>;
+type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>;
 type GraphProto = NonNullable<ModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
 
 function decode(bytes: Uint8Array, file: string): ModelProto {
   try {
-    return onnx.ModelProto.decode(bytes);
+    return onnxSchema().ModelProto.decode(bytes);
   } catch (e) {
     throw new NnchipError('NN107', `not a valid ONNX protobuf (${String((e as Error).message).split('\n')[0]})`, { file });
   }
@@ -64,7 +64,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   const site = { file };
   const t = info.type?.tensorType;
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
-  if (t.elemType !== onnx.TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
+  if (t.elemType !== onnxSchema().TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
       if (i === 0) return 1;
@@ -86,7 +86,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
 /** The Constant node's value as a TensorProto. */
 function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
   const a = new Attributes(n.attribute, site);
-  const DT = onnx.TensorProto.DataType;
+  const DT = onnxSchema().TensorProto.DataType;
   const t = a.tensor('value');
   if (t !== undefined) return t;
   if (a.has('value_float')) return { dataType: DT.FLOAT, dims: [], floatData: [a.float('value_float', 0)] };
@@ -102,7 +102,7 @@ function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: 
   return (name) => {
     const node = constants.get(name);
     const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || t.dataType !== onnx.TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    if (t === undefined || t.dataType !== onnxSchema().TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
     const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
     return v.length === 1 ? v[0] : undefined;
   };
@@ -113,7 +113,7 @@ function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefin
   const nodes = g.node ?? [];
   const view = nodes.map((n) => ({ op: (!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '', inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
   const { roots, removed } = findFunctions(view, scalar, (g.output ?? []).map((o) => o.name ?? ''));
-  const STRING = onnx.AttributeProto.AttributeType.STRING;
+  const STRING = onnxSchema().AttributeProto.AttributeType.STRING;
   return nodes.flatMap((n, i) => {
     const f = roots.get(i);
     if (f !== undefined) {
@@ -220,7 +220,7 @@ class Walker implements OnnxContext, FoldContext {
 
   intConst(name: string, site: ErrorSite): { dims: number[]; data: number[] } | undefined {
     const proto = this.consts.get(name);
-    if (proto === undefined || (proto.dataType !== onnx.TensorProto.DataType.INT64 && proto.dataType !== onnx.TensorProto.DataType.INT32)) return undefined;
+    if (proto === undefined || (proto.dataType !== onnxSchema().TensorProto.DataType.INT64 && proto.dataType !== onnxSchema().TensorProto.DataType.INT32)) return undefined;
     return intTensor(proto, this.src, site, `tensor "${name}"`);
   }
 

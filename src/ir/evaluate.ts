@@ -59,9 +59,10 @@ function dense(n: NodeOf<'dense'>, x: Float64Array): Float64Array {
   const [k, units] = n.kernel.shape as [number, number];
   const y = new Float64Array(units);
   for (let j = 0; j < units; j++) y[j] = n.bias?.data[j] ?? 0;
+  const w = n.kernel.data;
   for (let i = 0; i < k; i++) {
     const xi = x[i]!;
-    if (xi !== 0) for (let j = 0; j < units; j++) y[j]! += xi * n.kernel.data[i * units + j]!;
+    if (xi !== 0) for (let j = 0, at = i * units; j < units; j++) y[j]! += xi * w[at + j]!;
   }
   return activate(n.activation, y);
 }

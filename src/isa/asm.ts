@@ -5,7 +5,7 @@
  * `;` starts a comment. Listing and parsing are exact inverses.
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { FORMATS, isLoadBuffer, loadBufferOf, LOAD_BUFFERS, OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode } from './spec.js';
+import { FORMATS, isLoadBuffer, loadBufferOf, LOAD_BUFFERS, OPCODES, TOKEN_FLAG_NAMES, TOKEN_FLAGS, type Instruction, type Opcode, type TokenFlags } from './spec.js';
 
 /** The one field whose values have names: a load's target buffer. */
 const NAMED_FIELD = 'buf';
@@ -48,8 +48,21 @@ function putAscii(out: Uint8Array, at: number, text: string): number {
   return at;
 }
 
+/** Writes ASCII bytes at out[at …]; returns the end (a loop: the texts are a few bytes, shorter than a set() call costs). */
+function putBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let k = 0; k < bytes.length; k++) out[at++] = bytes[k]!;
+  return at;
+}
+
 /** Writes String(v)'s bytes at out[at …] (digits by hand for a safe integer: no string each); returns the end. */
 function putNumber(out: Uint8Array, at: number, v: number): number {
+  if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
+    // the usual case, in int32 arithmetic (v = -0 lands here too, and is written "0" as String(-0) is)
+    let m = v | 0;
+    const digits = digitCount(m);
+    for (let d = digits - 1; d >= 0; d--, m = (m / 10) | 0) out[at + d] = 0x30 + (m % 10);
+    return at + digits;
+  }
   if (!Number.isSafeInteger(v)) return putAscii(out, at, String(v));
   if (v < 0) out[at++] = 0x2d; // '-'
   let m = Math.abs(v);
@@ -57,6 +70,14 @@ function putNumber(out: Uint8Array, at: number, v: number): number {
   for (let d = digits - 1; d >= 0; d--, m = Math.floor(m / 10)) out[at + d] = 0x30 + (m % 10);
   return at + digits;
 }
+
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+
+/** Each op's listing text as bytes, computed once: its name, and per field the name and the text before its value. */
+const LINE_TEXT = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, { op: ascii(op), names: FORMATS[op].map((f) => f.name as string), before: FORMATS[op].map((f) => ascii(` ${f.name}=`)) }]));
+/** Each token flag's text as bytes: as the first one set (after " | ") or a later one (after " "). */
+const FLAG_TEXT = Object.fromEntries(TOKEN_FLAGS.map((f) => [f, { first: ascii(` | ${f}`), later: ascii(` ${f}`) }])) as Record<keyof TokenFlags, { readonly first: Uint8Array; readonly later: Uint8Array }>;
+const INDEX_TEXT = ascii(' ; ');
 
 /** Bytes one instruction's line takes at most: its op, every field with the longest number text (24), the flags, the padding and the index. */
 const LINE_BYTES = Math.max(...Object.values(FORMATS).map((fields) => 16 + fields.reduce((a, f) => a + f.name.length + 2 + 24, 0))) + 48 + 72 + 24;
@@ -72,8 +93,9 @@ export function listingBytes(insns: readonly Instruction[], opts: ListingOptions
   let out = new Uint8Array(Math.max(1024, insns.length * 96));
   let at = 0;
   const encoder = new TextEncoder();
+  const comments = opts.comments;
   for (let i = 0; i < insns.length; i++) {
-    const c = opts.comments?.get(i);
+    const c = comments?.get(i);
     const comment = c === undefined ? null : encoder.encode(`; ${c}\n`);
     const need = at + LINE_BYTES + (comment === null ? 0 : comment.length);
     if (need > out.length) {
@@ -86,20 +108,22 @@ export function listingBytes(insns: readonly Instruction[], opts: ListingOptions
     const insn = insns[i]!;
     const values = insn as unknown as Record<string, number | boolean>;
     const lineStart = at;
-    at = putAscii(out, at, insn.op);
-    for (const { name, before } of FIELD_TEXT.get(insn.op)!) {
-      at = putAscii(out, at, before);
+    const text = LINE_TEXT.get(insn.op)!;
+    at = putBytes(out, at, text.op);
+    const { names, before } = text;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
+      at = putBytes(out, at, before[k]!);
       const v = Number(values[name]);
       at = name === NAMED_FIELD ? putAscii(out, at, valueText(name, v)) : putNumber(out, at, v);
     }
-    let flags = 0;
-    for (const f of TOKEN_FLAGS) {
-      if (values[f] !== true) continue;
-      at = putAscii(out, at, flags++ === 0 ? ' | ' : ' ');
-      at = putAscii(out, at, f);
-    }
-    while (at - lineStart < 72) out[at++] = 0x20;
-    at = putAscii(out, at, ' ; ');
+    let flags = 0; // TOKEN_FLAGS, in order
+    if (insn.popPrev === true) at = putBytes(out, at, flags++ === 0 ? FLAG_TEXT.popPrev.first : FLAG_TEXT.popPrev.later);
+    if (insn.popNext === true) at = putBytes(out, at, flags++ === 0 ? FLAG_TEXT.popNext.first : FLAG_TEXT.popNext.later);
+    if (insn.pushPrev === true) at = putBytes(out, at, flags++ === 0 ? FLAG_TEXT.pushPrev.first : FLAG_TEXT.pushPrev.later);
+    if (insn.pushNext === true) at = putBytes(out, at, flags++ === 0 ? FLAG_TEXT.pushNext.first : FLAG_TEXT.pushNext.later);
+    if (at - lineStart < 72) (out.fill(0x20, at, lineStart + 72), (at = lineStart + 72));
+    at = putBytes(out, at, INDEX_TEXT);
     for (let pad = width - digitCount(i); pad > 0; pad--) out[at++] = 0x20;
     at = putNumber(out, at, i);
     out[at++] = 0x0a;

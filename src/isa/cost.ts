@@ -10,7 +10,7 @@ import { accessesOf } from './effects.js';
 import { opOf, UNIT_OF, type Tally } from './ops/index.js';
 import type { Program } from './program.js';
 import { BUFFER_LIST, entryBytes, OPCODE_LIST, type Buffer, type Instruction, type Opcode, type Space, type WorkUnit } from './spec.js';
-import { scheduleTimes, type Schedule } from './timing.js';
+import { scheduleArrays } from './timing.js';
 
 export interface LayerCost {
   readonly name: string;
@@ -95,15 +95,14 @@ export function layerCycles(p: Program, start: ArrayLike<number>, end: ArrayLike
   return p.layers.map((_, l) => (first[l] === Infinity ? 0 : last[l]! - first[l]!));
 }
 
-export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instructions, p.config)): Certificate {
+export function certify(p: Program): Certificate {
+  const schedule = scheduleArrays(p.instructions, p.config);
   const cfg = p.config;
   const tally = emptyTally();
   const instructions = Object.fromEntries(OPCODE_LIST.map((op) => [op, 0])) as Record<Opcode, number>;
   const busy = { load: 0, compute: 0, store: 0 };
   const peakBytes: Record<Space, number> = { dram: 0, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
   const n = p.instructions.length;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const insn = p.instructions[i]!;
     instructions[insn.op]++;
@@ -113,15 +112,12 @@ export function certify(p: Program, schedule: Schedule = scheduleTimes(p.instruc
       const a = accesses[k]!;
       peakBytes[a.space] = Math.max(peakBytes[a.space], a.end * (a.space === 'dram' ? 1 : entryBytes(a.space, cfg.rows, cfg.cols)));
     }
-    const t = schedule.timings[i]!;
     const unit = UNIT_OF[insn.op];
-    if (unit !== 'fetch') busy[unit] += t.busy;
-    starts[i] = t.start;
-    ends[i] = t.end;
+    if (unit !== 'fetch') busy[unit] += schedule.busy[i]!;
   }
   const capacityBytes = Object.fromEntries(BUFFER_LIST.map((b) => [b, bufferBytes(cfg, b)])) as Record<Buffer, number>;
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);
-  const cycles = layerCycles(p, starts, ends);
+  const cycles = layerCycles(p, schedule.start, schedule.end);
   const layers = p.layers.map((l, li) => {
     const c = cycles[li]!;
     return { name: l.name, cycles: c, macs: l.macs, utilization: c === 0 ? 0 : l.macs / (c * cfg.rows * cfg.cols) };

@@ -67,7 +67,7 @@ const USED_BITS = new Map<Opcode, Uint8Array>(
 /** Throws NN901 when a field value does not fit its width (a compiler bug, or a hand-built program). */
 export function encode(insn: Instruction): Uint8Array {
   const out = new Uint8Array(INSN_BYTES);
-  encodeInto(insn, out, 0);
+  if (!encodeInto(insn, out, 0)) throw overflowError(insn);
   return out;
 }
 
@@ -103,8 +103,8 @@ const PACKING = new Map(
   ]),
 );
 
-/** encode(insn) into out[at .. at + 16) (encodeAll: no array per instruction). */
-function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
+/** encode(insn) into out[at .. at + 16) (encodeAll: no array per instruction); false, and nothing written, when a field does not fit its width. */
+function encodeInto(insn: Instruction, out: Uint8Array, at: number): boolean {
   const values = insn as unknown as Record<string, number | boolean | string>;
   const w = WORDS;
   w.fill(0);
@@ -112,7 +112,7 @@ function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
   for (let i = 0; i < names.length; i++) {
     const raw = names[i] === 'opcode' ? OPCODES[insn.op] : values[names[i]!];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) throw new NnchipError('NN901', `internal error: ${fieldOverflow(insn)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) return false;
     const u = v < 0 ? v + 2 ** bits[i]! : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
     const s = shift[i]!;
     w[word[i]!]! |= u << s;
@@ -127,7 +127,10 @@ function encodeInto(insn: Instruction, out: Uint8Array, at: number): void {
     out[b + 2] = (x >>> 16) & 0xff;
     out[b + 3] = x >>> 24;
   }
+  return true;
 }
+
+const overflowError = (insn: Instruction): NnchipError => new NnchipError('NN901', `internal error: ${fieldOverflow(insn)}`);
 
 /** Decode one 16-byte word. Unknown opcodes and set bits outside the format are errors (NN404). */
 export function decode(bytes: Uint8Array, index = 0): Instruction {
@@ -152,8 +155,15 @@ function decodeAt(bytes: Uint8Array, base: number, index: number): Instruction {
 }
 
 export function encodeAll(insns: readonly Instruction[]): Uint8Array {
+  const words = encodeOrOverflow(insns);
+  if (typeof words === 'number') throw overflowError(insns[words]!);
+  return words;
+}
+
+/** encodeAll(insns), or the index of the first instruction with a field outside its width (fieldOverflow says which). */
+export function encodeOrOverflow(insns: readonly Instruction[]): Uint8Array | number {
   const out = new Uint8Array(insns.length * INSN_BYTES);
-  for (let i = 0; i < insns.length; i++) encodeInto(insns[i]!, out, i * INSN_BYTES);
+  for (let i = 0; i < insns.length; i++) if (!encodeInto(insns[i]!, out, i * INSN_BYTES)) return i;
   return out;
 }
 
@@ -172,6 +182,15 @@ const frozenLists = new WeakSet<readonly Instruction[]>();
 export function rememberWords(insns: readonly Instruction[], words: Uint8Array): void {
   // a copy (new Uint8Array, not slice(): a Buffer's slice is a view of the file's bytes)
   if (Object.isFrozen(insns)) knownWords.set(insns, new Uint8Array(words));
+}
+
+/**
+ * For the compiler only (passes/pipeline.ts): `insns` and every instruction in it are frozen and
+ * `words` is encodeAll(insns), kept as they are (the compiler encodes its program once: the field
+ * check, the certificate's hash and the .nnp file all read these words).
+ */
+export function rememberEncoded(insns: readonly Instruction[], words: Uint8Array): void {
+  if (Object.isFrozen(insns)) knownWords.set(insns, words);
 }
 
 /** For validateProgram only: `insns` and every instruction in it are frozen, so its words never change. */

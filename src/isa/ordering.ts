@@ -27,8 +27,8 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, a
     const insn = insns[i]!;
     const unit = UNIT_OF[insn.op];
     if (unit === 'fetch' && i !== insns.length - 1) return `instruction ${i} is a halt before the end of the program`;
-    if (!HAS_PREV[unit]) for (const flag of ['popPrev', 'pushPrev'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no previous unit`;
-    if (!HAS_NEXT[unit]) for (const flag of ['popNext', 'pushNext'] as const) if (insn[flag]) return `instruction ${i} (${insn.op}) sets ${flag}, but its unit has no next unit`;
+    if (!HAS_PREV[unit] && (insn.popPrev || insn.pushPrev)) return `instruction ${i} (${insn.op}) sets ${insn.popPrev ? 'popPrev' : 'pushPrev'}, but its unit has no previous unit`;
+    if (!HAS_NEXT[unit] && (insn.popNext || insn.pushNext)) return `instruction ${i} (${insn.op}) sets ${insn.popNext ? 'popNext' : 'pushNext'}, but its unit has no next unit`;
   }
   return checkRaces(insns, accesses === undefined ? recentAccesses(insns, cfg) : (i) => accesses[i]!);
 }
@@ -57,7 +57,8 @@ function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: nu
 /** Work units by number: load 0, compute 1, store 2 (−1: fetch, which no clock counts). */
 const WORKER_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: -1 };
 const POPS = ['popPrev', 'popNext'] as const;
-const PUSHES = ['pushPrev', 'pushNext'] as const;
+/** Channels by number (CHANNELS' order): each one's pushes and pops in arrays, the flags read by name (no keyed reads per instruction). */
+const CHANNEL_NUMBER = Object.fromEntries(CHANNELS.map((c, i) => [c, i])) as Readonly<Record<Channel, number>>;
 
 /**
  * Vector clocks: clock[v] = how many instructions of unit v have ended before an instruction
@@ -69,8 +70,8 @@ const PUSHES = ['pushPrev', 'pushNext'] as const;
 function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => readonly Access[]): string | null {
   const members: number[][] = [[], [], []];
   const lastEnd = new Float64Array(9);
-  const pushes = Object.fromEntries(CHANNELS.map((c) => [c, [] as number[]])) as Record<Channel, number[]>;
-  const pops = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
+  const pushes = CHANNELS.map((): number[] => []);
+  const pops = CHANNELS.map(() => 0);
   const budget = Math.max(MIN_UNORDERED_PAIRS, UNORDERED_PAIRS_PER_INSN * insns.length);
   const start = new Float64Array(3);
   let compared = 0;
@@ -80,12 +81,12 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
     const me = WORKER_NUMBER[unit];
     if (me < 0) continue;
     for (let v = 0; v < 3; v++) start[v] = lastEnd[3 * me + v]!;
-    for (const flag of POPS) {
-      if (!insn[flag]) continue;
-      const ch = channelOf(unit, flag);
-      const k = pops[ch]++;
-      const token = pushes[ch];
-      if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`;
+    for (let f = 0; f < 2; f++) {
+      if (!(f === 0 ? insn.popPrev : insn.popNext)) continue;
+      const ch = CHANNEL_NUMBER[channelOf(unit, POPS[f]!)];
+      const k = pops[ch]!++;
+      const token = pushes[ch]!;
+      if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${CHANNELS[ch]} before any matching push: the program would deadlock`;
       for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[3 * k + v]!);
     }
     const mine = accessesAt(i);
@@ -102,7 +103,8 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
     members[me]!.push(i);
     start[me] = members[me]!.length;
     for (let v = 0; v < 3; v++) lastEnd[3 * me + v] = start[v]!;
-    for (const flag of PUSHES) if (insn[flag]) pushes[channelOf(unit, flag)].push(start[0]!, start[1]!, start[2]!);
+    if (insn.pushPrev) pushes[CHANNEL_NUMBER[channelOf(unit, 'pushPrev')]]!.push(start[0]!, start[1]!, start[2]!);
+    if (insn.pushNext) pushes[CHANNEL_NUMBER[channelOf(unit, 'pushNext')]]!.push(start[0]!, start[1]!, start[2]!);
   }
   return null;
 }

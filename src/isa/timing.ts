@@ -31,7 +31,7 @@ import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
 import { matmulAccLead, matmulIssueInterval } from './ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
-import { channelOf, type Channel, type Instruction, type InstructionOf } from './spec.js';
+import { channelOf, type Channel, type Instruction, type InstructionOf, type Unit } from './spec.js';
 
 /** Cycles from an instruction's start to its completion (its op record's `duration`). */
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
@@ -109,12 +109,46 @@ export interface Schedule {
   readonly cycles: number;
 }
 
+/** scheduleTimes' figures as typed arrays, entry i for instruction i (certify reads these: no object per instruction). */
+export interface ScheduleArrays {
+  readonly fetch: Float64Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly free: Float64Array;
+  readonly busy: Float64Array;
+  readonly cycles: number;
+}
+
 /** Exact timestamps of every instruction (no data needed: the program has no data-dependent control). */
 export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): Schedule {
-  const timings: InsnTiming[] = [];
-  const unitEnd = { load: 0, compute: 0, store: 0, fetch: 0 };
-  const unitLast: Record<string, { insn: Instruction; start: number } | undefined> = {};
-  const unitStarts: Record<string, number[]> = { load: [], compute: [], store: [] };
+  const a = scheduleArrays(insns, cfg);
+  const timings: InsnTiming[] = new Array<InsnTiming>(insns.length);
+  for (let i = 0; i < insns.length; i++) timings[i] = { fetch: a.fetch[i]!, start: a.start[i]!, end: a.end[i]!, free: a.free[i]!, busy: a.busy[i]! };
+  return { timings, cycles: a.cycles };
+}
+
+/** The work units by number (scheduleArrays keeps its per-unit state in arrays); fetch is 3. */
+const UNIT_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: 3 };
+const WORK_UNIT_LIST = ['load', 'compute', 'store'] as const;
+
+/**
+ * scheduleTimes' rules, written into typed arrays: per unit, its last instruction, the latest
+ * completion and the starts of its last queueDepth instructions (a ring: fetch waits for the start
+ * queueDepth places earlier in the unit's queue); per channel, the completions of its pushes.
+ */
+export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig): ScheduleArrays {
+  const n = insns.length;
+  const fetchAt = new Float64Array(n);
+  const startAt = new Float64Array(n);
+  const endAt = new Float64Array(n);
+  const freeAt = new Float64Array(n);
+  const busyOf = new Float64Array(n);
+  const depth = cfg.queueDepth;
+  const unitEnd = [0, 0, 0];
+  const lastInsn: (Instruction | undefined)[] = [undefined, undefined, undefined];
+  const lastStart = [0, 0, 0];
+  const issued = [0, 0, 0];
+  const recentStarts = [new Float64Array(depth), new Float64Array(depth), new Float64Array(depth)];
   const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
   const popCount: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
   // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
@@ -122,50 +156,60 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
   let soloEnd = 0;
   let prevFetch = -1;
   let cycles = 0;
-  for (const insn of insns) {
-    const unit = UNIT_OF[insn.op];
+  for (let i = 0; i < n; i++) {
+    const insn = insns[i]!;
+    const u = UNIT_NUMBER[UNIT_OF[insn.op]];
     let fetch = prevFetch + 1;
-    if (unit !== 'fetch') {
-      const starts = unitStarts[unit]!;
-      const freed = starts[starts.length - cfg.queueDepth];
-      if (freed !== undefined) fetch = Math.max(fetch, freed + 1);
-    }
-    prevFetch = fetch;
-    if (unit === 'fetch') {
-      timings.push({ fetch, start: fetch, end: fetch + 1, free: 0, busy: 0 });
+    if (u === 3) {
+      prevFetch = fetch;
+      fetchAt[i] = fetch;
+      startAt[i] = fetch;
+      endAt[i] = fetch + 1;
       cycles = Math.max(cycles, fetch + 1);
       continue;
     }
-    const last = unitLast[unit];
-    let free = last === undefined ? 0 : unitFreeAt(last.insn, last.start, unitEnd[unit], insn, cfg);
+    const unit = WORK_UNIT_LIST[u]!;
+    const ring = recentStarts[u]!;
+    const k = issued[u]!;
+    if (k >= depth) fetch = Math.max(fetch, ring[k % depth]! + 1);
+    prevFetch = fetch;
+    const last = lastInsn[u];
+    let free = last === undefined ? 0 : unitFreeAt(last, lastStart[u]!, unitEnd[u]!, insn, cfg);
     if (last !== undefined && insn.op === 'threshold' && thresholdGoesBeside(insn, cfg)) {
-      const slot = last.insn.op === 'matmul' ? last.start + matmulIssueInterval(last.insn.rows, cfg) : 0;
+      const slot = last.op === 'matmul' ? lastStart[u]! + matmulIssueInterval(last.rows, cfg) : 0;
       free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, cfg);
     }
     let start = Math.max(fetch + 1, free);
-    for (const flag of ['popPrev', 'popNext'] as const) {
-      if (!insn[flag]) continue;
-      const ch = channelOf(unit, flag);
-      const t = pushTimes[ch][popCount[ch]++];
-      if (t === undefined) throw internal(`instruction ${timings.length} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`);
-      start = Math.max(start, t);
+    if (insn.popPrev || insn.popNext) {
+      for (const flag of ['popPrev', 'popNext'] as const) {
+        if (!insn[flag]) continue;
+        const ch = channelOf(unit, flag);
+        const t = pushTimes[ch][popCount[ch]++];
+        if (t === undefined) throw internal(`instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`);
+        start = Math.max(start, t);
+      }
     }
     const end = start + duration(insn, cfg);
-    for (const flag of ['pushPrev', 'pushNext'] as const) if (insn[flag]) pushTimes[channelOf(unit, flag)].push(end);
-    unitStarts[unit]!.push(start);
-    unitLast[unit] = { insn, start };
-    if (unit === 'compute') {
+    if (insn.pushPrev) pushTimes[channelOf(unit, 'pushPrev')].push(end);
+    if (insn.pushNext) pushTimes[channelOf(unit, 'pushNext')].push(end);
+    ring[k % depth] = start;
+    issued[u] = k + 1;
+    lastInsn[u] = insn;
+    lastStart[u] = start;
+    if (u === 1) {
       if (insn.op === 'matmul') {
         const [lo, hi] = matmulAccBanks(insn, cfg);
         if (lo) bankEnd[0] = Math.max(bankEnd[0], end);
         if (hi) bankEnd[1] = Math.max(bankEnd[1], end);
       } else soloEnd = Math.max(soloEnd, end);
     }
-    const busy = end - Math.max(start, unitEnd[unit]);
-    unitEnd[unit] = Math.max(unitEnd[unit], end);
-    timings.push({ fetch, start, end, free, busy });
+    busyOf[i] = end - Math.max(start, unitEnd[u]!);
+    unitEnd[u] = Math.max(unitEnd[u]!, end);
+    fetchAt[i] = fetch;
+    startAt[i] = start;
+    endAt[i] = end;
+    freeAt[i] = free;
     cycles = Math.max(cycles, end);
   }
-  return { timings, cycles };
+  return { fetch: fetchAt, start: startAt, end: endAt, free: freeAt, busy: busyOf, cycles };
 }
-

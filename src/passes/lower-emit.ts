@@ -13,13 +13,16 @@
  *       threshold acc → out (a fused max pool: each window's maximum); store out → dram, one store
  *       per output line (one per tile for vectors)
  * A channel sum (global average pooling) is its own loop: emitChannelSum.
+ * Instructions are literals with their token flags spelled out, not spread from NO_TOKENS: V8
+ * keeps the fields after a spread in a separate property array (one more allocation per
+ * instruction, and slower reads in every pass after: 2×2 arrays make half a million).
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { accSplit, type ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
 import { encodePoolGeometry } from '../isa/ops/threshold.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
-import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../isa/spec.js';
+import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
@@ -72,7 +75,7 @@ function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: Em
   while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
   for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
   st.wgtTile += n;
-  emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
+  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
   return first * R;
 }
 
@@ -136,7 +139,7 @@ function sharesDrain(matmuls: number, rows: number, loads: number, cfg: ArrayCon
  */
 function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
-  emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
+  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, 2), Math.max(st.maxRows, 1)];
   // a batch (passes/batch.ts): one sum per sample, over its own lines, stored at its own pixel
   const { pitch } = x.t.samples ?? { pitch: 0 };
@@ -151,20 +154,20 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
-    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-    emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
+    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
+    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
       for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
         st.slotTile[held] = -1; // activations, not a constant
         const n = Math.min(R, pixels - x0);
-        emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
-        emit({ op: 'matmul', ...NO_TOKENS, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
+        emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
+        emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
       }
     }
     held.push(
-      { op: 'threshold', ...NO_TOKENS, acc: accSlot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 },
-      { op: 'store', ...NO_TOKENS, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 },
+      { op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc: accSlot, out: slot, qnt: qSlot, rows: 1, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 },
+      { op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram: slot, rows: 1, dram: out.origin + sample * (op.samples?.outPitch ?? 0) * out.wp * out.stride + op.channelOffset + nt * C, stride: 0 },
     );
     if (pairs && nt % 2 === 0 && nt + 1 < NT) continue;
     // thresholds first, then stores: the second threshold does not wait behind the first store
@@ -217,7 +220,7 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
     if (chunk !== null) {
       // part of each line: one load per line and channel tile
       for (let ct = 0; ct < s.ct; ct++) {
-        for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * width, rows: width, dram: lineStart + (l * p.wp + xLo) * p.stride + ct * R, stride: p.stride });
+        for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * width, rows: width, dram: lineStart + (l * p.wp + xLo) * p.stride + ct * R, stride: p.stride });
       }
       actAt += s.ct * nLines * width;
       continue;
@@ -226,26 +229,26 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense
       const x = s.minDx;
       for (let ct = 0; ct < s.ct; ct++) {
-        for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
+        for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
       }
     } else if (s.phases !== null) {
       // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
       const wd = ceilDiv(p.wp, s.sx);
       s.phases.forEach((phase, pi) => {
         const at = actAt + pi * nLines * wd;
-        if (p.wp % s.sx === 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: at, rows: nLines * wd, dram: lineStart + phase * p.stride, stride: s.sx * p.stride });
-        else for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: at + l * wd, rows: ceilDiv(p.wp - phase, s.sx), dram: lineStart + (l * p.wp + phase) * p.stride, stride: s.sx * p.stride });
+        if (p.wp % s.sx === 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: at, rows: nLines * wd, dram: lineStart + phase * p.stride, stride: s.sx * p.stride });
+        else for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: at + l * wd, rows: ceilDiv(p.wp - phase, s.sx), dram: lineStart + (l * p.wp + phase) * p.stride, stride: s.sx * p.stride });
       });
     } else if (sampleMajor) {
-      if (p.stride === s.ct * R) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: nLines * s.ct, dram: lineStart, stride: R });
-      else for (let l = 0; l < nLines; l++) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + l * s.ct, rows: s.ct, dram: lineStart + l * p.stride, stride: R });
+      if (p.stride === s.ct * R) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt, rows: nLines * s.ct, dram: lineStart, stride: R });
+      else for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + l * s.ct, rows: s.ct, dram: lineStart + l * p.stride, stride: R });
     } else if (nLines * p.wp === 1) {
       // one pixel (a vector): its channel tiles are consecutive in DRAM, so one load takes them all
-      emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
+      emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
     } else {
       const loads: Instruction[] = [];
       for (let ct = 0; ct < s.ct; ct++) {
-        loads.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
+        loads.push({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
       }
       if (s.streamed === true) streamedLoads.set(name, loads);
       else loads.forEach(emit);
@@ -352,9 +355,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
     const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
       steps > 0
-        ? { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
-        : { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
-      ...(biasAct >= 0 ? [] : [{ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+        ? { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
+        : { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
+      ...(biasAct >= 0 ? [] : [{ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
     ];
     // an op's first column loads and weight group load before its first windows: those wait for the
     // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
@@ -367,7 +370,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const first = aheadOf(0);
     if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, group, st, R, C, emit);
     windowLoads.forEach(emit);
-    if (biasAct >= 0) emit({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
+    if (biasAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
     if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
     for (let nt = 0; nt < NT; nt++) {
@@ -383,7 +386,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         const from = used++;
         return wgtSlotOf(ahead, from, group, st, R, C, emit);
       };
-      if (biasAct >= 0) emit({ op: 'matmul', ...NO_TOKENS, wgt: nextSlot(), act: biasAct, actStride: 0, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      if (biasAct >= 0) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: nextSlot(), act: biasAct, actStride: 0, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
@@ -394,36 +397,36 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
           const wAddr = nextSlot();
           if (s.tapPixels !== null) {
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: 1, acc, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
           } else if (a.sampleMajor) {
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
           } else {
             // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
-            emit({ op: 'matmul', ...NO_TOKENS, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
           }
         });
       });
       // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
       const pw = pooledWidth(op, x1 - x0);
       const pooling = op.pool === undefined ? { table: steps > 0 ? tableAt : 0, steps, poolH: 0, poolW: 0 } : thresholdPooling(op.pool, op.ow, padTop);
-      const finish: Instruction[] = [{ op: 'threshold', ...NO_TOKENS, acc, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling }];
+      const finish: Instruction[] = [{ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc, out: slot, qnt: qSlot, rows: (py1 - py0) * pw, zp: op.zp, lo: op.lo, hi: op.hi, ...pooling }];
       for (const run of storedLines(op, py0, py1)) {
         const sram = slot + (run.from - py0) * pw;
         const lineAt = (i: number): number => out.origin + ((run.line + i * stepY) * out.wp + atX + x0 * stepX) * out.stride + op.channelOffset + nt * C;
         if (pw === 1 && out.wp === 1) {
           // one-pixel lines (a batch of vectors) lie `stride` apart: the tile's lines are one store
-          finish.push({ op: 'store', ...NO_TOKENS, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
+          finish.push({ op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram, rows: run.to - run.from, dram: lineAt(0), stride: out.stride * stepY });
         } else if (stepY * out.wp === pw * stepX) {
           // each line's pixels continue where the previous line's ended (no x padding): one store
-          finish.push({ op: 'store', ...NO_TOKENS, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
+          finish.push({ op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram, rows: (run.to - run.from) * pw, dram: lineAt(0), stride: out.stride * stepX });
         } else {
-          for (let i = 0; i < run.to - run.from; i++) finish.push({ op: 'store', ...NO_TOKENS, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
+          for (let i = 0; i < run.to - run.from; i++) finish.push({ op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram: sram + i * pw, rows: pw, dram: lineAt(i), stride: out.stride * stepX });
         }
       }
       // two column tiles (of one tile, or the last of a tile and the first of the next) share one

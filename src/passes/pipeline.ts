@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
-import { fieldOverflow } from '../isa/encode.js';
+import { encodeOrOverflow, fieldOverflow, rememberEncoded } from '../isa/encode.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
@@ -135,15 +135,16 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const { gemm, lowered } = lowerFitting(q, config, inputWindows);
   const batch = gemm.batch ?? 1;
   const scheduled = lowered.scheduled;
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
-  scheduled.instructions.forEach((insn, i) => {
-    if (insn.op === 'halt') return;
+  // each layer's first and last instruction (a loop and two arrays: a 2×2 array's program is half a million instructions)
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < scheduled.instructions.length; i++) {
+    if (scheduled.instructions[i]!.op === 'halt') continue;
     const layer = scheduled.layers[i]!;
-    if (!first.has(layer)) first.set(layer, i);
-    last.set(layer, i);
-  });
-  const layers: LayerInfo[] = lowered.layers.map((l, li) => ({ ...l, firstInsn: first.get(li) ?? 0, insnCount: (last.get(li) ?? -1) - (first.get(li) ?? 0) + 1 }));
+    if (first[layer] === undefined) first[layer] = i;
+    last[layer] = i;
+  }
+  const layers: LayerInfo[] = lowered.layers.map((l, li) => ({ ...l, firstInsn: first[li] ?? 0, insnCount: (last[li] ?? -1) - (first[li] ?? 0) + 1 }));
   const layout = g.inputs[0]?.layout;
   // the importer says how the model lays out its output (ONNX: channel-major unless transposed); else as the input
   const outLayout = g.outputLayout ?? layout;
@@ -171,15 +172,20 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
 /**
  * Every instruction field within its width: a layer's geometry (a stride or map width of tens of
  * thousands) can ask for an address step no field holds; that is the model's limit (NN403, naming
- * the layer), not a crash when the program is encoded.
+ * the layer), not a crash when the program is encoded. The instructions are final here: they are
+ * frozen and encoded once, the encoding being the check (the certificate's hash and the .nnp file
+ * read the same words: encode.ts wordsOf).
  */
 function checkFields(p: Program): void {
-  p.instructions.forEach((insn, i) => {
-    const overflow = fieldOverflow(insn);
-    if (overflow === null) return;
-    const layer = p.layers[p.insnLayer[i] ?? -1];
-    throw new NnchipError('NN403', `its strides, window or map width need ${overflow.replace('does not fit', 'where the instruction field holds')}`, layer === undefined ? {} : { layer: layer.name });
-  });
+  for (const insn of p.instructions) Object.freeze(insn);
+  Object.freeze(p.instructions);
+  const words = encodeOrOverflow(p.instructions);
+  if (typeof words !== 'number') {
+    rememberEncoded(p.instructions, words);
+    return;
+  }
+  const layer = p.layers[p.insnLayer[words] ?? -1];
+  throw new NnchipError('NN403', `its strides, window or map width need ${fieldOverflow(p.instructions[words]!)!.replace('does not fit', 'where the instruction field holds')}`, layer === undefined ? {} : { layer: layer.name });
 }
 
 /** Lower the GemmOps; when a fused max pool's tile (whole windows of lines) does not fit the buffers, the unfused ones. */

@@ -171,7 +171,9 @@ function isOwnFile(path: string, size: number): boolean {
 
 /**
  * Why the folder at `path` is not nnchip's to replace, or null when it is: empty, or with a marker
- * whose files are unchanged and nothing else in it but what the flows put in build/ folders.
+ * whose files are unchanged and nothing else in it but what the flows put in build/ folders and
+ * files nnchip wrote into it one by one, unchanged (its manifest: `board flash-image hw` rewrites
+ * hw/flash.bin, `-o hw/other.bin` adds one), so the folder can still be generated again.
  */
 function notOwnFolder(path: string): string | null {
   if (readdirSync(path).length === 0) return null;
@@ -182,12 +184,13 @@ function notOwnFolder(path: string): string | null {
   } catch {
     return `nnchip did not write it (no readable ${MARKER} inside)`;
   }
+  const written = readManifest(path);
   // listed only now: a big folder without the marker (-o /usr) is refused at once
   for (const rel of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
-    if (rel === MARKER) continue;
+    if (rel === MARKER || rel === MANIFEST) continue;
     const st = lstatOrNull(join(path, rel));
     if (st === null || st.isDirectory()) continue;
-    const want = Object.hasOwn(listed, rel) ? listed[rel] : undefined;
+    const want = Object.hasOwn(listed, rel) ? listed[rel] : written.get(rel);
     if (want === undefined) {
       if (!rel.split(sep).includes(TOOL_FOLDER)) return `it holds ${rel}, which nnchip did not write`;
     } else if (!st.isFile() || sha256(readFileSync(join(path, rel))) !== want) return `${rel} was changed after nnchip wrote it`;

@@ -120,6 +120,26 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect(noOut.stderr).toMatch(/^error NN801: --model needs -o/);
   });
 
+  test('the design folder after `board flash-image` (its own image rewritten, another model\'s added; --json) is still nnchip\'s to generate again; an edited one is not', () => {
+    const dir = join(work, 'regen');
+    const args = ['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '-o', dir];
+    expect(nnchip(args).code).toBe(0);
+    const own = nnchip(['board', 'flash-image', dir, '--json']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(JSON.parse(own.stdout)).toMatchObject({ out: join(dir, 'flash.bin'), flashOffset: 1048576 });
+    const other = nnchip(['board', 'flash-image', dir, '--model', TINY, '--input-range', '0,1', '-o', join(dir, 'other.bin'), '--json']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ out: join(dir, 'other.bin'), program: join(dir, 'other.nnp') });
+    const again = nnchip(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(dir, 'other.bin'))).toBe(false); // nnchip's, unchanged: replaced with the folder
+    expect(nnchip(['board', 'flash-image', dir, '--model', TINY, '--input-range', '0,1', '-o', join(dir, 'other.bin')]).code).toBe(0);
+    writeFileSync(join(dir, 'other.bin'), 'edited');
+    const refused = nnchip(args);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/^error NN551: .*other\.bin was changed after nnchip wrote it/);
+  });
+
   test('flash-image --model of a model no bitstream of the board holds: NN405 naming the RAM it needs, nothing written', () => {
     // 4 → 8190: an 8190-byte output, more than the HX8K's 8192-byte RAM region once the input is beside it
     const wide = join(work, 'wide.nnchip.json');

@@ -9,6 +9,7 @@ import { internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
 import { storedCodes, storedLayout, tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
+import { dramBeatBytes } from '../../isa/ops/dma.js';
 import { poolOf, tableSteps, UNIT_OF } from '../../isa/ops/index.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { cellModelPath, cellsOf } from './cell-models.js';
@@ -103,7 +104,8 @@ function maxPushes(p: Program): number {
  */
 export function designSizing(p: Program, samples: number, cap: Capacity = {}, loadableProgram = false): DesignSizing {
   const dramCap = Math.max(p.dramSize, cap.dramBytes ?? 0, 1);
-  const dramAw = bitsFor(dramCap + p.config.dramBytesPerCycle);
+  // a row's last beat may read up to one beat past the end of DRAM (the bench's memory returns zeros there)
+  const dramAw = bitsFor(dramCap + dramBeatBytes(p.config));
   if (dramAw > 32) throw new NnchipError('NN403', `the program needs ${dramCap} bytes of DRAM; the DRAM port addresses at most 2^32 bytes`);
   return {
     progDepth: pow2AtLeast(loadableProgram && cap.progDepth !== undefined ? cap.progDepth : Math.max(p.instructions.length, cap.progDepth ?? 0)),
@@ -145,7 +147,7 @@ export function coreParameters(p: Program, s: DesignSizing, mult: PeMultipliers,
     THRESHOLD_TABLE: s.tables ? 1 : 0,
     THRESHOLD_MAC16: thresholdMac16Blocks(c, mult) > 0 ? 1 : 0,
     ACC_BANKS: c.accBanks,
-    DRAM_BW: c.dramBytesPerCycle,
+    DRAM_BW: dramBeatBytes(c),
     DRAM_LATENCY: c.dramLatency,
     DRAM_AW: s.dramAw,
     PROG_DEPTH: s.progDepth,
@@ -158,7 +160,7 @@ export function coreParameters(p: Program, s: DesignSizing, mult: PeMultipliers,
 
 function benchValues(p: Program, s: DesignSizing): TemplateValues {
   return {
-    DRAM_BW: p.config.dramBytesPerCycle,
+    DRAM_BW: dramBeatBytes(p.config),
     DRAM_LATENCY: p.config.dramLatency,
     DRAM_AW: s.dramAw,
     DRAM_CAP: s.dramCap,
@@ -259,7 +261,7 @@ export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> 
   for (const [name, text] of readTemplateDir('rtl-templates')) {
     if (name.startsWith('board/')) continue; // the board design (src/board/emit.ts)
     if (name === 'tb_top.v') files.push(['tb/tb_top.v', fillTemplate(name, text, benchValues(p, sizing))]);
-    else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: p.config.dramBytesPerCycle, DRAM_AW: sizing.dramAw })]);
+    else if (name === 'fpga/nnchip_pnr_top.v') files.push([name, fillTemplate(name, text, { DRAM_BW: dramBeatBytes(p.config), DRAM_AW: sizing.dramAw })]);
     else if (name.startsWith('nnchip_') && name.endsWith('.v')) {
       files.push([`rtl/${name}`, fillTemplate(name, text, name === 'nnchip_top.v' ? coreParameters(p, sizing, peMultipliersOf(opts), opts.loadableProgram) : {})]);
       rtlNames.push(`rtl/${name}`);

@@ -46,16 +46,17 @@ export interface FitSuggestion {
  * instruction ROM is what yosys measured beyond them (it drops constant instruction bits, so no
  * formula gets it right), scaled by the instruction count of each candidate's program.
  */
-function fitBrams(c: ArrayConfig, measured: number, instructions: number, device: FpgaDevice, recompile: RecompileFn): FitSuggestion {
+function fitBrams(c: ArrayConfig, measured: number, instructions: number, device: FpgaDevice, recompile: RecompileFn, from: { config: ArrayConfig; instructions: number } = { config: c, instructions }): FitSuggestion {
   const romNow = Math.max(0, measured - bramTotal(bufferBrams(c, device)));
   const rom = (n: number): number => Math.ceil((romNow * n) / Math.max(1, instructions));
-  let config = c;
-  let insns = instructions;
+  // the search starts from `from`: the measured config with the other resources' changes (a smaller array has narrower buffers)
+  let config = from.config;
+  let insns = from.instructions;
   for (;;) {
     const model = bufferBrams(config, device);
     const total = bramTotal(model) + rom(insns);
     if (total <= device.brams) {
-      const change = Object.fromEntries(BUFFERS.filter((f) => config[f] !== c[f]).map((f) => [f, config[f]])) as Partial<ArrayConfig>;
+      const change = Object.fromEntries(BUFFERS.filter((f) => config[f] !== from.config[f]).map((f) => [f, config[f]])) as Partial<ArrayConfig>;
       return { change, why: `about ${total} block RAMs: ${bramTotal(model)} for the buffers, ${rom(insns)} for the program ROM`, found: true, verified: true };
     }
     let best: { config: ArrayConfig; insns: number; saved: number } | null = null;
@@ -72,15 +73,14 @@ function fitBrams(c: ArrayConfig, measured: number, instructions: number, device
       }
     }
     if (best === null) {
-      return {
-        change: {},
-        why:
-          rom(insns) > device.brams
-            ? `the program ROM alone takes about ${rom(insns)} block RAMs (${insns} instructions): the model is too large for on-chip ROM on this part`
-            : `no smaller buffers hold the model's tiles (still about ${total} block RAMs)`,
-        found: false,
-        verified: false,
-      };
+      if (rom(insns) > device.brams) {
+        return { change: {}, why: `the program ROM alone takes about ${rom(insns)} block RAMs (${insns} instructions): the model is too large for on-chip ROM on this part`, found: false, verified: false };
+      }
+      const shrunk = Object.fromEntries(BUFFERS.filter((f) => config[f] !== from.config[f]).map((f) => [f, config[f]])) as Partial<ArrayConfig>;
+      // the ROM share is scaled from the measured design; yosys maps a small ROM to logic, so the smallest buffers are still worth a try
+      return Object.keys(shrunk).length === 0
+        ? { change: {}, why: `no smaller buffers hold the model's tiles (still about ${total} block RAMs)`, found: false, verified: false }
+        : { change: shrunk, why: `the smallest buffers the model lowers on: about ${total} block RAMs, ${bramTotal(model)} for the buffers and about ${rom(insns)} for the program ROM (scaled from this synthesis; yosys may map a small ROM to logic)`, found: true, verified: false };
     }
     config = best.config;
     insns = best.insns;
@@ -162,12 +162,19 @@ export function overText(over: readonly Overuse[], labels: Partial<Record<Resour
 
 /** One step: a change per over resource (each from its own model, fitBrams … fitDsps). */
 function suggestStep(over: readonly Overuse[], device: FpgaDevice, c: ArrayConfig, instructions: number, recompile: RecompileFn, estimated = false): FitSuggestion[] {
+  // each change is found on the machine the ones before it leave: the array's shape (DSPs) first, then
+  // the threshold unit for that many columns, then the buffers, which a smaller array makes narrower
   const parts: FitSuggestion[] = [];
-  const brams = over.find((o) => o.resource === 'brams');
-  if (brams !== undefined) parts.push(fitBrams(c, brams.used, instructions, device, recompile));
-  if (over.some((o) => o.resource === 'luts' || o.resource === 'ffs')) parts.push(fitLogic(c, recompile, estimated));
+  const shaped = (): ArrayConfig => ({ ...c, ...(Object.assign({}, ...parts.map((p) => p.change)) as Partial<ArrayConfig>) });
   const dsps = over.find((o) => o.resource === 'dsps');
   if (dsps !== undefined) parts.push(fitDsps(c, dsps.used, device, recompile));
+  if (over.some((o) => o.resource === 'luts' || o.resource === 'ffs')) parts.push(fitLogic(shaped(), recompile, estimated));
+  const brams = over.find((o) => o.resource === 'brams');
+  if (brams !== undefined) {
+    const shape = shaped();
+    const compiled = parts.every((p) => Object.keys(p.change).length === 0) ? { instructions } : recompile(shape);
+    parts.push(fitBrams(c, brams.used, instructions, device, recompile, compiled === null ? undefined : { config: shape, instructions: compiled.instructions }));
+  }
   if (over.some((o) => o.resource === 'io')) parts.push({ change: {}, why: 'the pins are the top module\'s ports: a board top, not a config, sets them', found: false, verified: false });
   return parts;
 }

@@ -186,6 +186,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<dir>', 'a board design folder, written by `nnchip verilog <model> --board <name>`')
         .option('--model <file>', 'another model (or .nnp program) for the same machine: compiled for the folder\'s machine (or --config/--array); needs -o (default: the folder\'s own model)')
         .option('-o, --out <file>', 'output file (default <dir>/flash.bin); with --model, its program goes beside it as <file without .bin>.nnp')
+        .option('--json', 'print {"out", "bytes", "instructions", "constantBytes", "flashOffset"[, "program"]} as JSON: the image, its size, what it holds, and the flash address iceprog -o writes it at')
         .addHelpText(
           'after',
           examples([
@@ -195,7 +196,8 @@ export function register(program: Command, ctx: CliContext): void {
           ]),
         ),
     ),
-  ).action((dir: string, flags: ForceFlag & CompileFlags & { out?: string; model?: string }) => {
+    "the folder's own machine, the one its bitstream holds",
+  ).action((dir: string, flags: ForceFlag & CompileFlags & { out?: string; model?: string; json?: boolean }) => {
     const design = readBoardDir(dir);
     if (flags.model !== undefined && flags.out === undefined) throw new NnchipError('NN801', '--model needs -o <file>: the folder\'s own flash.bin is its own model\'s image');
     // no machine named: the folder's own (its program's config), the one a model must be compiled for
@@ -216,7 +218,11 @@ export function register(program: Command, ctx: CliContext): void {
     if (programOut !== undefined) checkOutput(programOut, 'file', opts);
     writeFileAtomic(out, image, opts);
     if (programOut !== undefined) writeFileAtomic(programOut, serializeProgram(p), opts);
-    ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
+    if (flags.json === true) {
+      const doc = { out, bytes: image.length, instructions: p.instructions.length, constantBytes: p.constants.length, flashOffset: design.manifest.flashOffset, ...(programOut === undefined ? {} : { program: programOut }) };
+      return void ctx.io.stdout(JSON.stringify(doc) + '\n');
+    }
+    ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length.toLocaleString('en-US')} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
     if (programOut !== undefined) ctx.io.stdout(`${programOut}: its program; run with: nnchip board run ${dir} --program ${programOut} --port … --input …\n`);
   });
 

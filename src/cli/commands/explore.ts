@@ -122,8 +122,10 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
   const axes = `${plural(grid.arrays.length, 'array')} × ${plural(grid.sramKiB.length, 'SRAM size')} × ${plural(grid.bandwidth.length, 'bandwidth')} × ${grid.thresholdPasses?.length ?? 1} threshold passes × ${plural(grid.batch?.length ?? 1, 'batch size')}, and the base machine`;
   io.stdout(`${io.color.bold(result.meta.model)}: ${result.points.length} points (${axes}), ${feasible.length} feasible, ${result.pareto.length} on the Pareto front (fewest cycles per sample, logic LUTs, SRAM bytes, DRAM bytes/cycle):\n`);
   const front = frontPoints(result);
-  const rows = front.map((p) => [`${p.rows}x${p.cols}`, p.thresholdPasses, p.batch, fmtInt(p.areaLuts ?? 0), bytes(p.sramBytes), `${p.bandwidth} B/cycle`, fmtInt(Math.round((p.cycles ?? 0) / p.batch)), (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`, p.base ? 'base machine' : '']);
-  io.stdout(table(['array', 'thr. passes', 'batch', 'logic LUTs', 'SRAM', 'DRAM bandwidth', 'cycles/sample', 'latency µs', 'utilization', ''], rows, io));
+  // the last column marks the base machine: only when it is on the front (an empty column otherwise)
+  const marked = front.some((p) => p.base);
+  const rows = front.map((p) => [`${p.rows}x${p.cols}`, p.thresholdPasses, p.batch, fmtInt(p.areaLuts ?? 0), bytes(p.sramBytes), `${p.bandwidth} B/cycle`, fmtInt(Math.round((p.cycles ?? 0) / p.batch)), (p.latencyUs ?? 0).toFixed(2), `${(100 * (p.utilization ?? 0)).toFixed(1)}%`, ...(marked ? [p.base ? 'base machine' : ''] : [])]);
+  io.stdout(table(['array', 'thr. passes', 'batch', 'logic LUTs', 'SRAM', 'DRAM bandwidth', 'cycles/sample', 'latency µs', 'utilization', ...(marked ? [''] : [])], rows, io));
   const base = result.points.find((p) => p.base);
   if (base !== undefined && !front.includes(base)) {
     const figures = base.feasible ? `${fmtInt(base.cycles ?? 0)} cycles, ${fmtInt(base.areaLuts ?? 0)} logic LUTs, ${bytes(base.sramBytes)} SRAM` : `infeasible (${base.error ?? ''})`;
@@ -143,9 +145,9 @@ const HELP_AFTER = `
 SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers by bytes:
   ${SRAM_SPLIT_TEXT.replace("; ", ";\n  ")}.
 The last point is the base machine itself (--config, or the default machine), marked base_machine.
-Points that are not a legal machine (NN402), whose buffers cannot hold the model (NN403) or whose
-batch the model cannot take (NN306: a channel-major feature-map model) are recorded as infeasible
-with the reason, not fatal.
+Points that are not a legal machine (NN402), whose buffers cannot hold the model (NN403), whose
+batch the model cannot take (NN306: a channel-major feature-map model) or whose batch is too large
+for a program or for --max-memory (NN308) are recorded as infeasible with the reason, not fatal.
 Pareto objectives (all minimized): cycles per sample, logic area in iCE40 LUTs (the README's
 area model, src/explore/area.ts), SRAM bytes, DRAM bytes per cycle.
 

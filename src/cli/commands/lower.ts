@@ -11,7 +11,7 @@ import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { bytes, layerTable, memoryTable } from '../render.js';
+import { bytes, fmtInt, layerTable, memoryTable } from '../render.js';
 
 
 /** The listing's comment lines: each layer's heading before its first instruction. */
@@ -33,7 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
         .command('lower')
         .description('quantize a model and lower it to the matmul/threshold ISA')
         .argument('<model>', MODEL_INPUTS)
-        .option('-o, --out <dir>', 'output folder (default ./<model-name>.nnchip/)')
+        .option('-o, --out <dir>', 'output folder for the binary program (.nnp), its listing (program.asm), memory-map.json and summary.json (default ./<model-name>.nnchip/)')
         .option('--json', 'print the summary as JSON')
         .addHelpText(
           'after',
@@ -85,7 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
     io.stdout(layerTable(p, cert, io));
     io.stdout(memoryTable(cert, io));
     const b = batchOf(p);
-    const perSample = b === 1 ? '' : ` (${Math.round(cert.cycles / b).toLocaleString('en-US')} cycles per sample)`;
-    io.stdout(`one inference${b === 1 ? '' : ` (a batch of ${b} samples)`}: ${cert.cycles.toLocaleString('en-US')} cycles${perSample} = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
+    const perSample = b === 1 ? '' : ` (${fmtInt(Math.round(cert.cycles / b))} cycles per sample)`;
+    io.stdout(`one inference${b === 1 ? '' : ` (a batch of ${b} samples)`}: ${fmtInt(cert.cycles)} cycles${perSample} = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
   });
 }

@@ -107,9 +107,9 @@ export function register(program: Command, ctx: CliContext): void {
       .description('run a model (or a lowered program) on input samples with one back end')
       .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
       .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat, or nested exactly in the model input shape ([C, H, W] for ONNX maps) (required)')
-      .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')}`, 'ref')
+      .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')} — ref the reference interpreter (the semantics), wasm the WebAssembly module, sim the cycle-accurate simulator, rtl the generated Verilog in a simulator (slow); sim and rtl also print each inference's cycles, and all four give the same outputs`, 'ref')
       .option('--simulator <name>', 'rtl back end only: iverilog or verilator', 'iverilog')
-      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "warnings"]} as JSON; outputs in the model\'s layout')
+      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "batch"][, "warnings"]} as JSON: "outputs" the values in the model\'s layout, "raw" the int8 output codes, "cycles" per inference (sim, rtl), "batch" the samples per inference when over 1')
       .addHelpText(
         'after',
         examples([

@@ -263,12 +263,12 @@ export function register(program: Command, ctx: CliContext): void {
         .description('simulate one inference cycle by cycle: cycles, MACs, stalls, memory traffic; prove constant cost; check budgets')
         .argument('[model]', `${MODEL_OR_PROGRAM_INPUTS} (none with --topology)`)
         .option('--topology <csv>', 'a SCALE-Sim topology CSV (conv or GEMM form): simulate each layer as its own program (docs/scale-sim.md) (default: none)')
-        .option('--csv-dir <dir>', "write SCALE-Sim's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (one row per layer) (default: none)")
+        .option('--csv-dir <dir>', "write SCALE-Sim's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (one row per layer; with --topology also NNCHIP_VS_SCALESIM.csv, each layer's cycles beside SCALE-Sim's) (default: none)")
         .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
         .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
         .option('--codes', 'with --input: print the int8 output codes instead of the values')
         .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
-        .option('--samples <n>', 'random inputs for --prove besides all-zero, all-max and all-min (default 4)')
+        .option('--samples <n>', `random inputs for --prove besides all-zero, all-max and all-min (default 4, at most ${MAX_RANDOM_INPUTS.toLocaleString('en-US')})`)
         .option('--out <dir>', 'where --prove writes certificate.json (default .)')
         .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
         .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')
@@ -325,6 +325,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson, ...(warnings.length > 0 ? { warnings } : {}) }) + '\n');
         return;
       }
-      ctx.io.stdout(renderText(p, o, checks, ctx, modelStem(model), flags.codes === true));
+      const wrote = [...(flags.vcd === undefined ? [] : [flags.vcd]), ...(o.proof === null ? [] : [certificate]), ...(flags.csvDir === undefined ? [] : [flags.csvDir])];
+      ctx.io.stdout(renderText(p, o, checks, ctx, modelStem(model), flags.codes === true) + (wrote.length > 0 ? `wrote ${wrote.join(', ')}\n` : ''));
     });
 }

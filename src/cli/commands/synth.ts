@@ -11,6 +11,7 @@ import type { CliContext, CliIo } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { compilerFor } from '../recompile.js';
+import { isProgramPath } from '../model-path.js';
 import { checkOutput } from '../../util/atomic-write.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
@@ -84,7 +85,8 @@ fit is not placed: synth exits 4 naming what is over, by how much, and a machine
 Small FPGAs: an iCE40 has no multipliers (the UP5K has 8 DSPs), so the machine must be small.
 The threshold unit's exact 32x16 multiply is the largest block; "thresholdPasses" in --config
 trades it for cycles: 4*C gives one lane multiplying in 4-bit steps. A 4x4 array that places and
-routes on an HX8K (about 5,400 LUTs, 28 block RAMs):
+routes on an HX8K (the tiny example: about 5,500 LUTs, 28 block RAMs, 58 MHz), and on an UP5K
+(its PEs in the 8 DSPs); small.json in the examples below:
   {"rows": 4, "cols": 4, "thresholdPasses": 16, "actDepth": 64, "wgtDepth": 16,
    "accDepth": 16, "qntDepth": 4, "outDepth": 16, "queueDepth": 2, "clockMhz": 12}
 The program ROM is on chip too: keep the model small (each instruction is 128 bits). nextpnr is
@@ -95,8 +97,7 @@ to @yowasp/nextpnr-ice40 (optional dependencies: npm ci installs them, npm ci --
 
 Exit codes: 0 done, 2 usage (e.g. a part of another family), 4 the design does not fit the part,
 5 yosys (or make) not installed, 6 -o not written (see nnchip --help), 70 a tool failed (the end of
-its log is printed; -o keeps it all).
-`;
+its log is printed; -o keeps it all).`;
 
 export function register(program: Command, ctx: CliContext): void {
   addCompileOptions(
@@ -121,7 +122,7 @@ export function register(program: Command, ctx: CliContext): void {
           examples([
             ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json', 'iCE40 HX8K: LUTs, FFs, BRAMs, Fmax, % of the part'],
             ['nnchip synth digits-mlp.nnchip --target ecp5 --no-pnr --json', 'synthesis figures only, as JSON'],
-            ['nnchip synth tiny.nnchip --device up5k -o hw --bitstream', 'place, route and pack a bitstream into hw/'],
+            ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json --device up5k -o up5k --bitstream', 'UP5K (PEs in its DSPs): place, route and pack a bitstream into up5k/'],
           ]),
         ),
     ),
@@ -163,6 +164,8 @@ export function register(program: Command, ctx: CliContext): void {
       io.stdout(table(['resource', 'used', 'of the part'], rows(report, p.config.clockMhz), io));
       if (report.bitstream !== null) io.stdout(`bitstream: ${report.bitstream}\n`);
     }
-    if (overLine !== null) throw new NnchipError('NN405', overLine.line);
+    // a lowered program holds one machine's instructions: the suggestion is for lowering the model again
+    const relower = isProgramPath(model) ? { hint: 'lower the model again with the suggested fields in --config (a lowered program keeps its machine), use a smaller model, or a larger part (--device)' } : {};
+    if (overLine !== null) throw new NnchipError('NN405', overLine.line, relower);
   });
 }

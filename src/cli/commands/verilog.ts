@@ -64,7 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--program-words <n>', '--board only: instruction RAM words (default: this program\'s length, or 256 when that is over 512; at most 512); a longer program streams through it from flash')
         .option('--with <hardware>', `--board only: also build threshold hardware this model does not use, so other models' images run on the bitstream; comma-separated: tables (the step-table sequencer of table activations: sigmoid, tanh, …), pooling (the window logic of pooling layers); default: only what this model uses (each costs logic cells, docs/board.md)`)
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
-        .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/)')
+        .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/, or ./<model-name>.<board>/ with --board)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
         .option('--json', 'print a summary as JSON')
         .addHelpText(
@@ -100,7 +100,7 @@ export function register(program: Command, ctx: CliContext): void {
       return;
     }
     const { io } = ctx;
-    io.stdout(`${io.color.bold(model)} → ${out}/  (array ${summary.array}, target ${target}, ${files.size} files, ${p.instructions.length} instructions, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+    io.stdout(`${io.color.bold(model)} → ${folderShown(out)}  (array ${summary.array}, target ${target}, ${files.size} files, ${p.instructions.length.toLocaleString('en-US')} instructions, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
     io.stdout(`next: make -C ${out} sim | verilate | lint | synth${target === 'ice40' || target === 'ecp5' ? ' | pnr' : ''}\n`);
   });
 }
@@ -118,6 +118,9 @@ function simulationModels(mult: PeMultipliers, ctx: CliContext): Map<string, str
     return new Map();
   }
 }
+
+/** An output folder as printed: one trailing slash, whether or not -o gave one (`-o rtl/` is `rtl/`, not `rtl//`). */
+const folderShown = (out: string): string => `${out.replace(/(.)\/+$/, '$1')}/`;
 
 /** A positive number option, or a usage error naming it. */
 function positive(flag: string, text: string): number {
@@ -171,6 +174,6 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
     return;
   }
   const { io } = ctx;
-  io.stdout(`${io.color.bold(model)} → ${out}/  (${board.title}, array ${summary.array}, ${manifest.clockMhz === clockMhz ? `${clockMhz} MHz` : `${manifest.clockMhz} MHz (the PLL's nearest to ${clockMhz})`}, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`${io.color.bold(model)} → ${folderShown(out)}  (${board.title}, array ${summary.array}, ${manifest.clockMhz === clockMhz ? `${clockMhz} MHz` : `${manifest.clockMhz} MHz (the PLL's nearest to ${clockMhz})`}, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length.toLocaleString('en-US')} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
   io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md; without system EDA tools: nnchip board bitstream ${out})\n`);
 }

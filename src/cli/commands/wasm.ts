@@ -22,7 +22,7 @@ export function register(program: Command, ctx: CliContext): void {
     addForceOption(
       program
         .command('wasm')
-        .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.mts)')
+        .description('compile to a standalone WebAssembly module with a JS loader (model.wasm, model.mjs, model.d.mts) that computes what the reference interpreter does, bit for bit (docs/wasm.md)')
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
         .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')

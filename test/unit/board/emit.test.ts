@@ -83,6 +83,16 @@ describe('emitBoard', () => {
     expect(() => emitBoard(program, { board: BOARDS.icebreaker, clockMhz: 12, capacity: { ramBytes: 100_000 } })).toThrow(/RAM region/);
   });
 
+  test('the DRAM beat is min(dramBytesPerCycle, widest row): "ideal DRAM" (4,096 B/cycle) on 2x2 builds an 8-byte adapter; a beat over 64 bytes is refused (NN405)', () => {
+    const ideal = compileGraph(loadModel(TINY), SAMPLES, { rows: 2, cols: 2, dramBytesPerCycle: 4096, dramLatency: 0 });
+    const files = emitBoard(ideal, { board: BOARDS.icebreaker, clockMhz: 12 });
+    expect(files.get('board/nnchip_board_top.v')).toMatch(/parameter DRAM_BW = 8,/);
+    expect(files.get('rtl/nnchip_top.v')).toMatch(/parameter DRAM_BW = 8,/);
+    expect(boardMachine(ideal, BOARDS.icebreaker).id).toBe(boardMachine(compileGraph(loadModel(TINY), SAMPLES, { rows: 2, cols: 2, dramBytesPerCycle: 8, dramLatency: 0 }), BOARDS.icebreaker).id);
+    const wide = compileGraph(loadModel(TINY), SAMPLES, { rows: 32, cols: 32, dramBytesPerCycle: 4096 });
+    expect(() => emitBoard(wide, { board: BOARDS.icebreaker, clockMhz: 12 })).toThrow(expect.objectContaining({ code: 'NN405', detail: expect.stringMatching(/at most 64 DRAM bytes per beat; this machine's beat is 128 \(min of dramBytesPerCycle 4096 and its widest row, 128 bytes\)/) }));
+  });
+
   test('weights beyond the board flash, and a RAM region beyond its block RAM, are refused (NN405)', () => {
     const big = { ...program, constants: new Uint8Array(20 << 20), dramSize: (20 << 20) + 64 };
     expect(() => emitBoard(big, { board: BOARDS['hx8k-breakout'], clockMhz: 12 })).toThrow(/flash image needs/);

@@ -46,3 +46,14 @@ test('a program read from its file hashes as the program itself; its remembered 
   expect(wordsOf(read.instructions)).toEqual(encodeAll(p.instructions));
   expect(hashProgram(read)).toBe(hashProgram(p));
 });
+
+test('a compiled program comes frozen with its words: the encoding of its instructions, which no copy could have changed', () => {
+  const p = compile(randomMlp([12, 9, 4], 23), { config: makeConfig({ rows: 2, cols: 2 }), calibration: { samples: randomSamples(8, 12, 24) } }).program;
+  expect(Object.isFrozen(p.instructions) && p.instructions.every((insn) => Object.isFrozen(insn))).toBe(true);
+  // the remembered words (no encoding now) against a fresh encoding of copies of the instructions
+  const remembered = wordsOf(p.instructions);
+  expect(remembered).toEqual(encodeAll(p.instructions.map((insn) => ({ ...insn }))));
+  expect(() => {
+    (p.instructions[0] as { rows?: number }).rows = 1;
+  }).toThrow(TypeError);
+});

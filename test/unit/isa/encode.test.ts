@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { formatInstruction, parseInstruction } from '../../../src/isa/asm.js';
-import { decode, encode, fieldsOf } from '../../../src/isa/encode.js';
+import { decode, encode, encodeAll, encodeOrOverflow, fieldOverflow, fieldsOf } from '../../../src/isa/encode.js';
 import { INSN_BITS, OPCODE_LIST, OPCODES, type Instruction, type Opcode } from '../../../src/isa/spec.js';
 
 /** An arbitrary instruction: every field drawn from its full encodable range. */
@@ -62,6 +62,23 @@ describe('instruction encoding', () => {
 
   test('out-of-range field values are refused, not truncated', () => {
     expect(() => encode({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc: 0, out: 0, qnt: 0, rows: 1, zp: 128, lo: 0, hi: 0, table: 0, steps: 0, poolH: 0, poolW: 0 })).toThrow(/zp = 128/);
+  });
+
+  test('encodeOrOverflow: the first instruction fieldOverflow refuses, else the words encodeAll gives', () => {
+    // now and then a field one past its range, negative, fractional, huge, NaN or a boolean where a number goes
+    const odd = fc.constantFrom(-1, 1.5, 2 ** 16, 2 ** 32, 2 ** 60, Number.NaN, true);
+    const spoilt = fc.tuple(arbInstruction(), fc.nat(), odd, fc.boolean()).map(([i, k, v, spoil]) => {
+      const names = fieldsOf(i.op).map((f) => f.name).filter((n) => n !== 'opcode' && !n.startsWith('pop') && !n.startsWith('push'));
+      return spoil && names.length > 0 ? ({ ...i, [names[k % names.length]!]: v } as Instruction) : i;
+    });
+    fc.assert(fc.property(fc.array(spoilt, { maxLength: 12 }), (list) => {
+      const refused = list.findIndex((i) => fieldOverflow(i) !== null);
+      const got = encodeOrOverflow(list);
+      if (refused >= 0) {
+        expect(got).toBe(refused);
+        expect(() => encodeAll(list)).toThrow(fieldOverflow(list[refused]!)!);
+      } else expect(Array.from(got as Uint8Array)).toEqual(list.flatMap((i) => Array.from(encode(i))));
+    }), { numRuns: 1000 });
   });
 
   test('unknown opcodes and reserved bits are rejected on decode', () => {

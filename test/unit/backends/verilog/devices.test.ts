@@ -129,6 +129,24 @@ describe('DSPs over the part', () => {
     expect(r.line).toMatch(/DSPs 32 of 8 \(24 over\); a machine config that fits/);
   });
 
+  test('DSPs, logic and block RAMs over together: each change is found on the machine the one before leaves', () => {
+    // the default 8x8 on the UP5K, as yosys measured it (22,616 LUTs, 254 block RAMs, 32 SB_MAC16)
+    const up5k = FPGA_DEVICES.up5k;
+    const c = makeConfig({ rows: 8, cols: 8 });
+    const compiled: string[] = [];
+    const r = notFitting(
+      [{ resource: 'luts', used: 22616, available: up5k.logicCells }, { resource: 'brams', used: 254, available: up5k.brams }, { resource: 'dsps', used: 32, available: up5k.dsps }],
+      up5k, c, 10,
+      (k) => { compiled.push(`${k.rows}x${k.cols}`); return { instructions: 10 }; },
+    );
+    // the threshold unit for the 4 columns left (16 passes, not the 8x8's 32), and the buffers as wide as a 4x4's
+    expect(r.change).toMatchObject({ rows: 4, cols: 4, thresholdPasses: 16 });
+    expect(compiled.filter((s) => s === '8x8')).toEqual([]);
+    const shrunk = bramTotal(bufferBrams({ ...c, ...r.change }, up5k));
+    expect(shrunk).toBeLessThan(bramTotal(bufferBrams({ ...c, rows: 4, cols: 4 }, up5k)));
+    expect(r.line).toContain(`${shrunk} for the buffers`);
+  });
+
   test('the threshold lanes take two SB_MAC16 blocks each only beside PEs in blocks, and only where the UP5K has them to spare', () => {
     expect(thresholdMac16Blocks(makeConfig({ rows: 2, cols: 2, thresholdPasses: 8 }), 'mac16')).toBe(2); // one lane: 2 + 2 of 8
     expect(thresholdMac16Blocks(makeConfig({ rows: 3, cols: 3, thresholdPasses: 12 }), 'mac16')).toBe(2); // 6 + 2: all 8

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseBenchOutput } from '../../../../src/backends/verilog/simulate.js';
+import { requireBenchPass } from '../../../../src/backends/verilog/run-backend.js';
 import { findTool, inParallel, requireTool } from '../../../../src/backends/verilog/tools.js';
 import { NnchipError } from '../../../../src/diagnostics/error.js';
 
@@ -44,6 +45,23 @@ describe('parseBenchOutput', () => {
     expect(r.cycles).toBe(1234);
     expect(r.passed).toBe(true);
     expect(parseBenchOutput('NNCHIP_OUTPUT 01\nNNCHIP_CYCLES 9\nNNCHIP_MISMATCH 1 output bytes differ\nNNCHIP_FAIL\n', 1).passed).toBe(false);
+  });
+
+  test('run --backend rtl: a sample the bench failed is NN702 naming it and why, never printed as an answer', () => {
+    const pass = 'NNCHIP_OUTPUT 01\nNNCHIP_CYCLES 9\nNNCHIP_PASS\n';
+    const fail = 'NNCHIP_OUTPUT 01\nNNCHIP_CYCLES 9\nNNCHIP_MISMATCH 1 output bytes differ from the reference interpreter\nNNCHIP_MISMATCH 9 cycles, the schedule says 8\nNNCHIP_FAIL\n';
+    const runs = [pass, fail].map((log) => ({ ...parseBenchOutput(log, 1), log }));
+    expect(() => requireBenchPass(runs.slice(0, 1))).not.toThrow();
+    let error: unknown;
+    try {
+      requireBenchPass(runs);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NnchipError);
+    expect((error as NnchipError).code).toBe('NN702');
+    expect((error as NnchipError).message).toContain('sample 1: 1 output bytes differ from the reference interpreter; 9 cycles, the schedule says 8');
+    expect((error as NnchipError).hint).toMatch(/nnchip bug/);
   });
 
   test('a bench that did not finish is NN702 quoting its failure', () => {

@@ -18,6 +18,11 @@ export const PLAIN: Colors = { bold: same, dim: same, red: same, green: same, ye
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /**
+   * Resolves once stdout has passed on what was written: a pipe to a slow reader otherwise queues
+   * every write in memory (a long listing: gigabytes, then ENOBUFS). Absent: nothing to wait for.
+   */
+  readonly drained?: () => Promise<void>;
   /** stderr is a terminal (progress bars go there, and only then). */
   readonly interactive: boolean;
   readonly color: Colors;
@@ -36,6 +41,7 @@ export async function processIo(): Promise<CliIo> {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    drained: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
     interactive: process.stderr.isTTY === true,
     color: useColor ? new (await import('chalk')).Chalk({ level: 1 }) : PLAIN,
   };

@@ -12,6 +12,7 @@ import { syntheticCalibration } from '../importers/topology.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
 import type { Calibration } from '../passes/quantize.js';
 import { readRegularFile, readSamples, type InputSpec } from './data.js';
+import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 
 export interface CompileFlags {
   readonly array?: string;
@@ -55,6 +56,7 @@ export function configFrom(f: CompileFlags): ArrayConfig {
   let partial: Partial<ArrayConfig> = {};
   if (f.config !== undefined) {
     const bytes = readRegularFile(f.config, MAX_CONFIG_BYTES, 'machine configurations');
+    if (isUtf16(bytes)) throw new NnchipError('NN402', UTF16_TEXT, { file: f.config, hint: UTF16_HINT });
     let json: unknown;
     try {
       json = JSON.parse(bytes.toString('utf8'));

@@ -4,6 +4,7 @@
  * stack (any nesting depth, no recursion) straight into one Float32Array per sample.
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 
 /** What the caller checks about each sample as soon as it is complete (dims [] = a bare number). */
 export type SampleCheck = (index: number, dims: readonly number[], count: number) => void;
@@ -125,6 +126,7 @@ export class SampleParser {
     // a UTF-8 byte order mark (Windows editors write one) is no sample: skipped, as model files' is
     const b = this.bytes;
     if (this.at === 0 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) this.at = 3;
+    if (this.at === 0 && isUtf16(b)) throw new NnchipError('NN302', UTF16_TEXT, { file: this.file, hint: UTF16_HINT });
     const c = this.space();
     let result: Omit<ParsedSamples, 'labels'> | null = null;
     let labels: number[] | null = null;

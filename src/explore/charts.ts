@@ -3,6 +3,7 @@
  * Inline SVG charts for the report: per-layer bars, the roofline, the memory map and the explore
  * scatter. Pure string builders with fixed-precision coordinates, so equal inputs give equal bytes.
  */
+import { maxOf, minOf } from '../ir/graph.js';
 import { esc, fmtBytes, fmtInt, pct } from './html.js';
 
 const n1 = (x: number): string => (Math.round(x * 10) / 10).toFixed(1);
@@ -28,6 +29,8 @@ interface Axis {
 
 /** Log axis over [lo, hi] mapped to pixels [a, b]; ticks at 1-2-5 steps (or decades when crowded). */
 function logAxis(lo: number, hi: number, a: number, b: number, base2 = false): Axis {
+  // a value of 0 (a hand-edited explore.json) put log(0) = −∞ in the tick loop, which never ended
+  if (!(lo > 0 && Number.isFinite(lo) && Number.isFinite(hi) && hi >= lo)) [lo, hi] = [1, 10];
   const l0 = Math.log(lo);
   const span = Math.log(hi) - l0 || 1;
   const px = (v: number): number => a + ((Math.log(v) - l0) / span) * (b - a);
@@ -135,10 +138,10 @@ export function rooflineChart(r: RooflineInput): string {
   const ridge = r.peak / r.bandwidth;
   const pts = r.layers.filter((l) => l.intensity > 0 && Number.isFinite(l.intensity) && l.achieved > 0);
   const xs = [ridge, ...pts.map((l) => l.intensity)];
-  const xa = logAxis(Math.min(...xs) / 4, Math.max(...xs) * 4, left, right);
-  const ya = logAxis(Math.min(r.peak, ...pts.map((l) => l.achieved)) / 4, r.peak * 2, bottom, top);
-  const xlo = Math.min(...xs) / 4;
-  const ylo = Math.min(r.peak, ...pts.map((l) => l.achieved)) / 4;
+  const xa = logAxis(minOf(xs) / 4, maxOf(xs) * 4, left, right);
+  const ya = logAxis(Math.min(r.peak, minOf(pts.map((l) => l.achieved))) / 4, r.peak * 2, bottom, top);
+  const xlo = minOf(xs) / 4;
+  const ylo = Math.min(r.peak, minOf(pts.map((l) => l.achieved))) / 4;
   const startX = Math.max(xlo, ylo / r.bandwidth);
   const parts = [svgOpen('roofline', W, H, 'roofline of the array with each layer placed on it')];
   for (const t of xa.ticks) parts.push(`<line class="grid" x1="${n1(xa.px(t))}" y1="${top}" x2="${n1(xa.px(t))}" y2="${bottom}"/><text x="${n1(xa.px(t))}" y="${bottom + 16}" text-anchor="middle" class="muted">${esc(short(t))}</text>`);
@@ -209,8 +212,8 @@ function scatterPanel(points: readonly ScatterPoint[], x: (p: ScatterPoint) => n
   const [top, bottom] = [20, 300];
   const xs = points.map(x);
   const ys = points.map((p) => p.cycles);
-  const xa = logAxis(Math.min(...xs) / 1.5, Math.max(...xs) * 1.5, left, right, true);
-  const ya = logAxis(Math.min(...ys) / 1.25, Math.max(...ys) * 1.25, bottom, top);
+  const xa = logAxis(minOf(xs) / 1.5, maxOf(xs) * 1.5, left, right, true);
+  const ya = logAxis(minOf(ys) / 1.25, maxOf(ys) * 1.25, bottom, top);
   const parts: string[] = [];
   for (const t of xa.ticks) parts.push(`<line class="grid" x1="${n1(xa.px(t))}" y1="${top}" x2="${n1(xa.px(t))}" y2="${bottom}"/><text x="${n1(xa.px(t))}" y="${bottom + 16}" text-anchor="middle" class="muted">${esc(short(t))}</text>`);
   for (const t of ya.ticks) parts.push(`<line class="grid" x1="${left}" y1="${n1(ya.px(t))}" x2="${right}" y2="${n1(ya.px(t))}"/><text x="${left - 6}" y="${n1(ya.px(t) + 4)}" text-anchor="end" class="muted">${esc(short(t))}</text>`);
@@ -228,9 +231,9 @@ function scatterPanel(points: readonly ScatterPoint[], x: (p: ScatterPoint) => n
 
 /** Cycles against PE count and against SRAM (both log scales); Pareto points filled, the report's array ringed. */
 export function paretoChart(points: readonly ScatterPoint[]): string {
-  const parts = [svgOpen('pareto-chart', 760, 350, 'explore: cycles against PE count and SRAM, Pareto front filled')];
-  parts.push(...scatterPanel(points, (p) => p.pes, 'PEs (rows × cols)', 70, 370));
-  parts.push(...scatterPanel(points, (p) => p.sramBytes / 1024, 'SRAM (KiB)', 440, 740));
+  let parts = [svgOpen('pareto-chart', 760, 350, 'explore: cycles against PE count and SRAM, Pareto front filled')];
+  // concatenated, not push(...): a spread of a million points' elements throws RangeError
+  parts = parts.concat(scatterPanel(points, (p) => p.pes, 'PEs (rows × cols)', 70, 370), scatterPanel(points, (p) => p.sramBytes / 1024, 'SRAM (KiB)', 440, 740));
   parts.push(`<text transform="translate(16 160) rotate(-90)" text-anchor="middle">cycles per inference</text>`);
   return parts.join('\n') + '\n</svg>';
 }

@@ -5,7 +5,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
-import { fullGrid, type Depths, type Grid } from './grid.js';
+import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
 
 const DEPTH_KEYS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
@@ -108,7 +108,13 @@ export function readMeta(v: unknown, r: JsonReader): SweepMeta {
   } catch (e) {
     throw r.fail(`"base" is not a machine configuration (${(e as Error).message})`);
   }
-  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints: r.number(o, 'totalPoints') });
+  // the point count follows from the grid (every combination, then the base machine): a file's own
+  // count was trusted, and 10^15 was allocated as a list of indices (NN901 "Invalid array length")
+  const points = [grid.arrays, grid.sramKiB, grid.bandwidth, grid.thresholdPasses, grid.batch].reduce((a, axis) => a * (axis?.length ?? 1), 1) + 1;
+  if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${points} points, over the limit of ${MAX_GRID_POINTS}`);
+  const totalPoints = r.number(o, 'totalPoints');
+  if (totalPoints !== points) throw r.fail(`"totalPoints" is ${totalPoints} but the grid has ${points} points`);
+  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints });
 }
 
 export function readPoint(v: unknown, r: JsonReader): PointResult {
@@ -124,6 +130,9 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
   const programHash = o['programHash'] === null ? null : r.string(o, 'programHash');
   const error = o['error'] === null ? null : r.string(o, 'error');
   if (feasible !== (figures.cycles !== null) || feasible !== (error === null)) throw r.fail('a point must have figures exactly when it is feasible');
+  // sizes and cycles are plotted on log scales: a 0 or a negative one is no point nnchip wrote
+  const notPositive = ['rows', 'cols', 'pes', 'sramKiB', 'sramBytes', 'bandwidth', 'thresholdPasses', 'batch', 'cycles', 'areaLuts'].find((k) => o[k] !== null && o[k] !== undefined && !(typeof o[k] === 'number' && o[k] > 0));
+  if (notPositive !== undefined) throw r.fail(`"${notPositive}" is ${JSON.stringify(o[notPositive])}; expected a positive number`);
   return canonicalPoint({
     index: r.number(o, 'index'),
     rows: r.number(o, 'rows'),

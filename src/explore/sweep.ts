@@ -7,7 +7,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
-import type { Graph } from '../ir/graph.js';
+import { maxOf, type Graph } from '../ir/graph.js';
 import { DEFAULT_CONFIG, type ArrayConfig } from '../isa/config.js';
 import { entryBytes } from '../isa/spec.js';
 import { certify } from '../isa/cost.js';
@@ -175,7 +175,7 @@ export function evaluatePoint(parts: Quantized | NnchipError | readonly (Quantiz
       utilization: certs.length === 1 ? certs[0]!.utilization : macs / (cfg.rows * cfg.cols * cycles),
       dramBytesRead: total((c) => c.dramBytesRead),
       dramBytesWritten: total((c) => c.dramBytesWritten),
-      peakSramBytes: Math.max(...certs.map((c) => srams.reduce((a, b) => a + c.peakBytes[b], 0))),
+      peakSramBytes: maxOf(certs.map((c) => srams.reduce((a, b) => a + c.peakBytes[b], 0))),
       layerCycles: certs.flatMap((c) => c.layers.map((l) => l.cycles)),
       programHash,
       error: null,

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
+import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
@@ -40,6 +41,9 @@ function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
   } catch (e) {
     throw new NnchipError('NN102', `invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
+  // tfjs's *-weights_manifest.json (face-api.js ships its models so) lists shards, not layers
+  const manifest = Array.isArray(json) && json.length > 0 && json.every((g) => typeof g === 'object' && g !== null && 'paths' in g && 'weights' in g);
+  if (manifest) throw new NnchipError('NN103', 'is a TF.js weights manifest alone: it lists weight shards, not the layers that use them (no "modelTopology")', { file, hint: 'name the model.json that holds both "modelTopology" and "weightsManifest" (tf.LayersModel.save writes one)' });
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NnchipError('NN103', 'the top level is not a JSON object', { file });
   return json as Record<string, unknown>;
 }
@@ -107,6 +111,15 @@ function looksLikeOnnx(path: string, bytes: Buffer): boolean {
   return bytes[first] === 0x08;
 }
 
+/** Control bytes other than whitespace in the first 64: not text (a JSON error would quote them as garbage). */
+function looksBinary(bytes: Buffer): boolean {
+  for (let i = 0; i < Math.min(64, bytes.length); i++) {
+    const b = bytes[i]!;
+    if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) return true;
+  }
+  return false;
+}
+
 export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Graph {
   const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
@@ -115,6 +128,8 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Gr
   if (looksLikeTopology(path, bytes)) graph = importTopology(bytes, path, limits, layer);
   else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
   else {
+    if (isUtf16(bytes)) throw new NnchipError('NN102', UTF16_TEXT, { file, hint: UTF16_HINT });
+    if (looksBinary(bytes)) throw new NnchipError('NN103', 'holds binary data that is neither ONNX nor JSON (a weight shard?)', { file, hint: 'name the model file: a TF.js model.json, a .onnx model or an nnchip JSON model' });
     const json = parseJson(bytes, file);
     if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits) : importTfjsLayers(json, path, limits);
     else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);

@@ -4,6 +4,7 @@
  * become a batchNorm node (folded into a neighbouring conv/dense by the passes), Relu/Clip activations,
  * Pad, ReduceMean/ReduceSum over the spatial axes as global pooling, Softmax/LogSoftmax.
  */
+import { NnchipError } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 
@@ -137,6 +138,8 @@ function clip(o: Op): Built[] {
     if (t !== undefined) {
       const v = o.ctx.floats(t, o.site, attr).data;
       if (v.length !== 1) throw o.fail(`${attr} is not a scalar`);
+      // NaN was reported as "min NaN is above max 6", and NaN bounds are a broken file, not an unsupported op
+      if (Number.isNaN(v[0])) throw new NnchipError('NN107', `Clip's ${attr} is NaN; expected a number (±Infinity for no bound)`, o.site);
       return v[0]!;
     }
     return o.n.attrs.float(attr, fallback);

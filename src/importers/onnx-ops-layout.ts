@@ -223,7 +223,8 @@ function depthToSpace(o: Op): Built[] {
 }
 
 function concat(o: Op): Built[] {
-  const xs = o.n.inputs.map((_, i) => o.activation(i));
+  // no input at all was 'input tensor "undefined" is not produced'
+  const xs = o.n.inputs.length === 0 ? [o.activation(0)] : o.n.inputs.map((_, i) => o.activation(i));
   const v = o.ctx.view(xs[0]!);
   const axis = o.n.attrs.int('axis', 1);
   const channel = o.channelAxis(xs[0]!);

@@ -359,6 +359,9 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   const file = basename(modelFile);
   const model = decode(bytes, file);
   const g = model.graph;
+  const declaresIo = g !== null && g !== undefined && (g.input ?? []).length > 0 && (g.output ?? []).length > 0;
+  // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
+  if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
   const opset = opsetOf(model, file);
   for (const n of g.node ?? []) {

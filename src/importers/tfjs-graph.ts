@@ -145,6 +145,42 @@ function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: strin
   return order;
 }
 
+/**
+ * NN202 naming a node on a cycle of data inputs, if there is one (Kahn's order over all nodes). A
+ * node reading its own output left another node unread, and that was reported as "2 outputs".
+ */
+function checkAcyclic(nodes: readonly TfNode[], file: string): void {
+  const deps = new Map(nodes.map((n) => [n.name, n.inputs.map((r) => parseInput(r, file, n.name)).filter((d) => !d.control).map((d) => d.node)]));
+  const pending = new Map([...deps].map(([name, ins]) => [name, ins.length]));
+  const readersOf = new Map<string, string[]>();
+  for (const [name, ins] of deps) {
+    for (const d of ins) {
+      const list = readersOf.get(d);
+      if (list === undefined) readersOf.set(d, [name]);
+      else list.push(name);
+    }
+  }
+  const ready = [...pending].filter(([, k]) => k === 0).map(([name]) => name);
+  while (ready.length > 0) {
+    const name = ready.pop()!;
+    pending.delete(name);
+    for (const r of readersOf.get(name) ?? []) {
+      const k = pending.get(r)! - 1;
+      pending.set(r, k);
+      if (k === 0) ready.push(r);
+    }
+  }
+  if (pending.size === 0) return;
+  // from any node left, follow inputs still left until one repeats: that one is on a cycle
+  const seen = new Set<string>();
+  let at = pending.keys().next().value!;
+  while (!seen.has(at)) {
+    seen.add(at);
+    at = deps.get(at)!.find((d) => pending.has(d))!;
+  }
+  throw new NnchipError('NN202', 'the graph has a cycle through this node', { file, layer: at });
+}
+
 export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   let nodes = readNodes(json['modelTopology'], file);
@@ -157,6 +193,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
       if (!dep.control && !byName.has(dep.node)) throw new NnchipError('NN202', `input tensor "${dep.node}" is not produced by any node`, { file, layer: n.name });
     }
   }
+  checkAcyclic(nodes, file);
   const outs = outputNodes(json, nodes, file);
   nodes = fuseFunctions(nodes, weights, outs, file);
   byName = new Map(nodes.map((n) => [n.name, n]));

@@ -34,6 +34,81 @@ function inboundOf(layer: Json, file: string, name: string): string[] {
   });
 }
 
+const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
+/** Models nested deeper than this are refused (Teachable Machine nests two). */
+const MAX_NESTING = 32;
+
+/** A model's raw layer list (Sequential: config is the list or holds it; functional: config.layers). */
+function rawLayersOf(config: unknown, file: string, name?: string): unknown[] {
+  const raw = Array.isArray(config) ? config : isObj(config) ? config['layers'] : undefined;
+  if (!Array.isArray(raw) || raw.length === 0) throw new NnchipError('NN107', name === undefined ? 'the topology has no layers list' : 'the nested model has no layers list', { file, ...(name === undefined ? {} : { layer: name }) });
+  return raw;
+}
+
+function entryOf(l: unknown, i: number, file: string): { className: string; name: string; config: Json; raw: Json } {
+  if (!isObj(l) || typeof l['class_name'] !== 'string' || !isObj(l['config'])) throw new NnchipError('NN107', `layer ${i} has no class_name/config`, { file });
+  const name = typeof l['config']['name'] === 'string' ? l['config']['name'] : typeof l['name'] === 'string' ? l['name'] : `layer_${i}`;
+  return { className: l['class_name'], name, config: l['config'], raw: l };
+}
+
+/**
+ * A model used as a layer of another (tfjs writes Teachable Machine's models so: a Sequential of a
+ * Sequential holding a functional MobileNet, and a Sequential head), inlined as functional entries:
+ * its InputLayer is the tensor `from` it is applied to (none at the top: the first layer declares
+ * the input), and the model's name stands for its output. Weights keep the inner layers' own names.
+ */
+function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number): { layers: LayerEntry[]; output: string } {
+  if (depth > MAX_NESTING) throw new NnchipError('NN107', `models are nested over ${MAX_NESTING} deep`, { file, ...(name === undefined ? {} : { layer: name }) });
+  const raw = rawLayersOf(config, file, name);
+  const layers: LayerEntry[] = [];
+  if (className === 'Sequential') {
+    let prev = from;
+    raw.forEach((l, i) => {
+      const e = entryOf(l, i, file);
+      if (e.className === 'InputLayer') {
+        if (prev === undefined) layers.push({ className: 'InputLayer', name: e.name, config: e.config, inbound: [] });
+        prev ??= e.name;
+        return;
+      }
+      if (isModelClass(e.className)) {
+        const inner = inlineModel(e.className, e.config, e.name, prev, file, depth + 1);
+        for (const l of inner.layers) layers.push(l);
+        prev = inner.output;
+        return;
+      }
+      if (prev === undefined) layers.push({ className: 'InputLayer', name: (prev = 'input'), config: e.config, inbound: [] }); // the first layer's batch_input_shape
+      layers.push({ className: e.className, name: e.name, config: e.config, inbound: [prev] });
+      prev = e.name;
+    });
+    if (prev === undefined) throw new NnchipError('NN107', 'the nested model has no layers', { file, ...(name === undefined ? {} : { layer: name }) });
+    return { layers, output: prev };
+  }
+  // functional: inner names are renamed to what they stand for outside (its input, nested models' outputs)
+  const inputLayers = raw.filter((l) => isObj(l) && l['class_name'] === 'InputLayer').length;
+  if (from !== undefined && inputLayers > 1) throw new NnchipError('NN110', `the nested model has ${inputLayers} inputs; nnchip inlines nested models of one input`, { file, ...(name === undefined ? {} : { layer: name }) });
+  const alias = new Map<string, string>();
+  const rename = (t: string): string => alias.get(t) ?? t;
+  raw.forEach((l, i) => {
+    const e = entryOf(l, i, file);
+    if (e.className === 'InputLayer' && from !== undefined) {
+      alias.set(e.name, from);
+      return;
+    }
+    const inbound = e.className === 'InputLayer' ? [] : inboundOf(e.raw, file, e.name).map(rename);
+    if (isModelClass(e.className)) {
+      if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
+      const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1);
+      for (const l of inner.layers) layers.push(l);
+      alias.set(e.name, inner.output);
+      return;
+    }
+    layers.push({ className: e.className, name: e.name, config: e.config, inbound });
+  });
+  const outs = Array.isArray(config['output_layers']) ? (config['output_layers'] as unknown[]).map((o) => String(Array.isArray(o) ? o[0] : o)) : [];
+  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
+  return { layers, output: rename(outs[0]!) };
+}
+
 function layerList(topology: Json, file: string): { layers: LayerEntry[]; functional: boolean; outputs: string[] } {
   let model = topology;
   if (isObj(model['model_config'])) model = model['model_config'];
@@ -41,13 +116,15 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
   const config = model['config'];
   const functional = className === 'Model' || className === 'Functional';
   if (className !== 'Sequential' && !functional) throw new NnchipError('NN103', `modelTopology class ${JSON.stringify(className)} is not Sequential or Model`, { file });
-  const rawLayers = Array.isArray(config) ? config : isObj(config) ? config['layers'] : undefined;
-  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw new NnchipError('NN107', 'the topology has no layers list', { file });
-  const layers = rawLayers.map((l, i): LayerEntry => {
-    if (!isObj(l) || typeof l['class_name'] !== 'string' || !isObj(l['config'])) throw new NnchipError('NN107', `layer ${i} has no class_name/config`, { file });
-    const name = typeof l['config']['name'] === 'string' ? l['config']['name'] : typeof l['name'] === 'string' ? l['name'] : `layer_${i}`;
-    return { className: l['class_name'], name, config: l['config'], inbound: functional ? inboundOf(l, file, name) : [] };
-  });
+  const rawLayers = rawLayersOf(config, file);
+  const nested = rawLayers.some((l) => isObj(l) && isModelClass(l['class_name']));
+  const inlined = nested ? inlineModel(className, Array.isArray(config) ? { layers: config } : (config as Json), undefined, undefined, file, 0) : undefined;
+  const layers =
+    inlined?.layers ??
+    rawLayers.map((l, i): LayerEntry => {
+      const e = entryOf(l, i, file);
+      return { className: e.className, name: e.name, config: e.config, inbound: functional ? inboundOf(e.raw, file, e.name) : [] };
+    });
   const seen = new Set<string>();
   for (const l of layers) {
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
@@ -57,7 +134,7 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     const v = isObj(config) ? config[key] : undefined;
     return Array.isArray(v) ? v.map((e) => String(Array.isArray(e) ? e[0] : e)) : [];
   };
-  return { layers, functional, outputs: ends('output_layers') };
+  return inlined === undefined ? { layers, functional, outputs: ends('output_layers') } : { layers, functional: true, outputs: [inlined.output] };
 }
 
 function inputShapeOf(cfg: Json): number[] | undefined {

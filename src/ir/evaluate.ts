@@ -7,7 +7,7 @@
  */
 import { internal } from '../diagnostics/error.js';
 import { applyTable } from './activations.js';
-import { isTable, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
+import { isTable, maxOf, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { convTerms } from './conv.js';
 import { forgetKernels } from './conv-wasm.js';
 import { checkGraph } from './verify.js';
@@ -30,13 +30,13 @@ function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): F
     case 'relu6':
       return x.map((v) => Math.min(6, Math.max(0, v)));
     case 'softmax': {
-      const max = Math.max(...x);
+      const max = maxOf(x);
       const e = x.map((v) => Math.exp(v - max));
       const sum = e.reduce((a, b) => a + b, 0);
       return e.map((v) => v / sum);
     }
     case 'logsoftmax': {
-      const max = Math.max(...x);
+      const max = maxOf(x);
       const logSum = Math.log(x.reduce((a, v) => a + Math.exp(v - max), 0));
       return x.map((v) => v - max - logSum);
     }

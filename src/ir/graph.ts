@@ -107,6 +107,23 @@ export function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * The largest / smallest of a list, by a loop: Math.max(...xs) passes every element as an argument,
+ * and past about 120,000 (a 150,000-wide layer's outputs, a long model's layers, a large sweep)
+ * throws RangeError, an internal error. −Infinity / Infinity for none.
+ */
+export function maxOf(xs: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < xs.length; i++) if (xs[i]! > m) m = xs[i]!;
+  return m;
+}
+
+export function minOf(xs: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < xs.length; i++) if (xs[i]! < m) m = xs[i]!;
+  return m;
+}
+
 /** Consumers of each tensor name. */
 export function usesOf(g: Graph): Map<string, Node[]> {
   const uses = new Map<string, Node[]>();

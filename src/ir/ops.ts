@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** The graph-op table: one shape rule per op, keyed by the closed GraphOp union. */
 import { NnchipError } from '../diagnostics/error.js';
-import { product, type GraphOp, type NodeOf, type Pads } from './graph.js';
+import { isTable, product, type GraphOp, type Node, type NodeOf, type Pads } from './graph.js';
 
 type Shape = readonly number[];
 type ShapeRule<O extends GraphOp> = (node: NodeOf<O>, inputs: readonly Shape[]) => Shape;
@@ -148,6 +148,19 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   },
 };
 
+/**
+ * A PReLU's slopes are one per channel (the innermost axis) or one for all: any other count was read
+ * modulo its length, silently (7 slopes on 3 channels lowered with the first 3).
+ */
+function checkSlopes(node: Node, out: Shape): void {
+  const a = node.op === 'activation' ? node.fn : 'activation' in node ? node.activation : undefined;
+  if (a === undefined || !isTable(a) || a.slopes === undefined) return;
+  const c = out[out.length - 1] ?? 1;
+  if (a.slopes.length !== 1 && a.slopes.length !== c) throw new NnchipError('NN203', `PReLU has ${a.slopes.length} slopes but its tensor ${JSON.stringify(out)} has ${c} channels (one slope per channel, or one for all)`, { layer: node.name });
+}
+
 export function inferShape<O extends GraphOp>(node: NodeOf<O>, inputs: readonly Shape[]): Shape {
-  return (SHAPE_RULES[node.op] as ShapeRule<O>)(node, inputs);
+  const out = (SHAPE_RULES[node.op] as ShapeRule<O>)(node, inputs);
+  checkSlopes(node as Node, out);
+  return out;
 }

@@ -6,7 +6,7 @@
  * input row k reads. Exact only where every tap reads a real pixel: a padded conv sees the
  * padding as 0 before the offset but as −o/s after folding, so it folds only a pure scale.
  */
-import { usesOf, type Graph, type Node, type NodeOf } from '../ir/graph.js';
+import { maxOf, minOf, usesOf, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 
 type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'>;
@@ -46,8 +46,8 @@ function absorb(w: Weighted, channelOf: (row: number) => number, bn: NodeOf<'bat
 export const MAX_SCALE_SPREAD = 4;
 function keepsWeightPrecision(bn: NodeOf<'batchNorm'>): boolean {
   const mags = Array.from(bn.scale, (s) => Math.abs(s));
-  const lo = Math.min(...mags);
-  return lo > 0 && Math.max(...mags) <= MAX_SCALE_SPREAD * lo;
+  const lo = minOf(mags);
+  return lo > 0 && maxOf(mags) <= MAX_SCALE_SPREAD * lo;
 }
 
 export function foldScaleForward(g: Graph): Graph {

@@ -443,7 +443,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
         (next === 0 ? windowLoads.reduce((a, l) => a + (l.op === 'load' ? dmaCycles(l.rows, R, cfg) : 0), 0) : 0);
       if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && sharesDrain(aheadOf(next).length, rows, nextLoads(), cfg)) {
-        paired.push(...finish);
+        for (const x of finish) paired.push(x);
         continue;
       }
       // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
@@ -454,7 +454,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       if (t0 !== undefined) emit(t0);
       if (beside) held = t1!;
       else emit(t1!);
-      deferred.push(...s0, ...s1);
+      for (const x of [s0, s1].flat()) deferred.push(x); // not push(...): a spread of 120,000 throws
     }
   }
   if (held !== null) emitOut(held);

@@ -127,10 +127,11 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   // DRAM region, so its regions are final here
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
+  const layerIndex = new Map<string, number>(); // a search of layerNames per op was quadratic in layers
   const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
   gp.ops.forEach((op, oi) => {
-    if (!layerNames.includes(op.layer)) layerNames.push(op.layer);
-    const li = layerNames.indexOf(op.layer);
+    let li = layerIndex.get(op.layer);
+    if (li === undefined) layerIndex.set(op.layer, (li = layerNames.push(op.layer) - 1));
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;

@@ -38,8 +38,8 @@ type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>;
 const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || n?.op === 'conv2d' || n?.op === 'convTranspose';
 
 /** The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`. */
-function soleProducer(g: Graph, nodes: readonly Node[], t: string, activated = false): Weighted | undefined {
-  const p = nodes.find((m) => m.output === t);
+function soleProducer(g: Graph, producerOf: (t: string) => Node | undefined, t: string, activated = false): Weighted | undefined {
+  const p = producerOf(t);
   const single = usesCount(g, t) === 1 && !g.outputs.includes(t);
   return isWeighted(p) && (activated || p.activation === 'linear') && single ? p : undefined;
 }
@@ -56,19 +56,29 @@ function composeClamps(first: Activation, then: Activation): Activation | undefi
   return lo === 0 && hi === Infinity ? 'relu' : lo === 0 && hi === 6 ? 'relu6' : lo === -Infinity && hi === Infinity ? 'linear' : { clip: [lo, hi] };
 }
 
-/** Merge a node into its producer: the node disappears and its output name now means the producer's. */
-function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undefined): Graph {
+/**
+ * Merge a node into its producer: the node disappears and its output name now means the producer's.
+ * Producers are found by name in a map (a search of the nodes kept so far made a chain of 100,000
+ * activations quadratic: minutes).
+ */
+function mergeInto(g: Graph, build: (n: Node, producerOf: (t: string) => Node | undefined) => Weighted | undefined): Graph {
   const nodes: Node[] = [];
+  const at = new Map<string, number>(); // output name → index in nodes
+  const producerOf = (t: string): Node | undefined => {
+    const i = at.get(t);
+    return i === undefined ? undefined : nodes[i];
+  };
   const now = new Map<string, string>();
   for (const original of g.nodes) {
     // inputs renamed by earlier merges, so a chain (conv → relu → clip) merges step by step
     const n = original.inputs.some((t) => now.has(t)) ? { ...original, inputs: original.inputs.map((t) => now.get(t) ?? t) } : original;
-    const merged = build(n, nodes);
+    const merged = build(n, producerOf);
     if (merged === undefined) {
+      if (!at.has(n.output)) at.set(n.output, nodes.length);
       nodes.push(n);
       continue;
     }
-    const i = nodes.findIndex((m) => m.output === n.inputs[0]);
+    const i = at.get(n.inputs[0]!)!;
     nodes[i] = merged;
     now.set(n.output, merged.output);
   }
@@ -78,9 +88,9 @@ function mergeInto(g: Graph, build: (n: Node, nodes: Node[]) => Weighted | undef
 
 /** conv/dense → batchNorm  ⇒  conv/dense with w·scale and b·scale + offset (per output channel). */
 export function foldBatchnorm(g: Graph): Graph {
-  return mergeInto(g, (n, nodes) => {
+  return mergeInto(g, (n, producerOf) => {
     if (n.op !== 'batchNorm') return undefined;
-    const p = soleProducer(g, nodes, n.inputs[0]!);
+    const p = soleProducer(g, producerOf, n.inputs[0]!);
     if (p === undefined) return undefined;
     const cols = n.scale.length;
     const kernel = Float32Array.from(p.kernel.data, (w, i) => w * n.scale[i % cols]!);
@@ -91,9 +101,9 @@ export function foldBatchnorm(g: Graph): Graph {
 
 /** dense/conv(act) → relu/relu6/clip  ⇒  dense/conv(both clamps composed), when the producer has no other user. */
 export function fuseActivation(g: Graph): Graph {
-  return mergeInto(g, (n, nodes) => {
+  return mergeInto(g, (n, producerOf) => {
     if (n.op !== 'activation' || n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax') return undefined;
-    const p = soleProducer(g, nodes, n.inputs[0]!, true);
+    const p = soleProducer(g, producerOf, n.inputs[0]!, true);
     const activation = p === undefined ? undefined : composeClamps(p.activation, n.fn);
     return p === undefined || activation === undefined ? undefined : { ...p, activation };
   });

@@ -5,6 +5,7 @@
  * (as a concat slice), so one act entry holds both inputs' channels and one matmul per column tile
  * sums them: weights [wa·I; wb·I]. The sum, and so every output code, is the two-term one's.
  */
+import { maxOf, minOf } from '../ir/graph.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 
 /** Whether a term reads its source pixel for pixel (no shift, no stride, no packed rows). */
@@ -37,7 +38,7 @@ function stackable(gp: GemmProgram, op: GemmOp, R: number, writers: ReadonlyMap<
   const wa = writers.get(a.name) ?? [];
   const wb = writers.get(b.name) ?? [];
   if (wa.length === 0 || wb.length === 0) return null;
-  const [first, later, wl] = Math.max(...wa) < Math.min(...wb) ? [a, b, wb] : Math.max(...wb) < Math.min(...wa) ? [b, a, wa] : [null, null, []];
+  const [first, later, wl] = maxOf(wa) < minOf(wb) ? [a, b, wb] : maxOf(wb) < minOf(wa) ? [b, a, wa] : [null, null, []];
   if (first === null || later === null) return null;
   for (const t of [first, later]) if (t.name === gp.input.name || t.name === gp.output.name || kept.has(t.name) || t.samples !== undefined) return null;
   if (reads.get(later.name) !== 1 || later.pads.some((p) => p > 0)) return null;

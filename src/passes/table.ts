@@ -7,6 +7,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { applyTable, turningPoints, type TableActivation } from '../ir/activations.js';
 import { quantizeToInt8 } from '../isa/numerics.js';
+import { maxOf } from '../ir/graph.js';
 import type { QuantParams } from './quantize.js';
 
 const INT32_MIN = -(2 ** 31);
@@ -83,7 +84,7 @@ export function channelTable(act: TableActivation, c: number, accScale: number, 
 /** Tables for n channels, padded to one length. */
 export function channelTables(layer: string, act: TableActivation, accScale: ArrayLike<number>, out: QuantParams, ranges: readonly (readonly [number, number])[]): ChannelTables {
   const tables = ranges.map((r, c) => channelTable(act, c, accScale[c]!, out, r));
-  const steps = Math.max(...tables.map((t) => t.thresholds.length));
+  const steps = maxOf(tables.map((t) => t.thresholds.length));
   if (steps > MAX_STEPS) throw new NnchipError('NN304', `the ${act.fn} table needs ${steps} steps; the threshold unit takes at most ${MAX_STEPS}`, { layer });
   const thresholds = new Int32Array(ranges.length * steps);
   const codes = new Int8Array(ranges.length * steps);

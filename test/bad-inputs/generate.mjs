@@ -135,6 +135,44 @@ const cases = {
   'board-run-not-a-board-folder': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/null', '--input', '$DIR/model.json'] },
   'board-run-empty-port': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '', '--input', '$DIR/model.json'] },
   'board-run-timeout-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['board', 'run', '$DIR', '--port', '/dev/ttyUSB1', '--timeout', '1e9', '--input', '$DIR/model.json'] },
+  // files beside a model that are not one: a weight shard was "invalid JSON" quoting its bytes, a weights manifest alone
+  // (face-api.js ships models so) "the top level is not a JSON object"
+  'weight-shard-as-model': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/weights.bin', '-o', '$OUT', '--input-range', '0,1'] },
+  'weights-manifest-alone': { files: { 'model-weights_manifest.json': [{ paths: ['weights.bin'], weights: SPECS }], 'weights.bin': weights() }, args: ['lower', '$DIR/model-weights_manifest.json', '-o', '$OUT', '--input-range', '0,1'] },
+  // models used as layers are inlined; a nesting 40 deep is refused before any recursion could run out of stack
+  'nested-too-deep': {
+    files: {
+      'model.json': model({ modelTopology: Array.from({ length: 40 }).reduce((inner, _, i) => ({ class_name: 'Sequential', config: { name: `seq_${i}`, layers: [inner] } }), LAYERS[0]) }),
+      'weights.bin': weights(),
+    },
+  },
+  // a nested model of two inputs inside a Sequential: both were taken to be the one tensor before it
+  'nested-two-inputs': {
+    files: {
+      'model.json': model({
+        modelTopology: topology([
+          dense('dense_1', 3, { batch_input_shape: [null, 4] }),
+          {
+            class_name: 'Model',
+            config: {
+              name: 'inner',
+              layers: [
+                { class_name: 'InputLayer', name: 'a', config: { name: 'a', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+                { class_name: 'InputLayer', name: 'b', config: { name: 'b', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+                { class_name: 'Add', name: 'sum', config: { name: 'sum' }, inbound_nodes: [[['a', 0, 0, {}], ['b', 0, 0, {}]]] },
+              ],
+              input_layers: [['a', 0, 0], ['b', 0, 0]],
+              output_layers: [['sum', 0, 0]],
+            },
+          },
+          dense('dense_2', 2, { activation: 'linear' }),
+        ]),
+      }),
+      'weights.bin': weights(),
+    },
+  },
+  // a board folder's board.json that is a device (or a FIFO) was read whole: /dev/zero never ended
+  'board-manifest-dev-zero': { files: { 'model.json': model(), 'weights.bin': weights() }, symlink: ['board.json', '/dev/zero'], args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'board-flash-image-bad-manifest': { files: { 'model.json': model(), 'weights.bin': weights(), 'board.json': '{"board": "icebreaker", "clockMhz": 12' }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'input-wrong-size': {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
@@ -176,6 +214,14 @@ const cases = {
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2, 2] }, { name: 'pads', type: 7, ints: [2, 0, 0, 0] }] }],
   })),
   // a float attribute that is NaN made every table code NaN, silently (accepted, exit 0); one of the wrong type read as 0
+  // a graph with an input and an output but no node was "not an ONNX model"; a Concat of no input named tensor "undefined"
+  'onnx-empty-graph': onnxCase(onnxModel({ nodes: [] })),
+  'onnx-concat-no-input': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'cc', opType: 'Concat', input: [], output: ['r'], attribute: [{ name: 'axis', type: 2, i: 1 }] }, ONNX_NODES[2]] })),
+  // a NaN Clip bound given as an input tensor was NN110 "min NaN is above max 6"
+  'onnx-clip-nan': onnxCase(onnxModel({
+    nodes: [ONNX_NODES[0], { name: 'clip', opType: 'Clip', input: ['h', 'lo', 'hi'], output: ['r'] }, ONNX_NODES[2]],
+    inits: { lo: { name: 'lo', dims: [], dataType: 1, rawData: new Uint8Array(Float32Array.of(NaN).buffer) }, hi: { name: 'hi', dims: [], dataType: 1, rawData: new Uint8Array(Float32Array.of(6).buffer) } },
+  })),
   'onnx-attribute-nan': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'leaky', opType: 'LeakyRelu', input: ['h'], output: ['r'], attribute: [{ name: 'alpha', type: 1, f: NaN }] }, ONNX_NODES[2]] })),
   'onnx-attribute-wrong-type': onnxCase(onnxModel({
     input: [1, 1, 4, 4],
@@ -240,8 +286,15 @@ const cases = {
   },
   'tfjs-graph-alpha-nan': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'LeakyRelu', ['h'], { alpha: { f: 'NaN' } }); } },
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
+  // a node reading its own output left its real input unread: reported as "the model has 2 outputs"
+  'tfjs-graph-self-input': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'Relu', ['a']); } },
   // a shape of 20,000 dimensions was echoed whole in the error line
   'nnchip-json-deep-shape': { files: { 'tiny.nnchip.json': '{"format":"nnchip-model","version":1,"name":"t","input":{"shape":[4]},"layers":[{"name":"fc1","op":"dense","kernel":' + '['.repeat(20_000) + ']'.repeat(20_000) + ',"bias":[0]}]}' }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  // a PReLU's slopes were read modulo their count: 7 slopes on 3 channels lowered with the first 3
+  'prelu-slopes-mismatch': {
+    files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'fc1', op: 'dense', kernel: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]] }, { name: 'p', op: 'prelu', slopes: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7] }] } },
+    args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'],
+  },
   // shape arithmetic is folded at import; an index outside the shape is a broken model, not a crash
   'onnx-shape-index-outside': onnxCase(onnxModel({
     inits: { i: { name: 'i', dims: [1], dataType: 7, int64Data: [5] } },
@@ -300,6 +353,8 @@ function readingCases() {
   const config = (json) => ({ files: { ...tiny, 'config.json': json }, args: [...LOWER, '--config', '$DIR/config.json'] });
   return {
     'input-deep-nesting': run('['.repeat(100_000) + '1' + ']'.repeat(100_000)),
+    // PowerShell's > writes UTF-16: it was "no samples found" (models: "binary data", configs: a JSON error)
+    'input-utf16': run(new Uint8Array(Buffer.from('\ufeff[[0.1, 0.2, 0.3, 0.4]]', 'utf16le'))),
     'input-ragged': run([[[0.1, 0.2], [0.3, 0.4, 0.5]]]),
     'input-hwc-for-nchw': {
       files: { 'model.onnx': conv, 'calibration.json': { inputs: [Array.from({ length: 24 }, (_, i) => i / 24)] }, 'input.json': [hwcSample] },
@@ -310,7 +365,12 @@ function readingCases() {
       args: ['lower', '$DIR/model.onnx', '-o', '$OUT', '--batch', '2'],
     },
     'input-name-controls': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/no\nerror NN000: forged\u001b[31m.json'] },
+    // a label no output can be counted as a miss: a file of 1-based labels gave a plausible accuracy
+    'eval-label-outside': { files: { ...tiny, 'labeled.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]], labels: [1, 2] } }, args: ['eval', '$DIR/model.json', '--data', '$DIR/labeled.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
+    // explore.json (report --explore) and shards (explore merge) were read whole, whatever they were: /dev/zero never
+    // ended, a FIFO waited for ever, a 600 MB shard failed as an internal error (longer than a string can be)
+    'report-explore-dev-zero': { files: tiny, args: ['report', '$DIR/model.json', '-o', '$OUT', '--explore', '/dev/zero'] },
     'config-proto-key': config('{"rows": 4, "__proto__": {"cols": 4}}'),
     'config-tostring-key': config({ toString: 1 }),
     'sim-samples-huge': { files: tiny, args: ['sim', '$DIR/model.json', '--prove', '--samples', '100000000'] },

@@ -4,13 +4,14 @@
  * is not an input's), never an input's folder or its ancestors; every file-system refusal on the
  * output side is one line with a documented code and exit 6 — never NN901 / exit 70.
  */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { EXIT } from '../../src/diagnostics/codes.js';
 import { outputFsError } from '../../src/util/output-paths.js';
-import { nnchip, REPO } from '../helpers/cli.js';
+import { BIN, nnchip, REPO } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nnchip-output-safety-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -147,6 +148,18 @@ describe('file-system refusals are one line, exit 6', () => {
       writeFileSync(join(work, 'a-file-tmp'), '');
       const r = nnchip(['run', MODEL, '--input', input, '--backend', 'rtl'], { env: { TMPDIR: tmp } });
       expectOutputError(r, 'NN558', tmp);
+    }
+  });
+
+  test('the standard output on a full disk (`> /dev/full`): one NN555 line and exit 6 (it was an uncaught ENOSPC with a stack trace)', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['isa'], ['run', MODEL, '--input', join(model, 'calibration.json')]]) {
+        const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 120_000 });
+        expectOutputError({ code: r.status ?? -1, stderr: r.stderr }, 'NN555', 'standard output');
+      }
+    } finally {
+      closeSync(full);
     }
   });
 

@@ -180,6 +180,32 @@ function concatWeightData(data: tf.io.WeightData | undefined): Uint8Array {
  * handler does). With shardBytes: the concatenated weight bytes are cut every shardBytes bytes
  * (weights may straddle shards, as in the tfjs converter) into `group1-shard<i>of<N>.bin`.
  */
+/**
+ * Models used as layers of other models, as tfjs saves them. 'teachable': Teachable Machine's image
+ * model — a Sequential of [a Sequential of (a functional base, GlobalAveragePooling2D), a Sequential
+ * head of two Dense] — on an 8×8×3 input; 'sequential': a Sequential holding a Sequential; 'functional':
+ * a functional model applying a Sequential to its input.
+ */
+export function buildNestedNet(kind: 'teachable' | 'sequential' | 'functional', seed = 1): tf.LayersModel {
+  if (kind === 'teachable') {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'Conv1', ...denseInit(seed) }).apply(input) as tf.SymbolicTensor;
+    const c2 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'Conv2', ...denseInit(seed + 1) }).apply(c1) as tf.SymbolicTensor;
+    const base = tf.model({ inputs: input, outputs: tf.layers.add({ name: 'add_1' }).apply([c1, c2]) as tf.SymbolicTensor, name: 'model1' });
+    const trunk = tf.sequential({ name: 'sequential_1', layers: [base, tf.layers.globalAveragePooling2d({ name: 'gap' })] });
+    const head = tf.sequential({
+      name: 'sequential_3',
+      layers: [tf.layers.dense({ units: 6, inputShape: [4], activation: 'relu', name: 'dense_Dense1', ...denseInit(seed + 2) }), tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_Dense2', ...denseInit(seed + 3) })],
+    });
+    return tf.sequential({ name: 'sequential_4', layers: [trunk, head] });
+  }
+  const inner = tf.sequential({ name: 'inner', layers: [tf.layers.dense({ units: 5, inputShape: [4], activation: 'tanh', name: 'inner_dense', ...denseInit(seed) })] });
+  if (kind === 'sequential') return tf.sequential({ name: 'outer', layers: [inner, tf.layers.dense({ units: 2, name: 'outer_dense', ...denseInit(seed + 1) })] });
+  const x = tf.input({ shape: [4] });
+  const y = tf.layers.dense({ units: 2, name: 'outer_dense', ...denseInit(seed + 1) }).apply(inner.apply(x)) as tf.SymbolicTensor;
+  return tf.model({ inputs: x, outputs: y, name: 'fn' });
+}
+
 export async function saveTfjsModel(model: tf.LayersModel, dir: string, opts: { shardBytes?: number } = {}): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (artifacts) => {

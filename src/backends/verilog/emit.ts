@@ -236,7 +236,23 @@ function checkInputs(p: Program, inputs: readonly Int8Array[]): void {
   if (inputs.length === 0) throw new NnchipError('NN501', 'no input samples for the test bench');
 }
 
+/**
+ * The most the design's memory images (hex text) may hold: 2^21 instructions (a 32 MiB program
+ * image) and 2^27 bytes of DRAM (128 MiB). Past them the text nears V8's longest string and no
+ * simulator or part holds the memories: a 9.4-million-instruction program ran out of memory after
+ * two minutes (exit 134).
+ */
+export const MAX_IMAGE_INSTRUCTIONS = 2 ** 21;
+export const MAX_IMAGE_DRAM_BYTES = 2 ** 27;
+
+function checkImageSizes(p: Program): void {
+  const hint = 'lower the model for a larger array (--array): its program is shorter and its weights fewer tiles';
+  if (p.instructions.length > MAX_IMAGE_INSTRUCTIONS) throw new NnchipError('NN403', `the program has ${p.instructions.length} instructions; a design's program image holds at most ${MAX_IMAGE_INSTRUCTIONS}`, { hint });
+  if (p.dramSize > MAX_IMAGE_DRAM_BYTES) throw new NnchipError('NN403', `the program's DRAM image is ${p.dramSize} bytes; a design's DRAM image holds at most ${MAX_IMAGE_DRAM_BYTES}`, { hint: 'use a smaller model: the design holds its weights in one DRAM image' });
+}
+
 export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> {
+  checkImageSizes(p);
   const inputs = opts.inputs ?? [new Int8Array(tensorSize(p.input))];
   checkInputs(p, inputs);
   const sizing = designSizing(p, inputs.length, opts.capacity, opts.loadableProgram);

@@ -4,7 +4,7 @@
  * --input <file> [--program <nnp>]`: the host side of a board design made by `nnchip verilog --board`
  * (protocol, session, image and machine: src/board/).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
@@ -18,7 +18,7 @@ import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { programInputSpec, readSamples } from '../data.js';
+import { programInputSpec, readRegularFile, readSamples } from '../data.js';
 import { examples } from '../help.js';
 import { programFor, readProgramFile } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
@@ -37,8 +37,10 @@ function readBoardDir(dir: string): BoardDesign {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NnchipError('NN515', `${dir} is not a folder`);
   if (!existsSync(file)) throw new NnchipError('NN515', `${dir} has no ${BOARD_FILES.manifest}: not a board design`);
   let manifest: BoardManifest;
+  // a FIFO or a device in its place would wait or never end: a regular file of at most 64 KiB
+  const text = readRegularFile(file, 64 * 1024, 'board manifests').toString('utf8');
   try {
-    manifest = JSON.parse(readFileSync(file, 'utf8')) as BoardManifest;
+    manifest = JSON.parse(text) as BoardManifest;
   } catch {
     throw new NnchipError('NN515', `${file} is not valid JSON`);
   }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { examples, PROGRAM_INPUTS } from '../help.js';
 import { readProgramFile } from '../program-file.js';
-import { listingOf } from './lower.js';
+import { listingFile } from './lower.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -18,7 +18,31 @@ export function register(program: Command, ctx: CliContext): void {
         ['nnchip disasm digits-mlp.nnchip/program.nnp', 'the same, from the program file'],
       ]),
     )
-    .action((path: string) => {
-      ctx.io.stdout(listingOf(readProgramFile(path, 'disasm')));
+    .action(async (path: string) => {
+      await writePieces(listingFile(readProgramFile(path, 'disasm')), ctx.io.stdout, ctx.io.drained);
     });
+}
+
+/** Pieces of at most 1 MiB, each ending at a line's end. */
+const PIECE_BYTES = 2 ** 20;
+
+/**
+ * UTF-8 text written as strings of at most PIECE_BYTES, each cut after a newline, each passed on
+ * (`drained`) before the next: the listing of a long program as one string (9.4 million
+ * instructions: 800 MB) is past the longest string V8 makes, and disasm ended as an internal error.
+ */
+export async function writePieces(bytes: Uint8Array, write: (text: string) => void, drained?: () => Promise<void>, piece = PIECE_BYTES): Promise<void> {
+  const decoder = new TextDecoder();
+  for (let at = 0; at < bytes.length; ) {
+    let end = Math.min(bytes.length, at + piece);
+    if (end < bytes.length) {
+      // after the last newline in the piece; a line longer than a piece goes whole (a cut could split a character)
+      const back = bytes.lastIndexOf(0x0a, end - 1);
+      const ahead = back >= at ? back : bytes.indexOf(0x0a, end);
+      end = ahead < 0 ? bytes.length : ahead + 1;
+    }
+    write(decoder.decode(bytes.subarray(at, end)));
+    await drained?.();
+    at = end;
+  }
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
 import { evaluateOutput } from '../../ir/evaluate.js';
 import { interpret } from '../../isa/interpret.js';
-import { batchOf, quantizeBatches, splitOutputs } from '../../isa/program.js';
+import { batchOf, quantizeBatches, splitOutputs, tensorSize } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_INPUTS } from '../help.js';
@@ -38,6 +38,15 @@ export function register(program: Command, ctx: CliContext): void {
     const { labels } = samples;
     if (labels === null) {
       throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data, hint: 'eval needs labeled data: {"inputs": [...], "labels": [...]}, one integer class per sample' });
+    }
+    // a label no output can be (−1, or 5 for 2 outputs) counted as a miss: a wrong file gave a plausible 0%
+    const classes = tensorSize(p.output) / batchOf(p);
+    const outside = labels.findIndex((l) => l < 0 || l >= classes);
+    if (outside >= 0) {
+      throw new NnchipError('NN302', `label ${labels[outside]} of sample ${outside} is not a class of the model's ${classes} outputs (0 to ${classes - 1})`, {
+        file: flags.data,
+        hint: classes === 1 ? 'eval scores the top-1 of several outputs; a model of one output has no classes to score' : 'give each label as the index of its class in the model output, counting from 0',
+      });
     }
     let floatOk = 0;
     let intOk = 0;

@@ -24,7 +24,7 @@ import { topologyParts } from '../topology.js';
 import { bytes, fmtInt, table } from '../render.js';
 import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
-import { readInput } from '../read-input.js';
+import { readText } from '../read-input.js';
 
 interface ExploreFlags extends Omit<CompileFlags, 'array'>, ForceFlag {
   readonly arrays?: string;
@@ -36,8 +36,6 @@ interface ExploreFlags extends Omit<CompileFlags, 'array'>, ForceFlag {
   readonly shard?: string;
 }
 
-/** Shard files larger than this are refused before reading (a million points is ~0.5 GB). */
-const MAX_SHARD_BYTES = 1024 * 1024 * 1024;
 
 function parseList<T>(text: string, flag: string, item: (s: string) => T): T[] {
   const parts = text.split(',').map((s) => s.trim());
@@ -139,9 +137,8 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
 }
 
 function readShard(path: string): SweepRun {
-  const text = readInput(path).toString('utf8');
-  if (text.length > MAX_SHARD_BYTES) throw new NnchipError('NN502', `the shard file is over ${MAX_SHARD_BYTES} bytes`, { file: path });
-  return parseShardJsonl(text, path);
+  // refused before reading when over the longest string node can hold (a million points is ~0.5 GB)
+  return parseShardJsonl(readText(path, 'shard files'), path);
 }
 
 const HELP_AFTER = `

@@ -22,7 +22,7 @@ export function listingOf(p: Program): string {
 }
 
 /** listingOf(p) as the UTF-8 bytes of program.asm, written without the string. */
-function listingFile(p: Program): Uint8Array {
+export function listingFile(p: Program): Uint8Array {
   return listingBytes(p.instructions, { comments: layerHeadings(p) });
 }
 

@@ -11,7 +11,7 @@ import { isProgramPath, modelStem } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes } from '../render.js';
-import { readInput } from '../read-input.js';
+import { readText } from '../read-input.js';
 
 interface ReportFlags extends CompileFlags, ForceFlag {
   readonly explore?: string;
@@ -20,7 +20,7 @@ interface ReportFlags extends CompileFlags, ForceFlag {
 }
 
 function readExplore(path: string): ExploreResult {
-  return parseExploreJson(readInput(path).toString('utf8'), path);
+  return parseExploreJson(readText(path, 'explore.json files'), path);
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -9,6 +9,7 @@ import { modelDims, toModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, splitOutputs, type Program } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
+import { maxOf } from '../../ir/graph.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { loweredProgram } from '../program-file.js';
 import { isProgramPath } from '../model-path.js';
@@ -92,7 +93,7 @@ export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: 
     sample: (i, codes, c) => {
       const o = Array.from(dequantizeOutput(p, codes), round);
       const cyc = c !== undefined ? `  ${c} cycles${b > 1 ? ` (batch of ${b})` : ''}` : '';
-      const what = view.layout === undefined ? `argmax ${o.indexOf(Math.max(...o))}` : view.shape.join('×');
+      const what = view.layout === undefined ? `argmax ${o.indexOf(maxOf(o))}` : view.shape.join('×');
       return `${i === 0 ? header : ''}sample ${i}: ${what}${cyc}  [${o.map((v) => v.toFixed(3)).join(', ')}]\n`;
     },
     end: () => undefined,

@@ -59,6 +59,14 @@ describe('merge(shards) = unsharded', () => {
   test('explore.json reads back to the same result', () => {
     expect(exploreJson(parseExploreJson(wholeJson, 'explore.json'))).toBe(wholeJson);
   });
+
+  test('a size or cycle count of 0 in explore.json is refused (its log-scale chart looped for ever on log 0 and aborted)', () => {
+    for (const key of ['sramBytes', 'cycles', 'pes']) {
+      const edited = wholeJson.replace(new RegExp(`"${key}": ?\\d+`), `"${key}":0`);
+      expect(edited).not.toBe(wholeJson);
+      expect(() => parseExploreJson(edited, 'explore.json')).toThrow(new RegExp(`"${key}" is 0; expected a positive number`));
+    }
+  });
 });
 
 describe('merges that must refuse', () => {
@@ -93,6 +101,14 @@ describe('merges that must refuse', () => {
     expect(errorLine(() => parseShardJsonl(text, 'bad.jsonl'))).toMatch(/^error NN502: bad\.jsonl: line 2: "cycles" is not a number — /);
     expect(() => parseShardJsonl('{"format":"something else"}', 'other.jsonl')).toThrow(/not "nnchip-explore-shard"/);
     expect(() => parseShardJsonl('', 'empty.jsonl')).toThrow(/empty/);
+  });
+
+  test('a point count that is not the grid\'s (a count of 10^15 was allocated: NN901 "Invalid array length")', () => {
+    const text = shardTexts(1)[0]!;
+    const total = /"totalPoints":(\d+)/.exec(text)![1];
+    for (const wrong of ['1000000000000000', String(Number(total) + 1)]) {
+      expect(errorLine(() => parseShardJsonl(text.replace(/"totalPoints":\d+/, `"totalPoints":${wrong}`), 'count.jsonl'))).toMatch(new RegExp(`^error NN502: count\\.jsonl: line 1: "totalPoints" is ${wrong} but the grid has ${total} points — `));
+    }
   });
 
   test('a point filed in the wrong shard', () => {

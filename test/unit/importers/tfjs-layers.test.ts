@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { randomSamples } from '../../helpers/random-graph.js';
-import { buildConv1dNet, buildFunctionalMlp, buildPermuteNet, buildSequentialMlp, buildUpsampleNet, saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
+import { buildConv1dNet, buildFunctionalMlp, buildNestedNet, buildPermuteNet, buildSequentialMlp, buildUpsampleNet, saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { quantizeGraph } from '../../../src/passes/pipeline.js';
@@ -35,6 +35,10 @@ describe('TF.js Layers importer', () => {
   test('Sequential with Dropout and a final softmax', () => roundTrip(buildSequentialMlp([12, 9, 5], { dropout: true, finalSoftmax: true }), 12));
   test('Sequential with Flatten from [4, 5], weights split over several shards', () => roundTrip(buildSequentialMlp([20, 16, 3], { flattenInput: [4, 5] }), 20, 100));
   test('functional Model with Activation and ReLU layers', () => roundTrip(buildFunctionalMlp([10, 8, 6, 4]), 10));
+  // a model used as a layer was refused as "the input shape is missing" (Teachable Machine saves its models so)
+  test("Teachable Machine's nesting: Sequential of [Sequential of (functional base, pooling), Sequential head]", () => roundTrip(buildNestedNet('teachable'), 8 * 8 * 3));
+  test('a Sequential inside a Sequential', () => roundTrip(buildNestedNet('sequential'), 4));
+  test('a functional model applying a Sequential', () => roundTrip(buildNestedNet('functional'), 4));
 });
 
 describe('TF.js Layers importer: image layers it refuses, one clear line each', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { designSizing, emitVerilog, VERILOG_TARGETS } from '../../../../src/backends/verilog/emit.js';
+import { designSizing, emitVerilog, MAX_IMAGE_DRAM_BYTES, MAX_IMAGE_INSTRUCTIONS, VERILOG_TARGETS } from '../../../../src/backends/verilog/emit.js';
 import { readTemplateDir } from '../../../../src/backends/verilog/templates.js';
 import { captureIo } from '../../../../src/cli/context.js';
 import { main } from '../../../../src/cli/main.js';
@@ -105,5 +105,15 @@ describe('emitVerilog', () => {
     const [a, b] = outs.map(readTree);
     expect(a!.size).toBeGreaterThan(20);
     expect([...b!.entries()]).toEqual([...a!.entries()]);
+  });
+});
+
+describe('memory images past what a design holds', () => {
+  // a 9.4-million-instruction program (a 4M-weight dense layer on 1x1) ran out of memory after two minutes (exit 134)
+  test('a program longer than 2^21 instructions, or a DRAM image over 2^27 bytes, is NN403 before any image is made', () => {
+    const long = { ...program, instructions: new Array(MAX_IMAGE_INSTRUCTIONS + 1) };
+    expect(() => emitVerilog(long, { target: 'generic' })).toThrow(/the program has 2097153 instructions; a design's program image holds at most 2097152/);
+    const wide = { ...program, dramSize: MAX_IMAGE_DRAM_BYTES + 1 };
+    expect(() => emitVerilog(wide, { target: 'generic' })).toThrow(/DRAM image is 134217729 bytes/);
   });
 });

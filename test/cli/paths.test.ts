@@ -121,4 +121,10 @@ describe('usage errors from the option parser', () => {
     expect(r.code).toBe(2);
     expect(oneError(r)).toMatch(/^error NN801: unknown backend "nope".* — see `nnchip run --help`$/);
   });
+
+  test('--simulator without --backend rtl is a usage error, not ignored', () => {
+    const r = nnchip(['run', DIGITS_MLP, '--input', join(MLP_DIR, 'calibration.json'), '--backend', 'sim', '--simulator', 'verilator']);
+    expect(r.code).toBe(2);
+    expect(oneError(r)).toMatch(/^error NN801: --simulator verilator runs the generated Verilog: add --backend rtl/);
+  });
 });

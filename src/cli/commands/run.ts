@@ -117,9 +117,11 @@ export function register(program: Command, ctx: CliContext): void {
           ['nnchip run digits-mlp.nnchip --input samples.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
         ]),
       ),
-  ).action(async (model: string, flags: RunFlags) => {
+  ).action(async (model: string, flags: RunFlags, command: Command) => {
     const runner = Object.hasOwn(RUNNERS, flags.backend) ? RUNNERS[flags.backend] : undefined;
     if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
+    // a simulator named for another back end would be ignored: the user meant the RTL
+    if (flags.backend !== 'rtl' && command.getOptionValueSource('simulator') === 'cli') throw new NnchipError('NN801', `--simulator ${flags.simulator} runs the generated Verilog: add --backend rtl (the ${flags.backend} back end uses no simulator)`);
     // the compiler loads only for a model: a lowered program needs none of it
     const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);
     const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'run');

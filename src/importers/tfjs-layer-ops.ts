@@ -4,26 +4,12 @@
  * IR's [H, W, C], so weights are taken as stored; 1-D sequences [L, C] are maps [1, L, C], so a
  * Conv1D is a convolution of height 1. Shapes of earlier tensors come from the caller.
  */
-import { NnchipError } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
-import { samePads } from './padding.js';
-import { advancedActivation, preluSlopes, TFJS_ACTIVATIONS } from './tfjs-activations.js';
+import { advancedActivation, preluSlopes } from './tfjs-activations.js';
+import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
+import { add, average, concat, extremum, subtract } from './tfjs-merge-layers.js';
 
-type Json = Record<string, unknown>;
-
-export interface LayerEntry {
-  readonly className: string;
-  readonly name: string;
-  readonly config: Json;
-  readonly inbound: string[];
-}
-
-export interface LayerContext {
-  readonly file: string;
-  readonly weights: ReadonlyMap<string, Tensor>;
-  /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
-  shapeOf(tensor: string): readonly number[];
-}
+export type { LayerContext, LayerEntry };
 
 export const SUPPORTED_TFJS_LAYERS = [
   'InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
@@ -34,83 +20,6 @@ export const SUPPORTED_TFJS_LAYERS = [
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
-const ACTIVATIONS = TFJS_ACTIVATIONS;
-
-/** A config value under its Keras (snake_case) or tfjs (camelCase) key. */
-function opt(c: Json, snake: string): unknown {
-  const camel = snake.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-  return c[snake] ?? c[camel];
-}
-
-class Layer {
-  readonly site: { file: string; layer: string };
-  constructor(readonly l: LayerEntry, readonly inputs: string[], readonly ctx: LayerContext) {
-    this.site = { file: ctx.file, layer: l.name };
-  }
-  fail(code: 'NN107' | 'NN110' | 'NN201', detail: string): NnchipError {
-    return new NnchipError(code, detail, this.site);
-  }
-  get(key: string): unknown {
-    return opt(this.l.config, key);
-  }
-  /** An int or [a, b] config entry as a pair of positive integers. */
-  pair(key: string, fallback?: readonly [number, number]): [number, number] {
-    const v = this.get(key) ?? fallback;
-    const p = typeof v === 'number' ? [v, v] : v;
-    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer or a pair`);
-    return [p[0] as number, p[1] as number];
-  }
-  /** An int or [n] config entry (1-D layers) as a positive integer. */
-  single(key: string, fallback?: number): number {
-    const v = this.get(key) ?? fallback;
-    const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
-    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer`);
-    return n as number;
-  }
-  weight(kind: string): Tensor {
-    const w = this.maybeWeight(kind);
-    if (w === undefined) throw this.fail('NN201', `no weight "${this.l.name}/${kind}" in the weightsManifest`);
-    return w;
-  }
-  maybeWeight(kind: string): Tensor | undefined {
-    const exact = this.ctx.weights.get(`${this.l.name}/${kind}`);
-    if (exact) return exact;
-    for (const [name, t] of this.ctx.weights) if (name.endsWith(`/${this.l.name}/${kind}`)) return t;
-    return undefined;
-  }
-  activation(key = 'activation'): Activation | 'softmax' {
-    const a = this.get(key) ?? 'linear';
-    const fn = typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a) ? ACTIVATIONS[a] : undefined;
-    if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
-    return fn;
-  }
-  bias(): Tensor | null {
-    return (this.get('use_bias') ?? true) ? this.weight('bias') : null;
-  }
-  channelsLast(): void {
-    const f = this.get('data_format');
-    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${JSON.stringify(f)} is not supported (only channels_last, as tfjs stores NHWC)`);
-  }
-  /** The single input's [H, W, C] shape (the shape rule reports a non-map input). */
-  map(): readonly number[] {
-    const s = this.ctx.shapeOf(this.one());
-    if (s.length !== 3) throw new NnchipError('NN203', `input has shape ${JSON.stringify(s)}; expected a feature map [H, W, C]`, this.site);
-    return s;
-  }
-  one(): string {
-    if (this.inputs.length !== 1) throw this.fail('NN110', `the layer has ${this.inputs.length} inputs; ${this.l.className} takes one`);
-    return this.inputs[0]!;
-  }
-  pads(size: readonly number[], strides: readonly number[]): Pads {
-    const p = this.get('padding') ?? 'valid';
-    if (p === 'valid') return [0, 0, 0, 0];
-    if (p === 'same') return samePads(this.map(), size, strides);
-    throw this.fail('NN110', `padding ${JSON.stringify(p)} is not supported (supported: valid, same)`);
-  }
-  base(): { name: string; inputs: string[]; output: string } {
-    return { name: this.l.name, inputs: this.inputs, output: this.l.name };
-  }
-}
 
 /** A weighted node whose activation may be softmax: split into node(linear) + activation(softmax). */
 function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>, fn: Activation | 'softmax'): Node[] {
@@ -344,28 +253,6 @@ function batchNorm(x: Layer): Node[] {
   return [{ ...x.base(), op: 'batchNorm', scale, offset }];
 }
 
-/** Add of n ≥ 2 inputs as a chain of two-input adds. */
-function add(x: Layer, name = x.l.name): Node[] {
-  if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
-  const nodes: Node[] = [];
-  let acc = x.inputs[0]!;
-  for (let i = 1; i < x.inputs.length; i++) {
-    const last = i === x.inputs.length - 1;
-    const out = last ? name : `${name}/sum${i}`;
-    nodes.push({ name: out, op: 'add', inputs: [acc, x.inputs[i]!], output: out });
-    acc = out;
-  }
-  return nodes;
-}
-
-function concat(x: Layer): Node[] {
-  const rank = x.ctx.shapeOf(x.inputs[0] ?? '').length;
-  const axis = x.get('axis') ?? -1;
-  if (axis !== -1 && axis !== rank) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
-  if (x.inputs.length < 2) throw x.fail('NN107', `Concatenate has ${x.inputs.length} input(s); it needs at least two`);
-  return [{ ...x.base(), op: 'concat' }];
-}
-
 /** padding: n | [h, w] | [[top, bottom], [left, right]]. */
 function zeroPad(x: Layer): Node[] {
   x.channelsLast();
@@ -402,50 +289,6 @@ function rescaling(x: Layer): Node[] {
     return Float32Array.from(list as number[]);
   };
   return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
-}
-
-/** −x: a per-channel scale of −1. */
-function negated(x: Layer, input: string, name: string): Node {
-  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
-  return { name, op: 'batchNorm', inputs: [input], output: name, scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
-}
-
-function sameShapes(x: Layer): void {
-  const shapes = x.inputs.map((t) => JSON.stringify(x.ctx.shapeOf(t)));
-  if (shapes.some((s) => s !== shapes[0])) throw x.fail('NN110', `inputs have shapes ${shapes.join(', ')}; ${x.l.className} needs equal shapes (no broadcasting)`);
-}
-
-/** Subtract: a − b = a + (−b). */
-function subtract(x: Layer): Node[] {
-  if (x.inputs.length !== 2) throw x.fail('NN107', `Subtract has ${x.inputs.length} input(s); it needs exactly two`);
-  sameShapes(x);
-  const neg = negated(x, x.inputs[1]!, `${x.l.name}/neg`);
-  return [neg, { ...x.base(), inputs: [x.inputs[0]!, neg.output], op: 'add' }];
-}
-
-/** Maximum / Minimum of n ≥ 2 inputs, pairwise: max(a, b) = a + relu(b − a), min(a, b) = a − relu(a − b), exact. */
-function extremum(x: Layer, max: boolean): Node[] {
-  if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
-  sameShapes(x);
-  const nodes: Node[] = [];
-  let acc = x.inputs[0]!;
-  for (let i = 1; i < x.inputs.length; i++) {
-    const [a, b, n] = [acc, x.inputs[i]!, i === x.inputs.length - 1 ? x.l.name : `${x.l.name}/${i}`];
-    const neg = negated(x, max ? a : b, `${n}/neg`);
-    const diff: Node = { name: `${n}/diff`, op: 'add', inputs: [max ? b : a, neg.output], output: `${n}/diff` };
-    const relu: Node = { name: `${n}/relu`, op: 'activation', fn: 'relu', inputs: [diff.output], output: `${n}/relu` };
-    const back = max ? relu : negated(x, relu.output, `${n}/negrelu`);
-    nodes.push(neg, diff, relu, ...(max ? [] : [back]), { name: n, op: 'add', inputs: [a, back.output], output: n });
-    acc = n;
-  }
-  return nodes;
-}
-
-/** Average of n ≥ 2 inputs: their sum (a chain of adds), scaled by 1/n. */
-function average(x: Layer): Node[] {
-  const sum = add(x, `${x.l.name}/sum`);
-  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
-  return [...sum, { ...x.base(), inputs: [`${x.l.name}/sum`], op: 'batchNorm', scale: new Float32Array(c).fill(1 / x.inputs.length), offset: new Float32Array(c) }];
 }
 
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */

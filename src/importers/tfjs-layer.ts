@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/** One TF.js Layers layer being converted (tfjs-layer-ops.ts): its config read under Keras or tfjs keys, its weights, and errors that name it. */
+import { NnchipError } from '../diagnostics/error.js';
+import type { Activation, Pads, Tensor } from '../ir/graph.js';
+import { samePads } from './padding.js';
+import { TFJS_ACTIVATIONS as ACTIVATIONS } from './tfjs-activations.js';
+
+export type Json = Record<string, unknown>;
+
+export interface LayerEntry {
+  readonly className: string;
+  readonly name: string;
+  readonly config: Json;
+  readonly inbound: string[];
+}
+
+export interface LayerContext {
+  readonly file: string;
+  readonly weights: ReadonlyMap<string, Tensor>;
+  /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
+  shapeOf(tensor: string): readonly number[];
+}
+
+/** A config value under its Keras (snake_case) or tfjs (camelCase) key. */
+function opt(c: Json, snake: string): unknown {
+  const camel = snake.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+  return c[snake] ?? c[camel];
+}
+
+/** One layer being converted: its config, inputs and weights, and errors that name it. */
+export class Layer {
+  readonly site: { file: string; layer: string };
+  constructor(readonly l: LayerEntry, readonly inputs: string[], readonly ctx: LayerContext) {
+    this.site = { file: ctx.file, layer: l.name };
+  }
+  fail(code: 'NN107' | 'NN110' | 'NN201', detail: string): NnchipError {
+    return new NnchipError(code, detail, this.site);
+  }
+  get(key: string): unknown {
+    return opt(this.l.config, key);
+  }
+  /** An int or [a, b] config entry as a pair of positive integers. */
+  pair(key: string, fallback?: readonly [number, number]): [number, number] {
+    const v = this.get(key) ?? fallback;
+    const p = typeof v === 'number' ? [v, v] : v;
+    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer or a pair`);
+    return [p[0] as number, p[1] as number];
+  }
+  /** An int or [n] config entry (1-D layers) as a positive integer. */
+  single(key: string, fallback?: number): number {
+    const v = this.get(key) ?? fallback;
+    const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
+    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer`);
+    return n as number;
+  }
+  weight(kind: string): Tensor {
+    const w = this.maybeWeight(kind);
+    if (w === undefined) throw this.fail('NN201', `no weight "${this.l.name}/${kind}" in the weightsManifest`);
+    return w;
+  }
+  maybeWeight(kind: string): Tensor | undefined {
+    const exact = this.ctx.weights.get(`${this.l.name}/${kind}`);
+    if (exact) return exact;
+    for (const [name, t] of this.ctx.weights) if (name.endsWith(`/${this.l.name}/${kind}`)) return t;
+    return undefined;
+  }
+  activation(key = 'activation'): Activation | 'softmax' {
+    const a = this.get(key) ?? 'linear';
+    const fn = typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a) ? ACTIVATIONS[a] : undefined;
+    if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+    return fn;
+  }
+  bias(): Tensor | null {
+    return (this.get('use_bias') ?? true) ? this.weight('bias') : null;
+  }
+  channelsLast(): void {
+    const f = this.get('data_format');
+    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${JSON.stringify(f)} is not supported (only channels_last, as tfjs stores NHWC)`);
+  }
+  /** The single input's [H, W, C] shape (the shape rule reports a non-map input). */
+  map(): readonly number[] {
+    const s = this.ctx.shapeOf(this.one());
+    if (s.length !== 3) throw new NnchipError('NN203', `input has shape ${JSON.stringify(s)}; expected a feature map [H, W, C]`, this.site);
+    return s;
+  }
+  one(): string {
+    if (this.inputs.length !== 1) throw this.fail('NN110', `the layer has ${this.inputs.length} inputs; ${this.l.className} takes one`);
+    return this.inputs[0]!;
+  }
+  pads(size: readonly number[], strides: readonly number[]): Pads {
+    const p = this.get('padding') ?? 'valid';
+    if (p === 'valid') return [0, 0, 0, 0];
+    if (p === 'same') return samePads(this.map(), size, strides);
+    throw this.fail('NN110', `padding ${JSON.stringify(p)} is not supported (supported: valid, same)`);
+  }
+  base(): { name: string; inputs: string[]; output: string } {
+    return { name: this.l.name, inputs: this.inputs, output: this.l.name };
+  }
+}
+

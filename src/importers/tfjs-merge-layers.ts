@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The TF.js Layers merge layers (Add, Concatenate, Subtract, Maximum, Minimum, Average) as graph IR
+ * nodes: sums, per-channel scales and ReLUs, exact; tfjs-layer-ops.ts dispatches to them.
+ */
+import type { Node } from '../ir/graph.js';
+import type { Layer } from './tfjs-layer.js';
+
+/** Add of n ≥ 2 inputs as a chain of two-input adds. */
+export function add(x: Layer, name = x.l.name): Node[] {
+  if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
+  const nodes: Node[] = [];
+  let acc = x.inputs[0]!;
+  for (let i = 1; i < x.inputs.length; i++) {
+    const last = i === x.inputs.length - 1;
+    const out = last ? name : `${name}/sum${i}`;
+    nodes.push({ name: out, op: 'add', inputs: [acc, x.inputs[i]!], output: out });
+    acc = out;
+  }
+  return nodes;
+}
+
+export function concat(x: Layer): Node[] {
+  const rank = x.ctx.shapeOf(x.inputs[0] ?? '').length;
+  const axis = x.get('axis') ?? -1;
+  if (axis !== -1 && axis !== rank) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  if (x.inputs.length < 2) throw x.fail('NN107', `Concatenate has ${x.inputs.length} input(s); it needs at least two`);
+  return [{ ...x.base(), op: 'concat' }];
+}
+
+/** −x: a per-channel scale of −1. */
+function negated(x: Layer, input: string, name: string): Node {
+  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
+  return { name, op: 'batchNorm', inputs: [input], output: name, scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
+}
+
+function sameShapes(x: Layer): void {
+  const shapes = x.inputs.map((t) => JSON.stringify(x.ctx.shapeOf(t)));
+  if (shapes.some((s) => s !== shapes[0])) throw x.fail('NN110', `inputs have shapes ${shapes.join(', ')}; ${x.l.className} needs equal shapes (no broadcasting)`);
+}
+
+/** Subtract: a − b = a + (−b). */
+export function subtract(x: Layer): Node[] {
+  if (x.inputs.length !== 2) throw x.fail('NN107', `Subtract has ${x.inputs.length} input(s); it needs exactly two`);
+  sameShapes(x);
+  const neg = negated(x, x.inputs[1]!, `${x.l.name}/neg`);
+  return [neg, { ...x.base(), inputs: [x.inputs[0]!, neg.output], op: 'add' }];
+}
+
+/** Maximum / Minimum of n ≥ 2 inputs, pairwise: max(a, b) = a + relu(b − a), min(a, b) = a − relu(a − b), exact. */
+export function extremum(x: Layer, max: boolean): Node[] {
+  if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
+  sameShapes(x);
+  const nodes: Node[] = [];
+  let acc = x.inputs[0]!;
+  for (let i = 1; i < x.inputs.length; i++) {
+    const [a, b, n] = [acc, x.inputs[i]!, i === x.inputs.length - 1 ? x.l.name : `${x.l.name}/${i}`];
+    const neg = negated(x, max ? a : b, `${n}/neg`);
+    const diff: Node = { name: `${n}/diff`, op: 'add', inputs: [max ? b : a, neg.output], output: `${n}/diff` };
+    const relu: Node = { name: `${n}/relu`, op: 'activation', fn: 'relu', inputs: [diff.output], output: `${n}/relu` };
+    const back = max ? relu : negated(x, relu.output, `${n}/negrelu`);
+    nodes.push(neg, diff, relu, ...(max ? [] : [back]), { name: n, op: 'add', inputs: [a, back.output], output: n });
+    acc = n;
+  }
+  return nodes;
+}
+
+/** Average of n ≥ 2 inputs: their sum (a chain of adds), scaled by 1/n. */
+export function average(x: Layer): Node[] {
+  const sum = add(x, `${x.l.name}/sum`);
+  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
+  return [...sum, { ...x.base(), inputs: [`${x.l.name}/sum`], op: 'batchNorm', scale: new Float32Array(c).fill(1 / x.inputs.length), offset: new Float32Array(c) }];
+}

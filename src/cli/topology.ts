@@ -4,7 +4,6 @@
  * own program (SCALE-Sim's layers are independent: each reads its own ifmap), one row per layer, the
  * SCALE-Sim weight-stationary closed form beside nnchip's cycles, and --csv-dir reports.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { product, type Graph } from '../ir/graph.js';
@@ -18,6 +17,7 @@ import { writeDirAtomic, type OutputOptions } from '../util/atomic-write.js';
 import { simulate, type SimStats } from '../../sim/index.js';
 import type { CliContext } from './context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from './options.js';
+import { readText } from './read-input.js';
 import { table } from './render.js';
 import { computeRow, operandBytes, scaleSimCsvFiles } from './scalesim-csv.js';
 
@@ -40,15 +40,7 @@ export interface TopologyLayerRun {
 }
 
 export function readTopologyFile(path: string): string {
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new NnchipError('NN101', 'is not a file', { file: path });
-    if (st.size > MAX_TOPOLOGY_BYTES) throw new NnchipError('NN109', `the file is ${st.size} bytes; a topology over ${MAX_TOPOLOGY_BYTES} bytes is refused`, { file: basename(path) });
-  } catch (e) {
-    if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
-  }
-  return readFileSync(path, 'utf8');
+  return readText(path, 'topology files', MAX_TOPOLOGY_BYTES);
 }
 
 /** The declared --input-range, or undefined for the default −1…1. */

@@ -6,21 +6,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { readText } from '../../../src/cli/read-input.js';
 import { readTopologyFile } from '../../../src/cli/topology.js';
-import { NnchipError } from '../../../src/diagnostics/error.js';
+import { failure } from '../../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnchip-read-text-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CSV = 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nconv1, 8, 8, 3, 3, 1, 4, 1,\n';
-
-function failure(f: () => unknown): NnchipError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof NnchipError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 describe('readText', () => {
   test('UTF-8 is read as it is', () => {

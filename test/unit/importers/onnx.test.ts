@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { SUPPORTED_ONNX_OPS } from '../../../src/importers/onnx.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec, type NodeSpec } from '../../helpers/onnx-models.js';
+import { failure } from '../../helpers/errors.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'nnchip-onnx-unit-'));
 const load = (spec: ModelSpec, file = 'model.onnx') => loadModel(writeOnnx(tmp(), buildOnnx(spec), file));
@@ -16,16 +16,6 @@ const w = (dims: number[], seed: number) => ({ dims, data: weights(dims.reduce((
 /** A 1×2×4×4 image model around one node under test, flattened at the end. */
 function around(node: NodeSpec, inits: ModelSpec['inits'] = {}, extra: Partial<ModelSpec> = {}): ModelSpec {
   return { input: [1, 2, 4, 4], output: [1, 32], inits, nodes: [{ ...node, outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }], ...extra };
-}
-
-function failure(f: () => unknown): NnchipError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof NnchipError) return e;
-    throw e;
-  }
-  throw new Error('expected an NnchipError');
 }
 
 describe('ONNX importer', () => {

@@ -21,6 +21,7 @@ import { FLASH_READS, flashReadParameters, type FlashReadName } from './flash.js
 import { flashImage, IMAGE_FIELDS, IMAGE_HEADER_BYTES, IMAGE_MAGIC, machineIdOf, programIdOf } from './image.js';
 import { pllFor, type PllSetting } from './pll.js';
 import { BOARD_ERRORS, IMAGE_STATUS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, RESP, SYNC } from './protocol.js';
+import { fmtInt } from '../util/text.js';
 
 /** Threshold hardware a board design builds only for a program that uses it, unless asked for (`verilog --board --with`). */
 export const BOARD_EXTRAS = ['tables', 'pooling'] as const;
@@ -229,9 +230,9 @@ export function emitBoard(p: Program, o: BoardEmitOptions): Map<string, Contents
       BAUD: baud,
       MACHINE_ID: machine.id.toString(16).padStart(8, '0'),
       PROGRAM_WORDS: machine.sizing.progDepth,
-      INSTRUCTIONS: p.instructions.length.toLocaleString('en-US'),
-      RAM_BYTES: machine.ramBytes.toLocaleString('en-US'),
-      IMAGE_BYTES: image.length.toLocaleString('en-US'),
+      INSTRUCTIONS: fmtInt(p.instructions.length),
+      RAM_BYTES: fmtInt(machine.ramBytes),
+      IMAGE_BYTES: fmtInt(image.length),
       FLASH_OFFSET_HEX: `0x${o.board.imageOffset.toString(16)}`,
       FLASH_READ: `${FLASH_READS[flashRead].title} (the ${o.board.flashChip} answers it)`,
     }),

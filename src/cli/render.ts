@@ -5,9 +5,10 @@ import { layerInstructionCounts, type Certificate } from '../isa/cost.js';
 import type { Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
 import { BUFFER_LIST } from '../isa/spec.js';
+import { fmtInt } from '../util/text.js';
 
-/** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. */
-export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));
+/** 1234567 → "1,234,567" (util/text.ts), for every view here. */
+export { fmtInt };
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -18,7 +18,7 @@ import { simulate, type SimStats } from '../../sim/index.js';
 import type { CliContext } from './context.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from './options.js';
 import { readText } from './read-input.js';
-import { table } from './render.js';
+import { fmtInt, table } from './render.js';
 import { computeRow, operandBytes, scaleSimCsvFiles } from './scalesim-csv.js';
 
 const MAX_TOPOLOGY_BYTES = 16 * 1024 * 1024;
@@ -110,7 +110,7 @@ export function topologyText(t: ReturnType<typeof runTopology>, ctx: CliContext)
   return [
     `${io.color.bold(t.name)} (SCALE-Sim ${t.form} topology, ${t.runs.length} independent layers): array ${t.config.rows}x${t.config.cols}`,
     table(['layer', 'type', 'M×N×K', 'cycles', 'SCALE-Sim WS', 'ratio', 'utilization', 'DRAM read', 'DRAM written'], rows, io).trimEnd(),
-    `total: ${cycles.toLocaleString('en-US')} cycles (SCALE-Sim closed form ${ss.toLocaleString('en-US')}, ratio ${(cycles / ss).toFixed(2)})`,
+    `total: ${fmtInt(cycles)} cycles (SCALE-Sim closed form ${fmtInt(ss)}, ratio ${(cycles / ss).toFixed(2)})`,
     io.color.yellow(`note: ${SYNTHETIC_NOTE}`),
   ].join('\n') + '\n';
 }

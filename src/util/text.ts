@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/** What a text file the user gave is encoded in, when it is not the UTF-8 nnchip reads. */
+/** Text: what a file the user gave is encoded in, when it is not the UTF-8 nnchip reads; integers as people read them. */
 
 /**
  * UTF-16 (a byte order mark, or ASCII with every other byte zero): Windows PowerShell's `>` and
@@ -20,3 +20,6 @@ export function isUtf16(bytes: Uint8Array): boolean {
 /** The sentence for such a file. */
 export const UTF16_TEXT = 'is UTF-16 text (as PowerShell\'s > writes it); nnchip reads UTF-8';
 export const UTF16_HINT = 'save the file as UTF-8 (PowerShell: Out-File -Encoding utf8, or Set-Content)';
+
+/** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. */
+export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));

@@ -25,6 +25,7 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
 import { progressLine } from './synth.js';
+import { fmtInt } from '../render.js';
 
 interface BoardDesign {
   readonly manifest: BoardManifest;
@@ -222,7 +223,7 @@ export function register(program: Command, ctx: CliContext): void {
       const doc = { out, bytes: image.length, instructions: p.instructions.length, constantBytes: p.constants.length, flashOffset: design.manifest.flashOffset, ...(programOut === undefined ? {} : { program: programOut }) };
       return void ctx.io.stdout(JSON.stringify(doc) + '\n');
     }
-    ctx.io.stdout(`${out}: ${image.length.toLocaleString('en-US')} bytes (${p.instructions.length.toLocaleString('en-US')} instructions, ${p.constants.length.toLocaleString('en-US')} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
+    ctx.io.stdout(`${out}: ${fmtInt(image.length)} bytes (${fmtInt(p.instructions.length)} instructions, ${fmtInt(p.constants.length)} bytes of constants); flash with: iceprog -o ${design.manifest.flashOffset} ${out}\n`);
     if (programOut !== undefined) ctx.io.stdout(`${programOut}: its program; run with: nnchip board run ${dir} --program ${programOut} --port … --input …\n`);
   });
 
@@ -273,7 +274,7 @@ ${examples([
         io.stdout(JSON.stringify({ board: board.name, clockMhz: manifest.clockMhz, ...r }) + '\n');
         return;
       }
-      const use = (u: { used: number; of: number } | null, what: string): string[] => (u === null ? [] : [`${u.used.toLocaleString('en-US')} of ${u.of.toLocaleString('en-US')} ${what}`]);
+      const use = (u: { used: number; of: number } | null, what: string): string[] => (u === null ? [] : [`${fmtInt(u.used)} of ${fmtInt(u.of)} ${what}`]);
       // nextpnr's net names: the pin's buffer and the global network are yosys's, not the design's
       const clocks = r.clocks.map((c) => `${c.name.replace(/\$SB_IO_IN_|_?\$glb_clk$/g, '')} ${c.mhz.toFixed(1)} MHz`).join(', ');
       io.stdout(`${r.bitstream}: ${board.title}, ${[...use(r.logicCells, 'logic cells'), ...use(r.blockRams, 'block RAMs'), ...use(r.dsps, 'DSPs')].join(', ')}; clocks ${clocks} (${manifest.clockMhz} MHz required)\n`);

@@ -268,7 +268,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
         .option('--codes', 'with --input: print the int8 output codes instead of the values')
         .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
-        .option('--samples <n>', `random inputs for --prove besides all-zero, all-max and all-min (default 4, at most ${MAX_RANDOM_INPUTS.toLocaleString('en-US')})`)
+        .option('--samples <n>', `random inputs for --prove besides all-zero, all-max and all-min (default 4, at most ${fmtInt(MAX_RANDOM_INPUTS)})`)
         .option('--out <dir>', 'where --prove writes certificate.json (default .)')
         .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
         .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')

@@ -24,6 +24,7 @@ import { compilerFor } from '../recompile.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
+import { fmtInt } from '../render.js';
 
 type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; flashRead?: string; programWords?: string; ramBytes?: string; with?: string; fitCheck: boolean };
 
@@ -100,7 +101,7 @@ export function register(program: Command, ctx: CliContext): void {
       return;
     }
     const { io } = ctx;
-    io.stdout(`${io.color.bold(model)} → ${folderShown(out)}  (array ${summary.array}, target ${target}, ${files.size} files, ${p.instructions.length.toLocaleString('en-US')} instructions, ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+    io.stdout(`${io.color.bold(model)} → ${folderShown(out)}  (array ${summary.array}, target ${target}, ${files.size} files, ${fmtInt(p.instructions.length)} instructions, ${fmtInt(cycles)} cycles per inference)\n`);
     io.stdout(`next: make -C ${out} sim | verilate | lint | synth${target === 'ice40' || target === 'ecp5' ? ' | pnr' : ''}\n`);
   });
 }
@@ -174,6 +175,6 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
     return;
   }
   const { io } = ctx;
-  io.stdout(`${io.color.bold(model)} → ${folderShown(out)}  (${board.title}, array ${summary.array}, ${manifest.clockMhz === clockMhz ? `${clockMhz} MHz` : `${manifest.clockMhz} MHz (the PLL's nearest to ${clockMhz})`}, ${baud} baud, ${flashRead} flash read, ${image.length.toLocaleString('en-US')}-byte flash image: ${p.instructions.length.toLocaleString('en-US')} instructions for a ${summary.programWords}-word instruction RAM, ${p.constants.length.toLocaleString('en-US')} bytes of weights; ${cycles.toLocaleString('en-US')} cycles per inference)\n`);
+  io.stdout(`${io.color.bold(model)} → ${folderShown(out)}  (${board.title}, array ${summary.array}, ${manifest.clockMhz === clockMhz ? `${clockMhz} MHz` : `${manifest.clockMhz} MHz (the PLL's nearest to ${clockMhz})`}, ${baud} baud, ${flashRead} flash read, ${fmtInt(image.length)}-byte flash image: ${fmtInt(p.instructions.length)} instructions for a ${summary.programWords}-word instruction RAM, ${fmtInt(p.constants.length)} bytes of weights; ${fmtInt(cycles)} cycles per inference)\n`);
   io.stdout(`next: make -C ${out} bitstream && make -C ${out} prog (iceprog: bitstream at 0, flash.bin at ${board.imageOffset}) && nnchip board run ${out} --port /dev/ttyUSB1 --input samples.json (see ${out}/README.md; without system EDA tools: nnchip board bitstream ${out})\n`);
 }

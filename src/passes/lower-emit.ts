@@ -40,6 +40,8 @@ export interface EmitState {
   secondAcc: number;
   /** The most acc slots of maxRows entries per bank any op took (accSlotsOf: 2 with two banks and room, else 1). */
   accPerBank: number;
+  /** The acc rows [start, end) of the last two column tiles emitted (when an op starts, the previous op's: their thresholds may still run). */
+  lastAcc: [number, number][];
   readonly wgtSlots: number;
   readonly qntSlots: number;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
@@ -154,6 +156,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
+    st.lastAcc = [st.lastAcc.at(-1) ?? [accSlot, accSlot], [accSlot, accSlot + 1]];
     emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
     emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
@@ -320,6 +323,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   // (tile, column tile) pairs in all: a tile's last column tile pairs with the next tile's first
   const items = tiles.length * ceilDiv(op.ow, chunk) * NT;
   let tile = 0;
+  // the second tile's first column loads went before the first tile's windows
+  let constantsAhead = false;
   for (const { oy0, oy1, py0, py1, padTop } of tiles) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
@@ -353,7 +358,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       return (k % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st)) + (k >> 1) * lines * chunk;
     };
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
-    const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
+    const columnLoads = (nt: number, tileIndex: number, rows: number): Instruction[] => [
       steps > 0
         ? { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
         : { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
@@ -365,8 +370,26 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // the previous op still computes (a slot holding a weight tile is not loaded again). Later
     // tiles' windows go to the other act half and do not wait: there the constants stay after them
     // (tried: slower on ResNet-8)
-    const early = tile === 0 ? columnLoads(0, st.colTile) : [];
+    const early = tile === 0 ? columnLoads(0, st.colTile, rows) : [];
     early.forEach(emit);
+    // an op of one matmul per column tile (a residual add, a 1×1 convolution) whose first tile's
+    // windows wait for the previous op's stores: its second tile's constants load before them, while
+    // the load unit would wait, not behind them and the second tile's windows (which wait for later
+    // stores); the chain store → window → bias → matmul → threshold → store of its last tile is the
+    // op's cost on a large array (ResNet-18 on 256x256, two acc banks: its 28×28 adds 2,738 → 2,346
+    // owned cycles, the 1×1 shortcut before each 1,809 → 1,559). Only where that tile's acc slot is
+    // clear of the previous op's last two column tiles (else its bias waits for their thresholds,
+    // and the windows behind it: the 56×56 adds 7,546 → 9,321) and with four acc slots (the two
+    // tiles' slots apart). Ops of more matmuls per column tile load the next tile's constants under
+    // them (ahead, the first tile's windows waited longer: a 3×3 convolution 31,640 → 31,692).
+    const second = tiles[1];
+    if (tile === 0 && second !== undefined && !chunked && NT === 1 && accSlots === 4 && biasAct < 0 && aheadOf(0).length === 1) {
+      const [acc1, rows1] = [accSlotOf(st.colTile + 1), (second.oy1 - second.oy0) * op.ow];
+      if (st.lastAcc.length > 0 && st.lastAcc.every(([lo, hi]) => acc1 + rows1 <= lo || hi <= acc1)) {
+        columnLoads(0, st.colTile + 1, rows1).forEach(emit);
+        constantsAhead = true;
+      }
+    }
     const first = aheadOf(0);
     if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, group, st, R, C, emit);
     windowLoads.forEach(emit);
@@ -377,9 +400,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
       const acc = accSlotOf(tileIndex);
+      st.lastAcc = [st.lastAcc.at(-1) ?? [acc, acc], [acc, acc + rows]];
       const qSlot = tileIndex % st.qntSlots;
       // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
-      if (nt > 0 || early.length === 0) columnLoads(nt, tileIndex).forEach(emit);
+      if (nt > 0 || (early.length === 0 && !(tile === 1 && constantsAhead))) columnLoads(nt, tileIndex, rows).forEach(emit);
       const ahead = aheadOf(nt);
       let used = 0;
       const nextSlot = (): number => {

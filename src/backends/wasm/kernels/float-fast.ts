@@ -94,9 +94,10 @@ export function f32x4Applies(scale: number, zp: number): boolean {
  *   minus the bits of M are r as an int32 (narrowed to int8 exactly);
  *   d = pc − (s − (zp + M)) = pc + zp − r, exactly (s − (zp + M) is a small integer; pc and r − zp
  *   are within ½ and a factor 2 of each other, or r − zp = 0: Sterbenz).
- * The 16 codes are stored, then recomputed by the f64 step (quantizeBlock: the division, or a rounding
- * float-fast.ts proved exact for this scale) unless every |d| ≤ T = ½ − EPS — tested as integers,
- * (bits(d) << 1) ≤u (bits(T) << 1), so that a NaN d (x NaN) falls back too.
+ * 32 values per step (then 16, then the last n mod 16 one by one, quantizeOne): the codes are stored,
+ * then each 16 recomputed by the f64 step (quantizeBlock: the division, or a rounding float-fast.ts
+ * proved exact for this scale) unless every |d| in the step is ≤ T = ½ − EPS — tested on the bits
+ * as int32 (|d|'s bits are its sign bit cleared), so that a NaN d (x NaN) falls back too.
  *
  * Why a code that does not fall back equals quantizeToInt8(x, scale, zp) = clamp(R(y) + zp) with
  * y = fl64(x/scale) and R rounding half away from zero (x a float32, not NaN; Y = x/scale exactly;
@@ -120,7 +121,7 @@ export function quantizeF32x4Kernel(table: FuncTable, fallback?: FastRounding): 
   const [src, dst, n, scale, zp, inv] = [0, 1, 2, 3, 4, 5];
   const l = blockLocals(f, src, dst, fallback === undefined ? scale : inv, zp);
   const v = (): number => f.local('v128');
-  const [invV, loV, hiV, zmV, mBits, pc, s, dMax, h] = [v(), v(), v(), v(), v(), v(), v(), v(), v()];
+  const [invV, loV, hiV, zmV, mBits, absMask, tBits, pc, s, dMax, h] = [v(), v(), v(), v(), v(), v(), v(), v(), v(), v(), v()];
   const k = [v(), v()];
   const c = f.code;
   /** splat(fround(value on the stack as f64)): every value splatted here is a float32 exactly, but inv32. */
@@ -133,25 +134,42 @@ export function quantizeF32x4Kernel(table: FuncTable, fallback?: FastRounding): 
   splat32(hiV);
   c.get(zp).f64(MAGIC).op('f64.add');
   splat32(zmV);
-  c.i32(0x4b400000).v('i32x4.splat').set(mBits); // the bits of M
-  c.block().get(n).i32(QUANT_STEP).op('i32.lt_u').brIf(0).loop();
-  for (let j = 0; j < 4; j++) {
-    c.get(src).vmem('v128.load', 16 * j).get(invV).v('f32x4.mul').get(loV).v('f32x4.pmax').get(hiV).v('f32x4.pmin').tee(pc);
-    c.get(zmV).v('f32x4.add').tee(s).get(mBits).v('i32x4.sub');
-    if (j % 2 === 0) c.set(k[0]!);
-    else c.set(k[1]!).get(k[0]!).get(k[1]!).v('i16x8.narrow_i32x4_s').set(j === 1 ? h : k[0]!);
-    // |d| as unsigned bits shifted left by one (the sign bit dropped), the largest of the 16 kept
-    c.get(pc).get(s).get(zmV).v('f32x4.sub', 'f32x4.sub').i32(1).v('i32x4.shl');
-    if (j > 0) c.get(dMax).v('i32x4.max_u');
-    c.set(dMax);
-  }
-  c.get(dst).get(h).get(k[0]!).v('i8x16.narrow_i16x8_s').vmem('v128.store');
-  c.get(dMax).i32(bitsF32(0.5 - EPS) * 2).v('i32x4.splat', 'i32x4.gt_u', 'v128.any_true').if();
-  quantizeBlock(c, 'f32', fallback, l);
-  c.end();
-  c.get(src).i32(QUANT_STEP * 4).op('i32.add').set(src).get(dst).i32(QUANT_STEP).op('i32.add').set(dst);
-  c.get(n).i32(QUANT_STEP).op('i32.sub').tee(n).i32(QUANT_STEP).op('i32.ge_u').brIf(0);
+  c.i32(bitsF32(MAGIC)).v('i32x4.splat').set(mBits);
+  c.i32(0x7fffffff).v('i32x4.splat').set(absMask);
+  c.i32(bitsF32(0.5 - EPS)).v('i32x4.splat').set(tBits);
+  /** `groups` × 16 values from src → codes at dst, each group's recomputed in f64 if any |d| > T; moves neither pointer. */
+  const step = (groups: number): void => {
+    for (let g = 0; g < groups; g++) {
+      for (let j = 0; j < 4; j++) {
+        c.get(src).vmem('v128.load', 64 * g + 16 * j).get(invV).v('f32x4.mul').get(loV).v('f32x4.pmax').get(hiV).v('f32x4.pmin').tee(pc);
+        c.get(zmV).v('f32x4.add').tee(s).get(mBits).v('i32x4.sub');
+        if (j % 2 === 0) c.set(k[0]!);
+        else c.set(k[1]!).get(k[0]!).get(k[1]!).v('i16x8.narrow_i32x4_s').set(j === 1 ? h : k[0]!);
+        // |d|'s bits (a NaN's are above every number's), the largest of the step kept
+        c.get(pc).get(s).get(zmV).v('f32x4.sub', 'f32x4.sub').get(absMask).v('v128.and');
+        if (g > 0 || j > 0) c.get(dMax).v('i32x4.max_s');
+        c.set(dMax);
+      }
+      c.get(dst).get(h).get(k[0]!).v('i8x16.narrow_i16x8_s').vmem('v128.store', 16 * g);
+    }
+    c.get(dMax).get(tBits).v('i32x4.gt_s', 'v128.any_true').if();
+    for (let g = 0; g < groups; g++) quantizeBlock(c, 'f32', fallback, l, 16 * g);
+    c.end();
+  };
+  const advance = (values: number): void => {
+    c.get(src).i32(4 * values).op('i32.add').set(src).get(dst).i32(values).op('i32.add').set(dst);
+    c.get(n).i32(values).op('i32.sub').set(n);
+  };
+  // 32 values per iteration, then 16 if left, then one by one
+  c.block().get(n).i32(2 * QUANT_STEP).op('i32.lt_u').brIf(0).loop();
+  step(2);
+  advance(2 * QUANT_STEP);
+  c.get(n).i32(2 * QUANT_STEP).op('i32.ge_u').brIf(0);
   c.end().end();
+  c.get(n).i32(QUANT_STEP).op('i32.ge_u').if();
+  step(1);
+  advance(QUANT_STEP);
+  c.end();
   quantizeTail(f, 'f32', src, dst, n, scale, zp);
   return table.add(f);
 }

@@ -61,14 +61,14 @@ export function blockLocals(f: Func, src: number, dst: number, scaleOrInv: numbe
 }
 
 /**
- * One SIMD step: the 16 values at src → 16 codes at dst, in f64x2 (see quantizeVecKernel for `fast`).
- * Moves neither pointer.
+ * One SIMD step: the 16 values from value `at` on at src → 16 codes at dst + at, in f64x2 (see
+ * quantizeVecKernel for `fast`). Moves neither pointer.
  */
-export function quantizeBlock(c: Code, elem: FloatElem, fast: FastRounding | undefined, l: BlockLocals): void {
+export function quantizeBlock(c: Code, elem: FloatElem, fast: FastRounding | undefined, l: BlockLocals, at = 0): void {
   const { src, dst, scaleV, zpV, half, one, sign, y, t, q } = l;
   for (let j = 0; j < 8; j++) {
-    if (elem === 'f32') c.get(src).vmem('v128.load64_zero', 8 * j).v('f64x2.promote_low_f32x4');
-    else c.get(src).vmem('v128.load', 16 * j);
+    if (elem === 'f32') c.get(src).vmem('v128.load64_zero', 4 * at + 8 * j).v('f64x2.promote_low_f32x4');
+    else c.get(src).vmem('v128.load', 8 * at + 16 * j);
     if (fast === 'even') c.get(scaleV).v('f64x2.mul').get(zpV).v('f64x2.add', 'f64x2.nearest', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
     else if (fast === 'away') c.get(scaleV).v('f64x2.mul').tee(y).get(y).get(sign).v('v128.and').get(half).v('v128.or', 'f64x2.add', 'f64x2.trunc');
     else {
@@ -86,7 +86,7 @@ export function quantizeBlock(c: Code, elem: FloatElem, fast: FastRounding | und
   c.v('i16x8.narrow_i32x4_s');
   pairUp(4, 5);
   pairUp(6, 7);
-  c.v('i16x8.narrow_i32x4_s', 'i8x16.narrow_i16x8_s').vmem('v128.store');
+  c.v('i16x8.narrow_i32x4_s', 'i8x16.narrow_i16x8_s').vmem('v128.store', at);
 }
 
 /** The last n mod 16 values, one by one (quantizeOne), after a kernel's SIMD loop. */

@@ -7,7 +7,7 @@
  * scale and zero point they are enumerated and checked, and a rounding is used only if all agree.
  *
  * Faster still, for any ordinary scale: float32 arithmetic four values per vector (quantizeF32x4Kernel),
- * checked at run time, falling back to the f64 step for the rare 16 values where it could be wrong.
+ * checked at run time, falling back to the f64 step for the rare 32 values where it could be wrong.
  */
 import { quantizeToInt8 } from '../../../isa/numerics.js';
 import { Func } from '../../../wasm-encoding/code.js';

@@ -299,11 +299,17 @@ describe('run_f32 and run_f64 = quantizeInput → interpret → dequantizeOutput
   const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' }, output: cnn.output.shape.length === 3 ? { ...cnn.output, layout: 'chw' } : cnn.output };
   // an input scale fastQuantizer refuses: run_f32 divides
   const unproven: Program = { ...digits, input: { ...digits.input, scale: f32(0.045) / 2.5, zp: 0 } };
-  test('the digits MLP\'s input scale has a fast quantizer; the unproven one has none', () => {
+  // an input scale whose reciprocal is no float32: run_f32 keeps the f64x2 kernel
+  const tiny: Program = { ...digits, input: { ...digits.input, scale: 1e-39, zp: 3 } };
+  test('the digits MLP\'s input scale has a fast quantizer; the unproven one has none; the f32x4 kernel applies to both, not to the tiny scale', () => {
     expect(fastQuantizer(digits.input.scale, digits.input.zp)).not.toBeNull();
     expect(fastQuantizer(unproven.input.scale, 0)).toBeNull();
+    expect([f32x4Applies(digits.input.scale, digits.input.zp), f32x4Applies(unproven.input.scale, 0), f32x4Applies(1e-39, 3)]).toEqual([true, true, false]);
   });
-  const cases: [string, Program, boolean][] = [['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true], ['input scale without a fast reciprocal', unproven, true]];
+  const cases: [string, Program, boolean][] = [
+    ['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true],
+    ['input scale without a fast reciprocal', unproven, true], ['input scale without a float32 reciprocal', tiny, true],
+  ];
   test.each(cases)('%s', async (_, p, simd) => {
     const n = p.input.rows * p.input.rowBytes;
     const specials = specialValues(p.input.scale);

@@ -393,10 +393,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // stores); the chain store → window → bias → matmul → threshold → store of its last tile is the
     // op's cost on a large array (ResNet-18 on 256x256, two acc banks: its 28×28 adds 2,738 → 2,346
     // owned cycles, the 1×1 shortcut before each 1,809 → 1,559). Only where that tile's acc slot is
-    // clear of the previous op's last two column tiles (else its bias waits for their thresholds,
-    // and the windows behind it: the 56×56 adds 7,546 → 9,321) and with four acc slots (the two
-    // tiles' slots apart). Ops of more matmuls per column tile load the next tile's constants under
-    // them (ahead, the first tile's windows waited longer: a 3×3 convolution 31,640 → 31,692).
+    // clear of the previous op's last two column tiles (else the 56×56 adds 7,546 → 9,321) and with
+    // four acc slots. Ops of more matmuls per column tile load them under those (3×3 conv: slower).
     const second = tiles[1];
     if (tile === 0 && second !== undefined && !chunked && NT === 1 && accSlots === 4 && biasAct < 0 && aheadOf(0).length === 1) {
       const [acc1, rows1] = [accSlotOf(st.colTile + 1), (second.oy1 - second.oy0) * op.ow];

@@ -66,7 +66,7 @@ export function oddAccSlot(size: number, table: boolean, cfg: ArrayConfig, st: E
  * them and the slots after this one take them without wrapping — so the DRAM latency is paid once
  * per group, not once per tile.
  */
-function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: EmitState, R: number, C: number, emit: Emit): number {
+function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: EmitState, R: number, C: number, emit: Emit, stride = C): number {
   const at = ahead[from]!;
   const held = st.slotTile.indexOf(at);
   if (held >= 0) return held * R;
@@ -75,7 +75,7 @@ function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: Em
   while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
   for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
   st.wgtTile += n;
-  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
+  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride });
   return first * R;
 }
 
@@ -174,6 +174,33 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const finish = held.splice(0);
     finish.filter((i) => i.op === 'threshold').forEach(emit);
     finish.filter((i) => i.op === 'store').forEach(emit);
+  }
+}
+
+/**
+ * A per-channel product's gate spread (GemmOp.spread): out pixel k (pitch P = out.stride bytes apart)
+ * gets channel k of the one-pixel gate g in its first byte and zeros after. Act entry i is read
+ * 1 byte after entry i − 1 (stride 1), so its lane 0 is g[k0 + i]; the op's one weight tile picks lane 0
+ * into column 0 (weight 1, rescale 1: exact), the other columns are 0. As many channels at a time
+ * as the act, acc and out buffers hold (two slots); the overwriting matmul needs no bias.
+ */
+function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+  const { rows: R, cols: C } = cfg;
+  const channels = op.ow;
+  const most = Math.max(1, Math.min(channels, cfg.actDepth, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2)));
+  [st.maxAct, st.maxRows] = [Math.max(st.maxAct, most), Math.max(st.maxRows, most)];
+  const pick = k.tiles[0]![0]![0]!;
+  for (let k0 = 0; k0 < channels; k0 += most) {
+    const rows = Math.min(most, channels - k0);
+    const tileIndex = st.colTile++;
+    const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
+    const acc = slot === 0 ? 0 : oddAccSlot(most, false, cfg, st);
+    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt, stride: 0 });
+    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: 0, rows, dram: g.origin + k0, stride: 1 });
+    const wgt = wgtSlotOf([pick], 0, 1, st, R, C, emit);
+    emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt, act: 0, actStride: 1, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
+    emit({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc, out: slot * most, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
+    emit({ op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram: slot * most, rows, dram: out.origin + k0 * out.stride, stride: out.stride });
   }
 }
 
@@ -290,7 +317,7 @@ function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: 
 }
 
 /** Emit every instruction of one op. */
-export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit): void {
+export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit, gate?: Placed): void {
   // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
   // tile's first matmul (on the other bank), so it starts beside that matmul's drain
   // (timing.ts thresholdBesideFrom), not after it; `held` waits for that matmul
@@ -304,6 +331,12 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   };
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
+  if (op.spread) return emitSpread(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
+  // a per-channel product: tile (ct, nt) of its diagonal is read from the spread gate, pitch P, rows P − 1 apart
+  // (lower-dram.ts spreadPitch); its first matmul of a column tile overwrites the acc (the bias is 0)
+  const P = op.scaleBy === undefined ? 0 : gate!.stride;
+  const computed = (nt: number, ct: number): number => gate!.origin + ct * R * (P - 1) + nt * C;
+  const noBias = op.scaleBy !== undefined;
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
@@ -331,6 +364,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // issue interval: it pipelines with the term matmuls that follow it)
     const replicated = dmaCycles(rows, 4 * C, cfg);
     const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
+    // a per-channel product's zero-point correction: its act entry after the windows (linesPerTile left room)
+    const corrAct = k.correction >= 0 ? entries : -1;
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
     // (built once per column tile: the pairing decision below asks for the next one's several times)
     const aheadLists: number[][] = [];
@@ -338,7 +373,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       let list = aheadLists[nt];
       if (list === undefined) {
         list = biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : [];
-        for (let ti = 0; ti < op.terms.length; ti++) for (const at of k.tiles[ti]![nt]!) if (at !== null) list.push(at);
+        for (let ti = 0; ti < op.terms.length; ti++) k.tiles[ti]![nt]!.forEach((at, ct) => at !== null && list!.push(op.scaleBy === undefined ? at : computed(nt, ct)));
         aheadLists[nt] = list;
       }
       return list;
@@ -357,7 +392,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       steps > 0
         ? { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
         : { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
-      ...(biasAct >= 0 ? [] : [{ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+      ...(biasAct >= 0 || noBias ? [] : [{ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
     ];
     // an op's first column loads and weight group load before its first windows: those wait for the
     // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
@@ -368,10 +403,13 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const early = tile === 0 ? columnLoads(0, st.colTile) : [];
     early.forEach(emit);
     const first = aheadOf(0);
-    if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, group, st, R, C, emit);
+    const weightGroupOf = op.scaleBy === undefined ? group : 1;
+    const weightStride = op.scaleBy === undefined ? C : P - 1;
+    if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, weightGroupOf, st, R, C, emit, weightStride);
     windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
-    st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
+    if (corrAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: corrAct, rows: 1, dram: k.correction, stride: 0 });
+    st.maxAct = Math.max(st.maxAct, biasAct >= 0 || corrAct >= 0 ? entries + 1 : entries);
     if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
     for (let nt = 0; nt < NT; nt++) {
       const tileIndex = st.colTile++;
@@ -384,9 +422,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       let used = 0;
       const nextSlot = (): number => {
         const from = used++;
-        return wgtSlotOf(ahead, from, group, st, R, C, emit);
+        return wgtSlotOf(ahead, from, weightGroupOf, st, R, C, emit, weightStride);
       };
       if (biasAct >= 0) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: nextSlot(), act: biasAct, actStride: 0, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      let overwrite = noBias;
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
@@ -396,19 +435,24 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           const streamed = streamedLoads.get(term.src);
           if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
           const wAddr = nextSlot();
+          // the correction first: −zp_x·gate[c] = times × value·gate[c], an act entry of `value`s over the diagonal tile
+          const { value = 0, times = 0 } = op.scaleBy?.correction ?? {};
+          for (let t = 0; t < times && value !== 0; t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0 });
+          const accumulate = overwrite ? 0 : 1;
+          overwrite = false;
           if (s.tapPixels !== null) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate, inner: op.ow, actOuter: term.sy * wd });
           } else if (a.sampleMajor) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate, inner: rows, actOuter: 0 });
           } else {
             // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width });
           }
         });
       });
@@ -440,7 +484,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const item = tile * NT + nt;
       const next = (nt + 1) % NT;
       const nextLoads = () =>
-        dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
+        dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 || noBias ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
         (next === 0 ? windowLoads.reduce((a, l) => a + (l.op === 'load' ? dmaCycles(l.rows, R, cfg) : 0), 0) : 0);
       if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && sharesDrain(aheadOf(next).length, rows, nextLoads(), cfg)) {
         for (const x of finish) paired.push(x);

@@ -60,8 +60,9 @@ function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
   const { gp: packed, stride } = packTaps(gp, cfg.rows);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
-  // a channel sum (global average pool) reads one line at a time whatever the buffers
-  for (const op of packed.ops) if (!op.channelSum) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
+  // a channel sum (global average pool) reads one line at a time whatever the buffers;
+  // a gate's spread reads as many channels as act, acc and out hold at a time (lower-emit.ts emitSpread)
+  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
 }
 
 /** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
@@ -135,7 +136,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
-    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => scheduling.push(insn, li));
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => scheduling.push(insn, li), op.scaleBy === undefined ? undefined : placed.get(op.scaleBy.src));
   });
   const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
   return {

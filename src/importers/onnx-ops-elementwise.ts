@@ -118,8 +118,8 @@ function gated(o: Op): Built[] | null {
 }
 
 /**
- * A map (or vector) times a per-channel gate computed in the network, [N, C, H, W] · [N, C, 1, 1] in
- * either order (squeeze-excite as torch exports it: GlobalAveragePool → Conv → Relu → Conv →
+ * A map times a per-channel gate computed in the network, [N, C, H, W] · [N, C, 1, 1] (or [N, C, L] ·
+ * [N, C, 1]) in either order (squeeze-excite as torch exports it: GlobalAveragePool → Conv → Relu → Conv →
  * Sigmoid/HardSigmoid → Mul): the per-channel product channelMul. Null for any other pair of shapes.
  */
 function channelProduct(o: Op): Built[] | null {
@@ -128,8 +128,8 @@ function channelProduct(o: Op): Built[] | null {
     const [vx, vg] = [o.ctx.view(x), o.ctx.view(g)];
     if (vx.last || vg.last || vx.transposed || vg.transposed || vx.groups !== undefined || vg.groups !== undefined) continue;
     const [sx, sg] = [o.ctx.onnxShape(x), o.ctx.onnxShape(g)];
-    if (sx.length !== sg.length || sx.length < 2 || sx[0] !== 1 || sg[0] !== 1 || sg[1] !== sx[1] || sg.slice(2).some((d) => d !== 1)) continue;
-    return [{ ...o.base([vx.rank >= 3 ? o.ctx.asMap(x, o.site) : x, g]), op: 'channelMul' }];
+    if (vx.rank < 3 || sx.length !== sg.length || sx[0] !== 1 || sg[0] !== 1 || sg[1] !== sx[1] || sg.slice(2).some((d) => d !== 1)) continue;
+    return [{ ...o.base([o.ctx.asMap(x, o.site), g]), op: 'channelMul' }];
   }
   return null;
 }

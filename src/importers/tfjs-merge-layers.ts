@@ -74,15 +74,15 @@ export function average(x: Layer): Node[] {
 }
 
 /**
- * Multiply of a map (or vector) and a per-channel gate — squeeze-excite's Multiply([x, Reshape((1, 1, C))(gate)]),
+ * Multiply of a map and a per-channel gate — squeeze-excite's Multiply([x, Reshape((1, 1, C))(gate)]),
  * either order —: the per-channel product channelMul. Two maps (an element-wise product) are refused.
  */
 export function multiply(x: Layer): Node[] {
   if (x.inputs.length !== 2) throw x.fail('NN107', `Multiply has ${x.inputs.length} input(s); nnchip takes two (a map and a per-channel gate)`);
   const [a, b] = [x.inputs[0]!, x.inputs[1]!];
   const [sa, sb] = [x.ctx.shapeOf(a), x.ctx.shapeOf(b)];
-  const gate = (s: readonly number[], other: readonly number[]): boolean => s.at(-1) === other.at(-1) && s.slice(0, -1).every((d) => d === 1) && (other.length === 1 || other.length === 3);
+  const gate = (s: readonly number[], other: readonly number[]): boolean => s.at(-1) === other.at(-1) && s.slice(0, -1).every((d) => d === 1) && other.length === 3;
   const pair = gate(sb, sa) ? [a, b] : gate(sa, sb) ? [b, a] : null;
-  if (pair === null) throw x.fail('NN110', `inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; Multiply is supported for a map (or vector) and a per-channel gate of its channels ([1, 1, C] or [C], as in squeeze-excite), not for two maps`);
+  if (pair === null) throw x.fail('NN110', `inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; Multiply is supported for a map and a per-channel gate of its channels ([1, 1, C] or [C], as in squeeze-excite), not for two maps or two vectors`);
   return [{ ...x.base(), inputs: pair, op: 'channelMul' }];
 }

@@ -50,6 +50,7 @@ const SHAPES: Record<string, number[]> = {
   seg: [1, 3, 8, 8],
   nofold: [1, 3, 8, 8],
   gen: [1, 6],
+  mnv3: [1, 3, 16, 16],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

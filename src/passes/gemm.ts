@@ -399,7 +399,8 @@ function channelProduct(node: NodeOf<'channelMul'>, x: PhysicalTensor, g: Physic
   const v = -x.params.zp;
   const correction = v === 0 ? null : v <= INT8_MAX ? { value: v, times: 1 } : { value: v / 2, times: 2 };
   const product = diagonalOp(node.name, 'channel-mul', out, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale * g.params.scale, 0);
-  return [{ ...spreadOp, spread: true }, { ...product, scaleBy: { src: spread.name, correction } }];
+  // the spread moves the gate's codes: no multiply-accumulate of the model's own
+  return [{ ...spreadOp, spread: true, macs: 0 }, { ...product, scaleBy: { src: spread.name, correction } }];
 }
 
 /** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */

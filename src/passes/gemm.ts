@@ -12,6 +12,7 @@
  *   transposed conv         → one stride-1 conv per output phase (the taps that reach it), stores striding as above
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  *   crop                    → an identity copy reading a shifted window
+ *   map × computed gate     → the gate spread, then a diagonal matmul by it (channel-mul.ts)
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
@@ -21,6 +22,7 @@ import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
 import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 
@@ -380,29 +382,6 @@ function addOp(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor, act: Activati
   return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name, biasAsTerm: true };
 }
 
-/**
- * y = x · g per channel with g computed (squeeze-excite's gate; its parameters are symmetric,
- * passes/quantize.ts): g is first spread, channel k to pixel k of a one-channel tensor, which
- * passes/lower-emit.ts loads as the diagonal weight tiles of the product — a matmul of x by
- * diag(g), exact int32 sums at scale s_x·s_g, requantized as any layer. x's zero point adds
- * −zp_x·g[c] to every sum: `correction` matmuls of a constant act entry over the same tiles.
- */
-function channelProduct(node: NodeOf<'channelMul'>, x: PhysicalTensor, g: PhysicalTensor, ctx: Ctx, out: PhysicalTensor): GemmOp[] {
-  if (g.h * g.w !== 1 || g.c !== x.c) throw new NnchipError('NN305', `the gate of a per-channel product must be a vector of the ${x.c} channels (it is stored as ${g.h}x${g.w}x${g.c})`, { layer: node.name });
-  if (g.params.zp !== 0) throw new NnchipError('NN305', `the gate "${g.name}" of a per-channel product is also read with a zero point (as the input of another product, or the model input)`, { layer: node.name });
-  g.role = 'gate';
-  const spread: PhysicalTensor = { name: `${node.name}/gate`, h: 1, w: g.c, c: 1, params: { scale: g.params.scale, zp: 0 }, pads: [0, 0, 0, 0], fill: null, role: 'spread' };
-  ctx.tensors.set(spread.name, spread);
-  const pick = new Int8Array(g.c);
-  pick[0] = 1;
-  const spreadOp = diagonalOp(node.name, 'gate-spread', spread, [{ src: g.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: pick }], g.params.scale, 0);
-  const v = -x.params.zp;
-  const correction = v === 0 ? null : v <= INT8_MAX ? { value: v, times: 1 } : { value: v / 2, times: 2 };
-  const product = diagonalOp(node.name, 'channel-mul', out, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale * g.params.scale, 0);
-  // the spread moves the gate's codes: no multiply-accumulate of the model's own
-  return [{ ...spreadOp, spread: true, macs: 0 }, { ...product, scaleBy: { src: spread.name, correction } }];
-}
-
 /** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */
 function replaceWriter(ctx: Ctx, x: PhysicalTensor, fused: GemmOp): GemmOp[] {
   ctx.ops[soleWriter(ctx, x.name)] = fused;
@@ -469,7 +448,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
     case 'channelMul':
-      return channelProduct(node, x!, physical(ctx, node.inputs[1]!), ctx, define(ctx, node.output, shape));
+      return channelProduct(node.name, x!, physical(ctx, node.inputs[1]!), define(ctx, node.output, shape), ctx.tensors, diagonalOp, diag);
     case 'add':
       ctx.adds.set(node.output, node);
       return [addOp(ctx, node, define(ctx, node.output, shape), 'linear')];

@@ -178,16 +178,13 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
 }
 
 /**
- * A per-channel product's gate spread (GemmOp.spread): out pixel k (pitch P = out.stride bytes apart)
- * gets channel k of the one-pixel gate g in its first byte and zeros after. Act entry i is read
- * 1 byte after entry i − 1 (stride 1), so its lane 0 is g[k0 + i]; the op's one weight tile picks lane 0
- * into column 0 (weight 1, rescale 1: exact), the other columns are 0. As many channels at a time
- * as the act, acc and out buffers hold (two slots); the overwriting matmul needs no bias.
+ * A gate's spread (GemmOp.spread): out pixel k gets channel k of the one-pixel gate g, then zeros: act entry i
+ * starts 1 byte after entry i − 1 (lane 0: g[k0 + i]), the op's tile picks lane 0 into column 0 (weight 1,
+ * rescale 1: exact). As many channels at a time as act, acc and out hold (two slots); no bias (it overwrites).
  */
 function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
-  const channels = op.ow;
-  const most = Math.max(1, Math.min(channels, cfg.actDepth, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2)));
+  const [channels, most] = [op.ow, Math.max(1, Math.min(op.ow, cfg.actDepth, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2)))];
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, most), Math.max(st.maxRows, most)];
   const pick = k.tiles[0]![0]![0]!;
   for (let k0 = 0; k0 < channels; k0 += most) {
@@ -332,11 +329,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   if (op.spread) return emitSpread(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
-  // a per-channel product: tile (ct, nt) of its diagonal is read from the spread gate, pitch P, rows P − 1 apart
-  // (lower-dram.ts spreadPitch); its first matmul of a column tile overwrites the acc (the bias is 0)
-  const P = op.scaleBy === undefined ? 0 : gate!.stride;
+  // a per-channel product: tile (ct, nt) of diag(gate) is read from its spread, rows P − 1 apart (lower-dram.ts
+  // spreadPitch); the first matmul of a column tile overwrites the acc (no bias)
+  const [P, noBias] = [gate?.stride ?? 0, op.scaleBy !== undefined];
   const computed = (nt: number, ct: number): number => gate!.origin + ct * R * (P - 1) + nt * C;
-  const noBias = op.scaleBy !== undefined;
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
@@ -364,8 +360,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // issue interval: it pipelines with the term matmuls that follow it)
     const replicated = dmaCycles(rows, 4 * C, cfg);
     const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
-    // a per-channel product's zero-point correction: its act entry after the windows (linesPerTile left room)
-    const corrAct = k.correction >= 0 ? entries : -1;
+    const corrAct = k.correction >= 0 ? entries : -1; // a product's zero-point correction (linesPerTile left room)
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
     // (built once per column tile: the pairing decision below asks for the next one's several times)
     const aheadLists: number[][] = [];
@@ -403,8 +398,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const early = tile === 0 ? columnLoads(0, st.colTile) : [];
     early.forEach(emit);
     const first = aheadOf(0);
-    const weightGroupOf = op.scaleBy === undefined ? group : 1;
-    const weightStride = op.scaleBy === undefined ? C : P - 1;
+    const [weightGroupOf, weightStride] = noBias ? [1, P - 1] : [group, C];
     if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, weightGroupOf, st, R, C, emit, weightStride);
     windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
@@ -436,10 +430,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
           const wAddr = nextSlot();
           // the correction first: −zp_x·gate[c] = times × value·gate[c], an act entry of `value`s over the diagonal tile
-          const { value = 0, times = 0 } = op.scaleBy?.correction ?? {};
-          for (let t = 0; t < times && value !== 0; t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0 });
-          const accumulate = overwrite ? 0 : 1;
-          overwrite = false;
+          for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0 });
+          const accumulate = overwrite ? ((overwrite = false), 0) : 1;
           if (s.tapPixels !== null) {
             emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {

@@ -431,7 +431,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           const wAddr = nextSlot();
           // the correction first: −zp_x·gate[c] = times × value·gate[c], an act entry of `value`s over the diagonal tile
           for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0 });
-          const accumulate = overwrite ? ((overwrite = false), 0) : 1;
+          const accumulate = overwrite ? 0 : 1;
+          overwrite = false;
           if (s.tapPixels !== null) {
             emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {

@@ -157,7 +157,7 @@ export function spreadPitch(R: number, C: number): number {
 }
 
 /** The zero bytes after a spread gate of `k` pixels that its weight tiles read: up to (CT·R − 1)·(P − 1) + NT·C from its start. */
-function spreadTail(k: number, P: number, R: number, C: number): number {
+export function spreadTail(k: number, P: number, R: number, C: number): number {
   return Math.max(0, (ceilDiv(k, R) * R - 1) * (P - 1) + ceilDiv(k, C) * C - k * P);
 }
 

@@ -30,7 +30,7 @@ export function paramsForRange([lo0, hi0]: Range): QuantParams {
 
 /**
  * Symmetric int8 parameters (zero point 0) covering [lo, hi]: a tensor that multiplies another one as
- * weights do (the gate of a per-channel product, passes/gemm.ts channelMul) has the weights' format.
+ * weights do (the gate of a per-channel product, passes/channel-mul.ts) has the weights' format.
  */
 export function symmetricParams([lo, hi]: Range): QuantParams {
   const m = Math.max(Math.abs(lo), Math.abs(hi));

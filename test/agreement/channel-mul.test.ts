@@ -3,7 +3,8 @@
  * Squeeze-excite (a map times a per-channel gate computed from it, IR channelMul): the gate is
  * spread to DRAM and loaded as the diagonal weight tiles of the product (passes/lower-emit.ts),
  * no new instruction. Reference = sim (fast and step, with the certificate) = WASM (SIMD and
- * scalar) on arrays where R = C, R divides C, C divides R and neither does; int8 follows float.
+ * scalar) on arrays where R = C, R divides C, C divides R and neither does (2x3: the tile rows are C
+ * apart, which WASM reads from DRAM in place); int8 follows float.
  * (RTL: test/cosim/channel-mul.test.ts.)
  */
 import { describe, expect, test } from 'vitest';
@@ -29,7 +30,8 @@ describe.each(CASES)('%s', (_, o) => {
   const graph = seGraph(o);
   const size = o.h * o.w * o.cin;
   const samples = randomSamples(24, size, 7, -1, 1);
-  test.each([[8, 8], [4, 8], [8, 4], [3, 5], [1, 1]] as const)('reference = sim (fast, step, certificate) = WASM on %ix%i, int8 ≈ float', async (rows, cols) => {
+  // 2x3: P − 1 = C, rows that WASM reads straight from DRAM (plan/ops.ts translate)
+  test.each([[8, 8], [4, 8], [8, 4], [3, 5], [2, 3], [1, 1]] as const)('reference = sim (fast, step, certificate) = WASM on %ix%i, int8 ≈ float', async (rows, cols) => {
     const { program: p } = compile(graph, { config: makeConfig({ rows, cols }), calibration: { samples }, verify: true });
     // the product's weights are loaded from the gate's spread bytes (rows P − 1 apart), not constants
     expect(p.instructions.some((i) => i.op === 'load' && i.buf === 1 && i.stride === spreadPitch(rows, cols) - 1)).toBe(true);

@@ -11,7 +11,7 @@ Two squeeze-excite blocks, each a map times a per-channel gate computed from it 
 
 Writes next to this file:
   model.onnx        torch.onnx.export, opset 14, static input [1, 1, 28, 28], constant folding on
-  calibration.json  {"inputs": [...]}: 30 training images (3 per class), channel-major [1, 28, 28]
+  calibration.json  {"inputs": [...]}: 40 training images (4 per class), channel-major [1, 28, 28]
                     flattened (the model's own input layout), pixels at 4 decimals
 
 Data: ../digits-data.mjs through ../mlperf_common.py (the same split as every digits example).
@@ -73,7 +73,7 @@ def main():
     path = os.path.join(HERE, "model.onnx")
     torch.onnx.export(model, torch.zeros(1, 1, 28, 28), path, opset_version=14, do_constant_folding=True,
                       input_names=["input"], output_names=["logits"])
-    # calibration: rows 0-9, 60-69, 120-129 of the 20-per-class calibration split (3 per class)
+    # calibration: rows 0-9, 60-69, 120-129, 180-189 of the calibration split (4 per class)
     write_calibration(os.path.join(HERE, "calibration.json"), [xcal[j] for j in range(len(xcal)) if (j // 10) % 6 == 0])
     print(f"torch {torch.__version__}, python {sys.version.split()[0]}")
     print(f"test accuracy: {acc * 100:.2f}% ({len(yte)} samples); wrote {path} ({os.path.getsize(path)} bytes)")

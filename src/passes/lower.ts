@@ -167,7 +167,9 @@ function layerStats(gp: GemmProgram, layerNames: readonly string[]): Omit<LayerI
   const stats = new Map<string, { op: string; macs: number; weightBytes: number; shape: string }>();
   for (const op of gp.ops) {
     const s = stats.get(op.layer);
-    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
+    // a per-channel product's first op spreads its gate: the layer is named by the product (its label, its map's shapes)
+    const named = s !== undefined && !s.op.startsWith('gate-spread');
+    stats.set(op.layer, { op: named ? s.op : op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: named ? s.shape : `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
   }
   return layerNames.map((name) => ({ name, ...stats.get(name)! }));
 }

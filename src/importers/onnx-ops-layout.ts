@@ -230,6 +230,8 @@ function concat(o: Op): Built[] {
   const channel = o.channelAxis(xs[0]!);
   if (xs.some((x) => JSON.stringify(o.ctx.view(x)) !== JSON.stringify(v))) throw o.fail('inputs have different layouts');
   if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel})`);
+  // one input (DenseNet's first layer: torch.cat of a list of one): the tensor itself
+  if (xs.length === 1) return identity(o, xs[0]!);
   return [{ ...o.base(v.rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs), op: 'concat' }];
 }
 

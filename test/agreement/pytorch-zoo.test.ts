@@ -50,6 +50,10 @@ const SHAPES: Record<string, number[]> = {
   seg: [1, 3, 8, 8],
   nofold: [1, 3, 8, 8],
   gen: [1, 6],
+  densenet: [1, 3, 8, 8],
+  catflat: [1, 3, 8, 8],
+  inception: [1, 3, 8, 8],
+  squeeze: [1, 3, 16, 16],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -6,9 +6,10 @@
  * and the same top-1 on most inputs — or is refused with one NN110 line naming the node, its op and
  * what to do.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, test } from 'vitest';
 import { captureIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
@@ -19,6 +20,8 @@ import { expectClose } from '../helpers/close.js';
 import { argmax } from '../helpers/compile.js';
 import { ortRun } from '../helpers/onnx-models.js';
 import { randomSamples } from '../helpers/random-graph.js';
+
+const { onnx } = onnxProto;
 
 const DIR = join(import.meta.dirname, '../fixtures/pytorch-zoo');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.onnx')).sort();
@@ -141,5 +144,31 @@ describe('PyTorch models at opsets 11–17', () => {
     // a map out (unet, deconv, bilinear, espcn, seg, gen) has no class; everything else picks onnxruntime's top-1 on most inputs
     if (!['unet', 'deconv', 'bilinear', 'espcn', 'seg', 'gen'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
     expect(worst / spread).toBeLessThan(0.1);
+  });
+
+  test('weights as external data (as onnx.save_model(..., save_as_external_data=True) writes them: one file, every initializer) and initializers listed as graph inputs (keep_initializers_as_inputs=True): the same program, byte for byte', async () => {
+    const src = join(DIR, 'densenet-op17.onnx');
+    const lower = async (path: string, out: string): Promise<Buffer> => {
+      const r = await cli(['lower', path, '-o', out, '--input-range', '0,1']);
+      expect(r.code, r.err).toBe(0);
+      return readFileSync(join(out, 'program.nnp'));
+    };
+    const m = onnx.ModelProto.decode(readFileSync(src));
+    const keep = onnx.ModelProto.decode(readFileSync(src));
+    keep.graph!.input!.push(...keep.graph!.initializer!.map((t) => ({ name: t.name!, type: { tensorType: { elemType: t.dataType!, shape: { dim: t.dims!.map((d) => ({ dimValue: d })) } } } })));
+    let offset = 0;
+    const chunks = m.graph!.initializer!.map((t) => {
+      const raw = Buffer.from(t.rawData!);
+      Object.assign(t, { dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, rawData: new Uint8Array(0), externalData: [{ key: 'location', value: 'model.onnx.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.length) }] });
+      offset += raw.length;
+      return raw;
+    });
+    expect(chunks.length).toBeGreaterThan(10);
+    writeFileSync(join(work, 'model.onnx.data'), Buffer.concat(chunks));
+    writeFileSync(join(work, 'model.onnx'), onnx.ModelProto.encode(m).finish());
+    writeFileSync(join(work, 'keep.onnx'), onnx.ModelProto.encode(keep).finish());
+    const want = await lower(src, join(work, 'inline.nnchip'));
+    expect(await lower(join(work, 'model.onnx'), join(work, 'external.nnchip'))).toEqual(want);
+    expect(await lower(join(work, 'keep.onnx'), join(work, 'keep.nnchip'))).toEqual(want);
   });
 });

@@ -122,8 +122,10 @@ function transpose(o: Op): Built[] {
   const key = JSON.stringify(perm);
   if (same(perm, Array.from({ length: v.rank }, (_, i) => i))) return identity(o, x);
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
-  if (v.rank === 3 && key === '[0,2,1]' && o.ctx.isMap(x)) return identity(o, x, { rank: 3, last: !v.last });
-  if (v.rank === 4 && o.ctx.isMap(x) && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
+  // a map, or a global pool's [N, C, 1] / [N, C, 1, 1] (a vector: M5's avg_pool1d then x.permute(0, 2, 1) then Linear)
+  const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
+  if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last });
+  if (v.rank === 4 && mapLike && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
   if (v.groups !== undefined && key === '[0,2,1,3,4]') {
     // the channel shuffle itself: channel i·b + j moves to j·a + i, a 1×1 convolution by a permutation
     const [a, b] = v.groups;

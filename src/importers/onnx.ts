@@ -17,6 +17,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, toInt, type 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
+import { upgradeNodes } from './onnx-upgrade.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -378,6 +379,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };
+  g.node = upgradeNodes(g.node ?? [], opset, consts);
   g.node = fuseFunctions(g, scalarOf(g, consts, src));
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);

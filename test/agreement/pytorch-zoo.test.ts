@@ -1,5 +1,5 @@
 /**
- * Typical small PyTorch models as torch.onnx.export writes them at every opset 11–17 (dynamic batch
+ * Typical small PyTorch models as torch.onnx.export writes them at every opset 11–17, some also at 9–10 (dynamic batch
  * axis; test/fixtures/pytorch-zoo/export.py, torch 1.13), through the CLI as a user runs them: each
  * one either lowers (`nnchip lower`), and its program (`run --backend ref`, `run --backend sim`)
  * agrees with onnxruntime-node — the float model exactly, int8 within a tenth of the output spread
@@ -65,6 +65,9 @@ const REFUSED: Record<string, RegExp> = {
   // LayerNorm: ReduceMean over the features, Sub, Pow, Sqrt, Div below opset 17, LayerNormalization at 17
   // softmax(dim=1) of a map below opset 13 (where Softmax flattens from its axis): Transpose, Softmax over the last axis, Transpose
   'seg-op11': /^error NN110: seg-op11\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
+  // PixelShuffle below opset 11: Reshape to 6-D, Transpose, Reshape (DepthToSpace had no CRD mode)
+  'espcn-op9': /^error NN110: espcn-op9\.onnx: layer "\/shuffle\/Reshape": Reshape: reshaping \[1,4,8,8\] to \[1,1,2,2,8,8\] is not supported \(only flattening to \[N, K\], views that add or drop unit dimensions, and \[N, K\] to one channel\) — replace the layer with a supported one, or open an issue\n$/,
+  'espcn-op10': /^error NN110: espcn-op10\.onnx: layer "\/shuffle\/Reshape": Reshape: reshaping \[1,4,8,8\] to \[1,1,2,2,8,8\] is not supported \(only flattening to \[N, K\], views that add or drop unit dimensions, and \[N, K\] to one channel\) — replace the layer with a supported one, or open an issue\n$/,
   'seg-op12': /^error NN110: seg-op12\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
   lnorm: /^error NN110: lnorm-op\d\d\.onnx: (the model cannot be compiled, 3 problems: unsupported ops Pow ×1, Sqrt ×1 \(supported: [^)]*\); 1 node refused: layer "\/norm\/ReduceMean": ReduceMean: over axes \[-1\] of a \[1,5,8\] tensor is not supported \(only over the spatial axes \[1\] of the map: global pooling\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
 };
@@ -90,9 +93,10 @@ const perPixelSoftmax = (v: number[], c: number): number[] => {
   return out;
 };
 
-describe('PyTorch models at opsets 11–17', () => {
+describe('PyTorch models at opsets 9–17', () => {
   test('every model of export.py is here at every opset', () => {
-    expect(FILES).toHaveLength(Object.keys(SHAPES).length * 7);
+    // opsets 11–17, and 9–10 for export.py's OLD_MODELS
+    expect(FILES).toHaveLength(Object.keys(SHAPES).length * 7 + 12 * 2);
   });
 
   test.each(FILES)('%s', async (file) => {

@@ -47,11 +47,25 @@ function pair(o: Op): [string, string] {
   return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
 }
 
-/** −x: a per-channel scale of −1. */
-function negated(o: Op, x: string, name: string): Built {
+/** −x (or k·x): a per-channel scale of −1 (k). */
+function negated(o: Op, x: string, name: string, k = -1): Built {
   const first = o.input(0);
   const c = o.ctx.onnxShape(first)[o.channelAxis(first)]!;
-  return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
+  return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(k), offset: new Float32Array(c) };
+}
+
+/** The one activation input, as a map when it is one. */
+function single(o: Op): string {
+  const x = o.activation(0);
+  return o.ctx.view(x).rank >= 3 ? o.ctx.asMap(x, o.site) : x;
+}
+
+/** |x| = x + relu(−2x) (max(x, −x), as Max of two tensors): a scale of −2 with the ReLU fused, and an add. */
+function abs(o: Op): Built[] {
+  const x = single(o);
+  const twice = negated(o, x, `${o.out}/neg2`, -2);
+  const relu: Built = { name: `${o.out}/relu`, inputs: [twice.output], output: `${o.out}/relu`, op: 'activation', fn: 'relu' };
+  return [twice, relu, { ...o.base([x, relu.output]), op: 'add' }];
 }
 
 /**
@@ -225,6 +239,9 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   ReduceMean: (o) => reduce(o, 'mean'),
   ReduceSum: (o) => reduce(o, 'sum'),
   ReduceMax: (o) => reduce(o, 'max'),
+  // −x: a scale of −1 (CReLU's cat(relu(x), relu(−x)))
+  Neg: (o) => [{ ...negated(o, single(o), o.out), ...o.base([single(o)]) }],
+  Abs: abs,
   Max: (o) => extremum(o, true),
   Min: (o) => extremum(o, false),
 };

@@ -22,6 +22,7 @@ import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } f
 import { foldScaleForward } from './fold-scale.js';
 import { copyFlattenedMaps } from './flatten-copy.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
+import { separatePoolBorders } from './pool-border.js';
 import { trimPool } from './trim-pool.js';
 import { wholeMapPools } from './whole-map-pool.js';
 
@@ -32,6 +33,7 @@ export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: G
   { name: 'fold-pad', run: foldPad },
   { name: 'trim-pool', run: trimPool },
   { name: 'whole-map-pool', run: wholeMapPools },
+  { name: 'separate-pool-borders', run: separatePoolBorders },
   { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
   { name: 'fold-scale-forward', run: foldScaleForward },

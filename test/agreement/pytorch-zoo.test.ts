@@ -58,6 +58,7 @@ const SHAPES: Record<string, number[]> = {
   inception: [1, 3, 8, 8],
   squeeze: [1, 3, 16, 16],
   m5: [1, 1, 256],
+  nas: [1, 3, 8, 8],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

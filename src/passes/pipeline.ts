@@ -28,7 +28,6 @@ import { wholeMapPools } from './whole-map-pool.js';
 
 export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: Graph) => Graph }[] = [
   { name: 'remove-no-ops', run: removeNoOps },
-  { name: 'copy-flattened-maps', run: copyFlattenedMaps },
   { name: 'drop-final-softmax', run: dropFinalSoftmax },
   { name: 'fold-pad', run: foldPad },
   { name: 'trim-pool', run: trimPool },
@@ -37,6 +36,7 @@ export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: G
   { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
   { name: 'fold-scale-forward', run: foldScaleForward },
+  { name: 'copy-flattened-maps', run: copyFlattenedMaps },
   { name: 'fuse-activation', run: fuseActivation },
 ];
 

@@ -36,9 +36,10 @@ const catOfFlattens = (order: 'hwc' | 'chw'): Graph => {
 const samples = randomSamples(20, 48, 5, -1, 4);
 
 describe('copy-flattened-maps', () => {
-  test('is a registered graph pass, right after remove-no-ops', () => {
+  test('is a registered graph pass, after the scales fold forward (a BatchNorm1d before a Linear stays free) and before activations fuse (a ReLU joins the copy)', () => {
     const names = GRAPH_PASSES.map((p) => p.name);
-    expect(names.indexOf('copy-flattened-maps')).toBe(names.indexOf('remove-no-ops') + 1);
+    expect(names.indexOf('copy-flattened-maps')).toBe(names.indexOf('fold-scale-forward') + 1);
+    expect(names.indexOf('fuse-activation')).toBe(names.indexOf('copy-flattened-maps') + 1);
   });
 
   test('a concat reads an identity dense of the flattened map; the float graph is unchanged; a dense alone is left as it is', () => {

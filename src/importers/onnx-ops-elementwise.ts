@@ -210,8 +210,15 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
   const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
   const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
+  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1)
+  const channel = o.channelAxis(x);
+  if (kind !== 'max' && keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
+    const c = o.ctx.onnxShape(x)[channel]!;
+    const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
+    return [{ ...o.base([v.last ? x : o.ctx.asMap(x, o.site)]), op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+  }
   if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling)`);
+    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling${kind === 'max' ? '' : `; or a mean or sum over the channel axis ${channel} with keepdims 1`})`);
   }
   const map = v.last ? x : o.ctx.asMap(x, o.site);
   const view = { rank: keep ? v.rank : 2, last: keep && v.last };

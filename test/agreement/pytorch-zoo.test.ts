@@ -61,6 +61,7 @@ const SHAPES: Record<string, number[]> = {
   nas: [1, 3, 8, 8],
   focus: [1, 3, 8, 8],
   ucrop: [1, 1, 16, 16],
+  chpool: [1, 3, 8, 8],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
@@ -72,7 +73,7 @@ const REFUSED: Record<string, RegExp> = {
   'espcn-op9': /^error NN110: espcn-op9\.onnx: layer "\/shuffle\/Reshape": Reshape: reshaping \[1,4,8,8\] to \[1,1,2,2,8,8\] is not supported \(only flattening to \[N, K\], views that add or drop unit dimensions, and \[N, K\] to one channel\) — replace the layer with a supported one, or open an issue\n$/,
   'espcn-op10': /^error NN110: espcn-op10\.onnx: layer "\/shuffle\/Reshape": Reshape: reshaping \[1,4,8,8\] to \[1,1,2,2,8,8\] is not supported \(only flattening to \[N, K\], views that add or drop unit dimensions, and \[N, K\] to one channel\) — replace the layer with a supported one, or open an issue\n$/,
   'seg-op12': /^error NN110: seg-op12\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
-  lnorm: /^error NN110: lnorm-op\d\d\.onnx: (the model cannot be compiled, 3 problems: unsupported ops Pow ×1, Sqrt ×1 \(supported: [^)]*\); 1 node refused: layer "\/norm\/ReduceMean": ReduceMean: over axes \[-1\] of a \[1,5,8\] tensor is not supported \(only over the spatial axes \[1\] of the map: global pooling\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
+  lnorm: /^error NN110: lnorm-op\d\d\.onnx: (the model cannot be compiled, 3 problems: unsupported ops Pow ×1, Sqrt ×1 \(supported: [^)]*\); 1 node refused: layer "\/norm\/Sub": Sub: inputs have shapes \[1,5,8\] and \[1,5,1\]; broadcasting two computed tensors is not supported \(only two equal shapes\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
 };
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

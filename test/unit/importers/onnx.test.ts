@@ -80,7 +80,8 @@ describe('ONNX importer', () => {
     ['Pad in edge mode', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pe', attrs: { mode: { s: 'edge' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }), /layer "pe": Pad: mode "edge" is not supported/],
     ['Pad with a non-zero value', around({ op: 'Pad', inputs: ['x', 'p', 'v'], name: 'pv' }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true }, v: { dims: [], data: [1.5] } }), /layer "pv": Pad: constant value 1.5 is not supported/],
     ['the product of two tensors', around({ op: 'Mul', inputs: ['x', 'x'], name: 'sq' }), /layer "sq": Mul: the product or quotient of two computed tensors is not supported/],
-    ['a ReduceMean over channels', { input: [1, 2, 4, 4], output: [1, 16], inits: { a: { dims: [1], data: [1], int64: true } }, nodes: [{ op: 'ReduceMean', inputs: ['x', 'a'], name: 'rm', outputs: ['m'] }, { op: 'Flatten', inputs: ['m'] }], opset: 18 }, /layer "rm": ReduceMean: over axes \[1\] of a \[1,2,4,4\] tensor is not supported/],
+    // (with keepdims 1 it is a 1×1 conv to one channel)
+    ['a ReduceMean over channels, keepdims 0', { input: [1, 2, 4, 4], output: [1, 16], inits: { a: { dims: [1], data: [1], int64: true } }, nodes: [{ op: 'ReduceMean', inputs: ['x', 'a'], name: 'rm', outputs: ['m'], attrs: { keepdims: { i: 0 } } }, { op: 'Flatten', inputs: ['m'] }], opset: 18 }, /layer "rm": ReduceMean: over axes \[1\] of a \[1,2,4,4\] tensor is not supported/],
     ['a reshape that transposes channels', { input: [1, 2, 2, 2], output: [1, 8], inits: { s: { dims: [4], data: [1, 4, 2, 1], int64: true } }, nodes: [{ op: 'Reshape', inputs: ['x', 's'], name: 'rs' }] }, /layer "rs": Reshape: reshaping \[1,2,2,2\] to \[1,4,2,1\] is not supported/],
   ];
   test.each(unsupported)('%s → one NN110 line', (_, spec, message) => {

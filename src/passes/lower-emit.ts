@@ -40,6 +40,8 @@ export interface EmitState {
   secondAcc: number;
   /** The most acc slots of maxRows entries per bank any op took (accSlotsOf: 2 with two banks and room, else 1). */
   accPerBank: number;
+  /** The acc rows [start, end) of the last two column tiles emitted (when an op starts, the previous op's: their thresholds may still run). */
+  lastAcc: [number, number][];
   readonly wgtSlots: number;
   readonly qntSlots: number;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
@@ -154,6 +156,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
+    st.lastAcc = [st.lastAcc.at(-1) ?? [accSlot, accSlot], [accSlot, accSlot + 1]];
     emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
     emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
@@ -200,18 +203,25 @@ export type StreamedSource = SourceWindow<Placed> & { readonly streamed?: boolea
  * Load the input windows of one tile at act address `base` on (0, or every other tile the act
  * buffer's other half: lower-tile-choice.ts): full padded lines, channel tile by channel tile, or —
  * for a chunk [x0, x1) of one output line — the pixels of each input line it reads. Returns the
- * windows, the act address after them, and a streamed source's loads, left for the caller to emit.
+ * windows, the act address after them, and a streamed source's loads (the windowed input; a batch of
+ * vectors with `perTile`), left for the caller to emit.
  */
-function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, base: number, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number; streamedLoads: Map<string, (Instruction | null)[]> } {
+function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, base: number, R: number, perTile: boolean, emit: Emit): { windows: Map<string, ActWindow>; entries: number; streamedLoads: Map<string, (Instruction[] | null)[]> } {
   const windows = new Map<string, ActWindow>();
-  const streamedLoads = new Map<string, (Instruction | null)[]>();
+  const streamedLoads = new Map<string, (Instruction[] | null)[]>();
   let actAt = base;
   for (const [name, s] of sources) {
     const lineLo = oy0 * s.sy + s.minDy;
     const nLines = windowLines(s, oy1 - oy0);
     // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
     // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
-    const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
+    // (one load for them all) — or, with DRAM of no latency (`perTile`: a load per channel tile costs
+    // no more), channel tile by channel tile as full lines are, each loaded just before the first
+    // matmul that reads it: the first matmul waits for one channel tile of the samples, not for all
+    // (the digits MLP at batch 64 on 8x8, ideal DRAM: its first layer 57,474 → 51,953 cycles)
+    const vectors = nLines > 1 && s.p.wp === 1 && op.ow === 1;
+    const streamed = s.streamed === true || (vectors && perTile && s.ct > 1);
+    const sampleMajor = vectors && !streamed;
     const p = s.p;
     const xLo = chunk === null ? 0 : chunk[0] * s.sx + s.minDx + p.t.pads[1]!;
     const width = chunk === null ? p.wp : chunkWidth(s, chunk[1] - chunk[0]);
@@ -226,11 +236,19 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       continue;
     }
     if (s.tapPixels !== null) {
-      // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense
+      // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense. The op's
+      // only term (a 1×1 strided convolution) with several channel tiles: each channel tile's loads
+      // go just before the first matmul that reads it, so that matmul is fetched after them, not
+      // after every channel tile's (ResNet-18 Conv5_s on 32x32, 8 channel tiles × 7 lines: its
+      // first matmul at cycle 429 → 132; Conv4_s 7,171 → 7,015 cycles, 87.5% → 89.4%)
       const x = s.minDx;
+      const perCt: Instruction[][] = [];
+      const stream = s.ct > 1 && op.terms.length === 1;
       for (let ct = 0; ct < s.ct; ct++) {
-        for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
+        const into = (insn: Instruction): void => void (perCt[ct] ??= []).push(insn);
+        for (let l = 0; l < nLines; l++) (stream ? into : emit)({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
       }
+      if (perCt.length > 0) streamedLoads.set(name, perCt);
     } else if (s.phases !== null) {
       // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
       const wd = ceilDiv(p.wp, s.sx);
@@ -250,7 +268,7 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       for (let ct = 0; ct < s.ct; ct++) {
         loads.push({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
       }
-      if (s.streamed === true) streamedLoads.set(name, loads);
+      if (streamed) streamedLoads.set(name, loads.map((l) => [l]));
       else loads.forEach(emit);
     }
     actAt += s.ct * nLines * lineEntries(s);
@@ -320,12 +338,14 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   // (tile, column tile) pairs in all: a tile's last column tile pairs with the next tile's first
   const items = tiles.length * ceilDiv(op.ow, chunk) * NT;
   let tile = 0;
+  // the second tile's first column loads went before the first tile's windows
+  let constantsAhead = false;
   for (const { oy0, oy1, py0, py1, padTop } of tiles) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
     const windowLoads: Instruction[] = [];
-    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, (insn) => void windowLoads.push(insn));
+    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, cfg.dramLatency === 0, (insn) => void windowLoads.push(insn));
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
     // replicating the bias would cost the load unit more than one more matmul costs the array (its
     // issue interval: it pipelines with the term matmuls that follow it)
@@ -353,7 +373,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       return (k % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st)) + (k >> 1) * lines * chunk;
     };
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
-    const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
+    const columnLoads = (nt: number, tileIndex: number, rows: number): Instruction[] => [
       steps > 0
         ? { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
         : { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
@@ -365,8 +385,24 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // the previous op still computes (a slot holding a weight tile is not loaded again). Later
     // tiles' windows go to the other act half and do not wait: there the constants stay after them
     // (tried: slower on ResNet-8)
-    const early = tile === 0 ? columnLoads(0, st.colTile) : [];
+    const early = tile === 0 ? columnLoads(0, st.colTile, rows) : [];
     early.forEach(emit);
+    // an op of one matmul per column tile (a residual add, a 1×1 convolution) whose first tile's
+    // windows wait for the previous op's stores: its second tile's constants load before them, while
+    // the load unit would wait, not behind them and the second tile's windows (which wait for later
+    // stores); the chain store → window → bias → matmul → threshold → store of its last tile is the
+    // op's cost on a large array (ResNet-18 on 256x256, two acc banks: its 28×28 adds 2,738 → 2,346
+    // owned cycles, the 1×1 shortcut before each 1,809 → 1,559). Only where that tile's acc slot is
+    // clear of the previous op's last two column tiles (else the 56×56 adds 7,546 → 9,321) and with
+    // four acc slots. Ops of more matmuls per column tile load them under those (3×3 conv: slower).
+    const second = tiles[1];
+    if (tile === 0 && second !== undefined && !chunked && NT === 1 && accSlots === 4 && biasAct < 0 && aheadOf(0).length === 1) {
+      const [acc1, rows1] = [accSlotOf(st.colTile + 1), (second.oy1 - second.oy0) * op.ow];
+      if (st.lastAcc.length > 0 && st.lastAcc.every(([lo, hi]) => acc1 + rows1 <= lo || hi <= acc1)) {
+        columnLoads(0, st.colTile + 1, rows1).forEach(emit);
+        constantsAhead = true;
+      }
+    }
     const first = aheadOf(0);
     if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, group, st, R, C, emit);
     windowLoads.forEach(emit);
@@ -377,9 +413,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
       const acc = accSlotOf(tileIndex);
+      st.lastAcc = [st.lastAcc.at(-1) ?? [acc, acc], [acc, acc + rows]];
       const qSlot = tileIndex % st.qntSlots;
       // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
-      if (nt > 0 || early.length === 0) columnLoads(nt, tileIndex).forEach(emit);
+      if (nt > 0 || (early.length === 0 && !(tile === 1 && constantsAhead))) columnLoads(nt, tileIndex, rows).forEach(emit);
       const ahead = aheadOf(nt);
       let used = 0;
       const nextSlot = (): number => {
@@ -394,7 +431,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
           const streamed = streamedLoads.get(term.src);
-          if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
+          if (streamed?.[ct]) (streamed[ct]!.forEach(emit), (streamed[ct] = null));
           const wAddr = nextSlot();
           if (s.tapPixels !== null) {
             emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });

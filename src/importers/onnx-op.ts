@@ -22,7 +22,16 @@ export interface OnnxView {
    * channel shuffle writes it (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape); only Reshape and Transpose read it
    */
   readonly groups?: readonly [number, number];
+  /**
+   * rank 3 only: [1, C, H·W], an NCHW map of [H, W] pixels with its spatial axes merged (x.view(N, C, -1),
+   * x.flatten(2)): the same bytes as the IR map; only reshapes, reductions over the last axis and
+   * element-wise ops read it (FLAT_READERS)
+   */
+  readonly flat?: readonly [number, number];
 }
+
+/** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
+const FLAT_READERS = new Set(['Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat']);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {
@@ -80,6 +89,9 @@ export class Op {
     if (t === undefined || t === '') throw new NnchipError('NN107', `${this.n.opType} is missing input ${i}`, { layer: this.n.name });
     if (this.ctx.groupsOf(t) !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
+    }
+    if (!this.ctx.isConst(t) && this.ctx.view(t).flat !== undefined && !FLAT_READERS.has(this.n.opType)) {
+      throw this.fail(`input "${t}" is a map of ${JSON.stringify(this.ctx.view(t).flat)} pixels viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     return t;
   }

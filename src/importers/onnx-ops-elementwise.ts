@@ -245,7 +245,7 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   // max: one pooling window over the whole map → [1, 1, C], then the vector [C] unless keepdims
   const shape = o.ctx.onnxShape(x);
   const [sp, c] = v.last ? [shape.slice(1, -1), shape.at(-1)!] : [shape.slice(2), shape[1]!];
-  const [h, w] = sp.length === 1 ? [1, sp[0]!] : [sp[0]!, sp[1]!];
+  const [h, w] = v.flat ?? (sp.length === 1 ? [1, sp[0]!] : [sp[0]!, sp[1]!]);
   const pooled = keep ? o.out : `${o.out}/pooled`;
   const pool: Built = { name: o.n.name, inputs: [map], output: pooled, op: 'pool2d', kind: 'max', size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0], view };
   return keep ? [pool] : [pool, { ...o.base([pooled]), name: `${o.n.name}/vector`, op: 'reshape', shape: [c], view }];

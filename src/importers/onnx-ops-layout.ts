@@ -28,6 +28,10 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     return identity(o, x, { rank: 5, last: false, groups: [to[1]!, to[2]!] });
   }
   if (v.groups !== undefined && to.length === 4 && to[1] === from[1]! * from[2]! && to[2] === from[3] && to[3] === from[4]) return identity(o, x, { rank: 4, last: false });
+  // x.view(N, C, -1) / x.flatten(2) of an NCHW map: [1, C, H·W] is the IR map's bytes (pixel-major, channels last)
+  if (o.ctx.isMap(x) && v.rank === 4 && !v.last && v.groups === undefined && to.length === 3 && to[1] === from[1] && from[2]! > 1) return identity(o, x, { rank: 3, last: false, flat: [from[2]!, from[3]!] });
+  if (v.flat !== undefined && to.length === 4 && to[1] === from[1] && to[2] === v.flat[0] && to[3] === v.flat[1]) return identity(o, x, { rank: 4, last: false });
+  if (v.flat !== undefined && to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} (a map of ${JSON.stringify(v.flat)} pixels) to ${JSON.stringify(to)} is not supported (only back to [N, C, H, W], or flattened)`);
   if (v.groups !== undefined && to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (a [1, g, C/g, H, W] view goes back to [1, C, H, W] or is flattened)`);
   if (to.length === 2) {
     // a flatten: channel-major over a channel-first map, as ONNX flattens NCHW

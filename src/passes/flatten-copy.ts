@@ -7,8 +7,12 @@
  * the vector (`torch.cat([x.flatten(1), y.flatten(1)], 1)` gave values 0.2–0.6 of the output spread
  * off). Such readers now read a dense whose kernel is the identity: the same vector in float, stored
  * as one, each value requantized once to the copy's scale (a following activation folds into it).
+ * An element-wise activation of the flattened map (`relu(x.flatten(1))`) is moved before the flatten
+ * first: f(flatten(x)) = flatten(f(x)) value by value, so it folds into the map's producer and the
+ * flatten stays a view (before, an N × N identity copy, refused above 4,096 values).
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { isTable } from '../ir/graph.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 
@@ -17,7 +21,40 @@ const TAKES_VIEW = new Set<Node['op']>(['dense', 'flatten', 'reshape', 'identity
 /** A copy's identity kernel is N × N: above this the model is refused rather than built. */
 const MAX_COPY = 4096;
 
-export function copyFlattenedMaps(g: Graph): Graph {
+/** The same function on every value (no per-channel PReLU slopes, no softmax over the vector). */
+function elementwise(n: Node): boolean {
+  if (n.op !== 'activation' || n.fn === 'softmax' || n.fn === 'logsoftmax') return false;
+  return !isTable(n.fn) || (n.fn.slopes?.length ?? 1) === 1;
+}
+
+/** activation(flatten(x)) → flatten(activation(x)) for a map x of several pixels, chains of activations included. */
+function activationsBeforeFlatten(g: Graph): Graph {
+  const shapes = checkGraph(g);
+  const flat = new Map<string, Node>();
+  const nodes: Node[] = [];
+  const left = new Set<string>();
+  for (const n of g.nodes) {
+    const src = shapes.get(n.inputs[0] ?? '');
+    if ((n.op === 'flatten' || n.op === 'reshape') && shapes.get(n.output)!.length === 1 && src !== undefined && src.length === 3 && src[0]! * src[1]! > 1) flat.set(n.output, n);
+    const f = flat.get(n.inputs[0] ?? '');
+    if (f === undefined || !elementwise(n)) {
+      nodes.push(n);
+      continue;
+    }
+    const mapped = `${n.output}/map`;
+    const moved: Node = { ...f, name: `${n.name}/flatten`, inputs: [mapped], output: n.output };
+    nodes.push({ ...n, inputs: [f.inputs[0]!], output: mapped }, moved);
+    flat.set(n.output, moved);
+    left.add(f.output);
+  }
+  if (nodes.length === g.nodes.length) return g;
+  // a flatten read by nothing now (its activations moved before it) goes
+  const read = new Set([...nodes.flatMap((n) => n.inputs), ...g.outputs]);
+  return { ...g, nodes: nodes.filter((n) => !left.has(n.output) || read.has(n.output)) };
+}
+
+export function copyFlattenedMaps(g0: Graph): Graph {
+  const g = activationsBeforeFlatten(g0);
   const shapes = checkGraph(g);
   const views = new Set<string>();
   for (const n of g.nodes) {

@@ -65,7 +65,7 @@ const SHAPES: Record<string, number[]> = {
   mnv3: [1, 3, 16, 16],
   gpool: [1, 3, 7, 5],
   pixlin: [1, 3, 7, 5],
-  flatact: [1, 3, 6, 6],
+  flatact: [1, 3, 17, 17],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

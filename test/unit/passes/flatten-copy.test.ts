@@ -64,4 +64,42 @@ describe('copy-flattened-maps', () => {
     expect(worst / spread).toBeLessThan(0.05);
     expectSimExact(p, quantizeInput(p, samples[0]!));
   });
+
+  test.each(['hwc', 'chw'] as const)('%s order: activations of a flattened map move before the flatten (no copy, the float graph unchanged, the int8 program close); a concat still reads a copy', (order) => {
+    const r = rng(7);
+    const g: Graph = {
+      name: 'g',
+      inputs: [{ name: 'x', shape: [3, 5, 2] }],
+      nodes: [
+        { name: 'f', op: 'flatten', inputs: ['x'], output: 'f', order },
+        { name: 's', op: 'activation', inputs: ['f'], output: 's', fn: { fn: 'sigmoid' } },
+        { name: 'a', op: 'activation', inputs: ['s'], output: 'a', fn: 'relu6' },
+        { name: 'd', op: 'dense', inputs: ['a'], output: 'd', kernel: { shape: [30, 4], data: Float32Array.from({ length: 120 }, () => r() - 0.5) }, bias: null, activation: 'linear' },
+        { name: 'c', op: 'concat', inputs: ['a', 'd'], output: 'c' },
+      ],
+      outputs: ['c'],
+      notes: [],
+    };
+    const t = copyFlattenedMaps(g);
+    expect(t.nodes.map((n) => `${n.op}(${n.inputs.join(',')})`)).toEqual(['activation(x)', 'activation(s/map)', 'flatten(a/map)', 'dense(a)', 'dense(a)', 'concat(a/copy,d)']);
+    const xs = randomSamples(20, 30, 9, -3, 3);
+    for (const x of xs.slice(0, 3)) expect(Array.from(evaluateOutput(t, x))).toEqual(Array.from(evaluateOutput(g, x)));
+    const p = compileGraph(g, xs);
+    let [worst, spread] = [0, 0];
+    for (const x of xs) {
+      const want = evaluateOutput(g, x);
+      const got = dequantizeOutput(p, interpret(p, quantizeInput(p, x)));
+      want.forEach((v, i) => ((worst = Math.max(worst, Math.abs(v - got[i]!))), (spread = Math.max(spread, Math.abs(v)))));
+    }
+    expect(worst / spread).toBeLessThan(0.05);
+    expectSimExact(p, quantizeInput(p, xs[0]!));
+  });
+
+  test('a PReLU of one slope per value of the vector, or a softmax over it, is not moved: it reads a copy', () => {
+    const prelu = { fn: 'leakyrelu' as const, alpha: 0, slopes: Array.from({ length: 30 }, (_, i) => i / 30) };
+    for (const fn of [prelu, 'softmax' as const]) {
+      const g: Graph = { name: 'g', inputs: [{ name: 'x', shape: [3, 5, 2] }], nodes: [{ name: 'f', op: 'flatten', inputs: ['x'], output: 'f', order: 'chw' }, { name: 'a', op: 'activation', inputs: ['f'], output: 'a', fn } as Graph['nodes'][number]], outputs: ['a'], notes: [] };
+      expect(copyFlattenedMaps(g).nodes.map((n) => `${n.op}(${n.inputs.join(',')})`)).toEqual(['flatten(x)', 'dense(f)', 'activation(f/copy)']);
+    }
+  });
 });

@@ -195,15 +195,15 @@ function softmax(o: Op, fn: 'softmax' | 'logsoftmax'): Built[] {
   return [{ ...o.base([rank >= 3 ? (o.ctx.view(x).last ? x : o.ctx.asMap(x, o.site)) : x]), op: 'activation', fn }];
 }
 
-/** Pad (constant mode, value 0) of the spatial axes of a channel-first map; reflect/edge/wrap are refused by name. */
+/** Pad of the spatial axes of a channel-first map: constant mode with value 0, reflect, edge; wrap is refused by name. */
 function pad(o: Op): Built[] {
   const x = o.map(0);
   const mode = o.n.attrs.string('mode', 'constant');
-  if (mode !== 'constant') throw o.fail(`mode "${mode}" is not supported (only constant zero padding)`);
+  if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') throw o.fail(`mode "${mode}" is not supported (only constant zero padding, reflect and edge)`);
   const fromInput = o.ctx.opset >= 11;
   const pads = fromInput ? o.ctx.ints(o.input(1), o.site, 'pads') : (o.n.attrs.ints('pads') ?? []);
   const value = fromInput ? (o.optional(2) === undefined ? 0 : o.ctx.floats(o.optional(2)!, o.site, 'constant_value').data[0] ?? 0) : o.n.attrs.float('value', 0);
-  if (value !== 0) throw o.fail(`constant value ${value} is not supported (only zero padding)`);
+  if (value !== 0 && mode === 'constant') throw o.fail(`constant value ${value} is not supported (only zero padding)`);
   const rank = o.ctx.view(x).rank;
   const axes = o.optional(3) === undefined ? Array.from({ length: rank }, (_, i) => i) : o.ctx.ints(o.input(3), o.site, 'axes').map((a) => (a < 0 ? a + rank : a));
   if (pads.length !== 2 * axes.length) throw o.fail(`pads ${JSON.stringify(pads)} does not match axes ${JSON.stringify(axes)}`);
@@ -213,7 +213,7 @@ function pad(o: Op): Built[] {
   if ([...begin, ...end].some((p) => p < 0)) throw o.fail(`negative pads ${JSON.stringify(pads)} (cropping) are not supported`);
   if (begin[0] !== 0 || end[0] !== 0 || begin[1] !== 0 || end[1] !== 0) throw o.fail(`pads ${JSON.stringify(pads)} pad the batch or channel axis; only the spatial axes are supported`);
   const p = rank === 3 ? [0, begin[2]!, 0, end[2]!] : [begin[2]!, begin[3]!, end[2]!, end[3]!];
-  return [{ ...o.base([x]), op: 'pad', pads: p as [number, number, number, number] }];
+  return [{ ...o.base([x]), op: 'pad', pads: p as [number, number, number, number], ...(mode === 'constant' ? {} : { mode }) }];
 }
 
 /**

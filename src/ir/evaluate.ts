@@ -128,9 +128,15 @@ export function poolDivisors(n: NodeOf<'pool2d'>, inShape: Shape, outShape: Shap
 
 function padMap(n: NodeOf<'pad'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [h, w, c] = inShape as [number, number, number];
-  const ow = outShape[1]!;
-  const y = new Float64Array(outShape[0]! * ow * c);
-  for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), ((iy + n.pads[0]) * ow + ix + n.pads[1]) * c);
+  const [oh, ow] = outShape as [number, number];
+  const y = new Float64Array(oh * ow * c);
+  // reflect: −1 → 1, h → h − 2; edge: clamped; zeros: outside stays 0
+  const from = (p: number, len: number): number => (n.mode === 'edge' ? Math.min(len - 1, Math.max(0, p)) : n.mode === 'reflect' ? (p < 0 ? -p : p >= len ? 2 * len - 2 - p : p) : p);
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++) {
+      const [iy, ix] = [from(oy - n.pads[0], h), from(ox - n.pads[1], w)];
+      if (iy >= 0 && iy < h && ix >= 0 && ix < w) y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), (oy * ow + ox) * c);
+    }
   return y;
 }
 

@@ -71,7 +71,8 @@ export type Node =
   | (NodeBase & { readonly op: 'channelMul' })
   /** concatenation along the channel (last) axis */
   | (NodeBase & { readonly op: 'concat' })
-  | (NodeBase & { readonly op: 'pad'; readonly pads: Pads })
+  /** pads [top, left, bottom, right]: zeros; `mode` reflect (pixel −i is pixel i) or edge (the border pixel repeated) */
+  | (NodeBase & { readonly op: 'pad'; readonly pads: Pads; readonly mode?: 'reflect' | 'edge' })
   /**
    * upsampling by integer factors: nearest, output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋); `linear`:
    * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel) or y/fy (asymmetric), clamped to the map

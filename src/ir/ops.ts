@@ -131,6 +131,8 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   },
   pad: (n, inputs) => {
     const [h, w, c] = image(n.name, inputs);
+    // a reflection reaches at most the pixel before the far border: pads below the extent
+    if (n.mode === 'reflect' && (Math.max(n.pads[0], n.pads[2]) >= h || Math.max(n.pads[1], n.pads[3]) >= w)) throw new NnchipError('NN203', `reflection pads ${JSON.stringify(n.pads)} must be smaller than the map [${h}, ${w}] they reflect`, { layer: n.name });
     return [h + n.pads[0] + n.pads[2], w + n.pads[1] + n.pads[3], c];
   },
   upsample: (n, inputs) => {

@@ -6,7 +6,7 @@
  *   conv KH×KW              → one term per tap, reading the input window by address generation
  *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
  *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
- *   zero padding            → a copy into the interior of a larger map (its border: the zero code)
+ *   padding                 → zeros: a copy into the interior of a larger map (its border: the zero code); reflect/edge: copies of pixels
  *   nearest upsampling      → one copy per phase, its stores striding over the other phases' pixels
  *   linear upsampling       → per phase, integer-weighted sums of the 2×2 nearest pixels (upsample-linear.ts)
  *   transposed conv         → one stride-1 conv per output phase (the taps that reach it), stores striding as above
@@ -25,6 +25,7 @@ import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js'
 import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
+import { padCopies } from './pad-mirror.js';
 
 type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
@@ -476,11 +477,11 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       });
     }
     case 'pad': {
-      // a copy into the interior of a larger map: output pixel (y, x) reads input (y − top, x − left),
-      // and the input's border holds its zero code, so the padding is real 0 (exact: same scale, zp)
-      needBorder(x!, node.pads, x!.params.zp, node.name);
+      // zeros: one copy reading the input's border, which holds its zero code; reflect / edge: copies of pixels (pad-mirror.ts)
       const out = define(ctx, node.output, shape);
-      return [diagonalOp(node.name, 'pad-copy', out, [{ src: x!.name, dy: -node.pads[0], dx: -node.pads[1], sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp)];
+      const copy = (o: PhysicalTensor, [dy, dx]: readonly number[]): GemmOp => diagonalOp(node.name, node.mode === undefined ? 'pad-copy' : `pad-${node.mode}`, o, [{ src: x!.name, dy: dy!, dx: dx!, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp);
+      if (node.mode === undefined) return needBorder(x!, node.pads, x!.params.zp, node.name), [copy(out, [-node.pads[0], -node.pads[1]])];
+      return padCopies(node.pads, x!.h, x!.w, node.mode).map((c) => ({ ...copy({ ...out, h: c.size[0], w: c.size[1] }, c.from), at: c.at }));
     }
   }
 }

@@ -12,7 +12,7 @@ import type { Graph, Node } from '../ir/graph.js';
 const padded = (pads: readonly number[]): boolean => pads.some((p) => p > 0);
 const maxBorder = (n: Node): boolean => n.op === 'pool2d' && n.kind === 'max' && padded(n.pads);
 const zeroBorder = (n: Node): boolean =>
-  ((n.op === 'conv2d' || n.op === 'pad' || (n.op === 'pool2d' && n.kind === 'avg')) && padded(n.pads)) || n.op === 'convTranspose';
+  ((n.op === 'conv2d' || (n.op === 'pad' && n.mode === undefined) || (n.op === 'pool2d' && n.kind === 'avg')) && padded(n.pads)) || n.op === 'convTranspose';
 
 export function separatePoolBorders(g: Graph): Graph {
   const readers = new Map<string, Node[]>();

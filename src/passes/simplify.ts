@@ -120,7 +120,7 @@ export function foldPad(g: Graph): Graph {
   const uses = usesOf(g);
   let out = g;
   for (const pad of g.nodes) {
-    if (pad.op !== 'pad') continue;
+    if (pad.op !== 'pad' || pad.mode !== undefined) continue;
     const users = uses.get(pad.output) ?? [];
     const folds = (u: Node): boolean => u.op === 'conv2d' || (u.op === 'pool2d' && u.kind === 'avg');
     if (users.length === 0 || !users.every(folds) || g.outputs.includes(pad.output)) continue;

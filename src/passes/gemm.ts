@@ -6,7 +6,7 @@
  *   conv KH×KW              → one term per tap, reading the input window by address generation
  *   depthwise, avg pool, global avg pool, add, concat, relu → terms with diagonal weights
  *   avg pool with padding   → one GemmOp per border region, each with its own divisor (exact)
- *   padding                 → zeros: a copy into the interior of a larger map (its border: the zero code); reflect/edge: copies of pixels
+ *   padding                 → zeros: a copy reading the input's border (its zero code); reflect/edge: pixel copies (pad-mirror.ts)
  *   nearest upsampling      → one copy per phase, its stores striding over the other phases' pixels
  *   linear upsampling       → per phase, integer-weighted sums of the 2×2 nearest pixels (upsample-linear.ts)
  *   transposed conv         → one stride-1 conv per output phase (the taps that reach it), stores striding as above
@@ -477,7 +477,6 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       });
     }
     case 'pad': {
-      // zeros: one copy reading the input's border, which holds its zero code; reflect / edge: copies of pixels (pad-mirror.ts)
       const out = define(ctx, node.output, shape);
       const copy = (o: PhysicalTensor, [dy, dx]: readonly number[]): GemmOp => diagonalOp(node.name, node.mode === undefined ? 'pad-copy' : `pad-${node.mode}`, o, [{ src: x!.name, dy: dy!, dx: dx!, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp);
       if (node.mode === undefined) return needBorder(x!, node.pads, x!.params.zp, node.name), [copy(out, [-node.pads[0], -node.pads[1]])];

@@ -16,6 +16,7 @@ export interface LayerEntry {
 
 export interface LayerContext {
   readonly file: string;
+  /** weights keyed `layer/kind` (tfjs-layers.ts `weightsByLayer`) */
   readonly weights: ReadonlyMap<string, Tensor>;
   /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
   shapeOf(tensor: string): readonly number[];
@@ -59,10 +60,7 @@ export class Layer {
     return w;
   }
   maybeWeight(kind: string): Tensor | undefined {
-    const exact = this.ctx.weights.get(`${this.l.name}/${kind}`);
-    if (exact) return exact;
-    for (const [name, t] of this.ctx.weights) if (name.endsWith(`/${this.l.name}/${kind}`)) return t;
-    return undefined;
+    return this.ctx.weights.get(`${this.l.name}/${kind}`);
   }
   activation(key = 'activation'): Activation | 'softmax' {
     const a = this.get(key) ?? 'linear';

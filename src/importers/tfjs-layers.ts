@@ -6,7 +6,7 @@
  */
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile } from '../diagnostics/error.js';
-import { foldInputReshapes, type Graph, type GraphInput, type Node } from '../ir/graph.js';
+import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
@@ -145,11 +145,41 @@ function inputShapeOf(cfg: Json): number[] | undefined {
   return shape?.length === 2 ? [1, ...shape] : shape;
 }
 
+/**
+ * Weights keyed `layer/kind` by the layer that owns them. Writers name a weight by its layer (tfjs:
+ * `conv1/kernel`), or by a path ending in the layer's name (Keras 3: `densenet121/conv1/bn/gamma`; nested
+ * models). A layer name may itself hold '/' and end like another's (DenseNet's `conv1/bn` and `bn`): a
+ * path belongs to the longest layer name it ends with, so `…/conv1/bn/gamma` is never `bn`'s gamma.
+ * An exact `layer/kind` name wins over a longer path.
+ */
+export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames: ReadonlySet<string>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const pathed: [string, string, Tensor][] = [];
+  for (const [name, t] of weights) {
+    const cut = name.lastIndexOf('/');
+    if (cut <= 0) continue;
+    const owner = name.slice(0, cut);
+    if (layerNames.has(owner)) out.set(name, t);
+    else pathed.push([owner, name.slice(cut + 1), t]);
+  }
+  for (const [owner, kind, t] of pathed) {
+    // the longest '/'-suffix of the path that is a layer's name
+    for (let at = owner.indexOf('/'); at >= 0; at = owner.indexOf('/', at + 1)) {
+      const layer = owner.slice(at + 1);
+      if (!layerNames.has(layer)) continue;
+      const key = `${layer}/${kind}`;
+      if (!out.has(key)) out.set(key, t);
+      break;
+    }
+  }
+  return out;
+}
+
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
-  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)));
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();

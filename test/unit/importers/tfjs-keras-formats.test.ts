@@ -1,0 +1,94 @@
+/**
+ * The same TF.js Layers model as other writers store it (test/helpers/tfjs-formats.ts): Keras 3, tf.keras 2
+ * converted from .h5, one weight group per weight. The imported graph computes what TF.js computes on the
+ * model tfjs saved. Session 11 audit: Keras 3 names weights by their variable path under the model's name;
+ * a layer named `bn` took the first weight ending in `/bn/gamma` — DenseNet's `conv1/bn/gamma`, a wrong
+ * result when the shapes agree.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tfjs from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { describe, expect, test } from 'vitest';
+import { loadModel } from '../../../src/importers/index.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput } from '../../../src/isa/program.js';
+import { simulate } from '../../../sim/index.js';
+import { expectClose } from '../../helpers/close.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { randomSamples } from '../../helpers/random-graph.js';
+import { asKeras3, asTfKeras2, groupPerWeight } from '../../helpers/tfjs-formats.js';
+import { buildNestedNet, saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
+
+const L = tfjs.layers;
+const init = (seed: number) => ({ kernelInitializer: tfjs.initializers.glorotUniform({ seed }), biasInitializer: tfjs.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 1 }) });
+const bn = (name: string, seed: number) => L.batchNormalization({
+  name, axis: 3, movingMeanInitializer: tfjs.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed }), movingVarianceInitializer: tfjs.initializers.randomUniform({ minval: 0.3, maxval: 2, seed: seed + 1 }),
+  gammaInitializer: tfjs.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: seed + 2 }), betaInitializer: tfjs.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed + 3 }),
+});
+
+/** DenseNet's naming on [8, 8, 3]: layers `conv1/conv`, `conv1/bn` … and a final `bn` of the same width; ZeroPadding2D, Concatenate axis 3. */
+function denseNetNames(): tf.LayersModel {
+  const x = tfjs.input({ shape: [8, 8, 3], name: 'input_1' });
+  const pad = L.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'zero_padding2d' }).apply(x);
+  const c1 = L.activation({ activation: 'relu', name: 'conv1/relu' }).apply(bn('conv1/bn', 1).apply(L.conv2d({ name: 'conv1/conv', filters: 4, kernelSize: 3, strides: 2, useBias: false, ...init(2) }).apply(pad))) as tf.SymbolicTensor;
+  const c2 = L.conv2d({ name: 'conv2_block1_2_conv', filters: 4, kernelSize: 3, padding: 'same', useBias: false, ...init(3) }).apply(c1) as tf.SymbolicTensor;
+  const cat = L.concatenate({ axis: 3, name: 'conv2_block1_concat' }).apply([c1, c2]) as tf.SymbolicTensor;
+  const t = L.conv2d({ name: 'pool2_conv', filters: 4, kernelSize: 1, useBias: false, ...init(4) }).apply(cat) as tf.SymbolicTensor;
+  const top = L.activation({ activation: 'relu', name: 'relu' }).apply(bn('bn', 5).apply(t));
+  const y = L.dense({ units: 3, name: 'predictions', ...init(6) }).apply(L.globalAveragePooling2d({ name: 'avg_pool' }).apply(top)) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: y, name: 'densenet' });
+}
+
+/** A Sequential [10, 10, 2]: Conv2D, BatchNormalization, ReLU(6), MaxPooling2D, Flatten, Dropout, Dense. */
+function vggLike(): tf.LayersModel {
+  return tfjs.sequential({ name: 'sequential', layers: [
+    L.conv2d({ name: 'block1_conv1', inputShape: [10, 10, 2], filters: 4, kernelSize: 3, padding: 'same', ...init(11) }),
+    bn('block1_bn', 12),
+    L.reLU({ name: 'block1_relu', maxValue: 6 }),
+    L.maxPooling2d({ name: 'block1_pool', poolSize: 2 }),
+    L.flatten({ name: 'flatten' }),
+    L.dropout({ name: 'dropout', rate: 0.5 }),
+    L.dense({ name: 'fc', units: 3, activation: 'softmax', ...init(13) }),
+  ] });
+}
+
+const MODELS: [string, () => tf.LayersModel, number][] = [
+  ['functional, DenseNet layer names', denseNetNames, 192],
+  ['Sequential', vggLike, 200],
+  ["Teachable Machine's nested Sequentials", () => buildNestedNet('teachable'), 192],
+];
+const WRITERS: [string, (dir: string) => void][] = [['Keras 3', asKeras3], ['tf.keras 2 (.h5 converted)', asTfKeras2], ['one weight group per weight', groupPerWeight]];
+
+describe('TF.js Layers models as other writers store them', () => {
+  test.each(MODELS.flatMap(([m, build, size]) => WRITERS.map(([w, edit]) => [m, w, build, size, edit] as const)))('%s, %s: float = TF.js', async (_m, _w, build, size, edit) => {
+    const model = build();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-writer-'));
+    await saveTfjsModel(model, dir);
+    edit(dir);
+    const graph = loadModel(join(dir, 'model.json'));
+    const inputs = randomSamples(6, size, 21, -1, 1);
+    const want = tfjsPredict(model, inputs);
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+  });
+
+  test("Keras 3 DenseNet names: `bn` reads its own statistics, not `conv1/bn`'s; the int8 program: ref = sim, close to float", async () => {
+    const model = denseNetNames();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-writer-'));
+    await saveTfjsModel(model, dir);
+    asKeras3(dir);
+    const graph = loadModel(join(dir, 'model.json'));
+    const inputs = randomSamples(8, 192, 23, 0, 1);
+    const want = tfjsPredict(model, inputs);
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    const range = Math.max(...want.flat()) - Math.min(...want.flat());
+    for (const [i, x] of inputs.entries()) {
+      const codes = quantizeInput(program, x);
+      const ref = interpret(program, codes);
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+      Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
+    }
+  });
+});

@@ -34,6 +34,17 @@ function inboundOf(layer: Json, file: string, name: string): string[] {
   });
 }
 
+/**
+ * The layer names of `output_layers`: Keras 2 and tfjs write a list of [name, node, tensor]; Keras 3 a
+ * structure of them (one model output: the bare [name, node, tensor] in some versions; dict outputs).
+ */
+function tensorRefs(v: unknown): string[] {
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
+  if (Array.isArray(v)) return v.flatMap(tensorRefs);
+  if (isObj(v)) return Object.values(v).flatMap(tensorRefs);
+  return v === undefined || v === null ? [] : [String(v)];
+}
+
 const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
 /** Models nested deeper than this are refused (Teachable Machine nests two). */
 const MAX_NESTING = 32;
@@ -104,7 +115,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
     }
     layers.push({ className: e.className, name: e.name, config: e.config, inbound });
   });
-  const outs = Array.isArray(config['output_layers']) ? (config['output_layers'] as unknown[]).map((o) => String(Array.isArray(o) ? o[0] : o)) : [];
+  const outs = tensorRefs(config['output_layers']);
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
   return { layers, output: rename(outs[0]!) };
 }
@@ -130,11 +141,7 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
     seen.add(l.name);
   }
-  const ends = (key: string): string[] => {
-    const v = isObj(config) ? config[key] : undefined;
-    return Array.isArray(v) ? v.map((e) => String(Array.isArray(e) ? e[0] : e)) : [];
-  };
-  return inlined === undefined ? { layers, functional, outputs: ends('output_layers') } : { layers, functional: true, outputs: [inlined.output] };
+  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers']) : [] } : { layers, functional: true, outputs: [inlined.output] };
 }
 
 function inputShapeOf(cfg: Json): number[] | undefined {

@@ -5,7 +5,7 @@
  * {args, kwargs} of `__keras_tensor__`s, an explicit InputLayer in a Sequential, weights named by
  * their variable path under the model's name), tf.keras 2 saved from Python and converted
  * (`Functional`, an explicit InputLayer, the `model_config` wrapper), and a manifest of one weight
- * group per weight (`--split_weights_by_layer`).
+ * group per weight (`--split_weights_by_layer`). Keras 3's one model output is the bare [name, 0, 0].
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +40,9 @@ function keras3Config(className: string, config: J | J[]): J {
     layers = [{ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: shape, dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null }, ...layers];
     c['build_input_shape'] = shape;
   }
+  // one model output: the bare [name, node, tensor], as some Keras 3 versions write it
+  const outs = c['output_layers'] as unknown[][] | undefined;
+  if (outs?.length === 1) c['output_layers'] = outs[0];
   return { ...c, layers, dtype: policy('float32') };
 }
 

@@ -262,8 +262,13 @@ function zeroPad(x: Layer): Node[] {
 }
 
 function reshape(x: Layer): Node[] {
-  const target = x.get('target_shape');
-  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${JSON.stringify(target)} is not supported (only fully known positive sizes)`);
+  const given = x.get('target_shape');
+  // one unknown size (Keras writes -1, tfjs null) is what the others leave of the input's elements
+  const unknown = Array.isArray(given) ? given.filter((d) => d === -1 || d === null).length : 0;
+  const known = Array.isArray(given) ? given.reduce<number>((a, d) => (Number.isInteger(d) && (d as number) > 0 ? a * (d as number) : a), 1) : 0;
+  const elements = x.ctx.shapeOf(x.one()).reduce((a, b) => a * b, 1);
+  const target = unknown === 1 && Array.isArray(given) && elements % known === 0 ? given.map((d) => (d === -1 || d === null ? elements / known : d)) : given;
+  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${JSON.stringify(given)} is not supported (only positive sizes, at most one of them -1)`);
   // a [L, C] sequence is the map [1, L, C]
   return [{ ...x.base(), inputs: [x.one()], op: 'reshape', shape: target.length === 2 ? [1, ...(target as number[])] : (target as number[]) }];
 }

@@ -2,6 +2,7 @@
 /** Graph clean-ups before quantization: drop no-ops, fold batch norm and padding, fuse activations. */
 import { NnchipError } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
+import { checkGraph } from '../ir/verify.js';
 import { isTable, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
 /**
@@ -150,13 +151,29 @@ export function mergeBatchnorms(g: Graph): Graph {
   return out;
 }
 
-/** softmax / log-softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
+/**
+ * The graph output a softmax reaches through views only (reshape / flatten, each the sole reader) that keep
+ * its channels as the output's last axis, so each output row is one pixel's channels, as the softmax
+ * normalized them (Keras 2.1's MobileNet: softmax on the [1, 1, K] map, then Reshape([K])).
+ */
+function viewsToOutput(g: Graph, n: Node): boolean {
+  let t = n.output;
+  while (!g.outputs.includes(t)) {
+    const readers = g.nodes.filter((m) => m.inputs.includes(t));
+    if (readers.length !== 1 || (readers[0]!.op !== 'reshape' && readers[0]!.op !== 'flatten')) return false;
+    t = readers[0]!.output;
+  }
+  const shapes = checkGraph(g);
+  return t !== n.output && shapes.get(t)?.at(-1) === shapes.get(n.inputs[0]!)?.at(-1);
+}
+
+/** softmax / log-softmax as the last op (or before views to the output, above) → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
 export function dropFinalSoftmax(g: Graph): Graph {
   let out = g;
   for (const n of g.nodes) {
     if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
     const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
-    if (!g.outputs.includes(n.output)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
+    if (!g.outputs.includes(n.output) && !viewsToOutput(g, n)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
     const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }

@@ -1,11 +1,12 @@
 /**
  * The same TF.js Layers model as other writers store it (test/helpers/tfjs-formats.ts): Keras 3, tf.keras 2
- * converted from .h5, one weight group per weight. The imported graph computes what TF.js computes on the
- * model tfjs saved. Session 11 audit: Keras 3 names weights by their variable path under the model's name;
- * a layer named `bn` took the first weight ending in `/bn/gamma` — DenseNet's `conv1/bn/gamma`, a wrong
- * result when the shapes agree.
+ * converted from .h5, one weight group per weight; and models Keras 3 itself described
+ * (test/fixtures/keras3, against Keras's own predictions). Session 11 audit: Keras 3 writes one model output
+ * as a bare [name, 0, 0] (refused as 3 outputs); weights named by a longer path went to the first layer whose
+ * name ended the path: with layer names holding '/' (tfjs and Keras 2 allow them: DenseNet's `conv1/bn` beside
+ * `bn`), layer `bn` took `…/conv1/bn/gamma`, a wrong result when the widths agree.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
@@ -89,6 +90,26 @@ describe('TF.js Layers models as other writers store them', () => {
       const ref = interpret(program, codes);
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
       Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
+    }
+  });
+});
+
+describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.py)', () => {
+  const FIXTURES: [string, string[]][] = [
+    ['cnn', ['pad', 'conv2d', 'batchNorm', 'add', 'concat', 'globalAvgPool', 'dense']],
+    ['seq', ['conv2d', 'pool2d', 'flatten', 'dense']],
+    ['nested', ['conv2d', 'batchNorm', 'pool2d', 'dense']],
+  ];
+  test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
+    const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;
+    const graph = loadModel(join(dir, 'model.json'));
+    for (const op of ops) expect(graph.nodes.map((n) => n.op)).toContain(op);
+    const { inputs, outputs } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { inputs: number[][]; outputs: number[][] };
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, Float32Array.from(x)), outputs[i]!, 1e-4));
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    for (const x of inputs.slice(0, 2)) {
+      const codes = quantizeInput(program, x);
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(interpret(program, codes)));
     }
   });
 });

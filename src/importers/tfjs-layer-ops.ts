@@ -7,7 +7,7 @@
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
-import { add, average, concat, extremum, subtract } from './tfjs-merge-layers.js';
+import { add, average, concat, extremum, subtract, withConstant } from './tfjs-merge-layers.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -16,7 +16,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
-  'Rescaling', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
+  'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
@@ -229,13 +229,16 @@ function permute(x: Layer): Node[] {
 }
 
 /** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
-function batchNorm(x: Layer): Node[] {
-  const shape = x.ctx.shapeOf(x.one());
-  const axis = x.get('axis') ?? -1;
+/** The layer's `axis` must be the channel axis: -1, or as Keras saves it built ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C]). */
+function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
   const axes = Array.isArray(axis) ? axis : [axis];
-  // Keras saves the built axis ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C])
   const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
   if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+}
+
+function batchNorm(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  channelAxis(x, shape, x.get('axis') ?? -1);
   const eps = Number(x.get('epsilon') ?? 0.001);
   const mean = x.weight('moving_mean').data;
   if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
@@ -297,9 +300,32 @@ function rescaling(x: Layer): Node[] {
   return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
 }
 
+/**
+ * Normalization (Keras preprocessing, adapted on data): (x − mean) / max(√variance, 1e-7) per channel, or
+ * with `invert` x · max(√variance, 1e-7) + mean; mean and variance from the config (a number or one per
+ * channel) or the layer's weights. `axis` null (one mean for every value) or the channel axis.
+ */
+function normalization(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const c = shape.at(-1) ?? 1;
+  const axis = x.get('axis');
+  if (axis !== null) channelAxis(x, shape, axis ?? -1);
+  const stat = (key: 'mean' | 'variance'): Float32Array => {
+    const v = x.get(key);
+    const list: unknown = v === undefined || v === null ? Array.from(x.weight(key).data) : typeof v === 'number' ? [v] : v;
+    if (!Array.isArray(list) || (list.length !== 1 && list.length !== c) || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN201', `${key} ${v === undefined || v === null ? 'weight' : JSON.stringify(v)} is not a finite number or one per channel (${c})`);
+    return Float32Array.from({ length: c }, (_, i) => list[list.length === 1 ? 0 : i] as number);
+  };
+  const [mean, variance] = [stat('mean'), stat('variance')];
+  const std = variance.map((v) => Math.max(Math.sqrt(v), 1e-7));
+  if (x.get('invert') === true) return [{ ...x.base(), op: 'batchNorm', scale: std, offset: mean }];
+  return [{ ...x.base(), op: 'batchNorm', scale: std.map((d) => 1 / d), offset: mean.map((m, i) => -m / std[i]!) }];
+}
+
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
 export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext): Node[] {
   const x = new Layer(l, inputs, ctx);
+  if (l.constants !== undefined) return withConstant(x, l.constants);
   switch (l.className) {
     case 'InputLayer':
       return [];
@@ -365,6 +391,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
     case 'Rescaling':
       return rescaling(x);
+    case 'Normalization':
+      return normalization(x);
     case 'Average':
       return average(x);
     case 'Subtract':

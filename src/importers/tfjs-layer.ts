@@ -12,6 +12,8 @@ export interface LayerEntry {
   readonly name: string;
   readonly config: Json;
   readonly inbound: string[];
+  /** Keras 3 operations on a constant (`x / 255.0`): per positional argument, the number, or null for the tensor */
+  readonly constants?: readonly (number | null)[];
 }
 
 export interface LayerContext {

@@ -17,21 +17,29 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
 
-/** Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. */
-function inboundOf(layer: Json, file: string, name: string): string[] {
+/**
+ * Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. Keras 3 writes
+ * {args, kwargs}, whose args may hold numbers beside the tensors (its operations on a constant, `x / 255.0`:
+ * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): those are returned in
+ * `constants`, one entry per argument, null where it is a tensor.
+ */
+function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: (number | null)[] } {
   const nodes = layer['inbound_nodes'];
-  if (nodes === undefined) return [];
+  if (nodes === undefined) return { inbound: [] };
   if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
   if (nodes.length > 1) throw new NnchipError('NN110', 'the layer is applied more than once (shared layers are not supported yet)', { file, layer: name });
   const first = nodes[0] as unknown;
   // Keras 3 writes {args: [tensor]} or, for multi-input layers, {args: [[tensor, tensor]]}
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
-  return list.map((e) => {
-    if (Array.isArray(e) && typeof e[0] === 'string') return e[0];
-    if (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history'])) return String(e['config']['keras_history'][0]);
+  const constants = !Array.isArray(first) && list.some((e) => typeof e === 'number') ? list.map((e) => (typeof e === 'number' ? e : null)) : undefined;
+  const inbound = list.flatMap((e) => {
+    if (typeof e === 'number' && constants !== undefined) return [];
+    if (Array.isArray(e) && typeof e[0] === 'string') return [e[0]];
+    if (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history'])) return [String(e['config']['keras_history'][0])];
     throw new NnchipError('NN107', 'cannot read an inbound node', { file, layer: name });
   });
+  return constants === undefined ? { inbound } : { inbound, constants };
 }
 
 /**
@@ -105,7 +113,8 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       alias.set(e.name, from);
       return;
     }
-    const inbound = e.className === 'InputLayer' ? [] : inboundOf(e.raw, file, e.name).map(rename);
+    const read = e.className === 'InputLayer' ? { inbound: [] } : inboundOf(e.raw, file, e.name);
+    const inbound = read.inbound.map(rename);
     if (isModelClass(e.className)) {
       if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
       const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1);
@@ -113,7 +122,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       alias.set(e.name, inner.output);
       return;
     }
-    layers.push({ className: e.className, name: e.name, config: e.config, inbound });
+    layers.push({ className: e.className, name: e.name, config: e.config, inbound, ...(read.constants === undefined ? {} : { constants: read.constants }) });
   });
   const outs = tensorRefs(config['output_layers']);
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
@@ -134,7 +143,7 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     inlined?.layers ??
     rawLayers.map((l, i): LayerEntry => {
       const e = entryOf(l, i, file);
-      return { className: e.className, name: e.name, config: e.config, inbound: functional ? inboundOf(e.raw, file, e.name) : [] };
+      return { className: e.className, name: e.name, config: e.config, ...(functional ? inboundOf(e.raw, file, e.name) : { inbound: [] }) };
     });
   const seen = new Set<string>();
   for (const l of layers) {

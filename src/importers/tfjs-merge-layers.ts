@@ -71,3 +71,31 @@ export function average(x: Layer): Node[] {
   const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
   return [...sum, { ...x.base(), inputs: [`${x.l.name}/sum`], op: 'batchNorm', scale: new Float32Array(c).fill(1 / x.inputs.length), offset: new Float32Array(c) }];
 }
+
+/**
+ * A Keras 3 operation of a tensor and a number (module keras.src.ops.numpy; `x + 3.0`, `x * (1 / 6)`,
+ * `x / 255.0`, `1.0 - x`): a per-channel scale and offset. A number divided by a tensor is refused.
+ */
+export function withConstant(x: Layer, constants: readonly (number | null)[]): Node[] {
+  const at = constants.findIndex((k) => k !== null);
+  const k = constants[at] as number;
+  const op = x.l.className;
+  if (constants.length !== 2 || x.inputs.length !== 1 || !Number.isFinite(k)) throw x.fail('NN110', `${op} of ${x.inputs.length} tensor(s) and ${constants.length - x.inputs.length} number(s) is not supported (only one tensor and one finite number)`);
+  const first = at === 0; // the number is the first operand
+  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
+  const affine = (scale: number, offset: number): Node[] => [{ ...x.base(), op: 'batchNorm', scale: new Float32Array(c).fill(scale), offset: new Float32Array(c).fill(offset) }];
+  switch (op) {
+    case 'Add':
+      return affine(1, k);
+    case 'Subtract':
+      return first ? affine(-1, k) : affine(1, -k);
+    case 'Multiply':
+      return affine(k, 0);
+    case 'Divide':
+    case 'TrueDivide':
+      if (first || k === 0) throw x.fail('NN110', `${op} ${first ? 'of a number by a tensor (a reciprocal)' : 'by 0'} is not supported`);
+      return affine(1 / k, 0);
+    default:
+      throw x.fail('NN110', `the Keras operation ${op} with a constant is not supported (supported: Add, Subtract, Multiply, Divide, TrueDivide)`);
+  }
+}

@@ -99,6 +99,9 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     ['cnn', ['pad', 'conv2d', 'batchNorm', 'add', 'concat', 'globalAvgPool', 'dense']],
     ['seq', ['conv2d', 'pool2d', 'flatten', 'dense']],
     ['nested', ['conv2d', 'batchNorm', 'pool2d', 'dense']],
+    // Normalization and Keras 3 operations on constants (x / 255.0, ReLU(6)(x + 3) * (1 / 6)) were refused
+    ['tabular', ['batchNorm', 'dense']],
+    ['prep', ['batchNorm', 'conv2d', 'activation', 'globalAvgPool', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;

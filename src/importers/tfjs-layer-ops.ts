@@ -203,8 +203,11 @@ function upsample(x: Layer): Node[] {
   x.map();
   const interpolation = x.get('interpolation') ?? 'nearest';
   if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest and bilinear)`);
-  // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric
-  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]), ...(interpolation === 'bilinear' ? { linear: 'asymmetric' as const } : {}) }];
+  // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric. Keras 3 and TF 2's
+  // Keras 2 resize with half-pixel centres; a Keras 2 model converted to tfjs computes the other in tfjs: it means two things
+  if (interpolation === 'bilinear' && x.ctx.writer === 'keras2') throw x.fail('NN110', 'bilinear UpSampling2D of a Keras 2 model is not supported (TF 2 resizes with half-pixel centres, tfjs without: the model means two things)');
+  const linear = x.ctx.writer === 'keras3' ? ('half_pixel' as const) : ('asymmetric' as const);
+  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]), ...(interpolation === 'bilinear' ? { linear } : {}) }];
 }
 
 function crop(x: Layer): Node[] {
@@ -281,7 +284,9 @@ function relu(x: Layer): Node[] {
   const max = x.get('max_value');
   const slope = x.get('negative_slope') ?? 0;
   const threshold = x.get('threshold') ?? 0;
-  if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0)`);
+  // Keras applies negative_slope (a leaky ReLU), tfjs-layers ignores it: taken from Keras 3 only, where tfjs cannot have written the file
+  if (x.ctx.writer === 'keras3' && threshold === 0 && (max === undefined || max === null) && typeof slope === 'number' && Number.isFinite(slope) && slope !== 0) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: { fn: 'leakyrelu', alpha: slope } }];
+  if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0${x.ctx.writer === 'keras3' ? '; a negative_slope without max_value or threshold' : ''})`);
   if (max === undefined || max === null) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'relu' }];
   if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${JSON.stringify(max)}; expected a positive number`);
   // ReLU-n: a clamp to [0, n], the threshold's lo/hi at the bounds' codes

@@ -20,6 +20,11 @@ export interface LayerContext {
   readonly file: string;
   /** weights keyed `layer/kind` (tfjs-layers.ts `weightsByLayer`) */
   readonly weights: ReadonlyMap<string, Tensor>;
+  /**
+   * Who wrote the topology, where a name means two things: 'tfjs' (tfjs-layers' model.save()), 'keras2'
+   * (Python Keras 2 through tensorflowjs_converter), 'keras3' (Keras 3: `module` keys, keras_version 3.x).
+   */
+  readonly writer: 'tfjs' | 'keras2' | 'keras3';
   /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
   shapeOf(tensor: string): readonly number[];
 }
@@ -68,6 +73,8 @@ export class Layer {
     const a = this.get(key) ?? 'linear';
     const fn = typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a) ? ACTIVATIONS[a] : undefined;
     if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+    // Keras 3's hard_sigmoid is relu6(x + 3) / 6; tfjs's and Keras 2's are 0.2·x + 0.5, clipped
+    if (a === 'hard_sigmoid' && this.ctx.writer === 'keras3') return { fn: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 };
     return fn;
   }
   bias(): Tensor | null {

@@ -191,6 +191,14 @@ export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames:
   return out;
 }
 
+/** Keras 3 marks every layer with `module` and writes keras_version 3.x; tfjs writes "tfjs-layers x.y.z"; Python Keras 2 "2.x". */
+function writerOf(topology: Json): LayerContext['writer'] {
+  const version = String(topology['keras_version'] ?? '');
+  const model = isObj(topology['model_config']) ? topology['model_config'] : topology;
+  if (version.startsWith('3.') || typeof model['module'] === 'string') return 'keras3';
+  return version.startsWith('tfjs') || version === '' ? 'tfjs' : 'keras2';
+}
+
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
@@ -202,6 +210,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const ctx: LayerContext = {
     file,
     weights,
+    writer: writerOf(json['modelTopology']),
     shapeOf: (t) => shapes.get(t) ?? [],
   };
   let prev = '';

@@ -102,6 +102,8 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     // Normalization and Keras 3 operations on constants (x / 255.0, ReLU(6)(x + 3) * (1 / 6)) were refused
     ['tabular', ['batchNorm', 'dense']],
     ['prep', ['batchNorm', 'conv2d', 'activation', 'globalAvgPool', 'dense']],
+    // hard_sigmoid was 0.2x + 0.5 and bilinear upsampling without half-pixel centres (tfjs's meanings): wrong results
+    ['keras3', ['conv2d', 'upsample', 'activation', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;
@@ -115,4 +117,13 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(interpret(program, codes)));
     }
   });
+});
+
+test('bilinear UpSampling2D in a Keras 2 model is refused in one line: TF 2 resizes with half-pixel centres, tfjs without', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-writer-'));
+  await saveTfjsModel(tfjs.sequential({ layers: [L.upSampling2d({ name: 'up', inputShape: [3, 3, 2], size: [2, 2], interpolation: 'bilinear' }), L.flatten({})] }), dir);
+  const tfjsGraph = loadModel(join(dir, 'model.json'));
+  expect(tfjsGraph.nodes.find((n) => n.op === 'upsample')).toMatchObject({ linear: 'asymmetric' });
+  asTfKeras2(dir);
+  expect(() => loadModel(join(dir, 'model.json'))).toThrow(/bilinear UpSampling2D of a Keras 2 model is not supported \(TF 2 resizes with half-pixel centres, tfjs without: the model means two things\)/);
 });

@@ -29,6 +29,7 @@ export const TFJS_ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> 
   silu: { fn: 'silu' },
   mish: { fn: 'mish' },
   leaky_relu: { fn: 'leakyrelu', alpha: 0.2 },
+  hard_tanh: { clip: [-1, 1] },
 };
 
 type Get = (key: string) => unknown;

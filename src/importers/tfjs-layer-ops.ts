@@ -17,9 +17,10 @@ export const SUPPORTED_TFJS_LAYERS = [
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
+  'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
-const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
+const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
 
 /** A weighted node whose activation may be softmax: split into node(linear) + activation(softmax). */
 function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>, fn: Activation | 'softmax'): Node[] {
@@ -261,6 +262,20 @@ function batchNorm(x: Layer): Node[] {
 }
 
 /** padding: n | [h, w] | [[top, bottom], [left, right]]. */
+/** ZeroPadding1D, Cropping1D (`padding` / `cropping` n or [begin, end]) and UpSampling1D (`size`) of a sequence [1, L, C]: the 2-D layers along W. */
+function oneD(x: Layer): Node[] {
+  x.map();
+  sequenceOnly(x);
+  const key = x.l.className === 'ZeroPadding1D' ? 'padding' : 'cropping';
+  const v = x.get(key) ?? 1; // Keras's default for both
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (x.l.className === 'UpSampling1D') return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: [1, x.single('size', 2)] }];
+  if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw x.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a non-negative integer or a pair`);
+  const [begin, end] = p as [number, number];
+  if (key === 'padding') return [{ ...x.base(), op: 'pad', pads: [0, begin, 0, end] }];
+  return [{ ...x.base(), inputs: [x.one()], op: 'crop', crop: [0, begin, 0, end] }];
+}
+
 function zeroPad(x: Layer): Node[] {
   x.channelsLast();
   x.map();
@@ -374,6 +389,10 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return concat(x);
     case 'ZeroPadding2D':
       return zeroPad(x);
+    case 'ZeroPadding1D':
+    case 'Cropping1D':
+    case 'UpSampling1D':
+      return oneD(x);
     case 'Reshape':
       return reshape(x);
     case 'Flatten':

@@ -104,6 +104,8 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     ['prep', ['batchNorm', 'conv2d', 'activation', 'globalAvgPool', 'dense']],
     // hard_sigmoid was 0.2x + 0.5 and bilinear upsampling without half-pixel centres (tfjs's meanings): wrong results
     ['keras3', ['conv2d', 'upsample', 'activation', 'dense']],
+    // Keras-only 1-D layers, Identity, hard_tanh: refused by name before
+    ['seq1d', ['conv2d', 'upsample', 'crop', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;

@@ -12,9 +12,12 @@ export interface LayerEntry {
   readonly name: string;
   readonly config: Json;
   readonly inbound: string[];
-  /** Keras 3 operations on a constant (`x / 255.0`): per positional argument, the number, or null for the tensor */
-  readonly constants?: readonly (number | null)[];
+  /** Keras 3 operations on constants (`x / 255.0`): per positional argument, null for a tensor (see Constant) */
+  readonly constants?: readonly Constant[];
 }
+
+/** An argument of a Keras 3 operation: null for a tensor; numbers (one, or a `__tensor__`'s values flattened); or a string describing anything else. */
+export type Constant = readonly number[] | string | null;
 
 export interface LayerContext {
   readonly file: string;

@@ -9,6 +9,7 @@ import { NnchipError, withFile } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
+import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 
@@ -23,7 +24,7 @@ export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
  * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): those are returned in
  * `constants`, one entry per argument, null where it is a tensor.
  */
-function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: (number | null)[] } {
+function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: Constant[] } {
   const nodes = layer['inbound_nodes'];
   if (nodes === undefined) return { inbound: [] };
   if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
@@ -32,14 +33,26 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
   // Keras 3 writes {args: [tensor]} or, for multi-input layers, {args: [[tensor, tensor]]}
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
-  const constants = !Array.isArray(first) && list.some((e) => typeof e === 'number') ? list.map((e) => (typeof e === 'number' ? e : null)) : undefined;
-  const inbound = list.flatMap((e) => {
-    if (typeof e === 'number' && constants !== undefined) return [];
-    if (Array.isArray(e) && typeof e[0] === 'string') return [e[0]];
-    if (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history'])) return [String(e['config']['keras_history'][0])];
-    throw new NnchipError('NN107', 'cannot read an inbound node', { file, layer: name });
+  const tensorName = (e: unknown): string | undefined =>
+    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? e[0] : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? String(e['config']['keras_history'][0]) : undefined;
+  if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
+    return {
+      inbound: list.map((e) => {
+        const t = tensorName(e);
+        if (t === undefined) throw new NnchipError('NN107', 'cannot read an inbound node', { file, layer: name });
+        return t;
+      }),
+    };
+  }
+  // Keras 3 operations on constants: numbers, `__tensor__` values (preprocess_input's per-channel mean), or other arguments
+  const constants = list.map((e): Constant => {
+    if (tensorName(e) !== undefined) return null;
+    if (typeof e === 'number') return [e];
+    const value = isObj(e) && e['class_name'] === '__tensor__' && isObj(e['config']) ? e['config']['value'] : undefined;
+    const flat = Array.isArray(value) ? (value as unknown[]).flat(8) : [];
+    return flat.length > 0 && flat.every((v) => typeof v === 'number') ? (flat as number[]) : JSON.stringify(e).slice(0, 60);
   });
-  return constants === undefined ? { inbound } : { inbound, constants };
+  return { inbound: list.flatMap((e) => tensorName(e) ?? []), constants };
 }
 
 /**

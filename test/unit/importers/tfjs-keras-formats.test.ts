@@ -6,7 +6,7 @@
  * name ended the path: with layer names holding '/' (tfjs and Keras 2 allow them: DenseNet's `conv1/bn` beside
  * `bn`), layer `bn` took `…/conv1/bn/gamma`, a wrong result when the widths agree.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
@@ -106,6 +106,8 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     ['keras3', ['conv2d', 'upsample', 'activation', 'dense']],
     // Keras-only 1-D layers, Identity, hard_tanh: refused by name before
     ['seq1d', ['conv2d', 'upsample', 'crop', 'dense']],
+    // per-channel constants (`__tensor__` values) were 'cannot read an inbound node — malformed'
+    ['torch', ['batchNorm', 'conv2d', 'globalAvgPool', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;
@@ -128,4 +130,16 @@ test('bilinear UpSampling2D in a Keras 2 model is refused in one line: TF 2 resi
   expect(tfjsGraph.nodes.find((n) => n.op === 'upsample')).toMatchObject({ linear: 'asymmetric' });
   asTfKeras2(dir);
   expect(() => loadModel(join(dir, 'model.json'))).toThrow(/bilinear UpSampling2D of a Keras 2 model is not supported \(TF 2 resizes with half-pixel centres, tfjs without: the model means two things\)/);
+});
+
+test("a Keras 3 operation on another argument (ResNet's preprocess_input: GetItem(x, [..., 2])) is refused in one line", () => {
+  const src = new URL('../../fixtures/keras3/torch/', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-writer-'));
+  const json = JSON.parse(readFileSync(join(src, 'model.json'), 'utf8')) as { modelTopology: { model_config: { config: { layers: { class_name: string; inbound_nodes: { args: unknown[] }[] }[] } } } };
+  const op = json.modelTopology.model_config.config.layers[1]!;
+  op.class_name = 'GetItem';
+  op.inbound_nodes[0]!.args[1] = [{ class_name: '__ellipsis__', config: {} }, 2];
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  copyFileSync(join(src, 'weights.bin'), join(dir, 'weights.bin'));
+  expect(() => loadModel(join(dir, 'model.json'))).toThrow(/^the Keras operation GetItem with the argument \[\{"class_name":"__ellipsis__","config":\{\}\},2\] is not supported$/);
 });

@@ -17,7 +17,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
-  'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D',
+  'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
@@ -342,6 +342,19 @@ function normalization(x: Layer): Node[] {
   return [{ ...x.base(), op: 'batchNorm', scale: std.map((d) => 1 / d), offset: mean.map((m, i) => -m / std[i]!) }];
 }
 
+/**
+ * TimeDistributed of a layer that already acts on the last axis alone (Dense, Activation, the inference
+ * identities): that layer, under the wrapper's name (its weights are the wrapper's).
+ */
+function timeDistributed(l: LayerEntry, inputs: string[], ctx: LayerContext, x: Layer): Node[] {
+  const inner = x.get('layer');
+  const cls = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>)['class_name'] : undefined;
+  const config = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>)['config'] : undefined;
+  if (typeof cls !== 'string' || typeof config !== 'object' || config === null) throw x.fail('NN107', 'the wrapped layer has no class_name/config');
+  if (cls !== 'Dense' && cls !== 'Activation' && !INFERENCE_IDENTITY.has(cls)) throw x.fail('NN110', `TimeDistributed of ${cls} is not supported (only of Dense, Activation and Dropout, which act on the last axis alone)`);
+  return layerToNodes({ className: cls, name: l.name, config: { ...config, name: l.name }, inbound: l.inbound }, inputs, ctx);
+}
+
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
 export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext): Node[] {
   const x = new Layer(l, inputs, ctx);
@@ -389,6 +402,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return concat(x);
     case 'ZeroPadding2D':
       return zeroPad(x);
+    case 'TimeDistributed':
+      return timeDistributed(l, inputs, ctx, x);
     case 'ZeroPadding1D':
     case 'Cropping1D':
     case 'UpSampling1D':

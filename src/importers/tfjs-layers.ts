@@ -181,7 +181,7 @@ function inputShapeOf(cfg: Json): number[] | undefined {
  * path belongs to the longest layer name it ends with, so `…/conv1/bn/gamma` is never `bn`'s gamma.
  * An exact `layer/kind` name wins over a longer path.
  */
-export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames: ReadonlySet<string>): Map<string, Tensor> {
+export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames: ReadonlySet<string>, aliases: ReadonlyMap<string, string> = new Map()): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   const pathed: [string, string, Tensor][] = [];
   for (const [name, t] of weights) {
@@ -191,10 +191,12 @@ export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames:
     if (layerNames.has(owner)) out.set(name, t);
     else pathed.push([owner, name.slice(cut + 1), t]);
   }
-  for (const [owner, kind, t] of pathed) {
+  for (const [path, kind, t] of pathed) {
+    const owner = `/${path}`;
     // the longest '/'-suffix of the path that is a layer's name
     for (let at = owner.indexOf('/'); at >= 0; at = owner.indexOf('/', at + 1)) {
-      const layer = owner.slice(at + 1);
+      const suffix = owner.slice(at + 1);
+      const layer = aliases.get(suffix) ?? suffix;
       if (!layerNames.has(layer)) continue;
       const key = `${layer}/${kind}`;
       if (!out.has(key)) out.set(key, t);
@@ -216,7 +218,9 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)));
+  // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
+  const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();

@@ -108,6 +108,8 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     ['seq1d', ['conv2d', 'upsample', 'crop', 'dense']],
     // per-channel constants (`__tensor__` values) were 'cannot read an inbound node — malformed'
     ['torch', ['batchNorm', 'conv2d', 'globalAvgPool', 'dense']],
+    // TimeDistributed was refused by name
+    ['td', ['conv2d', 'flatten', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;

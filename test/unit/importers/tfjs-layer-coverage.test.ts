@@ -93,6 +93,17 @@ function generator(): tf.LayersModel {
   ] });
 }
 
+/** [8, 3] sequence: Conv1D, TimeDistributed(Dense relu), TimeDistributed(Dropout), Flatten, Dense (TimeDistributed was refused by name). */
+function timeDistributed(): tf.LayersModel {
+  return tfjs.sequential({ layers: [
+    L.conv1d({ inputShape: [8, 3], filters: 4, kernelSize: 3, ...init(81) }),
+    L.timeDistributed({ layer: L.dense({ units: 5, activation: 'relu', ...init(83) }) }),
+    L.timeDistributed({ layer: L.dropout({ rate: 0.5 }) }),
+    L.flatten(),
+    L.dense({ units: 3, ...init(85) }),
+  ] });
+}
+
 describe('TF.js Layers options that map exactly onto the IR', () => {
   const NETS: [string, () => tf.LayersModel, number, string[]][] = [
     ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
@@ -100,6 +111,7 @@ describe('TF.js Layers options that map exactly onto the IR', () => {
     ['Dense on a map (per pixel), GaussianDropout', denseOnMap, 75, ['conv2d', 'flatten', 'dense']],
     ['Maximum of three branches, Minimum of two', extremaNet, 72, ['batchNorm', 'add', 'activation']],
     ['a generator: Dense → Reshape to a map (one copy per pixel) → Conv2DTranspose', generator, 6, ['dense', 'reshape', 'convTranspose']],
+    ['TimeDistributed(Dense), TimeDistributed(Dropout) on a sequence', timeDistributed, 24, ['conv2d', 'flatten', 'dense']],
   ];
   test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {
     const model = build();

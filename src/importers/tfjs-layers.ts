@@ -18,6 +18,14 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
 
+/** A short description of a JSON value for an error line (bounded in depth and length: files may nest without end). */
+function brief(v: unknown, depth = 0): string {
+  if (depth > 2) return '…';
+  if (Array.isArray(v)) return `[${v.slice(0, 4).map((e) => brief(e, depth + 1)).join(',')}${v.length > 4 ? ',…' : ''}]`;
+  if (isObj(v)) return typeof v['class_name'] === 'string' ? v['class_name'].slice(0, 40) : '{…}';
+  return (JSON.stringify(v) ?? String(v)).slice(0, 40);
+}
+
 /**
  * Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. Keras 3 writes
  * {args, kwargs}, whose args may hold numbers beside the tensors (its operations on a constant, `x / 255.0`:
@@ -50,7 +58,7 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
     if (typeof e === 'number') return [e];
     const value = isObj(e) && e['class_name'] === '__tensor__' && isObj(e['config']) ? e['config']['value'] : undefined;
     const flat = Array.isArray(value) ? (value as unknown[]).flat(8) : [];
-    return flat.length > 0 && flat.every((v) => typeof v === 'number') ? (flat as number[]) : JSON.stringify(e).slice(0, 60);
+    return flat.length > 0 && flat.every((v) => typeof v === 'number') ? (flat as number[]) : brief(e);
   });
   return { inbound: list.flatMap((e) => tensorName(e) ?? []), constants };
 }
@@ -59,10 +67,11 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
  * The layer names of `output_layers`: Keras 2 and tfjs write a list of [name, node, tensor]; Keras 3 a
  * structure of them (one model output: the bare [name, node, tensor] in some versions; dict outputs).
  */
-function tensorRefs(v: unknown): string[] {
+function tensorRefs(v: unknown, file: string, depth = 0): string[] {
+  if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
   if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
-  if (Array.isArray(v)) return v.flatMap(tensorRefs);
-  if (isObj(v)) return Object.values(v).flatMap(tensorRefs);
+  if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1));
+  if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1));
   return v === undefined || v === null ? [] : [String(v)];
 }
 
@@ -137,7 +146,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
     }
     layers.push({ className: e.className, name: e.name, config: e.config, inbound, ...(read.constants === undefined ? {} : { constants: read.constants }) });
   });
-  const outs = tensorRefs(config['output_layers']);
+  const outs = tensorRefs(config['output_layers'], file);
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
   return { layers, output: rename(outs[0]!) };
 }
@@ -163,7 +172,7 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
     seen.add(l.name);
   }
-  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers']) : [] } : { layers, functional: true, outputs: [inlined.output] };
+  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [] } : { layers, functional: true, outputs: [inlined.output] };
 }
 
 function inputShapeOf(cfg: Json): number[] | undefined {

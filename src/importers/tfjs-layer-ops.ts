@@ -18,6 +18,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
+  'SeparableConv1D', 'DepthwiseConv1D',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
@@ -139,13 +140,15 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
 }
 
 /** SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation. */
-function separable(x: Layer): Node[] {
+/** SeparableConv2D, or (Keras) SeparableConv1D of a sequence: its kernels [K, C, m] and [1, C·m, F] those of height 1. */
+function separable(x: Layer, oneD = false): Node[] {
   x.channelsLast();
   const input = x.one();
-  const size = x.pair('kernel_size');
-  const strides = x.pair('strides', [1, 1]);
-  const dil = x.pair('dilation_rate', [1, 1]);
-  const dw = x.weight('depthwise_kernel');
+  if (oneD) sequenceOnly(x);
+  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
+  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
+  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const dw = oneD ? asHeightOne(x.weight('depthwise_kernel')) : x.weight('depthwise_kernel');
   if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
   const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
   const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
@@ -154,7 +157,7 @@ function separable(x: Layer): Node[] {
   const depthwise = `${x.l.name}/depthwise`;
   return [
     { name: depthwise, op: 'conv2d', inputs: [input], output: depthwise, kernel: one ? dw : multiplied(dw), bias: null, strides, pads: x.pads(span, strides), depthwise: one, activation: 'linear', ...dilations },
-    ...withActivation({ ...x.base(), inputs: [depthwise], op: 'conv2d', kernel: x.weight('pointwise_kernel'), bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation()),
+    ...withActivation({ ...x.base(), inputs: [depthwise], op: 'conv2d', kernel: oneD ? asHeightOne(x.weight('pointwise_kernel')) : x.weight('pointwise_kernel'), bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation()),
   ];
 }
 
@@ -384,6 +387,10 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return conv(x, false, true);
     case 'SeparableConv2D':
       return separable(x);
+    case 'SeparableConv1D':
+      return separable(x, true);
+    case 'DepthwiseConv1D':
+      return conv(x, true, true);
     case 'MaxPooling1D':
       return pool(x, 'max', true);
     case 'AveragePooling1D':

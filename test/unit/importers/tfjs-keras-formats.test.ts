@@ -110,6 +110,8 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     ['torch', ['batchNorm', 'conv2d', 'globalAvgPool', 'dense']],
     // TimeDistributed was refused by name
     ['td', ['conv2d', 'flatten', 'dense']],
+    // SeparableConv1D and DepthwiseConv1D were refused by name
+    ['sep1d', ['conv2d', 'pool2d', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;

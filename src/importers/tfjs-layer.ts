@@ -28,6 +28,8 @@ export interface LayerContext {
    * (Python Keras 2 through tensorflowjs_converter), 'keras3' (Keras 3: `module` keys, keras_version 3.x).
    */
   readonly writer: 'tfjs' | 'keras2' | 'keras3';
+  /** The model's input is a sequence [L, C] (held as [1, L, C]): Keras's axis 2 of a [1, L, C] tensor is then its channels. */
+  readonly sequenceInput: boolean;
   /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
   shapeOf(tensor: string): readonly number[];
 }

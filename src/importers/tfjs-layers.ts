@@ -175,6 +175,13 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
   return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [] } : { layers, functional: true, outputs: [inlined.output] };
 }
 
+/** How many axes the input declares (without the batch): 2 for a sequence [L, C]. */
+function declaredRank(cfg: Json): number {
+  const s = cfg['batch_input_shape'] ?? cfg['batchInputShape'] ?? cfg['batch_shape'];
+  const t = cfg['input_shape'] ?? cfg['inputShape'];
+  return Array.isArray(s) ? s.length - 1 : Array.isArray(t) ? t.length : 0;
+}
+
 function inputShapeOf(cfg: Json): number[] | undefined {
   const s = cfg['batch_input_shape'] ?? cfg['batchInputShape'] ?? cfg['batch_shape'];
   const t = cfg['input_shape'] ?? cfg['inputShape'];
@@ -233,11 +240,15 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
+  let sequenceInput = false;
   const ctx: LayerContext = {
     file,
     weights,
     writer: writerOf(json['modelTopology']),
     shapeOf: (t) => shapes.get(t) ?? [],
+    get sequenceInput() {
+      return sequenceInput;
+    },
   };
   let prev = '';
   for (const l of layers) {
@@ -247,6 +258,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
       checkedElements(shape, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';
       graphInputs.push({ name: inputName, shape });
+      sequenceInput = declaredRank(l.config) === 2;
       shapes.set(inputName, shape);
       prev = inputName;
       if (l.className === 'InputLayer') continue;

@@ -104,6 +104,15 @@ function timeDistributed(): tf.LayersModel {
   ] });
 }
 
+/** [10, 3] sequence: two Conv1D branches (kernels 3 and 5) joined by Concatenate axis 2, the sequence's channels as Keras counts them (it was refused as not the channel axis), GlobalMaxPooling1D, Dense. */
+function sequenceConcat(): tf.LayersModel {
+  const x = tfjs.input({ shape: [10, 3] });
+  const a = L.conv1d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', ...init(91) }).apply(x) as tf.SymbolicTensor;
+  const b = L.conv1d({ filters: 3, kernelSize: 5, padding: 'same', ...init(93) }).apply(x) as tf.SymbolicTensor;
+  const y = L.dense({ units: 2, ...init(95) }).apply(L.globalMaxPooling1d({}).apply(L.concatenate({ axis: 2 }).apply([a, b]))) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: y });
+}
+
 describe('TF.js Layers options that map exactly onto the IR', () => {
   const NETS: [string, () => tf.LayersModel, number, string[]][] = [
     ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
@@ -112,6 +121,7 @@ describe('TF.js Layers options that map exactly onto the IR', () => {
     ['Maximum of three branches, Minimum of two', extremaNet, 72, ['batchNorm', 'add', 'activation']],
     ['a generator: Dense → Reshape to a map (one copy per pixel) → Conv2DTranspose', generator, 6, ['dense', 'reshape', 'convTranspose']],
     ['TimeDistributed(Dense), TimeDistributed(Dropout) on a sequence', timeDistributed, 24, ['conv2d', 'flatten', 'dense']],
+    ['Conv1D branches joined by Concatenate axis 2 (a sequence\'s channels)', sequenceConcat, 30, ['conv2d', 'concat', 'pool2d', 'dense']],
   ];
   test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {
     const model = build();

@@ -28,9 +28,9 @@ function brief(v: unknown, depth = 0): string {
 
 /**
  * Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. Keras 3 writes
- * {args, kwargs}, whose args may hold numbers beside the tensors (its operations on a constant, `x / 255.0`:
- * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): those are returned in
- * `constants`, one entry per argument, null where it is a tensor.
+ * {args, kwargs}, whose args may hold constants beside the tensors (its operations on constants, `x / 255.0`:
+ * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): then `constants` has one entry
+ * per argument (tfjs-layer.ts `Constant`).
  */
 function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: Constant[] } {
   const nodes = layer['inbound_nodes'];
@@ -192,10 +192,10 @@ function inputShapeOf(cfg: Json): number[] | undefined {
 
 /**
  * Weights keyed `layer/kind` by the layer that owns them. Writers name a weight by its layer (tfjs:
- * `conv1/kernel`), or by a path ending in the layer's name (Keras 3: `densenet121/conv1/bn/gamma`; nested
- * models). A layer name may itself hold '/' and end like another's (DenseNet's `conv1/bn` and `bn`): a
- * path belongs to the longest layer name it ends with, so `…/conv1/bn/gamma` is never `bn`'s gamma.
- * An exact `layer/kind` name wins over a longer path.
+ * `conv1/kernel`), or by a path ending in the layer's name (Keras 3: `seq/dense/kernel`, `inner/inner_dense/kernel`;
+ * a wrapper's inner layer through `aliases`). A layer name may itself hold '/' and end like another's (Keras 2's
+ * DenseNet: `conv1/bn` and `bn`): a path belongs to the longest layer name it ends with, so `…/conv1/bn/gamma` is
+ * never `bn`'s gamma. An exact `layer/kind` name wins over a longer path.
  */
 export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames: ReadonlySet<string>, aliases: ReadonlyMap<string, string> = new Map()): Map<string, Tensor> {
   const out = new Map<string, Tensor>();

@@ -7,7 +7,8 @@
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
-import { add, average, concat, extremum, subtract, withConstant } from './tfjs-merge-layers.js';
+import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
+import { add, average, concat, extremum, subtract } from './tfjs-merge-layers.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -409,6 +410,10 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return concat(x);
     case 'ZeroPadding2D':
       return zeroPad(x);
+    case 'Mean':
+    case 'Max':
+      spatialAxes(x);
+      return globalPool(x, l.className === 'Mean' ? 'avg' : 'max');
     case 'TimeDistributed':
       return timeDistributed(l, inputs, ctx, x);
     case 'ZeroPadding1D':
@@ -448,6 +453,7 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return extremum(x, l.className === 'Maximum');
     default:
       if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
+      if (Object.hasOwn(KERAS_UNARY_OPS, l.className)) return unaryOp(x, KERAS_UNARY_OPS[l.className]!);
       throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);
   }
 }

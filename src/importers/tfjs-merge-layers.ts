@@ -4,7 +4,7 @@
  * nodes: sums, per-channel scales and ReLUs, exact; tfjs-layer-ops.ts dispatches to them.
  */
 import type { Node } from '../ir/graph.js';
-import type { Constant, Layer } from './tfjs-layer.js';
+import type { Layer } from './tfjs-layer.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
@@ -72,36 +72,4 @@ export function average(x: Layer): Node[] {
   const sum = add(x, `${x.l.name}/sum`);
   const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
   return [...sum, { ...x.base(), inputs: [`${x.l.name}/sum`], op: 'batchNorm', scale: new Float32Array(c).fill(1 / x.inputs.length), offset: new Float32Array(c) }];
-}
-
-/**
- * A Keras 3 operation of a tensor and a constant (module keras.src.ops.numpy; `x + 3.0`, `x * (1 / 6)`,
- * `x / 255.0`, `1.0 - x`, preprocess_input's per-channel mean and std): a per-channel scale and offset.
- * A constant divided by a tensor is refused, as is any other argument (GetItem's indices, …).
- */
-export function withConstant(x: Layer, constants: readonly Constant[]): Node[] {
-  const op = x.l.className;
-  const other = constants.find((k): k is string => typeof k === 'string');
-  if (other !== undefined) throw x.fail('NN110', `the Keras operation ${op} with the argument ${other} is not supported`);
-  const at = constants.findIndex((k) => k !== null);
-  const c = x.ctx.shapeOf(x.inputs[0] ?? '').at(-1) ?? 1;
-  const k = constants[at] as readonly number[];
-  if (constants.length !== 2 || x.inputs.length !== 1 || (k.length !== 1 && k.length !== c) || k.some((v) => !Number.isFinite(v))) throw x.fail('NN110', `${op} of ${x.inputs.length} tensor(s) and ${constants.length - x.inputs.length} constant(s) is not supported (only one tensor and one finite number, or one per channel)`);
-  const first = at === 0; // the constant is the first operand
-  const kc = Float32Array.from({ length: c }, (_, i) => k[k.length === 1 ? 0 : i]!);
-  const affine = (scale: (v: number) => number, offset: (v: number) => number): Node[] => [{ ...x.base(), op: 'batchNorm', scale: kc.map(scale), offset: kc.map(offset) }];
-  switch (op) {
-    case 'Add':
-      return affine(() => 1, (v) => v);
-    case 'Subtract':
-      return first ? affine(() => -1, (v) => v) : affine(() => 1, (v) => -v);
-    case 'Multiply':
-      return affine((v) => v, () => 0);
-    case 'Divide':
-    case 'TrueDivide':
-      if (first || kc.some((v) => v === 0)) throw x.fail('NN110', `${op} ${first ? 'of a constant by a tensor (a reciprocal)' : 'by 0'} is not supported`);
-      return affine((v) => 1 / v, () => 0);
-    default:
-      throw x.fail('NN110', `the Keras operation ${op} with a constant is not supported (supported: Add, Subtract, Multiply, Divide, TrueDivide)`);
-  }
 }

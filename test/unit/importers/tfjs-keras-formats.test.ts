@@ -112,6 +112,8 @@ describe('Keras 3 models as Keras 3 describes them (test/fixtures/keras3/export.
     ['td', ['conv2d', 'flatten', 'dense']],
     // SeparableConv1D and DepthwiseConv1D were refused by name
     ['sep1d', ['conv2d', 'pool2d', 'dense']],
+    // keras.ops in a functional model (Relu6, Sigmoid, Negative, Maximum, Minimum, Mean, …) were refused by name
+    ['ops', ['conv2d', 'activation', 'batchNorm', 'globalAvgPool', 'dense']],
   ];
   test.each(FIXTURES)('%s: float = Keras; the int8 program: ref = sim, close to float', (name, ops) => {
     const dir = new URL(`../../fixtures/keras3/${name}/`, import.meta.url).pathname;

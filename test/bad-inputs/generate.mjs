@@ -383,8 +383,10 @@ function readingCases() {
     'explore-grid-huge': { files: tiny, args: ['explore', '$DIR/model.json', '--out', '$OUT', '--sram-kib', Array.from({ length: 1000 }, (_, i) => i + 1).join(','), '--batch', Array.from({ length: 1000 }, (_, i) => i + 1).join(',')] },
     'batch-over-program': {
       files: { ...wide, 'config.json': { accDepth: 2, outDepth: 2 } },
-      args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000'],
+      args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000', '--max-instructions', '100000000'],
     },
+    // every lowering's instructions, predicted from the shapes before any is emitted: a 4M-weight dense layer on a 1x1 array took 3.3 GB and 45 s, a larger one V8's heap abort
+    'lower-over-max-instructions': { files: tiny, args: [...LOWER, '--array', '1x1', '--max-instructions', '20'] },
     // a back end or board named after an Object.prototype key crashed (NN901: "runner is not a function")
     'run-backend-proto-key': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/calibration.json', '--backend', 'constructor'] },
     'verilog-board-proto-key': { files: tiny, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--board', 'constructor'] },

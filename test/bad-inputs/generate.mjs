@@ -189,6 +189,13 @@ const cases = {
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),
   'onnx-softmax-in-the-middle': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'soft', opType: 'Softmax', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
+  // a negative external offset was reported as a size mismatch ("48 bytes at offset -4 but its shape needs 48")
+  'onnx-external-offset-negative': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '-4' }] } } }), 'w.bin': weights(12) }, args: LOWER_ONNX },
+  // an attribute given twice (the ONNX checker refuses it): one of the two applied, silently
+  'onnx-attribute-twice': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [1, 1] }, { name: 'strides', type: 7, ints: [2, 2] }] }],
+  })),
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'erf', opType: 'Erf', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
@@ -368,6 +375,8 @@ function readingCases() {
     // a label no output can be counted as a miss: a file of 1-based labels gave a plausible accuracy
     'eval-label-outside': { files: { ...tiny, 'labeled.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]], labels: [1, 2] } }, args: ['eval', '$DIR/model.json', '--data', '$DIR/labeled.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
+    // an explore.json cut short: the error said to merge the shards of a sweep, and named the file twice
+    'report-explore-truncated': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 1, "meta": {"model": "tin' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     // explore.json (report --explore) and shards (explore merge) were read whole, whatever they were: /dev/zero never
     // ended, a FIFO waited for ever, a 600 MB shard failed as an internal error (longer than a string can be)
     'report-explore-dev-zero': { files: tiny, args: ['report', '$DIR/model.json', '-o', '$OUT', '--explore', '/dev/zero'] },

@@ -113,3 +113,14 @@ export function withFile<T>(file: string, fn: () => T): T {
 }
 
 export { EXIT };
+
+/**
+ * A value read from a JSON file, as message text: JSON, except that a number JSON cannot hold shows
+ * as itself (JSON.parse reads 1e400 as Infinity, which JSON.stringify writes as null: a field of
+ * 1e400 was reported as "null").
+ */
+export function shownValue(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  const text = JSON.stringify(v, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x));
+  return text === undefined ? String(v) : text.replace(/"\\u0000(-?Infinity|NaN)"/g, '$1');
+}

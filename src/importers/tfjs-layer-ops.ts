@@ -4,6 +4,7 @@
  * IR's [H, W, C], so weights are taken as stored; 1-D sequences [L, C] are maps [1, L, C], so a
  * Conv1D is a convolution of height 1. Shapes of earlier tensors come from the caller.
  */
+import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
@@ -34,7 +35,7 @@ function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convT
 function dense(x: Layer): Node[] {
   const kernel = x.weight('kernel');
   const units = x.get('units');
-  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${JSON.stringify(units)}; expected a positive integer`);
+  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${shownValue(units)}; expected a positive integer`);
   if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   // Keras applies Dense to the last axis: on a map [H, W, C] or a sequence [1, L, C], per pixel (a 1×1 convolution)
   if (x.ctx.shapeOf(x.one()).length === 3) {
@@ -61,7 +62,7 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   const stored = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
   let kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
   const [kh, kw, , cout] = kernel.shape;
-  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   let isDepthwise = depthwise;
   if (depthwise) {
     const mult = x.get('depth_multiplier') ?? 1;
@@ -144,7 +145,7 @@ function separable(x: Layer): Node[] {
   const strides = x.pair('strides', [1, 1]);
   const dil = x.pair('dilation_rate', [1, 1]);
   const dw = x.weight('depthwise_kernel');
-  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
+  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
   const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
   const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
@@ -234,7 +235,7 @@ function batchNorm(x: Layer): Node[] {
   const axes = Array.isArray(axis) ? axis : [axis];
   // Keras saves the built axis ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C])
   const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
   const eps = Number(x.get('epsilon') ?? 0.001);
   const mean = x.weight('moving_mean').data;
   if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
@@ -274,7 +275,7 @@ function relu(x: Layer): Node[] {
   const threshold = x.get('threshold') ?? 0;
   if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0)`);
   if (max === undefined || max === null) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'relu' }];
-  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${JSON.stringify(max)}; expected a positive number`);
+  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${shownValue(max)}; expected a positive number`);
   // ReLU-n: a clamp to [0, n], the threshold's lo/hi at the bounds' codes
   return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : { clip: [0, max] } }];
 }
@@ -285,7 +286,7 @@ function rescaling(x: Layer): Node[] {
   const perChannel = (key: string, fallback: number): Float32Array => {
     const v = x.get(key) ?? fallback;
     const list = typeof v === 'number' ? Array<number>(c).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a finite number or one per channel (${c})`);
+    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a finite number or one per channel (${c})`);
     return Float32Array.from(list as number[]);
   };
   return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];

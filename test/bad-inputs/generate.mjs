@@ -375,6 +375,11 @@ function readingCases() {
     // a label no output can be counted as a miss: a file of 1-based labels gave a plausible accuracy
     'eval-label-outside': { files: { ...tiny, 'labeled.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]], labels: [1, 2] } }, args: ['eval', '$DIR/model.json', '--data', '$DIR/labeled.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
+    // a trailing comma (JSON has none) was "sample 1 contains ?, not a number"
+    'input-trailing-comma': run('[[0.1, 0.2, 0.3, 0.4],]'),
+    // JSON.parse reads 1e400 as Infinity, which messages printed as null ("config field \"rows\" is null")
+    'config-field-infinite': { files: { ...tiny, 'config.json': '{"rows": 1e400}' }, args: [...LOWER, '--config', '$DIR/config.json'] },
+    'units-infinite': { files: { ...tiny, 'model.json': JSON.stringify(model({ modelTopology: topology([dense('dense_1', '__INF__', { batch_input_shape: [null, 4] }), LAYERS[1]]) })).replace('"__INF__"', '1e400') }, args: LOWER },
     // an explore.json cut short: the error said to merge the shards of a sweep, and named the file twice
     'report-explore-truncated': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 1, "meta": {"model": "tin' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     // explore.json (report --explore) and shards (explore merge) were read whole, whatever they were: /dev/zero never

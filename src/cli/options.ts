@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NnchipError } from '../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, type Limits } from '../importers/limits.js';
 import { syntheticCalibration } from '../importers/topology.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
@@ -67,6 +67,7 @@ export function configFrom(f: CompileFlags): ArrayConfig {
       throw new NnchipError('NN402', `cannot read the config as JSON (${(e as Error).message.split('\n')[0]})`, { file: f.config });
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NnchipError('NN402', 'the config must be a JSON object', { file: f.config });
+    if (nestedDeeperThan(json)) throw new NnchipError('NN402', `nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file: f.config });
     // own fields only: "__proto__", "toString" or "constructor" are not machine parameters
     const unknown = Object.keys(json).find((k) => !Object.hasOwn(DEFAULT_CONFIG, k));
     if (unknown !== undefined) throw new NnchipError('NN402', `unknown config field ${JSON.stringify(unknown)}; known fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`, { file: f.config });

@@ -3,7 +3,7 @@
  * Canonical JSON forms of sweep metas and point results (fixed key order, so equal data gives
  * equal bytes) and the checked readers that turn parsed JSON back into them.
  */
-import { NnchipError, shownValue } from '../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
 import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
@@ -157,8 +157,11 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
 /** Parse JSON text or fail with NN502 naming the file (and the line for JSON lines). */
 export function parseJson(text: string, file: string, where: string): unknown {
   try {
-    return JSON.parse(text);
+    const json: unknown = JSON.parse(text);
+    if (nestedDeeperThan(json)) throw new NnchipError('NN502', `${where}: `+`nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file });
+    return json;
   } catch (e) {
+    if (e instanceof NnchipError) throw e;
     throw new NnchipError('NN502', `${where}: invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
 }

@@ -380,6 +380,9 @@ function readingCases() {
     // JSON.parse reads 1e400 as Infinity, which messages printed as null ("config field \"rows\" is null")
     'config-field-infinite': { files: { ...tiny, 'config.json': '{"rows": 1e400}' }, args: [...LOWER, '--config', '$DIR/config.json'] },
     'units-infinite': { files: { ...tiny, 'model.json': JSON.stringify(model({ modelTopology: topology([dense('dense_1', '__INF__', { batch_input_shape: [null, 4] }), LAYERS[1]]) })).replace('"__INF__"', '1e400') }, args: LOWER },
+    // a field nested 20,000 deep: JSON.parse takes it, the message quoting it overflowed the stack (NN901)
+    'model-json-deep-field': { files: { ...tiny, 'model.json': JSON.stringify(model()).replace('"units":3', `"units":${'['.repeat(20_000)}${']'.repeat(20_000)}`) }, args: LOWER },
+    'config-deep-field': { files: { ...tiny, 'config.json': `{"rows":${'['.repeat(20_000)}${']'.repeat(20_000)}}` }, args: [...LOWER, '--config', '$DIR/config.json'] },
     // an explore.json cut short: the error said to merge the shards of a sweep, and named the file twice
     'report-explore-truncated': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 1, "meta": {"model": "tin' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     // explore.json (report --explore) and shards (explore merge) were read whole, whatever they were: /dev/zero never

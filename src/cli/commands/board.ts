@@ -13,7 +13,7 @@ import { buildBoardBitstream, type BoardBitstreamReport } from '../../board/bits
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
-import { NnchipError } from '../../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../../diagnostics/error.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
@@ -45,6 +45,7 @@ function readBoardDir(dir: string): BoardDesign {
   } catch {
     throw new NnchipError('NN515', `${file} is not valid JSON`);
   }
+  if (nestedDeeperThan(manifest)) throw new NnchipError('NN515', `${file} nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`);
   const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'machineId', 'programId', 'capacity'] as const;
   if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
     throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);

@@ -196,6 +196,18 @@ const cases = {
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [1, 1] }, { name: 'strides', type: 7, ints: [2, 2] }] }],
   })),
+  // a per-channel input given as one value (Conv's B, BatchNormalization's scale): broadcast to every channel, which ONNX Runtime refuses
+  'onnx-conv-bias-one-value': onnxCase(onnxModel({
+    input: [1, 2, 3, 3],
+    inits: { K: f32('K', [2, 2, 1, 1], 4), B: f32('B', [1], 1) },
+    nodes: [{ name: 'conv', opType: 'Conv', input: ['x', 'K', 'B'], output: ['y'] }],
+  })),
+  // a negative variance: "scale element 0 is NaN", the derived value, not the cause
+  'onnx-batchnorm-negative-variance': onnxCase(onnxModel({
+    input: [1, 2, 3, 3],
+    inits: { g: f32('g', [2], 2), b: f32('b', [2], 2), m: f32('m', [2], 2), v: { name: 'v', dims: [2], dataType: 1, floatData: [1, -1] } },
+    nodes: [{ name: 'bn', opType: 'BatchNormalization', input: ['x', 'g', 'b', 'm', 'v'], output: ['y'] }],
+  })),
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'erf', opType: 'Erf', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),

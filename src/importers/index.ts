@@ -107,9 +107,11 @@ function isGraphModel(json: Record<string, unknown>): boolean {
 
 /** ONNX by extension, or by its first byte (field 1, ir_version, as a varint: 0x08) when not JSON. */
 function looksLikeOnnx(path: string, bytes: Buffer): boolean {
-  if (/\.onnx$/i.test(path)) return true;
   const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
-  return bytes[first] === 0x08;
+  // "{" opens no ONNX protobuf (field 15, a group): a JSON model named .onnx is read as the JSON it is
+  // (it was "not a valid ONNX protobuf (invalid wire type 4 at offset 118)")
+  if (bytes[first] === 0x7b) return false;
+  return /\.onnx$/i.test(path) || bytes[first] === 0x08;
 }
 
 /** Control bytes other than whitespace in the first 64: not text (a JSON error would quote them as garbage). */

@@ -98,6 +98,8 @@ const cases = {
   'short-shard': { files: { 'model.json': model(), 'weights.bin': weights(20) } },
   'long-shard': { files: { 'model.json': model(), 'weights.bin': weights(30) } },
   'path-traversal': { files: { 'model.json': model({ weightsManifest: [{ paths: ['../sentinel.bin'], weights: SPECS }] }) } },
+  // Windows separators: "..\\sentinel.bin" leaves the folder on Windows (it was a "missing" file here)
+  'path-traversal-windows': { files: { 'model.json': model({ weightsManifest: [{ paths: ['..\\sentinel.bin'], weights: SPECS }] }) } },
   'absolute-path': { files: { 'model.json': model({ weightsManifest: [{ paths: ['/etc/passwd'], weights: SPECS }] }) } },
   'symlink-escape': { files: { 'model.json': model() }, symlink: ['weights.bin', '../sentinel.bin'] },
   'shape-mismatch': {

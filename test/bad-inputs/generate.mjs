@@ -100,6 +100,8 @@ const cases = {
   'path-traversal': { files: { 'model.json': model({ weightsManifest: [{ paths: ['../sentinel.bin'], weights: SPECS }] }) } },
   // Windows separators: "..\\sentinel.bin" leaves the folder on Windows (it was a "missing" file here)
   'path-traversal-windows': { files: { 'model.json': model({ weightsManifest: [{ paths: ['..\\sentinel.bin'], weights: SPECS }] }) } },
+  // URL-encoded: TF.js fetches shards as URLs, and a URL reads "%2e%2e/" as "../" (it was a "missing" file here)
+  'path-traversal-url-encoded': { files: { 'model.json': model({ weightsManifest: [{ paths: ['%2e%2e/sentinel.bin'], weights: SPECS }] }) } },
   'absolute-path': { files: { 'model.json': model({ weightsManifest: [{ paths: ['/etc/passwd'], weights: SPECS }] }) } },
   'symlink-escape': { files: { 'model.json': model() }, symlink: ['weights.bin', '../sentinel.bin'] },
   'shape-mismatch': {

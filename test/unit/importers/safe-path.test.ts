@@ -41,3 +41,14 @@ describe('weight paths', () => {
     expect(failure(() => resolveInside(model, 'data\\nope.bin', 'model.json')).detail).toBe('weight file "data\\nope.bin" is missing (also as "data/nope.bin")');
   });
 });
+
+describe('URL-encoded weight paths (TF.js fetches shards as URLs)', () => {
+  test('"%2e%2e/" is "../" to a URL: refused; "%20" finds the file with a space', () => {
+    writeFileSync(join(model, 'data', 'my w.bin'), 'w');
+    expect(resolveInside(model, 'data/my%20w.bin', 'model.json')).toBe(join(model, 'data', 'my w.bin'));
+    for (const name of ['%2e%2e/outside.bin', '%2E%2E%2Foutside.bin', 'data/%2e%2e/%2e%2e/outside.bin']) expect(failure(() => resolveInside(model, name, 'model.json')).detail).toBe(`weights path "${name}" leaves the model's folder`);
+    expect(failure(() => resolveInside(model, '%2Fetc%2Fpasswd', 'model.json')).detail).toBe('weights path "%2Fetc%2Fpasswd" is absolute');
+    // a malformed escape is a plain name
+    expect(failure(() => resolveInside(model, 'w%zz.bin', 'model.json')).detail).toBe('weight file "w%zz.bin" is missing');
+  });
+});

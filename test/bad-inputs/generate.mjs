@@ -212,6 +212,8 @@ const cases = {
     inits: { g: f32('g', [2], 2), b: f32('b', [2], 2), m: f32('m', [2], 2), v: { name: 'v', dims: [2], dataType: 1, floatData: [1, -1] } },
     nodes: [{ name: 'bn', opType: 'BatchNormalization', input: ['x', 'g', 'b', 'm', 'v'], output: ['y'] }],
   })),
+  // a node with no op type: "unsupported ops  ×1" (an op named "")
+  'onnx-node-no-op-type': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'what', opType: '', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'erf', opType: 'Erf', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),

@@ -94,7 +94,7 @@ export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {})
   const words = capacity.programWords ?? (p.instructions.length <= PROGRAM_WORDS_BUDGET ? p.instructions.length : PROGRAM_WINDOW_WORDS);
   const progDepth = pow2AtLeast(Math.max(words, capacity.progDepth ?? 0));
   if (progDepth > PROGRAM_WORDS_BUDGET) {
-    throw new NnchipError('NN405', `an instruction RAM of ${progDepth} words of 16 bytes: the board design allows ${PROGRAM_WORDS_BUDGET} (16 block RAMs of the ${b.title}; set --program-words ≤ ${PROGRAM_WORDS_BUDGET}: a longer program streams through it from flash)`);
+    throw new NnchipError('NN405', `an instruction RAM of ${fmtInt(progDepth)} words of 16 bytes: the board design allows ${fmtInt(PROGRAM_WORDS_BUDGET)} (16 block RAMs of the ${b.title}; set --program-words ≤ ${PROGRAM_WORDS_BUDGET}: a longer program streams through it from flash)`);
   }
   const ramBytes = Math.max(1, p.dramSize - p.constants.length, capacity.ramBytes ?? 0);
   // the DRAM addresses reach the whole RAM region, however large it was asked to be
@@ -136,10 +136,10 @@ const clog2 = (n: number): number => Math.max(1, Math.ceil(Math.log2(Math.max(n,
 /** NN405 unless the board holds the RAM region and the flash image of `p` (verilog --board and board flash-image). */
 export function checkImageFits(p: Program, b: Board, ramBytes: number, imageBytes: number): void {
   if (ramBytes > RAM_BUDGET[b.device]) {
-    throw new NnchipError('NN405', `the board RAM region (input, output, activations) needs ${ramBytes} bytes; the ${b.title} has room for ${RAM_BUDGET[b.device]} beside the core`, { hint: 'use a model with smaller inputs, outputs and activations (or a smaller --batch), or a board with more block RAM' });
+    throw new NnchipError('NN405', `the board RAM region (input, output, activations) needs ${fmtInt(ramBytes)} bytes; the ${b.title} has room for ${fmtInt(RAM_BUDGET[b.device])} beside the core`, { hint: 'use a model with smaller inputs, outputs and activations (or a smaller --batch), or a board with more block RAM' });
   }
   if (b.imageOffset + imageBytes > b.flashBytes) {
-    throw new NnchipError('NN405', `the flash image needs ${imageBytes} bytes above offset ${b.imageOffset}; the ${b.title} flash holds ${b.flashBytes} bytes`, { hint: 'use a model with fewer weights (or a shorter program), or a board with a larger flash' });
+    throw new NnchipError('NN405', `the flash image needs ${fmtInt(imageBytes)} bytes above offset ${fmtInt(b.imageOffset)}; the ${b.title} flash holds ${fmtInt(b.flashBytes)} bytes`, { hint: 'use a model with fewer weights (or a shorter program), or a board with a larger flash' });
   }
   // the beat is min(dramBytesPerCycle, widest row): an "ideal DRAM" config on a small array fits
   const beat = dramBeatBytes(p.config);

@@ -60,7 +60,8 @@ export const SIMD = {
   'v128.and': [0x4e, -1], 'v128.or': [0x50, -1], 'f64x2.ge': [0x4c, -1], 'f64x2.trunc': [0x7a, -1], 'f64x2.nearest': [0x94, -1],
   'f64x2.abs': [0xec, -1], 'f64x2.sub': [0xf1, -1], 'f64x2.div': [0xf3, -1],
   'f32x4.splat': [0x13, -1], 'f32x4.trunc': [0x69, -1], 'f32x4.add': [0xe4, -1], 'f32x4.mul': [0xe6, -1], 'i32x4.trunc_sat_f32x4_s': [0xf8, -1],
-  'f32x4.demote_f64x2_zero': [0x5e, -1], 'f64x2.promote_low_f32x4': [0x5f, -1], 'i32x4.extend_low_i16x8_s': [0xa7, -1],
+  'f32x4.sub': [0xe5, -1], 'f32x4.pmin': [0xea, -1], 'f32x4.pmax': [0xeb, -1], 'i32x4.max_s': [0xb8, -1], 'i32x4.gt_s': [0x3b, -1],
+  'v128.any_true': [0x53, -1], 'f32x4.demote_f64x2_zero': [0x5e, -1], 'f64x2.promote_low_f32x4': [0x5f, -1], 'i32x4.extend_low_i16x8_s': [0xa7, -1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type SimdOp = keyof typeof SIMD;
 

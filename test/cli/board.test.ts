@@ -148,7 +148,7 @@ describe('nnchip verilog --board and nnchip board', () => {
     const out = join(work, 'wide.bin');
     const r = nnchip(['board', 'flash-image', hw, '--model', wide, '--input-range', '0,1', '--array', '2x2', '-o', out]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/^error NN405: the board RAM region \(input, output, activations\) needs \d+ bytes; the iCE40-HX8K breakout \(CT256\) has room for 8192 beside the core — use a model with smaller inputs/m);
+    expect(r.stderr).toMatch(/^error NN405: the board RAM region \(input, output, activations\) needs [\d,]+ bytes; the iCE40-HX8K breakout \(CT256\) has room for 8,192 beside the core — use a model with smaller inputs/m);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(work, 'wide.nnp'))).toBe(false);
   });

@@ -8,7 +8,7 @@ import { batchOf, pixelAddress, type DramTensor, type Program } from '../../isa/
 import type { GlobalConst } from '../../wasm-encoding/binary.js';
 import { Func } from '../../wasm-encoding/code.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from './kernels/float.js';
-import { fastQuantizer } from './kernels/float-fast.js';
+import { f32x4Applies, fastQuantizer, quantizeF32x4Kernel } from './kernels/float-fast.js';
 import type { FuncTable } from './kernels/shared.js';
 import type { MemoryPlan } from './plan/memory.js';
 
@@ -61,7 +61,9 @@ export function addEdges(table: FuncTable, p: Program, plan: MemoryPlan, run: nu
   const entry = (elem: FloatElem): number => {
     const f = new Func(`run_${elem}`, []);
     const rounding = elem === 'f32' ? fast?.rounding : undefined;
-    if (inVec) f.code.i32(staging.input).i32(input.offset).i32(input.rows * input.rowBytes).f64(input.scale).f64(input.zp).f64(fast?.inv ?? 0).call(quantizeVecKernel(table, elem, rounding));
+    // float32 four per vector where that is proven exact (kernels/float-fast.ts), the f64 step as its fallback
+    const vec = (): number => (elem === 'f32' && f32x4Applies(input.scale, input.zp) ? quantizeF32x4Kernel(table, rounding) : quantizeVecKernel(table, elem, rounding));
+    if (inVec) f.code.i32(staging.input).i32(input.offset).i32(input.rows * input.rowBytes).f64(input.scale).f64(input.zp).f64(fast?.inv ?? 0).call(vec());
     else f.code.call(quantizePixelsKernel(table, elem, input, staging.input));
     f.code.call(run);
     if (outVec) f.code.i32(output.offset).i32(staging.output).i32(output.rows * output.rowBytes).f64(output.scale).f64(output.zp).call(dequantizeVec);

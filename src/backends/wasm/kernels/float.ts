@@ -13,7 +13,7 @@ export type FloatElem = 'f32' | 'f64';
 export const ELEM_BYTES: Readonly<Record<FloatElem, number>> = { f32: 4, f64: 8 };
 
 /** Codes produced per step of the SIMD quantizer (8 f64x2 pairs narrowed into one i8x16). */
-const QUANT_STEP = 16;
+export const QUANT_STEP = 16;
 
 /**
  * One value, as quantizeToInt8 computes it: y = x / scale (the same double division); the rounded
@@ -35,30 +35,40 @@ export function scalarLocals(f: Func, scale: number, zp: number) {
   return { y: f.local('f64'), a: f.local('f64'), r: f.local('f64'), q: f.local('i32'), scale, zp };
 }
 
-/**
- * quantize_vec_<elem>(src, dst, n, scale, zp, inv): n values at src → n codes at dst, 16 per SIMD
- * step, the last n mod 16 one by one (quantizeOne). Writes exactly n bytes, reads exactly n values.
- * `fast` (float32 only): y = x·inv, then nearest(y + zp) ('even') or trunc(y + copysign(½, y)) + zp
- * ('away') instead of the division and the exact rounding — only where float-fast.ts proved that
- * rounding exact for this scale and zero point; without `fast`, inv is unused.
- */
-export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast?: FastRounding): number {
-  const f = new Func(`quantize_vec_${elem}${fast === undefined ? '' : `_${fast}`}`, ['i32', 'i32', 'i32', 'f64', 'f64', 'f64']);
-  const [src, dst, n, scale, zp, inv] = [0, 1, 2, 3, 4, 5];
+/** The locals of one 16-value SIMD step (quantizeBlock). */
+export interface BlockLocals {
+  readonly src: number;
+  readonly dst: number;
+  readonly scaleV: number;
+  readonly zpV: number;
+  readonly half: number;
+  readonly one: number;
+  readonly sign: number;
+  readonly y: number;
+  readonly t: number;
+  readonly q: readonly number[];
+}
+
+/** Declare the locals of quantizeBlock and set its constants: scaleV = splat(scale) (or splat(inv) for a fast rounding), zpV, ½, 1, −0. */
+export function blockLocals(f: Func, src: number, dst: number, scaleOrInv: number, zp: number): BlockLocals {
   const v = (): number => f.local('v128');
   const [scaleV, zpV, half, one, sign, y, t] = [v(), v(), v(), v(), v(), v(), v()];
   const q = Array.from({ length: 8 }, v);
   const c = f.code;
-  const size = elem === 'f32' ? 4 : 8;
-  const splat = (x: number, to: number): Code => c.f64(x).v('f64x2.splat').set(to);
-  c.get(fast === undefined ? scale : inv).v('f64x2.splat').set(scaleV).get(zp).v('f64x2.splat').set(zpV);
-  splat(0.5, half);
-  splat(1, one);
-  splat(-0, sign);
-  c.block().get(n).i32(QUANT_STEP).op('i32.lt_u').brIf(0).loop();
+  c.get(scaleOrInv).v('f64x2.splat').set(scaleV).get(zp).v('f64x2.splat').set(zpV);
+  for (const [x, to] of [[0.5, half], [1, one], [-0, sign]] as const) c.f64(x).v('f64x2.splat').set(to);
+  return { src, dst, scaleV, zpV, half, one, sign, y, t, q };
+}
+
+/**
+ * One SIMD step: the 16 values from value `at` on at src → 16 codes at dst + at, in f64x2 (see
+ * quantizeVecKernel for `fast`). Moves neither pointer.
+ */
+export function quantizeBlock(c: Code, elem: FloatElem, fast: FastRounding | undefined, l: BlockLocals, at = 0): void {
+  const { src, dst, scaleV, zpV, half, one, sign, y, t, q } = l;
   for (let j = 0; j < 8; j++) {
-    if (elem === 'f32') c.get(src).vmem('v128.load64_zero', 8 * j).v('f64x2.promote_low_f32x4');
-    else c.get(src).vmem('v128.load', 16 * j);
+    if (elem === 'f32') c.get(src).vmem('v128.load64_zero', 4 * at + 8 * j).v('f64x2.promote_low_f32x4');
+    else c.get(src).vmem('v128.load', 8 * at + 16 * j);
     if (fast === 'even') c.get(scaleV).v('f64x2.mul').get(zpV).v('f64x2.add', 'f64x2.nearest', 'i32x4.trunc_sat_f64x2_s_zero').set(q[j]!);
     else if (fast === 'away') c.get(scaleV).v('f64x2.mul').tee(y).get(y).get(sign).v('v128.and').get(half).v('v128.or', 'f64x2.add', 'f64x2.trunc');
     else {
@@ -76,11 +86,14 @@ export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast?: Fast
   c.v('i16x8.narrow_i32x4_s');
   pairUp(4, 5);
   pairUp(6, 7);
-  c.v('i16x8.narrow_i32x4_s', 'i8x16.narrow_i16x8_s').vmem('v128.store');
-  c.get(src).i32(QUANT_STEP * size).op('i32.add').set(src).get(dst).i32(QUANT_STEP).op('i32.add').set(dst);
-  c.get(n).i32(QUANT_STEP).op('i32.sub').tee(n).i32(QUANT_STEP).op('i32.ge_u').brIf(0);
-  c.end().end();
+  c.v('i16x8.narrow_i32x4_s', 'i8x16.narrow_i16x8_s').vmem('v128.store', at);
+}
+
+/** The last n mod 16 values, one by one (quantizeOne), after a kernel's SIMD loop. */
+export function quantizeTail(f: Func, elem: FloatElem, src: number, dst: number, n: number, scale: number, zp: number): void {
+  const size = ELEM_BYTES[elem];
   const s = scalarLocals(f, scale, zp);
+  const c = f.code;
   c.block().get(n).op('i32.eqz').brIf(0).loop();
   c.get(dst).get(src).mem(elem === 'f32' ? 'f32.load' : 'f64.load');
   if (elem === 'f32') c.op('f64.promote_f32');
@@ -88,6 +101,26 @@ export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast?: Fast
   c.mem('i32.store8');
   c.get(src).i32(size).op('i32.add').set(src).get(dst).i32(1).op('i32.add').set(dst);
   c.get(n).i32(1).op('i32.sub').tee(n).brIf(0).end().end();
+}
+
+/**
+ * quantize_vec_<elem>(src, dst, n, scale, zp, inv): n values at src → n codes at dst, 16 per SIMD
+ * step, the last n mod 16 one by one (quantizeOne). Writes exactly n bytes, reads exactly n values.
+ * `fast` (float32 only): y = x·inv, then nearest(y + zp) ('even') or trunc(y + copysign(½, y)) + zp
+ * ('away') instead of the division and the exact rounding — only where float-fast.ts proved that
+ * rounding exact for this scale and zero point; without `fast`, inv is unused.
+ */
+export function quantizeVecKernel(table: FuncTable, elem: FloatElem, fast?: FastRounding): number {
+  const f = new Func(`quantize_vec_${elem}${fast === undefined ? '' : `_${fast}`}`, ['i32', 'i32', 'i32', 'f64', 'f64', 'f64']);
+  const [src, dst, n, scale, zp, inv] = [0, 1, 2, 3, 4, 5];
+  const l = blockLocals(f, src, dst, fast === undefined ? scale : inv, zp);
+  const c = f.code;
+  c.block().get(n).i32(QUANT_STEP).op('i32.lt_u').brIf(0).loop();
+  quantizeBlock(c, elem, fast, l);
+  c.get(src).i32(QUANT_STEP * ELEM_BYTES[elem]).op('i32.add').set(src).get(dst).i32(QUANT_STEP).op('i32.add').set(dst);
+  c.get(n).i32(QUANT_STEP).op('i32.sub').tee(n).i32(QUANT_STEP).op('i32.ge_u').brIf(0);
+  c.end().end();
+  quantizeTail(f, elem, src, dst, n, scale, zp);
   return table.add(f);
 }
 

@@ -3,7 +3,7 @@
  * isa/numerics.ts: every kernel alone in a small module, over special values (±0, NaN, ±∞,
  * halfway points and their neighbours, out of range, subnormals), a sweep over float32 bit
  * patterns and fast-check, for several scales and zero points (the division-free float32 kernel
- * wherever fastReciprocal proves it exact); then run_f32/run_f64 of whole
+ * wherever fastReciprocal proves it exact, and the f32x4 kernel with each fallback); then run_f32/run_f64 of whole
  * programs (flat SIMD, scalar build, channel-major input and output) against quantizeInput.
  */
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ import { assembleModule, type FuncType } from '../../../../src/wasm-encoding/bin
 import { buildWasm } from '../../../../src/backends/wasm/emit.js';
 import { webAssembly } from '../../../../src/backends/wasm/instance.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from '../../../../src/backends/wasm/kernels/float.js';
-import { fastCode, fastQuantizer, provenExact, type FastRounding } from '../../../../src/backends/wasm/kernels/float-fast.js';
+import { f32x4Applies, fastCode, fastQuantizer, provenExact, quantizeF32x4Kernel, type FastRounding } from '../../../../src/backends/wasm/kernels/float-fast.js';
 import { FuncTable } from '../../../../src/backends/wasm/kernels/shared.js';
 import { interpret } from '../../../../src/isa/interpret.js';
 import { dequantize, quantizeToInt8 } from '../../../../src/isa/numerics.js';
@@ -56,6 +56,13 @@ function f32Neighbours(x: number): number[] {
   return out;
 }
 
+/** The float32 `d` steps (in units of the last place) from the float32 x. */
+function stepF32(x: number, d: number): number {
+  const bits = new Int32Array(new Float32Array([x]).buffer);
+  bits[0] = bits[0]! + (x < 0 ? -d : d);
+  return new Float32Array(bits.buffer)[0]!;
+}
+
 /** The values every quantizer test covers for one scale: specials, halfway points ± 2 ulps, out of range, subnormals. */
 function specialValues(scale: number): number[] {
   const v = [0, -0, NaN, -NaN, Infinity, -Infinity, 1e300, -1e300, 3.4e38, -3.4e38, 5e-324, -5e-324, 1.4e-45, -1.4e-45, 1e-40, -1e-40, 2 ** -126, scale, -scale];
@@ -79,21 +86,32 @@ function f32Sweep(): Float32Array {
 const SCALES: [number, number][] = [[0.0078125, 0], [1 / 3, -5], [0.1, 17], [0.02, -128], [1e-30, 3], [1e30, 127], [2.5, -1], [0.0117647, -42]];
 
 describe('quantize kernels = quantizeToInt8', async () => {
-  const { fns, memory } = await kernelModule((t) => [quantizeVecKernel(t, 'f32'), quantizeVecKernel(t, 'f64'), quantizeVecKernel(t, 'f32', 'even'), quantizeVecKernel(t, 'f32', 'away')]);
-  const [vec32, vec64, even32, away32] = fns as [Fn, Fn, Fn, Fn];
+  const { fns, memory } = await kernelModule((t) => [
+    quantizeVecKernel(t, 'f32'), quantizeVecKernel(t, 'f64'), quantizeVecKernel(t, 'f32', 'even'), quantizeVecKernel(t, 'f32', 'away'),
+    quantizeF32x4Kernel(t), quantizeF32x4Kernel(t, 'even'), quantizeF32x4Kernel(t, 'away'),
+  ]);
+  const [vec32, vec64, even32, away32, x4, x4even, x4away] = fns as [Fn, Fn, Fn, Fn, Fn, Fn, Fn];
   const fastKernel = (r: FastRounding): Fn => (r === 'even' ? even32 : away32);
   const SRC = 64;
-  type Kind = FloatElem | FastRounding;
-  /** The kinds of kernel to test at this scale: both exact ones, and each fast rounding proven exact here. */
-  const kinds = (scale: number, zp: number): Kind[] => ['f32', 'f64', ...(['even', 'away'] as const).filter((r) => provenExact(scale, zp, 1 / scale, r))];
+  type Kind = FloatElem | FastRounding | 'f32x4' | 'f32x4-even' | 'f32x4-away';
+  /**
+   * The kinds of kernel to test at this scale: both exact ones, each fast rounding proven exact here,
+   * and the f32x4 kernel (where it applies) with the division and with each proven rounding as its fallback.
+   */
+  const kinds = (scale: number, zp: number): Kind[] => {
+    const proven = (['even', 'away'] as const).filter((r) => provenExact(scale, zp, 1 / scale, r));
+    return ['f32', 'f64', ...proven, ...(f32x4Applies(scale, zp) ? (['f32x4', ...proven.map((r) => `f32x4-${r}` as const)] as const) : [])];
+  };
   /**
    * Quantize `xs` (as f32 or f64) with the kernel into fresh bytes at dst; the byte past n must stay
-   * untouched. 'even'/'away': the float32 kernel without division, with that rounding.
+   * untouched. 'even'/'away': the float32 kernel without division, with that rounding; 'f32x4…':
+   * float32 arithmetic four values per vector, falling back to the division or to that rounding.
    */
   function viaKernel(xs: readonly number[], elem: Kind, scale: number, zp: number): number[] {
-    if (elem === 'even' || elem === 'away') {
+    if (elem !== 'f32' && elem !== 'f64') {
       new Float32Array(memory, SRC, xs.length).set(xs);
-      return run(fastKernel(elem), xs.length, scale, zp, 1 / scale);
+      const kernel = elem === 'f32x4' ? x4 : elem === 'f32x4-even' ? x4even : elem === 'f32x4-away' ? x4away : fastKernel(elem);
+      return run(kernel, xs.length, scale, zp, 1 / scale);
     }
     const view = elem === 'f32' ? new Float32Array(memory, SRC, xs.length) : new Float64Array(memory, SRC, xs.length);
     view.set(xs);
@@ -142,6 +160,51 @@ describe('quantize kernels = quantizeToInt8', async () => {
       }),
       { numRuns: 150, seed: SEED },
     );
+  });
+
+  test('fast-check: the f32x4 kernel on values at and next to decision points, clamp edges and specials', () => {
+    const scale = fc.oneof(
+      // unbiased: the float32 product's rounding errors, which the fallback must catch, need ordinary scales
+      { arbitrary: fc.noBias(fc.integer({ min: -(2 ** 30), max: 2 ** 30 })).map((i) => Math.exp(i * 2 ** -25)), weight: 4 },
+      fc.double({ min: 1e-30, max: 1e30, noNaN: true }), fc.integer({ min: -60, max: 60 }).map((e) => 2 ** e), fc.float({ min: f32(1e-6), max: 1e6, noNaN: true }).map(Number),
+    );
+    /** A float32 `ulps` steps from (k + ½)·scale (k = 127 − zp − 1, … : the clamp edges too), or a special value. */
+    const value = (s: number): fc.Arbitrary<number> => fc.oneof(
+      { arbitrary: fc.noBias(fc.tuple(fc.integer({ min: -300, max: 300 }), fc.integer({ min: -2, max: 2 }))).map(([k, d]) => stepF32(f32((k + 0.5) * s), d)), weight: 8 },
+      fc.integer({ min: -300, max: 300 }).map((k) => k * s),
+      fc.constantFrom(NaN, -NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 1e-40, 3.4e38, -3.4e38, 1e300, -1e300),
+      fc.float().map(Number),
+      fc.double({ min: -300, max: 300 }).map((y) => y * s),
+    );
+    fc.assert(
+      fc.property(scale.chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: -128, max: 127 }), fc.array(value(s), { minLength: 16, maxLength: 80 }))), ([s, zp, xs]) => {
+        fc.pre(f32x4Applies(s, zp));
+        const want = reference(xs, 'f32', s, zp);
+        expect(viaKernel(xs, 'f32x4', s, zp)).toEqual(want);
+        const fast = fastQuantizer(s, zp);
+        if (fast !== null) expect(viaKernel(xs, `f32x4-${fast.rounding}`, s, zp)).toEqual(want);
+      }),
+      { numRuns: 600, seed: SEED },
+    );
+  });
+
+  test('the f32x4 kernel: its float32 arithmetic alone would be wrong near ties, the fallback makes it exact', () => {
+    // what the f32x4 step computes before its check (float-fast.ts), in the same float32 operations
+    const step = (x: number, scale: number, zp: number): number => {
+      const pc = Math.min(Math.max(f32(f32(x) * f32(1 / scale)), -128 - zp), 127 - zp);
+      return f32(pc + f32(zp + 1.5 * 2 ** 23)) - 1.5 * 2 ** 23;
+    };
+    let wrong = 0;
+    for (const [scale, zp] of SCALES.filter(([s, z]) => f32x4Applies(s, z))) {
+      const xs = specialValues(scale).filter((x) => !Number.isNaN(x));
+      const want = reference(xs, 'f32', scale, zp);
+      wrong += xs.filter((x, i) => Int8Array.of(step(x, scale, zp))[0] !== want[i]).length;
+      expect(viaKernel(xs, 'f32x4', scale, zp)).toEqual(want);
+    }
+    expect(wrong, 'values the float32 step alone gets wrong, which the kernel must recompute').toBeGreaterThan(100);
+    // where 1/scale is not a normal float32 (or zp not an int8) the kernel is not used
+    for (const [scale, zp] of [[1e-39, 0], [1e39, 0], [0.1, 128], [0.1, 0.5], [0, 0], [-1, 0]] as const) expect(f32x4Applies(scale, zp), `${scale} ${zp}`).toBe(false);
+    for (const [scale, zp] of SCALES) expect(f32x4Applies(scale, zp)).toBe(true);
   });
 
   test('the fast kernels = fastCode, and fastQuantizer refuses a scale where neither rounding is exact', () => {
@@ -236,11 +299,17 @@ describe('run_f32 and run_f64 = quantizeInput → interpret → dequantizeOutput
   const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' }, output: cnn.output.shape.length === 3 ? { ...cnn.output, layout: 'chw' } : cnn.output };
   // an input scale fastQuantizer refuses: run_f32 divides
   const unproven: Program = { ...digits, input: { ...digits.input, scale: f32(0.045) / 2.5, zp: 0 } };
-  test('the digits MLP\'s input scale has a fast quantizer; the unproven one has none', () => {
+  // an input scale whose reciprocal is no float32: run_f32 keeps the f64x2 kernel
+  const tiny: Program = { ...digits, input: { ...digits.input, scale: 1e-39, zp: 3 } };
+  test('the digits MLP\'s input scale has a fast quantizer; the unproven one has none; the f32x4 kernel applies to both, not to the tiny scale', () => {
     expect(fastQuantizer(digits.input.scale, digits.input.zp)).not.toBeNull();
     expect(fastQuantizer(unproven.input.scale, 0)).toBeNull();
+    expect([f32x4Applies(digits.input.scale, digits.input.zp), f32x4Applies(unproven.input.scale, 0), f32x4Applies(1e-39, 3)]).toEqual([true, true, false]);
   });
-  const cases: [string, Program, boolean][] = [['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true], ['input scale without a fast reciprocal', unproven, true]];
+  const cases: [string, Program, boolean][] = [
+    ['digits MLP, SIMD', digits, true], ['digits MLP, scalar', digits, false], ['channel-major CNN, SIMD', chw, true],
+    ['input scale without a fast reciprocal', unproven, true], ['input scale without a float32 reciprocal', tiny, true],
+  ];
   test.each(cases)('%s', async (_, p, simd) => {
     const n = p.input.rows * p.input.rowBytes;
     const specials = specialValues(p.input.scale);

@@ -10,32 +10,20 @@
  * JS path's (test/property/sim-gemm.test.ts, test/property/sim-compiled.test.ts).
  * Each refuses a program whose simulation would not fit node's heap (checkSimHeap), before planning it.
  */
-import { getHeapStatistics } from 'node:v8';
 import { wasmGemm } from '../backends/wasm/gemm-module.js';
-import { NnchipError } from '../diagnostics/error.js';
 import type { Program } from '../isa/program.js';
 import { simulatorWith, type SimulateFn } from '../../sim/simulator.js';
+import { checkHeap, HEAP_BYTES_PER_INSTRUCTION } from './heap.js';
 
-/**
- * Bytes the simulator holds per instruction (validation, the schedule, the event order, the fast
- * plan), at least: a 2.1M-instruction program peaked at 1.5 GB, a 0.5M one at 0.48 GB. A .nnp of
- * 8.4M instructions ran over 300 s at the heap's edge; larger ones end in V8's heap abort.
- */
-export const SIM_BYTES_PER_INSTRUCTION = 640;
+/** Bytes the simulator holds per instruction, at least (cli/heap.ts): a 2.1M-instruction program peaked at 1.5 GB. */
+export const SIM_BYTES_PER_INSTRUCTION = HEAP_BYTES_PER_INSTRUCTION.sim;
 
 const fitting = new WeakSet<Program>();
 
-/** NN406 when simulating `p` would need more memory than node's heap holds (`heapBytes`, V8's limit). */
-export function checkSimHeap(p: Program, heapBytes = getHeapStatistics().heap_size_limit): void {
+/** NN406 when simulating `p` would need more memory than node's heap holds (`heapBytes`, V8's limit); checked once per program. */
+export function checkSimHeap(p: Program, heapBytes?: number): void {
   if (fitting.has(p)) return;
-  const n = p.instructions.length;
-  const need = n * SIM_BYTES_PER_INSTRUCTION;
-  if (need > 0.9 * heapBytes) {
-    const mb = (b: number): number => Math.ceil(b / 2 ** 20);
-    throw new NnchipError('NN406', `simulating its ${n} instructions takes about ${mb(need)} MB, more than node's heap of ${mb(heapBytes)} MB holds`, {
-      hint: `lower the model for a larger array (--array: fewer, larger tiles), or give node a larger heap: NODE_OPTIONS=--max-old-space-size=${Math.ceil(mb(need / 0.9) / 1024) * 1024}`,
-    });
-  }
+  checkHeap(p, 'sim', heapBytes);
   fitting.add(p);
 }
 

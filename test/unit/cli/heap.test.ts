@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /**
- * The CLI's simulators refuse a program whose simulation would not fit node's heap (NN406), before
- * planning it: an 8.4M-instruction program ran over 300 s at the heap's edge, a larger one ended in
- * V8's heap abort. The bound is SIM_BYTES_PER_INSTRUCTION per instruction against V8's heap limit.
+ * The CLI refuses a program that would not fit node's heap in a back end (NN406, cli/heap.ts), before
+ * building anything: an 8.4M-instruction program ran over 300 s in sim at the heap's edge, a larger
+ * one ended in V8's heap abort; wasm and verilog take more per instruction than sim.
  */
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, test } from 'vitest';
+import { checkHeap, HEAP_BYTES_PER_INSTRUCTION } from '../../../src/cli/heap.js';
 import { checkSimHeap, SIM_BYTES_PER_INSTRUCTION, simulateWasm } from '../../../src/cli/simulate-wasm.js';
 import { tensorSize, type Program } from '../../../src/isa/program.js';
 import { compileDigitsMlp } from '../../helpers/compile.js';
@@ -31,5 +32,11 @@ describe('a simulation larger than the heap is refused before it starts', () => 
     expect(failure(() => simulateWasm(long, new Int8Array(tensorSize(program.input)))).code).toBe('NN406');
     // the real program still simulates
     expect(simulateWasm(program, new Int8Array(tensorSize(program.input))).cycles).toBeGreaterThan(0);
+  });
+
+  test.each(['sim', 'wasm', 'verilog'] as const)('%s: refused at 90%% of the heap, its own bytes per instruction', (what) => {
+    const need = n * HEAP_BYTES_PER_INSTRUCTION[what];
+    expect(failure(() => checkHeap(program, what, need / 0.9 - 1)).code).toBe('NN406');
+    expect(() => checkHeap(program, what, need / 0.9)).not.toThrow();
   });
 });

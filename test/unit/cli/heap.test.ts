@@ -21,7 +21,7 @@ describe('a simulation larger than the heap is refused before it starts', () => 
     // a copy of the program object: the check remembers programs that passed
     const e = failure(() => checkSimHeap({ ...program }, need / 0.9 - 1));
     expect(e.code).toBe('NN406');
-    expect(e.detail).toBe(`simulating its ${n} instructions takes about ${Math.ceil(need / 2 ** 20)} MB, more than node's heap of ${Math.ceil((need / 0.9 - 1) / 2 ** 20)} MB holds`);
+    expect(e.detail).toBe(`simulating its ${n} instructions takes about ${Math.ceil(need / 2 ** 20)} MB, over 90% of node's heap (${Math.ceil((need / 0.9 - 1) / 2 ** 20)} MB)`);
     expect(e.hint).toContain('NODE_OPTIONS=--max-old-space-size=');
     expect(() => checkSimHeap({ ...program }, need / 0.9)).not.toThrow();
   });
@@ -34,9 +34,13 @@ describe('a simulation larger than the heap is refused before it starts', () => 
     expect(simulateWasm(program, new Int8Array(tensorSize(program.input))).cycles).toBeGreaterThan(0);
   });
 
-  test.each(['sim', 'wasm', 'verilog'] as const)('%s: refused at 90%% of the heap, its own bytes per instruction', (what) => {
+  test.each(['read', 'sim', 'wasm', 'verilog'] as const)('%s: refused at 90%% of the heap, its own bytes per instruction', (what) => {
     const need = n * HEAP_BYTES_PER_INSTRUCTION[what];
     expect(failure(() => checkHeap(program, what, need / 0.9 - 1)).code).toBe('NN406');
     expect(() => checkHeap(program, what, need / 0.9)).not.toThrow();
+  });
+
+  test('a .nnp is checked before its instructions are decoded (the count is its code section over 16 bytes)', () => {
+    expect(() => checkHeap(2 ** 24, 'read', 2 ** 24 * HEAP_BYTES_PER_INSTRUCTION.read)).toThrow(/reading its 16777216 instructions takes about/);
   });
 });

@@ -119,11 +119,30 @@ function gated(o: Op): Built[] | null {
   return null;
 }
 
+/**
+ * A map times a per-channel gate computed in the network, [N, C, H, W] · [N, C, 1, 1] (or [N, C, L] ·
+ * [N, C, 1]) in either order (squeeze-excite as torch exports it: GlobalAveragePool → Conv → Relu → Conv →
+ * Sigmoid/HardSigmoid → Mul): the per-channel product channelMul. Null for any other pair of shapes.
+ */
+function channelProduct(o: Op): Built[] | null {
+  const [a, b] = [o.activation(0), o.activation(1)];
+  for (const [x, g] of [[a, b], [b, a]] as const) {
+    const [vx, vg] = [o.ctx.view(x), o.ctx.view(g)];
+    if (vx.last || vg.last || vx.transposed || vg.transposed || vx.groups !== undefined || vg.groups !== undefined) continue;
+    const [sx, sg] = [o.ctx.onnxShape(x), o.ctx.onnxShape(g)];
+    if (vx.rank < 3 || sx.length !== sg.length || sx[0] !== 1 || sg[0] !== 1 || sg[1] !== sx[1] || sg.slice(2).some((d) => d !== 1)) continue;
+    return [{ ...o.base([o.ctx.asMap(x, o.site), g]), op: 'channelMul' }];
+  }
+  return null;
+}
+
 /** activation × constant or activation ÷ constant → a per-channel scale (a constant ÷ activation is not linear). */
 function scale(o: Op, divide: boolean): Built[] {
   if (!o.ctx.isConst(o.input(0)) && !o.ctx.isConst(o.input(1))) {
     const swish = divide ? null : gated(o);
     if (swish !== null) return swish;
+    const product = divide ? null : channelProduct(o);
+    if (product !== null) return product;
     throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))');
   }
   const [x, c, constFirst] = operands(o);

@@ -270,12 +270,24 @@ function gatedBySigmoid(x: Op, a: Runtime, b: Runtime): Value | undefined {
   return undefined;
 }
 
+/**
+ * A map times a per-channel gate computed in the network, [1, H, W, C] · [1, 1, 1, C] or [1, C] in either order
+ * (Keras squeeze-excite as tfjs-converter writes its Multiply): the per-channel product channelMul.
+ */
+function channelProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
+  for (const [m, g] of [[a, b], [b, a]] as const) {
+    if (m.shape.length !== 3 || g.shape.at(-1) !== m.shape[2] || g.shape.slice(0, -1).some((d) => d !== 1)) continue;
+    return x.ctx.emit({ ...x.base(), op: 'channelMul', inputs: [m.name, g.name] }, m.rank);
+  }
+  return undefined;
+}
+
 /** x·scale + offset per channel, with scale and offset built from the constant operand. */
 function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
     if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] }, a.rank);
-    const swish = x.n.op === 'Mul' ? gatedBySigmoid(x, a, b) : undefined;
+    const swish = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? channelProduct(x, a, b)) : undefined;
     if (swish !== undefined) return swish;
     throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))`);
   }

@@ -8,7 +8,7 @@ import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
-import { add, average, concat, extremum, subtract } from './tfjs-merge-layers.js';
+import { add, average, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -17,7 +17,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
-  'Rescaling', 'Average', 'Subtract', 'Maximum', 'Minimum', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
+  'Rescaling', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
@@ -364,6 +364,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return average(x);
     case 'Subtract':
       return subtract(x);
+    case 'Multiply':
+      return multiply(x);
     case 'Maximum':
     case 'Minimum':
       return extremum(x, l.className === 'Maximum');

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
- * The TF.js Layers merge layers (Add, Concatenate, Subtract, Maximum, Minimum, Average) as graph IR
- * nodes: sums, per-channel scales and ReLUs, exact; tfjs-layer-ops.ts dispatches to them.
+ * The TF.js Layers merge layers (Add, Concatenate, Subtract, Maximum, Minimum, Average, Multiply) as
+ * graph IR nodes: sums, per-channel scales and ReLUs, exact, and the per-channel product of
+ * squeeze-excite; tfjs-layer-ops.ts dispatches to them.
  */
 import type { Node } from '../ir/graph.js';
 import type { Layer } from './tfjs-layer.js';
@@ -70,4 +71,18 @@ export function average(x: Layer): Node[] {
   const sum = add(x, `${x.l.name}/sum`);
   const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
   return [...sum, { ...x.base(), inputs: [`${x.l.name}/sum`], op: 'batchNorm', scale: new Float32Array(c).fill(1 / x.inputs.length), offset: new Float32Array(c) }];
+}
+
+/**
+ * Multiply of a map and a per-channel gate — squeeze-excite's Multiply([x, Reshape((1, 1, C))(gate)]),
+ * either order —: the per-channel product channelMul. Two maps (an element-wise product) are refused.
+ */
+export function multiply(x: Layer): Node[] {
+  if (x.inputs.length !== 2) throw x.fail('NN107', `Multiply has ${x.inputs.length} input(s); nnchip takes two (a map and a per-channel gate)`);
+  const [a, b] = [x.inputs[0]!, x.inputs[1]!];
+  const [sa, sb] = [x.ctx.shapeOf(a), x.ctx.shapeOf(b)];
+  const gate = (s: readonly number[], other: readonly number[]): boolean => s.at(-1) === other.at(-1) && s.slice(0, -1).every((d) => d === 1) && other.length === 3;
+  const pair = gate(sb, sa) ? [a, b] : gate(sa, sb) ? [b, a] : null;
+  if (pair === null) throw x.fail('NN110', `inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; Multiply is supported for a map and a per-channel gate of its channels ([1, 1, C] or [C], as in squeeze-excite), not for two maps or two vectors`);
+  return [{ ...x.base(), inputs: pair, op: 'channelMul' }];
 }

@@ -238,6 +238,11 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     }
     case 'add':
       return addMaps(x, xs[1]!);
+    case 'channelMul': {
+      const g = xs[1]!;
+      const c = g.length;
+      return x.map((v, i) => v * g[i % c]!);
+    }
     case 'concat': {
       const pixels = x.length / inShapes[0]![inShapes[0]!.length - 1]!;
       const oc = outShape[outShape.length - 1]!;

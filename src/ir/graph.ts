@@ -64,6 +64,11 @@ export type Node =
   /** inference batch normalization, already reduced to y = x·scale + offset per channel */
   | (NodeBase & { readonly op: 'batchNorm'; readonly scale: Float32Array; readonly offset: Float32Array })
   | (NodeBase & { readonly op: 'add' })
+  /**
+   * y[p, c] = x[p, c] · g[c]: a map (or vector) times a per-channel vector computed in the network
+   * (inputs [x, g]; g is [C] or [1, 1, C]): squeeze-excite's gate, Keras Multiply, ONNX Mul [N,C,H,W]·[N,C,1,1]
+   */
+  | (NodeBase & { readonly op: 'channelMul' })
   /** concatenation along the channel (last) axis */
   | (NodeBase & { readonly op: 'concat' })
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads })

@@ -116,6 +116,14 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     if (inputs.length !== 2 || JSON.stringify(inputs[0]) !== JSON.stringify(inputs[1])) throw new NnchipError('NN203', `inputs have shapes ${inputs.map((s) => JSON.stringify(s)).join(' and ')}; Add needs two equal shapes`, { layer: n.name });
     return inputs[0]!;
   },
+  channelMul: (n, inputs) => {
+    const [x, g] = inputs;
+    const c = x?.[x.length - 1];
+    if (inputs.length !== 2 || x === undefined || g === undefined || (x.length !== 1 && x.length !== 3) || product(g) !== c || g.slice(0, -1).some((d) => d !== 1)) {
+      throw new NnchipError('NN203', `inputs have shapes ${inputs.map((s) => JSON.stringify(s)).join(' and ')}; a per-channel product needs a map [H, W, C] or vector [C] and a vector of its C channels`, { layer: n.name });
+    }
+    return x;
+  },
   concat: (n, inputs) => {
     const lead = inputs[0]?.slice(0, -1) ?? [];
     if (inputs.length < 2 || inputs.some((s) => JSON.stringify(s.slice(0, -1)) !== JSON.stringify(lead))) throw new NnchipError('NN203', `inputs ${inputs.map((s) => JSON.stringify(s)).join(', ')} differ outside the channel axis`, { layer: n.name });

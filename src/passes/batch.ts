@@ -28,6 +28,8 @@ export function batchGemm(gp: GemmProgram, batch: number): GemmProgram {
   if (batch === 1) return gp;
   const broadcast = gp.ops.find((op) => op.oh > 1 && op.terms.some((t) => t.sy < 1));
   if (broadcast !== undefined) throw new NnchipError('NN306', `a batch of ${batch} stacks the samples' lines, but this layer reads every output line from the same input line`, { layer: broadcast.layer });
+  const product = gp.ops.find((op) => op.scaleBy !== undefined);
+  if (product !== undefined) throw new NnchipError('NN306', `a batch of ${batch} stacks the samples' lines, but a per-channel product (squeeze-excite) takes its weights from one sample's gate`, { layer: product.layer, hint: 'lower it without --batch' });
   const pitch = pitches(gp, batch);
   // at least a byte per channel of every stacked pixel: refused before any pass allocates them
   const bytes = [...gp.tensors.values()].reduce((a, t) => a + batch * pitch.get(t.name)! * (t.w + t.pads[1] + t.pads[3]) * t.c, 0);

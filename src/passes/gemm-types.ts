@@ -45,6 +45,18 @@ export interface GemmOp {
   readonly biasAsTerm?: boolean;
   /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
   readonly channelSum?: boolean;
+  /**
+   * a per-channel product's gate laid out for weight loads (passes/lower-emit.ts emitSpread): out
+   * pixel k, channel 0, is channel k of the one-pixel source (read by act entries 1 byte apart)
+   */
+  readonly spread?: boolean;
+  /**
+   * a per-channel product (passes/lower-emit.ts): the weights of the one term's diagonal tiles are
+   * not constants but loaded from `src`, a spread gate (pixel k = channel k, P = spreadPitch bytes
+   * apart), so that tile (ct, nt) is diag(gate) read with stride P − 1; `correction`: the input's zero point
+   * term, −zp·gate[c], as `times` matmuls of an act entry of `value`s over those tiles (the bias is 0)
+   */
+  readonly scaleBy?: { readonly src: string; readonly correction: { readonly value: number; readonly times: number } | null };
   /** the out tensor is the max pool of the oh × ow pixels computed (passes/fuse-ops.ts) */
   readonly pool?: FusedPool;
   /** a batch (passes/batch.ts): the samples' output lines, stacked `pitch` computed lines apart, are stored `outPitch` lines apart in the out tensor */
@@ -74,6 +86,12 @@ export interface PhysicalTensor {
   readonly params: QuantParams;
   pads: [number, number, number, number];
   fill: number | null;
+  /**
+   * a per-channel product's gate ('gate': its channels are read as act entries 1 byte apart) or its
+   * spread form ('spread': pixels spreadPitch apart, read as diagonal weight tiles): their regions
+   * extend past the last pixel, and the bytes no store writes are zeros from the DRAM image on
+   */
+  role?: 'gate' | 'spread';
   /** a batch (passes/batch.ts): the samples' maps stacked `pitch` padded lines apart, `lines` of each real; the lines between hold `fill` */
   readonly samples?: { readonly pitch: number; readonly lines: number };
 }

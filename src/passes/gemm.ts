@@ -12,6 +12,7 @@
  *   transposed conv         → one stride-1 conv per output phase (the taps that reach it), stores striding as above
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  *   crop                    → an identity copy reading a shifted window
+ *   map × computed gate     → the gate spread, then a diagonal matmul by it (channel-mul.ts)
  */
 import { NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
@@ -21,6 +22,7 @@ import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
 import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 
@@ -445,6 +447,8 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       if (add !== undefined && node.inputs[0] === x!.name && !isTable(node.fn) && soleWriter(ctx, x!.name) >= 0) return replaceWriter(ctx, x!, { ...addOp(ctx, add, out, node.fn), label: `add+${activationName(node.fn)}` });
       return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
+    case 'channelMul':
+      return channelProduct(node.name, x!, physical(ctx, node.inputs[1]!), define(ctx, node.output, shape), ctx.tensors, diagonalOp, diag);
     case 'add':
       ctx.adds.set(node.output, node);
       return [addOp(ctx, node, define(ctx, node.output, shape), 'linear')];

@@ -17,6 +17,8 @@ export interface OpConstants {
   readonly ones: number;
   /** an add's bias as one more matmul (biasTiles); null when it is loaded */
   readonly biasTerm: BiasTerm | null;
+  /** a per-channel product's zero-point correction: an act entry of R lanes of its value (GemmOp.scaleBy); -1 otherwise */
+  readonly correction: number;
 }
 
 /** A bias as a matmul: its act entry (127 … 127, 1) and one R×C weight tile per column tile. */
@@ -122,6 +124,7 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
     ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(channelSumRuns(gp.tensors.get(op.terms[0]!.src)!).pixels, R)) : -1,
     biasTerm: op.biasAsTerm ? biasTiles(op, R, C, dram) : null,
+    correction: op.scaleBy?.correction ? dram.constant(`correction:${op.layer}`, new Uint8Array(R).fill(op.scaleBy.correction.value & 0xff)) : -1,
   };
 }
 

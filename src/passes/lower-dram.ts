@@ -145,6 +145,23 @@ export class Dram {
 }
 
 /**
+ * Bytes between the pixels of a spread gate (pixel k holds channel k in its first byte, zeros after):
+ * weight tile (ct, nt) of diag(gate) is the R rows from byte ct·R·(P − 1) + nt·C on, P − 1 apart —
+ * row i, column c reads byte k·P + (c − c_k) for channel k = ct·R + i and its column c_k = k − nt·C,
+ * so the gate's byte (c = c_k) and otherwise a byte |c − c_k| < P from it, a zero, while no other
+ * channel's byte is within P. For a tile that meets the diagonal |c − c_k| ≤ R + C − 2, and when R
+ * divides C or C divides R the tiles align so that it is below max(R, C).
+ */
+export function spreadPitch(R: number, C: number): number {
+  return R % C === 0 || C % R === 0 ? Math.max(R, C) : R + C - 1;
+}
+
+/** The zero bytes after a spread gate of `k` pixels that its weight tiles read: up to (CT·R − 1)·(P − 1) + NT·C from its start. */
+export function spreadTail(k: number, P: number, R: number, C: number): number {
+  return Math.max(0, (ceilDiv(k, R) * R - 1) * (P - 1) + ceilDiv(k, C) * C - k * P);
+}
+
+/**
  * Every tensor in DRAM: pixels `stride` bytes apart (a whole number of R- and C-lane entries, or
  * `packedStride`'s own channel count for a packed input, whose act entries overlap), padded lines.
  */
@@ -153,12 +170,15 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
   for (const op of gp.ops) slack.set(op.out, Math.max(slack.get(op.out) ?? 0, op.channelOffset + roundUp(op.n, cfg.cols)));
   const placed = new Map<string, Placed>();
   for (const t of gp.tensors.values()) {
-    const stride = packedStride.get(t.name) ?? Math.max(roundUp(t.c, cfg.rows), roundUp(t.c, cfg.cols), slack.get(t.name) ?? 0);
+    const stride = packedStride.get(t.name) ?? Math.max(roundUp(t.c, cfg.rows), roundUp(t.c, cfg.cols), slack.get(t.name) ?? 0, t.role === 'spread' ? spreadPitch(cfg.rows, cfg.cols) : 0);
     const [pt, pl, pb, pr] = t.pads;
     const wp = t.w + pl + pr;
     const size = (t.h + pt + pb) * wp * stride;
     // a packed tensor's last act entry reads R bytes from its last pixel: the region covers them
-    const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0));
+    const tail = t.role === undefined ? 0 : t.role === 'gate' ? cfg.rows : spreadTail(t.w, stride, cfg.rows, cfg.cols);
+    const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0) + tail);
+    // a per-channel product's gate and its spread form: the bytes read that no store writes are zeros from the image on
+    if (t.role !== undefined) dram.put(start, new Uint8Array(size + tail));
     // refused before its border is filled: a large batch would otherwise allocate the bytes first
     if ((gp.batch ?? 1) > 1 && dram.size > MAX_DRAM_BYTES) throw new NnchipError('NN306', `a batch of ${gp.batch} needs over ${MAX_DRAM_BYTES} bytes of DRAM for its stacked tensors, more than a program addresses`);
     if (t.fill !== null && t.pads.some((p) => p > 0)) {

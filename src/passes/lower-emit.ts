@@ -18,7 +18,7 @@
  * instruction, and slower reads in every pass after: 2×2 arrays make half a million).
  */
 import { NnchipError } from '../diagnostics/error.js';
-import { accSplit, type ArrayConfig } from '../isa/config.js';
+import type { ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
 import { encodePoolGeometry } from '../isa/ops/threshold.js';
 import { matmulIssueInterval } from '../isa/ops/matmul.js';
@@ -26,71 +26,9 @@ import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
+import { oddAccSlot, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
 import { accSlotsOf, chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
-
-/** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
-export interface EmitState {
-  wgtTile: number;
-  colTile: number;
-  maxAct: number;
-  maxRows: number;
-  tableSpan: [number, number];
-  /** The acc entry the odd column tiles' slot starts at on a machine with two acc banks (Infinity: none did). */
-  secondAcc: number;
-  /** The most acc slots of maxRows entries per bank any op took (accSlotsOf: 2 with two banks and room, else 1). */
-  accPerBank: number;
-  readonly wgtSlots: number;
-  readonly qntSlots: number;
-  /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
-  readonly slotTile: number[];
-}
-
-/**
- * The acc entry of an odd column tile's slot: the upper half's first entry on a machine with two
- * acc banks (accBanks 2), so the threshold of one column tile reads one bank while the next one's
- * matmuls stream into the other beside it (timing.ts accBanksApart), else right after the even
- * slot's `size` entries. A step table's slots stay packed (table mode lets no matmul in).
- */
-export function oddAccSlot(size: number, table: boolean, cfg: ArrayConfig, st: EmitState): number {
-  if (cfg.accBanks !== 2 || table) return size;
-  st.secondAcc = accSplit(cfg);
-  return st.secondAcc;
-}
-
-/**
- * The wgt entry of the slot holding the constant tile at DRAM `ahead[from]`, loading it if no slot
- * does: a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
- * copy) is not loaded again, as constants never change. A load brings up to `group` tiles at once
- * — the tiles the next matmuls use (`ahead` from `from` on), while they follow each other in DRAM, no slot holds
- * them and the slots after this one take them without wrapping — so the DRAM latency is paid once
- * per group, not once per tile.
- */
-function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: EmitState, R: number, C: number, emit: Emit): number {
-  const at = ahead[from]!;
-  const held = st.slotTile.indexOf(at);
-  if (held >= 0) return held * R;
-  const first = st.wgtTile % st.wgtSlots;
-  let n = 1;
-  while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
-  for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
-  st.wgtTile += n;
-  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride: C });
-  return first * R;
-}
-
-/**
- * Weight tiles per load: enough that the DRAM latency, spread over the group, fits in the matmul
- * issue intervals beside the tiles' own transfer; at most half the slots, so one group loads while
- * the other feeds the array. One with ideal (zero-latency) DRAM.
- */
-function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
-  if (cfg.dramLatency === 0) return 1;
-  const transfer = dmaCycles(cfg.rows, cfg.cols, cfg) - cfg.dramLatency;
-  const slack = matmulIssueInterval(rows, cfg) - transfer;
-  const most = Math.max(1, Math.floor(st.wgtSlots / 2));
-  return slack > 0 ? Math.min(most, Math.ceil(cfg.dramLatency / slack)) : most;
-}
 
 /**
  * Whether a global average pool runs as a channel sum on this machine: its pixel loads (one per R
@@ -154,6 +92,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
+    st.lastAcc = [st.lastAcc.at(-1) ?? [accSlot, accSlot], [accSlot, accSlot + 1]];
     emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
     emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
@@ -177,6 +116,30 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
   }
 }
 
+/**
+ * A gate's spread (GemmOp.spread): out pixel k gets channel k of the one-pixel gate g, then zeros: act entry i
+ * starts 1 byte after entry i − 1 (lane 0: g[k0 + i]), the op's tile picks lane 0 into column 0 (weight 1,
+ * rescale 1: exact). As many channels at a time as act, acc and out hold (two slots); no bias (it overwrites).
+ */
+function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
+  const { rows: R, cols: C } = cfg;
+  const [channels, most] = [op.ow, Math.max(1, Math.min(op.ow, cfg.actDepth, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2)))];
+  [st.maxAct, st.maxRows] = [Math.max(st.maxAct, most), Math.max(st.maxRows, most)];
+  const pick = k.tiles[0]![0]![0]!;
+  for (let k0 = 0; k0 < channels; k0 += most) {
+    const rows = Math.min(most, channels - k0);
+    const tileIndex = st.colTile++;
+    const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
+    const acc = slot === 0 ? 0 : oddAccSlot(most, false, cfg, st);
+    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt, stride: 0 });
+    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: 0, rows, dram: g.origin + k0, stride: 1 });
+    const wgt = wgtSlotOf([pick], 0, 1, st, R, C, emit);
+    emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt, act: 0, actStride: 1, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
+    emit({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc, out: slot * most, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
+    emit({ op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram: slot * most, rows, dram: out.origin + k0 * out.stride, stride: out.stride });
+  }
+}
+
 interface ActWindow {
   readonly base: number;
   readonly lineLo: number;
@@ -187,7 +150,6 @@ interface ActWindow {
   readonly width: number;
 }
 
-type Emit = (insn: Instruction) => void;
 
 /**
  * A source whose channel tiles are each loaded just before the first matmul that reads them, not
@@ -200,18 +162,25 @@ export type StreamedSource = SourceWindow<Placed> & { readonly streamed?: boolea
  * Load the input windows of one tile at act address `base` on (0, or every other tile the act
  * buffer's other half: lower-tile-choice.ts): full padded lines, channel tile by channel tile, or —
  * for a chunk [x0, x1) of one output line — the pixels of each input line it reads. Returns the
- * windows, the act address after them, and a streamed source's loads, left for the caller to emit.
+ * windows, the act address after them, and a streamed source's loads (the windowed input; a batch of
+ * vectors with `perTile`), left for the caller to emit.
  */
-function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, base: number, R: number, emit: Emit): { windows: Map<string, ActWindow>; entries: number; streamedLoads: Map<string, (Instruction | null)[]> } {
+function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, oy0: number, oy1: number, chunk: readonly [number, number] | null, base: number, R: number, perTile: boolean, emit: Emit): { windows: Map<string, ActWindow>; entries: number; streamedLoads: Map<string, (Instruction[] | null)[]> } {
   const windows = new Map<string, ActWindow>();
-  const streamedLoads = new Map<string, (Instruction | null)[]>();
+  const streamedLoads = new Map<string, (Instruction[] | null)[]>();
   let actAt = base;
   for (const [name, s] of sources) {
     const lineLo = oy0 * s.sy + s.minDy;
     const nLines = windowLines(s, oy1 - oy0);
     // a batch of vectors (one-pixel lines): each sample's channel tiles side by side, as a GEMM
     // lays out its rows, so the matmul of channel tile ct reads samples ct, ct + CT, ct + 2·CT, …
-    const sampleMajor = nLines > 1 && s.p.wp === 1 && op.ow === 1;
+    // (one load for them all) — or, with DRAM of no latency (`perTile`: a load per channel tile costs
+    // no more), channel tile by channel tile as full lines are, each loaded just before the first
+    // matmul that reads it: the first matmul waits for one channel tile of the samples, not for all
+    // (the digits MLP at batch 64 on 8x8, ideal DRAM: its first layer 57,474 → 51,953 cycles)
+    const vectors = nLines > 1 && s.p.wp === 1 && op.ow === 1;
+    const streamed = s.streamed === true || (vectors && perTile && s.ct > 1);
+    const sampleMajor = vectors && !streamed;
     const p = s.p;
     const xLo = chunk === null ? 0 : chunk[0] * s.sx + s.minDx + p.t.pads[1]!;
     const width = chunk === null ? p.wp : chunkWidth(s, chunk[1] - chunk[0]);
@@ -226,11 +195,19 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       continue;
     }
     if (s.tapPixels !== null) {
-      // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense
+      // one strided tap: per line it reads, the ow pixels sx apart, so the window is dense. The op's
+      // only term (a 1×1 strided convolution) with several channel tiles: each channel tile's loads
+      // go just before the first matmul that reads it, so that matmul is fetched after them, not
+      // after every channel tile's (ResNet-18 Conv5_s on 32x32, 8 channel tiles × 7 lines: its
+      // first matmul at cycle 429 → 132; Conv4_s 7,171 → 7,015 cycles, 87.5% → 89.4%)
       const x = s.minDx;
+      const perCt: Instruction[][] = [];
+      const stream = s.ct > 1 && op.terms.length === 1;
       for (let ct = 0; ct < s.ct; ct++) {
-        for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
+        const into = (insn: Instruction): void => void (perCt[ct] ??= []).push(insn);
+        for (let l = 0; l < nLines; l++) (stream ? into : emit)({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
       }
+      if (perCt.length > 0) streamedLoads.set(name, perCt);
     } else if (s.phases !== null) {
       // one phase of a strided packed input: every sx-th pixel, one load for all lines when they tile evenly
       const wd = ceilDiv(p.wp, s.sx);
@@ -250,7 +227,7 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       for (let ct = 0; ct < s.ct; ct++) {
         loads.push({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
       }
-      if (s.streamed === true) streamedLoads.set(name, loads);
+      if (streamed) streamedLoads.set(name, loads.map((l) => [l]));
       else loads.forEach(emit);
     }
     actAt += s.ct * nLines * lineEntries(s);
@@ -290,7 +267,7 @@ function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: 
 }
 
 /** Emit every instruction of one op. */
-export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit): void {
+export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit, gate?: Placed): void {
   // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
   // tile's first matmul (on the other bank), so it starts beside that matmul's drain
   // (timing.ts thresholdBesideFrom), not after it; `held` waits for that matmul
@@ -304,6 +281,11 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   };
   const { rows: R, cols: C } = cfg;
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
+  if (op.spread) return emitSpread(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
+  // a per-channel product: tile (ct, nt) of diag(gate) is read from its spread, rows P − 1 apart (lower-dram.ts
+  // spreadPitch); the first matmul of a column tile overwrites the acc (no bias)
+  const [P, noBias] = [gate?.stride ?? 0, op.scaleBy !== undefined];
+  const computed = (nt: number, ct: number): number => gate!.origin + ct * R * (P - 1) + nt * C;
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
@@ -320,17 +302,20 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   // (tile, column tile) pairs in all: a tile's last column tile pairs with the next tile's first
   const items = tiles.length * ceilDiv(op.ow, chunk) * NT;
   let tile = 0;
+  // the second tile's first column loads went before the first tile's windows
+  let constantsAhead = false;
   for (const { oy0, oy1, py0, py1, padTop } of tiles) for (let x0 = 0; x0 < op.ow; x0 += chunk, tile++) {
     const x1 = Math.min(op.ow, x0 + chunk);
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
     const windowLoads: Instruction[] = [];
-    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, (insn) => void windowLoads.push(insn));
+    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, cfg.dramLatency === 0, (insn) => void windowLoads.push(insn));
     // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
     // replicating the bias would cost the load unit more than one more matmul costs the array (its
     // issue interval: it pipelines with the term matmuls that follow it)
     const replicated = dmaCycles(rows, 4 * C, cfg);
     const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
+    const corrAct = k.correction >= 0 ? entries : -1; // a product's zero-point correction (linesPerTile left room)
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
     // (built once per column tile: the pairing decision below asks for the next one's several times)
     const aheadLists: number[][] = [];
@@ -338,7 +323,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       let list = aheadLists[nt];
       if (list === undefined) {
         list = biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : [];
-        for (let ti = 0; ti < op.terms.length; ti++) for (const at of k.tiles[ti]![nt]!) if (at !== null) list.push(at);
+        for (let ti = 0; ti < op.terms.length; ti++) k.tiles[ti]![nt]!.forEach((at, ct) => at !== null && list!.push(op.scaleBy === undefined ? at : computed(nt, ct)));
         aheadLists[nt] = list;
       }
       return list;
@@ -353,11 +338,11 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       return (k % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st)) + (k >> 1) * lines * chunk;
     };
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
-    const columnLoads = (nt: number, tileIndex: number): Instruction[] => [
+    const columnLoads = (nt: number, tileIndex: number, rows: number): Instruction[] => [
       steps > 0
         ? { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
         : { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
-      ...(biasAct >= 0 ? [] : [{ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+      ...(biasAct >= 0 || noBias ? [] : [{ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
     ];
     // an op's first column loads and weight group load before its first windows: those wait for the
     // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
@@ -365,28 +350,48 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // the previous op still computes (a slot holding a weight tile is not loaded again). Later
     // tiles' windows go to the other act half and do not wait: there the constants stay after them
     // (tried: slower on ResNet-8)
-    const early = tile === 0 ? columnLoads(0, st.colTile) : [];
+    const early = tile === 0 ? columnLoads(0, st.colTile, rows) : [];
     early.forEach(emit);
+    // an op of one matmul per column tile (a residual add, a 1×1 convolution) whose first tile's
+    // windows wait for the previous op's stores: its second tile's constants load before them, while
+    // the load unit would wait, not behind them and the second tile's windows (which wait for later
+    // stores); the chain store → window → bias → matmul → threshold → store of its last tile is the
+    // op's cost on a large array (ResNet-18 on 256x256, two acc banks: its 28×28 adds 2,738 → 2,346
+    // owned cycles, the 1×1 shortcut before each 1,809 → 1,559). Only where that tile's acc slot is
+    // clear of the previous op's last two column tiles (else the 56×56 adds 7,546 → 9,321) and with
+    // four acc slots. Ops of more matmuls per column tile load them under those (3×3 conv: slower).
+    const second = tiles[1];
+    if (tile === 0 && second !== undefined && !chunked && NT === 1 && accSlots === 4 && biasAct < 0 && aheadOf(0).length === 1) {
+      const [acc1, rows1] = [accSlotOf(st.colTile + 1), (second.oy1 - second.oy0) * op.ow];
+      if (st.lastAcc.length > 0 && st.lastAcc.every(([lo, hi]) => acc1 + rows1 <= lo || hi <= acc1)) {
+        columnLoads(0, st.colTile + 1, rows1).forEach(emit);
+        constantsAhead = true;
+      }
+    }
     const first = aheadOf(0);
-    if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, group, st, R, C, emit);
+    const [weightGroupOf, weightStride] = noBias ? [1, P - 1] : [group, C];
+    if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, weightGroupOf, st, R, C, emit, weightStride);
     windowLoads.forEach(emit);
     if (biasAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
-    st.maxAct = Math.max(st.maxAct, biasAct >= 0 ? entries + 1 : entries);
+    if (corrAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: corrAct, rows: 1, dram: k.correction, stride: 0 });
+    st.maxAct = Math.max(st.maxAct, biasAct >= 0 || corrAct >= 0 ? entries + 1 : entries);
     if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
     for (let nt = 0; nt < NT; nt++) {
       const tileIndex = st.colTile++;
       const slot = (tileIndex % 2) * lines * chunk;
       const acc = accSlotOf(tileIndex);
+      st.lastAcc = [st.lastAcc.at(-1) ?? [acc, acc], [acc, acc + rows]];
       const qSlot = tileIndex % st.qntSlots;
       // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
-      if (nt > 0 || early.length === 0) columnLoads(nt, tileIndex).forEach(emit);
+      if (nt > 0 || (early.length === 0 && !(tile === 1 && constantsAhead))) columnLoads(nt, tileIndex, rows).forEach(emit);
       const ahead = aheadOf(nt);
       let used = 0;
       const nextSlot = (): number => {
         const from = used++;
-        return wgtSlotOf(ahead, from, group, st, R, C, emit);
+        return wgtSlotOf(ahead, from, weightGroupOf, st, R, C, emit, weightStride);
       };
       if (biasAct >= 0) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: nextSlot(), act: biasAct, actStride: 0, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
+      let overwrite = noBias;
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
@@ -394,21 +399,25 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         k.tiles[ti]![nt]!.forEach((at, ct) => {
           if (at === null) return;
           const streamed = streamedLoads.get(term.src);
-          if (streamed?.[ct]) (emit(streamed[ct]!), (streamed[ct] = null));
+          if (streamed?.[ct]) (streamed[ct]!.forEach(emit), (streamed[ct] = null));
           const wAddr = nextSlot();
+          // the correction first: −zp_x·gate[c] = times × value·gate[c], an act entry of `value`s over the diagonal tile
+          for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0 });
+          const accumulate = overwrite ? 0 : 1;
+          overwrite = false;
           if (s.tapPixels !== null) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0 });
           } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate: 1, inner: op.ow, actOuter: term.sy * wd });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate, inner: op.ow, actOuter: term.sy * wd });
           } else if (a.sampleMajor) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate: 1, inner: rows, actOuter: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate, inner: rows, actOuter: 0 });
           } else {
             // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate: 1, inner: x1 - x0, actOuter: term.sy * a.width });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width });
           }
         });
       });
@@ -440,7 +449,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const item = tile * NT + nt;
       const next = (nt + 1) % NT;
       const nextLoads = () =>
-        dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
+        dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 || noBias ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
         (next === 0 ? windowLoads.reduce((a, l) => a + (l.op === 'load' ? dmaCycles(l.rows, R, cfg) : 0), 0) : 0);
       if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && sharesDrain(aheadOf(next).length, rows, nextLoads(), cfg)) {
         for (const x of finish) paired.push(x);

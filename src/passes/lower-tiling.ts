@@ -112,11 +112,13 @@ export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWind
   const accFree = cfg.accDepth - 2 * (op.table?.steps ?? 0);
   // a fused max pool's windows stay whole inside a tile (usableLines), never chunked
   let lines = usableLines(op, Math.min(op.oh, Math.floor(accFree / 2 / op.ow), Math.floor(cfg.outDepth / 2 / op.ow)));
-  while (lines > 0 && actEntries(sources, lines) > cfg.actDepth) lines = usableLines(op, lines - 1);
+  // a per-channel product's correction takes one act entry after the windows
+  const actFree = cfg.actDepth - (op.scaleBy?.correction ? 1 : 0);
+  while (lines > 0 && actEntries(sources, lines) > actFree) lines = usableLines(op, lines - 1);
   if (lines >= 1) return { lines, chunk: op.ow, chunked: false };
   const chunkable = op.ow > 1 && op.pool === undefined && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
   let chunk = chunkable ? Math.min(op.ow, Math.floor(accFree / 2), Math.floor(cfg.outDepth / 2)) : 0;
-  while (chunk > 0 && chunkEntries(sources, chunk) > cfg.actDepth) chunk--;
+  while (chunk > 0 && chunkEntries(sources, chunk) > actFree) chunk--;
   if (chunk >= 1) return { lines: 1, chunk, chunked: true };
   throw tooSmall(op, sources, cfg, accFree, chunkable);
 }

@@ -13,7 +13,8 @@ import { scheduleTimes } from '../isa/timing.js';
 import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants, type TileCache } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
-import { emitOp, type EmitState } from './lower-emit.js';
+import { emitOp } from './lower-emit.js';
+import type { EmitState } from './lower-emit-slots.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
@@ -60,8 +61,9 @@ function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
   const { gp: packed, stride } = packTaps(gp, cfg.rows);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
-  // a channel sum (global average pool) reads one line at a time whatever the buffers
-  for (const op of packed.ops) if (!op.channelSum) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
+  // a channel sum (global average pool) reads one line at a time whatever the buffers;
+  // a gate's spread reads as many channels as act, acc and out hold at a time (lower-emit.ts emitSpread)
+  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
 }
 
 /** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
@@ -128,14 +130,14 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
   const layerIndex = new Map<string, number>(); // a search of layerNames per op was quadratic in layers
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, lastAcc: [], wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
   gp.ops.forEach((op, oi) => {
     let li = layerIndex.get(op.layer);
     if (li === undefined) layerIndex.set(op.layer, (li = layerNames.push(op.layer) - 1));
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
-    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => scheduling.push(insn, li));
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => scheduling.push(insn, li), op.scaleBy === undefined ? undefined : placed.get(op.scaleBy.src));
   });
   const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
   return {
@@ -166,7 +168,9 @@ function layerStats(gp: GemmProgram, layerNames: readonly string[]): Omit<LayerI
   const stats = new Map<string, { op: string; macs: number; weightBytes: number; shape: string }>();
   for (const op of gp.ops) {
     const s = stats.get(op.layer);
-    stats.set(op.layer, { op: s?.op ?? op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: s?.shape ?? `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
+    // a per-channel product's first op spreads its gate: the layer is named by the product (its label, its map's shapes)
+    const named = s !== undefined && !s.op.startsWith('gate-spread');
+    stats.set(op.layer, { op: named ? s.op : op.label, macs: (s?.macs ?? 0) + op.macs, weightBytes: (s?.weightBytes ?? 0) + op.weights, shape: named ? s.shape : `${shapeText(gp.tensors.get(op.terms[0]!.src)!)}→${shapeText(gp.tensors.get(op.out)!)}` });
   }
   return layerNames.map((name) => ({ name, ...stats.get(name)! }));
 }

@@ -27,6 +27,8 @@ export function packTaps(gp: GemmProgram, R: number): Packing {
 
 /** The op with each run of x-adjacent terms on `src` (same line, same strides) merged, at most `perEntry` per run. */
 function packOp(op: GemmOp, src: string, c: number, perEntry: number): GemmOp {
+  // a per-channel product's tiles are its gate's, diagonal; a gate is read as its channels
+  if (op.scaleBy !== undefined || op.spread) return op;
   const lines = new Map<string, Term[]>();
   for (const t of op.terms) {
     if (t.src !== src || t.rows !== undefined) continue;

@@ -6,7 +6,7 @@
  *   tensors  int8 with zero point from the observed range [lo, hi] ∋ 0: x = s·(q − zp)
  */
 import { visitSamples } from '../ir/evaluate.js';
-import { product, type Graph } from '../ir/graph.js';
+import { product, type Graph, type Node } from '../ir/graph.js';
 import { INT8_MAX, INT8_MIN } from '../isa/numerics.js';
 
 export interface QuantParams {
@@ -26,6 +26,15 @@ export function paramsForRange([lo0, hi0]: Range): QuantParams {
   const scale = hi > lo ? (hi - lo) / 255 : 1 / 255;
   const zp = Math.max(INT8_MIN, Math.min(INT8_MAX, Math.round(INT8_MIN - lo / scale)));
   return { scale, zp };
+}
+
+/**
+ * Symmetric int8 parameters (zero point 0) covering [lo, hi]: a tensor that multiplies another one as
+ * weights do (the gate of a per-channel product, passes/channel-mul.ts) has the weights' format.
+ */
+export function symmetricParams([lo, hi]: Range): QuantParams {
+  const m = Math.max(Math.abs(lo), Math.abs(hi));
+  return { scale: m > 0 && Number.isFinite(m) ? m / INT8_MAX : 1 / INT8_MAX, zp: 0 };
 }
 
 /** Deterministic stand-in samples for a declared input range: both ends and seeded uniform draws. */
@@ -109,6 +118,25 @@ export interface CollapsedTensor {
 
 const isView = (op: string): boolean => op === 'flatten' || op === 'reshape' || op === 'identity';
 
+/** Ops whose output shares its input's parameters (views, copies, max pooling): exact only so. */
+const keepsParams = (n: Node): boolean => isView(n.op) || n.op === 'pad' || n.op === 'upsample' || n.op === 'crop' || (n.op === 'pool2d' && n.kind === 'max');
+
+/**
+ * The tensors whose parameters are symmetric: each per-channel product's gate, followed back
+ * through the ops that keep their input's parameters to the one that sets them (or the input).
+ */
+function gateTensors(g: Graph): Set<string> {
+  const producer = new Map(g.nodes.map((n) => [n.output, n]));
+  const gates = new Set<string>();
+  for (const n of g.nodes) {
+    if (n.op !== 'channelMul') continue;
+    let t = n.inputs[1]!;
+    for (let p = producer.get(t); p !== undefined && keepsParams(p); p = producer.get(t)) t = p.inputs[0]!;
+    gates.add(t);
+  }
+  return gates;
+}
+
 /**
  * Collapsed when its observed width is under one step of its own scale: every calibration sample
  * then gives it one code, and whatever follows cannot depend on the input (all-zero calibration
@@ -139,11 +167,12 @@ export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const samples = 'samples' in cal ? cal.samples : rangeSamples(product(input.shape), cal.inputRange);
   const ranges = observedRanges(g, samples);
   const params = new Map<string, QuantParams>();
-  params.set(input.name, paramsForRange(ranges.get(input.name) ?? [0, 0]));
+  const gates = gateTensors(g);
+  const paramsOf = (t: string): QuantParams => (gates.has(t) ? symmetricParams : paramsForRange)(ranges.get(t) ?? [0, 0]);
+  params.set(input.name, paramsOf(input.name));
   for (const n of g.nodes) {
-    const keep = isView(n.op) || n.op === 'pad' || n.op === 'upsample' || n.op === 'crop' || (n.op === 'pool2d' && n.kind === 'max');
-    const p = keep ? params.get(n.inputs[0]!) : undefined;
-    params.set(n.output, p ?? paramsForRange(ranges.get(n.output) ?? [0, 0]));
+    const p = keepsParams(n) ? params.get(n.inputs[0]!) : undefined;
+    params.set(n.output, p ?? paramsOf(n.output));
   }
   return { params, collapsed: collapsed(g, ranges, params) };
 }

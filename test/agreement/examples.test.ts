@@ -16,6 +16,7 @@ const EXAMPLES = [
   { name: 'digits-onnx', model: ex('digits-onnx/model.onnx'), cal: ex('digits-onnx/calibration.json'), array: { rows: 4, cols: 8 } },
   { name: 'digits-activations', model: ex('digits-activations/model.json'), cal: ex('digits-activations/calibration.json'), array: { rows: 4, cols: 4 } },
   { name: 'digits-activations-onnx', model: ex('digits-activations-onnx/model.onnx'), cal: ex('digits-activations-onnx/calibration.json'), array: { rows: 4, cols: 8 } },
+  { name: 'digits-se-onnx', model: ex('digits-se-onnx/model.onnx'), cal: ex('digits-se-onnx/calibration.json'), array: { rows: 4, cols: 8 } },
   { name: 'tiny', model: ex('tiny/tiny.nnchip.json'), cal: null, array: { rows: 2, cols: 3 } },
 ];
 

@@ -50,10 +50,10 @@ const SHAPES: Record<string, number[]> = {
   seg: [1, 3, 8, 8],
   nofold: [1, 3, 8, 8],
   gen: [1, 6],
+  mnv3: [1, 3, 16, 16],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
-  se: /^error NN110: se-op\d\d\.onnx: layer "\/Mul": Mul: the product or quotient of two computed tensors is not supported \(only by a constant, or x · Sigmoid\(x\)\) — replace the layer with a supported one, or open an issue\n$/,
   // LayerNorm: ReduceMean over the features, Sub, Pow, Sqrt, Div below opset 17, LayerNormalization at 17
   // softmax(dim=1) of a map below opset 13 (where Softmax flattens from its axis): Transpose, Softmax over the last axis, Transpose
   'seg-op11': /^error NN110: seg-op11\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,

@@ -10,7 +10,7 @@ import { quantizeInput } from '../../src/isa/program.js';
 import { expectSimExact, expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
 import { compileGraph } from '../helpers/compile.js';
 import { rng } from '../helpers/random-graph.js';
-import { residualCnn, RESIDUAL_INPUT } from '../helpers/residual-cnn.js';
+import { accLoadsBeforeWindows, residualCnn, RESIDUAL_INPUT } from '../helpers/residual-cnn.js';
 
 const samples = (n: number, seed: number): Float32Array[] => {
   const r = rng(seed);
@@ -52,6 +52,20 @@ describe('residual adds stacked on the rows', () => {
       const p = compileGraph(residualCnn(4), SAMPLES, cfg);
       expect(termMatmulsPerThreshold(p, 'b1add')).toBe(1);
       await expectSoftwareBackendsAgree(p, inputClasses(p, SAMPLES[0]));
+    }
+  });
+
+  test('two acc banks: an add in two tiles loads its second tile\'s bias before its first tile\'s windows; ref = sim = WASM = certificate', async () => {
+    // (lower-emit.ts: one matmul per column tile, four acc slots, the second tile's slot clear of the previous op's last ones)
+    for (const [c, side] of [[2, 4], [4, 8]] as const) {
+      const machine = { rows: side, cols: side, accBanks: 2, dramBytesPerCycle: 4 * side, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 };
+      const p = compileGraph(residualCnn(c), SAMPLES, machine);
+      expect(p.instructions.filter((i, n) => p.insnLayer[n] === p.layers.findIndex((l) => l.name === 'b1add') && i.op === 'threshold').length).toBe(2);
+      expect(accLoadsBeforeWindows(p, 'b1add')).toBe(2);
+      expect(accLoadsBeforeWindows(compileGraph(residualCnn(c), SAMPLES, { ...machine, accBanks: 1 }), 'b1add')).toBe(1);
+      expect(codes(p)).toEqual(codes(compileGraph(residualCnn(c), SAMPLES, { rows: 4, cols: 4 })));
+      expectSimExact(p, quantizeInput(p, SAMPLES[4]!));
+      await expectSoftwareBackendsAgree(p, inputClasses(p, SAMPLES[5]));
     }
   });
 

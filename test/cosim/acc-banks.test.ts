@@ -21,6 +21,7 @@ import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { builder } from '../helpers/random-cnn.js';
 import { randomSamples } from '../helpers/random-graph.js';
+import { accLoadsBeforeWindows, residualCnn } from '../helpers/residual-cnn.js';
 import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
 import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
 
@@ -72,6 +73,20 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('a 1×1 stride-2 convolution with
 
 describe.skipIf(!haveTools('verilator'))('a 1×1 stride-2 convolution with its thresholds beside the next column tiles, in Verilator', () => {
   test('bit- and cycle-exact', () => expectRtlExact(shortcutConv(), 'verilator', 15, 'shortcut conv, verilator'), 300_000);
+});
+
+/**
+ * The residual CNN's first add on a two-bank 4x4 in two tiles: its second tile's bias loads before
+ * its first tile's windows (lower-emit.ts), while those wait for the convolution before it (1,845 →
+ * 1,834 cycles against the bias after them).
+ */
+describe.skipIf(!haveTools('iverilog', 'vvp'))('a residual add whose second tile\'s constants load ahead, in Icarus', () => {
+  test('bit- and cycle-exact', () => {
+    const samples = randomSamples(4, 6 * 6 * 3, 12, -1, 1);
+    const p = compileGraph(residualCnn(2), samples, { rows: 4, cols: 4, accBanks: 2, dramBytesPerCycle: 16, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
+    expect(accLoadsBeforeWindows(p, 'b1add')).toBe(2);
+    return expectRtlExact(p, 'iverilog', 12, 'residual add, constants ahead, iverilog');
+  }, 300_000);
 });
 
 describe.skipIf(!haveTools('iverilog', 'vvp'))('the MNIST CNN on a two-bank 4x4, in Icarus', () => {

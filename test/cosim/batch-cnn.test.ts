@@ -10,6 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js';
 import { loadModel } from '../../src/importers/index.js';
 import type { Graph } from '../../src/ir/graph.js';
+import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeBatches, quantizeInput, splitOutputs } from '../../src/isa/program.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
@@ -22,14 +23,16 @@ const ex = (rel: string): string => new URL(`../../examples/${rel}`, import.meta
 describe.skipIf(!haveTools('iverilog', 'vvp'))('batched convolutional networks in Icarus (4x4)', () => {
   const sims: RtlSim[] = [];
   afterAll(() => sims.forEach((s) => s.dispose()));
-  const cases: [string, () => { graph: Graph; samples: Float32Array[] | number[][] }][] = [
-    ['the MNIST CNN, batch 2', () => ({ graph: loadModel(ex('digits-cnn/model.json')), samples: calibrationSamples(ex('digits-cnn/calibration.json')) })],
-    ['a random CNN with a padded input, batch 2', () => ({ graph: randomCnn(7), samples: randomSamples(4, 9 * 8 * 3, 7, -1, 1) })],
+  const cases: [string, () => { graph: Graph; samples: Float32Array[] | number[][] }, Partial<ArrayConfig>][] = [
+    ['the MNIST CNN, batch 2', () => ({ graph: loadModel(ex('digits-cnn/model.json')), samples: calibrationSamples(ex('digits-cnn/calibration.json')) }), {}],
+    ['a random CNN with a padded input, batch 2', () => ({ graph: randomCnn(7), samples: randomSamples(4, 9 * 8 * 3, 7, -1, 1) }), {}],
+    // its dense layer's samples (vectors) load channel tile by channel tile (lower-emit.ts perTile)
+    ['a random CNN, batch 2, DRAM of no latency', () => ({ graph: randomCnn(7), samples: randomSamples(4, 9 * 8 * 3, 7, -1, 1) }), { dramLatency: 0 }],
   ];
-  test.each(cases)('%s: bit- and cycle-exact, every sample as alone', async (_, make) => {
+  test.each(cases)('%s: bit- and cycle-exact, every sample as alone', async (_, make, machine) => {
     const { graph, samples } = make();
-    const batched = compileGraph(graph, samples, { rows: 4, cols: 4 }, 2);
-    const single = compileGraph(graph, samples, { rows: 4, cols: 4 });
+    const batched = compileGraph(graph, samples, { rows: 4, cols: 4, ...machine }, 2);
+    const single = compileGraph(graph, samples, { rows: 4, cols: 4, ...machine });
     const sim = await buildRtlSim(batched, { simulator: 'iverilog' });
     sims.push(sim);
     const two = samples.slice(-2);

@@ -12,7 +12,7 @@ import { serializeProgram } from '../../src/isa/program.js';
 import { compile } from '../../src/passes/pipeline.js';
 
 const example = (p: string): string => new URL(`../../examples/${p}`, import.meta.url).pathname;
-const MODELS = ['digits-cnn/model.json', 'ds-cnn/model.json', 'resnet8/model.onnx', 'digits-mlp/model.json'];
+const MODELS = ['digits-cnn/model.json', 'ds-cnn/model.json', 'resnet8/model.onnx', 'digits-mlp/model.json', 'digits-se-onnx/model.onnx'];
 
 test('programs lowered from shipped models (8 calibration samples, 16x16) are byte-identical', async () => {
   const lines = MODELS.map((model) => {

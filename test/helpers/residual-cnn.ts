@@ -4,6 +4,8 @@
  * with a 1×1/2 shortcut conv written after the branch) → global average pool → dense.
  */
 import type { Graph } from '../../src/ir/graph.js';
+import type { Program } from '../../src/isa/program.js';
+import { LOAD_BUFFERS } from '../../src/isa/spec.js';
 import { builder } from './random-cnn.js';
 
 export const RESIDUAL_INPUT = [6, 6, 3] as const;
@@ -23,4 +25,12 @@ export function residualCnn(c: number, keep = false, seed = 5): Graph {
   const features = keep ? b.add({ name: 'cat', op: 'concat', inputs: [gap, b.add({ name: 'gap1', op: 'globalAvgPool', inputs: [y1], output: 'gap1' })], output: 'cat' }) : gap;
   const out = b.add({ name: 'out', op: 'dense', inputs: [features], output: 'out', kernel: b.tensor([keep ? 2 * c : c, 5], 0.5), bias: b.tensor([5], 0.1), activation: 'linear' });
   return { name: 'residual', inputs: [{ name: 'input', shape: [...RESIDUAL_INPUT] }], nodes: b.nodes, outputs: [out], notes: [] };
+}
+
+/** Acc-buffer loads (bias rows) of a layer before its first act load: 2 when its second tile's constants load ahead of its first tile's windows. */
+export function accLoadsBeforeWindows(p: Program, layer: string): number {
+  const li = p.layers.findIndex((l) => l.name === layer);
+  const loads = p.instructions.filter((i, n) => p.insnLayer[n] === li && i.op === 'load');
+  const first = loads.findIndex((i) => i.op === 'load' && i.buf === LOAD_BUFFERS.act);
+  return loads.slice(0, first).filter((i) => i.op === 'load' && i.buf === LOAD_BUFFERS.acc).length;
 }

@@ -1,7 +1,8 @@
 /**
  * The graph-model ops the two real fixtures do not use (Conv2D, BiasAdd, Relu6, MatMul with
  * transpose_b, AvgPool, Pad, Sub, ConcatV2, Squeeze, Mean with keep_dims, FusedDepthwiseConv2dNative,
- * the table activations Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softplus, Prelu, alone and fused),
+ * the table activations Sigmoid, Tanh, LeakyRelu, Elu, Selu, Softplus, Prelu, alone and fused, a
+ * squeeze-excite Mul of a map and its gate),
  * exercised by rewriting the real converter-written graphs into equivalent forms. TF.js's own
  * loadGraphModel runs every rewritten file too and is the reference, so the rewrites need not be exact.
  */
@@ -14,7 +15,11 @@ import { DEFAULT_LIMITS, loadModel } from '../../../src/importers/index.js';
 import { readTfjsWeights } from '../../../src/importers/tfjs-weights.js';
 import type { Tensor } from '../../../src/ir/graph.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput } from '../../../src/isa/program.js';
+import { simulate } from '../../../sim/index.js';
 import { expectClose } from '../../helpers/close.js';
+import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import '../../helpers/tfjs-models.js'; // pins the CPU backend, quiet
 
@@ -117,6 +122,23 @@ describe('TF.js graph ops on rewritten real graphs = TF.js loadGraphModel', () =
     const graph = loadModel(path);
     expect(graph.nodes.filter((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn).map((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn)).toEqual(['silu']);
     await expectSameAsTfjs(path, [32, 32, 3], ['activation']);
+  });
+
+  test('liveness with squeeze-excite after conv 3, as tfjs-converter writes Keras Multiply: Mul(x, Sigmoid(Mean(x, keep_dims))) is channelMul', async () => {
+    const g = new GraphEdit('tfjs-graph-liveness');
+    const conv3 = g.named('activation_3/Relu');
+    g.unfuse(conv3, 'Conv2D', 'Relu');
+    g.add({ name: 'se/x', op: 'Relu', input: [`${conv3.name}/bias`], attr: {} });
+    g.add({ name: 'se/mean', op: 'Mean', input: ['se/x', g.constant('se/axes', [2], Int32Array.from([1, 2]))], attr: { keep_dims: { b: true } } });
+    g.add({ name: 'se/gate', op: 'Sigmoid', input: ['se/mean'], attr: {} });
+    Object.assign(conv3, { op: 'Mul', input: ['se/gate', 'se/x'], attr: {} });
+    const path = g.save();
+    await expectSameAsTfjs(path, [32, 32, 3], ['globalAvgPool', 'channelMul']);
+    // and its int8 program: the reference interpreter = the simulator
+    const samples = randomSamples(4, 32 * 32 * 3, 3, 0, 1);
+    const program = compileGraph(loadModel(path), samples);
+    const x = quantizeInput(program, samples[0]!);
+    expect(Array.from(simulate(program, x, { trace: false }).output)).toEqual(Array.from(interpret(program, x)));
   });
 
   test('liveness with Mish after conv 3, as tfjs-converter writes it: Mul(x, Tanh(Softplus(x))) is one mish table', async () => {

@@ -11,11 +11,11 @@
  */
 import { quantizeToInt8 } from '../../../isa/numerics.js';
 import { Func } from '../../../wasm-encoding/code.js';
-import { blockLocals, QUANT_STEP, quantizeBlock, quantizeTail } from './float.js';
+import { blockLocals, QUANT_STEP, quantizeBlock, quantizeTail, type FastRounding } from './float.js';
+
+export type { FastRounding };
 import type { FuncTable } from './shared.js';
 
-/** How the fast kernel rounds: ties to even after adding zp (fewest operations), or half away from zero. */
-export type FastRounding = 'even' | 'away';
 
 /** Relative half-width of the windows checked around each decision point m·scale (≥ 2^-44 / ½ with a margin of 2^7). */
 const WINDOW = 2 ** -36;

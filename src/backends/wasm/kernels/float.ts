@@ -5,11 +5,12 @@
  * the output codes to f32. SIMD kernels for contiguous tensors; a scalar loop for any other layout.
  */
 import { Code, Func } from '../../../wasm-encoding/code.js';
-import type { FastRounding } from './float-fast.js';
 import type { FuncTable } from './shared.js';
 
 /** Element type of the float staging area: f32 (Float32Array) or f64 (every other input). */
 export type FloatElem = 'f32' | 'f64';
+/** How the fast kernel rounds: ties to even after adding zp (fewest operations), or half away from zero. */
+export type FastRounding = 'even' | 'away';
 export const ELEM_BYTES: Readonly<Record<FloatElem, number>> = { f32: 4, f64: 8 };
 
 /** Codes produced per step of the SIMD quantizer (8 f64x2 pairs narrowed into one i8x16). */

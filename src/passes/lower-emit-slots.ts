@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/** The emitter's state carried from op to op, and the acc and wgt slots it hands out (lower-emit.ts). */
+import { accSplit, type ArrayConfig } from '../isa/config.js';
+import { dmaCycles } from '../isa/ops/dma.js';
+import { matmulIssueInterval } from '../isa/ops/matmul.js';
+import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
+
+export type Emit = (insn: Instruction) => void;
+
+/** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
+export interface EmitState {
+  wgtTile: number;
+  colTile: number;
+  maxAct: number;
+  maxRows: number;
+  tableSpan: [number, number];
+  /** The acc entry the odd column tiles' slot starts at on a machine with two acc banks (Infinity: none did). */
+  secondAcc: number;
+  /** The most acc slots of maxRows entries per bank any op took (accSlotsOf: 2 with two banks and room, else 1). */
+  accPerBank: number;
+  /** The acc rows [start, end) of the last two column tiles emitted (when an op starts, the previous op's: their thresholds may still run). */
+  lastAcc: [number, number][];
+  readonly wgtSlots: number;
+  readonly qntSlots: number;
+  /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
+  readonly slotTile: number[];
+}
+
+/**
+ * The acc entry of an odd column tile's slot: the upper half's first entry on a machine with two
+ * acc banks (accBanks 2), so the threshold of one column tile reads one bank while the next one's
+ * matmuls stream into the other beside it (timing.ts accBanksApart), else right after the even
+ * slot's `size` entries. A step table's slots stay packed (table mode lets no matmul in).
+ */
+export function oddAccSlot(size: number, table: boolean, cfg: ArrayConfig, st: EmitState): number {
+  if (cfg.accBanks !== 2 || table) return size;
+  st.secondAcc = accSplit(cfg);
+  return st.secondAcc;
+}
+
+/**
+ * The wgt entry of the slot holding the constant tile at DRAM `ahead[from]`, loading it if no slot
+ * does: a tile a slot already holds (the same diagonal tile of every term of a pooling, add or
+ * copy) is not loaded again, as constants never change. A load brings up to `group` tiles at once
+ * — the tiles the next matmuls use (`ahead` from `from` on), while they follow each other in DRAM, no slot holds
+ * them and the slots after this one take them without wrapping — so the DRAM latency is paid once
+ * per group, not once per tile.
+ */
+export function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: EmitState, R: number, C: number, emit: Emit, stride = C): number {
+  const at = ahead[from]!;
+  const held = st.slotTile.indexOf(at);
+  if (held >= 0) return held * R;
+  const first = st.wgtTile % st.wgtSlots;
+  let n = 1;
+  while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
+  for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
+  st.wgtTile += n;
+  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride });
+  return first * R;
+}
+
+/**
+ * Weight tiles per load: enough that the DRAM latency, spread over the group, fits in the matmul
+ * issue intervals beside the tiles' own transfer; at most half the slots, so one group loads while
+ * the other feeds the array. One with ideal (zero-latency) DRAM.
+ */
+export function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
+  if (cfg.dramLatency === 0) return 1;
+  const transfer = dmaCycles(cfg.rows, cfg.cols, cfg) - cfg.dramLatency;
+  const slack = matmulIssueInterval(rows, cfg) - transfer;
+  const most = Math.max(1, Math.floor(st.wgtSlots / 2));
+  return slack > 0 ? Math.min(most, Math.ceil(cfg.dramLatency / slack)) : most;
+}

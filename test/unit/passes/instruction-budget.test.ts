@@ -20,6 +20,7 @@ import { pooledCnn, POOLED_INPUT } from '../../helpers/pooled-cnn.js';
 import { randomCnn } from '../../helpers/random-cnn.js';
 import { randomMlp, randomSamples, rng } from '../../helpers/random-graph.js';
 import { residualCnn, RESIDUAL_INPUT } from '../../helpers/residual-cnn.js';
+import { seGraph } from '../../helpers/se-graph.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261205);
 const ex = (rel: string): string => new URL(`../../../examples/${rel}`, import.meta.url).pathname;
@@ -98,6 +99,25 @@ describe('the instruction floor of one sample', () => {
       { seed: SEED, numRuns: 60 },
     );
     expect(checked).toBeGreaterThan(30); // most machines hold most stacks
+  });
+
+  test('fast-check: squeeze-excite blocks (a per-channel product of a computed gate: its spread and diagonal tiles) × machines', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ seed: fc.integer({ min: 0, max: 2 ** 30 }), h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 6 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 26 }), hidden: fc.integer({ min: 1, max: 6 }) }),
+        machine,
+        (o, m) => {
+          const graph = seGraph({ ...o, act: 'relu', gate: { fn: 'sigmoid' } });
+          const got = floorAndCount(graph, { samples: randomSamples(4, o.h * o.w * o.cin, o.seed, -1, 1) }, makeConfig({ ...m, outDepth: Math.max(m.outDepth, 2 * o.w) }));
+          if (got === null) return;
+          const [floor, count] = got;
+          // never over; looser than for plain layers (a small block's loads and syncs outnumber its matmuls: 23 against 147)
+          expect(floor).toBeLessThanOrEqual(count);
+          expect(count).toBeLessThanOrEqual(8 * floor + 32);
+        },
+      ),
+      { seed: SEED, numRuns: 40 },
+    );
   });
 
   test('the examples and the helper graphs (adds, concats, table activations, windowed inputs) on 1x1 to 8x8', () => {

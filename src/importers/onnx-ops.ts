@@ -43,6 +43,8 @@ function matmul(o: Op): Built[] {
     return { shape: dims, data };
   });
   if (v.rank === 2 && !v.transposed) return [{ ...o.base([x]), op: 'dense', kernel, bias: null, activation: 'linear' }];
+  // a global pool's channels moved last ([N, 1, C]): still one vector
+  if (v.rank >= 3 && v.last && !o.ctx.isMap(x)) return [{ ...o.base([x]), op: 'dense', kernel, bias: null, activation: 'linear' }];
   if (v.rank >= 3 && v.last) {
     const conv = { shape: [1, 1, ...kernel.shape], data: kernel.data };
     return [{ ...o.base([x]), op: 'conv2d', kernel: conv, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];

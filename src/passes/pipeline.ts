@@ -20,7 +20,9 @@ import { checkBatchBudget, checkInstructionBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
+import { copyFlattenedMaps } from './flatten-copy.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
+import { separatePoolBorders } from './pool-border.js';
 import { trimPool } from './trim-pool.js';
 import { wholeMapPools } from './whole-map-pool.js';
 
@@ -30,9 +32,11 @@ export const GRAPH_PASSES: readonly { readonly name: string; readonly run: (g: G
   { name: 'fold-pad', run: foldPad },
   { name: 'trim-pool', run: trimPool },
   { name: 'whole-map-pool', run: wholeMapPools },
+  { name: 'separate-pool-borders', run: separatePoolBorders },
   { name: 'merge-batchnorms', run: mergeBatchnorms },
   { name: 'fold-batchnorm', run: foldBatchnorm },
   { name: 'fold-scale-forward', run: foldScaleForward },
+  { name: 'copy-flattened-maps', run: copyFlattenedMaps },
   { name: 'fuse-activation', run: fuseActivation },
 ];
 

@@ -151,12 +151,23 @@ export function mergeBatchnorms(g: Graph): Graph {
 }
 
 /** softmax / log-softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
+/** t is the output, or read only by one reshape/flatten whose output is (a log_softmax(dim=2) then .squeeze(1)). */
+function reachesOutputByViews(g: Graph, t: string): boolean {
+  for (let hops = 0; hops < 8; hops++) {
+    if (g.outputs.includes(t)) return true;
+    const readers = g.nodes.filter((m) => m.inputs.includes(t));
+    if (readers.length !== 1 || (readers[0]!.op !== 'reshape' && readers[0]!.op !== 'flatten')) return false;
+    t = readers[0]!.output;
+  }
+  return false;
+}
+
 export function dropFinalSoftmax(g: Graph): Graph {
   let out = g;
   for (const n of g.nodes) {
     if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
     const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
-    if (!g.outputs.includes(n.output)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
+    if (!reachesOutputByViews(g, n.output)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
     const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }

@@ -3,6 +3,7 @@
  * Keras 3's operations (modules keras.src.ops.numpy / .nn) that a functional model records as layers: on a
  * tensor and a constant (`x / 255.0`), and on one tensor (`ops.relu6(x)`, `-x`), as graph IR nodes.
  */
+import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node } from '../ir/graph.js';
 import type { Constant, Layer } from './tfjs-layer.js';
 
@@ -28,7 +29,7 @@ export function spatialAxes(x: Layer): void {
   const shape = x.ctx.shapeOf(x.one());
   const axes = JSON.stringify(Array.isArray(axis) ? [...axis].sort() : [axis]);
   const sequence = x.ctx.sequenceInput && shape.length === 3 && shape[0] === 1 && axes === '[1]';
-  if (shape.length !== 3 || (axes !== '[1,2]' && !sequence)) throw x.fail('NN110', `the Keras operation ${x.l.className} over axis ${JSON.stringify(axis)} is not supported (only over the spatial axes of a map or sequence)`);
+  if (shape.length !== 3 || (axes !== '[1,2]' && !sequence)) throw x.fail('NN110', `the Keras operation ${x.l.className} over axis ${shownValue(axis)} is not supported (only over the spatial axes of a map or sequence)`);
 }
 
 /**

@@ -15,10 +15,12 @@ function batchNorm(o: Op): Built[] {
   if (o.n.attrs.int('training_mode', 0) !== 0) throw o.fail('training_mode 1 is not supported');
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
   const eps = o.n.attrs.float('epsilon', 1e-5);
-  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!));
+  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!, { exact: true }));
   const scale = new Float32Array(c);
   const offset = new Float32Array(c);
   for (let i = 0; i < c; i++) {
+    // a negative variance (or epsilon) was reported as "scale element 0 is NaN", the derived value
+    if (!(variance![i]! + eps > 0)) throw o.fail(`var ${variance![i]} + epsilon ${eps} of channel ${i} is not positive`);
     const s = gamma![i]! / Math.sqrt(variance![i]! + eps);
     scale[i] = s;
     offset[i] = beta![i]! - mean![i]! * s;
@@ -47,11 +49,25 @@ function pair(o: Op): [string, string] {
   return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
 }
 
-/** −x: a per-channel scale of −1. */
-function negated(o: Op, x: string, name: string): Built {
+/** −x (or k·x): a per-channel scale of −1 (k). */
+function negated(o: Op, x: string, name: string, k = -1): Built {
   const first = o.input(0);
   const c = o.ctx.onnxShape(first)[o.channelAxis(first)]!;
-  return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
+  return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(k), offset: new Float32Array(c) };
+}
+
+/** The one activation input, as a map when it is one. */
+function single(o: Op): string {
+  const x = o.activation(0);
+  return o.ctx.view(x).rank >= 3 ? o.ctx.asMap(x, o.site) : x;
+}
+
+/** |x| = x + relu(−2x) (max(x, −x), as Max of two tensors): a scale of −2 with the ReLU fused, and an add. */
+function abs(o: Op): Built[] {
+  const x = single(o);
+  const twice = negated(o, x, `${o.out}/neg2`, -2);
+  const relu: Built = { name: `${o.out}/relu`, inputs: [twice.output], output: `${o.out}/relu`, op: 'activation', fn: 'relu' };
+  return [twice, relu, { ...o.base([x, relu.output]), op: 'add' }];
 }
 
 /**
@@ -215,8 +231,15 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
   const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
   const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
+  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1)
+  const channel = o.channelAxis(x);
+  if (kind !== 'max' && keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
+    const c = o.ctx.onnxShape(x)[channel]!;
+    const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
+    return [{ ...o.base([v.last ? x : o.ctx.asMap(x, o.site)]), op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+  }
   if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling)`);
+    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling${kind === 'max' ? '' : `; or a mean or sum over the channel axis ${channel} with keepdims 1`})`);
   }
   const map = v.last ? x : o.ctx.asMap(x, o.site);
   const view = { rank: keep ? v.rank : 2, last: keep && v.last };
@@ -244,6 +267,9 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   ReduceMean: (o) => reduce(o, 'mean'),
   ReduceSum: (o) => reduce(o, 'sum'),
   ReduceMax: (o) => reduce(o, 'max'),
+  // −x: a scale of −1 (CReLU's cat(relu(x), relu(−x)))
+  Neg: (o) => [{ ...negated(o, single(o), o.out), ...o.base([single(o)]) }],
+  Abs: abs,
   Max: (o) => extremum(o, true),
   Min: (o) => extremum(o, false),
 };

@@ -122,8 +122,10 @@ function transpose(o: Op): Built[] {
   const key = JSON.stringify(perm);
   if (same(perm, Array.from({ length: v.rank }, (_, i) => i))) return identity(o, x);
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
-  if (v.rank === 3 && key === '[0,2,1]' && o.ctx.isMap(x)) return identity(o, x, { rank: 3, last: !v.last });
-  if (v.rank === 4 && o.ctx.isMap(x) && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
+  // a map, or a global pool's [N, C, 1] / [N, C, 1, 1] (a vector: M5's avg_pool1d then x.permute(0, 2, 1) then Linear)
+  const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
+  if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last });
+  if (v.rank === 4 && mapLike && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
   if (v.groups !== undefined && key === '[0,2,1,3,4]') {
     // the channel shuffle itself: channel i·b + j moves to j·a + i, a 1×1 convolution by a permutation
     const [a, b] = v.groups;
@@ -147,7 +149,11 @@ function selectChannels(o: Op, x: string, from: number, count: number, output: s
   throw o.fail(`input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; only [N, K] or a map's channels can be sliced`);
 }
 
-/** Slice (opset ≥ 10) of the channel axis, step 1 (torch's x[:, a:b] and chunk); every other axis whole. */
+/**
+ * Slice (opset ≥ 10) of the channel axis, step 1 (torch's x[:, a:b] and chunk), and of a map's spatial
+ * axes with steps ≥ 1 (a U-Net's centre crop x[:, :, 4:-4, 4:-4]; YOLOv5's Focus x[..., ::2, 1::2]):
+ * the channels selected, then a crop, then every k-th pixel (a 1×1 average pool of stride k, exact).
+ */
 function slice(o: Op): Built[] {
   const x = o.activation(0);
   const shape = o.ctx.onnxShape(x);
@@ -159,17 +165,35 @@ function slice(o: Op): Built[] {
   const steps = list(4, 'steps') ?? starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length || axes.some((a) => !(a >= 0 && a < rank))) throw new NnchipError('NN107', 'Slice: starts, ends, axes and steps do not fit the input', o.site);
   const channel = o.channelAxis(x);
+  // a map's spatial axes, as the IR's [H, W] (a 1-D map's one axis is W)
+  const spatial = rank >= 3 ? Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
+  const cut = new Map<number, [number, number, number]>();
   let [lo, hi] = [0, shape[channel]!];
   axes.forEach((a, i) => {
     const d = shape[a]!;
     const clamp = (v: number): number => Math.min(d, Math.max(0, v < 0 ? v + d : v));
-    const [s, e] = [clamp(starts[i]!), clamp(ends[i]!)];
-    if (a === channel && steps[i] === 1) [lo, hi] = [s, e];
-    else if (steps[i] !== 1 || s !== 0 || e !== d) throw o.fail(`slicing axis ${a} of a ${JSON.stringify(shape)} tensor${steps[i] !== 1 ? ` with step ${steps[i]}` : ''} is not supported (only the channel axis ${channel}, step 1)`);
+    const [s, e, k] = [clamp(starts[i]!), clamp(ends[i]!), steps[i]!];
+    if (a === channel && k === 1) [lo, hi] = [s, e];
+    else if (spatial.includes(a) && k >= 1 && e > s) cut.set(a, [s, d - e, k]);
+    else if (k !== 1 || s !== 0 || e !== d) throw o.fail(`slicing axis ${a} of a ${JSON.stringify(shape)} tensor${k !== 1 ? ` with step ${k}` : ''} is not supported (only the channel axis ${channel} with step 1, or a map's spatial axes with steps ≥ 1)`);
   });
   if (hi <= lo) throw o.fail(`the slice of ${JSON.stringify(shape)} is empty`);
-  if (lo === 0 && hi === shape[channel]) return identity(o, x);
-  return [selectChannels(o, x, lo, hi - lo, o.out, o.n.name)];
+  const [ya, xa] = spatial.length === 2 ? spatial : [undefined, spatial[0]];
+  const none: [number, number, number] = [0, 0, 1];
+  const [cy, cx] = [ya === undefined ? none : (cut.get(ya) ?? none), xa === undefined ? none : (cut.get(xa) ?? none)];
+  const crop = [cy[0], cx[0], cy[1], cx[1]] as const;
+  const [cropped, strided] = [crop.some((p) => p > 0), cy[2] > 1 || cx[2] > 1];
+  const built: Built[] = [];
+  const step = (last: boolean): { name: string; output: string } => (last ? { name: o.n.name, output: o.out } : { name: `${o.out}/${built.length}`, output: `${o.out}/${built.length}` });
+  let cur = x;
+  if (lo > 0 || hi < shape[channel]!) {
+    const { name, output } = step(!cropped && !strided);
+    built.push(selectChannels(o, x, lo, hi - lo, output, name));
+    cur = output;
+  } else if (cropped || strided) cur = o.map(0);
+  if (cropped) built.push({ ...step(!strided), inputs: [cur], op: 'crop', crop }), (cur = built.at(-1)!.output);
+  if (strided) built.push({ ...step(true), inputs: [cur], op: 'pool2d', kind: 'avg', size: [1, 1], strides: [cy[2], cx[2]], pads: [0, 0, 0, 0] });
+  return built.length === 0 ? identity(o, x) : built;
 }
 
 /** Split of the channel axis (torch.split / chunk): one channel selection per output. */
@@ -230,6 +254,8 @@ function concat(o: Op): Built[] {
   const channel = o.channelAxis(xs[0]!);
   if (xs.some((x) => JSON.stringify(o.ctx.view(x)) !== JSON.stringify(v))) throw o.fail('inputs have different layouts');
   if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel})`);
+  // one input (DenseNet's first layer: torch.cat of a list of one): the tensor itself
+  if (xs.length === 1) return identity(o, xs[0]!);
   return [{ ...o.base(v.rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs), op: 'concat' }];
 }
 

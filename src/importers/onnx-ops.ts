@@ -43,6 +43,8 @@ function matmul(o: Op): Built[] {
     return { shape: dims, data };
   });
   if (v.rank === 2 && !v.transposed) return [{ ...o.base([x]), op: 'dense', kernel, bias: null, activation: 'linear' }];
+  // a global pool's channels moved last ([N, 1, C]): still one vector
+  if (v.rank >= 3 && v.last && !o.ctx.isMap(x)) return [{ ...o.base([x]), op: 'dense', kernel, bias: null, activation: 'linear' }];
   if (v.rank >= 3 && v.last) {
     const conv = { shape: [1, 1, ...kernel.shape], data: kernel.data };
     return [{ ...o.base([x]), op: 'conv2d', kernel: conv, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
@@ -82,7 +84,7 @@ function conv(o: Op): Built[] {
   const dilations = o.spatial(x, 'dilations', 1);
   const outC = isDepthwise ? channels : co;
   const b = o.optional(2);
-  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${outC}:1`, o.site, () => ({ shape: [outC], data: o.perChannel(b, outC, 'B') }));
+  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${outC}:1`, o.site, () => ({ shape: [outC], data: o.perChannel(b, outC, 'B', { exact: true }) }));
   const dil = dilations[0] === 1 && dilations[1] === 1 ? {} : { dilations };
   return [{ ...o.base([x]), op: 'conv2d', kernel, bias, strides, pads: o.pads(x, [kh, kw], strides, dilations), depthwise: isDepthwise, activation: 'linear', ...dil }];
 }
@@ -131,7 +133,7 @@ function convTranspose(o: Op): Built[] {
     total.forEach((t, i) => (outputPadding[i] = outputPadding[i]! + Math.max(0, -t)));
   }
   const b = o.optional(2);
-  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${co}:1`, o.site, () => ({ shape: [co], data: o.perChannel(b, co, 'B') }));
+  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${co}:1`, o.site, () => ({ shape: [co], data: o.perChannel(b, co, 'B', { exact: true }) }));
   return [{ ...o.base([x]), op: 'convTranspose', kernel, bias, strides, pads, outputPadding, activation: 'linear' }];
 }
 

@@ -5,7 +5,8 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 
-export const ONNX_OPSETS = { min: 11, max: 20 } as const;
+/** Opsets 9 and 10: read as 11 (onnx-upgrade.ts). */
+export const ONNX_OPSETS = { min: 9, max: 20 } as const;
 
 /** The ops each opset after 18 added or changed (ONNX docs/Changelog.md, "Version N of the default ONNX operator set"). */
 export const ONNX_OPSET_CHANGES: Readonly<Record<number, readonly string[]>> = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 11–20, one float
+ * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 9–20 (9 and 10 read as 11: onnx-upgrade.ts), one float
  * input of static shape [N, C, H, W], [N, C, L] / [N, T, F] or [N, K] with N = 1 or symbolic;
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
@@ -17,6 +17,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, toInt, type 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
+import { upgradeNodes } from './onnx-upgrade.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -305,6 +306,8 @@ function walk(g: GraphProto, w: Walker): void {
     if (names.has(name)) name = `${name}_${i}`;
     names.add(name);
     const site = { layer: name };
+    // a node without an op type was counted as an unsupported op named "" ("unsupported ops  ×300000")
+    if (opType === '') throw new NnchipError('NN107', `node ${i} has no op type`, site);
     const outputs = n.output ?? [];
     const skip = (error: NnchipError | null): void => {
       refused.push({ name, opType: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${opType}` : opType, error });
@@ -378,6 +381,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };
+  g.node = upgradeNodes(g.node ?? [], opset, consts);
   g.node = fuseFunctions(g, scalarOf(g, consts, src));
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);

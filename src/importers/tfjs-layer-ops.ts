@@ -4,6 +4,7 @@
  * IR's [H, W, C], so weights are taken as stored; 1-D sequences [L, C] are maps [1, L, C], so a
  * Conv1D is a convolution of height 1. Shapes of earlier tensors come from the caller.
  */
+import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
@@ -37,7 +38,7 @@ function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convT
 function dense(x: Layer): Node[] {
   const kernel = x.weight('kernel');
   const units = x.get('units');
-  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${JSON.stringify(units)}; expected a positive integer`);
+  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${shownValue(units)}; expected a positive integer`);
   if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   // Keras applies Dense to the last axis: on a map [H, W, C] or a sequence [1, L, C], per pixel (a 1×1 convolution)
   if (x.ctx.shapeOf(x.one()).length === 3) {
@@ -65,7 +66,7 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   const stored = depthwise ? (x.maybeWeight('depthwise_kernel') ?? x.weight('kernel')) : x.weight('kernel');
   let kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
   const [kh, kw, , cout] = kernel.shape;
-  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   let isDepthwise = depthwise;
   if (depthwise) {
     const mult = x.get('depth_multiplier') ?? 1;
@@ -150,7 +151,7 @@ function separable(x: Layer, oneD = false): Node[] {
   const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
   const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
   const dw = oneD ? asHeightOne(x.weight('depthwise_kernel')) : x.weight('depthwise_kernel');
-  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
+  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
   const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
   const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
@@ -241,7 +242,7 @@ function permute(x: Layer): Node[] {
 function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
   const axes = Array.isArray(axis) ? axis : [axis];
   const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
 }
 
 function batchNorm(x: Layer): Node[] {
@@ -274,7 +275,7 @@ function oneD(x: Layer): Node[] {
   const v = x.get(key) ?? 1; // Keras's default for both
   const p = typeof v === 'number' ? [v, v] : v;
   if (x.l.className === 'UpSampling1D') return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: [1, x.single('size', 2)] }];
-  if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw x.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a non-negative integer or a pair`);
+  if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a non-negative integer or a pair`);
   const [begin, end] = p as [number, number];
   if (key === 'padding') return [{ ...x.base(), op: 'pad', pads: [0, begin, 0, end] }];
   return [{ ...x.base(), inputs: [x.one()], op: 'crop', crop: [0, begin, 0, end] }];
@@ -294,7 +295,7 @@ function reshape(x: Layer): Node[] {
   const known = Array.isArray(given) ? given.reduce<number>((a, d) => (Number.isInteger(d) && (d as number) > 0 ? a * (d as number) : a), 1) : 0;
   const elements = x.ctx.shapeOf(x.one()).reduce((a, b) => a * b, 1);
   const target = unknown === 1 && Array.isArray(given) && elements % known === 0 ? given.map((d) => (d === -1 || d === null ? elements / known : d)) : given;
-  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${JSON.stringify(given)} is not supported (only positive sizes, at most one of them -1)`);
+  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${shownValue(given)} is not supported (only positive sizes, at most one of them -1)`);
   // a [L, C] sequence is the map [1, L, C]
   return [{ ...x.base(), inputs: [x.one()], op: 'reshape', shape: target.length === 2 ? [1, ...(target as number[])] : (target as number[]) }];
 }
@@ -307,7 +308,7 @@ function relu(x: Layer): Node[] {
   if (x.ctx.writer === 'keras3' && threshold === 0 && (max === undefined || max === null) && typeof slope === 'number' && Number.isFinite(slope) && slope !== 0) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: { fn: 'leakyrelu', alpha: slope } }];
   if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0${x.ctx.writer === 'keras3' ? '; a negative_slope without max_value or threshold' : ''})`);
   if (max === undefined || max === null) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'relu' }];
-  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${JSON.stringify(max)}; expected a positive number`);
+  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${shownValue(max)}; expected a positive number`);
   // ReLU-n: a clamp to [0, n], the threshold's lo/hi at the bounds' codes
   return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : { clip: [0, max] } }];
 }
@@ -318,7 +319,7 @@ function rescaling(x: Layer): Node[] {
   const perChannel = (key: string, fallback: number): Float32Array => {
     const v = x.get(key) ?? fallback;
     const list = typeof v === 'number' ? Array<number>(c).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a finite number or one per channel (${c})`);
+    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a finite number or one per channel (${c})`);
     return Float32Array.from(list as number[]);
   };
   return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
@@ -337,7 +338,7 @@ function normalization(x: Layer): Node[] {
   const stat = (key: 'mean' | 'variance'): Float32Array => {
     const v = x.get(key);
     const list: unknown = v === undefined || v === null ? Array.from(x.weight(key).data) : typeof v === 'number' ? [v] : v;
-    if (!Array.isArray(list) || (list.length !== 1 && list.length !== c) || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN201', `${key} ${v === undefined || v === null ? 'weight' : JSON.stringify(v)} is not a finite number or one per channel (${c})`);
+    if (!Array.isArray(list) || (list.length !== 1 && list.length !== c) || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN201', `${key} ${v === undefined || v === null ? 'weight' : shownValue(v)} is not a finite number or one per channel (${c})`);
     return Float32Array.from({ length: c }, (_, i) => list[list.length === 1 ? 0 : i] as number);
   };
   const [mean, variance] = [stat('mean'), stat('variance')];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** One TF.js Layers layer being converted (tfjs-layer-ops.ts): its config read under Keras or tfjs keys, its weights, and errors that name it. */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
 import { TFJS_ACTIVATIONS as ACTIVATIONS } from './tfjs-activations.js';
@@ -56,14 +56,14 @@ export class Layer {
   pair(key: string, fallback?: readonly [number, number]): [number, number] {
     const v = this.get(key) ?? fallback;
     const p = typeof v === 'number' ? [v, v] : v;
-    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer or a pair`);
+    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${shownValue(v)}; expected a positive integer or a pair`);
     return [p[0] as number, p[1] as number];
   }
   /** An int or [n] config entry (1-D layers) as a positive integer. */
   single(key: string, fallback?: number): number {
     const v = this.get(key) ?? fallback;
     const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
-    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer`);
+    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${shownValue(v)}; expected a positive integer`);
     return n as number;
   }
   weight(kind: string): Tensor {

@@ -1,14 +1,15 @@
 /**
- * Typical small PyTorch models as torch.onnx.export writes them at every opset 11–17 (dynamic batch
+ * Typical small PyTorch models as torch.onnx.export writes them at every opset 11–17, some also at 9–10 (dynamic batch
  * axis; test/fixtures/pytorch-zoo/export.py, torch 1.13), through the CLI as a user runs them: each
  * one either lowers (`nnchip lower`), and its program (`run --backend ref`, `run --backend sim`)
  * agrees with onnxruntime-node — the float model exactly, int8 within a tenth of the output spread
  * and the same top-1 on most inputs — or is refused with one NN110 line naming the node, its op and
  * what to do.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, test } from 'vitest';
 import { captureIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
@@ -19,6 +20,8 @@ import { expectClose } from '../helpers/close.js';
 import { argmax } from '../helpers/compile.js';
 import { ortRun } from '../helpers/onnx-models.js';
 import { randomSamples } from '../helpers/random-graph.js';
+
+const { onnx } = onnxProto;
 
 const DIR = join(import.meta.dirname, '../fixtures/pytorch-zoo');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.onnx')).sort();
@@ -50,6 +53,15 @@ const SHAPES: Record<string, number[]> = {
   seg: [1, 3, 8, 8],
   nofold: [1, 3, 8, 8],
   gen: [1, 6],
+  densenet: [1, 3, 8, 8],
+  catflat: [1, 3, 8, 8],
+  inception: [1, 3, 8, 8],
+  squeeze: [1, 3, 16, 16],
+  m5: [1, 1, 256],
+  nas: [1, 3, 8, 8],
+  focus: [1, 3, 8, 8],
+  ucrop: [1, 1, 16, 16],
+  chpool: [1, 3, 8, 8],
   mnv3: [1, 3, 16, 16],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
@@ -57,8 +69,11 @@ const REFUSED: Record<string, RegExp> = {
   // LayerNorm: ReduceMean over the features, Sub, Pow, Sqrt, Div below opset 17, LayerNormalization at 17
   // softmax(dim=1) of a map below opset 13 (where Softmax flattens from its axis): Transpose, Softmax over the last axis, Transpose
   'seg-op11': /^error NN110: seg-op11\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
+  // PixelShuffle below opset 11: Reshape to 6-D, Transpose, Reshape (DepthToSpace had no CRD mode)
+  'espcn-op9': /^error NN110: espcn-op9\.onnx: layer "\/shuffle\/Reshape": Reshape: reshaping \[1,4,8,8\] to \[1,1,2,2,8,8\] is not supported \(only flattening to \[N, K\], views that add or drop unit dimensions, and \[N, K\] to one channel\) — replace the layer with a supported one, or open an issue\n$/,
+  'espcn-op10': /^error NN110: espcn-op10\.onnx: layer "\/shuffle\/Reshape": Reshape: reshaping \[1,4,8,8\] to \[1,1,2,2,8,8\] is not supported \(only flattening to \[N, K\], views that add or drop unit dimensions, and \[N, K\] to one channel\) — replace the layer with a supported one, or open an issue\n$/,
   'seg-op12': /^error NN110: seg-op12\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
-  lnorm: /^error NN110: lnorm-op\d\d\.onnx: (the model cannot be compiled, 3 problems: unsupported ops Pow ×1, Sqrt ×1 \(supported: [^)]*\); 1 node refused: layer "\/norm\/ReduceMean": ReduceMean: over axes \[-1\] of a \[1,5,8\] tensor is not supported \(only over the spatial axes \[1\] of the map: global pooling\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
+  lnorm: /^error NN110: lnorm-op\d\d\.onnx: (the model cannot be compiled, 3 problems: unsupported ops Pow ×1, Sqrt ×1 \(supported: [^)]*\); 1 node refused: layer "\/norm\/Sub": Sub: inputs have shapes \[1,5,8\] and \[1,5,1\]; broadcasting two computed tensors is not supported \(only two equal shapes\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
 };
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -82,9 +97,10 @@ const perPixelSoftmax = (v: number[], c: number): number[] => {
   return out;
 };
 
-describe('PyTorch models at opsets 11–17', () => {
+describe('PyTorch models at opsets 9–17', () => {
   test('every model of export.py is here at every opset', () => {
-    expect(FILES).toHaveLength(Object.keys(SHAPES).length * 7);
+    // opsets 11–17, and 9–10 for export.py's OLD_MODELS
+    expect(FILES).toHaveLength(Object.keys(SHAPES).length * 7 + 12 * 2);
   });
 
   test.each(FILES)('%s', async (file) => {
@@ -129,13 +145,39 @@ describe('PyTorch models at opsets 11–17', () => {
     let worst = 0;
     outputs['ref']!.forEach((logits, i) => {
       // a final Softmax is dropped with a note: the program's outputs are its logits
-      const got = model === 'mlp' ? softmax(logits) : model === 'seg' ? perPixelSoftmax(logits, 4) : logits;
+      const got = model === 'mlp' ? softmax(logits) : model === 'seg' ? perPixelSoftmax(logits, 4) : model === 'm5' ? softmax(logits).map(Math.log) : logits;
       expect(got).toHaveLength(want[i]!.length);
       if (argmax(got) === argmax(want[i]!)) agree++;
       got.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - want[i]![j]!))));
     });
-    // a map out (unet, deconv, bilinear, espcn, seg, gen) has no class; everything else picks onnxruntime's top-1 on most inputs
-    if (!['unet', 'deconv', 'bilinear', 'espcn', 'seg', 'gen'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
+    // a map out (unet, deconv, bilinear, espcn, seg, gen, ucrop) has no class; everything else picks onnxruntime's top-1 on most inputs
+    if (!['unet', 'deconv', 'bilinear', 'espcn', 'seg', 'gen', 'ucrop'].includes(model)) expect(agree).toBeGreaterThanOrEqual(25);
     expect(worst / spread).toBeLessThan(0.1);
+  });
+
+  test('weights as external data (as onnx.save_model(..., save_as_external_data=True) writes them: one file, every initializer) and initializers listed as graph inputs (keep_initializers_as_inputs=True): the same program, byte for byte', async () => {
+    const src = join(DIR, 'densenet-op17.onnx');
+    const lower = async (path: string, out: string): Promise<Buffer> => {
+      const r = await cli(['lower', path, '-o', out, '--input-range', '0,1']);
+      expect(r.code, r.err).toBe(0);
+      return readFileSync(join(out, 'program.nnp'));
+    };
+    const m = onnx.ModelProto.decode(readFileSync(src));
+    const keep = onnx.ModelProto.decode(readFileSync(src));
+    keep.graph!.input!.push(...keep.graph!.initializer!.map((t) => ({ name: t.name!, type: { tensorType: { elemType: t.dataType!, shape: { dim: t.dims!.map((d) => ({ dimValue: d })) } } } })));
+    let offset = 0;
+    const chunks = m.graph!.initializer!.map((t) => {
+      const raw = Buffer.from(t.rawData!);
+      Object.assign(t, { dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, rawData: new Uint8Array(0), externalData: [{ key: 'location', value: 'model.onnx.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.length) }] });
+      offset += raw.length;
+      return raw;
+    });
+    expect(chunks.length).toBeGreaterThan(10);
+    writeFileSync(join(work, 'model.onnx.data'), Buffer.concat(chunks));
+    writeFileSync(join(work, 'model.onnx'), onnx.ModelProto.encode(m).finish());
+    writeFileSync(join(work, 'keep.onnx'), onnx.ModelProto.encode(keep).finish());
+    const want = await lower(src, join(work, 'inline.nnchip'));
+    expect(await lower(join(work, 'model.onnx'), join(work, 'external.nnchip'))).toEqual(want);
+    expect(await lower(join(work, 'keep.onnx'), join(work, 'keep.nnchip'))).toEqual(want);
   });
 });

@@ -14,6 +14,7 @@ import { evaluateOutput } from '../../src/ir/evaluate.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { checkGraph } from '../../src/ir/verify.js';
 import { interpret } from '../../src/isa/interpret.js';
+import { dequantize, quantizeToInt8 } from '../../src/isa/numerics.js';
 import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
 import { compileGraph } from '../helpers/compile.js';
 import { adapt, claimedNodeTests, NODE_TESTS, type NodeTest } from './onnx-node.js';
@@ -72,7 +73,11 @@ function run(t: NodeTest): Outcome {
         const want = a.expected[i]!;
         const int8 = modelOrder(graph, dequantizeOutput(program, interpret(program, quantizeInput(program, a.samples[i]!))));
         const tol = int8Tolerance(program, want);
-        want.forEach((v, j) => (out.int8 = Math.max(out.int8, Math.abs(int8[j]! - v) - tol)));
+        // a sample on a jump (ThresholdedRelu's x = alpha exactly): its code's value lies across the jump, where the
+        // program is judged against the float graph at that value (docs/numerics.md, "Conformance tolerance")
+        const atCode = modelOrder(graph, evaluateOutput(graph, Float32Array.from(a.samples[i]!, (x) => dequantize(quantizeToInt8(x, program.input.scale, program.input.zp), program.input.scale, program.input.zp))));
+        const ref = want.map((v, j) => (Math.abs(atCode[j]! - v) > tol ? atCode[j]! : v));
+        ref.forEach((v, j) => (out.int8 = Math.max(out.int8, Math.abs(int8[j]! - v) - tol)));
         want.forEach((v, j) => (out.lsb = Math.max(out.lsb, Math.abs(int8[j]! - v) / program.output.scale)));
       }
     }

@@ -32,11 +32,11 @@ describe('ONNX forms refused in one line', () => {
     ] })).toBe('error NN110: model.onnx: layer "scale": Mul: input "r" has shape [1,2,4,4,4], channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back) — replace the layer with a supported one, or open an issue');
   });
 
-  test('a Slice of a spatial axis', () => {
-    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 2, 4], inits: { ...inits, s: { dims: [1], data: [0], int64: true }, e: { dims: [1], data: [2], int64: true }, a: { dims: [1], data: [2], int64: true } }, nodes: [
+  test('a Slice of a spatial axis backwards (a flip; forwards, with any step, it is a crop)', () => {
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 3, 4], inits: { ...inits, s: { dims: [1], data: [3], int64: true }, e: { dims: [1], data: [0], int64: true }, a: { dims: [1], data: [2], int64: true }, st: { dims: [1], data: [-1], int64: true } }, nodes: [
       conv,
-      { op: 'Slice', inputs: ['c', 's', 'e', 'a'], outputs: ['y'], name: 'rows' },
-    ] })).toBe('error NN110: model.onnx: layer "rows": Slice: slicing axis 2 of a [1,8,4,4] tensor is not supported (only the channel axis 1, step 1) — replace the layer with a supported one, or open an issue');
+      { op: 'Slice', inputs: ['c', 's', 'e', 'a', 'st'], outputs: ['y'], name: 'rows' },
+    ] })).toBe('error NN110: model.onnx: layer "rows": Slice: slicing axis 2 of a [1,8,4,4] tensor with step -1 is not supported (only the channel axis 1 with step 1, or a map\'s spatial axes with steps ≥ 1) — replace the layer with a supported one, or open an issue');
   });
 
   test('Max by a per-channel constant, Sub of two tensors that broadcast', () => {

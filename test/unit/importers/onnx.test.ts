@@ -1,5 +1,5 @@
 /** The ONNX importer: layout conversion, weight sharing, external data, and one clear error per unsupported case. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -80,7 +80,8 @@ describe('ONNX importer', () => {
     ['Pad in edge mode', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pe', attrs: { mode: { s: 'edge' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }), /layer "pe": Pad: mode "edge" is not supported/],
     ['Pad with a non-zero value', around({ op: 'Pad', inputs: ['x', 'p', 'v'], name: 'pv' }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true }, v: { dims: [], data: [1.5] } }), /layer "pv": Pad: constant value 1.5 is not supported/],
     ['the product of two tensors', around({ op: 'Mul', inputs: ['x', 'x'], name: 'sq' }), /layer "sq": Mul: the product or quotient of two computed tensors is not supported/],
-    ['a ReduceMean over channels', { input: [1, 2, 4, 4], output: [1, 16], inits: { a: { dims: [1], data: [1], int64: true } }, nodes: [{ op: 'ReduceMean', inputs: ['x', 'a'], name: 'rm', outputs: ['m'] }, { op: 'Flatten', inputs: ['m'] }], opset: 18 }, /layer "rm": ReduceMean: over axes \[1\] of a \[1,2,4,4\] tensor is not supported/],
+    // (with keepdims 1 it is a 1×1 conv to one channel)
+    ['a ReduceMean over channels, keepdims 0', { input: [1, 2, 4, 4], output: [1, 16], inits: { a: { dims: [1], data: [1], int64: true } }, nodes: [{ op: 'ReduceMean', inputs: ['x', 'a'], name: 'rm', outputs: ['m'], attrs: { keepdims: { i: 0 } } }, { op: 'Flatten', inputs: ['m'] }], opset: 18 }, /layer "rm": ReduceMean: over axes \[1\] of a \[1,2,4,4\] tensor is not supported/],
     ['a reshape that transposes channels', { input: [1, 2, 2, 2], output: [1, 8], inits: { s: { dims: [4], data: [1, 4, 2, 1], int64: true } }, nodes: [{ op: 'Reshape', inputs: ['x', 's'], name: 'rs' }] }, /layer "rs": Reshape: reshaping \[1,2,2,2\] to \[1,4,2,1\] is not supported/],
   ];
   test.each(unsupported)('%s → one NN110 line', (_, spec, message) => {
@@ -92,7 +93,7 @@ describe('ONNX importer', () => {
 
   // an opset or input-shape problem is not the layer's fault: its own code, and a hint that fits
   const notALayer: [string, ModelSpec, RegExp][] = [
-    ['opset 9', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 9 }), /^error NN115: model.onnx: opset 9 is not supported \(supported: 11 to 20\) — re-export the model with an ONNX opset from 11 to 20/],
+    ['opset 8', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 8 }), /^error NN115: model.onnx: opset 8 is not supported \(supported: 9 to 20\) — re-export the model with an ONNX opset from 9 to 20/],
     ['opset 21', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 21 }), /NN115: model.onnx: opset 21 is not supported/],
     ['a dynamic spatial dimension', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 'height', 4] }), /^error NN116: model.onnx: input "x" dimension 2 is dynamic \("height"\).* — re-export with one float input of fixed shape/],
     ['a batch of 3', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [3, 2, 4, 4] }), /NN116: model.onnx: input "x" has shape \[3,2,4,4\]; the batch dimension must be 1 or symbolic/],
@@ -126,6 +127,16 @@ describe('ONNX importer', () => {
     expect(failure(() => load(huge)).format()).toMatch(/NN109: model.onnx: initializer "W" declares 1099511627776 elements/);
     const short = { input: [1, 4], output: [1, 3], inits: { W: { dims: [4, 3], data: [1, 2, 3] } }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }] };
     expect(failure(() => load(short)).format()).toMatch(/NN105: .*tensor "W" holds 12 bytes of raw data but its shape needs 48 \(short\)/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('a file named .onnx that holds JSON', () => {
+  test('is read as the JSON model it is (it was "not a valid ONNX protobuf (invalid wire type 4 …)")', () => {
+    const dir = tmp();
+    const json = new URL('../../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
+    writeFileSync(join(dir, 'model.onnx'), readFileSync(json));
+    expect(loadModel(join(dir, 'model.onnx'))).toEqual(loadModel(json));
     rmSync(dir, { recursive: true, force: true });
   });
 });

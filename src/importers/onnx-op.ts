@@ -24,8 +24,9 @@ export interface OnnxView {
   readonly groups?: readonly [number, number];
   /**
    * rank 3 only: [1, C, H·W], an NCHW map of [H, W] pixels with its spatial axes merged (x.view(N, C, -1),
-   * x.flatten(2)): the same bytes as the IR map; only reshapes, reductions over the last axis and
-   * element-wise ops read it (FLAT_READERS)
+   * x.flatten(2)), or with `last` [1, H·W, C] (its transpose, or x.view(N, -1, C) of an NHWC map): the
+   * same bytes as the IR map; only reshapes, reductions over the pixels, element-wise ops (FLAT_READERS),
+   * Transpose [0, 2, 1] and, on the rows [1, H·W, C], MatMul read it
    */
   readonly flat?: readonly [number, number];
 }
@@ -90,7 +91,9 @@ export class Op {
     if (this.ctx.groupsOf(t) !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
     }
-    if (!this.ctx.isConst(t) && this.ctx.view(t).flat !== undefined && !FLAT_READERS.has(this.n.opType)) {
+    // and a Transpose [0, 2, 1] to the pixels' rows [1, H·W, C] (ViT's x.flatten(2).transpose(1, 2)), which a MatMul reads per row
+    const flat = !this.ctx.isConst(t) && this.ctx.view(t).flat !== undefined;
+    if (flat && !FLAT_READERS.has(this.n.opType) && this.n.opType !== 'Transpose' && !(this.n.opType === 'MatMul' && this.ctx.view(t).last)) {
       throw this.fail(`input "${t}" is a map of ${JSON.stringify(this.ctx.view(t).flat)} pixels viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     return t;

@@ -28,10 +28,17 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     return identity(o, x, { rank: 5, last: false, groups: [to[1]!, to[2]!] });
   }
   if (v.groups !== undefined && to.length === 4 && to[1] === from[1]! * from[2]! && to[2] === from[3] && to[3] === from[4]) return identity(o, x, { rank: 4, last: false });
-  // x.view(N, C, -1) / x.flatten(2) of an NCHW map: [1, C, H·W] is the IR map's bytes (pixel-major, channels last)
-  if (o.ctx.isMap(x) && v.rank === 4 && !v.last && v.groups === undefined && to.length === 3 && to[1] === from[1] && from[2]! > 1) return identity(o, x, { rank: 3, last: false, flat: [from[2]!, from[3]!] });
-  if (v.flat !== undefined && to.length === 4 && to[1] === from[1] && to[2] === v.flat[0] && to[3] === v.flat[1]) return identity(o, x, { rank: 4, last: false });
-  if (v.flat !== undefined && to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} (a map of ${JSON.stringify(v.flat)} pixels) to ${JSON.stringify(to)} is not supported (only back to [N, C, H, W], or flattened)`);
+  // x.view(N, C, -1) / x.flatten(2) of an NCHW map, x.view(N, -1, C) of an NHWC one: [1, C, H·W] / [1, H·W, C] are the IR map's bytes
+  if (o.ctx.isMap(x) && v.rank === 4 && v.groups === undefined && to.length === 3) {
+    const [c, h, w] = v.last ? [from[3]!, from[1]!, from[2]!] : [from[1]!, from[2]!, from[3]!];
+    if (h > 1 && same(to, v.last ? [1, h * w, c] : [1, c, h * w])) return identity(o, x, { rank: 3, last: v.last, flat: [h, w] });
+  }
+  if (v.flat !== undefined) {
+    // back to the map, [1, C, H, W] (or [1, H, W, C] from the rows), or flattened (below)
+    const [c, [h, w]] = [from[v.last ? 2 : 1]!, v.flat];
+    if (same(to, v.last ? [1, h, w, c] : [1, c, h, w])) return identity(o, x, { rank: 4, last: v.last });
+    if (to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} (a map of ${JSON.stringify(v.flat)} pixels) to ${JSON.stringify(to)} is not supported (only back to the map's ${JSON.stringify(v.last ? [1, h, w, c] : [1, c, h, w])}, or flattened)`);
+  }
   if (v.groups !== undefined && to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (a [1, g, C/g, H, W] view goes back to [1, C, H, W] or is flattened)`);
   if (to.length === 2) {
     // a flatten: channel-major over a channel-first map, as ONNX flattens NCHW
@@ -128,7 +135,7 @@ function transpose(o: Op): Built[] {
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
   // a map, or a global pool's [N, C, 1] / [N, C, 1, 1] (a vector: M5's avg_pool1d then x.permute(0, 2, 1) then Linear)
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
-  if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last });
+  if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last, ...(v.flat === undefined ? {} : { flat: v.flat }) });
   if (v.rank === 4 && mapLike && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
   if (v.groups !== undefined && key === '[0,2,1,3,4]') {
     // the channel shuffle itself: channel i·b + j moves to j·a + i, a 1×1 convolution by a permutation

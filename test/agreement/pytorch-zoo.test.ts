@@ -67,6 +67,7 @@ const SHAPES: Record<string, number[]> = {
   pixlin: [1, 3, 7, 5],
   flatact: [1, 3, 17, 17],
   rpad: [1, 3, 7, 5],
+  patch: [1, 3, 8, 6],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -401,7 +401,8 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     last = w.nodes.find((n) => n.output === from);
   }
   const chw = (w.shapes.has(out) && w.isMap(out) && !w.view(out).last) || (last?.op === 'flatten' && last.order === 'chw');
-  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: [], ...(chw ? { outputLayout: 'chw' as const } : {}) };
+  // else pixel-major, whatever the input (a map's rows [1, H·W, C] flattened, an NHWC map out were read back channel-major)
+  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: [], outputLayout: chw ? 'chw' : 'hwc' };
   // a vector input seen as a map ([N, K] → Unsqueeze → [N, 1, K] for a Conv1d): the input takes the map's shape
   return input.layout === 'chw' ? graph : foldInputReshapes(graph);
 }

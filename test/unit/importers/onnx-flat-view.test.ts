@@ -61,13 +61,14 @@ describe('[N, C, H·W] views of a map', () => {
     expectSimExact(program, quantizeInput(program, samples[0]!));
   });
 
-  test.each([
+  const refusals: [string, { nodes: NodeSpec[]; out: number[] }, RegExp][] = [
     ['a MatMul over the pixels', { nodes: [{ op: 'MatMul', inputs: ['f', 'W'], outputs: ['y'], name: 'mm' }], out: [1, 2, 4] }, /layer "mm": MatMul: input "f" is a map of \[3,5\] pixels viewed as \[1,2,15\]/],
     ['a softmax over the pixels', { nodes: [{ op: 'Softmax', inputs: ['f'], outputs: ['y'], name: 'sm', attrs: { axis: { i: -1 } } }], out: [1, 2, 15] }, /layer "sm": Softmax: input "f" is a map of \[3,5\] pixels/],
     ['a Conv1d', { nodes: [{ op: 'Conv', inputs: ['f', 'K'], outputs: ['y'], name: 'c1' }], out: [1, 2, 15] }, /layer "c1": Conv: input "f" is a map of \[3,5\] pixels/],
     ['a reshape that moves data', { nodes: [{ op: 'Reshape', inputs: ['f', 'b'], outputs: ['y'], name: 'rs' }], out: [1, 2, 5, 3] }, /layer "rs": Reshape: reshaping \[1,2,15\] \(a map of \[3,5\] pixels\) to \[1,2,5,3\] is not supported/],
-  ] as const)('%s is refused in one line', (_, spec, message) => {
-    const bytes = buildOnnx({ input: [1, 2, 3, 5], output: [...spec.out], inits: { s: ints([0, 0, -1]), b: ints([1, 2, 5, 3]), W: { dims: [15, 4], data: new Float32Array(60).fill(0.1) }, K: { dims: [2, 2, 1], data: [1, 0, 0, 1] } }, nodes: [{ op: 'Reshape', inputs: ['x', 's'], outputs: ['f'] }, ...spec.nodes], opset: 13 });
+  ];
+  test.each(refusals)('%s is refused in one line', (_, spec, message) => {
+    const bytes = buildOnnx({ input: [1, 2, 3, 5], output: spec.out, inits: { s: ints([0, 0, -1]), b: ints([1, 2, 5, 3]), W: { dims: [15, 4], data: new Float32Array(60).fill(0.1) }, K: { dims: [2, 2, 1], data: [1, 0, 0, 1] } }, nodes: [{ op: 'Reshape', inputs: ['x', 's'], outputs: ['f'] }, ...spec.nodes], opset: 13 });
     const e = failure(() => loadModel(writeOnnx(mkdtempSync(join(dir, 'r-')), bytes)));
     expect(e.format()).toMatch(message);
     expect(e.format()).toMatch(/^error NN110: [^\n]*— replace the layer with a supported one, or open an issue$/);

@@ -205,3 +205,36 @@ describe('int8-quantized ONNX models', () => {
     expect(worst(inputs.map((x) => evaluateOutput(graph, x)), want)).toBeLessThan(0.02 * span(want));
   });
 });
+
+/** The QDQ MLP with its graph changed by `f`, loaded: the error it gives. */
+function brokenMlp(f: (g: onnxProto.onnx.IGraphProto) => void): ReturnType<typeof failure> {
+  const m = onnx.ModelProto.decode(mlp().qdq);
+  f(m.graph!);
+  const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-quant-bad-')), onnx.ModelProto.encode(m).finish());
+  return failure(() => loadModel(path));
+}
+const init = (g: onnxProto.onnx.IGraphProto, name: string): onnxProto.onnx.ITensorProto => g.initializer!.find((t) => t.name === name)!;
+const floats = (...v: number[]): Uint8Array => new Uint8Array(Float32Array.from(v).buffer);
+const node = (g: onnxProto.onnx.IGraphProto, output: string): onnxProto.onnx.INodeProto => g.node!.find((n) => n.output![0] === output)!;
+
+describe('malformed or unsupported quantization: one-line errors', () => {
+  test.each([
+    ['a weight scale of 0', (g) => (init(g, 'W1_s').rawData = floats(0)), 'NN107', /DequantizeLinear: scale 0 is not a finite positive number/],
+    ['a negative weight scale', (g) => (init(g, 'W1_s').rawData = floats(-0.01)), 'NN107', /scale -0\.0099\d* is not a finite positive number/],
+    ['a NaN activation scale', (g) => (init(g, 's0').rawData = floats(NaN)), 'NN107', /QuantizeLinear: scale NaN is not a finite positive number/],
+    ['a UINT8 zero point of 300', (g) => Object.assign(init(g, 'W1_zp'), { rawData: new Uint8Array(0), int32Data: [300] }), 'NN107', /holds 300, outside UINT8's range 0\.\.255/],
+    ['a per-axis axis outside the weight', (g) => (node(g, 'W2').attribute![0]!.i = 2), 'NN107', /axis 2 is outside a rank-2 tensor/],
+    ['5 scales along an axis of 12', (g) => (node(g, 'W2').attribute![0]!.i = 0), 'NN107', /5 scales along axis 0 of a tensor of shape \[12,5\] \(12 slices\)/],
+    ['a zero point of another length than its scale', (g) => Object.assign(init(g, 'W2_zp'), { dims: [4], rawData: new Uint8Array(4) }), 'NN107', /the zero point has shape \[4\] but the scale \[5\]/],
+    ['an INT8 weight with a UINT8 zero point', (g) => Object.assign(init(g, 'W2_zp'), { dataType: DT.UINT8 }), 'NN107', /x is INT8 but its zero point UINT8/],
+    ['a quantized model output', (g) => g.node!.push({ name: 'out_q', opType: 'QuantizeLinear', input: ['y', 's0', 'z0'], output: ['yq'] }) && (g.output![0]!.name = 'yq'), 'NN110', /QuantizeLinear: an integer tensor read by anything but DequantizeLinear/],
+    ['a pair of two scales (a requantization)', (g) => (node(g, 'r_dq').input![1] = 's0'), 'NN110', /QuantizeLinear: an integer tensor read by anything but DequantizeLinear/],
+    ['MatMulInteger', (g) => (node(g, 'y').opType = 'MatMulInteger'), 'NN110', /op MatMulInteger is not supported: quantized operators other than QLinearConv and QLinearMatMul are not supported; quantize in the QDQ format/],
+    ['com.microsoft QLinearAdd', (g) => Object.assign(node(g, 'y'), { opType: 'QLinearAdd', domain: 'com.microsoft' }), 'NN110', /op com\.microsoft\.QLinearAdd is not supported: .*QuantFormat\.QDQ/],
+  ] as [string, (g: onnxProto.onnx.IGraphProto) => void, string, RegExp][])('%s', (_, f, code, message) => {
+    const e = brokenMlp(f);
+    expect(e.code).toBe(code);
+    expect(e.format()).toMatch(message);
+    expect(e.format()).not.toContain('\n');
+  });
+});

@@ -120,7 +120,7 @@ function dequantizeActivation(o: Op): Built[] {
 export const QUANT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   DequantizeLinear: dequantizeActivation,
   QuantizeLinear: (o) => {
-    throw o.fail('an integer tensor read by anything but DequantizeLinear with the same scale and zero point (or the model output) is not supported; nnchip reads QuantizeLinear → DequantizeLinear pairs (fake quantization)');
+    throw o.fail('its integer output is the model output or is read by something other than a DequantizeLinear of the same scale and zero point; nnchip takes QuantizeLinear only in QuantizeLinear → DequantizeLinear pairs on float tensors (fake quantization)');
   },
 };
 

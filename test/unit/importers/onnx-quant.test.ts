@@ -5,7 +5,7 @@
  * ONNX Runtime on the float model of the dequantized weights; nnchip's int8 simulation of the QDQ model
  * is close to ONNX Runtime running the QDQ model itself. Malformed parameters are one-line NN107 errors.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -20,6 +20,8 @@ import { compileGraph } from '../../helpers/compile.js';
 import { failure } from '../../helpers/errors.js';
 import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec, type NodeSpec } from '../../helpers/onnx-models.js';
 import { randomSamples } from '../../helpers/random-graph.js';
+import { IN_CI } from '../../helpers/ci.js';
+import { floatValues, NODE_TESTS } from '../../conformance/onnx-node.js';
 
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;
@@ -227,8 +229,8 @@ describe('malformed or unsupported quantization: one-line errors', () => {
     ['5 scales along an axis of 12', (g) => (node(g, 'W2').attribute![0]!.i = 0), 'NN107', /5 scales along axis 0 of a tensor of shape \[12,5\] \(12 slices\)/],
     ['a zero point of another length than its scale', (g) => Object.assign(init(g, 'W2_zp'), { dims: [4], rawData: new Uint8Array(4) }), 'NN107', /the zero point has shape \[4\] but the scale \[5\]/],
     ['an INT8 weight with a UINT8 zero point', (g) => Object.assign(init(g, 'W2_zp'), { dataType: DT.UINT8 }), 'NN107', /x is INT8 but its zero point UINT8/],
-    ['a quantized model output', (g) => g.node!.push({ name: 'out_q', opType: 'QuantizeLinear', input: ['y', 's0', 'z0'], output: ['yq'] }) && (g.output![0]!.name = 'yq'), 'NN110', /QuantizeLinear: an integer tensor read by anything but DequantizeLinear/],
-    ['a pair of two scales (a requantization)', (g) => (node(g, 'r_dq').input![1] = 's0'), 'NN110', /QuantizeLinear: an integer tensor read by anything but DequantizeLinear/],
+    ['a quantized model output', (g) => g.node!.push({ name: 'out_q', opType: 'QuantizeLinear', input: ['y', 's0', 'z0'], output: ['yq'] }) && (g.output![0]!.name = 'yq'), 'NN110', /QuantizeLinear: its integer output is the model output or is read by something other than a DequantizeLinear/],
+    ['a pair of two scales (a requantization)', (g) => (node(g, 'r_dq').input![1] = 's0'), 'NN110', /QuantizeLinear: its integer output is the model output or is read by something other than a DequantizeLinear/],
     ['MatMulInteger', (g) => (node(g, 'y').opType = 'MatMulInteger'), 'NN110', /op MatMulInteger is not supported: quantized operators other than QLinearConv and QLinearMatMul are not supported; quantize in the QDQ format/],
     ['com.microsoft QLinearAdd', (g) => Object.assign(node(g, 'y'), { opType: 'QLinearAdd', domain: 'com.microsoft' }), 'NN110', /op com\.microsoft\.QLinearAdd is not supported: .*QuantFormat\.QDQ/],
   ] as [string, (g: onnxProto.onnx.IGraphProto) => void, string, RegExp][])('%s', (_, f, code, message) => {
@@ -236,5 +238,48 @@ describe('malformed or unsupported quantization: one-line errors', () => {
     expect(e.code).toBe(code);
     expect(e.format()).toMatch(message);
     expect(e.format()).not.toContain('\n');
+  });
+});
+
+/** An integer or float TensorProto's values. */
+function values(t: onnxProto.onnx.ITensorProto): number[] {
+  if (t.dataType === DT.FLOAT) return Array.from(floatValues(t));
+  const raw = t.rawData && t.rawData.length > 0 ? Uint8Array.from(t.rawData) : undefined;
+  if (raw === undefined) return (t.int32Data ?? []).map(Number);
+  return t.dataType === DT.INT8 ? Array.from(new Int8Array(raw.buffer)) : t.dataType === DT.INT32 ? Array.from(new Int32Array(raw.buffer)) : Array.from(raw);
+}
+
+// ONNX's own QuantizeLinear / DequantizeLinear node tests (their integer input or output cannot be nnchip's: the conformance
+// suite records them as refused), with x made a constant: z + DequantizeLinear(x) (a QuantizeLinear test: of QuantizeLinear(x))
+// reshaped to [1, n], read by nnchip as a per-unit bias of its float input z, must equal z + the reference output
+describe.runIf(existsSync(NODE_TESTS) || IN_CI)('ONNX node tests of QuantizeLinear / DequantizeLinear folded as constants', () => {
+  test.each(['test_dequantizelinear', 'test_dequantizelinear_axis', 'test_quantizelinear', 'test_quantizelinear_axis'])('%s', (name) => {
+    const dir = join(NODE_TESTS, name);
+    const model = onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
+    const g = model.graph!;
+    const ins = [0, 1, 2].map((i) => onnx.TensorProto.decode(readFileSync(join(dir, 'test_data_set_0', `input_${i}.pb`))));
+    const out = onnx.TensorProto.decode(readFileSync(join(dir, 'test_data_set_0', 'output_0.pb')));
+    const op = g.node![0]!;
+    const n = values(out).length;
+    // the reference output as floats: a QuantizeLinear's integers dequantized with its own scale and zero point
+    const [scale, zp] = [values(ins[1]!), values(ins[2]!)];
+    const axis = Number(op.attribute?.find((a) => a.name === 'axis')?.i ?? 1);
+    const dims = (out.dims ?? []).map(Number);
+    const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const slot = (i: number): number => (scale.length === 1 ? 0 : Math.floor(i / inner) % dims[axis]!);
+    const want = values(out).map((v, i) => (op.opType === 'QuantizeLinear' ? Math.fround((v - zp[slot(i)]!) * scale[slot(i)]!) : v));
+    const q = op.opType === 'QuantizeLinear';
+    const nodes: onnxProto.onnx.INodeProto[] = [
+      { ...op, name: 'op' },
+      ...(q ? [{ name: 'dq', opType: 'DequantizeLinear', input: [op.output![0]!, ...op.input!.slice(1)], output: ['f'], attribute: op.attribute ?? [] }] : []),
+      { name: 'flat', opType: 'Reshape', input: [q ? 'f' : op.output![0]!, 'shape'], output: ['flat'] },
+      { name: 'add', opType: 'Add', input: ['z', 'flat'], output: ['sum'] },
+    ];
+    const initializer = [...ins.map((t, i) => ({ ...t, name: g.input![i]!.name! })), { name: 'shape', dims: [2], dataType: DT.INT64, int64Data: [1, n] }];
+    const io = (nm: string): onnxProto.onnx.IValueInfoProto => ({ name: nm, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: n }] } } } });
+    const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({ ...model, graph: { name: name, node: nodes, initializer, input: [io('z')], output: [io('sum')] } })).finish();
+    const graph = loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-qnode-')), bytes));
+    const z = randomSamples(1, n, 5, -1, 1)[0]!;
+    expectClose(evaluateOutput(graph, z), z.map((v, i) => v + want[i]!), 1e-6);
   });
 });

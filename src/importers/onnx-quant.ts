@@ -6,8 +6,10 @@
  * - QDQ format. DequantizeLinear of a constant (an INT8/UINT8 weight, an INT32 bias; per tensor or
  *   per axis) folds at import into the float weight (x − zp)·scale, exactly as ONNX defines it;
  *   QuantizeLinear of a float constant folds into its integers first (round half to even, saturate).
- *   A QuantizeLinear → DequantizeLinear pair on an activation is fake quantization: the pair is an
- *   identity of the graph (its range is ONNX Runtime's calibration; nnchip calibrates its own tensors).
+ *   A QuantizeLinear → DequantizeLinear pair on an activation is fake quantization: nnchip calibrates
+ *   and quantizes its own tensors, so the pair is read as the clamp to its range, [(qmin − zp)·s,
+ *   (qmax − zp)·s] (a Clip, fused into the producer's threshold; quantization-aware training learns
+ *   ranges that saturate), and its rounding is left to nnchip's own. Per axis: an identity.
  * - QOperator format. QLinearConv and QLinearMatMul are rewritten to their QDQ form, DequantizeLinear
  *   of each input → Conv / MatMul → QuantizeLinear (the bias: DequantizeLinear of the INT32 B at scale
  *   x_scale·w_scale), whose pairs then fold as above. Other quantized operators (MatMulInteger,
@@ -109,7 +111,7 @@ export function foldQuantized(n: OnnxNode, ctx: QuantFoldContext): TensorProto |
   return { dataType: DT.FLOAT, dims: [...dims], floatData: floats };
 }
 
-/** A paired DequantizeLinear of an activation (the pre-pass made it read the float tensor): an identity, its axis checked. */
+/** A paired per-axis DequantizeLinear of an activation (the pre-pass made it read the float tensor): an identity, its axis checked. */
 function dequantizeActivation(o: Op): Built[] {
   const x = o.activation(0);
   const p = quantParams(o.ctx.floats(o.input(1), o.site, 'x_scale'), undefined, o.site, 'DequantizeLinear');
@@ -129,38 +131,51 @@ export const QUANT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
  * then every QuantizeLinear of an activation whose readers are all DequantizeLinear with the same
  * parameters is removed, its readers reading its float input (the DequantizeLinear converter: identity).
  */
-export function rewriteQuantized(nodes: readonly NodeProto[], consts: ReadonlyMap<string, TensorProto>, outputs: readonly string[], src: TensorSource): NodeProto[] {
+export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string, TensorProto>, outputs: readonly string[], src: TensorSource): NodeProto[] {
   const expanded = nodes.flatMap((n, k) => (!n.domain && EXPANDED_QUANT_OPS.includes(n.opType ?? '') ? expand(n, k) : [n]));
   const constant = new Map<string, TensorProto>(consts);
   for (const n of expanded) {
     const v = n.opType === 'Constant' ? (n.attribute ?? []).find((a) => a.name === 'value')?.t : undefined;
     if (v) constant.set(n.output?.[0] ?? '', v);
+    // torch.onnx.export stores equal initializers once (zero points above all) and copies them with an Identity
+    const copied = n.opType === 'Identity' ? constant.get(n.input?.[0] ?? '') : undefined;
+    if (copied !== undefined) constant.set(n.output?.[0] ?? '', copied);
   }
   const isConst = (t: string): boolean => constant.has(t) || expanded.some((n) => n.opType === 'Constant' && n.output?.[0] === t);
   const readers = new Map<string, NodeProto[]>();
   for (const n of expanded) for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n]);
   const dropped = new Set<NodeProto>();
   const rewired = new Map<NodeProto, string>();
+  const clamped = new Map<NodeProto, NodeProto>();
   for (const q of expanded) {
     if (q.opType !== 'QuantizeLinear' || q.domain) continue;
     const [x, out] = [q.input?.[0] ?? '', q.output?.[0] ?? ''];
     const dqs = readers.get(out) ?? [];
     if (isConst(x) || outputs.includes(out) || dqs.length === 0 || !dqs.every((d) => d.opType === 'DequantizeLinear' && !d.domain && d.input?.[0] === out)) continue;
     const site = { layer: q.name ?? '' };
-    const params = (n: NodeProto): string | undefined => {
+    const params = (n: NodeProto): { key: string; p: QuantParams } | undefined => {
       const [s, z] = [n.input?.[1] ?? '', n.input?.[2] ?? ''];
       const [sp, zp] = [constant.get(s), z === '' ? undefined : constant.get(z)];
       if (sp === undefined || (z !== '' && zp === undefined)) return undefined;
       const p = quantParams(floatTensor(sp, src, site, `tensor "${s}"`), zp === undefined ? undefined : quantizedTensor(zp, src, site, `tensor "${z}"`), { layer: n.name ?? '' }, n.opType ?? '');
       const axis = (n.attribute ?? []).find((a) => a.name === 'axis');
-      return JSON.stringify([Array.from(p.scale), p.zp, p.type, p.scale.length === 1 ? 0 : axis === undefined ? 1 : toInt(axis.i ?? 0, site, 'axis')]);
+      return { key: JSON.stringify([Array.from(p.scale), p.zp, p.type, p.scale.length === 1 ? 0 : axis === undefined ? 1 : toInt(axis.i ?? 0, site, 'axis')]), p };
     };
     const own = params(q);
-    if (own === undefined || !dqs.every((d) => params(d) === own)) continue;
+    if (own === undefined || !dqs.every((d) => params(d)?.key === own.key)) continue;
     dropped.add(q);
     for (const d of dqs) rewired.set(d, x);
+    if (own.p.scale.length !== 1) continue;
+    // per tensor: the pair saturates at its range's ends, which quantization-aware training learns to use: a Clip
+    const [lo, hi] = RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
+    for (const d of dqs) {
+      const out = d.output?.[0] ?? '';
+      consts.set(`${out}:min`, { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [], floatData: [lo!] });
+      consts.set(`${out}:max`, { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [], floatData: [hi!] });
+      clamped.set(d, { ...d, opType: 'Clip', input: [x, `${out}:min`, `${out}:max`], attribute: [] });
+    }
   }
-  return expanded.filter((n) => !dropped.has(n)).map((n) => (rewired.has(n) ? { ...n, input: [rewired.get(n)!, ...(n.input ?? []).slice(1)] } : n));
+  return expanded.filter((n) => !dropped.has(n)).map((n) => clamped.get(n) ?? (rewired.has(n) ? { ...n, input: [rewired.get(n)!, ...(n.input ?? []).slice(1)] } : n));
 }
 
 /** One QLinearConv / QLinearMatMul in its QDQ form. */

@@ -8,8 +8,9 @@
  *   QuantizeLinear of a float constant folds into its integers first (round half to even, saturate).
  *   A QuantizeLinear → DequantizeLinear pair on an activation is fake quantization: nnchip calibrates
  *   and quantizes its own tensors, so the pair is read as the clamp to its range, [(qmin − zp)·s,
- *   (qmax − zp)·s] (a Clip, fused into the producer's threshold; quantization-aware training learns
- *   ranges that saturate), and its rounding is left to nnchip's own. Per axis: an identity.
+ *   (qmax − zp)·s], where that clamp fuses into the threshold of the conv/dense computing the tensor
+ *   (quantization-aware training learns ranges that saturate), and as an identity elsewhere (a clamp
+ *   of its own would cost a layer); its rounding is left to nnchip's own. Per axis: an identity.
  * - QOperator format. QLinearConv and QLinearMatMul are rewritten to their QDQ form, DequantizeLinear
  *   of each input → Conv / MatMul → QuantizeLinear (the bias: DequantizeLinear of the INT32 B at scale
  *   x_scale·w_scale), whose pairs then fold as above. Other quantized operators (MatMulInteger,
@@ -111,9 +112,34 @@ export function foldQuantized(n: OnnxNode, ctx: QuantFoldContext): TensorProto |
   return { dataType: DT.FLOAT, dims: [...dims], floatData: floats };
 }
 
-/** A paired per-axis DequantizeLinear of an activation (the pre-pass made it read the float tensor): an identity, its axis checked. */
+/** The constant under which the pre-pass leaves a per-tensor pair's range [lo, hi] for its DequantizeLinear (NUL: no ONNX name). */
+const clampOf = (output: string): string => `${output}\u0000range`;
+
+/**
+ * Whether a clamp of x fuses into the threshold of the conv/dense computing it (through ReLU and clamps,
+ * each read once): a clamp elsewhere (of the model input, after a pool, an Add, a table activation)
+ * would be a layer of its own, and a pair there is an identity instead.
+ */
+function fusesClamp(ctx: Op['ctx'], x: string): boolean {
+  for (let t = x; ; ) {
+    const p = ctx.soleProducer(t);
+    if (p === undefined) return false;
+    if (p.op === 'dense' || p.op === 'conv2d' || p.op === 'convTranspose') return p.activation === 'linear' || p.activation === 'relu' || p.activation === 'relu6' || typeof p.activation === 'object' && 'clip' in p.activation;
+    if (p.op !== 'activation' || !(p.fn === 'relu' || p.fn === 'relu6' || (typeof p.fn === 'object' && 'clip' in p.fn))) return false;
+    t = p.inputs[0]!;
+  }
+}
+
+/**
+ * A paired DequantizeLinear of an activation (the pre-pass made it read the float tensor): per tensor, the
+ * clamp to the pair's range where it fuses into the producer, else an identity; per axis an identity, its axis checked.
+ */
 function dequantizeActivation(o: Op): Built[] {
   const x = o.activation(0);
+  if (o.ctx.isConst(clampOf(o.out))) {
+    const [lo, hi] = o.ctx.floats(clampOf(o.out), o.site, 'range').data;
+    return [fusesClamp(o.ctx, x) ? { ...o.base([x]), op: 'activation', fn: { clip: [lo!, hi!] } } : { ...o.base([x]), op: 'identity' }];
+  }
   const p = quantParams(o.ctx.floats(o.input(1), o.site, 'x_scale'), undefined, o.site, 'DequantizeLinear');
   quantAxis(p, o.n.attrs.int('axis', 1), o.ctx.onnxShape(x), o.site, 'DequantizeLinear');
   return [{ ...o.base([x]), op: 'identity' }];
@@ -146,7 +172,6 @@ export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string
   for (const n of expanded) for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n]);
   const dropped = new Set<NodeProto>();
   const rewired = new Map<NodeProto, string>();
-  const clamped = new Map<NodeProto, NodeProto>();
   for (const q of expanded) {
     if (q.opType !== 'QuantizeLinear' || q.domain) continue;
     const [x, out] = [q.input?.[0] ?? '', q.output?.[0] ?? ''];
@@ -166,16 +191,11 @@ export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string
     dropped.add(q);
     for (const d of dqs) rewired.set(d, x);
     if (own.p.scale.length !== 1) continue;
-    // per tensor: the pair saturates at its range's ends, which quantization-aware training learns to use: a Clip
-    const [lo, hi] = RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
-    for (const d of dqs) {
-      const out = d.output?.[0] ?? '';
-      consts.set(`${out}:min`, { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [], floatData: [lo!] });
-      consts.set(`${out}:max`, { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [], floatData: [hi!] });
-      clamped.set(d, { ...d, opType: 'Clip', input: [x, `${out}:min`, `${out}:max`], attribute: [] });
-    }
+    // per tensor: the pair saturates at its range's ends, which quantization-aware training learns to use (read by the converter)
+    const range = RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
+    for (const d of dqs) consts.set(clampOf(d.output?.[0] ?? ''), { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [2], floatData: range });
   }
-  return expanded.filter((n) => !dropped.has(n)).map((n) => clamped.get(n) ?? (rewired.has(n) ? { ...n, input: [rewired.get(n)!, ...(n.input ?? []).slice(1)] } : n));
+  return expanded.filter((n) => !dropped.has(n)).map((n) => (rewired.has(n) ? { ...n, input: [rewired.get(n)!, ...(n.input ?? []).slice(1)] } : n));
 }
 
 /** One QLinearConv / QLinearMatMul in its QDQ form. */

@@ -88,6 +88,7 @@ export function foldQuantized(n: OnnxNode, ctx: QuantFoldContext): TensorProto |
   const [x, s, z] = [n.inputs[0] ?? '', n.inputs[1] ?? '', n.inputs[2] ?? ''];
   const dims = ctx.constShape(x);
   if (dims === undefined) return null;
+  if (s === '') throw new NnchipError('NN107', `${n.opType} is missing input 1 (the scale)`, site);
   const scale = ctx.floatConst(s, site);
   if (scale === undefined) throw new NnchipError('NN110', `${n.opType}: the scale "${s}" is not a float constant`, site);
   const p = quantParams(scale, z === '' ? undefined : ctx.quantConst(z, site), site, n.opType);

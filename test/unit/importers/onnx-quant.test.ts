@@ -94,14 +94,19 @@ class Builder {
     const s = Float32Array.from({ length: n }, (_, i) => Math.fround(inScale * wScales[wScales.length === 1 ? 0 : i]!));
     const q = Array.from(b, (v, i) => Math.round(v / s[i]!));
     this.ints[`${name}_q`] = { type: 'int32', dims: [n], data: q };
-    this.inits[`${name}_s`] = { dims: [n], data: s };
+    // one scale for a weight quantized per tensor
+    const one = wScales.length === 1;
+    this.inits[`${name}_s`] = one ? { dims: [], data: [s[0]!] } : { dims: [n], data: s };
     this.floatInits[name] = { dims: [n], data: q.map((v, i) => Math.fround(v * s[i]!)) };
-    this.nodes.push({ op: 'DequantizeLinear', inputs: [`${name}_q`, `${name}_s`], outputs: [name], attrs: { axis: { i: 0 } } });
+    this.nodes.push({ op: 'DequantizeLinear', inputs: [`${name}_q`, `${name}_s`], outputs: [name], ...(one ? {} : { attrs: { axis: { i: 0 } } }) });
     return name;
   }
   models(input: number[], output: number[], opset = 13): Models {
     const qdq = withInts(buildOnnx({ input, output, nodes: this.nodes, inits: this.inits, opset }), this.ints);
-    const float = buildOnnx({ input, output, nodes: this.floatNodes, inits: this.floatInits, opset });
+    // below opset 11 Clip's bounds are attributes
+    const bound = (t: string): number => this.floatInits[t]!.data[0]!;
+    const clip = (n: NodeSpec): NodeSpec => (n.op !== 'Clip' || opset >= 11 ? n : bound(n.inputs[1]!) === -Infinity ? { op: 'Identity', inputs: [n.inputs[0]!], outputs: n.outputs! } : { op: 'Clip', inputs: [n.inputs[0]!], outputs: n.outputs!, attrs: { min: { f: bound(n.inputs[1]!) }, max: { f: bound(n.inputs[2]!) } } });
+    const float = buildOnnx({ input, output, nodes: this.floatNodes.map(clip), inits: this.floatInits, opset });
     const plain = buildOnnx({ input, output, nodes: this.plainNodes, inits: this.floatInits, opset });
     return { qdq, float, plain };
   }
@@ -132,7 +137,7 @@ function cnn(): Models {
   return b.models([1, 2, 6, 6], [1, 4]);
 }
 
-/** An MLP: 16 → Gemm (UINT8 weights, zero point 128, per tensor) → ReLU → MatMul (INT8 per column, axis 1) → 5. */
+/** An MLP: 16 → Gemm (UINT8 weights, zero point 128, per tensor) → ReLU → MatMul (INT8 per column, axis 1; per tensor below opset 13) → 5. */
 function mlp(opset = 13): Models {
   const b = new Builder(90);
   const sx = 2 / 255;
@@ -141,7 +146,8 @@ function mlp(opset = 13): Models {
   b.node({ op: 'Gemm', inputs: [x, 'W1', b.bias('B1', 12, sx, w1.scales)], outputs: ['h'] });
   b.node({ op: 'Relu', inputs: ['h'], outputs: ['r'] });
   const r = b.qdq('r', 4 / 255, 0);
-  b.weight('W2', [12, 5], 'int8', 1);
+  // per axis from opset 13 on
+  b.weight('W2', [12, 5], 'int8', opset >= 13 ? 1 : undefined);
   b.node({ op: 'MatMul', inputs: [r, 'W2'], outputs: ['y'] });
   return b.models([1, 16], [1, 5], opset);
 }
@@ -193,6 +199,7 @@ describe('int8-quantized ONNX models', () => {
     ['a QDQ CNN (per-channel INT8 conv weights, INT32 biases)', cnn, [1, 2, 6, 6]],
     ['a QDQ MLP (UINT8 per-tensor, INT8 per-column weights)', () => mlp(), [1, 16]],
     ['the QDQ MLP at opset 19', () => mlp(19), [1, 16]],
+    ['the QDQ MLP at opset 10 (per tensor)', () => mlp(10), [1, 16]],
   ] as const)('%s: weights fold exactly; int8 sim close to ONNX Runtime on the QDQ model', async (name, make, dims) => {
     const { qdq, float, plain } = make();
     const qPath = writeOnnx(join(dir, name.replace(/\W+/g, '-')), qdq);
@@ -249,6 +256,7 @@ const node = (g: onnxProto.onnx.IGraphProto, output: string): onnxProto.onnx.INo
 
 describe('malformed or unsupported quantization: one-line errors', () => {
   test.each([
+    ['a DequantizeLinear without a scale', (g) => (node(g, 'W1').input = ['W1_q']), 'NN107', /DequantizeLinear is missing input 1 \(the scale\)/],
     ['a weight scale of 0', (g) => (init(g, 'W1_s').rawData = floats(0)), 'NN107', /DequantizeLinear: scale 0 is not a finite positive number/],
     ['a negative weight scale', (g) => (init(g, 'W1_s').rawData = floats(-0.01)), 'NN107', /scale -0\.0099\d* is not a finite positive number/],
     ['a NaN activation scale', (g) => (init(g, 's0').rawData = floats(NaN)), 'NN107', /QuantizeLinear: scale NaN is not a finite positive number/],

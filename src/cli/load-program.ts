@@ -50,7 +50,7 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
-    const compiled = compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory });
+    const compiled = compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions });
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
     for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };

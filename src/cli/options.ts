@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { NnchipError } from '../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, type Limits } from '../importers/limits.js';
 import { syntheticCalibration } from '../importers/topology.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
@@ -21,6 +21,7 @@ export interface CompileFlags {
   readonly inputRange?: string;
   readonly maxParams?: string;
   readonly maxMemory?: string;
+  readonly maxInstructions?: string;
   readonly batch?: string;
 }
 
@@ -33,6 +34,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
+    .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
     .addOption(new Option('--batch <n>', 'samples per inference (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)'));
 }
 
@@ -46,6 +48,7 @@ export function limitsFrom(f: CompileFlags): Limits {
   return {
     maxParams: f.maxParams === undefined ? DEFAULT_LIMITS.maxParams : positiveInt(f.maxParams, '--max-params'),
     maxMemory: f.maxMemory === undefined ? DEFAULT_LIMITS.maxMemory : positiveInt(f.maxMemory, '--max-memory'),
+    maxInstructions: f.maxInstructions === undefined ? DEFAULT_LIMITS.maxInstructions : positiveInt(f.maxInstructions, '--max-instructions'),
   };
 }
 
@@ -64,6 +67,7 @@ export function configFrom(f: CompileFlags): ArrayConfig {
       throw new NnchipError('NN402', `cannot read the config as JSON (${(e as Error).message.split('\n')[0]})`, { file: f.config });
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NnchipError('NN402', 'the config must be a JSON object', { file: f.config });
+    if (nestedDeeperThan(json)) throw new NnchipError('NN402', `nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file: f.config });
     // own fields only: "__proto__", "toString" or "constructor" are not machine parameters
     const unknown = Object.keys(json).find((k) => !Object.hasOwn(DEFAULT_CONFIG, k));
     if (unknown !== undefined) throw new NnchipError('NN402', `unknown config field ${JSON.stringify(unknown)}; known fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`, { file: f.config });

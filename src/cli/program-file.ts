@@ -5,9 +5,10 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { NnchipError } from '../diagnostics/error.js';
-import type { Program } from '../isa/program.js';
+import { readContainer, type Program } from '../isa/program.js';
 import { INSN_BYTES } from '../isa/spec.js';
 import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS } from '../isa/validate.js';
+import { checkHeap } from './heap.js';
 import { resolveProgramPath } from './model-path.js';
 import type { CompileFlags } from './options.js';
 
@@ -27,12 +28,14 @@ export function readProgramFile(path: string, command = 'this command'): Program
     if (e instanceof NnchipError) throw e;
     throw new NnchipError('NN101', 'cannot be read (no such file?)', { file });
   }
+  // every instruction becomes an object: a program of 2^24 would not fit the heap (V8's abort, not an error)
+  checkHeap(readContainer(bytes, file, true).code.length / INSN_BYTES, 'read', undefined, file);
   // the bytes were just read and nothing else holds them: the program keeps them instead of a copy
   return deserializeProgram(bytes, file, true);
 }
 
 /** The compile flags, as typed on the command line (commander's camelCase keys → --kebab-case). */
-const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory' } as const satisfies Record<keyof CompileFlags, string>;
+const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory', maxInstructions: '--max-instructions' } as const satisfies Record<keyof CompileFlags, string>;
 
 /** A lowered program fixes the machine and the quantization: a compile flag beside one is a mistake, not a no-op. */
 function refuseCompileFlags(path: string, p: Program, flags: CompileFlags, command: string): void {

@@ -21,7 +21,7 @@ export function compilerFor(model: string, flags: CompileFlags): ((config: Array
   const batch = flags.batch === undefined ? 1 : Number(flags.batch);
   return (config) => {
     try {
-      return compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory }).program;
+      return compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions }).program;
     } catch (e) {
       if (e instanceof NnchipError) return null;
       throw e;

@@ -66,7 +66,8 @@ export class SampleParser {
   /** The raw text of the token at the cursor (for messages), at most `max` characters. */
   private preview(max = 20): string {
     const end = Math.min(this.bytes.length, this.at + max);
-    return this.bytes.toString('utf8', this.at, end).split(/[,\]\s]/)[0] || '?';
+    // a stray "," or "]" has no token: the character itself (it was "?")
+    return this.bytes.toString('utf8', this.at, end).split(/[,\]\s]/)[0] || JSON.stringify(this.bytes.toString('utf8', this.at, this.at + 1));
   }
 
   private isNumberStart(c: number): boolean {
@@ -182,6 +183,8 @@ export class SampleParser {
         const dims = this.nested(values, entries);
         check(entries, dims, values.length - start);
       } else if (c === -1) throw this.fail('unexpected end of file');
+      // `[[…],]`: a trailing comma (JSON has none) was "sample 1 contains ?, not a number"
+      else if (c === CLOSE) throw this.fail('a "," before "]"');
       else throw new NnchipError('NN302', `sample ${entries} contains ${this.preview()}, not a number`, { file: this.file });
       entries++;
     }

@@ -64,10 +64,11 @@ export function runTopology(path: string, f: CompileFlags): { name: string; form
   const config = configFrom(f);
   const { name, form, parts } = topologyParts(path, f);
   const file = basename(path);
+  const { maxInstructions } = limitsFrom(f);
   const runs = parts.map(({ layer, graph, calibration }): TopologyLayerRun => {
     let program;
     try {
-      program = compile(graph, { config, calibration }).program;
+      program = compile(graph, { config, calibration, maxInstructions }).program;
     } catch (e) {
       if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file, layer: e.layer ?? layer.name });
       throw e;

@@ -113,3 +113,35 @@ export function withFile<T>(file: string, fn: () => T): T {
 }
 
 export { EXIT };
+
+/**
+ * A value read from a JSON file, as message text: JSON, except that a number JSON cannot hold shows
+ * as itself (JSON.parse reads 1e400 as Infinity, which JSON.stringify writes as null: a field of
+ * 1e400 was reported as "null").
+ */
+export function shownValue(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (nestedDeeperThan(v, 64)) return Array.isArray(v) ? '[… nested over 64 levels]' : '{… nested over 64 levels}';
+  const text = JSON.stringify(v, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x));
+  return text === undefined ? String(v) : text.replace(/"\\u0000(-?Infinity|NaN)"/g, '$1');
+}
+
+/**
+ * The most levels of arrays and objects a JSON file nnchip reads may nest. JSON.parse takes any
+ * depth, but JSON.stringify and every recursive reader overflow the stack near ten thousand: a
+ * layer field of 100,000 nested arrays was an internal error (NN901) when its message quoted it.
+ * Real files nest far less (a TF.js model 40 models deep is about 160 levels).
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Whether a parsed JSON value nests arrays or objects deeper than `limit` levels (walked without recursion). */
+export function nestedDeeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limit) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
+  }
+  return false;
+}

@@ -3,7 +3,7 @@
  * Canonical JSON forms of sweep metas and point results (fixed key order, so equal data gives
  * equal bytes) and the checked readers that turn parsed JSON back into them.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
 import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
@@ -132,7 +132,7 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
   if (feasible !== (figures.cycles !== null) || feasible !== (error === null)) throw r.fail('a point must have figures exactly when it is feasible');
   // sizes and cycles are plotted on log scales: a 0 or a negative one is no point nnchip wrote
   const notPositive = ['rows', 'cols', 'pes', 'sramKiB', 'sramBytes', 'bandwidth', 'thresholdPasses', 'batch', 'cycles', 'areaLuts'].find((k) => o[k] !== null && o[k] !== undefined && !(typeof o[k] === 'number' && o[k] > 0));
-  if (notPositive !== undefined) throw r.fail(`"${notPositive}" is ${JSON.stringify(o[notPositive])}; expected a positive number`);
+  if (notPositive !== undefined) throw r.fail(`"${notPositive}" is ${shownValue(o[notPositive])}; expected a positive number`);
   return canonicalPoint({
     index: r.number(o, 'index'),
     rows: r.number(o, 'rows'),
@@ -157,8 +157,11 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
 /** Parse JSON text or fail with NN502 naming the file (and the line for JSON lines). */
 export function parseJson(text: string, file: string, where: string): unknown {
   try {
-    return JSON.parse(text);
+    const json: unknown = JSON.parse(text);
+    if (nestedDeeperThan(json)) throw new NnchipError('NN502', `${where}: `+`nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file });
+    return json;
   } catch (e) {
+    if (e instanceof NnchipError) throw e;
     throw new NnchipError('NN502', `${where}: invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
 }

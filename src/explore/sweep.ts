@@ -131,7 +131,7 @@ function depthsOf(c: ArrayConfig): Depths {
 }
 
 /** Codes that make a point infeasible instead of failing the sweep: illegal machine, too small, batch refused. */
-const INFEASIBLE_CODES: ReadonlySet<string> = new Set(['NN306', 'NN308', 'NN402', 'NN403']);
+const INFEASIBLE_CODES: ReadonlySet<string> = new Set(['NN306', 'NN308', 'NN402', 'NN403', 'NN406']);
 
 const NO_FIGURES = { cycles: null, latencyUs: null, macs: null, utilization: null, dramBytesRead: null, dramBytesWritten: null, peakSramBytes: null, layerCycles: null, programHash: null };
 

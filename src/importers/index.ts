@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { escapeControls, NnchipError, withFile } from '../diagnostics/error.js';
+import { escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -41,6 +41,7 @@ function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
   } catch (e) {
     throw new NnchipError('NN102', `invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
+  if (nestedDeeperThan(json)) throw new NnchipError('NN107', `nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file });
   // tfjs's *-weights_manifest.json (face-api.js ships its models so) lists shards, not layers
   const manifest = Array.isArray(json) && json.length > 0 && json.every((g) => typeof g === 'object' && g !== null && 'paths' in g && 'weights' in g);
   if (manifest) throw new NnchipError('NN103', 'is a TF.js weights manifest alone: it lists weight shards, not the layers that use them (no "modelTopology")', { file, hint: 'name the model.json that holds both "modelTopology" and "weightsManifest" (tf.LayersModel.save writes one)' });
@@ -106,9 +107,11 @@ function isGraphModel(json: Record<string, unknown>): boolean {
 
 /** ONNX by extension, or by its first byte (field 1, ir_version, as a varint: 0x08) when not JSON. */
 function looksLikeOnnx(path: string, bytes: Buffer): boolean {
-  if (/\.onnx$/i.test(path)) return true;
   const first = bytes.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
-  return bytes[first] === 0x08;
+  // "{" opens no ONNX protobuf (field 15, a group): a JSON model named .onnx is read as the JSON it is
+  // (it was "not a valid ONNX protobuf (invalid wire type 4 at offset 118)")
+  if (bytes[first] === 0x7b) return false;
+  return /\.onnx$/i.test(path) || bytes[first] === 0x08;
 }
 
 /** Control bytes other than whitespace in the first 64: not text (a JSON error would quote them as garbage). */

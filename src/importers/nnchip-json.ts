@@ -7,7 +7,7 @@
  *                "kernel": [[...units...] × inputs], "bias": [...units...]}, ...]}
  */
 import { basename } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Activation, Graph, Node, Tensor } from '../ir/graph.js';
 import { TABLE_FUNCTIONS, type TableActivation, type TableFunction } from '../ir/activations.js';
 import { checkedElements, type Limits } from './limits.js';
@@ -21,7 +21,7 @@ const ACTS: readonly string[] = ['linear', 'relu', 'relu6', 'softmax', ...TABLE_
 function tableActivation(fn: TableFunction, raw: Record<string, unknown>, site: { file: string; layer: string }): TableActivation {
   const num = (k: string): number | undefined => {
     const v = raw[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new NnchipError('NN107', `${k} is ${JSON.stringify(v)}; expected a number`, site);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new NnchipError('NN107', `${k} is ${shownValue(v)}; expected a number`, site);
     return v;
   };
   const slopes = raw['slopes'];

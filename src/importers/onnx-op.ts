@@ -145,9 +145,12 @@ export class Op {
    * ONNX rank) it is broadcast as ONNX does, so its one non-1 dimension must land on the channel
    * axis (`axis`, default 1).
    */
-  perChannel(name: string, channels: number, what: string, opts: { scale?: number; rank?: number; axis?: number } = {}): Float32Array {
+  perChannel(name: string, channels: number, what: string, opts: { scale?: number; rank?: number; axis?: number; exact?: boolean } = {}): Float32Array {
     const { dims, data } = this.ctx.floats(name, this.site, what);
-    const { scale = 1, rank, axis = 1 } = opts;
+    const { scale = 1, rank, axis = 1, exact = false } = opts;
+    // `exact`: an input the op defines as one value per channel (Conv's B, BatchNormalization's), which
+    // ONNX Runtime refuses as a single value; a broadcast one would lower what no runtime computes
+    if (exact && data.length !== channels) throw this.fail(`${what} has shape ${JSON.stringify(dims)}; expected ${channels} values, one per channel`);
     const big = dims.findIndex((d) => d !== 1);
     const axisOk = rank === undefined ? dims.length === 1 : dims.length <= rank && (big < 0 || (dims.slice(big + 1).every((d) => d === 1) && rank - dims.length + big === axis));
     if (data.length !== 1 && (data.length !== channels || !axisOk)) throw this.fail(`${what} has shape ${JSON.stringify(dims)}; expected ${channels} values, one per channel`);

@@ -15,10 +15,12 @@ function batchNorm(o: Op): Built[] {
   if (o.n.attrs.int('training_mode', 0) !== 0) throw o.fail('training_mode 1 is not supported');
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
   const eps = o.n.attrs.float('epsilon', 1e-5);
-  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!));
+  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!, { exact: true }));
   const scale = new Float32Array(c);
   const offset = new Float32Array(c);
   for (let i = 0; i < c; i++) {
+    // a negative variance (or epsilon) was reported as "scale element 0 is NaN", the derived value
+    if (!(variance![i]! + eps > 0)) throw o.fail(`var ${variance![i]} + epsilon ${eps} of channel ${i} is not positive`);
     const s = gamma![i]! / Math.sqrt(variance![i]! + eps);
     scale[i] = s;
     offset[i] = beta![i]! - mean![i]! * s;

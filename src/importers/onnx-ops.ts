@@ -85,7 +85,7 @@ function conv(o: Op): Built[] {
   const dilations = o.spatial(x, 'dilations', 1);
   const outC = isDepthwise ? channels : co;
   const b = o.optional(2);
-  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${outC}:1`, o.site, () => ({ shape: [outC], data: o.perChannel(b, outC, 'B') }));
+  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${outC}:1`, o.site, () => ({ shape: [outC], data: o.perChannel(b, outC, 'B', { exact: true }) }));
   const dil = dilations[0] === 1 && dilations[1] === 1 ? {} : { dilations };
   return [{ ...o.base([x]), op: 'conv2d', kernel, bias, strides, pads: o.pads(x, [kh, kw], strides, dilations), depthwise: isDepthwise, activation: 'linear', ...dil }];
 }
@@ -134,7 +134,7 @@ function convTranspose(o: Op): Built[] {
     total.forEach((t, i) => (outputPadding[i] = outputPadding[i]! + Math.max(0, -t)));
   }
   const b = o.optional(2);
-  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${co}:1`, o.site, () => ({ shape: [co], data: o.perChannel(b, co, 'B') }));
+  const bias = b === undefined ? null : o.ctx.weight(b, `bias:${co}:1`, o.site, () => ({ shape: [co], data: o.perChannel(b, co, 'B', { exact: true }) }));
   return [{ ...o.base([x]), op: 'convTranspose', kernel, bias, strides, pads, outputPadding, activation: 'linear' }];
 }
 

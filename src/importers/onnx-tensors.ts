@@ -58,7 +58,9 @@ function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Si
   if (location === undefined) throw new NnchipError('NN107', `${what} is stored externally but names no location`, site);
   const offset = toInt(entries.get('offset') ?? 0, site, `${what} external offset`);
   const length = entries.has('length') ? toInt(entries.get('length'), site, `${what} external length`) : bytes;
-  if (length !== bytes || offset < 0) throw new NnchipError('NN105', `${what} declares ${length} bytes of external data at offset ${offset} but its shape needs ${bytes}`, site);
+  // a negative offset was reported as a size mismatch ("48 bytes at offset -4 but its shape needs 48")
+  if (offset < 0) throw new NnchipError('NN107', `${what} external offset is ${offset}; expected a byte position from 0`, site);
+  if (length !== bytes) throw new NnchipError('NN105', `${what} declares ${length} bytes of external data at offset ${offset} but its shape needs ${bytes}`, site);
   const path = resolveInside(src.dir, location, src.file);
   const size = statSync(path).size;
   if (offset + bytes > size) throw new NnchipError('NN105', `${what} needs bytes ${offset}..${offset + bytes} of "${location}", which holds ${size} (short)`, site);
@@ -150,7 +152,13 @@ export function quantizedTensor(t: TensorProto, src: TensorSource, site: Site, w
 export class Attributes {
   private readonly byName: Map<string, AttributeProto>;
   constructor(list: readonly AttributeProto[] | null | undefined, private readonly site: Site) {
-    this.byName = new Map((list ?? []).map((a) => [a.name ?? '', a]));
+    this.byName = new Map();
+    // the ONNX checker refuses an attribute given twice; which of the two applied was a guess
+    for (const a of list ?? []) {
+      const name = a.name ?? '';
+      if (this.byName.has(name)) throw new NnchipError('NN107', `attribute ${name} is given twice`, site);
+      this.byName.set(name, a);
+    }
   }
   has(name: string): boolean {
     return this.byName.has(name);

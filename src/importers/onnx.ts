@@ -312,6 +312,8 @@ function walk(g: GraphProto, w: Walker): void {
     if (names.has(name)) name = `${name}_${i}`;
     names.add(name);
     const site = { layer: name };
+    // a node without an op type was counted as an unsupported op named "" ("unsupported ops  ×300000")
+    if (opType === '') throw new NnchipError('NN107', `node ${i} has no op type`, site);
     const outputs = n.output ?? [];
     const skip = (error: NnchipError | null): void => {
       refused.push({ name, opType: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${opType}` : opType, error });

@@ -16,17 +16,36 @@ function inside(root: string, p: string): boolean {
 export function resolveInside(modelDir: string, name: string, modelFile: string): string {
   const refuse = (why: string): NnchipError => new NnchipError('NN104', `weights path "${name}" ${why}`, { file: modelFile });
   if (typeof name !== 'string' || name === '' || name.includes('\0')) throw refuse('is not a file name');
-  if (isAbsolute(name) || /^[a-zA-Z]:[\\/]/.test(name)) throw refuse('is absolute');
+  // a model exported on Windows may separate with "\\": checked (and found) in that form too, so
+  // "..\\x.bin" and "\\\\server\\share" are refused as they would be there (they were "missing")
+  // and TF.js fetches shard paths as URLs, which decode "%20" (and read "%2e%2e/" as "../")
+  const forms = [...new Set([name, name.replaceAll('\\', '/'), urlDecoded(name)])];
   const root = realpathSync(modelDir);
-  const lexical = resolve(root, name);
-  if (!inside(root, lexical)) throw refuse("leaves the model's folder");
-  let real: string;
-  try {
-    real = realpathSync(lexical);
-  } catch {
-    throw new NnchipError('NN105', `weight file "${name}" is missing`, { file: modelFile });
+  for (const form of forms) {
+    if (isAbsolute(form) || /^[a-zA-Z]:[\\/]/.test(form)) throw refuse('is absolute');
+    if (!inside(root, resolve(root, form))) throw refuse("leaves the model's folder");
   }
+  const found = forms.map((form) => realIfExists(resolve(root, form))).find((r) => r !== undefined);
+  if (found === undefined) throw new NnchipError('NN105', `weight file "${name}" is missing${forms.length > 1 ? ` (also as ${forms.slice(1).map((f) => `"${f}"`).join(', ')})` : ''}`, { file: modelFile });
+  const real = found;
   if (!inside(root, real)) throw refuse("is a link that leaves the model's folder");
   if (!statSync(real).isFile()) throw new NnchipError('NN105', `weight file "${name}" is not a regular file`, { file: modelFile });
   return real;
+}
+
+function realIfExists(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `name` with its %XX escapes decoded, as a URL's path is (itself when it holds none, or a malformed one). */
+function urlDecoded(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }

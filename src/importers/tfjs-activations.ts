@@ -4,7 +4,7 @@
  * activation layers (LeakyReLU, PReLU, ELU, ThresholdedReLU) as the threshold unit's step tables;
  * and the TF ops of graph models that are activations (Sigmoid, Tanh, LeakyRelu, Elu, Selu, …).
  */
-import type { NnchipError } from '../diagnostics/error.js';
+import { shownValue, type NnchipError } from '../diagnostics/error.js';
 import type { Activation, Tensor } from '../ir/graph.js';
 
 /** Activation names (tfjs camelCase and Keras snake_case spellings) → IR activations. */
@@ -29,13 +29,14 @@ export const TFJS_ACTIVATIONS: Readonly<Record<string, Activation | 'softmax'>> 
   silu: { fn: 'silu' },
   mish: { fn: 'mish' },
   leaky_relu: { fn: 'leakyrelu', alpha: 0.2 },
+  hard_tanh: { clip: [-1, 1] },
 };
 
 type Get = (key: string) => unknown;
 /** A numeric config value, or the fallback when absent; anything else ("NaN", null-like strings, Infinity) is NN107, not the default. */
 function num(v: unknown, fallback: number, key: string, fail: (detail: string) => NnchipError): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`${key} is ${JSON.stringify(v) ?? String(v)}; expected a finite number`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`${key} is ${shownValue(v)}; expected a finite number`);
   return v;
 }
 

@@ -4,7 +4,7 @@
  * is the IR map [H, W, C], TF [1, L, C] the map [1, L, C] (Conv1D's ExpandDims/Squeeze then move no
  * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
 import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
@@ -154,7 +154,7 @@ class Op {
     if (f === undefined || f === null) return fallback;
     // protobuf's JSON may write a float as a string ("0.2"); "NaN" and "Infinity" are no parameter (they became the default)
     const v = typeof f === 'string' && f.trim() !== '' ? Number(f) : f;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail('NN107', `attribute ${key} is ${JSON.stringify(f)}; expected a finite number`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail('NN107', `attribute ${key} is ${shownValue(f)}; expected a finite number`);
     return v;
   }
   /** The activation a fused op applies after its BiasAdd (tfjs's fused set; Prelu's slopes are input 3). */

@@ -4,9 +4,11 @@
  * IR's [H, W, C], so weights are taken as stored; 1-D sequences [L, C] are maps [1, L, C], so a
  * Conv1D is a convolution of height 1. Shapes of earlier tensors come from the caller.
  */
+import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
+import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
 import { add, average, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 
 export type { LayerContext, LayerEntry };
@@ -16,10 +18,12 @@ export const SUPPORTED_TFJS_LAYERS = [
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
   'Conv1D', 'SeparableConv2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
-  'Rescaling', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
+  'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
+  'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
+  'SeparableConv1D', 'DepthwiseConv1D',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
-const INFERENCE_IDENTITY = new Set(['Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
+const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
 
 /** A weighted node whose activation may be softmax: split into node(linear) + activation(softmax). */
 function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>, fn: Activation | 'softmax'): Node[] {
@@ -34,7 +38,7 @@ function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convT
 function dense(x: Layer): Node[] {
   const kernel = x.weight('kernel');
   const units = x.get('units');
-  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${JSON.stringify(units)}; expected a positive integer`);
+  if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${shownValue(units)}; expected a positive integer`);
   if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   // Keras applies Dense to the last axis: on a map [H, W, C] or a sequence [1, L, C], per pixel (a 1×1 convolution)
   if (x.ctx.shapeOf(x.one()).length === 3) {
@@ -58,10 +62,11 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
   // tfjs-layers' DepthwiseConv2D ignores dilation_rate (its shapes and its results are the undilated ones) while Keras applies it
   if (depthwise && (dil[0] !== 1 || dil[1] !== 1)) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported for DepthwiseConv2D (tfjs ignores it, Keras applies it: the model means two things; only 1)`);
-  const stored = x.weight(depthwise ? 'depthwise_kernel' : 'kernel');
+  // Keras 3 names DepthwiseConv2D's kernel `kernel` (Keras 2 and tfjs: `depthwise_kernel`), of the same [KH, KW, C, multiplier]
+  const stored = depthwise ? (x.maybeWeight('depthwise_kernel') ?? x.weight('kernel')) : x.weight('kernel');
   let kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
   const [kh, kw, , cout] = kernel.shape;
-  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
   let isDepthwise = depthwise;
   if (depthwise) {
     const mult = x.get('depth_multiplier') ?? 1;
@@ -137,14 +142,16 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
 }
 
 /** SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation. */
-function separable(x: Layer): Node[] {
+/** SeparableConv2D, or (Keras) SeparableConv1D of a sequence: its kernels [K, C, m] and [1, C·m, F] those of height 1. */
+function separable(x: Layer, oneD = false): Node[] {
   x.channelsLast();
   const input = x.one();
-  const size = x.pair('kernel_size');
-  const strides = x.pair('strides', [1, 1]);
-  const dil = x.pair('dilation_rate', [1, 1]);
-  const dw = x.weight('depthwise_kernel');
-  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${JSON.stringify(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
+  if (oneD) sequenceOnly(x);
+  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
+  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
+  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const dw = oneD ? asHeightOne(x.weight('depthwise_kernel')) : x.weight('depthwise_kernel');
+  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
   const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
   const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
@@ -152,7 +159,7 @@ function separable(x: Layer): Node[] {
   const depthwise = `${x.l.name}/depthwise`;
   return [
     { name: depthwise, op: 'conv2d', inputs: [input], output: depthwise, kernel: one ? dw : multiplied(dw), bias: null, strides, pads: x.pads(span, strides), depthwise: one, activation: 'linear', ...dilations },
-    ...withActivation({ ...x.base(), inputs: [depthwise], op: 'conv2d', kernel: x.weight('pointwise_kernel'), bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation()),
+    ...withActivation({ ...x.base(), inputs: [depthwise], op: 'conv2d', kernel: oneD ? asHeightOne(x.weight('pointwise_kernel')) : x.weight('pointwise_kernel'), bias: x.bias(), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, x.activation()),
   ];
 }
 
@@ -202,8 +209,11 @@ function upsample(x: Layer): Node[] {
   x.map();
   const interpolation = x.get('interpolation') ?? 'nearest';
   if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest and bilinear)`);
-  // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric
-  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]), ...(interpolation === 'bilinear' ? { linear: 'asymmetric' as const } : {}) }];
+  // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric. Keras 3 and TF 2's
+  // Keras 2 resize with half-pixel centres; a Keras 2 model converted to tfjs computes the other in tfjs: it means two things
+  if (interpolation === 'bilinear' && x.ctx.writer === 'keras2') throw x.fail('NN110', 'bilinear UpSampling2D of a Keras 2 model is not supported (TF 2 resizes with half-pixel centres, tfjs without: the model means two things)');
+  const linear = x.ctx.writer === 'keras3' ? ('half_pixel' as const) : ('asymmetric' as const);
+  return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: x.pair('size', [2, 2]), ...(interpolation === 'bilinear' ? { linear } : {}) }];
 }
 
 function crop(x: Layer): Node[] {
@@ -228,13 +238,16 @@ function permute(x: Layer): Node[] {
 }
 
 /** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
+/** The layer's `axis` must be the channel axis: -1, or as Keras saves it built ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C]). */
+function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
+  const axes = Array.isArray(axis) ? axis : [axis];
+  const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
+}
+
 function batchNorm(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
-  const axis = x.get('axis') ?? -1;
-  const axes = Array.isArray(axis) ? axis : [axis];
-  // Keras saves the built axis ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C])
-  const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  channelAxis(x, shape, x.get('axis') ?? -1);
   const eps = Number(x.get('epsilon') ?? 0.001);
   const mean = x.weight('moving_mean').data;
   if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
@@ -254,6 +267,20 @@ function batchNorm(x: Layer): Node[] {
 }
 
 /** padding: n | [h, w] | [[top, bottom], [left, right]]. */
+/** ZeroPadding1D, Cropping1D (`padding` / `cropping` n or [begin, end]) and UpSampling1D (`size`) of a sequence [1, L, C]: the 2-D layers along W. */
+function oneD(x: Layer): Node[] {
+  x.map();
+  sequenceOnly(x);
+  const key = x.l.className === 'ZeroPadding1D' ? 'padding' : 'cropping';
+  const v = x.get(key) ?? 1; // Keras's default for both
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (x.l.className === 'UpSampling1D') return [{ ...x.base(), inputs: [x.one()], op: 'upsample', factors: [1, x.single('size', 2)] }];
+  if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a non-negative integer or a pair`);
+  const [begin, end] = p as [number, number];
+  if (key === 'padding') return [{ ...x.base(), op: 'pad', pads: [0, begin, 0, end] }];
+  return [{ ...x.base(), inputs: [x.one()], op: 'crop', crop: [0, begin, 0, end] }];
+}
+
 function zeroPad(x: Layer): Node[] {
   x.channelsLast();
   x.map();
@@ -262,8 +289,13 @@ function zeroPad(x: Layer): Node[] {
 }
 
 function reshape(x: Layer): Node[] {
-  const target = x.get('target_shape');
-  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${JSON.stringify(target)} is not supported (only fully known positive sizes)`);
+  const given = x.get('target_shape');
+  // one unknown size (Keras writes -1, tfjs null) is what the others leave of the input's elements
+  const unknown = Array.isArray(given) ? given.filter((d) => d === -1 || d === null).length : 0;
+  const known = Array.isArray(given) ? given.reduce<number>((a, d) => (Number.isInteger(d) && (d as number) > 0 ? a * (d as number) : a), 1) : 0;
+  const elements = x.ctx.shapeOf(x.one()).reduce((a, b) => a * b, 1);
+  const target = unknown === 1 && Array.isArray(given) && elements % known === 0 ? given.map((d) => (d === -1 || d === null ? elements / known : d)) : given;
+  if (!Array.isArray(target) || target.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw x.fail('NN110', `target_shape ${shownValue(given)} is not supported (only positive sizes, at most one of them -1)`);
   // a [L, C] sequence is the map [1, L, C]
   return [{ ...x.base(), inputs: [x.one()], op: 'reshape', shape: target.length === 2 ? [1, ...(target as number[])] : (target as number[]) }];
 }
@@ -272,9 +304,11 @@ function relu(x: Layer): Node[] {
   const max = x.get('max_value');
   const slope = x.get('negative_slope') ?? 0;
   const threshold = x.get('threshold') ?? 0;
-  if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0)`);
+  // Keras applies negative_slope (a leaky ReLU), tfjs-layers ignores it: taken from Keras 3 only, where tfjs cannot have written the file
+  if (x.ctx.writer === 'keras3' && threshold === 0 && (max === undefined || max === null) && typeof slope === 'number' && Number.isFinite(slope) && slope !== 0) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: { fn: 'leakyrelu', alpha: slope } }];
+  if (slope !== 0 || threshold !== 0) throw x.fail('NN110', `ReLU with negative_slope ${String(slope)} / threshold ${String(threshold)} is not supported (only 0${x.ctx.writer === 'keras3' ? '; a negative_slope without max_value or threshold' : ''})`);
   if (max === undefined || max === null) return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'relu' }];
-  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${JSON.stringify(max)}; expected a positive number`);
+  if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${shownValue(max)}; expected a positive number`);
   // ReLU-n: a clamp to [0, n], the threshold's lo/hi at the bounds' codes
   return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : { clip: [0, max] } }];
 }
@@ -285,15 +319,51 @@ function rescaling(x: Layer): Node[] {
   const perChannel = (key: string, fallback: number): Float32Array => {
     const v = x.get(key) ?? fallback;
     const list = typeof v === 'number' ? Array<number>(c).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a finite number or one per channel (${c})`);
+    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a finite number or one per channel (${c})`);
     return Float32Array.from(list as number[]);
   };
   return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
 }
 
+/**
+ * Normalization (Keras preprocessing, adapted on data): (x − mean) / max(√variance, 1e-7) per channel, or
+ * with `invert` x · max(√variance, 1e-7) + mean; mean and variance from the config (a number or one per
+ * channel) or the layer's weights. `axis` null (one mean for every value) or the channel axis.
+ */
+function normalization(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const c = shape.at(-1) ?? 1;
+  const axis = x.get('axis');
+  if (axis !== null) channelAxis(x, shape, axis ?? -1);
+  const stat = (key: 'mean' | 'variance'): Float32Array => {
+    const v = x.get(key);
+    const list: unknown = v === undefined || v === null ? Array.from(x.weight(key).data) : typeof v === 'number' ? [v] : v;
+    if (!Array.isArray(list) || (list.length !== 1 && list.length !== c) || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN201', `${key} ${v === undefined || v === null ? 'weight' : shownValue(v)} is not a finite number or one per channel (${c})`);
+    return Float32Array.from({ length: c }, (_, i) => list[list.length === 1 ? 0 : i] as number);
+  };
+  const [mean, variance] = [stat('mean'), stat('variance')];
+  const std = variance.map((v) => Math.max(Math.sqrt(v), 1e-7));
+  if (x.get('invert') === true) return [{ ...x.base(), op: 'batchNorm', scale: std, offset: mean }];
+  return [{ ...x.base(), op: 'batchNorm', scale: std.map((d) => 1 / d), offset: mean.map((m, i) => -m / std[i]!) }];
+}
+
+/**
+ * TimeDistributed of a layer that already acts on the last axis alone (Dense, Activation, the inference
+ * identities): that layer, under the wrapper's name (its weights are the wrapper's).
+ */
+function timeDistributed(l: LayerEntry, inputs: string[], ctx: LayerContext, x: Layer): Node[] {
+  const inner = x.get('layer');
+  const cls = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>)['class_name'] : undefined;
+  const config = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>)['config'] : undefined;
+  if (typeof cls !== 'string' || typeof config !== 'object' || config === null) throw x.fail('NN107', 'the wrapped layer has no class_name/config');
+  if (cls !== 'Dense' && cls !== 'Activation' && !INFERENCE_IDENTITY.has(cls)) throw x.fail('NN110', `TimeDistributed of ${cls} is not supported (only of Dense, Activation and Dropout, which act on the last axis alone)`);
+  return layerToNodes({ className: cls, name: l.name, config: { ...config, name: l.name }, inbound: l.inbound }, inputs, ctx);
+}
+
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
 export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext): Node[] {
   const x = new Layer(l, inputs, ctx);
+  if (l.constants !== undefined) return withConstant(x, l.constants);
   switch (l.className) {
     case 'InputLayer':
       return [];
@@ -319,6 +389,10 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return conv(x, false, true);
     case 'SeparableConv2D':
       return separable(x);
+    case 'SeparableConv1D':
+      return separable(x, true);
+    case 'DepthwiseConv1D':
+      return conv(x, true, true);
     case 'MaxPooling1D':
       return pool(x, 'max', true);
     case 'AveragePooling1D':
@@ -337,6 +411,16 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return concat(x);
     case 'ZeroPadding2D':
       return zeroPad(x);
+    case 'Mean':
+    case 'Max':
+      spatialAxes(x);
+      return globalPool(x, l.className === 'Mean' ? 'avg' : 'max');
+    case 'TimeDistributed':
+      return timeDistributed(l, inputs, ctx, x);
+    case 'ZeroPadding1D':
+    case 'Cropping1D':
+    case 'UpSampling1D':
+      return oneD(x);
     case 'Reshape':
       return reshape(x);
     case 'Flatten':
@@ -359,6 +443,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
     case 'Rescaling':
       return rescaling(x);
+    case 'Normalization':
+      return normalization(x);
     case 'Average':
       return average(x);
     case 'Subtract':
@@ -370,6 +456,7 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return extremum(x, l.className === 'Maximum');
     default:
       if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
+      if (Object.hasOwn(KERAS_UNARY_OPS, l.className)) return unaryOp(x, KERAS_UNARY_OPS[l.className]!);
       throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);
   }
 }

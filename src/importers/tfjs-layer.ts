@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** One TF.js Layers layer being converted (tfjs-layer-ops.ts): its config read under Keras or tfjs keys, its weights, and errors that name it. */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { samePads } from './padding.js';
 import { TFJS_ACTIVATIONS as ACTIVATIONS } from './tfjs-activations.js';
@@ -12,11 +12,24 @@ export interface LayerEntry {
   readonly name: string;
   readonly config: Json;
   readonly inbound: string[];
+  /** Keras 3 operations on constants (`x / 255.0`): per positional argument, null for a tensor (see Constant) */
+  readonly constants?: readonly Constant[];
 }
+
+/** An argument of a Keras 3 operation: null for a tensor; numbers (one, or a `__tensor__`'s values flattened); or a string describing anything else. */
+export type Constant = readonly number[] | string | null;
 
 export interface LayerContext {
   readonly file: string;
+  /** weights keyed `layer/kind` (tfjs-layers.ts `weightsByLayer`) */
   readonly weights: ReadonlyMap<string, Tensor>;
+  /**
+   * Who wrote the topology, where a name means two things: 'tfjs' (tfjs-layers' model.save()), 'keras2'
+   * (Python Keras 2 through tensorflowjs_converter), 'keras3' (Keras 3: `module` keys, keras_version 3.x).
+   */
+  readonly writer: 'tfjs' | 'keras2' | 'keras3';
+  /** The model's input is a sequence [L, C] (held as [1, L, C]): Keras's axis 2 of a [1, L, C] tensor is then its channels. */
+  readonly sequenceInput: boolean;
   /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
   shapeOf(tensor: string): readonly number[];
 }
@@ -43,14 +56,14 @@ export class Layer {
   pair(key: string, fallback?: readonly [number, number]): [number, number] {
     const v = this.get(key) ?? fallback;
     const p = typeof v === 'number' ? [v, v] : v;
-    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer or a pair`);
+    if (!Array.isArray(p) || p.length !== 2 || p.some((d) => !Number.isInteger(d) || (d as number) < 1)) throw this.fail('NN107', `${key} is ${shownValue(v)}; expected a positive integer or a pair`);
     return [p[0] as number, p[1] as number];
   }
   /** An int or [n] config entry (1-D layers) as a positive integer. */
   single(key: string, fallback?: number): number {
     const v = this.get(key) ?? fallback;
     const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
-    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${JSON.stringify(v)}; expected a positive integer`);
+    if (!Number.isInteger(n) || (n as number) < 1) throw this.fail('NN107', `${key} is ${shownValue(v)}; expected a positive integer`);
     return n as number;
   }
   weight(kind: string): Tensor {
@@ -59,15 +72,14 @@ export class Layer {
     return w;
   }
   maybeWeight(kind: string): Tensor | undefined {
-    const exact = this.ctx.weights.get(`${this.l.name}/${kind}`);
-    if (exact) return exact;
-    for (const [name, t] of this.ctx.weights) if (name.endsWith(`/${this.l.name}/${kind}`)) return t;
-    return undefined;
+    return this.ctx.weights.get(`${this.l.name}/${kind}`);
   }
   activation(key = 'activation'): Activation | 'softmax' {
     const a = this.get(key) ?? 'linear';
     const fn = typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a) ? ACTIVATIONS[a] : undefined;
     if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+    // Keras 3's hard_sigmoid is relu6(x + 3) / 6; tfjs's and Keras 2's are 0.2·x + 0.5, clipped
+    if (a === 'hard_sigmoid' && this.ctx.writer === 'keras3') return { fn: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 };
     return fn;
   }
   bias(): Tensor | null {

@@ -6,9 +6,10 @@
  */
 import { basename, dirname } from 'node:path';
 import { NnchipError, withFile } from '../diagnostics/error.js';
-import { foldInputReshapes, type Graph, type GraphInput, type Node } from '../ir/graph.js';
+import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
+import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 
@@ -17,21 +18,61 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
 
-/** Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. */
-function inboundOf(layer: Json, file: string, name: string): string[] {
+/** A short description of a JSON value for an error line (bounded in depth and length: files may nest without end). */
+function brief(v: unknown, depth = 0): string {
+  if (depth > 2) return '…';
+  if (Array.isArray(v)) return `[${v.slice(0, 4).map((e) => brief(e, depth + 1)).join(',')}${v.length > 4 ? ',…' : ''}]`;
+  if (isObj(v)) return typeof v['class_name'] === 'string' ? v['class_name'].slice(0, 40) : '{…}';
+  return (JSON.stringify(v) ?? String(v)).slice(0, 40);
+}
+
+/**
+ * Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. Keras 3 writes
+ * {args, kwargs}, whose args may hold constants beside the tensors (its operations on constants, `x / 255.0`:
+ * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): then `constants` has one entry
+ * per argument (tfjs-layer.ts `Constant`).
+ */
+function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: Constant[] } {
   const nodes = layer['inbound_nodes'];
-  if (nodes === undefined) return [];
+  if (nodes === undefined) return { inbound: [] };
   if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
   if (nodes.length > 1) throw new NnchipError('NN110', 'the layer is applied more than once (shared layers are not supported yet)', { file, layer: name });
   const first = nodes[0] as unknown;
   // Keras 3 writes {args: [tensor]} or, for multi-input layers, {args: [[tensor, tensor]]}
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
-  return list.map((e) => {
-    if (Array.isArray(e) && typeof e[0] === 'string') return e[0];
-    if (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history'])) return String(e['config']['keras_history'][0]);
-    throw new NnchipError('NN107', 'cannot read an inbound node', { file, layer: name });
+  const tensorName = (e: unknown): string | undefined =>
+    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? e[0] : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? String(e['config']['keras_history'][0]) : undefined;
+  if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
+    return {
+      inbound: list.map((e) => {
+        const t = tensorName(e);
+        if (t === undefined) throw new NnchipError('NN107', 'cannot read an inbound node', { file, layer: name });
+        return t;
+      }),
+    };
+  }
+  // Keras 3 operations on constants: numbers, `__tensor__` values (preprocess_input's per-channel mean), or other arguments
+  const constants = list.map((e): Constant => {
+    if (tensorName(e) !== undefined) return null;
+    if (typeof e === 'number') return [e];
+    const value = isObj(e) && e['class_name'] === '__tensor__' && isObj(e['config']) ? e['config']['value'] : undefined;
+    const flat = Array.isArray(value) ? (value as unknown[]).flat(8) : [];
+    return flat.length > 0 && flat.every((v) => typeof v === 'number') ? (flat as number[]) : brief(e);
   });
+  return { inbound: list.flatMap((e) => tensorName(e) ?? []), constants };
+}
+
+/**
+ * The layer names of `output_layers`: Keras 2 and tfjs write a list of [name, node, tensor]; Keras 3 a
+ * structure of them (one model output: the bare [name, node, tensor] in some versions; dict outputs).
+ */
+function tensorRefs(v: unknown, file: string, depth = 0): string[] {
+  if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
+  if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1));
+  if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1));
+  return v === undefined || v === null ? [] : [String(v)];
 }
 
 const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
@@ -94,7 +135,8 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       alias.set(e.name, from);
       return;
     }
-    const inbound = e.className === 'InputLayer' ? [] : inboundOf(e.raw, file, e.name).map(rename);
+    const read = e.className === 'InputLayer' ? { inbound: [] } : inboundOf(e.raw, file, e.name);
+    const inbound = read.inbound.map(rename);
     if (isModelClass(e.className)) {
       if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
       const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1);
@@ -102,9 +144,9 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       alias.set(e.name, inner.output);
       return;
     }
-    layers.push({ className: e.className, name: e.name, config: e.config, inbound });
+    layers.push({ className: e.className, name: e.name, config: e.config, inbound, ...(read.constants === undefined ? {} : { constants: read.constants }) });
   });
-  const outs = Array.isArray(config['output_layers']) ? (config['output_layers'] as unknown[]).map((o) => String(Array.isArray(o) ? o[0] : o)) : [];
+  const outs = tensorRefs(config['output_layers'], file);
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
   return { layers, output: rename(outs[0]!) };
 }
@@ -123,18 +165,21 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     inlined?.layers ??
     rawLayers.map((l, i): LayerEntry => {
       const e = entryOf(l, i, file);
-      return { className: e.className, name: e.name, config: e.config, inbound: functional ? inboundOf(e.raw, file, e.name) : [] };
+      return { className: e.className, name: e.name, config: e.config, ...(functional ? inboundOf(e.raw, file, e.name) : { inbound: [] }) };
     });
   const seen = new Set<string>();
   for (const l of layers) {
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
     seen.add(l.name);
   }
-  const ends = (key: string): string[] => {
-    const v = isObj(config) ? config[key] : undefined;
-    return Array.isArray(v) ? v.map((e) => String(Array.isArray(e) ? e[0] : e)) : [];
-  };
-  return inlined === undefined ? { layers, functional, outputs: ends('output_layers') } : { layers, functional: true, outputs: [inlined.output] };
+  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [] } : { layers, functional: true, outputs: [inlined.output] };
+}
+
+/** How many axes the input declares (without the batch): 2 for a sequence [L, C]. */
+function declaredRank(cfg: Json): number {
+  const s = cfg['batch_input_shape'] ?? cfg['batchInputShape'] ?? cfg['batch_shape'];
+  const t = cfg['input_shape'] ?? cfg['inputShape'];
+  return Array.isArray(s) ? s.length - 1 : Array.isArray(t) ? t.length : 0;
 }
 
 function inputShapeOf(cfg: Json): number[] | undefined {
@@ -145,18 +190,65 @@ function inputShapeOf(cfg: Json): number[] | undefined {
   return shape?.length === 2 ? [1, ...shape] : shape;
 }
 
+/**
+ * Weights keyed `layer/kind` by the layer that owns them. Writers name a weight by its layer (tfjs:
+ * `conv1/kernel`), or by a path ending in the layer's name (Keras 3: `seq/dense/kernel`, `inner/inner_dense/kernel`;
+ * a wrapper's inner layer through `aliases`). A layer name may itself hold '/' and end like another's (Keras 2's
+ * DenseNet: `conv1/bn` and `bn`): a path belongs to the longest layer name it ends with, so `…/conv1/bn/gamma` is
+ * never `bn`'s gamma. An exact `layer/kind` name wins over a longer path.
+ */
+export function weightsByLayer(weights: ReadonlyMap<string, Tensor>, layerNames: ReadonlySet<string>, aliases: ReadonlyMap<string, string> = new Map()): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const pathed: [string, string, Tensor][] = [];
+  for (const [name, t] of weights) {
+    const cut = name.lastIndexOf('/');
+    if (cut <= 0) continue;
+    const owner = name.slice(0, cut);
+    if (layerNames.has(owner)) out.set(name, t);
+    else pathed.push([owner, name.slice(cut + 1), t]);
+  }
+  for (const [path, kind, t] of pathed) {
+    const owner = `/${path}`;
+    // the longest '/'-suffix of the path that is a layer's name
+    for (let at = owner.indexOf('/'); at >= 0; at = owner.indexOf('/', at + 1)) {
+      const suffix = owner.slice(at + 1);
+      const layer = aliases.get(suffix) ?? suffix;
+      if (!layerNames.has(layer)) continue;
+      const key = `${layer}/${kind}`;
+      if (!out.has(key)) out.set(key, t);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Keras 3 marks every layer with `module` and writes keras_version 3.x; tfjs writes "tfjs-layers x.y.z"; Python Keras 2 "2.x". */
+function writerOf(topology: Json): LayerContext['writer'] {
+  const version = String(topology['keras_version'] ?? '');
+  const model = isObj(topology['model_config']) ? topology['model_config'] : topology;
+  if (version.startsWith('3.') || typeof model['module'] === 'string') return 'keras3';
+  return version.startsWith('tfjs') || version === '' ? 'tfjs' : 'keras2';
+}
+
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
-  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
+  const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
+  let sequenceInput = false;
   const ctx: LayerContext = {
     file,
     weights,
+    writer: writerOf(json['modelTopology']),
     shapeOf: (t) => shapes.get(t) ?? [],
+    get sequenceInput() {
+      return sequenceInput;
+    },
   };
   let prev = '';
   for (const l of layers) {
@@ -166,6 +258,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
       checkedElements(shape, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';
       graphInputs.push({ name: inputName, shape });
+      sequenceInput = declaredRank(l.config) === 2;
       shapes.set(inputName, shape);
       prev = inputName;
       if (l.className === 'InputLayer') continue;

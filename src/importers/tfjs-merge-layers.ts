@@ -22,9 +22,11 @@ export function add(x: Layer, name = x.l.name): Node[] {
 }
 
 export function concat(x: Layer): Node[] {
-  const rank = x.ctx.shapeOf(x.inputs[0] ?? '').length;
+  const shape = x.ctx.shapeOf(x.inputs[0] ?? '');
   const axis = x.get('axis') ?? -1;
-  if (axis !== -1 && axis !== rank) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
+  // Keras counts the batch: the channels are axis 3 of an image, 1 of a vector, 2 of a sequence [L, C] (held as [1, L, C])
+  const sequenceChannels = axis === 2 && x.ctx.sequenceInput && shape.length === 3 && shape[0] === 1;
+  if (axis !== -1 && axis !== shape.length && !sequenceChannels) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
   if (x.inputs.length < 2) throw x.fail('NN107', `Concatenate has ${x.inputs.length} input(s); it needs at least two`);
   return [{ ...x.base(), op: 'concat' }];
 }

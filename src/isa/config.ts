@@ -3,7 +3,7 @@
  * ArrayConfig: the machine a Program is compiled for (array shape, buffer depths, DRAM model,
  * queue depth, clock). Defaults, validation and parsing of `--array RxC` / `--config file.json`.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import { entryBytes, type Buffer } from './spec.js';
 
 /** The digit counts D of the one-lane threshold unit (thresholdPasses = cols·D); 16-bit mult splits into D digits. */
@@ -86,7 +86,7 @@ export function validateConfig(cfg: ArrayConfig, file?: string): ArrayConfig {
     const ok = typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi && (!INTEGER_FIELDS.has(key) || Number.isInteger(v));
     if (!ok) {
       const kind = INTEGER_FIELDS.has(key) ? 'an integer' : 'a number';
-      throw new NnchipError('NN402', `config field "${key}" is ${JSON.stringify(v)}; it must be ${kind} from ${lo} to ${hi}`, file === undefined ? {} : { file });
+      throw new NnchipError('NN402', `config field "${key}" is ${shownValue(v)}; it must be ${kind} from ${lo} to ${hi}`, file === undefined ? {} : { file });
     }
   }
   if (!thresholdPassesValid(cfg.thresholdPasses, cfg.cols)) {

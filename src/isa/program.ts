@@ -4,7 +4,7 @@
  * tensors live and how to (de)quantize them. Also its binary container (.nnp) and the host-side
  * helpers every back end uses to place an input and read an output.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
 import { wordsOf } from './encode.js';
 import { windowBytes, windowRows, type InputWindows } from './input-windows.js';
@@ -306,6 +306,7 @@ export function readContainer(bytes: Uint8Array, file?: string, owned = false): 
     throw bad('corrupt program header');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad('corrupt program header');
+  if (nestedDeeperThan(header)) throw bad(`the program header nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`);
   const h = header as Record<string, unknown>;
   const [count, constantsLength] = [h['instructionCount'], h['constantsLength']];
   const size = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;

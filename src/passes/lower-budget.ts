@@ -8,9 +8,11 @@
  * The floor counts, per op, the tiles the buffers allow at most (lower-tiling.ts linesPerTile:
  * the emitted tiles are never fewer) times, per tile, one threshold per column tile and one matmul
  * per weight tile that is not all zero (lower-emit.ts, lower-constants.ts). Loads, stores, tokens
- * and halts come on top: the real count is higher, never lower.
+ * and halts come on top: the real count is higher, never lower. Every lowering is held to it
+ * (--max-instructions, NN406), a batch also to the program format and --max-memory (NN308).
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { DEFAULT_LIMITS } from '../ir/limits.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { MAX_INSTRUCTIONS } from '../isa/validate.js';
 import { batchGemm } from './batch.js';
@@ -29,48 +31,92 @@ import { windowInput } from './window-input.js';
  */
 export const COMPILER_BYTES_PER_INSTRUCTION = 3072;
 
-/** At least this many instructions in the lowering of `gp` (as given, or with its input stored as windows, whichever is fewer). */
-export function instructionFloor(gp: GemmProgram, cfg: ArrayConfig): number {
-  const plain = floorOf(gp, cfg);
-  const windowing = windowInput(gp, cfg.rows);
-  return windowing === null ? plain : Math.min(plain, floorOf(windowing.gp, cfg));
+/**
+ * At least this many instructions in the lowering of `gp`: the fewest of its forms that fit the
+ * buffers (as given, or with its input stored as windows); when neither fits, the lowering takes
+ * `unfused` (its max pools apart: pipeline.ts lowerFitting), and so does the floor.
+ */
+export function instructionFloor(gp: GemmProgram, cfg: ArrayConfig, unfused?: () => GemmProgram): number {
+  return floorByLayer(gp, cfg, unfused).total;
 }
 
-function floorOf(gp: GemmProgram, cfg: ArrayConfig): number {
+/** The floor (instructionFloor) and, per layer, its part of it, in the order the layers come. */
+export interface Floor {
+  readonly total: number;
+  readonly layers: ReadonlyMap<string, number>;
+  /** Whether every op fits a tile (lower-tiling.ts linesPerTile); an op that fits none counts one tile. */
+  readonly fits: boolean;
+}
+
+export function floorByLayer(gp: GemmProgram, cfg: ArrayConfig, unfused?: () => GemmProgram): Floor {
+  const windowing = windowInput(gp, cfg.rows);
+  const forms = [floorOf(gp, cfg), ...(windowing === null ? [] : [floorOf(windowing.gp, cfg)])];
+  const fitting = forms.filter((f) => f.fits);
+  if (fitting.length === 0 && unfused !== undefined) return floorByLayer(unfused(), cfg);
+  return (fitting.length > 0 ? fitting : forms).reduce((a, b) => (b.total < a.total ? b : a));
+}
+
+function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
   const { gp: packed, stride } = packTaps(gp, cfg.rows);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
-  let floor = 0;
+  const layers = new Map<string, number>();
+  let total = 0;
+  let fits = true;
+  const add = (layer: string, n: number): void => {
+    layers.set(layer, (layers.get(layer) ?? 0) + n);
+    total += n;
+  };
   for (const op of packed.ops) {
     // a channel sum's tiles follow its source's pixels, not its lines: counted as one
     if (op.channelSum) {
-      floor += 1;
+      add(op.layer, 1);
       continue;
     }
     const sources = sourcesOf(op, geometry, cfg.rows, new Set(stride.keys()));
-    let tiling;
+    let tiles = 1;
     try {
-      tiling = linesPerTile(op, sources, cfg);
+      const tiling = linesPerTile(op, sources, cfg);
+      tiles = tiling.chunked ? op.oh * ceilDiv(op.ow, tiling.chunk) : ceilDiv(op.oh, tiling.lines);
     } catch (e) {
-      // an op that fits no tile is the lowering's to refuse (NN403), with its own message
-      if (e instanceof NnchipError && e.code === 'NN403') continue;
-      throw e;
+      // an op that fits no tile: this form is not the one lowered (or the lowering refuses it, NN403)
+      if (!(e instanceof NnchipError && e.code === 'NN403')) throw e;
+      fits = false;
     }
-    const tiles = tiling.chunked ? op.oh * ceilDiv(op.ow, tiling.chunk) : ceilDiv(op.oh, tiling.lines);
-    // per tile: each column tile's matmuls (its weight tiles not all zero) and threshold
-    const perTile = op.terms.reduce((a, t) => a + nonZeroTiles(t.matrix, op.n, cfg.rows, cfg.cols), 0) + ceilDiv(op.n, cfg.cols);
-    floor += tiles * perTile;
+    // per tile: each column tile's matmuls (its weight tiles not all zero; allTiles: every one) and threshold
+    const weightTiles = (m: Int8Array): number => (allTiles ? ceilDiv(m.length / op.n, cfg.rows) * ceilDiv(op.n, cfg.cols) : nonZeroTiles(m, op.n, cfg.rows, cfg.cols));
+    const perTile = op.terms.reduce((a, t) => a + weightTiles(t.matrix), 0) + ceilDiv(op.n, cfg.cols);
+    add(op.layer, tiles * perTile);
   }
-  return floor;
+  return { total, layers, fits };
+}
+
+/**
+ * Refuses a lowering whose floor is over `maxInstructions` (--max-instructions) before anything is
+ * emitted (NN406, naming the layer with the most). Counting every weight tile as non-zero bounds the
+ * floor from above in closed form: the weights are scanned only when that bound is over the limit.
+ * `unfused`: the same GemmOps with the max pools apart, which the lowering takes when `gp` fits no tile.
+ */
+export function checkInstructionBudget(gp: GemmProgram, cfg: ArrayConfig, maxInstructions: number, unfused?: () => GemmProgram): void {
+  // where the form as given fits, the floor is at most its own with every tile counted
+  const bound = floorOf(gp, cfg, true);
+  if (bound.fits && bound.total <= maxInstructions) return;
+  const { total, layers } = floorByLayer(gp, cfg, unfused);
+  if (total <= maxInstructions) return;
+  let [layer, most] = ['', -1];
+  for (const [name, n] of layers) if (n > most) [layer, most] = [name, n];
+  const share = layers.size > 1 ? ` (${most} of them this layer's)` : '';
+  throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${total} instructions${share}, over the limit of ${maxInstructions} (--max-instructions)`, { layer });
 }
 
 /**
  * Refuses a batch whose lowering would hold more instructions than a program may (MAX_INSTRUCTIONS)
- * or take more compiler memory than `maxMemory` (--max-memory), naming the largest batch that fits.
- * `batched(b)`: the GemmProgram at batch b (passes/batch.ts); `batch` > 1.
+ * or than `maxInstructions` (--max-instructions), or take more compiler memory than `maxMemory`
+ * (--max-memory), naming the largest batch that fits. `batched(b)`: the GemmProgram at batch b
+ * (passes/batch.ts); `batch` > 1.
  */
-export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: number, cfg: ArrayConfig, maxMemory: number): void {
-  const limit = Math.min(MAX_INSTRUCTIONS, Math.floor(maxMemory / COMPILER_BYTES_PER_INSTRUCTION));
+export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: number, cfg: ArrayConfig, maxMemory: number, maxInstructions = DEFAULT_LIMITS.maxInstructions): void {
+  const limit = Math.min(MAX_INSTRUCTIONS, maxInstructions, Math.floor(maxMemory / COMPILER_BYTES_PER_INSTRUCTION));
   const floorAt = (b: number): number => instructionFloor(batched(b), cfg);
   const floor = floorAt(batch);
   if (floor <= limit) return;
@@ -81,8 +127,13 @@ export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: num
     if (floorAt(mid) <= limit) lo = mid;
     else hi = mid;
   }
-  const overProgram = floor > MAX_INSTRUCTIONS;
-  const what = overProgram ? `more than a program holds (${MAX_INSTRUCTIONS})` : `which take at least ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
+  // the limit named is the one that binds
+  const what =
+    limit === MAX_INSTRUCTIONS
+      ? `more than a program holds (${MAX_INSTRUCTIONS})`
+      : limit === maxInstructions
+        ? `over the limit of ${maxInstructions} (--max-instructions)`
+        : `which take at least ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
   const largest = floorAt(1) <= limit ? `the largest batch within it is ${lo}` : 'compile it unbatched';
   throw new NnchipError('NN308', `a batch of ${batch} lowers to at least ${floor} instructions, ${what}; ${largest}`);
 }

@@ -6,7 +6,7 @@
  */
 import { internal, NnchipError } from '../diagnostics/error.js';
 import { isTable, type Graph, type Node } from '../ir/graph.js';
-import { DEFAULT_LIMITS } from '../ir/limits.js';
+import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
@@ -16,7 +16,7 @@ import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
 import { toGemmOps, type KernelCodes } from './gemm.js';
 import type { GemmProgram } from './gemm-types.js';
-import { checkBatchBudget } from './lower-budget.js';
+import { checkBatchBudget, checkInstructionBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
@@ -55,6 +55,8 @@ export interface CompileOptions {
   readonly inputWindows?: InputWindowsChoice;
   /** Compiler memory a batch's lowering may take (--max-memory; default ir/limits.ts DEFAULT_LIMITS.maxMemory). */
   readonly maxMemory?: number;
+  /** Instructions a lowering may have, predicted before emitting (--max-instructions; lower-budget.ts; default DEFAULT_LIMITS.maxInstructions). */
+  readonly maxInstructions?: number;
 }
 
 export function prepareGraph(g: Graph, verify = false): Graph {
@@ -84,13 +86,13 @@ export interface Quantized {
   readonly batched: (batch: number) => GemmProgram;
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, maxMemory = DEFAULT_LIMITS.maxMemory): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS): Quantized {
   const g = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
   const x = g.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
-  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes, maxMemory);
+  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes, budget);
   const { params, collapsed } = calibrate(g, calibration);
   const ops = toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes);
   return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch), batched: (b) => batchGemm(ops, b) };
@@ -100,7 +102,8 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
 const onnxShape = (shape: readonly number[]): string => `[1,${modelDims(shape, 'chw').join(',')}]`;
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
-  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, opts.maxMemory), opts.config, opts.inputWindows ?? 'auto', opts.maxMemory);
+  const budget = { maxMemory: opts.maxMemory ?? DEFAULT_LIMITS.maxMemory, maxInstructions: opts.maxInstructions ?? DEFAULT_LIMITS.maxInstructions };
+  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget), opts.config, opts.inputWindows ?? 'auto', budget);
 }
 
 /**
@@ -110,32 +113,44 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
  * the real scales; the lowering checks the acc entries they take), so this refuses only what the
  * lowering would; any other problem is left for the real passes to report.
  */
-function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes, maxMemory: number): void {
+function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes, budget: Budget): void {
   const unit: QuantParams = { scale: 1, zp: 0 };
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;
+  let unfused: GemmProgram | undefined;
   try {
     // unfused max pools: the lowering falls back to them when a pooled tile does not fit
-    checkBuffers(batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, false, codes), batch), config);
+    unfused = batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, false, codes), batch);
+    checkBuffers(unfused, config);
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN403') throw e;
   }
-  if (batch === 1) return;
-  // a batch's instructions from the same shapes, before calibration and lowering spend minutes and gigabytes on them
-  const fused = toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, 'disjoint', codes);
+  // the instructions from the same shapes (fused, as the lowering tries first: its floor is the lower),
+  // before calibration and lowering spend minutes and gigabytes on them
+  let fused;
   try {
-    batchGemm(fused, batch);
+    fused = toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, batch > 1 ? 'disjoint' : true, codes);
+    if (batch > 1) batchGemm(fused, batch);
   } catch {
     return; // the real passes report it
   }
-  checkBatchBudget((b) => batchGemm(fused, b), batch, config, maxMemory);
+  checkBudget((b) => batchGemm(fused, b), batch, config, budget, unfused === undefined ? undefined : () => unfused);
+}
+
+/** What a lowering may take: instructions (--max-instructions) and, for a batch, compiler memory (--max-memory). */
+type Budget = Pick<Limits, 'maxMemory' | 'maxInstructions'>;
+
+/** lower-budget.ts's checks: NN406 for one sample, NN308 (naming the largest batch that fits) for a batch. */
+function checkBudget(batched: (b: number) => GemmProgram, batch: number, config: ArrayConfig, budget: Budget, unfused?: () => GemmProgram): void {
+  if (batch > 1) checkBatchBudget(batched, batch, config, budget.maxMemory, budget.maxInstructions);
+  else checkInstructionBudget(batched(1), config, budget.maxInstructions, unfused);
 }
 
 /** The machine-dependent half: tiling and placement for one ArrayConfig, scheduling, the Program. */
-export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', maxMemory = DEFAULT_LIMITS.maxMemory): Compiled {
+export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice = 'auto', budget: Budget = DEFAULT_LIMITS): Compiled {
   const { graph: g, collapsed } = q;
   // this machine's tiles (a sweep lowers one quantization for many machines)
-  if ((q.gemm.batch ?? 1) > 1) checkBatchBudget(q.batched, q.gemm.batch!, config, maxMemory);
+  checkBudget(q.batched, q.gemm.batch ?? 1, config, budget, q.unfused);
   const { gemm, lowered } = lowerFitting(q, config, inputWindows);
   const batch = gemm.batch ?? 1;
   const scheduled = lowered.scheduled;

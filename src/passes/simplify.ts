@@ -2,6 +2,7 @@
 /** Graph clean-ups before quantization: drop no-ops, fold batch norm and padding, fuse activations. */
 import { NnchipError } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
+import { checkGraph } from '../ir/verify.js';
 import { isTable, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
 /**
@@ -150,11 +151,20 @@ export function mergeBatchnorms(g: Graph): Graph {
   return out;
 }
 
-/** softmax / log-softmax as the last op → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
-/** t is the output, or read only by one reshape/flatten whose output is (a log_softmax(dim=2) then .squeeze(1)). */
-function reachesOutputByViews(g: Graph, t: string): boolean {
+/**
+ * A softmax's output is the graph's, or reaches it through views only (reshape / flatten, each the sole reader:
+ * Keras 2.1's MobileNet, softmax on the [1, 1, K] map then Reshape([K]); torch's log_softmax(dim=2) then
+ * .squeeze(1)) that keep its channels as the output's last axis, so each output row is one pixel's channels as
+ * the softmax normalized them (a Flatten of several pixels would make the whole vector's argmax another one).
+ */
+function reachesOutputByViews(g: Graph, n: Node): boolean {
+  let t = n.output;
   for (let hops = 0; hops < 8; hops++) {
-    if (g.outputs.includes(t)) return true;
+    if (g.outputs.includes(t)) {
+      if (t === n.output) return true;
+      const shapes = checkGraph(g);
+      return shapes.get(t)?.at(-1) === shapes.get(n.inputs[0]!)?.at(-1);
+    }
     const readers = g.nodes.filter((m) => m.inputs.includes(t));
     if (readers.length !== 1 || (readers[0]!.op !== 'reshape' && readers[0]!.op !== 'flatten')) return false;
     t = readers[0]!.output;
@@ -162,12 +172,13 @@ function reachesOutputByViews(g: Graph, t: string): boolean {
   return false;
 }
 
+/** softmax / log-softmax as the last op (or before views to the output, above) → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
 export function dropFinalSoftmax(g: Graph): Graph {
   let out = g;
   for (const n of g.nodes) {
     if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
     const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
-    if (!reachesOutputByViews(g, n.output)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
+    if (!reachesOutputByViews(g, n)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
     const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }

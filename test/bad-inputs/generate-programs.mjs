@@ -17,8 +17,8 @@ rmSync(work, { recursive: true, force: true });
 const headerLength = base.readUInt32LE(8);
 const header = () => JSON.parse(base.subarray(12, 12 + headerLength).toString('utf8'));
 const body = () => Uint8Array.from(base.subarray(12 + headerLength));
-const pack = (h, b = body()) => {
-  const text = Buffer.from(JSON.stringify(h));
+const pack = (h, b = body(), raw = JSON.stringify(h)) => {
+  const text = Buffer.from(raw);
   const out = Buffer.alloc(12 + text.length + b.length);
   base.copy(out, 0, 0, 8);
   out.writeUInt32LE(text.length, 8);
@@ -54,6 +54,8 @@ const cases = {
   // a layer name that forges an output line and a terminal sequence in disasm's listing (printed raw before)
   'nnp-layer-name-controls': { args: ['disasm', '$DIR/program.nnp'], nnp: pack({ ...header(), layers: header().layers.map((l, i) => (i === 0 ? { ...l, name: 'fc1\nerror NN000: forged\u001b[2J' } : l)) }) },
   // layer spans that disagree with insnLayer: reports counted instructions into the wrong layer
+  // a header field nested 20,000 deep: its message overflowed the stack (NN901)
+  'nnp-header-deep': { args: ['disasm', '$DIR/program.nnp'], nnp: pack(null, body(), JSON.stringify(header()).replace(/}$/, `,"dramSize":${'['.repeat(20_000)}${']'.repeat(20_000)}}`)) },
   'nnp-layer-span': { args: ['disasm', '$DIR/program.nnp'], nnp: pack({ ...header(), layers: header().layers.map((l, i) => (i === 0 ? { ...l, insnCount: l.insnCount + 5 } : l)) }) },
 };
 

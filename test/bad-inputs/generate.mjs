@@ -98,6 +98,10 @@ const cases = {
   'short-shard': { files: { 'model.json': model(), 'weights.bin': weights(20) } },
   'long-shard': { files: { 'model.json': model(), 'weights.bin': weights(30) } },
   'path-traversal': { files: { 'model.json': model({ weightsManifest: [{ paths: ['../sentinel.bin'], weights: SPECS }] }) } },
+  // Windows separators: "..\\sentinel.bin" leaves the folder on Windows (it was a "missing" file here)
+  'path-traversal-windows': { files: { 'model.json': model({ weightsManifest: [{ paths: ['..\\sentinel.bin'], weights: SPECS }] }) } },
+  // URL-encoded: TF.js fetches shards as URLs, and a URL reads "%2e%2e/" as "../" (it was a "missing" file here)
+  'path-traversal-url-encoded': { files: { 'model.json': model({ weightsManifest: [{ paths: ['%2e%2e/sentinel.bin'], weights: SPECS }] }) } },
   'absolute-path': { files: { 'model.json': model({ weightsManifest: [{ paths: ['/etc/passwd'], weights: SPECS }] }) } },
   'symlink-escape': { files: { 'model.json': model() }, symlink: ['weights.bin', '../sentinel.bin'] },
   'shape-mismatch': {
@@ -189,6 +193,27 @@ const cases = {
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),
   'onnx-softmax-in-the-middle': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'soft', opType: 'Softmax', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
+  // a negative external offset was reported as a size mismatch ("48 bytes at offset -4 but its shape needs 48")
+  'onnx-external-offset-negative': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '-4' }] } } }), 'w.bin': weights(12) }, args: LOWER_ONNX },
+  // an attribute given twice (the ONNX checker refuses it): one of the two applied, silently
+  'onnx-attribute-twice': onnxCase(onnxModel({
+    input: [1, 1, 4, 4],
+    nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [1, 1] }, { name: 'strides', type: 7, ints: [2, 2] }] }],
+  })),
+  // a per-channel input given as one value (Conv's B, BatchNormalization's scale): broadcast to every channel, which ONNX Runtime refuses
+  'onnx-conv-bias-one-value': onnxCase(onnxModel({
+    input: [1, 2, 3, 3],
+    inits: { K: f32('K', [2, 2, 1, 1], 4), B: f32('B', [1], 1) },
+    nodes: [{ name: 'conv', opType: 'Conv', input: ['x', 'K', 'B'], output: ['y'] }],
+  })),
+  // a negative variance: "scale element 0 is NaN", the derived value, not the cause
+  'onnx-batchnorm-negative-variance': onnxCase(onnxModel({
+    input: [1, 2, 3, 3],
+    inits: { g: f32('g', [2], 2), b: f32('b', [2], 2), m: f32('m', [2], 2), v: { name: 'v', dims: [2], dataType: 1, floatData: [1, -1] } },
+    nodes: [{ name: 'bn', opType: 'BatchNormalization', input: ['x', 'g', 'b', 'm', 'v'], output: ['y'] }],
+  })),
+  // a node with no op type: "unsupported ops  ×1" (an op named "")
+  'onnx-node-no-op-type': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'what', opType: '', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'erf', opType: 'Erf', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
@@ -374,6 +399,16 @@ function readingCases() {
     // a label no output can be counted as a miss: a file of 1-based labels gave a plausible accuracy
     'eval-label-outside': { files: { ...tiny, 'labeled.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]], labels: [1, 2] } }, args: ['eval', '$DIR/model.json', '--data', '$DIR/labeled.json'] },
     'config-dev-zero': { files: tiny, args: [...LOWER, '--config', '/dev/zero'] },
+    // a trailing comma (JSON has none) was "sample 1 contains ?, not a number"
+    'input-trailing-comma': run('[[0.1, 0.2, 0.3, 0.4],]'),
+    // JSON.parse reads 1e400 as Infinity, which messages printed as null ("config field \"rows\" is null")
+    'config-field-infinite': { files: { ...tiny, 'config.json': '{"rows": 1e400}' }, args: [...LOWER, '--config', '$DIR/config.json'] },
+    'units-infinite': { files: { ...tiny, 'model.json': JSON.stringify(model({ modelTopology: topology([dense('dense_1', '__INF__', { batch_input_shape: [null, 4] }), LAYERS[1]]) })).replace('"__INF__"', '1e400') }, args: LOWER },
+    // a field nested 20,000 deep: JSON.parse takes it, the message quoting it overflowed the stack (NN901)
+    'model-json-deep-field': { files: { ...tiny, 'model.json': JSON.stringify(model()).replace('"units":3', `"units":${'['.repeat(20_000)}${']'.repeat(20_000)}`) }, args: LOWER },
+    'config-deep-field': { files: { ...tiny, 'config.json': `{"rows":${'['.repeat(20_000)}${']'.repeat(20_000)}}` }, args: [...LOWER, '--config', '$DIR/config.json'] },
+    // an explore.json cut short: the error said to merge the shards of a sweep, and named the file twice
+    'report-explore-truncated': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 1, "meta": {"model": "tin' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     // explore.json (report --explore) and shards (explore merge) were read whole, whatever they were: /dev/zero never
     // ended, a FIFO waited for ever, a 600 MB shard failed as an internal error (longer than a string can be)
     'report-explore-dev-zero': { files: tiny, args: ['report', '$DIR/model.json', '-o', '$OUT', '--explore', '/dev/zero'] },
@@ -389,8 +424,10 @@ function readingCases() {
     'explore-grid-huge': { files: tiny, args: ['explore', '$DIR/model.json', '--out', '$OUT', '--sram-kib', Array.from({ length: 1000 }, (_, i) => i + 1).join(','), '--batch', Array.from({ length: 1000 }, (_, i) => i + 1).join(',')] },
     'batch-over-program': {
       files: { ...wide, 'config.json': { accDepth: 2, outDepth: 2 } },
-      args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000'],
+      args: [...LOWER, '--array', '1x1', '--config', '$DIR/config.json', '--batch', '65536', '--max-memory', '100000000000', '--max-instructions', '100000000'],
     },
+    // every lowering's instructions, predicted from the shapes before any is emitted: a 4M-weight dense layer on a 1x1 array took 3.3 GB and 45 s, a larger one V8's heap abort
+    'lower-over-max-instructions': { files: tiny, args: [...LOWER, '--array', '1x1', '--max-instructions', '20'] },
     // a back end or board named after an Object.prototype key crashed (NN901: "runner is not a function")
     'run-backend-proto-key': { files: tiny, args: ['run', '$DIR/model.json', '--input', '$DIR/calibration.json', '--backend', 'constructor'] },
     'verilog-board-proto-key': { files: tiny, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--board', 'constructor'] },

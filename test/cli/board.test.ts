@@ -271,6 +271,12 @@ describe('nnchip verilog --board and nnchip board', () => {
     writeFileSync(join(edited, 'board.json'), JSON.stringify({ ...manifest, baud: 'fast' }));
     refused(['board', 'run', edited, '--port', join(work, 'no-such-tty'), '--input', CALIBRATION], 1, /^error NN515: \S+board\.json: baud is not/);
     refused(['board', 'flash-image', edited, '-o', image], 1, /^error NN515: \S+board\.json: baud is not/, image);
+    // a size of the machine or the board edited (the image was made for another machine, silently), an unknown flash read mode
+    const capacity = manifest['capacity'] as Record<string, unknown>;
+    for (const [what, edit] of [['capacity', { capacity: { ...capacity, tokenBits: 64 } }], ['capacity', { board: 'hx8k-breakout' }], ['flashRead', { flashRead: 'octal' }]] as const) {
+      writeFileSync(join(edited, 'board.json'), JSON.stringify({ ...manifest, ...edit }));
+      refused(['board', 'flash-image', edited, '-o', image], 1, new RegExp(`^error NN515: \\S+board\\.json: ${what === 'capacity' ? 'capacity does not describe the machine machineId names' : 'flashRead is not one of'}`), image);
+    }
   });
 });
 

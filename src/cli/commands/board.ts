@@ -11,9 +11,10 @@ import { boardNamed, BOARD_NAMES } from '../../board/boards.js';
 import { BAUD_RANGE, BOARD_EXTRAS, BOARD_FILES, boardMachine, checkImageFits, type BoardManifest } from '../../board/emit.js';
 import { buildBoardBitstream, type BoardBitstreamReport } from '../../board/bitstream.js';
 import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } from '../../board/host.js';
+import { FLASH_READS } from '../../board/flash.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
-import { NnchipError } from '../../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../../diagnostics/error.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
@@ -45,6 +46,7 @@ function readBoardDir(dir: string): BoardDesign {
   } catch {
     throw new NnchipError('NN515', `${file} is not valid JSON`);
   }
+  if (nestedDeeperThan(manifest)) throw new NnchipError('NN515', `${file} nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`);
   const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'machineId', 'programId', 'capacity'] as const;
   if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
     throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);
@@ -67,6 +69,15 @@ function readBoardDir(dir: string): BoardDesign {
   if (bad !== undefined) throw new NnchipError('NN515', `${file}: ${bad[0]} is not ${bad[2]} (${JSON.stringify(manifest[bad[0]])})`);
   const program = readProgramFile(join(dir, BOARD_FILES.program), 'nnchip board');
   if (programIdOf(program) !== manifest.programId) throw new NnchipError('NN515', `${join(dir, BOARD_FILES.program)} is not the program ${file} was made for`);
+  // flash-image and run rebuild the machine from "capacity": an edited size (tokenBits 64) made an image for another machine, silently
+  if (manifest.flashRead !== undefined && !Object.hasOwn(FLASH_READS, manifest.flashRead)) throw new NnchipError('NN515', `${file}: flashRead is not one of ${Object.keys(FLASH_READS).join(', ')} (${JSON.stringify(manifest.flashRead)})`);
+  let rebuilt: number | undefined;
+  try {
+    rebuilt = boardMachine(program, boardNamed(manifest.board), manifest.capacity).id;
+  } catch (e) {
+    if (!(e instanceof NnchipError)) throw e;
+  }
+  if (rebuilt !== manifest.machineId) throw new NnchipError('NN515', `${file}: capacity does not describe the machine machineId names (${manifest.machineId}): the file was edited or belongs to another design`);
   return { manifest, program };
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip report <model> -o report.html`: one self-contained HTML page (layers, charts, memory map, certificate). */
 import { Option, type Command } from 'commander';
+import { NnchipError } from '../../diagnostics/error.js';
 import { parseExploreJson, type ExploreResult } from '../../explore/results.js';
 import { renderReport } from '../../explore/report.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
@@ -20,7 +21,13 @@ interface ReportFlags extends CompileFlags, ForceFlag {
 }
 
 function readExplore(path: string): ExploreResult {
-  return parseExploreJson(readText(path, 'explore.json files'), path);
+  try {
+    return parseExploreJson(readText(path, 'explore.json files'), path);
+  } catch (e) {
+    // NN502's own hint is about merging shards: an explore.json that does not read is written again
+    if (!(e instanceof NnchipError && e.code === 'NN502')) throw e;
+    throw new NnchipError('NN502', e.detail.replace(/^explore\.json: /, ''), { file: path, hint: 'pass an explore.json written by `nnchip explore` (or `nnchip explore merge`), whole and unedited; write it again if it was cut short' });
+  }
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { cellModelsFor } from '../../backends/verilog/cell-models.js';
 import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js';
-import { emitVerilog, ICE40_DEVICES, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
+import { emitVerilog, ICE40_DEVICES, MAX_IMAGE_INSTRUCTIONS, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { BOARD_EXTRAS, BOARD_FILES, emitBoard, PROGRAM_WORDS_BUDGET, RAM_BUDGET, uartDivider, type BoardExtra, type BoardManifest } from '../../board/emit.js';
 import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
@@ -19,6 +19,7 @@ import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
+import { checkHeap } from '../heap.js';
 import { programFor } from '../load-program.js';
 import { compilerFor } from '../recompile.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
@@ -89,6 +90,8 @@ export function register(program: Command, ctx: CliContext): void {
     const written = outputOptions(flags, model, flags.input, flags.calibration, flags.config);
     checkOutput(out, 'folder', written);
     const p = programFor(model, flags, ctx);
+    // over the image's limit emitVerilog refuses it (NN403); under it, one node's heap must hold the design
+    if (p.instructions.length <= MAX_IMAGE_INSTRUCTIONS) checkHeap(p, 'verilog');
     // the test bench runs one inference per batch of samples
     const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
     const opts = { target, name, ...(device === undefined ? {} : { device }), ...(inputs === undefined ? {} : { inputs }) };
@@ -158,6 +161,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   // no machine named: the one that places on this board, its buffers as deep as the model needs
   const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
   const p = programFor(model, flags, ctx, machine ?? undefined);
+  checkHeap(p, 'verilog');
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }), tables: extras.has('tables'), pooling: extras.has('pooling') };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
   if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);

@@ -9,6 +9,7 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { checkOutput, writeFilesAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
+import { checkHeap } from '../heap.js';
 import { programFor } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
@@ -43,6 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     for (const f of Object.values(files)) checkOutput(f, 'file', written);
     const p = programFor(model, flags, ctx);
+    checkHeap(p, 'wasm');
     const build = buildWasm(p, { simd: flags.simd });
     const loader = emitLoader(p, basename(out));
     // one set: a kill never leaves a loader beside a module of another build

@@ -91,7 +91,7 @@ describe('nnchip report', () => {
     expect(readFileSync(join(work, 'lowered.html'), 'utf8')).toContain('<title>nnchip report: digits on a 8×8 array</title>');
     const bad = nnchip(['report', DIGITS_MLP, '--explore', DIGITS_MLP, '-o', join(work, 'bad.html')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toMatch(/^error NN502: .*model\.json: explore\.json: "format" is not "nnchip-explore"/);
+    expect(bad.stderr.trim()).toMatch(/^error NN502: .*model\.json: "format" is not "nnchip-explore" .* — pass an explore\.json written by `nnchip explore`/);
     expect(existsSync(join(work, 'bad.html'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 /** The ONNX importer: layout conversion, weight sharing, external data, and one clear error per unsupported case. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -127,6 +127,16 @@ describe('ONNX importer', () => {
     expect(failure(() => load(huge)).format()).toMatch(/NN109: model.onnx: initializer "W" declares 1099511627776 elements/);
     const short = { input: [1, 4], output: [1, 3], inits: { W: { dims: [4, 3], data: [1, 2, 3] } }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }] };
     expect(failure(() => load(short)).format()).toMatch(/NN105: .*tensor "W" holds 12 bytes of raw data but its shape needs 48 \(short\)/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('a file named .onnx that holds JSON', () => {
+  test('is read as the JSON model it is (it was "not a valid ONNX protobuf (invalid wire type 4 …)")', () => {
+    const dir = tmp();
+    const json = new URL('../../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
+    writeFileSync(join(dir, 'model.onnx'), readFileSync(json));
+    expect(loadModel(join(dir, 'model.onnx'))).toEqual(loadModel(json));
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -21,6 +21,8 @@ import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
+import { makeConfig } from '../../../src/isa/config.js';
+import { compile } from '../../../src/passes/pipeline.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
@@ -91,6 +93,26 @@ function generator(): tf.LayersModel {
   ] });
 }
 
+/** [8, 3] sequence: Conv1D, TimeDistributed(Dense relu), TimeDistributed(Dropout), Flatten, Dense (TimeDistributed was refused by name). */
+function timeDistributed(): tf.LayersModel {
+  return tfjs.sequential({ layers: [
+    L.conv1d({ inputShape: [8, 3], filters: 4, kernelSize: 3, ...init(81) }),
+    L.timeDistributed({ layer: L.dense({ units: 5, activation: 'relu', ...init(83) }) }),
+    L.timeDistributed({ layer: L.dropout({ rate: 0.5 }) }),
+    L.flatten(),
+    L.dense({ units: 3, ...init(85) }),
+  ] });
+}
+
+/** [10, 3] sequence: two Conv1D branches (kernels 3 and 5) joined by Concatenate axis 2, the sequence's channels as Keras counts them (it was refused as not the channel axis), GlobalMaxPooling1D, Dense. */
+function sequenceConcat(): tf.LayersModel {
+  const x = tfjs.input({ shape: [10, 3] });
+  const a = L.conv1d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', ...init(91) }).apply(x) as tf.SymbolicTensor;
+  const b = L.conv1d({ filters: 3, kernelSize: 5, padding: 'same', ...init(93) }).apply(x) as tf.SymbolicTensor;
+  const y = L.dense({ units: 2, ...init(95) }).apply(L.globalMaxPooling1d({}).apply(L.concatenate({ axis: 2 }).apply([a, b]))) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: y });
+}
+
 describe('TF.js Layers options that map exactly onto the IR', () => {
   const NETS: [string, () => tf.LayersModel, number, string[]][] = [
     ['Rescaling, dilated Conv2D + ReLU(max_value 1), DepthwiseConv2D ×2, dilated SeparableConv2D ×2, GaussianNoise, Average', imageNet, 243, ['batchNorm', 'conv2d', 'add']],
@@ -98,6 +120,8 @@ describe('TF.js Layers options that map exactly onto the IR', () => {
     ['Dense on a map (per pixel), GaussianDropout', denseOnMap, 75, ['conv2d', 'flatten', 'dense']],
     ['Maximum of three branches, Minimum of two', extremaNet, 72, ['batchNorm', 'add', 'activation']],
     ['a generator: Dense → Reshape to a map (one copy per pixel) → Conv2DTranspose', generator, 6, ['dense', 'reshape', 'convTranspose']],
+    ['TimeDistributed(Dense), TimeDistributed(Dropout) on a sequence', timeDistributed, 24, ['conv2d', 'flatten', 'dense']],
+    ['Conv1D branches joined by Concatenate axis 2 (a sequence\'s channels)', sequenceConcat, 30, ['conv2d', 'concat', 'pool2d', 'dense']],
   ];
   test.each(NETS)('%s: float = TF.js; int8: ref = sim, close to float', async (_, build, size, ops) => {
     const model = build();
@@ -164,4 +188,41 @@ test('a final softmax over each step of a sequence (Dense per step): the float g
   const inputs = randomSamples(4, 20, 9, -2, 2);
   const want = tfjsPredict(model, inputs);
   inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+});
+
+/**
+ * Keras 2.1's MobileNet head (the tfjs-models mobilenet_v1 Layers models): GlobalAveragePooling2D → Reshape
+ * [1, 1, C] → Dropout → Conv2D 1×1 → Activation softmax on the [1, 1, K] map → Reshape [K] (written with -1,
+ * which tfjs saves as null). Session 11 audit: the softmax before the Reshape was refused ("only as the final
+ * layer") and target_shape [-1] as not fully known.
+ */
+test('Keras 2.1 MobileNet head: softmax on the [1, 1, K] map, then Reshape([-1]): dropped as a final softmax; int8 logits close to TF.js', async () => {
+  const x = tfjs.input({ shape: [6, 6, 3] });
+  const feat = L.globalAveragePooling2d({}).apply(L.conv2d({ filters: 8, kernelSize: 3, activation: 'relu6', ...init(71) }).apply(x));
+  const preds = L.conv2d({ name: 'conv_preds', filters: 5, kernelSize: 1, ...init(73) }).apply(L.dropout({ rate: 0.001 }).apply(L.reshape({ targetShape: [1, 1, 8] }).apply(feat))) as tf.SymbolicTensor;
+  const model = tfjs.model({ inputs: x, outputs: L.reshape({ name: 'reshape_2', targetShape: [-1] }).apply(L.activation({ name: 'act_softmax', activation: 'softmax' }).apply(preds)) as tf.SymbolicTensor });
+  const logits = tfjs.model({ inputs: x, outputs: L.reshape({ targetShape: [5] }).apply(preds) as tf.SymbolicTensor });
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+  await saveTfjsModel(model, dir);
+  expect(readFileSync(join(dir, 'model.json'), 'utf8')).toContain('"target_shape":[null]');
+  const graph = loadModel(join(dir, 'model.json'));
+  const inputs = randomSamples(8, 108, 75, -1, 1);
+  inputs.forEach((s, i) => expectClose(evaluateOutput(graph, s), tfjsPredict(model, inputs)[i]!));
+  const compiled = compile(graph, { config: makeConfig({ rows: 8, cols: 8 }), calibration: { samples: inputs } });
+  expect(compiled.graph.notes).toContain('final softmax "act_softmax" dropped: outputs are logits, argmax unchanged');
+  const { program } = compiled;
+  const want = tfjsPredict(logits, inputs);
+  const range = Math.max(...want.flat()) - Math.min(...want.flat());
+  for (const [i, s] of inputs.entries()) {
+    const ref = interpret(program, quantizeInput(program, s));
+    Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
+  }
+});
+
+test('a softmax before a Reshape that does not keep its channels last is still refused in one line', async () => {
+  const x = tfjs.input({ shape: [2, 2, 3] });
+  const y = L.flatten({}).apply(L.activation({ name: 'sm', activation: 'softmax' }).apply(L.conv2d({ filters: 3, kernelSize: 1, ...init(77) }).apply(x))) as tf.SymbolicTensor;
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+  await saveTfjsModel(tfjs.model({ inputs: x, outputs: y }), dir);
+  expect(() => compile(loadModel(join(dir, 'model.json')), { config: makeConfig({ rows: 8, cols: 8 }), calibration: { samples: randomSamples(2, 12, 1) } })).toThrow(/Softmax is supported only as the final layer/);
 });

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Every lowering is predicted from its shapes before anything is emitted (passes/lower-budget.ts
+ * instructionFloor) and refused over --max-instructions (NN406): the prediction never exceeds what
+ * the lowering emits, over random layers × machines; it is not vacuous (the emitted count is
+ * within a small factor of it); and a model over the limit is refused before calibration.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { NnchipError } from '../../../src/diagnostics/error.js';
+import type { Activation, Graph, Node } from '../../../src/ir/graph.js';
+import { DEFAULT_LIMITS } from '../../../src/ir/limits.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { makeConfig, type ArrayConfig } from '../../../src/isa/config.js';
+import { checkInstructionBudget, instructionFloor } from '../../../src/passes/lower-budget.js';
+import { compile, quantizeGraph } from '../../../src/passes/pipeline.js';
+import type { Calibration } from '../../../src/passes/quantize.js';
+import { calibrationSamples } from '../../helpers/compile.js';
+import { pooledCnn, POOLED_INPUT } from '../../helpers/pooled-cnn.js';
+import { randomCnn } from '../../helpers/random-cnn.js';
+import { randomMlp, randomSamples, rng } from '../../helpers/random-graph.js';
+import { residualCnn, RESIDUAL_INPUT } from '../../helpers/residual-cnn.js';
+import { seGraph } from '../../helpers/se-graph.js';
+
+const SEED = Number(process.env['FC_SEED'] ?? 20261205);
+const ex = (rel: string): string => new URL(`../../../examples/${rel}`, import.meta.url).pathname;
+const untouchable = { get samples(): never { throw new Error('calibration was read'); } } as unknown as Calibration;
+
+/** The floor and the emitted count of one unbatched lowering, or null where the machine cannot hold it (NN403). */
+function floorAndCount(graph: Graph, calibration: Calibration, config: ArrayConfig): [number, number] | null {
+  let program;
+  try {
+    program = compile(graph, { config, calibration, maxInstructions: Number.MAX_SAFE_INTEGER }).program;
+  } catch (e) {
+    if (e instanceof NnchipError && e.code === 'NN403') return null;
+    throw e;
+  }
+  const q = quantizeGraph(graph, calibration);
+  return [instructionFloor(q.gemm, config, q.unfused), program.instructions.length];
+}
+
+/** One random layer stack: conv (any kernel, stride, padding, depthwise), max/avg pool, dense, on an h×w×c input. */
+function randomStack(seed: number, h: number, w: number, c: number, convs: number, sparse: boolean): Graph {
+  const r = rng(seed);
+  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  // a sparse stack zeroes about half its weights in blocks (pruned models issue no matmul for an all-zero tile)
+  const tensor = (shape: number[]): { shape: number[]; data: Float32Array } => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (sparse && (i >> 3) % 2 === 0 ? 0 : r() * 2 - 1)) });
+  const nodes: Node[] = [];
+  let [x, hh, ww, cc] = ['input', h, w, c];
+  for (let i = 0; i < convs; i++) {
+    const k = int(1, Math.min(5, hh + 1, ww + 1));
+    const stride = int(1, 3);
+    const pad = int(0, Math.floor((k - 1) / 2) + (k > 1 ? 1 : 0));
+    const oh = Math.floor((hh + 2 * pad - k) / stride) + 1;
+    const ow = Math.floor((ww + 2 * pad - k) / stride) + 1;
+    if (oh < 1 || ow < 1) break;
+    const depthwise = cc > 1 && r() < 0.25;
+    const cout = depthwise ? cc : int(1, 24);
+    const name = `conv${i}`;
+    const activation: Activation = r() < 0.5 ? 'relu' : 'linear';
+    nodes.push({ name, op: 'conv2d', inputs: [x], output: name, kernel: tensor([k, k, cc, depthwise ? 1 : cout]), bias: tensor([cout]), strides: [stride, stride], pads: [pad, pad, pad, pad], depthwise, activation });
+    [x, hh, ww, cc] = [name, oh, ow, cout];
+    if (hh >= 2 && ww >= 2 && r() < 0.4) {
+      const pool = `pool${i}`;
+      nodes.push({ name: pool, op: 'pool2d', kind: r() < 0.5 ? 'max' : 'avg', size: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], inputs: [x], output: pool });
+      [x, hh, ww] = [pool, Math.floor(hh / 2), Math.floor(ww / 2)];
+    }
+  }
+  nodes.push({ name: 'flat', op: 'flatten', inputs: [x], output: 'flat', order: 'hwc' });
+  const units = int(1, 40);
+  nodes.push({ name: 'fc', op: 'dense', inputs: ['flat'], output: 'fc', kernel: tensor([hh * ww * cc, units]), bias: tensor([units]), activation: 'linear' });
+  return { name: `stack${seed}`, inputs: [{ name: 'input', shape: [h, w, c] }], nodes, outputs: ['fc'], notes: [] };
+}
+
+const machine = fc.record({
+  rows: fc.integer({ min: 1, max: 9 }),
+  cols: fc.integer({ min: 1, max: 9 }),
+  actDepth: fc.constantFrom(64, 512, 4096),
+  wgtDepth: fc.constantFrom(16, 64, 1024),
+  accDepth: fc.constantFrom(16, 128, 1024),
+  outDepth: fc.constantFrom(16, 1024),
+  accBanks: fc.constantFrom(1, 2),
+});
+
+describe('the instruction floor of one sample', () => {
+  test('fast-check: random conv/pool/dense stacks × machines (1x1 to 9x9, small to default buffers), dense or pruned: never over the emitted count, within four times it (plus a few)', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: 14 }), fc.integer({ min: 1, max: 14 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 3 }), fc.boolean(), machine, (seed, h, w, c, convs, sparse, m) => {
+        const graph = randomStack(seed, h, w, c, convs, sparse);
+        const got = floorAndCount(graph, { samples: randomSamples(3, h * w * c, seed + 1, -1, 1) }, makeConfig(m));
+        if (got === null) return;
+        const [floor, count] = got;
+        checked++;
+        expect(floor).toBeLessThanOrEqual(count);
+        // loads, stores and the halt on top: a few per matmul at most, and a few per program
+        expect(count).toBeLessThanOrEqual(4 * floor + 16);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    expect(checked).toBeGreaterThan(30); // most machines hold most stacks
+  });
+
+  test('fast-check: squeeze-excite blocks (a per-channel product of a computed gate: its spread and diagonal tiles) × machines', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ seed: fc.integer({ min: 0, max: 2 ** 30 }), h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 6 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 26 }), hidden: fc.integer({ min: 1, max: 6 }) }),
+        machine,
+        (o, m) => {
+          const graph = seGraph({ ...o, act: 'relu', gate: { fn: 'sigmoid' } });
+          const got = floorAndCount(graph, { samples: randomSamples(4, o.h * o.w * o.cin, o.seed, -1, 1) }, makeConfig({ ...m, outDepth: Math.max(m.outDepth, 2 * o.w) }));
+          if (got === null) return;
+          const [floor, count] = got;
+          // never over; looser than for plain layers (a small block's loads and syncs outnumber its matmuls: 23 against 147)
+          expect(floor).toBeLessThanOrEqual(count);
+          expect(count).toBeLessThanOrEqual(8 * floor + 32);
+        },
+      ),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+
+  test('the examples and the helper graphs (adds, concats, table activations, windowed inputs) on 1x1 to 8x8', () => {
+    const digits = { samples: calibrationSamples().slice(0, 4) };
+    const graphs: [Graph, Calibration][] = [
+      [loadModel(ex('digits-cnn/model.json')), digits],
+      [loadModel(ex('digits-mlp/model.json')), digits],
+      [randomCnn(3), { samples: randomSamples(3, 9 * 8 * 3, 3, -1, 1) }],
+      [residualCnn(6), { samples: randomSamples(3, RESIDUAL_INPUT.reduce((a: number, b: number) => a * b, 1), 4, -1, 1) }],
+      [pooledCnn(3, 2), { samples: randomSamples(3, POOLED_INPUT.reduce((a: number, b: number) => a * b, 1), 5, -1, 1) }],
+      [randomMlp([40, 30, 20, 5], 7, ['relu', 'linear']), { samples: randomSamples(3, 40, 8, -1, 1) }],
+    ];
+    for (const [graph, calibration] of graphs) {
+      for (const shape of [{ rows: 1, cols: 1 }, { rows: 2, cols: 3 }, { rows: 8, cols: 8 }]) {
+        const got = floorAndCount(graph, calibration, makeConfig(shape));
+        expect(got, `${graph.name} on ${shape.rows}x${shape.cols}`).not.toBeNull();
+        const [floor, count] = got!;
+        expect(floor).toBeLessThanOrEqual(count);
+        // loads, stores and the halt on top: a few per matmul at most, and a few per program
+        expect(count).toBeLessThanOrEqual(4 * floor + 16);
+      }
+    }
+  });
+});
+
+describe('a lowering over --max-instructions is refused before calibration', () => {
+  const refusal = (f: () => unknown): NnchipError | string => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof NnchipError ? e : (e as Error).message;
+    }
+    return 'compiled';
+  };
+
+  test('the digits MLP on a 1x1 array: the floor is the limit that passes, one less is NN406 naming its largest layer', () => {
+    const graph = loadModel(ex('digits-mlp/model.json'));
+    const config = makeConfig({ rows: 1, cols: 1 });
+    const q = quantizeGraph(graph, { samples: calibrationSamples().slice(0, 2) });
+    const floor = instructionFloor(q.gemm, config);
+    expect(() => checkInstructionBudget(q.gemm, config, floor)).not.toThrow();
+    const e = refusal(() => compile(graph, { config, calibration: untouchable, maxInstructions: floor - 1 }));
+    expect(e).toBeInstanceOf(NnchipError);
+    const err = e as NnchipError;
+    expect(err.code).toBe('NN406');
+    expect(err.detail).toContain(`on the 1x1 array it lowers to at least ${floor} instructions`);
+    expect(err.detail).toContain(`over the limit of ${floor - 1} (--max-instructions)`);
+    // the first dense layer (784 inputs) has most of the weight tiles
+    expect(err.layer).toBe(graph.nodes.find((n) => n.op === 'dense')!.name);
+    // at the limit: calibration comes next
+    expect(refusal(() => compile(graph, { config, calibration: untouchable, maxInstructions: floor }))).toBe('calibration was read');
+  });
+
+  test('a 4M-weight dense layer on a 1x1 array (8.4M instructions, 3.3 GB and 45 s before): NN406 at the default limit, in well under a second', () => {
+    const k = 2048;
+    const graph: Graph = { name: 'big', inputs: [{ name: 'input', shape: [k] }], nodes: [{ name: 'fc', op: 'dense', inputs: ['input'], output: 'fc', kernel: { shape: [k, k], data: new Float32Array(k * k).fill(0.5) }, bias: null, activation: 'linear' }], outputs: ['fc'], notes: [] };
+    const start = performance.now();
+    const e = refusal(() => compile(graph, { config: makeConfig({ rows: 1, cols: 1 }), calibration: untouchable }));
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(e).toHaveProperty('code', 'NN406');
+    // every weight tile counts (k² matmuls), and one threshold per output column
+    expect((e as NnchipError).detail).toContain(`at least ${k * k + k} instructions, over the limit of ${DEFAULT_LIMITS.maxInstructions}`);
+    // on the default 8x8 array the same layer is 64 times fewer tiles: it compiles
+    expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable }))).toBe('calibration was read');
+  });
+});

@@ -11,6 +11,7 @@ import { ACTIVATION_OPS } from './onnx-ops-activations.js';
 import { ELEMENTWISE_OPS } from './onnx-ops-elementwise.js';
 import { LAYOUT_OPS } from './onnx-ops-layout.js';
 import { Op, type Built, type OnnxContext, type OnnxNode } from './onnx-op.js';
+import { EXPANDED_QUANT_OPS, QUANT_OPS } from './onnx-quant.js';
 
 export type { OnnxContext, OnnxNode } from './onnx-op.js';
 
@@ -176,12 +177,12 @@ const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   GlobalAveragePool: (o) => [{ ...o.base([o.map(0)]), op: 'globalAvgPool', view: { rank: o.ctx.view(o.input(0)).rank, last: false } }],
 };
 
-const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS };
+const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS, ...QUANT_OPS };
 
-export const SUPPORTED_ONNX_OPS: readonly string[] = [...Object.keys(CONVERTERS), 'Constant'].sort();
+export const SUPPORTED_ONNX_OPS: readonly string[] = [...Object.keys(CONVERTERS), 'Constant', ...EXPANDED_QUANT_OPS].sort();
 
 export function isSupportedOnnxOp(opType: string): boolean {
-  return Object.hasOwn(CONVERTERS, opType) || opType === 'Constant';
+  return Object.hasOwn(CONVERTERS, opType) || opType === 'Constant' || EXPANDED_QUANT_OPS.includes(opType);
 }
 
 /** IR nodes for one ONNX node (Constant is handled by the walker). */

@@ -25,6 +25,8 @@ export const ONNX_CHANGES_REVIEWED: Readonly<Record<string, string>> = {
   Reshape: '19 adds 8-bit float types: float32 tensors only',
   Resize: '19 adds coordinate_transformation_mode "half_pixel_symmetric": not a replicating mode, refused',
   Gelu: '20 adds the op (approximate none or tanh): a step table',
+  QuantizeLinear: '19 adds 8-bit float types and `saturate` (for them only): only INT8/UINT8 outputs are read (onnx-quant.ts)',
+  DequantizeLinear: '19 adds 8-bit float types: only INT8/UINT8/INT32 inputs are read (onnx-quant.ts)',
 };
 
 /** An NN115 error for a node whose op changed after opset 18 without a review, else null. */

@@ -126,6 +126,28 @@ export function intTensor(t: TensorProto, src: TensorSource, site: Site, what: s
   return { dims, data: vals.map((v) => toInt(sat(v), site, what)) };
 }
 
+/** An 8-bit or INT32 integer tensor (a quantized weight, its zero point, a quantized bias): its dims, values and type. */
+export function quantizedTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: number[]; type: 'int8' | 'uint8' | 'int32' } {
+  const type = t.dataType === dtypes().INT8 ? 'int8' : t.dataType === dtypes().UINT8 ? 'uint8' : t.dataType === dtypes().INT32 ? 'int32' : undefined;
+  if (type === undefined) throw new NnchipError('NN110', `${what} has data type ${dtypeName(t.dataType)}; nnchip reads quantized tensors of INT8, UINT8 or INT32`, site);
+  const { dims, n } = dimsOf(t, site, what, src.limits);
+  const width = type === 'int32' ? 4 : 1;
+  checkBytes(n * width, src.limits, site, what);
+  const raw = rawBytes(t, n * width, src, site, what);
+  if (raw !== undefined) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const data = Array.from({ length: n }, (_, i) => (type === 'int8' ? view.getInt8(i) : type === 'uint8' ? view.getUint8(i) : view.getInt32(i * 4, true)));
+    return { dims, data, type };
+  }
+  // typed: 8-bit values are stored in int32_data, one per entry
+  const vals = (t.int32Data ?? []).map(Number);
+  if (vals.length !== n) throw new NnchipError('NN105', `${what} holds ${vals.length} values but its shape needs ${n}`, site);
+  const [lo, hi] = type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : [-(2 ** 31), 2 ** 31 - 1];
+  const bad = vals.find((v) => !(Number.isInteger(v) && v >= lo && v <= hi));
+  if (bad !== undefined) throw new NnchipError('NN107', `${what} holds ${bad}, outside ${type.toUpperCase()}'s range ${lo}..${hi}`, site);
+  return { dims, data: vals, type };
+}
+
 /** A node's attributes by name, with typed accessors and defaults. */
 export class Attributes {
   private readonly byName: Map<string, AttributeProto>;

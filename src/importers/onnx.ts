@@ -12,12 +12,13 @@ import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
-import { FOLDED_OPS, foldConstant, type FoldContext } from './onnx-fold.js';
+import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { upgradeNodes } from './onnx-upgrade.js';
+import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -126,7 +127,7 @@ function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefin
 }
 
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
-class Walker implements OnnxContext, FoldContext {
+class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
   readonly shapes = new Map<string, readonly number[]>();
   readonly views = new Map<string, OnnxView>();
@@ -231,6 +232,11 @@ class Walker implements OnnxContext, FoldContext {
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate);
   }
 
+  quantConst(name: string, site: ErrorSite): ReturnType<typeof quantizedTensor> | undefined {
+    const proto = this.consts.get(name);
+    return proto === undefined ? undefined : quantizedTensor(proto, this.src, site, `tensor "${name}"`);
+  }
+
   groupsOf(name: string): readonly [number, number] | undefined {
     return this.views.get(name)?.groups;
   }
@@ -319,14 +325,15 @@ function walk(g: GraphProto, w: Walker): void {
     if (again !== undefined) throw new NnchipError('NN202', `tensor "${again}" is produced twice (it is also ${w.consts.has(again) ? 'an initializer or Constant' : 'the model input or an earlier output'})`, site);
     const standard = !n.domain || n.domain === 'ai.onnx';
     if ((n.input ?? []).some((t) => poisoned.has(t))) {
-      if (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType))) return skip(null);
+      if (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType) || QUANT_FOLDED_OPS.includes(opType))) return skip(null);
       for (const o of outputs) poisoned.add(o);
       return;
     }
     // shape arithmetic (Shape → Gather → Unsqueeze → Concat → Reshape) on constants: a constant
-    if (standard && FOLDED_OPS.includes(opType)) {
+    // and Q/DQ of constants (onnx-quant.ts): a quantized weight is its float value
+    if (standard && (FOLDED_OPS.includes(opType) || QUANT_FOLDED_OPS.includes(opType))) {
       try {
-        const folded = foldConstant({ name, opType, inputs: n.input ?? [], outputs, attrs: new Attributes(n.attribute, site) }, w);
+        const folded = (QUANT_FOLDED_OPS.includes(opType) ? foldQuantized : foldConstant)({ name, opType, inputs: n.input ?? [], outputs, attrs: new Attributes(n.attribute, site) }, w);
         if (folded !== null) {
           w.consts.set(outputs[0] ?? '', folded);
           return;
@@ -383,6 +390,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   }
   const src = { file, dir: dirname(modelFile), limits };
   g.node = upgradeNodes(g.node ?? [], opset, consts);
+  g.node = rewriteQuantized(g.node, consts, (g.output ?? []).map((o) => o.name ?? ''), src);
   g.node = fuseFunctions(g, scalarOf(g, consts, src));
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);

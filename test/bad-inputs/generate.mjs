@@ -228,6 +228,12 @@ const cases = {
       ONNX_NODES[2],
     ],
   })),
+  // int8 QDQ weights (src/importers/onnx-quant.ts): a scale of 0, and ONNX Runtime's QOperator ops other than QLinearConv/QLinearMatMul
+  'onnx-qdq-scale-zero': onnxCase(onnxModel({
+    nodes: [{ name: 'dq', opType: 'DequantizeLinear', input: ['Wq', 'Ws', 'Wz'], output: ['W1'] }, ...ONNX_NODES],
+    inits: { W1: { name: 'Wq', dims: [4, 3], dataType: 3, rawData: Uint8Array.from({ length: 12 }, (_, i) => i) }, Ws: { name: 'Ws', dims: [], dataType: 1, rawData: new Uint8Array(4) }, Wz: { name: 'Wz', dims: [], dataType: 3, rawData: new Uint8Array(1) } },
+  })),
+  'onnx-matmulinteger': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], ONNX_NODES[1], { name: 'mmi', opType: 'MatMulInteger', input: ['r', 'W2'], output: ['y'] }] })),
   'onnx-reflect-pad': onnxCase(onnxModel({
     input: [1, 1, 2, 2],
     inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] } },

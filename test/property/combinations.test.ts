@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/**
+ * This session's lowerings in combination, on random graphs and random machines: a reflect or edge
+ * pad (pass pad-mirror.ts) before a convolution, squeeze-excite (channelMul: the gate spread to DRAM
+ * and read back as diagonal weight tiles) scaling one or two maps, an element-wise activation of the
+ * flattened product moved before the flatten (flatten-copy.ts) or a copy of it (concat), a dense
+ * tail; 1-pixel-wide maps, arrays from 1x1 to 12x12, small buffers, one or two acc banks, batches.
+ * - reference interpreter = sim (fast) = WASM, bit for bit; the certificate = the simulation;
+ * - a batched program computes every sample as the unbatched one;
+ * - the instruction floor (lower-budget.ts) never exceeds the emitted count;
+ * - int8 follows the float graph.
+ */
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import { emitWasm } from '../../src/backends/wasm/emit.js';
+import { instantiate } from '../../src/backends/wasm/instance.js';
+import { NnchipError } from '../../src/diagnostics/error.js';
+import type { Activation, Graph, Node } from '../../src/ir/graph.js';
+import { evaluateOutput } from '../../src/ir/evaluate.js';
+import { makeConfig } from '../../src/isa/config.js';
+import { interpret } from '../../src/isa/interpret.js';
+import { dequantizeOutput, quantizeBatches, quantizeInput, splitOutputs, tensorSize, type Program } from '../../src/isa/program.js';
+import { instructionFloor } from '../../src/passes/lower-budget.js';
+import { compile, quantizeGraph } from '../../src/passes/pipeline.js';
+import { prove, simulate } from '../../sim/index.js';
+import { randomSamples, rng } from '../helpers/random-graph.js';
+
+const SEED = Number(process.env['FC_SEED'] ?? 20261205);
+const RUNS = Number(process.env['FC_RUNS'] ?? 40);
+const ACTS: Activation[] = ['relu', 'linear', { fn: 'hardswish' }, 'relu6'];
+
+interface Combo {
+  seed: number;
+  h: number;
+  w: number;
+  cin: number;
+  c: number;
+  pad: [number, number, number, number];
+  mode: 0 | 1 | 2;
+  k: 1 | 3;
+  act: number;
+  hard: boolean;
+  two: boolean;
+  tail: 0 | 1 | 2 | 3;
+  /** the gate's product (else the maps themselves: batches take those) */
+  se: boolean;
+}
+
+/** input → [pad reflect/edge] → conv k×k (act) = a [, conv = b] → gate from a → a·g [+ b·g] → tail. */
+function comboGraph(o: Combo): Graph | null {
+  const r = rng(o.seed);
+  const weights = (n: number, fan: number): Float32Array => Float32Array.from({ length: n }, () => ((r() * 2 - 1) * 1.5) / Math.sqrt(fan));
+  const bias = (n: number): Float32Array => Float32Array.from({ length: n }, () => (r() * 2 - 1) * 0.2);
+  const mode = o.mode === 0 ? undefined : o.mode === 1 ? 'reflect' : 'edge';
+  const [t, l, b, rr] = mode === undefined ? [0, 0, 0, 0] : o.pad;
+  if (mode === 'reflect' && (Math.max(t, b) >= o.h || Math.max(l, rr) >= o.w)) return null;
+  const [ph, pw] = [o.h + t + b, o.w + l + rr];
+  const convPad = o.k === 3 ? 1 : 0;
+  const nodes: Node[] = [];
+  const src = mode === undefined ? 'input' : 'padded';
+  if (mode !== undefined) nodes.push({ name: 'pad', op: 'pad', inputs: ['input'], output: 'padded', pads: [t, l, b, rr], mode });
+  const conv = (name: string, act: Activation): Node => ({ name, op: 'conv2d', inputs: [src], output: name, kernel: { shape: [o.k, o.k, o.cin, o.c], data: weights(o.k * o.k * o.cin * o.c, o.k * o.k * o.cin) }, bias: { shape: [o.c], data: bias(o.c) }, strides: [1, 1], pads: [convPad, convPad, convPad, convPad], depthwise: false, activation: act });
+  nodes.push(conv('a', ACTS[o.act]!));
+  if (o.two) nodes.push(conv('b', ACTS[(o.act + 1) % ACTS.length]!));
+  nodes.push(
+    { name: 'squeeze', op: 'globalAvgPool', inputs: ['a'], output: 'p' },
+    { name: 'fc', op: 'dense', inputs: ['p'], output: 'g', kernel: { shape: [o.c, o.c], data: weights(o.c * o.c, o.c) }, bias: { shape: [o.c], data: bias(o.c) }, activation: o.hard ? { fn: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 } : { fn: 'sigmoid' } },
+  );
+  if (o.se) nodes.push({ name: 'ya', op: 'channelMul', inputs: ['a', 'g'], output: 'ya' });
+  let y = o.se ? 'ya' : 'a';
+  if (o.two && o.se) nodes.push({ name: 'yb', op: 'channelMul', inputs: ['b', 'g'], output: 'yb' });
+  if (o.two) nodes.push({ name: 'sum', op: 'add', inputs: [y, o.se ? 'yb' : 'b'], output: 'sum' }), (y = 'sum');
+  const n = ph * pw * o.c;
+  if (o.tail === 1 || o.tail === 2) {
+    nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'act', op: 'activation', inputs: ['flat'], output: 'fa', fn: o.tail === 1 ? 'relu' : { fn: 'sigmoid' } });
+    nodes.push({ name: 'head', op: 'dense', inputs: ['fa'], output: 'out', kernel: { shape: [n, 5], data: weights(n * 5, n) }, bias: { shape: [5], data: bias(5) }, activation: 'linear' });
+    y = 'out';
+  } else if (o.tail === 3) {
+    // a flattened product read by a concat: copied out in order (flatten-copy.ts)
+    nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'pflat', op: 'identity', inputs: ['p'], output: 'pc' }, { name: 'cat', op: 'concat', inputs: ['flat', 'pc'], output: 'cat' });
+    nodes.push({ name: 'head', op: 'dense', inputs: ['cat'], output: 'out', kernel: { shape: [n + o.c, 4], data: weights((n + o.c) * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
+    y = 'out';
+  }
+  return { name: 'combo', inputs: [{ name: 'input', shape: [o.h, o.w, o.cin] }], nodes, outputs: [y], notes: [] };
+}
+
+const combo = fc.record({
+  seed: fc.integer({ min: 0, max: 2 ** 30 }),
+  h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 14 }),
+  pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3>(0, 1, 2, 3), se: fc.boolean(),
+});
+const machine = fc.record({
+  rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }),
+  small: fc.boolean(), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20), batch: fc.constantFrom(1, 1, 2, 3),
+});
+
+const refusals = new Map<string, number>();
+
+test('random pad + squeeze-excite + flatten combinations on random machines: ref = sim = WASM, batch = single, floor ≤ count, int8 ≈ float', async () => {
+  await fc.assert(
+    fc.asyncProperty(combo, machine, async (o, m) => {
+      const graph = comboGraph(o);
+      if (graph === null) return;
+      const size = o.h * o.w * o.cin;
+      const samples = randomSamples(8, size, o.seed + 1, -1, 1);
+      const config = makeConfig({ rows: m.rows, cols: m.cols, ...(m.small ? { actDepth: 160, outDepth: 2 * (o.w + 4), wgtDepth: 64 } : {}), accBanks: m.accBanks, dramBytesPerCycle: m.dramBytesPerCycle, dramLatency: m.dramLatency });
+      let p: Program;
+      let batched: Program | undefined;
+      try {
+        p = compile(graph, { config, calibration: { samples } }).program;
+        if (m.batch > 1) batched = compile(graph, { config, calibration: { samples }, batch: m.batch }).program;
+      } catch (e) {
+        if (e instanceof NnchipError && ['NN403', 'NN306', 'NN110'].includes(e.code)) {
+          const key = `${e.code} ${e.message.slice(0, 80)}`;
+          refusals.set(key, (refusals.get(key) ?? 0) + 1);
+          return;
+        }
+        throw e;
+      }
+      const q = quantizeGraph(graph, { samples });
+      expect(instructionFloor(q.gemm, config, q.unfused)).toBeLessThanOrEqual(p.instructions.length);
+      const r = rng(o.seed + 2);
+      const n = tensorSize(p.input);
+      const inputs = [...samples.slice(0, 2).map((x) => quantizeInput(p, x)), new Int8Array(n).fill(-128), new Int8Array(n).fill(127), Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128)];
+      const wasm = await instantiate(emitWasm(p));
+      for (const x of inputs) {
+        const want = Array.from(interpret(p, x));
+        expect(Array.from(simulate(p, x, { trace: false }).output)).toEqual(want);
+        expect(Array.from(wasm.runRaw(x))).toEqual(want);
+      }
+      expect(prove(p, inputs.slice(0, 2), { randomInputs: 1, stepCheck: p.instructions.length < 3000 }).problems).toEqual([]);
+      if (batched !== undefined) {
+        const some = samples.slice(0, m.batch + 1);
+        const got = splitOutputs(batched, quantizeBatches(batched, some).map((codes) => interpret(batched, codes)), some.length);
+        expect(got.map((g) => Array.from(g))).toEqual(some.map((x) => Array.from(interpret(p, quantizeInput(p, x)))));
+        const codes = quantizeBatches(batched, some)[0]!;
+        expect(Array.from(simulate(batched, codes, { trace: false }).output)).toEqual(Array.from(interpret(batched, codes)));
+      }
+      let [worst, peak] = [0, 0];
+      for (const x of samples) {
+        const got = dequantizeOutput(p, interpret(p, quantizeInput(p, x)));
+        const want = evaluateOutput(graph, x);
+        for (let i = 0; i < want.length; i++) [worst, peak] = [Math.max(worst, Math.abs(got[i]! - want[i]!)), Math.max(peak, Math.abs(want[i]!))];
+      }
+      expect(worst).toBeLessThan(6 * p.output.scale + 0.05 * peak);
+    }),
+    { numRuns: RUNS, seed: SEED },
+  );
+  console.log([...refusals].map(([k, v]) => `${v} × ${k}`).join('\n'));
+}, 600_000);

@@ -41,7 +41,11 @@ interface Combo {
   act: number;
   hard: boolean;
   two: boolean;
-  tail: 0 | 1 | 2 | 3;
+  tail: 0 | 1 | 2 | 3 | 4;
+  /** the second map strided (the gate scales maps of two sizes, both flattened into one concat) */
+  strided: boolean;
+  /** the pad after the convolutions (on maps with a zero point, before the product) instead of on the input */
+  padAfter: boolean;
   /** the gate's product (else the maps themselves: batches take those) */
   se: boolean;
 }
@@ -57,11 +61,14 @@ function comboGraph(o: Combo): Graph | null {
   const [ph, pw] = [o.h + t + b, o.w + l + rr];
   const convPad = o.k === 3 ? 1 : 0;
   const nodes: Node[] = [];
-  const src = mode === undefined ? 'input' : 'padded';
-  if (mode !== undefined) nodes.push({ name: 'pad', op: 'pad', inputs: ['input'], output: 'padded', pads: [t, l, b, rr], mode });
-  const conv = (name: string, act: Activation): Node => ({ name, op: 'conv2d', inputs: [src], output: name, kernel: { shape: [o.k, o.k, o.cin, o.c], data: weights(o.k * o.k * o.cin * o.c, o.k * o.k * o.cin) }, bias: { shape: [o.c], data: bias(o.c) }, strides: [1, 1], pads: [convPad, convPad, convPad, convPad], depthwise: false, activation: act });
-  nodes.push(conv('a', ACTS[o.act]!));
-  if (o.two) nodes.push(conv('b', ACTS[(o.act + 1) % ACTS.length]!));
+  const after = o.padAfter && mode !== undefined;
+  const src = mode === undefined || after ? 'input' : 'padded';
+  if (mode !== undefined && !after) nodes.push({ name: 'pad', op: 'pad', inputs: ['input'], output: 'padded', pads: [t, l, b, rr], mode });
+  const conv = (name: string, act: Activation, stride = 1): Node => ({ name, op: 'conv2d', inputs: [src], output: name, kernel: { shape: [o.k, o.k, o.cin, o.c], data: weights(o.k * o.k * o.cin * o.c, o.k * o.k * o.cin) }, bias: { shape: [o.c], data: bias(o.c) }, strides: [stride, stride], pads: [convPad, convPad, convPad, convPad], depthwise: false, activation: act });
+  const strided = o.two && o.strided && o.se && !after;
+  nodes.push(conv(after ? 'a0' : 'a', ACTS[o.act]!));
+  if (o.two) nodes.push(conv(after ? 'b0' : 'b', ACTS[(o.act + 1) % ACTS.length]!, strided ? 2 : 1));
+  if (after) for (const m of o.two ? ['a', 'b'] : ['a']) nodes.push({ name: `pad${m}`, op: 'pad', inputs: [`${m}0`], output: m, pads: [t, l, b, rr], mode: mode! });
   nodes.push(
     { name: 'squeeze', op: 'globalAvgPool', inputs: ['a'], output: 'p' },
     { name: 'fc', op: 'dense', inputs: ['p'], output: 'g', kernel: { shape: [o.c, o.c], data: weights(o.c * o.c, o.c) }, bias: { shape: [o.c], data: bias(o.c) }, activation: o.hard ? { fn: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 } : { fn: 'sigmoid' } },
@@ -69,8 +76,14 @@ function comboGraph(o: Combo): Graph | null {
   if (o.se) nodes.push({ name: 'ya', op: 'channelMul', inputs: ['a', 'g'], output: 'ya' });
   let y = o.se ? 'ya' : 'a';
   if (o.two && o.se) nodes.push({ name: 'yb', op: 'channelMul', inputs: ['b', 'g'], output: 'yb' });
-  if (o.two) nodes.push({ name: 'sum', op: 'add', inputs: [y, o.se ? 'yb' : 'b'], output: 'sum' }), (y = 'sum');
   const n = ph * pw * o.c;
+  if (strided) {
+    const m = n + Math.floor((ph + 2 * convPad - o.k) / 2 + 1) * Math.floor((pw + 2 * convPad - o.k) / 2 + 1) * o.c;
+    nodes.push({ name: 'fa', op: 'flatten', inputs: ['ya'], output: 'fa' }, { name: 'fb', op: 'flatten', inputs: ['yb'], output: 'fb' }, { name: 'cat', op: 'concat', inputs: ['fa', 'fb'], output: 'cat' });
+    nodes.push({ name: 'head', op: 'dense', inputs: ['cat'], output: 'out', kernel: { shape: [m, 4], data: weights(m * 4, m) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
+    return { name: 'combo', inputs: [{ name: 'input', shape: [o.h, o.w, o.cin] }], nodes, outputs: ['out'], notes: [] };
+  }
+  if (o.two) nodes.push({ name: 'sum', op: 'add', inputs: [y, o.se ? 'yb' : 'b'], output: 'sum' }), (y = 'sum');
   if (o.tail === 1 || o.tail === 2) {
     nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'act', op: 'activation', inputs: ['flat'], output: 'fa', fn: o.tail === 1 ? 'relu' : { fn: 'sigmoid' } });
     nodes.push({ name: 'head', op: 'dense', inputs: ['fa'], output: 'out', kernel: { shape: [n, 5], data: weights(n * 5, n) }, bias: { shape: [5], data: bias(5) }, activation: 'linear' });
@@ -78,6 +91,11 @@ function comboGraph(o: Combo): Graph | null {
   } else if (o.tail === 3) {
     // a flattened product read by a concat: copied out in order (flatten-copy.ts)
     nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'pflat', op: 'identity', inputs: ['p'], output: 'pc' }, { name: 'cat', op: 'concat', inputs: ['flat', 'pc'], output: 'cat' });
+    nodes.push({ name: 'head', op: 'dense', inputs: ['cat'], output: 'out', kernel: { shape: [n + o.c, 4], data: weights((n + o.c) * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
+    y = 'out';
+  } else if (o.tail === 4) {
+    // the gate scaling a vector (the squeezed map itself), beside the map's flatten
+    nodes.push({ name: 'pv', op: 'channelMul', inputs: ['p', 'g'], output: 'pv' }, { name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'cat', op: 'concat', inputs: ['flat', 'pv'], output: 'cat' });
     nodes.push({ name: 'head', op: 'dense', inputs: ['cat'], output: 'out', kernel: { shape: [n + o.c, 4], data: weights((n + o.c) * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
     y = 'out';
   }
@@ -88,11 +106,11 @@ const combo = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
   h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 14 }),
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3>(0, 1, 2, 3), se: fc.boolean(),
+  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4>(0, 1, 2, 3, 4), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(),
 });
 const machine = fc.record({
   rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }),
-  small: fc.boolean(), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20), batch: fc.constantFrom(1, 1, 2, 3),
+  small: fc.boolean(), actDepth: fc.constantFrom(40, 160), wgtDepth: fc.constantFrom(8, 64), accDepth: fc.constantFrom(300, 800), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20), batch: fc.constantFrom(1, 1, 2, 3),
 });
 
 const refusals = new Map<string, number>();
@@ -104,7 +122,7 @@ test('random pad + squeeze-excite + flatten combinations on random machines: ref
       if (graph === null) return;
       const size = o.h * o.w * o.cin;
       const samples = randomSamples(8, size, o.seed + 1, -1, 1);
-      const config = makeConfig({ rows: m.rows, cols: m.cols, ...(m.small ? { actDepth: 160, outDepth: 2 * (o.w + 4), wgtDepth: 64 } : {}), accBanks: m.accBanks, dramBytesPerCycle: m.dramBytesPerCycle, dramLatency: m.dramLatency });
+      const config = makeConfig({ rows: m.rows, cols: m.cols, ...(m.small ? { actDepth: m.actDepth, outDepth: 2 * (o.w + 4), wgtDepth: m.wgtDepth, accDepth: m.accDepth } : {}), accBanks: m.accBanks, dramBytesPerCycle: m.dramBytesPerCycle, dramLatency: m.dramLatency });
       let p: Program;
       let batched: Program | undefined;
       try {
@@ -131,6 +149,8 @@ test('random pad + squeeze-excite + flatten combinations on random machines: ref
       }
       expect(prove(p, inputs.slice(0, 2), { randomInputs: 1, stepCheck: p.instructions.length < 3000 }).problems).toEqual([]);
       if (batched !== undefined) {
+        const qb = quantizeGraph(graph, { samples }, false, m.batch);
+        expect(instructionFloor(qb.gemm, config, qb.unfused)).toBeLessThanOrEqual(batched.instructions.length);
         const some = samples.slice(0, m.batch + 1);
         const got = splitOutputs(batched, quantizeBatches(batched, some).map((codes) => interpret(batched, codes)), some.length);
         expect(got.map((g) => Array.from(g))).toEqual(some.map((x) => Array.from(interpret(p, quantizeInput(p, x)))));

@@ -50,7 +50,7 @@ const spec = fc.record({
   h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 9 }),
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
   mode: fc.constantFrom('none', 'reflect', 'edge', 'constant'), k: fc.constantFrom(1, 3), relu: fc.boolean(), hard: fc.boolean(), swap: fc.boolean(), two: fc.boolean(),
-  tail: fc.constantFrom('map', 'flatten-relu', 'flatten-sigmoid', 'view-mean', 'view-back', 'tokens'),
+  tail: fc.constantFrom('map', 'flatten-relu', 'flatten-sigmoid', 'view-mean', 'view-back', 'tokens', 'tokens-mean', 'tokens-back'),
   gate: fc.constantFrom('conv', 'torch'), direct: fc.boolean(), qdq: fc.constantFrom(0, 0, 1, 2),
   rows: fc.integer({ min: 1, max: 9 }), cols: fc.integer({ min: 1, max: 9 }),
 });
@@ -109,6 +109,12 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
       } else if (o.tail === 'view-mean') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'ReduceMean', inputs: ['v'], outputs: ['out'], attrs: { axes: { ints: [2] }, keepdims: { i: 0 } } });
         out = [1, c];
+      } else if (o.tail === 'tokens-mean') {
+        nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'ReduceMean', inputs: ['tk'], outputs: ['out'], attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } });
+        out = [1, c];
+      } else if (o.tail === 'tokens-back') {
+        nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'MatMul', inputs: ['tk', wts([c, c], c)], outputs: ['tm'] });
+        nodes.push({ op: 'Transpose', inputs: ['tm'], outputs: ['tt'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'Reshape', inputs: ['tt', init([4], [1, c, ph, pw], true)], outputs: ['out'] });
       } else if (o.tail === 'tokens') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'MatMul', inputs: ['tk', wts([c, 3], c)], outputs: ['out'] });
         out = [1, ph * pw, 3];

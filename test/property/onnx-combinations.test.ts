@@ -37,11 +37,16 @@ function modelOrder(p: Program, hwc: ArrayLike<number>): Float64Array {
   return Float64Array.from({ length: h * w * c }, (_, j) => hwc[(j % (h * w)) * c + Math.floor(j / (h * w))]!);
 }
 
-/** The model with the UINT8 zero point 0 `zu` of its QDQ pairs. */
-function withZeroPoint(bytes: Uint8Array): Uint8Array {
+type Ints = Record<string, { dims: number[]; data: number[]; uint8: boolean }>;
+
+/** The model with its 8-bit initializers: the UINT8 zero point 0 `zu` of its QDQ pairs, quantized weights and their zero points. */
+function withInts(bytes: Uint8Array, ints: Ints): Uint8Array {
   const { onnx } = onnxProto;
   const m = onnx.ModelProto.decode(bytes);
-  m.graph!.initializer!.push(onnx.TensorProto.create({ name: 'zu', dims: [], dataType: onnx.TensorProto.DataType.UINT8, rawData: Uint8Array.of(0) }));
+  for (const [name, t] of Object.entries({ zu: { dims: [], data: [0], uint8: true }, ...ints })) {
+    const raw = t.uint8 ? Uint8Array.from(t.data) : new Uint8Array(Int8Array.from(t.data).buffer);
+    m.graph!.initializer!.push(onnx.TensorProto.create({ name, dims: t.dims, dataType: t.uint8 ? onnx.TensorProto.DataType.UINT8 : onnx.TensorProto.DataType.INT8, rawData: raw }));
+  }
   return onnx.ModelProto.encode(m).finish();
 }
 
@@ -50,8 +55,8 @@ const spec = fc.record({
   h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 9 }),
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
   mode: fc.constantFrom('none', 'reflect', 'edge', 'constant'), k: fc.constantFrom(1, 3), relu: fc.boolean(), hard: fc.boolean(), swap: fc.boolean(), two: fc.boolean(),
-  tail: fc.constantFrom('map', 'flatten-relu', 'flatten-sigmoid', 'view-mean', 'view-back', 'tokens', 'tokens-mean', 'tokens-back'),
-  gate: fc.constantFrom('conv', 'torch'), direct: fc.boolean(), qdq: fc.constantFrom(0, 0, 1, 2),
+  tail: fc.constantFrom('map', 'flatten-relu', 'flatten-sigmoid', 'view-mean', 'view-back', 'tokens', 'tokens-mean', 'tokens-back', 'nhwc', 'nhwc-flatten'),
+  gate: fc.constantFrom('conv', 'torch'), qw: fc.constantFrom('none', 'tensor', 'axis'), direct: fc.boolean(), qdq: fc.constantFrom(0, 0, 1, 2),
   rows: fc.integer({ min: 1, max: 9 }), cols: fc.integer({ min: 1, max: 9 }),
 });
 
@@ -67,6 +72,23 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
       const nodes: NodeSpec[] = [];
       let k = 0;
       const init = (dims: number[], data: ArrayLike<number>, int64 = false): string => ((inits[`i${k}`] = { dims, data, int64 }), `i${k++}`);
+      const ints: Ints = {};
+      /** DequantizeLinear of 8-bit weights: per output channel (axis 0) or per tensor, INT8 or UINT8, zero points off the middle */
+      const qwts = (dims: number[], fan: number): string => {
+        const [n, per] = [dims.reduce((a, c) => a * c, 1), o.qw === 'axis' ? dims[0]! : 1];
+        const r = weights(2 * n + 2 * per, o.seed + 7 * k);
+        const uint8 = r[0]! > 0;
+        const mid = uint8 ? 128 : 0;
+        const zp = Array.from({ length: per }, (_, i) => mid + Math.round(r[n + i]! * 20));
+        const q = Array.from({ length: n }, (_, i) => Math.max(uint8 ? 0 : -128, Math.min(uint8 ? 255 : 127, zp[Math.floor(i / (n / per))]! + Math.round(r[i]! * 100))));
+        const scales = Array.from({ length: per }, (_, i) => ((1 + Math.abs(r[n + per + i]!)) * 1.5) / (100 * Math.sqrt(fan)));
+        const [qn, zn] = [`q${k}`, `z${k}`];
+        ints[qn] = { dims, data: q, uint8 };
+        ints[zn] = { dims: per === 1 ? [] : [per], data: zp, uint8 };
+        const sn = init(per === 1 ? [] : [per], scales);
+        nodes.push({ op: 'DequantizeLinear', inputs: [qn, sn, zn], outputs: [`${qn}f`], ...(per === 1 ? {} : { attrs: { axis: { i: 0 } } }) });
+        return `${qn}f`;
+      };
       const wts = (dims: number[], fan: number): string => init(dims, Array.from(weights(dims.reduce((a, c) => a * c, 1), o.seed + k), (v) => (v * 1.5) / Math.sqrt(fan)));
       let x = 'x';
       if (o.mode !== 'none') {
@@ -74,7 +96,7 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
         x = 'padded';
       }
       const conv = (name: string): void => {
-        nodes.push({ op: 'Conv', inputs: [x, wts([o.c, o.cin, o.k, o.k], o.k * o.k * o.cin), wts([o.c], 25)], outputs: [o.relu ? `${name}0` : name], attrs: { kernel_shape: { ints: [o.k, o.k] }, pads: { ints: [cp, cp, cp, cp] } } });
+        nodes.push({ op: 'Conv', inputs: [x, (o.qw === 'none' ? wts : qwts)([o.c, o.cin, o.k, o.k], o.k * o.k * o.cin), wts([o.c], 25)], outputs: [o.relu ? `${name}0` : name], attrs: { kernel_shape: { ints: [o.k, o.k] }, pads: { ints: [cp, cp, cp, cp] } } });
         if (o.relu) nodes.push({ op: 'Relu', inputs: [`${name}0`], outputs: [name] });
       };
       const c = o.direct ? o.cin : o.c;
@@ -89,7 +111,7 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
         a = 'adq';
       }
       nodes.push({ op: 'GlobalAveragePool', inputs: [a], outputs: ['p'] });
-      if (o.gate === 'conv') nodes.push({ op: 'Conv', inputs: ['p', wts([c, c, 1, 1], c), wts([c], 25)], outputs: ['gl'], attrs: { kernel_shape: { ints: [1, 1] } } });
+      if (o.gate === 'conv') nodes.push({ op: 'Conv', inputs: ['p', (o.qw === 'none' ? wts : qwts)([c, c, 1, 1], c), wts([c], 25)], outputs: ['gl'], attrs: { kernel_shape: { ints: [1, 1] } } });
       else nodes.push({ op: 'Flatten', inputs: ['p'], outputs: ['pf'] }, { op: 'Gemm', inputs: ['pf', wts([3, c], c), wts([3], 25)], outputs: ['h0'], attrs: { transB: { i: 1 } } }, { op: 'Relu', inputs: ['h0'], outputs: ['h'] }, { op: 'Gemm', inputs: ['h', wts([c, 3], 3), wts([c], 25)], outputs: ['gf'], attrs: { transB: { i: 1 } } });
       const gv = o.gate === 'conv' ? 'gl' : 'gf';
       nodes.push(o.hard ? { op: 'HardSigmoid', inputs: [gv], outputs: ['g0'], attrs: { alpha: { f: 1 / 6 }, beta: { f: 0.5 } } } : { op: 'Sigmoid', inputs: [gv], outputs: ['g0'] });
@@ -115,13 +137,19 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
       } else if (o.tail === 'tokens-back') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'MatMul', inputs: ['tk', wts([c, c], c)], outputs: ['tm'] });
         nodes.push({ op: 'Transpose', inputs: ['tm'], outputs: ['tt'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'Reshape', inputs: ['tt', init([4], [1, c, ph, pw], true)], outputs: ['out'] });
+      } else if (o.tail === 'nhwc') {
+        nodes.push({ op: 'Transpose', inputs: [y], outputs: ['out'], attrs: { perm: { ints: [0, 2, 3, 1] } } });
+        out = [1, ph, pw, c];
+      } else if (o.tail === 'nhwc-flatten') {
+        nodes.push({ op: 'Transpose', inputs: [y], outputs: ['t'], attrs: { perm: { ints: [0, 2, 3, 1] } } }, { op: 'Flatten', inputs: ['t'], outputs: ['tf'] }, { op: 'Gemm', inputs: ['tf', wts([3, n], n), wts([3], 25)], outputs: ['out'], attrs: { transB: { i: 1 } } });
+        out = [1, 3];
       } else if (o.tail === 'tokens') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'MatMul', inputs: ['tk', wts([c, 3], c)], outputs: ['out'] });
         out = [1, ph * pw, 3];
       } else if (o.tail === 'view-back') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Relu', inputs: ['v'], outputs: ['vr'] }, { op: 'Reshape', inputs: ['vr', init([4], [1, c, ph, pw], true)], outputs: ['out'] });
       } else nodes.push({ op: 'Identity', inputs: [y], outputs: ['out'] });
-      const bytes = withZeroPoint(buildOnnx({ input: [1, o.cin, o.h, o.w], output: out, nodes, inits, opset: 13, outputName: 'out' }));
+      const bytes = withInts(buildOnnx({ input: [1, o.cin, o.h, o.w], output: out, nodes, inits, opset: 13, outputName: 'out' }), ints);
       const path = writeOnnx(mkdtempSync(join(dir, 'm-')), bytes);
       const dims = [1, o.cin, o.h, o.w];
       const samples = randomSamples(8, o.cin * o.h * o.w, o.seed + 1, -1, 1);

@@ -41,7 +41,7 @@ interface Combo {
   act: number;
   hard: boolean;
   two: boolean;
-  tail: 0 | 1 | 2 | 3 | 4;
+  tail: 0 | 1 | 2 | 3 | 4 | 5;
   /** the second map strided (the gate scales maps of two sizes, both flattened into one concat) */
   strided: boolean;
   /** the pad after the convolutions (on maps with a zero point, before the product) instead of on the input */
@@ -93,6 +93,11 @@ function comboGraph(o: Combo): Graph | null {
     nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'pflat', op: 'identity', inputs: ['p'], output: 'pc' }, { name: 'cat', op: 'concat', inputs: ['flat', 'pc'], output: 'cat' });
     nodes.push({ name: 'head', op: 'dense', inputs: ['cat'], output: 'out', kernel: { shape: [n + o.c, 4], data: weights((n + o.c) * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
     y = 'out';
+  } else if (o.tail === 5) {
+    // the flatten read both through an activation (moved before it) and as it is
+    const d = (name: string, input: string): Node => ({ name, op: 'dense', inputs: [input], output: name, kernel: { shape: [n, 4], data: weights(n * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
+    nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'act', op: 'activation', inputs: ['flat'], output: 'fa', fn: { fn: 'sigmoid' } }, { name: 'fr', op: 'activation', inputs: ['fa'], output: 'fr', fn: 'relu6' }, d('d1', 'fr'), d('d2', 'flat'), { name: 'out', op: 'add', inputs: ['d1', 'd2'], output: 'out' });
+    y = 'out';
   } else if (o.tail === 4) {
     // the gate scaling a vector (the squeezed map itself), beside the map's flatten
     nodes.push({ name: 'pv', op: 'channelMul', inputs: ['p', 'g'], output: 'pv' }, { name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'cat', op: 'concat', inputs: ['flat', 'pv'], output: 'cat' });
@@ -106,7 +111,7 @@ const combo = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
   h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 14 }),
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4>(0, 1, 2, 3, 4), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(),
+  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4 | 5>(0, 1, 2, 3, 4, 5), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(),
 });
 const machine = fc.record({
   rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }),

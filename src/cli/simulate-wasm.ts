@@ -20,10 +20,10 @@ export const SIM_BYTES_PER_INSTRUCTION = HEAP_BYTES_PER_INSTRUCTION.sim;
 
 const fitting = new WeakSet<Program>();
 
-/** NN406 when simulating `p` would need more memory than node's heap holds (`heapBytes`, V8's limit); checked once per program. */
-export function checkSimHeap(p: Program, heapBytes?: number): void {
+/** NN406 when simulating `p` would need more memory than node's heap holds (`heapBytes`, V8's limit), naming `file` if given; checked once per program. */
+export function checkSimHeap(p: Program, heapBytes?: number, file?: string): void {
   if (fitting.has(p)) return;
-  checkHeap(p, 'sim', heapBytes);
+  checkHeap(p, 'sim', heapBytes, file);
   fitting.add(p);
 }
 

@@ -12,7 +12,8 @@ import { layerGraph, mnkOf, ofmapDims, parseTopology, syntheticCalibration, type
 import type { ArrayConfig } from '../isa/config.js';
 import { hashProgram } from '../isa/cost.js';
 import { tensorSize } from '../isa/program.js';
-import { compile } from '../passes/pipeline.js';
+import { DEFAULT_LIMITS } from '../ir/limits.js';
+import { checkFitsEarly, compile } from '../passes/pipeline.js';
 import { writeDirAtomic, type OutputOptions } from '../util/atomic-write.js';
 import { simulate, type SimStats } from '../../sim/index.js';
 import type { CliContext } from './context.js';
@@ -65,14 +66,19 @@ export function runTopology(path: string, f: CompileFlags): { name: string; form
   const { name, form, parts } = topologyParts(path, f);
   const file = basename(path);
   const { maxInstructions } = limitsFrom(f);
-  const runs = parts.map(({ layer, graph, calibration }): TopologyLayerRun => {
-    let program;
+  const named = <T>(layer: TopologyLayer, run: () => T): T => {
     try {
-      program = compile(graph, { config, calibration, maxInstructions }).program;
+      return run();
     } catch (e) {
       if (e instanceof NnchipError && e.file === undefined) throw new NnchipError(e.code, e.detail, { file, layer: e.layer ?? layer.name });
       throw e;
     }
+  };
+  // every layer's buffers and instruction floor first: a late layer over a limit fails the run in
+  // moments, not after the layers before it were compiled and simulated (ResNet-18 on 2x2: 4 minutes)
+  for (const { layer, graph } of parts) named(layer, () => checkFitsEarly(graph, config, { ...DEFAULT_LIMITS, maxInstructions }));
+  const runs = parts.map(({ layer, graph, calibration }): TopologyLayerRun => {
+    const program = named(layer, () => compile(graph, { config, calibration, maxInstructions }).program);
     const r = simulate(program, new Int8Array(tensorSize(program.input)), { mode: 'fast', trace: false });
     const mnk = mnkOf(layer);
     return { layer, mnk, programHash: hashProgram(program), stats: r.stats, cycles: r.cycles, scaleSimCycles: scaleSimWsCycles(mnk, config.rows, config.cols) };

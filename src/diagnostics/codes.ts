@@ -53,7 +53,7 @@ export const CODES = {
   NN403: { exit: EXIT.unsupported, hint: 'enlarge the buffer in the machine configuration (--config) or use a larger array' },
   NN404: { exit: EXIT.badInput, hint: 'the file is not an nnchip program; produce one with `nnchip lower`' },
   NN405: { exit: EXIT.overBudget, hint: 'use the suggested fields in --config, a smaller model, or a larger part (--device)' },
-  NN406: { exit: EXIT.unsupported, hint: 'lower it for a larger array (--array) or larger buffers (--config), or raise --max-instructions if the machine has about 1 KB of memory per instruction for the compiler (node --max-old-space-size)' },
+  NN406: { exit: EXIT.unsupported, hint: 'lower it for a larger array (--array) or larger buffers (--config), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)' },
   NN501: { exit: EXIT.badInput, hint: 'check the input file' },
   NN502: { exit: EXIT.badInput, hint: 'merge all N shards of one sweep, made with identical flags' },
   // the board link (src/board/, `nnchip board run`)

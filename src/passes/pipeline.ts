@@ -98,6 +98,14 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch), batched: (b) => batchGemm(ops, b) };
 }
 
+/**
+ * NN403/NN406 for one sample on `config` from the shapes alone, before any calibration or lowering: a
+ * caller about to compile several graphs (a topology's layers) refuses the run before the first.
+ */
+export function checkFitsEarly(graph: Graph, config: ArrayConfig, budget: Budget = DEFAULT_LIMITS): void {
+  checkBuffersEarly(prepareGraph(graph, false), 1, config, new WeakMap(), budget);
+}
+
 /** A channel-major feature map's shape as the ONNX file gives it ([1,C,H,W]), for messages. */
 const onnxShape = (shape: readonly number[]): string => `[1,${modelDims(shape, 'chw').join(',')}]`;
 

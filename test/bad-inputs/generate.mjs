@@ -234,9 +234,10 @@ const cases = {
     inits: { W1: { name: 'Wq', dims: [4, 3], dataType: 3, rawData: Uint8Array.from({ length: 12 }, (_, i) => i) }, Ws: { name: 'Ws', dims: [], dataType: 1, rawData: new Uint8Array(4) }, Wz: { name: 'Wz', dims: [], dataType: 3, rawData: new Uint8Array(1) } },
   })),
   'onnx-matmulinteger': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], ONNX_NODES[1], { name: 'mmi', opType: 'MatMulInteger', input: ['r', 'W2'], output: ['y'] }] })),
+  // reflect pads are copies of input pixels (passes/pad-mirror.ts); one as wide as the map has no pixel to mirror
   'onnx-reflect-pad': onnxCase(onnxModel({
     input: [1, 1, 2, 2],
-    inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] } },
+    inits: { p: { name: 'p', dims: [8], dataType: 7, int64Data: [0, 0, 2, 2, 0, 0, 2, 2] } },
     nodes: [{ name: 'mirror', opType: 'Pad', input: ['x', 'p'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('reflect') }] }],
   })),
   // a pool window of padding only has no maximum (NN203, not -Infinity into the quantizer)

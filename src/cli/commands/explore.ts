@@ -146,8 +146,10 @@ SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers 
   ${SRAM_SPLIT_TEXT.replace("; ", ";\n  ")}.
 The last point is the base machine itself (--config, or the default machine), marked base_machine.
 Points that are not a legal machine (NN402), whose buffers cannot hold the model (NN403), whose
-batch the model cannot take (NN306: a channel-major feature-map model) or whose batch is too large
-for a program or for --max-memory (NN308) are recorded as infeasible with the reason, not fatal.
+batch the model cannot take (NN306: a channel-major feature-map model), whose batch is too large
+for a program or for --max-memory (NN308), or whose lowering is predicted over the default
+instruction limit (NN406: ${fmtInt(DEFAULT_LIMITS.maxInstructions)}, as \`nnchip lower --max-instructions\` has it; a small array
+tiles a large model finely) are recorded as infeasible with the reason, not fatal.
 Pareto objectives (all minimized): cycles per sample, logic area in iCE40 LUTs (the README's
 area model, src/explore/area.ts), SRAM bytes, DRAM bytes per cycle.
 

@@ -2,6 +2,7 @@
 /** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_LIMITS } from '../../importers/limits.js';
 import { formatListing, listingBytes } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
@@ -41,6 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
             ['nnchip lower examples/digits-mlp/model.json', 'writes ./digits-mlp.nnchip/'],
             ['nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip', 'the model.onnx in that folder, on a 16x16 array'],
             ['nnchip lower examples/tiny/tiny.nnchip.json --batch 4', 'four samples per inference, into ./tiny.nnchip/'],
+            ['nnchip lower big.onnx --array 2x2 --max-instructions 4194304', `up to 4,194,304 instructions (NN406 past ${fmtInt(DEFAULT_LIMITS.maxInstructions)}): about 4 GB of compiler memory`],
           ]),
         ),
     ),

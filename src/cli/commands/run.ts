@@ -125,6 +125,7 @@ export function register(program: Command, ctx: CliContext): void {
     // the compiler loads only for a model: a lowered program needs none of it
     const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);
     const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'run');
+    if (flags.backend === 'sim') (await import('../simulate-wasm.js')).checkSimHeap(p, undefined, model); // names the model; the simulator's own check then passes
     const samples = readSamples(flags.input, programInputSpec(p));
     const out = printer(p, flags, ctx, compiled?.calibrationWarnings ?? []);
     const b = batchOf(p);

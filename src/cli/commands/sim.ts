@@ -16,7 +16,7 @@ import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } 
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import type { ProveReport, SimMode, SimResult, SimStats, SimulateFn } from '../../../sim/index.js';
-import { manyRunsSimulate, simulateWasm, stepModeSimulate } from '../simulate-wasm.js';
+import { checkSimHeap, manyRunsSimulate, simulateWasm, stepModeSimulate } from '../simulate-wasm.js';
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { isProgramPath, modelStem } from '../model-path.js';
@@ -308,6 +308,7 @@ export function register(program: Command, ctx: CliContext): void {
       // the compiler loads only for a model: a lowered program needs none of it
       const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);
       const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'sim');
+      checkSimHeap(p, undefined, model); // here, to name the model; the simulator's own check then passes
       const warnings = compiled?.calibrationWarnings ?? [];
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : await inputBatches(p, flags.input);

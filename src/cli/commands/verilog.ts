@@ -91,7 +91,7 @@ export function register(program: Command, ctx: CliContext): void {
     checkOutput(out, 'folder', written);
     const p = programFor(model, flags, ctx);
     // over the image's limit emitVerilog refuses it (NN403); under it, one node's heap must hold the design
-    if (p.instructions.length <= MAX_IMAGE_INSTRUCTIONS) checkHeap(p, 'verilog');
+    if (p.instructions.length <= MAX_IMAGE_INSTRUCTIONS) checkHeap(p, 'verilog', undefined, model);
     // the test bench runs one inference per batch of samples
     const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
     const opts = { target, name, ...(device === undefined ? {} : { device }), ...(inputs === undefined ? {} : { inputs }) };
@@ -161,7 +161,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   // no machine named: the one that places on this board, its buffers as deep as the model needs
   const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
   const p = programFor(model, flags, ctx, machine ?? undefined);
-  checkHeap(p, 'verilog');
+  checkHeap(p, 'verilog', undefined, model);
   const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }), tables: extras.has('tables'), pooling: extras.has('pooling') };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
   if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);

@@ -44,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     for (const f of Object.values(files)) checkOutput(f, 'file', written);
     const p = programFor(model, flags, ctx);
-    checkHeap(p, 'wasm');
+    checkHeap(p, 'wasm', undefined, model);
     const build = buildWasm(p, { simd: flags.simd });
     const loader = emitLoader(p, basename(out));
     // one set: a kill never leaves a loader beside a module of another build

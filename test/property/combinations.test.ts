@@ -118,9 +118,9 @@ const machine = fc.record({
   small: fc.boolean(), actDepth: fc.constantFrom(40, 160), wgtDepth: fc.constantFrom(8, 64), accDepth: fc.constantFrom(300, 800), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20), batch: fc.constantFrom(1, 1, 2, 3),
 });
 
-const refusals = new Map<string, number>();
 
 test('random pad + squeeze-excite + flatten combinations on random machines: ref = sim = WASM, batch = single, floor ≤ count, int8 ≈ float', async () => {
+  let checked = 0;
   await fc.assert(
     fc.asyncProperty(combo, machine, async (o, m) => {
       const graph = comboGraph(o);
@@ -128,19 +128,18 @@ test('random pad + squeeze-excite + flatten combinations on random machines: ref
       const size = o.h * o.w * o.cin;
       const samples = randomSamples(8, size, o.seed + 1, -1, 1);
       const config = makeConfig({ rows: m.rows, cols: m.cols, ...(m.small ? { actDepth: m.actDepth, outDepth: 2 * (o.w + 4), wgtDepth: m.wgtDepth, accDepth: m.accDepth } : {}), accBanks: m.accBanks, dramBytesPerCycle: m.dramBytesPerCycle, dramLatency: m.dramLatency });
-      let p: Program;
-      let batched: Program | undefined;
-      try {
-        p = compile(graph, { config, calibration: { samples } }).program;
-        if (m.batch > 1) batched = compile(graph, { config, calibration: { samples }, batch: m.batch }).program;
-      } catch (e) {
-        if (e instanceof NnchipError && ['NN403', 'NN306', 'NN110'].includes(e.code)) {
-          const key = `${e.code} ${e.message.slice(0, 80)}`;
-          refusals.set(key, (refusals.get(key) ?? 0) + 1);
-          return;
+      /** the program, or undefined where refused as expected: buffers too small (NN403), a batch of squeeze-excite products (NN306: not lowered yet) */
+      const compiled = (batch: number): Program | undefined => {
+        try {
+          return compile(graph, { config, calibration: { samples }, batch }).program;
+        } catch (e) {
+          if (e instanceof NnchipError && (e.code === 'NN403' || (e.code === 'NN306' && batch > 1))) return undefined;
+          throw e;
         }
-        throw e;
-      }
+      };
+      const p = compiled(1);
+      if (p === undefined) return;
+      const batched = m.batch > 1 ? compiled(m.batch) : undefined;
       const q = quantizeGraph(graph, { samples });
       expect(instructionFloor(q.gemm, config, q.unfused)).toBeLessThanOrEqual(p.instructions.length);
       const r = rng(o.seed + 2);
@@ -169,8 +168,9 @@ test('random pad + squeeze-excite + flatten combinations on random machines: ref
         for (let i = 0; i < want.length; i++) [worst, peak] = [Math.max(worst, Math.abs(got[i]! - want[i]!)), Math.max(peak, Math.abs(want[i]!))];
       }
       expect(worst).toBeLessThan(6 * p.output.scale + 0.05 * peak);
+      checked++;
     }),
     { numRuns: RUNS, seed: SEED },
   );
-  console.log([...refusals].map(([k, v]) => `${v} × ${k}`).join('\n'));
+  expect(checked).toBeGreaterThan(RUNS / 2);
 }, 600_000);

@@ -4,7 +4,7 @@
  * pad (pass pad-mirror.ts) before a convolution, squeeze-excite (channelMul: the gate spread to DRAM
  * and read back as diagonal weight tiles) scaling one or two maps, an element-wise activation of the
  * flattened product moved before the flatten (flatten-copy.ts) or a copy of it (concat), a dense
- * tail; 1-pixel-wide maps, arrays from 1x1 to 12x12, small buffers, one or two acc banks, batches.
+ * tail, a depthwise convolution before the product; 1-pixel-wide maps, arrays from 1x1 to 12x12, small buffers, one or two acc banks, batches.
  * - reference interpreter = sim (fast) = WASM, bit for bit; the certificate = the simulation;
  * - a batched program computes every sample as the unbatched one;
  * - the instruction floor (lower-budget.ts) never exceeds the emitted count;
@@ -46,6 +46,8 @@ interface Combo {
   strided: boolean;
   /** the pad after the convolutions (on maps with a zero point, before the product) instead of on the input */
   padAfter: boolean;
+  /** a depthwise 3x3 convolution between the first convolution and the product */
+  dw: boolean;
   /** the gate's product (else the maps themselves: batches take those) */
   se: boolean;
 }
@@ -69,12 +71,15 @@ function comboGraph(o: Combo): Graph | null {
   nodes.push(conv(after ? 'a0' : 'a', ACTS[o.act]!));
   if (o.two) nodes.push(conv(after ? 'b0' : 'b', ACTS[(o.act + 1) % ACTS.length]!, strided ? 2 : 1));
   if (after) for (const m of o.two ? ['a', 'b'] : ['a']) nodes.push({ name: `pad${m}`, op: 'pad', inputs: [`${m}0`], output: m, pads: [t, l, b, rr], mode: mode! });
+  // MobileNetV3's block: the product scales a depthwise convolution's output
+  const a = o.dw ? 'ad' : 'a';
+  if (o.dw) nodes.push({ name: 'ad', op: 'conv2d', inputs: ['a'], output: 'ad', kernel: { shape: [3, 3, o.c, 1], data: weights(9 * o.c, 9) }, bias: { shape: [o.c], data: bias(o.c) }, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: true, activation: ACTS[(o.act + 2) % ACTS.length]! });
   nodes.push(
-    { name: 'squeeze', op: 'globalAvgPool', inputs: ['a'], output: 'p' },
+    { name: 'squeeze', op: 'globalAvgPool', inputs: [a], output: 'p' },
     { name: 'fc', op: 'dense', inputs: ['p'], output: 'g', kernel: { shape: [o.c, o.c], data: weights(o.c * o.c, o.c) }, bias: { shape: [o.c], data: bias(o.c) }, activation: o.hard ? { fn: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 } : { fn: 'sigmoid' } },
   );
-  if (o.se) nodes.push({ name: 'ya', op: 'channelMul', inputs: ['a', 'g'], output: 'ya' });
-  let y = o.se ? 'ya' : 'a';
+  if (o.se) nodes.push({ name: 'ya', op: 'channelMul', inputs: [a, 'g'], output: 'ya' });
+  let y = o.se ? 'ya' : a;
   if (o.two && o.se) nodes.push({ name: 'yb', op: 'channelMul', inputs: ['b', 'g'], output: 'yb' });
   const n = ph * pw * o.c;
   if (strided) {
@@ -111,7 +116,7 @@ const combo = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
   h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 14 }),
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4 | 5>(0, 1, 2, 3, 4, 5), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(),
+  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4 | 5>(0, 1, 2, 3, 4, 5), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(), dw: fc.boolean(),
 });
 const machine = fc.record({
   rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }),

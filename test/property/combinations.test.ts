@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /**
  * This session's lowerings in combination, on random graphs and random machines: a reflect or edge
- * pad (pass pad-mirror.ts) before a convolution, squeeze-excite (channelMul: the gate spread to DRAM
- * and read back as diagonal weight tiles) scaling one or two maps, an element-wise activation of the
- * flattened product moved before the flatten (flatten-copy.ts) or a copy of it (concat), a dense
- * tail, a depthwise convolution before the product; 1-pixel-wide maps, arrays from 1x1 to 12x12, small buffers, one or two acc banks, batches.
- * - reference interpreter = sim (fast) = WASM, bit for bit; the certificate = the simulation;
+ * pad (pad-mirror.ts) before or after the convolutions, squeeze-excite (channelMul: the gate spread
+ * to DRAM and read back as diagonal weight tiles) scaling one or two maps (of one or two sizes), a
+ * depthwise convolution's output or a vector, an element-wise activation of the flattened product
+ * moved before the flatten (flatten-copy.ts) or a copy of it (concat), a dense tail; 1-pixel-wide
+ * maps, arrays from 1x1 to 12x12, small buffers, one or two acc banks, batches. Checked:
+ * - reference interpreter = sim (fast) = WASM (SIMD or scalar), bit for bit; the certificate = the simulation;
  * - a batched program computes every sample as the unbatched one;
  * - the instruction floor (lower-budget.ts) never exceeds the emitted count;
  * - int8 follows the float graph.
@@ -120,7 +121,7 @@ const combo = fc.record({
 });
 const machine = fc.record({
   rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }),
-  small: fc.boolean(), actDepth: fc.constantFrom(40, 160), wgtDepth: fc.constantFrom(8, 64), accDepth: fc.constantFrom(300, 800), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20), batch: fc.constantFrom(1, 1, 2, 3),
+  small: fc.boolean(), actDepth: fc.constantFrom(40, 160), wgtDepth: fc.constantFrom(8, 64), accDepth: fc.constantFrom(300, 800), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20), batch: fc.constantFrom(1, 1, 2, 3), simd: fc.boolean(),
 });
 
 
@@ -150,7 +151,7 @@ test('random pad + squeeze-excite + flatten combinations on random machines: ref
       const r = rng(o.seed + 2);
       const n = tensorSize(p.input);
       const inputs = [...samples.slice(0, 2).map((x) => quantizeInput(p, x)), new Int8Array(n).fill(-128), new Int8Array(n).fill(127), Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128)];
-      const wasm = await instantiate(emitWasm(p));
+      const wasm = await instantiate(emitWasm(p, { simd: m.simd }));
       for (const x of inputs) {
         const want = Array.from(interpret(p, x));
         expect(Array.from(simulate(p, x, { trace: false }).output)).toEqual(want);

@@ -56,7 +56,7 @@ const spec = fc.record({
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
   mode: fc.constantFrom('none', 'reflect', 'edge', 'constant'), k: fc.constantFrom(1, 3), relu: fc.boolean(), hard: fc.boolean(), swap: fc.boolean(), two: fc.boolean(),
   tail: fc.constantFrom('map', 'flatten-relu', 'flatten-sigmoid', 'view-mean', 'view-back', 'tokens', 'tokens-mean', 'tokens-back', 'nhwc', 'nhwc-flatten'),
-  gate: fc.constantFrom('conv', 'torch'), qw: fc.constantFrom('none', 'tensor', 'axis'), direct: fc.boolean(), qdq: fc.constantFrom(0, 0, 1, 2),
+  gate: fc.constantFrom('conv', 'torch'), qw: fc.constantFrom('none', 'tensor', 'axis'), direct: fc.boolean(), qdq: fc.constantFrom(0, 0, 1, 2), opset: fc.constantFrom(13, 17, 18),
   rows: fc.integer({ min: 1, max: 9 }), cols: fc.integer({ min: 1, max: 9 }),
 });
 
@@ -89,6 +89,8 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
         nodes.push({ op: 'DequantizeLinear', inputs: [qn, sn, zn], outputs: [`${qn}f`], ...(per === 1 ? {} : { attrs: { axis: { i: 0 } } }) });
         return `${qn}f`;
       };
+      /** ReduceMean over one axis: axes an attribute, an input from opset 18 */
+      const mean = (v: string, axis: number): NodeSpec => (o.opset < 18 ? { op: 'ReduceMean', inputs: [v], outputs: ['out'], attrs: { axes: { ints: [axis] }, keepdims: { i: 0 } } } : { op: 'ReduceMean', inputs: [v, init([1], [axis], true)], outputs: ['out'], attrs: { keepdims: { i: 0 } } });
       const wts = (dims: number[], fan: number): string => init(dims, Array.from(weights(dims.reduce((a, c) => a * c, 1), o.seed + k), (v) => (v * 1.5) / Math.sqrt(fan)));
       let x = 'x';
       if (o.mode !== 'none') {
@@ -129,10 +131,10 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
         nodes.push({ op: 'Flatten', inputs: [y], outputs: ['flat'] }, { op: o.tail === 'flatten-relu' ? 'Relu' : 'Sigmoid', inputs: ['flat'], outputs: ['fa'] }, { op: 'Gemm', inputs: ['fa', wts([4, n], n), wts([4], 25)], outputs: ['out'], attrs: { transB: { i: 1 } } });
         out = [1, 4];
       } else if (o.tail === 'view-mean') {
-        nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'ReduceMean', inputs: ['v'], outputs: ['out'], attrs: { axes: { ints: [2] }, keepdims: { i: 0 } } });
+        nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, mean('v', 2));
         out = [1, c];
       } else if (o.tail === 'tokens-mean') {
-        nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'ReduceMean', inputs: ['tk'], outputs: ['out'], attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } });
+        nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, mean('tk', 1));
         out = [1, c];
       } else if (o.tail === 'tokens-back') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Transpose', inputs: ['v'], outputs: ['tk'], attrs: { perm: { ints: [0, 2, 1] } } }, { op: 'MatMul', inputs: ['tk', wts([c, c], c)], outputs: ['tm'] });
@@ -149,7 +151,7 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
       } else if (o.tail === 'view-back') {
         nodes.push({ op: 'Reshape', inputs: [y, init([3], [1, c, -1], true)], outputs: ['v'] }, { op: 'Relu', inputs: ['v'], outputs: ['vr'] }, { op: 'Reshape', inputs: ['vr', init([4], [1, c, ph, pw], true)], outputs: ['out'] });
       } else nodes.push({ op: 'Identity', inputs: [y], outputs: ['out'] });
-      const bytes = withInts(buildOnnx({ input: [1, o.cin, o.h, o.w], output: out, nodes, inits, opset: 13, outputName: 'out' }), ints);
+      const bytes = withInts(buildOnnx({ input: [1, o.cin, o.h, o.w], output: out, nodes, inits, opset: o.opset, outputName: 'out' }), ints);
       const path = writeOnnx(mkdtempSync(join(dir, 'm-')), bytes);
       const dims = [1, o.cin, o.h, o.w];
       const samples = randomSamples(8, o.cin * o.h * o.w, o.seed + 1, -1, 1);

@@ -4,7 +4,7 @@
  * pad (pad-mirror.ts) before or after the convolutions, squeeze-excite (channelMul: the gate spread
  * to DRAM and read back as diagonal weight tiles) scaling one or two maps (of one or two sizes), a
  * depthwise convolution's output or a vector, an element-wise activation of the flattened product
- * moved before the flatten (flatten-copy.ts) or a copy of it (concat), a dense tail; 1-pixel-wide
+ * moved before the flatten (flatten-copy.ts) or a copy of it (concat), a dense tail, a max pool; 1-pixel-wide
  * maps, arrays from 1x1 to 12x12, small buffers, one or two acc banks, batches. Checked:
  * - reference interpreter = sim (fast) = WASM (SIMD or scalar), bit for bit; the certificate = the simulation;
  * - a batched program computes every sample as the unbatched one;
@@ -42,7 +42,7 @@ interface Combo {
   act: number;
   hard: boolean;
   two: boolean;
-  tail: 0 | 1 | 2 | 3 | 4 | 5;
+  tail: 0 | 1 | 2 | 3 | 4 | 5 | 6;
   /** the second map strided (the gate scales maps of two sizes, both flattened into one concat) */
   strided: boolean;
   /** the pad after the convolutions (on maps with a zero point, before the product) instead of on the input */
@@ -99,6 +99,10 @@ function comboGraph(o: Combo): Graph | null {
     nodes.push({ name: 'flat', op: 'flatten', inputs: [y], output: 'flat' }, { name: 'pflat', op: 'identity', inputs: ['p'], output: 'pc' }, { name: 'cat', op: 'concat', inputs: ['flat', 'pc'], output: 'cat' });
     nodes.push({ name: 'head', op: 'dense', inputs: ['cat'], output: 'out', kernel: { shape: [n + o.c, 4], data: weights((n + o.c) * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
     y = 'out';
+  } else if (o.tail === 6 && ph >= 2 && pw >= 2) {
+    // a max pool after the product (folds into its threshold), then a nearest upsampling
+    nodes.push({ name: 'mp', op: 'pool2d', inputs: [y], output: 'mp', kind: 'max', size: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }, { name: 'up', op: 'upsample', inputs: ['mp'], output: 'up', factors: [2, 1] });
+    y = 'up';
   } else if (o.tail === 5) {
     // the flatten read both through an activation (moved before it) and as it is
     const d = (name: string, input: string): Node => ({ name, op: 'dense', inputs: [input], output: name, kernel: { shape: [n, 4], data: weights(n * 4, n) }, bias: { shape: [4], data: bias(4) }, activation: 'linear' });
@@ -117,7 +121,7 @@ const combo = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
   h: fc.integer({ min: 1, max: 5 }), w: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 4 }), c: fc.integer({ min: 1, max: 14 }),
   pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4 | 5>(0, 1, 2, 3, 4, 5), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(), dw: fc.boolean(),
+  mode: fc.constantFrom<0 | 1 | 2>(0, 1, 2), k: fc.constantFrom<1 | 3>(1, 3), act: fc.integer({ min: 0, max: ACTS.length - 1 }), hard: fc.boolean(), two: fc.boolean(), tail: fc.constantFrom<0 | 1 | 2 | 3 | 4 | 5 | 6>(0, 1, 2, 3, 4, 5, 6), se: fc.boolean(), strided: fc.boolean(), padAfter: fc.boolean(), dw: fc.boolean(),
 });
 const machine = fc.record({
   rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }),

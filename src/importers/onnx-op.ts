@@ -64,6 +64,10 @@ export interface OnnxContext {
   permuteUnits(name: string, perm: readonly number[]): boolean;
   /** Remove the node that computes `name` (after soleProducer: the caller takes over its work). */
   drop(name: string): void;
+  /** What the import left out that changes results for some inputs (`nnchip lower` prints each as a note). */
+  readonly notes: string[];
+  /** Whether `name` is the model's input (not computed, not a constant). */
+  isModelInput(name: string): boolean;
 }
 
 /** IR nodes for one ONNX node, each optionally with the ONNX view of its output (default: its input's). */

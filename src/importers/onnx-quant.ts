@@ -139,7 +139,12 @@ function dequantizeActivation(o: Op): Built[] {
   const x = o.activation(0);
   if (o.ctx.isConst(clampOf(o.out))) {
     const [lo, hi] = o.ctx.floats(clampOf(o.out), o.site, 'range').data;
-    return [fusesClamp(o.ctx, x) ? { ...o.base([x]), op: 'activation', fn: { clip: [lo!, hi!] } } : { ...o.base([x]), op: 'identity' }];
+    if (fusesClamp(o.ctx, x)) return [{ ...o.base([x]), op: 'activation', fn: { clip: [lo!, hi!] } }];
+    // said, not silent: ONNX Runtime clamps to the pair's range, nnchip only to its own calibrated one
+    const [a, b] = [+lo!.toPrecision(7), +hi!.toPrecision(7)];
+    const what = o.ctx.isModelInput(x) ? `inputs outside it give other results than ONNX Runtime: --input-range ${a},${b} quantizes the input to it` : 'values outside it give other results than ONNX Runtime (only a clamp fused into the conv or dense computing a tensor is applied)';
+    o.ctx.notes.push(`the QuantizeLinear/DequantizeLinear pair on "${x}" (range [${a}, ${b}]) is not applied: ${what}`);
+    return [{ ...o.base([x]), op: 'identity' }];
   }
   const p = quantParams(o.ctx.floats(o.input(1), o.site, 'x_scale'), undefined, o.site, 'DequantizeLinear');
   quantAxis(p, o.n.attrs.int('axis', 1), o.ctx.onnxShape(x), o.site, 'DequantizeLinear');

@@ -129,6 +129,8 @@ function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefin
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
 class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
+  readonly notes: string[] = [];
+  private readonly inputs: ReadonlySet<string>;
   readonly shapes = new Map<string, readonly number[]>();
   readonly views = new Map<string, OnnxView>();
   private readonly floatCache = new Map<string, { dims: number[]; data: Float32Array }>();
@@ -138,11 +140,16 @@ class Walker implements OnnxContext, QuantFoldContext {
   private params = 0;
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
+    this.inputs = new Set((g.input ?? []).map((i) => i.name ?? '').filter((n) => !consts.has(n)));
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
     for (const n of g.node ?? []) if (n.opType !== 'Shape') for (const i of n.input ?? []) this.dataUses.set(i, (this.dataUses.get(i) ?? 0) + 1);
     for (const o of g.output ?? []) this.dataUses.set(o.name ?? '', (this.dataUses.get(o.name ?? '') ?? 0) + 2);
     for (const o of g.output ?? []) this.uses.set(o.name ?? '', (this.uses.get(o.name ?? '') ?? 0) + 2);
+  }
+
+  isModelInput(name: string): boolean {
+    return this.inputs.has(name);
   }
 
   isConst(name: string): boolean {
@@ -410,7 +417,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   }
   const chw = (w.shapes.has(out) && w.isMap(out) && !w.view(out).last) || (last?.op === 'flatten' && last.order === 'chw');
   // else pixel-major, whatever the input (a map's rows [1, H·W, C] flattened, an NHWC map out were read back channel-major)
-  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: [], outputLayout: chw ? 'chw' : 'hwc' };
+  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: w.notes, outputLayout: chw ? 'chw' : 'hwc' };
   // a vector input seen as a map ([N, K] → Unsqueeze → [N, 1, K] for a Conv1d): the input takes the map's shape
   return input.layout === 'chw' ? graph : foldInputReshapes(graph);
 }

@@ -220,6 +220,15 @@ describe('int8-quantized ONNX models', () => {
     expect(worst(wantFloat, wantQdq)).toBeLessThan(0.02 * range);
   });
 
+  test('a per-tensor pair that is not applied (on the model input, after a pool) is said in a note, with its range', () => {
+    const graph = loadModel(writeOnnx(join(dir, 'notes'), cnn().qdq));
+    const said = graph.notes.filter((n) => n.startsWith('the QuantizeLinear/DequantizeLinear pair on'));
+    expect(said).toEqual([
+      'the QuantizeLinear/DequantizeLinear pair on "x" (range [-1.003922, 0.9960785]) is not applied: inputs outside it give other results than ONNX Runtime: --input-range -1.003922,0.9960785 quantizes the input to it',
+      'the QuantizeLinear/DequantizeLinear pair on "p1" (range [0, 3]) is not applied: values outside it give other results than ONNX Runtime (only a clamp fused into the conv or dense computing a tensor is applied)',
+    ]);
+  });
+
   test('a QAT CNN as torch.onnx.export writes it (Q/DQ of float weights per channel, zero points through Identity): close to ONNX Runtime', async () => {
     const path = join(import.meta.dirname, '../../fixtures/qdq/qat-cnn.onnx');
     const inputs = randomSamples(24, 72, 13, -1, 1);

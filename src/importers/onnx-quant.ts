@@ -20,6 +20,7 @@
  */
 import type OnnxProto from 'onnx-proto';
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { product } from '../ir/graph.js';
 import type { FoldContext } from './onnx-fold.js';
 import type { Built, Op, OnnxNode } from './onnx-op.js';
 import { floatTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
@@ -66,7 +67,7 @@ export function quantAxis(p: QuantParams, axis: number, dims: readonly number[],
 /** Index of the scale of each element of a row-major tensor of `dims`. */
 const slotOf = (dims: readonly number[], axis: number): ((i: number) => number) => {
   if (axis < 0) return () => 0;
-  const inner = dims.slice(axis + 1).reduce((x, y) => x * y, 1);
+  const inner = product(dims.slice(axis + 1));
   return (i) => Math.floor(i / inner) % dims[axis]!;
 };
 

@@ -176,7 +176,14 @@ export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string
   }
   const isConst = (t: string): boolean => constant.has(t) || expanded.some((n) => n.opType === 'Constant' && n.output?.[0] === t);
   const readers = new Map<string, NodeProto[]>();
-  for (const n of expanded) for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n]);
+  // pushed, not copied (as ir/graph's usesOf): a tensor read by many nodes made the copies quadratic
+  for (const n of expanded) {
+    for (const i of n.input ?? []) {
+      const list = readers.get(i);
+      if (list === undefined) readers.set(i, [n]);
+      else list.push(n);
+    }
+  }
   const dropped = new Set<NodeProto>();
   const rewired = new Map<NodeProto, string>();
   for (const q of expanded) {

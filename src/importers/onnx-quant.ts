@@ -23,7 +23,7 @@ import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import type { FoldContext } from './onnx-fold.js';
 import type { Built, Op, OnnxNode } from './onnx-op.js';
-import { floatTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { floatTensor, onnxSchema, QUANT_RANGES, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 type GraphProto = NonNullable<OnnxProto.onnx.IModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
@@ -35,8 +35,6 @@ export const QUANT_FOLDED_OPS: readonly string[] = ['QuantizeLinear', 'Dequantiz
 /** Quantized operators nnchip does not take: named with a hint to use the QDQ format. */
 export const QOPERATOR_OPS: readonly string[] = ['MatMulInteger', 'ConvInteger', 'DynamicQuantizeLinear', 'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearAveragePool', 'QLinearGlobalAveragePool', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax', 'QGemm', 'DynamicQuantizeMatMul'];
 export const QDQ_HINT = "quantized operators other than QLinearConv and QLinearMatMul are not supported; quantize in the QDQ format instead (onnxruntime's quantize_static(..., quant_format=QuantFormat.QDQ)) or give nnchip the float model";
-
-const RANGES = { int8: [-128, 127], uint8: [0, 255], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
 
 export interface QuantParams {
   /** one value (per tensor) or one per slice of the axis */
@@ -99,7 +97,7 @@ export function foldQuantized(n: OnnxNode, ctx: QuantFoldContext): TensorProto |
     if (p.type === 'int32') throw new NnchipError('NN107', 'QuantizeLinear: an INT32 zero point (the output is INT8 or UINT8)', site);
     const v = ctx.floatConst(x, site);
     if (v === undefined) throw new NnchipError('NN107', `QuantizeLinear: "${x}" is not a float tensor`, site);
-    const [lo, hi] = RANGES[p.type];
+    const [lo, hi] = QUANT_RANGES[p.type];
     const q = Array.from(v.data, (f, i) => Math.min(hi, Math.max(lo, roundEven(f / p.scale[slot(i)]!) + p.zp[slot(i)]!)));
     return { dataType: p.type === 'int8' ? DT.INT8 : DT.UINT8, dims: [...dims], int32Data: q };
   }
@@ -206,7 +204,7 @@ export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string
     for (const d of dqs) rewired.set(d, x);
     if (own.p.scale.length !== 1) continue;
     // per tensor: the pair saturates at its range's ends, which quantization-aware training learns to use (read by the converter)
-    const range = RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
+    const range = QUANT_RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
     for (const d of dqs) consts.set(clampOf(d.output?.[0] ?? ''), { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [2], floatData: range });
   }
   return expanded.filter((n) => !dropped.has(n)).map((n) => (rewired.has(n) ? { ...n, input: [rewired.get(n)!, ...(n.input ?? []).slice(1)] } : n));

@@ -10,6 +10,7 @@
  * the Pad reads constant pads.
  */
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { product } from '../ir/graph.js';
 import type { OnnxNode } from './onnx-op.js';
 import { onnxSchema, type TensorProto } from './onnx-tensors.js';
 
@@ -38,8 +39,6 @@ const MAX_FOLDED = 4096;
 
 const int64Of = (dims: number[], data: number[]): TensorProto => ({ dataType: DT().INT64, dims, int64Data: data });
 
-
-const size = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
 /** The first value of a one-value INT64/INT32 tensor stored as raw bytes (ConstantOfShape's value). */
 function rawInt(t: TensorProto): number | bigint {
   const raw = t.rawData;
@@ -48,7 +47,7 @@ function rawInt(t: TensorProto): number | bigint {
   return t.dataType === DT().INT64 ? view.getBigInt64(0, true) : view.getInt32(0, true);
 }
 /** Row-major strides of a shape. */
-const stridesOf = (dims: readonly number[]): number[] => dims.map((_, i) => size(dims.slice(i + 1)));
+const stridesOf = (dims: readonly number[]): number[] => dims.map((_, i) => product(dims.slice(i + 1)));
 
 /** The node's output as a constant INT64 tensor, or null when it is not shape arithmetic on constants. */
 export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null {
@@ -80,7 +79,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     if (shape === undefined || value === undefined || (value.dataType !== DT().INT64 && value.dataType !== DT().INT32)) return null;
     // a scalar shape is read as a list of one size, as ONNX Runtime reads it (PyTorch writes one for F.pad without constant folding)
     if (shape.dims.length > 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${JSON.stringify(shape.data)} is not a list of sizes`);
-    const count = size(shape.data);
+    const count = product(shape.data);
     if (count > MAX_FOLDED) throw fail(`a folded constant of ${count} values; shape arithmetic holds at most ${MAX_FOLDED}`);
     const fill = Number(String((value.dataType === DT().INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));
     if (!Number.isSafeInteger(fill)) throw broken('the fill value is not an integer nnchip can represent');
@@ -161,11 +160,11 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         // 0 copies the input's size (unless allowzero), -1 takes what is left
         const allowzero = n.attrs.int('allowzero', 0) === 1;
         const dims = b!.data.map((d, i) => (d === 0 && !allowzero ? (a!.dims[i] ?? NaN) : d));
-        const known = size(dims.filter((d) => d !== -1));
+        const known = product(dims.filter((d) => d !== -1));
         const free = dims.filter((d) => d === -1).length;
-        const total = size(a!.dims);
+        const total = product(a!.dims);
         const out = dims.map((d) => (d === -1 ? total / known : d));
-        if (free > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || size(out) !== total) throw broken(`shape ${JSON.stringify(b!.data)} does not fit a ${JSON.stringify(a!.dims)} constant`);
+        if (free > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || product(out) !== total) throw broken(`shape ${JSON.stringify(b!.data)} does not fit a ${JSON.stringify(a!.dims)} constant`);
         return int64(out, a!.data);
       }
       case 'Transpose': {
@@ -188,8 +187,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
       default: {
         // Add/Sub/Mul/Div: equal shapes or a scalar, integer arithmetic (Div truncates, as ONNX's integer Div)
         if (ins.length !== 2) throw fail(`needs two inputs`);
-        const [x, y] = size(a!.dims) >= size(b!.dims) ? [a!, b!] : [b!, a!];
-        if (size(y.dims) !== 1 && JSON.stringify(x.dims) !== JSON.stringify(y.dims)) throw fail(`of constants of shapes ${JSON.stringify(a!.dims)} and ${JSON.stringify(b!.dims)} is not supported`);
+        const [x, y] = product(a!.dims) >= product(b!.dims) ? [a!, b!] : [b!, a!];
+        if (product(y.dims) !== 1 && JSON.stringify(x.dims) !== JSON.stringify(y.dims)) throw fail(`of constants of shapes ${JSON.stringify(a!.dims)} and ${JSON.stringify(b!.dims)} is not supported`);
         const op = (p: number, q: number): number => {
           if (n.opType === 'Add') return p + q;
           if (n.opType === 'Sub') return p - q;

@@ -20,9 +20,10 @@
  */
 import type OnnxProto from 'onnx-proto';
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { product } from '../ir/graph.js';
 import type { FoldContext } from './onnx-fold.js';
 import type { Built, Op, OnnxNode } from './onnx-op.js';
-import { floatTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { floatTensor, onnxSchema, QUANT_RANGES, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 type GraphProto = NonNullable<OnnxProto.onnx.IModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
@@ -34,8 +35,6 @@ export const QUANT_FOLDED_OPS: readonly string[] = ['QuantizeLinear', 'Dequantiz
 /** Quantized operators nnchip does not take: named with a hint to use the QDQ format. */
 export const QOPERATOR_OPS: readonly string[] = ['MatMulInteger', 'ConvInteger', 'DynamicQuantizeLinear', 'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearAveragePool', 'QLinearGlobalAveragePool', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax', 'QGemm', 'DynamicQuantizeMatMul'];
 export const QDQ_HINT = "quantized operators other than QLinearConv and QLinearMatMul are not supported; quantize in the QDQ format instead (onnxruntime's quantize_static(..., quant_format=QuantFormat.QDQ)) or give nnchip the float model";
-
-const RANGES = { int8: [-128, 127], uint8: [0, 255], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
 
 export interface QuantParams {
   /** one value (per tensor) or one per slice of the axis */
@@ -66,7 +65,7 @@ export function quantAxis(p: QuantParams, axis: number, dims: readonly number[],
 /** Index of the scale of each element of a row-major tensor of `dims`. */
 const slotOf = (dims: readonly number[], axis: number): ((i: number) => number) => {
   if (axis < 0) return () => 0;
-  const inner = dims.slice(axis + 1).reduce((x, y) => x * y, 1);
+  const inner = product(dims.slice(axis + 1));
   return (i) => Math.floor(i / inner) % dims[axis]!;
 };
 
@@ -98,7 +97,7 @@ export function foldQuantized(n: OnnxNode, ctx: QuantFoldContext): TensorProto |
     if (p.type === 'int32') throw new NnchipError('NN107', 'QuantizeLinear: an INT32 zero point (the output is INT8 or UINT8)', site);
     const v = ctx.floatConst(x, site);
     if (v === undefined) throw new NnchipError('NN107', `QuantizeLinear: "${x}" is not a float tensor`, site);
-    const [lo, hi] = RANGES[p.type];
+    const [lo, hi] = QUANT_RANGES[p.type];
     const q = Array.from(v.data, (f, i) => Math.min(hi, Math.max(lo, roundEven(f / p.scale[slot(i)]!) + p.zp[slot(i)]!)));
     return { dataType: p.type === 'int8' ? DT.INT8 : DT.UINT8, dims: [...dims], int32Data: q };
   }
@@ -175,7 +174,14 @@ export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string
   }
   const isConst = (t: string): boolean => constant.has(t) || expanded.some((n) => n.opType === 'Constant' && n.output?.[0] === t);
   const readers = new Map<string, NodeProto[]>();
-  for (const n of expanded) for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n]);
+  // pushed, not copied (as ir/graph's usesOf): a tensor read by many nodes made the copies quadratic
+  for (const n of expanded) {
+    for (const i of n.input ?? []) {
+      const list = readers.get(i);
+      if (list === undefined) readers.set(i, [n]);
+      else list.push(n);
+    }
+  }
   const dropped = new Set<NodeProto>();
   const rewired = new Map<NodeProto, string>();
   for (const q of expanded) {
@@ -198,7 +204,7 @@ export function rewriteQuantized(nodes: readonly NodeProto[], consts: Map<string
     for (const d of dqs) rewired.set(d, x);
     if (own.p.scale.length !== 1) continue;
     // per tensor: the pair saturates at its range's ends, which quantization-aware training learns to use (read by the converter)
-    const range = RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
+    const range = QUANT_RANGES[own.p.type].map((v) => Math.fround((v - own.p.zp[0]!) * own.p.scale[0]!));
     for (const d of dqs) consts.set(clampOf(d.output?.[0] ?? ''), { dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [2], floatData: range });
   }
   return expanded.filter((n) => !dropped.has(n)).map((n) => (rewired.has(n) ? { ...n, input: [rewired.get(n)!, ...(n.input ?? []).slice(1)] } : n));

@@ -126,6 +126,9 @@ export function intTensor(t: TensorProto, src: TensorSource, site: Site, what: s
   return { dims, data: vals.map((v) => toInt(sat(v), site, what)) };
 }
 
+/** The values each quantized type holds. */
+export const QUANT_RANGES = { int8: [-128, 127], uint8: [0, 255], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
+
 /** An 8-bit or INT32 integer tensor (a quantized weight, its zero point, a quantized bias): its dims, values and type. */
 export function quantizedTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: number[]; type: 'int8' | 'uint8' | 'int32' } {
   const type = t.dataType === dtypes().INT8 ? 'int8' : t.dataType === dtypes().UINT8 ? 'uint8' : t.dataType === dtypes().INT32 ? 'int32' : undefined;
@@ -142,7 +145,7 @@ export function quantizedTensor(t: TensorProto, src: TensorSource, site: Site, w
   // typed: 8-bit values are stored in int32_data, one per entry
   const vals = (t.int32Data ?? []).map(Number);
   if (vals.length !== n) throw new NnchipError('NN105', `${what} holds ${vals.length} values but its shape needs ${n}`, site);
-  const [lo, hi] = type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : [-(2 ** 31), 2 ** 31 - 1];
+  const [lo, hi] = QUANT_RANGES[type];
   const bad = vals.find((v) => !(Number.isInteger(v) && v >= lo && v <= hi));
   if (bad !== undefined) throw new NnchipError('NN107', `${what} holds ${bad}, outside ${type.toUpperCase()}'s range ${lo}..${hi}`, site);
   return { dims, data: vals, type };

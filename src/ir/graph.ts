@@ -144,7 +144,6 @@ export function usesOf(g: Graph): Map<string, Node[]> {
   return uses;
 }
 
-/** Replace uses of tensor `from` by `to` in nodes and outputs. */
 /**
  * Reshapes (and layout-only Permutes) applied to the input itself change only how its flat samples
  * are read: the input takes the reshaped shape, so a model starting with Reshape([28, 28, 1]) reads maps
@@ -161,6 +160,7 @@ export function foldInputReshapes(g: Graph): Graph {
   }
 }
 
+/** Replace uses of tensor `from` by `to` in nodes and outputs. */
 export function renameTensor(g: Graph, from: string, to: string): Graph {
   return {
     ...g,

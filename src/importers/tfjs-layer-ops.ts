@@ -141,8 +141,10 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   return { shape: [kh, kw, cin, co], data };
 }
 
-/** SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation. */
-/** SeparableConv2D, or (Keras) SeparableConv1D of a sequence: its kernels [K, C, m] and [1, C·m, F] those of height 1. */
+/**
+ * SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation; or (Keras)
+ * SeparableConv1D of a sequence: its kernels [K, C, m] and [1, C·m, F] those of height 1.
+ */
 function separable(x: Layer, oneD = false): Node[] {
   x.channelsLast();
   const input = x.one();
@@ -237,7 +239,6 @@ function permute(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [input], op: 'reshape', shape: rank === 2 ? [1, ...moved] : moved }];
 }
 
-/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
 /** The layer's `axis` must be the channel axis: -1, or as Keras saves it built ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C]). */
 function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
   const axes = Array.isArray(axis) ? axis : [axis];
@@ -245,6 +246,7 @@ function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
   if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
 }
 
+/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
 function batchNorm(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
   channelAxis(x, shape, x.get('axis') ?? -1);
@@ -266,7 +268,6 @@ function batchNorm(x: Layer): Node[] {
   return [{ ...x.base(), op: 'batchNorm', scale, offset }];
 }
 
-/** padding: n | [h, w] | [[top, bottom], [left, right]]. */
 /** ZeroPadding1D, Cropping1D (`padding` / `cropping` n or [begin, end]) and UpSampling1D (`size`) of a sequence [1, L, C]: the 2-D layers along W. */
 function oneD(x: Layer): Node[] {
   x.map();
@@ -281,6 +282,7 @@ function oneD(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [x.one()], op: 'crop', crop: [0, begin, 0, end] }];
 }
 
+/** padding: n | [h, w] | [[top, bottom], [left, right]]. */
 function zeroPad(x: Layer): Node[] {
   x.channelsLast();
   x.map();

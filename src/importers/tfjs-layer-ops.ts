@@ -53,13 +53,23 @@ function asHeightOne(t: Tensor): Tensor {
   return { shape: [1, ...t.shape], data: t.data };
 }
 
+/**
+ * A convolution's window: kernel_size, strides and dilation_rate (of a 1-D layer, along W of height 1); the
+ * span a dilated kernel covers; and the node's `dilations` field, present only when some rate is not 1.
+ */
+function convWindow(x: Layer, oneD: boolean): { size: [number, number]; strides: [number, number]; dil: [number, number]; span: [number, number]; dilations: { dilations?: [number, number] } } {
+  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
+  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
+  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const span: [number, number] = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
+  return { size, strides, dil, span, dilations: dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {} };
+}
+
 function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   x.channelsLast();
   x.one();
   if (oneD) sequenceOnly(x);
-  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
-  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
-  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const { size, strides, dil, span, dilations } = convWindow(x, oneD);
   // tfjs-layers' DepthwiseConv2D ignores dilation_rate (its shapes and its results are the undilated ones) while Keras applies it
   if (depthwise && (dil[0] !== 1 || dil[1] !== 1)) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported for DepthwiseConv2D (tfjs ignores it, Keras applies it: the model means two things; only 1)`);
   // Keras 3 names DepthwiseConv2D's kernel `kernel` (Keras 2 and tfjs: `depthwise_kernel`), of the same [KH, KW, C, multiplier]
@@ -73,10 +83,8 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
     if (mult !== cout) throw x.fail('NN201', `depth_multiplier ${String(mult)} but the depthwise kernel has shape ${JSON.stringify(kernel.shape)}`);
     if (cout !== 1) [kernel, isDepthwise] = [multiplied(kernel), false];
   } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
-  // the window a dilated kernel spans; causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
-  const span: [number, number] = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
+  // padding of the window the dilated kernel spans; causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
   const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, span[1] - 1, 0, 0] : x.pads(span, strides);
-  const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise: isDepthwise, activation: 'linear', ...dilations }, x.activation());
 }
 
@@ -149,13 +157,9 @@ function separable(x: Layer, oneD = false): Node[] {
   x.channelsLast();
   const input = x.one();
   if (oneD) sequenceOnly(x);
-  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
-  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
-  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const { size, strides, span, dilations } = convWindow(x, oneD);
   const dw = oneD ? asHeightOne(x.weight('depthwise_kernel')) : x.weight('depthwise_kernel');
   if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
-  const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
-  const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
   const one = dw.shape[3] === 1;
   const depthwise = `${x.l.name}/depthwise`;

@@ -94,9 +94,8 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
  */
 function multiplied(k: Tensor): Tensor {
   const [kh, kw, c, m] = k.shape as [number, number, number, number];
-  const data = new Float32Array(kh * kw * c * c * m);
-  for (let t = 0; t < kh * kw; t++) for (let i = 0; i < c; i++) for (let j = 0; j < m; j++) data[(t * c + i) * c * m + i * m + j] = k.data[(t * c + i) * m + j]!;
-  return { shape: [kh, kw, c, c * m], data };
+  // the same values as a kernel [KH, KW, 1, C·m] of C groups, one input channel each
+  return blockDiagonal({ shape: [kh, kw, 1, c * m], data: k.data }, c, c);
 }
 
 /**
@@ -140,8 +139,14 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   const g = depthwise ? 1 : x.single('groups', 1);
   if (g === 1) return kernel;
   const cin = x.ctx.shapeOf(x.one()).at(-1) ?? 0;
-  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
+  const [, , ci, co] = kernel.shape as [number, number, number, number];
   if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${JSON.stringify(kernel.shape)} does not fit ${cin} input channels`);
+  return blockDiagonal(kernel, cin, g);
+}
+
+/** A kernel [KH, KW, Cin/g, Cout] of g groups as the full kernel [KH, KW, Cin, Cout]: output o reads its group's Cin/g inputs, zero elsewhere. */
+function blockDiagonal(kernel: Tensor, cin: number, g: number): Tensor {
+  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
   const data = new Float32Array(kh * kw * cin * co);
   for (let t = 0; t < kh * kw; t++)
     for (let i = 0; i < ci; i++)

@@ -362,13 +362,13 @@ function normalization(x: Layer): Node[] {
  * TimeDistributed of a layer that already acts on the last axis alone (Dense, Activation, the inference
  * identities): that layer, under the wrapper's name (its weights are the wrapper's).
  */
-function timeDistributed(l: LayerEntry, inputs: string[], ctx: LayerContext, x: Layer): Node[] {
+function timeDistributed(x: Layer): Node[] {
   const inner = x.get('layer');
   const cls = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>)['class_name'] : undefined;
   const config = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>)['config'] : undefined;
   if (typeof cls !== 'string' || typeof config !== 'object' || config === null) throw x.fail('NN107', 'the wrapped layer has no class_name/config');
   if (cls !== 'Dense' && cls !== 'Activation' && !INFERENCE_IDENTITY.has(cls)) throw x.fail('NN110', `TimeDistributed of ${cls} is not supported (only of Dense, Activation and Dropout, which act on the last axis alone)`);
-  return layerToNodes({ className: cls, name: l.name, config: { ...config, name: l.name }, inbound: l.inbound }, inputs, ctx);
+  return layerToNodes({ className: cls, name: x.l.name, config: { ...config, name: x.l.name }, inbound: x.l.inbound }, x.inputs, x.ctx);
 }
 
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
@@ -427,7 +427,7 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       spatialAxes(x);
       return globalPool(x, l.className === 'Mean' ? 'avg' : 'max');
     case 'TimeDistributed':
-      return timeDistributed(l, inputs, ctx, x);
+      return timeDistributed(x);
     case 'ZeroPadding1D':
     case 'Cropping1D':
     case 'UpSampling1D':

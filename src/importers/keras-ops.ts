@@ -6,6 +6,7 @@
 import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node } from '../ir/graph.js';
 import type { Constant, Layer } from './tfjs-layer.js';
+import { negated } from './tfjs-merge-layers.js';
 
 /** Keras 3 operations of one tensor: activations and negation. */
 export const KERAS_UNARY_OPS: Readonly<Record<string, Activation | 'negative'>> = {
@@ -19,8 +20,7 @@ export const KERAS_UNARY_OPS: Readonly<Record<string, Activation | 'negative'>> 
 export function unaryOp(x: Layer, fn: Activation | 'negative'): Node[] {
   const input = x.one();
   if (fn !== 'negative') return [{ ...x.base(), inputs: [input], op: 'activation', fn }];
-  const c = x.ctx.shapeOf(input).at(-1) ?? 1;
-  return [{ ...x.base(), inputs: [input], op: 'batchNorm', scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) }];
+  return [negated(x, input, x.l.name)];
 }
 
 /** ops.mean / ops.max over the spatial axes ([1, 2] of an image, [1] of a sequence): the axes check before a global pool. */

@@ -53,13 +53,23 @@ function asHeightOne(t: Tensor): Tensor {
   return { shape: [1, ...t.shape], data: t.data };
 }
 
+/**
+ * A convolution's window: kernel_size, strides and dilation_rate (of a 1-D layer, along W of height 1); the
+ * span a dilated kernel covers; and the node's `dilations` field, present only when some rate is not 1.
+ */
+function convWindow(x: Layer, oneD: boolean): { size: [number, number]; strides: [number, number]; dil: [number, number]; span: [number, number]; dilations: { dilations?: [number, number] } } {
+  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
+  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
+  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const span: [number, number] = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
+  return { size, strides, dil, span, dilations: dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {} };
+}
+
 function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   x.channelsLast();
   x.one();
   if (oneD) sequenceOnly(x);
-  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
-  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
-  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const { size, strides, dil, span, dilations } = convWindow(x, oneD);
   // tfjs-layers' DepthwiseConv2D ignores dilation_rate (its shapes and its results are the undilated ones) while Keras applies it
   if (depthwise && (dil[0] !== 1 || dil[1] !== 1)) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported for DepthwiseConv2D (tfjs ignores it, Keras applies it: the model means two things; only 1)`);
   // Keras 3 names DepthwiseConv2D's kernel `kernel` (Keras 2 and tfjs: `depthwise_kernel`), of the same [KH, KW, C, multiplier]
@@ -73,10 +83,8 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
     if (mult !== cout) throw x.fail('NN201', `depth_multiplier ${String(mult)} but the depthwise kernel has shape ${JSON.stringify(kernel.shape)}`);
     if (cout !== 1) [kernel, isDepthwise] = [multiplied(kernel), false];
   } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
-  // the window a dilated kernel spans; causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
-  const span: [number, number] = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
+  // padding of the window the dilated kernel spans; causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
   const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, span[1] - 1, 0, 0] : x.pads(span, strides);
-  const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise: isDepthwise, activation: 'linear', ...dilations }, x.activation());
 }
 
@@ -86,9 +94,8 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
  */
 function multiplied(k: Tensor): Tensor {
   const [kh, kw, c, m] = k.shape as [number, number, number, number];
-  const data = new Float32Array(kh * kw * c * c * m);
-  for (let t = 0; t < kh * kw; t++) for (let i = 0; i < c; i++) for (let j = 0; j < m; j++) data[(t * c + i) * c * m + i * m + j] = k.data[(t * c + i) * m + j]!;
-  return { shape: [kh, kw, c, c * m], data };
+  // the same values as a kernel [KH, KW, 1, C·m] of C groups, one input channel each
+  return blockDiagonal({ shape: [kh, kw, 1, c * m], data: k.data }, c, c);
 }
 
 /**
@@ -132,8 +139,14 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   const g = depthwise ? 1 : x.single('groups', 1);
   if (g === 1) return kernel;
   const cin = x.ctx.shapeOf(x.one()).at(-1) ?? 0;
-  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
+  const [, , ci, co] = kernel.shape as [number, number, number, number];
   if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${JSON.stringify(kernel.shape)} does not fit ${cin} input channels`);
+  return blockDiagonal(kernel, cin, g);
+}
+
+/** A kernel [KH, KW, Cin/g, Cout] of g groups as the full kernel [KH, KW, Cin, Cout]: output o reads its group's Cin/g inputs, zero elsewhere. */
+function blockDiagonal(kernel: Tensor, cin: number, g: number): Tensor {
+  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
   const data = new Float32Array(kh * kw * cin * co);
   for (let t = 0; t < kh * kw; t++)
     for (let i = 0; i < ci; i++)
@@ -141,19 +154,17 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   return { shape: [kh, kw, cin, co], data };
 }
 
-/** SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation. */
-/** SeparableConv2D, or (Keras) SeparableConv1D of a sequence: its kernels [K, C, m] and [1, C·m, F] those of height 1. */
+/**
+ * SeparableConv2D = depthwise convolution (no bias) → 1×1 convolution with the bias and activation; or (Keras)
+ * SeparableConv1D of a sequence: its kernels [K, C, m] and [1, C·m, F] those of height 1.
+ */
 function separable(x: Layer, oneD = false): Node[] {
   x.channelsLast();
   const input = x.one();
   if (oneD) sequenceOnly(x);
-  const size: [number, number] = oneD ? [1, x.single('kernel_size')] : x.pair('kernel_size');
-  const strides: [number, number] = oneD ? [1, x.single('strides', 1)] : x.pair('strides', [1, 1]);
-  const dil: [number, number] = oneD ? [1, x.single('dilation_rate', 1)] : x.pair('dilation_rate', [1, 1]);
+  const { size, strides, span, dilations } = convWindow(x, oneD);
   const dw = oneD ? asHeightOne(x.weight('depthwise_kernel')) : x.weight('depthwise_kernel');
   if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
-  const span = [(size[0] - 1) * dil[0] + 1, (size[1] - 1) * dil[1] + 1];
-  const dilations = dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {};
   // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
   const one = dw.shape[3] === 1;
   const depthwise = `${x.l.name}/depthwise`;
@@ -237,7 +248,6 @@ function permute(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [input], op: 'reshape', shape: rank === 2 ? [1, ...moved] : moved }];
 }
 
-/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
 /** The layer's `axis` must be the channel axis: -1, or as Keras saves it built ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C]). */
 function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
   const axes = Array.isArray(axis) ? axis : [axis];
@@ -245,6 +255,7 @@ function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
   if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
 }
 
+/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
 function batchNorm(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
   channelAxis(x, shape, x.get('axis') ?? -1);
@@ -266,7 +277,6 @@ function batchNorm(x: Layer): Node[] {
   return [{ ...x.base(), op: 'batchNorm', scale, offset }];
 }
 
-/** padding: n | [h, w] | [[top, bottom], [left, right]]. */
 /** ZeroPadding1D, Cropping1D (`padding` / `cropping` n or [begin, end]) and UpSampling1D (`size`) of a sequence [1, L, C]: the 2-D layers along W. */
 function oneD(x: Layer): Node[] {
   x.map();
@@ -281,6 +291,7 @@ function oneD(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [x.one()], op: 'crop', crop: [0, begin, 0, end] }];
 }
 
+/** padding: n | [h, w] | [[top, bottom], [left, right]]. */
 function zeroPad(x: Layer): Node[] {
   x.channelsLast();
   x.map();
@@ -351,13 +362,13 @@ function normalization(x: Layer): Node[] {
  * TimeDistributed of a layer that already acts on the last axis alone (Dense, Activation, the inference
  * identities): that layer, under the wrapper's name (its weights are the wrapper's).
  */
-function timeDistributed(l: LayerEntry, inputs: string[], ctx: LayerContext, x: Layer): Node[] {
+function timeDistributed(x: Layer): Node[] {
   const inner = x.get('layer');
   const cls = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>)['class_name'] : undefined;
   const config = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>)['config'] : undefined;
   if (typeof cls !== 'string' || typeof config !== 'object' || config === null) throw x.fail('NN107', 'the wrapped layer has no class_name/config');
   if (cls !== 'Dense' && cls !== 'Activation' && !INFERENCE_IDENTITY.has(cls)) throw x.fail('NN110', `TimeDistributed of ${cls} is not supported (only of Dense, Activation and Dropout, which act on the last axis alone)`);
-  return layerToNodes({ className: cls, name: l.name, config: { ...config, name: l.name }, inbound: l.inbound }, inputs, ctx);
+  return layerToNodes({ className: cls, name: x.l.name, config: { ...config, name: x.l.name }, inbound: x.l.inbound }, x.inputs, x.ctx);
 }
 
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
@@ -416,7 +427,7 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       spatialAxes(x);
       return globalPool(x, l.className === 'Mean' ? 'avg' : 'max');
     case 'TimeDistributed':
-      return timeDistributed(l, inputs, ctx, x);
+      return timeDistributed(x);
     case 'ZeroPadding1D':
     case 'Cropping1D':
     case 'UpSampling1D':

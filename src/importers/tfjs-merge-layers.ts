@@ -31,8 +31,8 @@ export function concat(x: Layer): Node[] {
   return [{ ...x.base(), op: 'concat' }];
 }
 
-/** −x: a per-channel scale of −1. */
-function negated(x: Layer, input: string, name: string): Node {
+/** −x: a per-channel scale of −1 (also Keras 3's ops.negative, keras-ops.ts). */
+export function negated(x: Layer, input: string, name: string): Node {
   const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
   return { name, op: 'batchNorm', inputs: [input], output: name, scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
 }

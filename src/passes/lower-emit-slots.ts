@@ -7,6 +7,15 @@ import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 
 export type Emit = (insn: Instruction) => void;
 
+/**
+ * A load with no tokens, its flags spelled out rather than spread from NO_TOKENS: V8 keeps the
+ * fields after a spread in a separate property array (one more allocation per instruction, and
+ * slower reads in every pass after: 2×2 arrays make half a million).
+ */
+export function loadInsn(buf: number, sram: number, rows: number, dram: number, stride: number): Instruction {
+  return { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf, sram, rows, dram, stride };
+}
+
 /** Buffer high-water marks and slot counters carried from op to op (the memory map reports them). */
 export interface EmitState {
   wgtTile: number;
@@ -55,7 +64,7 @@ export function wgtSlotOf(ahead: readonly number[], from: number, group: number,
   while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
   for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
   st.wgtTile += n;
-  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: first * R, rows: n * R, dram: at, stride });
+  emit(loadInsn(LOAD_BUFFERS.wgt, first * R, n * R, at, stride));
   return first * R;
 }
 

@@ -26,7 +26,7 @@ import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { oddAccSlot, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
+import { loadInsn, oddAccSlot, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
 import { accSlotsOf, chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
@@ -77,7 +77,7 @@ function sharesDrain(matmuls: number, rows: number, loads: number, cfg: ArrayCon
  */
 function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emit: Emit): void {
   const { rows: R, cols: C } = cfg;
-  emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: 0, rows: 2, dram: k.ones, stride: R });
+  emit(loadInsn(LOAD_BUFFERS.act, 0, 2, k.ones, R));
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, 2), Math.max(st.maxRows, 1)];
   // a batch (passes/batch.ts): one sum per sample, over its own lines, stored at its own pixel
   const { pitch } = x.t.samples ?? { pitch: 0 };
@@ -93,14 +93,14 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
     st.lastAcc = [st.lastAcc.at(-1) ?? [accSlot, accSlot], [accSlot, accSlot + 1]];
-    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 });
-    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlot, rows: 1, dram: k.bias + nt * 4 * C, stride: 0 });
+    emit(loadInsn(LOAD_BUFFERS.qnt, qSlot, 1, k.qnt + nt * 4 * C, 0));
+    emit(loadInsn(LOAD_BUFFERS.acc, accSlot, 1, k.bias + nt * 4 * C, 0));
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
       for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
         st.slotTile[held] = -1; // activations, not a constant
         const n = Math.min(R, pixels - x0);
-        emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.wgt, sram: held * R, rows: n, dram: x.origin + (y * x.wp + x0) * x.stride + nt * C, stride: x.stride });
+        emit(loadInsn(LOAD_BUFFERS.wgt, held * R, n, x.origin + (y * x.wp + x0) * x.stride + nt * C, x.stride));
         emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0 });
       }
     }
@@ -131,8 +131,8 @@ function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: Arr
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const acc = slot === 0 ? 0 : oddAccSlot(most, false, cfg, st);
-    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: qSlot, rows: 1, dram: k.qnt, stride: 0 });
-    emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: 0, rows, dram: g.origin + k0, stride: 1 });
+    emit(loadInsn(LOAD_BUFFERS.qnt, qSlot, 1, k.qnt, 0));
+    emit(loadInsn(LOAD_BUFFERS.act, 0, rows, g.origin + k0, 1));
     const wgt = wgtSlotOf([pick], 0, 1, st, R, C, emit);
     emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt, act: 0, actStride: 1, acc, rows, accumulate: 0, inner: rows, actOuter: 0 });
     emit({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc, out: slot * most, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
@@ -189,7 +189,7 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
     if (chunk !== null) {
       // part of each line: one load per line and channel tile
       for (let ct = 0; ct < s.ct; ct++) {
-        for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * width, rows: width, dram: lineStart + (l * p.wp + xLo) * p.stride + ct * R, stride: p.stride });
+        for (let l = 0; l < nLines; l++) emit(loadInsn(LOAD_BUFFERS.act, actAt + (ct * nLines + l) * width, width, lineStart + (l * p.wp + xLo) * p.stride + ct * R, p.stride));
       }
       actAt += s.ct * nLines * width;
       continue;
@@ -205,7 +205,7 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       const stream = s.ct > 1 && op.terms.length === 1;
       for (let ct = 0; ct < s.ct; ct++) {
         const into = (insn: Instruction): void => void (perCt[ct] ??= []).push(insn);
-        for (let l = 0; l < nLines; l++) (stream ? into : emit)({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + (ct * nLines + l) * s.tapPixels, rows: s.tapPixels, dram: p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, stride: s.sx * p.stride });
+        for (let l = 0; l < nLines; l++) (stream ? into : emit)(loadInsn(LOAD_BUFFERS.act, actAt + (ct * nLines + l) * s.tapPixels, s.tapPixels, p.origin + ((lineLo + l * s.sy) * p.wp + x) * p.stride + ct * R, s.sx * p.stride));
       }
       if (perCt.length > 0) streamedLoads.set(name, perCt);
     } else if (s.phases !== null) {
@@ -213,19 +213,19 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       const wd = ceilDiv(p.wp, s.sx);
       s.phases.forEach((phase, pi) => {
         const at = actAt + pi * nLines * wd;
-        if (p.wp % s.sx === 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: at, rows: nLines * wd, dram: lineStart + phase * p.stride, stride: s.sx * p.stride });
-        else for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: at + l * wd, rows: ceilDiv(p.wp - phase, s.sx), dram: lineStart + (l * p.wp + phase) * p.stride, stride: s.sx * p.stride });
+        if (p.wp % s.sx === 0) emit(loadInsn(LOAD_BUFFERS.act, at, nLines * wd, lineStart + phase * p.stride, s.sx * p.stride));
+        else for (let l = 0; l < nLines; l++) emit(loadInsn(LOAD_BUFFERS.act, at + l * wd, ceilDiv(p.wp - phase, s.sx), lineStart + (l * p.wp + phase) * p.stride, s.sx * p.stride));
       });
     } else if (sampleMajor) {
-      if (p.stride === s.ct * R) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt, rows: nLines * s.ct, dram: lineStart, stride: R });
-      else for (let l = 0; l < nLines; l++) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + l * s.ct, rows: s.ct, dram: lineStart + l * p.stride, stride: R });
+      if (p.stride === s.ct * R) emit(loadInsn(LOAD_BUFFERS.act, actAt, nLines * s.ct, lineStart, R));
+      else for (let l = 0; l < nLines; l++) emit(loadInsn(LOAD_BUFFERS.act, actAt + l * s.ct, s.ct, lineStart + l * p.stride, R));
     } else if (nLines * p.wp === 1) {
       // one pixel (a vector): its channel tiles are consecutive in DRAM, so one load takes them all
-      emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt, rows: s.ct, dram: lineStart, stride: R });
+      emit(loadInsn(LOAD_BUFFERS.act, actAt, s.ct, lineStart, R));
     } else {
       const loads: Instruction[] = [];
       for (let ct = 0; ct < s.ct; ct++) {
-        loads.push({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: actAt + ct * nLines * p.wp, rows: nLines * p.wp, dram: lineStart + ct * R, stride: p.stride });
+        loads.push(loadInsn(LOAD_BUFFERS.act, actAt + ct * nLines * p.wp, nLines * p.wp, lineStart + ct * R, p.stride));
       }
       if (streamed) streamedLoads.set(name, loads.map((l) => [l]));
       else loads.forEach(emit);
@@ -340,9 +340,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
     const columnLoads = (nt: number, tileIndex: number, rows: number): Instruction[] => [
       steps > 0
-        ? { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: tableAt, rows: 2 * steps, dram: k.table + nt * 2 * steps * 4 * C, stride: 4 * C }
-        : { op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.qnt, sram: tileIndex % st.qntSlots, rows: 1, dram: k.qnt + nt * 4 * C, stride: 0 },
-      ...(biasAct >= 0 || noBias ? [] : [{ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.acc, sram: accSlotOf(tileIndex), rows, dram: k.bias + nt * 4 * C, stride: 0 } as const]),
+        ? loadInsn(LOAD_BUFFERS.acc, tableAt, 2 * steps, k.table + nt * 2 * steps * 4 * C, 4 * C)
+        : loadInsn(LOAD_BUFFERS.qnt, tileIndex % st.qntSlots, 1, k.qnt + nt * 4 * C, 0),
+      ...(biasAct >= 0 || noBias ? [] : [loadInsn(LOAD_BUFFERS.acc, accSlotOf(tileIndex), rows, k.bias + nt * 4 * C, 0)]),
     ];
     // an op's first column loads and weight group load before its first windows: those wait for the
     // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
@@ -372,8 +372,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const [weightGroupOf, weightStride] = noBias ? [1, P - 1] : [group, C];
     if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, weightGroupOf, st, R, C, emit, weightStride);
     windowLoads.forEach(emit);
-    if (biasAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: biasAct, rows: 1, dram: k.biasTerm!.act, stride: 0 });
-    if (corrAct >= 0) emit({ op: 'load', popPrev: false, popNext: false, pushPrev: false, pushNext: false, buf: LOAD_BUFFERS.act, sram: corrAct, rows: 1, dram: k.correction, stride: 0 });
+    if (biasAct >= 0) emit(loadInsn(LOAD_BUFFERS.act, biasAct, 1, k.biasTerm!.act, 0));
+    if (corrAct >= 0) emit(loadInsn(LOAD_BUFFERS.act, corrAct, 1, k.correction, 0));
     st.maxAct = Math.max(st.maxAct, biasAct >= 0 || corrAct >= 0 ? entries + 1 : entries);
     if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
     for (let nt = 0; nt < NT; nt++) {

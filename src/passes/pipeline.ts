@@ -125,10 +125,11 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: 
   const unit: QuantParams = { scale: 1, zp: 0 };
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;
+  const plainGraph: Graph = { ...g, nodes: g.nodes.map(plain) };
   let unfused: GemmProgram | undefined;
   try {
     // unfused max pools: the lowering falls back to them when a pooled tile does not fit
-    unfused = batchGemm(toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, false, codes), batch);
+    unfused = batchGemm(toGemmOps(plainGraph, params, false, codes), batch);
     checkBuffers(unfused, config);
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN403') throw e;
@@ -137,7 +138,7 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: 
   // before calibration and lowering spend minutes and gigabytes on them
   let fused;
   try {
-    fused = toGemmOps({ ...g, nodes: g.nodes.map(plain) }, params, batch > 1 ? 'disjoint' : true, codes);
+    fused = toGemmOps(plainGraph, params, batch > 1 ? 'disjoint' : true, codes);
     if (batch > 1) batchGemm(fused, batch);
   } catch {
     return; // the real passes report it

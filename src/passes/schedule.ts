@@ -56,38 +56,54 @@ const HOIST_RUN = 2;
  * window places behind the end — so only the last window of them are held here.
  */
 function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void): { push(t: T): void; end(): void } {
-  const pending: T[] = [];
-  const pendingAccesses: (readonly Access[])[] = [];
+  // the held instructions are [head, length) of three parallel arrays: leaving is head++ (a shift()
+  // of each array moved the window's 64 entries every time, a tenth of `lower` at 2x2), and the
+  // left part is cut off now and then
+  const pending: (T | null)[] = [];
+  const pendingAccesses: ((readonly Access[]) | null)[] = [];
   const moved: boolean[] = [];
+  let head = 0;
   return {
     push(t) {
       const mine = accessesOf(t);
       let at = pending.length;
       if (insnOf(t).op === 'load') {
-        while (at > 0 && pending.length - at < window) {
+        while (at > head && pending.length - at < window) {
           if (insnOf(pending[at - 1]!).op === 'load' || conflicting(pendingAccesses[at - 1]!, mine)) break;
-          if (hoistedBefore(pending, moved, at - 1, HOIST_RUN, insnOf) >= HOIST_RUN) break;
+          if (hoistedBefore(pending, moved, head, at - 1, HOIST_RUN, insnOf) >= HOIST_RUN) break;
           at--;
         }
       }
       if (at === pending.length) (pending.push(t), pendingAccesses.push(mine), moved.push(false));
       else (pending.splice(at, 0, t), pendingAccesses.splice(at, 0, mine), moved.splice(at, 0, true));
       // a later load lands at most window − 1 places behind the end
-      if (pending.length > window) (final(pending.shift()!, pendingAccesses.shift()!), moved.shift());
+      if (pending.length - head > window) {
+        const first = pending[head]!;
+        const firstAccesses = pendingAccesses[head]!;
+        pending[head] = null;
+        pendingAccesses[head] = null;
+        head++;
+        if (head >= CUT_AT) (pending.splice(0, head), pendingAccesses.splice(0, head), moved.splice(0, head), (head = 0));
+        final(first, firstAccesses);
+      }
     },
     end() {
-      for (let i = 0; i < pending.length; i++) final(pending[i]!, pendingAccesses[i]!);
+      for (let i = head; i < pending.length; i++) final(pending[i]!, pendingAccesses[i]!);
       pending.length = 0;
       pendingAccesses.length = 0;
       moved.length = 0;
+      head = 0;
     },
   };
 }
 
-/** How many hoisted loads (at most `most`) the run of loads right before pending[i] holds (`moved`: pending[j] was hoisted). */
-function hoistedBefore<T>(pending: readonly T[], moved: readonly boolean[], i: number, most: number, insnOf: (t: T) => Instruction): number {
+/** How many instructions the hoister lets leave before it cuts them off its arrays. */
+const CUT_AT = 4096;
+
+/** How many hoisted loads (at most `most`) the run of loads right before pending[i] holds (`moved`: pending[j] was hoisted; the held ones start at `head`). */
+function hoistedBefore<T>(pending: readonly (T | null)[], moved: readonly boolean[], head: number, i: number, most: number, insnOf: (t: T) => Instruction): number {
   let n = 0;
-  for (let j = i - 1; n < most && j >= 0 && insnOf(pending[j]!).op === 'load'; j--) if (moved[j]) n++;
+  for (let j = i - 1; n < most && j >= head && insnOf(pending[j]!).op === 'load'; j--) if (moved[j]) n++;
   return n;
 }
 

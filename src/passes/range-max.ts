@@ -12,25 +12,69 @@
  * a marked one). A query takes `max` of its own decomposition's nodes and `raised` on the paths
  * from its first and last leaf: an ancestor of a query node that was marked meets a cell outside
  * the query (the query nodes are maximal), so it holds the query's first or last leaf.
+ *
+ * Most ranges token insertion asks about are a few cells (a small array's tiles: one weight entry,
+ * a DRAM run or two), where the tree's two paths to the root cost 12–20 levels each. So each cell's
+ * own value is kept too (`cell`: the max of every raise of at most SHORT cells over it): a raise of
+ * at most SHORT cells lifts its cells, and a query of at most SHORT cells reads them — exact as long
+ * as no longer raise has been made. The tree is built from the cells the first time a longer range
+ * comes (every cell a leaf, raised and max its value, each inner node's max its children's: a tree
+ * the raises above could have made), and kept from then on; a short query still reads the cells
+ * until the first long raise.
  */
+
+/** Ranges of at most this many cells read and lift the cells' own values (see above). */
+const SHORT = 16;
 
 export class RangeMax {
   private max: Int32Array;
   private raised: Int32Array;
+  /** cell c's slot s at c·slots + s: the largest short raise over it. */
+  private cell: Int32Array;
   private size: number;
+  /** Whether max and raised hold every raise so far (built at the first range longer than SHORT). */
+  private treeBuilt = false;
+  /** Whether a raise longer than SHORT was made: the cells alone no longer answer. */
+  private longRaised = false;
   readonly slots: number;
 
   constructor(cells: number, slots = 1) {
     this.slots = slots;
     this.size = 1;
     while (this.size < cells) this.size *= 2;
-    this.max = new Int32Array(2 * this.size * slots).fill(-1);
-    this.raised = new Int32Array(2 * this.size * slots).fill(-1);
+    // the tree's arrays are allocated when it is built (a 2x2 array's DRAM tree is 3 M entries)
+    this.max = new Int32Array(0);
+    this.raised = new Int32Array(0);
+    this.cell = new Int32Array(this.size * slots).fill(-1);
+  }
+
+  /** The tree of every raise so far, from the cells (only short raises were made before). */
+  private build(): void {
+    const S = this.slots;
+    const size = this.size;
+    this.max = new Int32Array(2 * size * S).fill(-1);
+    this.raised = new Int32Array(2 * size * S).fill(-1);
+    this.max.set(this.cell, size * S);
+    this.raised.set(this.cell, size * S);
+    const max = this.max;
+    for (let n = size - 1; n >= 1; n--) {
+      for (let s = 0, k = n * S, l = 2 * n * S, r = (2 * n + 1) * S; s < S; s++) max[k + s] = max[l + s]! > max[r + s]! ? max[l + s]! : max[r + s]!;
+    }
+    this.treeBuilt = true;
   }
 
   /** Double the capacity: the old tree becomes the left half (node i at depth d moves to i + 2^d). */
   private grow(cells: number): void {
     const S = this.slots;
+    let size = this.size;
+    while (size < cells) size *= 2;
+    const cell = new Int32Array(size * S).fill(-1);
+    cell.set(this.cell);
+    this.cell = cell;
+    if (!this.treeBuilt) {
+      this.size = size;
+      return;
+    }
     while (this.size < cells) {
       const max = new Int32Array(4 * this.size * S).fill(-1);
       const raised = new Int32Array(4 * this.size * S).fill(-1);
@@ -53,6 +97,14 @@ export class RangeMax {
     if (start >= end) return;
     if (end > this.size) this.grow(end);
     const S = this.slots;
+    if (end - start <= SHORT) {
+      const cell = this.cell;
+      for (let k = start * S + slot; k < end * S; k += S) if (v > cell[k]!) cell[k] = v;
+      if (!this.treeBuilt) return;
+    } else {
+      this.longRaised = true;
+      if (!this.treeBuilt) this.build();
+    }
     const max = this.max;
     const raised = this.raised;
     for (let lo = start + this.size, hi = end + this.size; lo < hi; lo >>= 1, hi >>= 1) {
@@ -86,6 +138,14 @@ export class RangeMax {
     out.fill(-1, first, S);
     if (end > this.size) end = this.size;
     if (start >= end) return;
+    if (end - start <= SHORT && !this.longRaised) {
+      const cell = this.cell;
+      for (let c = start; c < end; c++) {
+        for (let s = first, k = c * S; s < S; s++) if (cell[k + s]! > out[s]!) out[s] = cell[k + s]!;
+      }
+      return;
+    }
+    if (!this.treeBuilt) this.build();
     const max = this.max;
     const raised = this.raised;
     let a = start + this.size;

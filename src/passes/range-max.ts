@@ -15,30 +15,34 @@
  *
  * Most ranges token insertion asks about are a few cells (a small array's tiles: one weight entry,
  * a DRAM run or two), where the tree's two paths to the root cost 12–20 levels each. So each cell's
- * own value is kept too (`cell`: the max of every raise of at most SHORT cells over it): a raise of
- * at most SHORT cells lifts its cells, and a query of at most SHORT cells reads them — exact as long
- * as no longer raise has been made. The tree is built from the cells the first time a longer range
- * comes (every cell a leaf, raised and max its value, each inner node's max its children's: a tree
- * the raises above could have made), and kept from then on; a short query still reads the cells
- * until the first long raise.
+ * own value is kept too (`cell`: the max of every raise over it): a raise of at most LIFTED cells
+ * lifts its cells, and a query of at most SHORT cells reads them — exact as long as no raise of
+ * more than LIFTED cells has been made (from then on the cells are left as they are). The tree is
+ * built from the cells the first time a query of more than SHORT cells or a raise of more than
+ * LIFTED cells comes (every cell a leaf, raised and max its value, each inner node's max its
+ * children's: a tree the raises above could have made), and kept from then on. (A 4x4 array's
+ * dense model raises 256 DRAM cells once, its input, before its quarter million short ranges.)
  */
 
-/** Ranges of at most this many cells read and lift the cells' own values (see above). */
+/** Queries of at most this many cells read the cells' own values (see above)… */
 const SHORT = 16;
+/** … which raises of at most this many cells lift. */
+const LIFTED = 1024;
 
 export class RangeMax {
   private max: Int32Array;
   private raised: Int32Array;
-  /** cell c's slot s at c·slots + s: the largest short raise over it. */
+  /** cell c's slot s at c·slots + s: the largest raise over it (until a raise longer than LIFTED). */
   private cell: Int32Array;
   private size: number;
-  /** Whether max and raised hold every raise so far (built at the first range longer than SHORT). */
+  /** Whether max and raised hold every raise so far (built at the first query longer than SHORT or raise longer than LIFTED). */
   private treeBuilt = false;
-  /** Whether a raise longer than SHORT was made: the cells alone no longer answer. */
+  /** Whether a raise longer than LIFTED was made: the cells alone no longer answer. */
   private longRaised = false;
   readonly slots: number;
 
-  constructor(cells: number, slots = 1) {
+  /** `short` and `lifted`: SHORT and LIFTED, smaller in tests (so that their ranges cross them). */
+  constructor(cells: number, slots = 1, private readonly short = SHORT, private readonly lifted = LIFTED) {
     this.slots = slots;
     this.size = 1;
     while (this.size < cells) this.size *= 2;
@@ -97,13 +101,15 @@ export class RangeMax {
     if (start >= end) return;
     if (end > this.size) this.grow(end);
     const S = this.slots;
-    if (end - start <= SHORT) {
+    if (this.longRaised) {
+      // the cells no longer answer: the tree alone
+    } else if (end - start <= this.lifted) {
       const cell = this.cell;
       for (let k = start * S + slot; k < end * S; k += S) if (v > cell[k]!) cell[k] = v;
       if (!this.treeBuilt) return;
     } else {
-      this.longRaised = true;
       if (!this.treeBuilt) this.build();
+      this.longRaised = true;
     }
     const max = this.max;
     const raised = this.raised;
@@ -138,7 +144,7 @@ export class RangeMax {
     out.fill(-1, first, S);
     if (end > this.size) end = this.size;
     if (start >= end) return;
-    if (end - start <= SHORT && !this.longRaised) {
+    if (end - start <= this.short && !this.longRaised) {
       const cell = this.cell;
       for (let c = start; c < end; c++) {
         for (let s = first, k = c * S; s < S; s++) if (cell[k + s]! > out[s]!) out[s] = cell[k + s]!;

@@ -16,12 +16,13 @@
  * Most ranges token insertion asks about are a few cells (a small array's tiles: one weight entry,
  * a DRAM run or two), where the tree's two paths to the root cost 12–20 levels each. So each cell's
  * own value is kept too (`cell`: the max of every raise over it): a raise of at most LIFTED cells
- * lifts its cells, and a query of at most SHORT cells reads them — exact as long as no raise of
- * more than LIFTED cells has been made (from then on the cells are left as they are). The tree is
- * built from the cells the first time a query of more than SHORT cells or a raise of more than
- * LIFTED cells comes (every cell a leaf, raised and max its value, each inner node's max its
- * children's: a tree the raises above could have made), and kept from then on. (A 4x4 array's
- * dense model raises 256 DRAM cells once, its input, before its quarter million short ranges.)
+ * (SHORT once the tree is built) lifts its cells, and a query of at most SHORT cells reads them —
+ * exact as long as no longer raise has been made (from then on the cells are left as they are).
+ * The tree is built from the cells the first time a query of more than SHORT cells or a raise of
+ * more than LIFTED cells comes (every cell a leaf, raised and max its value, each inner node's max
+ * its children's: a tree the raises above could have made), and kept from then on. (A 4x4 array's
+ * dense model raises 256 DRAM cells once, its input, before its quarter million short ranges; a
+ * batch of 1024 asks about long ranges all along, and lifting their cells too cost more.)
  */
 
 /** Queries of at most this many cells read the cells' own values (see above)… */
@@ -37,7 +38,7 @@ export class RangeMax {
   private size: number;
   /** Whether max and raised hold every raise so far (built at the first query longer than SHORT or raise longer than LIFTED). */
   private treeBuilt = false;
-  /** Whether a raise longer than LIFTED was made: the cells alone no longer answer. */
+  /** Whether a raise longer than LIFTED (SHORT once the tree is built) was made: the cells alone no longer answer. */
   private longRaised = false;
   readonly slots: number;
 
@@ -103,7 +104,7 @@ export class RangeMax {
     const S = this.slots;
     if (this.longRaised) {
       // the cells no longer answer: the tree alone
-    } else if (end - start <= this.lifted) {
+    } else if (end - start <= (this.treeBuilt ? this.short : this.lifted)) {
       const cell = this.cell;
       for (let k = start * S + slot; k < end * S; k += S) if (v > cell[k]!) cell[k] = v;
       if (!this.treeBuilt) return;

@@ -14,7 +14,7 @@ export interface NormOptions {
   /** a random γ, β after it */
   readonly affine: boolean;
   /** a ReLU after the normalization, then a 3x3 convolution to this many channels (else the normalization is the output) */
-  readonly project?: number;
+  readonly project?: number | undefined;
   readonly seed: number;
 }
 

@@ -27,7 +27,7 @@ test('random normalization blocks on random machines: sim = interpret; certifica
         outDepth: fc.constantFrom(8, 16, 64, 1024), accBanks: fc.constantFrom(1, 2), dramBytesPerCycle: fc.constantFrom(1, 3, 8, 64), dramLatency: fc.constantFrom(0, 2, 20),
       }),
       (o) => {
-        const graph = normGraph({ ...o, c: o.groups * o.size, ...(o.project === undefined ? {} : { project: o.project }) });
+        const graph = normGraph({ ...o, c: o.groups * o.size });
         const samples = randomSamples(8, o.h * o.w * o.cin, o.seed, -1, 1);
         const config = makeConfig({ rows: o.rows, cols: o.cols, outDepth: Math.max(o.outDepth, 2 * o.w), accDepth: 1024, accBanks: o.accBanks, dramBytesPerCycle: o.dramBytesPerCycle, dramLatency: o.dramLatency });
         const { program: p } = compile(graph, { config, calibration: { samples } });

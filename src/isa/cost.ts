@@ -75,10 +75,11 @@ export function layerOfInstruction(p: Program, i: number): number | null {
 /** Instructions per layer (halt counts for none). */
 export function layerInstructionCounts(p: Program): number[] {
   const counts = p.layers.map(() => 0);
-  p.instructions.forEach((_, i) => {
+  // a loop, not forEach with a closure: it runs once, cold, over every instruction of `nnchip lower`'s program
+  for (let i = 0; i < p.instructions.length; i++) {
     const l = layerOfInstruction(p, i);
     if (l !== null) counts[l]!++;
-  });
+  }
   return counts;
 }
 

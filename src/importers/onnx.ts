@@ -17,6 +17,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, quantizedTen
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
+import { onnxNesting } from './onnx-depth.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -27,7 +28,13 @@ type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode
 type GraphProto = NonNullable<ModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
 
+/** Subgraphs (If/Loop/Scan bodies) or types nested deeper than this are refused before decoding: protobufjs decodes recursively. */
+export const MAX_ONNX_NESTING = 64;
+
 function decode(bytes: Uint8Array, file: string): ModelProto {
+  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING);
+  if (nesting.graphs > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests subgraphs (If/Loop/Scan bodies) over ${MAX_ONNX_NESTING} levels deep`, { file });
+  if (nesting.types > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests types (sequences, maps, optionals) over ${MAX_ONNX_NESTING} levels deep`, { file });
   try {
     return onnxSchema().ModelProto.decode(bytes);
   } catch (e) {

@@ -88,6 +88,28 @@ const graphModel = (act, act2) => ({
 
 /** 512 bytes from a fixed linear congruential sequence: not protobuf, not JSON. */
 const junk = () => Uint8Array.from({ length: 512 }, (_, i) => (i * 1103515245 + 12345) >>> 16 & 0xff);
+// Protobuf written by hand for nestings protobufjs's own (recursive) encoder cannot write.
+const varint = (n) => { const o = []; for (; n > 127; n >>>= 7) o.push((n & 127) | 128); o.push(n); return o; };
+const pbField = (no, bytes) => Buffer.concat([Buffer.from(varint((no << 3) | 2)), Buffer.from(varint(bytes.length)), Buffer.from(bytes)]);
+const pbString = (no, s) => pbField(no, Buffer.from(s));
+/** The tiny ONNX model with one more message appended to its graph (GraphProto field `no`). */
+const withGraphField = (no, bytes) => {
+  const m = onnx.ModelProto.decode(onnxModel());
+  const graph = Buffer.concat([Buffer.from(onnx.GraphProto.encode(m.graph).finish()), pbField(no, bytes)]);
+  return Buffer.concat([Buffer.from(onnx.ModelProto.encode({ ...m, graph: undefined }).finish()), pbField(7, graph)]);
+};
+/** An If node whose then_branch holds an If node … `depth` deep (NodeProto 5 attribute → AttributeProto 6 g → GraphProto 1 node). */
+const nestedIf = (depth) => {
+  let node = Buffer.concat([pbString(1, 'x'), pbString(2, 'x'), pbString(4, 'Identity')]);
+  for (let i = 0; i < depth; i++) node = Buffer.concat([pbString(1, 'c'), pbString(2, 'y'), pbString(3, `if${i}`), pbString(4, 'If'), pbField(5, Buffer.concat([pbString(1, 'then_branch'), pbField(6, pbField(1, node)), Buffer.from([160, 1, 5])]))]);
+  return node;
+};
+/** A value_info whose type is a sequence of sequences of … `depth` deep (TypeProto 4 sequence_type → Sequence 1 elem_type). */
+const nestedType = (depth) => {
+  let type = pbField(1, Buffer.from([8, 1]));
+  for (let i = 0; i < depth; i++) type = pbField(4, pbField(1, type));
+  return Buffer.concat([pbString(1, 'seq'), pbField(2, type)]);
+};
 const LOWER_ONNX = ['lower', '$DIR/model.onnx', '-o', '$OUT', '--input-range', '0,1'];
 const onnxCase = (model) => ({ files: { 'model.onnx': model }, args: LOWER_ONNX });
 
@@ -190,6 +212,10 @@ const cases = {
   'tfjs-graph-unsupported-ops': { files: { 'model.json': graphModel('Erf', 'Cosh'), 'weights.bin': weights() } },
   'onnx-random-bytes': onnxCase(junk()),
   'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
+  // If bodies nested 3,000 deep (and a type nested so): protobufjs's recursive decoder overflowed the stack ("not a valid
+  // ONNX protobuf (Maximum call stack size exceeded)"); the nesting is measured from the bytes first
+  'onnx-subgraphs-nested-deep': onnxCase(withGraphField(1, nestedIf(3000))),
+  'onnx-type-nested-deep': onnxCase(withGraphField(13, nestedType(5000))),
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),
   'onnx-softmax-in-the-middle': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'soft', opType: 'Softmax', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),

@@ -15,7 +15,7 @@ export function canonicalMeta(m: SweepMeta): SweepMeta {
   const base = Object.fromEntries(Object.keys(DEFAULT_CONFIG).map((k) => [k, m.base[k as keyof ArrayConfig]])) as unknown as ArrayConfig;
   const g = fullGrid(m.grid, base);
   const grid: Grid = { arrays: g.arrays.map((a) => ({ rows: a.rows, cols: a.cols })), sramKiB: [...g.sramKiB], bandwidth: [...g.bandwidth], thresholdPasses: [...g.thresholdPasses], batch: [...g.batch] };
-  return { model: m.model, fingerprint: m.fingerprint, base, grid, totalPoints: m.totalPoints };
+  return { model: m.model, fingerprint: m.fingerprint, base, grid, totalPoints: m.totalPoints, ...(m.maxInstructions === undefined ? {} : { maxInstructions: m.maxInstructions }) };
 }
 
 export function canonicalPoint(p: PointResult): PointResult {
@@ -114,7 +114,8 @@ export function readMeta(v: unknown, r: JsonReader): SweepMeta {
   if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${points} points, over the limit of ${MAX_GRID_POINTS}`);
   const totalPoints = r.number(o, 'totalPoints');
   if (totalPoints !== points) throw r.fail(`"totalPoints" is ${totalPoints} but the grid has ${points} points`);
-  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints });
+  const limit = o['maxInstructions'] === undefined ? {} : { maxInstructions: r.number(o, 'maxInstructions') };
+  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints, ...limit });
 }
 
 export function readPoint(v: unknown, r: JsonReader): PointResult {

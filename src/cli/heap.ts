@@ -6,7 +6,7 @@
  * sim 1.5 GB, wasm 2.1 GB, verilog 2.6 GB at their peaks; reading its .nnp alone keeps 480 MB.
  */
 import { getHeapStatistics } from 'node:v8';
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Program } from '../isa/program.js';
 
 export const HEAP_BYTES_PER_INSTRUCTION = { read: 224, sim: 640, wasm: 960, verilog: 1152 } as const;
@@ -19,7 +19,7 @@ export function checkHeap(p: Program | number, what: keyof typeof HEAP_BYTES_PER
   const need = n * HEAP_BYTES_PER_INSTRUCTION[what];
   if (need <= 0.9 * heapBytes) return;
   const verb = { read: 'reading', sim: 'simulating', wasm: 'building the WebAssembly module of', verilog: 'writing the design of' }[what];
-  throw new NnchipError('NN406', `${verb} its ${n} instructions takes about ${Math.ceil(need / MIB)} MB, over 90% of node's heap (${Math.ceil(heapBytes / MIB)} MB)`, {
+  throw new NnchipError('NN406', `${verb} its ${fmtInt(n)} instructions takes about ${fmtInt(Math.ceil(need / MIB))} MB, over 90% of node's heap (${fmtInt(Math.ceil(heapBytes / MIB))} MB)`, {
     ...(file === undefined ? {} : { file }),
     hint: `lower the model for a larger array (--array: fewer, larger tiles), or give node a larger heap: NODE_OPTIONS=--max-old-space-size=${Math.ceil(need / 0.9 / MIB / 1024) * 1024}`,
   });

@@ -3,7 +3,7 @@
  * Canonical JSON forms of sweep metas and point results (fixed key order, so equal data gives
  * equal bytes) and the checked readers that turn parsed JSON back into them.
  */
-import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
+import { fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
 import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
@@ -111,7 +111,7 @@ export function readMeta(v: unknown, r: JsonReader): SweepMeta {
   // the point count follows from the grid (every combination, then the base machine): a file's own
   // count was trusted, and 10^15 was allocated as a list of indices (NN901 "Invalid array length")
   const points = [grid.arrays, grid.sramKiB, grid.bandwidth, grid.thresholdPasses, grid.batch].reduce((a, axis) => a * (axis?.length ?? 1), 1) + 1;
-  if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${points} points, over the limit of ${MAX_GRID_POINTS}`);
+  if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${fmtInt(points)} points, over the limit of ${fmtInt(MAX_GRID_POINTS)}`);
   const totalPoints = r.number(o, 'totalPoints');
   if (totalPoints !== points) throw r.fail(`"totalPoints" is ${totalPoints} but the grid has ${points} points`);
   const limit = o['maxInstructions'] === undefined ? {} : { maxInstructions: r.number(o, 'maxInstructions') };

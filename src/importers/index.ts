@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, withFile } from '../diagnostics/error.js';
+import { fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -30,7 +30,7 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
     throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
   const max = Math.min(cap, limits.maxMemory);
-  if (size > max) throw new NnchipError('NN109', `the file is ${size} bytes; a model file over ${max} bytes is refused`, { file });
+  if (size > max) throw new NnchipError('NN109', `the file is ${fmtInt(size)} bytes; a model file over ${fmtInt(max)} bytes is refused`, { file });
   return readFileSync(path);
 }
 
@@ -77,7 +77,7 @@ function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[
   for (const n of g.nodes) {
     const shape = shapes.get(n.output) ?? [];
     const bytes = 8 * shape.reduce((a, b) => a * b, 1);
-    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${bytes} bytes to compute, over the limit of ${limits.maxMemory} (--max-memory)`, { file, layer: n.name });
+    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${fmtInt(bytes)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
   }
 }
 

@@ -5,7 +5,7 @@
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import type { Built, OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
@@ -170,7 +170,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
     const t = floatTensor(proto, this.src, site, `tensor "${name}"`);
     this.params += t.data.length;
-    if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${this.src.limits.maxParams} weights (--max-params)`, site);
+    if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(this.src.limits.maxParams)} weights (--max-params)`, site);
     this.floatCache.set(name, t);
     return t;
   }
@@ -399,7 +399,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     const site = { file };
     const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
     declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
-    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
+    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };

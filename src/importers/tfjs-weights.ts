@@ -5,7 +5,7 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Tensor } from '../ir/graph.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
@@ -118,7 +118,7 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
       specs.push({ name, shape: w['shape'] as number[], elements, byteOffset: need, encoding });
       need += elements * encoding.bytes;
       totalParams += elements;
-      if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${limits.maxParams} weights (--max-params)`, site);
+      if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
     }
     const paths = (names as string[]).map((p) => resolveInside(dirname(modelFile), p, file));
     const sizes = paths.map((p) => statSync(p).size);

@@ -122,7 +122,7 @@ function modeOf(f: SimFlags): SimMode {
 function validateFlags(f: SimFlags): void {
   modeOf(f);
   const random = positive(f.samples, '--samples');
-  if (random !== undefined && random > MAX_RANDOM_INPUTS) throw new NnchipError('NN801', `--samples ${random} is over the limit of ${MAX_RANDOM_INPUTS} (each is one whole simulation)`);
+  if (random !== undefined && random > MAX_RANDOM_INPUTS) throw new NnchipError('NN801', `--samples ${random} is over the limit of ${fmtInt(MAX_RANDOM_INPUTS)} (each is one whole simulation)`);
   for (const [text, flag] of [[f.samples, '--samples'], [f.maxCycles, '--max-cycles'], [f.maxSram, '--max-sram'], [f.maxDramBytes, '--max-dram-bytes'], [f.vcdCycles, '--vcd-cycles']] as const) positive(text, flag);
   positive(f.maxLatencyUs, '--max-latency-us', false);
 }

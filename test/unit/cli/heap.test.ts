@@ -4,6 +4,7 @@
  * building anything: an 8.4M-instruction program ran over 300 s in sim at the heap's edge, a larger
  * one ended in V8's heap abort; wasm and verilog take more per instruction than sim.
  */
+import { fmtInt } from '../../../src/diagnostics/error.js';
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import { checkHeap, HEAP_BYTES_PER_INSTRUCTION } from '../../../src/cli/heap.js';
@@ -21,7 +22,7 @@ describe('a simulation larger than the heap is refused before it starts', () => 
     // a copy of the program object: the check remembers programs that passed
     const e = failure(() => checkSimHeap({ ...program }, need / 0.9 - 1));
     expect(e.code).toBe('NN406');
-    expect(e.detail).toBe(`simulating its ${n} instructions takes about ${Math.ceil(need / 2 ** 20)} MB, over 90% of node's heap (${Math.ceil((need / 0.9 - 1) / 2 ** 20)} MB)`);
+    expect(e.detail).toBe(`simulating its ${fmtInt(n)} instructions takes about ${fmtInt(Math.ceil(need / 2 ** 20))} MB, over 90% of node's heap (${fmtInt(Math.ceil((need / 0.9 - 1) / 2 ** 20))} MB)`);
     expect(e.hint).toContain('NODE_OPTIONS=--max-old-space-size=');
     expect(() => checkSimHeap({ ...program }, need / 0.9)).not.toThrow();
   });
@@ -41,6 +42,6 @@ describe('a simulation larger than the heap is refused before it starts', () => 
   });
 
   test('a .nnp is checked before its instructions are decoded (the count is its code section over 16 bytes)', () => {
-    expect(() => checkHeap(2 ** 24, 'read', 2 ** 24 * HEAP_BYTES_PER_INSTRUCTION.read)).toThrow(/reading its 16777216 instructions takes about/);
+    expect(() => checkHeap(2 ** 24, 'read', 2 ** 24 * HEAP_BYTES_PER_INSTRUCTION.read)).toThrow(/reading its 16,777,216 instructions takes about/);
   });
 });

@@ -25,7 +25,7 @@ import { programFor, readProgramFile } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
-import { progressLine } from './synth.js';
+import { progressLine } from '../progress.js';
 import { fmtInt } from '../render.js';
 
 interface BoardDesign {

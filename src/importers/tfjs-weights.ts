@@ -103,6 +103,8 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
   if (!Array.isArray(manifest)) throw new NnchipError('NN107', 'weightsManifest is missing or not a list', site);
   const tensors = new Map<string, Tensor>();
   let totalParams = 0;
+  // each shard's real path, and the name it was listed as: a shard listed twice had its bytes read twice
+  const shards = new Map<string, string>();
   for (const group of manifest) {
     if (!isObj(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) throw new NnchipError('NN107', 'a weightsManifest entry needs "paths" and "weights" lists', site);
     const names = group['paths'] as unknown[];
@@ -121,6 +123,11 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
       if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
     }
     const paths = (names as string[]).map((p) => resolveInside(dirname(modelFile), p, file));
+    paths.forEach((real, i) => {
+      const first = shards.get(real);
+      if (first !== undefined) throw new NnchipError('NN107', `weight shard "${names[i] as string}" is listed twice in the weightsManifest${first === names[i] ? '' : ` (also as "${first}")`}: its bytes would be read twice`, site);
+      shards.set(real, names[i] as string);
+    });
     const sizes = paths.map((p) => statSync(p).size);
     const have = sizes.reduce((a, b) => a + b, 0);
     if (have !== need) {

@@ -3,6 +3,7 @@
 // $OUT = a fresh output path) and expected.txt (the exact error line and exit code).
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 
@@ -330,7 +331,21 @@ const cases = {
     },
   },
   // shard names echoed in one error line: 100,000 made it over a megabyte; the first three and a count
-  'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, () => 'weights.bin'), weights: SPECS }] }), 'weights.bin': weights() } },
+  'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, (_, i) => `w${i}.bin`), weights: SPECS }] }), ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`w${i}.bin`, weights()])) } },
+  // a shard listed twice had its bytes read twice (two halves of one file made a whole manifest: NN304 on the weights it gave)
+  'shard-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['half.bin', 'half.bin'], weights: SPECS }] }), 'half.bin': weights(23).subarray(0, 46) } },
+  // an external-data location naming the model itself: its protobuf bytes were read as weights (exit 0)
+  'onnx-external-data-is-model': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'model.onnx' }] } } })),
+  // bidirectional marks (RLM, ALM, LRM) in a layer name were echoed raw, reordering the error line on the terminal
+  'layer-name-bidi-marks': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm\u200f\u061c_1\u200e', units: 4 } }]) }), 'weights.bin': weights() } },
+  // files that are not a model by their first bytes: "not an ONNX model (decoding found no graph with nodes)" or "binary data that is neither ONNX nor JSON"
+  'model-empty': { files: { 'model.onnx': '' }, args: LOWER_ONNX },
+  'model-gzip': { files: { 'model.onnx': gzipSync(onnxModel(), { mtime: 0 }) }, args: LOWER_ONNX },
+  'model-zip': { files: { 'model.onnx': Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...junk().subarray(0, 60)]) }, args: LOWER_ONNX },
+  'model-keras-h5': { files: { 'model.json': Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, ...junk().subarray(0, 60)]) } },
+  // board.json fields of the wrong type or missing: one message for all ("lacks a field of board, clockMhz, … or names an unknown board")
+  'board-manifest-board-wrong-type': { files: { 'board.json': { board: 5, clockMhz: 12, baud: 115200, flashOffset: 1048576, machineId: 1, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
+  'board-manifest-field-missing': { files: { 'board.json': { board: 'icebreaker', clockMhz: 12, baud: 115200, flashOffset: 1048576, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')
   'conv-transpose-output-padding': {

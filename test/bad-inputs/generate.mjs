@@ -345,6 +345,10 @@ const cases = {
   'model-keras-h5': { files: { 'model.json': Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, ...junk().subarray(0, 60)]) } },
   // board.json fields of the wrong type or missing: one message for all ("lacks a field of board, clockMhz, … or names an unknown board")
   'board-manifest-board-wrong-type': { files: { 'board.json': { board: 5, clockMhz: 12, baud: 115200, flashOffset: 1048576, machineId: 1, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
+  // --input-range past float32 was taken (then NN304 "check the calibration data"); one too narrow for int8 scales named no flag
+  'input-range-past-float32': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '-1e39,1e39'] },
+  'input-range-too-narrow': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1e-30'] },
+  'model-tflite': { files: { 'model.onnx': Uint8Array.from([0x1c, 0, 0, 0, 0x54, 0x46, 0x4c, 0x33, ...junk().subarray(0, 56)]) }, args: LOWER_ONNX },
   'board-manifest-field-missing': { files: { 'board.json': { board: 'icebreaker', clockMhz: 12, baud: 115200, flashOffset: 1048576, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')

@@ -43,7 +43,10 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
 }
 
 function opsetOf(model: ModelProto, file: string): number {
-  const entry = (model.opsetImport ?? []).find((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  // two versions of the default domain: the first was taken, silently
+  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
+  const entry = entries[0];
   if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
   const v = toInt(entry.version ?? 0, { file }, 'the opset version');
   if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
@@ -401,6 +404,8 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
     declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
     if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
+    // a second initializer of one name replaced the first, silently (ONNX's checker: "Duplicate definition of name")
+    if (consts.has(t.name ?? '')) throw new NnchipError('NN107', `initializer "${t.name ?? ''}" is defined twice`, site);
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };

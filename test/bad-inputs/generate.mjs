@@ -349,6 +349,12 @@ const cases = {
   'input-range-past-float32': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '-1e39,1e39'] },
   'input-range-too-narrow': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1e-30'] },
   'model-tflite': { files: { 'model.onnx': Uint8Array.from([0x1c, 0, 0, 0, 0x54, 0x46, 0x4c, 0x33, ...junk().subarray(0, 56)]) }, args: LOWER_ONNX },
+  // ambiguous tensor data the ONNX checker refuses: one of the two was read, silently (exit 0)
+  'onnx-raw-and-float-data': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), floatData: Array(12).fill(9) } } })),
+  'onnx-external-and-raw-data': { files: { 'model.onnx': onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] } } }), 'w.bin': weights(12) }, args: LOWER_ONNX },
+  'onnx-external-location-twice': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'location', value: 'v.bin' }] } } }), 'w.bin': weights(12), 'v.bin': weights(12) }, args: LOWER_ONNX },
+  'onnx-initializer-twice': onnxCase(withGraphField(5, onnx.TensorProto.encode({ ...f32('W1', [4, 3], 12), rawData: new Uint8Array(48) }).finish())),
+  'onnx-opset-twice': onnxCase(Buffer.concat([Buffer.from(onnxModel()), pbField(8, Buffer.from([16, 7]))])),
   'board-manifest-field-missing': { files: { 'board.json': { board: 'icebreaker', clockMhz: 12, baud: 115200, flashOffset: 1048576, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')

@@ -355,6 +355,9 @@ const cases = {
   'onnx-external-location-twice': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'location', value: 'v.bin' }] } } }), 'w.bin': weights(12), 'v.bin': weights(12) }, args: LOWER_ONNX },
   'onnx-initializer-twice': onnxCase(withGraphField(5, onnx.TensorProto.encode({ ...f32('W1', [4, 3], 12), rawData: new Uint8Array(48) }).finish())),
   'onnx-opset-twice': onnxCase(Buffer.concat([Buffer.from(onnxModel()), pbField(8, Buffer.from([16, 7]))])),
+  // nnchip JSON fields the format does not have were ignored: a misspelt "activaton" lowered a linear layer (exit 0), a relu's kernel was dropped
+  'nnchip-json-field-misspelt': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'fc1', op: 'dense', activaton: 'relu', kernel: [[1], [0], [0], [1]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  'nnchip-json-kernel-on-relu': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'r', op: 'relu', kernel: [[1], [0], [0], [1]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
   'board-manifest-field-missing': { files: { 'board.json': { board: 'icebreaker', clockMhz: 12, baud: 115200, flashOffset: 1048576, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')

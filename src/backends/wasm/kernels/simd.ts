@@ -8,7 +8,7 @@
  * which reproduces numerics.ts operation for operation.
  */
 import { Code, Func } from '../../../wasm-encoding/code.js';
-import { copyRowsKernel, copyVecKernel, gemmDriver, type FuncTable, type Kernels } from './shared.js';
+import { copyRowsKernel, copyVecKernel, copyWordKernels, gemmDriver, type FuncTable, type Kernels } from './shared.js';
 import { pairsGemm } from './pairs.js';
 import { widenActsKernel, type Scratch } from './pairs-wide.js';
 import { thresholdOrderedKernel, type ThresholdLocals } from './requant.js';
@@ -31,8 +31,8 @@ interface Strip {
  * `packed`: W's rows come in groups of 4 stored column-major (see packWeights in plan/pack.ts); the
  * groups run first, 2 columns × 4 k per dot, then the K mod 4 rows left in plain layout.
  */
-function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean, accRow = C): number {
-  const f = new Func(`gemm_${packed ? 'packed_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean, accRow = C, taps = false): number {
+  const f = new Func(`gemm_${packed ? 'packed_' : ''}${taps ? 'taps_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', ...(taps ? (['i32', 'i32'] as const) : [])]);
   const [acc, a, aS, w, k, accum] = [0, 1, 2, 3, 4, 5];
   const v128s = (n: number): number[] => Array.from({ length: n }, () => f.local('v128'));
   const L: StripLocals = {
@@ -50,6 +50,7 @@ function blockKernel(table: FuncTable, C: number, mb: number, packed: boolean, a
     av: f.local('v128'),
     sums: packed ? v128s(4 * mb) : [],
     wq: packed ? v128s(4) : [],
+    taps: taps ? { table: 6, count: 7, tp: f.local('i32'), left: f.local('i32') } : null,
   };
   const c = f.code;
   L.rowA.forEach((r, i) => c.get(a).get(aS).i32(i).op('i32.mul', 'i32.add').set(r));
@@ -88,6 +89,8 @@ interface StripLocals {
   /** Packed only: per row 4 sums holding columns (2j, 2j+1) × (k pair 0, k pair 1) as lanes. */
   readonly sums: readonly number[];
   readonly wq: readonly number[];
+  /** A GEMM over taps: the table of (act offset, weight offset) i32 pairs, their count, a pointer and a counter. */
+  readonly taps: { readonly table: number; readonly count: number; readonly tp: number; readonly left: number } | null;
 }
 
 /** One strip: accumulators from acc (or 0); [packed groups]; k in pairs; the odd last k; accumulators back to acc. */
@@ -98,8 +101,16 @@ function stripBody(c: Code, C: number, mb: number, s: Strip, L: StripLocals, pac
   c.else();
   for (let r = 0; r < mb; r++) c.v128Zero().tee(L.lo[r]!).set(L.hi[r]!);
   c.end();
-  for (let r = 0; r < mb; r++) c.get(L.rowA[r]!).set(L.p[r]!);
-  c.get(L.w).get(L.col).op('i32.add').set(L.wp);
+  const T = L.taps;
+  if (T !== null) {
+    // per tap: act rows and weight rows moved by its offsets, the accumulators kept in registers
+    c.get(T.table).set(T.tp).get(T.count).set(T.left).loop();
+    for (let r = 0; r < mb; r++) c.get(L.rowA[r]!).get(T.tp).mem('i32.load').op('i32.add').set(L.p[r]!);
+    c.get(L.w).get(L.col).op('i32.add').get(T.tp).mem('i32.load', 4).op('i32.add').set(L.wp);
+  } else {
+    for (let r = 0; r < mb; r++) c.get(L.rowA[r]!).set(L.p[r]!);
+    c.get(L.w).get(L.col).op('i32.add').set(L.wp);
+  }
   if (packed) packedGroups(c, C, mb, L);
   // k in pairs: weight rows k and k+1 interleaved, act pair (a_k, a_k+1) splatted
   const actPair = (r: number): void => void c.get(L.p[r]!).vmem('v128.load16_splat').v('i16x8.extend_low_i8x16_s');
@@ -114,6 +125,7 @@ function stripBody(c: Code, C: number, mb: number, s: Strip, L: StripLocals, pac
   c.get(L.wp).vmem('v128.load64_zero').v128Zero().shuffle(ZIP_TWO);
   macRows(c, mb, L, actPair);
   c.end();
+  if (T !== null) c.get(T.tp).i32(8).op('i32.add').set(T.tp).get(T.left).i32(1).op('i32.sub').tee(T.left).brIf(0).end();
   for (let r = 0; r < mb; r++) storeAcc(c, L.accp, r * rowBytes, s.cols, L.lo[r]!, L.hi[r]!);
 }
 
@@ -256,12 +268,21 @@ export function simdGemm(table: FuncTable, C: number, accRow = C): number {
   return gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false, accRow) })), accRow);
 }
 
+/**
+ * The plain-layout GEMM over taps: (acc, a, aStride, aOuter, inner, w, rows, k, accumulate, table,
+ * taps), `table` holding `taps` pairs of i32 (act offset, weight offset) from (a, w).
+ */
+export function simdTapsGemm(table: FuncTable, C: number): number {
+  return gemmDriver(table, C, [4, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, false, C, true) })), C, 2);
+}
+
 /** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see pairs-wide.ts). */
 export function simdKernels(table: FuncTable, C: number, scratch: Scratch | null): Kernels {
   const copyRows = copyRowsKernel(table);
   const gemm = simdGemm(table, C);
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
+  const copyWord = copyWordKernels(table);
   const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table) };
-  return { copyRows, copyVec, gemm, gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
+  return { copyRows, copyVec, copyWord, gemm, gemmTaps: simdTapsGemm(table, C), gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
 }

@@ -144,7 +144,7 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, tables: Reado
       if (op.packed && k.gemmPacked === null) throw internal('packed weights in a build without a packed GEMM kernel');
       if (op.taps !== undefined) {
         if (k.gemmTaps === null || op.packed || op.wide !== undefined) throw internal('a GEMM over taps needs the taps kernel and plain weights');
-        c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).i32(tables.get(op)!).i32(op.taps.length).call(k.gemmTaps);
+        c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).i32(tables.get(op)!).i32(op.taps.length).call(op.k === k.gemmTaps.k && k.gemmTaps.unrolled !== null ? k.gemmTaps.unrolled : k.gemmTaps.any);
         return;
       }
       if (op.wide !== undefined) {
@@ -182,7 +182,7 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   const plan: MemoryPlan = { ...base, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
   const reset = resetPlan({ ...p, constants: packConstants(p.constants, packed, p.config.cols) }, plan);
   const table = new FuncTable();
-  const kernels = opts.simd ? simdKernels(table, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
+  const kernels = opts.simd ? simdKernels(table, p.config.rows, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
   emitWindows(run.code, p, plan, kernels);

@@ -35,8 +35,11 @@ export interface Kernels {
   readonly copyWord: readonly (number | undefined)[];
   /** (acc, a, aStride, aOuter, inner, w, rows, k, accumulate) — see GemmOp */
   readonly gemm: number;
-  /** (…gemm's, table, taps): a GEMM over taps (GemmOp.taps; null: the build has none and never fuses taps). */
-  readonly gemmTaps: number | null;
+  /**
+   * (…gemm's, table, taps): a GEMM over taps (GemmOp.taps) for any k, and one for k = `k` with
+   * its K loop unrolled (or null); null: the build has none and never fuses taps.
+   */
+  readonly gemmTaps: { readonly any: number; readonly k: number; readonly unrolled: number | null } | null;
   /** The same for weights in the packed layouts of plan/pack.ts (builds without them never pack). */
   readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
   /** The `pairs` GEMM on widened act rows, and widen_acts (pairs-wide.ts) that makes them (null: the build has none). */

@@ -11,7 +11,7 @@ import { accessesOf } from '../../../isa/effects.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../../isa/spec.js';
 import { poolOf, tableSteps } from '../../../isa/ops/index.js';
-import type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
+import type { CopyOp, GemmOp, KernelOp, Tap, ThresholdOp } from './kernel-ops.js';
 import { packWeights, type PackedRange } from './pack.js';
 import { overlap, type MemoryPlan, type Range } from './memory.js';
 
@@ -70,6 +70,19 @@ function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonN
   return { pool: { scratch: ctx.plan.poolScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw, padTop: p.padTop, padLeft: p.padLeft, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
 }
 
+const bounds = new WeakMap<GemmOp, { aLo: number; aHi: number; wLo: number; wHi: number }>();
+
+/** The lowest and highest first act and weight addresses of a GEMM's taps (once per op: fusion asks often). */
+function tapBounds(op: GemmOp): { aLo: number; aHi: number; wLo: number; wHi: number } {
+  let b = bounds.get(op);
+  if (b === undefined) {
+    b = { aLo: op.a, aHi: op.a, wLo: op.w, wHi: op.w };
+    for (const t of op.taps ?? []) (b.aLo = Math.min(b.aLo, t.a)), (b.aHi = Math.max(b.aHi, t.a)), (b.wLo = Math.min(b.wLo, t.w)), (b.wHi = Math.max(b.wHi, t.w));
+    bounds.set(op, b);
+  }
+  return b;
+}
+
 /** Covering byte ranges an op reads and writes (conservative: strided rows are one span). */
 export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Range[] } {
   const span = (start: number, rows: number, stride: number, bytes: number): Range => ({ start, end: start + (rows - 1) * stride + bytes });
@@ -81,9 +94,7 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
       const rowAt = (m: number): number => matmulActRow({ act: 0, actStride: op.aStride, actOuter: op.aOuter, inner: op.inner }, m);
       const runs = Math.ceil(op.rows / op.inner);
       const lastRow = Math.max(rowAt(op.rows - 1), runs > 1 ? rowAt((runs - 1) * op.inner - 1) : 0);
-      const taps = op.taps ?? [op];
-      let [aLo, aHi, wLo, wHi] = [op.a, op.a, op.w, op.w];
-      for (const t of taps) (aLo = Math.min(aLo, t.a)), (aHi = Math.max(aHi, t.a)), (wLo = Math.min(wLo, t.w)), (wHi = Math.max(wHi, t.w));
+      const { aLo, aHi, wLo, wHi } = tapBounds(op);
       const reads = [{ start: aLo, end: aHi + lastRow + op.k }, { start: wLo, end: wHi + op.k * C }];
       return { reads: op.accumulate ? [...reads, accRange] : reads, writes: [accRange] };
     }
@@ -218,7 +229,10 @@ function fuseTaps(ops: readonly KernelOp[], C: number): KernelOp[] {
       for (let j = out.length - 1; j >= Math.max(0, out.length - FUSE_WINDOW); j--) {
         const prev = out[j]!;
         if (prev.kind === 'gemm' && tapsWith(prev, op)) {
-          out[j] = { ...prev, taps: [...(prev.taps ?? [{ a: prev.a, w: prev.w }]), { a: op.a, w: op.w }], fromDram: prev.fromDram && op.fromDram };
+          // the taps array is this pass's own (made at the first join): pushing keeps a long chain linear
+          const taps = (prev.taps ?? [{ a: prev.a, w: prev.w }]) as Tap[];
+          taps.push({ a: op.a, w: op.w });
+          out[j] = { ...prev, taps, fromDram: prev.fromDram && op.fromDram };
           joined = true;
           break;
         }

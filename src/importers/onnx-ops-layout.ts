@@ -8,7 +8,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
-import { dtypeName } from './onnx-tensors.js';
+import { dtypeName, isFloatType } from './onnx-tensors.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -317,10 +317,12 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Split: split,
   DepthToSpace: depthToSpace,
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
-  // x.float() / .to(torch.float32) on the float input: nothing to do (a Cast of integer constants is folded)
+  // x.float() / .to(torch.float32) on the float input, and a float16 model's Casts between FLOAT and FLOAT16 (onnxconverter-common
+  // writes them at the graph's input and output and around the ops it keeps in float32): identities — nnchip computes in float32 and
+  // quantizes every tensor it keeps to int8, far coarser than half precision (docs/numerics.md). A Cast of integer constants is folded.
   Cast: (o) => {
     const to = o.n.attrs.int('to', 0);
-    if (to !== 1) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to FLOAT, which a float tensor already is)`);
+    if (!isFloatType(to)) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to a float type: FLOAT, FLOAT16, BFLOAT16, DOUBLE)`);
     return identity(o, o.activation(0));
   },
 };

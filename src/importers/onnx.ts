@@ -12,7 +12,7 @@ import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
@@ -66,7 +66,8 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   const site = { file };
   const t = info.type?.tensorType;
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
-  if (t.elemType !== onnxSchema().TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
+  // a float16 model (onnxconverter-common keep_io_types=False) takes FLOAT16: read as float32, which holds every half value
+  if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
       if (i === 0) return 1;
@@ -104,7 +105,7 @@ function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: 
   return (name) => {
     const node = constants.get(name);
     const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || t.dataType !== onnxSchema().TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    if (t === undefined || !isFloatType(t.dataType) || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
     const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
     return v.length === 1 ? v[0] : undefined;
   };
@@ -254,7 +255,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   floatConst(name: string, site: ErrorSite): { dims: number[]; data: Float32Array } | undefined {
     const proto = this.consts.get(name);
-    return proto === undefined || proto.dataType !== onnxSchema().TensorProto.DataType.FLOAT ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
+    return proto === undefined || !isFloatType(proto.dataType) ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
   }
 
   constShape(name: string): readonly number[] | undefined {

@@ -8,6 +8,7 @@ import type { Node, Pads, Tensor } from '../ir/graph.js';
 import type { Attributes } from './onnx-tensors.js';
 import { samePads } from './padding.js';
 import { dilated } from '../ir/ops.js';
+import { ONLY_FUSED } from './fuse-elementwise.js';
 
 /** How an activation's ONNX shape relates to its IR shape. */
 export interface OnnxView {
@@ -32,7 +33,7 @@ export interface OnnxView {
 }
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat']);
+const FLAT_READERS = new Set(['Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {

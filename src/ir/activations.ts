@@ -5,12 +5,17 @@
  * the points where they may turn (the table builder searches monotone pieces between them).
  */
 
+import { evalExpr, exprName, turningPointsOf, type ExprStep } from './expression.js';
+
 export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu'] as const;
-export type TableFunction = (typeof TABLE_FUNCTIONS)[number];
+/** The named functions, and `expr`: a function written as element-wise steps (ir/expression.ts; importers only, no format names it). */
+export type TableFunction = (typeof TABLE_FUNCTIONS)[number] | 'expr';
 
 /** A function the threshold unit implements as a step table; `slopes`: PReLU's per-channel negative slopes. */
 export interface TableActivation {
   readonly fn: TableFunction;
+  /** expr: its steps */
+  readonly expr?: readonly ExprStep[];
   /** leakyrelu/elu/selu/hardsigmoid alpha, thresholdedrelu theta */
   readonly alpha?: number;
   /** hardsigmoid beta (offset) */
@@ -79,6 +84,8 @@ export function applyTable(a: TableActivation, x: number, c: number): number {
       return x * Math.tanh(softplus(x));
     case 'thresholdedrelu':
       return x > (alpha ?? 1) ? x : 0;
+    case 'expr':
+      return evalExpr(a.expr!, x, erf);
   }
 }
 
@@ -106,6 +113,8 @@ export function turningPoints(a: TableActivation): number[] {
     }
     case 'thresholdedrelu':
       return [0, alpha ?? 1];
+    case 'expr':
+      return turningPointsOf(a.expr!, erf);
     default:
       return [0];
   }
@@ -113,5 +122,6 @@ export function turningPoints(a: TableActivation): number[] {
 
 /** Its name in labels and messages: sigmoid, leakyrelu(0.1), prelu. */
 export function tableName(a: TableActivation): string {
+  if (a.fn === 'expr') return exprName(a.expr!);
   return a.alpha !== undefined && a.fn !== 'prelu' ? `${a.fn}(${a.alpha})` : a.fn;
 }

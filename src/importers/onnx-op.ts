@@ -24,6 +24,12 @@ export interface OnnxView {
    */
   readonly groups?: readonly [number, number];
   /**
+   * rank 6 only: a map's pixels in r × r blocks, as PixelUnshuffle / PixelShuffle (below opset 11) write them:
+   * 'pixels' [1, C, H/r, r, W/r, r] (the IR map [H, W, C]) or 'channels' [1, C/r², r, r, H, W] (the IR map [H, W, C]);
+   * only Reshape and Transpose read it (the Transpose between the two forms is a stride-r convolution or its transpose)
+   */
+  readonly blocks?: { readonly r: number; readonly form: 'pixels' | 'channels' };
+  /**
    * rank 3 only: [1, C, H·W], an NCHW map of [H, W] pixels with its spatial axes merged (x.view(N, C, -1),
    * x.flatten(2)), or with `last` [1, H·W, C] (its transpose, or x.view(N, -1, C) of an NHWC map): the
    * same bytes as the IR map; only reshapes, reductions over the pixels, element-wise ops (FLAT_READERS),
@@ -93,6 +99,9 @@ export class Op {
   input(i: number): string {
     const t = this.n.inputs[i];
     if (t === undefined || t === '') throw new NnchipError('NN107', `${this.n.opType} is missing input ${i}`, { layer: this.n.name });
+    if (!this.ctx.isConst(t) && this.ctx.view(t).blocks !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
+      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, a map's pixels in blocks; it is supported only in a pixel (un)shuffle (Reshape → Transpose → Reshape back to a map)`);
+    }
     if (this.ctx.groupsOf(t) !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
     }

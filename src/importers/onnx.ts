@@ -237,6 +237,10 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
       if (v.groups !== undefined) return [1, ...v.groups, h, w];
+      if (v.blocks !== undefined) {
+        const r = v.blocks.r;
+        return v.blocks.form === 'pixels' ? [1, c, h / r, r, w / r, r] : [1, c / (r * r), r, r, h, w];
+      }
       if (v.flat !== undefined) return v.last ? [1, h * w, c] : [1, c, h * w];
       const spatial = v.rank === 3 ? [w] : [h, w];
       return v.last ? [1, ...spatial, c] : [1, c, ...spatial];

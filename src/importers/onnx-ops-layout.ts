@@ -289,6 +289,18 @@ function depthToSpace(o: Op): Built[] {
   return [{ ...o.base([x]), op: 'convTranspose', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
 }
 
+/** SpaceToDepth (DCR): output channel (i·r + j)·C + c at (y, x) ← input channel c at (y·r + i, x·r + j), a stride-r r × r conv2d of 0/1 weights. */
+function spaceToDepth(o: Op): Built[] {
+  const x = o.map(0);
+  const r = o.n.attrs.int('blocksize', 0);
+  const [c, h, w] = o.ctx.onnxShape(x).slice(1) as [number, number, number];
+  if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
+  const out = c * r * r;
+  const data = new Float32Array(r * r * c * out);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let k = 0; k < c; k++) data[((i * r + j) * c + k) * out + (i * r + j) * c + k] = 1;
+  return [{ ...o.base([x]), op: 'conv2d', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+}
+
 function concat(o: Op): Built[] {
   // no input at all was 'input tensor "undefined" is not produced'
   const xs = o.n.inputs.length === 0 ? [o.activation(0)] : o.n.inputs.map((_, i) => o.activation(i));
@@ -348,6 +360,7 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Slice: slice,
   Split: split,
   DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
   // x.float() / .to(torch.float32) on the float input, and a float16 model's Casts between FLOAT and FLOAT16 (onnxconverter-common
   // writes them at the graph's input and output and around the ops it keeps in float32): identities — nnchip computes in float32 and

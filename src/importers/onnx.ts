@@ -241,6 +241,7 @@ class Walker implements OnnxContext, QuantFoldContext {
         const r = v.blocks.r;
         return v.blocks.form === 'pixels' ? [1, c, h / r, r, w / r, r] : [1, c / (r * r), r, r, h, w];
       }
+      if (v.grouped !== undefined) return [1, v.grouped.groups, (h * w * c) / v.grouped.groups];
       if (v.flat !== undefined) return v.last ? [1, h * w, c] : [1, c, h * w];
       const spatial = v.rank === 3 ? [w] : [h, w];
       return v.last ? [1, ...spatial, c] : [1, c, ...spatial];

@@ -7,7 +7,7 @@
 
 import { evalExpr, exprName, turningPointsOf, type ExprStep } from './expression.js';
 
-export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu'] as const;
+export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu', 'square', 'rsqrt'] as const;
 /** The named functions, and `expr`: a function written as element-wise steps (ir/expression.ts; importers only, no format names it). */
 export type TableFunction = (typeof TABLE_FUNCTIONS)[number] | 'expr';
 
@@ -16,7 +16,7 @@ export interface TableActivation {
   readonly fn: TableFunction;
   /** expr: its steps */
   readonly expr?: readonly ExprStep[];
-  /** leakyrelu/elu/selu/hardsigmoid alpha, thresholdedrelu theta */
+  /** leakyrelu/elu/selu/hardsigmoid alpha, thresholdedrelu theta, rsqrt epsilon */
   readonly alpha?: number;
   /** hardsigmoid beta (offset) */
   readonly beta?: number;
@@ -84,6 +84,11 @@ export function applyTable(a: TableActivation, x: number, c: number): number {
       return x * Math.tanh(softplus(x));
     case 'thresholdedrelu':
       return x > (alpha ?? 1) ? x : 0;
+    case 'square':
+      return x * x;
+    // a normalization's 1/√(variance + ε) (ir/normalize.ts); a variance below 0 (none is) reads as 0
+    case 'rsqrt':
+      return 1 / Math.sqrt(Math.max(0, x) + (alpha ?? 1e-5));
     case 'expr':
       return evalExpr(a.expr!, x, erf);
   }

@@ -10,6 +10,7 @@ import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
 import { add, average, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
+import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -89,16 +90,6 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
 }
 
 /**
- * A depthwise kernel [KH, KW, C, m] with a channel multiplier m > 1 as a full kernel [KH, KW, C, C·m]:
- * output channel c·m + j reads input channel c alone (TF's order), zero elsewhere.
- */
-function multiplied(k: Tensor): Tensor {
-  const [kh, kw, c, m] = k.shape as [number, number, number, number];
-  // the same values as a kernel [KH, KW, 1, C·m] of C groups, one input channel each
-  return blockDiagonal({ shape: [kh, kw, 1, c * m], data: k.data }, c, c);
-}
-
-/**
  * Conv2DTranspose: the kernel [KH, KW, filters, Cin] read as [KH, KW, Cin, filters]. The output is
  * tfjs's deconvLength: valid: input × stride + max(kernel − stride, 0), the full output, extended by
  * output padding when the kernel is smaller than the stride; same: input × stride, the full output
@@ -118,8 +109,6 @@ function convTranspose(x: Layer): Node[] {
   const [kh, kw, f, ci] = stored.shape as [number, number, number, number];
   if (stored.shape.length !== 4 || kh !== size[0] || kw !== size[1] || ci !== cin) throw x.fail('NN201', `kernel_size ${JSON.stringify(size)} with ${cin} input channels does not fit a kernel of shape ${JSON.stringify(stored.shape)}`);
   if (typeof x.get('filters') === 'number' && x.get('filters') !== f) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(stored.shape)}`);
-  const data = new Float32Array(stored.data.length);
-  for (let t = 0; t < kh * kw; t++) for (let o = 0; o < f; o++) for (let i = 0; i < cin; i++) data[(t * cin + i) * f + o] = stored.data[(t * f + o) * cin + i]!;
   const same = x.get('padding') === 'same';
   if (!same && (x.get('padding') ?? 'valid') !== 'valid') throw x.fail('NN110', `padding ${JSON.stringify(x.get('padding'))} is not supported (supported: valid, same)`);
   // the full output's extent less the wanted one: cropped (half before, the odd one after), or added at the end
@@ -127,7 +116,7 @@ function convTranspose(x: Layer): Node[] {
   const [top, left] = total.map((t) => Math.floor(Math.max(0, t) / 2)) as [number, number];
   const pads: Pads = [top, left, Math.max(0, total[0]!) - top, Math.max(0, total[1]!) - left];
   const outputPadding = total.map((t) => Math.max(0, -t)) as [number, number];
-  return withActivation({ ...x.base(), op: 'convTranspose', kernel: { shape: [kh, kw, cin, f], data }, bias: x.bias(), strides, pads, outputPadding, activation: 'linear' }, x.activation());
+  return withActivation({ ...x.base(), op: 'convTranspose', kernel: transposedFilter(stored), bias: x.bias(), strides, pads, outputPadding, activation: 'linear' }, x.activation());
 }
 
 /**
@@ -142,16 +131,6 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   const [, , ci, co] = kernel.shape as [number, number, number, number];
   if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${JSON.stringify(kernel.shape)} does not fit ${cin} input channels`);
   return blockDiagonal(kernel, cin, g);
-}
-
-/** A kernel [KH, KW, Cin/g, Cout] of g groups as the full kernel [KH, KW, Cin, Cout]: output o reads its group's Cin/g inputs, zero elsewhere. */
-function blockDiagonal(kernel: Tensor, cin: number, g: number): Tensor {
-  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
-  const data = new Float32Array(kh * kw * cin * co);
-  for (let t = 0; t < kh * kw; t++)
-    for (let i = 0; i < ci; i++)
-      for (let o = 0; o < co; o++) data[(t * cin + Math.floor(o / (co / g)) * ci + i) * co + o] = kernel.data[(t * ci + i) * co + o]!;
-  return { shape: [kh, kw, cin, co], data };
 }
 
 /**

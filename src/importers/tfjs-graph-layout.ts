@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
+ * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
+ */
+import { tfShapeOf, type Op, type Value } from './tfjs-graph-op.js';
+
+/** Mean over H and W of an NHWC map, or over L of an [N, L, C] sequence = global average pooling. */
+export function mean(x: Op): Value {
+  const input = x.tensor(0);
+  const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
+  const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
+  if (axes.join() !== spatial) throw x.fail('NN110', `Mean over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
+  if (!x.bool('keep_dims')) return x.ctx.emit({ ...x.base(), op: 'globalAvgPool', inputs: [input.name] }, 2);
+  const gap = x.ctx.emit({ name: `${x.n.name}/mean`, output: `${x.n.name}/mean`, op: 'globalAvgPool', inputs: [input.name] }, 2);
+  return x.reshaped(gap, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), input.shape[2]!]);
+}
+
+export function reshape(x: Op): Value {
+  const input = x.tensor(0);
+  const target = Array.from(x.constant(1, 'shape').data);
+  const total = input.shape.reduce((a, b) => a * b, 1);
+  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const dims = target.map((d) => (d === -1 ? total / known : d));
+  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${JSON.stringify(tfShapeOf(input))} to ${JSON.stringify(target)}`);
+  return x.reshaped(input, dims);
+}
+
+export function squeeze(x: Op): Value {
+  const input = x.tensor(0);
+  const full = tfShapeOf(input);
+  const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
+  const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
+  if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
+  return x.reshaped(input, full.filter((_, i) => !drop.includes(i)));
+}
+
+/** A new axis of size 1 (Conv1D's ExpandDims before its Conv2D). */
+export function expandDims(x: Op): Value {
+  const input = x.tensor(0);
+  const full = tfShapeOf(input);
+  const raw = x.constant(1, 'axis').data[0]!;
+  const axis = raw < 0 ? raw + full.length + 1 : raw;
+  if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${JSON.stringify(full)} is not supported (only after the batch axis)`);
+  return x.reshaped(input, [...full.slice(0, axis), 1, ...full.slice(axis)]);
+}
+
+export function pad(x: Op): Value {
+  const input = x.map();
+  const p = Array.from(x.constant(1, 'paddings').data);
+  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative spatial padding of an NHWC map)`);
+  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
+}
+
+export function concat(x: Op): Value {
+  const n = x.n.inputs.length - 1;
+  const parts = Array.from({ length: n }, (_, i) => x.tensor(i));
+  const rank = parts[0]?.rank ?? 0;
+  const axis = x.constant(n, 'axis').data[0]!;
+  if (axis !== -1 && axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${axis} is not supported (only the channel axis, -1)`);
+  if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
+  if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
+  return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) }, rank);
+}
+
+/** Nearest-neighbour resize by whole factors (Keras UpSampling2D): with or without half-pixel centres, output (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋). */
+export function resizeNearest(x: Op): Value {
+  const input = x.map();
+  const [oh, ow] = Array.from(x.constant(1, 'size').data);
+  const [h, w] = input.shape;
+  if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
+  if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
+  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w] }, 4);
+}
+
+/** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */
+export function stridedSlice(x: Op): Value {
+  const input = x.map();
+  const full = [1, ...input.shape];
+  const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];
+  const mask = (key: string): number => Number((x.n.attr[key] as { i?: unknown } | undefined)?.i ?? 0);
+  if (mask('ellipsis_mask') || mask('new_axis_mask') || mask('shrink_axis_mask')) throw x.fail('NN110', 'StridedSlice with ellipsis, new-axis or shrink masks is not supported (only crops of H and W)');
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let a = 0; a < 4; a++) {
+    const n = full[a]!;
+    const b = mask('begin_mask') & (1 << a) ? 0 : (begin[a] ?? 0);
+    const e = mask('end_mask') & (1 << a) ? n : (end[a] ?? n);
+    [lo[a], hi[a]] = [Math.min(n, Math.max(0, b < 0 ? b + n : b)), Math.min(n, Math.max(0, e < 0 ? e + n : e))];
+  }
+  const whole = (a: number): boolean => lo[a] === 0 && hi[a] === full[a];
+  if (strides.length !== 4 || strides.some((s) => s !== 1) || !whole(0) || !whole(3)) throw x.fail('NN110', `StridedSlice [${begin.join()}]:[${end.join()}]:[${strides.join()}] is not supported (only unit-stride crops of H and W)`);
+  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [lo[1]!, lo[2]!, full[1]! - hi[1]!, full[2]! - hi[2]!] }, 4);
+}
+

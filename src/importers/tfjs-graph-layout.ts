@@ -5,15 +5,23 @@
  */
 import { tfShapeOf, type Op, type Value } from './tfjs-graph-op.js';
 
-/** Mean over H and W of an NHWC map, or over L of an [N, L, C] sequence = global average pooling. */
-export function mean(x: Op): Value {
+/**
+ * Mean (Max) over H and W of an NHWC map, or over L of an [N, L, C] sequence: global average pooling
+ * (a max pool with one window over the whole map).
+ */
+export function reduce(x: Op, kind: 'avg' | 'max'): Value {
   const input = x.tensor(0);
   const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
   const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
-  if (axes.join() !== spatial) throw x.fail('NN110', `Mean over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
-  if (!x.bool('keep_dims')) return x.ctx.emit({ ...x.base(), op: 'globalAvgPool', inputs: [input.name] }, 2);
-  const gap = x.ctx.emit({ name: `${x.n.name}/mean`, output: `${x.n.name}/mean`, op: 'globalAvgPool', inputs: [input.name] }, 2);
-  return x.reshaped(gap, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), input.shape[2]!]);
+  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
+  const keep = x.bool('keep_dims');
+  const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'avg' ? 'mean' : 'max'}` : x.n.name;
+  const [h, w, c] = input.shape as [number, number, number];
+  const pooled = kind === 'avg'
+    ? x.ctx.emit({ name, output: name, op: 'globalAvgPool', inputs: [input.name] }, 2)
+    : x.ctx.emit({ name, output: name, op: 'pool2d', kind: 'max', inputs: [input.name], size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0] }, input.rank);
+  const vector = kind === 'avg' ? pooled : x.reshaped(pooled, [1, c], keep ? `${x.n.name}/vector` : x.n.name);
+  return keep ? x.reshaped(vector, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), c]) : vector;
 }
 
 export function reshape(x: Op): Value {
@@ -63,14 +71,18 @@ export function concat(x: Op): Value {
   return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) }, rank);
 }
 
-/** Nearest-neighbour resize by whole factors (Keras UpSampling2D): with or without half-pixel centres, output (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋). */
-export function resizeNearest(x: Op): Value {
+/**
+ * Resize by whole factors: nearest (Keras UpSampling2D; with or without half-pixel centres, output (y, x)
+ * reads (⌊y/fy⌋, ⌊x/fx⌋)) or bilinear (half-pixel centres or, without, source y / fy: tfjs's own).
+ */
+export function resize(x: Op, bilinear: boolean): Value {
   const input = x.map();
   const [oh, ow] = Array.from(x.constant(1, 'size').data);
   const [h, w] = input.shape;
   if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
   if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
-  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w] }, 4);
+  const linear = bilinear ? { linear: x.bool('half_pixel_centers') ? ('half_pixel' as const) : ('asymmetric' as const) } : {};
+  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w], ...linear }, 4);
 }
 
 /** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */

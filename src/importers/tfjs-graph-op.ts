@@ -118,11 +118,11 @@ export class Op {
     return { name: x.name, shape: x.shape as [number, number, number] };
   }
   /** A runtime tensor's new TF shape: a reshape node, or (IR shape unchanged) the same tensor. */
-  reshaped(v: Runtime, tf: readonly number[]): Runtime {
+  reshaped(v: Runtime, tf: readonly number[], name = this.n.name): Runtime {
     const shape = irShapeOf(tf);
     if (shape === undefined) throw this.fail('NN110', `the result has shape ${JSON.stringify(tf)}; only a batch of 1 and ranks 2 to 4 are supported`);
     if (JSON.stringify(shape) === JSON.stringify(v.shape)) return { ...v, rank: tf.length };
-    return this.ctx.emit({ ...this.base(), op: 'reshape', inputs: [v.name], shape }, tf.length);
+    return this.ctx.emit({ name, output: name, op: 'reshape', inputs: [v.name], shape }, tf.length);
   }
   nhwc(): void {
     const f = this.str('data_format', 'NHWC');

@@ -5,8 +5,8 @@
  * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
-import { multiplied, transposedFilter } from './tfjs-kernels.js';
-import { concat, expandDims, mean, pad, reshape, resizeNearest, squeeze, stridedSlice } from './tfjs-graph-layout.js';
+import { broadcastNodes, broadcastsOver, multiplied, transposedFilter } from './tfjs-kernels.js';
+import { concat, expandDims, pad, reduce, reshape, resize, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
 export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
@@ -15,23 +15,57 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
+  'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   x.nhwc();
   const input = x.map();
   const filter = x.constant(1, 'filter');
-  const [kh, kw, cin, mult] = filter.shape;
+  const [kh, kw, cin, mult] = filter.shape as [number, number, number, number];
   if (filter.shape.length !== 4) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cin, Cout]`);
-  if (depthwise && mult !== 1) throw x.fail('NN110', `depthwise channel multiplier ${mult} is not supported (only 1)`);
   const dil = x.ints('dilations', [1, 1, 1, 1]);
-  if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only 1)`);
+  if (dil.length !== 4 || dil[0] !== 1 || dil[3] !== 1 || dil.some((d) => d < 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only [1, h, w, 1])`);
+  const d: [number, number] = [dil[1]!, dil[2]!];
   const strides = x.window('strides');
-  const pads = x.pads(input.shape, [kh!, kw!], strides);
-  const { bias, activation } = fused ? x.fused(depthwise ? cin! : mult!) : { bias: false, activation: 'linear' as const };
+  // SAME pads the window the dilated kernel spans, as TF does
+  const pads = x.pads(input.shape, [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1], strides);
+  const { bias, activation } = fused ? x.fused(depthwise ? cin * mult : mult) : { bias: false, activation: 'linear' as const };
   const b = bias ? x.constant(2, 'bias') : null;
   if (cin !== input.shape[2]) throw x.fail('NN203', `filter expects ${cin} input channels but its input has ${input.shape[2]}`);
-  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation }, 4);
+  // a depthwise channel multiplier m > 1: output c·m + j of input c, as a full kernel
+  const [kernel, isDepthwise] = depthwise && mult !== 1 ? [multiplied(filter), false] : [filter, depthwise];
+  const dilations = d[0] !== 1 || d[1] !== 1 ? { dilations: d } : {};
+  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel, bias: b, strides, pads, depthwise: isDepthwise, activation, ...dilations }, 4);
+}
+
+/** FusedBatchNorm(V3) at inference (is_training false): (x − mean)·scale/√(variance + ε) + offset per channel. */
+function fusedBatchNorm(x: Op): Value {
+  x.nhwc();
+  const input = x.tensor(0);
+  if (x.bool('is_training')) throw x.fail('NN110', 'is_training true is not supported (only inference: the moving mean and variance)');
+  const c = input.shape.at(-1)!;
+  const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) => x.constant(i, ['scale', 'offset', 'mean', 'variance'][i - 1]!).data);
+  if ([scale, offset, mean, variance].some((t) => t!.length !== c)) throw x.fail('NN201', `scale, offset, mean and variance need ${c} values each (one per channel)`);
+  const eps = x.float('epsilon', 0.0001);
+  const s = Float32Array.from({ length: c }, (_, i) => scale![i]! / Math.sqrt(variance![i]! + eps));
+  return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [input.name], scale: s, offset: s.map((v, i) => offset![i]! - mean![i]! * v) }, input.rank);
+}
+
+/** Maximum / Minimum of a tensor and a constant scalar, ClipByValue by two: the threshold unit's clamp. */
+function clamp(x: Op): Value {
+  const scalar = (i: number): number => {
+    const t = x.constant(i, 'bound');
+    if (t.data.length !== 1 || !Number.isFinite(t.data[0])) throw x.fail('NN110', `${x.n.op} by a constant of shape ${JSON.stringify(t.shape)} is not supported (only one finite number)`);
+    return t.data[0]!;
+  };
+  const first = x.input(0).kind === 'const' && x.n.op !== 'ClipByValue';
+  const t = x.tensor(first ? 1 : 0);
+  const k = x.n.op === 'ClipByValue' ? 0 : scalar(first ? 0 : 1);
+  const bounds: [number, number] = x.n.op === 'ClipByValue' ? [scalar(1), scalar(2)] : x.n.op === 'Maximum' ? [k, Infinity] : [-Infinity, k];
+  if (!(bounds[0] < bounds[1])) throw x.fail('NN110', `ClipByValue to [${bounds.join(', ')}] is not supported (only min < max)`);
+  const fn = bounds[0] === 0 && bounds[1] === Infinity ? 'relu' : bounds[0] === 0 && bounds[1] === 6 ? 'relu6' : { clip: bounds };
+  return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [t.name], fn }, t.rank);
 }
 
 /**
@@ -114,11 +148,31 @@ function channelProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
   return undefined;
 }
 
+/**
+ * a + b or a − b of two computed tensors: of one shape, or a map and a per-channel vector of its channels
+ * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (tfjs-kernels.ts).
+ */
+function sum(x: Op, a: Runtime, b: Runtime): Value {
+  let [ia, ib] = [a.name, b.name];
+  const big = broadcastsOver(b.shape, a.shape) ? a : broadcastsOver(a.shape, b.shape) ? b : undefined;
+  if (big !== undefined) {
+    const small = big === a ? b : a;
+    const spread = broadcastNodes(small.name, small.shape, big.shape, `${x.n.name}/broadcast`);
+    for (const n of spread.nodes) x.ctx.emit(n, 4);
+    [ia, ib] = big === a ? [a.name, spread.output] : [spread.output, b.name];
+  }
+  const rank = big?.rank ?? a.rank;
+  if (x.n.op !== 'Sub') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, ib] }, rank);
+  const c = (big ?? a).shape.at(-1)!;
+  const neg = x.ctx.emit({ name: `${x.n.name}/neg`, output: `${x.n.name}/neg`, op: 'batchNorm', inputs: [ib], scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) }, rank);
+  return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, neg.name] }, rank);
+}
+
 /** x·scale + offset per channel, with scale and offset built from the constant operand. */
 function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
-    if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] }, a.rank);
+    if (x.n.op === 'Add' || x.n.op === 'AddV2' || x.n.op === 'Sub') return sum(x, a, b);
     const swish = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? channelProduct(x, a, b)) : undefined;
     if (swish !== undefined) return swish;
     throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))`);
@@ -185,7 +239,15 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'AvgPool':
       return pool(x, 'avg');
     case 'Mean':
-      return mean(x);
+    case 'Max':
+      return reduce(x, n.op === 'Mean' ? 'avg' : 'max');
+    case 'FusedBatchNorm':
+    case 'FusedBatchNormV3':
+      return fusedBatchNorm(x);
+    case 'Maximum':
+    case 'Minimum':
+    case 'ClipByValue':
+      return clamp(x);
     case 'Reshape':
       return reshape(x);
     case 'Squeeze':
@@ -197,7 +259,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'ConcatV2':
       return concat(x);
     case 'ResizeNearestNeighbor':
-      return resizeNearest(x);
+    case 'ResizeBilinear':
+      return resize(x, n.op === 'ResizeBilinear');
     case 'StridedSlice':
       return stridedSlice(x);
     default:

@@ -9,7 +9,7 @@ import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
-import { add, average, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
+import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
 
 export type { LayerContext, LayerEntry };
@@ -21,8 +21,18 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
-  'SeparableConv1D', 'DepthwiseConv1D',
+  'SeparableConv1D', 'DepthwiseConv1D', 'RepeatVector',
 ] as const;
+/** Layers users bring that nnchip cannot compute, and why (one line each). */
+const REFUSED_WHY: Readonly<Record<string, string>> = {
+  LayerNormalization: 'it divides each sample by its own standard deviation, computed at run time (the chip has no division or square root of a computed value)',
+  GroupNormalization: 'it divides by a standard deviation computed at run time (no division or square root of a computed value)',
+  UnitNormalization: 'it divides by a norm computed at run time (no division or square root of a computed value)',
+  LSTM: 'recurrent layers are not supported', GRU: 'recurrent layers are not supported', SimpleRNN: 'recurrent layers are not supported', Bidirectional: 'recurrent layers are not supported', ConvLSTM2D: 'recurrent layers are not supported',
+  Embedding: 'a table lookup by a computed index is not supported',
+  Dot: 'a product of two computed tensors is not supported', Attention: 'a product of two computed tensors is not supported', MultiHeadAttention: 'a product of two computed tensors is not supported',
+  Masking: 'its mask changes what later layers compute (and it zeroes masked steps); nnchip has no masks',
+};
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
 
@@ -350,6 +360,30 @@ function timeDistributed(x: Layer): Node[] {
   return layerToNodes({ className: cls, name: x.l.name, config: { ...config, name: x.l.name }, inbound: x.l.inbound }, x.inputs, x.ctx);
 }
 
+/** RepeatVector(n) of a vector [K]: the sequence [n, K] ([1, n, K]), the vector as a 1×1 map upsampled n times along W (n identity copies). */
+function repeatVector(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  if (shape.length !== 1) throw x.fail('NN110', `input has shape ${JSON.stringify(shape)}; RepeatVector repeats a vector`);
+  const map = `${x.l.name}/map`;
+  return [
+    { name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, shape[0]!] },
+    { ...x.base(), inputs: [map], op: 'upsample', factors: [1, x.single('n')] },
+  ];
+}
+
+/**
+ * Softmax over the last axis (`axis` −1, or the last as Keras counts it: 3 of a map, 2 of a sequence, 1 of a
+ * vector). Over another axis (Keras; tfjs cannot run it) it was taken as over the channels: refused.
+ */
+function softmax(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const v = x.get('axis') ?? -1;
+  const axis = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  const last = shape.length === 1 ? 1 : x.ctx.sequenceInput && shape[0] === 1 ? 2 : 3;
+  if (axis !== -1 && axis !== last) throw x.fail('NN110', `Softmax over axis ${shownValue(v)} is not supported (only the last axis, -1)`);
+  return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
+}
+
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
 export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext): Node[] {
   const x = new Layer(l, inputs, ctx);
@@ -396,7 +430,7 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
     case 'BatchNormalization':
       return batchNorm(x);
     case 'Add':
-      return add(x);
+      return broadcasting(x, add);
     case 'Concatenate':
       return concat(x);
     case 'ZeroPadding2D':
@@ -430,21 +464,24 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: { fn: 'prelu', slopes } }];
     }
     case 'Softmax':
-      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
+      return softmax(x);
     case 'Rescaling':
       return rescaling(x);
     case 'Normalization':
       return normalization(x);
     case 'Average':
-      return average(x);
+      return broadcasting(x, average);
     case 'Subtract':
-      return subtract(x);
+      return broadcasting(x, subtract);
     case 'Multiply':
       return multiply(x);
     case 'Maximum':
     case 'Minimum':
-      return extremum(x, l.className === 'Maximum');
+      return broadcasting(x, (y) => extremum(y, l.className === 'Maximum'));
+    case 'RepeatVector':
+      return repeatVector(x);
     default:
+      if (Object.hasOwn(REFUSED_WHY, l.className)) throw x.fail('NN110', `layer type ${l.className} is not supported: ${REFUSED_WHY[l.className]!}`);
       if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
       if (Object.hasOwn(KERAS_UNARY_OPS, l.className)) return unaryOp(x, KERAS_UNARY_OPS[l.className]!);
       throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);

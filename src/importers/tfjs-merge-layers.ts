@@ -5,7 +5,8 @@
  * squeeze-excite; tfjs-layer-ops.ts dispatches to them.
  */
 import type { Node } from '../ir/graph.js';
-import type { Layer } from './tfjs-layer.js';
+import { Layer } from './tfjs-layer.js';
+import { broadcastNodes, broadcastsOver } from './tfjs-kernels.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
@@ -87,4 +88,26 @@ export function multiply(x: Layer): Node[] {
   const pair = gate(sb, sa) ? [a, b] : gate(sa, sb) ? [b, a] : null;
   if (pair === null) throw x.fail('NN110', `inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; Multiply is supported for a map and a per-channel gate of its channels ([1, 1, C] or [C], as in squeeze-excite), not for two maps or two vectors`);
   return [{ ...x.base(), inputs: pair, op: 'channelMul' }];
+}
+
+/**
+ * An element-wise merge (Add, Subtract, Average, Maximum, Minimum) of a map and per-channel vectors of its
+ * channels ([1, 1, C], or [C], which Keras expands at axis 1), as Keras and tfjs broadcast them: each vector
+ * repeated over the map first (tfjs-kernels.ts), then `merge` of inputs of one shape. They were refused.
+ */
+export function broadcasting(x: Layer, merge: (x: Layer) => Node[]): Node[] {
+  const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));
+  const map = shapes.find((s) => s.length === 3 && shapes.some((o) => broadcastsOver(o, s)));
+  if (map === undefined) return merge(x);
+  const nodes: Node[] = [];
+  const spread = new Set<string>();
+  const inputs = x.inputs.map((t, i) => {
+    if (!broadcastsOver(shapes[i]!, map) || JSON.stringify(shapes[i]) === JSON.stringify(map)) return t;
+    const b = broadcastNodes(t, shapes[i]!, map, `${x.l.name}/broadcast${i}`);
+    nodes.push(...b.nodes);
+    spread.add(b.output);
+    return b.output;
+  });
+  const ctx = { ...x.ctx, shapeOf: (t: string) => (spread.has(t) ? map : x.ctx.shapeOf(t)) };
+  return [...nodes, ...merge(new Layer(x.l, inputs, ctx))];
 }

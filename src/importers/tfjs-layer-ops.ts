@@ -449,7 +449,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return reshape(x);
     case 'Flatten':
       x.channelsLast();
-      return [{ ...x.base(), inputs: [x.one()], op: 'flatten' }];
+      // a channels_first map is flattened as Keras holds it, channel-major, unless Flatten's own data_format is channels_first (moved channels-last first)
+      return [{ ...x.base(), inputs: [x.one()], op: 'flatten', ...(x.ctx.channelsFirst?.(x.one()) === true && x.get('data_format') !== 'channels_first' ? { order: 'chw' as const } : {}) }];
     case 'Activation':
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: x.activation() }];
     case 'ReLU':

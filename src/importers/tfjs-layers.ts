@@ -12,6 +12,7 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
+import { channelsFirstLayer, declaresChannelsFirst } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -241,10 +242,14 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
   let sequenceInput = false;
+  // maps held channels-first ([C, H, W] in the model): the image input of a model declaring channels_first, and what reads it so
+  const held = new Set<string>();
+  const channelsFirst = declaresChannelsFirst(layers);
   const ctx: LayerContext = {
     file,
     weights,
     writer: writerOf(json['modelTopology']),
+    channelsFirst: (t) => held.has(t),
     shapeOf: (t) => shapes.get(t) ?? [],
     get sequenceInput() {
       return sequenceInput;
@@ -253,17 +258,25 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   let prev = '';
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
-      const shape = inputShapeOf(l.config);
-      if (shape === undefined || shape.length === 0 || shape.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
-      checkedElements(shape, limits, { file, layer: l.name }, 'the input');
+      const declared = inputShapeOf(l.config);
+      if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
+      checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';
-      graphInputs.push({ name: inputName, shape });
+      const image = channelsFirst && declared.length === 3 && declaredRank(l.config) === 3;
+      // [C, H, W] is held as [H, W, C]; samples are read channel-major
+      const shape = image ? [declared[1]!, declared[2]!, declared[0]!] : declared;
+      if (image) held.add(inputName);
+      graphInputs.push({ name: inputName, shape, ...(image ? { layout: 'chw' as const } : {}) });
       sequenceInput = declaredRank(l.config) === 2;
       shapes.set(inputName, shape);
       prev = inputName;
       if (l.className === 'InputLayer') continue;
     }
-    const built = layerToNodes(l, functional ? l.inbound : [prev], ctx);
+    const inputs = functional ? l.inbound : [prev];
+    const cf = inputs.map((t) => held.has(t));
+    const read = cf.some((c) => c) ? channelsFirstLayer(l, cf, file) : { entry: l, cf: false };
+    const built = layerToNodes(read.entry, inputs, ctx);
+    if (read.cf && built.length > 0) held.add(l.name);
     for (const n of built) {
       const inShapes = n.inputs.map((t) => {
         const s = shapes.get(t);
@@ -279,5 +292,9 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const outs = functional && outputs.length > 0 ? outputs : [prev];
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const name = typeof (json['modelTopology'] as Json)['name'] === 'string' ? String((json['modelTopology'] as Json)['name']) : basename(dirname(modelFile));
-  return foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [] });
+  // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out
+  const last = nodes.find((n) => n.output === outs[0]);
+  const chw = held.has(outs[0]!) || (last?.op === 'flatten' && last.order === 'chw');
+  const layout = graphInputs[0]!.layout === 'chw' ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
+  return foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [], ...layout });
 }

@@ -11,6 +11,7 @@ import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
+import { batchNorm, normalization, rescaling } from './tfjs-norm-layers.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -103,8 +104,10 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
  * Conv2DTranspose: the kernel [KH, KW, filters, Cin] read as [KH, KW, Cin, filters]. The output is
  * tfjs's deconvLength: valid: input × stride + max(kernel − stride, 0), the full output, extended by
  * output padding when the kernel is smaller than the stride; same: input × stride, the full output
- * cropped as TF crops it (the odd line at the end). Keras' output_padding and dilation_rate, which
- * tfjs ignores, are refused.
+ * cropped as TF crops it (the odd line at the end). Keras' output_padding (tfjs ignores it) is taken
+ * from Keras 3 files: the output is Keras' (input − 1) × stride + kernel − 2·pad + output_padding (pad
+ * kernel // 2 under same, else 0), cropped and extended as TF's conv2d_transpose does for that size.
+ * dilation_rate is refused.
  */
 function convTranspose(x: Layer): Node[] {
   x.channelsLast();
@@ -114,7 +117,10 @@ function convTranspose(x: Layer): Node[] {
   const dil = x.pair('dilation_rate', [1, 1]);
   if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
   const op = x.get('output_padding');
-  if (op !== undefined && op !== null) throw x.fail('NN110', `output_padding ${JSON.stringify(op)} is not supported (only none, the one tfjs computes)`);
+  const given = op === undefined || op === null ? undefined : typeof op === 'number' ? [op, op] : op;
+  // tfjs ignores output_padding: a file tfjs may run (tfjs-written, or Keras 2 converted) means two things
+  if (given !== undefined && x.ctx.writer !== 'keras3') throw x.fail('NN110', `output_padding ${JSON.stringify(op)} is not supported (tfjs ignores it, Keras applies it: taken from Keras 3 files only)`);
+  if (given !== undefined && (!Array.isArray(given) || given.length !== 2 || given.some((d, a) => !Number.isInteger(d) || (d as number) < 0 || (d as number) >= strides[a]!))) throw x.fail('NN107', `output_padding ${shownValue(op)} is not a pair of integers below the strides`);
   const stored = x.weight('kernel');
   const [kh, kw, f, ci] = stored.shape as [number, number, number, number];
   if (stored.shape.length !== 4 || kh !== size[0] || kw !== size[1] || ci !== cin) throw x.fail('NN201', `kernel_size ${JSON.stringify(size)} with ${cin} input channels does not fit a kernel of shape ${JSON.stringify(stored.shape)}`);
@@ -122,7 +128,12 @@ function convTranspose(x: Layer): Node[] {
   const same = x.get('padding') === 'same';
   if (!same && (x.get('padding') ?? 'valid') !== 'valid') throw x.fail('NN110', `padding ${JSON.stringify(x.get('padding'))} is not supported (supported: valid, same)`);
   // the full output's extent less the wanted one: cropped (half before, the odd one after), or added at the end
-  const total = [h, w].map((n, a) => (n - 1) * strides[a]! + size[a]! - (same ? n * strides[a]! : n * strides[a]! + Math.max(size[a]! - strides[a]!, 0)));
+  const wanted = (n: number, a: number): number => {
+    const [s, k] = [strides[a]!, size[a]!];
+    if (given !== undefined) return (n - 1) * s + k - 2 * (same ? Math.floor(k / 2) : 0) + (given[a] as number);
+    return same ? n * s : n * s + Math.max(k - s, 0);
+  };
+  const total = [h, w].map((n, a) => (n - 1) * strides[a]! + size[a]! - wanted(n, a));
   const [top, left] = total.map((t) => Math.floor(Math.max(0, t) / 2)) as [number, number];
   const pads: Pads = [top, left, Math.max(0, total[0]!) - top, Math.max(0, total[1]!) - left];
   const outputPadding = total.map((t) => Math.max(0, -t)) as [number, number];
@@ -237,35 +248,6 @@ function permute(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [input], op: 'reshape', shape: rank === 2 ? [1, ...moved] : moved }];
 }
 
-/** The layer's `axis` must be the channel axis: -1, or as Keras saves it built ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C]). */
-function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
-  const axes = Array.isArray(axis) ? axis : [axis];
-  const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
-}
-
-/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
-function batchNorm(x: Layer): Node[] {
-  const shape = x.ctx.shapeOf(x.one());
-  channelAxis(x, shape, x.get('axis') ?? -1);
-  const eps = Number(x.get('epsilon') ?? 0.001);
-  const mean = x.weight('moving_mean').data;
-  if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
-  const variance = x.weight('moving_variance').data;
-  const gamma = (x.get('scale') ?? true) ? x.weight('gamma').data : undefined;
-  const beta = (x.get('center') ?? true) ? x.weight('beta').data : undefined;
-  const c = mean.length;
-  if (variance.length !== c || (gamma !== undefined && gamma.length !== c) || (beta !== undefined && beta.length !== c)) throw x.fail('NN201', 'moving_mean, moving_variance, gamma and beta differ in length');
-  const scale = new Float32Array(c);
-  const offset = new Float32Array(c);
-  for (let i = 0; i < c; i++) {
-    const s = (gamma?.[i] ?? 1) / Math.sqrt(variance[i]! + eps);
-    scale[i] = s;
-    offset[i] = (beta?.[i] ?? 0) - mean[i]! * s;
-  }
-  return [{ ...x.base(), op: 'batchNorm', scale, offset }];
-}
-
 /** ZeroPadding1D, Cropping1D (`padding` / `cropping` n or [begin, end]) and UpSampling1D (`size`) of a sequence [1, L, C]: the 2-D layers along W. */
 function oneD(x: Layer): Node[] {
   x.map();
@@ -311,40 +293,6 @@ function relu(x: Layer): Node[] {
   if (typeof max !== 'number' || !(max > 0) || !Number.isFinite(max)) throw x.fail('NN107', `max_value is ${shownValue(max)}; expected a positive number`);
   // ReLU-n: a clamp to [0, n], the threshold's lo/hi at the bounds' codes
   return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : { clip: [0, max] } }];
-}
-
-/** Rescaling: y = x·scale + offset (a number, or one per channel), a per-channel scale and offset. */
-function rescaling(x: Layer): Node[] {
-  const c = x.ctx.shapeOf(x.one()).at(-1) ?? 1;
-  const perChannel = (key: string, fallback: number): Float32Array => {
-    const v = x.get(key) ?? fallback;
-    const list = typeof v === 'number' ? Array<number>(c).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a finite number or one per channel (${c})`);
-    return Float32Array.from(list as number[]);
-  };
-  return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
-}
-
-/**
- * Normalization (Keras preprocessing, adapted on data): (x − mean) / max(√variance, 1e-7) per channel, or
- * with `invert` x · max(√variance, 1e-7) + mean; mean and variance from the config (a number or one per
- * channel) or the layer's weights. `axis` null (one mean for every value) or the channel axis.
- */
-function normalization(x: Layer): Node[] {
-  const shape = x.ctx.shapeOf(x.one());
-  const c = shape.at(-1) ?? 1;
-  const axis = x.get('axis');
-  if (axis !== null) channelAxis(x, shape, axis ?? -1);
-  const stat = (key: 'mean' | 'variance'): Float32Array => {
-    const v = x.get(key);
-    const list: unknown = v === undefined || v === null ? Array.from(x.weight(key).data) : typeof v === 'number' ? [v] : v;
-    if (!Array.isArray(list) || (list.length !== 1 && list.length !== c) || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN201', `${key} ${v === undefined || v === null ? 'weight' : shownValue(v)} is not a finite number or one per channel (${c})`);
-    return Float32Array.from({ length: c }, (_, i) => list[list.length === 1 ? 0 : i] as number);
-  };
-  const [mean, variance] = [stat('mean'), stat('variance')];
-  const std = variance.map((v) => Math.max(Math.sqrt(v), 1e-7));
-  if (x.get('invert') === true) return [{ ...x.base(), op: 'batchNorm', scale: std, offset: mean }];
-  return [{ ...x.base(), op: 'batchNorm', scale: std.map((d) => 1 / d), offset: mean.map((m, i) => -m / std[i]!) }];
 }
 
 /**

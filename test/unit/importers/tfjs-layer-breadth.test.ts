@@ -18,6 +18,8 @@ import { simulate } from '../../../sim/index.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
+import { asKeras3 } from '../../helpers/tfjs-formats.js';
+import { attr, GraphBuilder } from '../../helpers/tfjs-graph-builder.js';
 import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
 
 const L = tfjs.layers;
@@ -128,5 +130,39 @@ describe('refused in one line, never computed otherwise', () => {
   });
   test('Masking names why', async () => {
     expect(await refusal(chain([5, 3], () => [L.masking({ maskValue: 0 }), dense(2)])())).toMatch(/Masking is not supported: its mask changes what later layers compute/);
+  });
+});
+
+/**
+ * Keras' Conv2DTranspose output_padding (tfjs ignores it, so only Keras 3 files are taken): the layer as Keras
+ * computes it is TF's conv2d_transpose to Keras' output size, which a graph model states outright
+ * (Conv2DBackpropInput with that size, then BiasAdd) and TF.js's loadGraphModel runs.
+ */
+describe('Conv2DTranspose output_padding (Keras 3) = conv2d_transpose to the size Keras computes', () => {
+  test.each([
+    ['same', 2, 1, 3], ['same', 3, 2, 3], ['same', 2, 1, 4], ['valid', 2, 1, 3], ['valid', 3, 1, 2], ['same', 3, 1, 2],
+  ] as const)('%s, stride %i, output_padding %i, kernel %i', async (padding, stride, outPad, k) => {
+    const model = chain([4, 5, 3], () => [L.conv2dTranspose({ name: 'up', filters: 2, kernelSize: k, strides: stride, padding, ...init(7) })])();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-outpad-'));
+    await saveTfjsModel(model, dir);
+    asKeras3(dir);
+    const path = join(dir, 'model.json');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"padding":', `"output_padding":[${outPad},${outPad}],"padding":`));
+    const graph = loadModel(path);
+    // Keras: (n − 1)·s + k − 2·pad + output_padding, pad = k // 2 under same
+    const size = (n: number): number => (n - 1) * stride + k - 2 * (padding === 'same' ? Math.floor(k / 2) : 0) + outPad;
+    const [kernel, bias] = model.getWeights().map((t) => t.dataSync() as Float32Array);
+    const g = new GraphBuilder([4, 5, 3]);
+    const up = g.op('Conv2DBackpropInput', [g.ints([1, size(4), size(5), 2]), g.constant([k, k, 2, 3], kernel), 'x'], { strides: attr.ints([1, stride, stride, 1]), padding: attr.str(padding.toUpperCase()), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) });
+    g.op('BiasAdd', [up, g.constant([2], bias)], { data_format: attr.str('NHWC') });
+    const run = await g.tfjsRunner();
+    const inputs = randomSamples(4, 60, 3, -2, 2);
+    inputs.forEach((x) => expectClose(evaluateOutput(graph, x), run(x)));
+    expect(run(inputs[0]!).length).toBe(2 * size(4) * size(5));
+  });
+
+  test('in a tfjs-written file (tfjs ignores it) it is refused in one line', async () => {
+    const model = chain([4, 5, 3], () => [L.conv2dTranspose({ name: 'up', filters: 2, kernelSize: 3, strides: 2, padding: 'same', ...init(7) })])();
+    expect(await refusal(model, (j) => j.replace('"padding":', '"output_padding":[1,1],"padding":'))).toMatch(/output_padding \[1,1\] is not supported \(tfjs ignores it, Keras applies it: taken from Keras 3 files only\)/);
   });
 });

@@ -105,3 +105,31 @@ export function stridedSlice(x: Op): Value {
   return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [lo[1]!, lo[2]!, full[1]! - hi[1]!, full[2]! - hi[2]!] }, 4);
 }
 
+
+/**
+ * SpaceToBatchND (TF's dilated convolution: SpaceToBatchND → VALID stride-1 convolution → BatchToSpaceND,
+ * as TF writes depthwise and atrous convolutions): the block's phases of the padded map, convolved, are the
+ * padded map convolved with the kernel dilated by the block. Here: the pad, marked for the convolution
+ * (tfjs-graph-ops.ts), which becomes that dilated one; BatchToSpaceND's crops a crop of its result.
+ */
+export function spaceToBatch(x: Op): Value {
+  const input = x.map();
+  const block = Array.from(x.constant(1, 'block_shape').data);
+  const p = Array.from(x.constant(2, 'paddings').data);
+  const [h, w] = input.shape;
+  if (block.length !== 2 || block.some((d) => !Number.isInteger(d) || d < 1) || p.length !== 4 || p.some((d) => !Number.isInteger(d) || d < 0) || (h + p[0]! + p[1]!) % block[0]! !== 0 || (w + p[2]! + p[3]!) % block[1]! !== 0) {
+    throw x.fail('NN110', `SpaceToBatchND by ${JSON.stringify(block)} with paddings ${JSON.stringify(p)} of a ${h}×${w} map is not supported (only a block of H and W dividing the padded map)`);
+  }
+  const spaced = { block: [block[0]!, block[1]!] as const, stage: 'input' as const };
+  const padded = p.some((d) => d > 0) ? x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[0]!, p[2]!, p[1]!, p[3]!] }, 4) : x.tensor(0);
+  return { ...padded, spaced };
+}
+
+export function batchToSpace(x: Op): Value {
+  const input = x.map(0, 'output');
+  const block = Array.from(x.constant(1, 'block_shape').data);
+  const c = Array.from(x.constant(2, 'crops').data);
+  if (input.spaced === undefined || block.join() !== input.spaced.block.join() || c.length !== 4 || c.some((d) => !Number.isInteger(d) || d < 0)) throw x.fail('NN110', `BatchToSpaceND by ${JSON.stringify(block)} with crops ${JSON.stringify(c)} is not supported (only after a SpaceToBatchND of that block and its convolution)`);
+  if (c.every((d) => d === 0)) return { kind: 'tensor', name: input.name, shape: input.shape, rank: 4 };
+  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [c[0]!, c[2]!, c[1]!, c[3]!] }, 4);
+}

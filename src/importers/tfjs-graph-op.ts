@@ -30,6 +30,11 @@ export interface Runtime {
   readonly name: string;
   readonly shape: readonly number[];
   readonly rank: number;
+  /**
+   * Between SpaceToBatchND and BatchToSpaceND (TF's dilated convolution): 'input' the padded map the phases
+   * are cut from, 'output' the convolution of its phases, which only BatchToSpaceND may read (tfjs-graph-layout.ts).
+   */
+  readonly spaced?: { readonly block: readonly [number, number]; readonly stage: 'input' | 'output' };
 }
 /** What a TF tensor is at import time: a constant, or a runtime tensor of the IR. */
 export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
@@ -97,13 +102,16 @@ export class Op {
   bool(key: string): boolean {
     return this.attrValue(key)?.['b'] === true;
   }
-  input(i: number): Value {
+  /** Input i; a SpaceToBatchND result or its convolution only where `spaced` says this op reads that stage. */
+  input(i: number, spaced?: 'input' | 'output'): Value {
     const name = this.n.inputs[i];
     if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
-    return this.ctx.value(name);
+    const v = this.ctx.value(name);
+    if (v.kind === 'tensor' && v.spaced !== undefined && v.spaced.stage !== spaced) throw this.fail('NN110', `${this.n.op} reading a SpaceToBatchND ${v.spaced.stage === 'input' ? 'result' : 'convolution'} is not supported (only a stride-1 VALID convolution, then BatchToSpaceND: a dilated convolution)`);
+    return v;
   }
-  tensor(i: number): Runtime {
-    const v = this.input(i);
+  tensor(i: number, spaced?: 'input' | 'output'): Runtime {
+    const v = this.input(i, spaced);
     if (v.kind !== 'tensor') throw this.fail('NN110', `${this.n.op} of constants only is not supported (input ${i + 1} is a constant)`);
     return v;
   }
@@ -112,10 +120,10 @@ export class Op {
     if (v.kind !== 'const') throw this.fail('NN110', `${this.n.op} with a computed ${what} is not supported (only a constant ${what})`);
     return v.tensor;
   }
-  map(i = 0): { name: string; shape: readonly [number, number, number] } {
-    const x = this.tensor(i);
+  map(i = 0, spaced?: 'input' | 'output'): { name: string; shape: readonly [number, number, number]; spaced?: Runtime['spaced'] } {
+    const x = this.tensor(i, spaced);
     if (x.rank !== 4) throw this.fail('NN203', `input has shape ${JSON.stringify(tfShapeOf(x))}; ${this.n.op} needs an NHWC feature map`);
-    return { name: x.name, shape: x.shape as [number, number, number] };
+    return { name: x.name, shape: x.shape as [number, number, number], ...(x.spaced === undefined ? {} : { spaced: x.spaced }) };
   }
   /** A runtime tensor's new TF shape: a reshape node, or (IR shape unchanged) the same tensor. */
   reshaped(v: Runtime, tf: readonly number[], name = this.n.name): Runtime {

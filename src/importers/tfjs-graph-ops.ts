@@ -6,7 +6,7 @@
  */
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver, multiplied, transposedFilter } from './tfjs-kernels.js';
-import { concat, expandDims, pad, reduce, reshape, resize, squeeze, stridedSlice } from './tfjs-graph-layout.js';
+import { batchToSpace, concat, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
 export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
@@ -15,18 +15,20 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
-  'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear',
+  'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   x.nhwc();
-  const input = x.map();
+  const input = x.map(0, 'input');
   const filter = x.constant(1, 'filter');
   const [kh, kw, cin, mult] = filter.shape as [number, number, number, number];
   if (filter.shape.length !== 4) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cin, Cout]`);
   const dil = x.ints('dilations', [1, 1, 1, 1]);
   if (dil.length !== 4 || dil[0] !== 1 || dil[3] !== 1 || dil.some((d) => d < 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only [1, h, w, 1])`);
-  const d: [number, number] = [dil[1]!, dil[2]!];
+  // the phases of a SpaceToBatchND: a VALID stride-1 convolution of them is one dilated by its block
+  if (input.spaced !== undefined && (dil.some((v) => v !== 1) || x.str('padding') !== 'VALID' || x.window('strides').join() !== '1,1')) throw x.fail('NN110', 'a convolution of SpaceToBatchND phases is supported only with VALID padding, stride 1 and dilations 1');
+  const d: [number, number] = input.spaced !== undefined ? [...input.spaced.block] : [dil[1]!, dil[2]!];
   const strides = x.window('strides');
   // SAME pads the window the dilated kernel spans, as TF does
   const pads = x.pads(input.shape, [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1], strides);
@@ -36,7 +38,8 @@ function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   // a depthwise channel multiplier m > 1: output c·m + j of input c, as a full kernel
   const [kernel, isDepthwise] = depthwise && mult !== 1 ? [multiplied(filter), false] : [filter, depthwise];
   const dilations = d[0] !== 1 || d[1] !== 1 ? { dilations: d } : {};
-  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel, bias: b, strides, pads, depthwise: isDepthwise, activation, ...dilations }, 4);
+  const out = x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel, bias: b, strides, pads, depthwise: isDepthwise, activation, ...dilations }, 4);
+  return input.spaced === undefined ? out : { ...out, spaced: { block: input.spaced.block, stage: 'output' } };
 }
 
 /** FusedBatchNorm(V3) at inference (is_training false): (x − mean)·scale/√(variance + ε) + offset per channel. */
@@ -263,6 +266,10 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
       return resize(x, n.op === 'ResizeBilinear');
     case 'StridedSlice':
       return stridedSlice(x);
+    case 'SpaceToBatchND':
+      return spaceToBatch(x);
+    case 'BatchToSpaceND':
+      return batchToSpace(x);
     default:
       throw x.fail('NN110', `op ${n.op} is not supported`);
   }

@@ -91,3 +91,34 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     expect(() => loadModel(g.save())).toThrow(/data_format NCHW is not supported \(only NHWC\)/);
   });
 });
+
+/** TF's dilated convolution as SpaceToBatchND → VALID stride-1 convolution → BatchToSpaceND (depthwise and atrous convolutions in SavedModels). */
+describe('SpaceToBatchND → convolution → BatchToSpaceND = TF.js loadGraphModel', () => {
+  const spaced = (g: GraphBuilder, block: number, paddings: number[], crops: number[], k: number[], op: string, extra: Record<string, unknown> = {}): string => {
+    const s2b = g.op('SpaceToBatchND', ['x', g.ints([block, block]), g.constant([2, 2], Int32Array.from(paddings))]);
+    const c = g.op(op, [s2b, g.constant(k), ...(op.startsWith('_Fused') || op.startsWith('Fused') ? [g.constant([k[3]! * (op.includes('Depthwise') ? k[2]! : 1)])] : [])], { ...window(1), dilations: attr.ints([1, 1, 1, 1]), ...extra });
+    return g.op('BatchToSpaceND', [c, g.ints([block, block]), g.constant([2, 2], Int32Array.from(crops))]);
+  };
+  test.each<Case>([
+    ['depthwise, block 2, SAME as TF pads it (9×9: paddings 2/3, crops 0/1)', [9, 9, 3], (g) => void spaced(g, 2, [2, 3, 2, 3], [0, 1, 0, 1], [3, 3, 3, 1], 'DepthwiseConv2dNative')],
+    ['Conv2D, block 2, no padding or crops', [8, 8, 2], (g) => void spaced(g, 2, [0, 0, 0, 0], [0, 0, 0, 0], [3, 3, 2, 4], 'Conv2D')],
+    ['_FusedConv2D BiasAdd, Relu, block 3, then BiasAdd', [10, 7, 2], (g) => void g.op('BiasAdd', [spaced(g, 3, [3, 5, 3, 5], [0, 2, 1, 0], [3, 3, 2, 3], '_FusedConv2D', { fused_ops: attr.strs(['BiasAdd', 'Relu']), num_args: attr.i(1) }), g.constant([3])], NHWC)],
+  ])('%s', async (_, shape, build) => {
+    const g = new GraphBuilder(shape, 5);
+    build(g);
+    const graph = loadModel(g.save());
+    expect(graph.nodes.some((n) => n.op === 'conv2d' && n.dilations !== undefined)).toBe(true);
+    const run = await g.tfjsRunner();
+    const inputs = randomSamples(4, shape.reduce((a, b) => a * b, 1), 5, -2, 2);
+    inputs.forEach((x) => expectClose(evaluateOutput(graph, x), run(x)));
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    const codes = quantizeInput(program, inputs[0]!);
+    expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(interpret(program, codes)));
+  });
+
+  test('anything else reading the phases is refused in one line', () => {
+    const g = new GraphBuilder([8, 8, 2]);
+    g.op('Relu', [g.op('SpaceToBatchND', ['x', g.ints([2, 2]), g.constant([2, 2], Int32Array.from([0, 0, 0, 0]))])]);
+    expect(() => loadModel(g.save())).toThrow(/Relu reading a SpaceToBatchND result is not supported \(only a stride-1 VALID convolution, then BatchToSpaceND/);
+  });
+});

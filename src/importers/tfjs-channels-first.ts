@@ -41,3 +41,17 @@ export function channelsFirstLayer(l: LayerEntry, cf: readonly boolean[], file: 
   if ((l.className === 'BatchNormalization' || l.className === 'Concatenate') && one === 1 && cf.every((c) => c)) return { entry: { ...l, config: { ...l.config, axis: -1 } }, cf: true };
   throw fail(`${l.className} reading a channels_first map [C, H, W] is not supported (only channels_first spatial layers, element-wise layers, BatchNormalization and Concatenate on axis 1, Flatten)`);
 }
+
+/**
+ * Permute((3, 1, 2)) of a map held channels-last makes the [C, H, W] map a channels_first model holds (models
+ * ported from PyTorch do it before Flatten, to keep its weights' order), and Permute((2, 3, 1)) of a [C, H, W]
+ * map undoes it: neither moves data here (an identity; the map is marked held or not). True / false: the
+ * output is held channels-first or not; undefined for any other layer.
+ */
+export function layoutPermute(l: LayerEntry, inputs: readonly string[], shapeOf: (t: string) => readonly number[] | undefined, held: boolean): boolean | undefined {
+  if (l.className !== 'Permute' || inputs.length !== 1 || shapeOf(inputs[0]!)?.length !== 3) return undefined;
+  const dims = JSON.stringify(l.config['dims']);
+  if (!held && dims === '[3,1,2]') return true;
+  if (held && dims === '[2,3,1]') return false;
+  return undefined;
+}

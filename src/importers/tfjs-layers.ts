@@ -12,7 +12,7 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
-import { channelsFirstLayer, declaresChannelsFirst } from './tfjs-channels-first.js';
+import { channelsFirstLayer, declaresChannelsFirst, layoutPermute } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -274,8 +274,9 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
     }
     const inputs = functional ? l.inbound : [prev];
     const cf = inputs.map((t) => held.has(t));
-    const read = cf.some((c) => c) ? channelsFirstLayer(l, cf, file) : { entry: l, cf: false };
-    const built = layerToNodes(read.entry, inputs, ctx);
+    const flip = layoutPermute(l, inputs, (t) => shapes.get(t), cf[0] === true);
+    const read = flip !== undefined ? { entry: l, cf: flip } : cf.some((c) => c) ? channelsFirstLayer(l, cf, file) : { entry: l, cf: false };
+    const built: Node[] = flip !== undefined ? [{ name: l.name, op: 'identity', inputs, output: l.name }] : layerToNodes(read.entry, inputs, ctx);
     if (read.cf && built.length > 0) held.add(l.name);
     for (const n of built) {
       const inShapes = n.inputs.map((t) => {
@@ -295,6 +296,6 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out
   const last = nodes.find((n) => n.output === outs[0]);
   const chw = held.has(outs[0]!) || (last?.op === 'flatten' && last.order === 'chw');
-  const layout = graphInputs[0]!.layout === 'chw' ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
+  const layout = graphInputs[0]!.layout === 'chw' || chw ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
   return foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [], ...layout });
 }

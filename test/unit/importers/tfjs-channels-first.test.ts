@@ -5,7 +5,8 @@
  * channel-major. They were refused ("only channels_last"). Compared with tfjs predict on the same file,
  * and, where tfjs's CPU kernels cannot run the channels_first form (BatchNormalization axis 1 scales
  * along the last axis; a depthwise bias fails to broadcast), with its channels_last twin of the same
- * weights on the transposed input. int8: ref = sim, close to float, in the model's layout.
+ * weights on the transposed input. int8: ref = sim, close to float, in the model's layout. Permute((3, 1, 2))
+ * of a channels_last map makes such a map (and Permute((2, 3, 1)) undoes it), moving no data.
  */
 import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
@@ -97,6 +98,17 @@ describe('channels_first Keras models', () => {
     const inputs = randomSamples(6, 84, 11, -2, 2);
     const hwc = inputs.map((x) => Float32Array.from({ length: 84 }, (_, i) => x[(i % 2) * 42 + Math.floor(i / 2)]!));
     expectAgrees(graph, inputs, tfjsPredict(twin, hwc));
+  });
+
+  test.each([
+    ['Permute((3, 1, 2)), Flatten, Dense (a model ported from PyTorch keeps its weights\' order)', chain([4, 3, 2], () => [L.conv2d({ filters: 3, kernelSize: 1, ...init(3) }), L.permute({ dims: [3, 1, 2] }), L.flatten(), L.dense({ units: 3, ...init(5) })])],
+    ['Permute((3, 1, 2)), ReLU, a final Flatten (channel-major out)', chain([4, 3, 2], () => [L.conv2d({ filters: 3, kernelSize: 1, ...init(3) }), L.permute({ dims: [3, 1, 2] }), L.reLU(), L.flatten()])],
+    ['Permute((3, 1, 2)) then ((2, 3, 1)): channels last again, a Conv2D', chain([4, 3, 2], () => [L.permute({ dims: [3, 1, 2] }), L.permute({ dims: [2, 3, 1] }), L.conv2d({ filters: 3, kernelSize: 3, ...init(3) })])],
+  ] as const)('%s = TF.js predict (Permute moved data and was refused)', async (_, build) => {
+    const model = build();
+    const graph = await imported(model);
+    const inputs = randomSamples(6, 24, 9, -2, 2);
+    expectAgrees(graph, inputs, tfjsPredict(model, inputs));
   });
 
   test.each([

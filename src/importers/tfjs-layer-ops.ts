@@ -29,9 +29,9 @@ const REFUSED_WHY: Readonly<Record<string, string>> = {
   LayerNormalization: 'it divides each sample by its own standard deviation, computed at run time (the chip has no division or square root of a computed value)',
   GroupNormalization: 'it divides by a standard deviation computed at run time (no division or square root of a computed value)',
   UnitNormalization: 'it divides by a norm computed at run time (no division or square root of a computed value)',
-  LSTM: 'recurrent layers are not supported', GRU: 'recurrent layers are not supported', SimpleRNN: 'recurrent layers are not supported', Bidirectional: 'recurrent layers are not supported', ConvLSTM2D: 'recurrent layers are not supported',
-  Embedding: 'a table lookup by a computed index is not supported',
-  Dot: 'a product of two computed tensors is not supported', Attention: 'a product of two computed tensors is not supported', MultiHeadAttention: 'a product of two computed tensors is not supported',
+  LSTM: 'a recurrent layer (state carried from step to step) has no lowering', GRU: 'a recurrent layer (state carried from step to step) has no lowering', SimpleRNN: 'a recurrent layer (state carried from step to step) has no lowering', Bidirectional: 'a recurrent layer (state carried from step to step) has no lowering', ConvLSTM2D: 'a recurrent layer (state carried from step to step) has no lowering',
+  Embedding: 'a table lookup by a computed index has no lowering',
+  Dot: 'a product of two computed tensors has no lowering', Attention: 'a product of two computed tensors has no lowering', MultiHeadAttention: 'a product of two computed tensors has no lowering',
   Masking: 'its mask changes what later layers compute (and it zeroes masked steps); nnchip has no masks',
 };
 /** Layers that are the identity at inference (noise and dropout only act while training). */

@@ -25,13 +25,15 @@ export const SUPPORTED_TFJS_LAYERS = [
   'SeparableConv1D', 'DepthwiseConv1D', 'RepeatVector',
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
+const NO_DIVISION = 'it divides by a statistic of each sample computed at run time (the chip has no division or square root of a computed value)';
+const RECURRENT = 'a recurrent layer (state carried from step to step) has no lowering';
+const PRODUCT = 'a product of two computed tensors has no lowering';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
   LayerNormalization: 'it divides each sample by its own standard deviation, computed at run time (the chip has no division or square root of a computed value)',
-  GroupNormalization: 'it divides by a standard deviation computed at run time (no division or square root of a computed value)',
-  UnitNormalization: 'it divides by a norm computed at run time (no division or square root of a computed value)',
-  LSTM: 'a recurrent layer (state carried from step to step) has no lowering', GRU: 'a recurrent layer (state carried from step to step) has no lowering', SimpleRNN: 'a recurrent layer (state carried from step to step) has no lowering', Bidirectional: 'a recurrent layer (state carried from step to step) has no lowering', ConvLSTM2D: 'a recurrent layer (state carried from step to step) has no lowering',
+  GroupNormalization: NO_DIVISION, UnitNormalization: NO_DIVISION,
+  LSTM: RECURRENT, GRU: RECURRENT, SimpleRNN: RECURRENT, Bidirectional: RECURRENT, ConvLSTM2D: RECURRENT,
   Embedding: 'a table lookup by a computed index has no lowering',
-  Dot: 'a product of two computed tensors has no lowering', Attention: 'a product of two computed tensors has no lowering', MultiHeadAttention: 'a product of two computed tensors has no lowering',
+  Dot: PRODUCT, Attention: PRODUCT, MultiHeadAttention: PRODUCT,
   Masking: 'its mask changes what later layers compute (and it zeroes masked steps); nnchip has no masks',
 };
 /** Layers that are the identity at inference (noise and dropout only act while training). */

@@ -30,15 +30,18 @@ export function channelsFirstLayer(l: LayerEntry, cf: readonly boolean[], file: 
   const fail = (detail: string): NnchipError => new NnchipError('NN110', detail, { file, layer: l.name });
   const axis = l.config['axis'];
   const one = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+  // Keras applies an activation softmax to the last axis, W of a [C, H, W] map
+  if (l.config['activation'] === 'softmax') throw fail(`${l.className} with activation softmax on a channels_first map is not supported (Keras takes it over W, the last axis)`);
   if (SPATIAL.has(l.className)) {
     const global = l.className.startsWith('Global');
     return { entry: l, cf: l.className !== 'Flatten' && (!global || l.config['keepdims'] === true) };
   }
-  if (ELEMENTWISE.has(l.className) && l.config['activation'] !== 'softmax') {
+  if (ELEMENTWISE.has(l.className)) {
     if (cf.some((c) => !c)) throw fail(`${l.className} of a channels_first map and a tensor that is not one is not supported`);
     return { entry: l, cf: true };
   }
-  if ((l.className === 'BatchNormalization' || l.className === 'Concatenate') && one === 1 && cf.every((c) => c)) return { entry: { ...l, config: { ...l.config, axis: -1 } }, cf: true };
+  // axis 1 of [N, C, H, W] (or −3)
+  if ((l.className === 'BatchNormalization' || l.className === 'Concatenate') && (one === 1 || one === -3) && cf.every((c) => c)) return { entry: { ...l, config: { ...l.config, axis: -1 } }, cf: true };
   throw fail(`${l.className} reading a channels_first map [C, H, W] is not supported (only channels_first spatial layers, element-wise layers, BatchNormalization and Concatenate on axis 1, Flatten)`);
 }
 

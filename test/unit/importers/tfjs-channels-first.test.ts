@@ -10,7 +10,7 @@
  */
 import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -69,6 +69,7 @@ const CASES: [string, () => tf.LayersModel][] = [
     const sum = L.add().apply([conv({ kernelSize: 1 }).apply(x) as T, x]) as T;
     return tfjs.model({ inputs: x, outputs: L.reLU().apply(L.concatenate({ axis: 1 }).apply([sum, conv({ filters: 2, padding: 'same' }, 7).apply(x) as T])) as T });
   }],
+
 ];
 
 describe('channels_first Keras models', () => {
@@ -100,6 +101,17 @@ describe('channels_first Keras models', () => {
     expectAgrees(graph, inputs, tfjsPredict(twin, hwc));
   });
 
+  test('Concatenate axis −3 (Keras\'s other name for the channels of [N, C, H, W]; tfjs mis-reads it) = the same model with axis 1', async () => {
+    const x = tfjs.input({ shape: [2, 4, 5] });
+    const model = tfjs.model({ inputs: x, outputs: L.concatenate({ axis: 1 }).apply([conv({ kernelSize: 1 }).apply(x) as T, x]) as T });
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cf-'));
+    await saveTfjsModel(model, dir);
+    const path = join(dir, 'model.json');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"axis":1', '"axis":-3'));
+    const inputs = randomSamples(6, 40, 9, -2, 2);
+    expectAgrees(loadModel(path), inputs, tfjsPredict(model, inputs));
+  });
+
   test.each([
     ['Permute((3, 1, 2)), Flatten, Dense (a model ported from PyTorch keeps its weights\' order)', chain([4, 3, 2], () => [L.conv2d({ filters: 3, kernelSize: 1, ...init(3) }), L.permute({ dims: [3, 1, 2] }), L.flatten(), L.dense({ units: 3, ...init(5) })])],
     ['Permute((3, 1, 2)), ReLU, a final Flatten (channel-major out)', chain([4, 3, 2], () => [L.conv2d({ filters: 3, kernelSize: 1, ...init(3) }), L.permute({ dims: [3, 1, 2] }), L.reLU(), L.flatten()])],
@@ -115,6 +127,7 @@ describe('channels_first Keras models', () => {
     ['Dense on a channels_first map (it would act on W)', chain([3, 4, 4], () => [conv({}), L.dense({ name: 'd', units: 2 })]), /Dense reading a channels_first map \[C, H, W\] is not supported/],
     ['a channels_last layer after a channels_first one', chain([3, 4, 4], () => [conv({}), L.conv2d({ name: 'c', filters: 2, kernelSize: 1 })]), /a channels_last layer reading a channels_first map \[C, H, W\] is not supported/],
     ['BatchNormalization on the last axis (W) of a channels_first map', chain([3, 4, 4], () => [conv({}), L.batchNormalization({ name: 'bn', axis: -1 })]), /BatchNormalization reading a channels_first map/],
+    ['a convolution whose activation is softmax (Keras takes it over W)', chain([3, 4, 4], () => [conv({ name: 'sm', activation: 'softmax' })]), /Conv2D with activation softmax on a channels_first map is not supported \(Keras takes it over W, the last axis\)/],
   ] as const)('refused in one line: %s', async (_, build, message) => {
     await expect(imported(build())).rejects.toThrow(message);
   });

@@ -245,6 +245,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   // maps held channels-first ([C, H, W] in the model): the image input of a model declaring channels_first, and what reads it so
   const held = new Set<string>();
   const channelsFirst = declaresChannelsFirst(layers);
+  let reshapedToChw = false;
   const ctx: LayerContext = {
     file,
     weights,
@@ -275,8 +276,13 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
     const inputs = functional ? l.inbound : [prev];
     const cf = inputs.map((t) => held.has(t));
     const flip = layoutPermute(l, inputs, (t) => shapes.get(t), cf[0] === true);
-    const read = flip !== undefined ? { entry: l, cf: flip } : cf.some((c) => c) ? channelsFirstLayer(l, cf, file) : { entry: l, cf: false };
-    const built: Node[] = flip !== undefined ? [{ name: l.name, op: 'identity', inputs, output: l.name }] : layerToNodes(read.entry, inputs, ctx);
+    // a channels_first model reshaping its flat input (its only reader) to [C, H, W]: the input is that map, read channel-major
+    const target = l.config['target_shape'];
+    const chwInput = channelsFirst && l.className === 'Reshape' && inputs.length === 1 && inputs[0] === graphInputs[0]?.name && shapes.get(inputs[0]!)?.length === 1 && (!functional || layers.filter((m) => m.inbound.includes(inputs[0]!)).length === 1) && Array.isArray(target) && target.length === 3 && target.every((d) => Number.isInteger(d) && (d as number) > 0);
+    if (chwInput) reshapedToChw = true;
+    const read = flip !== undefined ? { entry: l, cf: flip } : chwInput ? { entry: l, cf: true } : cf.some((c) => c) ? channelsFirstLayer(l, cf, file) : { entry: l, cf: false };
+    const [c, h, w] = chwInput ? (target as number[]) : [];
+    const built: Node[] = flip !== undefined ? [{ name: l.name, op: 'identity', inputs, output: l.name }] : chwInput ? [{ name: l.name, op: 'reshape', inputs, output: l.name, shape: [h!, w!, c!] }] : layerToNodes(read.entry, inputs, ctx);
     if (read.cf && built.length > 0) held.add(l.name);
     for (const n of built) {
       const inShapes = n.inputs.map((t) => {
@@ -296,6 +302,10 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out
   const last = nodes.find((n) => n.output === outs[0]);
   const chw = held.has(outs[0]!) || (last?.op === 'flatten' && last.order === 'chw');
-  const layout = graphInputs[0]!.layout === 'chw' || chw ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
-  return foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [], ...layout });
+  const layout = graphInputs[0]!.layout === 'chw' || chw || reshapedToChw ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
+  const graph = foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [], ...layout });
+  if (!reshapedToChw) return graph;
+  // the Reshape to [C, H, W] is folded into the input (its only reader): samples are read channel-major
+  if (graph.inputs[0]!.shape.length !== 3) throw new NnchipError('NN110', 'a channels_first model whose flat input is reshaped to [C, H, W] and read otherwise too is not supported', { file });
+  return { ...graph, inputs: [{ ...graph.inputs[0]!, layout: 'chw' }] };
 }

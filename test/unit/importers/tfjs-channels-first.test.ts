@@ -62,6 +62,7 @@ const CASES: [string, () => tf.LayersModel][] = [
   ['Conv2D same, Flatten (channel-major), Dense', chain([3, 6, 6], () => [conv({ filters: 4, padding: 'same' }), L.flatten(), L.dense({ units: 3, ...init(5) })])],
   ['Conv2D, Flatten data_format channels_first (pixel-major), Dense', chain([3, 6, 6], () => [conv({ filters: 4 }), L.flatten(cf as object), L.dense({ units: 3, ...init(5) })])],
   ['Conv2D, a final Flatten (channel-major out)', chain([2, 5, 4], () => [conv({ filters: 3 }), L.flatten()])],
+  ['a flat input reshaped to [C, H, W] (Keras 2 MNIST-style), Conv2D, Flatten, Dense', () => tfjs.sequential({ layers: [L.reshape({ inputShape: [60], targetShape: [3, 5, 4] }), conv({ filters: 2 }), L.flatten(), L.dense({ units: 3, ...init(5) })] })],
   ['Conv2D, MaxPooling2D, GlobalAveragePooling2D', chain([3, 7, 6], () => [conv({ filters: 4, padding: 'same' }), L.maxPooling2d({ poolSize: 2, ...cf }), L.globalAveragePooling2d(cf)])],
   ['Conv2DTranspose same stride 2, GlobalMaxPooling2D', chain([3, 4, 4], () => [L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', ...init(3), ...cf }), L.globalMaxPooling2d(cf)])],
   ['functional: Add of a conv and the input, Concatenate axis 1, ReLU', () => {

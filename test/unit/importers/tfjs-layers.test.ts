@@ -43,7 +43,11 @@ describe('TF.js Layers importer', () => {
 
 describe('TF.js Layers importer: image layers it refuses, one clear line each', () => {
   const cases: [string, () => tf.LayersModel, RegExp][] = [
-    ['channels_first after a channels_last layer', () => tfjs.sequential({ layers: [tfjs.layers.reshape({ inputShape: [50], targetShape: [5, 5, 2] }), tfjs.layers.conv2d({ name: 'cf', filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' })] }),
+    ['channels_first on a map that is not one (a flat input reshaped, and read by a Dense too)', () => {
+      const x = tfjs.input({ shape: [50] });
+      const conv = tfjs.layers.conv2d({ name: 'cf', filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' }).apply(tfjs.layers.reshape({ targetShape: [2, 5, 5] }).apply(x)) as tf.SymbolicTensor;
+      return tfjs.model({ inputs: x, outputs: tfjs.layers.concatenate().apply([tfjs.layers.flatten().apply(conv) as tf.SymbolicTensor, tfjs.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor]) as tf.SymbolicTensor });
+    },
       /NN110: model.json: layer "cf": data_format "channels_first" on a map that is not channels-first is not supported/],
     ['DepthwiseConv2D dilation (tfjs ignores it, Keras applies it)', () => tfjs.sequential({ layers: [tfjs.layers.depthwiseConv2d({ name: 'dil', inputShape: [7, 7, 1], kernelSize: 3, dilationRate: 2 })] }),
       /layer "dil": dilation_rate \[2,2\] is not supported for DepthwiseConv2D/],

@@ -4,8 +4,8 @@
  * TF.js computes, and the int8 program runs the same on the reference interpreter and the simulator,
  * close to it. Session 12 audit: Conv2D / DepthwiseConv2dNative dilations, a depthwise channel
  * multiplier, FusedBatchNormV3, Max over the spatial axes, Maximum / Minimum / ClipByValue by constants,
- * ResizeBilinear, Sub of two computed tensors and AddV2 / Sub broadcasting a per-channel vector over a
- * map were refused; the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
+ * ResizeBilinear, Sub of two computed tensors, AddV2 / Sub broadcasting a per-channel vector over a
+ * map and ConcatV2 along H / W were refused; the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
  */
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
@@ -47,6 +47,8 @@ const CASES: Case[] = [
   ['Max over a sequence', [5, 2], (g) => void g.op('Max', ['x', g.ints([1])], keep(false))],
   ['Pad alone, Pad before a VALID Conv2D', [5, 5, 2], (g) => void conv(g, g.op('Pad', ['x', g.constant([4, 2], Int32Array.from([0, 0, 2, 0, 1, 3, 0, 0]))]), [3, 3, 2, 3])],
   ['ConcatV2 axis 3 and -1', [4, 4, 2], (g) => void g.op('ConcatV2', [g.op('ConcatV2', [conv(g, 'x', [1, 1, 2, 3]), 'x', g.ints([3])]), 'x', g.ints([-1])])],
+  ['ConcatV2 axis 1 (H) and 2 (W)', [4, 3, 2], (g) => void g.op('ConcatV2', [g.op('ConcatV2', [conv(g, 'x', [1, 1, 2, 2]), 'x', g.ints([1])]), g.op('ConcatV2', ['x', 'x', g.ints([1])]), g.ints([2])])],
+  ['ConcatV2 axis −2 of sequences (the steps)', [5, 3], (g) => void g.op('ConcatV2', ['x', g.op('Relu', ['x']), g.ints([-2])])],
   ['Reshape to [-1, 18], MatMul, Softmax', [3, 3, 2], (g) => void g.op('Softmax', [g.op('MatMul', [g.op('Reshape', ['x', g.ints([-1, 18])]), g.constant([18, 4])], noT)])],
   ['BiasAdd, Relu6, Identity', [4, 4, 2], (g) => void g.op('Identity', [g.op('Relu6', [g.op('BiasAdd', [conv(g, 'x', [3, 3, 2, 3]), g.constant([3])], NHWC)])])],
   ['FusedBatchNormV3 on the input (inference)', [4, 4, 2], (g) => void g.op('FusedBatchNormV3', ['x', g.constant([2]), g.constant([2]), g.constant([2]), g.constant([2], [1, 2])], { epsilon: attr.f(0.001), is_training: attr.b(false), ...NHWC })],

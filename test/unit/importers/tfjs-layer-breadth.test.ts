@@ -2,7 +2,8 @@
  * Breadth of the Keras / tfjs layer configurations users' models hold (session 12 audit), each a small
  * model written by tfjs itself and compared with its predict: the imported float graph within 1e-4,
  * the int8 program (8x8) the same on the reference interpreter and the simulator and within 5% of the
- * output range. Most held before the audit; broadcasting merges and RepeatVector were refused.
+ * output range. Most held before the audit; broadcasting merges, RepeatVector and Concatenate along H / W
+ * (or a sequence's steps) were refused.
  */
 import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
@@ -74,6 +75,9 @@ const CASES: [string, () => tf.LayersModel][] = [
   ['Maximum of a map, a [1, 1, C] vector and the input', fn([4, 4, 3], (x) => on(L.maximum(), on(conv({}), x), gate(x), x))],
   ['Minimum of a [1, 1, C] vector and a map of one column', fn([4, 1, 3], (x) => on(L.minimum(), on(L.reshape({ targetShape: [1, 1, 3] }), on(L.globalMaxPooling2d({}), x)), on(conv({}), x)))],
   ['Concatenate of three, axis 3', fn([4, 4, 3], (x) => on(L.concatenate({ axis: 3 }), on(conv({ filters: 2 }), x), x, on(conv({ kernelSize: 3, padding: 'same' }, 9), x)))],
+  ['Concatenate axis 1 (H) of a conv and the input', fn([4, 4, 3], (x) => on(L.concatenate({ axis: 1 }), on(conv({}), x), x))],
+  ['Concatenate axis 2 (W) of three, then a conv', fn([4, 3, 3], (x) => on(conv({ kernelSize: 3 }, 11), on(L.concatenate({ axis: 2 }), on(conv({}), x), x, on(conv({ kernelSize: 3, padding: 'same' }, 9), x))))],
+  ['Concatenate axis 1 of sequences (the steps)', fn([5, 3], (x) => on(L.concatenate({ axis: 1 }), on(dense(3), x), on(L.conv1d({ filters: 3, kernelSize: 3, ...init(5) }), x)))],
   ['Multiply of a map and a sigmoid gate', fn([4, 4, 3], (x) => on(L.multiply(), on(conv({}), x), on(L.reshape({ targetShape: [1, 1, 3] }), on(dense(3, 5, { activation: 'sigmoid' }), on(L.globalAveragePooling2d({}), x)))))],
   ['RepeatVector 5, Dense per step, Flatten', chain([4], () => [dense(3), L.repeatVector({ n: 5 }), dense(2, 5, { activation: 'tanh' }), L.flatten()])],
   ['RepeatVector 6, Conv1D, GlobalMaxPooling1D', chain([4], () => [dense(3), L.repeatVector({ n: 6 }), L.conv1d({ filters: 2, kernelSize: 3, ...init(5) }), L.globalMaxPooling1d({})])],

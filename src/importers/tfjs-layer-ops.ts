@@ -9,6 +9,7 @@ import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
+import { groupNormalization } from './keras-norm.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchNorm, normalization, rescaling } from './tfjs-norm-layers.js';
@@ -22,15 +23,14 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
-  'SeparableConv1D', 'DepthwiseConv1D', 'RepeatVector',
+  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector',
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
-const NO_DIVISION = 'it divides by a statistic of each sample computed at run time (the chip has no division or square root of a computed value)';
 const RECURRENT = 'a recurrent layer (state carried from step to step) has no lowering';
 const PRODUCT = 'a product of two computed tensors has no lowering';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
-  LayerNormalization: 'it divides each sample by its own standard deviation, computed at run time (the chip has no division or square root of a computed value)',
-  GroupNormalization: NO_DIVISION, UnitNormalization: NO_DIVISION,
+  LayerNormalization: 'it normalizes each pixel or step over its own channels, by statistics computed at run time (not lowered yet; GroupNormalization, over a map, is)',
+  UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
   LSTM: RECURRENT, GRU: RECURRENT, SimpleRNN: RECURRENT, Bidirectional: RECURRENT, ConvLSTM2D: RECURRENT,
   Embedding: 'a table lookup by a computed index has no lowering',
   Dot: PRODUCT, Attention: PRODUCT, MultiHeadAttention: PRODUCT,
@@ -379,6 +379,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return permute(x);
     case 'BatchNormalization':
       return batchNorm(x);
+    case 'GroupNormalization':
+      return groupNormalization(x);
     case 'Add':
       return broadcasting(x, add);
     case 'Concatenate':

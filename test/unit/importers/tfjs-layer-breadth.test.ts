@@ -130,7 +130,7 @@ describe('refused in one line, never computed otherwise', () => {
     expect(await refusal(model, (j) => j.replace('"axis":1', '"axis":2'))).toBe('loaded');
   });
   test('LayerNormalization names why', async () => {
-    expect(await refusal(chain([6], () => [dense(4), L.layerNormalization({})])())).toMatch(/LayerNormalization is not supported: it divides each sample by its own standard deviation/);
+    expect(await refusal(chain([6], () => [dense(4), L.layerNormalization({})])())).toMatch(/LayerNormalization is not supported: it normalizes each pixel or step over its own channels/);
   });
   test('Masking names why', async () => {
     expect(await refusal(chain([5, 3], () => [L.masking({ maskValue: 0 }), dense(2)])())).toMatch(/Masking is not supported: its mask changes what later layers compute/);

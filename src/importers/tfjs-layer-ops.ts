@@ -9,7 +9,7 @@ import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
-import { groupNormalization } from './keras-norm.js';
+import { groupNormalization, layerNormalization } from './keras-norm.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchNorm, normalization, rescaling } from './tfjs-norm-layers.js';
@@ -23,13 +23,12 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
-  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector',
+  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector', 'LayerNormalization',
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
 const RECURRENT = 'a recurrent layer (state carried from step to step) has no lowering';
 const PRODUCT = 'a product of two computed tensors has no lowering';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
-  LayerNormalization: 'it normalizes each pixel or step over its own channels, by statistics computed at run time (not lowered yet; GroupNormalization, over a map, is)',
   UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
   LSTM: RECURRENT, GRU: RECURRENT, SimpleRNN: RECURRENT, Bidirectional: RECURRENT, ConvLSTM2D: RECURRENT,
   Embedding: 'a table lookup by a computed index has no lowering',
@@ -381,6 +380,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return batchNorm(x);
     case 'GroupNormalization':
       return groupNormalization(x);
+    case 'LayerNormalization':
+      return layerNormalization(x);
     case 'Add':
       return broadcasting(x, add);
     case 'Concatenate':

@@ -42,6 +42,20 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
   return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }
 
+/** An NN304 from scales that --input-range set says so: its hint was "check the calibration data" where there was none. */
+function rangeNamed<T>(f: CompileFlags, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof NnchipError && e.code === 'NN304') || f.inputRange === undefined || f.calibration !== undefined) throw e;
+    throw new NnchipError('NN304', `${e.detail} (its scales follow from --input-range ${f.inputRange})`, {
+      ...(e.file === undefined ? {} : { file: e.file }),
+      ...(e.layer === undefined ? {} : { layer: e.layer }),
+      hint: 'give --input-range the range the inputs really take (one too narrow or too wide for int8 scales), or calibration samples (--calibration)',
+    });
+  }
+}
+
 /** `config`: the machine to compile for (default: the one --config and --array describe). */
 export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f)): CompiledModel {
   const limits = limitsFrom(f);
@@ -50,7 +64,7 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
-    const compiled = compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions });
+    const compiled = rangeNamed(f, () => compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions }));
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
     for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };

@@ -28,6 +28,8 @@ export function layerNormalization(x: Layer): Node[] {
   const vector = shape.length === 1 || (shape.length === 3 && shape[0] === 1 && shape[1] === 1);
   if (!vector) throw x.fail('NN110', `LayerNormalization of a ${JSON.stringify(shape)} map or sequence is not supported (each pixel or step would need its own statistics; only of a vector)`);
   if (one !== -1 && one !== (shape.length === 1 ? 1 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
+  // Keras 3's rms_scaling: x · rsqrt(var + ε) · γ, neither −mean nor β (and which variance differs between Keras releases)
+  if ((x.get('rms_scaling') ?? false) !== false) throw x.fail('NN110', `rms_scaling ${shownValue(x.get('rms_scaling'))} is not supported (only the plain layer normalization)`);
   const { eps, scale, offset } = epsilonAndAffine(x, c);
   const map = `${x.l.name}/map`;
   const normalized = shape.length === 1 ? `${x.l.name}/normalized` : x.l.name;

@@ -108,7 +108,7 @@ export function multiply(x: Layer): Node[] {
 /**
  * An element-wise merge (Add, Subtract, Average, Maximum, Minimum) of a map and per-channel vectors of its
  * channels ([1, 1, C], or [C], which Keras expands at axis 1), as Keras and tfjs broadcast them: each vector
- * repeated over the map first (tfjs-kernels.ts), then `merge` of inputs of one shape. They were refused.
+ * repeated over the map first (ir/broadcast.ts), then `merge` of inputs of one shape. They were refused.
  */
 export function broadcasting(x: Layer, merge: (x: Layer) => Node[]): Node[] {
   const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));

@@ -52,7 +52,7 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
     const compiled = compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions });
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
-    for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
+    for (const w of warnings) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
   });
 }

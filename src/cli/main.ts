@@ -69,12 +69,12 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
     }
     const err = e instanceof NnchipError ? withCommandHelp(e, ctx.command) : null;
     if (err !== null && err.code !== 'NN901') {
-      io.stderr((wantsJson ? JSON.stringify({ error: err.toJSON() }) : io.color.red(err.format())) + '\n');
+      io.stderr((wantsJson ? JSON.stringify({ error: err.toJSON() }) : io.errColor.red(err.format())) + '\n');
       if (debug) io.stderr(`${err.stack ?? ''}\n`);
       return err.exitCode;
     }
     const message = err?.detail ?? (e instanceof Error ? e.message : String(e));
-    io.stderr(io.color.red(`error NN901: internal error: ${escapeControls(shortDetail(message))} — this is a bug in nnchip: please report it with the command line and the model`) + '\n');
+    io.stderr(io.errColor.red(`error NN901: internal error: ${escapeControls(shortDetail(message))} — this is a bug in nnchip: please report it with the command line and the model`) + '\n');
     io.stderr(`${e instanceof Error ? (e.stack ?? '') : ''}\n`);
     return EXIT.internal;
   }

@@ -275,7 +275,7 @@ ${examples([
           ...(progress === null ? {} : { onStep: progress.step }),
           onToolLog: (tail) => {
             progress?.stop(true);
-            if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+            if (!flags.json) io.stderr(io.errColor.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
           },
         });
       } finally {

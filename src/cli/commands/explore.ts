@@ -97,7 +97,7 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const parts = /\.csv$/i.test(model) ? topologyParts(model, f).parts : null;
   const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
   const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
-  if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
+  if (warning !== undefined) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + warning + '\n');
   const bar = progress(ctx);
   try {
     return withFile(basename(model), () => sweep({ model: modelStem(model), graph, calibration, grid, base, ...(parts === null ? {} : { moreParts: parts.slice(1) }) }, { onProgress: bar.update, ...shard }));
@@ -132,7 +132,7 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
     io.stdout(`base machine (${base.rows}x${base.cols}, ${base.bandwidth} B/cycle, point ${base.index}): ${figures} — not on the front\n`);
   }
   const bad = result.points.find((p) => !p.feasible);
-  if (bad !== undefined) io.stderr(io.color.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
+  if (bad !== undefined) io.stderr(io.errColor.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
   io.stdout(`wrote ${files.join(', ')}\n`);
 }
 

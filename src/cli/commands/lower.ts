@@ -82,7 +82,7 @@ export function register(program: Command, ctx: CliContext): void {
       return;
     }
     const { io } = ctx;
-    for (const n of p.notes) io.stderr(io.color.cyan('note: ') + n + '\n');
+    for (const n of p.notes) io.stderr(io.errColor.cyan('note: ') + n + '\n');
     io.stdout(`${io.color.bold(model)} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
     io.stdout(layerTable(p, cert, io));
     io.stdout(memoryTable(cert, io));

@@ -53,14 +53,14 @@ export function progressLine(io: CliIo, now: () => number = Date.now): { step: (
   let current: { text: string; started: number } | null = null;
   const seconds = (): string => ((now() - current!.started) / 1000).toFixed(1);
   const draw = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
+    if (current !== null) io.stderr(`\r\x1b[K${io.errColor.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
   };
   const timer = io.interactive ? setInterval(draw, 1000) : null;
   timer?.unref();
   const finish = (failed: boolean): void => {
     if (current === null) return;
     const line = failed ? `${current.text}: failed after ${seconds()} s` : `${current.text}: ${seconds()} s`;
-    io.stderr(io.interactive ? `\r\x1b[K${io.color.dim(line)}\n` : `${line}\n`);
+    io.stderr(io.interactive ? `\r\x1b[K${io.errColor.dim(line)}\n` : `${line}\n`);
     current = null;
   };
   return {
@@ -146,7 +146,7 @@ export function register(program: Command, ctx: CliContext): void {
         ...(progress === null ? {} : { onStep: progress.step }),
         onToolLog: (tail) => {
           progress?.stop(true);
-          if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+          if (!flags.json) io.stderr(io.errColor.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
         },
         ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
         ...(flags.out === undefined ? {} : { dir: flags.out, written }),

@@ -174,9 +174,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
     .option('--threshold-passes <list>', "threshold-unit cycles per acc row, comma-separated (default: the base machine's); a value illegal for an array's cols is an infeasible point")
     .option('--batch <list>', 'samples per inference, comma-separated (default 1); a batch the model cannot take is an infeasible point')
-    .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
+    .option('-o, --out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
     .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines (default: the whole grid, no shard file)')
-    .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')
+    .option('--json', 'print explore.json to stdout: {"format", "version", "objectives", "meta", "pareto", "points"} ("pareto" indices into "points"); with --shard {"shard", "points", "totalPoints", "file"}, the shard file written')
     .option('--force', 'replace existing outputs that nnchip did not write (never an input, its folder, or what is inside that folder)')
     .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set: DRAM latency, queue depth, clock (default: the defaults `nnchip sim --help` lists)'))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model)'))
@@ -198,8 +198,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command('merge')
     .description('combine the shard files of one sweep into explore.csv + explore.json (identical to an unsharded run)')
     .argument('<files...>', 'explore-shard-*.jsonl files: all N shards of one sweep')
-    .option('--out <dir>', 'output folder (default: .)')
-    .option('--json', 'print explore.json to stdout')
+    .option('-o, --out <dir>', 'output folder (default: .)')
+    .option('--json', 'print explore.json to stdout: {"format", "version", "objectives", "meta", "pareto", "points"}, as `nnchip explore --json`')
     .addHelpText(
       'after',
       examples([

@@ -39,7 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot (default: none, no plot)'))
         .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-        .option('--json', 'print {out, bytes} as JSON')
+        .option('--json', 'print {"out", "bytes"} as JSON: the file written and its size')
         .addHelpText(
           'after',
           examples([

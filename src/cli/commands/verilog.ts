@@ -68,7 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/, or ./<model-name>.<board>/ with --board)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
-        .option('--json', 'print a summary as JSON')
+        .option('--json', 'print {"out", "target", "array", "config", "files", "instructions", "samples", "cycles"} as JSON ("cycles" per inference, "files" those written into "out"); with --board {"out", "board", "array", "config", "clockMhz", "baud", "flashRead", "flashBytes", "imageBytes", "instructions", "programWords", "machineId", "files", "cycles"}')
         .addHelpText(
           'after',
           examples([
@@ -98,7 +98,7 @@ export function register(program: Command, ctx: CliContext): void {
     const files = emitVerilog(p, opts);
     writeDirAtomic(out, new Map([...files, ...simulationModels(peMultipliersOf(opts), ctx)]), written);
     const cycles = scheduleTimes(p.instructions, p.config).cycles;
-    const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
+    const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, config: p.config, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
     if (flags.json) {
       ctx.io.stdout(JSON.stringify(summary) + '\n');
       return;
@@ -171,7 +171,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const image = files.get(BOARD_FILES.image)!;
   const manifest = JSON.parse(String(files.get(BOARD_FILES.manifest))) as BoardManifest;
   const summary = {
-    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz: manifest.clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
+    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, config: p.config, clockMhz: manifest.clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
     instructions: p.instructions.length, programWords: manifest.capacity.progDepth, machineId: manifest.machineId, files: [...files.keys()], cycles,
   };
   if (flags.json) {

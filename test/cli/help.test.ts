@@ -99,6 +99,21 @@ describe('every command --help', () => {
     }
   });
 
+  test('the same concept has the same flag everywhere: an output path is -o, --out; machine JSON output is --json', () => {
+    const spelled = new Map<string, Set<string>>(); // long flag → the terms that spell it
+    for (const command of COMMANDS) {
+      for (const o of optionsOf(helps.get(command)!.stdout)) {
+        const long = /--[\w-]+/.exec(o.term)![0];
+        spelled.set(long, (spelled.get(long) ?? new Set()).add(o.term.replace(/ [<[].*$/, '')));
+        if (long === '--out') expect(o.term, command).toMatch(/^-o, --out </);
+      }
+    }
+    for (const [long, terms] of spelled) expect([...terms], `${long} is spelled one way`).toHaveLength(1);
+    for (const synonym of ['--output', '--out-dir', '--outdir', '--format', '--machine', '--sample', '--inputs', '--data-file']) expect(spelled.has(synonym), synonym).toBe(false);
+    // every command that prints a result has --json (disasm prints the listing itself; groups only list their commands)
+    for (const command of COMMANDS.filter((c) => !['disasm', 'board'].includes(c))) expect(spelled.has('--json') && /\n {2}--json /.test(helps.get(command)!.stdout), command).toBe(true);
+  });
+
   test.each(COMMANDS)("%s: a usage error points at the command's own help", (command) => {
     const r = nnchip([...command.split(' '), '--no-such-option']);
     expect(r.code).toBe(2);

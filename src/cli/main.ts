@@ -73,9 +73,12 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
       if (debug) io.stderr(`${err.stack ?? ''}\n`);
       return err.exitCode;
     }
-    const message = err?.detail ?? (e instanceof Error ? e.message : String(e));
-    io.stderr(io.errColor.red(`error NN901: internal error: ${escapeControls(shortDetail(message))} — this is a bug in nnchip: please report it with the command line and the model`) + '\n');
-    io.stderr(`${e instanceof Error ? (e.stack ?? '') : ''}\n`);
+    const message = `internal error: ${escapeControls(shortDetail(err?.detail ?? (e instanceof Error ? e.message : String(e))))}`;
+    const hint = 'this is a bug in nnchip: please report it with the command line and the model';
+    const stack = e instanceof Error ? (e.stack ?? '') : '';
+    // --json: one JSON line as for every other error, the stack (for the bug report) inside it
+    if (wantsJson) io.stderr(JSON.stringify({ error: { code: 'NN901', file: null, layer: null, message, hint, exitCode: EXIT.internal, stack } }) + '\n');
+    else io.stderr(`${io.errColor.red(`error NN901: ${message} — ${hint}`)}\n${stack}\n`);
     return EXIT.internal;
   }
 }

@@ -13,8 +13,10 @@ import { commandsFor } from './registry.js';
 const EPILOG = `
 Examples:
   nnchip lower examples/digits-mlp/model.json            lower to ./digits-mlp.nnchip/
-  nnchip lower model.json --array 16x16 --calibration samples.json
-  nnchip run model.json --input samples.json --json      outputs from the reference interpreter
+  nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip
+                                                         the model.onnx in that folder, on a 16x16 array
+  nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json --json
+                                                         outputs from the reference interpreter
   nnchip eval model.json --data labeled.json             float vs int8 accuracy
   nnchip isa --markdown                                  the instruction set
 

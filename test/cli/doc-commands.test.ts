@@ -10,31 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { nnchip, REPO } from '../helpers/cli.js';
-
-/** Every `nnchip` line of a Markdown file's code blocks, continuations joined, comments dropped. */
-export function codeBlockCommands(markdown: string): string[] {
-  const out: string[] = [];
-  let inBlock = false;
-  let pending = '';
-  for (const line of markdown.split('\n')) {
-    if (/^\s*```/.test(line)) {
-      inBlock = !inBlock;
-      continue;
-    }
-    if (!inBlock) continue;
-    const text = pending === '' ? line : `${pending} ${line.trim()}`;
-    if (text.endsWith('\\')) {
-      pending = text.slice(0, -1).trimEnd();
-      continue;
-    }
-    pending = '';
-    if (/^nnchip /.test(text)) out.push(text.replace(/\s+#\s.*$/, '').trim());
-  }
-  return out;
-}
-
-const BROUGHT = /(^|\s)(model\.json|model\.onnx|net\.csv|samples\.json|labeled\.json|other\.\S+|\/dev\/tty\S*|\/models\/\S*)(\s|$)/;
-const runnable = (cmd: string): boolean => !/[[\]|*$<>{}&;"']/.test(cmd) && !BROUGHT.test(cmd);
+import { codeBlockCommands, runnable } from '../helpers/commands.js';
 
 const DOCS = [
   'README.md',

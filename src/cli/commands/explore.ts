@@ -159,9 +159,9 @@ explore-shard-0003-of-0016.jsonl); \`nnchip explore merge\` combines all N shard
 same explore.csv and explore.json, byte for byte, as one unsharded run.
 
 Examples:
-  nnchip explore examples/digits-mlp/model.json --arrays 8x8,16x16 --sram-kib 8,32 --bandwidth 8
-  nnchip explore model.json --shard 3/16 --out shards/
-  nnchip explore merge shards/explore-shard-*.jsonl --out results/`;
+  nnchip explore examples/digits-mlp/model.json --arrays 8x8,16x16 --sram-kib 8,32 --bandwidth 8 -o results/
+  nnchip explore examples/digits-mlp/model.json --shard 3/16 -o shards/   (and 0/16 … 15/16, e.g. on a batch engine)
+  nnchip explore merge shards/explore-shard-*.jsonl -o results/`;
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -203,7 +203,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       examples([
-        ['nnchip explore merge shards/explore-shard-*.jsonl --out results/', 'explore.csv + explore.json from all shards'],
+        ['nnchip explore merge shards/explore-shard-*.jsonl -o results/', 'explore.csv + explore.json from all shards'],
         ['nnchip explore merge a.jsonl b.jsonl --json', 'explore.json on stdout'],
       ]),
     );

@@ -114,7 +114,7 @@ export function register(program: Command, ctx: CliContext): void {
         'after',
         examples([
           ['nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json', 'outputs of the reference interpreter'],
-          ['nnchip run digits-mlp.nnchip --input samples.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
+          ['nnchip run digits-mlp.nnchip --input examples/digits-mlp/calibration.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
         ]),
       ),
   ).action(async (model: string, flags: RunFlags, command: Command) => {

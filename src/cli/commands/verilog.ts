@@ -73,7 +73,7 @@ export function register(program: Command, ctx: CliContext): void {
           'after',
           examples([
             ['nnchip verilog examples/tiny/tiny.nnchip.json --array 4x4 --target ice40', './tiny.rtl/: RTL, ROMs, test bench, flow'],
-            ['nnchip verilog digits-mlp.nnchip --input samples.json -o rtl/', 'a test bench that checks these samples'],
+            ['nnchip verilog digits-mlp.nnchip --input examples/digits-mlp/calibration.json -o rtl/', 'a test bench that checks these samples'],
             ['nnchip verilog examples/tiny/tiny.nnchip.json --board icebreaker -o hw', 'hw/: board design; then make -C hw bitstream prog'],
           ]),
         ),

@@ -115,6 +115,19 @@ describe('nnchip CLI', () => {
     expect(r.stderr).toMatch(/^error NN101: .*nope\.json: cannot be read/);
   });
 
+  test('a bad --batch is the same usage error (exit 2, no model file named) from every command that compiles, and a typo gets a suggestion', () => {
+    const REQUIRED: Record<string, readonly string[]> = { run: ['--input', 'x.json'], eval: ['--data', 'x.json'] };
+    for (const command of ['lower', 'run', 'eval', 'sim', 'wasm', 'verilog', 'report']) {
+      for (const value of ['0', '70000', '2.5', 'x']) {
+        const r = nnchip([command, DIGITS_MLP, '--batch', value, ...(REQUIRED[command] ?? [])]);
+        expect(r.code, `${command} --batch ${value}: ${r.stderr}`).toBe(2);
+        expect(r.stderr.trim()).toBe(`error NN801: --batch "${value}" must be an integer from 1 to 65536 — see \`nnchip ${command} --help\``);
+      }
+    }
+    expect(nnchip(['lowr']).stderr).toContain('(Did you mean lower?)');
+    expect(nnchip(['sim', DIGITS_MLP, '--prove', '--sample', '3']).stderr).toContain('(Did you mean --samples?)');
+  });
+
   test('a failing run leaves the previous outputs untouched', () => {
     const before = readFileSync(join(work, 'a', 'program.nnp'));
     const bad = join(work, 'bad.json');

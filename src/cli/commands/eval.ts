@@ -28,7 +28,7 @@ export function register(program: Command, ctx: CliContext): void {
       .addHelpText(
         'after',
         examples([
-          ['nnchip eval examples/digits-mlp/model.json --data labeled.json', 'float vs int8 top-1 accuracy'],
+          ['nnchip eval examples/digits-mlp/model.json --data labeled.json', 'float vs int8 top-1 accuracy (`npm run demo` writes 2,004 labeled digits to out/digits-test.json)'],
           ['nnchip eval examples/digits-onnx --data labeled.json --array 16x16 --json', 'the ONNX model, as JSON'],
         ]),
       ),

@@ -19,6 +19,11 @@ describe('nnchip CLI', () => {
     for (const word of ['lower', 'run', 'eval', 'disasm', 'isa', 'Exit codes']) expect(r.stdout).toContain(word);
   });
 
+  test('--version is the package version (written by hand in main.ts)', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(nnchip(['--version']).stdout).toBe(`${version}\n`);
+  });
+
   test('lower writes the program, listing, memory map and summary; output is deterministic', () => {
     const a = nnchip(['lower', DIGITS_MLP, '-o', join(work, 'a'), '--json']);
     const b = nnchip(['lower', DIGITS_MLP, '-o', join(work, 'b'), '--array', '8x8']);

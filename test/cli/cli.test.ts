@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { EXIT } from '../../src/diagnostics/codes.js';
 import { parseListing } from '../../src/isa/asm.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput } from '../../src/isa/program.js';
@@ -17,6 +18,16 @@ describe('nnchip CLI', () => {
     const r = nnchip(['--help']);
     expect(r.code).toBe(0);
     for (const word of ['lower', 'run', 'eval', 'disasm', 'isa', 'Exit codes']) expect(r.stdout).toContain(word);
+  });
+
+  test('every exit code of the EXIT table is explained in nnchip --help and in the README, and nothing else is', () => {
+    const listed = (text: string): number[] => {
+      const para = /Exit codes: ([\s\S]*?)(?:\n\n|\.\s+Errors|$)/.exec(text)?.[1] ?? '';
+      return [...para.matchAll(/(?:^|[,:]\s+)(\d+) [a-z]/g)].map((m) => Number(m[1]));
+    };
+    const codes = [...new Set(Object.values(EXIT))].sort((a, b) => a - b);
+    expect(listed(nnchip(['--help']).stdout)).toEqual(codes);
+    expect(listed(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'))).toEqual(codes);
   });
 
   test('--version is the package version (written by hand in main.ts)', () => {

@@ -64,7 +64,8 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // `nnchip` or `nnchip board` with no command: the help on stderr, as a usage error (`nnchip help`, `--help`: stdout, 0)
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       const name = failed === undefined || failed === program ? undefined : commandName(failed);
       const message = e.message.replace(/^error: /, '').split('\n').join(' ').trim();
       e = new NnchipError('NN801', message, { hint: helpHint(name) });

@@ -125,6 +125,18 @@ describe('nnchip CLI', () => {
   test('usage errors exit 2; model errors exit 1 with one line and no stack trace', () => {
     expect(nnchip(['lower']).code).toBe(2);
     expect(nnchip(['frobnicate']).code).toBe(2);
+    // no command: the help, on stderr, and a usage exit (the help asked for is on stdout, exit 0)
+    for (const args of [[], ['board']]) {
+      const r = nnchip(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^Usage: nnchip /);
+    }
+    for (const args of [['--help'], ['help'], ['help', 'sim'], ['board', '--help']]) {
+      const r = nnchip(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: nnchip /);
+    }
     const r = nnchip(['lower', join(work, 'nope.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -4,7 +4,7 @@
  * Every failure a user can cause is an NnchipError printed as one line (JSON with --json);
  * anything else is an internal error, printed with a stack trace.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { EXIT } from '../diagnostics/codes.js';
 import { escapeControls, NnchipError, shortDetail } from '../diagnostics/error.js';
 import { processIo, type CliContext, type CliIo } from './context.js';
@@ -47,7 +47,9 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
     .description('compile trained neural networks to a matmul + threshold ISA, simulate them cycle-accurately, emit Verilog and WebAssembly')
     .version('0.1.0')
     .option('--debug', 'print stack traces')
-    .addHelpText('after', EPILOG);
+    .addHelpText('after', EPILOG)
+    // one style for defaults: commander's `(default: "ref")` read as `(default ref)`, as the hand-written ones do (commands inherit this)
+    .configureHelp({ optionDescription: (option) => new Help().optionDescription(option).replace(/\(default: "([^"]*)"\)/, '(default $1)') });
   for (const c of await Promise.all(commandsFor(argv).map((entry) => entry.load()))) c.register(program, ctx);
   // commander's own errors (missing argument, unknown option) are reported below as one NN801 line
   let failed: Command | undefined;

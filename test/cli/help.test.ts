@@ -73,6 +73,8 @@ describe('every command --help', () => {
   test.each(COMMANDS)('%s: every option that takes a value states its default (or that it is required)', (command) => {
     const options = optionsOf(helps.get(command)!.stdout).filter((o) => /[<[]/.test(o.term));
     for (const o of options) expect(o.text, `${command} ${o.term}`).toMatch(/default|required/i);
+    // in one style: `(default 8x8)`, not commander's quoted `(default: "8x8")`
+    for (const o of options) expect(o.text, `${command} ${o.term}`).not.toMatch(/\(default: "/);
   });
 
   test.each(COMMANDS)('%s: names every input it accepts', (command) => {

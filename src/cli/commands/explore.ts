@@ -57,7 +57,8 @@ export function gridFrom(f: ExploreFlags): Grid {
     try {
       return parseArray(s);
     } catch {
-      throw new NnchipError('NN401', `--arrays item "${s}" is not RxC with R and C from ${CONFIG_LIMITS.rows[0]} to ${CONFIG_LIMITS.rows[1]}`);
+      const [lo, hi] = CONFIG_LIMITS.rows;
+      throw new NnchipError('NN401', `--arrays item "${s}" is not RxC with R and C from ${lo} to ${hi}`, { hint: `use --arrays with comma-separated RxC shapes, ${lo} ≤ R, C ≤ ${hi}, e.g. --arrays 4x4,8x8,16x16` });
     }
   };
   const [blo, bhi] = CONFIG_LIMITS.dramBytesPerCycle;

@@ -116,7 +116,7 @@ export function linesPerTile(op: GemmOp, sources: ReadonlyMap<string, SourceWind
   const actFree = cfg.actDepth - (op.scaleBy?.correction ? 1 : 0);
   while (lines > 0 && actEntries(sources, lines) > actFree) lines = usableLines(op, lines - 1);
   if (lines >= 1) return { lines, chunk: op.ow, chunked: false };
-  const chunkable = op.ow > 1 && op.pool === undefined && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
+  const chunkable = op.pool === undefined && [...sources.values()].every((s) => s.sameSx && s.p.wp > 1);
   let chunk = chunkable ? Math.min(op.ow, Math.floor(accFree / 2), Math.floor(cfg.outDepth / 2)) : 0;
   while (chunk > 0 && chunkEntries(sources, chunk) > actFree) chunk--;
   if (chunk >= 1) return { lines: 1, chunk, chunked: true };

@@ -153,6 +153,10 @@ describe('nnchip CLI', () => {
       }
     }
     expect(nnchip(['lowr']).stderr).toContain('(Did you mean lower?)');
+    // and a mistyped value of an option with a fixed set of them
+    expect(nnchip(['run', DIGITS_MLP, '--input', 'x.json', '--backend', 'sm']).stderr.trim()).toBe('error NN801: unknown backend "sm" (available: ref, wasm, sim, rtl; did you mean sim?) — see `nnchip run --help`');
+    expect(nnchip(['verilog', DIGITS_MLP, '--target', 'ic40']).stderr).toContain('(available: ice40, ecp5, asic, generic; did you mean ice40?)');
+    expect(nnchip(['sim', DIGITS_MLP, '--mode', 'stpe']).stderr).toContain('--mode "stpe" must be fast or step (did you mean step?)');
     expect(nnchip(['sim', DIGITS_MLP, '--prove', '--sample', '3']).stderr).toContain('(Did you mean --samples?)');
   });
 

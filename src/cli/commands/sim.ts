@@ -24,6 +24,7 @@ import { addCompileOptions, limitsFrom, type CompileFlags } from '../options.js'
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, fmtInt, table } from '../render.js';
 import { loweredProgram } from '../program-file.js';
+import { didYouMean } from '../../diagnostics/suggest.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;
@@ -113,7 +114,7 @@ function progress(ctx: CliContext, label: string): { update: (done: number, tota
 
 function modeOf(f: SimFlags): SimMode {
   const mode = f.mode ?? (f.vcd !== undefined ? 'step' : 'fast');
-  if (mode !== 'fast' && mode !== 'step') throw new NnchipError('NN801', `--mode "${mode}" must be fast or step`);
+  if (mode !== 'fast' && mode !== 'step') throw new NnchipError('NN801', `--mode "${mode}" must be fast or step${didYouMean(mode, ['fast', 'step']).replace(/^; (.*)$/, ' ($1)')}`);
   if (f.vcd !== undefined && mode !== 'step') throw new NnchipError('NN801', '--vcd needs --mode step (the register-level mode)');
   return mode;
 }

@@ -26,18 +26,19 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 import { fmtInt } from '../render.js';
+import { availableChoices } from '../../diagnostics/suggest.js';
 
 type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; flashRead?: string; programWords?: string; ramBytes?: string; with?: string; fitCheck: boolean };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
-  if (t === undefined) throw new NnchipError('NN801', `unknown target "${name}" (available: ${VERILOG_TARGETS.join(', ')})`);
+  if (t === undefined) throw new NnchipError('NN801', `unknown target "${name}" (${availableChoices(name, VERILOG_TARGETS)})`);
   return t;
 }
 
 export function parseDevice(name: string): Ice40Device {
   const d = ICE40_DEVICES.find((x) => x === name);
-  if (d === undefined) throw new NnchipError('NN801', `unknown iCE40 device "${name}" (available: ${ICE40_DEVICES.join(', ')})`);
+  if (d === undefined) throw new NnchipError('NN801', `unknown iCE40 device "${name}" (${availableChoices(name, ICE40_DEVICES)})`);
   return d;
 }
 
@@ -45,7 +46,7 @@ export function parseDevice(name: string): Ice40Device {
 export function parseExtras(text: string): ReadonlySet<BoardExtra> {
   const names = text.split(',').map((s) => s.trim());
   const unknown = names.find((n) => !(BOARD_EXTRAS as readonly string[]).includes(n));
-  if (unknown !== undefined) throw new NnchipError('NN801', `--with: unknown hardware "${unknown}" (available: ${BOARD_EXTRAS.join(', ')}, comma-separated)`);
+  if (unknown !== undefined) throw new NnchipError('NN801', `--with: unknown hardware "${unknown}" (${availableChoices(unknown, BOARD_EXTRAS, ', comma-separated')})`);
   return new Set(names as BoardExtra[]);
 }
 

@@ -7,8 +7,9 @@
 import { Command, CommanderError, Help } from 'commander';
 import { EXIT } from '../diagnostics/codes.js';
 import { escapeControls, NnchipError, shortDetail } from '../diagnostics/error.js';
+import { similar } from '../diagnostics/suggest.js';
 import { processIo, type CliContext, type CliIo } from './context.js';
-import { commandsFor } from './registry.js';
+import { COMMANDS, commandsFor } from './registry.js';
 
 const EPILOG = `
 Examples:
@@ -62,6 +63,12 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
+    // `nnchip help lowr`: commander shows the whole help; a typo here is the same error as `nnchip lowr`
+    const [first, asked] = argv;
+    if (first === 'help' && asked !== undefined && !asked.startsWith('-') && !COMMANDS.some((c) => c.name === asked)) {
+      const close = similar(asked, COMMANDS.map((c) => c.name));
+      throw new NnchipError('NN801', `unknown command '${asked}'${close.length === 0 ? '' : ` (Did you mean ${close.join(' or ')}?)`}`, { hint: helpHint(undefined) });
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {

@@ -153,6 +153,9 @@ describe('nnchip CLI', () => {
       }
     }
     expect(nnchip(['lowr']).stderr).toContain('(Did you mean lower?)');
+    const help = nnchip(['help', 'lowr']);
+    expect(help.code).toBe(2);
+    expect(help.stderr.trim()).toBe("error NN801: unknown command 'lowr' (Did you mean lower?) — see `nnchip --help`");
     // and a mistyped value of an option with a fixed set of them
     expect(nnchip(['run', DIGITS_MLP, '--input', 'x.json', '--backend', 'sm']).stderr.trim()).toBe('error NN801: unknown backend "sm" (available: ref, wasm, sim, rtl; did you mean sim?) — see `nnchip run --help`');
     expect(nnchip(['verilog', DIGITS_MLP, '--target', 'ic40']).stderr).toContain('(available: ice40, ecp5, asic, generic; did you mean ice40?)');

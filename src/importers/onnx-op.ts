@@ -29,10 +29,16 @@ export interface OnnxView {
    * Transpose [0, 2, 1] and, on the rows [1, H·W, C], MatMul read it
    */
   readonly flat?: readonly [number, number];
+  /**
+   * rank 3 only: [1, G, C/G·H·W], an NCHW map `of` ([1, C, H, W] or [1, C, L]) with each group of C/G
+   * channels and their pixels on one row, as torch writes GroupNorm's view: the same bytes as the IR
+   * map; only InstanceNormalization and the Reshape back to `of` read it
+   */
+  readonly grouped?: { readonly groups: number; readonly of: readonly number[] };
 }
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat']);
+const FLAT_READERS = new Set(['InstanceNormalization', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat']);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {
@@ -99,6 +105,9 @@ export class Op {
     const flat = !this.ctx.isConst(t) && this.ctx.view(t).flat !== undefined;
     if (flat && !FLAT_READERS.has(this.n.opType) && this.n.opType !== 'Transpose' && !(this.n.opType === 'MatMul' && this.ctx.view(t).last)) {
       throw this.fail(`input "${t}" is a map of ${JSON.stringify(this.ctx.view(t).flat)} pixels viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
+    }
+    if (!this.ctx.isConst(t) && this.ctx.view(t).grouped !== undefined && !['Reshape', 'InstanceNormalization', 'Identity'].includes(this.n.opType)) {
+      throw this.fail(`input "${t}" is a map ${JSON.stringify(this.ctx.view(t).grouped!.of)} viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (channel groups, as GroupNorm writes it); only InstanceNormalization and the Reshape back read it`);
     }
     return t;
   }

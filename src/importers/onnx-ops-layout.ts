@@ -28,6 +28,14 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     return identity(o, x, { rank: 5, last: false, groups: [to[1]!, to[2]!] });
   }
   if (v.groups !== undefined && to.length === 4 && to[1] === from[1]! * from[2]! && to[2] === from[3] && to[3] === from[4]) return identity(o, x, { rank: 4, last: false });
+  // GroupNorm's x.view(N, G, -1) of an NCHW map (G < C; G = C is the flat view below) and the view back
+  if (o.ctx.isMap(x) && !v.last && v.groups === undefined && v.flat === undefined && v.grouped === undefined && to.length === 3 && to[1]! < from[1]! && from[1]! % to[1]! === 0) {
+    return identity(o, x, { rank: 3, last: false, grouped: { groups: to[1]!, of: from } });
+  }
+  if (v.grouped !== undefined) {
+    if (same(to, v.grouped.of)) return identity(o, x, { rank: v.grouped.of.length, last: false });
+    throw o.fail(`reshaping ${JSON.stringify(from)} (a map ${JSON.stringify(v.grouped.of)} in channel groups) to ${JSON.stringify(to)} is not supported (only back to the map)`);
+  }
   // x.view(N, C, -1) / x.flatten(2) of an NCHW map, x.view(N, -1, C) of an NHWC one: [1, C, H·W] / [1, H·W, C] are the IR map's bytes
   if (o.ctx.isMap(x) && v.rank === 4 && v.groups === undefined && to.length === 3) {
     const [c, h, w] = v.last ? [from[3]!, from[1]!, from[2]!] : [from[1]!, from[2]!, from[3]!];

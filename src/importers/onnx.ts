@@ -201,6 +201,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
       if (v.groups !== undefined) return [1, ...v.groups, h, w];
+      if (v.grouped !== undefined) return [1, v.grouped.groups, (h * w * c) / v.grouped.groups];
       if (v.flat !== undefined) return v.last ? [1, h * w, c] : [1, c, h * w];
       const spatial = v.rank === 3 ? [w] : [h, w];
       return v.last ? [1, ...spatial, c] : [1, c, ...spatial];

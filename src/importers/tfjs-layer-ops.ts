@@ -9,6 +9,7 @@ import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
+import { groupNormalization } from './keras-norm.js';
 import { add, average, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 
 export type { LayerContext, LayerEntry };
@@ -20,7 +21,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
-  'SeparableConv1D', 'DepthwiseConv1D',
+  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization',
 ] as const;
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
@@ -416,6 +417,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return permute(x);
     case 'BatchNormalization':
       return batchNorm(x);
+    case 'GroupNormalization':
+      return groupNormalization(x);
     case 'Add':
       return add(x);
     case 'Concatenate':

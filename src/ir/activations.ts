@@ -5,13 +5,13 @@
  * the points where they may turn (the table builder searches monotone pieces between them).
  */
 
-export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu'] as const;
+export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu', 'square', 'rsqrt'] as const;
 export type TableFunction = (typeof TABLE_FUNCTIONS)[number];
 
 /** A function the threshold unit implements as a step table; `slopes`: PReLU's per-channel negative slopes. */
 export interface TableActivation {
   readonly fn: TableFunction;
-  /** leakyrelu/elu/selu/hardsigmoid alpha, thresholdedrelu theta */
+  /** leakyrelu/elu/selu/hardsigmoid alpha, thresholdedrelu theta, rsqrt epsilon */
   readonly alpha?: number;
   /** hardsigmoid beta (offset) */
   readonly beta?: number;
@@ -79,6 +79,11 @@ export function applyTable(a: TableActivation, x: number, c: number): number {
       return x * Math.tanh(softplus(x));
     case 'thresholdedrelu':
       return x > (alpha ?? 1) ? x : 0;
+    case 'square':
+      return x * x;
+    // a normalization's 1/√(variance + ε) (ir/normalize.ts); a variance below 0 (none is) reads as 0
+    case 'rsqrt':
+      return 1 / Math.sqrt(Math.max(0, x) + (alpha ?? 1e-5));
   }
 }
 

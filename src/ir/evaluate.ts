@@ -236,7 +236,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       const y = new Float64Array(c);
       const pixels = x.length / c;
       for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) y[ch]! += x[p * c + ch]! / (n.sum ? 1 : pixels);
-      return y;
+      return n.activation === undefined ? y : activate(n.activation, y);
     }
     case 'batchNorm': {
       const c = n.scale.length;

@@ -59,8 +59,11 @@ export type Node =
    * declared pads; absent: none, the divisor counts only taps inside the map).
    */
   | (NodeBase & { readonly op: 'pool2d'; readonly kind: 'max' | 'avg'; readonly size: readonly [number, number]; readonly strides: readonly [number, number]; readonly pads: Pads; readonly dilations?: readonly [number, number]; readonly countPads?: Pads })
-  /** mean over the pixels of a map → [C]; sum: the sum instead (ONNX ReduceSum) */
-  | (NodeBase & { readonly op: 'globalAvgPool'; readonly sum?: boolean })
+  /**
+   * mean over the pixels of a map → [C]; sum: the sum instead (ONNX ReduceSum); `activation`: applied
+   * to the mean in the pool's own threshold (a normalization's rsqrt of its int32 variance, ir/normalize.ts)
+   */
+  | (NodeBase & { readonly op: 'globalAvgPool'; readonly sum?: boolean; readonly activation?: Activation })
   /** inference batch normalization, already reduced to y = x·scale + offset per channel */
   | (NodeBase & { readonly op: 'batchNorm'; readonly scale: Float32Array; readonly offset: Float32Array })
   | (NodeBase & { readonly op: 'add' })

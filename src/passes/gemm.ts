@@ -428,10 +428,10 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'globalAvgPool': {
       const out = define(ctx, node.output, shape);
       const terms = Array.from({ length: x!.h * x!.w }, (_, p) => ({ src: x!.name, dy: Math.floor(p / x!.w), dx: p % x!.w, sy: 1, sx: 1, matrix: diag(x!.c, 1) }));
-      const op = diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w);
+      const op = diagonalOp(node.name, node.sum ? 'global-sumpool' : 'global-avgpool', out, terms, x!.params.scale / (node.sum ? 1 : x!.h * x!.w), -x!.params.zp * x!.h * x!.w, node.activation);
       // over a map, the pixels may stream as weight tiles (one matmul per R pixels, not one per pixel):
-      // the lowering picks that form where it is cheaper on the machine (lower-emit.ts)
-      return [x!.h * x!.w > 1 ? { ...op, channelSum: true } : op];
+      // the lowering picks that form where it is cheaper (lower-emit.ts); not with a table (its threshold only requantizes)
+      return [x!.h * x!.w > 1 && node.activation === undefined ? { ...op, channelSum: true } : op];
     }
     case 'batchNorm': {
       const c = node.scale.length;

@@ -17,7 +17,7 @@ export const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
 
 /** A test belongs to op X when its name starts with X's test prefix and its model has an X node. */
 const PREFIXES: Readonly<Record<string, readonly string[]>> = {
-  AveragePool: ['averagepool'], BatchNormalization: ['batchnorm'], Conv: ['conv', 'basic_conv'], GlobalAveragePool: ['globalaveragepool'],
+  AveragePool: ['averagepool'], BatchNormalization: ['batchnorm'], InstanceNormalization: ['instancenorm'], Conv: ['conv', 'basic_conv'], GlobalAveragePool: ['globalaveragepool'],
   LogSoftmax: ['logsoftmax'], MatMul: ['matmul'], MaxPool: ['maxpool'], Pad: ['constant_pad', 'edge_pad', 'reflect_pad'],
   ReduceMean: ['reduce_mean'], ReduceSum: ['reduce_sum'], ReduceMax: ['reduce_max'],
 };

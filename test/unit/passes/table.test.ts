@@ -15,6 +15,7 @@ const PARAMS: Partial<Record<(typeof TABLE_FUNCTIONS)[number], Partial<TableActi
   elu: [{}, { alpha: 0.5 }],
   hardsigmoid: [{}, { alpha: 1 / 6, beta: 0.5 }],
   thresholdedrelu: [{ alpha: 1 }, { alpha: -0.5 }],
+  rsqrt: [{ alpha: 1e-5 }, { alpha: 0.5 }],
 };
 
 /** Output quantization as calibration would choose it: the function's range over the inputs, 255 steps. */

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Instance and group normalization as IR ops that exist (the importers' one decomposition: ONNX
+ * InstanceNormalization, torch's GroupNorm pattern, Keras GroupNormalization). No new op and no new
+ * lowering: every backend runs them as it runs those ops (docs/numerics.md, "Instance and group norm").
+ */
+import type { Node } from './graph.js';
+
+/** A node without its names (distributed over the union, so each op's fields are checked). */
+type Body = Node extends infer N ? (N extends Node ? Omit<N, 'name' | 'output'> : never) : never;
+
+export interface NormalizeOptions {
+  /** ε under the square root */
+  readonly eps: number;
+  /** channels are normalized over their group's channels and pixels (1 group per channel: instance norm) */
+  readonly groups: number;
+  /** the per-channel affine after it (γ, β); absent: none */
+  readonly scale?: Float32Array;
+  readonly offset?: Float32Array;
+}
+
+/** C×C: the mean over each channel's group (row i, column j: 1/group size when both are in one group), times k. */
+function groupMean(c: number, groups: number, k: number): { shape: number[]; data: Float32Array } {
+  const size = c / groups;
+  const data = new Float32Array(c * c);
+  for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) if (Math.floor(i / size) === Math.floor(j / size)) data[i * c + j] = k / size;
+  return { shape: [c, c], data };
+}
+
+/**
+ * y = (x − μ) / √(σ² + ε) · γ + β over each channel's (group's) pixels of the map x [H, W, C] → `output`:
+ *   m = mean over pixels (globalAvgPool)                 [C]
+ *   −μ = dense(m, −A) (A: the group mean; I per channel)  [C]
+ *   b = −μ at every pixel (upsample 1×1 → 1×W → H×W)      [H, W, C]
+ *   d = x + b (add)
+ *   r = rsqrt(mean over pixels of square(d)) (a table on d's codes; the pool's threshold is the rsqrt
+ *       table over its int32 mean, or the group mean's dense's over its sum)
+ *   y = channelMul(d, r), then batchNorm(γ, β)
+ * The caller checks that C is a multiple of `groups`.
+ */
+export function normalizeNodes(name: string, x: string, output: string, [h, w, c]: readonly [number, number, number], o: NormalizeOptions): Node[] {
+  const t = (s: string): string => `${name}/${s}`;
+  const node = (n: Body, out: string): Node => ({ ...n, name: out === output ? name : out, output: out }) as Node;
+  const perChannel = o.groups === c;
+  const rsqrt = { fn: 'rsqrt', alpha: o.eps } as const;
+  const nodes: Node[] = [
+    node({ op: 'globalAvgPool', inputs: [x] }, t('mean')),
+    node({ op: 'dense', inputs: [t('mean')], kernel: groupMean(c, o.groups, -1), bias: null, activation: 'linear' }, t('negmean')),
+    node({ op: 'reshape', inputs: [t('negmean')], shape: [1, 1, c] }, t('negmean-pixel')),
+  ];
+  // the broadcast in two copies (W + H one-line ops, not H·W one-pixel ones)
+  let b = t('negmean-pixel');
+  if (w > 1) nodes.push(node({ op: 'upsample', inputs: [b], factors: [1, w] }, (b = t('negmean-row'))));
+  if (h > 1) nodes.push(node({ op: 'upsample', inputs: [b], factors: [h, 1] }, (b = t('negmean-map'))));
+  nodes.push(node({ op: 'add', inputs: [x, b] }, t('centred')), node({ op: 'activation', inputs: [t('centred')], fn: { fn: 'square' } }, t('square')));
+  if (perChannel) nodes.push(node({ op: 'globalAvgPool', inputs: [t('square')], activation: rsqrt }, t('rsqrt')));
+  else nodes.push(node({ op: 'globalAvgPool', inputs: [t('square')] }, t('variance')), node({ op: 'dense', inputs: [t('variance')], kernel: groupMean(c, o.groups, 1), bias: null, activation: rsqrt }, t('rsqrt')));
+  const affine = (o.scale !== undefined && o.scale.some((v) => v !== 1)) || (o.offset !== undefined && o.offset.some((v) => v !== 0));
+  nodes.push(node({ op: 'channelMul', inputs: [t('centred'), t('rsqrt')] }, affine ? t('normalized') : output));
+  if (affine) nodes.push(node({ op: 'batchNorm', inputs: [t('normalized')], scale: o.scale ?? new Float32Array(c).fill(1), offset: o.offset ?? new Float32Array(c) }, output));
+  return nodes;
+}

@@ -63,6 +63,7 @@ const CASES: readonly (readonly [string, string, readonly string[]])[] = [
   ['verilog', '', ['verilog', TINY, '-o', 'v', '--json']],
   ['verilog', 'with --board', ['verilog', TINY, '--board', 'hx8k-breakout', '-o', 'b', '--json']],
   ['report', '', ['report', 'tiny.nnchip', '-o', 'r.html', '--json']],
+  ['disasm', '', ['disasm', 'tiny.nnchip', '--json']],
   ['explore', '', ['explore', TINY, '--arrays', '2x2,4x4', '--sram-kib', '16', '--bandwidth', '8', '-o', 'e', '--json']],
   ['explore', 'with --shard', ['explore', TINY, '--arrays', '2x2', '--sram-kib', '16', '--bandwidth', '8', '--shard', '0/3', '-o', 's3', '--json']],
   ['explore merge', '', ['explore', 'merge', 'shards/explore-shard-0000-of-0002.jsonl', 'shards/explore-shard-0001-of-0002.jsonl', '-o', 'm', '--json']],
@@ -92,6 +93,16 @@ describe('--json prints the keys its --help lists', () => {
       if (args[0] === 'verilog') expect(machine(doc)).toEqual(machine(lowered));
     }
     expect(machine(jsonOf(['sim', 'c1', '--json']))).toEqual(machine(lowered));
+  });
+
+  test('disasm --json: every instruction of the listing, in its order, with the field names isa --json gives', () => {
+    const lowered = jsonOf(['lower', join(REPO, 'examples/digits-cnn'), '-o', 'cnn', '--json']) as { totals: { instructions: number } };
+    const doc = jsonOf(['disasm', 'cnn', '--json']) as { instructions: ({ op: string } & Record<string, unknown>)[] };
+    expect(doc.instructions).toHaveLength(lowered.totals.instructions);
+    const listing = nnchip(['disasm', 'cnn'], { cwd: work }).stdout.split('\n').filter((l) => /^[a-z]/.test(l));
+    expect(doc.instructions.map((x) => x.op)).toEqual(listing.map((l) => l.split(' ')[0]));
+    const fields = new Map((jsonOf(['isa', '--json']) as { op: string; fields: { name: string }[] }[]).map((o) => [o.op, o.fields.map((f) => f.name).filter((n) => n !== 'opcode')]));
+    for (const x of doc.instructions) expect(Object.keys(x).filter((k) => k !== 'op').sort(), x.op).toEqual([...fields.get(x.op)!].sort());
   });
 
   test('a refusal in --json mode is one JSON line on stderr, with the exit code it returns', () => {

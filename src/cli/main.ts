@@ -24,7 +24,10 @@ Examples:
 Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget (a failed --prove,
             a design larger than its part), 5 external tool missing, 6 output not written (exists and
             not nnchip's: --force; protected; or refused by the file system), 70 an external tool failed
-            (the end of its log is printed) or an internal error (a bug: please report it).`;
+            (the end of its log is printed) or an internal error (a bug: please report it).
+Errors are one line on stderr; with --json, one JSON line: {"error": {"code", "file", "layer", "message",
+            "hint", "exitCode"}}. --json puts the result alone on stdout (its keys: each command's --help).
+Colour only on a terminal; NO_COLOR=1 or FORCE_COLOR=0 turns it off, FORCE_COLOR=1 forces it.`;
 
 /** `explore merge`, not `merge`: the words a user types after `nnchip`. */
 function commandName(cmd: Command): string {

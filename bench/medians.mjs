@@ -1,4 +1,4 @@
-// Shared by the alternated before/after benches (sim-alternate.mjs, lower-alternate.mjs).
+// Shared by the alternated before/after benches (sim-alternate.mjs, lower-alternate.mjs, compiled-alternate.mjs).
 import { resolve } from 'node:path';
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

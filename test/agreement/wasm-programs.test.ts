@@ -1,13 +1,13 @@
 /**
  * WASM = reference interpreter on programs the compiler does not emit: random valid programs
  * (extreme requantization parameters, strided loads, stores over constants, two-level act
- * addresses, fusable and non-fusable matmul chains) and multi-row dense layers (the 4-row GEMM
+ * addresses, fusable and non-fusable matmul chains, tap chains) and multi-row dense layers (the 4-row GEMM
  * blocks and column tails). Both builds, fused and unfused, on repeated runs of one instance.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { denseProgram } from '../helpers/dense-program.js';
-import { emitWasm } from '../../src/backends/wasm/emit.js';
+import { buildWasm, emitWasm } from '../../src/backends/wasm/emit.js';
 import { instantiate } from '../../src/backends/wasm/instance.js';
 import { makeConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
@@ -47,6 +47,22 @@ describe('random programs', () => {
       }),
       { numRuns: 250, seed: SEED },
     );
+  });
+
+  test('fast-check: programs of tap chains (GEMMs over taps in the SIMD build: act rows and weights anywhere, R odd or even, one row or several)', async () => {
+    let fused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+        // R ≤ 4: the kernel with the K loop unrolled (k = R); C ≤ 4: strips without high lanes
+        const shape = { rows: [1, 2, 3, 4, 4, 5, 8][seed % 7]!, cols: [1, 3, 4, 5, 8, 9, 16, 17][(seed >> 3) % 8]! };
+        const p = randomProgram(seed, shape, { taps: true });
+        if (buildWasm(p).stats.tapGemms > 0) fused++;
+        expect(buildWasm(p, { simd: false }).stats.tapGemms).toBe(0);
+        await expectAgreement(p, inputsFor(p, seed));
+      }),
+      { numRuns: 150, seed: SEED },
+    );
+    expect(fused).toBeGreaterThan(75);
   });
 });
 

@@ -81,6 +81,8 @@ const EXAMPLES = [
   { name: 'digits-mlp', model: ex('digits-mlp/model.json'), cal: ex('digits-mlp/calibration.json'), array: { rows: 8, cols: 8 }, batch: 1 },
   { name: 'digits-mlp batch 8', model: ex('digits-mlp/model.json'), cal: ex('digits-mlp/calibration.json'), array: { rows: 4, cols: 4 }, batch: 8 },
   { name: 'digits-cnn', model: ex('digits-cnn/model.json'), cal: ex('digits-cnn/calibration.json'), array: { rows: 8, cols: 8 }, batch: 1 },
+  // GEMMs over taps (plan/ops.ts fuseTaps): the convolutions' windows and the dense layer's K tiles over the flattened map
+  { name: 'digits-cnn 4x4', model: ex('digits-cnn/model.json'), cal: ex('digits-cnn/calibration.json'), array: { rows: 4, cols: 4 }, batch: 1 },
   { name: 'digits-onnx', model: ex('digits-onnx/model.onnx'), cal: ex('digits-onnx/calibration.json'), array: { rows: 4, cols: 8 }, batch: 1 },
   { name: 'digits-activations', model: ex('digits-activations/model.json'), cal: ex('digits-activations/calibration.json'), array: { rows: 4, cols: 4 }, batch: 1 },
   { name: 'tiny', model: ex('tiny/tiny.nnchip.json'), cal: null, array: { rows: 2, cols: 3 }, batch: 1 },

@@ -95,7 +95,7 @@ function moduleInput(p: Program, plan: MemoryPlan): DramTensor {
  * The start of run() for a windowed input: its stored windows from the codes as given, one copy
  * of strided rows per segment of isa/input-windows.ts (padding taps from the zero-point area).
  */
-function emitWindows(c: Code, p: Program, plan: MemoryPlan, copyRows: number): void {
+function emitWindows(c: Code, p: Program, plan: MemoryPlan, k: Kernels): void {
   const src = plan.windowSource;
   const win = p.input.windows;
   if (src === null || win === undefined) return;
@@ -103,20 +103,50 @@ function emitWindows(c: Code, p: Program, plan: MemoryPlan, copyRows: number): v
   for (const s of windowSegments(win, p.input.shape)) {
     const [line, x] = [Math.floor(s.row / win.width), s.row % win.width];
     const dst = p.input.dram + line * win.lineStride + x * win.rowStride + s.lane;
-    c.i32(dst).i32(win.rowStride).i32(s.src < 0 ? src.zeros : src.codes + s.src).i32(s.srcStep).i32(s.bytes).i32(s.count).call(copyRows);
+    const from = s.src < 0 ? src.zeros : src.codes + s.src;
+    if (k.copyWord[s.bytes] !== undefined) c.i32(dst).i32(win.rowStride).i32(from).i32(s.srcStep).i32(s.count).call(k.copyWord[s.bytes]!);
+    else c.i32(dst).i32(win.rowStride).i32(from).i32(s.srcStep).i32(s.bytes).i32(s.count).call(k.copyRows);
   }
 }
 
-/** Widened act rows (plan/wide-acts.ts) live at `wideAt`. */
-function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number): void {
+/**
+ * The tap tables of the GEMMs over taps (plan/ops.ts fuseTaps), as one data segment at `at`: per
+ * GEMM its taps' (act, weight) offsets from its first tap, i32 pairs; equal tables are stored once.
+ */
+function tapTables(ops: readonly KernelOp[], at: number): { where: Map<KernelOp, number>; bytes: Uint8Array } {
+  const where = new Map<KernelOp, number>();
+  const byKey = new Map<string, number>();
+  const words: number[] = [];
+  for (const op of ops) {
+    if (op.kind !== 'gemm' || op.taps === undefined) continue;
+    const pairs = op.taps.flatMap((t) => [t.a - op.a, t.w - op.w]);
+    const key = pairs.join(',');
+    let off = byKey.get(key);
+    if (off === undefined) byKey.set(key, (off = at + 4 * words.length)), words.push(...pairs);
+    where.set(op, off);
+  }
+  const bytes = new Uint8Array(4 * words.length);
+  const view = new DataView(bytes.buffer);
+  words.forEach((w, i) => view.setInt32(4 * i, w, true));
+  return { where, bytes };
+}
+
+/** Widened act rows (plan/wide-acts.ts) live at `wideAt`; `tables`: each GEMM over taps' tap table. */
+function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, tables: ReadonlyMap<KernelOp, number>): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
       else if (op.bytes % 16 === 0 && k.copyVec[op.bytes / 16 - 1] !== undefined) c.i32(op.dst).i32(op.dstStride).i32(op.src).i32(op.srcStride).i32(op.rows).call(k.copyVec[op.bytes / 16 - 1]!);
+      else if (k.copyWord[op.bytes] !== undefined) c.i32(op.dst).i32(op.dstStride).i32(op.src).i32(op.srcStride).i32(op.rows).call(k.copyWord[op.bytes]!);
       else c.i32(op.dst).i32(op.dstStride).i32(op.src).i32(op.srcStride).i32(op.bytes).i32(op.rows).call(k.copyRows);
       return;
     case 'gemm':
       if (op.packed && k.gemmPacked === null) throw internal('packed weights in a build without a packed GEMM kernel');
+      if (op.taps !== undefined) {
+        if (k.gemmTaps === null || op.packed || op.wide !== undefined) throw internal('a GEMM over taps needs the taps kernel and plain weights');
+        c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).i32(tables.get(op)!).i32(op.taps.length).call(op.k === k.gemmTaps.k && k.gemmTaps.unrolled !== null ? k.gemmTaps.unrolled : k.gemmTaps.any);
+        return;
+      }
       if (op.wide !== undefined) {
         if (k.widened === null || op.packed !== 'pairs') throw internal('widened acts need the pairs kernel');
         if (op.wide === 'fill') c.i32(wideAt).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.rows).i32(op.k).call(k.widened.widen);
@@ -139,20 +169,24 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number): void {
 export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmBuild {
   checkEmittable(p);
   const base = planMemory(p, certify(p));
-  const planned = kernelOps(p, base, { rewrite: opts.fuse ?? true, pack: opts.simd });
+  const planned = kernelOps(p, base, { rewrite: opts.fuse ?? true, pack: opts.simd, taps: opts.simd });
   const { packed, scratch, stats } = planned;
   // act rows shared by several GEMMs are widened once, into an area after everything else
   const wideAt = Math.ceil(base.end / 16) * 16;
   const { ops, bytes: wideBytes } = opts.simd ? shareWidenedActs(planned.ops, p.config.cols, WIDE_MAX_BYTES) : { ops: planned.ops, bytes: 0 };
-  const end = wideBytes > 0 ? wideAt + wideBytes : base.end;
+  const afterWide = wideBytes > 0 ? wideAt + wideBytes : base.end;
+  // the tap tables after that: constants nothing writes
+  const tablesAt = Math.ceil(afterWide / 16) * 16;
+  const taps = tapTables(ops, tablesAt);
+  const end = taps.bytes.length > 0 ? tablesAt + taps.bytes.length : afterWide;
   const plan: MemoryPlan = { ...base, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
   const reset = resetPlan({ ...p, constants: packConstants(p.constants, packed, p.config.cols) }, plan);
   const table = new FuncTable();
-  const kernels = opts.simd ? simdKernels(table, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
+  const kernels = opts.simd ? simdKernels(table, p.config.rows, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
-  emitWindows(run.code, p, plan, kernels.copyRows);
-  for (const op of ops) emitOp(run.code, op, kernels, wideAt);
+  emitWindows(run.code, p, plan, kernels);
+  for (const op of ops) emitOp(run.code, op, kernels, wideAt, taps.where);
   const runIndex = table.add(run);
   const input = moduleInput(p, plan);
   const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);
@@ -171,7 +205,8 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
       { name: 'run_f64', kind: 'Func', index: edges.runF64 },
       ...globals.map((g, i) => ({ name: g.name, kind: 'Global' as const, index: i })),
     ],
-    data: reset.segments.map((s) => ({ offset: s.offset, bytes: s.bytes, passive: reset.restore })),
+    // the tap tables last, so that memory.init's segment indices stay reset's
+    data: [...reset.segments.map((s) => ({ offset: s.offset, bytes: s.bytes, passive: reset.restore })), ...(taps.bytes.length > 0 ? [{ offset: tablesAt, bytes: taps.bytes, passive: false }] : [])],
   };
   return { bytes: assembleModule(spec), plan, stats, packed, globals };
 }

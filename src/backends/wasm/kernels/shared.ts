@@ -31,8 +31,15 @@ export interface Kernels {
   readonly copyRows: number;
   /** copyRows for rows of 16·(i+1) bytes, in v128 loads and stores (empty: the build has none). */
   readonly copyVec: readonly number[];
+  /** copyRows for rows of 1, 2, 4 or 8 bytes (indexed by the byte count), one load and store per row. */
+  readonly copyWord: readonly (number | undefined)[];
   /** (acc, a, aStride, aOuter, inner, w, rows, k, accumulate) — see GemmOp */
   readonly gemm: number;
+  /**
+   * (…gemm's, table, taps): a GEMM over taps (GemmOp.taps) for any k, and one for k = `k` with
+   * its K loop unrolled (or null); null: the build has none and never fuses taps.
+   */
+  readonly gemmTaps: { readonly any: number; readonly k: number; readonly unrolled: number | null } | null;
   /** The same for weights in the packed layouts of plan/pack.ts (builds without them never pack). */
   readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
   /** The `pairs` GEMM on widened act rows, and widen_acts (pairs-wide.ts) that makes them (null: the build has none). */
@@ -79,14 +86,39 @@ export function copyVecKernel(table: FuncTable, n: number): number {
   return table.add(f);
 }
 
+const WORD: Readonly<Record<number, readonly [string, string]>> = { 1: ['i32.load8_u', 'i32.store8'], 2: ['i32.load16_u', 'i32.store16'], 4: ['i32.load', 'i32.store'], 8: ['i64.load', 'i64.store'] };
+
+/**
+ * copyRows for rows of `bytes` = 1, 2, 4 or 8 (dst, dstStride, src, srcStride, rows): one integer
+ * load and store per row, rows in order (a row is read whole before it is written, as memory.copy
+ * does). Conv window loads are rows of R bytes; memory.copy per row was a call out of the module.
+ */
+function copyWordKernel(table: FuncTable, bytes: number): number {
+  const [load, store] = WORD[bytes]!;
+  const f = new Func(`copy_rows_w${bytes}`, ['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [dst, dS, src, sS, rows] = [0, 1, 2, 3, 4];
+  f.code.loop().get(dst).get(src).mem(load).mem(store);
+  f.code.get(dst).get(dS).op('i32.add').set(dst).get(src).get(sS).op('i32.add').set(src);
+  f.code.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0).end();
+  return table.add(f);
+}
+
+/** copyWordKernel for each of 1, 2, 4 and 8 bytes, indexed by the byte count. */
+export function copyWordKernels(table: FuncTable): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  for (const b of [1, 2, 4, 8]) out[b] = copyWordKernel(table, b);
+  return out;
+}
+
 /**
  * gemm(acc, a, aStride, aOuter, inner, w, rows, k, accumulate): rows come in runs of `inner`
  * (act rows aStride apart inside a run, runs aOuter apart); acc rows are consecutive. Each run is
  * cut into blocks of the given row counts, largest first (e.g. [4, 1]); block kernels take
- * (acc, a, aStride, w, k, accumulate). acc rows are accRow int32 lanes apart (C unless the caller's rows are wider).
+ * (acc, a, aStride, w, k, accumulate) and then the driver's `extra` last parameters as given. acc
+ * rows are accRow int32 lanes apart (C unless the caller's rows are wider).
  */
-export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[], accRow = C): number {
-  const f = new Func('gemm', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[], accRow = C, extra = 0): number {
+  const f = new Func('gemm', Array.from({ length: 9 + extra }, () => 'i32' as const));
   const [acc, a, aS, aO, inner, w, rows, k, accum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const done = f.local('i32');
   const left = f.local('i32');
@@ -100,7 +132,9 @@ export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows:
   c.get(done).get(left).op('i32.add').set(done);
   for (const b of blocks) {
     c.block().get(left).i32(b.rows).op('i32.lt_u').brIf(0).loop();
-    c.get(pacc).get(pa).get(aS).get(w).get(k).get(accum).call(b.fn);
+    c.get(pacc).get(pa).get(aS).get(w).get(k).get(accum);
+    for (let e = 0; e < extra; e++) c.get(9 + e);
+    c.call(b.fn);
     c.get(pa).get(aS).i32(b.rows).op('i32.mul', 'i32.add').set(pa);
     c.get(pacc).i32(4 * accRow * b.rows).op('i32.add').set(pacc);
     c.get(left).i32(b.rows).op('i32.sub').tee(left).i32(b.rows).op('i32.ge_u').brIf(0);

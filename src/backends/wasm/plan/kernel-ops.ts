@@ -40,6 +40,19 @@ export interface GemmOp {
    * them there first, 'reuse' finds them there from an earlier GEMM with the same act rows.
    */
   readonly wide?: 'fill' | 'reuse';
+  /**
+   * Several GEMMs into the same acc rows, one per tap (ops.ts fuseTaps): acc (+)= Σ_t A_t·W_t, A_t
+   * the rows above at `a` of the tap, W_t the k rows at its `w` (plain layout). The first tap is
+   * (a, w). A convolution's window taps and a dense layer's K tiles over a flattened map: act
+   * rows that do not continue each other, so fuseChains cannot make them one K.
+   */
+  readonly taps?: readonly Tap[];
+}
+
+/** One tap of a GemmOp: where its act rows and its weight rows start. */
+export interface Tap {
+  readonly a: number;
+  readonly w: number;
 }
 
 /**

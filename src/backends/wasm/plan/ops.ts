@@ -11,14 +11,14 @@ import { accessesOf } from '../../../isa/effects.js';
 import type { Program } from '../../../isa/program.js';
 import { entryBytes, loadBufferOf, matmulActRow, type InstructionOf, type Opcode } from '../../../isa/spec.js';
 import { poolOf, tableSteps } from '../../../isa/ops/index.js';
-import type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
+import type { CopyOp, GemmOp, KernelOp, Tap, ThresholdOp } from './kernel-ops.js';
 import { packWeights, type PackedRange } from './pack.js';
 import { overlap, type MemoryPlan, type Range } from './memory.js';
 
 export { packConstants, type PackedRange } from './pack.js';
 
 export type { Range } from './memory.js';
-export type { CopyOp, GemmOp, KernelOp, ThresholdOp } from './kernel-ops.js';
+export type { CopyOp, GemmOp, KernelOp, Tap, ThresholdOp } from './kernel-ops.js';
 
 export interface OpStats {
   readonly instructions: number;
@@ -27,6 +27,8 @@ export interface OpStats {
   readonly weightLoadsDropped: number;
   readonly weightsFromDram: number;
   readonly packedGemms: number;
+  /** GEMMs over several taps (fuseTaps). */
+  readonly tapGemms: number;
 }
 
 interface Ctx {
@@ -68,6 +70,19 @@ function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonN
   return { pool: { scratch: ctx.plan.poolScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw, padTop: p.padTop, padLeft: p.padLeft, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
 }
 
+const bounds = new WeakMap<GemmOp, { aLo: number; aHi: number; wLo: number; wHi: number }>();
+
+/** The lowest and highest first act and weight addresses of a GEMM's taps (once per op: fusion asks often). */
+function tapBounds(op: GemmOp): { aLo: number; aHi: number; wLo: number; wHi: number } {
+  let b = bounds.get(op);
+  if (b === undefined) {
+    b = { aLo: op.a, aHi: op.a, wLo: op.w, wHi: op.w };
+    for (const t of op.taps ?? []) (b.aLo = Math.min(b.aLo, t.a)), (b.aHi = Math.max(b.aHi, t.a)), (b.wLo = Math.min(b.wLo, t.w)), (b.wHi = Math.max(b.wHi, t.w));
+    bounds.set(op, b);
+  }
+  return b;
+}
+
 /** Covering byte ranges an op reads and writes (conservative: strided rows are one span). */
 export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Range[] } {
   const span = (start: number, rows: number, stride: number, bytes: number): Range => ({ start, end: start + (rows - 1) * stride + bytes });
@@ -79,7 +94,8 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
       const rowAt = (m: number): number => matmulActRow({ act: 0, actStride: op.aStride, actOuter: op.aOuter, inner: op.inner }, m);
       const runs = Math.ceil(op.rows / op.inner);
       const lastRow = Math.max(rowAt(op.rows - 1), runs > 1 ? rowAt((runs - 1) * op.inner - 1) : 0);
-      const reads = [{ start: op.a, end: op.a + lastRow + op.k }, { start: op.w, end: op.w + op.k * C }];
+      const { aLo, aHi, wLo, wHi } = tapBounds(op);
+      const reads = [{ start: aLo, end: aHi + lastRow + op.k }, { start: wLo, end: wHi + op.k * C }];
       return { reads: op.accumulate ? [...reads, accRange] : reads, writes: [accRange] };
     }
     case 'threshold': {
@@ -183,6 +199,52 @@ function fuseChains(ops: readonly KernelOp[], C: number): KernelOp[] {
   return out;
 }
 
+/** Taps of at most this many k rows are fused (fuseTaps); longer GEMMs keep the packed kernels, faster per MAC. */
+export const TAP_MAX_K = 32;
+
+function tapsWith(prev: GemmOp, next: GemmOp): boolean {
+  return (
+    next.accumulate &&
+    next.k <= TAP_MAX_K &&
+    prev.k === next.k &&
+    prev.acc === next.acc &&
+    prev.rows === next.rows &&
+    prev.aStride === next.aStride &&
+    prev.aOuter === next.aOuter &&
+    prev.inner === next.inner
+  );
+}
+
+/**
+ * acc (+)= A_1·W_1, then acc += A_2·W_2 with the same row structure: one GEMM over both taps
+ * (int32 wrap-around sums do not depend on their order), moved back past operations it does not
+ * conflict with, as fuseChains does. Each call of a block kernel costs about what a k = 4 tap
+ * does, and the acc rows stay in registers across taps instead of a load and a store per tap.
+ */
+function fuseTaps(ops: readonly KernelOp[], C: number): KernelOp[] {
+  const out: KernelOp[] = [];
+  for (const op of ops) {
+    if (op.kind === 'gemm' && op.taps === undefined) {
+      let joined = false;
+      for (let j = out.length - 1; j >= Math.max(0, out.length - FUSE_WINDOW); j--) {
+        const prev = out[j]!;
+        if (prev.kind === 'gemm' && tapsWith(prev, op)) {
+          // the taps array is this pass's own (made at the first join): pushing keeps a long chain linear
+          const taps = (prev.taps ?? [{ a: prev.a, w: prev.w }]) as Tap[];
+          taps.push({ a: op.a, w: op.w });
+          out[j] = { ...prev, taps, fromDram: prev.fromDram && op.fromDram };
+          joined = true;
+          break;
+        }
+        if (conflicts(prev, op, C)) break;
+      }
+      if (joined) continue;
+    }
+    out.push(op);
+  }
+  return out;
+}
+
 const contiguous = (op: CopyOp): boolean => op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes);
 
 /**
@@ -212,6 +274,8 @@ export interface KernelOpsOptions {
   readonly rewrite: boolean;
   /** Store GEMM-only weights in packed groups (the build has a packed GEMM kernel). */
   readonly pack: boolean;
+  /** Fuse GEMMs into one GEMM over taps (the build has a taps kernel; default: as `pack`). */
+  readonly taps?: boolean;
 }
 
 /**
@@ -228,7 +292,8 @@ function scratchOf(ops: readonly KernelOp[], plan: MemoryPlan, C: number): Range
 export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions): { ops: KernelOp[]; packed: PackedRange[]; scratch: Range | null; stats: OpStats } {
   const ctx = { cfg: p.config, plan };
   const { ops, stats } = translate(p, ctx, opts.rewrite);
-  const fused = opts.rewrite ? mergeCopies(fuseChains(ops, p.config.cols)) : ops;
+  const chained = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
+  const fused = opts.rewrite ? mergeCopies(opts.rewrite && (opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
   const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
   const { ops: final, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
   return {
@@ -239,6 +304,7 @@ export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions):
       instructions: p.instructions.length,
       matmuls: p.instructions.filter((i) => i.op === 'matmul').length,
       gemms: fused.filter((o) => o.kind === 'gemm').length,
+      tapGemms: fused.filter((o) => o.kind === 'gemm' && o.taps !== undefined).length,
       packedGemms: final.filter((o) => o.kind === 'gemm' && o.packed).length,
       ...stats,
     },

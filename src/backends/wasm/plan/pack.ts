@@ -50,11 +50,13 @@ function tensorSpans(p: Program): Range[] {
  */
 export function packWeights(ops: readonly KernelOp[], p: Program, copies: readonly Range[]): { ops: KernelOp[]; packed: PackedRange[] } {
   const C = p.config.cols;
-  const gemms = ops.filter((o): o is GemmOp => o.kind === 'gemm' && o.fromDram);
+  const gemms = ops.filter((o): o is GemmOp => o.kind === 'gemm' && o.fromDram && o.taps === undefined);
+  // a GEMM over taps reads plain weights: no matrix it reads is packed
+  const tapWeights = ops.flatMap((o) => (o.kind === 'gemm' && o.taps !== undefined ? o.taps.map((t) => ({ start: t.w, end: t.w + o.k * C })) : []));
   const layoutOf = new Map<number, Packing>();
   for (const g of gemms) if (g.rows < 2 || layoutOf.get(g.w) === 'quad') layoutOf.set(g.w, 'quad');
   for (const g of gemms) if (!layoutOf.has(g.w)) layoutOf.set(g.w, 'pairs');
-  const others = [...tensorSpans(p), ...copies];
+  const others = [...tensorSpans(p), ...copies, ...tapWeights];
   const rowsOf = (g: GemmOp): number => g.k - (g.k % PACK_ROWS[layoutOf.get(g.w)!]);
   const ok = (g: GemmOp): boolean => {
     const r = { start: g.w, end: g.w + rowsOf(g) * C };
@@ -63,7 +65,7 @@ export function packWeights(ops: readonly KernelOp[], p: Program, copies: readon
   };
   const packed = new Map<number, PackedRange>();
   const out = ops.map((op) => {
-    if (op.kind !== 'gemm' || !op.fromDram || !ok(op)) return op;
+    if (op.kind !== 'gemm' || !op.fromDram || op.taps !== undefined || !ok(op)) return op;
     const layout = layoutOf.get(op.w)!;
     packed.set(op.w, { start: op.w, rows: rowsOf(op), layout });
     return { ...op, packed: layout };

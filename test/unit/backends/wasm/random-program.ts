@@ -16,8 +16,11 @@ const DEPTH = 24;
 /** A threshold's acc span does not depend on the array: any machine measures it. */
 const CONFIG_FOR_SPAN = makeConfig({ rows: 1, cols: 1 });
 
-/** `tables`: some thresholds run in table mode (steps ≥ 1, tables over whatever acc holds); the RTL has no table mode yet. */
-export function randomProgram(seed: number, shape?: { rows: number; cols: number }, opts: { tables?: boolean } = {}): Program {
+/**
+ * `tables`: some thresholds run in table mode (steps ≥ 1, tables over whatever acc holds); the RTL has no table mode yet.
+ * `taps`: most groups are tap chains (tapChain), which the SIMD build fuses into GEMMs over taps.
+ */
+export function randomProgram(seed: number, shape?: { rows: number; cols: number }, opts: { tables?: boolean; taps?: boolean } = {}): Program {
   const r = rng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -61,7 +64,7 @@ export function randomProgram(seed: number, shape?: { rows: number; cols: number
   }
   const count = int(6, 40);
   while (instructions.length < count) {
-    const group = r() < 0.25 ? chain(int, r, R, C, dramSize) : [randomInstruction(int, pick, r, R, dramSize, opts.tables ?? false)];
+    const group = opts.taps && r() < 0.6 ? tapChain(int, r, R, C, dramSize) : r() < 0.25 ? chain(int, r, R, C, dramSize) : [randomInstruction(int, pick, r, R, dramSize, opts.tables ?? false)];
     instructions.push(...group);
     const problem = checkProgram(withHalt(instructions));
     if (problem !== null) instructions.splice(instructions.length - group.length);
@@ -101,6 +104,32 @@ function chain(int: (lo: number, hi: number) => number, r: () => number, R: numb
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: int(0, 2 * R - 1), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
   ];
   for (let k = int(0, 2); k > 0; k--) out.splice(int(1, out.length), 0, disruptions[int(0, disruptions.length - 1)]!);
+  return out;
+}
+
+/**
+ * Matmuls into the same acc rows with the same row structure but act rows and weights anywhere
+ * (a convolution's window taps, a flattened map's K tiles): weights from DRAM or a weight entry
+ * loaded earlier and possibly overwritten, the first matmul overwriting or accumulating, and
+ * sometimes an instruction in between that the fused GEMM must not move across.
+ */
+function tapChain(int: (lo: number, hi: number) => number, r: () => number, R: number, C: number, dramSize: number): Instruction[] {
+  const n = int(2, 6);
+  const [actStride, acc, rows] = [int(0, 3), int(0, DEPTH - 6), r() < 0.3 ? 1 : int(1, 6)];
+  const inner = r() < 0.6 ? rows : int(1, rows);
+  const actOuter = int(0, 4);
+  const out: Instruction[] = [];
+  for (let j = 0; j < n; j++) {
+    const wgt = int(0, DEPTH - R);
+    if (r() < 0.8) out.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wgt, rows: R, dram: int(0, Math.max(0, dramSize - R * C)), stride: r() < 0.8 ? C : int(0, 2 * C) });
+    out.push({ op: 'matmul', ...NO_TOKENS, wgt, act: int(0, 8), actStride, acc, rows, accumulate: j > 0 || r() < 0.5 ? 1 : 0, inner, actOuter });
+  }
+  const disruptions: Instruction[] = [
+    { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: int(0, 8), rows: int(1, 3), dram: int(0, dramSize - 1), stride: int(0, 8) },
+    { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: acc + int(0, rows - 1), rows: 1, dram: int(0, dramSize - 1), stride: 0 },
+    { op: 'threshold', ...NO_TOKENS, acc, out: int(0, DEPTH - rows), qnt: int(0, 3), rows, zp: 0, lo: -128, hi: 127, table: 0, steps: 0, poolH: 0, poolW: 0 },
+  ];
+  if (r() < 0.3) out.splice(int(1, out.length), 0, disruptions[int(0, disruptions.length - 1)]!);
   return out;
 }
 

@@ -53,6 +53,11 @@ function dimsOf(t: TensorProto, site: Site, what: string, limits: Limits): { dim
 
 /** Bytes of an external-data tensor, read from [offset, offset + bytes) of a file inside the folder. */
 function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Site, what: string): Uint8Array {
+  // a key given twice: one of its values was taken, silently (ONNX's checker refuses it)
+  const keys = (t.externalData ?? []).map((e) => e.key ?? '');
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) throw new NnchipError('NN107', `${what} gives its external-data "${twice}" twice`, site);
+  if ((t.rawData?.length ?? 0) > 0) throw new NnchipError('NN107', `${what} is stored externally and holds raw_data too: which is its data is not said`, site);
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
   if (location === undefined) throw new NnchipError('NN107', `${what} is stored externally but names no location`, site);
@@ -80,6 +85,9 @@ function rawBytes(t: TensorProto, bytes: number, src: TensorSource, site: Site, 
   if (t.dataLocation === onnxSchema().TensorProto.DataLocation.EXTERNAL) return readExternal(t, bytes, src, site, what);
   const raw = t.rawData;
   if (raw === null || raw === undefined || raw.length === 0) return undefined;
+  // raw_data beside a typed field (float_data, int32_data, …): one was read and the other ignored, silently
+  const typed = (['floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'] as const).find((k) => (t[k]?.length ?? 0) > 0);
+  if (typed !== undefined) throw new NnchipError('NN107', `${what} holds both raw_data and ${typed.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}: which is its data is not said`, site);
   if (raw.length !== bytes) throw new NnchipError('NN105', `${what} holds ${raw.length} bytes of raw data but its shape needs ${bytes} (${raw.length < bytes ? 'short' : 'too long'})`, site);
   return raw;
 }

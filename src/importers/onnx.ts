@@ -5,7 +5,7 @@
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import type { Built, OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
@@ -17,6 +17,7 @@ import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, quantizedTen
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
+import { onnxNesting } from './onnx-depth.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -27,7 +28,13 @@ type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode
 type GraphProto = NonNullable<ModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
 
+/** Subgraphs (If/Loop/Scan bodies) or types nested deeper than this are refused before decoding: protobufjs decodes recursively. */
+export const MAX_ONNX_NESTING = 64;
+
 function decode(bytes: Uint8Array, file: string): ModelProto {
+  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING);
+  if (nesting.graphs > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests subgraphs (If/Loop/Scan bodies) over ${MAX_ONNX_NESTING} levels deep`, { file });
+  if (nesting.types > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests types (sequences, maps, optionals) over ${MAX_ONNX_NESTING} levels deep`, { file });
   try {
     return onnxSchema().ModelProto.decode(bytes);
   } catch (e) {
@@ -36,7 +43,10 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
 }
 
 function opsetOf(model: ModelProto, file: string): number {
-  const entry = (model.opsetImport ?? []).find((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  // two versions of the default domain: the first was taken, silently
+  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
+  const entry = entries[0];
   if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
   const v = toInt(entry.version ?? 0, { file }, 'the opset version');
   if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
@@ -163,7 +173,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
     const t = floatTensor(proto, this.src, site, `tensor "${name}"`);
     this.params += t.data.length;
-    if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${this.src.limits.maxParams} weights (--max-params)`, site);
+    if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(this.src.limits.maxParams)} weights (--max-params)`, site);
     this.floatCache.set(name, t);
     return t;
   }
@@ -393,7 +403,9 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     const site = { file };
     const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
     declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
-    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
+    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
+    // a second initializer of one name replaced the first, silently (ONNX's checker: "Duplicate definition of name")
+    if (consts.has(t.name ?? '')) throw new NnchipError('NN107', `initializer "${t.name ?? ''}" is defined twice`, site);
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };

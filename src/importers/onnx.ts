@@ -7,19 +7,24 @@
 import { basename, dirname } from 'node:path';
 import { fmtInt, NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
-import type { Built, OnnxView } from './onnx-op.js';
+import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
+import { findElementwise } from './fuse-elementwise.js';
+import type { TableActivation } from '../ir/activations.js';
 import { onnxNesting } from './onnx-depth.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
+
+/** An element-wise subgraph's last node: its one input and the function it computes (fuse-elementwise.ts). */
+type Fused = { readonly x: string; readonly fn: TableActivation };
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -76,7 +81,8 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   const site = { file };
   const t = info.type?.tensorType;
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
-  if (t.elemType !== onnxSchema().TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
+  // a float16 model (onnxconverter-common keep_io_types=False) takes FLOAT16: read as float32, which holds every half value
+  if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
       if (i === 0) return 1;
@@ -111,28 +117,58 @@ function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
 /** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
 function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
   const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
-  return (name) => {
+  const copies = identityCopies(g, consts);
+  return (at) => {
+    const name = copies.get(at) ?? at;
     const node = constants.get(name);
     const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || t.dataType !== onnxSchema().TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    if (t === undefined || !isFloatType(t.dataType) || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
     const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
     return v.length === 1 ? v[0] : undefined;
   };
 }
 
-/** GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node. */
-function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined): NodeProto[] {
+/** Identity copies of constants (torch.onnx.export stores equal initializers once and copies each with an Identity): copy → original. */
+function identityCopies(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): Map<string, string> {
+  const constant = new Set([...consts.keys(), ...(g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? '')]);
+  const copies = new Map<string, string>();
+  for (const n of g.node ?? []) {
+    const from = n.input?.[0] ?? '';
+    if (n.opType !== 'Identity' || n.domain || !(constant.has(from) || copies.has(from))) continue;
+    copies.set(n.output?.[0] ?? '', copies.get(from) ?? from);
+  }
+  return copies;
+}
+
+/**
+ * GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node;
+ * then other element-wise subgraphs of one tensor (fuse-elementwise.ts) → the last node, recorded in `tables` with its function.
+ */
+function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined, constant: (name: string) => boolean, tables: Map<NodeProto, Fused>): NodeProto[] {
+  const outputs = (g.output ?? []).map((o) => o.name ?? '');
+  const opOf = (n: NodeProto): string => ((!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '');
   const nodes = g.node ?? [];
-  const view = nodes.map((n) => ({ op: (!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '', inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
-  const { roots, removed } = findFunctions(view, scalar, (g.output ?? []).map((o) => o.name ?? ''));
+  const view = nodes.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
+  const { roots, removed } = findFunctions(view, scalar, outputs);
   const STRING = onnxSchema().AttributeProto.AttributeType.STRING;
-  return nodes.flatMap((n, i) => {
+  const named = nodes.flatMap((n, i) => {
     const f = roots.get(i);
     if (f !== undefined) {
       const attribute = f.fn === 'gelu_tanh' ? [{ name: 'approximate', type: STRING, s: new TextEncoder().encode('tanh') }] : [];
       return [{ name: n.name ?? '', opType: f.fn === 'mish' ? 'Mish' : 'Gelu', domain: '', input: [f.x], output: [...n.output!], attribute }];
     }
     return removed.has(i) ? [] : [n];
+  });
+  const FLOAT = onnxSchema().AttributeProto.AttributeType.FLOAT;
+  const attr = (n: NodeProto) => (name: string): number | undefined => {
+    const a = (n.attribute ?? []).find((x) => x.name === name && (x.type === FLOAT || !x.type));
+    return a === undefined || !Number.isFinite(Number(a.f ?? NaN)) ? undefined : Number(a.f);
+  };
+  const fused = findElementwise(named.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '', attr: attr(n) })), scalar, constant, outputs);
+  return named.flatMap((n, i) => {
+    const f = fused.roots.get(i);
+    if (f !== undefined) tables.set(n, f);
+    return fused.removed.has(i) ? [] : [n];
   });
 }
 
@@ -211,6 +247,10 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
       if (v.groups !== undefined) return [1, ...v.groups, h, w];
+      if (v.blocks !== undefined) {
+        const r = v.blocks.r;
+        return v.blocks.form === 'pixels' ? [1, c, h / r, r, w / r, r] : [1, c / (r * r), r, r, h, w];
+      }
       if (v.grouped !== undefined) return [1, v.grouped.groups, (h * w * c) / v.grouped.groups];
       if (v.flat !== undefined) return v.last ? [1, h * w, c] : [1, c, h * w];
       const spatial = v.rank === 3 ? [w] : [h, w];
@@ -265,7 +305,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   floatConst(name: string, site: ErrorSite): { dims: number[]; data: Float32Array } | undefined {
     const proto = this.consts.get(name);
-    return proto === undefined || proto.dataType !== onnxSchema().TensorProto.DataType.FLOAT ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
+    return proto === undefined || !isFloatType(proto.dataType) ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
   }
 
   constShape(name: string): readonly number[] | undefined {
@@ -321,7 +361,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 }
 
 /** Convert every node; unsupported ops and refused nodes are collected so one error names them all. */
-function walk(g: GraphProto, w: Walker): void {
+function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): void {
   const names = new Set<string>();
   const refused: { name: string; opType: string; error: NnchipError | null }[] = [];
   const poisoned = new Set<string>();
@@ -342,8 +382,10 @@ function walk(g: GraphProto, w: Walker): void {
     const again = outputs.find((o) => o !== '' && (w.consts.has(o) || w.shapes.has(o)));
     if (again !== undefined) throw new NnchipError('NN202', `tensor "${again}" is produced twice (it is also ${w.consts.has(again) ? 'an initializer or Constant' : 'the model input or an earlier output'})`, site);
     const standard = !n.domain || n.domain === 'ai.onnx';
-    if ((n.input ?? []).some((t) => poisoned.has(t))) {
-      if (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType) || QUANT_FOLDED_OPS.includes(opType))) return skip(null);
+    // a fused subgraph reads its one input x (its last node's own inputs were removed with the subgraph)
+    const table = tables.get(n);
+    if ((table === undefined ? (n.input ?? []) : [table.x]).some((t) => poisoned.has(t))) {
+      if (!tables.has(n) && (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType) || QUANT_FOLDED_OPS.includes(opType)))) return skip(null);
       for (const o of outputs) poisoned.add(o);
       return;
     }
@@ -360,6 +402,12 @@ function walk(g: GraphProto, w: Walker): void {
         if (!(e instanceof NnchipError) || e.code !== 'NN110') throw e;
         return skip(e);
       }
+    }
+    if (table !== undefined) {
+      // the subgraph's function of x, on x (read as an element-wise op reads it: the root's op type is one)
+      const o = new Op({ name, opType, inputs: [table.x], outputs, attrs: new Attributes([], site) }, w);
+      w.push({ ...o.base([o.activation(0)]), op: 'activation', fn: table.fn });
+      return;
     }
     if (!standard || !isSupportedOnnxOp(opType)) return skip(null);
     if (opType === 'Constant') {
@@ -411,12 +459,15 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   const src = { file, dir: dirname(modelFile), limits };
   g.node = upgradeNodes(g.node ?? [], opset, consts);
   g.node = rewriteQuantized(g.node, consts, (g.output ?? []).map((o) => o.name ?? ''), src);
-  g.node = fuseFunctions(g, scalarOf(g, consts, src));
+  const tables = new Map<NodeProto, Fused>();
+  const constNodes = new Set((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? ''));
+  const copies = identityCopies(g, consts);
+  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables);
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);
-  withFile(file, () => walk(g, w));
+  withFile(file, () => walk(g, w, tables));
   const outputs = (g.output ?? []).map((o) => o.name ?? '');
   if (outputs.length !== 1) throw new NnchipError('NN110', `the model has ${outputs.length} outputs; nnchip supports exactly one`, { file });
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');

@@ -9,8 +9,10 @@ export function groupNormalization(x: Layer): Node[] {
   const [h, w, c] = x.map() as [number, number, number];
   const axis = x.get('axis') ?? -1;
   if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
-  const groups = x.get('groups') ?? 32;
-  if (!Number.isInteger(groups) || (groups as number) < 1 || c % (groups as number) !== 0) throw x.fail('NN107', `groups ${shownValue(groups)} does not divide the ${c} channels`);
+  // groups = -1 is Keras 3's instance normalization: one group per channel
+  const given = x.get('groups') ?? 32;
+  const groups = given === -1 ? c : given;
+  if (!Number.isInteger(groups) || (groups as number) < 1 || c % (groups as number) !== 0) throw x.fail('NN107', `groups ${shownValue(given)} does not divide the ${c} channels`);
   const eps = Number(x.get('epsilon') ?? 1e-3);
   if (!(eps > 0)) throw x.fail('NN107', `epsilon ${shownValue(x.get('epsilon'))} is not positive`);
   const per = (key: string, kind: string): Float32Array | undefined => {

@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { modelDims } from '../isa/layout.js';
 import { batchOf, sampleSize, type Program } from '../isa/program.js';
 import { SampleParser } from './sample-json.js';
@@ -31,7 +31,7 @@ export function readRegularFile(path: string, cap: number, what: string): Buffer
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NnchipError('NN101', 'is not a regular file', { file: path });
-    if (st.size > cap) throw new NnchipError('NN109', `the file is ${st.size} bytes; ${what} over ${cap} bytes are refused`, { file: basename(path) });
+    if (st.size > cap) throw new NnchipError('NN109', `the file is ${fmtInt(st.size)} bytes; ${what} over ${fmtInt(cap)} bytes are refused`, { file: basename(path) });
     const bytes = Buffer.allocUnsafe(st.size);
     let read = 0;
     while (read < st.size) {

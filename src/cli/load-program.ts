@@ -42,15 +42,29 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
   return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }
 
-/** `config`: the machine to compile for (default: the one --config and --array describe). */
-export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f)): CompiledModel {
+/** An NN304 from scales that --input-range set says so: its hint was "check the calibration data" where there was none. */
+function rangeNamed<T>(f: CompileFlags, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof NnchipError && e.code === 'NN304') || f.inputRange === undefined || f.calibration !== undefined) throw e;
+    throw new NnchipError('NN304', `${e.detail} (its scales follow from --input-range ${f.inputRange})`, {
+      ...(e.file === undefined ? {} : { file: e.file }),
+      ...(e.layer === undefined ? {} : { layer: e.layer }),
+      hint: 'give --input-range the range the inputs really take (one too narrow or too wide for int8 scales), or calibration samples (--calibration)',
+    });
+  }
+}
+
+/** `config`: the machine to compile for (default: the one --config and --array describe); `callerValidates`: CompileOptions'. */
+export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f), callerValidates = false): CompiledModel {
   const limits = limitsFrom(f);
   const graph = loadModel(modelPath, limits);
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
     const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
-    const compiled = compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions });
+    const compiled = rangeNamed(f, () => compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions, callerValidates }));
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
     for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
@@ -59,7 +73,8 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
 
 /** A compiled model's Program, through the same validator (a failure there is a compiler bug). */
 export function compiledProgram(path: string, flags: CompileFlags, ctx: CliContext, config?: ArrayConfig): CompiledModel {
-  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx, config);
+  // validated below (validateProgram runs compile()'s final checkProgram among its checks)
+  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx, config, true);
   try {
     return { ...compiled, program: validateProgram(compiled.program) };
   } catch (e) {

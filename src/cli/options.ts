@@ -77,12 +77,16 @@ export function configFrom(f: CompileFlags): ArrayConfig {
   return makeConfig(partial, f.config);
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function parseRange(text: string): readonly [number, number] {
   const parts = text.split(',').map((s) => Number(s.trim()));
   const [lo, hi] = parts;
   if (parts.length !== 2 || lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
     throw new NnchipError('NN801', `--input-range "${text}" must be two numbers lo,hi with lo < hi`);
   }
+  // inputs are float32: a bound past its largest value (1e39 was taken, then failed as NN304 "check the calibration data")
+  if (Math.max(-lo, hi) > FLOAT32_MAX) throw new NnchipError('NN801', `--input-range "${text}" goes past ±3.4e38, the largest float32 (inputs are float32)`);
   return [lo, hi];
 }
 

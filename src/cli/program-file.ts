@@ -4,7 +4,7 @@
  * Apart from load-program.ts on purpose: a command given a lowered program loads no compiler.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { readContainer, type Program } from '../isa/program.js';
 import { INSN_BYTES } from '../isa/spec.js';
 import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS } from '../isa/validate.js';
@@ -22,7 +22,7 @@ export function readProgramFile(path: string, command = 'this command'): Program
     const stat = statSync(file);
     // a FIFO or a device would block or never end: only regular files, of bounded size
     if (!stat.isFile()) throw new NnchipError('NN404', 'is not a regular file', { file });
-    if (stat.size > MAX_PROGRAM_FILE_BYTES) throw new NnchipError('NN404', `is ${stat.size} bytes; a program file is at most ${MAX_PROGRAM_FILE_BYTES}`, { file });
+    if (stat.size > MAX_PROGRAM_FILE_BYTES) throw new NnchipError('NN404', `is ${fmtInt(stat.size)} bytes; a program file is at most ${fmtInt(MAX_PROGRAM_FILE_BYTES)}`, { file });
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof NnchipError) throw e;

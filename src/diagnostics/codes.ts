@@ -29,7 +29,7 @@ export const CODES = {
   NN103: { exit: EXIT.badInput, hint: 'the file is not in a format nnchip reads (TF.js Layers model.json, ONNX, nnchip JSON)' },
   NN104: { exit: EXIT.badInput, hint: 'weight files must stay inside the model folder; re-export the model' },
   NN105: { exit: EXIT.badInput, hint: 'a weight shard is missing or has the wrong size; re-export or re-download the model' },
-  NN106: { exit: EXIT.badInput, hint: 'weights must be float32 (TF.js also: float16, int32 and tfjs-converter\'s uint8/uint16/float16 quantization); re-export with float32 weights' },
+  NN106: { exit: EXIT.badInput, hint: 'weights must be float32 (TF.js also: float16, int32 and tfjs-converter\'s uint8/uint16/float16 quantization; ONNX also: float16, bfloat16, double); re-export with float32 weights' },
   NN107: { exit: EXIT.badInput, hint: 'the model file is malformed; re-export the model' },
   NN108: { exit: EXIT.badInput, hint: 'weights must be finite numbers; retrain or clean the model' },
   NN109: { exit: EXIT.badInput, hint: 'raise the limit with --max-params / --max-memory if the model is really that large' },

@@ -56,16 +56,17 @@ export const MAX_NAME_CHARS = 160;
 
 /**
  * C0/C1 controls (a newline would forge a second error line, ESC starts a terminal sequence),
- * Unicode line separators and bidirectional overrides (which reorder what the terminal shows).
+ * Unicode line separators and the bidirectional controls (which reorder what the terminal shows):
+ * embeddings, overrides and isolates, and the marks LRM, RLM and ALM (Trojan Source's list).
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Text safe to print on one terminal line: unsafe characters as visible escapes (\n, \x1b, \u202e). */
 export function escapeControls(text: string): string {
   return text.replace(UNSAFE, (ch) => {
     const code = ch.charCodeAt(0);
-    return NAMED[ch] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
+    return NAMED[ch] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
   });
 }
 
@@ -145,3 +146,6 @@ export function nestedDeeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolea
   }
   return false;
 }
+
+/** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. Sizes and limits in messages; not a value the hint asks to type. */
+export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));

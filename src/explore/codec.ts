@@ -3,7 +3,7 @@
  * Canonical JSON forms of sweep metas and point results (fixed key order, so equal data gives
  * equal bytes) and the checked readers that turn parsed JSON back into them.
  */
-import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
+import { fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
 import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
@@ -15,7 +15,7 @@ export function canonicalMeta(m: SweepMeta): SweepMeta {
   const base = Object.fromEntries(Object.keys(DEFAULT_CONFIG).map((k) => [k, m.base[k as keyof ArrayConfig]])) as unknown as ArrayConfig;
   const g = fullGrid(m.grid, base);
   const grid: Grid = { arrays: g.arrays.map((a) => ({ rows: a.rows, cols: a.cols })), sramKiB: [...g.sramKiB], bandwidth: [...g.bandwidth], thresholdPasses: [...g.thresholdPasses], batch: [...g.batch] };
-  return { model: m.model, fingerprint: m.fingerprint, base, grid, totalPoints: m.totalPoints };
+  return { model: m.model, fingerprint: m.fingerprint, base, grid, totalPoints: m.totalPoints, ...(m.maxInstructions === undefined ? {} : { maxInstructions: m.maxInstructions }) };
 }
 
 export function canonicalPoint(p: PointResult): PointResult {
@@ -111,10 +111,11 @@ export function readMeta(v: unknown, r: JsonReader): SweepMeta {
   // the point count follows from the grid (every combination, then the base machine): a file's own
   // count was trusted, and 10^15 was allocated as a list of indices (NN901 "Invalid array length")
   const points = [grid.arrays, grid.sramKiB, grid.bandwidth, grid.thresholdPasses, grid.batch].reduce((a, axis) => a * (axis?.length ?? 1), 1) + 1;
-  if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${points} points, over the limit of ${MAX_GRID_POINTS}`);
+  if (points > MAX_GRID_POINTS) throw r.fail(`the grid has ${fmtInt(points)} points, over the limit of ${fmtInt(MAX_GRID_POINTS)}`);
   const totalPoints = r.number(o, 'totalPoints');
   if (totalPoints !== points) throw r.fail(`"totalPoints" is ${totalPoints} but the grid has ${points} points`);
-  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints });
+  const limit = o['maxInstructions'] === undefined ? {} : { maxInstructions: r.number(o, 'maxInstructions') };
+  return canonicalMeta({ model: r.string(o, 'model'), fingerprint: r.string(o, 'fingerprint'), base, grid, totalPoints, ...limit });
 }
 
 export function readPoint(v: unknown, r: JsonReader): PointResult {

@@ -4,7 +4,7 @@
  * then the base machine itself; its canonical point order, and the mapping from a total SRAM size
  * to the five buffer depths.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { bufferBytes, CONFIG_LIMITS, makeConfig, type ArrayConfig } from '../isa/config.js';
 import { BUFFER_LIST, entryBytes, type Buffer } from '../isa/spec.js';
 
@@ -105,7 +105,7 @@ export const MAX_GRID_POINTS = 1_000_000;
 export function checkGridSize(grid: Grid): void {
   const axes = [grid.arrays.length, grid.sramKiB.length, grid.bandwidth.length, grid.thresholdPasses?.length ?? 1, grid.batch?.length ?? 1];
   const points = axes.reduce((a, b) => a * b, 1) + 1;
-  if (points > MAX_GRID_POINTS) throw new NnchipError('NN801', `the grid has ${points} points (${axes.join(' × ')} + the base machine), over the limit of ${MAX_GRID_POINTS}; give --arrays, --sram-kib, --bandwidth, --threshold-passes and --batch fewer items`);
+  if (points > MAX_GRID_POINTS) throw new NnchipError('NN801', `the grid has ${fmtInt(points)} points (${axes.join(' × ')} + the base machine), over the limit of ${fmtInt(MAX_GRID_POINTS)}; give --arrays, --sram-kib, --bandwidth, --threshold-passes and --batch fewer items`);
 }
 
 export function gridPoints(partialGrid: Grid, base: ArrayConfig): GridPoint[] {

@@ -9,6 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { NnchipError } from '../diagnostics/error.js';
 import { maxOf, type Graph } from '../ir/graph.js';
 import { DEFAULT_CONFIG, type ArrayConfig } from '../isa/config.js';
+import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { entryBytes } from '../isa/spec.js';
 import { certify } from '../isa/cost.js';
 import { lowerForMachine, quantizeGraph, type Quantized } from '../passes/pipeline.js';
@@ -26,6 +27,8 @@ export interface SweepMeta {
   readonly base: ArrayConfig;
   readonly grid: Grid;
   readonly totalPoints: number;
+  /** --max-instructions, when not the default (DEFAULT_LIMITS.maxInstructions): a point predicted over it is infeasible (NN406). */
+  readonly maxInstructions?: number;
 }
 
 /** One evaluated grid point. Figures are null when the point is infeasible. */
@@ -78,6 +81,8 @@ export interface SweepInput {
   readonly grid: Grid;
   /** Fields the grid does not set (latency, queue depth, clock); defaults to DEFAULT_CONFIG. */
   readonly base?: ArrayConfig;
+  /** Instructions a point's lowering may take, predicted before emitting (default DEFAULT_LIMITS.maxInstructions). */
+  readonly maxInstructions?: number;
 }
 
 export interface SweepOptions {
@@ -146,7 +151,7 @@ function infeasible(e: unknown): { feasible: false; error: string } & typeof NO_
  * A part that does not fit, or a refused batch, makes the point infeasible with the reason.
  * Quantization does not depend on the machine, so a sweep quantizes once per batch size.
  */
-export function evaluatePoint(parts: Quantized | NnchipError | readonly (Quantized | NnchipError)[], point: GridPoint): PointResult {
+export function evaluatePoint(parts: Quantized | NnchipError | readonly (Quantized | NnchipError)[], point: GridPoint, maxInstructions = DEFAULT_LIMITS.maxInstructions): PointResult {
   const quantized = Array.isArray(parts) ? (parts as readonly (Quantized | NnchipError)[]) : [parts as Quantized | NnchipError];
   const cfg = point.config;
   const depths = cfg === null ? sramDepths(point.sramKiB, point) : depthsOf(cfg);
@@ -161,7 +166,7 @@ export function evaluatePoint(parts: Quantized | NnchipError | readonly (Quantiz
   if (refused !== undefined) return { ...head, ...infeasible(refused) };
   try {
     const srams = BUFFER_LIST;
-    const certs = (quantized as readonly Quantized[]).map((q) => certify(lowerForMachine(q, cfg).program));
+    const certs = (quantized as readonly Quantized[]).map((q) => certify(lowerForMachine(q, cfg, 'auto', { ...DEFAULT_LIMITS, maxInstructions }).program));
     const total = (f: (c: (typeof certs)[number]) => number): number => certs.reduce((a, c) => a + f(c), 0);
     const cycles = total((c) => c.cycles);
     const macs = total((c) => c.macs);
@@ -210,12 +215,14 @@ export function sweep(input: SweepInput, opts: SweepOptions = {}): SweepRun {
   const all = gridPoints(input.grid, base);
   const shard = opts.shard ?? { index: 0, count: 1 };
   const mine = all.filter((p) => inShard(p.index, shard));
-  const meta: SweepMeta = { model: input.model, fingerprint: workloadFingerprint(input), base, grid: input.grid, totalPoints: all.length };
+  const maxInstructions = input.maxInstructions ?? DEFAULT_LIMITS.maxInstructions;
+  const limit = maxInstructions === DEFAULT_LIMITS.maxInstructions ? {} : { maxInstructions };
+  const meta: SweepMeta = { model: input.model, fingerprint: workloadFingerprint(input), base, grid: input.grid, totalPoints: all.length, ...limit };
   const points: PointResult[] = [];
   opts.onProgress?.(0, mine.length);
   const quantized = quantizer(input);
   for (const p of mine) {
-    points.push(evaluatePoint(quantized(p.batch), p));
+    points.push(evaluatePoint(quantized(p.batch), p, maxInstructions));
     opts.onProgress?.(points.length, mine.length);
   }
   return { meta, shard, points };

@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, withFile } from '../diagnostics/error.js';
+import { fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -30,7 +30,7 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
     throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
   }
   const max = Math.min(cap, limits.maxMemory);
-  if (size > max) throw new NnchipError('NN109', `the file is ${size} bytes; a model file over ${max} bytes is refused`, { file });
+  if (size > max) throw new NnchipError('NN109', `the file is ${fmtInt(size)} bytes; a model file over ${fmtInt(max)} bytes is refused`, { file });
   return readFileSync(path);
 }
 
@@ -77,7 +77,7 @@ function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[
   for (const n of g.nodes) {
     const shape = shapes.get(n.output) ?? [];
     const bytes = 8 * shape.reduce((a, b) => a * b, 1);
-    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${bytes} bytes to compute, over the limit of ${limits.maxMemory} (--max-memory)`, { file, layer: n.name });
+    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${fmtInt(bytes)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
   }
 }
 
@@ -114,6 +114,24 @@ function looksLikeOnnx(path: string, bytes: Buffer): boolean {
   return /\.onnx$/i.test(path) || bytes[first] === 0x08;
 }
 
+/**
+ * Files that are a container or another framework's model, by their first bytes: each was "not an
+ * ONNX model (decoding found no graph with nodes)" or "binary data that is neither ONNX nor JSON".
+ */
+const FOREIGN: readonly { magic: readonly number[]; at?: number; what: string; hint: string }[] = [
+  { magic: [0x1f, 0x8b], what: 'is gzip-compressed', hint: 'decompress it first (gunzip, or tar -xzf for a .tar.gz) and name the model file inside' },
+  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'is a zip archive (a PyTorch .pt, a Keras .keras or a zipped export)', hint: 'unzip it and name the model file inside, or export the model to ONNX or TF.js' },
+  { magic: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a], what: 'is an HDF5 file (a Keras .h5 model)', hint: 'convert it: tensorflowjs_converter --input_format keras model.h5 out/ (then name out/model.json), or export to ONNX' },
+  { magic: [0x54, 0x46, 0x4c, 0x33], at: 4, what: 'is a TensorFlow Lite model', hint: 'nnchip reads TF.js, ONNX and nnchip JSON models: convert the original model (tf2onnx, tensorflowjs_converter)' },
+];
+
+/** An empty file, or one FOREIGN names: refused by what it is, before any parser quotes its bytes. */
+function checkKnownFormat(bytes: Buffer, file: string): void {
+  if (bytes.length === 0) throw new NnchipError('NN107', 'is empty (0 bytes)', { file, hint: 'the export or download was cut short; re-export or re-download the model' });
+  const f = FOREIGN.find(({ magic, at = 0 }) => magic.every((b, i) => bytes[at + i] === b));
+  if (f !== undefined) throw new NnchipError('NN103', f.what, { file, hint: f.hint });
+}
+
 /** Control bytes other than whitespace in the first 64: not text (a JSON error would quote them as garbage). */
 function looksBinary(bytes: Buffer): boolean {
   for (let i = 0; i < Math.min(64, bytes.length); i++) {
@@ -127,6 +145,7 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Gr
   const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
   const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);
+  checkKnownFormat(bytes, file);
   let graph: Graph;
   if (looksLikeTopology(path, bytes)) graph = importTopology(bytes, path, limits, layer);
   else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);

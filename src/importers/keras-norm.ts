@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/** Keras GroupNormalization (Keras 3, channels last) → ir/normalize.ts, as ONNX InstanceNormalization and torch's GroupNorm. */
+/** Keras GroupNormalization (Keras 3, channels last) and LayerNormalization of a vector → ir/normalize.ts, as ONNX InstanceNormalization and torch's GroupNorm. */
 import { shownValue } from '../diagnostics/error.js';
 import type { Node } from '../ir/graph.js';
 import { normalizeNodes } from '../ir/normalize.js';
@@ -23,4 +23,35 @@ export function groupNormalization(x: Layer): Node[] {
   };
   const [scale, offset] = [per('scale', 'gamma'), per('center', 'beta')];
   return normalizeNodes(x.l.name, x.one(), x.l.name, [h, w, c], { eps, groups: groups as number, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) });
+}
+
+/**
+ * LayerNormalization over the last axis of a vector [K] (or of a 1×1 map): one group over its values, the
+ * group normalization above on the [1, 1, K] map, then γ and β per value. Per pixel or step of a larger map
+ * (ConvNeXt's) it is refused: each pixel would need its own statistics.
+ */
+export function layerNormalization(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const c = shape.at(-1)!;
+  const axis = x.get('axis') ?? -1;
+  const one = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+  const vector = shape.length === 1 || (shape.length === 3 && shape[0] === 1 && shape[1] === 1);
+  if (!vector) throw x.fail('NN110', `LayerNormalization of a ${JSON.stringify(shape)} map or sequence is not supported (each pixel or step would need its own statistics; only of a vector)`);
+  if (one !== -1 && one !== (shape.length === 1 ? 1 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
+  const eps = Number(x.get('epsilon') ?? 1e-3);
+  if (!(eps > 0)) throw x.fail('NN107', `epsilon ${shownValue(x.get('epsilon'))} is not positive`);
+  const per = (key: string, kind: string): Float32Array | undefined => {
+    if (!((x.get(key) ?? true) as boolean)) return undefined;
+    const t = x.weight(kind).data;
+    if (t.length !== c) throw x.fail('NN201', `${kind} has ${t.length} values for ${c} channels`);
+    return t;
+  };
+  const [scale, offset] = [per('scale', 'gamma'), per('center', 'beta')];
+  const map = `${x.l.name}/map`;
+  const normalized = shape.length === 1 ? `${x.l.name}/normalized` : x.l.name;
+  const nodes: Node[] = [
+    ...(shape.length === 1 ? [{ name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, c] } as Node] : []),
+    ...normalizeNodes(`${x.l.name}/norm`, shape.length === 1 ? map : x.one(), normalized, [1, 1, c], { eps, groups: 1, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) }),
+  ];
+  return shape.length === 1 ? [...nodes, { name: x.l.name, op: 'reshape', inputs: [normalized], output: x.l.name, shape: [c] }] : nodes;
 }

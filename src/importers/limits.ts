@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Resource limits, checked before anything large is allocated; raised with --max-params / --max-memory. */
-import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 
 // the limits themselves live in ir/limits.ts, which the lowering reads too
@@ -20,10 +20,10 @@ export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite,
   let n = 1;
   for (const d of shape as number[]) n *= d;
   if (n === 0) throw new NnchipError('NN107', `${what} has a zero-sized dimension ${showShape(shape)}`, site);
-  if (n > limits.maxParams) throw new NnchipError('NN109', `${what} declares ${n} elements, over the limit of ${limits.maxParams} (--max-params)`, site);
+  if (n > limits.maxParams) throw new NnchipError('NN109', `${what} declares ${fmtInt(n)} elements, over the limit of ${fmtInt(limits.maxParams)} (--max-params)`, site);
   return n;
 }
 
 export function checkBytes(bytes: number, limits: Limits, site: ErrorSite, what: string): void {
-  if (bytes > limits.maxMemory) throw new NnchipError('NN109', `${what} needs ${bytes} bytes, over the limit of ${limits.maxMemory} (--max-memory)`, site);
+  if (bytes > limits.maxMemory) throw new NnchipError('NN109', `${what} needs ${fmtInt(bytes)} bytes, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, site);
 }

@@ -16,6 +16,8 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const SUPPORTED_NNCHIP_OPS = ['dense', 'relu', 'relu6', 'flatten', 'dropout', 'softmax', ...TABLE_FUNCTIONS] as const;
 const ACTS: readonly string[] = ['linear', 'relu', 'relu6', 'softmax', ...TABLE_FUNCTIONS];
+/** Every field a layer may have (docs/nnchip-model.schema.json). */
+const LAYER_FIELDS: readonly string[] = ['name', 'op', 'activation', 'alpha', 'beta', 'slopes', 'kernel', 'bias'];
 
 /** A table function named by a layer, with its optional "alpha", "beta" and (prelu) "slopes" fields. */
 function tableActivation(fn: TableFunction, raw: Record<string, unknown>, site: { file: string; layer: string }): TableActivation {
@@ -63,6 +65,11 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
     if (!isObj(raw)) throw new NnchipError('NN107', `layer ${i} is not an object`, { file });
     const name = typeof raw['name'] === 'string' ? raw['name'] : `layer_${i}`;
     const site = { file, layer: name };
+    // a misspelt field was ignored: {"op": "dense", "activaton": "relu"} lowered a linear layer, silently
+    const unknown = Object.keys(raw).find((k) => !LAYER_FIELDS.includes(k));
+    if (unknown !== undefined) throw new NnchipError('NN107', `layer field ${JSON.stringify(unknown).slice(0, 80)} is not one nnchip models have (${LAYER_FIELDS.join(', ')})`, site);
+    const denseOnly = raw['op'] === 'dense' ? undefined : (['kernel', 'bias', 'activation'] as const).find((k) => raw[k] !== undefined);
+    if (denseOnly !== undefined) throw new NnchipError('NN107', `a ${shownValue(raw['op']).slice(0, 40)} layer has "${denseOnly}", which only dense layers take`, site);
     const base = { name, inputs: [prev], output: name };
     switch (raw['op']) {
       case 'dense': {

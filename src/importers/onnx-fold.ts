@@ -12,7 +12,7 @@
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import type { OnnxNode } from './onnx-op.js';
-import { onnxSchema, type TensorProto } from './onnx-tensors.js';
+import { dtypeName, isFloatType, onnxSchema, roundToFloat, type TensorProto } from './onnx-tensors.js';
 
 const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
@@ -179,9 +179,10 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
       }
       case 'Cast': {
         const to = n.attrs.int('to', DT().INT64);
-        if (to === DT().FLOAT) return { dataType: DT().FLOAT, dims: [...a!.dims], floatData: a!.data.map(Math.fround) };
-        if (a!.float) throw fail(`to ${to} of a float constant is not supported (only to FLOAT)`);
-        if (to !== DT().INT64 && to !== DT().INT32) throw fail(`to ${to} of an integer constant is not supported (only to INT64, INT32 or FLOAT)`);
+        // to a float type: rounded to it as ONNX Runtime rounds (to nearest, ties to even), held as float32
+        if (isFloatType(to)) return { dataType: DT().FLOAT, dims: [...a!.dims], floatData: a!.data.map((v) => roundToFloat(v, to)) };
+        if (a!.float) throw fail(`to ${dtypeName(to)} of a float constant is not supported (only to a float type)`);
+        if (to !== DT().INT64 && to !== DT().INT32) throw fail(`to ${dtypeName(to)} of an integer constant is not supported (only to INT64, INT32 or a float type)`);
         return int64([...a!.dims], a!.data);
       }
       default: {

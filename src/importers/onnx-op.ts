@@ -8,6 +8,7 @@ import type { Node, Pads, Tensor } from '../ir/graph.js';
 import type { Attributes } from './onnx-tensors.js';
 import { samePads } from './padding.js';
 import { dilated } from '../ir/ops.js';
+import { ONLY_FUSED } from './fuse-elementwise.js';
 
 /** How an activation's ONNX shape relates to its IR shape. */
 export interface OnnxView {
@@ -22,6 +23,12 @@ export interface OnnxView {
    * channel shuffle writes it (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape); only Reshape and Transpose read it
    */
   readonly groups?: readonly [number, number];
+  /**
+   * rank 6 only: a map's pixels in r × r blocks, as PixelUnshuffle / PixelShuffle (below opset 11) write them:
+   * 'pixels' [1, C, H/r, r, W/r, r] (the IR map [H, W, C]) or 'channels' [1, C/r², r, r, H, W] (the IR map [H, W, C]);
+   * only Reshape and Transpose read it (the Transpose between the two forms is a stride-r convolution or its transpose)
+   */
+  readonly blocks?: { readonly r: number; readonly form: 'pixels' | 'channels' };
   /**
    * rank 3 only: [1, C, H·W], an NCHW map of [H, W] pixels with its spatial axes merged (x.view(N, C, -1),
    * x.flatten(2)), or with `last` [1, H·W, C] (its transpose, or x.view(N, -1, C) of an NHWC map): the
@@ -38,7 +45,7 @@ export interface OnnxView {
 }
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['InstanceNormalization', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat']);
+const FLAT_READERS = new Set(['InstanceNormalization', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {
@@ -98,6 +105,9 @@ export class Op {
   input(i: number): string {
     const t = this.n.inputs[i];
     if (t === undefined || t === '') throw new NnchipError('NN107', `${this.n.opType} is missing input ${i}`, { layer: this.n.name });
+    if (!this.ctx.isConst(t) && this.ctx.view(t).blocks !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
+      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, a map's pixels in blocks; it is supported only in a pixel (un)shuffle (Reshape → Transpose → Reshape back to a map)`);
+    }
     if (this.ctx.groupsOf(t) !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
     }

@@ -3,9 +3,11 @@
  * ONNX activations the threshold unit runs as exact step tables: Sigmoid, Tanh, HardSigmoid,
  * HardSwish, LeakyRelu, PRelu (per channel), Elu, Selu, Gelu (erf and tanh), Softplus, Softsign, Mish,
  * ThresholdedRelu. (x·Sigmoid(x) and x·HardSigmoid(x), written as a Mul of two tensors, are found by Mul;
- * GELU and Mish written with Erf, Tanh and Softplus by fuse-functions.ts.)
+ * GELU and Mish written with Erf, Tanh and Softplus by fuse-functions.ts; any other element-wise function of one
+ * tensor, Erf, Exp, Log, Sqrt, Reciprocal, Pow and Celu included, by fuse-elementwise.ts.)
  */
 import type { TableActivation } from '../ir/activations.js';
+import { ONLY_FUSED } from './fuse-elementwise.js';
 import { Op, type Built } from './onnx-op.js';
 
 const SELU_ALPHA = 1.67326319217681884765625;
@@ -36,7 +38,13 @@ function gelu(o: Op): Built[] {
   return table(o, { fn: approximate === 'tanh' ? 'gelu_tanh' : 'gelu' });
 }
 
+/** Erf, Exp, Log, Sqrt, Reciprocal, Pow, Celu: taken as (part of) an element-wise function of one tensor (fuse-elementwise.ts); here, when not. */
+function fusedOnly(o: Op): Built[] {
+  throw o.fail('is supported only in an element-wise function of one computed tensor with scalar constants (which becomes one table activation); here it reads a constant of several values, a second computed tensor, or a tensor read elsewhere too');
+}
+
 export const ACTIVATION_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
+  ...Object.fromEntries(ONLY_FUSED.map((op) => [op, fusedOnly])),
   Sigmoid: (o) => table(o, { fn: 'sigmoid' }),
   Tanh: (o) => table(o, { fn: 'tanh' }),
   HardSigmoid: (o) => table(o, { fn: 'hardsigmoid', alpha: o.n.attrs.float('alpha', 0.2), beta: o.n.attrs.float('beta', 0.5) }),

@@ -157,7 +157,7 @@ function scale(o: Op, divide: boolean): Built[] {
     if (swish !== null) return swish;
     const product = divide ? null : channelProduct(o);
     if (product !== null) return product;
-    throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))');
+    throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant, by a per-channel gate [N, C, 1, 1], or when both are element-wise functions of one tensor, as x · Sigmoid(x))');
   }
   const [x, c, constFirst] = operands(o);
   if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');

@@ -8,7 +8,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
-import { dtypeName } from './onnx-tensors.js';
+import { dtypeName, isFloatType } from './onnx-tensors.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -28,6 +28,19 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     return identity(o, x, { rank: 5, last: false, groups: [to[1]!, to[2]!] });
   }
   if (v.groups !== undefined && to.length === 4 && to[1] === from[1]! * from[2]! && to[2] === from[3] && to[3] === from[4]) return identity(o, x, { rank: 4, last: false });
+  // a pixel (un)shuffle's r × r blocks: [1, C, H, W] viewed as [1, C, H/r, r, W/r, r] or [1, C/r², r, r, H, W], and back
+  if (o.ctx.isMap(x) && v.rank === 4 && !v.last && v.groups === undefined && to.length === 6) {
+    const [c, h, w] = [from[1]!, from[2]!, from[3]!];
+    if (to[3]! >= 2 && to[3] === to[5] && same(to, [1, c, h / to[3]!, to[3]!, w / to[3]!, to[3]!])) return identity(o, x, { rank: 6, last: false, blocks: { r: to[3]!, form: 'pixels' } });
+    if (to[2]! >= 2 && to[2] === to[3] && same(to, [1, c / (to[2]! * to[2]!), to[2]!, to[2]!, h, w])) return identity(o, x, { rank: 6, last: false, blocks: { r: to[2]!, form: 'channels' } });
+  }
+  if (v.blocks !== undefined) {
+    const map = o.ctx.isMap(x) ? o.ctx.onnxShape(x) : [];
+    const [r, c] = [v.blocks.r, from[1]!];
+    const back = v.blocks.form === 'pixels' ? [1, c, from[2]! * r, from[4]! * r] : [1, c * r * r, from[4]!, from[5]!];
+    if (map.length > 0 && same(to, back)) return identity(o, x, { rank: 4, last: false });
+    throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (a map's pixels in r × r blocks go back to the map ${JSON.stringify(back)})`);
+  }
   // GroupNorm's x.view(N, G, -1) of an NCHW map (G < C; G = C is the flat view below) and the view back
   if (o.ctx.isMap(x) && !v.last && v.groups === undefined && v.flat === undefined && v.grouped === undefined && to.length === 3 && to[1]! < from[1]! && from[1]! % to[1]! === 0) {
     return identity(o, x, { rank: 3, last: false, grouped: { groups: to[1]!, of: from } });
@@ -153,7 +166,26 @@ function transpose(o: Op): Built[] {
     for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[(i * b + j) * c + j * a + i] = 1;
     return [{ ...o.base([x]), op: 'conv2d', kernel: { shape: [1, 1, c, c], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear', view: { rank: 5, last: false, groups: [b, a] } }];
   }
+  if (v.blocks !== undefined) {
+    const pixels = v.blocks.form === 'pixels';
+    if (key === (pixels ? '[0,1,3,5,2,4]' : '[0,1,4,2,5,3]')) return blockMove(o, x, v.blocks.r, pixels);
+  }
   throw o.fail(`perm ${key} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only NCHW ↔ NHWC, NCL ↔ NLC and [1, K] ↔ [K, 1], which move no data)`);
+}
+
+/**
+ * PixelUnshuffle's Transpose [0, 1, 3, 5, 2, 4] of [1, C, H/r, r, W/r, r]: channel c·r² + i·r + j of output pixel (y, x) is
+ * channel c of input pixel (y·r + i, x·r + j), a stride-r r × r convolution of 0/1 weights (space to depth, CRD order);
+ * PixelShuffle's [0, 1, 4, 2, 5, 3] of [1, C, r, r, H, W] (below opset 11): the transposed convolution DepthToSpace CRD is.
+ */
+function blockMove(o: Op, x: string, r: number, toChannels: boolean): Built[] {
+  const c = o.ctx.onnxShape(x)[1]!;
+  const [cin, cout] = toChannels ? [c, c * r * r] : [c * r * r, c];
+  const data = new Float32Array(r * r * cin * cout);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let k = 0; k < c; k++) data[((i * r + j) * cin + (toChannels ? k : k * r * r + i * r + j)) * cout + (toChannels ? k * r * r + i * r + j : k)] = 1;
+  const common = { ...o.base([x]), kernel: { shape: [r, r, cin, cout], data }, bias: null, strides: [r, r] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number], activation: 'linear' as const };
+  const view: OnnxView = { rank: 6, last: false, blocks: { r, form: toChannels ? 'channels' : 'pixels' } };
+  return [toChannels ? { ...common, op: 'conv2d', depthwise: false, view } : { ...common, op: 'convTranspose', outputPadding: [0, 0], view }];
 }
 
 /** Channels [from, from + count) of x: a dense / 1×1 convolution whose kernel selects them (a 1 per output). */
@@ -265,6 +297,18 @@ function depthToSpace(o: Op): Built[] {
   return [{ ...o.base([x]), op: 'convTranspose', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
 }
 
+/** SpaceToDepth (DCR): output channel (i·r + j)·C + c at (y, x) ← input channel c at (y·r + i, x·r + j), a stride-r r × r conv2d of 0/1 weights. */
+function spaceToDepth(o: Op): Built[] {
+  const x = o.map(0);
+  const r = o.n.attrs.int('blocksize', 0);
+  const [c, h, w] = o.ctx.onnxShape(x).slice(1) as [number, number, number];
+  if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
+  const out = c * r * r;
+  const data = new Float32Array(r * r * c * out);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let k = 0; k < c; k++) data[((i * r + j) * c + k) * out + (i * r + j) * c + k] = 1;
+  return [{ ...o.base([x]), op: 'conv2d', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+}
+
 function concat(o: Op): Built[] {
   // no input at all was 'input tensor "undefined" is not produced'
   const xs = o.n.inputs.length === 0 ? [o.activation(0)] : o.n.inputs.map((_, i) => o.activation(i));
@@ -324,11 +368,14 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Slice: slice,
   Split: split,
   DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
   Dropout: (o) => (o.onlyFirstOutput(), identity(o, o.activation(0))),
-  // x.float() / .to(torch.float32) on the float input: nothing to do (a Cast of integer constants is folded)
+  // x.float() / .to(torch.float32) on the float input, and a float16 model's Casts between FLOAT and FLOAT16 (onnxconverter-common
+  // writes them at the graph's input and output and around the ops it keeps in float32): identities — nnchip computes in float32 and
+  // quantizes every tensor it keeps to int8, far coarser than half precision (docs/numerics.md). A Cast of integer constants is folded.
   Cast: (o) => {
     const to = o.n.attrs.int('to', 0);
-    if (to !== 1) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to FLOAT, which a float tensor already is)`);
+    if (!isFloatType(to)) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to a float type: FLOAT, FLOAT16, BFLOAT16, DOUBLE)`);
     return identity(o, o.activation(0));
   },
 };

@@ -17,7 +17,7 @@ export const ONNX_OPSET_CHANGES: Readonly<Record<number, readonly string[]>> = {
 /** Changed ops nnchip converts, and what the change means to its converter. */
 export const ONNX_CHANGES_REVIEWED: Readonly<Record<string, string>> = {
   AveragePool: '19 adds dilations: dilations other than 1 are refused for average pooling',
-  Cast: '19 adds 8-bit float types and `saturate` (for them only): only a float32 → FLOAT Cast (an identity) and Casts of integer constants are taken',
+  Cast: '19 adds 8-bit float types and `saturate` (for them only): only Casts between FLOAT, FLOAT16, BFLOAT16 and DOUBLE (identities) and Casts of constants to those or to integers are taken',
   Constant: '19 adds 8-bit float types: only float32 and integer constants are read',
   Identity: '19 adds 8-bit float types: float32 tensors only',
   Pad: '19 adds mode "wrap": refused by name, as reflect and edge',

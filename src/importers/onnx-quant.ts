@@ -19,7 +19,7 @@
  * an axis outside the tensor) are NN107.
  */
 import type OnnxProto from 'onnx-proto';
-import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, type ErrorSite } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import type { FoldContext } from './onnx-fold.js';
 import type { Built, Op, OnnxNode } from './onnx-op.js';
@@ -108,7 +108,7 @@ export function foldQuantized(n: OnnxNode, ctx: QuantFoldContext): TensorProto |
   if (z !== '' && q.type !== p.type) throw new NnchipError('NN107', `DequantizeLinear: x is ${q.type.toUpperCase()} but its zero point ${p.type.toUpperCase()}`, site);
   if (q.type === 'int32' && p.zp.some((v) => v !== 0)) throw new NnchipError('NN107', 'DequantizeLinear: an INT32 x needs a zero point of 0', site);
   const floats = q.data.map((v, i) => Math.fround((v - p.zp[slot(i)]!) * p.scale[slot(i)]!));
-  if (floats.length > ctx.maxFloats) throw new NnchipError('NN109', `the model has over ${ctx.maxFloats} weights (--max-params)`, site);
+  if (floats.length > ctx.maxFloats) throw new NnchipError('NN109', `the model has over ${fmtInt(ctx.maxFloats)} weights (--max-params)`, site);
   return { dataType: DT.FLOAT, dims: [...dims], floatData: floats };
 }
 

@@ -53,6 +53,11 @@ function dimsOf(t: TensorProto, site: Site, what: string, limits: Limits): { dim
 
 /** Bytes of an external-data tensor, read from [offset, offset + bytes) of a file inside the folder. */
 function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Site, what: string): Uint8Array {
+  // a key given twice: one of its values was taken, silently (ONNX's checker refuses it)
+  const keys = (t.externalData ?? []).map((e) => e.key ?? '');
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) throw new NnchipError('NN107', `${what} gives its external-data "${twice}" twice`, site);
+  if ((t.rawData?.length ?? 0) > 0) throw new NnchipError('NN107', `${what} is stored externally and holds raw_data too: which is its data is not said`, site);
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
   if (location === undefined) throw new NnchipError('NN107', `${what} is stored externally but names no location`, site);
@@ -80,24 +85,81 @@ function rawBytes(t: TensorProto, bytes: number, src: TensorSource, site: Site, 
   if (t.dataLocation === onnxSchema().TensorProto.DataLocation.EXTERNAL) return readExternal(t, bytes, src, site, what);
   const raw = t.rawData;
   if (raw === null || raw === undefined || raw.length === 0) return undefined;
+  // raw_data beside a typed field (float_data, int32_data, …): one was read and the other ignored, silently
+  const typed = (['floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'] as const).find((k) => (t[k]?.length ?? 0) > 0);
+  if (typed !== undefined) throw new NnchipError('NN107', `${what} holds both raw_data and ${typed.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}: which is its data is not said`, site);
   if (raw.length !== bytes) throw new NnchipError('NN105', `${what} holds ${raw.length} bytes of raw data but its shape needs ${bytes} (${raw.length < bytes ? 'short' : 'too long'})`, site);
   return raw;
 }
 
-/** A float32 tensor: its ONNX dims and data. */
+/** IEEE half-precision bits → its value (exact in float32). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m === 0 ? sign * Infinity : NaN;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** bfloat16 bits → its value (the top half of a float32). */
+const bf16ToFloat = (h: number): number => new Float32Array(new Uint32Array([(h & 0xffff) << 16]).buffer)[0]!;
+
+/** Whether a TensorProto data type is a float type nnchip reads as float32 (FLOAT, FLOAT16, BFLOAT16, DOUBLE). */
+export function isFloatType(t: number | null | undefined): boolean {
+  const d = dtypes();
+  return t === d.FLOAT || t === d.FLOAT16 || t === d.BFLOAT16 || t === d.DOUBLE;
+}
+
+/** v rounded to float type `to` (FLOAT16, BFLOAT16: to nearest, ties to even, as ONNX Runtime's Cast; FLOAT and DOUBLE: to float32). */
+export function roundToFloat(v: number, to: number): number {
+  const f = Math.fround(v);
+  const d = dtypes();
+  if (to === d.BFLOAT16) {
+    if (!Number.isFinite(f)) return f;
+    const bits = new Uint32Array(new Float32Array([f]).buffer)[0]!;
+    const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+    return bf16ToFloat(rounded);
+  }
+  if (to !== d.FLOAT16 || !Number.isFinite(f) || f === 0) return f;
+  const a = Math.abs(f);
+  if (a >= 65520) return Math.sign(f) * Infinity;
+  // the half grid's spacing at |v| (subnormals below 2^-14 share 2^-24); Math.round's ties go up, so ties to even by hand
+  const step = 2 ** (Math.max(Math.floor(Math.log2(a)), -14) - 10);
+  const q = a / step;
+  let r = Math.round(q);
+  if (r - q === 0.5 && r % 2 === 1) r -= 1;
+  return Math.sign(f) * r * step;
+}
+
+/**
+ * A float tensor: its ONNX dims and data as float32. FLOAT16 and BFLOAT16 (onnxconverter-common's
+ * float16 models, bfloat16 checkpoints) are exact in float32; DOUBLE is rounded to nearest float32.
+ * Typed fields: float_data, double_data, and 16-bit types as bit patterns in int32_data.
+ */
 export function floatTensor(t: TensorProto, src: TensorSource, site: Site, what: string): { dims: number[]; data: Float32Array } {
-  if (t.dataType !== dtypes().FLOAT) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}`, site);
+  if (!isFloatType(t.dataType)) throw new NnchipError('NN106', `${what} has data type ${dtypeName(t.dataType)}; nnchip reads FLOAT, FLOAT16, BFLOAT16 or DOUBLE weights`, site);
+  const d = dtypes();
+  const width = t.dataType === d.DOUBLE ? 8 : t.dataType === d.FLOAT ? 4 : 2;
   const { dims, n } = dimsOf(t, site, what, src.limits);
-  checkBytes(n * 4, src.limits, site, what);
-  const raw = rawBytes(t, n * 4, src, site, what);
+  checkBytes(n * Math.max(4, width), src.limits, site, what);
+  const raw = rawBytes(t, n * width, src, site, what);
   if (raw !== undefined) {
     const data = new Float32Array(n);
-    new Uint8Array(data.buffer).set(raw); // copy: raw_data need not be 4-byte aligned
+    if (width === 4) {
+      new Uint8Array(data.buffer).set(raw); // copy: raw_data need not be 4-byte aligned
+      return { dims, data };
+    }
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const half = t.dataType === d.FLOAT16 ? halfToFloat : bf16ToFloat;
+    for (let i = 0; i < n; i++) data[i] = width === 8 ? view.getFloat64(i * 8, true) : half(view.getUint16(i * 2, true));
     return { dims, data };
   }
-  const floats = t.floatData ?? [];
-  if (floats.length !== n) throw new NnchipError('NN105', `${what} holds ${floats.length} values but its shape needs ${n}`, site);
-  return { dims, data: Float32Array.from(floats) };
+  const vals: ArrayLike<number> = t.dataType === d.FLOAT ? (t.floatData ?? []) : t.dataType === d.DOUBLE ? (t.doubleData ?? []) : (t.int32Data ?? []);
+  if (vals.length !== n) throw new NnchipError('NN105', `${what} holds ${vals.length} values but its shape needs ${n}`, site);
+  if (width !== 2) return { dims, data: Float32Array.from(vals) };
+  const half = t.dataType === d.FLOAT16 ? halfToFloat : bf16ToFloat;
+  return { dims, data: Float32Array.from(vals, (v) => half(Number(v))) };
 }
 
 /** A small integer tensor (INT64 or INT32), e.g. a Reshape target. */

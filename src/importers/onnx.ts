@@ -5,20 +5,26 @@
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
-import type { Built, OnnxView } from './onnx-op.js';
+import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
+import { findElementwise } from './fuse-elementwise.js';
+import type { TableActivation } from '../ir/activations.js';
+import { onnxNesting } from './onnx-depth.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
+
+/** An element-wise subgraph's last node: its one input and the function it computes (fuse-elementwise.ts). */
+type Fused = { readonly x: string; readonly fn: TableActivation };
 
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
@@ -27,7 +33,13 @@ type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode
 type GraphProto = NonNullable<ModelProto['graph']>;
 type NodeProto = NonNullable<GraphProto['node']>[number];
 
+/** Subgraphs (If/Loop/Scan bodies) or types nested deeper than this are refused before decoding: protobufjs decodes recursively. */
+export const MAX_ONNX_NESTING = 64;
+
 function decode(bytes: Uint8Array, file: string): ModelProto {
+  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING);
+  if (nesting.graphs > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests subgraphs (If/Loop/Scan bodies) over ${MAX_ONNX_NESTING} levels deep`, { file });
+  if (nesting.types > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests types (sequences, maps, optionals) over ${MAX_ONNX_NESTING} levels deep`, { file });
   try {
     return onnxSchema().ModelProto.decode(bytes);
   } catch (e) {
@@ -36,7 +48,10 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
 }
 
 function opsetOf(model: ModelProto, file: string): number {
-  const entry = (model.opsetImport ?? []).find((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  // two versions of the default domain: the first was taken, silently
+  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
+  const entry = entries[0];
   if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
   const v = toInt(entry.version ?? 0, { file }, 'the opset version');
   if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
@@ -66,7 +81,8 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   const site = { file };
   const t = info.type?.tensorType;
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
-  if (t.elemType !== onnxSchema().TensorProto.DataType.FLOAT) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT`, site);
+  // a float16 model (onnxconverter-common keep_io_types=False) takes FLOAT16: read as float32, which holds every half value
+  if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
       if (i === 0) return 1;
@@ -101,28 +117,58 @@ function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
 /** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
 function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
   const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
-  return (name) => {
+  const copies = identityCopies(g, consts);
+  return (at) => {
+    const name = copies.get(at) ?? at;
     const node = constants.get(name);
     const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || t.dataType !== onnxSchema().TensorProto.DataType.FLOAT || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    if (t === undefined || !isFloatType(t.dataType) || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
     const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
     return v.length === 1 ? v[0] : undefined;
   };
 }
 
-/** GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node. */
-function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined): NodeProto[] {
+/** Identity copies of constants (torch.onnx.export stores equal initializers once and copies each with an Identity): copy → original. */
+function identityCopies(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): Map<string, string> {
+  const constant = new Set([...consts.keys(), ...(g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? '')]);
+  const copies = new Map<string, string>();
+  for (const n of g.node ?? []) {
+    const from = n.input?.[0] ?? '';
+    if (n.opType !== 'Identity' || n.domain || !(constant.has(from) || copies.has(from))) continue;
+    copies.set(n.output?.[0] ?? '', copies.get(from) ?? from);
+  }
+  return copies;
+}
+
+/**
+ * GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node;
+ * then other element-wise subgraphs of one tensor (fuse-elementwise.ts) → the last node, recorded in `tables` with its function.
+ */
+function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined, constant: (name: string) => boolean, tables: Map<NodeProto, Fused>): NodeProto[] {
+  const outputs = (g.output ?? []).map((o) => o.name ?? '');
+  const opOf = (n: NodeProto): string => ((!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '');
   const nodes = g.node ?? [];
-  const view = nodes.map((n) => ({ op: (!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '', inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
-  const { roots, removed } = findFunctions(view, scalar, (g.output ?? []).map((o) => o.name ?? ''));
+  const view = nodes.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
+  const { roots, removed } = findFunctions(view, scalar, outputs);
   const STRING = onnxSchema().AttributeProto.AttributeType.STRING;
-  return nodes.flatMap((n, i) => {
+  const named = nodes.flatMap((n, i) => {
     const f = roots.get(i);
     if (f !== undefined) {
       const attribute = f.fn === 'gelu_tanh' ? [{ name: 'approximate', type: STRING, s: new TextEncoder().encode('tanh') }] : [];
       return [{ name: n.name ?? '', opType: f.fn === 'mish' ? 'Mish' : 'Gelu', domain: '', input: [f.x], output: [...n.output!], attribute }];
     }
     return removed.has(i) ? [] : [n];
+  });
+  const FLOAT = onnxSchema().AttributeProto.AttributeType.FLOAT;
+  const attr = (n: NodeProto) => (name: string): number | undefined => {
+    const a = (n.attribute ?? []).find((x) => x.name === name && (x.type === FLOAT || !x.type));
+    return a === undefined || !Number.isFinite(Number(a.f ?? NaN)) ? undefined : Number(a.f);
+  };
+  const fused = findElementwise(named.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '', attr: attr(n) })), scalar, constant, outputs);
+  return named.flatMap((n, i) => {
+    const f = fused.roots.get(i);
+    if (f !== undefined) tables.set(n, f);
+    return fused.removed.has(i) ? [] : [n];
   });
 }
 
@@ -163,7 +209,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
     const t = floatTensor(proto, this.src, site, `tensor "${name}"`);
     this.params += t.data.length;
-    if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${this.src.limits.maxParams} weights (--max-params)`, site);
+    if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(this.src.limits.maxParams)} weights (--max-params)`, site);
     this.floatCache.set(name, t);
     return t;
   }
@@ -201,6 +247,10 @@ class Walker implements OnnxContext, QuantFoldContext {
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
       if (v.groups !== undefined) return [1, ...v.groups, h, w];
+      if (v.blocks !== undefined) {
+        const r = v.blocks.r;
+        return v.blocks.form === 'pixels' ? [1, c, h / r, r, w / r, r] : [1, c / (r * r), r, r, h, w];
+      }
       if (v.grouped !== undefined) return [1, v.grouped.groups, (h * w * c) / v.grouped.groups];
       if (v.flat !== undefined) return v.last ? [1, h * w, c] : [1, c, h * w];
       const spatial = v.rank === 3 ? [w] : [h, w];
@@ -255,7 +305,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   floatConst(name: string, site: ErrorSite): { dims: number[]; data: Float32Array } | undefined {
     const proto = this.consts.get(name);
-    return proto === undefined || proto.dataType !== onnxSchema().TensorProto.DataType.FLOAT ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
+    return proto === undefined || !isFloatType(proto.dataType) ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
   }
 
   constShape(name: string): readonly number[] | undefined {
@@ -311,7 +361,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 }
 
 /** Convert every node; unsupported ops and refused nodes are collected so one error names them all. */
-function walk(g: GraphProto, w: Walker): void {
+function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): void {
   const names = new Set<string>();
   const refused: { name: string; opType: string; error: NnchipError | null }[] = [];
   const poisoned = new Set<string>();
@@ -332,8 +382,10 @@ function walk(g: GraphProto, w: Walker): void {
     const again = outputs.find((o) => o !== '' && (w.consts.has(o) || w.shapes.has(o)));
     if (again !== undefined) throw new NnchipError('NN202', `tensor "${again}" is produced twice (it is also ${w.consts.has(again) ? 'an initializer or Constant' : 'the model input or an earlier output'})`, site);
     const standard = !n.domain || n.domain === 'ai.onnx';
-    if ((n.input ?? []).some((t) => poisoned.has(t))) {
-      if (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType) || QUANT_FOLDED_OPS.includes(opType))) return skip(null);
+    // a fused subgraph reads its one input x (its last node's own inputs were removed with the subgraph)
+    const table = tables.get(n);
+    if ((table === undefined ? (n.input ?? []) : [table.x]).some((t) => poisoned.has(t))) {
+      if (!tables.has(n) && (!standard || !(isSupportedOnnxOp(opType) || FOLDED_OPS.includes(opType) || QUANT_FOLDED_OPS.includes(opType)))) return skip(null);
       for (const o of outputs) poisoned.add(o);
       return;
     }
@@ -350,6 +402,12 @@ function walk(g: GraphProto, w: Walker): void {
         if (!(e instanceof NnchipError) || e.code !== 'NN110') throw e;
         return skip(e);
       }
+    }
+    if (table !== undefined) {
+      // the subgraph's function of x, on x (read as an element-wise op reads it: the root's op type is one)
+      const o = new Op({ name, opType, inputs: [table.x], outputs, attrs: new Attributes([], site) }, w);
+      w.push({ ...o.base([o.activation(0)]), op: 'activation', fn: table.fn });
+      return;
     }
     if (!standard || !isSupportedOnnxOp(opType)) return skip(null);
     if (opType === 'Constant') {
@@ -393,18 +451,23 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
     const site = { file };
     const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
     declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
-    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${limits.maxParams} weights (--max-params)`, site);
+    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
+    // a second initializer of one name replaced the first, silently (ONNX's checker: "Duplicate definition of name")
+    if (consts.has(t.name ?? '')) throw new NnchipError('NN107', `initializer "${t.name ?? ''}" is defined twice`, site);
     consts.set(t.name ?? '', t);
   }
   const src = { file, dir: dirname(modelFile), limits };
   g.node = upgradeNodes(g.node ?? [], opset, consts);
   g.node = rewriteQuantized(g.node, consts, (g.output ?? []).map((o) => o.name ?? ''), src);
-  g.node = fuseFunctions(g, scalarOf(g, consts, src));
+  const tables = new Map<NodeProto, Fused>();
+  const constNodes = new Set((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? ''));
+  const copies = identityCopies(g, consts);
+  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables);
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);
-  withFile(file, () => walk(g, w));
+  withFile(file, () => walk(g, w, tables));
   const outputs = (g.output ?? []).map((o) => o.name ?? '');
   if (outputs.length !== 1) throw new NnchipError('NN110', `the model has ${outputs.length} outputs; nnchip supports exactly one`, { file });
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');

@@ -30,6 +30,8 @@ export function resolveInside(modelDir: string, name: string, modelFile: string)
   const real = found;
   if (!inside(root, real)) throw refuse("is a link that leaves the model's folder");
   if (!statSync(real).isFile()) throw new NnchipError('NN105', `weight file "${name}" is not a regular file`, { file: modelFile });
+  // the model's own bytes taken as weights (an external-data location or a shard naming the model): read silently before
+  if (real === realIfExists(resolve(modelDir, modelFile))) throw new NnchipError('NN105', `weight file "${name}" is the model file itself`, { file: modelFile });
   return real;
 }
 

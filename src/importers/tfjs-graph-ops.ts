@@ -4,200 +4,71 @@
  * is the IR map [H, W, C], TF [1, L, C] the map [1, L, C] (Conv1D's ExpandDims/Squeeze then move no
  * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
-import { NnchipError, shownValue } from '../diagnostics/error.js';
-import type { TableActivation } from '../ir/activations.js';
-import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
-import { samePads } from './padding.js';
-import { preluSlopes, tfGraphActivation } from './tfjs-activations.js';
+import type { Activation, Pads, Tensor } from '../ir/graph.js';
+import { broadcastNodes, broadcastsOver, multiplied, transposedFilter } from './tfjs-kernels.js';
+import { batchToSpace, concat, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
+import { Op, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A GraphDef node as tfjs-converter writes it (AttrValue JSON: int64 as strings, strings base64). */
-export interface TfNode {
-  readonly name: string;
-  readonly op: string;
-  readonly inputs: readonly string[];
-  readonly attr: Json;
-  /** GELU or Mish found written out in TF ops (fuse-functions.ts): this node is that activation of its one input */
-  readonly table?: TableActivation;
-}
-
-/** A runtime tensor: its IR name and shape, and its rank in TF (with the batch). */
-export interface Runtime {
-  readonly kind: 'tensor';
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly rank: number;
-}
-/** What a TF tensor is at import time: a constant, or a runtime tensor of the IR. */
-export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
-
-/** The IR shape of a TF shape [1, ...] of rank 2, 3 or 4 (undefined for any other). */
-export function irShapeOf(tf: readonly number[]): number[] | undefined {
-  if (tf[0] !== 1) return undefined;
-  if (tf.length === 4 || tf.length === 2) return tf.slice(1);
-  return tf.length === 3 ? [1, tf[1]!, tf[2]!] : undefined;
-}
-
-/** The TF shape (batch 1) of a runtime tensor. */
-function tfShapeOf(v: Runtime): number[] {
-  return v.rank === 3 ? [1, v.shape[1]!, v.shape[2]!] : [1, ...v.shape];
-}
-
-export interface OpContext {
-  readonly file: string;
-  value(input: string): Value;
-  /** Add a node to the graph; returns its output (shape inferred) as a TF tensor of rank `rank`. */
-  emit(node: Node, rank: number): Runtime;
-  /** The emitted node computing `output` when one TF node reads it, else undefined. */
-  soleProducer(output: string): Node | undefined;
-  /** Remove the emitted node computing `output` (after soleProducer: the caller takes over its work). */
-  drop(output: string): void;
-}
+export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
 export const SUPPORTED_TFJS_GRAPH_OPS = [
   'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
   'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
+  'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND',
 ] as const;
-
-const FUSED_ACTIVATIONS = ['Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmoid', 'Prelu'] as const;
-
-class Op {
-  readonly site: { file: string; layer: string };
-  constructor(readonly n: TfNode, readonly ctx: OpContext) {
-    this.site = { file: ctx.file, layer: n.name };
-  }
-  fail(code: 'NN107' | 'NN110' | 'NN201' | 'NN203', detail: string): NnchipError {
-    return new NnchipError(code, detail, this.site);
-  }
-  private attrValue(key: string): Json | undefined {
-    const v = this.n.attr[key];
-    return isObj(v) ? v : undefined;
-  }
-  ints(key: string, fallback?: number[]): number[] {
-    const list = this.attrValue(key)?.['list'];
-    const raw = isObj(list) ? (list['i'] ?? []) : undefined;
-    if (raw === undefined && fallback !== undefined) return fallback;
-    const out = Array.isArray(raw) ? raw.map(Number) : [];
-    if (!Array.isArray(raw) || out.some((d) => !Number.isInteger(d))) throw this.fail('NN107', `attribute ${key} is not a list of integers`);
-    return out;
-  }
-  /** A string attribute (base64 in the JSON). */
-  str(key: string, fallback?: string): string {
-    const s = this.attrValue(key)?.['s'];
-    if (typeof s !== 'string') {
-      if (fallback !== undefined) return fallback;
-      throw this.fail('NN107', `attribute ${key} is missing`);
-    }
-    return Buffer.from(s, 'base64').toString('utf8');
-  }
-  strs(key: string): string[] {
-    const list = this.attrValue(key)?.['list'];
-    const raw = isObj(list) ? (list['s'] ?? []) : [];
-    return Array.isArray(raw) ? raw.map((s) => Buffer.from(String(s), 'base64').toString('utf8')) : [];
-  }
-  bool(key: string): boolean {
-    return this.attrValue(key)?.['b'] === true;
-  }
-  input(i: number): Value {
-    const name = this.n.inputs[i];
-    if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
-    return this.ctx.value(name);
-  }
-  tensor(i: number): Runtime {
-    const v = this.input(i);
-    if (v.kind !== 'tensor') throw this.fail('NN110', `${this.n.op} of constants only is not supported (input ${i + 1} is a constant)`);
-    return v;
-  }
-  constant(i: number, what: string): Tensor {
-    const v = this.input(i);
-    if (v.kind !== 'const') throw this.fail('NN110', `${this.n.op} with a computed ${what} is not supported (only a constant ${what})`);
-    return v.tensor;
-  }
-  map(i = 0): { name: string; shape: readonly [number, number, number] } {
-    const x = this.tensor(i);
-    if (x.rank !== 4) throw this.fail('NN203', `input has shape ${JSON.stringify(tfShapeOf(x))}; ${this.n.op} needs an NHWC feature map`);
-    return { name: x.name, shape: x.shape as [number, number, number] };
-  }
-  /** A runtime tensor's new TF shape: a reshape node, or (IR shape unchanged) the same tensor. */
-  reshaped(v: Runtime, tf: readonly number[]): Runtime {
-    const shape = irShapeOf(tf);
-    if (shape === undefined) throw this.fail('NN110', `the result has shape ${JSON.stringify(tf)}; only a batch of 1 and ranks 2 to 4 are supported`);
-    if (JSON.stringify(shape) === JSON.stringify(v.shape)) return { ...v, rank: tf.length };
-    return this.ctx.emit({ ...this.base(), op: 'reshape', inputs: [v.name], shape }, tf.length);
-  }
-  nhwc(): void {
-    const f = this.str('data_format', 'NHWC');
-    if (f !== 'NHWC') throw this.fail('NN110', `data_format ${f} is not supported (only NHWC)`);
-  }
-  /** [1, a, b, 1]-style window attributes → [a, b]. */
-  window(key: string): [number, number] {
-    const v = this.ints(key);
-    if (v.length !== 4 || v[0] !== 1 || v[3] !== 1 || v[1]! < 1 || v[2]! < 1) throw this.fail('NN110', `${key} ${JSON.stringify(v)} is not supported (only [1, h, w, 1])`);
-    return [v[1]!, v[2]!];
-  }
-  pads(hw: readonly number[], size: readonly number[], strides: readonly number[]): Pads {
-    const p = this.str('padding');
-    if (p === 'VALID') return [0, 0, 0, 0];
-    if (p === 'SAME') return samePads(hw, size, strides);
-    if (p === 'EXPLICIT') {
-      const e = this.ints('explicit_paddings');
-      if (e.length !== 8 || e[0] !== 0 || e[1] !== 0 || e[6] !== 0 || e[7] !== 0 || e.some((d) => d < 0)) throw this.fail('NN110', `explicit_paddings ${JSON.stringify(e)} is not supported (only spatial, non-negative)`);
-      return [e[2]!, e[4]!, e[3]!, e[5]!];
-    }
-    throw this.fail('NN110', `padding ${p} is not supported (supported: VALID, SAME, EXPLICIT)`);
-  }
-  float(key: string, fallback: number): number {
-    const f = this.attrValue(key)?.['f'];
-    if (f === undefined || f === null) return fallback;
-    // protobuf's JSON may write a float as a string ("0.2"); "NaN" and "Infinity" are no parameter (they became the default)
-    const v = typeof f === 'string' && f.trim() !== '' ? Number(f) : f;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail('NN107', `attribute ${key} is ${shownValue(f)}; expected a finite number`);
-    return v;
-  }
-  /** The activation a fused op applies after its BiasAdd (tfjs's fused set; Prelu's slopes are input 3). */
-  fused(channels: number): { bias: boolean; activation: Activation } {
-    const ops = this.strs('fused_ops');
-    const [first, act, ...rest] = ops;
-    if (first !== 'BiasAdd' || rest.length > 0) throw this.fail('NN110', `fused_ops ${JSON.stringify(ops)} is not supported (only BiasAdd, then one of ${FUSED_ACTIVATIONS.join(', ')})`);
-    if (act === undefined) return { bias: true, activation: 'linear' };
-    if (!(FUSED_ACTIVATIONS as readonly string[]).includes(act)) throw this.fail('NN110', `fused activation ${act} is not supported (supported: ${FUSED_ACTIVATIONS.join(', ')})`);
-    return { bias: true, activation: this.activation(act, 'leakyrelu_alpha', () => this.preluSlopes(3, channels)) };
-  }
-  /** A TF activation op (or fused activation) as an IR activation; LeakyRelu's alpha from `alphaKey`. */
-  activation(op: string, alphaKey: string, slopes: () => number[]): Activation {
-    return tfGraphActivation(op, () => this.float(alphaKey, 0.2), slopes);
-  }
-  /** Prelu's alpha (input i): one slope per channel. */
-  preluSlopes(i: number, channels: number): number[] {
-    const alpha = this.constant(i, 'alpha');
-    const slopes = preluSlopes(alpha);
-    if (typeof slopes === 'string') throw this.fail('NN110', `Prelu: ${slopes}`);
-    if (slopes.length !== 1 && slopes.length !== channels) throw this.fail('NN203', `Prelu alpha has ${slopes.length} slopes for ${channels} channels`);
-    return slopes.length === channels ? slopes : new Array<number>(channels).fill(slopes[0]!);
-  }
-  base(): { name: string; output: string } {
-    return { name: this.n.name, output: this.n.name };
-  }
-}
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   x.nhwc();
-  const input = x.map();
+  const input = x.map(0, 'input');
   const filter = x.constant(1, 'filter');
-  const [kh, kw, cin, mult] = filter.shape;
+  const [kh, kw, cin, mult] = filter.shape as [number, number, number, number];
   if (filter.shape.length !== 4) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cin, Cout]`);
-  if (depthwise && mult !== 1) throw x.fail('NN110', `depthwise channel multiplier ${mult} is not supported (only 1)`);
   const dil = x.ints('dilations', [1, 1, 1, 1]);
-  if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only 1)`);
+  if (dil.length !== 4 || dil[0] !== 1 || dil[3] !== 1 || dil.some((d) => d < 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only [1, h, w, 1])`);
+  // the phases of a SpaceToBatchND: a VALID stride-1 convolution of them is one dilated by its block
+  if (input.spaced !== undefined && (dil.some((v) => v !== 1) || x.str('padding') !== 'VALID' || x.window('strides').join() !== '1,1')) throw x.fail('NN110', 'a convolution of SpaceToBatchND phases is supported only with VALID padding, stride 1 and dilations 1');
+  const d: [number, number] = input.spaced !== undefined ? [...input.spaced.block] : [dil[1]!, dil[2]!];
   const strides = x.window('strides');
-  const pads = x.pads(input.shape, [kh!, kw!], strides);
-  const { bias, activation } = fused ? x.fused(depthwise ? cin! : mult!) : { bias: false, activation: 'linear' as const };
+  // SAME pads the window the dilated kernel spans, as TF does
+  const pads = x.pads(input.shape, [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1], strides);
+  const { bias, activation } = fused ? x.fused(depthwise ? cin * mult : mult) : { bias: false, activation: 'linear' as const };
   const b = bias ? x.constant(2, 'bias') : null;
   if (cin !== input.shape[2]) throw x.fail('NN203', `filter expects ${cin} input channels but its input has ${input.shape[2]}`);
-  return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel: filter, bias: b, strides, pads, depthwise, activation }, 4);
+  // a depthwise channel multiplier m > 1: output c·m + j of input c, as a full kernel
+  const [kernel, isDepthwise] = depthwise && mult !== 1 ? [multiplied(filter), false] : [filter, depthwise];
+  const dilations = d[0] !== 1 || d[1] !== 1 ? { dilations: d } : {};
+  const out = x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [input.name], kernel, bias: b, strides, pads, depthwise: isDepthwise, activation, ...dilations }, 4);
+  return input.spaced === undefined ? out : { ...out, spaced: { block: input.spaced.block, stage: 'output' } };
+}
+
+/** FusedBatchNorm(V3) at inference (is_training false): (x − mean)·scale/√(variance + ε) + offset per channel. */
+function fusedBatchNorm(x: Op): Value {
+  x.nhwc();
+  const input = x.tensor(0);
+  if (x.bool('is_training')) throw x.fail('NN110', 'is_training true is not supported (only inference: the moving mean and variance)');
+  const c = input.shape.at(-1)!;
+  const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) => x.constant(i, ['scale', 'offset', 'mean', 'variance'][i - 1]!).data);
+  if ([scale, offset, mean, variance].some((t) => t!.length !== c)) throw x.fail('NN201', `scale, offset, mean and variance need ${c} values each (one per channel)`);
+  const eps = x.float('epsilon', 0.0001);
+  const s = Float32Array.from({ length: c }, (_, i) => scale![i]! / Math.sqrt(variance![i]! + eps));
+  return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [input.name], scale: s, offset: s.map((v, i) => offset![i]! - mean![i]! * v) }, input.rank);
+}
+
+/** Maximum / Minimum of a tensor and a constant scalar, ClipByValue by two: the threshold unit's clamp. */
+function clamp(x: Op): Value {
+  const scalar = (i: number): number => {
+    const t = x.constant(i, 'bound');
+    if (t.data.length !== 1 || !Number.isFinite(t.data[0])) throw x.fail('NN110', `${x.n.op} by a constant of shape ${JSON.stringify(t.shape)} is not supported (only one finite number)`);
+    return t.data[0]!;
+  };
+  const first = x.input(0).kind === 'const' && x.n.op !== 'ClipByValue';
+  const t = x.tensor(first ? 1 : 0);
+  const k = x.n.op === 'ClipByValue' ? 0 : scalar(first ? 0 : 1);
+  const bounds: [number, number] = x.n.op === 'ClipByValue' ? [scalar(1), scalar(2)] : x.n.op === 'Maximum' ? [k, Infinity] : [-Infinity, k];
+  if (!(bounds[0] < bounds[1])) throw x.fail('NN110', `ClipByValue to [${bounds.join(', ')}] is not supported (only min < max)`);
+  const fn = bounds[0] === 0 && bounds[1] === Infinity ? 'relu' : bounds[0] === 0 && bounds[1] === 6 ? 'relu6' : { clip: bounds };
+  return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [t.name], fn }, t.rank);
 }
 
 /**
@@ -229,9 +100,7 @@ function convBackprop(x: Op): Value {
   }) as [number, number, number, number];
   const pads: Pads = [top, left, bottom, right];
   const outputPadding = [0, 1].map((a) => sizes[a + 1]! - ((input.shape[a]! - 1) * strides[a]! + [kh, kw][a]! - pads[a]! - pads[a + 2]!)) as [number, number];
-  const data = new Float32Array(filter.data.length);
-  for (let t = 0; t < kh * kw; t++) for (let o = 0; o < f; o++) for (let i = 0; i < cin; i++) data[(t * cin + i) * f + o] = filter.data[(t * f + o) * cin + i]!;
-  return x.ctx.emit({ ...x.base(), op: 'convTranspose', inputs: [input.name], kernel: { shape: [kh, kw, cin, f], data }, bias: null, strides, pads, outputPadding, activation: 'linear' }, 4);
+  return x.ctx.emit({ ...x.base(), op: 'convTranspose', inputs: [input.name], kernel: transposedFilter(filter), bias: null, strides, pads, outputPadding, activation: 'linear' }, 4);
 }
 
 function matmul(x: Op, fused: boolean): Value {
@@ -282,11 +151,31 @@ function channelProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
   return undefined;
 }
 
+/**
+ * a + b or a − b of two computed tensors: of one shape, or a map and a per-channel vector of its channels
+ * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (tfjs-kernels.ts).
+ */
+function sum(x: Op, a: Runtime, b: Runtime): Value {
+  let [ia, ib] = [a.name, b.name];
+  const big = broadcastsOver(b.shape, a.shape) ? a : broadcastsOver(a.shape, b.shape) ? b : undefined;
+  if (big !== undefined) {
+    const small = big === a ? b : a;
+    const spread = broadcastNodes(small.name, small.shape, big.shape, `${x.n.name}/broadcast`);
+    for (const n of spread.nodes) x.ctx.emit(n, 4);
+    [ia, ib] = big === a ? [a.name, spread.output] : [spread.output, b.name];
+  }
+  const rank = big?.rank ?? a.rank;
+  if (x.n.op !== 'Sub') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, ib] }, rank);
+  const c = (big ?? a).shape.at(-1)!;
+  const neg = x.ctx.emit({ name: `${x.n.name}/neg`, output: `${x.n.name}/neg`, op: 'batchNorm', inputs: [ib], scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) }, rank);
+  return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, neg.name] }, rank);
+}
+
 /** x·scale + offset per channel, with scale and offset built from the constant operand. */
 function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
-    if (x.n.op === 'Add' || x.n.op === 'AddV2') return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, b.name] }, a.rank);
+    if (x.n.op === 'Add' || x.n.op === 'AddV2' || x.n.op === 'Sub') return sum(x, a, b);
     const swish = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? channelProduct(x, a, b)) : undefined;
     if (swish !== undefined) return swish;
     throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))`);
@@ -305,94 +194,6 @@ function pool(x: Op, kind: 'max' | 'avg'): Value {
   const size = x.window('ksize');
   const strides = x.window('strides');
   return x.ctx.emit({ ...x.base(), op: 'pool2d', inputs: [input.name], kind, size, strides, pads: x.pads(input.shape, size, strides) }, 4);
-}
-
-/** Mean over H and W of an NHWC map, or over L of an [N, L, C] sequence = global average pooling. */
-function mean(x: Op): Value {
-  const input = x.tensor(0);
-  const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
-  const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
-  if (axes.join() !== spatial) throw x.fail('NN110', `Mean over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
-  if (!x.bool('keep_dims')) return x.ctx.emit({ ...x.base(), op: 'globalAvgPool', inputs: [input.name] }, 2);
-  const gap = x.ctx.emit({ name: `${x.n.name}/mean`, output: `${x.n.name}/mean`, op: 'globalAvgPool', inputs: [input.name] }, 2);
-  return x.reshaped(gap, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), input.shape[2]!]);
-}
-
-function reshape(x: Op): Value {
-  const input = x.tensor(0);
-  const target = Array.from(x.constant(1, 'shape').data);
-  const total = input.shape.reduce((a, b) => a * b, 1);
-  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const dims = target.map((d) => (d === -1 ? total / known : d));
-  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${JSON.stringify(tfShapeOf(input))} to ${JSON.stringify(target)}`);
-  return x.reshaped(input, dims);
-}
-
-function squeeze(x: Op): Value {
-  const input = x.tensor(0);
-  const full = tfShapeOf(input);
-  const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
-  const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
-  if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
-  return x.reshaped(input, full.filter((_, i) => !drop.includes(i)));
-}
-
-/** A new axis of size 1 (Conv1D's ExpandDims before its Conv2D). */
-function expandDims(x: Op): Value {
-  const input = x.tensor(0);
-  const full = tfShapeOf(input);
-  const raw = x.constant(1, 'axis').data[0]!;
-  const axis = raw < 0 ? raw + full.length + 1 : raw;
-  if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${JSON.stringify(full)} is not supported (only after the batch axis)`);
-  return x.reshaped(input, [...full.slice(0, axis), 1, ...full.slice(axis)]);
-}
-
-function pad(x: Op): Value {
-  const input = x.map();
-  const p = Array.from(x.constant(1, 'paddings').data);
-  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative spatial padding of an NHWC map)`);
-  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
-}
-
-function concat(x: Op): Value {
-  const n = x.n.inputs.length - 1;
-  const parts = Array.from({ length: n }, (_, i) => x.tensor(i));
-  const rank = parts[0]?.rank ?? 0;
-  const axis = x.constant(n, 'axis').data[0]!;
-  if (axis !== -1 && axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${axis} is not supported (only the channel axis, -1)`);
-  if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
-  if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
-  return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) }, rank);
-}
-
-/** Nearest-neighbour resize by whole factors (Keras UpSampling2D): with or without half-pixel centres, output (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋). */
-function resizeNearest(x: Op): Value {
-  const input = x.map();
-  const [oh, ow] = Array.from(x.constant(1, 'size').data);
-  const [h, w] = input.shape;
-  if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
-  if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
-  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w] }, 4);
-}
-
-/** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */
-function stridedSlice(x: Op): Value {
-  const input = x.map();
-  const full = [1, ...input.shape];
-  const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];
-  const mask = (key: string): number => Number((x.n.attr[key] as { i?: unknown } | undefined)?.i ?? 0);
-  if (mask('ellipsis_mask') || mask('new_axis_mask') || mask('shrink_axis_mask')) throw x.fail('NN110', 'StridedSlice with ellipsis, new-axis or shrink masks is not supported (only crops of H and W)');
-  const lo: number[] = [];
-  const hi: number[] = [];
-  for (let a = 0; a < 4; a++) {
-    const n = full[a]!;
-    const b = mask('begin_mask') & (1 << a) ? 0 : (begin[a] ?? 0);
-    const e = mask('end_mask') & (1 << a) ? n : (end[a] ?? n);
-    [lo[a], hi[a]] = [Math.min(n, Math.max(0, b < 0 ? b + n : b)), Math.min(n, Math.max(0, e < 0 ? e + n : e))];
-  }
-  const whole = (a: number): boolean => lo[a] === 0 && hi[a] === full[a];
-  if (strides.length !== 4 || strides.some((s) => s !== 1) || !whole(0) || !whole(3)) throw x.fail('NN110', `StridedSlice [${begin.join()}]:[${end.join()}]:[${strides.join()}] is not supported (only unit-stride crops of H and W)`);
-  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [lo[1]!, lo[2]!, full[1]! - hi[1]!, full[2]! - hi[2]!] }, 4);
 }
 
 /** The value a TF node produces (Placeholder and Const are handled by the importer). */
@@ -441,7 +242,15 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'AvgPool':
       return pool(x, 'avg');
     case 'Mean':
-      return mean(x);
+    case 'Max':
+      return reduce(x, n.op === 'Mean' ? 'avg' : 'max');
+    case 'FusedBatchNorm':
+    case 'FusedBatchNormV3':
+      return fusedBatchNorm(x);
+    case 'Maximum':
+    case 'Minimum':
+    case 'ClipByValue':
+      return clamp(x);
     case 'Reshape':
       return reshape(x);
     case 'Squeeze':
@@ -453,9 +262,14 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'ConcatV2':
       return concat(x);
     case 'ResizeNearestNeighbor':
-      return resizeNearest(x);
+    case 'ResizeBilinear':
+      return resize(x, n.op === 'ResizeBilinear');
     case 'StridedSlice':
       return stridedSlice(x);
+    case 'SpaceToBatchND':
+      return spaceToBatch(x);
+    case 'BatchToSpaceND':
+      return batchToSpace(x);
     default:
       throw x.fail('NN110', `op ${n.op} is not supported`);
   }

@@ -9,8 +9,10 @@ import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
-import { groupNormalization } from './keras-norm.js';
-import { add, average, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
+import { groupNormalization, layerNormalization } from './keras-norm.js';
+import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
+import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
+import { batchNorm, normalization, rescaling } from './tfjs-norm-layers.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -21,8 +23,18 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
-  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization',
+  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector', 'LayerNormalization',
 ] as const;
+/** Layers users bring that nnchip cannot compute, and why (one line each). */
+const RECURRENT = 'a recurrent layer (state carried from step to step) has no lowering';
+const PRODUCT = 'a product of two computed tensors has no lowering';
+const REFUSED_WHY: Readonly<Record<string, string>> = {
+  UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
+  LSTM: RECURRENT, GRU: RECURRENT, SimpleRNN: RECURRENT, Bidirectional: RECURRENT, ConvLSTM2D: RECURRENT,
+  Embedding: 'a table lookup by a computed index has no lowering',
+  Dot: PRODUCT, Attention: PRODUCT, MultiHeadAttention: PRODUCT,
+  Masking: 'its mask changes what later layers compute (and it zeroes masked steps); nnchip has no masks',
+};
 /** Layers that are the identity at inference (noise and dropout only act while training). */
 const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
 
@@ -90,21 +102,13 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
 }
 
 /**
- * A depthwise kernel [KH, KW, C, m] with a channel multiplier m > 1 as a full kernel [KH, KW, C, C·m]:
- * output channel c·m + j reads input channel c alone (TF's order), zero elsewhere.
- */
-function multiplied(k: Tensor): Tensor {
-  const [kh, kw, c, m] = k.shape as [number, number, number, number];
-  // the same values as a kernel [KH, KW, 1, C·m] of C groups, one input channel each
-  return blockDiagonal({ shape: [kh, kw, 1, c * m], data: k.data }, c, c);
-}
-
-/**
  * Conv2DTranspose: the kernel [KH, KW, filters, Cin] read as [KH, KW, Cin, filters]. The output is
  * tfjs's deconvLength: valid: input × stride + max(kernel − stride, 0), the full output, extended by
  * output padding when the kernel is smaller than the stride; same: input × stride, the full output
- * cropped as TF crops it (the odd line at the end). Keras' output_padding and dilation_rate, which
- * tfjs ignores, are refused.
+ * cropped as TF crops it (the odd line at the end). Keras' output_padding (tfjs ignores it) is taken
+ * from Keras 3 files: the output is Keras' (input − 1) × stride + kernel − 2·pad + output_padding (pad
+ * kernel // 2 under same, else 0), cropped and extended as TF's conv2d_transpose does for that size.
+ * dilation_rate is refused.
  */
 function convTranspose(x: Layer): Node[] {
   x.channelsLast();
@@ -114,21 +118,27 @@ function convTranspose(x: Layer): Node[] {
   const dil = x.pair('dilation_rate', [1, 1]);
   if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
   const op = x.get('output_padding');
-  if (op !== undefined && op !== null) throw x.fail('NN110', `output_padding ${JSON.stringify(op)} is not supported (only none, the one tfjs computes)`);
+  const given = op === undefined || op === null ? undefined : typeof op === 'number' ? [op, op] : op;
+  // tfjs ignores output_padding: a file tfjs may run (tfjs-written, or Keras 2 converted) means two things
+  if (given !== undefined && x.ctx.writer !== 'keras3') throw x.fail('NN110', `output_padding ${JSON.stringify(op)} is not supported (tfjs ignores it, Keras applies it: taken from Keras 3 files only)`);
+  if (given !== undefined && (!Array.isArray(given) || given.length !== 2 || given.some((d, a) => !Number.isInteger(d) || (d as number) < 0 || (d as number) >= strides[a]!))) throw x.fail('NN107', `output_padding ${shownValue(op)} is not a pair of integers below the strides`);
   const stored = x.weight('kernel');
   const [kh, kw, f, ci] = stored.shape as [number, number, number, number];
   if (stored.shape.length !== 4 || kh !== size[0] || kw !== size[1] || ci !== cin) throw x.fail('NN201', `kernel_size ${JSON.stringify(size)} with ${cin} input channels does not fit a kernel of shape ${JSON.stringify(stored.shape)}`);
   if (typeof x.get('filters') === 'number' && x.get('filters') !== f) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(stored.shape)}`);
-  const data = new Float32Array(stored.data.length);
-  for (let t = 0; t < kh * kw; t++) for (let o = 0; o < f; o++) for (let i = 0; i < cin; i++) data[(t * cin + i) * f + o] = stored.data[(t * f + o) * cin + i]!;
   const same = x.get('padding') === 'same';
   if (!same && (x.get('padding') ?? 'valid') !== 'valid') throw x.fail('NN110', `padding ${JSON.stringify(x.get('padding'))} is not supported (supported: valid, same)`);
   // the full output's extent less the wanted one: cropped (half before, the odd one after), or added at the end
-  const total = [h, w].map((n, a) => (n - 1) * strides[a]! + size[a]! - (same ? n * strides[a]! : n * strides[a]! + Math.max(size[a]! - strides[a]!, 0)));
+  const wanted = (n: number, a: number): number => {
+    const [s, k] = [strides[a]!, size[a]!];
+    if (given !== undefined) return (n - 1) * s + k - 2 * (same ? Math.floor(k / 2) : 0) + (given[a] as number);
+    return same ? n * s : n * s + Math.max(k - s, 0);
+  };
+  const total = [h, w].map((n, a) => (n - 1) * strides[a]! + size[a]! - wanted(n, a));
   const [top, left] = total.map((t) => Math.floor(Math.max(0, t) / 2)) as [number, number];
   const pads: Pads = [top, left, Math.max(0, total[0]!) - top, Math.max(0, total[1]!) - left];
   const outputPadding = total.map((t) => Math.max(0, -t)) as [number, number];
-  return withActivation({ ...x.base(), op: 'convTranspose', kernel: { shape: [kh, kw, cin, f], data }, bias: x.bias(), strides, pads, outputPadding, activation: 'linear' }, x.activation());
+  return withActivation({ ...x.base(), op: 'convTranspose', kernel: transposedFilter(stored), bias: x.bias(), strides, pads, outputPadding, activation: 'linear' }, x.activation());
 }
 
 /**
@@ -143,16 +153,6 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   const [, , ci, co] = kernel.shape as [number, number, number, number];
   if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${JSON.stringify(kernel.shape)} does not fit ${cin} input channels`);
   return blockDiagonal(kernel, cin, g);
-}
-
-/** A kernel [KH, KW, Cin/g, Cout] of g groups as the full kernel [KH, KW, Cin, Cout]: output o reads its group's Cin/g inputs, zero elsewhere. */
-function blockDiagonal(kernel: Tensor, cin: number, g: number): Tensor {
-  const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
-  const data = new Float32Array(kh * kw * cin * co);
-  for (let t = 0; t < kh * kw; t++)
-    for (let i = 0; i < ci; i++)
-      for (let o = 0; o < co; o++) data[(t * cin + Math.floor(o / (co / g)) * ci + i) * co + o] = kernel.data[(t * ci + i) * co + o]!;
-  return { shape: [kh, kw, cin, co], data };
 }
 
 /**
@@ -249,35 +249,6 @@ function permute(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [input], op: 'reshape', shape: rank === 2 ? [1, ...moved] : moved }];
 }
 
-/** The layer's `axis` must be the channel axis: -1, or as Keras saves it built ([3] of an image, [1] of a vector, [2] of a sequence [L, C], which nnchip holds as the map [1, L, C]). */
-function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
-  const axes = Array.isArray(axis) ? axis : [axis];
-  const sequence = shape.length === 3 && shape[0] === 1 && axes[0] === 2;
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== shape.length && !sequence)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
-}
-
-/** y = (x − mean)·gamma/√(var + ε) + beta, reduced to per-channel scale and offset. */
-function batchNorm(x: Layer): Node[] {
-  const shape = x.ctx.shapeOf(x.one());
-  channelAxis(x, shape, x.get('axis') ?? -1);
-  const eps = Number(x.get('epsilon') ?? 0.001);
-  const mean = x.weight('moving_mean').data;
-  if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
-  const variance = x.weight('moving_variance').data;
-  const gamma = (x.get('scale') ?? true) ? x.weight('gamma').data : undefined;
-  const beta = (x.get('center') ?? true) ? x.weight('beta').data : undefined;
-  const c = mean.length;
-  if (variance.length !== c || (gamma !== undefined && gamma.length !== c) || (beta !== undefined && beta.length !== c)) throw x.fail('NN201', 'moving_mean, moving_variance, gamma and beta differ in length');
-  const scale = new Float32Array(c);
-  const offset = new Float32Array(c);
-  for (let i = 0; i < c; i++) {
-    const s = (gamma?.[i] ?? 1) / Math.sqrt(variance[i]! + eps);
-    scale[i] = s;
-    offset[i] = (beta?.[i] ?? 0) - mean[i]! * s;
-  }
-  return [{ ...x.base(), op: 'batchNorm', scale, offset }];
-}
-
 /** ZeroPadding1D, Cropping1D (`padding` / `cropping` n or [begin, end]) and UpSampling1D (`size`) of a sequence [1, L, C]: the 2-D layers along W. */
 function oneD(x: Layer): Node[] {
   x.map();
@@ -325,40 +296,6 @@ function relu(x: Layer): Node[] {
   return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: max === 6 ? 'relu6' : { clip: [0, max] } }];
 }
 
-/** Rescaling: y = x·scale + offset (a number, or one per channel), a per-channel scale and offset. */
-function rescaling(x: Layer): Node[] {
-  const c = x.ctx.shapeOf(x.one()).at(-1) ?? 1;
-  const perChannel = (key: string, fallback: number): Float32Array => {
-    const v = x.get(key) ?? fallback;
-    const list = typeof v === 'number' ? Array<number>(c).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== c || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN107', `${key} is ${shownValue(v)}; expected a finite number or one per channel (${c})`);
-    return Float32Array.from(list as number[]);
-  };
-  return [{ ...x.base(), op: 'batchNorm', scale: perChannel('scale', 1), offset: perChannel('offset', 0) }];
-}
-
-/**
- * Normalization (Keras preprocessing, adapted on data): (x − mean) / max(√variance, 1e-7) per channel, or
- * with `invert` x · max(√variance, 1e-7) + mean; mean and variance from the config (a number or one per
- * channel) or the layer's weights. `axis` null (one mean for every value) or the channel axis.
- */
-function normalization(x: Layer): Node[] {
-  const shape = x.ctx.shapeOf(x.one());
-  const c = shape.at(-1) ?? 1;
-  const axis = x.get('axis');
-  if (axis !== null) channelAxis(x, shape, axis ?? -1);
-  const stat = (key: 'mean' | 'variance'): Float32Array => {
-    const v = x.get(key);
-    const list: unknown = v === undefined || v === null ? Array.from(x.weight(key).data) : typeof v === 'number' ? [v] : v;
-    if (!Array.isArray(list) || (list.length !== 1 && list.length !== c) || list.some((d) => typeof d !== 'number' || !Number.isFinite(d))) throw x.fail('NN201', `${key} ${v === undefined || v === null ? 'weight' : shownValue(v)} is not a finite number or one per channel (${c})`);
-    return Float32Array.from({ length: c }, (_, i) => list[list.length === 1 ? 0 : i] as number);
-  };
-  const [mean, variance] = [stat('mean'), stat('variance')];
-  const std = variance.map((v) => Math.max(Math.sqrt(v), 1e-7));
-  if (x.get('invert') === true) return [{ ...x.base(), op: 'batchNorm', scale: std, offset: mean }];
-  return [{ ...x.base(), op: 'batchNorm', scale: std.map((d) => 1 / d), offset: mean.map((m, i) => -m / std[i]!) }];
-}
-
 /**
  * TimeDistributed of a layer that already acts on the last axis alone (Dense, Activation, the inference
  * identities): that layer, under the wrapper's name (its weights are the wrapper's).
@@ -370,6 +307,30 @@ function timeDistributed(x: Layer): Node[] {
   if (typeof cls !== 'string' || typeof config !== 'object' || config === null) throw x.fail('NN107', 'the wrapped layer has no class_name/config');
   if (cls !== 'Dense' && cls !== 'Activation' && !INFERENCE_IDENTITY.has(cls)) throw x.fail('NN110', `TimeDistributed of ${cls} is not supported (only of Dense, Activation and Dropout, which act on the last axis alone)`);
   return layerToNodes({ className: cls, name: x.l.name, config: { ...config, name: x.l.name }, inbound: x.l.inbound }, x.inputs, x.ctx);
+}
+
+/** RepeatVector(n) of a vector [K]: the sequence [n, K] ([1, n, K]), the vector as a 1×1 map upsampled n times along W (n identity copies). */
+function repeatVector(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  if (shape.length !== 1) throw x.fail('NN110', `input has shape ${JSON.stringify(shape)}; RepeatVector repeats a vector`);
+  const map = `${x.l.name}/map`;
+  return [
+    { name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, shape[0]!] },
+    { ...x.base(), inputs: [map], op: 'upsample', factors: [1, x.single('n')] },
+  ];
+}
+
+/**
+ * Softmax over the last axis (`axis` −1, or the last as Keras counts it: 3 of a map, 2 of a sequence, 1 of a
+ * vector). Over another axis (Keras; tfjs cannot run it) it was taken as over the channels: refused.
+ */
+function softmax(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const v = x.get('axis') ?? -1;
+  const axis = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  const last = shape.length === 1 ? 1 : x.ctx.sequenceInput && shape[0] === 1 ? 2 : 3;
+  if (axis !== -1 && axis !== last) throw x.fail('NN110', `Softmax over axis ${shownValue(v)} is not supported (only the last axis, -1)`);
+  return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
 }
 
 /** The IR nodes of one layer (none for InputLayer); the last node's output is the layer's name. */
@@ -419,8 +380,10 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return batchNorm(x);
     case 'GroupNormalization':
       return groupNormalization(x);
+    case 'LayerNormalization':
+      return layerNormalization(x);
     case 'Add':
-      return add(x);
+      return broadcasting(x, add);
     case 'Concatenate':
       return concat(x);
     case 'ZeroPadding2D':
@@ -439,7 +402,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return reshape(x);
     case 'Flatten':
       x.channelsLast();
-      return [{ ...x.base(), inputs: [x.one()], op: 'flatten' }];
+      // a channels_first map is flattened as Keras holds it, channel-major, unless Flatten's own data_format is channels_first (moved channels-last first)
+      return [{ ...x.base(), inputs: [x.one()], op: 'flatten', ...(x.ctx.channelsFirst?.(x.one()) === true && x.get('data_format') !== 'channels_first' ? { order: 'chw' as const } : {}) }];
     case 'Activation':
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: x.activation() }];
     case 'ReLU':
@@ -454,21 +418,24 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: { fn: 'prelu', slopes } }];
     }
     case 'Softmax':
-      return [{ ...x.base(), inputs: [x.one()], op: 'activation', fn: 'softmax' }];
+      return softmax(x);
     case 'Rescaling':
       return rescaling(x);
     case 'Normalization':
       return normalization(x);
     case 'Average':
-      return average(x);
+      return broadcasting(x, average);
     case 'Subtract':
-      return subtract(x);
+      return broadcasting(x, subtract);
     case 'Multiply':
       return multiply(x);
     case 'Maximum':
     case 'Minimum':
-      return extremum(x, l.className === 'Maximum');
+      return broadcasting(x, (y) => extremum(y, l.className === 'Maximum'));
+    case 'RepeatVector':
+      return repeatVector(x);
     default:
+      if (Object.hasOwn(REFUSED_WHY, l.className)) throw x.fail('NN110', `layer type ${l.className} is not supported: ${REFUSED_WHY[l.className]!}`);
       if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];
       if (Object.hasOwn(KERAS_UNARY_OPS, l.className)) return unaryOp(x, KERAS_UNARY_OPS[l.className]!);
       throw x.fail('NN110', `layer type ${l.className} is not supported (supported: ${SUPPORTED_TFJS_LAYERS.join(', ')})`);

@@ -30,6 +30,8 @@ export interface LayerContext {
   readonly writer: 'tfjs' | 'keras2' | 'keras3';
   /** The model's input is a sequence [L, C] (held as [1, L, C]): Keras's axis 2 of a [1, L, C] tensor is then its channels. */
   readonly sequenceInput: boolean;
+  /** True for a map the model holds channels-first ([C, H, W] in Keras, [H, W, C] in the IR: tfjs-channels-first.ts). */
+  channelsFirst?(tensor: string): boolean;
   /** IR shape of a tensor produced earlier ([H, W, C] or [K]). */
   shapeOf(tensor: string): readonly number[];
 }
@@ -85,9 +87,14 @@ export class Layer {
   bias(): Tensor | null {
     return (this.get('use_bias') ?? true) ? this.weight('bias') : null;
   }
+  /** The layer's data_format fits its input: channels_last (or none) on a map held so, channels_first on a [C, H, W] map (tfjs-channels-first.ts). */
   channelsLast(): void {
     const f = this.get('data_format');
-    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${JSON.stringify(f)} is not supported (only channels_last, as tfjs stores NHWC)`);
+    const held = this.inputs.some((t) => this.ctx.channelsFirst?.(t) === true);
+    if (f === 'channels_first' && held) return;
+    if (f === 'channels_first') throw this.fail('NN110', 'data_format "channels_first" on a map that is not channels-first is not supported (a model whose image layers are all channels_first is)');
+    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${JSON.stringify(f)} is not supported (only channels_last and channels_first)`);
+    if (held && this.l.className !== 'Flatten') throw this.fail('NN110', 'a channels_last layer reading a channels_first map [C, H, W] is not supported');
   }
   /** The single input's [H, W, C] shape (the shape rule reports a non-map input). */
   map(): readonly number[] {

@@ -12,6 +12,7 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
+import { channelsFirstLayer, declaresChannelsFirst, layoutPermute } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -241,10 +242,15 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
   let sequenceInput = false;
+  // maps held channels-first ([C, H, W] in the model): the image input of a model declaring channels_first, and what reads it so
+  const held = new Set<string>();
+  const channelsFirst = declaresChannelsFirst(layers);
+  let reshapedToChw = false;
   const ctx: LayerContext = {
     file,
     weights,
     writer: writerOf(json['modelTopology']),
+    channelsFirst: (t) => held.has(t),
     shapeOf: (t) => shapes.get(t) ?? [],
     get sequenceInput() {
       return sequenceInput;
@@ -253,17 +259,31 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   let prev = '';
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
-      const shape = inputShapeOf(l.config);
-      if (shape === undefined || shape.length === 0 || shape.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
-      checkedElements(shape, limits, { file, layer: l.name }, 'the input');
+      const declared = inputShapeOf(l.config);
+      if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
+      checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';
-      graphInputs.push({ name: inputName, shape });
+      const image = channelsFirst && declared.length === 3 && declaredRank(l.config) === 3;
+      // [C, H, W] is held as [H, W, C]; samples are read channel-major
+      const shape = image ? [declared[1]!, declared[2]!, declared[0]!] : declared;
+      if (image) held.add(inputName);
+      graphInputs.push({ name: inputName, shape, ...(image ? { layout: 'chw' as const } : {}) });
       sequenceInput = declaredRank(l.config) === 2;
       shapes.set(inputName, shape);
       prev = inputName;
       if (l.className === 'InputLayer') continue;
     }
-    const built = layerToNodes(l, functional ? l.inbound : [prev], ctx);
+    const inputs = functional ? l.inbound : [prev];
+    const cf = inputs.map((t) => held.has(t));
+    const flip = layoutPermute(l, inputs, (t) => shapes.get(t), cf[0] === true);
+    // a channels_first model reshaping its flat input (its only reader) to [C, H, W]: the input is that map, read channel-major
+    const target = l.config['target_shape'];
+    const chwInput = channelsFirst && l.className === 'Reshape' && inputs.length === 1 && inputs[0] === graphInputs[0]?.name && shapes.get(inputs[0]!)?.length === 1 && (!functional || layers.filter((m) => m.inbound.includes(inputs[0]!)).length === 1) && Array.isArray(target) && target.length === 3 && target.every((d) => Number.isInteger(d) && (d as number) > 0);
+    if (chwInput) reshapedToChw = true;
+    const read = flip !== undefined ? { entry: l, cf: flip } : chwInput ? { entry: l, cf: true } : cf.some((c) => c) ? channelsFirstLayer(l, cf, file) : { entry: l, cf: false };
+    const [c, h, w] = chwInput ? (target as number[]) : [];
+    const built: Node[] = flip !== undefined ? [{ name: l.name, op: 'identity', inputs, output: l.name }] : chwInput ? [{ name: l.name, op: 'reshape', inputs, output: l.name, shape: [h!, w!, c!] }] : layerToNodes(read.entry, inputs, ctx);
+    if (read.cf && built.length > 0) held.add(l.name);
     for (const n of built) {
       const inShapes = n.inputs.map((t) => {
         const s = shapes.get(t);
@@ -279,5 +299,13 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const outs = functional && outputs.length > 0 ? outputs : [prev];
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const name = typeof (json['modelTopology'] as Json)['name'] === 'string' ? String((json['modelTopology'] as Json)['name']) : basename(dirname(modelFile));
-  return foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [] });
+  // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out
+  const last = nodes.find((n) => n.output === outs[0]);
+  const chw = held.has(outs[0]!) || (last?.op === 'flatten' && last.order === 'chw');
+  const layout = graphInputs[0]!.layout === 'chw' || chw || reshapedToChw ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
+  const graph = foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [], ...layout });
+  if (!reshapedToChw) return graph;
+  // the Reshape to [C, H, W] is folded into the input (its only reader): samples are read channel-major
+  if (graph.inputs[0]!.shape.length !== 3) throw new NnchipError('NN110', 'a channels_first model whose flat input is reshaped to [C, H, W] and read otherwise too is not supported', { file });
+  return { ...graph, inputs: [{ ...graph.inputs[0]!, layout: 'chw' }] };
 }

@@ -5,7 +5,8 @@
  * squeeze-excite; tfjs-layer-ops.ts dispatches to them.
  */
 import type { Node } from '../ir/graph.js';
-import type { Layer } from './tfjs-layer.js';
+import { Layer } from './tfjs-layer.js';
+import { broadcastNodes, broadcastsOver } from './tfjs-kernels.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
@@ -26,9 +27,32 @@ export function concat(x: Layer): Node[] {
   const axis = x.get('axis') ?? -1;
   // Keras counts the batch: the channels are axis 3 of an image, 1 of a vector, 2 of a sequence [L, C] (held as [1, L, C])
   const sequenceChannels = axis === 2 && x.ctx.sequenceInput && shape.length === 3 && shape[0] === 1;
-  if (axis !== -1 && axis !== shape.length && !sequenceChannels) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1)`);
   if (x.inputs.length < 2) throw x.fail('NN107', `Concatenate has ${x.inputs.length} input(s); it needs at least two`);
+  // along H (axis 1 of an image) or W (axis 2 of an image, 1 of a sequence [L, C])
+  const spatial = shape.length !== 3 || sequenceChannels ? undefined : x.ctx.sequenceInput && shape[0] === 1 ? ((axis === 1 ? 1 : undefined) as 1 | undefined) : axis === 1 ? 0 : axis === 2 ? 1 : undefined;
+  if (spatial !== undefined) return spatialConcat(x, spatial);
+  if (axis !== -1 && axis !== shape.length && !sequenceChannels) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1, and H or W of a map)`);
   return [{ ...x.base(), op: 'concat' }];
+}
+
+/**
+ * Concatenate along H (a = 0) or W (a = 1) of maps: each input zero-padded to the whole extent at its offset,
+ * then added (the zeros add nothing: exact but for the adds' rounding). It was refused.
+ */
+function spatialConcat(x: Layer, a: 0 | 1): Node[] {
+  const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));
+  const other = 1 - a;
+  if (shapes.some((s) => s.length !== 3 || s[other] !== shapes[0]![other] || s[2] !== shapes[0]![2])) throw x.fail('NN110', `inputs have shapes ${shapes.map((s) => JSON.stringify(s)).join(', ')}; a Concatenate along ${a === 0 ? 'H' : 'W'} needs maps of one ${a === 0 ? 'width' : 'height'} and channel count`);
+  const total = shapes.reduce((n, s) => n + s[a]!, 0);
+  let at = 0;
+  const padded = x.inputs.map((t, i): Node => {
+    const [before, after] = [at, total - at - shapes[i]![a]!];
+    at += shapes[i]![a]!;
+    const name = `${x.l.name}/part${i}`;
+    return { name, op: 'pad', inputs: [t], output: name, pads: a === 0 ? [before, 0, after, 0] : [0, before, 0, after] };
+  });
+  const sum = add(new Layer(x.l, padded.map((n) => n.output), x.ctx));
+  return [...padded, ...sum];
 }
 
 /** −x: a per-channel scale of −1 (also Keras 3's ops.negative, keras-ops.ts). */
@@ -87,4 +111,26 @@ export function multiply(x: Layer): Node[] {
   const pair = gate(sb, sa) ? [a, b] : gate(sa, sb) ? [b, a] : null;
   if (pair === null) throw x.fail('NN110', `inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; Multiply is supported for a map and a per-channel gate of its channels ([1, 1, C] or [C], as in squeeze-excite), not for two maps or two vectors`);
   return [{ ...x.base(), inputs: pair, op: 'channelMul' }];
+}
+
+/**
+ * An element-wise merge (Add, Subtract, Average, Maximum, Minimum) of a map and per-channel vectors of its
+ * channels ([1, 1, C], or [C], which Keras expands at axis 1), as Keras and tfjs broadcast them: each vector
+ * repeated over the map first (tfjs-kernels.ts), then `merge` of inputs of one shape. They were refused.
+ */
+export function broadcasting(x: Layer, merge: (x: Layer) => Node[]): Node[] {
+  const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));
+  const map = shapes.find((s) => s.length === 3 && shapes.some((o) => broadcastsOver(o, s)));
+  if (map === undefined) return merge(x);
+  const nodes: Node[] = [];
+  const spread = new Set<string>();
+  const inputs = x.inputs.map((t, i) => {
+    if (!broadcastsOver(shapes[i]!, map) || JSON.stringify(shapes[i]) === JSON.stringify(map)) return t;
+    const b = broadcastNodes(t, shapes[i]!, map, `${x.l.name}/broadcast${i}`);
+    nodes.push(...b.nodes);
+    spread.add(b.output);
+    return b.output;
+  });
+  const ctx = { ...x.ctx, shapeOf: (t: string) => (spread.has(t) ? map : x.ctx.shapeOf(t)) };
+  return [...nodes, ...merge(new Layer(x.l, inputs, ctx))];
 }

@@ -5,7 +5,7 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Tensor } from '../ir/graph.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
@@ -103,6 +103,8 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
   if (!Array.isArray(manifest)) throw new NnchipError('NN107', 'weightsManifest is missing or not a list', site);
   const tensors = new Map<string, Tensor>();
   let totalParams = 0;
+  // each shard's real path, and the name it was listed as: a shard listed twice had its bytes read twice
+  const shards = new Map<string, string>();
   for (const group of manifest) {
     if (!isObj(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) throw new NnchipError('NN107', 'a weightsManifest entry needs "paths" and "weights" lists', site);
     const names = group['paths'] as unknown[];
@@ -118,9 +120,14 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
       specs.push({ name, shape: w['shape'] as number[], elements, byteOffset: need, encoding });
       need += elements * encoding.bytes;
       totalParams += elements;
-      if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${limits.maxParams} weights (--max-params)`, site);
+      if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
     }
     const paths = (names as string[]).map((p) => resolveInside(dirname(modelFile), p, file));
+    paths.forEach((real, i) => {
+      const first = shards.get(real);
+      if (first !== undefined) throw new NnchipError('NN107', `weight shard "${names[i] as string}" is listed twice in the weightsManifest${first === names[i] ? '' : ` (also as "${first}")`}: its bytes would be read twice`, site);
+      shards.set(real, names[i] as string);
+    });
     const sizes = paths.map((p) => statSync(p).size);
     const have = sizes.reduce((a, b) => a + b, 0);
     if (have !== need) {

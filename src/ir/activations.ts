@@ -5,12 +5,17 @@
  * the points where they may turn (the table builder searches monotone pieces between them).
  */
 
+import { evalExpr, exprName, turningPointsOf, type ExprStep } from './expression.js';
+
 export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu', 'square', 'rsqrt'] as const;
-export type TableFunction = (typeof TABLE_FUNCTIONS)[number];
+/** The named functions, and `expr`: a function written as element-wise steps (ir/expression.ts; importers only, no format names it). */
+export type TableFunction = (typeof TABLE_FUNCTIONS)[number] | 'expr';
 
 /** A function the threshold unit implements as a step table; `slopes`: PReLU's per-channel negative slopes. */
 export interface TableActivation {
   readonly fn: TableFunction;
+  /** expr: its steps */
+  readonly expr?: readonly ExprStep[];
   /** leakyrelu/elu/selu/hardsigmoid alpha, thresholdedrelu theta, rsqrt epsilon */
   readonly alpha?: number;
   /** hardsigmoid beta (offset) */
@@ -84,6 +89,8 @@ export function applyTable(a: TableActivation, x: number, c: number): number {
     // a normalization's 1/√(variance + ε) (ir/normalize.ts); a variance below 0 (none is) reads as 0
     case 'rsqrt':
       return 1 / Math.sqrt(Math.max(0, x) + (alpha ?? 1e-5));
+    case 'expr':
+      return evalExpr(a.expr!, x, erf);
   }
 }
 
@@ -111,6 +118,8 @@ export function turningPoints(a: TableActivation): number[] {
     }
     case 'thresholdedrelu':
       return [0, alpha ?? 1];
+    case 'expr':
+      return turningPointsOf(a.expr!, erf);
     default:
       return [0];
   }
@@ -118,5 +127,6 @@ export function turningPoints(a: TableActivation): number[] {
 
 /** Its name in labels and messages: sigmoid, leakyrelu(0.1), prelu. */
 export function tableName(a: TableActivation): string {
+  if (a.fn === 'expr') return exprName(a.expr!);
   return a.alpha !== undefined && a.fn !== 'prelu' ? `${a.fn}(${a.alpha})` : a.fn;
 }

@@ -75,10 +75,11 @@ export function layerOfInstruction(p: Program, i: number): number | null {
 /** Instructions per layer (halt counts for none). */
 export function layerInstructionCounts(p: Program): number[] {
   const counts = p.layers.map(() => 0);
-  p.instructions.forEach((_, i) => {
+  // a loop, not forEach with a closure: it runs once, cold, over every instruction of `nnchip lower`'s program
+  for (let i = 0; i < p.instructions.length; i++) {
     const l = layerOfInstruction(p, i);
     if (l !== null) counts[l]!++;
-  });
+  }
   return counts;
 }
 
@@ -102,6 +103,10 @@ export function certify(p: Program): Certificate {
   const instructions = Object.fromEntries(OPCODE_LIST.map((op) => [op, 0])) as Record<Opcode, number>;
   const busy = { load: 0, compute: 0, store: 0 };
   const peakBytes: Record<Space, number> = { dram: 0, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
+  // bytes per entry of each space, and the highest entry end each one saw (scaled once, after the loop)
+  const entry: Record<Space, number> = { dram: 1, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
+  for (const b of BUFFER_LIST) entry[b] = entryBytes(b, cfg.rows, cfg.cols);
+  const peakEnd: Record<Space, number> = { dram: 0, act: 0, wgt: 0, acc: 0, qnt: 0, out: 0 };
   const n = p.instructions.length;
   for (let i = 0; i < n; i++) {
     const insn = p.instructions[i]!;
@@ -110,11 +115,13 @@ export function certify(p: Program): Certificate {
     const accesses = accessesOf(insn, cfg);
     for (let k = 0; k < accesses.length; k++) {
       const a = accesses[k]!;
-      peakBytes[a.space] = Math.max(peakBytes[a.space], a.end * (a.space === 'dram' ? 1 : entryBytes(a.space, cfg.rows, cfg.cols)));
+      if (a.end > peakEnd[a.space]) peakEnd[a.space] = a.end;
     }
     const unit = UNIT_OF[insn.op];
     if (unit !== 'fetch') busy[unit] += schedule.busy[i]!;
   }
+  // (max of end · bytes = bytes · max of end: bytes per entry are positive; an end ≤ 0 leaves the 0)
+  for (const space of Object.keys(peakBytes) as Space[]) peakBytes[space] = Math.max(0, peakEnd[space] * entry[space]);
   const capacityBytes = Object.fromEntries(BUFFER_LIST.map((b) => [b, bufferBytes(cfg, b)])) as Record<Buffer, number>;
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);
   const cycles = layerCycles(p, schedule.start, schedule.end);

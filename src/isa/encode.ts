@@ -88,32 +88,44 @@ for (const fields of FIELDS.values()) for (const f of fields) if (f.bits > 32) t
 /** The four 32-bit words of the instruction being encoded (encodeInto; one at a time). */
 const WORDS = new Uint32Array(INSN_BYTES / 4);
 
-/** Per op, its fields as parallel arrays (encodeInto reads them once per instruction, no record per field). */
+/** The opcode field: its value is the op's (always in range), placed in the first word before the other fields. */
+const OPCODE_FIELD = COMMON_FIELDS.find((f) => f.name === 'opcode')!;
+if (OPCODE_FIELD.lsb + OPCODE_FIELD.bits > 32) throw internal('the opcode field must lie in the first 32 bits');
+
+/** Per op, its opcode's bits in the first word and its other fields as parallel arrays (encodeInto reads them once per instruction, no record per field). */
 const PACKING = new Map(
-  [...RANGED].map(([op, ranged]) => [
-    op,
-    {
-      names: ranged.map((r) => r.f.name),
-      lo: ranged.map((r) => r.lo),
-      hi: ranged.map((r) => r.hi),
-      word: ranged.map((r) => r.f.lsb >>> 5),
-      shift: ranged.map((r) => r.f.lsb & 31),
-      bits: ranged.map((r) => r.f.bits),
-    },
-  ]),
+  [...RANGED].map(([op, all]) => {
+    const ranged = all.filter((r) => r.f !== OPCODE_FIELD);
+    return [
+      op,
+      {
+        opcodeBits: OPCODES[op] << OPCODE_FIELD.lsb,
+        names: ranged.map((r) => r.f.name),
+        lo: ranged.map((r) => r.lo),
+        hi: ranged.map((r) => r.hi),
+        word: ranged.map((r) => r.f.lsb >>> 5),
+        shift: ranged.map((r) => r.f.lsb & 31),
+        bits: ranged.map((r) => r.f.bits),
+        span: ranged.map((r) => 2 ** r.f.bits),
+      },
+    ];
+  }),
 );
 
 /** encode(insn) into out[at .. at + 16) (encodeAll: no array per instruction); false, and nothing written, when a field does not fit its width. */
 function encodeInto(insn: Instruction, out: Uint8Array, at: number): boolean {
   const values = insn as unknown as Record<string, number | boolean | string>;
   const w = WORDS;
-  w.fill(0);
-  const { names, lo, hi, word, shift, bits } = PACKING.get(insn.op)!;
+  const { opcodeBits, names, lo, hi, word, shift, bits, span } = PACKING.get(insn.op)!;
+  w[0] = opcodeBits;
+  w[1] = 0;
+  w[2] = 0;
+  w[3] = 0;
   for (let i = 0; i < names.length; i++) {
-    const raw = names[i] === 'opcode' ? OPCODES[insn.op] : values[names[i]!];
+    const raw = values[names[i]!];
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : raw;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo[i]! || v > hi[i]!) return false;
-    const u = v < 0 ? v + 2 ** bits[i]! : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
+    const u = v < 0 ? v + span[i]! : v; // two's complement in the field's width: 0 ≤ u < 2^bits ≤ 2^32
     const s = shift[i]!;
     w[word[i]!]! |= u << s;
     if (s + bits[i]! > 32) w[word[i]! + 1]! |= u >>> (32 - s);

@@ -56,9 +56,16 @@ function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: nu
 
 /** Work units by number: load 0, compute 1, store 2 (−1: fetch, which no clock counts). */
 const WORKER_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: -1 };
-const POPS = ['popPrev', 'popNext'] as const;
-/** Channels by number (CHANNELS' order): each one's pushes and pops in arrays, the flags read by name (no keyed reads per instruction). */
+/** Each op's worker number (one keyed read per instruction, not UNIT_OF's and then WORKER_NUMBER's). */
+const WORKER_OF_OP: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(UNIT_OF).map(([op, u]) => [op, WORKER_NUMBER[u]]));
+/** Channels by number (CHANNELS' order): each one's pushes and pops in arrays. */
 const CHANNEL_NUMBER = Object.fromEntries(CHANNELS.map((c, i) => [c, i])) as Readonly<Record<Channel, number>>;
+/**
+ * The channel number of worker w's popPrev, popNext, pushPrev and pushNext at [4w, 4w + 4) (−1: the
+ * unit has none on that side; the flags check before the race check refuses such a flag): the
+ * flags read by name, no channelOf per token.
+ */
+const TOKEN_CHANNEL: readonly number[] = (['load', 'compute', 'store'] as const).flatMap((u) => (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const).map((f) => ((f.endsWith('Prev') ? HAS_PREV[u] : HAS_NEXT[u]) ? CHANNEL_NUMBER[channelOf(u, f)] : -1)));
 
 /**
  * Vector clocks: clock[v] = how many instructions of unit v have ended before an instruction
@@ -77,13 +84,12 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
   let compared = 0;
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
-    const unit = UNIT_OF[insn.op];
-    const me = WORKER_NUMBER[unit];
+    const me = WORKER_OF_OP[insn.op]!;
     if (me < 0) continue;
     for (let v = 0; v < 3; v++) start[v] = lastEnd[3 * me + v]!;
     for (let f = 0; f < 2; f++) {
       if (!(f === 0 ? insn.popPrev : insn.popNext)) continue;
-      const ch = CHANNEL_NUMBER[channelOf(unit, POPS[f]!)];
+      const ch = TOKEN_CHANNEL[4 * me + f]!;
       const k = pops[ch]!++;
       const token = pushes[ch]!;
       if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${CHANNELS[ch]} before any matching push: the program would deadlock`;
@@ -103,8 +109,8 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
     members[me]!.push(i);
     start[me] = members[me]!.length;
     for (let v = 0; v < 3; v++) lastEnd[3 * me + v] = start[v]!;
-    if (insn.pushPrev) pushes[CHANNEL_NUMBER[channelOf(unit, 'pushPrev')]]!.push(start[0]!, start[1]!, start[2]!);
-    if (insn.pushNext) pushes[CHANNEL_NUMBER[channelOf(unit, 'pushNext')]]!.push(start[0]!, start[1]!, start[2]!);
+    if (insn.pushPrev) pushes[TOKEN_CHANNEL[4 * me + 2]!]!.push(start[0]!, start[1]!, start[2]!);
+    if (insn.pushNext) pushes[TOKEN_CHANNEL[4 * me + 3]!]!.push(start[0]!, start[1]!, start[2]!);
   }
   return null;
 }

@@ -130,6 +130,27 @@ export function scheduleTimes(insns: readonly Instruction[], cfg: ArrayConfig): 
 /** The work units by number (scheduleArrays keeps its per-unit state in arrays); fetch is 3. */
 const UNIT_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store: 2, fetch: 3 };
 const WORK_UNIT_LIST = ['load', 'compute', 'store'] as const;
+/** Each op's unit number (one keyed read per instruction). */
+const UNIT_NUMBER_OF_OP: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(UNIT_OF).map(([op, u]) => [op, UNIT_NUMBER[u]]));
+const CHANNEL_LIST = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const satisfies readonly Channel[];
+/** Unit u's channel number for popPrev, popNext, pushPrev, pushNext at [4u, 4u + 4) (−1: none on that side): the flags read by name, no channelOf per token. */
+const TOKEN_CHANNEL: readonly number[] = WORK_UNIT_LIST.flatMap((u) =>
+  (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const).map((f) => {
+    try {
+      return CHANNEL_LIST.indexOf(channelOf(u, f) as (typeof CHANNEL_LIST)[number]);
+    } catch {
+      return -1;
+    }
+  }),
+);
+
+/** Unit u's channel for token flag f (popPrev, popNext, pushPrev, pushNext), or channelOf's error when it has none there. */
+function channelNumber(u: number, f: number, insn: Instruction): number {
+  const ch = TOKEN_CHANNEL[4 * u + f]!;
+  if (ch < 0) channelOf(WORK_UNIT_LIST[u]!, (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const)[f]!);
+  if (ch < 0) throw internal(`${insn.op} has no channel there`);
+  return ch;
+}
 
 /**
  * scheduleTimes' rules, written into typed arrays: per unit, its last instruction, the latest
@@ -149,8 +170,9 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
   const lastStart = [0, 0, 0];
   const issued = [0, 0, 0];
   const recentStarts = [new Float64Array(depth), new Float64Array(depth), new Float64Array(depth)];
-  const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
-  const popCount: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
+  // per channel (CHANNEL_LIST's order): the completions of its pushes, and how many were popped
+  const pushTimes: number[][] = CHANNEL_LIST.map(() => []);
+  const popCount = [0, 0, 0, 0];
   // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
   const bankEnd: [number, number] = [0, 0];
   let soloEnd = 0;
@@ -158,7 +180,7 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
   let cycles = 0;
   for (let i = 0; i < n; i++) {
     const insn = insns[i]!;
-    const u = UNIT_NUMBER[UNIT_OF[insn.op]];
+    const u = UNIT_NUMBER_OF_OP[insn.op]!;
     let fetch = prevFetch + 1;
     if (u === 3) {
       prevFetch = fetch;
@@ -168,7 +190,6 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
       cycles = Math.max(cycles, fetch + 1);
       continue;
     }
-    const unit = WORK_UNIT_LIST[u]!;
     const ring = recentStarts[u]!;
     const k = issued[u]!;
     if (k >= depth) fetch = Math.max(fetch, ring[k % depth]! + 1);
@@ -181,17 +202,17 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
     }
     let start = Math.max(fetch + 1, free);
     if (insn.popPrev || insn.popNext) {
-      for (const flag of ['popPrev', 'popNext'] as const) {
-        if (!insn[flag]) continue;
-        const ch = channelOf(unit, flag);
-        const t = pushTimes[ch][popCount[ch]++];
-        if (t === undefined) throw internal(`instruction ${i} (${insn.op}) pops ${ch} before any matching push: the program would deadlock`);
+      for (let f = 0; f < 2; f++) {
+        if (!(f === 0 ? insn.popPrev : insn.popNext)) continue;
+        const ch = channelNumber(u, f, insn);
+        const t = pushTimes[ch]![popCount[ch]!++];
+        if (t === undefined) throw internal(`instruction ${i} (${insn.op}) pops ${CHANNEL_LIST[ch]} before any matching push: the program would deadlock`);
         start = Math.max(start, t);
       }
     }
     const end = start + duration(insn, cfg);
-    if (insn.pushPrev) pushTimes[channelOf(unit, 'pushPrev')].push(end);
-    if (insn.pushNext) pushTimes[channelOf(unit, 'pushNext')].push(end);
+    if (insn.pushPrev) pushTimes[channelNumber(u, 2, insn)]!.push(end);
+    if (insn.pushNext) pushTimes[channelNumber(u, 3, insn)]!.push(end);
     ring[k % depth] = start;
     issued[u] = k + 1;
     lastInsn[u] = insn;

@@ -11,7 +11,7 @@
  * and halts come on top: the real count is higher, never lower. Every lowering is held to it
  * (--max-instructions, NN406), a batch also to the program format and --max-memory (NN308).
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS } from '../ir/limits.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { MAX_INSTRUCTIONS } from '../isa/validate.js';
@@ -105,8 +105,8 @@ export function checkInstructionBudget(gp: GemmProgram, cfg: ArrayConfig, maxIns
   if (total <= maxInstructions) return;
   let [layer, most] = ['', -1];
   for (const [name, n] of layers) if (n > most) [layer, most] = [name, n];
-  const share = layers.size > 1 ? ` (${most} of them this layer's)` : '';
-  throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${total} instructions${share}, over the limit of ${maxInstructions} (--max-instructions)`, { layer });
+  const share = layers.size > 1 ? ` (${fmtInt(most)} of them this layer's)` : '';
+  throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${fmtInt(total)} instructions${share}, over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, { layer });
 }
 
 /**
@@ -130,12 +130,12 @@ export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: num
   // the limit named is the one that binds
   const what =
     limit === MAX_INSTRUCTIONS
-      ? `more than a program holds (${MAX_INSTRUCTIONS})`
+      ? `more than a program holds (${fmtInt(MAX_INSTRUCTIONS)})`
       : limit === maxInstructions
-        ? `over the limit of ${maxInstructions} (--max-instructions)`
-        : `which take at least ${floor * COMPILER_BYTES_PER_INSTRUCTION} bytes of compiler memory, over the limit of ${maxMemory} (--max-memory)`;
+        ? `over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`
+        : `which take at least ${fmtInt(floor * COMPILER_BYTES_PER_INSTRUCTION)} bytes of compiler memory, over the limit of ${fmtInt(maxMemory)} (--max-memory)`;
   const largest = floorAt(1) <= limit ? `the largest batch within it is ${lo}` : 'compile it unbatched';
-  throw new NnchipError('NN308', `a batch of ${batch} lowers to at least ${floor} instructions, ${what}; ${largest}`);
+  throw new NnchipError('NN308', `a batch of ${fmtInt(batch)} lowers to at least ${fmtInt(floor)} instructions, ${what}; ${largest}`);
 }
 
 /** The R×C tiles of a k×n weight matrix (row-major) holding a non-zero weight: the matmuls one output tile issues for it. */

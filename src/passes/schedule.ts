@@ -51,51 +51,69 @@ const HOIST_RUN = 2;
 /**
  * Hoisting, one instruction at a time: each load moves up past compute/store instructions it does
  * not conflict with (never past a load, nor past one with HOIST_RUN hoisted loads right before it), at most
- * `window` places. `final` gets the instructions
+ * `window` places. `final` gets the instructions (each with its layer)
  * in their hoisted order, each (with its accesses) as soon as nothing can move before it any more —
  * window places behind the end — so only the last window of them are held here.
  */
-function hoister<T>(window: number, insnOf: (t: T) => Instruction, accessesOf: (t: T) => readonly Access[], final: (t: T, accesses: readonly Access[]) => void): { push(t: T): void; end(): void } {
-  const pending: T[] = [];
-  const pendingAccesses: (readonly Access[])[] = [];
+function hoister(window: number, accessesOf: (insn: Instruction) => readonly Access[], final: (insn: Instruction, layer: number, accesses: readonly Access[]) => void): { push(insn: Instruction, layer: number): void; end(): void } {
+  // the held instructions are [head, length) of four parallel arrays (no record per instruction):
+  // leaving is head++ (a shift() of each array moved the window's 64 entries every time, a tenth of
+  // `lower` at 2x2), and the left part is cut off now and then
+  const pending: (Instruction | null)[] = [];
+  const layers: number[] = [];
+  const pendingAccesses: ((readonly Access[]) | null)[] = [];
   const moved: boolean[] = [];
+  let head = 0;
   return {
-    push(t) {
-      const mine = accessesOf(t);
+    push(insn, layer) {
+      const mine = accessesOf(insn);
       let at = pending.length;
-      if (insnOf(t).op === 'load') {
-        while (at > 0 && pending.length - at < window) {
-          if (insnOf(pending[at - 1]!).op === 'load' || conflicting(pendingAccesses[at - 1]!, mine)) break;
-          if (hoistedBefore(pending, moved, at - 1, HOIST_RUN, insnOf) >= HOIST_RUN) break;
+      if (insn.op === 'load') {
+        while (at > head && pending.length - at < window) {
+          if (pending[at - 1]!.op === 'load' || conflicting(pendingAccesses[at - 1]!, mine)) break;
+          if (hoistedBefore(pending, moved, head, at - 1, HOIST_RUN) >= HOIST_RUN) break;
           at--;
         }
       }
-      if (at === pending.length) (pending.push(t), pendingAccesses.push(mine), moved.push(false));
-      else (pending.splice(at, 0, t), pendingAccesses.splice(at, 0, mine), moved.splice(at, 0, true));
+      if (at === pending.length) (pending.push(insn), layers.push(layer), pendingAccesses.push(mine), moved.push(false));
+      else (pending.splice(at, 0, insn), layers.splice(at, 0, layer), pendingAccesses.splice(at, 0, mine), moved.splice(at, 0, true));
       // a later load lands at most window − 1 places behind the end
-      if (pending.length > window) (final(pending.shift()!, pendingAccesses.shift()!), moved.shift());
+      if (pending.length - head > window) {
+        const first = pending[head]!;
+        const firstAccesses = pendingAccesses[head]!;
+        pending[head] = null;
+        pendingAccesses[head] = null;
+        const firstLayer = layers[head++]!;
+        if (head >= CUT_AT) (pending.splice(0, head), layers.splice(0, head), pendingAccesses.splice(0, head), moved.splice(0, head), (head = 0));
+        final(first, firstLayer, firstAccesses);
+      }
     },
     end() {
-      for (let i = 0; i < pending.length; i++) final(pending[i]!, pendingAccesses[i]!);
+      for (let i = head; i < pending.length; i++) final(pending[i]!, layers[i]!, pendingAccesses[i]!);
       pending.length = 0;
+      layers.length = 0;
       pendingAccesses.length = 0;
       moved.length = 0;
+      head = 0;
     },
   };
 }
 
-/** How many hoisted loads (at most `most`) the run of loads right before pending[i] holds (`moved`: pending[j] was hoisted). */
-function hoistedBefore<T>(pending: readonly T[], moved: readonly boolean[], i: number, most: number, insnOf: (t: T) => Instruction): number {
+/** How many instructions the hoister lets leave before it cuts them off its arrays. */
+const CUT_AT = 4096;
+
+/** How many hoisted loads (at most `most`) the run of loads right before pending[i] holds (`moved`: pending[j] was hoisted; the held ones start at `head`). */
+function hoistedBefore(pending: readonly (Instruction | null)[], moved: readonly boolean[], head: number, i: number, most: number): number {
   let n = 0;
-  for (let j = i - 1; n < most && j >= 0 && insnOf(pending[j]!).op === 'load'; j--) if (moved[j]) n++;
+  for (let j = i - 1; n < most && j >= head && pending[j]!.op === 'load'; j--) if (moved[j]) n++;
   return n;
 }
 
 /** Move each load up past compute/store instructions it does not conflict with (never past a load). */
 export function hoistLoads(list: readonly Tagged[], cfg: ArrayConfig, window = 64): Tagged[] {
   const out: Tagged[] = [];
-  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t) => void out.push(t));
-  for (const t of list) h.push(t);
+  const h = hoister(window, (insn) => accessesOf(insn, cfg), (insn, layer) => void out.push({ insn, layer }));
+  for (const t of list) h.push(t.insn, t.layer);
   h.end();
   return out;
 }
@@ -116,9 +134,9 @@ export function scheduler(cfg: ArrayConfig, dramRegions: readonly Region[], wind
   // the instructions pushed are the scheduler's from then on (the emitter's fresh literals): their
   // token flags are set in place, no copy of each
   const tokens = tokenInserter(cfg, dramRegions, true);
-  const h = hoister<Tagged>(window, (t) => t.insn, (t) => accessesOf(t.insn, cfg), (t, accesses) => tokens.add(t.insn, t.layer, accesses));
+  const h = hoister(window, (insn) => accessesOf(insn, cfg), tokens.add);
   return {
-    push: (insn, layer) => h.push({ insn, layer }),
+    push: h.push,
     finish() {
       h.end();
       return tokens.finish();

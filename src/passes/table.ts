@@ -74,10 +74,15 @@ export function reachable(bias: number, weights: Iterable<number>): [number, num
 /** The exact table of channel c: acc a ↦ quantize(f(a·accScale)). */
 export function channelTable(act: TableActivation, c: number, accScale: number, out: QuantParams, range: readonly [number, number]): StepTable {
   const code = (a: number): number => quantizeToInt8(applyTable(act, a * accScale, c), out.scale, out.zp);
-  const turns = turningPoints(act).map((x) => x / accScale);
-  // constants of turning points are exact to ~1e-9, so a few accumulator values either side are checked one by one
-  const halfWidth = 4 + Math.min(1 << 16, Math.ceil(1e-8 / accScale));
-  const windows = turns.map((t) => [Math.floor(t) - halfWidth, Math.ceil(t) + halfWidth] as const);
+  const points = turningPoints(act);
+  const turns = points.map((x) => x / accScale);
+  // constants of turning points are exact to ~1e-9, so a few accumulator values either side are checked one by one; an
+  // expression's are found numerically, to ~1e-8 of max(1, |x|) (a minimum's place from float64 values), so 1e-6 of it
+  const slack = (x: number): number => (act.fn === 'expr' ? 1e-6 * Math.max(1, Math.abs(x)) : 1e-8);
+  const windows = turns.map((t, i) => {
+    const halfWidth = 4 + Math.min(1 << 16, Math.ceil(slack(points[i]!) / accScale));
+    return [Math.floor(t) - halfWidth, Math.ceil(t) + halfWidth] as const;
+  });
   return stepTable(code, range[0], range[1], turns.map(Math.floor), windows);
 }
 

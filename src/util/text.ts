@@ -21,5 +21,5 @@ export function isUtf16(bytes: Uint8Array): boolean {
 export const UTF16_TEXT = 'is UTF-16 text (as PowerShell\'s > writes it); nnchip reads UTF-8';
 export const UTF16_HINT = 'save the file as UTF-8 (PowerShell: Out-File -Encoding utf8, or Set-Content)';
 
-/** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. */
-export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));
+// messages print sizes with it, and every area may import diagnostics/
+export { fmtInt } from '../diagnostics/error.js';

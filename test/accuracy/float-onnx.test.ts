@@ -31,6 +31,18 @@ const w = (dims: number[], seed: number, lo = -1, hi = 1) => ({ dims, data: weig
 const ints = (data: number[]) => ({ dims: [data.length], data, int64: true });
 
 describe('float agreement: ONNX per-op models = onnxruntime-node', () => {
+  test('SpaceToDepth (blocksize 2) then DepthToSpace DCR back after a 1×1 Conv: a stride-2 conv of 0/1 weights and its transposed conv', () =>
+    agree({
+      input: [1, 3, 6, 4], output: [1, 72],
+      inits: { K: w([12, 12, 1, 1], 8) },
+      nodes: [
+        { op: 'SpaceToDepth', inputs: ['x'], attrs: { blocksize: { i: 2 } } },
+        { op: 'Conv', inputs: ['t0', 'K'] },
+        { op: 'DepthToSpace', inputs: ['t1'], attrs: { blocksize: { i: 2 }, mode: { s: 'DCR' } } },
+        { op: 'Flatten', inputs: ['t2'] },
+      ],
+    }, ['conv2d', 'convTranspose']));
+
   test('Gemm (transB, alpha, beta, bias [N]) → Relu → Gemm (bias [1, N]) → Softmax', () =>
     agree({
       input: ['batch', 7], output: ['batch', 3],

@@ -3,6 +3,7 @@
 // $OUT = a fresh output path) and expected.txt (the exact error line and exit code).
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 
@@ -88,6 +89,28 @@ const graphModel = (act, act2) => ({
 
 /** 512 bytes from a fixed linear congruential sequence: not protobuf, not JSON. */
 const junk = () => Uint8Array.from({ length: 512 }, (_, i) => (i * 1103515245 + 12345) >>> 16 & 0xff);
+// Protobuf written by hand for nestings protobufjs's own (recursive) encoder cannot write.
+const varint = (n) => { const o = []; for (; n > 127; n >>>= 7) o.push((n & 127) | 128); o.push(n); return o; };
+const pbField = (no, bytes) => Buffer.concat([Buffer.from(varint((no << 3) | 2)), Buffer.from(varint(bytes.length)), Buffer.from(bytes)]);
+const pbString = (no, s) => pbField(no, Buffer.from(s));
+/** The tiny ONNX model with one more message appended to its graph (GraphProto field `no`). */
+const withGraphField = (no, bytes) => {
+  const m = onnx.ModelProto.decode(onnxModel());
+  const graph = Buffer.concat([Buffer.from(onnx.GraphProto.encode(m.graph).finish()), pbField(no, bytes)]);
+  return Buffer.concat([Buffer.from(onnx.ModelProto.encode({ ...m, graph: undefined }).finish()), pbField(7, graph)]);
+};
+/** An If node whose then_branch holds an If node … `depth` deep (NodeProto 5 attribute → AttributeProto 6 g → GraphProto 1 node). */
+const nestedIf = (depth) => {
+  let node = Buffer.concat([pbString(1, 'x'), pbString(2, 'x'), pbString(4, 'Identity')]);
+  for (let i = 0; i < depth; i++) node = Buffer.concat([pbString(1, 'c'), pbString(2, 'y'), pbString(3, `if${i}`), pbString(4, 'If'), pbField(5, Buffer.concat([pbString(1, 'then_branch'), pbField(6, pbField(1, node)), Buffer.from([160, 1, 5])]))]);
+  return node;
+};
+/** A value_info whose type is a sequence of sequences of … `depth` deep (TypeProto 4 sequence_type → Sequence 1 elem_type). */
+const nestedType = (depth) => {
+  let type = pbField(1, Buffer.from([8, 1]));
+  for (let i = 0; i < depth; i++) type = pbField(4, pbField(1, type));
+  return Buffer.concat([pbString(1, 'seq'), pbField(2, type)]);
+};
 const LOWER_ONNX = ['lower', '$DIR/model.onnx', '-o', '$OUT', '--input-range', '0,1'];
 const onnxCase = (model) => ({ files: { 'model.onnx': model }, args: LOWER_ONNX });
 
@@ -190,6 +213,10 @@ const cases = {
   'tfjs-graph-unsupported-ops': { files: { 'model.json': graphModel('Erf', 'Cosh'), 'weights.bin': weights() } },
   'onnx-random-bytes': onnxCase(junk()),
   'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
+  // If bodies nested 3,000 deep (and a type nested so): protobufjs's recursive decoder overflowed the stack ("not a valid
+  // ONNX protobuf (Maximum call stack size exceeded)"); the nesting is measured from the bytes first
+  'onnx-subgraphs-nested-deep': onnxCase(withGraphField(1, nestedIf(3000))),
+  'onnx-type-nested-deep': onnxCase(withGraphField(13, nestedType(5000))),
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),
   'onnx-softmax-in-the-middle': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'soft', opType: 'Softmax', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
@@ -214,17 +241,19 @@ const cases = {
   })),
   // a node with no op type: "unsupported ops  ×1" (an op named "")
   'onnx-node-no-op-type': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'what', opType: '', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
-  'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'erf', opType: 'Erf', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
+  // (Erf was the example until it became part of the element-wise functions of one tensor that nnchip fuses into a table)
+  'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sin', opType: 'Sin', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
   'onnx-many-unsupported': onnxCase(onnxModel({
     nodes: [
       ONNX_NODES[0],
-      { name: 'erf1', opType: 'Erf', input: ['h'], output: ['s1'] },
+      { name: 'sin1', opType: 'Sin', input: ['h'], output: ['s1'] },
       { name: 'square', opType: 'Mul', input: ['s1', 's1'], output: ['s2'] },
-      { name: 'erf2', opType: 'Erf', input: ['h'], output: ['s3'] },
+      { name: 'sin2', opType: 'Sin', input: ['h'], output: ['s3'] },
       { name: 'lstm', opType: 'LSTM', input: ['s3'], output: ['s4'] },
-      { name: 'both', opType: 'Mul', input: ['h', 'h'], output: ['r'] },
+      { name: 'fc1b', opType: 'Gemm', input: ['x', 'W1', 'b1'], output: ['h2'] },
+      { name: 'both', opType: 'Mul', input: ['h', 'h2'], output: ['r'] },
       ONNX_NODES[2],
     ],
   })),
@@ -304,7 +333,34 @@ const cases = {
     },
   },
   // shard names echoed in one error line: 100,000 made it over a megabyte; the first three and a count
-  'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, () => 'weights.bin'), weights: SPECS }] }), 'weights.bin': weights() } },
+  'many-shards-listed': { files: { 'model.json': model({ weightsManifest: [{ paths: Array.from({ length: 10 }, (_, i) => `w${i}.bin`), weights: SPECS }] }), ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`w${i}.bin`, weights()])) } },
+  // a shard listed twice had its bytes read twice (two halves of one file made a whole manifest: NN304 on the weights it gave)
+  'shard-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['half.bin', 'half.bin'], weights: SPECS }] }), 'half.bin': weights(23).subarray(0, 46) } },
+  // an external-data location naming the model itself: its protobuf bytes were read as weights (exit 0)
+  'onnx-external-data-is-model': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'model.onnx' }] } } })),
+  // bidirectional marks (RLM, ALM, LRM) in a layer name were echoed raw, reordering the error line on the terminal
+  'layer-name-bidi-marks': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm\u200f\u061c_1\u200e', units: 4 } }]) }), 'weights.bin': weights() } },
+  // files that are not a model by their first bytes: "not an ONNX model (decoding found no graph with nodes)" or "binary data that is neither ONNX nor JSON"
+  'model-empty': { files: { 'model.onnx': '' }, args: LOWER_ONNX },
+  'model-gzip': { files: { 'model.onnx': gzipSync(onnxModel(), { mtime: 0 }) }, args: LOWER_ONNX },
+  'model-zip': { files: { 'model.onnx': Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...junk().subarray(0, 60)]) }, args: LOWER_ONNX },
+  'model-keras-h5': { files: { 'model.json': Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, ...junk().subarray(0, 60)]) } },
+  // board.json fields of the wrong type or missing: one message for all ("lacks a field of board, clockMhz, … or names an unknown board")
+  'board-manifest-board-wrong-type': { files: { 'board.json': { board: 5, clockMhz: 12, baud: 115200, flashOffset: 1048576, machineId: 1, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
+  // --input-range past float32 was taken (then NN304 "check the calibration data"); one too narrow for int8 scales named no flag
+  'input-range-past-float32': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '-1e39,1e39'] },
+  'input-range-too-narrow': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1e-30'] },
+  'model-tflite': { files: { 'model.onnx': Uint8Array.from([0x1c, 0, 0, 0, 0x54, 0x46, 0x4c, 0x33, ...junk().subarray(0, 56)]) }, args: LOWER_ONNX },
+  // ambiguous tensor data the ONNX checker refuses: one of the two was read, silently (exit 0)
+  'onnx-raw-and-float-data': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), floatData: Array(12).fill(9) } } })),
+  'onnx-external-and-raw-data': { files: { 'model.onnx': onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] } } }), 'w.bin': weights(12) }, args: LOWER_ONNX },
+  'onnx-external-location-twice': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'location', value: 'v.bin' }] } } }), 'w.bin': weights(12), 'v.bin': weights(12) }, args: LOWER_ONNX },
+  'onnx-initializer-twice': onnxCase(withGraphField(5, onnx.TensorProto.encode({ ...f32('W1', [4, 3], 12), rawData: new Uint8Array(48) }).finish())),
+  'onnx-opset-twice': onnxCase(Buffer.concat([Buffer.from(onnxModel()), pbField(8, Buffer.from([16, 7]))])),
+  // nnchip JSON fields the format does not have were ignored: a misspelt "activaton" lowered a linear layer (exit 0), a relu's kernel was dropped
+  'nnchip-json-field-misspelt': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'fc1', op: 'dense', activaton: 'relu', kernel: [[1], [0], [0], [1]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  'nnchip-json-kernel-on-relu': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'r', op: 'relu', kernel: [[1], [0], [0], [1]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  'board-manifest-field-missing': { files: { 'board.json': { board: 'icebreaker', clockMhz: 12, baud: 115200, flashOffset: 1048576, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')
   'conv-transpose-output-padding': {

@@ -92,7 +92,7 @@ describe('nnchip CLI', () => {
       // a process start and the model load: seconds only on a loaded machine, never minutes
       expect(performance.now() - start, args[0]).toBeLessThan(5000);
       expect(r.code, args[0]).toBe(2);
-      expect(r.stderr, args[0]).toMatch(/^error NN308: model\.json: a batch of 65536 lowers to at least \d+ instructions, which take at least \d+ bytes of compiler memory, over the limit of 1073741824 \(--max-memory\); the largest batch within it is \d+ — /);
+      expect(r.stderr, args[0]).toMatch(/^error NN308: model\.json: a batch of 65,536 lowers to at least [\d,]+ instructions, which take at least [\d,]+ bytes of compiler memory, over the limit of 1,073,741,824 \(--max-memory\); the largest batch within it is \d+ — /);
       expect(r.stderr.trim().split('\n'), args[0]).toHaveLength(1);
     }
     expect(readdirSync(work).filter((f) => f.startsWith('huge'))).toEqual([]);

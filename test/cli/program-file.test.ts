@@ -3,6 +3,7 @@
  * one NN404 line naming the file, without reading it (a FIFO would block forever, a huge file
  * would fill memory).
  */
+import { fmtInt } from '../../src/diagnostics/error.js';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ describe('program files that are not programs', () => {
     const fd = openSync(big, 'w');
     ftruncateSync(fd, MAX_PROGRAM_FILE_BYTES + 1); // sparse: no disk space used
     closeSync(fd);
-    expect((await disasm(big)).err).toBe(`error NN404: ${big}: is ${MAX_PROGRAM_FILE_BYTES + 1} bytes; a program file is at most ${MAX_PROGRAM_FILE_BYTES} — the file is not an nnchip program; produce one with \`nnchip lower\`\n`);
+    expect((await disasm(big)).err).toBe(`error NN404: ${big}: is ${fmtInt(MAX_PROGRAM_FILE_BYTES + 1)} bytes; a program file is at most ${fmtInt(MAX_PROGRAM_FILE_BYTES)} — the file is not an nnchip program; produce one with \`nnchip lower\`\n`);
   });
 
   test('a missing file is NN101', async () => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `synth`'s progress: the running step and its elapsed time, on a terminal and in a log; a failed step says so. */
 import { describe, expect, test } from 'vitest';
-import { progressLine } from '../../src/cli/commands/synth.js';
+import { progressLine } from '../../src/cli/progress.js';
 import { captureIo } from '../../src/cli/context.js';
 
 function clock(): { now: () => number; advance: (ms: number) => void } {

@@ -9,6 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { SUPPORTED_ONNX_OPS } from '../../src/importers/onnx.js';
+import { floatTensor, isFloatType } from '../../src/importers/onnx-tensors.js';
+import { DEFAULT_LIMITS } from '../../src/importers/limits.js';
 
 const { onnx } = onnxProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
@@ -50,11 +52,18 @@ function tensors(dir: string, kind: 'input' | 'output'): TensorProto[] {
 
 const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map(Number);
 
-/** Float values of a FLOAT tensor (raw_data or float_data). */
+/** Float values of a FLOAT, FLOAT16, BFLOAT16 or DOUBLE tensor (raw_data or its typed field), as float32. */
 export function floatValues(t: TensorProto): Float32Array {
+  if (t.dataType !== 1) return floatTensor(t, { file: 'test', dir: '.', limits: DEFAULT_LIMITS }, {}, 'tensor').data;
   if (t.rawData && t.rawData.length > 0) return new Float32Array(Uint8Array.from(t.rawData).buffer);
   return Float32Array.from(t.floatData ?? []);
 }
+
+/** Whether a tensor holds floats (FLOAT, FLOAT16, BFLOAT16, DOUBLE). */
+export const isFloat = (t: TensorProto | undefined): t is TensorProto => t !== undefined && isFloatType(t.dataType);
+
+/** The relative rounding of a float output type (half its ulp): FLOAT16 2^-11, BFLOAT16 2^-8, else 0. */
+export const outputRounding = (t: TensorProto | undefined): number => (t?.dataType === 10 ? 2 ** -11 : t?.dataType === 16 ? 2 ** -8 : 0);
 
 const BYTES: Readonly<Record<number, number>> = { 1: 4, 2: 1, 3: 1, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
 
@@ -76,6 +85,8 @@ export interface Adapted {
   readonly expected: Float32Array[];
   /** why the test cannot be split into samples (its output does not keep the batch axis) */
   readonly unsplittable?: string;
+  /** the expected output's own relative rounding (a FLOAT16 / BFLOAT16 output: nnchip computes in float32) */
+  readonly rounding: number;
 }
 
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
@@ -92,20 +103,25 @@ export function adapt(t: NodeTest): Adapted {
   const samples: Float32Array[] = [];
   const expected: Float32Array[] = [];
   let unsplittable: string | undefined;
+  let rounding = 0;
   for (const set of readdirSync(t.dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
-    const ins = tensors(join(t.dir, set), 'input');
-    const outs = tensors(join(t.dir, set), 'output');
+    // older test data store BFLOAT16 values as UINT16: read them as the model declares them
+    const declaredAs = (ts: TensorProto[], infos: readonly onnxProto.onnx.IValueInfoProto[]): TensorProto[] =>
+      ts.map((v, i) => (v.dataType === 4 && infos[i]?.type?.tensorType?.elemType === 16 ? { ...v, dataType: 16 } : v));
+    const ins = declaredAs(tensors(join(t.dir, set), 'input'), declared);
+    const outs = declaredAs(tensors(join(t.dir, set), 'output'), graph.output ?? []);
+    rounding = Math.max(rounding, outputRounding(outs[0]));
     const x = ins[0];
     if (x === undefined || declared.length === 0) {
       models.push(onnx.ModelProto.encode(model).finish());
       samples.push(new Float32Array(0));
-      expected.push(outs[0]?.dataType === 1 ? floatValues(outs[0]) : new Float32Array(0));
+      expected.push(isFloat(outs[0]) ? floatValues(outs[0]) : new Float32Array(0));
       continue;
     }
     const xDims = dimsOf(x);
     // Gemm with transA 1 reads A as [K, M]: its samples are the columns
     const axis = gemm && (graph.node?.[0]?.attribute ?? []).some((a) => a.name === 'transA' && Number(a.i) === 1) && xDims.length === 2 ? 1 : 0;
-    const batch = xDims.length >= 2 && xDims[axis]! > 1 && x.dataType === 1 ? xDims[axis]! : 1;
+    const batch = xDims.length >= 2 && xDims[axis]! > 1 && isFloat(x) ? xDims[axis]! : 1;
     const outDims = outs[0] === undefined ? [] : dimsOf(outs[0]);
     if (batch > 1 && outDims[0] !== batch) unsplittable = `output ${JSON.stringify(outDims)} does not keep the batch axis of input ${JSON.stringify(xDims)}`;
     const split = batch > 1 && unsplittable === undefined;
@@ -131,11 +147,11 @@ export function adapt(t: NodeTest): Adapted {
       });
       const adapted = { ...model, graph: { ...graph, input: [input, ...rest], output: outputs, initializer: [...(graph.initializer ?? []), ...constants] } };
       models.push(onnx.ModelProto.encode(onnx.ModelProto.create(adapted)).finish());
-      const values = x.dataType === 1 ? floatValues(x) : new Float32Array(0);
+      const values = isFloat(x) ? floatValues(x) : new Float32Array(0);
       samples.push(!split ? values : axis === 1 ? values.filter((_, k) => k % batch === n) : floatValues(slice(x, n)));
       const y = outs[0];
-      expected.push(y === undefined || y.dataType !== 1 ? new Float32Array(0) : floatValues(split ? slice(y, n) : y));
+      expected.push(!isFloat(y) ? new Float32Array(0) : floatValues(split ? slice(y, n) : y));
     }
   }
-  return { models, samples, expected, ...(unsplittable === undefined ? {} : { unsplittable }) };
+  return { models, samples, expected, rounding, ...(unsplittable === undefined ? {} : { unsplittable }) };
 }

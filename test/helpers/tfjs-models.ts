@@ -388,3 +388,26 @@ export function buildPermuteNet(seed = 1): tf.Sequential {
   m.add(tf.layers.dense({ name: 'out', units: 2, ...denseInit(seed) }));
   return m;
 }
+
+/** channels_first on [3, 6, 6]: Conv2D (same, relu), BatchNormalization axis 1, MaxPooling2D, Flatten (channel-major), Dense. Input: 108 floats, channel-major. */
+export function buildChannelsFirstNet(seed = 1): tf.LayersModel {
+  const cf = { dataFormat: 'channelsFirst' as const };
+  const m = tf.sequential({ name: 'channels_first_net' });
+  m.add(tf.layers.conv2d({ name: 'c1', inputShape: [3, 6, 6], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', ...convInit(seed), ...cf }));
+  m.add(tf.layers.batchNormalization({ name: 'bn', axis: 1, movingMeanInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed + 1 }) }));
+  m.add(tf.layers.maxPooling2d({ name: 'p1', poolSize: 2, ...cf }));
+  m.add(tf.layers.flatten({ name: 'flat' }));
+  m.add(tf.layers.dense({ name: 'out', units: 3, ...denseInit(seed + 2) }));
+  return m;
+}
+
+/** Broadcasting merges on [4, 4, 3]: Add and Maximum of a conv and the input's [1, 1, 3] mean, GlobalAveragePooling2D, RepeatVector 3, Flatten. Input: 48 floats. */
+export function buildBroadcastNet(seed = 1): tf.LayersModel {
+  const x = tf.input({ shape: [4, 4, 3] });
+  const conv = tf.layers.conv2d({ name: 'c1', filters: 3, kernelSize: 3, padding: 'same', ...convInit(seed) }).apply(x) as tf.SymbolicTensor;
+  const mean = tf.layers.reshape({ name: 'mean', targetShape: [1, 1, 3] }).apply(tf.layers.globalAveragePooling2d({ name: 'gap0' }).apply(x)) as tf.SymbolicTensor;
+  const sum = tf.layers.add({ name: 'sum' }).apply([conv, mean]) as tf.SymbolicTensor;
+  const hi = tf.layers.maximum({ name: 'hi' }).apply([mean, sum]) as tf.SymbolicTensor;
+  const v = tf.layers.globalAveragePooling2d({ name: 'gap1' }).apply(hi) as tf.SymbolicTensor;
+  return tf.model({ inputs: x, outputs: tf.layers.flatten({ name: 'flat' }).apply(tf.layers.repeatVector({ name: 'rep', n: 3 }).apply(v)) as tf.SymbolicTensor });
+}

@@ -5,7 +5,7 @@
  * count (scheduleTimes()), and the flow files from targets/. A pure function: byte-identical output
  * for the same Program and options; only the CLI writes it to disk.
  */
-import { internal, NnchipError } from '../../diagnostics/error.js';
+import { fmtInt, internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
 import { storedCodes, storedLayout, tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
@@ -106,7 +106,7 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}, lo
   const dramCap = Math.max(p.dramSize, cap.dramBytes ?? 0, 1);
   // a row's last beat may read up to one beat past the end of DRAM (the bench's memory returns zeros there)
   const dramAw = bitsFor(dramCap + dramBeatBytes(p.config));
-  if (dramAw > 32) throw new NnchipError('NN403', `the program needs ${dramCap} bytes of DRAM; the DRAM port addresses at most 2^32 bytes`);
+  if (dramAw > 32) throw new NnchipError('NN403', `the program needs ${fmtInt(dramCap)} bytes of DRAM; the DRAM port addresses at most 2^32 bytes`);
   return {
     progDepth: pow2AtLeast(loadableProgram && cap.progDepth !== undefined ? cap.progDepth : Math.max(p.instructions.length, cap.progDepth ?? 0)),
     dramAw,
@@ -247,8 +247,8 @@ export const MAX_IMAGE_DRAM_BYTES = 2 ** 27;
 
 function checkImageSizes(p: Program): void {
   const hint = 'lower the model for a larger array (--array): its program is shorter and its weights fewer tiles';
-  if (p.instructions.length > MAX_IMAGE_INSTRUCTIONS) throw new NnchipError('NN403', `the program has ${p.instructions.length} instructions; a design's program image holds at most ${MAX_IMAGE_INSTRUCTIONS}`, { hint });
-  if (p.dramSize > MAX_IMAGE_DRAM_BYTES) throw new NnchipError('NN403', `the program's DRAM image is ${p.dramSize} bytes; a design's DRAM image holds at most ${MAX_IMAGE_DRAM_BYTES}`, { hint: 'use a smaller model: the design holds its weights in one DRAM image' });
+  if (p.instructions.length > MAX_IMAGE_INSTRUCTIONS) throw new NnchipError('NN403', `the program has ${fmtInt(p.instructions.length)} instructions; a design's program image holds at most ${fmtInt(MAX_IMAGE_INSTRUCTIONS)}`, { hint });
+  if (p.dramSize > MAX_IMAGE_DRAM_BYTES) throw new NnchipError('NN403', `the program's DRAM image is ${fmtInt(p.dramSize)} bytes; a design's DRAM image holds at most ${fmtInt(MAX_IMAGE_DRAM_BYTES)}`, { hint: 'use a smaller model: the design holds its weights in one DRAM image' });
 }
 
 export function emitVerilog(p: Program, opts: EmitOptions): Map<string, string> {

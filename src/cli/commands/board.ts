@@ -14,7 +14,7 @@ import { BoardSession, checkBoard, inferOnBoard, MAX_TIMEOUT_S, type ByteLink } 
 import { FLASH_READS } from '../../board/flash.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
-import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../../diagnostics/error.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../../diagnostics/error.js';
 import { toModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
@@ -25,7 +25,7 @@ import { programFor, readProgramFile } from '../load-program.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
-import { progressLine } from './synth.js';
+import { progressLine } from '../progress.js';
 import { fmtInt } from '../render.js';
 
 interface BoardDesign {
@@ -48,9 +48,11 @@ function readBoardDir(dir: string): BoardDesign {
   }
   if (nestedDeeperThan(manifest)) throw new NnchipError('NN515', `${file} nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`);
   const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'machineId', 'programId', 'capacity'] as const;
-  if (typeof manifest !== 'object' || manifest === null || fields.some((f) => manifest[f] === undefined) || !BOARD_NAMES.includes(manifest.board as never)) {
-    throw new NnchipError('NN515', `${file} lacks a field of ${fields.join(', ')} or names an unknown board`);
-  }
+  // which field, and what it holds (it was one message for all: "lacks a field of board, clockMhz, … or names an unknown board")
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new NnchipError('NN515', `${file} is not a JSON object (it holds ${Array.isArray(manifest) ? 'a list' : shownValue(manifest)})`);
+  const missing = fields.find((f) => manifest[f] === undefined);
+  if (missing !== undefined) throw new NnchipError('NN515', `${file} lacks the field "${missing}"`);
+  if (!BOARD_NAMES.includes(manifest.board as never)) throw new NnchipError('NN515', `${file}: board ${shownValue(manifest.board).slice(0, 80)} is not one of ${BOARD_NAMES.join(', ')}`);
   // a hand-edited field would otherwise reach the serial port or the machine rebuild as nonsense
   const whole = (v: unknown, lo: number, hi: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
   const capacity = manifest.capacity as unknown as Record<string, unknown>;

@@ -98,9 +98,10 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
   const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
   if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
+  const { maxInstructions } = limitsFrom(f);
   const bar = progress(ctx);
   try {
-    return withFile(basename(model), () => sweep({ model: modelStem(model), graph, calibration, grid, base, ...(parts === null ? {} : { moreParts: parts.slice(1) }) }, { onProgress: bar.update, ...shard }));
+    return withFile(basename(model), () => sweep({ model: modelStem(model), graph, calibration, grid, base, maxInstructions, ...(parts === null ? {} : { moreParts: parts.slice(1) }) }, { onProgress: bar.update, ...shard }));
   } finally {
     bar.stop();
   }
@@ -147,8 +148,8 @@ SRAM: --sram-kib sets the total on-chip SRAM of a point, split over the buffers 
 The last point is the base machine itself (--config, or the default machine), marked base_machine.
 Points that are not a legal machine (NN402), whose buffers cannot hold the model (NN403), whose
 batch the model cannot take (NN306: a channel-major feature-map model), whose batch is too large
-for a program or for --max-memory (NN308), or whose lowering is predicted over the default
-instruction limit (NN406: ${fmtInt(DEFAULT_LIMITS.maxInstructions)}, as \`nnchip lower --max-instructions\` has it; a small array
+for a program or for --max-memory (NN308), or whose lowering is predicted over the instruction
+limit (NN406: --max-instructions, default ${fmtInt(DEFAULT_LIMITS.maxInstructions)} as \`nnchip lower\` has it; a small array
 tiles a large model finely) are recorded as infeasible with the reason, not fatal.
 Pareto objectives (all minimized): cycles per sample, logic area in iCE40 LUTs (the README's
 area model, src/explore/area.ts), SRAM bytes, DRAM bytes per cycle.
@@ -183,6 +184,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this (default ${DEFAULT_LIMITS.maxMemory})`))
+    .addOption(new Option('--max-instructions <n>', `a point whose lowering is predicted (from the shapes, before emitting) to take more instructions is infeasible (NN406); the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
     .action((model: string, f: ExploreFlags) => {
       const out = f.out ?? '.';
       const written = outputOptions(f, model, f.calibration, f.config);

@@ -23,6 +23,7 @@ import { isProgramPath, modelStem } from '../model-path.js';
 import { addCompileOptions, limitsFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, fmtInt, table } from '../render.js';
+import { LONG_RUN_INSTRUCTIONS, stepsFor } from '../progress.js';
 import { loweredProgram } from '../program-file.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
@@ -111,6 +112,18 @@ function progress(ctx: CliContext, label: string): { update: (done: number, tota
   };
 }
 
+/** `run()` as one progress step: ended with its time, or as failed when it throws. */
+async function stepped<T>(steps: ReturnType<typeof stepsFor>, run: () => Promise<T>): Promise<T> {
+  try {
+    const r = await run();
+    steps.stop();
+    return r;
+  } catch (e) {
+    steps.stop(true);
+    throw e;
+  }
+}
+
 function modeOf(f: SimFlags): SimMode {
   const mode = f.mode ?? (f.vcd !== undefined ? 'step' : 'fast');
   if (mode !== 'fast' && mode !== 'step') throw new NnchipError('NN801', `--mode "${mode}" must be fast or step`);
@@ -122,7 +135,7 @@ function modeOf(f: SimFlags): SimMode {
 function validateFlags(f: SimFlags): void {
   modeOf(f);
   const random = positive(f.samples, '--samples');
-  if (random !== undefined && random > MAX_RANDOM_INPUTS) throw new NnchipError('NN801', `--samples ${random} is over the limit of ${MAX_RANDOM_INPUTS} (each is one whole simulation)`);
+  if (random !== undefined && random > MAX_RANDOM_INPUTS) throw new NnchipError('NN801', `--samples ${random} is over the limit of ${fmtInt(MAX_RANDOM_INPUTS)} (each is one whole simulation)`);
   for (const [text, flag] of [[f.samples, '--samples'], [f.maxCycles, '--max-cycles'], [f.maxSram, '--max-sram'], [f.maxDramBytes, '--max-dram-bytes'], [f.vcdCycles, '--vcd-cycles']] as const) positive(text, flag);
   positive(f.maxLatencyUs, '--max-latency-us', false);
 }
@@ -305,14 +318,26 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.vcd !== undefined) checkOutput(flags.vcd, 'file', written);
       if (flags.prove === true) checkOutput(certificate, 'file', written);
       if (flags.csvDir !== undefined) checkOutput(flags.csvDir, 'folder', written);
-      // the compiler loads only for a model: a lowered program needs none of it
-      const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, ctx);
-      const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'sim');
-      checkSimHeap(p, undefined, model); // here, to name the model; the simulator's own check then passes
+      const json = flags.json === true;
+      // progress on stderr (cli/progress.ts): on a terminal, the compile or read step; the simulation too when it is long
+      const early = stepsFor(ctx.io, { json, long: false });
+      early.step(`${isProgramPath(model) ? 'reading' : 'compiling'} ${basename(model)}`);
+      const { compiled, p } = await stepped(early, async () => {
+        // the compiler loads only for a model: a lowered program needs none of it
+        const compiled = isProgramPath(model) ? null : (await import('../load-program.js')).compiledProgram(model, flags, { ...ctx, io: { ...ctx.io, stderr: (t) => ctx.io.stderr((ctx.io.interactive && !json ? '\r\x1b[K' : '') + t) } });
+        const p = compiled?.program ?? loweredProgram(model, flags, ctx.command ?? 'sim');
+        checkSimHeap(p, undefined, model); // here, to name the model; the simulator's own check then passes
+        return { compiled, p };
+      });
       const warnings = compiled?.calibrationWarnings ?? [];
       // one simulated inference per batch of samples
       const codes = flags.input === undefined ? [] : await inputBatches(p, flags.input);
-      const o = simulateAll(p, codes, flags, ctx, written, await extrasFor(flags, codes.length));
+      const extras = await extrasFor(flags, codes.length);
+      // step mode and proofs draw their own bar on a terminal
+      const bar = ctx.io.interactive && (modeOf(flags) === 'step' || flags.prove === true);
+      const steps = bar ? stepsFor(ctx.io, { json: true, long: false }) : stepsFor(ctx.io, { json, long: p.instructions.length >= LONG_RUN_INSTRUCTIONS });
+      steps.step(`simulating ${fmtInt(p.instructions.length)} instructions`);
+      const o = await stepped(steps, async () => simulateAll(p, codes, flags, ctx, written, extras));
       const checks = budgetChecks(o.primary.stats, o.primary.cycles, flags);
       if (o.proof !== null) writeFileAtomic(certificate, certificateJson(o.proof), written);
       if (flags.csvDir !== undefined) writeDirAtomic(flags.csvDir, (await import('../scalesim-csv.js')).scaleSimCsvFiles(o.primary.stats.layers, p.config), written);

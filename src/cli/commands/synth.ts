@@ -7,7 +7,8 @@ import { VERILOG_TARGETS } from '../../backends/verilog/emit.js';
 import { notFitting, type RecompileFn } from '../../backends/verilog/fit.js';
 import { synthesize, type SynthReport } from '../../backends/verilog/synth.js';
 import type { Program } from '../../isa/program.js';
-import type { CliContext, CliIo } from '../context.js';
+import type { CliContext } from '../context.js';
+import { progressLine } from '../progress.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { programFor } from '../load-program.js';
 import { compilerFor } from '../recompile.js';
@@ -41,39 +42,6 @@ function recompiler(model: string, flags: SynthFlags, p: Program): RecompileFn {
   return (config) => {
     const q = compileFor(config);
     return q === null ? null : { instructions: q.instructions.length };
-  };
-}
-
-/**
- * The running step and its elapsed time: on a terminal one line redrawn each second; elsewhere (a CI
- * log) a line when a step starts and one when it ends. Each finished step keeps its time; the step a
- * tool failed in says so (its log's last lines follow).
- */
-export function progressLine(io: CliIo, now: () => number = Date.now): { step: (s: string) => void; stop: (failed?: boolean) => void } {
-  let current: { text: string; started: number } | null = null;
-  const seconds = (): string => ((now() - current!.started) / 1000).toFixed(1);
-  const draw = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
-  };
-  const timer = io.interactive ? setInterval(draw, 1000) : null;
-  timer?.unref();
-  const finish = (failed: boolean): void => {
-    if (current === null) return;
-    const line = failed ? `${current.text}: failed after ${seconds()} s` : `${current.text}: ${seconds()} s`;
-    io.stderr(io.interactive ? `\r\x1b[K${io.color.dim(line)}\n` : `${line}\n`);
-    current = null;
-  };
-  return {
-    step: (text) => {
-      finish(false);
-      current = { text, started: now() };
-      if (io.interactive) draw();
-      else io.stderr(`${text}…\n`);
-    },
-    stop: (failed = false) => {
-      finish(failed);
-      if (timer !== null) clearInterval(timer);
-    },
   };
 }
 

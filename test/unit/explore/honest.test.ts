@@ -88,7 +88,7 @@ describe('the sweep', () => {
     const huge = sweep({ model: 'cnn', graph: cnn, calibration: { samples: randomSamples(2, 9 * 8 * 3, 4) }, grid }).points.filter((p) => !p.base);
     expect(performance.now() - start).toBeLessThan(2000);
     expect(huge.map((p) => p.feasible)).toEqual([false]);
-    expect(huge[0]!.error).toMatch(/^NN308: a batch of 65536 lowers to at least \d+ instructions, which take at least \d+ bytes of compiler memory, over the limit of \d+ \(--max-memory\); the largest batch within it is \d+$/);
+    expect(huge[0]!.error).toMatch(/^NN308: a batch of 65,536 lowers to at least [\d,]+ instructions, which take at least [\d,]+ bytes of compiler memory, over the limit of [\d,]+ \(--max-memory\); the largest batch within it is \d+$/);
   });
 
   test('the front is non-dominated on cycles per sample, area, SRAM and bandwidth, and keeps a low-bandwidth point', () => {

@@ -85,6 +85,20 @@ describe('merges that must refuse', () => {
     expect(() => mergeShards([runs[0]!, other, runs[2]!])).toThrow(/different sweep/);
   });
 
+  test('shards of a different --max-instructions (explore had no such limit: every point used the default)', () => {
+    const limited = { ...input, maxInstructions: 200 };
+    const run = sweep(limited);
+    const refused = run.points.filter((p) => p.error?.startsWith('NN406'));
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.error).toMatch(/over the limit of 200 \(--max-instructions\)/);
+    expect(run.points.filter((p) => p.feasible).length).toBeLessThan(whole.points.filter((p) => p.feasible).length);
+    // the limit is part of the sweep: it reads back, and shards of another limit do not merge
+    const text = shardJsonl(sweep(limited, { shard: { index: 1, count: 3 } }));
+    expect(parseShardJsonl(text, 'x.jsonl').meta.maxInstructions).toBe(200);
+    expect(() => mergeShards([runs[0]!, parseShardJsonl(text, 'x.jsonl'), runs[2]!])).toThrow(/different sweep/);
+    expect(exploreJson(parseExploreJson(exploreJson(resultOf(run)), 'explore.json'))).toBe(exploreJson(resultOf(run)));
+  });
+
   test('shards cut a different number of ways', () => {
     const other = sweep(input, { shard: { index: 1, count: 2 } });
     expect(() => mergeShards([runs[0]!, other])).toThrow(/cut 3 and 2 ways/);

@@ -75,7 +75,7 @@ describe('TF.js Conv2DTranspose and bilinear UpSampling2D', () => {
     xs.forEach((x, i) => expect(Array.from(got[i]!)).toEqual(Array.from(interpret(program, quantizeInput(program, x)))));
   });
 
-  test('output_padding (Keras; tfjs ignores it) is refused in one line', async () => {
+  test('output_padding in a tfjs-written file (tfjs ignores it; Keras 3 files are taken: tfjs-layer-breadth.test.ts) is refused in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-convt-'));
     await saveTfjsModel(net({ strides: 2 }, {}), dir);
     const path = join(dir, 'model.json');
@@ -89,6 +89,6 @@ describe('TF.js Conv2DTranspose and bilinear UpSampling2D', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(NnchipError);
-    expect((error as NnchipError).format()).toMatch(/^error NN110: model\.json: layer "conv2d_transpose_\w+": output_padding \[1,1\] is not supported \(only none, the one tfjs computes\)/);
+    expect((error as NnchipError).format()).toMatch(/^error NN110: model\.json: layer "conv2d_transpose_\w+": output_padding \[1,1\] is not supported \(tfjs ignores it, Keras applies it: taken from Keras 3 files only\)/);
   });
 });

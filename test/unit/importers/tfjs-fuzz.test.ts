@@ -1,6 +1,7 @@
 /**
  * The TF.js importers on mutated files: a real graph model (liveness) and a Layers model with the
- * newer layers (Conv1D, SeparableConv2D, UpSampling2D, Cropping2D, Permute, global max pooling)
+ * newer layers (Conv1D, SeparableConv2D, UpSampling2D, Cropping2D, Permute, global max pooling, channels_first,
+ * broadcasting merges, RepeatVector)
  * either load or fail with an NnchipError of a known code — never another exception.
  */
 import fc from 'fast-check';
@@ -12,7 +13,7 @@ import { CODES } from '../../../src/diagnostics/codes.js';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { mutate, mutationArb } from '../../fuzz/mutate.js';
-import { buildConv1dNet, buildPermuteNet, buildUpsampleNet, quantizeSavedModel, saveTfjsModel } from '../../helpers/tfjs-models.js';
+import { buildBroadcastNet, buildChannelsFirstNet, buildConv1dNet, buildPermuteNet, buildUpsampleNet, quantizeSavedModel, saveTfjsModel } from '../../helpers/tfjs-models.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261203);
 const KNOWN = new Set(Object.keys(CODES).filter((c) => c !== 'NN901'));
@@ -39,7 +40,7 @@ describe('TF.js importers on mutated files', () => {
     }), { numRuns: 150, seed: SEED });
   });
 
-  test.each([['Conv1D net', buildConv1dNet], ['upsampling net', buildUpsampleNet], ['Permute net', buildPermuteNet]] as const)('Layers model: %s, uint8 weights', async (_, build) => {
+  test.each([['Conv1D net', buildConv1dNet], ['upsampling net', buildUpsampleNet], ['Permute net', buildPermuteNet], ['channels_first net', buildChannelsFirstNet], ['broadcasting merges and RepeatVector', buildBroadcastNet]] as const)('Layers model: %s, uint8 weights', async (_, build) => {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-fuzz-base-'));
     await saveTfjsModel(build(), dir);
     quantizeSavedModel(dir, 'uint8');

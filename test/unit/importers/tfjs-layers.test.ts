@@ -43,12 +43,16 @@ describe('TF.js Layers importer', () => {
 
 describe('TF.js Layers importer: image layers it refuses, one clear line each', () => {
   const cases: [string, () => tf.LayersModel, RegExp][] = [
-    ['channels_first', () => tfjs.sequential({ layers: [tfjs.layers.conv2d({ name: 'cf', inputShape: [2, 5, 5], filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' })] }),
-      /NN110: model.json: layer "cf": data_format "channels_first" is not supported \(only channels_last/],
+    ['channels_first on a map that is not one (a flat input reshaped, and read by a Dense too)', () => {
+      const x = tfjs.input({ shape: [50] });
+      const conv = tfjs.layers.conv2d({ name: 'cf', filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' }).apply(tfjs.layers.reshape({ targetShape: [2, 5, 5] }).apply(x)) as tf.SymbolicTensor;
+      return tfjs.model({ inputs: x, outputs: tfjs.layers.concatenate().apply([tfjs.layers.flatten().apply(conv) as tf.SymbolicTensor, tfjs.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor]) as tf.SymbolicTensor });
+    },
+      /NN110: model.json: layer "cf": data_format "channels_first" on a map that is not channels-first is not supported/],
     ['DepthwiseConv2D dilation (tfjs ignores it, Keras applies it)', () => tfjs.sequential({ layers: [tfjs.layers.depthwiseConv2d({ name: 'dil', inputShape: [7, 7, 1], kernelSize: 3, dilationRate: 2 })] }),
       /layer "dil": dilation_rate \[2,2\] is not supported for DepthwiseConv2D/],
-    ['an unsupported layer lists the supported ones', () => tfjs.sequential({ layers: [tfjs.layers.layerNormalization({ name: 'ln', inputShape: [3, 3, 1] })] }),
-      /layer "ln": layer type LayerNormalization is not supported \(supported: InputLayer, Dense, Conv2D, DepthwiseConv2D, MaxPooling2D/],
+    ['an unsupported layer lists the supported ones', () => tfjs.sequential({ layers: [tfjs.layers.conv3d({ name: 'c3', inputShape: [3, 3, 3, 1], filters: 1, kernelSize: 1 })] }),
+      /layer "c3": layer type Conv3D is not supported \(supported: InputLayer, Dense, Conv2D, DepthwiseConv2D, MaxPooling2D/],
     ['a Permute that moves data', () => tfjs.sequential({ layers: [tfjs.layers.permute({ name: 'swap', inputShape: [4, 2, 3], dims: [2, 1, 3] })] }),
       /layer "swap": Permute \[2,1,3\] of \[4,2,3\] moves data \(only permutations that move axes of size 1 are supported\)/],
   ];

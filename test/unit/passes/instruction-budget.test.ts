@@ -5,6 +5,7 @@
  * the lowering emits, over random layers × machines; it is not vacuous (the emitted count is
  * within a small factor of it); and a model over the limit is refused before calibration.
  */
+import { fmtInt } from '../../../src/diagnostics/error.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { NnchipError } from '../../../src/diagnostics/error.js';
@@ -163,8 +164,8 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     expect(e).toBeInstanceOf(NnchipError);
     const err = e as NnchipError;
     expect(err.code).toBe('NN406');
-    expect(err.detail).toContain(`on the 1x1 array it lowers to at least ${floor} instructions`);
-    expect(err.detail).toContain(`over the limit of ${floor - 1} (--max-instructions)`);
+    expect(err.detail).toContain(`on the 1x1 array it lowers to at least ${fmtInt(floor)} instructions`);
+    expect(err.detail).toContain(`over the limit of ${fmtInt(floor - 1)} (--max-instructions)`);
     // the first dense layer (784 inputs) has most of the weight tiles
     expect(err.layer).toBe(graph.nodes.find((n) => n.op === 'dense')!.name);
     // at the limit: calibration comes next
@@ -179,7 +180,7 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     expect(performance.now() - start).toBeLessThan(2000);
     expect(e).toHaveProperty('code', 'NN406');
     // every weight tile counts (k² matmuls), and one threshold per output column
-    expect((e as NnchipError).detail).toContain(`at least ${k * k + k} instructions, over the limit of ${DEFAULT_LIMITS.maxInstructions}`);
+    expect((e as NnchipError).detail).toContain(`at least ${fmtInt(k * k + k)} instructions, over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)}`);
     // on the default 8x8 array the same layer is 64 times fewer tiles: it compiles
     expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable }))).toBe('calibration was read');
   });

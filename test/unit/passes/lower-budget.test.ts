@@ -5,6 +5,7 @@
  * refused (NN308) in well under a second without reading the calibration, naming the largest batch
  * the limit allows.
  */
+import { fmtInt } from '../../../src/diagnostics/error.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -87,7 +88,7 @@ describe('a batch over the limit is refused before calibration and lowering', ()
     expect(e).toBeInstanceOf(NnchipError);
     const err = e as NnchipError;
     expect(err.code).toBe('NN308');
-    expect(err.detail).toContain(`over the limit of ${DEFAULT_LIMITS.maxMemory} (--max-memory)`);
+    expect(err.detail).toContain(`over the limit of ${fmtInt(DEFAULT_LIMITS.maxMemory)} (--max-memory)`);
     const largest = Number(/the largest batch within it is (\d+)/.exec(err.detail)?.[1]);
     expect(largest).toBeGreaterThan(1);
     expect(readFileSync(new URL('../../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ')).toContain(`the MNIST CNN on the default machine takes up to ${largest.toLocaleString('en-US')})`);

@@ -4,7 +4,8 @@
  * function at several accumulator scales and output quantizations.
  */
 import { describe, expect, test } from 'vitest';
-import { applyTable, TABLE_FUNCTIONS, type TableActivation } from '../../../src/ir/activations.js';
+import { applyTable, TABLE_FUNCTIONS, tableName, type TableActivation } from '../../../src/ir/activations.js';
+import type { ExprStep } from '../../../src/ir/expression.js';
 import { quantizeToInt8, tableStep } from '../../../src/isa/numerics.js';
 import { channelTable, reachable } from '../../../src/passes/table.js';
 import type { QuantParams } from '../../../src/passes/quantize.js';
@@ -39,9 +40,22 @@ function lookup(thresholds: readonly number[], codes: readonly number[]): (a: nu
 }
 
 describe('step tables are exact over the whole reachable accumulator range', () => {
-  const cases = TABLE_FUNCTIONS.flatMap((fn) => (PARAMS[fn] ?? [{}]).map((p) => ({ fn, ...p }) as TableActivation));
+  // and `expr` functions (ir/expression.ts), whose turning points are found numerically: Swish with β 1.5, exp(−x²), |x − 0.25|,
+  // x·relu6(x + 3)/6 − 0.2·x, 1/(1 + |x|), a narrow dip: x + 3·exp(−(x/0.05)²)
+  const E = (steps: ExprStep[]): TableActivation => ({ fn: 'expr', expr: steps });
+  const x = { op: 'x' } as const;
+  const k = (value: number): ExprStep => ({ op: 'const', value });
+  const EXPRS = [
+    E([x, k(1.5), { op: 'mul', args: [0, 1] }, { op: 'sigmoid', args: [2] }, { op: 'mul', args: [0, 3] }]),
+    E([x, { op: 'mul', args: [0, 0] }, { op: 'neg', args: [1] }, { op: 'exp', args: [2] }]),
+    E([x, k(0.25), { op: 'sub', args: [0, 1] }, { op: 'abs', args: [2] }]),
+    E([x, k(3), { op: 'add', args: [0, 1] }, { op: 'clip', args: [2], p: [0, 6] }, { op: 'mul', args: [0, 3] }, k(6), { op: 'div', args: [4, 5] }, k(0.2), { op: 'mul', args: [0, 7] }, { op: 'sub', args: [6, 8] }]),
+    E([x, { op: 'abs', args: [0] }, k(1), { op: 'add', args: [1, 2] }, { op: 'div', args: [2, 3] }]),
+    E([x, k(0.05), { op: 'div', args: [0, 1] }, { op: 'mul', args: [2, 2] }, { op: 'neg', args: [3] }, { op: 'exp', args: [4] }, k(3), { op: 'mul', args: [5, 6] }, { op: 'add', args: [0, 7] }]),
+  ];
+  const cases = [...TABLE_FUNCTIONS.flatMap((fn) => (PARAMS[fn] ?? [{}]).map((p) => ({ fn, ...p }) as TableActivation)), ...EXPRS];
   // accumulator scales: coarse (few values per unit) to fine (~40 000 accumulator values per unit)
-  test.each(cases.map((a) => [JSON.stringify(a), a] as const))('%s', (_, act) => {
+  test.each(cases.map((a) => [a.fn === 'expr' ? tableName(a) : JSON.stringify(a), a] as const))('%s', (_, act) => {
     for (const accScale of [0.37, 0.05, 1 / 512, 2.5e-5]) {
       for (const c of act.fn === 'prelu' ? [0, 1, 2] : [0]) {
         const span = Math.min(300_000, Math.ceil(8 / accScale));

@@ -112,8 +112,8 @@ describe('memory images past what a design holds', () => {
   // a 9.4-million-instruction program (a 4M-weight dense layer on 1x1) ran out of memory after two minutes (exit 134)
   test('a program longer than 2^21 instructions, or a DRAM image over 2^27 bytes, is NN403 before any image is made', () => {
     const long = { ...program, instructions: new Array(MAX_IMAGE_INSTRUCTIONS + 1) };
-    expect(() => emitVerilog(long, { target: 'generic' })).toThrow(/the program has 2097153 instructions; a design's program image holds at most 2097152/);
+    expect(() => emitVerilog(long, { target: 'generic' })).toThrow(/the program has 2,097,153 instructions; a design.s program image holds at most 2,097,152/);
     const wide = { ...program, dramSize: MAX_IMAGE_DRAM_BYTES + 1 };
-    expect(() => emitVerilog(wide, { target: 'generic' })).toThrow(/DRAM image is 134217729 bytes/);
+    expect(() => emitVerilog(wide, { target: 'generic' })).toThrow(/DRAM image is 134,217,729 bytes/);
   });
 });

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
+ * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
+ */
+import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
+
+/**
+ * Mean (Max) over H and W of an NHWC map, or over L of an [N, L, C] sequence: global average pooling
+ * (a max pool with one window over the whole map).
+ */
+export function reduce(x: Op, kind: 'avg' | 'max'): Value {
+  const input = x.tensor(0);
+  const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
+  const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
+  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
+  const keep = x.bool('keep_dims');
+  const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'avg' ? 'mean' : 'max'}` : x.n.name;
+  const [h, w, c] = input.shape as [number, number, number];
+  const pooled = kind === 'avg'
+    ? x.ctx.emit({ name, output: name, op: 'globalAvgPool', inputs: [input.name] }, 2)
+    : x.ctx.emit({ name, output: name, op: 'pool2d', kind: 'max', inputs: [input.name], size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0] }, input.rank);
+  const vector = kind === 'avg' ? pooled : x.reshaped(pooled, [1, c], keep ? `${x.n.name}/vector` : x.n.name);
+  return keep ? x.reshaped(vector, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), c]) : vector;
+}
+
+export function reshape(x: Op): Value {
+  const input = x.tensor(0);
+  const target = Array.from(x.constant(1, 'shape').data);
+  const total = input.shape.reduce((a, b) => a * b, 1);
+  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const dims = target.map((d) => (d === -1 ? total / known : d));
+  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${JSON.stringify(tfShapeOf(input))} to ${JSON.stringify(target)}`);
+  return x.reshaped(input, dims);
+}
+
+export function squeeze(x: Op): Value {
+  const input = x.tensor(0);
+  const full = tfShapeOf(input);
+  const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
+  const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
+  if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
+  return x.reshaped(input, full.filter((_, i) => !drop.includes(i)));
+}
+
+/** A new axis of size 1 (Conv1D's ExpandDims before its Conv2D). */
+export function expandDims(x: Op): Value {
+  const input = x.tensor(0);
+  const full = tfShapeOf(input);
+  const raw = x.constant(1, 'axis').data[0]!;
+  const axis = raw < 0 ? raw + full.length + 1 : raw;
+  if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${JSON.stringify(full)} is not supported (only after the batch axis)`);
+  return x.reshaped(input, [...full.slice(0, axis), 1, ...full.slice(axis)]);
+}
+
+export function pad(x: Op): Value {
+  const input = x.map();
+  const p = Array.from(x.constant(1, 'paddings').data);
+  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative spatial padding of an NHWC map)`);
+  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
+}
+
+export function concat(x: Op): Value {
+  const n = x.n.inputs.length - 1;
+  const parts = Array.from({ length: n }, (_, i) => x.tensor(i));
+  const rank = parts[0]?.rank ?? 0;
+  const raw = x.constant(n, 'axis').data[0]!;
+  const axis = raw < 0 ? raw + rank : raw;
+  if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
+  if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
+  // along H or W of a map (W of a sequence [1, L, C]): each part zero-padded to the whole extent at its offset, then added
+  const a = rank === 4 && (axis === 1 || axis === 2) ? axis - 1 : rank === 3 && axis === 1 ? 1 : undefined;
+  if (a !== undefined) return spatialConcat(x, parts, a);
+  if (axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${raw} is not supported (only the channel axis, and H or W of a map)`);
+  return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) }, rank);
+}
+
+function spatialConcat(x: Op, parts: readonly Runtime[], a: number): Value {
+  const other = 1 - a;
+  if (parts.some((p) => p.shape[other] !== parts[0]!.shape[other] || p.shape[2] !== parts[0]!.shape[2])) throw x.fail('NN203', `ConcatV2 along ${a === 0 ? 'H' : 'W'} of maps that differ in ${a === 0 ? 'width' : 'height'} or channels`);
+  const total = parts.reduce((t, p) => t + p.shape[a]!, 0);
+  let at = 0;
+  let sum: Runtime | undefined;
+  parts.forEach((p, i) => {
+    const [before, after] = [at, total - at - p.shape[a]!];
+    at += p.shape[a]!;
+    const name = `${x.n.name}/part${i}`;
+    const padded = x.ctx.emit({ name, output: name, op: 'pad', inputs: [p.name], pads: a === 0 ? [before, 0, after, 0] : [0, before, 0, after] }, p.rank);
+    const out = i === parts.length - 1 ? x.n.name : `${x.n.name}/sum${i}`;
+    sum = sum === undefined ? padded : x.ctx.emit({ name: out, output: out, op: 'add', inputs: [sum.name, padded.name] }, p.rank);
+  });
+  return sum!;
+}
+
+/**
+ * Resize by whole factors: nearest (Keras UpSampling2D; with or without half-pixel centres, output (y, x)
+ * reads (⌊y/fy⌋, ⌊x/fx⌋)) or bilinear (half-pixel centres or, without, source y / fy: tfjs's own).
+ */
+export function resize(x: Op, bilinear: boolean): Value {
+  const input = x.map();
+  const [oh, ow] = Array.from(x.constant(1, 'size').data);
+  const [h, w] = input.shape;
+  if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
+  if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
+  const linear = bilinear ? { linear: x.bool('half_pixel_centers') ? ('half_pixel' as const) : ('asymmetric' as const) } : {};
+  return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w], ...linear }, 4);
+}
+
+/** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */
+export function stridedSlice(x: Op): Value {
+  const input = x.map();
+  const full = [1, ...input.shape];
+  const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];
+  const mask = (key: string): number => Number((x.n.attr[key] as { i?: unknown } | undefined)?.i ?? 0);
+  if (mask('ellipsis_mask') || mask('new_axis_mask') || mask('shrink_axis_mask')) throw x.fail('NN110', 'StridedSlice with ellipsis, new-axis or shrink masks is not supported (only crops of H and W)');
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let a = 0; a < 4; a++) {
+    const n = full[a]!;
+    const b = mask('begin_mask') & (1 << a) ? 0 : (begin[a] ?? 0);
+    const e = mask('end_mask') & (1 << a) ? n : (end[a] ?? n);
+    [lo[a], hi[a]] = [Math.min(n, Math.max(0, b < 0 ? b + n : b)), Math.min(n, Math.max(0, e < 0 ? e + n : e))];
+  }
+  const whole = (a: number): boolean => lo[a] === 0 && hi[a] === full[a];
+  if (strides.length !== 4 || strides.some((s) => s !== 1) || !whole(0) || !whole(3)) throw x.fail('NN110', `StridedSlice [${begin.join()}]:[${end.join()}]:[${strides.join()}] is not supported (only unit-stride crops of H and W)`);
+  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [lo[1]!, lo[2]!, full[1]! - hi[1]!, full[2]! - hi[2]!] }, 4);
+}
+
+
+/**
+ * SpaceToBatchND (TF's dilated convolution: SpaceToBatchND → VALID stride-1 convolution → BatchToSpaceND,
+ * as TF writes depthwise and atrous convolutions): the block's phases of the padded map, convolved, are the
+ * padded map convolved with the kernel dilated by the block. Here: the pad, marked for the convolution
+ * (tfjs-graph-ops.ts), which becomes that dilated one; BatchToSpaceND's crops a crop of its result.
+ */
+export function spaceToBatch(x: Op): Value {
+  const input = x.map();
+  const block = Array.from(x.constant(1, 'block_shape').data);
+  const p = Array.from(x.constant(2, 'paddings').data);
+  const [h, w] = input.shape;
+  if (block.length !== 2 || block.some((d) => !Number.isInteger(d) || d < 1) || p.length !== 4 || p.some((d) => !Number.isInteger(d) || d < 0) || (h + p[0]! + p[1]!) % block[0]! !== 0 || (w + p[2]! + p[3]!) % block[1]! !== 0) {
+    throw x.fail('NN110', `SpaceToBatchND by ${JSON.stringify(block)} with paddings ${JSON.stringify(p)} of a ${h}×${w} map is not supported (only a block of H and W dividing the padded map)`);
+  }
+  const spaced = { block: [block[0]!, block[1]!] as const, stage: 'input' as const };
+  const padded = p.some((d) => d > 0) ? x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[0]!, p[2]!, p[1]!, p[3]!] }, 4) : x.tensor(0);
+  return { ...padded, spaced };
+}
+
+export function batchToSpace(x: Op): Value {
+  const input = x.map(0, 'output');
+  const block = Array.from(x.constant(1, 'block_shape').data);
+  const c = Array.from(x.constant(2, 'crops').data);
+  if (input.spaced === undefined || block.join() !== input.spaced.block.join() || c.length !== 4 || c.some((d) => !Number.isInteger(d) || d < 0)) throw x.fail('NN110', `BatchToSpaceND by ${JSON.stringify(block)} with crops ${JSON.stringify(c)} is not supported (only after a SpaceToBatchND of that block and its convolution)`);
+  if (c.every((d) => d === 0)) return { kind: 'tensor', name: input.name, shape: input.shape, rank: 4 };
+  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [c[0]!, c[2]!, c[1]!, c[3]!] }, 4);
+}

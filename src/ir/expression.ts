@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A function of one value written as element-wise steps (the `expr` table activation): what an
+ * exporter writes as a connected subgraph of element-wise ops on one tensor x with scalar constants —
+ * torch's decomposed GELU with other constants, Swish with β (x·Sigmoid(βx)), x·Relu6(x + 3)/6,
+ * Softplus as Log(1 + Exp(x)), … (src/importers/fuse-elementwise.ts finds them). Any function of one
+ * value is a step table once its output is int8 (docs/numerics.md#activation-tables); the table builder
+ * needs the points where the function may turn, which for a general expression are found numerically
+ * here (turningPointsOf).
+ */
+
+export const EXPR_UNARY = ['neg', 'abs', 'relu', 'sigmoid', 'tanh', 'erf', 'exp', 'log', 'sqrt', 'reciprocal', 'softplus', 'softsign', 'clip', 'hardsigmoid', 'hardswish', 'leakyrelu', 'elu', 'selu', 'celu', 'thresholdedrelu'] as const;
+export const EXPR_BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'] as const;
+export type ExprUnary = (typeof EXPR_UNARY)[number];
+export type ExprBinary = (typeof EXPR_BINARY)[number];
+
+/**
+ * One step; `args` index earlier steps. clip p = [lo, hi]; hardsigmoid [alpha, beta]; leakyrelu, elu,
+ * celu, thresholdedrelu [alpha]; selu [alpha, gamma].
+ */
+export type ExprStep =
+  | { readonly op: 'x' }
+  | { readonly op: 'const'; readonly value: number }
+  | { readonly op: ExprUnary; readonly args: readonly [number]; readonly p?: readonly number[] }
+  | { readonly op: ExprBinary; readonly args: readonly [number, number] };
+
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+
+function unary(op: ExprUnary, v: number, p: readonly number[], erf: (x: number) => number): number {
+  switch (op) {
+    case 'neg':
+      return -v;
+    case 'abs':
+      return Math.abs(v);
+    case 'relu':
+      return Math.max(0, v);
+    case 'sigmoid':
+      return sigmoid(v);
+    case 'tanh':
+      return Math.tanh(v);
+    case 'erf':
+      return erf(v);
+    case 'exp':
+      return Math.exp(v);
+    case 'log':
+      return Math.log(v);
+    case 'sqrt':
+      return Math.sqrt(v);
+    case 'reciprocal':
+      return 1 / v;
+    case 'softplus':
+      return softplus(v);
+    case 'softsign':
+      return v / (1 + Math.abs(v));
+    case 'clip':
+      return Math.min(p[1]!, Math.max(p[0]!, v));
+    case 'hardsigmoid':
+      return Math.max(0, Math.min(1, p[0]! * v + p[1]!));
+    case 'hardswish':
+      return (v * Math.max(0, Math.min(6, v + 3))) / 6;
+    case 'leakyrelu':
+      return v >= 0 ? v : p[0]! * v;
+    case 'elu':
+      return v > 0 ? v : p[0]! * Math.expm1(v);
+    case 'selu':
+      return p[1]! * (v > 0 ? v : p[0]! * Math.expm1(v));
+    case 'celu':
+      return Math.max(0, v) + Math.min(0, p[0]! * Math.expm1(v / p[0]!));
+    case 'thresholdedrelu':
+      return v > p[0]! ? v : 0;
+  }
+}
+
+function binary(op: ExprBinary, a: number, b: number): number {
+  switch (op) {
+    case 'add':
+      return a + b;
+    case 'sub':
+      return a - b;
+    case 'mul':
+      return a * b;
+    case 'div':
+      return a / b;
+    case 'pow':
+      return Math.pow(a, b);
+    case 'max':
+      return Math.max(a, b);
+    case 'min':
+      return Math.min(a, b);
+  }
+}
+
+/** The expression's value at x, in float64 (its last step). */
+export function evalExpr(steps: readonly ExprStep[], x: number, erf: (x: number) => number): number {
+  const v = new Float64Array(steps.length);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    v[i] = s.op === 'x' ? x : s.op === 'const' ? s.value : s.args.length === 1 ? unary(s.op as ExprUnary, v[s.args[0]]!, (s as { p?: readonly number[] }).p ?? [], erf) : binary(s.op as ExprBinary, v[s.args[0]]!, v[s.args[1]!]!);
+  }
+  return v[steps.length - 1]!;
+}
+
+/** Sample points: 0 and ±10^e for e from −8 to 8 at 400 points a decade (0.58% apart). */
+const PER_DECADE = 400;
+const GRID: readonly number[] = (() => {
+  const pos = Array.from({ length: 16 * PER_DECADE + 1 }, (_, i) => 10 ** (-8 + i / PER_DECADE));
+  return [...pos.map((v) => -v).reverse(), 0, ...pos];
+})();
+
+const turnsCache = new WeakMap<readonly ExprStep[], number[]>();
+
+/**
+ * Where f may turn: 0, and each local extremum of f on the grid (a change of direction between
+ * neighbours, flat stretches taking either side), refined by golden-section search to ~1e-12 of its
+ * place. Between two such points f is taken to be monotone; a wiggle narrower than the grid's spacing
+ * (0.58% of |x|) or beyond |x| = 10^8 would be missed (no expression of the ops above with scalar
+ * constants of ordinary size has one; a NaN, as Log of a negative value, counts as a turn).
+ */
+export function turningPointsOf(steps: readonly ExprStep[], erf: (x: number) => number): number[] {
+  const cached = turnsCache.get(steps);
+  if (cached !== undefined) return cached;
+  const f = (x: number): number => evalExpr(steps, x, erf);
+  const y = GRID.map(f);
+  const turns = new Set<number>([0]);
+  // dir: the direction of the last segment that moved; last: its end
+  let dir = 0;
+  let last = 0;
+  for (let i = 1; i < GRID.length; i++) {
+    if (Number.isNaN(y[i]!) !== Number.isNaN(y[i - 1]!)) {
+      turns.add(GRID[i]!);
+      turns.add(GRID[i - 1]!);
+      dir = 0;
+      continue;
+    }
+    const d = Math.sign(y[i]! - y[i - 1]!);
+    if (d === 0 || Number.isNaN(d)) continue;
+    // turned somewhere between the last moving segment's start and this one's end
+    if (dir !== 0 && d !== dir) turns.add(refine(f, GRID[last - 1]!, GRID[i]!, dir > 0));
+    dir = d;
+    last = i;
+  }
+  const out = [...turns].sort((a, b) => a - b);
+  turnsCache.set(steps, out);
+  return out;
+}
+
+/** The extremum of f in [a, b] (a maximum when `max`), by golden-section search. */
+function refine(f: (x: number) => number, a: number, b: number, max: boolean): number {
+  const g = (Math.sqrt(5) - 1) / 2;
+  const h = (x: number): number => (max ? -f(x) : f(x));
+  let [lo, hi] = [a, b];
+  for (let k = 0; k < 200 && hi - lo > 1e-13 * Math.max(1e-300, Math.abs(lo) + Math.abs(hi)); k++) {
+    const c = hi - g * (hi - lo);
+    const d = lo + g * (hi - lo);
+    if (h(c) <= h(d)) hi = d;
+    else lo = c;
+  }
+  return (lo + hi) / 2;
+}
+
+/** A short readable ASCII form for labels: (x*sigmoid((x*1.5))). */
+export function exprName(steps: readonly ExprStep[]): string {
+  const names: string[] = [];
+  const SYM: Partial<Record<ExprBinary, string>> = { add: '+', sub: '-', mul: '*', div: '/', pow: '^' };
+  for (const s of steps) {
+    if (s.op === 'x') names.push('x');
+    else if (s.op === 'const') names.push(String(Number(s.value.toPrecision(6))));
+    else if (s.args.length === 1) names.push(`${s.op}(${names[s.args[0]]!}${(s as { p?: readonly number[] }).p?.map((v) => `,${Number(v.toPrecision(6))}`).join('') ?? ''})`);
+    else {
+      const [a, b] = [names[s.args[0]]!, names[s.args[1]!]!];
+      const sym = SYM[s.op as ExprBinary];
+      names.push(sym === undefined ? `${s.op}(${a},${b})` : `(${a}${sym}${b})`);
+    }
+  }
+  const full = names.at(-1) ?? 'x';
+  return full.length > 60 ? `${full.slice(0, 57)}...` : full;
+}

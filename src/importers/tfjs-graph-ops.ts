@@ -5,7 +5,8 @@
  * data) and TF [1, K] the vector [K]. Constants (Const nodes) are folded into the nodes that read them.
  */
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
-import { broadcastNodes, broadcastsOver, multiplied, transposedFilter } from './tfjs-kernels.js';
+import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
+import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchToSpace, concat, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Node } from '../ir/graph.js';
 import { Layer } from './tfjs-layer.js';
-import { broadcastNodes, broadcastsOver } from './tfjs-kernels.js';
+import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {

@@ -4,6 +4,7 @@
  * InstanceNormalization, torch's GroupNorm pattern, Keras GroupNormalization). No new op and no new
  * lowering: every backend runs them as it runs those ops (docs/numerics.md, "Instance and group norm").
  */
+import { broadcastNodes } from './broadcast.js';
 import type { Node } from './graph.js';
 
 /** A node without its names (distributed over the union, so each op's fields are checked). */
@@ -31,7 +32,7 @@ function groupMean(c: number, groups: number, k: number): { shape: number[]; dat
  * y = (x − μ) / √(σ² + ε) · γ + β over each channel's (group's) pixels of the map x [H, W, C] → `output`:
  *   m = mean over pixels (globalAvgPool)                 [C]
  *   −μ = dense(m, −A) (A: the group mean; I per channel)  [C]
- *   b = −μ at every pixel (upsample 1×1 → 1×W → H×W)      [H, W, C]
+ *   b = −μ at every pixel (broadcast.ts: 1×1 → 1×W → H×W)  [H, W, C]
  *   d = x + b (add)
  *   r = rsqrt(mean over pixels of square(d)) (a table on d's codes; the pool's threshold is the rsqrt
  *       table over its int32 mean, or the group mean's dense's over its sum)
@@ -46,12 +47,11 @@ export function normalizeNodes(name: string, x: string, output: string, [h, w, c
   const nodes: Node[] = [
     node({ op: 'globalAvgPool', inputs: [x] }, t('mean')),
     node({ op: 'dense', inputs: [t('mean')], kernel: groupMean(c, o.groups, -1), bias: null, activation: 'linear' }, t('negmean')),
-    node({ op: 'reshape', inputs: [t('negmean')], shape: [1, 1, c] }, t('negmean-pixel')),
   ];
   // the broadcast in two copies (W + H one-line ops, not H·W one-pixel ones)
-  let b = t('negmean-pixel');
-  if (w > 1) nodes.push(node({ op: 'upsample', inputs: [b], factors: [1, w] }, (b = t('negmean-row'))));
-  if (h > 1) nodes.push(node({ op: 'upsample', inputs: [b], factors: [h, 1] }, (b = t('negmean-map'))));
+  const spread = broadcastNodes(t('negmean'), [c], [h, w, c], t('negmean'));
+  nodes.push(...spread.nodes);
+  const b = spread.output;
   nodes.push(node({ op: 'add', inputs: [x, b] }, t('centred')), node({ op: 'activation', inputs: [t('centred')], fn: { fn: 'square' } }, t('square')));
   if (perChannel) nodes.push(node({ op: 'globalAvgPool', inputs: [t('square')], activation: rsqrt }, t('rsqrt')));
   else nodes.push(node({ op: 'globalAvgPool', inputs: [t('square')] }, t('variance')), node({ op: 'dense', inputs: [t('variance')], kernel: groupMean(c, o.groups, 1), bias: null, activation: rsqrt }, t('rsqrt')));

@@ -18,7 +18,8 @@ Examples:
                                                          the model.onnx in that folder, on a 16x16 array
   nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json --json
                                                          outputs from the reference interpreter
-  nnchip eval model.json --data labeled.json             float vs int8 accuracy
+  nnchip eval examples/digits-mlp --data out/digits-test.json
+                                                         float vs int8 accuracy (npm run demo writes the data)
   nnchip isa --markdown                                  the instruction set
 
 Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget (a failed --prove,

@@ -28,8 +28,8 @@ export function register(program: Command, ctx: CliContext): void {
       .addHelpText(
         'after',
         examples([
-          ['nnchip eval examples/digits-mlp/model.json --data labeled.json', 'float vs int8 top-1 accuracy (`npm run demo` writes 2,004 labeled digits to out/digits-test.json)'],
-          ['nnchip eval examples/digits-onnx --data labeled.json --array 16x16 --json', 'the ONNX model, as JSON'],
+          ['nnchip eval examples/digits-mlp/model.json --data out/digits-test.json', 'float vs int8 top-1 accuracy (`npm run demo` writes these 2,004 labeled digits)'],
+          ['nnchip eval examples/digits-onnx --data out/digits-test.json --array 16x16 --json', 'the ONNX model, as JSON'],
         ]),
       ),
   ).action((model: string, flags: CompileFlags & { data: string; json?: boolean }) => {

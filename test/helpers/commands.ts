@@ -22,6 +22,7 @@ export function codeBlockCommands(markdown: string): string[] {
   return out;
 }
 
-const BROUGHT = /(^|\s)(model\.json|model\.onnx|big\.onnx|net\.csv|samples\.json|labeled\.json|small\.json|a\.jsonl|other\.\S+|\/dev\/tty\S*|\/models\/\S*)(\s|$)/;
-/** Not a synopsis, a shell construct, or a line naming a file the reader brings or a board port. */
+// out/digits-test.json: the labeled digits `npm run demo` writes
+const BROUGHT = /(^|\s)(out\/digits-test\.json|model\.json|model\.onnx|big\.onnx|net\.csv|samples\.json|labeled\.json|small\.json|a\.jsonl|other\.\S+|\/dev\/tty\S*|\/models\/\S*)(\s|$)/;
+/** Not a synopsis, a shell construct, or a line naming a file the reader brings (or the demo writes) or a board port. */
 export const runnable = (cmd: string): boolean => !/[[\]|*$<>{}&;"']/.test(cmd) && !BROUGHT.test(cmd);

@@ -5,14 +5,29 @@ import type { Node } from '../ir/graph.js';
 import { normalizeNodes } from '../ir/normalize.js';
 import type { Layer } from './tfjs-layer.js';
 
+/** ε, and γ (`scale`) and β (`center`) of c values when the layer has them: what both Keras normalizations share. */
+function normOptions(x: Layer, c: number): { eps: number; scale?: Float32Array; offset?: Float32Array } {
+  const eps = Number(x.get('epsilon') ?? 1e-3);
+  if (!(eps > 0)) throw x.fail('NN107', `epsilon ${shownValue(x.get('epsilon'))} is not positive`);
+  const per = (key: string, kind: string): Float32Array | undefined => {
+    if (!((x.get(key) ?? true) as boolean)) return undefined;
+    const t = x.weight(kind).data;
+    if (t.length !== c) throw x.fail('NN201', `${kind} has ${t.length} values for ${c} channels`);
+    return t;
+  };
+  const [scale, offset] = [per('scale', 'gamma'), per('center', 'beta')];
+  return { eps, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) };
+}
+
 export function groupNormalization(x: Layer): Node[] {
   const [h, w, c] = x.map() as [number, number, number];
   const axis = x.get('axis') ?? -1;
   if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
-  const groups = x.get('groups') ?? 32;
-  if (!Number.isInteger(groups) || (groups as number) < 1 || c % (groups as number) !== 0) throw x.fail('NN107', `groups ${shownValue(groups)} does not divide the ${c} channels`);
-  const { eps, scale, offset } = epsilonAndAffine(x, c);
-  return normalizeNodes(x.l.name, x.one(), x.l.name, [h, w, c], { eps, groups: groups as number, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) });
+  // groups = -1 is Keras 3's instance normalization: one group per channel
+  const given = x.get('groups') ?? 32;
+  const groups = given === -1 ? c : given;
+  if (!Number.isInteger(groups) || (groups as number) < 1 || c % (groups as number) !== 0) throw x.fail('NN107', `groups ${shownValue(given)} does not divide the ${c} channels`);
+  return normalizeNodes(x.l.name, x.one(), x.l.name, [h, w, c], { ...normOptions(x, c), groups: groups as number });
 }
 
 /**
@@ -30,25 +45,11 @@ export function layerNormalization(x: Layer): Node[] {
   if (one !== -1 && one !== (shape.length === 1 ? 1 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
   // Keras 3's rms_scaling: x · rsqrt(var + ε) · γ, neither −mean nor β (and which variance differs between Keras releases)
   if ((x.get('rms_scaling') ?? false) !== false) throw x.fail('NN110', `rms_scaling ${shownValue(x.get('rms_scaling'))} is not supported (only the plain layer normalization)`);
-  const { eps, scale, offset } = epsilonAndAffine(x, c);
   const map = `${x.l.name}/map`;
   const normalized = shape.length === 1 ? `${x.l.name}/normalized` : x.l.name;
   const nodes: Node[] = [
     ...(shape.length === 1 ? [{ name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, c] } as Node] : []),
-    ...normalizeNodes(`${x.l.name}/norm`, shape.length === 1 ? map : x.one(), normalized, [1, 1, c], { eps, groups: 1, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) }),
+    ...normalizeNodes(`${x.l.name}/norm`, shape.length === 1 ? map : x.one(), normalized, [1, 1, c], { ...normOptions(x, c), groups: 1 }),
   ];
   return shape.length === 1 ? [...nodes, { name: x.l.name, op: 'reshape', inputs: [normalized], output: x.l.name, shape: [c] }] : nodes;
-}
-
-/** epsilon (positive; Keras's default 1e-3) and, unless scale/center is false, γ and β: one value per channel. */
-function epsilonAndAffine(x: Layer, c: number): { eps: number; scale: Float32Array | undefined; offset: Float32Array | undefined } {
-  const eps = Number(x.get('epsilon') ?? 1e-3);
-  if (!(eps > 0)) throw x.fail('NN107', `epsilon ${shownValue(x.get('epsilon'))} is not positive`);
-  const per = (key: string, kind: string): Float32Array | undefined => {
-    if (!((x.get(key) ?? true) as boolean)) return undefined;
-    const t = x.weight(kind).data;
-    if (t.length !== c) throw x.fail('NN201', `${kind} has ${t.length} values for ${c} channels`);
-    return t;
-  };
-  return { eps, scale: per('scale', 'gamma'), offset: per('center', 'beta') };
 }

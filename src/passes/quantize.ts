@@ -5,6 +5,7 @@
  * (passes/gemm.ts), because how an op maps to matmuls decides its weight layout.
  *   tensors  int8 with zero point from the observed range [lo, hi] ∋ 0: x = s·(q − zp)
  */
+import { NnchipError } from '../diagnostics/error.js';
 import { visitSamples } from '../ir/evaluate.js';
 import { product, type Graph, type Node } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
@@ -205,6 +206,25 @@ function collapsed(g: Graph, ranges: Map<string, [number, number]>, params: Map<
   });
 }
 
+/**
+ * A tensor whose calibration reaches ±Infinity (1/0, log(0) or exp overflow on a sample), or gives
+ * only NaN, has no int8 scale: said here, at its layer, instead of as a table of too many steps or a
+ * rescale factor that cannot be represented further on.
+ */
+function checkFinite(g: Graph, ranges: ReadonlyMap<string, readonly [number, number]>): void {
+  // the input's own samples are checked where they are read (a file's NaN or Infinity is refused there)
+  for (const n of g.nodes) {
+    const [tensor, layer] = [n.output, n.name];
+    const r = ranges.get(tensor);
+    if (r === undefined || (Number.isFinite(r[0]) && Number.isFinite(r[1]))) continue;
+    const what = r[0] > r[1] ? 'no number (NaN on every sample)' : `the value ${Number.isFinite(r[0]) ? r[1] : r[0]}`;
+    throw new NnchipError('NN304', `calibration gives this tensor ${what}: int8 has no scale for it`, {
+      layer,
+      hint: 'a division by zero, log(0) or an overflowing exp on the calibration samples; keep the model finite there (add an ε) or calibrate on other data',
+    });
+  }
+}
+
 /** Parameters of every tensor, and the tensors whose calibrated range collapsed (first ones first). */
 export interface Calibrated {
   readonly params: Map<string, QuantParams>;
@@ -220,6 +240,7 @@ export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const samples = 'samples' in cal ? cal.samples : rangeSamples(product(input.shape), cal.inputRange);
   const norms = normGates(g);
   const ranges = observedRanges(g, samples, norms);
+  checkFinite(g, ranges);
   const params = new Map<string, QuantParams>();
   const gates = gateTensors(g);
   const rangeOf = (t: string): Range => {

@@ -130,6 +130,20 @@ describe('element-wise functions of one tensor: one table activation', () => {
     expect((error as NnchipError).format()).toMatch(/^error NN108: .* is NaN/);
   });
 
+  test('1 / Relu(x) reaches Infinity on the calibration samples: NN304 at its layer, in one line, naming the value (was "the expr table needs 149,372 steps")', () => {
+    const graph = loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(model([n('Relu', ['c'], 'r'), n('Reciprocal', ['r'], 'a')], {}))));
+    let error: unknown;
+    try {
+      compileGraph(graph, randomSamples(8, 2 * 5 * 5, 3, -1, 1));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NnchipError);
+    const line = (error as NnchipError).format();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(/^error NN304: layer "[^"]+": calibration gives this tensor the value Infinity: int8 has no scale for it — a division by zero/);
+  });
+
   test('turning points are found where the function turns: x · sigmoid(1.5 x) at its minimum, exp(−x²) at 0, |x| at 0', () => {
     const swish: ExprStep[] = [{ op: 'x' }, { op: 'const', value: 1.5 }, { op: 'mul', args: [0, 1] }, { op: 'sigmoid', args: [2] }, { op: 'mul', args: [0, 3] }];
     // d/dx x·σ(βx) = 0 at βx = −1.2784645428 (SiLU's minimum, scaled): found from float64 values to ~1e-8, well inside

@@ -5,6 +5,7 @@
  */
 import { NnchipError } from '../diagnostics/error.js';
 import type { FlashReadName } from './flash.js';
+import { availableChoices } from '../diagnostics/suggest.js';
 
 export interface Board {
   readonly name: string;
@@ -37,6 +38,6 @@ export const DEFAULT_BAUD = 115200;
 
 export function boardNamed(name: string): Board {
   const b = Object.hasOwn(BOARDS, name) ? (BOARDS as Record<string, Board>)[name] : undefined;
-  if (b === undefined) throw new NnchipError('NN801', `unknown board "${name}" (available: ${BOARD_NAMES.join(', ')})`);
+  if (b === undefined) throw new NnchipError('NN801', `unknown board "${name}" (${availableChoices(name, BOARD_NAMES)})`);
   return b;
 }

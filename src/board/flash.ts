@@ -12,6 +12,7 @@
  * is a non-volatile change to the user's flash): not built.
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { availableChoices } from '../diagnostics/suggest.js';
 
 export interface FlashRead {
   readonly name: string;
@@ -38,7 +39,7 @@ const GAP_CLOCKS = 5;
 
 export function flashReadNamed(name: string): FlashRead {
   const r = Object.hasOwn(FLASH_READS, name) ? (FLASH_READS as Record<string, FlashRead>)[name] : undefined;
-  if (r === undefined) throw new NnchipError('NN801', `unknown flash read "${name}" (available: ${FLASH_READ_NAMES.join(', ')})`);
+  if (r === undefined) throw new NnchipError('NN801', `unknown flash read "${name}" (${availableChoices(name, FLASH_READ_NAMES)})`);
   return r;
 }
 

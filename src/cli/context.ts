@@ -12,7 +12,7 @@ export interface Colors {
 }
 
 const same = (text: string): string => text;
-/** No color (a pipe, a file, NO_COLOR, TERM=dumb, the tests): chalk is not even loaded. */
+/** No color (a pipe, a file, NO_COLOR, FORCE_COLOR=0, TERM=dumb, the tests): chalk is not even loaded. */
 export const PLAIN: Colors = { bold: same, dim: same, red: same, green: same, yellow: same, cyan: same };
 
 export interface CliIo {
@@ -25,7 +25,10 @@ export interface CliIo {
   readonly drained?: () => Promise<void>;
   /** stderr is a terminal (progress bars go there, and only then). */
   readonly interactive: boolean;
+  /** Styles for what goes to stdout (tables, figures). */
   readonly color: Colors;
+  /** Styles for what goes to stderr (errors, warnings, notes, progress): decided by stderr's own terminal. */
+  readonly errColor: Colors;
 }
 
 export interface CliContext {
@@ -36,14 +39,28 @@ export interface CliContext {
   command?: string;
 }
 
+/**
+ * Whether to style one stream, by the conventions chalk and node follow: FORCE_COLOR wins (`0` or
+ * `false` off; anything else, the empty string too, on: colour in a CI log or through `less -R`);
+ * then NO_COLOR with a value (no-color.org) and TERM=dumb turn it off; else colour only on a terminal.
+ */
+export function colorWanted(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if ((env['NO_COLOR'] ?? '') !== '' || env['TERM'] === 'dumb') return false;
+  return isTTY;
+}
+
 export async function processIo(): Promise<CliIo> {
-  const useColor = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined && process.env['TERM'] !== 'dumb';
+  const wanted = (stream: NodeJS.WriteStream): boolean => colorWanted(stream.isTTY === true, process.env);
+  const chalk = wanted(process.stdout) || wanted(process.stderr) ? new (await import('chalk')).Chalk({ level: 1 }) : PLAIN;
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     drained: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
     interactive: process.stderr.isTTY === true,
-    color: useColor ? new (await import('chalk')).Chalk({ level: 1 }) : PLAIN,
+    color: wanted(process.stdout) ? chalk : PLAIN,
+    errColor: wanted(process.stderr) ? chalk : PLAIN,
   };
 }
 
@@ -51,5 +68,5 @@ export async function processIo(): Promise<CliIo> {
 export function captureIo(): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), interactive: false, color: PLAIN };
+  return { out, err, stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), interactive: false, color: PLAIN, errColor: PLAIN };
 }

@@ -15,7 +15,7 @@ import { validateProgram } from '../isa/validate.js';
 import { compile, type Compiled } from '../passes/pipeline.js';
 import type { CliContext } from './context.js';
 import { isProgramPath, resolveModelPath } from './model-path.js';
-import { calibrationFrom, configFrom, limitsFrom, positiveInt, type CompileFlags } from './options.js';
+import { batchFrom, calibrationFrom, configFrom, limitsFrom, type CompileFlags } from './options.js';
 import { loweredProgram } from './program-file.js';
 
 export { MAX_PROGRAM_FILE_BYTES, readProgramFile } from './program-file.js';
@@ -59,14 +59,14 @@ function rangeNamed<T>(f: CompileFlags, run: () => T): T {
 /** `config`: the machine to compile for (default: the one --config and --array describe); `callerValidates`: CompileOptions'. */
 export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f), callerValidates = false): CompiledModel {
   const limits = limitsFrom(f);
+  const batch = batchFrom(f);
   const graph = loadModel(modelPath, limits);
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
-    const batch = f.batch === undefined ? 1 : positiveInt(f.batch, '--batch');
     const compiled = rangeNamed(f, () => compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions, callerValidates }));
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
-    for (const w of warnings) ctx.io.stderr(ctx.io.color.yellow('warning: ') + w + '\n');
+    for (const w of warnings) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
   });
 }

@@ -4,24 +4,31 @@
  * Every failure a user can cause is an NnchipError printed as one line (JSON with --json);
  * anything else is an internal error, printed with a stack trace.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { EXIT } from '../diagnostics/codes.js';
 import { escapeControls, NnchipError, shortDetail } from '../diagnostics/error.js';
+import { similar } from '../diagnostics/suggest.js';
 import { processIo, type CliContext, type CliIo } from './context.js';
-import { commandsFor } from './registry.js';
+import { COMMANDS, commandsFor } from './registry.js';
 
 const EPILOG = `
 Examples:
   nnchip lower examples/digits-mlp/model.json            lower to ./digits-mlp.nnchip/
-  nnchip lower model.json --array 16x16 --calibration samples.json
-  nnchip run model.json --input samples.json --json      outputs from the reference interpreter
-  nnchip eval model.json --data labeled.json             float vs int8 accuracy
+  nnchip lower examples/digits-onnx --array 16x16 -o onnx.nnchip
+                                                         the model.onnx in that folder, on a 16x16 array
+  nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json --json
+                                                         outputs from the reference interpreter
+  nnchip eval examples/digits-mlp --data out/digits-test.json
+                                                         float vs int8 accuracy (npm run demo writes the data)
   nnchip isa --markdown                                  the instruction set
 
 Exit codes: 0 ok, 1 bad input file, 2 usage, 3 unsupported model, 4 over budget (a failed --prove,
             a design larger than its part), 5 external tool missing, 6 output not written (exists and
             not nnchip's: --force; protected; or refused by the file system), 70 an external tool failed
-            (the end of its log is printed) or an internal error (a bug: please report it).`;
+            (the end of its log is printed) or an internal error (a bug: please report it).
+Errors are one line on stderr; with --json, one JSON line: {"error": {"code", "file", "layer", "message",
+            "hint", "exitCode"}}. --json puts the result alone on stdout (its keys: each command's --help).
+Colour only on a terminal; NO_COLOR=1 or FORCE_COLOR=0 turns it off, FORCE_COLOR=1 forces it.`;
 
 /** `explore merge`, not `merge`: the words a user types after `nnchip`. */
 function commandName(cmd: Command): string {
@@ -45,7 +52,9 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
     .description('compile trained neural networks to a matmul + threshold ISA, simulate them cycle-accurately, emit Verilog and WebAssembly')
     .version('0.1.0')
     .option('--debug', 'print stack traces')
-    .addHelpText('after', EPILOG);
+    .addHelpText('after', EPILOG)
+    // one style for defaults: commander's `(default: "ref")` read as `(default ref)`, as the hand-written ones do (commands inherit this)
+    .configureHelp({ optionDescription: (option) => new Help().optionDescription(option).replace(/\(default: "([^"]*)"\)/, '(default $1)') });
   for (const c of await Promise.all(commandsFor(argv).map((entry) => entry.load()))) c.register(program, ctx);
   // commander's own errors (missing argument, unknown option) are reported below as one NN801 line
   let failed: Command | undefined;
@@ -58,24 +67,34 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
+    // `nnchip help lowr`: commander shows the whole help; a typo here is the same error as `nnchip lowr`
+    const [first, asked] = argv;
+    if (first === 'help' && asked !== undefined && !asked.startsWith('-') && !COMMANDS.some((c) => c.name === asked)) {
+      const close = similar(asked, COMMANDS.map((c) => c.name));
+      throw new NnchipError('NN801', `unknown command '${asked}'${close.length === 0 ? '' : ` (Did you mean ${close.join(' or ')}?)`}`, { hint: helpHint(undefined) });
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      // `nnchip` or `nnchip board` with no command: the help on stderr, as a usage error (`nnchip help`, `--help`: stdout, 0)
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       const name = failed === undefined || failed === program ? undefined : commandName(failed);
       const message = e.message.replace(/^error: /, '').split('\n').join(' ').trim();
       e = new NnchipError('NN801', message, { hint: helpHint(name) });
     }
     const err = e instanceof NnchipError ? withCommandHelp(e, ctx.command) : null;
     if (err !== null && err.code !== 'NN901') {
-      io.stderr((wantsJson ? JSON.stringify({ error: err.toJSON() }) : io.color.red(err.format())) + '\n');
+      io.stderr((wantsJson ? JSON.stringify({ error: err.toJSON() }) : io.errColor.red(err.format())) + '\n');
       if (debug) io.stderr(`${err.stack ?? ''}\n`);
       return err.exitCode;
     }
-    const message = err?.detail ?? (e instanceof Error ? e.message : String(e));
-    io.stderr(io.color.red(`error NN901: internal error: ${escapeControls(shortDetail(message))} — this is a bug in nnchip: please report it with the command line and the model`) + '\n');
-    io.stderr(`${e instanceof Error ? (e.stack ?? '') : ''}\n`);
+    const message = `internal error: ${escapeControls(shortDetail(err?.detail ?? (e instanceof Error ? e.message : String(e))))}`;
+    const hint = 'this is a bug in nnchip: please report it with the command line and the model';
+    const stack = e instanceof Error ? (e.stack ?? '') : '';
+    // --json: one JSON line as for every other error, the stack (for the bug report) inside it
+    if (wantsJson) io.stderr(JSON.stringify({ error: { code: 'NN901', file: null, layer: null, message, hint, exitCode: EXIT.internal, stack } }) + '\n');
+    else io.stderr(`${io.errColor.red(`error NN901: ${message} — ${hint}`)}\n${stack}\n`);
     return EXIT.internal;
   }
 }

@@ -10,6 +10,7 @@ import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/er
 import { DEFAULT_LIMITS, type Limits } from '../importers/limits.js';
 import { syntheticCalibration } from '../importers/topology.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
+import { MAX_BATCH } from '../passes/batch.js';
 import type { Calibration } from '../passes/quantize.js';
 import { readRegularFile, readSamples, type InputSpec } from './data.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -35,12 +36,20 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
     .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
-    .addOption(new Option('--batch <n>', 'samples per inference (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)'));
+    .addOption(new Option('--batch <n>', `samples per inference, 1 to ${MAX_BATCH} (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)`));
 }
 
 export function positiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) throw new NnchipError('NN801', `${flag} "${text}" is not a positive integer`);
+  return n;
+}
+
+/** --batch: 1 when absent; a usage error, before the model is read, unless an integer from 1 to MAX_BATCH. */
+export function batchFrom(f: CompileFlags): number {
+  if (f.batch === undefined) return 1;
+  const n = Number(f.batch);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BATCH) throw new NnchipError('NN801', `--batch "${f.batch}" must be an integer from 1 to ${MAX_BATCH}`);
   return n;
 }
 

@@ -14,7 +14,7 @@ export function progressLine(io: CliIo, now: () => number = Date.now, keepAfterM
   let current: { text: string; started: number } | null = null;
   const seconds = (): string => ((now() - current!.started) / 1000).toFixed(1);
   const draw = (): void => {
-    if (current !== null) io.stderr(`\r\x1b[K${io.color.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
+    if (current !== null) io.stderr(`\r\x1b[K${io.errColor.dim(`${current.text}… ${Math.round((now() - current.started) / 1000)} s`)}`);
   };
   const timer = io.interactive ? setInterval(draw, 1000) : null;
   timer?.unref();
@@ -23,7 +23,7 @@ export function progressLine(io: CliIo, now: () => number = Date.now, keepAfterM
     const line = failed ? `${current.text}: failed after ${seconds()} s` : `${current.text}: ${seconds()} s`;
     // on a terminal a step quicker than keepAfterMs leaves nothing behind (a small sim prints no progress)
     if (io.interactive && !failed && now() - current.started < keepAfterMs) io.stderr('\r\x1b[K');
-    else io.stderr(io.interactive ? `\r\x1b[K${io.color.dim(line)}\n` : `${line}\n`);
+    else io.stderr(io.interactive ? `\r\x1b[K${io.errColor.dim(line)}\n` : `${line}\n`);
     current = null;
   };
   return {

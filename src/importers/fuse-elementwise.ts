@@ -46,7 +46,12 @@ export interface ElementwiseFusions {
  * `scalar`: a one-element float constant's value (else undefined); `constant`: whether a name is any
  * constant; `outputs`: the graph outputs.
  */
-export function findElementwise(nodes: readonly ElementwiseNode[], scalar: (name: string) => number | undefined, constant: (name: string) => boolean, outputs: readonly string[]): ElementwiseFusions {
+export function findElementwise(nodes: readonly ElementwiseNode[], scalarOf: (name: string) => number | undefined, constant: (name: string) => boolean, outputs: readonly string[]): ElementwiseFusions {
+  // a NaN constant is none: the expression would be NaN (a table of the stand-in code) everywhere; ±Infinity is taken (Clip's open bounds)
+  const scalar = (name: string): number | undefined => {
+    const v = scalarOf(name);
+    return v === undefined || Number.isNaN(v) ? undefined : v;
+  };
   const producer = new Map<string, number>();
   const readers = new Map<string, number[]>();
   nodes.forEach((n, i) => {

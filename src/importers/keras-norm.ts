@@ -5,12 +5,8 @@ import type { Node } from '../ir/graph.js';
 import { normalizeNodes } from '../ir/normalize.js';
 import type { Layer } from './tfjs-layer.js';
 
-export function groupNormalization(x: Layer): Node[] {
-  const [h, w, c] = x.map() as [number, number, number];
-  const axis = x.get('axis') ?? -1;
-  if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
-  const groups = x.get('groups') ?? 32;
-  if (!Number.isInteger(groups) || (groups as number) < 1 || c % (groups as number) !== 0) throw x.fail('NN107', `groups ${shownValue(groups)} does not divide the ${c} channels`);
+/** ε, and γ (`scale`) and β (`center`) of c values when the layer has them: what both Keras normalizations share. */
+function normOptions(x: Layer, c: number): { eps: number; scale?: Float32Array; offset?: Float32Array } {
   const eps = Number(x.get('epsilon') ?? 1e-3);
   if (!(eps > 0)) throw x.fail('NN107', `epsilon ${shownValue(x.get('epsilon'))} is not positive`);
   const per = (key: string, kind: string): Float32Array | undefined => {
@@ -20,7 +16,18 @@ export function groupNormalization(x: Layer): Node[] {
     return t;
   };
   const [scale, offset] = [per('scale', 'gamma'), per('center', 'beta')];
-  return normalizeNodes(x.l.name, x.one(), x.l.name, [h, w, c], { eps, groups: groups as number, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) });
+  return { eps, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) };
+}
+
+export function groupNormalization(x: Layer): Node[] {
+  const [h, w, c] = x.map() as [number, number, number];
+  const axis = x.get('axis') ?? -1;
+  if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1)`);
+  // groups = -1 is Keras 3's instance normalization: one group per channel
+  const given = x.get('groups') ?? 32;
+  const groups = given === -1 ? c : given;
+  if (!Number.isInteger(groups) || (groups as number) < 1 || c % (groups as number) !== 0) throw x.fail('NN107', `groups ${shownValue(given)} does not divide the ${c} channels`);
+  return normalizeNodes(x.l.name, x.one(), x.l.name, [h, w, c], { ...normOptions(x, c), groups: groups as number });
 }
 
 /**
@@ -36,20 +43,13 @@ export function layerNormalization(x: Layer): Node[] {
   const vector = shape.length === 1 || (shape.length === 3 && shape[0] === 1 && shape[1] === 1);
   if (!vector) throw x.fail('NN110', `LayerNormalization of a ${JSON.stringify(shape)} map or sequence is not supported (each pixel or step would need its own statistics; only of a vector)`);
   if (one !== -1 && one !== (shape.length === 1 ? 1 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
-  const eps = Number(x.get('epsilon') ?? 1e-3);
-  if (!(eps > 0)) throw x.fail('NN107', `epsilon ${shownValue(x.get('epsilon'))} is not positive`);
-  const per = (key: string, kind: string): Float32Array | undefined => {
-    if (!((x.get(key) ?? true) as boolean)) return undefined;
-    const t = x.weight(kind).data;
-    if (t.length !== c) throw x.fail('NN201', `${kind} has ${t.length} values for ${c} channels`);
-    return t;
-  };
-  const [scale, offset] = [per('scale', 'gamma'), per('center', 'beta')];
+  // Keras 3's rms_scaling: x · rsqrt(var + ε) · γ, neither −mean nor β (and which variance differs between Keras releases)
+  if ((x.get('rms_scaling') ?? false) !== false) throw x.fail('NN110', `rms_scaling ${shownValue(x.get('rms_scaling'))} is not supported (only the plain layer normalization)`);
   const map = `${x.l.name}/map`;
   const normalized = shape.length === 1 ? `${x.l.name}/normalized` : x.l.name;
   const nodes: Node[] = [
     ...(shape.length === 1 ? [{ name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, c] } as Node] : []),
-    ...normalizeNodes(`${x.l.name}/norm`, shape.length === 1 ? map : x.one(), normalized, [1, 1, c], { eps, groups: 1, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) }),
+    ...normalizeNodes(`${x.l.name}/norm`, shape.length === 1 ? map : x.one(), normalized, [1, 1, c], { ...normOptions(x, c), groups: 1 }),
   ];
   return shape.length === 1 ? [...nodes, { name: x.l.name, op: 'reshape', inputs: [normalized], output: x.l.name, shape: [c] }] : nodes;
 }

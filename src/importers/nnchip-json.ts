@@ -29,6 +29,8 @@ function tableActivation(fn: TableFunction, raw: Record<string, unknown>, site: 
   const slopes = raw['slopes'];
   if (fn === 'prelu' && (!Array.isArray(slopes) || slopes.length === 0 || slopes.some((s) => typeof s !== 'number' || !Number.isFinite(s)))) throw new NnchipError('NN107', 'prelu needs "slopes": a list of numbers, one per channel', site);
   const [alpha, beta] = [num('alpha'), num('beta')];
+  // rsqrt's alpha is the ε under its root: at 0 or below, 1/√(v + ε) is infinite or NaN near v = 0
+  if (fn === 'rsqrt' && alpha !== undefined && !(alpha > 0)) throw new NnchipError('NN107', `rsqrt's alpha (its epsilon) is ${alpha}; expected a positive number`, site);
   return { fn, ...(alpha === undefined ? {} : { alpha }), ...(beta === undefined ? {} : { beta }), ...(fn === 'prelu' ? { slopes: slopes as number[] } : {}) };
 }
 const isTableName = (s: unknown): s is TableFunction => (TABLE_FUNCTIONS as readonly unknown[]).includes(s);

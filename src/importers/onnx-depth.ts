@@ -4,17 +4,19 @@
  * stack, before protobufjs's recursive decoder runs (a few thousand If bodies one inside another
  * overflowed its stack: "not a valid ONNX protobuf (Maximum call stack size exceeded)").
  *
- * Only the fields through which ONNX messages recurse are entered: a graph's nodes, a node's
- * attributes, an attribute's graphs (If/Loop/Scan bodies) and type, a function's nodes, and a
- * type's element types (sequence, map, optional). Everything else, raw tensor data included, is
+ * Only the fields through which ONNX messages recurse are entered: the model's graph and its
+ * training_info graphs, a graph's nodes, a node's attributes, an attribute's graphs (If/Loop/Scan
+ * bodies) and type, a function's nodes, and a type's element types (sequence, map, optional). Everything else, raw tensor data included, is
  * skipped by its length, so the scan is one pass over the bytes.
  */
 
-type Kind = 'model' | 'graph' | 'node' | 'attribute' | 'function' | 'valueInfo' | 'type' | 'elem';
+type Kind = 'model' | 'training' | 'graph' | 'node' | 'attribute' | 'function' | 'valueInfo' | 'type' | 'elem';
 
 /** field number → the message kind it holds, for the fields that lead to recursion (onnx.proto3). */
 const ENTER: Record<Kind, Readonly<Record<number, Kind>>> = {
-  model: { 7: 'graph', 25: 'function' },
+  // training_info 20: TrainingInfoProto, whose initialization 1 and algorithm 2 are graphs
+  model: { 7: 'graph', 20: 'training', 25: 'function' },
+  training: { 1: 'graph', 2: 'graph' },
   graph: { 1: 'node', 11: 'valueInfo', 12: 'valueInfo', 13: 'valueInfo' },
   node: { 5: 'attribute' },
   attribute: { 6: 'graph', 11: 'graph', 14: 'type', 15: 'type' },

@@ -179,13 +179,26 @@ function transpose(o: Op): Built[] {
  * PixelShuffle's [0, 1, 4, 2, 5, 3] of [1, C, r, r, H, W] (below opset 11): the transposed convolution DepthToSpace CRD is.
  */
 function blockMove(o: Op, x: string, r: number, toChannels: boolean): Built[] {
-  const c = o.ctx.onnxShape(x)[1]!;
-  const [cin, cout] = toChannels ? [c, c * r * r] : [c * r * r, c];
-  const data = new Float32Array(r * r * cin * cout);
-  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let k = 0; k < c; k++) data[((i * r + j) * cin + (toChannels ? k : k * r * r + i * r + j)) * cout + (toChannels ? k * r * r + i * r + j : k)] = 1;
-  const common = { ...o.base([x]), kernel: { shape: [r, r, cin, cout], data }, bias: null, strides: [r, r] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number], activation: 'linear' as const };
+  const common = { ...o.base([x]), kernel: blockKernel(r, o.ctx.onnxShape(x)[1]!, 'CRD', toChannels), bias: null, strides: [r, r] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number], activation: 'linear' as const };
   const view: OnnxView = { rank: 6, last: false, blocks: { r, form: toChannels ? 'channels' : 'pixels' } };
   return [toChannels ? { ...common, op: 'conv2d', depthwise: false, view } : { ...common, op: 'convTranspose', outputPadding: [0, 0], view }];
+}
+
+/**
+ * The 0/1 kernel that moves channel k of pixel (i, j) of each r × r block to block channel (i·r + j)·c + k (DCR) or
+ * k·r² + i·r + j (CRD) of one pixel: [r, r, c, r²·c] for a stride-r conv2d (space to depth, `toChannels`), [r, r, r²·c, c]
+ * for a stride-r transposed convolution (depth to space). DepthToSpace, SpaceToDepth, PixelShuffle and PixelUnshuffle.
+ */
+function blockKernel(r: number, c: number, mode: 'DCR' | 'CRD', toChannels: boolean): { shape: [number, number, number, number]; data: Float32Array } {
+  const deep = c * r * r;
+  const data = new Float32Array(r * r * c * deep);
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < r; j++)
+      for (let k = 0; k < c; k++) {
+        const block = mode === 'CRD' ? k * r * r + i * r + j : (i * r + j) * c + k;
+        data[toChannels ? ((i * r + j) * c + k) * deep + block : ((i * r + j) * deep + block) * c + k] = 1;
+      }
+  return { shape: toChannels ? [r, r, c, deep] : [r, r, deep, c], data };
 }
 
 /** Channels [from, from + count) of x: a dense / 1×1 convolution whose kernel selects them (a 1 per output). */
@@ -286,15 +299,7 @@ function depthToSpace(o: Op): Built[] {
   if (mode !== 'DCR' && mode !== 'CRD') throw o.fail(`mode "${mode}" is not supported (only DCR and CRD)`);
   const c = o.ctx.onnxShape(x)[1]!;
   if (o.dims(x) !== 2 || !(r >= 1) || c % (r * r) !== 0) throw new NnchipError('NN107', `DepthToSpace: blocksize ${r} does not divide the ${c} channels of ${JSON.stringify(o.ctx.onnxShape(x))} into r² blocks`, o.site);
-  const out = c / (r * r);
-  const data = new Float32Array(r * r * c * out);
-  for (let i = 0; i < r; i++)
-    for (let j = 0; j < r; j++)
-      for (let co = 0; co < out; co++) {
-        const ci = mode === 'CRD' ? co * r * r + i * r + j : (i * r + j) * out + co;
-        data[((i * r + j) * c + ci) * out + co] = 1;
-      }
-  return [{ ...o.base([x]), op: 'convTranspose', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
+  return [{ ...o.base([x]), op: 'convTranspose', kernel: blockKernel(r, c / (r * r), mode, false), bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
 }
 
 /** SpaceToDepth (DCR): output channel (i·r + j)·C + c at (y, x) ← input channel c at (y·r + i, x·r + j), a stride-r r × r conv2d of 0/1 weights. */
@@ -303,10 +308,7 @@ function spaceToDepth(o: Op): Built[] {
   const r = o.n.attrs.int('blocksize', 0);
   const [c, h, w] = o.ctx.onnxShape(x).slice(1) as [number, number, number];
   if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
-  const out = c * r * r;
-  const data = new Float32Array(r * r * c * out);
-  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let k = 0; k < c; k++) data[((i * r + j) * c + k) * out + (i * r + j) * c + k] = 1;
-  return [{ ...o.base([x]), op: 'conv2d', kernel: { shape: [r, r, c, out], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+  return [{ ...o.base([x]), op: 'conv2d', kernel: blockKernel(r, c, 'DCR', true), bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
 }
 
 function concat(o: Op): Built[] {

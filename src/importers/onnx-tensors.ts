@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type OnnxProto from 'onnx-proto';
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { bf16ToFloat, halfToFloat } from './float16.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
 
@@ -91,19 +92,6 @@ function rawBytes(t: TensorProto, bytes: number, src: TensorSource, site: Site, 
   if (raw.length !== bytes) throw new NnchipError('NN105', `${what} holds ${raw.length} bytes of raw data but its shape needs ${bytes} (${raw.length < bytes ? 'short' : 'too long'})`, site);
   return raw;
 }
-
-/** IEEE half-precision bits → its value (exact in float32). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 31) return m === 0 ? sign * Infinity : NaN;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-/** bfloat16 bits → its value (the top half of a float32). */
-const bf16ToFloat = (h: number): number => new Float32Array(new Uint32Array([(h & 0xffff) << 16]).buffer)[0]!;
 
 /** Whether a TensorProto data type is a float type nnchip reads as float32 (FLOAT, FLOAT16, BFLOAT16, DOUBLE). */
 export function isFloatType(t: number | null | undefined): boolean {

@@ -3,6 +3,7 @@
  * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
  * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
  */
+import { spatialConcatNodes } from '../ir/concat-spatial.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 
 /**
@@ -69,27 +70,18 @@ export function concat(x: Op): Value {
   if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
   if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
   // along H or W of a map (W of a sequence [1, L, C]): each part zero-padded to the whole extent at its offset, then added
-  const a = rank === 4 && (axis === 1 || axis === 2) ? axis - 1 : rank === 3 && axis === 1 ? 1 : undefined;
+  const a = rank === 4 && (axis === 1 || axis === 2) ? ((axis - 1) as 0 | 1) : rank === 3 && axis === 1 ? 1 : undefined;
   if (a !== undefined) return spatialConcat(x, parts, a);
   if (axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${raw} is not supported (only the channel axis, and H or W of a map)`);
   return x.ctx.emit({ ...x.base(), op: 'concat', inputs: parts.map((p) => p.name) }, rank);
 }
 
-function spatialConcat(x: Op, parts: readonly Runtime[], a: number): Value {
+function spatialConcat(x: Op, parts: readonly Runtime[], a: 0 | 1): Value {
   const other = 1 - a;
   if (parts.some((p) => p.shape[other] !== parts[0]!.shape[other] || p.shape[2] !== parts[0]!.shape[2])) throw x.fail('NN203', `ConcatV2 along ${a === 0 ? 'H' : 'W'} of maps that differ in ${a === 0 ? 'width' : 'height'} or channels`);
-  const total = parts.reduce((t, p) => t + p.shape[a]!, 0);
-  let at = 0;
-  let sum: Runtime | undefined;
-  parts.forEach((p, i) => {
-    const [before, after] = [at, total - at - p.shape[a]!];
-    at += p.shape[a]!;
-    const name = `${x.n.name}/part${i}`;
-    const padded = x.ctx.emit({ name, output: name, op: 'pad', inputs: [p.name], pads: a === 0 ? [before, 0, after, 0] : [0, before, 0, after] }, p.rank);
-    const out = i === parts.length - 1 ? x.n.name : `${x.n.name}/sum${i}`;
-    sum = sum === undefined ? padded : x.ctx.emit({ name: out, output: out, op: 'add', inputs: [sum.name, padded.name] }, p.rank);
-  });
-  return sum!;
+  let out: Runtime | undefined;
+  for (const node of spatialConcatNodes(parts.map((p) => p.name), parts.map((p) => p.shape[a]!), a, x.n.name)) out = x.ctx.emit(node, parts[0]!.rank);
+  return out!;
 }
 
 /**

@@ -154,7 +154,7 @@ function channelProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
 
 /**
  * a + b or a − b of two computed tensors: of one shape, or a map and a per-channel vector of its channels
- * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (tfjs-kernels.ts).
+ * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (ir/broadcast.ts).
  */
 function sum(x: Op, a: Runtime, b: Runtime): Value {
   let [ia, ib] = [a.name, b.name];

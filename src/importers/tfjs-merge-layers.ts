@@ -7,6 +7,7 @@
 import type { Node } from '../ir/graph.js';
 import { Layer } from './tfjs-layer.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
+import { spatialConcatNodes } from '../ir/concat-spatial.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
@@ -37,22 +38,13 @@ export function concat(x: Layer): Node[] {
 
 /**
  * Concatenate along H (a = 0) or W (a = 1) of maps: each input zero-padded to the whole extent at its offset,
- * then added (the zeros add nothing: exact but for the adds' rounding). It was refused.
+ * then added (ir/concat-spatial.ts).
  */
 function spatialConcat(x: Layer, a: 0 | 1): Node[] {
   const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));
   const other = 1 - a;
   if (shapes.some((s) => s.length !== 3 || s[other] !== shapes[0]![other] || s[2] !== shapes[0]![2])) throw x.fail('NN110', `inputs have shapes ${shapes.map((s) => JSON.stringify(s)).join(', ')}; a Concatenate along ${a === 0 ? 'H' : 'W'} needs maps of one ${a === 0 ? 'width' : 'height'} and channel count`);
-  const total = shapes.reduce((n, s) => n + s[a]!, 0);
-  let at = 0;
-  const padded = x.inputs.map((t, i): Node => {
-    const [before, after] = [at, total - at - shapes[i]![a]!];
-    at += shapes[i]![a]!;
-    const name = `${x.l.name}/part${i}`;
-    return { name, op: 'pad', inputs: [t], output: name, pads: a === 0 ? [before, 0, after, 0] : [0, before, 0, after] };
-  });
-  const sum = add(new Layer(x.l, padded.map((n) => n.output), x.ctx));
-  return [...padded, ...sum];
+  return spatialConcatNodes(x.inputs, shapes.map((s) => s[a]!), a, x.l.name);
 }
 
 /** −x: a per-channel scale of −1 (also Keras 3's ops.negative, keras-ops.ts). */
@@ -116,7 +108,7 @@ export function multiply(x: Layer): Node[] {
 /**
  * An element-wise merge (Add, Subtract, Average, Maximum, Minimum) of a map and per-channel vectors of its
  * channels ([1, 1, C], or [C], which Keras expands at axis 1), as Keras and tfjs broadcast them: each vector
- * repeated over the map first (tfjs-kernels.ts), then `merge` of inputs of one shape. They were refused.
+ * repeated over the map first (ir/broadcast.ts), then `merge` of inputs of one shape. They were refused.
  */
 export function broadcasting(x: Layer, merge: (x: Layer) => Node[]): Node[] {
   const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));

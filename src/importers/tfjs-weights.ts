@@ -7,6 +7,7 @@ import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Tensor } from '../ir/graph.js';
+import { halfToFloat } from './float16.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
 
@@ -52,16 +53,6 @@ function encodingOf(w: Json, name: string, file: string): Encoding {
   const scale = num('scale') ?? (min !== undefined && max !== undefined ? (max - min) / levels : undefined);
   if (min === undefined || scale === undefined) throw refuse(`is quantized as ${qd} without finite "min" and "scale" (or "min" and "max")`);
   return { kind: 'affine', bytes: QUANT_BYTES[qd], scale, min, round: dtype === 'int32' };
-}
-
-/** IEEE half → float (exact: every half is a float32). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 31) return mant === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 /** Decode one weight's bytes to float32 values as tfjs does (affine in float64, then stored as float32). */

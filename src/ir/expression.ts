@@ -115,7 +115,7 @@ const turnsCache = new WeakMap<readonly ExprStep[], number[]>();
  * neighbours, flat stretches taking either side), refined by golden-section search to ~1e-12 of its
  * place. Between two such points f is taken to be monotone; a wiggle narrower than the grid's spacing
  * (0.58% of |x|) or beyond |x| = 10^8 would be missed (no expression of the ops above with scalar
- * constants of ordinary size has one; a NaN, as Log of a negative value, counts as a turn).
+ * constants of ordinary size has one; where f turns NaN, as Log of a negative value, is a turn, found by bisection).
  */
 export function turningPointsOf(steps: readonly ExprStep[], erf: (x: number) => number): number[] {
   const cached = turnsCache.get(steps);
@@ -130,6 +130,7 @@ export function turningPointsOf(steps: readonly ExprStep[], erf: (x: number) => 
     if (Number.isNaN(y[i]!) !== Number.isNaN(y[i - 1]!)) {
       turns.add(GRID[i]!);
       turns.add(GRID[i - 1]!);
+      turns.add(edge(f, GRID[i - 1]!, GRID[i]!));
       dir = 0;
       continue;
     }
@@ -143,6 +144,18 @@ export function turningPointsOf(steps: readonly ExprStep[], erf: (x: number) => 
   const out = [...turns].sort((a, b) => a - b);
   turnsCache.set(steps, out);
   return out;
+}
+
+/** Where f turns NaN or stops being NaN in [a, b] (its ends on either side), by bisection. */
+function edge(f: (x: number) => number, a: number, b: number): number {
+  const nanAtA = Number.isNaN(f(a));
+  let [lo, hi] = [a, b];
+  for (let k = 0; k < 200 && hi - lo > 1e-13 * Math.max(1e-300, Math.abs(lo) + Math.abs(hi)); k++) {
+    const m = (lo + hi) / 2;
+    if (Number.isNaN(f(m)) === nanAtA) lo = m;
+    else hi = m;
+  }
+  return hi;
 }
 
 /** The extremum of f in [a, b] (a maximum when `max`), by golden-section search. */

@@ -14,7 +14,8 @@ import { encodeOrOverflow, fieldOverflow, rememberEncoded } from '../isa/encode.
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
-import { toGemmOps, type KernelCodes } from './gemm.js';
+import { toGemmOps } from './gemm.js';
+import type { KernelCodes } from './weight-codes.js';
 import type { GemmProgram } from './gemm-types.js';
 import { checkBatchBudget, checkInstructionBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';

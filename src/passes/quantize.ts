@@ -7,6 +7,7 @@
  */
 import { visitSamples } from '../ir/evaluate.js';
 import { product, type Graph, type Node } from '../ir/graph.js';
+import { checkGraph } from '../ir/verify.js';
 import { INT8_MAX, INT8_MIN } from '../isa/numerics.js';
 
 export interface QuantParams {
@@ -98,12 +99,64 @@ function scan(v: Float64Array, lo: number, hi: number): [number, number] {
   return [lo, hi];
 }
 
-/** Observed [min, max] of every tensor over the samples. */
-function observedRanges(g: Graph, samples: readonly ArrayLike<number>[]): Map<string, [number, number]> {
+/**
+ * A normalization's gate r = 1/√(σ² + ε) per channel (ir/normalize.ts: the rsqrt table in its
+ * producer's threshold) times the centred map d. Where a channel of d is 0 in a sample (constant
+ * over the map: a dead ReLU channel, a 1×1 map), r is 1/√ε there (316 at torch's ε = 1e-5, 10⁶ at
+ * 1e-12) and multiplies nothing; counted in r's range, it set the one per-tensor scale of every
+ * channel's r, leaving r ≈ 1/σ of the others a code or none (21% and 52% of the output range off).
+ */
+interface NormGate {
+  /** the centred map d [H, W, C], its channels, and the gate r [C] */
+  readonly d: string;
+  readonly c: number;
+  readonly r: string;
+  /** per sample: each channel's max |d| over the map, and r */
+  readonly dMax: Float64Array[];
+  readonly rs: Float64Array[];
+}
+
+function normGates(g: Graph): NormGate[] {
+  const producer = new Map(g.nodes.map((n) => [n.output, n]));
+  const muls = g.nodes.filter((n) => {
+    const p = n.op === 'channelMul' ? producer.get(n.inputs[1]!) : undefined;
+    const act = p !== undefined && 'activation' in p ? p.activation : undefined;
+    return typeof act === 'object' && 'fn' in act && act.fn === 'rsqrt';
+  });
+  if (muls.length === 0) return [];
+  const shapes = checkGraph(g);
+  return muls.map((n) => ({ d: n.inputs[0]!, c: shapes.get(n.inputs[0]!)!.at(-1)!, r: n.inputs[1]!, dMax: [], rs: [] }));
+}
+
+/** Each channel's max |v| over the pixels of a map (channels innermost). */
+function channelMaxAbs(v: Float64Array, c: number): Float64Array {
+  const m = new Float64Array(c);
+  for (let i = 0; i < v.length; i++) m[i % c] = Math.max(m[i % c]!, Math.abs(v[i]!));
+  return m;
+}
+
+/**
+ * r's range over the (sample, channel) pairs where d reaches half a step of its scale (a code
+ * other than its zero point's); none: r's whole range (every product is 0, as on a 1×1 map).
+ */
+function gateRange(gate: NormGate, dScale: number, whole: Range): Range {
+  let [lo, hi] = [Infinity, -Infinity];
+  gate.rs.forEach((r, s) => r.forEach((v, ch) => {
+    if (gate.dMax[s]![ch]! >= dScale / 2) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  }));
+  return lo <= hi ? [lo, hi] : whole;
+}
+
+/** Observed [min, max] of every tensor over the samples; each NormGate's d and r per sample. */
+function observedRanges(g: Graph, samples: readonly ArrayLike<number>[], gates: readonly NormGate[]): Map<string, [number, number]> {
   const ranges = new Map<string, [number, number]>();
   visitSamples(g, samples, (name, v) => {
     const r = ranges.get(name) ?? [Infinity, -Infinity];
     ranges.set(name, extend(v, r[0], r[1]));
+    for (const gate of gates) {
+      if (name === gate.r) gate.rs.push(v.slice());
+      if (name === gate.d) gate.dMax.push(channelMaxAbs(v, gate.c));
+    }
   });
   return ranges;
 }
@@ -165,10 +218,16 @@ export interface Calibrated {
 export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const input = g.inputs[0]!;
   const samples = 'samples' in cal ? cal.samples : rangeSamples(product(input.shape), cal.inputRange);
-  const ranges = observedRanges(g, samples);
+  const norms = normGates(g);
+  const ranges = observedRanges(g, samples, norms);
   const params = new Map<string, QuantParams>();
   const gates = gateTensors(g);
-  const paramsOf = (t: string): QuantParams => (gates.has(t) ? symmetricParams : paramsForRange)(ranges.get(t) ?? [0, 0]);
+  const rangeOf = (t: string): Range => {
+    const whole = ranges.get(t) ?? [0, 0];
+    const norm = norms.find((n) => n.r === t);
+    return norm === undefined ? whole : gateRange(norm, (params.get(norm.d) ?? paramsForRange(ranges.get(norm.d) ?? [0, 0])).scale, whole);
+  };
+  const paramsOf = (t: string): QuantParams => (gates.has(t) ? symmetricParams : paramsForRange)(rangeOf(t));
   params.set(input.name, paramsOf(input.name));
   for (const n of g.nodes) {
     const p = keepsParams(n) ? params.get(n.inputs[0]!) : undefined;

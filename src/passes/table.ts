@@ -73,7 +73,12 @@ export function reachable(bias: number, weights: Iterable<number>): [number, num
 
 /** The exact table of channel c: acc a ↦ quantize(f(a·accScale)). */
 export function channelTable(act: TableActivation, c: number, accScale: number, out: QuantParams, range: readonly [number, number]): StepTable {
-  const code = (a: number): number => quantizeToInt8(applyTable(act, a * accScale, c), out.scale, out.zp);
+  // where f is undefined (NaN: Sqrt, Log or a fractional Pow of a negative value, reachable in int8 past where the float model
+  // goes) it is taken as 0: one code there, not a NaN that equals no code (every such accumulator value was a step)
+  const code = (a: number): number => {
+    const y = applyTable(act, a * accScale, c);
+    return quantizeToInt8(Number.isNaN(y) ? 0 : y, out.scale, out.zp);
+  };
   const points = turningPoints(act);
   const turns = points.map((x) => x / accScale);
   // constants of turning points are exact to ~1e-9, so a few accumulator values either side are checked one by one; an

@@ -63,7 +63,7 @@ describe('nnchip verilog --board and nnchip board', () => {
     expect((JSON.parse(readFileSync(join(single, 'board.json'), 'utf8')) as { flashRead: string }).flashRead).toBe('single');
     const quad = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--board', 'icebreaker', '--flash-read', 'quad', '-o', join(work, 'quad')]);
     expect(quad.code).toBe(2);
-    expect(quad.stderr).toMatch(/^error NN801: unknown flash read "quad" \(available: single, dual\)/);
+    expect(quad.stderr).toMatch(/^error NN801: unknown flash read "quad" \(available: single, dual; did you mean dual\?\)/);
     expect(quad.stderr.trim().split('\n')).toHaveLength(1);
     const plain = nnchip(['verilog', TINY, '--calibration', CALIBRATION, '--flash-read', 'dual', '-o', join(work, 'plain-flash')]);
     expect(plain.code).toBe(2);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { EXIT } from '../../src/diagnostics/codes.js';
 import { parseListing } from '../../src/isa/asm.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput } from '../../src/isa/program.js';
@@ -17,6 +18,21 @@ describe('nnchip CLI', () => {
     const r = nnchip(['--help']);
     expect(r.code).toBe(0);
     for (const word of ['lower', 'run', 'eval', 'disasm', 'isa', 'Exit codes']) expect(r.stdout).toContain(word);
+  });
+
+  test('every exit code of the EXIT table is explained in nnchip --help and in the README, and nothing else is', () => {
+    const listed = (text: string): number[] => {
+      const para = /Exit codes: ([\s\S]*?)(?:\n\n|\.\s+Errors|$)/.exec(text)?.[1] ?? '';
+      return [...para.matchAll(/(?:^|[,:]\s+)(\d+) [a-z]/g)].map((m) => Number(m[1]));
+    };
+    const codes = [...new Set(Object.values(EXIT))].sort((a, b) => a - b);
+    expect(listed(nnchip(['--help']).stdout)).toEqual(codes);
+    expect(listed(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'))).toEqual(codes);
+  });
+
+  test('--version is the package version (written by hand in main.ts)', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(nnchip(['--version']).stdout).toBe(`${version}\n`);
   });
 
   test('lower writes the program, listing, memory map and summary; output is deterministic', () => {
@@ -109,10 +125,42 @@ describe('nnchip CLI', () => {
   test('usage errors exit 2; model errors exit 1 with one line and no stack trace', () => {
     expect(nnchip(['lower']).code).toBe(2);
     expect(nnchip(['frobnicate']).code).toBe(2);
+    // no command: the help, on stderr, and a usage exit (the help asked for is on stdout, exit 0)
+    for (const args of [[], ['board']]) {
+      const r = nnchip(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^Usage: nnchip /);
+    }
+    for (const args of [['--help'], ['help'], ['help', 'sim'], ['board', '--help']]) {
+      const r = nnchip(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: nnchip /);
+    }
     const r = nnchip(['lower', join(work, 'nope.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error NN101: .*nope\.json: cannot be read/);
+  });
+
+  test('a bad --batch is the same usage error (exit 2, no model file named) from every command that compiles, and a typo gets a suggestion', () => {
+    const REQUIRED: Record<string, readonly string[]> = { run: ['--input', 'x.json'], eval: ['--data', 'x.json'] };
+    for (const command of ['lower', 'run', 'eval', 'sim', 'wasm', 'verilog', 'report']) {
+      for (const value of ['0', '70000', '2.5', 'x']) {
+        const r = nnchip([command, DIGITS_MLP, '--batch', value, ...(REQUIRED[command] ?? [])]);
+        expect(r.code, `${command} --batch ${value}: ${r.stderr}`).toBe(2);
+        expect(r.stderr.trim()).toBe(`error NN801: --batch "${value}" must be an integer from 1 to 65536 — see \`nnchip ${command} --help\``);
+      }
+    }
+    expect(nnchip(['lowr']).stderr).toContain('(Did you mean lower?)');
+    const help = nnchip(['help', 'lowr']);
+    expect(help.code).toBe(2);
+    expect(help.stderr.trim()).toBe("error NN801: unknown command 'lowr' (Did you mean lower?) — see `nnchip --help`");
+    // and a mistyped value of an option with a fixed set of them
+    expect(nnchip(['run', DIGITS_MLP, '--input', 'x.json', '--backend', 'sm']).stderr.trim()).toBe('error NN801: unknown backend "sm" (available: ref, wasm, sim, rtl; did you mean sim?) — see `nnchip run --help`');
+    expect(nnchip(['verilog', DIGITS_MLP, '--target', 'ic40']).stderr).toContain('(available: ice40, ecp5, asic, generic; did you mean ice40?)');
+    expect(nnchip(['sim', DIGITS_MLP, '--mode', 'stpe']).stderr).toContain('--mode "stpe" must be fast or step (did you mean step?)');
+    expect(nnchip(['sim', DIGITS_MLP, '--prove', '--sample', '3']).stderr).toContain('(Did you mean --samples?)');
   });
 
   test('a failing run leaves the previous outputs untouched', () => {

@@ -2,11 +2,12 @@
  * Every command's --help, walked from `nnchip --help`: it names every input the command accepts
  * (probed by running the command on each kind), states every option's default, and shows an example.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { nnchip, REPO } from '../helpers/cli.js';
+import { runnable } from '../helpers/commands.js';
 
 /** The names listed under "Commands:" in a help text (without `help`). */
 function subcommands(help: string): string[] {
@@ -72,6 +73,8 @@ describe('every command --help', () => {
   test.each(COMMANDS)('%s: every option that takes a value states its default (or that it is required)', (command) => {
     const options = optionsOf(helps.get(command)!.stdout).filter((o) => /[<[]/.test(o.term));
     for (const o of options) expect(o.text, `${command} ${o.term}`).toMatch(/default|required/i);
+    // in one style: `(default 8x8)`, not commander's quoted `(default: "8x8")`
+    for (const o of options) expect(o.text, `${command} ${o.term}`).not.toMatch(/\(default: "/);
   });
 
   test.each(COMMANDS)('%s: names every input it accepts', (command) => {
@@ -97,6 +100,41 @@ describe('every command --help', () => {
     } else {
       expect(usage).toMatch(/\[options\]$/);
     }
+  });
+
+  test('the examples run as written, in the order the helps list them, from a folder beside examples/', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'nnchip-help-examples-'));
+    symlinkSync(join(REPO, 'examples'), join(cwd, 'examples'));
+    const ran: string[] = [];
+    for (const command of ['', ...COMMANDS]) {
+      const help = command === '' ? nnchip(['--help']).stdout : helps.get(command)!.stdout;
+      const block = /\nExamples:\n((?: {2}.*\n?)+)/.exec(help)?.[1] ?? '';
+      for (const line of block.split('\n').filter((l) => l.startsWith('  nnchip '))) {
+        const cmd = line.trim().split(/ {2,}/)[0]!;
+        const words = cmd.split(/\s+/).slice(1);
+        // synth and the board's bitstream run yosys and nextpnr for minutes (test/cosim runs them); board run needs a board
+        if (!runnable(cmd) || words[0] === 'synth' || (words[0] === 'board' && words[1] !== 'flash-image')) continue;
+        const r = nnchip(words, { cwd });
+        expect(r.code, `${cmd}\n${r.stderr}`).toBe(0);
+        ran.push(cmd);
+      }
+    }
+    expect(ran.length).toBeGreaterThanOrEqual(25);
+  }, 300_000);
+
+  test('the same concept has the same flag everywhere: an output path is -o, --out; machine JSON output is --json', () => {
+    const spelled = new Map<string, Set<string>>(); // long flag → the terms that spell it
+    for (const command of COMMANDS) {
+      for (const o of optionsOf(helps.get(command)!.stdout)) {
+        const long = /--[\w-]+/.exec(o.term)![0];
+        spelled.set(long, (spelled.get(long) ?? new Set()).add(o.term.replace(/ [<[].*$/, '')));
+        if (long === '--out') expect(o.term, command).toMatch(/^-o, --out </);
+      }
+    }
+    for (const [long, terms] of spelled) expect([...terms], `${long} is spelled one way`).toHaveLength(1);
+    for (const synonym of ['--output', '--out-dir', '--outdir', '--format', '--machine', '--sample', '--inputs', '--data-file']) expect(spelled.has(synonym), synonym).toBe(false);
+    // every command that prints a result has --json (a group only lists its commands)
+    for (const command of COMMANDS.filter((c) => c !== 'board')) expect(spelled.has('--json') && /\n {2}--json /.test(helps.get(command)!.stdout), command).toBe(true);
   });
 
   test.each(COMMANDS)("%s: a usage error points at the command's own help", (command) => {

@@ -9,6 +9,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
+  // The CLI colours its output when FORCE_COLOR says so (README); a CI that sets it must not colour the
+  // lines the tests read, so no test process inherits it (test/cli/color.test.ts sets it itself).
+  delete process.env['FORCE_COLOR'];
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   // tsc emits even when it reports type errors; `npm test` type-checks separately and fails on them.
   try {

@@ -6,6 +6,7 @@
 import { NnchipError } from '../../diagnostics/error.js';
 import type { ArrayConfig } from '../../isa/config.js';
 import type { VerilogTarget } from './verilog-targets.js';
+import { didYouMean } from '../../diagnostics/suggest.js';
 
 export interface FpgaDevice {
   readonly target: VerilogTarget;
@@ -74,7 +75,7 @@ export function deviceFor(target: VerilogTarget, name: string | undefined): Devi
   if (name === undefined) return fallback;
   const own = DEVICE_NAMES.filter((d) => FPGA_DEVICES[d].target === target);
   if (fallback === null) throw new NnchipError('NN801', `--device ${name}: the ${target} flow builds for no particular part (devices belong to ice40: hx8k, up5k; ecp5: 25k)`);
-  if (!(DEVICE_NAMES as string[]).includes(name)) throw new NnchipError('NN801', `unknown device "${name}" (${target}: ${own.join(', ')})`);
+  if (!(DEVICE_NAMES as string[]).includes(name)) throw new NnchipError('NN801', `unknown device "${name}" (${target}: ${own.join(', ')}${didYouMean(name, own)})`);
   const d = name as DeviceName;
   if (FPGA_DEVICES[d].target !== target) throw new NnchipError('NN801', `--target ${target} --device ${name}: ${FPGA_DEVICES[d].part} is not a part of the ${target} flow (${target}: ${own.join(', ')})`);
   return d;

@@ -3,9 +3,10 @@
 import { NnchipError } from '../../diagnostics/error.js';
 import type { Program } from '../../isa/program.js';
 import { isSimulator, runRtl, SIMULATORS, type SampleRun } from './simulate.js';
+import { availableChoices } from '../../diagnostics/suggest.js';
 
 export async function runRtlBackend(program: Program, inputs: readonly Int8Array[], opts: { simulator: string; keep?: boolean }): Promise<{ raw: Int8Array[]; cycles: number[] }> {
-  if (!isSimulator(opts.simulator)) throw new NnchipError('NN801', `unknown simulator "${opts.simulator}" (available: ${SIMULATORS.join(', ')})`);
+  if (!isSimulator(opts.simulator)) throw new NnchipError('NN801', `unknown simulator "${opts.simulator}" (${availableChoices(opts.simulator, SIMULATORS)})`);
   const runs = await runRtl(program, inputs, { simulator: opts.simulator, ...(opts.keep === undefined ? {} : { keep: opts.keep }) });
   requireBenchPass(runs);
   return { raw: runs.map((r) => r.raw), cycles: runs.map((r) => r.cycles) };

@@ -248,7 +248,7 @@ export function register(program: Command, ctx: CliContext): void {
       '--yosys <which>',
       'yosys to run: system (on PATH), yowasp (the @yowasp/yosys npm package) or a path (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp); nextpnr-ice40 and icepack: the system ones when on PATH, else @yowasp/nextpnr-ice40',
     )
-    .option('--json', 'print the figures (logic cells, block RAMs, DSPs, each clock\'s verdict) as JSON')
+    .option('--json', 'print {"board", "clockMhz", "bitstream", "yosys", "pnr", "logicCells", "blockRams", "dsps", "clocks"} as JSON: "bitstream" the file written, each resource {"used", "of"} (null when nextpnr does not report it), "clocks" each clock\'s {"name", "mhz", "pass", "requiredMhz"}')
     .addHelpText(
       'after',
       `
@@ -277,7 +277,7 @@ ${examples([
           ...(progress === null ? {} : { onStep: progress.step }),
           onToolLog: (tail) => {
             progress?.stop(true);
-            if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+            if (!flags.json) io.stderr(io.errColor.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
           },
         });
       } finally {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip disasm <dir-or-program>`: print the assembly listing of a lowered program. */
 import type { Command } from 'commander';
+import type { Program } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { examples, PROGRAM_INPUTS } from '../help.js';
 import { readProgramFile } from '../program-file.js';
@@ -11,16 +12,33 @@ export function register(program: Command, ctx: CliContext): void {
     .command('disasm')
     .description('print the assembly listing of a lowered program')
     .argument('<program>', PROGRAM_INPUTS)
+    .option('--json', 'print {"config", "layers", "instructions"} as JSON: the machine, each layer\'s instruction span, and each instruction\'s fields by the names `nnchip isa --json` gives them, valued as encoded (buffers and units by number), one instruction per line')
     .addHelpText(
       'after',
       examples([
         ['nnchip disasm digits-mlp.nnchip', 'the listing of a folder `nnchip lower` wrote'],
         ['nnchip disasm digits-mlp.nnchip/program.nnp', 'the same, from the program file'],
+        ['nnchip disasm digits-mlp.nnchip --json', 'the instructions as JSON, for a script'],
       ]),
     )
-    .action(async (path: string) => {
-      await writePieces(listingFile(readProgramFile(path, 'disasm')), ctx.io.stdout, ctx.io.drained);
+    .action(async (path: string, flags: { json?: boolean }) => {
+      const p = readProgramFile(path, 'disasm');
+      if (flags.json === true) return writeJson(p, ctx.io.stdout, ctx.io.drained);
+      await writePieces(listingFile(p), ctx.io.stdout, ctx.io.drained);
     });
+}
+
+/** Instructions per write of the JSON form: a long program is never one string (see writePieces). */
+const JSON_PIECE = 10_000;
+
+/** The --json document, written a piece at a time. */
+async function writeJson(p: Program, write: (text: string) => void, drained?: () => Promise<void>): Promise<void> {
+  write(`{"config":${JSON.stringify(p.config)},"layers":${JSON.stringify(p.layers)},"instructions":[\n`);
+  for (let at = 0; at < p.instructions.length; at += JSON_PIECE) {
+    write((at === 0 ? '' : ',\n') + p.instructions.slice(at, at + JSON_PIECE).map((x) => JSON.stringify(x)).join(',\n'));
+    await drained?.();
+  }
+  write('\n]}\n');
 }
 
 /** Pieces of at most 1 MiB, each ending at a line's end. */

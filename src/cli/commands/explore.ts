@@ -57,7 +57,8 @@ export function gridFrom(f: ExploreFlags): Grid {
     try {
       return parseArray(s);
     } catch {
-      throw new NnchipError('NN401', `--arrays item "${s}" is not RxC with R and C from ${CONFIG_LIMITS.rows[0]} to ${CONFIG_LIMITS.rows[1]}`);
+      const [lo, hi] = CONFIG_LIMITS.rows;
+      throw new NnchipError('NN401', `--arrays item "${s}" is not RxC with R and C from ${lo} to ${hi}`, { hint: `use --arrays with comma-separated RxC shapes, ${lo} ≤ R, C ≤ ${hi}, e.g. --arrays 4x4,8x8,16x16` });
     }
   };
   const [blo, bhi] = CONFIG_LIMITS.dramBytesPerCycle;
@@ -97,7 +98,7 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const parts = /\.csv$/i.test(model) ? topologyParts(model, f).parts : null;
   const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
   const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
-  if (warning !== undefined) ctx.io.stderr(ctx.io.color.yellow('warning: ') + warning + '\n');
+  if (warning !== undefined) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + warning + '\n');
   const { maxInstructions } = limitsFrom(f);
   const bar = progress(ctx);
   try {
@@ -133,7 +134,7 @@ export function finish(result: ExploreResult, out: string, json: boolean, ctx: C
     io.stdout(`base machine (${base.rows}x${base.cols}, ${base.bandwidth} B/cycle, point ${base.index}): ${figures} — not on the front\n`);
   }
   const bad = result.points.find((p) => !p.feasible);
-  if (bad !== undefined) io.stderr(io.color.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
+  if (bad !== undefined) io.stderr(io.errColor.cyan('note: ') + `${result.points.length - feasible.length} points are infeasible, e.g. ${bad.rows}x${bad.cols} with ${bad.sramKiB} KiB: ${bad.error ?? ''}\n`);
   io.stdout(`wrote ${files.join(', ')}\n`);
 }
 
@@ -160,9 +161,9 @@ explore-shard-0003-of-0016.jsonl); \`nnchip explore merge\` combines all N shard
 same explore.csv and explore.json, byte for byte, as one unsharded run.
 
 Examples:
-  nnchip explore examples/digits-mlp/model.json --arrays 8x8,16x16 --sram-kib 8,32 --bandwidth 8
-  nnchip explore model.json --shard 3/16 --out shards/
-  nnchip explore merge shards/explore-shard-*.jsonl --out results/`;
+  nnchip explore examples/digits-mlp/model.json --arrays 8x8,16x16 --sram-kib 8,32 --bandwidth 8 -o results/
+  nnchip explore examples/digits-mlp/model.json --shard 3/16 -o shards/   (and 0/16 … 15/16, e.g. on a batch engine)
+  nnchip explore merge shards/explore-shard-*.jsonl -o results/`;
 
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -175,9 +176,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--bandwidth <list>', 'DRAM bytes per cycle (per channel), comma-separated', DEFAULT_GRID.bandwidth.join(','))
     .option('--threshold-passes <list>', "threshold-unit cycles per acc row, comma-separated (default: the base machine's); a value illegal for an array's cols is an infeasible point")
     .option('--batch <list>', 'samples per inference, comma-separated (default 1); a batch the model cannot take is an infeasible point')
-    .option('--out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
+    .option('-o, --out <dir>', 'output folder for explore.csv / explore.json / shard files (default: .)')
     .option('--shard <i/N>', 'evaluate slice i of N (0-based) and write it as JSON lines (default: the whole grid, no shard file)')
-    .option('--json', 'print explore.json to stdout (with --shard: a one-line summary)')
+    .option('--json', 'print explore.json to stdout: {"format", "version", "objectives", "meta", "pareto", "points"} ("pareto" indices into "points"); with --shard {"shard", "points", "totalPoints", "file"}, the shard file written')
     .option('--force', 'replace existing outputs that nnchip did not write (never an input, its folder, or what is inside that folder)')
     .addOption(new Option('--config <file>', 'base machine configuration JSON for the fields the grid does not set: DRAM latency, queue depth, clock (default: the defaults `nnchip sim --help` lists)'))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model)'))
@@ -200,12 +201,12 @@ export function register(program: Command, ctx: CliContext): void {
     .command('merge')
     .description('combine the shard files of one sweep into explore.csv + explore.json (identical to an unsharded run)')
     .argument('<files...>', 'explore-shard-*.jsonl files: all N shards of one sweep')
-    .option('--out <dir>', 'output folder (default: .)')
-    .option('--json', 'print explore.json to stdout')
+    .option('-o, --out <dir>', 'output folder (default: .)')
+    .option('--json', 'print explore.json to stdout: {"format", "version", "objectives", "meta", "pareto", "points"}, as `nnchip explore --json`')
     .addHelpText(
       'after',
       examples([
-        ['nnchip explore merge shards/explore-shard-*.jsonl --out results/', 'explore.csv + explore.json from all shards'],
+        ['nnchip explore merge shards/explore-shard-*.jsonl -o results/', 'explore.csv + explore.json from all shards'],
         ['nnchip explore merge a.jsonl b.jsonl --json', 'explore.json on stdout'],
       ]),
     );

@@ -35,7 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
         .description('quantize a model and lower it to the matmul/threshold ISA')
         .argument('<model>', MODEL_INPUTS)
         .option('-o, --out <dir>', 'output folder for the binary program (.nnp), its listing (program.asm), memory-map.json and summary.json (default ./<model-name>.nnchip/)')
-        .option('--json', 'print the summary as JSON')
+        .option('--json', 'print {"out", "model", "calibration", "config"[, "batch"], "layers", "totals", "peakBytes", "input", "output", "notes", "files"[, "warnings"]} as JSON: summary.json\'s fields, "out" the folder written, "warnings" what stderr warned of (as run, eval and sim)')
         .addHelpText(
           'after',
           examples([
@@ -52,7 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     checkOutput(out, 'folder', written);
     // loaded here, not at the top: `disasm` takes listingOf from this module and needs no compiler
-    const { program: p, calibrationSource } = (await import('../load-program.js')).compiledProgram(model, flags, ctx);
+    const { program: p, calibrationSource, calibrationWarnings } = (await import('../load-program.js')).compiledProgram(model, flags, ctx);
     const cert = certify(p);
     const summary = {
       model: basename(model),
@@ -78,11 +78,11 @@ export function register(program: Command, ctx: CliContext): void {
       written,
     );
     if (flags.json) {
-      ctx.io.stdout(JSON.stringify({ ...summary, out }) + '\n');
+      ctx.io.stdout(JSON.stringify({ ...summary, out, ...(calibrationWarnings.length > 0 ? { warnings: calibrationWarnings } : {}) }) + '\n');
       return;
     }
     const { io } = ctx;
-    for (const n of p.notes) io.stderr(io.color.cyan('note: ') + n + '\n');
+    for (const n of p.notes) io.stderr(io.errColor.cyan('note: ') + n + '\n');
     io.stdout(`${io.color.bold(model)} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
     io.stdout(layerTable(p, cert, io));
     io.stdout(memoryTable(cert, io));

@@ -39,7 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .addOption(new Option('--explore <file>', 'explore.json from `nnchip explore`: adds the Pareto plot (default: none, no plot)'))
         .option('-o, --out <file>', 'the HTML file to write', 'report.html')
-        .option('--json', 'print {out, bytes} as JSON')
+        .option('--json', 'print {"out", "bytes"} as JSON: the file written and its size')
         .addHelpText(
           'after',
           examples([
@@ -55,7 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
     const fromProgram = isProgramPath(model);
     const compiled = fromProgram ? { program: programFor(model, f, ctx), calibrationSource: undefined } : compiledProgram(model, f, ctx);
     const name = modelStem(model);
-    if (explore !== undefined && explore.meta.model !== name) ctx.io.stderr(ctx.io.color.yellow('warning: ') + `${f.explore} was made for model "${explore.meta.model}", not "${name}"\n`);
+    if (explore !== undefined && explore.meta.model !== name) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + `${f.explore} was made for model "${explore.meta.model}", not "${name}"\n`);
     const html = renderReport({
       model: name,
       program: compiled.program,

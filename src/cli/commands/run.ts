@@ -15,6 +15,7 @@ import { loweredProgram } from '../program-file.js';
 import { isProgramPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
+import { availableChoices } from '../../diagnostics/suggest.js';
 
 export type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
 
@@ -114,12 +115,12 @@ export function register(program: Command, ctx: CliContext): void {
         'after',
         examples([
           ['nnchip run examples/digits-mlp --input examples/digits-mlp/calibration.json', 'outputs of the reference interpreter'],
-          ['nnchip run digits-mlp.nnchip --input samples.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
+          ['nnchip run digits-mlp.nnchip --input examples/digits-mlp/calibration.json --backend sim --json', 'a lowered folder on the simulator, as JSON'],
         ]),
       ),
   ).action(async (model: string, flags: RunFlags, command: Command) => {
     const runner = Object.hasOwn(RUNNERS, flags.backend) ? RUNNERS[flags.backend] : undefined;
-    if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (available: ${Object.keys(RUNNERS).join(', ')})`);
+    if (runner === undefined) throw new NnchipError('NN801', `unknown backend "${flags.backend}" (${availableChoices(flags.backend, Object.keys(RUNNERS))})`);
     // a simulator named for another back end would be ignored: the user meant the RTL
     if (flags.backend !== 'rtl' && command.getOptionValueSource('simulator') === 'cli') throw new NnchipError('NN801', `--simulator ${flags.simulator} runs the generated Verilog: add --backend rtl (the ${flags.backend} back end uses no simulator)`);
     // the compiler loads only for a model: a lowered program needs none of it

@@ -25,6 +25,7 @@ import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.j
 import { bytes, fmtInt, table } from '../render.js';
 import { LONG_RUN_INSTRUCTIONS, stepsFor } from '../progress.js';
 import { loweredProgram } from '../program-file.js';
+import { didYouMean } from '../../diagnostics/suggest.js';
 
 interface SimFlags extends CompileFlags, ForceFlag {
   readonly mode?: string;
@@ -126,7 +127,7 @@ async function stepped<T>(steps: ReturnType<typeof stepsFor>, run: () => Promise
 
 function modeOf(f: SimFlags): SimMode {
   const mode = f.mode ?? (f.vcd !== undefined ? 'step' : 'fast');
-  if (mode !== 'fast' && mode !== 'step') throw new NnchipError('NN801', `--mode "${mode}" must be fast or step`);
+  if (mode !== 'fast' && mode !== 'step') throw new NnchipError('NN801', `--mode "${mode}" must be fast or step${didYouMean(mode, ['fast', 'step']).replace(/^; (.*)$/, ' ($1)')}`);
   if (f.vcd !== undefined && mode !== 'step') throw new NnchipError('NN801', '--vcd needs --mode step (the register-level mode)');
   return mode;
 }
@@ -282,14 +283,14 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--codes', 'with --input: print the int8 output codes instead of the values')
         .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
         .option('--samples <n>', `random inputs for --prove besides all-zero, all-max and all-min (default 4, at most ${fmtInt(MAX_RANDOM_INPUTS)})`)
-        .option('--out <dir>', 'where --prove writes certificate.json (default .)')
+        .option('-o, --out <dir>', 'where --prove writes certificate.json (default .)')
         .option('--max-cycles <n>', 'budget: cycles of one inference (default: no budget)')
         .option('--max-sram <bytes>', 'budget: on-chip buffer bytes the program occupies (default: no budget)')
         .option('--max-dram-bytes <n>', 'budget: external memory bytes read + written per inference (default: no budget)')
         .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
         .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
         .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run, up to --max-memory bytes)')
-        .option('--json', 'print the figures (and budget and proof results) as JSON'),
+        .option('--json', 'print {"model", "mode", "config", "programHash", "cycles", "latencyUs", "traceHash", "stats", "samples", "budgets", "withinBudget"[, "prove"][, "warnings"]} as JSON: "samples" one {"cycles", "outputs", "raw"} per --input batch, "budgets" each --max-* check, "prove" the proof (with --prove); with --topology {"topology", "form", "synthetic", "note", "config", "cycles", "scaleSimCycles", "layers"}'),
     ),
   )
     .addHelpText('after', simHelp())

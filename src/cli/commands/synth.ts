@@ -83,13 +83,13 @@ export function register(program: Command, ctx: CliContext): void {
           '--yosys <which>',
           'yosys to run: system (yosys on PATH), yowasp (the @yowasp/yosys npm package: yosys compiled to WebAssembly, no system install, slower) or a path to a yosys binary (default: $NNCHIP_YOSYS, else system when on PATH, else yowasp)',
         )
-        .option('--json', 'print the figures as JSON')
+        .option('--json', 'print {"array", "config", "clockMhz", "target", "device", "luts", "ffs", "brams", "dsps", "io", "available", "over", "cells", "transistors", "memoryBits", "fmaxMhz", "placed", "note", "yosys", "pnr", "bitstream"} as JSON: the resources used, "available" the part\'s, "over" what does not fit (then exit 4), "fmaxMhz" null unless placed')
         .addHelpText('after', SYNTH_HELP)
         .addHelpText(
           'after',
           examples([
             ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json', 'iCE40 HX8K: LUTs, FFs, BRAMs, Fmax, % of the part'],
-            ['nnchip synth digits-mlp.nnchip --target ecp5 --no-pnr --json', 'synthesis figures only, as JSON'],
+            ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --target ecp5 --no-pnr --json', 'ECP5 25k, synthesis figures only, as JSON'],
             ['nnchip synth examples/tiny/tiny.nnchip.json --array 4x4 --config small.json --device up5k -o up5k --bitstream', 'UP5K (PEs in its DSPs): place, route and pack a bitstream into up5k/'],
           ]),
         ),
@@ -114,7 +114,7 @@ export function register(program: Command, ctx: CliContext): void {
         ...(progress === null ? {} : { onStep: progress.step }),
         onToolLog: (tail) => {
           progress?.stop(true);
-          if (!flags.json) io.stderr(io.color.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
+          if (!flags.json) io.stderr(io.errColor.dim(`${tail.map((l) => `  | ${l}`).join('\n')}\n`));
         },
         ...(flags.yosys === undefined ? {} : { yosys: flags.yosys }),
         ...(flags.out === undefined ? {} : { dir: flags.out, written }),
@@ -123,7 +123,7 @@ export function register(program: Command, ctx: CliContext): void {
       progress?.stop();
     }
     const overLine = report.over.length === 0 || device === null ? null : notFitting(report.over, FPGA_DEVICES[device], p.config, p.instructions.length, recompiler(model, flags, p));
-    if (flags.json) io.stdout(JSON.stringify({ array: `${p.config.rows}x${p.config.cols}`, clockMhz: p.config.clockMhz, ...report }) + '\n');
+    if (flags.json) io.stdout(JSON.stringify({ array: `${p.config.rows}x${p.config.cols}`, config: p.config, clockMhz: p.config.clockMhz, ...report }) + '\n');
     else {
       io.stdout(`${io.color.bold(model)}: array ${p.config.rows}x${p.config.cols}, ${report.target}${device === null ? '' : ` ${FPGA_DEVICES[device].part}`}\n`);
       const y = report.yosys;

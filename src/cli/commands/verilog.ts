@@ -26,18 +26,19 @@ import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
 import { fmtInt } from '../render.js';
+import { availableChoices } from '../../diagnostics/suggest.js';
 
 type VerilogFlags = CompileFlags & ForceFlag & { target?: string; out?: string; input?: string; device?: string; json?: boolean; board?: string; clock?: string; baud?: string; flashRead?: string; programWords?: string; ramBytes?: string; with?: string; fitCheck: boolean };
 
 export function parseTarget(name: string): VerilogTarget {
   const t = VERILOG_TARGETS.find((x) => x === name);
-  if (t === undefined) throw new NnchipError('NN801', `unknown target "${name}" (available: ${VERILOG_TARGETS.join(', ')})`);
+  if (t === undefined) throw new NnchipError('NN801', `unknown target "${name}" (${availableChoices(name, VERILOG_TARGETS)})`);
   return t;
 }
 
 export function parseDevice(name: string): Ice40Device {
   const d = ICE40_DEVICES.find((x) => x === name);
-  if (d === undefined) throw new NnchipError('NN801', `unknown iCE40 device "${name}" (available: ${ICE40_DEVICES.join(', ')})`);
+  if (d === undefined) throw new NnchipError('NN801', `unknown iCE40 device "${name}" (${availableChoices(name, ICE40_DEVICES)})`);
   return d;
 }
 
@@ -45,7 +46,7 @@ export function parseDevice(name: string): Ice40Device {
 export function parseExtras(text: string): ReadonlySet<BoardExtra> {
   const names = text.split(',').map((s) => s.trim());
   const unknown = names.find((n) => !(BOARD_EXTRAS as readonly string[]).includes(n));
-  if (unknown !== undefined) throw new NnchipError('NN801', `--with: unknown hardware "${unknown}" (available: ${BOARD_EXTRAS.join(', ')}, comma-separated)`);
+  if (unknown !== undefined) throw new NnchipError('NN801', `--with: unknown hardware "${unknown}" (${availableChoices(unknown, BOARD_EXTRAS, ', comma-separated')})`);
   return new Set(names as BoardExtra[]);
 }
 
@@ -68,12 +69,12 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/, or ./<model-name>.<board>/ with --board)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
-        .option('--json', 'print a summary as JSON')
+        .option('--json', 'print {"out", "target", "array", "config", "files", "instructions", "samples", "cycles"} as JSON ("cycles" per inference, "files" those written into "out"); with --board {"out", "board", "array", "config", "clockMhz", "baud", "flashRead", "flashBytes", "imageBytes", "instructions", "programWords", "machineId", "files", "cycles"}')
         .addHelpText(
           'after',
           examples([
             ['nnchip verilog examples/tiny/tiny.nnchip.json --array 4x4 --target ice40', './tiny.rtl/: RTL, ROMs, test bench, flow'],
-            ['nnchip verilog digits-mlp.nnchip --input samples.json -o rtl/', 'a test bench that checks these samples'],
+            ['nnchip verilog digits-mlp.nnchip --input examples/digits-mlp/calibration.json -o rtl/', 'a test bench that checks these samples'],
             ['nnchip verilog examples/tiny/tiny.nnchip.json --board icebreaker -o hw', 'hw/: board design; then make -C hw bitstream prog'],
           ]),
         ),
@@ -98,7 +99,7 @@ export function register(program: Command, ctx: CliContext): void {
     const files = emitVerilog(p, opts);
     writeDirAtomic(out, new Map([...files, ...simulationModels(peMultipliersOf(opts), ctx)]), written);
     const cycles = scheduleTimes(p.instructions, p.config).cycles;
-    const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
+    const summary = { out, target, array: `${p.config.rows}x${p.config.cols}`, config: p.config, files: [...files.keys()], instructions: p.instructions.length, samples: inputs?.length ?? 1, cycles };
     if (flags.json) {
       ctx.io.stdout(JSON.stringify(summary) + '\n');
       return;
@@ -171,7 +172,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const image = files.get(BOARD_FILES.image)!;
   const manifest = JSON.parse(String(files.get(BOARD_FILES.manifest))) as BoardManifest;
   const summary = {
-    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, clockMhz: manifest.clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
+    out, board: board.name, array: `${p.config.rows}x${p.config.cols}`, config: p.config, clockMhz: manifest.clockMhz, baud, flashRead, flashBytes: p.constants.length, imageBytes: image.length,
     instructions: p.instructions.length, programWords: manifest.capacity.progDepth, machineId: manifest.machineId, files: [...files.keys()], cycles,
   };
   if (flags.json) {

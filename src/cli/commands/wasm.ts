@@ -27,7 +27,7 @@ export function register(program: Command, ctx: CliContext): void {
         .argument('<model>', MODEL_OR_PROGRAM_INPUTS)
         .option('-o, --out <file.wasm>', 'output module; the loader and types are written beside it (default ./<model-name>.wasm)')
         .option('--no-simd', 'scalar build for engines without WebAssembly SIMD (same results, slower)')
-        .option('--json', 'print a summary as JSON')
+        .option('--json', 'print {"out", "wasm", "loader", "types", "simd", "bytes", "memoryBytes", "pages", "memoryMap", "input", "output", "stats"} as JSON: "out" (= "wasm"), "loader" and "types" the files written, "bytes" the module\'s size, "memoryBytes" its fixed linear memory')
         .addHelpText(
           'after',
           examples([
@@ -50,6 +50,7 @@ export function register(program: Command, ctx: CliContext): void {
     // one set: a kill never leaves a loader beside a module of another build
     writeFilesAtomic(new Map<string, string | Uint8Array>([[files.wasm, build.bytes], [files.types, loader.dts], [files.loader, loader.mjs]]), written);
     const summary = {
+      out: files.wasm,
       ...files,
       simd: flags.simd,
       bytes: build.bytes.length,

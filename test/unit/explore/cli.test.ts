@@ -59,7 +59,7 @@ describe('nnchip explore', () => {
 
   test.each([
     [['--shard', '3/3'], /error NN801: --shard "3\/3"/],
-    [['--arrays', '8x8,9'], /error NN401: --arrays item "9"/],
+    [['--arrays', '8x8,9'], /error NN401: --arrays item "9" is not RxC with R and C from 1 to 256 — use --arrays with comma-separated RxC shapes/],
     [['--bandwidth', '0'], /error NN801: --bandwidth item "0"/],
     [['--sram-kib', '16,,64'], /error NN801: --sram-kib "16,,64" must be a comma-separated list/],
   ])('usage error %j', (args, message) => {

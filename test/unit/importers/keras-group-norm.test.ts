@@ -53,13 +53,14 @@ function keras(conv: tf.LayersModel, gn: { gamma: Float32Array; beta: Float32Arr
 }
 
 describe('Keras 3 GroupNormalization', () => {
-  test.each([2, 8, 1])('%i groups: float = Keras (tfjs ops); int8 ref = sim, close to float', async (groups) => {
+  // -1: Keras 3's instance normalization (one group per channel)
+  test.each([2, 8, 1, -1])('%i groups: float = Keras (tfjs ops); int8 ref = sim, close to float', async (groups) => {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-keras-gn-'));
     const { conv, ...gn } = await groupNormModel(dir, { groups });
     const graph = loadModel(join(dir, 'model.json'));
     expect(graph.nodes.some((n) => n.op === 'channelMul')).toBe(true);
     const inputs = randomSamples(16, H * W * 3, 5, -1, 1);
-    const want = keras(conv, gn, groups, inputs);
+    const want = keras(conv, gn, groups === -1 ? C : groups, inputs);
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
     const program = compileGraph(graph, inputs, { rows: 4, cols: 4 });
     let [worst, lo, hi] = [0, Infinity, -Infinity];

@@ -117,6 +117,19 @@ describe('element-wise functions of one tensor: one table activation', () => {
     expect((error as NnchipError).format().split('\n')).toHaveLength(1);
   });
 
+  test('a NaN scalar constant is not taken into an expression (its table would be the NaN stand-in, 0, everywhere): NN108 at its node, as any NaN weight', () => {
+    const spec = model([n('Add', ['c', 'k'], 'p'), n('Sqrt', ['p'], 'a')], { k: NaN });
+    let error: unknown;
+    try {
+      loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NnchipError);
+    expect((error as NnchipError).format().split('\n')).toHaveLength(1);
+    expect((error as NnchipError).format()).toMatch(/^error NN108: .* is NaN/);
+  });
+
   test('turning points are found where the function turns: x · sigmoid(1.5 x) at its minimum, exp(−x²) at 0, |x| at 0', () => {
     const swish: ExprStep[] = [{ op: 'x' }, { op: 'const', value: 1.5 }, { op: 'mul', args: [0, 1] }, { op: 'sigmoid', args: [2] }, { op: 'mul', args: [0, 3] }];
     // d/dx x·σ(βx) = 0 at βx = −1.2784645428 (SiLU's minimum, scaled): found from float64 values to ~1e-8, well inside

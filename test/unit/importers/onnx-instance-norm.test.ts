@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * ONNX InstanceNormalization beyond torch's exports (test/agreement/pytorch-zoo.test.ts has those):
- * a 1-D map, a GroupNorm view written by hand with per-group scale and B, and a constant epsilon;
+ * a 1-D map, a GroupNorm view written by hand with per-group scale and B, a constant epsilon, the
+ * flat view x.view(N, C, −1), and 1×1 and W = 1 maps (variance 0; one broadcast copy);
  * float = onnxruntime. What is refused gets one line: GroupNorm's view read by any other op,
  * epsilon ≤ 0, a scale of the wrong length.
  */
@@ -46,6 +47,20 @@ describe('ONNX InstanceNormalization', () => {
       inits: { to: { dims: [3], data: [0, 3, -1], int64: true }, back: { dims: [4], data: [1, 6, 4, 5], int64: true }, s: { dims: [3], data: [0.5, 1, 2] }, b: { dims: [3], data: [0.1, -0.2, 0.3] } },
       nodes: [{ op: 'Reshape', inputs: ['x', 'to'] }, { op: 'InstanceNormalization', inputs: ['t0', 's', 'b'] }, { op: 'Reshape', inputs: ['t1', 'back'] }],
     }, 'group.onnx');
+  });
+
+  test('on the flat view x.view(N, C, −1) of a 2-D map, then viewed back: float = onnxruntime', async () => {
+    await agrees({
+      input: [1, 3, 4, 5], output: [1, 3, 4, 5], opset: 13,
+      inits: { to: { dims: [3], data: [0, 3, -1], int64: true }, back: { dims: [4], data: [1, 3, 4, 5], int64: true }, s: { dims: [3], data: [0.5, 1, 2] }, b: { dims: [3], data: [0.1, -0.2, 0.3] } },
+      nodes: [{ op: 'Reshape', inputs: ['x', 'to'] }, { op: 'InstanceNormalization', inputs: ['t0', 's', 'b'] }, { op: 'Reshape', inputs: ['t1', 'back'] }],
+    }, 'flat.onnx');
+  });
+
+  test('a 1×1 map and a W = 1 map (variance 0; one broadcast copy): float = onnxruntime', async () => {
+    for (const [h, w] of [[1, 1], [5, 1]] as const) {
+      await agrees({ input: [1, 2, h, w], output: [1, 2, h, w], inits: { s: { dims: [2], data: [1.5, 0.5] }, b: { dims: [2], data: [0.25, -1] } }, nodes: [{ op: 'InstanceNormalization', inputs: ['x', 's', 'b'] }] }, `map${h}x${w}.onnx`);
+    }
   });
 
   test.each<[string, ModelSpec, RegExp]>([

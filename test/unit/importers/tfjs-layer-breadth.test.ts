@@ -133,6 +133,11 @@ describe('refused in one line, never computed otherwise', () => {
   test('LayerNormalization of a map (per pixel, as ConvNeXt) names why', async () => {
     expect(await refusal(chain([3, 3, 2], () => [L.layerNormalization({})])())).toMatch(/LayerNormalization of a \[3,3,2\] map or sequence is not supported \(each pixel or step would need its own statistics; only of a vector\)/);
   });
+  test('LayerNormalization with Keras 3\'s rms_scaling (x · rsqrt(var + ε) · γ: no −mean, no β) is refused, not read as a plain layer norm', async () => {
+    const model = chain([6], () => [dense(4), L.layerNormalization({})])();
+    expect(await refusal(model, (j) => j.replace('"epsilon":', '"rms_scaling":true,"epsilon":'))).toMatch(/rms_scaling true is not supported/);
+    expect(await refusal(model, (j) => j.replace('"epsilon":', '"rms_scaling":false,"epsilon":'))).toBe('loaded');
+  });
   test('Masking names why', async () => {
     expect(await refusal(chain([5, 3], () => [L.masking({ maskValue: 0 }), dense(2)])())).toMatch(/Masking is not supported: its mask changes what later layers compute/);
   });

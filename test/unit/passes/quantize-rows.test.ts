@@ -3,7 +3,7 @@
 // where the two roundings could part — halves, their neighbours a few ulps away, 0.5 − 2⁻⁵⁴, the
 // clamp bounds, NaN and ±∞ — and on random weights and scales.
 import { expect, test } from 'vitest';
-import { quantizeRows } from '../../../src/passes/gemm.js';
+import { quantizeRows } from '../../../src/passes/weight-codes.js';
 import { mulberry32 } from '../../../src/util/prng.js';
 
 const reference = (w: Float32Array, scales: Float64Array): Int8Array => Int8Array.from(w, (x, i) => Math.max(-127, Math.min(127, Math.round(x / scales[i % scales.length]!))));

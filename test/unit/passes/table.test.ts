@@ -72,6 +72,37 @@ describe('step tables are exact over the whole reachable accumulator range', () 
     }
   });
 
+  test('where f is undefined (NaN: Sqrt, Log, a fractional Pow of negative accumulators, reachable in int8 past where the float model goes) it is taken as 0: a few steps, exact elsewhere', () => {
+    const x = { op: 'x' } as const;
+    const k = (value: number): ExprStep => ({ op: 'const', value });
+    const E = (steps: ExprStep[]): TableActivation => ({ fn: 'expr', expr: steps });
+    const undefinedBelow = [
+      E([x, { op: 'sqrt', args: [0] }]),
+      E([x, { op: 'log', args: [0] }]),
+      E([x, k(1.5), { op: 'pow', args: [0, 1] }]),
+      E([x, k(0.3), { op: 'sub', args: [0, 1] }, { op: 'log', args: [2] }]),
+      E([x, k(0.7), { op: 'add', args: [0, 1] }, { op: 'sqrt', args: [2] }]),
+    ];
+    for (const act of undefinedBelow) {
+      for (const accScale of [0.05, 1 / 512, 2.5e-5]) {
+        const span = Math.min(300_000, Math.ceil(4 / accScale));
+        const range = [-span, span] as const;
+        const out = { scale: 4 / 255, zp: -128 };
+        const t = channelTable(act, 0, accScale, out, range);
+        expect(t.thresholds.length, `${tableName(act)} at ${accScale}`).toBeLessThanOrEqual(1023);
+        const get = lookup(t.thresholds, t.codes);
+        let wrong = 0;
+        for (let a = range[0]; a <= range[1]; a++) {
+          const y = applyTable(act, a * accScale, 0);
+          if (get(a) !== quantizeToInt8(Number.isNaN(y) ? 0 : y, out.scale, out.zp)) wrong++;
+        }
+        expect(wrong, `${tableName(act)} at ${accScale}`).toBe(0);
+      }
+    }
+    // all of int32 reachable (the adders can wrap): still a few steps, found in moments
+    expect(channelTable(undefinedBelow[0]!, 0, 1e-6, { scale: 4 / 255, zp: -128 }, [-(2 ** 31), 2 ** 31 - 1]).thresholds.length).toBeLessThan(300);
+  });
+
   test('the reachable range is the bias plus each weight times the extreme int8 inputs, or all of int32 when the adders can wrap', () => {
     expect(reachable(10, [3, -2])).toEqual([10 - 128 * 3 - 2 * 127, 10 + 127 * 3 + 2 * 128]);
     expect(reachable(0, Array(140_000).fill(127))).toEqual([-(2 ** 31), 2 ** 31 - 1]);

@@ -161,32 +161,29 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
   return { ops: kept, stats: { weightLoadsDropped: ops.length - kept.length, weightsFromDram: fromDram } };
 }
 
-/** How far back a matmul may move to join a chain (keeps fusion linear in the program size). */
+/** How far back a matmul may move to join an earlier GEMM (keeps fusion linear in the program size). */
 const FUSE_WINDOW = 64;
 
-function chains(prev: GemmOp, next: GemmOp, C: number): boolean {
-  return (
-    next.accumulate &&
-    prev.acc === next.acc &&
-    prev.rows === next.rows &&
-    prev.aStride === next.aStride &&
-    prev.aOuter === next.aOuter &&
-    prev.inner === next.inner &&
-    next.a === prev.a + prev.k &&
-    next.w === prev.w + prev.k * C
-  );
+/** next accumulates into prev's acc rows, reading act rows of the same structure: the two may become one GEMM. */
+function sameRows(prev: GemmOp, next: GemmOp): boolean {
+  return next.accumulate && prev.acc === next.acc && prev.rows === next.rows && prev.aStride === next.aStride && prev.aOuter === next.aOuter && prev.inner === next.inner;
 }
 
-/** acc (+)= A·W1 then acc += A'·W2, with A' and W2 continuing A and W, is one GEMM over K1 + K2. */
-function fuseChains(ops: readonly KernelOp[], C: number): KernelOp[] {
+/**
+ * Each GEMM joined to an earlier one when `join` makes the two one op: moved back past the
+ * operations it does not conflict with (at most FUSE_WINDOW), the joined op taking the earlier
+ * one's place (int32 wrap-around sums do not depend on their order).
+ */
+function fuseBack(ops: readonly KernelOp[], C: number, join: (prev: GemmOp, op: GemmOp) => GemmOp | undefined): KernelOp[] {
   const out: KernelOp[] = [];
   for (const op of ops) {
     if (op.kind === 'gemm') {
       let joined = false;
       for (let j = out.length - 1; j >= Math.max(0, out.length - FUSE_WINDOW); j--) {
         const prev = out[j]!;
-        if (prev.kind === 'gemm' && chains(prev, op, C)) {
-          out[j] = { ...prev, k: prev.k + op.k, fromDram: prev.fromDram && op.fromDram };
+        const both = prev.kind === 'gemm' ? join(prev, op) : undefined;
+        if (both !== undefined) {
+          out[j] = both;
           joined = true;
           break;
         }
@@ -197,52 +194,29 @@ function fuseChains(ops: readonly KernelOp[], C: number): KernelOp[] {
     out.push(op);
   }
   return out;
+}
+
+/** acc (+)= A·W1 then acc += A'·W2, with A' and W2 continuing A and W, is one GEMM over K1 + K2. */
+function fuseChains(ops: readonly KernelOp[], C: number): KernelOp[] {
+  return fuseBack(ops, C, (prev, op) => (sameRows(prev, op) && op.a === prev.a + prev.k && op.w === prev.w + prev.k * C ? { ...prev, k: prev.k + op.k, fromDram: prev.fromDram && op.fromDram } : undefined));
 }
 
 /** Taps of at most this many k rows are fused (fuseTaps); longer GEMMs keep the packed kernels, faster per MAC. */
 export const TAP_MAX_K = 32;
 
-function tapsWith(prev: GemmOp, next: GemmOp): boolean {
-  return (
-    next.accumulate &&
-    next.k <= TAP_MAX_K &&
-    prev.k === next.k &&
-    prev.acc === next.acc &&
-    prev.rows === next.rows &&
-    prev.aStride === next.aStride &&
-    prev.aOuter === next.aOuter &&
-    prev.inner === next.inner
-  );
-}
-
 /**
- * acc (+)= A_1·W_1, then acc += A_2·W_2 with the same row structure: one GEMM over both taps
- * (int32 wrap-around sums do not depend on their order), moved back past operations it does not
- * conflict with, as fuseChains does. Each call of a block kernel costs about what a k = 4 tap
- * does, and the acc rows stay in registers across taps instead of a load and a store per tap.
+ * acc (+)= A_1·W_1, then acc += A_2·W_2 with the same row structure and k: one GEMM over both
+ * taps. Each call of a block kernel costs about what a k = 4 tap does, and the acc rows stay in
+ * registers across taps instead of a load and a store per tap.
  */
 function fuseTaps(ops: readonly KernelOp[], C: number): KernelOp[] {
-  const out: KernelOp[] = [];
-  for (const op of ops) {
-    if (op.kind === 'gemm' && op.taps === undefined) {
-      let joined = false;
-      for (let j = out.length - 1; j >= Math.max(0, out.length - FUSE_WINDOW); j--) {
-        const prev = out[j]!;
-        if (prev.kind === 'gemm' && tapsWith(prev, op)) {
-          // the taps array is this pass's own (made at the first join): pushing keeps a long chain linear
-          const taps = (prev.taps ?? [{ a: prev.a, w: prev.w }]) as Tap[];
-          taps.push({ a: op.a, w: op.w });
-          out[j] = { ...prev, taps, fromDram: prev.fromDram && op.fromDram };
-          joined = true;
-          break;
-        }
-        if (conflicts(prev, op, C)) break;
-      }
-      if (joined) continue;
-    }
-    out.push(op);
-  }
-  return out;
+  return fuseBack(ops, C, (prev, op) => {
+    if (op.taps !== undefined || !sameRows(prev, op) || op.k > TAP_MAX_K || prev.k !== op.k) return undefined;
+    // the taps array is this pass's own (made at the first join): pushing keeps a long chain linear
+    const taps = (prev.taps ?? [{ a: prev.a, w: prev.w }]) as Tap[];
+    taps.push({ a: op.a, w: op.w });
+    return { ...prev, taps, fromDram: prev.fromDram && op.fromDram };
+  });
 }
 
 const contiguous = (op: CopyOp): boolean => op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes);
@@ -293,7 +267,7 @@ export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions):
   const ctx = { cfg: p.config, plan };
   const { ops, stats } = translate(p, ctx, opts.rewrite);
   const chained = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
-  const fused = opts.rewrite ? mergeCopies(opts.rewrite && (opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
+  const fused = opts.rewrite ? mergeCopies((opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
   const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
   const { ops: final, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
   return {

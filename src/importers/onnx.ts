@@ -128,13 +128,17 @@ function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: 
   };
 }
 
-/** Identity copies of constants (torch.onnx.export stores equal initializers once and copies each with an Identity): copy → original. */
+/**
+ * Identity copies of constants (torch.onnx.export stores equal initializers once and copies each with an Identity): copy → original.
+ * A Cast to FLOAT of a float constant is one too (a FLOAT16/BFLOAT16/DOUBLE scalar cast up: its value read as float32 is the Cast's).
+ */
 function identityCopies(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): Map<string, string> {
   const constant = new Set([...consts.keys(), ...(g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? '')]);
   const copies = new Map<string, string>();
+  const toFloat = (n: NodeProto): boolean => n.opType === 'Cast' && (n.attribute ?? []).some((a) => a.name === 'to' && Number(a.i) === onnxSchema().TensorProto.DataType.FLOAT) && isFloatType(consts.get(copies.get(n.input?.[0] ?? '') ?? n.input?.[0] ?? '')?.dataType ?? 0);
   for (const n of g.node ?? []) {
     const from = n.input?.[0] ?? '';
-    if (n.opType !== 'Identity' || n.domain || !(constant.has(from) || copies.has(from))) continue;
+    if ((n.opType !== 'Identity' && !toFloat(n)) || n.domain || !(constant.has(from) || copies.has(from))) continue;
     copies.set(n.output?.[0] ?? '', copies.get(from) ?? from);
   }
   return copies;

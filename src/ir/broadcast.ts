@@ -24,7 +24,11 @@ export function broadcastNodes(g: string, gShape: readonly number[], map: readon
   return { nodes, output: at };
 }
 
-/** True when `g` is a per-channel vector of `map`'s channels ([C] or [1, 1, C]) and `map` an [H, W, C] map larger than one pixel. */
+/**
+ * True when `g` is a per-channel vector of `map`'s channels ([C] or [1, 1, C]) and `map` an [H, W, C] map it is not
+ * already the shape of: larger than one pixel, or a 1×1 map beside a [C] vector (then only reshaped; that pair reached
+ * the merge as two shapes, NN203).
+ */
 export function broadcastsOver(g: readonly number[], map: readonly number[]): boolean {
-  return map.length === 3 && map[0]! * map[1]! > 1 && g.at(-1) === map[2] && (g.length === 1 || (g.length === 3 && g[0] === 1 && g[1] === 1));
+  return map.length === 3 && (map[0]! * map[1]! > 1 || g.length === 1) && g.at(-1) === map[2] && (g.length === 1 || (g.length === 3 && g[0] === 1 && g[1] === 1));
 }

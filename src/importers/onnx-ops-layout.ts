@@ -298,6 +298,7 @@ function split(o: Op): Built[] {
 function depthToSpace(o: Op): Built[] {
   const x = o.map(0);
   const r = o.n.attrs.int('blocksize', 0);
+  if (!o.n.attrs.has('blocksize')) throw new NnchipError('NN107', 'DepthToSpace: attribute blocksize is missing', o.site);
   const mode = o.n.attrs.string('mode', 'DCR');
   if (mode !== 'DCR' && mode !== 'CRD') throw o.fail(`mode "${mode}" is not supported (only DCR and CRD)`);
   const c = o.ctx.onnxShape(x)[1]!;
@@ -309,6 +310,7 @@ function depthToSpace(o: Op): Built[] {
 function spaceToDepth(o: Op): Built[] {
   const x = o.map(0);
   const r = o.n.attrs.int('blocksize', 0);
+  if (!o.n.attrs.has('blocksize')) throw new NnchipError('NN107', 'SpaceToDepth: attribute blocksize is missing', o.site);
   const [c, h, w] = o.ctx.onnxShape(x).slice(1) as [number, number, number];
   if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `SpaceToDepth: input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
   return [{ ...o.base([x]), op: 'conv2d', kernel: blockKernel(o, r, c, 'DCR', true), bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
@@ -379,6 +381,7 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   // writes them at the graph's input and output and around the ops it keeps in float32): identities — nnchip computes in float32 and
   // quantizes every tensor it keeps to int8, far coarser than half precision (docs/numerics.md). A Cast of integer constants is folded.
   Cast: (o) => {
+    if (!o.n.attrs.has('to')) throw new NnchipError('NN107', 'Cast: attribute to (the type to cast to) is missing', o.site);
     const to = o.n.attrs.int('to', 0);
     if (!isFloatType(to)) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to a float type: FLOAT, FLOAT16, BFLOAT16, DOUBLE)`);
     return identity(o, o.activation(0));

@@ -294,6 +294,29 @@ const cases = {
     inits: { s: { name: 's', dims: [4], dataType: 1, floatData: [1, 1, 1e6, 1e6] } },
     nodes: [{ name: 'up', opType: 'Resize', input: ['x', '', 's'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('nearest') }] }],
   })),
+  // the 0/1 kernels of a block move or a channel slice hold (r²·C)² and C·K weights: DepthToSpace r = 1000 of 10^6 channels and a Slice of
+  // half of 10^6 channels were NN901 'Invalid typed array length: 10^12' (the --max-params check came after allocating)
+  'onnx-depth-to-space-kernel-huge': onnxCase(onnxModel({
+    input: [1, 1e6, 4, 4],
+    nodes: [{ name: 'd2s', opType: 'DepthToSpace', input: ['x'], output: ['y'], attribute: [{ name: 'blocksize', type: 2, i: 1000 }] }],
+  })),
+  'onnx-slice-channels-huge': onnxCase(onnxModel({
+    input: [1, 1e6, 1, 1],
+    inits: { s: { name: 's', dims: [1], dataType: 7, int64Data: [0] }, e: { name: 'e', dims: [1], dataType: 7, int64Data: [500000] }, a: { name: 'a', dims: [1], dataType: 7, int64Data: [1] } },
+    nodes: [{ name: 'half', opType: 'Slice', input: ['x', 's', 'e', 'a'], output: ['y'] }],
+  })),
+  // required attributes left out: a Cast without 'to' was read as INT64 ('to INT64 of a float constant is not supported'), a DepthToSpace
+  // without 'blocksize' as 0 ('blocksize 0 does not divide the 4 channels')
+  'onnx-cast-no-to': onnxCase(onnxModel({
+    inits: { k: { name: 'k', dims: [1], dataType: 1, floatData: [2] } },
+    nodes: [ONNX_NODES[0], { name: 'cast', opType: 'Cast', input: ['k'], output: ['kc'] }, { name: 'add', opType: 'Add', input: ['h', 'kc'], output: ['r'] }, ONNX_NODES[2]],
+  })),
+  'onnx-depth-to-space-no-blocksize': onnxCase(onnxModel({ input: [1, 4, 2, 2], nodes: [{ name: 'd2s', opType: 'DepthToSpace', input: ['x'], output: ['y'] }] })),
+  // SpaceToDepth of a sequence [N, C, L] said 'does not divide the 4×undefined pixels'
+  'onnx-space-to-depth-sequence': onnxCase(onnxModel({
+    input: [1, 4, 4],
+    nodes: [{ name: 's2d', opType: 'SpaceToDepth', input: ['x'], output: ['y'], attribute: [{ name: 'blocksize', type: 2, i: 2 }] }],
+  })),
   'onnx-stride-huge': onnxCase(onnxModel({
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 40, 2 ** 40] }] }],

@@ -84,6 +84,8 @@ export class Op {
     const list = this.attrValue(key)?.['list'];
     const raw = isObj(list) ? (list['i'] ?? []) : undefined;
     if (raw === undefined && fallback !== undefined) return fallback;
+    // absent (a Conv2D without strides) said 'is not a list of integers', as for a malformed one
+    if (this.attrValue(key) === undefined) throw this.fail('NN107', `${this.n.op} has no attribute ${key}, which it needs`);
     const out = Array.isArray(raw) ? raw.map(Number) : [];
     if (!Array.isArray(raw) || out.some((d) => !Number.isInteger(d))) throw this.fail('NN107', `attribute ${key} is not a list of integers`);
     return out;

@@ -418,6 +418,25 @@ const cases = {
     },
   },
   'tfjs-graph-alpha-nan': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'LeakyRelu', ['h'], { alpha: { f: 'NaN' } }); } },
+  // a Conv2D without its strides said 'attribute strides is not a list of integers', as for a malformed one
+  'tfjs-graph-conv-no-strides': {
+    files: {
+      'model.json': {
+        format: 'graph-model',
+        generatedBy: '2.15.0',
+        convertedBy: 'TensorFlow.js Converter v4.22.0',
+        modelTopology: {
+          node: [
+            tfNode('x', 'Placeholder', [], { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }, { size: '4' }, { size: '1' }] } }, dtype: { type: 'DT_FLOAT' } }),
+            tfNode('k', 'Const', [], { dtype: { type: 'DT_FLOAT' } }),
+            tfNode('conv', 'Conv2D', ['x', 'k'], { padding: { s: 'VkFMSUQ=' } }),
+          ],
+        },
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'k', shape: [1, 1, 1, 1], dtype: 'float32' }] }],
+      },
+      'weights.bin': weights(1),
+    },
+  },
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
   // a node reading its own output left its real input unread: reported as "the model has 2 outputs"
   'tfjs-graph-self-input': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'Relu', ['a']); } },

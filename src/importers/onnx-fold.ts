@@ -178,6 +178,8 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         return int64(dims, data);
       }
       case 'Cast': {
+        // required: a missing one was read as INT64 ('to INT64 of a float constant is not supported')
+        if (!n.attrs.has('to')) throw broken('attribute to (the type to cast to) is missing');
         const to = n.attrs.int('to', DT().INT64);
         // to a float type: rounded to it as ONNX Runtime rounds (to nearest, ties to even), held as float32
         if (isFloatType(to)) return { dataType: DT().FLOAT, dims: [...a!.dims], floatData: a!.data.map((v) => roundToFloat(v, to)) };

@@ -53,6 +53,8 @@ export interface OnnxContext {
   isConst(name: string): boolean;
   /** A float constant (initializer or Constant output) in ONNX layout; NN110 when computed at run time. */
   floats(name: string, site: ErrorSite, what: string): { dims: number[]; data: Float32Array };
+  /** Most float values one tensor or kernel nnchip builds may hold (--max-params). */
+  readonly maxFloats: number;
   /** saturate: values beyond ±2^53 clamp (Slice's "to the end") instead of NN107 */
   ints(name: string, site: ErrorSite, what: string, saturate?: boolean): number[];
   /** The [a, b] channel groups of a channel-shuffle view (rank 5), or undefined. */

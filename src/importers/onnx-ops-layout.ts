@@ -5,7 +5,7 @@
  * the channel axis, nearest-neighbour Resize by integer factors as upsampling, Identity and Dropout as
  * no-ops. Any other data movement is refused.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
@@ -179,7 +179,7 @@ function transpose(o: Op): Built[] {
  * PixelShuffle's [0, 1, 4, 2, 5, 3] of [1, C, r, r, H, W] (below opset 11): the transposed convolution DepthToSpace CRD is.
  */
 function blockMove(o: Op, x: string, r: number, toChannels: boolean): Built[] {
-  const common = { ...o.base([x]), kernel: blockKernel(r, o.ctx.onnxShape(x)[1]!, 'CRD', toChannels), bias: null, strides: [r, r] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number], activation: 'linear' as const };
+  const common = { ...o.base([x]), kernel: blockKernel(o, r, o.ctx.onnxShape(x)[1]!, 'CRD', toChannels), bias: null, strides: [r, r] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number], activation: 'linear' as const };
   const view: OnnxView = { rank: 6, last: false, blocks: { r, form: toChannels ? 'channels' : 'pixels' } };
   return [toChannels ? { ...common, op: 'conv2d', depthwise: false, view } : { ...common, op: 'convTranspose', outputPadding: [0, 0], view }];
 }
@@ -189,8 +189,10 @@ function blockMove(o: Op, x: string, r: number, toChannels: boolean): Built[] {
  * k·r² + i·r + j (CRD) of one pixel: [r, r, c, r²·c] for a stride-r conv2d (space to depth, `toChannels`), [r, r, r²·c, c]
  * for a stride-r transposed convolution (depth to space). DepthToSpace, SpaceToDepth, PixelShuffle and PixelUnshuffle.
  */
-function blockKernel(r: number, c: number, mode: 'DCR' | 'CRD', toChannels: boolean): { shape: [number, number, number, number]; data: Float32Array } {
+function blockKernel(o: Op, r: number, c: number, mode: 'DCR' | 'CRD', toChannels: boolean): { shape: [number, number, number, number]; data: Float32Array } {
   const deep = c * r * r;
+  // (r²·c)² weights: checked before allocating (r = 1000 of 10^6 channels was 'Invalid typed array length: 10^12', NN901)
+  if (deep * deep > o.ctx.maxFloats) throw new NnchipError('NN109', `${o.n.opType}: blocksize ${r} of ${c * (toChannels ? 1 : r * r)} channels needs a 0/1 kernel of ${fmtInt(deep * deep)} weights, over the limit of ${fmtInt(o.ctx.maxFloats)} (--max-params)`, o.site);
   const data = new Float32Array(r * r * c * deep);
   for (let i = 0; i < r; i++)
     for (let j = 0; j < r; j++)
@@ -205,6 +207,7 @@ function blockKernel(r: number, c: number, mode: 'DCR' | 'CRD', toChannels: bool
 function selectChannels(o: Op, x: string, from: number, count: number, output: string, name: string): Built {
   const v = o.ctx.view(x);
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
+  if (c * count > o.ctx.maxFloats) throw new NnchipError('NN109', `${o.n.opType}: selecting ${fmtInt(count)} of ${fmtInt(c)} channels needs a 0/1 kernel of ${fmtInt(c * count)} weights, over the limit of ${fmtInt(o.ctx.maxFloats)} (--max-params)`, o.site);
   const data = new Float32Array(c * count);
   for (let k = 0; k < count; k++) data[(from + k) * count + k] = 1;
   const base = { name, output, bias: null, activation: 'linear' as const };
@@ -295,20 +298,22 @@ function split(o: Op): Built[] {
 function depthToSpace(o: Op): Built[] {
   const x = o.map(0);
   const r = o.n.attrs.int('blocksize', 0);
+  if (!o.n.attrs.has('blocksize')) throw new NnchipError('NN107', 'DepthToSpace: attribute blocksize is missing', o.site);
   const mode = o.n.attrs.string('mode', 'DCR');
   if (mode !== 'DCR' && mode !== 'CRD') throw o.fail(`mode "${mode}" is not supported (only DCR and CRD)`);
   const c = o.ctx.onnxShape(x)[1]!;
-  if (o.dims(x) !== 2 || !(r >= 1) || c % (r * r) !== 0) throw new NnchipError('NN107', `DepthToSpace: blocksize ${r} does not divide the ${c} channels of ${JSON.stringify(o.ctx.onnxShape(x))} into r² blocks`, o.site);
-  return [{ ...o.base([x]), op: 'convTranspose', kernel: blockKernel(r, c / (r * r), mode, false), bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
+  if (o.dims(x) !== 2 || !(r >= 1) || c % (r * r) !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `DepthToSpace: input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `DepthToSpace: blocksize ${r} does not divide the ${c} channels of ${JSON.stringify(o.ctx.onnxShape(x))} into r² blocks`, o.site);
+  return [{ ...o.base([x]), op: 'convTranspose', kernel: blockKernel(o, r, c / (r * r), mode, false), bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
 }
 
 /** SpaceToDepth (DCR): output channel (i·r + j)·C + c at (y, x) ← input channel c at (y·r + i, x·r + j), a stride-r r × r conv2d of 0/1 weights. */
 function spaceToDepth(o: Op): Built[] {
   const x = o.map(0);
   const r = o.n.attrs.int('blocksize', 0);
+  if (!o.n.attrs.has('blocksize')) throw new NnchipError('NN107', 'SpaceToDepth: attribute blocksize is missing', o.site);
   const [c, h, w] = o.ctx.onnxShape(x).slice(1) as [number, number, number];
-  if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
-  return [{ ...o.base([x]), op: 'conv2d', kernel: blockKernel(r, c, 'DCR', true), bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+  if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `SpaceToDepth: input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
+  return [{ ...o.base([x]), op: 'conv2d', kernel: blockKernel(o, r, c, 'DCR', true), bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
 }
 
 function concat(o: Op): Built[] {
@@ -376,6 +381,7 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   // writes them at the graph's input and output and around the ops it keeps in float32): identities — nnchip computes in float32 and
   // quantizes every tensor it keeps to int8, far coarser than half precision (docs/numerics.md). A Cast of integer constants is folded.
   Cast: (o) => {
+    if (!o.n.attrs.has('to')) throw new NnchipError('NN107', 'Cast: attribute to (the type to cast to) is missing', o.site);
     const to = o.n.attrs.int('to', 0);
     if (!isFloatType(to)) throw o.fail(`to ${dtypeName(to)} of a computed tensor is not supported (only to a float type: FLOAT, FLOAT16, BFLOAT16, DOUBLE)`);
     return identity(o, o.activation(0));

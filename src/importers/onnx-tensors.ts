@@ -143,7 +143,12 @@ export function floatTensor(t: TensorProto, src: TensorSource, site: Site, what:
     for (let i = 0; i < n; i++) data[i] = width === 8 ? view.getFloat64(i * 8, true) : half(view.getUint16(i * 2, true));
     return { dims, data };
   }
-  const vals: ArrayLike<number> = t.dataType === d.FLOAT ? (t.floatData ?? []) : t.dataType === d.DOUBLE ? (t.doubleData ?? []) : (t.int32Data ?? []);
+  const field = t.dataType === d.FLOAT ? 'floatData' : t.dataType === d.DOUBLE ? 'doubleData' : 'int32Data';
+  const vals: ArrayLike<number> = t[field] ?? [];
+  // the values in another type's field (a FLOAT16 tensor's float_data): 'holds 0 values' named neither the field nor the fix
+  const other = vals.length === 0 ? (['floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'] as const).find((k) => k !== field && (t[k]?.length ?? 0) > 0) : undefined;
+  const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (other !== undefined) throw new NnchipError('NN107', `${what} is ${dtypeName(t.dataType ?? 0)} but holds its values in ${snake(other)}; ONNX keeps ${dtypeName(t.dataType ?? 0)} values in ${snake(field)} or raw_data`, site);
   if (vals.length !== n) throw new NnchipError('NN105', `${what} holds ${vals.length} values but its shape needs ${n}`, site);
   if (width !== 2) return { dims, data: Float32Array.from(vals) };
   const half = t.dataType === d.FLOAT16 ? halfToFloat : bf16ToFloat;

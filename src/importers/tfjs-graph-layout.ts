@@ -3,7 +3,8 @@
  * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
  * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
  */
-import { spatialConcatNodes } from '../ir/concat-spatial.js';
+import { spatialConcatBytes, spatialConcatNodes } from '../ir/concat-spatial.js';
+import { checkBytes } from './limits.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 
 /**
@@ -79,6 +80,9 @@ export function concat(x: Op): Value {
 function spatialConcat(x: Op, parts: readonly Runtime[], a: 0 | 1): Value {
   const other = 1 - a;
   if (parts.some((p) => p.shape[other] !== parts[0]!.shape[other] || p.shape[2] !== parts[0]!.shape[2])) throw x.fail('NN203', `ConcatV2 along ${a === 0 ? 'H' : 'W'} of maps that differ in ${a === 0 ? 'width' : 'height'} or channels`);
+  const whole = [...parts[0]!.shape];
+  whole[a] = parts.reduce((n, p) => n + p.shape[a]!, 0);
+  checkBytes(spatialConcatBytes(parts.length, whole.reduce((n, d) => n * d, 1)), x.ctx.limits, x.site, `ConcatV2 along ${a === 0 ? 'H' : 'W'} of ${parts.length} maps (each zero-padded to the whole ${JSON.stringify(whole)} output, then summed)`);
   let out: Runtime | undefined;
   for (const node of spatialConcatNodes(parts.map((p) => p.name), parts.map((p) => p.shape[a]!), a, x.n.name)) out = x.ctx.emit(node, parts[0]!.rank);
   return out!;

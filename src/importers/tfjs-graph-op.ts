@@ -8,6 +8,7 @@
 import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
 import type { Activation, Node, Pads, Tensor } from '../ir/graph.js';
+import type { Limits } from './limits.js';
 import { samePads } from './padding.js';
 import { preluSlopes, tfGraphActivation } from './tfjs-activations.js';
 
@@ -53,6 +54,8 @@ export function tfShapeOf(v: Runtime): number[] {
 
 export interface OpContext {
   readonly file: string;
+  /** --max-params / --max-memory: sizes that follow from the graph alone are checked against them */
+  readonly limits: Limits;
   value(input: string): Value;
   /** Add a node to the graph; returns its output (shape inferred) as a TF tensor of rank `rank`. */
   emit(node: Node, rank: number): Runtime;
@@ -81,6 +84,8 @@ export class Op {
     const list = this.attrValue(key)?.['list'];
     const raw = isObj(list) ? (list['i'] ?? []) : undefined;
     if (raw === undefined && fallback !== undefined) return fallback;
+    // absent (a Conv2D without strides) said 'is not a list of integers', as for a malformed one
+    if (this.attrValue(key) === undefined) throw this.fail('NN107', `${this.n.op} has no attribute ${key}, which it needs`);
     const out = Array.isArray(raw) ? raw.map(Number) : [];
     if (!Array.isArray(raw) || out.some((d) => !Number.isInteger(d))) throw this.fail('NN107', `attribute ${key} is not a list of integers`);
     return out;

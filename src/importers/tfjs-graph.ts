@@ -213,6 +213,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   }
   const ctx = {
     file,
+    limits,
     soleProducer: (output: string): Node | undefined => (readers.get(output) === 1 ? irNodes.find((m) => m.output === output) : undefined),
     drop: (output: string): void => void irNodes.splice(irNodes.findIndex((m) => m.output === output), 1),
     value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,

@@ -2,6 +2,7 @@
 /** One TF.js Layers layer being converted (tfjs-layer-ops.ts): its config read under Keras or tfjs keys, its weights, and errors that name it. */
 import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
+import type { Limits } from './limits.js';
 import { samePads } from './padding.js';
 import { TFJS_ACTIVATIONS as ACTIVATIONS } from './tfjs-activations.js';
 
@@ -21,6 +22,8 @@ export type Constant = readonly number[] | string | null;
 
 export interface LayerContext {
   readonly file: string;
+  /** --max-params / --max-memory: sizes that follow from the topology alone are checked against them */
+  readonly limits: Limits;
   /** weights keyed `layer/kind` (tfjs-layers.ts `weightsByLayer`) */
   readonly weights: ReadonlyMap<string, Tensor>;
   /**

@@ -248,6 +248,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   let reshapedToChw = false;
   const ctx: LayerContext = {
     file,
+    limits,
     weights,
     writer: writerOf(json['modelTopology']),
     channelsFirst: (t) => held.has(t),

@@ -7,6 +7,15 @@
 import type { Node } from './graph.js';
 
 /**
+ * Bytes the concatenation's tensors take as calibration evaluates them (float64): n pads and n − 1 sums, each
+ * the whole output of `outElements` — quadratic in n (3,000 inputs of 4×4×2 took 2.4 GB and over 30 s, exit 0
+ * at 1,000 after 29 s), so the importers check it against --max-memory before building the nodes.
+ */
+export function spatialConcatBytes(n: number, outElements: number): number {
+  return 8 * (2 * n - 1) * outElements;
+}
+
+/**
  * The pads (`name/part{i}`) and the chain of adds (`name/sum{i}`, the last one `name`) that concatenate
  * `inputs`, of `extents` along axis `a` (0: H, 1: W) of [H, W, C] maps; pads first, then the adds.
  */

@@ -205,6 +205,26 @@ const cases = {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
     args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'],
   },
+  // Concatenate along H builds one whole-output pad per input: 1,500 inputs of 4x4x2 ran past 60 s (1,000: exit 0 after 29 s, 3,000: past 2.4 GB)
+  'concat-h-many-inputs': {
+    files: {
+      'model.json': model({
+        weightsManifest: [],
+        modelTopology: {
+          class_name: 'Model',
+          config: {
+            name: 'fn',
+            layers: [
+              { class_name: 'InputLayer', name: 'input_1', config: { name: 'input_1', batch_input_shape: [null, 4, 4, 2] }, inbound_nodes: [] },
+              { class_name: 'Concatenate', name: 'cat', config: { name: 'cat', axis: 1 }, inbound_nodes: [Array.from({ length: 1500 }, () => ['input_1', 0, 0, {}])] },
+            ],
+            input_layers: [['input_1', 0, 0]],
+            output_layers: [['cat', 0, 0]],
+          },
+        },
+      }),
+    },
+  },
   'graph-cycle': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'dense_2'], [LAYERS[1], 'dense_1']]) }), 'weights.bin': weights() } },
   'missing-tensor': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_9']]) }), 'weights.bin': weights() } },
   'duplicate-name': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [dense('dense_1', 2, { activation: 'linear' }), 'dense_1']]) }), 'weights.bin': weights() } },
@@ -294,6 +314,31 @@ const cases = {
     inits: { s: { name: 's', dims: [4], dataType: 1, floatData: [1, 1, 1e6, 1e6] } },
     nodes: [{ name: 'up', opType: 'Resize', input: ['x', '', 's'], output: ['y'], attribute: [{ name: 'mode', type: 3, s: Buffer.from('nearest') }] }],
   })),
+  // the 0/1 kernels of a block move or a channel slice hold (r²·C)² and C·K weights: DepthToSpace r = 1000 of 10^6 channels and a Slice of
+  // half of 10^6 channels were NN901 'Invalid typed array length: 10^12' (the --max-params check came after allocating)
+  'onnx-depth-to-space-kernel-huge': onnxCase(onnxModel({
+    input: [1, 1e6, 4, 4],
+    nodes: [{ name: 'd2s', opType: 'DepthToSpace', input: ['x'], output: ['y'], attribute: [{ name: 'blocksize', type: 2, i: 1000 }] }],
+  })),
+  'onnx-slice-channels-huge': onnxCase(onnxModel({
+    input: [1, 1e6, 1, 1],
+    inits: { s: { name: 's', dims: [1], dataType: 7, int64Data: [0] }, e: { name: 'e', dims: [1], dataType: 7, int64Data: [500000] }, a: { name: 'a', dims: [1], dataType: 7, int64Data: [1] } },
+    nodes: [{ name: 'half', opType: 'Slice', input: ['x', 's', 'e', 'a'], output: ['y'] }],
+  })),
+  // required attributes left out: a Cast without 'to' was read as INT64 ('to INT64 of a float constant is not supported'), a DepthToSpace
+  // without 'blocksize' as 0 ('blocksize 0 does not divide the 4 channels')
+  'onnx-cast-no-to': onnxCase(onnxModel({
+    inits: { k: { name: 'k', dims: [1], dataType: 1, floatData: [2] } },
+    nodes: [ONNX_NODES[0], { name: 'cast', opType: 'Cast', input: ['k'], output: ['kc'] }, { name: 'add', opType: 'Add', input: ['h', 'kc'], output: ['r'] }, ONNX_NODES[2]],
+  })),
+  'onnx-depth-to-space-no-blocksize': onnxCase(onnxModel({ input: [1, 4, 2, 2], nodes: [{ name: 'd2s', opType: 'DepthToSpace', input: ['x'], output: ['y'] }] })),
+  // a FLOAT16 weight whose values sit in float_data (FLOAT's field) was 'holds 0 values but its shape needs 3' (NN105, 'a shard is missing')
+  'onnx-float16-in-float-data': onnxCase(onnxModel({ inits: { b1: { name: 'b1', dims: [3], dataType: 10, floatData: [0.5, 0.25, 1] } } })),
+  // SpaceToDepth of a sequence [N, C, L] said 'does not divide the 4×undefined pixels'
+  'onnx-space-to-depth-sequence': onnxCase(onnxModel({
+    input: [1, 4, 4],
+    nodes: [{ name: 's2d', opType: 'SpaceToDepth', input: ['x'], output: ['y'], attribute: [{ name: 'blocksize', type: 2, i: 2 }] }],
+  })),
   'onnx-stride-huge': onnxCase(onnxModel({
     input: [1, 1, 4, 4],
     nodes: [{ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'strides', type: 7, ints: [2 ** 40, 2 ** 40] }] }],
@@ -373,6 +418,25 @@ const cases = {
     },
   },
   'tfjs-graph-alpha-nan': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'LeakyRelu', ['h'], { alpha: { f: 'NaN' } }); } },
+  // a Conv2D without its strides said 'attribute strides is not a list of integers', as for a malformed one
+  'tfjs-graph-conv-no-strides': {
+    files: {
+      'model.json': {
+        format: 'graph-model',
+        generatedBy: '2.15.0',
+        convertedBy: 'TensorFlow.js Converter v4.22.0',
+        modelTopology: {
+          node: [
+            tfNode('x', 'Placeholder', [], { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }, { size: '4' }, { size: '1' }] } }, dtype: { type: 'DT_FLOAT' } }),
+            tfNode('k', 'Const', [], { dtype: { type: 'DT_FLOAT' } }),
+            tfNode('conv', 'Conv2D', ['x', 'k'], { padding: { s: 'VkFMSUQ=' } }),
+          ],
+        },
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'k', shape: [1, 1, 1, 1], dtype: 'float32' }] }],
+      },
+      'weights.bin': weights(1),
+    },
+  },
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
   // a node reading its own output left its real input unread: reported as "the model has 2 outputs"
   'tfjs-graph-self-input': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'Relu', ['a']); } },

@@ -16,16 +16,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import onnxProto from 'onnx-proto';
 import { afterAll, expect, test } from 'vitest';
-import { runWasm } from '../../src/backends/wasm/instance.js';
-import { NnchipError } from '../../src/diagnostics/error.js';
 import { loadModel } from '../../src/importers/index.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
-import { makeConfig } from '../../src/isa/config.js';
-import { interpret } from '../../src/isa/interpret.js';
-import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
-import { compile } from '../../src/passes/pipeline.js';
-import { simulate } from '../../sim/index.js';
 import { expectClose } from '../helpers/close.js';
+import { compileCase, int8Agreement, modelOrder, newTally, tallyLine } from '../helpers/fuzz-case.js';
 import { buildOnnx, ortRun, weights, writeOnnx, type NodeSpec } from '../helpers/onnx-models.js';
 import { randomSamples } from '../helpers/random-graph.js';
 
@@ -35,14 +29,6 @@ const dir = mkdtempSync(join(tmpdir(), 'nnchip-onnx-new-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;
-
-/** The program's output in the model's own layout (a channel-major map transposed back), dequantized. */
-function modelOrder(p: Program, hwc: ArrayLike<number>): Float64Array {
-  const shape = p.output.shape;
-  if (p.output.layout !== 'chw' || shape.length !== 3) return Float64Array.from(hwc);
-  const [h, w, c] = shape as [number, number, number];
-  return Float64Array.from({ length: h * w * c }, (_, j) => hwc[(j % (h * w)) * c + Math.floor(j / (h * w))]!);
-}
 
 /** IEEE half bits of a value exactly representable in half (the generator only writes such values). */
 function halfBits(v: number): number {
@@ -181,8 +167,8 @@ function build(o: Spec): { bytes: Uint8Array; dims: number[]; exprLike: boolean;
   return { bytes, dims: [1, cin, h, w], exprLike, conditioned };
 }
 
-const tally = { checked: 0, refused: new Map<string, number>(), bodies: new Map<string, number>() };
-afterAll(() => console.log(`onnx-new-ops: ${tally.checked} models checked (${[...tally.bodies].map(([b, n]) => `${b} ${n}`).join(', ')}); refused ${[...tally.refused].map(([c, n]) => `${c}×${n}`).join(' ') || 'none'}`));
+const tally = newTally();
+afterAll(() => console.log(tallyLine('onnx-new-ops', tally)));
 
 test('random normalization / element-wise / float-type / depth-space ONNX models: float = onnxruntime; int8 ref = sim = WASM ≈ onnxruntime', async () => {
   await fc.assert(
@@ -193,35 +179,12 @@ test('random normalization / element-wise / float-type / depth-space ONNX models
       const path = writeOnnx(mkdtempSync(join(dir, 'm-')), bytes);
       const samples = randomSamples(6, dims.reduce((a, b) => a * b, 1), o.seed + 1, -1.5, 1.5);
       const want = await ortRun(path, dims, samples);
-      let graph;
-      let p: Program;
-      try {
-        graph = loadModel(path);
-        const config = makeConfig({ rows: o.rows, cols: o.cols, ...(o.small ? { actDepth: 64, outDepth: 16 } : {}) });
-        p = compile(graph, { config, calibration: { samples } }).program;
-      } catch (e) {
-        if (e instanceof NnchipError) {
-          // a machine too small for a layer (NN4xx) is an honest refusal; an import refusal of these ops is not
-          if (/^NN4/.test(e.code)) return void tally.refused.set(e.code, (tally.refused.get(e.code) ?? 0) + 1);
-          throw new Error(`${e.code} ${e.message} on ${JSON.stringify(o)}`);
-        }
-        throw e;
-      }
+      const compiled = compileCase(path, o, samples, tally);
+      if (compiled === null) return;
+      const { graph, p } = compiled;
       // float: nnchip's graph = onnxruntime (a Cast through float32 only; half casts on data are not generated)
       samples.forEach((s, i) => expectClose(modelOrder(p, evaluateOutput(graph, s)), want[i]!, 2e-4));
-      const codes = samples.map((s) => quantizeInput(p, s));
-      const [simd, scalar] = await Promise.all([runWasm(p, codes, { simd: true }), runWasm(p, codes, { simd: false })]);
-      const all = want.flatMap((v) => Array.from(v));
-      const spread = Math.max(...all) - Math.min(...all);
-      let worst = 0;
-      codes.forEach((x, i) => {
-        const ref = interpret(p, x);
-        expect(Array.from(simulate(p, x, { trace: false }).output), `sim ${JSON.stringify(o)}`).toEqual(Array.from(ref));
-        expect(Array.from(simd[i]!), 'wasm simd').toEqual(Array.from(ref));
-        expect(Array.from(scalar[i]!), 'wasm scalar').toEqual(Array.from(ref));
-        const got = modelOrder(p, dequantizeOutput(p, ref));
-        for (let j = 0; j < got.length; j++) worst = Math.max(worst, Math.abs(got[j]! - want[i]![j]!));
-      });
+      const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
       // int8: element-wise tables of steep functions, and a Clip or table taking a small slice of an intermediate's range
       // (a few of that intermediate's steps, whose range is at most ~4 here), lose more than one layer's rounding. A
       // normalization of fewer than 4 values per group is not held to a bound: its float output jumps between ±scale as

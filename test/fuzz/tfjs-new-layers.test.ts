@@ -17,16 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, expect, test } from 'vitest';
-import { runWasm } from '../../src/backends/wasm/instance.js';
-import { NnchipError } from '../../src/diagnostics/error.js';
 import { loadModel } from '../../src/importers/index.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
-import { makeConfig } from '../../src/isa/config.js';
-import { interpret } from '../../src/isa/interpret.js';
-import { dequantizeOutput, quantizeInput, type Program } from '../../src/isa/program.js';
-import { compile } from '../../src/passes/pipeline.js';
-import { simulate } from '../../sim/index.js';
 import { expectClose } from '../helpers/close.js';
+import { compileCase, int8Agreement, newTally, tallyLine } from '../helpers/fuzz-case.js';
 import { randomSamples } from '../helpers/random-graph.js';
 import { saveTfjsModel, tfjsPredict } from '../helpers/tfjs-models.js';
 
@@ -38,14 +32,6 @@ const L = tfjs.layers;
 type T = tf.SymbolicTensor;
 const on = (l: tf.layers.Layer, ...xs: T[]): T => l.apply(xs.length === 1 ? xs[0]! : xs) as T;
 const init = (seed: number, gain = 1) => ({ kernelInitializer: tfjs.initializers.randomUniform({ minval: -gain, maxval: gain, seed }), biasInitializer: tfjs.initializers.randomUniform({ minval: -0.3 * gain, maxval: 0.3 * gain, seed: seed + 1 }) });
-
-/** The program's output in the model's own order (a channel-major map or flatten, held [H, W, C], read back channel-major), dequantized. */
-function modelOrder(p: Program, hwc: ArrayLike<number>): Float64Array {
-  const shape = p.output.shape;
-  if (p.output.layout !== 'chw' || shape.length !== 3) return Float64Array.from(hwc);
-  const [h, w, c] = shape as [number, number, number];
-  return Float64Array.from({ length: h * w * c }, (_, j) => hwc[(j % (h * w)) * c + Math.floor(j / (h * w))]!);
-}
 
 const spec = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 20 }),
@@ -95,8 +81,8 @@ function build(o: Spec): tf.LayersModel | null {
   return tfjs.model({ inputs: x, outputs: y });
 }
 
-const tally = { checked: 0, refused: new Map<string, number>(), bodies: new Map<string, number>() };
-afterAll(() => console.log(`tfjs-new-layers: ${tally.checked} models checked (${[...tally.bodies].map(([b, n]) => `${b} ${n}`).join(', ')}); refused ${[...tally.refused].map(([c, n]) => `${c}×${n}`).join(' ') || 'none'}`));
+const tally = newTally();
+afterAll(() => console.log(tallyLine('tfjs-new-layers', tally)));
 
 test('random concat-H/W / broadcasting-merge / LayerNormalization / channels_first TF.js models: float = tfjs; int8 ref = sim = WASM ≈ tfjs', async () => {
   await fc.assert(
@@ -109,33 +95,11 @@ test('random concat-H/W / broadcasting-merge / LayerNormalization / channels_fir
       const samples = randomSamples(6, size, o.seed + 1, -2, 2);
       const want = tfjsPredict(model, samples);
       model.dispose();
-      let graph;
-      let p: Program;
-      try {
-        graph = loadModel(join(d, 'model.json'));
-        const config = makeConfig({ rows: o.rows, cols: o.cols, ...(o.small ? { actDepth: 64, outDepth: 16 } : {}) });
-        p = compile(graph, { config, calibration: { samples } }).program;
-      } catch (e) {
-        if (e instanceof NnchipError) {
-          if (/^NN4/.test(e.code)) return void tally.refused.set(e.code, (tally.refused.get(e.code) ?? 0) + 1);
-          throw new Error(`${e.code} ${e.message} on ${JSON.stringify(o)}`);
-        }
-        throw e;
-      }
+      const compiled = compileCase(join(d, 'model.json'), o, samples, tally);
+      if (compiled === null) return;
+      const { graph, p } = compiled;
       samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
-      const codes = samples.map((s) => quantizeInput(p, s));
-      const [simd, scalar] = await Promise.all([runWasm(p, codes, { simd: true }), runWasm(p, codes, { simd: false })]);
-      const all = want.flat();
-      const spread = Math.max(...all) - Math.min(...all);
-      let worst = 0;
-      codes.forEach((x, i) => {
-        const ref = interpret(p, x);
-        expect(Array.from(simulate(p, x, { trace: false }).output), `sim ${JSON.stringify(o)}`).toEqual(Array.from(ref));
-        expect(Array.from(simd[i]!), 'wasm simd').toEqual(Array.from(ref));
-        expect(Array.from(scalar[i]!), 'wasm scalar').toEqual(Array.from(ref));
-        const got = modelOrder(p, dequantizeOutput(p, ref));
-        for (let j = 0; j < got.length; j++) worst = Math.max(worst, Math.abs(got[j]! - want[i]![j]!));
-      });
+      const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
       // (a LayerNormalization of a vector of 2 or 3 values, as an instance norm of few values, is not held to a bound)
       if (o.body !== 'layernorm' || o.f >= 3) expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.output.scale);
       tally.checked++;

@@ -12,7 +12,6 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
 import { turningPointsOf, type ExprStep } from '../../../src/ir/expression.js';
 import { erf } from '../../../src/ir/activations.js';
@@ -21,6 +20,7 @@ import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
 import { expectClose } from '../../helpers/close.js';
+import { failure } from '../../helpers/errors.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec, type NodeSpec } from '../../helpers/onnx-models.js';
 import { randomSamples } from '../../helpers/random-graph.js';
@@ -94,52 +94,28 @@ describe('element-wise functions of one tensor: one table activation', () => {
     const act = [{ op: 'Conv', inputs: ['c', 'K2'], outputs: ['d'] }, n('Sigmoid', ['d'], 's'), { op: 'Mul', inputs: ['c', 's'], outputs: ['a'], name: 'gate' }];
     const spec = model(act, {});
     spec.inits = { ...spec.inits, K2: w([3, 3, 1, 1], 12) };
-    let error: unknown;
-    try {
-      loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(NnchipError);
-    expect((error as NnchipError).format()).toMatch(/^error NN110: .*layer "gate": Mul: the product or quotient of two computed tensors is not supported/);
+    const line = failure(() => loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)))).format();
+    expect(line).toMatch(/^error NN110: .*layer "gate": Mul: the product or quotient of two computed tensors is not supported/);
   });
 
   test('a Pow by a per-channel constant is no function of one value: refused in one line', () => {
     const spec = model([n('Pow', ['c', 'e'], 'a')], {});
     spec.inits = { ...spec.inits, e: { dims: [1, 3, 1, 1], data: [1, 2, 3] } };
-    let error: unknown;
-    try {
-      loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)));
-    } catch (e) {
-      error = e;
-    }
-    expect((error as NnchipError).format()).toMatch(/^error NN110: .*Pow: is supported only in an element-wise function of one computed tensor with scalar constants/);
-    expect((error as NnchipError).format().split('\n')).toHaveLength(1);
+    const line = failure(() => loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)))).format();
+    expect(line).toMatch(/^error NN110: .*Pow: is supported only in an element-wise function of one computed tensor with scalar constants/);
+    expect(line.split('\n')).toHaveLength(1);
   });
 
   test('a NaN scalar constant is not taken into an expression (its table would be the NaN stand-in, 0, everywhere): NN108 at its node, as any NaN weight', () => {
     const spec = model([n('Add', ['c', 'k'], 'p'), n('Sqrt', ['p'], 'a')], { k: NaN });
-    let error: unknown;
-    try {
-      loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(NnchipError);
-    expect((error as NnchipError).format().split('\n')).toHaveLength(1);
-    expect((error as NnchipError).format()).toMatch(/^error NN108: .* is NaN/);
+    const line = failure(() => loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec)))).format();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(/^error NN108: .* is NaN/);
   });
 
   test('1 / Relu(x) reaches Infinity on the calibration samples: NN304 at its layer, in one line, naming the value (was "the expr table needs 149,372 steps")', () => {
     const graph = loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(model([n('Relu', ['c'], 'r'), n('Reciprocal', ['r'], 'a')], {}))));
-    let error: unknown;
-    try {
-      compileGraph(graph, randomSamples(8, 2 * 5 * 5, 3, -1, 1));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(NnchipError);
-    const line = (error as NnchipError).format();
+    const line = failure(() => compileGraph(graph, randomSamples(8, 2 * 5 * 5, 3, -1, 1))).format();
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toMatch(/^error NN304: layer "[^"]+": calibration gives this tensor the value Infinity: int8 has no scale for it — a division by zero/);
   });

@@ -42,7 +42,7 @@ export function collapseWarning(collapsed: Compiled['collapsed']): string | unde
   return `${where}${more}: calibrated range [${lo}, ${hi}] is under one int8 step (the calibration data never varies it), so its int8 scale is a guess and real values saturate or collapse to one code; calibrate with varied, representative samples (--calibration) or a real --input-range`;
 }
 
-/** An NN304 from scales that --input-range set says so: its hint was "check the calibration data" where there was none. */
+/** An NN304 from scales that --input-range set says so: its code's hint was "check the calibration data" where there was none. */
 function rangeNamed<T>(f: CompileFlags, run: () => T): T {
   try {
     return run();
@@ -51,7 +51,8 @@ function rangeNamed<T>(f: CompileFlags, run: () => T): T {
     throw new NnchipError('NN304', `${e.detail} (its scales follow from --input-range ${f.inputRange})`, {
       ...(e.file === undefined ? {} : { file: e.file }),
       ...(e.layer === undefined ? {} : { layer: e.layer }),
-      hint: 'give --input-range the range the inputs really take (one too narrow or too wide for int8 scales), or calibration samples (--calibration)',
+      // an error with a hint of its own (a table that turns too often, an infinite calibrated value) keeps it
+      hint: e.hintOverride ?? 'give --input-range the range the inputs really take (one too narrow or too wide for int8 scales), or calibration samples (--calibration)',
     });
   }
 }

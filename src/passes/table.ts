@@ -95,7 +95,12 @@ export function channelTable(act: TableActivation, c: number, accScale: number, 
 export function channelTables(layer: string, act: TableActivation, accScale: ArrayLike<number>, out: QuantParams, ranges: readonly (readonly [number, number])[]): ChannelTables {
   const tables = ranges.map((r, c) => channelTable(act, c, accScale[c]!, out, r));
   const steps = maxOf(tables.map((t) => t.thresholds.length));
-  if (steps > MAX_STEPS) throw new NnchipError('NN304', `the ${act.fn} table needs ${steps} steps; the threshold unit takes at most ${MAX_STEPS}`, { layer });
+  if (steps > MAX_STEPS)
+    throw new NnchipError('NN304', `the ${act.fn} table needs ${steps} steps; the threshold unit takes at most ${MAX_STEPS}`, {
+      layer,
+      // the code's own hint ("the rescale factor cannot be represented") does not describe this
+      hint: 'the function turns too often over the layer\'s calibrated int8 range: use a smoother activation, or calibrate the layer to a narrower range',
+    });
   const thresholds = new Int32Array(ranges.length * steps);
   const codes = new Int8Array(ranges.length * steps);
   tables.forEach((t, c) => {

@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { applyTable, TABLE_FUNCTIONS, tableName, type TableActivation } from '../../../src/ir/activations.js';
 import type { ExprStep } from '../../../src/ir/expression.js';
 import { quantizeToInt8, tableStep } from '../../../src/isa/numerics.js';
-import { channelTable, reachable } from '../../../src/passes/table.js';
+import { channelTable, channelTables, MAX_STEPS, reachable } from '../../../src/passes/table.js';
+import { failure } from '../../helpers/errors.js';
 import type { QuantParams } from '../../../src/passes/quantize.js';
 
 const PARAMS: Partial<Record<(typeof TABLE_FUNCTIONS)[number], Partial<TableActivation>[]>> = {
@@ -106,5 +107,19 @@ describe('step tables are exact over the whole reachable accumulator range', () 
   test('the reachable range is the bias plus each weight times the extreme int8 inputs, or all of int32 when the adders can wrap', () => {
     expect(reachable(10, [3, -2])).toEqual([10 - 128 * 3 - 2 * 127, 10 + 127 * 3 + 2 * 128]);
     expect(reachable(0, Array(140_000).fill(127))).toEqual([-(2 ** 31), 2 ** 31 - 1]);
+  });
+
+  test('a function that turns too often for the threshold unit: NN304 in one line, at its layer, with a hint about the function (not the rescale factor)', () => {
+    // a tent map folded six times, |...||x| − 8| − 4| ... − 1/8|: 128 linear pieces over [−16, 16], each
+    // crossing many output codes
+    const fold: ExprStep[] = [{ op: 'x' }, { op: 'abs', args: [0] }];
+    for (const c of [8, 4, 2, 1, 0.5, 0.25]) {
+      const at = fold.length;
+      fold.push({ op: 'const', value: c }, { op: 'sub', args: [at - 1, at] }, { op: 'abs', args: [at + 1] });
+    }
+    const act: TableActivation = { fn: 'expr', expr: fold };
+    const line = failure(() => channelTables('tent', act, [1 / 4096], { scale: 0.25 / 255, zp: -128 }, [[-16 * 4096, 16 * 4096]])).format();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(new RegExp(`^error NN304: layer "tent": the expr table needs \\d+ steps; the threshold unit takes at most ${MAX_STEPS} — the function turns too often`));
   });
 });

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 /** HTML building blocks for the report: escaping, locale-free number formats, tables. Strings only. */
+import { fmtInt as fmtIntExact } from '../diagnostics/error.js';
 
 /** Escape text for element content and for double- or single-quoted attribute values. */
 export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** 1234567 → "1,234,567" without Intl, so the bytes do not depend on the ICU build. */
-export function fmtInt(n: number): string {
-  const sign = n < 0 ? '-' : '';
-  return sign + String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+/** 1234567.4 → "1,234,567": rounded, then the messages' thousands separators (no Intl for safe integers, so the bytes do not depend on the ICU build). */
+export const fmtInt = (n: number): string => fmtIntExact(Math.round(n));
 
 export function fmtFixed(n: number, digits: number): string {
   const [whole = '0', frac] = Math.abs(n).toFixed(digits).split('.');

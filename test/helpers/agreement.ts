@@ -49,3 +49,17 @@ export function expectSimExact(program: Program, x: Int8Array): void {
   expect([step.cycles, step.traceHash, step.stats]).toEqual([fast.cycles, fast.traceHash, fast.stats]);
   expect(certificateFigures(certify(program), fast).filter((f) => !f.ok)).toEqual([]);
 }
+
+/**
+ * Int8 against an independent float runtime on the first `count` inputs: the simulator = the reference
+ * interpreter, and each dequantized output within `fraction` of want's spread.
+ */
+export function expectInt8NearFloat(program: Program, inputs: readonly ArrayLike<number>[], want: readonly (readonly number[])[], fraction = 0.05, count = 3): void {
+  const range = Math.max(...want.flat()) - Math.min(...want.flat());
+  for (const [i, x] of inputs.slice(0, count).entries()) {
+    const codes = quantizeInput(program, x);
+    const ref = interpret(program, codes);
+    expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+    Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(fraction * range));
+  }
+}

@@ -94,7 +94,14 @@ export function makeFolders(dir: string): void {
     if (up === at) break;
     at = up;
   }
-  for (const d of missing.reverse()) onOutput(d, 'cannot create the folder', () => mkdirSync(d));
+  // another writer (a shard of the same sweep) may make the folder between our look and our mkdir: a folder is what we wanted
+  for (const d of missing.reverse()) onOutput(d, 'cannot create the folder', () => {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if (errno(e) !== 'EEXIST' || statOrNull(d)?.isDirectory() !== true) throw e;
+    }
+  });
 }
 
 export function lstatOrNull(path: string): Stats | null {

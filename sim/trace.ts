@@ -25,6 +25,13 @@ export const CODE = {
 
 export const bufferWriteCode = (buf: number): number => (SPACE_INDEX[loadBufferOf(buf)] * 2) + 1;
 
+/**
+ * A unit's [cycle, code, addr] records in that order, unsigned (sortedRecords; the CLI passes one
+ * in WebAssembly, src/cli/record-sort.ts): the result may be the input or a view that the next
+ * call overwrites.
+ */
+export type RecordSort = (fields: Uint32Array) => Uint32Array;
+
 /** Where accessPattern sends one instruction's accesses: `t` cycles after its start. */
 export interface AccessSink {
   at(t: number, code: number, addr: number): void;
@@ -168,13 +175,14 @@ export class TraceRecorder implements AccessSink {
    * (cycle, code, address) order: pipelined instructions of one unit interleave their accesses, and
    * the two modes record them in different orders (fast mode one instruction after another).
    */
-  hash(): string {
+  hash(sort: RecordSort = sortedRecords): string {
     this.sync();
     const h = createHash('sha256');
     this.bufs.forEach((b, u) => {
       const n = this.lens[u]!;
       h.update(new Uint8Array(Uint32Array.of(u, n / 3).buffer));
-      h.update(new Uint8Array(sortedRecords(b.subarray(0, n)).buffer, 0, n * 4));
+      const sorted = sort(b.subarray(0, n));
+      h.update(new Uint8Array(sorted.buffer, sorted.byteOffset, n * 4));
     });
     return h.digest('hex');
   }
@@ -188,7 +196,7 @@ export class TraceRecorder implements AccessSink {
  * output ends, and otherwise merged with the output's tail from the first record after its own
  * first one: the work per run is its length plus the overlap.
  */
-function sortedRecords(b: Uint32Array): Uint32Array {
+export function sortedRecords(b: Uint32Array): Uint32Array {
   const runEnd = (i: number): number => {
     // record j − 3 against record j, (cycle, code, address) in order, in line here and below: a
     // comparator call per record cost more than the record (cold code)

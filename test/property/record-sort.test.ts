@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The CLI's trace sort in WebAssembly (src/cli/record-sort.ts) gives the records sim/trace.ts's
+ * sortedRecords gives — which trace-order.test.ts holds to a plain sort — on overlapping ascending
+ * runs (fast mode), any order at all (step mode), ties, fields past 2^31 (unsigned), and streams
+ * that make its memory grow; the module validates (wabt). And a simulation hashes its trace the
+ * same with either.
+ */
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import { recordSortModule, wasmRecordSort } from '../../src/cli/record-sort.js';
+import { sortedRecords, TraceRecorder } from '../../sim/trace.js';
+
+const SEED = Number(process.env['FC_SEED'] ?? 20261203);
+
+type Rec = [number, number, number];
+const byRecord = (a: Rec, b: Rec): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+
+/** Cycles near each other (so runs overlap and tie), codes 0-11, addresses anywhere in uint32. */
+const record = fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 11 }), fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })));
+const ascendingRuns = fc.array(
+  fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 100 }), fc.array(record, { maxLength: 30 })).map(([base, r]) => r.map(([t, c, a]): Rec => [base > 2 ** 31 ? base + t : t, c, a]).sort(byRecord)),
+  { maxLength: 20 },
+);
+
+const fieldsOf = (recs: readonly Rec[]): Uint32Array => Uint32Array.from(recs.flat());
+
+test('the WebAssembly sort gives sortedRecords\' records: overlapping ascending runs, any order, ties, unsigned fields', () => {
+  fc.assert(
+    fc.property(ascendingRuns, fc.array(record, { maxLength: 80 }), (runs, shuffled) => {
+      for (const recs of [runs.flat(), shuffled]) {
+        const fields = fieldsOf(recs);
+        const want = Array.from(sortedRecords(fields.slice()));
+        expect(want).toEqual([...recs].sort(byRecord).flat());
+        expect(Array.from(wasmRecordSort(fields.slice()))).toEqual(want);
+      }
+    }),
+    { numRuns: 400, seed: SEED },
+  );
+});
+
+test('a stream larger than the memory so far grows it, and an empty one is empty', () => {
+  expect(Array.from(wasmRecordSort(new Uint32Array(0)))).toEqual([]);
+  // 60 k records (720 kB, three times over: 2.2 MB of memory), as runs of 100 that overlap by half
+  const recs: Rec[] = [];
+  for (let r = 0; r < 600; r++) for (let k = 0; k < 100; k++) recs.push([r * 50 + k, (r + k) % 12, r]);
+  const fields = fieldsOf(recs);
+  const want = sortedRecords(fields.slice());
+  const got = wasmRecordSort(fields.slice());
+  expect(got.length).toBe(want.length);
+  expect(got.every((v, k) => v === want[k])).toBe(true);
+  // and a small one again after it (the memory keeps its size)
+  expect(Array.from(wasmRecordSort(Uint32Array.of(5, 1, 1, 2, 3, 4)))).toEqual([2, 3, 4, 5, 1, 1]);
+});
+
+test('a trace hashes the same sorted either way', () => {
+  fc.assert(
+    fc.property(fc.tuple(ascendingRuns, ascendingRuns, fc.array(record, { maxLength: 40 })), ([load, compute, store]) => {
+      const rec = new TraceRecorder();
+      [load.flat(), compute.flat(), store].forEach((recs, u) => recs.forEach(([cycle, code, addr]) => rec.add(u, cycle, code, addr)));
+      expect(rec.hash(wasmRecordSort)).toBe(rec.hash());
+    }),
+    { numRuns: 200, seed: SEED },
+  );
+});
+
+test('the module validates', async () => {
+  const wabt = await (await import('wabt')).default();
+  const m = wabt.readWasm(recordSortModule(), { readDebugNames: false });
+  expect(() => m.validate()).not.toThrow();
+  m.destroy();
+});

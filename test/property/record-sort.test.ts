@@ -10,6 +10,11 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { recordSortModule, wasmRecordSort } from '../../src/cli/record-sort.js';
 import { sortedRecords, TraceRecorder } from '../../sim/trace.js';
+import { simulate } from '../../sim/simulate.js';
+import { makeConfig } from '../../src/isa/config.js';
+import { tensorSize, type Program } from '../../src/isa/program.js';
+import { compile } from '../../src/passes/pipeline.js';
+import { randomMlp, randomSamples } from '../helpers/random-graph.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261203);
 
@@ -61,6 +66,18 @@ test('a trace hashes the same sorted either way', () => {
       expect(rec.hash(wasmRecordSort)).toBe(rec.hash());
     }),
     { numRuns: 200, seed: SEED },
+  );
+});
+
+test('a simulation hashes its trace the same with the WebAssembly sort (random MLPs, batches, arrays)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 1000 }), fc.constantFrom(2, 4, 8), fc.constantFrom(1, 3), (seed, side, batch) => {
+      // two compiles of one model: the trace hash is cached per program object
+      const [p, q] = [0, 1].map(() => compile(randomMlp([10, 7, 3], seed), { config: makeConfig({ rows: side, cols: side }), calibration: { samples: randomSamples(4, 10, seed + 1) }, batch }).program) as [Program, Program];
+      const x = new Int8Array(tensorSize(p.input)).map((_, k) => (k * 31 + seed) % 256);
+      expect(simulate(p, x, { recordSort: wasmRecordSort }).traceHash).toBe(simulate(q, x).traceHash);
+    }),
+    { numRuns: 12, seed: SEED },
   );
 });
 

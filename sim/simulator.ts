@@ -12,7 +12,7 @@ import type { Int8GemmFactory } from './matmul-values.js';
 import { planOf, type Plan } from './plan.js';
 import { buildStats, peakBytesOf, type SimStats } from './stats.js';
 import type { runStep } from './step.js';
-import type { RecordSort } from './trace.js';
+import type { TraceKernels } from './trace.js';
 import type { VcdSink } from './vcd.js';
 
 export type SimMode = 'fast' | 'step';
@@ -40,11 +40,11 @@ export interface SimOptions {
    */
   readonly compiled?: CompiledProgramFactory;
   /**
-   * Fast mode only: how the address trace's records are put in order before they are hashed (the
-   * CLI passes a WebAssembly one, src/cli/record-sort.ts). Default: sim/trace.ts sortedRecords.
-   * Any gives the same hash (test/property/record-sort.test.ts).
+   * Fast mode only: the trace pass's hot loops (a matmul's records, the records' sort) in another
+   * implementation (the CLI passes WebAssembly ones, src/cli/trace-kernels.ts). Default: sim/trace.ts's
+   * own. Either gives the same records, so the same hash (test/property/trace-kernels.test.ts).
    */
-  readonly recordSort?: RecordSort;
+  readonly traceKernels?: TraceKernels;
 }
 
 export interface SimResult {
@@ -72,8 +72,8 @@ export const simulatorWith = (step: typeof runStep | null): SimulateFn => (progr
     mode === 'step'
       ? stepOf(step)(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
       : compiled !== null
-        ? { output: compiled(inputCodes), ...fastFigures(plan, trace, opts.recordSort) }
-        : runFast(plan, inputCodes, trace, opts.gemm ?? null, opts.recordSort);
+        ? { output: compiled(inputCodes), ...fastFigures(plan, trace, opts.traceKernels) }
+        : runFast(plan, inputCodes, trace, opts.gemm ?? null, opts.traceKernels);
   const { rows, cols } = program.config;
   const build = (): SimStats => buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries));
   // fast mode's figures are the program's alone (sim/fast.ts): built once, shared (frozen) by every run

@@ -42,20 +42,22 @@ describe('which GEMMs share widened acts', () => {
   });
 });
 
-/** One dense layer k → n (seeded weights) compiled for `batch` samples on a 16×16 array. */
-function denseLayer(k: number, n: number, batch: number) {
+/** One dense layer k → n (seeded weights) compiled for `batch` samples on a 16×`cols` array. */
+function denseLayer(k: number, n: number, batch: number, cols = 16) {
   const r = mulberry32(k * 1000 + n);
   const graph: Graph = {
     name: 'dense', inputs: [{ name: 'x', shape: [k] }], outputs: ['y'], notes: [],
     nodes: [{ name: 'fc', op: 'dense', inputs: ['x'], output: 'y', kernel: { shape: [k, n], data: Float32Array.from({ length: k * n }, () => r() * 2 - 1) }, bias: { shape: [n], data: Float32Array.from({ length: n }, () => r() - 0.5) }, activation: 'linear' }],
   } as unknown as Graph;
   const samples = Array.from({ length: 8 }, () => Float32Array.from({ length: k }, () => r() * 2 - 1));
-  return compileGraph(graph, samples, { rows: 16, cols: 16 }, batch);
+  return compileGraph(graph, samples, { rows: 16, cols }, batch);
 }
 
 describe('bit-exact with shared widened acts', () => {
-  test.each([[256, 64, 9], [255, 48, 5], [33, 32, 2], [300, 40, 16]])('dense %d → %d, batch %d', async (k, n, batch) => {
-    const p = denseLayer(k, n, batch);
+  // the widened kernel's blocks are 4 rows × 8 columns, then 2 and 1 rows, then a 1-7 column tail:
+  // 16 to 31 columns, row counts 2-11, K not a multiple of 16 or odd
+  test.each([[256, 64, 9, 16], [255, 48, 5, 16], [33, 32, 2, 16], [300, 40, 16, 16], [77, 60, 11, 20], [41, 62, 7, 31], [18, 51, 3, 17], [250, 48, 6, 24]])('dense %d → %d, batch %d, 16×%d', async (k, n, batch, cols) => {
+    const p = denseLayer(k, n, batch, cols);
     const planned = kernelOps(p, planMemory(p), { rewrite: true, pack: true });
     expect(marks(planned.ops), 'the tiles share their acts').toContain('reuse');
     const m = await instantiate(emitWasm(p, { simd: true }));

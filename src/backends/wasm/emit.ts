@@ -18,7 +18,7 @@ import { scalarKernels } from './kernels/scalar.js';
 import { simdKernels } from './kernels/simd.js';
 import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
 import { PAGE_BYTES, planMemory, type MemoryPlan } from './plan/memory.js';
-import { shareWidenedActs, wideRowBytes, wideWeights, type WideWeights } from './plan/wide-acts.js';
+import { shareWidenedActs, wideRowBytes, wideWeights } from './plan/wide-acts.js';
 import { wideWeightBytes } from './kernels/pairs-wide.js';
 import { resetPlan, type ResetPlan } from './plan/reset.js';
 
@@ -132,8 +132,8 @@ function tapTables(ops: readonly KernelOp[], at: number): { where: Map<KernelOp,
   return { where, bytes };
 }
 
-/** Widened act rows (plan/wide-acts.ts) live at `wideAt`, widened weights where `wideW` says; `tables`: each GEMM over taps' tap table. */
-function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: readonly WideWeights[], tables: ReadonlyMap<KernelOp, number>): void {
+/** Widened act rows (plan/wide-acts.ts) live at `wideAt`, the widened weights of the matrix at w at `wideW(w)`; `tables`: each GEMM over taps' tap table. */
+function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: number) => number, tables: ReadonlyMap<KernelOp, number>): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
@@ -151,9 +151,7 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: readon
       if (op.wide !== undefined) {
         if (k.widened === null || op.packed !== 'pairs') throw internal('widened acts need the pairs kernel');
         if (op.wide === 'fill') c.i32(wideAt).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.rows).i32(op.k).call(k.widened.widen);
-        const w = wideW.find((m) => m.w === op.w);
-        if (w === undefined) throw internal('a GEMM on widened acts without widened weights');
-        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(w.at).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
+        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(wideW(op.w)).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
         return;
       }
       c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
@@ -183,7 +181,14 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   const widths = (k: number): number => wideWeightBytes(p.config.cols, k);
   const fits = wideWeights(shared.ops, weightsAt, widths).bytes <= WIDE_MAX_BYTES;
   const { ops, bytes: wideBytes } = fits ? shared : { ops: planned.ops, bytes: 0 };
-  const ww = wideWeights(ops, weightsAt, widths);
+  // (under 8 columns the widened layout is the packed one: the matrices are read in place)
+  const ww = p.config.cols >= 8 ? wideWeights(ops, weightsAt, widths) : { copies: [], bytes: 0, flag: 0 };
+  const wideW = (w: number): number => {
+    if (p.config.cols < 8) return w;
+    const at = ww.copies.find((m) => m.w === w)?.at;
+    if (at === undefined) throw internal('a GEMM on widened acts without widened weights');
+    return at;
+  };
   const afterWide = ww.bytes > 0 ? ww.flag + ww.bytes : wideBytes > 0 ? wideAt + wideBytes : base.end;
   // the tap tables after that: constants nothing writes
   const tablesAt = Math.ceil(afterWide / 16) * 16;
@@ -202,7 +207,7 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
     run.code.i32(ww.flag).i32(1).mem('i32.store').end();
   }
   emitWindows(run.code, p, plan, kernels);
-  for (const op of ops) emitOp(run.code, op, kernels, wideAt, ww.copies, taps.where);
+  for (const op of ops) emitOp(run.code, op, kernels, wideAt, wideW, taps.where);
   const runIndex = table.add(run);
   const input = moduleInput(p, plan);
   const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);

@@ -195,7 +195,7 @@ interface Instance {
 
 let instance: Instance | null = null;
 
-/** The module's one instance (compiled on first use), its memory at least `bytes` long. */
+/** The module's one instance (compiled on first use), its memory at least `bytes` long (a RangeError when it cannot grow). */
 function withMemory(bytes: number): Instance {
   if (instance === null) {
     const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -210,12 +210,20 @@ function withMemory(bytes: number): Instance {
 
 /**
  * sortedRecords in WebAssembly: the result is a view of the module's memory, valid until the next
- * call. A stream over a third of the largest memory is sorted by sortedRecords.
+ * call. A stream over a third of the largest memory, or one the memory cannot grow for, is sorted
+ * by sortedRecords.
  */
 export const wasmRecordSort: RecordSort = (fields) => {
   const bytes = 4 * fields.length;
   if (fields.length % 3 !== 0 || 3 * bytes > (MAX_PAGES - 1) * PAGE) return sortedRecords(fields);
-  const { memory, sort } = withMemory(3 * bytes);
+  let kernels: Instance;
+  try {
+    kernels = withMemory(3 * bytes);
+  } catch (e) {
+    if (e instanceof RangeError) return sortedRecords(fields); // the machine has no room for three more copies of the stream
+    throw e;
+  }
+  const { memory, sort } = kernels;
   new Uint32Array(memory.buffer, 0, fields.length).set(fields);
   sort(0, bytes, bytes, 2 * bytes);
   return new Uint32Array(memory.buffer, bytes, fields.length);

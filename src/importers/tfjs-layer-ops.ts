@@ -306,7 +306,7 @@ function timeDistributed(x: Layer): Node[] {
   const config = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>)['config'] : undefined;
   if (typeof cls !== 'string' || typeof config !== 'object' || config === null) throw x.fail('NN107', 'the wrapped layer has no class_name/config');
   if (cls !== 'Dense' && cls !== 'Activation' && !INFERENCE_IDENTITY.has(cls)) throw x.fail('NN110', `TimeDistributed of ${cls} is not supported (only of Dense, Activation and Dropout, which act on the last axis alone)`);
-  return layerToNodes({ className: cls, name: x.l.name, config: { ...config, name: x.l.name }, inbound: x.l.inbound }, x.inputs, x.ctx);
+  return layerToNodes({ className: cls, name: x.l.name, config: { ...config, name: x.l.name }, inbound: x.l.inbound, ...(x.l.weightsOf === undefined ? {} : { weightsOf: x.l.weightsOf }) }, x.inputs, x.ctx);
 }
 
 /** RepeatVector(n) of a vector [K]: the sequence [n, K] ([1, n, K]), the vector as a 1×1 map upsampled n times along W (n identity copies). */

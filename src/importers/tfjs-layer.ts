@@ -15,6 +15,8 @@ export interface LayerEntry {
   readonly inbound: string[];
   /** Keras 3 operations on constants (`x / 255.0`): per positional argument, null for a tensor (see Constant) */
   readonly constants?: readonly Constant[];
+  /** a later call of a shared layer (named `layer:k`): the layer whose weights it reads */
+  readonly weightsOf?: string;
 }
 
 /** An argument of a Keras 3 operation: null for a tensor; numbers (one, or a `__tensor__`'s values flattened); or a string describing anything else. */
@@ -73,11 +75,11 @@ export class Layer {
   }
   weight(kind: string): Tensor {
     const w = this.maybeWeight(kind);
-    if (w === undefined) throw this.fail('NN201', `no weight "${this.l.name}/${kind}" in the weightsManifest`);
+    if (w === undefined) throw this.fail('NN201', `no weight "${this.l.weightsOf ?? this.l.name}/${kind}" in the weightsManifest`);
     return w;
   }
   maybeWeight(kind: string): Tensor | undefined {
-    return this.ctx.weights.get(`${this.l.name}/${kind}`);
+    return this.ctx.weights.get(`${this.l.weightsOf ?? this.l.name}/${kind}`);
   }
   activation(key = 'activation'): Activation | 'softmax' {
     const a = this.get(key) ?? 'linear';

@@ -33,17 +33,18 @@ function brief(v: unknown, depth = 0): string {
  * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): then `constants` has one entry
  * per argument (tfjs-layer.ts `Constant`).
  */
-function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: Constant[] } {
+function inboundOf(layer: Json, file: string, name: string, call = 0, refName: RefName = callName): { inbound: string[]; constants?: Constant[] } {
   const nodes = layer['inbound_nodes'];
   if (nodes === undefined) return { inbound: [] };
   if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
-  if (nodes.length > 1) throw new NnchipError('NN110', 'the layer is applied more than once (shared layers are not supported yet)', { file, layer: name });
-  const first = nodes[0] as unknown;
+  const first = nodes[call] as unknown;
   // Keras 3 writes {args: [tensor]} or, for multi-input layers, {args: [[tensor, tensor]]}
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
+  // [layer, node, tensor] (tfjs, Keras 2) or a keras_history of them (Keras 3): the tensor out of that call of the layer
+  const ref = (r: unknown): string | undefined => (Array.isArray(r) && typeof r[0] === 'string' ? refName(r[0], r[1]) : undefined);
   const tensorName = (e: unknown): string | undefined =>
-    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? e[0] : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? String(e['config']['keras_history'][0]) : undefined;
+    Array.isArray(first) && Array.isArray(e) ? ref(e) : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? (ref(e['config']['keras_history']) ?? String(e['config']['keras_history'][0])) : undefined;
   if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
     return {
       inbound: list.map((e) => {
@@ -65,14 +66,50 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
 }
 
 /**
+ * The tensor a call of a layer makes. A layer applied more than once (a shared layer: one Conv2D applied to two
+ * tensors, a nested model applied twice) has one inbound node per call, and a tensor reference [layer, node, tensor]
+ * names the call: call 0 keeps the layer's name, call k is `layer:k` (reading the weights of `layer`).
+ */
+const callName = (layer: string, node: unknown): string => (typeof node === 'number' && Number.isInteger(node) && node > 0 ? `${layer}:${node}` : layer);
+type RefName = typeof callName;
+
+/**
+ * The tensor a reference [layer, node, tensor] names, in a model's config. tfjs and Keras 2 count a nested model's
+ * own construction as its node 0 (its first call is node 1: Keras 2's `_should_skip_first_node`), which they do not
+ * write in its `inbound_nodes`; Keras 3 counts the written calls alone.
+ */
+function refNamer(rawLayers: readonly unknown[], keras3: boolean): RefName {
+  if (keras3) return callName;
+  // Keras 2 skips it for a model that has an input (a Sequential given no input shape is built only when first called)
+  const built = (l: Json): boolean => {
+    if (l['class_name'] !== 'Sequential') return true;
+    const first = (Array.isArray(l['config']) ? l['config'] : isObj(l['config']) && Array.isArray(l['config']['layers']) ? l['config']['layers'] : [])[0] as unknown;
+    return isObj(first) && (first['class_name'] === 'InputLayer' || (isObj(first['config']) && Array.isArray(first['config']['batch_input_shape'] ?? first['config']['batch_shape'])));
+  };
+  const models = new Set(rawLayers.flatMap((l) => (isObj(l) && isModelClass(l['class_name']) && built(l) && isObj(l['config']) && typeof l['config']['name'] === 'string' ? [l['config']['name']] : [])));
+  return (layer, node) => callName(layer, models.has(layer) && typeof node === 'number' && node >= 1 ? node - 1 : node);
+}
+
+/** How many times a functional layer is applied (its inbound nodes; 1 for an InputLayer or a Sequential's layer). */
+function callsOf(layer: Json, file: string, name: string): number {
+  const nodes = layer['inbound_nodes'];
+  if (nodes === undefined) return 1;
+  if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
+  if (nodes.length > MAX_CALLS) throw new NnchipError('NN110', `the layer is applied ${nodes.length} times; nnchip supports at most ${MAX_CALLS}`, { file, layer: name });
+  return Math.max(1, nodes.length);
+}
+/** A shared layer applied more often than this is refused (each call is its own copy of the layer in the graph). */
+const MAX_CALLS = 64;
+
+/**
  * The layer names of `output_layers`: Keras 2 and tfjs write a list of [name, node, tensor]; Keras 3 a
  * structure of them (one model output: the bare [name, node, tensor] in some versions; dict outputs).
  */
-function tensorRefs(v: unknown, file: string, depth = 0): string[] {
+function tensorRefs(v: unknown, file: string, refName: RefName = callName, depth = 0): string[] {
   if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
-  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
-  if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1));
-  if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1));
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [refName(v[0], v[1])];
+  if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, refName, depth + 1));
+  if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, refName, depth + 1));
   return v === undefined || v === null ? [] : [String(v)];
 }
 
@@ -98,11 +135,16 @@ function entryOf(l: unknown, i: number, file: string): { className: string; name
  * Sequential holding a functional MobileNet, and a Sequential head), inlined as functional entries:
  * its InputLayer is the tensor `from` it is applied to (none at the top: the first layer declares
  * the input), and the model's name stands for its output. Weights keep the inner layers' own names.
+ * A nested model applied more than once is inlined once per call: the layers of call k are named
+ * with the suffix `:k` (`suffix`) and read the weights of the layers they copy.
  */
-function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number): { layers: LayerEntry[]; output: string } {
+function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number, keras3: boolean, suffix = ''): { layers: LayerEntry[]; output: string } {
   if (depth > MAX_NESTING) throw new NnchipError('NN107', `models are nested over ${MAX_NESTING} deep`, { file, ...(name === undefined ? {} : { layer: name }) });
   const raw = rawLayersOf(config, file, name);
   const layers: LayerEntry[] = [];
+  // a copy of a layer for a later call (or a later call of the model holding it) reads the weights of the first
+  const entry = (e: { className: string; name: string; config: Json }, own: string, inbound: string[], constants?: readonly Constant[]): LayerEntry =>
+    ({ className: e.className, name: own, config: e.config, inbound, ...(constants === undefined ? {} : { constants }), ...(own === e.name ? {} : { weightsOf: e.name }) });
   if (className === 'Sequential') {
     let prev = from;
     raw.forEach((l, i) => {
@@ -113,14 +155,14 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
         return;
       }
       if (isModelClass(e.className)) {
-        const inner = inlineModel(e.className, e.config, e.name, prev, file, depth + 1);
+        const inner = inlineModel(e.className, e.config, e.name, prev, file, depth + 1, keras3, suffix);
         for (const l of inner.layers) layers.push(l);
         prev = inner.output;
         return;
       }
       if (prev === undefined) layers.push({ className: 'InputLayer', name: (prev = 'input'), config: e.config, inbound: [] }); // the first layer's batch_input_shape
-      layers.push({ className: e.className, name: e.name, config: e.config, inbound: [prev] });
-      prev = e.name;
+      layers.push(entry(e, e.name + suffix, [prev]));
+      prev = e.name + suffix;
     });
     if (prev === undefined) throw new NnchipError('NN107', 'the nested model has no layers', { file, ...(name === undefined ? {} : { layer: name }) });
     return { layers, output: prev };
@@ -129,27 +171,56 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
   const inputLayers = raw.filter((l) => isObj(l) && l['class_name'] === 'InputLayer').length;
   if (from !== undefined && inputLayers > 1) throw new NnchipError('NN110', `the nested model has ${inputLayers} inputs; nnchip inlines nested models of one input`, { file, ...(name === undefined ? {} : { layer: name }) });
   const alias = new Map<string, string>();
-  const rename = (t: string): string => alias.get(t) ?? t;
+  const refName = refNamer(raw, keras3);
+  const rename = (t: string): string => alias.get(t) ?? t + suffix;
   raw.forEach((l, i) => {
     const e = entryOf(l, i, file);
     if (e.className === 'InputLayer' && from !== undefined) {
       alias.set(e.name, from);
       return;
     }
-    const read = e.className === 'InputLayer' ? { inbound: [] } : inboundOf(e.raw, file, e.name);
-    const inbound = read.inbound.map(rename);
-    if (isModelClass(e.className)) {
-      if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
-      const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1);
-      for (const l of inner.layers) layers.push(l);
-      alias.set(e.name, inner.output);
-      return;
+    const calls = e.className === 'InputLayer' ? 1 : callsOf(e.raw, file, e.name);
+    for (let k = 0; k < calls; k++) {
+      const own = callName(e.name, k);
+      const read = e.className === 'InputLayer' ? { inbound: [] } : inboundOf(e.raw, file, e.name, k, refName);
+      const inbound = read.inbound.map(rename);
+      if (isModelClass(e.className)) {
+        if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
+        const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1, keras3, (k > 0 ? `:${k}` : '') + suffix);
+        for (const l of inner.layers) layers.push(l);
+        alias.set(own, inner.output);
+        continue;
+      }
+      layers.push(entry(e, own + suffix, inbound, read.constants));
     }
-    layers.push({ className: e.className, name: e.name, config: e.config, inbound, ...(read.constants === undefined ? {} : { constants: read.constants }) });
   });
-  const outs = tensorRefs(config['output_layers'], file);
+  const outs = tensorRefs(config['output_layers'], file, refName);
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
-  return { layers, output: rename(outs[0]!) };
+  return { layers: inOrder(layers, file), output: rename(outs[0]!) };
+}
+
+/**
+ * Layers in an order where each comes after the layers it reads. Keras and tfjs list a model's layers by the depth of
+ * their deepest call, so a shared layer's first call may read a tensor of a layer listed after it (a Dense applied to
+ * the input and to another Dense's output): such a call is moved after what it reads. Otherwise the order is kept.
+ */
+function inOrder(layers: LayerEntry[], file: string): LayerEntry[] {
+  const made = new Set(layers.map((l) => l.name));
+  const done = new Set<string>();
+  const out: LayerEntry[] = [];
+  let waiting = layers;
+  while (waiting.length > 0) {
+    const next: LayerEntry[] = [];
+    for (const l of waiting) {
+      if (l.inbound.every((t) => done.has(t) || !made.has(t))) {
+        out.push(l);
+        done.add(l.name);
+      } else next.push(l);
+    }
+    if (next.length === waiting.length) throw new NnchipError('NN202', 'the layers read each other in a cycle', { file, layer: next[0]!.name });
+    waiting = next;
+  }
+  return out;
 }
 
 function layerList(topology: Json, file: string): { layers: LayerEntry[]; functional: boolean; outputs: string[] } {
@@ -161,13 +232,21 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
   if (className !== 'Sequential' && !functional) throw new NnchipError('NN103', `modelTopology class ${JSON.stringify(className)} is not Sequential or Model`, { file });
   const rawLayers = rawLayersOf(config, file);
   const nested = rawLayers.some((l) => isObj(l) && isModelClass(l['class_name']));
-  const inlined = nested ? inlineModel(className, Array.isArray(config) ? { layers: config } : (config as Json), undefined, undefined, file, 0) : undefined;
+  const inlined = nested ? inlineModel(className, Array.isArray(config) ? { layers: config } : (config as Json), undefined, undefined, file, 0, writerOf(topology) === 'keras3') : undefined;
   const layers =
     inlined?.layers ??
-    rawLayers.map((l, i): LayerEntry => {
-      const e = entryOf(l, i, file);
-      return { className: e.className, name: e.name, config: e.config, ...(functional ? inboundOf(e.raw, file, e.name) : { inbound: [] }) };
-    });
+    (functional
+      ? inOrder(
+          rawLayers.flatMap((l, i): LayerEntry[] => {
+            const e = entryOf(l, i, file);
+            return Array.from({ length: callsOf(e.raw, file, e.name) }, (_, k) => ({ className: e.className, name: callName(e.name, k), config: e.config, ...inboundOf(e.raw, file, e.name, k), ...(k > 0 ? { weightsOf: e.name } : {}) }));
+          }),
+          file,
+        )
+      : rawLayers.map((l, i): LayerEntry => {
+          const e = entryOf(l, i, file);
+          return { className: e.className, name: e.name, config: e.config, inbound: [] };
+        }));
   const seen = new Set<string>();
   for (const l of layers) {
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });

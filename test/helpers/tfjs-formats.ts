@@ -13,10 +13,11 @@ import { join } from 'node:path';
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const policy = (d: unknown): unknown => (typeof d === 'string' ? { module: 'keras', class_name: 'DTypePolicy', config: { name: d }, registered_name: null } : d);
-const kerasTensor = (t: unknown[]): J => ({ class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [t[0], t[1], t[2]] } });
+// tfjs counts a nested model's construction as its node 0 (its first call is node 1); Keras 3 counts its calls alone
+const kerasTensor = (t: unknown[], models: ReadonlySet<unknown>): J => ({ class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [t[0], models.has(t[0]) && (t[1] as number) >= 1 ? (t[1] as number) - 1 : t[1], t[2]] } });
 const isModel = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
 
-function keras3Layer(l: J, functional: boolean): J {
+function keras3Layer(l: J, functional: boolean, models: ReadonlySet<unknown>): J {
   const c: J = { ...l['config'] };
   if ('dtype' in c) c['dtype'] = policy(c['dtype']);
   if ('batch_input_shape' in c) {
@@ -26,14 +27,15 @@ function keras3Layer(l: J, functional: boolean): J {
   const out: J = isModel(l['class_name'])
     ? { module: 'keras.src.models.functional', class_name: l['class_name'] === 'Model' ? 'Functional' : l['class_name'], config: keras3Config(l['class_name'], l['config']), registered_name: null, name: c['name'] }
     : { module: 'keras.layers', class_name: l['class_name'], config: c, registered_name: null, name: c['name'] };
-  if (functional) out['inbound_nodes'] = ((l['inbound_nodes'] ?? []) as unknown[][][]).map((n) => ({ args: n.length === 1 ? [kerasTensor(n[0]!)] : [n.map(kerasTensor)], kwargs: {} }));
+  if (functional) out['inbound_nodes'] = ((l['inbound_nodes'] ?? []) as unknown[][][]).map((n) => ({ args: n.length === 1 ? [kerasTensor(n[0]!, models)] : [n.map((t) => kerasTensor(t, models))], kwargs: {} }));
   return out;
 }
 
 function keras3Config(className: string, config: J | J[]): J {
   const functional = className !== 'Sequential';
   const c: J = Array.isArray(config) ? { name: 'sequential', layers: config } : { ...config };
-  let layers = (c['layers'] as J[]).map((l) => keras3Layer(l, functional));
+  const models = new Set((c['layers'] as J[]).filter((l) => isModel(l['class_name'])).map((l) => l['config']['name']));
+  let layers = (c['layers'] as J[]).map((l) => keras3Layer(l, functional, models));
   const shape = layers[0]!['config']['batch_shape'];
   if (!functional && shape !== undefined && layers[0]!['class_name'] !== 'InputLayer') {
     delete layers[0]!['config']['batch_shape'];
@@ -42,7 +44,8 @@ function keras3Config(className: string, config: J | J[]): J {
   }
   // one model output: the bare [name, node, tensor], as some Keras 3 versions write it
   const outs = c['output_layers'] as unknown[][] | undefined;
-  if (outs?.length === 1) c['output_layers'] = outs[0];
+  if (outs !== undefined) c['output_layers'] = outs.map((t) => kerasTensor(t, models)['config']['keras_history']);
+  if (outs?.length === 1) c['output_layers'] = c['output_layers'][0];
   return { ...c, layers, dtype: policy('float32') };
 }
 

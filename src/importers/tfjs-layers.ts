@@ -74,18 +74,20 @@ const callName = (layer: string, node: unknown): string => (typeof node === 'num
 type RefName = typeof callName;
 
 /**
- * The tensor a reference [layer, node, tensor] names, in a model's config. tfjs and Keras 2 count a nested model's
- * own construction as its node 0 (its first call is node 1: Keras 2's `_should_skip_first_node`), which they do not
- * write in its `inbound_nodes`; Keras 3 counts the written calls alone.
+ * The tensor a reference [layer, node, tensor] names, in a model's config. tfjs and Keras 2 count a built nested
+ * model's own construction as its node 0 (its first call is node 1: Keras 2's `_should_skip_first_node`), which they
+ * do not write in its `inbound_nodes`. Keras 3 counts the written calls alone in `inbound_nodes`, but still starts a
+ * nested Functional's count at 1 in `output_layers` (its `node_reindexing_map`; a Sequential's at 0).
  */
-function refNamer(rawLayers: readonly unknown[], keras3: boolean): RefName {
-  if (keras3) return callName;
+function refNamer(rawLayers: readonly unknown[], keras3: boolean, outputs = false): RefName {
   // Keras 2 skips it for a model that has an input (a Sequential given no input shape is built only when first called)
   const built = (l: Json): boolean => {
     if (l['class_name'] !== 'Sequential') return true;
+    if (keras3) return false;
     const first = (Array.isArray(l['config']) ? l['config'] : isObj(l['config']) && Array.isArray(l['config']['layers']) ? l['config']['layers'] : [])[0] as unknown;
     return isObj(first) && (first['class_name'] === 'InputLayer' || (isObj(first['config']) && Array.isArray(first['config']['batch_input_shape'] ?? first['config']['batch_shape'])));
   };
+  if (keras3 && !outputs) return callName;
   const models = new Set(rawLayers.flatMap((l) => (isObj(l) && isModelClass(l['class_name']) && built(l) && isObj(l['config']) && typeof l['config']['name'] === 'string' ? [l['config']['name']] : [])));
   return (layer, node) => callName(layer, models.has(layer) && typeof node === 'number' && node >= 1 ? node - 1 : node);
 }
@@ -194,7 +196,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       layers.push(entry(e, own + suffix, inbound, read.constants));
     }
   });
-  const outs = tensorRefs(config['output_layers'], file, refName);
+  const outs = tensorRefs(config['output_layers'], file, refNamer(raw, keras3, true));
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
   return { layers: inOrder(layers, file), output: rename(outs[0]!) };
 }

@@ -44,7 +44,9 @@ function keras3Config(className: string, config: J | J[]): J {
   }
   // one model output: the bare [name, node, tensor], as some Keras 3 versions write it
   const outs = c['output_layers'] as unknown[][] | undefined;
-  if (outs !== undefined) c['output_layers'] = outs.map((t) => kerasTensor(t, models)['config']['keras_history']);
+  // output_layers: Keras 3 still counts a nested Functional's calls from 1 there (a Sequential's from 0)
+  const sequentials = new Set((c['layers'] as J[]).filter((l) => l['class_name'] === 'Sequential').map((l) => l['config']['name']));
+  if (outs !== undefined) c['output_layers'] = outs.map((t) => kerasTensor(t, sequentials)['config']['keras_history']);
   if (outs?.length === 1) c['output_layers'] = c['output_layers'][0];
   return { ...c, layers, dtype: policy('float32') };
 }

@@ -56,6 +56,15 @@ function sharedSequential(): tf.LayersModel {
   const x = tfjs.input({ shape: [6, 6, 3] });
   return tfjs.model({ inputs: x, outputs: on(L.globalAveragePooling2d({}), on(b, on(b, x))) });
 }
+/** A nested model applied twice, the model's output its second call (output_layers names the nested model's call). */
+function twiceOut(kind: 'functional' | 'sequential'): () => tf.LayersModel {
+  return () => {
+    const b = kind === 'functional' ? base([6, 6, 3], 'block') : tfjs.sequential({ name: 'block', layers: [L.conv2d({ inputShape: [6, 6, 3], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', ...init() })] });
+    const x = tfjs.input({ shape: [6, 6, 3] });
+    const adapt = kind === 'functional' ? on(L.conv2d({ filters: 3, kernelSize: 1, strides: 1, ...init() }), on(L.upSampling2d({ size: [2, 2] }), on(b, x))) : on(b, x);
+    return tfjs.model({ inputs: x, outputs: on(b, adapt) });
+  };
+}
 /** One base on the input and on its mirror (a 1x1 conv of it), the two embeddings subtracted: output_layers names a later layer. */
 function siamese(): tf.LayersModel {
   const b = base([8, 8, 3], 'tower');
@@ -92,6 +101,11 @@ const CASES: [string, () => tf.LayersModel, ((dir: string) => void)?][] = [
   ['shared functional base on two branches (Siamese), its output read by name', siamese],
   ['shared functional base on two branches, as Keras 3 writes it', siamese, asKeras3],
   ['shared conv called twice, as Keras 3 writes it', sharedConv, asKeras3],
+  ...(['functional', 'sequential'] as const).flatMap((kind): [string, () => tf.LayersModel, ((dir: string) => void)?][] => [
+    [`nested ${kind} model applied twice, the output its second call`, twiceOut(kind)],
+    [`nested ${kind} model applied twice, the output its second call, as Keras 3 writes it`, twiceOut(kind), asKeras3],
+    [`nested ${kind} model applied twice, the output its second call, as tf.keras 2 writes it`, twiceOut(kind), asTfKeras2],
+  ]),
   ['shared dense on two branches', () => {
     const x = tfjs.input({ shape: [6] });
     const d = L.dense({ units: 6, activation: 'tanh', ...init() });

@@ -8,13 +8,13 @@ import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchToSpace, concat, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
-import { Op, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
+import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
 export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
 export const SUPPORTED_TFJS_GRAPH_OPS = [
-  'Placeholder', 'Const', 'Identity', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
-  'BiasAdd', 'Add', 'AddV2', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
+  'Placeholder', 'Const', 'Identity', 'NoOp', 'Conv2D', 'DepthwiseConv2dNative', '_FusedConv2D', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul',
+  'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND',
 ] as const;
@@ -172,6 +172,20 @@ function sum(x: Op, a: Runtime, b: Runtime): Value {
   return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, neg.name] }, rank);
 }
 
+/** AddN (tf.add_n: a residual block's branches summed, as MediaPipe's models hold it) of computed tensors of one shape: a chain of adds. */
+function addN(x: Op): Value {
+  const parts = x.n.inputs.map((_, i) => x.tensor(i));
+  if (parts.length === 0) throw x.fail('NN107', 'AddN has no inputs');
+  const first = parts[0]!;
+  if (parts.some((p) => p.rank !== first.rank || p.shape.join() !== first.shape.join())) throw x.fail('NN203', `AddN of tensors of different shapes (${parts.map((p) => JSON.stringify(tfShapeOf(p))).join(', ')})`);
+  let acc: Runtime = first;
+  parts.slice(1).forEach((p, i) => {
+    const name = i === parts.length - 2 ? x.n.name : `${x.n.name}/sum${i + 1}`;
+    acc = x.ctx.emit({ name, output: name, op: 'add', inputs: [acc.name, p.name] }, first.rank);
+  });
+  return acc;
+}
+
 /** x·scale + offset per channel, with scale and offset built from the constant operand. */
 function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Float32Array; offset?: Float32Array }): Value {
   const [a, b] = [x.input(0), x.input(1)];
@@ -222,6 +236,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'Add':
     case 'AddV2':
       return affine(x, (c) => ({ offset: c }));
+    case 'AddN':
+      return addN(x);
     case 'Sub':
       return affine(x, (c, xFirst) => (xFirst ? { offset: c.map((v) => -v) } : { scale: c.map(() => -1), offset: c }));
     case 'Mul':

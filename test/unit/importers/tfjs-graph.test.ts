@@ -116,7 +116,7 @@ describe('TF.js graph models: refusals, one line each', () => {
     expect(refusal((j) => {
       const mul = j.modelTopology.node.find((n) => n.op === 'Mul')!;
       mul.input![1] = mul.input![0]!;
-    })).toMatch(/Mul of two computed tensors is not supported \(only by a constant, or x · Sigmoid\(x\)\)/);
+    })).toMatch(/Mul of two computed tensors is not supported \(only by a constant, x · Sigmoid\(x\), or x · Relu6\(x \+ 3\)\)/);
   });
   test('a Const with no weight', () => {
     expect(refusal((j) => (j.weightsManifest[0]!.weights = j.weightsManifest[0]!.weights.map((w) => (w.name.endsWith('dense_2/BiasAdd/ReadVariableOp') ? { ...w, name: 'renamed' } : w)))))

@@ -39,6 +39,8 @@ const MODELS: [string, number[], string[]][] = [
   ['tfjs-graph-liveness', [32, 32, 3], ['conv2d', 'batchNorm', 'pool2d', 'reshape', 'dense', 'activation']],
   // conv (VALID, strided), DepthwiseConv2dNative (SAME), _FusedConv2D without activation, MaxPool SAME, AddV2 of two branches, Relu, Mean, Softmax
   ['tfjs-graph-emotion', [64, 64, 1], ['conv2d', 'pool2d', 'add', 'activation', 'globalAvgPool']],
+  // dead channels (weights ~1e-33 beside a bias: NN304 until session 13), depthwise convolutions, AddV2 of two branches, Mean, Softmax
+  ['tfjs-graph-gender', [64, 64, 1], ['conv2d', 'pool2d', 'add', 'activation', 'globalAvgPool']],
 ];
 
 describe('TF.js graph models written by tfjs-converter = TF.js loadGraphModel on the same files', () => {

@@ -7,6 +7,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
+import { channelSpread } from '../ir/product.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
@@ -150,14 +151,36 @@ function channelProduct(o: Op): Built[] | null {
   return null;
 }
 
+/**
+ * The element-wise product of two computed tensors (IR `mul`, quarter squares: ir/product.ts): of one shape
+ * (a gated convolution's halves, x · sigmoid(conv(x))), or a one-channel map times a map, [N, 1, H, W] ·
+ * [N, C, H, W] in either order (CBAM's spatial gate), the gate first repeated over the channels. Null otherwise.
+ */
+function mapProduct(o: Op): Built[] | null {
+  const [a, b] = [o.activation(0), o.activation(1)];
+  const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
+  if (JSON.stringify(o.ctx.view(a)) === JSON.stringify(o.ctx.view(b)) && JSON.stringify(sa) === JSON.stringify(sb)) return [{ ...o.base(pair(o)), op: 'mul' }];
+  for (const [x, g] of [[a, b], [b, a]] as const) {
+    const [vx, vg] = [o.ctx.view(x), o.ctx.view(g)];
+    const [sx, sg] = [o.ctx.onnxShape(x), o.ctx.onnxShape(g)];
+    const plain = (v: typeof vx): boolean => v.rank >= 3 && !v.last && v.transposed === undefined && v.groups === undefined && v.flat === undefined && v.grouped === undefined && v.blocks === undefined;
+    if (!plain(vx) || !plain(vg) || sx.length !== sg.length || sg[1] !== 1 || sx[1] === 1 || sx.some((d, i) => i !== 1 && d !== sg[i])) continue;
+    const spread = channelSpread(o.ctx.asMap(g, o.site), sx[1]!, `${o.out}/spread`);
+    return [spread, { ...o.base([o.ctx.asMap(x, o.site), spread.output]), op: 'mul' }];
+  }
+  return null;
+}
+
 /** activation × constant or activation ÷ constant → a per-channel scale (a constant ÷ activation is not linear). */
 function scale(o: Op, divide: boolean): Built[] {
   if (!o.ctx.isConst(o.input(0)) && !o.ctx.isConst(o.input(1))) {
     const swish = divide ? null : gated(o);
     if (swish !== null) return swish;
-    const product = divide ? null : channelProduct(o);
+    const product = divide ? null : (channelProduct(o) ?? mapProduct(o));
     if (product !== null) return product;
-    throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant, by a per-channel gate [N, C, 1, 1], or when both are element-wise functions of one tensor, as x · Sigmoid(x))');
+    const [sa, sb] = [o.ctx.onnxShape(o.input(0)), o.ctx.onnxShape(o.input(1))];
+    if (divide) throw o.fail('the quotient of two computed tensors is not supported (only by a constant)');
+    throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
   }
   const [x, c, constFirst] = operands(o);
   if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');

@@ -27,7 +27,7 @@ export const SUPPORTED_TFJS_LAYERS = [
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
 const RECURRENT = 'a recurrent layer (state carried from step to step) has no lowering';
-const PRODUCT = 'a product of two computed tensors has no lowering';
+const PRODUCT = 'a matrix product of two computed tensors has no lowering (an element-wise one has: Multiply)';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
   UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
   LSTM: RECURRENT, GRU: RECURRENT, SimpleRNN: RECURRENT, Bidirectional: RECURRENT, ConvLSTM2D: RECURRENT,

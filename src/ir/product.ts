@@ -4,7 +4,7 @@
  * x · sigmoid(conv(x))) as ops that exist: no op of the array multiplies two computed values, so
  *   a ⊙ b = ((a + k·b)² − (a − k·b)²) / 4k        (quarter squares)
  * with adds, per-channel scales of ±k and two step tables (t²/4k, −t²/4k) on the sums' codes. No new
- * op and no new lowering: every backend runs it as it runs those ops (docs/numerics.md, "Products of
+ * op and no new lowering: every backend runs it as it runs those ops (docs/numerics.md, "A product of
  * two maps"). k balances the two operands: their calibrated widths' ratio, so k·b has a's scale, the
  * add's two integer weights are both 127 (exact) and neither operand's steps drown in the other's.
  */

@@ -8,6 +8,7 @@ import { NnchipError } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 import { channelSpread } from '../ir/product.js';
+import { channelMaxNodes } from '../ir/channel-reduce.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
@@ -254,15 +255,20 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
   const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
   const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
-  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1)
+  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1);
+  // the max (x.amax(1, keepdim=True)): pairwise maxima a + relu(b − a) of halves of the channels (ir/channel-reduce.ts)
   const channel = o.channelAxis(x);
-  if (kind !== 'max' && keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
+  if (keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
     const c = o.ctx.onnxShape(x)[channel]!;
+    if (kind === 'max') {
+      const nodes = channelMaxNodes(o.out, v.last ? x : o.ctx.asMap(x, o.site), c);
+      return nodes.map((n, i) => (i === nodes.length - 1 ? { ...n, name: o.n.name } : n));
+    }
     const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
     return [{ ...o.base([v.last ? x : o.ctx.asMap(x, o.site)]), op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
   }
   if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling${kind === 'max' ? '' : `; or a mean or sum over the channel axis ${channel} with keepdims 1`})`);
+    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling; or a ${kind === 'max' ? 'max' : 'mean or sum'} over the channel axis ${channel} with keepdims 1)`);
   }
   const map = v.last ? x : o.ctx.asMap(x, o.site);
   const view = { rank: keep ? v.rank : 2, last: keep && v.last };

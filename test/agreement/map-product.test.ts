@@ -53,6 +53,8 @@ const MODELS: [string, ModelSpec][] = [
   ['WaveNet: tanh(conv) ⊙ sigmoid(conv)', model([conv('x', 'a', 2, C, 3), conv('x', 'b', 2, C, 4), { op: 'Tanh', inputs: ['a'], outputs: ['t'] }, { op: 'Sigmoid', inputs: ['b'], outputs: ['g'] }, { op: 'Mul', inputs: ['t', 'g'], outputs: ['p'], name: 'product' }], 'p')],
   ['conv(x) · conv(conv(x)), both signed, gate second', model([conv('x', 'a', 2, C, 5), conv('a', 'b', C, C, 6), { op: 'Mul', inputs: ['b', 'a'], outputs: ['p'], name: 'product' }], 'p')],
   ['CBAM spatial gate [1, 1, H, W] · [1, C, H, W]', model([conv('x', 'a', 2, C, 7), { op: 'Relu', inputs: ['a'], outputs: ['r'] }, { op: 'ReduceMean', inputs: ['r'], outputs: ['m'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, conv('m', 's', 1, 1, 8), { op: 'Sigmoid', inputs: ['s'], outputs: ['g'] }, { op: 'Mul', inputs: ['g', 'r'], outputs: ['p'], name: 'product' }], 'p')],
+  // CBAM's spatial attention: cat(x.mean(1, keepdim), x.amax(1, keepdim)) → conv 3×3 → sigmoid → gate (5 channels: an odd max tree)
+  ['CBAM: channel mean and max, conv, sigmoid, gate', model([conv('x', 'a', 2, 5, 9), { op: 'Relu', inputs: ['a'], outputs: ['r'] }, { op: 'ReduceMean', inputs: ['r'], outputs: ['m'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, { op: 'ReduceMax', inputs: ['r'], outputs: ['n'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, { op: 'Concat', inputs: ['m', 'n'], outputs: ['mn'], attrs: { axis: { i: 1 } } }, conv('mn', 's', 2, 1, 10), { op: 'Sigmoid', inputs: ['s'], outputs: ['g'] }, { op: 'Mul', inputs: ['r', 'g'], outputs: ['p'], name: 'product' }], 'p', 5 * H * W)],
 ];
 
 describe.each(MODELS)('ONNX Mul, %s', (name, spec) => {

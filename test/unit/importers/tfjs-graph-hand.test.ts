@@ -6,7 +6,7 @@
  * multiplier, FusedBatchNormV3, Max over the spatial axes, Maximum / Minimum / ClipByValue by constants,
  * ResizeBilinear, Sub of two computed tensors, AddV2 / Sub broadcasting a per-channel vector over a
  * map and ConcatV2 along H / W were refused; the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
- * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors (were refused).
+ * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
  */
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
@@ -69,6 +69,10 @@ const CASES: Case[] = [
   ['Mul of two maps: conv · Sigmoid(conv)', [4, 5, 2], (g) => void g.op('Mul', [conv(g, 'x', [1, 1, 2, 3]), g.op('Sigmoid', [conv(g, 'x', [1, 1, 2, 3])])])],
   ['Mul of a one-channel map [1, H, W, 1] and a map', [4, 5, 2], (g) => void g.op('Mul', [g.op('Sigmoid', [conv(g, 'x', [1, 1, 2, 1])]), conv(g, 'x', [1, 1, 2, 3])])],
   ['Mul of two vectors: MatMul · Tanh(MatMul)', [6], (g) => void g.op('Mul', [g.op('MatMul', ['x', g.constant([6, 4])], noT), g.op('Tanh', [g.op('MatMul', ['x', g.constant([6, 4])], noT)])])],
+  ['CBAM spatial attention: Mean and Max over the channels (keep_dims), ConcatV2, Conv2D, Sigmoid, Mul', [4, 5, 3], (g) => {
+    const pooled = g.op('ConcatV2', [g.op('Mean', ['x', g.ints([3])], keep(true)), g.op('Max', ['x', g.ints([-1])], keep(true)), g.ints([3])]);
+    void g.op('Mul', ['x', g.op('Sigmoid', [conv(g, pooled, [3, 3, 2, 1], window(1, 'SAME'))])]);
+  }],
   ['Tanh, Elu, Selu, Softplus', [6], (g) => void g.op('Softplus', [g.op('Selu', [g.op('Elu', [g.op('Tanh', ['x'])])])])],
 ];
 

@@ -72,6 +72,9 @@ const SHAPES: Record<string, number[]> = {
   gnorm: [1, 3, 8, 6],
   style: [1, 3, 12, 12],
   unshuffle: [1, 2, 8, 8],
+  glu: [1, 4, 8, 8],
+  cbam: [1, 3, 8, 8],
+  wavenet: [1, 4, 32],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

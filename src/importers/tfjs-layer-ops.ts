@@ -8,7 +8,7 @@ import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
-import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
+import { channelReduction, KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
 import { groupNormalization, layerNormalization } from './keras-norm.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
@@ -389,9 +389,12 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
     case 'ZeroPadding2D':
       return zeroPad(x);
     case 'Mean':
-    case 'Max':
+    case 'Max': {
+      const channels = channelReduction(x);
+      if (channels !== null) return channels;
       spatialAxes(x);
       return globalPool(x, l.className === 'Mean' ? 'avg' : 'max');
+    }
     case 'TimeDistributed':
       return timeDistributed(x);
     case 'ZeroPadding1D':

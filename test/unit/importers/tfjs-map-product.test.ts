@@ -5,8 +5,10 @@
  * over the channels first) in either order, and two vectors; each an IR `mul` (quarter squares,
  * ir/product.ts). Models written by tfjs itself: float IR = TF.js; int8 reference = sim = WASM, within
  * 5% of TF.js's output spread. Shapes that are neither equal nor a one-channel map are refused in one line.
+ * Keras 3's functional `x * gate` of two tensors and `ops.max` / `ops.mean(x, axis=-1, keepdims=True)` (CBAM
+ * without a Lambda) on the Keras-written keras3/ops fixture, edited.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
@@ -76,4 +78,45 @@ describe('TF.js Layers Multiply of two (or more) computed tensors', () => {
     expect(e.format()).toMatch(/^error NN110: model\.json: layer "mul": inputs have shapes \[4,4,3\], \[4,1,3\]; Multiply is supported for tensors of one shape, a map and a per-channel gate of its channels \(\[1, 1, C\] or \[C\]\), or a map and a one-channel map \[H, W, 1\]/);
     expect(e.format().split('\n')).toHaveLength(1);
   });
+});
+
+/** A Keras 3 operation layer (module keras.src.ops.*) of the given tensors. */
+const op = (module: string, cls: string, name: string, args: string[], config: Record<string, unknown> = {}) => ({
+  module: `keras.src.ops.${module}`, class_name: cls, config: { name, ...config }, registered_name: cls, name,
+  inbound_nodes: [{ args: args.map((t) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4, 4, 4], dtype: 'float32', keras_history: [t, 0, 0] } })), kwargs: {} }],
+});
+
+test('Keras 3: conv · sigmoid(ops.max over the channels) · ops.mean over the channels (keepdims), as Keras writes x * y: = the float model, int8 near it', async () => {
+  const src = new URL('../../fixtures/keras3/ops/', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-keras3-mul-'));
+  cpSync(src, dir, { recursive: true });
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const config = json.modelTopology.model_config.config;
+  const upTo = config.layers.findIndex((l: { name: string }) => l.name === 'conv2') + 1;
+  config.layers = [
+    ...config.layers.slice(0, upTo),
+    op('numpy', 'Max', 'cmax', ['conv2'], { axis: -1, keepdims: true }),
+    op('numpy', 'Mean', 'cmean', ['conv2'], { axis: [-1], keepdims: true }),
+    op('nn', 'Sigmoid', 'gate', ['cmax']),
+    op('numpy', 'Multiply', 'gated', ['conv2', 'gate']),
+    op('numpy', 'Multiply', 'scaled', ['cmean', 'gated']),
+  ];
+  config.output_layers = [['scaled', 0, 0]];
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+  const graph = loadModel(join(dir, 'model.json'));
+  expect(graph.nodes.filter((n) => n.op === 'mul')).toHaveLength(2);
+  // the oracle: the fixture's own conv2 map (its import checked against Keras's predictions), then the formula
+  const full = loadModel(join(src, 'model.json'));
+  const conv2 = { ...full, nodes: full.nodes.slice(0, full.nodes.findIndex((n) => n.output === 'conv2') + 1), outputs: ['conv2'] };
+  const inputs = randomSamples(16, 4 * 4 * 2, 5, -2, 2);
+  const want = inputs.map((x) => {
+    const m = evaluateOutput(conv2, x);
+    return Array.from(m, (v, i) => {
+      const px = m.subarray(i - (i % 4), i - (i % 4) + 4);
+      return v * (1 / (1 + Math.exp(-Math.max(...px)))) * (px.reduce((a, b) => a + b, 0) / 4);
+    });
+  });
+  inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+  const program = compileGraph(graph, inputs, { rows: 4, cols: 4 });
+  expectInt8NearFloat(program, inputs, want, 0.05, 8);
 });

@@ -12,15 +12,15 @@ import type { ExprStep } from './expression.js';
 import type { Graph, Node, NodeOf } from './graph.js';
 
 /**
- * The quarter-square nodes of `output` = a ⊙ b over `c` channels (the last axis), named under `name`
- * (its last node is `name` itself):
+ * The quarter-square nodes of `output` = a ⊙ b over `c` channels (the last axis); the intermediate tensors are
+ * named under `output` (unique, where two nodes may share a name), the last node is `name`:
  *   kb = b·k, nkb = b·(−k)                 batchNorm: exact copies when k·b takes a's scale
  *   p = a + kb, m = a + nkb                add: two weights of 127
  *   sp = p²/4k, sm = −m²/4k                step tables on the codes of p and m
  *   output = sp + sm
  */
 export function productNodes(name: string, a: string, b: string, output: string, c: number, k = 1): Node[] {
-  const t = (s: string): string => `${name}/${s}`;
+  const t = (s: string): string => `${output}/${s}`;
   const scale = (s: number): Float32Array => new Float32Array(c).fill(s);
   const square = (sign: 1 | -1): { fn: 'expr'; expr: ExprStep[] } => ({ fn: 'expr', expr: [{ op: 'x' }, { op: 'mul', args: [0, 0] }, { op: 'const', value: sign / (4 * k) }, { op: 'mul', args: [1, 2] }] });
   return [

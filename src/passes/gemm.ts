@@ -13,6 +13,7 @@
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  *   crop                    → an identity copy reading a shifted window
  *   map × computed gate     → the gate spread, then a diagonal matmul by it (channel-mul.ts)
+ *   map × computed map      → never here: quarter squares of the ops above before quantization (ir/product.ts)
  */
 import { internal, NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';

@@ -22,6 +22,7 @@ import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram 
 import { expandProducts, hasProducts, productOperands } from '../ir/product.js';
 import { calibrate, rangesOf, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
+import { clampPixelGates } from './norm-clamp.js';
 import { copyFlattenedMaps } from './flatten-copy.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 import { separatePoolBorders } from './pool-border.js';
@@ -99,8 +100,10 @@ export interface Quantized {
  * its operands' calibrated ranges (one more float evaluation of the samples, only when there are
  * products); without a calibration, k = 1: the same ops and shapes, for the checks before calibrating.
  */
-function expandProductsOf(g: Graph, calibration?: Calibration): Graph {
-  if (!hasProducts(g)) return g;
+function expandProductsOf(graph: Graph, calibration?: Calibration): Graph {
+  if (!hasProducts(graph)) return graph;
+  // a per-pixel layer norm's gate capped where it multiplies nothing (norm-clamp.ts): one more evaluation when there is one
+  const g = calibration === undefined ? graph : clampPixelGates(graph, calibration);
   const shapes = checkGraph(g);
   const ranges = calibration === undefined ? undefined : rangesOf(g, calibration, productOperands(g));
   return expandProducts(g, (t) => shapes.get(t)!.at(-1)!, ranges);

@@ -226,14 +226,14 @@ function checkFinite(g: Graph, ranges: ReadonlyMap<string, readonly [number, num
 }
 
 /** The calibration samples: the real ones, or stand-ins for a declared input range. */
-function samplesOf(g: Graph, cal: Calibration): readonly ArrayLike<number>[] {
+export function calibrationSamples(g: Graph, cal: Calibration): readonly ArrayLike<number>[] {
   return 'samples' in cal ? cal.samples : rangeSamples(product(g.inputs[0]!.shape), cal.inputRange);
 }
 
 /** The calibrated [min, max] of the named tensors alone (the operands of ir/product.ts's products, whose ranges balance them). */
 export function rangesOf(g: Graph, cal: Calibration, names: ReadonlySet<string>): Map<string, [number, number]> {
   const ranges = new Map<string, [number, number]>();
-  visitSamples(g, samplesOf(g, cal), (name, v) => {
+  visitSamples(g, calibrationSamples(g, cal), (name, v) => {
     if (!names.has(name)) return;
     const r = ranges.get(name) ?? [Infinity, -Infinity];
     ranges.set(name, extend(v, r[0], r[1]));
@@ -253,7 +253,7 @@ export interface Calibrated {
  */
 export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const input = g.inputs[0]!;
-  const samples = samplesOf(g, cal);
+  const samples = calibrationSamples(g, cal);
   const norms = normGates(g);
   const ranges = observedRanges(g, samples, norms);
   checkFinite(g, ranges);

@@ -3,7 +3,8 @@
  * ONNX LayerNormalization (opset 17) over each pixel's or token's channels (ir/normalize.ts pixelNormNodes:
  * a centring 1×1 conv, a square table, the rsqrt of the channel mean in a 1×1 conv's threshold, the product of
  * two maps): ConvNeXt's Transpose → LayerNormalization → Transpose of a conv's map, a transformer's per-token
- * norm of rows [N, T, F], and a vector [N, K]. Float IR = onnxruntime; reference = sim = WASM on every
+ * norm of rows [N, T, F], a vector [N, K], and ConvNeXt's channels_first LayerNorm as torch writes it out (the
+ * Sub of a one-channel mean, Div by a one-channel √(v + ε): quotient in importers/onnx-ops-elementwise.ts). Float IR = onnxruntime; reference = sim = WASM on every
  * input class; int8 within 5% of the float runtime's spread. Other axes are refused in one line. Pixels whose
  * channels are all equal (r = 1/√ε there) do not set r's scale (passes/norm-clamp.ts).
  */
@@ -58,6 +59,29 @@ const MODELS: [string, ModelSpec][] = [
     input: [1, 5], output: [1, 3], outputName: 'y', opset: 17,
     inits: { ...LN_INITS, 'a.w': { dims: [C, 5], data: weights(5 * C, 7) }, 'fc.w': { dims: [3, C], data: weights(3 * C, 8) } },
     nodes: [{ op: 'Gemm', inputs: ['x', 'a.w'], outputs: ['a'], attrs: { transB: { i: 1 } } }, ln('a', 'n', { axis: 1 }), { op: 'Gemm', inputs: ['n', 'fc.w'], outputs: ['y'], attrs: { transB: { i: 1 } } }],
+  }],
+  // ConvNeXt's own LayerNorm for channels_first maps as torch exports it at any opset: u = x.mean(1, keepdim=True),
+  // s = (x − u).pow(2).mean(1, keepdim=True), (x − u) / torch.sqrt(s + ε), then w[:, None, None] · x + b[:, None, None]
+  ['ConvNeXt channels_first: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add (opset 13)', {
+    input: [1, 3, 5, 4], output: [1, 4], outputName: 'y', opset: 13,
+    inits: {
+      'c.w': { dims: [C, 3, 3, 3], data: weights(C * 27, 1, -0.5, 0.5) }, 'c.b': { dims: [C], data: weights(C, 2, -0.5, 0.5) }, two: { dims: [], data: [2] }, eps: { dims: [], data: [1e-6] },
+      'ln.w': { dims: [C, 1, 1], data: weights(C, 21, 0.5, 1.5) }, 'ln.b': { dims: [C, 1, 1], data: weights(C, 22, -0.3, 0.3) }, 'fc.w': { dims: [4, C * 20], data: weights(C * 80, 4, -0.3, 0.3) },
+    },
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'c.w', 'c.b'], outputs: ['c'], attrs: { pads: { ints: [1, 1, 1, 1] } } },
+      { op: 'ReduceMean', inputs: ['c'], outputs: ['u'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } },
+      { op: 'Sub', inputs: ['c', 'u'], outputs: ['d'] },
+      { op: 'Pow', inputs: ['d', 'two'], outputs: ['d2'] },
+      { op: 'ReduceMean', inputs: ['d2'], outputs: ['v'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } },
+      { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+      { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+      { op: 'Div', inputs: ['d', 's'], outputs: ['n'] },
+      { op: 'Mul', inputs: ['ln.w', 'n'], outputs: ['g'] },
+      { op: 'Add', inputs: ['g', 'ln.b'], outputs: ['a'] },
+      { op: 'Flatten', inputs: ['a'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'fc.w'], outputs: ['y'], attrs: { transB: { i: 1 } } },
+    ],
   }],
 ];
 

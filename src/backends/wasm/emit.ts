@@ -20,7 +20,6 @@ import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange
 import { PAGE_BYTES, planMemory, type MemoryPlan } from './plan/memory.js';
 import { shareWidenedActs, wideRowBytes, wideWeights } from './plan/wide-acts.js';
 import { wideWeightBytes } from './kernels/pairs-wide.js';
-import { epilogueBytes } from './kernels/epilogue.js';
 import { resetPlan, type ResetPlan } from './plan/reset.js';
 
 /** Largest widened-act area, and largest area of widened weights (plan/wide-acts.ts): 16 MiB each. */
@@ -133,11 +132,8 @@ function tapTables(ops: readonly KernelOp[], at: number): { where: Map<KernelOp,
   return { where, bytes };
 }
 
-/**
- * Widened act rows (plan/wide-acts.ts) live at `wideAt`, the widened weights of the matrix at w at
- * `wideW(w)`; `tables`: each GEMM over taps' tap table; `epiAt`: the fused epilogues' parameter area.
- */
-function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: number) => number, tables: ReadonlyMap<KernelOp, number>, epiAt: number): void {
+/** Widened act rows (plan/wide-acts.ts) live at `wideAt`, the widened weights of the matrix at w at `wideW(w)`; `tables`: each GEMM over taps' tap table. */
+function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: number) => number, tables: ReadonlyMap<KernelOp, number>): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
@@ -152,24 +148,13 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: nu
         c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).i32(tables.get(op)!).i32(op.taps.length).call(op.k === k.gemmTaps.k && k.gemmTaps.unrolled !== null ? k.gemmTaps.unrolled : k.gemmTaps.any);
         return;
       }
-      const q = op.requant;
-      if (q !== undefined) {
-        if (k.requant === null || op.packed !== 'pairs') throw internal('a fused requantization needs the pairs kernels with the epilogue');
-        c.i32(q.qnt).i32(epiAt).i32(q.zp).i32(q.lo).i32(q.hi).call(k.requant.prep);
-      }
-      // the epilogue's kernels take the out rows and the parameters after `accumulate`
-      const epilogue = (): void => void (q !== undefined && c.i32(q.out).i32(epiAt));
       if (op.wide !== undefined) {
         if (k.widened === null || op.packed !== 'pairs') throw internal('widened acts need the pairs kernel');
         if (op.wide === 'fill') c.i32(wideAt).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.rows).i32(op.k).call(k.widened.widen);
-        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(wideW(op.w)).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0);
-        epilogue();
-        c.call(q !== undefined ? k.requant!.widened : k.widened.gemm);
+        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(wideW(op.w)).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
         return;
       }
-      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0);
-      epilogue();
-      c.call(q !== undefined ? k.requant!.pairs : op.packed ? k.gemmPacked![op.packed] : k.gemm);
+      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
       return;
     case 'threshold':
       if (op.pool !== undefined) c.i32(op.pool.scratch).i32(op.acc).i32(op.pool.lineBytes).i32(op.pool.kh).i32(op.pool.kw).i32(op.pool.sh).i32(op.pool.sw).i32(op.pool.padTop).i32(op.pool.padLeft).i32(op.pool.pw).i32(op.rows).call(k.poolMax);
@@ -208,15 +193,11 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   // the tap tables after that: constants nothing writes
   const tablesAt = Math.ceil(afterWide / 16) * 16;
   const taps = tapTables(ops, tablesAt);
-  const afterTables = taps.bytes.length > 0 ? tablesAt + taps.bytes.length : afterWide;
-  // the fused epilogues' parameters (kernels/epilogue.ts), written before each such GEMM
-  const fusedRequant = ops.some((op) => op.kind === 'gemm' && op.requant !== undefined);
-  const epiAt = Math.ceil(afterTables / 16) * 16;
-  const end = fusedRequant ? epiAt + epilogueBytes(p.config.cols) : afterTables;
+  const end = taps.bytes.length > 0 ? tablesAt + taps.bytes.length : afterWide;
   const plan: MemoryPlan = { ...base, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
   const reset = resetPlan({ ...p, constants: packConstants(p.constants, packed, p.config.cols) }, plan);
   const table = new FuncTable();
-  const kernels = opts.simd ? simdKernels(table, p.config.rows, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }, fusedRequant) : scalarKernels(table, p.config.cols);
+  const kernels = opts.simd ? simdKernels(table, p.config.rows, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
   if (ww.copies.length > 0) {
@@ -226,7 +207,7 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
     run.code.i32(ww.flag).i32(1).mem('i32.store').end();
   }
   emitWindows(run.code, p, plan, kernels);
-  for (const op of ops) emitOp(run.code, op, kernels, wideAt, wideW, taps.where, epiAt);
+  for (const op of ops) emitOp(run.code, op, kernels, wideAt, wideW, taps.where);
   const runIndex = table.add(run);
   const input = moduleInput(p, plan);
   const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);

@@ -9,7 +9,6 @@
  */
 import { Func, type Code } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
-import type { EpilogueLocals } from './epilogue.js';
 
 /**
  * Bytes per k pair of a widened weight matrix: each full group of 8 columns as 32 bytes, the packed
@@ -58,8 +57,6 @@ export interface Locals {
   readonly wide: WideLocals | null;
   /** Act rows come widened (widen_acts below): pairs are plain load32_splat, corr is stored with them. */
   readonly prewidened: boolean;
-  /** The requantizing epilogue (epilogue.ts): int8 to out rows instead of int32 to acc rows; null: none. */
-  readonly epi: EpilogueLocals | null;
 }
 
 export interface WideLocals {

@@ -18,7 +18,6 @@
 import { Code, Func } from '../../../wasm-encoding/code.js';
 import { gemmDriver, type FuncTable } from './shared.js';
 import { chunkOf, wideWeightPairBytes, widePairLoop, type Locals, type Scratch, type WideLocals } from './pairs-wide.js';
-import { epilogueLocals, epilogueStart, requantStore } from './epilogue.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
@@ -28,8 +27,8 @@ const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
  * `prewidened`: a points at widened act rows (widen_acts in pairs-wide.ts: 128·Σa, then int16 acts)
  * and w at widened weights (plan/wide-acts.ts wideWeights: per 8-column group L and L >> 8 stored).
  */
-function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null, prewidened: boolean, requant: boolean): number {
-  const f = new Func(`gemm_pairs_${prewidened ? 'widened_' : ''}${requant ? 'requant_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', ...(requant ? (['i32', 'i32'] as const) : [])]);
+function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null, prewidened = false): number {
+  const f = new Func(`gemm_pairs_${prewidened ? 'widened_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [acc, a, aS, w, k, accum] = [0, 1, 2, 3, 4, 5];
   const i32s = (n: number): number[] => Array.from({ length: n }, () => f.local('i32'));
   const L: { -readonly [K in keyof Locals]: Locals[K] } = {
@@ -46,7 +45,6 @@ function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch |
     n: f.local('i32'),
     wide: null as WideLocals | null,
     prewidened,
-    epi: requant ? epilogueLocals(f, C, 6, 7) : null,
   };
   const kc = prewidened ? 0 : chunkOf(scratch, mb);
   if (kc > 0) {
@@ -218,7 +216,7 @@ function groupStrip(c: Code, C: number, mb: number, G: number, L: Locals): void 
       c.get(lo).get(hi).i32(8).v('i32x4.shl', 'i32x4.sub').get(L.corr[r]!).v('i32x4.splat', 'i32x4.sub').set(lo);
     }
   oddRow(c, C, mb, 2 * G, L);
-  finishRows(c, C, mb, 8 * G, L);
+  for (let r = 0; r < mb; r++) finish(c, C, r, 8 * G, L);
 }
 
 /** The last t < 8 columns: plain interleaved pairs, ⌈t/4⌉ vectors, partial lanes discarded. */
@@ -232,52 +230,12 @@ function tailStrip(c: Code, C: number, mb: number, t: number, L: Locals): void {
     }
   });
   oddRow(c, C, mb, nv, L);
-  finishRows(c, C, mb, t, L);
-}
-
-/** The block's rows after the K loop: finish() each, or with the epilogue requantize each to its out row. */
-function finishRows(c: Code, C: number, mb: number, cols: number, L: Locals): void {
-  const E = L.epi;
-  if (E === null) {
-    for (let r = 0; r < mb; r++) finish(c, C, r, cols, L);
-    return;
-  }
-  epilogueStart(c, E, L.col);
-  for (let r = 0; r < mb; r++) {
-    addAcc(c, C, r, cols, L);
-    // 8 columns per store, from out + r·C + col
-    for (let g = 0; 8 * g < cols; g++) {
-      const n = Math.min(8, cols - 8 * g);
-      requantStore(c, E, L.sums[r]!.slice(2 * g, 2 * g + Math.ceil(n / 4)), 8 * g, n, () => c.get(E.out).get(L.col).op('i32.add'), r * C + 8 * g);
-    }
-  }
-}
-
-/** acc row r's address + 4·col (plus the offset the memory op carries). */
-const accAt = (c: Code, L: Locals): Code => c.get(L.acc).get(L.col).i32(2).op('i32.shl', 'i32.add');
-
-/** With the epilogue: row r's `cols` sums += the acc row when accumulating (lanes past `cols` are left as they are, never stored). */
-function addAcc(c: Code, C: number, r: number, cols: number, L: Locals): void {
-  const off = (l: number): number => r * 4 * C + 4 * l;
-  for (let j = 0; 4 * j < cols; j++) {
-    const v = L.sums[r]![j]!;
-    const lanes = Math.min(4, cols - 4 * j);
-    c.get(L.accum).if();
-    if (lanes === 4) {
-      c.get(v);
-      accAt(c, L).vmem('v128.load', off(4 * j)).v('i32x4.add').set(v);
-    } else
-      for (let l = 0; l < lanes; l++) {
-        c.get(v).get(v).lane('i32x4.extract_lane', l);
-        accAt(c, L).mem('i32.load', off(4 * j + l)).op('i32.add').lane('i32x4.replace_lane', l).set(v);
-      }
-    c.end();
-  }
+  for (let r = 0; r < mb; r++) finish(c, C, r, t, L);
 }
 
 /** Row r's `cols` accumulators (+ the acc row if accumulating) to acc + r·4C + 4·col. */
 function finish(c: Code, C: number, r: number, cols: number, L: Locals): void {
-  const at = (): Code => accAt(c, L);
+  const at = (): Code => c.get(L.acc).get(L.col).i32(2).op('i32.shl', 'i32.add');
   const off = (l: number): number => r * 4 * C + 4 * l;
   for (let j = 0; 4 * j < cols; j++) {
     const v = L.sums[r]![j]!;
@@ -295,12 +253,8 @@ function finish(c: Code, C: number, r: number, cols: number, L: Locals): void {
   }
 }
 
-/**
- * The `pairs` GEMM (gemmDriver's parameters); `prewidened`: on widened acts and weights;
- * `requant`: with the requantizing epilogue (…, accumulate, out, params), see epilogue.ts.
- */
-export function pairsGemm(table: FuncTable, C: number, scratch: Scratch | null, prewidened = false, requant = false): number {
+export function pairsGemm(table: FuncTable, C: number, scratch: Scratch | null, prewidened = false): number {
   const mb = C >= 16 && !prewidened ? 2 : 4;
   const blocks = mb === 2 ? [2, 1] : [4, 2, 1];
-  return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch, prewidened, requant) })), C, 0, requant ? C : 0);
+  return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch, prewidened) })));
 }

@@ -17,7 +17,7 @@ import { Func, type Code } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
 /** 1.5 · 2^52: adding it to an integer-valued double of magnitude < 2^51 puts the integer in the low mantissa bits. */
-export const MAGIC = 6755399441055744;
+const MAGIC = 6755399441055744;
 /** i32 lanes 0, 2 of the first vector and 0, 2 of the second (the low words of four doubles). */
 const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 /** Byte 0 of each i32 lane. */
@@ -69,7 +69,7 @@ function pair(c: Code, lane: (col: number) => void, a: number, b: number): void 
 }
 
 /** The f64x2 registers of requantChain: lo, hi and zp, each + MAGIC (splats). */
-export interface ChainLocals {
+interface ChainLocals {
   readonly lo: number;
   readonly hi: number;
   readonly zm: number;
@@ -78,10 +78,9 @@ export interface ChainLocals {
 /**
  * With two acc values x as f64x2 on the stack: ((x·m + ε) + zp + MAGIC) clamped to [lo, hi] +
  * MAGIC (the header's derivation); `m()` and `e()` push the two columns' mult·2^−shift and
- * 2^−(shift+2). The int8 results are the low bytes. The fused GEMM epilogue (epilogue.ts) runs
- * this same chain.
+ * 2^−(shift+2). The int8 results are the low bytes.
  */
-export function requantChain(c: Code, V: ChainLocals, m: () => void, e: () => void): void {
+function requantChain(c: Code, V: ChainLocals, m: () => void, e: () => void): void {
   m();
   c.v('f64x2.mul');
   e();
@@ -89,7 +88,7 @@ export function requantChain(c: Code, V: ChainLocals, m: () => void, e: () => vo
 }
 
 /** mult · 2^−shift of the qnt lane at `qnt()` + off (the shift's power of two from its exponent bits), as f64. */
-export function scaledMultiplier(c: Code, qnt: () => void, off: number): void {
+function scaledMultiplier(c: Code, qnt: () => void, off: number): void {
   qnt();
   c.mem('i32.load16_u', off).op('f64.convert_i32_u');
   powerOfTwo(c, qnt, off, 0);
@@ -97,7 +96,7 @@ export function scaledMultiplier(c: Code, qnt: () => void, off: number): void {
 }
 
 /** 2^−(shift + extra) of the qnt lane at `qnt()` + off, as f64 (its exponent bits; shift ≤ 255). */
-export function powerOfTwo(c: Code, qnt: () => void, off: number, extra: number): void {
+function powerOfTwo(c: Code, qnt: () => void, off: number, extra: number): void {
   c.i32(1023 - extra);
   qnt();
   c.mem('i32.load8_u', off + 2).op('i32.sub', 'i64.extend_i32_u').i64(52).op('i64.shl', 'f64.reinterpret_i64');

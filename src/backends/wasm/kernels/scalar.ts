@@ -75,5 +75,5 @@ function thresholdKernel(table: FuncTable, C: number): number {
 export function scalarKernels(table: FuncTable, C: number): Kernels {
   const copyRows = copyRowsKernel(table);
   const blocks = [{ rows: 1, fn: rowKernel(table, C) }];
-  return { copyRows, copyVec: [], copyWord: copyWordKernels(table), gemmTaps: null, gemm: gemmDriver(table, C, blocks), gemmPacked: null, widened: null, requant: null, threshold: thresholdKernel(table, C), thresholdOrdered: null, thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
+  return { copyRows, copyVec: [], copyWord: copyWordKernels(table), gemmTaps: null, gemm: gemmDriver(table, C, blocks), gemmPacked: null, widened: null, threshold: thresholdKernel(table, C), thresholdOrdered: null, thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
 }

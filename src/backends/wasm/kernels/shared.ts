@@ -47,11 +47,6 @@ export interface Kernels {
    * the rows and widen_weights(dst, src, k) the weights (null: the build has none).
    */
   readonly widened: { readonly gemm: number; readonly widen: number; readonly weights: number } | null;
-  /**
-   * The `pairs` GEMMs (plain and widened) with the requantizing epilogue, (…gemm's, out, params),
-   * and requant_prep(qnt, params, zp, lo, hi) that fills `params` (epilogue.ts); null: none built.
-   */
-  readonly requant: { readonly prep: number; readonly pairs: number; readonly widened: number } | null;
   /** (acc, out, qnt, rows, zp, lo, hi) — see ThresholdOp */
   readonly threshold: number;
   /** The same, only for lo ≤ hi (null: the build uses `threshold`). */
@@ -123,36 +118,28 @@ export function copyWordKernels(table: FuncTable): (number | undefined)[] {
  * (act rows aStride apart inside a run, runs aOuter apart); acc rows are consecutive. Each run is
  * cut into blocks of the given row counts, largest first (e.g. [4, 1]); block kernels take
  * (acc, a, aStride, w, k, accumulate) and then the driver's `extra` last parameters as given. acc
- * rows are accRow int32 lanes apart (C unless the caller's rows are wider). `outRow` > 0: a GEMM
- * with a requantizing epilogue (kernels/epilogue.ts), gemm(…, accumulate, out, params): block
- * kernels take (…, accumulate, out, params) with `out` at their first int8 output row, output rows
- * outRow bytes apart.
+ * rows are accRow int32 lanes apart (C unless the caller's rows are wider).
  */
-export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[], accRow = C, extra = 0, outRow = 0): number {
-  const epi = outRow > 0 ? 2 : 0;
-  const f = new Func(outRow > 0 ? 'gemm_requant' : 'gemm', Array.from({ length: 9 + epi + extra }, () => 'i32' as const));
+export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows: number; fn: number }[], accRow = C, extra = 0): number {
+  const f = new Func('gemm', Array.from({ length: 9 + extra }, () => 'i32' as const));
   const [acc, a, aS, aO, inner, w, rows, k, accum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const done = f.local('i32');
   const left = f.local('i32');
   const pa = f.local('i32');
   const pacc = f.local('i32');
-  const pout = epi > 0 ? f.local('i32') : -1;
   const c = f.code;
   c.loop();
   // left = min(inner, rows - done)
   c.get(inner).get(rows).get(done).op('i32.sub').tee(left).get(inner).get(left).op('i32.lt_u', 'select').set(left);
   c.get(a).set(pa).get(acc).get(done).i32(4 * accRow).op('i32.mul', 'i32.add').set(pacc);
-  if (epi > 0) c.get(9).get(done).i32(outRow).op('i32.mul', 'i32.add').set(pout);
   c.get(done).get(left).op('i32.add').set(done);
   for (const b of blocks) {
     c.block().get(left).i32(b.rows).op('i32.lt_u').brIf(0).loop();
     c.get(pacc).get(pa).get(aS).get(w).get(k).get(accum);
-    if (epi > 0) c.get(pout).get(10);
-    for (let e = 0; e < extra; e++) c.get(9 + epi + e);
+    for (let e = 0; e < extra; e++) c.get(9 + e);
     c.call(b.fn);
     c.get(pa).get(aS).i32(b.rows).op('i32.mul', 'i32.add').set(pa);
     c.get(pacc).i32(4 * accRow * b.rows).op('i32.add').set(pacc);
-    if (epi > 0) c.get(pout).i32(outRow * b.rows).op('i32.add').set(pout);
     c.get(left).i32(b.rows).op('i32.sub').tee(left).i32(b.rows).op('i32.ge_u').brIf(0);
     c.end().end();
   }

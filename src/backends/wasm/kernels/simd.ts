@@ -14,7 +14,6 @@ import { widenActsKernel, widenWeightsKernel, type Scratch } from './pairs-wide.
 import { thresholdOrderedKernel, type ThresholdLocals } from './requant.js';
 import { poolMaxKernel } from './pool.js';
 import { thresholdTableKernel } from './table.js';
-import { requantPrepKernel } from './epilogue.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
@@ -305,14 +304,13 @@ export function simdTapsKernels(table: FuncTable, R: number, C: number): NonNull
   return { any: simdTapsGemm(table, C), k: R, unrolled: R <= TAPS_UNROLL_MAX_K ? simdTapsGemm(table, C, R) : null };
 }
 
-/** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see pairs-wide.ts); `requant`: build the fused-epilogue GEMMs (epilogue.ts). */
-export function simdKernels(table: FuncTable, R: number, C: number, scratch: Scratch | null, requant = false): Kernels {
+/** `scratch`: bytes no operation touches, which the `pairs` GEMM may use (see pairs-wide.ts). */
+export function simdKernels(table: FuncTable, R: number, C: number, scratch: Scratch | null): Kernels {
   const copyRows = copyRowsKernel(table);
   const gemm = simdGemm(table, C);
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
   const copyWord = copyWordKernels(table);
   const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table), weights: widenWeightsKernel(table, C) };
-  const fused = requant ? { prep: requantPrepKernel(table, C), pairs: pairsGemm(table, C, scratch, false, true), widened: pairsGemm(table, C, null, true, true) } : null;
-  return { copyRows, copyVec, copyWord, gemm, gemmTaps: simdTapsKernels(table, R, C), gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, requant: fused, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
+  return { copyRows, copyVec, copyWord, gemm, gemmTaps: simdTapsKernels(table, R, C), gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
 }

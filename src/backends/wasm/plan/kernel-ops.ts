@@ -47,20 +47,6 @@ export interface GemmOp {
    * rows that do not continue each other, so fuseChains cannot make them one K.
    */
   readonly taps?: readonly Tap[];
-  /**
-   * The threshold that read these acc rows, fused (ops.ts fuseRequant): the GEMM stores
-   * out[m][c] = clamp(requantize(acc[m][c], …) + zp, lo, hi) (ThresholdOp's, lo ≤ hi) and no acc row.
-   */
-  readonly requant?: RequantEpilogue;
-}
-
-/** A ThresholdOp's out rows and parameters, applied by the GEMM that computes its acc rows. */
-export interface RequantEpilogue {
-  readonly out: number;
-  readonly qnt: number;
-  readonly zp: number;
-  readonly lo: number;
-  readonly hi: number;
 }
 
 /** One tap of a GemmOp: where its act rows and its weight rows start. */

@@ -29,8 +29,6 @@ export interface OpStats {
   readonly packedGemms: number;
   /** GEMMs over several taps (fuseTaps). */
   readonly tapGemms: number;
-  /** GEMMs that requantize in their epilogue (fuseRequant). */
-  readonly requantFused: number;
 }
 
 interface Ctx {
@@ -97,10 +95,8 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
       const runs = Math.ceil(op.rows / op.inner);
       const lastRow = Math.max(rowAt(op.rows - 1), runs > 1 ? rowAt((runs - 1) * op.inner - 1) : 0);
       const { aLo, aHi, wLo, wHi } = tapBounds(op);
-      const reads = [{ start: aLo, end: aHi + lastRow + op.k }, { start: wLo, end: wHi + op.k * C }, ...(op.accumulate ? [accRange] : [])];
-      const q = op.requant;
-      if (q !== undefined) return { reads: [...reads, { start: q.qnt, end: q.qnt + 4 * C }], writes: [{ start: q.out, end: q.out + op.rows * C }] };
-      return { reads, writes: [accRange] };
+      const reads = [{ start: aLo, end: aHi + lastRow + op.k }, { start: wLo, end: wHi + op.k * C }];
+      return { reads: op.accumulate ? [...reads, accRange] : reads, writes: [accRange] };
     }
     case 'threshold': {
       const rows = { start: op.acc, end: op.acc + op.rows * 4 * C };
@@ -247,67 +243,6 @@ function mergeCopies(ops: readonly KernelOp[]): KernelOp[] {
   return out;
 }
 
-/** How far ahead fuseRequant looks for a read of the acc rows before it gives up (keeps it linear). */
-const DEAD_WINDOW = 256;
-
-/** Byte ranges an op certainly writes whole (effectsOf's covering spans may include gaps). */
-function exactWrites(op: KernelOp, C: number): Range[] {
-  // a copy's rows cover its span when they touch or overlap (a broadcast bias row: src stride 0)
-  if (op.kind === 'copy') return op.rows === 1 || (op.dstStride >= 0 && op.dstStride <= op.bytes) ? effectsOf(op, C).writes : [];
-  if (op.kind === 'threshold' && op.pool !== undefined) return [];
-  return effectsOf(op, C).writes;
-}
-
-/**
- * No op after ops[from - 1] (skipping those `skip` names) reads a byte of `range` before some op has
- * written it (or the program ends: buffers are not observable after run()). Gives up (false)
- * after DEAD_WINDOW ops.
- */
-function deadAfter(ops: readonly KernelOp[], from: number, skip: (i: number) => boolean, range: Range, C: number): boolean {
-  let live: Range[] = [range];
-  for (let i = from; i < ops.length; i++) {
-    if (skip(i)) continue;
-    if (i - from > DEAD_WINDOW) return false;
-    const op = ops[i]!;
-    if (anyOverlap(effectsOf(op, C).reads, live)) return false;
-    for (const w of exactWrites(op, C)) live = live.flatMap((r) => (overlap(r, w) ? [{ start: r.start, end: Math.max(r.start, w.start) }, { start: Math.min(r.end, w.end), end: r.end }].filter((x) => x.end > x.start) : [r]));
-    if (live.length === 0) return true;
-  }
-  return true;
-}
-
-/**
- * A threshold (no pooling, lo ≤ hi) that reads exactly the acc rows a `pairs` GEMM wrote becomes
- * that GEMM's epilogue (GemmOp.requant): the threshold moves back to the GEMM past operations it
- * does not conflict with (at most FUSE_WINDOW), its out rows are nothing the GEMM reads or writes,
- * its qnt row nothing the GEMM writes, and no later op reads those acc rows before they are
- * written again — the fused GEMM leaves them as they were (deadAfter). Then the acc rows'
- * int32 values are never stored and read back; what every observable byte holds is unchanged.
- */
-function fuseRequant(ops: readonly KernelOp[], C: number): KernelOp[] {
-  const out: KernelOp[] = [...ops];
-  const gone = new Set<number>();
-  ops.forEach((th, t) => {
-    if (th.kind !== 'threshold' || th.pool !== undefined || th.lo > th.hi) return;
-    for (let j = t - 1; j >= Math.max(0, t - FUSE_WINDOW); j--) {
-      if (gone.has(j)) continue;
-      const g = out[j]!;
-      if (g.kind === 'gemm' && g.acc === th.acc && g.rows === th.rows && g.packed === 'pairs' && g.taps === undefined && g.requant === undefined) {
-        const accRows = { start: g.acc, end: g.acc + g.rows * 4 * C };
-        const e = effectsOf(g, C);
-        const thReads = [{ start: th.qnt, end: th.qnt + 4 * C }];
-        const thWrites = effectsOf(th, C).writes;
-        if (anyOverlap(thWrites, [...e.reads, ...e.writes]) || anyOverlap(thReads, e.writes) || !deadAfter(out, j + 1, (i) => i === t || gone.has(i), accRows, C)) return;
-        out[j] = { ...g, requant: { out: th.out, qnt: th.qnt, zp: th.zp, lo: th.lo, hi: th.hi } };
-        gone.add(t);
-        return;
-      }
-      if (conflicts(g, th, C)) return;
-    }
-  });
-  return out.filter((_, i) => !gone.has(i));
-}
-
 export interface KernelOpsOptions {
   /** Fuse chains and read weights in place (false: one kernel call per instruction, the baseline). */
   readonly rewrite: boolean;
@@ -334,8 +269,7 @@ export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions):
   const chained = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
   const fused = opts.rewrite ? mergeCopies((opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
   const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
-  const { ops: packedOps, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
-  const final = opts.rewrite && opts.pack ? fuseRequant(packedOps, p.config.cols) : packedOps;
+  const { ops: final, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
   return {
     ops: final,
     packed,
@@ -346,7 +280,6 @@ export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions):
       gemms: fused.filter((o) => o.kind === 'gemm').length,
       tapGemms: fused.filter((o) => o.kind === 'gemm' && o.taps !== undefined).length,
       packedGemms: final.filter((o) => o.kind === 'gemm' && o.packed).length,
-      requantFused: final.filter((o) => o.kind === 'gemm' && o.requant !== undefined).length,
       ...stats,
     },
   };

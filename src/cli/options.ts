@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa
 import { MAX_BATCH } from '../passes/batch.js';
 import type { Calibration } from '../passes/quantize.js';
 import { readRegularFile, readSamples, type InputSpec } from './data.js';
+import { flagCount, flagQuantity } from './flag-numbers.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 
 export interface CompileFlags {
@@ -40,7 +41,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
 }
 
 export function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
+  const n = flagCount(text, flag);
   if (!Number.isSafeInteger(n) || n < 1) throw new NnchipError('NN801', `${flag} "${text}" is not a positive integer`);
   return n;
 }
@@ -48,7 +49,7 @@ export function positiveInt(text: string, flag: string): number {
 /** --batch: 1 when absent; a usage error, before the model is read, unless an integer from 1 to MAX_BATCH. */
 export function batchFrom(f: CompileFlags): number {
   if (f.batch === undefined) return 1;
-  const n = Number(f.batch);
+  const n = flagCount(f.batch, '--batch');
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BATCH) throw new NnchipError('NN801', `--batch "${f.batch}" must be an integer from 1 to ${MAX_BATCH}`);
   return n;
 }
@@ -89,7 +90,7 @@ export function configFrom(f: CompileFlags): ArrayConfig {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 function parseRange(text: string): readonly [number, number] {
-  const parts = text.split(',').map((s) => Number(s.trim()));
+  const parts = text.split(',').map((s) => flagQuantity(s.trim(), '--input-range'));
   const [lo, hi] = parts;
   if (parts.length !== 2 || lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
     throw new NnchipError('NN801', `--input-range "${text}" must be two numbers lo,hi with lo < hi`);

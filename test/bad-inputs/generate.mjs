@@ -248,6 +248,7 @@ const cases = {
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sin', opType: 'Sin', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
+  ...session13Cases(),
   'onnx-many-unsupported': onnxCase(onnxModel({
     nodes: [
       ONNX_NODES[0],
@@ -538,6 +539,42 @@ function readingCases() {
     // an empty file name named no file in the error line
     'calibration-empty-path': { files: tiny, args: ['lower', '$DIR/model.json', '-o', '$OUT', '--calibration', ''] },
     'weight-path-not-string': { files: { 'model.json': model({ weightsManifest: [{ paths: [{ toString: 1 }], weights: SPECS }] }), 'weights.bin': weights() } },
+  };
+}
+
+/** Session 13: hand-edited data files, a normalization's epsilon, an ONNX IR version, numeric flags. */
+function session13Cases() {
+  const tiny = { 'model.json': model(), 'weights.bin': weights(), 'calibration.json': { inputs: [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]] } };
+  const data = (text, command = 'eval') => ({ files: { ...tiny, 'data.json': text }, args: command === 'eval' ? ['eval', '$DIR/model.json', '--data', '$DIR/data.json'] : ['run', '$DIR/model.json', '--input', '$DIR/data.json'] });
+  const vals = (name, dims, v) => ({ name, dims, dataType: 1, rawData: new Uint8Array(Float32Array.from(v).buffer) });
+  // x [1, 2, 4, 4] → 1×1 Conv → InstanceNormalization with an epsilon of 1e30
+  const inorm = onnx.ModelProto.encode(onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'nnchip-bad-inputs',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'inorm',
+      node: [{ name: 'conv', opType: 'Conv', input: ['x', 'K'], output: ['c'] }, { name: 'inorm', opType: 'InstanceNormalization', input: ['c', 's', 'b'], output: ['y'], attribute: [{ name: 'epsilon', type: 1, f: 1e30 }] }],
+      initializer: [vals('K', [2, 2, 1, 1], [1, 0.5, -0.3, 1]), vals('s', [2], [1, 2]), vals('b', [2], [0.1, -0.2])],
+      input: [valueInfo('x', [1, 2, 4, 4])],
+      output: [valueInfo('y', [1, 2, 4, 4])],
+    },
+  })).finish();
+  return {
+    // the same key twice: JSON keeps the last, so the file meant two things and one was used silently
+    'data-labels-twice': data('{"inputs": [[0.1, 0.2, 0.3, 0.4]], "labels": [0], "labels": [1]}'),
+    // "lables": eval said the file had no labels; "input": run said "no samples found"
+    'data-key-misspelt': data('{"inputs": [[0.1, 0.2, 0.3, 0.4]], "lables": [0]}'),
+    'data-inputs-misspelt': data('{"input": [[0.1, 0.2, 0.3, 0.4]]}', 'run'),
+    'data-inputs-not-a-list': data('{"inputs": "samples.json"}', 'run'),
+    // "must be 1 integers": a count and a fraction told apart
+    'data-label-fraction': data('{"inputs": [[0.1, 0.2, 0.3, 0.4]], "labels": [0.5]}'),
+    // a huge epsilon: NN304 at the rsqrt said to fix --input-range or the calibration data, which cannot help
+    'onnx-norm-epsilon-huge': { files: { 'model.onnx': inorm }, args: ['lower', '$DIR/model.onnx', '-o', '$OUT', '--input-range', '-1,1'] },
+    // --batch 0x10 was a batch of 16 (JavaScript's Number() reads hex, binary, exponents, spaces)
+    'flag-count-hex': { files: tiny, args: [...LOWER, '--batch', '0x10'] },
+    'flag-count-exponent': { files: tiny, args: [...LOWER, '--max-instructions', '1e6'] },
+    'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
   };
 }
 

@@ -75,6 +75,11 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
  */
 function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
+  // an input with an initializer of its name is one with a default value (IR 4+): read as that constant, none was left ("0 inputs ()")
+  const shadowed = (g.input ?? []).find((i) => consts.has(i.name ?? ''));
+  if (inputs.length === 0 && shadowed !== undefined) {
+    throw new NnchipError('NN116', `the graph input "${shadowed.name ?? ''}" has an initializer of the same name (a default value), so nnchip reads it as that constant and the model has no input left`, { file, hint: 'remove that initializer from the graph (onnx: graph.initializer), so the input is one the caller gives' });
+  }
   if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file });
   const info = inputs[0]!;
   const name = info.name ?? '';
@@ -181,6 +186,8 @@ class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
   readonly notes: string[] = [];
   private readonly inputs: ReadonlySet<string>;
+  /** what the graph computes: its input and every node's outputs */
+  private readonly produced: ReadonlySet<string>;
   readonly shapes = new Map<string, readonly number[]>();
   readonly views = new Map<string, OnnxView>();
   private readonly floatCache = new Map<string, { dims: number[]; data: Float32Array }>();
@@ -191,6 +198,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
     this.inputs = new Set((g.input ?? []).map((i) => i.name ?? '').filter((n) => !consts.has(n)));
+    this.produced = new Set([...this.inputs, ...(g.node ?? []).flatMap((n) => n.output ?? [])]);
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
     for (const n of g.node ?? []) if (n.opType !== 'Shape') for (const i of n.input ?? []) this.dataUses.set(i, (this.dataUses.get(i) ?? 0) + 1);
@@ -210,7 +218,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     const cached = this.floatCache.get(name);
     if (cached) return cached;
     const proto = this.consts.get(name);
-    if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
+    if (proto === undefined) throw this.notConstant(name, site, what);
     const t = floatTensor(proto, this.src, site, `tensor "${name}"`);
     this.params += t.data.length;
     if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(this.src.limits.maxParams)} weights (--max-params)`, site);
@@ -220,8 +228,14 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   ints(name: string, site: ErrorSite, what: string, saturate = false): number[] {
     const proto = this.consts.get(name);
-    if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
+    if (proto === undefined) throw this.notConstant(name, site, what);
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate).data;
+  }
+
+  /** A weight that is no initializer: computed at run time (NN110), or named by nothing at all (NN202: it was "computed at run time"). */
+  private notConstant(name: string, site: ErrorSite, what: string): NnchipError {
+    if (!this.produced.has(name)) return new NnchipError('NN202', `${what} "${name}" is not an initializer, a Constant or any node's output`, site);
+    return new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
   }
 
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor {

@@ -574,6 +574,14 @@ function session13Cases() {
     // --batch 0x10 was a batch of 16 (JavaScript's Number() reads hex, binary, exponents, spaces)
     'flag-count-hex': { files: tiny, args: [...LOWER, '--batch', '0x10'] },
     'flag-count-exponent': { files: tiny, args: [...LOWER, '--max-instructions', '1e6'] },
+    // an external-data key one typo off ("ofset"): the weights were read from offset 0, silently
+    'onnx-external-key-misspelt': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'ofset', value: '4' }] } } }), 'w.bin': weights(13) }, args: LOWER_ONNX },
+    // onnx reads offsets with int(): "0x4" was read as 4
+    'onnx-external-offset-hex': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '0x4' }] } } }), 'w.bin': weights(13) }, args: LOWER_ONNX },
+    // an initializer named as the graph input (a default value): "the model has 0 inputs ()"
+    'onnx-initializer-shadows-input': onnxCase(onnxModel({ inits: { x: f32('x', [1, 4], 4) } })),
+    // a weight no initializer or node gives: "computed at run time"
+    'onnx-weight-named-by-nothing': onnxCase(onnxModel({ nodes: [{ ...ONNX_NODES[0], input: ['x', 'W1', 'b9'] }, ONNX_NODES[1], ONNX_NODES[2]] })),
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
   };
 }

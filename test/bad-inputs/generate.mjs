@@ -582,6 +582,11 @@ function session13Cases() {
     'onnx-initializer-shadows-input': onnxCase(onnxModel({ inits: { x: f32('x', [1, 4], 4) } })),
     // a weight no initializer or node gives: "computed at run time"
     'onnx-weight-named-by-nothing': onnxCase(onnxModel({ nodes: [{ ...ONNX_NODES[0], input: ['x', 'W1', 'b9'] }, ONNX_NODES[1], ONNX_NODES[2]] })),
+    // an op one typo off: "a "dense2" layer has "kernel", which only dense layers take"
+    'nnchip-json-op-misspelt': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, input: { shape: [2] }, layers: [{ name: 'fc', op: 'dense2', kernel: [[1], [2]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+    // "paths": []: "weight shards  hold 0 bytes"; no dtype: "has dtype undefined"
+    'weights-paths-empty': { files: { 'model.json': model({ weightsManifest: [{ paths: [], weights: SPECS }] }), 'weights.bin': weights() } },
+    'weight-no-dtype': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: SPECS.map(({ dtype, ...w }) => w) }] }), 'weights.bin': weights() } },
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
   };
 }

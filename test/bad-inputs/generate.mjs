@@ -2,7 +2,7 @@
 // Each case folder holds the files, args.json (the nnchip arguments; $DIR = the case folder,
 // $OUT = a fresh output path) and expected.txt (the exact error line and exit code).
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
@@ -587,6 +587,8 @@ function session13Cases() {
     // "paths": []: "weight shards  hold 0 bytes"; no dtype: "has dtype undefined"
     'weights-paths-empty': { files: { 'model.json': model({ weightsManifest: [{ paths: [], weights: SPECS }] }), 'weights.bin': weights() } },
     'weight-no-dtype': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: SPECS.map(({ dtype, ...w }) => w) }] }), 'weights.bin': weights() } },
+    // a model file that links to another folder: its weights (beside the target) were "missing", nothing said why
+    'model-linked-from-elsewhere': { files: { 'real/model.json': model(), 'real/weights.bin': weights() }, symlink: ['model.json', 'real/model.json'] },
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
   };
 }
@@ -598,6 +600,7 @@ for (const [name, c] of Object.entries(cases)) {
   mkdirSync(dir, { recursive: true });
   if (c.patch) c.patch(c.files['model.json']);
   for (const [file, content] of Object.entries(c.files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), typeof content === 'string' || content instanceof Uint8Array ? content : JSON.stringify(content, null, 1));
   }
   if (c.symlink) symlinkSync(c.symlink[1], join(dir, c.symlink[0]));

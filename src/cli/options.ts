@@ -15,6 +15,7 @@ import type { Calibration } from '../passes/quantize.js';
 import { readRegularFile, readSamples, type InputSpec } from './data.js';
 import { flagCount, flagQuantity } from './flag-numbers.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
+import { duplicateKey, withoutBom } from '../util/json-text.js';
 
 export interface CompileFlags {
   readonly array?: string;
@@ -71,11 +72,15 @@ export function configFrom(f: CompileFlags): ArrayConfig {
     const bytes = readRegularFile(f.config, MAX_CONFIG_BYTES, 'machine configurations');
     if (isUtf16(bytes)) throw new NnchipError('NN402', UTF16_TEXT, { file: f.config, hint: UTF16_HINT });
     let json: unknown;
+    const text = withoutBom(bytes.toString('utf8')); // a Windows editor's byte order mark failed as an invisible "Unexpected token"
     try {
-      json = JSON.parse(bytes.toString('utf8'));
+      json = JSON.parse(text);
     } catch (e) {
       throw new NnchipError('NN402', `cannot read the config as JSON (${(e as Error).message.split('\n')[0]})`, { file: f.config });
     }
+    // {"rows": 4, "rows": 8} was a machine of 8 rows, silently
+    const twice = duplicateKey(text);
+    if (twice !== undefined) throw new NnchipError('NN402', `config field "${twice.key}" is given twice${twice.at === '' ? '' : ` (in ${twice.at})`}`, { file: f.config });
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NnchipError('NN402', 'the config must be a JSON object', { file: f.config });
     if (nestedDeeperThan(json)) throw new NnchipError('NN402', `nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file: f.config });
     // own fields only: "__proto__", "toString" or "constructor" are not machine parameters

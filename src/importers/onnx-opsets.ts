@@ -4,6 +4,7 @@
  * that opsets 19 and 20 changed has been re-read against the new definition (notes below).
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { toInt } from './onnx-tensors.js';
 
 /** Opsets 9 and 10: read as 11 (onnx-upgrade.ts). */
 export const ONNX_OPSETS = { min: 9, max: 20 } as const;
@@ -46,6 +47,19 @@ export const ONNX_CHANGES_REVIEWED: Readonly<Record<string, string>> = {
   QuantizeLinear: '19 adds 8-bit float types and `saturate` (for them only): only INT8/UINT8 outputs are read (onnx-quant.ts)',
   DequantizeLinear: '19 adds 8-bit float types: only INT8/UINT8/INT32 inputs are read (onnx-quant.ts)',
 };
+
+/** The model's ai.onnx opset, after its IR version is checked (NN115 for either past what nnchip reads; NN107 for a malformed list). */
+export function modelOpset(model: { irVersion?: unknown; opsetImport?: readonly { domain?: string | null; version?: unknown }[] | null }, file: string): number {
+  checkIrVersion(toInt(model.irVersion ?? 0, { file }, 'the IR version'), file);
+  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  // two versions of the default domain: the first was taken, silently
+  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
+  const entry = entries[0];
+  if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
+  const v = toInt(entry.version ?? 0, { file }, 'the opset version');
+  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
+  return v;
+}
 
 /** An NN115 error for a node whose op changed after opset 18 without a review, else null. */
 export function unreviewedOpsetChange(opType: string, opset: number, file: string): NnchipError | null {

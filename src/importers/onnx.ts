@@ -14,7 +14,7 @@ import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
-import { checkIrVersion, ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
+import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
@@ -45,17 +45,6 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
   } catch (e) {
     throw new NnchipError('NN107', `not a valid ONNX protobuf (${String((e as Error).message).split('\n')[0]})`, { file });
   }
-}
-
-function opsetOf(model: ModelProto, file: string): number {
-  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
-  // two versions of the default domain: the first was taken, silently
-  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
-  const entry = entries[0];
-  if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
-  const v = toInt(entry.version ?? 0, { file }, 'the opset version');
-  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
-  return v;
 }
 
 /** Whether the input's consumers read it channels-last ([N, T, F] × W: MatMul) rather than as [N, C, L]. */
@@ -458,8 +447,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
-  checkIrVersion(toInt(model.irVersion ?? 0, { file }, 'the IR version'), file);
-  const opset = opsetOf(model, file);
+  const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
     if (changed !== null) throw changed;

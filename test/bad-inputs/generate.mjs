@@ -154,7 +154,7 @@ const cases = {
   'verilog-board-other-target': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--target', 'ecp5'] },
   // capacities past the board's block RAM: usage errors before compiling (a 1e15-byte RAM was sized first)
   'verilog-board-program-words-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--program-words', '513'] },
-  'verilog-board-ram-bytes-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--ram-bytes', '1e15'] },
+  'verilog-board-ram-bytes-huge': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'hx8k-breakout', '--ram-bytes', '1000000000000000'] },
   // hardware asked for by a name --with does not know: a usage error listing the names
   'verilog-board-with-unknown': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--board', 'icebreaker', '--with', 'tables,dsp'] },
   'verilog-clock-without-board': { files: { 'model.json': model(), 'weights.bin': weights() }, args: ['verilog', '$DIR/model.json', '-o', '$OUT', '--input-range', '0,1', '--target', 'ice40', '--clock', '24'] },
@@ -589,6 +589,19 @@ function session13Cases() {
     'weight-no-dtype': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: SPECS.map(({ dtype, ...w }) => w) }] }), 'weights.bin': weights() } },
     // a model file that links to another folder: its weights (beside the target) were "missing", nothing said why
     'model-linked-from-elsewhere': { files: { 'real/model.json': model(), 'real/weights.bin': weights() }, symlink: ['model.json', 'real/model.json'] },
+    // a key given twice: JSON keeps the last ({"rows": 4, "rows": 8} was a machine of 8 rows, silently)
+    'config-field-twice': { files: { ...tiny, 'config.json': '{"rows": 4, "cols": 4, "rows": 8}' }, args: [...LOWER, '--config', '$DIR/config.json'] },
+    'model-json-key-twice': { files: { ...tiny, 'model.json': JSON.stringify(model()).replace('"units":3', '"units":3,"units":300') } },
+    // a negative epsilon: "scale element 0 is NaN" (its square root), the weights blamed
+    'batchnorm-epsilon-negative': {
+      files: {
+        'model.json': model({
+          modelTopology: topology([LAYERS[0], { class_name: 'BatchNormalization', config: { name: 'bn', epsilon: -1, center: false, scale: false } }, LAYERS[1]]),
+          weightsManifest: [{ paths: ['weights.bin'], weights: [...SPECS.slice(0, 2), { name: 'bn/moving_mean', shape: [3], dtype: 'float32' }, { name: 'bn/moving_variance', shape: [3], dtype: 'float32' }, ...SPECS.slice(2)] }],
+        }),
+        'weights.bin': weights(29),
+      },
+    },
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
   };
 }

@@ -423,6 +423,9 @@ const cases = {
   },
   'tfjs-graph-cycle': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5] = tfNode('mm1', 'MatMul', ['out', 'W1'], {}); } },
   // a node reading its own output left its real input unread: reported as "the model has 2 outputs"
+  // a boolean attribute that is no boolean ({"b": "yes"}) was read as false; a dimension "0x4" as 4
+  'tfjs-graph-bool-not-bool': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[5].attr.transpose_b = { b: 'yes' }; } },
+  'tfjs-graph-dim-hex': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[0].attr.shape.shape.dim[1].size = '0x4'; } },
   'tfjs-graph-self-input': { files: { 'model.json': graphModel('Relu', 'Identity'), 'weights.bin': weights() }, patch: (m) => { m.modelTopology.node[7] = tfNode('a', 'Relu', ['a']); } },
   // a shape of 20,000 dimensions was echoed whole in the error line
   'nnchip-json-deep-shape': { files: { 'tiny.nnchip.json': '{"format":"nnchip-model","version":1,"name":"t","input":{"shape":[4]},"layers":[{"name":"fc1","op":"dense","kernel":' + '['.repeat(20_000) + ']'.repeat(20_000) + ',"bias":[0]}]}' }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },

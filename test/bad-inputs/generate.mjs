@@ -605,6 +605,7 @@ function session13Cases() {
         'weights.bin': weights(29),
       },
     },
+    'report-explore-key-twice': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 2, "version": 1}' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
   };
 }

@@ -105,12 +105,23 @@ function parseRange(text: string): readonly [number, number] {
   return [lo, hi];
 }
 
+/** A calibration.json nobody named on the command line: its error says why it was read, and how not to. */
+function besideTheModel<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof NnchipError)) throw e;
+    const hint = 'it was read because it lies beside the model and neither --calibration nor --input-range was given: fix or move it, or pass --calibration <file> or --input-range lo,hi';
+    throw new NnchipError(e.code, e.detail, { ...(e.file === undefined ? {} : { file: e.file }), ...(e.layer === undefined ? {} : { layer: e.layer }), hint });
+  }
+}
+
 /** Calibration from --calibration, else calibration.json beside the model, else --input-range. */
 export function calibrationFrom(modelPath: string, f: CompileFlags, input: number | InputSpec): { calibration: Calibration; source: string; warning?: string } {
   const beside = join(dirname(modelPath), 'calibration.json');
   const file = f.calibration ?? (f.inputRange === undefined && existsSync(beside) ? beside : undefined);
   if (file !== undefined) {
-    const { inputs } = readSamples(file, input);
+    const { inputs } = f.calibration !== undefined ? readSamples(file, input) : besideTheModel(() => readSamples(file, input));
     return { calibration: { samples: inputs }, source: `${inputs.length} samples from ${basename(file)}` };
   }
   if (f.inputRange !== undefined) {

@@ -389,6 +389,8 @@ const cases = {
   // nnchip JSON fields the format does not have were ignored: a misspelt "activaton" lowered a linear layer (exit 0), a relu's kernel was dropped
   'nnchip-json-field-misspelt': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'fc1', op: 'dense', activaton: 'relu', kernel: [[1], [0], [0], [1]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
   'nnchip-json-kernel-on-relu': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, name: 't', input: { shape: [4] }, layers: [{ name: 'r', op: 'relu', kernel: [[1], [0], [0], [1]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
+  // a field given twice: JSON keeps the last (the board named first was not the one used)
+  'board-manifest-key-twice': { files: { 'board.json': '{"board": "icebreaker", "board": "hx8k-breakout", "clockMhz": 12, "baud": 115200, "flashOffset": 1048576, "machineId": 1, "programId": 1, "capacity": {}}' }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   'board-manifest-field-missing': { files: { 'board.json': { board: 'icebreaker', clockMhz: 12, baud: 115200, flashOffset: 1048576, programId: 1, capacity: {} } }, args: ['board', 'flash-image', '$DIR', '-o', '$OUT'] },
   // TF.js graph: a float attribute "NaN" became the default alpha; a cycle was reported as "0 outputs"
   // Keras' output_padding on Conv2DTranspose (tfjs ignores it, so its output would differ from Keras')

@@ -76,6 +76,8 @@ function tensorRefs(v: unknown, file: string, depth = 0): string[] {
   return v === undefined || v === null ? [] : [String(v)];
 }
 
+/** Layers unrolled over the steps of their sequence (ir/recurrent.ts). */
+const RECURRENT_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'Bidirectional']);
 const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
 /** Models nested deeper than this are refused (Teachable Machine nests two). */
 const MAX_NESTING = 32;
@@ -237,7 +239,10 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
   const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)), aliases);
+  // a Bidirectional's two layers own `<wrapper>/forward_<inner>/kernel` and `<wrapper>/backward_<inner>/kernel`
+  const wrapped = (l: LayerEntry): string | undefined => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? String(l.config['layer']['config']['name']) : undefined);
+  const owners = layers.flatMap((l) => (l.className === 'Bidirectional' && wrapped(l) !== undefined ? [`${l.name}/forward_${wrapped(l)!}`, `${l.name}/backward_${wrapped(l)!}`] : []));
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...layers.map((l) => l.name), ...owners]), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
@@ -261,6 +266,8 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
       const declared = inputShapeOf(l.config);
+      const recurrent = layers.some((m) => RECURRENT_LAYERS.has(m.className));
+      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${JSON.stringify(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
       if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
       checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';

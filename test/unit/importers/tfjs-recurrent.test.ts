@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { DEFAULT_LIMITS } from '../../../src/ir/limits.js';
 import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
@@ -66,5 +67,86 @@ describe('recurrent layers = TF.js predict', () => {
     expect(Math.max(...want.map((w, i) => Math.abs(w[0]! - want[(i + 1) % want.length]![0]!)))).toBeGreaterThan(0.01);
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
     expectInt8NearFloat(program, inputs, want);
+  });
+});
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+/** Keras's GRU with reset_after (its default; tfjs cannot build it): r applied to h·R_h + the recurrent bias. */
+function kerasGruResetAfter(x: Float32Array, [steps, f, u]: readonly [number, number, number], kernel: Float32Array, rec: Float32Array, bias: Float32Array): number[] {
+  let h = new Array<number>(u).fill(0);
+  for (let t = 0; t < steps; t++) {
+    const xw = Array.from({ length: 3 * u }, (_, j) => bias[j]! + Array.from({ length: f }, (_, i) => x[t * f + i]! * kernel[i * 3 * u + j]!).reduce((a, b) => a + b, 0));
+    const hr = Array.from({ length: 3 * u }, (_, j) => bias[3 * u + j]! + h.reduce((a, hv, i) => a + hv * rec[i * 3 * u + j]!, 0));
+    const z = h.map((_, j) => sigmoid(xw[j]! + hr[j]!));
+    const r = h.map((_, j) => sigmoid(xw[u + j]! + hr[u + j]!));
+    const hh = h.map((_, j) => Math.tanh(xw[2 * u + j]! + r[j]! * hr[2 * u + j]!));
+    h = h.map((hv, j) => z[j]! * hv + (1 - z[j]!) * hh[j]!);
+  }
+  return h;
+}
+
+/** A model tfjs saved, its model.json edited as Keras would write it; the one-line error. */
+async function refusal(model: tf.LayersModel, edit: (json: string) => string = (j) => j): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-rnn-'));
+  await saveTfjsModel(model, dir);
+  const path = join(dir, 'model.json');
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  try {
+    loadModel(path);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'loaded';
+}
+
+describe('Keras GRU reset_after (bias [2, 3U])', () => {
+  test('= Keras\'s formula, float within 1e-5; int8 within 5% of the spread', async () => {
+    const [steps, f, u] = [5, 3, 4] as const;
+    const model = chain([steps, f], () => [gru(u, { name: 'g', recurrentActivation: 'sigmoid' })])();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-rnn-'));
+    await saveTfjsModel(model, dir);
+    const [kernel, rec, b0] = model.getWeights().map((t) => t.dataSync() as Float32Array);
+    const b1 = Float32Array.from({ length: 3 * u }, (_, j) => Math.sin(j + 1) * 0.3);
+    const bias = Float32Array.from([...b0!, ...b1]);
+    // the second bias row appended to the shard (the bias is the last weight), its shape [2, 3U]; Keras 2's writer
+    writeFileSync(join(dir, 'weights.bin'), Buffer.concat([readFileSync(join(dir, 'weights.bin')), Buffer.from(b1.buffer)]));
+    const path = join(dir, 'model.json');
+    type Entry = { class_name: string; config: Record<string, unknown> };
+    const json = JSON.parse(readFileSync(path, 'utf8')) as { modelTopology: { keras_version: string; config: { layers: Entry[] } }; weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+    json.modelTopology.keras_version = '2.11.0';
+    json.modelTopology.config.layers.find((l) => l.class_name === 'GRU')!.config['reset_after'] = true;
+    json.weightsManifest[0]!.weights.find((w) => w.name === 'g/bias')!.shape = [2, 3 * u];
+    writeFileSync(path, JSON.stringify(json));
+    const graph = loadModel(path);
+    const inputs = randomSamples(8, steps * f, 5, -2, 2);
+    const want = inputs.map((x) => kerasGruResetAfter(x, [steps, f, u], kernel!, rec!, bias));
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!, 1e-5));
+    // not the reset-before GRU tfjs computes
+    expect(Math.max(...tfjsPredict(model, inputs).flat().map((v, j) => Math.abs(v - want.flat()[j]!)))).toBeGreaterThan(0.01);
+    expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
+  });
+});
+
+describe('refused in one line', () => {
+  test('a sequence of unknown length names the fix', async () => {
+    const model = chain([5, 3], () => [lstm(3)])();
+    expect(await refusal(model, (j) => j.replace('"batch_input_shape":[null,5,3]', '"batch_input_shape":[null,null,3]'))).toMatch(/the input is a sequence of unknown length \[null,3\]: a recurrent layer is unrolled over a fixed number of steps/);
+  });
+  test('stateful and return_state', async () => {
+    const model = chain([5, 3], () => [gru(3)])();
+    expect(await refusal(model, (j) => j.replace('"stateful":false', '"stateful":true'))).toMatch(/stateful: true is not supported/);
+    expect(await refusal(model, (j) => j.replace('"return_state":false', '"return_state":true'))).toMatch(/return_state: true is not supported/);
+  });
+  test('softmax as an activation of the recurrence', async () => {
+    expect(await refusal(chain([5, 3], () => [rnn(3)])(), (j) => j.replace('"activation":"tanh"', '"activation":"softmax"'))).toMatch(/activation softmax is not supported in a recurrent layer/);
+  });
+  test('steps × units over --max-params: NN109 with the figure, before anything is built', async () => {
+    const model = chain([5, 3], () => [lstm(3)])();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-rnn-'));
+    await saveTfjsModel(model, dir);
+    const path = join(dir, 'model.json');
+    // 5 steps × 4 gates × (3 + 3) × 3 = 360 weights unrolled (the model holds 4·(3+3)·3 + 12 = 84)
+    expect(() => loadModel(path, { ...DEFAULT_LIMITS, maxParams: 359 })).toThrow(/unrolling 5 steps of LSTM\(3\) on 3 features gives 360 weights, over the limit of 359 \(--max-params\)/);
+    expect(loadModel(path, { ...DEFAULT_LIMITS, maxParams: 360 }).nodes.length).toBeGreaterThan(50);
   });
 });

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/**
+ * ONNX LSTM, GRU and RNN unrolled over their steps (onnx-ops-recurrent.ts → ir/recurrent.ts) against
+ * onnxruntime: the models torch.onnx.export writes (test/fixtures/recurrent-onnx/export.py: forward and
+ * bidirectional, two layers, Y read through Squeeze / Transpose / Gather, Y_h through Gather or
+ * Transpose + Reshape, the steps-first input) and hand-built nodes torch never writes (GRU
+ * linear_before_reset 0, direction reverse, constant initial states, RNN Relu). The float graph
+ * within 1e-5; the int8 program on 8x8 the same on the reference interpreter and the simulator and
+ * within 5% of the output spread.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadModel } from '../../src/importers/index.js';
+import { evaluateOutput } from '../../src/ir/evaluate.js';
+import { expectInt8NearFloat } from '../helpers/agreement.js';
+import { expectClose } from '../helpers/close.js';
+import { compileGraph } from '../helpers/compile.js';
+import { buildOnnx, ortRun, weights, writeOnnx, type Attr } from '../helpers/onnx-models.js';
+import { randomSamples } from '../helpers/random-graph.js';
+
+const DIR = join(import.meta.dirname, '../fixtures/recurrent-onnx');
+const FILES = readdirSync(DIR).filter((f) => f.endsWith('.onnx')).sort();
+const SHAPES: Record<string, number[]> = {
+  'lstm-last': [1, 5, 3], 'lstm-hn': [1, 6, 3], 'lstm-tmajor': [5, 1, 3], 'gru-seq': [1, 4, 3],
+  'gru-bi-hn': [1, 5, 2], 'rnn-bi-seq': [1, 4, 3], 'lstm-bi': [1, 5, 2], 'lstm-2': [1, 6, 3],
+};
+
+async function agree(model: string | Uint8Array, path: string, dims: number[]): Promise<void> {
+  const graph = loadModel(path);
+  const inputs = randomSamples(8, dims.reduce((a, b) => a * b, 1), 3, -2, 2);
+  const want = (await ortRun(model, dims, inputs)).map((w) => Array.from(w));
+  inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!, 1e-5));
+  expect(Math.max(...want.map((w, i) => Math.abs(w[0]! - want[(i + 1) % want.length]![0]!)))).toBeGreaterThan(0.01);
+  expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
+}
+
+describe('torch-exported recurrent models = onnxruntime', () => {
+  test('every model of export.py is here', () => expect(FILES.map((f) => f.replace(/-op\d+\.onnx$/, '')).sort()).toEqual(Object.keys(SHAPES).sort()));
+  test.each(FILES)('%s', async (file) => {
+    const path = join(DIR, file);
+    await agree(path, path, SHAPES[file.replace(/-op\d+\.onnx$/, '')]!);
+  });
+});
+
+/** One recurrent node on x [T, 1, F] whose output `which` (0 Y, 1 Y_h, 2 Y_c) is the model's. */
+function single(op: 'LSTM' | 'GRU' | 'RNN', [t, f, u]: readonly [number, number, number], attrs: Record<string, Attr>, opts: { dirs?: number; initialH?: boolean; initialC?: boolean; which?: number; seed?: number } = {}): Uint8Array {
+  const { dirs = 1, which = 1, seed = 1 } = opts;
+  const n = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
+  const inits: Record<string, { dims: number[]; data: Float32Array }> = {
+    W: { dims: [dirs, n * u, f], data: weights(dirs * n * u * f, seed, -0.8, 0.8) },
+    R: { dims: [dirs, n * u, u], data: weights(dirs * n * u * u, seed + 1, -0.8, 0.8) },
+    B: { dims: [dirs, 2 * n * u], data: weights(dirs * 2 * n * u, seed + 2, -0.4, 0.4) },
+  };
+  if (opts.initialH === true) inits['H0'] = { dims: [dirs, 1, u], data: weights(dirs * u, seed + 3, -0.5, 0.5) };
+  if (opts.initialC === true) inits['C0'] = { dims: [dirs, 1, u], data: weights(dirs * u, seed + 4, -0.5, 0.5) };
+  const outs = op === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];
+  const outDims = which === 0 ? [t, dirs, 1, u] : [dirs, 1, u];
+  return buildOnnx({
+    input: [t, 1, f], output: outDims, inits, outputName: outs[which]!,
+    nodes: [{ op, inputs: ['x', 'W', 'R', 'B', '', opts.initialH === true ? 'H0' : '', ...(op === 'LSTM' ? [opts.initialC === true ? 'C0' : ''] : [])], outputs: outs, attrs: { hidden_size: { i: u }, ...attrs } }],
+  });
+}
+
+describe('hand-built recurrent nodes = onnxruntime', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-onnx-rnn-'));
+  const CASES: [string, () => Uint8Array, number[]][] = [
+    ['GRU linear_before_reset 0, Y_h', () => single('GRU', [5, 3, 4], {}), [5, 1, 3]],
+    ['GRU linear_before_reset 1, reverse, constant initial_h, Y', () => single('GRU', [4, 3, 3], { linear_before_reset: { i: 1 }, direction: { s: 'reverse' } }, { initialH: true, which: 0 }), [4, 1, 3]],
+    ['LSTM reverse, constant initial_h and initial_c, Y_c', () => single('LSTM', [4, 2, 3], { direction: { s: 'reverse' } }, { initialH: true, initialC: true, which: 2 }), [4, 1, 2]],
+    ['LSTM bidirectional, Y', () => single('LSTM', [3, 2, 3], { direction: { s: 'bidirectional' } }, { dirs: 2, which: 0 }), [3, 1, 2]],
+    ['RNN Relu, Y_h', () => single('RNN', [5, 3, 4], { activations: { strings: ['Relu'] } }, { seed: 5 }), [5, 1, 3]],
+  ];
+  test.each(CASES)('%s', async (name, build, dims) => {
+    const bytes = build();
+    await agree(bytes, writeOnnx(dir, bytes, `${name.replace(/\W+/g, '-')}.onnx`), dims);
+  });
+});

@@ -10,6 +10,9 @@ import { product, type Activation, type Node, type Tensor } from '../ir/graph.js
 import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkUnrolled, unrollNodes, type Cell, type CellKind, type Gate, type Outputs } from '../ir/recurrent.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
+import type { onnxSchema } from './onnx-tensors.js';
+
+type NodeProto = NonNullable<NonNullable<ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>['graph']>['node']>[number];
 
 const KINDS: Readonly<Record<string, CellKind>> = { LSTM: 'lstm', GRU: 'gru', RNN: 'rnn' };
 const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn: 1 };
@@ -149,6 +152,17 @@ function gather(o: Op): Built[] {
     return [{ ...o.base([x]), op: 'dense', kernel: { shape: [ir[0]!, after], data }, bias: null, activation: 'linear', view }];
   }
   throw o.fail(`Gather along axis ${axis} of ${JSON.stringify(shape)} is not supported (only one step of a sequence, or one direction of a recurrent state)`);
+}
+
+/** Whether a recurrent op (LSTM, GRU, RNN) reads the tensor as its sequence X [T, 1, F]. */
+export function readsSteps(nodes: readonly NodeProto[], name: string): boolean {
+  return nodes.some((n) => (n.input ?? [])[0] === name && Object.hasOwn(KINDS, n.opType ?? ''));
+}
+
+/** A Transpose [1, 0, 2] of a batch-first sequence [1, T, F] to the X [T, 1, F] a recurrent op reads (torch batch_first). */
+export function transposedToSteps(nodes: readonly NodeProto[], n: NodeProto): boolean {
+  const perm = (n.attribute ?? []).find((a) => a.name === 'perm')?.ints?.map(Number);
+  return n.opType === 'Transpose' && JSON.stringify(perm) === '[1,0,2]' && readsSteps(nodes, n.output?.[0] ?? '');
 }
 
 export const RECURRENT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = { LSTM: recurrent, GRU: recurrent, RNN: recurrent, Gather: gather };

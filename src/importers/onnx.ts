@@ -20,6 +20,7 @@ import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
 import type { TableActivation } from '../ir/activations.js';
 import { onnxNesting } from './onnx-depth.js';
+import { readsSteps, transposedToSteps } from './onnx-ops-recurrent.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -60,16 +61,9 @@ function opsetOf(model: ModelProto, file: string): number {
 
 /** Whether the input's consumers read it channels-last ([N, T, F] × W: MatMul) rather than as [N, C, L]. */
 function readsRowsOf(g: GraphProto, name: string): boolean {
-  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm' || (n.opType === 'Transpose' && stepsFirst(n) && readsSteps(g, n.output?.[0] ?? ''))));
+  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm' || transposedToSteps(g.node ?? [], n)));
 }
 
-/** A Transpose [1, 0, 2]: a batch-first sequence [1, T, F] to the steps-first [T, 1, F] a recurrent op reads (torch batch_first). */
-const stepsFirst = (n: NodeProto): boolean => JSON.stringify((n.attribute ?? []).find((a) => a.name === 'perm')?.ints?.map(Number)) === '[1,0,2]';
-
-/** Whether a recurrent op (LSTM, GRU, RNN) reads the tensor as its sequence X [T, 1, F]. */
-function readsSteps(g: GraphProto, name: string): boolean {
-  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'LSTM' || n.opType === 'GRU' || n.opType === 'RNN'));
-}
 
 /** Whether the input's consumers read a [K, 1] column: Gemm with transA 1. */
 function readsColumnOf(g: GraphProto, name: string): boolean {
@@ -102,7 +96,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   checkedElements(dims, limits, site, `input "${name}"`);
   if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
   // a steps-first sequence [T, 1, F] (torch's default layout) read by a recurrent op: the map [1, T, F], the same elements
-  if (dims.length === 3 && dims[1] === 1 && readsSteps(g, name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
+  if (dims.length === 3 && dims[1] === 1 && readsSteps(g.node ?? [], name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
   if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
   if (dims.length === 4) return { input: { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' }, view: { rank: 4, last: false } };
   if (dims.length === 3 && readsRowsOf(g, name)) return { input: { name, shape: [1, dims[1]!, dims[2]!] }, view: { rank: 3, last: true } };

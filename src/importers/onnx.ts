@@ -87,6 +87,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
+      if (i === 0 && readsSteps(g.node ?? [], name)) throw new NnchipError('NN116', `input "${name}" dimension 0, the steps of a recurrent op's sequence [T, 1, F], is dynamic ("${d.dimParam}"); a recurrent layer is unrolled over a fixed number of steps (export with a fixed sequence length)`, site);
       if (i === 0) return 1;
       throw new NnchipError('NN116', `input "${name}" dimension ${i} is dynamic ("${d.dimParam}"); nnchip needs static shapes (export with a fixed input size)`, site);
     }

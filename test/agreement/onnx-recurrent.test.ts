@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../src/importers/index.js';
+import { DEFAULT_LIMITS } from '../../src/ir/limits.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
 import { expectInt8NearFloat } from '../helpers/agreement.js';
 import { expectClose } from '../helpers/close.js';
@@ -45,7 +46,7 @@ describe('torch-exported recurrent models = onnxruntime', () => {
 });
 
 /** One recurrent node on x [T, 1, F] whose output `which` (0 Y, 1 Y_h, 2 Y_c) is the model's. */
-function single(op: 'LSTM' | 'GRU' | 'RNN', [t, f, u]: readonly [number, number, number], attrs: Record<string, Attr>, opts: { dirs?: number; initialH?: boolean; initialC?: boolean; which?: number; seed?: number } = {}): Uint8Array {
+function single(op: 'LSTM' | 'GRU' | 'RNN', [t, f, u]: readonly [number, number, number], attrs: Record<string, Attr>, opts: { dirs?: number; initialH?: boolean; initialC?: boolean; which?: number; seed?: number; input?: (number | string)[] } = {}): Uint8Array {
   const { dirs = 1, which = 1, seed = 1 } = opts;
   const n = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
   const inits: Record<string, { dims: number[]; data: Float32Array }> = {
@@ -58,7 +59,7 @@ function single(op: 'LSTM' | 'GRU' | 'RNN', [t, f, u]: readonly [number, number,
   const outs = op === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];
   const outDims = which === 0 ? [t, dirs, 1, u] : [dirs, 1, u];
   return buildOnnx({
-    input: [t, 1, f], output: outDims, inits, outputName: outs[which]!,
+    input: opts.input ?? [t, 1, f], output: outDims, inits, outputName: outs[which]!,
     nodes: [{ op, inputs: ['x', 'W', 'R', 'B', '', opts.initialH === true ? 'H0' : '', ...(op === 'LSTM' ? [opts.initialC === true ? 'C0' : ''] : [])], outputs: outs, attrs: { hidden_size: { i: u }, ...attrs } }],
   });
 }
@@ -75,5 +76,29 @@ describe('hand-built recurrent nodes = onnxruntime', () => {
   test.each(CASES)('%s', async (name, build, dims) => {
     const bytes = build();
     await agree(bytes, writeOnnx(dir, bytes, `${name.replace(/\W+/g, '-')}.onnx`), dims);
+  });
+});
+
+describe('refused in one line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-onnx-rnn-'));
+  const refusal = (bytes: Uint8Array, limits = DEFAULT_LIMITS): string => {
+    try {
+      loadModel(writeOnnx(dir, bytes), limits);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'loaded';
+  };
+  test('a sequence of dynamic length (torch dynamic_axes on the steps) names the fix', () => {
+    expect(refusal(single('LSTM', [5, 3, 4], {}, { input: ['T', 1, 3] }))).toMatch(/dimension 0, the steps of a recurrent op's sequence \[T, 1, F\], is dynamic \("T"\); a recurrent layer is unrolled over a fixed number of steps/);
+  });
+  test('steps × units over --max-params: NN109 with the figure (the initializers fit)', () => {
+    // 5 steps × 4 gates × (3 + 4) × 4 = 560 weights unrolled; W, R and B hold 144
+    expect(refusal(single('LSTM', [5, 3, 4], {}), { ...DEFAULT_LIMITS, maxParams: 559 })).toMatch(/unrolling 5 steps of LSTM\(4\) on 3 features gives 560 weights, over the limit of 559 \(--max-params\)/);
+    expect(refusal(single('LSTM', [5, 3, 4], {}), { ...DEFAULT_LIMITS, maxParams: 560 })).toBe('loaded');
+  });
+  test('clip and layout 1', () => {
+    expect(refusal(single('GRU', [4, 3, 3], { clip: { f: 3 } }))).toMatch(/GRU: clip is not supported/);
+    expect(refusal(single('GRU', [4, 3, 3], { layout: { i: 1 } }))).toMatch(/layout 1 \(batch first\) is not supported/);
   });
 });

@@ -38,7 +38,7 @@ async function agree(model: string | Uint8Array, path: string, dims: number[]): 
 }
 
 describe('torch-exported recurrent models = onnxruntime', () => {
-  test('every model of export.py is here', () => expect(FILES.map((f) => f.replace(/-op\d+\.onnx$/, '')).sort()).toEqual(Object.keys(SHAPES).sort()));
+  test('every model of export.py is here', () => expect([...new Set(FILES.map((f) => f.replace(/-op\d+\.onnx$/, '')))].sort()).toEqual(Object.keys(SHAPES).sort()));
   test.each(FILES)('%s', async (file) => {
     const path = join(DIR, file);
     await agree(path, path, SHAPES[file.replace(/-op\d+\.onnx$/, '')]!);

@@ -19,6 +19,12 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
 
+/**
+ * The tensor a reference [layer, node, tensor] names: the layer's own name for its first output, `layer:k`
+ * for output k (a recurrent layer's states under return_state; it was read as the first output, silently).
+ */
+const outputName = (layer: string, index: unknown): string => (typeof index === 'number' && index > 0 ? `${layer}:${index}` : layer);
+
 /** A short description of a JSON value for an error line (bounded in depth and length: files may nest without end). */
 function brief(v: unknown, depth = 0): string {
   if (depth > 2) return '…';
@@ -43,7 +49,7 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
   const tensorName = (e: unknown): string | undefined =>
-    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? e[0] : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? String(e['config']['keras_history'][0]) : undefined;
+    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? outputName(e[0], e[2]) : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? outputName(String(e['config']['keras_history'][0]), e['config']['keras_history'][2]) : undefined;
   if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
     return {
       inbound: list.map((e) => {
@@ -70,7 +76,7 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
  */
 function tensorRefs(v: unknown, file: string, depth = 0): string[] {
   if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
-  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [outputName(v[0], v[2])];
   if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1));
   if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1));
   return v === undefined || v === null ? [] : [String(v)];

@@ -61,10 +61,9 @@ function cellOf(x: Layer, weight: Weight, features: number): Cell {
   return { kind, units: u, gates, f, g, h: g, ...(kind === 'gru' ? { resetAfter } : {}) };
 }
 
-/** What every recurrent layer refuses: a state kept between calls, several outputs. */
+/** What every recurrent layer refuses: a state kept between calls. */
 function checkSettings(x: Layer): void {
   if (x.get('stateful') === true) throw x.fail('NN110', 'stateful: true is not supported (the state would carry from one sample to the next; nnchip starts every sample from zeros)');
-  if (x.get('return_state') === true) throw x.fail('NN110', 'return_state: true is not supported (the layer then has several outputs; nnchip reads a layer\'s first)');
 }
 
 /** The sequence input's steps T and features F: a map [1, T, F]. */
@@ -74,14 +73,21 @@ function sequenceOf(x: Layer): [number, number] {
   return [shape[1]!, shape[2]!];
 }
 
-/** LSTM, GRU, SimpleRNN: the last h [U], or with return_sequences every step's [1, T, U] (go_backwards: in the order read). */
+/**
+ * LSTM, GRU, SimpleRNN: the last h [U], or with return_sequences every step's [1, T, U] (go_backwards: in the
+ * order read); return_state: also h as output 1 (`<layer>:1`) and LSTM's c as output 2.
+ */
 export function recurrent(x: Layer): Node[] {
   checkSettings(x);
   const [steps, features] = sequenceOf(x);
   const cell = cellOf(x, (k) => x.weight(k), features);
   checkUnrolled(cell, steps, features, x.ctx.limits, x.l.name);
-  const out: Outputs = x.get('return_sequences') === true ? { sequence: { name: x.l.name, inTime: false } } : { hidden: x.l.name };
-  return unrollNodes(x.l.name, x.one(), [steps, features], cell, x.get('go_backwards') === true, out);
+  const [seq, state] = [x.get('return_sequences') === true, x.get('return_state') === true];
+  const [h, c] = [`${x.l.name}:1`, `${x.l.name}:2`];
+  const out: Outputs = { ...(seq ? { sequence: { name: x.l.name, inTime: false } } : { hidden: x.l.name }), ...(state && seq ? { hidden: h } : {}), ...(state && cell.kind === 'lstm' ? { cell: c } : {}) };
+  const nodes = unrollNodes(x.l.name, x.one(), [steps, features], cell, x.get('go_backwards') === true, out);
+  // the last h is the layer's output too: its state output a view of it
+  return state && !seq ? [...nodes, { name: h, op: 'identity', inputs: [x.l.name], output: h }] : nodes;
 }
 
 /**
@@ -107,6 +113,7 @@ export function bidirectional(x: Layer): Node[] {
     return w;
   };
   checkSettings(fwd);
+  if (fwd.get('return_state') === true) throw x.fail('NN110', 'Bidirectional of a layer with return_state: true is not supported (only its merged output)');
   if (fwd.get('go_backwards') === true) throw x.fail('NN110', 'Bidirectional of a layer with go_backwards: true is not supported');
   const [steps, features] = sequenceOf(x);
   const seq = fwd.get('return_sequences') === true;

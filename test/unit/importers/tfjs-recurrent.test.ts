@@ -31,6 +31,11 @@ const chain = (shape: number[], layers: () => tf.layers.Layer[]) => (): tf.Layer
   const x = tfjs.input({ shape });
   return tfjs.model({ inputs: x, outputs: layers().reduce<T>((y, l) => l.apply(y) as T, x) });
 };
+const fn = (shape: number[], f: (x: T) => T) => (): tf.LayersModel => {
+  const x = tfjs.input({ shape });
+  return tfjs.model({ inputs: x, outputs: f(x) });
+};
+const on = (l: tf.layers.Layer, ...xs: T[]): T => l.apply(xs.length === 1 ? xs[0]! : xs) as T;
 const lstm = (units: number, o: Partial<Parameters<typeof L.lstm>[0]> = {}, seed = 1) => L.lstm({ units, ...init(seed), ...o });
 const gru = (units: number, o: Partial<Parameters<typeof L.gru>[0]> = {}, seed = 1) => L.gru({ units, ...init(seed), ...o });
 const rnn = (units: number, o: Partial<Parameters<typeof L.simpleRNN>[0]> = {}, seed = 1) => L.simpleRNN({ units, ...init(seed), ...o });
@@ -50,6 +55,14 @@ const CASES: [string, () => tf.LayersModel][] = [
   ['Bidirectional(LSTM) concat', chain([5, 3], () => [L.bidirectional({ layer: lstm(3, { recurrentActivation: 'sigmoid' }) as never, mergeMode: 'concat' })])],
   ['Bidirectional(GRU) sum, return_sequences', chain([4, 2], () => [L.bidirectional({ layer: gru(3, { returnSequences: true }) as never, mergeMode: 'sum' })])],
   ['Bidirectional(SimpleRNN) ave', chain([4, 3], () => [L.bidirectional({ layer: rnn(3) as never, mergeMode: 'ave' })])],
+  ['LSTM return_state: Add of its h and c (outputs 1 and 2)', fn([5, 3], (x) => {
+    const [, h, c] = L.lstm({ units: 4, returnState: true, recurrentActivation: 'sigmoid', ...init(1) }).apply(x) as T[];
+    return on(L.add(), h!, c!);
+  })],
+  ['GRU return_state and return_sequences: Concatenate of the last step\'s output and the state', fn([4, 3], (x) => {
+    const [y, h] = L.gru({ units: 3, returnState: true, returnSequences: true, ...init(2) }).apply(x) as T[];
+    return on(L.concatenate(), on(L.flatten(), y!), h!);
+  })],
   ['Conv1D, LSTM, Dense', chain([8, 2], () => [L.conv1d({ filters: 3, kernelSize: 3, activation: 'relu', ...init(11) }), lstm(4, { recurrentActivation: 'sigmoid' }), L.dense({ units: 3, ...init(13) })])],
 ];
 
@@ -132,10 +145,14 @@ describe('refused in one line', () => {
     const model = chain([5, 3], () => [lstm(3)])();
     expect(await refusal(model, (j) => j.replace('"batch_input_shape":[null,5,3]', '"batch_input_shape":[null,null,3]'))).toMatch(/the input is a sequence of unknown length \[null,3\]: a recurrent layer is unrolled over a fixed number of steps/);
   });
-  test('stateful and return_state', async () => {
-    const model = chain([5, 3], () => [gru(3)])();
-    expect(await refusal(model, (j) => j.replace('"stateful":false', '"stateful":true'))).toMatch(/stateful: true is not supported/);
-    expect(await refusal(model, (j) => j.replace('"return_state":false', '"return_state":true'))).toMatch(/return_state: true is not supported/);
+  test('stateful; Bidirectional with return_state', async () => {
+    expect(await refusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":true'))).toMatch(/stateful: true is not supported/);
+    const bi = chain([5, 3], () => [L.bidirectional({ layer: gru(3) as never })])();
+    expect(await refusal(bi, (j) => j.replace('"return_state":false', '"return_state":true'))).toMatch(/Bidirectional of a layer with return_state: true is not supported/);
+  });
+  test('a second output of a layer that has one is not read as its first', async () => {
+    const model = fn([5, 3], (x) => on(L.dense({ units: 2, name: 'd2' }), on(L.dense({ units: 3, name: 'd1' }), x)))();
+    expect(await refusal(model, (j) => j.replace('[["d1",0,0,{}]]', '[["d1",0,1,{}]]'))).toMatch(/input tensor "d1:1" is not produced by any earlier layer/);
   });
   test('softmax as an activation of the recurrence', async () => {
     expect(await refusal(chain([5, 3], () => [rnn(3)])(), (j) => j.replace('"activation":"tanh"', '"activation":"softmax"'))).toMatch(/activation softmax is not supported in a recurrent layer/);

@@ -61,8 +61,9 @@ function cellOf(x: Layer, weight: Weight, features: number): Cell {
   return { kind, units: u, gates, f, g, h: g, ...(kind === 'gru' ? { resetAfter } : {}) };
 }
 
-/** What every recurrent layer refuses: a state kept between calls. */
+/** What every recurrent layer refuses: a state kept between calls, a steps-first input. */
 function checkSettings(x: Layer): void {
+  if (x.get('time_major') === true) throw x.fail('NN110', 'time_major: true is not supported (only batch-major sequences [batch, steps, features])');
   if (x.get('stateful') === true) throw x.fail('NN110', 'stateful: true is not supported (the state would carry from one sample to the next; nnchip starts every sample from zeros)');
 }
 

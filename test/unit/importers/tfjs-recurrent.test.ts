@@ -145,8 +145,9 @@ describe('refused in one line', () => {
     const model = chain([5, 3], () => [lstm(3)])();
     expect(await refusal(model, (j) => j.replace('"batch_input_shape":[null,5,3]', '"batch_input_shape":[null,null,3]'))).toMatch(/the input is a sequence of unknown length \[null,3\]: a recurrent layer is unrolled over a fixed number of steps/);
   });
-  test('stateful; Bidirectional with return_state', async () => {
+  test('stateful, time_major; Bidirectional with return_state', async () => {
     expect(await refusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":true'))).toMatch(/stateful: true is not supported/);
+    expect(await refusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":false,"time_major":true'))).toMatch(/time_major: true is not supported/);
     const bi = chain([5, 3], () => [L.bidirectional({ layer: gru(3) as never })])();
     expect(await refusal(bi, (j) => j.replace('"return_state":false', '"return_state":true'))).toMatch(/Bidirectional of a layer with return_state: true is not supported/);
   });

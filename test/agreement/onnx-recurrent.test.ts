@@ -18,7 +18,8 @@ import { evaluateOutput } from '../../src/ir/evaluate.js';
 import { expectInt8NearFloat } from '../helpers/agreement.js';
 import { expectClose } from '../helpers/close.js';
 import { compileGraph } from '../helpers/compile.js';
-import { buildOnnx, ortRun, weights, writeOnnx, type Attr } from '../helpers/onnx-models.js';
+import { ortRun, writeOnnx } from '../helpers/onnx-models.js';
+import { recurrentModel } from '../helpers/onnx-recurrent.js';
 import { randomSamples } from '../helpers/random-graph.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/recurrent-onnx');
@@ -45,24 +46,7 @@ describe('torch-exported recurrent models = onnxruntime', () => {
   });
 });
 
-/** One recurrent node on x [T, 1, F] whose output `which` (0 Y, 1 Y_h, 2 Y_c) is the model's. */
-function single(op: 'LSTM' | 'GRU' | 'RNN', [t, f, u]: readonly [number, number, number], attrs: Record<string, Attr>, opts: { dirs?: number; initialH?: boolean; initialC?: boolean; which?: number; seed?: number; input?: (number | string)[] } = {}): Uint8Array {
-  const { dirs = 1, which = 1, seed = 1 } = opts;
-  const n = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
-  const inits: Record<string, { dims: number[]; data: Float32Array }> = {
-    W: { dims: [dirs, n * u, f], data: weights(dirs * n * u * f, seed, -0.8, 0.8) },
-    R: { dims: [dirs, n * u, u], data: weights(dirs * n * u * u, seed + 1, -0.8, 0.8) },
-    B: { dims: [dirs, 2 * n * u], data: weights(dirs * 2 * n * u, seed + 2, -0.4, 0.4) },
-  };
-  if (opts.initialH === true) inits['H0'] = { dims: [dirs, 1, u], data: weights(dirs * u, seed + 3, -0.5, 0.5) };
-  if (opts.initialC === true) inits['C0'] = { dims: [dirs, 1, u], data: weights(dirs * u, seed + 4, -0.5, 0.5) };
-  const outs = op === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];
-  const outDims = which === 0 ? [t, dirs, 1, u] : [dirs, 1, u];
-  return buildOnnx({
-    input: opts.input ?? [t, 1, f], output: outDims, inits, outputName: outs[which]!,
-    nodes: [{ op, inputs: ['x', 'W', 'R', 'B', '', opts.initialH === true ? 'H0' : '', ...(op === 'LSTM' ? [opts.initialC === true ? 'C0' : ''] : [])], outputs: outs, attrs: { hidden_size: { i: u }, ...attrs } }],
-  });
-}
+const single = recurrentModel;
 
 describe('hand-built recurrent nodes = onnxruntime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nnchip-onnx-rnn-'));

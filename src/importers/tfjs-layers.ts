@@ -12,6 +12,7 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
+import { recurrentOwners } from './tfjs-recurrent.js';
 import { channelsFirstLayer, declaresChannelsFirst, layoutPermute } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
@@ -244,10 +245,10 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
-  const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
-  // a Bidirectional's two layers own `<wrapper>/forward_<inner>/kernel` and `<wrapper>/backward_<inner>/kernel`
-  const wrapped = (l: LayerEntry): string | undefined => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? String(l.config['layer']['config']['name']) : undefined);
-  const owners = layers.flatMap((l) => (l.className === 'Bidirectional' && wrapped(l) !== undefined ? [`${l.name}/forward_${wrapped(l)!}`, `${l.name}/backward_${wrapped(l)!}`] : []));
+  const aliases = new Map<string, string>(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  // a Bidirectional's two layers own their weights, a Keras 3 recurrent layer its cell's (tfjs-recurrent.ts)
+  const { owners, cells } = recurrentOwners(layers);
+  for (const [path, owner] of cells) aliases.set(path, owner);
   const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...layers.map((l) => l.name), ...owners]), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];

@@ -8,7 +8,7 @@
 import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, Tensor } from '../ir/graph.js';
 import { checkUnrolled, unrollNodes, type Cell, type CellKind, type Gate, type Outputs } from '../ir/recurrent.js';
-import { Layer } from './tfjs-layer.js';
+import { Layer, type LayerEntry } from './tfjs-layer.js';
 
 const KINDS: Readonly<Record<string, CellKind>> = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'rnn' };
 const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, rnn: 1 };
@@ -127,4 +127,29 @@ export function bidirectional(x: Layer): Node[] {
   if (mode === 'sum') return [...nodes, { ...x.base(), op: 'add', inputs: names }];
   const sum = `${x.l.name}/sum`;
   return [...nodes, { name: sum, op: 'add', inputs: names, output: sum }, { ...x.base(), inputs: [sum], op: 'batchNorm', scale: new Float32Array(u).fill(0.5), offset: new Float32Array(u) }];
+}
+
+/** Keras 3's name of each recurrent layer's cell, which owns its weights (`<layer>/lstm_cell/kernel`). */
+const CELLS: Readonly<Record<string, string>> = { LSTM: 'lstm_cell', GRU: 'gru_cell', SimpleRNN: 'simple_rnn_cell' };
+
+/**
+ * The weights' owners beside the layers: a Bidirectional's two directions (`<wrapper>/forward_<inner>`,
+ * `<wrapper>/backward_<inner>`), and, as aliases of their layer, Keras 3's cells (`<layer>/lstm_cell`,
+ * `<wrapper>/forward_<inner>/lstm_cell`).
+ */
+export function recurrentOwners(layers: readonly LayerEntry[]): { owners: string[]; cells: [string, string][] } {
+  const owners: string[] = [];
+  const cells: [string, string][] = [];
+  for (const l of layers) {
+    if (Object.hasOwn(CELLS, l.className)) cells.push([`${l.name}/${CELLS[l.className]!}`, l.name]);
+    const inner = l.config['layer'];
+    if (l.className !== 'Bidirectional' || typeof inner !== 'object' || inner === null) continue;
+    const { class_name: cls, config } = inner as { class_name?: unknown; config?: { name?: unknown } };
+    for (const d of ['forward', 'backward']) {
+      const owner = `${l.name}/${d}_${String(config?.name)}`;
+      owners.push(owner);
+      if (typeof cls === 'string' && Object.hasOwn(CELLS, cls)) cells.push([`${owner}/${CELLS[cls]!}`, owner]);
+    }
+  }
+  return { owners, cells };
 }

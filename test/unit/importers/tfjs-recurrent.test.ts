@@ -18,6 +18,7 @@ import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
+import { asKeras3 } from '../../helpers/tfjs-formats.js';
 import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
 
 const L = tfjs.layers;
@@ -137,6 +138,27 @@ describe('Keras GRU reset_after (bias [2, 3U])', () => {
     // not the reset-before GRU tfjs computes
     expect(Math.max(...tfjsPredict(model, inputs).flat().map((v, j) => Math.abs(v - want.flat()[j]!)))).toBeGreaterThan(0.01);
     expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
+  });
+});
+
+describe('Keras 3 files: a recurrent layer\'s weights are its cell\'s (`<model>/<layer>/lstm_cell/kernel`)', () => {
+  test.each([
+    ['LSTM', () => chain([5, 3], () => [lstm(4, { name: 'rec', recurrentActivation: 'sigmoid' })])(), 'lstm_cell'],
+    ['Bidirectional(GRU)', () => chain([4, 2], () => [L.bidirectional({ layer: gru(3, { name: 'inner', recurrentActivation: 'sigmoid' }) as never, name: 'rec' })])(), 'gru_cell'],
+  ] as const)('%s = TF.js predict', async (_, build, cell) => {
+    const model = build();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-rnn-'));
+    await saveTfjsModel(model, dir);
+    asKeras3(dir);
+    const path = join(dir, 'model.json');
+    // Keras 3's LSTM / GRU / SimpleRNN hold their weights in a cell named lstm_cell / gru_cell / simple_rnn_cell
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/"([^"]*\/rec(?:\/(?:forward|backward)_inner)?)\/(kernel|recurrent_kernel|bias)"/g, `"$1/${cell}/$2"`));
+    expect(readFileSync(path, 'utf8')).toContain(`/${cell}/recurrent_kernel"`);
+    expect(readFileSync(path, 'utf8')).not.toMatch(/(_inner|\/rec)\/(kernel|recurrent_kernel|bias)"/);
+    const graph = loadModel(path);
+    const inputs = randomSamples(6, model.inputs[0]!.shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1), 7, -2, 2);
+    const want = tfjsPredict(model, inputs);
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!, 1e-5));
   });
 });
 

@@ -7,7 +7,7 @@
 //   node examples/digits-lstm/train.mjs
 //
 // Writes, next to this file: model.json + weights.bin (tfjs Layers format, float32) and
-// calibration.json ({"inputs": [...]}: 30 train images, 3 per class, pixels at 4 decimals).
+// calibration.json ({"inputs": [...]}: 40 train images, 4 per class, pixels at 4 decimals).
 // Adam (lr 0.01, x0.8 per epoch), batch 64, 4 epochs, a seeded permutation per epoch, seeded
 // initializers; no Math.random, so on the tfjs CPU backend a re-run writes the same bytes.
 import * as tf from '@tensorflow/tfjs';
@@ -74,7 +74,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 }
 const testAcc = accuracy(model, testX, test.labels);
 await saveLayersModel(tf, model, OUT_DIR);
-// 30 calibration images: rows 0-9, 60-69, 120-129 of the 20-per-class calibration split (round-robin order)
+// 40 calibration images: rows 0-9, 60-69, 120-129, 180-189 of the 20-per-class calibration split (round-robin order)
 const cal = loadDigits('calibration');
 writeLabeledJson(join(OUT_DIR, 'calibration.json'), { inputs: cal.inputs.filter((_, j) => Math.floor(j / NUM_CLASSES) % 6 === 0) });
 console.log(`test accuracy: ${(testAcc * 100).toFixed(2)}% (${test.labels.length} samples); done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -8,7 +8,7 @@
 //
 // Writes, next to this file: model.json + weights.bin (tfjs Layers format, float32) and
 // calibration.json ({"inputs": [...]}: 40 train images, 4 per class, pixels at 4 decimals).
-// Adam (lr 0.01, x0.8 per epoch), batch 64, 4 epochs, a seeded permutation per epoch, seeded
+// Adam (lr 0.01, x0.8 per epoch), batch 64, 10 epochs, a seeded permutation per epoch, seeded
 // initializers; no Math.random, so on the tfjs CPU backend a re-run writes the same bytes.
 import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
@@ -19,7 +19,7 @@ import { prng } from '../prng.mjs';
 
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
 const SEED = 2612;
-const EPOCHS = 4;
+const EPOCHS = 10;
 const BATCH_SIZE = 64;
 const LEARNING_RATE = 0.01;
 const LR_DECAY = 0.8;

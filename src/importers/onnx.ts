@@ -14,7 +14,7 @@ import { checkedElements, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
-import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
+import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
@@ -48,17 +48,6 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
   }
 }
 
-function opsetOf(model: ModelProto, file: string): number {
-  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
-  // two versions of the default domain: the first was taken, silently
-  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
-  const entry = entries[0];
-  if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
-  const v = toInt(entry.version ?? 0, { file }, 'the opset version');
-  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
-  return v;
-}
-
 /** Whether the input's consumers read it channels-last ([N, T, F] × W: MatMul) rather than as [N, C, L]. */
 function readsRowsOf(g: GraphProto, name: string): boolean {
   return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm' || transposedToSteps(g.node ?? [], n)));
@@ -77,6 +66,11 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
  */
 function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
+  // an input with an initializer of its name is one with a default value (IR 4+): read as that constant, none was left ("0 inputs ()")
+  const shadowed = (g.input ?? []).find((i) => consts.has(i.name ?? ''));
+  if (inputs.length === 0 && shadowed !== undefined) {
+    throw new NnchipError('NN116', `the graph input "${shadowed.name ?? ''}" has an initializer of the same name (a default value), so nnchip reads it as that constant and the model has no input left`, { file, hint: 'remove that initializer from the graph (onnx: graph.initializer), so the input is one the caller gives' });
+  }
   if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file });
   const info = inputs[0]!;
   const name = info.name ?? '';
@@ -186,6 +180,8 @@ class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
   readonly notes: string[] = [];
   private readonly inputs: ReadonlySet<string>;
+  /** what the graph computes: its input and every node's outputs */
+  private readonly produced: ReadonlySet<string>;
   readonly shapes = new Map<string, readonly number[]>();
   readonly views = new Map<string, OnnxView>();
   private readonly floatCache = new Map<string, { dims: number[]; data: Float32Array }>();
@@ -196,6 +192,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
     this.inputs = new Set((g.input ?? []).map((i) => i.name ?? '').filter((n) => !consts.has(n)));
+    this.produced = new Set([...this.inputs, ...(g.node ?? []).flatMap((n) => n.output ?? [])]);
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
     for (const n of g.node ?? []) if (n.opType !== 'Shape') for (const i of n.input ?? []) this.dataUses.set(i, (this.dataUses.get(i) ?? 0) + 1);
@@ -215,7 +212,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     const cached = this.floatCache.get(name);
     if (cached) return cached;
     const proto = this.consts.get(name);
-    if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
+    if (proto === undefined) throw this.notConstant(name, site, what);
     const t = floatTensor(proto, this.src, site, `tensor "${name}"`);
     this.params += t.data.length;
     if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(this.src.limits.maxParams)} weights (--max-params)`, site);
@@ -225,8 +222,14 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   ints(name: string, site: ErrorSite, what: string, saturate = false): number[] {
     const proto = this.consts.get(name);
-    if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
+    if (proto === undefined) throw this.notConstant(name, site, what);
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate).data;
+  }
+
+  /** A weight that is no initializer: computed at run time (NN110), or named by nothing at all (NN202: it was "computed at run time"). */
+  private notConstant(name: string, site: ErrorSite, what: string): NnchipError {
+    if (!this.produced.has(name)) return new NnchipError('NN202', `${what} "${name}" is not an initializer, a Constant or any node's output`, site);
+    return new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
   }
 
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor {
@@ -450,7 +453,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
-  const opset = opsetOf(model, file);
+  const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
     if (changed !== null) throw changed;

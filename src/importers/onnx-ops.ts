@@ -16,6 +16,7 @@ import { Op, type Built, type OnnxContext, type OnnxNode } from './onnx-op.js';
 import { EXPANDED_QUANT_OPS, QUANT_OPS } from './onnx-quant.js';
 
 export type { OnnxContext, OnnxNode } from './onnx-op.js';
+export { readsSteps, transposedToSteps } from './onnx-ops-recurrent.js';
 
 function gemm(o: Op): Built[] {
   const [x, b, c] = [o.activation(0), o.input(1), o.optional(2)];

@@ -11,7 +11,7 @@ import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
+import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
@@ -20,7 +20,6 @@ import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
 import type { TableActivation } from '../ir/activations.js';
 import { onnxNesting } from './onnx-depth.js';
-import { readsSteps, transposedToSteps } from './onnx-ops-recurrent.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -62,7 +61,8 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
 
 /**
  * The one float input: [N, C, H, W] → IR [H, W, C] (layout 'chw'); [N, C, L] → [1, L, C] ('chw'),
- * or [N, T, F] → [1, T, F] when a MatMul reads its rows; [N, K] → [K] (and [K, 1] for Gemm transA).
+ * or [N, T, F] → [1, T, F] when a MatMul reads its rows, or a recurrent op [T, 1, F] (torch's steps-first layout, the
+ * same elements); [N, K] → [K] (and [K, 1] for Gemm transA).
  */
 function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
@@ -90,7 +90,6 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   });
   checkedElements(dims, limits, site, `input "${name}"`);
   if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
-  // a steps-first sequence [T, 1, F] (torch's default layout) read by a recurrent op: the map [1, T, F], the same elements
   if (dims.length === 3 && dims[1] === 1 && readsSteps(g.node ?? [], name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
   if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
   if (dims.length === 4) return { input: { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' }, view: { rank: 4, last: false } };

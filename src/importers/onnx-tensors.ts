@@ -265,6 +265,10 @@ export class Attributes {
     const s = this.get(name, attrTypes().STRING)?.s;
     return s === undefined || s === null ? fallback : Buffer.from(s).toString('utf8');
   }
+  strings(name: string): string[] | undefined {
+    const a = this.get(name, attrTypes().STRINGS);
+    return a === undefined ? undefined : (a.strings ?? []).map((v) => Buffer.from(v).toString('utf8'));
+  }
   tensor(name: string): TensorProto | undefined {
     return this.get(name, attrTypes().TENSOR)?.t ?? undefined;
   }

@@ -11,7 +11,7 @@ import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
+import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
@@ -49,8 +49,9 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
 
 /** Whether the input's consumers read it channels-last ([N, T, F] × W: MatMul) rather than as [N, C, L]. */
 function readsRowsOf(g: GraphProto, name: string): boolean {
-  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm'));
+  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm' || transposedToSteps(g.node ?? [], n)));
 }
+
 
 /** Whether the input's consumers read a [K, 1] column: Gemm with transA 1. */
 function readsColumnOf(g: GraphProto, name: string): boolean {
@@ -60,7 +61,8 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
 
 /**
  * The one float input: [N, C, H, W] → IR [H, W, C] (layout 'chw'); [N, C, L] → [1, L, C] ('chw'),
- * or [N, T, F] → [1, T, F] when a MatMul reads its rows; [N, K] → [K] (and [K, 1] for Gemm transA).
+ * or [N, T, F] → [1, T, F] when a MatMul reads its rows, or a recurrent op [T, 1, F] (torch's steps-first layout, the
+ * same elements); [N, K] → [K] (and [K, 1] for Gemm transA).
  */
 function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
@@ -79,6 +81,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
+      if (i === 0 && readsSteps(g.node ?? [], name)) throw new NnchipError('NN116', `input "${name}" dimension 0, the steps of a recurrent op's sequence [T, 1, F], is dynamic ("${d.dimParam}"); a recurrent layer is unrolled over a fixed number of steps (export with a fixed sequence length)`, site);
       if (i === 0) return 1;
       throw new NnchipError('NN116', `input "${name}" dimension ${i} is dynamic ("${d.dimParam}"); nnchip needs static shapes (export with a fixed input size)`, site);
     }
@@ -87,6 +90,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   });
   checkedElements(dims, limits, site, `input "${name}"`);
   if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
+  if (dims.length === 3 && dims[1] === 1 && readsSteps(g.node ?? [], name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
   if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
   if (dims.length === 4) return { input: { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' }, view: { rank: 4, last: false } };
   if (dims.length === 3 && readsRowsOf(g, name)) return { input: { name, shape: [1, dims[1]!, dims[2]!] }, view: { rank: 3, last: true } };
@@ -238,7 +242,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     return w;
   }
 
-  private irShape(name: string): readonly number[] {
+  irShape(name: string): readonly number[] {
     const s = this.shapes.get(name);
     if (s === undefined) throw new NnchipError('NN202', `input tensor "${name}" is not produced by any earlier node`);
     return s;
@@ -251,6 +255,7 @@ class Walker implements OnnxContext, QuantFoldContext {
   onnxShape(name: string): readonly number[] {
     const s = this.irShape(name);
     const v = this.view(name);
+    if (v.exact !== undefined) return v.exact;
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
       if (v.groups !== undefined) return [1, ...v.groups, h, w];

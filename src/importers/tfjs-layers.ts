@@ -12,12 +12,19 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
+import { recurrentOwners } from './tfjs-recurrent.js';
 import { channelsFirstLayer, declaresChannelsFirst, layoutPermute } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
+
+/**
+ * The tensor a reference [layer, node, tensor] names: the layer's own name for its first output, `layer:k`
+ * for output k (a recurrent layer's states under return_state; it was read as the first output, silently).
+ */
+const outputName = (layer: string, index: unknown): string => (typeof index === 'number' && index > 0 ? `${layer}:${index}` : layer);
 
 /** A short description of a JSON value for an error line (bounded in depth and length: files may nest without end). */
 function brief(v: unknown, depth = 0): string {
@@ -43,7 +50,7 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
   const tensorName = (e: unknown): string | undefined =>
-    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? e[0] : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? String(e['config']['keras_history'][0]) : undefined;
+    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? outputName(e[0], e[2]) : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? outputName(String(e['config']['keras_history'][0]), e['config']['keras_history'][2]) : undefined;
   if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
     return {
       inbound: list.map((e) => {
@@ -70,12 +77,14 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
  */
 function tensorRefs(v: unknown, file: string, depth = 0): string[] {
   if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
-  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [outputName(v[0], v[2])];
   if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1));
   if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1));
   return v === undefined || v === null ? [] : [String(v)];
 }
 
+/** Layers unrolled over the steps of their sequence (ir/recurrent.ts). */
+const RECURRENT_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'Bidirectional']);
 const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
 /** Models nested deeper than this are refused (Teachable Machine nests two). */
 const MAX_NESTING = 32;
@@ -236,8 +245,11 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
-  const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)), aliases);
+  const aliases = new Map<string, string>(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  // a Bidirectional's two layers own their weights, a Keras 3 recurrent layer its cell's (tfjs-recurrent.ts)
+  const { owners, cells } = recurrentOwners(layers);
+  for (const [path, owner] of cells) aliases.set(path, owner);
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...layers.map((l) => l.name), ...owners]), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
@@ -261,6 +273,8 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
       const declared = inputShapeOf(l.config);
+      const recurrent = layers.some((m) => RECURRENT_LAYERS.has(m.className));
+      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${JSON.stringify(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
       if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
       checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';

@@ -133,7 +133,7 @@ const cases = {
   'units-mismatch': { files: { 'model.json': model({ modelTopology: topology([LAYERS[0], dense('dense_2', 7)]) }), 'weights.bin': weights() } },
   'nan-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 14: NaN }) } },
   'inf-weight': { files: { 'model.json': model(), 'weights.bin': weights(23, { 2: Infinity }) } },
-  'unsupported-layer': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }]) }), 'weights.bin': weights() } },
+  'unsupported-layer': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'ConvLSTM2D', config: { name: 'lstm_1', filters: 4 } }]) }), 'weights.bin': weights() } },
   'unsupported-activation': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'exponential' }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'huge-tensor': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [1048576, 1048576] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
   'zero-dimension': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ ...SPECS[0], shape: [0, 3] }, SPECS[1], SPECS[2], SPECS[3]] }] }), 'weights.bin': weights() } },
@@ -255,7 +255,7 @@ const cases = {
       { name: 'sin1', opType: 'Sin', input: ['h'], output: ['s1'] },
       { name: 'square', opType: 'Mul', input: ['s1', 's1'], output: ['s2'] },
       { name: 'sin2', opType: 'Sin', input: ['h'], output: ['s3'] },
-      { name: 'lstm', opType: 'LSTM', input: ['s3'], output: ['s4'] },
+      { name: 'einsum', opType: 'Einsum', input: ['s3'], output: ['s4'] },
       { name: 'fc1b', opType: 'Gemm', input: ['x', 'W1', 'b1'], output: ['h2'] },
       { name: 'both', opType: 'Div', input: ['h', 'h2'], output: ['r'] },
       ONNX_NODES[2],
@@ -368,7 +368,7 @@ const cases = {
   // an external-data location naming the model itself: its protobuf bytes were read as weights (exit 0)
   'onnx-external-data-is-model': onnxCase(onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'model.onnx' }] } } })),
   // bidirectional marks (RLM, ALM, LRM) in a layer name were echoed raw, reordering the error line on the terminal
-  'layer-name-bidi-marks': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'LSTM', config: { name: 'lstm\u200f\u061c_1\u200e', units: 4 } }]) }), 'weights.bin': weights() } },
+  'layer-name-bidi-marks': { files: { 'model.json': model({ modelTopology: topology([...LAYERS, { class_name: 'ConvLSTM2D', config: { name: 'lstm\u200f\u061c_1\u200e', filters: 4 } }]) }), 'weights.bin': weights() } },
   // files that are not a model by their first bytes: "not an ONNX model (decoding found no graph with nodes)" or "binary data that is neither ONNX nor JSON"
   'model-empty': { files: { 'model.onnx': '' }, args: LOWER_ONNX },
   'model-gzip': { files: { 'model.onnx': gzipSync(onnxModel(), { mtime: 0 }) }, args: LOWER_ONNX },

@@ -16,11 +16,30 @@ function identity(o: Op, x: string, view?: OnnxView): Built[] {
   return [{ ...o.base([x]), op: 'identity', ...(view === undefined ? {} : { view }) }];
 }
 
+/** Whether x's elements lie in its ONNX shape's row-major order: a sequence [1, T, F] held [1, T, F], or a recurrent op's exact view. */
+function inOrder(o: Op, x: string): boolean {
+  const v = o.ctx.view(x);
+  return v.exact !== undefined || (v.rank === 3 && v.last && v.flat === undefined && o.ctx.irShape(x).length === 3);
+}
+
+/**
+ * x, its elements in ONNX order (inOrder), viewed as the ONNX shape `to`: the sequence [1, T, F] itself, a
+ * vector [1, K] (a flatten of a map), or any other shape as an exact view (a recurrent op's [T, 1, F]).
+ */
+function orderedAs(o: Op, x: string, to: readonly number[]): Built[] {
+  const ir = o.ctx.irShape(x);
+  if (ir.length === 3 && to.length === 3 && to[0] === 1 && to[1] === ir[1] && to[2] === ir[2]) return identity(o, x, { rank: 3, last: true });
+  if (to.length === 2 && to[0] === 1) return ir.length === 1 ? identity(o, x, { rank: 2, last: false }) : [{ ...o.base([x]), op: 'flatten', view: { rank: 2, last: false } }];
+  return identity(o, x, { rank: to.length, last: true, exact: to });
+}
+
 /** x viewed as the ONNX shape `to` (batch 1, same element count) without moving data, or refused. */
 function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   const from = o.ctx.onnxShape(x);
   const v = o.ctx.view(x);
   if (product(to) !== product(from) || to.some((d) => !Number.isInteger(d) || d < 1)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(from)} to ${JSON.stringify(to)}`, { layer: o.n.name });
+  // a sequence around a recurrent op ([1, T, F] ↔ [T, 1, F], Y [T, 1, 1, U] → [T, 1, U]): the elements keep their order
+  if (v.exact !== undefined || (to[0] !== 1 && inOrder(o, x))) return orderedAs(o, x, to);
   if (to[0] !== 1) throw o.fail(`target ${JSON.stringify(to)} changes the batch dimension`);
   if (same(from, to)) return identity(o, x);
   // a channel shuffle: [1, C, H, W] → [1, g, C/g, H, W] and back are views (the channel order is unchanged)
@@ -124,6 +143,7 @@ function squeeze(o: Op): Built[] {
   const axes = axesOf(o, from.length) ?? from.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
   if (axes.some((a) => from[a] !== 1)) throw o.fail(`axes ${JSON.stringify(axes)} of ${JSON.stringify(from)} are not all 1`);
   const to = from.filter((_, i) => !axes.includes(i));
+  if (o.ctx.view(x).exact !== undefined) return reshapeTo(o, x, to);
   // squeezing the batch away leaves the same bytes: [1, C, 1, 1] → [C] is read as [1, C]
   if (axes.includes(0)) {
     if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${JSON.stringify(from)} is supported only down to a vector`);
@@ -153,6 +173,11 @@ function transpose(o: Op): Built[] {
   const perm = o.n.attrs.ints('perm') ?? Array.from({ length: v.rank }, (_, i) => v.rank - 1 - i);
   const key = JSON.stringify(perm);
   if (same(perm, Array.from({ length: v.rank }, (_, i) => i))) return identity(o, x);
+  // unit axes moved on elements in ONNX order (torch's [1, T, F] → [T, 1, F] before a recurrent op, and its Y back)
+  const from = o.ctx.onnxShape(x);
+  const big = perm.filter((p) => from[p] !== 1);
+  if (inOrder(o, x) && (v.exact !== undefined || perm[0] !== 0) && big.every((p, k) => k === 0 || p > big[k - 1]!)) return orderedAs(o, x, perm.map((p) => from[p]!));
+  if (v.exact !== undefined) throw o.fail(`perm ${key} of a recurrent op's ${JSON.stringify(from)} moves data (only Transposes of its unit axes are supported)`);
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
   // a map, or a global pool's [N, C, 1] / [N, C, 1, 1] (a vector: M5's avg_pool1d then x.permute(0, 2, 1) then Linear)
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));

@@ -3,8 +3,9 @@
  * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
  * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
  */
-import { spatialConcatBytes, spatialConcatNodes } from '../ir/concat-spatial.js';
+import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
+import { channelMaxNodes, channelMeanNode } from '../ir/channel-reduce.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 
 /**
@@ -15,8 +16,14 @@ export function reduce(x: Op, kind: 'avg' | 'max'): Value {
   const input = x.tensor(0);
   const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
   const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
-  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
   const keep = x.bool('keep_dims');
+  // over a map's channels, kept as one (CBAM's channel pool): a 1×1 conv of 1/C, or pairwise maxima (ir/channel-reduce.ts)
+  if (input.rank === 4 && axes.join() === '3' && keep) {
+    const c = input.shape[2]!;
+    const nodes = kind === 'avg' ? [channelMeanNode(x.n.name, input.name, c)] : channelMaxNodes(x.n.name, input.name, c);
+    return nodes.map((n) => x.ctx.emit(n, 4)).at(-1)!;
+  }
+  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; or the channels, 3, of a map with keep_dims)`);
   const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'avg' ? 'mean' : 'max'}` : x.n.name;
   const [h, w, c] = input.shape as [number, number, number];
   const pooled = kind === 'avg'
@@ -82,7 +89,7 @@ export function concat(x: Op): Value {
   const axis = raw < 0 ? raw + rank : raw;
   if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
   if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
-  // along H or W of a map (W of a sequence [1, L, C]): each part zero-padded to the whole extent at its offset, then added
+  // along H or W of a map (W of a sequence [1, L, C]): one concat node with its axis
   const a = rank === 4 && (axis === 1 || axis === 2) ? ((axis - 1) as 0 | 1) : rank === 3 && axis === 1 ? 1 : undefined;
   if (a !== undefined) return spatialConcat(x, parts, a);
   if (axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${raw} is not supported (only the channel axis, and H or W of a map)`);
@@ -92,12 +99,7 @@ export function concat(x: Op): Value {
 function spatialConcat(x: Op, parts: readonly Runtime[], a: 0 | 1): Value {
   const other = 1 - a;
   if (parts.some((p) => p.shape[other] !== parts[0]!.shape[other] || p.shape[2] !== parts[0]!.shape[2])) throw x.fail('NN203', `ConcatV2 along ${a === 0 ? 'H' : 'W'} of maps that differ in ${a === 0 ? 'width' : 'height'} or channels`);
-  const whole = [...parts[0]!.shape];
-  whole[a] = parts.reduce((n, p) => n + p.shape[a]!, 0);
-  checkBytes(spatialConcatBytes(parts.length, whole.reduce((n, d) => n * d, 1)), x.ctx.limits, x.site, `ConcatV2 along ${a === 0 ? 'H' : 'W'} of ${parts.length} maps (each zero-padded to the whole ${JSON.stringify(whole)} output, then summed)`);
-  let out: Runtime | undefined;
-  for (const node of spatialConcatNodes(parts.map((p) => p.name), parts.map((p) => p.shape[a]!), a, x.n.name)) out = x.ctx.emit(node, parts[0]!.rank);
-  return out!;
+  return x.ctx.emit(spatialConcatNode(parts.map((p) => p.name), a, x.n.name), parts[0]!.rank);
 }
 
 /**

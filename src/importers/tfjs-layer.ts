@@ -15,7 +15,7 @@ export interface LayerEntry {
   readonly inbound: string[];
   /** Keras 3 operations on constants (`x / 255.0`): per positional argument, null for a tensor (see Constant) */
   readonly constants?: readonly Constant[];
-  /** a later call of a shared layer (named `layer:k`): the layer whose weights it reads */
+  /** a later call of a shared layer (named `layer@k`): the layer whose weights it reads */
   readonly weightsOf?: string;
 }
 

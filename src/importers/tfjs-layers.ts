@@ -12,12 +12,19 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
+import { recurrentOwners } from './tfjs-recurrent.js';
 import { channelsFirstLayer, declaresChannelsFirst, layoutPermute } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
+
+/**
+ * The tensor a reference [layer, node, tensor] names: the layer's own name for its first output, `layer:k`
+ * for output k (a recurrent layer's states under return_state; it was read as the first output, silently).
+ */
+const outputName = (layer: string, index: unknown): string => (typeof index === 'number' && index > 0 ? `${layer}:${index}` : layer);
 
 /** A short description of a JSON value for an error line (bounded in depth and length: files may nest without end). */
 function brief(v: unknown, depth = 0): string {
@@ -42,7 +49,7 @@ function inboundOf(layer: Json, file: string, name: string, call = 0, refName: R
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
   // [layer, node, tensor] (tfjs, Keras 2) or a keras_history of them (Keras 3): the tensor out of that call of the layer
-  const ref = (r: unknown): string | undefined => (Array.isArray(r) && typeof r[0] === 'string' ? refName(r[0], r[1]) : undefined);
+  const ref = (r: unknown): string | undefined => (Array.isArray(r) && typeof r[0] === 'string' ? outputName(refName(r[0], r[1]), r[2]) : undefined);
   const tensorName = (e: unknown): string | undefined =>
     Array.isArray(first) && Array.isArray(e) ? ref(e) : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? (ref(e['config']['keras_history']) ?? String(e['config']['keras_history'][0])) : undefined;
   if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
@@ -68,9 +75,10 @@ function inboundOf(layer: Json, file: string, name: string, call = 0, refName: R
 /**
  * The tensor a call of a layer makes. A layer applied more than once (a shared layer: one Conv2D applied to two
  * tensors, a nested model applied twice) has one inbound node per call, and a tensor reference [layer, node, tensor]
- * names the call: call 0 keeps the layer's name, call k is `layer:k` (reading the weights of `layer`).
+ * names the call: call 0 keeps the layer's name, call k is `layer@k` (reading the weights of `layer`; its output j
+ * then `layer@k:j`, outputName).
  */
-const callName = (layer: string, node: unknown): string => (typeof node === 'number' && Number.isInteger(node) && node > 0 ? `${layer}:${node}` : layer);
+const callName = (layer: string, node: unknown): string => (typeof node === 'number' && Number.isInteger(node) && node > 0 ? `${layer}@${node}` : layer);
 type RefName = typeof callName;
 
 /**
@@ -109,12 +117,14 @@ const MAX_CALLS = 64;
  */
 function tensorRefs(v: unknown, file: string, refName: RefName = callName, depth = 0): string[] {
   if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
-  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [refName(v[0], v[1])];
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [outputName(refName(v[0], v[1]), v[2])];
   if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, refName, depth + 1));
   if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, refName, depth + 1));
   return v === undefined || v === null ? [] : [String(v)];
 }
 
+/** Layers unrolled over the steps of their sequence (ir/recurrent.ts). */
+const RECURRENT_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'Bidirectional']);
 const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
 /** Models nested deeper than this are refused (Teachable Machine nests two). */
 const MAX_NESTING = 32;
@@ -138,7 +148,7 @@ function entryOf(l: unknown, i: number, file: string): { className: string; name
  * its InputLayer is the tensor `from` it is applied to (none at the top: the first layer declares
  * the input), and the model's name stands for its output. Weights keep the inner layers' own names.
  * A nested model applied more than once is inlined once per call: the layers of call k are named
- * with the suffix `:k` (`suffix`) and read the weights of the layers they copy.
+ * with the suffix `@k` (`suffix`) and read the weights of the layers they copy.
  */
 function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number, keras3: boolean, suffix = ''): { layers: LayerEntry[]; output: string } {
   if (depth > MAX_NESTING) throw new NnchipError('NN107', `models are nested over ${MAX_NESTING} deep`, { file, ...(name === undefined ? {} : { layer: name }) });
@@ -174,7 +184,8 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
   if (from !== undefined && inputLayers > 1) throw new NnchipError('NN110', `the nested model has ${inputLayers} inputs; nnchip inlines nested models of one input`, { file, ...(name === undefined ? {} : { layer: name }) });
   const alias = new Map<string, string>();
   const refName = refNamer(raw, keras3);
-  const rename = (t: string): string => alias.get(t) ?? t + suffix;
+  // a copy's tensors: `layer@k` for `layer`, `layer@k:j` for its output j
+  const rename = (t: string): string => alias.get(t) ?? t.replace(/(:\d+)?$/, (j) => suffix + j);
   raw.forEach((l, i) => {
     const e = entryOf(l, i, file);
     if (e.className === 'InputLayer' && from !== undefined) {
@@ -188,7 +199,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
       const inbound = read.inbound.map(rename);
       if (isModelClass(e.className)) {
         if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
-        const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1, keras3, (k > 0 ? `:${k}` : '') + suffix);
+        const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1, keras3, (k > 0 ? `@${k}` : '') + suffix);
         for (const l of inner.layers) layers.push(l);
         alias.set(own, inner.output);
         continue;
@@ -214,7 +225,8 @@ function inOrder(layers: LayerEntry[], file: string): LayerEntry[] {
   while (waiting.length > 0) {
     const next: LayerEntry[] = [];
     for (const l of waiting) {
-      if (l.inbound.every((t) => done.has(t) || !made.has(t))) {
+      // output j of a layer (`layer:j`, outputName) is ready with the layer
+      if (l.inbound.map((t) => (made.has(t) ? t : t.replace(/:\d+$/, ''))).every((t) => done.has(t) || !made.has(t))) {
         out.push(l);
         done.add(l.name);
       } else next.push(l);
@@ -317,8 +329,11 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs } = layerList(json['modelTopology'], file);
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
-  const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)), aliases);
+  const aliases = new Map<string, string>(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  // a Bidirectional's two layers own their weights, a Keras 3 recurrent layer its cell's (tfjs-recurrent.ts)
+  const { owners, cells } = recurrentOwners(layers);
+  for (const [path, owner] of cells) aliases.set(path, owner);
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...layers.map((l) => l.name), ...owners]), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
@@ -342,6 +357,8 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
       const declared = inputShapeOf(l.config);
+      const recurrent = layers.some((m) => RECURRENT_LAYERS.has(m.className));
+      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${JSON.stringify(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
       if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
       checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';

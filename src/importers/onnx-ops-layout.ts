@@ -347,6 +347,11 @@ function resize(o: Op): Built[] {
   const nearest = a.string('nearest_mode', 'round_prefer_floor');
   // linear: the coordinate rules whose weights repeat with the phase (align_corners' vary along the map)
   const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : undefined;
+  // a 1×1 map (DeepLab's ASPP pooling branch, F.interpolate(pooled, size, mode='bilinear')): every mode and coordinate rule clamps
+  // to its one pixel, whose value every output takes: nearest repetition, as broadcasting a vector over the map
+  const from0 = o.ctx.onnxShape(x);
+  const onePixel = a.int('antialias', 0) === 0 && !a.has('axes') && o.dims(x) === 2 && from0[2] === 1 && from0[3] === 1;
+  if (onePixel) return resizeOnePixel(o, x, from0);
   if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel or asymmetric)`);
   if (mode === 'linear' && a.int('antialias', 0) !== 0) throw o.fail('antialias 1 is not supported');
   if (mode === 'nearest' && !(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
@@ -361,6 +366,22 @@ function resize(o: Op): Built[] {
   const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
   if (fy === 1 && fx === 1) return identity(o, x);
   return [{ ...o.base([x]), op: 'upsample', factors: [fy, fx], ...(mode === 'linear' && linear !== undefined ? { linear } : {}) }];
+}
+
+/** Resize of a [N, C, 1, 1] map to [N, C, H, W] (sizes, or whole scales): W then H nearest copies of its one pixel (W + H copies). */
+function resizeOnePixel(o: Op, x: string, from: readonly number[]): Built[] {
+  const [scales, sizes] = [o.optional(2), o.optional(3)];
+  const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
+  const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
+  if (to.length !== 4 || to[0] !== from[0] || to[1] !== from[1] || !to.slice(2).every((d) => Number.isInteger(d) && d >= 1)) {
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
+  }
+  const [h, w] = [to[2]!, to[3]!];
+  if (h === 1 && w === 1) return identity(o, x);
+  const row: Built = { name: `${o.n.name}/row`, inputs: [x], output: `${o.out}/row`, op: 'upsample', factors: [1, w] };
+  if (h === 1) return [{ ...row, ...o.base([x]) }];
+  if (w === 1) return [{ ...o.base([x]), op: 'upsample', factors: [h, 1] }];
+  return [row, { ...o.base([row.output]), op: 'upsample', factors: [h, 1] }];
 }
 
 export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {

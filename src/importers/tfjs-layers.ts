@@ -5,7 +5,7 @@
  * and nothing else: shapes are checked by ir/verify.ts, lowering by the passes.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, withFile } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
@@ -28,22 +28,63 @@ function brief(v: unknown, depth = 0): string {
 }
 
 /**
- * Inbound tensor names of a functional layer: tfjs writes [[["name", 0, 0, {}], ...]]. Keras 3 writes
- * {args, kwargs}, whose args may hold constants beside the tensors (its operations on constants, `x / 255.0`:
- * class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): then `constants` has one entry
- * per argument (tfjs-layer.ts `Constant`).
+ * The tensor a functional layer's inbound entry names: layer `name`'s output at its call (node) `node`. A layer called
+ * more than once (a shared layer, a nested model applied to two tensors) is one entry per call, the first named as
+ * the layer, call k > 0 as `name#k` (its weights are the layer's: `copies`).
  */
-function inboundOf(layer: Json, file: string, name: string): { inbound: string[]; constants?: Constant[] } {
+export const callName = (name: string, node: number): string => (node === 0 ? name : `${name}#${node}`);
+
+/**
+ * Inbound tensor names of each call of a functional layer: tfjs writes [[["name", 0, 0, {}], ...], ...] (one list per
+ * call). Keras 3 writes {args, kwargs} per call, whose args may hold constants beside the tensors (its operations on
+ * constants, `x / 255.0`: class Add, Subtract, Multiply, TrueDivide of module keras.src.ops.numpy): then `constants`
+ * has one entry per argument (tfjs-layer.ts `Constant`).
+ */
+function callsOf(layer: Json, file: string, name: string, resolve: Resolve = callName): { inbound: string[]; constants?: Constant[] }[] {
   const nodes = layer['inbound_nodes'];
-  if (nodes === undefined) return { inbound: [] };
+  if (nodes === undefined) return [{ inbound: [] }];
   if (!Array.isArray(nodes)) throw new NnchipError('NN107', 'inbound_nodes is not a list', { file, layer: name });
-  if (nodes.length > 1) throw new NnchipError('NN110', 'the layer is applied more than once (shared layers are not supported yet)', { file, layer: name });
-  const first = nodes[0] as unknown;
+  if (nodes.length > MAX_CALLS) throw new NnchipError('NN110', `the layer is applied ${fmtInt(nodes.length)} times; nnchip copies a shared layer at most ${MAX_CALLS} times`, { file, layer: name });
+  return nodes.length === 0 ? [{ inbound: [] }] : nodes.map((n: unknown) => inboundOfCall(n, file, name, resolve));
+}
+
+/** The shared layer's calls nnchip copies (each call is the layer again, with the same weights). */
+const MAX_CALLS = 64;
+
+/** The entry name of layer `layer`'s output at node `node` of a reference. */
+type Resolve = (layer: string, node: number) => string;
+
+/**
+ * References to a nested model count its nodes as Keras and tfjs build them: a model built on its own Input has
+ * a first node of its own (not saved), so its calls in the model are nodes 1, 2, … ; one built without (a Sequential
+ * with no input shape) has calls 0, 1, … . Every saved call is read (Keras saves the nodes that reach an output), so
+ * a reference to node n among n calls tells the first: the resolver names call (node − 1) then.
+ */
+function resolverOf(raw: readonly unknown[], outputs: unknown, file: string): Resolve {
+  const calls = new Map<string, number>();
+  const highest = new Map<string, number>();
+  const record: Resolve = (layer, node) => (highest.set(layer, Math.max(node, highest.get(layer) ?? 0)), layer);
+  raw.forEach((l, i) => {
+    const e = entryOf(l, i, file);
+    const read = e.className === 'InputLayer' ? [] : callsOf(e.raw, file, e.name, record);
+    if (isModelClass(e.className)) calls.set(e.name, read.length);
+  });
+  tensorRefs(outputs, file, 0, record);
+  const offset = new Map([...calls].map(([m, n]) => [m, (highest.get(m) ?? 0) >= n ? 1 : 0]));
+  return (layer, node) => callName(layer, Math.max(0, node - (offset.get(layer) ?? 0)));
+}
+
+function inboundOfCall(first: unknown, file: string, name: string, resolve: Resolve): { inbound: string[]; constants?: Constant[] } {
   // Keras 3 writes {args: [tensor]} or, for multi-input layers, {args: [[tensor, tensor]]}
   const args = isObj(first) && Array.isArray(first['args']) ? (first['args'] as unknown[]).flatMap((a) => (Array.isArray(a) && a.every(isObj) ? a : [a])) : [];
   const list = Array.isArray(first) ? first : args;
-  const tensorName = (e: unknown): string | undefined =>
-    Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string' ? e[0] : isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? String(e['config']['keras_history'][0]) : undefined;
+  const history = (e: unknown): unknown[] | undefined => (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? e['config']['keras_history'] : undefined);
+  const nodeOf = (v: unknown): number => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+  const tensorName = (e: unknown): string | undefined => {
+    if (Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string') return resolve(e[0], nodeOf(e[1]));
+    const h = history(e);
+    return h === undefined ? undefined : resolve(String(h[0]), nodeOf(h[1]));
+  };
   if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
     return {
       inbound: list.map((e) => {
@@ -68,11 +109,11 @@ function inboundOf(layer: Json, file: string, name: string): { inbound: string[]
  * The layer names of `output_layers`: Keras 2 and tfjs write a list of [name, node, tensor]; Keras 3 a
  * structure of them (one model output: the bare [name, node, tensor] in some versions; dict outputs).
  */
-function tensorRefs(v: unknown, file: string, depth = 0): string[] {
+function tensorRefs(v: unknown, file: string, depth = 0, resolve: Resolve = callName): string[] {
   if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
-  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [v[0]];
-  if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1));
-  if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1));
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [resolve(v[0], Number.isInteger(v[1]) && v[1] >= 0 ? v[1] : 0)];
+  if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1, resolve));
+  if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1, resolve));
   return v === undefined || v === null ? [] : [String(v)];
 }
 
@@ -98,11 +139,17 @@ function entryOf(l: unknown, i: number, file: string): { className: string; name
  * Sequential holding a functional MobileNet, and a Sequential head), inlined as functional entries:
  * its InputLayer is the tensor `from` it is applied to (none at the top: the first layer declares
  * the input), and the model's name stands for its output. Weights keep the inner layers' own names.
+ * A model applied twice (a siamese tower) is inlined once per call; call k > 0 names its layers
+ * `<model>#k/<layer>` (`scope`), recorded in `copies` with the layer whose weights they use.
  */
-function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number): { layers: LayerEntry[]; output: string } {
+function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number, scope: string, copies: Map<string, string>): { layers: LayerEntry[]; output: string } {
   if (depth > MAX_NESTING) throw new NnchipError('NN107', `models are nested over ${MAX_NESTING} deep`, { file, ...(name === undefined ? {} : { layer: name }) });
   const raw = rawLayersOf(config, file, name);
   const layers: LayerEntry[] = [];
+  const scoped = (own: string, layer: string): string => {
+    if (scope + own !== layer) copies.set(scope + own, layer);
+    return scope + own;
+  };
   if (className === 'Sequential') {
     let prev = from;
     raw.forEach((l, i) => {
@@ -113,14 +160,14 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
         return;
       }
       if (isModelClass(e.className)) {
-        const inner = inlineModel(e.className, e.config, e.name, prev, file, depth + 1);
+        const inner = inlineModel(e.className, e.config, e.name, prev, file, depth + 1, scope, copies);
         for (const l of inner.layers) layers.push(l);
         prev = inner.output;
         return;
       }
       if (prev === undefined) layers.push({ className: 'InputLayer', name: (prev = 'input'), config: e.config, inbound: [] }); // the first layer's batch_input_shape
-      layers.push({ className: e.className, name: e.name, config: e.config, inbound: [prev] });
-      prev = e.name;
+      layers.push({ className: e.className, name: scoped(e.name, e.name), config: e.config, inbound: [prev] });
+      prev = scope + e.name;
     });
     if (prev === undefined) throw new NnchipError('NN107', 'the nested model has no layers', { file, ...(name === undefined ? {} : { layer: name }) });
     return { layers, output: prev };
@@ -129,30 +176,34 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
   const inputLayers = raw.filter((l) => isObj(l) && l['class_name'] === 'InputLayer').length;
   if (from !== undefined && inputLayers > 1) throw new NnchipError('NN110', `the nested model has ${inputLayers} inputs; nnchip inlines nested models of one input`, { file, ...(name === undefined ? {} : { layer: name }) });
   const alias = new Map<string, string>();
-  const rename = (t: string): string => alias.get(t) ?? t;
+  const rename = (t: string): string => alias.get(t) ?? scope + t;
+  const resolve = resolverOf(raw, config['output_layers'], file);
   raw.forEach((l, i) => {
     const e = entryOf(l, i, file);
     if (e.className === 'InputLayer' && from !== undefined) {
       alias.set(e.name, from);
       return;
     }
-    const read = e.className === 'InputLayer' ? { inbound: [] } : inboundOf(e.raw, file, e.name);
-    const inbound = read.inbound.map(rename);
-    if (isModelClass(e.className)) {
-      if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
-      const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1);
-      for (const l of inner.layers) layers.push(l);
-      alias.set(e.name, inner.output);
-      return;
-    }
-    layers.push({ className: e.className, name: e.name, config: e.config, inbound, ...(read.constants === undefined ? {} : { constants: read.constants }) });
+    const calls = e.className === 'InputLayer' ? [{ inbound: [] }] : callsOf(e.raw, file, e.name, resolve);
+    calls.forEach((read: { inbound: string[]; constants?: Constant[] }, k) => {
+      const inbound = read.inbound.map(rename);
+      const own = callName(e.name, k);
+      if (isModelClass(e.className)) {
+        if (inbound.length !== 1) throw new NnchipError('NN110', `the nested model reads ${inbound.length} tensors; nnchip inlines nested models of one input`, { file, layer: e.name });
+        const inner = inlineModel(e.className, e.config, e.name, inbound[0], file, depth + 1, k === 0 ? scope : `${scope}${own}/`, copies);
+        for (const l of inner.layers) layers.push(l);
+        alias.set(own, inner.output);
+        return;
+      }
+      layers.push({ className: e.className, name: scoped(own, e.name), config: e.config, inbound, ...(read.constants === undefined ? {} : { constants: read.constants }) });
+    });
   });
-  const outs = tensorRefs(config['output_layers'], file);
+  const outs = tensorRefs(config['output_layers'], file, 0, resolve);
   if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
   return { layers, output: rename(outs[0]!) };
 }
 
-function layerList(topology: Json, file: string): { layers: LayerEntry[]; functional: boolean; outputs: string[] } {
+function layerList(topology: Json, file: string): { layers: LayerEntry[]; functional: boolean; outputs: string[]; copies: Map<string, string> } {
   let model = topology;
   if (isObj(model['model_config'])) model = model['model_config'];
   const className = model['class_name'];
@@ -161,19 +212,25 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
   if (className !== 'Sequential' && !functional) throw new NnchipError('NN103', `modelTopology class ${JSON.stringify(className)} is not Sequential or Model`, { file });
   const rawLayers = rawLayersOf(config, file);
   const nested = rawLayers.some((l) => isObj(l) && isModelClass(l['class_name']));
-  const inlined = nested ? inlineModel(className, Array.isArray(config) ? { layers: config } : (config as Json), undefined, undefined, file, 0) : undefined;
+  const copies = new Map<string, string>();
+  const inlined = nested ? inlineModel(className, Array.isArray(config) ? { layers: config } : (config as Json), undefined, undefined, file, 0, '', copies) : undefined;
   const layers =
     inlined?.layers ??
-    rawLayers.map((l, i): LayerEntry => {
+    rawLayers.flatMap((l, i): LayerEntry[] => {
       const e = entryOf(l, i, file);
-      return { className: e.className, name: e.name, config: e.config, ...(functional ? inboundOf(e.raw, file, e.name) : { inbound: [] }) };
+      if (!functional) return [{ className: e.className, name: e.name, config: e.config, inbound: [] }];
+      // a shared layer: one entry per call
+      return callsOf(e.raw, file, e.name).map((read, k) => {
+        if (k > 0) copies.set(callName(e.name, k), e.name);
+        return { className: e.className, name: callName(e.name, k), config: e.config, ...read };
+      });
     });
   const seen = new Set<string>();
   for (const l of layers) {
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
     seen.add(l.name);
   }
-  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [] } : { layers, functional: true, outputs: [inlined.output] };
+  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [], copies } : { layers, functional: true, outputs: [inlined.output], copies };
 }
 
 /** How many axes the input declares (without the batch): 2 for a sequence [L, C]. */
@@ -234,10 +291,15 @@ function writerOf(topology: Json): LayerContext['writer'] {
 export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
-  const { layers, functional, outputs } = layerList(json['modelTopology'], file);
+  const { layers, functional, outputs, copies } = layerList(json['modelTopology'], file);
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
   const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.map((l) => l.name)), aliases);
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.filter((l) => !copies.has(l.name)).map((l) => l.name)), aliases);
+  // a shared layer's later calls (and a model's applied again) read the layer's own weights
+  for (const [key, t] of [...weights]) {
+    const owner = key.slice(0, key.lastIndexOf('/'));
+    for (const [copy, layer] of copies) if (layer === owner) weights.set(`${copy}${key.slice(owner.length)}`, t);
+  }
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();

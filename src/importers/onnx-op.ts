@@ -45,7 +45,7 @@ export interface OnnxView {
 }
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['InstanceNormalization', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
+const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {
@@ -57,6 +57,8 @@ export interface OnnxContext {
   readonly maxFloats: number;
   /** saturate: values beyond ±2^53 clamp (Slice's "to the end") instead of NN107 */
   ints(name: string, site: ErrorSite, what: string, saturate?: boolean): number[];
+  /** The dims of a constant (a scalar: []), or undefined when it is computed. */
+  constDims(name: string): readonly number[] | undefined;
   /** The [a, b] channel groups of a channel-shuffle view (rank 5), or undefined. */
   groupsOf(name: string): readonly [number, number] | undefined;
   /** A weight derived from constant `name` by `transform`, made once: a tensor used twice stays one object. */

@@ -218,6 +218,11 @@ class Walker implements OnnxContext, QuantFoldContext {
     return t;
   }
 
+  constDims(name: string): readonly number[] | undefined {
+    const proto = this.consts.get(name);
+    return proto === undefined ? undefined : Array.from(proto.dims ?? [], Number);
+  }
+
   ints(name: string, site: ErrorSite, what: string, saturate = false): number[] {
     const proto = this.consts.get(name);
     if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);

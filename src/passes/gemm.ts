@@ -277,6 +277,19 @@ function unflatten(layer: string, x: PhysicalTensor, out: PhysicalTensor): GemmO
   return ops;
 }
 
+/** A column map [H, 1, C] read as the row [1, H, C], or back: the same pixels in the same order (x[:, :, :, k] of an NCHW map, a 1-D map of H). */
+const lineToLine = (a: readonly number[], b: readonly number[]): boolean => a.length === 3 && a[2] === b[2] && ((a[1] === 1 && b[0] === 1 && a[0] === b[1]) || (a[0] === 1 && b[1] === 1 && a[1] === b[0]));
+
+/** One exact copy per pixel of a line turned (lineToLine): pixel p of the input to pixel p of the output. */
+function lineCopies(layer: string, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const ops: GemmOp[] = [];
+  for (let p = 0; p < out.h * out.w; p++) {
+    const op = diagonalOp(layer, 'line-copy', { ...out, h: 1, w: 1 }, [{ src: x.name, dy: Math.floor(p / x.w), dx: p % x.w, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp);
+    ops.push({ ...op, at: [Math.floor(p / out.w), p % out.w] as const });
+  }
+  return ops;
+}
+
 /** A crop: an exact copy (output keeps the input's parameters) reading a shifted window. */
 function crop(node: NodeOf<'crop'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
   return [diagonalOp(node.name, 'crop-copy', out, [{ src: x.name, dy: node.crop[0], dx: node.crop[1], sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp)];
@@ -345,6 +358,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'identity':
       if (node.op === 'reshape' && shape.length !== 1 && !sameLayout(shape, ctx.shapes.get(node.inputs[0]!)!)) {
         if (ctx.shapes.get(node.inputs[0]!)!.length === 1 && x!.h * x!.w === 1 && shape.length === 3) return unflatten(node.name, x!, define(ctx, node.output, shape));
+        if (shape.length === 3 && lineToLine(ctx.shapes.get(node.inputs[0]!)!, shape)) return lineCopies(node.name, x!, define(ctx, node.output, shape));
         throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten, or from a vector`, { layer: node.name });
       }
       return view();

@@ -73,6 +73,8 @@ const SHAPES: Record<string, number[]> = {
   style: [1, 3, 12, 12],
   unshuffle: [1, 2, 8, 8],
   aspp: [1, 3, 12, 12],
+  tcn: [1, 2, 24],
+  lines: [1, 3, 6, 5],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

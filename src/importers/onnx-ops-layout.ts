@@ -6,6 +6,7 @@
  * no-ops. Any other data movement is refused.
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { spatialConcatNodes } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
@@ -372,7 +373,17 @@ function concat(o: Op): Built[] {
   const axis = o.n.attrs.int('axis', 1);
   const channel = o.channelAxis(xs[0]!);
   if (xs.some((x) => JSON.stringify(o.ctx.view(x)) !== JSON.stringify(v))) throw o.fail('inputs have different layouts');
-  if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel})`);
+  const positive = axis < 0 ? axis + v.rank : axis;
+  // along a map's spatial axis (torch.cat of maps along H or W, of 1-D maps along L): each input zero-padded to the whole
+  // extent at its offset, then added (as Keras' Concatenate along H / W)
+  const spatial = v.rank >= 3 && v.flat === undefined && v.groups === undefined && v.blocks === undefined && v.grouped === undefined ? Array.from({ length: v.rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
+  if (positive !== channel && spatial.includes(positive) && xs.length > 1) {
+    const maps = xs.map((x) => o.ctx.asMap(x, o.site));
+    const along: 0 | 1 = spatial.length === 2 && positive === spatial[0] ? 0 : 1;
+    const nodes = spatialConcatNodes(maps, xs.map((x) => o.ctx.onnxShape(x)[positive]!), along, o.out);
+    return nodes.map((n, i) => (i === nodes.length - 1 ? { ...n, name: o.n.name, view: v } : n));
+  }
+  if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel}, or a map's spatial axes)`);
   // one input (DenseNet's first layer: torch.cat of a list of one): the tensor itself
   if (xs.length === 1) return identity(o, xs[0]!);
   return [{ ...o.base(v.rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs), op: 'concat' }];

@@ -76,6 +76,7 @@ const SHAPES: Record<string, number[]> = {
   tcn: [1, 2, 24],
   lines: [1, 3, 6, 5],
   cath: [1, 3, 8, 8],
+  crnn: [1, 1, 8, 12],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

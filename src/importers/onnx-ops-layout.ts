@@ -405,14 +405,14 @@ function resize(o: Op): Built[] {
   if (mode !== 'nearest' && mode !== 'linear') throw o.fail(`mode "${mode}" is not supported (only nearest and linear)`);
   const transform = a.string('coordinate_transformation_mode', 'half_pixel');
   const nearest = a.string('nearest_mode', 'round_prefer_floor');
-  // linear: the coordinate rules whose weights repeat with the phase (align_corners' vary along the map)
-  const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : undefined;
+  // linear: the coordinate rules whose weights repeat with the phase, and align_corners (PyTorch's align_corners=True: per line)
+  const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : transform === 'align_corners' ? 'align_corners' : undefined;
   // a 1×1 map (DeepLab's ASPP pooling branch, F.interpolate(pooled, size, mode='bilinear')): every mode and coordinate rule clamps
   // to its one pixel, whose value every output takes: nearest repetition, as broadcasting a vector over the map
   const from0 = o.ctx.onnxShape(x);
   const onePixel = a.int('antialias', 0) === 0 && !a.has('axes') && o.dims(x) === 2 && from0[2] === 1 && from0[3] === 1;
   if (onePixel) return resizeOnePixel(o, x, from0);
-  if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel or asymmetric)`);
+  if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel, asymmetric or align_corners)`);
   if (mode === 'linear' && a.int('antialias', 0) !== 0) throw o.fail('antialias 1 is not supported');
   if (mode === 'nearest' && !(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
   if (a.has('axes')) throw o.fail('the axes attribute is not supported');

@@ -190,7 +190,8 @@ function linearResize(n: NodeOf<'upsample'>, x: Float64Array, inShape: Shape, ou
   const [h, w, c] = inShape as [number, number, number];
   const [oh, ow] = outShape as [number, number];
   const at = (o: number, f: number, size: number): [number, number, number] => {
-    const src = Math.min(size - 1, Math.max(0, n.linear === 'half_pixel' ? (o + 0.5) / f - 0.5 : o / f));
+    // align_corners: the corners' pixel centres coincide, source o·(n − 1)/(f·n − 1)
+    const src = Math.min(size - 1, Math.max(0, n.linear === 'half_pixel' ? (o + 0.5) / f - 0.5 : n.linear === 'align_corners' ? (f * size > 1 ? (o * (size - 1)) / (f * size - 1) : 0) : o / f));
     const i0 = Math.floor(src);
     return [i0, Math.min(i0 + 1, size - 1), src - i0];
   };

@@ -78,9 +78,10 @@ export type Node =
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads; readonly mode?: 'reflect' | 'edge' })
   /**
    * upsampling by integer factors: nearest, output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋); `linear`:
-   * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel) or y/fy (asymmetric), clamped to the map
+   * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel), y/fy (asymmetric) or y·(H − 1)/(fy·H − 1) (align_corners:
+   * the corner pixels' centres coincide), clamped to the map
    */
-  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number]; readonly linear?: 'half_pixel' | 'asymmetric' })
+  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number]; readonly linear?: 'half_pixel' | 'asymmetric' | 'align_corners' })
   | (NodeBase & { readonly op: 'reshape'; readonly shape: readonly number[] })
   | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' | 'logsoftmax' })
   /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */

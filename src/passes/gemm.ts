@@ -25,7 +25,7 @@ import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js'
 import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
 import { columnSums, kernelCodes, type KernelCodes } from './weight-codes.js';
-import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
+import { alignCornersTaps, linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 import { padCopies } from './pad-mirror.js';
 
 type Shape = readonly number[];
@@ -225,6 +225,32 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
 }
 
 
+/**
+ * Bilinear upsampling with align_corners (upsample-linear.ts alignCornersTaps): along W, one op per output column
+ * (the column's two taps, weights in units of 1/(ow − 1)) into a [H, OW, C] map with the input's parameters; then
+ * along H, one op per output row. Each pass rounds once: the output is within a code of the exact interpolation.
+ */
+function alignCornersUpsample(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const ops: GemmOp[] = [];
+  const pass = (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean): void => {
+    const [n, m] = alongW ? [src.w, dst.w] : [src.h, dst.h];
+    if (n === m) {
+      ops.push(diagonalOp(node.name, 'upsample-copy', dst, [{ src: src.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(src.c, 1) }], src.params.scale, -src.params.zp));
+      return;
+    }
+    const { den, taps } = alignCornersTaps(n, m);
+    taps.forEach((line, o) => {
+      const terms = line.map((t) => ({ src: src.name, dy: alongW ? 0 : t.d, dx: alongW ? t.d : 0, sy: 1, sx: 1, matrix: diag(src.c, t.w) }));
+      const op = diagonalOp(node.name, `upsample-align${alongW ? 'W' : 'H'}`, { ...dst, ...(alongW ? { w: 1 } : { h: 1 }) }, terms, src.params.scale / den, -src.params.zp * den);
+      ops.push({ ...op, at: alongW ? ([0, o] as const) : ([o, 0] as const) });
+    });
+  };
+  const wide = x.w === out.w ? x : define(ctx, `${node.name}/alongW`, [x.h, out.w, x.c], x.params);
+  if (wide !== x) pass(x, wide, true);
+  pass(wide, out, false);
+  return ops;
+}
+
 /** A table activation's exact step tables on the op (over the accumulator values its int8 inputs can produce). */
 function withTable(act: Activation, accScale: ArrayLike<number>, out: QuantParams, op: GemmOp): GemmOp {
   return isTable(act) ? { ...op, table: opTables(op, act, accScale, out) } : op;
@@ -418,6 +444,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
       const out = define(ctx, node.output, shape);
       const [fy, fx] = node.factors;
+      if (node.linear === 'align_corners') return alignCornersUpsample(ctx, node, x!, out);
       if (node.linear !== undefined) return linearUpsample(node, node.linear, x!, out);
       const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
       return phases.map(([a, b]) => {

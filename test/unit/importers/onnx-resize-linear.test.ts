@@ -3,8 +3,8 @@
  * Upsample(mode='bilinear'), align_corners False) and asymmetric, 2-D and 1-D, even and odd factors.
  * The graph computes what onnxruntime computes; the int8 program (per phase, integer weights that
  * sum to (2fy)·(2fx), passes/upsample-linear.ts) runs the same on reference, simulator and WASM,
- * and every output code is the exact interpolation of the input codes, rounded. align_corners and
- * other forms are refused in one line.
+ * and every output code is the exact interpolation of the input codes, rounded (align_corners, per output line
+ * along W then H: within one code). Other forms are refused in one line.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,11 @@ const CASES: [string, number[], number[], string][] = [
   ['×4 asymmetric (TF.js bilinear)', [1, 2, 3, 3], [1, 1, 4, 4], 'asymmetric'],
   ['×2 on a 1×1 map', [1, 2, 1, 1], [1, 1, 2, 2], 'half_pixel'],
   ['1-D [N, C, L] ×2', [1, 3, 6], [1, 1, 2], 'half_pixel'],
+  // align_corners (PyTorch's align_corners=True, milesial's UNet): one op per output column, then per row; two roundings
+  ['×2 align_corners', [1, 2, 4, 4], [1, 1, 2, 2], 'align_corners'],
+  ['×3 × ×2 align_corners', [1, 2, 3, 5], [1, 1, 3, 2], 'align_corners'],
+  ['1-D [N, C, L] ×4 align_corners', [1, 3, 6], [1, 1, 4], 'align_corners'],
+  ['×4 align_corners of 40 columns (weights in 1/159: split into terms of ≤ 127)', [1, 1, 2, 40], [1, 1, 1, 4], 'align_corners'],
 ];
 
 describe('ONNX Resize linear', () => {
@@ -68,12 +73,14 @@ describe('ONNX Resize linear', () => {
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
       expect(Array.from(wasm.runRaw(codes))).toEqual(Array.from(ref));
       const exact = evaluateOutput(upGraph, Float64Array.from(codes, (q) => q - zp));
-      Array.from(ref).forEach((q, j) => expect(Math.abs(q - zp - exact[j]!)).toBeLessThanOrEqual(0.5 + 1e-9));
+      // align_corners rounds after each axis: within one code of the exact interpolation
+      Array.from(ref).forEach((q, j) => expect(Math.abs(q - zp - exact[j]!)).toBeLessThanOrEqual((transform === 'align_corners' ? 1 : 0.5) + 1e-9));
     }
   });
 
   test.each<[string, ModelSpec, RegExp]>([
-    ['align_corners', model([1, 2, 4, 4], [1, 1, 2, 2], 'align_corners'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "align_corners" is not supported \(half_pixel, pytorch_half_pixel or asymmetric\)/],
+    ['tf_crop_and_resize', model([1, 2, 4, 4], [1, 1, 2, 2], 'tf_crop_and_resize'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "tf_crop_and_resize" is not supported \(half_pixel, pytorch_half_pixel, asymmetric or align_corners\)/],
+    ['align_corners by 1.5', model([1, 2, 4, 4], [1, 1, 1.5, 1.5], 'align_corners'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,1\.5,1\.5\] of a \[1,2,4,4\] tensor are not supported \(only integer upscaling of the spatial axes\)/],
     ['×8 × ×4 (a corner weight over int8)', model([1, 2, 2, 2], [1, 1, 8, 4], 'half_pixel'), /^error NN203: model\.onnx: layer "up": linear upsampling by 8×4 is not supported \(factors whose product is at most 31\)/],
     ['cubic', { ...model([1, 2, 4, 4], [1, 1, 2, 2], 'half_pixel'), nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'up', attrs: { mode: { s: 'cubic' } } }] }, /^error NN110: model\.onnx: layer "up": Resize: mode "cubic" is not supported \(only nearest and linear\)/],
   ])('%s is refused in one line', (_, spec, message) => {

@@ -420,8 +420,15 @@ function resize(o: Op): Built[] {
   const [scales, sizes] = [o.optional(2), o.optional(3)];
   const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
   const factors = sizes !== undefined ? given.map((d, i) => d / from[i]!) : given;
+  // any size, not a whole multiple (FPN's nearest F.interpolate(size=…) of an odd map, align_corners to a size): per output line
+  const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
+  const perLine = (mode === 'nearest' && transform === 'asymmetric' && nearest === 'floor') || (mode === 'linear' && linear === 'align_corners');
+  if (perLine && factors.length === from.length && factors.length >= 3 && factors[0] === 1 && factors[1] === 1 && to.every((d) => Number.isInteger(d) && d >= 1) && factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
+    const size: [number, number] = to.length === 3 ? [1, to[2]!] : [to[2]!, to[3]!];
+    return [{ ...o.base([x]), op: 'upsample', factors: [1, 1], size, ...(mode === 'linear' ? { linear: 'align_corners' as const } : {}) }];
+  }
   if (factors.length !== from.length || factors[0] !== 1 || factors[1] !== 1 || factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
   }
   const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
   if (fy === 1 && fx === 1) return identity(o, x);

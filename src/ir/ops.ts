@@ -138,6 +138,10 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   upsample: (n, inputs) => {
     const [h, w, c] = image(n.name, inputs);
     if (n.factors.some((f) => !(Number.isInteger(f) && f >= 1))) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.factors)} must be positive integers`, { layer: n.name });
+    if (n.size !== undefined) {
+      if (n.size.some((d) => !(Number.isInteger(d) && d >= 1)) || n.factors.some((f) => f !== 1) || (n.linear !== undefined && n.linear !== 'align_corners')) throw new NnchipError('NN203', `resizing to ${JSON.stringify(n.size)} is supported only as nearest or align_corners linear, with factors [1, 1]`, { layer: n.name });
+      return [n.size[0]!, n.size[1]!, c];
+    }
     // linear: a corner's weight (2·fy)·(2·fx) is one int8 weight (passes/upsample-linear.ts)
     if (n.linear !== undefined && n.linear !== 'align_corners' && 4 * n.factors[0] * n.factors[1] > 127) throw new NnchipError('NN203', `linear upsampling by ${n.factors[0]}×${n.factors[1]} is not supported (factors whose product is at most 31)`, { layer: n.name });
     return [h * n.factors[0], w * n.factors[1], c];

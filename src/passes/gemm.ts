@@ -226,6 +226,38 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
 
 
 /**
+ * Nearest resizing to a size that is not a whole multiple (FPN's F.interpolate(size=…) of an odd map): output column o
+ * is input column ⌊o·W/OW⌋, one exact copy per output column into [H, OW, C], then per output row.
+ */
+function nearestResize(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  const ops: GemmOp[] = [];
+  const pass = (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean): void => {
+    const [n, m] = alongW ? [src.w, dst.w] : [src.h, dst.h];
+    for (let o = 0; o < m; o++) {
+      const i = Math.floor((o * n) / m);
+      const term = { src: src.name, dy: alongW ? 0 : i, dx: alongW ? i : 0, sy: 1, sx: 1, matrix: diag(src.c, 1) };
+      const op = diagonalOp(node.name, `resize-nearest${alongW ? 'W' : 'H'}`, { ...dst, ...(alongW ? { w: 1 } : { h: 1 }) }, [term], src.params.scale, -src.params.zp);
+      ops.push({ ...op, at: alongW ? ([0, o] as const) : ([o, 0] as const) });
+    }
+  };
+  separable(ctx, node, x, out, pass, ops);
+  return ops;
+}
+
+/** A resize as a pass along W (into [H, OW, C] with the input's parameters, or straight to the output) and one along H; neither: a copy. */
+function separable(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor, pass: (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean) => void, ops: GemmOp[]): void {
+  if (x.w === out.w && x.h === out.h) {
+    ops.push(diagonalOp(node.name, 'resize-copy', out, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp));
+    return;
+  }
+  if (x.h === out.h) return pass(x, out, true);
+  if (x.w === out.w) return pass(x, out, false);
+  const wide = define(ctx, `${node.name}/alongW`, [x.h, out.w, x.c], x.params);
+  pass(x, wide, true);
+  pass(wide, out, false);
+}
+
+/**
  * Bilinear upsampling with align_corners (upsample-linear.ts alignCornersTaps): along W, one op per output column
  * (the column's two taps, weights in units of 1/(ow − 1)) into a [H, OW, C] map with the input's parameters; then
  * along H, one op per output row. Each pass rounds once: the output is within a code of the exact interpolation.
@@ -234,10 +266,6 @@ function alignCornersUpsample(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTen
   const ops: GemmOp[] = [];
   const pass = (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean): void => {
     const [n, m] = alongW ? [src.w, dst.w] : [src.h, dst.h];
-    if (n === m) {
-      ops.push(diagonalOp(node.name, 'upsample-copy', dst, [{ src: src.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(src.c, 1) }], src.params.scale, -src.params.zp));
-      return;
-    }
     const { den, taps } = alignCornersTaps(n, m);
     taps.forEach((line, o) => {
       const terms = line.map((t) => ({ src: src.name, dy: alongW ? 0 : t.d, dx: alongW ? t.d : 0, sy: 1, sx: 1, matrix: diag(src.c, t.w) }));
@@ -245,9 +273,7 @@ function alignCornersUpsample(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTen
       ops.push({ ...op, at: alongW ? ([0, o] as const) : ([o, 0] as const) });
     });
   };
-  const wide = x.w === out.w ? x : define(ctx, `${node.name}/alongW`, [x.h, out.w, x.c], x.params);
-  if (wide !== x) pass(x, wide, true);
-  pass(wide, out, false);
+  separable(ctx, node, x, out, pass, ops);
   return ops;
 }
 
@@ -445,6 +471,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       const out = define(ctx, node.output, shape);
       const [fy, fx] = node.factors;
       if (node.linear === 'align_corners') return alignCornersUpsample(ctx, node, x!, out);
+      if (node.size !== undefined) return nearestResize(ctx, node, x!, out);
       if (node.linear !== undefined) return linearUpsample(node, node.linear, x!, out);
       const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
       return phases.map(([a, b]) => {

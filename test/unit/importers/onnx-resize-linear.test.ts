@@ -47,6 +47,7 @@ const CASES: [string, number[], number[], string][] = [
   ['×3 × ×2 align_corners', [1, 2, 3, 5], [1, 1, 3, 2], 'align_corners'],
   ['1-D [N, C, L] ×4 align_corners', [1, 3, 6], [1, 1, 4], 'align_corners'],
   ['×4 align_corners of 40 columns (weights in 1/159: split into terms of ≤ 127)', [1, 1, 2, 40], [1, 1, 1, 4], 'align_corners'],
+  ['×1.5 × ×0.75 align_corners (4 → 6 and 4 → 3: any size, per line)', [1, 2, 4, 4], [1, 1, 1.5, 0.75], 'align_corners'],
 ];
 
 describe('ONNX Resize linear', () => {
@@ -80,7 +81,7 @@ describe('ONNX Resize linear', () => {
 
   test.each<[string, ModelSpec, RegExp]>([
     ['tf_crop_and_resize', model([1, 2, 4, 4], [1, 1, 2, 2], 'tf_crop_and_resize'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "tf_crop_and_resize" is not supported \(half_pixel, pytorch_half_pixel, asymmetric or align_corners\)/],
-    ['align_corners by 1.5', model([1, 2, 4, 4], [1, 1, 1.5, 1.5], 'align_corners'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,1\.5,1\.5\] of a \[1,2,4,4\] tensor are not supported \(only integer upscaling of the spatial axes\)/],
+    ['half_pixel by 1.5', model([1, 2, 4, 4], [1, 1, 1.5, 1.5], 'half_pixel'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,1\.5,1\.5\] of a \[1,2,4,4\] tensor are not supported \(only integer upscaling of the spatial axes; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners\)/],
     ['×8 × ×4 (a corner weight over int8)', model([1, 2, 2, 2], [1, 1, 8, 4], 'half_pixel'), /^error NN203: model\.onnx: layer "up": linear upsampling by 8×4 is not supported \(factors whose product is at most 31\)/],
     ['cubic', { ...model([1, 2, 4, 4], [1, 1, 2, 2], 'half_pixel'), nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'up', attrs: { mode: { s: 'cubic' } } }] }, /^error NN110: model\.onnx: layer "up": Resize: mode "cubic" is not supported \(only nearest and linear\)/],
   ])('%s is refused in one line', (_, spec, message) => {

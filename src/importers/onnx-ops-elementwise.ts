@@ -11,8 +11,11 @@ import { Op, type Built } from './onnx-op.js';
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
   const x = o.activation(0);
-  o.onlyFirstOutput();
-  if (o.n.attrs.int('training_mode', 0) !== 0) throw o.fail('training_mode 1 is not supported');
+  // the batch statistics as outputs or training_mode 1: exported for training (torch.onnx.export(..., training=TrainingMode.TRAINING),
+  // or PRESERVE of a model left in train()); the fix is the export, not the layer
+  if (o.n.outputs.slice(1).some((t) => t !== '') || o.n.attrs.int('training_mode', 0) !== 0) {
+    throw new NnchipError('NN110', 'BatchNormalization: in training mode (it computes batch statistics: training_mode 1 or its running mean and variance as outputs); nnchip runs a model exported for inference', { layer: o.n.name, hint: 're-export after model.eval(), with torch.onnx.export(..., training=TrainingMode.EVAL)' });
+  }
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
   const eps = o.n.attrs.float('epsilon', 1e-5);
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!, { exact: true }));

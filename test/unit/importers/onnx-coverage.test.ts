@@ -49,6 +49,14 @@ describe('ONNX forms refused in one line', () => {
     expect(gather({ dims: [], data: [-4] }, 3, [1, 8, 4])).toBe('accepted');
   });
 
+  test('BatchNormalization exported for training (torch.onnx.export(..., training=TrainingMode.TRAINING)): the hint is the export, not the layer', () => {
+    const bn = { s: { dims: [8], data: weights(8, 3) }, b: { dims: [8], data: weights(8, 4) }, m: { dims: [8], data: weights(8, 5) }, v: { dims: [8], data: Array(8).fill(1) } };
+    const line = 'error NN110: model.onnx: layer "bn": BatchNormalization: in training mode (it computes batch statistics: training_mode 1 or its running mean and variance as outputs); nnchip runs a model exported for inference — re-export after model.eval(), with torch.onnx.export(..., training=TrainingMode.EVAL)';
+    // the running statistics as outputs (what torch writes below opset 14), and training_mode 1 (opset 14)
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], inits: { ...inits, ...bn }, nodes: [conv, { op: 'BatchNormalization', inputs: ['c', 's', 'b', 'm', 'v'], outputs: ['y', 'rm', 'rv'], name: 'bn' }] })).toBe(line);
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], opset: 14, inits: { ...inits, ...bn }, nodes: [conv, { op: 'BatchNormalization', inputs: ['c', 's', 'b', 'm', 'v'], outputs: ['y'], name: 'bn', attrs: { training_mode: { i: 1 } } }] })).toBe(line);
+  });
+
   test('Max by a per-channel constant, Sub of two tensors that broadcast', () => {
     expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], inits: { ...inits, m: { dims: [1, 8, 1, 1], data: weights(8, 2) } }, nodes: [
       conv,

@@ -18,10 +18,11 @@ import { scalarKernels } from './kernels/scalar.js';
 import { simdKernels } from './kernels/simd.js';
 import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
 import { PAGE_BYTES, planMemory, type MemoryPlan } from './plan/memory.js';
-import { shareWidenedActs, wideRowBytes } from './plan/wide-acts.js';
+import { shareWidenedActs, wideRowBytes, wideWeights } from './plan/wide-acts.js';
+import { wideWeightBytes } from './kernels/pairs-wide.js';
 import { resetPlan, type ResetPlan } from './plan/reset.js';
 
-/** Largest widened-act area (plan/wide-acts.ts): 16 MiB. */
+/** Largest widened-act area, and largest area of widened weights (plan/wide-acts.ts): 16 MiB each. */
 const WIDE_MAX_BYTES = 1 << 24;
 
 export interface WasmOptions {
@@ -131,8 +132,8 @@ function tapTables(ops: readonly KernelOp[], at: number): { where: Map<KernelOp,
   return { where, bytes };
 }
 
-/** Widened act rows (plan/wide-acts.ts) live at `wideAt`; `tables`: each GEMM over taps' tap table. */
-function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, tables: ReadonlyMap<KernelOp, number>): void {
+/** Widened act rows (plan/wide-acts.ts) live at `wideAt`, the widened weights of the matrix at w at `wideW(w)`; `tables`: each GEMM over taps' tap table. */
+function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: number) => number, tables: ReadonlyMap<KernelOp, number>): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
@@ -150,7 +151,7 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, tables: Reado
       if (op.wide !== undefined) {
         if (k.widened === null || op.packed !== 'pairs') throw internal('widened acts need the pairs kernel');
         if (op.wide === 'fill') c.i32(wideAt).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.rows).i32(op.k).call(k.widened.widen);
-        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
+        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(wideW(op.w)).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
         return;
       }
       c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
@@ -173,8 +174,22 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   const { packed, scratch, stats } = planned;
   // act rows shared by several GEMMs are widened once, into an area after everything else
   const wideAt = Math.ceil(base.end / 16) * 16;
-  const { ops, bytes: wideBytes } = opts.simd ? shareWidenedActs(planned.ops, p.config.cols, WIDE_MAX_BYTES) : { ops: planned.ops, bytes: 0 };
-  const afterWide = wideBytes > 0 ? wideAt + wideBytes : base.end;
+  const shared = opts.simd ? shareWidenedActs(planned.ops, p.config.cols, WIDE_MAX_BYTES) : { ops: planned.ops, bytes: 0 };
+  // then their weights' int16 copies, made by the first run() (a flag in the area's first word);
+  // more than WIDE_MAX_BYTES of them: nothing is widened
+  const weightsAt = Math.ceil((wideAt + shared.bytes) / 16) * 16;
+  const widths = (k: number): number => wideWeightBytes(p.config.cols, k);
+  const fits = wideWeights(shared.ops, weightsAt, widths).bytes <= WIDE_MAX_BYTES;
+  const { ops, bytes: wideBytes } = fits ? shared : { ops: planned.ops, bytes: 0 };
+  // (under 8 columns the widened layout is the packed one: the matrices are read in place)
+  const ww = p.config.cols >= 8 ? wideWeights(ops, weightsAt, widths) : { copies: [], bytes: 0, flag: 0 };
+  const wideW = (w: number): number => {
+    if (p.config.cols < 8) return w;
+    const at = ww.copies.find((m) => m.w === w)?.at;
+    if (at === undefined) throw internal('a GEMM on widened acts without widened weights');
+    return at;
+  };
+  const afterWide = ww.bytes > 0 ? ww.flag + ww.bytes : wideBytes > 0 ? wideAt + wideBytes : base.end;
   // the tap tables after that: constants nothing writes
   const tablesAt = Math.ceil(afterWide / 16) * 16;
   const taps = tapTables(ops, tablesAt);
@@ -185,8 +200,14 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   const kernels = opts.simd ? simdKernels(table, p.config.rows, p.config.cols, scratch && { at: scratch.start, bytes: scratch.end - scratch.start }) : scalarKernels(table, p.config.cols);
   const run = new Func('run', []);
   emitReset(run.code, reset);
+  if (ww.copies.length > 0) {
+    if (kernels.widened === null) throw internal('widened weights need the widened kernels');
+    run.code.i32(ww.flag).mem('i32.load').op('i32.eqz').if();
+    for (const m of ww.copies) run.code.i32(m.at).i32(m.w).i32(m.k).call(kernels.widened.weights);
+    run.code.i32(ww.flag).i32(1).mem('i32.store').end();
+  }
   emitWindows(run.code, p, plan, kernels);
-  for (const op of ops) emitOp(run.code, op, kernels, wideAt, taps.where);
+  for (const op of ops) emitOp(run.code, op, kernels, wideAt, wideW, taps.where);
   const runIndex = table.add(run);
   const input = moduleInput(p, plan);
   const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);

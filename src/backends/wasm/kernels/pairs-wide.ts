@@ -10,6 +10,17 @@
 import { Func, type Code } from '../../../wasm-encoding/code.js';
 import type { FuncTable } from './shared.js';
 
+/**
+ * Bytes per k pair of a widened weight matrix: each full group of 8 columns as 32 bytes, the packed
+ * group L (16 bytes, as plan/pack.ts stores it) then i16x8.shr_s(L, 8) (the high columns as int16),
+ * so the widened kernel's two dot operands are plain loads; then the C mod 8 tail columns' 2·(C mod
+ * 8) bytes as packed. The strip at column col (a multiple of 8) starts 4·col bytes into a pair.
+ */
+export const wideWeightPairBytes = (C: number): number => 32 * Math.floor(C / 8) + 2 * (C % 8);
+
+/** A widened weight matrix's bytes: k/2 pairs, then an odd last row as packed (C plain bytes). */
+export const wideWeightBytes = (C: number, k: number): number => (k >> 1) * wideWeightPairBytes(C) + (k & 1) * C;
+
 /** Largest chunk: 254 steps of 8 acts keep the int16 lane sums within ±32512. */
 const MAX_CHUNK = 2032;
 
@@ -168,5 +179,32 @@ export function widenActsKernel(table: FuncTable): number {
   c.get(left!).i32(1).op('i32.sub').tee(left!).brIf(0).end();
   c.get(a).get(aO).op('i32.add').set(a);
   c.get(rows).brIf(0).end();
+  return table.add(f);
+}
+
+/**
+ * widen_weights(dst, src, k): the widened copy (wideWeightBytes) of the packed `pairs` matrix of k
+ * rows at src: per pair, each 8-column group's 16 bytes L and then i16x8.shr_s(L, 8), the tail
+ * columns' bytes as they are; then an odd last row as it is. run() calls it once per matrix, the
+ * first time it runs (the packed matrix never changes).
+ */
+export function widenWeightsKernel(table: FuncTable, C: number): number {
+  const f = new Func('widen_weights', ['i32', 'i32', 'i32']);
+  const [dst, src, k] = [0, 1, 2];
+  const [n, g] = [f.local('i32'), f.local('i32')];
+  const v = f.local('v128');
+  const groups = Math.floor(C / 8);
+  const tail = 2 * (C % 8);
+  const c = f.code;
+  c.block().get(k).i32(1).op('i32.shr_u').tee(n).op('i32.eqz').brIf(0).loop();
+  if (groups > 0) {
+    c.i32(groups).set(g).loop();
+    c.get(dst).get(src).vmem('v128.load').tee(v).vmem('v128.store').get(dst).get(v).i32(8).v('i16x8.shr_s').vmem('v128.store', 16);
+    c.get(src).i32(16).op('i32.add').set(src).get(dst).i32(32).op('i32.add').set(dst);
+    c.get(g).i32(1).op('i32.sub').tee(g).brIf(0).end();
+  }
+  if (tail > 0) c.get(dst).get(src).i32(tail).memoryCopy().get(src).i32(tail).op('i32.add').set(src).get(dst).i32(tail).op('i32.add').set(dst);
+  c.get(n).i32(1).op('i32.sub').tee(n).brIf(0).end().end();
+  c.get(k).i32(1).op('i32.and').if().get(dst).get(src).i32(C).memoryCopy().end();
   return table.add(f);
 }

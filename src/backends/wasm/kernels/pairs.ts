@@ -5,7 +5,9 @@
  * Register-blocked: a block of mb rows × 16 columns keeps 4·mb accumulators, mb splatted act pairs
  * and one weight vector pair in registers (mb = 2: 12 of the 15 XMM registers V8 allocates on x64;
  * more spills inside the loop, and a spilled accumulator costs a store-to-load round trip per
- * iteration). Per k pair and 8 columns: one v128.load gives L = (W_lo + 128) + 256·W_hi per i16
+ * iteration). The widened kernel (acts pre-widened, splats are plain loads) uses blocks of 4 rows ×
+ * 8 columns instead: 8 accumulators, 4 splats, one weight pair, so one shr_s serves 8 dots, not 4
+ * (the 256→256 layer at batch 64: 70–72 → 75–77 GOPS in run()). Per k pair and 8 columns: one v128.load gives L = (W_lo + 128) + 256·W_hi per i16
  * lane and one i16x8.shr_s gives W_hi, so the weights cost one SIMD op per 16 bytes instead of
  * two sign extensions; each act pair costs a load16_splat and a sign extension. After the K loop,
  *   Σ W_lo·a = acc_L − 256·acc_H − 128·Σa,
@@ -15,14 +17,15 @@
  */
 import { Code, Func } from '../../../wasm-encoding/code.js';
 import { gemmDriver, type FuncTable } from './shared.js';
-import { chunkOf, widePairLoop, type Locals, type Scratch, type WideLocals } from './pairs-wide.js';
+import { chunkOf, wideWeightPairBytes, widePairLoop, type Locals, type Scratch, type WideLocals } from './pairs-wide.js';
 
 /** Byte interleave of the low 8 lanes of two vectors: a0 b0 a1 b1 … a7 b7. */
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
 
 /**
  * Block kernel (acc, a, aStride, w, k, accumulate) for `mb` rows; C columns in strips.
- * `prewidened`: a points at widened act rows (widen_acts in pairs-wide.ts: 128·Σa, then int16 acts).
+ * `prewidened`: a points at widened act rows (widen_acts in pairs-wide.ts: 128·Σa, then int16 acts)
+ * and w at widened weights (plan/wide-acts.ts wideWeights: per 8-column group L and L >> 8 stored).
  */
 function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null, prewidened = false): number {
   const f = new Func(`gemm_pairs_${prewidened ? 'widened_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
@@ -54,7 +57,8 @@ function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch |
   if (prewidened) L.rowA.forEach((r, i) => c.get(r).i32(4).op('i32.sub').mem('i32.load').set(L.corr[i]!));
   else if (L.wide === null) for (let r = 0; r < mb; r++) actSum(c, L.rowA[r]!, k, L.corr[r]!, tmp);
   c.i32(0).set(L.col);
-  const groups16 = Math.floor(C / 16);
+  // widened acts: blocks of 4 rows × 8 columns (one shr_s per 8 dots); otherwise 2 rows × 16
+  const groups16 = prewidened ? 0 : Math.floor(C / 16);
   if (groups16 > 0) {
     const left = f.local('i32');
     c.i32(groups16).set(left).loop();
@@ -62,7 +66,13 @@ function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch |
     c.get(L.col).i32(16).op('i32.add').set(L.col);
     c.get(left).i32(1).op('i32.sub').tee(left).brIf(0).end();
   }
-  if (C % 16 >= 8) {
+  if (prewidened && C >= 16) {
+    const left = f.local('i32');
+    c.i32(Math.floor(C / 8)).set(left).loop();
+    groupStrip(c, C, mb, 1, L);
+    c.get(L.col).i32(8).op('i32.add').set(L.col);
+    c.get(left).i32(1).op('i32.sub').tee(left).brIf(0).end();
+  } else if (C % 16 >= 8) {
     groupStrip(c, C, mb, 1, L);
     c.get(L.col).i32(8).op('i32.add').set(L.col);
   }
@@ -121,7 +131,7 @@ function actPair(c: Code, p: number, L: Locals, off = 0): void {
 function stripStart(c: Code, mb: number, nv: number, L: Locals): void {
   for (let r = 0; r < mb; r++) for (let j = 0; j < nv; j++) c.v128Zero().set(L.sums[r]![j]!);
   for (let r = 0; r < mb; r++) c.get(L.rowA[r]!).set(L.p[r]!);
-  c.get(L.w).get(L.col).i32(1).op('i32.shl', 'i32.add').set(L.wp);
+  c.get(L.w).get(L.col).i32(L.prewidened ? 2 : 1).op('i32.shl', 'i32.add').set(L.wp);
 }
 
 /**
@@ -131,17 +141,26 @@ function stripStart(c: Code, mb: number, nv: number, L: Locals): void {
  * batch 64 on 4x4: 124 → 98 µs per run; on 8x8 no change: 8 dots per 64 products there, at
  * the dot instruction's throughput).
  */
-function pairLoop(c: Code, C: number, mb: number, L: Locals, body: (wOff: number) => void): void {
+function pairLoop(c: Code, C: number, mb: number, L: Locals, body: (wOff: number) => void, onePair = false): void {
   if (L.wide !== null) return widePairLoop(c, C, mb, L, L.wide, () => body(0));
   const step = L.prewidened ? 4 : 2;
+  const stride = L.prewidened ? wideWeightPairBytes(C) : 2 * C;
   const pair = (u: number): void => {
     for (let r = 0; r < mb; r++) (actPair(c, L.p[r]!, L, u * step), c.set(L.act[r]!));
-    body(u * 2 * C);
+    body(u * stride);
   };
   const advance = (pairs: number): void => {
     for (let r = 0; r < mb; r++) c.get(L.p[r]!).i32(pairs * step).op('i32.add').set(L.p[r]!);
-    c.get(L.wp).i32(pairs * 2 * C).op('i32.add').set(L.wp);
+    c.get(L.wp).i32(pairs * stride).op('i32.add').set(L.wp);
   };
+  if (onePair) {
+    // one pair per iteration: with two, TurboFan loads both pairs' operands first and spills
+    c.block().get(L.k).i32(1).op('i32.shr_u').tee(L.n).op('i32.eqz').brIf(0).loop();
+    pair(0);
+    advance(1);
+    c.get(L.n).i32(1).op('i32.sub').tee(L.n).brIf(0).end().end();
+    return;
+  }
   c.block().get(L.k).i32(2).op('i32.shr_u').tee(L.n).op('i32.eqz').brIf(0).loop();
   pair(0);
   pair(1);
@@ -165,7 +184,8 @@ function macRows(c: Code, mb: number, L: Locals, v: number, j: number): void {
 function oddRow(c: Code, C: number, mb: number, nv: number, L: Locals): void {
   c.get(L.k).i32(1).op('i32.and').if();
   for (let r = 0; r < mb; r++) (actPair(c, L.p[r]!, L), c.set(L.act[r]!));
-  c.get(L.w).get(L.k).i32(1).op('i32.sub').i32(C).op('i32.mul', 'i32.add').get(L.col).op('i32.add').set(L.wp);
+  if (L.prewidened) c.get(L.w).get(L.k).i32(1).op('i32.shr_u').i32(wideWeightPairBytes(C)).op('i32.mul', 'i32.add').get(L.col).op('i32.add').set(L.wp);
+  else c.get(L.w).get(L.k).i32(1).op('i32.sub').i32(C).op('i32.mul', 'i32.add').get(L.col).op('i32.add').set(L.wp);
   for (let h = 0; h < nv; h += 2) {
     c.get(L.wp).vmem('v128.load64_zero', 4 * h).v128Zero().shuffle(ZIP_TWO).tee(L.wl).v('i16x8.extend_low_i8x16_s').set(L.wh);
     macRows(c, mb, L, L.wh, h);
@@ -182,11 +202,13 @@ function groupStrip(c: Code, C: number, mb: number, G: number, L: Locals): void 
   stripStart(c, mb, 2 * G, L);
   pairLoop(c, C, mb, L, (wOff) => {
     for (let g = 0; g < G; g++) {
-      c.get(L.wp).vmem('v128.load', wOff + 16 * g).tee(L.wl).i32(8).v('i16x8.shr_s').set(L.wh);
+      // widened weights: L and L >> 8 stored side by side (32 bytes per group), two plain loads
+      if (L.prewidened) c.get(L.wp).vmem('v128.load', wOff + 32 * g).set(L.wl).get(L.wp).vmem('v128.load', wOff + 32 * g + 16).set(L.wh);
+      else c.get(L.wp).vmem('v128.load', wOff + 16 * g).tee(L.wl).i32(8).v('i16x8.shr_s').set(L.wh);
       macRows(c, mb, L, L.wl, 2 * g);
       macRows(c, mb, L, L.wh, 2 * g + 1);
     }
-  });
+  }, L.prewidened);
   // columns 8g..8g+3 (vector 2g) hold Σ W_lo·a + 128·Σa + 256·Σ W_hi·a; 8g+4..8g+7 (2g+1) hold Σ W_hi·a
   for (let r = 0; r < mb; r++)
     for (let g = 0; g < G; g++) {
@@ -232,7 +254,7 @@ function finish(c: Code, C: number, r: number, cols: number, L: Locals): void {
 }
 
 export function pairsGemm(table: FuncTable, C: number, scratch: Scratch | null, prewidened = false): number {
-  const mb = C >= 16 ? 2 : 4;
+  const mb = C >= 16 && !prewidened ? 2 : 4;
   const blocks = mb === 2 ? [2, 1] : [4, 2, 1];
   return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch, prewidened) })));
 }

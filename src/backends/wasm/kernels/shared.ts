@@ -42,8 +42,11 @@ export interface Kernels {
   readonly gemmTaps: { readonly any: number; readonly k: number; readonly unrolled: number | null } | null;
   /** The same for weights in the packed layouts of plan/pack.ts (builds without them never pack). */
   readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
-  /** The `pairs` GEMM on widened act rows, and widen_acts (pairs-wide.ts) that makes them (null: the build has none). */
-  readonly widened: { readonly gemm: number; readonly widen: number } | null;
+  /**
+   * The `pairs` GEMM on widened act rows and widened weights, widen_acts (pairs-wide.ts) that makes
+   * the rows and widen_weights(dst, src, k) the weights (null: the build has none).
+   */
+  readonly widened: { readonly gemm: number; readonly widen: number; readonly weights: number } | null;
   /** (acc, out, qnt, rows, zp, lo, hi) — see ThresholdOp */
   readonly threshold: number;
   /** The same, only for lo ≤ hi (null: the build uses `threshold`). */

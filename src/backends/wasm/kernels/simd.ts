@@ -10,7 +10,7 @@
 import { Code, Func } from '../../../wasm-encoding/code.js';
 import { copyRowsKernel, copyVecKernel, copyWordKernels, gemmDriver, type FuncTable, type Kernels } from './shared.js';
 import { pairsGemm } from './pairs.js';
-import { widenActsKernel, type Scratch } from './pairs-wide.js';
+import { widenActsKernel, widenWeightsKernel, type Scratch } from './pairs-wide.js';
 import { thresholdOrderedKernel, type ThresholdLocals } from './requant.js';
 import { poolMaxKernel } from './pool.js';
 import { thresholdTableKernel } from './table.js';
@@ -311,6 +311,6 @@ export function simdKernels(table: FuncTable, R: number, C: number, scratch: Scr
   const quad = gemmDriver(table, C, [2, 1].map((rows) => ({ rows, fn: blockKernel(table, C, rows, true) })));
   const copyVec = [1, 2, 3, 4].map((n) => copyVecKernel(table, n));
   const copyWord = copyWordKernels(table);
-  const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table) };
+  const widened = { gemm: pairsGemm(table, C, null, true), widen: widenActsKernel(table), weights: widenWeightsKernel(table, C) };
   return { copyRows, copyVec, copyWord, gemm, gemmTaps: simdTapsKernels(table, R, C), gemmPacked: { quad, pairs: pairsGemm(table, C, scratch) }, widened, threshold: thresholdKernel(table, C), thresholdOrdered: thresholdOrderedKernel(table, C), thresholdTable: thresholdTableKernel(table, C), poolMax: poolMaxKernel(table, C) };
 }

@@ -4,6 +4,8 @@
  * column tiles of one layer) and nothing writes those rows in between, the first sign-extends them
  * to int16 once into an area after the program's memory, and the others read them from there
  * instead of widening them again per call. The area is not the chip's memory: nothing observes it.
+ * The weights those GEMMs read get an int16 copy too (`wideWeights`), made by the module's first
+ * run() from the packed matrix (immutable: nothing but GEMMs reads or writes it, plan/pack.ts).
  */
 import type { GemmOp, KernelOp } from './kernel-ops.js';
 import { overlap } from './memory.js';
@@ -47,4 +49,27 @@ export function shareWidenedActs(ops: readonly KernelOp[], C: number, maxBytes: 
   });
   close();
   return { ops: out, bytes };
+}
+
+/** The int16 copy of one packed matrix: made at `at` from the packed bytes at `w`. */
+export interface WideWeights {
+  readonly w: number;
+  readonly k: number;
+  readonly at: number;
+}
+
+/**
+ * The int16 copies of the matrices the widened GEMMs read, one per matrix, from `at` on (16-byte
+ * aligned), after a 16-byte slot for the flag that says they are made; `bytesOf(k)`: one copy's
+ * bytes (kernels/pairs-wide.ts wideWeightBytes, the layout's owner); `bytes`: the area (0: none).
+ */
+export function wideWeights(ops: readonly KernelOp[], at: number, bytesOf: (k: number) => number): { copies: WideWeights[]; bytes: number; flag: number } {
+  const copies: WideWeights[] = [];
+  let end = at + 16;
+  for (const op of ops)
+    if (op.kind === 'gemm' && op.wide !== undefined && !copies.some((m) => m.w === op.w)) {
+      copies.push({ w: op.w, k: op.k, at: end });
+      end += Math.ceil(bytesOf(op.k) / 16) * 16;
+    }
+  return { copies, bytes: copies.length > 0 ? end - at : 0, flag: at };
 }

@@ -18,7 +18,7 @@ import { compileGraph } from '../../../helpers/compile.js';
 const C = 16;
 const gemm = (over: Partial<GemmOp> = {}): GemmOp => ({ kind: 'gemm', acc: 50_000, a: 1000, aStride: 256, aOuter: 0, inner: 8, w: 0, rows: 8, k: 256, accumulate: true, fromDram: true, packed: 'pairs', ...over });
 const copy = (dst: number): CopyOp => ({ kind: 'copy', dst, dstStride: 16, src: 90_000, srcStride: 16, bytes: 16, rows: 1, wgtLoad: false });
-const marks = (ops: readonly KernelOp[]): (string | undefined)[] => shareWidenedActs(ops, C, 1 << 24).ops.map((o) => (o.kind === 'gemm' ? (o.wide ?? '-') : undefined));
+const marks = (ops: readonly KernelOp[], cols = C): (string | undefined)[] => shareWidenedActs(ops, cols, 1 << 24).ops.map((o) => (o.kind === 'gemm' ? (o.wide ?? '-') : undefined));
 
 describe('which GEMMs share widened acts', () => {
   test('column tiles of one act matrix: the first widens, the others reuse; the area fits the rows', () => {
@@ -42,22 +42,26 @@ describe('which GEMMs share widened acts', () => {
   });
 });
 
-/** One dense layer k → n (seeded weights) compiled for `batch` samples on a 16×16 array. */
-function denseLayer(k: number, n: number, batch: number) {
+/** One dense layer k → n (seeded weights) compiled for `batch` samples on a 16×`cols` array. */
+function denseLayer(k: number, n: number, batch: number, cols = 16) {
   const r = mulberry32(k * 1000 + n);
   const graph: Graph = {
     name: 'dense', inputs: [{ name: 'x', shape: [k] }], outputs: ['y'], notes: [],
     nodes: [{ name: 'fc', op: 'dense', inputs: ['x'], output: 'y', kernel: { shape: [k, n], data: Float32Array.from({ length: k * n }, () => r() * 2 - 1) }, bias: { shape: [n], data: Float32Array.from({ length: n }, () => r() - 0.5) }, activation: 'linear' }],
   } as unknown as Graph;
   const samples = Array.from({ length: 8 }, () => Float32Array.from({ length: k }, () => r() * 2 - 1));
-  return compileGraph(graph, samples, { rows: 16, cols: 16 }, batch);
+  return compileGraph(graph, samples, { rows: 16, cols }, batch);
 }
 
 describe('bit-exact with shared widened acts', () => {
-  test.each([[256, 64, 9], [255, 48, 5], [33, 32, 2], [300, 40, 16]])('dense %d → %d, batch %d', async (k, n, batch) => {
-    const p = denseLayer(k, n, batch);
+  // the widened kernel's blocks are 4 rows × 8 columns, then 2 and 1 rows, then a 1-7 column tail
+  // (5 to 31 columns, row counts 2-16); the compiler pads K to the array's rows, so odd K is
+  // pairs-widened.test.ts's
+  const cases = [[256, 64, 9, 16], [255, 48, 5, 16], [33, 32, 2, 16], [300, 40, 16, 16], [77, 60, 11, 20], [41, 62, 7, 31], [18, 51, 3, 17], [250, 48, 6, 24], [13, 9, 4, 5], [45, 20, 5, 8]];
+  test.each(cases)('dense %d → %d, batch %d, 16×%i array', async (k, n, batch, cols) => {
+    const p = denseLayer(k, n, batch, cols);
     const planned = kernelOps(p, planMemory(p), { rewrite: true, pack: true });
-    expect(marks(planned.ops), 'the tiles share their acts').toContain('reuse');
+    expect(marks(planned.ops, cols), 'the tiles share their acts').toContain('reuse');
     const m = await instantiate(emitWasm(p, { simd: true }));
     const r = mulberry32(k + n + batch);
     for (let run = 0; run < 3; run++) {

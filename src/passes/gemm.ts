@@ -493,7 +493,8 @@ export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fu
   const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
   const ctx: Ctx = { codes, shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
-  for (const n of g.nodes) ctx.ops.push(...lowerNode(ctx, n, shapes.get(n.output)!));
+  // one by one: a layer of over ~100,000 ops (an upsampling by 250,000: one copy per phase) overflowed the call stack as push(...ops)
+  for (const n of g.nodes) for (const op of lowerNode(ctx, n, shapes.get(n.output)!)) ctx.ops.push(op);
   const ops = ctx.ops;
   if (ops.length === 0) throw new NnchipError('NN305', 'the model has no layer that computes anything');
   const output = physical(ctx, g.outputs[0]!);

@@ -14,7 +14,7 @@
  *   crop                    → an identity copy reading a shifted window
  *   map × computed gate     → the gate spread, then a diagonal matmul by it (channel-mul.ts)
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
@@ -334,6 +334,7 @@ const lineToLine = (a: readonly number[], b: readonly number[]): boolean => a.le
 
 /** One exact copy per pixel of a line turned (lineToLine): pixel p of the input to pixel p of the output. */
 function lineCopies(layer: string, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+  if (out.h * out.w > 4096) throw new NnchipError('NN305', `reading a column of ${fmtInt(out.h * out.w)} pixels as a row takes one copy per pixel, over 4,096`, { layer });
   const ops: GemmOp[] = [];
   for (let p = 0; p < out.h * out.w; p++) {
     const op = diagonalOp(layer, 'line-copy', { ...out, h: 1, w: 1 }, [{ src: x.name, dy: Math.floor(p / x.w), dx: p % x.w, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp);

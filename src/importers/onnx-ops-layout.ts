@@ -427,8 +427,20 @@ function resize(o: Op): Built[] {
     const size: [number, number] = to.length === 3 ? [1, to[2]!] : [to[2]!, to[3]!];
     return [{ ...o.base([x]), op: 'upsample', factors: [1, 1], size, ...(mode === 'linear' ? { linear: 'align_corners' as const } : {}) }];
   }
+  // linear downscaling by whole divisors k (F.interpolate(scale_factor=0.5, mode='bilinear')): half-pixel centres read source
+  // k·o + (k − 1)/2, one pixel (k odd) or the mean of two (k even); asymmetric reads k·o: an average pool of stride k
+  const divisors = to.slice(2).map((d, i) => from[i + 2]! / d);
+  if (mode === 'linear' && (linear === 'half_pixel' || linear === 'asymmetric') && factors.length === from.length && factors.length >= 3 && factors[0] === 1 && factors[1] === 1 && to.every((d) => Number.isInteger(d) && d >= 1) && divisors.every((k) => Number.isInteger(k) && k >= 1) && divisors.some((k) => k > 1)) {
+    const [ky, kx] = divisors.length === 1 ? [1, divisors[0]!] : [divisors[0]!, divisors[1]!];
+    const window = (k: number): [number, number] => (linear === 'asymmetric' || k % 2 === 1 ? [1, linear === 'asymmetric' ? 0 : (k - 1) / 2] : [2, k / 2 - 1]);
+    const [[wy, oy], [wx, ox]] = [window(ky), window(kx)];
+    const pool = { op: 'pool2d' as const, kind: 'avg' as const, size: [wy, wx] as const, strides: [ky, kx] as const, pads: [0, 0, 0, 0] as const };
+    if (oy === 0 && ox === 0) return [{ ...o.base([x]), ...pool }];
+    const cut = { name: `${o.n.name}/crop`, inputs: [x], output: `${o.out}/crop`, op: 'crop' as const, crop: [oy, ox, 0, 0] as const };
+    return [cut, { ...o.base([cut.output]), ...pool }];
+  }
   if (factors.length !== from.length || factors[0] !== 1 || factors[1] !== 1 || factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
   }
   const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
   if (fy === 1 && fx === 1) return identity(o, x);

@@ -25,7 +25,7 @@ import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js'
 import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
 import { columnSums, kernelCodes, type KernelCodes } from './weight-codes.js';
-import { alignCornersTaps, linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
+import { lineTaps, linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 import { padCopies } from './pad-mirror.js';
 
 type Shape = readonly number[];
@@ -224,56 +224,30 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
   return ops;
 }
 
-
 /**
- * Nearest resizing to a size that is not a whole multiple (FPN's F.interpolate(size=…) of an odd map): output column o
- * is input column ⌊o·W/OW⌋, one exact copy per output column into [H, OW, C], then per output row.
+ * Resizing per output line (upsample-linear.ts lineTaps): nearest to a size that is not a whole multiple (output column o
+ * is input column ⌊o·W/OW⌋, an exact copy), or bilinear with align_corners (two taps in units of 1/(OW − 1)). One op per
+ * output column into [H, OW, C] with the input's parameters (or straight to the output), then one per output row.
+ * align_corners rounds once per pass: within a code of the exact interpolation.
  */
-function nearestResize(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
+function lineResize(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
   const ops: GemmOp[] = [];
+  const align = node.linear === 'align_corners';
   const pass = (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean): void => {
-    const [n, m] = alongW ? [src.w, dst.w] : [src.h, dst.h];
-    for (let o = 0; o < m; o++) {
-      const i = Math.floor((o * n) / m);
-      const term = { src: src.name, dy: alongW ? 0 : i, dx: alongW ? i : 0, sy: 1, sx: 1, matrix: diag(src.c, 1) };
-      const op = diagonalOp(node.name, `resize-nearest${alongW ? 'W' : 'H'}`, { ...dst, ...(alongW ? { w: 1 } : { h: 1 }) }, [term], src.params.scale, -src.params.zp);
-      ops.push({ ...op, at: alongW ? ([0, o] as const) : ([o, 0] as const) });
-    }
-  };
-  separable(ctx, node, x, out, pass, ops);
-  return ops;
-}
-
-/** A resize as a pass along W (into [H, OW, C] with the input's parameters, or straight to the output) and one along H; neither: a copy. */
-function separable(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor, pass: (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean) => void, ops: GemmOp[]): void {
-  if (x.w === out.w && x.h === out.h) {
-    ops.push(diagonalOp(node.name, 'resize-copy', out, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp));
-    return;
-  }
-  if (x.h === out.h) return pass(x, out, true);
-  if (x.w === out.w) return pass(x, out, false);
-  const wide = define(ctx, `${node.name}/alongW`, [x.h, out.w, x.c], x.params);
-  pass(x, wide, true);
-  pass(wide, out, false);
-}
-
-/**
- * Bilinear upsampling with align_corners (upsample-linear.ts alignCornersTaps): along W, one op per output column
- * (the column's two taps, weights in units of 1/(ow − 1)) into a [H, OW, C] map with the input's parameters; then
- * along H, one op per output row. Each pass rounds once: the output is within a code of the exact interpolation.
- */
-function alignCornersUpsample(ctx: Ctx, node: NodeOf<'upsample'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
-  const ops: GemmOp[] = [];
-  const pass = (src: PhysicalTensor, dst: PhysicalTensor, alongW: boolean): void => {
-    const [n, m] = alongW ? [src.w, dst.w] : [src.h, dst.h];
-    const { den, taps } = alignCornersTaps(n, m);
+    const { den, taps } = lineTaps(alongW ? src.w : src.h, alongW ? dst.w : dst.h, align);
     taps.forEach((line, o) => {
       const terms = line.map((t) => ({ src: src.name, dy: alongW ? 0 : t.d, dx: alongW ? t.d : 0, sy: 1, sx: 1, matrix: diag(src.c, t.w) }));
-      const op = diagonalOp(node.name, `upsample-align${alongW ? 'W' : 'H'}`, { ...dst, ...(alongW ? { w: 1 } : { h: 1 }) }, terms, src.params.scale / den, -src.params.zp * den);
+      const op = diagonalOp(node.name, `resize-${align ? 'align' : 'nearest'}${alongW ? 'W' : 'H'}`, { ...dst, ...(alongW ? { w: 1 } : { h: 1 }) }, terms, src.params.scale / den, -src.params.zp * den);
       ops.push({ ...op, at: alongW ? ([0, o] as const) : ([o, 0] as const) });
     });
   };
-  separable(ctx, node, x, out, pass, ops);
+  if (x.w === out.w && x.h === out.h) ops.push(diagonalOp(node.name, 'resize-copy', out, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x.c, 1) }], x.params.scale, -x.params.zp));
+  else if (x.h === out.h || x.w === out.w) pass(x, out, x.h === out.h);
+  else {
+    const wide = define(ctx, `${node.name}/alongW`, [x.h, out.w, x.c], x.params);
+    pass(x, wide, true);
+    pass(wide, out, false);
+  }
   return ops;
 }
 
@@ -471,8 +445,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
       const out = define(ctx, node.output, shape);
       const [fy, fx] = node.factors;
-      if (node.linear === 'align_corners') return alignCornersUpsample(ctx, node, x!, out);
-      if (node.size !== undefined) return nearestResize(ctx, node, x!, out);
+      if (node.linear === 'align_corners' || node.size !== undefined) return lineResize(ctx, node, x!, out);
       if (node.linear !== undefined) return linearUpsample(node, node.linear, x!, out);
       const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
       return phases.map(([a, b]) => {

@@ -47,12 +47,15 @@ export function linearRuns(f: number, r: number, n: number, mode: LinearMode): L
 }
 
 /**
- * align_corners along one axis of n pixels to m = f·n: output o reads source o·(n − 1)/(m − 1), between pixels
+ * Resizing along one axis of n pixels to m per output line (passes/gemm.ts lineResize). align_corners: output o reads
+ * source o·(n − 1)/(m − 1), between pixels
  * ⌊·⌋ and the next with weights (D − t, t) in units of 1/D, D = m − 1 (t = o·(n − 1) mod D). The weights do not
  * repeat with a phase, so each output line is its own op (passes/gemm.ts): one pass along W, one along H. A weight
  * over int8's 127 is written as several terms of the same tap (each ≤ 127), so the sums stay exact.
  */
-export function alignCornersTaps(n: number, m: number): { den: number; taps: { d: number; w: number }[][] } {
+export function lineTaps(n: number, m: number, align: boolean): { den: number; taps: { d: number; w: number }[][] } {
+  // nearest (asymmetric, floor): output o is pixel ⌊o·n/m⌋ with the whole weight
+  if (!align) return { den: 1, taps: Array.from({ length: m }, (_, o) => [{ d: Math.floor((o * n) / m), w: 1 }]) };
   const den = Math.max(1, m - 1);
   const taps = Array.from({ length: m }, (_, o) => {
     const num = o * (n - 1);

@@ -3,7 +3,9 @@
 // each build's module (runRaw, checked against isa.interpret) and ORT are called in turn, single
 // calls (four at batch 64), and each one's fastest of ROUNDS (400) is kept — on a busy machine the
 // ratios bench/wasm.mjs prints from its longer batches moved from 0.35× to 2.7×, these by ~2 %.
-// Prints GOPS and the ratios; never asserts.
+// Prints GOPS and the ratios; never asserts. runRaw writes its output into one array (its second
+// argument, ignored by builds before 13th-round gemm2, which allocate one per call); NEW_OUTPUT=1:
+// a new array per call for both (ORT's session.run allocates its int32 output every call).
 //   node bench/gemm-alternate.mjs <before-checkout> <after-checkout>
 // Each checkout is a tree with a built dist/ (see sim-alternate.mjs for a base checkout).
 import { resolve } from 'node:path';
@@ -28,7 +30,10 @@ async function build(root) {
     const codes = Int8Array.from({ length: m * 256 }, (_, i) => ((i * 37) % 255) - 127);
     const want = interpret(p, codes);
     if (!inst.runRaw(codes).every((v, i) => v === want[i])) throw new Error(`${root}: not bit-exact at batch ${m}`);
-    return () => inst.runRaw(codes);
+    // the output into one array (runRaw's second argument; builds before it ignore it and allocate)
+    const into = process.env.NEW_OUTPUT === '1' ? undefined : new Int8Array(want.length);
+    if (into !== undefined && !inst.runRaw(codes, into).every((v, i) => v === want[i])) throw new Error(`${root}: not bit-exact at batch ${m}`);
+    return () => inst.runRaw(codes, into);
   };
 }
 

@@ -19,7 +19,7 @@ import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf,
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
-import { accessPattern, CODE, TraceRecorder } from './trace.js';
+import { accessPattern, CODE, TraceRecorder, type TraceKernels } from './trace.js';
 import { pools } from '../src/isa/ops/index.js';
 
 /**
@@ -86,10 +86,10 @@ interface FastPlan {
 
 const cache = new WeakMap<Plan, FastPlan>();
 
-function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
+function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPlan {
   let fp = cache.get(plan);
   if (fp !== undefined) {
-    fp.traceHash ??= trace ? traceHashOf(plan) : null;
+    fp.traceHash ??= trace ? traceHashOf(plan, kernels) : null;
     return fp;
   }
   const cfg = plan.program.config;
@@ -99,7 +99,7 @@ function fastPlanOf(plan: Plan, trace: boolean): FastPlan {
   const peak = emptyPeaks();
   const tables = tallyTables(cfg);
   // every access is recorded, then tallied from its record; without the trace, each instruction's records are dropped once tallied
-  const rec = new TraceRecorder();
+  const rec = new TraceRecorder(kernels);
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
     const u = plan.unit[i]!;
     if (u !== FETCH) {
@@ -403,8 +403,8 @@ class FastMachine {
 }
 
 /** The trace of every instruction's accesses from its start cycle, per unit in program order (the order each unit runs them). */
-function traceHashOf(plan: Plan): string {
-  const rec = new TraceRecorder();
+function traceHashOf(plan: Plan, kernels?: TraceKernels): string {
+  const rec = new TraceRecorder(kernels);
   const cfg = plan.program.config;
   plan.program.instructions.forEach((insn, i) => {
     if (plan.unit[i] === FETCH) return;
@@ -414,10 +414,11 @@ function traceHashOf(plan: Plan): string {
   return rec.hash();
 }
 
-export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm: Int8GemmFactory | null = null): RawRun {
+/** `kernels`: the trace pass's hot loops in another implementation (sim/trace.ts TraceKernels; the same records, so the same hash). */
+export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm: Int8GemmFactory | null = null, kernels?: TraceKernels): RawRun {
   const p = plan.program;
   const cfg = p.config;
-  const fp = fastPlanOf(plan, trace);
+  const fp = fastPlanOf(plan, trace, kernels);
   let m = fp.machines.get(gemm);
   if (m === undefined) fp.machines.set(gemm, (m = new FastMachine(fp, cfg, p.dramSize, gemm)));
   m.reset(p, inputCodes);
@@ -434,11 +435,11 @@ export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm:
     }
     m.read(i, insn, kind[i]!);
   }
-  return { output: readTensor(m.s.dram, p.output), ...fastFigures(plan, trace) };
+  return { output: readTensor(m.s.dram, p.output), ...fastFigures(plan, trace, kernels) };
 }
 
 /** Everything of a fast run but the outputs: the program's alone, cached (for values computed elsewhere, sim/compiled-values.ts). */
-export function fastFigures(plan: Plan, trace: boolean): Omit<RawRun, 'output'> {
-  const fp = fastPlanOf(plan, trace);
+export function fastFigures(plan: Plan, trace: boolean, kernels?: TraceKernels): Omit<RawRun, 'output'> {
+  const fp = fastPlanOf(plan, trace, kernels);
   return { cycles: plan.schedule.cycles, counters: fp.counters.slice(), layerCycles: plan.layerCycles, peakEntries: fp.peak.slice(), traceHash: trace ? fp.traceHash : null };
 }

@@ -12,6 +12,7 @@ import type { Int8GemmFactory } from './matmul-values.js';
 import { planOf, type Plan } from './plan.js';
 import { buildStats, peakBytesOf, type SimStats } from './stats.js';
 import type { runStep } from './step.js';
+import type { TraceKernels } from './trace.js';
 import type { VcdSink } from './vcd.js';
 
 export type SimMode = 'fast' | 'step';
@@ -38,6 +39,12 @@ export interface SimOptions {
    * stay the program's cached figures (sim/compiled-values.ts says when and why).
    */
   readonly compiled?: CompiledProgramFactory;
+  /**
+   * Fast mode only: the trace pass's hot loops (a matmul's records, the records' sort) in another
+   * implementation (the CLI passes WebAssembly ones, src/cli/trace-kernels.ts). Default: sim/trace.ts's
+   * own. Either gives the same records, so the same hash (test/property/trace-kernels.test.ts).
+   */
+  readonly traceKernels?: TraceKernels;
 }
 
 export interface SimResult {
@@ -65,8 +72,8 @@ export const simulatorWith = (step: typeof runStep | null): SimulateFn => (progr
     mode === 'step'
       ? stepOf(step)(plan, inputCodes, { trace, ...(opts.vcd ? { vcd: opts.vcd } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
       : compiled !== null
-        ? { output: compiled(inputCodes), ...fastFigures(plan, trace) }
-        : runFast(plan, inputCodes, trace, opts.gemm ?? null);
+        ? { output: compiled(inputCodes), ...fastFigures(plan, trace, opts.traceKernels) }
+        : runFast(plan, inputCodes, trace, opts.gemm ?? null, opts.traceKernels);
   const { rows, cols } = program.config;
   const build = (): SimStats => buildStats(program, raw.counters, raw.layerCycles, raw.cycles, peakBytesOf(rows, cols, raw.peakEntries));
   // fast mode's figures are the program's alone (sim/fast.ts): built once, shared (frozen) by every run

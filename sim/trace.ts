@@ -25,6 +25,29 @@ export const CODE = {
 
 export const bufferWriteCode = (buf: number): number => (SPACE_INDEX[loadBufferOf(buf)] * 2) + 1;
 
+/**
+ * A unit's [cycle, code, addr] records in that order, unsigned (sortedRecords; the CLI passes one
+ * in WebAssembly, src/cli/record-sort.ts): the result may be the input or a view that the next
+ * call overwrites.
+ */
+export type RecordSort = (fields: Uint32Array) => Uint32Array;
+
+/**
+ * TraceRecorder.matmul's records of `insn` starting on cycle `start` on an R×C array, written into
+ * `out` from field `n` on (it has room for them). The CLI passes one in WebAssembly.
+ */
+export type MatmulRecords = (out: Uint32Array, n: number, start: number, insn: InstructionOf<'matmul'>, R: number, C: number) => void;
+
+/**
+ * Other implementations of the trace pass's two hot loops (sim/ may not import the WebAssembly
+ * encoder: the CLI builds them, src/cli/trace-kernels.ts). Each must give what the JS does, record
+ * for record (test/property/trace-kernels.test.ts).
+ */
+export interface TraceKernels {
+  readonly sort?: RecordSort;
+  readonly matmul?: MatmulRecords;
+}
+
 /** Where accessPattern sends one instruction's accesses: `t` cycles after its start. */
 export interface AccessSink {
   at(t: number, code: number, addr: number): void;
@@ -42,6 +65,8 @@ export class TraceRecorder implements AccessSink {
   /** The unit last appended to: its stream and length, held here while records go to it (lens[unit] is stale until sync()). */
   private buf: Uint32Array = this.bufs[0]!;
   private n = 0;
+
+  constructor(private readonly kernels: TraceKernels = {}) {}
 
   add(unit: number, cycle: number, code: number, addr: number): void {
     if (unit !== this.unit) this.switchTo(unit);
@@ -75,6 +100,11 @@ export class TraceRecorder implements AccessSink {
       this.bufs[this.unit] = this.buf = b = bigger;
     }
     const s = this.start;
+    if (this.kernels.matmul !== undefined) {
+      this.kernels.matmul(b, n, s, i, R, C);
+      this.n = n + fields;
+      return;
+    }
     for (let t = 0; t < R; t++, n += 3) {
       b[n] = s + t;
       b[n + 1] = CODE.wgtRead;
@@ -168,13 +198,14 @@ export class TraceRecorder implements AccessSink {
    * (cycle, code, address) order: pipelined instructions of one unit interleave their accesses, and
    * the two modes record them in different orders (fast mode one instruction after another).
    */
-  hash(): string {
+  hash(sort: RecordSort = this.kernels.sort ?? sortedRecords): string {
     this.sync();
     const h = createHash('sha256');
     this.bufs.forEach((b, u) => {
       const n = this.lens[u]!;
       h.update(new Uint8Array(Uint32Array.of(u, n / 3).buffer));
-      h.update(new Uint8Array(sortedRecords(b.subarray(0, n)).buffer, 0, n * 4));
+      const sorted = sort(b.subarray(0, n));
+      h.update(new Uint8Array(sorted.buffer, sorted.byteOffset, n * 4));
     });
     return h.digest('hex');
   }
@@ -188,7 +219,7 @@ export class TraceRecorder implements AccessSink {
  * output ends, and otherwise merged with the output's tail from the first record after its own
  * first one: the work per run is its length plus the overlap.
  */
-function sortedRecords(b: Uint32Array): Uint32Array {
+export function sortedRecords(b: Uint32Array): Uint32Array {
   const runEnd = (i: number): number => {
     // record j − 3 against record j, (cycle, code, address) in order, in line here and below: a
     // comparator call per record cost more than the record (cold code)

@@ -11,13 +11,15 @@
  * has other bytes now: a `tsc` build of other sources) or turned off (NNCHIP_BUNDLE=0); a cache V8 rejects
  * (another node or V8 flags) only costs the compile. Same sources, same outputs, byte for byte.
  * NNCHIP_TRACE_MODULES=1 names on stderr each bundled module as it loads, and each package it
- * leaves to Node (chalk), as required (the tests watch it).
+ * leaves to Node (chalk), as required (the tests watch it); NNCHIP_TRACE_CACHE=1 says whether V8
+ * took the code cache.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import type { CliIo } from './context.js';
 
@@ -79,14 +81,37 @@ function startBundle(script: Script): CliMain {
   return fn(join(DIST, '..'), nodeRequire, (f) => pathToFileURL(f).href, trace).main;
 }
 
+/**
+ * V8's interrupt budget, 8× its default of 67,584: how much bytecode a function runs before V8
+ * weighs optimizing it with TurboFan. A whole-process `sim` of a small program runs each pass over
+ * the program once, and at the default TurboFan compiled dozens of those passes a few milliseconds
+ * into them, on a background thread whose CPU time counts as much as the main one's (80–115 ms of
+ * optimizing compiles, by --trace-opt, in a 0.14–0.22 CPU s run), for code that was done by the
+ * time the compile finished. A longer run (ResNet-18, `lower`, `--prove`) still optimizes its hot
+ * loops, a fraction of a millisecond later. It is a tuning of when to compile, not of what code
+ * computes: no output depends on it. V8 keys the code cache on its flags, so the cache is made
+ * under the same flag (runBundle) and the run sets it before compiling the script; a node given
+ * the flag on its own command line (or in NODE_OPTIONS) keeps its value.
+ */
+export const V8_TUNING = '--interrupt-budget=540672';
+
+/** Sets V8_TUNING once, unless node was given the interrupt budget itself. */
+export function tuneV8(flags: readonly string[] = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)]): boolean {
+  if (flags.some((f) => /^--interrupt[-_]budget([=]|$)/.test(f))) return false;
+  setFlagsFromString(V8_TUNING);
+  return true;
+}
+
 /** Compile and run the bundle without its cache (scripts/bundle-cli.mjs makes the cache from the script after a few runs). */
 export function runBundle(): { main: CliMain; script: Script } {
+  tuneV8();
   const script = compileBundle();
   return { main: startBundle(script), script };
 }
 
 /** The bundled CLI's main when the bundle is built, fresh and wanted; else null (run dist/src/cli/main.js). */
 export function bundledMain(): CliMain | null {
+  tuneV8(); // the ES modules run under it too
   if (process.env['NNCHIP_BUNDLE'] === '0' || (process.features as { require_module?: boolean }).require_module !== true) return null;
   let script: Script;
   try {
@@ -96,5 +121,7 @@ export function bundledMain(): CliMain | null {
   } catch {
     return null; // not built, or being built again this moment (the build removes the manifest first and writes it last)
   }
+  // NNCHIP_TRACE_CACHE=1: whether V8 took the cache (it refuses one made under other flags, or by another node)
+  if (process.env['NNCHIP_TRACE_CACHE'] === '1') process.stderr.write(`CODE CACHE ${script.cachedDataRejected === true ? 'rejected' : 'accepted'}\n`);
   return startBundle(script);
 }

@@ -96,9 +96,9 @@ export function readSamples(path: string, spec: number | InputSpec): Samples {
     count = 1; // a single flat sample
   }
   const labels = parsed.labels;
-  if (labels !== null && (labels.length !== count || labels.some((l) => !Number.isInteger(l)))) {
-    throw new NnchipError('NN302', `"labels" must be ${count} integers, one per sample`, { file });
-  }
+  if (labels !== null && labels.length !== count) throw new NnchipError('NN302', `"labels" has ${labels.length} entr${labels.length === 1 ? 'y' : 'ies'} for ${count} sample${count === 1 ? '' : 's'}; give one integer class per sample`, { file });
+  const fraction = labels?.findIndex((l) => !Number.isInteger(l)) ?? -1;
+  if (fraction >= 0) throw new NnchipError('NN302', `label ${fraction} is ${labels![fraction]}, not an integer class`, { file });
   const sample = (i: number): Float32Array => parsed.values.subarray(i * size, (i + 1) * size);
   return {
     count,

@@ -12,7 +12,7 @@ import { modelDims } from '../isa/layout.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
 import { validateProgram } from '../isa/validate.js';
-import { compile, type Compiled } from '../passes/pipeline.js';
+import { compile, MODEL_FAULTS, type Compiled } from '../passes/pipeline.js';
 import type { CliContext } from './context.js';
 import { isProgramPath, resolveModelPath } from './model-path.js';
 import { batchFrom, calibrationFrom, configFrom, limitsFrom, type CompileFlags } from './options.js';
@@ -47,7 +47,7 @@ function rangeNamed<T>(f: CompileFlags, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (!(e instanceof NnchipError && e.code === 'NN304') || f.inputRange === undefined || f.calibration !== undefined) throw e;
+    if (!(e instanceof NnchipError && e.code === 'NN304') || f.inputRange === undefined || f.calibration !== undefined || MODEL_FAULTS.has(e)) throw e;
     throw new NnchipError('NN304', `${e.detail} (its scales follow from --input-range ${f.inputRange})`, {
       ...(e.file === undefined ? {} : { file: e.file }),
       ...(e.layer === undefined ? {} : { layer: e.layer }),

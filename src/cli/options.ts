@@ -13,7 +13,9 @@ import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa
 import { MAX_BATCH } from '../passes/batch.js';
 import type { Calibration } from '../passes/quantize.js';
 import { readRegularFile, readSamples, type InputSpec } from './data.js';
+import { flagCount, flagQuantity } from './flag-numbers.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
+import { duplicateKey, withoutBom } from '../util/json-text.js';
 
 export interface CompileFlags {
   readonly array?: string;
@@ -40,7 +42,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
 }
 
 export function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
+  const n = flagCount(text, flag);
   if (!Number.isSafeInteger(n) || n < 1) throw new NnchipError('NN801', `${flag} "${text}" is not a positive integer`);
   return n;
 }
@@ -48,7 +50,7 @@ export function positiveInt(text: string, flag: string): number {
 /** --batch: 1 when absent; a usage error, before the model is read, unless an integer from 1 to MAX_BATCH. */
 export function batchFrom(f: CompileFlags): number {
   if (f.batch === undefined) return 1;
-  const n = Number(f.batch);
+  const n = flagCount(f.batch, '--batch');
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BATCH) throw new NnchipError('NN801', `--batch "${f.batch}" must be an integer from 1 to ${MAX_BATCH}`);
   return n;
 }
@@ -70,11 +72,15 @@ export function configFrom(f: CompileFlags): ArrayConfig {
     const bytes = readRegularFile(f.config, MAX_CONFIG_BYTES, 'machine configurations');
     if (isUtf16(bytes)) throw new NnchipError('NN402', UTF16_TEXT, { file: f.config, hint: UTF16_HINT });
     let json: unknown;
+    const text = withoutBom(bytes.toString('utf8')); // a Windows editor's byte order mark failed as an invisible "Unexpected token"
     try {
-      json = JSON.parse(bytes.toString('utf8'));
+      json = JSON.parse(text);
     } catch (e) {
       throw new NnchipError('NN402', `cannot read the config as JSON (${(e as Error).message.split('\n')[0]})`, { file: f.config });
     }
+    // {"rows": 4, "rows": 8} was a machine of 8 rows, silently
+    const twice = duplicateKey(text);
+    if (twice !== undefined) throw new NnchipError('NN402', `config field "${twice.key}" is given twice${twice.at === '' ? '' : ` (in ${twice.at})`}`, { file: f.config });
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new NnchipError('NN402', 'the config must be a JSON object', { file: f.config });
     if (nestedDeeperThan(json)) throw new NnchipError('NN402', `nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file: f.config });
     // own fields only: "__proto__", "toString" or "constructor" are not machine parameters
@@ -89,7 +95,7 @@ export function configFrom(f: CompileFlags): ArrayConfig {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 function parseRange(text: string): readonly [number, number] {
-  const parts = text.split(',').map((s) => Number(s.trim()));
+  const parts = text.split(',').map((s) => flagQuantity(s.trim(), '--input-range'));
   const [lo, hi] = parts;
   if (parts.length !== 2 || lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
     throw new NnchipError('NN801', `--input-range "${text}" must be two numbers lo,hi with lo < hi`);
@@ -99,12 +105,23 @@ function parseRange(text: string): readonly [number, number] {
   return [lo, hi];
 }
 
+/** A calibration.json nobody named on the command line: its error says why it was read, and how not to. */
+function besideTheModel<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof NnchipError)) throw e;
+    const hint = 'it was read because it lies beside the model and neither --calibration nor --input-range was given: fix or move it, or pass --calibration <file> or --input-range lo,hi';
+    throw new NnchipError(e.code, e.detail, { ...(e.file === undefined ? {} : { file: e.file }), ...(e.layer === undefined ? {} : { layer: e.layer }), hint });
+  }
+}
+
 /** Calibration from --calibration, else calibration.json beside the model, else --input-range. */
 export function calibrationFrom(modelPath: string, f: CompileFlags, input: number | InputSpec): { calibration: Calibration; source: string; warning?: string } {
   const beside = join(dirname(modelPath), 'calibration.json');
   const file = f.calibration ?? (f.inputRange === undefined && existsSync(beside) ? beside : undefined);
   if (file !== undefined) {
-    const { inputs } = readSamples(file, input);
+    const { inputs } = f.calibration !== undefined ? readSamples(file, input) : besideTheModel(() => readSamples(file, input));
     return { calibration: { samples: inputs }, source: `${inputs.length} samples from ${basename(file)}` };
   }
   if (f.inputRange !== undefined) {

@@ -7,7 +7,7 @@ import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
 import { compile } from '../passes/pipeline.js';
 import { isProgramPath } from './model-path.js';
-import { calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
+import { batchFrom, calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
 
 /**
  * Compiles the same model (same calibration, batch and limits) for another config, or null when it
@@ -18,7 +18,7 @@ export function compilerFor(model: string, flags: CompileFlags): ((config: Array
   const limits = limitsFrom(flags);
   const graph = loadModel(model, limits);
   const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
-  const batch = flags.batch === undefined ? 1 : Number(flags.batch);
+  const batch = batchFrom(flags);
   return (config) => {
     try {
       return compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions }).program;

@@ -4,6 +4,7 @@
  * stack (any nesting depth, no recursion) straight into one Float32Array per sample.
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 
 /** What the caller checks about each sample as soon as it is complete (dims [] = a bare number). */
@@ -134,17 +135,24 @@ export class SampleParser {
     if (c === OPEN) result = this.samples(check);
     else if (c === OPEN_OBJ) {
       this.at++;
-      let first = true;
+      const keys: string[] = [];
       while (this.space() !== CLOSE_OBJ) {
-        if (!first) this.expect(COMMA, '"," or "}"');
-        first = false;
+        if (keys.length > 0) this.expect(COMMA, '"," or "}"');
         const key = this.string();
         this.expect(COLON, '":"');
-        if (key === 'inputs' && this.space() === OPEN) result = this.samples(check);
-        else if (key === 'labels' && this.space() === OPEN) labels = this.labels();
+        // given twice, JSON.parse keeps the last: one file that means two things (labels [0…] then [1…] was accepted)
+        if ((key === 'inputs' || key === 'labels') && keys.includes(key)) throw new NnchipError('NN302', `"${key}" appears twice in the object`, { file: this.file });
+        keys.push(key);
+        const c = this.space();
+        if ((key === 'inputs' || key === 'labels') && c !== OPEN) throw new NnchipError('NN302', `"${key}" is ${c === QUOTE ? 'a string' : c === OPEN_OBJ ? 'an object' : this.preview()}, not a list`, { file: this.file });
+        if (key === 'inputs') result = this.samples(check);
+        else if (key === 'labels') labels = this.labels();
+        else if (didYouMean(key, ['inputs', 'labels']) !== '') throw new NnchipError('NN302', `unknown key ${JSON.stringify(key)}${didYouMean(key, ['inputs', 'labels'])}`, { file: this.file }); // "lables": eval said there were none
         else this.skipValue();
       }
       this.at++;
+      // {"samples": …}: "no samples found" did not say which key was wanted
+      if (result === null) throw new NnchipError('NN302', `the object has no "inputs"${keys.length > 0 ? ` (its keys: ${keys.slice(0, 5).map((k) => JSON.stringify(k)).join(', ')})` : ''}`, { file: this.file });
     } else throw new NnchipError('NN302', 'no samples found', { file: this.file });
     if (this.space() !== -1) throw this.fail('unexpected text after the end');
     if (result === null || result.entries === 0) throw new NnchipError('NN302', 'no samples found', { file: this.file });

@@ -3,10 +3,11 @@
  * Canonical JSON forms of sweep metas and point results (fixed key order, so equal data gives
  * equal bytes) and the checked readers that turn parsed JSON back into them.
  */
-import { fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../diagnostics/error.js';
+import { fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, shownValue } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
 import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
+import { duplicateKey, withoutBom } from '../util/json-text.js';
 
 const DEPTH_KEYS = ['actDepth', 'wgtDepth', 'accDepth', 'qntDepth', 'outDepth'] as const;
 const FIGURE_KEYS = ['cycles', 'latencyUs', 'macs', 'utilization', 'dramBytesRead', 'dramBytesWritten', 'peakSramBytes'] as const;
@@ -158,7 +159,9 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
 /** Parse JSON text or fail with NN502 naming the file (and the line for JSON lines). */
 export function parseJson(text: string, file: string, where: string): unknown {
   try {
-    const json: unknown = JSON.parse(text);
+    const json: unknown = JSON.parse(withoutBom(text));
+    const twice = duplicateKey(text);
+    if (twice !== undefined) throw new NnchipError('NN502', `${where}: "${shortName(twice.key)}" is given twice in one object${twice.at === '' ? '' : ` (at ${shortName(twice.at)})`}`, { file });
     if (nestedDeeperThan(json)) throw new NnchipError('NN502', `${where}: `+`nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file });
     return json;
   } catch (e) {

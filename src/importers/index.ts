@@ -2,10 +2,11 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, withFile } from '../diagnostics/error.js';
+import { fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
+import { duplicateKey, withoutBom } from '../util/json-text.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
@@ -36,11 +37,16 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
 
 function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
   let json: unknown;
+  // a UTF-8 byte order mark (Windows editors write one) failed as an invisible "Unexpected token"
+  const text = withoutBom(bytes.toString('utf8'));
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new NnchipError('NN102', `invalid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
+  // a key given twice: JSON keeps the last, so {"units": 3, "units": 300} was read one way, silently
+  const twice = duplicateKey(text);
+  if (twice !== undefined) throw new NnchipError('NN107', `"${shortName(twice.key)}" is given twice in one object${twice.at === '' ? '' : ` (at ${shortName(twice.at)})`}; JSON keeps the last, so which is meant is not said`, { file });
   if (nestedDeeperThan(json)) throw new NnchipError('NN107', `nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`, { file });
   // tfjs's *-weights_manifest.json (face-api.js ships its models so) lists shards, not layers
   const manifest = Array.isArray(json) && json.length > 0 && json.every((g) => typeof g === 'object' && g !== null && 'paths' in g && 'weights' in g);

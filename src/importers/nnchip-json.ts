@@ -8,6 +8,7 @@
  */
 import { basename } from 'node:path';
 import { NnchipError, shownValue } from '../diagnostics/error.js';
+import { availableChoices } from '../diagnostics/suggest.js';
 import type { Activation, Graph, Node, Tensor } from '../ir/graph.js';
 import { TABLE_FUNCTIONS, type TableActivation, type TableFunction } from '../ir/activations.js';
 import { checkedElements, type Limits } from './limits.js';
@@ -56,7 +57,8 @@ function toTensor(v: unknown, site: { file: string; layer: string }, what: strin
 
 export function importNnchipJson(json: Json, modelFile: string, limits: Limits): Graph {
   const file = basename(modelFile);
-  if (json['version'] !== 1) throw new NnchipError('NN107', `version ${JSON.stringify(json['version'])} is not supported (expected 1)`, { file });
+  if (json['version'] === undefined) throw new NnchipError('NN107', 'has no "version" (expected 1)', { file });
+  if (json['version'] !== 1) throw new NnchipError('NN107', `version ${shownValue(json['version']).slice(0, 40)} is not supported (expected 1)`, { file });
   const input = json['input'];
   if (!isObj(input) || !Array.isArray(input['shape'])) throw new NnchipError('NN107', 'input.shape is missing', { file });
   checkedElements(input['shape'], limits, { file }, 'input');
@@ -70,6 +72,12 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
     // a misspelt field was ignored: {"op": "dense", "activaton": "relu"} lowered a linear layer, silently
     const unknown = Object.keys(raw).find((k) => !LAYER_FIELDS.includes(k));
     if (unknown !== undefined) throw new NnchipError('NN107', `layer field ${JSON.stringify(unknown).slice(0, 80)} is not one nnchip models have (${LAYER_FIELDS.join(', ')})`, site);
+    // {"op": "dense2", "kernel": …} was "a "dense2" layer has "kernel", which only dense layers take"
+    const op = raw['op'];
+    if (op === undefined) throw new NnchipError('NN107', `layer ${i} has no "op" (${SUPPORTED_NNCHIP_OPS.slice(0, 6).join(', ')}, …)`, site);
+    if (typeof op !== 'string' || !(SUPPORTED_NNCHIP_OPS as readonly string[]).includes(op)) {
+      throw new NnchipError('NN110', `op ${shownValue(op).slice(0, 40)} is not supported (${availableChoices(typeof op === 'string' ? op : '', SUPPORTED_NNCHIP_OPS)})`, site);
+    }
     const denseOnly = raw['op'] === 'dense' ? undefined : (['kernel', 'bias', 'activation'] as const).find((k) => raw[k] !== undefined);
     if (denseOnly !== undefined) throw new NnchipError('NN107', `a ${shownValue(raw['op']).slice(0, 40)} layer has "${denseOnly}", which only dense layers take`, site);
     const base = { name, inputs: [prev], output: name };

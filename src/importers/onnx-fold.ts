@@ -17,7 +17,7 @@ import { dtypeName, isFloatType, onnxSchema, roundToFloat, type TensorProto } fr
 const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
-export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose'];
+export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand'];
 
 /** What folding needs from the walker. */
 export interface FoldContext {
@@ -175,6 +175,19 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         const from = stridesOf(a!.dims);
         const to = stridesOf(dims);
         const data = Array.from({ length: a!.data.length }, (_, o) => a!.data[perm.reduce((at, p, i) => at + (Math.floor(o / to[i]!) % dims[i]!) * from[p]!, 0)]!);
+        return int64(dims, data);
+      }
+      case 'Expand': {
+        // torch's zero initial state of a recurrent op: Expand(0, [D, batch, U]), broadcast as numpy (counted before it is built)
+        const rank = Math.max(a!.dims.length, b!.data.length);
+        const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
+        const [src, want] = [pad(a!.dims), pad(b!.data)];
+        if (src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw broken(`shape ${JSON.stringify(b!.data)} does not broadcast a ${JSON.stringify(a!.dims)} constant`);
+        const dims = src.map((d, i) => Math.max(d, want[i]!));
+        const count = product(dims);
+        if (count > (floatOut ? ctx.maxFloats : MAX_FOLDED)) throw fail(`a folded constant of ${count} values; at most ${floatOut ? ctx.maxFloats : MAX_FOLDED}`);
+        const [from, to] = [stridesOf(src), stridesOf(dims)];
+        const data = Array.from({ length: count }, (_, o) => a!.data[dims.reduce((at, d, i) => at + (src[i] === 1 ? 0 : (Math.floor(o / to[i]!) % d) * from[i]!), 0)]!);
         return int64(dims, data);
       }
       case 'Cast': {

@@ -42,7 +42,17 @@ export interface OnnxView {
    * map; only InstanceNormalization and the Reshape back to `of` read it
    */
   readonly grouped?: { readonly groups: number; readonly of: readonly number[] };
+  /**
+   * A recurrent op's sequence or states (onnx-ops-recurrent.ts) in an ONNX shape with the batch not first
+   * ([T, 1, F], Y [T, D, 1, U], Y_h [D, 1, U]) whose row-major elements are the IR tensor's ([1, T, F] map,
+   * [D·U] vector) in order; only reshapes, Transposes that move unit axes, Gather of one step and the
+   * recurrent ops read it (EXACT_READERS)
+   */
+  readonly exact?: readonly number[];
 }
+
+/** Ops that read a recurrent op's exact-shape view (OnnxView.exact). */
+const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN']);
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
 const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
@@ -57,12 +67,14 @@ export interface OnnxContext {
   readonly maxFloats: number;
   /** saturate: values beyond ±2^53 clamp (Slice's "to the end") instead of NN107 */
   ints(name: string, site: ErrorSite, what: string, saturate?: boolean): number[];
-  /** The dims of a constant (a scalar: []), or undefined when it is computed. */
-  constDims(name: string): readonly number[] | undefined;
   /** The [a, b] channel groups of a channel-shuffle view (rank 5), or undefined. */
   groupsOf(name: string): readonly [number, number] | undefined;
   /** A weight derived from constant `name` by `transform`, made once: a tensor used twice stays one object. */
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor;
+  /** The dims of a constant (initializer or Constant), or undefined. */
+  constShape(name: string): readonly number[] | undefined;
+  /** The IR shape of an activation ([H, W, C] or [K]). */
+  irShape(name: string): readonly number[];
   /** The ONNX shape of an activation, batch included (1). */
   onnxShape(name: string): readonly number[];
   view(name: string): OnnxView;
@@ -119,6 +131,9 @@ export class Op {
     const flat = !this.ctx.isConst(t) && this.ctx.view(t).flat !== undefined;
     if (flat && !FLAT_READERS.has(this.n.opType) && this.n.opType !== 'Transpose' && !(this.n.opType === 'MatMul' && this.ctx.view(t).last)) {
       throw this.fail(`input "${t}" is a map of ${JSON.stringify(this.ctx.view(t).flat)} pixels viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
+    }
+    if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
+      throw this.fail(`input "${t}" is a recurrent op's ${JSON.stringify(this.ctx.onnxShape(t))} (the batch not first); only reshapes, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).grouped !== undefined && !['Reshape', 'InstanceNormalization', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" is a map ${JSON.stringify(this.ctx.view(t).grouped!.of)} viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (channel groups, as GroupNorm writes it); only InstanceNormalization and the Reshape back read it`);

@@ -6,7 +6,7 @@
  * no-ops. Any other data movement is refused.
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
-import { spatialConcatNodes } from '../ir/concat-spatial.js';
+import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
@@ -17,11 +17,30 @@ function identity(o: Op, x: string, view?: OnnxView): Built[] {
   return [{ ...o.base([x]), op: 'identity', ...(view === undefined ? {} : { view }) }];
 }
 
+/** Whether x's elements lie in its ONNX shape's row-major order: a sequence [1, T, F] held [1, T, F], or a recurrent op's exact view. */
+function inOrder(o: Op, x: string): boolean {
+  const v = o.ctx.view(x);
+  return v.exact !== undefined || (v.rank === 3 && v.last && v.flat === undefined && o.ctx.irShape(x).length === 3);
+}
+
+/**
+ * x, its elements in ONNX order (inOrder), viewed as the ONNX shape `to`: the sequence [1, T, F] itself, a
+ * vector [1, K] (a flatten of a map), or any other shape as an exact view (a recurrent op's [T, 1, F]).
+ */
+function orderedAs(o: Op, x: string, to: readonly number[]): Built[] {
+  const ir = o.ctx.irShape(x);
+  if (ir.length === 3 && to.length === 3 && to[0] === 1 && to[1] === ir[1] && to[2] === ir[2]) return identity(o, x, { rank: 3, last: true });
+  if (to.length === 2 && to[0] === 1) return ir.length === 1 ? identity(o, x, { rank: 2, last: false }) : [{ ...o.base([x]), op: 'flatten', view: { rank: 2, last: false } }];
+  return identity(o, x, { rank: to.length, last: true, exact: to });
+}
+
 /** x viewed as the ONNX shape `to` (batch 1, same element count) without moving data, or refused. */
 function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   const from = o.ctx.onnxShape(x);
   const v = o.ctx.view(x);
   if (product(to) !== product(from) || to.some((d) => !Number.isInteger(d) || d < 1)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(from)} to ${JSON.stringify(to)}`, { layer: o.n.name });
+  // a sequence around a recurrent op ([1, T, F] ↔ [T, 1, F], Y [T, 1, 1, U] → [T, 1, U]): the elements keep their order
+  if (v.exact !== undefined || (to[0] !== 1 && inOrder(o, x))) return orderedAs(o, x, to);
   if (to[0] !== 1) throw o.fail(`target ${JSON.stringify(to)} changes the batch dimension`);
   if (same(from, to)) return identity(o, x);
   // a channel shuffle: [1, C, H, W] → [1, g, C/g, H, W] and back are views (the channel order is unchanged)
@@ -125,6 +144,7 @@ function squeeze(o: Op): Built[] {
   const axes = axesOf(o, from.length) ?? from.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
   if (axes.some((a) => from[a] !== 1)) throw o.fail(`axes ${JSON.stringify(axes)} of ${JSON.stringify(from)} are not all 1`);
   const to = from.filter((_, i) => !axes.includes(i));
+  if (o.ctx.view(x).exact !== undefined) return reshapeTo(o, x, to);
   // squeezing the batch away leaves the same bytes: [1, C, 1, 1] → [C] is read as [1, C]
   if (axes.includes(0)) {
     if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${JSON.stringify(from)} is supported only down to a vector`);
@@ -154,6 +174,11 @@ function transpose(o: Op): Built[] {
   const perm = o.n.attrs.ints('perm') ?? Array.from({ length: v.rank }, (_, i) => v.rank - 1 - i);
   const key = JSON.stringify(perm);
   if (same(perm, Array.from({ length: v.rank }, (_, i) => i))) return identity(o, x);
+  // unit axes moved on elements in ONNX order (torch's [1, T, F] → [T, 1, F] before a recurrent op, and its Y back)
+  const from = o.ctx.onnxShape(x);
+  const big = perm.filter((p) => from[p] !== 1);
+  if (inOrder(o, x) && (v.exact !== undefined || perm[0] !== 0) && big.every((p, k) => k === 0 || p > big[k - 1]!)) return orderedAs(o, x, perm.map((p) => from[p]!));
+  if (v.exact !== undefined) throw o.fail(`perm ${key} of a recurrent op's ${JSON.stringify(from)} moves data (only Transposes of its unit axes are supported)`);
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
   // a map, or a global pool's [N, C, 1] / [N, C, 1, 1] (a vector: M5's avg_pool1d then x.permute(0, 2, 1) then Linear)
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
@@ -264,55 +289,6 @@ function slice(o: Op): Built[] {
   return built.length === 0 ? identity(o, x) : built;
 }
 
-/**
- * Gather of one position along a map's spatial axis by a constant index: a TCN's or a recurrent net's last step
- * `y[:, :, -1]` of [N, C, L], a ViT's class token `x[:, 0]` of the rows [N, T, F], `x[:, :, 0]` of [N, C, H, W]: a crop
- * of that line (an exact copy), the axis dropped for a scalar index (a vector out, or the 1-D map of the other axis)
- * or kept for a list of one.
- */
-function gather(o: Op): Built[] {
-  const x = o.activation(0);
-  const shape = o.ctx.onnxShape(x);
-  const rank = shape.length;
-  const indices = o.input(1);
-  const dims = o.ctx.constDims(indices);
-  if (dims === undefined) throw o.fail(`indices "${indices}" are computed at run time; only constant indices are supported`);
-  const index = o.ctx.ints(indices, o.site, 'indices');
-  const a0 = o.n.attrs.int('axis', 0);
-  const axis = a0 < 0 ? a0 + rank : a0;
-  if (!(axis >= 0 && axis < rank)) throw new NnchipError('NN107', `Gather: axis ${a0} is outside a ${JSON.stringify(shape)} tensor`, o.site);
-  const channel = o.channelAxis(x);
-  const spatial = rank >= 3 ? Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
-  const flat = o.ctx.view(x).flat;
-  if (index.length !== 1 || dims.length > 1 || !spatial.includes(axis) || (flat !== undefined && dims.length !== 0)) {
-    throw o.fail(`${index.length === 1 ? 'an index' : `${index.length} indices`} along axis ${axis} of a ${JSON.stringify(shape)} tensor ${axis === channel ? '(its channels) ' : ''}is not supported (only one constant index along a map's spatial axis or a sequence's steps: y[:, :, -1], x[:, 0])`);
-  }
-  const d = shape[axis]!;
-  const i = index[0]! < 0 ? index[0]! + d : index[0]!;
-  if (!(i >= 0 && i < d)) throw new NnchipError('NN107', `Gather: index ${index[0]} is outside axis ${axis} of a ${JSON.stringify(shape)} tensor`, o.site);
-  const v = o.ctx.view(x);
-  if (flat !== undefined) {
-    // a map's pixels in one axis ([1, C, H·W], or the rows [1, H·W, C]): pixel i of the map, a vector out
-    const [fh, fw] = flat;
-    const [py, px] = [Math.floor(i / fw), i % fw];
-    const pixel = { name: `${o.n.name}/crop`, inputs: [x], output: `${o.out}/crop`, op: 'crop' as const, crop: [py, px, fh - py - 1, fw - px - 1] as const };
-    return [pixel, { ...o.base([pixel.output]), op: 'flatten', view: { rank: 2, last: false } }];
-  }
-  const map = o.map(0);
-  // the IR map [H, W, C]: a 1-D map's one axis is W
-  const alongH = spatial.length === 2 && axis === spatial[0];
-  const crop = alongH ? ([i, 0, d - i - 1, 0] as const) : ([0, i, 0, d - i - 1] as const);
-  // a list of one keeps the axis: the crop is the result
-  if (dims.length === 1) return [{ ...o.base([map]), op: 'crop', crop }];
-  const cut = { name: `${o.n.name}/crop`, inputs: [map], output: `${o.out}/crop`, op: 'crop' as const, crop };
-  // a 1-D map or the rows lose their one axis: a vector
-  if (spatial.length === 1) return [cut, { ...o.base([cut.output]), op: 'flatten', view: { rank: 2, last: false } }];
-  // [N, C, H, W] without H: the 1-D map of W ([1, W, C], the crop's shape); without W: of H (the crop's [H, 1, C] as [1, H, C])
-  if (alongH) return [{ ...o.base([map]), op: 'crop', crop, view: { rank: 3, last: v.last } }];
-  const [h, c] = v.last ? [shape[1]!, shape[3]!] : [shape[2]!, shape[1]!];
-  return [cut, { ...o.base([cut.output]), op: 'reshape', shape: [1, h, c], view: { rank: 3, last: v.last } }];
-}
-
 /** Split of the channel axis (torch.split / chunk): one channel selection per output. */
 function split(o: Op): Built[] {
   const x = o.activation(0);
@@ -374,14 +350,13 @@ function concat(o: Op): Built[] {
   const channel = o.channelAxis(xs[0]!);
   if (xs.some((x) => JSON.stringify(o.ctx.view(x)) !== JSON.stringify(v))) throw o.fail('inputs have different layouts');
   const positive = axis < 0 ? axis + v.rank : axis;
-  // along a map's spatial axis (torch.cat of maps along H or W, of 1-D maps along L): each input zero-padded to the whole
-  // extent at its offset, then added (as Keras' Concatenate along H / W)
+  // along a map's spatial axis (torch.cat of maps along H or W, of 1-D maps along L): one copy per input into its block of
+  // the output (as Keras' Concatenate along H / W)
   const spatial = v.rank >= 3 && v.flat === undefined && v.groups === undefined && v.blocks === undefined && v.grouped === undefined ? Array.from({ length: v.rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
   if (positive !== channel && spatial.includes(positive) && xs.length > 1) {
     const maps = xs.map((x) => o.ctx.asMap(x, o.site));
     const along: 0 | 1 = spatial.length === 2 && positive === spatial[0] ? 0 : 1;
-    const nodes = spatialConcatNodes(maps, xs.map((x) => o.ctx.onnxShape(x)[positive]!), along, o.out);
-    return nodes.map((n, i) => (i === nodes.length - 1 ? { ...n, name: o.n.name, view: v } : n));
+    return [{ ...spatialConcatNode(maps, along, o.out), name: o.n.name, view: v }];
   }
   if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel}, or a map's spatial axes)`);
   // one input (DenseNet's first layer: torch.cat of a list of one): the tensor itself
@@ -471,7 +446,6 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Transpose: transpose,
   Concat: concat,
   Resize: resize,
-  Gather: gather,
   Identity: (o) => identity(o, o.activation(0)),
   Slice: slice,
   Split: split,

@@ -11,10 +11,12 @@ import { ACTIVATION_OPS } from './onnx-ops-activations.js';
 import { ELEMENTWISE_OPS } from './onnx-ops-elementwise.js';
 import { LAYOUT_OPS } from './onnx-ops-layout.js';
 import { NORM_OPS } from './onnx-ops-norm.js';
+import { RECURRENT_OPS } from './onnx-ops-recurrent.js';
 import { Op, type Built, type OnnxContext, type OnnxNode } from './onnx-op.js';
 import { EXPANDED_QUANT_OPS, QUANT_OPS } from './onnx-quant.js';
 
 export type { OnnxContext, OnnxNode } from './onnx-op.js';
+export { readsSteps, transposedToSteps } from './onnx-ops-recurrent.js';
 
 function gemm(o: Op): Built[] {
   const [x, b, c] = [o.activation(0), o.input(1), o.optional(2)];
@@ -178,7 +180,7 @@ const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   GlobalAveragePool: (o) => [{ ...o.base([o.map(0)]), op: 'globalAvgPool', view: { rank: o.ctx.view(o.input(0)).rank, last: false } }],
 };
 
-const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS, ...NORM_OPS, ...QUANT_OPS };
+const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS, ...NORM_OPS, ...RECURRENT_OPS, ...QUANT_OPS };
 
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...Object.keys(CONVERTERS), 'Constant', ...EXPANDED_QUANT_OPS].sort();
 

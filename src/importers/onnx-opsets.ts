@@ -4,9 +4,28 @@
  * that opsets 19 and 20 changed has been re-read against the new definition (notes below).
  */
 import { NnchipError } from '../diagnostics/error.js';
+import { toInt } from './onnx-tensors.js';
 
 /** Opsets 9 and 10: read as 11 (onnx-upgrade.ts). */
 export const ONNX_OPSETS = { min: 9, max: 20 } as const;
+
+/**
+ * The newest ONNX IR (file format) version nnchip accepts: what onnxruntime 1.30 reads. Newer IR
+ * versions so far only added element types (which nnchip refuses by name) and fields nnchip does not
+ * read, and onnx.helper.make_model writes the installed onnx's newest IR whatever the opset, so any
+ * known one is taken; a version past every release (999999, a damaged or hand-edited file) is
+ * refused as onnxruntime refuses it ("Unsupported model IR version"), not read in hope.
+ */
+export const ONNX_IR_MAX = 13;
+
+/** NN115 for an IR version no ONNX release has written (above ONNX_IR_MAX, or below 1). */
+export function checkIrVersion(ir: number, file: string): void {
+  if (ir >= 0 && ir <= ONNX_IR_MAX) return; // 0: an old exporter that left the field unset (onnxruntime takes it too)
+  throw new NnchipError('NN115', `ONNX IR version ${ir} is not one nnchip knows (it reads IR versions up to ${ONNX_IR_MAX}, as onnxruntime 1.30 does)`, {
+    file,
+    hint: `re-export the model with a released onnx and an opset from ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max}; if only the field is wrong, set it: m = onnx.load(path); m.ir_version = 9; onnx.save(m, path)`,
+  });
+}
 
 /** The ops each opset after 18 added or changed (ONNX docs/Changelog.md, "Version N of the default ONNX operator set"). */
 export const ONNX_OPSET_CHANGES: Readonly<Record<number, readonly string[]>> = {
@@ -28,6 +47,19 @@ export const ONNX_CHANGES_REVIEWED: Readonly<Record<string, string>> = {
   QuantizeLinear: '19 adds 8-bit float types and `saturate` (for them only): only INT8/UINT8 outputs are read (onnx-quant.ts)',
   DequantizeLinear: '19 adds 8-bit float types: only INT8/UINT8/INT32 inputs are read (onnx-quant.ts)',
 };
+
+/** The model's ai.onnx opset, after its IR version is checked (NN115 for either past what nnchip reads; NN107 for a malformed list). */
+export function modelOpset(model: { irVersion?: unknown; opsetImport?: readonly { domain?: string | null; version?: unknown }[] | null }, file: string): number {
+  checkIrVersion(toInt(model.irVersion ?? 0, { file }, 'the IR version'), file);
+  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
+  // two versions of the default domain: the first was taken, silently
+  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
+  const entry = entries[0];
+  if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
+  const v = toInt(entry.version ?? 0, { file }, 'the opset version');
+  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
+  return v;
+}
 
 /** An NN115 error for a node whose op changed after opset 18 without a review, else null. */
 export function unreviewedOpsetChange(opType: string, opset: number, file: string): NnchipError | null {

@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type OnnxProto from 'onnx-proto';
 import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 import { bf16ToFloat, halfToFloat } from './float16.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
 import { resolveInside } from './safe-path.js';
@@ -52,6 +53,9 @@ function dimsOf(t: TensorProto, site: Site, what: string, limits: Limits): { dim
   return { dims, n };
 }
 
+/** The keys of ONNX's external data (onnx/external_data_helper.py ExternalDataInfo). */
+const EXTERNAL_KEYS = ['location', 'offset', 'length', 'checksum', 'basepath'];
+
 /** Bytes of an external-data tensor, read from [offset, offset + bytes) of a file inside the folder. */
 function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Site, what: string): Uint8Array {
   // a key given twice: one of its values was taken, silently (ONNX's checker refuses it)
@@ -59,6 +63,9 @@ function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Si
   const twice = keys.find((k, i) => keys.indexOf(k) !== i);
   if (twice !== undefined) throw new NnchipError('NN107', `${what} gives its external-data "${twice}" twice`, site);
   if ((t.rawData?.length ?? 0) > 0) throw new NnchipError('NN107', `${what} is stored externally and holds raw_data too: which is its data is not said`, site);
+  // a key nnchip does not know ("ofset"): the data was read from offset 0, silently
+  const unknown = keys.find((k) => !EXTERNAL_KEYS.includes(k));
+  if (unknown !== undefined) throw new NnchipError('NN107', `${what} has an unknown external-data key ${JSON.stringify(unknown)}${didYouMean(unknown, EXTERNAL_KEYS)} (ONNX's keys: ${EXTERNAL_KEYS.join(', ')})`, site);
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
   if (location === undefined) throw new NnchipError('NN107', `${what} is stored externally but names no location`, site);
@@ -66,6 +73,11 @@ function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Si
   const length = entries.has('length') ? toInt(entries.get('length'), site, `${what} external length`) : bytes;
   // a negative offset was reported as a size mismatch ("48 bytes at offset -4 but its shape needs 48")
   if (offset < 0) throw new NnchipError('NN107', `${what} external offset is ${offset}; expected a byte position from 0`, site);
+  // offsets and lengths are decimal integers (onnx reads them with int()): "0x10" was read as 16
+  for (const k of ['offset', 'length']) {
+    const v = entries.get(k);
+    if (v !== undefined && !/^\d+$/.test(v)) throw new NnchipError('NN107', `${what} external ${k} is ${JSON.stringify(v)}; expected a byte count in decimal digits`, site);
+  }
   if (length !== bytes) throw new NnchipError('NN105', `${what} declares ${length} bytes of external data at offset ${offset} but its shape needs ${bytes}`, site);
   const path = resolveInside(src.dir, location, src.file);
   const size = statSync(path).size;
@@ -252,6 +264,10 @@ export class Attributes {
   string(name: string, fallback: string): string {
     const s = this.get(name, attrTypes().STRING)?.s;
     return s === undefined || s === null ? fallback : Buffer.from(s).toString('utf8');
+  }
+  strings(name: string): string[] | undefined {
+    const a = this.get(name, attrTypes().STRINGS);
+    return a === undefined ? undefined : (a.strings ?? []).map((v) => Buffer.from(v).toString('utf8'));
   }
   tensor(name: string): TensorProto | undefined {
     return this.get(name, attrTypes().TENSOR)?.t ?? undefined;

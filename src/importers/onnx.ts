@@ -11,10 +11,10 @@ import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, type OnnxContext } from './onnx-ops.js';
+import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
-import { ONNX_OPSETS, unreviewedOpsetChange } from './onnx-opsets.js';
+import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
@@ -47,21 +47,11 @@ function decode(bytes: Uint8Array, file: string): ModelProto {
   }
 }
 
-function opsetOf(model: ModelProto, file: string): number {
-  const entries = (model.opsetImport ?? []).filter((o) => o.domain === '' || o.domain === 'ai.onnx' || o.domain === null || o.domain === undefined);
-  // two versions of the default domain: the first was taken, silently
-  if (entries.length > 1) throw new NnchipError('NN107', `the model imports the ai.onnx opset ${entries.length} times (${entries.map((o) => String(o.version)).join(', ')})`, { file });
-  const entry = entries[0];
-  if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
-  const v = toInt(entry.version ?? 0, { file }, 'the opset version');
-  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
-  return v;
-}
-
 /** Whether the input's consumers read it channels-last ([N, T, F] × W: MatMul) rather than as [N, C, L]. */
 function readsRowsOf(g: GraphProto, name: string): boolean {
-  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm'));
+  return (g.node ?? []).some((n) => (n.input ?? [])[0] === name && (n.opType === 'MatMul' || n.opType === 'Gemm' || transposedToSteps(g.node ?? [], n)));
 }
+
 
 /** Whether the input's consumers read a [K, 1] column: Gemm with transA 1. */
 function readsColumnOf(g: GraphProto, name: string): boolean {
@@ -71,10 +61,16 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
 
 /**
  * The one float input: [N, C, H, W] → IR [H, W, C] (layout 'chw'); [N, C, L] → [1, L, C] ('chw'),
- * or [N, T, F] → [1, T, F] when a MatMul reads its rows; [N, K] → [K] (and [K, 1] for Gemm transA).
+ * or [N, T, F] → [1, T, F] when a MatMul reads its rows, or a recurrent op [T, 1, F] (torch's steps-first layout, the
+ * same elements); [N, K] → [K] (and [K, 1] for Gemm transA).
  */
 function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
+  // an input with an initializer of its name is one with a default value (IR 4+): read as that constant, none was left ("0 inputs ()")
+  const shadowed = (g.input ?? []).find((i) => consts.has(i.name ?? ''));
+  if (inputs.length === 0 && shadowed !== undefined) {
+    throw new NnchipError('NN116', `the graph input "${shadowed.name ?? ''}" has an initializer of the same name (a default value), so nnchip reads it as that constant and the model has no input left`, { file, hint: 'remove that initializer from the graph (onnx: graph.initializer), so the input is one the caller gives' });
+  }
   if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file });
   const info = inputs[0]!;
   const name = info.name ?? '';
@@ -85,6 +81,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
   const dims = (t.shape?.dim ?? []).map((d, i) => {
     if (d.dimParam) {
+      if (i === 0 && readsSteps(g.node ?? [], name)) throw new NnchipError('NN116', `input "${name}" dimension 0, the steps of a recurrent op's sequence [T, 1, F], is dynamic ("${d.dimParam}"); a recurrent layer is unrolled over a fixed number of steps (export with a fixed sequence length)`, site);
       if (i === 0) return 1;
       throw new NnchipError('NN116', `input "${name}" dimension ${i} is dynamic ("${d.dimParam}"); nnchip needs static shapes (export with a fixed input size)`, site);
     }
@@ -93,6 +90,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   });
   checkedElements(dims, limits, site, `input "${name}"`);
   if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
+  if (dims.length === 3 && dims[1] === 1 && readsSteps(g.node ?? [], name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
   if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
   if (dims.length === 4) return { input: { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' }, view: { rank: 4, last: false } };
   if (dims.length === 3 && readsRowsOf(g, name)) return { input: { name, shape: [1, dims[1]!, dims[2]!] }, view: { rank: 3, last: true } };
@@ -181,6 +179,8 @@ class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
   readonly notes: string[] = [];
   private readonly inputs: ReadonlySet<string>;
+  /** what the graph computes: its input and every node's outputs */
+  private readonly produced: ReadonlySet<string>;
   readonly shapes = new Map<string, readonly number[]>();
   readonly views = new Map<string, OnnxView>();
   private readonly floatCache = new Map<string, { dims: number[]; data: Float32Array }>();
@@ -191,6 +191,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
     this.inputs = new Set((g.input ?? []).map((i) => i.name ?? '').filter((n) => !consts.has(n)));
+    this.produced = new Set([...this.inputs, ...(g.node ?? []).flatMap((n) => n.output ?? [])]);
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
     for (const n of g.node ?? []) if (n.opType !== 'Shape') for (const i of n.input ?? []) this.dataUses.set(i, (this.dataUses.get(i) ?? 0) + 1);
@@ -210,7 +211,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     const cached = this.floatCache.get(name);
     if (cached) return cached;
     const proto = this.consts.get(name);
-    if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
+    if (proto === undefined) throw this.notConstant(name, site, what);
     const t = floatTensor(proto, this.src, site, `tensor "${name}"`);
     this.params += t.data.length;
     if (this.params > this.src.limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(this.src.limits.maxParams)} weights (--max-params)`, site);
@@ -218,15 +219,16 @@ class Walker implements OnnxContext, QuantFoldContext {
     return t;
   }
 
-  constDims(name: string): readonly number[] | undefined {
-    const proto = this.consts.get(name);
-    return proto === undefined ? undefined : Array.from(proto.dims ?? [], Number);
-  }
-
   ints(name: string, site: ErrorSite, what: string, saturate = false): number[] {
     const proto = this.consts.get(name);
-    if (proto === undefined) throw new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
+    if (proto === undefined) throw this.notConstant(name, site, what);
     return intTensor(proto, this.src, site, `tensor "${name}"`, saturate).data;
+  }
+
+  /** A weight that is no initializer: computed at run time (NN110), or named by nothing at all (NN202: it was "computed at run time"). */
+  private notConstant(name: string, site: ErrorSite, what: string): NnchipError {
+    if (!this.produced.has(name)) return new NnchipError('NN202', `${what} "${name}" is not an initializer, a Constant or any node's output`, site);
+    return new NnchipError('NN110', `${what} "${name}" is computed at run time; nnchip needs it as a constant (initializer)`, site);
   }
 
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor {
@@ -240,7 +242,7 @@ class Walker implements OnnxContext, QuantFoldContext {
     return w;
   }
 
-  private irShape(name: string): readonly number[] {
+  irShape(name: string): readonly number[] {
     const s = this.shapes.get(name);
     if (s === undefined) throw new NnchipError('NN202', `input tensor "${name}" is not produced by any earlier node`);
     return s;
@@ -253,6 +255,7 @@ class Walker implements OnnxContext, QuantFoldContext {
   onnxShape(name: string): readonly number[] {
     const s = this.irShape(name);
     const v = this.view(name);
+    if (v.exact !== undefined) return v.exact;
     if (s.length === 3) {
       const [h, w, c] = s as [number, number, number];
       if (v.groups !== undefined) return [1, ...v.groups, h, w];
@@ -449,7 +452,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
-  const opset = opsetOf(model, file);
+  const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
     if (changed !== null) throw changed;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** Resolve a path named inside a model file; refuse anything that leaves the model's folder. */
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 
 function inside(root: string, p: string): boolean {
@@ -26,7 +26,13 @@ export function resolveInside(modelDir: string, name: string, modelFile: string)
     if (!inside(root, resolve(root, form))) throw refuse("leaves the model's folder");
   }
   const found = forms.map((form) => realIfExists(resolve(root, form))).find((r) => r !== undefined);
-  if (found === undefined) throw new NnchipError('NN105', `weight file "${name}" is missing${forms.length > 1 ? ` (also as ${forms.slice(1).map((f) => `"${f}"`).join(', ')})` : ''}`, { file: modelFile });
+  if (found === undefined) {
+    // a model file that is a link to another folder: its weights are looked for beside the link, where they were "missing"
+    const target = realIfExists(resolve(modelDir, modelFile));
+    const elsewhere = target !== undefined && dirname(target) !== root && forms.some((form) => realIfExists(resolve(dirname(target), form)) !== undefined);
+    const hint = elsewhere ? { hint: `the model file is a link to ${relative(root, target)}: weights are read beside the link, so link or copy the weight files too, or give nnchip the model's own path` } : {};
+    throw new NnchipError('NN105', `weight file "${name}" is missing${forms.length > 1 ? ` (also as ${forms.slice(1).map((f) => `"${f}"`).join(', ')})` : ''}${elsewhere ? ` beside the link ${modelFile}` : ''}`, { file: modelFile, ...hint });
+  }
   const real = found;
   if (!inside(root, real)) throw refuse("is a link that leaves the model's folder");
   if (!statSync(real).isFile()) throw new NnchipError('NN105', `weight file "${name}" is not a regular file`, { file: modelFile });

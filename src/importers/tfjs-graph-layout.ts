@@ -3,7 +3,7 @@
  * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
  * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
  */
-import { spatialConcatBytes, spatialConcatNodes } from '../ir/concat-spatial.js';
+import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 
@@ -70,7 +70,7 @@ export function concat(x: Op): Value {
   const axis = raw < 0 ? raw + rank : raw;
   if (n < 2) throw x.fail('NN107', `ConcatV2 has ${n} input(s); it needs at least two`);
   if (parts.some((p) => p.rank !== rank)) throw x.fail('NN203', 'ConcatV2 of tensors of different ranks');
-  // along H or W of a map (W of a sequence [1, L, C]): each part zero-padded to the whole extent at its offset, then added
+  // along H or W of a map (W of a sequence [1, L, C]): one concat node with its axis
   const a = rank === 4 && (axis === 1 || axis === 2) ? ((axis - 1) as 0 | 1) : rank === 3 && axis === 1 ? 1 : undefined;
   if (a !== undefined) return spatialConcat(x, parts, a);
   if (axis !== rank - 1) throw x.fail('NN110', `ConcatV2 along axis ${raw} is not supported (only the channel axis, and H or W of a map)`);
@@ -80,12 +80,7 @@ export function concat(x: Op): Value {
 function spatialConcat(x: Op, parts: readonly Runtime[], a: 0 | 1): Value {
   const other = 1 - a;
   if (parts.some((p) => p.shape[other] !== parts[0]!.shape[other] || p.shape[2] !== parts[0]!.shape[2])) throw x.fail('NN203', `ConcatV2 along ${a === 0 ? 'H' : 'W'} of maps that differ in ${a === 0 ? 'width' : 'height'} or channels`);
-  const whole = [...parts[0]!.shape];
-  whole[a] = parts.reduce((n, p) => n + p.shape[a]!, 0);
-  checkBytes(spatialConcatBytes(parts.length, whole.reduce((n, d) => n * d, 1)), x.ctx.limits, x.site, `ConcatV2 along ${a === 0 ? 'H' : 'W'} of ${parts.length} maps (each zero-padded to the whole ${JSON.stringify(whole)} output, then summed)`);
-  let out: Runtime | undefined;
-  for (const node of spatialConcatNodes(parts.map((p) => p.name), parts.map((p) => p.shape[a]!), a, x.n.name)) out = x.ctx.emit(node, parts[0]!.rank);
-  return out!;
+  return x.ctx.emit(spatialConcatNode(parts.map((p) => p.name), a, x.n.name), parts[0]!.rank);
 }
 
 /**

@@ -105,7 +105,10 @@ export class Op {
     return Array.isArray(raw) ? raw.map((s) => Buffer.from(String(s), 'base64').toString('utf8')) : [];
   }
   bool(key: string): boolean {
-    return this.attrValue(key)?.['b'] === true;
+    const b = this.attrValue(key)?.['b'];
+    // {"b": "yes"} was read as false, silently
+    if (b !== undefined && typeof b !== 'boolean') throw this.fail('NN107', `attribute ${key} is ${shownValue(b).slice(0, 40)}, not true or false`);
+    return b === true;
   }
   /** Input i; a SpaceToBatchND result or its convolution only where `spaced` says this op reads that stage. */
   input(i: number, spaced?: 'input' | 'output'): Value {

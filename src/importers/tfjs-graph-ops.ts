@@ -52,6 +52,8 @@ function fusedBatchNorm(x: Op): Value {
   const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) => x.constant(i, ['scale', 'offset', 'mean', 'variance'][i - 1]!).data);
   if ([scale, offset, mean, variance].some((t) => t!.length !== c)) throw x.fail('NN201', `scale, offset, mean and variance need ${c} values each (one per channel)`);
   const eps = x.float('epsilon', 0.0001);
+  const negative = variance!.findIndex((v) => !(v + eps > 0));
+  if (negative >= 0) throw x.fail('NN107', `variance ${variance![negative]} + epsilon ${eps} of channel ${negative} is not positive (its square root divides)`);
   const s = Float32Array.from({ length: c }, (_, i) => scale![i]! / Math.sqrt(variance![i]! + eps));
   return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [input.name], scale: s, offset: s.map((v, i) => offset![i]! - mean![i]! * v) }, input.rank);
 }

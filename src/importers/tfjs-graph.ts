@@ -4,7 +4,7 @@
  * modelTopology.node is a GraphDef) → Graph. Const nodes take their values from the weightsManifest.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { NnchipError, shownValue, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
 import { findFunctions } from './fuse-functions.js';
 import { inferShape } from '../ir/ops.js';
@@ -91,13 +91,19 @@ function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
 }
 
+/** A dimension as TF's JSON writes it (a decimal string or number): "0x4" was read as 4. */
+function decimalSize(v: unknown): number {
+  return typeof v === 'number' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? Number(v) : NaN;
+}
+
 /** [-1 or 1, ...dims] of a Placeholder → its IR shape and TF rank. */
 function placeholderShape(n: TfNode, file: string, limits: Limits): { shape: number[]; rank: number } {
   const shape = isObj(n.attr['shape']) ? n.attr['shape']['shape'] : undefined;
-  const dims = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => Number(isObj(d) ? d['size'] : NaN)) : [];
+  const dims = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => decimalSize(isObj(d) ? d['size'] : undefined)) : [];
   const [batch, ...rest] = dims;
   if (dims.length < 2 || (batch !== -1 && batch !== 1) || rest.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new NnchipError('NN107', `the input shape ${JSON.stringify(dims)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
+    const raw = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => (isObj(d) ? d['size'] : d)) : [];
+    throw new NnchipError('NN107', `the input shape ${shownValue(raw).slice(0, 80)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
   }
   checkedElements(rest, limits, { file, layer: n.name }, 'the input');
   const ir = irShapeOf([1, ...rest]);

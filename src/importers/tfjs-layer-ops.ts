@@ -13,6 +13,7 @@ import { groupNormalization, layerNormalization } from './keras-norm.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchNorm, normalization, rescaling } from './tfjs-norm-layers.js';
+import { bidirectional, recurrent } from './tfjs-recurrent.js';
 
 export type { LayerContext, LayerEntry };
 
@@ -24,13 +25,13 @@ export const SUPPORTED_TFJS_LAYERS = [
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
   'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector', 'LayerNormalization',
+  'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional',
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
-const RECURRENT = 'a recurrent layer (state carried from step to step) has no lowering';
 const PRODUCT = 'a product of two computed tensors has no lowering';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
   UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
-  LSTM: RECURRENT, GRU: RECURRENT, SimpleRNN: RECURRENT, Bidirectional: RECURRENT, ConvLSTM2D: RECURRENT,
+  ConvLSTM2D: 'a convolutional recurrent layer has no lowering (LSTM, GRU and SimpleRNN are unrolled)',
   Embedding: 'a table lookup by a computed index has no lowering',
   Dot: PRODUCT, Attention: PRODUCT, MultiHeadAttention: PRODUCT,
   Masking: 'its mask changes what later layers compute (and it zeroes masked steps); nnchip has no masks',
@@ -434,6 +435,12 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return broadcasting(x, (y) => extremum(y, l.className === 'Maximum'));
     case 'RepeatVector':
       return repeatVector(x);
+    case 'LSTM':
+    case 'GRU':
+    case 'SimpleRNN':
+      return recurrent(x);
+    case 'Bidirectional':
+      return bidirectional(x);
     default:
       if (Object.hasOwn(REFUSED_WHY, l.className)) throw x.fail('NN110', `layer type ${l.className} is not supported: ${REFUSED_WHY[l.className]!}`);
       if (INFERENCE_IDENTITY.has(l.className)) return [{ ...x.base(), inputs: [x.one()], op: 'identity' }];

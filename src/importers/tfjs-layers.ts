@@ -12,12 +12,19 @@ import { checkedElements, type Limits } from './limits.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
+import { recurrentOwners } from './tfjs-recurrent.js';
 import { channelsFirstLayer, declaresChannelsFirst, layoutPermute } from './tfjs-channels-first.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export { SUPPORTED_TFJS_LAYERS } from './tfjs-layer-ops.js';
+
+/**
+ * The tensor a reference [layer, node, tensor] names: the layer's own name for its first output, `layer:k`
+ * for output k (a recurrent layer's states under return_state; it was read as the first output, silently).
+ */
+const outputName = (layer: string, index: unknown): string => (typeof index === 'number' && index > 0 ? `${layer}:${index}` : layer);
 
 /** A short description of a JSON value for an error line (bounded in depth and length: files may nest without end). */
 function brief(v: unknown, depth = 0): string {
@@ -80,10 +87,11 @@ function inboundOfCall(first: unknown, file: string, name: string, resolve: Reso
   const list = Array.isArray(first) ? first : args;
   const history = (e: unknown): unknown[] | undefined => (isObj(e) && isObj(e['config']) && Array.isArray(e['config']['keras_history']) ? e['config']['keras_history'] : undefined);
   const nodeOf = (v: unknown): number => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+  // [layer, node, tensor]: the layer's call at that node, and its output `tensor` (a recurrent layer's states)
   const tensorName = (e: unknown): string | undefined => {
-    if (Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string') return resolve(e[0], nodeOf(e[1]));
+    if (Array.isArray(first) && Array.isArray(e) && typeof e[0] === 'string') return outputName(resolve(e[0], nodeOf(e[1])), e[2]);
     const h = history(e);
-    return h === undefined ? undefined : resolve(String(h[0]), nodeOf(h[1]));
+    return h === undefined ? undefined : outputName(resolve(String(h[0]), nodeOf(h[1])), h[2]);
   };
   if (Array.isArray(first) || list.every((e) => tensorName(e) !== undefined)) {
     return {
@@ -111,12 +119,14 @@ function inboundOfCall(first: unknown, file: string, name: string, resolve: Reso
  */
 function tensorRefs(v: unknown, file: string, depth = 0, resolve: Resolve = callName): string[] {
   if (depth > 16) throw new NnchipError('NN107', 'output_layers is nested over 16 deep', { file });
-  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [resolve(v[0], Number.isInteger(v[1]) && v[1] >= 0 ? v[1] : 0)];
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [outputName(resolve(v[0], Number.isInteger(v[1]) && v[1] >= 0 ? v[1] : 0), v[2])];
   if (Array.isArray(v)) return v.flatMap((e) => tensorRefs(e, file, depth + 1, resolve));
   if (isObj(v)) return Object.values(v).flatMap((e) => tensorRefs(e, file, depth + 1, resolve));
   return v === undefined || v === null ? [] : [String(v)];
 }
 
+/** Layers unrolled over the steps of their sequence (ir/recurrent.ts). */
+const RECURRENT_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'Bidirectional']);
 const isModelClass = (c: unknown): boolean => c === 'Sequential' || c === 'Model' || c === 'Functional';
 /** Models nested deeper than this are refused (Teachable Machine nests two). */
 const MAX_NESTING = 32;
@@ -293,8 +303,11 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers, functional, outputs, copies } = layerList(json['modelTopology'], file);
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
-  const aliases = new Map(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set(layers.filter((l) => !copies.has(l.name)).map((l) => l.name)), aliases);
+  const aliases = new Map<string, string>(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  // a Bidirectional's two layers own their weights, a Keras 3 recurrent layer its cell's (tfjs-recurrent.ts)
+  const { owners, cells } = recurrentOwners(layers);
+  for (const [path, owner] of cells) aliases.set(path, owner);
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...layers.filter((l) => !copies.has(l.name)).map((l) => l.name), ...owners]), aliases);
   // a shared layer's later calls (and a model's applied again) read the layer's own weights
   for (const [key, t] of [...weights]) {
     const owner = key.slice(0, key.lastIndexOf('/'));
@@ -323,6 +336,8 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
       const declared = inputShapeOf(l.config);
+      const recurrent = layers.some((m) => RECURRENT_LAYERS.has(m.className));
+      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${JSON.stringify(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
       if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
       checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';

@@ -7,8 +7,7 @@
 import type { Node } from '../ir/graph.js';
 import { Layer } from './tfjs-layer.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
-import { spatialConcatBytes, spatialConcatNodes } from '../ir/concat-spatial.js';
-import { checkBytes } from './limits.js';
+import { spatialConcatNode } from '../ir/concat-spatial.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
@@ -37,18 +36,12 @@ export function concat(x: Layer): Node[] {
   return [{ ...x.base(), op: 'concat' }];
 }
 
-/**
- * Concatenate along H (a = 0) or W (a = 1) of maps: each input zero-padded to the whole extent at its offset,
- * then added (ir/concat-spatial.ts).
- */
+/** Concatenate along H (a = 0) or W (a = 1) of maps (ir/concat-spatial.ts). */
 function spatialConcat(x: Layer, a: 0 | 1): Node[] {
   const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));
   const other = 1 - a;
   if (shapes.some((s) => s.length !== 3 || s[other] !== shapes[0]![other] || s[2] !== shapes[0]![2])) throw x.fail('NN110', `inputs have shapes ${shapes.map((s) => JSON.stringify(s)).join(', ')}; a Concatenate along ${a === 0 ? 'H' : 'W'} needs maps of one ${a === 0 ? 'width' : 'height'} and channel count`);
-  const out = [...shapes[0]!];
-  out[a] = shapes.reduce((n, s) => n + s[a]!, 0);
-  checkBytes(spatialConcatBytes(shapes.length, out[0]! * out[1]! * out[2]!), x.ctx.limits, x.site, `Concatenate along ${a === 0 ? 'H' : 'W'} of ${shapes.length} maps (each zero-padded to the whole ${JSON.stringify(out)} output, then summed)`);
-  return spatialConcatNodes(x.inputs, shapes.map((s) => s[a]!), a, x.l.name);
+  return [spatialConcatNode(x.inputs, a, x.l.name)];
 }
 
 /** −x: a per-channel scale of −1 (also Keras 3's ops.negative, keras-ops.ts). */

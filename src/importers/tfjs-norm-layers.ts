@@ -18,7 +18,9 @@ function channelAxis(x: Layer, shape: readonly number[], axis: unknown): void {
 export function batchNorm(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
   channelAxis(x, shape, x.get('axis') ?? -1);
-  const eps = Number(x.get('epsilon') ?? 0.001);
+  const eps = x.get('epsilon') ?? 0.001;
+  // "1e-3" was read by Number(); a negative ε (or variance) was "scale element 0 is NaN" from the square root
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw x.fail('NN107', `epsilon is ${shownValue(eps)}; expected a finite number from 0`);
   const mean = x.weight('moving_mean').data;
   if (mean.length !== shape.at(-1)) throw x.fail('NN201', `moving_mean has ${mean.length} values for ${String(shape.at(-1))} channels`);
   const variance = x.weight('moving_variance').data;
@@ -26,6 +28,8 @@ export function batchNorm(x: Layer): Node[] {
   const beta = (x.get('center') ?? true) ? x.weight('beta').data : undefined;
   const c = mean.length;
   if (variance.length !== c || (gamma !== undefined && gamma.length !== c) || (beta !== undefined && beta.length !== c)) throw x.fail('NN201', 'moving_mean, moving_variance, gamma and beta differ in length');
+  const negative = variance.findIndex((v) => !(v + eps > 0));
+  if (negative >= 0) throw x.fail('NN107', `moving_variance ${variance[negative]} + epsilon ${eps} of channel ${negative} is not positive (its square root divides)`);
   const scale = new Float32Array(c);
   const offset = new Float32Array(c);
   for (let i = 0; i < c; i++) {

@@ -34,6 +34,7 @@ const QUANT_BYTES = { uint8: 1, uint16: 2, float16: 2 } as const;
 function encodingOf(w: Json, name: string, file: string): Encoding {
   const dtype = w['dtype'];
   const refuse = (what: string): NnchipError => new NnchipError('NN106', `weight "${name}" ${what}`, { file });
+  if (dtype === undefined) throw new NnchipError('NN107', `weight "${name}" has no "dtype" (tfjs-converter writes one for every weight)`, { file }); // was 'has dtype undefined'
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'float16') throw refuse(`has dtype ${JSON.stringify(dtype)}`);
   const q = w['quantization'];
   if (q === undefined) return { kind: dtype, bytes: PLAIN_DTYPES[dtype] };
@@ -121,6 +122,8 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
     });
     const sizes = paths.map((p) => statSync(p).size);
     const have = sizes.reduce((a, b) => a + b, 0);
+    // "paths": [] read as "weight shards  hold 0 bytes"
+    if (names.length === 0 && need > 0) throw new NnchipError('NN105', `a weightsManifest entry lists no weight files ("paths" is empty) for its ${specs.length} weight${specs.length === 1 ? '' : 's'} of ${fmtInt(need)} bytes`, site);
     if (have !== need) {
       const listed = names.length > 4 ? `${(names as string[]).slice(0, 3).join(', ')} and ${names.length - 3} more` : (names as string[]).join(', ');
       throw new NnchipError('NN105', `weight shards ${listed} hold ${have} bytes but the manifest declares ${need} (${have < need ? 'short' : 'too long'})`, site);

@@ -7,7 +7,7 @@
  */
 import { internal } from '../diagnostics/error.js';
 import { applyTable } from './activations.js';
-import { isTable, maxOf, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
+import { isTable, maxOf, product, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { convTerms } from './conv.js';
 import { forgetKernels } from './conv-wasm.js';
 import { checkGraph } from './verify.js';
@@ -124,6 +124,24 @@ export function poolDivisors(n: NodeOf<'pool2d'>, inShape: Shape, outShape: Shap
       return count;
     });
   return [axis(0), axis(1)];
+}
+
+/** Maps [H, W, C] one under the other ('h': each a block of whole rows) or side by side ('w': each row a run of each map's row). */
+function concatSpatial(axis: 'h' | 'w', xs: readonly Float64Array[], inShapes: readonly Shape[], outShape: Shape): Float64Array {
+  const y = new Float64Array(product(outShape));
+  if (axis === 'h') {
+    let at = 0;
+    for (const t of xs) y.set(t, (at += t.length) - t.length);
+    return y;
+  }
+  const [h, ow, c] = outShape as [number, number, number];
+  let x0 = 0;
+  xs.forEach((t, k) => {
+    const row = inShapes[k]![1]! * c;
+    for (let r = 0; r < h; r++) y.set(t.subarray(r * row, (r + 1) * row), (r * ow + x0) * c);
+    x0 += inShapes[k]![1]!;
+  });
+  return y;
 }
 
 function padMap(n: NodeOf<'pad'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
@@ -251,6 +269,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
       return x.map((v, i) => v * g[i % c]!);
     }
     case 'concat': {
+      if (n.axis !== undefined) return concatSpatial(n.axis, xs, inShapes, outShape);
       const pixels = x.length / inShapes[0]![inShapes[0]!.length - 1]!;
       const oc = outShape[outShape.length - 1]!;
       const y = new Float64Array(pixels * oc);

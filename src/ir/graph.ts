@@ -72,8 +72,11 @@ export type Node =
    * (inputs [x, g]; g is [C] or [1, 1, C]): squeeze-excite's gate, Keras Multiply, ONNX Mul [N,C,H,W]·[N,C,1,1]
    */
   | (NodeBase & { readonly op: 'channelMul' })
-  /** concatenation along the channel (last) axis */
-  | (NodeBase & { readonly op: 'concat' })
+  /**
+   * concatenation along the channel (last) axis; with `axis` 'h' or 'w', of [H, W, C] maps along H
+   * (rows, one map under the other) or W (side by side): Keras Concatenate axis 1/2, TF ConcatV2
+   */
+  | (NodeBase & { readonly op: 'concat'; readonly axis?: 'h' | 'w' })
   /** pads [top, left, bottom, right]: zeros; `mode` reflect (pixel −i is pixel i) or edge (the border pixel repeated) */
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads; readonly mode?: 'reflect' | 'edge' })
   /**

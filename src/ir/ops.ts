@@ -128,6 +128,12 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     return x;
   },
   concat: (n, inputs) => {
+    if (n.axis !== undefined) {
+      const a = n.axis === 'h' ? 0 : 1;
+      const other = (s: Shape): string => JSON.stringify(s.filter((_, i) => i !== a));
+      if (inputs.length < 2 || inputs.some((s) => s.length !== 3 || other(s) !== other(inputs[0]!))) throw new NnchipError('NN203', `inputs ${inputs.map((s) => JSON.stringify(s)).join(', ')} are not [H, W, C] maps that differ only in ${n.axis.toUpperCase()}`, { layer: n.name });
+      return inputs[0]!.map((d, i) => (i === a ? inputs.reduce((t, s) => t + s[a]!, 0) : d));
+    }
     const lead = inputs[0]?.slice(0, -1) ?? [];
     if (inputs.length < 2 || inputs.some((s) => JSON.stringify(s.slice(0, -1)) !== JSON.stringify(lead))) throw new NnchipError('NN203', `inputs ${inputs.map((s) => JSON.stringify(s)).join(', ')} differ outside the channel axis`, { layer: n.name });
     return [...lead, inputs.reduce((a, s) => a + s[s.length - 1]!, 0)];

@@ -41,20 +41,6 @@ function putBits(out: Uint8Array, lsb: number, bits: number, v: number, base = 0
   }
 }
 
-/** The unsigned value of `bits` bits at bit `lsb` of a little-endian byte string starting at byte `base` (missing bytes are 0). */
-function getBits(bytes: Uint8Array, lsb: number, bits: number, base = 0): number {
-  let v = 0;
-  let scale = 1;
-  for (let pos = lsb, left = bits; left > 0; ) {
-    const take = Math.min(8 - (pos & 7), left);
-    v += (((bytes[base + (pos >> 3)] ?? 0) >> (pos & 7)) & ((1 << take) - 1)) * scale;
-    scale *= 2 ** take;
-    pos += take;
-    left -= take;
-  }
-  return v;
-}
-
 /** Per op, the bits its fields use; any other set bit is reserved. */
 const USED_BITS = new Map<Opcode, Uint8Array>(
   [...FIELDS].map(([op, fields]) => {
@@ -149,20 +135,63 @@ export function decode(bytes: Uint8Array, index = 0): Instruction {
   return decodeAt(bytes, 0, index);
 }
 
-/** decode() of the word at bytes[base, base + 16), which all lie inside `bytes` when base > 0 (decodeAll: no view per word). */
-function decodeAt(bytes: Uint8Array, base: number, index: number): Instruction {
-  const opValue = getBits(bytes, 0, 4, base);
-  const op = OPCODE_BY_VALUE.get(opValue);
-  if (op === undefined) throw new NnchipError('NN404', `instruction ${index}: unknown opcode ${opValue}`);
-  const result: Record<string, unknown> = { op };
-  for (const f of FIELDS.get(op)!) {
-    if (f.name === 'opcode') continue;
-    const raw = getBits(bytes, f.lsb, f.bits, base);
-    const v = f.signed && raw >= 2 ** (f.bits - 1) ? raw - 2 ** f.bits : raw;
-    result[f.name] = TOKEN_FLAG_NAMES.has(f.name) ? v === 1 : v;
-  }
+/**
+ * Per opcode value, how decodeAt unpacks its fields: each field's word and shift (as encodeInto
+ * packs them), its width and mask (2^bits − 1, or −1 for 32 bits), whether it is signed or a token
+ * flag, and the words' used bits (any other set bit is reserved). undefined: no op has that opcode.
+ */
+const UNPACKING: readonly ({ readonly op: Opcode; readonly names: readonly string[]; readonly word: Int32Array; readonly shift: Int32Array; readonly bits: Int32Array; readonly mask: Int32Array; readonly span: Float64Array; readonly signed: Uint8Array; readonly flag: Uint8Array; readonly used: Int32Array } | undefined)[] = Array.from({ length: 2 ** OPCODE_FIELD.bits }, (_, value) => {
+  const op = OPCODE_BY_VALUE.get(value);
+  if (op === undefined) return undefined;
+  const fields = FIELDS.get(op)!.filter((f) => f !== OPCODE_FIELD);
   const used = USED_BITS.get(op)!;
-  for (let i = 0; i < INSN_BYTES; i++) if (((bytes[base + i] ?? 0) & ~used[i]!) !== 0) throw new NnchipError('NN404', `instruction ${index} (${op}): reserved bits are set`);
+  return {
+    op,
+    names: fields.map((f) => f.name),
+    word: Int32Array.from(fields, (f) => f.lsb >>> 5),
+    shift: Int32Array.from(fields, (f) => f.lsb & 31),
+    bits: Int32Array.from(fields, (f) => f.bits),
+    mask: Int32Array.from(fields, (f) => (f.bits === 32 ? -1 : 2 ** f.bits - 1)),
+    span: Float64Array.from(fields, (f) => 2 ** f.bits),
+    signed: Uint8Array.from(fields, (f) => (f.signed ? 1 : 0)),
+    flag: Uint8Array.from(fields, (f) => (TOKEN_FLAG_NAMES.has(f.name) ? 1 : 0)),
+    used: Int32Array.from({ length: INSN_BYTES / 4 }, (_, k) => used[4 * k]! | (used[4 * k + 1]! << 8) | (used[4 * k + 2]! << 16) | (used[4 * k + 3]! << 24)),
+  };
+});
+
+/** The four little-endian 32-bit words of the instruction being decoded (decodeAt; one at a time). */
+const DECODE_WORDS = new Int32Array(INSN_BYTES / 4);
+
+/**
+ * decode() of the word at bytes[base, base + 16) (missing bytes are 0), which all lie inside
+ * `bytes` when base > 0 (decodeAll: no view per word). The word is read as four 32-bit words and
+ * each field taken out with shifts (encodeInto's packing backwards): a program read from a file is
+ * decoded once, cold, in every `nnchip sim`, where reading each field's bits a byte at a time was
+ * a fifth of reading the file (test/unit/isa/decoded-words.test.ts holds it to the spec tables bit
+ * by bit).
+ */
+function decodeAt(bytes: Uint8Array, base: number, index: number): Instruction {
+  const w = DECODE_WORDS;
+  for (let k = 0; k < w.length; k++) {
+    const b = base + 4 * k;
+    w[k] = (bytes[b] ?? 0) | ((bytes[b + 1] ?? 0) << 8) | ((bytes[b + 2] ?? 0) << 16) | ((bytes[b + 3] ?? 0) << 24);
+  }
+  const opValue = (w[0]! >>> OPCODE_FIELD.lsb) & (2 ** OPCODE_FIELD.bits - 1);
+  const u = UNPACKING[opValue];
+  if (u === undefined) throw new NnchipError('NN404', `instruction ${index}: unknown opcode ${opValue}`);
+  const { names, word, shift, bits, mask, span, signed, flag, used } = u;
+  for (let k = 0; k < w.length; k++) if ((w[k]! & ~used[k]!) !== 0) throw new NnchipError('NN404', `instruction ${index} (${u.op}): reserved bits are set`);
+  const result: Record<string, unknown> = { op: u.op };
+  for (let i = 0; i < names.length; i++) {
+    const s = shift[i]!;
+    const at = word[i]!;
+    // the field's bits at the bottom (a field across two words: the next word's low bits above), as uint32
+    let raw = w[at]! >>> s;
+    if (s + bits[i]! > 32) raw |= w[at + 1]! << (32 - s);
+    raw = (raw & mask[i]!) >>> 0;
+    const v = signed[i] === 1 && raw >= span[i]! / 2 ? raw - span[i]! : raw;
+    result[names[i]!] = flag[i] === 1 ? v === 1 : v;
+  }
   return result as unknown as Instruction;
 }
 

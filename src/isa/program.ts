@@ -216,7 +216,7 @@ export function rowsAreContiguous(t: DramTensor, dram: Uint8Array): boolean {
   return width >= 1 && per >= 1 && t.rowStride === n && (oneLine || (t.lineStride ?? width * t.rowStride) === width * n) && (oneSample || (t.sampleStride ?? 0) === per * n);
 }
 
-// Otherwise byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array
+// Otherwise line runs or byte loops, not a view per row: inputs are often one-byte pixels (28×28×1), and typed-array
 // stores convert int8 ↔ uint8 modulo 256, which is the two's-complement byte.
 export function writeTensor(dram: Uint8Array, given: DramTensor, givenCodes: Int8Array): void {
   const t = storedLayout(given);
@@ -224,9 +224,19 @@ export function writeTensor(dram: Uint8Array, given: DramTensor, givenCodes: Int
   const n = t.rowBytes;
   // rows back to back (most inputs): one copy of the bytes (--prove writes a thousand inputs)
   if (rowsAreContiguous(t, dram) && codes.length >= t.rows * n) return dram.set(new Uint8Array(codes.buffer, codes.byteOffset, t.rows * n), t.dram);
-  for (let r = 0; r < t.rows; r++) {
+  // pixels back to back within a line (padded lines: AlexNet's 224 lines of 224 three-byte pixels):
+  // one copy per line; a line past the end of DRAM, or codes too few, byte by byte
+  const lineRuns = t.rowStride === n && codes.length >= t.rows * n;
+  const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.length);
+  const width = t.width ?? t.rows;
+  const per = t.sampleRows ?? t.rows;
+  for (let r = 0; r < t.rows; ) {
     const at = pixelAddress(t, r);
-    for (let b = 0; b < n; b++) dram[at + b] = codes[r * n + b]!;
+    const q = r % per;
+    const run = lineRuns && width >= 1 && per >= 1 ? Math.min(width - (q % width), per - q, t.rows - r) : 1;
+    if (run > 1 && at >= 0 && at + run * n <= dram.length) dram.set(bytes.subarray(r * n, (r + run) * n), at);
+    else for (let k = 0; k < run; k++) for (let b = 0, a = pixelAddress(t, r + k); b < n; b++) dram[a + b] = codes[(r + k) * n + b]!;
+    r += run;
   }
 }
 

@@ -432,6 +432,16 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'concat': {
       const out = define(ctx, node.output, shape);
       let offset = 0;
+      // along H or W: each map requantized into its own block of the output (`at`), one copy per input
+      if (node.axis !== undefined) {
+        return node.inputs.map((name) => {
+          const t = physical(ctx, name);
+          const at = node.axis === 'h' ? ([offset, 0] as const) : ([0, offset] as const);
+          offset += node.axis === 'h' ? t.h : t.w;
+          const op = diagonalOp(node.name, 'concat-copy', { ...out, h: t.h, w: t.w }, [{ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, 1) }], t.params.scale, -t.params.zp);
+          return at[0] === 0 && at[1] === 0 ? op : { ...op, at };
+        });
+      }
       return node.inputs.map((name) => {
         const t = physical(ctx, name);
         const op = diagonalOp(node.name, 'concat-copy', out, [{ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, 1) }], t.params.scale, -t.params.zp, 'linear', { n: t.c, channelOffset: offset });

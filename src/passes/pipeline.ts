@@ -118,7 +118,40 @@ const onnxShape = (shape: readonly number[]): string => `[1,${modelDims(shape, '
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
   const budget = { maxMemory: opts.maxMemory ?? DEFAULT_LIMITS.maxMemory, maxInstructions: opts.maxInstructions ?? DEFAULT_LIMITS.maxInstructions };
-  return lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget), opts.config, opts.inputWindows ?? 'auto', budget, opts.callerValidates !== true);
+  return epsilonNamed(graph, () => lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget), opts.config, opts.inputWindows ?? 'auto', budget, opts.callerValidates !== true));
+}
+
+/** The ε of a normalization's 1/√(variance + ε) computed by `layer` (its rsqrt table), if any. */
+function rsqrtEpsilon(g: Graph, layer: string | undefined): number | undefined {
+  const n = g.nodes.find((m) => m.name === layer);
+  const fn = n === undefined ? undefined : n.op === 'activation' ? n.fn : 'activation' in n ? n.activation : undefined;
+  return typeof fn === 'object' && 'fn' in fn && fn.fn === 'rsqrt' ? (fn.alpha ?? 0) : undefined;
+}
+
+/**
+ * NN304 at a normalization's 1/√(variance + ε) whose ε is far past any real one (a real ε is ≪ 1: 1e-5,
+ * 1e-3): its values, at most 1/√ε, are too small for an int8 scale whatever the inputs, and the hint
+ * said to change --input-range or the calibration data, which cannot help. It names ε instead.
+ */
+/** NN304s that no input range or calibration data causes or cures (load-program.ts adds no --input-range note to them). */
+export const MODEL_FAULTS = new WeakSet<NnchipError>();
+
+function epsilonNamed<T>(g: Graph, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    const eps = e instanceof NnchipError && e.code === 'NN304' ? rsqrtEpsilon(g, e.layer) : undefined;
+    if (eps === undefined || !(eps > 1)) throw e;
+    const err = e as NnchipError;
+    const shown = Number(eps.toPrecision(3)); // ε is a float32: 1e30, not 1.0000000150474662e+30
+    const fault = new NnchipError('NN304', `${err.detail}: the normalization's epsilon is ${shown}, so 1/√(variance + ε) is at most ${(1 / Math.sqrt(eps)).toPrecision(2)}`, {
+      ...(err.file === undefined ? {} : { file: err.file }),
+      ...(err.layer === undefined ? {} : { layer: err.layer }),
+      hint: `an epsilon of ${shown} swamps every variance, so the layer outputs its offset alone; re-export the model with its real epsilon (Keras 1e-3, PyTorch 1e-5)`,
+    });
+    MODEL_FAULTS.add(fault);
+    throw fault;
+  }
 }
 
 /**

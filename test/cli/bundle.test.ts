@@ -109,3 +109,22 @@ test('a bundle older than a module of dist/, or without its cache, is not run', 
     rmSync(tree, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('V8 takes the code cache: the build made it under the flag a run sets (bundle.ts V8_TUNING), and a run given its own interrupt budget keeps it', () => {
+  const cache = (args: readonly string[], nodeFlags: readonly string[] = []): string => {
+    const r = spawnSync(process.execPath, [...nodeFlags, BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NNCHIP_TRACE_CACHE: '1' }, timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return /^CODE CACHE (\w+)$/m.exec(r.stderr)?.[1] ?? 'not compiled';
+  };
+  expect(cache(['sim', program])).toBe('accepted');
+  expect(cache(['--version'])).toBe('accepted');
+  // another budget on node's command line is node's to keep (V8 then refuses the cache: other flags)
+  expect(cache(['--version'], ['--interrupt-budget=1000'])).toBe('rejected');
+});
+
+test('tuneV8 leaves an interrupt budget node was given alone', async () => {
+  const { tuneV8 } = await import('../../src/cli/bundle.js');
+  expect(tuneV8(['--interrupt-budget=1000'])).toBe(false);
+  expect(tuneV8(['--interrupt_budget', '1000'])).toBe(false);
+  expect(tuneV8(['--max-old-space-size=100'])).toBe(true);
+});

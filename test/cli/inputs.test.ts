@@ -67,7 +67,7 @@ describe('sample files', () => {
     const single = await cli('run', TINY, '--calibration', calibration, '--input', file('single.json', JSON.stringify(xs[0])), '--json');
     expect((JSON.parse(single.out) as { raw: number[][] }).raw).toEqual((JSON.parse(flat.out) as { raw: number[][] }).raw.slice(0, 1));
     const labels = await cli('eval', TINY, '--calibration', calibration, '--data', file('labels.json', JSON.stringify({ inputs: xs, labels: [0, 1] })));
-    expect(labels.err).toMatch(/^error NN302: labels\.json: "labels" must be 3 integers, one per sample/);
+    expect(labels.err).toMatch(/^error NN302: labels\.json: "labels" has 2 entries for 3 samples; give one integer class per sample/);
     const tooDeep = await cli('run', TINY, '--calibration', calibration, '--input', file('deep.json', JSON.stringify([[[xs[0]]]])));
     expect(tooDeep.err).toMatch(/^error NN307: deep\.json: sample 0 has shape \[1, 1, 4\]; the model input is \[4\]/);
   });

@@ -79,3 +79,16 @@ test('a simulator built without step mode refuses it (NN901), and runs fast mode
   expect(() => fastOnly(program, x, { mode: 'step' })).toThrow(/NN901|internal error/);
   expect(fastOnly(program, x).mode).toBe('fast');
 });
+
+test('sim of a lowered program loads no importer of a model format and no compiler, and runs the trace kernels in WebAssembly', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-sim-modules-'));
+  const file = join(dir, 'p.nnp');
+  writeFileSync(file, serializeProgram(program));
+  const r = spawnSync(process.execPath, [BIN, 'sim', file, '--json'], { encoding: 'utf8', cwd: dir, env: { ...process.env, NNCHIP_TRACE_MODULES: '1' } });
+  expect(r.status, r.stderr).toBe(0);
+  const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
+  expect(loaded).toContain('dist/src/cli/trace-kernels.js');
+  expect(loaded).toContain('dist/src/isa/validate.js');
+  const formats = loaded.filter((id) => /importers\/(index|onnx|tfjs|keras|nnchip-json)|onnx-proto|protobuf|passes\/(pipeline|lower)|cli\/load-program/.test(id));
+  expect(formats).toEqual([]);
+}, 60_000);

@@ -14,7 +14,7 @@ const DT = onnx.TensorProto.DataType;
 const AT = onnx.AttributeProto.AttributeType;
 
 /** A tagged attribute value: f float, i int, floats, ints, s string, t tensor. */
-export type Attr = { f: number } | { i: number } | { floats: number[] } | { ints: number[] } | { s: string } | { t: onnxProto.onnx.ITensorProto };
+export type Attr = { f: number } | { i: number } | { floats: number[] } | { ints: number[] } | { s: string } | { strings: string[] } | { t: onnxProto.onnx.ITensorProto };
 
 export interface NodeSpec {
   op: string;
@@ -43,6 +43,7 @@ function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
   if ('floats' in a) return { name, type: AT.FLOATS, floats: a.floats };
   if ('ints' in a) return { name, type: AT.INTS, ints: a.ints };
   if ('s' in a) return { name, type: AT.STRING, s: Buffer.from(a.s) };
+  if ('strings' in a) return { name, type: AT.STRINGS, strings: a.strings.map((s) => Buffer.from(s)) };
   return { name, type: AT.TENSOR, t: a.t };
 }
 

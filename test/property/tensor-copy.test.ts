@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
- * writeTensor/readTensor copy a tensor whose rows are back to back in one piece (rowsAreContiguous)
- * and byte by byte otherwise: either way the bytes are pixelAddress's, as the byte loop places
+ * writeTensor/readTensor copy a tensor whose rows are back to back in one piece (rowsAreContiguous),
+ * writeTensor one whose pixels are back to back within each line a line at a time, and byte by
+ * byte otherwise: either way the bytes are pixelAddress's, as the byte loop places
  * them. Against that loop, on random layouts (contiguous or not, one or several lines and
  * samples, running past the end of DRAM), and random codes (too few included).
  */

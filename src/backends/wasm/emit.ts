@@ -16,7 +16,7 @@ import { Code, Func } from '../../wasm-encoding/code.js';
 import { FuncTable, typeIndex, type Kernels } from './kernels/shared.js';
 import { scalarKernels } from './kernels/scalar.js';
 import { simdKernels } from './kernels/simd.js';
-import { kernelOps, packConstants, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
+import { kernelOps, packConstants, type GemmOp, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
 import { PAGE_BYTES, planMemory, type MemoryPlan } from './plan/memory.js';
 import { shareWidenedActs, wideRowBytes, wideWeights } from './plan/wide-acts.js';
 import { wideWeightBytes } from './kernels/pairs-wide.js';
@@ -151,10 +151,13 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: nu
       if (op.wide !== undefined) {
         if (k.widened === null || op.packed !== 'pairs') throw internal('widened acts need the pairs kernel');
         if (op.wide === 'fill') c.i32(wideAt).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.rows).i32(op.k).call(k.widened.widen);
-        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(wideW(op.w)).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(k.widened.gemm);
+        c.i32(op.acc).i32(wideAt).i32(wideRowBytes(op.k)).i32(0).i32(op.rows).i32(wideW(op.w)).i32(op.rows).i32(op.k).i32(accumulate(op)).i32(op.bias ?? 0).call(k.widened.gemm);
         return;
       }
-      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(op.accumulate ? 1 : 0).call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
+      if (op.bias !== undefined && op.packed !== 'pairs') throw internal('a bias row needs the pairs kernel');
+      c.i32(op.acc).i32(op.a).i32(op.aStride).i32(op.aOuter).i32(op.inner).i32(op.w).i32(op.rows).i32(op.k).i32(accumulate(op));
+      if (op.packed === 'pairs') c.i32(op.bias ?? 0);
+      c.call(op.packed ? k.gemmPacked![op.packed] : k.gemm);
       return;
     case 'threshold':
       if (op.pool !== undefined) c.i32(op.pool.scratch).i32(op.acc).i32(op.pool.lineBytes).i32(op.pool.kh).i32(op.pool.kw).i32(op.pool.sh).i32(op.pool.sw).i32(op.pool.padTop).i32(op.pool.padLeft).i32(op.pool.pw).i32(op.rows).call(k.poolMax);
@@ -165,6 +168,9 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: nu
       return;
   }
 }
+
+/** A GEMM's accumulate argument: 0 from zero, 1 onto its acc rows, 2 onto its bias row (the `pairs` kernels only). */
+const accumulate = (op: GemmOp): number => (!op.accumulate ? 0 : op.bias !== undefined ? 2 : 1);
 
 /** Compile a Program to WebAssembly; the same Program always gives the same bytes. */
 export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmBuild {

@@ -22,6 +22,8 @@ import type { CliContext } from '../context.js';
 import { programInputSpec, readRegularFile, readSamples } from '../data.js';
 import { examples } from '../help.js';
 import { programFor, readProgramFile } from '../load-program.js';
+import { flagQuantity } from '../flag-numbers.js';
+import { duplicateKey, withoutBom } from '../../util/json-text.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { printer } from './run.js';
@@ -40,12 +42,14 @@ function readBoardDir(dir: string): BoardDesign {
   if (!existsSync(file)) throw new NnchipError('NN515', `${dir} has no ${BOARD_FILES.manifest}: not a board design`);
   let manifest: BoardManifest;
   // a FIFO or a device in its place would wait or never end: a regular file of at most 64 KiB
-  const text = readRegularFile(file, 64 * 1024, 'board manifests').toString('utf8');
+  const text = withoutBom(readRegularFile(file, 64 * 1024, 'board manifests').toString('utf8'));
   try {
     manifest = JSON.parse(text) as BoardManifest;
   } catch {
     throw new NnchipError('NN515', `${file} is not valid JSON`);
   }
+  const twice = duplicateKey(text);
+  if (twice !== undefined) throw new NnchipError('NN515', `${file} gives "${twice.key}" twice${twice.at === '' ? '' : ` in ${twice.at}`} (JSON keeps the last)`);
   if (nestedDeeperThan(manifest)) throw new NnchipError('NN515', `${file} nests arrays or objects over ${MAX_JSON_DEPTH} levels deep`);
   const fields = ['board', 'clockMhz', 'baud', 'flashOffset', 'machineId', 'programId', 'capacity'] as const;
   // which field, and what it holds (it was one message for all: "lacks a field of board, clockMhz, … or names an unknown board")
@@ -150,7 +154,7 @@ export type PortOpener = (path: string, baudRate: number) => Promise<{ link: Byt
 
 /** `nnchip board run`: check the board, then each sample (or batch) through it, printed as `nnchip run` prints. */
 export async function boardRun(dir: string, flags: RunFlags, ctx: CliContext, open: PortOpener = openPort): Promise<void> {
-  const timeout = Number(flags.timeout);
+  const timeout = flagQuantity(flags.timeout, '--timeout');
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) throw new NnchipError('NN801', `--timeout ${flags.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S} (a week)`);
   if (flags.port.trim() === '') throw new NnchipError('NN801', `--port "${flags.port}": expected the board's UART, e.g. /dev/ttyUSB1`);
   const design = readBoardDir(dir);

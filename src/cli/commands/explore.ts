@@ -18,6 +18,7 @@ import { mergeShards, parseShardJsonl, shardFileName, shardJsonl } from '../../e
 import { sweep, type SweepRun } from '../../explore/sweep.js';
 import { checkOutput, writeFileAtomic, writeFilesAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
+import { flagCount, flagQuantity } from '../flag-numbers.js';
 import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { topologyParts } from '../topology.js';
@@ -46,7 +47,7 @@ function parseList<T>(text: string, flag: string, item: (s: string) => T): T[] {
 
 function numberIn(flag: string, lo: number, hi: number, integer: boolean): (s: string) => number {
   return (s) => {
-    const n = Number(s);
+    const n = integer ? flagCount(s, flag) : flagQuantity(s, flag);
     if (!(Number.isFinite(n) && n >= lo && n <= hi && (!integer || Number.isInteger(n)))) throw new NnchipError('NN801', `${flag} item "${s}" must be ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi}`);
     return n;
   };

@@ -20,6 +20,7 @@ import { checkSimHeap, manyRunsSimulate, simulateWasm, stepModeSimulate } from '
 import type { CliContext } from '../context.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { isProgramPath, modelStem } from '../model-path.js';
+import { flagCount, flagQuantity } from '../flag-numbers.js';
 import { addCompileOptions, limitsFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { bytes, fmtInt, table } from '../render.js';
@@ -69,7 +70,7 @@ nnchip command).`;
 
 function positive(text: string | undefined, flag: string, integer = true): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  const n = integer ? flagCount(text, flag) : flagQuantity(text, flag);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isSafeInteger(n))) throw new NnchipError('NN801', `${flag} "${text}" is not a positive ${integer ? 'integer' : 'number'}`);
   return n;
 }

@@ -22,6 +22,7 @@ import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { checkHeap } from '../heap.js';
 import { programFor } from '../load-program.js';
 import { compilerFor } from '../recompile.js';
+import { flagCount, flagQuantity } from '../flag-numbers.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { modelStem } from '../model-path.js';
@@ -129,7 +130,7 @@ const folderShown = (out: string): string => `${out.replace(/(.)\/+$/, '$1')}/`;
 
 /** A positive number option, or a usage error naming it. */
 function positive(flag: string, text: string): number {
-  const v = Number(text);
+  const v = flagQuantity(text, flag);
   if (!Number.isFinite(v) || v <= 0) throw new NnchipError('NN801', `${flag} ${text}: expected a positive number`);
   return v;
 }
@@ -151,6 +152,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
     if (text === undefined) return undefined;
     const v = positive(flag, text);
     if (!Number.isInteger(v)) throw new NnchipError('NN801', `${flag} ${text}: expected a whole number`);
+    flagCount(text, flag); // 1e3: in decimal digits
     if (v > most) throw new NnchipError('NN801', `${flag} ${text}: the ${board.title} has room for at most ${most} ${what}`);
     return v;
   };

@@ -110,13 +110,13 @@ describe('ONNX importer', () => {
       input: [1, 4], output: [1, 4],
       nodes: [
         { op: 'Sin', inputs: ['x'], name: 's1' }, { op: 'Relu', inputs: ['t0'] }, { op: 'Sin', inputs: ['t1'], name: 's2' },
-        { op: 'LSTM', inputs: ['t2'], name: 'l' }, { op: 'Gemm', inputs: ['x', 'W'], outputs: ['g'] }, { op: 'Mul', inputs: ['x', 'g'], name: 'sq', outputs: ['q'] }, { op: 'Add', inputs: ['t3', 'q'] },
+        { op: 'Einsum', inputs: ['t2'], name: 'l' }, { op: 'Gemm', inputs: ['x', 'W'], outputs: ['g'] }, { op: 'Mul', inputs: ['x', 'g'], name: 'sq', outputs: ['q'] }, { op: 'Add', inputs: ['t3', 'q'] },
       ],
       inits: { W: w([4, 4], 5) },
     };
     const e = failure(() => load(spec));
     expect(e.code).toBe('NN110');
-    expect(e.format()).toMatch(/the model cannot be compiled, 4 problems: unsupported ops Sin ×2, LSTM ×1 \(supported: .*\); 1 node refused: layer "sq": Mul: the product or quotient of two computed tensors is not supported/);
+    expect(e.format()).toMatch(/the model cannot be compiled, 4 problems: unsupported ops Sin ×2, Einsum ×1 \(supported: .*\); 1 node refused: layer "sq": Mul: the product or quotient of two computed tensors is not supported/);
     expect(e.format().split('\n')).toHaveLength(1);
   });
 

@@ -57,6 +57,8 @@ export interface Locals {
   readonly wide: WideLocals | null;
   /** Act rows come widened (widen_acts below): pairs are plain load32_splat, corr is stored with them. */
   readonly prewidened: boolean;
+  /** Per row: the address of the row it accumulates onto (its acc row, or the bias row). */
+  readonly from: readonly number[];
 }
 
 export interface WideLocals {

@@ -23,13 +23,15 @@ import { chunkOf, wideWeightPairBytes, widePairLoop, type Locals, type Scratch, 
 const ZIP_TWO = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
 
 /**
- * Block kernel (acc, a, aStride, w, k, accumulate) for `mb` rows; C columns in strips.
+ * Block kernel (acc, a, aStride, w, k, accumulate, bias) for `mb` rows; C columns in strips.
+ * accumulate: 0 sums from zero, 1 onto the acc rows, 2 onto the row of C int32 at `bias` (every
+ * row the same: a bias row the program had copied into the acc rows, plan/ops.ts foldBiasRows).
  * `prewidened`: a points at widened act rows (widen_acts in pairs-wide.ts: 128·Σa, then int16 acts)
  * and w at widened weights (plan/wide-acts.ts wideWeights: per 8-column group L and L >> 8 stored).
  */
 function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch | null, prewidened = false): number {
-  const f = new Func(`gemm_pairs_${prewidened ? 'widened_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [acc, a, aS, w, k, accum] = [0, 1, 2, 3, 4, 5];
+  const f = new Func(`gemm_pairs_${prewidened ? 'widened_' : ''}rows${mb}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [acc, a, aS, w, k, accum, bias] = [0, 1, 2, 3, 4, 5, 6];
   const i32s = (n: number): number[] => Array.from({ length: n }, () => f.local('i32'));
   const L: { -readonly [K in keyof Locals]: Locals[K] } = {
     acc, w, k, accum,
@@ -45,6 +47,7 @@ function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch |
     n: f.local('i32'),
     wide: null as WideLocals | null,
     prewidened,
+    from: i32s(mb),
   };
   const kc = prewidened ? 0 : chunkOf(scratch, mb);
   if (kc > 0) {
@@ -52,6 +55,8 @@ function blockKernel(table: FuncTable, C: number, mb: number, scratch: Scratch |
     L.wide = { at: scratch!.at, kc, k0: i(), len: i(), q: L.rowA.map(i), s: i(), n: i(), t: i(), sp: i(), h: L.rowA.map(() => f.local('v128')), x: f.local('v128') };
   }
   const c = f.code;
+  // the row each accumulator row starts from (when accumulating): acc row r, or the bias row
+  L.from.forEach((r, i) => c.get(bias).get(acc).i32(4 * C * i).op('i32.add').get(accum).i32(2).op('i32.eq', 'select').set(r));
   L.rowA.forEach((r, i) => c.get(a).get(aS).i32(i).op('i32.mul', 'i32.add').i32(prewidened ? 4 : 0).op('i32.add').set(r));
   const tmp = { v: f.local('v128'), h: f.local('v128'), q: f.local('i32'), m: f.local('i32'), n: f.local('i32'), s: f.local('i32') };
   if (prewidened) L.rowA.forEach((r, i) => c.get(r).i32(4).op('i32.sub').mem('i32.load').set(L.corr[i]!));
@@ -233,22 +238,23 @@ function tailStrip(c: Code, C: number, mb: number, t: number, L: Locals): void {
   for (let r = 0; r < mb; r++) finish(c, C, r, t, L);
 }
 
-/** Row r's `cols` accumulators (+ the acc row if accumulating) to acc + r·4C + 4·col. */
+/** Row r's `cols` accumulators (+ its starting row if accumulating) to acc + r·4C + 4·col. */
 function finish(c: Code, C: number, r: number, cols: number, L: Locals): void {
   const at = (): Code => c.get(L.acc).get(L.col).i32(2).op('i32.shl', 'i32.add');
+  const from = (): Code => c.get(L.from[r]!).get(L.col).i32(2).op('i32.shl', 'i32.add');
   const off = (l: number): number => r * 4 * C + 4 * l;
   for (let j = 0; 4 * j < cols; j++) {
     const v = L.sums[r]![j]!;
     const lanes = Math.min(4, cols - 4 * j);
     if (lanes === 4) {
       c.get(L.accum).if().get(v);
-      at().vmem('v128.load', off(4 * j)).v('i32x4.add').set(v).end();
+      from().vmem('v128.load', 16 * j).v('i32x4.add').set(v).end();
       at().get(v).vmem('v128.store', off(4 * j));
       continue;
     }
     for (let l = 0; l < lanes; l++) {
       at().get(v).lane('i32x4.extract_lane', l);
-      at().mem('i32.load', off(4 * j + l)).i32(0).get(L.accum).op('select', 'i32.add').mem('i32.store', off(4 * j + l));
+      from().mem('i32.load', 4 * (4 * j + l)).i32(0).get(L.accum).op('select', 'i32.add').mem('i32.store', off(4 * j + l));
     }
   }
 }
@@ -256,5 +262,5 @@ function finish(c: Code, C: number, r: number, cols: number, L: Locals): void {
 export function pairsGemm(table: FuncTable, C: number, scratch: Scratch | null, prewidened = false): number {
   const mb = C >= 16 && !prewidened ? 2 : 4;
   const blocks = mb === 2 ? [2, 1] : [4, 2, 1];
-  return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch, prewidened) })));
+  return gemmDriver(table, C, blocks.map((rows) => ({ rows, fn: blockKernel(table, C, rows, scratch, prewidened) })), C, 1);
 }

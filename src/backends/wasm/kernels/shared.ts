@@ -40,10 +40,13 @@ export interface Kernels {
    * its K loop unrolled (or null); null: the build has none and never fuses taps.
    */
   readonly gemmTaps: { readonly any: number; readonly k: number; readonly unrolled: number | null } | null;
-  /** The same for weights in the packed layouts of plan/pack.ts (builds without them never pack). */
+  /**
+   * The same for weights in the packed layouts of plan/pack.ts (builds without them never pack);
+   * `pairs` takes (…gemm's, bias): accumulate 2 starts every row from the C int32 at bias.
+   */
   readonly gemmPacked: { readonly quad: number; readonly pairs: number } | null;
   /**
-   * The `pairs` GEMM on widened act rows and widened weights, widen_acts (pairs-wide.ts) that makes
+   * The `pairs` GEMM on widened act rows and widened weights (with `pairs`'s bias parameter), widen_acts (pairs-wide.ts) that makes
    * the rows and widen_weights(dst, src, k) the weights (null: the build has none).
    */
   readonly widened: { readonly gemm: number; readonly widen: number; readonly weights: number } | null;

@@ -47,6 +47,11 @@ export interface GemmOp {
    * rows that do not continue each other, so fuseChains cannot make them one K.
    */
   readonly taps?: readonly Tap[];
+  /**
+   * With accumulate: every acc row starts from the row of C int32 at `bias` instead of its own
+   * contents (a broadcast copy of that row into the acc rows, folded in: ops.ts foldBiasRows).
+   */
+  readonly bias?: number;
 }
 
 /** One tap of a GemmOp: where its act rows and its weight rows start. */

@@ -96,7 +96,8 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
       const lastRow = Math.max(rowAt(op.rows - 1), runs > 1 ? rowAt((runs - 1) * op.inner - 1) : 0);
       const { aLo, aHi, wLo, wHi } = tapBounds(op);
       const reads = [{ start: aLo, end: aHi + lastRow + op.k }, { start: wLo, end: wHi + op.k * C }];
-      return { reads: op.accumulate ? [...reads, accRange] : reads, writes: [accRange] };
+      const start = op.bias === undefined ? accRange : { start: op.bias, end: op.bias + 4 * C };
+      return { reads: op.accumulate ? [...reads, start] : reads, writes: [accRange] };
     }
     case 'threshold': {
       const rows = { start: op.acc, end: op.acc + op.rows * 4 * C };
@@ -243,6 +244,37 @@ function mergeCopies(ops: readonly KernelOp[]): KernelOp[] {
   return out;
 }
 
+/** How far a broadcast bias copy may be from the GEMM that folds it in (foldBiasRows). */
+const BIAS_WINDOW = 16;
+
+/**
+ * A copy of one row of C int32 into every acc row of a following `pairs` GEMM that accumulates
+ * onto exactly those rows is dropped, the GEMM reading the row itself (GemmOp.bias) — when no op
+ * in between touches the acc rows or writes the row. The GEMM writes every one of its acc rows,
+ * so they end as before: bias + sums (the copy was the compiled dense layers' bias init, one
+ * store of each acc row per column tile, and the GEMM re-read them).
+ */
+function foldBiasRows(ops: readonly KernelOp[], C: number): KernelOp[] {
+  const out: (KernelOp | null)[] = [...ops];
+  ops.forEach((op, i) => {
+    if (op.kind !== 'copy' || op.srcStride !== 0 || op.bytes !== 4 * C || op.dstStride !== 4 * C || op.rows < 1) return;
+    const rows = { start: op.dst, end: op.dst + op.rows * 4 * C };
+    const row = [{ start: op.src, end: op.src + 4 * C }];
+    for (let j = i + 1; j < Math.min(ops.length, i + 1 + BIAS_WINDOW); j++) {
+      const g = out[j];
+      if (g === null || g === undefined) continue;
+      if (g.kind === 'gemm' && g.accumulate && g.packed === 'pairs' && g.taps === undefined && g.bias === undefined && g.acc === op.dst && g.rows === op.rows && !overlap(row[0]!, rows)) {
+        out[j] = { ...g, bias: op.src };
+        out[i] = null;
+        return;
+      }
+      const e = effectsOf(g, C);
+      if (anyOverlap([rows], [...e.reads, ...e.writes]) || anyOverlap(row, e.writes)) return;
+    }
+  });
+  return out.filter((op): op is KernelOp => op !== null);
+}
+
 export interface KernelOpsOptions {
   /** Fuse chains and read weights in place (false: one kernel call per instruction, the baseline). */
   readonly rewrite: boolean;
@@ -269,7 +301,8 @@ export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions):
   const chained = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
   const fused = opts.rewrite ? mergeCopies((opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
   const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
-  const { ops: final, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
+  const { ops: packedOps, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };
+  const final = opts.rewrite && opts.pack ? foldBiasRows(packedOps, p.config.cols) : packedOps;
   return {
     ops: final,
     packed,

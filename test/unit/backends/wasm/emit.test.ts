@@ -98,4 +98,11 @@ describe('errors', () => {
     const bad: Program = { ...dense, instructions: [{ op: 'sync', ...NO_TOKENS }], insnLayer: [0] };
     expect(() => emitWasm(bad)).toThrow(expect.objectContaining({ code: 'NN404', message: expect.stringMatching(/halt/) }));
   });
+  test('runRaw: an input or an output array of the wrong length is NN303', async () => {
+    const m = await instantiate(emitWasm(dense));
+    const codes = new Int8Array(dense.input.rows * dense.input.rowBytes);
+    const out = m.runRaw(codes);
+    expect(() => m.runRaw(codes.subarray(1))).toThrow(expect.objectContaining({ code: 'NN303' }));
+    expect(() => m.runRaw(codes, new Int8Array(out.length + 1))).toThrow(expect.objectContaining({ code: 'NN303', message: expect.stringMatching(/output array/) }));
+  });
 });

@@ -2,7 +2,7 @@
  * The widened `pairs` GEMM kernel on its own (kernels/pairs.ts with acts from widen_acts and
  * weights from widen_weights, kernels/pairs-wide.ts), against plain integer sums: every block
  * shape (4, 2, 1 rows), 8-column groups and 1-7 column tails, odd K (the plain last row), K = 1,
- * accumulating or not. Compiled programs pad K to the array's rows, so odd K is tested here.
+ * from zero, onto the acc rows or onto a bias row (accumulate 2). Compiled programs pad K to the array's rows, so odd K is tested here.
  */
 import wabtInit from 'wabt';
 import { describe, expect, test } from 'vitest';
@@ -34,7 +34,7 @@ function widenedModule(C: number): Uint8Array {
 }
 
 describe('widened pairs GEMM = integer sums', () => {
-  test.each([5, 8, 13, 16, 20, 31])('%i columns: rows 1-9, K 1-33 odd and even, accumulate or not', async (C) => {
+  test.each([5, 8, 13, 16, 20, 31])('%i columns: rows 1-9, K 1-33 odd and even, from zero, the acc rows or a bias row', async (C) => {
     const bytes = widenedModule(C);
     const wabt = await wabtInit();
     expect(() => wabt.readWasm(bytes, { simd: true, bulk_memory: true }).validate()).not.toThrow();
@@ -54,18 +54,23 @@ describe('widened pairs GEMM = integer sums', () => {
         const plain = new Uint8Array(K * C);
         w.forEach((row, j) => row.forEach((v, c) => (plain[j * C + c] = v & 255)));
         u8.set(packConstants(plain, [{ start: 0, rows: K - (K % 2), layout: 'pairs' }], C), W);
-        const accumulate = (rows + K) % 2;
+        // 0: from zero, 1: onto the acc rows, 2: onto the bias row (at BIAS, every row the same)
+        const accumulate = (rows + K + Math.floor(K / 2)) % 3;
         const before = Array.from({ length: rows * C }, () => Math.floor(r() * 2 ** 32) | 0);
         before.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
+        const BIAS = 4096;
+        const bias = Array.from({ length: C }, () => Math.floor(r() * 2 ** 32) | 0);
+        bias.forEach((v, c) => mem.setInt32(BIAS + 4 * c, v, true));
         exports.widen(wideA, A, aStride, 0, rows, rows, K);
         exports.weights(wideW, W, K);
         expect(wideW + wideWeightBytes(C, K)).toBeLessThanOrEqual(ACC);
         expect(wideA + rows * wideRowBytes(K)).toBeLessThanOrEqual(wideW);
-        exports.gemm(ACC, wideA, wideRowBytes(K), 0, rows, wideW, rows, K, accumulate);
+        expect(A + rows * aStride).toBeLessThanOrEqual(BIAS);
+        exports.gemm(ACC, wideA, wideRowBytes(K), 0, rows, wideW, rows, K, accumulate, BIAS);
         const got = Array.from({ length: rows * C }, (_, i) => mem.getInt32(ACC + 4 * i, true));
         const want = Array.from({ length: rows * C }, (_, i) => {
           const [row, c] = [Math.floor(i / C), i % C];
-          let s = accumulate ? before[i]! : 0;
+          let s = accumulate === 1 ? before[i]! : accumulate === 2 ? bias[c]! : 0;
           for (let j = 0; j < K; j++) s = (s + act[row]![j]! * w[j]![c]!) | 0;
           return s;
         });

@@ -2,7 +2,7 @@
 /** Keras GroupNormalization (Keras 3, channels last) and LayerNormalization of a vector → ir/normalize.ts, as ONNX InstanceNormalization and torch's GroupNorm. */
 import { shownValue } from '../diagnostics/error.js';
 import type { Node } from '../ir/graph.js';
-import { normalizeNodes } from '../ir/normalize.js';
+import { normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
 import type { Layer } from './tfjs-layer.js';
 
 /** ε, and γ (`scale`) and β (`center`) of c values when the layer has them: what both Keras normalizations share. */
@@ -32,8 +32,9 @@ export function groupNormalization(x: Layer): Node[] {
 
 /**
  * LayerNormalization over the last axis of a vector [K] (or of a 1×1 map): one group over its values, the
- * group normalization above on the [1, 1, K] map, then γ and β per value. Per pixel or step of a larger map
- * (ConvNeXt's) it is refused: each pixel would need its own statistics.
+ * group normalization above on the [1, 1, K] map, then γ and β per value. Per pixel of a map or step of a
+ * sequence (ConvNeXt's, a transformer's): each pixel's own statistics, with the product of two maps
+ * (ir/normalize.ts pixelNormNodes).
  */
 export function layerNormalization(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
@@ -41,10 +42,12 @@ export function layerNormalization(x: Layer): Node[] {
   const axis = x.get('axis') ?? -1;
   const one = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
   const vector = shape.length === 1 || (shape.length === 3 && shape[0] === 1 && shape[1] === 1);
-  if (!vector) throw x.fail('NN110', `LayerNormalization of a ${JSON.stringify(shape)} map or sequence is not supported (each pixel or step would need its own statistics; only of a vector)`);
-  if (one !== -1 && one !== (shape.length === 1 ? 1 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
+  // Keras counts the batch: the last axis is 1 of a vector, 2 of a sequence [L, C] (held as [1, L, C]), 3 of an image
+  const sequence = x.ctx.sequenceInput && shape.length === 3 && shape[0] === 1 && !vector;
+  if (one !== -1 && one !== (shape.length === 1 ? 1 : sequence ? 2 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
   // Keras 3's rms_scaling: x · rsqrt(var + ε) · γ, neither −mean nor β (and which variance differs between Keras releases)
   if ((x.get('rms_scaling') ?? false) !== false) throw x.fail('NN110', `rms_scaling ${shownValue(x.get('rms_scaling'))} is not supported (only the plain layer normalization)`);
+  if (!vector) return pixelNormNodes(x.l.name, x.one(), x.l.name, c, normOptions(x, c));
   const map = `${x.l.name}/map`;
   const normalized = shape.length === 1 ? `${x.l.name}/normalized` : x.l.name;
   const nodes: Node[] = [

@@ -7,6 +7,7 @@ import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node } from '../ir/graph.js';
 import type { Constant, Layer } from './tfjs-layer.js';
 import { negated } from './tfjs-merge-layers.js';
+import { channelMaxNodes, channelMeanNode } from '../ir/channel-reduce.js';
 
 /** Keras 3 operations of one tensor: activations and negation. */
 export const KERAS_UNARY_OPS: Readonly<Record<string, Activation | 'negative'>> = {
@@ -29,7 +30,21 @@ export function spatialAxes(x: Layer): void {
   const shape = x.ctx.shapeOf(x.one());
   const axes = JSON.stringify(Array.isArray(axis) ? [...axis].sort() : [axis]);
   const sequence = x.ctx.sequenceInput && shape.length === 3 && shape[0] === 1 && axes === '[1]';
-  if (shape.length !== 3 || (axes !== '[1,2]' && !sequence)) throw x.fail('NN110', `the Keras operation ${x.l.className} over axis ${shownValue(axis)} is not supported (only over the spatial axes of a map or sequence)`);
+  if (shape.length !== 3 || (axes !== '[1,2]' && !sequence)) throw x.fail('NN110', `the Keras operation ${x.l.className} over axis ${shownValue(axis)} is not supported (only over the spatial axes of a map or sequence, or over the channels of a map with keepdims)`);
+}
+
+/**
+ * ops.mean / ops.max over the channels of an image with keepdims (CBAM's channel pool, `ops.max(x, axis=-1,
+ * keepdims=True)`): a 1×1 conv of 1/C, or pairwise maxima (ir/channel-reduce.ts); null for other axes.
+ */
+export function channelReduction(x: Layer): Node[] | null {
+  const axis = x.get('axis');
+  const one = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+  const shape = x.ctx.shapeOf(x.one());
+  const image = shape.length === 3 && !(x.ctx.sequenceInput && shape[0] === 1);
+  if (!image || (one !== -1 && one !== 3) || x.get('keepdims') !== true) return null;
+  const c = shape[2]!;
+  return x.l.className === 'Mean' ? [channelMeanNode(x.l.name, x.one(), c)] : channelMaxNodes(x.l.name, x.one(), c);
 }
 
 /**

@@ -7,6 +7,8 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
+import { channelSpread } from '../ir/product.js';
+import { channelMaxNodes } from '../ir/channel-reduce.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
@@ -52,10 +54,10 @@ function pair(o: Op): [string, string] {
   return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
 }
 
-/** −x (or k·x): a per-channel scale of −1 (k). */
-function negated(o: Op, x: string, name: string, k = -1): Built {
+/** −x (or k·x): a per-channel scale of −1 (k) over c channels (default: the first input's). */
+function negated(o: Op, x: string, name: string, k = -1, channels?: number): Built {
   const first = o.input(0);
-  const c = o.ctx.onnxShape(first)[o.channelAxis(first)]!;
+  const c = channels ?? o.ctx.onnxShape(first)[o.channelAxis(first)]!;
   return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(k), offset: new Float32Array(c) };
 }
 
@@ -103,11 +105,14 @@ function extremum(o: Op, max: boolean): Built[] {
 function add(o: Op, sign: 1 | -1): Built[] {
   const [a, b] = [o.input(0), o.input(1)];
   if (!o.ctx.isConst(a) && !o.ctx.isConst(b)) {
-    const [p, q] = pair(o);
-    if (sign > 0) return [{ ...o.base([p, q]), op: 'add' }];
+    // a map and a one-channel map of its pixels (a LayerNorm's x − mean): that one repeated over the channels first
+    const spread = oneChannel(o, o.activation(0), o.activation(1));
+    const [p, q] = spread?.inputs ?? pair(o);
+    const pre = spread?.nodes ?? [];
+    if (sign > 0) return [...pre, { ...o.base([p, q]), op: 'add' }];
     // a − b = a + (−b)
-    const neg = negated(o, q, `${o.out}/neg`);
-    return [neg, { ...o.base([p, neg.output]), op: 'add' }];
+    const neg = negated(o, q, `${o.out}/neg`, -1, Math.max(...[0, 1].map((i) => o.ctx.onnxShape(o.input(i))[o.channelAxis(o.input(i))]!)));
+    return [...pre, neg, { ...o.base([p, neg.output]), op: 'add' }];
   }
   const [x, c, constFirst] = operands(o);
   // x + c, x − c, c − x = −x + c
@@ -153,14 +158,84 @@ function channelProduct(o: Op): Built[] | null {
   return null;
 }
 
+/** Which of a and b is a one-channel map of the other's pixels (same views, shapes equal but for the channel axis), or null. */
+function singleChannel(o: Op, a: string, b: string): string | null {
+  const [va, vb] = [o.ctx.view(a), o.ctx.view(b)];
+  const plain = (v: typeof va): boolean => v.rank >= 3 && v.transposed === undefined && v.groups === undefined && v.flat === undefined && v.grouped === undefined && v.blocks === undefined;
+  if (!plain(va) || !plain(vb) || va.last !== vb.last) return null;
+  const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
+  const axis = o.channelAxis(a);
+  if (sa.length !== sb.length || sa.some((d, i) => i !== axis && d !== sb[i]) || (sa[axis] === 1) === (sb[axis] === 1)) return null;
+  return sb[axis] === 1 ? b : a;
+}
+
+/**
+ * A map and a one-channel map of its pixels, [N, C, H, W] and [N, 1, H, W] (or channels-last, [N, T, F] and
+ * [N, T, 1]: a LayerNorm's x − mean over the features), in either order: the one-channel map repeated over the C
+ * channels (a 1×1 conv of ones, ir/product.ts) and the two maps in their order; null for other shapes.
+ */
+function oneChannel(o: Op, a: string, b: string): { nodes: Built[]; inputs: [string, string] } | null {
+  const one = singleChannel(o, a, b);
+  if (one === null) return null;
+  const map = one === b ? a : b;
+  const va = o.ctx.view(a);
+  const axis = o.channelAxis(a);
+  const asMap = (t: string): string => (va.last ? t : o.ctx.asMap(t, o.site));
+  const spread = channelSpread(asMap(one), o.ctx.onnxShape(map)[axis]!, `${o.out}/spread`);
+  return { nodes: [spread], inputs: one === b ? [asMap(map), spread.output] : [spread.output, asMap(map)] };
+}
+
+/**
+ * The element-wise product of two computed tensors (IR `mul`, quarter squares: ir/product.ts): of one shape
+ * (a gated convolution's halves, x · sigmoid(conv(x))), or a map times a one-channel map, [N, C, H, W] ·
+ * [N, 1, H, W] in either order (CBAM's spatial gate), the gate first repeated over the channels. Null otherwise.
+ */
+function mapProduct(o: Op): Built[] | null {
+  const [a, b] = [o.activation(0), o.activation(1)];
+  const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
+  if (JSON.stringify(o.ctx.view(a)) === JSON.stringify(o.ctx.view(b)) && JSON.stringify(sa) === JSON.stringify(sb)) return [{ ...o.base(pair(o)), op: 'mul' }];
+  const spread = oneChannel(o, a, b);
+  return spread === null ? null : [...spread.nodes, { ...o.base(spread.inputs), op: 'mul' }];
+}
+
+/**
+ * a ÷ b with b a computed one-channel map of a's pixels (a LayerNorm's (x − mean) / √(var + ε) as torch writes it
+ * below opset 17, ConvNeXt's channels_first LayerNorm at any): a · (1/b), the reciprocal a step table on b —
+ * composed with b's own table when b is a table activation read by this Div only (√(v + ε) → 1/√(v + ε): one table
+ * on v, no int8 rounding of b between them) — repeated over the channels, then the product of two maps. Null for
+ * other shapes (a quotient of two maps of one shape: 1/b of any map has no bound where b crosses 0).
+ */
+function quotient(o: Op): Built[] | null {
+  const [a, b] = [o.activation(0), o.activation(1)];
+  const sa = o.ctx.onnxShape(a);
+  const axis = o.channelAxis(a);
+  if (singleChannel(o, a, b) !== b) return null;
+  const last = o.ctx.view(a).last;
+  const p = o.ctx.soleProducer(b);
+  const name = `${o.out}/reciprocal`;
+  let recip: Built;
+  if (p?.op === 'activation' && typeof p.fn === 'object' && 'fn' in p.fn && p.fn.fn === 'expr') {
+    o.ctx.drop(b);
+    const steps = p.fn.expr!;
+    recip = { name, op: 'activation', inputs: p.inputs, output: name, fn: { fn: 'expr', expr: [...steps, { op: 'reciprocal', args: [steps.length - 1] }] } };
+  } else {
+    recip = { name, op: 'activation', inputs: [last ? b : o.ctx.asMap(b, o.site)], output: name, fn: { fn: 'expr', expr: [{ op: 'x' }, { op: 'reciprocal', args: [0] }] } };
+  }
+  const x = last ? a : o.ctx.asMap(a, o.site);
+  const spread = channelSpread(recip.output, sa[axis]!, `${o.out}/spread`);
+  return [recip, spread, { ...o.base([x, spread.output]), op: 'mul' }];
+}
+
 /** activation × constant or activation ÷ constant → a per-channel scale (a constant ÷ activation is not linear). */
 function scale(o: Op, divide: boolean): Built[] {
   if (!o.ctx.isConst(o.input(0)) && !o.ctx.isConst(o.input(1))) {
     const swish = divide ? null : gated(o);
     if (swish !== null) return swish;
-    const product = divide ? null : channelProduct(o);
+    const product = divide ? quotient(o) : (channelProduct(o) ?? mapProduct(o));
     if (product !== null) return product;
-    throw o.fail('the product or quotient of two computed tensors is not supported (only by a constant, by a per-channel gate [N, C, 1, 1], or when both are element-wise functions of one tensor, as x · Sigmoid(x))');
+    const [sa, sb] = [o.ctx.onnxShape(o.input(0)), o.ctx.onnxShape(o.input(1))];
+    if (divide) throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), else only by a constant`);
+    throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
   }
   const [x, c, constFirst] = operands(o);
   if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');
@@ -234,17 +309,22 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
   const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
   const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
-  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1)
+  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1);
+  // the max (x.amax(1, keepdim=True)): pairwise maxima a + relu(b − a) of halves of the channels (ir/channel-reduce.ts)
   const channel = o.channelAxis(x);
-  if (kind !== 'max' && keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
+  if (keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
     const c = o.ctx.onnxShape(x)[channel]!;
+    if (kind === 'max') {
+      const nodes = channelMaxNodes(o.out, v.last ? x : o.ctx.asMap(x, o.site), c);
+      return nodes.map((n, i) => (i === nodes.length - 1 ? { ...n, name: o.n.name } : n));
+    }
     const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
     return [{ ...o.base([v.last ? x : o.ctx.asMap(x, o.site)]), op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
   }
   // over one axis of a map (a CRNN's x.mean(2) over the frequencies, x.amax(3)): a pooling window over that whole axis
   if (v.rank === 4 && v.flat === undefined && axes.length === 1 && spatial.includes(axes[0]!)) return reduceLine(o, kind, x, axes[0] === spatial[0], keep);
   if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling${kind === 'max' ? '' : `; or a mean or sum over the channel axis ${channel} with keepdims 1`})`);
+    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling; or a ${kind === 'max' ? 'max' : 'mean or sum'} over the channel axis ${channel} with keepdims 1)`);
   }
   const map = v.last ? x : o.ctx.asMap(x, o.site);
   const view = { rank: keep ? v.rank : 2, last: keep && v.last };

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
  * ONNX InstanceNormalization → ir/normalize.ts: over each channel of an NCHW / NCL map, or over each
- * group of a GroupNorm view (torch: Reshape [N, G, −1] → InstanceNormalization → Reshape back → Mul → Add).
+ * group of a GroupNorm view (torch: Reshape [N, G, −1] → InstanceNormalization → Reshape back → Mul → Add);
+ * LayerNormalization over each pixel's (token's) channels.
  */
-import { normalizeNodes } from '../ir/normalize.js';
+import { normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
 import { Op, type Built } from './onnx-op.js';
 
 function instanceNormalization(o: Op): Built[] {
@@ -24,4 +25,36 @@ function instanceNormalization(o: Op): Built[] {
   return normalizeNodes(o.n.name, map, o.out, [hw[0], hw[1], c], { eps, groups, scale: perChannel(scale!), offset: perChannel(offset!) });
 }
 
-export const NORM_OPS: Readonly<Record<string, (o: Op) => Built[]>> = { InstanceNormalization: instanceNormalization };
+/**
+ * LayerNormalization (opset 17) over the last axis where that axis is the IR's channel axis: a channels-last map
+ * (after a Transpose to NHWC: ConvNeXt's permute → LayerNorm → permute), the rows [N, T, F] (per token), or a
+ * vector [N, K] (read as a one-pixel map): ir/normalize.ts pixelNormNodes.
+ */
+function layerNormalization(o: Op): Built[] {
+  const x = o.activation(0);
+  o.onlyFirstOutput();
+  const v = o.ctx.view(x);
+  const shape = o.ctx.onnxShape(x);
+  const axis = o.n.attrs.int('axis', -1);
+  const eps = o.n.attrs.float('epsilon', 1e-5);
+  if (!(eps > 0)) throw o.fail(`epsilon ${eps} is not positive`);
+  const last = axis === -1 || axis === shape.length - 1;
+  const vector = shape.length === 2 && v.transposed === undefined;
+  if (!last || !(vector || (v.last && v.flat === undefined && shape.length >= 3))) {
+    throw o.fail(`over axis ${axis} of a ${JSON.stringify(shape)} tensor is not supported (only over the last axis where it holds the channels: a channels-last map after a Transpose to NHWC, the rows [N, T, F], or a vector [N, K])`);
+  }
+  const c = shape.at(-1)!;
+  const [scale, offset] = [o.perChannel(o.input(1), c, 'Scale', { exact: true }), o.optional(2) === undefined ? undefined : o.perChannel(o.input(2), c, 'B', { exact: true })];
+  const opts = { eps, ...(scale === undefined ? {} : { scale }), ...(offset === undefined ? {} : { offset }) };
+  if (!vector) return pixelNormNodes(o.n.name, x, o.out, c, opts);
+  // a vector: normalized as a one-pixel map, then a vector again
+  const map = `${o.out}/map`;
+  const normed = `${o.out}/normed`;
+  return [
+    { name: map, op: 'reshape', inputs: [x], output: map, shape: [1, 1, c] },
+    ...pixelNormNodes(`${o.n.name}/norm`, map, normed, c, opts),
+    { ...o.base([normed]), op: 'reshape', shape: [c] },
+  ];
+}
+
+export const NORM_OPS: Readonly<Record<string, (o: Op) => Built[]>> = { InstanceNormalization: instanceNormalization, LayerNormalization: layerNormalization };

@@ -5,6 +5,7 @@
  */
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
+import { channelMaxNodes, channelMeanNode } from '../ir/channel-reduce.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 
 /**
@@ -15,8 +16,14 @@ export function reduce(x: Op, kind: 'avg' | 'max'): Value {
   const input = x.tensor(0);
   const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
   const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
-  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence)`);
   const keep = x.bool('keep_dims');
+  // over a map's channels, kept as one (CBAM's channel pool): a 1×1 conv of 1/C, or pairwise maxima (ir/channel-reduce.ts)
+  if (input.rank === 4 && axes.join() === '3' && keep) {
+    const c = input.shape[2]!;
+    const nodes = kind === 'avg' ? [channelMeanNode(x.n.name, input.name, c)] : channelMaxNodes(x.n.name, input.name, c);
+    return nodes.map((n) => x.ctx.emit(n, 4)).at(-1)!;
+  }
+  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; or the channels, 3, of a map with keep_dims)`);
   const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'avg' ? 'mean' : 'max'}` : x.n.name;
   const [h, w, c] = input.shape as [number, number, number];
   const pooled = kind === 'avg'

@@ -6,6 +6,7 @@
  */
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
+import { channelSpread } from '../ir/product.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchToSpace, concat, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
@@ -155,6 +156,20 @@ function channelProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
 }
 
 /**
+ * The element-wise product of two computed tensors of one shape, or of a map [1, H, W, C] and a one-channel
+ * map [1, H, W, 1] in either order (a spatial gate, first repeated over the channels): IR `mul`, quarter squares (ir/product.ts).
+ */
+function mapProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
+  if (JSON.stringify(a.shape) === JSON.stringify(b.shape) && a.rank === b.rank) return x.ctx.emit({ ...x.base(), op: 'mul', inputs: [a.name, b.name] }, a.rank);
+  for (const [m, g] of [[a, b], [b, a]] as const) {
+    if (m.shape.length !== 3 || g.shape.length !== 3 || g.shape[2] !== 1 || g.shape[0] !== m.shape[0] || g.shape[1] !== m.shape[1]) continue;
+    const spread = x.ctx.emit(channelSpread(g.name, m.shape[2]!, `${x.n.name}/spread`), m.rank);
+    return x.ctx.emit({ ...x.base(), op: 'mul', inputs: [m.name, spread.name] }, m.rank);
+  }
+  return undefined;
+}
+
+/**
  * a + b or a − b of two computed tensors: of one shape, or a map and a per-channel vector of its channels
  * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (ir/broadcast.ts).
  */
@@ -179,9 +194,10 @@ function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Fl
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
     if (x.n.op === 'Add' || x.n.op === 'AddV2' || x.n.op === 'Sub') return sum(x, a, b);
-    const swish = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? channelProduct(x, a, b)) : undefined;
-    if (swish !== undefined) return swish;
-    throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant, or x · Sigmoid(x))`);
+    const product = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? channelProduct(x, a, b) ?? mapProduct(x, a, b)) : undefined;
+    if (product !== undefined) return product;
+    if (x.n.op !== 'Mul') throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
+    throw x.fail('NN110', `Mul of tensors of shapes ${JSON.stringify([1, ...a.shape])} and ${JSON.stringify([1, ...b.shape])} is not supported (only of one shape, by a constant, by a per-channel gate [1, 1, 1, C], or by a one-channel map [1, H, W, 1])`);
   }
   const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
   if (t === undefined) throw x.fail('NN110', `${x.n.op} of two constants is not supported`);

@@ -8,7 +8,7 @@ import { shownValue } from '../diagnostics/error.js';
 import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
-import { KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
+import { channelReduction, KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
 import { groupNormalization, layerNormalization } from './keras-norm.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
@@ -28,7 +28,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional',
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
-const PRODUCT = 'a product of two computed tensors has no lowering';
+const PRODUCT = 'a matrix product of two computed tensors has no lowering (an element-wise one has: Multiply)';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
   UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
   ConvLSTM2D: 'a convolutional recurrent layer has no lowering (LSTM, GRU and SimpleRNN are unrolled)',
@@ -390,9 +390,12 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
     case 'ZeroPadding2D':
       return zeroPad(x);
     case 'Mean':
-    case 'Max':
+    case 'Max': {
+      const channels = channelReduction(x);
+      if (channels !== null) return channels;
       spatialAxes(x);
       return globalPool(x, l.className === 'Mean' ? 'avg' : 'max');
+    }
     case 'TimeDistributed':
       return timeDistributed(x);
     case 'ZeroPadding1D':

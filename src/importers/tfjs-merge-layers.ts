@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
  * The TF.js Layers merge layers (Add, Concatenate, Subtract, Maximum, Minimum, Average, Multiply) as
- * graph IR nodes: sums, per-channel scales and ReLUs, exact, and the per-channel product of
- * squeeze-excite; tfjs-layer-ops.ts dispatches to them.
+ * graph IR nodes: sums, per-channel scales and ReLUs, exact, the per-channel product of
+ * squeeze-excite and element-wise products; tfjs-layer-ops.ts dispatches to them.
  */
 import type { Node } from '../ir/graph.js';
 import { Layer } from './tfjs-layer.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
+import { channelSpread } from '../ir/product.js';
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
@@ -90,16 +91,37 @@ export function average(x: Layer): Node[] {
 
 /**
  * Multiply of a map and a per-channel gate — squeeze-excite's Multiply([x, Reshape((1, 1, C))(gate)]),
- * either order —: the per-channel product channelMul. Two maps (an element-wise product) are refused.
+ * either order —: the per-channel product channelMul. Of n ≥ 2 tensors of one shape (a gated convolution's
+ * halves, two vectors), or of a map and a one-channel map [H, W, 1] (a spatial gate, repeated over the
+ * channels first): a chain of element-wise products (IR `mul`, quarter squares: ir/product.ts).
  */
 export function multiply(x: Layer): Node[] {
-  if (x.inputs.length !== 2) throw x.fail('NN107', `Multiply has ${x.inputs.length} input(s); nnchip takes two (a map and a per-channel gate)`);
-  const [a, b] = [x.inputs[0]!, x.inputs[1]!];
-  const [sa, sb] = [x.ctx.shapeOf(a), x.ctx.shapeOf(b)];
+  if (x.inputs.length < 2) throw x.fail('NN107', `Multiply has ${x.inputs.length} input(s); it needs at least two`);
+  const shapes = x.inputs.map((t) => x.ctx.shapeOf(t));
+  const [[a, b], [sa, sb]] = [x.inputs, shapes] as [string[], (readonly number[])[]];
   const gate = (s: readonly number[], other: readonly number[]): boolean => s.at(-1) === other.at(-1) && s.slice(0, -1).every((d) => d === 1) && other.length === 3;
-  const pair = gate(sb, sa) ? [a, b] : gate(sa, sb) ? [b, a] : null;
-  if (pair === null) throw x.fail('NN110', `inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; Multiply is supported for a map and a per-channel gate of its channels ([1, 1, C] or [C], as in squeeze-excite), not for two maps or two vectors`);
-  return [{ ...x.base(), inputs: pair, op: 'channelMul' }];
+  const pair = x.inputs.length !== 2 ? null : gate(sb!, sa!) ? [a!, b!] : gate(sa!, sb!) ? [b!, a!] : null;
+  if (pair !== null && JSON.stringify(sa) !== JSON.stringify(sb)) return [{ ...x.base(), inputs: pair, op: 'channelMul' }];
+  // the map's shape: a one-channel map [H, W, 1] beside it is spread over its channels
+  const map = shapes.find((s) => s.at(-1) !== 1) ?? shapes[0]!;
+  const nodes: Node[] = [];
+  const inputs = x.inputs.map((t, i) => {
+    const s = shapes[i]!;
+    if (JSON.stringify(s) === JSON.stringify(map)) return t;
+    if (s.length !== 3 || map.length !== 3 || s[0] !== map[0] || s[1] !== map[1] || s[2] !== 1) {
+      throw x.fail('NN110', `inputs have shapes ${shapes.map((v) => JSON.stringify(v)).join(', ')}; Multiply is supported for tensors of one shape, a map and a per-channel gate of its channels ([1, 1, C] or [C]), or a map and a one-channel map [H, W, 1]`);
+    }
+    const spread = channelSpread(t, map[2]!, `${x.l.name}/spread${i}`);
+    nodes.push(spread);
+    return spread.output;
+  });
+  let acc = inputs[0]!;
+  for (let i = 1; i < inputs.length; i++) {
+    const out = i === inputs.length - 1 ? x.l.name : `${x.l.name}/product${i}`;
+    nodes.push({ name: out, op: 'mul', inputs: [acc, inputs[i]!], output: out });
+    acc = out;
+  }
+  return nodes;
 }
 
 /**

@@ -263,6 +263,10 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     }
     case 'add':
       return addMaps(x, xs[1]!);
+    case 'mul': {
+      const b = xs[1]!;
+      return x.map((v, i) => v * b[i]!);
+    }
     case 'channelMul': {
       const g = xs[1]!;
       const c = g.length;

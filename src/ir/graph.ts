@@ -73,6 +73,12 @@ export type Node =
    */
   | (NodeBase & { readonly op: 'channelMul' })
   /**
+   * y = a ⊙ b, the element-wise product of two computed tensors of one shape (a gated convolution, a spatial
+   * gate, x · sigmoid(conv(x))). No op of the array multiplies two computed values: before quantization it
+   * becomes quarter squares of ops that exist, balanced by the calibrated ranges (ir/product.ts)
+   */
+  | (NodeBase & { readonly op: 'mul' })
+  /**
    * concatenation along the channel (last) axis; with `axis` 'h' or 'w', of [H, W, C] maps along H
    * (rows, one map under the other) or W (side by side): Keras Concatenate axis 1/2, TF ConcatV2
    */

@@ -5,7 +5,8 @@
  * lowering: every backend runs them as it runs those ops (docs/numerics.md, "Instance and group norm").
  */
 import { broadcastNodes } from './broadcast.js';
-import type { Node } from './graph.js';
+import type { Activation, Node } from './graph.js';
+import { channelSpread } from './product.js';
 
 /** A node without its names (distributed over the union, so each op's fields are checked). */
 type Body = Node extends infer N ? (N extends Node ? Omit<N, 'name' | 'output'> : never) : never;
@@ -58,5 +59,32 @@ export function normalizeNodes(name: string, x: string, output: string, [h, w, c
   const affine = (o.scale !== undefined && o.scale.some((v) => v !== 1)) || (o.offset !== undefined && o.offset.some((v) => v !== 0));
   nodes.push(node({ op: 'channelMul', inputs: [t('centred'), t('rsqrt')] }, affine ? t('normalized') : output));
   if (affine) nodes.push(node({ op: 'batchNorm', inputs: [t('normalized')], scale: o.scale ?? new Float32Array(c).fill(1), offset: o.offset ?? new Float32Array(c) }, output));
+  return nodes;
+}
+
+/**
+ * Layer normalization over each pixel's channels (ONNX LayerNormalization over the last axis of a channels-last
+ * map or of rows [N, T, F]: ConvNeXt's permute → LayerNorm → permute, a transformer's per-token norm) of the map
+ * x [H, W, C] → `output`, as ops that exist:
+ *   d = x · (I − 1/C)                          a 1×1 conv: each channel minus the pixel's mean (exact weights)
+ *   s = square(d)                              a step table on d's codes
+ *   r = rsqrt(mean over the channels of s + ε)  a 1×1 conv of 1/C to one channel, the rsqrt table in its threshold
+ *   y = d ⊙ r (r repeated over the channels: a 1×1 conv of ones), the product of two maps (ir/product.ts); then γ, β
+ */
+export function pixelNormNodes(name: string, x: string, output: string, c: number, o: Omit<NormalizeOptions, 'groups'>): Node[] {
+  const t = (s: string): string => `${name}/${s}`;
+  const conv = (out: string, input: string, cout: number, w: (i: number, j: number) => number, activation: Activation = 'linear'): Node => {
+    const data = Float32Array.from({ length: c * cout }, (_, k) => w(Math.floor(k / cout), k % cout));
+    return { name: out, op: 'conv2d', inputs: [input], output: out, kernel: { shape: [1, 1, c, cout], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation };
+  };
+  const affine = (o.scale !== undefined && o.scale.some((v) => v !== 1)) || (o.offset !== undefined && o.offset.some((v) => v !== 0));
+  const nodes: Node[] = [
+    conv(t('centred'), x, c, (i, j) => (i === j ? 1 : 0) - 1 / c),
+    { name: t('square'), op: 'activation', inputs: [t('centred')], output: t('square'), fn: { fn: 'square' } },
+    conv(t('rsqrt'), t('square'), 1, () => 1 / c, { fn: 'rsqrt', alpha: o.eps }),
+    channelSpread(t('rsqrt'), c, t('spread')),
+    { name: affine ? t('normalized') : name, op: 'mul', inputs: [t('centred'), t('spread')], output: affine ? t('normalized') : output },
+  ];
+  if (affine) nodes.push({ name, op: 'batchNorm', inputs: [t('normalized')], output, scale: o.scale ?? new Float32Array(c).fill(1), offset: o.offset ?? new Float32Array(c) });
   return nodes;
 }

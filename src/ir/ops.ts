@@ -119,6 +119,10 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
     if (inputs.length !== 2 || JSON.stringify(inputs[0]) !== JSON.stringify(inputs[1])) throw new NnchipError('NN203', `inputs have shapes ${inputs.map((s) => JSON.stringify(s)).join(' and ')}; Add needs two equal shapes`, { layer: n.name });
     return inputs[0]!;
   },
+  mul: (n, inputs) => {
+    if (inputs.length !== 2 || JSON.stringify(inputs[0]) !== JSON.stringify(inputs[1])) throw new NnchipError('NN203', `inputs have shapes ${inputs.map((s) => JSON.stringify(s)).join(' and ')}; an element-wise product needs two equal shapes`, { layer: n.name });
+    return inputs[0]!;
+  },
   channelMul: (n, inputs) => {
     const [x, g] = inputs;
     const c = x?.[x.length - 1];

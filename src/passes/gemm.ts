@@ -13,8 +13,9 @@
  *   max pool                → max(a, b) = a + relu(b − a), two exact GemmOps per extra tap
  *   crop                    → an identity copy reading a shifted window
  *   map × computed gate     → the gate spread, then a diagonal matmul by it (channel-mul.ts)
+ *   map × computed map      → never here: quarter squares of the ops above before quantization (ir/product.ts)
  */
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { fmtInt, internal, NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
@@ -424,6 +425,9 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       if (add !== undefined && node.inputs[0] === x!.name && !isTable(node.fn) && soleWriter(ctx, x!.name) >= 0) return replaceWriter(ctx, x!, { ...addOp(ctx, add, out, node.fn), label: `add+${activationName(node.fn)}` });
       return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
+    case 'mul':
+      // quarter squares before quantization (passes/pipeline.ts, ir/product.ts)
+      throw internal(`the product ${node.name} reached the lowering unexpanded`);
     case 'channelMul':
       return channelProduct(node.name, x!, physical(ctx, node.inputs[1]!), define(ctx, node.output, shape), ctx.tensors, diagonalOp, diag);
     case 'add':

@@ -19,8 +19,10 @@ import type { KernelCodes } from './weight-codes.js';
 import type { GemmProgram } from './gemm-types.js';
 import { checkBatchBudget, checkInstructionBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
-import { calibrate, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
+import { expandProducts, hasProducts, productOperands } from '../ir/product.js';
+import { calibrate, rangesOf, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
+import { clampPixelGates } from './norm-clamp.js';
 import { copyFlattenedMaps } from './flatten-copy.js';
 import { dropFinalSoftmax, foldBatchnorm, foldPad, fuseActivation, mergeBatchnorms, removeNoOps } from './simplify.js';
 import { separatePoolBorders } from './pool-border.js';
@@ -93,13 +95,29 @@ export interface Quantized {
   readonly batched: (batch: number) => GemmProgram;
 }
 
+/**
+ * The graph's products of two computed tensors as quarter squares (ir/product.ts), each balanced by
+ * its operands' calibrated ranges (one more float evaluation of the samples, only when there are
+ * products); without a calibration, k = 1: the same ops and shapes, for the checks before calibrating.
+ */
+function expandProductsOf(graph: Graph, calibration?: Calibration): Graph {
+  if (!hasProducts(graph)) return graph;
+  // a per-pixel layer norm's gate capped where it multiplies nothing (norm-clamp.ts): one more evaluation when there is one
+  const g = calibration === undefined ? graph : clampPixelGates(graph, calibration);
+  const shapes = checkGraph(g);
+  const ranges = calibration === undefined ? undefined : rangesOf(g, calibration, productOperands(g));
+  return expandProducts(g, (t) => shapes.get(t)!.at(-1)!, ranges);
+}
+
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS): Quantized {
-  const g = prepareGraph(graph, verify);
+  const prepared = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
-  const x = g.inputs[0];
+  const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
-  if (fitsOn !== undefined) checkBuffersEarly(g, batch, fitsOn, codes, budget);
+  if (fitsOn !== undefined) checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+  const g = expandProductsOf(prepared, calibration);
+  if (verify) checkGraph(g);
   const { params, collapsed } = calibrate(g, calibration);
   const ops = toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes);
   return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch), batched: (b) => batchGemm(ops, b) };
@@ -110,7 +128,7 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
  * caller about to compile several graphs (a topology's layers) refuses the run before the first.
  */
 export function checkFitsEarly(graph: Graph, config: ArrayConfig, budget: Budget = DEFAULT_LIMITS): void {
-  checkBuffersEarly(prepareGraph(graph, false), 1, config, new WeakMap(), budget);
+  checkBuffersEarly(expandProductsOf(prepareGraph(graph, false)), 1, config, new WeakMap(), budget);
 }
 
 /** A channel-major feature map's shape as the ONNX file gives it ([1,C,H,W]), for messages. */

@@ -225,6 +225,22 @@ function checkFinite(g: Graph, ranges: ReadonlyMap<string, readonly [number, num
   }
 }
 
+/** The calibration samples: the real ones, or stand-ins for a declared input range. */
+export function calibrationSamples(g: Graph, cal: Calibration): readonly ArrayLike<number>[] {
+  return 'samples' in cal ? cal.samples : rangeSamples(product(g.inputs[0]!.shape), cal.inputRange);
+}
+
+/** The calibrated [min, max] of the named tensors alone (the operands of ir/product.ts's products, whose ranges balance them). */
+export function rangesOf(g: Graph, cal: Calibration, names: ReadonlySet<string>): Map<string, [number, number]> {
+  const ranges = new Map<string, [number, number]>();
+  visitSamples(g, calibrationSamples(g, cal), (name, v) => {
+    if (!names.has(name)) return;
+    const r = ranges.get(name) ?? [Infinity, -Infinity];
+    ranges.set(name, extend(v, r[0], r[1]));
+  });
+  return ranges;
+}
+
 /** Parameters of every tensor, and the tensors whose calibrated range collapsed (first ones first). */
 export interface Calibrated {
   readonly params: Map<string, QuantParams>;
@@ -237,7 +253,7 @@ export interface Calibrated {
  */
 export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const input = g.inputs[0]!;
-  const samples = 'samples' in cal ? cal.samples : rangeSamples(product(input.shape), cal.inputRange);
+  const samples = calibrationSamples(g, cal);
   const norms = normGates(g);
   const ranges = observedRanges(g, samples, norms);
   checkFinite(g, ranges);

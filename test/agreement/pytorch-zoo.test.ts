@@ -79,17 +79,18 @@ const SHAPES: Record<string, number[]> = {
   crnn: [1, 1, 8, 12],
   unetm: [1, 1, 10, 10],
   fpn: [1, 3, 15, 15],
+  glu: [1, 4, 8, 8],
+  cbam: [1, 3, 8, 8],
+  wavenet: [1, 4, 32],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
-  // LayerNorm: ReduceMean over the features, Sub, Pow, Sqrt, Div below opset 17 (Pow and Sqrt of one tensor are tables now;
-  // the Sub of the mean is refused), LayerNormalization at 17
   // softmax(dim=1) of a map below opset 13 (where Softmax flattens from its axis): Transpose, Softmax over the last axis, Transpose
   'seg-op11': /^error NN110: seg-op11\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
   'seg-op12': /^error NN110: seg-op12\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
   // Linear over the last axis of x.flatten(2): each channel's pixels contracted, which needs a transpose
   pixlin: /^error NN110: pixlin-op\d\d\.onnx: layer "\/fc\/MatMul": MatMul: input "\/Reshape_output_0" is a map of \[7,5\] pixels viewed as \[1,4,35\] \(x\.view\(N, C, -1\)\); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean\/sum\/amax over the last axis are supported — replace the layer with a supported one, or open an issue\n$/,
-  lnorm: /^error NN110: lnorm-op\d\d\.onnx: (layer "\/norm\/Sub": Sub: inputs have shapes \[1,5,8\] and \[1,5,1\]; broadcasting two computed tensors is not supported \(only two equal shapes\)|layer "\/norm\/LayerNormalization": op LayerNormalization is not supported \(supported: [^)]*\)) — replace the layer with a supported one, or open an issue\n$/,
+  // (LayerNorm over the features of each row lowers at every opset: below 17 torch's ReduceMean, Sub, Pow, Sqrt, Div decomposition)
 };
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -257,7 +257,7 @@ const cases = {
       { name: 'sin2', opType: 'Sin', input: ['h'], output: ['s3'] },
       { name: 'einsum', opType: 'Einsum', input: ['s3'], output: ['s4'] },
       { name: 'fc1b', opType: 'Gemm', input: ['x', 'W1', 'b1'], output: ['h2'] },
-      { name: 'both', opType: 'Mul', input: ['h', 'h2'], output: ['r'] },
+      { name: 'both', opType: 'Div', input: ['h', 'h2'], output: ['r'] },
       ONNX_NODES[2],
     ],
   })),

@@ -5,7 +5,9 @@
  * (1×1 maps, H or W = 1, C = 1, groups 1..C); element-wise subgraphs of one tensor (random compositions
  * of Mul/Add/Sub/Div/Tanh/Erf/Sigmoid/Exp/Log/Sqrt/Pow/Abs/Neg/Relu/Clip with scalar constants, some
  * intermediates also read by a later Add so they cannot be fused); FLOAT16/BFLOAT16/DOUBLE constants
- * behind Casts and Cast chains on the map; SpaceToDepth, DepthToSpace (DCR and CRD) and PixelUnshuffle.
+ * behind Casts and Cast chains on the map; SpaceToDepth, DepthToSpace (DCR and CRD) and PixelUnshuffle. Session 13:
+ * the product of a map and a computed map (a conv of it, or CBAM's spatial gate from ReduceMean / ReduceMax over
+ * the channels), and LayerNormalization over each pixel's channels.
  * The float graph = ONNX Runtime; on a random small machine the int8 program runs the same on the
  * reference interpreter, the simulator and WASM (SIMD and scalar) and stays near ONNX Runtime.
  * FC_SEED / FC_RUNS reproduce or widen a run.
@@ -64,7 +66,7 @@ const UNARY = ['Mul', 'Add', 'Sub', 'Div', 'RDiv', 'Tanh', 'Erf', 'Sigmoid', 'Ex
 
 const spec = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
-  body: fc.constantFrom('inorm', 'gnorm', 'expr', 'expr', 's2d', 'd2s', 'd2s', 'unshuffle'),
+  body: fc.constantFrom('inorm', 'gnorm', 'expr', 'expr', 's2d', 'd2s', 'd2s', 'unshuffle', 'product', 'product', 'lnorm'),
   h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 8 }), cin: fc.integer({ min: 1, max: 3 }),
   conv: fc.boolean(), block: fc.constantFrom(2, 2, 3, 1), crd: fc.boolean(), groups: fc.integer({ min: 1, max: 8 }), eps: fc.constantFrom(1e-5, 1e-3, 0.1),
   chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'pool') }), { minLength: 1, maxLength: 5 }),
@@ -137,6 +139,27 @@ function build(o: Spec): { bytes: Uint8Array; dims: number[]; exprLike: boolean;
       if (s.reuse === 'pool' && seen.length > 1) pooled.push(node('MaxPool', [seen[seen.length - 1]!], { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } }));
     }
     for (const t of pooled) x = node('Add', [x, t]);
+  } else if (o.body === 'product') {
+    // a map times a computed map (session 13, ir/product.ts): a conv of it (linear, sigmoid or tanh), or CBAM's spatial
+    // gate sigmoid(conv(cat(mean over the channels, max over the channels))) [1, 1, H, W]; either order
+    const pad = { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } };
+    let y: string;
+    if (o.crd) {
+      const pooled = node('Concat', [node('ReduceMean', [x], { axes: { ints: [1] }, keepdims: { i: 1 } }), node('ReduceMax', [x], { axes: { ints: [1] }, keepdims: { i: 1 } })], { axis: { i: 1 } });
+      y = node('Sigmoid', [node('Conv', [pooled, init([1, 2, 3, 3], weights(18, o.seed + 10, -1, 1)), init([1], [0.1])], pad)]);
+    } else {
+      const k = node('Conv', [x, init([c, c, 3, 3], weights(c * c * 9, o.seed + 10, -0.6, 0.6)), init([c], weights(c, o.seed + 11, -0.3, 0.3))], pad);
+      y = r === 1 ? k : node(r === 3 ? 'Tanh' : 'Sigmoid', [k]);
+    }
+    x = node('Mul', o.groups % 2 === 0 ? [x, y] : [y, x]);
+  } else if (o.body === 'lnorm') {
+    // LayerNormalization over each pixel's channels (opset 17): ConvNeXt's Transpose → LayerNormalization → Transpose
+    if (o.opset < 17) return null;
+    const t = node('Transpose', [x], { perm: { ints: [0, 2, 3, 1] } });
+    const n = node('LayerNormalization', [t, init([c], weights(c, o.seed + 5, 0.25, 1.5)), init([c], weights(c, o.seed + 6, -0.5, 0.5))], { epsilon: { f: o.eps } });
+    x = node('Transpose', [n], { perm: { ints: [0, 3, 1, 2] } });
+    // (as a normalization of fewer than 4 values below: one channel's d is 0, two channels' ±σ)
+    conditioned = c >= 4;
   } else if (o.body === 's2d') {
     if (h % r !== 0 || w % r !== 0) return null;
     x = node('SpaceToDepth', [x], { blocksize: { i: r } });

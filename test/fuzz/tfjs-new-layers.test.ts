@@ -4,7 +4,8 @@
  * functional models holding Concatenate along H (axis 1) or W (axis 2) of branches with different ranges and
  * extents, Add/Average/Maximum/Minimum (tfjs has no Subtract layer) of a map and a computed [C] or [1, 1, C] vector (either
  * order), LayerNormalization of a vector, and channels_first models (Conv2D, Max/AveragePooling2D valid or
- * same, Flatten channel-major, Dense). The float graph = tfjs predict (1e-4); on a random small machine
+ * same, Flatten channel-major, Dense); session 13: Multiply of two or three maps (one of them maybe a one-channel
+ * spatial gate) and LayerNormalization of a map (per pixel). The float graph = tfjs predict (1e-4); on a random small machine
  * (arrays 1x1..9x9, sometimes small act/out buffers) the int8 program runs the same on the reference
  * interpreter, the simulator and WASM (SIMD and scalar) and stays near tfjs. FC_SEED / FC_RUNS reproduce
  * or widen a run. (Keras 3 GroupNormalization has no tfjs layer to compare with: test/unit/importers/
@@ -35,7 +36,7 @@ const init = (seed: number, gain = 1) => ({ kernelInitializer: tfjs.initializers
 
 const spec = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 20 }),
-  body: fc.constantFrom('concat', 'concat', 'broadcast', 'broadcast', 'layernorm', 'channels-first'),
+  body: fc.constantFrom('concat', 'concat', 'broadcast', 'broadcast', 'layernorm', 'channels-first', 'multiply', 'multiply', 'pixelnorm'),
   h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 4 }), f: fc.integer({ min: 1, max: 5 }),
   axis: fc.constantFrom(1, 2), squash: fc.boolean(), gain: fc.constantFrom(0.25, 1, 4),
   merge: fc.constantFrom('add', 'average', 'maximum', 'minimum'), vector: fc.constantFrom('c', '11c'), vectorFirst: fc.boolean(),
@@ -73,6 +74,15 @@ function build(o: Spec): tf.LayersModel | null {
     if (o.vector === '11c') v = on(L.reshape({ targetShape: [1, 1, f] }), v);
     const layer = { add: L.add, average: L.average, maximum: L.maximum, minimum: L.minimum }[o.merge]({});
     y = on(layer, ...(o.vectorFirst ? [v, a] : [a, v]));
+  } else if (o.body === 'multiply') {
+    // (session 13) a map times a map of another range (gain): of f channels or one (a spatial gate), linear or a sigmoid;
+    // with 'add' a third map of the first's shape (a chain of two products); either order
+    const b = on(L.conv2d({ filters: o.squash ? 1 : f, kernelSize: 1, ...(o.axis === 1 ? { activation: 'sigmoid' as const } : {}), ...init(o.seed + 5, o.gain) }), x);
+    const third = o.merge === 'add' ? [on(L.conv2d({ filters: f, kernelSize: 1, ...init(o.seed + 11) }), x)] : [];
+    y = on(L.multiply({}), ...(o.vectorFirst ? [b, a] : [a, b]), ...third);
+  } else if (o.body === 'pixelnorm') {
+    // (session 13) LayerNormalization of a map: each pixel over its own channels (ConvNeXt's)
+    y = on(L.layerNormalization({ gammaInitializer: tfjs.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: o.seed + 9 }), betaInitializer: tfjs.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: o.seed + 10 }) }), a);
   } else {
     const v = on(L.dense({ units: f + 1, ...init(o.seed + 7, o.gain) }), on(L.globalAveragePooling2d({}), a));
     y = on(L.layerNormalization({ gammaInitializer: tfjs.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: o.seed + 9 }), betaInitializer: tfjs.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: o.seed + 10 }) }), v);
@@ -100,8 +110,8 @@ test('random concat-H/W / broadcasting-merge / LayerNormalization / channels_fir
       const { graph, p } = compiled;
       samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
       const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
-      // (a LayerNormalization of a vector of 2 or 3 values, as an instance norm of few values, is not held to a bound)
-      if (o.body !== 'layernorm' || o.f >= 3) expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.output.scale);
+      // (a LayerNormalization of a vector or pixel of 2 or 3 values, as an instance norm of few values, is not held to a bound)
+      if ((o.body !== 'layernorm' && o.body !== 'pixelnorm') || o.f >= 3) expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.output.scale);
       tally.checked++;
       tally.bodies.set(o.body, (tally.bodies.get(o.body) ?? 0) + 1);
     }),

@@ -78,8 +78,9 @@ describe('ONNX importer', () => {
     ['Pad in wrap mode (opset 19)', around({ op: 'Pad', inputs: ['x', 'p'], name: 'pw', attrs: { mode: { s: 'wrap' } } }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true } }, { opset: 19 }), /layer "pw": Pad: mode "wrap" is not supported/],
     ['Resize half_pixel_symmetric (opset 19)', around({ op: 'Resize', inputs: ['x', '', 's'], name: 'rz', attrs: { mode: { s: 'nearest' }, coordinate_transformation_mode: { s: 'half_pixel_symmetric' } } }, { s: { dims: [4], data: [1, 1, 2, 2] } }, { opset: 19 }), /layer "rz": Resize: coordinate_transformation_mode "half_pixel_symmetric" with nearest_mode "round_prefer_floor" is not supported/],
     ['Pad with a non-zero value', around({ op: 'Pad', inputs: ['x', 'p', 'v'], name: 'pv' }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true }, v: { dims: [], data: [1.5] } }), /layer "pv": Pad: constant value 1.5 is not supported/],
-    // (x · x is a function of x: one table activation)
-    ['the product of two tensors', { ...around({ op: 'Mul', inputs: ['x', 'r'], name: 'sq' }), nodes: [{ op: 'Conv', inputs: ['x', 'K'], outputs: ['r'] }, { op: 'Mul', inputs: ['x', 'r'], name: 'sq', outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }], inits: { K: w([2, 2, 1, 1], 3) } }, /layer "sq": Mul: the product or quotient of two computed tensors is not supported/],
+    // (x · x is a function of x: one table activation; two maps of one shape, or a map and a one-channel map, a product: test/agreement/map-product.test.ts)
+    ['the quotient of two tensors', { ...around({ op: 'Div', inputs: ['x', 'r'], name: 'sq' }), nodes: [{ op: 'Conv', inputs: ['x', 'K'], outputs: ['r'] }, { op: 'Div', inputs: ['x', 'r'], name: 'sq', outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }], inits: { K: w([2, 2, 1, 1], 3) } }, /layer "sq": Div: inputs have shapes \[1,2,4,4\] and \[1,2,4,4\]; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels/],
+    ['the product of a map and a row of it', { ...around({ op: 'Mul', inputs: ['x', 'r'], name: 'sq' }), nodes: [{ op: 'AveragePool', inputs: ['x'], outputs: ['r'], attrs: { kernel_shape: { ints: [1, 4] } } }, { op: 'Mul', inputs: ['x', 'r'], name: 'sq', outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }] }, /layer "sq": Mul: inputs have shapes \[1,2,4,4\] and \[1,2,4,1\]; a product of two computed tensors is supported for one shape, a map and a per-channel gate \[N, C, 1, 1\], or a map and a one-channel map \[N, 1, H, W\]/],
     // (with keepdims 1 it is a 1×1 conv to one channel)
     ['a ReduceMean over channels, keepdims 0', { input: [1, 2, 4, 4], output: [1, 16], inits: { a: { dims: [1], data: [1], int64: true } }, nodes: [{ op: 'ReduceMean', inputs: ['x', 'a'], name: 'rm', outputs: ['m'], attrs: { keepdims: { i: 0 } } }, { op: 'Flatten', inputs: ['m'] }], opset: 18 }, /layer "rm": ReduceMean: over axes \[1\] of a \[1,2,4,4\] tensor is not supported/],
     ['a reshape that transposes channels', { input: [1, 2, 2, 2], output: [1, 8], inits: { s: { dims: [4], data: [1, 4, 2, 1], int64: true } }, nodes: [{ op: 'Reshape', inputs: ['x', 's'], name: 'rs' }] }, /layer "rs": Reshape: reshaping \[1,2,2,2\] to \[1,4,2,1\] is not supported/],
@@ -110,13 +111,13 @@ describe('ONNX importer', () => {
       input: [1, 4], output: [1, 4],
       nodes: [
         { op: 'Sin', inputs: ['x'], name: 's1' }, { op: 'Relu', inputs: ['t0'] }, { op: 'Sin', inputs: ['t1'], name: 's2' },
-        { op: 'Einsum', inputs: ['t2'], name: 'l' }, { op: 'Gemm', inputs: ['x', 'W'], outputs: ['g'] }, { op: 'Mul', inputs: ['x', 'g'], name: 'sq', outputs: ['q'] }, { op: 'Add', inputs: ['t3', 'q'] },
+        { op: 'Einsum', inputs: ['t2'], name: 'l' }, { op: 'Gemm', inputs: ['x', 'W'], outputs: ['g'] }, { op: 'Div', inputs: ['x', 'g'], name: 'sq', outputs: ['q'] }, { op: 'Add', inputs: ['t3', 'q'] },
       ],
       inits: { W: w([4, 4], 5) },
     };
     const e = failure(() => load(spec));
     expect(e.code).toBe('NN110');
-    expect(e.format()).toMatch(/the model cannot be compiled, 4 problems: unsupported ops Sin ×2, Einsum ×1 \(supported: .*\); 1 node refused: layer "sq": Mul: the product or quotient of two computed tensors is not supported/);
+    expect(e.format()).toMatch(/the model cannot be compiled, 4 problems: unsupported ops Sin ×2, Einsum ×1 \(supported: .*\); 1 node refused: layer "sq": Div: inputs have shapes \[1,4\] and \[1,4\]; a quotient of two computed tensors is supported only by/);
     expect(e.format().split('\n')).toHaveLength(1);
   });
 

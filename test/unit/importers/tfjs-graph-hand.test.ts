@@ -6,6 +6,7 @@
  * multiplier, FusedBatchNormV3, Max over the spatial axes, Maximum / Minimum / ClipByValue by constants,
  * ResizeBilinear, Sub of two computed tensors, AddV2 / Sub broadcasting a per-channel vector over a
  * map and ConcatV2 along H / W were refused (session 13: ResizeBilinear with align_corners, and of a 1×1 map by more than ×31); the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
+ * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
  */
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
@@ -69,6 +70,14 @@ const CASES: Case[] = [
   ['ResizeBilinear of the 1×1 Mean to the map, align_corners, AddV2', [5, 7, 2], (g) => void g.op('AddV2', [conv(g, 'x', [1, 1, 2, 2]), g.op('ResizeBilinear', [g.op('Mean', ['x', g.ints([1, 2])], keep(true)), g.ints([5, 7])], { half_pixel_centers: attr.b(false), align_corners: attr.b(true) })])],
   ['ResizeBilinear of a 1×1 map to 40×40, half-pixel centres', [1, 1, 3], (g) => void g.op('ResizeBilinear', ['x', g.ints([40, 40])], { half_pixel_centers: attr.b(true), align_corners: attr.b(false) })],
   ['Conv1D as ExpandDims, Conv2D, Squeeze', [8, 3], (g) => void g.op('Squeeze', [conv(g, g.op('ExpandDims', ['x', g.ints([1])]), [1, 3, 3, 4])], { squeeze_dims: attr.ints([1]) })],
+  // products of two computed tensors (IR mul, quarter squares: ir/product.ts)
+  ['Mul of two maps: conv · Sigmoid(conv)', [4, 5, 2], (g) => void g.op('Mul', [conv(g, 'x', [1, 1, 2, 3]), g.op('Sigmoid', [conv(g, 'x', [1, 1, 2, 3])])])],
+  ['Mul of a one-channel map [1, H, W, 1] and a map', [4, 5, 2], (g) => void g.op('Mul', [g.op('Sigmoid', [conv(g, 'x', [1, 1, 2, 1])]), conv(g, 'x', [1, 1, 2, 3])])],
+  ['Mul of two vectors: MatMul · Tanh(MatMul)', [6], (g) => void g.op('Mul', [g.op('MatMul', ['x', g.constant([6, 4])], noT), g.op('Tanh', [g.op('MatMul', ['x', g.constant([6, 4])], noT)])])],
+  ['CBAM spatial attention: Mean and Max over the channels (keep_dims), ConcatV2, Conv2D, Sigmoid, Mul', [4, 5, 3], (g) => {
+    const pooled = g.op('ConcatV2', [g.op('Mean', ['x', g.ints([3])], keep(true)), g.op('Max', ['x', g.ints([-1])], keep(true)), g.ints([3])]);
+    void g.op('Mul', ['x', g.op('Sigmoid', [conv(g, pooled, [3, 3, 2, 1], window(1, 'SAME'))])]);
+  }],
   ['Tanh, Elu, Selu, Softplus', [6], (g) => void g.op('Softplus', [g.op('Selu', [g.op('Elu', [g.op('Tanh', ['x'])])])])],
 ];
 
@@ -85,6 +94,12 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     // a final Softmax is dropped: the int8 outputs are the logits
     if (graph.nodes.at(-1)?.op === 'activation' && (graph.nodes.at(-1) as { fn: unknown }).fn === 'softmax') return;
     expectInt8NearFloat(program, inputs, want);
+  });
+
+  test('Mul of a map and a pooled row of it is refused in one line naming the shapes', () => {
+    const g = new GraphBuilder([4, 4, 2]);
+    g.op('Mul', ['x', g.op('AvgPool', ['x'], { ksize: attr.ints([1, 1, 4, 1]), ...window(1) })]);
+    expect(() => loadModel(g.save())).toThrow(/Mul of tensors of shapes \[1,4,4,2\] and \[1,4,1,2\] is not supported \(only of one shape, by a constant, by a per-channel gate \[1, 1, 1, C\], or by a one-channel map \[1, H, W, 1\]\)/);
   });
 
   test('an NCHW convolution is refused in one line', () => {

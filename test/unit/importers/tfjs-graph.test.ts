@@ -112,12 +112,6 @@ describe('TF.js graph models: refusals, one line each', () => {
       (conv.attr!['fused_ops'] as { list: { s: string[] } }).list.s[1] = tanh;
     })).toMatch(/layer ".*activation_1\/Relu": fused activation Tanh is not supported \(supported: Relu, Relu6, Elu, LeakyRelu, Sigmoid, Prelu\)/);
   });
-  test('Mul of two computed tensors', () => {
-    expect(refusal((j) => {
-      const mul = j.modelTopology.node.find((n) => n.op === 'Mul')!;
-      mul.input![1] = mul.input![0]!;
-    })).toMatch(/Mul of two computed tensors is not supported \(only by a constant, or x · Sigmoid\(x\)\)/);
-  });
   test('a Const with no weight', () => {
     expect(refusal((j) => (j.weightsManifest[0]!.weights = j.weightsManifest[0]!.weights.map((w) => (w.name.endsWith('dense_2/BiasAdd/ReadVariableOp') ? { ...w, name: 'renamed' } : w)))))
       .toMatch(/NN201: model.json: layer ".*dense_2\/BiasAdd\/ReadVariableOp": no weight ".*" in the weightsManifest for this Const node/);

@@ -3,7 +3,8 @@
  * model written by tfjs itself and compared with its predict: the imported float graph within 1e-4,
  * the int8 program (8x8) the same on the reference interpreter and the simulator and within 5% of the
  * output range. Most held before the audit; broadcasting merges, RepeatVector, Concatenate along H / W
- * (or a sequence's steps) and LayerNormalization of a vector were refused.
+ * (or a sequence's steps) and LayerNormalization of a vector were refused; LayerNormalization of a map or
+ * sequence (per pixel or step, session 13: ir/normalize.ts pixelNormNodes) too.
  */
 import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
@@ -66,6 +67,8 @@ const CASES: [string, () => tf.LayersModel][] = [
   ['PReLU shared_axes [1, 2]', chain([4, 4, 3], () => [conv({}), L.prelu({ sharedAxes: [1, 2], alphaInitializer: uniform(0, 0.5, 3) })])],
   ['LeakyReLU alpha 0.1, default 0.3; ThresholdedReLU theta −0.5', chain([6], () => [dense(4), L.leakyReLU({ alpha: 0.1 }), dense(4, 5), L.leakyReLU({}), L.thresholdedReLU({ theta: -0.5 })])],
   ['LayerNormalization of a vector (γ, β), Dense; and without center, ε 0.01', chain([6], () => [dense(8), L.layerNormalization({ gammaInitializer: uniform(0.5, 1.5, 4), betaInitializer: uniform(-0.5, 0.5, 5) }), dense(5, 7), L.layerNormalization({ epsilon: 0.01, center: false })])],
+  ['LayerNormalization of a map, per pixel (ConvNeXt), γ β', chain([3, 4, 3], () => [conv({ filters: 5, kernelSize: 3, padding: 'same' }), L.layerNormalization({ gammaInitializer: uniform(0.5, 1.5, 4), betaInitializer: uniform(-0.5, 0.5, 5) })])],
+  ['LayerNormalization of a sequence, per step, without center', chain([5, 4], () => [dense(6), L.layerNormalization({ center: false }), dense(3, 5)])],
   ['Softmax as the last layer', chain([6], () => [dense(4), L.softmax({})])],
   ['GaussianNoise, AlphaDropout, SpatialDropout1D (identities at inference)', chain([5, 3], () => [L.gaussianNoise({ stddev: 1 }), L.alphaDropout({ rate: 0.5 }), L.spatialDropout1d({ rate: 0.5 }), dense(3)])],
   ['Add of a map and its [1, 1, C] mean (broadcast)', fn([4, 4, 3], (x) => on(L.add(), on(conv({}), x), gate(x)))],
@@ -122,8 +125,8 @@ describe('refused in one line, never computed otherwise', () => {
     expect(await refusal(model, (j) => j.replace('"axis":1', '"axis":-1'))).toBe('loaded');
     expect(await refusal(model, (j) => j.replace('"axis":1', '"axis":2'))).toBe('loaded');
   });
-  test('LayerNormalization of a map (per pixel, as ConvNeXt) names why', async () => {
-    expect(await refusal(chain([3, 3, 2], () => [L.layerNormalization({})])())).toMatch(/LayerNormalization of a \[3,3,2\] map or sequence is not supported \(each pixel or step would need its own statistics; only of a vector\)/);
+  test('LayerNormalization of a map over an axis other than the channels names it', async () => {
+    expect(await refusal(chain([3, 3, 2], () => [L.layerNormalization({ axis: 1 })])())).toMatch(/axis \[1\] is not supported \(only the last axis, -1\)/);
   });
   test('LayerNormalization with Keras 3\'s rms_scaling (x · rsqrt(var + ε) · γ: no −mean, no β) is refused, not read as a plain layer norm', async () => {
     const model = chain([6], () => [dense(4), L.layerNormalization({})])();

@@ -5,7 +5,7 @@
  * keepdims-free form Multiply([x, Dense(gate vector)]) that tfjs broadcasts. Models written by tfjs
  * itself: the imported graph computes what TF.js computes, and the int8 program (the product is
  * a diagonal matmul whose weights are the spread gate) runs the same on the reference interpreter,
- * the simulator and WASM, close to float. Two maps multiplied stay refused in one line.
+ * the simulator and WASM, close to float. (Two maps multiplied: tfjs-map-product.test.ts.)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,6 @@ import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
-import { failure } from '../../helpers/errors.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
 
@@ -67,16 +66,5 @@ describe('TF.js Layers Multiply of a map and a per-channel gate (squeeze-excite)
       expect(Array.from(wasm.runRaw(codes))).toEqual(Array.from(ref));
       Array.from(ref).forEach((q, j) => expect(Math.abs(out.scale * (q - out.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
     }
-  });
-
-  test('Multiply of two maps is refused in one line naming the shapes', async () => {
-    const input = tfjs.input({ shape: [4, 4, 2] });
-    const a = L.conv2d({ filters: 3, kernelSize: 1, ...init(1) }).apply(input) as tf.SymbolicTensor;
-    const b = L.conv2d({ filters: 3, kernelSize: 1, ...init(3) }).apply(input) as tf.SymbolicTensor;
-    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-se-'));
-    await saveTfjsModel(tfjs.model({ inputs: input, outputs: L.multiply({ name: 'mul' }).apply([a, b]) as tf.SymbolicTensor }), dir);
-    const e = failure(() => loadModel(join(dir, 'model.json')));
-    expect(e.format()).toMatch(/^error NN110: model\.json: layer "mul": inputs have shapes \[4,4,3\] and \[4,4,3\]; Multiply is supported for a map and a per-channel gate of its channels/);
-    expect(e.format().split('\n')).toHaveLength(1);
   });
 });

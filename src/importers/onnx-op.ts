@@ -55,7 +55,7 @@ export interface OnnxView {
 const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN']);
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['InstanceNormalization', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
+const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {

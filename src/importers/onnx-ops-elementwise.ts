@@ -13,8 +13,11 @@ import { channelMaxNodes } from '../ir/channel-reduce.js';
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
   const x = o.activation(0);
-  o.onlyFirstOutput();
-  if (o.n.attrs.int('training_mode', 0) !== 0) throw o.fail('training_mode 1 is not supported');
+  // the batch statistics as outputs or training_mode 1: exported for training (torch.onnx.export(..., training=TrainingMode.TRAINING),
+  // or PRESERVE of a model left in train()); the fix is the export, not the layer
+  if (o.n.outputs.slice(1).some((t) => t !== '') || o.n.attrs.int('training_mode', 0) !== 0) {
+    throw new NnchipError('NN110', 'BatchNormalization: in training mode (it computes batch statistics: training_mode 1 or its running mean and variance as outputs); nnchip runs a model exported for inference', { layer: o.n.name, hint: 're-export after model.eval(), with torch.onnx.export(..., training=TrainingMode.EVAL)' });
+  }
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
   const eps = o.n.attrs.float('epsilon', 1e-5);
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!, { exact: true }));
@@ -318,6 +321,8 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
     const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
     return [{ ...o.base([v.last ? x : o.ctx.asMap(x, o.site)]), op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
   }
+  // over one axis of a map (a CRNN's x.mean(2) over the frequencies, x.amax(3)): a pooling window over that whole axis
+  if (v.rank === 4 && v.flat === undefined && axes.length === 1 && spatial.includes(axes[0]!)) return reduceLine(o, kind, x, axes[0] === spatial[0], keep);
   if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
     throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling; or a ${kind === 'max' ? 'max' : 'mean or sum'} over the channel axis ${channel} with keepdims 1)`);
   }
@@ -331,6 +336,25 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   const pooled = keep ? o.out : `${o.out}/pooled`;
   const pool: Built = { name: o.n.name, inputs: [map], output: pooled, op: 'pool2d', kind: 'max', size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0], view };
   return keep ? [pool] : [pool, { ...o.base([pooled]), name: `${o.n.name}/vector`, op: 'reshape', shape: [c], view }];
+}
+
+/**
+ * A mean, sum or max over H (`alongH`) or W of a map: pool2d with one window of that whole axis, a sum as the mean times the
+ * extent; without keepdims the 1-D map of the other axis ([1, C, W]: the pooled [1, W, C]; [1, C, H]: the pooled [H, 1, C]
+ * read as [1, H, C]).
+ */
+function reduceLine(o: Op, kind: 'mean' | 'sum' | 'max', x: string, alongH: boolean, keep: boolean): Built[] {
+  const v = o.ctx.view(x);
+  const map = v.last ? x : o.ctx.asMap(x, o.site);
+  const shape = o.ctx.onnxShape(x);
+  const [h, w, c] = v.last ? [shape[1]!, shape[2]!, shape[3]!] : [shape[2]!, shape[3]!, shape[1]!];
+  const at = (i: number): { name: string; output: string; inputs: string[] } => ({ name: `${o.out}/${i}`, output: `${o.out}/${i}`, inputs: [i === 0 ? map : `${o.out}/${i - 1}`] });
+  const steps: Built[] = [{ ...at(0), op: 'pool2d', kind: kind === 'max' ? 'max' : 'avg', size: alongH ? [h, 1] : [1, w], strides: [1, 1], pads: [0, 0, 0, 0] }];
+  if (kind === 'sum') steps.push({ ...at(steps.length), op: 'batchNorm', scale: new Float32Array(c).fill(alongH ? h : w), offset: new Float32Array(c) });
+  if (!keep && !alongH) steps.push({ ...at(steps.length), op: 'reshape', shape: [1, h, c] });
+  const last = steps.at(-1)!;
+  steps[steps.length - 1] = { ...last, name: o.n.name, output: o.out, view: { rank: keep ? 4 : 3, last: v.last } };
+  return steps;
 }
 
 export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {

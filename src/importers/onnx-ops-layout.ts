@@ -6,6 +6,7 @@
  * no-ops. Any other data movement is refused.
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
@@ -348,7 +349,16 @@ function concat(o: Op): Built[] {
   const axis = o.n.attrs.int('axis', 1);
   const channel = o.channelAxis(xs[0]!);
   if (xs.some((x) => JSON.stringify(o.ctx.view(x)) !== JSON.stringify(v))) throw o.fail('inputs have different layouts');
-  if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel})`);
+  const positive = axis < 0 ? axis + v.rank : axis;
+  // along a map's spatial axis (torch.cat of maps along H or W, of 1-D maps along L): one copy per input into its block of
+  // the output (as Keras' Concatenate along H / W)
+  const spatial = v.rank >= 3 && v.flat === undefined && v.groups === undefined && v.blocks === undefined && v.grouped === undefined ? Array.from({ length: v.rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
+  if (positive !== channel && spatial.includes(positive) && xs.length > 1) {
+    const maps = xs.map((x) => o.ctx.asMap(x, o.site));
+    const along: 0 | 1 = spatial.length === 2 && positive === spatial[0] ? 0 : 1;
+    return [{ ...spatialConcatNode(maps, along, o.out), name: o.n.name, view: v }];
+  }
+  if (axis !== channel && axis !== channel - v.rank) throw o.fail(`axis ${axis} is not supported (only the channel axis, ${channel}, or a map's spatial axes)`);
   // one input (DenseNet's first layer: torch.cat of a list of one): the tensor itself
   if (xs.length === 1) return identity(o, xs[0]!);
   return [{ ...o.base(v.rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs), op: 'concat' }];
@@ -370,9 +380,14 @@ function resize(o: Op): Built[] {
   if (mode !== 'nearest' && mode !== 'linear') throw o.fail(`mode "${mode}" is not supported (only nearest and linear)`);
   const transform = a.string('coordinate_transformation_mode', 'half_pixel');
   const nearest = a.string('nearest_mode', 'round_prefer_floor');
-  // linear: the coordinate rules whose weights repeat with the phase (align_corners' vary along the map)
-  const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : undefined;
-  if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel or asymmetric)`);
+  // linear: the coordinate rules whose weights repeat with the phase, and align_corners (PyTorch's align_corners=True: per line)
+  const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : transform === 'align_corners' ? 'align_corners' : undefined;
+  // a 1×1 map (DeepLab's ASPP pooling branch, F.interpolate(pooled, size, mode='bilinear')): every mode and coordinate rule clamps
+  // to its one pixel, whose value every output takes: nearest repetition, as broadcasting a vector over the map
+  const from0 = o.ctx.onnxShape(x);
+  const onePixel = a.int('antialias', 0) === 0 && !a.has('axes') && o.dims(x) === 2 && from0[2] === 1 && from0[3] === 1;
+  if (onePixel) return resizeOnePixel(o, x, from0);
+  if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel, asymmetric or align_corners)`);
   if (mode === 'linear' && a.int('antialias', 0) !== 0) throw o.fail('antialias 1 is not supported');
   if (mode === 'nearest' && !(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
   if (a.has('axes')) throw o.fail('the axes attribute is not supported');
@@ -380,12 +395,47 @@ function resize(o: Op): Built[] {
   const [scales, sizes] = [o.optional(2), o.optional(3)];
   const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
   const factors = sizes !== undefined ? given.map((d, i) => d / from[i]!) : given;
+  // any size, not a whole multiple (FPN's nearest F.interpolate(size=…) of an odd map, align_corners to a size): per output line
+  const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
+  const perLine = (mode === 'nearest' && transform === 'asymmetric' && nearest === 'floor') || (mode === 'linear' && linear === 'align_corners');
+  if (perLine && factors.length === from.length && factors.length >= 3 && factors[0] === 1 && factors[1] === 1 && to.every((d) => Number.isInteger(d) && d >= 1) && factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
+    const size: [number, number] = to.length === 3 ? [1, to[2]!] : [to[2]!, to[3]!];
+    return [{ ...o.base([x]), op: 'upsample', factors: [1, 1], size, ...(mode === 'linear' ? { linear: 'align_corners' as const } : {}) }];
+  }
+  // linear downscaling by whole divisors k (F.interpolate(scale_factor=0.5, mode='bilinear')): half-pixel centres read source
+  // k·o + (k − 1)/2, one pixel (k odd) or the mean of two (k even); asymmetric reads k·o: an average pool of stride k
+  const divisors = to.slice(2).map((d, i) => from[i + 2]! / d);
+  if (mode === 'linear' && (linear === 'half_pixel' || linear === 'asymmetric') && factors.length === from.length && factors.length >= 3 && factors[0] === 1 && factors[1] === 1 && to.every((d) => Number.isInteger(d) && d >= 1) && divisors.every((k) => Number.isInteger(k) && k >= 1) && divisors.some((k) => k > 1)) {
+    const [ky, kx] = divisors.length === 1 ? [1, divisors[0]!] : [divisors[0]!, divisors[1]!];
+    const window = (k: number): [number, number] => (linear === 'asymmetric' || k % 2 === 1 ? [1, linear === 'asymmetric' ? 0 : (k - 1) / 2] : [2, k / 2 - 1]);
+    const [[wy, oy], [wx, ox]] = [window(ky), window(kx)];
+    const pool = { op: 'pool2d' as const, kind: 'avg' as const, size: [wy, wx] as const, strides: [ky, kx] as const, pads: [0, 0, 0, 0] as const };
+    if (oy === 0 && ox === 0) return [{ ...o.base([x]), ...pool }];
+    const cut = { name: `${o.n.name}/crop`, inputs: [x], output: `${o.out}/crop`, op: 'crop' as const, crop: [oy, ox, 0, 0] as const };
+    return [cut, { ...o.base([cut.output]), ...pool }];
+  }
   if (factors.length !== from.length || factors[0] !== 1 || factors[1] !== 1 || factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
   }
   const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
   if (fy === 1 && fx === 1) return identity(o, x);
   return [{ ...o.base([x]), op: 'upsample', factors: [fy, fx], ...(mode === 'linear' && linear !== undefined ? { linear } : {}) }];
+}
+
+/** Resize of a [N, C, 1, 1] map to [N, C, H, W] (sizes, or whole scales): W then H nearest copies of its one pixel (W + H copies). */
+function resizeOnePixel(o: Op, x: string, from: readonly number[]): Built[] {
+  const [scales, sizes] = [o.optional(2), o.optional(3)];
+  const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
+  const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
+  if (to.length !== 4 || to[0] !== from[0] || to[1] !== from[1] || !to.slice(2).every((d) => Number.isInteger(d) && d >= 1)) {
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
+  }
+  const [h, w] = [to[2]!, to[3]!];
+  if (h === 1 && w === 1) return identity(o, x);
+  const row: Built = { name: `${o.n.name}/row`, inputs: [x], output: `${o.out}/row`, op: 'upsample', factors: [1, w] };
+  if (h === 1) return [{ ...row, ...o.base([x]) }];
+  if (w === 1) return [{ ...o.base([x]), op: 'upsample', factors: [h, 1] }];
+  return [row, { ...o.base([row.output]), op: 'upsample', factors: [h, 1] }];
 }
 
 export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {

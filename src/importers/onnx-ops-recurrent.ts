@@ -10,6 +10,7 @@ import { product, type Activation, type Node, type Tensor } from '../ir/graph.js
 import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkUnrolled, unrollNodes, type Cell, type CellKind, type Gate, type Outputs } from '../ir/recurrent.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
+import { gatherMapPosition } from './onnx-gather.js';
 import type { onnxSchema } from './onnx-tensors.js';
 
 type NodeProto = NonNullable<NonNullable<ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>['graph']>['node']>[number];
@@ -127,6 +128,8 @@ function gather(o: Op): Built[] {
   const shape = o.ctx.onnxShape(x);
   const v = o.ctx.view(x);
   const ir = o.ctx.irShape(x);
+  // a map's row, column or pixel (y[:, :, -1] of [N, C, L], x[:, :, 0] of [N, C, H, W], a class token of a map's view)
+  if (v.exact === undefined && !(v.rank === 3 && v.last && v.flat === undefined) && ir.length === 3) return gatherMapPosition(o);
   const axis = ((a) => (a < 0 ? a + shape.length : a))(o.n.attrs.int('axis', 0));
   const index = o.ctx.ints(o.input(1), o.site, 'indices');
   if (index.length !== 1) throw o.fail(`only one index is supported (got ${index.length})`);

@@ -104,15 +104,25 @@ function spatialConcat(x: Op, parts: readonly Runtime[], a: 0 | 1): Value {
 
 /**
  * Resize by whole factors: nearest (Keras UpSampling2D; with or without half-pixel centres, output (y, x)
- * reads (⌊y/fy⌋, ⌊x/fx⌋)) or bilinear (half-pixel centres or, without, source y / fy: tfjs's own).
+ * reads (⌊y/fy⌋, ⌊x/fx⌋)) or bilinear (half-pixel centres or, without, source y / fy: tfjs's own; align_corners:
+ * source y·(H − 1)/(fy·H − 1), as TF's DeepLab resizes its logits).
  */
 export function resize(x: Op, bilinear: boolean): Value {
   const input = x.map();
   const [oh, ow] = Array.from(x.constant(1, 'size').data);
   const [h, w] = input.shape;
-  if (x.bool('align_corners')) throw x.fail('NN110', 'align_corners is not supported (only the default, false)');
+  // a 1×1 map (DeepLab's image pooling, resized to the feature map with align_corners): every output is its one pixel,
+  // whatever the method and coordinate rule: nearest copies along W, then along H
+  if (h === 1 && w === 1 && oh !== undefined && ow !== undefined && Number.isInteger(oh) && Number.isInteger(ow) && oh >= 1 && ow >= 1) {
+    if (oh === 1 && ow === 1) return x.ctx.emit({ ...x.base(), op: 'identity', inputs: [input.name] }, 4);
+    if (oh === 1 || ow === 1) return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh, ow] }, 4);
+    const row = x.ctx.emit({ name: `${x.n.name}/row`, output: `${x.n.name}/row`, op: 'upsample', inputs: [input.name], factors: [1, ow] }, 4);
+    return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [row.name], factors: [oh, 1] }, 4);
+  }
+  const corners = x.bool('align_corners');
+  if (corners && !bilinear) throw x.fail('NN110', 'ResizeNearestNeighbor with align_corners is not supported (only the default, false; ResizeBilinear takes it)');
   if (oh === undefined || ow === undefined || oh % h !== 0 || ow % w !== 0 || oh < h || ow < w) throw x.fail('NN110', `resizing ${h}×${w} to ${oh}×${ow} is not supported (only by whole factors ≥ 1)`);
-  const linear = bilinear ? { linear: x.bool('half_pixel_centers') ? ('half_pixel' as const) : ('asymmetric' as const) } : {};
+  const linear = bilinear ? { linear: corners ? ('align_corners' as const) : x.bool('half_pixel_centers') ? ('half_pixel' as const) : ('asymmetric' as const) } : {};
   return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w], ...linear }, 4);
 }
 

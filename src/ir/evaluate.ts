@@ -158,14 +158,14 @@ function padMap(n: NodeOf<'pad'>, x: Float64Array, inShape: Shape, outShape: Sha
   return y;
 }
 
-/** Upsampling (output pixel (y, x) reads (⌊y/fy⌋, ⌊x/fx⌋)) and cropping (it reads (y + top, x + left)). */
+/** Upsampling (output pixel (y, x) reads (⌊y·H/OH⌋, ⌊x·W/OW⌋): (⌊y/fy⌋, ⌊x/fx⌋) by whole factors) and cropping (it reads (y + top, x + left)). */
 function copyWindow(n: NodeOf<'upsample'> | NodeOf<'crop'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
-  const [, w, c] = inShape as [number, number, number];
+  const [h, w, c] = inShape as [number, number, number];
   const [oh, ow] = outShape as [number, number];
   const y = new Float64Array(oh * ow * c);
   for (let oy = 0; oy < oh; oy++)
     for (let ox = 0; ox < ow; ox++) {
-      const [iy, ix] = n.op === 'upsample' ? [Math.floor(oy / n.factors[0]), Math.floor(ox / n.factors[1])] : [oy + n.crop[0], ox + n.crop[1]];
+      const [iy, ix] = n.op === 'upsample' ? [Math.floor((oy * h) / oh), Math.floor((ox * w) / ow)] : [oy + n.crop[0], ox + n.crop[1]];
       y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), (oy * ow + ox) * c);
     }
   return y;
@@ -207,16 +207,17 @@ function transposedConv(n: NodeOf<'convTranspose'>, x: Float64Array, inShape: Sh
 function linearResize(n: NodeOf<'upsample'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [h, w, c] = inShape as [number, number, number];
   const [oh, ow] = outShape as [number, number];
-  const at = (o: number, f: number, size: number): [number, number, number] => {
-    const src = Math.min(size - 1, Math.max(0, n.linear === 'half_pixel' ? (o + 0.5) / f - 0.5 : o / f));
+  const at = (o: number, f: number, size: number, to: number): [number, number, number] => {
+    // align_corners: the corners' pixel centres coincide, source o·(n − 1)/(m − 1)
+    const src = Math.min(size - 1, Math.max(0, n.linear === 'half_pixel' ? (o + 0.5) / f - 0.5 : n.linear === 'align_corners' ? (to > 1 ? (o * (size - 1)) / (to - 1) : 0) : o / f));
     const i0 = Math.floor(src);
     return [i0, Math.min(i0 + 1, size - 1), src - i0];
   };
   const y = new Float64Array(oh * ow * c);
   for (let oy = 0; oy < oh; oy++) {
-    const [y0, y1, ty] = at(oy, n.factors[0], h);
+    const [y0, y1, ty] = at(oy, n.factors[0], h, oh);
     for (let ox = 0; ox < ow; ox++) {
-      const [x0, x1, tx] = at(ox, n.factors[1], w);
+      const [x0, x1, tx] = at(ox, n.factors[1], w, ow);
       for (let ch = 0; ch < c; ch++) {
         const v = (p: number, q: number): number => x[(p * w + q) * c + ch]!;
         y[(oy * ow + ox) * c + ch] = (1 - ty) * ((1 - tx) * v(y0, x0) + tx * v(y0, x1)) + ty * ((1 - tx) * v(y1, x0) + tx * v(y1, x1));

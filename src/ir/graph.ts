@@ -87,9 +87,14 @@ export type Node =
   | (NodeBase & { readonly op: 'pad'; readonly pads: Pads; readonly mode?: 'reflect' | 'edge' })
   /**
    * upsampling by integer factors: nearest, output pixel (y, x) = input (⌊y / fy⌋, ⌊x / fx⌋); `linear`:
-   * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel) or y/fy (asymmetric), clamped to the map
+   * bilinear from source coordinate (y + ½)/fy − ½ (half_pixel), y/fy (asymmetric) or y·(H − 1)/(fy·H − 1) (align_corners:
+   * the corner pixels' centres coincide), clamped to the map
    */
-  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number]; readonly linear?: 'half_pixel' | 'asymmetric' })
+  /**
+   * `size`: an output [OH, OW] that need not be a whole multiple of the input (factors then [1, 1]), nearest reading
+   * (⌊y·H/OH⌋, ⌊x·W/OW⌋) (ONNX asymmetric floor, PyTorch's nearest `interpolate(size=…)`) or linear align_corners
+   */
+  | (NodeBase & { readonly op: 'upsample'; readonly factors: readonly [number, number]; readonly linear?: 'half_pixel' | 'asymmetric' | 'align_corners'; readonly size?: readonly [number, number] })
   | (NodeBase & { readonly op: 'reshape'; readonly shape: readonly number[] })
   | (NodeBase & { readonly op: 'activation'; readonly fn: Activation | 'softmax' | 'logsoftmax' })
   /** order 'chw': flatten as an NCHW framework would (ONNX), i.e. channel-major */

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /** The graph-op table: one shape rule per op, keyed by the closed GraphOp union. */
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import { isTable, product, type GraphOp, type Node, type NodeOf, type Pads } from './graph.js';
+
+/** Most copies one resize lowers to (a phase or an output line each): 4,096 (×64 × ×64 nearest; 2,048-pixel lines both ways): a lowering of 30,000 one-line ops ran out of memory. */
+const MAX_RESIZE_COPIES = 4096;
 
 type Shape = readonly number[];
 type ShapeRule<O extends GraphOp> = (node: NodeOf<O>, inputs: readonly Shape[]) => Shape;
@@ -148,8 +151,15 @@ export const SHAPE_RULES: { [O in GraphOp]: ShapeRule<O> } = {
   upsample: (n, inputs) => {
     const [h, w, c] = image(n.name, inputs);
     if (n.factors.some((f) => !(Number.isInteger(f) && f >= 1))) throw new NnchipError('NN203', `upsampling factors ${JSON.stringify(n.factors)} must be positive integers`, { layer: n.name });
+    // the lowering's copies: one per phase (fy·fx), or per output line (size, align_corners): bounded, as a pad or a crop is by memory
+    const copies = n.size !== undefined || n.linear === 'align_corners' ? (n.size === undefined ? h * n.factors[0] + w * n.factors[1] : n.size[0] + n.size[1]) : n.factors[0] * n.factors[1];
+    if (copies > MAX_RESIZE_COPIES) throw new NnchipError('NN203', `resizing [${h}, ${w}] to ${JSON.stringify(n.size ?? [h * n.factors[0], w * n.factors[1]])} takes ${fmtInt(copies)} copies (one per ${n.size !== undefined || n.linear === 'align_corners' ? 'output line' : 'phase'}), over ${fmtInt(MAX_RESIZE_COPIES)}`, { layer: n.name });
+    if (n.size !== undefined) {
+      if (n.size.some((d) => !(Number.isInteger(d) && d >= 1)) || n.factors.some((f) => f !== 1) || (n.linear !== undefined && n.linear !== 'align_corners')) throw new NnchipError('NN203', `resizing to ${JSON.stringify(n.size)} is supported only as nearest or align_corners linear, with factors [1, 1]`, { layer: n.name });
+      return [n.size[0]!, n.size[1]!, c];
+    }
     // linear: a corner's weight (2·fy)·(2·fx) is one int8 weight (passes/upsample-linear.ts)
-    if (n.linear !== undefined && 4 * n.factors[0] * n.factors[1] > 127) throw new NnchipError('NN203', `linear upsampling by ${n.factors[0]}×${n.factors[1]} is not supported (factors whose product is at most 31)`, { layer: n.name });
+    if (n.linear !== undefined && n.linear !== 'align_corners' && 4 * n.factors[0] * n.factors[1] > 127) throw new NnchipError('NN203', `linear upsampling by ${n.factors[0]}×${n.factors[1]} is not supported (factors whose product is at most 31)`, { layer: n.name });
     return [h * n.factors[0], w * n.factors[1], c];
   },
   reshape: (n, inputs) => {

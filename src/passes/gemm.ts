@@ -27,6 +27,7 @@ import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
 import { columnSums, kernelCodes, type KernelCodes } from './weight-codes.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
+import { lineCopies, lineResize, lineToLine, type LineOps } from './resize-lines.js';
 import { padCopies } from './pad-mirror.js';
 
 type Shape = readonly number[];
@@ -234,7 +235,6 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
   return ops;
 }
 
-
 /** A table activation's exact step tables on the op (over the accumulator values its int8 inputs can produce). */
 function withTable(act: Activation, accScale: ArrayLike<number>, out: QuantParams, op: GemmOp): GemmOp {
   return isTable(act) ? { ...op, table: opTables(op, act, accScale, out) } : op;
@@ -248,6 +248,9 @@ function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Te
   const op: GemmOp = { layer, label, out: out.name, oh: out.h, ow: out.w, n, channelOffset: opts.channelOffset ?? 0, terms, bias: new Int32Array(n).fill(biasPerChannel), mult, shift, zp, ...clampRange(act, { scale: out.params.scale, zp }), macs: out.h * out.w * n * terms.length, weights: 0 };
   return withTable(act, new Float64Array(n).fill(accScale), { scale: out.params.scale, zp }, op);
 }
+
+/** The exact copies resize-lines.ts builds its ops from. */
+const lineOps: LineOps = { diagonalOp, diag };
 
 /** max over the window, one tap at a time: d = relu(tap − m) with zp −128 (exact up to 255), m' = m + d. */
 function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
@@ -355,6 +358,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     case 'identity':
       if (node.op === 'reshape' && shape.length !== 1 && !sameLayout(shape, ctx.shapes.get(node.inputs[0]!)!)) {
         if (ctx.shapes.get(node.inputs[0]!)!.length === 1 && x!.h * x!.w === 1 && shape.length === 3) return unflatten(node.name, x!, define(ctx, node.output, shape));
+        if (shape.length === 3 && lineToLine(ctx.shapes.get(node.inputs[0]!)!, shape)) return lineCopies(node.name, x!, define(ctx, node.output, shape), lineOps);
         throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten, or from a vector`, { layer: node.name });
       }
       return view();
@@ -427,6 +431,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       // one copy per phase (a, b): output pixels (fy·i + a, fx·j + b) are input pixel (i, j); stores stride over the others
       const out = define(ctx, node.output, shape);
       const [fy, fx] = node.factors;
+      if (node.linear === 'align_corners' || node.size !== undefined) return lineResize(node, x!, out, { ...lineOps, define: (name, shape, params) => define(ctx, name, shape, params) });
       if (node.linear !== undefined) return linearUpsample(node, node.linear, x!, out);
       const phases = Array.from({ length: fy * fx }, (_, p) => [Math.floor(p / fx), p % fx] as const);
       return phases.map(([a, b]) => {
@@ -448,7 +453,8 @@ export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fu
   const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
   const ctx: Ctx = { codes, shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
-  for (const n of g.nodes) ctx.ops.push(...lowerNode(ctx, n, shapes.get(n.output)!));
+  // one by one: a layer of over ~100,000 ops (an upsampling by 250,000: one copy per phase) overflowed the call stack as push(...ops)
+  for (const n of g.nodes) for (const op of lowerNode(ctx, n, shapes.get(n.output)!)) ctx.ops.push(op);
   const ops = ctx.ops;
   if (ops.length === 0) throw new NnchipError('NN305', 'the model has no layer that computes anything');
   const output = physical(ctx, g.outputs[0]!);

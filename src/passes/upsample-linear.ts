@@ -45,3 +45,24 @@ export function linearRuns(f: number, r: number, n: number, mode: LinearMode): L
   }
   return runs;
 }
+
+/**
+ * Resizing along one axis of n pixels to m per output line (passes/gemm.ts lineResize). align_corners: output o reads
+ * source o·(n − 1)/(m − 1), between pixels
+ * ⌊·⌋ and the next with weights (D − t, t) in units of 1/D, D = m − 1 (t = o·(n − 1) mod D). The weights do not
+ * repeat with a phase, so each output line is its own op (passes/gemm.ts): one pass along W, one along H. A weight
+ * over int8's 127 is written as several terms of the same tap (each ≤ 127), so the sums stay exact.
+ */
+export function lineTaps(n: number, m: number, align: boolean): { den: number; taps: { d: number; w: number }[][] } {
+  // nearest (asymmetric, floor): output o is pixel ⌊o·n/m⌋ with the whole weight
+  if (!align) return { den: 1, taps: Array.from({ length: m }, (_, o) => [{ d: Math.floor((o * n) / m), w: 1 }]) };
+  const den = Math.max(1, m - 1);
+  const taps = Array.from({ length: m }, (_, o) => {
+    const num = o * (n - 1);
+    const i0 = Math.floor(num / den);
+    const t = num - i0 * den;
+    const split = (d: number, w: number): { d: number; w: number }[] => Array.from({ length: Math.ceil(w / 127) }, (_, k) => ({ d, w: Math.min(127, w - 127 * k) }));
+    return [...split(i0, den - t), ...(t > 0 ? split(i0 + 1, t) : [])];
+  });
+  return { den, taps };
+}

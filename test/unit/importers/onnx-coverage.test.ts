@@ -1,6 +1,7 @@
 /**
  * ONNX forms near the ones session 10's op-coverage audit added (channel Slice/Split, the channel
- * shuffle, Max/Min/Sub of two tensors) that stay refused: one NN110 line each, naming the node and why.
+ * shuffle, Max/Min/Sub of two tensors, session 13's Gather of a map position) that stay refused: one NN110 line each,
+ * naming the node and why.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,23 @@ describe('ONNX forms refused in one line', () => {
       conv,
       { op: 'Slice', inputs: ['c', 's', 'e', 'a', 'st'], outputs: ['y'], name: 'rows' },
     ] })).toBe('error NN110: model.onnx: layer "rows": Slice: slicing axis 2 of a [1,8,4,4] tensor with step -1 is not supported (only the channel axis 1 with step 1, or a map\'s spatial axes with steps ≥ 1) — replace the layer with a supported one, or open an issue');
+  });
+
+  test('Gather of a channel (x[:, 3]), of two positions, or past the end (one constant position of a spatial axis is a crop)', () => {
+    const gather = (index: { dims: number[]; data: number[] }, axis: number, output: number[]) =>
+      refusal({ input: [1, 3, 4, 4], output, inits: { ...inits, i: { ...index, int64: true } }, nodes: [conv, { op: 'Gather', inputs: ['c', 'i'], outputs: ['y'], name: 'pick', attrs: { axis: { i: axis } } }] });
+    expect(gather({ dims: [], data: [3] }, 1, [1, 4, 4])).toBe('error NN110: model.onnx: layer "pick": Gather: an index along axis 1 of a [1,8,4,4] tensor (its channels) is not supported (only one constant index along a map\'s spatial axis or a sequence\'s steps: y[:, :, -1], x[:, 0]) — replace the layer with a supported one, or open an issue');
+    expect(gather({ dims: [2], data: [0, 2] }, 2, [1, 8, 2, 4])).toBe('error NN110: model.onnx: layer "pick": Gather: 2 indices along axis 2 of a [1,8,4,4] tensor is not supported (only one constant index along a map\'s spatial axis or a sequence\'s steps: y[:, :, -1], x[:, 0]) — replace the layer with a supported one, or open an issue');
+    expect(gather({ dims: [], data: [4] }, 3, [1, 8, 4])).toBe('error NN107: model.onnx: layer "pick": Gather: index 4 is outside axis 3 of a [1,8,4,4] tensor — the model file is malformed; re-export the model');
+    expect(gather({ dims: [], data: [-4] }, 3, [1, 8, 4])).toBe('accepted');
+  });
+
+  test('BatchNormalization exported for training (torch.onnx.export(..., training=TrainingMode.TRAINING)): the hint is the export, not the layer', () => {
+    const bn = { s: { dims: [8], data: weights(8, 3) }, b: { dims: [8], data: weights(8, 4) }, m: { dims: [8], data: weights(8, 5) }, v: { dims: [8], data: Array(8).fill(1) } };
+    const line = 'error NN110: model.onnx: layer "bn": BatchNormalization: in training mode (it computes batch statistics: training_mode 1 or its running mean and variance as outputs); nnchip runs a model exported for inference — re-export after model.eval(), with torch.onnx.export(..., training=TrainingMode.EVAL)';
+    // the running statistics as outputs (what torch writes below opset 14), and training_mode 1 (opset 14)
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], inits: { ...inits, ...bn }, nodes: [conv, { op: 'BatchNormalization', inputs: ['c', 's', 'b', 'm', 'v'], outputs: ['y', 'rm', 'rv'], name: 'bn' }] })).toBe(line);
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], opset: 14, inits: { ...inits, ...bn }, nodes: [conv, { op: 'BatchNormalization', inputs: ['c', 's', 'b', 'm', 'v'], outputs: ['y'], name: 'bn', attrs: { training_mode: { i: 1 } } }] })).toBe(line);
   });
 
   test('Max by a per-channel constant, Sub of two tensors that broadcast', () => {

@@ -3,8 +3,8 @@
  * Upsample(mode='bilinear'), align_corners False) and asymmetric, 2-D and 1-D, even and odd factors.
  * The graph computes what onnxruntime computes; the int8 program (per phase, integer weights that
  * sum to (2fy)·(2fx), passes/upsample-linear.ts) runs the same on reference, simulator and WASM,
- * and every output code is the exact interpolation of the input codes, rounded. align_corners and
- * other forms are refused in one line.
+ * and every output code is the exact interpolation of the input codes, rounded (align_corners, per output line
+ * along W then H: within one code). Other forms are refused in one line.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
+import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { buildOnnx, ortRun, writeOnnx, type ModelSpec } from '../../helpers/onnx-models.js';
@@ -42,6 +43,12 @@ const CASES: [string, number[], number[], string][] = [
   ['×4 asymmetric (TF.js bilinear)', [1, 2, 3, 3], [1, 1, 4, 4], 'asymmetric'],
   ['×2 on a 1×1 map', [1, 2, 1, 1], [1, 1, 2, 2], 'half_pixel'],
   ['1-D [N, C, L] ×2', [1, 3, 6], [1, 1, 2], 'half_pixel'],
+  // align_corners (PyTorch's align_corners=True, milesial's UNet): one op per output column, then per row; two roundings
+  ['×2 align_corners', [1, 2, 4, 4], [1, 1, 2, 2], 'align_corners'],
+  ['×3 × ×2 align_corners', [1, 2, 3, 5], [1, 1, 3, 2], 'align_corners'],
+  ['1-D [N, C, L] ×4 align_corners', [1, 3, 6], [1, 1, 4], 'align_corners'],
+  ['×4 align_corners of 40 columns (weights in 1/159: split into terms of ≤ 127)', [1, 1, 2, 40], [1, 1, 1, 4], 'align_corners'],
+  ['×1.5 × ×0.75 align_corners (4 → 6 and 4 → 3: any size, per line)', [1, 2, 4, 4], [1, 1, 1.5, 0.75], 'align_corners'],
 ];
 
 describe('ONNX Resize linear', () => {
@@ -60,19 +67,45 @@ describe('ONNX Resize linear', () => {
     const wasm = await instantiate(emitWasm(program, { simd: false }));
     // the output keeps the input's scale and zero point: each code is the interpolation of the codes
     const { zp } = program.output;
-    const upGraph = { ...graph, inputs: [{ name: 'q', shape: [h, w, c] }], nodes: graph.nodes.map((n) => ({ ...n, inputs: ['q'] })) };
+    // (a 1×1 map is two nearest copies, along W then H: the first reads the input)
+    const upGraph = { ...graph, inputs: [{ name: 'q', shape: [h, w, c] }], nodes: graph.nodes.map((n, i) => (i === 0 ? { ...n, inputs: ['q'] } : n)) };
     for (const x of inputs.slice(0, 4)) {
       const codes = quantizeInput(program, x);
       const ref = interpret(program, codes);
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
       expect(Array.from(wasm.runRaw(codes))).toEqual(Array.from(ref));
       const exact = evaluateOutput(upGraph, Float64Array.from(codes, (q) => q - zp));
-      Array.from(ref).forEach((q, j) => expect(Math.abs(q - zp - exact[j]!)).toBeLessThanOrEqual(0.5 + 1e-9));
+      // align_corners rounds after each axis: within one code of the exact interpolation
+      Array.from(ref).forEach((q, j) => expect(Math.abs(q - zp - exact[j]!)).toBeLessThanOrEqual((transform === 'align_corners' ? 1 : 0.5) + 1e-9));
     }
   });
 
+  // F.interpolate(scale_factor=1/k, mode='bilinear'): half-pixel centres fall on one pixel (k odd) or midway between two (k even): an
+  // average pool of stride k (after a crop of the offset); asymmetric: pixel k·o
+  test.each<[string, number[], number[], string]>([
+    ['÷2 half_pixel (2×2 mean)', [1, 2, 6, 8], [1, 1, 0.5, 0.5], 'half_pixel'],
+    ['÷3 × ÷4 pytorch_half_pixel', [1, 2, 6, 8], [1, 1, 1 / 3, 0.25], 'pytorch_half_pixel'],
+    ['÷2 asymmetric', [1, 2, 6, 8], [1, 1, 0.5, 0.5], 'asymmetric'],
+    ['1-D ÷4 half_pixel', [1, 3, 12], [1, 1, 0.25], 'half_pixel'],
+  ])('downscaling %s: float = onnxruntime; int8 ref = sim, near it', async (_, input, scales, transform) => {
+    const spec = model(input, scales, transform);
+    const sized = { ...spec, output: input.map((d, i) => Math.round(d * scales[i]!)), nodes: [{ ...spec.nodes[0]!, inputs: ['x', '', '', 'sz'] }], inits: { sz: { dims: [input.length], data: input.map((d, i) => Math.round(d * scales[i]!)), int64: true } } };
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-bilinear-')), buildOnnx(sized));
+    const graph = loadModel(path);
+    expect(graph.nodes.at(-1)).toMatchObject({ op: 'pool2d', kind: 'avg' });
+    const inputs = randomSamples(8, input.reduce((a, b) => a * b, 1), 7, -1, 1);
+    const want = await ortRun(path, input, inputs);
+    const [c, oh, ow] = [input[1]!, input.length === 4 ? sized.output[2]! : 1, sized.output.at(-1)!];
+    const chw = (v: ArrayLike<number>): number[] => Array.from({ length: oh * ow * c }, (_, j) => v[(j % (oh * ow)) * c + Math.floor(j / (oh * ow))]!);
+    inputs.forEach((x, i) => expectClose(chw(evaluateOutput(graph, x)), want[i]!));
+    const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+    const hwc = want.map((v) => Array.from({ length: v.length }, (_, j) => v[(j % c) * oh * ow + Math.floor(j / c)]!));
+    expectInt8NearFloat(program, inputs, hwc, 0.02, 4);
+  });
+
   test.each<[string, ModelSpec, RegExp]>([
-    ['align_corners', model([1, 2, 4, 4], [1, 1, 2, 2], 'align_corners'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "align_corners" is not supported \(half_pixel, pytorch_half_pixel or asymmetric\)/],
+    ['tf_crop_and_resize', model([1, 2, 4, 4], [1, 1, 2, 2], 'tf_crop_and_resize'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "tf_crop_and_resize" is not supported \(half_pixel, pytorch_half_pixel, asymmetric or align_corners\)/],
+    ['half_pixel by 1.5', model([1, 2, 4, 4], [1, 1, 1.5, 1.5], 'half_pixel'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,1\.5,1\.5\] of a \[1,2,4,4\] tensor are not supported \(only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners\)/],
     ['×8 × ×4 (a corner weight over int8)', model([1, 2, 2, 2], [1, 1, 8, 4], 'half_pixel'), /^error NN203: model\.onnx: layer "up": linear upsampling by 8×4 is not supported \(factors whose product is at most 31\)/],
     ['cubic', { ...model([1, 2, 4, 4], [1, 1, 2, 2], 'half_pixel'), nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'up', attrs: { mode: { s: 'cubic' } } }] }, /^error NN110: model\.onnx: layer "up": Resize: mode "cubic" is not supported \(only nearest and linear\)/],
   ])('%s is refused in one line', (_, spec, message) => {

@@ -5,7 +5,7 @@
  * close to it. Session 12 audit: Conv2D / DepthwiseConv2dNative dilations, a depthwise channel
  * multiplier, FusedBatchNormV3, Max over the spatial axes, Maximum / Minimum / ClipByValue by constants,
  * ResizeBilinear, Sub of two computed tensors, AddV2 / Sub broadcasting a per-channel vector over a
- * map and ConcatV2 along H / W were refused; the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
+ * map and ConcatV2 along H / W were refused (session 13: ResizeBilinear with align_corners, and of a 1×1 map by more than ×31); the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
  * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
  */
 import { describe, expect, test } from 'vitest';
@@ -64,6 +64,11 @@ const CASES: Case[] = [
   ['ResizeNearestNeighbor ×2, half-pixel centres', [3, 4, 2], (g) => void g.op('ResizeNearestNeighbor', ['x', g.ints([6, 8])], { half_pixel_centers: attr.b(true), align_corners: attr.b(false) })],
   ['ResizeBilinear ×2, half-pixel centres', [3, 4, 2], (g) => void g.op('ResizeBilinear', ['x', g.ints([6, 8])], { half_pixel_centers: attr.b(true), align_corners: attr.b(false) })],
   ['ResizeBilinear [×2, ×3], no half-pixel centres', [3, 4, 2], (g) => void g.op('ResizeBilinear', ['x', g.ints([6, 12])], { half_pixel_centers: attr.b(false), align_corners: attr.b(false) })],
+  ['ResizeBilinear [×2, ×3], align_corners (per output line)', [3, 4, 2], (g) => void g.op('ResizeBilinear', ['x', g.ints([6, 12])], { half_pixel_centers: attr.b(false), align_corners: attr.b(true) })],
+  // DeepLab's image pooling: the 1×1 Mean resized to the feature map (align_corners true, as TF's DeepLab writes it), and a
+  // 1×1 map to 40×40 (factors past linear upsampling's 31): both were refused
+  ['ResizeBilinear of the 1×1 Mean to the map, align_corners, AddV2', [5, 7, 2], (g) => void g.op('AddV2', [conv(g, 'x', [1, 1, 2, 2]), g.op('ResizeBilinear', [g.op('Mean', ['x', g.ints([1, 2])], keep(true)), g.ints([5, 7])], { half_pixel_centers: attr.b(false), align_corners: attr.b(true) })])],
+  ['ResizeBilinear of a 1×1 map to 40×40, half-pixel centres', [1, 1, 3], (g) => void g.op('ResizeBilinear', ['x', g.ints([40, 40])], { half_pixel_centers: attr.b(true), align_corners: attr.b(false) })],
   ['Conv1D as ExpandDims, Conv2D, Squeeze', [8, 3], (g) => void g.op('Squeeze', [conv(g, g.op('ExpandDims', ['x', g.ints([1])]), [1, 3, 3, 4])], { squeeze_dims: attr.ints([1]) })],
   // products of two computed tensors (IR mul, quarter squares: ir/product.ts)
   ['Mul of two maps: conv · Sigmoid(conv)', [4, 5, 2], (g) => void g.op('Mul', [conv(g, 'x', [1, 1, 2, 3]), g.op('Sigmoid', [conv(g, 'x', [1, 1, 2, 3])])])],

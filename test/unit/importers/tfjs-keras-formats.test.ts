@@ -4,7 +4,8 @@
  * (test/fixtures/keras3, against Keras's own predictions). Session 11 audit: Keras 3 writes one model output
  * as a bare [name, 0, 0] (refused as 3 outputs); weights named by a longer path went to the first layer whose
  * name ended the path: with layer names holding '/' (tfjs and Keras 2 allow them: DenseNet's `conv1/bn` beside
- * `bn`), layer `bn` took `…/conv1/bn/gamma`, a wrong result when the widths agree.
+ * `bn`), layer `bn` took `…/conv1/bn/gamma`, a wrong result when the widths agree. Session 13: shared layers (a layer
+ * or a nested model applied more than once) were refused.
  */
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
+import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
@@ -56,10 +58,36 @@ function vggLike(): tf.LayersModel {
   ] });
 }
 
+/** Shared layers on [6, 6, 3]: Conv2D `sc` applied to the input and to a 1×1 conv of it, Dense `shared` applied twice in a chain. */
+function sharedLayers(): tf.LayersModel {
+  const x = tfjs.input({ shape: [6, 6, 3], name: 'input_1' });
+  const sc = L.conv2d({ name: 'sc', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', ...init(21) });
+  const a = sc.apply(x) as tf.SymbolicTensor;
+  const b = sc.apply(L.conv2d({ name: 'view', filters: 3, kernelSize: 1, ...init(22) }).apply(x)) as tf.SymbolicTensor;
+  const v = L.globalAveragePooling2d({ name: 'gap' }).apply(L.concatenate({ name: 'cat' }).apply([a, b])) as tf.SymbolicTensor;
+  const shared = L.dense({ name: 'shared', units: 8, activation: 'tanh', ...init(23) });
+  const h1 = shared.apply(v) as tf.SymbolicTensor;
+  const h2 = shared.apply(h1) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: L.dense({ name: 'out', units: 3, ...init(24) }).apply(L.add({ name: 'sum' }).apply([h1, h2])) as tf.SymbolicTensor, name: 'shared_net' });
+}
+
+/** A siamese net on [6, 6, 3]: a nested Sequential tower applied to the input and to a 1×1 conv of it, a functional block applied once. */
+function siamese(): tf.LayersModel {
+  const tower = tfjs.sequential({ name: 'tower', layers: [L.conv2d({ name: 'tc', inputShape: [6, 6, 3], filters: 4, kernelSize: 3, activation: 'relu', ...init(31) }), L.globalAveragePooling2d({ name: 'tg' })] });
+  const bx = tfjs.input({ shape: [6, 6, 3], name: 'block_in' });
+  const block = tfjs.model({ inputs: bx, outputs: L.conv2d({ name: 'bc', filters: 3, kernelSize: 1, ...init(32) }).apply(bx) as tf.SymbolicTensor, name: 'block' });
+  const x = tfjs.input({ shape: [6, 6, 3], name: 'input_1' });
+  const y = L.concatenate({ name: 'cat' }).apply([tower.apply(x) as tf.SymbolicTensor, tower.apply(block.apply(x)) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  return tfjs.model({ inputs: x, outputs: L.dense({ name: 'out', units: 3, ...init(33) }).apply(y) as tf.SymbolicTensor, name: 'siamese' });
+}
+
 const MODELS: [string, () => tf.LayersModel, number][] = [
   ['functional, DenseNet layer names', denseNetNames, 192],
   ['Sequential', vggLike, 200],
   ["Teachable Machine's nested Sequentials", () => buildNestedNet('teachable'), 192],
+  // session 13: a layer applied twice was refused ('shared layers are not supported yet')
+  ['shared Conv2D and Dense, each applied twice', sharedLayers, 108],
+  ['a nested Sequential applied twice (siamese)', siamese, 108],
 ];
 const WRITERS: [string, (dir: string) => void][] = [['Keras 3', asKeras3], ['tf.keras 2 (.h5 converted)', asTfKeras2], ['one weight group per weight', groupPerWeight]];
 
@@ -73,6 +101,19 @@ describe('TF.js Layers models as other writers store them', () => {
     const inputs = randomSamples(6, size, 21, -1, 1);
     const want = tfjsPredict(model, inputs);
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+  });
+
+  test.each([['shared layers', sharedLayers], ['siamese', siamese]] as const)('%s: one copy of the layer per call, with its weights; the int8 program: ref = sim, close to float', async (_, build) => {
+    const model = build();
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-writer-'));
+    await saveTfjsModel(model, dir);
+    const graph = loadModel(join(dir, 'model.json'));
+    // each call is its own node: 'sc' and 'sc#1', 'shared' and 'shared#1'; the tower's second call names its layers 'tower#1/tc', 'tower#1/tg'
+    expect(graph.nodes.filter((n) => n.op === 'conv2d')).toHaveLength(3);
+    const inputs = randomSamples(8, 108, 25, 0, 1);
+    const want = tfjsPredict(model, inputs);
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want, 0.05, 8);
   });
 
   test("Keras 3 DenseNet names: `bn` reads its own statistics, not `conv1/bn`'s; the int8 program: ref = sim, close to float", async () => {

@@ -4,8 +4,10 @@
  * saved exactly as tfjs writes them (model.json + weight .bin shard(s)).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadModel } from '../../src/importers/index.js';
 
 // Silence the "install tfjs-node" banner (printed via backend_util.warn unless PROD) and pin the CPU backend.
 tf.env().set('PROD', true);
@@ -232,6 +234,20 @@ export async function saveTfjsModel(model: tf.LayersModel, dir: string, opts: { 
     writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
     return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON', weightDataBytes: bytes.length } };
   }));
+}
+
+/** The one-line error nnchip gives for a model tfjs saved, its model.json first edited (as Keras would write it); 'loaded' when it loads. */
+export async function tfjsRefusal(model: tf.LayersModel, edit: (json: string) => string = (j) => j): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-refusal-'));
+  await saveTfjsModel(model, dir);
+  const path = join(dir, 'model.json');
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  try {
+    loadModel(path);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'loaded';
 }
 
 /** Run the float model on a batch of flat inputs (reshaped to the model's input shape). */

@@ -20,7 +20,7 @@ import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import { asKeras3 } from '../../helpers/tfjs-formats.js';
 import { attr, GraphBuilder } from '../../helpers/tfjs-graph-builder.js';
-import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
+import { saveTfjsModel, tfjsPredict, tfjsRefusal } from '../../helpers/tfjs-models.js';
 
 const L = tfjs.layers;
 type T = tf.SymbolicTensor;
@@ -103,38 +103,24 @@ describe('Keras / tfjs layer configurations = TF.js predict', () => {
   });
 });
 
-/** A model tfjs saved, its model.json edited as Keras would write it; the one-line error. */
-async function refusal(model: tf.LayersModel, edit: (json: string) => string = (j) => j): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-breadth-'));
-  await saveTfjsModel(model, dir);
-  const path = join(dir, 'model.json');
-  writeFileSync(path, edit(readFileSync(path, 'utf8')));
-  try {
-    loadModel(path);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'loaded';
-}
-
 describe('refused in one line, never computed otherwise', () => {
   test('Softmax over the steps of a sequence (axis 1: tfjs\'s default, which tfjs cannot run on a sequence) was taken over the channels', async () => {
     const model = chain([5, 4], () => [dense(3), L.softmax({ name: 'sm' })])();
-    expect(await refusal(model)).toMatch(/Softmax over axis 1 is not supported \(only the last axis, -1\)/);
+    expect(await tfjsRefusal(model)).toMatch(/Softmax over axis 1 is not supported \(only the last axis, -1\)/);
     // Keras's default -1, or the last axis counted with the batch
-    expect(await refusal(model, (j) => j.replace('"axis":1', '"axis":-1'))).toBe('loaded');
-    expect(await refusal(model, (j) => j.replace('"axis":1', '"axis":2'))).toBe('loaded');
+    expect(await tfjsRefusal(model, (j) => j.replace('"axis":1', '"axis":-1'))).toBe('loaded');
+    expect(await tfjsRefusal(model, (j) => j.replace('"axis":1', '"axis":2'))).toBe('loaded');
   });
   test('LayerNormalization of a map over an axis other than the channels names it', async () => {
-    expect(await refusal(chain([3, 3, 2], () => [L.layerNormalization({ axis: 1 })])())).toMatch(/axis \[1\] is not supported \(only the last axis, -1\)/);
+    expect(await tfjsRefusal(chain([3, 3, 2], () => [L.layerNormalization({ axis: 1 })])())).toMatch(/axis \[1\] is not supported \(only the last axis, -1\)/);
   });
   test('LayerNormalization with Keras 3\'s rms_scaling (x · rsqrt(var + ε) · γ: no −mean, no β) is refused, not read as a plain layer norm', async () => {
     const model = chain([6], () => [dense(4), L.layerNormalization({})])();
-    expect(await refusal(model, (j) => j.replace('"epsilon":', '"rms_scaling":true,"epsilon":'))).toMatch(/rms_scaling true is not supported/);
-    expect(await refusal(model, (j) => j.replace('"epsilon":', '"rms_scaling":false,"epsilon":'))).toBe('loaded');
+    expect(await tfjsRefusal(model, (j) => j.replace('"epsilon":', '"rms_scaling":true,"epsilon":'))).toMatch(/rms_scaling true is not supported/);
+    expect(await tfjsRefusal(model, (j) => j.replace('"epsilon":', '"rms_scaling":false,"epsilon":'))).toBe('loaded');
   });
   test('Masking names why', async () => {
-    expect(await refusal(chain([5, 3], () => [L.masking({ maskValue: 0 }), dense(2)])())).toMatch(/Masking is not supported: its mask changes what later layers compute/);
+    expect(await tfjsRefusal(chain([5, 3], () => [L.masking({ maskValue: 0 }), dense(2)])())).toMatch(/Masking is not supported: its mask changes what later layers compute/);
   });
 });
 
@@ -168,6 +154,6 @@ describe('Conv2DTranspose output_padding (Keras 3) = conv2d_transpose to the siz
 
   test('in a tfjs-written file (tfjs ignores it) it is refused in one line', async () => {
     const model = chain([4, 5, 3], () => [L.conv2dTranspose({ name: 'up', filters: 2, kernelSize: 3, strides: 2, padding: 'same', ...init(7) })])();
-    expect(await refusal(model, (j) => j.replace('"padding":', '"output_padding":[1,1],"padding":'))).toMatch(/output_padding \[1,1\] is not supported \(tfjs ignores it, Keras applies it: taken from Keras 3 files only\)/);
+    expect(await tfjsRefusal(model, (j) => j.replace('"padding":', '"output_padding":[1,1],"padding":'))).toMatch(/output_padding \[1,1\] is not supported \(tfjs ignores it, Keras applies it: taken from Keras 3 files only\)/);
   });
 });

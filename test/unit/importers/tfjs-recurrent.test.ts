@@ -19,7 +19,7 @@ import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import { asKeras3 } from '../../helpers/tfjs-formats.js';
-import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
+import { saveTfjsModel, tfjsPredict, tfjsRefusal } from '../../helpers/tfjs-models.js';
 
 const L = tfjs.layers;
 type T = tf.SymbolicTensor;
@@ -99,20 +99,6 @@ function kerasGruResetAfter(x: Float32Array, [steps, f, u]: readonly [number, nu
   return h;
 }
 
-/** A model tfjs saved, its model.json edited as Keras would write it; the one-line error. */
-async function refusal(model: tf.LayersModel, edit: (json: string) => string = (j) => j): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-rnn-'));
-  await saveTfjsModel(model, dir);
-  const path = join(dir, 'model.json');
-  writeFileSync(path, edit(readFileSync(path, 'utf8')));
-  try {
-    loadModel(path);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'loaded';
-}
-
 describe('Keras GRU reset_after (bias [2, 3U])', () => {
   test('= Keras\'s formula, float within 1e-5; int8 within 5% of the spread', async () => {
     const [steps, f, u] = [5, 3, 4] as const;
@@ -165,20 +151,20 @@ describe('Keras 3 files: a recurrent layer\'s weights are its cell\'s (`<model>/
 describe('refused in one line', () => {
   test('a sequence of unknown length names the fix', async () => {
     const model = chain([5, 3], () => [lstm(3)])();
-    expect(await refusal(model, (j) => j.replace('"batch_input_shape":[null,5,3]', '"batch_input_shape":[null,null,3]'))).toMatch(/the input is a sequence of unknown length \[null,3\]: a recurrent layer is unrolled over a fixed number of steps/);
+    expect(await tfjsRefusal(model, (j) => j.replace('"batch_input_shape":[null,5,3]', '"batch_input_shape":[null,null,3]'))).toMatch(/the input is a sequence of unknown length \[null,3\]: a recurrent layer is unrolled over a fixed number of steps/);
   });
   test('stateful, time_major; Bidirectional with return_state', async () => {
-    expect(await refusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":true'))).toMatch(/stateful: true is not supported/);
-    expect(await refusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":false,"time_major":true'))).toMatch(/time_major: true is not supported/);
+    expect(await tfjsRefusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":true'))).toMatch(/stateful: true is not supported/);
+    expect(await tfjsRefusal(chain([5, 3], () => [gru(3)])(), (j) => j.replace('"stateful":false', '"stateful":false,"time_major":true'))).toMatch(/time_major: true is not supported/);
     const bi = chain([5, 3], () => [L.bidirectional({ layer: gru(3) as never })])();
-    expect(await refusal(bi, (j) => j.replace('"return_state":false', '"return_state":true'))).toMatch(/Bidirectional of a layer with return_state: true is not supported/);
+    expect(await tfjsRefusal(bi, (j) => j.replace('"return_state":false', '"return_state":true'))).toMatch(/Bidirectional of a layer with return_state: true is not supported/);
   });
   test('a second output of a layer that has one is not read as its first', async () => {
     const model = fn([5, 3], (x) => on(L.dense({ units: 2, name: 'd2' }), on(L.dense({ units: 3, name: 'd1' }), x)))();
-    expect(await refusal(model, (j) => j.replace('[["d1",0,0,{}]]', '[["d1",0,1,{}]]'))).toMatch(/input tensor "d1:1" is not produced by any earlier layer/);
+    expect(await tfjsRefusal(model, (j) => j.replace('[["d1",0,0,{}]]', '[["d1",0,1,{}]]'))).toMatch(/input tensor "d1:1" is not produced by any earlier layer/);
   });
   test('softmax as an activation of the recurrence', async () => {
-    expect(await refusal(chain([5, 3], () => [rnn(3)])(), (j) => j.replace('"activation":"tanh"', '"activation":"softmax"'))).toMatch(/activation softmax is not supported in a recurrent layer/);
+    expect(await tfjsRefusal(chain([5, 3], () => [rnn(3)])(), (j) => j.replace('"activation":"tanh"', '"activation":"softmax"'))).toMatch(/activation softmax is not supported in a recurrent layer/);
   });
   test('steps × units over --max-params: NN109 with the figure, before anything is built', async () => {
     const model = chain([5, 3], () => [lstm(3)])();

@@ -148,7 +148,7 @@ function looksBinary(bytes: Buffer): boolean {
   return false;
 }
 
-/** `choice.output`: which output of a model of several to compile (--output); the graph keeps only what it reads. */
+/** `choice.output`: which output of a model of several to compile (--output-name); the graph keeps only what it reads. */
 export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, choice: OutputChoice = {}): Graph {
   const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
@@ -165,7 +165,7 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, cho
     else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
-  // the other formats have one output: --output may name it, nothing else
+  // the other formats have one output: --output-name may name it, nothing else
   if (choice.output !== undefined) chooseOutput(graph.outputs, choice.output, { file });
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));

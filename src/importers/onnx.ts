@@ -453,7 +453,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
-  const out = onnxForOutput(g, choice.output, file); // one output: the one --output names, and what it reads
+  const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names, and what it reads
   const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
- * A model of several outputs, one chosen (--output): the machine and the program format have one output,
- * so the importers compile the one the user names and drop what only the others read. Without --output,
+ * A model of several outputs, one chosen (--output-name): the machine and the program format have one output,
+ * so the importers compile the one the user names and drop what only the others read. Without --output-name,
  * such a model is refused with its outputs' names and how to pick one.
  */
 import { NnchipError, shortName, type ErrorSite } from '../diagnostics/error.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 
-/** What loadModel passes the importers: the output --output named, if any. */
+/** What loadModel passes the importers: the output --output-name named, if any. */
 export interface OutputChoice {
   readonly output?: string | undefined;
 }
@@ -25,16 +25,16 @@ export function listNames(names: readonly string[]): string {
 export function chooseOutput(names: readonly string[], wanted: string | undefined, site: ErrorSite, aliases: ReadonlyMap<string, string> = new Map()): string {
   if (wanted === undefined) {
     if (names.length === 1) return names[0]!;
-    throw new NnchipError('NN110', `the model has ${names.length} outputs (${listNames(names)}); nnchip compiles one: choose it with --output ${shortName(names[0]!)}`, {
+    throw new NnchipError('NN110', `the model has ${names.length} outputs (${listNames(names)}); nnchip compiles one: choose it with --output-name ${shortName(names[0]!)}`, {
       ...site,
-      hint: `name one of them with --output <name>; each output is a model of its own (compile them one by one)`,
+      hint: `name one of them with --output-name <name>; each output is a model of its own (compile them one by one)`,
     });
   }
   if (names.includes(wanted)) return wanted;
   const alias = aliases.get(wanted);
   if (alias !== undefined && names.includes(alias)) return alias;
   const what = names.length === 1 ? `the model's only output is ${shortName(names[0]!)}` : `the model's outputs are ${listNames(names)}`;
-  throw new NnchipError('NN801', `--output "${shortName(wanted)}" is not an output of the model: ${what}${didYouMean(wanted, [...names, ...aliases.keys()])}`, { ...site, hint: 'name one of the outputs listed' });
+  throw new NnchipError('NN801', `--output-name "${shortName(wanted)}" is not an output of the model: ${what}${didYouMean(wanted, [...names, ...aliases.keys()])}`, { ...site, hint: 'name one of the outputs listed' });
 }
 
 /**

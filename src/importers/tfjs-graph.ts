@@ -92,7 +92,7 @@ function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
 }
 
-/** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output. */
+/** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output-name. */
 function signatureKeys(json: Json, file: string): Map<string, string> {
   const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.entries(json['signature']['outputs']) : [];
   return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, parseInput(o['name'], file, 'signature').node] as const] : [])));
@@ -212,7 +212,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
   const all = outputNodes(json, nodes, file);
   if (all.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
-  // one output, the one --output names (a node's name, or its signature's key), and only the nodes it reads
+  // one output, the one --output-name names (a node's name, or its signature's key), and only the nodes it reads
   const outs = [chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
   const live = new Map(nodes.map((n) => [n.name, n]));
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));

@@ -209,7 +209,7 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
     }
   });
   const outs = tensorRefs(config['output_layers'], file, refNamer(raw, keras3, true));
-  // the top-level model's outputs are all kept: --output chooses one (importTfjsLayers)
+  // the top-level model's outputs are all kept: --output-name chooses one (importTfjsLayers)
   if (outs.length === 0 || (outs.length > 1 && name !== undefined)) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
   return { layers: inOrder(layers, file), output: rename(outs[0]!), outputs: outs.map(rename) };
 }
@@ -335,7 +335,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers: every, functional, outputs } = layerList(json['modelTopology'], file);
-  // a functional model's one output, the one --output names (`layer`, `layer:j` for a layer's output j), and the layers it reads
+  // a functional model's one output, the one --output-name names (`layer`, `layer:j` for a layer's output j), and the layers it reads
   const chosen = functional && outputs.length > 0 ? chooseOutput(outputs, choice.output, { file }) : undefined;
   const byName = new Map(every.map((l) => [l.name, l]));
   const needed = chosen === undefined ? undefined : neededBy(layerOf(chosen), (l) => byName.get(l)?.inbound.map(layerOf));

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * Models of several outputs, one chosen with --output (loadModel's `output`): a two-head ONNX model and a two-head
+ * Models of several outputs, one chosen with --output-name (loadModel's `output`): a two-head ONNX model and a two-head
  * TF.js Layers functional model, each head lowered alone and compared with onnxruntime / tfjs for that head (float
  * graph within 1e-5, int8 sim = reference interpreter within 5% of the output range), the other head's nodes dropped.
- * Without --output such a model is refused with its outputs' names; an unknown name with a did-you-mean.
+ * Without --output-name such a model is refused with its outputs' names; an unknown name with a did-you-mean.
  */
 import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
@@ -46,7 +46,7 @@ describe('ONNX: two heads (boxes: Gemm; scores: Gemm → Sigmoid) over one Conv 
   const dims = [1, 2, 5, 5];
   const inputs = randomSamples(8, 50, 7, -1, 1);
 
-  test.each([['boxes', 'score'], ['scores', 'box']])('--output %s: = onnxruntime for that output; no node of the other head', async (output, other) => {
+  test.each([['boxes', 'score'], ['scores', 'box']])('--output-name %s: = onnxruntime for that output; no node of the other head', async (output, other) => {
     const graph = loadModel(path, undefined, { output });
     expect(graph.outputs).toEqual([output]);
     expect(namesOf(graph).filter((t) => t.startsWith(other))).toEqual([]);
@@ -55,11 +55,11 @@ describe('ONNX: two heads (boxes: Gemm; scores: Gemm → Sigmoid) over one Conv 
     expectInt8NearFloat(compileGraph(graph, inputs), inputs, want.map((v) => Array.from(v)));
   });
 
-  test('without --output: refused with the outputs named and how to choose', () => {
-    expect(failure(() => loadModel(path)).format()).toMatch(/NN110: model.onnx: the model has 2 outputs \(boxes, scores\); nnchip compiles one: choose it with --output boxes/);
+  test('without --output-name: refused with the outputs named and how to choose', () => {
+    expect(failure(() => loadModel(path)).format()).toMatch(/NN110: model.onnx: the model has 2 outputs \(boxes, scores\); nnchip compiles one: choose it with --output-name boxes/);
   });
   test('an unknown name: the outputs listed, and the near one', () => {
-    expect(failure(() => loadModel(path, undefined, { output: 'score' })).format()).toMatch(/NN801: model.onnx: --output "score" is not an output of the model: the model's outputs are boxes, scores; did you mean scores\?/);
+    expect(failure(() => loadModel(path, undefined, { output: 'score' })).format()).toMatch(/NN801: model.onnx: --output-name "score" is not an output of the model: the model's outputs are boxes, scores; did you mean scores\?/);
   });
 });
 
@@ -77,7 +77,7 @@ describe('TF.js Layers: a functional model of two heads (a Dense, a Conv → poo
   const file = join(dir, 'model.json');
   const inputs = randomSamples(8, 72, 21, -1, 1);
 
-  test.each([['boxes', boxes, 'cls_'], ['cls_dense', classes, 'boxes']] as const)('--output %s: = tfjs for that output; no layer of the other head', async (output, out, other) => {
+  test.each([['boxes', boxes, 'cls_'], ['cls_dense', classes, 'boxes']] as const)('--output-name %s: = tfjs for that output; no layer of the other head', async (output, out, other) => {
     await saveTfjsModel(model, dir);
     const graph = loadModel(file, undefined, { output });
     expect(namesOf(graph).filter((t) => t.startsWith(other))).toEqual([]);
@@ -86,18 +86,18 @@ describe('TF.js Layers: a functional model of two heads (a Dense, a Conv → poo
     expectInt8NearFloat(compileGraph(graph, inputs), inputs, want);
   });
 
-  test('without --output: refused with both heads named; an unknown name gets a did-you-mean', async () => {
+  test('without --output-name: refused with both heads named; an unknown name gets a did-you-mean', async () => {
     await saveTfjsModel(model, dir);
-    expect(failure(() => loadModel(file)).format()).toMatch(/NN110: model.json: the model has 2 outputs \(boxes, cls_dense\); nnchip compiles one: choose it with --output boxes/);
-    expect(failure(() => loadModel(file, undefined, { output: 'cls_dens' })).format()).toMatch(/NN801: .*--output "cls_dens" is not an output of the model: .*did you mean cls_dense\?/);
+    expect(failure(() => loadModel(file)).format()).toMatch(/NN110: model.json: the model has 2 outputs \(boxes, cls_dense\); nnchip compiles one: choose it with --output-name boxes/);
+    expect(failure(() => loadModel(file, undefined, { output: 'cls_dens' })).format()).toMatch(/NN801: .*--output-name "cls_dens" is not an output of the model: .*did you mean cls_dense\?/);
   });
 });
 
 describe('one output', () => {
-  test('--output naming it is fine; naming another is an error naming the only one', () => {
+  test('--output-name naming it is fine; naming another is an error naming the only one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-outsel-one-'));
     const path = writeOnnx(dir, buildOnnx({ input: [1, 4], output: [1, 2], outputName: 'y', nodes: [{ op: 'Gemm', inputs: ['x', 'W'], outputs: ['y'] }], inits: { W: w([4, 2], 31) } }));
     expect(loadModel(path, undefined, { output: 'y' }).outputs).toEqual(['y']);
-    expect(failure(() => loadModel(path, undefined, { output: 'z' })).format()).toMatch(/NN801: model.onnx: --output "z" is not an output of the model: the model's only output is y/);
+    expect(failure(() => loadModel(path, undefined, { output: 'z' })).format()).toMatch(/NN801: model.onnx: --output-name "z" is not an output of the model: the model's only output is y/);
   });
 });

@@ -152,10 +152,10 @@ describe('TF.js graph models: structure', () => {
   });
   test('two outputs', () => {
     const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }];
-    expect(load(two)).toMatch(/NN110: model.json: the model has 2 outputs \(a, b\); nnchip compiles one: choose it with --output a/);
-    // --output keeps the head it names and drops the other's node
+    expect(load(two)).toMatch(/NN110: model.json: the model has 2 outputs \(a, b\); nnchip compiles one: choose it with --output-name a/);
+    // --output-name keeps the head it names and drops the other's node
     expect(load(two, 'b')).toBe('loaded 2 nodes: mm b');
-    expect(load(two, 'c')).toMatch(/NN801: model.json: --output "c" is not an output of the model: the model's outputs are a, b/);
+    expect(load(two, 'c')).toMatch(/NN801: model.json: --output-name "c" is not an output of the model: the model's outputs are a, b/);
   });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);

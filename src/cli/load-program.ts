@@ -61,7 +61,7 @@ function rangeNamed<T>(f: CompileFlags, run: () => T): T {
 export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f), callerValidates = false): CompiledModel {
   const limits = limitsFrom(f);
   const batch = batchFrom(f);
-  const graph = loadModel(modelPath, limits);
+  const graph = loadModel(modelPath, limits, { output: f.outputName });
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {

@@ -16,7 +16,7 @@ import { batchFrom, calibrationFrom, limitsFrom, type CompileFlags } from './opt
 export function compilerFor(model: string, flags: CompileFlags): ((config: ArrayConfig) => Program | null) | null {
   if (isProgramPath(model)) return null;
   const limits = limitsFrom(flags);
-  const graph = loadModel(model, limits);
+  const graph = loadModel(model, limits, { output: flags.outputName });
   const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
   const batch = batchFrom(flags);
   return (config) => {

@@ -10,6 +10,7 @@ import { duplicateKey, withoutBom } from '../util/json-text.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
+import { chooseOutput, type OutputChoice } from './outputs.js';
 import { importTfjsGraph } from './tfjs-graph.js';
 import { importTfjsLayers } from './tfjs-layers.js';
 import { importTopology, looksLikeTopology, splitLayerSelector } from './topology.js';
@@ -147,22 +148,25 @@ function looksBinary(bytes: Buffer): boolean {
   return false;
 }
 
-export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS): Graph {
+/** `choice.output`: which output of a model of several to compile (--output-name); the graph keeps only what it reads. */
+export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, choice: OutputChoice = {}): Graph {
   const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
   const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);
   checkKnownFormat(bytes, file);
   let graph: Graph;
   if (looksLikeTopology(path, bytes)) graph = importTopology(bytes, path, limits, layer);
-  else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits);
+  else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits, choice);
   else {
     if (isUtf16(bytes)) throw new NnchipError('NN102', UTF16_TEXT, { file, hint: UTF16_HINT });
     if (looksBinary(bytes)) throw new NnchipError('NN103', 'holds binary data that is neither ONNX nor JSON (a weight shard?)', { file, hint: 'name the model file: a TF.js model.json, a .onnx model or an nnchip JSON model' });
     const json = parseJson(bytes, file);
-    if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits) : importTfjsLayers(json, path, limits);
+    if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits, choice) : importTfjsLayers(json, path, limits, choice);
     else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
+  // the other formats have one output: --output-name may name it, nothing else
+  if (choice.output !== undefined) chooseOutput(graph.outputs, choice.output, { file });
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
   checkTensorSizes(graph, shapes, limits, file);

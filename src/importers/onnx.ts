@@ -20,6 +20,7 @@ import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
 import type { TableActivation } from '../ir/activations.js';
 import { onnxNesting } from './onnx-depth.js';
+import { onnxForOutput, type OutputChoice } from './outputs.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -444,7 +445,7 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
   if (problem !== null) throw problem;
 }
 
-export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits): Graph {
+export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
   const file = basename(modelFile);
   const model = decode(bytes, file);
   const g = model.graph;
@@ -452,6 +453,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
+  const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names, and what it reads
   const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
@@ -480,10 +482,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);
   withFile(file, () => walk(g, w, tables));
-  const outputs = (g.output ?? []).map((o) => o.name ?? '');
-  if (outputs.length !== 1) throw new NnchipError('NN110', `the model has ${outputs.length} outputs; nnchip supports exactly one`, { file });
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');
-  const out = outputs[0]!;
   // a channel-major map out, or a vector that is one flattened channel-major (the lowered program's output is then the map
   // itself, read back channel-major: without this, a model with a vector input gave a final Flatten's values pixel-major)
   let last = w.nodes.find((n) => n.output === out);
@@ -493,7 +492,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits)
   }
   const chw = (w.shapes.has(out) && w.isMap(out) && !w.view(out).last) || (last?.op === 'flatten' && last.order === 'chw');
   // else pixel-major, whatever the input (a map's rows [1, H·W, C] flattened, an NHWC map out were read back channel-major)
-  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs, notes: w.notes, outputLayout: chw ? 'chw' : 'hwc' };
+  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs: [out], notes: w.notes, outputLayout: chw ? 'chw' : 'hwc' };
   // a vector input seen as a map ([N, K] → Unsqueeze → [N, 1, K] for a Conv1d): the input takes the map's shape
   return input.layout === 'chw' ? graph : foldInputReshapes(graph);
 }

@@ -9,6 +9,7 @@ import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tenso
 import { findFunctions } from './fuse-functions.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
+import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 
@@ -89,6 +90,12 @@ function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string
   if (named.length > 0) return named;
   const read = new Set(nodes.flatMap((n) => n.inputs.map((r) => parseInput(r, file, n.name).node)));
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
+}
+
+/** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output-name. */
+function signatureKeys(json: Json, file: string): Map<string, string> {
+  const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.entries(json['signature']['outputs']) : [];
+  return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, parseInput(o['name'], file, 'signature').node] as const] : [])));
 }
 
 /** A dimension as TF's JSON writes it (a decimal string or number): "0x4" was read as 4. */
@@ -187,7 +194,7 @@ function checkAcyclic(nodes: readonly TfNode[], file: string): void {
   throw new NnchipError('NN202', 'the graph has a cycle through this node', { file, layer: at });
 }
 
-export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): Graph {
+export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
   const file = basename(modelFile);
   let nodes = readNodes(json['modelTopology'], file);
   let byName = new Map(nodes.map((n) => [n.name, n]));
@@ -203,12 +210,16 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits): 
   // control inputs order execution and carry no value: dropped, with the NoOp nodes that only gather them (a
   // SavedModel's output_control_node, read by the outputs' Identity as "^…")
   nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
-  const outs = outputNodes(json, nodes, file);
+  const all = outputNodes(json, nodes, file);
+  if (all.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
+  // one output, the one --output-name names (a node's name, or its signature's key), and only the nodes it reads
+  const outs = [chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
+  const live = new Map(nodes.map((n) => [n.name, n]));
+  const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
+  nodes = nodes.filter((n) => needed.has(n.name));
   nodes = fuseFunctions(nodes, weights, outs, file);
   byName = new Map(nodes.map((n) => [n.name, n]));
   checkOps(nodes, file);
-  if (outs.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
-  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
   const values = new Map<string, Value>();
   const irNodes: Node[] = [];
   const inputs: GraphInput[] = [];

@@ -9,6 +9,7 @@ import { NnchipError, withFile } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
+import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -150,7 +151,7 @@ function entryOf(l: unknown, i: number, file: string): { className: string; name
  * A nested model applied more than once is inlined once per call: the layers of call k are named
  * with the suffix `@k` (`suffix`) and read the weights of the layers they copy.
  */
-function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number, keras3: boolean, suffix = ''): { layers: LayerEntry[]; output: string } {
+function inlineModel(className: string, config: Json, name: string | undefined, from: string | undefined, file: string, depth: number, keras3: boolean, suffix = ''): { layers: LayerEntry[]; output: string; outputs?: string[] } {
   if (depth > MAX_NESTING) throw new NnchipError('NN107', `models are nested over ${MAX_NESTING} deep`, { file, ...(name === undefined ? {} : { layer: name }) });
   const raw = rawLayersOf(config, file, name);
   const layers: LayerEntry[] = [];
@@ -208,8 +209,9 @@ function inlineModel(className: string, config: Json, name: string | undefined, 
     }
   });
   const outs = tensorRefs(config['output_layers'], file, refNamer(raw, keras3, true));
-  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
-  return { layers: inOrder(layers, file), output: rename(outs[0]!) };
+  // the top-level model's outputs are all kept: --output-name chooses one (importTfjsLayers)
+  if (outs.length === 0 || (outs.length > 1 && name !== undefined)) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file, ...(name === undefined ? {} : { layer: name }) });
+  return { layers: inOrder(layers, file), output: rename(outs[0]!), outputs: outs.map(rename) };
 }
 
 /**
@@ -266,7 +268,7 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
     if (seen.has(l.name)) throw new NnchipError('NN202', 'the layer name is used twice; names must be unique', { file, layer: l.name });
     seen.add(l.name);
   }
-  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [] } : { layers, functional: true, outputs: [inlined.output] };
+  return inlined === undefined ? { layers, functional, outputs: isObj(config) ? tensorRefs(config['output_layers'], file) : [] } : { layers, functional: true, outputs: inlined.outputs ?? [inlined.output] };
 }
 
 /** How many axes the input declares (without the batch): 2 for a sequence [L, C]. */
@@ -324,16 +326,27 @@ function writerOf(topology: Json): LayerContext['writer'] {
   return version.startsWith('tfjs') || version === '' ? 'tfjs' : 'keras2';
 }
 
-export function importTfjsLayers(json: Json, modelFile: string, limits: Limits): Graph {
+/** The layer a tensor comes from: `lstm` for `lstm:1`, a recurrent layer's second output. */
+function layerOf(tensor: string): string {
+  return tensor.replace(/:\d+$/, '');
+}
+
+export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
-  const { layers, functional, outputs } = layerList(json['modelTopology'], file);
+  const { layers: every, functional, outputs } = layerList(json['modelTopology'], file);
+  // a functional model's one output, the one --output-name names (`layer`, `layer:j` for a layer's output j), and the layers it reads
+  const chosen = functional && outputs.length > 0 ? chooseOutput(outputs, choice.output, { file }) : undefined;
+  const byName = new Map(every.map((l) => [l.name, l]));
+  const needed = chosen === undefined ? undefined : neededBy(layerOf(chosen), (l) => byName.get(l)?.inbound.map(layerOf));
+  const layers = needed === undefined ? every : every.filter((l) => needed.has(l.name));
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
-  const aliases = new Map<string, string>(layers.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
+  const aliases = new Map<string, string>(every.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
   // a Bidirectional's two layers own their weights, a Keras 3 recurrent layer its cell's (tfjs-recurrent.ts)
-  const { owners, cells } = recurrentOwners(layers);
+  const { owners, cells } = recurrentOwners(every);
   for (const [path, owner] of cells) aliases.set(path, owner);
-  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...layers.map((l) => l.name), ...owners]), aliases);
+  // weights of every layer, needed or not: a later call of a shared layer (`layer@1`) reads its first call's
+  const weights = weightsByLayer(readTfjsWeights(json['weightsManifest'], modelFile, limits), new Set([...every.map((l) => l.name), ...owners]), aliases);
   const graphInputs: GraphInput[] = [];
   const nodes: Node[] = [];
   const shapes = new Map<string, readonly number[]>();
@@ -395,8 +408,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits):
     if (built.length > 0) prev = l.name;
   }
   if (graphInputs.length !== 1) throw new NnchipError('NN110', `the model has ${graphInputs.length} inputs; nnchip supports exactly one`, { file });
-  const outs = functional && outputs.length > 0 ? outputs : [prev];
-  if (outs.length !== 1) throw new NnchipError('NN110', `the model has ${outs.length} outputs; nnchip supports exactly one`, { file });
+  const outs = [chosen ?? chooseOutput([prev], choice.output, { file })];
   const name = typeof (json['modelTopology'] as Json)['name'] === 'string' ? String((json['modelTopology'] as Json)['name']) : basename(dirname(modelFile));
   // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out
   const last = nodes.find((n) => n.output === outs[0]);

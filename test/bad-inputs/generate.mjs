@@ -52,7 +52,7 @@ const ONNX_NODES = [
   { name: 'relu', opType: 'Relu', input: ['h'], output: ['r'] },
   { name: 'fc2', opType: 'Gemm', input: ['r', 'W2', 'b2'], output: ['y'] },
 ];
-const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4], ir = 7 } = {}) =>
+const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4], ir = 7, outputs = [valueInfo('y', [1, 2])] } = {}) =>
   onnx.ModelProto.encode(onnx.ModelProto.create({
     irVersion: ir,
     producerName: 'nnchip-bad-inputs',
@@ -62,9 +62,14 @@ const onnxModel = ({ nodes = ONNX_NODES, opset = 13, inits = {}, input = [1, 4],
       node: nodes,
       initializer: Object.values({ W1: f32('W1', [4, 3], 12), b1: f32('b1', [3], 3), W2: f32('W2', [3, 2], 6), b2: f32('b2', [2], 2), ...inits }),
       input: [valueInfo('x', input)],
-      output: [valueInfo('y', [1, 2])],
+      output: outputs,
     },
   })).finish();
+// two outputs, the logits and the hidden layer before them: nnchip compiles one (--output-name)
+const TWO_HEADS = onnxModel({
+  nodes: [{ ...ONNX_NODES[0], output: ['hidden'] }, { ...ONNX_NODES[1], input: ['hidden'] }, { ...ONNX_NODES[2], output: ['logits'] }],
+  outputs: [valueInfo('logits', [1, 2]), valueInfo('hidden', [1, 3])],
+});
 // TF.js graph model (tfjs-converter's GraphDef JSON): x [-1, 4] → MatMul → BiasAdd → act → MatMul → BiasAdd → act2 → act2
 const tfNode = (name, op, input = [], attr = {}) => ({ name, op, input, attr });
 const graphModel = (act, act2) => ({
@@ -213,6 +218,9 @@ const cases = {
   'layers-not-a-list': { files: { 'model.json': model({ modelTopology: { class_name: 'Sequential', config: { name: 'x', layers: 'dense' } } }), 'weights.bin': weights() } },
   'tfjs-graph-unsupported-ops': { files: { 'model.json': graphModel('Erf', 'Cosh'), 'weights.bin': weights() } },
   'onnx-random-bytes': onnxCase(junk()),
+  // a model of two outputs was refused with their count alone ("nnchip supports exactly one"): now their names and how to choose
+  'onnx-two-outputs-unchosen': onnxCase(TWO_HEADS),
+  'onnx-output-name-unknown': { files: { 'model.onnx': TWO_HEADS }, args: [...LOWER_ONNX, '--output-name', 'logit'] },
   'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
   // If bodies nested 3,000 deep (and a type nested so): protobufjs's recursive decoder overflowed the stack ("not a valid
   // ONNX protobuf (Maximum call stack size exceeded)"); the nesting is measured from the bytes first

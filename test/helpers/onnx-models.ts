@@ -35,6 +35,8 @@ export interface ModelSpec {
   opset?: number;
   inputName?: string;
   outputName?: string;
+  /** more graph outputs, after the first (a model of several heads) */
+  moreOutputs?: { name: string; dims: (number | string)[] }[];
 }
 
 function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
@@ -82,7 +84,7 @@ export function buildOnnx(spec: ModelSpec): Uint8Array {
       node,
       initializer,
       input: [valueInfo(spec.inputName ?? 'x', spec.input)],
-      output: [valueInfo(spec.outputName ?? lastOut, spec.output)],
+      output: [valueInfo(spec.outputName ?? lastOut, spec.output), ...(spec.moreOutputs ?? []).map((o) => valueInfo(o.name, o.dims))],
     },
   });
   return onnx.ModelProto.encode(model).finish();
@@ -103,14 +105,14 @@ export function writeOnnx(dir: string, bytes: Uint8Array, file = 'model.onnx'): 
  * onnxruntime-node's output for each sample (flattened in the model's own NCHW / NK layout).
  * `unoptimized`: without ORT's graph rewrites (its Pad fusion wrongly folds a zero Pad into a MaxPool).
  */
-export async function ortRun(model: Uint8Array | string, inputDims: number[], samples: readonly Float32Array[], unoptimized = false): Promise<Float32Array[]> {
+export async function ortRun(model: Uint8Array | string, inputDims: number[], samples: readonly Float32Array[], unoptimized = false, output?: string): Promise<Float32Array[]> {
   const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, ...(unoptimized ? { graphOptimizationLevel: 'disabled' as const } : {}) };
   const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   const out: Float32Array[] = [];
   for (const x of samples) {
     const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, inputDims) };
     const result = await session.run(feeds);
-    out.push(Float32Array.from(result[session.outputNames[0]!]!.data as Float32Array));
+    out.push(Float32Array.from(result[output ?? session.outputNames[0]!]!.data as Float32Array));
   }
   await session.release();
   return out;

@@ -97,7 +97,7 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const base = configFrom(f);
   // a whole SCALE-Sim topology: its independent layers are summed at every point (docs/scale-sim.md)
   const parts = /\.csv$/i.test(model) ? topologyParts(model, f).parts : null;
-  const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f));
+  const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f), { output: f.outputName });
   const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
   if (warning !== undefined) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + warning + '\n');
   const { maxInstructions } = limitsFrom(f);

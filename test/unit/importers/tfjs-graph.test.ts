@@ -122,7 +122,7 @@ describe('TF.js graph models: refusals, one line each', () => {
 
 describe('TF.js graph models: structure', () => {
   /** A small graph x [-1, 4] → MatMul(W) → nodes…; `W` is a [4, 3] weight. */
-  function load(nodes: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[]): string {
+  function load(nodes: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[], output?: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-graph-structure-'));
     writeFileSync(join(dir, 'weights.bin'), new Uint8Array(Float32Array.from({ length: 12 }, (_, i) => i / 10 - 0.5).buffer));
     const head = [
@@ -132,8 +132,8 @@ describe('TF.js graph models: structure', () => {
     ];
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [...head, ...nodes] }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'W', shape: [4, 3], dtype: 'float32' }] }] }));
     try {
-      const g = loadModel(join(dir, 'model.json'));
-      return `loaded ${g.nodes.length} nodes`;
+      const g = loadModel(join(dir, 'model.json'), undefined, { output });
+      return `loaded ${g.nodes.length} nodes${output === undefined ? '' : `: ${g.nodes.map((n) => n.name).join(' ')}`}`;
     } catch (e) {
       return (e as NnchipError).format();
     }
@@ -151,7 +151,11 @@ describe('TF.js graph models: structure', () => {
     expect(load([{ name: 'out', op: 'AddV2', input: ['mm', 'nowhere:0'] }])).toMatch(/NN202: model.json: layer "out": input tensor "nowhere" is not produced by any node/);
   });
   test('two outputs', () => {
-    expect(load([{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }])).toMatch(/NN110: model.json: the model has 2 outputs; nnchip supports exactly one/);
+    const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }];
+    expect(load(two)).toMatch(/NN110: model.json: the model has 2 outputs \(a, b\); nnchip compiles one: choose it with --output-name a/);
+    // --output-name keeps the head it names and drops the other's node
+    expect(load(two, 'b')).toBe('loaded 2 nodes: mm b');
+    expect(load(two, 'c')).toMatch(/NN801: model.json: --output-name "c" is not an output of the model: the model's outputs are a, b/);
   });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);

@@ -24,5 +24,9 @@ describe('per-layer int8 error', () => {
     expect(errors[0]!.meanSteps).toBeLessThan(1);
 
     for (const e of errors) expect(e.meanSteps, e.name).toBeLessThan(1);
+    // a layer fed by another read-back layer gets its own (local) error, within its rounding
+    const local = errors.filter((e) => e.local !== undefined);
+    expect(local.length).toBeGreaterThanOrEqual(1);
+    for (const e of local) expect(e.local!, e.name).toBeLessThan(0.6);
   });
 });

@@ -6,10 +6,16 @@
  * output carries the layer's name). Errors are in steps of the tensor's own scale: a layer whose
  * error jumps well above its inputs' is where precision is lost. Gate and spread tensors (stored in
  * another layout) are skipped.
+ *
+ * `local` separates a layer's own error from what it inherits: the layer's float node evaluated on
+ * its dequantized int8 input (single-input nodes only), against its int8 output. A sound layer is
+ * within about half a step (its output's rounding, plus its weights'); a large `local` is a defect or
+ * a layer int8 cannot represent, a large `meanSteps` with a small `local` is accumulated error.
  */
 import { evaluateGraph } from '../../src/ir/evaluate.js';
 import { createState, execute } from '../../src/isa/interpret.js';
 import { initialDram, quantizeInput } from '../../src/isa/program.js';
+import type { Graph } from '../../src/ir/graph.js';
 import type { Compiled } from '../../src/passes/pipeline.js';
 
 export interface LayerError {
@@ -18,6 +24,8 @@ export interface LayerError {
   readonly meanSteps: number;
   /** the same over the float tensor's largest magnitude */
   readonly relative: number;
+  /** mean |int8 output − float node on the dequantized int8 input| in steps; undefined when the input is not read back */
+  readonly local?: number;
   /** the dequantized int8 values, HWC */
   readonly dequantized: Float64Array;
 }
@@ -63,5 +71,16 @@ export function layerErrors(c: Compiled, sample: ArrayLike<number>): LayerError[
     const n = dq.length;
     out.push({ name, meanSteps: err / n / t.params.scale, relative: err / n / (max || 1), dequantized: dq });
   }
-  return out;
+  const byName = new Map(out.map((e) => [e.name, e]));
+  return out.map((e) => {
+    const node = c.graph.nodes.find((n) => n.name === e.name);
+    const input = node?.inputs.length === 1 ? byName.get(node.inputs[0]!) : undefined;
+    const ti = node === undefined ? undefined : c.gemm.tensors.get(node.inputs[0]!);
+    if (node === undefined || input === undefined || ti === undefined) return e;
+    const mini: Graph = { name: e.name, inputs: [{ name: ti.name, shape: ti.h === 1 && ti.w === 1 ? [ti.c] : [ti.h, ti.w, ti.c] }], nodes: [node], outputs: [node.name], notes: [] };
+    const v = evaluateGraph(mini, input.dequantized).get(node.name)!;
+    let err = 0;
+    for (let k = 0; k < v.length; k++) err += Math.abs(v[k]! - e.dequantized[k]!);
+    return { ...e, local: err / v.length / c.gemm.tensors.get(e.name)!.params.scale };
+  });
 }

@@ -2,7 +2,8 @@
  * ONNX conformance: every backend node test (libonnx-testdata) of every op nnchip claims, adapted
  * to single samples (onnx-node.ts). Each either passes — float IR within 1e-4 of the reference
  * output, int8 within the tolerance docs/numerics.md justifies — or is refused with exactly the
- * error recorded in expected-refusals.json. UPDATE_REFUSALS=1 rewrites that table (review its diff).
+ * error recorded in expected-refusals.json. A model of several outputs compiles the first, the one
+ * the expected values are of (--output-name). UPDATE_REFUSALS=1 rewrites that table (review its diff).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,7 @@ function run(t: NodeTest): Outcome {
     for (const [key, indices] of byModel) {
       const dir = mkdtempSync(join(work, `${t.name}-`));
       writeFileSync(join(dir, 'model.onnx'), Buffer.from(key, 'base64'));
-      const graph = loadModel(join(dir, 'model.onnx'));
+      const graph = loadModel(join(dir, 'model.onnx'), undefined, { output: a.output });
       for (const i of indices) {
         const float = modelOrder(graph, evaluateOutput(graph, a.samples[i]!));
         expect(float.length).toBe(a.expected[i]!.length);

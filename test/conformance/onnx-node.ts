@@ -87,6 +87,8 @@ export interface Adapted {
   readonly unsplittable?: string;
   /** the expected output's own relative rounding (a FLOAT16 / BFLOAT16 output: nnchip computes in float32) */
   readonly rounding: number;
+  /** the output the expected values are of (the first): a model of several outputs compiles it (--output-name) */
+  readonly output: string;
 }
 
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
@@ -153,5 +155,5 @@ export function adapt(t: NodeTest): Adapted {
       expected.push(!isFloat(y) ? new Float32Array(0) : floatValues(split ? slice(y, n) : y));
     }
   }
-  return { models, samples, expected, rounding, ...(unsplittable === undefined ? {} : { unsplittable }) };
+  return { models, samples, expected, rounding, output: graph.output?.[0]?.name ?? '', ...(unsplittable === undefined ? {} : { unsplittable }) };
 }

@@ -30,7 +30,7 @@ import type { FuncTable } from './shared.js';
 
 /** 1.5 · 2^52: adding it to an integer-valued double of magnitude < 2^51 puts the integer in the low mantissa bits. */
 const MAGIC = 6755399441055744;
-/** δ of the ½-or-less path (header): x + δ exact for int32 x, δ·M below ¼·2^−shift for a u16 mult. */
+/** δ of the ½-or-less path (header): x + δ exact for int32 x, δ·M plus rounding below 0.3·2^−shift for a u16 mult. */
 const DELTA = 2 ** -18;
 /** i32 lanes 0, 2 of the first vector and 0, 2 of the second (the low words of four doubles). */
 const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];

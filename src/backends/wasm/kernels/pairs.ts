@@ -7,7 +7,7 @@
  * more spills inside the loop, and a spilled accumulator costs a store-to-load round trip per
  * iteration). Under 16 columns the blocks are 4 rows × 8 columns. The widened kernel (acts and
  * weights pre-widened: splats and both weight vectors are plain loads) keeps the same shapes with
- * one k pair per iteration: 2 × 16 is 8 accumulators, 2 splats and 4 weight vectors, no spill
+ * one k pair per iteration: 2 × 16 is 8 accumulators, 2 splats and 4 weight vectors, no vector spill
  * (session 14: 1–1.5 % faster than 4 × 8 on the 256→256 layer, which needed 4 splats per 8 dots).
  * Per k pair and 8 columns: one v128.load gives L = (W_lo + 128) + 256·W_hi per i16
  * lane and one i16x8.shr_s gives W_hi, so the weights cost one SIMD op per 16 bytes instead of

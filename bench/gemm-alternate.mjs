@@ -6,6 +6,7 @@
 // Prints GOPS and the ratios; never asserts. runRaw writes its output into one array (its second
 // argument, ignored by builds before 13th-round gemm2, which allocate one per call); NEW_OUTPUT=1:
 // a new array per call for both (ORT's session.run allocates its int32 output every call).
+// BATCHES=16,64,128,256,512 times other batches (default 64,256; single calls up to 64, else one).
 //   node bench/gemm-alternate.mjs <before-checkout> <after-checkout>
 // Each checkout is a tree with a built dist/ (see sim-alternate.mjs for a base checkout).
 import { resolve } from 'node:path';
@@ -42,11 +43,11 @@ const peers = await loadPeers();
 if (!peers.ortWeb.ok || !peers.onnx.ok) throw new Error(`onnxruntime-web not available: ${peers.ortWeb.why ?? peers.onnx.why}`);
 const bytes = onnxModel(peers.onnx.value, { kind: 'gemm', k: 256, n: 256, weights: Int8Array.from({ length: 256 * 256 }, (_, i) => ((i * 7) % 255) - 127) });
 const ort = await ortRunner(peers.ortWeb.value, bytes, { k: 256, int8: true, options: { executionProviders: ['wasm'] } });
-for (const m of [64, 256]) {
+for (const m of (process.env.BATCHES ?? '64,256').split(',').map(Number)) {
   const fns = { before: await builds.before(m), after: await builds.after(m), ort: () => ort(m) };
   for (const f of Object.values(fns)) for (let i = 0; i < 50; i++) await f();
   const best = { before: Infinity, after: Infinity, ort: Infinity };
-  const n = m === 64 ? 4 : 1;
+  const n = m <= 64 ? 256 / m : 1;
   for (let round = 0; round < ROUNDS; round++)
     for (const [k, f] of Object.entries(fns)) {
       const t0 = performance.now();

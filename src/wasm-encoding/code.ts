@@ -62,6 +62,7 @@ export const SIMD = {
   'f32x4.splat': [0x13, -1], 'f32x4.trunc': [0x69, -1], 'f32x4.add': [0xe4, -1], 'f32x4.mul': [0xe6, -1], 'i32x4.trunc_sat_f32x4_s': [0xf8, -1],
   'f32x4.sub': [0xe5, -1], 'f32x4.pmin': [0xea, -1], 'f32x4.pmax': [0xeb, -1], 'i32x4.max_s': [0xb8, -1], 'i32x4.gt_s': [0x3b, -1],
   'v128.any_true': [0x53, -1], 'f32x4.demote_f64x2_zero': [0x5e, -1], 'f64x2.promote_low_f32x4': [0x5f, -1], 'i32x4.extend_low_i16x8_s': [0xa7, -1],
+  'i8x16.splat': [0x0f, -1], 'i8x16.min_s': [0x76, -1], 'i8x16.max_s': [0x78, -1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type SimdOp = keyof typeof SIMD;
 

@@ -4,6 +4,11 @@
  * (0 included: z is an integer there), multipliers 1 and powers of two (exact ties x·mult +
  * 2^(shift−1) ≡ 0 mod 2^shift, and one off either side), random u16 multipliers, int32 extremes,
  * clamps. It fails with ε = 2^−(shift+1) (a tie at shift 0) or ε = 0 (ties to even) planted.
+ * Values one step of 2^−shift below a tie (belowTie) are drawn too. The path for 8 columns whose
+ * mult·2^−shift are all ≤ ½ (δ instead of ε, the clamp in int8 lanes) gets columns of its own, ½
+ * exactly included, unclamped values one step below a tie with mult > 2^15, and groups with one
+ * column above ½ (the general path); it fails with δ = 0 (ties to even), δ = 2^−15 (θ past
+ * 2^−shift) or every group let in (M above 1 wraps the low word).
  */
 import wabtInit from 'wabt';
 import { describe, expect, test } from 'vitest';
@@ -71,7 +76,7 @@ describe('threshold_ordered = numerics.threshold', () => {
       const mem = new DataView(x.memory.buffer);
       const q = qntRow(r, C);
       q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
-      const acc = Array.from({ length: rows * C }, (_, i) => accValue(r, q[i % C]!));
+      const acc = Array.from({ length: rows * C }, (_, i) => (r() < 0.3 ? belowTie(r, q[i % C]!) : null) ?? accValue(r, q[i % C]!));
       acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
       const zp = Math.floor(r() * 256) - 128;
       const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
@@ -83,3 +88,77 @@ describe('threshold_ordered = numerics.threshold', () => {
     }
   });
 });
+
+/** Per column, M = mult·2^−shift ≤ ½: shift ≥ 17 (any u16 mult), or mult ≤ 2^(shift−1), ½ itself included. */
+function halfOrLessRow(r: () => number, C: number): { mult: number; shift: number }[] {
+  return Array.from({ length: C }, () => {
+    const pick = r();
+    if (pick < 0.2) {
+      const shift = 1 + Math.floor(r() * 16);
+      return { mult: 2 ** (shift - 1), shift }; // M = ½
+    }
+    if (pick < 0.5) {
+      const shift = 1 + Math.floor(r() * 16);
+      return { mult: Math.floor(r() * (2 ** (shift - 1) + 1)), shift };
+    }
+    return { mult: r() < 0.3 ? 2 ** Math.floor(r() * 16) : Math.floor(r() * 65536), shift: 17 + Math.floor(r() * 40) };
+  });
+}
+
+describe('threshold_ordered, columns with mult·2^−shift ≤ ½ (int8 clamp) = numerics.threshold', () => {
+  test.each([8, 9, 13, 16, 24])('%i columns: every row, 80 draws, one group in four with a column above ½', async (C) => {
+    const x = await kernels(C);
+    const r = mulberry32(31 * C);
+    const rows = 24;
+    for (let trial = 0; trial < 80; trial++) {
+      const mem = new DataView(x.memory.buffer);
+      const q = halfOrLessRow(r, C);
+      // one column just above ½ (mult = 2^(shift−1) + 1) in some groups: those take the general path
+      if (trial % 4 === 3) q[Math.floor(r() * C)] = { mult: 2 ** 14 + 1, shift: 15 };
+      const acc = Array.from({ length: rows * C }, (_, i) => (r() < 0.3 ? belowTie(r, q[i % C]!) : null) ?? accValue(r, q[i % C]!));
+      // in some columns, row 0 one step below a tie with a small result and mult > 2^15 (so that an
+      // offset δ·M of 2^−15·M would carry it over), unclamped
+      for (let c = 0; c < C && trial % 4 !== 3; c++) {
+        const t = r() < 0.4 ? smallBelowTie(r) : null;
+        if (t !== null) (q[c] = { mult: t.mult, shift: 17 }), (acc[c] = t.x);
+      }
+      q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
+      acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
+      const zp = Math.floor(r() * 256) - 128;
+      const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
+      const hi = r() < 0.5 ? 127 : lo + Math.floor(r() * (128 - lo));
+      x.threshold(ACC, OUT, QNT, rows, zp, lo, hi);
+      const got = Array.from({ length: rows * C }, (_, i) => mem.getInt8(OUT + i));
+      const want = acc.map((v, i) => (threshold(v, q[i % C]!.mult, q[i % C]!.shift, zp, lo, hi) << 24) >> 24);
+      expect(got, `trial ${trial}`).toEqual(want);
+    }
+  });
+});
+
+/**
+ * An int32 x one step of 2^−shift below a tie: x·mult + 2^(shift−1) ≡ −1 (mod 2^shift), solvable for an
+ * odd mult (invertible mod 2^shift) and 1 ≤ shift ≤ 31; null otherwise. A rounding offset of 2^−shift
+ * or more (δ too large) carries it over the tie.
+ */
+function belowTie(r: () => number, q: { mult: number; shift: number }): number | null {
+  if (q.mult % 2 === 0 || q.shift < 1 || q.shift > 31) return null;
+  const m = 1n << BigInt(q.shift);
+  let inv = 1n; // mult⁻¹ mod 2^shift by Newton's iteration (each step doubles the correct bits)
+  for (let i = 0; i < 6; i++) inv = (inv * (2n - BigInt(q.mult) * inv)) % m;
+  const x0 = Number((((((m >> 1n) - 1n) * inv) % m) + m) % m);
+  const x = x0 - Math.floor(r() * 2 ** (32 - q.shift)) * 2 ** q.shift;
+  return x >= -(2 ** 31) ? x : x0;
+}
+
+/** An odd x in ±400 and an odd mult in (2^15, 2^16) with x·mult + 2^16 ≡ −1 (mod 2^17): at shift 17, one step below a tie, |result| < 200. */
+function smallBelowTie(r: () => number): { x: number; mult: number } | null {
+  for (let tries = 0; tries < 20; tries++) {
+    const x = 2 * Math.floor(r() * 400) - 399;
+    const m = 1n << 17n;
+    let inv = 1n;
+    for (let i = 0; i < 6; i++) inv = (inv * (2n - BigInt(x) * inv)) % m;
+    const mult = Number((((((m >> 1n) - 1n) * inv) % m) + m) % m);
+    if (mult > 2 ** 15 && mult < 2 ** 16) return { x, mult };
+  }
+  return null;
+}

@@ -54,9 +54,9 @@ function denseLayer(k: number, n: number, batch: number, cols = 16) {
 }
 
 describe('bit-exact with shared widened acts', () => {
-  // the widened kernel's blocks are 4 rows × 8 columns, then 2 and 1 rows, then a 1-7 column tail
-  // (5 to 31 columns, row counts 2-16); the compiler pads K to the array's rows, so odd K is
-  // pairs-widened.test.ts's
+  // the widened kernel's blocks are 2 rows × 16 columns (4 × 8 under 16 columns), then fewer rows,
+  // then an 8-column group and a 1-7 column tail (5 to 31 columns, row counts 2-16); the compiler
+  // pads K to the array's rows, so odd K is pairs-widened.test.ts's (and test/property/wasm-widened-gemm.test.ts's)
   const cases = [[256, 64, 9, 16], [255, 48, 5, 16], [33, 32, 2, 16], [300, 40, 16, 16], [77, 60, 11, 20], [41, 62, 7, 31], [18, 51, 3, 17], [250, 48, 6, 24], [13, 9, 4, 5], [45, 20, 5, 8]];
   test.each(cases)('dense %d → %d, batch %d, 16×%i array', async (k, n, batch, cols) => {
     const p = denseLayer(k, n, batch, cols);

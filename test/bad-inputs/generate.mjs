@@ -257,6 +257,7 @@ const cases = {
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
   ...session13Cases(),
+  ...session14Cases(),
   'onnx-many-unsupported': onnxCase(onnxModel({
     nodes: [
       ONNX_NODES[0],
@@ -624,6 +625,26 @@ function session13Cases() {
     },
     'report-explore-key-twice': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 2, "version": 1}' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
+  };
+}
+
+/** Session 14: what an output folder holds besides outputs, sample values past float32, activations that overflow it. */
+function session14Cases() {
+  // the model in its own folder, so the output folder beside it is not inside an input's folder
+  const apart = { 'model/model.json': model(), 'model/weights.bin': weights() };
+  return {
+    // an output folder whose marker links to /dev/zero: reading it never ended (a FIFO: blocked for ever)
+    'output-marker-dev-zero': { files: { ...apart, 'outdir/program.nnp': 'not nnchip\'s' }, symlink: ['outdir/.nnchip-output', '/dev/zero'], args: ['lower', '$DIR/model/model.json', '-o', '$DIR/outdir', '--input-range', '0,1'] },
+    // a journal naming a file outside its folder: the next write there renamed journal-victim.txt's neighbour over it
+    'output-journal-escape': {
+      files: {
+        ...apart,
+        'journal-victim.txt': 'precious',
+        'outdir/.nnchip-new-elsewhere.1-1': 'planted',
+        'outdir/.nnchip-journal': { owner: 'elsewhere.1', entries: [{ staged: '.nnchip-new-elsewhere.1-1', final: '../journal-victim.txt', backup: '.nnchip-old-elsewhere.1-1' }] },
+      },
+      args: ['wasm', '$DIR/model/model.json', '-o', '$DIR/outdir/m.wasm', '--input-range', '0,1'],
+    },
   };
 }
 

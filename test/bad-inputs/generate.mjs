@@ -632,7 +632,12 @@ function session13Cases() {
 function session14Cases() {
   // the model in its own folder, so the output folder beside it is not inside an input's folder
   const apart = { 'model/model.json': model(), 'model/weights.bin': weights() };
+  const tiny = { 'model.json': model(), 'weights.bin': weights() };
   return {
+    // a sample past float32 (Infinity there): in calibration "an overflowing exp" blamed on layer dense_1, in run saturated silently
+    'calibration-past-float32': { files: { ...tiny, 'calibration.json': '{"inputs": [[1e39, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]]}' }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
+    // weights of 3e38: the float model overflows float32 in its first layer; the int8 program printed 5.4e77 (exit 0)
+    'activation-past-float32': { files: { 'model.json': model(), 'weights.bin': weights(23, Object.fromEntries(Array.from({ length: 23 }, (_, i) => [i, 3e38]))) } },
     // an output folder whose marker links to /dev/zero: reading it never ended (a FIFO: blocked for ever)
     'output-marker-dev-zero': { files: { ...apart, 'outdir/program.nnp': 'not nnchip\'s' }, symlink: ['outdir/.nnchip-output', '/dev/zero'], args: ['lower', '$DIR/model/model.json', '-o', '$DIR/outdir', '--input-range', '0,1'] },
     // a journal naming a file outside its folder: the next write there renamed journal-victim.txt's neighbour over it

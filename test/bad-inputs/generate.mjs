@@ -638,6 +638,11 @@ function session14Cases() {
     'calibration-past-float32': { files: { ...tiny, 'calibration.json': '{"inputs": [[1e39, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]]}' }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
     // weights of 3e38: the float model overflows float32 in its first layer; the int8 program printed 5.4e77 (exit 0)
     'activation-past-float32': { files: { 'model.json': model(), 'weights.bin': weights(23, Object.fromEntries(Array.from({ length: 23 }, (_, i) => [i, 3e38]))) } },
+    // output_layers naming no layer: every layer was dropped as unread, then "the model has 0 inputs"
+    'output-layer-unknown': (() => {
+      const fn = functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_1']]);
+      return { files: { 'model.json': model({ modelTopology: { ...fn, config: { ...fn.config, output_layers: [['dense_3', 0, 0]] } } }), 'weights.bin': weights() } };
+    })(),
     // an output folder whose marker links to /dev/zero: reading it never ended (a FIFO: blocked for ever)
     'output-marker-dev-zero': { files: { ...apart, 'outdir/program.nnp': 'not nnchip\'s' }, symlink: ['outdir/.nnchip-output', '/dev/zero'], args: ['lower', '$DIR/model/model.json', '-o', '$DIR/outdir', '--input-range', '0,1'] },
     // a journal naming a file outside its folder: the next write there renamed journal-victim.txt's neighbour over it

@@ -638,6 +638,14 @@ function session14Cases() {
     'calibration-past-float32': { files: { ...tiny, 'calibration.json': '{"inputs": [[1e39, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]]}' }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
     // weights of 3e38: the float model overflows float32 in its first layer; the int8 program printed 5.4e77 (exit 0)
     'activation-past-float32': { files: { 'model.json': model(), 'weights.bin': weights(23, Object.fromEntries(Array.from({ length: 23 }, (_, i) => [i, 3e38]))) } },
+    // 20 million empty nodes (a 40 MB file) took protobufjs two minutes and 5 GB, then V8's heap abort; 30 million {}
+    // in a model.json 5 GB and 100 s: both counted from the bytes first (here 5,000 against a --max-memory of 1 MB)
+    'onnx-many-empty-nodes': (() => {
+      const m = onnx.ModelProto.decode(onnxModel());
+      const graph = Buffer.concat([Buffer.from(onnx.GraphProto.encode(m.graph).finish()), ...Array.from({ length: 5000 }, () => pbField(1, Buffer.alloc(0)))]);
+      return { files: { 'model.onnx': Buffer.concat([Buffer.from(onnx.ModelProto.encode({ ...m, graph: undefined }).finish()), pbField(7, graph)]) }, args: [...LOWER_ONNX, '--max-memory', '1000000'] };
+    })(),
+    'model-json-many-objects': { files: { ...tiny, 'model.json': JSON.stringify(model()).replace('"layers":[', `"layers":[${Array(5000).fill('{}').join(',')},`) }, args: [...LOWER, '--max-memory', '1000000'] },
     // output_layers naming no layer: every layer was dropped as unread, then "the model has 0 inputs"
     'output-layer-unknown': (() => {
       const fn = functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_1']]);

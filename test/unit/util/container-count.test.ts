@@ -2,7 +2,7 @@
 /**
  * JSON files are measured before JSON.parse builds them: a model.json of 30 million `{}` (90 MB) took 5 GB and 100 s,
  * a program header of as many the same. containerCount counts the objects and arrays a text opens (never those
- * inside strings), and the model reader and the program reader refuse more than their limit.
+ * inside strings), and the model, program and explore readers refuse more than their limit.
  */
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { containerCount, NnchipError } from '../../../src/diagnostics/error.js';
 import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
 import { loadModel } from '../../../src/importers/index.js';
+import { parseJson as parseExploreJson } from '../../../src/explore/codec.js';
 import { deserializeProgram } from '../../../src/isa/validate.js';
 import { failure } from '../../helpers/errors.js';
 
@@ -57,5 +58,12 @@ describe('containerCount', () => {
     }
     expect(error).toBeInstanceOf(NnchipError);
     expect((error as NnchipError).detail).toBe('the program header holds over 4,194,304 objects and arrays');
+  });
+
+  test('an explore file of over 8,388,608 objects and arrays (a sweep of 1,000,000 points has about 3.4 million) is NN502', () => {
+    const e = failure(() => parseExploreJson(`{"format": "nnchip-explore", "points": [${Array(2 ** 23 + 1).fill('{}').join(',')}]}`, 'explore.json', 'explore.json'));
+    expect(e.code).toBe('NN502');
+    expect(e.detail).toMatch(/holds over 8,388,608 objects and arrays/);
+    expect(parseExploreJson('{"format": "nnchip-explore", "points": [{}, {}]}', 'explore.json', 'explore.json')).toEqual({ format: 'nnchip-explore', points: [{}, {}] });
   });
 });

@@ -161,5 +161,16 @@ export function containerCount(text: string, max: number): number {
   return n;
 }
 
+/** Why an input file could not be opened, from its errno, as every reader says it (a loop of links was "no such file?"). */
+export function whyUnreadable(e: unknown, path: string): string {
+  if (path === '') return 'the file name is empty';
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  if (code === 'EACCES' || code === 'EPERM') return `${code}: permission denied`;
+  if (code === 'ELOOP') return 'ELOOP: its symbolic links form a loop';
+  if (code === 'ENOTDIR') return 'ENOTDIR: a part of the path is a file, not a folder';
+  if (code === 'ENAMETOOLONG') return 'ENAMETOOLONG: the name is too long';
+  return 'no such file?';
+}
+
 /** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. Sizes and limits in messages; not a value the hint asks to type. */
 export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));

@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { containerCount, fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, withFile } from '../diagnostics/error.js';
+import { containerCount, fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, whyUnreadable, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -29,7 +29,7 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
     size = st.size;
   } catch (e) {
     if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', `cannot be read (${whyUnreadable(e, path)})`, { file: path });
   }
   const max = Math.min(cap, limits.maxMemory);
   if (size > max) throw new NnchipError('NN109', `the file is ${fmtInt(size)} bytes; a model file over ${fmtInt(max)} bytes is refused`, { file });

@@ -646,6 +646,8 @@ function session14Cases() {
       return { files: { 'model.onnx': Buffer.concat([Buffer.from(onnx.ModelProto.encode({ ...m, graph: undefined }).finish()), pbField(7, graph)]) }, args: [...LOWER_ONNX, '--max-memory', '1000000'] };
     })(),
     'model-json-many-objects': { files: { ...tiny, 'model.json': JSON.stringify(model()).replace('"layers":[', `"layers":[${Array(5000).fill('{}').join(',')},`) }, args: [...LOWER, '--max-memory', '1000000'] },
+    // a model path whose links loop: "cannot be read (no such file?)", as if it were missing
+    'model-link-loop': { files: {}, symlink: ['model.json', 'model.json'] },
     // output_layers naming no layer: every layer was dropped as unread, then "the model has 0 inputs"
     'output-layer-unknown': (() => {
       const fn = functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_1']]);

@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, whyUnreadable } from '../diagnostics/error.js';
 import { modelDims } from '../isa/layout.js';
 import { batchOf, sampleSize, type Program } from '../isa/program.js';
 import { SampleParser } from './sample-json.js';
@@ -25,8 +25,8 @@ export function readRegularFile(path: string, cap: number, what: string): Buffer
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
+  } catch (e) {
+    throw new NnchipError('NN101', `cannot be read (${whyUnreadable(e, path)})`, { file: path });
   }
   try {
     const st = fstatSync(fd);

@@ -4,7 +4,7 @@
  * Apart from load-program.ts on purpose: a command given a lowered program loads no compiler.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, whyUnreadable } from '../diagnostics/error.js';
 import { readContainer, type Program } from '../isa/program.js';
 import { INSN_BYTES } from '../isa/spec.js';
 import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS } from '../isa/validate.js';
@@ -26,7 +26,7 @@ export function readProgramFile(path: string, command = 'this command'): Program
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', 'cannot be read (no such file?)', { file });
+    throw new NnchipError('NN101', `cannot be read (${whyUnreadable(e, file)})`, { file });
   }
   // every instruction becomes an object: a program of 2^24 would not fit the heap (V8's abort, not an error)
   checkHeap(readContainer(bytes, file, true).code.length / INSN_BYTES, 'read', undefined, file);

@@ -201,8 +201,16 @@ export class SampleParser {
   }
 
   private finite(index: number): number {
+    const start = this.at;
     const x = this.number();
-    if (!Number.isFinite(x)) throw new NnchipError('NN302', `sample ${index} contains ${x}`, { file: this.file });
+    // samples are float32: 1e39 was Infinity there, an "overflowing exp" at the first layer in calibration, saturated silently in run
+    if (!Number.isFinite(Math.fround(x))) {
+      const text = this.bytes.toString('latin1', start, Math.min(this.at, start + 24));
+      throw new NnchipError('NN302', `sample ${index} contains ${text}, past ±3.4e38, the largest float32 (inputs are float32)`, {
+        file: this.file,
+        hint: 'give values float32 holds: the float model would read this one as Infinity',
+      });
+    }
     return x;
   }
 

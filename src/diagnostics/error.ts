@@ -147,5 +147,30 @@ export function nestedDeeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolea
   return false;
 }
 
+/**
+ * How many objects and arrays `text` opens (strings skipped), counted up to `max` + 1: JSON.parse makes each an
+ * object of 50 bytes and more before anything can be checked, so 30 million `{}` (90 MB) took 5 GB and 100 s.
+ */
+export function containerCount(text: string, max: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length && n <= max; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) i += text.charCodeAt(i) === 0x5c ? 1 : 0;
+    else if (c === 0x7b || c === 0x5b) n++;
+  }
+  return n;
+}
+
+/** Why an input file could not be opened, from its errno, as every reader says it (a loop of links was "no such file?"). */
+export function whyUnreadable(e: unknown, path: string): string {
+  if (path === '') return 'the file name is empty';
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  if (code === 'EACCES' || code === 'EPERM') return `${code}: permission denied`;
+  if (code === 'ELOOP') return 'ELOOP: its symbolic links form a loop';
+  if (code === 'ENOTDIR') return 'ENOTDIR: a part of the path is a file, not a folder';
+  if (code === 'ENAMETOOLONG') return 'ENAMETOOLONG: the name is too long';
+  return 'no such file?';
+}
+
 /** 1234567 → "1,234,567", as toLocaleString('en-US') writes it, without loading the locale data (20 ms at start) for integers. Sizes and limits in messages; not a value the hint asks to type. */
 export const fmtInt = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));

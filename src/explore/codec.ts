@@ -3,7 +3,7 @@
  * Canonical JSON forms of sweep metas and point results (fixed key order, so equal data gives
  * equal bytes) and the checked readers that turn parsed JSON back into them.
  */
-import { fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, shownValue } from '../diagnostics/error.js';
+import { containerCount, fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, shownValue } from '../diagnostics/error.js';
 import { DEFAULT_CONFIG, validateConfig, type ArrayConfig } from '../isa/config.js';
 import { fullGrid, MAX_GRID_POINTS, type Depths, type Grid } from './grid.js';
 import type { PointResult, SweepMeta } from './sweep.js';
@@ -156,8 +156,12 @@ export function readPoint(v: unknown, r: JsonReader): PointResult {
   });
 }
 
+const MAX_CONTAINERS = 2 ** 23;
+
 /** Parse JSON text or fail with NN502 naming the file (and the line for JSON lines). */
 export function parseJson(text: string, file: string, where: string): unknown {
+  // a sweep of the most points (1,000,000) holds about 3.4 million: each is an object JSON.parse makes before any check
+  if (containerCount(text, MAX_CONTAINERS) > MAX_CONTAINERS) throw new NnchipError('NN502', `${where}: holds over ${fmtInt(MAX_CONTAINERS)} objects and arrays, more than a sweep of the most points writes`, { file });
   try {
     const json: unknown = JSON.parse(withoutBom(text));
     const twice = duplicateKey(text);

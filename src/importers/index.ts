@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, withFile } from '../diagnostics/error.js';
+import { containerCount, fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, whyUnreadable, withFile } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -29,17 +29,19 @@ function readChecked(path: string, limits: Limits, cap: number): Buffer {
     size = st.size;
   } catch (e) {
     if (e instanceof NnchipError) throw e;
-    throw new NnchipError('NN101', path === '' ? 'cannot be read (the file name is empty)' : 'cannot be read (no such file?)', { file: path });
+    throw new NnchipError('NN101', `cannot be read (${whyUnreadable(e, path)})`, { file: path });
   }
   const max = Math.min(cap, limits.maxMemory);
   if (size > max) throw new NnchipError('NN109', `the file is ${fmtInt(size)} bytes; a model file over ${fmtInt(max)} bytes is refused`, { file });
   return readFileSync(path);
 }
 
-function parseJson(bytes: Buffer, file: string): Record<string, unknown> {
+function parseJson(bytes: Buffer, file: string, limits: Limits): Record<string, unknown> {
   let json: unknown;
   // a UTF-8 byte order mark (Windows editors write one) failed as an invisible "Unexpected token"
   const text = withoutBom(bytes.toString('utf8'));
+  const maxContainers = Math.floor(limits.maxMemory / 256);
+  if (containerCount(text, maxContainers) > maxContainers) throw new NnchipError('NN109', `holds over ${fmtInt(maxContainers)} JSON objects and arrays (${fmtInt(bytes.length)} bytes): over --max-memory`, { file });
   try {
     json = JSON.parse(text);
   } catch (e) {
@@ -160,7 +162,7 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, cho
   else {
     if (isUtf16(bytes)) throw new NnchipError('NN102', UTF16_TEXT, { file, hint: UTF16_HINT });
     if (looksBinary(bytes)) throw new NnchipError('NN103', 'holds binary data that is neither ONNX nor JSON (a weight shard?)', { file, hint: 'name the model file: a TF.js model.json, a .onnx model or an nnchip JSON model' });
-    const json = parseJson(bytes, file);
+    const json = parseJson(bytes, file, limits);
     if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits, choice) : importTfjsLayers(json, path, limits, choice);
     else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });

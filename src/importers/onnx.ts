@@ -19,7 +19,7 @@ import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
 import type { TableActivation } from '../ir/activations.js';
-import { onnxNesting } from './onnx-depth.js';
+import { maxOnnxValues, onnxNesting } from './onnx-depth.js';
 import { onnxForOutput, type OutputChoice } from './outputs.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
@@ -37,8 +37,9 @@ type NodeProto = NonNullable<GraphProto['node']>[number];
 /** Subgraphs (If/Loop/Scan bodies) or types nested deeper than this are refused before decoding: protobufjs decodes recursively. */
 export const MAX_ONNX_NESTING = 64;
 
-function decode(bytes: Uint8Array, file: string): ModelProto {
-  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING);
+function decode(bytes: Uint8Array, file: string, limits: Limits): ModelProto {
+  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING, maxOnnxValues(limits));
+  if (nesting.values > maxOnnxValues(limits)) throw new NnchipError('NN109', `holds over ${fmtInt(maxOnnxValues(limits))} nodes, names and values to decode (${fmtInt(bytes.length)} bytes): over --max-memory`, { file });
   if (nesting.graphs > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests subgraphs (If/Loop/Scan bodies) over ${MAX_ONNX_NESTING} levels deep`, { file });
   if (nesting.types > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests types (sequences, maps, optionals) over ${MAX_ONNX_NESTING} levels deep`, { file });
   try {
@@ -447,7 +448,7 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
 
 export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
   const file = basename(modelFile);
-  const model = decode(bytes, file);
+  const model = decode(bytes, file, limits);
   const g = model.graph;
   const declaresIo = g !== null && g !== undefined && (g.input ?? []).length > 0 && (g.output ?? []).length > 0;
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")

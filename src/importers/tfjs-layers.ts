@@ -338,6 +338,8 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
   // a functional model's one output, the one --output-name names (`layer`, `layer:j` for a layer's output j), and the layers it reads
   const chosen = functional && outputs.length > 0 ? chooseOutput(outputs, choice.output, { file }) : undefined;
   const byName = new Map(every.map((l) => [l.name, l]));
+  // an output_layers entry naming no layer (or a call the layer never made): every layer was dropped as unread, then "0 inputs"
+  if (chosen !== undefined && !byName.has(layerOf(chosen))) throw new NnchipError('NN202', `model output "${chosen}" is not produced by any layer (output_layers)`, { file, hint: 'output_layers must name a layer of the model, and a call of it the model makes; re-export the model' });
   const needed = chosen === undefined ? undefined : neededBy(layerOf(chosen), (l) => byName.get(l)?.inbound.map(layerOf));
   const layers = needed === undefined ? every : every.filter((l) => needed.has(l.name));
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs

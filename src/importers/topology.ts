@@ -6,7 +6,7 @@
  * every layer becomes a one-layer Graph with deterministic synthetic weights (docs/scale-sim.md).
  */
 import { basename } from 'node:path';
-import { NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { mulberry32 } from '../util/prng.js';
 import { checkedElements, type Limits } from './limits.js';
@@ -82,6 +82,9 @@ function positiveField(text: string, column: string, site: { file: string; layer
   return n;
 }
 
+/** The most rows a topology file may list. */
+export const MAX_TOPOLOGY_LAYERS = 10_000;
+
 export function parseTopology(text: string, path: string): Topology {
   const file = basename(path);
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l, i) => ({ l, i: i + 1 })).filter(({ l }) => l.trim() !== '');
@@ -92,6 +95,8 @@ export function parseTopology(text: string, path: string): Topology {
   if (form === null) {
     throw new NnchipError('NN111', `line 1 "${header.l.trim().slice(0, 60)}" is not a SCALE-Sim topology header ("Layer name, IFMAP Height, …, Strides," or "Layer, M, N, K,")`, { file });
   }
+  // each row is compiled and simulated on its own, 2 ms and more: 1,000,000 one-MAC rows (16 MB) would take over half an hour; real networks list hundreds
+  if (lines.length > MAX_TOPOLOGY_LAYERS) throw new NnchipError('NN111', `the topology file lists ${fmtInt(lines.length)} layers; at most ${fmtInt(MAX_TOPOLOGY_LAYERS)} (each is compiled and simulated on its own)`, { file });
   const columns = form === 'gemm' ? ['M', 'N', 'K'] : ['IFMAP Height', 'IFMAP Width', 'Filter Height', 'Filter Width', 'Channels', 'Num Filter', 'Strides', 'Stride width'];
   const seen = new Set<string>();
   const layers = lines.map(({ l, i }): TopologyLayer => {

@@ -4,7 +4,7 @@
  * tensors live and how to (de)quantize them. Also its binary container (.nnp) and the host-side
  * helpers every back end uses to place an input and read an output.
  */
-import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
+import { containerCount, fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from './config.js';
 import { wordsOf } from './encode.js';
 import { windowBytes, windowRows, type InputWindows } from './input-windows.js';
@@ -253,6 +253,8 @@ export function readTensor(dram: Uint8Array, t: DramTensor): Int8Array {
 
 // ---- binary container: "NNCHIP" v1, u32 header length, JSON header, instruction words, constants
 
+/** Objects and arrays a program header may hold: its layers and memory regions, a few per layer (a lowering of 2^21 instructions has some thousands). */
+const MAX_HEADER_CONTAINERS = 2 ** 22;
 const MAGIC = [0x4e, 0x4e, 0x43, 0x48, 0x49, 0x50, 0x00, 0x01]; // "NNCHIP\0\x01"
 
 /** The machine as the container stores it: accBanks only when it is 2 (a file without it is a one-bank machine, as every file before it). */
@@ -310,8 +312,16 @@ export function readContainer(bytes: Uint8Array, file?: string, owned = false): 
   const codeStart = MAGIC.length + 4 + headerLength;
   if (codeStart > bytes.length) throw bad('truncated program header');
   let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(MAGIC.length + 4, codeStart)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(MAGIC.length + 4, codeStart));
+  } catch {
+    throw bad('corrupt program header');
+  }
+  // each object or array is one JSON.parse makes before anything is checked: a header of 30 million took gigabytes
+  if (containerCount(text, MAX_HEADER_CONTAINERS) > MAX_HEADER_CONTAINERS) throw bad(`the program header holds over ${fmtInt(MAX_HEADER_CONTAINERS)} objects and arrays`);
+  try {
+    header = JSON.parse(text);
   } catch {
     throw bad('corrupt program header');
   }

@@ -13,7 +13,7 @@
 import { visitSamples } from '../ir/evaluate.js';
 import type { ExprStep } from '../ir/expression.js';
 import type { TableActivation } from '../ir/activations.js';
-import type { Graph, Node, NodeOf } from '../ir/graph.js';
+import { appendTo, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { calibrationSamples, paramsForRange, type Calibration } from './quantize.js';
 
@@ -60,7 +60,7 @@ export function clampPixelGates(g: Graph, cal: Calibration): Graph {
   const channels = new Map(gates.map((x) => [x.d, shapes.get(x.d)!.at(-1)!]));
   const rNames = new Set(gates.map((x) => x.r.output));
   visitSamples(g, calibrationSamples(g, cal), (name, v) => {
-    if (rNames.has(name)) rs.set(name, [...(rs.get(name) ?? []), v.slice()]);
+    if (rNames.has(name)) appendTo(rs, name, v.slice());
     if (!ds.has(name)) return;
     const c = channels.get(name)!;
     const m = new Float64Array(v.length / c);
@@ -69,7 +69,7 @@ export function clampPixelGates(g: Graph, cal: Calibration): Graph {
       m[Math.floor(i / c)] = Math.max(m[Math.floor(i / c)]!, Math.abs(v[i]!));
       [lo, hi] = [Math.min(lo, v[i]!), Math.max(hi, v[i]!)];
     }
-    dMax.set(name, [...(dMax.get(name) ?? []), m]);
+    appendTo(dMax, name, m);
     dRange.set(name, [lo, hi]);
   });
   const clamps = new Map<Node, number>();

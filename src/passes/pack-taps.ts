@@ -8,6 +8,7 @@
  * Only the input is packed: it is written by the host, never by a C-lane store, which would spill
  * into the next pixel.
  */
+import { appendTo } from '../ir/graph.js';
 import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
 
 export interface Packing {
@@ -33,7 +34,7 @@ function packOp(op: GemmOp, src: string, c: number, perEntry: number): GemmOp {
   for (const t of op.terms) {
     if (t.src !== src || t.rows !== undefined) continue;
     const key = `${t.dy},${t.sy},${t.sx}`;
-    lines.set(key, [...(lines.get(key) ?? []), t]);
+    appendTo(lines, key, t);
   }
   const merged = new Map<Term, Term | null>();
   for (const terms of lines.values()) {

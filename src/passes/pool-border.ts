@@ -7,7 +7,7 @@
  * `avg_pool2d(x, 3, 1, 1)`). The max pools now read an exact copy (a crop of nothing: the same
  * codes, scale and zero point) that carries the −∞ border.
  */
-import type { Graph, Node } from '../ir/graph.js';
+import { appendTo, type Graph, type Node } from '../ir/graph.js';
 
 const padded = (pads: readonly number[]): boolean => pads.some((p) => p > 0);
 const maxBorder = (n: Node): boolean => n.op === 'pool2d' && n.kind === 'max' && padded(n.pads);
@@ -16,7 +16,7 @@ const zeroBorder = (n: Node): boolean =>
 
 export function separatePoolBorders(g: Graph): Graph {
   const readers = new Map<string, Node[]>();
-  for (const n of g.nodes) for (const t of new Set(n.inputs)) readers.set(t, [...(readers.get(t) ?? []), n]);
+  for (const n of g.nodes) for (const t of new Set(n.inputs)) appendTo(readers, t, n);
   const copies = new Map<string, string>();
   for (const [t, rs] of readers) if (rs.some(maxBorder) && rs.some(zeroBorder)) copies.set(t, `${t}/max-border`);
   if (copies.size === 0) return g;

@@ -216,7 +216,15 @@ function checkFinite(g: Graph, ranges: ReadonlyMap<string, readonly [number, num
   for (const n of g.nodes) {
     const [tensor, layer] = [n.output, n.name];
     const r = ranges.get(tensor);
-    if (r === undefined || (Number.isFinite(r[0]) && Number.isFinite(r[1]))) continue;
+    if (r === undefined || (Number.isFinite(Math.fround(r[0])) && Number.isFinite(Math.fround(r[1])))) continue;
+    // finite here (evaluated in float64) but past float32: the float model overflows to Infinity; its int8 program gave numbers
+    const past = Number.isFinite(Math.fround(r[0])) ? r[1] : r[0];
+    if (Number.isFinite(past)) {
+      throw new NnchipError('NN304', `calibration gives this tensor the value ${past.toPrecision(3)}, past ±3.4e38, the largest float32: the float model overflows to Infinity here`, {
+        layer,
+        hint: 'weights or inputs too large for float32 (TF.js and ONNX Runtime compute in it); rescale the model or calibrate on the inputs it really takes',
+      });
+    }
     const what = r[0] > r[1] ? 'no number (NaN on every sample)' : `the value ${Number.isFinite(r[0]) ? r[1] : r[0]}`;
     throw new NnchipError('NN304', `calibration gives this tensor ${what}: int8 has no scale for it`, {
       layer,

@@ -5,7 +5,7 @@
  * (as a concat slice), so one act entry holds both inputs' channels and one matmul per column tile
  * sums them: weights [wa·I; wb·I]. The sum, and so every output code, is the two-term one's.
  */
-import { maxOf, minOf } from '../ir/graph.js';
+import { appendTo, maxOf, minOf } from '../ir/graph.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 
 /** Whether a term reads its source pixel for pixel (no shift, no stride, no packed rows). */
@@ -14,7 +14,7 @@ const plain = (t: Term): boolean => t.dy === 0 && t.dx === 0 && t.sy === 1 && t.
 /** The ops writing each tensor, by index. */
 function writersOf(ops: readonly GemmOp[]): Map<string, number[]> {
   const writers = new Map<string, number[]>();
-  ops.forEach((op, i) => writers.set(op.out, [...(writers.get(op.out) ?? []), i]));
+  ops.forEach((op, i) => appendTo(writers, op.out, i));
   return writers;
 }
 

@@ -17,12 +17,12 @@
  * temporary folders carry their run (host and pid, run-owner.ts), so leftovers of a dead run are
  * removed and a live run on another host sharing the folder (NFS, a cluster) is left alone.
  */
-import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { ageOf, OWNER, OWNER_PATTERN, ownerGone } from './run-owner.js';
-import { checkOutput as checkPath, LOCK, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, markerText, onOutput, outputFsError, readManifest, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
+import { checkOutput as checkPath, LOCK, lstatOrNull, makeFolders, MANIFEST, manifestText, MARKER, markerText, onOutput, outputFsError, readManifest, readOwnFile, sha256, type OutputKind, type OutputOptions } from './output-paths.js';
 
 export type { OutputOptions } from './output-paths.js';
 export type Contents = string | Uint8Array;
@@ -111,7 +111,7 @@ const STALE_LOCK_MS = 60_000;
 
 function readOrEmpty(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readOwnFile(path) ?? '';
   } catch {
     return '';
   }
@@ -184,6 +184,34 @@ interface JournalEntry {
   readonly backup: string;
 }
 
+/** A name nnchip gives inside the folder: `final` an output's own name, the others its staging names. */
+const isPlainName = (name: unknown): name is string => typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+const isStagingName = (name: unknown): boolean => isPlainName(name) && (name.startsWith(STAGE) || name.startsWith(BACKUP));
+
+/**
+ * The entries of the folder's journal, or null when it has none. A journal nnchip did not write —
+ * not a regular file, not JSON, or naming a file outside the folder ("final": "../x") — is refused:
+ * replaying it renamed files elsewhere on the disk.
+ */
+function readJournal(folder: string): JournalEntry[] | null {
+  const text = readOwnFile(join(folder, JOURNAL));
+  if (text === null) return null;
+  let entries: unknown;
+  try {
+    entries = (JSON.parse(text) as { entries?: unknown }).entries;
+  } catch {
+    entries = undefined;
+  }
+  const valid = Array.isArray(entries) && entries.every((e: Partial<Record<keyof JournalEntry, unknown>> | null) => typeof e === 'object' && e !== null && isStagingName(e.staged) && isStagingName(e.backup) && isPlainName(e.final));
+  if (!valid) {
+    throw new NnchipError('NN553', 'is not a journal nnchip wrote: it must list renames of nnchip\'s staged files within this folder', {
+      file: join(folder, JOURNAL),
+      hint: 'remove it (a commit nnchip left unfinished names only files of its folder), or choose another output path (-o/--out)',
+    });
+  }
+  return entries as JournalEntry[];
+}
+
 /** Called at each step of a commit (tests kill the process there to prove a killed commit recovers). */
 export const commitSteps: { onStep?: (step: string) => void } = {};
 
@@ -207,12 +235,7 @@ export function recoverOutputs(folder: string): void {
 /** Finish a commit a killed run left half done, then remove staging and backups of dead runs. */
 function recover(folder: string): void {
   const journal = join(folder, JOURNAL);
-  let entries: JournalEntry[] | null = null;
-  try {
-    entries = (JSON.parse(readFileSync(journal, 'utf8')) as { entries: JournalEntry[] }).entries;
-  } catch {
-    entries = null;
-  }
+  const entries = readJournal(folder);
   if (entries !== null) {
     for (const e of entries) if (lstatOrNull(join(folder, e.staged)) !== null) swapIn(folder, e);
     unlinkSync(journal);

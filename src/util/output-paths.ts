@@ -4,7 +4,7 @@
  * errors for every way the file system can refuse; atomic-write.ts applies them.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 
@@ -150,10 +150,36 @@ function currentFolder(): string {
 
 export const sha256 = (b: string | Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
+/** Longer than any marker, manifest, journal or lock nnchip writes (a marker lists a folder's files, 100 bytes each). */
+const MAX_OWN_FILE_BYTES = 2 ** 24;
+
+/**
+ * The text of one of nnchip's own files in an output folder (marker, manifest, journal, lock), or
+ * null when there is none. Only a regular file, not through a link, of bounded size is read: one
+ * planted as a FIFO blocked every later write there for ever, a link to /dev/zero never ended.
+ * A file that exists but is not such a file reads as '' (no valid contents).
+ */
+export function readOwnFile(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return null;
+    if (errno(e) === 'ELOOP') return '';
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= MAX_OWN_FILE_BYTES ? readFileSync(fd, 'utf8') : '';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The manifest of `dir`: file name → sha256 of the bytes nnchip wrote. */
 export function readManifest(dir: string): Map<string, string> {
   try {
-    const doc = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { files?: Record<string, unknown> };
+    const doc = JSON.parse(readOwnFile(join(dir, MANIFEST)) ?? '') as { files?: Record<string, unknown> };
     return new Map(Object.entries(doc.files ?? {}).filter((kv): kv is [string, string] => typeof kv[1] === 'string'));
   } catch {
     return new Map();
@@ -186,7 +212,7 @@ function notOwnFolder(path: string): string | null {
   if (readdirSync(path).length === 0) return null;
   let listed: Record<string, unknown>;
   try {
-    listed = (JSON.parse(readFileSync(join(path, MARKER), 'utf8')) as { files: Record<string, unknown> }).files;
+    listed = (JSON.parse(readOwnFile(join(path, MARKER)) ?? '') as { files: Record<string, unknown> }).files;
     if (typeof listed !== 'object' || listed === null) throw new Error('no file list');
   } catch {
     return `nnchip did not write it (no readable ${MARKER} inside)`;

@@ -257,6 +257,7 @@ const cases = {
   'onnx-dynamic-shape': onnxCase(onnxModel({ input: ['batch', 'features'] })),
   ...readingCases(),
   ...session13Cases(),
+  ...session14Cases(),
   'onnx-many-unsupported': onnxCase(onnxModel({
     nodes: [
       ONNX_NODES[0],
@@ -624,6 +625,46 @@ function session13Cases() {
     },
     'report-explore-key-twice': { files: { ...tiny, 'explore.json': '{"format": "nnchip-explore", "version": 2, "version": 1}' }, args: ['report', '$DIR/model.json', '--input-range', '0,1', '--explore', '$DIR/explore.json', '-o', '$OUT'] },
     'flag-quantity-hex': { files: tiny, args: ['sim', '$DIR/model.json', '--max-latency-us', '0x10'] },
+  };
+}
+
+/** Session 14: what an output folder holds besides outputs, sample values past float32, activations that overflow it. */
+function session14Cases() {
+  // the model in its own folder, so the output folder beside it is not inside an input's folder
+  const apart = { 'model/model.json': model(), 'model/weights.bin': weights() };
+  const tiny = { 'model.json': model(), 'weights.bin': weights() };
+  return {
+    // a sample past float32 (Infinity there): in calibration "an overflowing exp" blamed on layer dense_1, in run saturated silently
+    'calibration-past-float32': { files: { ...tiny, 'calibration.json': '{"inputs": [[1e39, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]]}' }, args: ['lower', '$DIR/model.json', '-o', '$OUT'] },
+    // weights of 3e38: the float model overflows float32 in its first layer; the int8 program printed 5.4e77 (exit 0)
+    'activation-past-float32': { files: { 'model.json': model(), 'weights.bin': weights(23, Object.fromEntries(Array.from({ length: 23 }, (_, i) => [i, 3e38]))) } },
+    // 20 million empty nodes (a 40 MB file) took protobufjs two minutes and 5 GB, then V8's heap abort; 30 million {}
+    // in a model.json 5 GB and 100 s: both counted from the bytes first (here 5,000 against a --max-memory of 1 MB)
+    'onnx-many-empty-nodes': (() => {
+      const m = onnx.ModelProto.decode(onnxModel());
+      const graph = Buffer.concat([Buffer.from(onnx.GraphProto.encode(m.graph).finish()), ...Array.from({ length: 5000 }, () => pbField(1, Buffer.alloc(0)))]);
+      return { files: { 'model.onnx': Buffer.concat([Buffer.from(onnx.ModelProto.encode({ ...m, graph: undefined }).finish()), pbField(7, graph)]) }, args: [...LOWER_ONNX, '--max-memory', '1000000'] };
+    })(),
+    'model-json-many-objects': { files: { ...tiny, 'model.json': JSON.stringify(model()).replace('"layers":[', `"layers":[${Array(5000).fill('{}').join(',')},`) }, args: [...LOWER, '--max-memory', '1000000'] },
+    // a model path whose links loop: "cannot be read (no such file?)", as if it were missing
+    'model-link-loop': { files: {}, symlink: ['model.json', 'model.json'] },
+    // output_layers naming no layer: every layer was dropped as unread, then "the model has 0 inputs"
+    'output-layer-unknown': (() => {
+      const fn = functional([[LAYERS[0], 'input_1'], [LAYERS[1], 'dense_1']]);
+      return { files: { 'model.json': model({ modelTopology: { ...fn, config: { ...fn.config, output_layers: [['dense_3', 0, 0]] } } }), 'weights.bin': weights() } };
+    })(),
+    // an output folder whose marker links to /dev/zero: reading it never ended (a FIFO: blocked for ever)
+    'output-marker-dev-zero': { files: { ...apart, 'outdir/program.nnp': 'not nnchip\'s' }, symlink: ['outdir/.nnchip-output', '/dev/zero'], args: ['lower', '$DIR/model/model.json', '-o', '$DIR/outdir', '--input-range', '0,1'] },
+    // a journal naming a file outside its folder: the next write there renamed journal-victim.txt's neighbour over it
+    'output-journal-escape': {
+      files: {
+        ...apart,
+        'journal-victim.txt': 'precious',
+        'outdir/.nnchip-new-elsewhere.1-1': 'planted',
+        'outdir/.nnchip-journal': { owner: 'elsewhere.1', entries: [{ staged: '.nnchip-new-elsewhere.1-1', final: '../journal-victim.txt', backup: '.nnchip-old-elsewhere.1-1' }] },
+      },
+      args: ['wasm', '$DIR/model/model.json', '-o', '$DIR/outdir/m.wasm', '--input-range', '0,1'],
+    },
   };
 }
 

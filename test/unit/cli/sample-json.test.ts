@@ -76,4 +76,26 @@ describe('SampleParser', () => {
     ];
     for (const [text, code] of cases) expect(codeOf(text), text.slice(0, 40)).toBe(code);
   });
+
+  test('a number float32 does not hold (it would be Infinity there) is NN302, flat or nested; every one it holds is read', () => {
+    const FLOAT32_MAX = 3.4028234663852886e38;
+    const beyond = fc.double({ min: 3.4028235677973366e38, max: 1e300, noNaN: true });
+    const within = fc.double({ min: -FLOAT32_MAX, max: FLOAT32_MAX, noNaN: true });
+    fc.assert(
+      fc.property(beyond, fc.boolean(), fc.boolean(), within, (big, negative, nested, ok) => {
+        const x = negative ? -big : big;
+        const text = nested ? `{"inputs": [[[${ok}], [${x}]]]}` : `[[${ok}, ${x}]]`;
+        let error: unknown;
+        try {
+          parse(text);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(NnchipError);
+        expect((error as NnchipError).detail).toMatch(/past ±3\.4e38, the largest float32/);
+        expect(parse(`[[${ok}]]`).values[0]).toBe(Math.fround(ok));
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
 });

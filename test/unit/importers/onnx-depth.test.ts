@@ -1,15 +1,19 @@
 /**
  * The nesting of an ONNX file is measured from its bytes before protobufjs's recursive decoder runs
  * (src/importers/onnx-depth.ts), through every field protobufjs decodes that holds a graph: If bodies in
- * the main graph, and the graphs of a ModelProto's training_info (initialization, algorithm).
+ * the main graph, and the graphs of a ModelProto's training_info (initialization, algorithm). So is the
+ * number of values decoding would make (fields of graphs, nodes, attributes and tensors; elements of packed
+ * integer lists): 20 million empty nodes in 40 MB took two minutes and 5 GB, then V8's heap abort.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
-import { onnxNesting } from '../../../src/importers/onnx-depth.js';
+import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
+import { maxOnnxValues, onnxNesting } from '../../../src/importers/onnx-depth.js';
 
 const varint = (n: number): number[] => {
   const o: number[] = [];
@@ -44,5 +48,48 @@ describe('ONNX nesting measured from the bytes', () => {
     }
     expect(error).toBeInstanceOf(NnchipError);
     expect((error as NnchipError).format()).toMatch(/nests subgraphs \(If\/Loop\/Scan bodies\) over 64 levels deep/);
+  });
+});
+
+describe('ONNX values counted from the bytes', () => {
+  const packed = (no: number, values: number[]): Buffer => field(no, Buffer.from(values.flatMap(varint)));
+  // GraphProto fields: node 1 (empty), initializer 5 (a TensorProto: dims 1, int64_data 7), sparse_initializer 15
+  const parts = fc.oneof(
+    fc.nat(3000).map((n) => ({ bytes: Buffer.concat(Array.from({ length: n }, () => field(1, Buffer.alloc(0)))), atLeast: n })),
+    fc.array(fc.nat(2 ** 40), { maxLength: 3000 }).map((v) => ({ bytes: field(5, packed(7, v)), atLeast: v.length })),
+    fc.array(fc.nat(300), { maxLength: 3000 }).map((v) => ({ bytes: field(15, field(1, packed(1, v))), atLeast: v.length })),
+    fc.nat(3000).map((n) => ({ bytes: field(1, Buffer.concat(Array.from({ length: n }, () => str(1, 'x')))), atLeast: n })),
+  );
+
+  test('every node, every field and every packed integer counts: never fewer than the file holds', () => {
+    fc.assert(
+      fc.property(fc.array(parts, { minLength: 1, maxLength: 3 }), (ps) => {
+        const bytes = field(7, Buffer.concat(ps.map((p) => p.bytes)));
+        const want = ps.reduce((a, p) => a + p.atLeast, 0);
+        expect(onnxNesting(bytes, 64).values).toBeGreaterThanOrEqual(want);
+        // the count stops once past the limit
+        expect(onnxNesting(bytes, 64, 10).values).toBeLessThanOrEqual(Math.max(11, 10 + 3000));
+      }),
+      { seed: 14, numRuns: 100 },
+    );
+  });
+
+  test('more values than --max-memory allows: NN109 before decoding; the shipped models are far below', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-onnx-values-'));
+    const path = join(dir, 'model.onnx');
+    const limits = { ...DEFAULT_LIMITS, maxMemory: 256 * 1000 };
+    writeFileSync(path, field(7, Buffer.concat(Array.from({ length: 2000 }, () => field(1, Buffer.alloc(0))))));
+    let error: unknown;
+    try {
+      loadModel(path, limits);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NnchipError);
+    expect((error as NnchipError).code).toBe('NN109');
+    expect((error as NnchipError).detail).toMatch(/^holds over 1,000 nodes, names and values to decode/);
+    expect(maxOnnxValues(DEFAULT_LIMITS)).toBe(4_194_304);
+    const digits = new URL('../../../examples/digits-onnx/model.onnx', import.meta.url).pathname;
+    expect(loadModel(digits, limits).nodes.length).toBeGreaterThan(3);
   });
 });

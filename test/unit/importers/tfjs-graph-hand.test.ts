@@ -90,6 +90,19 @@ const CASES: Case[] = [
     void g.op('Mul', [g.op('Mul', [g.constant([], [1 / 6]), y]), g.op('Relu6', [g.op('AddV2', [y, g.constant([], [3])])])]);
   }],
   ['x · Relu6(x + 3), the Relu6 first (6 × hard swish)', [6], (g) => void g.op('Mul', [g.op('Relu6', [g.op('AddV2', ['x', g.constant([], [3])])]), 'x'])],
+  // session 14 (BlazeFace, MediaPipe's face and hand detectors: a detection head's map read as its anchors): a map reshaped
+  // to other lines or channels per pixel was refused at lowering
+  ['Reshape of a map to its anchors [1, H·W·2, 1] (BlazeFace\'s classificator)', [4, 5, 3], (g) => void g.op('Reshape', [conv(g, 'x', [1, 1, 3, 2]), g.ints([1, 40, 1])])],
+  ['Reshape [1, 4, 5, 6] to [1, 30, 4] (chunks of 2 channels: 3 per input pixel, 2 per output pixel)', [4, 5, 3], (g) => void g.op('Reshape', [conv(g, 'x', [1, 1, 3, 6]), g.ints([1, -1, 4])])],
+  ['Reshape [1, 4, 6, 2] to [1, 3, 2, 8] (pixels merged into channels, across lines)', [4, 6, 2], (g) => void g.op('Reshape', [g.op('Relu', ['x']), g.ints([1, 3, 2, 8])])],
+  ['Reshape [1, 4, 6, 2] to [1, 6, 4, 2] (the same channels, other lines)', [4, 6, 2], (g) => void g.op('Reshape', [g.op('Relu', ['x']), g.ints([1, 6, 4, 2])])],
+  ['BlazeFace\'s head: two maps reshaped to anchors, ConcatV2 along them, scores and boxes ConcatV2 along the channels', [8, 8, 3], (g) => {
+    const small = g.op('MaxPool', ['x'], { ksize: attr.ints([1, 2, 2, 1]), ...window(2) });
+    const anchors = (map: string, cin: number, per: number, k: number, n: number): string => g.op('Reshape', [conv(g, map, [1, 1, cin, per * k]), g.ints([1, n, k])]);
+    const scores = g.op('ConcatV2', [anchors('x', 3, 2, 1, 128), anchors(small, 3, 6, 1, 96), g.ints([1])]);
+    const boxes = g.op('ConcatV2', [anchors('x', 3, 2, 4, 128), anchors(small, 3, 6, 4, 96), g.ints([1])]);
+    void g.op('ConcatV2', [g.op('Sigmoid', [scores]), boxes, g.ints([2])]);
+  }],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

@@ -16,6 +16,7 @@ import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
 import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
+import { failure } from '../../helpers/errors.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import { attr, GraphBuilder } from '../../helpers/tfjs-graph-builder.js';
@@ -103,6 +104,23 @@ const CASES: Case[] = [
     const boxes = g.op('ConcatV2', [anchors('x', 3, 2, 4, 128), anchors(small, 3, 6, 4, 96), g.ints([1])]);
     void g.op('ConcatV2', [g.op('Sigmoid', [scores]), boxes, g.ints([2])]);
   }],
+  // a Keras Reshape saved with a dynamic batch (MediaPipe's face and pose detectors): its target packed from Shape at run time
+  ['Reshape to Pack(StridedSlice(Shape(x)), 24, 2) (a dynamic batch\'s Reshape([-1, 2]))', [4, 3, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 4]);
+    const batch = g.op('StridedSlice', [g.op('Shape', [y], { T: attr.type(), out_type: attr.type('DT_INT32') }), g.ints([0]), g.ints([1]), g.ints([1])], { T: attr.type('DT_INT32'), Index: attr.type('DT_INT32'), shrink_axis_mask: attr.i(1), begin_mask: attr.i(0), end_mask: attr.i(0), ellipsis_mask: attr.i(0), new_axis_mask: attr.i(0) });
+    void g.op('Reshape', [y, g.op('Pack', [batch, g.constant([], Int32Array.of(24)), g.constant([], Int32Array.of(2))], { T: attr.type('DT_INT32'), axis: attr.i(0), N: attr.i(3) })]);
+  }],
+  // EfficientPose's upsampling: a Conv2DTranspose's output size [batch, 2·H, 2·W, C] computed from Shape
+  ['Conv2DBackpropInput of an output size packed from Shape, StridedSlice and Mul', [3, 4, 2], (g) => {
+    const shape = g.op('Shape', ['x'], { out_type: attr.type('DT_INT32') });
+    const axis = (a: number): string => g.op('StridedSlice', [shape, g.ints([a]), g.ints([a + 1]), g.ints([1])], { T: attr.type('DT_INT32'), Index: attr.type('DT_INT32'), shrink_axis_mask: attr.i(1) });
+    const twice = (a: number): string => g.op('Mul', [axis(a), g.constant([], Int32Array.of(2))], { T: attr.type('DT_INT32') });
+    const size = g.op('Pack', [axis(0), twice(1), twice(2), g.constant([], Int32Array.of(3))], { T: attr.type('DT_INT32'), axis: attr.i(0), N: attr.i(4) });
+    void g.op('Conv2DBackpropInput', [size, g.constant([3, 3, 3, 2]), 'x'], { ...window(2, 'SAME'), dilations: attr.ints([1, 1, 1, 1]) });
+  }],
+  // MediaPipe's face and pose detectors upsample a head so
+  ['DepthToSpace block 2 of a conv\'s 12 channels', [3, 4, 2], (g) => void g.op('DepthToSpace', [conv(g, 'x', [1, 1, 2, 12])], { block_size: attr.i(2), ...NHWC })],
+  ['DepthToSpace block 3 of the input (2 channels out)', [2, 3, 18], (g) => void g.op('DepthToSpace', ['x'], { block_size: attr.i(3), ...NHWC })],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
@@ -131,6 +149,12 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     const g = new GraphBuilder([4, 4, 2]);
     g.op('Mul', ['x', g.op('AvgPool', ['x'], { ksize: attr.ints([1, 1, 4, 1]), ...window(1) })]);
     expect(() => loadModel(g.save())).toThrow(/Mul of tensors of shapes \[1,4,4,2\] and \[1,4,1,2\] is not supported \(only of one shape, by a constant, by a per-channel gate \[1, 1, 1, C\], or by a one-channel map \[1, H, W, 1\]\)/);
+  });
+
+  test('Pack of computed tensors (not a shape) is refused in one line naming it', () => {
+    const g = new GraphBuilder([4]);
+    const packed = g.op('Pack', ['x', g.op('Relu', ['x'])], { axis: attr.i(1), N: attr.i(2) });
+    expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${packed}": Pack of computed tensors is not supported \\(only of constants: a shape computed with Shape\\)`));
   });
 
   test('an NCHW convolution is refused in one line', () => {

@@ -41,8 +41,6 @@ function readNodes(topology: unknown, file: string): TfNode[] {
     if (seen.has(n.name)) throw new NnchipError('NN202', 'the node name is used twice; names must be unique', { file, layer: n.name });
     seen.add(n.name);
   }
-  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
-  checkOps(nodes, file, true);
   return nodes;
 }
 
@@ -56,7 +54,8 @@ function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op))) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
-    throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file });
+    // a network whose graph ends in decoding (ArgMax, TopKV2, NonMaxSuppression, …) compiles up to the node before it
+    throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file, hint: 'replace them with supported ops, or compile the network up to a node before them: --output-name <node> (any node of the graph)' });
   }
 }
 
@@ -198,7 +197,6 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const file = basename(modelFile);
   let nodes = readNodes(json['modelTopology'], file);
   let byName = new Map(nodes.map((n) => [n.name, n]));
-  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   // a dangling input or a cycle first: either one also changes which nodes look like outputs
   for (const n of nodes) {
     for (const ref of n.inputs) {
@@ -212,11 +210,16 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
   const all = outputNodes(json, nodes, file);
   if (all.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
-  // one output, the one --output-name names (a node's name, or its signature's key), and only the nodes it reads
-  const outs = [chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
+  // one output, the one --output-name names (an output, its signature's key, or any computed node: the network up to
+  // it, before a decoding the machine cannot run), and only the nodes it reads
   const live = new Map(nodes.map((n) => [n.name, n]));
+  const inner = choice.output !== undefined && !all.includes(choice.output) && !['Const', 'Placeholder', undefined].includes(live.get(choice.output)?.op);
+  const outs = [inner ? choice.output! : chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
   nodes = nodes.filter((n) => needed.has(n.name));
+  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
+  checkOps(nodes, file, true);
+  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   nodes = fuseFunctions(nodes, weights, outs, file);
   byName = new Map(nodes.map((n) => [n.name, n]));
   checkOps(nodes, file);

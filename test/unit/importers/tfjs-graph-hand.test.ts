@@ -157,6 +157,22 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${packed}": Pack of computed tensors is not supported \\(only of constants: a shape computed with Shape\\)`));
   });
 
+  // CenterNet, MoveNet, SSD: the network's heads, then a decoding the machine cannot run (ArgMax, TopKV2, NonMaxSuppression)
+  test('a graph ending in ArgMax: refused naming it and how to cut before it; --output-name of the node before it lowers = TF.js', async () => {
+    const g = new GraphBuilder([4, 5, 3], 7);
+    const heatmap = g.op('Sigmoid', [conv(g, 'x', [3, 3, 3, 4], window(1, 'SAME'))]);
+    g.op('ArgMax', [g.op('Reshape', [heatmap, g.ints([1, -1])]), g.constant([], Int32Array.of(1))], { output_type: attr.type('DT_INT32') });
+    const file = g.save();
+    expect(failure(() => loadModel(file)).format()).toMatch(/^error NN110: model.json: ops not supported: ArgMax ×1 \(supported: .*\) — replace them with supported ops, or compile the network up to a node before them: --output-name <node> \(any node of the graph\)$/);
+    const graph = loadModel(file, undefined, { output: heatmap });
+    expect(graph.outputs).toEqual([heatmap]);
+    const run = await g.tfjsRunner(heatmap);
+    const inputs = randomSamples(4, 60, 9, -2, 2);
+    const want = inputs.map((x) => Array.from(run(x)));
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
+  });
+
   test('an NCHW convolution is refused in one line', () => {
     const g = new GraphBuilder([3, 6, 6]);
     conv(g, 'x', [3, 3, 3, 4], { data_format: attr.str('NCHW') });

@@ -162,6 +162,9 @@ describe('TF.js graph models: structure', () => {
     const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }, { name: 'Identity', op: 'Identity', input: ['a'] }, { name: 'Identity_1', op: 'Identity', input: ['b'] }];
     expect(load(two)).toMatch(/the model has 2 outputs \(Identity, Identity_1\); nnchip compiles one: choose it with --output-name Identity/);
     expect(load(two, 'Identity_1')).toBe('loaded 2 nodes: mm b');
+    // any computed node: the network up to it (not an input or a constant)
+    expect(load(two, 'mm')).toBe('loaded 1 nodes: mm');
+    expect(load(two, 'W')).toMatch(/NN801: model.json: --output-name "W" is not an output of the model: the model's outputs are Identity, Identity_1/);
   });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);

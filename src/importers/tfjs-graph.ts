@@ -18,13 +18,29 @@ export { SUPPORTED_TFJS_GRAPH_OPS } from './tfjs-graph-ops.js';
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** "name", "name:0" and "^name" (a control dependency) all refer to node `name`'s first output. */
-function parseInput(ref: string, file: string, node: string): { node: string; control: boolean } {
+/** "name", "name:0" and "^name" (a control dependency) refer to node `name`'s first output, "name:k" to its output k. */
+function parseInput(ref: string, file: string, node: string): { node: string; control: boolean; output: number } {
   const control = ref.startsWith('^');
   const m = /^\^?([^:]+)(?::(\d+))?$/.exec(ref);
   if (m === null) throw new NnchipError('NN107', `input "${ref}" is not a tensor name`, { file, layer: node });
-  if ((m[2] ?? '0') !== '0') throw new NnchipError('NN110', `input "${ref}" reads output ${m[2]} of a multi-output op (not supported)`, { file, layer: node });
-  return { node: m[1]!, control };
+  return { node: m[1]!, control, output: Number(m[2] ?? 0) };
+}
+
+/** The node a signature's output names, which must be its first output. */
+function firstOutput(ref: string, file: string): string {
+  const r = parseInput(ref, file, 'signature');
+  if (r.output !== 0) throw new NnchipError('NN110', `the signature's output "${ref}" is output ${r.output} of a multi-output op (not supported)`, { file, layer: 'signature' });
+  return r.node;
+}
+
+/** Output k > 0 of an op (TopKV2's indices, Unpack's parts) is read nowhere in what is compiled: refused where it is. */
+function checkFirstOutputs(nodes: readonly TfNode[], file: string): void {
+  for (const n of nodes) {
+    for (const ref of n.inputs) {
+      const r = parseInput(ref, file, n.name);
+      if (r.output !== 0) throw new NnchipError('NN110', `input "${ref}" reads output ${r.output} of a multi-output op (not supported)`, { file, layer: n.name });
+    }
+  }
 }
 
 function readNodes(topology: unknown, file: string): TfNode[] {
@@ -85,7 +101,7 @@ function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Te
 /** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
 function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string[] {
   const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.values(json['signature']['outputs']) : [];
-  const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [parseInput(o['name'], file, 'signature').node] : []));
+  const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [firstOutput(o['name'], file)] : []));
   if (named.length > 0) return named;
   const read = new Set(nodes.flatMap((n) => n.inputs.map((r) => parseInput(r, file, n.name).node)));
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
@@ -94,7 +110,7 @@ function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string
 /** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output-name. */
 function signatureKeys(json: Json, file: string): Map<string, string> {
   const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.entries(json['signature']['outputs']) : [];
-  return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, parseInput(o['name'], file, 'signature').node] as const] : [])));
+  return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, firstOutput(o['name'], file)] as const] : [])));
 }
 
 /** A dimension as TF's JSON writes it (a decimal string or number): "0x4" was read as 4. */
@@ -217,6 +233,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const outs = [inner ? choice.output! : chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
   nodes = nodes.filter((n) => needed.has(n.name));
+  checkFirstOutputs(nodes, file);
   // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
   checkOps(nodes, file, true);
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);

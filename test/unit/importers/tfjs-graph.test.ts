@@ -168,5 +168,9 @@ describe('TF.js graph models: structure', () => {
   });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);
+    // only where it is compiled: CenterNet's decoding reads TopKV2:1 after the heads --output-name cuts at
+    const decoded = [{ name: 'heads', op: 'Relu', input: ['mm'] }, { name: 'top', op: 'TopKV2', input: ['heads'] }, { name: 'ids', op: 'Relu', input: ['top:1'] }];
+    expect(load(decoded, 'heads')).toBe('loaded 2 nodes: mm heads');
+    expect(load(decoded)).toMatch(/NN110: model.json: layer "ids": input "top:1" reads output 1 of a multi-output op/);
   });
 });

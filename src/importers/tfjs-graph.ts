@@ -125,6 +125,11 @@ function placeholderShape(n: TfNode, file: string, limits: Limits): { shape: num
   const [batch, ...rest] = dims;
   if (dims.length < 2 || (batch !== -1 && batch !== 1) || rest.some((d) => !Number.isInteger(d) || d < 1)) {
     const raw = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => (isObj(d) ? d['size'] : d)) : [];
+    // a valid shape whose sizes are set at run time (a detector taking any image size: MoveNet multipose, FaceBoxes) is
+    // no malformed file: it needs one size fixed
+    if (dims.length >= 2 && (batch === -1 || batch === 1) && rest.every((d) => d === -1 || (Number.isInteger(d) && d >= 1)) && rest.includes(-1)) {
+      throw new NnchipError('NN116', `the input shape ${shownValue(raw).slice(0, 80)} leaves sizes to run time (-1); nnchip compiles a model for one input size`, { file, layer: n.name, hint: 're-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again' });
+    }
     throw new NnchipError('NN107', `the input shape ${shownValue(raw).slice(0, 80)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
   }
   checkedElements(rest, limits, { file, layer: n.name }, 'the input');

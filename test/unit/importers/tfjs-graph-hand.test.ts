@@ -173,6 +173,12 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
   });
 
+  test('an input of sizes left to run time is refused saying to fix them (not as a malformed file)', () => {
+    const g = new GraphBuilder([-1, -1, 3]);
+    conv(g, 'x', [3, 3, 3, 4]);
+    expect(failure(() => loadModel(g.save())).format()).toBe('error NN116: model.json: layer "x": the input shape ["-1","-1","-1","3"] leaves sizes to run time (-1); nnchip compiles a model for one input size — re-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again');
+  });
+
   test('an NCHW convolution is refused in one line', () => {
     const g = new GraphBuilder([3, 6, 6]);
     conv(g, 'x', [3, 3, 3, 4], { data_format: attr.str('NCHW') });

@@ -19,7 +19,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace',
+  'Shape', 'Pack', 'DepthToSpace', 'Abs',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -216,6 +216,18 @@ function sum(x: Op, a: Runtime, b: Runtime): Value {
   return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, neg.name] }, rank);
 }
 
+/**
+ * Abs of a computed tensor: |x| = x + relu(−2x), exact (as ONNX Abs). TF-slim's PReLU is written with it, relu(x) + α · (x − |x|) · 0.5
+ * (MobileFaceNet): the rest is Sub, Mul by a constant and AddV2.
+ */
+function abs(x: Op): Value {
+  const t = x.tensor(0);
+  const c = t.shape.at(-1)!;
+  const twice = x.ctx.emit({ name: `${x.n.name}/neg2`, output: `${x.n.name}/neg2`, op: 'batchNorm', inputs: [t.name], scale: new Float32Array(c).fill(-2), offset: new Float32Array(c) }, t.rank);
+  const relu = x.ctx.emit({ name: `${x.n.name}/relu`, output: `${x.n.name}/relu`, op: 'activation', inputs: [twice.name], fn: 'relu' }, t.rank);
+  return x.ctx.emit({ ...x.base(), op: 'add', inputs: [t.name, relu.name] }, t.rank);
+}
+
 /** AddN (tf.add_n: a residual block's branches summed, as MediaPipe's models hold it) of computed tensors of one shape: a chain of adds. */
 function addN(x: Op): Value {
   const parts = x.n.inputs.map((_, i) => x.tensor(i));
@@ -337,6 +349,8 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
       return pack(x);
     case 'DepthToSpace':
       return depthToSpace(x);
+    case 'Abs':
+      return abs(x);
     case 'SpaceToBatchND':
       return spaceToBatch(x);
     case 'BatchToSpaceND':

@@ -121,6 +121,11 @@ const CASES: Case[] = [
   // MediaPipe's face and pose detectors upsample a head so
   ['DepthToSpace block 2 of a conv\'s 12 channels', [3, 4, 2], (g) => void g.op('DepthToSpace', [conv(g, 'x', [1, 1, 2, 12])], { block_size: attr.i(2), ...NHWC })],
   ['DepthToSpace block 3 of the input (2 channels out)', [2, 3, 18], (g) => void g.op('DepthToSpace', ['x'], { block_size: attr.i(3), ...NHWC })],
+  // TF-slim's PReLU as MobileFaceNet holds it: relu(x) + α · 0.5 · (x − |x|)
+  ['Abs, and TF-slim\'s PReLU: Add(Relu(y), Mul(Sub(y, Abs(y)), α/2))', [4, 4, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 3]);
+    void g.op('AddV2', [g.op('Abs', ['x']), conv(g, g.op('Add', [g.op('Relu', [y]), g.op('Mul', [g.op('Sub', [y, g.op('Abs', [y])]), g.constant([3], [0.05, 0.1, 0.125])])]), [1, 1, 3, 2])]);
+  }],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

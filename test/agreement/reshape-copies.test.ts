@@ -54,3 +54,10 @@ test('random reshapes of a map: the conv-only codes reordered; sim = interpret =
   }
   expect(seen.size).toBeGreaterThanOrEqual(14);
 }, 180_000);
+
+test('a reshape taking over 16,384 copies (a map read as a column, one pixel per line) is refused in one line before any is emitted', () => {
+  const b = builder(1);
+  const conv = b.add({ name: 'conv', op: 'conv2d', inputs: ['input'], output: 'conv', kernel: b.tensor([1, 1, 1, 1], 0.6), bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+  const g: Graph = { name: 'column', inputs: [{ name: 'input', shape: [100, 200, 1] }], nodes: [...b.nodes, { name: 'column', op: 'reshape', inputs: [conv], output: 'column', shape: [20000, 1, 1] }], outputs: ['column'], notes: [] };
+  expect(() => compile(g, { config: makeConfig({ rows: 8, cols: 8 }), calibration: { samples: randomSamples(2, 20000, 3, -1, 1) } })).toThrow(/reshape \[100, 200, 1\] → \[20000, 1, 1\] takes over 16,384 copies \(one per run of pixels within a line\)/);
+});

@@ -36,7 +36,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--config <file>', `machine configuration JSON; --array overrides its rows/cols (default: ${machine ?? 'the defaults `nnchip sim --help` lists'})`))
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model, if present)'))
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
-    .addOption(new Option('--output-name <name>', 'for a model of several outputs, the one to compile (an ONNX output name, a TF.js layer or node name); the graph keeps only what it reads (default: the only output)'))
+    .addOption(new Option('--output-name <name>', 'for a model of several outputs, the one to compile (an ONNX output name, a TF.js layer or node name; of a TF.js graph model any node, to compile the network before an in-graph decoding); the graph keeps only what it reads (default: the only output)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
     .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))

@@ -157,18 +157,21 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, cho
   const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);
   checkKnownFormat(bytes, file);
   let graph: Graph;
-  if (looksLikeTopology(path, bytes)) graph = importTopology(bytes, path, limits, layer);
+  // ONNX and TF.js choose the output themselves; a TF.js graph model's output node may be an Identity, whose
+  // IR tensor is its input's: checked against graph.outputs here, --output-name Identity_1 was "not an output"
+  let chosenByImporter = true;
+  if (looksLikeTopology(path, bytes)) [graph, chosenByImporter] = [importTopology(bytes, path, limits, layer), false];
   else if (looksLikeOnnx(path, bytes)) graph = importOnnx(bytes, path, limits, choice);
   else {
     if (isUtf16(bytes)) throw new NnchipError('NN102', UTF16_TEXT, { file, hint: UTF16_HINT });
     if (looksBinary(bytes)) throw new NnchipError('NN103', 'holds binary data that is neither ONNX nor JSON (a weight shard?)', { file, hint: 'name the model file: a TF.js model.json, a .onnx model or an nnchip JSON model' });
     const json = parseJson(bytes, file, limits);
     if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits, choice) : importTfjsLayers(json, path, limits, choice);
-    else if (json['format'] === 'nnchip-model') graph = importNnchipJson(json, path, limits);
+    else if (json['format'] === 'nnchip-model') [graph, chosenByImporter] = [importNnchipJson(json, path, limits), false];
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   // the other formats have one output: --output-name may name it, nothing else
-  if (choice.output !== undefined) chooseOutput(graph.outputs, choice.output, { file });
+  if (choice.output !== undefined && !chosenByImporter) chooseOutput(graph.outputs, choice.output, { file });
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
   checkTensorSizes(graph, shapes, limits, file);

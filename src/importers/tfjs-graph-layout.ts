@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
- * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice) as graph IR nodes.
+ * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice, DepthToSpace) as graph IR nodes.
  */
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
@@ -173,4 +173,22 @@ export function batchToSpace(x: Op): Value {
   if (input.spaced === undefined || block.join() !== input.spaced.block.join() || c.length !== 4 || c.some((d) => !Number.isInteger(d) || d < 0)) throw x.fail('NN110', `BatchToSpaceND by ${JSON.stringify(block)} with crops ${JSON.stringify(c)} is not supported (only after a SpaceToBatchND of that block and its convolution)`);
   if (c.every((d) => d === 0)) return { kind: 'tensor', name: input.name, shape: input.shape, rank: 4 };
   return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [c[0]!, c[2]!, c[1]!, c[3]!] }, 4);
+}
+
+/**
+ * DepthToSpace (NHWC, TF's DCR order; MediaPipe's face and pose detectors upsample their heads so): output pixel
+ * (y·r + i, x·r + j), channel c is input channel (i·r + j)·C/r² + c at (y, x). A transposed convolution of stride r
+ * whose r × r 0/1 kernel is that rearrangement places one tap on each output pixel: exact, as ONNX DepthToSpace's.
+ */
+export function depthToSpace(x: Op): Value {
+  x.nhwc();
+  const input = x.map();
+  const r = x.int('block_size');
+  const deep = input.shape[2];
+  if (r < 1 || deep % (r * r) !== 0) throw x.fail('NN110', `block_size ${r} does not divide the ${deep} channels into r² = ${r * r} blocks`);
+  const c = deep / (r * r);
+  checkBytes(r * r * deep * c * 4, x.ctx.limits, x.site, `DepthToSpace of ${deep} channels by ${r} (an ${r}×${r}×${deep}×${c} 0/1 kernel)`);
+  const data = new Float32Array(r * r * deep * c);
+  for (let t = 0; t < r * r; t++) for (let k = 0; k < c; k++) data[(t * deep + t * c + k) * c + k] = 1;
+  return x.ctx.emit({ ...x.base(), op: 'convTranspose', inputs: [input.name], kernel: { shape: [r, r, deep, c], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }, 4);
 }

@@ -90,6 +90,14 @@ export class Op {
     if (!Array.isArray(raw) || out.some((d) => !Number.isInteger(d))) throw this.fail('NN107', `attribute ${key} is not a list of integers`);
     return out;
   }
+  /** An int attribute ({"i": "2"}: int64 as a string). */
+  int(key: string, fallback?: number): number {
+    const raw = this.attrValue(key)?.['i'];
+    if (raw === undefined && fallback !== undefined) return fallback;
+    const v = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw this.fail('NN107', raw === undefined ? `${this.n.op} has no attribute ${key}, which it needs` : `attribute ${key} is ${shownValue(raw).slice(0, 40)}, not an integer`);
+    return v;
+  }
   /** A string attribute (base64 in the JSON). */
   str(key: string, fallback?: string): string {
     const s = this.attrValue(key)?.['s'];

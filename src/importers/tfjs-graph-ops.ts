@@ -8,7 +8,8 @@ import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { channelSpread } from '../ir/product.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
-import { batchToSpace, concat, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
+import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
+import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
 export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
@@ -18,6 +19,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
+  'Shape', 'Pack', 'DepthToSpace', 'Abs',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -214,6 +216,18 @@ function sum(x: Op, a: Runtime, b: Runtime): Value {
   return x.ctx.emit({ ...x.base(), op: 'add', inputs: [ia, neg.name] }, rank);
 }
 
+/**
+ * Abs of a computed tensor: |x| = x + relu(−2x), exact (as ONNX Abs). TF-slim's PReLU is written with it, relu(x) + α · (x − |x|) · 0.5
+ * (MobileFaceNet): the rest is Sub, Mul by a constant and AddV2.
+ */
+function abs(x: Op): Value {
+  const t = x.tensor(0);
+  const c = t.shape.at(-1)!;
+  const twice = x.ctx.emit({ name: `${x.n.name}/neg2`, output: `${x.n.name}/neg2`, op: 'batchNorm', inputs: [t.name], scale: new Float32Array(c).fill(-2), offset: new Float32Array(c) }, t.rank);
+  const relu = x.ctx.emit({ name: `${x.n.name}/relu`, output: `${x.n.name}/relu`, op: 'activation', inputs: [twice.name], fn: 'relu' }, t.rank);
+  return x.ctx.emit({ ...x.base(), op: 'add', inputs: [t.name, relu.name] }, t.rank);
+}
+
 /** AddN (tf.add_n: a residual block's branches summed, as MediaPipe's models hold it) of computed tensors of one shape: a chain of adds. */
 function addN(x: Op): Value {
   const parts = x.n.inputs.map((_, i) => x.tensor(i));
@@ -238,8 +252,9 @@ function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Fl
     if (x.n.op !== 'Mul') throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
     throw x.fail('NN110', `Mul of tensors of shapes ${JSON.stringify([1, ...a.shape])} and ${JSON.stringify([1, ...b.shape])} is not supported (only of one shape, by a constant, by a per-channel gate [1, 1, 1, C], or by a one-channel map [1, H, W, 1])`);
   }
-  const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
-  if (t === undefined) throw x.fail('NN110', `${x.n.op} of two constants is not supported`);
+  // of two constants: shape arithmetic (a Conv2DTranspose's output size from Shape), folded
+  if (a.kind === 'const' && b.kind === 'const') return foldConstants(x, a.tensor, b.tensor);
+  const t = (a.kind === 'tensor' ? a : b) as Runtime;
   const c = (a.kind === 'const' ? a : (b as Extract<Value, { kind: 'const' }>)).tensor;
   const channels = t.shape[t.shape.length - 1]!;
   const parts = build(perChannel(x, c, channels), a.kind === 'tensor');
@@ -324,8 +339,18 @@ export function convertTfNode(n: TfNode, ctx: OpContext): Value {
     case 'ResizeNearestNeighbor':
     case 'ResizeBilinear':
       return resize(x, n.op === 'ResizeBilinear');
-    case 'StridedSlice':
-      return stridedSlice(x);
+    case 'StridedSlice': {
+      const input = x.input(0);
+      return input.kind === 'const' ? sliceConstant(x, input.tensor) : stridedSlice(x);
+    }
+    case 'Shape':
+      return shapeOf(x);
+    case 'Pack':
+      return pack(x);
+    case 'DepthToSpace':
+      return depthToSpace(x);
+    case 'Abs':
+      return abs(x);
     case 'SpaceToBatchND':
       return spaceToBatch(x);
     case 'BatchToSpaceND':

@@ -18,13 +18,29 @@ export { SUPPORTED_TFJS_GRAPH_OPS } from './tfjs-graph-ops.js';
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** "name", "name:0" and "^name" (a control dependency) all refer to node `name`'s first output. */
-function parseInput(ref: string, file: string, node: string): { node: string; control: boolean } {
+/** "name", "name:0" and "^name" (a control dependency) refer to node `name`'s first output, "name:k" to its output k. */
+function parseInput(ref: string, file: string, node: string): { node: string; control: boolean; output: number } {
   const control = ref.startsWith('^');
   const m = /^\^?([^:]+)(?::(\d+))?$/.exec(ref);
   if (m === null) throw new NnchipError('NN107', `input "${ref}" is not a tensor name`, { file, layer: node });
-  if ((m[2] ?? '0') !== '0') throw new NnchipError('NN110', `input "${ref}" reads output ${m[2]} of a multi-output op (not supported)`, { file, layer: node });
-  return { node: m[1]!, control };
+  return { node: m[1]!, control, output: Number(m[2] ?? 0) };
+}
+
+/** The node a signature's output names, which must be its first output. */
+function firstOutput(ref: string, file: string): string {
+  const r = parseInput(ref, file, 'signature');
+  if (r.output !== 0) throw new NnchipError('NN110', `the signature's output "${ref}" is output ${r.output} of a multi-output op (not supported)`, { file, layer: 'signature' });
+  return r.node;
+}
+
+/** Output k > 0 of an op (TopKV2's indices, Unpack's parts) is read nowhere in what is compiled: refused where it is. */
+function checkFirstOutputs(nodes: readonly TfNode[], file: string): void {
+  for (const n of nodes) {
+    for (const ref of n.inputs) {
+      const r = parseInput(ref, file, n.name);
+      if (r.output !== 0) throw new NnchipError('NN110', `input "${ref}" reads output ${r.output} of a multi-output op (not supported)`, { file, layer: n.name });
+    }
+  }
 }
 
 function readNodes(topology: unknown, file: string): TfNode[] {
@@ -41,8 +57,6 @@ function readNodes(topology: unknown, file: string): TfNode[] {
     if (seen.has(n.name)) throw new NnchipError('NN202', 'the node name is used twice; names must be unique', { file, layer: n.name });
     seen.add(n.name);
   }
-  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
-  checkOps(nodes, file, true);
   return nodes;
 }
 
@@ -56,7 +70,8 @@ function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op))) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
-    throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file });
+    // a network whose graph ends in decoding (ArgMax, TopKV2, NonMaxSuppression, …) compiles up to the node before it
+    throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file, hint: 'replace them with supported ops, or compile the network up to a node before them: --output-name <node> (any node of the graph)' });
   }
 }
 
@@ -86,7 +101,7 @@ function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Te
 /** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
 function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string[] {
   const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.values(json['signature']['outputs']) : [];
-  const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [parseInput(o['name'], file, 'signature').node] : []));
+  const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [firstOutput(o['name'], file)] : []));
   if (named.length > 0) return named;
   const read = new Set(nodes.flatMap((n) => n.inputs.map((r) => parseInput(r, file, n.name).node)));
   return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
@@ -95,7 +110,7 @@ function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string
 /** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output-name. */
 function signatureKeys(json: Json, file: string): Map<string, string> {
   const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.entries(json['signature']['outputs']) : [];
-  return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, parseInput(o['name'], file, 'signature').node] as const] : [])));
+  return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, firstOutput(o['name'], file)] as const] : [])));
 }
 
 /** A dimension as TF's JSON writes it (a decimal string or number): "0x4" was read as 4. */
@@ -110,6 +125,11 @@ function placeholderShape(n: TfNode, file: string, limits: Limits): { shape: num
   const [batch, ...rest] = dims;
   if (dims.length < 2 || (batch !== -1 && batch !== 1) || rest.some((d) => !Number.isInteger(d) || d < 1)) {
     const raw = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => (isObj(d) ? d['size'] : d)) : [];
+    // a valid shape whose sizes are set at run time (a detector taking any image size: MoveNet multipose, FaceBoxes) is
+    // no malformed file: it needs one size fixed
+    if (dims.length >= 2 && (batch === -1 || batch === 1) && rest.every((d) => d === -1 || (Number.isInteger(d) && d >= 1)) && rest.includes(-1)) {
+      throw new NnchipError('NN116', `the input shape ${shownValue(raw).slice(0, 80)} leaves sizes to run time (-1); nnchip compiles a model for one input size`, { file, layer: n.name, hint: 're-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again' });
+    }
     throw new NnchipError('NN107', `the input shape ${shownValue(raw).slice(0, 80)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
   }
   checkedElements(rest, limits, { file, layer: n.name }, 'the input');
@@ -198,7 +218,6 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const file = basename(modelFile);
   let nodes = readNodes(json['modelTopology'], file);
   let byName = new Map(nodes.map((n) => [n.name, n]));
-  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   // a dangling input or a cycle first: either one also changes which nodes look like outputs
   for (const n of nodes) {
     for (const ref of n.inputs) {
@@ -212,11 +231,17 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
   const all = outputNodes(json, nodes, file);
   if (all.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
-  // one output, the one --output-name names (a node's name, or its signature's key), and only the nodes it reads
-  const outs = [chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
+  // one output, the one --output-name names (an output, its signature's key, or any computed node: the network up to
+  // it, before a decoding the machine cannot run), and only the nodes it reads
   const live = new Map(nodes.map((n) => [n.name, n]));
+  const inner = choice.output !== undefined && !all.includes(choice.output) && !['Const', 'Placeholder', undefined].includes(live.get(choice.output)?.op);
+  const outs = [inner ? choice.output! : chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
   nodes = nodes.filter((n) => needed.has(n.name));
+  checkFirstOutputs(nodes, file);
+  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
+  checkOps(nodes, file, true);
+  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
   nodes = fuseFunctions(nodes, weights, outs, file);
   byName = new Map(nodes.map((n) => [n.name, n]));
   checkOps(nodes, file);

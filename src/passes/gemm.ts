@@ -28,6 +28,7 @@ import { opTables } from './table.js';
 import { columnSums, kernelCodes, type KernelCodes } from './weight-codes.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 import { lineCopies, lineResize, lineToLine, type LineOps } from './resize-lines.js';
+import { reshapeCopies } from './reshape-copies.js';
 import { padCopies } from './pad-mirror.js';
 
 type Shape = readonly number[];
@@ -359,7 +360,9 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       if (node.op === 'reshape' && shape.length !== 1 && !sameLayout(shape, ctx.shapes.get(node.inputs[0]!)!)) {
         if (ctx.shapes.get(node.inputs[0]!)!.length === 1 && x!.h * x!.w === 1 && shape.length === 3) return unflatten(node.name, x!, define(ctx, node.output, shape));
         if (shape.length === 3 && lineToLine(ctx.shapes.get(node.inputs[0]!)!, shape)) return lineCopies(node.name, x!, define(ctx, node.output, shape), lineOps);
-        throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only as a flatten, or from a vector`, { layer: node.name });
+        // a map to other lines or channels per pixel (a detection head's anchors, [16, 16, 2] → [1, 512, 1]): copies
+        if (shape.length === 3) return reshapeCopies(node.name, x!, define(ctx, node.output, shape), lineOps);
+        throw new NnchipError('NN305', `reshape to ${JSON.stringify(shape)} is supported only to a vector or a map`, { layer: node.name });
       }
       return view();
     case 'dense':

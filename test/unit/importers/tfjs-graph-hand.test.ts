@@ -16,6 +16,7 @@ import { quantizeInput } from '../../../src/isa/program.js';
 import { simulate } from '../../../sim/index.js';
 import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
+import { failure } from '../../helpers/errors.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import { attr, GraphBuilder } from '../../helpers/tfjs-graph-builder.js';
@@ -90,6 +91,41 @@ const CASES: Case[] = [
     void g.op('Mul', [g.op('Mul', [g.constant([], [1 / 6]), y]), g.op('Relu6', [g.op('AddV2', [y, g.constant([], [3])])])]);
   }],
   ['x · Relu6(x + 3), the Relu6 first (6 × hard swish)', [6], (g) => void g.op('Mul', [g.op('Relu6', [g.op('AddV2', ['x', g.constant([], [3])])]), 'x'])],
+  // session 14 (BlazeFace, MediaPipe's face and hand detectors: a detection head's map read as its anchors): a map reshaped
+  // to other lines or channels per pixel was refused at lowering
+  ['Reshape of a map to its anchors [1, H·W·2, 1] (BlazeFace\'s classificator)', [4, 5, 3], (g) => void g.op('Reshape', [conv(g, 'x', [1, 1, 3, 2]), g.ints([1, 40, 1])])],
+  ['Reshape [1, 4, 5, 6] to [1, 30, 4] (chunks of 2 channels: 3 per input pixel, 2 per output pixel)', [4, 5, 3], (g) => void g.op('Reshape', [conv(g, 'x', [1, 1, 3, 6]), g.ints([1, -1, 4])])],
+  ['Reshape [1, 4, 6, 2] to [1, 3, 2, 8] (pixels merged into channels, across lines)', [4, 6, 2], (g) => void g.op('Reshape', [g.op('Relu', ['x']), g.ints([1, 3, 2, 8])])],
+  ['Reshape [1, 4, 6, 2] to [1, 6, 4, 2] (the same channels, other lines)', [4, 6, 2], (g) => void g.op('Reshape', [g.op('Relu', ['x']), g.ints([1, 6, 4, 2])])],
+  ['BlazeFace\'s head: two maps reshaped to anchors, ConcatV2 along them, scores and boxes ConcatV2 along the channels', [8, 8, 3], (g) => {
+    const small = g.op('MaxPool', ['x'], { ksize: attr.ints([1, 2, 2, 1]), ...window(2) });
+    const anchors = (map: string, cin: number, per: number, k: number, n: number): string => g.op('Reshape', [conv(g, map, [1, 1, cin, per * k]), g.ints([1, n, k])]);
+    const scores = g.op('ConcatV2', [anchors('x', 3, 2, 1, 128), anchors(small, 3, 6, 1, 96), g.ints([1])]);
+    const boxes = g.op('ConcatV2', [anchors('x', 3, 2, 4, 128), anchors(small, 3, 6, 4, 96), g.ints([1])]);
+    void g.op('ConcatV2', [g.op('Sigmoid', [scores]), boxes, g.ints([2])]);
+  }],
+  // a Keras Reshape saved with a dynamic batch (MediaPipe's face and pose detectors): its target packed from Shape at run time
+  ['Reshape to Pack(StridedSlice(Shape(x)), 24, 2) (a dynamic batch\'s Reshape([-1, 2]))', [4, 3, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 4]);
+    const batch = g.op('StridedSlice', [g.op('Shape', [y], { T: attr.type(), out_type: attr.type('DT_INT32') }), g.ints([0]), g.ints([1]), g.ints([1])], { T: attr.type('DT_INT32'), Index: attr.type('DT_INT32'), shrink_axis_mask: attr.i(1), begin_mask: attr.i(0), end_mask: attr.i(0), ellipsis_mask: attr.i(0), new_axis_mask: attr.i(0) });
+    void g.op('Reshape', [y, g.op('Pack', [batch, g.constant([], Int32Array.of(24)), g.constant([], Int32Array.of(2))], { T: attr.type('DT_INT32'), axis: attr.i(0), N: attr.i(3) })]);
+  }],
+  // EfficientPose's upsampling: a Conv2DTranspose's output size [batch, 2·H, 2·W, C] computed from Shape
+  ['Conv2DBackpropInput of an output size packed from Shape, StridedSlice and Mul', [3, 4, 2], (g) => {
+    const shape = g.op('Shape', ['x'], { out_type: attr.type('DT_INT32') });
+    const axis = (a: number): string => g.op('StridedSlice', [shape, g.ints([a]), g.ints([a + 1]), g.ints([1])], { T: attr.type('DT_INT32'), Index: attr.type('DT_INT32'), shrink_axis_mask: attr.i(1) });
+    const twice = (a: number): string => g.op('Mul', [axis(a), g.constant([], Int32Array.of(2))], { T: attr.type('DT_INT32') });
+    const size = g.op('Pack', [axis(0), twice(1), twice(2), g.constant([], Int32Array.of(3))], { T: attr.type('DT_INT32'), axis: attr.i(0), N: attr.i(4) });
+    void g.op('Conv2DBackpropInput', [size, g.constant([3, 3, 3, 2]), 'x'], { ...window(2, 'SAME'), dilations: attr.ints([1, 1, 1, 1]) });
+  }],
+  // MediaPipe's face and pose detectors upsample a head so
+  ['DepthToSpace block 2 of a conv\'s 12 channels', [3, 4, 2], (g) => void g.op('DepthToSpace', [conv(g, 'x', [1, 1, 2, 12])], { block_size: attr.i(2), ...NHWC })],
+  ['DepthToSpace block 3 of the input (2 channels out)', [2, 3, 18], (g) => void g.op('DepthToSpace', ['x'], { block_size: attr.i(3), ...NHWC })],
+  // TF-slim's PReLU as MobileFaceNet holds it: relu(x) + α · 0.5 · (x − |x|)
+  ['Abs, and TF-slim\'s PReLU: Add(Relu(y), Mul(Sub(y, Abs(y)), α/2))', [4, 4, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 3]);
+    void g.op('AddV2', [g.op('Abs', ['x']), conv(g, g.op('Add', [g.op('Relu', [y]), g.op('Mul', [g.op('Sub', [y, g.op('Abs', [y])]), g.constant([3], [0.05, 0.1, 0.125])])]), [1, 1, 3, 2])]);
+  }],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
@@ -118,6 +154,34 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     const g = new GraphBuilder([4, 4, 2]);
     g.op('Mul', ['x', g.op('AvgPool', ['x'], { ksize: attr.ints([1, 1, 4, 1]), ...window(1) })]);
     expect(() => loadModel(g.save())).toThrow(/Mul of tensors of shapes \[1,4,4,2\] and \[1,4,1,2\] is not supported \(only of one shape, by a constant, by a per-channel gate \[1, 1, 1, C\], or by a one-channel map \[1, H, W, 1\]\)/);
+  });
+
+  test('Pack of computed tensors (not a shape) is refused in one line naming it', () => {
+    const g = new GraphBuilder([4]);
+    const packed = g.op('Pack', ['x', g.op('Relu', ['x'])], { axis: attr.i(1), N: attr.i(2) });
+    expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${packed}": Pack of computed tensors is not supported \\(only of constants: a shape computed with Shape\\)`));
+  });
+
+  // CenterNet, MoveNet, SSD: the network's heads, then a decoding the machine cannot run (ArgMax, TopKV2, NonMaxSuppression)
+  test('a graph ending in ArgMax: refused naming it and how to cut before it; --output-name of the node before it lowers = TF.js', async () => {
+    const g = new GraphBuilder([4, 5, 3], 7);
+    const heatmap = g.op('Sigmoid', [conv(g, 'x', [3, 3, 3, 4], window(1, 'SAME'))]);
+    g.op('ArgMax', [g.op('Reshape', [heatmap, g.ints([1, -1])]), g.constant([], Int32Array.of(1))], { output_type: attr.type('DT_INT32') });
+    const file = g.save();
+    expect(failure(() => loadModel(file)).format()).toMatch(/^error NN110: model.json: ops not supported: ArgMax ×1 \(supported: .*\) — replace them with supported ops, or compile the network up to a node before them: --output-name <node> \(any node of the graph\)$/);
+    const graph = loadModel(file, undefined, { output: heatmap });
+    expect(graph.outputs).toEqual([heatmap]);
+    const run = await g.tfjsRunner(heatmap);
+    const inputs = randomSamples(4, 60, 9, -2, 2);
+    const want = inputs.map((x) => Array.from(run(x)));
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
+  });
+
+  test('an input of sizes left to run time is refused saying to fix them (not as a malformed file)', () => {
+    const g = new GraphBuilder([-1, -1, 3]);
+    conv(g, 'x', [3, 3, 3, 4]);
+    expect(failure(() => loadModel(g.save())).format()).toBe('error NN116: model.json: layer "x": the input shape ["-1","-1","-1","3"] leaves sizes to run time (-1); nnchip compiles a model for one input size — re-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again');
   });
 
   test('an NCHW convolution is refused in one line', () => {

@@ -157,7 +157,20 @@ describe('TF.js graph models: structure', () => {
     expect(load(two, 'b')).toBe('loaded 2 nodes: mm b');
     expect(load(two, 'c')).toMatch(/NN801: model.json: --output-name "c" is not an output of the model: the model's outputs are a, b/);
   });
+  test('two outputs read through Identity nodes (as SavedModels end: Identity, Identity_1)', () => {
+    // the Identity's IR tensor is its input's: naming the Identity was refused as "not an output" (BlazeFace, BlazePose, FaceMesh)
+    const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }, { name: 'Identity', op: 'Identity', input: ['a'] }, { name: 'Identity_1', op: 'Identity', input: ['b'] }];
+    expect(load(two)).toMatch(/the model has 2 outputs \(Identity, Identity_1\); nnchip compiles one: choose it with --output-name Identity/);
+    expect(load(two, 'Identity_1')).toBe('loaded 2 nodes: mm b');
+    // any computed node: the network up to it (not an input or a constant)
+    expect(load(two, 'mm')).toBe('loaded 1 nodes: mm');
+    expect(load(two, 'W')).toMatch(/NN801: model.json: --output-name "W" is not an output of the model: the model's outputs are Identity, Identity_1/);
+  });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);
+    // only where it is compiled: CenterNet's decoding reads TopKV2:1 after the heads --output-name cuts at
+    const decoded = [{ name: 'heads', op: 'Relu', input: ['mm'] }, { name: 'top', op: 'TopKV2', input: ['heads'] }, { name: 'ids', op: 'Relu', input: ['top:1'] }];
+    expect(load(decoded, 'heads')).toBe('loaded 2 nodes: mm heads');
+    expect(load(decoded)).toMatch(/NN110: model.json: layer "ids": input "top:1" reads output 1 of a multi-output op/);
   });
 });

@@ -219,6 +219,34 @@ test('Keras 2.1 MobileNet head: softmax on the [1, 1, K] map, then Reshape([-1])
   }
 });
 
+/**
+ * An SSD-style detection head in Keras: a map's Conv2D of anchors × 4 box values, Reshape([-1, 4]) to its list of
+ * anchors, sigmoid. Session 14: a Reshape of a map to another map was refused at lowering. (Concatenate(axis=1) of two
+ * such lists is still read as along H: a Layers model holds no tensor ranks, and a map of height 1 is [1, W, C] too.)
+ */
+test('SSD head: Conv2D → Reshape([-1, 4]) → sigmoid: = TF.js; int8 close, sim = interpret', async () => {
+  const x = tfjs.input({ shape: [6, 6, 3] });
+  const big = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', ...init(81) }).apply(x) as tf.SymbolicTensor;
+  const small = L.maxPooling2d({ poolSize: 2 }).apply(big) as tf.SymbolicTensor;
+  const boxes = (map: tf.SymbolicTensor, anchors: number, seed: number): tf.SymbolicTensor => L.reshape({ targetShape: [-1, 4] }).apply(L.conv2d({ filters: anchors * 4, kernelSize: 1, ...init(seed) }).apply(map)) as tf.SymbolicTensor;
+  const model = tfjs.model({ inputs: x, outputs: L.activation({ activation: 'sigmoid' }).apply(boxes(small, 3, 85)) as tf.SymbolicTensor });
+  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+  await saveTfjsModel(model, dir);
+  const graph = loadModel(join(dir, 'model.json'));
+  const inputs = randomSamples(6, 108, 87, -1, 1);
+  const want = tfjsPredict(model, inputs);
+  expect(want[0]!.length).toBe(27 * 4);
+  inputs.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
+  const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
+  const range = Math.max(...want.flat()) - Math.min(...want.flat());
+  for (const [i, s] of inputs.entries()) {
+    const codes = quantizeInput(program, s);
+    const ref = interpret(program, codes);
+    expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+    Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
+  }
+});
+
 test('a softmax before a Reshape that does not keep its channels last is still refused in one line', async () => {
   const x = tfjs.input({ shape: [2, 2, 3] });
   const y = L.flatten({}).apply(L.activation({ name: 'sm', activation: 'softmax' }).apply(L.conv2d({ filters: 3, kernelSize: 1, ...init(77) }).apply(x))) as tf.SymbolicTensor;

@@ -2,7 +2,7 @@
 /** loadModel: check the file's size, sniff its format (TF.js Layers or graph model, ONNX, nnchip JSON), dispatch to one importer, verify the Graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { containerCount, fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, whyUnreadable, withFile } from '../diagnostics/error.js';
+import { containerCount, fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, whyUnreadable, withFile, shownValue } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
@@ -86,7 +86,7 @@ function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[
   for (const n of g.nodes) {
     const shape = shapes.get(n.output) ?? [];
     const bytes = 8 * shape.reduce((a, b) => a * b, 1);
-    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${JSON.stringify(shape)} takes ${fmtInt(bytes)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
+    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${shownValue(shape)} takes ${fmtInt(bytes)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
   }
 }
 

@@ -44,11 +44,11 @@ function toTensor(v: unknown, site: { file: string; layer: string }, what: strin
   const data: number[] = [];
   const walk = (x: unknown, depth: number): void => {
     if (depth === shape.length) {
-      if (typeof x !== 'number') throw new NnchipError('NN107', `${what} contains ${JSON.stringify(x)}, not a number`, site);
+      if (typeof x !== 'number') throw new NnchipError('NN107', `${what} contains ${shownValue(x)}, not a number`, site);
       data.push(x);
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[depth]) throw new NnchipError('NN201', `${what} is not a rectangular array of shape ${JSON.stringify(shape)}`, site);
+    if (!Array.isArray(x) || x.length !== shape[depth]) throw new NnchipError('NN201', `${what} is not a rectangular array of shape ${shownValue(shape)}`, site);
     for (const e of x) walk(e, depth + 1);
   };
   walk(v, 0);
@@ -71,7 +71,7 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
     const site = { file, layer: name };
     // a misspelt field was ignored: {"op": "dense", "activaton": "relu"} lowered a linear layer, silently
     const unknown = Object.keys(raw).find((k) => !LAYER_FIELDS.includes(k));
-    if (unknown !== undefined) throw new NnchipError('NN107', `layer field ${JSON.stringify(unknown).slice(0, 80)} is not one nnchip models have (${LAYER_FIELDS.join(', ')})`, site);
+    if (unknown !== undefined) throw new NnchipError('NN107', `layer field ${shownValue(unknown).slice(0, 80)} is not one nnchip models have (${LAYER_FIELDS.join(', ')})`, site);
     // {"op": "dense2", "kernel": …} was "a "dense2" layer has "kernel", which only dense layers take"
     const op = raw['op'];
     if (op === undefined) throw new NnchipError('NN107', `layer ${i} has no "op" (${SUPPORTED_NNCHIP_OPS.slice(0, 6).join(', ')}, …)`, site);
@@ -84,7 +84,7 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
     switch (raw['op']) {
       case 'dense': {
         const activation = raw['activation'] ?? 'linear';
-        if (typeof activation !== 'string' || !ACTS.includes(activation)) throw new NnchipError('NN110', `activation ${JSON.stringify(activation)} is not supported (supported: ${ACTS.join(', ')})`, site);
+        if (typeof activation !== 'string' || !ACTS.includes(activation)) throw new NnchipError('NN110', `activation ${shownValue(activation)} is not supported (supported: ${ACTS.join(', ')})`, site);
         const kernel = toTensor(raw['kernel'], site, 'kernel', limits);
         const bias = raw['bias'] === undefined ? null : toTensor(raw['bias'], site, 'bias', limits);
         if (activation === 'softmax') {
@@ -109,7 +109,7 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
           nodes.push({ ...base, op: 'activation', fn: tableActivation(raw['op'], raw, site) });
           break;
         }
-        throw new NnchipError('NN110', `op ${JSON.stringify(raw['op'])} is not supported (supported: ${SUPPORTED_NNCHIP_OPS.join(', ')})`, site);
+        throw new NnchipError('NN110', `op ${shownValue(raw['op'])} is not supported (supported: ${SUPPORTED_NNCHIP_OPS.join(', ')})`, site);
     }
     prev = name;
   });

@@ -9,7 +9,7 @@
  * Reshape [-1, 2] → Slice (step −1, end −2^63 + 1) → Transpose → Reshape [-1] → Cast: folded alike, so
  * the Pad reads constant pads.
  */
-import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import type { OnnxNode } from './onnx-op.js';
 import { dtypeName, isFloatType, onnxSchema, roundToFloat, type TensorProto } from './onnx-tensors.js';
@@ -78,7 +78,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     // a float fill (the default) is no shape arithmetic: the op is refused by name
     if (shape === undefined || value === undefined || (value.dataType !== DT().INT64 && value.dataType !== DT().INT32)) return null;
     // a scalar shape is read as a list of one size, as ONNX Runtime reads it (PyTorch writes one for F.pad without constant folding)
-    if (shape.dims.length > 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${JSON.stringify(shape.data)} is not a list of sizes`);
+    if (shape.dims.length > 1 || shape.data.some((d) => d < 0)) throw broken(`shape ${shownValue(shape.data)} is not a list of sizes`);
     const count = product(shape.data);
     if (count > MAX_FOLDED) throw fail(`a folded constant of ${count} values; shape arithmetic holds at most ${MAX_FOLDED}`);
     const fill = Number(String((value.dataType === DT().INT64 ? value.int64Data : value.int32Data)?.[0] ?? rawInt(value)));
@@ -108,7 +108,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         axisOf(n.attrs.int('axis', 0), 1);
         const len = a!.data.length;
         const picked = b!.data.map((i) => {
-          if (!(i >= -len && i < len)) throw broken(`index ${i} is outside ${JSON.stringify(a!.data)}`);
+          if (!(i >= -len && i < len)) throw broken(`index ${i} is outside ${shownValue(a!.data)}`);
           return a!.data[i < 0 ? i + len : i]!;
         });
         return int64([...b!.dims], picked);
@@ -122,7 +122,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
           for (const ax of axes.map((x) => axisOf(x, rank)).sort((x, y) => x - y)) dims.splice(ax, 0, 1);
         } else {
           const drop = axes.length === 0 ? dims.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((x) => axisOf(x, dims.length));
-          if (drop.some((i) => dims[i] !== 1)) throw broken(`axes ${JSON.stringify(axes)} of a ${JSON.stringify(a!.dims)} constant are not all 1`);
+          if (drop.some((i) => dims[i] !== 1)) throw broken(`axes ${shownValue(axes)} of a ${shownValue(a!.dims)} constant are not all 1`);
           for (const i of [...drop].sort((x, y) => y - x)) dims.splice(i, 1);
         }
         return int64(dims, a!.data);
@@ -164,13 +164,13 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         const free = dims.filter((d) => d === -1).length;
         const total = product(a!.dims);
         const out = dims.map((d) => (d === -1 ? total / known : d));
-        if (free > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || product(out) !== total) throw broken(`shape ${JSON.stringify(b!.data)} does not fit a ${JSON.stringify(a!.dims)} constant`);
+        if (free > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || product(out) !== total) throw broken(`shape ${shownValue(b!.data)} does not fit a ${shownValue(a!.dims)} constant`);
         return int64(out, a!.data);
       }
       case 'Transpose': {
         const rank = a!.dims.length;
         const perm = n.attrs.ints('perm') ?? a!.dims.map((_, i) => rank - 1 - i);
-        if (perm.length !== rank || [...perm].sort((x, y) => x - y).some((p, i) => p !== i)) throw broken(`perm ${JSON.stringify(perm)} is not a permutation of ${rank} axes`);
+        if (perm.length !== rank || [...perm].sort((x, y) => x - y).some((p, i) => p !== i)) throw broken(`perm ${shownValue(perm)} is not a permutation of ${rank} axes`);
         const dims = perm.map((p) => a!.dims[p]!);
         const from = stridesOf(a!.dims);
         const to = stridesOf(dims);
@@ -182,7 +182,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         const rank = Math.max(a!.dims.length, b!.data.length);
         const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
         const [src, want] = [pad(a!.dims), pad(b!.data)];
-        if (src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw broken(`shape ${JSON.stringify(b!.data)} does not broadcast a ${JSON.stringify(a!.dims)} constant`);
+        if (src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw broken(`shape ${shownValue(b!.data)} does not broadcast a ${shownValue(a!.dims)} constant`);
         const dims = src.map((d, i) => Math.max(d, want[i]!));
         const count = product(dims);
         if (count > (floatOut ? ctx.maxFloats : MAX_FOLDED)) throw fail(`a folded constant of ${count} values; at most ${floatOut ? ctx.maxFloats : MAX_FOLDED}`);
@@ -204,7 +204,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         // Add/Sub/Mul/Div: equal shapes or a scalar, integer arithmetic (Div truncates, as ONNX's integer Div)
         if (ins.length !== 2) throw fail(`needs two inputs`);
         const [x, y] = product(a!.dims) >= product(b!.dims) ? [a!, b!] : [b!, a!];
-        if (product(y.dims) !== 1 && JSON.stringify(x.dims) !== JSON.stringify(y.dims)) throw fail(`of constants of shapes ${JSON.stringify(a!.dims)} and ${JSON.stringify(b!.dims)} is not supported`);
+        if (product(y.dims) !== 1 && JSON.stringify(x.dims) !== JSON.stringify(y.dims)) throw fail(`of constants of shapes ${shownValue(a!.dims)} and ${shownValue(b!.dims)} is not supported`);
         const op = (p: number, q: number): number => {
           if (n.opType === 'Add') return p + q;
           if (n.opType === 'Sub') return p - q;

@@ -3,7 +3,7 @@
  * ONNX Gather of one map position (src/importers/onnx-ops-recurrent.ts takes the sequences and recurrent outputs and
  * hands maps here).
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Built, Op } from './onnx-op.js';
 
 /**
@@ -22,16 +22,16 @@ export function gatherMapPosition(o: Op): Built[] {
   const index = o.ctx.ints(indices, o.site, 'indices');
   const a0 = o.n.attrs.int('axis', 0);
   const axis = a0 < 0 ? a0 + rank : a0;
-  if (!(axis >= 0 && axis < rank)) throw new NnchipError('NN107', `Gather: axis ${a0} is outside a ${JSON.stringify(shape)} tensor`, o.site);
+  if (!(axis >= 0 && axis < rank)) throw new NnchipError('NN107', `Gather: axis ${a0} is outside a ${shownValue(shape)} tensor`, o.site);
   const channel = o.channelAxis(x);
   const spatial = rank >= 3 ? Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
   const flat = o.ctx.view(x).flat;
   if (index.length !== 1 || dims.length > 1 || !spatial.includes(axis) || (flat !== undefined && dims.length !== 0)) {
-    throw o.fail(`${index.length === 1 ? 'an index' : `${index.length} indices`} along axis ${axis} of a ${JSON.stringify(shape)} tensor ${axis === channel ? '(its channels) ' : ''}is not supported (only one constant index along a map's spatial axis or a sequence's steps: y[:, :, -1], x[:, 0])`);
+    throw o.fail(`${index.length === 1 ? 'an index' : `${index.length} indices`} along axis ${axis} of a ${shownValue(shape)} tensor ${axis === channel ? '(its channels) ' : ''}is not supported (only one constant index along a map's spatial axis or a sequence's steps: y[:, :, -1], x[:, 0])`);
   }
   const d = shape[axis]!;
   const i = index[0]! < 0 ? index[0]! + d : index[0]!;
-  if (!(i >= 0 && i < d)) throw new NnchipError('NN107', `Gather: index ${index[0]} is outside axis ${axis} of a ${JSON.stringify(shape)} tensor`, o.site);
+  if (!(i >= 0 && i < d)) throw new NnchipError('NN107', `Gather: index ${index[0]} is outside axis ${axis} of a ${shownValue(shape)} tensor`, o.site);
   const v = o.ctx.view(x);
   if (flat !== undefined) {
     // a map's pixels in one axis ([1, C, H·W], or the rows [1, H·W, C]): pixel i of the map, a vector out

@@ -3,7 +3,7 @@
  * What every ONNX op converter shares: the walker's view of tensors (OnnxContext) and the Op helper
  * (inputs, attributes, padding and 1-D/2-D window attributes, per-channel constants).
  */
-import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import type { Node, Pads, Tensor } from '../ir/graph.js';
 import type { Attributes } from './onnx-tensors.js';
 import { samePads } from './padding.js';
@@ -122,21 +122,21 @@ export class Op {
     const t = this.n.inputs[i];
     if (t === undefined || t === '') throw new NnchipError('NN107', `${this.n.opType} is missing input ${i}`, { layer: this.n.name });
     if (!this.ctx.isConst(t) && this.ctx.view(t).blocks !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
-      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, a map's pixels in blocks; it is supported only in a pixel (un)shuffle (Reshape → Transpose → Reshape back to a map)`);
+      throw this.fail(`input "${t}" has shape ${shownValue(this.ctx.onnxShape(t))}, a map's pixels in blocks; it is supported only in a pixel (un)shuffle (Reshape → Transpose → Reshape back to a map)`);
     }
     if (this.ctx.groupsOf(t) !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.opType)) {
-      throw this.fail(`input "${t}" has shape ${JSON.stringify(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
+      throw this.fail(`input "${t}" has shape ${shownValue(this.ctx.onnxShape(t))}, channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back)`);
     }
     // and a Transpose [0, 2, 1] to the pixels' rows [1, H·W, C] (ViT's x.flatten(2).transpose(1, 2)), which a MatMul reads per row
     const flat = !this.ctx.isConst(t) && this.ctx.view(t).flat !== undefined;
     if (flat && !FLAT_READERS.has(this.n.opType) && this.n.opType !== 'Transpose' && !(this.n.opType === 'MatMul' && this.ctx.view(t).last)) {
-      throw this.fail(`input "${t}" is a map of ${JSON.stringify(this.ctx.view(t).flat)} pixels viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
+      throw this.fail(`input "${t}" is a map of ${shownValue(this.ctx.view(t).flat)} pixels viewed as ${shownValue(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
-      throw this.fail(`input "${t}" is a recurrent op's ${JSON.stringify(this.ctx.onnxShape(t))} (the batch not first); only reshapes, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+      throw this.fail(`input "${t}" is a recurrent op's ${shownValue(this.ctx.onnxShape(t))} (the batch not first); only reshapes, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).grouped !== undefined && !['Reshape', 'InstanceNormalization', 'Identity'].includes(this.n.opType)) {
-      throw this.fail(`input "${t}" is a map ${JSON.stringify(this.ctx.view(t).grouped!.of)} viewed as ${JSON.stringify(this.ctx.onnxShape(t))} (channel groups, as GroupNorm writes it); only InstanceNormalization and the Reshape back read it`);
+      throw this.fail(`input "${t}" is a map ${shownValue(this.ctx.view(t).grouped!.of)} viewed as ${shownValue(this.ctx.onnxShape(t))} (channel groups, as GroupNorm writes it); only InstanceNormalization and the Reshape back read it`);
     }
     return t;
   }
@@ -180,7 +180,7 @@ export class Op {
   spatial(x: string, key: string, fallback: number, height = fallback): [number, number] {
     const d = this.dims(x);
     const v = this.n.attrs.ints(key) ?? Array<number>(d).fill(fallback);
-    if (v.length !== d) throw this.fail(`${key} ${JSON.stringify(v)} does not match the ${d}-D input`);
+    if (v.length !== d) throw this.fail(`${key} ${shownValue(v)} does not match the ${d}-D input`);
     return d === 1 ? [height, v[0]!] : [v[0]!, v[1]!];
   }
   /** Explicit [top, left, bottom, right] pads from pads / auto_pad (window `size` after dilation). */
@@ -193,7 +193,7 @@ export class Op {
     if (auto !== 'NOTSET') throw this.fail(`auto_pad ${auto} is not supported`);
     const d = this.dims(x);
     const p = this.n.attrs.ints('pads') ?? Array<number>(2 * d).fill(0);
-    if (p.length !== 2 * d || p.some((v) => v < 0)) throw this.fail(`pads ${JSON.stringify(p)} is not supported (${2 * d} non-negative values for a ${d}-D input)`);
+    if (p.length !== 2 * d || p.some((v) => v < 0)) throw this.fail(`pads ${shownValue(p)} is not supported (${2 * d} non-negative values for a ${d}-D input)`);
     // ONNX [h_begin, w_begin, h_end, w_end] is the IR's order; 1-D [begin, end] pads the width
     return d === 1 ? [0, p[0]!, 0, p[1]!] : [p[0]!, p[1]!, p[2]!, p[3]!];
   }
@@ -207,10 +207,10 @@ export class Op {
     const { scale = 1, rank, axis = 1, exact = false } = opts;
     // `exact`: an input the op defines as one value per channel (Conv's B, BatchNormalization's), which
     // ONNX Runtime refuses as a single value; a broadcast one would lower what no runtime computes
-    if (exact && data.length !== channels) throw this.fail(`${what} has shape ${JSON.stringify(dims)}; expected ${channels} values, one per channel`);
+    if (exact && data.length !== channels) throw this.fail(`${what} has shape ${shownValue(dims)}; expected ${channels} values, one per channel`);
     const big = dims.findIndex((d) => d !== 1);
     const axisOk = rank === undefined ? dims.length === 1 : dims.length <= rank && (big < 0 || (dims.slice(big + 1).every((d) => d === 1) && rank - dims.length + big === axis));
-    if (data.length !== 1 && (data.length !== channels || !axisOk)) throw this.fail(`${what} has shape ${JSON.stringify(dims)}; expected ${channels} values, one per channel`);
+    if (data.length !== 1 && (data.length !== channels || !axisOk)) throw this.fail(`${what} has shape ${shownValue(dims)}; expected ${channels} values, one per channel`);
     return Float32Array.from({ length: channels }, (_, i) => (data.length === 1 ? data[0]! : data[i]!) * scale);
   }
 }

@@ -4,7 +4,7 @@
  * become a batchNorm node (folded into a neighbouring conv/dense by the passes), Relu/Clip activations,
  * Pad, ReduceMean/ReduceSum over the spatial axes as global pooling, Softmax/LogSoftmax.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 import { channelSpread } from '../ir/product.js';
@@ -49,7 +49,7 @@ function pair(o: Op): [string, string] {
   const [a, b] = [o.activation(0), o.activation(1)];
   const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
   if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b)) || JSON.stringify(sa) !== JSON.stringify(sb)) {
-    throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; broadcasting two computed tensors is not supported (only two equal shapes)`);
+    throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; broadcasting two computed tensors is not supported (only two equal shapes)`);
   }
   return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
 }
@@ -234,8 +234,8 @@ function scale(o: Op, divide: boolean): Built[] {
     const product = divide ? quotient(o) : (channelProduct(o) ?? mapProduct(o));
     if (product !== null) return product;
     const [sa, sb] = [o.ctx.onnxShape(o.input(0)), o.ctx.onnxShape(o.input(1))];
-    if (divide) throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), else only by a constant`);
-    throw o.fail(`inputs have shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
+    if (divide) throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), else only by a constant`);
+    throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
   }
   const [x, c, constFirst] = operands(o);
   if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');
@@ -286,12 +286,12 @@ function pad(o: Op): Built[] {
   if (value !== 0 && mode === 'constant') throw o.fail(`constant value ${value} is not supported (only zero padding)`);
   const rank = o.ctx.view(x).rank;
   const axes = o.optional(3) === undefined ? Array.from({ length: rank }, (_, i) => i) : o.ctx.ints(o.input(3), o.site, 'axes').map((a) => (a < 0 ? a + rank : a));
-  if (pads.length !== 2 * axes.length) throw o.fail(`pads ${JSON.stringify(pads)} does not match axes ${JSON.stringify(axes)}`);
+  if (pads.length !== 2 * axes.length) throw o.fail(`pads ${shownValue(pads)} does not match axes ${shownValue(axes)}`);
   const begin = new Array<number>(rank).fill(0);
   const end = new Array<number>(rank).fill(0);
   axes.forEach((a, i) => ((begin[a] = pads[i]!), (end[a] = pads[i + axes.length]!)));
-  if ([...begin, ...end].some((p) => p < 0)) throw o.fail(`negative pads ${JSON.stringify(pads)} (cropping) are not supported`);
-  if (begin[0] !== 0 || end[0] !== 0 || begin[1] !== 0 || end[1] !== 0) throw o.fail(`pads ${JSON.stringify(pads)} pad the batch or channel axis; only the spatial axes are supported`);
+  if ([...begin, ...end].some((p) => p < 0)) throw o.fail(`negative pads ${shownValue(pads)} (cropping) are not supported`);
+  if (begin[0] !== 0 || end[0] !== 0 || begin[1] !== 0 || end[1] !== 0) throw o.fail(`pads ${shownValue(pads)} pad the batch or channel axis; only the spatial axes are supported`);
   const p = rank === 3 ? [0, begin[2]!, 0, end[2]!] : [begin[2]!, begin[3]!, end[2]!, end[3]!];
   return [{ ...o.base([x]), op: 'pad', pads: p as [number, number, number, number], ...(mode === 'constant' ? {} : { mode }) }];
 }
@@ -324,7 +324,7 @@ function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
   // over one axis of a map (a CRNN's x.mean(2) over the frequencies, x.amax(3)): a pooling window over that whole axis
   if (v.rank === 4 && v.flat === undefined && axes.length === 1 && spatial.includes(axes[0]!)) return reduceLine(o, kind, x, axes[0] === spatial[0], keep);
   if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${JSON.stringify(listed ?? 'all')} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${JSON.stringify(spatial)} of the map: global pooling; or a ${kind === 'max' ? 'max' : 'mean or sum'} over the channel axis ${channel} with keepdims 1)`);
+    throw o.fail(`over axes ${shownValue(listed ?? 'all')} of a ${shownValue(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${shownValue(spatial)} of the map: global pooling; or a ${kind === 'max' ? 'max' : 'mean or sum'} over the channel axis ${channel} with keepdims 1)`);
   }
   const map = v.last ? x : o.ctx.asMap(x, o.site);
   const view = { rank: keep ? v.rank : 2, last: keep && v.last };

@@ -5,7 +5,7 @@
  * the channel axis, nearest-neighbour Resize by integer factors as upsampling, Identity and Dropout as
  * no-ops. Any other data movement is refused.
  */
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, shownValue } from '../diagnostics/error.js';
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
@@ -38,10 +38,10 @@ function orderedAs(o: Op, x: string, to: readonly number[]): Built[] {
 function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   const from = o.ctx.onnxShape(x);
   const v = o.ctx.view(x);
-  if (product(to) !== product(from) || to.some((d) => !Number.isInteger(d) || d < 1)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(from)} to ${JSON.stringify(to)}`, { layer: o.n.name });
+  if (product(to) !== product(from) || to.some((d) => !Number.isInteger(d) || d < 1)) throw new NnchipError('NN203', `cannot reshape ${shownValue(from)} to ${shownValue(to)}`, { layer: o.n.name });
   // a sequence around a recurrent op ([1, T, F] ↔ [T, 1, F], Y [T, 1, 1, U] → [T, 1, U]): the elements keep their order
   if (v.exact !== undefined || (to[0] !== 1 && inOrder(o, x))) return orderedAs(o, x, to);
-  if (to[0] !== 1) throw o.fail(`target ${JSON.stringify(to)} changes the batch dimension`);
+  if (to[0] !== 1) throw o.fail(`target ${shownValue(to)} changes the batch dimension`);
   if (same(from, to)) return identity(o, x);
   // a channel shuffle: [1, C, H, W] → [1, g, C/g, H, W] and back are views (the channel order is unchanged)
   if (o.ctx.isMap(x) && v.rank === 4 && !v.last && v.groups === undefined && to.length === 5 && to[1]! * to[2]! === from[1] && to[3] === from[2] && to[4] === from[3]) {
@@ -59,7 +59,7 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     const [r, c] = [v.blocks.r, from[1]!];
     const back = v.blocks.form === 'pixels' ? [1, c, from[2]! * r, from[4]! * r] : [1, c * r * r, from[4]!, from[5]!];
     if (map.length > 0 && same(to, back)) return identity(o, x, { rank: 4, last: false });
-    throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (a map's pixels in r × r blocks go back to the map ${JSON.stringify(back)})`);
+    throw o.fail(`reshaping ${shownValue(from)} to ${shownValue(to)} is not supported (a map's pixels in r × r blocks go back to the map ${shownValue(back)})`);
   }
   // GroupNorm's x.view(N, G, -1) of an NCHW map (G < C; G = C is the flat view below) and the view back
   if (o.ctx.isMap(x) && !v.last && v.groups === undefined && v.flat === undefined && v.grouped === undefined && to.length === 3 && to[1]! < from[1]! && from[1]! % to[1]! === 0) {
@@ -67,7 +67,7 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   }
   if (v.grouped !== undefined) {
     if (same(to, v.grouped.of)) return identity(o, x, { rank: v.grouped.of.length, last: false });
-    throw o.fail(`reshaping ${JSON.stringify(from)} (a map ${JSON.stringify(v.grouped.of)} in channel groups) to ${JSON.stringify(to)} is not supported (only back to the map)`);
+    throw o.fail(`reshaping ${shownValue(from)} (a map ${shownValue(v.grouped.of)} in channel groups) to ${shownValue(to)} is not supported (only back to the map)`);
   }
   // x.view(N, C, -1) / x.flatten(2) of an NCHW map, x.view(N, -1, C) of an NHWC one: [1, C, H·W] / [1, H·W, C] are the IR map's bytes
   if (o.ctx.isMap(x) && v.rank === 4 && v.groups === undefined && to.length === 3) {
@@ -78,9 +78,9 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     // back to the map, [1, C, H, W] (or [1, H, W, C] from the rows), or flattened (below)
     const [c, [h, w]] = [from[v.last ? 2 : 1]!, v.flat];
     if (same(to, v.last ? [1, h, w, c] : [1, c, h, w])) return identity(o, x, { rank: 4, last: v.last });
-    if (to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} (a map of ${JSON.stringify(v.flat)} pixels) to ${JSON.stringify(to)} is not supported (only back to the map's ${JSON.stringify(v.last ? [1, h, w, c] : [1, c, h, w])}, or flattened)`);
+    if (to.length !== 2) throw o.fail(`reshaping ${shownValue(from)} (a map of ${shownValue(v.flat)} pixels) to ${shownValue(to)} is not supported (only back to the map's ${shownValue(v.last ? [1, h, w, c] : [1, c, h, w])}, or flattened)`);
   }
-  if (v.groups !== undefined && to.length !== 2) throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (a [1, g, C/g, H, W] view goes back to [1, C, H, W] or is flattened)`);
+  if (v.groups !== undefined && to.length !== 2) throw o.fail(`reshaping ${shownValue(from)} to ${shownValue(to)} is not supported (a [1, g, C/g, H, W] view goes back to [1, C, H, W] or is flattened)`);
   if (to.length === 2) {
     // a flatten: channel-major over a channel-first map, as ONNX flattens NCHW
     return [{ ...o.base([x]), op: 'flatten', ...(o.ctx.isMap(x) && !v.last ? { order: 'chw' as const } : {}), view: { rank: 2, last: false } }];
@@ -103,7 +103,7 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   if (o.ctx.isMap(x) && !v.last && from[1] === to[1] && same(nonUnit(from.slice(1)), nonUnit(to.slice(1))) && (from.length === 3 || from[2] === 1) && (to.length === 3 || to[2] === 1)) {
     return identity(o, x, { rank: to.length, last: false });
   }
-  throw o.fail(`reshaping ${JSON.stringify(from)} to ${JSON.stringify(to)} is not supported (only flattening to [N, K], views that add or drop unit dimensions, and [N, K] to one channel)`);
+  throw o.fail(`reshaping ${shownValue(from)} to ${shownValue(to)} is not supported (only flattening to [N, K], views that add or drop unit dimensions, and [N, K] to one channel)`);
 }
 
 function flatten(o: Op): Built[] {
@@ -123,7 +123,7 @@ function reshape(o: Op): Built[] {
   const dims = target.map((d, i) => (d === 0 && !allowZero ? (from[i] ?? 0) : d));
   const known = dims.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
   const out = dims.map((d) => (d === -1 ? product(from) / known : d));
-  if (out.some((d) => !Number.isInteger(d) || d < 1) || product(out) !== product(from)) throw new NnchipError('NN203', `cannot reshape ${JSON.stringify(from)} to ${JSON.stringify(target)}`, { layer: o.n.name });
+  if (out.some((d) => !Number.isInteger(d) || d < 1) || product(out) !== product(from)) throw new NnchipError('NN203', `cannot reshape ${shownValue(from)} to ${shownValue(target)}`, { layer: o.n.name });
   return reshapeTo(o, x, out);
 }
 
@@ -142,12 +142,12 @@ function squeeze(o: Op): Built[] {
   const x = o.activation(0);
   const from = o.ctx.onnxShape(x);
   const axes = axesOf(o, from.length) ?? from.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
-  if (axes.some((a) => from[a] !== 1)) throw o.fail(`axes ${JSON.stringify(axes)} of ${JSON.stringify(from)} are not all 1`);
+  if (axes.some((a) => from[a] !== 1)) throw o.fail(`axes ${shownValue(axes)} of ${shownValue(from)} are not all 1`);
   const to = from.filter((_, i) => !axes.includes(i));
   if (o.ctx.view(x).exact !== undefined) return reshapeTo(o, x, to);
   // squeezing the batch away leaves the same bytes: [1, C, 1, 1] → [C] is read as [1, C]
   if (axes.includes(0)) {
-    if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${JSON.stringify(from)} is supported only down to a vector`);
+    if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${shownValue(from)} is supported only down to a vector`);
     return reshapeTo(o, x, [1, ...to]);
   }
   return reshapeTo(o, x, to);
@@ -163,7 +163,7 @@ function unsqueeze(o: Op): Built[] {
   const to: number[] = [];
   let at = 0;
   for (let i = 0; i < rank; i++) to.push(axes.includes(i) ? 1 : from[at++]!);
-  if (axes.includes(0)) throw o.fail(`axes ${JSON.stringify(axes)} add a dimension before the batch`);
+  if (axes.includes(0)) throw o.fail(`axes ${shownValue(axes)} add a dimension before the batch`);
   return reshapeTo(o, x, to);
 }
 
@@ -178,7 +178,7 @@ function transpose(o: Op): Built[] {
   const from = o.ctx.onnxShape(x);
   const big = perm.filter((p) => from[p] !== 1);
   if (inOrder(o, x) && (v.exact !== undefined || perm[0] !== 0) && big.every((p, k) => k === 0 || p > big[k - 1]!)) return orderedAs(o, x, perm.map((p) => from[p]!));
-  if (v.exact !== undefined) throw o.fail(`perm ${key} of a recurrent op's ${JSON.stringify(from)} moves data (only Transposes of its unit axes are supported)`);
+  if (v.exact !== undefined) throw o.fail(`perm ${key} of a recurrent op's ${shownValue(from)} moves data (only Transposes of its unit axes are supported)`);
   if (v.rank === 2 && key === '[1,0]') return identity(o, x, { rank: 2, last: false, transposed: !v.transposed });
   // a map, or a global pool's [N, C, 1] / [N, C, 1, 1] (a vector: M5's avg_pool1d then x.permute(0, 2, 1) then Linear)
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
@@ -196,7 +196,7 @@ function transpose(o: Op): Built[] {
     const pixels = v.blocks.form === 'pixels';
     if (key === (pixels ? '[0,1,3,5,2,4]' : '[0,1,4,2,5,3]')) return blockMove(o, x, v.blocks.r, pixels);
   }
-  throw o.fail(`perm ${key} of a ${JSON.stringify(o.ctx.onnxShape(x))} tensor is not supported (only NCHW ↔ NHWC, NCL ↔ NLC and [1, K] ↔ [K, 1], which move no data)`);
+  throw o.fail(`perm ${key} of a ${shownValue(o.ctx.onnxShape(x))} tensor is not supported (only NCHW ↔ NHWC, NCL ↔ NLC and [1, K] ↔ [K, 1], which move no data)`);
 }
 
 /**
@@ -239,7 +239,7 @@ function selectChannels(o: Op, x: string, from: number, count: number, output: s
   const base = { name, output, bias: null, activation: 'linear' as const };
   if (v.rank === 2 && !v.transposed) return { ...base, inputs: [x], op: 'dense', kernel: { shape: [c, count], data } };
   if (v.rank >= 3) return { ...base, inputs: [v.last ? x : o.ctx.asMap(x, o.site)], op: 'conv2d', kernel: { shape: [1, 1, c, count], data }, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false };
-  throw o.fail(`input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; only [N, K] or a map's channels can be sliced`);
+  throw o.fail(`input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; only [N, K] or a map's channels can be sliced`);
 }
 
 /**
@@ -268,9 +268,9 @@ function slice(o: Op): Built[] {
     const [s, e, k] = [clamp(starts[i]!), clamp(ends[i]!), steps[i]!];
     if (a === channel && k === 1) [lo, hi] = [s, e];
     else if (spatial.includes(a) && k >= 1 && e > s) cut.set(a, [s, d - e, k]);
-    else if (k !== 1 || s !== 0 || e !== d) throw o.fail(`slicing axis ${a} of a ${JSON.stringify(shape)} tensor${k !== 1 ? ` with step ${k}` : ''} is not supported (only the channel axis ${channel} with step 1, or a map's spatial axes with steps ≥ 1)`);
+    else if (k !== 1 || s !== 0 || e !== d) throw o.fail(`slicing axis ${a} of a ${shownValue(shape)} tensor${k !== 1 ? ` with step ${k}` : ''} is not supported (only the channel axis ${channel} with step 1, or a map's spatial axes with steps ≥ 1)`);
   });
-  if (hi <= lo) throw o.fail(`the slice of ${JSON.stringify(shape)} is empty`);
+  if (hi <= lo) throw o.fail(`the slice of ${shownValue(shape)} is empty`);
   const [ya, xa] = spatial.length === 2 ? spatial : [undefined, spatial[0]];
   const none: [number, number, number] = [0, 0, 1];
   const [cy, cx] = [ya === undefined ? none : (cut.get(ya) ?? none), xa === undefined ? none : (cut.get(xa) ?? none)];
@@ -304,7 +304,7 @@ function split(o: Op): Built[] {
   const part = Math.ceil(c / n);
   const sizes = given ?? Array.from({ length: n }, (_, i) => Math.min(part, c - i * part));
   if (sizes.length !== n || sizes.some((k) => !(Number.isInteger(k) && k >= 1)) || sizes.reduce((p, k) => p + k, 0) !== c || (given === undefined && o.ctx.opset < 18 && c % n !== 0)) {
-    throw new NnchipError('NN107', `Split: sizes ${JSON.stringify(sizes)} do not split ${c} channels into ${n} outputs`, o.site);
+    throw new NnchipError('NN107', `Split: sizes ${shownValue(sizes)} do not split ${c} channels into ${n} outputs`, o.site);
   }
   let at = 0;
   return sizes.flatMap((k, i) => {
@@ -328,7 +328,7 @@ function depthToSpace(o: Op): Built[] {
   const mode = o.n.attrs.string('mode', 'DCR');
   if (mode !== 'DCR' && mode !== 'CRD') throw o.fail(`mode "${mode}" is not supported (only DCR and CRD)`);
   const c = o.ctx.onnxShape(x)[1]!;
-  if (o.dims(x) !== 2 || !(r >= 1) || c % (r * r) !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `DepthToSpace: input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `DepthToSpace: blocksize ${r} does not divide the ${c} channels of ${JSON.stringify(o.ctx.onnxShape(x))} into r² blocks`, o.site);
+  if (o.dims(x) !== 2 || !(r >= 1) || c % (r * r) !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `DepthToSpace: input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `DepthToSpace: blocksize ${r} does not divide the ${c} channels of ${shownValue(o.ctx.onnxShape(x))} into r² blocks`, o.site);
   return [{ ...o.base([x]), op: 'convTranspose', kernel: blockKernel(o, r, c / (r * r), mode, false), bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }];
 }
 
@@ -338,7 +338,7 @@ function spaceToDepth(o: Op): Built[] {
   const r = o.n.attrs.int('blocksize', 0);
   if (!o.n.attrs.has('blocksize')) throw new NnchipError('NN107', 'SpaceToDepth: attribute blocksize is missing', o.site);
   const [c, h, w] = o.ctx.onnxShape(x).slice(1) as [number, number, number];
-  if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `SpaceToDepth: input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${JSON.stringify(o.ctx.onnxShape(x))}`, o.site);
+  if (o.dims(x) !== 2 || !(r >= 1) || h % r !== 0 || w % r !== 0) throw new NnchipError('NN107', o.dims(x) !== 2 ? `SpaceToDepth: input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; expected a map [N, C, H, W]` : `SpaceToDepth: blocksize ${r} does not divide the ${h}×${w} pixels of ${shownValue(o.ctx.onnxShape(x))}`, o.site);
   return [{ ...o.base([x]), op: 'conv2d', kernel: blockKernel(o, r, c, 'DCR', true), bias: null, strides: [r, r], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
 }
 
@@ -415,7 +415,7 @@ function resize(o: Op): Built[] {
     return [cut, { ...o.base([cut.output]), ...pool }];
   }
   if (factors.length !== from.length || factors[0] !== 1 || factors[1] !== 1 || factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${shownValue(given)} of a ${shownValue(from)} tensor are not supported (only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
   }
   const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
   if (fy === 1 && fx === 1) return identity(o, x);
@@ -428,7 +428,7 @@ function resizeOnePixel(o: Op, x: string, from: readonly number[]): Built[] {
   const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
   const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
   if (to.length !== 4 || to[0] !== from[0] || to[1] !== from[1] || !to.slice(2).every((d) => Number.isInteger(d) && d >= 1)) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${JSON.stringify(given)} of a ${JSON.stringify(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
+    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${shownValue(given)} of a ${shownValue(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
   }
   const [h, w] = [to[2]!, to[3]!];
   if (h === 1 && w === 1) return identity(o, x);

@@ -6,6 +6,7 @@
  */
 import { normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
 import { Op, type Built } from './onnx-op.js';
+import { shownValue } from '../diagnostics/error.js';
 
 function instanceNormalization(o: Op): Built[] {
   const x = o.activation(0);
@@ -15,7 +16,7 @@ function instanceNormalization(o: Op): Built[] {
   // the map (C channels, H × W pixels) and the rows being normalized: groups of channels, or each channel
   const of = v.grouped?.of ?? o.ctx.onnxShape(x);
   const map = v.grouped !== undefined || v.flat !== undefined ? x : o.map(0);
-  if (v.last || of.length < 3 || of.length > 4) throw o.fail(`input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; expected a map [N, C, H, W] or [N, C, L], or GroupNorm's view of one`);
+  if (v.last || of.length < 3 || of.length > 4) throw o.fail(`input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; expected a map [N, C, H, W] or [N, C, L], or GroupNorm's view of one`);
   const [c, h, w] = [of[1]!, of.length === 4 ? of[2]! : 1, of.at(-1)!];
   const [hw, groups] = [v.flat ?? [h, w], v.grouped?.groups ?? c];
   const [scale, offset] = [1, 2].map((i) => o.perChannel(o.input(i), groups, i === 1 ? 'scale' : 'B', { exact: true }));
@@ -41,7 +42,7 @@ function layerNormalization(o: Op): Built[] {
   const last = axis === -1 || axis === shape.length - 1;
   const vector = shape.length === 2 && v.transposed === undefined;
   if (!last || !(vector || (v.last && v.flat === undefined && shape.length >= 3))) {
-    throw o.fail(`over axis ${axis} of a ${JSON.stringify(shape)} tensor is not supported (only over the last axis where it holds the channels: a channels-last map after a Transpose to NHWC, the rows [N, T, F], or a vector [N, K])`);
+    throw o.fail(`over axis ${axis} of a ${shownValue(shape)} tensor is not supported (only over the last axis where it holds the channels: a channels-last map after a Transpose to NHWC, the rows [N, T, F], or a vector [N, K])`);
   }
   const c = shape.at(-1)!;
   const [scale, offset] = [o.perChannel(o.input(1), c, 'Scale', { exact: true }), o.optional(2) === undefined ? undefined : o.perChannel(o.input(2), c, 'B', { exact: true })];

@@ -12,6 +12,7 @@ import { checkUnrolled, unrollNodes, type Cell, type CellKind, type Gate, type O
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { gatherMapPosition } from './onnx-gather.js';
 import type { onnxSchema } from './onnx-tensors.js';
+import { shownValue } from '../diagnostics/error.js';
 
 type NodeProto = NonNullable<NonNullable<ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>['graph']>['node']>[number];
 
@@ -29,7 +30,7 @@ function activationsOf(o: Op, kind: CellKind, d: number): Activation[] {
   const given = o.n.attrs.strings('activations');
   if (o.n.attrs.has('activation_alpha') || o.n.attrs.has('activation_beta')) throw o.fail('activation_alpha / activation_beta are not supported (only activations without parameters)');
   const names = given === undefined ? DEFAULTS[kind] : given.slice(d * per, (d + 1) * per);
-  if (names.length !== per) throw o.fail(`activations ${JSON.stringify(given)} do not give ${per} per direction`);
+  if (names.length !== per) throw o.fail(`activations ${shownValue(given)} do not give ${per} per direction`);
   return names.map((a) => {
     const fn = ACTIVATIONS[a];
     if (fn === undefined) throw o.fail(`activation ${a} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
@@ -48,10 +49,10 @@ function cellOf(o: Op, kind: CellKind, d: number, [dirs, u, f]: readonly [number
   const n = GATES[kind];
   const w = o.ctx.floats(o.input(1), o.site, 'W');
   const r = o.ctx.floats(o.input(2), o.site, 'R');
-  if (w.dims.join() !== [dirs, n * u, f].join()) throw o.fail(`W has shape ${JSON.stringify(w.dims)}; expected [${dirs}, ${n * u}, ${f}]`);
-  if (r.dims.join() !== [dirs, n * u, u].join()) throw o.fail(`R has shape ${JSON.stringify(r.dims)}; expected [${dirs}, ${n * u}, ${u}]`);
+  if (w.dims.join() !== [dirs, n * u, f].join()) throw o.fail(`W has shape ${shownValue(w.dims)}; expected [${dirs}, ${n * u}, ${f}]`);
+  if (r.dims.join() !== [dirs, n * u, u].join()) throw o.fail(`R has shape ${shownValue(r.dims)}; expected [${dirs}, ${n * u}, ${u}]`);
   const bias = o.optional(3) === undefined ? undefined : o.ctx.floats(o.input(3), o.site, 'B');
-  if (bias !== undefined && bias.dims.join() !== [dirs, 2 * n * u].join()) throw o.fail(`B has shape ${JSON.stringify(bias.dims)}; expected [${dirs}, ${2 * n * u}]`);
+  if (bias !== undefined && bias.dims.join() !== [dirs, 2 * n * u].join()) throw o.fail(`B has shape ${shownValue(bias.dims)}; expected [${dirs}, ${2 * n * u}]`);
   const lbr = kind === 'gru' && o.n.attrs.int('linear_before_reset', 0) !== 0;
   const b = (which: 0 | 1, g: number): Float32Array => (bias === undefined ? new Float32Array(u) : bias.data.slice((d * 2 + which) * n * u + g * u, (d * 2 + which) * n * u + (g + 1) * u));
   const gates = ORDER[kind].map((g, k): Gate => {
@@ -65,7 +66,7 @@ function cellOf(o: Op, kind: CellKind, d: number, [dirs, u, f]: readonly [number
     if (t === undefined) return undefined;
     if (!o.ctx.isConst(t)) throw o.fail(`${what} is computed at run time; only a constant initial state is supported`);
     const v = o.ctx.floats(t, o.site, what);
-    if (v.dims.join() !== [dirs, 1, u].join()) throw o.fail(`${what} has shape ${JSON.stringify(v.dims)}; expected [${dirs}, 1, ${u}]`);
+    if (v.dims.join() !== [dirs, 1, u].join()) throw o.fail(`${what} has shape ${shownValue(v.dims)}; expected [${dirs}, 1, ${u}]`);
     return v.data.slice(d * u, (d + 1) * u);
   };
   const [initialH, initialC] = [state(5, 'initial_h'), kind === 'lstm' ? state(6, 'initial_c') : undefined];
@@ -85,7 +86,7 @@ function recurrent(o: Op): Built[] {
   if (a.int('input_forget', 0) !== 0) throw o.fail('input_forget 1 is not supported');
   // X [T, 1, F], its elements the IR map [1, T, F]'s
   const ir = o.ctx.irShape(x);
-  if (shape.length !== 3 || shape[1] !== 1 || ir.length !== 3 || ir[1] !== shape[0] || ir[2] !== shape[2] || !(v.exact !== undefined || (v.last && v.rank === 3))) throw o.fail(`X "${x}" has shape ${JSON.stringify(shape)}; expected one sequence [T, 1, F] (the model's input, or its [1, T, F] transposed)`);
+  if (shape.length !== 3 || shape[1] !== 1 || ir.length !== 3 || ir[1] !== shape[0] || ir[2] !== shape[2] || !(v.exact !== undefined || (v.last && v.rank === 3))) throw o.fail(`X "${x}" has shape ${shownValue(shape)}; expected one sequence [T, 1, F] (the model's input, or its [1, T, F] transposed)`);
   const [steps, , f] = shape as [number, number, number];
   const direction = a.string('direction', 'forward');
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw o.fail(`direction ${direction} is not supported`);
@@ -135,12 +136,12 @@ function gather(o: Op): Built[] {
   if (index.length !== 1) throw o.fail(`only one index is supported (got ${index.length})`);
   const n = shape[axis]!;
   const i = index[0]! < 0 ? index[0]! + n : index[0]!;
-  if (!(i >= 0 && i < n)) throw o.fail(`index ${index[0]!} is outside axis ${axis} of ${JSON.stringify(shape)}`);
+  if (!(i >= 0 && i < n)) throw o.fail(`index ${index[0]!} is outside axis ${axis} of ${shownValue(shape)}`);
   const inOrder = v.exact !== undefined || (v.rank === 3 && v.last && v.flat === undefined && ir.length === 3);
   const [before, after] = [product(shape.slice(0, axis)), product(shape.slice(axis + 1))];
   const kept = (o.ctx.constShape(o.input(1)) ?? []).length > 0;
   const to = kept ? shape.map((d, k) => (k === axis ? 1 : d)) : shape.filter((_, k) => k !== axis);
-  if (!inOrder || before !== 1 || !(axis < shape.length)) throw o.fail(`Gather along axis ${axis} of ${JSON.stringify(shape)} is not supported (only one step of a sequence, or one direction of a recurrent state)`);
+  if (!inOrder || before !== 1 || !(axis < shape.length)) throw o.fail(`Gather along axis ${axis} of ${shownValue(shape)} is not supported (only one step of a sequence, or one direction of a recurrent state)`);
   const view: OnnxView = to.length === 2 && to[0] === 1 ? { rank: 2, last: false } : { rank: to.length, last: true, exact: to };
   if (ir.length === 3 && n === ir[1] && after === ir[2]) {
     const step = `${o.out}/step`;
@@ -154,7 +155,7 @@ function gather(o: Op): Built[] {
     for (let j = 0; j < after; j++) data[(i * after + j) * after + j] = 1;
     return [{ ...o.base([x]), op: 'dense', kernel: { shape: [ir[0]!, after], data }, bias: null, activation: 'linear', view }];
   }
-  throw o.fail(`Gather along axis ${axis} of ${JSON.stringify(shape)} is not supported (only one step of a sequence, or one direction of a recurrent state)`);
+  throw o.fail(`Gather along axis ${axis} of ${shownValue(shape)} is not supported (only one step of a sequence, or one direction of a recurrent state)`);
 }
 
 /** Whether a recurrent op (LSTM, GRU, RNN) reads the tensor as its sequence X [T, 1, F]. */

@@ -4,7 +4,7 @@
  * are transposed OIHW → [KH, KW, Cin, Cout] and flattening a map is marked channel-major ('chw').
  * 1-D ops on [N, C, L] work on an image of height 1. Element-wise and layout ops live beside.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Pads } from '../ir/graph.js';
 import { dilated } from '../ir/ops.js';
 import { ACTIVATION_OPS } from './onnx-ops-activations.js';
@@ -23,11 +23,11 @@ function gemm(o: Op): Built[] {
   const a = o.n.attrs;
   const transA = a.int('transA', 0) !== 0;
   const v = o.ctx.view(x);
-  if (v.rank !== 2) throw o.fail(`input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; Gemm needs a matrix`);
-  if (transA !== (v.transposed ?? false)) throw o.fail(`transA ${Number(transA)} with A of shape ${JSON.stringify(o.ctx.onnxShape(x))}: nnchip needs one sample, A as [1, K] (transA 0) or [K, 1] (transA 1)`);
+  if (v.rank !== 2) throw o.fail(`input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; Gemm needs a matrix`);
+  if (transA !== (v.transposed ?? false)) throw o.fail(`transA ${Number(transA)} with A of shape ${shownValue(o.ctx.onnxShape(x))}: nnchip needs one sample, A as [1, K] (transA 0) or [K, 1] (transA 1)`);
   const [alpha, beta, transB] = [a.float('alpha', 1), a.float('beta', 1), a.int('transB', 0)];
   const kernel = o.ctx.weight(b, `gemm:${transB}:${alpha}`, o.site, (dims, data) => {
-    if (dims.length !== 2) throw o.fail(`B has shape ${JSON.stringify(dims)}; expected a matrix`);
+    if (dims.length !== 2) throw o.fail(`B has shape ${shownValue(dims)}; expected a matrix`);
     const [k, n] = transB ? [dims[1]!, dims[0]!] : [dims[0]!, dims[1]!];
     const out = new Float32Array(k * n);
     for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) out[i * n + j] = alpha * data[transB ? j * k + i : i * n + j]!;
@@ -43,7 +43,7 @@ function matmul(o: Op): Built[] {
   const [x, b] = [o.activation(0), o.input(1)];
   const v = o.ctx.view(x);
   const kernel = o.ctx.weight(b, 'matmul', o.site, (dims, data) => {
-    if (dims.length !== 2) throw o.fail(`B has shape ${JSON.stringify(dims)}; expected a constant matrix`);
+    if (dims.length !== 2) throw o.fail(`B has shape ${shownValue(dims)}; expected a constant matrix`);
     return { shape: dims, data };
   });
   if (v.rank === 2 && !v.transposed) return [{ ...o.base([x]), op: 'dense', kernel, bias: null, activation: 'linear' }];
@@ -53,7 +53,7 @@ function matmul(o: Op): Built[] {
     const conv = { shape: [1, 1, ...kernel.shape], data: kernel.data };
     return [{ ...o.base([x]), op: 'conv2d', kernel: conv, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
   }
-  throw o.fail(`input "${x}" has shape ${JSON.stringify(o.ctx.onnxShape(x))}; supported: [N, K] or channels-last [N, T, F] / [N, H, W, C] × a constant matrix`);
+  throw o.fail(`input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; supported: [N, K] or channels-last [N, T, F] / [N, H, W, C] × a constant matrix`);
 }
 
 function conv(o: Op): Built[] {
@@ -64,10 +64,10 @@ function conv(o: Op): Built[] {
   const depthwise = group !== 1;
   const oneD = o.dims(x) === 1;
   const kernel = o.ctx.weight(w, `conv:${group}`, o.site, (dims0, data) => {
-    if (dims0.length !== (oneD ? 3 : 4)) throw o.fail(`W has shape ${JSON.stringify(dims0)}; expected ${oneD ? '[O, I, K] for a 1-D' : '[O, I, KH, KW] for a 2-D'} convolution`);
+    if (dims0.length !== (oneD ? 3 : 4)) throw o.fail(`W has shape ${shownValue(dims0)}; expected ${oneD ? '[O, I, K] for a 1-D' : '[O, I, KH, KW] for a 2-D'} convolution`);
     const dims = oneD ? [dims0[0]!, dims0[1]!, 1, dims0[2]!] : dims0;
     const [co, ci, kh, kw] = dims as [number, number, number, number];
-    if (!(group >= 1) || channels % group !== 0 || co % group !== 0 || ci * group !== channels) throw o.fail(`group ${group} with W ${JSON.stringify(dims0)} does not fit ${channels} input channels`);
+    if (!(group >= 1) || channels % group !== 0 || co % group !== 0 || ci * group !== channels) throw o.fail(`group ${group} with W ${shownValue(dims0)} does not fit ${channels} input channels`);
     const dw = depthwise && co === channels && ci === 1;
     // OIHW → [KH, KW, Cin, Cout]; depthwise [C, 1, KH, KW] → [KH, KW, C, 1]; other groups → a full
     // kernel that is zero outside each group's block (exact; the array computes the zeros too)
@@ -83,7 +83,7 @@ function conv(o: Op): Built[] {
   const [kh, kw, , co] = kernel.shape as [number, number, number, number];
   const isDepthwise = depthwise && co === 1;
   const declared = o.n.attrs.ints('kernel_shape');
-  if (declared !== undefined && JSON.stringify(declared) !== JSON.stringify(oneD ? [kw] : [kh, kw])) throw new NnchipError('NN201', `kernel_shape ${JSON.stringify(declared)} disagrees with W`, { layer: o.n.name });
+  if (declared !== undefined && JSON.stringify(declared) !== JSON.stringify(oneD ? [kw] : [kh, kw])) throw new NnchipError('NN201', `kernel_shape ${shownValue(declared)} disagrees with W`, { layer: o.n.name });
   const strides = o.spatial(x, 'strides', 1);
   const dilations = o.spatial(x, 'dilations', 1);
   const outC = isDepthwise ? channels : co;
@@ -105,11 +105,11 @@ function convTranspose(o: Op): Built[] {
   const oneD = o.dims(x) === 1;
   const a = o.n.attrs;
   const dilations = o.spatial(x, 'dilations', 1);
-  if (dilations.some((d) => d !== 1)) throw o.fail(`dilations ${JSON.stringify(a.ints('dilations'))} are not supported (only 1)`);
+  if (dilations.some((d) => d !== 1)) throw o.fail(`dilations ${shownValue(a.ints('dilations'))} are not supported (only 1)`);
   const kernel = o.ctx.weight(o.input(1), `convT:${group}`, o.site, (dims0, data) => {
-    if (dims0.length !== (oneD ? 3 : 4)) throw o.fail(`W has shape ${JSON.stringify(dims0)}; expected ${oneD ? '[C, M, K] for a 1-D' : '[C, M, KH, KW] for a 2-D'} transposed convolution`);
+    if (dims0.length !== (oneD ? 3 : 4)) throw o.fail(`W has shape ${shownValue(dims0)}; expected ${oneD ? '[C, M, K] for a 1-D' : '[C, M, KH, KW] for a 2-D'} transposed convolution`);
     const [ci, cg, kh, kw] = (oneD ? [dims0[0]!, dims0[1]!, 1, dims0[2]!] : dims0) as [number, number, number, number];
-    if (!(group >= 1) || ci !== channels || channels % group !== 0) throw o.fail(`group ${group} with W ${JSON.stringify(dims0)} does not fit ${channels} input channels`);
+    if (!(group >= 1) || ci !== channels || channels % group !== 0) throw o.fail(`group ${group} with W ${shownValue(dims0)} does not fit ${channels} input channels`);
     const co = cg * group;
     const out = new Float32Array(kh * kw * ci * co);
     for (let c = 0; c < ci; c++) for (let m = 0; m < cg; m++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
@@ -120,7 +120,7 @@ function convTranspose(o: Op): Built[] {
   });
   const [kh, kw, , co] = kernel.shape as [number, number, number, number];
   const declared = a.ints('kernel_shape');
-  if (declared !== undefined && JSON.stringify(declared) !== JSON.stringify(oneD ? [kw] : [kh, kw])) throw new NnchipError('NN201', `kernel_shape ${JSON.stringify(declared)} disagrees with W`, { layer: o.n.name });
+  if (declared !== undefined && JSON.stringify(declared) !== JSON.stringify(oneD ? [kw] : [kh, kw])) throw new NnchipError('NN201', `kernel_shape ${shownValue(declared)} disagrees with W`, { layer: o.n.name });
   const strides = o.spatial(x, 'strides', 1);
   const outputPadding = o.spatial(x, 'output_padding', 0);
   const auto = a.string('auto_pad', 'NOTSET');
@@ -162,7 +162,7 @@ function pool(o: Op, kind: 'max' | 'avg'): Built[] {
   const size = o.spatial(x, 'kernel_shape', 0, 1);
   const strides = o.spatial(x, 'strides', 1);
   const dilations = o.spatial(x, 'dilations', 1);
-  if (kind === 'avg' && dilations.some((d) => d !== 1)) throw o.fail(`dilations ${JSON.stringify(a.ints('dilations'))} are not supported for average pooling`);
+  if (kind === 'avg' && dilations.some((d) => d !== 1)) throw o.fail(`dilations ${shownValue(a.ints('dilations'))} are not supported for average pooling`);
   const declared = o.pads(x, size, strides, dilations);
   const pads = a.int('ceil_mode', 0) !== 0 ? ceilPads(o, x, size, strides, dilations, declared) : declared;
   const counted = kind === 'avg' && a.int('count_include_pad', 0) !== 0 && declared.some((p) => p > 0) ? { countPads: declared } : {};

@@ -19,7 +19,7 @@
  * an axis outside the tensor) are NN107.
  */
 import type OnnxProto from 'onnx-proto';
-import { fmtInt, NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { product } from '../ir/graph.js';
 import type { FoldContext } from './onnx-fold.js';
 import type { Built, Op, OnnxNode } from './onnx-op.js';
@@ -46,10 +46,10 @@ export interface QuantParams {
 /** Scale and zero point, checked: a finite positive scale of rank ≤ 1, a zero point of its length. */
 export function quantParams(scale: { dims: number[]; data: Float32Array }, zp: { dims: number[]; data: number[]; type: QuantParams['type'] } | undefined, site: ErrorSite, op: string): QuantParams {
   const broken = (detail: string): NnchipError => new NnchipError('NN107', `${op}: ${detail}`, site);
-  if (scale.dims.length > 1 || scale.data.length === 0) throw broken(`y_scale/x_scale has shape ${JSON.stringify(scale.dims)}; expected a scalar or a 1-D tensor`);
+  if (scale.dims.length > 1 || scale.data.length === 0) throw broken(`y_scale/x_scale has shape ${shownValue(scale.dims)}; expected a scalar or a 1-D tensor`);
   const bad = scale.data.find((s) => !(Number.isFinite(s) && s > 0));
   if (bad !== undefined) throw broken(`scale ${bad} is not a finite positive number`);
-  if (zp !== undefined && (zp.data.length !== scale.data.length || zp.dims.length !== scale.dims.length)) throw broken(`the zero point has shape ${JSON.stringify(zp.dims)} but the scale ${JSON.stringify(scale.dims)}`);
+  if (zp !== undefined && (zp.data.length !== scale.data.length || zp.dims.length !== scale.dims.length)) throw broken(`the zero point has shape ${shownValue(zp.dims)} but the scale ${shownValue(scale.dims)}`);
   return { scale: scale.data, zp: zp?.data ?? Array<number>(scale.data.length).fill(0), type: zp?.type ?? 'uint8' };
 }
 
@@ -58,7 +58,7 @@ export function quantAxis(p: QuantParams, axis: number, dims: readonly number[],
   if (p.scale.length === 1) return -1;
   const a = axis < 0 ? axis + dims.length : axis;
   if (!(a >= 0 && a < dims.length)) throw new NnchipError('NN107', `${op}: axis ${axis} is outside a rank-${dims.length} tensor`, site);
-  if (dims[a] !== p.scale.length) throw new NnchipError('NN107', `${op}: ${p.scale.length} scales along axis ${axis} of a tensor of shape ${JSON.stringify(dims)} (${dims[a]} slices)`, site);
+  if (dims[a] !== p.scale.length) throw new NnchipError('NN107', `${op}: ${p.scale.length} scales along axis ${axis} of a tensor of shape ${shownValue(dims)} (${dims[a]} slices)`, site);
   return a;
 }
 

@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type OnnxProto from 'onnx-proto';
-import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { bf16ToFloat, halfToFloat } from './float16.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
@@ -65,7 +65,7 @@ function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Si
   if ((t.rawData?.length ?? 0) > 0) throw new NnchipError('NN107', `${what} is stored externally and holds raw_data too: which is its data is not said`, site);
   // a key nnchip does not know ("ofset"): the data was read from offset 0, silently
   const unknown = keys.find((k) => !EXTERNAL_KEYS.includes(k));
-  if (unknown !== undefined) throw new NnchipError('NN107', `${what} has an unknown external-data key ${JSON.stringify(unknown)}${didYouMean(unknown, EXTERNAL_KEYS)} (ONNX's keys: ${EXTERNAL_KEYS.join(', ')})`, site);
+  if (unknown !== undefined) throw new NnchipError('NN107', `${what} has an unknown external-data key ${shownValue(unknown)}${didYouMean(unknown, EXTERNAL_KEYS)} (ONNX's keys: ${EXTERNAL_KEYS.join(', ')})`, site);
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
   if (location === undefined) throw new NnchipError('NN107', `${what} is stored externally but names no location`, site);
@@ -76,7 +76,7 @@ function readExternal(t: TensorProto, bytes: number, src: TensorSource, site: Si
   // offsets and lengths are decimal integers (onnx reads them with int()): "0x10" was read as 16
   for (const k of ['offset', 'length']) {
     const v = entries.get(k);
-    if (v !== undefined && !/^\d+$/.test(v)) throw new NnchipError('NN107', `${what} external ${k} is ${JSON.stringify(v)}; expected a byte count in decimal digits`, site);
+    if (v !== undefined && !/^\d+$/.test(v)) throw new NnchipError('NN107', `${what} external ${k} is ${shownValue(v)}; expected a byte count in decimal digits`, site);
   }
   if (length !== bytes) throw new NnchipError('NN105', `${what} declares ${length} bytes of external data at offset ${offset} but its shape needs ${bytes}`, site);
   const path = resolveInside(src.dir, location, src.file);

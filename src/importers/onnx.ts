@@ -5,7 +5,7 @@
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
 import { basename, dirname } from 'node:path';
-import { fmtInt, NnchipError, withFile, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, withFile, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
@@ -93,12 +93,12 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   checkedElements(dims, limits, site, `input "${name}"`);
   if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
   if (dims.length === 3 && dims[1] === 1 && readsSteps(g.node ?? [], name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
-  if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; the batch dimension must be 1 or symbolic`, site);
+  if (dims[0] !== 1) throw new NnchipError('NN116', `input "${name}" has shape ${shownValue(dims)}; the batch dimension must be 1 or symbolic`, site);
   if (dims.length === 4) return { input: { name, shape: [dims[2]!, dims[3]!, dims[1]!], layout: 'chw' }, view: { rank: 4, last: false } };
   if (dims.length === 3 && readsRowsOf(g, name)) return { input: { name, shape: [1, dims[1]!, dims[2]!] }, view: { rank: 3, last: true } };
   if (dims.length === 3) return { input: { name, shape: [1, dims[2]!, dims[1]!], layout: 'chw' }, view: { rank: 3, last: false } };
   if (dims.length === 2) return { input: { name, shape: [dims[1]!] }, view: { rank: 2, last: false } };
-  throw new NnchipError('NN116', `input "${name}" has shape ${JSON.stringify(dims)}; nnchip reads [N, C, H, W] images, [N, C, L] / [N, T, F] sequences or [N, K] vectors`, site);
+  throw new NnchipError('NN116', `input "${name}" has shape ${shownValue(dims)}; nnchip reads [N, C, H, W] images, [N, C, L] / [N, T, F] sequences or [N, K] vectors`, site);
 }
 
 /** The Constant node's value as a TensorProto. */
@@ -282,7 +282,7 @@ class Walker implements OnnxContext, QuantFoldContext {
   asMap(name: string, site: ErrorSite): string {
     if (this.isMap(name)) return name;
     const v = this.view(name);
-    if (v.rank < 3) throw new NnchipError('NN203', `input "${name}" has shape ${JSON.stringify(this.onnxShape(name))}; expected a feature map [N, C, H, W] or [N, C, L]`, site);
+    if (v.rank < 3) throw new NnchipError('NN203', `input "${name}" has shape ${shownValue(this.onnxShape(name))}; expected a feature map [N, C, H, W] or [N, C, L]`, site);
     const map = `${name}/map`;
     if (!this.shapes.has(map)) this.push({ name: map, op: 'reshape', inputs: [name], output: map, shape: [1, 1, this.irShape(name)[0]!], view: v });
     return map;

@@ -56,7 +56,7 @@ export function advancedActivation(className: 'LeakyReLU' | 'ELU' | 'Thresholded
 export function preluSlopes(alpha: Tensor): number[] | string {
   const c = alpha.shape.at(-1) ?? 1;
   const slopes = Array.from(alpha.data.subarray(0, c));
-  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] !== slopes[i % c]) return `alpha of shape ${JSON.stringify(alpha.shape)} varies over more than the channel axis (use shared_axes for the spatial axes)`;
+  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] !== slopes[i % c]) return `alpha of shape ${shownValue(alpha.shape)} varies over more than the channel axis (use shared_axes for the spatial axes)`;
   return slopes;
 }
 

@@ -8,6 +8,7 @@
 import type { Tensor } from '../ir/graph.js';
 import { checkedElements } from './limits.js';
 import { tfShapeOf, type Op, type Value } from './tfjs-graph-op.js';
+import { shownValue } from '../diagnostics/error.js';
 
 const constant = (shape: number[], data: Float32Array): Value => ({ kind: 'const', tensor: { shape, data } });
 
@@ -45,7 +46,7 @@ export function sliceConstant(x: Op, t: Tensor): Value {
   const mask = (key: string): number => x.int(key, 0);
   const n = t.data.length;
   if (t.shape.length !== 1 || begin!.length !== 1 || end!.length !== 1 || strides!.length !== 1 || !(strides![0]! >= 1) || mask('ellipsis_mask') || mask('new_axis_mask')) {
-    throw x.fail('NN110', `StridedSlice of a constant of shape ${JSON.stringify(t.shape)} is supported only on a vector (a shape), with a positive stride`);
+    throw x.fail('NN110', `StridedSlice of a constant of shape ${shownValue(t.shape)} is supported only on a vector (a shape), with a positive stride`);
   }
   const clamp = (v: number): number => Math.min(n, Math.max(0, v < 0 ? v + n : v));
   const lo = mask('begin_mask') & 1 ? 0 : clamp(begin![0]!);
@@ -61,7 +62,7 @@ export function sliceConstant(x: Op, t: Tensor): Value {
 /** a ∘ b of two constants (Mul, AddV2, Sub of shape values): of one shape, or one of them a single number. */
 export function foldConstants(x: Op, a: Tensor, b: Tensor): Value {
   const f = { Mul: (p: number, q: number) => p * q, Add: (p: number, q: number) => p + q, AddV2: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q }[x.n.op as 'Mul'];
-  if (f === undefined || (a.data.length !== 1 && b.data.length !== 1 && a.shape.join() !== b.shape.join())) throw x.fail('NN110', `${x.n.op} of two constants of shapes ${JSON.stringify(a.shape)} and ${JSON.stringify(b.shape)} is not supported (only of one shape, or by a single number)`);
+  if (f === undefined || (a.data.length !== 1 && b.data.length !== 1 && a.shape.join() !== b.shape.join())) throw x.fail('NN110', `${x.n.op} of two constants of shapes ${shownValue(a.shape)} and ${shownValue(b.shape)} is not supported (only of one shape, or by a single number)`);
   const shape = a.data.length >= b.data.length ? a.shape : b.shape;
   const at = (t: Tensor, i: number): number => t.data[t.data.length === 1 ? 0 : i]!;
   return constant([...shape], Float32Array.from({ length: Math.max(a.data.length, b.data.length) }, (_, i) => f(at(a, i), at(b, i))));

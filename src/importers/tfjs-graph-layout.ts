@@ -7,6 +7,7 @@ import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
 import { channelMaxNodes, channelMeanNode } from '../ir/channel-reduce.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
+import { shownValue } from '../diagnostics/error.js';
 
 /**
  * Mean (Max) over H and W of an NHWC map, or over L of an [N, L, C] sequence: global average pooling
@@ -23,7 +24,7 @@ export function reduce(x: Op, kind: 'avg' | 'max'): Value {
     const nodes = kind === 'avg' ? [channelMeanNode(x.n.name, input.name, c)] : channelMaxNodes(x.n.name, input.name, c);
     return nodes.map((n) => x.ctx.emit(n, 4)).at(-1)!;
   }
-  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${JSON.stringify(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; or the channels, 3, of a map with keep_dims)`);
+  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${shownValue(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; or the channels, 3, of a map with keep_dims)`);
   const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'avg' ? 'mean' : 'max'}` : x.n.name;
   const [h, w, c] = input.shape as [number, number, number];
   const pooled = kind === 'avg'
@@ -39,7 +40,7 @@ export function reshape(x: Op): Value {
   const total = input.shape.reduce((a, b) => a * b, 1);
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const dims = target.map((d) => (d === -1 ? total / known : d));
-  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${JSON.stringify(tfShapeOf(input))} to ${JSON.stringify(target)}`);
+  if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${shownValue(tfShapeOf(input))} to ${shownValue(target)}`);
   return x.reshaped(input, dims);
 }
 
@@ -48,7 +49,7 @@ export function squeeze(x: Op): Value {
   const full = tfShapeOf(input);
   const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
   const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
-  if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${JSON.stringify(listed)} of ${JSON.stringify(full)}`);
+  if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${shownValue(listed)} of ${shownValue(full)}`);
   return x.reshaped(input, full.filter((_, i) => !drop.includes(i)));
 }
 
@@ -58,14 +59,14 @@ export function expandDims(x: Op): Value {
   const full = tfShapeOf(input);
   const raw = x.constant(1, 'axis').data[0]!;
   const axis = raw < 0 ? raw + full.length + 1 : raw;
-  if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${JSON.stringify(full)} is not supported (only after the batch axis)`);
+  if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${shownValue(full)} is not supported (only after the batch axis)`);
   return x.reshaped(input, [...full.slice(0, axis), 1, ...full.slice(axis)]);
 }
 
 export function pad(x: Op): Value {
   const input = x.map();
   const p = Array.from(x.constant(1, 'paddings').data);
-  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${JSON.stringify(p)} are not supported (only non-negative padding of an NHWC map's H, W and channels)`);
+  if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p.some((d) => d < 0)) throw x.fail('NN110', `paddings ${shownValue(p)} are not supported (only non-negative padding of an NHWC map's H, W and channels)`);
   const [before, after] = [p[6]!, p[7]!];
   const spatial = p.slice(2, 6).some((d) => d > 0);
   if (before + after === 0) return x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[2]!, p[4]!, p[3]!, p[5]!] }, 4);
@@ -159,7 +160,7 @@ export function spaceToBatch(x: Op): Value {
   const p = Array.from(x.constant(2, 'paddings').data);
   const [h, w] = input.shape;
   if (block.length !== 2 || block.some((d) => !Number.isInteger(d) || d < 1) || p.length !== 4 || p.some((d) => !Number.isInteger(d) || d < 0) || (h + p[0]! + p[1]!) % block[0]! !== 0 || (w + p[2]! + p[3]!) % block[1]! !== 0) {
-    throw x.fail('NN110', `SpaceToBatchND by ${JSON.stringify(block)} with paddings ${JSON.stringify(p)} of a ${h}×${w} map is not supported (only a block of H and W dividing the padded map)`);
+    throw x.fail('NN110', `SpaceToBatchND by ${shownValue(block)} with paddings ${shownValue(p)} of a ${h}×${w} map is not supported (only a block of H and W dividing the padded map)`);
   }
   const spaced = { block: [block[0]!, block[1]!] as const, stage: 'input' as const };
   const padded = p.some((d) => d > 0) ? x.ctx.emit({ ...x.base(), op: 'pad', inputs: [input.name], pads: [p[0]!, p[2]!, p[1]!, p[3]!] }, 4) : x.tensor(0);
@@ -170,7 +171,7 @@ export function batchToSpace(x: Op): Value {
   const input = x.map(0, 'output');
   const block = Array.from(x.constant(1, 'block_shape').data);
   const c = Array.from(x.constant(2, 'crops').data);
-  if (input.spaced === undefined || block.join() !== input.spaced.block.join() || c.length !== 4 || c.some((d) => !Number.isInteger(d) || d < 0)) throw x.fail('NN110', `BatchToSpaceND by ${JSON.stringify(block)} with crops ${JSON.stringify(c)} is not supported (only after a SpaceToBatchND of that block and its convolution)`);
+  if (input.spaced === undefined || block.join() !== input.spaced.block.join() || c.length !== 4 || c.some((d) => !Number.isInteger(d) || d < 0)) throw x.fail('NN110', `BatchToSpaceND by ${shownValue(block)} with crops ${shownValue(c)} is not supported (only after a SpaceToBatchND of that block and its convolution)`);
   if (c.every((d) => d === 0)) return { kind: 'tensor', name: input.name, shape: input.shape, rank: 4 };
   return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [c[0]!, c[2]!, c[1]!, c[3]!] }, 4);
 }

@@ -138,13 +138,13 @@ export class Op {
   }
   map(i = 0, spaced?: 'input' | 'output'): { name: string; shape: readonly [number, number, number]; spaced?: Runtime['spaced'] } {
     const x = this.tensor(i, spaced);
-    if (x.rank !== 4) throw this.fail('NN203', `input has shape ${JSON.stringify(tfShapeOf(x))}; ${this.n.op} needs an NHWC feature map`);
+    if (x.rank !== 4) throw this.fail('NN203', `input has shape ${shownValue(tfShapeOf(x))}; ${this.n.op} needs an NHWC feature map`);
     return { name: x.name, shape: x.shape as [number, number, number], ...(x.spaced === undefined ? {} : { spaced: x.spaced }) };
   }
   /** A runtime tensor's new TF shape: a reshape node, or (IR shape unchanged) the same tensor. */
   reshaped(v: Runtime, tf: readonly number[], name = this.n.name): Runtime {
     const shape = irShapeOf(tf);
-    if (shape === undefined) throw this.fail('NN110', `the result has shape ${JSON.stringify(tf)}; only a batch of 1 and ranks 2 to 4 are supported`);
+    if (shape === undefined) throw this.fail('NN110', `the result has shape ${shownValue(tf)}; only a batch of 1 and ranks 2 to 4 are supported`);
     if (JSON.stringify(shape) === JSON.stringify(v.shape)) return { ...v, rank: tf.length };
     return this.ctx.emit({ name, output: name, op: 'reshape', inputs: [v.name], shape }, tf.length);
   }
@@ -155,7 +155,7 @@ export class Op {
   /** [1, a, b, 1]-style window attributes → [a, b]. */
   window(key: string): [number, number] {
     const v = this.ints(key);
-    if (v.length !== 4 || v[0] !== 1 || v[3] !== 1 || v[1]! < 1 || v[2]! < 1) throw this.fail('NN110', `${key} ${JSON.stringify(v)} is not supported (only [1, h, w, 1])`);
+    if (v.length !== 4 || v[0] !== 1 || v[3] !== 1 || v[1]! < 1 || v[2]! < 1) throw this.fail('NN110', `${key} ${shownValue(v)} is not supported (only [1, h, w, 1])`);
     return [v[1]!, v[2]!];
   }
   pads(hw: readonly number[], size: readonly number[], strides: readonly number[]): Pads {
@@ -164,7 +164,7 @@ export class Op {
     if (p === 'SAME') return samePads(hw, size, strides);
     if (p === 'EXPLICIT') {
       const e = this.ints('explicit_paddings');
-      if (e.length !== 8 || e[0] !== 0 || e[1] !== 0 || e[6] !== 0 || e[7] !== 0 || e.some((d) => d < 0)) throw this.fail('NN110', `explicit_paddings ${JSON.stringify(e)} is not supported (only spatial, non-negative)`);
+      if (e.length !== 8 || e[0] !== 0 || e[1] !== 0 || e[6] !== 0 || e[7] !== 0 || e.some((d) => d < 0)) throw this.fail('NN110', `explicit_paddings ${shownValue(e)} is not supported (only spatial, non-negative)`);
       return [e[2]!, e[4]!, e[3]!, e[5]!];
     }
     throw this.fail('NN110', `padding ${p} is not supported (supported: VALID, SAME, EXPLICIT)`);
@@ -181,7 +181,7 @@ export class Op {
   fused(channels: number): { bias: boolean; activation: Activation } {
     const ops = this.strs('fused_ops');
     const [first, act, ...rest] = ops;
-    if (first !== 'BiasAdd' || rest.length > 0) throw this.fail('NN110', `fused_ops ${JSON.stringify(ops)} is not supported (only BiasAdd, then one of ${FUSED_ACTIVATIONS.join(', ')})`);
+    if (first !== 'BiasAdd' || rest.length > 0) throw this.fail('NN110', `fused_ops ${shownValue(ops)} is not supported (only BiasAdd, then one of ${FUSED_ACTIVATIONS.join(', ')})`);
     if (act === undefined) return { bias: true, activation: 'linear' };
     if (!(FUSED_ACTIVATIONS as readonly string[]).includes(act)) throw this.fail('NN110', `fused activation ${act} is not supported (supported: ${FUSED_ACTIVATIONS.join(', ')})`);
     return { bias: true, activation: this.activation(act, 'leakyrelu_alpha', () => this.preluSlopes(3, channels)) };

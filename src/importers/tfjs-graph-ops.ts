@@ -11,6 +11,7 @@ import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
 import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
+import { shownValue } from '../diagnostics/error.js';
 
 export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
@@ -27,9 +28,9 @@ function conv(x: Op, depthwise: boolean, fused: boolean): Value {
   const input = x.map(0, 'input');
   const filter = x.constant(1, 'filter');
   const [kh, kw, cin, mult] = filter.shape as [number, number, number, number];
-  if (filter.shape.length !== 4) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cin, Cout]`);
+  if (filter.shape.length !== 4) throw x.fail('NN201', `filter has shape ${shownValue(filter.shape)}; expected [KH, KW, Cin, Cout]`);
   const dil = x.ints('dilations', [1, 1, 1, 1]);
-  if (dil.length !== 4 || dil[0] !== 1 || dil[3] !== 1 || dil.some((d) => d < 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only [1, h, w, 1])`);
+  if (dil.length !== 4 || dil[0] !== 1 || dil[3] !== 1 || dil.some((d) => d < 1)) throw x.fail('NN110', `dilations ${shownValue(dil)} are not supported (only [1, h, w, 1])`);
   // the phases of a SpaceToBatchND: a VALID stride-1 convolution of them is one dilated by its block
   if (input.spaced !== undefined && (dil.some((v) => v !== 1) || x.str('padding') !== 'VALID' || x.window('strides').join() !== '1,1')) throw x.fail('NN110', 'a convolution of SpaceToBatchND phases is supported only with VALID padding, stride 1 and dilations 1');
   const d: [number, number] = input.spaced !== undefined ? [...input.spaced.block] : [dil[1]!, dil[2]!];
@@ -65,7 +66,7 @@ function fusedBatchNorm(x: Op): Value {
 function clamp(x: Op): Value {
   const scalar = (i: number): number => {
     const t = x.constant(i, 'bound');
-    if (t.data.length !== 1 || !Number.isFinite(t.data[0])) throw x.fail('NN110', `${x.n.op} by a constant of shape ${JSON.stringify(t.shape)} is not supported (only one finite number)`);
+    if (t.data.length !== 1 || !Number.isFinite(t.data[0])) throw x.fail('NN110', `${x.n.op} by a constant of shape ${shownValue(t.shape)} is not supported (only one finite number)`);
     return t.data[0]!;
   };
   const first = x.input(0).kind === 'const' && x.n.op !== 'ClipByValue';
@@ -89,10 +90,10 @@ function convBackprop(x: Op): Value {
   const filter = x.constant(1, 'filter');
   const input = x.map(2);
   const [kh, kw, f, cin] = filter.shape as [number, number, number, number];
-  if (filter.shape.length !== 4 || cin !== input.shape[2]) throw x.fail('NN201', `filter has shape ${JSON.stringify(filter.shape)}; expected [KH, KW, Cout, ${input.shape[2]}]`);
-  if (sizes.length !== 4 || (sizes[0] !== 1 && sizes[0] !== -1) || sizes[3] !== f) throw x.fail('NN203', `output size ${JSON.stringify(sizes)} is not [1, H, W, ${f}]`);
+  if (filter.shape.length !== 4 || cin !== input.shape[2]) throw x.fail('NN201', `filter has shape ${shownValue(filter.shape)}; expected [KH, KW, Cout, ${input.shape[2]}]`);
+  if (sizes.length !== 4 || (sizes[0] !== 1 && sizes[0] !== -1) || sizes[3] !== f) throw x.fail('NN203', `output size ${shownValue(sizes)} is not [1, H, W, ${f}]`);
   const dil = x.ints('dilations', [1, 1, 1, 1]);
-  if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${JSON.stringify(dil)} are not supported (only 1)`);
+  if (dil.some((d) => d !== 1)) throw x.fail('NN110', `dilations ${shownValue(dil)} are not supported (only 1)`);
   const strides = x.window('strides');
   const padding = x.str('padding');
   const explicit = padding === 'EXPLICIT' ? x.pads(input.shape, [kh, kw], strides) : undefined;
@@ -113,7 +114,7 @@ function matmul(x: Op, fused: boolean): Value {
   const a = x.tensor(0);
   const b = x.constant(1, 'weight matrix');
   if (x.bool('transpose_a')) throw x.fail('NN110', 'transpose_a is not supported');
-  if (b.shape.length !== 2) throw x.fail('NN201', `weight matrix has shape ${JSON.stringify(b.shape)}; expected [K, N]`);
+  if (b.shape.length !== 2) throw x.fail('NN201', `weight matrix has shape ${shownValue(b.shape)}; expected [K, N]`);
   let kernel = b;
   if (x.bool('transpose_b')) {
     const [n, k] = b.shape as [number, number];
@@ -130,7 +131,7 @@ function matmul(x: Op, fused: boolean): Value {
 function perChannel(x: Op, c: Tensor, channels: number): Float32Array {
   const lead = c.shape.slice(0, -1);
   const last = c.shape[c.shape.length - 1] ?? 1;
-  if (lead.some((d) => d !== 1) || (last !== 1 && last !== channels)) throw x.fail('NN110', `${x.n.op} by a constant of shape ${JSON.stringify(c.shape)} is not supported (only a scalar or one value per channel)`);
+  if (lead.some((d) => d !== 1) || (last !== 1 && last !== channels)) throw x.fail('NN110', `${x.n.op} by a constant of shape ${shownValue(c.shape)} is not supported (only a scalar or one value per channel)`);
   return last === channels ? Float32Array.from(c.data) : new Float32Array(channels).fill(c.data[0]!);
 }
 
@@ -250,7 +251,7 @@ function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Fl
     const product = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? hardSwish(x, a, b) ?? channelProduct(x, a, b) ?? mapProduct(x, a, b)) : undefined;
     if (product !== undefined) return product;
     if (x.n.op !== 'Mul') throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
-    throw x.fail('NN110', `Mul of tensors of shapes ${JSON.stringify([1, ...a.shape])} and ${JSON.stringify([1, ...b.shape])} is not supported (only of one shape, by a constant, by a per-channel gate [1, 1, 1, C], or by a one-channel map [1, H, W, 1])`);
+    throw x.fail('NN110', `Mul of tensors of shapes ${shownValue([1, ...a.shape])} and ${shownValue([1, ...b.shape])} is not supported (only of one shape, by a constant, by a per-channel gate [1, 1, 1, C], or by a one-channel map [1, H, W, 1])`);
   }
   // of two constants: shape arithmetic (a Conv2DTranspose's output size from Shape), folded
   if (a.kind === 'const' && b.kind === 'const') return foldConstants(x, a.tensor, b.tensor);

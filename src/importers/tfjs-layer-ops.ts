@@ -53,7 +53,7 @@ function dense(x: Layer): Node[] {
   const kernel = x.weight('kernel');
   const units = x.get('units');
   if (units !== undefined && (typeof units !== 'number' || !Number.isInteger(units) || units < 1)) throw x.fail('NN107', `units is ${shownValue(units)}; expected a positive integer`);
-  if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  if (typeof units === 'number' && kernel.shape[1] !== units) throw x.fail('NN201', `units is ${units} but the kernel has shape ${shownValue(kernel.shape)}`);
   // Keras applies Dense to the last axis: on a map [H, W, C] or a sequence [1, L, C], per pixel (a 1×1 convolution)
   if (x.ctx.shapeOf(x.one()).length === 3) {
     const pixelwise = { shape: [1, 1, ...kernel.shape], data: kernel.data };
@@ -85,18 +85,18 @@ function conv(x: Layer, depthwise: boolean, oneD = false): Node[] {
   if (oneD) sequenceOnly(x);
   const { size, strides, dil, span, dilations } = convWindow(x, oneD);
   // tfjs-layers' DepthwiseConv2D ignores dilation_rate (its shapes and its results are the undilated ones) while Keras applies it
-  if (depthwise && (dil[0] !== 1 || dil[1] !== 1)) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported for DepthwiseConv2D (tfjs ignores it, Keras applies it: the model means two things; only 1)`);
+  if (depthwise && (dil[0] !== 1 || dil[1] !== 1)) throw x.fail('NN110', `dilation_rate ${shownValue(dil)} is not supported for DepthwiseConv2D (tfjs ignores it, Keras applies it: the model means two things; only 1)`);
   // Keras 3 names DepthwiseConv2D's kernel `kernel` (Keras 2 and tfjs: `depthwise_kernel`), of the same [KH, KW, C, multiplier]
   const stored = depthwise ? (x.maybeWeight('depthwise_kernel') ?? x.weight('kernel')) : x.weight('kernel');
   let kernel = grouped(x, oneD ? asHeightOne(stored) : stored, depthwise);
   const [kh, kw, , cout] = kernel.shape;
-  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  if (kernel.shape.length !== 4 || kh !== size[0] || kw !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the kernel has shape ${shownValue(kernel.shape)}`);
   let isDepthwise = depthwise;
   if (depthwise) {
     const mult = x.get('depth_multiplier') ?? 1;
-    if (mult !== cout) throw x.fail('NN201', `depth_multiplier ${String(mult)} but the depthwise kernel has shape ${JSON.stringify(kernel.shape)}`);
+    if (mult !== cout) throw x.fail('NN201', `depth_multiplier ${String(mult)} but the depthwise kernel has shape ${shownValue(kernel.shape)}`);
     if (cout !== 1) [kernel, isDepthwise] = [multiplied(kernel), false];
-  } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(kernel.shape)}`);
+  } else if (typeof x.get('filters') === 'number' && x.get('filters') !== cout) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${shownValue(kernel.shape)}`);
   // padding of the window the dilated kernel spans; causal (Conv1D): all padding before the sequence, so output t sees inputs ≤ t
   const pads: Pads = oneD && x.get('padding') === 'causal' ? [0, span[1] - 1, 0, 0] : x.pads(span, strides);
   return withActivation({ ...x.base(), op: 'conv2d', kernel, bias: x.bias(), strides, pads, depthwise: isDepthwise, activation: 'linear', ...dilations }, x.activation());
@@ -117,18 +117,18 @@ function convTranspose(x: Layer): Node[] {
   const size = x.pair('kernel_size');
   const strides = x.pair('strides', [1, 1]);
   const dil = x.pair('dilation_rate', [1, 1]);
-  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${JSON.stringify(dil)} is not supported (only 1)`);
+  if (dil[0] !== 1 || dil[1] !== 1) throw x.fail('NN110', `dilation_rate ${shownValue(dil)} is not supported (only 1)`);
   const op = x.get('output_padding');
   const given = op === undefined || op === null ? undefined : typeof op === 'number' ? [op, op] : op;
   // tfjs ignores output_padding: a file tfjs may run (tfjs-written, or Keras 2 converted) means two things
-  if (given !== undefined && x.ctx.writer !== 'keras3') throw x.fail('NN110', `output_padding ${JSON.stringify(op)} is not supported (tfjs ignores it, Keras applies it: taken from Keras 3 files only)`);
+  if (given !== undefined && x.ctx.writer !== 'keras3') throw x.fail('NN110', `output_padding ${shownValue(op)} is not supported (tfjs ignores it, Keras applies it: taken from Keras 3 files only)`);
   if (given !== undefined && (!Array.isArray(given) || given.length !== 2 || given.some((d, a) => !Number.isInteger(d) || (d as number) < 0 || (d as number) >= strides[a]!))) throw x.fail('NN107', `output_padding ${shownValue(op)} is not a pair of integers below the strides`);
   const stored = x.weight('kernel');
   const [kh, kw, f, ci] = stored.shape as [number, number, number, number];
-  if (stored.shape.length !== 4 || kh !== size[0] || kw !== size[1] || ci !== cin) throw x.fail('NN201', `kernel_size ${JSON.stringify(size)} with ${cin} input channels does not fit a kernel of shape ${JSON.stringify(stored.shape)}`);
-  if (typeof x.get('filters') === 'number' && x.get('filters') !== f) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${JSON.stringify(stored.shape)}`);
+  if (stored.shape.length !== 4 || kh !== size[0] || kw !== size[1] || ci !== cin) throw x.fail('NN201', `kernel_size ${shownValue(size)} with ${cin} input channels does not fit a kernel of shape ${shownValue(stored.shape)}`);
+  if (typeof x.get('filters') === 'number' && x.get('filters') !== f) throw x.fail('NN201', `filters is ${String(x.get('filters'))} but the kernel has shape ${shownValue(stored.shape)}`);
   const same = x.get('padding') === 'same';
-  if (!same && (x.get('padding') ?? 'valid') !== 'valid') throw x.fail('NN110', `padding ${JSON.stringify(x.get('padding'))} is not supported (supported: valid, same)`);
+  if (!same && (x.get('padding') ?? 'valid') !== 'valid') throw x.fail('NN110', `padding ${shownValue(x.get('padding'))} is not supported (supported: valid, same)`);
   // the full output's extent less the wanted one: cropped (half before, the odd one after), or added at the end
   const wanted = (n: number, a: number): number => {
     const [s, k] = [strides[a]!, size[a]!];
@@ -152,7 +152,7 @@ function grouped(x: Layer, kernel: Tensor, depthwise: boolean): Tensor {
   if (g === 1) return kernel;
   const cin = x.ctx.shapeOf(x.one()).at(-1) ?? 0;
   const [, , ci, co] = kernel.shape as [number, number, number, number];
-  if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${JSON.stringify(kernel.shape)} does not fit ${cin} input channels`);
+  if (kernel.shape.length !== 4 || cin % g !== 0 || co % g !== 0 || ci * g !== cin) throw x.fail('NN201', `groups ${g} with a kernel of shape ${shownValue(kernel.shape)} does not fit ${cin} input channels`);
   return blockDiagonal(kernel, cin, g);
 }
 
@@ -166,7 +166,7 @@ function separable(x: Layer, oneD = false): Node[] {
   if (oneD) sequenceOnly(x);
   const { size, strides, span, dilations } = convWindow(x, oneD);
   const dw = oneD ? asHeightOne(x.weight('depthwise_kernel')) : x.weight('depthwise_kernel');
-  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${JSON.stringify(dw.shape)}`);
+  if (dw.shape.length !== 4 || dw.shape[0] !== size[0] || dw.shape[1] !== size[1]) throw x.fail('NN201', `kernel_size is ${shownValue(size)} but the depthwise kernel has shape ${shownValue(dw.shape)}`);
   // depth_multiplier m > 1: the depthwise step as a full kernel of C·m outputs, read by the pointwise kernel's C·m rows
   const one = dw.shape[3] === 1;
   const depthwise = `${x.l.name}/depthwise`;
@@ -179,7 +179,7 @@ function separable(x: Layer, oneD = false): Node[] {
 /** A 1-D layer (Conv1D, MaxPooling1D, …) reads a sequence [1, L, C]: on a map of several rows Keras refuses it (it pooled the rows one by one). */
 function sequenceOnly(x: Layer): void {
   const shape = x.ctx.shapeOf(x.one());
-  if (shape.length === 3 && shape[0] !== 1) throw x.fail('NN110', `${x.l.className} reads a sequence [steps, channels]; its input is a map ${JSON.stringify(shape)} (use the 2-D layer)`);
+  if (shape.length === 3 && shape[0] !== 1) throw x.fail('NN110', `${x.l.className} reads a sequence [steps, channels]; its input is a map ${shownValue(shape)} (use the 2-D layer)`);
 }
 
 function pool(x: Layer, kind: 'max' | 'avg', oneD = false): Node[] {
@@ -214,14 +214,14 @@ function pairOfPairs(x: Layer, key: string, fallback: number): [[number, number]
     return [[h, h], [w, w]];
   }
   if (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every(ok))) return p as [[number, number], [number, number]];
-  throw x.fail('NN107', `${key} ${JSON.stringify(p)} is not n, [h, w] or [[top, bottom], [left, right]]`);
+  throw x.fail('NN107', `${key} ${shownValue(p)} is not n, [h, w] or [[top, bottom], [left, right]]`);
 }
 
 function upsample(x: Layer): Node[] {
   x.channelsLast();
   x.map();
   const interpolation = x.get('interpolation') ?? 'nearest';
-  if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw x.fail('NN110', `interpolation ${JSON.stringify(interpolation)} is not supported (only nearest and bilinear)`);
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw x.fail('NN110', `interpolation ${shownValue(interpolation)} is not supported (only nearest and bilinear)`);
   // tfjs's resizeBilinear: no align_corners, no half-pixel centres (source y / f): ONNX's asymmetric. Keras 3 and TF 2's
   // Keras 2 resize with half-pixel centres; a Keras 2 model converted to tfjs computes the other in tfjs: it means two things
   if (interpolation === 'bilinear' && x.ctx.writer === 'keras2') throw x.fail('NN110', 'bilinear UpSampling2D of a Keras 2 model is not supported (TF 2 resizes with half-pixel centres, tfjs without: the model means two things)');
@@ -243,10 +243,10 @@ function permute(x: Layer): Node[] {
   const dims = x.get('dims');
   const rank = shape.length === 3 && shape[0] === 1 && Array.isArray(dims) && dims.length === 2 ? 2 : shape.length;
   const own = rank === 2 ? shape.slice(1) : shape;
-  if (!Array.isArray(dims) || dims.length !== rank || [...dims].sort().some((d, i) => d !== i + 1)) throw x.fail('NN107', `dims ${JSON.stringify(dims)} is not a permutation of 1..${rank}`);
+  if (!Array.isArray(dims) || dims.length !== rank || [...dims].sort().some((d, i) => d !== i + 1)) throw x.fail('NN107', `dims ${shownValue(dims)} is not a permutation of 1..${rank}`);
   const moved = (dims as number[]).map((d) => own[d - 1]!);
   const order = (dims as number[]).filter((d) => own[d - 1] !== 1);
-  if (order.some((d, i) => i > 0 && d < order[i - 1]!)) throw x.fail('NN110', `Permute ${JSON.stringify(dims)} of ${JSON.stringify(own)} moves data (only permutations that move axes of size 1 are supported)`);
+  if (order.some((d, i) => i > 0 && d < order[i - 1]!)) throw x.fail('NN110', `Permute ${shownValue(dims)} of ${shownValue(own)} moves data (only permutations that move axes of size 1 are supported)`);
   return [{ ...x.base(), inputs: [input], op: 'reshape', shape: rank === 2 ? [1, ...moved] : moved }];
 }
 
@@ -313,7 +313,7 @@ function timeDistributed(x: Layer): Node[] {
 /** RepeatVector(n) of a vector [K]: the sequence [n, K] ([1, n, K]), the vector as a 1×1 map upsampled n times along W (n identity copies). */
 function repeatVector(x: Layer): Node[] {
   const shape = x.ctx.shapeOf(x.one());
-  if (shape.length !== 1) throw x.fail('NN110', `input has shape ${JSON.stringify(shape)}; RepeatVector repeats a vector`);
+  if (shape.length !== 1) throw x.fail('NN110', `input has shape ${shownValue(shape)}; RepeatVector repeats a vector`);
   const map = `${x.l.name}/map`;
   return [
     { name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, shape[0]!] },

@@ -84,7 +84,7 @@ export class Layer {
   activation(key = 'activation'): Activation | 'softmax' {
     const a = this.get(key) ?? 'linear';
     const fn = typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a) ? ACTIVATIONS[a] : undefined;
-    if (fn === undefined) throw this.fail('NN110', `activation ${JSON.stringify(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
+    if (fn === undefined) throw this.fail('NN110', `activation ${shownValue(a)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
     // Keras 3's hard_sigmoid is relu6(x + 3) / 6; tfjs's and Keras 2's are 0.2·x + 0.5, clipped
     if (a === 'hard_sigmoid' && this.ctx.writer === 'keras3') return { fn: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 };
     return fn;
@@ -98,13 +98,13 @@ export class Layer {
     const held = this.inputs.some((t) => this.ctx.channelsFirst?.(t) === true);
     if (f === 'channels_first' && held) return;
     if (f === 'channels_first') throw this.fail('NN110', 'data_format "channels_first" on a map that is not channels-first is not supported (a model whose image layers are all channels_first is)');
-    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${JSON.stringify(f)} is not supported (only channels_last and channels_first)`);
+    if (f !== undefined && f !== null && f !== 'channels_last') throw this.fail('NN110', `data_format ${shownValue(f)} is not supported (only channels_last and channels_first)`);
     if (held && this.l.className !== 'Flatten') throw this.fail('NN110', 'a channels_last layer reading a channels_first map [C, H, W] is not supported');
   }
   /** The single input's [H, W, C] shape (the shape rule reports a non-map input). */
   map(): readonly number[] {
     const s = this.ctx.shapeOf(this.one());
-    if (s.length !== 3) throw new NnchipError('NN203', `input has shape ${JSON.stringify(s)}; expected a feature map [H, W, C]`, this.site);
+    if (s.length !== 3) throw new NnchipError('NN203', `input has shape ${shownValue(s)}; expected a feature map [H, W, C]`, this.site);
     return s;
   }
   one(): string {
@@ -115,7 +115,7 @@ export class Layer {
     const p = this.get('padding') ?? 'valid';
     if (p === 'valid') return [0, 0, 0, 0];
     if (p === 'same') return samePads(this.map(), size, strides);
-    throw this.fail('NN110', `padding ${JSON.stringify(p)} is not supported (supported: valid, same)`);
+    throw this.fail('NN110', `padding ${shownValue(p)} is not supported (supported: valid, same)`);
   }
   base(): { name: string; inputs: string[]; output: string } {
     return { name: this.l.name, inputs: this.inputs, output: this.l.name };

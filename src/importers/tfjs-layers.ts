@@ -5,7 +5,7 @@
  * and nothing else: shapes are checked by ir/verify.ts, lowering by the passes.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, withFile } from '../diagnostics/error.js';
+import { NnchipError, withFile, shownValue } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
@@ -245,7 +245,7 @@ function layerList(topology: Json, file: string): { layers: LayerEntry[]; functi
   const className = model['class_name'];
   const config = model['config'];
   const functional = className === 'Model' || className === 'Functional';
-  if (className !== 'Sequential' && !functional) throw new NnchipError('NN103', `modelTopology class ${JSON.stringify(className)} is not Sequential or Model`, { file });
+  if (className !== 'Sequential' && !functional) throw new NnchipError('NN103', `modelTopology class ${shownValue(className)} is not Sequential or Model`, { file });
   const rawLayers = rawLayersOf(config, file);
   const nested = rawLayers.some((l) => isObj(l) && isModelClass(l['class_name']));
   const inlined = nested ? inlineModel(className, Array.isArray(config) ? { layers: config } : (config as Json), undefined, undefined, file, 0, writerOf(topology) === 'keras3') : undefined;
@@ -373,7 +373,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
       const declared = inputShapeOf(l.config);
       const recurrent = layers.some((m) => RECURRENT_LAYERS.has(m.className));
-      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${JSON.stringify(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
+      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${shownValue(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
       if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
       checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';

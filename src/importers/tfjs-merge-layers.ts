@@ -9,6 +9,7 @@ import { Layer } from './tfjs-layer.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { channelSpread } from '../ir/product.js';
 import { spatialConcatNode } from '../ir/concat-spatial.js';
+import { shownValue } from '../diagnostics/error.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
@@ -33,7 +34,7 @@ export function concat(x: Layer): Node[] {
   // along H (axis 1 of an image) or W (axis 2 of an image, 1 of a sequence [L, C])
   const spatial = shape.length !== 3 || sequenceChannels ? undefined : x.ctx.sequenceInput && shape[0] === 1 ? ((axis === 1 ? 1 : undefined) as 1 | undefined) : axis === 1 ? 0 : axis === 2 ? 1 : undefined;
   if (spatial !== undefined) return spatialConcat(x, spatial);
-  if (axis !== -1 && axis !== shape.length && !sequenceChannels) throw x.fail('NN110', `axis ${JSON.stringify(axis)} is not supported (only the channel axis, -1, and H or W of a map)`);
+  if (axis !== -1 && axis !== shape.length && !sequenceChannels) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the channel axis, -1, and H or W of a map)`);
   return [{ ...x.base(), op: 'concat' }];
 }
 

@@ -39,12 +39,12 @@ function cellOf(x: Layer, weight: Weight, features: number): Cell {
   const n = GATES[kind];
   const kernel = weight('kernel');
   const recurrent = weight('recurrent_kernel');
-  if (kernel.shape.length !== 2 || kernel.shape[0] !== features || kernel.shape[1] !== n * u) throw x.fail('NN201', `kernel has shape ${JSON.stringify(kernel.shape)}; expected [${features}, ${n * u}] (${features} features, ${n} × ${u} units)`);
-  if (recurrent.shape.length !== 2 || recurrent.shape[0] !== u || recurrent.shape[1] !== n * u) throw x.fail('NN201', `recurrent_kernel has shape ${JSON.stringify(recurrent.shape)}; expected [${u}, ${n * u}]`);
+  if (kernel.shape.length !== 2 || kernel.shape[0] !== features || kernel.shape[1] !== n * u) throw x.fail('NN201', `kernel has shape ${shownValue(kernel.shape)}; expected [${features}, ${n * u}] (${features} features, ${n} × ${u} units)`);
+  if (recurrent.shape.length !== 2 || recurrent.shape[0] !== u || recurrent.shape[1] !== n * u) throw x.fail('NN201', `recurrent_kernel has shape ${shownValue(recurrent.shape)}; expected [${u}, ${n * u}]`);
   const resetAfter = kind === 'gru' && x.get('reset_after') === true;
   const bias = (x.get('use_bias') ?? true) === true ? weight('bias') : null;
   const rows = resetAfter ? 2 : 1;
-  if (bias !== null && (bias.data.length !== rows * n * u || (resetAfter && (bias.shape.length !== 2 || bias.shape[0] !== 2)))) throw x.fail('NN201', `bias has shape ${JSON.stringify(bias.shape)}; expected ${resetAfter ? `[2, ${n * u}] (reset_after)` : `[${n * u}]`}`);
+  if (bias !== null && (bias.data.length !== rows * n * u || (resetAfter && (bias.shape.length !== 2 || bias.shape[0] !== 2)))) throw x.fail('NN201', `bias has shape ${shownValue(bias.shape)}; expected ${resetAfter ? `[2, ${n * u}] (reset_after)` : `[${n * u}]`}`);
   const part = (row: number, k: number): Float32Array | null => (bias === null ? null : bias.data.slice(row * n * u + k * u, row * n * u + (k + 1) * u));
   const gates = Array.from({ length: n }, (_, k): Gate => {
     const w = columns(kernel, k * u, u);
@@ -70,7 +70,7 @@ function checkSettings(x: Layer): void {
 /** The sequence input's steps T and features F: a map [1, T, F]. */
 function sequenceOf(x: Layer): [number, number] {
   const shape = x.ctx.shapeOf(x.one());
-  if (shape.length !== 3 || shape[0] !== 1) throw x.fail('NN110', `${x.l.className} reads a sequence [steps, features]; its input has shape ${JSON.stringify(shape)}`);
+  if (shape.length !== 3 || shape[0] !== 1) throw x.fail('NN110', `${x.l.className} reads a sequence [steps, features]; its input has shape ${shownValue(shape)}`);
   return [shape[1]!, shape[2]!];
 }
 

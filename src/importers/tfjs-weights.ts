@@ -5,7 +5,7 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, shownValue } from '../diagnostics/error.js';
 import type { Tensor } from '../ir/graph.js';
 import { halfToFloat } from './float16.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
@@ -35,12 +35,12 @@ function encodingOf(w: Json, name: string, file: string): Encoding {
   const dtype = w['dtype'];
   const refuse = (what: string): NnchipError => new NnchipError('NN106', `weight "${name}" ${what}`, { file });
   if (dtype === undefined) throw new NnchipError('NN107', `weight "${name}" has no "dtype" (tfjs-converter writes one for every weight)`, { file }); // was 'has dtype undefined'
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'float16') throw refuse(`has dtype ${JSON.stringify(dtype)}`);
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'float16') throw refuse(`has dtype ${shownValue(dtype)}`);
   const q = w['quantization'];
   if (q === undefined) return { kind: dtype, bytes: PLAIN_DTYPES[dtype] };
   if (!isObj(q)) throw refuse('has a quantization entry that is not an object');
   const qd = q['dtype'];
-  if (qd !== 'uint8' && qd !== 'uint16' && qd !== 'float16') throw refuse(`has quantization dtype ${JSON.stringify(qd)}`);
+  if (qd !== 'uint8' && qd !== 'uint16' && qd !== 'float16') throw refuse(`has quantization dtype ${shownValue(qd)}`);
   if (qd === 'float16') {
     if (dtype !== 'float32') throw refuse(`is ${dtype} quantized as float16 (tfjs allows that only for float32)`);
     return { kind: 'float16', bytes: 2 };
@@ -100,7 +100,7 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
   for (const group of manifest) {
     if (!isObj(group) || !Array.isArray(group['paths']) || !Array.isArray(group['weights'])) throw new NnchipError('NN107', 'a weightsManifest entry needs "paths" and "weights" lists', site);
     const names = group['paths'] as unknown[];
-    if (names.some((p) => typeof p !== 'string')) throw new NnchipError('NN107', `a weightsManifest path is ${JSON.stringify(names.find((p) => typeof p !== 'string'))}, not a file name`, site);
+    if (names.some((p) => typeof p !== 'string')) throw new NnchipError('NN107', `a weightsManifest path is ${shownValue(names.find((p) => typeof p !== 'string'))}, not a file name`, site);
     const specs: WeightSpec[] = [];
     let need = 0;
     for (const w of group['weights'] as unknown[]) {

@@ -107,6 +107,9 @@ describe('ONNX Resize linear', () => {
     ['tf_crop_and_resize', model([1, 2, 4, 4], [1, 1, 2, 2], 'tf_crop_and_resize'), /^error NN110: model\.onnx: layer "up": Resize: mode "linear" with coordinate_transformation_mode "tf_crop_and_resize" is not supported \(half_pixel, pytorch_half_pixel, asymmetric or align_corners\)/],
     ['half_pixel by 1.5', model([1, 2, 4, 4], [1, 1, 1.5, 1.5], 'half_pixel'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,1\.5,1\.5\] of a \[1,2,4,4\] tensor are not supported \(only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners\)/],
     ['×8 × ×4 (a corner weight over int8)', model([1, 2, 2, 2], [1, 1, 8, 4], 'half_pixel'), /^error NN203: model\.onnx: layer "up": linear upsampling by 8×4 is not supported \(factors whose product is at most 31\)/],
+    // a value JSON cannot hold is quoted as itself, not as JSON.stringify's "null"
+    ['scales of NaN', model([1, 2, 4, 4], [1, 1, NaN, 2], 'half_pixel'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,NaN,2\] of a \[1,2,4,4\] tensor are not supported/],
+    ['scales of Infinity', model([1, 2, 4, 4], [1, 1, Infinity, 2], 'half_pixel'), /^error NN110: model\.onnx: layer "up": Resize: scales \[1,1,Infinity,2\] of a \[1,2,4,4\] tensor are not supported/],
     ['cubic', { ...model([1, 2, 4, 4], [1, 1, 2, 2], 'half_pixel'), nodes: [{ op: 'Resize', inputs: ['x', '', 's'], outputs: ['y'], name: 'up', attrs: { mode: { s: 'cubic' } } }] }, /^error NN110: model\.onnx: layer "up": Resize: mode "cubic" is not supported \(only nearest and linear\)/],
   ])('%s is refused in one line', (_, spec, message) => {
     let error: unknown;

@@ -118,8 +118,16 @@ export class Op {
     if (b !== undefined && typeof b !== 'boolean') throw this.fail('NN107', `attribute ${key} is ${shownValue(b).slice(0, 40)}, not true or false`);
     return b === true;
   }
+  /** How many of the node's inputs the conversion read (the first ones): the rest would be ignored. */
+  private inputsRead = 0;
+  /** After the conversion: an input it never read (a Relu of two tensors) is a malformed node, not one to run without it. */
+  checkEveryInputRead(): void {
+    const given = this.n.inputs.length;
+    if (this.inputsRead < given) throw this.fail('NN107', `${this.n.op} has ${given} inputs; it takes ${this.inputsRead}`);
+  }
   /** Input i; a SpaceToBatchND result or its convolution only where `spaced` says this op reads that stage. */
   input(i: number, spaced?: 'input' | 'output'): Value {
+    this.inputsRead = Math.max(this.inputsRead, i + 1);
     const name = this.n.inputs[i];
     if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
     const v = this.ctx.value(name);

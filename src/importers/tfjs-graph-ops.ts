@@ -273,6 +273,13 @@ function pool(x: Op, kind: 'max' | 'avg'): Value {
 /** The value a TF node produces (Placeholder and Const are handled by the importer). */
 export function convertTfNode(n: TfNode, ctx: OpContext): Value {
   const x = new Op(n, ctx);
+  const value = convertOp(x);
+  x.checkEveryInputRead();
+  return value;
+}
+
+function convertOp(x: Op): Value {
+  const { n, ctx } = x;
   const act = (fn: Activation | 'softmax'): Value => ctx.emit({ ...x.base(), op: 'activation', inputs: [x.tensor(0).name], fn }, x.tensor(0).rank);
   const channels = (): number => x.tensor(0).shape.at(-1)!;
   if (n.table !== undefined) return act(n.table);

@@ -166,6 +166,12 @@ describe('TF.js graph models: structure', () => {
     expect(load(two, 'mm')).toBe('loaded 1 nodes: mm');
     expect(load(two, 'W')).toMatch(/NN801: model.json: --output-name "W" is not an output of the model: the model's outputs are Identity, Identity_1/);
   });
+  test('an input the op never reads is a malformed node, not one run without it', () => {
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm', 'mm'] }])).toMatch(/^error NN107: model.json: layer "out": Relu has 2 inputs; it takes 1/);
+    expect(load([{ name: 'out', op: 'Identity', input: ['mm', 'x'] }])).toMatch(/^error NN107: model.json: layer "out": Identity has 2 inputs; it takes 1/);
+    // a control input is no read
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm', '^x'] }])).toBe('loaded 2 nodes');
+  });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);
     // only where it is compiled: CenterNet's decoding reads TopKV2:1 after the heads --output-name cuts at

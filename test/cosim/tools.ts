@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { findTool } from '../../src/backends/verilog/tools.js';
 import { findYowaspYosys } from '../../src/backends/verilog/yosys.js';
-import type { Capacity } from '../../src/backends/verilog/emit.js';
-import { buildRtlSim, type SampleRun } from '../../src/backends/verilog/simulate.js';
+import { emitVerilog, type Capacity } from '../../src/backends/verilog/emit.js';
+import { buildRtlSim, type RtlSim, type SampleRun } from '../../src/backends/verilog/simulate.js';
 import type { ArrayConfig } from '../../src/isa/config.js';
 import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
@@ -76,6 +76,36 @@ export async function expectRtlExact(p: Program, simulator: 'iverilog' | 'verila
   } finally {
     sim.dispose();
   }
+}
+
+/**
+ * Builds shared by the programs of one file: a program whose emitted design (rtl/ and tb/ with
+ * CAPACITY, the only files a build depends on) equals an earlier one's runs on that build, so a
+ * sweep whose points differ only in what the memory images hold (a bandwidth past the clamped DRAM
+ * beat) compiles each distinct design once. `exact` is expectRtlExact on the shared build; call
+ * `dispose` in afterAll.
+ */
+export function sharedRtlSims(): { exact(p: Program, simulator: 'iverilog' | 'verilator', seed: number, what: string): Promise<void>; builds(): number; dispose(): void } {
+  const sims = new Map<string, Promise<RtlSim>>();
+  const designOf = (p: Program): string =>
+    JSON.stringify([...emitVerilog(p, { target: 'generic', capacity: CAPACITY })].filter(([path]) => path.startsWith('rtl/') || path.startsWith('tb/')));
+  return {
+    async exact(p, simulator, seed, what) {
+      const key = `${simulator}\n${designOf(p)}`;
+      let sim = sims.get(key);
+      if (sim === undefined) {
+        sim = buildRtlSim(p, { simulator, capacity: CAPACITY });
+        sims.set(key, sim);
+      }
+      const r = rng(seed);
+      const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
+      expectExact(p, inputs, await (await sim).run(p, inputs), what);
+    },
+    builds: () => sims.size,
+    dispose() {
+      for (const sim of sims.values()) void sim.then((s) => s.dispose(), () => undefined);
+    },
+  };
 }
 
 /**

@@ -10,14 +10,19 @@ import { buildRtlSim, type RtlSim } from '../../src/backends/verilog/simulate.js
 import { loadModel } from '../../src/importers/index.js';
 import { quantizeInput } from '../../src/isa/program.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
-import { expectExact, haveTools } from './tools.js';
+import { expectExact, haveTools, sharedRtlSims } from './tools.js';
 
 const ex = (rel: string): string => new URL(`../../examples/${rel}`, import.meta.url).pathname;
 const CAPACITY = { progDepth: 16384, dramBytes: 1 << 18, tokenBits: 16, inputBytes: 4096, outputBytes: 4096, inputRows: 1024, outputRows: 256, pooling: true, tables: true };
 
 describe.skipIf(!haveTools('verilator'))('CNN examples in Verilator (4x4)', () => {
-  const sims: RtlSim[] = [];
-  afterAll(() => sims.forEach((s) => s.dispose()));
+  // one machine and one capacity: the three programs differ only in the memory images, so they
+  // run on one Verilator build (sharedRtlSims compares the emitted rtl/ and tb/ to decide)
+  const sims = sharedRtlSims(CAPACITY);
+  afterAll(() => {
+    process.stdout.write(`CNN examples: ${sims.builds()} Verilator build(s)\n`);
+    sims.dispose();
+  });
   test.each([
     ['digits-cnn (TF.js)', 'digits-cnn/model.json', 'digits-cnn/calibration.json'],
     ['digits-onnx (PyTorch)', 'digits-onnx/model.onnx', 'digits-onnx/calibration.json'],
@@ -25,8 +30,7 @@ describe.skipIf(!haveTools('verilator'))('CNN examples in Verilator (4x4)', () =
   ])('%s: bit- and cycle-exact', async (_name, model, cal) => {
     const samples = calibrationSamples(ex(cal));
     const program = compileGraph(loadModel(ex(model)), samples, { rows: 4, cols: 4 });
-    const sim = await buildRtlSim(program, { simulator: 'verilator', capacity: CAPACITY });
-    sims.push(sim);
+    const sim = await sims.build(program, 'verilator');
     const inputs = [quantizeInput(program, samples[samples.length - 1]!)];
     expectExact(program, inputs, await sim.run(program, inputs), 'verilator');
   });

@@ -80,26 +80,38 @@ export async function expectRtlExact(p: Program, simulator: 'iverilog' | 'verila
 
 /**
  * Builds shared by the programs of one file: a program whose emitted design (rtl/ and tb/ with
- * CAPACITY, the only files a build depends on) equals an earlier one's runs on that build, so a
- * sweep whose points differ only in what the memory images hold (a bandwidth past the clamped DRAM
- * beat) compiles each distinct design once. `exact` is expectRtlExact on the shared build; call
- * `dispose` in afterAll.
+ * `capacity`, the only files a build depends on) equals an earlier one's runs on that build, so
+ * programs that differ only in what the memory images hold (a sweep's bandwidths past the clamped
+ * DRAM beat, several models on one machine) compile each distinct design once. `exact` is
+ * expectRtlExact on the shared build; call `dispose` in afterAll.
  */
-export function sharedRtlSims(): { exact(p: Program, simulator: 'iverilog' | 'verilator', seed: number, what: string): Promise<void>; builds(): number; dispose(): void } {
+export interface SharedRtlSims {
+  build(p: Program, simulator: 'iverilog' | 'verilator'): Promise<RtlSim>;
+  exact(p: Program, simulator: 'iverilog' | 'verilator', seed: number, what: string): Promise<void>;
+  /** Distinct builds so far. */
+  builds(): number;
+  dispose(): void;
+}
+
+export function sharedRtlSims(capacity: Capacity = CAPACITY): SharedRtlSims {
   const sims = new Map<string, Promise<RtlSim>>();
   const designOf = (p: Program): string =>
-    JSON.stringify([...emitVerilog(p, { target: 'generic', capacity: CAPACITY })].filter(([path]) => path.startsWith('rtl/') || path.startsWith('tb/')));
+    JSON.stringify([...emitVerilog(p, { target: 'generic', capacity })].filter(([path]) => path.startsWith('rtl/') || path.startsWith('tb/')));
+  const build = (p: Program, simulator: 'iverilog' | 'verilator'): Promise<RtlSim> => {
+    const key = `${simulator}\n${designOf(p)}`;
+    let sim = sims.get(key);
+    if (sim === undefined) {
+      sim = buildRtlSim(p, { simulator, capacity });
+      sims.set(key, sim);
+    }
+    return sim;
+  };
   return {
+    build,
     async exact(p, simulator, seed, what) {
-      const key = `${simulator}\n${designOf(p)}`;
-      let sim = sims.get(key);
-      if (sim === undefined) {
-        sim = buildRtlSim(p, { simulator, capacity: CAPACITY });
-        sims.set(key, sim);
-      }
       const r = rng(seed);
       const inputs = [0, 1].map(() => Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128));
-      expectExact(p, inputs, await (await sim).run(p, inputs), what);
+      expectExact(p, inputs, await (await build(p, simulator)).run(p, inputs), what);
     },
     builds: () => sims.size,
     dispose() {

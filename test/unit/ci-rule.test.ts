@@ -1,15 +1,16 @@
 /** One "are we in CI" rule for every test that skips on a missing tool; CI=false and CI= are not CI. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { isCi } from '../helpers/ci.js';
 
 const TEST = resolve(import.meta.dirname, '..');
 
+/** The test sources below `dir`; a symbolic link is not followed (test/bad-inputs holds a link loop on purpose). */
 function testFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? testFiles(path) : /\.(ts|mjs)$/.test(name) ? [path] : [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? testFiles(path) : e.isFile() && /\.(ts|mjs)$/.test(e.name) ? [path] : [];
   });
 }
 

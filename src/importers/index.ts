@@ -7,7 +7,7 @@ import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { duplicateKey, withoutBom } from '../util/json-text.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
 import { chooseOutput, type OutputChoice } from './outputs.js';
@@ -40,7 +40,7 @@ function parseJson(bytes: Buffer, file: string, limits: Limits): Record<string, 
   let json: unknown;
   // a UTF-8 byte order mark (Windows editors write one) failed as an invisible "Unexpected token"
   const text = withoutBom(bytes.toString('utf8'));
-  const maxContainers = Math.floor(limits.maxMemory / 256);
+  const maxContainers = maxDecodedValues(limits);
   if (containerCount(text, maxContainers) > maxContainers) throw new NnchipError('NN109', `holds over ${fmtInt(maxContainers)} JSON objects and arrays (${fmtInt(bytes.length)} bytes): over --max-memory`, { file });
   try {
     json = JSON.parse(text);

@@ -24,6 +24,13 @@ export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite,
   return n;
 }
 
+/**
+ * The most objects and values a decoder may make of a model file before anything in it can be checked
+ * (ONNX fields and packed integers, JSON objects and arrays): each takes protobufjs or JSON.parse up to
+ * about 250 bytes (an empty NodeProto), so 4,194,304 at the default --max-memory of 1 GiB.
+ */
+export const maxDecodedValues = (limits: Limits): number => Math.floor(limits.maxMemory / 256);
+
 export function checkBytes(bytes: number, limits: Limits, site: ErrorSite, what: string): void {
   if (bytes > limits.maxMemory) throw new NnchipError('NN109', `${what} needs ${fmtInt(bytes)} bytes, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, site);
 }

@@ -42,9 +42,6 @@ const ENTER: Record<Kind, Readonly<Record<number, Kind>>> = {
  * int32_data 5, int64_data 7, uint64_data 11; AttributeProto's ints 8. */
 const PACKED_VARINTS: Partial<Record<Kind, ReadonlySet<number>>> = { tensor: new Set([1, 5, 7, 11]), attribute: new Set([8]) };
 
-/** The most values decoding may make: protobufjs takes up to about 250 bytes for each (an empty NodeProto), so 4,194,304 at the default --max-memory of 1 GiB. */
-export const maxOnnxValues = (limits: { readonly maxMemory: number }): number => Math.floor(limits.maxMemory / 256);
-
 export interface OnnxNesting {
   /** Graphs inside graphs: 1 for a model without subgraphs. */
   graphs: number;

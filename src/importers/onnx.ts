@@ -10,7 +10,7 @@ import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor 
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
-import { checkedElements, type Limits } from './limits.js';
+import { checkedElements, maxDecodedValues, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
 import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
@@ -19,7 +19,7 @@ import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
 import type { TableActivation } from '../ir/activations.js';
-import { maxOnnxValues, onnxNesting } from './onnx-depth.js';
+import { onnxNesting } from './onnx-depth.js';
 import { onnxForOutput, type OutputChoice } from './outputs.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
@@ -38,8 +38,8 @@ type NodeProto = NonNullable<GraphProto['node']>[number];
 export const MAX_ONNX_NESTING = 64;
 
 function decode(bytes: Uint8Array, file: string, limits: Limits): ModelProto {
-  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING, maxOnnxValues(limits));
-  if (nesting.values > maxOnnxValues(limits)) throw new NnchipError('NN109', `holds over ${fmtInt(maxOnnxValues(limits))} nodes, names and values to decode (${fmtInt(bytes.length)} bytes): over --max-memory`, { file });
+  const nesting = onnxNesting(bytes, MAX_ONNX_NESTING, maxDecodedValues(limits));
+  if (nesting.values > maxDecodedValues(limits)) throw new NnchipError('NN109', `holds over ${fmtInt(maxDecodedValues(limits))} nodes, names and values to decode (${fmtInt(bytes.length)} bytes): over --max-memory`, { file });
   if (nesting.graphs > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests subgraphs (If/Loop/Scan bodies) over ${MAX_ONNX_NESTING} levels deep`, { file });
   if (nesting.types > MAX_ONNX_NESTING) throw new NnchipError('NN107', `nests types (sequences, maps, optionals) over ${MAX_ONNX_NESTING} levels deep`, { file });
   try {

@@ -12,8 +12,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 import { loadModel } from '../../../src/importers/index.js';
-import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
-import { maxOnnxValues, onnxNesting } from '../../../src/importers/onnx-depth.js';
+import { DEFAULT_LIMITS, maxDecodedValues } from '../../../src/importers/limits.js';
+import { onnxNesting } from '../../../src/importers/onnx-depth.js';
 
 const varint = (n: number): number[] => {
   const o: number[] = [];
@@ -88,7 +88,7 @@ describe('ONNX values counted from the bytes', () => {
     expect(error).toBeInstanceOf(NnchipError);
     expect((error as NnchipError).code).toBe('NN109');
     expect((error as NnchipError).detail).toMatch(/^holds over 1,000 nodes, names and values to decode/);
-    expect(maxOnnxValues(DEFAULT_LIMITS)).toBe(4_194_304);
+    expect(maxDecodedValues(DEFAULT_LIMITS)).toBe(4_194_304);
     const digits = new URL('../../../examples/digits-onnx/model.onnx', import.meta.url).pathname;
     expect(loadModel(digits, limits).nodes.length).toBeGreaterThan(3);
   });

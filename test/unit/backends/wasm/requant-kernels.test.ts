@@ -162,3 +162,51 @@ function smallBelowTie(r: () => number): { x: number; mult: number } | null {
   }
   return null;
 }
+
+/**
+ * A mult whose odd part is above 512 (the ½-or-less path drops δ for groups of these: a tie
+ * x·mult = odd·2^(shift−1) needs the odd part to divide that odd number, so |z| > 256 and the
+ * result saturates either way), or in `low` an odd part in [257, 511], whose ties can be
+ * unsaturated (z = odd part / 2 < 256): such a group must keep δ.
+ */
+function tieFreeMult(r: () => number, low: boolean): number {
+  const odd = low ? 257 + 2 * Math.floor(r() * 128) : 513 + 2 * Math.floor(r() * 32511);
+  let v = Math.floor(r() * 8);
+  while (odd * 2 ** v >= 65536) v--;
+  return odd * 2 ** v;
+}
+
+/** x at a tie of {mult, shift} (x·mult = j·odd·2^(shift−1), j odd and small) or one off it; null if none fits int32. */
+function atTie(r: () => number, q: { mult: number; shift: number }): number | null {
+  let v = 0;
+  while ((q.mult >> v) % 2 === 0) v++;
+  if (q.shift - 1 - v < 0) return null;
+  const j = (2 * Math.floor(r() * 4) + 1) * (r() < 0.5 ? 1 : -1);
+  const x = j * 2 ** (q.shift - 1 - v) + (r() < 0.5 ? 0 : r() < 0.5 ? 1 : -1);
+  return x >= -(2 ** 31) && x < 2 ** 31 ? x : null;
+}
+
+describe('threshold_ordered, ½-or-less columns without δ (odd parts of mult above 512) = numerics.threshold', () => {
+  test.each([8, 16, 24, 32, 40])('%i columns: every row, 80 draws, ties and one off them; one group in three with an odd part in [257, 511]', async (C) => {
+    const x = await kernels(C);
+    const r = mulberry32(47 * C);
+    const rows = 24;
+    for (let trial = 0; trial < 80; trial++) {
+      const mem = new DataView(x.memory.buffer);
+      // shift 17–30: every u16 mult is ≤ ½ there, and ties are int32 values
+      const q = Array.from({ length: C }, () => ({ mult: tieFreeMult(r, false), shift: 17 + Math.floor(r() * 14) }));
+      if (trial % 3 === 2) q[Math.floor(r() * C)]!.mult = tieFreeMult(r, true);
+      const acc = Array.from({ length: rows * C }, (_, i) => (r() < 0.6 ? atTie(r, q[i % C]!) : null) ?? accValue(r, q[i % C]!));
+      q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
+      acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
+      // zp = −128 half the time: an unsaturated tie of an odd part below 512 (z < 256) shows its rounding
+      const zp = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
+      const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
+      const hi = r() < 0.5 ? 127 : lo + Math.floor(r() * (128 - lo));
+      x.threshold(ACC, OUT, QNT, rows, zp, lo, hi);
+      const got = Array.from({ length: rows * C }, (_, i) => mem.getInt8(OUT + i));
+      const want = acc.map((v, i) => (threshold(v, q[i % C]!.mult, q[i % C]!.shift, zp, lo, hi) << 24) >> 24);
+      expect(got, `trial ${trial}`).toEqual(want);
+    }
+  });
+});

@@ -99,12 +99,25 @@ function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Te
 }
 
 /** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
-function outputNodes(json: Json, nodes: readonly TfNode[], file: string): string[] {
+function outputNodes(json: Json, nodes: readonly TfNode[], controlled: ReadonlySet<string>, file: string): string[] {
   const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.values(json['signature']['outputs']) : [];
   const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [firstOutput(o['name'], file)] : []));
   if (named.length > 0) return named;
   const read = new Set(nodes.flatMap((n) => n.inputs.map((r) => parseInput(r, file, n.name).node)));
-  return nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
+  const unread = nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
+  // a node only another node's control input waits for (an Assert, a check) is run for its effect, not an output
+  const values = unread.filter((name) => !controlled.has(name));
+  return values.length > 0 ? values : unread;
+}
+
+/** The nodes some node reads through a control input ("^name"). */
+function controlInputsOf(nodes: readonly TfNode[], file: string): Set<string> {
+  const controlled = new Set<string>();
+  for (const n of nodes) for (const r of n.inputs) {
+    const dep = parseInput(r, file, n.name);
+    if (dep.control) controlled.add(dep.node);
+  }
+  return controlled;
 }
 
 /** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output-name. */
@@ -228,8 +241,9 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   checkAcyclic(nodes, file);
   // control inputs order execution and carry no value: dropped, with the NoOp nodes that only gather them (a
   // SavedModel's output_control_node, read by the outputs' Identity as "^…")
+  const controlled = controlInputsOf(nodes, file);
   nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
-  const all = outputNodes(json, nodes, file);
+  const all = outputNodes(json, nodes, controlled, file);
   if (all.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
   // one output, the one --output-name names (an output, its signature's key, or any computed node: the network up to
   // it, before a decoding the machine cannot run), and only the nodes it reads

@@ -172,6 +172,15 @@ describe('TF.js graph models: structure', () => {
     // a control input is no read
     expect(load([{ name: 'out', op: 'Relu', input: ['mm', '^x'] }])).toBe('loaded 2 nodes');
   });
+  test('a node only a control input waits for is no second output', () => {
+    // an Assert-like check run for its effect: the output waits for it but reads no value of it
+    const checked = [{ name: 'check', op: 'Relu6', input: ['mm'] }, { name: 'out', op: 'Relu', input: ['mm', '^check'] }];
+    expect(load(checked)).toBe('loaded 2 nodes');
+    expect(load(checked, 'check')).toBe('loaded 2 nodes: mm check');
+    // when every unread node is waited for, they stay the outputs to choose from
+    const both = [{ name: 'a', op: 'Relu', input: ['mm', '^b'] }, { name: 'b', op: 'Relu6', input: ['mm', '^a'] }];
+    expect(load(both)).toMatch(/NN110: model.json: the model has 2 outputs \(a, b\)/);
+  });
   test('the second output of an op', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm:1'] }])).toMatch(/NN110: model.json: layer "out": input "mm:1" reads output 1 of a multi-output op/);
     // only where it is compiled: CenterNet's decoding reads TopKV2:1 after the heads --output-name cuts at

@@ -367,6 +367,8 @@ const cases = {
   'alpha-not-a-number': {
     files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'linear' }), { class_name: 'LeakyReLU', config: { name: 'leaky', alpha: 'NaN' } }, LAYERS[1]]) }), 'weights.bin': weights() },
   },
+  // 1,500 distinct weights, then one again: each name was searched for among those before it (a million took minutes)
+  'weight-listed-twice-late': { files: { 'model.json': JSON.stringify(model({ weightsManifest: [{ paths: ['weights.bin'], weights: [...SPECS, ...Array.from({ length: 1500 }, (_, i) => ({ name: `w${i}`, shape: [1], dtype: 'float32' })), SPECS[0]] }] })), 'weights.bin': weights(1535) } },
   'weight-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [SPECS[0], ...SPECS] }] }), 'weights.bin': weights(35) } },
   'conv-groups-mismatch': {
     files: {

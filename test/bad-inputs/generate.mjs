@@ -402,6 +402,11 @@ const cases = {
   'onnx-raw-and-float-data': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), floatData: Array(12).fill(9) } } })),
   'onnx-external-and-raw-data': { files: { 'model.onnx': onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] } } }), 'w.bin': weights(12) }, args: LOWER_ONNX },
   'onnx-external-location-twice': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'location', value: 'v.bin' }] } } }), 'w.bin': weights(12), 'v.bin': weights(12) }, args: LOWER_ONNX },
+  // a chain of 2,000 Identity nodes to the output (the graph's producer was searched for at each step: 40,000 took 14 s), a NaN weight found after it
+  'onnx-identity-chain-long': onnxCase(onnxModel({
+    nodes: [...ONNX_NODES.slice(0, 2), { ...ONNX_NODES[2], output: ['c0'] }, ...Array.from({ length: 2000 }, (_, i) => ({ name: `copy${i}`, opType: 'Identity', input: [`c${i}`], output: [i === 1999 ? 'y' : `c${i + 1}`] }))],
+    inits: { W2: { ...f32('W2', [3, 2], 6), rawData: new Uint8Array(Float32Array.from([0.1, 0.2, NaN, 0.3, 0.4, 0.5]).buffer) } },
+  })),
   'onnx-initializer-twice': onnxCase(withGraphField(5, onnx.TensorProto.encode({ ...f32('W1', [4, 3], 12), rawData: new Uint8Array(48) }).finish())),
   'onnx-opset-twice': onnxCase(Buffer.concat([Buffer.from(onnxModel()), pbField(8, Buffer.from([16, 7]))])),
   // nnchip JSON fields the format does not have were ignored: a misspelt "activaton" lowered a linear layer (exit 0), a relu's kernel was dropped

@@ -368,6 +368,8 @@ const cases = {
     files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'linear' }), { class_name: 'LeakyReLU', config: { name: 'leaky', alpha: 'NaN' } }, LAYERS[1]]) }), 'weights.bin': weights() },
   },
   // 1,500 distinct weights, then one again: each name was searched for among those before it (a million took minutes)
+  // no weights at all, each tensor under --max-memory, together 144 million values (about 4.6 GB to compile): a pad to 6,004x6,004, then three layers of that size
+  'tensors-huge-together': { files: { 'model.json': model({ modelTopology: topology([{ class_name: 'ZeroPadding2D', config: { name: 'pad', padding: [[3000, 3000], [3000, 3000]], batch_input_shape: [null, 4, 4, 1] } }, ...['relu_a', 'relu_b', 'relu_c'].map((name) => ({ class_name: 'ReLU', config: { name } }))]), weightsManifest: [] }) } },
   'weight-listed-twice-late': { files: { 'model.json': JSON.stringify(model({ weightsManifest: [{ paths: ['weights.bin'], weights: [...SPECS, ...Array.from({ length: 1500 }, (_, i) => ({ name: `w${i}`, shape: [1], dtype: 'float32' })), SPECS[0]] }] })), 'weights.bin': weights(1535) } },
   'weight-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [SPECS[0], ...SPECS] }] }), 'weights.bin': weights(35) } },
   'conv-groups-mismatch': {

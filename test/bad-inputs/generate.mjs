@@ -613,6 +613,8 @@ function session13Cases() {
     // a weight no initializer or node gives: "computed at run time"
     'onnx-weight-named-by-nothing': onnxCase(onnxModel({ nodes: [{ ...ONNX_NODES[0], input: ['x', 'W1', 'b9'] }, ONNX_NODES[1], ONNX_NODES[2]] })),
     // an op one typo off: "a "dense2" layer has "kernel", which only dense layers take"
+    // an op name of 20,000 characters: "did you mean" built an edit table of its length for each of 23 ops (100,000: 4 s)
+    'nnchip-json-op-name-long': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, input: { shape: [2] }, layers: [{ name: 'fc', op: 'dense'.repeat(4000), kernel: [[1], [2]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
     'nnchip-json-op-misspelt': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, input: { shape: [2] }, layers: [{ name: 'fc', op: 'dense2', kernel: [[1], [2]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
     // "paths": []: "weight shards  hold 0 bytes"; no dtype: "has dtype undefined"
     'weights-paths-empty': { files: { 'model.json': model({ weightsManifest: [{ paths: [], weights: SPECS }] }), 'weights.bin': weights() } },

@@ -371,6 +371,8 @@ const cases = {
   // no weights at all, each tensor under --max-memory, together 144 million values (about 4.6 GB to compile): a pad to 6,004x6,004, then three layers of that size
   'tensors-huge-together': { files: { 'model.json': model({ modelTopology: topology([{ class_name: 'ZeroPadding2D', config: { name: 'pad', padding: [[3000, 3000], [3000, 3000]], batch_input_shape: [null, 4, 4, 1] } }, ...['relu_a', 'relu_b', 'relu_c'].map((name) => ({ class_name: 'ReLU', config: { name } }))]), weightsManifest: [] }) } },
   'weight-listed-twice-late': { files: { 'model.json': JSON.stringify(model({ weightsManifest: [{ paths: ['weights.bin'], weights: [...SPECS, ...Array.from({ length: 1500 }, (_, i) => ({ name: `w${i}`, shape: [1], dtype: 'float32' })), SPECS[0]] }] })), 'weights.bin': weights(1535) } },
+  // one shard named 5,000 times: every name was resolved on disk before the first repeat was looked for (200,000: 15 s)
+  'shard-listed-many-times': { files: { 'model.json': JSON.stringify(model({ weightsManifest: [{ paths: Array(5000).fill('weights.bin'), weights: SPECS }] })), 'weights.bin': weights() } },
   'weight-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [SPECS[0], ...SPECS] }] }), 'weights.bin': weights(35) } },
   'conv-groups-mismatch': {
     files: {

@@ -1,6 +1,6 @@
 /**
  * Long lists in a model file take time linear in their length: a check that searched the entries
- * before each one (a weight name among the manifest's, a producer among the graph's nodes) was a
+ * before each one (a weight name among the manifest's, a producer among the graph's nodes; every shard path resolved on disk before the first repeat was looked for) was a
  * million squared steps on a file of a few megabytes — a hang, where the rule is one error line
  * or a result. Each case here took 14 s or more before its fix and takes under a second now;
  * FUZZ_RUNS scales the lists (as it scales the other fuzz properties).
@@ -38,6 +38,15 @@ describe('long lists in a model file', () => {
     const model = { format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 'm', layers } }, weightsManifest: [{ paths: ['w.bin'], weights: specs }] };
     const r = await timed({ 'model.json': JSON.stringify(model), 'w.bin': new Uint8Array((16 + n) * 4) }, 'model.json');
     expect(r.err).toMatch(/^error NN107: model\.json: weight "fc\/kernel" is listed twice/);
+    expect(r.ms).toBeLessThan(BOUND_MS);
+  });
+
+  test('a TF.js weightsManifest naming one shard 400,000 times is NN107 in seconds', async () => {
+    const n = Math.round(400_000 * SCALE);
+    const layers = [{ class_name: 'Dense', config: { name: 'fc', units: 2, use_bias: false, batch_input_shape: [null, 4] } }];
+    const model = { format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 'm', layers } }, weightsManifest: [{ paths: Array<string>(n).fill('w.bin'), weights: [{ name: 'fc/kernel', shape: [4, 2], dtype: 'float32' }] }] };
+    const r = await timed({ 'model.json': JSON.stringify(model), 'w.bin': new Uint8Array(32) }, 'model.json');
+    expect(r.err).toMatch(/^error NN107: model\.json: weight shard "w\.bin" is listed twice/);
     expect(r.ms).toBeLessThan(BOUND_MS);
   });
 

@@ -38,7 +38,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--output-name <name>', 'for a model of several outputs, the one to compile (an ONNX output name, a TF.js layer or node name; of a TF.js graph model any node, to compile the network before an in-graph decoding); the graph keeps only what it reads (default: the only output)'))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
-    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
+    .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, a model whose tensors together take more to compile (32 bytes a value), and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
     .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
     .addOption(new Option('--batch <n>', `samples per inference, 1 to ${MAX_BATCH} (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)`));
 }

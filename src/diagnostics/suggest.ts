@@ -26,6 +26,8 @@ export function similar(word: string, candidates: readonly string[]): string[] {
   let found: string[] = [];
   for (const c of new Set(candidates)) {
     if (c.length <= 1) continue; // no one-character guesses
+    // the distance is at least the difference in length: a 100,000-character name was 30 tables of 3 million cells (4 s)
+    if (Math.abs(word.length - c.length) > best) continue;
     const distance = editDistance(word.toLowerCase(), c.toLowerCase());
     const length = Math.max(word.length, c.length);
     if ((length - distance) / length <= 0.4) continue;

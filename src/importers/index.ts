@@ -7,7 +7,7 @@ import type { Graph } from '../ir/graph.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { duplicateKey, withoutBom } from '../util/json-text.js';
-import { DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
+import { COMPILER_BYTES_PER_VALUE, DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
 import { chooseOutput, type OutputChoice } from './outputs.js';
@@ -83,10 +83,19 @@ function firstNonFinite(data: ArrayLike<number>): number {
  * count bounds, and the first allocation of such a tensor failed as an internal error.
  */
 function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[]>, limits: Limits, file: string): void {
+  let total = g.inputs.reduce((a, i) => a + i.shape.reduce((x, y) => x * y, 1), 0);
+  let largest = { layer: '', values: -1, shape: [] as readonly number[] };
   for (const n of g.nodes) {
     const shape = shapes.get(n.output) ?? [];
-    const bytes = 8 * shape.reduce((a, b) => a * b, 1);
-    if (bytes > limits.maxMemory) throw new NnchipError('NN109', `its output ${shownValue(shape)} takes ${fmtInt(bytes)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
+    const values = shape.reduce((a, b) => a * b, 1);
+    if (8 * values > limits.maxMemory) throw new NnchipError('NN109', `its output ${shownValue(shape)} takes ${fmtInt(8 * values)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
+    total += values;
+    if (values > largest.values) largest = { layer: n.name, values, shape };
+  }
+  // each tensor under the limit, but together (a 9x1,000,000x3 input through a dozen layers, weights of a few KB) 7.9 GB
+  const bytes = total * COMPILER_BYTES_PER_VALUE;
+  if (bytes > limits.maxMemory) {
+    throw new NnchipError('NN109', `its tensors hold ${fmtInt(total)} values in all (the largest this layer's output ${shownValue(largest.shape)}); compiling takes about ${COMPILER_BYTES_PER_VALUE} bytes each, ${fmtInt(bytes)}, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: largest.layer });
   }
 }
 

@@ -31,6 +31,15 @@ export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite,
  */
 export const maxDecodedValues = (limits: Limits): number => Math.floor(limits.maxMemory / 256);
 
+/**
+ * Bytes of compiler memory per value of all the tensors a graph computes, at least: the float64
+ * evaluation that calibrates and runs it (8), then the quantized and lowered copies and the DRAM
+ * image. Measured: a CNN of 11.9 million values in all (a 9x100,000x3 input, weights of a few KB)
+ * peaked at 464 MB in `nnchip lower`, 39 bytes a value; this is under that, so the refusal errs on
+ * the side of compiling (as lower-budget.ts's COMPILER_BYTES_PER_INSTRUCTION does).
+ */
+export const COMPILER_BYTES_PER_VALUE = 32;
+
 export function checkBytes(bytes: number, limits: Limits, site: ErrorSite, what: string): void {
   if (bytes > limits.maxMemory) throw new NnchipError('NN109', `${what} needs ${fmtInt(bytes)} bytes, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, site);
 }

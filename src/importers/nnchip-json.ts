@@ -7,7 +7,7 @@
  *                "kernel": [[...units...] × inputs], "bias": [...units...]}, ...]}
  */
 import { basename } from 'node:path';
-import { NnchipError, shownValue } from '../diagnostics/error.js';
+import { NnchipError, shortName, shownValue } from '../diagnostics/error.js';
 import { availableChoices } from '../diagnostics/suggest.js';
 import type { Activation, Graph, Node, Tensor } from '../ir/graph.js';
 import { TABLE_FUNCTIONS, type TableActivation, type TableFunction } from '../ir/activations.js';
@@ -76,7 +76,7 @@ export function importNnchipJson(json: Json, modelFile: string, limits: Limits):
     const op = raw['op'];
     if (op === undefined) throw new NnchipError('NN107', `layer ${i} has no "op" (${SUPPORTED_NNCHIP_OPS.slice(0, 6).join(', ')}, …)`, site);
     if (typeof op !== 'string' || !(SUPPORTED_NNCHIP_OPS as readonly string[]).includes(op)) {
-      throw new NnchipError('NN110', `op ${shownValue(op).slice(0, 40)} is not supported (${availableChoices(typeof op === 'string' ? op : '', SUPPORTED_NNCHIP_OPS)})`, site);
+      throw new NnchipError('NN110', `op ${typeof op === 'string' ? shownValue(shortName(op)) : shownValue(op).slice(0, 40)} is not supported (${availableChoices(typeof op === 'string' ? op : '', SUPPORTED_NNCHIP_OPS)})`, site);
     }
     const denseOnly = raw['op'] === 'dense' ? undefined : (['kernel', 'bias', 'activation'] as const).find((k) => raw[k] !== undefined);
     if (denseOnly !== undefined) throw new NnchipError('NN107', `a ${shownValue(raw['op']).slice(0, 40)} layer has "${denseOnly}", which only dense layers take`, site);

@@ -351,7 +351,7 @@ export function evaluateGraph(g: Graph, sample: ArrayLike<number>): Values {
  * Every tensor of the graph for each sample in turn, each handed to `visit` once and not held after
  * its last reader; the convolutions' packed kernels are kept across the samples of this call only.
  */
-export function visitSamples(g: Graph, samples: readonly ArrayLike<number>[], visit: (name: string, value: Float64Array) => void): void {
+export function visitSamples(g: Graph, samples: Iterable<ArrayLike<number>>, visit: (name: string, value: Float64Array) => void): void {
   try {
     for (const s of samples) runGraph(g, s, false, visit);
   } finally {

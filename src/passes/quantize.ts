@@ -39,16 +39,20 @@ export function symmetricParams([lo, hi]: Range): QuantParams {
   return { scale: m > 0 && Number.isFinite(m) ? m / INT8_MAX : 1 / INT8_MAX, zp: 0 };
 }
 
-/** Deterministic stand-in samples for a declared input range: both ends and seeded uniform draws. */
-function rangeSamples(size: number, [lo, hi]: Range, count = 64): Float32Array[] {
+/**
+ * Deterministic stand-in samples for a declared input range: both ends and seeded uniform draws, made
+ * one at a time as the evaluation takes them. All 66 at once were 66 copies of the input: a model
+ * declaring a 9x1,000,000x3 input (tiny weights, a few KB of file) took 7.9 GB before any check.
+ */
+function* rangeSamples(size: number, [lo, hi]: Range, count = 64): Generator<Float32Array> {
   let seed = 0x9e3779b9;
   const next = (): number => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
     return seed / 2 ** 32;
   };
-  const out = [new Float32Array(size).fill(lo), new Float32Array(size).fill(hi)];
-  for (let i = 0; i < count; i++) out.push(Float32Array.from({ length: size }, () => lo + (hi - lo) * next()));
-  return out;
+  yield new Float32Array(size).fill(lo);
+  yield new Float32Array(size).fill(hi);
+  for (let i = 0; i < count; i++) yield Float32Array.from({ length: size }, () => lo + (hi - lo) * next());
 }
 
 /**
@@ -149,7 +153,7 @@ function gateRange(gate: NormGate, dScale: number, whole: Range): Range {
 }
 
 /** Observed [min, max] of every tensor over the samples; each NormGate's d and r per sample. */
-function observedRanges(g: Graph, samples: readonly ArrayLike<number>[], gates: readonly NormGate[]): Map<string, [number, number]> {
+function observedRanges(g: Graph, samples: Iterable<ArrayLike<number>>, gates: readonly NormGate[]): Map<string, [number, number]> {
   const ranges = new Map<string, [number, number]>();
   visitSamples(g, samples, (name, v) => {
     const r = ranges.get(name) ?? [Infinity, -Infinity];
@@ -234,7 +238,7 @@ function checkFinite(g: Graph, ranges: ReadonlyMap<string, readonly [number, num
 }
 
 /** The calibration samples: the real ones, or stand-ins for a declared input range. */
-export function calibrationSamples(g: Graph, cal: Calibration): readonly ArrayLike<number>[] {
+export function calibrationSamples(g: Graph, cal: Calibration): Iterable<ArrayLike<number>> {
   return 'samples' in cal ? cal.samples : rangeSamples(product(g.inputs[0]!.shape), cal.inputRange);
 }
 

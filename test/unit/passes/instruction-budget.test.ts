@@ -172,12 +172,10 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     expect(refusal(() => compile(graph, { config, calibration: untouchable, maxInstructions: floor }))).toBe('calibration was read');
   });
 
-  test('a 4M-weight dense layer on a 1x1 array (8.4M instructions, 3.3 GB and 45 s before): NN406 at the default limit, in well under a second', () => {
+  test('a 4M-weight dense layer on a 1x1 array (8.4M instructions, 3.3 GB and 45 s before): NN406 at the default limit, before calibration', () => {
     const k = 2048;
     const graph: Graph = { name: 'big', inputs: [{ name: 'input', shape: [k] }], nodes: [{ name: 'fc', op: 'dense', inputs: ['input'], output: 'fc', kernel: { shape: [k, k], data: new Float32Array(k * k).fill(0.5) }, bias: null, activation: 'linear' }], outputs: ['fc'], notes: [] };
-    const start = performance.now();
     const e = refusal(() => compile(graph, { config: makeConfig({ rows: 1, cols: 1 }), calibration: untouchable }));
-    expect(performance.now() - start).toBeLessThan(2000);
     expect(e).toHaveProperty('code', 'NN406');
     // every weight tile counts (k² matmuls), and one threshold per output column
     expect((e as NnchipError).detail).toContain(`at least ${fmtInt(k * k + k)} instructions, over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)}`);

@@ -80,11 +80,9 @@ describe('a batch over the limit is refused before calibration and lowering', ()
     return 'compiled';
   };
 
-  test('the digits CNN at batch 65536 (minutes and gigabytes before): NN308 in well under a second, the largest batch named', () => {
+  test('the digits CNN at batch 65536 (minutes and gigabytes before): NN308 before calibration, the largest batch named', () => {
     const graph = loadModel(ex('digits-cnn/model.json'));
-    const start = performance.now();
     const e = codeOf(() => compile(graph, { config: makeConfig(), calibration: untouchable, batch: 65536 }));
-    expect(performance.now() - start).toBeLessThan(1000);
     expect(e).toBeInstanceOf(NnchipError);
     const err = e as NnchipError;
     expect(err.code).toBe('NN308');

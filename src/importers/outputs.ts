@@ -22,7 +22,9 @@ export function listNames(names: readonly string[]): string {
  * The output to compile: the only one, or the one `wanted` names (among `names`, or an alias such as a
  * signature's key, mapped to its name). Refused: several outputs and none named, or a name the model has not.
  */
-export function chooseOutput(names: readonly string[], wanted: string | undefined, site: ErrorSite, aliases: ReadonlyMap<string, string> = new Map()): string {
+export function chooseOutput(listed: readonly string[], wanted: string | undefined, site: ErrorSite, aliases: ReadonlyMap<string, string> = new Map()): string {
+  // a tensor listed as an output twice (Keras `outputs=[y, y]`, a signature's two keys of one node) is one output
+  const names = [...new Set(listed)];
   if (wanted === undefined) {
     if (names.length === 1) return names[0]!;
     throw new NnchipError('NN110', `the model has ${names.length} outputs (${listNames(names)}); nnchip compiles one: choose it with --output-name ${shortName(names[0]!)}`, {

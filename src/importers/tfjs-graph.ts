@@ -4,7 +4,7 @@
  * modelTopology.node is a GraphDef) → Graph. Const nodes take their values from the weightsManifest.
  */
 import { basename, dirname } from 'node:path';
-import { NnchipError, shownValue, withFile } from '../diagnostics/error.js';
+import { NnchipError, shortName, shownValue, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
 import { findFunctions } from './fuse-functions.js';
 import { inferShape } from '../ir/ops.js';
@@ -50,7 +50,12 @@ function readNodes(topology: unknown, file: string): TfNode[] {
     if (!isObj(n) || typeof n['name'] !== 'string' || typeof n['op'] !== 'string') throw new NnchipError('NN107', `node ${i} has no name or op`, { file });
     const inputs = n['input'] ?? [];
     if (!Array.isArray(inputs) || inputs.some((s) => typeof s !== 'string')) throw new NnchipError('NN107', 'the node\'s input list is not a list of names', { file, layer: n['name'] });
-    return { name: n['name'], op: n['op'], inputs: inputs as string[], attr: isObj(n['attr']) ? n['attr'] : {} };
+    const attr = n['attr'] ?? {};
+    // an attribute that is no AttrValue object ({"i": …}, {"list": …}) was read as absent: its default, silently
+    if (!isObj(attr)) throw new NnchipError('NN107', 'the node\'s attr is not an object of attributes', { file, layer: n['name'] });
+    const bad = Object.keys(attr).find((k) => !isObj(attr[k]));
+    if (bad !== undefined) throw new NnchipError('NN107', `attribute "${shortName(bad)}" is ${shownValue(attr[bad]).slice(0, 40)}, not an AttrValue object such as {"i": "2"}`, { file, layer: n['name'], hint: 're-convert the model with tensorflowjs_converter' });
+    return { name: n['name'], op: n['op'], inputs: inputs as string[], attr };
   });
   const seen = new Set<string>();
   for (const n of nodes) {

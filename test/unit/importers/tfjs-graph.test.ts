@@ -172,6 +172,11 @@ describe('TF.js graph models: structure', () => {
     // a control input is no read
     expect(load([{ name: 'out', op: 'Relu', input: ['mm', '^x'] }])).toBe('loaded 2 nodes');
   });
+  test('an attribute that is no AttrValue object is a malformed node, not one read with its default', () => {
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm'], attr: { T: 'DT_FLOAT' } }])).toMatch(/^error NN107: model\.json: layer "out": attribute "T" is "DT_FLOAT", not an AttrValue object such as \{"i": "2"\}/);
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm'], attr: { T: { type: 'DT_FLOAT' } } }])).toBe('loaded 2 nodes');
+    expect(load([{ name: 'out', op: 'Relu', input: ['mm'], attr: 'strides' as unknown as Record<string, unknown> }])).toMatch(/^error NN107: model\.json: layer "out": the node's attr is not an object of attributes/);
+  });
   test('a node only a control input waits for is no second output', () => {
     // an Assert-like check run for its effect: the output waits for it but reads no value of it
     const checked = [{ name: 'check', op: 'Relu6', input: ['mm'] }, { name: 'out', op: 'Relu', input: ['mm', '^check'] }];

@@ -39,8 +39,16 @@ export function symmetricParams([lo, hi]: Range): QuantParams {
   return { scale: m > 0 && Number.isFinite(m) ? m / INT8_MAX : 1 / INT8_MAX, zp: 0 };
 }
 
+/** Seeded uniform draws rangeSamples adds to a declared input range's two ends. */
+const RANGE_DRAWS = 64;
+
+/** How many samples the calibration evaluates the float model on (without making a declared range's). */
+export function calibrationCount(cal: Calibration): number {
+  return 'samples' in cal ? cal.samples.length : RANGE_DRAWS + 2;
+}
+
 /** Deterministic stand-in samples for a declared input range: both ends and seeded uniform draws. */
-function rangeSamples(size: number, [lo, hi]: Range, count = 64): Float32Array[] {
+function rangeSamples(size: number, [lo, hi]: Range, count = RANGE_DRAWS): Float32Array[] {
   let seed = 0x9e3779b9;
   const next = (): number => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;

@@ -117,7 +117,10 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   const codes: KernelCodes = new WeakMap();
   const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
-  if (fitsOn !== undefined) checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+  if (fitsOn !== undefined) {
+    onStep?.(`checking it fits the ${fitsOn.rows}x${fitsOn.cols} array`);
+    checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+  }
   onStep?.(`calibrating on ${calibrationCount(calibration)} samples`);
   const g = expandProductsOf(prepared, calibration);
   if (verify) checkGraph(g);

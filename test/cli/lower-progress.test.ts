@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * `lower` says what it is doing on stderr (cli/progress.ts): a full-size network (ResNet-50 at 224×224: 35 CPU s,
- * EfficientNet-B0: 90 s) printed nothing until its tables. On a terminal: reading, calibrating (how many samples),
+ * EfficientNet-B0: 90 s) printed nothing until its tables. On a terminal: reading, checking the shapes against the
+ * array (NN403/NN406 come there), calibrating (how many samples),
  * lowering (to which array), checking and writing, each erased when quick; in a log only for a model file of
  * LONG_LOWER_BYTES or more; never with --json. A failure ends its step's line before the error.
  */
@@ -23,7 +24,7 @@ describe('lower progress', () => {
     const io = { ...captureIo(), interactive: true };
     expect(await main(['lower', TINY, '--input-range', '0,1', '-o', join(work, 'tiny.nnchip')], io)).toBe(0);
     const err = io.err.join('');
-    for (const step of ['reading tiny.nnchip.json… 0 s', 'calibrating on 66 samples… 0 s', 'lowering to the 8x8 array… 0 s', 'checking the program… 0 s', `writing ${join(work, 'tiny.nnchip')}… 0 s`]) expect(err).toContain(step);
+    for (const step of ['reading tiny.nnchip.json… 0 s', 'checking it fits the 8x8 array… 0 s', 'calibrating on 66 samples… 0 s', 'lowering to the 8x8 array… 0 s', 'checking the program… 0 s', `writing ${join(work, 'tiny.nnchip')}… 0 s`]) expect(err).toContain(step);
     // the warning about --input-range starts its own line over the step's
     expect(err).toContain('\r\x1b[Kwarning: quantizing from --input-range');
     expect(io.out.join('')).not.toMatch(/calibrating|lowering to/);

@@ -41,7 +41,7 @@ function naive(ops: readonly KernelOp[], p: Program, copies: readonly Range[]): 
 
 describe('packed weight matrices', () => {
   test('fast-check: random matrices (shared, nested, overlapping, tap-read, past the constants) and copies: the quadratic choice', () => {
-    const matrix = fc.record({ at: fc.integer({ min: 0, max: 60 }), k: fc.integer({ min: 0, max: 9 }), rows: fc.integer({ min: 1, max: 3 }), taps: fc.boolean({}) });
+    const matrix = fc.record({ at: fc.integer({ min: 0, max: 60 }), k: fc.integer({ min: 0, max: 9 }), rows: fc.integer({ min: 1, max: 3 }), taps: fc.boolean() });
     fc.assert(
       fc.property(fc.array(matrix, { maxLength: 14 }), fc.array(fc.record({ at: fc.integer({ min: 0, max: 60 }), len: fc.integer({ min: 0, max: 20 }) }), { maxLength: 3 }), fc.integer({ min: 0, max: 70 }), (ms, cs, size) => {
         const ops = ms.map((m) => gemm(FREE + m.at * 4, m.k, m.rows, m.taps && m.k > 0));

@@ -127,6 +127,13 @@ function chwRows(data: Float32Array, n: number, channels: number, pixels: number
   return rows;
 }
 
+/** A depthwise tap's cin × cin weight matrix: its weights on the diagonal (a closure per entry took seconds per tap of EfficientNet-B0's 1,152-channel 5×5 layers). */
+export function diagonal(data: Float32Array, tap: number, cin: number): Float32Array {
+  const m = new Float32Array(cin * cin);
+  for (let c = 0; c < cin; c++) m[c * (cin + 1)] = data[tap * cin + c]!;
+  return m;
+}
+
 function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
   const px = x.params;
   const taps: { dy: number; dx: number; sy: number; sx: number; weights: Float32Array }[] = [];
@@ -154,7 +161,7 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     for (let ky = 0; ky < kh; ky++)
       for (let kx = 0; kx < kw; kx++) {
         const tap = ky * kw + kx;
-        const weights = node.depthwise ? Float32Array.from({ length: cin * cin }, (_, i) => (i % (cin + 1) === 0 ? data[tap * cin + i / (cin + 1)]! : 0)) : rowsOf(tap * cin, cin);
+        const weights = node.depthwise ? diagonal(data, tap, cin) : rowsOf(tap * cin, cin);
         const [dh, dw] = node.dilations ?? [1, 1];
         taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
       }

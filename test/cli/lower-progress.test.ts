@@ -4,9 +4,9 @@
  * EfficientNet-B0: 90 s) printed nothing until its tables. On a terminal: reading, checking the shapes against the
  * array (NN403/NN406 come there), calibrating (how many samples),
  * lowering (to which array), checking and writing, each erased when quick; in a log only for a model file of
- * LONG_LOWER_BYTES or more; never with --json. A failure ends its step's line before the error.
+ * LONG_LOWER_BYTES or more (a model.json with its .bin shards); never with --json. A failure ends its step's line before the error.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -16,6 +16,7 @@ import { main } from '../../src/cli/main.js';
 import { buildOnnx, weights, writeOnnx } from '../helpers/onnx-models.js';
 
 const TINY = join(import.meta.dirname, '../../examples/tiny/tiny.nnchip.json');
+const DIGITS = join(import.meta.dirname, '../../examples/digits-mlp');
 const work = mkdtempSync(join(tmpdir(), 'nnchip-lower-progress-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -48,5 +49,18 @@ describe('lower progress', () => {
     expect(lines[0]).toBe('reading big.onnx…');
     expect(lines[1]).toMatch(/^reading big\.onnx: failed after \d+\.\d s$/);
     expect(lines[2]).toMatch(/^error NN109: big\.onnx: /);
+  });
+
+  test("in a log: a TF.js model.json counts the .bin weight shards beside it (the JSON alone is kilobytes)", async () => {
+    const dir = join(work, 'tfjs');
+    mkdirSync(dir);
+    for (const f of ['model.json', 'weights.bin']) copyFileSync(join(DIGITS, f), join(dir, f));
+    // the digits MLP's shard (200 KB) padded past LONG_LOWER_BYTES: --max-params refuses it from the manifest, before reading it
+    truncateSync(join(dir, 'weights.bin'), LONG_LOWER_BYTES);
+    const io = captureIo();
+    expect(await main(['lower', join(dir, 'model.json'), '--input-range', '0,1', '-o', join(work, 'tfjs.nnchip'), '--max-params', '10'], io)).toBe(1);
+    const lines = io.err.join('').split('\n');
+    expect(lines[0]).toBe('reading model.json…');
+    expect(lines[2]).toMatch(/^error NN109: model\.json: /);
   });
 });

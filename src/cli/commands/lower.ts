@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
-import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_LIMITS } from '../../importers/limits.js';
 import { formatListing, listingBytes } from '../../isa/asm.js';
@@ -54,7 +54,7 @@ export function register(program: Command, ctx: CliContext): void {
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     checkOutput(out, 'folder', written);
     const json = flags.json === true;
-    const steps = stepsFor(ctx.io, { json, long: fileBytes(model) >= LONG_LOWER_BYTES });
+    const steps = stepsFor(ctx.io, { json, long: modelBytes(model) >= LONG_LOWER_BYTES });
     // a warning printed during a step starts its own line on a terminal (the step's line has no newline yet)
     const io = ctx.io.interactive && !json ? { ...ctx.io, stderr: (t: string) => ctx.io.stderr('\r\x1b[K' + t) } : ctx.io;
     try {
@@ -67,16 +67,30 @@ export function register(program: Command, ctx: CliContext): void {
   });
 }
 
-/** A model file this large (a million float32 weights) takes seconds to lower: its steps are shown in logs too, not only on a terminal. */
+/** A model this large (a million float32 weights) takes seconds to lower: its steps are shown in logs too, not only on a terminal. */
 export const LONG_LOWER_BYTES = 4 * 1024 * 1024;
 
-/** The model file's size; 0 for one that is not there (reading it names the problem, NN101). */
-function fileBytes(path: string): number {
+/**
+ * The model's bytes: its file, and for a TF.js model.json the .bin weight shards beside it (the JSON
+ * alone is a few kilobytes of a 100 MB ResNet-50); 0 for a file that is not there (reading it names
+ * the problem, NN101).
+ */
+function modelBytes(path: string): number {
+  const size = (p: string): number => {
+    try {
+      return statSync(p).size;
+    } catch {
+      return 0;
+    }
+  };
+  if (!/\.json$/i.test(path)) return size(path);
+  let shards: string[] = [];
   try {
-    return statSync(path).size;
+    shards = readdirSync(dirname(path)).filter((f) => /\.bin$/i.test(f));
   } catch {
-    return 0;
+    // no folder to list: the JSON alone
   }
+  return shards.reduce((sum, f) => sum + size(join(dirname(path), f)), size(path));
 }
 
 async function writeLowered(model: string, out: string, written: ReturnType<typeof outputOptions>, flags: CompileFlags & { json?: boolean }, ctx: CliContext, steps: { step: (s: string) => void; stop: () => void }): Promise<void> {

@@ -57,6 +57,9 @@ export interface AccessSink {
  * Growable per-unit record streams (uint32 fields: cycles past 2^32 wrap, identically in both
  * modes). As an AccessSink it records one instruction at a time (begin() names its unit and start).
  */
+/** Bytes per Hash.update of a record stream: node refuses one buffer over 2 GiB ("data is too long"). */
+export const HASH_CHUNK_BYTES = 1 << 30;
+
 export class TraceRecorder implements AccessSink {
   private readonly bufs: Uint32Array[] = [new Uint32Array(3 << 10), new Uint32Array(3 << 10), new Uint32Array(3 << 10)];
   private readonly lens = [0, 0, 0];
@@ -198,14 +201,15 @@ export class TraceRecorder implements AccessSink {
    * (cycle, code, address) order: pipelined instructions of one unit interleave their accesses, and
    * the two modes record them in different orders (fast mode one instruction after another).
    */
-  hash(sort: RecordSort = this.kernels.sort ?? sortedRecords): string {
+  hash(sort: RecordSort = this.kernels.sort ?? sortedRecords, chunkBytes = HASH_CHUNK_BYTES): string {
     this.sync();
     const h = createHash('sha256');
     this.bufs.forEach((b, u) => {
       const n = this.lens[u]!;
       h.update(new Uint8Array(Uint32Array.of(u, n / 3).buffer));
       const sorted = sort(b.subarray(0, n));
-      h.update(new Uint8Array(sorted.buffer, sorted.byteOffset, n * 4));
+      // in pieces: one update of a stream over 2 GiB is a RangeError (ResNet-50's compute stream at 8x8)
+      for (let at = 0; at < n * 4; at += chunkBytes) h.update(new Uint8Array(sorted.buffer, sorted.byteOffset + at, Math.min(chunkBytes, n * 4 - at)));
     });
     return h.digest('hex');
   }

@@ -57,25 +57,27 @@ function rangeNamed<T>(f: CompileFlags, run: () => T): T {
   }
 }
 
-/** `config`: the machine to compile for (default: the one --config and --array describe); `callerValidates`: CompileOptions'. */
-export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f), callerValidates = false): CompiledModel {
+/** `config`: the machine to compile for (default: the one --config and --array describe); `callerValidates`, `onStep`: CompileOptions'. */
+export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext, config: ArrayConfig = configFrom(f), callerValidates = false, onStep?: (step: string) => void): CompiledModel {
   const limits = limitsFrom(f);
   const batch = batchFrom(f);
+  onStep?.(`reading ${basename(modelPath)}`);
   const graph = loadModel(modelPath, limits, { output: f.outputName });
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {
-    const compiled = rangeNamed(f, () => compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions, callerValidates }));
+    const compiled = rangeNamed(f, () => compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions, callerValidates, ...(onStep === undefined ? {} : { onStep }) }));
     const warnings = [warning, collapseWarning(compiled.collapsed)].filter((w) => w !== undefined);
     for (const w of warnings) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + w + '\n');
     return { ...compiled, calibrationSource: source, calibrationWarnings: warnings };
   });
 }
 
-/** A compiled model's Program, through the same validator (a failure there is a compiler bug). */
-export function compiledProgram(path: string, flags: CompileFlags, ctx: CliContext, config?: ArrayConfig): CompiledModel {
+/** A compiled model's Program, through the same validator (a failure there is a compiler bug); `onStep`: CompileOptions'. */
+export function compiledProgram(path: string, flags: CompileFlags, ctx: CliContext, config?: ArrayConfig, onStep?: (step: string) => void): CompiledModel {
   // validated below (validateProgram runs compile()'s final checkProgram among its checks)
-  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx, config, true);
+  const compiled = compileModel(resolveModelPath(path, ctx.command ?? 'this command'), flags, ctx, config, true, onStep);
+  onStep?.('checking the program');
   try {
     return { ...compiled, program: validateProgram(compiled.program) };
   } catch (e) {

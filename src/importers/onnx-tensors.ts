@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type OnnxProto from 'onnx-proto';
-import { NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { bf16ToFloat, halfToFloat } from './float16.js';
 import { checkBytes, checkedElements, type Limits } from './limits.js';
@@ -272,4 +272,28 @@ export class Attributes {
   tensor(name: string): TensorProto | undefined {
     return this.get(name, attrTypes().TENSOR)?.t ?? undefined;
   }
+}
+
+/**
+ * NN109 when the initializers declare more than --max-params weights in all, from their dims before
+ * any is decoded: the line gives the total and the largest (VGG-16 was refused at its 102,760,448-weight
+ * classifier, and --max-params raised to that was refused again at the total), and the hint the flag
+ * that takes the model.
+ */
+export function checkDeclaredWeights(initializers: readonly TensorProto[], limits: Limits, file: string): void {
+  const unlimited = { ...limits, maxParams: Infinity };
+  let [total, largest, largestName] = [0, 0, ''];
+  for (const t of initializers) {
+    const site = { file };
+    const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
+    const n = dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, unlimited, site, `initializer "${t.name ?? ''}"`);
+    total += n;
+    if (n > largest) [largest, largestName] = [n, t.name ?? ''];
+  }
+  if (total <= limits.maxParams) return;
+  const mb = fmtInt(Math.ceil((total * 4) / 2 ** 20));
+  throw new NnchipError('NN109', `the initializers declare ${fmtInt(total)} weights in all (the largest, "${largestName}", ${fmtInt(largest)}), over the limit of ${fmtInt(limits.maxParams)} (--max-params)`, {
+    file,
+    hint: `if the model is really that large, lower it with --max-params ${total}: the compiler holds its weights as float32, ${mb} MB and more (--max-memory bounds each allocation)`,
+  });
 }

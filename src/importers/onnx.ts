@@ -12,7 +12,7 @@ import { unsupportedOps } from './onnx-unsupported.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, maxDecodedValues, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
-import { Attributes, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
+import { Attributes, checkDeclaredWeights, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
 import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
@@ -460,13 +460,10 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
     if (changed !== null) throw changed;
   }
+  checkDeclaredWeights(g.initializer ?? [], limits, file);
   const consts = new Map<string, TensorProto>();
-  let declared = 0;
   for (const t of g.initializer ?? []) {
     const site = { file };
-    const dims = (t.dims ?? []).map((d, i) => toInt(d, site, `initializer dimension ${i}`));
-    declared += dims.length === 0 ? 1 : dims.length === 1 && dims[0] === 0 ? 0 : checkedElements(dims, limits, site, `initializer "${t.name ?? ''}"`);
-    if (declared > limits.maxParams) throw new NnchipError('NN109', `the initializers declare over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
     // a second initializer of one name replaced the first, silently (ONNX's checker: "Duplicate definition of name")
     if (consts.has(t.name ?? '')) throw new NnchipError('NN107', `initializer "${t.name ?? ''}" is defined twice`, site);
     consts.set(t.name ?? '', t);

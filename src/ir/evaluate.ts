@@ -9,6 +9,7 @@ import { internal } from '../diagnostics/error.js';
 import { applyTable } from './activations.js';
 import { isTable, maxOf, product, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { convTerms } from './conv.js';
+import { transposedConv } from './conv-transposed.js';
 import { forgetKernels } from './conv-wasm.js';
 import { checkGraph } from './verify.js';
 
@@ -168,38 +169,6 @@ function copyWindow(n: NodeOf<'upsample'> | NodeOf<'crop'>, x: Float64Array, inS
       const [iy, ix] = n.op === 'upsample' ? [Math.floor((oy * h) / oh), Math.floor((ox * w) / ow)] : [oy + n.crop[0], ox + n.crop[1]];
       y.set(x.subarray((iy * w + ix) * c, (iy * w + ix + 1) * c), (oy * ow + ox) * c);
     }
-  return y;
-}
-
-/**
- * A transposed convolution in float32 as the float runtimes compute it: each output element sums
- * its bias, then the in-bounds (ky, kx, ci) terms that reach it, in that order.
- */
-function transposedConv(n: NodeOf<'convTranspose'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
-  const [h, w, cin] = inShape as [number, number, number];
-  const [oh, ow, cout] = outShape as [number, number, number];
-  const [kh, kw] = n.kernel.shape as [number, number];
-  const [sy, sx] = n.strides;
-  const [top, left] = n.pads;
-  const k = n.kernel.data;
-  const xf = Float32Array.from(x);
-  const y = new Float64Array(oh * ow * cout);
-  const acc = new Float32Array(1);
-  for (let oy = 0; oy < oh; oy++)
-    for (let ox = 0; ox < ow; ox++)
-      for (let co = 0; co < cout; co++) {
-        acc[0] = n.bias?.data[co] ?? 0;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = (oy + top - ky) / sy;
-          if (!Number.isInteger(iy) || iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = (ox + left - kx) / sx;
-            if (!Number.isInteger(ix) || ix < 0 || ix >= w) continue;
-            for (let ci = 0; ci < cin; ci++) acc[0] = acc[0]! + Math.fround(xf[(iy * w + ix) * cin + ci]! * k[((ky * kw + kx) * cin + ci) * cout + co]!);
-          }
-        }
-        y[(oy * ow + ox) * cout + co] = acc[0]!;
-      }
   return y;
 }
 

@@ -106,7 +106,30 @@ export function checkInstructionBudget(gp: GemmProgram, cfg: ArrayConfig, maxIns
   let [layer, most] = ['', -1];
   for (const [name, n] of layers) if (n > most) [layer, most] = [name, n];
   const share = layers.size > 1 ? ` (${fmtInt(most)} of them this layer's)` : '';
-  throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${fmtInt(total)} instructions${share}, over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, { layer });
+  const larger = largerArray(gp, cfg, maxInstructions, unfused);
+  const hint = larger === undefined ? {} : { hint: `lower it for the ${larger.side}x${larger.side} array (--array ${larger.side}x${larger.side}: at least ${fmtInt(larger.total)} instructions, the smallest square array within the limit), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)` };
+  throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${fmtInt(total)} instructions${share}, over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, { layer, ...hint });
+}
+
+/** Square arrays the NN406 hint tries, past the machine's own: the full-size networks of docs/performance.md fit one of them. */
+const LARGER_SIDES = [2, 4, 8, 16, 32, 64, 128, 256];
+
+/**
+ * The smallest square array with more PEs than `cfg`'s (its buffers as deep) on which the floor is
+ * within `maxInstructions`: "a larger array" named, a U-Net at 256×256 refused on the default 8x8 and
+ * then on 16x16 is lowered on 32x32. From the shapes, as the refusal itself: milliseconds.
+ */
+function largerArray(gp: GemmProgram, cfg: ArrayConfig, maxInstructions: number, unfused?: () => GemmProgram): { side: number; total: number } | undefined {
+  for (const side of LARGER_SIDES) {
+    if (side * side <= cfg.rows * cfg.cols) continue;
+    try {
+      const { total, fits } = floorByLayer(gp, { ...cfg, rows: side, cols: side }, unfused);
+      if (fits && total <= maxInstructions) return { side, total };
+    } catch (e) {
+      if (!(e instanceof NnchipError)) throw e;
+    }
+  }
+  return undefined;
 }
 
 /**

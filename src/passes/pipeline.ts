@@ -20,7 +20,7 @@ import type { GemmProgram } from './gemm-types.js';
 import { checkBatchBudget, checkInstructionBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { expandProducts, hasProducts, productOperands } from '../ir/product.js';
-import { calibrate, rangesOf, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
+import { calibrate, calibrationCount, rangesOf, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
 import { foldScaleForward } from './fold-scale.js';
 import { clampPixelGates } from './norm-clamp.js';
 import { copyFlattenedMaps } from './flatten-copy.js';
@@ -66,6 +66,8 @@ export interface CompileOptions {
    * the same walk twice was 50–60 ms of `nnchip lower` on a 2x2 array's half million instructions.
    */
   readonly callerValidates?: boolean;
+  /** Told when each long step starts (`nnchip lower` shows them: a full-size network calibrates and lowers for tens of seconds). */
+  readonly onStep?: (step: string) => void;
 }
 
 export function prepareGraph(g: Graph, verify = false): Graph {
@@ -109,13 +111,17 @@ function expandProductsOf(graph: Graph, calibration?: Calibration): Graph {
   return expandProducts(g, (t) => shapes.get(t)!.at(-1)!, ranges);
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS, onStep?: (step: string) => void): Quantized {
   const prepared = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
   const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
-  if (fitsOn !== undefined) checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+  if (fitsOn !== undefined) {
+    onStep?.(`checking it fits the ${fitsOn.rows}x${fitsOn.cols} array`);
+    checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+  }
+  onStep?.(`calibrating on ${calibrationCount(calibration)} samples`);
   const g = expandProductsOf(prepared, calibration);
   if (verify) checkGraph(g);
   const { params, collapsed } = calibrate(g, calibration);
@@ -136,7 +142,11 @@ const onnxShape = (shape: readonly number[]): string => `[1,${modelDims(shape, '
 
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
   const budget = { maxMemory: opts.maxMemory ?? DEFAULT_LIMITS.maxMemory, maxInstructions: opts.maxInstructions ?? DEFAULT_LIMITS.maxInstructions };
-  return epsilonNamed(graph, () => lowerForMachine(quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget), opts.config, opts.inputWindows ?? 'auto', budget, opts.callerValidates !== true));
+  return epsilonNamed(graph, () => {
+    const q = quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget, opts.onStep);
+    opts.onStep?.(`lowering to the ${opts.config.rows}x${opts.config.cols} array`);
+    return lowerForMachine(q, opts.config, opts.inputWindows ?? 'auto', budget, opts.callerValidates !== true);
+  });
 }
 
 /** The ε of a normalization's 1/√(variance + ε) computed by `layer` (its rsqrt table), if any. */

@@ -39,12 +39,20 @@ export function symmetricParams([lo, hi]: Range): QuantParams {
   return { scale: m > 0 && Number.isFinite(m) ? m / INT8_MAX : 1 / INT8_MAX, zp: 0 };
 }
 
+/** Seeded uniform draws rangeSamples adds to a declared input range's two ends. */
+const RANGE_DRAWS = 64;
+
+/** How many samples the calibration evaluates the float model on (without making a declared range's). */
+export function calibrationCount(cal: Calibration): number {
+  return 'samples' in cal ? cal.samples.length : RANGE_DRAWS + 2;
+}
+
 /**
  * Deterministic stand-in samples for a declared input range: both ends and seeded uniform draws, made
  * one at a time as the evaluation takes them. All 66 at once were 66 copies of the input: a model
  * declaring a 9x1,000,000x3 input (tiny weights, a few KB of file) took 7.9 GB before any check.
  */
-function* rangeSamples(size: number, [lo, hi]: Range, count = 64): Generator<Float32Array> {
+function* rangeSamples(size: number, [lo, hi]: Range, count = RANGE_DRAWS): Generator<Float32Array> {
   let seed = 0x9e3779b9;
   const next = (): number => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `nnchip lower <model>`: compile to a Program and write program.nnp, program.asm, memory map, summary. */
-import { basename } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_LIMITS } from '../../importers/limits.js';
 import { formatListing, listingBytes } from '../../isa/asm.js';
@@ -12,6 +13,7 @@ import { examples, MODEL_INPUTS } from '../help.js';
 import { modelStem, resolveModelPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
+import { stepsFor } from '../progress.js';
 import { bytes, fmtInt, layerTable, memoryTable } from '../render.js';
 
 
@@ -51,43 +53,85 @@ export function register(program: Command, ctx: CliContext): void {
     const out = flags.out ?? `${modelStem(model)}.nnchip`;
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     checkOutput(out, 'folder', written);
-    // loaded here, not at the top: `disasm` takes listingOf from this module and needs no compiler
-    const { program: p, calibrationSource, calibrationWarnings } = (await import('../load-program.js')).compiledProgram(model, flags, ctx);
-    const cert = certify(p);
-    const summary = {
-      model: basename(model),
-      calibration: calibrationSource,
-      config: p.config,
-      ...(batchOf(p) > 1 ? { batch: batchOf(p) } : {}),
-      layers: p.layers.map((l, i) => ({ ...l, cycles: cert.layers[i]?.cycles ?? 0 })),
-      totals: { macs: cert.macs, instructions: p.instructions.length, weightBytes: p.layers.reduce((a, l) => a + l.weightBytes, 0), cycles: cert.cycles, ...(batchOf(p) > 1 ? { cyclesPerSample: cert.cycles / batchOf(p) } : {}) },
-      peakBytes: cert.peakBytes,
-      input: p.input,
-      output: p.output,
-      notes: p.notes,
-      files: ['program.nnp', 'program.asm', 'memory-map.json', 'summary.json'],
-    };
-    writeDirAtomic(
-      out,
-      new Map<string, string | Uint8Array>([
-        ['program.nnp', serializeProgram(p)],
-        ['program.asm', listingFile(p)],
-        ['memory-map.json', JSON.stringify(p.memoryMap, null, 2) + '\n'],
-        ['summary.json', JSON.stringify(summary, null, 2) + '\n'],
-      ]),
-      written,
-    );
-    if (flags.json) {
-      ctx.io.stdout(JSON.stringify({ ...summary, out, ...(calibrationWarnings.length > 0 ? { warnings: calibrationWarnings } : {}) }) + '\n');
-      return;
+    const json = flags.json === true;
+    const steps = stepsFor(ctx.io, { json, long: modelBytes(model) >= LONG_LOWER_BYTES });
+    // a warning printed during a step starts its own line on a terminal (the step's line has no newline yet)
+    const io = ctx.io.interactive && !json ? { ...ctx.io, stderr: (t: string) => ctx.io.stderr('\r\x1b[K' + t) } : ctx.io;
+    try {
+      await writeLowered(model, out, written, flags, { ...ctx, io }, steps);
+      steps.stop();
+    } catch (e) {
+      steps.stop(true);
+      throw e;
     }
-    const { io } = ctx;
-    for (const n of p.notes) io.stderr(io.errColor.cyan('note: ') + n + '\n');
-    io.stdout(`${io.color.bold(model)} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
-    io.stdout(layerTable(p, cert, io));
-    io.stdout(memoryTable(cert, io));
-    const b = batchOf(p);
-    const perSample = b === 1 ? '' : ` (${fmtInt(Math.round(cert.cycles / b))} cycles per sample)`;
-    io.stdout(`one inference${b === 1 ? '' : ` (a batch of ${b} samples)`}: ${fmtInt(cert.cycles)} cycles${perSample} = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
   });
+}
+
+/** A model this large (a million float32 weights) takes seconds to lower: its steps are shown in logs too, not only on a terminal. */
+export const LONG_LOWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The model's bytes: its file, and for a TF.js model.json the .bin weight shards beside it (the JSON
+ * alone is a few kilobytes of a 100 MB ResNet-50); 0 for a file that is not there (reading it names
+ * the problem, NN101).
+ */
+function modelBytes(path: string): number {
+  const size = (p: string): number => {
+    try {
+      return statSync(p).size;
+    } catch {
+      return 0;
+    }
+  };
+  if (!/\.json$/i.test(path)) return size(path);
+  let shards: string[] = [];
+  try {
+    shards = readdirSync(dirname(path)).filter((f) => /\.bin$/i.test(f));
+  } catch {
+    // no folder to list: the JSON alone
+  }
+  return shards.reduce((sum, f) => sum + size(join(dirname(path), f)), size(path));
+}
+
+async function writeLowered(model: string, out: string, written: ReturnType<typeof outputOptions>, flags: CompileFlags & { json?: boolean }, ctx: CliContext, steps: { step: (s: string) => void; stop: () => void }): Promise<void> {
+  // loaded here, not at the top: `disasm` takes listingOf from this module and needs no compiler
+  const { program: p, calibrationSource, calibrationWarnings } = (await import('../load-program.js')).compiledProgram(model, flags, ctx, undefined, steps.step);
+  steps.step(`writing ${out}`);
+  const cert = certify(p);
+  const summary = {
+    model: basename(model),
+    calibration: calibrationSource,
+    config: p.config,
+    ...(batchOf(p) > 1 ? { batch: batchOf(p) } : {}),
+    layers: p.layers.map((l, i) => ({ ...l, cycles: cert.layers[i]?.cycles ?? 0 })),
+    totals: { macs: cert.macs, instructions: p.instructions.length, weightBytes: p.layers.reduce((a, l) => a + l.weightBytes, 0), cycles: cert.cycles, ...(batchOf(p) > 1 ? { cyclesPerSample: cert.cycles / batchOf(p) } : {}) },
+    peakBytes: cert.peakBytes,
+    input: p.input,
+    output: p.output,
+    notes: p.notes,
+    files: ['program.nnp', 'program.asm', 'memory-map.json', 'summary.json'],
+  };
+  writeDirAtomic(
+    out,
+    new Map<string, string | Uint8Array>([
+      ['program.nnp', serializeProgram(p)],
+      ['program.asm', listingFile(p)],
+      ['memory-map.json', JSON.stringify(p.memoryMap, null, 2) + '\n'],
+      ['summary.json', JSON.stringify(summary, null, 2) + '\n'],
+    ]),
+    written,
+  );
+  steps.stop();
+  if (flags.json) {
+    ctx.io.stdout(JSON.stringify({ ...summary, out, ...(calibrationWarnings.length > 0 ? { warnings: calibrationWarnings } : {}) }) + '\n');
+    return;
+  }
+  const { io } = ctx;
+  for (const n of p.notes) io.stderr(io.errColor.cyan('note: ') + n + '\n');
+  io.stdout(`${io.color.bold(model)} → ${out}/  (array ${p.config.rows}x${p.config.cols}, calibration: ${calibrationSource})\n`);
+  io.stdout(layerTable(p, cert, io));
+  io.stdout(memoryTable(cert, io));
+  const b = batchOf(p);
+  const perSample = b === 1 ? '' : ` (${fmtInt(Math.round(cert.cycles / b))} cycles per sample)`;
+  io.stdout(`one inference${b === 1 ? '' : ` (a batch of ${b} samples)`}: ${fmtInt(cert.cycles)} cycles${perSample} = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
 }

@@ -182,4 +182,27 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     // on the default 8x8 array the same layer is 64 times fewer tiles: it compiles
     expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable }))).toBe('calibration was read');
   });
+
+  test('NN406 names the smallest square array within the limit (a full-size U-Net was refused on 8x8, then on 16x16, with no size to try), and the general hint where none is', () => {
+    // the 256×256 U-Net's first decoder layer: 1024 → 512 channels, 3×3, at 32×32 (4.7 M weights)
+    const [h, cin, cout] = [32, 1024, 512];
+    const graph: Graph = { name: 'dec', inputs: [{ name: 'input', shape: [h, h, cin] }], nodes: [{ name: 'conv', op: 'conv2d', inputs: ['input'], output: 'conv', kernel: { shape: [3, 3, cin, cout], data: new Float32Array(9 * cin * cout).fill(0.01) }, bias: null, strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' }], outputs: ['conv'], notes: [] };
+    const gemm = quantizeGraph(graph, { samples: [new Float32Array(h * h * cin)] }).gemm;
+    const floorOn = (side: number): number => instructionFloor(gemm, makeConfig({ rows: side, cols: side }));
+    const limit = 1_000_000;
+    // over the limit on 8x8 and 16x16, within it on 32x32
+    expect([8, 16, 32].map((side) => floorOn(side) > limit)).toEqual([true, true, false]);
+    const start = performance.now();
+    const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxInstructions: limit })) as NnchipError;
+    expect(performance.now() - start).toBeLessThan(3000);
+    expect(e.code).toBe('NN406');
+    expect(e.hint).toContain(`lower it for the 32x32 array (--array 32x32: at least ${fmtInt(floorOn(32))} instructions, the smallest square array within the limit)`);
+    expect(e.layer).toBe('conv');
+    expect(e.detail).toMatch(/^on the 8x8 array it lowers to at least [\d,]+ instructions, over the limit of 1,000,000 \(--max-instructions\)$/);
+    // taken: on 32x32 the check passes and calibration comes next
+    expect(refusal(() => compile(graph, { config: makeConfig({ rows: 32, cols: 32 }), calibration: untouchable, maxInstructions: limit }))).toBe('calibration was read');
+    // a limit no array meets: the general hint
+    const none = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxInstructions: 10 })) as NnchipError;
+    expect(none.hint).toMatch(/^lower it for a larger array \(--array\) or larger buffers/);
+  });
 });

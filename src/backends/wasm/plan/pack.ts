@@ -19,7 +19,7 @@
 import type { Program, ReadonlyBytes } from '../../../isa/program.js';
 import { pixelAddress, storedLayout } from '../../../isa/program.js';
 import type { GemmOp, KernelOp, Packing } from './kernel-ops.js';
-import { overlap, type Range } from './memory.js';
+import type { Range } from './memory.js';
 
 
 /** Rows per group of each layout. */
@@ -56,12 +56,23 @@ export function packWeights(ops: readonly KernelOp[], p: Program, copies: readon
   const layoutOf = new Map<number, Packing>();
   for (const g of gemms) if (g.rows < 2 || layoutOf.get(g.w) === 'quad') layoutOf.set(g.w, 'quad');
   for (const g of gemms) if (!layoutOf.has(g.w)) layoutOf.set(g.w, 'pairs');
-  const others = [...tensorSpans(p), ...copies, ...tapWeights];
+  const others = spanIndex([...tensorSpans(p), ...copies, ...tapWeights].map((o) => ({ ...o, key: -1 })));
+  // each distinct matrix a GEMM reads (its w and k) once, numbered: GEMMs of one matrix do not exclude each other
+  const keys = new Map<string, number>();
+  const spans: KeyedRange[] = [];
+  const keyOf = (g: GemmOp): number => keys.get(`${g.w}:${g.k}`)!;
+  for (const g of gemms) {
+    const id = `${g.w}:${g.k}`;
+    if (keys.has(id)) continue;
+    keys.set(id, keys.size);
+    spans.push({ start: g.w, end: g.w + g.k * C, key: keys.size - 1 });
+  }
+  const matrices = spanIndex(spans);
   const rowsOf = (g: GemmOp): number => g.k - (g.k % PACK_ROWS[layoutOf.get(g.w)!]);
   const ok = (g: GemmOp): boolean => {
     const r = { start: g.w, end: g.w + rowsOf(g) * C };
-    if (rowsOf(g) === 0 || r.end > p.constants.length || others.some((o) => overlap(o, r))) return false;
-    return gemms.every((h) => (h.w === g.w && h.k === g.k) || !overlap({ start: h.w, end: h.w + h.k * C }, r));
+    if (rowsOf(g) === 0 || r.end > p.constants.length || others.overlapsOther(r, -2)) return false;
+    return !matrices.overlapsOther(r, keyOf(g));
   };
   const packed = new Map<number, PackedRange>();
   const out = ops.map((op) => {
@@ -71,6 +82,45 @@ export function packWeights(ops: readonly KernelOp[], p: Program, copies: readon
     return { ...op, packed: layout };
   });
   return { ops: out, packed: [...packed.values()] };
+}
+
+interface KeyedRange extends Range {
+  readonly key: number;
+}
+
+/**
+ * Whether a range overlaps any of `ranges` other than those of one key, by binary search: sorted
+ * by start, each prefix keeps its largest end and the largest end of a key other than that one's.
+ * The overlap test of every GEMM against every other was quadratic: ResNet-50's `nnchip wasm` on
+ * 8x8 (2.9 M instructions) ran for minutes in it.
+ */
+function spanIndex(ranges: readonly KeyedRange[]): { overlapsOther: (r: Range, own: number) => boolean } {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const starts = Float64Array.from(sorted, (s) => s.start);
+  const best = new Float64Array(sorted.length);
+  const bestKey = new Float64Array(sorted.length);
+  const other = new Float64Array(sorted.length);
+  let [end1, key1, end2] = [-Infinity, NaN, -Infinity];
+  sorted.forEach((s, i) => {
+    if (s.key === key1) end1 = Math.max(end1, s.end);
+    // a new best of another key: the old best is the best of every key but the new one's
+    else if (s.end > end1) [end2, end1, key1] = [end1, s.end, s.key];
+    else end2 = Math.max(end2, s.end);
+    [best[i], bestKey[i], other[i]] = [end1, key1, end2];
+  });
+  return {
+    overlapsOther: (r, own) => {
+      // the ranges starting before r ends: [0, lo)
+      let [lo, hi] = [0, starts.length];
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid]! < r.end) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) return false;
+      return (bestKey[lo - 1] === own ? other[lo - 1]! : best[lo - 1]!) > r.start;
+    },
+  };
 }
 
 /** Byte offset, inside pair p's 2C bytes, of W[2p + i][c] (pairs layout). */

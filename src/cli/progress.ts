@@ -10,7 +10,7 @@ import type { CliIo } from './context.js';
  * log) a line when a step starts and one when it ends. Each finished step keeps its time; the step a
  * tool failed in says so (its log's last lines follow).
  */
-export function progressLine(io: CliIo, now: () => number = Date.now, keepAfterMs = 0): { step: (s: string) => void; stop: (failed?: boolean) => void } {
+export function progressLine(io: CliIo, now: () => number = Date.now, keepAfterMs = 0): { step: (s: string) => void; stop: (failed?: boolean | 'quietly') => void } {
   let current: { text: string; started: number } | null = null;
   const seconds = (): string => ((now() - current!.started) / 1000).toFixed(1);
   const draw = (): void => {
@@ -18,8 +18,14 @@ export function progressLine(io: CliIo, now: () => number = Date.now, keepAfterM
   };
   const timer = io.interactive ? setInterval(draw, 1000) : null;
   timer?.unref();
-  const finish = (failed: boolean): void => {
+  const finish = (failed: boolean | 'quietly'): void => {
     if (current === null) return;
+    // 'quietly': failed, and the error line that follows says where; on a terminal the step's line is erased
+    if (failed === 'quietly') {
+      if (io.interactive) io.stderr('\r\x1b[K');
+      current = null;
+      return;
+    }
     const line = failed ? `${current.text}: failed after ${seconds()} s` : `${current.text}: ${seconds()} s`;
     // on a terminal a step quicker than keepAfterMs leaves nothing behind (a small sim prints no progress)
     if (io.interactive && !failed && now() - current.started < keepAfterMs) io.stderr('\r\x1b[K');
@@ -33,7 +39,7 @@ export function progressLine(io: CliIo, now: () => number = Date.now, keepAfterM
       if (io.interactive) draw();
       else io.stderr(`${text}…\n`);
     },
-    stop: (failed = false) => {
+    stop: (failed: boolean | 'quietly' = false) => {
       finish(failed);
       if (timer !== null) clearInterval(timer);
     },

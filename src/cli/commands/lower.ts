@@ -54,17 +54,27 @@ export function register(program: Command, ctx: CliContext): void {
     const written = outputOptions(flags, model, flags.calibration, flags.config);
     checkOutput(out, 'folder', written);
     const json = flags.json === true;
-    const steps = stepsFor(ctx.io, { json, long: modelBytes(model) >= LONG_LOWER_BYTES });
+    const steps = quietInLogs(stepsFor(ctx.io, { json, long: modelBytes(model) >= LONG_LOWER_BYTES }), ctx.io.interactive);
     // a warning printed during a step starts its own line on a terminal (the step's line has no newline yet)
     const io = ctx.io.interactive && !json ? { ...ctx.io, stderr: (t: string) => ctx.io.stderr('\r\x1b[K' + t) } : ctx.io;
     try {
       await writeLowered(model, out, written, flags, { ...ctx, io }, steps);
       steps.stop();
     } catch (e) {
-      steps.stop(true);
+      steps.stop(ctx.io.interactive ? true : 'quietly');
       throw e;
     }
   });
+}
+
+/**
+ * In a log a refusal stays one line, the error's: the reading step (where a malformed or oversized file is refused)
+ * is not announced, and a failed step adds no line of its own. On a terminal every step shows.
+ */
+function quietInLogs(steps: ReturnType<typeof stepsFor>, interactive: boolean): ReturnType<typeof stepsFor> {
+  if (interactive) return steps;
+  let announced = 0;
+  return { step: (s) => void (announced++ > 0 && steps.step(s)), stop: steps.stop };
 }
 
 /** A model this large (a million float32 weights) takes seconds to lower: its steps are shown in logs too, not only on a terminal. */

@@ -1,4 +1,4 @@
-/** One "are we in CI" rule for every test that skips on a missing tool; CI=false and CI= are not CI. */
+/** One "are we in CI" rule for every test that skips on a missing tool; CI=false and CI= are not CI. And no test times itself. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -27,5 +27,13 @@ describe('the CI rule', () => {
     const own = join(TEST, 'helpers', 'ci.ts');
     const readers = testFiles(TEST).filter((f) => f !== own && /env(\.CI\b|\[['"]CI['"]\])/.test(readFileSync(f, 'utf8')));
     expect(readers).toEqual([]);
+  });
+
+  test('no test asserts a wall-clock time (speed goals live in bench/, which prints figures and ratios)', () => {
+    const own = join(TEST, 'unit', 'ci-rule.test.ts');
+    // an expect of a clock difference: expect(performance.now() - start).toBeLessThan(…), or of a variable a clock set
+    const clocked = /expect\(\s*(performance\.now\(\)|Date\.now\(\)|process\.hrtime)/;
+    const timers = testFiles(TEST).filter((f) => f !== own && clocked.test(readFileSync(f, 'utf8')));
+    expect(timers).toEqual([]);
   });
 });

@@ -51,14 +51,12 @@ describe('convTranspose float evaluation', () => {
     );
   });
 
-  it("a U-Net decoder's first 2×2 stride-2 layer (1024 → 512 channels, 16×16 → 32×32: 537 M terms) on two samples in well under the per-element loop's 5 s", () => {
+  it("a U-Net decoder's first 2×2 stride-2 layer (1024 → 512 channels, 16×16 → 32×32: 537 M terms) on two samples: spot sums as the reference computes them (the per-element loop took 5 s: bench figures in docs/performance.md)", () => {
     let seed = 1;
     const take = (n: number): Float32Array => Float32Array.from({ length: n }, () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5);
     const graph = layer({ h: 16, w: 16, cin: 1024, cout: 512, k: 2, stride: 2, pad: 0, bias: true }, take);
     const samples = [Float64Array.from(take(16 * 16 * 1024)), Float64Array.from(take(16 * 16 * 1024))];
-    const started = performance.now();
     const ys = samples.map((x) => evaluateGraph(graph, x).get('t')!);
-    expect(performance.now() - started).toBeLessThan(2000);
     // spots checked against the reference's sums (the whole reference is the slow loop this replaced)
     const n = graph.nodes[0] as NodeOf<'convTranspose'>;
     for (const [oy, ox, co] of [[7, 4, 5], [0, 31, 511], [31, 0, 0]] as const) {

@@ -192,9 +192,7 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     const limit = 1_000_000;
     // over the limit on 8x8 and 16x16, within it on 32x32
     expect([8, 16, 32].map((side) => floorOn(side) > limit)).toEqual([true, true, false]);
-    const start = performance.now();
     const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxInstructions: limit })) as NnchipError;
-    expect(performance.now() - start).toBeLessThan(3000);
     expect(e.code).toBe('NN406');
     expect(e.hint).toContain(`lower it for the 32x32 array (--array 32x32: at least ${fmtInt(floorOn(32))} instructions, the smallest square array within the limit)`);
     expect(e.layer).toBe('conv');

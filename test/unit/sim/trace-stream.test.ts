@@ -54,6 +54,10 @@ test.each([
   // a wrong count is a different hash (the counts are hashed, not assumed)
   expect(streamedTraceHash(units, [counts[0]!, counts[1]! + 1, counts[2]!], p.config, {}, 30)).not.toBe(whole);
   const x = new Int8Array(24 * batch);
+  // a first run without the trace caches the plan and its counts; the hash asked for later streams from those
+  const again = programOf(side, batch, seed);
+  expect(simulate(again, x, { trace: false }).traceHash).toBeNull();
+  expect(simulate(again, x).traceHash).toBe(whole);
   expect(simulate(p, x).traceHash).toBe(whole);
   expect(simulate(p, x, { mode: 'step' }).traceHash).toBe(whole);
 });

@@ -20,6 +20,7 @@ import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder, type TraceKernels } from './trace.js';
+import { streamedTraceHash } from './trace-stream.js';
 import { pools } from '../src/isa/ops/index.js';
 
 /**
@@ -80,6 +81,8 @@ interface FastPlan {
   readonly arena: Arena;
   /** The address-trace hash: a function of the program alone (timestamps and access patterns), so computed once. */
   traceHash: string | null;
+  /** Records per unit (load, compute, store): the trace hash's prefixes, so it can be streamed. */
+  readonly recordCounts: readonly number[];
   /** One machine per GEMM choice (null: plain JS), reset for each run: many samples allocate nothing per sample. */
   readonly machines: Map<Int8GemmFactory | null, FastMachine>;
 }
@@ -89,7 +92,7 @@ const cache = new WeakMap<Plan, FastPlan>();
 function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPlan {
   let fp = cache.get(plan);
   if (fp !== undefined) {
-    fp.traceHash ??= trace ? traceHashOf(plan, kernels) : null;
+    fp.traceHash ??= trace ? traceHashOf(plan, kernels, fp.recordCounts) : null;
     return fp;
   }
   const cfg = plan.program.config;
@@ -98,23 +101,25 @@ function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPla
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
   const tables = tallyTables(cfg);
-  // every access is recorded, then tallied from its record; without the trace, each instruction's records are dropped once tallied
+  // every access is recorded, tallied from its record and dropped (the trace hash makes them again, unit by unit, sim/trace-stream.ts); counted for that hash
   const rec = new TraceRecorder(kernels);
+  const counts = [0, 0, 0];
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
     const u = plan.unit[i]!;
     if (u !== FETCH) {
-      const from = rec.length(u);
       rec.begin(u, plan.schedule.timings[i]!.start);
       accessPattern(insn, cfg, rec);
-      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, rec.length(u), tables);
-      if (!trace) rec.truncate(u, from);
+      const n = rec.length(u);
+      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), 0, n, tables);
+      counts[u]! += n / 3;
+      rec.truncate(u, 0);
     }
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
     kind[i] = prepared.kind;
     return prepared.rebased;
   });
-  const partial = { kind, rebased, ...size, counters, peak };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? rec.hash() : null, machines: new Map() }));
+  const partial = { kind, rebased, ...size, counters, peak, recordCounts: counts };
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? traceHashOf(plan, kernels, counts) : null, machines: new Map() }));
   return fp;
 }
 
@@ -402,10 +407,24 @@ class FastMachine {
   }
 }
 
-/** The trace of every instruction's accesses from its start cycle, per unit in program order (the order each unit runs them). */
-function traceHashOf(plan: Plan, kernels?: TraceKernels): string {
-  const rec = new TraceRecorder(kernels);
+/**
+ * The trace of every instruction's accesses from its start cycle, per unit in program order (the
+ * order each unit runs them): streamed (sim/trace-stream.ts) given each unit's record count, or
+ * recorded whole when the counts are not known yet or cycles could pass 2^32 (uint32 fields wrap).
+ */
+function traceHashOf(plan: Plan, kernels?: TraceKernels, counts?: readonly number[]): string {
   const cfg = plan.program.config;
+  if (counts !== undefined && plan.schedule.cycles < 2 ** 32) {
+    const units: { insns: Instruction[]; starts: number[] }[] = [0, 1, 2].map(() => ({ insns: [], starts: [] }));
+    plan.program.instructions.forEach((insn, i) => {
+      const u = plan.unit[i]!;
+      if (u === FETCH) return;
+      units[u]!.insns.push(insn);
+      units[u]!.starts.push(plan.schedule.timings[i]!.start);
+    });
+    return streamedTraceHash(units, counts, cfg, kernels);
+  }
+  const rec = new TraceRecorder(kernels);
   plan.program.instructions.forEach((insn, i) => {
     if (plan.unit[i] === FETCH) return;
     rec.begin(plan.unit[i]!, plan.schedule.timings[i]!.start);

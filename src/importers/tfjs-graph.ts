@@ -105,8 +105,7 @@ function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Te
 
 /** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
 function outputNodes(json: Json, nodes: readonly TfNode[], controlled: ReadonlySet<string>, file: string): string[] {
-  const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.values(json['signature']['outputs']) : [];
-  const named = sig.flatMap((o) => (isObj(o) && typeof o['name'] === 'string' ? [firstOutput(o['name'], file)] : []));
+  const named = signatureOutputs(json, file).map(([, name]) => name);
   if (named.length > 0) return named;
   const read = new Set(nodes.flatMap((n) => n.inputs.map((r) => parseInput(r, file, n.name).node)));
   const unread = nodes.filter((n) => !read.has(n.name) && n.op !== 'Const' && n.op !== 'Placeholder').map((n) => n.name);
@@ -127,8 +126,23 @@ function controlInputsOf(nodes: readonly TfNode[], file: string): Set<string> {
 
 /** A signature's output keys ("output_0", "Identity") → the nodes they name, for --output-name. */
 function signatureKeys(json: Json, file: string): Map<string, string> {
-  const sig = isObj(json['signature']) && isObj(json['signature']['outputs']) ? Object.entries(json['signature']['outputs']) : [];
-  return new Map(sig.flatMap(([k, o]) => (isObj(o) && typeof o['name'] === 'string' ? [[k, firstOutput(o['name'], file)] as const] : [])));
+  return new Map(signatureOutputs(json, file));
+}
+
+/**
+ * The signature's outputs as [key, node]: none without a signature. An entry that is no {"name": "node:0"} is
+ * NN107 (it was skipped, and the nodes nothing reads taken for the outputs instead).
+ */
+function signatureOutputs(json: Json, file: string): [string, string][] {
+  const sig = json['signature'];
+  if (sig === undefined || sig === null) return [];
+  const outputs = isObj(sig) ? sig['outputs'] : undefined;
+  if (outputs === undefined && isObj(sig)) return [];
+  if (!isObj(outputs)) throw new NnchipError('NN107', `the signature${isObj(sig) ? "'s outputs are" : ' is'} ${shownValue(isObj(sig) ? outputs : sig).slice(0, 40)}, not an object`, { file, hint: 're-convert the model with tensorflowjs_converter' });
+  return Object.entries(outputs).map(([k, o]) => {
+    if (!isObj(o) || typeof o['name'] !== 'string') throw new NnchipError('NN107', `the signature's output "${shortName(k)}" is ${shownValue(o).slice(0, 40)}, not a tensor such as {"name": "Identity:0"}`, { file, hint: 're-convert the model with tensorflowjs_converter' });
+    return [k, firstOutput(o['name'], file)];
+  });
 }
 
 /** A dimension as TF's JSON writes it (a decimal string or number): "0x4" was read as 4. */

@@ -122,7 +122,7 @@ describe('TF.js graph models: refusals, one line each', () => {
 
 describe('TF.js graph models: structure', () => {
   /** A small graph x [-1, 4] → MatMul(W) → nodes…; `W` is a [4, 3] weight. */
-  function load(nodes: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[], output?: string): string {
+  function load(nodes: { name: string; op: string; input?: string[]; attr?: Record<string, unknown> }[], output?: string, top: Record<string, unknown> = {}): string {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-graph-structure-'));
     writeFileSync(join(dir, 'weights.bin'), new Uint8Array(Float32Array.from({ length: 12 }, (_, i) => i / 10 - 0.5).buffer));
     const head = [
@@ -130,7 +130,7 @@ describe('TF.js graph models: structure', () => {
       { name: 'W', op: 'Const' },
       { name: 'mm', op: 'MatMul', input: ['x', 'W'] },
     ];
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [...head, ...nodes] }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'W', shape: [4, 3], dtype: 'float32' }] }] }));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [...head, ...nodes] }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'W', shape: [4, 3], dtype: 'float32' }] }], ...top }));
     try {
       const g = loadModel(join(dir, 'model.json'), undefined, { output });
       return `loaded ${g.nodes.length} nodes${output === undefined ? '' : `: ${g.nodes.map((n) => n.name).join(' ')}`}`;
@@ -176,6 +176,18 @@ describe('TF.js graph models: structure', () => {
     expect(load([{ name: 'out', op: 'Relu', input: ['mm'], attr: { T: 'DT_FLOAT' } }])).toMatch(/^error NN107: model\.json: layer "out": attribute "T" is "DT_FLOAT", not an AttrValue object such as \{"i": "2"\}/);
     expect(load([{ name: 'out', op: 'Relu', input: ['mm'], attr: { T: { type: 'DT_FLOAT' } } }])).toBe('loaded 2 nodes');
     expect(load([{ name: 'out', op: 'Relu', input: ['mm'], attr: 'strides' as unknown as Record<string, unknown> }])).toMatch(/^error NN107: model\.json: layer "out": the node's attr is not an object of attributes/);
+  });
+  test('a signature output that is no tensor is NN107, not skipped for the nodes nothing reads', () => {
+    const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }];
+    expect(load(two, undefined, { signature: { outputs: { y: { name: 'b:0' } } } })).toBe('loaded 2 nodes');
+    expect(load(two, 'y', { signature: { outputs: { y: { name: 'b:0' } } } })).toBe('loaded 2 nodes: mm b');
+    expect(load(two, undefined, { signature: { outputs: { y: 'b:0' } } })).toMatch(/^error NN107: model\.json: the signature's output "y" is "b:0", not a tensor such as \{"name": "Identity:0"\}/);
+    expect(load(two, undefined, { signature: { outputs: ['b:0'] } })).toMatch(/^error NN107: model\.json: the signature's outputs are \["b:0"\], not an object/);
+    expect(load(two, undefined, { signature: 'b' })).toMatch(/^error NN107: model\.json: the signature is "b", not an object/);
+    expect(load(two, undefined, { signature: { outputs: { y: { name: 'zz:0' } } } })).toMatch(/^error NN202: model\.json: .*"zz" is not produced by any node/);
+    // a signature of inputs only, or none: the nodes nothing reads
+    expect(load(two, undefined, { signature: {} })).toMatch(/NN110: model\.json: the model has 2 outputs \(a, b\)/);
+    expect(load(two, undefined, { signature: null })).toMatch(/NN110: model\.json: the model has 2 outputs \(a, b\)/);
   });
   test('a node only a control input waits for is no second output', () => {
     // an Assert-like check run for its effect: the output waits for it but reads no value of it

@@ -115,7 +115,6 @@ function biasFloor(bias: { readonly data: Float32Array } | null, n: number, inpu
   return Float64Array.from({ length: n }, (_, c) => Math.abs(bias.data[c] ?? 0) / (inputScale * 2 ** 30));
 }
 
-/** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
 /**
  * Pixel p's kernel rows of a dense layer that reads a channel-major flatten (ONNX's Flatten of a map):
  * channel ci's row is kernel row ci·pixels + p, one row copy each. A closure per weight took 19 s
@@ -134,6 +133,7 @@ export function diagonal(data: Float32Array, tap: number, cin: number): Float32A
   return m;
 }
 
+/** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
 function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
   const px = x.params;
   const taps: { dy: number; dx: number; sy: number; sx: number; weights: Float32Array }[] = [];

@@ -58,8 +58,8 @@ export function register(program: Command, ctx: CliContext): void {
     // a warning printed during a step starts its own line on a terminal (the step's line has no newline yet)
     const io = ctx.io.interactive && !json ? { ...ctx.io, stderr: (t: string) => ctx.io.stderr('\r\x1b[K' + t) } : ctx.io;
     try {
+      // writeLowered ends the last step itself, before the tables it prints
       await writeLowered(model, out, written, flags, { ...ctx, io }, steps);
-      steps.stop();
     } catch (e) {
       steps.stop(ctx.io.interactive ? true : 'quietly');
       throw e;

@@ -67,24 +67,29 @@ function accValue(r: () => number, q: { mult: number; shift: number }): number {
 
 const [QNT, ACC, OUT] = [0, 8192, 40960];
 
+/** Writes the columns' (mult, shift) and the acc rows, runs threshold_ordered with `zp` and drawn [lo, hi], and compares every byte with numerics.threshold. */
+function expectThreshold(x: Exports, r: () => number, q: readonly { mult: number; shift: number }[], acc: readonly number[], rows: number, zp: number, what: string): void {
+  const C = q.length;
+  const mem = new DataView(x.memory.buffer);
+  q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
+  acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
+  const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
+  const hi = r() < 0.5 ? 127 : lo + Math.floor(r() * (128 - lo));
+  x.threshold(ACC, OUT, QNT, rows, zp, lo, hi);
+  const got = Array.from({ length: rows * C }, (_, i) => mem.getInt8(OUT + i));
+  const want = acc.map((v, i) => (threshold(v, q[i % C]!.mult, q[i % C]!.shift, zp, lo, hi) << 24) >> 24);
+  expect(got, what).toEqual(want);
+}
+
 describe('threshold_ordered = numerics.threshold', () => {
   test.each([1, 4, 5, 8, 13, 16, 19])('%i columns: every row, 60 draws of parameters', async (C) => {
     const x = await kernels(C);
     const r = mulberry32(17 * C);
     const rows = 24;
     for (let trial = 0; trial < 60; trial++) {
-      const mem = new DataView(x.memory.buffer);
       const q = qntRow(r, C);
-      q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
       const acc = Array.from({ length: rows * C }, (_, i) => (r() < 0.3 ? belowTie(r, q[i % C]!) : null) ?? accValue(r, q[i % C]!));
-      acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
-      const zp = Math.floor(r() * 256) - 128;
-      const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
-      const hi = r() < 0.5 ? 127 : lo + Math.floor(r() * (128 - lo));
-      x.threshold(ACC, OUT, QNT, rows, zp, lo, hi);
-      const got = Array.from({ length: rows * C }, (_, i) => mem.getInt8(OUT + i));
-      const want = acc.map((v, i) => (threshold(v, q[i % C]!.mult, q[i % C]!.shift, zp, lo, hi) << 24) >> 24);
-      expect(got, `trial ${trial}`).toEqual(want);
+      expectThreshold(x, r, q, acc, rows, Math.floor(r() * 256) - 128, `trial ${trial}`);
     }
   });
 });
@@ -111,7 +116,6 @@ describe('threshold_ordered, columns with mult·2^−shift ≤ ½ (int8 clamp) =
     const r = mulberry32(31 * C);
     const rows = 24;
     for (let trial = 0; trial < 80; trial++) {
-      const mem = new DataView(x.memory.buffer);
       const q = halfOrLessRow(r, C);
       // one column just above ½ (mult = 2^(shift−1) + 1) in some groups: those take the general path
       if (trial % 4 === 3) q[Math.floor(r() * C)] = { mult: 2 ** 14 + 1, shift: 15 };
@@ -122,15 +126,7 @@ describe('threshold_ordered, columns with mult·2^−shift ≤ ½ (int8 clamp) =
         const t = r() < 0.4 ? smallBelowTie(r) : null;
         if (t !== null) (q[c] = { mult: t.mult, shift: 17 }), (acc[c] = t.x);
       }
-      q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
-      acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
-      const zp = Math.floor(r() * 256) - 128;
-      const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
-      const hi = r() < 0.5 ? 127 : lo + Math.floor(r() * (128 - lo));
-      x.threshold(ACC, OUT, QNT, rows, zp, lo, hi);
-      const got = Array.from({ length: rows * C }, (_, i) => mem.getInt8(OUT + i));
-      const want = acc.map((v, i) => (threshold(v, q[i % C]!.mult, q[i % C]!.shift, zp, lo, hi) << 24) >> 24);
-      expect(got, `trial ${trial}`).toEqual(want);
+      expectThreshold(x, r, q, acc, rows, Math.floor(r() * 256) - 128, `trial ${trial}`);
     }
   });
 });
@@ -192,21 +188,12 @@ describe('threshold_ordered, ½-or-less columns without δ (odd parts of mult ab
     const r = mulberry32(47 * C);
     const rows = 24;
     for (let trial = 0; trial < 80; trial++) {
-      const mem = new DataView(x.memory.buffer);
       // shift 17–30: every u16 mult is ≤ ½ there, and ties are int32 values
       const q = Array.from({ length: C }, () => ({ mult: tieFreeMult(r, false), shift: 17 + Math.floor(r() * 14) }));
       if (trial % 3 === 2) q[Math.floor(r() * C)]!.mult = tieFreeMult(r, true);
       const acc = Array.from({ length: rows * C }, (_, i) => (r() < 0.6 ? atTie(r, q[i % C]!) : null) ?? accValue(r, q[i % C]!));
-      q.forEach((l, c) => (mem.setUint16(QNT + 4 * c, l.mult, true), mem.setUint8(QNT + 4 * c + 2, l.shift)));
-      acc.forEach((v, i) => mem.setInt32(ACC + 4 * i, v, true));
       // zp = −128 half the time: an unsaturated tie of an odd part below 512 (z < 256) shows its rounding
-      const zp = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
-      const lo = r() < 0.5 ? -128 : Math.floor(r() * 256) - 128;
-      const hi = r() < 0.5 ? 127 : lo + Math.floor(r() * (128 - lo));
-      x.threshold(ACC, OUT, QNT, rows, zp, lo, hi);
-      const got = Array.from({ length: rows * C }, (_, i) => mem.getInt8(OUT + i));
-      const want = acc.map((v, i) => (threshold(v, q[i % C]!.mult, q[i % C]!.shift, zp, lo, hi) << 24) >> 24);
-      expect(got, `trial ${trial}`).toEqual(want);
+      expectThreshold(x, r, q, acc, rows, r() < 0.5 ? -128 : Math.floor(r() * 256) - 128, `trial ${trial}`);
     }
   });
 });

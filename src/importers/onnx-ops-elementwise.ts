@@ -44,14 +44,57 @@ function operands(o: Op): [string, Float32Array, boolean] {
   return [x, o.perChannel(c, channels, `the constant "${c}"`, { rank: o.ctx.onnxShape(x).length, axis }), constFirst];
 }
 
+/** The computed inputs at `indices` (default 0 … n − 1), of one shape, as maps when they are maps. */
+function sameShaped(o: Op, n: number, indices: readonly number[] = Array.from({ length: n }, (_, i) => i)): string[] {
+  const xs = indices.map((i) => o.activation(i));
+  const [a, sa] = [xs[0]!, o.ctx.onnxShape(xs[0]!)];
+  for (const b of xs.slice(1)) {
+    const sb = o.ctx.onnxShape(b);
+    if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b)) || JSON.stringify(sa) !== JSON.stringify(sb)) {
+      throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; broadcasting two computed tensors is not supported (only ${xs.length === 2 ? 'two ' : ''}equal shapes)`);
+    }
+  }
+  return o.ctx.view(a).rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs;
+}
+
 /** Two computed inputs of one shape, as maps when they are maps. */
 function pair(o: Op): [string, string] {
-  const [a, b] = [o.activation(0), o.activation(1)];
-  const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
-  if (JSON.stringify(o.ctx.view(a)) !== JSON.stringify(o.ctx.view(b)) || JSON.stringify(sa) !== JSON.stringify(sb)) {
-    throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; broadcasting two computed tensors is not supported (only two equal shapes)`);
+  const [a, b] = sameShaped(o, 2);
+  return [a!, b!];
+}
+
+/**
+ * Sum and Mean of any number of inputs (Caffe2's and older exporters' merges): a Sum of two is Add; else the computed
+ * inputs (of one shape) added in a chain, and the constants (one value or one per channel) summed into one offset,
+ * a Mean's 1/n on both as a per-channel scale.
+ */
+function sumOrMean(o: Op, mean: boolean): Built[] {
+  const n = o.n.inputs.length;
+  if (n === 2 && !mean) return add(o, 1);
+  const computed = o.n.inputs.flatMap((t, i) => (o.ctx.isConst(o.input(i)) ? [] : [i]));
+  if (computed.length === 0) throw o.fail(n === 0 ? 'has no inputs' : 'every input is a constant');
+  const xs = sameShaped(o, n, computed);
+  const first = o.input(computed[0]!);
+  const axis = o.channelAxis(first);
+  const channels = o.ctx.onnxShape(first)[axis]!;
+  const k = mean ? 1 / n : 1;
+  const offset = new Float32Array(channels);
+  o.n.inputs.forEach((t, i) => {
+    if (computed.includes(i)) return;
+    o.perChannel(t, channels, `the constant "${t}"`, { rank: o.ctx.onnxShape(first).length, axis }).forEach((v, c) => (offset[c] = offset[c]! + v * k));
+  });
+  const scaled = k !== 1 || offset.some((v) => v !== 0);
+  const nodes: Built[] = [];
+  let sum = xs[0]!;
+  for (let i = 1; i < xs.length; i++) {
+    const last = i === xs.length - 1 && !scaled;
+    const name = last ? o.n.name : `${o.out}/sum${i}`;
+    nodes.push({ name, inputs: [sum, xs[i]!], output: last ? o.out : name, op: 'add' });
+    sum = name;
   }
-  return o.ctx.view(a).rank >= 3 ? [o.ctx.asMap(a, o.site), o.ctx.asMap(b, o.site)] : [a, b];
+  if (scaled) nodes.push({ ...o.base([sum]), op: 'batchNorm', scale: new Float32Array(channels).fill(k), offset });
+  else if (xs.length === 1) nodes.push({ ...o.base([sum]), op: 'identity' });
+  return nodes;
 }
 
 /** −x (or k·x): a per-channel scale of −1 (k) over c channels (default: the first input's). */
@@ -376,4 +419,6 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Abs: abs,
   Max: (o) => extremum(o, true),
   Min: (o) => extremum(o, false),
+  Sum: (o) => sumOrMean(o, false),
+  Mean: (o) => sumOrMean(o, true),
 };

@@ -2,9 +2,9 @@
 /**
  * ONNX InstanceNormalization → ir/normalize.ts: over each channel of an NCHW / NCL map, or over each
  * group of a GroupNorm view (torch: Reshape [N, G, −1] → InstanceNormalization → Reshape back → Mul → Add);
- * LayerNormalization over each pixel's (token's) channels.
+ * LayerNormalization over each pixel's (token's) channels; LRN across each pixel's neighbouring channels.
  */
-import { normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
+import { lrnNodes, normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
 import { Op, type Built } from './onnx-op.js';
 import { shownValue } from '../diagnostics/error.js';
 
@@ -58,4 +58,20 @@ function layerNormalization(o: Op): Built[] {
   ];
 }
 
-export const NORM_OPS: Readonly<Record<string, (o: Op) => Built[]>> = { InstanceNormalization: instanceNormalization, LayerNormalization: layerNormalization };
+/**
+ * LRN (AlexNet, GoogLeNet, CaffeNet as converted from Caffe): y = x / (bias + alpha/size · Σ x²)^β, the sum over
+ * the channels c − ⌊(size − 1)/2⌋ … c + ⌈(size − 1)/2⌉ of the same pixel (ir/normalize.ts lrnNodes).
+ */
+function lrn(o: Op): Built[] {
+  const x = o.map(0);
+  const a = o.n.attrs;
+  const size = a.int('size', 0);
+  const [alpha, beta, bias] = [a.float('alpha', 1e-4), a.float('beta', 0.75), a.float('bias', 1)];
+  if (!a.has('size') || !(size >= 1)) throw o.fail(`size ${a.has('size') ? size : '(absent)'} is not a positive number of channels`);
+  // bias ≤ 0 makes a pixel of zeros divide by 0^β; ONNX's default and every published model's is 1 or 2
+  if (!(bias > 0) || !Number.isFinite(alpha) || !Number.isFinite(beta)) throw o.fail(`bias ${bias}, alpha ${alpha}, beta ${beta}: supported are a positive bias and finite alpha and beta`);
+  const c = o.ctx.onnxShape(o.input(0))[1]!;
+  return lrnNodes(o.n.name, x, o.out, c, { before: Math.floor((size - 1) / 2), after: Math.ceil((size - 1) / 2), alpha: alpha / size, bias, beta });
+}
+
+export const NORM_OPS: Readonly<Record<string, (o: Op) => Built[]>> = { InstanceNormalization: instanceNormalization, LayerNormalization: layerNormalization, LRN: lrn };

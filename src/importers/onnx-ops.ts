@@ -170,6 +170,14 @@ function pool(o: Op, kind: 'max' | 'avg'): Built[] {
   return [{ ...o.base([x]), op: 'pool2d', kind, size, strides, pads, ...dil, ...counted }];
 }
 
+/** GlobalMaxPool: one max-pooling window over the whole map (a [N, C, 1, 1] map, as ONNX keeps it). */
+function globalMaxPool(o: Op): Built[] {
+  const x = o.map(0);
+  const s = o.ctx.onnxShape(o.input(0));
+  const size: [number, number] = s.length === 3 ? [1, s[2]!] : [s[2]!, s[3]!];
+  return [{ ...o.base([x]), op: 'pool2d', kind: 'max', size, strides: [1, 1], pads: [0, 0, 0, 0], view: { rank: s.length, last: false } }];
+}
+
 const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Gemm: gemm,
   MatMul: matmul,
@@ -178,6 +186,7 @@ const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   MaxPool: (o) => pool(o, 'max'),
   AveragePool: (o) => pool(o, 'avg'),
   GlobalAveragePool: (o) => [{ ...o.base([o.map(0)]), op: 'globalAvgPool', view: { rank: o.ctx.view(o.input(0)).rank, last: false } }],
+  GlobalMaxPool: globalMaxPool,
 };
 
 const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS, ...NORM_OPS, ...RECURRENT_OPS, ...QUANT_OPS };

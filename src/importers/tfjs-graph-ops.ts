@@ -7,6 +7,7 @@
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { channelSpread } from '../ir/product.js';
+import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
 import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
@@ -20,7 +21,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs',
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -229,6 +230,19 @@ function abs(x: Op): Value {
   return x.ctx.emit({ ...x.base(), op: 'add', inputs: [t.name, relu.name] }, t.rank);
 }
 
+/** LRN (tf.nn.local_response_normalization): x / (bias + alpha · Σ x²)^beta over channels c − r … c + r (ir/normalize.ts lrnNodes). */
+function lrn(x: Op): Value {
+  x.nhwc();
+  const t = x.map(0);
+  const r = x.int('depth_radius', 5);
+  const [bias, alpha, beta] = [x.float('bias', 1), x.float('alpha', 1), x.float('beta', 0.5)];
+  if (!(r >= 0) || !(bias > 0) || !Number.isFinite(alpha) || !Number.isFinite(beta)) throw x.fail('NN110', `depth_radius ${r}, bias ${bias}, alpha ${alpha}, beta ${beta}: supported are a radius ≥ 0, a positive bias and finite alpha and beta`);
+  const [square, scale, product] = lrnNodes(x.n.name, t.name, x.n.name, t.shape[2]!, { before: r, after: r, alpha, bias, beta });
+  x.ctx.emit(square!, 4);
+  x.ctx.emit(scale!, 4);
+  return x.ctx.emit({ ...product!, ...x.base() }, 4);
+}
+
 /** AddN (tf.add_n: a residual block's branches summed, as MediaPipe's models hold it) of computed tensors of one shape: a chain of adds. */
 function addN(x: Op): Value {
   const parts = x.n.inputs.map((_, i) => x.tensor(i));
@@ -359,6 +373,8 @@ function convertOp(x: Op): Value {
       return depthToSpace(x);
     case 'Abs':
       return abs(x);
+    case 'LRN':
+      return lrn(x);
     case 'SpaceToBatchND':
       return spaceToBatch(x);
     case 'BatchToSpaceND':

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /**
- * Instance and group normalization as IR ops that exist (the importers' one decomposition: ONNX
- * InstanceNormalization, torch's GroupNorm pattern, Keras GroupNormalization). No new op and no new
+ * Instance, group, layer and local response normalization as IR ops that exist (the importers' one
+ * decomposition: ONNX InstanceNormalization, torch's GroupNorm pattern, Keras GroupNormalization, ONNX
+ * LayerNormalization, ONNX and TF LRN). No new op and no new
  * lowering: every backend runs them as it runs those ops (docs/numerics.md, "Instance and group norm").
  */
 import { broadcastNodes } from './broadcast.js';
 import type { Activation, Node } from './graph.js';
 import { channelSpread } from './product.js';
+import type { ExprStep } from './expression.js';
 
 /** A node without its names (distributed over the union, so each op's fields are checked). */
 type Body = Node extends infer N ? (N extends Node ? Omit<N, 'name' | 'output'> : never) : never;
@@ -87,4 +89,35 @@ export function pixelNormNodes(name: string, x: string, output: string, c: numbe
   ];
   if (affine) nodes.push({ name, op: 'batchNorm', inputs: [t('normalized')], output, scale: o.scale ?? new Float32Array(c).fill(1), offset: o.offset ?? new Float32Array(c) });
   return nodes;
+}
+
+export interface LrnOptions {
+  /** channels before and after each channel in its window (ONNX size: ⌊(size − 1)/2⌋ and ⌈(size − 1)/2⌉; TF depth_radius: r and r) */
+  readonly before: number;
+  readonly after: number;
+  /** the factor on the sum of squares (ONNX alpha / size, TF alpha), the bias (k) and the exponent β */
+  readonly alpha: number;
+  readonly bias: number;
+  readonly beta: number;
+}
+
+/**
+ * Local response normalization across channels (AlexNet, GoogLeNet, CaffeNet: ONNX LRN, TF LRN) of the
+ * map x [H, W, C] → `output`, as ops that exist (docs/numerics.md, "Local response normalization"):
+ *   s = square(x)                                        a step table on x's codes
+ *   g = (bias + alpha · Σ_{window} s)^−β                  a 1×1 conv of a 0/1 band, g's table in its threshold
+ *   y = x ⊙ g                                            the product of two maps (ir/product.ts)
+ * The caller checks bias > 0 (g stays finite) and β finite.
+ */
+export function lrnNodes(name: string, x: string, output: string, c: number, o: LrnOptions): Node[] {
+  const t = (s: string): string => `${name}/${s}`;
+  const band = new Float32Array(c * c);
+  for (let i = 0; i < c; i++) for (let j = Math.max(0, i - o.after); j <= Math.min(c - 1, i + o.before); j++) band[i * c + j] = 1;
+  // relu: a sum of squares is never negative; it keeps the table's search away from a negative base
+  const expr: ExprStep[] = [{ op: 'x' }, { op: 'relu', args: [0] }, { op: 'const', value: o.alpha }, { op: 'mul', args: [1, 2] }, { op: 'const', value: o.bias }, { op: 'add', args: [3, 4] }, { op: 'const', value: -o.beta }, { op: 'pow', args: [5, 6] }];
+  return [
+    { name: t('square'), op: 'activation', inputs: [x], output: t('square'), fn: { fn: 'square' } },
+    { name: t('scale'), op: 'conv2d', inputs: [t('square')], output: t('scale'), kernel: { shape: [1, 1, c, c], data: band }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: { fn: 'expr', expr } },
+    { name, op: 'mul', inputs: [x, t('scale')], output },
+  ];
 }

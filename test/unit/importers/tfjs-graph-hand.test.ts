@@ -126,6 +126,9 @@ const CASES: Case[] = [
     const y = conv(g, 'x', [1, 1, 2, 3]);
     void g.op('AddV2', [g.op('Abs', ['x']), conv(g, g.op('Add', [g.op('Relu', [y]), g.op('Mul', [g.op('Sub', [y, g.op('Abs', [y])]), g.constant([3], [0.05, 0.1, 0.125])])]), [1, 1, 3, 2])]);
   }],
+  // AlexNet and GoogLeNet ports: tf.nn.local_response_normalization (radius 2 is a window of 5; a strong α so that it matters)
+  ['LRN of a conv\'s ReLU, depth_radius 2, bias 2, α 0.3, β 0.75', [4, 4, 3], (g) => void g.op('LRN', [g.op('Relu', [conv(g, 'x', [1, 1, 3, 6])])], { depth_radius: attr.i(2), bias: attr.f(2), alpha: attr.f(0.3), beta: attr.f(0.75) })],
+  ['LRN with TF\'s defaults (radius 5 over 4 channels, α 1, β 0.5)', [3, 3, 4], (g) => void g.op('LRN', ['x'])],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
@@ -182,6 +185,12 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     const g = new GraphBuilder([-1, -1, 3]);
     conv(g, 'x', [3, 3, 3, 4]);
     expect(failure(() => loadModel(g.save())).format()).toBe('error NN116: model.json: layer "x": the input shape ["-1","-1","-1","3"] leaves sizes to run time (-1); nnchip compiles a model for one input size — re-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again');
+  });
+
+  test('LRN with bias 0 is refused in one line (a pixel of zeros would divide by 0)', () => {
+    const g = new GraphBuilder([3, 3, 4]);
+    const n = g.op('LRN', ['x'], { bias: attr.f(0) });
+    expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${n}": depth_radius 5, bias 0, alpha 1, beta 0.5: supported are a radius ≥ 0, a positive bias`));
   });
 
   test('an NCHW convolution is refused in one line', () => {

@@ -18,6 +18,8 @@ function batchNorm(o: Op): Built[] {
   if (o.n.outputs.slice(1).some((t) => t !== '') || o.n.attrs.int('training_mode', 0) !== 0) {
     throw new NnchipError('NN110', 'BatchNormalization: in training mode (it computes batch statistics: training_mode 1 or its running mean and variance as outputs); nnchip runs a model exported for inference', { layer: o.n.name, hint: 're-export after model.eval(), with torch.onnx.export(..., training=TrainingMode.EVAL)' });
   }
+  // opsets 7–8: spatial 0 keeps a mean and variance per element, not per channel
+  if (o.n.attrs.int('spatial', 1) !== 1) throw o.fail('spatial 0 (statistics per element, opsets 7–8) is not supported (only per channel: spatial 1)');
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
   const eps = o.n.attrs.float('epsilon', 1e-5);
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!, { exact: true }));
@@ -400,8 +402,19 @@ function reduceLine(o: Op, kind: 'mean' | 'sum' | 'max', x: string, alongH: bool
   return steps;
 }
 
+/** ImageScaler (opsets 1–9, experimental; Tiny YOLOv2's input): y = scale · x + bias per channel. */
+function imageScaler(o: Op): Built[] {
+  const x = o.activation(0);
+  const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
+  const scale = o.n.attrs.float('scale', 1);
+  const bias = o.n.attrs.floats('bias') ?? [];
+  if (bias.length !== c || !Number.isFinite(scale) || bias.some((b) => !Number.isFinite(b))) throw o.fail(`scale ${scale} and bias ${shownValue(bias)}: expected a finite scale and ${c} finite biases, one per channel`);
+  return [{ ...o.base([x]), op: 'batchNorm', scale: new Float32Array(c).fill(scale), offset: Float32Array.from(bias) }];
+}
+
 export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   BatchNormalization: batchNorm,
+  ImageScaler: imageScaler,
   Add: (o) => add(o, 1),
   Sub: (o) => add(o, -1),
   Mul: (o) => scale(o, false),

@@ -3,11 +3,12 @@
  * Which ONNX opsets nnchip reads, and why the ones after 18 are safe: every op nnchip converts
  * that opsets 19 and 20 changed has been re-read against the new definition (notes below).
  */
+import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { toInt } from './onnx-tensors.js';
 
-/** Opsets 9 and 10: read as 11 (onnx-upgrade.ts). */
-export const ONNX_OPSETS = { min: 9, max: 20 } as const;
+/** Opsets 7 to 10: read as 11 (onnx-upgrade.ts). */
+export const ONNX_OPSETS = { min: 7, max: 20 } as const;
 
 /**
  * The newest ONNX IR (file format) version nnchip accepts: what onnxruntime 1.30 reads. Newer IR
@@ -57,7 +58,9 @@ export function modelOpset(model: { irVersion?: unknown; opsetImport?: readonly 
   const entry = entries[0];
   if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
   const v = toInt(entry.version ?? 0, { file }, 'the opset version');
-  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
+  // below 7 binary ops broadcast by attributes (`broadcast`, `axis`): onnx's own converter rewrites them
+  const convert = `convert it with onnx: import onnx; from onnx import version_converter; onnx.save(version_converter.convert_version(onnx.load('${basename(file)}'), 11), 'model-11.onnx')`;
+  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file, ...(v < ONNX_OPSETS.min && v >= 1 ? { hint: convert } : {}) });
   return v;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 9–20 (9 and 10 read as 11: onnx-upgrade.ts), one float
+ * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 7–20 (7 to 10 read as 11: onnx-upgrade.ts), one float
  * input of static shape [N, C, H, W], [N, C, L] / [N, T, F] or [N, K] with N = 1 or symbolic;
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */

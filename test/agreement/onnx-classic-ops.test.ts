@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
  * The ops of the classic ONNX model zoo networks converted from Caffe and Caffe2 (bvlc_alexnet, bvlc_googlenet,
- * caffenet, zfnet512, inception_v1, densenet-121): LRN (ir/normalize.ts lrnNodes: a square table, a band 1×1 conv
- * with (bias + α·Σ)^−β in its threshold, the product of two maps), GlobalMaxPool, and Sum and Mean of several
- * inputs. Float IR = onnxruntime; reference = sim = WASM on every input class; int8 within a stated share of the
+ * caffenet, zfnet512, inception_v1, densenet-121, tinyyolov2, mostly at opsets 7–9): LRN (ir/normalize.ts lrnNodes: a square table, a band 1×1 conv
+ * with (bias + α·Σ)^−β in its threshold, the product of two maps), GlobalMaxPool, Sum and Mean of several
+ * inputs, ImageScaler and BatchNormalization-7. Float IR = onnxruntime; reference = sim = WASM on every input class; int8 within a stated share of the
  * float runtime's spread.
  */
 import { mkdtempSync } from 'node:fs';
@@ -51,6 +51,26 @@ const MODELS: [string, ModelSpec, number][] = [
   // a strong normalization (the denominator from 2^0.75 to ~20^0.75 here): an even window, bias 2
   ['LRN size 5, α 3, β 0.75, bias 2 (a strong normalization), GlobalMaxPool', alexnetBlock({ size: { i: 5 }, alpha: { f: 3 }, beta: { f: 0.75 }, bias: { f: 2 } }, 1), 0.05],
   ['LRN size 3 with ONNX\'s defaults (α 1e-4, β 0.75, bias 1)', alexnetBlock({ size: { i: 3 } }, 1), 0.05],
+  // Tiny YOLOv2 (the zoo's tinyyolov2-7 and -8): ImageScaler on the input, BatchNormalization-7, LeakyRelu, MaxPool
+  ['opset 7: ImageScaler, Conv, BatchNormalization (spatial 1), LeakyRelu, MaxPool, GlobalMaxPool, Gemm', {
+    input: [1, 3, 8, 8], output: [1, 3], outputName: 'y', opset: 7,
+    inits: {
+      'c.w': { dims: [C, 3, 3, 3], data: weights(C * 27, 21, -0.5, 0.5) }, 'bn.s': { dims: [C], data: weights(C, 22, 0.5, 1.5) }, 'bn.b': { dims: [C], data: weights(C, 23, -0.3, 0.3) },
+      'bn.m': { dims: [C], data: weights(C, 24, -0.3, 0.3) }, 'bn.v': { dims: [C], data: weights(C, 25, 0.5, 2) }, 'fc.w': { dims: [3, C], data: weights(3 * C, 26) },
+      'fc.b': { dims: [3], data: weights(3, 27) },
+    },
+    nodes: [
+      { op: 'ImageScaler', inputs: ['x'], outputs: ['s'], attrs: { scale: { f: 1 / 255 * 200 }, bias: { floats: [-0.2, 0.1, 0.3] } } },
+      { op: 'Conv', inputs: ['s', 'c.w'], outputs: ['c'], attrs: { pads: { ints: [1, 1, 1, 1] } } },
+      { op: 'BatchNormalization', inputs: ['c', 'bn.s', 'bn.b', 'bn.m', 'bn.v'], outputs: ['b'], attrs: { epsilon: { f: 1e-3 }, spatial: { i: 1 } } },
+      { op: 'LeakyRelu', inputs: ['b'], outputs: ['l'], attrs: { alpha: { f: 0.1 } } },
+      { op: 'MaxPool', inputs: ['l'], outputs: ['p'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } } },
+      { op: 'GlobalMaxPool', inputs: ['p'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      // Gemm-7's C is not optional
+      { op: 'Gemm', inputs: ['f', 'fc.w', 'fc.b'], outputs: ['y'], attrs: { transB: { i: 1 } } },
+    ],
+  }, 0.05],
   ['Sum of three maps, Mean of two maps and a per-channel constant', {
     input: [1, 2, 6, 5], output: [1, 3], outputName: 'y', opset: 13,
     inits: {
@@ -107,6 +127,7 @@ test('LRN of an even size: float IR = the ONNX formula (one more channel after t
 describe('refused in one line', () => {
   const lrn = (attrs: Record<string, { f: number } | { i: number }>): ModelSpec => ({ input: [1, 4, 3, 3], output: [1, 4, 3, 3], opset: 13, nodes: [{ op: 'LRN', inputs: ['x'], outputs: ['y'], attrs, name: 'norm' }] });
   test.each([
+    ['BatchNormalization-7 spatial 0 (a mean and variance per element)', { input: [1, 2, 3, 3], output: [1, 2, 3, 3], opset: 7, inits: Object.fromEntries(['s', 'b', 'm', 'v'].map((k) => [k, { dims: [2, 3, 3], data: weights(18, 3, 0.5, 1) }])), nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { spatial: { i: 0 } }, name: 'bn' }] } as ModelSpec, /layer "bn": BatchNormalization: spatial 0 \(statistics per element, opsets 7–8\) is not supported/],
     ['LRN without size', lrn({ alpha: { f: 1e-4 } }), /layer "norm": LRN: size \(absent\) is not a positive number of channels/],
     ['LRN bias 0 (0^−β on a pixel of zeros)', lrn({ size: { i: 3 }, bias: { f: 0 } }), /layer "norm": LRN: bias 0, alpha 0.0001, beta 0.75: supported are a positive bias/],
     ['Sum of constants only', { input: [1, 4], output: [1, 4], opset: 13, inits: { a: { dims: [4], data: [1, 2, 3, 4] }, b: { dims: [4], data: [1, 2, 3, 4] }, c: { dims: [4], data: [1, 2, 3, 4] } }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Sum', inputs: ['a', 'b', 'c'], outputs: ['s'], name: 'sum' }, { op: 'Add', inputs: ['r', 's'], outputs: ['y'] }] } as ModelSpec, /layer "sum": Sum: every input is a constant/],

@@ -71,6 +71,31 @@ const MODELS: [string, ModelSpec, number][] = [
       { op: 'Gemm', inputs: ['f', 'fc.w', 'fc.b'], outputs: ['y'], attrs: { transB: { i: 1 } } },
     ],
   }, 0.05],
+  // the zoo's mnist-8 (CNTK's export, opset 8) node for node: SAME_UPPER convs, biases as Add of [C, 1, 1], a 3×3 stride-3
+  // pool, the input and the weights of the last layer reshaped, MatMul, Add of [1, 10]
+  ['opset 8: the model zoo\'s mnist-8 as CNTK wrote it', {
+    input: [1, 1, 28, 28], output: [1, 10], outputName: 'Plus214_Output_0', inputName: 'Input3', opset: 8,
+    inits: {
+      Parameter5: { dims: [8, 1, 5, 5], data: weights(200, 31, -0.5, 0.5) }, Parameter6: { dims: [8, 1, 1], data: weights(8, 32, -0.2, 0.2) },
+      Parameter87: { dims: [16, 8, 5, 5], data: weights(3200, 33, -0.15, 0.15) }, Parameter88: { dims: [16, 1, 1], data: weights(16, 34, -0.2, 0.2) },
+      Parameter193: { dims: [16, 4, 4, 10], data: weights(2560, 35, -0.2, 0.2) }, Parameter194: { dims: [1, 10], data: weights(10, 36) },
+      Pooling160_Output_0_reshape0_shape: { dims: [2], data: [1, 256], int64: true }, Parameter193_reshape1_shape: { dims: [2], data: [256, 10], int64: true },
+    },
+    nodes: [
+      { op: 'Conv', inputs: ['Input3', 'Parameter5'], outputs: ['Convolution28_Output_0'], attrs: { kernel_shape: { ints: [5, 5] }, strides: { ints: [1, 1] }, auto_pad: { s: 'SAME_UPPER' }, group: { i: 1 }, dilations: { ints: [1, 1] } } },
+      { op: 'Add', inputs: ['Convolution28_Output_0', 'Parameter6'], outputs: ['Plus30_Output_0'] },
+      { op: 'Relu', inputs: ['Plus30_Output_0'], outputs: ['ReLU32_Output_0'] },
+      { op: 'MaxPool', inputs: ['ReLU32_Output_0'], outputs: ['Pooling66_Output_0'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, pads: { ints: [0, 0, 0, 0] }, auto_pad: { s: 'NOTSET' } } },
+      { op: 'Conv', inputs: ['Pooling66_Output_0', 'Parameter87'], outputs: ['Convolution110_Output_0'], attrs: { kernel_shape: { ints: [5, 5] }, strides: { ints: [1, 1] }, auto_pad: { s: 'SAME_UPPER' }, group: { i: 1 }, dilations: { ints: [1, 1] } } },
+      { op: 'Add', inputs: ['Convolution110_Output_0', 'Parameter88'], outputs: ['Plus112_Output_0'] },
+      { op: 'Relu', inputs: ['Plus112_Output_0'], outputs: ['ReLU114_Output_0'] },
+      { op: 'MaxPool', inputs: ['ReLU114_Output_0'], outputs: ['Pooling160_Output_0'], attrs: { kernel_shape: { ints: [3, 3] }, strides: { ints: [3, 3] }, pads: { ints: [0, 0, 0, 0] }, auto_pad: { s: 'NOTSET' } } },
+      { op: 'Reshape', inputs: ['Pooling160_Output_0', 'Pooling160_Output_0_reshape0_shape'], outputs: ['Pooling160_Output_0_reshape0'] },
+      { op: 'Reshape', inputs: ['Parameter193', 'Parameter193_reshape1_shape'], outputs: ['Parameter193_reshape1'] },
+      { op: 'MatMul', inputs: ['Pooling160_Output_0_reshape0', 'Parameter193_reshape1'], outputs: ['Times212_Output_0'] },
+      { op: 'Add', inputs: ['Times212_Output_0', 'Parameter194'], outputs: ['Plus214_Output_0'] },
+    ],
+  }, 0.05],
   ['Sum of three maps, Mean of two maps and a per-channel constant', {
     input: [1, 2, 6, 5], output: [1, 3], outputName: 'y', opset: 13,
     inits: {

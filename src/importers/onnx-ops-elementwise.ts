@@ -18,9 +18,13 @@ function batchNorm(o: Op): Built[] {
   if (o.n.outputs.slice(1).some((t) => t !== '') || o.n.attrs.int('training_mode', 0) !== 0) {
     throw new NnchipError('NN110', 'BatchNormalization: in training mode (it computes batch statistics: training_mode 1 or its running mean and variance as outputs); nnchip runs a model exported for inference', { layer: o.n.name, hint: 're-export after model.eval(), with torch.onnx.export(..., training=TrainingMode.EVAL)' });
   }
-  // opsets 7–8: spatial 0 keeps a mean and variance per element, not per channel
-  if (o.n.attrs.int('spatial', 1) !== 1) throw o.fail('spatial 0 (statistics per element, opsets 7–8) is not supported (only per channel: spatial 1)');
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
+  // opsets 7–8: spatial 0 keeps a mean and variance per element, not per channel. MXNet's exporter wrote spatial 0 over
+  // per-channel statistics (the zoo's ArcFace, the first resnet*v1 files): those are read per channel, with a note
+  if (o.n.attrs.int('spatial', 1) !== 1) {
+    if ([1, 2, 3, 4].some((i) => o.ctx.floats(o.input(i), o.site, 'a statistic').data.length !== c)) throw o.fail('spatial 0 (statistics per element, opsets 7–8) is not supported (only per channel: spatial 1)');
+    o.ctx.notes.push(`BatchNormalization "${o.n.name}": spatial 0 over one value per channel (as MXNet's exporter wrote it) is read per channel, as MXNet computed it`);
+  }
   const eps = o.n.attrs.float('epsilon', 1e-5);
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => o.perChannel(o.input(i), c, ['scale', 'B', 'mean', 'var'][i - 1]!, { exact: true }));
   const scale = new Float32Array(c);

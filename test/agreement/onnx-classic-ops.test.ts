@@ -149,10 +149,21 @@ test('LRN of an even size: float IR = the ONNX formula (one more channel after t
   expectClose(evaluateOutput(graph, x), want, 1e-5);
 });
 
+// MXNet's exporter wrote spatial 0 over per-channel statistics (the zoo's ArcFace; onnxruntime refuses spatial 0)
+test('BatchNormalization-7 spatial 0 over one value per channel (MXNet\'s export): read per channel, with a note', () => {
+  const bn = (spatial: number): ModelSpec => ({ input: [1, 2, 3, 3], output: [1, 2, 3, 3], opset: 7, inits: { s: { dims: [2], data: [0.5, 2] }, b: { dims: [2], data: [1, -1] }, m: { dims: [2], data: [0.25, -0.5] }, v: { dims: [2], data: [4, 0.25] } }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'BatchNormalization', inputs: ['r', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { spatial: { i: spatial }, epsilon: { f: 0 } }, name: 'bn' }] });
+  const mxnet = loadModel(writeOnnx(dir, buildOnnx(bn(0)), 'bn-spatial0.onnx'));
+  expect(mxnet.notes.join('\n')).toMatch(/BatchNormalization "bn": spatial 0 over one value per channel \(as MXNet's exporter wrote it\) is read per channel/);
+  const x = randomSamples(1, 18, 3, -1, 1)[0]!;
+  expect(Array.from(evaluateOutput(mxnet, x))).toEqual(Array.from(evaluateOutput(loadModel(writeOnnx(dir, buildOnnx(bn(1)), 'bn-spatial1.onnx')), x)));
+  // channel 1 of pixel 0: (relu(x) − (−0.5)) · 2 / √0.25 + (−1)
+  expect(evaluateOutput(mxnet, x)[1]).toBeCloseTo((Math.max(0, x[9]!) + 0.5) * 4 - 1, 5);
+});
+
 describe('refused in one line', () => {
   const lrn = (attrs: Record<string, { f: number } | { i: number }>): ModelSpec => ({ input: [1, 4, 3, 3], output: [1, 4, 3, 3], opset: 13, nodes: [{ op: 'LRN', inputs: ['x'], outputs: ['y'], attrs, name: 'norm' }] });
   test.each([
-    ['BatchNormalization-7 spatial 0 (a mean and variance per element)', { input: [1, 2, 3, 3], output: [1, 2, 3, 3], opset: 7, inits: Object.fromEntries(['s', 'b', 'm', 'v'].map((k) => [k, { dims: [2, 3, 3], data: weights(18, 3, 0.5, 1) }])), nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { spatial: { i: 0 } }, name: 'bn' }] } as ModelSpec, /layer "bn": BatchNormalization: spatial 0 \(statistics per element, opsets 7–8\) is not supported/],
+    ['BatchNormalization-7 spatial 0 with statistics per element', { input: [1, 2, 3, 3], output: [1, 2, 3, 3], opset: 7, inits: Object.fromEntries(['s', 'b', 'm', 'v'].map((k) => [k, { dims: [2, 3, 3], data: weights(18, 3, 0.5, 1) }])), nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { spatial: { i: 0 } }, name: 'bn' }] } as ModelSpec, /layer "bn": BatchNormalization: spatial 0 \(statistics per element, opsets 7–8\) is not supported/],
     ['LRN without size', lrn({ alpha: { f: 1e-4 } }), /layer "norm": LRN: size \(absent\) is not a positive number of channels/],
     ['LRN bias 0 (0^−β on a pixel of zeros)', lrn({ size: { i: 3 }, bias: { f: 0 } }), /layer "norm": LRN: bias 0, alpha 0.0001, beta 0.75: supported are a positive bias/],
     ['Sum of constants only', { input: [1, 4], output: [1, 4], opset: 13, inits: { a: { dims: [4], data: [1, 2, 3, 4] }, b: { dims: [4], data: [1, 2, 3, 4] }, c: { dims: [4], data: [1, 2, 3, 4] } }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Sum', inputs: ['a', 'b', 'c'], outputs: ['s'], name: 'sum' }, { op: 'Add', inputs: ['r', 's'], outputs: ['y'] }] } as ModelSpec, /layer "sum": Sum: every input is a constant/],

@@ -17,6 +17,15 @@ import { bidirectional, recurrent } from './tfjs-recurrent.js';
 
 export type { LayerContext, LayerEntry };
 
+/**
+ * Keras's image augmentation layers (the Keras image-classification tutorial keeps RandomFlip, RandomRotation and
+ * RandomZoom inside the saved model): each returns its input unchanged at inference.
+ */
+const AUGMENTATION_LAYERS = [
+  'RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation', 'RandomContrast', 'RandomBrightness', 'RandomHeight', 'RandomWidth',
+  'RandomSaturation', 'RandomHue', 'RandomSharpness', 'RandomGrayscale', 'RandomColorJitter', 'RandomColorDegeneration', 'RandomErasing',
+  'RandomGaussianBlur', 'RandomInvert', 'RandomPerspective', 'RandomPosterization', 'RandomShear',
+] as const;
 export const SUPPORTED_TFJS_LAYERS = [
   'InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
   'BatchNormalization', 'Add', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Flatten', 'Activation', 'ReLU', 'Softmax', 'Dropout',
@@ -25,7 +34,7 @@ export const SUPPORTED_TFJS_LAYERS = [
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
   'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector', 'LayerNormalization',
-  'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional',
+  'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional', ...AUGMENTATION_LAYERS,
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
 const PRODUCT = 'a matrix product of two computed tensors has no lowering (an element-wise one has: Multiply)';
@@ -36,8 +45,8 @@ const REFUSED_WHY: Readonly<Record<string, string>> = {
   Dot: PRODUCT, Attention: PRODUCT, MultiHeadAttention: PRODUCT,
   Masking: 'its mask changes what later layers compute (and it zeroes masked steps); nnchip has no masks',
 };
-/** Layers that are the identity at inference (noise and dropout only act while training). */
-const INFERENCE_IDENTITY = new Set(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization']);
+/** Layers that are the identity at inference (noise, dropout and augmentation only act while training). */
+const INFERENCE_IDENTITY = new Set<string>(['Identity', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization', ...AUGMENTATION_LAYERS]);
 
 /** A weighted node whose activation may be softmax: split into node(linear) + activation(softmax). */
 function withActivation(node: NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>, fn: Activation | 'softmax'): Node[] {

@@ -61,7 +61,7 @@ export function sliceConstant(x: Op, t: Tensor): Value {
 
 /** a ∘ b of two constants (Mul, AddV2, Sub of shape values): of one shape, or one of them a single number. */
 export function foldConstants(x: Op, a: Tensor, b: Tensor): Value {
-  const f = { Mul: (p: number, q: number) => p * q, Add: (p: number, q: number) => p + q, AddV2: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q }[x.n.op as 'Mul'];
+  const f = { Mul: (p: number, q: number) => p * q, Add: (p: number, q: number) => p + q, AddV2: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, RealDiv: (p: number, q: number) => p / q }[x.n.op as 'Mul'];
   if (f === undefined || (a.data.length !== 1 && b.data.length !== 1 && a.shape.join() !== b.shape.join())) throw x.fail('NN110', `${x.n.op} of two constants of shapes ${shownValue(a.shape)} and ${shownValue(b.shape)} is not supported (only of one shape, or by a single number)`);
   const shape = a.data.length >= b.data.length ? a.shape : b.shape;
   const at = (t: Tensor, i: number): number => t.data[t.data.length === 1 ? 0 : i]!;

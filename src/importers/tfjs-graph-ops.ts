@@ -13,6 +13,7 @@ import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts
 import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
+import { TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
 
 export { irShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 
@@ -21,7 +22,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN',
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', ...TF_ONLY_FUSED,
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -65,6 +66,7 @@ function fusedBatchNorm(x: Op): Value {
 
 /** Maximum / Minimum of a tensor and a constant scalar, ClipByValue by two: the threshold unit's clamp. */
 function clamp(x: Op): Value {
+  if (x.n.op !== 'ClipByValue' && x.input(0).kind === 'tensor' && x.input(1).kind === 'tensor') return extremum(x, x.tensor(0), x.tensor(1));
   const scalar = (i: number): number => {
     const t = x.constant(i, 'bound');
     if (t.data.length !== 1 || !Number.isFinite(t.data[0])) throw x.fail('NN110', `${x.n.op} by a constant of shape ${shownValue(t.shape)} is not supported (only one finite number)`);
@@ -77,6 +79,19 @@ function clamp(x: Op): Value {
   if (!(bounds[0] < bounds[1])) throw x.fail('NN110', `ClipByValue to [${bounds.join(', ')}] is not supported (only min < max)`);
   const fn = bounds[0] === 0 && bounds[1] === Infinity ? 'relu' : bounds[0] === 0 && bounds[1] === 6 ? 'relu6' : { clip: bounds };
   return x.ctx.emit({ ...x.base(), op: 'activation', inputs: [t.name], fn }, t.rank);
+}
+
+/** Maximum / Minimum of two computed tensors of one shape: max(a, b) = a + relu(b − a), min(a, b) = a − relu(a − b), exact (as ONNX Max / Min). */
+function extremum(x: Op, a: Runtime, b: Runtime): Value {
+  if (JSON.stringify(a.shape) !== JSON.stringify(b.shape) || a.rank !== b.rank) throw x.fail('NN110', `${x.n.op} of tensors of shapes ${shownValue(tfShapeOf(a))} and ${shownValue(tfShapeOf(b))} is not supported (only of one shape, or with a constant bound)`);
+  const c = a.shape.at(-1)!;
+  const max = x.n.op === 'Maximum';
+  const scaled = (input: string, k: number, name: string): Runtime => x.ctx.emit({ name: `${x.n.name}/${name}`, output: `${x.n.name}/${name}`, op: 'batchNorm', inputs: [input], scale: new Float32Array(c).fill(k), offset: new Float32Array(c) }, a.rank);
+  // max: a + relu(b + (−a)); min: a + (−relu(a + (−b)))
+  const neg = scaled(max ? a.name : b.name, -1, 'neg');
+  const diff = x.ctx.emit({ name: `${x.n.name}/diff`, output: `${x.n.name}/diff`, op: 'add', inputs: [max ? b.name : a.name, neg.name] }, a.rank);
+  const relu = x.ctx.emit({ name: `${x.n.name}/relu`, output: `${x.n.name}/relu`, op: 'activation', inputs: [diff.name], fn: 'relu' }, a.rank);
+  return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, max ? relu.name : scaled(relu.name, -1, 'negrelu').name] }, a.rank);
 }
 
 /**
@@ -322,6 +337,16 @@ function convertOp(x: Op): Value {
       return affine(x, (c, xFirst) => (xFirst ? { offset: c.map((v) => -v) } : { scale: c.map(() => -1), offset: c }));
     case 'Mul':
       return affine(x, (c) => ({ scale: c }));
+    case 'RealDiv':
+    case 'Div':
+      // by a constant (x / 255, a preprocessing's x / 127.5); a constant over x is taken as a function of x (tfjs-graph-fuse.ts)
+      if (x.input(1).kind === 'tensor') throw x.fail('NN110', `${n.op} is supported only by a constant, or in an element-wise function of one computed tensor with scalar constants (which becomes one table activation)`);
+      return affine(x, (c) => {
+        if (c.some((v) => v === 0)) throw x.fail('NN110', `${n.op} by a constant holding 0 (the quotient is infinite)`);
+        return { scale: c.map((v) => 1 / v) };
+      });
+    case 'Neg':
+      return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [x.tensor(0).name], scale: new Float32Array(channels()).fill(-1), offset: new Float32Array(channels()) }, x.tensor(0).rank);
     case 'Relu':
     case 'Relu6':
     case 'Sigmoid':
@@ -380,6 +405,7 @@ function convertOp(x: Op): Value {
     case 'BatchToSpaceND':
       return batchToSpace(x);
     default:
+      if (TF_ONLY_FUSED.includes(n.op)) throw x.fail('NN110', `${n.op} is supported only in an element-wise function of one computed tensor with scalar constants (which becomes one table activation); here it reads a constant of several values, a second computed tensor, or a tensor read elsewhere too`);
       throw x.fail('NN110', `op ${n.op} is not supported`);
   }
 }

@@ -6,7 +6,7 @@
 import { basename, dirname } from 'node:path';
 import { NnchipError, shortName, shownValue, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
-import { findFunctions } from './fuse-functions.js';
+import { FUSE_OPS, fuseTfFunctions, TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
@@ -67,40 +67,17 @@ function readNodes(topology: unknown, file: string): TfNode[] {
 
 /**
  * Every unsupported op at once, with counts, so one run tells the user everything to replace.
- * `early`: none of them is an op the GELU/Mish matcher may take (Erf, Pow, …), else wait for the match.
+ * `early`: none of them is an op a function of one tensor may be written with (Erf, Pow, …), else wait for the match.
  */
 function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   const unsupported = new Map<string, number>();
   for (const n of nodes) if (n.table === undefined && !(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
-  if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op))) return;
+  if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op) || TF_ONLY_FUSED.includes(op))) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
     // a network whose graph ends in decoding (ArgMax, TopKV2, NonMaxSuppression, …) compiles up to the node before it
     throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file, hint: 'replace them with supported ops, or compile the network up to a node before them: --output-name <node> (any node of the graph)' });
   }
-}
-
-/** TF's names of the ops the GELU and Mish matcher reads (fuse-functions.ts), as ONNX names them. */
-const FUSE_OPS: Readonly<Record<string, string>> = { Mul: 'Mul', RealDiv: 'Div', Div: 'Div', Add: 'Add', AddV2: 'Add', Pow: 'Pow', Square: 'Square', Erf: 'Erf', Tanh: 'Tanh', Softplus: 'Softplus' };
-
-/** GELU and Mish written out in TF ops (tf.nn.gelu, Keras mish) → their last node, marked as that table activation of x; the other nodes dropped. */
-function fuseFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<string, Tensor>, outputs: readonly string[], file: string): TfNode[] {
-  const view = nodes.map((n) => {
-    const refs = n.inputs.map((r) => parseInput(r, file, n.name));
-    const op = Object.hasOwn(FUSE_OPS, n.op) && !refs.some((r) => r.control) ? FUSE_OPS[n.op]! : '';
-    return { op, inputs: refs.map((r) => r.node), output: n.name };
-  });
-  const consts = new Set(nodes.filter((n) => n.op === 'Const').map((n) => n.name));
-  const scalar = (name: string): number | undefined => {
-    const t = weights.get(name);
-    return t !== undefined && t.data.length === 1 && consts.has(name) ? t.data[0] : undefined;
-  };
-  const { roots, removed } = findFunctions(view, scalar, outputs);
-  return nodes.flatMap((n, i) => {
-    const f = roots.get(i);
-    if (f !== undefined) return [{ ...n, inputs: [f.x], attr: {}, table: { fn: f.fn } }];
-    return removed.has(i) ? [] : [n];
-  });
 }
 
 /** The node(s) the model computes: the signature's outputs, else the nodes nothing reads. */
@@ -272,10 +249,10 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
   nodes = nodes.filter((n) => needed.has(n.name));
   checkFirstOutputs(nodes, file);
-  // before the weights are read, unless the only unsupported ops are ones a GELU may be written with
+  // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with
   checkOps(nodes, file, true);
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
-  nodes = fuseFunctions(nodes, weights, outs, file);
+  nodes = fuseTfFunctions(nodes, weights, outs, (n) => n.inputs.map((r) => parseInput(r, file, n.name)));
   byName = new Map(nodes.map((n) => [n.name, n]));
   checkOps(nodes, file);
   const values = new Map<string, Value>();

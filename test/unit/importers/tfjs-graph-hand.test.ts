@@ -129,6 +129,17 @@ const CASES: Case[] = [
   // AlexNet and GoogLeNet ports: tf.nn.local_response_normalization (radius 2 is a window of 5; a strong α so that it matters)
   ['LRN of a conv\'s ReLU, depth_radius 2, bias 2, α 0.3, β 0.75', [4, 4, 3], (g) => void g.op('LRN', [g.op('Relu', [conv(g, 'x', [1, 1, 3, 6])])], { depth_radius: attr.i(2), bias: attr.f(2), alpha: attr.f(0.3), beta: attr.f(0.75) })],
   ['LRN with TF\'s defaults (radius 5 over 4 channels, α 1, β 0.5)', [3, 3, 4], (g) => void g.op('LRN', ['x'])],
+  // functions of one tensor written out in TF ops (tfjs-graph-fuse.ts): one table activation each
+  ['RealDiv by a constant, Sub 1 (keras preprocess_input\'s x / 127.5 − 1), then a conv', [4, 4, 3], (g) => void conv(g, g.op('Sub', [g.op('RealDiv', ['x', g.constant([], [0.5])]), g.constant([], [1])]), [1, 1, 3, 2])],
+  ['x / √(x² + 1) as Square, AddV2, Sqrt, RealDiv', [4, 4, 2], (g) => void g.op('RealDiv', ['x', g.op('Sqrt', [g.op('AddV2', [g.op('Square', ['x']), g.constant([], [1])])])])],
+  ['log(1 + exp(x)) as Exp, AddV2, Log; Rsqrt(relu(x) + 1); Neg; Erf', [4, 4, 2], (g) => {
+    const softplus = g.op('Log', [g.op('AddV2', [g.op('Exp', [conv(g, 'x', [1, 1, 2, 2])]), g.constant([], [1])])]);
+    void g.op('AddV2', [g.op('Neg', [softplus]), g.op('Erf', [g.op('Rsqrt', [g.op('AddV2', [g.op('Relu', ['x']), g.constant([], [1])])])])]);
+  }],
+  ['Maximum(x, 0.1 · x) (a leaky ReLU written out), Reciprocal(|x| + 1), Minimum with Relu6', [4, 4, 2], (g) => {
+    const leaky = g.op('Maximum', ['x', g.op('Mul', ['x', g.constant([], [0.1])])]);
+    void g.op('Minimum', [g.op('Reciprocal', [g.op('AddV2', [g.op('Abs', [leaky]), g.constant([], [1])])]), g.op('Relu6', [conv(g, 'x', [1, 1, 2, 2])])]);
+  }],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
@@ -191,6 +202,18 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     const g = new GraphBuilder([3, 3, 4]);
     const n = g.op('LRN', ['x'], { bias: attr.f(0) });
     expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${n}": depth_radius 5, bias 0, alpha 1, beta 0.5: supported are a radius ≥ 0, a positive bias`));
+  });
+
+  test('Exp of two computed tensors\' sum: refused in one line naming why', () => {
+    const g = new GraphBuilder([3, 3, 2]);
+    const e = g.op('Exp', [g.op('AddV2', [conv(g, 'x', [1, 1, 2, 2]), g.op('Relu', ['x'])])]);
+    expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${e}": Exp is supported only in an element-wise function of one computed tensor with scalar constants`));
+  });
+
+  test('RealDiv by 0 is refused in one line', () => {
+    const g = new GraphBuilder([3, 3, 2]);
+    const d = g.op('RealDiv', ['x', g.constant([2], [1, 0])]);
+    expect(failure(() => loadModel(g.save())).format()).toMatch(new RegExp(`^error NN110: model.json: layer "${d}": RealDiv by a constant holding 0`));
   });
 
   test('an NCHW convolution is refused in one line', () => {

@@ -193,3 +193,43 @@ export function depthToSpace(x: Op): Value {
   for (let t = 0; t < r * r; t++) for (let k = 0; k < c; k++) data[(t * deep + t * c + k) * c + k] = 1;
   return x.ctx.emit({ ...x.base(), op: 'convTranspose', inputs: [input.name], kernel: { shape: [r, r, deep, c], data }, bias: null, strides: [r, r], pads: [0, 0, 0, 0], outputPadding: [0, 0], activation: 'linear' }, 4);
 }
+
+/** The attribute the importer gives each part of a Split / SplitV (tfjs-graph.ts expandSplits): which output it is. */
+export const SPLIT_PART = 'nnchip_split_part';
+
+/**
+ * One output of Split (inputs: axis, value; `num_split` equal parts) or SplitV (value, size_splits with at most one −1,
+ * axis): along the channels a 1×1 conv of 0/1 weights selecting them (as ONNX Split), along H or W of a map a crop,
+ * along the features of a vector [1, K] a dense of 0/1 weights.
+ */
+export function splitPart(x: Op): Value {
+  const v = x.n.op === 'Split';
+  const t = x.tensor(v ? 1 : 0);
+  const k = x.int('num_split');
+  const part = Number((x.n.attr[SPLIT_PART] as { i?: unknown } | undefined)?.i ?? 0);
+  const axisConst = x.constant(v ? 0 : 2, 'axis').data;
+  if (axisConst.length !== 1) throw x.fail('NN110', `${x.n.op} along axis ${shownValue(Array.from(axisConst))} is not supported (one axis)`);
+  const axis = axisConst[0]! < 0 ? axisConst[0]! + t.rank : axisConst[0]!;
+  const tf = [1, ...(t.rank === 3 ? [t.shape[1]!, t.shape[2]!] : t.shape)];
+  const n = tf[axis];
+  if (n === undefined || axis === 0) throw x.fail('NN110', `${x.n.op} along axis ${axisConst[0]} of a ${shownValue(tf)} tensor is not supported (only its channels, H or W)`);
+  let sizes = v ? Array<number>(k).fill(n / k) : Array.from(x.constant(1, 'size_splits').data);
+  const free = sizes.filter((d) => d === -1).length;
+  if (free === 1) sizes = sizes.map((d) => (d === -1 ? n - sizes.reduce((a, b) => (b === -1 ? a : a + b), 0) : d));
+  if (sizes.length !== k || free > 1 || sizes.some((d) => !Number.isInteger(d) || d < 0) || sizes.reduce((a, b) => a + b, 0) !== n) throw x.fail('NN107', `sizes ${shownValue(sizes)} do not split ${n} into ${k} parts`);
+  const from = sizes.slice(0, part).reduce((a, b) => a + b, 0);
+  const count = sizes[part]!;
+  if (count === 0) throw x.fail('NN110', `${x.n.op} output ${part} is empty`);
+  if (axis === t.rank - 1) {
+    const c = n;
+    if (c * count > x.ctx.limits.maxParams) throw x.fail('NN110', `selecting ${count} of ${c} channels needs a 0/1 kernel of ${c * count} weights, over --max-params`);
+    const data = new Float32Array(c * count);
+    for (let j = 0; j < count; j++) data[(from + j) * count + j] = 1;
+    if (t.rank === 2) return x.ctx.emit({ ...x.base(), op: 'dense', inputs: [t.name], kernel: { shape: [c, count], data }, bias: null, activation: 'linear' }, 2);
+    return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [t.name], kernel: { shape: [1, 1, c, count], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, t.rank);
+  }
+  // H or W of a map (a sequence [1, L, C]'s steps are its W)
+  const alongH = t.rank === 4 && axis === 1;
+  const [before, after] = [from, n - from - count];
+  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [t.name], crop: alongH ? [before, 0, after, 0] : [0, before, 0, after] }, t.rank);
+}

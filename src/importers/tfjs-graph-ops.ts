@@ -10,7 +10,7 @@ import { channelSpread } from '../ir/product.js';
 import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
-import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, squeeze, stridedSlice } from './tfjs-graph-layout.js';
+import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, splitPart, squeeze, stridedSlice } from './tfjs-graph-layout.js';
 import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 import { TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
@@ -22,7 +22,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', ...TF_ONLY_FUSED,
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', ...TF_ONLY_FUSED,
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -400,6 +400,9 @@ function convertOp(x: Op): Value {
       return abs(x);
     case 'LRN':
       return lrn(x);
+    case 'Split':
+    case 'SplitV':
+      return splitPart(x);
     case 'SpaceToBatchND':
       return spaceToBatch(x);
     case 'BatchToSpaceND':

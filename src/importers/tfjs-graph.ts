@@ -7,6 +7,7 @@ import { basename, dirname } from 'node:path';
 import { NnchipError, shortName, shownValue, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
 import { FUSE_OPS, fuseTfFunctions, TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
+import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
@@ -223,6 +224,40 @@ function checkAcyclic(nodes: readonly TfNode[], file: string): void {
   throw new NnchipError('NN202', 'the graph has a cycle through this node', { file, layer: at });
 }
 
+/**
+ * Split and SplitV, the multi-output ops taken: each output that is read (or is `output`) becomes a node of its own,
+ * the same op marked with its part; output 0 keeps the name, output k > 0 is `<name>/part<k>`, and every "name:k"
+ * reading it reads that node instead.
+ */
+function expandSplits(nodes: readonly TfNode[], output: string, file: string): TfNode[] {
+  const parts = new Map<string, number>();
+  for (const n of nodes) {
+    if (n.op !== 'Split' && n.op !== 'SplitV') continue;
+    const k = Number((n.attr['num_split'] as { i?: unknown } | undefined)?.i);
+    if (Number.isInteger(k) && k >= 1 && k <= 4096) parts.set(n.name, k);
+  }
+  if (parts.size === 0) return [...nodes];
+  const names = new Set(nodes.map((n) => n.name));
+  const partName = (name: string, k: number): string => (k === 0 ? name : `${name}/part${k}`);
+  const read = new Set<string>([output]);
+  for (const n of nodes) for (const ref of n.inputs) {
+    const r = parseInput(ref, file, n.name);
+    if (parts.has(r.node) && r.output < parts.get(r.node)!) read.add(partName(r.node, r.output));
+  }
+  for (const [name, k] of parts) for (let i = 1; i < k; i++) if (names.has(partName(name, i))) throw new NnchipError('NN202', `the node name ${partName(name, i)} is used twice (nnchip names Split's outputs so)`, { file, layer: name });
+  const reread = (ref: string, reader: string): string => {
+    const r = parseInput(ref, file, reader);
+    const k = parts.get(r.node);
+    return k === undefined || r.output === 0 || r.output >= k ? ref : partName(r.node, r.output);
+  };
+  return nodes.flatMap((n) => {
+    const inputs = n.inputs.map((ref) => reread(ref, n.name));
+    const k = parts.get(n.name);
+    if (k === undefined) return [{ ...n, inputs }];
+    return Array.from({ length: k }, (_, i) => ({ ...n, inputs, name: partName(n.name, i), attr: { ...n.attr, [SPLIT_PART]: { i: String(i) } } })).filter((p) => read.has(p.name));
+  });
+}
+
 export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
   const file = basename(modelFile);
   let nodes = readNodes(json['modelTopology'], file);
@@ -247,7 +282,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const inner = choice.output !== undefined && !all.includes(choice.output) && !['Const', 'Placeholder', undefined].includes(live.get(choice.output)?.op);
   const outs = [inner ? choice.output! : chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
-  nodes = nodes.filter((n) => needed.has(n.name));
+  nodes = expandSplits(nodes.filter((n) => needed.has(n.name)), outs[0]!, file);
   checkFirstOutputs(nodes, file);
   // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with
   checkOps(nodes, file, true);

@@ -140,6 +140,19 @@ const CASES: Case[] = [
     const leaky = g.op('Maximum', ['x', g.op('Mul', ['x', g.constant([], [0.1])])]);
     void g.op('Minimum', [g.op('Reciprocal', [g.op('AddV2', [g.op('Abs', [leaky]), g.constant([], [1])])]), g.op('Relu6', [conv(g, 'x', [1, 1, 2, 2])])]);
   }],
+  // multi-output ops: each output read as "name:k" (tfjs-graph.ts expandSplits)
+  ['Split of the channels in 2 (ShuffleNet\'s channel split), a conv of part 1, ConcatV2 back', [4, 4, 4], (g) => {
+    const s = g.op('Split', [g.ints([3]), 'x'], { num_split: attr.i(2) });
+    void g.op('ConcatV2', [conv(g, `${s}:1`, [1, 1, 2, 2]), s, g.ints([-1])]);
+  }],
+  ['SplitV of W into [1, -1, 2], the parts added after crops to one width', [3, 6, 2], (g) => {
+    const s = g.op('SplitV', ['x', g.ints([1, -1, 2]), g.ints([2])], { num_split: attr.i(3), Tlen: attr.type('DT_INT32') });
+    void g.op('AddV2', [g.op('Relu', [`${s}:2`]), g.op('StridedSlice', [`${s}:1`, g.ints([0, 0, 1, 0]), g.ints([1, 3, 3, 2]), g.ints([1, 1, 1, 1])])]);
+  }],
+  ['Split of a vector\'s features in 3, the last one through MatMul', [6], (g) => {
+    const s = g.op('Split', [g.ints([-1]), 'x'], { num_split: attr.i(3) });
+    void g.op('AddV2', [g.op('MatMul', [`${s}:2`, g.constant([2, 2])], noT), s]);
+  }],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

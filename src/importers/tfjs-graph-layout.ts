@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * The TF graph ops that move or reduce data without weights (Mean, Max, Reshape, Squeeze, ExpandDims,
+ * The TF graph ops that move or reduce data without weights (Mean, Sum, Max, Reshape, Squeeze, ExpandDims,
  * Pad, ConcatV2, ResizeNearestNeighbor, ResizeBilinear, StridedSlice, DepthToSpace) as graph IR nodes.
  */
 import { spatialConcatNode } from '../ir/concat-spatial.js';
@@ -10,10 +10,10 @@ import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js
 import { shownValue } from '../diagnostics/error.js';
 
 /**
- * Mean (Max) over H and W of an NHWC map, or over L of an [N, L, C] sequence: global average pooling
+ * Mean (Sum, Max) over H and W of an NHWC map, or over L of an [N, L, C] sequence: global average (sum) pooling
  * (a max pool with one window over the whole map).
  */
-export function reduce(x: Op, kind: 'avg' | 'max'): Value {
+export function reduce(x: Op, kind: 'avg' | 'sum' | 'max'): Value {
   const input = x.tensor(0);
   const axes = Array.from(x.constant(1, 'reduction_indices').data, (a) => (a < 0 ? a + input.rank : a)).sort();
   const spatial = input.rank === 4 ? '1,2' : input.rank === 3 ? '1' : '';
@@ -21,16 +21,16 @@ export function reduce(x: Op, kind: 'avg' | 'max'): Value {
   // over a map's channels, kept as one (CBAM's channel pool): a 1×1 conv of 1/C, or pairwise maxima (ir/channel-reduce.ts)
   if (input.rank === 4 && axes.join() === '3' && keep) {
     const c = input.shape[2]!;
-    const nodes = kind === 'avg' ? [channelMeanNode(x.n.name, input.name, c)] : channelMaxNodes(x.n.name, input.name, c);
+    const nodes = kind === 'max' ? channelMaxNodes(x.n.name, input.name, c) : [channelMeanNode(x.n.name, input.name, c, x.n.name, kind === 'sum')];
     return nodes.map((n) => x.ctx.emit(n, 4)).at(-1)!;
   }
   if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${shownValue(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; or the channels, 3, of a map with keep_dims)`);
-  const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'avg' ? 'mean' : 'max'}` : x.n.name;
+  const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'max' ? 'max' : 'mean'}` : x.n.name;
   const [h, w, c] = input.shape as [number, number, number];
-  const pooled = kind === 'avg'
-    ? x.ctx.emit({ name, output: name, op: 'globalAvgPool', inputs: [input.name] }, 2)
-    : x.ctx.emit({ name, output: name, op: 'pool2d', kind: 'max', inputs: [input.name], size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0] }, input.rank);
-  const vector = kind === 'avg' ? pooled : x.reshaped(pooled, [1, c], keep ? `${x.n.name}/vector` : x.n.name);
+  const pooled = kind === 'max'
+    ? x.ctx.emit({ name, output: name, op: 'pool2d', kind: 'max', inputs: [input.name], size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0] }, input.rank)
+    : x.ctx.emit({ name, output: name, op: 'globalAvgPool', inputs: [input.name], ...(kind === 'sum' ? { sum: true } : {}) }, 2);
+  const vector = kind === 'max' ? x.reshaped(pooled, [1, c], keep ? `${x.n.name}/vector` : x.n.name) : pooled;
   return keep ? x.reshaped(vector, [...(input.rank === 4 ? [1, 1, 1] : [1, 1]), c]) : vector;
 }
 

@@ -22,7 +22,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', ...TF_ONLY_FUSED,
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED,
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -364,8 +364,9 @@ function convertOp(x: Op): Value {
     case 'AvgPool':
       return pool(x, 'avg');
     case 'Mean':
+    case 'Sum':
     case 'Max':
-      return reduce(x, n.op === 'Mean' ? 'avg' : 'max');
+      return reduce(x, n.op === 'Mean' ? 'avg' : n.op === 'Sum' ? 'sum' : 'max');
     case 'FusedBatchNorm':
     case 'FusedBatchNormV3':
       return fusedBatchNorm(x);

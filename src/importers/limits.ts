@@ -27,7 +27,7 @@ export function checkedElements(shape: unknown, limits: Limits, site: ErrorSite,
 /**
  * The most objects and values a decoder may make of a model file before anything in it can be checked
  * (ONNX fields and packed integers, JSON objects and arrays): each takes protobufjs or JSON.parse up to
- * about 250 bytes (an empty NodeProto), so 4,194,304 at the default --max-memory of 1 GiB.
+ * about 250 bytes (an empty NodeProto), so 8,388,608 at the default --max-memory of 2 GiB.
  */
 export const maxDecodedValues = (limits: Limits): number => Math.floor(limits.maxMemory / 256);
 

@@ -105,7 +105,7 @@ describe('nnchip CLI', () => {
     for (const args of [['lower', cnn, '-o', join(work, 'huge')], ['sim', cnn], ['run', cnn, '--input', input], ['verilog', cnn, '-o', join(work, 'huge-v')], ['wasm', cnn, '-o', join(work, 'huge.wasm')]]) {
       const r = nnchip([...args, '--batch', '65536']);
       expect(r.code, args[0]).toBe(2);
-      expect(r.stderr, args[0]).toMatch(/^error NN308: model\.json: a batch of 65,536 lowers to at least [\d,]+ instructions, which take at least [\d,]+ bytes of compiler memory, over the limit of 1,073,741,824 \(--max-memory\); the largest batch within it is \d+ — /);
+      expect(r.stderr, args[0]).toMatch(/^error NN308: model\.json: a batch of 65,536 lowers to at least [\d,]+ instructions, which take at least [\d,]+ bytes of compiler memory, over the limit of 2,147,483,648 \(--max-memory\); the largest batch within it is \d+ — /);
       expect(r.stderr.trim().split('\n'), args[0]).toHaveLength(1);
     }
     expect(readdirSync(work).filter((f) => f.startsWith('huge'))).toEqual([]);

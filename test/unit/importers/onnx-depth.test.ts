@@ -88,7 +88,7 @@ describe('ONNX values counted from the bytes', () => {
     expect(error).toBeInstanceOf(NnchipError);
     expect((error as NnchipError).code).toBe('NN109');
     expect((error as NnchipError).detail).toMatch(/^holds over 1,000 nodes, names and values to decode/);
-    expect(maxDecodedValues(DEFAULT_LIMITS)).toBe(4_194_304);
+    expect(maxDecodedValues(DEFAULT_LIMITS)).toBe(8_388_608);
     const digits = new URL('../../../examples/digits-onnx/model.onnx', import.meta.url).pathname;
     // at 1 MB its decoded values are far below the limit (3,906); 256 KB is under what its tensors take to compile (728 KB, NN109)
     expect(loadModel(digits, { ...limits, maxMemory: 1000 * 1000 }).nodes.length).toBeGreaterThan(3);

@@ -13,6 +13,7 @@
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { GemmOp, PhysicalTensor, Term } from './gemm-types.js';
+import { denseMatrix } from './weight-matrix.js';
 import type { LineOps } from './resize-lines.js';
 
 /** Copies past this many are refused (each is at least one matmul and its loads): a map read as a column of pixels, one per line. */
@@ -38,12 +39,14 @@ export function reshapeCopies(layer: string, x: PhysicalTensor, out: PhysicalTen
       if (m === undefined) matrices.set(d, (m = new Int8Array(x.c * out.c)));
       for (let k = 0; k < g; k++) m[((chunk % a) * g + k) * out.c + j * g + k] = 1;
     }
+    // one matrix object per input pixel, shared by the class's ops (lower-constants.ts cuts its tiles once)
+    const weights = new Map([...matrices].map(([d, m]) => [d, denseMatrix(m, out.c)] as const));
     const count = Math.floor((pixels - 1 - q0) / a) + 1;
     for (let n = 0; n < count; ) {
       const q = q0 + n * a;
       const [oy, ox] = [Math.floor(q / out.w), q % out.w];
       let len = Math.min(count - n, leftInLine(ox, out.w, a));
-      const terms: Term[] = [...matrices].map(([d, matrix]) => {
+      const terms: Term[] = [...weights].map(([d, matrix]) => {
         const p = d + n * b;
         const [iy, ix] = [Math.floor(p / x.w), p % x.w];
         len = Math.min(len, leftInLine(ix, x.w, b));

@@ -5,7 +5,8 @@
  * here random diagonals (k not a multiple of R, offsets either way, zeros on the diagonal, R and C that do
  * not divide each other) against the dense matrix built entry by entry — column codes and sums, non-zero tile
  * counts, cut tiles, the placed DRAM constants of an op, step tables — and a depthwise kernel's codes,
- * quantized as its diagonal, against the same kernel quantized as dense cin × cin matrices.
+ * quantized as its diagonal, against the same kernel quantized as dense cin × cin matrices; a reshape's copies (one
+ * diagonal run of ones per input pixel) move every element to its place in the flat order.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -13,6 +14,7 @@ import type { Graph } from '../../../src/ir/graph.js';
 import type { GemmOp, GemmProgram, PhysicalTensor } from '../../../src/passes/gemm-types.js';
 import { toGemmOps } from '../../../src/passes/gemm.js';
 import { placeConstants } from '../../../src/passes/lower-constants.js';
+import { reshapeCopies } from '../../../src/passes/reshape-copies.js';
 import { Dram } from '../../../src/passes/lower-dram.js';
 import { opTables, reachable } from '../../../src/passes/table.js';
 import { kernelCodes } from '../../../src/passes/weight-codes.js';
@@ -154,6 +156,43 @@ test("a depthwise layer's terms hold its diagonals (cin bytes a tap), and so do 
   const tap = gp.ops[0]!.terms[7]!.matrix;
   const scale = (c: number): number => Math.max(...Array.from({ length: 25 }, (_, t) => Math.abs(data[t * cin + c]!))) / 127;
   for (const c of [0, 1, 500, cin - 1]) expect([...columnCodes(tap, c)]).toEqual([Math.round(data[7 * cin + c]! / scale(c)) + 0]);
+});
+
+test("a reshape's copies (their diagonal runs of ones) move every element to its place in the flat order, once", () => {
+  const divisors = (v: number): number[] => Array.from({ length: v }, (_, i) => i + 1).filter((d) => v % d === 0);
+  const gcd = (p: number, q: number): number => (q === 0 ? p : gcd(q, p % q));
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 6 }), fc.nat(), fc.nat(), (c, k, times, wx, wo) => {
+      const elements = ((c * k) / gcd(c, k)) * times;
+      const tensor = (name: string, pixels: number, ch: number, pick: number): PhysicalTensor => {
+        const ds = divisors(pixels);
+        const w = ds[pick % ds.length]!;
+        return { name, h: pixels / w, w, c: ch, params: { scale: 1, zp: 0 }, pads: [0, 0, 0, 0], fill: null };
+      };
+      const [x, out] = [tensor('x', elements / c, c, wx), tensor('y', elements / k, k, wo)];
+      const stub = (_layer: string, _label: string, o: PhysicalTensor, terms: GemmOp['terms']): GemmOp => ({ layer: 'r', label: 'reshape-copy', out: 'y', oh: o.h, ow: o.w, n: o.c, channelOffset: 0, terms, bias: new Int32Array(o.c), mult: new Uint16Array(o.c), shift: new Uint8Array(o.c), zp: 0, lo: -128, hi: 127, macs: 0, weights: 0 });
+      const written = new Int32Array(elements).fill(-1);
+      for (const op of reshapeCopies('r', x, out, { diagonalOp: stub })) {
+        const dense = op.terms.map((t) => densify(t.matrix));
+        for (let oy = 0; oy < op.oh; oy++)
+          for (let ox = 0; ox < op.ow; ox++) {
+            const q = ((op.at?.[0] ?? 0) + oy * (op.step?.[0] ?? 1)) * out.w + (op.at?.[1] ?? 0) + ox * (op.step?.[1] ?? 1);
+            for (let col = 0; col < op.n; col++) {
+              // each input element's value is its flat index
+              let sum = 0;
+              op.terms.forEach((t, ti) => {
+                const p = (t.dy + oy * t.sy) * x.w + t.dx + ox * t.sx;
+                for (let row = 0; row < x.c; row++) sum += (p * x.c + row) * dense[ti]![row * op.n + col]!;
+              });
+              expect(written[q * k + col]).toBe(-1);
+              written[q * k + col] = sum;
+            }
+          }
+      }
+      expect([...written]).toEqual(Array.from({ length: elements }, (_, i) => i));
+    }),
+    { seed: SEED, numRuns: 200 },
+  );
 });
 
 test('densify refuses a matrix over its limit (a debug dump of a large diagonal term)', () => {

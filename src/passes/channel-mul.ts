@@ -11,10 +11,11 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { INT8_MAX } from '../isa/numerics.js';
 import type { GemmOp, PhysicalTensor, Term } from './gemm-types.js';
+import { uniformDiagonal, type WeightMatrix } from './weight-matrix.js';
 
 /** passes/gemm.ts's op of diagonal integer weights, and its diagonal matrix. */
 type DiagonalOp = (layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number) => GemmOp;
-type Diagonal = (c: number, w: number) => Int8Array;
+type Diagonal = (c: number, w: number) => WeightMatrix;
 
 export function channelProduct(layer: string, x: PhysicalTensor, g: PhysicalTensor, out: PhysicalTensor, tensors: Map<string, PhysicalTensor>, diagonalOp: DiagonalOp, diag: Diagonal): GemmOp[] {
   if (g.h * g.w !== 1 || g.c !== x.c) throw new NnchipError('NN305', `the gate of a per-channel product must be a vector of the ${x.c} channels (it is stored as ${g.h}x${g.w}x${g.c})`, { layer });
@@ -22,8 +23,8 @@ export function channelProduct(layer: string, x: PhysicalTensor, g: PhysicalTens
   g.role = 'gate';
   const spread: PhysicalTensor = { name: `${layer}/gate`, h: 1, w: g.c, c: 1, params: { scale: g.params.scale, zp: 0 }, pads: [0, 0, 0, 0], fill: null, role: 'spread' };
   tensors.set(spread.name, spread);
-  const pick = new Int8Array(g.c);
-  pick[0] = 1;
+  // g.c × 1: channel 0 to column 0 (act entry k starts at channel k)
+  const pick = uniformDiagonal(g.c, 1, 1);
   const spreadOp = diagonalOp(layer, 'gate-spread', spread, [{ src: g.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: pick }], g.params.scale, 0);
   // −zp_x: 128 (x after a ReLU) is not an int8 code, so two matmuls of 64
   const v = -x.params.zp;

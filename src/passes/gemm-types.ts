@@ -5,6 +5,7 @@
  */
 import type { QuantParams } from './quantize.js';
 import type { ChannelTables } from './table.js';
+import type { WeightMatrix } from './weight-matrix.js';
 
 export interface Term {
   readonly src: string;
@@ -13,8 +14,8 @@ export interface Term {
   readonly dx: number;
   readonly sy: number;
   readonly sx: number;
-  /** weights [srcChannels × n], row-major */
-  readonly matrix: Int8Array;
+  /** weights [srcChannels × n]: dense or diagonal, read through weight-matrix.ts */
+  readonly matrix: WeightMatrix;
   /** rows of `matrix` when taps are packed (passes/pack-taps.ts: pixels × channels); absent: the source's channels */
   readonly rows?: number;
 }

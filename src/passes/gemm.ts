@@ -25,7 +25,8 @@ import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { channelProduct } from './channel-mul.js';
 import { opTables } from './table.js';
-import { columnSums, kernelCodes, type KernelCodes } from './weight-codes.js';
+import { kernelCodes, type KernelCodes } from './weight-codes.js';
+import { columnSums, denseMatrix, uniformDiagonal, type WeightMatrix } from './weight-matrix.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 import { lineCopies, lineResize, lineToLine, type LineOps } from './resize-lines.js';
 import { reshapeCopies } from './reshape-copies.js';
@@ -57,11 +58,8 @@ function rescale(layer: string, accScale: ArrayLike<number>, out: QuantParams): 
   return { mult, shift };
 }
 
-function diag(c: number, w: number, n = c, offset = 0): Int8Array {
-  const m = new Int8Array(c * n);
-  for (let i = 0; i < c; i++) if (i + offset < n) m[i * n + i + offset] = w;
-  return m;
-}
+/** c × c with w on the diagonal, stored as its diagonal (weight-matrix.ts). */
+const diag = (c: number, w: number): WeightMatrix => uniformDiagonal(c, w);
 
 
 /**
@@ -126,13 +124,6 @@ function chwRows(data: Float32Array, n: number, channels: number, pixels: number
   return rows;
 }
 
-/** A depthwise tap's cin × cin weight matrix: its weights on the diagonal (a closure per entry took seconds per tap of EfficientNet-B0's 1,152-channel 5×5 layers). */
-export function diagonal(data: Float32Array, tap: number, cin: number): Float32Array {
-  const m = new Float32Array(cin * cin);
-  for (let c = 0; c < cin; c++) m[c * (cin + 1)] = data[tap * cin + c]!;
-  return m;
-}
-
 /** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
 function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
   const px = x.params;
@@ -161,12 +152,13 @@ function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: Physi
     for (let ky = 0; ky < kh; ky++)
       for (let kx = 0; kx < kw; kx++) {
         const tap = ky * kw + kx;
-        const weights = node.depthwise ? diagonal(data, tap, cin) : rowsOf(tap * cin, cin);
+        // a depthwise tap: its cin diagonal weights (kernelCodes quantizes them as a diagonal matrix)
+        const weights = node.depthwise ? data.subarray(tap * cin, (tap + 1) * cin) : rowsOf(tap * cin, cin);
         const [dh, dw] = node.dilations ?? [1, 1];
         taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
       }
   }
-  const { scales: sw, matrices, sums: sumQ } = kernelCodes(ctx.codes, node, taps, rowsPerTap, n, `${node.op === 'conv2d' && node.depthwise ? 'depthwise' : node.op}:${x.h}x${x.w}x${x.c}:${ctx.views.get(node.inputs[0]!)?.order ?? 'hwc'}:${taps.length}x${rowsPerTap}x${n}`, biasFloor(node.bias, n, px.scale));
+  const { scales: sw, matrices, sums: sumQ } = kernelCodes(ctx.codes, node, taps, rowsPerTap, n, `${node.op === 'conv2d' && node.depthwise ? 'depthwise' : node.op}:${x.h}x${x.w}x${x.c}:${ctx.views.get(node.inputs[0]!)?.order ?? 'hwc'}:${taps.length}x${rowsPerTap}x${n}`, biasFloor(node.bias, n, px.scale), node.op === 'conv2d' && node.depthwise);
   const bias = new Int32Array(n);
   const accScale = Float64Array.from(sw, (s) => s * px.scale);
   for (let col = 0; col < n; col++) {
@@ -216,7 +208,7 @@ function transposedConv(ctx: Ctx, node: NodeOf<'convTranspose'>, x: PhysicalTens
       const [oh, ow] = [Math.ceil((out.h - ry) / sy), Math.ceil((out.w - rx) / sx)];
       const [ys, xs] = [reach(ry, top, sy, kh), reach(rx, left, sx, kw)];
       const terms: Term[] = ys.flatMap((ty) => xs.map((tx) => ({ src: x.name, dy: ty.d, dx: tx.d, sy: 1, sx: 1, matrix: matrices[ty.k * kw + tx.k]! })));
-      if (terms.length === 0) terms.push({ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: new Int8Array(cin * n) });
+      if (terms.length === 0) terms.push({ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: denseMatrix(new Int8Array(cin * n), n) });
       for (const t of terms) {
         border[0] = Math.max(border[0]!, -t.dy);
         border[1] = Math.max(border[1]!, -t.dx);
@@ -301,8 +293,8 @@ function maxPool(ctx: Ctx, node: NodeOf<'pool2d'>, x: PhysicalTensor, out: Physi
 function unflatten(layer: string, x: PhysicalTensor, out: PhysicalTensor): GemmOp[] {
   const ops: GemmOp[] = [];
   for (let p = 0; p < out.h * out.w; p++) {
-    const matrix = new Int8Array(x.c * out.c);
-    for (let j = 0; j < out.c; j++) matrix[(p * out.c + j) * out.c + j] = 1;
+    // row p·C + j to column j: a diagonal C rows down
+    const matrix = uniformDiagonal(x.c, 1, out.c, -p * out.c);
     const op = diagonalOp(layer, 'unflatten-copy', { ...out, h: 1, w: 1 }, [{ src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix }], x.params.scale, -x.params.zp);
     ops.push({ ...op, at: [Math.floor(p / out.w), p % out.w] as const });
   }

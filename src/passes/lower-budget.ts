@@ -21,6 +21,7 @@ import { ceilDiv } from './lower-dram.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
 import { windowInput } from './window-input.js';
+import { nonZeroTiles, type WeightMatrix } from './weight-matrix.js';
 
 /**
  * Bytes of compiler memory per instruction of the floor, at least: the instructions (about two per
@@ -84,7 +85,7 @@ function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
       fits = false;
     }
     // per tile: each column tile's matmuls (its weight tiles not all zero; allTiles: every one) and threshold
-    const weightTiles = (m: Int8Array): number => (allTiles ? ceilDiv(m.length / op.n, cfg.rows) * ceilDiv(op.n, cfg.cols) : nonZeroTiles(m, op.n, cfg.rows, cfg.cols));
+    const weightTiles = (m: WeightMatrix): number => (allTiles ? ceilDiv(m.k, cfg.rows) * ceilDiv(op.n, cfg.cols) : nonZeroTiles(m, cfg.rows, cfg.cols));
     const perTile = op.terms.reduce((a, t) => a + weightTiles(t.matrix), 0) + ceilDiv(op.n, cfg.cols);
     add(op.layer, tiles * perTile);
   }
@@ -159,18 +160,4 @@ export function checkBatchBudget(batched: (b: number) => GemmProgram, batch: num
         : `which take at least ${fmtInt(floor * COMPILER_BYTES_PER_INSTRUCTION)} bytes of compiler memory, over the limit of ${fmtInt(maxMemory)} (--max-memory)`;
   const largest = floorAt(1) <= limit ? `the largest batch within it is ${lo}` : 'compile it unbatched';
   throw new NnchipError('NN308', `a batch of ${fmtInt(batch)} lowers to at least ${fmtInt(floor)} instructions, ${what}; ${largest}`);
-}
-
-/** The R×C tiles of a k×n weight matrix (row-major) holding a non-zero weight: the matmuls one output tile issues for it. */
-function nonZeroTiles(m: Int8Array, n: number, R: number, C: number): number {
-  const k = m.length / n;
-  let count = 0;
-  for (let r0 = 0; r0 < k; r0 += R) {
-    for (let c0 = 0; c0 < n; c0 += C) {
-      let any = false;
-      for (let r = r0; !any && r < Math.min(k, r0 + R); r++) for (let c = r * n + c0, end = r * n + Math.min(n, c0 + C); !any && c < end; c++) any = m[c] !== 0;
-      if (any) count++;
-    }
-  }
-  return count;
 }

@@ -3,12 +3,20 @@
  * A GemmOp's constants in DRAM: its R×C weight tiles (one per term, column tile and channel tile;
  * all-zero tiles are skipped), per-column bias and requantization parameters, activation step tables.
  */
+import { internal } from '../diagnostics/error.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { ceilDiv, contentKey, type ContentKey, type Dram } from './lower-dram.js';
+import { channelTileRange, cutTile, type WeightMatrix } from './weight-matrix.js';
 
-/** DRAM addresses of an op's constants; tiles[term][nt][ct] is null where the tile is all zero. */
+/** A weight tile in DRAM: channel tile ct of its column tile, at `at`. */
+export interface PlacedTile {
+  readonly ct: number;
+  readonly at: number;
+}
+
+/** DRAM addresses of an op's constants; tiles[term][nt] are the term's tiles of column tile nt that hold a weight, by ct. */
 export interface OpConstants {
-  readonly tiles: readonly (readonly (readonly (number | null)[])[])[];
+  readonly tiles: readonly (readonly (readonly PlacedTile[])[])[];
   readonly bias: number;
   /** -1 when the op uses a step table instead */
   readonly qnt: number;
@@ -30,28 +38,6 @@ export interface BiasTerm {
 /** Rows of a term's matrix: packed pixels × channels, else the source's channels. */
 export function termRows(gp: GemmProgram, term: Term): number {
   return term.rows ?? gp.tensors.get(term.src)!.c;
-}
-
-/**
- * Weight tile (ct, nt) of a term's k×n matrix as R×C bytes, row by row, written at `at` of `buffer`
- * (zeros there) and returned as a view of them; null when it is all zero.
- */
-function tile(term: Term, k: number, n: number, ct: number, nt: number, R: number, C: number, buffer: Int8Array, at: number): Uint8Array | null {
-  const out = buffer;
-  const rows = Math.min(R, k - ct * R);
-  const col0 = nt * C;
-  const cols = Math.min(C, n - col0);
-  let any = false;
-  const m = term.matrix;
-  for (let r = 0; r < rows; r++) {
-    const from = (ct * R + r) * n + col0;
-    const to = at + r * C;
-    // a short row is copied in place (a subarray per row of an 8x8 tile cost more than the copy)
-    if (cols >= 64) out.set(m.subarray(from, from + cols), to);
-    else for (let c = 0; c < cols; c++) out[to + c] = m[from + c]!;
-    for (let c = to, end = c + cols; !any && c < end; c++) any = out[c] !== 0;
-  }
-  return any ? new Uint8Array(buffer.buffer, buffer.byteOffset + at, R * C) : null;
 }
 
 function columnParams(op: GemmOp, C: number): { bias: Uint8Array; qnt: Uint8Array } {
@@ -83,30 +69,45 @@ function tableTiles(op: GemmOp, C: number): Uint8Array | null {
   return new Uint8Array(view.buffer);
 }
 
-/** A weight tile's bytes and content key (Dram.constant's); null where the tile is all zero. */
-type CutTile = { readonly bytes: Uint8Array; readonly key: ContentKey } | null;
+/** A weight tile that holds a weight: its channel tile, bytes and content key (Dram.constant's). */
+interface CutTile {
+  readonly ct: number;
+  readonly bytes: Uint8Array;
+  readonly key: ContentKey;
+}
 
 /**
  * Weight tiles already cut, by term matrix (never changed once built), with their content keys: the
  * lowerings of one GemmProgram for one array (the windowed and the plain input) cut and hash each
  * shared term's tiles once.
  */
-export type TileCache = WeakMap<Int8Array, { readonly shape: string; readonly tiles: readonly (readonly CutTile[])[] }>;
+export type TileCache = WeakMap<WeightMatrix, { readonly shape: string; readonly tiles: readonly (readonly CutTile[])[] }>;
 
-/** The term's tiles [nt][ct], from `cache` when this shape of it was cut already. */
+/**
+ * The term's tiles holding a weight, [nt] in ct order, from `cache` when this shape of it was cut already.
+ * Only the tiles the matrix can hold a weight in are cut (weight-matrix.ts channelTileRange): all of a
+ * dense one, the diagonal's of a diagonal one, so a depthwise tap costs O(cin), not O(cin²).
+ */
 function termTiles(gp: GemmProgram, t: Term, n: number, R: number, C: number, cache: TileCache): readonly (readonly CutTile[])[] {
   const k = termRows(gp, t);
   const shape = `${k}x${n}/${R}x${C}`;
   const known = cache.get(t.matrix);
   if (known !== undefined && known.shape === shape) return known.tiles;
-  const [NT, CT] = [ceilDiv(n, C), ceilDiv(k, R)];
-  // every tile of the term in one buffer (a 2×2 array's quarter million 4-byte tiles: no ArrayBuffer each)
-  const buffer = new Int8Array(NT * CT * R * C);
-  const cut = (ct: number, nt: number): CutTile => {
-    const bytes = tile(t, k, n, ct, nt, R, C, buffer, (nt * CT + ct) * R * C);
-    return bytes === null ? null : { bytes, key: contentKey(bytes) };
-  };
-  const tiles = Array.from({ length: NT }, (_, nt) => Array.from({ length: CT }, (_, ct) => cut(ct, nt)));
+  if (t.matrix.k !== k || t.matrix.n !== n) throw internal(`a term of ${k} × ${n} weights holds a ${t.matrix.k} × ${t.matrix.n} matrix`);
+  const NT = ceilDiv(n, C);
+  const ranges = Array.from({ length: NT }, (_, nt) => channelTileRange(t.matrix, nt, R, C));
+  // every candidate tile of the term in one buffer (a 2×2 array's quarter million 4-byte tiles: no ArrayBuffer each)
+  const buffer = new Int8Array(ranges.reduce((a, [lo, hi]) => a + hi - lo, 0) * R * C);
+  let at = 0;
+  const tiles = ranges.map(([lo, hi], nt) => {
+    const cut: CutTile[] = [];
+    for (let ct = lo; ct < hi; ct++, at += R * C) {
+      if (!cutTile(t.matrix, ct, nt, R, C, buffer, at)) continue;
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + at, R * C);
+      cut.push({ ct, bytes, key: contentKey(bytes) });
+    }
+    return cut;
+  });
   cache.set(t.matrix, { shape, tiles });
   return tiles;
 }
@@ -118,7 +119,7 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
   const table = tableTiles(op, C);
   const wgtName = `wgt:${op.layer}`;
   return {
-    tiles: tiles.map((byNt) => byNt.map((byCt) => byCt.map((b) => (b === null ? null : dram.constant(wgtName, b.bytes, b.key))))),
+    tiles: tiles.map((byNt) => byNt.map((cut) => cut.map((b) => ({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key) })))),
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),

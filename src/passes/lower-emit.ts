@@ -125,7 +125,7 @@ function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: Arr
   const { rows: R, cols: C } = cfg;
   const [channels, most] = [op.ow, Math.max(1, Math.min(op.ow, cfg.actDepth, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2)))];
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, most), Math.max(st.maxRows, most)];
-  const pick = k.tiles[0]![0]![0]!;
+  const pick = k.tiles[0]![0]![0]!.at;
   for (let k0 = 0; k0 < channels; k0 += most) {
     const rows = Math.min(most, channels - k0);
     const tileIndex = st.colTile++;
@@ -323,7 +323,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       let list = aheadLists[nt];
       if (list === undefined) {
         list = biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : [];
-        for (let ti = 0; ti < op.terms.length; ti++) k.tiles[ti]![nt]!.forEach((at, ct) => at !== null && list!.push(op.scaleBy === undefined ? at : computed(nt, ct)));
+        for (let ti = 0; ti < op.terms.length; ti++) for (const { ct, at } of k.tiles[ti]![nt]!) list.push(op.scaleBy === undefined ? at : computed(nt, ct));
         aheadLists[nt] = list;
       }
       return list;
@@ -396,8 +396,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
         const line = oy0 * term.sy + term.dy - a.lineLo;
-        k.tiles[ti]![nt]!.forEach((at, ct) => {
-          if (at === null) return;
+        for (const { ct } of k.tiles[ti]![nt]!) {
           const streamed = streamedLoads.get(term.src);
           if (streamed?.[ct]) (streamed[ct]!.forEach(emit), (streamed[ct] = null));
           const wAddr = nextSlot();
@@ -419,7 +418,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
             emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width });
           }
-        });
+        }
       });
       // a fused max pool (never chunked: x0 = 0): the threshold takes each window's maximum and writes the pooled lines
       const pw = pooledWidth(op, x1 - x0);

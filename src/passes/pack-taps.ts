@@ -10,6 +10,7 @@
  */
 import { appendTo } from '../ir/graph.js';
 import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
+import { denseMatrix, writeRows } from './weight-matrix.js';
 
 export interface Packing {
   readonly gp: GemmProgram;
@@ -73,7 +74,7 @@ function groupSize(run: number, perEntry: number, sx: number): number {
 
 /** One term reading pixels dx .. dx + G − 1 as one entry: weight row j·c + k is pixel j's channel k. */
 function mergeRun(run: readonly Term[], c: number, n: number): Term {
-  const matrix = new Int8Array(run.length * c * n);
-  run.forEach((t, j) => matrix.set(t.matrix.subarray(0, c * n), j * c * n));
-  return { ...run[0]!, matrix, rows: run.length * c };
+  const codes = new Int8Array(run.length * c * n);
+  run.forEach((t, j) => writeRows(t.matrix, codes, j * c * n, c));
+  return { ...run[0]!, matrix: denseMatrix(codes, n), rows: run.length * c };
 }

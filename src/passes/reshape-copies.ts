@@ -13,6 +13,7 @@
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { GemmOp, PhysicalTensor, Term } from './gemm-types.js';
+import { diagonalMatrix } from './weight-matrix.js';
 import type { LineOps } from './resize-lines.js';
 
 /** Copies past this many are refused (each is at least one matmul and its loads): a map read as a column of pixels, one per line. */
@@ -29,21 +30,25 @@ export function reshapeCopies(layer: string, x: PhysicalTensor, out: PhysicalTen
   const pixels = out.h * out.w;
   const ops: GemmOp[] = [];
   for (let q0 = 0; q0 < Math.min(a, pixels); q0++) {
-    // the input pixels (offsets from n·b) this class reads, each with the matrix moving its chunks to theirs
-    const matrices = new Map<number, Int8Array>();
+    // the input pixels (offsets from n·b) this class reads, each with the matrix moving its chunks to theirs: row
+    // (chunk − d·a)·g + k to column j·g + k, a run of rows on the one diagonal column − row = (d·a − q0·b)·g (the j of
+    // one input pixel d are consecutive), so the matrix is that diagonal with ones on the run
+    const ones = new Map<number, Int8Array>();
     for (let j = 0; j < b; j++) {
       const chunk = q0 * b + j;
       const d = Math.floor(chunk / a);
-      let m = matrices.get(d);
-      if (m === undefined) matrices.set(d, (m = new Int8Array(x.c * out.c)));
-      for (let k = 0; k < g; k++) m[((chunk % a) * g + k) * out.c + j * g + k] = 1;
+      let v = ones.get(d);
+      if (v === undefined) ones.set(d, (v = new Int8Array(x.c)));
+      v.fill(1, (chunk % a) * g, (chunk % a) * g + g);
     }
+    // one matrix object per input pixel, shared by the class's ops (lower-constants.ts cuts its tiles once)
+    const weights = new Map([...ones].map(([d, v]) => [d, diagonalMatrix(v, out.c, (d * a - q0 * b) * g)] as const));
     const count = Math.floor((pixels - 1 - q0) / a) + 1;
     for (let n = 0; n < count; ) {
       const q = q0 + n * a;
       const [oy, ox] = [Math.floor(q / out.w), q % out.w];
       let len = Math.min(count - n, leftInLine(ox, out.w, a));
-      const terms: Term[] = [...matrices].map(([d, matrix]) => {
+      const terms: Term[] = [...weights].map(([d, matrix]) => {
         const p = d + n * b;
         const [iy, ix] = [Math.floor(p / x.w), p % x.w];
         len = Math.min(len, leftInLine(ix, x.w, b));

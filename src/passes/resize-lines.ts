@@ -9,11 +9,12 @@ import type { NodeOf } from '../ir/graph.js';
 import type { QuantParams } from './quantize.js';
 import type { GemmOp, PhysicalTensor, Term } from './gemm-types.js';
 import { lineTaps } from './upsample-linear.js';
+import type { WeightMatrix } from './weight-matrix.js';
 
 /** passes/gemm.ts's op of diagonal integer weights and its diagonal matrix. */
 export interface LineOps {
   readonly diagonalOp: (layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number) => GemmOp;
-  readonly diag: (c: number, w: number) => Int8Array;
+  readonly diag: (c: number, w: number) => WeightMatrix;
 }
 /** A new tensor of the program (passes/gemm.ts define). */
 type Define = (name: string, shape: readonly number[], params: QuantParams) => PhysicalTensor;

@@ -7,6 +7,7 @@
  */
 import { appendTo, maxOf, minOf } from '../ir/graph.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { denseMatrix, writeRows } from './weight-matrix.js';
 
 /** Whether a term reads its source pixel for pixel (no shift, no stride, no packed rows). */
 const plain = (t: Term): boolean => t.dy === 0 && t.dx === 0 && t.sy === 1 && t.sx === 1 && t.rows === undefined;
@@ -50,10 +51,10 @@ function stackable(gp: GemmProgram, op: GemmOp, R: number, writers: ReadonlyMap<
 /** One term reading `first`'s pixels, 2c lanes: rows 0 … c − 1 its own weights, c … 2c − 1 the later input's. */
 function stackedTerm(op: GemmOp, first: PhysicalTensor, c: number): Term {
   const [tf, tl] = op.terms[0]!.src === first.name ? [op.terms[0]!, op.terms[1]!] : [op.terms[1]!, op.terms[0]!];
-  const matrix = new Int8Array(2 * c * op.n);
-  matrix.set(tf.matrix.subarray(0, c * op.n), 0);
-  matrix.set(tl.matrix.subarray(0, c * op.n), c * op.n);
-  return { src: first.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix, rows: 2 * c };
+  const codes = new Int8Array(2 * c * op.n);
+  writeRows(tf.matrix, codes, 0, c);
+  writeRows(tl.matrix, codes, c * op.n, c);
+  return { src: first.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: denseMatrix(codes, op.n), rows: 2 * c };
 }
 
 /**

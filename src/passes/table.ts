@@ -9,6 +9,7 @@ import { applyTable, turningPoints, type TableActivation } from '../ir/activatio
 import { quantizeToInt8 } from '../isa/numerics.js';
 import { maxOf } from '../ir/graph.js';
 import type { QuantParams } from './quantize.js';
+import { columnCodes, type WeightMatrix } from './weight-matrix.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -114,10 +115,10 @@ export function channelTables(layer: string, act: TableActivation, accScale: Arr
 }
 
 /** The tables of a GemmOp's channels: its reachable ranges come from its bias and its terms' int8 weights. */
-export function opTables(op: { readonly layer: string; readonly n: number; readonly bias: Int32Array; readonly terms: readonly { readonly matrix: Int8Array }[] }, act: TableActivation, accScale: ArrayLike<number>, out: QuantParams): ChannelTables {
+export function opTables(op: { readonly layer: string; readonly n: number; readonly bias: Int32Array; readonly terms: readonly { readonly matrix: WeightMatrix }[] }, act: TableActivation, accScale: ArrayLike<number>, out: QuantParams): ChannelTables {
   const ranges = Array.from({ length: op.n }, (_, col) => {
     const weights = function* (): Generator<number> {
-      for (const t of op.terms) for (let k = col; k < t.matrix.length; k += op.n) yield t.matrix[k]!;
+      for (const t of op.terms) yield* columnCodes(t.matrix, col);
     };
     return reachable(op.bias[col]!, weights());
   });

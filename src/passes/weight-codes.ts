@@ -5,6 +5,7 @@
  * computed once per kernel and layout however many lowerings ask (passes/gemm.ts).
  */
 import { INT8_MAX } from '../isa/numerics.js';
+import { columnSums, denseMatrix, diagonalMatrix, type WeightMatrix } from './weight-matrix.js';
 
 /**
  * Per-output-channel symmetric int8 weights: the scale of column n is max |w| over every tap's
@@ -48,20 +49,13 @@ export function quantizeRows(w: Float32Array, scales: Float64Array, codes: Int8A
     }
 }
 
-/** Each column's sum of codes over every matrix (exact integers), accumulated in memory order. */
-export function columnSums(matrices: readonly Int8Array[], n: number): Float64Array {
-  const sums = new Float64Array(n);
-  for (const m of matrices) for (let row = 0; row < m.length; row += n) for (let col = 0; col < n; col++) sums[col]! += m[row + col]!;
-  return sums;
-}
-
 /**
  * Quantized kernels by kernel object: codes, per-column scales and code sums depend on the weights
  * alone, so the toGemmOps calls of one quantization (the early buffer check with placeholder
  * parameters, the fused and unfused lowerings) quantize each kernel once. `layout` tells apart
  * one kernel read as taps of different shapes.
  */
-export type KernelCodes = WeakMap<object, { readonly layout: string; readonly scales: Float64Array; readonly matrices: readonly Int8Array[]; readonly sums: Float64Array }>;
+export type KernelCodes = WeakMap<object, { readonly layout: string; readonly scales: Float64Array; readonly matrices: readonly WeightMatrix[]; readonly sums: Float64Array }>;
 
 /**
  * The node's quantized kernel, from `codes` when this layout of it was quantized already. `floor`: the least
@@ -72,19 +66,24 @@ export type KernelCodes = WeakMap<object, { readonly layout: string; readonly sc
  * When every column with a bias is short of its floor, the input's scale is what is off (an --input-range far too
  * narrow): none is raised, and gemm.ts says NN304 as before. Kernels whose
  * weights alone set every scale are cached; the rare others are quantized again at each call.
+ * `diagonal` (a depthwise kernel): each tap's weights are its n diagonal values (row i's weight in column i),
+ * quantized as one row of n — the same codes as its n × n matrix, whose zeros change no column's max and
+ * code to 0 — and its matrices are diagonal (weight-matrix.ts).
  */
-export function kernelCodes(codes: KernelCodes, node: { readonly kernel: { readonly data: Float32Array } }, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string, floor?: Float64Array): { scales: Float64Array; matrices: readonly Int8Array[]; sums: Float64Array } {
+export function kernelCodes(codes: KernelCodes, node: { readonly kernel: { readonly data: Float32Array } }, taps: readonly { weights: Float32Array }[], rowsPerTap: number, n: number, layout: string, floor?: Float64Array, diagonal = false): { scales: Float64Array; matrices: readonly WeightMatrix[]; sums: Float64Array } {
   const known = codes.get(node.kernel);
   // short: the bias would pass 2³¹ (the floor keeps it within 2³⁰); a column that fits keeps its weights' own scale
   const isShort = (v: number, c: number): boolean => floor !== undefined && 2 * v < floor[c]!;
   const fits = (scales: Float64Array): boolean => !scales.some(isShort);
   if (known !== undefined && known.layout === layout && fits(known.scales)) return known;
-  const matrices = taps.map(() => new Int8Array(rowsPerTap * n));
-  const plain = quantizeColumns(taps, rowsPerTap, n, matrices);
+  const rows = diagonal ? 1 : rowsPerTap;
+  const tapCodes = taps.map(() => new Int8Array(rows * n));
+  const plain = quantizeColumns(taps, rows, n, tapCodes);
+  const matrices = tapCodes.map((c) => (diagonal ? diagonalMatrix(c) : denseMatrix(c, n)));
   // every column with a bias short of its floor: the input's scale is off (--input-range 0,1e-30), not a dead channel
   const short = plain.filter(isShort).length;
   if (floor !== undefined && short > 0 && short < floor.filter((f) => f > 0).length) {
-    const raised = quantizeColumns(taps, rowsPerTap, n, matrices, floor.map((f, c) => (isShort(plain[c]!, c) ? f : 0)));
+    const raised = quantizeColumns(taps, rows, n, tapCodes, floor.map((f, c) => (isShort(plain[c]!, c) ? f : 0)));
     return { scales: raised, matrices, sums: columnSums(matrices, n) };
   }
   const entry = { layout, scales: plain, matrices, sums: columnSums(matrices, n) };

@@ -10,6 +10,7 @@
  */
 import type { InputWindows } from '../isa/input-windows.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { denseMatrix, writeRows } from './weight-matrix.js';
 
 /** The windowed program and the windows' geometry (rows … lineStride are filled in at placement). */
 export interface Windowing {
@@ -32,10 +33,10 @@ export function windowInput(gp: GemmProgram, R: number): Windowing | null {
   const { sy, sx, ys, xs } = grid;
   const K = grid.taps.length * x.c;
   // row (ky·kw + kx)·c + k of the window's weights: tap (ky, kx)'s channel k
-  const matrix = new Int8Array(K * op.n);
-  grid.taps.forEach((t, i) => matrix.set(t.matrix.subarray(0, x.c * op.n), i * x.c * op.n));
+  const codes = new Int8Array(K * op.n);
+  grid.taps.forEach((t, i) => writeRows(t.matrix, codes, i * x.c * op.n, x.c));
   const stored: PhysicalTensor = { name: x.name, h: op.oh, w: op.ow, c: K, params: x.params, pads: [0, 0, 0, 0], fill: null };
-  const term: Term = { src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix };
+  const term: Term = { src: x.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: denseMatrix(codes, op.n) };
   const ops = gp.ops.map((o, i) => (i === oi ? { ...o, terms: [term] } : o));
   const tensors = new Map([...gp.tensors].map(([name, t]) => [name, name === x.name ? stored : t]));
   const step = (v: readonly number[]): number => (v.length > 1 ? v[1]! - v[0]! : 1);

@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { makeConfig } from '../../../src/isa/config.js';
 import type { GemmOp } from '../../../src/passes/gemm-types.js';
 import { chooseLines } from '../../../src/passes/lower-tile-choice.js';
+import { denseMatrix } from '../../../src/passes/weight-matrix.js';
 import type { SourceWindow } from '../../../src/passes/lower-tiling.js';
 
 const K = 64;
@@ -14,7 +15,7 @@ const N = 10;
 function denseBatch(oh: number): { op: GemmOp; sources: Map<string, SourceWindow> } {
   const op: GemmOp = {
     layer: 'dense', label: 'dense', out: 'y', oh, ow: 1, n: N, channelOffset: 0,
-    terms: [{ src: 'x', dy: 0, dx: 0, sy: 1, sx: 1, matrix: new Int8Array(K * N) }],
+    terms: [{ src: 'x', dy: 0, dx: 0, sy: 1, sx: 1, matrix: denseMatrix(new Int8Array(K * N), N) }],
     bias: new Int32Array(N), mult: new Uint16Array(N), shift: new Uint8Array(N), zp: 0, lo: -128, hi: 127, macs: K * N * oh, weights: K * N,
   };
   const source: SourceWindow = { p: { stride: K, wp: 1, t: { c: K, pads: [0, 0, 0, 0] } }, sy: 1, sx: 1, minDy: 0, maxDy: 0, minDx: 0, maxDx: 0, sameSx: true, ct: K / 8, phases: null, tapPixels: null };

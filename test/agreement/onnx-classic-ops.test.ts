@@ -12,12 +12,10 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../src/importers/index.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
-import { makeConfig } from '../../src/isa/config.js';
-import { compile } from '../../src/passes/pipeline.js';
-import { expectInt8NearFloat, expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
+import { expectOnnxAgreement } from '../helpers/agreement.js';
 import { expectClose } from '../helpers/close.js';
 import { failure } from '../helpers/errors.js';
-import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec } from '../helpers/onnx-models.js';
+import { buildOnnx, weights, writeOnnx, type ModelSpec } from '../helpers/onnx-models.js';
 import { randomSamples } from '../helpers/random-graph.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnchip-classic-'));
@@ -118,17 +116,7 @@ const MODELS: [string, ModelSpec, number][] = [
 
 describe.each(MODELS)('%s', (name, spec, fraction) => {
   test('float IR = onnxruntime; reference = sim = WASM on 4x4 and 8x8; int8 near the float runtime', async () => {
-    const bytes = buildOnnx(spec);
-    const graph = loadModel(writeOnnx(dir, bytes, `${name.replace(/\W+/g, '-')}.onnx`));
-    const dims = spec.input as number[];
-    const samples = randomSamples(24, dims.reduce((a, b) => a * b, 1), 5, -1, 1);
-    const want = await ortRun(bytes, dims, samples);
-    samples.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!, 1e-4));
-    for (const [rows, cols] of [[4, 4], [8, 8]] as const) {
-      const { program } = compile(graph, { config: makeConfig({ rows, cols }), calibration: { samples }, verify: true });
-      await expectSoftwareBackendsAgree(program, inputClasses(program, samples[20]));
-      expectInt8NearFloat(program, samples, want.map((v) => Array.from(v)), fraction, 8);
-    }
+    await expectOnnxAgreement(spec, join(dir, `${name.replace(/\W+/g, '-')}.onnx`), fraction);
   });
 });
 

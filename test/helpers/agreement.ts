@@ -7,7 +7,15 @@ import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
 import { certificateFigures } from '../../sim/prove.js';
 import { simulate } from '../../sim/index.js';
-import { rng } from './random-graph.js';
+import { basename, dirname } from 'node:path';
+import { loadModel } from '../../src/importers/index.js';
+import { evaluateOutput } from '../../src/ir/evaluate.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { makeConfig } from '../../src/isa/config.js';
+import { compile } from '../../src/passes/pipeline.js';
+import { expectClose } from './close.js';
+import { buildOnnx, ortRun, writeOnnx, type ModelSpec } from './onnx-models.js';
+import { randomSamples, rng } from './random-graph.js';
 
 /** random, all-zero, all-min and all-max codes, and (when given) a real sample quantized. */
 export function inputClasses(p: Program, real: Float32Array | undefined): [string, Int8Array][] {
@@ -62,4 +70,24 @@ export function expectInt8NearFloat(program: Program, inputs: readonly ArrayLike
     expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
     Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(fraction * range));
   }
+}
+
+/**
+ * An ONNX model built by test/helpers/onnx-models.ts, written to `path`, against onnxruntime: the float IR within 1e-4
+ * on 24 uniform samples, reference = sim = WASM on 4x4 and 8x8 over every input class, int8 within `fraction` of the
+ * runtime's spread. Returns the imported graph for the caller's own checks.
+ */
+export async function expectOnnxAgreement(spec: ModelSpec, path: string, fraction: number): Promise<Graph> {
+  const bytes = buildOnnx(spec);
+  const graph = loadModel(writeOnnx(dirname(path), bytes, basename(path)));
+  const dims = spec.input as number[];
+  const samples = randomSamples(24, dims.reduce((a, b) => a * b, 1), 5, -1, 1);
+  const want = await ortRun(bytes, dims, samples);
+  samples.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!, 1e-4));
+  for (const [rows, cols] of [[4, 4], [8, 8]] as const) {
+    const { program } = compile(graph, { config: makeConfig({ rows, cols }), calibration: { samples }, verify: true });
+    await expectSoftwareBackendsAgree(program, inputClasses(program, samples[20]));
+    expectInt8NearFloat(program, samples, want.map((v) => Array.from(v)), fraction, 8);
+  }
+  return graph;
 }

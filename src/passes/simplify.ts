@@ -38,10 +38,15 @@ function usesCount(g: Graph, t: string): number {
 type Weighted = NodeOf<'dense'> | NodeOf<'conv2d'> | NodeOf<'convTranspose'>;
 const isWeighted = (n: Node | undefined): n is Weighted => n?.op === 'dense' || n?.op === 'conv2d' || n?.op === 'convTranspose';
 
-/** The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`. */
-function soleProducer(g: Graph, producerOf: (t: string) => Node | undefined, t: string, activated = false): Weighted | undefined {
+/**
+ * The single-use weighted producer of tensor t, if any (only then may we rewrite it); linear unless `activated`.
+ * `read`: the name the reader read in `g` before earlier merges renamed it (t: what that name now means). Its uses
+ * are the ones that count: conv → relu → {clip, max pool} merged the ReLU (the conv's one reader), and then the
+ * clip into the conv too, as the conv's output had one reader in `g` — so the max pool read the clipped values.
+ */
+function soleProducer(g: Graph, producerOf: (t: string) => Node | undefined, t: string, activated = false, read = t): Weighted | undefined {
   const p = producerOf(t);
-  const single = usesCount(g, t) === 1 && !g.outputs.includes(t);
+  const single = usesCount(g, read) === 1 && !g.outputs.includes(read);
   return isWeighted(p) && (activated || p.activation === 'linear') && single ? p : undefined;
 }
 
@@ -62,7 +67,7 @@ function composeClamps(first: Activation, then: Activation): Activation | undefi
  * Producers are found by name in a map (a search of the nodes kept so far made a chain of 100,000
  * activations quadratic: minutes).
  */
-function mergeInto(g: Graph, build: (n: Node, producerOf: (t: string) => Node | undefined) => Weighted | undefined): Graph {
+function mergeInto(g: Graph, build: (n: Node, producerOf: (t: string) => Node | undefined, read: string) => Weighted | undefined): Graph {
   const nodes: Node[] = [];
   const at = new Map<string, number>(); // output name → index in nodes
   const producerOf = (t: string): Node | undefined => {
@@ -73,7 +78,7 @@ function mergeInto(g: Graph, build: (n: Node, producerOf: (t: string) => Node | 
   for (const original of g.nodes) {
     // inputs renamed by earlier merges, so a chain (conv → relu → clip) merges step by step
     const n = original.inputs.some((t) => now.has(t)) ? { ...original, inputs: original.inputs.map((t) => now.get(t) ?? t) } : original;
-    const merged = build(n, producerOf);
+    const merged = build(n, producerOf, original.inputs[0] ?? '');
     if (merged === undefined) {
       if (!at.has(n.output)) at.set(n.output, nodes.length);
       nodes.push(n);
@@ -89,9 +94,9 @@ function mergeInto(g: Graph, build: (n: Node, producerOf: (t: string) => Node | 
 
 /** conv/dense → batchNorm  ⇒  conv/dense with w·scale and b·scale + offset (per output channel). */
 export function foldBatchnorm(g: Graph): Graph {
-  return mergeInto(g, (n, producerOf) => {
+  return mergeInto(g, (n, producerOf, read) => {
     if (n.op !== 'batchNorm') return undefined;
-    const p = soleProducer(g, producerOf, n.inputs[0]!);
+    const p = soleProducer(g, producerOf, n.inputs[0]!, false, read);
     if (p === undefined) return undefined;
     const cols = n.scale.length;
     const kernel = Float32Array.from(p.kernel.data, (w, i) => w * n.scale[i % cols]!);
@@ -102,9 +107,9 @@ export function foldBatchnorm(g: Graph): Graph {
 
 /** dense/conv(act) → relu/relu6/clip  ⇒  dense/conv(both clamps composed), when the producer has no other user. */
 export function fuseActivation(g: Graph): Graph {
-  return mergeInto(g, (n, producerOf) => {
+  return mergeInto(g, (n, producerOf, read) => {
     if (n.op !== 'activation' || n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax') return undefined;
-    const p = soleProducer(g, producerOf, n.inputs[0]!, true);
+    const p = soleProducer(g, producerOf, n.inputs[0]!, true, read);
     const activation = p === undefined ? undefined : composeClamps(p.activation, n.fn);
     return p === undefined || activation === undefined ? undefined : { ...p, activation };
   });

@@ -7,7 +7,8 @@
  * intermediates also read by a later Add so they cannot be fused); FLOAT16/BFLOAT16/DOUBLE constants
  * behind Casts and Cast chains on the map; SpaceToDepth, DepthToSpace (DCR and CRD) and PixelUnshuffle. Session 13:
  * the product of a map and a computed map (a conv of it, or CBAM's spatial gate from ReduceMean / ReduceMax over
- * the channels), and LayerNormalization over each pixel's channels.
+ * the channels), and LayerNormalization over each pixel's channels. Session 16: LRN (with GlobalMaxPool), Sum and Mean of
+ * several inputs.
  * The float graph = ONNX Runtime; on a random small machine the int8 program runs the same on the
  * reference interpreter, the simulator and WASM (SIMD and scalar) and stays near ONNX Runtime.
  * FC_SEED / FC_RUNS reproduce or widen a run.
@@ -66,7 +67,7 @@ const UNARY = ['Mul', 'Add', 'Sub', 'Div', 'RDiv', 'Tanh', 'Erf', 'Sigmoid', 'Ex
 
 const spec = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
-  body: fc.constantFrom('inorm', 'gnorm', 'expr', 'expr', 's2d', 'd2s', 'd2s', 'unshuffle', 'product', 'product', 'lnorm'),
+  body: fc.constantFrom('inorm', 'gnorm', 'expr', 'expr', 's2d', 'd2s', 'd2s', 'unshuffle', 'product', 'product', 'lnorm', 'lrn', 'lrn', 'summean'),
   h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 8 }), cin: fc.integer({ min: 1, max: 3 }),
   conv: fc.boolean(), block: fc.constantFrom(2, 2, 3, 1), crd: fc.boolean(), groups: fc.integer({ min: 1, max: 8 }), eps: fc.constantFrom(1e-5, 1e-3, 0.1),
   chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'pool') }), { minLength: 1, maxLength: 5 }),
@@ -160,6 +161,17 @@ function build(o: Spec): { bytes: Uint8Array; dims: number[]; exprLike: boolean;
     x = node('Transpose', [n], { perm: { ints: [0, 3, 1, 2] } });
     // (as a normalization of fewer than 4 values below: one channel's d is 0, two channels' ±σ)
     conditioned = c >= 4;
+  } else if (o.body === 'lrn') {
+    // session 16: LRN (odd sizes: onnxruntime refuses even ones) over the channels, after a ReLU or not; then GlobalMaxPool
+    // as a per-channel gate of the map (squeeze-excite's Mul)
+    const size = 2 * (o.groups % 3) + 1;
+    const [alpha, beta, bias] = [[1e-4, 0.1, 2][o.seed % 3]!, [0.5, 0.75, 1][o.groups % 3]!, [1, 2][o.seed % 2]!];
+    x = node('LRN', [o.crd ? node('Relu', [x]) : x], { size: { i: size }, alpha: { f: alpha }, beta: { f: beta }, bias: { f: bias } });
+    if (o.eps === 0.1) x = node('Mul', [x, node('GlobalMaxPool', [x])]);
+  } else if (o.body === 'summean') {
+    // session 16: Sum and Mean of 2–4 inputs: the map, its ReLU, its Neg, a per-channel constant
+    const parts = [x, node('Relu', [x]), node('Neg', [x]), init([1, c, 1, 1], weights(c, o.seed + 12, -0.5, 0.5))].slice(0, 2 + (o.groups % 3));
+    x = node(o.crd ? 'Mean' : 'Sum', parts);
   } else if (o.body === 's2d') {
     if (h % r !== 0 || w % r !== 0) return null;
     x = node('SpaceToDepth', [x], { blocksize: { i: r } });

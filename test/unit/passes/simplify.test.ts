@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Graph, Node } from '../../../src/ir/graph.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { checkGraph } from '../../../src/ir/verify.js';
 import { fuseActivation, removeNoOps } from '../../../src/passes/simplify.js';
 
@@ -30,6 +31,24 @@ describe('simplify', () => {
     const g = fuseActivation(graph([dense('a', 'x'), relu('ra', 'a'), dense('b', 'ra'), relu('rb', 'b')], 'rb'));
     expect(g.nodes.map((n) => [n.name, n.inputs, n.op === 'dense' && n.activation])).toEqual([['a', ['x'], 'relu'], ['b', ['a'], 'relu']]);
     expect(g.outputs).toEqual(['b']);
+  });
+
+  // found by test/fuzz/onnx-new-ops (a Clip after a ReLU whose output a MaxPool also read): the clip merged too, and the
+  // max pool read clipped values
+  test('dense → relu → {clip, add}: the relu merges, the clip does not (the relu\'s output has another reader); = the graph unfused', () => {
+    const clip: Node = { name: 'c', op: 'activation', inputs: ['r'], output: 'c', fn: { clip: [-0.25, 0.25] } };
+    const g0 = graph([dense('a', 'x'), relu('r', 'a'), clip, { name: 'sum', op: 'add', inputs: ['c', 'r'], output: 'sum' }], 'sum');
+    const g = fuseActivation(g0);
+    expect(g.nodes.map((n) => [n.name, n.inputs, n.op === 'dense' ? n.activation : n.op === 'activation' ? n.fn : n.op])).toEqual([['a', ['x'], 'relu'], ['c', ['a'], { clip: [-0.25, 0.25] }], ['sum', ['c', 'a'], 'add']]);
+    const x = Float32Array.of(1, 2, -1, 3);
+    expect(Array.from(evaluateOutput(g, x))).toEqual(Array.from(evaluateOutput(g0, x)));
+  });
+
+  test('dense → relu (an output) → clip: the clip stays apart', () => {
+    const clip: Node = { name: 'c', op: 'activation', inputs: ['r'], output: 'c', fn: 'relu6' };
+    const g = fuseActivation({ ...graph([dense('a', 'x'), relu('r', 'a'), clip], 'c'), outputs: ['c', 'r'] });
+    expect(g.nodes.map((n) => n.name)).toEqual(['a', 'c']);
+    expect(g.outputs).toEqual(['c', 'a']);
   });
 
   test('a chain of 20,000 no-ops collapses in one pass', () => {

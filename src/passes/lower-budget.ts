@@ -12,10 +12,13 @@
  * (--max-instructions, NN406), a batch also to the program format and --max-memory (NN308).
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import type { Graph } from '../ir/graph.js';
 import { DEFAULT_LIMITS } from '../ir/limits.js';
+import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { MAX_INSTRUCTIONS } from '../isa/validate.js';
 import { batchGemm } from './batch.js';
+import { MAX_POOL_WINDOW } from './fuse-ops.js';
 import type { GemmProgram } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
@@ -109,6 +112,32 @@ export function checkInstructionBudget(gp: GemmProgram, cfg: ArrayConfig, maxIns
   const larger = largerArray(gp, cfg, maxInstructions, unfused);
   const hint = larger === undefined ? {} : { hint: `lower it for the ${larger.side}x${larger.side} array (--array ${larger.side}x${larger.side}: at least ${fmtInt(larger.total)} instructions, the smallest square array within the limit), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)` };
   throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${fmtInt(total)} instructions${share}, over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, { layer, ...hint });
+}
+
+/**
+ * Refuses, from the graph alone, a max pool whose window no threshold can fold in (a side over
+ * MAX_POOL_WINDOW: fuse-ops.ts) and whose taps alone lower to more than `maxInstructions`: gemm.ts
+ * builds two GemmOps per tap past the first (max(a, b) = a + relu(b − a)), each with its own tensor
+ * and c × c weights, before checkInstructionBudget can count them — a 46,341-row kernel on 64
+ * channels took 12 s and 2.2 GB to be refused. Per such op, at least: its two terms' matmuls (a
+ * c × c diagonal meets max(⌈c/R⌉, ⌈c/C⌉) weight tiles) and ⌈c/C⌉ thresholds, for one tile; two ops
+ * are left out, whose terms tap packing or a windowed input may merge. So this floor is under the
+ * real one, and the refusal comes in milliseconds.
+ */
+export function checkPoolBudget(g: Graph, cfg: ArrayConfig, maxInstructions: number): void {
+  let shapes: ReadonlyMap<string, readonly number[]> | undefined;
+  for (const n of g.nodes) {
+    if (n.op !== 'pool2d' || n.kind !== 'max' || Math.max(...n.size) <= MAX_POOL_WINDOW) continue;
+    shapes ??= checkGraph(g);
+    const c = shapes.get(n.inputs[0]!)?.at(-1) ?? 1;
+    const perOp = 2 * Math.max(ceilDiv(c, cfg.rows), ceilDiv(c, cfg.cols)) + ceilDiv(c, cfg.cols);
+    const floor = Math.max(0, 2 * (n.size[0] * n.size[1] - 1) - 2) * perOp;
+    if (floor <= maxInstructions) continue;
+    throw new NnchipError('NN406', `its ${n.size[0]}x${n.size[1]} max-pool window of ${fmtInt(n.size[0] * n.size[1])} taps lowers on the ${cfg.rows}x${cfg.cols} array to at least ${fmtInt(floor)} instructions (two ops per tap), over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, {
+      layer: n.name,
+      hint: `pool in stages: a window of a·b rows is one of a rows at stride a, then one of b rows (a + b taps instead of a·b), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)`,
+    });
+  }
 }
 
 /** Square arrays the NN406 hint tries, past the machine's own: the full-size networks of docs/performance.md fit one of them. */

@@ -203,4 +203,29 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     const none = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxInstructions: 10 })) as NnchipError;
     expect(none.hint).toMatch(/^lower it for a larger array \(--array\) or larger buffers/);
   });
+
+  const maxPool = (h: number, w: number, c: number, kh: number, kw: number): Graph => ({ name: 'pool', inputs: [{ name: 'input', shape: [h, w, c] }], nodes: [{ name: 'pool', op: 'pool2d', kind: 'max', inputs: ['input'], output: 'pool', size: [kh, kw], strides: [1, 1], pads: [0, 0, 0, 0] }], outputs: ['pool'], notes: [] });
+
+  test('a max pool of a 46,341-row window on 64 channels (12 s and 2.2 GB before its NN406, two GemmOps a tap built first): refused from the graph in milliseconds', () => {
+    const start = performance.now();
+    const e = refusal(() => compile(maxPool(46341, 1, 64, 46341, 1), { config: makeConfig(), calibration: untouchable })) as NnchipError;
+    expect(e.code).toBe('NN406');
+    expect(e.layer).toBe('pool');
+    expect(e.detail).toBe(`its 46341x1 max-pool window of 46,341 taps lowers on the 8x8 array to at least ${fmtInt((2 * 46340 - 2) * (2 * 8 + 8))} instructions (two ops per tap), over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)} (--max-instructions)`);
+    expect(e.hint).toMatch(/raise --max-instructions/);
+    expect(performance.now() - start).toBeLessThan(3000);
+  });
+
+  test('the max-pool floor from the graph is never over what the lowering emits (windows past the fusable 8, channels, machines)', () => {
+    let checked = 0;
+    for (const [h, w, c, kh, kw, rows, cols] of [[12, 3, 1, 9, 2, 8, 8], [10, 10, 5, 10, 1, 2, 3], [9, 4, 20, 9, 3, 4, 4], [16, 2, 3, 12, 2, 1, 1], [11, 11, 9, 1, 11, 3, 8]] as const) {
+      const graph = maxPool(h, w, c, kh, kw);
+      const config = makeConfig({ rows, cols });
+      const emitted = compile(graph, { config, calibration: { samples: randomSamples(2, h * w * c, c) }, maxInstructions: Number.MAX_SAFE_INTEGER }).program.instructions.length;
+      // at the emitted count the graph check passes; the lowering's own floor decides the rest
+      expect(() => compile(graph, { config, calibration: { samples: randomSamples(2, h * w * c, c) }, maxInstructions: emitted })).not.toThrow();
+      checked++;
+    }
+    expect(checked).toBe(5);
+  });
 });

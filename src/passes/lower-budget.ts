@@ -140,6 +140,32 @@ export function checkPoolBudget(g: Graph, cfg: ArrayConfig, maxInstructions: num
   }
 }
 
+/**
+ * Refuses, from the graph alone, a layer whose weight matrices gemm.ts makes up would take more
+ * than `maxMemory` (--max-memory) to build: a depthwise conv's taps, a max pool's two ops per tap
+ * and an average pool's taps each get a c × c matrix with their weights on the diagonal (a
+ * depthwise conv's also as float32 first, 5 bytes an entry). A 46,341-tap depthwise conv on 256
+ * channels took 135 s and 15 GB before its NN403. Counted once, under what the checks before
+ * calibration and the lowering build (two or three times that), so a layer that fits is not refused.
+ */
+export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
+  let shapes: ReadonlyMap<string, readonly number[]> | undefined;
+  for (const n of g.nodes) {
+    const depthwise = n.op === 'conv2d' && n.depthwise;
+    if (!depthwise && n.op !== 'pool2d') continue;
+    shapes ??= checkGraph(g);
+    const c = shapes.get(n.inputs[0]!)?.at(-1) ?? 1;
+    const taps = n.op === 'pool2d' ? n.size[0] * n.size[1] : n.kernel.shape[0]! * n.kernel.shape[1]!;
+    const matrices = n.op === 'pool2d' && n.kind === 'max' ? 4 * (taps - 1) : taps;
+    const bytes = matrices * c * c * (depthwise ? 5 : 1);
+    if (bytes <= maxMemory) continue;
+    throw new NnchipError('NN109', `its ${fmtInt(taps)} taps on ${fmtInt(c)} channels take ${fmtInt(matrices)} diagonal ${c}×${c} weight matrices, ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
+      layer: n.name,
+      hint: 'raise --max-memory where node has the memory, or split the layer into fewer taps or channels',
+    });
+  }
+}
+
 /** Square arrays the NN406 hint tries, past the machine's own: the full-size networks of docs/performance.md fit one of them. */
 const LARGER_SIDES = [2, 4, 8, 16, 32, 64, 128, 256];
 

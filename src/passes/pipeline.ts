@@ -17,7 +17,7 @@ import { batchGemm } from './batch.js';
 import { toGemmOps } from './gemm.js';
 import type { KernelCodes } from './weight-codes.js';
 import type { GemmProgram } from './gemm-types.js';
-import { checkBatchBudget, checkInstructionBudget, checkPoolBudget } from './lower-budget.js';
+import { checkBatchBudget, checkInstructionBudget, checkMadeUpWeights, checkPoolBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { expandProducts, hasProducts, productOperands } from '../ir/product.js';
 import { calibrate, calibrationCount, rangesOf, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
@@ -190,8 +190,9 @@ function epsilonNamed<T>(g: Graph, run: () => T): T {
  * lowering would; any other problem is left for the real passes to report.
  */
 function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes, budget: Budget): void {
-  // before the GemmOps: a max pool of a huge window would allocate its ops first
+  // before the GemmOps: a max pool of a huge window would allocate its ops first, a huge depthwise kernel its matrices
   checkPoolBudget(g, config, budget.maxInstructions);
+  checkMadeUpWeights(g, budget.maxMemory);
   const unit: QuantParams = { scale: 1, zp: 0 };
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;

@@ -228,4 +228,15 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     }
     expect(checked).toBe(5);
   });
+
+  test('a depthwise conv whose made-up diagonal matrices pass --max-memory (46,341 taps on 256 channels: 135 s and 15 GB before its NN403): NN109 before calibration, naming the layer', () => {
+    const [kh, c] = [40, 256];
+    const graph: Graph = { name: 'dw', inputs: [{ name: 'input', shape: [kh, 1, c] }], nodes: [{ name: 'dw', op: 'conv2d', inputs: ['input'], output: 'dw', kernel: { shape: [kh, 1, c, 1], data: new Float32Array(kh * c).fill(0.1) }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: true, activation: 'linear' }], outputs: ['dw'], notes: [] };
+    // 40 matrices of 256 × 256, float32 and int8: 13,107,200 bytes
+    const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 13_000_000 })) as NnchipError;
+    expect(e.code).toBe('NN109');
+    expect(e.layer).toBe('dw');
+    expect(e.detail).toBe('its 40 taps on 256 channels take 40 diagonal 256×256 weight matrices, 13,107,200 bytes to build, over the limit of 13,000,000 (--max-memory)');
+    expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 13_107_200 }))).toBe('calibration was read');
+  });
 });

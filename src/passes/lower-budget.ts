@@ -142,27 +142,61 @@ export function checkPoolBudget(g: Graph, cfg: ArrayConfig, maxInstructions: num
 
 /**
  * Refuses, from the graph alone, a layer whose weight matrices gemm.ts makes up would take more
- * than `maxMemory` (--max-memory) to build: a depthwise conv's taps, a max pool's two ops per tap
- * and an average pool's taps each get a c × c matrix with their weights on the diagonal (a
- * depthwise conv's also as float32 first, 5 bytes an entry). A 46,341-tap depthwise conv on 256
- * channels took 135 s and 15 GB before its NN403. Counted once, under what the checks before
- * calibration and the lowering build (two or three times that), so a layer that fits is not refused.
+ * than `maxMemory` (--max-memory) to build: each tap of a depthwise conv or a pool, each pixel of a
+ * global pool, each input of an add or a concat, and the one input of an activation, crop, pad or
+ * upsample becomes a c × c matrix with its weights on the diagonal (a depthwise conv's also as
+ * float32 first: 5 bytes an entry). A 46,341-tap depthwise conv on 256 channels took 135 s and
+ * 15 GB before its NN403; a ReLU on a 100,000-wide vector was an internal error (a 10 GB array).
+ * Counted once, under what the checks before calibration and the lowering build (two or three
+ * times that), so a layer that fits is not refused.
  */
 export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
   let shapes: ReadonlyMap<string, readonly number[]> | undefined;
   for (const n of g.nodes) {
-    const depthwise = n.op === 'conv2d' && n.depthwise;
-    if (!depthwise && n.op !== 'pool2d') continue;
     shapes ??= checkGraph(g);
-    const c = shapes.get(n.inputs[0]!)?.at(-1) ?? 1;
-    const taps = n.op === 'pool2d' ? n.size[0] * n.size[1] : n.kernel.shape[0]! * n.kernel.shape[1]!;
-    const matrices = n.op === 'pool2d' && n.kind === 'max' ? 4 * (taps - 1) : taps;
-    const bytes = matrices * c * c * (depthwise ? 5 : 1);
+    const made = madeUpMatrices(n, shapes.get(n.inputs[0]!) ?? []);
+    if (made === null) continue;
+    const channels = n.inputs.map((t) => shapes!.get(t)?.at(-1) ?? 1);
+    const c = Math.max(...channels);
+    const inputs = n.op === 'add' || n.op === 'concat' ? channels : channels.slice(0, 1);
+    const bytes = made.perInput * made.bytesPerEntry * inputs.reduce((a, k) => a + k * k, 0);
     if (bytes <= maxMemory) continue;
-    throw new NnchipError('NN109', `its ${fmtInt(taps)} taps on ${fmtInt(c)} channels take ${fmtInt(matrices)} diagonal ${c}×${c} weight matrices, ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
+    const count = made.perInput * inputs.length;
+    throw new NnchipError('NN109', `the compiler makes ${fmtInt(count)} diagonal weight matri${count === 1 ? 'x' : 'ces'} for it (${made.what} on ${fmtInt(c)} channels: ${c}×${c} each), ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
       layer: n.name,
       hint: 'raise --max-memory where node has the memory, or split the layer into fewer taps or channels',
     });
+  }
+}
+
+/** How many c × c diagonal matrices gemm.ts makes per input of `n` (null: it makes none), and why. */
+function madeUpMatrices(n: Graph['nodes'][number], input: readonly number[]): { perInput: number; bytesPerEntry: number; what: string } | null {
+  const taps = (k: number): string => `${fmtInt(k)} tap${k === 1 ? '' : 's'}`;
+  switch (n.op) {
+    case 'conv2d': {
+      const k = n.kernel.shape[0]! * n.kernel.shape[1]!;
+      return n.depthwise ? { perInput: k, bytesPerEntry: 5, what: `a depthwise conv of ${taps(k)}` } : null;
+    }
+    case 'batchNorm':
+      return { perInput: 1, bytesPerEntry: 5, what: 'a per-channel scale' };
+    case 'pool2d': {
+      const k = n.size[0] * n.size[1];
+      return n.kind === 'max' ? { perInput: 4 * (k - 1), bytesPerEntry: 1, what: `a max pool of ${taps(k)}, two ops of two terms each past the first` } : { perInput: k, bytesPerEntry: 1, what: `an average pool of ${taps(k)}` };
+    }
+    case 'globalAvgPool': {
+      const k = input.length === 3 ? input[0]! * input[1]! : 1;
+      return { perInput: k, bytesPerEntry: 1, what: `a global pool of ${fmtInt(k)} pixel${k === 1 ? '' : 's'}` };
+    }
+    case 'activation':
+      return n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax' ? null : { perInput: 1, bytesPerEntry: 1, what: 'a copy through the threshold' };
+    case 'add':
+    case 'concat':
+    case 'crop':
+    case 'pad':
+    case 'upsample':
+      return { perInput: 1, bytesPerEntry: 1, what: `a copy of each input` };
+    default:
+      return null;
   }
 }
 

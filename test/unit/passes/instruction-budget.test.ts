@@ -236,7 +236,20 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 13_000_000 })) as NnchipError;
     expect(e.code).toBe('NN109');
     expect(e.layer).toBe('dw');
-    expect(e.detail).toBe('its 40 taps on 256 channels take 40 diagonal 256×256 weight matrices, 13,107,200 bytes to build, over the limit of 13,000,000 (--max-memory)');
+    expect(e.detail).toBe('the compiler makes 40 diagonal weight matrices for it (a depthwise conv of 40 taps on 256 channels: 256×256 each), 13,107,200 bytes to build, over the limit of 13,000,000 (--max-memory)');
     expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 13_107_200 }))).toBe('calibration was read');
+  });
+
+  test('a ReLU or an add on a 100,000-wide vector (a c × c copy matrix of 10 GB: an internal error, RangeError) is NN109 at the default --max-memory', () => {
+    const k = 100_000;
+    const relu: Graph = { name: 'wide', inputs: [{ name: 'input', shape: [k] }], nodes: [{ name: 'relu', op: 'activation', fn: 'relu', inputs: ['input'], output: 'relu' }], outputs: ['relu'], notes: [] };
+    const e = refusal(() => compile(relu, { config: makeConfig(), calibration: untouchable })) as NnchipError;
+    expect(e.code).toBe('NN109');
+    expect(e.detail).toBe(`the compiler makes 1 diagonal weight matrix for it (a copy through the threshold on 100,000 channels: 100000×100000 each), 10,000,000,000 bytes to build, over the limit of ${fmtInt(DEFAULT_LIMITS.maxMemory)} (--max-memory)`);
+    const add: Graph = { ...relu, nodes: [...relu.nodes, { name: 'add', op: 'add', inputs: ['input', 'relu'], output: 'add' }], outputs: ['add'] };
+    expect(refusal(() => compile(add, { config: makeConfig(), calibration: untouchable }))).toHaveProperty('code', 'NN109');
+    // 1,000 wide: a megabyte, compiled
+    const narrow: Graph = { ...relu, inputs: [{ name: 'input', shape: [1000] }] };
+    expect(refusal(() => compile(narrow, { config: makeConfig(), calibration: untouchable }))).toBe('calibration was read');
   });
 });

@@ -154,6 +154,7 @@ export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
   let shapes: ReadonlyMap<string, readonly number[]> | undefined;
   for (const n of g.nodes) {
     shapes ??= checkGraph(g);
+    if (n.op === 'reshape') checkUnflatten(n, shapes, maxMemory);
     const made = madeUpMatrices(n, shapes.get(n.inputs[0]!) ?? []);
     if (made === null) continue;
     const channels = n.inputs.map((t) => shapes!.get(t)?.at(-1) ?? 1);
@@ -167,6 +168,23 @@ export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
       hint: 'raise --max-memory where node has the memory, or split the layer into fewer taps or channels',
     });
   }
+}
+
+/**
+ * A computed vector [K] read as a map [H, W, C] (gemm.ts unflatten): one copy per pixel, each with a
+ * K × C matrix selecting its channels, K² bytes in all (a 1,000,000-wide vector to 1000 × 1000 ran
+ * out of time and memory).
+ */
+function checkUnflatten(n: Graph['nodes'][number], shapes: ReadonlyMap<string, readonly number[]>, maxMemory: number): void {
+  const [from, to] = [shapes.get(n.inputs[0]!) ?? [], shapes.get(n.output) ?? []];
+  if (from.length !== 1 || to.length !== 3 || to[0]! * to[1]! === 1) return;
+  const pixels = to[0]! * to[1]!;
+  const bytes = pixels * from[0]! * to[2]!;
+  if (bytes <= maxMemory) return;
+  throw new NnchipError('NN109', `the compiler copies the ${fmtInt(from[0]!)}-wide vector to each of the ${fmtInt(pixels)} pixels of the map with a ${fmtInt(from[0]!)}×${fmtInt(to[2]!)} matrix, ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
+    layer: n.name,
+    hint: 'raise --max-memory where node has the memory, or compute the map directly (a smaller vector, or a conv instead of a dense layer and a reshape)',
+  });
 }
 
 /** How many c × c diagonal matrices gemm.ts makes per input of `n` (null: it makes none), and why. */

@@ -252,4 +252,23 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     const narrow: Graph = { ...relu, inputs: [{ name: 'input', shape: [1000] }] };
     expect(refusal(() => compile(narrow, { config: makeConfig(), calibration: untouchable }))).toBe('calibration was read');
   });
+
+  test('a computed vector of 40,000 read as a 200×200 map (a 40,000 × 1 copy matrix per pixel, 1.6 GB built before its NN403): NN109 before calibration', () => {
+    const k = 40_000;
+    const graph: Graph = {
+      name: 'unflatten',
+      inputs: [{ name: 'input', shape: [1] }],
+      nodes: [
+        { name: 'fc', op: 'dense', inputs: ['input'], output: 'fc', kernel: { shape: [1, k], data: new Float32Array(k).fill(0.5) }, bias: null, activation: 'linear' },
+        { name: 'map', op: 'reshape', inputs: ['fc'], output: 'map', shape: [200, 200, 1] },
+        { name: 'relu', op: 'activation', fn: 'relu', inputs: ['map'], output: 'relu' },
+      ],
+      outputs: ['relu'],
+      notes: [],
+    };
+    const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable })) as NnchipError;
+    expect(e.code).toBe('NN109');
+    expect(e.layer).toBe('map');
+    expect(e.detail).toBe(`the compiler copies the 40,000-wide vector to each of the 40,000 pixels of the map with a 40,000×1 matrix, 1,600,000,000 bytes to build, over the limit of ${fmtInt(DEFAULT_LIMITS.maxMemory)} (--max-memory)`);
+  });
 });

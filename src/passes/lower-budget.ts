@@ -23,6 +23,7 @@ import type { GemmProgram } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
 import { packTaps } from './pack-taps.js';
+import { lineToLine } from './resize-lines.js';
 import { windowInput } from './window-input.js';
 
 /**
@@ -154,7 +155,7 @@ export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
   let shapes: ReadonlyMap<string, readonly number[]> | undefined;
   for (const n of g.nodes) {
     shapes ??= checkGraph(g);
-    if (n.op === 'reshape') checkUnflatten(n, shapes, maxMemory);
+    if (n.op === 'reshape') checkReshapeCopies(n, shapes, maxMemory);
     const made = madeUpMatrices(n, shapes.get(n.inputs[0]!) ?? []);
     if (made === null) continue;
     const channels = n.inputs.map((t) => shapes!.get(t)?.at(-1) ?? 1);
@@ -171,19 +172,23 @@ export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
 }
 
 /**
- * A computed vector [K] read as a map [H, W, C] (gemm.ts unflatten): one copy per pixel, each with a
- * K × C matrix selecting its channels, K² bytes in all (a 1,000,000-wide vector to 1000 × 1000 ran
- * out of time and memory).
+ * A reshape gemm.ts lowers as copies, one per output pixel: a computed vector [K] read as a map
+ * [H, W, C] (unflatten: a K × C matrix selecting each pixel's channels, K² bytes in all; a
+ * 1,000,000-wide vector to 1000 × 1000 ran out of time and memory), or a column read as a row
+ * (lineCopies: a C × C diagonal each).
  */
-function checkUnflatten(n: Graph['nodes'][number], shapes: ReadonlyMap<string, readonly number[]>, maxMemory: number): void {
+function checkReshapeCopies(n: Graph['nodes'][number], shapes: ReadonlyMap<string, readonly number[]>, maxMemory: number): void {
   const [from, to] = [shapes.get(n.inputs[0]!) ?? [], shapes.get(n.output) ?? []];
-  if (from.length !== 1 || to.length !== 3 || to[0]! * to[1]! === 1) return;
-  const pixels = to[0]! * to[1]!;
-  const bytes = pixels * from[0]! * to[2]!;
+  const pixels = to.length === 3 ? to[0]! * to[1]! : 1;
+  const vector = from.length === 1 && pixels > 1;
+  if (!vector && !(to.length === 3 && lineToLine(from, to) && from[0] !== to[0])) return;
+  const rows = vector ? from[0]! : to[2]!;
+  const bytes = pixels * rows * to[2]!;
   if (bytes <= maxMemory) return;
-  throw new NnchipError('NN109', `the compiler copies the ${fmtInt(from[0]!)}-wide vector to each of the ${fmtInt(pixels)} pixels of the map with a ${fmtInt(from[0]!)}×${fmtInt(to[2]!)} matrix, ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
+  const what = vector ? `the ${fmtInt(rows)}-wide vector` : `a line of ${fmtInt(pixels)} pixels`;
+  throw new NnchipError('NN109', `the compiler copies ${what} to each of the ${fmtInt(pixels)} pixels of the map with a ${fmtInt(rows)}×${fmtInt(to[2]!)} matrix, ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
     layer: n.name,
-    hint: 'raise --max-memory where node has the memory, or compute the map directly (a smaller vector, or a conv instead of a dense layer and a reshape)',
+    hint: 'raise --max-memory where node has the memory, or compute the map in its own shape (fewer channels, or a conv in place of a dense layer and a reshape)',
   });
 }
 

@@ -271,4 +271,11 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     expect(e.layer).toBe('map');
     expect(e.detail).toBe(`the compiler copies the 40,000-wide vector to each of the 40,000 pixels of the map with a 40,000×1 matrix, 1,600,000,000 bytes to build, over the limit of ${fmtInt(DEFAULT_LIMITS.maxMemory)} (--max-memory)`);
   });
+
+  test('a column read as a row (one C × C copy per pixel) is counted against --max-memory too', () => {
+    const graph: Graph = { name: 'turn', inputs: [{ name: 'input', shape: [100, 1, 200] }], nodes: [{ name: 'row', op: 'reshape', inputs: ['input'], output: 'row', shape: [1, 100, 200] }, { name: 'relu', op: 'activation', fn: 'relu', inputs: ['row'], output: 'relu' }], outputs: ['relu'], notes: [] };
+    const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 3_000_000 })) as NnchipError;
+    expect(e.detail).toBe('the compiler copies a line of 100 pixels to each of the 100 pixels of the map with a 200×200 matrix, 4,000,000 bytes to build, over the limit of 3,000,000 (--max-memory)');
+    expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 4_000_000 }))).toBe('calibration was read');
+  });
 });

@@ -253,6 +253,8 @@ const cases = {
   // a node with no op type: "unsupported ops  ×1" (an op named "")
   // a node no output reads is dropped (as ONNX Runtime drops it), but one naming an input nothing defines is a damaged
   // file, refused as ONNX Runtime refuses it ("Node input 'nowhere' is not a graph input, initializer, or output")
+  // a ReLU on a 100,000-wide vector: its 100,000 × 100,000 copy matrix (10 GB) was an internal error with a stack trace
+  'onnx-relu-vector-huge': onnxCase(onnxModel({ input: [1, 100_000], nodes: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }], outputs: [valueInfo('y', [1, 100_000])] })),
   'onnx-dead-node-dangling-input': onnxCase(onnxModel({ nodes: [...ONNX_NODES, { name: 'stray', opType: 'Sin', input: ['nowhere'], output: ['s'] }] })),
   'onnx-node-no-op-type': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'what', opType: '', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   // (Erf was the example until it became part of the element-wise functions of one tensor that nnchip fuses into a table)

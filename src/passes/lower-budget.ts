@@ -15,7 +15,7 @@ import { fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
-import type { ArrayConfig } from '../isa/config.js';
+import { CONFIG_LIMITS, type ArrayConfig } from '../isa/config.js';
 import { MAX_INSTRUCTIONS } from '../isa/validate.js';
 import { batchGemm } from './batch.js';
 import { MAX_POOL_WINDOW } from './fuse-ops.js';
@@ -125,16 +125,18 @@ export function checkInstructionBudget(gp: GemmProgram, cfg: ArrayConfig, maxIns
  * are left out, whose terms tap packing or a windowed input may merge. So this floor is under the
  * real one, and the refusal comes in milliseconds.
  */
-export function checkPoolBudget(g: Graph, cfg: ArrayConfig, maxInstructions: number): void {
+export function checkPoolBudget(g: Graph, cfg: Pick<ArrayConfig, 'rows' | 'cols'> | undefined, maxInstructions: number): void {
   let shapes: ReadonlyMap<string, readonly number[]> | undefined;
+  // no machine given (explore quantizes once for all): the largest array, whose floor is the least
+  const [R, C] = cfg === undefined ? [CONFIG_LIMITS.rows[1], CONFIG_LIMITS.cols[1]] : [cfg.rows, cfg.cols];
   for (const n of g.nodes) {
     if (n.op !== 'pool2d' || n.kind !== 'max' || Math.max(...n.size) <= MAX_POOL_WINDOW) continue;
     shapes ??= checkGraph(g);
     const c = shapes.get(n.inputs[0]!)?.at(-1) ?? 1;
-    const perOp = 2 * Math.max(ceilDiv(c, cfg.rows), ceilDiv(c, cfg.cols)) + ceilDiv(c, cfg.cols);
+    const perOp = 2 * Math.max(ceilDiv(c, R), ceilDiv(c, C)) + ceilDiv(c, C);
     const floor = Math.max(0, 2 * (n.size[0] * n.size[1] - 1) - 2) * perOp;
     if (floor <= maxInstructions) continue;
-    throw new NnchipError('NN406', `its ${n.size[0]}x${n.size[1]} max-pool window of ${fmtInt(n.size[0] * n.size[1])} taps lowers on the ${cfg.rows}x${cfg.cols} array to at least ${fmtInt(floor)} instructions (two ops per tap), over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, {
+    throw new NnchipError('NN406', `its ${n.size[0]}x${n.size[1]} max-pool window of ${fmtInt(n.size[0] * n.size[1])} taps lowers on ${cfg === undefined ? 'any array' : `the ${R}x${C} array`} to at least ${fmtInt(floor)} instructions (two ops per tap), over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, {
       layer: n.name,
       hint: `pool in stages: a window of a·b rows is one of a rows at stride a, then one of b rows (a + b taps instead of a·b), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)`,
     });

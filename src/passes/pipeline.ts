@@ -117,9 +117,14 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   const codes: KernelCodes = new WeakMap();
   const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
+  // before any GemmOp, on every path (explore's too, which gives no machine here): a huge max-pool window,
+  // a layer whose made-up matrices pass --max-memory, would allocate them first
+  const early = expandProductsOf(prepared);
+  checkPoolBudget(early, fitsOn, budget.maxInstructions);
+  checkMadeUpWeights(early, budget.maxMemory);
   if (fitsOn !== undefined) {
     onStep?.(`checking it fits the ${fitsOn.rows}x${fitsOn.cols} array`);
-    checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+    checkBuffersEarly(early, batch, fitsOn, codes, budget);
   }
   onStep?.(`calibrating on ${calibrationCount(calibration)} samples`);
   const g = expandProductsOf(prepared, calibration);
@@ -134,7 +139,10 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
  * caller about to compile several graphs (a topology's layers) refuses the run before the first.
  */
 export function checkFitsEarly(graph: Graph, config: ArrayConfig, budget: Budget = DEFAULT_LIMITS): void {
-  checkBuffersEarly(expandProductsOf(prepareGraph(graph, false)), 1, config, new WeakMap(), budget);
+  const g = expandProductsOf(prepareGraph(graph, false));
+  checkPoolBudget(g, config, budget.maxInstructions);
+  checkMadeUpWeights(g, budget.maxMemory);
+  checkBuffersEarly(g, 1, config, new WeakMap(), budget);
 }
 
 /** A channel-major feature map's shape as the ONNX file gives it ([1,C,H,W]), for messages. */
@@ -190,9 +198,6 @@ function epsilonNamed<T>(g: Graph, run: () => T): T {
  * lowering would; any other problem is left for the real passes to report.
  */
 function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: KernelCodes, budget: Budget): void {
-  // before the GemmOps: a max pool of a huge window would allocate its ops first, a huge depthwise kernel its matrices
-  checkPoolBudget(g, config, budget.maxInstructions);
-  checkMadeUpWeights(g, budget.maxMemory);
   const unit: QuantParams = { scale: 1, zp: 0 };
   const params = new Map<string, QuantParams>([...g.inputs.map((t) => t.name), ...g.nodes.map((n) => n.output)].map((name) => [name, unit]));
   const plain = (n: Node): Node => ('activation' in n && isTable(n.activation) ? { ...n, activation: 'relu' } : n.op === 'activation' && isTable(n.fn) ? { ...n, fn: 'relu' } : n) as Node;

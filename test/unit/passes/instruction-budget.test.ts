@@ -214,6 +214,9 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     expect(e.detail).toBe(`its 46341x1 max-pool window of 46,341 taps lowers on the 8x8 array to at least ${fmtInt((2 * 46340 - 2) * (2 * 8 + 8))} instructions (two ops per tap), over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)} (--max-instructions)`);
     expect(e.hint).toMatch(/raise --max-instructions/);
     expect(performance.now() - start).toBeLessThan(3000);
+    // explore quantizes once for every machine: with none given, the floor of the largest array (3 a tap-op on 1 channel)
+    const any = refusal(() => quantizeGraph(maxPool(400_000, 1, 1, 400_000, 1), untouchable)) as NnchipError;
+    expect(any.detail).toBe(`its 400000x1 max-pool window of 400,000 taps lowers on any array to at least ${fmtInt((2 * 399_999 - 2) * 3)} instructions (two ops per tap), over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)} (--max-instructions)`);
   });
 
   test('the max-pool floor from the graph is never over what the lowering emits (windows past the fusable 8, channels, machines)', () => {
@@ -243,6 +246,8 @@ describe('a lowering over --max-instructions is refused before calibration', () 
   test('a ReLU or an add on a 100,000-wide vector (a c × c copy matrix of 10 GB: an internal error, RangeError) is NN109 at the default --max-memory', () => {
     const k = 100_000;
     const relu: Graph = { name: 'wide', inputs: [{ name: 'input', shape: [k] }], nodes: [{ name: 'relu', op: 'activation', fn: 'relu', inputs: ['input'], output: 'relu' }], outputs: ['relu'], notes: [] };
+    // explore's path too (quantized once, no machine given)
+    expect(refusal(() => quantizeGraph(relu, untouchable))).toHaveProperty('code', 'NN109');
     const e = refusal(() => compile(relu, { config: makeConfig(), calibration: untouchable })) as NnchipError;
     expect(e.code).toBe('NN109');
     expect(e.detail).toBe(`the compiler makes 1 diagonal weight matrix for it (a copy through the threshold on 100,000 channels: 100000×100000 each), 10,000,000,000 bytes to build, over the limit of ${fmtInt(DEFAULT_LIMITS.maxMemory)} (--max-memory)`);

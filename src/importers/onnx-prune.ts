@@ -2,7 +2,8 @@
 /**
  * An ONNX graph cut to the nodes its output depends on, as ONNX Runtime runs it: a node nothing the
  * output reads is not converted, so an op nnchip lacks there (or a huge initializer only it reads)
- * no longer refuses the model, and 40,000 such nodes cost a filter, not a conversion (15 s, 600 MB).
+ * no longer refuses the model, and 40,000 such nodes cost a filter, not a conversion (a chain of
+ * 40,000 dead Relus was converted and lowered into the program: 20.6 s, 486 MB, 2.9 M cycles).
  *
  * What says the file itself is broken is still checked on every node, as ONNX Runtime checks it
  * (it refuses these models whatever the output reads): a node without an op type, a tensor

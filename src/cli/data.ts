@@ -31,7 +31,8 @@ export function readRegularFile(path: string, cap: number, what: string): Buffer
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NnchipError('NN101', 'is not a regular file', { file: path });
-    if (st.size > cap) throw new NnchipError('NN109', `the file is ${fmtInt(st.size)} bytes; ${what} over ${fmtInt(cap)} bytes are refused`, { file: basename(path) });
+    // the cap is fixed: NN109's own hint (raise --max-params / --max-memory) would name flags that do not move it
+    if (st.size > cap) throw new NnchipError('NN109', `the file is ${fmtInt(st.size)} bytes; ${what} over ${fmtInt(cap)} bytes are refused`, { file: basename(path), hint: what === 'data files' ? 'use fewer samples, or split them over several files (no flag raises this limit)' : 'give a smaller file (no flag raises this limit)' });
     const bytes = Buffer.allocUnsafe(st.size);
     let read = 0;
     while (read < st.size) {

@@ -5,6 +5,7 @@ import { layerInstructionCounts, type Certificate } from '../isa/cost.js';
 import type { Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
 import { BUFFER_LIST } from '../isa/spec.js';
+import { shortName } from '../diagnostics/error.js';
 import { fmtInt } from '../util/text.js';
 
 /** 1234567 → "1,234,567" (util/text.ts), for every view here. */
@@ -24,7 +25,9 @@ export function bytes(n: number): string {
  * process start. test/property/render-table.test.ts holds the two to the same bytes.
  */
 export function table(head: string[], rows: (string | number)[][], io: CliIo): string {
-  const cells = [head.map((h) => io.color.bold(h)), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtInt(c) : c)))];
+  // a cell is cut as error lines cut names: every row is padded to the widest, so one 1 MB layer name
+  // in a .nnp of 300 empty layers made `sim` print 310 MB (and take 3 GB)
+  const cells = [head.map((h) => io.color.bold(h)), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtInt(c) : shortName(c))))];
   const plain = cells.every((r) => r.length === head.length && r.every((c) => NARROW.test(c.replace(SGR, ''))));
   return (plain ? asciiTable(cells) : cliTable3(cells)) + '\n';
 }

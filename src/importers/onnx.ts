@@ -21,6 +21,7 @@ import { findElementwise } from './fuse-elementwise.js';
 import type { TableActivation } from '../ir/activations.js';
 import { onnxNesting } from './onnx-depth.js';
 import { onnxForOutput, type OutputChoice } from './outputs.js';
+import { pruneToOutput, readInitializers } from './onnx-prune.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -454,13 +455,14 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
-  const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names, and what it reads
+  const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names
+  pruneToOutput(g, out, file); // and the nodes it reads, as ONNX Runtime runs them
   const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
     if (changed !== null) throw changed;
   }
-  checkDeclaredWeights(g.initializer ?? [], limits, file);
+  checkDeclaredWeights(readInitializers(g, out), limits, file);
   const consts = new Map<string, TensorProto>();
   for (const t of g.initializer ?? []) {
     const site = { file };

@@ -56,22 +56,16 @@ export function neededBy(target: string, reads: (name: string) => readonly strin
   return seen;
 }
 
-/** What of an ONNX graph this file reads: its outputs' names and its nodes' tensors. */
+/** What of an ONNX graph this file reads: its outputs' names. */
 interface OnnxGraphLike {
   output?: ({ name?: string | null } | null)[] | null;
-  node?: { input?: string[] | null; output?: string[] | null }[] | null;
 }
 
-/** An ONNX graph cut to the output chosen (its name, returned) and the nodes it needs; other outputs and what only they read go. */
+/** The ONNX output chosen (its name, returned), alone in `g.output`; onnx-prune.ts then drops the nodes it does not read. */
 export function onnxForOutput<G extends OnnxGraphLike>(g: G, wanted: string | undefined, file: string): string {
   const names = (g.output ?? []).map((o) => o?.name ?? '');
   if (names.length === 0) throw new NnchipError('NN110', 'the model has 0 outputs; nnchip supports exactly one', { file });
   const out = chooseOutput(names, wanted, { file });
-  if (names.length === 1) return out;
-  const producer = new Map<string, readonly string[]>();
-  for (const n of g.node ?? []) for (const o of n.output ?? []) if (o !== '') producer.set(o, n.input ?? []);
-  const needed = neededBy(out, (t) => producer.get(t));
   g.output = (g.output ?? []).filter((o) => (o?.name ?? '') === out);
-  g.node = (g.node ?? []).filter((n) => (n.output ?? []).some((o) => needed.has(o)));
   return out;
 }

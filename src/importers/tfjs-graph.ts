@@ -286,7 +286,8 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   checkFirstOutputs(nodes, file);
   // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with
   checkOps(nodes, file, true);
-  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits);
+  const consts = new Set(nodes.filter((n) => n.op === 'Const').map((n) => n.name));
+  const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits, (name) => consts.has(name));
   nodes = fuseTfFunctions(nodes, weights, outs, (n) => n.inputs.map((r) => parseInput(r, file, n.name)));
   byName = new Map(nodes.map((n) => [n.name, n]));
   checkOps(nodes, file);

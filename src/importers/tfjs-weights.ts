@@ -88,8 +88,8 @@ function readShards(paths: readonly string[], sizes: readonly number[], need: nu
   return bytes;
 }
 
-/** Read every weight group; the manifest is checked against the shard sizes before any allocation. */
-export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Limits): Map<string, Tensor> {
+/** Read every weight group (of those `wanted`: the others are neither counted against --max-params nor decoded); the manifest is checked against the shard sizes before any allocation. */
+export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Limits, wanted: (name: string) => boolean = () => true): Map<string, Tensor> {
   const file = basename(modelFile);
   const site = { file };
   if (!Array.isArray(manifest)) throw new NnchipError('NN107', 'weightsManifest is missing or not a list', site);
@@ -111,10 +111,12 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
       if (tensors.has(name) || inGroup.has(name)) throw new NnchipError('NN107', `weight "${name}" is listed twice in the weightsManifest`, site);
       inGroup.add(name);
       const encoding = encodingOf(w, name, file);
-      const elements = checkedElements(w['shape'], limits, site, `weight "${name}"`);
+      // a weight only a dropped node reads (a graph model's unread Const) is neither counted nor decoded
+      const used = wanted(name);
+      const elements = checkedElements(w['shape'], used ? limits : { ...limits, maxParams: Infinity }, site, `weight "${name}"`);
       specs.push({ name, shape: w['shape'] as number[], elements, byteOffset: need, encoding });
       need += elements * encoding.bytes;
-      totalParams += elements;
+      if (used) totalParams += elements;
       if (totalParams > limits.maxParams) throw new NnchipError('NN109', `the model has over ${fmtInt(limits.maxParams)} weights (--max-params)`, site);
     }
     // each path checked as it is resolved: all resolved first, 200,000 copies of one name took 15 s to reach the second
@@ -135,7 +137,7 @@ export function readTfjsWeights(manifest: unknown, modelFile: string, limits: Li
     }
     checkBytes(need, limits, site, 'the weight group');
     const bytes = readShards(paths, sizes, need);
-    for (const s of specs) tensors.set(s.name, { shape: s.shape, data: decode(bytes, s) });
+    for (const s of specs) if (wanted(s.name)) tensors.set(s.name, { shape: s.shape, data: decode(bytes, s) });
   }
   return tensors;
 }

@@ -307,6 +307,11 @@ export interface ProgramContainer {
 export function readContainer(bytes: Uint8Array, file?: string, owned = false): ProgramContainer {
   const site = file === undefined ? {} : { file };
   const bad = (why: string): NnchipError => new NnchipError('NN404', why, site);
+  // "NNCHIP\0" and another format version: a program, but not one this nnchip reads (it was "not an nnchip program")
+  if (bytes.length >= MAGIC.length && MAGIC.slice(0, 6).every((b, i) => bytes[i] === b) && (bytes[6] !== MAGIC[6] || bytes[7] !== MAGIC[7])) {
+    const version = (bytes[6]! << 8) | bytes[7]!;
+    throw new NnchipError('NN404', `is an nnchip program of format version ${version}; this nnchip reads version ${(MAGIC[6]! << 8) | MAGIC[7]!}`, { ...site, hint: `lower the model again with this nnchip (\`nnchip lower\`), or use the nnchip that wrote it` });
+  }
   if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the NNCHIP program header');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const codeStart = MAGIC.length + 4 + headerLength;

@@ -140,7 +140,7 @@ function configOf(v: unknown, fail: (why: string) => NnchipError, file: string |
 
 /**
  * Check a Program against its machine and its own instruction stream, and freeze it: legal
- * config, DRAM size bounded and no larger than what the program touches, tensors inside DRAM and
+ * config, DRAM size bounded and no larger than what its constants, tensors and instructions touch, tensors inside DRAM and
  * consistent with their shapes, layer spans that match insnLayer, memory-map regions inside their
  * memories, every access in range, tokens that order every conflicting pair (see ordering.ts).
  */
@@ -175,8 +175,17 @@ function problemOf(p: Program, file: string | undefined): string | null {
     for (let k = 0; k < list.length; k++) if (list[k]!.space === 'dram') extent = Math.max(extent, list[k]!.end);
   });
   if (stream !== null) return stream;
-  for (const r of p.memoryMap) if (r.space === 'dram') extent = Math.max(extent, r.start + r.size);
-  if (p.dramSize > extent) return `dramSize ${p.dramSize} exceeds the ${extent} bytes the program uses`;
+  // a memory-map region only names bytes: it may not grow DRAM past them (a 1 GiB region nothing
+  // touched made the WASM module take 1 GiB), but for the unused lanes of the last tensor's last
+  // pixel (a pixel is padded to whole R- and C-lane entries; a store writes C of them): under max(R, C)
+  const reach = extent + Math.max(cfg.rows, cfg.cols) - 1;
+  let named = extent;
+  for (const r of p.memoryMap) if (r.space === 'dram') named = Math.max(named, Math.min(r.start + r.size, reach));
+  if (p.dramSize > named) {
+    const region = p.memoryMap.find((r) => r.space === 'dram' && r.start + r.size > reach);
+    const by = region === undefined ? '' : ` (memory-map region ${show(region.name)} reaches byte ${region.start + region.size}, but no instruction or tensor touches its bytes past ${extent})`;
+    return `dramSize ${p.dramSize} exceeds the ${extent} bytes the program uses${by}`;
+  }
   return checkOrdering(p.instructions, cfg);
 }
 

@@ -9,7 +9,7 @@ import { POOL_GEOMETRY } from '../isa/ops/index.js';
 import type { GemmOp, PhysicalTensor } from './gemm-types.js';
 
 /** The largest window the threshold's poolH/poolW fields (3 bits, window − 1) describe. */
-const MAX_POOL_WINDOW = 8;
+export const MAX_POOL_WINDOW = 8;
 
 /** What fusion needs to know about the ops lowered so far. */
 export interface FuseCtx {

@@ -12,10 +12,13 @@
  * (--max-instructions, NN406), a batch also to the program format and --max-memory (NN308).
  */
 import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import type { Graph } from '../ir/graph.js';
 import { DEFAULT_LIMITS } from '../ir/limits.js';
-import type { ArrayConfig } from '../isa/config.js';
+import { checkGraph } from '../ir/verify.js';
+import { CONFIG_LIMITS, type ArrayConfig } from '../isa/config.js';
 import { MAX_INSTRUCTIONS } from '../isa/validate.js';
 import { batchGemm } from './batch.js';
+import { MAX_POOL_WINDOW } from './fuse-ops.js';
 import type { GemmProgram } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
@@ -110,6 +113,94 @@ export function checkInstructionBudget(gp: GemmProgram, cfg: ArrayConfig, maxIns
   const larger = largerArray(gp, cfg, maxInstructions, unfused);
   const hint = larger === undefined ? {} : { hint: `lower it for the ${larger.side}x${larger.side} array (--array ${larger.side}x${larger.side}: at least ${fmtInt(larger.total)} instructions, the smallest square array within the limit), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)` };
   throw new NnchipError('NN406', `on the ${cfg.rows}x${cfg.cols} array it lowers to at least ${fmtInt(total)} instructions${share}, over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, { layer, ...hint });
+}
+
+/**
+ * Refuses, from the graph alone, a max pool whose window no threshold can fold in (a side over
+ * MAX_POOL_WINDOW: fuse-ops.ts) and whose taps alone lower to more than `maxInstructions`: gemm.ts
+ * builds two GemmOps per tap past the first (max(a, b) = a + relu(b − a)), each with its own tensor
+ * and c × c weights, before checkInstructionBudget can count them — a 46,341-row kernel on 64
+ * channels took 12 s and 2.2 GB to be refused. Per such op, at least: its two terms' matmuls (a
+ * c × c diagonal meets max(⌈c/R⌉, ⌈c/C⌉) weight tiles) and ⌈c/C⌉ thresholds, for one tile; two ops
+ * are left out, whose terms tap packing or a windowed input may merge. So this floor is under the
+ * real one, and the refusal comes in milliseconds.
+ */
+export function checkPoolBudget(g: Graph, cfg: Pick<ArrayConfig, 'rows' | 'cols'> | undefined, maxInstructions: number): void {
+  let shapes: ReadonlyMap<string, readonly number[]> | undefined;
+  // no machine given (explore quantizes once for all): the largest array, whose floor is the least
+  const [R, C] = cfg === undefined ? [CONFIG_LIMITS.rows[1], CONFIG_LIMITS.cols[1]] : [cfg.rows, cfg.cols];
+  for (const n of g.nodes) {
+    if (n.op !== 'pool2d' || n.kind !== 'max' || Math.max(...n.size) <= MAX_POOL_WINDOW) continue;
+    shapes ??= checkGraph(g);
+    const c = shapes.get(n.inputs[0]!)?.at(-1) ?? 1;
+    const perOp = 2 * Math.max(ceilDiv(c, R), ceilDiv(c, C)) + ceilDiv(c, C);
+    const floor = Math.max(0, 2 * (n.size[0] * n.size[1] - 1) - 2) * perOp;
+    if (floor <= maxInstructions) continue;
+    throw new NnchipError('NN406', `its ${n.size[0]}x${n.size[1]} max-pool window of ${fmtInt(n.size[0] * n.size[1])} taps lowers on ${cfg === undefined ? 'any array' : `the ${R}x${C} array`} to at least ${fmtInt(floor)} instructions (two ops per tap), over the limit of ${fmtInt(maxInstructions)} (--max-instructions)`, {
+      layer: n.name,
+      hint: `pool in stages: a window of a·b rows is one of a rows at stride a, then one of b rows (a + b taps instead of a·b), or raise --max-instructions where node has the memory: the compiler takes about 1 KB per instruction (NODE_OPTIONS=--max-old-space-size)`,
+    });
+  }
+}
+
+/**
+ * Refuses, from the graph alone, a layer whose weight matrices gemm.ts makes up would take more
+ * than `maxMemory` (--max-memory) to build: each tap of a depthwise conv or a pool, each pixel of a
+ * global pool, each input of an add or a concat, and the one input of an activation, crop, pad or
+ * upsample becomes a c × c matrix with its weights on the diagonal, held as its c diagonal weights
+ * (weight-matrix.ts; a depthwise conv's also as float32 first: 5 bytes a weight). Before they were
+ * held so, a 46,341-tap depthwise conv on 256 channels took 135 s and 15 GB before its NN403, and a
+ * ReLU on a 100,000-wide vector was an internal error (a 10 GB array). Counted once, under what the
+ * lowering builds (the diagonal tiles too), so a layer that fits is not refused.
+ */
+export function checkMadeUpWeights(g: Graph, maxMemory: number): void {
+  let shapes: ReadonlyMap<string, readonly number[]> | undefined;
+  for (const n of g.nodes) {
+    shapes ??= checkGraph(g);
+    const made = madeUpMatrices(n, shapes.get(n.inputs[0]!) ?? []);
+    if (made === null) continue;
+    const channels = n.inputs.map((t) => shapes!.get(t)?.at(-1) ?? 1);
+    const c = Math.max(...channels);
+    const inputs = n.op === 'add' || n.op === 'concat' ? channels : channels.slice(0, 1);
+    const bytes = made.perInput * made.bytesPerEntry * inputs.reduce((a, k) => a + k, 0);
+    if (bytes <= maxMemory) continue;
+    const count = made.perInput * inputs.length;
+    throw new NnchipError('NN109', `the compiler makes ${fmtInt(count)} diagonal weight matri${count === 1 ? 'x' : 'ces'} for it (${made.what} on ${fmtInt(c)} channels: ${fmtInt(c)} weights each), ${fmtInt(bytes)} bytes to build, over the limit of ${fmtInt(maxMemory)} (--max-memory)`, {
+      layer: n.name,
+      hint: 'raise --max-memory where node has the memory, or split the layer into fewer taps or channels',
+    });
+  }
+}
+
+/** How many c × c diagonal matrices (c weights each) gemm.ts makes per input of `n` (null: it makes none), and why. */
+function madeUpMatrices(n: Graph['nodes'][number], input: readonly number[]): { perInput: number; bytesPerEntry: number; what: string } | null {
+  const taps = (k: number): string => `${fmtInt(k)} tap${k === 1 ? '' : 's'}`;
+  switch (n.op) {
+    case 'conv2d': {
+      const k = n.kernel.shape[0]! * n.kernel.shape[1]!;
+      return n.depthwise ? { perInput: k, bytesPerEntry: 5, what: `a depthwise conv of ${taps(k)}` } : null;
+    }
+    case 'batchNorm':
+      return { perInput: 1, bytesPerEntry: 5, what: 'a per-channel scale' };
+    case 'pool2d': {
+      const k = n.size[0] * n.size[1];
+      return n.kind === 'max' ? { perInput: 4 * (k - 1), bytesPerEntry: 1, what: `a max pool of ${taps(k)}, two ops of two terms each past the first` } : { perInput: k, bytesPerEntry: 1, what: `an average pool of ${taps(k)}` };
+    }
+    case 'globalAvgPool': {
+      const k = input.length === 3 ? input[0]! * input[1]! : 1;
+      return { perInput: k, bytesPerEntry: 1, what: `a global pool of ${fmtInt(k)} pixel${k === 1 ? '' : 's'}` };
+    }
+    case 'activation':
+      return n.fn === 'linear' || n.fn === 'softmax' || n.fn === 'logsoftmax' ? null : { perInput: 1, bytesPerEntry: 1, what: 'a copy through the threshold' };
+    case 'add':
+    case 'concat':
+    case 'crop':
+    case 'pad':
+    case 'upsample':
+      return { perInput: 1, bytesPerEntry: 1, what: `a copy of each input` };
+    default:
+      return null;
+  }
 }
 
 /** Square arrays the NN406 hint tries, past the machine's own: the full-size networks of docs/performance.md fit one of them. */

@@ -17,7 +17,7 @@ import { batchGemm } from './batch.js';
 import { toGemmOps } from './gemm.js';
 import type { KernelCodes } from './weight-codes.js';
 import type { GemmProgram } from './gemm-types.js';
-import { checkBatchBudget, checkInstructionBudget } from './lower-budget.js';
+import { checkBatchBudget, checkInstructionBudget, checkMadeUpWeights, checkPoolBudget } from './lower-budget.js';
 import { checkBuffers, lowerToIsa, type InputWindowsChoice, type LoweredProgram } from './lower.js';
 import { expandProducts, hasProducts, productOperands } from '../ir/product.js';
 import { calibrate, calibrationCount, rangesOf, type Calibration, type CollapsedTensor, type QuantParams } from './quantize.js';
@@ -117,9 +117,14 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   const codes: KernelCodes = new WeakMap();
   const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
+  // before any GemmOp, on every path (explore's too, which gives no machine here): a huge max-pool window,
+  // a layer whose made-up matrices pass --max-memory, would allocate them first
+  const early = expandProductsOf(prepared);
+  checkPoolBudget(early, fitsOn, budget.maxInstructions);
+  checkMadeUpWeights(early, budget.maxMemory);
   if (fitsOn !== undefined) {
     onStep?.(`checking it fits the ${fitsOn.rows}x${fitsOn.cols} array`);
-    checkBuffersEarly(expandProductsOf(prepared), batch, fitsOn, codes, budget);
+    checkBuffersEarly(early, batch, fitsOn, codes, budget);
   }
   onStep?.(`calibrating on ${calibrationCount(calibration)} samples`);
   const g = expandProductsOf(prepared, calibration);
@@ -134,7 +139,10 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
  * caller about to compile several graphs (a topology's layers) refuses the run before the first.
  */
 export function checkFitsEarly(graph: Graph, config: ArrayConfig, budget: Budget = DEFAULT_LIMITS): void {
-  checkBuffersEarly(expandProductsOf(prepareGraph(graph, false)), 1, config, new WeakMap(), budget);
+  const g = expandProductsOf(prepareGraph(graph, false));
+  checkPoolBudget(g, config, budget.maxInstructions);
+  checkMadeUpWeights(g, budget.maxMemory);
+  checkBuffersEarly(g, 1, config, new WeakMap(), budget);
 }
 
 /** A channel-major feature map's shape as the ONNX file gives it ([1,C,H,W]), for messages. */

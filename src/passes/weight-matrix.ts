@@ -42,11 +42,23 @@ export function diagonalMatrix(values: Int8Array, n = values.length, offset = 0)
   return { form: 'diagonal', k: values.length, n, offset, values };
 }
 
+/**
+ * k rows of w, shared by every uniform diagonal of that height and weight (never written: values outside a
+ * matrix's columns are never read). A vector of 40,000 read as a 200×200 map is 40,000 copies, one weight each:
+ * a k-row array per copy took 1.6 GB.
+ */
+const uniformRows = new Map<string, Int8Array>();
+
 /** k × n with weight w at (i, i + offset) for every row whose column is in [0, n). */
 export function uniformDiagonal(k: number, w: number, n = k, offset = 0): DiagonalMatrix {
-  const values = new Int8Array(k);
-  const [lo, hi] = diagonalRows(k, n, offset, 0, n);
-  values.fill(w, lo, hi);
+  const key = `${k}:${w}`;
+  let values = uniformRows.get(key);
+  if (values === undefined) {
+    // a few heights and weights per program; dropped wholesale past a bound so a long-lived process stays small
+    if (uniformRows.size >= 256) uniformRows.clear();
+    values = new Int8Array(k).fill(w);
+    uniformRows.set(key, values);
+  }
   return diagonalMatrix(values, n, offset);
 }
 

@@ -43,6 +43,8 @@ const INPUT = JSON.stringify([[0.1, 0.2, 0.3, 0.4]]);
 const cases = {
   // a header that asks every run to allocate 1 TiB (NN901 from the allocator before)
   'nnp-dram-size-huge': { args: RUN('ref'), nnp: pack({ ...header(), dramSize: 2 ** 40 }) },
+  // a memory-map region that no instruction touches, declaring 1 GiB: run --backend wasm took 1.1 GB, `nnchip wasm` wrote a module that takes 1 GiB
+  'nnp-memory-map-huge': { args: RUN('wasm'), nnp: pack({ ...header(), dramSize: 2 ** 30, memoryMap: [...header().memoryMap, { space: 'dram', name: 'unused', start: 0, size: 2 ** 30 }] }) },
   // the output tensor beyond DRAM (NN901 from a typed-array view before)
   'nnp-output-outside-dram': { args: RUN('ref'), nnp: pack({ ...header(), output: { ...header().output, dram: header().dramSize } }) },
   // a load reading past the end of DRAM: the reference interpreter read zeros there, silently

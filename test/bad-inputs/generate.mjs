@@ -251,6 +251,11 @@ const cases = {
     nodes: [{ name: 'bn', opType: 'BatchNormalization', input: ['x', 'g', 'b', 'm', 'v'], output: ['y'] }],
   })),
   // a node with no op type: "unsupported ops  ×1" (an op named "")
+  // a node no output reads is dropped (as ONNX Runtime drops it), but one naming an input nothing defines is a damaged
+  // file, refused as ONNX Runtime refuses it ("Node input 'nowhere' is not a graph input, initializer, or output")
+  // a ReLU on a 100,000-wide vector: its 100,000 × 100,000 copy matrix (10 GB) was an internal error with a stack trace
+  'onnx-relu-vector-huge': onnxCase(onnxModel({ input: [1, 100_000], nodes: [{ name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] }], outputs: [valueInfo('y', [1, 100_000])] })),
+  'onnx-dead-node-dangling-input': onnxCase(onnxModel({ nodes: [...ONNX_NODES, { name: 'stray', opType: 'Sin', input: ['nowhere'], output: ['s'] }] })),
   'onnx-node-no-op-type': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'what', opType: '', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
   // (Erf was the example until it became part of the element-wise functions of one tensor that nnchip fuses into a table)
   'onnx-unsupported-op': onnxCase(onnxModel({ nodes: [ONNX_NODES[0], { name: 'sin', opType: 'Sin', input: ['h'], output: ['r'] }, ONNX_NODES[2]] })),
@@ -266,7 +271,10 @@ const cases = {
       { name: 'sin2', opType: 'Sin', input: ['h'], output: ['s3'] },
       { name: 'einsum', opType: 'Einsum', input: ['s3'], output: ['s4'] },
       { name: 'fc1b', opType: 'Gemm', input: ['x', 'W1', 'b1'], output: ['h2'] },
-      { name: 'both', opType: 'Div', input: ['h', 'h2'], output: ['r'] },
+      { name: 'both', opType: 'Div', input: ['h', 'h2'], output: ['q'] },
+      // the output reads every unsupported node (one nothing reads is dropped, as ONNX Runtime drops it)
+      { name: 'join', opType: 'Add', input: ['q', 's2'], output: ['j'] },
+      { name: 'join2', opType: 'Add', input: ['j', 's4'], output: ['r'] },
       ONNX_NODES[2],
     ],
   })),

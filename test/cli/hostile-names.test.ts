@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { captureIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
+import { readProgramFile } from '../../src/cli/load-program.js';
+import { serializeProgram } from '../../src/isa/program.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nnchip-names-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -35,6 +37,21 @@ describe('hostile names', () => {
       expect(text).not.toMatch(/^error NN000/m);
       expect(text).toContain('fc1\\nerror NN000: forged\\x1b[2J');
     }
+  });
+
+  test('a layer name of 100,000 characters in a .nnp of 50 empty layers: sim prints every table cell cut (every row was padded to it: 5 MB)', async () => {
+    const model = join(work, 't.nnchip.json');
+    writeFileSync(model, readFileSync(new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url)));
+    const out = join(work, 't.nnchip');
+    await cli(['lower', model, '-o', out, '--input-range', '0,1']);
+    const p = readProgramFile(join(out, 'program.nnp'));
+    const empty = Array.from({ length: 50 }, (_, i) => ({ name: `empty${i}`, op: 'dense', shape: '1', firstInsn: 0, insnCount: 0, macs: 0, weightBytes: 0 }));
+    const file = join(work, 'long-name.nnp');
+    writeFileSync(file, serializeProgram({ ...p, layers: [{ ...p.layers[0]!, name: 'L'.repeat(100_000) }, ...p.layers.slice(1), ...empty] }));
+    const printed = await cli(['sim', file]);
+    expect(printed.length).toBeLessThan(20_000);
+    expect(printed).toContain(`${'L'.repeat(79)}…${'L'.repeat(80)}`);
+    expect(printed).toContain('empty49');
   });
 
   test('a model file name with a newline: the Makefile and core file get one line of plain characters', async () => {

@@ -41,7 +41,7 @@ describe('sample files', () => {
     execFileSync('truncate', ['-s', String(MAX_DATA_BYTES + 1), big]); // sparse: no disk used
     const r = await cli('run', TINY, '--calibration', calibration, '--input', big);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`error NN109: big.json: the file is ${fmtInt(MAX_DATA_BYTES + 1)} bytes; data files over ${fmtInt(MAX_DATA_BYTES)} bytes are refused — raise the limit with --max-params / --max-memory if the model is really that large\n`);
+    expect(r.err).toBe(`error NN109: big.json: the file is ${fmtInt(MAX_DATA_BYTES + 1)} bytes; data files over ${fmtInt(MAX_DATA_BYTES)} bytes are refused — use fewer samples, or split them over several files (no flag raises this limit)\n`);
   });
 
   test('run --backend sim on 12,000 samples fits in a 48 MB heap (results are streamed, not collected)', () => {
@@ -94,7 +94,7 @@ describe('--config', () => {
     const big = file('big-config.json', `{"rows": 8${' '.repeat(MAX_CONFIG_BYTES)}}`);
     const r = await cli('lower', TINY, '--input-range', '0,1', '--config', big, '-o', join(work, 'y.nnchip'));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error NN109: big-config\.json: the file is [\d,]+ bytes; machine configurations over 65,536 bytes are refused/);
+    expect(r.err).toMatch(/^error NN109: big-config\.json: the file is [\d,]+ bytes; machine configurations over 65,536 bytes are refused — give a smaller file \(no flag raises this limit\)/);
   });
 
   test('"constructor" is not a config field either; known fields still work', async () => {

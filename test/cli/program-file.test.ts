@@ -5,7 +5,7 @@
  */
 import { fmtInt } from '../../src/diagnostics/error.js';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -41,6 +41,13 @@ describe('program files that are not programs', () => {
     ftruncateSync(fd, MAX_PROGRAM_FILE_BYTES + 1); // sparse: no disk space used
     closeSync(fd);
     expect((await disasm(big)).err).toBe(`error NN404: ${big}: is ${fmtInt(MAX_PROGRAM_FILE_BYTES + 1)} bytes; a program file is at most ${fmtInt(MAX_PROGRAM_FILE_BYTES)} — the file is not an nnchip program; produce one with \`nnchip lower\`\n`);
+  });
+
+  test('a program of another format version says so (it was "not an nnchip program")', async () => {
+    const future = join(work, 'future.nnp');
+    // "NNCHIP\0\x02", then what a version 1 file holds: the version is read first
+    writeFileSync(future, Buffer.concat([Buffer.from('NNCHIP\u0000\u0002', 'latin1'), Buffer.alloc(40)]));
+    expect((await disasm(future)).err).toBe(`error NN404: ${future}: is an nnchip program of format version 2; this nnchip reads version 1 — lower the model again with this nnchip (\`nnchip lower\`), or use the nnchip that wrote it\n`);
   });
 
   test('a missing file is NN101', async () => {

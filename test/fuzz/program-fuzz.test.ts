@@ -1,5 +1,5 @@
 /**
- * Fuzzing program files: ≥ 10,000 mutants of real lowered programs (header fields, instruction
+ * Fuzzing program files: ≥ 10,000 mutants of real lowered programs (header fields, DRAM regions, instruction
  * fields, body bytes, raw bytes) all go through the loader, which accepts them or refuses with a
  * known code (never NN901). Every distinct program it accepts runs through the CLI on ref, sim and
  * wasm with equal outputs; a fixed sample of all mutants also goes through sim --prove, verilog,
@@ -14,7 +14,8 @@ import { captureIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { NnchipError } from '../../src/diagnostics/error.js';
-import { sampleSize, serializeProgram, type Program } from '../../src/isa/program.js';
+import { sampleSize, serializeProgram, storedLayout, type Program } from '../../src/isa/program.js';
+import { checkProgram } from '../../src/isa/interpret.js';
 import { deserializeProgram } from '../../src/isa/validate.js';
 import { buildOnnx, weights } from '../helpers/onnx-models.js';
 import { mutateProgram, type Mutant } from './program-mutate.js';
@@ -98,6 +99,29 @@ async function cli(args: string[], context: string): Promise<{ code: number; out
   return { code: code as number, out: io.out.join(''), err: io.err.join('') };
 }
 
+/**
+ * The DRAM bytes a program touches: its constants, input and output rows, and every instruction's
+ * accesses (every back end allocates dramSize: a region only the memory map names must not grow it).
+ */
+function touchedDram(p: Program): number {
+  // one past each stored row's last byte, row by row (the layout fields read independently of the validator's closed form)
+  const end = (t: Program['input']): number => {
+    let last = 0;
+    const [perSample, width] = [t.sampleRows ?? t.rows, t.width ?? t.rows];
+    for (let i = 0; i < t.rows; i++) {
+      const j = i % perSample;
+      const at = t.dram + Math.floor(i / perSample) * (t.sampleStride ?? 0) + Math.floor(j / width) * (t.lineStride ?? width * t.rowStride) + (j % width) * t.rowStride;
+      last = Math.max(last, at + t.rowBytes);
+    }
+    return last;
+  };
+  let touched = Math.max(p.constants.length, end(storedLayout(p.input)), end(p.output));
+  checkProgram(p, (accesses) => {
+    for (const a of accesses) if (a.space === 'dram') touched = Math.max(touched, a.end);
+  });
+  return touched;
+}
+
 /** Everything a program's outputs depend on (not its names, notes, layer table or memory map). */
 function behaviourKey(p: Program): string {
   const semantic = { ...p, layers: [], insnLayer: p.instructions.map(() => 0), memoryMap: [], notes: [], input: { ...p.input, name: '' }, output: { ...p.output, name: '' } };
@@ -148,7 +172,10 @@ async function fuzz(name: string, base: Uint8Array, runs: number, seed: number):
     const context = `${name}, FUZZ_SEED ${SEED}, mutant ${i}: ${m.what}`;
     const program = load(m, context);
     if (typeof program === 'string') refused.set(program, (refused.get(program) ?? 0) + 1);
-    else loaded++;
+    else {
+      loaded++;
+      expect(program.dramSize, `${context}: DRAM past what the program touches`).toBeLessThanOrEqual(touchedDram(program) + Math.max(program.config.rows, program.config.cols) - 1);
+    }
     // a loaded mutant computing what an earlier one computes (it changed only names, notes or
     // the layer table) adds nothing to the agreement check: one of each goes through the CLI
     const key = typeof program === 'string' ? null : behaviourKey(program);

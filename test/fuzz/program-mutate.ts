@@ -1,7 +1,8 @@
 /**
  * Mutations of a valid .nnp program for fuzzing: header fields (JSON leaves, keys, sizes),
  * instruction fields (by the spec.ts formats, so most mutants still decode), body bytes
- * (instructions and constants) and raw file bytes. One mutant per (seed, index): reproducible alone.
+ * (instructions and constants), raw file bytes, and a DRAM region grown into the memory map. One
+ * mutant per (seed, index): reproducible alone.
  */
 import { fieldsOf } from '../../src/isa/encode.js';
 import { INSN_BYTES, OPCODES, type Opcode } from '../../src/isa/spec.js';
@@ -68,6 +69,15 @@ export function mutateProgram(base: Uint8Array, seed: number, index: number): Mu
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const parts = split(base);
   const kind = r();
+  if (kind < 0.04) {
+    // a DRAM region in the memory map, and dramSize grown to its end: a small file declaring a GiB no instruction uses
+    const h = parts.header as { dramSize: number; memoryMap: Json[] };
+    const start = pick([0, h.dramSize, int(0, h.dramSize)]);
+    const end = Math.max(start + 1, pick([2 ** 30, 2 ** 20, h.dramSize + 1, h.dramSize + int(1, 64), h.dramSize * 2]));
+    h.memoryMap.push({ space: 'dram', name: 'grown', start, size: end - start });
+    if (r() < 0.8) h.dramSize = end;
+    return { bytes: join(base, parts), what: `memory-map region [${start}, ${end}) added, dramSize ${h.dramSize}` };
+  }
   if (kind < 0.4) {
     // header: one leaf or container changed, removed, duplicated, or a key added
     const targets = paths(parts.header).filter((p) => p.length > 0);

@@ -80,6 +80,17 @@ describe('validateProgram', () => {
     expect(() => validateProgram({ ...p, dramSize: p.dramSize + 1 })).toThrow(/exceeds the \d+ bytes the program uses/);
   });
 
+  test('a memory-map region grows DRAM only by the unused lanes of a last pixel (under max(R, C) bytes), not by bytes nothing touches', () => {
+    // 16x4: the output's pixels are 16 bytes apart and its store writes 4 of them, so its region ends past the bytes written
+    const p = compileGraph(loadModel(TINY), [new Float32Array(4).fill(0.5), new Float32Array(4).fill(-0.5)], { rows: 16, cols: 4 });
+    const last = Math.max(...p.memoryMap.filter((r) => r.space === 'dram').map((r) => r.start + r.size));
+    expect(last).toBe(p.dramSize);
+    expect(() => validateProgram(p)).not.toThrow();
+    const unused = (size: number): Program => ({ ...p, dramSize: size, memoryMap: [...p.memoryMap, { space: 'dram', name: 'unused', start: 0, size }] });
+    expect(() => validateProgram(unused(2 ** 30))).toThrow(/dramSize 1073741824 exceeds the \d+ bytes the program uses \(memory-map region "unused" reaches byte 1073741824, but no instruction or tensor touches/);
+    expect(() => validateProgram(unused(p.dramSize + 16))).toThrow(/exceeds/);
+  });
+
   test('a batched input whose samples are not whole, half described, or past the end is refused', () => {
     const p = compileGraph(randomCnn(3), randomSamples(2, 9 * 8 * 3, 3), { rows: 4, cols: 4 }, 2);
     const x = p.input;

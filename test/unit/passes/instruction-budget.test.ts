@@ -203,4 +203,70 @@ describe('a lowering over --max-instructions is refused before calibration', () 
     const none = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxInstructions: 10 })) as NnchipError;
     expect(none.hint).toMatch(/^lower it for a larger array \(--array\) or larger buffers/);
   });
+
+  const maxPool = (h: number, w: number, c: number, kh: number, kw: number): Graph => ({ name: 'pool', inputs: [{ name: 'input', shape: [h, w, c] }], nodes: [{ name: 'pool', op: 'pool2d', kind: 'max', inputs: ['input'], output: 'pool', size: [kh, kw], strides: [1, 1], pads: [0, 0, 0, 0] }], outputs: ['pool'], notes: [] });
+
+  test('a max pool of a 46,341-row window on 64 channels (12 s and 2.2 GB before its NN406, two GemmOps a tap built first): refused from the graph in milliseconds', () => {
+    // refused before calibration (untouchable) and from the graph (the message counts taps, not built ops)
+    const e = refusal(() => compile(maxPool(46341, 1, 64, 46341, 1), { config: makeConfig(), calibration: untouchable })) as NnchipError;
+    expect(e.code).toBe('NN406');
+    expect(e.layer).toBe('pool');
+    expect(e.detail).toBe(`its 46341x1 max-pool window of 46,341 taps lowers on the 8x8 array to at least ${fmtInt((2 * 46340 - 2) * (2 * 8 + 8))} instructions (two ops per tap), over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)} (--max-instructions)`);
+    expect(e.hint).toMatch(/raise --max-instructions/);
+    // explore quantizes once for every machine: with none given, the floor of the largest array (3 a tap-op on 1 channel)
+    const any = refusal(() => quantizeGraph(maxPool(400_000, 1, 1, 400_000, 1), untouchable)) as NnchipError;
+    expect(any.detail).toBe(`its 400000x1 max-pool window of 400,000 taps lowers on any array to at least ${fmtInt((2 * 399_999 - 2) * 3)} instructions (two ops per tap), over the limit of ${fmtInt(DEFAULT_LIMITS.maxInstructions)} (--max-instructions)`);
+  });
+
+  test('the max-pool floor from the graph is never over what the lowering emits (windows past the fusable 8, channels, machines)', () => {
+    let checked = 0;
+    for (const [h, w, c, kh, kw, rows, cols] of [[12, 3, 1, 9, 2, 8, 8], [10, 10, 5, 10, 1, 2, 3], [9, 4, 20, 9, 3, 4, 4], [16, 2, 3, 12, 2, 1, 1], [11, 11, 9, 1, 11, 3, 8]] as const) {
+      const graph = maxPool(h, w, c, kh, kw);
+      const config = makeConfig({ rows, cols });
+      const emitted = compile(graph, { config, calibration: { samples: randomSamples(2, h * w * c, c) }, maxInstructions: Number.MAX_SAFE_INTEGER }).program.instructions.length;
+      // at the emitted count the graph check passes; the lowering's own floor decides the rest
+      expect(() => compile(graph, { config, calibration: { samples: randomSamples(2, h * w * c, c) }, maxInstructions: emitted })).not.toThrow();
+      checked++;
+    }
+    expect(checked).toBe(5);
+  });
+
+  test('a depthwise conv whose made-up diagonal matrices pass --max-memory: NN109 before calibration, naming the layer; each held as its diagonal (256 weights, not 256²)', () => {
+    const [kh, c] = [40, 256];
+    const graph: Graph = { name: 'dw', inputs: [{ name: 'input', shape: [kh, 1, c] }], nodes: [{ name: 'dw', op: 'conv2d', inputs: ['input'], output: 'dw', kernel: { shape: [kh, 1, c, 1], data: new Float32Array(kh * c).fill(0.1) }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: true, activation: 'linear' }], outputs: ['dw'], notes: [] };
+    // 40 diagonals of 256 weights, float32 and int8: 51,200 bytes
+    const e = refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 51_000 })) as NnchipError;
+    expect(e.code).toBe('NN109');
+    expect(e.layer).toBe('dw');
+    expect(e.detail).toBe('the compiler makes 40 diagonal weight matrices for it (a depthwise conv of 40 taps on 256 channels: 256 weights each), 51,200 bytes to build, over the limit of 51,000 (--max-memory)');
+    expect(refusal(() => compile(graph, { config: makeConfig(), calibration: untouchable, maxMemory: 51_200 }))).toBe('calibration was read');
+  });
+
+  test('a ReLU on a 100,000-wide vector (its c × c copy matrix was 10 GB: an internal error) holds 100,000 weights: past that check, NN403 at the buffers before calibration', () => {
+    const k = 100_000;
+    const relu: Graph = { name: 'wide', inputs: [{ name: 'input', shape: [k] }], nodes: [{ name: 'relu', op: 'activation', fn: 'relu', inputs: ['input'], output: 'relu' }], outputs: ['relu'], notes: [] };
+    // past the made-up-weights check, the buffer check refuses it before calibration
+    expect(refusal(() => compile(relu, { config: makeConfig(), calibration: untouchable }))).toHaveProperty('code', 'NN403');
+    expect(refusal(() => compile(relu, { config: makeConfig(), calibration: untouchable, maxMemory: 99_999 }))).toHaveProperty('code', 'NN109');
+  });
+
+  test('a computed vector of 40,000 read as a 200×200 map: its 40,000 one-weight copies share one row of weights (a 40,000-row array each took 1.6 GB)', () => {
+    const k = 40_000;
+    const graph: Graph = {
+      name: 'unflatten',
+      inputs: [{ name: 'input', shape: [1] }],
+      nodes: [
+        { name: 'fc', op: 'dense', inputs: ['input'], output: 'fc', kernel: { shape: [1, k], data: new Float32Array(k).fill(0.5) }, bias: null, activation: 'linear' },
+        { name: 'map', op: 'reshape', inputs: ['fc'], output: 'map', shape: [200, 200, 1] },
+        { name: 'relu', op: 'activation', fn: 'relu', inputs: ['map'], output: 'relu' },
+      ],
+      outputs: ['relu'],
+      notes: [],
+    };
+    const { gemm } = quantizeGraph(graph, { samples: [Float32Array.of(1), Float32Array.of(-1)] });
+    const copies = gemm.ops.filter((op) => op.label === 'unflatten-copy');
+    expect(copies).toHaveLength(k);
+    const rows = new Set(copies.map((op) => { const m = op.terms[0]!.matrix; return m.form === 'diagonal' ? m.values : m.codes; }));
+    expect(rows.size).toBe(1);
+  });
 });

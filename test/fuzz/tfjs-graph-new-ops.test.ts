@@ -45,7 +45,7 @@ const UNARY = ['Mul', 'RealDiv', 'Div', 'Add', 'AddV2', 'BiasAdd', 'Sub', 'RSub'
 
 const stage = fc.record({
   kind: fc.constantFrom('chain', 'chain', 'split', 'split', 'maxmin', 'maxmin', 'reduce', 'lrn', 'conv'),
-  chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'outside') }), { minLength: 1, maxLength: 5 }),
+  chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'outside') }), { minLength: 1, maxLength: 7 }),
   axis: fc.constantFrom(1, 2, 3, -1), parts: fc.integer({ min: 1, max: 4 }), splitV: fc.boolean(), order: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
   a: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid'), b: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid'), max: fc.boolean(),
   op: fc.constantFrom('Sum', 'Mean'), axes: fc.constantFrom('hw', 'hw', 'c', 'h', 'w'), keep: fc.boolean(),
@@ -99,7 +99,7 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
       seen.push(before);
       // an intermediate read again by a later AddV2 (still one function of the chain's input), or by a MaxPool /
       // MatMul whose output is added to the chain's result: that one must stay a tensor of its own
-      const prev = seen.at(-1)!;
+      const prev = e.k % 2 === 0 ? seen.at(-1)! : seen[Math.abs(e.k) % seen.length]!; // the last intermediate, or an earlier one
       if (e.reuse === 'add' && seen.length > 1) x = g.op('AddV2', [x, prev]);
       if (e.reuse === 'outside' && seen.length > 1) {
         if (isMap()) outside.push(g.op('MaxPool', [prev], { ksize: attr.ints([1, 3, 3, 1]), strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC') }));
@@ -128,9 +128,15 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
       ? g.op('SplitV', [x, g.ints(written), g.ints([axis])], { num_split: attr.i(sizes.length), Tlen: attr.type('DT_INT32') })
       : g.op('Split', [g.ints([axis]), x], { num_split: attr.i(sizes.length) });
     const ref = (k: number): string => (k === 0 && s.seed % 3 === 0 ? node : `${node}:${k}`);
-    // parts read in the order given, some not at all, the second maybe through a ReLU
+    // parts read in the order given, some not at all, the second maybe through a ReLU, the first maybe through a fused
+    // function (Log(|p| + 0.5) · 0.5) and maybe read twice
     const read = [...new Set(s.order.map((v) => v % sizes.length))];
-    const parts = read.map((k, i) => (i === 1 && s.keep ? g.op('Relu', [ref(k)]) : ref(k)));
+    if (s.b === 'relu') read.push(read[0]!);
+    const parts = read.map((k, i) => {
+      if (i === 1 && s.keep) return g.op('Relu', [ref(k)]);
+      if (i === 0 && s.a === 'neg') return g.op('Mul', [g.op('Log', [g.op('AddV2', [g.op('Abs', [ref(k)]), scalar(0.5)])]), scalar(0.5)]);
+      return ref(k);
+    });
     const total = read.reduce((a, k) => a + sizes[k]!, 0);
     x = parts.length === 1 ? parts[0]! : g.op('ConcatV2', [...parts, g.ints([axis])], { N: attr.i(parts.length) });
     shape = shape.map((d, i) => (i === dim ? total : d));

@@ -14,7 +14,8 @@
  * Muls by constants) is converted node by node as before. Every node but the last must be read inside
  * the subgraph only (an intermediate read elsewhere, or a graph output, stays a tensor). Found on the
  * format's nodes after fuse-functions.ts (which names GELU and Mish), grown backwards from the last
- * node of each subgraph, at most MAX_NODES nodes.
+ * node of each subgraph, at most MAX_NODES nodes; one that reaches two computed tensors (Log of f(x) +
+ * MaxPool(x)) keeps its largest part that is a function of one of its own tensors (the Log of the sum).
  */
 import type { TableActivation } from '../ir/activations.js';
 import type { ExprBinary, ExprStep, ExprUnary } from '../ir/expression.js';

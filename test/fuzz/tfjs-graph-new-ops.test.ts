@@ -47,7 +47,7 @@ const stage = fc.record({
   kind: fc.constantFrom('chain', 'chain', 'split', 'split', 'maxmin', 'maxmin', 'reduce', 'lrn', 'conv'),
   chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'outside') }), { minLength: 1, maxLength: 7 }),
   axis: fc.constantFrom(1, 2, 3, -1), parts: fc.integer({ min: 1, max: 4 }), splitV: fc.boolean(), order: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
-  a: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid'), b: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid'), max: fc.boolean(),
+  a: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid'), b: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid', 'mean'), max: fc.boolean(),
   op: fc.constantFrom('Sum', 'Mean'), axes: fc.constantFrom('hw', 'hw', 'c', 'h', 'w'), keep: fc.boolean(),
   n: fc.integer({ min: 1, max: 6 }), k: fc.constantFrom(1, 3), seed: fc.integer({ min: 0, max: 1000 }),
 });
@@ -149,9 +149,18 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
         case 'conv': return linear(x, last(), s.k);
         case 'scale': return g.op('Mul', [x, scalar(0.5)]);
         case 'sigmoid': return g.op('Sigmoid', [x]);
+        // the per-channel mean [1, 1, 1, C] broadcast over the map (TF.js broadcasts; nnchip may refuse it in one line)
+        case 'mean': return isMap() ? g.op('Mean', [x, g.ints([1, 2])], { keep_dims: attr.b(true) }) : x;
         default: return x;
       }
     };
+    // maxout: the maximum of the two halves of the channels (Split, then Maximum of its parts)
+    if (s.a === 'x' && s.b === 'x' && isMap() && last() % 2 === 0) {
+      const halves = g.op('Split', [g.ints([3]), x], { num_split: attr.i(2) });
+      x = g.op(s.max ? 'Maximum' : 'Minimum', [`${halves}:1`, halves]);
+      shape = [...shape.slice(0, -1), last() / 2];
+      return;
+    }
     x = g.op(s.max ? 'Maximum' : 'Minimum', [operand(s.a), operand(s.b)]);
   };
   /** Sum / Mean; false when the rest of the stages cannot follow. */
@@ -175,8 +184,7 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
     else if (s.kind === 'maxmin') maxmin(s);
     else if (s.kind === 'reduce') {
       if (!reduce(s)) break;
-    }
-    else if (s.kind === 'lrn' && isMap()) {
+    } else if (s.kind === 'lrn' && isMap()) {
       const [bias, alpha, beta] = [[1, 2][s.seed % 2]!, [1e-4, 0.1, 0.5][s.seed % 3]!, [0.5, 0.75, 1][s.n % 3]!];
       x = g.op('LRN', [s.keep ? g.op('Relu', [x]) : x], { depth_radius: attr.i(s.n % 4), bias: attr.f(bias), alpha: attr.f(alpha), beta: attr.f(beta) });
     } else {
@@ -192,11 +200,12 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
 
 /**
  * Refusals these models may meet, each one line: a reduction the graph importer does not take (NN110: Sum / Mean
- * over H or W alone, over the channels without keep_dims, over a vector's features), a machine too small for a layer (NN4xx), and a rescale factor past
+ * over H or W alone, over the channels without keep_dims, over a vector's features; Maximum / Minimum of a map and its per-channel Mean
+ * broadcast), a machine too small for a layer (NN4xx), and a rescale factor past
  * the format (NN304) where the generator made a tensor nearly constant on the samples (a Maximum by a constant above
  * the chain's range: its calibrated scale is ~1e-5 of the next layer's). Anything else fails the case.
  */
-const ALLOWED = [/^NN110 (Sum|Mean) over axes \[-?[123]\] of a rank-[24] tensor is not supported/, /^NN4/, /^NN304 rescale factor of channel \d+ is too large/];
+const ALLOWED = [/^NN110 (Sum|Mean) over axes \[-?[123]\] of a rank-[24] tensor is not supported/, /^NN110 (Maximum|Minimum) of tensors of shapes \[[\d,]+\] and \[[\d,]+\] is not supported \(only of one shape/, /^NN4/, /^NN304 rescale factor of channel \d+ is too large/];
 
 /** The case's graph and program on its machine, or null when refused as ALLOWED (tallied by the message's head). */
 function compileOrRefuse(path: string, o: Spec, samples: readonly Float32Array[]): { graph: Graph; p: Program } | null {

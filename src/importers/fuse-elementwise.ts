@@ -14,7 +14,8 @@
  * Muls by constants) is converted node by node as before. Every node but the last must be read inside
  * the subgraph only (an intermediate read elsewhere, or a graph output, stays a tensor). Found on the
  * format's nodes after fuse-functions.ts (which names GELU and Mish), grown backwards from the last
- * node of each subgraph, at most MAX_NODES nodes.
+ * node of each subgraph, at most MAX_NODES nodes; one that reaches two computed tensors (Log of f(x) +
+ * MaxPool(x)) keeps its largest part that is a function of one of its own tensors (the Log of the sum).
  */
 import type { TableActivation } from '../ir/activations.js';
 import type { ExprBinary, ExprStep, ExprUnary } from '../ir/expression.js';
@@ -112,21 +113,34 @@ export function findElementwise(nodes: readonly ElementwiseNode[], scalarOf: (na
 
   const taken = new Set<number>();
   const roots = new Map<number, { x: string; fn: TableActivation }>();
-  for (let r = nodes.length - 1; r >= 0; r--) {
-    if (taken.has(r) || !eligible(r)) continue;
+  /** The element-wise region grown backwards from node r (not past tensor `stop`), in order, and its computed inputs. */
+  const grow = (r: number, stop?: string): { members: number[]; leaves: Set<string> } => {
     const region = new Set([r]);
     const queue = [r];
     while (queue.length > 0 && region.size < MAX_NODES) {
       for (const t of nodes[queue.pop()!]!.inputs) {
         const p = producer.get(t);
-        if (p === undefined || region.has(p) || taken.has(p) || graphOut.has(t) || !computed(t) || !eligible(p)) continue;
+        if (t === stop || p === undefined || region.has(p) || taken.has(p) || graphOut.has(t) || !computed(t) || !eligible(p)) continue;
         if (!(readers.get(t) ?? []).every((q) => region.has(q)) || region.size >= MAX_NODES) continue;
         region.add(p);
         queue.push(p);
       }
     }
     const members = [...region].sort((a, b) => a - b);
-    const leaves = new Set(members.flatMap((i) => nodes[i]!.inputs.filter((t) => computed(t) && !region.has(producer.get(t) ?? -1))));
+    return { members, leaves: new Set(members.flatMap((i) => nodes[i]!.inputs.filter((t) => computed(t) && !region.has(producer.get(t) ?? -1)))) };
+  };
+  for (let r = nodes.length - 1; r >= 0; r--) {
+    if (taken.has(r) || !eligible(r)) continue;
+    let { members, leaves } = grow(r);
+    // a region reaching two computed tensors (f(x) + MaxPool(x), then Log of it) still holds a function of one of its own
+    // tensors: the largest such part, grown again stopping at each member's output from the earliest
+    for (const m of leaves.size > 1 ? members.slice(0, -1) : []) {
+      const part = grow(r, nodes[m]!.output);
+      if (part.leaves.size === 1) {
+        ({ members, leaves } = part);
+        break;
+      }
+    }
     if (leaves.size !== 1 || !members.some(needy)) continue;
     const x = [...leaves][0]!;
     const steps = stepsOf(members.map((i) => nodes[i]!), x, scalar, computed, params);

@@ -25,7 +25,7 @@ const ELEMENTWISE_OPS: Readonly<Record<string, string>> = {
 /** The exponent Square and Rsqrt are Pow by. */
 const POWER: Readonly<Record<string, number>> = { Square: 2, Rsqrt: -0.5 };
 /** Ops converted only inside such a function (each alone is one, of one node). */
-export const TF_ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Inv', 'Pow', 'Square', 'Rsqrt', 'Softsign'];
+export const TF_ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Inv', 'Pow', 'Square', 'Rsqrt'];
 
 /** A float attribute of a TF node ({ f } in tfjs-converter's JSON, a number or a numeric string), else undefined. */
 function floatAttr(n: TfNode, key: string): number | undefined {

@@ -22,7 +22,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED,
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED, 'Softsign',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -357,6 +357,8 @@ function convertOp(x: Op): Value {
     case 'Softplus':
     case 'Prelu':
       return act(x.activation(n.op, 'alpha', () => x.preluSlopes(1, channels())));
+    case 'Softsign': // (not in fused_ops: tfGraphActivation does not take it)
+      return act({ fn: 'softsign' });
     case 'Softmax':
       return act('softmax');
     case 'MaxPool':

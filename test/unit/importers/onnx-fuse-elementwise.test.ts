@@ -90,6 +90,16 @@ describe('element-wise functions of one tensor: one table activation', () => {
     await agrees(path, graph, [1, 3, 8, 8]);
   });
 
+  // (found by test/fuzz/tfjs-graph-new-ops: the region grew from the Log through the Add to c and the MaxPool, two inputs, and
+  // nothing was fused: NN110 at the Log)
+  test('Log(|s| + 1) of s = 2c + MaxPool(c): the part that is a function of s is one expr table, = onnxruntime', async () => {
+    const act = [n('Mul', ['c', 'two'], 'm'), n('MaxPool', ['c'], 'p', { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } }), n('Add', ['m', 'p'], 's'), n('Abs', ['s'], 'b'), n('Add', ['b', 'one'], 'q'), n('Log', ['q'], 'a')];
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(model(act, { two: 2, one: 1 })));
+    const graph = loadModel(path);
+    expect(fns(graph)).toEqual(['expr']);
+    await agrees(path, graph, [1, 2, 5, 5]);
+  });
+
   test('two computed tensors are not taken: x · Sigmoid(y) stays a product of two tensors (IR mul)', () => {
     const act = [{ op: 'Conv', inputs: ['c', 'K2'], outputs: ['d'] }, n('Sigmoid', ['d'], 's'), { op: 'Mul', inputs: ['c', 's'], outputs: ['a'], name: 'gate' }];
     const spec = model(act, {});

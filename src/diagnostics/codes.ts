@@ -35,7 +35,7 @@ export const CODES = {
   NN109: { exit: EXIT.badInput, hint: 'raise the limit with --max-params / --max-memory if the model is really that large' },
   NN110: { exit: EXIT.unsupported, hint: 'replace the layer with a supported one, or open an issue' },
   NN111: { exit: EXIT.badInput, hint: 'fix the SCALE-Sim topology CSV (docs/scale-sim.md shows the conv and GEMM forms)' },
-  NN115: { exit: EXIT.unsupported, hint: 're-export the model with an ONNX opset from 7 to 20 (torch.onnx.export(..., opset_version=17))' },
+  NN115: { exit: EXIT.unsupported, hint: 're-export the model with an ONNX opset from 1 to 20 (torch.onnx.export(..., opset_version=17))' },
   NN116: { exit: EXIT.unsupported, hint: 're-export with one float input of fixed shape, batch 1 or symbolic: [N, C, H, W], [N, C, L], [N, T, F] or [N, K]' },
   NN201: { exit: EXIT.badInput, hint: 're-export the model; topology and weights disagree' },
   NN202: { exit: EXIT.badInput, hint: 'each tensor must be produced once and consumed after it is produced' },

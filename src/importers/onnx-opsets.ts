@@ -7,8 +7,37 @@ import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { toInt } from './onnx-tensors.js';
 
-/** Opsets 7 to 10: read as 11 (onnx-upgrade.ts). */
-export const ONNX_OPSETS = { min: 7, max: 20 } as const;
+/** Opsets 1 to 10: read as 11 (onnx-upgrade.ts); below 7 only the ops of LEGACY_READ in their later forms. */
+export const ONNX_OPSETS = { min: 1, max: 20 } as const;
+
+/**
+ * The ops a model below opset 7 may hold: those whose opset-1–6 forms differ from opset 7's only in attributes
+ * nnchip ignores (consumed_inputs, is_test) or reads where they are. Below 7, Add/Sub/Mul/Div/Pow broadcast by their
+ * `broadcast`/`axis` attributes (taken only when they have none: equal shapes), Reshape holds its shape in an
+ * attribute before 5, Pad its `paddings` before 2, Cast's `to` is a string before 6, and Upsample, PRelu and the
+ * recurrent ops had other definitions: any other op, or one of those forms, is NN115 with onnx's own converter.
+ */
+const LEGACY_READ = new Set([
+  'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'BatchNormalization', 'InstanceNormalization',
+  'Relu', 'LeakyRelu', 'Elu', 'Selu', 'HardSigmoid', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
+  'Concat', 'Sum', 'Mean', 'Max', 'Min', 'Clip', 'Identity', 'Constant', 'Squeeze', 'Unsqueeze', 'Transpose', 'MatMul', 'Gemm',
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Slice', 'Split', 'Gather', 'Reshape', 'Pad', 'Cast',
+]);
+
+/** NN115 for a node of a model below opset 7 in a form nnchip does not read (LEGACY_READ), else null. */
+export function legacyForm(n: { opType?: string | null; name?: string | null; input?: readonly string[] | null; attribute?: readonly { name?: string | null; i?: unknown; type?: unknown }[] | null }, opset: number, file: string): NnchipError | null {
+  if (opset >= 7) return null;
+  const op = n.opType ?? '';
+  const has = (name: string): boolean => (n.attribute ?? []).some((a) => a.name === name);
+  const broadcasts = ['Add', 'Sub', 'Mul', 'Div', 'Pow'].includes(op) && (has('broadcast') || has('axis'));
+  const old = broadcasts || (op === 'Reshape' && (n.input ?? []).length < 2) || (op === 'Pad' && has('paddings')) || (op === 'Cast' && opset < 6);
+  if (LEGACY_READ.has(op) && !old) return null;
+  const why = broadcasts ? 'broadcasts by its broadcast/axis attributes' : LEGACY_READ.has(op) ? 'is in its form before opset 6' : 'is read only from opset 7';
+  return new NnchipError('NN115', `op ${op} of an opset-${opset} model ${why}`, { file, layer: n.name ?? op, hint: convertHint(file) });
+}
+
+/** onnx's own converter to a newer opset, as a command. */
+const convertHint = (file: string): string => `convert it with onnx: import onnx; from onnx import version_converter; onnx.save(version_converter.convert_version(onnx.load('${basename(file)}'), 11), 'model-11.onnx')`;
 
 /**
  * The newest ONNX IR (file format) version nnchip accepts: what onnxruntime 1.30 reads. Newer IR
@@ -58,9 +87,7 @@ export function modelOpset(model: { irVersion?: unknown; opsetImport?: readonly 
   const entry = entries[0];
   if (entry === undefined) throw new NnchipError('NN107', 'the model declares no ai.onnx opset (opset_import)', { file });
   const v = toInt(entry.version ?? 0, { file }, 'the opset version');
-  // below 7 binary ops broadcast by attributes (`broadcast`, `axis`): onnx's own converter rewrites them
-  const convert = `convert it with onnx: import onnx; from onnx import version_converter; onnx.save(version_converter.convert_version(onnx.load('${basename(file)}'), 11), 'model-11.onnx')`;
-  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file, ...(v < ONNX_OPSETS.min && v >= 1 ? { hint: convert } : {}) });
+  if (v < ONNX_OPSETS.min || v > ONNX_OPSETS.max) throw new NnchipError('NN115', `opset ${v} is not supported (supported: ${ONNX_OPSETS.min} to ${ONNX_OPSETS.max})`, { file });
   return v;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 7–20 (7 to 10 read as 11: onnx-upgrade.ts), one float
+ * ONNX (protobuf, decoded with onnx-proto's protobufjs code) → Graph. Opsets 1–20 (1 to 10 read as 11: onnx-upgrade.ts; below 7 the forms onnx-opsets.ts legacyForm takes), one float
  * input of static shape [N, C, H, W], [N, C, L] / [N, T, F] or [N, K] with N = 1 or symbolic;
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
@@ -14,7 +14,7 @@ import { checkedElements, maxDecodedValues, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
 import { Attributes, checkDeclaredWeights, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
-import { modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
+import { legacyForm, modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
@@ -459,7 +459,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   pruneToOutput(g, out, file); // and the nodes it reads, as ONNX Runtime runs them
   const opset = modelOpset(model, file);
   for (const n of g.node ?? []) {
-    const changed = isSupportedOnnxOp(n.opType ?? '') ? unreviewedOpsetChange(n.opType ?? '', opset, file) : null;
+    const changed = isSupportedOnnxOp(n.opType ?? '') ? (unreviewedOpsetChange(n.opType ?? '', opset, file) ?? legacyForm(n, opset, file)) : null;
     if (changed !== null) throw changed;
   }
   checkDeclaredWeights(readInitializers(g, out), limits, file);

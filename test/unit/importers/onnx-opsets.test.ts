@@ -17,7 +17,7 @@ describe('ONNX opsets 19 and 20', () => {
 
   test('an op changed in opset 20 without a review: refused at opset 20, read at 19', () => {
     expect(unreviewedOpsetChange('ReduceMin', 19, 'm.onnx')).toBeNull();
-    expect(unreviewedOpsetChange('ReduceMin', 20, 'm.onnx')?.format()).toBe('error NN115: m.onnx: op ReduceMin changed in opset 20, and nnchip reads it as of opset 18 (the model\'s opset is 20) — re-export the model with an ONNX opset from 7 to 20 (torch.onnx.export(..., opset_version=17))');
+    expect(unreviewedOpsetChange('ReduceMin', 20, 'm.onnx')?.format()).toBe('error NN115: m.onnx: op ReduceMin changed in opset 20, and nnchip reads it as of opset 18 (the model\'s opset is 20) — re-export the model with an ONNX opset from 1 to 20 (torch.onnx.export(..., opset_version=17))');
     expect(unreviewedOpsetChange('Shape', 20, 'm.onnx')?.detail).toMatch(/changed in opset 19/);
     expect(unreviewedOpsetChange('Gelu', 20, 'm.onnx')).toBeNull();
     expect(unreviewedOpsetChange('Relu', 20, 'm.onnx')).toBeNull();

@@ -94,7 +94,9 @@ describe('ONNX importer', () => {
 
   // an opset or input-shape problem is not the layer's fault: its own code, and a hint that fits
   const notALayer: [string, ModelSpec, RegExp][] = [
-    ['opset 6 (binary ops broadcast by attributes): onnx\'s converter named', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 6 }), /^error NN115: model.onnx: opset 6 is not supported \(supported: 7 to 20\) — convert it with onnx: import onnx; from onnx import version_converter; onnx.save\(version_converter.convert_version\(onnx.load\('model.onnx'\), 11\), 'model-11.onnx'\)$/],
+    ['an opset-6 Add broadcasting by its attributes: onnx\'s converter named', around({ op: 'Add', inputs: ['x', 'k'], attrs: { broadcast: { i: 1 }, axis: { i: 1 } } }, { k: { dims: [2], data: [1, 2] } }, { opset: 6 }), /^error NN115: model.onnx: layer "[^"]+": op Add of an opset-6 model broadcasts by its broadcast\/axis attributes — convert it with onnx: import onnx; from onnx import version_converter; onnx.save\(version_converter.convert_version\(onnx.load\('model.onnx'\), 11\), 'model-11.onnx'\)$/],
+    ['an opset-6 PRelu (read only from opset 7)', around({ op: 'PRelu', inputs: ['x', 'k'] }, { k: { dims: [2, 1, 1], data: [0.1, 0.2] } }, { opset: 6 }), /^error NN115: model.onnx: layer "[^"]+": op PRelu of an opset-6 model is read only from opset 7 — convert it with onnx/],
+    ['opset 0', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 0 }), /^error NN115: model.onnx: opset 0 is not supported \(supported: 1 to 20\)/],
     ['opset 21', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 21 }), /NN115: model.onnx: opset 21 is not supported/],
     ['a dynamic spatial dimension', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 'height', 4] }), /^error NN116: model.onnx: input "x" dimension 2 is dynamic \("height"\).* — re-export with one float input of fixed shape/],
     ['a batch of 3', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [3, 2, 4, 4] }), /NN116: model.onnx: input "x" has shape \[3,2,4,4\]; the batch dimension must be 1 or symbolic/],

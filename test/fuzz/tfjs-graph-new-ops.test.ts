@@ -19,15 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, expect, test } from 'vitest';
-import { NnchipError } from '../../src/diagnostics/error.js';
-import { loadModel } from '../../src/importers/index.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
-import type { Graph } from '../../src/ir/graph.js';
-import { makeConfig } from '../../src/isa/config.js';
-import type { Program } from '../../src/isa/program.js';
-import { compile } from '../../src/passes/pipeline.js';
 import { expectClose } from '../helpers/close.js';
-import { int8Agreement, newTally, tallyLine } from '../helpers/fuzz-case.js';
+import { compileCase, int8Agreement, newTally, tallyLine } from '../helpers/fuzz-case.js';
 import { randomSamples } from '../helpers/random-graph.js';
 import { attr, GraphBuilder } from '../helpers/tfjs-graph-builder.js';
 
@@ -207,22 +201,6 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
  */
 const ALLOWED = [/^NN110 (Sum|Mean) over axes \[-?[123]\] of a rank-[24] tensor is not supported/, /^NN110 (Maximum|Minimum) of tensors of shapes \[[\d,]+\] and \[[\d,]+\] is not supported \(only of one shape/, /^NN4/, /^NN304 rescale factor of channel \d+ is too large/];
 
-/** The case's graph and program on its machine, or null when refused as ALLOWED (tallied by the message's head). */
-function compileOrRefuse(path: string, o: Spec, samples: readonly Float32Array[]): { graph: Graph; p: Program } | null {
-  try {
-    const graph = loadModel(path);
-    const config = makeConfig({ rows: o.rows, cols: o.cols, ...(o.small ? { actDepth: 64, outDepth: 16 } : {}) });
-    return { graph, p: compile(graph, { config, calibration: { samples } }).program };
-  } catch (e) {
-    if (!(e instanceof NnchipError)) throw e;
-    const line = `${e.code} ${e.message}`;
-    expect(line.split('\n'), 'one line').toHaveLength(1);
-    if (!ALLOWED.some((r) => r.test(line))) throw new Error(`${line} on ${JSON.stringify(o)}`);
-    const key = `${e.code} ${e.message.replace(/\(.*$/, '').replace(/\d+(\.\d+)?/g, '#').trim()}`;
-    tally.refused.set(key, (tally.refused.get(key) ?? 0) + 1);
-    return null;
-  }
-}
 
 const tally = newTally();
 afterAll(() => console.log(tallyLine('tfjs-graph-new-ops', tally)));
@@ -235,7 +213,7 @@ test('random element-wise / Split / Maximum / Sum / LRN TF graph models: float =
       const samples = randomSamples(6, shape.reduce((a, b) => a * b, 1), o.seed + 1, -1.5, 1.5);
       const run = await g.tfjsRunner();
       const want = samples.map((s) => Float64Array.from(run(s)));
-      const compiled = compileOrRefuse(path, o, samples);
+      const compiled = compileCase(path, o, samples, tally, ALLOWED);
       if (compiled === null) return;
       const { graph, p } = compiled;
       samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!, 1e-3));

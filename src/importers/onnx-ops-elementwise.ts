@@ -9,6 +9,7 @@ import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 import { channelSpread } from '../ir/product.js';
 import { channelMaxNodes } from '../ir/channel-reduce.js';
+import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
@@ -90,24 +91,17 @@ function sumOrMean(o: Op, mean: boolean): Built[] {
     o.perChannel(t, channels, `the constant "${t}"`, { rank: o.ctx.onnxShape(first).length, axis }).forEach((v, c) => (offset[c] = offset[c]! + v * k));
   });
   const scaled = k !== 1 || offset.some((v) => v !== 0);
-  const nodes: Built[] = [];
-  let sum = xs[0]!;
-  for (let i = 1; i < xs.length; i++) {
-    const last = i === xs.length - 1 && !scaled;
-    const name = last ? o.n.name : `${o.out}/sum${i}`;
-    nodes.push({ name, inputs: [sum, xs[i]!], output: last ? o.out : name, op: 'add' });
-    sum = name;
-  }
-  if (scaled) nodes.push({ ...o.base([sum]), op: 'batchNorm', scale: new Float32Array(channels).fill(k), offset });
-  else if (xs.length === 1) nodes.push({ ...o.base([sum]), op: 'identity' });
+  const sum = scaled ? `${o.out}/sum` : o.out;
+  const nodes: Built[] = sumNodes(o.out, xs, scaled ? { name: sum, output: sum } : o.base([]));
+  if (scaled) nodes.push({ ...o.base([xs.length === 1 ? xs[0]! : sum]), op: 'batchNorm', scale: new Float32Array(channels).fill(k), offset });
+  else if (xs.length === 1) nodes.push({ ...o.base([xs[0]!]), op: 'identity' });
   return nodes;
 }
 
 /** −x (or k·x): a per-channel scale of −1 (k) over c channels (default: the first input's). */
 function negated(o: Op, x: string, name: string, k = -1, channels?: number): Built {
   const first = o.input(0);
-  const c = channels ?? o.ctx.onnxShape(first)[o.channelAxis(first)]!;
-  return { name, inputs: [x], output: name, op: 'batchNorm', scale: new Float32Array(c).fill(k), offset: new Float32Array(c) };
+  return scaledNode(name, x, channels ?? o.ctx.onnxShape(first)[o.channelAxis(first)]!, k);
 }
 
 /** The one activation input, as a map when it is one. */
@@ -133,21 +127,15 @@ function extremum(o: Op, max: boolean): Built[] {
   if (o.n.inputs.length !== 2) throw o.fail(`of ${o.n.inputs.length} inputs is not supported (only of one or two)`);
   const [a0, b0] = [o.input(0), o.input(1)];
   if (o.ctx.isConst(a0) !== o.ctx.isConst(b0)) {
-    const [x, c] = o.ctx.isConst(a0) ? [b0, a0] : [a0, b0];
+    const c = o.ctx.isConst(a0) ? a0 : b0;
     const v = o.ctx.floats(c, o.site, 'the constant').data;
     if (v.length !== 1 || !Number.isFinite(v[0]!)) throw o.fail(`the constant "${c}" is not a finite scalar (only a clamp by one value)`);
     const fn: Activation = max ? (v[0] === 0 ? 'relu' : { clip: [v[0]!, Infinity] }) : { clip: [-Infinity, v[0]!] };
     return [{ ...o.base([o.activation(o.ctx.isConst(a0) ? 1 : 0)]), op: 'activation', fn }];
   }
   const [a, b] = pair(o);
-  const n = o.out;
-  // max: a + relu(b + (−a)); min: a + (−relu(a + (−b)))
-  const neg = negated(o, max ? a : b, `${n}/neg`);
-  const diff: Built = { name: `${n}/diff`, inputs: [max ? b : a, neg.output], output: `${n}/diff`, op: 'add' };
-  const relu: Built = { name: `${n}/relu`, inputs: [diff.output], output: `${n}/relu`, op: 'activation', fn: 'relu' };
-  if (max) return [neg, diff, relu, { ...o.base([a, relu.output]), op: 'add' }];
-  const back = negated(o, relu.output, `${n}/negrelu`);
-  return [neg, diff, relu, back, { ...o.base([a, back.output]), op: 'add' }];
+  const first = o.input(0);
+  return extremumNodes(o.out, a, b, o.ctx.onnxShape(first)[o.channelAxis(first)]!, max, o.base([]));
 }
 
 /** activation + activation → add; activation ± constant → a bias (folded into its producer when possible). */

@@ -7,6 +7,7 @@
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { channelSpread } from '../ir/product.js';
+import { extremumNodes, sumNodes } from '../ir/merge.js';
 import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
@@ -84,14 +85,7 @@ function clamp(x: Op): Value {
 /** Maximum / Minimum of two computed tensors of one shape: max(a, b) = a + relu(b − a), min(a, b) = a − relu(a − b), exact (as ONNX Max / Min). */
 function extremum(x: Op, a: Runtime, b: Runtime): Value {
   if (JSON.stringify(a.shape) !== JSON.stringify(b.shape) || a.rank !== b.rank) throw x.fail('NN110', `${x.n.op} of tensors of shapes ${shownValue(tfShapeOf(a))} and ${shownValue(tfShapeOf(b))} is not supported (only of one shape, or with a constant bound)`);
-  const c = a.shape.at(-1)!;
-  const max = x.n.op === 'Maximum';
-  const scaled = (input: string, k: number, name: string): Runtime => x.ctx.emit({ name: `${x.n.name}/${name}`, output: `${x.n.name}/${name}`, op: 'batchNorm', inputs: [input], scale: new Float32Array(c).fill(k), offset: new Float32Array(c) }, a.rank);
-  // max: a + relu(b + (−a)); min: a + (−relu(a + (−b)))
-  const neg = scaled(max ? a.name : b.name, -1, 'neg');
-  const diff = x.ctx.emit({ name: `${x.n.name}/diff`, output: `${x.n.name}/diff`, op: 'add', inputs: [max ? b.name : a.name, neg.name] }, a.rank);
-  const relu = x.ctx.emit({ name: `${x.n.name}/relu`, output: `${x.n.name}/relu`, op: 'activation', inputs: [diff.name], fn: 'relu' }, a.rank);
-  return x.ctx.emit({ ...x.base(), op: 'add', inputs: [a.name, max ? relu.name : scaled(relu.name, -1, 'negrelu').name] }, a.rank);
+  return extremumNodes(x.n.name, a.name, b.name, a.shape.at(-1)!, x.n.op === 'Maximum', x.base()).map((n) => x.ctx.emit(n, a.rank)).at(-1)!;
 }
 
 /**
@@ -264,12 +258,8 @@ function addN(x: Op): Value {
   if (parts.length === 0) throw x.fail('NN107', 'AddN has no inputs');
   const first = parts[0]!;
   if (parts.some((p) => p.rank !== first.rank || p.shape.join() !== first.shape.join())) throw x.fail('NN203', `AddN of tensors of different shapes (${parts.map((p) => JSON.stringify(tfShapeOf(p))).join(', ')})`);
-  let acc: Runtime = first;
-  parts.slice(1).forEach((p, i) => {
-    const name = i === parts.length - 2 ? x.n.name : `${x.n.name}/sum${i + 1}`;
-    acc = x.ctx.emit({ name, output: name, op: 'add', inputs: [acc.name, p.name] }, first.rank);
-  });
-  return acc;
+  if (parts.length === 1) return first;
+  return sumNodes(x.n.name, parts.map((p) => p.name), x.base()).map((n) => x.ctx.emit(n, first.rank)).at(-1)!;
 }
 
 /** x·scale + offset per channel, with scale and offset built from the constant operand. */

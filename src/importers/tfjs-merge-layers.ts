@@ -10,19 +10,12 @@ import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { channelSpread } from '../ir/product.js';
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { shownValue } from '../diagnostics/error.js';
+import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 
 /** Add of n ≥ 2 inputs as a chain of two-input adds. */
 export function add(x: Layer, name = x.l.name): Node[] {
   if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
-  const nodes: Node[] = [];
-  let acc = x.inputs[0]!;
-  for (let i = 1; i < x.inputs.length; i++) {
-    const last = i === x.inputs.length - 1;
-    const out = last ? name : `${name}/sum${i}`;
-    nodes.push({ name: out, op: 'add', inputs: [acc, x.inputs[i]!], output: out });
-    acc = out;
-  }
-  return nodes;
+  return sumNodes(name, x.inputs, { name, output: name });
 }
 
 export function concat(x: Layer): Node[] {
@@ -48,8 +41,7 @@ function spatialConcat(x: Layer, a: 0 | 1): Node[] {
 
 /** −x: a per-channel scale of −1 (also Keras 3's ops.negative, keras-ops.ts). */
 export function negated(x: Layer, input: string, name: string): Node {
-  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
-  return { name, op: 'batchNorm', inputs: [input], output: name, scale: new Float32Array(c).fill(-1), offset: new Float32Array(c) };
+  return scaledNode(name, input, x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1, -1);
 }
 
 function sameShapes(x: Layer): void {
@@ -69,15 +61,12 @@ export function subtract(x: Layer): Node[] {
 export function extremum(x: Layer, max: boolean): Node[] {
   if (x.inputs.length < 2) throw x.fail('NN107', `${x.l.className} has ${x.inputs.length} input(s); it needs at least two`);
   sameShapes(x);
+  const c = x.ctx.shapeOf(x.inputs[0]!).at(-1) ?? 1;
   const nodes: Node[] = [];
   let acc = x.inputs[0]!;
   for (let i = 1; i < x.inputs.length; i++) {
-    const [a, b, n] = [acc, x.inputs[i]!, i === x.inputs.length - 1 ? x.l.name : `${x.l.name}/${i}`];
-    const neg = negated(x, max ? a : b, `${n}/neg`);
-    const diff: Node = { name: `${n}/diff`, op: 'add', inputs: [max ? b : a, neg.output], output: `${n}/diff` };
-    const relu: Node = { name: `${n}/relu`, op: 'activation', fn: 'relu', inputs: [diff.output], output: `${n}/relu` };
-    const back = max ? relu : negated(x, relu.output, `${n}/negrelu`);
-    nodes.push(neg, diff, relu, ...(max ? [] : [back]), { name: n, op: 'add', inputs: [a, back.output], output: n });
+    const n = i === x.inputs.length - 1 ? x.l.name : `${x.l.name}/${i}`;
+    nodes.push(...extremumNodes(n, acc, x.inputs[i]!, c, max, { name: n, output: n }));
     acc = n;
   }
   return nodes;

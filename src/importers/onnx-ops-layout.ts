@@ -10,6 +10,7 @@ import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
+import { selectChannelsNode } from '../ir/channel-reduce.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -234,11 +235,8 @@ function selectChannels(o: Op, x: string, from: number, count: number, output: s
   const v = o.ctx.view(x);
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
   if (c * count > o.ctx.maxFloats) throw new NnchipError('NN109', `${o.n.opType}: selecting ${fmtInt(count)} of ${fmtInt(c)} channels needs a 0/1 kernel of ${fmtInt(c * count)} weights, over the limit of ${fmtInt(o.ctx.maxFloats)} (--max-params)`, o.site);
-  const data = new Float32Array(c * count);
-  for (let k = 0; k < count; k++) data[(from + k) * count + k] = 1;
-  const base = { name, output, bias: null, activation: 'linear' as const };
-  if (v.rank === 2 && !v.transposed) return { ...base, inputs: [x], op: 'dense', kernel: { shape: [c, count], data } };
-  if (v.rank >= 3) return { ...base, inputs: [v.last ? x : o.ctx.asMap(x, o.site)], op: 'conv2d', kernel: { shape: [1, 1, c, count], data }, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false };
+  if (v.rank === 2 && !v.transposed) return selectChannelsNode(name, x, c, from, count, output, true);
+  if (v.rank >= 3) return selectChannelsNode(name, v.last ? x : o.ctx.asMap(x, o.site), c, from, count, output);
   throw o.fail(`input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; only [N, K] or a map's channels can be sliced`);
 }
 

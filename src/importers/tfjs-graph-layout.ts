@@ -5,7 +5,7 @@
  */
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
-import { channelMaxNodes, channelMeanNode } from '../ir/channel-reduce.js';
+import { channelMaxNodes, channelMeanNode, selectChannelsNode } from '../ir/channel-reduce.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 
@@ -223,10 +223,7 @@ export function splitPart(x: Op): Value {
   if (axis === t.rank - 1) {
     const c = n;
     if (c * count > x.ctx.limits.maxParams) throw x.fail('NN110', `selecting ${count} of ${c} channels needs a 0/1 kernel of ${c * count} weights, over --max-params`);
-    const data = new Float32Array(c * count);
-    for (let j = 0; j < count; j++) data[(from + j) * count + j] = 1;
-    if (t.rank === 2) return x.ctx.emit({ ...x.base(), op: 'dense', inputs: [t.name], kernel: { shape: [c, count], data }, bias: null, activation: 'linear' }, 2);
-    return x.ctx.emit({ ...x.base(), op: 'conv2d', inputs: [t.name], kernel: { shape: [1, 1, c, count], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }, t.rank);
+    return x.ctx.emit(selectChannelsNode(x.n.name, t.name, c, from, count, x.n.name, t.rank === 2), t.rank);
   }
   // H or W of a map (a sequence [1, L, C]'s steps are its W)
   const alongH = t.rank === 4 && axis === 1;

@@ -2,7 +2,8 @@
 /**
  * Reductions over a map's channels kept as one channel ([H, W, C] → [H, W, 1]; CBAM's channel pool:
  * x.mean(1, keepdim=True), x.amax(1, keepdim=True)) as ops that exist: the mean a 1×1 convolution of
- * weights 1/C; the max a tree of pairwise maxima, max(a, b) = a + relu(b − a) (docs/numerics.md).
+ * weights 1/C; the max a tree of pairwise maxima, max(a, b) = a + relu(b − a) (docs/numerics.md). And a
+ * run of channels selected (ONNX Slice and Split of the channels, TF Split): a 1×1 convolution of 0/1 weights.
  */
 import type { Node, NodeOf } from './graph.js';
 
@@ -11,6 +12,12 @@ function pointwise(name: string, x: string, cin: number, cout: number, w: (i: nu
   const data = new Float32Array(cin * cout);
   for (let i = 0; i < cin; i++) for (let j = 0; j < cout; j++) data[i * cout + j] = w(i, j);
   return { name, op: 'conv2d', inputs: [x], output: name, kernel: { shape: [1, 1, cin, cout], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation };
+}
+
+/** Channels from … from + count − 1 of the c of `x` (a map, or with `vector` a vector): a 1×1 conv (a dense) of 0/1 weights, exact. */
+export function selectChannelsNode(name: string, x: string, c: number, from: number, count: number, output: string, vector = false): Node {
+  const conv = { ...pointwise(name, x, c, count, (i, j) => (i === from + j ? 1 : 0)), output };
+  return vector ? { name, op: 'dense', inputs: [x], output, kernel: { shape: [c, count], data: conv.kernel.data }, bias: null, activation: 'linear' } : conv;
 }
 
 /** The mean (or sum) of the channels of `x` ([H, W, C] → [H, W, 1]): a 1×1 convolution of 1/C (1). */

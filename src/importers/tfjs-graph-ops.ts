@@ -7,7 +7,7 @@
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
 import { channelSpread } from '../ir/product.js';
-import { extremumNodes, sumNodes } from '../ir/merge.js';
+import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
@@ -336,7 +336,7 @@ function convertOp(x: Op): Value {
         return { scale: c.map((v) => 1 / v) };
       });
     case 'Neg':
-      return x.ctx.emit({ ...x.base(), op: 'batchNorm', inputs: [x.tensor(0).name], scale: new Float32Array(channels()).fill(-1), offset: new Float32Array(channels()) }, x.tensor(0).rank);
+      return x.ctx.emit(scaledNode(x.n.name, x.tensor(0).name, channels(), -1), x.tensor(0).rank);
     case 'Relu':
     case 'Relu6':
     case 'Sigmoid':

@@ -14,13 +14,15 @@ const valueOf = (field: string, text: string): number | undefined =>
   /^-?\d+$/.test(text) ? Number(text) : field === NAMED_FIELD && Object.hasOwn(LOAD_BUFFERS, text) ? LOAD_BUFFERS[text as keyof typeof LOAD_BUFFERS] : undefined;
 
 /** Each op's fields with the text before each value (" name="), computed once: a listing formats every instruction of a program. */
-const FIELD_TEXT = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, FORMATS[op].map((f) => ({ name: f.name, before: ` ${f.name}=` }))]));
+const FIELD_TEXT = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, FORMATS[op].map((f) => ({ name: f.name, before: ` ${f.name}=`, whenSet: f.listedWhenSet === true }))]));
+/** Fields a listing may leave out (they read as 0): FieldSpec.listedWhenSet. */
+const OPTIONAL_FIELDS = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, FORMATS[op].filter((f) => f.listedWhenSet === true).map((f) => f.name as string)]));
 
 export function formatInstruction(insn: Instruction): string {
   const values = insn as unknown as Record<string, number | boolean>;
   // `op name=v name=v … | flag flag`, concatenated (no array per instruction)
   let line: string = insn.op;
-  for (const { name, before } of FIELD_TEXT.get(insn.op)!) line += before + valueText(name, Number(values[name]));
+  for (const { name, before, whenSet } of FIELD_TEXT.get(insn.op)!) if (!whenSet || Number(values[name]) !== 0) line += before + valueText(name, Number(values[name]));
   let flags = '';
   for (const f of TOKEN_FLAGS) if (values[f] === true) flags += (flags === '' ? ' | ' : ' ') + f;
   return line + flags;
@@ -74,7 +76,7 @@ function putNumber(out: Uint8Array, at: number, v: number): number {
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 
 /** Each op's listing text as bytes, computed once: its name, and per field the name and the text before its value. */
-const LINE_TEXT = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, { op: ascii(op), names: FORMATS[op].map((f) => f.name as string), before: FORMATS[op].map((f) => ascii(` ${f.name}=`)) }]));
+const LINE_TEXT = new Map((Object.keys(FORMATS) as Opcode[]).map((op) => [op, { op: ascii(op), names: FORMATS[op].map((f) => f.name as string), before: FORMATS[op].map((f) => ascii(` ${f.name}=`)), whenSet: FORMATS[op].map((f) => f.listedWhenSet === true) }]));
 /** Each token flag's text as bytes: as the first one set (after " | ") or a later one (after " "). */
 const FLAG_TEXT = Object.fromEntries(TOKEN_FLAGS.map((f) => [f, { first: ascii(` | ${f}`), later: ascii(` ${f}`) }])) as Record<keyof TokenFlags, { readonly first: Uint8Array; readonly later: Uint8Array }>;
 const INDEX_TEXT = ascii(' ; ');
@@ -110,11 +112,12 @@ export function listingBytes(insns: readonly Instruction[], opts: ListingOptions
     const lineStart = at;
     const text = LINE_TEXT.get(insn.op)!;
     at = putBytes(out, at, text.op);
-    const { names, before } = text;
+    const { names, before, whenSet } = text;
     for (let k = 0; k < names.length; k++) {
       const name = names[k]!;
-      at = putBytes(out, at, before[k]!);
       const v = Number(values[name]);
+      if (whenSet[k] === true && v === 0) continue;
+      at = putBytes(out, at, before[k]!);
       at = name === NAMED_FIELD ? putAscii(out, at, valueText(name, v)) : putNumber(out, at, v);
     }
     let flags = 0; // TOKEN_FLAGS, in order
@@ -140,6 +143,7 @@ export function parseInstruction(line: string, lineNo = 1): Instruction {
   if (!(op in OPCODES)) throw bad(`unknown opcode "${words[0] ?? ''}"`);
   const result: Record<string, unknown> = { op, popPrev: false, popNext: false, pushPrev: false, pushNext: false };
   const expected = new Set<string>(FORMATS[op].map((f) => f.name));
+  for (const name of OPTIONAL_FIELDS.get(op)!) result[name] = 0;
   for (const w of words.slice(1)) {
     const m = /^(\w+)=(-?\w+)$/.exec(w);
     const value = m ? valueOf(m[1]!, m[2]!) : undefined;
@@ -147,6 +151,7 @@ export function parseInstruction(line: string, lineNo = 1): Instruction {
     result[m[1]!] = value;
     expected.delete(m[1]!);
   }
+  for (const name of OPTIONAL_FIELDS.get(op)!) expected.delete(name);
   if (expected.size > 0) throw bad(`${op} is missing ${[...expected].join(', ')}`);
   for (const f of flagText.trim().split(/\s+/).filter(Boolean)) {
     if (!TOKEN_FLAG_NAMES.has(f)) throw bad(`unknown token flag "${f}"`);

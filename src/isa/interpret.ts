@@ -42,6 +42,7 @@ export function checkProgram(p: Program, collect?: Access[][] | ((accesses: read
     const insn = p.instructions[i] as Instruction;
     if ('rows' in insn && insn.rows < 1) return `instruction ${i} (${insn.op}) has rows = 0`;
     if (insn.op === 'matmul' && insn.inner < 1) return `instruction ${i} (matmul) has inner = 0`;
+    if (insn.op === 'matmul' && insn.accumulate && insn.bias) return `instruction ${i} (matmul) sets both accumulate and bias`;
     const poolError = insn.op === 'threshold' ? poolWindowError(insn) : null;
     if (poolError !== null) return `instruction ${i} (threshold) ${poolError}`;
     if (insn.op === 'load' && !isLoadBuffer(insn.buf)) return `instruction ${i} (load) names buffer ${insn.buf}`;

@@ -91,6 +91,8 @@ export interface FieldSpec<N extends string = string> {
   readonly bits: number;
   readonly signed: boolean;
   readonly doc: string;
+  /** A mode bit added after listings existed: the text assembly writes it only when set, and reads it as 0 when absent. */
+  readonly listedWhenSet?: true;
 }
 
 function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb'>[]): readonly FieldSpec<N>[] {
@@ -146,6 +148,7 @@ export const FORMATS = {
   { name: 'accumulate', bits: 1, signed: false, doc: '1: add to acc; 0: overwrite acc' },
   { name: 'inner', bits: 16, signed: false, doc: 'rows per inner run (≥ 1; = rows for a plain matrix)' },
   { name: 'actOuter', bits: 16, signed: false, doc: 'act entries between the starts of inner runs' },
+  { name: 'bias', bits: 1, signed: false, doc: '1 (accumulate 0): every row starts from acc entry `acc` as the matmul found it (a column tile\'s bias) instead of 0', listedWhenSet: true },
 ]),
   threshold: layout([
   { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },

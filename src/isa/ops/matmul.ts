@@ -57,16 +57,21 @@ export const matmul: OpDef<'matmul'> = {
     '  for m in 0..rows-1, c in 0..C-1:',
     '    a = act + (m div inner)·actOuter + (m mod inner)·actStride',
     '    s = Σ_{r<R} act[a][r] · wgt[wgt + r][c]                           (int8·int8, int32 sum)',
-    '    acc[acc + m][c] ← (accumulate ? acc[acc + m][c] + s : s)  wrapped to int32',
+    '    acc[acc + m][c] ← (accumulate ? acc[acc + m][c] : bias ? b[c] : 0) + s  wrapped to int32',
+    '  b = acc[acc] as the instruction found it: one entry, read with row 0 and held for every row (a',
+    '  column tile\'s bias is loaded into its first entry once, not replicated over its rows);',
+    '  accumulate and bias are not both 1',
   ].join('\n'),
   execute(s, insn, cfg) {
     const { rows: R, cols: C } = cfg;
     const { act, wgt, acc } = s;
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
     const wgt0 = insn.wgt * C;
-    const accumulate = insn.accumulate;
     const rows = insn.rows;
     const { act: act0, actStride, actOuter, inner, acc: acc0 } = insn;
+    // the bias: every row starts from entry acc0 as found, the same as that entry copied over the rows first
+    if (insn.bias) for (let m = 1; m < rows; m++) acc.copyWithin((acc0 + m) * C, acc0 * C, (acc0 + 1) * C);
+    const accumulate = insn.accumulate | insn.bias;
     if (rows === 1) {
       // one row (a dense layer at batch 1): straight from the tile, row by row of it; transposing the tile would cost more than the row
       const a = act0 * R;
@@ -170,11 +175,11 @@ export const matmul: OpDef<'matmul'> = {
   },
   // (two literals, no spread of a conditional array: token insertion asks this of every matmul)
   accesses: (insn, cfg) =>
-    insn.accumulate
+    insn.accumulate || insn.bias
       ? [
           { space: 'wgt', write: false, start: insn.wgt, end: insn.wgt + cfg.rows },
           { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
-          { space: 'acc', write: false, start: insn.acc, end: insn.acc + insn.rows },
+          { space: 'acc', write: false, start: insn.acc, end: insn.acc + (insn.accumulate ? insn.rows : 1) },
           { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
         ]
       : [
@@ -194,6 +199,7 @@ export const matmul: OpDef<'matmul'> = {
     t.sramReads.wgt += cfg.rows; // the weight preload reads the tile once
     t.sramReads.act += insn.rows;
     if (insn.accumulate) t.sramReads.acc += insn.rows;
+    else if (insn.bias) t.sramReads.acc += 1; // the bias entry, held for every row
     t.sramWrites.acc += insn.rows;
   },
 };

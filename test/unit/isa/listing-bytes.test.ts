@@ -17,7 +17,8 @@ function referenceListing(insns: readonly Instruction[], comments: ReadonlyMap<n
   const buffers = Object.keys(LOAD_BUFFERS);
   const text = (insn: Instruction): string => {
     const values = insn as unknown as Record<string, number | boolean>;
-    const fields = FORMATS[insn.op].map((f) => {
+    // a mode bit added later (FieldSpec.listedWhenSet) is written only when set
+    const fields = FORMATS[insn.op].filter((f) => f.listedWhenSet !== true || Number(values[f.name]) !== 0).map((f) => {
       const v = Number(values[f.name]);
       return `${f.name}=${f.name === 'buf' && buffers[v] !== undefined ? buffers[v] : String(v)}`;
     });

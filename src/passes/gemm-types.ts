@@ -42,8 +42,6 @@ export interface GemmOp {
   readonly step?: readonly [number, number];
   /** table mode: the per-channel step tables that replace requantize + clamp (sigmoid, tanh, …) */
   readonly table?: ChannelTables;
-  /** the bias is computed by a first matmul of a constant act entry (passes/lower.ts), not loaded into every acc row */
-  readonly biasAsTerm?: boolean;
   /** out[n] = bias[n] + Σ over every pixel p of src[p][n] (one term, the source; passes/lower.ts sums the pixels as weight tiles) */
   readonly channelSum?: boolean;
   /**

@@ -339,7 +339,7 @@ function addOp(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor, act: Activati
   const smax = Math.max(a.params.scale, b.params.scale);
   const [wa, wb] = [a, b].map((t) => Math.round((INT8_MAX * t.params.scale) / smax)) as [number, number];
   const terms = [a, b].map((t, i) => ({ src: t.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(t.c, i === 0 ? wa : wb) }));
-  return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name, biasAsTerm: true };
+  return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name };
 }
 
 /** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */

@@ -23,16 +23,8 @@ export interface OpConstants {
   readonly table: number;
   /** a channel sum's two act entries of ones (onesEntries); -1 otherwise */
   readonly ones: number;
-  /** an add's bias as one more matmul (biasTiles); null when it is loaded */
-  readonly biasTerm: BiasTerm | null;
   /** a per-channel product's zero-point correction: an act entry of R lanes of its value (GemmOp.scaleBy); -1 otherwise */
   readonly correction: number;
-}
-
-/** A bias as a matmul: its act entry (127 … 127, 1) and one R×C weight tile per column tile. */
-export interface BiasTerm {
-  readonly act: number;
-  readonly tiles: readonly number[];
 }
 
 /** Rows of a term's matrix: packed pixels × channels, else the source's channels. */
@@ -124,34 +116,8 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),
     ones: op.channelSum ? dram.constant(`ones:${op.layer}`, onesEntries(channelSumRuns(gp.tensors.get(op.terms[0]!.src)!).pixels, R)) : -1,
-    biasTerm: op.biasAsTerm ? biasTiles(op, R, C, dram) : null,
     correction: op.scaleBy?.correction ? dram.constant(`correction:${op.layer}`, new Uint8Array(R).fill(op.scaleBy.correction.value & 0xff)) : -1,
   };
-}
-
-/**
- * A bias as one more matmul: b = 127·q + r (|r| ≤ 63) is Σ_k act[k]·w[k] with act = (127, …, 127, 1),
- * q spread over the first R − 1 weights (each within ±127) and r the last — exact. Per column tile
- * nt its R×C weight tile, and the act entry; null when some bias needs more than R − 1 weights.
- */
-function biasTiles(op: GemmOp, R: number, C: number, dram: Dram): BiasTerm | null {
-  const NT = ceilDiv(op.n, C);
-  const tiles = Array.from({ length: NT }, () => new Int8Array(R * C));
-  for (let n = 0; n < op.n; n++) {
-    const b = op.bias[n]!;
-    let q = Math.round(b / 127);
-    const [tile, c] = [tiles[Math.floor(n / C)]!, n % C];
-    tile[(R - 1) * C + c] = b - 127 * q;
-    for (let r = 0; r < R - 1 && q !== 0; r++) {
-      const w = Math.max(-127, Math.min(127, q));
-      tile[r * C + c] = w;
-      q -= w;
-    }
-    if (q !== 0) return null;
-  }
-  const act = new Int8Array(R).fill(127);
-  act[R - 1] = 1;
-  return { act: dram.constant(`bias:${op.layer}`, new Uint8Array(act.buffer)), tiles: tiles.map((t) => dram.constant(`bias:${op.layer}`, new Uint8Array(t.buffer))) };
 }
 
 /**

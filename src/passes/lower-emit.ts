@@ -7,9 +7,10 @@
  *   a fused max pool's tiles hold whole pooled lines' windows, lower-tiling.ts lineTiles):
  *     load every source line the tile's terms read (one load per source channel tile)
  *     for each column tile nt (C channels):
- *       load qnt(nt); load acc ← bias(nt) replicated over the tile's pixels
+ *       load qnt(nt); load acc[first] ← bias(nt)    (one entry: the first matmul starts every row from it)
  *       for each term and source channel tile with non-zero weights:
- *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col)
+ *         load wgt ← tile; matmul acc += act(window of the term)·wgt    (address generation, no im2col;
+ *         the first one: acc = bias + act·wgt, matmul `bias`)
  *       threshold acc → out (a fused max pool: each window's maximum); store out → dram, one store
  *       per output line (one per tile for vectors)
  * A channel sum (global average pooling) is its own loop: emitChannelSum.
@@ -310,11 +311,6 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     st.maxRows = Math.max(st.maxRows, rows);
     const windowLoads: Instruction[] = [];
     const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, cfg.dramLatency === 0, (insn) => void windowLoads.push(insn));
-    // a bias as a term: its act entry (127 … 127, 1) after the windows, when act has room and
-    // replicating the bias would cost the load unit more than one more matmul costs the array (its
-    // issue interval: it pipelines with the term matmuls that follow it)
-    const replicated = dmaCycles(rows, 4 * C, cfg);
-    const biasAct = k.biasTerm !== null && entries < cfg.actDepth && replicated > matmulIssueInterval(rows, cfg) ? entries : -1;
     const corrAct = k.correction >= 0 ? entries : -1; // a product's zero-point correction (linesPerTile left room)
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
     // (built once per column tile: the pairing decision below asks for the next one's several times)
@@ -322,7 +318,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const aheadOf = (nt: number): number[] => {
       let list = aheadLists[nt];
       if (list === undefined) {
-        list = biasAct >= 0 ? [k.biasTerm!.tiles[nt]!] : [];
+        list = [];
         for (let ti = 0; ti < op.terms.length; ti++) for (const { ct, at } of k.tiles[ti]![nt]!) list.push(op.scaleBy === undefined ? at : computed(nt, ct));
         aheadLists[nt] = list;
       }
@@ -337,12 +333,14 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const k = tileIndex % accSlots;
       return (k % 2 === 0 ? 0 : oddAccSlot(lines * chunk, steps > 0, cfg, st)) + (k >> 1) * lines * chunk;
     };
-    // column tile nt's requant parameters (or step table) and, unless it is a matmul, its bias
+    // column tile nt's requant parameters (or step table) and its bias: one acc entry, the tile's
+    // first, that its first matmul starts every row from (matmul `bias`); replicated over the rows
+    // only for a column tile of no matmul (all-zero weights), whose threshold reads the bias itself
     const columnLoads = (nt: number, tileIndex: number, rows: number): Instruction[] => [
       steps > 0
         ? loadInsn(LOAD_BUFFERS.acc, tableAt, 2 * steps, k.table + nt * 2 * steps * 4 * C, 4 * C)
         : loadInsn(LOAD_BUFFERS.qnt, tileIndex % st.qntSlots, 1, k.qnt + nt * 4 * C, 0),
-      ...(biasAct >= 0 || noBias ? [] : [loadInsn(LOAD_BUFFERS.acc, accSlotOf(tileIndex), rows, k.bias + nt * 4 * C, 0)]),
+      ...(noBias ? [] : [loadInsn(LOAD_BUFFERS.acc, accSlotOf(tileIndex), aheadOf(nt).length > 0 ? 1 : rows, k.bias + nt * 4 * C, 0)]),
     ];
     // an op's first column loads and weight group load before its first windows: those wait for the
     // previous op's stores of the lines they read, and loads never pass each other (schedule.ts
@@ -361,7 +359,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     // clear of the previous op's last two column tiles (else the 56×56 adds 7,546 → 9,321) and with
     // four acc slots. Ops of more matmuls per column tile load them under those (3×3 conv: slower).
     const second = tiles[1];
-    if (tile === 0 && second !== undefined && !chunked && NT === 1 && accSlots === 4 && biasAct < 0 && aheadOf(0).length === 1) {
+    if (tile === 0 && second !== undefined && !chunked && NT === 1 && accSlots === 4 && aheadOf(0).length === 1) {
       const [acc1, rows1] = [accSlotOf(st.colTile + 1), (second.oy1 - second.oy0) * op.ow];
       if (st.lastAcc.length > 0 && st.lastAcc.every(([lo, hi]) => acc1 + rows1 <= lo || hi <= acc1)) {
         columnLoads(0, st.colTile + 1, rows1).forEach(emit);
@@ -372,9 +370,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const [weightGroupOf, weightStride] = noBias ? [1, P - 1] : [group, C];
     if (tile === 0 && first.length > 0) wgtSlotOf(first, 0, weightGroupOf, st, R, C, emit, weightStride);
     windowLoads.forEach(emit);
-    if (biasAct >= 0) emit(loadInsn(LOAD_BUFFERS.act, biasAct, 1, k.biasTerm!.act, 0));
     if (corrAct >= 0) emit(loadInsn(LOAD_BUFFERS.act, corrAct, 1, k.correction, 0));
-    st.maxAct = Math.max(st.maxAct, biasAct >= 0 || corrAct >= 0 ? entries + 1 : entries);
+    st.maxAct = Math.max(st.maxAct, corrAct >= 0 ? entries + 1 : entries);
     if (steps > 0) st.tableSpan = [Math.min(st.tableSpan[0], tableAt), Math.max(st.tableSpan[1], tableAt + 2 * steps)];
     for (let nt = 0; nt < NT; nt++) {
       const tileIndex = st.colTile++;
@@ -382,7 +379,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const acc = accSlotOf(tileIndex);
       st.lastAcc = [st.lastAcc.at(-1) ?? [acc, acc], [acc, acc + rows]];
       const qSlot = tileIndex % st.qntSlots;
-      // the bias: acc rows replicated from DRAM (columnLoads), or (an add) a first, overwriting matmul of a constant act entry
+      // the bias entry (columnLoads): the column tile's first matmul starts its rows from it
       if (nt > 0 || (early.length === 0 && !(tile === 1 && constantsAhead))) columnLoads(nt, tileIndex, rows).forEach(emit);
       const ahead = aheadOf(nt);
       let used = 0;
@@ -390,8 +387,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
         const from = used++;
         return wgtSlotOf(ahead, from, weightGroupOf, st, R, C, emit, weightStride);
       };
-      if (biasAct >= 0) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: nextSlot(), act: biasAct, actStride: 0, acc, rows, accumulate: 0, inner: rows, actOuter: 0, bias: 0 });
-      let overwrite = noBias;
+      // the first matmul starts the sums: from the bias entry, or (a product, noBias) from 0
+      let overwrite = true;
+      const seed = noBias ? 0 : 1;
       op.terms.forEach((term, ti) => {
         const s = sources.get(term.src)!;
         const a = windows.get(term.src)!;
@@ -401,22 +399,23 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           if (streamed?.[ct]) (streamed[ct]!.forEach(emit), (streamed[ct] = null));
           const wAddr = nextSlot();
           // the correction first: −zp_x·gate[c] = times × value·gate[c], an act entry of `value`s over the diagonal tile
-          for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0, bias: 0 });
+          for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0, bias: overwrite ? seed : 0 });
           const accumulate = overwrite ? 0 : 1;
+          const bias = overwrite ? seed : 0;
           overwrite = false;
           if (s.tapPixels !== null) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0, bias: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0, bias });
           } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate, inner: op.ow, actOuter: term.sy * wd, bias: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate, inner: op.ow, actOuter: term.sy * wd, bias });
           } else if (a.sampleMajor) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate, inner: rows, actOuter: 0, bias: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate, inner: rows, actOuter: 0, bias });
           } else {
             // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width, bias: 0 });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width, bias });
           }
         }
       });
@@ -448,7 +447,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const item = tile * NT + nt;
       const next = (nt + 1) % NT;
       const nextLoads = () =>
-        dmaCycles(1, 4 * C, cfg) + (biasAct >= 0 || noBias ? 0 : dmaCycles(rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
+        dmaCycles(1, 4 * C, cfg) + (noBias ? 0 : dmaCycles(aheadOf(next).length > 0 ? 1 : rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
         (next === 0 ? windowLoads.reduce((a, l) => a + (l.op === 'load' ? dmaCycles(l.rows, R, cfg) : 0), 0) : 0);
       if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && sharesDrain(aheadOf(next).length, rows, nextLoads(), cfg)) {
         for (const x of finish) paired.push(x);

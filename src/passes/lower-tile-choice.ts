@@ -45,7 +45,7 @@ export interface LineChoice {
   readonly beside: boolean;
 }
 
-/** The act half one tile's windows (and an add's bias entry) take, when two of them fit the act buffer. */
+/** The act half one tile's windows (and a product's correction entry) take, when two of them fit the act buffer. */
 function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig): number {
   const half = actEntries(sources, lines) + 1;
   return 2 * half <= cfg.actDepth ? half : 0;
@@ -80,7 +80,8 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
     const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;
     actLoad += (loads - 1) * cfg.dramLatency + dmaCycles(s.ct * windowLines(s, lines) * lineEntries(s), R, cfg);
   }
-  const columnLoads = dmaCycles(rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
+  // the bias: one acc entry the first matmul starts its rows from (matmul `bias`)
+  const columnLoads = dmaCycles(matmuls > 0 ? 1 : rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
   const store = dmaCycles(outRows, C, cfg) + (op.ow > 1 ? (outLines - 1) * cfg.dramLatency : 0);
   return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store, loadBound: actLoad + NT * columnLoads > compute };
 }

@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import type { Graph } from '../../../src/ir/graph.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../../src/isa/program.js';
+import { LOAD_BUFFERS } from '../../../src/isa/spec.js';
 import { simulate } from '../../../sim/index.js';
 import { expectSoftwareBackendsAgree, inputClasses } from '../../helpers/agreement.js';
 import { builder } from '../../helpers/random-cnn.js';
@@ -147,15 +148,20 @@ describe('ReLU fused into the residual add', () => {
     await expectAgree(fused, xs);
   });
 
-  test('the add computes its bias with a matmul of (127, …, 127, 1): the codes of loading it (a 1-row array cannot)', () => {
+  test('each column tile loads its bias as one acc entry that its first matmul starts from (matmul bias), on any array width', () => {
     const cal = samples(6, 3);
-    const asTerm = compileGraph(residual(false), cal, { rows: 4, cols: 4 });
-    const loaded = compileGraph(residual(false), cal, { rows: 1, cols: 4 });
-    const biasMatmuls = (p: Program): number => p.instructions.filter((i) => i.op === 'matmul' && i.accumulate === 0 && i.actStride === 0).length;
-    expect(biasMatmuls(asTerm)).toBeGreaterThan(0);
-    expect(biasMatmuls(loaded)).toBe(0);
     const xs = samples(5, 7);
-    expect(codes(asTerm, xs)).toEqual(codes(loaded, xs));
+    for (const array of [{ rows: 4, cols: 4 }, { rows: 1, cols: 4 }, { rows: 3, cols: 2 }]) {
+      const p = compileGraph(residual(false), cal, array);
+      const accLoads = p.instructions.filter((i) => i.op === 'load' && i.buf === LOAD_BUFFERS.acc);
+      const biasMatmuls = p.instructions.filter((i) => i.op === 'matmul' && i.bias === 1);
+      // one bias entry per column tile: no acc load replicates it over the rows
+      expect(accLoads.length).toBeGreaterThan(0);
+      expect(accLoads.every((l) => l.op === 'load' && l.rows === 1)).toBe(true);
+      expect(biasMatmuls.length).toBe(accLoads.length);
+      expect(biasMatmuls.every((m) => m.op === 'matmul' && m.accumulate === 0)).toBe(true);
+      expect(codes(p, xs)).toEqual(codes(compileGraph(residual(false), cal, { rows: 8, cols: 8 }), xs));
+    }
   });
 });
 

@@ -165,11 +165,19 @@ export class MatmulUnit {
   /** Instructions that completed in the last tick (their last acc write was this cycle). */
   readonly completed: number[] = [];
   state: number = COMPUTE_STATE.idle;
+  /**
+   * The bias register: C lanes of acc entry `acc` as a bias matmul's row 0 read it, held for its
+   * rows ≥ 1 (row 0 overwrites the entry). One suffices: matmuls write acc one row a cycle, in
+   * start order, and the next one's rows come after this one's (issue interval ≥ rows + 1).
+   */
+  readonly heldBias: Int32Array;
 
   constructor(
     private readonly m: StepMachine,
     readonly array: SystolicArray,
-  ) {}
+  ) {
+    this.heldBias = new Int32Array(m.cfg.cols);
+  }
 
   begin(i: number, insn: InstructionOf<'matmul'>, t: number): void {
     this.inFlight.push({ i, insn, start: t });
@@ -206,8 +214,17 @@ export class MatmulUnit {
       const n = tau - 2 * R - C;
       if (n >= 0) {
         const o = (insn.acc + n) * C;
-        if (insn.accumulate) m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + n);
-        for (let c = 0; c < C; c++) s.acc[o + c] = insn.accumulate ? wrap32(s.acc[o + c]! + array.sumOut(c)) : array.sumOut(c);
+        if (insn.accumulate) {
+          m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + n);
+          for (let c = 0; c < C; c++) s.acc[o + c] = wrap32(s.acc[o + c]! + array.sumOut(c));
+        } else if (insn.bias) {
+          // row 0 reads the bias entry (acc + 0) into the held register before writing over it; later rows add the held value
+          if (n === 0) {
+            m.sramRead(u, t, SPACE_INDEX.acc, insn.acc);
+            for (let c = 0; c < C; c++) this.heldBias[c] = s.acc[o + c]!;
+          }
+          for (let c = 0; c < C; c++) s.acc[o + c] = wrap32(this.heldBias[c]! + array.sumOut(c));
+        } else for (let c = 0; c < C; c++) s.acc[o + c] = array.sumOut(c);
         m.sramWrite(u, t, SPACE_INDEX.acc, insn.acc + n);
       }
       if (tau === 2 * R + C + insn.rows - 1) this.completed.push(f.i);

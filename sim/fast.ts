@@ -2,7 +2,8 @@
 /**
  * Fast mode: event-driven at the exact timestamps of timing.ts. Each instruction takes its reads
  * when it starts and commits its writes when it ends (all commits of a cycle before its reads), so
- * a missing dependency token shows up as a wrong value. Matmul sums come from matmul-values.ts
+ * a missing dependency token shows up as a wrong value (a matmul is the exception: it reads the acc
+ * rows it accumulates onto, or its bias entry, when it ends). Matmul sums come from matmul-values.ts
  * (one int32 wrap per sum); acc/qnt loads, thresholds and stores run interpret.ts's own execute()
  * on views re-based onto per-unit scratch. Everything lives in one ArrayBuffer so copies are copyWithin calls
  * (with an injected GEMM, the WebAssembly memory that kernel computes in, matmul-values.ts). The
@@ -341,7 +342,11 @@ class FastMachine {
       const sums = this.sums[slot]!;
       const acc = this.s.acc;
       const o = mm.acc * C;
-      if (mm.accumulate) {
+      // a bias matmul starts every row from entry acc as it finds it (here, at its end, where an
+      // accumulating one reads its rows too): that entry copied over the other rows, then accumulated
+      // onto, as the reference does (rows 1.. are all overwritten, so the copy is not seen)
+      if (mm.bias) for (let m = 1; m < mm.rows; m++) acc.copyWithin(o + m * C, o, o + C);
+      if (mm.accumulate || mm.bias) {
         const from = this.sumCols[slot]! % 65536;
         const to = Math.floor(this.sumCols[slot]! / 65536);
         if (this.gemm !== null) this.gemm.g.accAdd(acc.byteOffset + 4 * (o + from), sums.byteOffset + 4 * from, to > from ? mm.rows : 0, to - from, 4 * C);

@@ -299,13 +299,13 @@ function gemmPanel(wgtAt: number, tile: number, R: number, C: number, s: GemmScr
 /**
  * matmulSums through the GEMM, straight into `sums` (a view of the same memory, rows C lanes
  * apart), which need not be zeroed: the columns it returns, [from, to), get the sums, and the
- * others zeros unless the matmul accumulates (its commit then adds only those columns: the others
- * add 0). Returns from + to · 2^16 (a column count is below 2^16: isa/config.ts CONFIG_LIMITS).
+ * others zeros unless the matmul accumulates or starts from a bias (its commit then adds only those
+ * columns: the others add 0). Returns from + to · 2^16 (a column count is below 2^16: isa/config.ts CONFIG_LIMITS).
  */
 export function gemmSums(actAt: number, wgtAt: number, insn: InstructionOf<'matmul'>, R: number, C: number, sums: Int32Array, s: GemmScratch): number {
   const b = gemmPanel(wgtAt, insn.wgt, R, C, s);
   const M = insn.rows;
-  if (!insn.accumulate && (b.k === 0 || b.width < C)) sums.fill(0, 0, M * C);
+  if (!insn.accumulate && !insn.bias && (b.k === 0 || b.width < C)) sums.fill(0, 0, M * C);
   if (b.k === 0) return 0;
   s.g.gemm(b.width, sums.byteOffset + 4 * b.c0, actAt + insn.act * R + b.r0, insn.actStride * R, insn.actOuter * R, insn.inner, s.g.panel, M, b.k);
   return b.c0 + (b.c0 + b.width) * 65536;

@@ -48,6 +48,12 @@ export interface TraceKernels {
   readonly matmul?: MatmulRecords;
 }
 
+/**
+ * How many of a matmul's acc rows it reads, from its first: every one when it accumulates, its
+ * bias entry (row 0's, held for the rest) when it starts from a bias, none when it overwrites.
+ */
+export const matmulAccReads = (i: InstructionOf<'matmul'>): number => (i.accumulate ? i.rows : i.bias ? 1 : 0);
+
 /** Where accessPattern sends one instruction's accesses: `t` cycles after its start. */
 export interface AccessSink {
   at(t: number, code: number, addr: number): void;
@@ -94,7 +100,8 @@ export class TraceRecorder implements AccessSink {
    */
   matmul(i: InstructionOf<'matmul'>, R: number, C: number): void {
     const rows = i.rows;
-    const fields = 3 * (R + rows * (i.accumulate ? 3 : 2));
+    const accReads = matmulAccReads(i);
+    const fields = 3 * (R + 2 * rows + accReads);
     let b = this.buf;
     let n = this.n;
     if (n + fields > b.length) {
@@ -113,7 +120,7 @@ export class TraceRecorder implements AccessSink {
       b[n + 1] = CODE.wgtRead;
       b[n + 2] = i.wgt + t;
     }
-    const { act, actStride, actOuter, inner, acc, accumulate } = i;
+    const { act, actStride, actOuter, inner, acc } = i;
     const end = 2 * R + C + rows;
     for (let t = R, m = 0, j = 0, outer = act; t < end; t++, m++) {
       if (m < rows) {
@@ -128,7 +135,7 @@ export class TraceRecorder implements AccessSink {
       }
       const k = t - 2 * R - C;
       if (k >= 0) {
-        if (accumulate) {
+        if (k < accReads) {
           b[n] = s + t;
           b[n + 1] = CODE.accRead;
           b[n + 2] = acc + k;
@@ -277,7 +284,8 @@ function rowAt(tau: number, first: number, beats: number, rows: number): number 
 /**
  * The accesses of one instruction at local cycle τ, exactly as docs/hardware.md's table lists
  * them: DMA rows leave at τ = i·beats and land on their last beat, latency later; the matmul reads
- * the tile for R cycles (entry wgt + τ at τ), act row m at R + m and read-modify-writes acc row m at 2R + C + m; the
+ * the tile for R cycles (entry wgt + τ at τ), act row m at R + m and writes acc row m at 2R + C + m
+ * (reading it there too when accumulating; a bias matmul reads only row 0's, its bias entry); the
  * threshold (P = thresholdPasses) reads acc row m at P·m (and the qnt entry at τ = 0) and writes out
  * row m at P·m + P + THRESHOLD_LATENCY − 1; in table mode P = 1 + 2·steps and beat k > 0 of a row
  * reads table entry table + k − 1; pooling over W = kh·kw rows, P = W − 1 + thresholdPasses and
@@ -322,7 +330,7 @@ export const ACCESS_PATTERN = {
       if (m < i.rows) emit.at(t, CODE.actRead, matmulActRow(i, m));
       const n = t - 2 * R - C;
       if (n >= 0) {
-        if (i.accumulate) emit.at(t, CODE.accRead, i.acc + n);
+        if (n < matmulAccReads(i)) emit.at(t, CODE.accRead, i.acc + n);
         emit.at(t, CODE.accWrite, i.acc + n);
       }
     }

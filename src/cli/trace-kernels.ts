@@ -13,7 +13,7 @@
 import { assembleModule, type FuncType } from '../wasm-encoding/binary.js';
 import { Func } from '../wasm-encoding/code.js';
 import type { InstructionOf } from '../isa/spec.js';
-import { CODE, sortedRecords, type MatmulRecords, type RecordSort, type TraceKernels } from '../../sim/trace.js';
+import { CODE, matmulAccReads, sortedRecords, type MatmulRecords, type RecordSort, type TraceKernels } from '../../sim/trace.js';
 
 /** 64 KiB WebAssembly pages, and the most the sort's memory may grow to (a larger stream is sorted in JS). */
 const PAGE = 65536;
@@ -125,14 +125,14 @@ function putRecord(f: Func, p: number, cycle: () => void, code: number, addr: ()
 }
 
 /**
- * matmul(dst, start, R, C, rows, wgt, act, actStride, actOuter, inner, acc, accumulate): the
+ * matmul(dst, start, R, C, rows, wgt, act, actStride, actOuter, inner, acc, accReads): the
  * records TraceRecorder.matmul writes, at dst: wgt + t at t < R; act row m (act + ⌊m / inner⌋ ·
- * actOuter + (m mod inner) · actStride) at R + m; acc row k read (when accumulating) and written at
- * 2R + C + k; cycles start + t, all of it uint32 (i32 arithmetic wraps as the JS stores do).
+ * actOuter + (m mod inner) · actStride) at R + m; acc row k read (when k < accReads, sim/trace.ts
+ * matmulAccReads) and written at 2R + C + k; cycles start + t, all of it uint32 (i32 arithmetic wraps as the JS stores do).
  */
 function matmulFunc(): Func {
   const f = new Func('matmul', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [dst, start, R, C, rows, wgt, act, actStride, actOuter, inner, acc, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [dst, start, R, C, rows, wgt, act, actStride, actOuter, inner, acc, accReads] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const [p, t, end, m, j, outer, k] = Array.from({ length: 7 }, () => f.local('i32')) as [number, number, number, number, number, number, number];
   const c = f.code;
   const cycle = (): void => void c.get(start).get(t).op('i32.add');
@@ -156,7 +156,7 @@ function matmulFunc(): Func {
   c.end();
   c.end();
   c.get(t).get(R).get(R).op('i32.add').get(C).op('i32.add').op('i32.sub').tee(k).i32(0).op('i32.ge_s').if();
-  c.get(accumulate).if();
+  c.get(k).get(accReads).op('i32.lt_u').if();
   putRecord(f, p, cycle, CODE.accRead, () => void c.get(acc).get(k).op('i32.add'));
   c.end();
   putRecord(f, p, cycle, CODE.accWrite, () => void c.get(acc).get(k).op('i32.add'));
@@ -190,7 +190,7 @@ export function traceKernelsModule(): Uint8Array {
 interface Instance {
   readonly memory: { buffer: ArrayBuffer; grow(pages: number): number };
   readonly sort: (src: number, bytes: number, out: number, tail: number) => void;
-  readonly matmul: (dst: number, start: number, R: number, C: number, rows: number, wgt: number, act: number, actStride: number, actOuter: number, inner: number, acc: number, accumulate: number) => void;
+  readonly matmul: (dst: number, start: number, R: number, C: number, rows: number, wgt: number, act: number, actStride: number, actOuter: number, inner: number, acc: number, accReads: number) => void;
 }
 
 let instance: Instance | null = null;
@@ -231,9 +231,10 @@ export const wasmRecordSort: RecordSort = (fields) => {
 
 /** TraceRecorder.matmul's records in WebAssembly, copied into the recorder's stream. */
 export const wasmMatmulRecords: MatmulRecords = (out, n, start, i: InstructionOf<'matmul'>, R, C) => {
-  const fields = 3 * (R + i.rows * (i.accumulate ? 3 : 2));
+  const accReads = matmulAccReads(i);
+  const fields = 3 * (R + 2 * i.rows + accReads);
   const { memory, matmul } = withMemory(4 * fields);
-  matmul(0, start, R, C, i.rows, i.wgt, i.act, i.actStride, i.actOuter, i.inner, i.acc, i.accumulate ? 1 : 0);
+  matmul(0, start, R, C, i.rows, i.wgt, i.act, i.actStride, i.actOuter, i.inner, i.acc, accReads);
   out.set(new Uint32Array(memory.buffer, 0, fields), n);
 };
 

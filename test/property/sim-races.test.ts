@@ -2,9 +2,9 @@
  * Fast mode on programs with missing tokens (races): it must compute exactly the concurrent
  * semantics it documents — every instruction reads at its start and writes at its end, commits of
  * a cycle before its reads, except that a matmul adds onto the acc rows at its end (consecutive
- * matmuls overlap, the next one accumulating onto what the previous one writes) — so that a missing
- * token changes the values. The oracle below runs
- * interpret.ts's execute() on a snapshot of the machine taken at each start and copies the
+ * matmuls overlap, the next one accumulating onto what the previous one writes) and a bias matmul
+ * reads its bias entry there too — so that a missing token changes the values. The oracle below
+ * runs interpret.ts's execute() on a snapshot of the machine taken at each start and copies the
  * instruction's footprint (spec.ts) back at its end.
  */
 import fc from 'fast-check';
@@ -19,6 +19,7 @@ import { parseListing } from '../../src/isa/asm.js';
 import { simulate } from '../../sim/index.js';
 import { rng } from '../helpers/random-graph.js';
 import { racyRandomProgram, strippedMlp } from '../helpers/racy-program.js';
+import { withBiasMatmuls } from '../unit/sim/bias-program.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20251123);
 
@@ -51,9 +52,10 @@ function commitFootprint(insn: Instruction, from: MachineState, to: MachineState
       for (let i = 0; i < insn.rows; i++) to.dram.set(from.dram.subarray(insn.dram + i * insn.stride, insn.dram + i * insn.stride + C), insn.dram + i * insn.stride);
       return;
     case 'matmul': {
-      // `from` holds the bare sums (executed without accumulate at the start)
+      // `from` holds the bare sums (executed without accumulate and bias at the start); a bias matmul starts from entry acc as it is now
       const o = insn.acc * C;
-      for (let j = 0; j < insn.rows * C; j++) to.acc[o + j] = insn.accumulate ? (to.acc[o + j]! + from.acc[o + j]!) | 0 : from.acc[o + j]!;
+      const held = to.acc.slice(o, o + C);
+      for (let j = 0; j < insn.rows * C; j++) to.acc[o + j] = insn.accumulate ? (to.acc[o + j]! + from.acc[o + j]!) | 0 : insn.bias ? (held[j % C]! + from.acc[o + j]!) | 0 : from.acc[o + j]!;
       return;
     }
     case 'threshold':
@@ -77,7 +79,7 @@ function concurrentReference(p: Program, x: Int8Array): Int8Array {
     const insn = p.instructions[i]!;
     if (phase === 1) {
       const view = clone(s);
-      execute(view, insn.op === 'matmul' ? { ...insn, accumulate: 0 } : insn, p.config);
+      execute(view, insn.op === 'matmul' ? { ...insn, accumulate: 0, bias: 0 } : insn, p.config);
       pending.set(i, view);
     } else commitFootprint(insn, pending.get(i)!, s, p.config);
   }
@@ -86,11 +88,12 @@ function concurrentReference(p: Program, x: Int8Array): Int8Array {
 
 
 describe('races: fast mode computes its documented concurrent semantics', () => {
-  test('random programs with no tokens at all', () => {
+  test('random programs with no tokens at all, some with bias matmuls', () => {
     let differs = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 0, max: 30 }), (seed, dramLatency) => {
-        const p = racyRandomProgram(seed, dramLatency);
+      fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 0, max: 30 }), fc.boolean(), (seed, dramLatency, withBias) => {
+        const racy = racyRandomProgram(seed, dramLatency);
+        const p = withBias ? { ...racy, instructions: withBiasMatmuls(racy.instructions, rng(seed + 1)) } : racy;
         const r = rng(seed);
         const x = Int8Array.from({ length: p.input.rows * p.input.rowBytes }, () => Math.floor(r() * 256) - 128);
         const got = Array.from(simulate(p, x, { trace: false }).output);

@@ -27,8 +27,7 @@ const pack = (h, b = body(), raw = JSON.stringify(h)) => {
   return out;
 };
 /** The body with instruction i's bits [lsb, lsb + bits) set to v (128-bit little-endian words). */
-const withField = (i, lsb, bits, v) => {
-  const b = body();
+const withField = (i, lsb, bits, v, b = body()) => {
   let word = 0n;
   for (let k = 15; k >= 0; k--) word = (word << 8n) | BigInt(b[i * 16 + k]);
   const mask = ((1n << BigInt(bits)) - 1n) << BigInt(lsb);
@@ -51,6 +50,8 @@ const cases = {
   'nnp-load-outside-dram': { args: RUN('ref'), nnp: pack(header(), withField(firstOp(1), 42, 32, header().dramSize)) },
   // the first matmul no longer waits for its weights (popPrev cleared): sim raced, silently
   'nnp-missing-token': { args: RUN('sim'), nnp: pack(header(), withField(firstOp(3), 4, 1, 0)) },
+  // a matmul that both accumulates and starts from its bias entry (the bias bit, session 17): two meanings, refused at load
+  'nnp-matmul-bias-and-accumulate': { args: RUN('wasm'), nnp: pack(header(), ((i) => withField(i, 88, 1, 1, withField(i, 121, 1, 1)))(firstOp(3))) },
   // a config key that is no config field was accepted and written back
   'nnp-config-proto-key': { args: ['disasm', '$DIR/program.nnp'], nnp: pack({ ...header(), config: JSON.parse(JSON.stringify(header().config).replace('{', '{"__proto__":{"rows":1},')) }) },
   // a layer name that forges an output line and a terminal sequence in disasm's listing (printed raw before)

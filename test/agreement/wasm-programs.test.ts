@@ -1,7 +1,7 @@
 /**
  * WASM = reference interpreter on programs the compiler does not emit: random valid programs
  * (extreme requantization parameters, strided loads, stores over constants, two-level act
- * addresses, fusable and non-fusable matmul chains, tap chains) and multi-row dense layers (the 4-row GEMM
+ * addresses, fusable and non-fusable matmul chains, tap chains, bias matmuls) and multi-row dense layers (the 4-row GEMM
  * blocks and column tails). Both builds, fused and unfused, on repeated runs of one instance.
  */
 import fc from 'fast-check';
@@ -14,6 +14,8 @@ import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
 import { rng } from '../helpers/random-graph.js';
 import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { planMemory } from '../../src/backends/wasm/plan/memory.js';
+import { kernelOps } from '../../src/backends/wasm/plan/ops.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20251123);
 
@@ -71,6 +73,28 @@ describe('random programs', () => {
       { numRuns: 150, seed: SEED },
     );
     expect(fused).toBeGreaterThan(75);
+  });
+
+  test('fast-check: programs with bias matmuls (rows 1 and many, acc anywhere, bias loaded just before or not, accumulating or overwriting matmuls after), tap chains in half', async () => {
+    // how often the bias reaches each path of the SIMD build: read from DRAM by the `pairs` GEMM
+    // (foldBiasRows), or copied over the rows for the other kernels (and always in the scalar build)
+    const reached = { pairs: 0, copied: 0, taps: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+        const p = randomProgram(seed, undefined, { tables: true, taps: seed % 2 === 0, bias: true });
+        const C = p.config.cols;
+        const { ops } = kernelOps(p, planMemory(p), { rewrite: true, pack: true, taps: true });
+        if (ops.some((o) => o.kind === 'gemm' && o.bias !== undefined)) reached.pairs++;
+        const copied = ops.findIndex((o) => o.kind === 'copy' && o.srcStride === 0 && o.dst === o.src + 4 * C && o.bytes === 4 * C);
+        if (copied >= 0) reached.copied++;
+        if (copied >= 0 && ops.slice(copied).some((o) => o.kind === 'gemm' && o.taps !== undefined)) reached.taps++;
+        await expectAgreement(p, inputsFor(p, seed));
+      }),
+      { numRuns: 200, seed: SEED },
+    );
+    expect(reached.pairs).toBeGreaterThan(9);
+    expect(reached.copied).toBeGreaterThan(100);
+    expect(reached.taps).toBeGreaterThan(40);
   });
 });
 

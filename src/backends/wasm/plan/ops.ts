@@ -51,7 +51,8 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
   store: (i, ctx) => ({ kind: 'copy', dst: i.dram, dstStride: i.stride, src: addr(ctx, 'out', i.sram), srcStride: ctx.cfg.cols, bytes: ctx.cfg.cols, rows: i.rows, wgtLoad: false }),
   matmul: (i, ctx) => {
     const R = ctx.cfg.rows;
-    return { kind: 'gemm', acc: addr(ctx, 'acc', i.acc), a: addr(ctx, 'act', i.act), aStride: i.actStride * R, aOuter: i.actOuter * R, inner: i.inner, w: addr(ctx, 'wgt', i.wgt), rows: i.rows, k: R, accumulate: i.accumulate === 1, fromDram: false, packed: false };
+    // a bias matmul accumulates onto its rows after translate() has copied entry acc over them (biasCopy)
+    return { kind: 'gemm', acc: addr(ctx, 'acc', i.acc), a: addr(ctx, 'act', i.act), aStride: i.actStride * R, aOuter: i.actOuter * R, inner: i.inner, w: addr(ctx, 'wgt', i.wgt), rows: i.rows, k: R, accumulate: i.accumulate === 1 || i.bias === 1, fromDram: false, packed: false };
   },
   threshold: (i, ctx) =>
     tableSteps(i) > 0
@@ -60,6 +61,17 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
   sync: () => null,
   halt: () => null,
 };
+
+/**
+ * A bias matmul's (bias = 1) first step: entry acc as found copied over rows 1..rows−1 (one
+ * source row, stride 0), after which the matmul accumulates: every row starts from the entry and
+ * row 0 from itself, as isa/ops/matmul.ts defines it (foldBiasRows may read the entry's source instead).
+ */
+function biasCopy(i: InstructionOf<'matmul'>, ctx: Ctx): CopyOp | null {
+  if (i.bias !== 1 || i.rows < 2) return null;
+  const bytes = entryBytes('acc', ctx.cfg.rows, ctx.cfg.cols);
+  return { kind: 'copy', dst: addr(ctx, 'acc', i.acc + 1), dstStride: bytes, src: addr(ctx, 'acc', i.acc), srcStride: 0, bytes, rows: i.rows - 1, wgtLoad: false };
+}
 
 /** A pooling threshold's window in bytes and the scratch rows its maxima go to (plan/memory.ts). */
 function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonNullable<ThresholdOp['pool']> } {
@@ -134,6 +146,8 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
   for (const insn of p.instructions) {
     const op = (TRANSLATE[insn.op] as (i: typeof insn, c: Ctx) => KernelOp | null)(insn, ctx);
     if (op === null) continue;
+    const bias = insn.op === 'matmul' ? biasCopy(insn, ctx) : null;
+    if (bias !== null) ops.push(bias);
     if (insn.op === 'load' && loadBufferOf(insn.buf) === 'wgt') {
       for (let i = 0; i < insn.rows; i++) {
         source.set(insn.sram + i, insn.dram + i * insn.stride);
@@ -244,8 +258,27 @@ function mergeCopies(ops: readonly KernelOp[]): KernelOp[] {
   return out;
 }
 
-/** How far a broadcast bias copy may be from the GEMM that folds it in (foldBiasRows). */
+/** How far a broadcast bias copy may be from the GEMM that folds it in, and from the copy that loaded the bias (foldBiasRows). */
 const BIAS_WINDOW = 16;
+
+/** Copies of one row of C int32 into consecutive acc rows (source stride 0). */
+const isBroadcast = (op: KernelOp | null | undefined, C: number): op is CopyOp => op?.kind === 'copy' && op.srcStride === 0 && op.bytes === 4 * C && op.dstStride === 4 * C && op.rows >= 1;
+
+/** A GEMM that may start its rows from a bias row: the `pairs` kernel has that mode. */
+const takesBias = (g: KernelOp | null | undefined): g is GemmOp => g?.kind === 'gemm' && g.accumulate && g.packed === 'pairs' && g.taps === undefined && g.bias === undefined;
+
+/**
+ * Where the C int32 of `row` came from, if the copy wrote all of them from one place: the source
+ * row's address and whether the copy wrote nothing else (then it is dead once the row is rewritten).
+ */
+function sourceOf(op: CopyOp, row: Range): { src: number; only: boolean } | null {
+  const off = row.start - op.dst;
+  if (off < 0) return null;
+  const [q, at] = op.rows === 1 ? [0, off] : [Math.floor(off / op.dstStride), off % op.dstStride];
+  // rows that overlap each other: a later one may have rewritten the row
+  if (q >= op.rows || at + (row.end - row.start) > op.bytes || (op.rows > 1 && op.dstStride < op.bytes)) return null;
+  return { src: op.src + q * op.srcStride + at, only: op.rows === 1 && op.bytes === row.end - row.start && at === 0 };
+}
 
 /**
  * A copy of one row of C int32 into every acc row of a following `pairs` GEMM that accumulates
@@ -253,26 +286,69 @@ const BIAS_WINDOW = 16;
  * in between touches the acc rows or writes the row. The GEMM writes every one of its acc rows,
  * so they end as before: bias + sums (the copy was the compiled dense layers' bias init, one
  * store of each acc row per column tile, and the GEMM re-read them).
+ *
+ * A bias matmul's copy of its first row over the others (biasCopy) is the same, but its GEMM
+ * rewrites that first row, which the kernel reads for every row block: the GEMM reads instead the
+ * row the first row was copied from (the compiler's one-row bias load from DRAM) when nothing
+ * between that copy and the GEMM writes either row, and the copy goes too when nothing else
+ * reads the first row (the GEMM rewrites it). Without such a copy both stay.
  */
 function foldBiasRows(ops: readonly KernelOp[], C: number): KernelOp[] {
   const out: (KernelOp | null)[] = [...ops];
   ops.forEach((op, i) => {
-    if (op.kind !== 'copy' || op.srcStride !== 0 || op.bytes !== 4 * C || op.dstStride !== 4 * C || op.rows < 1) return;
+    if (!isBroadcast(op, C)) return;
     const rows = { start: op.dst, end: op.dst + op.rows * 4 * C };
-    const row = [{ start: op.src, end: op.src + 4 * C }];
+    const row = { start: op.src, end: op.src + 4 * C };
+    // the bias matmul's form: the row copied is the one just above the rows, the GEMM's first
+    const first = op.src + 4 * C === op.dst;
+    let firstRead = false;
     for (let j = i + 1; j < Math.min(ops.length, i + 1 + BIAS_WINDOW); j++) {
       const g = out[j];
       if (g === null || g === undefined) continue;
-      if (g.kind === 'gemm' && g.accumulate && g.packed === 'pairs' && g.taps === undefined && g.bias === undefined && g.acc === op.dst && g.rows === op.rows && !overlap(row[0]!, rows)) {
+      if (takesBias(g) && !first && g.acc === op.dst && g.rows === op.rows && !overlap(row, rows)) {
         out[j] = { ...g, bias: op.src };
         out[i] = null;
         return;
       }
+      if (takesBias(g) && first && g.acc === op.src && g.rows === op.rows + 1) return foldFirstRow(out, i, j, firstRead, C);
       const e = effectsOf(g, C);
-      if (anyOverlap([rows], [...e.reads, ...e.writes]) || anyOverlap(row, e.writes)) return;
+      if (anyOverlap([rows], [...e.reads, ...e.writes]) || anyOverlap([row], e.writes)) return;
+      firstRead ||= anyOverlap([row], e.reads);
     }
   });
   return out.filter((op): op is KernelOp => op !== null);
+}
+
+/**
+ * foldBiasRows for out[i], a bias matmul's copy of the first acc row of the GEMM out[j] over its
+ * other rows (nothing in between touches those or writes the first; `firstRead`: something reads
+ * it): the copy that wrote the first row, found looking back from i, gives the row the GEMM reads.
+ */
+function foldFirstRow(out: (KernelOp | null)[], i: number, j: number, firstRead: boolean, C: number): void {
+  const broadcast = out[i] as CopyOp;
+  const g = out[j] as GemmOp;
+  const row = { start: broadcast.src, end: broadcast.src + 4 * C };
+  const written = { start: g.acc, end: g.acc + g.rows * 4 * C };
+  const between: KernelOp[] = [];
+  for (let k = i - 1; k >= Math.max(0, i - BIAS_WINDOW); k--) {
+    const op = out[k];
+    if (op === null || op === undefined) continue;
+    const e = effectsOf(op, C);
+    if (!anyOverlap([row], e.writes)) {
+      between.push(op);
+      continue;
+    }
+    const from = op.kind === 'copy' ? sourceOf(op, row) : null;
+    if (from === null) return;
+    const src = { start: from.src, end: from.src + 4 * C };
+    // the source as the copy read it, still there for the GEMM (the copy itself included: a source it overlaps changed)
+    const after = [op, ...between, ...out.slice(i + 1, j).filter((o): o is KernelOp => o !== null)];
+    if (overlap(src, written) || after.some((o) => anyOverlap([src], effectsOf(o, C).writes))) return;
+    out[j] = { ...g, bias: from.src };
+    out[i] = null;
+    if (from.only && !firstRead && !between.some((o) => anyOverlap([row], effectsOf(o, C).reads))) out[k] = null;
+    return;
+  }
 }
 
 export interface KernelOpsOptions {

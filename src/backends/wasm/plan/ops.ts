@@ -258,18 +258,20 @@ function mergeCopies(ops: readonly KernelOp[]): KernelOp[] {
   return out;
 }
 
-/** How far a broadcast bias copy may be from the GEMM that folds it in, and from the copy that loaded the bias (foldBiasRows). */
+/** How far a broadcast bias copy may be from the GEMM that folds it in (foldBiasRows). */
 const BIAS_WINDOW = 16;
+/**
+ * How far back mergeBiasLoads looks for the load of a bias matmul's first row: the compiler loads
+ * a column tile's bias before its act windows, one copy per line (ResNet-8: up to 31 ops before).
+ */
+const BIAS_LOAD_WINDOW = 256;
 
 /** Copies of one row of C int32 into consecutive acc rows (source stride 0). */
 const isBroadcast = (op: KernelOp | null | undefined, C: number): op is CopyOp => op?.kind === 'copy' && op.srcStride === 0 && op.bytes === 4 * C && op.dstStride === 4 * C && op.rows >= 1;
 
-/** A GEMM that may start its rows from a bias row: the `pairs` kernel has that mode. */
-const takesBias = (g: KernelOp | null | undefined): g is GemmOp => g?.kind === 'gemm' && g.accumulate && g.packed === 'pairs' && g.taps === undefined && g.bias === undefined;
-
 /**
  * Where the C int32 of `row` came from, if the copy wrote all of them from one place: the source
- * row's address and whether the copy wrote nothing else (then it is dead once the row is rewritten).
+ * row's address and whether the copy wrote nothing else.
  */
 function sourceOf(op: CopyOp, row: Range): { src: number; only: boolean } | null {
   const off = row.start - op.dst;
@@ -281,74 +283,65 @@ function sourceOf(op: CopyOp, row: Range): { src: number; only: boolean } | null
 }
 
 /**
- * A copy of one row of C int32 into every acc row of a following `pairs` GEMM that accumulates
- * onto exactly those rows is dropped, the GEMM reading the row itself (GemmOp.bias) — when no op
- * in between touches the acc rows or writes the row. The GEMM writes every one of its acc rows,
- * so they end as before: bias + sums (the copy was the compiled dense layers' bias init, one
- * store of each acc row per column tile, and the GEMM re-read them).
- *
- * A bias matmul's copy of its first row over the others (biasCopy) is the same, but its GEMM
- * rewrites that first row, which the kernel reads for every row block: the GEMM reads instead the
- * row the first row was copied from (the compiler's one-row bias load from DRAM) when nothing
- * between that copy and the GEMM writes either row, and the copy goes too when nothing else
- * reads the first row (the GEMM rewrites it). Without such a copy both stay.
+ * A broadcast of an acc row over the rows after it (a bias matmul's biasCopy), where a copy not
+ * far before wrote that row from elsewhere (the compiler's one-row bias load from DRAM), becomes a
+ * broadcast of that source over all the rows, the first included — the replicated bias load of
+ * the compilers before the bias bit, which foldBiasRows reads in place — when nothing in between
+ * writes the row or the source. The one-row load goes too when it wrote only that row and
+ * nothing in between reads it (the broadcast writes the same values later).
  */
-function foldBiasRows(ops: readonly KernelOp[], C: number): KernelOp[] {
+function mergeBiasLoads(ops: readonly KernelOp[], C: number): KernelOp[] {
   const out: (KernelOp | null)[] = [...ops];
   ops.forEach((op, i) => {
-    if (!isBroadcast(op, C)) return;
-    const rows = { start: op.dst, end: op.dst + op.rows * 4 * C };
+    if (!isBroadcast(op, C) || op.src + 4 * C !== op.dst) return;
     const row = { start: op.src, end: op.src + 4 * C };
-    // the bias matmul's form: the row copied is the one just above the rows, the GEMM's first
-    const first = op.src + 4 * C === op.dst;
-    let firstRead = false;
-    for (let j = i + 1; j < Math.min(ops.length, i + 1 + BIAS_WINDOW); j++) {
-      const g = out[j];
-      if (g === null || g === undefined) continue;
-      if (takesBias(g) && !first && g.acc === op.dst && g.rows === op.rows && !overlap(row, rows)) {
-        out[j] = { ...g, bias: op.src };
-        out[i] = null;
-        return;
+    const between: KernelOp[] = [];
+    for (let k = i - 1; k >= Math.max(0, i - BIAS_LOAD_WINDOW); k--) {
+      const load = out[k];
+      if (load === null || load === undefined) continue;
+      if (!anyOverlap([row], effectsOf(load, C).writes)) {
+        between.push(load);
+        continue;
       }
-      if (takesBias(g) && first && g.acc === op.src && g.rows === op.rows + 1) return foldFirstRow(out, i, j, firstRead, C);
-      const e = effectsOf(g, C);
-      if (anyOverlap([rows], [...e.reads, ...e.writes]) || anyOverlap([row], e.writes)) return;
-      firstRead ||= anyOverlap([row], e.reads);
+      const from = load.kind === 'copy' ? sourceOf(load, row) : null;
+      if (from === null) return;
+      const src = { start: from.src, end: from.src + 4 * C };
+      // the source as the load read it is still there (the load itself included: a source it overlaps changed)
+      if (overlap(src, { start: row.start, end: op.dst + op.rows * 4 * C }) || [load, ...between].some((o) => anyOverlap([src], effectsOf(o, C).writes))) return;
+      out[i] = { ...op, dst: row.start, src: from.src, rows: op.rows + 1 };
+      if (from.only && !between.some((o) => anyOverlap([row], effectsOf(o, C).reads))) out[k] = null;
+      return;
     }
   });
   return out.filter((op): op is KernelOp => op !== null);
 }
 
 /**
- * foldBiasRows for out[i], a bias matmul's copy of the first acc row of the GEMM out[j] over its
- * other rows (nothing in between touches those or writes the first; `firstRead`: something reads
- * it): the copy that wrote the first row, found looking back from i, gives the row the GEMM reads.
+ * A copy of one row of C int32 into every acc row of a following `pairs` GEMM that accumulates
+ * onto exactly those rows is dropped, the GEMM reading the row itself (GemmOp.bias) — when no op
+ * in between touches the acc rows or writes the row. The GEMM writes every one of its acc rows,
+ * so they end as before: bias + sums (the copy was the compiled dense layers' bias init, one
+ * store of each acc row per column tile, and the GEMM re-read them).
  */
-function foldFirstRow(out: (KernelOp | null)[], i: number, j: number, firstRead: boolean, C: number): void {
-  const broadcast = out[i] as CopyOp;
-  const g = out[j] as GemmOp;
-  const row = { start: broadcast.src, end: broadcast.src + 4 * C };
-  const written = { start: g.acc, end: g.acc + g.rows * 4 * C };
-  const between: KernelOp[] = [];
-  for (let k = i - 1; k >= Math.max(0, i - BIAS_WINDOW); k--) {
-    const op = out[k];
-    if (op === null || op === undefined) continue;
-    const e = effectsOf(op, C);
-    if (!anyOverlap([row], e.writes)) {
-      between.push(op);
-      continue;
+function foldBiasRows(ops: readonly KernelOp[], C: number): KernelOp[] {
+  const out: (KernelOp | null)[] = [...ops];
+  ops.forEach((op, i) => {
+    if (!isBroadcast(op, C)) return;
+    const rows = { start: op.dst, end: op.dst + op.rows * 4 * C };
+    const row = [{ start: op.src, end: op.src + 4 * C }];
+    for (let j = i + 1; j < Math.min(ops.length, i + 1 + BIAS_WINDOW); j++) {
+      const g = out[j];
+      if (g === null || g === undefined) continue;
+      if (g.kind === 'gemm' && g.accumulate && g.packed === 'pairs' && g.taps === undefined && g.bias === undefined && g.acc === op.dst && g.rows === op.rows && !overlap(row[0]!, rows)) {
+        out[j] = { ...g, bias: op.src };
+        out[i] = null;
+        return;
+      }
+      const e = effectsOf(g, C);
+      if (anyOverlap([rows], [...e.reads, ...e.writes]) || anyOverlap(row, e.writes)) return;
     }
-    const from = op.kind === 'copy' ? sourceOf(op, row) : null;
-    if (from === null) return;
-    const src = { start: from.src, end: from.src + 4 * C };
-    // the source as the copy read it, still there for the GEMM (the copy itself included: a source it overlaps changed)
-    const after = [op, ...between, ...out.slice(i + 1, j).filter((o): o is KernelOp => o !== null)];
-    if (overlap(src, written) || after.some((o) => anyOverlap([src], effectsOf(o, C).writes))) return;
-    out[j] = { ...g, bias: from.src };
-    out[i] = null;
-    if (from.only && !firstRead && !between.some((o) => anyOverlap([row], effectsOf(o, C).reads))) out[k] = null;
-    return;
-  }
+  });
+  return out.filter((op): op is KernelOp => op !== null);
 }
 
 export interface KernelOpsOptions {
@@ -374,7 +367,7 @@ function scratchOf(ops: readonly KernelOp[], plan: MemoryPlan, C: number): Range
 export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions): { ops: KernelOp[]; packed: PackedRange[]; scratch: Range | null; stats: OpStats } {
   const ctx = { cfg: p.config, plan };
   const { ops, stats } = translate(p, ctx, opts.rewrite);
-  const chained = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
+  const chained = opts.rewrite ? fuseChains(mergeBiasLoads(ops, p.config.cols), p.config.cols) : ops;
   const fused = opts.rewrite ? mergeCopies((opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
   const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
   const { ops: packedOps, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };

@@ -1,10 +1,10 @@
 /**
- * Bias matmuls (the ISA's bias bit) in the WebAssembly plan (plan/ops.ts biasCopy, foldBiasRows):
- * the compiler's form — a one-row bias load into a tile's first acc entry, then a matmul with
- * bias = 1 — plans to exactly the kernel calls of the replicated load it replaces (the `pairs`
- * GEMM reads the bias from DRAM, both copies gone), and the fold stands back when the bias row's
- * DRAM source is overwritten, when the loaded entry is read before the matmul, or when no copy
- * wrote it. Every case bit-exact against the reference interpreter in all four builds.
+ * Bias matmuls (the ISA's bias bit) in the WebAssembly plan (plan/ops.ts biasCopy, mergeBiasLoads,
+ * foldBiasRows): the compiler's form — a one-row bias load into a tile's first acc entry, then a
+ * matmul with bias = 1 — plans to exactly the kernel calls of the replicated load it replaces in
+ * both builds (the `pairs` GEMM reads the bias from DRAM, both copies gone), and the rewrites
+ * stand back when the bias row's DRAM source is overwritten, when the loaded entry is read before
+ * the matmul, or when no copy wrote it. Every case bit-exact against the reference interpreter in all four builds.
  */
 import { describe, expect, test } from 'vitest';
 import { emitWasm } from '../../../../src/backends/wasm/emit.js';
@@ -19,7 +19,8 @@ import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../../../../src/isa/s
 import { denseProgram } from '../../../helpers/dense-program.js';
 import { toBiasForm } from './bias-form.js';
 
-const plan = (p: Program): KernelOp[] => kernelOps(p, planMemory(p), { rewrite: true, pack: true, taps: true }).ops;
+/** The SIMD build's kernel calls (or the scalar build's: no packed weights, no taps). */
+const plan = (p: Program, simd = true): KernelOp[] => kernelOps(p, planMemory(p), { rewrite: true, pack: simd, taps: simd }).ops;
 const folded = (ops: readonly KernelOp[]): number => ops.filter((o) => o.kind === 'gemm' && o.bias !== undefined).length;
 const accCopies = (p: Program, ops: readonly KernelOp[]): number => ops.filter((o) => o.kind === 'copy' && o.dst >= planMemory(p).base.acc && o.dst < planMemory(p).base.qnt).length;
 
@@ -54,9 +55,19 @@ describe('bias matmuls', () => {
     const { p } = biasDense(m, k, n, rows, cols);
     expect(p.instructions.filter((i) => i.op === 'matmul' && i.bias === 1).length).toBe(Math.ceil(n / cols));
     expect(plan(p)).toEqual(plan(original));
+    expect(plan(p, false)).toEqual(plan(original, false));
     if (m > 1) expect(folded(plan(p))).toBe(Math.ceil(n / cols));
     expect(Array.from(interpret(p, new Int8Array(m * k).fill(3)))).toEqual(Array.from(interpret(original, new Int8Array(m * k).fill(3))));
     await expectAgreement(p);
+  });
+
+  test('forty act loads between the bias load and the bias matmul (a conv tile\'s window lines): still the replicated load\'s calls', async () => {
+    const { p, at } = biasDense(5, 40, 40, 8, 8);
+    const lines: Instruction[] = Array.from({ length: 40 }, (_, j) => ({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 4000 + j, rows: 1, dram: p.input.dram, stride: 0 }));
+    const q = insertAfter(p, at(2), lines);
+    expect(folded(plan(q))).toBe(folded(plan(p)));
+    expect(accCopies(q, plan(q))).toBe(accCopies(p, plan(p)));
+    await expectAgreement(q);
   });
 
   test('a store over the bias row in DRAM before the bias matmul: that GEMM does not read the bias from DRAM', async () => {

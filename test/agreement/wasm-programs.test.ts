@@ -1,7 +1,7 @@
 /**
  * WASM = reference interpreter on programs the compiler does not emit: random valid programs
  * (extreme requantization parameters, strided loads, stores over constants, two-level act
- * addresses, fusable and non-fusable matmul chains, tap chains) and multi-row dense layers (the 4-row GEMM
+ * addresses, fusable and non-fusable matmul chains, tap chains, bias matmuls) and multi-row dense layers (the 4-row GEMM
  * blocks and column tails). Both builds, fused and unfused, on repeated runs of one instance.
  */
 import fc from 'fast-check';
@@ -14,6 +14,8 @@ import { interpret } from '../../src/isa/interpret.js';
 import type { Program } from '../../src/isa/program.js';
 import { rng } from '../helpers/random-graph.js';
 import { randomProgram } from '../unit/backends/wasm/random-program.js';
+import { planMemory } from '../../src/backends/wasm/plan/memory.js';
+import { kernelOps } from '../../src/backends/wasm/plan/ops.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20251123);
 
@@ -71,6 +73,34 @@ describe('random programs', () => {
       { numRuns: 150, seed: SEED },
     );
     expect(fused).toBeGreaterThan(75);
+  });
+
+  test('fast-check: programs with bias matmuls (rows 1 and many, acc anywhere, bias loaded just before or not, accumulating or overwriting matmuls after), tap chains in half', async () => {
+    // how often a bias matmul's GEMM in the SIMD build reads its bias from DRAM (`pairs`: its copies
+    // folded away), is a GEMM over taps, or (any other kernel) follows a copy of the bias over its rows:
+    // from the first row's DRAM source over all of them (mergeBiasLoads), or from the first row over the rest
+    const reached = { pairs: 0, taps: 0, fromDram: 0, fromFirstRow: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+        const p = randomProgram(seed, undefined, { tables: true, taps: seed % 2 === 0, bias: true });
+        const C = p.config.cols;
+        const plan = planMemory(p);
+        const { ops } = kernelOps(p, plan, { rewrite: true, pack: true, taps: true });
+        const biasAcc = new Set(p.instructions.flatMap((i) => (i.op === 'matmul' && i.bias === 1 && i.rows > 1 ? [plan.base.acc + 4 * C * i.acc] : [])));
+        const gemms = ops.filter((o) => o.kind === 'gemm' && biasAcc.has(o.acc));
+        const copies = ops.filter((o) => o.kind === 'copy' && o.srcStride === 0 && o.bytes === 4 * C);
+        if (gemms.some((g) => g.kind === 'gemm' && g.bias !== undefined)) reached.pairs++;
+        if (gemms.some((g) => g.kind === 'gemm' && g.taps !== undefined)) reached.taps++;
+        if (copies.some((o) => o.kind === 'copy' && biasAcc.has(o.dst) && o.src < p.dramSize)) reached.fromDram++;
+        if (copies.some((o) => o.kind === 'copy' && biasAcc.has(o.src) && o.dst === o.src + 4 * C)) reached.fromFirstRow++;
+        await expectAgreement(p, inputsFor(p, seed));
+      }),
+      { numRuns: 200, seed: SEED },
+    );
+    expect(reached.pairs).toBeGreaterThan(9);
+    expect(reached.taps).toBeGreaterThan(30);
+    expect(reached.fromDram).toBeGreaterThan(80);
+    expect(reached.fromFirstRow).toBeGreaterThan(12);
   });
 });
 

@@ -49,7 +49,8 @@ export interface GemmOp {
   readonly taps?: readonly Tap[];
   /**
    * With accumulate: every acc row starts from the row of C int32 at `bias` instead of its own
-   * contents (a broadcast copy of that row into the acc rows, folded in: ops.ts foldBiasRows).
+   * contents (a broadcast copy of that row into the acc rows, folded in: ops.ts foldBiasRows). The
+   * kernel reads it for every row block: it is never one of the GEMM's own acc rows.
    */
   readonly bias?: number;
 }

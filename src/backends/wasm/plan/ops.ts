@@ -51,7 +51,8 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
   store: (i, ctx) => ({ kind: 'copy', dst: i.dram, dstStride: i.stride, src: addr(ctx, 'out', i.sram), srcStride: ctx.cfg.cols, bytes: ctx.cfg.cols, rows: i.rows, wgtLoad: false }),
   matmul: (i, ctx) => {
     const R = ctx.cfg.rows;
-    return { kind: 'gemm', acc: addr(ctx, 'acc', i.acc), a: addr(ctx, 'act', i.act), aStride: i.actStride * R, aOuter: i.actOuter * R, inner: i.inner, w: addr(ctx, 'wgt', i.wgt), rows: i.rows, k: R, accumulate: i.accumulate === 1, fromDram: false, packed: false };
+    // a bias matmul accumulates onto its rows after translate() has copied entry acc over them (biasCopy)
+    return { kind: 'gemm', acc: addr(ctx, 'acc', i.acc), a: addr(ctx, 'act', i.act), aStride: i.actStride * R, aOuter: i.actOuter * R, inner: i.inner, w: addr(ctx, 'wgt', i.wgt), rows: i.rows, k: R, accumulate: i.accumulate === 1 || i.bias === 1, fromDram: false, packed: false };
   },
   threshold: (i, ctx) =>
     tableSteps(i) > 0
@@ -60,6 +61,17 @@ const TRANSLATE: { [O in Opcode]: (insn: InstructionOf<O>, ctx: Ctx) => KernelOp
   sync: () => null,
   halt: () => null,
 };
+
+/**
+ * A bias matmul's (bias = 1) first step: entry acc as found copied over rows 1..rows−1 (one
+ * source row, stride 0), after which the matmul accumulates: every row starts from the entry and
+ * row 0 from itself, as isa/ops/matmul.ts defines it (foldBiasRows may read the entry's source instead).
+ */
+function biasCopy(i: InstructionOf<'matmul'>, ctx: Ctx): CopyOp | null {
+  if (i.bias !== 1 || i.rows < 2) return null;
+  const bytes = entryBytes('acc', ctx.cfg.rows, ctx.cfg.cols);
+  return { kind: 'copy', dst: addr(ctx, 'acc', i.acc + 1), dstStride: bytes, src: addr(ctx, 'acc', i.acc), srcStride: 0, bytes, rows: i.rows - 1, wgtLoad: false };
+}
 
 /** A pooling threshold's window in bytes and the scratch rows its maxima go to (plan/memory.ts). */
 function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonNullable<ThresholdOp['pool']> } {
@@ -134,6 +146,8 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
   for (const insn of p.instructions) {
     const op = (TRANSLATE[insn.op] as (i: typeof insn, c: Ctx) => KernelOp | null)(insn, ctx);
     if (op === null) continue;
+    const bias = insn.op === 'matmul' ? biasCopy(insn, ctx) : null;
+    if (bias !== null) ops.push(bias);
     if (insn.op === 'load' && loadBufferOf(insn.buf) === 'wgt') {
       for (let i = 0; i < insn.rows; i++) {
         source.set(insn.sram + i, insn.dram + i * insn.stride);
@@ -246,6 +260,61 @@ function mergeCopies(ops: readonly KernelOp[]): KernelOp[] {
 
 /** How far a broadcast bias copy may be from the GEMM that folds it in (foldBiasRows). */
 const BIAS_WINDOW = 16;
+/**
+ * How far back mergeBiasLoads looks for the load of a bias matmul's first row: the compiler loads
+ * a column tile's bias before its act windows, one copy per line (ResNet-8: up to 31 ops before).
+ */
+const BIAS_LOAD_WINDOW = 256;
+
+/** Copies of one row of C int32 into consecutive acc rows (source stride 0). */
+const isBroadcast = (op: KernelOp | null | undefined, C: number): op is CopyOp => op?.kind === 'copy' && op.srcStride === 0 && op.bytes === 4 * C && op.dstStride === 4 * C && op.rows >= 1;
+
+/**
+ * Where the C int32 of `row` came from, if the copy wrote all of them from one place: the source
+ * row's address and whether the copy wrote nothing else.
+ */
+function sourceOf(op: CopyOp, row: Range): { src: number; only: boolean } | null {
+  const off = row.start - op.dst;
+  if (off < 0) return null;
+  const [q, at] = op.rows === 1 ? [0, off] : [Math.floor(off / op.dstStride), off % op.dstStride];
+  // rows that overlap each other: a later one may have rewritten the row
+  if (q >= op.rows || at + (row.end - row.start) > op.bytes || (op.rows > 1 && op.dstStride < op.bytes)) return null;
+  return { src: op.src + q * op.srcStride + at, only: op.rows === 1 && op.bytes === row.end - row.start && at === 0 };
+}
+
+/**
+ * A broadcast of an acc row over the rows after it (a bias matmul's biasCopy), where a copy not
+ * far before wrote that row from elsewhere (the compiler's one-row bias load from DRAM), becomes a
+ * broadcast of that source over all the rows, the first included — the replicated bias load of
+ * the compilers before the bias bit, which foldBiasRows reads in place — when nothing in between
+ * writes the row or the source. The one-row load goes too when it wrote only that row and
+ * nothing in between reads it (the broadcast writes the same values later).
+ */
+function mergeBiasLoads(ops: readonly KernelOp[], C: number): KernelOp[] {
+  const out: (KernelOp | null)[] = [...ops];
+  ops.forEach((op, i) => {
+    if (!isBroadcast(op, C) || op.src + 4 * C !== op.dst) return;
+    const row = { start: op.src, end: op.src + 4 * C };
+    const between: KernelOp[] = [];
+    for (let k = i - 1; k >= Math.max(0, i - BIAS_LOAD_WINDOW); k--) {
+      const load = out[k];
+      if (load === null || load === undefined) continue;
+      if (!anyOverlap([row], effectsOf(load, C).writes)) {
+        between.push(load);
+        continue;
+      }
+      const from = load.kind === 'copy' ? sourceOf(load, row) : null;
+      if (from === null) return;
+      const src = { start: from.src, end: from.src + 4 * C };
+      // the source as the load read it is still there (the load itself included: a source it overlaps changed)
+      if (overlap(src, { start: row.start, end: op.dst + op.rows * 4 * C }) || [load, ...between].some((o) => anyOverlap([src], effectsOf(o, C).writes))) return;
+      out[i] = { ...op, dst: row.start, src: from.src, rows: op.rows + 1 };
+      if (from.only && !between.some((o) => anyOverlap([row], effectsOf(o, C).reads))) out[k] = null;
+      return;
+    }
+  });
+  return out.filter((op): op is KernelOp => op !== null);
+}
 
 /**
  * A copy of one row of C int32 into every acc row of a following `pairs` GEMM that accumulates
@@ -257,7 +326,7 @@ const BIAS_WINDOW = 16;
 function foldBiasRows(ops: readonly KernelOp[], C: number): KernelOp[] {
   const out: (KernelOp | null)[] = [...ops];
   ops.forEach((op, i) => {
-    if (op.kind !== 'copy' || op.srcStride !== 0 || op.bytes !== 4 * C || op.dstStride !== 4 * C || op.rows < 1) return;
+    if (!isBroadcast(op, C)) return;
     const rows = { start: op.dst, end: op.dst + op.rows * 4 * C };
     const row = [{ start: op.src, end: op.src + 4 * C }];
     for (let j = i + 1; j < Math.min(ops.length, i + 1 + BIAS_WINDOW); j++) {
@@ -298,7 +367,7 @@ function scratchOf(ops: readonly KernelOp[], plan: MemoryPlan, C: number): Range
 export function kernelOps(p: Program, plan: MemoryPlan, opts: KernelOpsOptions): { ops: KernelOp[]; packed: PackedRange[]; scratch: Range | null; stats: OpStats } {
   const ctx = { cfg: p.config, plan };
   const { ops, stats } = translate(p, ctx, opts.rewrite);
-  const chained = opts.rewrite ? fuseChains(ops, p.config.cols) : ops;
+  const chained = opts.rewrite ? fuseChains(mergeBiasLoads(ops, p.config.cols), p.config.cols) : ops;
   const fused = opts.rewrite ? mergeCopies((opts.taps ?? opts.pack) ? fuseTaps(chained, p.config.cols) : chained) : ops;
   const copies = fused.flatMap((op) => (op.kind === 'copy' ? Object.values(effectsOf(op, p.config.cols)).flat() : []));
   const { ops: packedOps, packed } = opts.rewrite && opts.pack ? packWeights(fused, p, copies) : { ops: fused, packed: [] };

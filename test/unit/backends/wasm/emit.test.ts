@@ -20,12 +20,14 @@ import { randomCnn } from '../../../helpers/random-cnn.js';
 import { randomSamples } from '../../../helpers/random-graph.js';
 import { compileGraph } from '../../../helpers/compile.js';
 import { randomProgram } from './random-program.js';
+import { toBiasForm } from './bias-form.js';
 
 const wabt = await wabtInit();
 const digits = compileDigitsMlp().program;
 const cnn = compileGraph(randomCnn(4), randomSamples(4, 9 * 8 * 3, 4), { rows: 4, cols: 4 });
 const dense = denseProgram({ m: 9, k: 40, n: 24, config: makeConfig({ rows: 8, cols: 8 }), seed: 1 });
-const PROGRAMS: [string, Program][] = [['digits MLP', digits], ['random CNN', cnn], ['dense 9x40x24', dense], ['random program', randomProgram(7)]];
+const biasRandom = randomProgram(7, undefined, { bias: true });
+const PROGRAMS: [string, Program][] = [['digits MLP', digits], ['random CNN', cnn], ['dense 9x40x24', dense], ['dense 9x40x24, bias matmuls', toBiasForm(dense)], ['random program', randomProgram(7)], ['random program with bias matmuls', biasRandom]];
 const BUILDS = [true, false].map((simd) => ({ simd }));
 
 function wabtValidate(bytes: Uint8Array): void {
@@ -36,6 +38,10 @@ function wabtValidate(bytes: Uint8Array): void {
     m.destroy();
   }
 }
+
+test('the programs with bias matmuls have some', () => {
+  for (const p of [toBiasForm(dense), biasRandom]) expect(p.instructions.some((i) => i.op === 'matmul' && i.bias === 1)).toBe(true);
+});
 
 describe.each(PROGRAMS)('%s', (_, p) => {
   test.each(BUILDS)('valid for wabt and the engine, no imports, documented exports (simd: $simd)', async (opts) => {

@@ -7,7 +7,7 @@
 import { makeConfig } from '../../../../src/isa/config.js';
 import { checkProgram } from '../../../../src/isa/interpret.js';
 import { pixelAddress, type DramTensor, type Program } from '../../../../src/isa/program.js';
-import { LOAD_BUFFERS, NO_TOKENS, type Instruction } from '../../../../src/isa/spec.js';
+import { LOAD_BUFFERS, NO_TOKENS, type Instruction, type InstructionOf } from '../../../../src/isa/spec.js';
 import { rng } from '../../../helpers/random-graph.js';
 import { accessesOf } from '../../../../src/isa/effects.js';
 import { encodePoolGeometry, poolWindowError } from '../../../../src/isa/ops/index.js';
@@ -19,8 +19,11 @@ const CONFIG_FOR_SPAN = makeConfig({ rows: 1, cols: 1 });
 /**
  * `tables`: some thresholds run in table mode (steps ≥ 1, tables over whatever acc holds); the RTL has no table mode yet.
  * `taps`: most groups are tap chains (tapChain), which the SIMD build fuses into GEMMs over taps.
+ * `bias`: matmuls with the bias bit (withBias): single ones, and chains and tap chains whose first
+ * matmul starts its rows from one acc entry (usually a bias row loaded there just before).
+ * Without it no random number goes to bias, so every seed gives the program it gave before.
  */
-export function randomProgram(seed: number, shape?: { rows: number; cols: number }, opts: { tables?: boolean; taps?: boolean } = {}): Program {
+export function randomProgram(seed: number, shape?: { rows: number; cols: number }, opts: { tables?: boolean; taps?: boolean; bias?: boolean } = {}): Program {
   const r = rng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -64,7 +67,8 @@ export function randomProgram(seed: number, shape?: { rows: number; cols: number
   }
   const count = int(6, 40);
   while (instructions.length < count) {
-    const group = opts.taps && r() < 0.6 ? tapChain(int, r, R, C, dramSize) : r() < 0.25 ? chain(int, r, R, C, dramSize) : [randomInstruction(int, pick, r, R, dramSize, opts.tables ?? false)];
+    const raw = opts.taps && r() < 0.6 ? tapChain(int, r, R, C, dramSize) : r() < 0.25 ? chain(int, r, R, C, dramSize) : [randomInstruction(int, pick, r, R, dramSize, opts.tables ?? false)];
+    const group = opts.bias ? withBias(raw, int, r, biasAt, C) : raw;
     instructions.push(...group);
     const problem = checkProgram(withHalt(instructions));
     if (problem !== null) instructions.splice(instructions.length - group.length);
@@ -76,6 +80,22 @@ export function randomProgram(seed: number, shape?: { rows: number; cols: number
   if (r() < 0.85 && checkProgram(withHalt([...instructions, ...finale])) === null) instructions.push(...finale);
   instructions.push({ op: 'halt', ...NO_TOKENS });
   return { ...base, insnLayer: instructions.map(() => 0) };
+}
+
+/**
+ * Usually (when the group has a matmul) its first matmul gets the bias bit (accumulate 0): its rows
+ * start from entry acc as found, into which a bias row of the constants is usually loaded just
+ * before (as the compiler does), sometimes not (whatever acc holds). The matmuls after it in a
+ * chain or tap chain accumulate onto the same rows, or overwrite them.
+ */
+function withBias(group: Instruction[], int: (lo: number, hi: number) => number, r: () => number, biasAt: number, C: number): Instruction[] {
+  const first = group.findIndex((i) => i.op === 'matmul');
+  if (first < 0 || r() < 0.3) return group;
+  const m = group[first] as InstructionOf<'matmul'>;
+  const out = [...group];
+  out[first] = { ...m, accumulate: 0, bias: 1 };
+  if (r() < 0.8) out.splice(first, 0, { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.acc, sram: m.acc, rows: 1, dram: biasAt + 4 * C * int(0, DEPTH - 1), stride: 0 });
+  return out;
 }
 
 /**

@@ -18,11 +18,11 @@ const samples = (n: number, seed: number): Float32Array[] => {
 };
 const SAMPLES = samples(6, 3);
 
-/** Per add layer: its term matmuls (accumulating; an add's bias matmul overwrites) per threshold. */
+/** Per add layer: its term matmuls per threshold (the first one of each column tile starts from the bias entry). */
 function termMatmulsPerThreshold(p: Program, layer: string): number {
   const li = p.layers.findIndex((l) => l.name === layer);
   const insns = p.instructions.filter((_, i) => p.insnLayer[i] === li);
-  const terms = insns.filter((i) => i.op === 'matmul' && i.accumulate === 1).length;
+  const terms = insns.filter((i) => i.op === 'matmul').length;
   return terms / insns.filter((i) => i.op === 'threshold').length;
 }
 

@@ -3,7 +3,10 @@
 //   t < R          read wgt entry wgt+t; PE(r, c) writes its shadow weight on t = 1 + r + c
 //   t = R + m      read act row m (two-level address: runs of `inner` rows); PE(r,c) works on it at
 //                  R+1+m+r+c; the swap bit, one cycle ahead of row 0, makes the shadow weights active
-//   t = 2R+C+m     the de-skewed sums of row n meet acc row m (read at t-1) and are written back
+//   t = 2R+C+m     the de-skewed sums of row m meet acc row m (read at t-1) and are written back;
+//                  a bias matmul holds row 0's read (acc[acc] as it found it, the column tile's
+//                  bias) and adds it to every row in place of the read: rows >= 1 read entries
+//                  it has not written yet, whatever they hold
 // duration = 2R + C + rows; the next matmul may start at t = max(R, rows + 1) (`issue_last` marks
 // t - 1), so its preload overlaps this one's stream and its stream this one's drain. Up to
 // ceil((2R+C)/R)+1 matmuls are in flight: the acc address, flags and token pushes of each act row
@@ -30,6 +33,7 @@ module nnchip_matmul #(
   input  wire [ACC_AW-1:0]  acc,
   input  wire [ROWS_W-1:0]  rows,
   input  wire               accumulate,
+  input  wire               bias,          // every row starts from acc[acc] as found (accumulate is 0)
   input  wire               push_prev,     // token pushes of the starting matmul, fired at its `done`
   input  wire               push_next,
   output wire               wgt_re,
@@ -56,7 +60,7 @@ module nnchip_matmul #(
   localparam [ROWS_W-1:0] ONE_ROW = 1;
   localparam [INNER_W-1:0] ONE = 1;
   localparam LINE = ROWS + COLS - 1;          // act read to acc read
-  localparam TAG_W = ACC_AW + 4;              // {accumulate, last row, push_prev, push_next, acc address}
+  localparam TAG_W = ACC_AW + 6;              // {accumulate, bias, first row, last row, push_prev, push_next, acc address}
   localparam FLIGHT_W = $clog2(2 * ROWS + COLS + 2) + 1;
 
   // ---- issue: the issue interval max(R, rows + 1) and the R-cycle preload (t counts from start)
@@ -76,7 +80,7 @@ module nnchip_matmul #(
   reg [INNER_W-1:0] p_inner_q;
   reg [ACC_AW-1:0]  p_acc_q;
   reg [ROWS_W-1:0]  p_rows_q;
-  reg               p_accumulate_q, p_push_prev_q, p_push_next_q;
+  reg               p_accumulate_q, p_bias_q, p_push_prev_q, p_push_next_q;
 
   // ---- stream: act rows, one per cycle
   reg               s_busy_q, s_first_q;
@@ -84,7 +88,7 @@ module nnchip_matmul #(
   reg [ACT_AW-1:0]  act_addr_q, run_base_q, stride_q, outer_q;
   reg [INNER_W-1:0] inner_q, in_run_q;
   reg [ACC_AW-1:0]  s_acc_q;
-  reg               s_accumulate_q, s_push_prev_q, s_push_next_q;
+  reg               s_accumulate_q, s_bias_q, s_push_prev_q, s_push_next_q;
   assign act_re = s_busy_q;
   assign act_raddr = act_addr_q;
   wire run_end = in_run_q == inner_q - ONE;
@@ -97,12 +101,14 @@ module nnchip_matmul #(
   wire             d_valid = v_chain[LINE];
   wire [TAG_W-1:0] d_tag;
   nnchip_delay #(.WIDTH(TAG_W), .STAGES(LINE)) u_line (
-    .clk(clk), .d({s_accumulate_q, s_last, s_push_prev_q, s_push_next_q, s_acc_q}), .q(d_tag));
+    .clk(clk), .d({s_accumulate_q, s_bias_q, s_first_q, s_last, s_push_prev_q, s_push_next_q, s_acc_q}), .q(d_tag));
   assign acc_re = d_valid;
   assign acc_raddr = d_tag[ACC_AW-1:0];
   reg              w_valid_q;
   reg [TAG_W-1:0]  w_tag_q;
-  wire w_accumulate = w_tag_q[ACC_AW+3];
+  wire w_accumulate = w_tag_q[ACC_AW+5];
+  wire w_bias = w_tag_q[ACC_AW+4];
+  wire w_first = w_tag_q[ACC_AW+3];
   assign acc_we = w_valid_q;
   assign acc_waddr = w_tag_q[ACC_AW-1:0];
   assign done = w_valid_q & w_tag_q[ACC_AW+2];
@@ -115,17 +121,23 @@ module nnchip_matmul #(
   nnchip_systolic_array #(.ROWS(ROWS), .COLS(COLS), .PE_MAC16(PE_MAC16)) u_array (
     .clk(clk), .w_go(w_go_q), .w_top(wgt_rdata), .a_left(act_rdata), .a_sw(act_re & s_first_q), .sums(sums));
 
-  // accumulate: acc row + sums, wrapping at 32 bits like numerics.wrap32
+  // accumulate: acc row + sums; bias: row 0's read (held for the later rows) + sums; else sums;
+  // wrapping at 32 bits like numerics.wrap32
+  reg  [COLS*32-1:0] bias_q;                  // the bias matmul's acc[acc] as it found it
+  wire add_read = w_accumulate | (w_bias & w_first);
+  wire add_held = w_bias & ~w_first;
   genvar c;
   generate
     for (c = 0; c < COLS; c = c + 1) begin : g_lane
-      assign acc_wdata[c*32 +: 32] = (w_accumulate ? acc_rdata[c*32 +: 32] : 32'd0) + sums[c*32 +: 32];
+      wire [31:0] base = add_read ? acc_rdata[c*32 +: 32] : add_held ? bias_q[c*32 +: 32] : 32'd0;
+      assign acc_wdata[c*32 +: 32] = base + sums[c*32 +: 32];
     end
   endgenerate
 
   always @(posedge clk) begin
     w_go_q <= start;
     w_tag_q <= d_tag;
+    if (w_valid_q & w_bias & w_first) bias_q <= acc_rdata;
     if (start) begin
       i_t_q <= ONE_OCC;
       occ_q <= (rows_occ > R_OCC) ? rows_occ : R_OCC;
@@ -137,6 +149,7 @@ module nnchip_matmul #(
       p_acc_q <= acc;
       p_rows_q <= rows;
       p_accumulate_q <= accumulate;
+      p_bias_q <= bias;
       p_push_prev_q <= push_prev;
       p_push_next_q <= push_next;
     end else begin
@@ -154,6 +167,7 @@ module nnchip_matmul #(
       in_run_q <= {INNER_W{1'b0}};
       s_acc_q <= start ? acc : p_acc_q;
       s_accumulate_q <= start ? accumulate : p_accumulate_q;
+      s_bias_q <= start ? bias : p_bias_q;
       s_push_prev_q <= start ? push_prev : p_push_prev_q;
       s_push_next_q <= start ? push_next : p_push_next_q;
     end else if (act_re) begin

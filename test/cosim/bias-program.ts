@@ -13,7 +13,6 @@
  */
 import { parseListing } from '../../src/isa/asm.js';
 import { makeConfig } from '../../src/isa/config.js';
-import { LOAD_BUFFERS } from '../../src/isa/spec.js';
 import type { Program } from '../../src/isa/program.js';
 import { rng } from '../helpers/random-graph.js';
 
@@ -101,26 +100,4 @@ export function biasProgram(c: BiasCase, seed: number): Program {
     memoryMap: [],
     notes: [],
   };
-}
-
-/**
- * A compiled program rewritten to use bias matmuls as the compiler is meant to (issue #15): each
- * bias load replicated over a column tile's rows (`load buf=acc … stride=0`) loads one row, and the
- * next matmul onto those rows, which accumulated onto the replicas, overwrites them from that row
- * (`bias=1`). The caller checks the rewrite computes what the original does (interpret()).
- */
-export function withBiasMatmuls(p: Program): { program: Program; rewritten: number } {
-  const instructions = [...p.instructions];
-  let rewritten = 0;
-  for (let i = 0; i < instructions.length; i++) {
-    const load = instructions[i]!;
-    if (load.op !== 'load' || load.buf !== LOAD_BUFFERS.acc || load.stride !== 0 || load.rows < 2) continue;
-    const k = instructions.findIndex((m, j) => j > i && m.op === 'matmul' && m.acc === load.sram);
-    const first = instructions[k];
-    if (first?.op !== 'matmul' || first.rows !== load.rows || first.accumulate !== 1) continue;
-    instructions[i] = { ...load, rows: 1 };
-    instructions[k] = { ...first, accumulate: 0, bias: 1 };
-    rewritten++;
-  }
-  return { program: { ...p, instructions }, rewritten };
 }

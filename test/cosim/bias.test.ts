@@ -17,7 +17,7 @@ import { validateProgram } from '../../src/isa/validate.js';
 import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { rng } from '../helpers/random-graph.js';
-import { biasCaseName, biasProgram, withBiasMatmuls, type BiasCase } from './bias-program.js';
+import { biasCaseName, biasProgram, type BiasCase } from './bias-program.js';
 import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
 
 const CASES: readonly BiasCase[] = [
@@ -65,19 +65,18 @@ describe.skipIf(!haveTools('verilator'))('bias matmuls in Verilator', () => {
   test.each([CASES[4]!, CASES[6]!].map((c) => [biasCaseName(c), c] as const))('%s: bit- and cycle-exact', (name, c) => expectRtlExact(biasProgram(c, c.R * 31 + c.rows), 'verilator', c.rows, name), 300_000);
 });
 
-/** The MNIST CNN on a 4x4 (acc banks 1 or 2), each column tile's bias loaded once and its first matmul a bias matmul. */
+/** The MNIST CNN on a 4x4 (acc banks 1 or 2) as the compiler lowers it: each column tile's bias one acc entry, its first matmul a bias matmul. */
 function mnistWithBias(accBanks: 1 | 2): { program: Program; inputs: Int8Array[] } {
   const model = new URL('../../examples/digits-cnn/model.json', import.meta.url).pathname;
   const samples = calibrationSamples(new URL('../../examples/digits-cnn/calibration.json', import.meta.url).pathname).slice(0, 4);
-  const compiled = compileGraph(loadModel(model), samples, { rows: 4, cols: 4, dramLatency: 2, actDepth: 2048, wgtDepth: 512, accDepth: 512, outDepth: 512, qntDepth: 8, accBanks });
-  const { program, rewritten } = withBiasMatmuls(compiled);
+  const program = compileGraph(loadModel(model), samples, { rows: 4, cols: 4, dramLatency: 2, actDepth: 2048, wgtDepth: 512, accDepth: 512, outDepth: 512, qntDepth: 8, accBanks });
   validateProgram(program);
-  const loads = compiled.instructions.filter((i) => i.op === 'load' && i.buf === LOAD_BUFFERS.acc && i.stride === 0 && i.rows > 1).length;
-  expect(rewritten).toBe(loads);
+  // every acc load but the step tables' is a one-row bias entry, and each is read by a bias matmul
+  const biasLoads = program.instructions.filter((i) => i.op === 'load' && i.buf === LOAD_BUFFERS.acc && i.stride === 0);
+  expect(biasLoads.length).toBeGreaterThan(10);
+  expect(biasLoads.every((i) => i.op === 'load' && i.rows === 1)).toBe(true);
+  expect(program.instructions.filter((i) => i.op === 'matmul' && i.bias === 1 && i.rows > 1).length).toBeGreaterThan(10);
   const inputs = samples.slice(0, 1).map((x) => quantizeInput(program, x));
-  // the rewrite computes what the compiled program computes, in fewer cycles (its bias loads are shorter)
-  for (const x of inputs) expect(Array.from(interpret(program, x))).toEqual(Array.from(interpret(compiled, x)));
-  expect(scheduleTimes(program.instructions, program.config).cycles).toBeLessThan(scheduleTimes(compiled.instructions, compiled.config).cycles);
   return { program, inputs };
 }
 

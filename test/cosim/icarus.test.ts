@@ -122,7 +122,9 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
     const sim = useSim(() => p);
     test('bit- and cycle-exact', async () => {
       const add = p.layers.findIndex((l) => l.name === 'b1add');
-      expect(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'matmul' && i.accumulate === 1).length).toBe(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'threshold').length);
+      // one matmul per column tile (stacked), which starts from the tile's bias entry
+      expect(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'matmul' && i.bias === 1).length).toBe(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'threshold').length);
+      expect(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'matmul' && i.bias === 0).length).toBe(0);
       const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
       expectExact(p, inputs, await sim().run(p, inputs), 'residual cnn');
     });

@@ -458,8 +458,8 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names
   pruneToOutput(g, out, file); // and the nodes it reads, as ONNX Runtime runs them
   const opset = modelOpset(model, file);
-  for (const n of g.node ?? []) {
-    const changed = isSupportedOnnxOp(n.opType ?? '') ? (unreviewedOpsetChange(n.opType ?? '', opset, file) ?? legacyForm(n, opset, file)) : null;
+  for (const [i, n] of (g.node ?? []).entries()) {
+    const changed = isSupportedOnnxOp(n.opType ?? '') ? (unreviewedOpsetChange(n.opType ?? '', opset, file) ?? legacyForm(n, opset, file, n.name || `${n.opType ?? ''}_${i}`)) : null;
     if (changed !== null) throw changed;
   }
   checkDeclaredWeights(readInitializers(g, out), limits, file);

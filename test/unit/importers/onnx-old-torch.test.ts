@@ -29,4 +29,33 @@ describe('ONNX models of old torch exporters', () => {
     expect(Array.from(want!)).toEqual(Array.from(x.slice(18, 27)));
     expect(Array.from(evaluateOutput(load(spec), x), Math.fround)).toEqual(Array.from(want!));
   });
+
+  // below opset 7 onnxruntime reads nothing: the values are computed by hand (libonnx-testdata's PReLU/Softsign sets check them too)
+  test('opset 6: PRelu\'s slope [C] is one per channel whatever the rank, one value is shared', () => {
+    const x = weights(2 * 3 * 2, 5);
+    const slope = [0.1, 0.2, 0.3];
+    const g = load({ input: [1, 2, 3, 2], output: [1, 12], opset: 6, inits: { s: { dims: [2], data: slope.slice(0, 2) } }, nodes: [{ op: 'PRelu', inputs: ['x', 's'], outputs: ['p'], name: '' }, { op: 'Flatten', inputs: ['p'], outputs: ['y'], name: '' }] });
+    // NCHW order: the first 6 values are channel 0's
+    expect(Array.from(evaluateOutput(g, x), Math.fround)).toEqual(Array.from(x, (v, i) => Math.fround(v < 0 ? v * slope[Math.floor(i / 6)]! : v)));
+    const shared = load({ input: [1, 3], output: [1, 3], opset: 6, inits: { s: { dims: [1], data: [0.25] } }, nodes: [{ op: 'PRelu', inputs: ['x', 's'], outputs: ['y'], name: '' }] });
+    expect(Array.from(evaluateOutput(shared, [-4, 2, -1]))).toEqual([-1, 2, -0.25]);
+  });
+
+  test('opset 6: Add with broadcast 1 and no axis aligns B with A\'s last axes (torch 0.3\'s x + 1); with an axis it is NN115 naming the unnamed node', () => {
+    const spec = (axis: boolean): ModelSpec => ({
+      input: [1, 3], output: [1, 3], opset: 6, inits: { one: { dims: [1], data: [1] } },
+      nodes: [{ op: 'Add', inputs: ['x', 'one'], outputs: ['y'], name: '', attrs: { broadcast: { i: 1 }, ...(axis ? { axis: { i: 1 } } : {}) } }],
+    });
+    expect(Array.from(evaluateOutput(load(spec(false)), [-4, 2, 0.5]))).toEqual([-3, 3, 1.5]);
+    expect(failure(() => load(spec(true))).format()).toBe(
+      "error NN115: model.onnx: layer \"Add_0\": op Add of an opset-6 model broadcasts B from its axis attribute — convert it with onnx: import onnx; from onnx import version_converter; onnx.save(version_converter.convert_version(onnx.load('model.onnx'), 11), 'model-11.onnx')",
+    );
+  });
+
+  test('opset 6: ReduceMean over the rows, as its opset-11 form', () => {
+    const x = weights(2 * 3 * 4, 9);
+    const g = load({ input: [1, 2, 3, 4], output: [1, 8], opset: 6, nodes: [{ op: 'ReduceMean', inputs: ['x'], outputs: ['m'], name: '', attrs: { axes: { ints: [2] }, keepdims: { i: 1 } } }, { op: 'Flatten', inputs: ['m'], outputs: ['y'], name: '' }] });
+    const want = Array.from({ length: 8 }, (_, i) => { const c = Math.floor(i / 4), w = i % 4; return (x[c * 12 + w]! + x[c * 12 + 4 + w]! + x[c * 12 + 8 + w]!) / 3; });
+    evaluateOutput(g, x).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+  });
 });

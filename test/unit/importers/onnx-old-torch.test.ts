@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { dequantizeOutput, quantizeInput } from '../../../src/isa/program.js';
+import { compileGraph } from '../../helpers/compile.js';
 import { failure } from '../../helpers/errors.js';
 import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec } from '../../helpers/onnx-models.js';
 
@@ -57,5 +60,29 @@ describe('ONNX models of old torch exporters', () => {
     const g = load({ input: [1, 2, 3, 4], output: [1, 8], opset: 6, nodes: [{ op: 'ReduceMean', inputs: ['x'], outputs: ['m'], name: '', attrs: { axes: { ints: [2] }, keepdims: { i: 1 } } }, { op: 'Flatten', inputs: ['m'], outputs: ['y'], name: '' }] });
     const want = Array.from({ length: 8 }, (_, i) => { const c = Math.floor(i / 4), w = i % 4; return (x[c * 12 + w]! + x[c * 12 + 4 + w]! + x[c * 12 + 8 + w]!) / 3; });
     evaluateOutput(g, x).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+  });
+
+  test('torch 0.3\'s MaxPool1d: [1, C, L] unsqueezed to [1, C, L, 1], a [k, 1] pool, squeezed back to a 1-D map a Conv1d reads — as onnxruntime computes it, and compiled', async () => {
+    const spec: ModelSpec = {
+      input: [1, 2, 7], output: [1, 2, 2], opset: 11, inits: { K: { dims: [2, 2, 2], data: weights(8, 4) } },
+      nodes: [
+        { op: 'Unsqueeze', inputs: ['x'], outputs: ['u'], name: '', attrs: { axes: { ints: [3] } } },
+        { op: 'MaxPool', inputs: ['u'], outputs: ['p'], name: '', attrs: { kernel_shape: { ints: [3, 1] }, strides: { ints: [2, 1] } } },
+        { op: 'Squeeze', inputs: ['p'], outputs: ['s'], name: '', attrs: { axes: { ints: [3] } } },
+        { op: 'Conv', inputs: ['s', 'K'], outputs: ['y'], name: '' },
+      ],
+    };
+    const x = weights(14, 3);
+    const [want] = await ortRun(buildOnnx(spec), [1, 2, 7], [x]);
+    const g = load(spec);
+    expect(g.nodes.map((n) => n.op)).toEqual(['reshape', 'pool2d', 'reshape', 'conv2d']);
+    const float = evaluateOutput(g, x);
+    // IR order (L, C) against onnxruntime's channel-major [1, 2, 2]
+    float.forEach((v, i) => expect(v).toBeCloseTo(want![(i % 2) * 2 + Math.floor(i / 2)]!, 6));
+    const program = compileGraph(g, [x]);
+    const int8 = dequantizeOutput(program, interpret(program, quantizeInput(program, x)));
+    // the IR output is [1, 2, 2] (L, C): want is channel-major
+    const peak = Math.max(...Array.from(want!, Math.abs));
+    int8.forEach((v, i) => expect(Math.abs(v - want![(i % 2) * 2 + Math.floor(i / 2)]!)).toBeLessThanOrEqual(2 * program.output.scale + 0.02 * peak));
   });
 });

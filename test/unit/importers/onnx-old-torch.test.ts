@@ -85,4 +85,13 @@ describe('ONNX models of old torch exporters', () => {
     const peak = Math.max(...Array.from(want!, Math.abs));
     int8.forEach((v, i) => expect(Math.abs(v - want![(i % 2) * 2 + Math.floor(i / 2)]!)).toBeLessThanOrEqual(2 * program.output.scale + 0.02 * peak));
   });
+
+  test('torch\'s nn.Softmax or a Flatten alone: NN305 names what the model held and says to do it on the host', () => {
+    const only = (op: string, input: number[]): string => {
+      const g = load({ input, output: [1, 8], nodes: [{ op, inputs: ['x'], outputs: ['y'], name: '', attrs: { axis: { i: 1 } } }] });
+      return failure(() => compileGraph(g, [weights(8, 1)])).format();
+    };
+    expect(only('Softmax', [1, 8])).toBe('error NN305: the model has no layer that computes anything (final softmax "Softmax_0" dropped: outputs are logits, argmax unchanged) — a lone softmax needs no accelerator: compute it on the host, or compile the layers before it');
+    expect(only('Flatten', [1, 2, 2, 2])).toMatch(/^error NN305: the model has no layer that computes anything: "Flatten_0" \(flatten\) only view or copy its input — a model of views alone needs no accelerator/);
+  });
 });

@@ -44,13 +44,15 @@ describe('ONNX models of old torch exporters', () => {
     expect(Array.from(evaluateOutput(shared, [-4, 2, -1]))).toEqual([-1, 2, -0.25]);
   });
 
-  test('opset 6: Add with broadcast 1 and no axis aligns B with A\'s last axes (torch 0.3\'s x + 1); with an axis it is NN115 naming the unnamed node', () => {
-    const spec = (axis: boolean): ModelSpec => ({
-      input: [1, 3], output: [1, 3], opset: 6, inits: { one: { dims: [1], data: [1] } },
-      nodes: [{ op: 'Add', inputs: ['x', 'one'], outputs: ['y'], name: '', attrs: { broadcast: { i: 1 }, ...(axis ? { axis: { i: 1 } } : {}) } }],
+  test('opset 6: Add with broadcast 1 aligning B with A\'s last axes (no axis, or the axis that says so: torch 0.3\'s x + 1, x + y) is read; another axis is NN115 naming the unnamed node', () => {
+    const spec = (axis?: number): ModelSpec => ({
+      input: [1, 3], output: [1, 3], opset: 6, inits: { b: { dims: [3], data: [1, 2, 3] } },
+      nodes: [{ op: 'Add', inputs: ['x', 'b'], outputs: ['y'], name: '', attrs: { broadcast: { i: 1 }, ...(axis === undefined ? {} : { axis: { i: axis } }) } }],
     });
-    expect(Array.from(evaluateOutput(load(spec(false)), [-4, 2, 0.5]))).toEqual([-3, 3, 1.5]);
-    expect(failure(() => load(spec(true))).format()).toBe(
+    expect(Array.from(evaluateOutput(load(spec()), [-4, 2, 0.5]))).toEqual([-3, 4, 3.5]);
+    expect(Array.from(evaluateOutput(load(spec(1)), [-4, 2, 0.5]))).toEqual([-3, 4, 3.5]);
+    // axis 0 puts B's 3 values on A's batch axis of 1
+    expect(failure(() => load(spec(0))).format()).toBe(
       "error NN115: model.onnx: layer \"Add_0\": op Add of an opset-6 model broadcasts B from its axis attribute — convert it with onnx: import onnx; from onnx import version_converter; onnx.save(version_converter.convert_version(onnx.load('model.onnx'), 11), 'model-11.onnx')",
     );
   });

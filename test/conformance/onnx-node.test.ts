@@ -92,7 +92,7 @@ function run(t: NodeTest): Outcome {
   a.models.forEach((m, i) => byModel.set(Buffer.from(m).toString('base64'), [...(byModel.get(Buffer.from(m).toString('base64')) ?? []), i]));
   try {
     for (const [key, indices] of byModel) {
-      const dir = mkdtempSync(join(work, `${t.name.replaceAll("/", "_")}-`));
+      const dir = mkdtempSync(join(work, `${t.name.replaceAll('/', '_')}-`));
       writeFileSync(join(dir, 'model.onnx'), Buffer.from(key, 'base64'));
       const graph = loadModel(join(dir, 'model.onnx'), undefined, { output: a.output });
       for (const i of indices) {

@@ -21,7 +21,9 @@ function prelu(o: Op): Built[] {
   const x = o.activation(0);
   const shape = o.ctx.onnxShape(x);
   const c = shape.length >= 2 ? shape[o.channelAxis(x)]! : 1;
-  const slopes = o.perChannel(o.input(1), c, 'slope', { rank: shape.length, axis: shape.length >= 2 ? o.channelAxis(x) : 0 });
+  // PRelu-1/6 (torch 0.3's nn.PReLU(C)) holds one slope or one per channel as [C], whatever X's rank; from 7 a slope broadcasts as numpy's rule says
+  const legacy = o.ctx.opset < 7;
+  const slopes = o.perChannel(o.input(1), c, 'slope', legacy ? {} : { rank: shape.length, axis: shape.length >= 2 ? o.channelAxis(x) : 0 });
   return [{ ...o.base([x]), op: 'activation', fn: { fn: 'prelu', slopes: Array.from(slopes) } }];
 }
 

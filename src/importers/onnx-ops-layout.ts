@@ -70,6 +70,9 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
     if (same(to, v.grouped.of)) return identity(o, x, { rank: v.grouped.of.length, last: false });
     throw o.fail(`reshaping ${shownValue(from)} (a map ${shownValue(v.grouped.of)} in channel groups) to ${shownValue(to)} is not supported (only back to the map)`);
   }
+  // [1, C, L, 1] → [1, C, L] (the Squeeze(3) after torch 0.3's 1-D pools, below): the 1-D map [1, L, C] a Conv1d reads, not the flat view
+  const plain = o.ctx.isMap(x) && !v.last && v.flat === undefined && v.groups === undefined && v.grouped === undefined && v.blocks === undefined;
+  if (plain && v.rank === 4 && from[3] === 1 && from[2]! > 1 && same([...to, 1], from)) return [{ ...o.base([x]), op: 'reshape', shape: [1, from[2]!, from[1]!], view: { rank: 3, last: false } }];
   // x.view(N, C, -1) / x.flatten(2) of an NCHW map, x.view(N, -1, C) of an NHWC one: [1, C, H·W] / [1, H·W, C] are the IR map's bytes
   if (o.ctx.isMap(x) && v.rank === 4 && v.groups === undefined && to.length === 3) {
     const [c, h, w] = v.last ? [from[3]!, from[1]!, from[2]!] : [from[1]!, from[2]!, from[3]!];
@@ -104,6 +107,9 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   if (o.ctx.isMap(x) && !v.last && from[1] === to[1] && same(nonUnit(from.slice(1)), nonUnit(to.slice(1))) && (from.length === 3 || from[2] === 1) && (to.length === 3 || to[2] === 1)) {
     return identity(o, x, { rank: to.length, last: false });
   }
+  // [1, C, L] → [1, C, L, 1] (torch 0.3's MaxPool1d/AvgPool1d: Unsqueeze(3), a [k, 1] pool, Squeeze(3)): the IR maps
+  // [1, L, C] and [L, 1, C] hold the same bytes, but a pool reads them by rows: a reshape (L one-pixel copies)
+  if (plain && from.length === 3 && to.length === 4 && same(to, [...from, 1])) return [{ ...o.base([x]), op: 'reshape', shape: [from[2]!, 1, from[1]!], view: { rank: 4, last: false } }];
   throw o.fail(`reshaping ${shownValue(from)} to ${shownValue(to)} is not supported (only flattening to [N, K], views that add or drop unit dimensions, and [N, K] to one channel)`);
 }
 

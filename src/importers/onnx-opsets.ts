@@ -13,27 +13,46 @@ export const ONNX_OPSETS = { min: 1, max: 20 } as const;
 /**
  * The ops a model below opset 7 may hold: those whose opset-1–6 forms differ from opset 7's only in attributes
  * nnchip ignores (consumed_inputs, is_test) or reads where they are. Below 7, Add/Sub/Mul/Div/Pow broadcast by their
- * `broadcast`/`axis` attributes (taken only when they have none: equal shapes), Reshape holds its shape in an
- * attribute before 5, Pad its `paddings` before 2, Cast's `to` is a string before 6, and Upsample, PRelu and the
- * recurrent ops had other definitions: any other op, or one of those forms, is NN115 with onnx's own converter.
+ * `broadcast`/`axis` attributes: taken without `axis` (equal shapes, or `broadcast` 1 aligning B with A's trailing
+ * axes, as opset 7's numpy rule does: torch 0.3's `x + 1`) or with one that names that alignment (ranks known from
+ * the graph's inputs and initializers), NN115 with another. Reshape holds its shape in an
+ * attribute before 5, Pad its `paddings` before 2, Cast's `to` is a string before 6, PRelu's slope is one value or
+ * one per channel as [C] (read as such: onnx-ops-activations.ts), ReduceMean/Sum/Max differ only in taking no
+ * negative axes, and Upsample and the recurrent ops had other definitions: any other op, or one of those forms,
+ * is NN115 with onnx's own converter.
  */
 const LEGACY_READ = new Set([
   'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LRN', 'BatchNormalization', 'InstanceNormalization',
-  'Relu', 'LeakyRelu', 'Elu', 'Selu', 'HardSigmoid', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
-  'Concat', 'Sum', 'Mean', 'Max', 'Min', 'Clip', 'Identity', 'Constant', 'Squeeze', 'Unsqueeze', 'Transpose', 'MatMul', 'Gemm',
+  'Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'HardSigmoid', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Softmax', 'LogSoftmax', 'Dropout', 'Flatten',
+  'Concat', 'Sum', 'Mean', 'Max', 'Min', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Clip', 'Identity', 'Constant', 'Squeeze', 'Unsqueeze', 'Transpose', 'MatMul', 'Gemm',
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Slice', 'Split', 'Gather', 'Reshape', 'Pad', 'Cast',
 ]);
 
-/** NN115 for a node of a model below opset 7 in a form nnchip does not read (LEGACY_READ), else null. */
-export function legacyForm(n: { opType?: string | null; name?: string | null; input?: readonly string[] | null; attribute?: readonly { name?: string | null; i?: unknown; type?: unknown }[] | null }, opset: number, file: string): NnchipError | null {
+/**
+ * NN115 for a node of a model below opset 7 in a form nnchip does not read (LEGACY_READ), else null. `layer` names
+ * the node as the converter would (an unnamed node, as torch 0.3 wrote them, is "<op>_<index>").
+ */
+export function legacyForm(n: { opType?: string | null; name?: string | null; input?: readonly string[] | null; attribute?: readonly { name?: string | null; i?: unknown; type?: unknown }[] | null }, opset: number, file: string, layer: string, rankOf: (tensor: string) => number | undefined = () => undefined): NnchipError | null {
   if (opset >= 7) return null;
   const op = n.opType ?? '';
   const has = (name: string): boolean => (n.attribute ?? []).some((a) => a.name === name);
-  const broadcasts = ['Add', 'Sub', 'Mul', 'Div', 'Pow'].includes(op) && (has('broadcast') || has('axis'));
+  // an axis that puts B on A's last axes (torch 0.3's x + y of [N, K] and [K]) is the suffix alignment numpy's rule makes
+  const [rankA, rankB] = [rankOf(n.input?.[0] ?? ''), rankOf(n.input?.[1] ?? '')];
+  const axis = Number((n.attribute ?? []).find((a) => a.name === 'axis')?.i ?? NaN);
+  const suffix = rankA !== undefined && rankB !== undefined && (axis === rankA - rankB || axis === -rankB);
+  const broadcasts = ['Add', 'Sub', 'Mul', 'Div', 'Pow'].includes(op) && has('axis') && !suffix;
   const old = broadcasts || (op === 'Reshape' && (n.input ?? []).length < 2) || (op === 'Pad' && has('paddings')) || (op === 'Cast' && opset < 6);
   if (LEGACY_READ.has(op) && !old) return null;
-  const why = broadcasts ? 'broadcasts by its broadcast/axis attributes' : LEGACY_READ.has(op) ? 'is in its form before opset 6' : 'is read only from opset 7';
-  return new NnchipError('NN115', `op ${op} of an opset-${opset} model ${why}`, { file, layer: n.name ?? op, hint: convertHint(file) });
+  const why = broadcasts ? 'broadcasts B from its axis attribute' : LEGACY_READ.has(op) ? 'is in its form before opset 6' : 'is read only from opset 7';
+  return new NnchipError('NN115', `op ${op} of an opset-${opset} model ${why}`, { file, layer, hint: convertHint(file) });
+}
+
+/** The rank of each graph input (as declared) and initializer, for legacyForm's broadcasting axis. */
+export function declaredRanks(g: { input?: readonly { name?: string | null; type?: { tensorType?: { shape?: { dim?: readonly unknown[] | null } | null } | null } | null }[] | null; initializer?: readonly { name?: string | null; dims?: readonly unknown[] | null }[] | null }): (tensor: string) => number | undefined {
+  const ranks = new Map<string, number>();
+  for (const v of g.input ?? []) if (v.type?.tensorType?.shape?.dim) ranks.set(v.name ?? '', v.type.tensorType.shape.dim.length);
+  for (const t of g.initializer ?? []) ranks.set(t.name ?? '', (t.dims ?? []).length);
+  return (tensor) => ranks.get(tensor);
 }
 
 /** onnx's own converter to a newer opset, as a command. */

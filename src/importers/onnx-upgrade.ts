@@ -25,13 +25,18 @@ const text = (name: string, value: string): AttributeProto => ({ name, type: onn
 /** The nodes of an opset-7 to 10 graph in their opset-11 form; new constants go into `consts`. */
 export function upgradeNodes(nodes: readonly NodeProto[], opset: number, consts: Map<string, TensorProto>): NodeProto[] {
   if (opset >= 11) return [...nodes];
+  // each new constant its own name: torch 0.3 left nodes unnamed, and two Slices of "" read the last one's ":starts"
+  const fresh = (n: NodeProto, k: number, what: string): string => {
+    const name = `${n.name || `${n.opType ?? ''}${k}`}:${what}`;
+    return consts.has(name) ? `${name}#${k}` : name;
+  };
   return nodes.map((n, k) => {
     const attrs = n.attribute ?? [];
     if (n.opType === 'Slice' && opset < 10) {
       const names = ['starts', 'ends', 'axes'].filter((a) => attrs.some((x) => x.name === a));
       const inputs = names.map((a) => {
         const values = attrs.find((x) => x.name === a)!.ints ?? [];
-        const name = `${n.name ?? `Slice${k}`}:${a}`;
+        const name = fresh(n, k, a);
         consts.set(name, { name, dataType: onnxSchema().TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
         return name;
       });
@@ -42,7 +47,7 @@ export function upgradeNodes(nodes: readonly NodeProto[], opset: number, consts:
       const scales = attrs.find((x) => x.name === 'scales');
       let input = n.input?.[1] ?? '';
       if (n.opType === 'Upsample' && opset < 9 && scales !== undefined) {
-        input = `${n.name ?? `Upsample${k}`}:scales`;
+        input = fresh(n, k, 'scales');
         const values = scales.floats ?? [];
         consts.set(input, { name: input, dataType: onnxSchema().TensorProto.DataType.FLOAT, dims: [values.length], floatData: values });
       }

@@ -14,7 +14,7 @@ import { checkedElements, maxDecodedValues, type Limits } from './limits.js';
 import { SUPPORTED_ONNX_OPS, isSupportedOnnxOp, onnxNodeToNodes, readsSteps, transposedToSteps, type OnnxContext } from './onnx-ops.js';
 import { Attributes, checkDeclaredWeights, dtypeName, floatTensor, intTensor, isFloatType, onnxSchema, quantizedTensor, toInt, type TensorProto, type TensorSource } from './onnx-tensors.js';
 
-import { legacyForm, modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
+import { declaredRanks, legacyForm, modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { findFunctions } from './fuse-functions.js';
 import { findElementwise } from './fuse-elementwise.js';
@@ -458,8 +458,9 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names
   pruneToOutput(g, out, file); // and the nodes it reads, as ONNX Runtime runs them
   const opset = modelOpset(model, file);
-  for (const n of g.node ?? []) {
-    const changed = isSupportedOnnxOp(n.opType ?? '') ? (unreviewedOpsetChange(n.opType ?? '', opset, file) ?? legacyForm(n, opset, file)) : null;
+  const rankOf = declaredRanks(g);
+  for (const [i, n] of (g.node ?? []).entries()) {
+    const changed = isSupportedOnnxOp(n.opType ?? '') ? (unreviewedOpsetChange(n.opType ?? '', opset, file) ?? legacyForm(n, opset, file, n.name || `${n.opType ?? ''}_${i}`, rankOf)) : null;
     if (changed !== null) throw changed;
   }
   checkDeclaredWeights(readInitializers(g, out), limits, file);

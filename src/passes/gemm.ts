@@ -469,8 +469,18 @@ export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fu
   // one by one: a layer of over ~100,000 ops (an upsampling by 250,000: one copy per phase) overflowed the call stack as push(...ops)
   for (const n of g.nodes) for (const op of lowerNode(ctx, n, shapes.get(n.output)!)) ctx.ops.push(op);
   const ops = ctx.ops;
-  if (ops.length === 0) throw new NnchipError('NN305', 'the model has no layer that computes anything');
+  if (ops.length === 0) throw nothingComputed(g);
   const output = physical(ctx, g.outputs[0]!);
   if (output === input) throw new NnchipError('NN305', 'the model output is its input');
   return { input, output, tensors: ctx.tensors, ops };
+}
+
+/** NN305 for a model left without a computing layer: which layers it had (views, a final softmax dropped), and what to do. */
+function nothingComputed(g: Graph): NnchipError {
+  const views = g.nodes.map((n) => `"${n.name}" (${n.op})`);
+  const dropped = g.notes.filter((n) => n.startsWith('final '));
+  const what = views.length === 0 ? '' : `: ${views.slice(0, 3).join(', ')}${views.length > 3 ? ', …' : ''} only view or copy its input`;
+  const detail = `the model has no layer that computes anything${what}${dropped.length === 0 ? '' : ` (${dropped.join('; ')})`}`;
+  const hint = dropped.length > 0 ? 'a lone softmax needs no accelerator: compute it on the host, or compile the layers before it' : views.length > 0 ? 'a model of views alone needs no accelerator: reshape the input on the host' : undefined;
+  return new NnchipError('NN305', detail, hint === undefined ? {} : { hint });
 }

@@ -16,6 +16,8 @@ const { onnx } = onnxProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
 
 export const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
+/** The models exported from PyTorch nn modules and torch operators that ship beside the node tests. */
+export const PYTORCH_SETS = ['pytorch-converted', 'pytorch-operator'].map((s) => join(NODE_TESTS, '..', s));
 
 /** A test belongs to op X when its name starts with X's test prefix and its model has an X node. */
 const PREFIXES: Readonly<Record<string, readonly string[]>> = {
@@ -41,6 +43,20 @@ export function claimedNodeTests(): NodeTest[] {
     const ops = new Set((onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx'))).graph?.node ?? []).map((n) => n.opType ?? ''));
     const op = SUPPORTED_ONNX_OPS.find((o) => ops.has(o) && prefixesOf(o).some((p) => name === `test_${p}` || name.startsWith(`test_${p}_`)));
     if (op !== undefined) out.push({ name, op, dir });
+  }
+  return out;
+}
+
+/** Every PyTorch-exported model of PYTORCH_SETS, named "<set>/<test>" (their names may repeat node tests' in another case). */
+export function pytorchModelTests(): NodeTest[] {
+  const out: NodeTest[] = [];
+  for (const set of PYTORCH_SETS.filter(existsSync)) {
+    for (const name of readdirSync(set).sort()) {
+      const dir = join(set, name);
+      if (!existsSync(join(dir, 'model.onnx'))) continue;
+      const ops = [...new Set((onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx'))).graph?.node ?? []).map((n) => n.opType ?? ''))];
+      out.push({ name: `${set.split('/').pop()}/${name}`, op: ops.join('+'), dir });
+    }
   }
   return out;
 }

@@ -11,7 +11,7 @@
  * With `accBanks` 2, A lies in the lower acc half and B, D in the upper one, so B's matmuls may start
  * beside A's threshold (timing.ts thresholdTailReach).
  */
-import { parseListing } from '../../src/isa/asm.js';
+import { listingProgram } from '../helpers/listing-program.js';
 import { makeConfig } from '../../src/isa/config.js';
 import type { Program } from '../../src/isa/program.js';
 import { rng } from '../helpers/random-graph.js';
@@ -84,20 +84,8 @@ export function biasProgram(c: BiasCase, seed: number): Program {
     ${th(B, N, N + 2, -5)} | pushNext
     store sram=0 rows=${outRows} dram=${OUT} stride=${C} | popPrev
     halt`;
-  const instructions = parseListing(asm);
-  return {
-    config: makeConfig({
+  return listingProgram(asm, makeConfig({
       rows: R, cols: C, thresholdPasses: c.thresholdPasses, dramBytesPerCycle: c.dramBytesPerCycle, dramLatency: c.dramLatency,
       actDepth: N + 4, wgtDepth: tiles * R, accDepth, outDepth: outRows + 2, qntDepth: 1, ...(c.accBanks === 2 ? { accBanks: 2 } : {}),
-    }),
-    instructions,
-    dramSize: OUT + outRows * C,
-    constants,
-    input: { name: 'x', shape: [N, R], dram: IN, rows: N, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [outRows, C], dram: OUT, rows: outRows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
-    layers: [],
-    insnLayer: instructions.map(() => 0),
-    memoryMap: [],
-    notes: [],
-  };
+    }), constants, { IN: IN, inRows: N, OUT: OUT, outRows: outRows });
 }

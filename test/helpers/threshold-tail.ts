@@ -6,7 +6,7 @@
  * the new rows; one store writes both thresholds' out rows.
  */
 import { makeConfig, type ArrayConfig } from '../../src/isa/config.js';
-import { parseListing } from '../../src/isa/asm.js';
+import { listingProgram } from './listing-program.js';
 import { encodePoolGeometry } from '../../src/isa/ops/threshold.js';
 import type { Program } from '../../src/isa/program.js';
 import { rng } from './random-graph.js';
@@ -69,20 +69,8 @@ export function thresholdTailProgram({ R, C, rows, passes, mode }: TailCase, see
     store sram=0 rows=${outRows + rows} dram=${OUT} stride=${C} | popPrev
     halt`;
   const constants = tailConstants(IN, W, 2 * R * C, Q, C, seed);
-  const instructions = parseListing(asm);
   const depth = 2 * rows + 8;
-  return {
-    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, ...(banks === 'one' ? {} : { accBanks: 2 }), ...machine }),
-    instructions,
-    dramSize: OUT + (outRows + rows) * C,
-    constants,
-    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [outRows + rows, C], dram: OUT, rows: outRows + rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
-    layers: [],
-    insnLayer: instructions.map(() => 0),
-    memoryMap: [],
-    notes: [],
-  };
+  return listingProgram(asm, makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, ...(banks === 'one' ? {} : { accBanks: 2 }), ...machine }), constants, { IN: IN, inRows: rows, OUT: OUT, outRows: outRows + rows });
 }
 
 /** Shapes that put the matmul at the threshold's start + 2 (short thresholds), inside its tail, and after a table-mode one. */
@@ -121,20 +109,8 @@ export function besideProgram({ R, C, rows, passes }: Pick<TailCase, 'R' | 'C' |
     store sram=0 rows=${2 * rows} dram=${OUT} stride=${C} | popPrev
     halt`;
   const constants = tailConstants(IN, W, 3 * R * C, Q, C, seed);
-  const instructions = parseListing(asm);
   const depth = 2 * rows + 8;
-  return {
-    config: makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, accBanks: 2 }),
-    instructions,
-    dramSize: OUT + 2 * rows * C,
-    constants,
-    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [2 * rows, C], dram: OUT, rows: 2 * rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
-    layers: [],
-    insnLayer: instructions.map(() => 0),
-    memoryMap: [],
-    notes: [],
-  };
+  return listingProgram(asm, makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, accBanks: 2 }), constants, { IN: IN, inRows: rows, OUT: OUT, outRows: 2 * rows });
 }
 
 /** Shapes for besideProgram: short and long rows against the drain, one and several passes. */

@@ -17,7 +17,7 @@ import { captureIo } from '../../../src/cli/context.js';
 import { main } from '../../../src/cli/main.js';
 import { wasmTraceKernels } from '../../../src/cli/trace-kernels.js';
 import { EXIT } from '../../../src/diagnostics/codes.js';
-import { parseListing } from '../../../src/isa/asm.js';
+import { listingProgram } from '../../helpers/listing-program.js';
 import { makeConfig } from '../../../src/isa/config.js';
 import { certify } from '../../../src/isa/cost.js';
 import { interpret } from '../../../src/isa/interpret.js';
@@ -76,19 +76,7 @@ function biasChain(l: Chain, seed: number, replicated = false): Program {
     `store sram=0 rows=${rows} dram=${OUT} stride=${C} | popPrev`,
     'halt',
   ].join('\n');
-  const instructions = parseListing(asm);
-  return {
-    config: makeConfig({ rows: R, cols: C, dramBytesPerCycle: 8, dramLatency: 3, actDepth: 64, wgtDepth: 64, accDepth: 64, outDepth: 64 }),
-    instructions,
-    dramSize: OUT + rows * C,
-    constants,
-    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [rows, C], dram: OUT, rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
-    layers: [],
-    insnLayer: instructions.map(() => 0),
-    memoryMap: [],
-    notes: [],
-  };
+  return listingProgram(asm, makeConfig({ rows: R, cols: C, dramBytesPerCycle: 8, dramLatency: 3, actDepth: 64, wgtDepth: 64, accDepth: 64, outDepth: 64 }), constants, { IN: IN, inRows: rows, OUT: OUT, outRows: rows });
 }
 
 const CASES: readonly Chain[] = [

@@ -6,7 +6,7 @@
  * mode must compute exactly what the reference interpreter does, in the same cycles.
  */
 import { describe, expect, test } from 'vitest';
-import { parseListing } from '../../../src/isa/asm.js';
+import { listingProgram } from '../../helpers/listing-program.js';
 import { makeConfig } from '../../../src/isa/config.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import type { Program } from '../../../src/isa/program.js';
@@ -46,19 +46,7 @@ function chain(R: number, C: number, rows: number, seed: number, biasAt?: number
     view.setUint16(Q + 4 * c, 2 ** 14 + c, true);
     constants[Q + 4 * c + 2] = 22;
   }
-  const instructions = parseListing(asm);
-  return {
-    config: makeConfig({ rows: R, cols: C, dramBytesPerCycle: 64, dramLatency: 2, actDepth: 64, wgtDepth: 64, accDepth: 64, outDepth: 64 }),
-    instructions,
-    dramSize: OUT + rows * C,
-    constants,
-    input: { name: 'x', shape: [rows, R], dram: IN, rows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [rows, C], dram: OUT, rows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
-    layers: [],
-    insnLayer: instructions.map(() => 0),
-    memoryMap: [],
-    notes: [],
-  };
+  return listingProgram(asm, makeConfig({ rows: R, cols: C, dramBytesPerCycle: 64, dramLatency: 2, actDepth: 64, wgtDepth: 64, accDepth: 64, outDepth: 64 }), constants, { IN: IN, inRows: rows, OUT: OUT, outRows: rows });
 }
 
 describe('pipelined matmuls', () => {

@@ -25,24 +25,27 @@ import type { DesignSizing } from '../backends/verilog/emit.js';
  * instruction field in the three queues, each byte of the DRAM beat its adapter lanes, and each
  * address bit of the five buffers its share of the instruction fields, queue entries and counters
  * (fitted to the two designs verilog --board first suggested for the tiny example, with buffers
- * 8 to 128 times deeper: 6,525 and 8,133 cells placed).
+ * 8 to 128 times deeper: now 5,814 and 7,678 cells placed).
  * A threshold unit of full lanes (thresholdPasses dividing cols) replaces the one-lane unit, at the
  * plain core's yosys figures (docs/hardware.md); pooling hardware adds about 100 cells per column
  * (backends/verilog/emit.ts). Neither is in the calibration designs. The calibration designs have no
  * step table (the tiny example and the digits MLP: ReLU), so the threshold's table sequencer is not
  * built; `tables` adds it back (what leaving it out saved: about 480 cells at 2x2, 720 at 4x4, with
  * the host link's shared range check). On the UP5K their threshold lane multiplies in two spare
- * SB_MAC16 blocks (`laneInMac16`, per lane: devices.ts thresholdMac16Blocks; about 270 cells). `base`
- * and `perCol` were refitted to the seven designs placed after those changes (least squares on the
- * 2x2 and 4x4 ones: each within 1.5%; the digits MLP's iCEBreaker design, 5,064 placed with the threshold's tail counter, is estimated 5,062).
+ * SB_MAC16 blocks (`laneInMac16`, per lane: devices.ts thresholdMac16Blocks; about 270 cells). Last
+ * refitted after the threshold's tail counter and the bias matmul's held acc read (a C-lane int32
+ * register: about 30 cells per column): `base` and `perCol` by least squares on the seven designs
+ * with small buffers, `perAddressBit` on the two with deeper ones (`base` keeping their 19 address
+ * bits), `dramAddressBit` exactly on the digits MLP's two; each of the eleven within 0.7% of its
+ * placed figure (the digits MLP's iCEBreaker design: 5,149 placed and estimated).
  */
 export const BOARD_CELL_MODEL = {
-  base: 2606,
+  base: 2846,
   tables: { fixed: 236, perCol: 121 },
   laneInMac16: -272,
-  perAddressBit: 62,
+  perAddressBit: 55,
   pe: { fabric: 269, mac16: 105 },
-  perCol: 77,
+  perCol: 108,
   perQueueEntry: 308,
   perBeatByte: 8,
   thresholdLane: { full: 2072, serial: 1250 },
@@ -51,9 +54,9 @@ export const BOARD_CELL_MODEL = {
    * Each DRAM address bit past the calibration designs' 8 (the tiny example's DRAM): the DMA
    * instructions' address fields, their queue entries and the units' address counters. Fitted to the
    * shipped digits MLP (DRAM_AW 18, 204 kB of weights in flash) on the two boards' machines with a
-   * 512-entry act buffer: 5,811 cells placed on the UP5K (queue depth 1), 6,898 on the HX8K (2).
+   * 512-entry act buffer: 5,149 cells placed on the UP5K (queue depth 1), 6,523 on the HX8K (2).
    */
-  dramAddressBit: { from: 8, fixed: 34.3, perQueueEntry: 12.3 },
+  dramAddressBit: { from: 8, fixed: 26.7, perQueueEntry: 13.8 },
 } as const;
 
 /**

@@ -22,7 +22,7 @@ import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
 import { accessPattern, CODE, TraceRecorder, type TraceKernels } from './trace.js';
 import { streamedTraceHash } from './trace-stream.js';
-import { pools } from '../src/isa/ops/index.js';
+import { pools, spreadBiasEntry } from '../src/isa/ops/index.js';
 
 /**
  * How the hot loop handles each instruction. A byte-copy load is act/wgt (int8 lanes are the
@@ -345,7 +345,7 @@ class FastMachine {
       // a bias matmul starts every row from entry acc as it finds it (here, at its end, where an
       // accumulating one reads its rows too): that entry copied over the other rows, then accumulated
       // onto, as the reference does (rows 1.. are all overwritten, so the copy is not seen)
-      if (mm.bias) for (let m = 1; m < mm.rows; m++) acc.copyWithin(o + m * C, o, o + C);
+      spreadBiasEntry(acc, mm, C);
       if (mm.accumulate || mm.bias) {
         const from = this.sumCols[slot]! % 65536;
         const to = Math.floor(this.sumCols[slot]! / 65536);

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { entryBytes, loadBufferOf, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY, poolOf, poolRow, tableSteps, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
+import { THRESHOLD_LATENCY, matmulAccReads, poolOf, poolRow, tableSteps, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
 import { SPACE_INDEX } from './stats.js';
 
 /** Access codes: space index · 2 + (1 for a write). Within one unit and cycle, records go in code order. */
@@ -47,12 +47,6 @@ export interface TraceKernels {
   readonly sort?: RecordSort;
   readonly matmul?: MatmulRecords;
 }
-
-/**
- * How many of a matmul's acc rows it reads, from its first: every one when it accumulates, its
- * bias entry (row 0's, held for the rest) when it starts from a bias, none when it overwrites.
- */
-export const matmulAccReads = (i: InstructionOf<'matmul'>): number => (i.accumulate ? i.rows : i.bias ? 1 : 0);
 
 /** Where accessPattern sends one instruction's accesses: `t` cycles after its start. */
 export interface AccessSink {

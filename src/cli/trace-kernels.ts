@@ -13,7 +13,8 @@
 import { assembleModule, type FuncType } from '../wasm-encoding/binary.js';
 import { Func } from '../wasm-encoding/code.js';
 import type { InstructionOf } from '../isa/spec.js';
-import { CODE, matmulAccReads, sortedRecords, type MatmulRecords, type RecordSort, type TraceKernels } from '../../sim/trace.js';
+import { matmulAccReads } from '../isa/ops/index.js';
+import { CODE, sortedRecords, type MatmulRecords, type RecordSort, type TraceKernels } from '../../sim/trace.js';
 
 /** 64 KiB WebAssembly pages, and the most the sort's memory may grow to (a larger stream is sorted in JS). */
 const PAGE = 65536;
@@ -127,7 +128,7 @@ function putRecord(f: Func, p: number, cycle: () => void, code: number, addr: ()
 /**
  * matmul(dst, start, R, C, rows, wgt, act, actStride, actOuter, inner, acc, accReads): the
  * records TraceRecorder.matmul writes, at dst: wgt + t at t < R; act row m (act + ⌊m / inner⌋ ·
- * actOuter + (m mod inner) · actStride) at R + m; acc row k read (when k < accReads, sim/trace.ts
+ * actOuter + (m mod inner) · actStride) at R + m; acc row k read (when k < accReads, isa/ops/matmul.ts
  * matmulAccReads) and written at 2R + C + k; cycles start + t, all of it uint32 (i32 arithmetic wraps as the JS stores do).
  */
 function matmulFunc(): Func {

@@ -37,6 +37,23 @@ function liveTile(wgt: Int8Array, wgt0: number, R: number, C: number): number {
 }
 
 /**
+ * How many of a matmul's acc rows it reads, from its first: every one when it accumulates, its
+ * bias entry (row 0's read, held for the rest) when it starts from a bias, none when it overwrites.
+ */
+export const matmulAccReads = (insn: InstructionOf<'matmul'>): number => (insn.accumulate ? insn.rows : insn.bias ? 1 : 0);
+
+/**
+ * A bias matmul's start (bias = 1), in the flat acc lanes of a machine of C columns: entry acc as
+ * found copied over its rows 1..rows−1, after which it accumulates — the same sums as starting every
+ * row from that entry (those rows are all overwritten). A matmul without the bit: nothing.
+ */
+export function spreadBiasEntry(acc: Int32Array, insn: InstructionOf<'matmul'>, C: number): void {
+  if (!insn.bias) return;
+  const o = insn.acc * C;
+  for (let m = 1; m < insn.rows; m++) acc.copyWithin(o + m * C, o, o + C);
+}
+
+/**
  * Cycles from a matmul's start to its first acc access: row 0's read, a cycle before its write at
  * 2R + C (docs/hardware.md). A threshold that has read its last acc row by then may still be running.
  */
@@ -69,8 +86,7 @@ export const matmul: OpDef<'matmul'> = {
     const wgt0 = insn.wgt * C;
     const rows = insn.rows;
     const { act: act0, actStride, actOuter, inner, acc: acc0 } = insn;
-    // the bias: every row starts from entry acc0 as found, the same as that entry copied over the rows first
-    if (insn.bias) for (let m = 1; m < rows; m++) acc.copyWithin((acc0 + m) * C, acc0 * C, (acc0 + 1) * C);
+    spreadBiasEntry(acc, insn, C);
     const accumulate = insn.accumulate | insn.bias;
     if (rows === 1) {
       // one row (a dense layer at batch 1): straight from the tile, row by row of it; transposing the tile would cost more than the row
@@ -179,7 +195,7 @@ export const matmul: OpDef<'matmul'> = {
       ? [
           { space: 'wgt', write: false, start: insn.wgt, end: insn.wgt + cfg.rows },
           { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
-          { space: 'acc', write: false, start: insn.acc, end: insn.acc + (insn.accumulate ? insn.rows : 1) },
+          { space: 'acc', write: false, start: insn.acc, end: insn.acc + matmulAccReads(insn) },
           { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
         ]
       : [
@@ -198,8 +214,7 @@ export const matmul: OpDef<'matmul'> = {
     t.arrayMacs += insn.rows * cfg.rows * cfg.cols;
     t.sramReads.wgt += cfg.rows; // the weight preload reads the tile once
     t.sramReads.act += insn.rows;
-    if (insn.accumulate) t.sramReads.acc += insn.rows;
-    else if (insn.bias) t.sramReads.acc += 1; // the bias entry, held for every row
+    t.sramReads.acc += matmulAccReads(insn);
     t.sramWrites.acc += insn.rows;
   },
 };

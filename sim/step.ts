@@ -115,7 +115,7 @@ export class Controller {
 
   /**
    * Whether a threshold may start at t beside the matmuls in flight (timing.ts thresholdBesideFrom):
-   * none touches its acc bank, and each that pushes on a channel it pushes on completes within its rows.
+   * none touches its acc bank, and each it must complete after (besideCompletesAfter) completes within its rows.
    */
   private beside(insn: Instruction, t: number): boolean {
     const cfg = this.plan.program.config;

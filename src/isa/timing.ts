@@ -18,14 +18,15 @@
  *                                   own read port, and i still completes after j), else
  *                                   matmulAccLead (j has read every acc row before i's first acc access)
  *           = max(the slot, e of the earlier matmuls on its acc bank, e − rows[i] of the earlier
- *             matmuls that push on a channel i pushes on, e of the earlier thresholds and syncs)
+ *             matmuls it must complete after (besideCompletesAfter), e of the earlier thresholds and syncs)
  *                                   if i is a requantize-mode threshold on a two-bank machine
  *                                   (thresholdBesideFrom; the slot: s[j] + occupancy(j) when j is a matmul)
  *           = max e[j'] over every earlier instruction j' of the unit   otherwise
  *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
  * Within a unit, completions stay in program order (e[j] < e[i] for j before i), but for a threshold
- * beside matmuls on the other acc bank that push on no channel it pushes on: docs/hardware.md.
+ * beside matmuls on the other acc bank, which may complete first where besideCompletesAfter allows:
+ * docs/hardware.md.
  */
 import { internal } from '../diagnostics/error.js';
 import { accSplit, type ArrayConfig } from './config.js';
@@ -57,26 +58,31 @@ export function matmulAccBanks(mm: InstructionOf<'matmul'>, cfg: ArrayConfig): r
 }
 
 /**
- * Whether a threshold beside a matmul in flight on the other acc bank must complete after it: when
- * both push a token on one channel. A unit's pushes on a channel must land in program order (a pop
- * takes the k-th push; the RTL counts tokens), so the threshold then waits until the matmul is within
- * its rows of completing. Otherwise it may complete first: it pushes only toward the other unit (in
- * compiled programs, the store unit's out rows), and a store shares no memory with a matmul, so no
- * token it sends carries an ordering that the matmul still running could break (docs/hardware.md).
+ * Whether a threshold beside a matmul in flight on the other acc bank must complete after it (it then
+ * waits until the matmul is within its rows of completing): when it pushes toward the load unit, or
+ * when both push toward the store unit. A token carries "every earlier instruction of the pushing
+ * unit ended" (isa/ordering.ts counts a unit's instructions as ending in program order), and the load
+ * unit writes what a matmul reads and writes (act, wgt, acc), so a token to it must not come before a
+ * matmul ends. A store touches only the out buffer and DRAM, which no matmul touches, so a threshold
+ * may tell the store unit its out rows are ready before the matmuls beside it end — but a channel's
+ * pushes must land in program order (a pop takes the k-th push; the RTL counts them), so not before a
+ * matmul's own push to the store unit (docs/hardware.md).
  */
-export const besideCompletesAfter = (th: Instruction, mm: Instruction): boolean => (th.pushPrev && mm.pushPrev) || (th.pushNext && mm.pushNext);
+export const besideCompletesAfter = (th: Instruction, mm: Instruction): boolean => th.pushPrev || (th.pushNext && mm.pushNext);
 
 /**
  * When a requantize-mode threshold on a two-bank machine may start (else: once every earlier
  * instruction of the unit completed): once the unit's slot is free (`slotFree`: the previous
  * matmul's issue interval, or every earlier threshold and sync completed) and every earlier matmul
- * touching its bank completed; and where it pushes on a channel, once the earlier matmuls pushing on
- * it (`pushEnd`: their latest completion, per pushPrev and pushNext) complete within its `rows`
- * cycles (it completes after them: its duration exceeds its rows; besideCompletesAfter).
+ * touching its bank completed; and once the other bank's matmuls it must complete after
+ * (besideCompletesAfter: all of them if it pushes toward the load unit, else those that push toward
+ * the store unit if it does, `pushNextEnd` their latest completion) complete within its `rows`
+ * cycles: its duration exceeds its rows, so it completes after them.
  */
-export function thresholdBesideFrom(th: InstructionOf<'threshold'>, slotFree: number, bankEnd: readonly [number, number], pushEnd: readonly [number, number], cfg: ArrayConfig): number {
+export function thresholdBesideFrom(th: InstructionOf<'threshold'>, slotFree: number, bankEnd: readonly [number, number], pushNextEnd: number, cfg: ArrayConfig): number {
   const b = th.acc >= accSplit(cfg) ? 1 : 0;
-  return Math.max(slotFree, bankEnd[b]!, th.pushPrev ? pushEnd[0] - th.rows : 0, th.pushNext ? pushEnd[1] - th.rows : 0);
+  const after = th.pushPrev ? bankEnd[1 - b]! : th.pushNext ? pushNextEnd : 0;
+  return Math.max(slotFree, bankEnd[b]!, after - th.rows);
 }
 
 /** Whether a threshold may start beside matmuls in flight on the other acc bank (thresholdBesideFrom). */
@@ -188,7 +194,7 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
   const popCount = [0, 0, 0, 0];
   // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
   const bankEnd: [number, number] = [0, 0];
-  const matmulPushEnd: [number, number] = [0, 0];
+  let matmulPushNextEnd = 0;
   const lastEnd = [0, 0, 0];
   let soloEnd = 0;
   let prevFetch = -1;
@@ -213,7 +219,7 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
     let free = last === undefined ? 0 : unitFreeAt(last, lastStart[u]!, lastEnd[u]!, unitEnd[u]!, insn, cfg);
     if (last !== undefined && insn.op === 'threshold' && thresholdGoesBeside(insn, cfg)) {
       const slot = last.op === 'matmul' ? lastStart[u]! + matmulIssueInterval(last.rows, cfg) : 0;
-      free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, matmulPushEnd, cfg);
+      free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, matmulPushNextEnd, cfg);
     }
     let start = Math.max(fetch + 1, free);
     if (insn.popPrev || insn.popNext) {
@@ -237,8 +243,7 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
         const [lo, hi] = matmulAccBanks(insn, cfg);
         if (lo) bankEnd[0] = Math.max(bankEnd[0], end);
         if (hi) bankEnd[1] = Math.max(bankEnd[1], end);
-        if (insn.pushPrev) matmulPushEnd[0] = Math.max(matmulPushEnd[0], end);
-        if (insn.pushNext) matmulPushEnd[1] = Math.max(matmulPushEnd[1], end);
+        if (insn.pushNext) matmulPushNextEnd = Math.max(matmulPushNextEnd, end);
       } else soloEnd = Math.max(soloEnd, end);
     }
     busyOf[i] = Math.max(0, end - Math.max(start, unitEnd[u]!));

@@ -242,8 +242,11 @@ module nnchip_controller (
     end
   endgenerate
   // ... and a requantize-mode threshold starts beside matmuls still in flight when none touches its
-  // half and each completes within its rows (timing.ts thresholdBesideFrom): per half, the cycles
-  // until the newest matmul touching it completes (in-order completions: it completes last).
+  // half and, if it pushes toward the load unit, each completes within its rows, else if it pushes
+  // toward the store unit, each that pushes there does (timing.ts thresholdBesideFrom,
+  // besideCompletesAfter; otherwise it may complete first). Per half, and for the matmuls that push
+  // toward the store unit, the cycles until the newest such matmul completes (matmuls complete in
+  // the order they start: it completes last).
   wire th_beside;
   generate
     if (ACC_BANKS == 2) begin : g_beside
@@ -251,7 +254,7 @@ module nnchip_controller (
       localparam integer BASE_INT = MM_BASE - 1;
       localparam [LW-1:0] BASE_L = BASE_INT[LW-1:0];
       localparam [31:0] SPLIT_B = ACC_SPLIT;
-      reg [LW-1:0] left_lo_q, left_hi_q;
+      reg [LW-1:0] left_lo_q, left_hi_q, left_pn_q;
       reg th_run_q;
       wire [31:0] mm_acc_32 = {{(32-ACC_AW){1'b0}}, mm_acc};
       wire [31:0] mm_end_b = mm_acc_32 + {{(32-MM_ROWS_W){1'b0}}, mm_rows};
@@ -260,19 +263,23 @@ module nnchip_controller (
       wire [LW-1:0] dur1 = BASE_L + {{(LW-MM_ROWS_W){1'b0}}, mm_rows};
       wire [LW-1:0] lo_next = (left_lo_q != {LW{1'b0}}) ? left_lo_q - 1'b1 : left_lo_q;
       wire [LW-1:0] hi_next = (left_hi_q != {LW{1'b0}}) ? left_hi_q - 1'b1 : left_hi_q;
+      wire [LW-1:0] pn_next = (left_pn_q != {LW{1'b0}}) ? left_pn_q - 1'b1 : left_pn_q;
       wire th_upper = {{(32-ACC_AW){1'b0}}, th_acc} >= SPLIT_B;
       wire [LW-1:0] rows_l = {{(LW-TH_ROWS_W){1'b0}}, th_rows};
       wire th_rq = (th_steps == {F_THRESHOLD_STEPS_W{1'b0}}) | (th_pool_h != {F_THRESHOLD_POOL_H_W{1'b0}}) | (th_pool_w != {F_THRESHOLD_POOL_W_W{1'b0}});
       assign th_beside = c_is_th & th_rq & ~th_run_q
-                       & (th_upper ? (left_hi_q == {LW{1'b0}}) & (left_lo_q <= rows_l) : (left_lo_q == {LW{1'b0}}) & (left_hi_q <= rows_l));
+                       & (th_upper ? (left_hi_q == {LW{1'b0}}) : (left_lo_q == {LW{1'b0}}))
+                       & (c_push_prev ? ((th_upper ? left_lo_q : left_hi_q) <= rows_l) : (~c_push_next | (left_pn_q <= rows_l)));
       always @(posedge clk) begin
         if (!rst_n) begin
           left_lo_q <= {LW{1'b0}};
           left_hi_q <= {LW{1'b0}};
+          left_pn_q <= {LW{1'b0}};
           th_run_q <= 1'b0;
         end else begin
           left_lo_q <= (mm_start & touch_lo) ? dur1 : lo_next;
           left_hi_q <= (mm_start & touch_hi) ? dur1 : hi_next;
+          left_pn_q <= (mm_start & c_push_next) ? dur1 : pn_next;
           th_run_q <= (th_run_q | th_start) & ~th_last;
         end
       end

@@ -12,7 +12,7 @@ import { UNIT_OF } from '../src/isa/ops/index.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/threshold.js';
 import { layerCycles } from '../src/isa/cost.js';
 import { accSplit } from '../src/isa/config.js';
-import { duration, matmulAccBanks, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
+import { besideCompletesAfter, duration, matmulAccBanks, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
 import { readTensor } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
@@ -115,13 +115,13 @@ export class Controller {
 
   /**
    * Whether a threshold may start at t beside the matmuls in flight (timing.ts thresholdBesideFrom):
-   * none touches its acc bank, and each completes within its rows.
+   * none touches its acc bank, and each it must complete after (besideCompletesAfter) completes within its rows.
    */
   private beside(insn: Instruction, t: number): boolean {
     const cfg = this.plan.program.config;
     if (insn.op !== 'threshold' || !thresholdGoesBeside(insn, cfg)) return false;
     const b = insn.acc >= accSplit(cfg) ? 1 : 0;
-    return this.matmul.inFlight.every((f) => !matmulAccBanks(f.insn, cfg)[b] && f.start + duration(f.insn, cfg) - t <= insn.rows);
+    return this.matmul.inFlight.every((f) => !matmulAccBanks(f.insn, cfg)[b] && (!besideCompletesAfter(insn, f.insn) || f.start + duration(f.insn, cfg) - t <= insn.rows));
   }
 
   /** One instruction per cycle into its unit's queue; halt only ends fetch. */

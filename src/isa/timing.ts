@@ -17,14 +17,16 @@
  *                                   they touch different acc banks (accBanksApart: each bank has its
  *                                   own read port, and i still completes after j), else
  *                                   matmulAccLead (j has read every acc row before i's first acc access)
- *           = max(the slot, e of the earlier matmuls on its acc bank, e − rows[i] of those on the
- *             other bank, e of the earlier thresholds and syncs)   if i is a requantize-mode
- *                                   threshold on a two-bank machine (thresholdBesideFrom; the slot:
- *                                   s[j] + occupancy(j) when j is a matmul)
+ *           = max(the slot, e of the earlier matmuls on its acc bank, e − rows[i] of the earlier
+ *             matmuls it must complete after (besideCompletesAfter), e of the earlier thresholds and syncs)
+ *                                   if i is a requantize-mode threshold on a two-bank machine
+ *                                   (thresholdBesideFrom; the slot: s[j] + occupancy(j) when j is a matmul)
  *           = max e[j'] over every earlier instruction j' of the unit   otherwise
  *   e[i] = s[i] + duration(i)       (an instruction's writes and token pushes land at e[i])
  *   total cycles = max(f[halt] + 1, max e[i])
- * Within a unit, completions stay in program order (e[j] < e[i] for j before i): docs/hardware.md.
+ * Within a unit, completions stay in program order (e[j] < e[i] for j before i), but for a threshold
+ * beside matmuls on the other acc bank, which may complete first where besideCompletesAfter allows:
+ * docs/hardware.md.
  */
 import { internal } from '../diagnostics/error.js';
 import { accSplit, type ArrayConfig } from './config.js';
@@ -56,15 +58,31 @@ export function matmulAccBanks(mm: InstructionOf<'matmul'>, cfg: ArrayConfig): r
 }
 
 /**
+ * Whether a threshold beside a matmul in flight on the other acc bank must complete after it (it then
+ * waits until the matmul is within its rows of completing): when it pushes toward the load unit, or
+ * when both push toward the store unit. A token carries "every earlier instruction of the pushing
+ * unit ended" (isa/ordering.ts counts a unit's instructions as ending in program order), and the load
+ * unit writes what a matmul reads and writes (act, wgt, acc), so a token to it must not come before a
+ * matmul ends. A store touches only the out buffer and DRAM, which no matmul touches, so a threshold
+ * may tell the store unit its out rows are ready before the matmuls beside it end — but a channel's
+ * pushes must land in program order (a pop takes the k-th push; the RTL counts them), so not before a
+ * matmul's own push to the store unit (docs/hardware.md).
+ */
+export const besideCompletesAfter = (th: Instruction, mm: Instruction): boolean => th.pushPrev || (th.pushNext && mm.pushNext);
+
+/**
  * When a requantize-mode threshold on a two-bank machine may start (else: once every earlier
  * instruction of the unit completed): once the unit's slot is free (`slotFree`: the previous
- * matmul's issue interval, or every earlier threshold and sync completed), every earlier matmul
- * touching its bank completed, and the matmuls still in flight on the other bank complete within
- * its `rows` cycles (it completes after them: its duration exceeds its rows).
+ * matmul's issue interval, or every earlier threshold and sync completed) and every earlier matmul
+ * touching its bank completed; and once the other bank's matmuls it must complete after
+ * (besideCompletesAfter: all of them if it pushes toward the load unit, else those that push toward
+ * the store unit if it does, `pushNextEnd` their latest completion) complete within its `rows`
+ * cycles: its duration exceeds its rows, so it completes after them.
  */
-export function thresholdBesideFrom(th: InstructionOf<'threshold'>, slotFree: number, bankEnd: readonly [number, number], cfg: ArrayConfig): number {
+export function thresholdBesideFrom(th: InstructionOf<'threshold'>, slotFree: number, bankEnd: readonly [number, number], pushNextEnd: number, cfg: ArrayConfig): number {
   const b = th.acc >= accSplit(cfg) ? 1 : 0;
-  return Math.max(slotFree, bankEnd[b]!, bankEnd[1 - b]! - th.rows);
+  const after = th.pushPrev ? bankEnd[1 - b]! : th.pushNext ? pushNextEnd : 0;
+  return Math.max(slotFree, bankEnd[b]!, after - th.rows);
 }
 
 /** Whether a threshold may start beside matmuls in flight on the other acc bank (thresholdBesideFrom). */
@@ -83,13 +101,14 @@ export function thresholdTailReach(th: InstructionOf<'threshold'>, mm: Instructi
 }
 
 /**
- * When a unit may start `next` after `prev` (its previous instruction) started at `prevStart`:
- * after prev's issue interval if both have an op that pipelines; a matmul after a threshold that
- * lets it in, once the threshold is within thresholdTailReach of completing (unitDone: a threshold
- * starts after every earlier instruction completed, so it completes last); else once all earlier ones completed.
+ * When a unit may start `next` after `prev` (its previous instruction) started at `prevStart` and
+ * completes at `prevEnd`: after prev's issue interval if both have an op that pipelines; a matmul
+ * after a threshold that lets it in, once the threshold is within thresholdTailReach of completing
+ * (beside the other bank's matmuls it may complete before them: its own completion counts); else
+ * once all earlier ones completed (`unitDone`).
  */
-export function unitFreeAt(prev: Instruction, prevStart: number, unitDone: number, next: Instruction, cfg: ArrayConfig): number {
-  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, unitDone - thresholdTailReach(prev, next, cfg));
+export function unitFreeAt(prev: Instruction, prevStart: number, prevEnd: number, unitDone: number, next: Instruction, cfg: ArrayConfig): number {
+  if (next.op === 'matmul' && prev.op === 'threshold' && thresholdLetsMatmulIn(prev)) return Math.max(prevStart + THRESHOLD_TAIL_FROM, prevEnd - thresholdTailReach(prev, next, cfg));
   const occupancy = opOf(prev).occupancy;
   return occupancy !== undefined && prev.op === next.op ? prevStart + (occupancy as (i: Instruction, c: ArrayConfig) => number)(prev, cfg) : unitDone;
 }
@@ -175,6 +194,8 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
   const popCount = [0, 0, 0, 0];
   // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
   const bankEnd: [number, number] = [0, 0];
+  let matmulPushNextEnd = 0;
+  const lastEnd = [0, 0, 0];
   let soloEnd = 0;
   let prevFetch = -1;
   let cycles = 0;
@@ -195,10 +216,10 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
     if (k >= depth) fetch = Math.max(fetch, ring[k % depth]! + 1);
     prevFetch = fetch;
     const last = lastInsn[u];
-    let free = last === undefined ? 0 : unitFreeAt(last, lastStart[u]!, unitEnd[u]!, insn, cfg);
+    let free = last === undefined ? 0 : unitFreeAt(last, lastStart[u]!, lastEnd[u]!, unitEnd[u]!, insn, cfg);
     if (last !== undefined && insn.op === 'threshold' && thresholdGoesBeside(insn, cfg)) {
       const slot = last.op === 'matmul' ? lastStart[u]! + matmulIssueInterval(last.rows, cfg) : 0;
-      free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, cfg);
+      free = thresholdBesideFrom(insn, Math.max(slot, soloEnd), bankEnd, matmulPushNextEnd, cfg);
     }
     let start = Math.max(fetch + 1, free);
     if (insn.popPrev || insn.popNext) {
@@ -222,9 +243,11 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
         const [lo, hi] = matmulAccBanks(insn, cfg);
         if (lo) bankEnd[0] = Math.max(bankEnd[0], end);
         if (hi) bankEnd[1] = Math.max(bankEnd[1], end);
+        if (insn.pushNext) matmulPushNextEnd = Math.max(matmulPushNextEnd, end);
       } else soloEnd = Math.max(soloEnd, end);
     }
-    busyOf[i] = end - Math.max(start, unitEnd[u]!);
+    busyOf[i] = Math.max(0, end - Math.max(start, unitEnd[u]!));
+    lastEnd[u] = end;
     unitEnd[u] = Math.max(unitEnd[u]!, end);
     fetchAt[i] = fetch;
     startAt[i] = start;

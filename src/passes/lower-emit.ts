@@ -28,7 +28,7 @@ import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { loadInsn, oddAccSlot, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
-import { accSlotsOf, chooseLines } from './lower-tile-choice.js';
+import { accSlotsOf, besideAfter, chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
 /**
@@ -270,13 +270,14 @@ function storedLines(op: GemmOp, py0: number, py1: number): { from: number; to: 
 /** Emit every instruction of one op. */
 export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, out: Placed, k: OpConstants, cfg: ArrayConfig, st: EmitState, emitOut: Emit, gate?: Placed): void {
   // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
-  // tile's first matmul (on the other bank), so it starts beside that matmul's drain
-  // (timing.ts thresholdBesideFrom), not after it; `held` waits for that matmul
-  let held: Instruction | null = null;
+  // tile's first matmuls (on the other bank), as many as its own last matmul's drain outlasts
+  // (besideAfter), so it starts beside them once its rows are written (timing.ts
+  // thresholdBesideFrom), not after their drains; `held` waits for those matmuls
+  let held: { threshold: Instruction; matmuls: number } | null = null;
   const emit: Emit = (insn) => {
     emitOut(insn);
-    if (insn.op !== 'matmul' || held === null) return;
-    const threshold = held;
+    if (insn.op !== 'matmul' || held === null || --held.matmuls > 0) return;
+    const { threshold } = held;
     held = null;
     emitOut(threshold);
   };
@@ -455,15 +456,18 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       }
       // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
       // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
+      // a held threshold whose matmuls did not all come (a column tile of fewer) goes before its stores
+      if (held !== null) emitOut(held.threshold);
+      held = null;
       for (const store of deferred.splice(0)) emit(store);
       const [t0, ...s0] = paired.splice(0);
       const [t1, ...s1] = finish;
       if (t0 !== undefined) emit(t0);
-      if (beside) held = t1!;
+      if (beside) held = { threshold: t1!, matmuls: besideAfter(rows, cfg) };
       else emit(t1!);
       for (const x of [s0, s1].flat()) deferred.push(x); // not push(...): a spread of 120,000 throws
     }
   }
-  if (held !== null) emitOut(held);
+  if (held !== null) emitOut(held.threshold);
   for (const store of deferred) emit(store);
 }

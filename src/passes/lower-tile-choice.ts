@@ -26,6 +26,16 @@ export const BESIDE_FOLDS = 4;
 const BESIDE_FOLDS_FOUR_SLOTS = 2;
 
 /**
+ * How many of the next column tile's matmuls a beside threshold follows (lower-emit.ts emitOp). It
+ * reads rows its own column tile's last matmul writes, so it starts once that matmul completed,
+ * 2R + C + rows after its start; the next column tile's matmuls issue an interval apart from there,
+ * and after k of them the compute unit's slot is free (k + 1) intervals after that start. Fewer,
+ * and the threshold waits in the slot while the array could stream; more, and its out rows and
+ * slots free later. (It then completes before the matmuls it follows: timing.ts thresholdBesideFrom.)
+ */
+export const besideAfter = (rows: number, cfg: ArrayConfig): number => Math.max(1, Math.ceil((2 * cfg.rows + cfg.cols + rows) / matmulIssueInterval(rows, cfg)) - 1);
+
+/**
  * How many acc slots of `size` entries an op's column tiles cycle through: 4 (two per bank) on a
  * machine with two acc banks where each bank holds two and the qnt buffer holds `qntSlots` ≥ 4
  * parameter rows, so a column tile's bias and requant parameters load while the threshold two
@@ -70,10 +80,9 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   const reach = cfg.accBanks === 2 ? 2 * R + C + rows - 1 : matmulAccLead(cfg);
   const tail = (op.table?.steps ?? 0) === 0 ? Math.min(reach, threshold - THRESHOLD_TAIL_FROM) : 0;
   // with two acc banks and enough matmuls per column tile, the threshold follows the next column
-  // tile's first matmul and starts beside its drain: a column tile costs its matmuls' issue intervals,
-  // and what that matmul's drain outlasts the threshold's out rows (timing.ts thresholdBesideFrom:
-  // the other bank's matmuls complete within its rows) beyond its issue interval
-  const besideWait = Math.max(0, 2 * R + C + rows - outRows - interval);
+  // tile's first besideAfter matmuls and starts beside them: a column tile costs its matmuls' issue
+  // intervals, and what its last matmul's drain outlasts those matmuls' intervals
+  const besideWait = Math.max(0, 2 * R + C + rows - (Math.min(besideAfter(rows, cfg), matmuls) + 1) * interval);
   const compute = beside ? NT * (matmuls * interval + besideWait + THRESHOLD_TAIL_FROM) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {

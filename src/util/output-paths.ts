@@ -208,6 +208,20 @@ function isOwnFile(path: string, size: number): boolean {
  * files nnchip wrote into it one by one, unchanged (its manifest: `board flash-image hw` rewrites
  * hw/flash.bin, `-o hw/other.bin` adds one), so the folder can still be generated again.
  */
+/**
+ * notOwnFolder, where the folder may vanish while it is read: another run's commit moves the old
+ * folder aside and its new one in (atomic-write.ts swapIn), so it is another run at work (NN557,
+ * which checkOutput looks at once more), not a file system that refuses files (ENOENT's NN556).
+ */
+function folderNotOwn(path: string): string | null {
+  try {
+    return notOwnFolder(path);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') throw new NnchipError('NN557', 'the folder went away while nnchip read it: another nnchip process is replacing it; run again when it has finished', { file: path });
+    throw e;
+  }
+}
+
 function notOwnFolder(path: string): string | null {
   if (readdirSync(path).length === 0) return null;
   let listed: Record<string, unknown>;
@@ -243,9 +257,10 @@ export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions 
   try {
     checkOnce(path, kind, opts);
   } catch (e) {
-    // another run is renaming files in: its manifest and files disagree until it is done. Its lock may
-    // already be gone when we look (our reads straddled its last rename), so look once more either way
-    if (underLock || !(e instanceof NnchipError) || e.code !== 'NN551') throw e;
+    // another run is renaming files in: its manifest and files disagree, or its folder is moved aside,
+    // until it is done. Its lock may already be gone when we look (our reads straddled its last
+    // rename), so look once more either way
+    if (underLock || !(e instanceof NnchipError) || (e.code !== 'NN551' && e.code !== 'NN557')) throw e;
     waitForLock(join(dirname(resolve(path)), LOCK));
     checkOnce(path, kind, opts);
   }
@@ -278,7 +293,7 @@ function checkOnce(path: string, kind: OutputKind, opts: OutputOptions): void {
   const force = opts.force === true && !insideInput;
   if (kind === 'folder') {
     if (st.isDirectory()) {
-      const why = force ? null : onOutput(path, 'cannot read the folder', () => notOwnFolder(path));
+      const why = force ? null : onOutput(path, 'cannot read the folder', () => folderNotOwn(path));
       if (why !== null) throw notOurs(`the folder exists and ${why}`);
       return;
     }

@@ -8,7 +8,7 @@
  * bundle (src/cli/bundle.ts; NNCHIP_TRACE_MODULES=1 names each module it loads).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -25,12 +25,16 @@ const program = compile(randomMlp([12, 9, 4], 21), { config: makeConfig({ rows: 
 function simModulesLoaded(args: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'nnchip-sim-modules-'));
   const hook = join(dir, 'hook.mjs');
-  writeFileSync(hook, "export async function resolve(s, c, next) { const r = await next(s, c); if (/\\/dist\\/sim\\//.test(r.url)) process.stderr.write('LOADED ' + r.url.replace(/.*\\/dist\\/sim\\//, '') + '\\n'); return r; }\n");
+  // the hook runs on the loader's thread: it appends to its own file (its lines on stderr could
+  // interleave with the main thread's writes, and a torn line drops a module from the list)
+  const log = join(dir, 'loaded.txt');
+  writeFileSync(log, '');
+  writeFileSync(hook, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); if (/\\/dist\\/sim\\//.test(r.url)) appendFileSync(${JSON.stringify(log)}, 'LOADED ' + r.url.replace(/.*\\/dist\\/sim\\//, '') + '\\n'); return r; }\n`);
   const file = join(dir, 'p.nnp');
   writeFileSync(file, serializeProgram(program));
   const r = spawnSync(process.execPath, ['--no-warnings', '--experimental-loader', hook, BIN, 'sim', file, '--json', ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, NNCHIP_BUNDLE: '0' } });
   expect(r.status, r.stderr).toBe(0);
-  return [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
+  return [...readFileSync(log, 'utf8').matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
 }
 
 /** The same of a run of the bundle, which names each module it loads (dist/sim/fast.js → fast.js). */

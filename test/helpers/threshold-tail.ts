@@ -86,37 +86,60 @@ export const TAIL_CASES: readonly TailCase[] = [
 ];
 
 /**
+ * Tokens of besideProgram's matmul B and first threshold: none (the threshold may complete before
+ * B); `toLoad`, the threshold pushes toward the load unit (a load at the end pops it); `bothToStore`,
+ * both push toward the store unit (a store of a scratch out row pops B's, one store per threshold
+ * pops theirs). With either the threshold completes after B (timing.ts besideCompletesAfter).
+ */
+export type BesideTokens = 'none' | 'toLoad' | 'bothToStore';
+
+/**
  * Two acc banks: matmul A writes the low half, matmul B (issued right after it, so in flight) the
  * high half, then a threshold reads A's rows: it may start beside B's drain (timing.ts
- * thresholdBesideFrom) — once A completed and B completes within its rows — and a matmul C after it
- * on the high half starts in its reach. `rows` rows each; a second threshold reads B's and C's sums.
+ * thresholdBesideFrom) once A completed — and, with `tokens` that make it complete after B, once B
+ * completes within its rows — and a matmul C after it on the high half starts in its reach. `rows`
+ * rows each; a second threshold reads B's and C's sums.
  */
-export function besideProgram({ R, C, rows, passes }: Pick<TailCase, 'R' | 'C' | 'rows' | 'passes'>, seed: number): Program {
+export function besideProgram({ R, C, rows, passes }: Pick<TailCase, 'R' | 'C' | 'rows' | 'passes'>, seed: number, tokens: BesideTokens = 'none'): Program {
   const W = 0;
   const Q = W + 3 * R * C;
   const IN = Q + 4 * C;
   const OUT = IN + rows * R;
   const split = rows + 4;
+  const toStore = tokens === 'bothToStore';
+  const stores = toStore
+    ? `store sram=${2 * rows} rows=1 dram=${OUT + 2 * rows * C} stride=${C} | popPrev
+    store sram=0 rows=${rows} dram=${OUT} stride=${C} | popPrev
+    store sram=${rows} rows=${rows} dram=${OUT + rows * C} stride=${C} | popPrev`
+    : `store sram=0 rows=${2 * rows} dram=${OUT} stride=${C} | popPrev`;
   const asm = `
     load buf=0 sram=0 rows=${rows} dram=${IN} stride=${R}
     load buf=3 sram=0 rows=1 dram=${Q} stride=0
     load buf=1 sram=0 rows=${3 * R} dram=${W} stride=${C} | pushNext
     matmul wgt=0 act=0 actStride=1 acc=0 rows=${rows} accumulate=0 inner=${rows} actOuter=0 | popPrev
-    matmul wgt=${R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=0 inner=${rows} actOuter=0
-    threshold acc=0 out=0 qnt=0 rows=${rows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0
+    matmul wgt=${R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=0 inner=${rows} actOuter=0${toStore ? ' | pushNext' : ''}
+    threshold acc=0 out=0 qnt=0 rows=${rows} zp=3 lo=-100 hi=90 table=0 steps=0 poolH=0 poolW=0${toStore ? ' | pushNext' : tokens === 'toLoad' ? ' | pushPrev' : ''}
     matmul wgt=${2 * R} act=0 actStride=1 acc=${split} rows=${rows} accumulate=1 inner=${rows} actOuter=0
     threshold acc=${split} out=${rows} qnt=0 rows=${rows} zp=0 lo=-128 hi=127 table=0 steps=0 poolH=0 poolW=0 | pushNext
-    store sram=0 rows=${2 * rows} dram=${OUT} stride=${C} | popPrev
+    ${stores}${tokens === 'toLoad' ? `
+    load buf=0 sram=${rows} rows=1 dram=${IN} stride=${R} | popNext` : ''}
     halt`;
   const constants = tailConstants(IN, W, 3 * R * C, Q, C, seed);
   const depth = 2 * rows + 8;
-  return listingProgram(asm, makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: depth, accDepth: depth, outDepth: depth, accBanks: 2 }), constants, { IN: IN, inRows: rows, OUT: OUT, outRows: 2 * rows });
+  // bothToStore: one more output row, the scratch row (never written: zeros out of both runs)
+  return listingProgram(asm, makeConfig({ rows: R, cols: C, thresholdPasses: passes, dramBytesPerCycle: 64, dramLatency: 2, actDepth: depth, wgtDepth: Math.max(depth, 3 * R), accDepth: depth, outDepth: depth, accBanks: 2 }), constants, { IN: IN, inRows: rows, OUT: OUT, outRows: 2 * rows + (toStore ? 1 : 0) });
 }
 
-/** Shapes for besideProgram: short and long rows against the drain, one and several passes. */
+/**
+ * Shapes for besideProgram: short and long rows against the drain, one and several passes; the last
+ * two with rows + 4 under the issue interval, so that a threshold that pushes on no channel B pushes
+ * on completes before B (besideCompletesAfter).
+ */
 export const BESIDE_CASES = [
   { R: 4, C: 4, rows: 9, passes: 1 },
   { R: 2, C: 3, rows: 2, passes: 1 },
   { R: 4, C: 4, rows: 30, passes: 1 },
   { R: 3, C: 4, rows: 12, passes: 2 },
+  { R: 8, C: 8, rows: 3, passes: 1 },
+  { R: 8, C: 5, rows: 2, passes: 1 },
 ] as const;

@@ -6,8 +6,9 @@
  * thresholdTailReach); on the same half it waits for the tail as on a one-bank machine. Icarus runs
  * every shape of the tail tests, both directions and the same half, a threshold started beside the
  * matmuls in flight on the other half (timing.ts thresholdBesideFrom), and the MNIST CNN compiled for
- * a two-bank 4x4 (its column tiles alternating halves), and a 1×1 stride-2 convolution whose
- * thresholds run beside the next column tiles' matmuls; Verilator four of them. Each is
+ * a two-bank 4x4 (its column tiles alternating halves), a 1×1 stride-2 convolution whose
+ * thresholds run beside the next column tiles' matmuls, and one on an 8x8 whose thresholds end
+ * before those matmuls (timing.ts besideCompletesAfter); Verilator four of them. Each is
  * bit- and cycle-exact against interpret() and scheduleTimes() (test/unit/sim/threshold-tail.test.ts
  * holds the schedule to the rule).
  */
@@ -75,6 +76,28 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('a 1×1 stride-2 convolution with
 
 describe.skipIf(!haveTools('verilator'))('a 1×1 stride-2 convolution with its thresholds beside the next column tiles, in Verilator', () => {
   test('bit- and cycle-exact', () => expectRtlExact(shortcutConv(), 'verilator', 15, 'shortcut conv, verilator'), 300_000);
+});
+
+/**
+ * A 1×1 stride-2 convolution to a 2×2 map on a two-bank 8x8 (4 folds, 3 column tiles of 4 rows):
+ * each column tile's threshold follows the next one's first three matmuls (lower-tile-choice.ts
+ * besideAfter) and ends before the last of them, its only token the one to the store unit (timing.ts
+ * besideCompletesAfter): the compiled program exercises the controller's early end, which the 4x4
+ * programs above barely do (their drains are short against their rows).
+ */
+function endsBeforeMatmuls(): Program {
+  const b = builder(16);
+  b.add({ name: 'small', op: 'conv2d', inputs: ['input'], output: 'small', kernel: b.tensor([1, 1, 32, 24], 0.4), bias: b.tensor([24], 0.2), strides: [2, 2], pads: [0, 0, 0, 0], depthwise: false, activation: 'relu' });
+  const graph: Graph = { name: 'small', inputs: [{ name: 'input', shape: [4, 4, 32] }], nodes: b.nodes, outputs: ['small'], notes: [] };
+  const p = compileGraph(graph, randomSamples(4, 4 * 4 * 32, 16), { rows: 8, cols: 8, dramBytesPerCycle: 64, dramLatency: 0, accBanks: 2, accDepth: 64, actDepth: 1024, wgtDepth: 512, outDepth: 256, qntDepth: 8 });
+  const { timings } = scheduleTimes(p.instructions, p.config);
+  const early = p.instructions.filter((insn, i) => insn.op === 'threshold' && p.instructions.some((m, j) => j < i && m.op === 'matmul' && timings[j]!.end > timings[i]!.end));
+  expect(early.length).toBe(2);
+  return p;
+}
+
+describe.skipIf(!haveTools('iverilog', 'vvp'))('thresholds that end before the matmuls beside them, compiled, in Icarus', () => {
+  test('bit- and cycle-exact', () => expectRtlExact(endsBeforeMatmuls(), 'iverilog', 16, 'ends before its matmuls, iverilog'), 300_000);
 });
 
 /**

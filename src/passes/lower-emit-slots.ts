@@ -29,6 +29,8 @@ export interface EmitState {
   accPerBank: number;
   /** The acc rows [start, end) of the last two column tiles emitted (when an op starts, the previous op's: their thresholds may still run). */
   lastAcc: [number, number][];
+  /** The act entries [start, end) of the last tile's windows an op emitted (its matmuls may still read them when the next op's first windows load). */
+  lastAct: [number, number];
   readonly wgtSlots: number;
   readonly qntSlots: number;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */

@@ -293,6 +293,10 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
   const { lines, actHalf, beside } = chunked ? { lines: 1, actHalf: 0, beside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots);
   const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
+  // the tiles' windows start past the act entries of the previous op's last tile where they would
+  // overlap them and the act buffer has room: they load while its last matmuls still read those
+  const [lastFrom, lastTo] = st.lastAct;
+  const actOffset = actHalf > 0 && lastFrom < actHalf * 2 && lastTo > 0 && lastTo + 2 * actHalf <= cfg.actDepth ? lastTo : 0;
   st.accPerBank = Math.max(st.accPerBank, accSlots / 2);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
@@ -311,7 +315,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
     const windowLoads: Instruction[] = [];
-    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, (tile % 2) * actHalf, R, cfg.dramLatency === 0, (insn) => void windowLoads.push(insn));
+    const actBase = actOffset + (tile % 2) * actHalf;
+    const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, actBase, R, cfg.dramLatency === 0, (insn) => void windowLoads.push(insn));
+    st.lastAct = [actBase, entries];
     const corrAct = k.correction >= 0 ? entries : -1; // a product's zero-point correction (linesPerTile left room)
     // the weight tiles of column tile nt's matmuls, in order (weightGroup of them per load)
     // (built once per column tile: the pairing decision below asks for the next one's several times)

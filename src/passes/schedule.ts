@@ -314,7 +314,29 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[], owned =
     else (p.pushNext = true), (consumer.popPrev = true);
     covered[cu * 3 + pu] = producer;
   };
-  let lastCompute = -1;
+  // per far unit (load, store): the compute instructions that waited for one of its instructions
+  // (a pop), in order, with the latest of its instructions each had then waited for: a load whose
+  // store a compute instruction already waited for takes that instruction's token
+  const relays = [[] as number[], [] as number[], [] as number[]];
+  const relayed = [[] as number[], [] as number[], [] as number[]];
+  const noteRelay = (at: number): void => {
+    for (const far of [LOAD, STORE]) {
+      const c = covered[COMPUTE * 3 + far]!;
+      const list = relayed[far]!;
+      if (c >= 0 && (list.length === 0 || c > list[list.length - 1]!)) (list.push(c), relays[far]!.push(at));
+    }
+  };
+  /** The first compute instruction that had waited for instruction `i` of unit `far` or a later one (-1: none). */
+  const relayFor = (far: number, i: number): number => {
+    const list = relayed[far]!;
+    let [lo, hi] = [0, list.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]! >= i) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < list.length ? relays[far]![lo]! : -1;
+  };
   const add = (src: Instruction, layer: number, mine: readonly Access[]): void => {
     // (the same object as { ...src, ...NO_TOKENS } when src has every flag, all false: a plain copy is
     // cheaper, and src itself when it is ours to change)
@@ -331,11 +353,13 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[], owned =
       out.push(sync);
       layers.push(layer);
       units.push(COMPUTE);
-      lastCompute = out.length - 1;
       link(need[far]!, sync, COMPUTE);
+      noteRelay(out.length - 1);
       need[COMPUTE] = Math.max(need[COMPUTE]!, out.length - 1);
     } else if (far >= 0 && need[far]! > covered[unit * 3 + far]!) {
-      need[COMPUTE] = Math.max(need[COMPUTE]!, covered[COMPUTE * 3 + far]! >= need[far]! && lastCompute > need[far]! ? lastCompute : -1);
+      // a compute instruction already waited for that instruction (or a later one of its unit): the
+      // first such one's token orders this one after it (the latest compute instruction's came later)
+      need[COMPUTE] = Math.max(need[COMPUTE]!, relayFor(far, need[far]!));
     }
     for (let pu = 0; pu < 3; pu++) {
       if (pu === unit || pu === far) continue;
@@ -345,7 +369,7 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[], owned =
     out.push(insn);
     layers.push(layer);
     units.push(unit);
-    if (unit === COMPUTE) lastCompute = out.length - 1;
+    if (unit === COMPUTE) noteRelay(out.length - 1);
     tracker.record(mine, unit, out.length - 1);
   };
   const finish = (): Scheduled => {

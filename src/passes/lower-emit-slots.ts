@@ -27,6 +27,11 @@ export interface EmitState {
   secondAcc: number;
   /** The most acc slots of maxRows entries per bank any op took (accSlotsOf: 2 with two banks and room, else 1). */
   accPerBank: number;
+  /**
+   * With two acc banks: the most entries from the start of each bank (lower, upper) any op's slots
+   * took — not accPerBank · maxRows: the op with four small slots and the op with two large ones differ.
+   */
+  accSpan: [number, number];
   /** The acc rows [start, end) of the last two column tiles emitted (when an op starts, the previous op's: their thresholds may still run). */
   lastAcc: [number, number][];
   /** The act entries [start, end) of the last tile's windows an op emitted (its matmuls may still read them when the next op's first windows load). */
@@ -35,6 +40,11 @@ export interface EmitState {
   readonly qntSlots: number;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
   readonly slotTile: number[];
+}
+
+/** Record that an op's acc slots take `lower` entries from the start of the lower bank and `upper` from the upper one's (two banks). */
+export function spanAcc(st: EmitState, lower: number, upper: number): void {
+  st.accSpan = [Math.max(st.accSpan[0], lower), Math.max(st.accSpan[1], upper)];
 }
 
 /**

@@ -27,7 +27,7 @@ import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { loadInsn, oddAccSlot, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
+import { loadInsn, oddAccSlot, spanAcc, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
 import { accSlotsOf, besideAfter, chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
@@ -93,6 +93,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     const tileIndex = st.colTile++;
     const [slot, qSlot] = [tileIndex % 2, tileIndex % st.qntSlots];
     const accSlot = slot === 0 ? 0 : oddAccSlot(1, false, cfg, st);
+    spanAcc(st, 1, 1);
     st.lastAcc = [st.lastAcc.at(-1) ?? [accSlot, accSlot], [accSlot, accSlot + 1]];
     emit(loadInsn(LOAD_BUFFERS.qnt, qSlot, 1, k.qnt + nt * 4 * C, 0));
     emit(loadInsn(LOAD_BUFFERS.acc, accSlot, 1, k.bias + nt * 4 * C, 0));
@@ -126,6 +127,7 @@ function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: Arr
   const { rows: R, cols: C } = cfg;
   const [channels, most] = [op.ow, Math.max(1, Math.min(op.ow, cfg.actDepth, Math.floor(cfg.accDepth / 2), Math.floor(cfg.outDepth / 2)))];
   [st.maxAct, st.maxRows] = [Math.max(st.maxAct, most), Math.max(st.maxRows, most)];
+  spanAcc(st, most, most);
   const pick = k.tiles[0]![0]![0]!.at;
   for (let k0 = 0; k0 < channels; k0 += most) {
     const rows = Math.min(most, channels - k0);
@@ -298,6 +300,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const [lastFrom, lastTo] = st.lastAct;
   const actOffset = actHalf > 0 && lastFrom < actHalf * 2 && lastTo > 0 && lastTo + 2 * actHalf <= cfg.actDepth ? lastTo : 0;
   st.accPerBank = Math.max(st.accPerBank, accSlots / 2);
+  // a step table's two slots stay packed in the lower bank (oddAccSlot)
+  const tables = (op.table?.steps ?? 0) > 0;
+  spanAcc(st, tables ? 2 * lines * chunk : (accSlots / 2) * lines * chunk, tables ? 0 : (accSlots / 2) * lines * chunk);
   const [atY, atX] = op.at ?? [0, 0];
   const [stepY, stepX] = op.step ?? [1, 1];
   const deferred: Instruction[] = [];

@@ -130,7 +130,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
   const layerIndex = new Map<string, number>(); // a search of layerNames per op was quadratic in layers
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, lastAcc: [], lastAct: [0, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
   gp.ops.forEach((op, oi) => {
     let li = layerIndex.get(op.layer);
     if (li === undefined) layerIndex.set(op.layer, (li = layerNames.push(op.layer) - 1));
@@ -183,8 +183,8 @@ function bufferMap(st: EmitState, R: number): Region[] {
     // two acc banks (accBanks 2): the odd column tiles' slot starts the upper half (two slots a bank where they fit: lower-tile-choice.ts accSlotsOf)
     ...(st.secondAcc !== Infinity
       ? [
-          { space: 'acc' as const, name: st.accPerBank > 1 ? 'accumulators (even slots)' : 'accumulators (even slot)', start: 0, size: st.accPerBank * st.maxRows },
-          { space: 'acc' as const, name: st.accPerBank > 1 ? 'accumulators (odd slots, the upper bank)' : 'accumulators (odd slot, the upper bank)', start: st.secondAcc, size: st.accPerBank * st.maxRows },
+          { space: 'acc' as const, name: st.accPerBank > 1 ? 'accumulators (even slots)' : 'accumulators (even slot)', start: 0, size: st.accSpan[0] },
+          { space: 'acc' as const, name: st.accPerBank > 1 ? 'accumulators (odd slots, the upper bank)' : 'accumulators (odd slot, the upper bank)', start: st.secondAcc, size: st.accSpan[1] },
         ]
       : [{ space: 'acc' as const, name: 'accumulators (2 slots)', start: 0, size: 2 * st.maxRows }]),
     ...(st.tableSpan[1] > 0 ? [{ space: 'acc' as const, name: 'activation step tables (after the slots)', start: st.tableSpan[0], size: st.tableSpan[1] - st.tableSpan[0] }] : []),

@@ -8,6 +8,7 @@ import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput, type Program } from '../../src/isa/program.js';
 import type { InputWindowsChoice } from '../../src/passes/lower.js';
 import { compile } from '../../src/passes/pipeline.js';
+import { validateProgram } from '../../src/isa/validate.js';
 
 export const DIGITS_MLP = new URL('../../examples/digits-mlp/model.json', import.meta.url).pathname;
 export const DIGITS_CALIBRATION = new URL('../../examples/digits-mlp/calibration.json', import.meta.url).pathname;
@@ -16,8 +17,12 @@ export function calibrationSamples(path = DIGITS_CALIBRATION): Float32Array[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { inputs: number[][] }).inputs.map((x) => Float32Array.from(x));
 }
 
+/**
+ * Compiled as the CLI compiles (and validated as it validates before writing: the memory map's regions
+ * too, which compile() itself does not look at: a two-bank map once ran past the acc buffer).
+ */
 export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1, inputWindows: InputWindowsChoice = 'auto'): Program {
-  return compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch, inputWindows }).program;
+  return validateProgram(compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch, inputWindows }).program);
 }
 
 /** A fit check's compiler: the graph compiled for another config, or null where it does not lower (an NnchipError). */

@@ -10,7 +10,10 @@ import { checkProgram, wasValidated } from '../../../src/isa/interpret.js';
 import { checkOrdering } from '../../../src/isa/ordering.js';
 import { serializeProgram, type Program } from '../../../src/isa/program.js';
 import { deserializeProgram, validateProgram } from '../../../src/isa/validate.js';
-import { compileDigitsMlp } from '../../helpers/compile.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { makeConfig } from '../../../src/isa/config.js';
+import { compile } from '../../../src/passes/pipeline.js';
+import { calibrationSamples, DIGITS_MLP } from '../../helpers/compile.js';
 import { noTokens, strippedMlp } from '../../helpers/racy-program.js';
 import { randomProgram } from '../backends/wasm/random-program.js';
 
@@ -31,9 +34,12 @@ describe('accesses derived once', () => {
   });
 });
 
+/** The digits MLP as compile() returns it (compileGraph validates what it returns). */
+const freshMlp = (): { program: Program } => ({ program: compile(loadModel(DIGITS_MLP), { config: makeConfig(), calibration: { samples: calibrationSamples() } }).program });
+
 describe('validated once', () => {
   test('validateProgram and deserializeProgram remember what they passed; copies and changed programs are checked again', () => {
-    const { program } = compileDigitsMlp();
+    const { program } = freshMlp();
     expect(wasValidated(program)).toBe(false);
     const read = deserializeProgram(serializeProgram(program));
     expect(wasValidated(read)).toBe(true);
@@ -46,7 +52,7 @@ describe('validated once', () => {
   });
 
   test('a program frozen only on the outside is not remembered (its instructions could still change)', () => {
-    const { program } = compileDigitsMlp();
+    const { program } = freshMlp();
     const mutable = [...program.instructions];
     const shallow = Object.freeze({ ...program, instructions: mutable });
     validateProgram(shallow);

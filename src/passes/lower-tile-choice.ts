@@ -10,7 +10,7 @@
  */
 import { accSplit, type ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
-import { matmulAccLead, matmulIssueInterval } from '../isa/ops/matmul.js';
+import { matmulAccLead, matmulDuration, matmulIssueInterval } from '../isa/ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdCycles } from '../isa/ops/threshold.js';
 import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
@@ -33,7 +33,7 @@ const BESIDE_FOLDS_FOUR_SLOTS = 2;
  * and the threshold waits in the slot while the array could stream; more, and its out rows and
  * slots free later. (It then completes before the matmuls it follows: timing.ts thresholdBesideFrom.)
  */
-export const besideAfter = (rows: number, cfg: ArrayConfig): number => Math.max(1, Math.ceil((2 * cfg.rows + cfg.cols + rows) / matmulIssueInterval(rows, cfg)) - 1);
+export const besideAfter = (rows: number, cfg: ArrayConfig): number => Math.max(1, Math.ceil(matmulDuration(rows, cfg) / matmulIssueInterval(rows, cfg)) - 1);
 
 /**
  * How many acc slots of `size` entries an op's column tiles cycle through: 4 (two per bank) on a
@@ -77,12 +77,12 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles, or with two acc
   // banks (consecutive column tiles in different halves: lower-emit.ts oddAccSlot) its last
   // duration − 1 cycles (timing.ts thresholdTailReach)
-  const reach = cfg.accBanks === 2 ? 2 * R + C + rows - 1 : matmulAccLead(cfg);
+  const reach = cfg.accBanks === 2 ? matmulDuration(rows, cfg) - 1 : matmulAccLead(cfg);
   const tail = (op.table?.steps ?? 0) === 0 ? Math.min(reach, threshold - THRESHOLD_TAIL_FROM) : 0;
   // with two acc banks and enough matmuls per column tile, the threshold follows the next column
   // tile's first besideAfter matmuls and starts beside them: a column tile costs its matmuls' issue
   // intervals, and what its last matmul's drain outlasts those matmuls' intervals
-  const besideWait = Math.max(0, 2 * R + C + rows - (Math.min(besideAfter(rows, cfg), matmuls) + 1) * interval);
+  const besideWait = Math.max(0, matmulDuration(rows, cfg) - (Math.min(besideAfter(rows, cfg), matmuls) + 1) * interval);
   const compute = beside ? NT * (matmuls * interval + besideWait + THRESHOLD_TAIL_FROM) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {

@@ -62,6 +62,9 @@ export const matmulAccLead = (cfg: ArrayConfig): number => 2 * cfg.rows + cfg.co
 /** matmulAccLead as an expression over two names, the same in Verilog and JavaScript (nnchip_isa.vh's matmul_acc_lead). */
 export const matmulAccLeadRule = (rows: string, cols: string): string => `2 * ${rows} + ${cols} - 1`;
 
+/** Cycles from a matmul's start to its completion: R cycles weight preload + R-cycle row skew + rows streamed + C-cycle column skew/de-skew. */
+export const matmulDuration = (rows: number, cfg: ArrayConfig): number => 2 * cfg.rows + cfg.cols + rows;
+
 /** Cycles from one matmul's start to the next one's on the compute unit (double-buffered weights: docs/hardware.md). */
 export const matmulIssueInterval = (rows: number, cfg: ArrayConfig): number => Math.max(cfg.rows, rows + 1);
 
@@ -203,8 +206,7 @@ export const matmul: OpDef<'matmul'> = {
           { space: 'act', write: false, start: insn.act, end: matmulActEnd(insn) },
           { space: 'acc', write: true, start: insn.acc, end: insn.acc + insn.rows },
         ],
-  // R cycles weight preload + R-cycle row skew + rows streamed + C-cycle column skew/de-skew
-  duration: (insn, cfg) => 2 * cfg.rows + cfg.cols + insn.rows,
+  duration: (insn, cfg) => matmulDuration(insn.rows, cfg),
   // Double-buffered weights: the next matmul's R-cycle preload fills the PEs' shadow registers
   // while this one streams. It may start once this one's preload has read the wgt port (R cycles)
   // and one cycle after its last act row (rows + 1): the gap keeps every acc read of the next

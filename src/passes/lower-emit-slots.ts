@@ -38,6 +38,10 @@ export interface EmitState {
   lastAct: [number, number];
   readonly wgtSlots: number;
   readonly qntSlots: number;
+  /** Whether an op of one matmul per column tile may put its thresholds beside (lower-tile-choice.ts chooseLines; lower.ts tries both). */
+  readonly oneMatmulBeside: boolean;
+  /** Whether some op did. */
+  usedOneMatmulBeside: boolean;
   /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
   readonly slotTile: number[];
 }

@@ -293,12 +293,13 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const { lines: most, chunk, chunked } = linesPerTile(op, tiled, cfg);
   // a chunked line reads every pixel of its window (no x phases)
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
-  const { lines, actHalf, beside } = chunked ? { lines: 1, actHalf: 0, beside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots);
+  const { lines, actHalf, beside, actSlots, oneMatmulBeside } = chunked ? { lines: 1, actHalf: 0, beside: false, actSlots: 2, oneMatmulBeside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots, st.oneMatmulBeside);
+  if (oneMatmulBeside) st.usedOneMatmulBeside = true;
   const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
   // the tiles' windows start past the act entries of the previous op's last tile where they would
   // overlap them and the act buffer has room: they load while its last matmuls still read those
   const [lastFrom, lastTo] = st.lastAct;
-  const actOffset = actHalf > 0 && lastFrom < actHalf * 2 && lastTo > 0 && lastTo + 2 * actHalf <= cfg.actDepth ? lastTo : 0;
+  const actOffset = actHalf > 0 && lastFrom < actHalf * actSlots && lastTo > 0 && lastTo + actSlots * actHalf <= cfg.actDepth ? lastTo : 0;
   st.accPerBank = Math.max(st.accPerBank, accSlots / 2);
   // a step table's two slots stay packed in the lower bank (oddAccSlot)
   const tables = (op.table?.steps ?? 0) > 0;
@@ -320,7 +321,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     const rows = (oy1 - oy0) * (x1 - x0);
     st.maxRows = Math.max(st.maxRows, rows);
     const windowLoads: Instruction[] = [];
-    const actBase = actOffset + (tile % 2) * actHalf;
+    const actBase = actOffset + (tile % actSlots) * actHalf;
     const { windows, entries, streamedLoads } = loadWindows(sources, op, oy0, oy1, chunked ? [x0, x1] : null, actBase, R, cfg.dramLatency === 0, (insn) => void windowLoads.push(insn));
     st.lastAct = [actBase, entries];
     const corrAct = k.correction >= 0 ? entries : -1; // a product's zero-point correction (linesPerTile left room)

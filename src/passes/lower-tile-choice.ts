@@ -26,6 +26,14 @@ export const BESIDE_FOLDS = 4;
 const BESIDE_FOLDS_FOUR_SLOTS = 2;
 
 /**
+ * Act slots (tiles' windows in flight) for an op of one matmul per column tile whose thresholds go
+ * beside: its load unit moves a window per matmul, so the window two tiles on would wait for the
+ * matmul two tiles back to drain; a third slot lets it load then (ResNet-18's Conv1 on 256x256,
+ * each layer alone at matched settings: 20,131 → 18,264 cycles).
+ */
+const ONE_MATMUL_ACT_SLOTS = 3;
+
+/**
  * How many of the next column tile's matmuls a beside threshold follows (lower-emit.ts emitOp). It
  * reads rows its own column tile's last matmul writes, so it starts once that matmul completed,
  * 2R + C + rows after its start; the next column tile's matmuls issue an interval apart from there,
@@ -53,6 +61,10 @@ export interface LineChoice {
   readonly actHalf: number;
   /** Each column tile's threshold follows the next column tile's first matmul (two acc banks; where the estimate says it pays). */
   readonly beside: boolean;
+  /** How many tiles' windows take turns in the act buffer, actHalf apart (2: ping-pong; when actHalf > 0). */
+  readonly actSlots: number;
+  /** Beside with one matmul per column tile (only with `oneMatmulBeside`: lower.ts tries the program both ways). */
+  readonly oneMatmulBeside: boolean;
 }
 
 /** The act half one tile's windows (and a product's correction entry) take, when two of them fit the act buffer. */
@@ -62,7 +74,7 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
 }
 
 /** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
-function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number; loadBound: boolean } {
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean, fourSlots: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number; loadBound: boolean } {
   const { rows: R, cols: C } = cfg;
   const lines = tile.oy1 - tile.oy0;
   const rows = lines * op.ow;
@@ -83,7 +95,12 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   // tile's first besideAfter matmuls and starts beside them: a column tile costs its matmuls' issue
   // intervals, and what its last matmul's drain outlasts those matmuls' intervals
   const besideWait = Math.max(0, matmulDuration(rows, cfg) - (Math.min(besideAfter(rows, cfg), matmuls) + 1) * interval);
-  const compute = beside ? NT * (matmuls * interval + besideWait + THRESHOLD_TAIL_FROM) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
+  // and a threshold reads its bank while the next column tile on that bank (two on) may start only
+  // once it is within matmulAccLead of its end (timing.ts thresholdTailReach; with two slots, the
+  // same slot: at its end), and it starts a matmul interval after the first besideAfter matmuls of
+  // the column tile after: with one matmul per column tile, that bounds a tile of more rows than the lead
+  const sameBank = Math.min(besideAfter(rows, cfg), matmuls) * interval + threshold - (fourSlots ? matmulAccLead(cfg) : 0);
+  const compute = beside ? NT * Math.max(matmuls * interval + besideWait + THRESHOLD_TAIL_FROM, sameBank) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
   let actLoad = 0;
   for (const s of sources.values()) {
     const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;
@@ -101,13 +118,13 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
 }
 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
-function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false): { cycles: number; loadBound: boolean } {
+function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false, fourSlots = false): { cycles: number; loadBound: boolean } {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
   // one cost per tile shape (a tile's lines and pooled lines), as a batch has many tiles
   const costs = new Map<string, ReturnType<typeof tileCost>>();
   const tiles = lineTiles(op, lines).map((t) => {
     const key = `${t.oy1 - t.oy0}:${t.py1 - t.py0}`;
-    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg, beside)).get(key)!;
+    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg, beside, fourSlots)).get(key)!;
   });
   // The first window loads before anything else. The next tile's window loads once the load unit is
   // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
@@ -138,7 +155,7 @@ function tileMargin(cfg: ArrayConfig): number {
  * The lines per tile (at most `most`, whole windows of a fused pool: usableLines) with the least
  * estimated cycles; `wgtSlots` weight tiles load ahead; `qntSlots` requant parameter rows (accSlotsOf).
  */
-export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number, qntSlots = 2): LineChoice {
+export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number, qntSlots = 2, oneMatmulBeside = false): LineChoice {
   // with two acc banks, each candidate also with a column tile's threshold beside the next one's
   // matmuls, where the estimate says that saves cycles; with fewer than BESIDE_FOLDS matmuls per
   // column tile not where the load unit bounds the tile (its thresholds would then free their slots
@@ -147,12 +164,18 @@ export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindo
   // sooner (ResNet-18 Conv3_s with 64 kB buffers on 32x32: 4-line tiles beside, 8,997 → 7,314
   // cycles; a fused pool's threshold, of fewer out rows than the tile's, waits longer beside and
   // keeps the rule: AlexNet's pooled convolutions and the MNIST CNN were slower without it)
+  // With `oneMatmulBeside`, also an op of one matmul per column tile with four acc slots (a 1×1 or
+  // windowed convolution whose K fits the rows): by the estimate alone it pays on the op, but in a
+  // network its thresholds then wait for the next tile's matmul, which waits for the previous op's
+  // stores (ResNet-18 on 256x256: 271,306 → 275,129 cycles), so lower.ts keeps it only where the
+  // whole program is faster
   const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+  const fewestFourSlots = oneMatmulBeside ? 1 : BESIDE_FOLDS_FOUR_SLOTS;
   const costOf = (lines: number): { cost: number; beside: boolean } => {
     const fourSlots = accSlotsOf(lines * op.ow, op, cfg, qntSlots) === 4;
-    const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= (fourSlots ? BESIDE_FOLDS_FOUR_SLOTS : BESIDE_FOLDS);
+    const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= (fourSlots ? fewestFourSlots : BESIDE_FOLDS);
     const apart = estimate(op, sources, lines, cfg, wgtSlots).cycles;
-    const besideEstimate = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true) : null;
+    const besideEstimate = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true, fourSlots) : null;
     const loadBoundVeto = matmuls < BESIDE_FOLDS && !(fourSlots && op.pool === undefined);
     const beside = besideEstimate === null || (loadBoundVeto && besideEstimate.loadBound) ? Infinity : besideEstimate.cycles;
     return beside < apart ? { cost: beside, beside: true } : { cost: apart, beside: false };
@@ -168,5 +191,8 @@ export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindo
     // the estimate ignores token stalls between tiles: a smaller tile must save more than one array drain per extra tile
     if (c.cost + (count - best.tiles) * tileMargin(cfg) < best.cost) best = { lines, ...c, tiles: count };
   }
-  return { lines: best.lines, actHalf: actHalfOf(sources, best.lines, cfg), beside: best.beside };
+  const actHalf = actHalfOf(sources, best.lines, cfg);
+  const one = best.beside && matmuls === 1;
+  const actSlots = one && actHalf > 0 ? Math.max(2, Math.min(ONE_MATMUL_ACT_SLOTS, Math.floor(cfg.actDepth / actHalf))) : 2;
+  return { lines: best.lines, actHalf, beside: best.beside, actSlots, oneMatmulBeside: one };
 }

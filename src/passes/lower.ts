@@ -84,14 +84,26 @@ export function lowerToIsa(gemm: GemmProgram, cfg: ArrayConfig, inputWindows: In
   const windowing = inputWindows === 'never' ? null : windowInput(gemm, cfg.rows);
   // the candidates share most terms: each one's weight tiles are cut and hashed once
   const tiles: TileCache = new WeakMap();
-  if (windowing === null || inputWindows === 'always') return withImage(lowerAs(gemm, windowing, cfg, tiles));
+  if (windowing === null || inputWindows === 'always') return withImage(fasterBeside(gemm, windowing, cfg, tiles));
   // the whole programs, scheduled and timed (the op alone misses how its loads and stores overlap
   // its neighbours'); either form fitting the buffers is enough (checkBuffers); only the chosen
   // one's DRAM image is built
-  const windowed = fittingOrNull(() => lowerAs(gemm, windowing, cfg, tiles));
-  if (windowed === null) return withImage(lowerAs(gemm, null, cfg, tiles));
-  const plain = fittingOrNull(() => lowerAs(gemm, null, cfg, tiles));
+  const windowed = fittingOrNull(() => fasterBeside(gemm, windowing, cfg, tiles));
+  if (windowed === null) return withImage(fasterBeside(gemm, null, cfg, tiles));
+  const plain = fittingOrNull(() => fasterBeside(gemm, null, cfg, tiles));
   return withImage(plain === null || cyclesOf(windowed, cfg) < cyclesOf(plain, cfg) ? windowed : plain);
+}
+
+/**
+ * The lowering with ops of one matmul per column tile allowed to put their thresholds beside
+ * (two acc banks: lower-tile-choice.ts chooseLines), where some op takes that and the whole program
+ * is faster for it; else the lowering without (the same program when no op takes it: lowered once).
+ */
+function fasterBeside(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache): Candidate {
+  const beside = cfg.accBanks === 2 ? lowerAs(gemm, windowing, cfg, tiles, true) : null;
+  if (beside !== null && !beside.usedOneMatmulBeside) return beside;
+  const apart = lowerAs(gemm, windowing, cfg, tiles);
+  return beside !== null && cyclesOf(beside, cfg) < cyclesOf(apart, cfg) ? beside : apart;
 }
 
 /** A lowering before its DRAM image is built (the constants placed in `dram`). */
@@ -116,7 +128,7 @@ function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
-function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache): Candidate {
+function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache, oneMatmulBeside = false): Candidate & { readonly usedOneMatmulBeside: boolean } {
   const { rows: R, cols: C } = cfg;
   const { gp: taps, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
   const packed = new Set(packedStride.keys());
@@ -130,7 +142,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
   const layerIndex = new Map<string, number>(); // a search of layerNames per op was quadratic in layers
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [] };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [], oneMatmulBeside, usedOneMatmulBeside: false };
   gp.ops.forEach((op, oi) => {
     let li = layerIndex.get(op.layer);
     if (li === undefined) layerIndex.set(op.layer, (li = layerNames.push(op.layer) - 1));
@@ -148,6 +160,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     output: dramTensor(placed.get(gp.output.name)!),
     layers: layerStats(gemm, layerNames),
     memoryMap,
+    usedOneMatmulBeside: st.usedOneMatmulBeside,
   };
 }
 

@@ -8,7 +8,8 @@
  * matmuls in flight on the other half (timing.ts thresholdBesideFrom), and the MNIST CNN compiled for
  * a two-bank 4x4 (its column tiles alternating halves), a 1×1 stride-2 convolution whose
  * thresholds run beside the next column tiles' matmuls, and one on an 8x8 whose thresholds end
- * before those matmuls (timing.ts besideCompletesAfter); Verilator four of them. Each is
+ * before those matmuls (timing.ts besideCompletesAfter), and a convolution of one matmul per tile
+ * whose thresholds go beside the next tile's; Verilator four of them. Each is
  * bit- and cycle-exact against interpret() and scheduleTimes() (test/unit/sim/threshold-tail.test.ts
  * holds the schedule to the rule).
  */
@@ -23,6 +24,7 @@ import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { builder } from '../helpers/random-cnn.js';
 import { randomSamples } from '../helpers/random-graph.js';
 import { accLoadsBeforeWindows, residualCnn } from '../helpers/residual-cnn.js';
+import { besideShape, oneMatmulShortcut } from '../helpers/one-matmul-beside.js';
 import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
 import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
 
@@ -98,6 +100,18 @@ function endsBeforeMatmuls(): Program {
 
 describe.skipIf(!haveTools('iverilog', 'vvp'))('thresholds that end before the matmuls beside them, compiled, in Icarus', () => {
   test('bit- and cycle-exact', () => expectRtlExact(endsBeforeMatmuls(), 'iverilog', 16, 'ends before its matmuls, iverilog'), 300_000);
+});
+
+/**
+ * A 1×1 stride-2 convolution of one matmul per tile on a two-bank 4x4: each tile's threshold follows
+ * the next tile's matmul and the windows take three act slots (test/helpers/one-matmul-beside.ts).
+ */
+describe.skipIf(!haveTools('iverilog', 'vvp'))('one matmul per tile with its thresholds beside the next tile\'s, in Icarus', () => {
+  test('bit- and cycle-exact', () => {
+    const p = oneMatmulShortcut(2);
+    expect(besideShape(p).actSlots).toBe(3);
+    return expectRtlExact(p, 'iverilog', 19, 'one matmul beside, iverilog');
+  }, 300_000);
 });
 
 /**

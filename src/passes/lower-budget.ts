@@ -61,7 +61,7 @@ export function floorByLayer(gp: GemmProgram, cfg: ArrayConfig, unfused?: () => 
 }
 
 function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
-  const { gp: packed, stride } = packTaps(gp, cfg.rows);
+  const { gp: packed, stride } = packTaps(gp, cfg.rows, cfg.cols);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
   const layers = new Map<string, number>();

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 /**
- * Tap packing: when the network's input has fewer channels c than the array has rows R, it is
- * stored with its pixels c bytes apart, so the R bytes of one act entry hold ⌊R/c⌋ adjacent pixels
- * (the DMA reads overlapping rows: im2col along x for free). Terms of an op that read x-adjacent
- * pixels of the same input line then merge into one term of G·c weight rows (G ≤ ⌊R/c⌋), and one
- * matmul reduces over G taps × c channels instead of c. The entry's lanes past G·c meet zero weights.
- * Only the input is packed: it is written by the host, never by a C-lane store, which would spill
- * into the next pixel.
+ * Tap packing: a tensor of fewer channels c than the array has rows R is stored with its pixels c
+ * bytes apart, so the R bytes of one act entry hold ⌊R/c⌋ adjacent pixels (the DMA reads overlapping
+ * rows: im2col along x for free). Terms of an op that read x-adjacent pixels of the same input line
+ * then merge into one term of G·c weight rows (G ≤ ⌊R/c⌋), and one matmul reduces over G taps × c
+ * channels instead of c. The entry's lanes past G·c meet zero weights.
+ *
+ * The network's input is written by the host. A tensor an op computes is written by C-lane stores,
+ * which spill C − c bytes past each pixel; it is packed only where that spill is harmless
+ * (`storesPacked`): its one writer stores its pixels in address order (one column tile, no concat
+ * slice, no region or phase of another tensor, no batch), so each pixel's own store comes last and
+ * the last one's spill lands in the slack after the tensor (lower-dram.ts); and the lanes past its c
+ * channels hold clamp(zp, lo, hi) (zero weights, bias and multiplier there; no step table), which
+ * is the code its border holds, so a spill into the border writes what is there.
  */
 import { appendTo } from '../ir/graph.js';
-import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
 
 export interface Packing {
@@ -18,13 +24,35 @@ export interface Packing {
   readonly stride: ReadonlyMap<string, number>;
 }
 
-export function packTaps(gp: GemmProgram, R: number): Packing {
-  const x = gp.input;
-  const perEntry = Math.floor(R / x.c);
-  if (perEntry < 2 || gp.output.name === x.name) return { gp, stride: new Map() };
-  const ops = gp.ops.map((op) => packOp(op, x.name, x.c, perEntry));
-  if (ops.every((op, i) => op === gp.ops[i])) return { gp, stride: new Map() };
-  return { gp: { ...gp, ops }, stride: new Map([[x.name, x.c]]) };
+export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
+  const stride = new Map<string, number>();
+  let ops = gp.ops;
+  const writers = new Map<string, GemmOp[]>();
+  for (const op of gp.ops) appendTo(writers, op.out, op);
+  for (const t of [gp.input, ...gp.tensors.values()]) {
+    const perEntry = Math.floor(R / t.c);
+    if (perEntry < 2 || t.name === gp.output.name || stride.has(t.name)) continue;
+    if (t !== gp.input && !storesPacked(t, writers.get(t.name) ?? [], gp, C)) continue;
+    const next = ops.map((op) => packOp(op, t.name, t.c, perEntry));
+    if (next.every((op, i) => op === ops[i])) continue;
+    ops = next;
+    stride.set(t.name, t.c);
+  }
+  return stride.size === 0 ? { gp, stride } : { gp: { ...gp, ops }, stride };
+}
+
+/**
+ * Whether a computed tensor may be stored packed (pixels c bytes apart, its writer's C-lane stores
+ * overlapping): see the file comment. Its readers are plain ops (no gate, spread or channel sum).
+ */
+function storesPacked(t: PhysicalTensor, writers: readonly GemmOp[], gp: GemmProgram, C: number): boolean {
+  const [w] = writers;
+  if (writers.length !== 1 || w === undefined || t.role !== undefined || t.samples !== undefined || t.c > C) return false;
+  if (w.channelOffset !== 0 || w.n !== t.c || w.at !== undefined || w.step !== undefined || w.table !== undefined || w.samples !== undefined) return false;
+  if (w.channelSum === true || w.spread === true || w.scaleBy !== undefined) return false;
+  const spill = Math.min(w.hi, Math.max(w.lo, w.zp));
+  if (t.pads.some((p) => p > 0) && t.fill !== spill) return false;
+  return gp.ops.every((op) => !op.terms.some((term) => term.src === t.name) || (op.scaleBy === undefined && op.spread !== true && op.channelSum !== true));
 }
 
 /** The op with each run of x-adjacent terms on `src` (same line, same strides) merged, at most `perEntry` per run. */

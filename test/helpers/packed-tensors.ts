@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Computed tensors stored packed (passes/pack-taps.ts): the residual CNN of 4 channels on a 16x16,
+ * where ⌊16/4⌋ = 4 pixels share an act entry, so its 3×3 convolutions merge their taps, and its
+ * maps are written by stores whose 16 lanes spill onto the next pixels.
+ */
+import type { Program } from '../../src/isa/program.js';
+import { LOAD_BUFFERS } from '../../src/isa/spec.js';
+import { compileGraph } from './compile.js';
+import { randomSamples } from './random-graph.js';
+import { RESIDUAL_INPUT, residualCnn } from './residual-cnn.js';
+
+export const PACKED_MACHINE = { rows: 16, cols: 16, dramBytesPerCycle: 16, dramLatency: 2, accDepth: 512, actDepth: 2048, wgtDepth: 512, outDepth: 512, qntDepth: 8 };
+
+export const residualSamples = (count: number, seed: number): Float32Array[] => randomSamples(count, RESIDUAL_INPUT.reduce((a, b) => a * b, 1), seed, -1, 1);
+
+/** The residual CNN of 4 channels compiled for `machine` (PACKED_MACHINE: its maps packed). */
+export function packedResidual(machine: Record<string, number> = PACKED_MACHINE): Program {
+  return compileGraph(residualCnn(4), residualSamples(4, 21), machine);
+}
+
+/** The DRAM regions of computed tensors (not the input) that act loads read with a pixel stride below R: packed ones. */
+export function packedRegions(p: Program): string[] {
+  const names = new Set<string>();
+  for (const insn of p.instructions) {
+    if (insn.op !== 'load' || insn.buf !== LOAD_BUFFERS.act || insn.stride >= p.config.rows || insn.rows < 2) continue;
+    const region = p.memoryMap.find((r) => r.space === 'dram' && r.start <= insn.dram && insn.dram < r.start + r.size);
+    if (region !== undefined && region.name !== `act:${p.input.name}`) names.add(region.name);
+  }
+  return [...names].sort();
+}

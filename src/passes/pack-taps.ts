@@ -16,6 +16,7 @@
  */
 import { appendTo } from '../ir/graph.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { groupOf, groupPixels, pixelwise } from './group-pixels.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
 
 export interface Packing {
@@ -25,19 +26,38 @@ export interface Packing {
 }
 
 export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
-  const stride = new Map<string, number>();
-  let ops = gp.ops;
   const writers = new Map<string, GemmOp[]>();
   for (const op of gp.ops) appendTo(writers, op.out, op);
-  for (const t of [gp.input, ...gp.tensors.values()]) {
-    const perEntry = Math.floor(R / t.c);
-    if (perEntry < 2 || t.name === gp.output.name || stride.has(t.name)) continue;
-    if (t !== gp.input && !storesPacked(t, writers.get(t.name) ?? [], gp, C)) continue;
-    const next = ops.map((op) => packOp(op, t.name, t.c, perEntry));
-    if (next.every((op, i) => op === ops[i])) continue;
-    ops = next;
-    stride.set(t.name, t.c);
+  const tensors = new Map<string, PhysicalTensor>([[gp.input.name, gp.input], ...gp.tensors]);
+  // the maps that may be packed: the input, and computed maps whose stores may overlap
+  const packable = new Set<string>();
+  for (const t of tensors.values()) {
+    if (Math.floor(R / t.c) < 2 || t.name === gp.output.name) continue;
+    if (t === gp.input || storesPacked(t, writers.get(t.name) ?? [], gp, C)) packable.add(t.name);
   }
+  const stride = new Map<string, number>();
+  let ops = gp.ops;
+  const merge = (t: PhysicalTensor): boolean => {
+    const next = ops.map((op) => packOp(op, t.name, t.c, Math.floor(R / t.c)));
+    if (next.every((op, i) => op === ops[i])) return false;
+    ops = next;
+    return true;
+  };
+  // packed where some reader merges taps on it
+  for (const name of packable) if (merge(tensors.get(name)!)) stride.set(name, tensors.get(name)!.c);
+  // and where a pixelwise op on it and its other maps computes pixel groups (group-pixels.ts)
+  const channels = (name: string): number => tensors.get(name)!.c;
+  const grouped: string[] = [];
+  ops = ops.map((op) => {
+    const maps = [op.out, ...op.terms.map((t) => t.src)];
+    if (!pixelwise(op, channels) || !maps.every((m) => packable.has(m))) return op;
+    const g = groupOf(op, op.terms.map((t) => channels(t.src)), R, C);
+    if (g < 2) return op;
+    for (const m of maps) if (!stride.has(m)) (stride.set(m, channels(m)), grouped.push(m));
+    return groupPixels(op, g);
+  });
+  // the maps packed for a group: their other readers merge taps on them too
+  for (const name of grouped) merge(tensors.get(name)!);
   return stride.size === 0 ? { gp, stride } : { gp: { ...gp, ops }, stride };
 }
 

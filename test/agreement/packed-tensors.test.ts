@@ -3,7 +3,8 @@
  * that one op writes in address order is stored with its pixels c bytes apart, so its readers'
  * x-adjacent taps merge into one matmul, and its writer's C-lane stores spill onto the pixels after
  * each one (overwritten by their own stores later) or onto its border (which holds the code the
- * spilled lanes hold). The outputs are the same codes as the program that packs nothing (the same
+ * spilled lanes hold). A residual add on packed maps computes several pixels per row
+ * (group-pixels.ts). The outputs are the same codes as the program that packs nothing (the same
  * graph on a 4x4, where 4 channels fill an act entry), and every back end agrees.
  */
 import { describe, expect, test } from 'vitest';
@@ -27,6 +28,10 @@ describe('computed tensors stored packed', () => {
     // 9 taps of 4 channels: three runs of three x-adjacent taps, one matmul each, per tile (one threshold), not 9
     const count = (layer: string, op: string): number => p.instructions.filter((i, n) => i.op === op && p.layers[p.insnLayer[n]!]!.name === layer).length;
     expect(count('b1c1', 'matmul')).toBe(3 * count('b1c1', 'threshold'));
+    // the add on packed maps computes 3 adjacent pixels per row (group-pixels.ts; 3 divides the 6-pixel
+    // lines, 16 lanes hold 4 pixels): its thresholds write the 6×6 map's 36 pixels as 12 rows
+    const rows = (layer: string): number => p.instructions.reduce((a, i, n) => a + (i.op === 'threshold' && p.layers[p.insnLayer[n]!]!.name === layer ? i.rows : 0), 0);
+    expect(rows('b1add')).toBe(12);
   });
 
   test('the same output codes as the program that packs nothing', () => {
@@ -37,6 +42,24 @@ describe('computed tensors stored packed', () => {
   test('ref = sim = WASM, step = fast, the certificate', async () => {
     await expectSoftwareBackendsAgree(p, inputClasses(p, residualSamples(1, 3)[0]));
     expectSimExact(p, quantizeInput(p, residualSamples(1, 4)[0]!));
+  });
+
+  test('a 1×1 convolution between packed maps computes pixel groups (block-diagonal weights); exact', () => {
+    const b = builder(13);
+    const conv = (name: string, x: string, k: number, cin: number, cout: number): string =>
+      b.add({ name, op: 'conv2d', inputs: [x], output: name, kernel: b.tensor([k, k, cin, cout], 0.5), bias: b.tensor([cout], 0.2), strides: [1, 1], pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0], depthwise: false, activation: 'relu' });
+    const out = conv('c', conv('pw', conv('a', 'input', 3, 3, 4), 1, 4, 2), 3, 2, 4);
+    const graph: Graph = { name: 'pointwise', inputs: [{ name: 'input', shape: [8, 8, 3] }], nodes: b.nodes, outputs: [out], notes: [] };
+    const samples = randomSamples(4, 8 * 8 * 3, 13, -1, 1);
+    const q = compileGraph(graph, samples, PACKED_MACHINE);
+    expect(packedRegions(q)).toEqual(['act:a', 'act:pw']);
+    // 4 source channels and 2 out channels a pixel: 4 pixels a row (16 rows, 16 lanes), 64 pixels in 16 rows
+    expect(q.instructions.reduce((a, i, n) => a + (i.op === 'threshold' && q.layers[q.insnLayer[n]!]!.name === 'pw' ? i.rows : 0), 0)).toBe(16);
+    const plain = compileGraph(graph, samples, { ...PACKED_MACHINE, rows: 4, cols: 4 });
+    for (const x of randomSamples(3, 8 * 8 * 3, 14, -1, 1)) {
+      expect(Array.from(interpret(q, quantizeInput(q, x)))).toEqual(Array.from(interpret(plain, quantizeInput(plain, x))));
+      expectSimExact(q, quantizeInput(q, x));
+    }
   });
 
   test('a map with a max pool\'s border (−128, not the spilled zero point) or a step table\'s lanes is not packed; exact', () => {

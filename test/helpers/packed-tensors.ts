@@ -5,7 +5,6 @@
  * maps are written by stores whose 16 lanes spill onto the next pixels.
  */
 import type { Program } from '../../src/isa/program.js';
-import { LOAD_BUFFERS } from '../../src/isa/spec.js';
 import { compileGraph } from './compile.js';
 import { randomSamples } from './random-graph.js';
 import { RESIDUAL_INPUT, residualCnn } from './residual-cnn.js';
@@ -19,13 +18,13 @@ export function packedResidual(machine: Record<string, number> = PACKED_MACHINE)
   return compileGraph(residualCnn(4), residualSamples(4, 21), machine);
 }
 
-/** The DRAM regions of computed tensors (not the input) that act loads read with a pixel stride below R: packed ones. */
+/** The DRAM regions of computed maps stored packed: the stores into them put rows (pixels or pixel groups) less than C bytes apart. */
 export function packedRegions(p: Program): string[] {
   const names = new Set<string>();
   for (const insn of p.instructions) {
-    if (insn.op !== 'load' || insn.buf !== LOAD_BUFFERS.act || insn.stride >= p.config.rows || insn.rows < 2) continue;
+    if (insn.op !== 'store' || insn.rows < 2 || insn.stride >= p.config.cols) continue;
     const region = p.memoryMap.find((r) => r.space === 'dram' && r.start <= insn.dram && insn.dram < r.start + r.size);
-    if (region !== undefined && region.name !== `act:${p.input.name}`) names.add(region.name);
+    if (region !== undefined) names.add(region.name);
   }
   return [...names].sort();
 }

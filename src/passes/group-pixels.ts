@@ -25,7 +25,7 @@ export function pixelwise(op: GemmOp, channelsOf: (tensor: string) => number): b
  * group never crosses into the border): 1 where none does.
  */
 export function groupOf(op: GemmOp, cs: readonly number[], R: number, C: number): number {
-  const most = Math.min(Math.floor(C / op.n), ...cs.map((c) => Math.floor(R / c)));
+  const most = Math.min(op.ow, Math.floor(C / op.n), ...cs.map((c) => Math.floor(R / c)));
   for (let g = most; g >= 2; g--) if (op.ow % g === 0) return g;
   return 1;
 }

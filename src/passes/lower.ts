@@ -64,7 +64,9 @@ function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
   // a channel sum (global average pool) reads one line at a time whatever the buffers;
   // a gate's spread reads as many channels as act, acc and out hold at a time (lower-emit.ts emitSpread)
-  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
+  // one set for every op (a set per op was quadratic once computed maps are packed: thousands of them)
+  const packedMaps = new Set(stride.keys());
+  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, packedMaps), cfg);
 }
 
 /** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */

@@ -27,52 +27,63 @@ export interface Packing {
 
 export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
   const writers = new Map<string, GemmOp[]>();
-  for (const op of gp.ops) appendTo(writers, op.out, op);
+  // the ops reading each map, by index (a search of every op per map was quadratic: a pool of
+  // thousands of ops took minutes)
+  const readers = new Map<string, number[]>();
+  gp.ops.forEach((op, i) => {
+    appendTo(writers, op.out, op);
+    for (const src of new Set(op.terms.map((t) => t.src))) appendTo(readers, src, i);
+  });
   const tensors = new Map<string, PhysicalTensor>([[gp.input.name, gp.input], ...gp.tensors]);
-  // the maps that may be packed: the input, and computed maps whose stores may overlap
+  // the maps that may be packed: the input, and computed maps whose stores may overlap, read by plain ops only
   const packable = new Set<string>();
   for (const t of tensors.values()) {
     if (Math.floor(R / t.c) < 2 || t.name === gp.output.name) continue;
-    if (t === gp.input || storesPacked(t, writers.get(t.name) ?? [], gp, C)) packable.add(t.name);
+    const plainReaders = (readers.get(t.name) ?? []).every((i) => plainReader(gp.ops[i]!));
+    if (t === gp.input || (plainReaders && storesPacked(t, writers.get(t.name) ?? [], C))) packable.add(t.name);
   }
   const stride = new Map<string, number>();
-  let ops = gp.ops;
+  const ops = [...gp.ops];
   const merge = (t: PhysicalTensor): boolean => {
-    const next = ops.map((op) => packOp(op, t.name, t.c, Math.floor(R / t.c)));
-    if (next.every((op, i) => op === ops[i])) return false;
-    ops = next;
-    return true;
+    let merged = false;
+    for (const i of readers.get(t.name) ?? []) {
+      const next = packOp(ops[i]!, t.name, t.c, Math.floor(R / t.c));
+      if (next !== ops[i]) [ops[i], merged] = [next, true];
+    }
+    return merged;
   };
   // packed where some reader merges taps on it
   for (const name of packable) if (merge(tensors.get(name)!)) stride.set(name, tensors.get(name)!.c);
   // and where a pixelwise op on it and its other maps computes pixel groups (group-pixels.ts)
   const channels = (name: string): number => tensors.get(name)!.c;
   const grouped: string[] = [];
-  ops = ops.map((op) => {
+  ops.forEach((op, i) => {
     const maps = [op.out, ...op.terms.map((t) => t.src)];
-    if (!pixelwise(op, channels) || !maps.every((m) => packable.has(m))) return op;
+    if (!pixelwise(op, channels) || !maps.every((m) => packable.has(m))) return;
     const g = groupOf(op, op.terms.map((t) => channels(t.src)), R, C);
-    if (g < 2) return op;
+    if (g < 2) return;
     for (const m of maps) if (!stride.has(m)) (stride.set(m, channels(m)), grouped.push(m));
-    return groupPixels(op, g);
+    ops[i] = groupPixels(op, g);
   });
   // the maps packed for a group: their other readers merge taps on them too
   for (const name of grouped) merge(tensors.get(name)!);
   return stride.size === 0 ? { gp, stride } : { gp: { ...gp, ops }, stride };
 }
 
+/** A reader of a packed map: not a per-channel product, a gate's spread or a channel sum. */
+const plainReader = (op: GemmOp): boolean => op.scaleBy === undefined && op.spread !== true && op.channelSum !== true;
+
 /**
  * Whether a computed tensor may be stored packed (pixels c bytes apart, its writer's C-lane stores
- * overlapping): see the file comment. Its readers are plain ops (no gate, spread or channel sum).
+ * overlapping): see the file comment.
  */
-function storesPacked(t: PhysicalTensor, writers: readonly GemmOp[], gp: GemmProgram, C: number): boolean {
+function storesPacked(t: PhysicalTensor, writers: readonly GemmOp[], C: number): boolean {
   const [w] = writers;
   if (writers.length !== 1 || w === undefined || t.role !== undefined || t.samples !== undefined || t.c > C) return false;
   if (w.channelOffset !== 0 || w.n !== t.c || w.at !== undefined || w.step !== undefined || w.table !== undefined || w.samples !== undefined) return false;
   if (w.channelSum === true || w.spread === true || w.scaleBy !== undefined) return false;
   const spill = Math.min(w.hi, Math.max(w.lo, w.zp));
-  if (t.pads.some((p) => p > 0) && t.fill !== spill) return false;
-  return gp.ops.every((op) => !op.terms.some((term) => term.src === t.name) || (op.scaleBy === undefined && op.spread !== true && op.channelSum !== true));
+  return !t.pads.some((p) => p > 0) || t.fill === spill;
 }
 
 /** The op with each run of x-adjacent terms on `src` (same line, same strides) merged, at most `perEntry` per run. */

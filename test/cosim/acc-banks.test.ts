@@ -23,7 +23,7 @@ import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { builder } from '../helpers/random-cnn.js';
 import { randomSamples } from '../helpers/random-graph.js';
-import { accLoadsBeforeWindows } from '../helpers/residual-cnn.js';
+import { accLoadsBeforeWindows, pointwiseAfterConv } from '../helpers/residual-cnn.js';
 import { besideShape, oneMatmulShortcut } from '../helpers/one-matmul-beside.js';
 import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
 import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
@@ -122,11 +122,7 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('one matmul per tile with its thr
  */
 describe.skipIf(!haveTools('iverilog', 'vvp'))('a 1×1 convolution whose second tile\'s constants load ahead, in Icarus', () => {
   test('bit- and cycle-exact', () => {
-    const b = builder(5);
-    const conv = (name: string, x: string, k: number, cin: number): string =>
-      b.add({ name, op: 'conv2d', inputs: [x], output: name, kernel: b.tensor([k, k, cin, 3], 0.6), bias: b.tensor([3], 0.2), strides: [1, 1], pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0], depthwise: false, activation: 'relu' });
-    const graph: Graph = { name: 'pointwise', inputs: [{ name: 'input', shape: [11, 11, 3] }], nodes: b.nodes, outputs: [conv('pw', conv('a', 'input', 3, 3), 1, 3)], notes: [] };
-    const p = compileGraph(graph, randomSamples(4, 11 * 11 * 3, 12, -1, 1), { rows: 4, cols: 4, accBanks: 2, dramBytesPerCycle: 16, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
+    const p = compileGraph(pointwiseAfterConv(11), randomSamples(4, 11 * 11 * 3, 12, -1, 1), { rows: 4, cols: 4, accBanks: 2, dramBytesPerCycle: 16, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
     expect(accLoadsBeforeWindows(p, 'pw')).toBe(2);
     return expectRtlExact(p, 'iverilog', 12, '1x1 conv, constants ahead, iverilog');
   }, 300_000);

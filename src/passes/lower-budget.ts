@@ -61,9 +61,11 @@ export function floorByLayer(gp: GemmProgram, cfg: ArrayConfig, unfused?: () => 
 }
 
 function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
-  const { gp: packed, stride } = packTaps(gp, cfg.rows);
+  const { gp: packed, stride } = packTaps(gp, cfg.rows, cfg.cols);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
+  // one set for every op (a set per op was quadratic once computed maps are packed: thousands of them)
+  const packedMaps = new Set(stride.keys());
   const layers = new Map<string, number>();
   let total = 0;
   let fits = true;
@@ -77,7 +79,7 @@ function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
       add(op.layer, 1);
       continue;
     }
-    const sources = sourcesOf(op, geometry, cfg.rows, new Set(stride.keys()));
+    const sources = sourcesOf(op, geometry, cfg.rows, packedMaps);
     let tiles = 1;
     try {
       const tiling = linesPerTile(op, sources, cfg);

@@ -174,9 +174,10 @@ export function placeTensors(gp: GemmProgram, dram: Dram, cfg: ArrayConfig, pack
     const [pt, pl, pb, pr] = t.pads;
     const wp = t.w + pl + pr;
     const size = (t.h + pt + pb) * wp * stride;
-    // a packed tensor's last act entry reads R bytes from its last pixel: the region covers them
+    // a packed tensor's last act entry reads R bytes from its last pixel, and a store of its last pixel
+    // (a computed one: pack-taps.ts) writes C: the region covers them
     const tail = t.role === undefined ? 0 : t.role === 'gate' ? cfg.rows : spreadTail(t.w, stride, cfg.rows, cfg.cols);
-    const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? cfg.rows - stride : 0) + tail);
+    const start = dram.alloc(`act:${t.name}`, size + (packedStride.has(t.name) ? Math.max(cfg.rows, cfg.cols) - stride : 0) + tail);
     // a per-channel product's gate and its spread form: the bytes read that no store writes are zeros from the image on
     if (t.role !== undefined) dram.put(start, new Uint8Array(size + tail));
     // refused before its border is filled: a large batch would otherwise allocate the bytes first

@@ -6,11 +6,12 @@
  * (lower-dram.ts) → per op: tile and emit (lower-tiling.ts, lower-emit.ts) → memory map and stats.
  * Instructions are emitted in plain sequential order; passes/schedule.ts reorders loads and adds tokens as they come.
  */
-import { NnchipError } from '../diagnostics/error.js';
+import { internal, NnchipError } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
 import type { DramTensor, LayerInfo, Region } from '../isa/program.js';
 import { scheduleTimes } from '../isa/timing.js';
-import type { GemmProgram, PhysicalTensor } from './gemm-types.js';
+import type { Instruction } from '../isa/spec.js';
+import type { GemmOp, GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants, type TileCache } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp } from './lower-emit.js';
@@ -58,12 +59,14 @@ export function checkBuffers(gp: GemmProgram, cfg: ArrayConfig): void {
 const isTooSmall = (e: unknown): boolean => e instanceof NnchipError && e.code === 'NN403';
 
 function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
-  const { gp: packed, stride } = packTaps(gp, cfg.rows);
+  const { gp: packed, stride } = packTaps(gp, cfg.rows, cfg.cols);
   const geometry = new Map<string, SourceGeometry>();
   for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
   // a channel sum (global average pool) reads one line at a time whatever the buffers;
   // a gate's spread reads as many channels as act, acc and out hold at a time (lower-emit.ts emitSpread)
-  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, new Set(stride.keys())), cfg);
+  // one set for every op (a set per op was quadratic once computed maps are packed: thousands of them)
+  const packedMaps = new Set(stride.keys());
+  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, packedMaps), cfg);
 }
 
 /** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
@@ -130,7 +133,7 @@ function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */
 function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfig, tiles: TileCache, oneMatmulBeside = false): Candidate & { readonly usedOneMatmulBeside: boolean } {
   const { rows: R, cols: C } = cfg;
-  const { gp: taps, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R);
+  const { gp: taps, stride: packedStride } = packTaps(windowing?.gp ?? gemm, R, C);
   const packed = new Set(packedStride.keys());
   const gp = stackAdds(taps, R, packed);
   const dram = new Dram();
@@ -149,7 +152,8 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     const sources = sourcesOf(op, placed, R, packed);
     // the windows' channel tiles are loaded as the matmuls reach them (lower-emit.ts StreamedSource)
     const windows = windowing !== null && oi === windowing.op ? new Map([...sources].map(([name, s]) => [name, { ...s, streamed: name === gp.input.name }])) : sources;
-    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, (insn) => scheduling.push(insn, li), op.scaleBy === undefined ? undefined : placed.get(op.scaleBy.src));
+    const push = (insn: Instruction): void => scheduling.push(insn, li);
+    emitOp(op, windows, placed.get(op.out)!, constants[oi]!, cfg, st, packed.has(op.out) ? inAddressOrder(op, push) : push, op.scaleBy === undefined ? undefined : placed.get(op.scaleBy.src));
   });
   const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
   return {
@@ -161,6 +165,21 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     layers: layerStats(gemm, layerNames),
     memoryMap,
     usedOneMatmulBeside: st.usedOneMatmulBeside,
+  };
+}
+
+/**
+ * `emit` for an op whose out tensor is packed (pack-taps.ts): each store's C lanes spill past its
+ * pixel onto the next ones, so its stores must come in address order (each pixel's own store last).
+ */
+function inAddressOrder(op: GemmOp, emit: (insn: Instruction) => void): (insn: Instruction) => void {
+  let last = -1;
+  return (insn) => {
+    if (insn.op === 'store') {
+      if (insn.dram < last || (insn.rows > 1 && insn.stride <= 0)) throw internal(`layer "${op.layer}" stores its packed output out of address order (byte ${insn.dram} after ${last})`);
+      last = insn.dram + (insn.rows - 1) * insn.stride;
+    }
+    emit(insn);
   };
 }
 

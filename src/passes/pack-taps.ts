@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: MIT
 /**
- * Tap packing: when the network's input has fewer channels c than the array has rows R, it is
- * stored with its pixels c bytes apart, so the R bytes of one act entry hold ⌊R/c⌋ adjacent pixels
- * (the DMA reads overlapping rows: im2col along x for free). Terms of an op that read x-adjacent
- * pixels of the same input line then merge into one term of G·c weight rows (G ≤ ⌊R/c⌋), and one
- * matmul reduces over G taps × c channels instead of c. The entry's lanes past G·c meet zero weights.
- * Only the input is packed: it is written by the host, never by a C-lane store, which would spill
- * into the next pixel.
+ * Tap packing: a tensor of fewer channels c than the array has rows R is stored with its pixels c
+ * bytes apart, so the R bytes of one act entry hold ⌊R/c⌋ adjacent pixels (the DMA reads overlapping
+ * rows: im2col along x for free). Terms of an op that read x-adjacent pixels of the same input line
+ * then merge into one term of G·c weight rows (G ≤ ⌊R/c⌋), and one matmul reduces over G taps × c
+ * channels instead of c. The entry's lanes past G·c meet zero weights.
+ *
+ * The network's input is written by the host. A tensor an op computes is written by C-lane stores,
+ * which spill C − c bytes past each pixel; it is packed only where that spill is harmless
+ * (`storesPacked`): its one writer stores its pixels in address order (one column tile, no concat
+ * slice, no region or phase of another tensor, no batch), so each pixel's own store comes last and
+ * the last one's spill lands in the slack after the tensor (lower-dram.ts); and the lanes past its c
+ * channels hold clamp(zp, lo, hi) (zero weights, bias and multiplier there; no step table), which
+ * is the code its border holds, so a spill into the border writes what is there.
  */
 import { appendTo } from '../ir/graph.js';
-import type { GemmOp, GemmProgram, Term } from './gemm-types.js';
+import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { groupOf, groupPixels, pixelwise } from './group-pixels.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
 
 export interface Packing {
@@ -18,13 +25,65 @@ export interface Packing {
   readonly stride: ReadonlyMap<string, number>;
 }
 
-export function packTaps(gp: GemmProgram, R: number): Packing {
-  const x = gp.input;
-  const perEntry = Math.floor(R / x.c);
-  if (perEntry < 2 || gp.output.name === x.name) return { gp, stride: new Map() };
-  const ops = gp.ops.map((op) => packOp(op, x.name, x.c, perEntry));
-  if (ops.every((op, i) => op === gp.ops[i])) return { gp, stride: new Map() };
-  return { gp: { ...gp, ops }, stride: new Map([[x.name, x.c]]) };
+export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
+  const writers = new Map<string, GemmOp[]>();
+  // the ops reading each map, by index (a search of every op per map was quadratic: a pool of
+  // thousands of ops took minutes)
+  const readers = new Map<string, number[]>();
+  gp.ops.forEach((op, i) => {
+    appendTo(writers, op.out, op);
+    for (const src of new Set(op.terms.map((t) => t.src))) appendTo(readers, src, i);
+  });
+  const tensors = new Map<string, PhysicalTensor>([[gp.input.name, gp.input], ...gp.tensors]);
+  // the maps that may be packed: the input, and computed maps whose stores may overlap, read by plain ops only
+  const packable = new Set<string>();
+  for (const t of tensors.values()) {
+    if (Math.floor(R / t.c) < 2 || t.name === gp.output.name) continue;
+    const plainReaders = (readers.get(t.name) ?? []).every((i) => plainReader(gp.ops[i]!));
+    if (t === gp.input || (plainReaders && storesPacked(t, writers.get(t.name) ?? [], C))) packable.add(t.name);
+  }
+  const stride = new Map<string, number>();
+  const ops = [...gp.ops];
+  const merge = (t: PhysicalTensor): boolean => {
+    let merged = false;
+    for (const i of readers.get(t.name) ?? []) {
+      const next = packOp(ops[i]!, t.name, t.c, Math.floor(R / t.c));
+      if (next !== ops[i]) [ops[i], merged] = [next, true];
+    }
+    return merged;
+  };
+  // packed where some reader merges taps on it
+  for (const name of packable) if (merge(tensors.get(name)!)) stride.set(name, tensors.get(name)!.c);
+  // and where a pixelwise op on it and its other maps computes pixel groups (group-pixels.ts)
+  const channels = (name: string): number => tensors.get(name)!.c;
+  const grouped: string[] = [];
+  ops.forEach((op, i) => {
+    const maps = [op.out, ...op.terms.map((t) => t.src)];
+    if (!pixelwise(op, channels) || !maps.every((m) => packable.has(m))) return;
+    const g = groupOf(op, op.terms.map((t) => channels(t.src)), R, C);
+    if (g < 2) return;
+    for (const m of maps) if (!stride.has(m)) (stride.set(m, channels(m)), grouped.push(m));
+    ops[i] = groupPixels(op, g);
+  });
+  // the maps packed for a group: their other readers merge taps on them too
+  for (const name of grouped) merge(tensors.get(name)!);
+  return stride.size === 0 ? { gp, stride } : { gp: { ...gp, ops }, stride };
+}
+
+/** A reader of a packed map: not a per-channel product, a gate's spread or a channel sum. */
+const plainReader = (op: GemmOp): boolean => op.scaleBy === undefined && op.spread !== true && op.channelSum !== true;
+
+/**
+ * Whether a computed tensor may be stored packed (pixels c bytes apart, its writer's C-lane stores
+ * overlapping): see the file comment.
+ */
+function storesPacked(t: PhysicalTensor, writers: readonly GemmOp[], C: number): boolean {
+  const [w] = writers;
+  if (writers.length !== 1 || w === undefined || t.role !== undefined || t.samples !== undefined || t.c > C) return false;
+  if (w.channelOffset !== 0 || w.n !== t.c || w.at !== undefined || w.step !== undefined || w.table !== undefined || w.samples !== undefined) return false;
+  if (w.channelSum === true || w.spread === true || w.scaleBy !== undefined) return false;
+  const spill = Math.min(w.hi, Math.max(w.lo, w.zp));
+  return !t.pads.some((p) => p > 0) || t.fill === spill;
 }
 
 /** The op with each run of x-adjacent terms on `src` (same line, same strides) merged, at most `perEntry` per run. */

@@ -1,7 +1,9 @@
 /**
  * Stacked residual adds (passes/stack-add.ts): an add whose two inputs fit the rows together
  * (2c ≤ R) is one matmul per column tile over both inputs stacked on the rows; its codes are the
- * two-matmul add's bit for bit (the same integer sum), on every back end.
+ * two-matmul add's bit for bit (the same integer sum), on every back end. Where its maps are packed
+ * instead (c ≤ R/2 and c ≤ C: pack-taps.ts) the add computes pixel groups (group-pixels.ts): the
+ * machines that stack here have fewer columns than the maps have channels.
  */
 import { describe, expect, test } from 'vitest';
 import type { Program } from '../../src/isa/program.js';
@@ -9,8 +11,8 @@ import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput } from '../../src/isa/program.js';
 import { expectSimExact, expectSoftwareBackendsAgree, inputClasses } from '../helpers/agreement.js';
 import { compileGraph } from '../helpers/compile.js';
-import { rng } from '../helpers/random-graph.js';
-import { accLoadsBeforeWindows, residualCnn, RESIDUAL_INPUT } from '../helpers/residual-cnn.js';
+import { randomSamples, rng } from '../helpers/random-graph.js';
+import { accLoadsBeforeWindows, pointwiseAfterConv, residualCnn, RESIDUAL_INPUT } from '../helpers/residual-cnn.js';
 
 const samples = (n: number, seed: number): Float32Array[] => {
   const r = rng(seed);
@@ -29,11 +31,11 @@ function termMatmulsPerThreshold(p: Program, layer: string): number {
 const codes = (p: Program): number[][] => SAMPLES.map((x) => Array.from(interpret(p, quantizeInput(p, x))));
 
 describe('residual adds stacked on the rows', () => {
-  // c = 4: 2c fits 8 and 16 rows, not 4 (and 4 rows on 8 columns: not either)
+  // c = 4: 2c fits 8 and 16 rows, not 4 (and 4 rows on 8 columns: not either); columns fewer than 4 keep the maps unpacked
   const machines = [
-    { rows: 8, cols: 8, stacks: true },
-    { rows: 16, cols: 8, stacks: true },
-    { rows: 8, cols: 4, stacks: true },
+    { rows: 8, cols: 2, stacks: true },
+    { rows: 16, cols: 3, stacks: true },
+    { rows: 8, cols: 3, stacks: true },
     { rows: 4, cols: 4, stacks: false },
     { rows: 4, cols: 8, stacks: false },
   ];
@@ -47,30 +49,37 @@ describe('residual adds stacked on the rows', () => {
     expectSimExact(p, quantizeInput(p, SAMPLES[1]!));
   });
 
-  test('ref = sim = WASM (SIMD, scalar) = certificate on every input class, stacked on 8x8 and at ideal DRAM', async () => {
-    for (const cfg of [{ rows: 8, cols: 8 }, { rows: 8, cols: 8, dramBytesPerCycle: 4096, dramLatency: 0 }]) {
+  test('packed maps instead (8x8): the adds compute pixel pairs, two term matmuls of half the rows; the same codes', () => {
+    const p = compileGraph(residualCnn(4), SAMPLES, { rows: 8, cols: 8 });
+    expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
+    const rows = p.instructions.reduce((a, i, n) => a + (i.op === 'threshold' && p.layers[p.insnLayer[n]!]!.name === 'b1add' ? i.rows : 0), 0);
+    expect(rows).toBe(6 * 6 / 2);
+    expect(codes(p)).toEqual(codes(reference));
+  });
+
+  test('ref = sim = WASM (SIMD, scalar) = certificate on every input class, stacked on 8x2 and at ideal DRAM', async () => {
+    for (const cfg of [{ rows: 8, cols: 2 }, { rows: 8, cols: 2, dramBytesPerCycle: 4096, dramLatency: 0 }]) {
       const p = compileGraph(residualCnn(4), SAMPLES, cfg);
       expect(termMatmulsPerThreshold(p, 'b1add')).toBe(1);
       await expectSoftwareBackendsAgree(p, inputClasses(p, SAMPLES[0]));
     }
   });
 
-  test('two acc banks: an add in two tiles loads its second tile\'s bias before its first tile\'s windows; ref = sim = WASM = certificate', async () => {
-    // (lower-emit.ts: one matmul per column tile, four acc slots, the second tile's slot clear of the previous op's last ones)
-    for (const [c, side] of [[2, 4], [4, 8]] as const) {
-      const machine = { rows: side, cols: side, accBanks: 2, dramBytesPerCycle: 4 * side, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 };
-      const p = compileGraph(residualCnn(c), SAMPLES, machine);
-      expect(p.instructions.filter((i, n) => p.insnLayer[n] === p.layers.findIndex((l) => l.name === 'b1add') && i.op === 'threshold').length).toBe(2);
-      expect(accLoadsBeforeWindows(p, 'b1add')).toBe(2);
-      expect(accLoadsBeforeWindows(compileGraph(residualCnn(c), SAMPLES, { ...machine, accBanks: 1 }), 'b1add')).toBe(1);
-      expect(codes(p)).toEqual(codes(compileGraph(residualCnn(c), SAMPLES, { rows: 4, cols: 4 })));
-      expectSimExact(p, quantizeInput(p, SAMPLES[4]!));
-      await expectSoftwareBackendsAgree(p, inputClasses(p, SAMPLES[5]));
-    }
+  test('two acc banks: a 1×1 convolution in two tiles loads its second tile\'s bias before its first tile\'s windows; ref = sim = WASM = certificate', async () => {
+    // (lower-emit.ts: one matmul per column tile, four acc slots, the second tile's slot clear of the
+    // previous op's last ones; before packed maps, the residual CNN's adds showed it)
+    const graph = pointwiseAfterConv(11);
+    const inputs = randomSamples(6, 11 * 11 * 3, 12, -1, 1);
+    const machine = { rows: 4, cols: 4, accBanks: 2, dramBytesPerCycle: 16, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 };
+    const p = compileGraph(graph, inputs, machine);
+    expect(accLoadsBeforeWindows(p, 'pw')).toBe(2);
+    expect(accLoadsBeforeWindows(compileGraph(graph, inputs, { ...machine, accBanks: 1 }), 'pw')).toBe(1);
+    expectSimExact(p, quantizeInput(p, inputs[4]!));
+    await expectSoftwareBackendsAgree(p, inputClasses(p, inputs[5]));
   });
 
   test('an add whose later input has another reader is not stacked (its pixels are its own), the same codes', () => {
-    const p = compileGraph(residualCnn(4, true), SAMPLES, { rows: 8, cols: 8 });
+    const p = compileGraph(residualCnn(4, true), SAMPLES, { rows: 8, cols: 2 });
     const q = compileGraph(residualCnn(4, true), SAMPLES, { rows: 4, cols: 4 });
     expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
     expect(termMatmulsPerThreshold(p, 'b2add')).toBe(1);

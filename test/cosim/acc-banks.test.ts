@@ -23,7 +23,7 @@ import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { builder } from '../helpers/random-cnn.js';
 import { randomSamples } from '../helpers/random-graph.js';
-import { accLoadsBeforeWindows, residualCnn } from '../helpers/residual-cnn.js';
+import { accLoadsBeforeWindows, pointwiseAfterConv } from '../helpers/residual-cnn.js';
 import { besideShape, oneMatmulShortcut } from '../helpers/one-matmul-beside.js';
 import { BESIDE_CASES, besideProgram, TAIL_CASES, thresholdTailProgram, type TailBanks, type TailCase } from '../helpers/threshold-tail.js';
 import { CAPACITY, expectExact, expectRtlExact, haveTools } from './tools.js';
@@ -115,16 +115,16 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('one matmul per tile with its thr
 });
 
 /**
- * The residual CNN's first add on a two-bank 4x4 in two tiles: its second tile's bias loads before
- * its first tile's windows (lower-emit.ts), while those wait for the convolution before it (1,845 →
- * 1,834 cycles against the bias after them).
+ * A 1×1 convolution (one matmul per column tile) after a 3×3 one on a two-bank 4x4, in two tiles: its
+ * second tile's bias loads before its first tile's windows (lower-emit.ts), while those wait for the
+ * convolution before it. (Its 3 channels fill too much of an act entry to be packed: pack-taps.ts.)
+ * Before packed maps this was the residual CNN's first add with c = 2, which now computes pixel groups.
  */
-describe.skipIf(!haveTools('iverilog', 'vvp'))('a residual add whose second tile\'s constants load ahead, in Icarus', () => {
+describe.skipIf(!haveTools('iverilog', 'vvp'))('a 1×1 convolution whose second tile\'s constants load ahead, in Icarus', () => {
   test('bit- and cycle-exact', () => {
-    const samples = randomSamples(4, 6 * 6 * 3, 12, -1, 1);
-    const p = compileGraph(residualCnn(2), samples, { rows: 4, cols: 4, accBanks: 2, dramBytesPerCycle: 16, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
-    expect(accLoadsBeforeWindows(p, 'b1add')).toBe(2);
-    return expectRtlExact(p, 'iverilog', 12, 'residual add, constants ahead, iverilog');
+    const p = compileGraph(pointwiseAfterConv(11), randomSamples(4, 11 * 11 * 3, 12, -1, 1), { rows: 4, cols: 4, accBanks: 2, dramBytesPerCycle: 16, dramLatency: 0, accDepth: 128, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
+    expect(accLoadsBeforeWindows(p, 'pw')).toBe(2);
+    return expectRtlExact(p, 'iverilog', 12, '1x1 conv, constants ahead, iverilog');
   }, 300_000);
 });
 

@@ -27,6 +27,18 @@ export function residualCnn(c: number, keep = false, seed = 5): Graph {
   return { name: 'residual', inputs: [{ name: 'input', shape: [...RESIDUAL_INPUT] }], nodes: b.nodes, outputs: [out], notes: [] };
 }
 
+/**
+ * A 3×3 convolution, then a 1×1 one (one matmul per column tile), 3 channels each on an h × h input:
+ * on a two-bank 4x4 the 1×1 convolution's second tile's bias loads before its first tile's windows
+ * (lower-emit.ts). (3 channels fill too much of a 4-lane act entry to be packed: pack-taps.ts.)
+ */
+export function pointwiseAfterConv(h: number, seed = 5): Graph {
+  const b = builder(seed);
+  const conv = (name: string, x: string, k: number): string =>
+    b.add({ name, op: 'conv2d', inputs: [x], output: name, kernel: b.tensor([k, k, 3, 3], 0.6), bias: b.tensor([3], 0.2), strides: [1, 1], pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0], depthwise: false, activation: 'relu' });
+  return { name: 'pointwise', inputs: [{ name: 'input', shape: [h, h, 3] }], nodes: b.nodes, outputs: [conv('pw', conv('a', 'input', 3), 1)], notes: [] };
+}
+
 /** Acc-buffer loads (bias rows) of a layer before its first act load: 2 when its second tile's constants load ahead of its first tile's windows. */
 export function accLoadsBeforeWindows(p: Program, layer: string): number {
   const li = p.layers.findIndex((l) => l.name === layer);

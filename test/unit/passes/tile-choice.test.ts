@@ -48,8 +48,9 @@ describe('tile choice', () => {
   });
 
   test('two acc banks: a smaller tile needs to save half an array drain per extra tile by the estimate, so a residual add after its branch pipelines in two tiles; exact', () => {
-    // a residual block (conv3x3 + relu → conv3x3 → add the block input → relu), 14×14×32 on 64x64: the
-    // add stacks (2c ≤ R), one matmul per tile, and waits for the branch's stores
+    // a residual block (conv3x3 + relu → conv3x3 → add the block input → relu), 14×14×32 on 64x16: the
+    // add stacks (2c ≤ R), one matmul per column tile, and waits for the branch's stores (on 16
+    // columns the 32-channel maps are not packed: pack-taps.ts; two column tiles)
     const b = builder(7);
     const conv = (name: string, x: string, relu: boolean): string =>
       b.add({ name, op: 'conv2d', inputs: [x], output: name, kernel: b.tensor([3, 3, 32, 32], 0.3), bias: b.tensor([32], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: relu ? 'relu' : 'linear' });
@@ -58,15 +59,15 @@ describe('tile choice', () => {
     const out = b.add({ name: 'out', op: 'activation', fn: 'relu', inputs: [sum], output: 'out' });
     const graph: Graph = { name: 'block', inputs: [{ name: 'input', shape: [14, 14, 32] }], nodes: b.nodes, outputs: [out], notes: [] };
     const addRows = (accBanks: number): { program: Program; rows: number[] } => {
-      const config = makeConfig({ rows: 64, cols: 64, dramBytesPerCycle: 4096, dramLatency: 0, accBanks, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX });
+      const config = makeConfig({ rows: 64, cols: 16, dramBytesPerCycle: 4096, dramLatency: 0, accBanks, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX });
       const { program } = compile(graph, { config, calibration: { inputRange: [0, 1] } });
       const layer = program.layers.findIndex((l) => l.name === 'sum');
       return { program, rows: program.instructions.flatMap((i, k) => (i.op === 'threshold' && program.insnLayer[k] === layer ? [i.rows] : [])) };
     };
     // one bank: a whole drain (2R + C) per extra tile keeps the add in one tile of 14 lines
-    expect(addRows(1).rows).toEqual([14 * 14]);
+    expect(addRows(1).rows).toEqual([14 * 14, 14 * 14]);
     const { program, rows } = addRows(2);
-    expect(rows).toEqual([7 * 14, 7 * 14]);
+    expect(rows).toEqual([7 * 14, 7 * 14, 7 * 14, 7 * 14]);
     expectSimExact(program, quantizeInput(program, randomSamples(1, 14 * 14 * 32, 7)[0]!));
   }, 60_000);
 });

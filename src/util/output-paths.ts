@@ -214,10 +214,17 @@ function isOwnFile(path: string, size: number): boolean {
  * which checkOutput looks at once more), not a file system that refuses files (ENOENT's NN556).
  */
 function folderNotOwn(path: string): string | null {
+  const replacing = (what: string): NnchipError => new NnchipError('NN557', `the folder ${what} while nnchip read it: another nnchip process is replacing it; run again when it has finished`, { file: path });
   try {
-    return notOwnFolder(path);
+    const before = lstatOrNull(path);
+    const marker = readOwnFile(join(path, MARKER));
+    const why = notOwnFolder(path);
+    // a refusal from reads that straddled another run's commit (its new folder renamed in, or its
+    // marker rewritten, between reading the marker and a file) is that run at work, not a change
+    if (why !== null && (lstatOrNull(path)?.ino !== before?.ino || readOwnFile(join(path, MARKER)) !== marker)) throw replacing('changed');
+    return why;
   } catch (e) {
-    if (errno(e) === 'ENOENT') throw new NnchipError('NN557', 'the folder went away while nnchip read it: another nnchip process is replacing it; run again when it has finished', { file: path });
+    if (errno(e) === 'ENOENT') throw replacing('went away');
     throw e;
   }
 }
@@ -254,17 +261,23 @@ function notOwnFolder(path: string): string | null {
  * reach into an input's folder; the wrong kind is an error.
  */
 export function checkOutput(path: string, kind: OutputKind, opts: OutputOptions = {}, underLock = false): void {
-  try {
-    checkOnce(path, kind, opts);
-  } catch (e) {
-    // another run is renaming files in: its manifest and files disagree, or its folder is moved aside,
-    // until it is done. Its lock may already be gone when we look (our reads straddled its last
-    // rename), so look once more either way
-    if (underLock || !(e instanceof NnchipError) || (e.code !== 'NN551' && e.code !== 'NN557')) throw e;
-    waitForLock(join(dirname(resolve(path)), LOCK));
-    checkOnce(path, kind, opts);
+  for (let look = 1; ; look++) {
+    try {
+      return checkOnce(path, kind, opts);
+    } catch (e) {
+      // another run is renaming files in: its manifest and files disagree, or its folder is moved aside
+      // or replaced, until it is done. Its lock may already be gone when we look (our reads straddled
+      // its last rename), so look once more after NN551, and while NN557 says a commit is under way
+      // (each look after its lock; another run writing again and again may straddle several)
+      const again = !underLock && e instanceof NnchipError && ((e.code === 'NN551' && look === 1) || (e.code === 'NN557' && look < REPLACING_LOOKS));
+      if (!again) throw e;
+      waitForLock(join(dirname(resolve(path)), LOCK));
+    }
   }
 }
+
+/** How many times checkOutput looks at a folder another run keeps replacing before it gives up with NN557. */
+const REPLACING_LOOKS = 20;
 
 /** Wait (at most 5 s) while `lock` exists. */
 function waitForLock(lock: string): void {

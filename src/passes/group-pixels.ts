@@ -12,10 +12,13 @@
 import type { GemmOp, Term } from './gemm-types.js';
 import { denseMatrix, writeRows, diagonalMatrix } from './weight-matrix.js';
 
+/** An op that reads its terms as weight tiles over act entries: not a per-channel product, a gate's spread or a channel sum. */
+export const plainGemm = (op: GemmOp): boolean => op.scaleBy === undefined && op.spread !== true && op.channelSum !== true;
+
 /** Whether an op reads each source pixel for pixel and writes whole pixels of its own map, nothing else. */
 export function pixelwise(op: GemmOp, channelsOf: (tensor: string) => number): boolean {
   if (op.channelOffset !== 0 || op.pool !== undefined || op.table !== undefined || op.samples !== undefined || op.at !== undefined || op.step !== undefined) return false;
-  if (op.channelSum === true || op.spread === true || op.scaleBy !== undefined || op.terms.length === 0) return false;
+  if (!plainGemm(op) || op.terms.length === 0) return false;
   return op.terms.every((t) => t.dy === 0 && t.dx === 0 && t.sy === 1 && t.sx === 1 && t.rows === undefined && t.matrix.k === channelsOf(t.src) && t.matrix.n === op.n && (t.matrix.form === 'dense' || t.matrix.offset === 0));
 }
 

@@ -21,8 +21,8 @@ import { batchGemm } from './batch.js';
 import { MAX_POOL_WINDOW } from './fuse-ops.js';
 import type { GemmProgram } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
-import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
-import { packTaps } from './pack-taps.js';
+import { linesPerTile } from './lower-tiling.js';
+import { packedSources } from './pack-taps.js';
 import { windowInput } from './window-input.js';
 import { nonZeroTiles, type WeightMatrix } from './weight-matrix.js';
 
@@ -61,11 +61,7 @@ export function floorByLayer(gp: GemmProgram, cfg: ArrayConfig, unfused?: () => 
 }
 
 function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
-  const { gp: packed, stride } = packTaps(gp, cfg.rows, cfg.cols);
-  const geometry = new Map<string, SourceGeometry>();
-  for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
-  // one set for every op (a set per op was quadratic once computed maps are packed: thousands of them)
-  const packedMaps = new Set(stride.keys());
+  const { gp: packed, sourcesOf: stored } = packedSources(gp, cfg);
   const layers = new Map<string, number>();
   let total = 0;
   let fits = true;
@@ -79,7 +75,7 @@ function floorOf(gp: GemmProgram, cfg: ArrayConfig, allTiles = false): Floor {
       add(op.layer, 1);
       continue;
     }
-    const sources = sourcesOf(op, geometry, cfg.rows, packedMaps);
+    const sources = stored(op);
     let tiles = 1;
     try {
       const tiling = linesPerTile(op, sources, cfg);

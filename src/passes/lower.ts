@@ -16,8 +16,8 @@ import { placeConstants, type TileCache } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp } from './lower-emit.js';
 import type { EmitState } from './lower-emit-slots.js';
-import { linesPerTile, sourcesOf, type SourceGeometry } from './lower-tiling.js';
-import { packTaps } from './pack-taps.js';
+import { linesPerTile, sourcesOf } from './lower-tiling.js';
+import { packedSources, packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
 import { scheduler, type Scheduled } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
@@ -59,14 +59,10 @@ export function checkBuffers(gp: GemmProgram, cfg: ArrayConfig): void {
 const isTooSmall = (e: unknown): boolean => e instanceof NnchipError && e.code === 'NN403';
 
 function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
-  const { gp: packed, stride } = packTaps(gp, cfg.rows, cfg.cols);
-  const geometry = new Map<string, SourceGeometry>();
-  for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
+  const { gp: packed, sourcesOf: stored } = packedSources(gp, cfg);
   // a channel sum (global average pool) reads one line at a time whatever the buffers;
   // a gate's spread reads as many channels as act, acc and out hold at a time (lower-emit.ts emitSpread)
-  // one set for every op (a set per op was quadratic once computed maps are packed: thousands of them)
-  const packedMaps = new Set(stride.keys());
-  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, sourcesOf(op, geometry, cfg.rows, packedMaps), cfg);
+  for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, stored(op), cfg);
 }
 
 /** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
@@ -125,9 +121,12 @@ function fittingOrNull(lower: () => Candidate): Candidate | null {
   }
 }
 
-/** A lowered program's cycles once scheduled (isa/timing.ts). */
+/** A lowered program's cycles once scheduled (isa/timing.ts); each candidate scheduled once (fasterBeside's pick is weighed again against the other input form). */
+const cycleCache = new WeakMap<Candidate, number>();
 function cyclesOf(lowered: Candidate, cfg: ArrayConfig): number {
-  return scheduleTimes(lowered.scheduled.instructions, cfg).cycles;
+  let cycles = cycleCache.get(lowered);
+  if (cycles === undefined) cycleCache.set(lowered, (cycles = scheduleTimes(lowered.scheduled.instructions, cfg).cycles));
+  return cycles;
 }
 
 /** The lowering with the input stored plainly (windowing null) or as the windows of `windowing`'s op (its gp). */

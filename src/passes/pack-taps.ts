@@ -15,8 +15,10 @@
  * is the code its border holds, so a spill into the border writes what is there.
  */
 import { appendTo } from '../ir/graph.js';
+import type { ArrayConfig } from '../isa/config.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
-import { groupOf, groupPixels, pixelwise } from './group-pixels.js';
+import { sourcesOf, type SourceGeometry, type SourceWindow } from './lower-tiling.js';
+import { groupOf, groupPixels, pixelwise, plainGemm } from './group-pixels.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
 
 export interface Packing {
@@ -39,7 +41,7 @@ export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
   const packable = new Set<string>();
   for (const t of tensors.values()) {
     if (Math.floor(R / t.c) < 2 || t.name === gp.output.name) continue;
-    const plainReaders = (readers.get(t.name) ?? []).every((i) => plainReader(gp.ops[i]!));
+    const plainReaders = (readers.get(t.name) ?? []).every((i) => plainGemm(gp.ops[i]!));
     if (t === gp.input || (plainReaders && storesPacked(t, writers.get(t.name) ?? [], C))) packable.add(t.name);
   }
   const stride = new Map<string, number>();
@@ -70,8 +72,18 @@ export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
   return stride.size === 0 ? { gp, stride } : { gp: { ...gp, ops }, stride };
 }
 
-/** A reader of a packed map: not a per-channel product, a gate's spread or a channel sum. */
-const plainReader = (op: GemmOp): boolean => op.scaleBy === undefined && op.spread !== true && op.channelSum !== true;
+/**
+ * The program with its taps packed and each op's sources as they will be stored, for the checks that
+ * tile every op before lowering (lower.ts checkTiles, lower-budget.ts): no DRAM placed.
+ */
+export function packedSources(gp: GemmProgram, cfg: ArrayConfig): { gp: GemmProgram; sourcesOf: (op: GemmOp) => Map<string, SourceWindow> } {
+  const { gp: packed, stride } = packTaps(gp, cfg.rows, cfg.cols);
+  const geometry = new Map<string, SourceGeometry>();
+  for (const t of packed.tensors.values()) geometry.set(t.name, { t, stride: stride.get(t.name) ?? 0, wp: t.w + t.pads[1] + t.pads[3] });
+  // one set for every op (a set per op was quadratic once computed maps are packed: thousands of them)
+  const packedMaps = new Set(stride.keys());
+  return { gp: packed, sourcesOf: (op) => sourcesOf(op, geometry, cfg.rows, packedMaps) };
+}
 
 /**
  * Whether a computed tensor may be stored packed (pixels c bytes apart, its writer's C-lane stores
@@ -81,7 +93,7 @@ function storesPacked(t: PhysicalTensor, writers: readonly GemmOp[], C: number):
   const [w] = writers;
   if (writers.length !== 1 || w === undefined || t.role !== undefined || t.samples !== undefined || t.c > C) return false;
   if (w.channelOffset !== 0 || w.n !== t.c || w.at !== undefined || w.step !== undefined || w.table !== undefined || w.samples !== undefined) return false;
-  if (w.channelSum === true || w.spread === true || w.scaleBy !== undefined) return false;
+  if (!plainGemm(w)) return false;
   const spill = Math.min(w.hi, Math.max(w.lo, w.zp));
   return !t.pads.some((p) => p > 0) || t.fill === spill;
 }

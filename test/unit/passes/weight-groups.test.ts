@@ -50,8 +50,7 @@ describe('weight tiles grouped per load', () => {
     [4, 6],
   ])('on %ix%i, whose tiles are not whole multiples of 16 bytes, a layer\'s tiles follow each other and share loads', (rows, cols) => {
     const p = compile(graph, { config: makeConfig({ rows, cols, dramLatency: 20 }), calibration: { samples: randomSamples(4, 96, 1, 0, 1) }, verify: true }).program;
-    const loads = p.instructions.filter((i) => i.op === 'load' && i.buf === LOAD_BUFFERS.wgt);
-    expect(loads.some((l) => l.rows > rows)).toBe(true);
+    expect(wgtLoads(p).some((r) => r > rows)).toBe(true);
     // each layer's weight region holds its tiles back to back: R·C bytes each (no tile is shared here)
     const regions = p.memoryMap.filter((r) => r.name.startsWith('wgt:'));
     const tiles = (k: number, n: number): number => Math.ceil(k / rows) * Math.ceil(n / cols);

@@ -2,8 +2,9 @@
 // seconds of one thread. Run `npm run build` first. Workloads: bench/models.mjs (seeded random
 // weights; shapes are what matter) and the shipped digits models.
 //   "whole process" rows spawn bin/nnchip.mjs and read its CPU time from /usr/bin/time (wall time
-//   when that is missing; the 1M-parameter dense rows run `nnchip lower` on the model written as a
-//   TF.js model.json, bench/models.mjs writeDenseTfjs); "in-process" rows time compile() and add the
+//   when that is missing), the median of three runs (one for the million-sample run); the
+//   1M-parameter dense rows run `nnchip lower` on the model written as a TF.js model.json,
+//   bench/models.mjs writeDenseTfjs; "in-process" rows time compile() and add the
 //   CPU time of a bare `nnchip --version` process start. `sim` rows run `nnchip sim` on the lowered program (as the
 //   CLI runs it: matmul values on the WebAssembly SIMD GEMM). BENCH_RESNET_SIDE (default 224) sets
 //   ResNet-18's input side (ResNet rows take minutes here at 224); BENCH_VERILATOR=0 skips the
@@ -32,8 +33,17 @@ const RESNET_SIDE = Number(process.env.BENCH_RESNET_SIDE ?? 224);
  */
 const SCALE_SIM_SECONDS = { alexnetConv1At32: 15.0, resnet18At256: 74, mlpBatch64At8: 8.2, mnistCnnAt8: 0.3 };
 
-/** CPU seconds (user + system) and peak RSS (MB) of one CLI run; its stdout is discarded (a million samples' lines would overflow a pipe buffer). */
-function cliRun(args) {
+/**
+ * CPU seconds (user + system) and peak RSS (MB) of a CLI run, the median of `runs` runs (the CPU time of
+ * one run of a second varies by a quarter on this machine, from run to run); its stdout is discarded (a
+ * million samples' lines would overflow a pipe buffer).
+ */
+function cliRun(args, runs = 3) {
+  const all = Array.from({ length: runs }, () => cliRunOnce(args)).sort((a, b) => a.seconds - b.seconds);
+  return all[(runs - 1) >> 1];
+}
+
+function cliRunOnce(args) {
   const timed = existsSync('/usr/bin/time');
   const t0 = performance.now();
   const opts = { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] };
@@ -119,7 +129,7 @@ try {
     row(`sim ResNet-18 ${RESNET_SIDE}x${RESNET_SIDE}, 256x256: peak memory (MB, not s)`, resnetSim.mb, '<= 400 MB', 'whole process, /usr/bin/time maximum resident set', resnetSim.mb <= 400);
     const mlp64 = compile(mlpGraph, { config: isa.makeConfig({ rows: 8, cols: 8, actDepth: 65536, accDepth: 65536, outDepth: 65536 }), calibration: { samples: mlpCal }, batch: 64 }).program;
     simRow('digits MLP batch 64, 8x8', mlp64, SCALE_SIM_SECONDS.mlpBatch64At8, '<= 0.08 s');
-    cliRun(['lower', cnn, '-o', join(work, 'cnn'), '--force']);
+    cliRun(['lower', cnn, '-o', join(work, 'cnn'), '--force'], 1);
     const cnnSim = cliRun(['sim', join(work, 'cnn')]);
     // what `sim` costs before any program: node, the CLI and the modules the sim command loads
     const simStart = cliRun(['sim', '--help']).seconds;
@@ -136,10 +146,10 @@ try {
 
     // run --backend sim streams: 1 M samples of examples/tiny (4 inputs), whole process
     const tiny = join(work, 'tiny');
-    cliRun(['lower', here('../examples/tiny/tiny.nnchip.json'), '-o', tiny, '--force']);
+    cliRun(['lower', here('../examples/tiny/tiny.nnchip.json'), '-o', tiny, '--force'], 1);
     const million = join(work, 'tiny-1m.json');
     writeFileSync(million, `[${Array.from({ length: 1e6 }, (_, i) => `[${[0, 1, 2, 3].map((j) => (((i * 7 + j * 13) % 200) / 100 - 1).toFixed(2)).join(',')}]`).join(',')}]`);
-    const streamed = cliRun(['run', tiny, '--input', million, '--backend', 'sim']);
+    const streamed = cliRun(['run', tiny, '--input', million, '--backend', 'sim'], 1);
     row('run --backend sim, 1 M samples of examples/tiny: peak memory (MB, not s)', streamed.mb, '< 300 MB', `whole process ${streamed.seconds.toFixed(1)} CPU s`, streamed.mb < 300);
   }
 

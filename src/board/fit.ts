@@ -55,6 +55,8 @@ export const BOARD_CELL_MODEL = {
    * instructions' address fields, their queue entries and the units' address counters. Fitted to the
    * shipped digits MLP (DRAM_AW 18, 204 kB of weights in flash) on the two boards' machines with a
    * 512-entry act buffer: 5,149 cells placed on the UP5K (queue depth 1), 6,523 on the HX8K (2).
+   * With its weight tiles back to back (DRAM_AW 16, 51 kB) the same designs placed in 5,086 and
+   * 6,406 cells, estimated 5,068 and 6,414: not refitted.
    */
   dramAddressBit: { from: 8, fixed: 26.7, perQueueEntry: 13.8 },
 } as const;

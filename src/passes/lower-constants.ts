@@ -5,7 +5,7 @@
  */
 import { internal } from '../diagnostics/error.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
-import { ceilDiv, contentKey, type ContentKey, type Dram } from './lower-dram.js';
+import { ceilDiv, contentKey, tileAlign, type ContentKey, type Dram } from './lower-dram.js';
 import { channelTileRange, cutTile, type WeightMatrix } from './weight-matrix.js';
 
 /** A weight tile in DRAM: channel tile ct of its column tile, at `at`. */
@@ -110,8 +110,9 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
   const cols = columnParams(op, C);
   const table = tableTiles(op, C);
   const wgtName = `wgt:${op.layer}`;
+  const align = tileAlign(R, C);
   return {
-    tiles: tiles.map((byNt) => byNt.map((cut) => cut.map((b) => ({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key) })))),
+    tiles: tiles.map((byNt) => byNt.map((cut) => cut.map((b) => ({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key, align) })))),
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),

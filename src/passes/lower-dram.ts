@@ -14,6 +14,18 @@ export const ceilDiv = (a: number, b: number): number => Math.ceil(a / b);
 export const roundUp = (a: number, b: number): number => ceilDiv(a, b) * b;
 const ALIGN = 16;
 
+/**
+ * A weight tile's alignment: the largest power of two dividing both 16 and its R·C bytes, so a layer's
+ * tiles follow each other with no gap and one load brings several (lower-emit-slots.ts wgtSlotOf).
+ * Aligned to 16, a 2×2 array's 4-byte tiles lay 16 bytes apart: every tile took its own load, half
+ * of the program's instructions, and weights took four times their bytes of DRAM.
+ */
+export const tileAlign = (R: number, C: number): number => {
+  let a = ALIGN;
+  while ((R * C) % a !== 0) a >>= 1;
+  return a;
+};
+
 export interface Placed {
   readonly t: PhysicalTensor;
   readonly start: number;
@@ -69,9 +81,9 @@ export class Dram {
   private readonly chunkAt: number[] = [];
   private readonly chunkBytes: Uint8Array[] = [];
   private readonly dedupe = new Map<ContentKey, number>();
-  alloc(name: string, bytes: number): number {
+  alloc(name: string, bytes: number, align = ALIGN): number {
     const last = this.regions[this.regions.length - 1] as { -readonly [K in keyof Region]: Region[K] } | undefined;
-    const at = roundUp(this.size, ALIGN);
+    const at = roundUp(this.size, align);
     this.size = at + bytes;
     // consecutive blobs of one layer (its weight tiles) form one region of the memory map (grown
     // in place: its record is this Dram's own, and a 2×2 array places a quarter million tiles)
@@ -83,9 +95,12 @@ export class Dram {
     this.chunkAt.push(at);
     this.chunkBytes.push(bytes);
   }
-  /** A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key` is its contentKey. */
-  constant(name: string, bytes: Uint8Array, key: ContentKey = contentKey(bytes)): number {
-    if (typeof key === 'number' && key < 0) return this.hashedConstant(name, bytes, key);
+  /**
+   * A constant blob stored once however often it is used (weight tying, shared diagonal tiles); `key`
+   * is its contentKey, `align` what its address is a multiple of (tileAlign for weight tiles).
+   */
+  constant(name: string, bytes: Uint8Array, key: ContentKey = contentKey(bytes), align = ALIGN): number {
+    if (typeof key === 'number' && key < 0) return this.hashedConstant(name, bytes, key, align);
     let map = this.dedupe;
     let k = key;
     if (typeof key === 'number') {
@@ -99,7 +114,7 @@ export class Dram {
     }
     const seen = map.get(k);
     if (seen !== undefined) return seen;
-    const at = this.alloc(name, bytes.length);
+    const at = this.alloc(name, bytes.length, align);
     this.put(at, bytes);
     map.set(k, at);
     return at;
@@ -113,7 +128,7 @@ export class Dram {
    */
   private readonly hashed: Map<number, number>[] = [];
   private readonly sameHash: number[] = [];
-  private hashedConstant(name: string, bytes: Uint8Array, key: number): number {
+  private hashedConstant(name: string, bytes: Uint8Array, key: number, align: number): number {
     const map = (this.hashed[bytes.length] ??= new Map());
     const h = (-1 - key) | 0;
     const head = map.get(h);
@@ -122,7 +137,7 @@ export class Dram {
       if (sameBytes(this.chunkBytes[i]!, bytes)) return this.chunkAt[i]!;
       last = i;
     }
-    const at = this.alloc(name, bytes.length);
+    const at = this.alloc(name, bytes.length, align);
     this.put(at, bytes);
     const index = this.chunkAt.length - 1;
     if (last < 0) map.set(h, index);

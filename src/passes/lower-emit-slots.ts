@@ -42,8 +42,18 @@ export interface EmitState {
   readonly oneMatmulBeside: boolean;
   /** Whether some op did. */
   usedOneMatmulBeside: boolean;
-  /** The DRAM address of the constant tile each wgt slot holds (-1: activations). */
+  /** The DRAM address of the constant tile each wgt slot holds (-1: activations); holdInSlot keeps it. */
   readonly slotTile: number[];
+  /** slotTile backwards: the slot holding each constant tile's address (a search of a 2×2 array's 512 slots per matmul was a twentieth of `lower`). */
+  readonly slotOfTile: Map<number, number>;
+}
+
+/** Wgt slot `slot` now holds the constant tile at DRAM `address` (-1: activations). */
+export function holdInSlot(st: EmitState, slot: number, address: number): void {
+  const old = st.slotTile[slot];
+  if (old !== undefined && old >= 0 && st.slotOfTile.get(old) === slot) st.slotOfTile.delete(old);
+  st.slotTile[slot] = address;
+  if (address >= 0) st.slotOfTile.set(address, slot);
 }
 
 /** Record that an op's acc slots take `lower` entries from the start of the lower bank and `upper` from the upper one's (two banks). */
@@ -73,12 +83,12 @@ export function oddAccSlot(size: number, table: boolean, cfg: ArrayConfig, st: E
  */
 export function wgtSlotOf(ahead: readonly number[], from: number, group: number, st: EmitState, R: number, C: number, emit: Emit, stride = C): number {
   const at = ahead[from]!;
-  const held = st.slotTile.indexOf(at);
-  if (held >= 0) return held * R;
+  const held = st.slotOfTile.get(at);
+  if (held !== undefined) return held * R;
   const first = st.wgtTile % st.wgtSlots;
   let n = 1;
-  while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotTile.includes(ahead[from + n]!)) n++;
-  for (let i = 0; i < n; i++) st.slotTile[first + i] = at + i * R * C;
+  while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotOfTile.has(ahead[from + n]!)) n++;
+  for (let i = 0; i < n; i++) holdInSlot(st, first + i, at + i * R * C);
   st.wgtTile += n;
   emit(loadInsn(LOAD_BUFFERS.wgt, first * R, n * R, at, stride));
   return first * R;

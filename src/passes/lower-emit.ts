@@ -27,7 +27,7 @@ import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { loadInsn, oddAccSlot, spanAcc, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
+import { holdInSlot, loadInsn, oddAccSlot, spanAcc, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
 import { accSlotsOf, besideAfter, chooseLines } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
@@ -100,7 +100,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
       for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
-        st.slotTile[held] = -1; // activations, not a constant
+        holdInSlot(st, held, -1); // activations, not a constant
         const n = Math.min(R, pixels - x0);
         emit(loadInsn(LOAD_BUFFERS.wgt, held * R, n, x.origin + (y * x.wp + x0) * x.stride + nt * C, x.stride));
         emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0, bias: 0 });
@@ -460,7 +460,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const item = tile * NT + nt;
       const next = (nt + 1) % NT;
       const nextLoads = () =>
-        dmaCycles(1, 4 * C, cfg) + (noBias ? 0 : dmaCycles(aheadOf(next).length > 0 ? 1 : rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotTile.includes(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
+        dmaCycles(1, 4 * C, cfg) + (noBias ? 0 : dmaCycles(aheadOf(next).length > 0 ? 1 : rows, 4 * C, cfg)) + (aheadOf(next).length === 0 || st.slotOfTile.has(aheadOf(next)[0]!) ? 0 : dmaCycles(Math.min(group, aheadOf(next).length) * R, C, cfg)) +
         (next === 0 ? windowLoads.reduce((a, l) => a + (l.op === 'load' ? dmaCycles(l.rows, R, cfg) : 0), 0) : 0);
       if (paired.length === 0 && item + 1 < items && st.qntSlots > 1 && steps === 0 && sharesDrain(aheadOf(next).length, rows, nextLoads(), cfg)) {
         for (const x of finish) paired.push(x);

@@ -16,6 +16,12 @@ import { captureIo } from '../../src/cli/context.js';
 import { identityChain, shardListedMany, weightListedTwice } from '../../bench/list-scale-cases.mjs';
 
 const SCALE = Math.max(1, Number(process.env['FUZZ_RUNS'] ?? 300) / 300);
+/**
+ * The Identity chain scales at most 10× (800,000 nodes): from about 2.5 M nodes on, the file holds
+ * more entries than the default --max-memory lets a model decode, and NN109 refuses it — right for
+ * the file, not what this test checks (`node bench/fuzz.mjs` runs FUZZ_RUNS=10,000: 33×).
+ */
+const CHAIN_SCALE = Math.min(SCALE, 10);
 
 async function lower({ files, model }: { files: Record<string, string | Uint8Array>; model: string }): Promise<{ code: number; err: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'nnchip-list-scale-'));
@@ -41,7 +47,7 @@ describe('long lists in a model file', () => {
   });
 
   test('an ONNX graph whose output is at the end of 80,000 Identity nodes lowers', async () => {
-    const r = await lower(identityChain(Math.round(80_000 * SCALE)));
+    const r = await lower(identityChain(Math.round(80_000 * CHAIN_SCALE)));
     expect(r.code, r.err).toBe(0);
   });
 });

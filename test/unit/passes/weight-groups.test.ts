@@ -40,4 +40,21 @@ describe('weight tiles grouped per load', () => {
   test('with ideal DRAM every tile is its own load', () => {
     expect(wgtLoads(program(0)).every((r) => r === 8)).toBe(true);
   });
+
+  // a tile of R·C bytes aligned to 16 left gaps between a small array's tiles (2×2: 4-byte tiles 16
+  // bytes apart), so no two followed each other and every tile took a load of its own
+  test.each([
+    [2, 2],
+    [3, 3],
+    [2, 6],
+    [4, 6],
+  ])('on %ix%i, whose tiles are not whole multiples of 16 bytes, a layer\'s tiles follow each other and share loads', (rows, cols) => {
+    const p = compile(graph, { config: makeConfig({ rows, cols, dramLatency: 20 }), calibration: { samples: randomSamples(4, 96, 1, 0, 1) }, verify: true }).program;
+    expect(wgtLoads(p).some((r) => r > rows)).toBe(true);
+    // each layer's weight region holds its tiles back to back: R·C bytes each (no tile is shared here)
+    const regions = p.memoryMap.filter((r) => r.name.startsWith('wgt:'));
+    const tiles = (k: number, n: number): number => Math.ceil(k / rows) * Math.ceil(n / cols);
+    expect(regions.map((r) => r.size)).toEqual([tiles(96, 40), tiles(40, 10)].map((t) => t * rows * cols));
+    expectSimExact(p, quantizeInput(p, randomSamples(1, 96, 9, 0, 1)[0]!));
+  });
 });

@@ -8,10 +8,11 @@ import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js'
 import { ceilDiv, contentKey, tileAlign, type ContentKey, type Dram } from './lower-dram.js';
 import { channelTileRange, cutTile, type WeightMatrix } from './weight-matrix.js';
 
-/** A weight tile in DRAM: channel tile ct of its column tile, at `at`. */
+/** A weight tile in DRAM: channel tile ct of its column tile, at `at`; its rows past `rows` are all zero. */
 export interface PlacedTile {
   readonly ct: number;
   readonly at: number;
+  readonly rows: number;
 }
 
 /** DRAM addresses of an op's constants; tiles[term][nt] are the term's tiles of column tile nt that hold a weight, by ct. */
@@ -64,6 +65,8 @@ function tableTiles(op: GemmOp, C: number): Uint8Array | null {
 /** A weight tile that holds a weight: its channel tile, bytes and content key (Dram.constant's). */
 interface CutTile {
   readonly ct: number;
+  /** rows up to its last one holding a weight (the rest are zero) */
+  readonly rows: number;
   readonly bytes: Uint8Array;
   readonly key: ContentKey;
 }
@@ -96,12 +99,25 @@ function termTiles(gp: GemmProgram, t: Term, n: number, R: number, C: number, ca
     for (let ct = lo; ct < hi; ct++, at += R * C) {
       if (!cutTile(t.matrix, ct, nt, R, C, buffer, at)) continue;
       const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + at, R * C);
-      cut.push({ ct, bytes, key: contentKey(bytes) });
+      cut.push({ ct, rows: weightRows(bytes, R, C), bytes, key: contentKey(bytes) });
     }
     return cut;
   });
   cache.set(t.matrix, { shape, tiles });
   return tiles;
+}
+
+/** Each placed weight tile's rows up to its last non-zero one, by DRAM address (a tile shared by content has one address). */
+export function tileRowsOf(constants: readonly OpConstants[]): Map<number, number> {
+  const rows = new Map<number, number>();
+  for (const k of constants) for (const byNt of k.tiles) for (const cut of byNt) for (const t of cut) rows.set(t.at, t.rows);
+  return rows;
+}
+
+/** Rows of an R×C tile up to its last one that holds a non-zero byte. */
+function weightRows(bytes: Uint8Array, R: number, C: number): number {
+  for (let i = R * C - 1; i >= 0; i--) if (bytes[i] !== 0) return Math.floor(i / C) + 1;
+  return 0;
 }
 
 /** Place one op's constants (deduplicated by content) and return their addresses. */
@@ -112,7 +128,7 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
   const wgtName = `wgt:${op.layer}`;
   const align = tileAlign(R, C);
   return {
-    tiles: tiles.map((byNt) => byNt.map((cut) => cut.map((b) => ({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key, align) })))),
+    tiles: tiles.map((byNt) => byNt.map((cut) => cut.map((b) => ({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key, align), rows: b.rows })))),
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),

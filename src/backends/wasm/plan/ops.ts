@@ -131,6 +131,27 @@ function conflicts(x: KernelOp, y: KernelOp, C: number): boolean {
   return anyOverlap(a.writes, [...b.reads, ...b.writes]) || anyOverlap(a.reads, b.writes);
 }
 
+/** The program's weight regions (memory-map `wgt:…`) that no store writes (a file may name any region so). */
+function unwrittenWeights(p: Program, cfg: ArrayConfig): Range[] {
+  const named = p.memoryMap.filter((r) => r.space === 'dram' && r.name.startsWith('wgt:')).map((r) => ({ start: r.start, end: r.start + r.size }));
+  if (named.length === 0) return named;
+  const written: Range[] = [];
+  for (const insn of p.instructions) if (insn.op === 'store') for (const a of accessesOf(insn, cfg)) if (a.space === 'dram' && a.write) written.push({ start: a.start, end: a.end });
+  return named.filter((r) => !written.some((w) => overlap(r, w)));
+}
+
+/**
+ * Whether the C-byte DRAM rows at `a` and `b` both lie in weight regions (memory-map `wgt:…`: weight
+ * tiles, never written) and hold the same bytes. (Not any bytes of the image: it also holds the
+ * initial contents of maps that stores write, such as a spread gate's.)
+ */
+function sameWeightRow(p: Program, weights: readonly Range[], a: number, b: number, C: number): boolean {
+  const inWeights = (x: number): boolean => weights.some((r) => r.start <= x && x + C <= r.end);
+  if (!inWeights(a) || !inWeights(b)) return false;
+  for (let i = 0; i < C; i++) if (p.constants[a + i] !== p.constants[b + i]) return false;
+  return true;
+}
+
 /**
  * Forward pass: which DRAM bytes each weight entry holds. A matmul whose R weight entries hold R
  * consecutive C-byte DRAM rows, unchanged since they were loaded, reads them from DRAM instead.
@@ -142,6 +163,7 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
   const writer = new Map<number, number>(); // wgt entry → index (in ops) of the load that wrote it
   const live = new Set<number>();
   const ops: KernelOp[] = [];
+  const weights = unwrittenWeights(p, ctx.cfg);
   let fromDram = 0;
   for (const insn of p.instructions) {
     const op = (TRANSLATE[insn.op] as (i: typeof insn, c: Ctx) => KernelOp | null)(insn, ctx);
@@ -159,7 +181,12 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
     } else if (rewrite && insn.op === 'matmul' && op.kind === 'gemm') {
       const first = source.get(insn.wgt);
       let contiguous = first !== undefined;
-      for (let r = 1; r < R && contiguous; r++) contiguous = source.get(insn.wgt + r) === first! + r * C;
+      // (an entry the last load left, past the rows it wrote, holds a row of the slot's previous tile:
+      // zeros where the compiler trimmed the load, as the new tile's own row there; equal constant bytes are as good)
+      for (let r = 1; r < R && contiguous; r++) {
+        const at = source.get(insn.wgt + r);
+        contiguous = at === first! + r * C || (at !== undefined && sameWeightRow(p, weights, at, first! + r * C, C));
+      }
       if (contiguous) {
         ops.push({ ...op, w: first!, fromDram: true });
         fromDram++;

@@ -48,8 +48,6 @@ export interface EmitState {
   readonly slotOfTile: Map<number, number>;
   /** Each constant tile's rows up to its last non-zero one, by DRAM address (lower-constants.ts PlacedTile). */
   readonly tileRows: ReadonlyMap<number, number>;
-  /** Per wgt slot, the rows that may hold a non-zero value (undefined: all R, as at reset). */
-  readonly slotRows: (number | undefined)[];
 }
 
 /** Wgt slot `slot` now holds the constant tile at DRAM `address` (-1: activations). */
@@ -92,17 +90,15 @@ export function wgtSlotOf(ahead: readonly number[], from: number, group: number,
   const first = st.wgtTile % st.wgtSlots;
   let n = 1;
   while (n < group && first + n < st.wgtSlots && ahead[from + n] === at + n * R * C && !st.slotOfTile.has(ahead[from + n]!)) n++;
-  for (let i = 0; i < n; i++) holdInSlot(st, first + i, at + i * R * C);
-  st.wgtTile += n;
   // A slot's rows past its tile's last non-zero one hold zeros once a load wrote them; the load of
   // the slot's next tile need not write them again, only the rows either tile may hold a weight in
   // (a 1×1 convolution of 64 channels on 256 rows loads 64 of each tile's 256 rows, the last
   // channel tile of a 3×3 convolution of 64 channels 64 of 256). A slot of unknown contents (never
-  // loaded, or last holding activations) is written whole.
-  const last = first + n - 1;
-  const lastRows = st.tileRows.get(at + (n - 1) * R * C) ?? R;
-  const rows = (n - 1) * R + Math.max(lastRows, st.slotRows[last] ?? R);
-  for (let i = 0; i < n; i++) st.slotRows[first + i] = st.tileRows.get(at + i * R * C) ?? R;
+  // loaded, last holding activations or a computed gate's diagonal) is written whole.
+  const rowsOf = (address: number | undefined): number => (address === undefined || address < 0 ? R : (st.tileRows.get(address) ?? R));
+  const rows = (n - 1) * R + Math.max(rowsOf(at + (n - 1) * R * C), rowsOf(st.slotTile[first + n - 1]));
+  for (let i = 0; i < n; i++) holdInSlot(st, first + i, at + i * R * C);
+  st.wgtTile += n;
   emit(loadInsn(LOAD_BUFFERS.wgt, first * R, rows, at, stride));
   return first * R;
 }

@@ -100,8 +100,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
     for (let y = sample * pitch; y < sample * pitch + runs; y++) {
       for (let x0 = 0; x0 < pixels; x0 += R) {
         const held = st.wgtTile++ % st.wgtSlots;
-        holdInSlot(st, held, -1); // activations, not a constant
-        st.slotRows[held] = undefined; // rows past n keep what they held
+        holdInSlot(st, held, -1); // activations, not a constant (rows past n keep what they held)
         const n = Math.min(R, pixels - x0);
         emit(loadInsn(LOAD_BUFFERS.wgt, held * R, n, x.origin + (y * x.wp + x0) * x.stride + nt * C, x.stride));
         emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0, bias: 0 });

@@ -131,23 +131,20 @@ function conflicts(x: KernelOp, y: KernelOp, C: number): boolean {
   return anyOverlap(a.writes, [...b.reads, ...b.writes]) || anyOverlap(a.reads, b.writes);
 }
 
-/** The program's weight regions (memory-map `wgt:…`) that no store writes (a file may name any region so). */
-function unwrittenWeights(p: Program, cfg: ArrayConfig): Range[] {
-  const named = p.memoryMap.filter((r) => r.space === 'dram' && r.name.startsWith('wgt:')).map((r) => ({ start: r.start, end: r.start + r.size }));
-  if (named.length === 0) return named;
-  const written: Range[] = [];
-  for (const insn of p.instructions) if (insn.op === 'store') for (const a of accessesOf(insn, cfg)) if (a.space === 'dram' && a.write) written.push({ start: a.start, end: a.end });
-  return named.filter((r) => !written.some((w) => overlap(r, w)));
+/**
+ * One past the image bytes that hold their initial value all run long: the constants below every
+ * byte a store writes. (Not every image byte: the image also holds the initial bytes of maps that
+ * stores write, such as a spread gate's, after the weights.)
+ */
+function readOnlyEnd(p: Program, cfg: ArrayConfig): number {
+  let end = p.constants.length;
+  for (const insn of p.instructions) if (insn.op === 'store') for (const a of accessesOf(insn, cfg)) if (a.space === 'dram' && a.write) end = Math.min(end, a.start);
+  return end;
 }
 
-/**
- * Whether the C-byte DRAM rows at `a` and `b` both lie in weight regions (memory-map `wgt:…`: weight
- * tiles, never written) and hold the same bytes. (Not any bytes of the image: it also holds the
- * initial contents of maps that stores write, such as a spread gate's.)
- */
-function sameWeightRow(p: Program, weights: readonly Range[], a: number, b: number, C: number): boolean {
-  const inWeights = (x: number): boolean => weights.some((r) => r.start <= x && x + C <= r.end);
-  if (!inWeights(a) || !inWeights(b)) return false;
+/** Whether the C-byte DRAM rows at `a` and `b` both lie below `end` (readOnlyEnd) and hold the same bytes. */
+function sameImageRow(p: Program, end: number, a: number, b: number, C: number): boolean {
+  if (a < 0 || b < 0 || a + C > end || b + C > end) return false;
   for (let i = 0; i < C; i++) if (p.constants[a + i] !== p.constants[b + i]) return false;
   return true;
 }
@@ -163,7 +160,7 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
   const writer = new Map<number, number>(); // wgt entry → index (in ops) of the load that wrote it
   const live = new Set<number>();
   const ops: KernelOp[] = [];
-  const weights = unwrittenWeights(p, ctx.cfg);
+  const readOnly = readOnlyEnd(p, ctx.cfg);
   let fromDram = 0;
   for (const insn of p.instructions) {
     const op = (TRANSLATE[insn.op] as (i: typeof insn, c: Ctx) => KernelOp | null)(insn, ctx);
@@ -182,10 +179,10 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
       const first = source.get(insn.wgt);
       let contiguous = first !== undefined;
       // (an entry the last load left, past the rows it wrote, holds a row of the slot's previous tile:
-      // zeros where the compiler trimmed the load, as the new tile's own row there; equal constant bytes are as good)
+      // zeros where the compiler trimmed the load, as the new tile's own row there; equal read-only bytes are as good)
       for (let r = 1; r < R && contiguous; r++) {
         const at = source.get(insn.wgt + r);
-        contiguous = at === first! + r * C || (at !== undefined && sameWeightRow(p, weights, at, first! + r * C, C));
+        contiguous = at === first! + r * C || (at !== undefined && sameImageRow(p, readOnly, at, first! + r * C, C));
       }
       if (contiguous) {
         ops.push({ ...op, w: first!, fromDram: true });

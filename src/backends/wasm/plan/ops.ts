@@ -132,12 +132,12 @@ function conflicts(x: KernelOp, y: KernelOp, C: number): boolean {
 }
 
 /**
- * One past the image bytes that hold their initial value all run long: the constants below every
- * byte a store writes. (Not every image byte: the image also holds the initial bytes of maps that
- * stores write, such as a spread gate's, after the weights.)
+ * One past the image bytes that hold their initial value all run long: the constants below the
+ * input (which the host writes) and below every byte a store writes. (Not every image byte: the image
+ * also holds the initial bytes of maps, such as a spread gate's, after the weights.)
  */
 function readOnlyEnd(p: Program, cfg: ArrayConfig): number {
-  let end = p.constants.length;
+  let end = Math.min(p.constants.length, p.input.dram);
   for (const insn of p.instructions) if (insn.op === 'store') for (const a of accessesOf(insn, cfg)) if (a.space === 'dram' && a.write) end = Math.min(end, a.start);
   return end;
 }

@@ -15,6 +15,11 @@
 // The steps field then holds the window geometry (POOL_* in nnchip_isa.vh): windows overlap by
 // kh - sh lines and kw - sw entries, and the first starts pt lines above and pl entries left of acc;
 // a tap in that padding reads line or entry 0 (poolRow in src/isa/ops/threshold.ts).
+// Column reuse (reusedColumns in src/isa/ops/threshold.ts): when windows overlap by ow <= sw columns
+// and pl >= ow, each window reads only its last kw - ow columns (the walker runs on that narrower
+// window, ow columns further right) and starts its maximum from tl_q, the maximum of the previous
+// window's reads in its last ow columns (a line's first window: from nothing, its first ow columns
+// are padding): kh*(kw - ow) - 1 + P beats per row.
 // Table mode (steps > 0) is a second, independent sequencer at the end of this file.
 // Every stage ends in registers: the RAM outputs feed only the operand multiplexers, so no stage
 // holds more than one carry chain. How the P beats are used is this module's choice:
@@ -124,11 +129,8 @@ module nnchip_threshold #(
   reg  [2:0]        kx_q, ky_q, kwm1_q, khm1_q;
   reg  [ACC_AW-1:0] rowa_q, wtop_q, nxt_q, line_q;
   reg signed [CW-1:0] tx_q, ty_q, wx_q, wy_q, sh_q, sw_q, kw_q, pl_q, lcw_q;
-  wire [5:0]        start_pre_n = start_pooling ? ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w} + 6'd1) - 6'd1 : 6'd0;
-  wire [5:0]        pre_n = rq_start ? start_pre_n : pre_n_q;
-  wire [5:0]        pre_left = rq_start ? start_pre_n : pre_left_q;
-  wire              in_pre = rq_start ? start_pooling : pre_left_q != 6'd0;
-  wire              main_beat = beat & ~in_pre;
+  reg               reuse_q;               // the instruction reuses columns
+  reg  [3:0]        swe_q;                 // reusing: the read columns from which a read is of the window's tail (sw - ow)
   // the instruction's window geometry (its steps field)
   wire [2:0]        g_ovh = steps[POOL_OVERLAP_H_LSB +: POOL_OVERLAP_H_W];
   wire [2:0]        g_ovw = steps[POOL_OVERLAP_W_LSB +: POOL_OVERLAP_W_W];
@@ -138,6 +140,18 @@ module nnchip_threshold #(
   wire signed [CW-1:0] g_kw = {{(CW-3){1'b0}}, pool_w} + 1'b1;
   wire signed [CW-1:0] g_sw = g_kw - {{(CW-3){1'b0}}, g_ovw};
   wire signed [CW-1:0] g_line = {{(CW-ACC_AW){1'b0}}, tbl};
+  // column reuse: ow >= 1, ow <= sw, pl >= ow, and at least two reads a window (kh*(kw - ow) >= 2)
+  wire signed [CW-1:0] g_ow = {{(CW-3){1'b0}}, g_ovw};
+  wire              g_reuses = start_pooling & (g_ovw != 3'd0) & (g_ow <= g_sw) & (g_pl >= g_ow) & ((pool_h != 3'd0) | (g_sw != ONE_CW));
+  wire [2:0]        g_reuse = g_reuses ? g_ovw : 3'd0;
+  wire [2:0]        pool_w_e = pool_w - g_reuse;                            // the read window's width - 1
+  wire signed [CW-1:0] g_kw_e = g_kw - {{(CW-3){1'b0}}, g_reuse};
+  wire signed [CW-1:0] g_pl_e = g_pl - {{(CW-3){1'b0}}, g_reuse};
+  wire [5:0]        start_pre_n = start_pooling ? ({3'd0, pool_h} + 6'd1) * ({3'd0, pool_w_e} + 6'd1) - 6'd1 : 6'd0;
+  wire [5:0]        pre_n = rq_start ? start_pre_n : pre_n_q;
+  wire [5:0]        pre_left = rq_start ? start_pre_n : pre_left_q;
+  wire              in_pre = rq_start ? start_pooling : pre_left_q != 6'd0;
+  wire              main_beat = beat & ~in_pre;
   function [ACC_AW-1:0] clamp0(input [CW-1:0] v);   // a position in the padding reads entry 0
     clamp0 = v[CW-1] ? {ACC_AW{1'b0}} : v[ACC_AW-1:0];
   endfunction
@@ -152,8 +166,9 @@ module nnchip_threshold #(
   wire signed [CW-1:0] run_x = run_next_col ? tx_q + 1'b1 : run_next_line ? wx_q : win_x0;
   wire [ACC_AW-1:0] run_next = ~pool_q ? rd_addr_q + 1'b1 : run_rowa + clamp0(run_x);
   // at start: the window's second tap (the next column, or the next line when the window is one wide)
-  wire              start_down = start_pooling & (pool_w == 3'd0);
-  wire signed [CW-1:0] start_x = start_down ? -g_pl : ONE_CW - g_pl;
+  wire              start_down = start_pooling & (pool_w_e == 3'd0);
+  wire signed [CW-1:0] start_x = start_down ? -g_pl_e : ONE_CW - g_pl_e;
+  wire              start_lend = g_sw + g_kw - g_pl > g_line;   // the first window is its line's last
   wire [ACC_AW-1:0] start_rowa = start_down & (g_pt == {CW{1'b0}}) ? acc + tbl : acc;
   wire [ACC_AW-1:0] start_next = ~start_pooling ? acc + 1'b1 : start_rowa + clamp0(start_x);
   // both modes read acc row 0 at start, so the mode (steps) stays off the start → RAM address path
@@ -164,6 +179,7 @@ module nnchip_threshold #(
   // the running maximum: the data of a pre-beat read is on the RAM output one cycle later. Without
   // pooling it holds the most negative value, so stage 1's max(running, row) is the row itself.
   reg               dpre_q, dfirst_q;
+  reg               dread_q, dtail_q;   // the data phase of a read; of a tail the next window takes
   reg [COLS*32-1:0] mx_q;
   wire [COLS*32-1:0] rq_row;   // stage 1's row: max(running, acc row read), held through the P beats
   wire [COLS*32-1:0] mx_next;
@@ -172,20 +188,35 @@ module nnchip_threshold #(
     for (mc = 0; mc < COLS; mc = mc + 1) begin : g_max_lane
       if (POOL != 0) begin : g_pool
         wire signed [31:0] a = acc_rdata[mc*32 +: 32];
-        wire signed [31:0] b = mx_q[mc*32 +: 32];
+        // column reuse: tl_q, the maximum of the window's tail reads (the next window's first
+        // columns), most negative when the next window takes nothing (without reuse, and after a
+        // line's last window: the next starts a line, its first columns in the padding). A window's
+        // first read starts its maximum from it; a row's last read (stage 1) is never its first.
+        reg  signed [31:0] tl_q;
+        wire signed [31:0] b = dfirst_q ? tl_q : mx_q[mc*32 +: 32];
         wire               a_gt = a > b;
         assign rq_row[mc*32 +: 32] = a_gt ? a : b;
-        assign mx_next[mc*32 +: 32] = (a_gt | dfirst_q) ? a : b;
+        assign mx_next[mc*32 +: 32] = a_gt ? a : b;
+        // the tail restarts at a window's first read (which took the old one), then keeps the maximum of its tail reads
+        always @(posedge clk)
+          if (rq_start) tl_q <= 32'sh80000000;
+          else if (dread_q & reuse_q) begin
+            if (dfirst_q) tl_q <= dtail_q ? a : 32'sh80000000;
+            else if (dtail_q & (a > tl_q)) tl_q <= a;
+          end
       end else begin : g_no_pool
         assign rq_row[mc*32 +: 32] = acc_rdata[mc*32 +: 32];
         assign mx_next[mc*32 +: 32] = mx_q[mc*32 +: 32];
-        wire unused_no_pool = dfirst_q;
+        wire unused_no_pool = ^{dfirst_q, dread_q, dtail_q, reuse_q};
       end
     end
   endgenerate
   always @(posedge clk) begin
     dpre_q <= beat & in_pre;
     dfirst_q <= rq_start | (pre_left_q == pre_n_q);
+    dread_q <= rq_acc_re;
+    // a read of the window's last ow columns, unless the window ends its line (at start: read column 0, the tail when ow = sw)
+    dtail_q <= rq_start ? (g_sw == g_ow) & ~start_lend : ({1'b0, kx_q} >= swe_q) & ~lend_q;
     if (rq_start & ~start_pooling) mx_q <= {COLS{32'h80000000}};
     else if (dpre_q) mx_q <= mx_next;
   end
@@ -300,8 +331,9 @@ module nnchip_threshold #(
     if (beat) begin
       ph_q <= (row_end | in_pre) ? {PH_W{1'b0}} : ph + 1'b1;
       pre_left_q <= row_end ? pre_n : in_pre ? pre_left - 1'b1 : pre_left;
-      if (rq_start) {pre_n_q, pool_q, kwm1_q, khm1_q, line_q, sh_q} <= {start_pre_n, start_pooling, pool_w, pool_h, tbl, g_sh};
-      if (rq_start) {sw_q, kw_q, pl_q, lcw_q} <= {g_sw, g_kw, g_pl, g_line};
+      if (rq_start) {pre_n_q, pool_q, kwm1_q, khm1_q, line_q, sh_q} <= {start_pre_n, start_pooling, pool_w_e, pool_h, tbl, g_sh};
+      if (rq_start) {sw_q, kw_q, pl_q, lcw_q} <= {g_sw, g_kw_e, g_pl_e, g_line};
+      if (rq_start) {reuse_q, swe_q} <= {g_reuses, g_sw[3:0] - {1'b0, g_reuse}};
       if (row_end) begin
         rd_left_q <= rd_left - 1'b1;
         out_addr_q <= out_addr + 1'b1;
@@ -315,13 +347,13 @@ module nnchip_threshold #(
         ky_q <= start_down ? 3'd1 : 3'd0;
         tx_q <= start_x;
         ty_q <= start_down ? ONE_CW - g_pt : -g_pt;
-        wx_q <= -g_pl;
+        wx_q <= -g_pl_e;
         wy_q <= -g_pt;
         rowa_q <= start_rowa;
         wtop_q <= acc;
         // a one-wide window of stride 1 passes the next line of windows' top at once
         nxt_q <= start_rowa;
-        lend_q <= g_sw + g_kw - g_pl > g_line;
+        lend_q <= start_lend;
       end else if (rq_acc_re) begin
         rd_addr_q <= run_next;
         kx_q <= run_next_col ? kx_q + 1'b1 : 3'd0;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { entryBytes, loadBufferOf, matmulActRow, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
-import { THRESHOLD_LATENCY, matmulAccReads, poolOf, poolRow, tableSteps, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
+import { THRESHOLD_LATENCY, matmulAccReads, poolOf, poolReadRow, poolReads, tableSteps, thresholdBeatsPerRow } from '../src/isa/ops/index.js';
 import { SPACE_INDEX } from './stats.js';
 
 /** Access codes: space index · 2 + (1 for a write). Within one unit and cycle, records go in code order. */
@@ -331,13 +331,13 @@ export const ACCESS_PATTERN = {
   },
   threshold: (i, cfg, emit) => {
     const pool = poolOf(i);
-    const W = pool === null ? 1 : pool.kh * pool.kw;
+    const W = poolReads(i);
     const steps = tableSteps(i);
     const P = thresholdBeatsPerRow(steps, cfg.thresholdPasses, W);
     for (let t = 0; t < P * i.rows + THRESHOLD_LATENCY; t++) {
       const read = rowAt(t, 0, P, i.rows);
       const beat = t % P;
-      if (pool !== null && t < P * i.rows && beat < W) emit.at(t, CODE.accRead, i.acc + poolRow(pool, Math.floor(t / P), Math.floor(beat / pool.kw), beat % pool.kw));
+      if (pool !== null && t < P * i.rows && beat < W) emit.at(t, CODE.accRead, i.acc + poolReadRow(pool, Math.floor(t / P), beat));
       else if (pool === null && read >= 0) emit.at(t, CODE.accRead, i.acc + read);
       else if (steps > 0 && t < P * i.rows) emit.at(t, CODE.accRead, i.table + (t % P) - 1);
       if (t === 0 && steps === 0) emit.at(t, CODE.qntRead, i.qnt);

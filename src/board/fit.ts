@@ -27,8 +27,10 @@ import type { DesignSizing } from '../backends/verilog/emit.js';
  * (fitted to the two designs verilog --board first suggested for the tiny example, with buffers
  * 8 to 128 times deeper: now 5,814 and 7,678 cells placed).
  * A threshold unit of full lanes (thresholdPasses dividing cols) replaces the one-lane unit, at the
- * plain core's yosys figures (docs/hardware.md); pooling hardware adds about 100 cells per column
- * (backends/verilog/emit.ts). Neither is in the calibration designs. The calibration designs have no
+ * plain core's yosys figures (docs/hardware.md); pooling hardware adds about 230 cells per column
+ * (backends/verilog/emit.ts): 100 for the window walker's running maximum, and since session 21
+ * about 130 for the column reuse's tail register and comparator (a pooled 2x2 design placed on
+ * the HX8K in 4,354 cells before it, 4,621 with it). Neither is in the calibration designs. The calibration designs have no
  * step table (the tiny example and the digits MLP: ReLU), so the threshold's table sequencer is not
  * built; `tables` adds it back (what leaving it out saved: about 480 cells at 2x2, 720 at 4x4, with
  * the host link's shared range check). On the UP5K their threshold lane multiplies in two spare
@@ -49,7 +51,7 @@ export const BOARD_CELL_MODEL = {
   perQueueEntry: 308,
   perBeatByte: 8,
   thresholdLane: { full: 2072, serial: 1250 },
-  poolingPerCol: 100,
+  poolingPerCol: 230,
   /**
    * Each DRAM address bit past the calibration designs' 8 (the tiny example's DRAM): the DMA
    * instructions' address fields, their queue entries and the units' address counters. Fitted to the

@@ -11,7 +11,7 @@
 import { accSplit, type ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
 import { matmulAccLead, matmulDuration, matmulIssueInterval } from '../isa/ops/matmul.js';
-import { THRESHOLD_TAIL_FROM, thresholdCycles } from '../isa/ops/threshold.js';
+import { THRESHOLD_TAIL_FROM, reusedColumns, thresholdCycles } from '../isa/ops/threshold.js';
 import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
@@ -83,8 +83,9 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   const NT = ceilDiv(op.n, C);
   // matmuls per column tile: one per term and source channel tile
   const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
-  const [kh, kw] = op.pool?.size ?? [1, 1];
-  const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, kh * kw);
+  const pool = op.pool;
+  const reads = pool === undefined ? 1 : pool.size[0] * (pool.size[1] - reusedColumns(pool.size[0], pool.size[1], pool.strides[1], pool.pads[1]));
+  const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, reads);
   const interval = matmulIssueInterval(rows, cfg);
   // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles, or with two acc
   // banks (consecutive column tiles in different halves: lower-emit.ts oddAccSlot) its last

@@ -133,8 +133,10 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
 
   describe.each([1, 2, 8])('CNNs with a max pool fused into the threshold (pooling mode), thresholdPasses %i', (passes) => {
     const samples = randomSamples(4, 6 * 8 * 3, 9, -1, 1);
-    // tiling windows, then overlapping ones (stride < window) that start in a top or left padding (ResNet's, AlexNet's 3×3/2)
-    const shapes: readonly (readonly [number, number, PoolShape?])[] = [[2, 2], [3, 2], [1, 3], [3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }], [3, 3, { strides: [2, 2], pads: [0, 0, 0, 0] }], [2, 1, { strides: [1, 1], pads: [1, 0, 0, 0] }], [3, 2, { strides: [1, 2], pads: [2, 1, 0, 0] }]];
+    // tiling windows, then overlapping ones (stride < window) that start in a top or left padding (ResNet's, AlexNet's 3×3/2),
+    // then windows that take their first one or two columns from the window before (reusedColumns), and one that may not (3×3/1)
+    const shapes: readonly (readonly [number, number, PoolShape?])[] = [[2, 2], [3, 2], [1, 3], [3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }], [3, 3, { strides: [2, 2], pads: [0, 0, 0, 0] }], [2, 1, { strides: [1, 1], pads: [1, 0, 0, 0] }], [3, 2, { strides: [1, 2], pads: [2, 1, 0, 0] }],
+      [2, 2, { strides: [1, 1], pads: [1, 1, 0, 0] }], [3, 4, { strides: [2, 2], pads: [1, 2, 1, 0] }], [1, 3, { strides: [1, 2], pads: [0, 1, 0, 1] }], [3, 3, { strides: [1, 1], pads: [1, 1, 0, 0] }]];
     const programs = shapes.map(([kh, kw, shape]) => compileGraph(pooledCnn(kh, kw, false, shape), samples, { rows: 4, cols: 4, thresholdPasses: passes }));
     const sim = useSim(() => programs[0]!);
     test('bit- and cycle-exact', async () => {

@@ -60,8 +60,9 @@ describe.skipIf(!haveTools('verilator', 'iverilog', 'vvp'))('Verilator agrees wi
     expect(tables.instructions.some((i) => i.op === 'threshold' && i.steps > 0)).toBe(true);
     programs.push([tables, randomSamples(2, 9, 14, -2, 2).map((x) => quantizeInput(tables, x))]);
     // threshold pooling mode: max pools fused into the convolution's threshold
-    // and overlapping windows from a top and left padding (ResNet's 3×3/2 max pool)
-    for (const [kh, kw, shape] of [[2, 2], [3, 2], [3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }]] as const) {
+    // and overlapping windows from a top and left padding (ResNet's 3×3/2 max pool: each window takes its
+    // first column from the one before), and windows that take two columns (3×4/2)
+    for (const [kh, kw, shape] of [[2, 2], [3, 2], [3, 3, { strides: [2, 2], pads: [1, 1, 1, 1] }], [3, 4, { strides: [2, 2], pads: [1, 2, 1, 0] }]] as const) {
       const pooled = compileGraph(pooledCnn(kh, kw, false, shape), randomSamples(4, 6 * 8 * 3, 15, -1, 1), { rows: 4, cols: 4 });
       expect(pooled.instructions.some((i) => i.op === 'threshold' && i.poolH === kh - 1 && i.poolW === kw - 1)).toBe(true);
       programs.push([pooled, randomSamples(2, 6 * 8 * 3, 16, -1, 1).map((x) => quantizeInput(pooled, x))]);

@@ -117,7 +117,7 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}, lo
     outputCap: Math.max(samples * p.output.rows * p.output.rowBytes, cap.outputBytes ?? 0, 1),
     inRowsCap: Math.max(storedLayout(p.input).rows, cap.inputRows ?? 0, 1),
     outRowsCap: Math.max(p.output.rows, cap.outputRows ?? 0, 1),
-    // about 100 iCE40 cells per column, so only where a program pools
+    // about 230 iCE40 cells per column (board/fit.ts), so only where a program pools
     pooling: (cap.pooling ?? false) || p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null),
     // about 480 iCE40 cells at 2x2 (docs/board.md), so only where a program has a table activation
     tables: (cap.tables ?? false) || p.instructions.some((i) => i.op === 'threshold' && tableSteps(i) > 0),

@@ -59,14 +59,14 @@ export const threshold: OpDef<'threshold'> = {
     }
     // requantize mode: numerics.ts `threshold` per lane, clamp(requantize(x, mult, shift) + zp, lo, hi),
     // with each lane's {mult, 2^(shift-1), 2^-shift} read once per instruction (one qnt entry serves every row)
-    const { mult, half, inverse, taps } = thresholdScratch(C, poolSize(insn));
+    const pool = poolOf(insn);
+    const W = pool === null ? 1 : pool.kh * pool.kw;
+    const { mult, half, inverse, taps } = thresholdScratch(C, W);
     for (let c = 0, q = qnt * C; c < C; c++, q++) {
       mult[c] = qntMult[q]!;
       half[c] = HALF_POW2[qntShift[q]!]!;
       inverse[c] = INVERSE_POW2[qntShift[q]!]!;
     }
-    const pool = poolOf(insn);
-    const W = pool === null ? 1 : pool.kh * pool.kw;
     for (let m = 0; m < rows; m++) {
       const o = (out0 + m) * C;
       if (pool === null) taps[0] = (acc0 + m) * C;
@@ -87,9 +87,9 @@ export const threshold: OpDef<'threshold'> = {
     tableSteps(insn) > 0 ? { space: 'acc', write: false, start: insn.table, end: insn.table + 2 * insn.steps } : { space: 'qnt', write: false, start: insn.qnt, end: insn.qnt + 1 },
     { space: 'out', write: true, start: insn.out, end: insn.out + insn.rows },
   ],
-  duration: (insn, cfg) => thresholdCycles(insn.rows, tableSteps(insn), cfg.thresholdPasses, poolSize(insn)),
+  duration: (insn, cfg) => thresholdCycles(insn.rows, tableSteps(insn), cfg.thresholdPasses, poolReads(insn)),
   count(insn, _cfg, t) {
-    t.sramReads.acc += insn.rows * (poolSize(insn) + 2 * tableSteps(insn)); // table mode: every row walks the whole table
+    t.sramReads.acc += insn.rows * (poolReads(insn) + 2 * tableSteps(insn)); // table mode: every row walks the whole table
     if (tableSteps(insn) === 0) t.sramReads.qnt += 1; // one {mult, shift} entry serves every row
     t.sramWrites.out += insn.rows;
   },
@@ -112,8 +112,9 @@ export const THRESHOLD_TAIL_FROM = 2;
  * Requantize mode: thresholdPasses beats per acc row (cols / thresholdPasses lanes), then the
  * pipeline drains. Table mode: per row, one beat for the acc row, then two per step (its
  * threshold entry, then its code entry, from the single-ported acc buffer); all lanes compare at once.
- * Pooling over W = kh·kw acc rows: W − 1 beats read the window's first rows into a running
- * maximum, then the passes beats of its last row requantize max(running, last row).
+ * Pooling, W = the acc rows read per window (poolReads: kh·kw, or fewer when the window takes its
+ * first columns' maximum from the window before it): W − 1 beats read the window's first rows into
+ * a running maximum, then the passes beats of its last row requantize max(running, last row).
  */
 export function thresholdCycles(rows: number, steps: number, passes: number, window = 1): number {
   return rows * thresholdBeatsPerRow(steps, passes, window) + THRESHOLD_LATENCY;
@@ -193,10 +194,43 @@ export function poolWindowError(insn: InstructionOf<'threshold'>): string | null
   return null;
 }
 
-/** Acc rows each out row reads: kh·kw when pooling, else 1. */
-export function poolSize(insn: InstructionOf<'threshold'>): number {
+/**
+ * Columns of a pooling window the unit takes from the window before it instead of reading them
+ * again: the overlap ow = kw − sw when the last ow columns of a window are all read after its first
+ * ow (ow ≤ sw), so one register per lane holds their maximum (the window's "tail"); when each line's
+ * first window has only padding there (pl ≥ ow: those taps read entry 0, which the window reads
+ * anyway); and when a window keeps at least two taps to read. 0 otherwise (every tap is read):
+ * ResNet's 3×3/2 pool with padding 1 reuses 1, reading 6 taps a window instead of 9.
+ */
+export function reusedColumns(kh: number, kw: number, sw: number, padLeft: number): number {
+  const ow = kw - sw;
+  return ow >= 1 && ow <= sw && padLeft >= ow && kh * (kw - ow) >= 2 ? ow : 0;
+}
+
+/** The columns of each window the instruction reads: its window's kw less those reused (reusedColumns). */
+export function readColumns(p: PoolWindow): number {
+  return p.kw - reusedColumns(p.kh, p.kw, p.sw, p.padLeft);
+}
+
+/** Acc rows the unit reads for each out row: kh × the window's read columns when pooling (readColumns), else 1. */
+export function poolReads(insn: InstructionOf<'threshold'>): number {
   const p = poolOf(insn);
-  return p === null ? 1 : p.kh * p.kw;
+  return p === null ? 1 : p.kh * readColumns(p);
+}
+
+/**
+ * Acc entry (offset from the instruction's acc) of out row m's k-th read, k < kh·readColumns: the
+ * window's taps row by row, each row from its first read column (ky = k div c, kx = kw − c + k mod c).
+ */
+export function poolReadRow(p: PoolWindow, m: number, k: number): number {
+  const c = readColumns(p);
+  return poolRow(p, m, Math.floor(k / c), p.kw - c + (k % c));
+}
+
+/** Whether out row m's k-th read (poolReadRow) is a tap of its window's tail: one the next window takes, not reads. */
+export function poolReadIsTail(p: PoolWindow, k: number): boolean {
+  const c = readColumns(p);
+  return c < p.kw && p.kw - c + (k % c) >= p.sw;
 }
 
 /** Acc entry of tap (ky, kx) of out row m's window (offset from the instruction's acc); padding taps read the edge. */

@@ -73,7 +73,7 @@ describe('board fit estimate', () => {
     expect(overuse(estimateBoardUse(fitted, BOARDS[board]), FPGA_DEVICES[BOARDS[board].device])).toEqual([]);
   });
 
-  describe('the shipped digits MLP (19,208 instructions at 2x2, streamed from flash; DRAM addresses 16 bits wide)', () => {
+  describe('the shipped digits MLP (19,207 instructions at 2x2, streamed from flash; DRAM addresses 16 bits wide)', () => {
     const digits = loadModel(new URL('../../../examples/digits-mlp/model.json', import.meta.url).pathname);
     const digitsSamples = calibrationSamples();
     const digitsFor = compilerOf(digits, digitsSamples);

@@ -13,10 +13,12 @@ const cfg = makeConfig({ rows: 4, cols: 4 });
 const store = (dram: number): Instruction => ({ op: 'store', ...NO_TOKENS, sram: 0, rows: 1, dram, stride: 0 });
 const load = (dram: number): Instruction => ({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: 8, rows: 1, dram, stride: 0 });
 
-/** Whether the load after the store waits for it (a load⇄store dependency goes through a sync). */
+/** Whether the load after the store waits for it: the store pushes toward the load unit, the load pops it, and nothing else orders them. */
 function waits(storeAt: number, loadAt: number, regions: readonly Region[]): boolean {
-  const out = insertTokens([store(storeAt), load(loadAt)].map((insn) => ({ insn, layer: 0 })), cfg, regions);
-  return out.some((t) => t.insn.op === 'sync');
+  const out = insertTokens([store(storeAt), load(loadAt)].map((insn) => ({ insn, layer: 0 })), cfg, regions).map((t) => t.insn);
+  expect(out.map((i) => i.op)).toEqual(['store', 'load', 'halt']);
+  expect(out[0]!.pushNext).toBe(out[1]!.popPrev);
+  return out[1]!.popPrev;
 }
 
 describe('DRAM tokens per run', () => {

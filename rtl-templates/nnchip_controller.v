@@ -150,15 +150,15 @@ module nnchip_controller (
                          d_mm_wgt, d_mm_act, d_mm_act_stride, d_mm_acc, d_mm_act_outer,
                          d_th_acc, d_th_out, d_th_qnt, d_th_table, d_ld_rows, d_st_rows, d_mm_rows, d_th_rows};
 
-  localparam LD_REC_W = 2 + F_LOAD_BUF_W + LD_AW + LD_ROWS_W + 2 * DRAM_AW;
-  localparam ST_REC_W = 2 + OUT_AW + ST_ROWS_W + 2 * DRAM_AW;
+  localparam LD_REC_W = 4 + F_LOAD_BUF_W + LD_AW + LD_ROWS_W + 2 * DRAM_AW;
+  localparam ST_REC_W = 4 + OUT_AW + ST_ROWS_W + 2 * DRAM_AW;
   localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + MM_ROWS_W + 2 + F_MATMUL_INNER_W
                      + ACC_AW + OUT_AW + QNT_AW + TH_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W
                      + ACC_AW + F_THRESHOLD_STEPS_W + F_THRESHOLD_POOL_H_W + F_THRESHOLD_POOL_W_W;
 
-  wire [LD_REC_W-1:0] ld_rec_in = {d_pop_next, d_push_next, d_ld_buf, d_ld_sram[LD_AW-1:0], d_ld_rows[LD_ROWS_W-1:0],
+  wire [LD_REC_W-1:0] ld_rec_in = {d_pop_prev, d_push_prev, d_pop_next, d_push_next, d_ld_buf, d_ld_sram[LD_AW-1:0], d_ld_rows[LD_ROWS_W-1:0],
                                    d_ld_dram[DRAM_AW-1:0], d_ld_stride[DRAM_AW-1:0]};
-  wire [ST_REC_W-1:0] st_rec_in = {d_pop_prev, d_push_prev, d_st_sram[OUT_AW-1:0], d_st_rows[ST_ROWS_W-1:0],
+  wire [ST_REC_W-1:0] st_rec_in = {d_pop_next, d_push_next, d_pop_prev, d_push_prev, d_st_sram[OUT_AW-1:0], d_st_rows[ST_ROWS_W-1:0],
                                    d_st_dram[DRAM_AW-1:0], d_st_stride[DRAM_AW-1:0]};
   wire [C_REC_W-1:0] c_rec_in = {d_matmul, d_threshold, d_pop_prev, d_pop_next, d_push_prev, d_push_next,
                                  d_mm_wgt[WGT_AW-1:0], d_mm_act[ACT_AW-1:0], d_mm_act_stride[ACT_AW-1:0],
@@ -205,20 +205,24 @@ module nnchip_controller (
     .clk(clk), .rst_n(rst_n), .push(fetch & d_compute), .push_data(c_rec_in), .pop(c_start),
     .head(c_rec), .full(c_full), .empty(c_empty));
 
-  wire ld_pop_next, ld_push_next, st_pop_prev, st_push_prev;
+  wire ld_pop_prev, ld_push_prev, ld_pop_next, ld_push_next, st_pop_next, st_push_next, st_pop_prev, st_push_prev;
   wire c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next;
-  assign {ld_pop_next, ld_push_next, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride} = ld_rec;
-  assign {st_pop_prev, st_push_prev, st_sram, st_rows, st_dram, st_stride} = st_rec;
+  assign {ld_pop_prev, ld_push_prev, ld_pop_next, ld_push_next, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride} = ld_rec;
+  assign {st_pop_next, st_push_next, st_pop_prev, st_push_prev, st_sram, st_rows, st_dram, st_stride} = st_rec;
   assign {c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next,
           mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_inner, mm_act_outer,
           th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w} = c_rec;
 
-  // ---- tokens: load→compute, compute→load, compute→store, store→compute
-  reg [TOKEN_W-1:0] l2c_q, c2l_q, c2s_q, s2c_q;
+  // ---- tokens: load→compute, compute→load, compute→store, store→compute, and on the ring's third
+  // side store→load (a load of what a store wrote) and load→store (a store over what a load reads)
+  reg [TOKEN_W-1:0] l2c_q, c2l_q, c2s_q, s2c_q, s2l_q, l2s_q;
   reg ld_busy_q, st_busy_q, c_busy_q;
   reg c_th_q;                              // c_busy_q is a threshold's (not a matmul's issue interval)
   reg th_hi_q;                             // the last threshold's acc is in the upper acc half
-  reg ld_push_next_q, st_push_prev_q, c_push_prev_q, c_push_next_q;
+  reg ld_push_next_q, ld_push_prev_q, st_push_prev_q, st_push_next_q, c_push_prev_q, c_push_next_q;
+  // a store's token to the load unit lands a cycle after its end: its last DRAM beat is committed at
+  // the end of its last cycle (src/isa/spec.ts CHANNEL_DELAY)
+  reg s2l_late_q;
   localparam [TOKEN_W-1:0] NO_TOKENS = {TOKEN_W{1'b0}};
 
   // An instruction starts when it heads its queue, its unit is free and the tokens it pops are there.
@@ -226,8 +230,8 @@ module nnchip_controller (
   // a matmul in a threshold's tail (the threshold finishes beside it: its last cycle still fires its
   // pushes below), and for a threshold or sync only once no matmul is in flight (timing.ts free[i];
   // a matmul started in a threshold's tail completes after it, so no threshold is in flight either).
-  assign ld_start = ~ld_empty & ~ld_busy_q & (~ld_pop_next | (c2l_q != NO_TOKENS));
-  assign st_start = ~st_empty & ~st_busy_q & (~st_pop_prev | (c2s_q != NO_TOKENS));
+  assign ld_start = ~ld_empty & ~ld_busy_q & (~ld_pop_next | (c2l_q != NO_TOKENS)) & (~ld_pop_prev | (s2l_q != NO_TOKENS));
+  assign st_start = ~st_empty & ~st_busy_q & (~st_pop_prev | (c2s_q != NO_TOKENS)) & (~st_pop_next | (l2s_q != NO_TOKENS));
   // With two acc banks (src/isa/timing.ts accBanksApart), a matmul whose acc rows all lie in the
   // other half from the threshold's starts earlier: once the threshold ends within its duration (th_reach).
   wire mm_apart;
@@ -302,11 +306,15 @@ module nnchip_controller (
   wire c_done = th_last | c_sync;
   wire c_last = mm_issue_last | (th_last & c_th_q);
   wire ld_push_c2_next = ld_last & (ld_start ? ld_push_next : ld_push_next_q);
+  wire ld_push_to_prev = ld_last & (ld_start ? ld_push_prev : ld_push_prev_q);
   wire st_push_to_prev = st_last & (st_start ? st_push_prev : st_push_prev_q);
+  wire st_push_to_next = st_last & (st_start ? st_push_next : st_push_next_q);
   wire c_push_to_prev  = (c_done & (c_sync ? c_push_prev : c_push_prev_q)) | (mm_done & mm_done_push_prev);
   wire c_push_to_next  = (c_done & (c_sync ? c_push_next : c_push_next_q)) | (mm_done & mm_done_push_next);
   wire ld_pop = ld_start & ld_pop_next;
+  wire ld_pop_store = ld_start & ld_pop_prev;
   wire st_pop = st_start & st_pop_prev;
+  wire st_pop_load = st_start & st_pop_next;
   wire c_pop_from_prev = c_start & c_pop_prev;
   wire c_pop_from_next = c_start & c_pop_next;
 
@@ -316,13 +324,18 @@ module nnchip_controller (
       c2l_q <= NO_TOKENS;
       c2s_q <= NO_TOKENS;
       s2c_q <= NO_TOKENS;
+      s2l_q <= NO_TOKENS;
+      l2s_q <= NO_TOKENS;
+      s2l_late_q <= 1'b0;
       ld_busy_q <= 1'b0;
       st_busy_q <= 1'b0;
       c_busy_q <= 1'b0;
       c_th_q <= 1'b0;
       th_hi_q <= 1'b0;
       ld_push_next_q <= 1'b0;
+      ld_push_prev_q <= 1'b0;
       st_push_prev_q <= 1'b0;
+      st_push_next_q <= 1'b0;
       c_push_prev_q <= 1'b0;
       c_push_next_q <= 1'b0;
     end else begin
@@ -330,13 +343,16 @@ module nnchip_controller (
       c2l_q <= c2l_q + {{(TOKEN_W-1){1'b0}}, c_push_to_prev} - {{(TOKEN_W-1){1'b0}}, ld_pop};
       c2s_q <= c2s_q + {{(TOKEN_W-1){1'b0}}, c_push_to_next} - {{(TOKEN_W-1){1'b0}}, st_pop};
       s2c_q <= s2c_q + {{(TOKEN_W-1){1'b0}}, st_push_to_prev} - {{(TOKEN_W-1){1'b0}}, c_pop_from_next};
+      s2l_late_q <= st_push_to_next;
+      s2l_q <= s2l_q + {{(TOKEN_W-1){1'b0}}, s2l_late_q} - {{(TOKEN_W-1){1'b0}}, ld_pop_store};
+      l2s_q <= l2s_q + {{(TOKEN_W-1){1'b0}}, ld_push_to_prev} - {{(TOKEN_W-1){1'b0}}, st_pop_load};
       ld_busy_q <= (ld_busy_q | ld_start) & ~ld_last;
       st_busy_q <= (st_busy_q | st_start) & ~st_last;
       c_busy_q <= c_start ? ~c_sync : c_busy_q & ~c_last;
       if (c_start) c_th_q <= c_is_th;
       if (th_start) th_hi_q <= {{(32-ACC_AW){1'b0}}, th_acc} >= ACC_SPLIT;
-      if (ld_start) ld_push_next_q <= ld_push_next;
-      if (st_start) st_push_prev_q <= st_push_prev;
+      if (ld_start) {ld_push_next_q, ld_push_prev_q} <= {ld_push_next, ld_push_prev};
+      if (st_start) {st_push_prev_q, st_push_next_q} <= {st_push_prev, st_push_next};
       if (c_start & ~c_is_mm) begin   // a matmul's pushes travel with it; a threshold's wait here, in its tail too
         c_push_prev_q <= c_push_prev;
         c_push_next_q <= c_push_next;

@@ -7,7 +7,7 @@ import { NnchipError } from '../src/diagnostics/error.js';
 import { layerCycles } from '../src/isa/cost.js';
 import { checkProgram } from '../src/isa/interpret.js';
 import type { Program } from '../src/isa/program.js';
-import { CHANNELS, channelOf, type Channel } from '../src/isa/spec.js';
+import { CHANNEL_DELAY, CHANNELS, channelOf, type Channel } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
 import { scheduleTimes, type Schedule } from '../src/isa/timing.js';
 import { F, newCounters, NFIELDS, UNIT_INDEX } from './stats.js';
@@ -106,8 +106,8 @@ export function eventOrder(unit: Uint8Array, start: readonly number[], end: read
  */
 function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32Array): Float64Array {
   const c = newCounters(p.layers.length);
-  const pushTimes: Record<Channel, number[]> = { loadToCompute: [], computeToLoad: [], computeToStore: [], storeToCompute: [] };
-  const pops: Record<Channel, number> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0 };
+  const pushTimes = Object.fromEntries(CHANNELS.map((ch) => [ch, [] as number[]])) as Record<Channel, number[]>;
+  const pops = Object.fromEntries(CHANNELS.map((ch) => [ch, 0])) as Record<Channel, number>;
   const last = [-1, -1, -1];
   const insns = p.instructions;
   const timings = s.timings;
@@ -136,7 +136,11 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
       c[b + F.tokenWait + CHANNEL_INDEX[ch]]! += cycles;
       waited += cycles;
     }
-    for (const flag of PUSH_FLAGS) if (insn[flag]) pushTimes[channelOf(name, flag)].push(t.end);
+    for (const flag of PUSH_FLAGS) {
+      if (!insn[flag]) continue;
+      const ch = channelOf(name, flag);
+      pushTimes[ch].push(t.end + CHANNEL_DELAY[ch]);
+    }
     last[u] = i;
   }
   return c;

@@ -26,7 +26,7 @@ export const F = {
   queueFull: 22, // + UNIT_INDEX: fetch stalled because this unit's queue was full
   tokenWait: 25, // + channel index in CHANNELS: idle unit, queue head waiting for this token
 } as const;
-export const NFIELDS = 29;
+export const NFIELDS = F.tokenWait + CHANNELS.length;
 
 export interface StallStats {
   readonly tokenWait: Record<Channel, number>;

@@ -7,7 +7,7 @@
  * scales the progress reports.
  */
 import { internal, unhandled } from '../src/diagnostics/error.js';
-import { CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/spec.js';
+import { CHANNEL_DELAY, CHANNELS, channelOf, TOKEN_FLAGS, type Instruction } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/threshold.js';
 import { layerCycles } from '../src/isa/cost.js';
@@ -31,6 +31,12 @@ export interface StepRunOptions {
 
 const PROGRESS_EVERY = 4096;
 
+/** Whether a channel's tokens arrive a cycle after the push (CHANNEL_DELAY 1; none is longer). */
+const DELAYED: readonly boolean[] = CHANNELS.map((ch) => {
+  if (CHANNEL_DELAY[ch] > 1) throw internal(`step mode models token delays of 0 or 1 cycle, not ${CHANNEL_DELAY[ch]} (${ch})`);
+  return CHANNEL_DELAY[ch] === 1;
+});
+
 /** Token channel numbers (CHANNELS order) an instruction pops and pushes; -1 for none. */
 function tokenTable(insns: readonly Instruction[]): Int8Array {
   const t = new Int8Array(insns.length * 4).fill(-1);
@@ -53,6 +59,9 @@ export class Controller {
   readonly threshold: ThresholdUnit;
   readonly insns: readonly Instruction[];
   readonly tokens = new Int32Array(CHANNELS.length);
+  /** Tokens of a channel with a CHANNEL_DELAY of 1 pushed last cycle (`late`), there from the next cycle's issue on (`due`). */
+  private readonly late = new Int32Array(CHANNELS.length);
+  private readonly due = new Int32Array(CHANNELS.length);
   /** Per unit: queue ring of instruction indices and fetch cycles, its fill, and the executing instruction. */
   readonly qIdx: Int32Array[];
   readonly qAt: Float64Array[];
@@ -160,6 +169,11 @@ export class Controller {
   /** Start queue heads that have arrived and hold their tokens; then count busy and stall cycles. */
   issue(t: number): void {
     const c = this.m.counters;
+    for (let ch = 0; ch < CHANNELS.length; ch++) {
+      this.tokens[ch]! += this.due[ch]!;
+      this.due[ch] = this.late[ch]!;
+      this.late[ch] = 0;
+    }
     for (let u = 0; u < 3; u++) {
       const head = this.qLen[u]! > 0 ? this.qIdx[u]![this.qHead[u]!]! : -1;
       const arrived = head >= 0 && this.qAt[u]![this.qHead[u]!]! < t;
@@ -268,7 +282,10 @@ export class Controller {
   /** Instruction i's last cycle is t: it ends at t + 1, when its token pushes become visible. */
   private complete(i: number, t: number): void {
     this.end[i] = t + 1;
-    for (let k = 2; k < 4; k++) if (this.tok[i * 4 + k]! >= 0) this.tokens[this.tok[i * 4 + k]!]! += 1;
+    for (let k = 2; k < 4; k++) {
+      const ch = this.tok[i * 4 + k]!;
+      if (ch >= 0) (DELAYED[ch] ? this.late : this.tokens)[ch]! += 1;
+    }
   }
 
   /** What the compute unit is doing, for the VCD. */

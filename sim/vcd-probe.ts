@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * The signals step mode dumps to VCD, sampled after every clock edge: clk; the controller (pc,
- * fetch stall, each unit's state, executing instruction and queue fill, the four token counters);
+ * fetch stall, each unit's state, executing instruction and queue fill, the six token counters);
  * and every PE's active and shadow weight, activation and partial-sum registers (scope `array`).
  */
 import { CHANNELS, WORK_UNITS } from '../src/isa/spec.js';
@@ -21,7 +21,7 @@ export interface ProbeTarget {
   computeState(): number;
 }
 
-const TOKEN_NAMES = { loadToCompute: 'tok_l2c', computeToLoad: 'tok_c2l', computeToStore: 'tok_c2s', storeToCompute: 'tok_s2c' } as const;
+const TOKEN_NAMES = { loadToCompute: 'tok_l2c', computeToLoad: 'tok_c2l', computeToStore: 'tok_c2s', storeToCompute: 'tok_s2c', storeToLoad: 'tok_s2l', loadToStore: 'tok_l2s' } as const;
 
 export class VcdProbe {
   private readonly vcd: VcdWriter;

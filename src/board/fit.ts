@@ -58,7 +58,8 @@ export const BOARD_CELL_MODEL = {
    * shipped digits MLP (DRAM_AW 18, 204 kB of weights in flash) on the two boards' machines with a
    * 512-entry act buffer: 5,149 cells placed on the UP5K (queue depth 1), 6,523 on the HX8K (2).
    * With its weight tiles back to back (DRAM_AW 16, 51 kB) the same designs placed in 5,086 and
-   * 6,406 cells, estimated 5,068 and 6,414: not refitted.
+   * 6,406 cells, estimated 5,068 and 6,414: not refitted. With the controller's two store⇄load
+   * token counters (session 21) they placed in 5,129 and 6,468 (1.2% and 0.8% over): not refitted.
    */
   dramAddressBit: { from: 8, fixed: 26.7, perQueueEntry: 13.8 },
 } as const;

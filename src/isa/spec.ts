@@ -14,12 +14,12 @@
  *   out      output buffer: entries of C int8 lanes, written by the threshold unit
  *   dram     external, byte-addressed memory (little-endian) holding constants and activations
  *   tile     an R×C block of a weight matrix; a fold is one matmul of one tile
- *   token    a dependency token between two adjacent units (load ⇄ compute ⇄ store)
+ *   token    a dependency token from one unit to another (the units form a ring: load → compute → store → load)
  *
  * Units. `load` runs on the load unit (DMA read), `store` on the store unit (DMA write),
  * `matmul`, `threshold` and `sync` on the compute unit; `halt` ends instruction fetch. Units
  * run concurrently; inside a unit instructions run one at a time in program order. The only
- * ordering between units is the four token channels below, which the compiler sets so that the
+ * ordering between units is the six token channels below, which the compiler sets so that the
  * concurrent execution computes exactly what sequential execution (isa/interpret.ts) computes.
  * There are no branches: the cost of a program does not depend on the data it processes.
  */
@@ -105,12 +105,16 @@ function layout<const N extends string>(fields: readonly Omit<FieldSpec<N>, 'lsb
 }
 
 /**
- * Common header of every instruction: bits [3:0] opcode, [7:4] token flags.
- *   popPrev  — wait for and take a token from the previous unit (compute: from load; store: from compute)
- *   popNext  — wait for and take a token from the next unit (load: from compute; compute: from store)
+ * Common header of every instruction: bits [3:0] opcode, [7:4] token flags. The units form a ring,
+ * load → compute → store → load: each has a previous and a next unit.
+ *   popPrev  — wait for and take a token from the previous unit (load: from store; compute: from load; store: from compute)
+ *   popNext  — wait for and take a token from the next unit (load: from compute; compute: from store; store: from load)
  *   pushPrev — when done, give a token to the previous unit
  *   pushNext — when done, give a token to the next unit
  * Pops happen before the instruction starts; pushes when it has finished (all its writes visible).
+ * The store ⇄ load channels order a DMA after another that touches the same DRAM bytes (a load of
+ * what a store wrote) without a compute-unit `sync`, which would wait for every earlier compute
+ * instruction (docs/hardware.md).
  */
 export const COMMON_FIELDS: readonly FieldSpec[] = [
   { name: 'opcode', lsb: 0, bits: 4, signed: false, doc: 'OPCODES value' },
@@ -186,19 +190,27 @@ export const TOKEN_FLAGS = ['popPrev', 'popNext', 'pushPrev', 'pushNext'] as con
 export const TOKEN_FLAG_NAMES: ReadonlySet<string> = new Set(TOKEN_FLAGS);
 export const NO_TOKENS: TokenFlags = { popPrev: false, popNext: false, pushPrev: false, pushNext: false };
 
-/** Which units have a neighbour on each side of the load → compute → store chain (token flags need one). */
-export const HAS_PREV = { load: false, compute: true, store: true, fetch: false } as const satisfies Record<Unit, boolean>;
-export const HAS_NEXT = { load: true, compute: true, store: false, fetch: false } as const satisfies Record<Unit, boolean>;
+/** Which units have a neighbour on each side of the load → compute → store → load ring (token flags need one). */
+export const HAS_PREV = { load: true, compute: true, store: true, fetch: false } as const satisfies Record<Unit, boolean>;
+export const HAS_NEXT = { load: true, compute: true, store: true, fetch: false } as const satisfies Record<Unit, boolean>;
 
 /** Token channels, named producer→consumer. Queues count tokens (no data). */
-export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const;
+export const CHANNELS = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute', 'storeToLoad', 'loadToStore'] as const;
 export type Channel = (typeof CHANNELS)[number];
+
+/**
+ * Cycles after the pushing instruction's end before a token is there to pop: a store's last beat
+ * is committed to DRAM at the end of its last cycle (rtl-templates/nnchip_dma_store.v sends it a
+ * cycle after its last out read, landing DRAM_LATENCY later), so a load that reads those bytes
+ * may start one cycle later. Every other token is there at the end (no other unit reads DRAM).
+ */
+export const CHANNEL_DELAY: Readonly<Record<Channel, number>> = { loadToCompute: 0, computeToLoad: 0, computeToStore: 0, storeToCompute: 0, storeToLoad: 1, loadToStore: 0 };
 
 /** Each unit's channel per token flag, built once (the checks, the schedule and the plan ask channelOf per token flag of every instruction); a unit without a neighbour on a side has none there. */
 const CHANNEL_OF: Readonly<Record<Unit, Partial<Record<keyof TokenFlags, Channel>>>> = {
-  load: { popNext: 'computeToLoad', pushNext: 'loadToCompute' },
+  load: { popPrev: 'storeToLoad', popNext: 'computeToLoad', pushPrev: 'loadToStore', pushNext: 'loadToCompute' },
   compute: { popPrev: 'loadToCompute', popNext: 'storeToCompute', pushPrev: 'computeToLoad', pushNext: 'computeToStore' },
-  store: { popPrev: 'computeToStore', pushPrev: 'storeToCompute' },
+  store: { popPrev: 'computeToStore', popNext: 'loadToStore', pushPrev: 'storeToCompute', pushNext: 'storeToLoad' },
   fetch: {},
 };
 

@@ -8,8 +8,9 @@
  * Issue rules (f = fetch cycle, s = start, e = end = completion; cycles count from 0 after reset):
  *   f[0] = 0;  f[i] = max(f[i-1] + 1, s[q] + 1)   q = the instruction queueDepth places earlier in
  *                                                 the same unit's queue (a full queue stalls fetch)
- *   s[i] = max(f[i] + 1, free[i], e[p] for each token i pops,
- *              where the k-th pop on a channel takes the token of the k-th push on it)
+ *   s[i] = max(f[i] + 1, free[i], e[p] + CHANNEL_DELAY[channel] for each token i pops,
+ *              where the k-th pop on a channel takes the token of the k-th push on it;
+ *              the delay is 1 on storeToLoad, the store's last DRAM beat landing, else 0)
  *   free[i] = s[j] + occupancy(j)   if j, the previous instruction of the same unit, has the same op
  *                                   and that op pipelines (its record has `occupancy`: matmul)
  *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − reach)   if i is a matmul and j a threshold
@@ -33,7 +34,7 @@ import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
 import { matmulAccLead, matmulIssueInterval } from './ops/matmul.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
-import { channelOf, type Channel, type Instruction, type InstructionOf, type Unit } from './spec.js';
+import { CHANNEL_DELAY, channelOf, CHANNELS, type Channel, type Instruction, type InstructionOf, type Unit } from './spec.js';
 
 /** Cycles from an instruction's start to its completion (its op record's `duration`). */
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
@@ -151,12 +152,11 @@ const UNIT_NUMBER: Readonly<Record<Unit, number>> = { load: 0, compute: 1, store
 const WORK_UNIT_LIST = ['load', 'compute', 'store'] as const;
 /** Each op's unit number (one keyed read per instruction). */
 const UNIT_NUMBER_OF_OP: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(UNIT_OF).map(([op, u]) => [op, UNIT_NUMBER[u]]));
-const CHANNEL_LIST = ['loadToCompute', 'computeToLoad', 'computeToStore', 'storeToCompute'] as const satisfies readonly Channel[];
 /** Unit u's channel number for popPrev, popNext, pushPrev, pushNext at [4u, 4u + 4) (−1: none on that side): the flags read by name, no channelOf per token. */
 const TOKEN_CHANNEL: readonly number[] = WORK_UNIT_LIST.flatMap((u) =>
   (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const).map((f) => {
     try {
-      return CHANNEL_LIST.indexOf(channelOf(u, f) as (typeof CHANNEL_LIST)[number]);
+      return CHANNELS.indexOf(channelOf(u, f));
     } catch {
       return -1;
     }
@@ -164,6 +164,9 @@ const TOKEN_CHANNEL: readonly number[] = WORK_UNIT_LIST.flatMap((u) =>
 );
 
 /** Unit u's channel for token flag f (popPrev, popNext, pushPrev, pushNext), or channelOf's error when it has none there. */
+/** Each channel's CHANNEL_DELAY, by channel number. */
+const DELAY: readonly number[] = CHANNELS.map((ch) => CHANNEL_DELAY[ch]);
+
 function channelNumber(u: number, f: number, insn: Instruction): number {
   const ch = TOKEN_CHANNEL[4 * u + f]!;
   if (ch < 0) channelOf(WORK_UNIT_LIST[u]!, (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const)[f]!);
@@ -189,9 +192,9 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
   const lastStart = [0, 0, 0];
   const issued = [0, 0, 0];
   const recentStarts = [new Float64Array(depth), new Float64Array(depth), new Float64Array(depth)];
-  // per channel (CHANNEL_LIST's order): the completions of its pushes, and how many were popped
-  const pushTimes: number[][] = CHANNEL_LIST.map(() => []);
-  const popCount = [0, 0, 0, 0];
+  // per channel (CHANNELS's order): the completions of its pushes, and how many were popped
+  const pushTimes: number[][] = CHANNELS.map(() => []);
+  const popCount = CHANNELS.map(() => 0);
   // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
   const bankEnd: [number, number] = [0, 0];
   let matmulPushNextEnd = 0;
@@ -227,13 +230,13 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
         if (!(f === 0 ? insn.popPrev : insn.popNext)) continue;
         const ch = channelNumber(u, f, insn);
         const t = pushTimes[ch]![popCount[ch]!++];
-        if (t === undefined) throw internal(`instruction ${i} (${insn.op}) pops ${CHANNEL_LIST[ch]} before any matching push: the program would deadlock`);
+        if (t === undefined) throw internal(`instruction ${i} (${insn.op}) pops ${CHANNELS[ch]} before any matching push: the program would deadlock`);
         start = Math.max(start, t);
       }
     }
     const end = start + duration(insn, cfg);
-    if (insn.pushPrev) pushTimes[channelNumber(u, 2, insn)]!.push(end);
-    if (insn.pushNext) pushTimes[channelNumber(u, 3, insn)]!.push(end);
+    if (insn.pushPrev) pushTimes[channelNumber(u, 2, insn)]!.push(end + DELAY[channelNumber(u, 2, insn)]!);
+    if (insn.pushNext) pushTimes[channelNumber(u, 3, insn)]!.push(end + DELAY[channelNumber(u, 3, insn)]!);
     ring[k % depth] = start;
     issued[u] = k + 1;
     lastInsn[u] = insn;

@@ -4,10 +4,11 @@
  * make concurrent execution equal to sequential execution, then append halt.
  *
  * Token rule: instruction j on unit U depends on the latest earlier instruction i on unit X that
- * touches an overlapping address (RAW, WAR, WAW). Adjacent units (load⇄compute⇄store) exchange a
- * token directly: i pushes, j pops. Load⇄store dependencies go through a `sync` inserted before j.
- * Because pops and pushes on a channel pair up in program order, every pusher precedes its popper
- * and the program cannot deadlock.
+ * touches an overlapping address (RAW, WAR, WAW). Every pair of units exchanges a token directly
+ * (the units form a ring, load → compute → store → load: isa/spec.ts): i pushes, j pops. A load of
+ * what a store wrote waits for that store alone, not for a compute-unit `sync` after every earlier
+ * compute instruction. Because pops and pushes on a channel pair up in program order, every pusher
+ * precedes its popper and the program cannot deadlock.
  */
 import { internal } from '../diagnostics/error.js';
 import type { ArrayConfig } from '../isa/config.js';
@@ -218,7 +219,6 @@ class DramCells {
 
 /** Work units by number: WORK_UNITS' order (load 0, compute 1, store 2), −1 for fetch. */
 const UNIT_NUMBER: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(UNIT_OF).map(([op, u]) => [op, (WORK_UNITS as readonly string[]).indexOf(u)]));
-const [LOAD, COMPUTE, STORE] = [0, 1, 2];
 
 /** One memory space's cells: its tree of six slots and how an address maps to a cell. */
 interface Space {
@@ -287,7 +287,7 @@ class HazardTracker {
 
 type Mutable = { -readonly [K in keyof Instruction]: Instruction[K] } & Record<string, unknown>;
 
-/** Insert tokens (and sync instructions for load⇄store) into a sequential list; append halt. */
+/** Insert tokens into a sequential list; append halt. */
 export function insertTokens(list: readonly Tagged[], cfg: ArrayConfig, dramRegions: readonly Region[]): Tagged[] {
   const tokens = tokenInserter(cfg, dramRegions);
   for (const t of list) tokens.add(t.insn, t.layer, accessesOf(t.insn, cfg));
@@ -304,38 +304,14 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[], owned =
   const need = tracker.need;
   // covered[consumer · 3 + producer]: the latest producer index the consumer unit has already waited for
   const covered = new Int32Array(9).fill(-1);
+  // the flags of a token from unit pu to unit cu: on the ring load → compute → store → load, the
+  // producer pushes toward its next unit when the consumer is that unit, else toward its previous
   const link = (producer: number, consumer: Mutable, cu: number): void => {
     const pu = units[producer]!;
     const p = out[producer]!;
-    if (cu === COMPUTE) {
-      if (pu === LOAD) (p.pushNext = true), (consumer.popPrev = true);
-      else (p.pushPrev = true), (consumer.popNext = true);
-    } else if (cu === LOAD) (p.pushPrev = true), (consumer.popNext = true);
-    else (p.pushNext = true), (consumer.popPrev = true);
+    if (cu === (pu + 1) % 3) (p.pushNext = true), (consumer.popPrev = true);
+    else (p.pushPrev = true), (consumer.popNext = true);
     covered[cu * 3 + pu] = producer;
-  };
-  // per far unit (load, store): the compute instructions that waited for one of its instructions
-  // (a pop), in order, with the latest of its instructions each had then waited for: a load whose
-  // store a compute instruction already waited for takes that instruction's token
-  const relays = [[] as number[], [] as number[], [] as number[]];
-  const relayed = [[] as number[], [] as number[], [] as number[]];
-  const noteRelay = (at: number): void => {
-    for (const far of [LOAD, STORE]) {
-      const c = covered[COMPUTE * 3 + far]!;
-      const list = relayed[far]!;
-      if (c >= 0 && (list.length === 0 || c > list[list.length - 1]!)) (list.push(c), relays[far]!.push(at));
-    }
-  };
-  /** The first compute instruction that had waited for instruction `i` of unit `far` or a later one (-1: none). */
-  const relayFor = (far: number, i: number): number => {
-    const list = relayed[far]!;
-    let [lo, hi] = [0, list.length];
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]! >= i) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo < list.length ? relays[far]![lo]! : -1;
   };
   const add = (src: Instruction, layer: number, mine: readonly Access[]): void => {
     // (the same object as { ...src, ...NO_TOKENS } when src has every flag, all false: a plain copy is
@@ -346,30 +322,10 @@ function tokenInserter(cfg: ArrayConfig, dramRegions: readonly Region[], owned =
     if (unit < 0) throw internal('halt inside the instruction list');
     // the list's instructions carry no tokens yet, and tokens change no access
     tracker.needs(mine);
-    const far = unit === LOAD ? STORE : unit === STORE ? LOAD : -1;
-    if (far >= 0 && need[far]! > covered[unit * 3 + far]! && need[far]! > covered[COMPUTE * 3 + far]!) {
-      // route the far dependency through a compute-unit sync placed just before this instruction
-      const sync = { op: 'sync', ...NO_TOKENS } as Mutable;
-      out.push(sync);
-      layers.push(layer);
-      units.push(COMPUTE);
-      link(need[far]!, sync, COMPUTE);
-      noteRelay(out.length - 1);
-      need[COMPUTE] = Math.max(need[COMPUTE]!, out.length - 1);
-    } else if (far >= 0 && need[far]! > covered[unit * 3 + far]!) {
-      // a compute instruction already waited for that instruction (or a later one of its unit): the
-      // first such one's token orders this one after it (the latest compute instruction's came later)
-      need[COMPUTE] = Math.max(need[COMPUTE]!, relayFor(far, need[far]!));
-    }
-    for (let pu = 0; pu < 3; pu++) {
-      if (pu === unit || pu === far) continue;
-      if (need[pu]! > covered[unit * 3 + pu]!) link(need[pu]!, insn, unit);
-    }
-    if (far >= 0) covered[unit * 3 + far] = Math.max(covered[unit * 3 + far]!, need[far]!);
+    for (let pu = 0; pu < 3; pu++) if (pu !== unit && need[pu]! > covered[unit * 3 + pu]!) link(need[pu]!, insn, unit);
     out.push(insn);
     layers.push(layer);
     units.push(unit);
-    if (unit === COMPUTE) noteRelay(out.length - 1);
     tracker.record(mine, unit, out.length - 1);
   };
   const finish = (): Scheduled => {

@@ -48,7 +48,7 @@ describe('sim progress', () => {
     const io = { ...captureIo(), interactive: true };
     expect(await main(['sim', TINY, '--input-range', '0,1'], io)).toBe(0);
     expect(io.err.join('')).toContain('compiling tiny.nnchip.json… 0 s');
-    expect(io.err.join('')).toContain('simulating 16 instructions… 0 s');
+    expect(io.err.join('')).toContain('simulating 15 instructions… 0 s');
     expect(io.out.join('')).not.toContain('simulating');
     const j = { ...captureIo(), interactive: true };
     expect(await main(['sim', TINY, '--input-range', '0,1', '--json'], j)).toBe(0);

@@ -111,7 +111,7 @@ describe.skipIf(!haveTools('verilator'))('the board RTL is lint-clean under veri
 
 /**
  * The shipped digits MLP on the iCEBreaker's 2x2 machine (board-pnr's, with the activation buffer the
- * first layer needs): 19,208 instructions, 75 times a 256-word instruction RAM, streamed from the
+ * first layer needs): 19,207 instructions, 75 times a 256-word instruction RAM, streamed from the
  * flash model through it on every inference, beside 51 kB of weights (more than all the block RAM
  * of either part). Two inferences: the second finds the window where the first left it. Verilator:
  * Icarus takes many minutes for the board clocks of one inference.

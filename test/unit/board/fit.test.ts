@@ -73,7 +73,7 @@ describe('board fit estimate', () => {
     expect(overuse(estimateBoardUse(fitted, BOARDS[board]), FPGA_DEVICES[BOARDS[board].device])).toEqual([]);
   });
 
-  describe('the shipped digits MLP (19,208 instructions at 2x2, streamed from flash; DRAM addresses 16 bits wide)', () => {
+  describe('the shipped digits MLP (19,207 instructions at 2x2, streamed from flash; DRAM addresses 16 bits wide)', () => {
     const digits = loadModel(new URL('../../../examples/digits-mlp/model.json', import.meta.url).pathname);
     const digitsSamples = calibrationSamples();
     const digitsFor = compilerOf(digits, digitsSamples);
@@ -81,7 +81,7 @@ describe('board fit estimate', () => {
 
     // placed by `make bitstream` of `nnchip verilog examples/digits-mlp/model.json --board …` (yosys 0.23,
     // nextpnr-ice40 0.4; BENCH_BOARD=digits node bench/board.mjs): both place at 12 MHz
-    test.each([['icebreaker', 5086, 25, 4], ['hx8k-breakout', 6406, 25, 0]] as const)('%s, the placed machine with a 512-entry act buffer: within 1.5%% of %i placed cells, %i block RAMs, %i DSPs', (board, cells, brams, dsps) => {
+    test.each([['icebreaker', 5129, 25, 4], ['hx8k-breakout', 6468, 25, 0]] as const)('%s, the placed machine with a 512-entry act buffer: within 1.5%% of %i placed cells, %i block RAMs, %i DSPs', (board, cells, brams, dsps) => {
       const use = estimateBoardUse(digitsFor(withAct(board))!, BOARDS[board]);
       expect(Math.abs(use.luts - cells) / cells).toBeLessThan(0.015);
       expect([use.brams, use.dsps]).toEqual([brams, dsps]);

@@ -118,10 +118,13 @@ describe('checkOrdering', () => {
     expect(checkOrdering(p.instructions.map((insn, i) => (i === 3 ? { op: 'halt', ...NO_TOKENS } : insn)), p.config)).toMatch(/halt before the end/);
   });
 
-  test('a token flag for a channel the unit does not have', () => {
+  test('a token flag for a channel the unit does not have (halt: fetch has no neighbours); a load popping the store unit with no store push deadlocks', () => {
     const p = tiny();
+    const halt = p.instructions.findIndex((i) => i.op === 'halt');
+    expect(checkOrdering(edit(p, halt, { popPrev: true }), p.config)).toMatch(/sets popPrev, but its unit has no previous unit/);
+    // the units form a ring (load → compute → store → load): a load's previous unit is the store unit
     const load = p.instructions.findIndex((i) => i.op === 'load');
-    expect(checkOrdering(edit(p, load, { popPrev: true }), p.config)).toMatch(/sets popPrev, but its unit has no previous unit/);
+    expect(checkOrdering(edit(p, load, { popPrev: true }), p.config)).toMatch(/pops storeToLoad before any matching push: the program would deadlock/);
   });
 
   test('a pop with no earlier push deadlocks', () => {

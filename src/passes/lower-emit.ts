@@ -295,6 +295,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
   const { lines, actHalf, beside, actSlots, oneMatmulBeside } = chunked ? { lines: 1, actHalf: 0, beside: false, actSlots: 2, oneMatmulBeside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots, st.oneMatmulBeside);
   if (oneMatmulBeside) st.usedOneMatmulBeside = true;
+  // matmuls per column tile: one per term and source channel tile
+  const perColumnTile = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
   const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
   // the tiles' windows start past the act entries of the previous op's last tile where they would
   // overlap them and the act buffer has room: they load while its last matmuls still read those
@@ -475,7 +477,9 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const [t0, ...s0] = paired.splice(0);
       const [t1, ...s1] = finish;
       if (t0 !== undefined) emit(t0);
-      if (beside) held = { threshold: t1!, matmuls: besideAfter(rows, cfg) };
+      // (at most a column tile's matmuls: past them come the next column tile's, on this threshold's
+      // bank, which it would wait for — as chooseLines' estimate has it)
+      if (beside) held = { threshold: t1!, matmuls: Math.min(besideAfter(rows, cfg), perColumnTile) };
       else emit(t1!);
       for (const x of [s0, s1].flat()) deferred.push(x); // not push(...): a spread of 120,000 throws
     }

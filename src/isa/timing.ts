@@ -163,10 +163,10 @@ const TOKEN_CHANNEL: readonly number[] = WORK_UNIT_LIST.flatMap((u) =>
   }),
 );
 
-/** Unit u's channel for token flag f (popPrev, popNext, pushPrev, pushNext), or channelOf's error when it has none there. */
 /** Each channel's CHANNEL_DELAY, by channel number. */
 const DELAY: readonly number[] = CHANNELS.map((ch) => CHANNEL_DELAY[ch]);
 
+/** Unit u's channel for token flag f (popPrev, popNext, pushPrev, pushNext), or channelOf's error when it has none there. */
 function channelNumber(u: number, f: number, insn: Instruction): number {
   const ch = TOKEN_CHANNEL[4 * u + f]!;
   if (ch < 0) channelOf(WORK_UNIT_LIST[u]!, (['popPrev', 'popNext', 'pushPrev', 'pushNext'] as const)[f]!);
@@ -235,8 +235,11 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
       }
     }
     const end = start + duration(insn, cfg);
-    if (insn.pushPrev) pushTimes[channelNumber(u, 2, insn)]!.push(end + DELAY[channelNumber(u, 2, insn)]!);
-    if (insn.pushNext) pushTimes[channelNumber(u, 3, insn)]!.push(end + DELAY[channelNumber(u, 3, insn)]!);
+    for (let f = 2; f < 4; f++) {
+      if (!(f === 2 ? insn.pushPrev : insn.pushNext)) continue;
+      const ch = channelNumber(u, f, insn);
+      pushTimes[ch]!.push(end + DELAY[ch]!);
+    }
     ring[k % depth] = start;
     issued[u] = k + 1;
     lastInsn[u] = insn;

@@ -28,7 +28,7 @@ import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { holdInSlot, loadInsn, oddAccSlot, spanAcc, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
-import { accSlotsOf, besideAfter, chooseLines } from './lower-tile-choice.js';
+import { accSlotsOf, besideAfter, chooseLines, matmulsPerColumnTile } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
 /**
@@ -295,8 +295,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
   const { lines, actHalf, beside, actSlots, oneMatmulBeside } = chunked ? { lines: 1, actHalf: 0, beside: false, actSlots: 2, oneMatmulBeside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots, st.oneMatmulBeside);
   if (oneMatmulBeside) st.usedOneMatmulBeside = true;
-  // matmuls per column tile: one per term and source channel tile
-  const perColumnTile = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+  const perColumnTile = matmulsPerColumnTile(op, sources);
   const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
   // the tiles' windows start past the act entries of the previous op's last tile where they would
   // overlap them and the act buffer has room: they load while its last matmuls still read those

@@ -11,7 +11,7 @@
 import { accSplit, type ArrayConfig } from '../isa/config.js';
 import { dmaCycles } from '../isa/ops/dma.js';
 import { matmulAccLead, matmulDuration, matmulIssueInterval } from '../isa/ops/matmul.js';
-import { THRESHOLD_TAIL_FROM, reusedColumns, thresholdCycles } from '../isa/ops/threshold.js';
+import { THRESHOLD_TAIL_FROM, thresholdCycles, windowReads } from '../isa/ops/threshold.js';
 import type { GemmOp } from './gemm-types.js';
 import { ceilDiv } from './lower-dram.js';
 import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
@@ -73,6 +73,9 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
   return 2 * half <= cfg.actDepth ? half : 0;
 }
 
+/** Matmuls per column tile: one per term and source channel tile. */
+export const matmulsPerColumnTile = (op: GemmOp, sources: ReadonlyMap<string, SourceWindow>): number => op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+
 /** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
 function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean, fourSlots: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number; loadBound: boolean } {
   const { rows: R, cols: C } = cfg;
@@ -81,10 +84,9 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   // out rows: the pooled ones of a fused max pool
   const [outLines, outRows] = [tile.py1 - tile.py0, (tile.py1 - tile.py0) * pooledWidth(op)];
   const NT = ceilDiv(op.n, C);
-  // matmuls per column tile: one per term and source channel tile
-  const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+  const matmuls = matmulsPerColumnTile(op, sources);
   const pool = op.pool;
-  const reads = pool === undefined ? 1 : pool.size[0] * (pool.size[1] - reusedColumns(pool.size[0], pool.size[1], pool.strides[1], pool.pads[1]));
+  const reads = pool === undefined ? 1 : windowReads(pool.size[0], pool.size[1], pool.strides[1], pool.pads[1]);
   const threshold = thresholdCycles(outRows, op.table?.steps ?? 0, cfg.thresholdPasses, reads);
   const interval = matmulIssueInterval(rows, cfg);
   // the next matmul starts in a requantize-mode threshold's last matmulAccLead cycles, or with two acc
@@ -170,7 +172,7 @@ export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindo
   // network its thresholds then wait for the next tile's matmul, which waits for the previous op's
   // stores (ResNet-18 on 256x256: 271,306 → 275,129 cycles), so lower.ts keeps it only where the
   // whole program is faster
-  const matmuls = op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
+  const matmuls = matmulsPerColumnTile(op, sources);
   const fewestFourSlots = oneMatmulBeside ? 1 : BESIDE_FOLDS_FOUR_SLOTS;
   const costOf = (lines: number): { cost: number; beside: boolean } => {
     const fourSlots = accSlotsOf(lines * op.ow, op, cfg, qntSlots) === 4;

@@ -15,7 +15,7 @@ import type { OpDef } from './types.js';
 
 export type { Access, OpDef, Tally } from './types.js';
 export { matmulAccReads, spreadBiasEntry } from './matmul.js';
-export { POOL_GEOMETRY, THRESHOLD_LATENCY, encodePoolGeometry, poolOf, poolReadIsTail, poolReadRow, poolReads, poolRow, readColumns, reusedColumns, poolWindowError, pooledCount, pools, tableSteps, thresholdBeatsPerRow, thresholdCycles, type PoolGeometry, type PoolWindow } from './threshold.js';
+export { POOL_GEOMETRY, THRESHOLD_LATENCY, encodePoolGeometry, poolOf, poolReadIsTail, poolReadRow, poolReads, poolRow, readColumns, reusedColumns, windowReads, poolWindowError, pooledCount, pools, tableSteps, thresholdBeatsPerRow, thresholdCycles, type PoolGeometry, type PoolWindow } from './threshold.js';
 
 export const OPS = { load, store, matmul, threshold, sync, halt } as const satisfies { [O in Opcode]: OpDef<O> };
 

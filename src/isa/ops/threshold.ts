@@ -212,10 +212,15 @@ export function readColumns(p: PoolWindow): number {
   return p.kw - reusedColumns(p.kh, p.kw, p.sw, p.padLeft);
 }
 
-/** Acc rows the unit reads for each out row: kh × the window's read columns when pooling (readColumns), else 1. */
+/** Acc rows read per window of kh × kw, sw apart, padLeft left of the line: kh × its read columns (the tile estimate asks before any instruction exists). */
+export function windowReads(kh: number, kw: number, sw: number, padLeft: number): number {
+  return kh * (kw - reusedColumns(kh, kw, sw, padLeft));
+}
+
+/** Acc rows the unit reads for each out row: windowReads when pooling, else 1. */
 export function poolReads(insn: InstructionOf<'threshold'>): number {
   const p = poolOf(insn);
-  return p === null ? 1 : p.kh * readColumns(p);
+  return p === null ? 1 : windowReads(p.kh, p.kw, p.sw, p.padLeft);
 }
 
 /**

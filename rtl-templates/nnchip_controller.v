@@ -7,7 +7,7 @@ module nnchip_controller (
   clk, rst_n,
   ld_start, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride, ld_last,
   st_start, st_sram, st_rows, st_dram, st_stride, st_last,
-  mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
+  mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_shift, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
   th_start, th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w, th_last, th_tail, th_reach,
   done, error,
@@ -57,6 +57,7 @@ module nnchip_controller (
   output wire [MM_ROWS_W-1:0]  mm_rows;
   output wire                        mm_accumulate;
   output wire                        mm_bias;
+  output wire [F_MATMUL_SHIFT_W-1:0] mm_shift;
   output wire [F_MATMUL_INNER_W-1:0] mm_inner;
   output wire mm_push_prev, mm_push_next;        // the starting matmul's token pushes (fired at its mm_done)
   input  wire mm_issue_last;                     // the compute unit may start the next instruction after this cycle
@@ -120,6 +121,7 @@ module nnchip_controller (
   wire [F_MATMUL_INNER_W-1:0] d_mm_inner;
   wire [F_MATMUL_ACT_OUTER_W-1:0] d_mm_act_outer;
   wire [F_MATMUL_BIAS_W-1:0] d_mm_bias;
+  wire [F_MATMUL_SHIFT_W-1:0] d_mm_shift;
   wire [F_THRESHOLD_ACC_W-1:0] d_th_acc;
   wire [F_THRESHOLD_OUT_W-1:0] d_th_out;
   wire [F_THRESHOLD_QNT_W-1:0] d_th_qnt;
@@ -140,7 +142,7 @@ module nnchip_controller (
     .load_buf(d_ld_buf), .load_sram(d_ld_sram), .load_rows(d_ld_rows), .load_dram(d_ld_dram), .load_stride(d_ld_stride),
     .store_sram(d_st_sram), .store_rows(d_st_rows), .store_dram(d_st_dram), .store_stride(d_st_stride),
     .mm_wgt(d_mm_wgt), .mm_act(d_mm_act), .mm_act_stride(d_mm_act_stride), .mm_acc(d_mm_acc),
-    .mm_rows(d_mm_rows), .mm_accumulate(d_mm_accumulate), .mm_inner(d_mm_inner), .mm_act_outer(d_mm_act_outer), .mm_bias(d_mm_bias),
+    .mm_rows(d_mm_rows), .mm_accumulate(d_mm_accumulate), .mm_inner(d_mm_inner), .mm_act_outer(d_mm_act_outer), .mm_bias(d_mm_bias), .mm_shift(d_mm_shift),
     .th_acc(d_th_acc), .th_out(d_th_out), .th_qnt(d_th_qnt), .th_rows(d_th_rows),
     .th_zp(d_th_zp), .th_lo(d_th_lo), .th_hi(d_th_hi), .th_table(d_th_table), .th_steps(d_th_steps), .th_pool_h(d_th_pool_h), .th_pool_w(d_th_pool_w));
 
@@ -152,7 +154,7 @@ module nnchip_controller (
 
   localparam LD_REC_W = 4 + F_LOAD_BUF_W + LD_AW + LD_ROWS_W + 2 * DRAM_AW;
   localparam ST_REC_W = 4 + OUT_AW + ST_ROWS_W + 2 * DRAM_AW;
-  localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + MM_ROWS_W + 2 + F_MATMUL_INNER_W
+  localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + MM_ROWS_W + 2 + F_MATMUL_SHIFT_W + F_MATMUL_INNER_W
                      + ACC_AW + OUT_AW + QNT_AW + TH_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W
                      + ACC_AW + F_THRESHOLD_STEPS_W + F_THRESHOLD_POOL_H_W + F_THRESHOLD_POOL_W_W;
 
@@ -162,7 +164,7 @@ module nnchip_controller (
                                    d_st_dram[DRAM_AW-1:0], d_st_stride[DRAM_AW-1:0]};
   wire [C_REC_W-1:0] c_rec_in = {d_matmul, d_threshold, d_pop_prev, d_pop_next, d_push_prev, d_push_next,
                                  d_mm_wgt[WGT_AW-1:0], d_mm_act[ACT_AW-1:0], d_mm_act_stride[ACT_AW-1:0],
-                                 d_mm_acc[ACC_AW-1:0], d_mm_rows[MM_ROWS_W-1:0], d_mm_accumulate, d_mm_bias, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
+                                 d_mm_acc[ACC_AW-1:0], d_mm_rows[MM_ROWS_W-1:0], d_mm_accumulate, d_mm_bias, d_mm_shift, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
                                  d_th_acc[ACC_AW-1:0], d_th_out[OUT_AW-1:0], d_th_qnt[QNT_AW-1:0], d_th_rows[TH_ROWS_W-1:0],
                                  d_th_zp, d_th_lo, d_th_hi, d_th_table[ACC_AW-1:0], d_th_steps, d_th_pool_h, d_th_pool_w};
 
@@ -210,7 +212,7 @@ module nnchip_controller (
   assign {ld_pop_prev, ld_push_prev, ld_pop_next, ld_push_next, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride} = ld_rec;
   assign {st_pop_next, st_push_next, st_pop_prev, st_push_prev, st_sram, st_rows, st_dram, st_stride} = st_rec;
   assign {c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next,
-          mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_inner, mm_act_outer,
+          mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_shift, mm_inner, mm_act_outer,
           th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w} = c_rec;
 
   // ---- tokens: load→compute, compute→load, compute→store, store→compute, and on the ring's third

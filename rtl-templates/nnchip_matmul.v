@@ -6,7 +6,8 @@
 //   t = 2R+C+m     the de-skewed sums of row m meet acc row m (read at t-1) and are written back;
 //                  a bias matmul holds row 0's read (acc[acc] as it found it, the column tile's
 //                  bias) and adds it to every row in place of the read: rows >= 1 read entries
-//                  it has not written yet, whatever they hold
+//                  it has not written yet, whatever they hold; a shifted matmul's sums enter
+//                  the add shifted left by `shift` (a term weighted w·2^shift)
 // duration = 2R + C + rows; the next matmul may start at t = max(R, rows + 1) (`issue_last` marks
 // t - 1), so its preload overlaps this one's stream and its stream this one's drain. Up to
 // ceil((2R+C)/R)+1 matmuls are in flight: the acc address, flags and token pushes of each act row
@@ -20,6 +21,8 @@ module nnchip_matmul #(
   parameter WGT_AW = 8,
   parameter ACT_AW = 8,
   parameter ACC_AW = 8,
+  parameter SHIFT_W = 4,
+  parameter SHIFT = 1,      // the product shifter is built (0: every matmul of the program has shift 0)
   parameter PE_MAC16 = 0   // the array's multipliers in iCE40 UltraPlus DSP blocks (nnchip_systolic_array)
 ) (
   input  wire               clk,
@@ -34,6 +37,7 @@ module nnchip_matmul #(
   input  wire [ROWS_W-1:0]  rows,
   input  wire               accumulate,
   input  wire               bias,          // every row starts from acc[acc] as found (accumulate is 0)
+  input  wire [SHIFT_W-1:0] shift,         // the sums count ×2^shift
   input  wire               push_prev,     // token pushes of the starting matmul, fired at its `done`
   input  wire               push_next,
   output wire               wgt_re,
@@ -60,7 +64,7 @@ module nnchip_matmul #(
   localparam [ROWS_W-1:0] ONE_ROW = 1;
   localparam [INNER_W-1:0] ONE = 1;
   localparam LINE = ROWS + COLS - 1;          // act read to acc read
-  localparam TAG_W = ACC_AW + 6;              // {accumulate, bias, first row, last row, push_prev, push_next, acc address}
+  localparam TAG_W = SHIFT_W + ACC_AW + 6;    // {shift, accumulate, bias, first row, last row, push_prev, push_next, acc address}
   localparam FLIGHT_W = $clog2(2 * ROWS + COLS + 2) + 1;
 
   // ---- issue: the issue interval max(R, rows + 1) and the R-cycle preload (t counts from start)
@@ -81,6 +85,7 @@ module nnchip_matmul #(
   reg [ACC_AW-1:0]  p_acc_q;
   reg [ROWS_W-1:0]  p_rows_q;
   reg               p_accumulate_q, p_bias_q, p_push_prev_q, p_push_next_q;
+  reg [SHIFT_W-1:0] p_shift_q;
 
   // ---- stream: act rows, one per cycle
   reg               s_busy_q, s_first_q;
@@ -89,6 +94,7 @@ module nnchip_matmul #(
   reg [INNER_W-1:0] inner_q, in_run_q;
   reg [ACC_AW-1:0]  s_acc_q;
   reg               s_accumulate_q, s_bias_q, s_push_prev_q, s_push_next_q;
+  reg [SHIFT_W-1:0] s_shift_q;
   assign act_re = s_busy_q;
   assign act_raddr = act_addr_q;
   wire run_end = in_run_q == inner_q - ONE;
@@ -101,7 +107,7 @@ module nnchip_matmul #(
   wire             d_valid = v_chain[LINE];
   wire [TAG_W-1:0] d_tag;
   nnchip_delay #(.WIDTH(TAG_W), .STAGES(LINE)) u_line (
-    .clk(clk), .d({s_accumulate_q, s_bias_q, s_first_q, s_last, s_push_prev_q, s_push_next_q, s_acc_q}), .q(d_tag));
+    .clk(clk), .d({s_shift_q, s_accumulate_q, s_bias_q, s_first_q, s_last, s_push_prev_q, s_push_next_q, s_acc_q}), .q(d_tag));
   assign acc_re = d_valid;
   assign acc_raddr = d_tag[ACC_AW-1:0];
   reg              w_valid_q;
@@ -109,6 +115,7 @@ module nnchip_matmul #(
   wire w_accumulate = w_tag_q[ACC_AW+5];
   wire w_bias = w_tag_q[ACC_AW+4];
   wire w_first = w_tag_q[ACC_AW+3];
+  wire [SHIFT_W-1:0] w_shift = w_tag_q[TAG_W-1 -: SHIFT_W];
   assign acc_we = w_valid_q;
   assign acc_waddr = w_tag_q[ACC_AW-1:0];
   assign done = w_valid_q & w_tag_q[ACC_AW+2];
@@ -121,7 +128,7 @@ module nnchip_matmul #(
   nnchip_systolic_array #(.ROWS(ROWS), .COLS(COLS), .PE_MAC16(PE_MAC16)) u_array (
     .clk(clk), .w_go(w_go_q), .w_top(wgt_rdata), .a_left(act_rdata), .a_sw(act_re & s_first_q), .sums(sums));
 
-  // accumulate: acc row + sums; bias: row 0's read (held for the later rows) + sums; else sums;
+  // accumulate: acc row + sums·2^shift; bias: row 0's read (held for the later rows) + sums·2^shift; else sums·2^shift;
   // wrapping at 32 bits like numerics.wrap32
   reg  [COLS*32-1:0] bias_q;                  // the bias matmul's acc[acc] as it found it
   wire add_read = w_accumulate | (w_bias & w_first);
@@ -130,7 +137,8 @@ module nnchip_matmul #(
   generate
     for (c = 0; c < COLS; c = c + 1) begin : g_lane
       wire [31:0] base = add_read ? acc_rdata[c*32 +: 32] : add_held ? bias_q[c*32 +: 32] : 32'd0;
-      assign acc_wdata[c*32 +: 32] = base + sums[c*32 +: 32];
+      wire [31:0] sum = SHIFT ? sums[c*32 +: 32] << w_shift : sums[c*32 +: 32];
+      assign acc_wdata[c*32 +: 32] = base + sum;
     end
   endgenerate
 
@@ -150,6 +158,7 @@ module nnchip_matmul #(
       p_rows_q <= rows;
       p_accumulate_q <= accumulate;
       p_bias_q <= bias;
+      p_shift_q <= shift;
       p_push_prev_q <= push_prev;
       p_push_next_q <= push_next;
     end else begin
@@ -168,6 +177,7 @@ module nnchip_matmul #(
       s_acc_q <= start ? acc : p_acc_q;
       s_accumulate_q <= start ? accumulate : p_accumulate_q;
       s_bias_q <= start ? bias : p_bias_q;
+      s_shift_q <= start ? shift : p_shift_q;
       s_push_prev_q <= start ? push_prev : p_push_prev_q;
       s_push_next_q <= start ? push_next : p_push_next_q;
     end else if (act_re) begin

@@ -14,6 +14,7 @@ module nnchip_top #(
   parameter OUT_DEPTH = {{OUT_DEPTH}},
   parameter QUEUE_DEPTH = {{QUEUE_DEPTH}},
   parameter THRESHOLD_PASSES = {{THRESHOLD_PASSES}},   // beats per acc row: COLS / PASSES requantizer lanes
+  parameter MATMUL_SHIFT = {{MATMUL_SHIFT}},           // 1: a matmul of the program shifts its sums (the product shifter is built)
   parameter THRESHOLD_POOL = {{THRESHOLD_POOL}},       // 1: the program pools in the threshold (its window logic is built)
   parameter THRESHOLD_TABLE = {{THRESHOLD_TABLE}},     // 1: the program has step tables (the threshold's table sequencer is built)
   parameter THRESHOLD_MAC16 = {{THRESHOLD_MAC16}},     // 1: the threshold lanes multiply in SB_MAC16 blocks, two per lane
@@ -92,6 +93,7 @@ module nnchip_top #(
   wire [ACC_AW-1:0] mm_acc, th_acc;
   wire [MM_ROWS_W-1:0] mm_rows;
   wire mm_accumulate, mm_bias;
+  wire [F_MATMUL_SHIFT_W-1:0] mm_shift;
   wire [F_MATMUL_INNER_W-1:0] mm_inner;
   wire [OUT_AW-1:0] th_out;
   wire [QNT_AW-1:0] th_qnt;
@@ -116,7 +118,7 @@ module nnchip_top #(
     .st_start(st_start), .st_sram(st_sram), .st_rows(st_rows), .st_dram(st_dram), .st_stride(st_stride),
     .st_last(st_last),
     .mm_start(mm_start), .mm_wgt(mm_wgt), .mm_act(mm_act), .mm_act_stride(mm_act_stride), .mm_acc(mm_acc),
-    .mm_rows(mm_rows), .mm_accumulate(mm_accumulate), .mm_bias(mm_bias), .mm_inner(mm_inner), .mm_act_outer(mm_act_outer),
+    .mm_rows(mm_rows), .mm_accumulate(mm_accumulate), .mm_bias(mm_bias), .mm_shift(mm_shift), .mm_inner(mm_inner), .mm_act_outer(mm_act_outer),
     .mm_push_prev(mm_push_prev), .mm_push_next(mm_push_next), .mm_issue_last(mm_issue_last),
     .mm_done(mm_done), .mm_done_push_prev(mm_done_push_prev), .mm_done_push_next(mm_done_push_next), .mm_busy(mm_busy),
     .th_start(th_start), .th_acc(th_acc), .th_out(th_out), .th_qnt(th_qnt), .th_rows(th_rows),
@@ -178,11 +180,11 @@ module nnchip_top #(
     .waddr(ld_waddr), .wdata(ld_wdata), .last(ld_last));
 
   nnchip_matmul #(
-    .ROWS(ROWS), .COLS(COLS), .ROWS_W(MM_ROWS_W), .INNER_W(F_MATMUL_INNER_W),
+    .ROWS(ROWS), .COLS(COLS), .ROWS_W(MM_ROWS_W), .INNER_W(F_MATMUL_INNER_W), .SHIFT_W(F_MATMUL_SHIFT_W), .SHIFT(MATMUL_SHIFT),
     .WGT_AW(WGT_AW), .ACT_AW(ACT_AW), .ACC_AW(ACC_AW), .PE_MAC16(PE_MAC16)
   ) u_matmul (
     .clk(clk), .rst_n(rst_n), .start(mm_start), .wgt(mm_wgt), .act(mm_act), .act_stride(mm_act_stride),
-    .act_outer(mm_act_outer), .inner(mm_inner), .acc(mm_acc), .rows(mm_rows), .accumulate(mm_accumulate), .bias(mm_bias),
+    .act_outer(mm_act_outer), .inner(mm_inner), .acc(mm_acc), .rows(mm_rows), .accumulate(mm_accumulate), .bias(mm_bias), .shift(mm_shift),
     .push_prev(mm_push_prev), .push_next(mm_push_next),
     .wgt_re(mm_wgt_re), .wgt_raddr(mm_wgt_raddr), .wgt_rdata(wgt_rdata),
     .act_re(mm_act_re), .act_raddr(mm_act_raddr), .act_rdata(act_rdata),

@@ -12,6 +12,9 @@ import { matmulActRow, type InstructionOf } from '../src/isa/spec.js';
 import type { StepMachine } from './machine.js';
 import { F, SPACE_INDEX, UNIT_INDEX } from './stats.js';
 
+/** A column's sum as the accumulator adds it: times 2^shift (the matmul's `shift`: RTL nnchip_matmul.v), wrapped to int32. */
+const shifted = (sum: number, shift: number): number => wrap32(sum * 2 ** shift);
+
 /** Compute-unit FSM states (the VCD shows them): the matmul phases, then threshold and sync. */
 export const COMPUTE_STATE = { idle: 0, preload: 1, stream: 2, drain: 3, threshold: 4, sync: 5 } as const;
 
@@ -216,15 +219,15 @@ export class MatmulUnit {
         const o = (insn.acc + n) * C;
         if (insn.accumulate) {
           m.sramRead(u, t, SPACE_INDEX.acc, insn.acc + n);
-          for (let c = 0; c < C; c++) s.acc[o + c] = wrap32(s.acc[o + c]! + array.sumOut(c));
+          for (let c = 0; c < C; c++) s.acc[o + c] = wrap32(s.acc[o + c]! + shifted(array.sumOut(c), insn.shift));
         } else if (insn.bias) {
           // row 0 reads the bias entry (acc + 0) into the held register before writing over it; later rows add the held value
           if (n === 0) {
             m.sramRead(u, t, SPACE_INDEX.acc, insn.acc);
             for (let c = 0; c < C; c++) this.heldBias[c] = s.acc[o + c]!;
           }
-          for (let c = 0; c < C; c++) s.acc[o + c] = wrap32(this.heldBias[c]! + array.sumOut(c));
-        } else for (let c = 0; c < C; c++) s.acc[o + c] = array.sumOut(c);
+          for (let c = 0; c < C; c++) s.acc[o + c] = wrap32(this.heldBias[c]! + shifted(array.sumOut(c), insn.shift));
+        } else for (let c = 0; c < C; c++) s.acc[o + c] = shifted(array.sumOut(c), insn.shift);
         m.sramWrite(u, t, SPACE_INDEX.acc, insn.acc + n);
       }
       if (tau === 2 * R + C + insn.rows - 1) this.completed.push(f.i);

@@ -346,6 +346,8 @@ class FastMachine {
       // accumulating one reads its rows too): that entry copied over the other rows, then accumulated
       // onto, as the reference does (rows 1.. are all overwritten, so the copy is not seen)
       spreadBiasEntry(acc, mm, C);
+      // a shifted term's sums (a folded residual add's shortcut): ·2^shift, wrapped, before they land
+      if (mm.shift !== 0) for (let j = 0, sh = mm.shift, end = mm.rows * C; j < end; j++) sums[j] = sums[j]! << sh;
       if (mm.accumulate || mm.bias) {
         const from = this.sumCols[slot]! % 65536;
         const to = Math.floor(this.sumCols[slot]! / 65536);

@@ -23,8 +23,8 @@ import { pllFor, type PllSetting } from './pll.js';
 import { BOARD_ERRORS, IMAGE_STATUS, INFO_PAYLOAD_BYTES, PROTOCOL_VERSION, REQ, RESP, SYNC } from './protocol.js';
 import { fmtInt } from '../util/text.js';
 
-/** Threshold hardware a board design builds only for a program that uses it, unless asked for (`verilog --board --with`). */
-export const BOARD_EXTRAS = ['tables', 'pooling'] as const;
+/** Hardware a board design builds only for a program that uses it, unless asked for (`verilog --board --with`). */
+export const BOARD_EXTRAS = ['tables', 'pooling', 'shifts'] as const;
 export type BoardExtra = (typeof BOARD_EXTRAS)[number];
 
 /** What a board bitstream is built to hold beyond the Program that made it, so other models' images run on it. */
@@ -105,7 +105,7 @@ export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {})
     ramBytes,
     parameters,
     id: machineIdOf(parameters),
-    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, tables: sizing.tables, ramBytes },
+    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, tables: sizing.tables, shifts: sizing.shifts, ramBytes },
   };
 }
 

@@ -52,6 +52,8 @@ export const BOARD_CELL_MODEL = {
   perBeatByte: 8,
   thresholdLane: { full: 2072, serial: 1250 },
   poolingPerCol: 230,
+  /** the matmul's product shifter on each column's sum (MATMUL_SHIFT): a 4x4 design synthesized for the HX8K with it, 5,758 → 6,129 LUTs (yosys 0.23) */
+  shiftPerCol: 93,
   /**
    * Each DRAM address bit past the calibration designs' 8 (the tiny example's DRAM): the DMA
    * instructions' address fields, their queue entries and the units' address counters. Fitted to the
@@ -101,7 +103,7 @@ export function estimateBoardUse(p: Program, board: Board, capacity: BoardCapaci
   return estimateMachineUse(p.config, device, machine.sizing, machine.ramBytes);
 }
 
-export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: Pick<DesignSizing, 'progDepth' | 'pooling' | 'tables' | 'dramAw'>, ramBytes: number): ResourceUse {
+export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: Pick<DesignSizing, 'progDepth' | 'pooling' | 'tables' | 'shifts' | 'dramAw'>, ramBytes: number): ResourceUse {
   const m = BOARD_CELL_MODEL;
   const fullLanes = c.cols % c.thresholdPasses === 0 ? c.cols / c.thresholdPasses : 0;
   const threshold = fullLanes === 0 ? 0 : fullLanes * m.thresholdLane.full - m.thresholdLane.serial;
@@ -109,7 +111,7 @@ export function estimateMachineUse(c: ArrayConfig, device: FpgaDevice, sizing: P
   const cells =
     m.base +
     c.rows * c.cols * m.pe[device.peMultipliers] +
-    c.cols * (m.perCol + (sizing.pooling ? m.poolingPerCol : 0)) +
+    c.cols * (m.perCol + (sizing.pooling ? m.poolingPerCol : 0) + (sizing.shifts ? m.shiftPerCol : 0)) +
     c.queueDepth * m.perQueueEntry +
     dramBeatBytes(c) * m.perBeatByte +
     addressBits(c) * m.perAddressBit +

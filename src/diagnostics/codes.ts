@@ -62,7 +62,7 @@ export const CODES = {
   NN513: { exit: EXIT.badInput, hint: 'check that --port is the board\'s UART (iCEBreaker, HX8K breakout: the second FTDI channel, often /dev/ttyUSB1) and that the FPGA holds this folder\'s bitstream and flash image (make -C <dir> prog)' },
   NN514: { exit: EXIT.badInput, hint: 'program the board with this folder (make -C <dir> prog), or pass the folder its bitstream came from' },
   NN515: { exit: EXIT.badInput, hint: 'pass a folder written by `nnchip verilog <model> --board <name> -o <dir>`' },
-  NN516: { exit: EXIT.badInput, hint: 'compile the model for the folder\'s machine (no --config/--array, or the same ones), or build a bitstream for it (nnchip verilog --board; --with tables,pooling builds that threshold hardware for models that need it)' },
+  NN516: { exit: EXIT.badInput, hint: 'compile the model for the folder\'s machine (no --config/--array, or the same ones), or build a bitstream for it (nnchip verilog --board; --with tables,pooling,shifts builds that hardware for models that need it)' },
   NN601: { exit: EXIT.overBudget, hint: 'raise the budget or choose a larger array / more SRAM' },
   NN602: { exit: EXIT.overBudget, hint: 'the program is not constant-cost: this is a bug in the program or in nnchip' },
   // output files (src/util/output-paths.ts, atomic-write.ts): exit 6, nothing written

@@ -18,6 +18,8 @@ export interface Term {
   readonly matrix: WeightMatrix;
   /** rows of `matrix` when taps are packed (passes/pack-taps.ts: pixels × channels); absent: the source's channels */
   readonly rows?: number;
+  /** the term's products count ×2^shift (its matmuls' `shift`: a residual add folded into its convolution, gemm.ts foldedAdd); absent: 0 */
+  readonly shift?: number;
 }
 
 export interface GemmOp {
@@ -60,6 +62,8 @@ export interface GemmOp {
   readonly pool?: FusedPool;
   /** a batch (passes/batch.ts): the samples' output lines, stacked `pitch` computed lines apart, are stored `outPitch` lines apart in the out tensor */
   readonly samples?: SampleLines;
+  /** the residual add (its layer) folded into this op: its shortcut is the last term (passes/weighted-op.ts foldedAdd) */
+  readonly foldedAdd?: string;
   /** the model's own multiply-accumulates and weights (for reports) */
   readonly macs: number;
   readonly weights: number;

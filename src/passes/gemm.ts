@@ -19,14 +19,14 @@ import { internal, NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, usesOf, type Activation, type Graph, type Node, type NodeOf } from '../ir/graph.js';
 import { poolDivisors } from '../ir/evaluate.js';
 import { checkGraph } from '../ir/verify.js';
-import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
+import { INT8_MAX, INT8_MIN } from '../isa/numerics.js';
 import type { QuantParams } from './quantize.js';
 import { fusedMaxPool, soleWriter, type FuseCtx } from './fuse-ops.js';
 import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
 import { channelProduct } from './channel-mul.js';
-import { opTables } from './table.js';
 import { kernelCodes, type KernelCodes } from './weight-codes.js';
 import { columnSums, denseMatrix, uniformDiagonal, type WeightMatrix } from './weight-matrix.js';
+import { biasFloor, clampRange, columnBias, foldedAdd, needBorder, rescale, weightedOp, withTable, type WeightedCtx } from './weighted-op.js';
 import { linearDenominator, linearRuns, type LinearMode } from './upsample-linear.js';
 import { lineCopies, lineResize, lineToLine, type LineOps } from './resize-lines.js';
 import { reshapeCopies } from './reshape-copies.js';
@@ -34,29 +34,6 @@ import { padCopies } from './pad-mirror.js';
 
 type Shape = readonly number[];
 const asMap = (s: Shape): [number, number, number] => (s.length === 3 ? [s[0]!, s[1]!, s[2]!] : [1, 1, s.reduce((a, b) => a * b, 1)]);
-
-function clampRange(act: Activation, p: QuantParams): { lo: number; hi: number } {
-  if (act === 'linear' || isTable(act)) return { lo: INT8_MIN, hi: INT8_MAX };
-  if (typeof act !== 'string') {
-    // the codes nearest the bounds, as for ReLU6's 6 (a bound outside the tensor's range clamps nothing)
-    const code = (v: number): number => Math.max(INT8_MIN, Math.min(INT8_MAX, p.zp + Math.round(v / p.scale)));
-    return { lo: code(act.clip[0]), hi: code(act.clip[1]) };
-  }
-  const lo = Math.max(INT8_MIN, p.zp);
-  return { lo, hi: act === 'relu6' ? Math.min(INT8_MAX, p.zp + Math.round(6 / p.scale)) : INT8_MAX };
-}
-
-function rescale(layer: string, accScale: ArrayLike<number>, out: QuantParams): { mult: Uint16Array; shift: Uint8Array } {
-  const mult = new Uint16Array(accScale.length);
-  const shift = new Uint8Array(accScale.length);
-  for (let n = 0; n < accScale.length; n++) {
-    const q = quantizeMultiplier(accScale[n]! / out.scale);
-    if (q === null) throw new NnchipError('NN304', `rescale factor of channel ${n} is too large (${accScale[n]! / out.scale})`, { layer });
-    mult[n] = q.mult;
-    shift[n] = q.shift;
-  }
-  return { mult, shift };
-}
 
 /** c × c with w on the diagonal, stored as its diagonal (weight-matrix.ts). */
 const diag = (c: number, w: number): WeightMatrix => uniformDiagonal(c, w);
@@ -70,17 +47,17 @@ const diag = (c: number, w: number): WeightMatrix => uniformDiagonal(c, w);
  */
 export type PoolFusion = boolean | 'disjoint';
 
-interface Ctx extends FuseCtx {
-  readonly codes: KernelCodes;
+interface Ctx extends FuseCtx, WeightedCtx {
   readonly shapes: ReadonlyMap<string, Shape>;
   readonly params: ReadonlyMap<string, QuantParams>;
   readonly tensors: Map<string, PhysicalTensor>;
-  /** view tensor name → [physical tensor, flatten order] */
   readonly views: Map<string, { src: string; order: 'hwc' | 'chw' }>;
   /** fold max pools into their producer's threshold (off: the lowering for buffers too small for a window's lines) */
   readonly fusePools: PoolFusion;
-  /** add nodes by output tensor (an activation after one may fold into it) */
-  readonly adds: Map<string, NodeOf<'add'>>;
+  /** fold residual adds into the convolution before them where the scales allow (foldableAdd) */
+  readonly foldAdds: boolean;
+  /** add nodes by output tensor (an activation after one may fold into it), with the op the add folded into, if any (foldableAdd) */
+  readonly adds: Map<string, { readonly node: NodeOf<'add'>; readonly folded?: (out: PhysicalTensor, act: Activation) => GemmOp }>;
 }
 
 function physical(ctx: Ctx, name: string): PhysicalTensor {
@@ -95,94 +72,6 @@ function define(ctx: Ctx, name: string, shape: Shape, params = ctx.params.get(na
   const t: PhysicalTensor = { name, h, w, c, params, pads: [0, 0, 0, 0], fill: null };
   ctx.tensors.set(name, t);
   return t;
-}
-
-function needBorder(t: PhysicalTensor, pads: readonly number[], fill: number, layer: string): void {
-  if (pads.every((p) => p === 0)) return;
-  if (t.fill !== null && t.fill !== fill) throw new NnchipError('NN305', `tensor "${t.name}" would need two different padding values (zero for a convolution, −∞ for max pooling)`, { layer });
-  t.fill = fill;
-  t.pads = t.pads.map((p, i) => Math.max(p, pads[i]!)) as [number, number, number, number];
-}
-
-/**
- * The least weight scale of each column that keeps its bias, in accumulator units (bias / (weight scale · input
- * scale)), within ±2³⁰: the other half of int32 is left to the zero-point correction (weights/kernelCodes).
- */
-function biasFloor(bias: { readonly data: Float32Array } | null, n: number, inputScale: number): Float64Array | undefined {
-  if (bias === null) return undefined;
-  return Float64Array.from({ length: n }, (_, c) => Math.abs(bias.data[c] ?? 0) / (inputScale * 2 ** 30));
-}
-
-/**
- * Pixel p's kernel rows of a dense layer that reads a channel-major flatten (ONNX's Flatten of a map):
- * channel ci's row is kernel row ci·pixels + p, one row copy each. A closure per weight took 19 s
- * for VGG-16's 25,088 × 4,096 classifier.
- */
-function chwRows(data: Float32Array, n: number, channels: number, pixels: number, p: number): Float32Array {
-  const rows = new Float32Array(channels * n);
-  for (let ci = 0; ci < channels; ci++) rows.set(data.subarray((ci * pixels + p) * n, (ci * pixels + p + 1) * n), ci * n);
-  return rows;
-}
-
-/** dense / conv / depthwise / folded batch norm: quantized weights, one term per tap or pixel. */
-function weightedOp(ctx: Ctx, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor): GemmOp {
-  const px = x.params;
-  const taps: { dy: number; dx: number; sy: number; sx: number; weights: Float32Array }[] = [];
-  let n: number;
-  let rowsPerTap: number;
-  const data = node.kernel.data;
-  /** Rows [from, from + count) of the kernel matrix (n columns), as a view. */
-  const rowsOf = (from: number, count: number): Float32Array => data.subarray(from * n, (from + count) * n);
-  if (node.op === 'dense') {
-    n = node.kernel.shape[1]!;
-    rowsPerTap = x.c;
-    const order = ctx.views.get(node.inputs[0]!)?.order ?? 'hwc';
-    for (let y = 0; y < x.h; y++)
-      for (let xx = 0; xx < x.w; xx++) {
-        const p = y * x.w + xx;
-        // hwc: pixel p's rows are p·c … p·c + c − 1, one run; chw: rows k·h·w + p, gathered
-        const weights = order === 'hwc' ? rowsOf(p * x.c, x.c) : chwRows(data, n, x.c, x.h * x.w, p);
-        taps.push({ dy: y, dx: xx, sy: 1, sx: 1, weights });
-      }
-  } else {
-    const [kh, kw, cin, cout] = node.kernel.shape as [number, number, number, number];
-    n = node.depthwise ? cin : cout;
-    rowsPerTap = cin;
-    needBorder(x, node.pads, px.zp, node.name);
-    for (let ky = 0; ky < kh; ky++)
-      for (let kx = 0; kx < kw; kx++) {
-        const tap = ky * kw + kx;
-        // a depthwise tap: its cin diagonal weights (kernelCodes quantizes them as a diagonal matrix)
-        const weights = node.depthwise ? data.subarray(tap * cin, (tap + 1) * cin) : rowsOf(tap * cin, cin);
-        const [dh, dw] = node.dilations ?? [1, 1];
-        taps.push({ dy: ky * dh - node.pads[0], dx: kx * dw - node.pads[1], sy: node.strides[0], sx: node.strides[1], weights });
-      }
-  }
-  const { scales: sw, matrices, sums: sumQ } = kernelCodes(ctx.codes, node, taps, rowsPerTap, n, `${node.op === 'conv2d' && node.depthwise ? 'depthwise' : node.op}:${x.h}x${x.w}x${x.c}:${ctx.views.get(node.inputs[0]!)?.order ?? 'hwc'}:${taps.length}x${rowsPerTap}x${n}`, biasFloor(node.bias, n, px.scale), node.op === 'conv2d' && node.depthwise);
-  const bias = new Int32Array(n);
-  const accScale = Float64Array.from(sw, (s) => s * px.scale);
-  for (let col = 0; col < n; col++) {
-    const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - px.zp * sumQ[col]!;
-    if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });
-    bias[col] = b;
-  }
-  const realTaps = node.op === 'conv2d' && node.depthwise ? 1 : rowsPerTap;
-  return withTable(node.activation, accScale, out.params, {
-    layer: node.name,
-    label: node.op === 'dense' ? `dense+${activationName(node.activation)}` : `${node.depthwise ? 'dwconv' : 'conv'}${node.kernel.shape[0]}x${node.kernel.shape[1]}+${activationName(node.activation)}`,
-    out: out.name,
-    oh: out.h,
-    ow: out.w,
-    n,
-    channelOffset: 0,
-    terms: taps.map((t, i) => ({ src: x.name, dy: t.dy, dx: t.dx, sy: t.sy, sx: t.sx, matrix: matrices[i]! })),
-    bias,
-    ...rescale(node.name, accScale, out.params),
-    zp: out.params.zp,
-    ...clampRange(node.activation, out.params),
-    macs: out.h * out.w * n * taps.length * realTaps,
-    weights: node.kernel.data.length,
-  });
 }
 
 /**
@@ -215,13 +104,7 @@ function transposedConv(ctx: Ctx, node: NodeOf<'convTranspose'>, x: PhysicalTens
         border[2] = Math.max(border[2]!, oh - 1 + t.dy - (x.h - 1));
         border[3] = Math.max(border[3]!, ow - 1 + t.dx - (x.w - 1));
       }
-      const sums = columnSums(terms.map((t) => t.matrix), n);
-      const bias = new Int32Array(n);
-      for (let col = 0; col < n; col++) {
-        const b = Math.round((node.bias?.data[col] ?? 0) / accScale[col]!) - x.params.zp * sums[col]!;
-        if (!(b >= -(2 ** 31) && b < 2 ** 31)) throw new NnchipError('NN304', `bias of channel ${col} does not fit int32 after scaling`, { layer: node.name });
-        bias[col] = b;
-      }
+      const bias = columnBias(node, n, accScale, x.params.zp, columnSums(terms.map((t) => t.matrix), n));
       const phase = sy * sx === 1 ? {} : { at: [ry, rx] as const, step: [sy, sx] as const };
       const real = ys.length * xs.length;
       ops.push(withTable(node.activation, accScale, out.params, { layer: node.name, label: `convT${kh}x${kw}+${activationName(node.activation)}`, out: out.name, oh, ow, n, channelOffset: 0, terms, bias, mult, shift, zp: out.params.zp, ...clampRange(node.activation, out.params), ...phase, macs: oh * ow * n * real * cin, weights: ops.length === 0 ? node.kernel.data.length : 0 }));
@@ -247,11 +130,6 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
 }
 
 /** A table activation's exact step tables on the op (over the accumulator values its int8 inputs can produce). */
-function withTable(act: Activation, accScale: ArrayLike<number>, out: QuantParams, op: GemmOp): GemmOp {
-  return isTable(act) ? { ...op, table: opTables(op, act, accScale, out) } : op;
-}
-
-/** An op whose terms all have diagonal integer weights (sums of channels). */
 function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number, act: Activation = 'linear', opts: { n?: number; channelOffset?: number; zp?: number } = {}): GemmOp {
   const n = opts.n ?? out.c;
   const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params);
@@ -342,6 +220,27 @@ function addOp(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor, act: Activati
   return { ...diagonalOp(node.name, 'add', out, terms, smax / INT8_MAX, -(wa * a.params.zp + wb * b.params.zp), act), layer: node.name };
 }
 
+/**
+ * A residual add that folds into the convolution (or dense layer) writing one of its inputs
+ * (foldedAdd): that op's output is read by the add alone and has the add's shape, and the other
+ * input is written before it, so the folded op, where the convolution was, finds it stored. Of two
+ * such inputs, the one written later.
+ */
+function foldableAdd(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor): { into: number; build: (out: PhysicalTensor, act: Activation) => GemmOp } | null {
+  if (!ctx.foldAdds) return null;
+  const inputs = [0, 1].map((into) => ({ into, c: physical(ctx, node.inputs[into]!), b: physical(ctx, node.inputs[1 - into]!) }));
+  for (const { into, c, b, i } of inputs.map((k) => ({ ...k, i: soleWriter(ctx, k.c.name) })).sort((p, q) => q.i - p.i)) {
+    const conv = ctx.weighted.get(c.name);
+    if (conv === undefined || i < 0 || b === c || [c, b].some((t) => t.h !== out.h || t.w !== out.w || t.c !== out.c)) continue;
+    const op = ctx.ops[i]!;
+    if (op.pool !== undefined || op.at !== undefined || op.step !== undefined || op.channelOffset !== 0 || op.n !== c.c || op.table !== undefined) continue;
+    if (ctx.ops.some((o, j) => j >= i && o.out === b.name)) continue;
+    const build = foldedAdd(ctx, node.name, conv.node, conv.x, b, out);
+    if (build !== null) return { into, build };
+  }
+  return null;
+}
+
 /** The op that wrote `x` (its one reader is being fused into it) becomes `fused`; x is no longer stored. */
 function replaceWriter(ctx: Ctx, x: PhysicalTensor, fused: GemmOp): GemmOp[] {
   ctx.ops[soleWriter(ctx, x.name)] = fused;
@@ -407,7 +306,7 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       const out = define(ctx, node.output, shape);
       // ReLU family after a residual add: the add's own threshold clamps (one pass instead of two)
       const add = ctx.adds.get(x!.name);
-      if (add !== undefined && node.inputs[0] === x!.name && !isTable(node.fn) && soleWriter(ctx, x!.name) >= 0) return replaceWriter(ctx, x!, { ...addOp(ctx, add, out, node.fn), label: `add+${activationName(node.fn)}` });
+      if (add !== undefined && node.inputs[0] === x!.name && !isTable(node.fn) && soleWriter(ctx, x!.name) >= 0) return replaceWriter(ctx, x!, add.folded?.(out, node.fn) ?? { ...addOp(ctx, add.node, out, node.fn), label: `add+${activationName(node.fn)}` });
       return [diagonalOp(node.name, activationName(node.fn), out, [{ src: x!.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diag(x!.c, 1) }], x!.params.scale, -x!.params.zp, node.fn)];
     }
     case 'mul':
@@ -415,9 +314,13 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
       throw internal(`the product ${node.name} reached the lowering unexpanded`);
     case 'channelMul':
       return channelProduct(node.name, x!, physical(ctx, node.inputs[1]!), define(ctx, node.output, shape), ctx.tensors, diagonalOp, diag);
-    case 'add':
-      ctx.adds.set(node.output, node);
-      return [addOp(ctx, node, define(ctx, node.output, shape), 'linear')];
+    case 'add': {
+      const out = define(ctx, node.output, shape);
+      const folded = foldableAdd(ctx, node, out);
+      ctx.adds.set(node.output, { node, ...(folded === null ? {} : { folded: folded.build }) });
+      if (folded === null) return [addOp(ctx, node, out, 'linear')];
+      return replaceWriter(ctx, physical(ctx, node.inputs[folded.into]!), folded.build(out, 'linear'));
+    }
     case 'concat': {
       const out = define(ctx, node.output, shape);
       let offset = 0;
@@ -461,10 +364,10 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
   }
 }
 
-export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools: PoolFusion = true, codes: KernelCodes = new WeakMap()): GemmProgram {
+export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fusePools: PoolFusion = true, codes: KernelCodes = new WeakMap(), foldAdds = true): GemmProgram {
   const shapes = checkGraph(g);
   const uses = new Map([...usesOf(g)].map(([t, users]) => [t, users.length]));
-  const ctx: Ctx = { codes, shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), fusePools };
+  const ctx: Ctx = { codes, shapes, params, tensors: new Map(), views: new Map(), ops: [], uses, outputs: new Set(g.outputs), adds: new Map(), weighted: new Map(), fusePools, foldAdds };
   const input = define(ctx, g.inputs[0]!.name, g.inputs[0]!.shape);
   // one by one: a layer of over ~100,000 ops (an upsampling by 250,000: one copy per phase) overflowed the call stack as push(...ops)
   for (const n of g.nodes) for (const op of lowerNode(ctx, n, shapes.get(n.output)!)) ctx.ops.push(op);

@@ -68,6 +68,11 @@ export interface CompileOptions {
   readonly callerValidates?: boolean;
   /** Told when each long step starts (`nnchip lower` shows them: a full-size network calibrates and lowers for tens of seconds). */
   readonly onStep?: (step: string) => void;
+  /**
+   * Fold each residual add into the convolution before it where the scales allow (default true:
+   * passes/weighted-op.ts foldedAdd, docs/numerics.md); false keeps every add an op of its own.
+   */
+  readonly foldAdds?: boolean;
 }
 
 export function prepareGraph(g: Graph, verify = false): Graph {
@@ -93,6 +98,8 @@ export interface Quantized {
   readonly collapsed: readonly CollapsedTensor[];
   /** The GemmOps without max pools folded into thresholds, for a machine whose buffers cannot hold a pooled tile. */
   readonly unfused: () => GemmProgram;
+  /** The GemmOps with every residual add an op of its own and no pool folded, for a machine whose buffers cannot hold a folded add's two sources. */
+  readonly plain: () => GemmProgram;
   /** The same GemmOps at another batch (lower-budget.ts: the largest batch a limit allows). */
   readonly batched: (batch: number) => GemmProgram;
 }
@@ -111,7 +118,7 @@ function expandProductsOf(graph: Graph, calibration?: Calibration): Graph {
   return expandProducts(g, (t) => shapes.get(t)!.at(-1)!, ranges);
 }
 
-export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS, onStep?: (step: string) => void): Quantized {
+export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS, onStep?: (step: string) => void, foldAdds = true): Quantized {
   const prepared = prepareGraph(graph, verify);
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
@@ -130,8 +137,8 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   const g = expandProductsOf(prepared, calibration);
   if (verify) checkGraph(g);
   const { params, collapsed } = calibrate(g, calibration);
-  const ops = toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes);
-  return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes), batch), batched: (b) => batchGemm(ops, b) };
+  const ops = toGemmOps(g, params, batch > 1 ? 'disjoint' : true, codes, foldAdds);
+  return { graph: g, gemm: batchGemm(ops, batch), collapsed, unfused: () => batchGemm(toGemmOps(g, params, false, codes, foldAdds), batch), plain: () => batchGemm(toGemmOps(g, params, false, codes, false), batch), batched: (b) => batchGemm(ops, b) };
 }
 
 /**
@@ -151,7 +158,7 @@ const onnxShape = (shape: readonly number[]): string => `[1,${modelDims(shape, '
 export function compile(graph: Graph, opts: CompileOptions): Compiled {
   const budget = { maxMemory: opts.maxMemory ?? DEFAULT_LIMITS.maxMemory, maxInstructions: opts.maxInstructions ?? DEFAULT_LIMITS.maxInstructions };
   return epsilonNamed(graph, () => {
-    const q = quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget, opts.onStep);
+    const q = quantizeGraph(graph, opts.calibration, opts.verify ?? false, opts.batch ?? 1, opts.config, budget, opts.onStep, opts.foldAdds ?? true);
     opts.onStep?.(`lowering to the ${opts.config.rows}x${opts.config.cols} array`);
     return lowerForMachine(q, opts.config, opts.inputWindows ?? 'auto', budget, opts.callerValidates !== true);
   });
@@ -204,8 +211,8 @@ function checkBuffersEarly(g: Graph, batch: number, config: ArrayConfig, codes: 
   const plainGraph: Graph = { ...g, nodes: g.nodes.map(plain) };
   let unfused: GemmProgram | undefined;
   try {
-    // unfused max pools: the lowering falls back to them when a pooled tile does not fit
-    unfused = batchGemm(toGemmOps(plainGraph, params, false, codes), batch);
+    // unfused max pools and plain adds: the lowering falls back to them when a pooled tile or a folded add does not fit
+    unfused = batchGemm(toGemmOps(plainGraph, params, false, codes, false), batch);
     checkBuffers(unfused, config);
   } catch (e) {
     if (e instanceof NnchipError && e.code === 'NN403') throw e;
@@ -293,15 +300,27 @@ function checkFields(p: Program): void {
   throw new NnchipError('NN403', `its strides, window or map width need ${fieldOverflow(p.instructions[words]!)!.replace('does not fit', 'where the instruction field holds')}`, layer === undefined ? {} : { layer: layer.name });
 }
 
-/** Lower the GemmOps; when a fused max pool's tile (whole windows of lines) does not fit the buffers, the unfused ones. */
+/**
+ * Lower the GemmOps; where they do not fit the buffers (NN403), the forms that need less: without
+ * fused max pools (a pooled tile holds whole windows of lines), then also without folded residual
+ * adds (a folded op keeps its shortcut's lines beside its convolution's windows). When none fits,
+ * the error is the last form's: what the least demanding form needs.
+ */
 function lowerFitting(q: Quantized, config: ArrayConfig, inputWindows: InputWindowsChoice): { gemm: GemmProgram; lowered: LoweredProgram } {
-  try {
-    return { gemm: q.gemm, lowered: lowerToIsa(q.gemm, config, inputWindows) };
-  } catch (e) {
-    if (!(e instanceof NnchipError && e.code === 'NN403') || !q.gemm.ops.some((op) => op.pool !== undefined)) throw e;
-    const gemm = q.unfused();
-    return { gemm, lowered: lowerToIsa(gemm, config, inputWindows) };
+  const pools = q.gemm.ops.some((op) => op.pool !== undefined);
+  const folds = q.gemm.ops.some((op) => op.foldedAdd !== undefined);
+  const forms = [() => q.gemm, ...(pools ? [q.unfused] : []), ...(folds ? [q.plain] : [])];
+  let last: unknown;
+  for (const form of forms) {
+    const gemm = form();
+    try {
+      return { gemm, lowered: lowerToIsa(gemm, config, inputWindows) };
+    } catch (e) {
+      if (!(e instanceof NnchipError && e.code === 'NN403')) throw e;
+      last = e;
+    }
   }
+  throw last;
 }
 
 /** A tensor shape with the batch in front (B = 1 keeps the model's own shape). */

@@ -6,6 +6,8 @@
  * machines that stack here have fewer columns than the maps have channels.
  */
 import { describe, expect, test } from 'vitest';
+import type { Graph } from '../../src/ir/graph.js';
+import type { ArrayConfig } from '../../src/isa/config.js';
 import type { Program } from '../../src/isa/program.js';
 import { interpret } from '../../src/isa/interpret.js';
 import { quantizeInput } from '../../src/isa/program.js';
@@ -19,6 +21,9 @@ const samples = (n: number, seed: number): Float32Array[] => {
   return Array.from({ length: n }, () => Float32Array.from({ length: RESIDUAL_INPUT.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
 };
 const SAMPLES = samples(6, 3);
+
+/** The graph compiled with every residual add an op of its own (by default each folds into the convolution before it: passes/weighted-op.ts foldedAdd). */
+const plainAdds = (graph: Graph, config: Partial<ArrayConfig>): Program => compileGraph(graph, SAMPLES, config, 1, 'auto', false);
 
 /** Per add layer: its term matmuls per threshold (the first one of each column tile starts from the bias entry). */
 function termMatmulsPerThreshold(p: Program, layer: string): number {
@@ -39,10 +44,10 @@ describe('residual adds stacked on the rows', () => {
     { rows: 4, cols: 4, stacks: false },
     { rows: 4, cols: 8, stacks: false },
   ];
-  const reference = compileGraph(residualCnn(4), SAMPLES, { rows: 4, cols: 4 });
+  const reference = plainAdds(residualCnn(4), { rows: 4, cols: 4 });
 
   test.each(machines)('$rows x $cols: one matmul per add when 2c <= R ($stacks), the two-matmul codes bit for bit', ({ rows, cols, stacks }) => {
-    const p = compileGraph(residualCnn(4), SAMPLES, { rows, cols });
+    const p = plainAdds(residualCnn(4), { rows, cols });
     // the identity block's add (the later input is the branch) and the downsampling one's (the shortcut)
     for (const add of ['b1add', 'b2add']) expect(termMatmulsPerThreshold(p, add), add).toBe(stacks ? 1 : 2);
     expect(codes(p)).toEqual(codes(reference));
@@ -50,7 +55,7 @@ describe('residual adds stacked on the rows', () => {
   });
 
   test('packed maps instead (8x8): the adds compute pixel pairs, two term matmuls of half the rows; the same codes', () => {
-    const p = compileGraph(residualCnn(4), SAMPLES, { rows: 8, cols: 8 });
+    const p = plainAdds(residualCnn(4), { rows: 8, cols: 8 });
     expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
     const rows = p.instructions.reduce((a, i, n) => a + (i.op === 'threshold' && p.layers[p.insnLayer[n]!]!.name === 'b1add' ? i.rows : 0), 0);
     expect(rows).toBe(6 * 6 / 2);
@@ -59,7 +64,7 @@ describe('residual adds stacked on the rows', () => {
 
   test('ref = sim = WASM (SIMD, scalar) = certificate on every input class, stacked on 8x2 and at ideal DRAM', async () => {
     for (const cfg of [{ rows: 8, cols: 2 }, { rows: 8, cols: 2, dramBytesPerCycle: 4096, dramLatency: 0 }]) {
-      const p = compileGraph(residualCnn(4), SAMPLES, cfg);
+      const p = plainAdds(residualCnn(4), cfg);
       expect(termMatmulsPerThreshold(p, 'b1add')).toBe(1);
       await expectSoftwareBackendsAgree(p, inputClasses(p, SAMPLES[0]));
     }
@@ -79,15 +84,15 @@ describe('residual adds stacked on the rows', () => {
   });
 
   test('an add whose later input has another reader is not stacked (its pixels are its own), the same codes', () => {
-    const p = compileGraph(residualCnn(4, true), SAMPLES, { rows: 8, cols: 2 });
-    const q = compileGraph(residualCnn(4, true), SAMPLES, { rows: 4, cols: 4 });
+    const p = plainAdds(residualCnn(4, true), { rows: 8, cols: 2 });
+    const q = plainAdds(residualCnn(4, true), { rows: 4, cols: 4 });
     expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
     expect(termMatmulsPerThreshold(p, 'b2add')).toBe(1);
     expect(codes(p)).toEqual(codes(q));
   });
 
   test('channels that do not fit twice (2c > R) keep two matmuls', () => {
-    const p = compileGraph(residualCnn(5), SAMPLES, { rows: 8, cols: 8 });
+    const p = plainAdds(residualCnn(5), { rows: 8, cols: 8 });
     expect(termMatmulsPerThreshold(p, 'b1add')).toBe(2);
     expectSimExact(p, quantizeInput(p, SAMPLES[2]!));
   });

@@ -13,7 +13,7 @@ import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { expectExact, haveTools, sharedRtlSims } from './tools.js';
 
 const ex = (rel: string): string => new URL(`../../examples/${rel}`, import.meta.url).pathname;
-const CAPACITY = { progDepth: 16384, dramBytes: 1 << 18, tokenBits: 16, inputBytes: 4096, outputBytes: 4096, inputRows: 1024, outputRows: 256, pooling: true, tables: true };
+const CAPACITY = { progDepth: 16384, dramBytes: 1 << 18, tokenBits: 16, inputBytes: 4096, outputBytes: 4096, inputRows: 1024, outputRows: 256, pooling: true, tables: true, shifts: true };
 
 describe.skipIf(!haveTools('verilator'))('CNN examples in Verilator (4x4)', () => {
   // one machine and one capacity: the three programs differ only in the memory images, so they

@@ -116,13 +116,28 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('RTL in Icarus = interpret(), cyc
     });
   });
 
+  describe('a residual CNN whose adds fold into their convolutions (the shortcut a term of shifted matmuls: the product shifter)', () => {
+    const samples = randomSamples(4, 6 * 6 * 3, 12, -1, 1);
+    const p = compileGraph(residualCnn(4), samples, { rows: 4, cols: 4 });
+    const sim = useSim(() => p);
+    test('bit- and cycle-exact', async () => {
+      expect(p.layers.map((l) => l.name)).not.toContain('b1add');
+      expect(p.layers.find((l) => l.name === 'b1c2')?.op).toBe('conv3x3+add+relu');
+      expect(p.instructions.some((i) => i.op === 'matmul' && i.shift > 0)).toBe(true);
+      const inputs = samples.slice(0, 2).map((x) => quantizeInput(p, x));
+      expectExact(p, inputs, await sim().run(p, inputs), 'folded residual cnn');
+    });
+  });
+
   // an 8x2: 4 channels are more than an out row's 2 lanes, so the maps are not packed (pack-taps.ts) and the adds stack
   describe('a residual CNN whose adds stack both inputs on the rows (2c <= R: one matmul), its global pool one run of pixels', () => {
     const samples = randomSamples(4, 6 * 6 * 3, 12, -1, 1);
-    const p = compileGraph(residualCnn(4), samples, { rows: 8, cols: 2 });
+    // the adds ops of their own (by default each folds into its convolution: the next test)
+    const p = compileGraph(residualCnn(4), samples, { rows: 8, cols: 2 }, 1, 'auto', false);
     const sim = useSim(() => p);
     test('bit- and cycle-exact', async () => {
       const add = p.layers.findIndex((l) => l.name === 'b1add');
+      expect(add).toBeGreaterThanOrEqual(0);
       // one matmul per column tile (stacked), which starts from the tile's bias entry
       expect(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'matmul' && i.bias === 1).length).toBe(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'threshold').length);
       expect(p.instructions.filter((i, n) => p.insnLayer[n] === add && i.op === 'matmul' && i.bias === 0).length).toBe(0);

@@ -21,8 +21,8 @@ export function calibrationSamples(path = DIGITS_CALIBRATION): Float32Array[] {
  * Compiled as the CLI compiles (and validated as it validates before writing: the memory map's regions
  * too, which compile() itself does not look at: a two-bank map once ran past the acc buffer).
  */
-export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1, inputWindows: InputWindowsChoice = 'auto'): Program {
-  return validateProgram(compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch, inputWindows }).program);
+export function compileGraph(graph: Graph, samples: readonly ArrayLike<number>[], config: Partial<ArrayConfig> = {}, batch = 1, inputWindows: InputWindowsChoice = 'auto', foldAdds = true): Program {
+  return validateProgram(compile(graph, { config: makeConfig(config), calibration: { samples }, verify: true, batch, inputWindows, foldAdds }).program);
 }
 
 /** A fit check's compiler: the graph compiled for another config, or null where it does not lower (an NnchipError). */

@@ -13,9 +13,9 @@ export const PACKED_MACHINE = { rows: 16, cols: 16, dramBytesPerCycle: 16, dramL
 
 export const residualSamples = (count: number, seed: number): Float32Array[] => randomSamples(count, RESIDUAL_INPUT.reduce((a, b) => a * b, 1), seed, -1, 1);
 
-/** The residual CNN of 4 channels compiled for `machine` (PACKED_MACHINE: its maps packed). */
+/** The residual CNN of 4 channels compiled for `machine` (PACKED_MACHINE: its maps packed), its adds ops of their own (not folded into their convolutions). */
 export function packedResidual(machine: Record<string, number> = PACKED_MACHINE): Program {
-  return compileGraph(residualCnn(4), residualSamples(4, 21), machine);
+  return compileGraph(residualCnn(4), residualSamples(4, 21), machine, 1, 'auto', false);
 }
 
 /** The DRAM regions of computed maps stored packed: the stores into them put rows (pixels or pixel groups) less than C bytes apart. */

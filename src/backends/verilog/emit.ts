@@ -38,6 +38,8 @@ export interface Capacity {
   readonly pooling?: boolean;
   /** Build the threshold's step-table sequencer even when this program has no table activation. */
   readonly tables?: boolean;
+  /** Build the matmul's product shifter even when no matmul of this program shifts (a folded residual add's shortcut). */
+  readonly shifts?: boolean;
 }
 
 export interface EmitOptions {
@@ -68,6 +70,8 @@ export interface DesignSizing {
   readonly pooling: boolean;
   /** The threshold's step-table sequencer is built (THRESHOLD_TABLE). */
   readonly tables: boolean;
+  /** The matmul's product shifter is built (MATMUL_SHIFT). */
+  readonly shifts: boolean;
 }
 
 export const MEM_FILES = {
@@ -121,6 +125,8 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}, lo
     pooling: (cap.pooling ?? false) || p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null),
     // about 480 iCE40 cells at 2x2 (docs/board.md), so only where a program has a table activation
     tables: (cap.tables ?? false) || p.instructions.some((i) => i.op === 'threshold' && tableSteps(i) > 0),
+    // a shifter on each column's sum, so only where a matmul shifts (a residual add folded into its convolution)
+    shifts: (cap.shifts ?? false) || p.instructions.some((i) => i.op === 'matmul' && i.shift !== 0),
   };
 }
 
@@ -145,6 +151,7 @@ export function coreParameters(p: Program, s: DesignSizing, mult: PeMultipliers,
     THRESHOLD_PASSES: c.thresholdPasses,
     THRESHOLD_POOL: s.pooling ? 1 : 0,
     THRESHOLD_TABLE: s.tables ? 1 : 0,
+    MATMUL_SHIFT: s.shifts ? 1 : 0,
     THRESHOLD_MAC16: thresholdMac16Blocks(c, mult) > 0 ? 1 : 0,
     ACC_BANKS: c.accBanks,
     DRAM_BW: dramBeatBytes(c),

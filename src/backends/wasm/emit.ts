@@ -13,7 +13,7 @@ import { pixelAddress, storedLayout, type DramTensor, type Program } from '../..
 import { addEdges } from './edges.js';
 import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from '../../wasm-encoding/binary.js';
 import { Code, Func } from '../../wasm-encoding/code.js';
-import { FuncTable, typeIndex, type Kernels } from './kernels/shared.js';
+import { FuncTable, shiftAddKernel, typeIndex, type Kernels } from './kernels/shared.js';
 import { scalarKernels } from './kernels/scalar.js';
 import { simdKernels } from './kernels/simd.js';
 import { kernelOps, packConstants, type GemmOp, type KernelOp, type OpStats, type PackedRange } from './plan/ops.js';
@@ -133,7 +133,7 @@ function tapTables(ops: readonly KernelOp[], at: number): { where: Map<KernelOp,
 }
 
 /** Widened act rows (plan/wide-acts.ts) live at `wideAt`, the widened weights of the matrix at w at `wideW(w)`; `tables`: each GEMM over taps' tap table. */
-function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: number) => number, tables: ReadonlyMap<KernelOp, number>): void {
+function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: number) => number, tables: ReadonlyMap<KernelOp, number>, shiftAdd: number | null): void {
   switch (op.kind) {
     case 'copy':
       if (op.rows === 1 || (op.srcStride === op.bytes && op.dstStride === op.bytes)) c.i32(op.dst).i32(op.src).i32(op.rows * op.bytes).memoryCopy();
@@ -165,6 +165,10 @@ function emitOp(c: Code, op: KernelOp, k: Kernels, wideAt: number, wideW: (w: nu
       return;
     case 'table':
       c.i32(op.acc).i32(op.out).i32(op.table).i32(op.rows).i32(op.steps).call(k.thresholdTable);
+      return;
+    case 'shiftAdd':
+      if (shiftAdd === null) throw internal('a shifted matmul in a build without the shift kernel');
+      c.i32(op.dst).i32(op.src).i32(op.count).i32(op.shift).i32(op.accumulate ? 1 : 0).call(shiftAdd);
       return;
   }
 }
@@ -213,7 +217,9 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
     run.code.i32(ww.flag).i32(1).mem('i32.store').end();
   }
   emitWindows(run.code, p, plan, kernels);
-  for (const op of ops) emitOp(run.code, op, kernels, wideAt, wideW, taps.where);
+  // (only where a matmul is shifted: the other programs' modules stay as they were)
+  const shiftAdd = ops.some((op) => op.kind === 'shiftAdd') ? shiftAddKernel(table) : null;
+  for (const op of ops) emitOp(run.code, op, kernels, wideAt, wideW, taps.where, shiftAdd);
   const runIndex = table.add(run);
   const input = moduleInput(p, plan);
   const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);

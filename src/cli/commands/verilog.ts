@@ -43,7 +43,7 @@ export function parseDevice(name: string): Ice40Device {
   return d;
 }
 
-/** `--with tables,pooling`: the threshold hardware to build though the model does not use it. */
+/** `--with tables,pooling,shifts`: the hardware to build though the model does not use it. */
 export function parseExtras(text: string): ReadonlySet<BoardExtra> {
   const names = text.split(',').map((s) => s.trim());
   const unknown = names.find((n) => !(BOARD_EXTRAS as readonly string[]).includes(n));
@@ -66,7 +66,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--flash-read <mode>', `--board only: how the design reads the SPI flash: ${FLASH_READ_NAMES.join(' or ')} (default dual: both boards' flash chips answer Dual Output Fast Read 0x3B; docs/board.md)`)
         .option('--ram-bytes <n>', '--board only: block RAM for inputs, outputs and activations, so other models with larger ones fit the bitstream (default: this model\'s)')
         .option('--program-words <n>', '--board only: instruction RAM words (default: this program\'s length, or 256 when that is over 512; at most 512); a longer program streams through it from flash')
-        .option('--with <hardware>', `--board only: also build threshold hardware this model does not use, so other models' images run on the bitstream; comma-separated: tables (the step-table sequencer of table activations: sigmoid, tanh, …), pooling (the window logic of pooling layers); default: only what this model uses (each costs logic cells, docs/board.md)`)
+        .option('--with <hardware>', `--board only: also build hardware this model does not use, so other models' images run on the bitstream; comma-separated: tables (the step-table sequencer of table activations: sigmoid, tanh, …), pooling (the window logic of pooling layers), shifts (the matmul's product shifter of residual adds folded into their convolutions); default: only what this model uses (each costs logic cells, docs/board.md)`)
         .option('--no-fit-check', '--board only: write the design even when the estimate says it does not fit the board\'s part (by default it is refused, exit 4, with a machine config that fits)')
         .option('-o, --out <dir>', 'output folder (default ./<model-name>.rtl/, or ./<model-name>.<board>/ with --board)')
         .option('--input <file>', 'JSON samples for the test bench (default: one all-zero input)')
@@ -165,7 +165,7 @@ function boardAction(model: string, flags: VerilogFlags, ctx: CliContext): void 
   const machine = flags.config === undefined && flags.array === undefined && compileFor !== null ? boardDefaultConfig(board, compileFor) : null;
   const p = programFor(model, flags, ctx, machine ?? undefined);
   checkHeap(p, 'verilog', undefined, model);
-  const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }), tables: extras.has('tables'), pooling: extras.has('pooling') };
+  const capacity = { ...(programWords === undefined ? {} : { programWords }), ...(ramBytes === undefined ? {} : { ramBytes }), tables: extras.has('tables'), pooling: extras.has('pooling'), shifts: extras.has('shifts') };
   // a design nextpnr cannot place fails only minutes into `make bitstream`: refused here, from the estimate
   if (flags.fitCheck) checkBoardFits(p, board, capacity, compileFor);
   const files = emitBoard(p, { board, clockMhz, baud, flashRead, name, capacity });

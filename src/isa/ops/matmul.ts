@@ -77,10 +77,11 @@ export const matmul: OpDef<'matmul'> = {
     '  for m in 0..rows-1, c in 0..C-1:',
     '    a = act + (m div inner)·actOuter + (m mod inner)·actStride',
     '    s = Σ_{r<R} act[a][r] · wgt[wgt + r][c]                           (int8·int8, int32 sum)',
-    '    acc[acc + m][c] ← (accumulate ? acc[acc + m][c] : bias ? b[c] : 0) + s  wrapped to int32',
+    '    acc[acc + m][c] ← (accumulate ? acc[acc + m][c] : bias ? b[c] : 0) + s·2^shift  wrapped to int32',
     '  b = acc[acc] as the instruction found it: one entry, read with row 0 and held for every row (a',
     '  column tile\'s bias is loaded into its first entry once, not replicated over its rows);',
-    '  accumulate and bias are not both 1',
+    '  accumulate and bias are not both 1; shift (0 … 15) weighs a term by w·2^shift where w alone',
+    '  would pass int8 (a residual add folded into its convolution: passes/gemm.ts foldedAdd)',
   ].join('\n'),
   execute(s, insn, cfg) {
     const { rows: R, cols: C } = cfg;
@@ -88,7 +89,7 @@ export const matmul: OpDef<'matmul'> = {
     // fields read once: instructions differ in shape by opcode, so reads inside the loops would be megamorphic
     const wgt0 = insn.wgt * C;
     const rows = insn.rows;
-    const { act: act0, actStride, actOuter, inner, acc: acc0 } = insn;
+    const { act: act0, actStride, actOuter, inner, acc: acc0, shift: sh } = insn;
     spreadBiasEntry(acc, insn, C);
     const accumulate = insn.accumulate | insn.bias;
     if (rows === 1) {
@@ -109,7 +110,7 @@ export const matmul: OpDef<'matmul'> = {
         const v = act[a + r]!;
         for (let c = 0, w = wgt0 + r * C; c < C; c++, w++) x[c]! += v * wgt[w]!;
       }
-      for (let c = 0; c < C; c++) acc[o + c] = accumulate ? (acc[o + c]! + x[c]!) | 0 : x[c]!;
+      for (let c = 0; c < C; c++) acc[o + c] = accumulate ? (acc[o + c]! + (x[c]! << sh)) | 0 : x[c]! << sh;
       return;
     }
     const live = liveTile(wgt, wgt0, R, C);
@@ -159,34 +160,34 @@ export const matmul: OpDef<'matmul'> = {
         // straight-line stores: rows past the last (n < 4) are skipped, as is a missing second column
         const o = o0 + c;
         if (accumulate) {
-          acc[o] = (acc[o]! + s00) | 0;
-          if (two) acc[o + 1] = (acc[o + 1]! + s01) | 0;
+          acc[o] = (acc[o]! + (s00 << sh)) | 0;
+          if (two) acc[o + 1] = (acc[o + 1]! + (s01 << sh)) | 0;
           if (n > 1) {
-            acc[o + C] = (acc[o + C]! + s10) | 0;
-            if (two) acc[o + C + 1] = (acc[o + C + 1]! + s11) | 0;
+            acc[o + C] = (acc[o + C]! + (s10 << sh)) | 0;
+            if (two) acc[o + C + 1] = (acc[o + C + 1]! + (s11 << sh)) | 0;
           }
           if (n > 2) {
-            acc[o + 2 * C] = (acc[o + 2 * C]! + s20) | 0;
-            if (two) acc[o + 2 * C + 1] = (acc[o + 2 * C + 1]! + s21) | 0;
+            acc[o + 2 * C] = (acc[o + 2 * C]! + (s20 << sh)) | 0;
+            if (two) acc[o + 2 * C + 1] = (acc[o + 2 * C + 1]! + (s21 << sh)) | 0;
           }
           if (n > 3) {
-            acc[o + 3 * C] = (acc[o + 3 * C]! + s30) | 0;
-            if (two) acc[o + 3 * C + 1] = (acc[o + 3 * C + 1]! + s31) | 0;
+            acc[o + 3 * C] = (acc[o + 3 * C]! + (s30 << sh)) | 0;
+            if (two) acc[o + 3 * C + 1] = (acc[o + 3 * C + 1]! + (s31 << sh)) | 0;
           }
         } else {
-          acc[o] = s00;
-          if (two) acc[o + 1] = s01;
+          acc[o] = s00 << sh;
+          if (two) acc[o + 1] = s01 << sh;
           if (n > 1) {
-            acc[o + C] = s10;
-            if (two) acc[o + C + 1] = s11;
+            acc[o + C] = s10 << sh;
+            if (two) acc[o + C + 1] = s11 << sh;
           }
           if (n > 2) {
-            acc[o + 2 * C] = s20;
-            if (two) acc[o + 2 * C + 1] = s21;
+            acc[o + 2 * C] = s20 << sh;
+            if (two) acc[o + 2 * C + 1] = s21 << sh;
           }
           if (n > 3) {
-            acc[o + 3 * C] = s30;
-            if (two) acc[o + 3 * C + 1] = s31;
+            acc[o + 3 * C] = s30 << sh;
+            if (two) acc[o + 3 * C + 1] = s31 << sh;
           }
         }
       }

@@ -60,7 +60,8 @@ describe('tile choice', () => {
     const graph: Graph = { name: 'block', inputs: [{ name: 'input', shape: [14, 14, 32] }], nodes: b.nodes, outputs: [out], notes: [] };
     const addRows = (accBanks: number): { program: Program; rows: number[] } => {
       const config = makeConfig({ rows: 64, cols: 16, dramBytesPerCycle: 4096, dramLatency: 0, accBanks, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX });
-      const { program } = compile(graph, { config, calibration: { inputRange: [0, 1] } });
+      // the add an op of its own (by default it folds into the convolution before it)
+      const { program } = compile(graph, { config, calibration: { inputRange: [0, 1] }, foldAdds: false });
       const layer = program.layers.findIndex((l) => l.name === 'sum');
       return { program, rows: program.instructions.flatMap((i, k) => (i.op === 'threshold' && program.insnLayer[k] === layer ? [i.rows] : [])) };
     };

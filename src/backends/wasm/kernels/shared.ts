@@ -151,3 +151,25 @@ export function gemmDriver(table: FuncTable, C: number, blocks: readonly { rows:
   c.end();
   return table.add(f);
 }
+
+/**
+ * (dst, src, count, shift, accumulate): dst[i] = src[i]·2^shift + (accumulate ? dst[i] : 0) over
+ * `count` ≥ 1 int32, wrapped — a shifted matmul's sums landing (plan/kernel-ops.ts ShiftAddOp). Scalar:
+ * only a folded residual add's shortcut terms take it, one matmul of several per column tile.
+ */
+export function shiftAddKernel(table: FuncTable): number {
+  const f = new Func('shift_add', ['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [dst, src, count, shift, accumulate] = [0, 1, 2, 3, 4];
+  const v = f.local('i32');
+  f.code
+    .loop()
+    .get(src).mem('i32.load').get(shift).op('i32.shl')
+    .get(dst).mem('i32.load').get(accumulate).op('i32.mul').op('i32.add').set(v)
+    .get(dst).get(v).mem('i32.store')
+    .get(dst).i32(4).op('i32.add').set(dst)
+    .get(src).i32(4).op('i32.add').set(src)
+    .get(count).i32(1).op('i32.sub').tee(count)
+    .brIf(0)
+    .end();
+  return table.add(f);
+}

@@ -89,5 +89,18 @@ export interface ThresholdTableOp {
   readonly steps: number;
 }
 
-export type KernelOp = CopyOp | GemmOp | ThresholdOp | ThresholdTableOp;
+/**
+ * A shifted matmul's second step (its GEMM wrote its sums to `src`, the acc scratch rows):
+ * dst[i] = (accumulate ? dst[i] : 0) + src[i]·2^shift for `count` int32, wrapped.
+ */
+export interface ShiftAddOp {
+  readonly kind: 'shiftAdd';
+  readonly dst: number;
+  readonly src: number;
+  readonly count: number;
+  readonly shift: number;
+  readonly accumulate: boolean;
+}
+
+export type KernelOp = CopyOp | GemmOp | ThresholdOp | ThresholdTableOp | ShiftAddOp;
 

@@ -30,8 +30,8 @@ export interface MemoryPlan {
   readonly base: Readonly<Record<Space, number>>;
   /** Bytes reserved for each space. */
   readonly bytes: Readonly<Record<Space, number>>;
-  /** Rows a pooling threshold's window maxima go to before requantizing (kernels/pool.ts); empty without pooling. */
-  readonly poolScratch: Range;
+  /** acc rows a pooling threshold's window maxima go to before requantizing (kernels/pool.ts), and a shifted matmul's sums before they are added (kernel-ops.ts ShiftAddOp); empty without either. */
+  readonly accScratch: Range;
   /**
    * Float staging areas after the program's memory (outside what the certificate counts): the
    * input's values as f64 (or f32 in the first half) and the output's as f32, for run_f32/run_f64.
@@ -76,13 +76,14 @@ export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPl
     bytes[s] = Math.max(cert.peakBytes[s], touched[s]);
     at = alignUp(at + bytes[s]);
   }
-  let poolRows = 0;
-  for (const i of p.instructions) if (i.op === 'threshold' && poolOf(i) !== null) poolRows = Math.max(poolRows, i.rows);
-  const poolScratch = { start: at, end: at + poolRows * entryBytes('acc', p.config.rows, p.config.cols) };
+  // rows a pooling threshold's window maxima or a shifted matmul's sums pass through (each read by the next kernel call alone)
+  let scratchRows = 0;
+  for (const i of p.instructions) if ((i.op === 'threshold' && poolOf(i) !== null) || (i.op === 'matmul' && i.shift !== 0)) scratchRows = Math.max(scratchRows, i.rows);
+  const accScratch = { start: at, end: at + scratchRows * entryBytes('acc', p.config.rows, p.config.cols) };
   const t = p.input;
-  const windowSource = t.windows === undefined ? null : { codes: alignUp(poolScratch.end), zeros: alignUp(poolScratch.end) + t.rows * t.rowBytes };
-  const input = alignUp((windowSource === null ? poolScratch.end : windowSource.zeros + t.rowBytes) + GUARD_BYTES);
+  const windowSource = t.windows === undefined ? null : { codes: alignUp(accScratch.end), zeros: alignUp(accScratch.end) + t.rows * t.rowBytes };
+  const input = alignUp((windowSource === null ? accScratch.end : windowSource.zeros + t.rowBytes) + GUARD_BYTES);
   const output = alignUp(input + 8 * p.input.rows * p.input.rowBytes);
   const end = output + 4 * p.output.rows * p.output.rowBytes;
-  return { base, bytes, poolScratch, windowSource, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+  return { base, bytes, accScratch, windowSource, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

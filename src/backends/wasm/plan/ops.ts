@@ -79,7 +79,7 @@ function poolOfThreshold(i: InstructionOf<'threshold'>, ctx: Ctx): { pool?: NonN
   if (p === null) return {};
   const rowBytes = entryBytes('acc', ctx.cfg.rows, ctx.cfg.cols);
   const read = accessesOf(i, ctx.cfg).find((a) => a.space === 'acc')!;
-  return { pool: { scratch: ctx.plan.poolScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw, padTop: p.padTop, padLeft: p.padLeft, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
+  return { pool: { scratch: ctx.plan.accScratch.start, lineBytes: p.line * rowBytes, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw, padTop: p.padTop, padLeft: p.padLeft, pw: p.pw, accBytes: (read.end - read.start) * rowBytes } };
 }
 
 const bounds = new WeakMap<GemmOp, { aLo: number; aHi: number; wLo: number; wHi: number }>();
@@ -120,6 +120,10 @@ export function effectsOf(op: KernelOp, C: number): { reads: Range[]; writes: Ra
     }
     case 'table':
       return { reads: [{ start: op.acc, end: op.acc + op.rows * 4 * C }, { start: op.table, end: op.table + op.steps * 8 * C }], writes: [{ start: op.out, end: op.out + op.rows * C }] };
+    case 'shiftAdd': {
+      const dst = { start: op.dst, end: op.dst + 4 * op.count };
+      return { reads: [{ start: op.src, end: op.src + 4 * op.count }, ...(op.accumulate ? [dst] : [])], writes: [dst] };
+    }
   }
 }
 
@@ -185,7 +189,7 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
         contiguous = at === first! + r * C || (at !== undefined && sameImageRow(p, readOnly, at, first! + r * C, C));
       }
       if (contiguous) {
-        ops.push({ ...op, w: first!, fromDram: true });
+        pushGemm(ops, { ...op, w: first!, fromDram: true }, insn, ctx);
         fromDram++;
         continue;
       }
@@ -194,10 +198,25 @@ function translate(p: Program, ctx: Ctx, rewrite: boolean): { ops: KernelOp[]; s
         if (w !== undefined) live.add(w);
       }
     }
-    ops.push(op);
+    if (insn.op === 'matmul' && op.kind === 'gemm') pushGemm(ops, op, insn, ctx);
+    else ops.push(op);
   }
   const kept = rewrite ? ops.filter((op, i) => !(op.kind === 'copy' && op.wgtLoad && !live.has(i))) : ops;
   return { ops: kept, stats: { weightLoadsDropped: ops.length - kept.length, weightsFromDram: fromDram } };
+}
+
+/**
+ * A matmul's GEMM; a shifted one's (`shift` ≠ 0) as two steps: its sums into the acc scratch rows,
+ * then ·2^shift onto its own rows (after biasCopy, as the reference adds them to the bias entry).
+ */
+function pushGemm(ops: KernelOp[], op: GemmOp, insn: InstructionOf<'matmul'>, ctx: Ctx): void {
+  if (insn.shift === 0) {
+    ops.push(op);
+    return;
+  }
+  const scratch = ctx.plan.accScratch.start;
+  ops.push({ ...op, acc: scratch, accumulate: false });
+  ops.push({ kind: 'shiftAdd', dst: op.acc, src: scratch, count: insn.rows * ctx.cfg.cols, shift: insn.shift, accumulate: op.accumulate });
 }
 
 /** How far back a matmul may move to join an earlier GEMM (keeps fusion linear in the program size). */

@@ -18,7 +18,7 @@ export interface Term {
   readonly matrix: WeightMatrix;
   /** rows of `matrix` when taps are packed (passes/pack-taps.ts: pixels × channels); absent: the source's channels */
   readonly rows?: number;
-  /** the term's products count ×2^shift (its matmuls' `shift`: a residual add folded into its convolution, gemm.ts foldedAdd); absent: 0 */
+  /** the term's products count ×2^shift (its matmuls' `shift`: a residual add folded into its convolution, weighted-op.ts foldedAdd); absent: 0 */
   readonly shift?: number;
 }
 

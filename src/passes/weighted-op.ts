@@ -146,7 +146,7 @@ export function columnBias(node: { readonly name: string; readonly bias: { reado
 }
 
 /** The op of a dense or conv node from its quantized parts: its taps' terms (and a folded add's shortcut), requantized to `out`, `act`'s clamp. */
-function weightedGemmOp(node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor, t: Taps, matrices: readonly WeightMatrix[], accScale: Float64Array, bias: Int32Array, act: Activation, fold?: { readonly add: string; readonly shortcut: Term }): GemmOp {
+function weightedGemmOp(node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, out: PhysicalTensor, t: Taps, matrices: readonly WeightMatrix[], accScale: Float64Array, bias: Int32Array, act: Activation, fold?: { readonly add: string; readonly shortcut: readonly Term[] }): GemmOp {
   const realTaps = t.depthwise ? 1 : t.rowsPerTap;
   const kind = node.op === 'dense' ? 'dense' : `${t.depthwise ? 'dwconv' : 'conv'}${node.kernel.shape[0]}x${node.kernel.shape[1]}`;
   return withTable(act, accScale, out.params, {
@@ -157,7 +157,7 @@ function weightedGemmOp(node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTen
     ow: out.w,
     n: t.n,
     channelOffset: 0,
-    terms: [...t.taps.map((tap, i) => ({ src: x.name, dy: tap.dy, dx: tap.dx, sy: tap.sy, sx: tap.sx, matrix: matrices[i]! })), ...(fold === undefined ? [] : [fold.shortcut])],
+    terms: [...t.taps.map((tap, i) => ({ src: x.name, dy: tap.dy, dx: tap.dx, sy: tap.sy, sx: tap.sx, matrix: matrices[i]! })), ...(fold?.shortcut ?? [])],
     bias,
     ...rescale(node.name, accScale, out.params),
     zp: out.params.zp,
@@ -181,22 +181,36 @@ export function weightedOp(ctx: WeightedCtx, node: NodeOf<'dense'> | NodeOf<'con
 const MIN_SHORTCUT_WEIGHT = 16;
 /** The matmul's largest `shift` (its 4-bit field: isa/spec.ts). */
 const MAX_SHIFT = 15;
+/** The most shifts a folded add's shortcut takes: each is one more term (a matmul of the op's pixels in the column tiles that hold its columns). */
+const MAX_SHORTCUT_SHIFTS = 2;
 
 /**
- * The shortcut's weight per column of a folded add, w[n]·2^shift accumulator units per code of b,
- * for columns whose own weight scale s_w[n] puts ratio[n] = s_b / (s_x·s_w[n]) accumulator units in
- * one code of b: the shift keeps the largest w at most 127, and w[n] = ⌊ratio[n] / 2^shift⌋, so
- * w[n]·2^shift ≤ ratio[n] and the column's scale, raised to s_b / (s_x·w[n]·2^shift) to make the
- * weight exact, grows by under 1/w[n]. Null where a column's w would be under MIN_SHORTCUT_WEIGHT
- * (columns of too different scales for one shift) or the shift would pass the field.
+ * The shortcut's weights in a folded add: column n takes w[n]·2^shift accumulator units per code of
+ * b, where its own weight scale s_w[n] gives ratio[n] = s_b / (s_x·s_w[n]). The columns go by
+ * falling ratio into at most MAX_SHORTCUT_SHIFTS shifts, each the least that keeps its largest w at
+ * most 127, taking the columns whose w = ⌊ratio[n] / 2^shift⌋ is at least MIN_SHORTCUT_WEIGHT; so
+ * w[n]·2^shift ≤ ratio[n], and the column's scale, raised to s_b / (s_x·w[n]·2^shift) to make the
+ * weight exact, grows by under 1/w[n]. One term per shift: a diagonal, zero in the other shifts'
+ * columns. Null where the columns' ratios spread wider than the shifts cover, or a shift would pass
+ * the field.
  */
-function shortcutWeights(ratio: Float64Array): { w: Int8Array; shift: number } | null {
-  const most = Math.max(...ratio);
-  if (!(most < (INT8_MAX + 1) * 2 ** MAX_SHIFT)) return null;
-  let shift = 0;
-  while (most / 2 ** shift >= INT8_MAX + 1) shift++;
-  const w = Int8Array.from(ratio, (r) => Math.min(INT8_MAX, Math.floor(r / 2 ** shift)));
-  return w.every((v) => v >= MIN_SHORTCUT_WEIGHT) ? { w, shift } : null;
+function shortcutWeights(ratio: Float64Array): { w: Int8Array; shift: number }[] | null {
+  const left = new Set(ratio.keys());
+  const classes: { w: Int8Array; shift: number }[] = [];
+  while (left.size > 0 && classes.length < MAX_SHORTCUT_SHIFTS) {
+    const most = Math.max(...[...left].map((n) => ratio[n]!));
+    if (!(most < (INT8_MAX + 1) * 2 ** MAX_SHIFT)) return null;
+    let shift = 0;
+    while (most / 2 ** shift >= INT8_MAX + 1) shift++;
+    const w = new Int8Array(ratio.length);
+    for (const n of left) {
+      const v = Math.floor(ratio[n]! / 2 ** shift);
+      if (v >= MIN_SHORTCUT_WEIGHT) (w[n] = Math.min(INT8_MAX, v)), left.delete(n);
+    }
+    if (w.every((v) => v === 0)) return null;
+    classes.push({ w, shift });
+  }
+  return left.size === 0 ? classes : null;
 }
 
 /**
@@ -213,9 +227,10 @@ export function foldedAdd(ctx: WeightedCtx, add: string, node: NodeOf<'dense'> |
   if (node.activation !== 'linear' || (node.op === 'conv2d' && node.depthwise)) return null;
   const t = tapsOf(ctx, node, x);
   const own = ownCodes(ctx, node, x, t).scales;
-  const sc = shortcutWeights(Float64Array.from(own, (s) => b.params.scale / (x.params.scale * s)));
-  if (sc === null) return null;
-  const W = Float64Array.from(sc.w, (w) => w * 2 ** sc.shift);
+  const classes = shortcutWeights(Float64Array.from(own, (s) => b.params.scale / (x.params.scale * s)));
+  if (classes === null) return null;
+  const W = new Float64Array(t.n);
+  for (const { w, shift } of classes) for (let n = 0; n < t.n; n++) W[n]! += w[n]! * 2 ** shift;
   const scales = Float64Array.from(W, (w) => b.params.scale / (x.params.scale * w));
   const matrices = t.taps.map((tap) => {
     const codes = new Int8Array(t.rowsPerTap * t.n);
@@ -223,7 +238,7 @@ export function foldedAdd(ctx: WeightedCtx, add: string, node: NodeOf<'dense'> |
     return denseMatrix(codes, t.n);
   });
   const accScale = Float64Array.from(W, (w) => b.params.scale / w);
-  const shortcut: Term = { src: b.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diagonalMatrix(sc.w, t.n), ...(sc.shift > 0 ? { shift: sc.shift } : {}) };
+  const shortcut: Term[] = classes.map(({ w, shift }) => ({ src: b.name, dy: 0, dx: 0, sy: 1, sx: 1, matrix: diagonalMatrix(w, t.n), ...(shift > 0 ? { shift } : {}) }));
   try {
     const bias = columnBias(node, t.n, accScale, x.params.zp, columnSums(matrices, t.n), (col) => -b.params.zp * W[col]!);
     const build = (o: PhysicalTensor, act: Activation): GemmOp => weightedGemmOp(node, x, o, t, matrices, accScale, bias, act, { add, shortcut });

@@ -81,7 +81,7 @@ export const matmul: OpDef<'matmul'> = {
     '  b = acc[acc] as the instruction found it: one entry, read with row 0 and held for every row (a',
     '  column tile\'s bias is loaded into its first entry once, not replicated over its rows);',
     '  accumulate and bias are not both 1; shift (0 … 15) weighs a term by w·2^shift where w alone',
-    '  would pass int8 (a residual add folded into its convolution: passes/gemm.ts foldedAdd)',
+    '  would pass int8 (a residual add folded into its convolution: passes/weighted-op.ts foldedAdd)',
   ].join('\n'),
   execute(s, insn, cfg) {
     const { rows: R, cols: C } = cfg;

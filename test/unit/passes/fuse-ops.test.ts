@@ -194,11 +194,31 @@ describe('the residual add folded into the convolution before it', () => {
     await expectAgree(folded, xs);
   });
 
-  test('shortcut columns of too different scales for one shift keep the plain add, same codes as an add that cannot fold', () => {
+  test('shortcut columns 30 times apart: two shifts, two shortcut terms; no further off the float model than the plain add; ref = sim = WASM', async () => {
     const b = builder(5);
-    // c's columns: weights of 0.001 and of 1 (ratios 1,000 apart: one shift leaves the widest column a weight under 16)
     const kernel = b.tensor([1, 1, 3, 4], 0.5);
-    for (let i = 0; i < kernel.data.length; i++) if (i % 4 === 0) kernel.data[i]! *= 0.001;
+    for (let i = 0; i < kernel.data.length; i++) if (i % 4 === 0) kernel.data[i]! *= 0.03;
+    const a = b.add({ name: 'a', op: 'conv2d', inputs: ['input'], output: 'a', kernel: b.tensor([1, 1, 3, 4], 0.5), bias: b.tensor([4], 0.3), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+    const c = b.add({ name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel, bias: b.tensor([4], 0.3), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+    const graph = (keepConv: boolean): Graph => ({ name: 'two-shifts', inputs: [{ name: 'input', shape: [...SHAPE] }], nodes: [...b.nodes, { name: 's', op: 'add', inputs: [c, a], output: 's' }], outputs: keepConv ? ['s', c] : ['s'], notes: [] });
+    const cal = samples(40, 3);
+    const folded = compileGraph(graph(false), cal, { rows: 4, cols: 4 });
+    const plain = compileGraph(graph(true), cal, { rows: 4, cols: 4 });
+    expect(folded.layers.map((l) => [l.name, l.op])).toEqual([['a', 'conv1x1+linear'], ['c', 'conv1x1+add+linear']]);
+    // the shortcut's matmuls: two shifts in the one column tile
+    const shifts = new Set(folded.instructions.flatMap((i) => (i.op === 'matmul' && i.shift > 0 ? [i.shift] : [])));
+    expect(shifts.size).toBe(2);
+    const [f, p] = [floatErrors(folded, graph(false), cal), floatErrors(plain, graph(true), cal)];
+    expect(f.max).toBeLessThanOrEqual(p.max);
+    expect(f.mean).toBeLessThanOrEqual(p.mean);
+    await expectAgree(folded, cal);
+  });
+
+  test('shortcut columns of too different scales for two shifts keep the plain add', () => {
+    const b = builder(5);
+    // c's columns: weights 1,000, 30 and 1 times apart (a shift covers an 8× span of the shortcut's weights, two 64×)
+    const kernel = b.tensor([1, 1, 3, 4], 0.5);
+    for (let i = 0; i < kernel.data.length; i++) if (i % 4 < 2) kernel.data[i]! *= i % 4 === 0 ? 0.001 : 0.03;
     const a = b.add({ name: 'a', op: 'conv2d', inputs: ['input'], output: 'a', kernel: b.tensor([1, 1, 3, 4], 0.5), bias: b.tensor([4], 0.3), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
     const c = b.add({ name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel, bias: b.tensor([4], 0.3), strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
     // a is computed first: the add may fold only into c

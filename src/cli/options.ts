@@ -27,6 +27,8 @@ export interface CompileFlags {
   readonly maxMemory?: string;
   readonly maxInstructions?: string;
   readonly batch?: string;
+  /** false with --no-fold-adds */
+  readonly foldAdds?: boolean;
 }
 
 /** `machine`: what --array and --config default to, when not the default machine (e.g. a board folder's own). */
@@ -40,7 +42,8 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, a model whose tensors together take more to compile (32 bytes a value), and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
     .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
-    .addOption(new Option('--batch <n>', `samples per inference, 1 to ${MAX_BATCH} (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)`));
+    .addOption(new Option('--batch <n>', `samples per inference, 1 to ${MAX_BATCH} (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)`))
+    .addOption(new Option('--no-fold-adds', 'keep each residual add an op of its own (default: folded into the convolution before it where the scales allow, its shortcut one more term; docs/numerics.md)'));
 }
 
 export function positiveInt(text: string, flag: string): number {

@@ -35,11 +35,12 @@ export function readProgramFile(path: string, command = 'this command'): Program
 }
 
 /** The compile flags, as typed on the command line (commander's camelCase keys → --kebab-case). */
-const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory', maxInstructions: '--max-instructions', outputName: '--output-name' } as const satisfies Record<keyof CompileFlags, string>;
+const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory', maxInstructions: '--max-instructions', outputName: '--output-name', foldAdds: '--no-fold-adds' } as const satisfies Record<keyof CompileFlags, string>;
 
 /** A lowered program fixes the machine and the quantization: a compile flag beside one is a mistake, not a no-op. */
 function refuseCompileFlags(path: string, p: Program, flags: CompileFlags, command: string): void {
-  const given = (Object.keys(COMPILE_FLAGS) as (keyof CompileFlags)[]).filter((k) => flags[k] !== undefined);
+  // (--no-fold-adds: commander sets foldAdds true unless it is given)
+  const given = (Object.keys(COMPILE_FLAGS) as (keyof CompileFlags)[]).filter((k) => (k === 'foldAdds' ? flags.foldAdds === false : flags[k] !== undefined));
   if (given.length === 0) return;
   const names = given.map((k) => COMPILE_FLAGS[k]).join(', ');
   throw new NnchipError('NN801', `${names} cannot apply to a lowered program: it was compiled for the ${p.config.rows}x${p.config.cols} array, and its machine and quantization are fixed`, {

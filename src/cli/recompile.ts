@@ -10,7 +10,7 @@ import { isProgramPath } from './model-path.js';
 import { batchFrom, calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
 
 /**
- * Compiles the same model (same calibration, batch and limits) for another config, or null when it
+ * Compiles the same model (same calibration, batch, limits and add folding) for another config, or null when it
  * does not lower there; no compiler (null) for a lowered program (.nnp, a folder), which holds one config's program.
  */
 export function compilerFor(model: string, flags: CompileFlags): ((config: ArrayConfig) => Program | null) | null {
@@ -21,7 +21,7 @@ export function compilerFor(model: string, flags: CompileFlags): ((config: Array
   const batch = batchFrom(flags);
   return (config) => {
     try {
-      return compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions }).program;
+      return compile(graph, { config, calibration, batch, maxMemory: limits.maxMemory, maxInstructions: limits.maxInstructions, foldAdds: flags.foldAdds !== false }).program;
     } catch (e) {
       if (e instanceof NnchipError) return null;
       throw e;

@@ -172,6 +172,9 @@ export const FORMATS = {
   halt: layout<never>([]),
 } as const satisfies Record<Opcode, readonly FieldSpec[]>;
 
+/** The largest `shift` a matmul's field holds. */
+export const MAX_MATMUL_SHIFT = 2 ** FORMATS.matmul.find((f) => f.name === 'shift')!.bits - 1;
+
 type FieldNames<F extends readonly { name: string }[]> = F[number]['name'];
 type Fields<O extends Opcode> = { readonly [K in FieldNames<(typeof FORMATS)[O]>]: number };
 

@@ -235,7 +235,7 @@ function foldableAdd(ctx: Ctx, node: NodeOf<'add'>, out: PhysicalTensor): { into
     const op = ctx.ops[i]!;
     if (op.pool !== undefined || op.at !== undefined || op.step !== undefined || op.channelOffset !== 0 || op.n !== c.c || op.table !== undefined) continue;
     if (ctx.ops.some((o, j) => j >= i && o.out === b.name)) continue;
-    const build = foldedAdd(ctx, node.name, conv.node, conv.x, b, out);
+    const build = foldedAdd(ctx, node.name, conv, b, out);
     if (build !== null) return { into, build };
   }
   return null;

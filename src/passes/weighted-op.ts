@@ -8,6 +8,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import { activationName, isTable, type Activation, type NodeOf } from '../ir/graph.js';
 import { INT8_MAX, INT8_MIN, quantizeMultiplier } from '../isa/numerics.js';
+import { MAX_MATMUL_SHIFT } from '../isa/spec.js';
 import type { GemmOp, PhysicalTensor, Term } from './gemm-types.js';
 import type { QuantParams } from './quantize.js';
 import { opTables } from './table.js';
@@ -19,8 +20,15 @@ export interface WeightedCtx {
   readonly codes: KernelCodes;
   /** view tensor name → [physical tensor, flatten order] */
   readonly views: ReadonlyMap<string, { src: string; order: 'hwc' | 'chw' }>;
-  /** the dense and conv nodes whose ops wrote each tensor, with their input (a residual add may fold into one: foldedAdd) */
-  readonly weighted: Map<string, { readonly node: NodeOf<'dense'> | NodeOf<'conv2d'>; readonly x: PhysicalTensor }>;
+  /** the dense and conv layers whose ops wrote each tensor (a residual add may fold into one: foldedAdd) */
+  readonly weighted: Map<string, WeightedLayer>;
+}
+
+/** A dense or conv node, its input and its taps, as weightedOp built its op. */
+export interface WeightedLayer {
+  readonly node: NodeOf<'dense'> | NodeOf<'conv2d'>;
+  readonly x: PhysicalTensor;
+  readonly taps: Taps;
 }
 
 /** The codes an activation clamps to at the output's parameters (ReLU's lo = zp, ReLU6's and clip's bounds; none for linear and tables). */
@@ -173,14 +181,12 @@ export function weightedOp(ctx: WeightedCtx, node: NodeOf<'dense'> | NodeOf<'con
   const t = tapsOf(ctx, node, x);
   const { scales: sw, matrices, sums } = ownCodes(ctx, node, x, t);
   const accScale = Float64Array.from(sw, (s) => s * x.params.scale);
-  ctx.weighted.set(out.name, { node, x });
+  ctx.weighted.set(out.name, { node, x, taps: t });
   return weightedGemmOp(node, x, out, t, matrices, accScale, columnBias(node, t.n, accScale, x.params.zp, sums), node.activation);
 }
 
 /** The least weight a folded add's shortcut code takes (shortcutWeights): its column's weight scale is then raised by under 1/16. */
 const MIN_SHORTCUT_WEIGHT = 16;
-/** The matmul's largest `shift` (its 4-bit field: isa/spec.ts). */
-const MAX_SHIFT = 15;
 /** The most shifts a folded add's shortcut takes: each is one more term (a matmul of the op's pixels in the column tiles that hold its columns). */
 const MAX_SHORTCUT_SHIFTS = 2;
 
@@ -199,7 +205,7 @@ function shortcutWeights(ratio: Float64Array): { w: Int8Array; shift: number }[]
   const classes: { w: Int8Array; shift: number }[] = [];
   while (left.size > 0 && classes.length < MAX_SHORTCUT_SHIFTS) {
     const most = Math.max(...[...left].map((n) => ratio[n]!));
-    if (!(most < (INT8_MAX + 1) * 2 ** MAX_SHIFT)) return null;
+    if (!(most < (INT8_MAX + 1) * 2 ** MAX_MATMUL_SHIFT)) return null;
     let shift = 0;
     while (most / 2 ** shift >= INT8_MAX + 1) shift++;
     const w = new Int8Array(ratio.length);
@@ -223,9 +229,8 @@ function shortcutWeights(ratio: Float64Array): { w: Int8Array; shift: number }[]
  * (shortcutWeights, or a bias or requantization out of range: NN304) or the convolution is not a
  * plain linear one.
  */
-export function foldedAdd(ctx: WeightedCtx, add: string, node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTensor, b: PhysicalTensor, out: PhysicalTensor): ((out: PhysicalTensor, act: Activation) => GemmOp) | null {
+export function foldedAdd(ctx: WeightedCtx, add: string, { node, x, taps: t }: WeightedLayer, b: PhysicalTensor, out: PhysicalTensor): ((out: PhysicalTensor, act: Activation) => GemmOp) | null {
   if (node.activation !== 'linear' || (node.op === 'conv2d' && node.depthwise)) return null;
-  const t = tapsOf(ctx, node, x);
   const own = ownCodes(ctx, node, x, t).scales;
   const classes = shortcutWeights(Float64Array.from(own, (s) => b.params.scale / (x.params.scale * s)));
   if (classes === null) return null;

@@ -9,7 +9,7 @@ import { wordsOf } from './encode.js';
 import { accessesOf } from './effects.js';
 import { opOf, UNIT_OF, type Tally } from './ops/index.js';
 import type { Program } from './program.js';
-import { BUFFER_LIST, entryBytes, OPCODE_LIST, type Buffer, type Instruction, type Opcode, type Space, type WorkUnit } from './spec.js';
+import { BUFFER_LIST, entryBytes, loadBufferOf, OPCODE_LIST, type Buffer, type Instruction, type Opcode, type Space, type WorkUnit } from './spec.js';
 import { scheduleArrays } from './timing.js';
 
 export interface LayerCost {
@@ -83,16 +83,30 @@ export function layerInstructionCounts(p: Program): number[] {
   return counts;
 }
 
-/** Layer cycles: from a layer's first instruction's start to its last one's end (layers overlap). */
+/**
+ * Whether an instruction loads constants (weights, biases, requant parameters, step tables: every
+ * load but the act buffer's). The lowering issues them ahead, under the previous layer's work.
+ */
+const loadsConstants = (insn: Instruction): boolean => insn.op === 'load' && loadBufferOf(insn.buf) !== 'act';
+
+/**
+ * Layer cycles: from a layer's first instruction's start to its last one's end (layers overlap),
+ * except that constants it loads while the previous layer still runs count from that layer's end:
+ * they wait in their buffers for it (the batch-64 digits MLP's dense_2 loaded its bias 515 cycles
+ * before its first act load, and was charged them).
+ */
 export function layerCycles(p: Program, start: ArrayLike<number>, end: ArrayLike<number>): number[] {
   const first = p.layers.map(() => Infinity);
+  const firstConstant = p.layers.map(() => Infinity);
   const last = p.layers.map(() => -Infinity);
   for (let i = 0; i < p.instructions.length; i++) {
     const l = layerOfInstruction(p, i);
     if (l === null) continue;
-    first[l] = Math.min(first[l]!, start[i]!);
+    if (loadsConstants(p.instructions[i]!)) firstConstant[l] = Math.min(firstConstant[l]!, start[i]!);
+    else first[l] = Math.min(first[l]!, start[i]!);
     last[l] = Math.max(last[l]!, end[i]!);
   }
+  for (let l = 0; l < first.length; l++) first[l] = Math.min(first[l]!, Math.max(firstConstant[l]!, l > 0 ? last[l - 1]! : -Infinity));
   return p.layers.map((_, l) => (first[l] === Infinity ? 0 : last[l]! - first[l]!));
 }
 

@@ -127,8 +127,16 @@ export function placeConstants(gp: GemmProgram, op: GemmOp, dram: Dram, R: numbe
   const table = tableTiles(op, C);
   const wgtName = `wgt:${op.layer}`;
   const align = tileAlign(R, C);
+  // placed in the order the matmuls take them (lower-emit.ts: column tile, then term, then channel
+  // tile), so the tiles one weight group loads follow each other in DRAM (lower-emit-slots.ts wgtSlotOf)
+  const placed = tiles.map((byNt) => byNt.map((): PlacedTile[] => []));
+  const columnTiles = Math.max(0, ...tiles.map((byNt) => byNt.length));
+  for (let nt = 0; nt < columnTiles; nt++)
+    tiles.forEach((byNt, ti) => {
+      for (const b of byNt[nt] ?? []) placed[ti]![nt]!.push({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key, align), rows: b.rows });
+    });
   return {
-    tiles: tiles.map((byNt) => byNt.map((cut) => cut.map((b) => ({ ct: b.ct, at: dram.constant(wgtName, b.bytes, b.key, align), rows: b.rows })))),
+    tiles: placed,
     bias: dram.constant(`bias:${op.layer}`, cols.bias),
     qnt: table === null ? dram.constant(`qnt:${op.layer}`, cols.qnt) : -1,
     table: table === null ? -1 : dram.constant(`table:${op.layer}`, table),

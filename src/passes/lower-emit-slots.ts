@@ -36,7 +36,10 @@ export interface EmitState {
   lastAcc: [number, number][];
   /** The act entries [start, end) of the last tile's windows an op emitted (its matmuls may still read them when the next op's first windows load). */
   lastAct: [number, number];
-  readonly wgtSlots: number;
+  /** The wgt slots the current op's weight tiles cycle through (weightRing; set per op). */
+  wgtSlots: number;
+  /** The most wgt slots any op's ring took (the memory map's weight region). */
+  wgtSlotsUsed: number;
   readonly qntSlots: number;
   /** Whether an op of one matmul per column tile may put its thresholds beside (lower-tile-choice.ts chooseLines; lower.ts tries both). */
   readonly oneMatmulBeside: boolean;
@@ -103,15 +106,49 @@ export function wgtSlotOf(ahead: readonly number[], from: number, group: number,
   return first * R;
 }
 
+/** At most this many weight tiles share the wgt buffer where the DRAM latency asks for no more (enough to keep back-to-back matmuls fed on square arrays). */
+const WEIGHT_SLOTS = 6;
+
 /**
- * Weight tiles per load: enough that the DRAM latency, spread over the group, fits in the matmul
- * issue intervals beside the tiles' own transfer; at most half the slots, so one group loads while
- * the other feeds the array. One with ideal (zero-latency) DRAM.
+ * Where the load unit bounds an op's matmuls (a weight tile's transfer alone fills their issue
+ * interval), weight tiles go in groups large enough that the DRAM latency is at most this share of
+ * a group's transfer: the digits MLP on the default 8x8 machine (latency 20, 8 B/cycle) loads its
+ * 784 weight tiles of 8 transfer cycles in groups of 40, where 3 made every tile cost 14.7 cycles.
  */
-export function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
+const LATENCY_SHARE = 16;
+
+/**
+ * Weight tiles per load the DRAM latency asks for: enough that it, spread over the group, fits in
+ * the matmul issue intervals beside the tiles' own transfer, or, where the transfer alone fills
+ * them, is at most 1/LATENCY_SHARE of the group's transfer. One with ideal (zero-latency) DRAM.
+ */
+function wantedGroup(rows: number, cfg: ArrayConfig): number {
   if (cfg.dramLatency === 0) return 1;
   const transfer = dmaCycles(cfg.rows, cfg.cols, cfg) - cfg.dramLatency;
   const slack = matmulIssueInterval(rows, cfg) - transfer;
-  const most = Math.max(1, Math.floor(st.wgtSlots / 2));
-  return slack > 0 ? Math.min(most, Math.ceil(cfg.dramLatency / slack)) : most;
+  return slack > 0 ? Math.ceil(cfg.dramLatency / slack) : Math.ceil((LATENCY_SHARE * cfg.dramLatency) / transfer);
+}
+
+/**
+ * The wgt slots an op whose tiles stream `rows` rows cycles its weight tiles through: WEIGHT_SLOTS,
+ * or two of the groups the DRAM latency asks for (one loads while the other feeds the array) where
+ * that is more, as far as the wgt buffer holds them; `rows` 0: WEIGHT_SLOTS (ops that stream
+ * activations through the slots). A ring larger than the latency asks for let loads run ahead of
+ * the act loads the array waited for: the batch-64 digits MLP on 8x8 took 60,663 → 62,559 cycles
+ * with 64 slots for every op.
+ */
+export function weightRing(rows: number, cfg: ArrayConfig): number {
+  const fit = Math.max(1, Math.floor(cfg.wgtDepth / cfg.rows));
+  return Math.min(fit, Math.max(WEIGHT_SLOTS, rows === 0 ? 0 : 2 * wantedGroup(rows, cfg)));
+}
+
+/** Set the ring of the op about to be emitted (weightRing), and record the most slots taken. */
+export function useWeightRing(st: EmitState, slots: number): void {
+  st.wgtSlots = slots;
+  st.wgtSlotsUsed = Math.max(st.wgtSlotsUsed, slots);
+}
+
+/** Weight tiles per load (wantedGroup), at most half the op's ring, so one group loads while the other feeds the array. */
+export function weightGroup(rows: number, cfg: ArrayConfig, st: EmitState): number {
+  return Math.max(1, Math.min(Math.floor(st.wgtSlots / 2), wantedGroup(rows, cfg)));
 }

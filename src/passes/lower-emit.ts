@@ -27,7 +27,7 @@ import { LOAD_BUFFERS, type Instruction } from '../isa/spec.js';
 import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
-import { holdInSlot, loadInsn, oddAccSlot, spanAcc, weightGroup, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
+import { holdInSlot, loadInsn, oddAccSlot, spanAcc, useWeightRing, weightGroup, weightRing, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
 import { accSlotsOf, besideAfter, chooseLines, matmulsPerColumnTile } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
@@ -230,7 +230,10 @@ function loadWindows(sources: ReadonlyMap<string, StreamedSource>, op: GemmOp, o
       for (let ct = 0; ct < s.ct; ct++) {
         loads.push(loadInsn(LOAD_BUFFERS.act, actAt + ct * nLines * p.wp, nLines * p.wp, lineStart + ct * R, p.stride));
       }
-      if (streamed) streamedLoads.set(name, loads.map((l) => [l]));
+      // the op's only term (a 1×1 convolution, a GEMM layer of a topology) streams its channel
+      // tiles' loads as the tap case above does: a GEMM of 64 rows, 10 columns and K = 64 on 8x8 alone
+      // at matched settings took 1,663 cycles (its second matmul waited for all 8 channel tiles), 1,321 so
+      if (streamed || (s.ct > 1 && op.terms.length === 1)) streamedLoads.set(name, loads.map((l) => [l]));
       else loads.forEach(emit);
     }
     actAt += s.ct * nLines * lineEntries(s);
@@ -284,6 +287,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
     emitOut(threshold);
   };
   const { rows: R, cols: C } = cfg;
+  // (activation streams and sums through the slots take the plain ring; a tiled op, its own below)
+  useWeightRing(st, weightRing(0, cfg));
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   if (op.spread) return emitSpread(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   // a per-channel product: tile (ct, nt) of diag(gate) is read from its spread, rows P − 1 apart (lower-dram.ts
@@ -295,6 +300,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
   const { lines, actHalf, beside, actSlots, oneMatmulBeside } = chunked ? { lines: 1, actHalf: 0, beside: false, actSlots: 2, oneMatmulBeside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots, st.oneMatmulBeside);
   if (oneMatmulBeside) st.usedOneMatmulBeside = true;
+  useWeightRing(st, weightRing(lines * chunk, cfg));
   const perColumnTile = matmulsPerColumnTile(op, sources);
   const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
   // the tiles' windows start past the act entries of the previous op's last tile where they would

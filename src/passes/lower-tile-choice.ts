@@ -17,7 +17,7 @@ import { ceilDiv } from './lower-dram.js';
 import { actEntries, lineEntries, lineTiles, pooledWidth, usableLines, windowLines, type LineTile, type SourceWindow } from './lower-tiling.js';
 
 /**
- * Matmuls per column tile from which, with two acc banks, its threshold follows the next column
+ * Matmuls per column tile from which, with two acc banks, its threshold may follow the next column
  * tile's first matmul (lower-emit.ts emitOp): 4 with two acc slots (with fewer, a load-bound op's
  * thresholds free the slots its next bias loads wait for later), 2 with four (accSlotsOf: those
  * loads wait for the threshold four column tiles back).
@@ -77,7 +77,7 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
 export const matmulsPerColumnTile = (op: GemmOp, sources: ReadonlyMap<string, SourceWindow>): number => op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
 
 /** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
-function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean, fourSlots: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number; loadBound: boolean } {
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean, fourSlots: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
   const { rows: R, cols: C } = cfg;
   const lines = tile.oy1 - tile.oy0;
   const rows = lines * op.ow;
@@ -117,11 +117,11 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   // not model (measured, not derived): keep it until the estimate does.
   const columnLoads = dmaCycles(rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
   const store = dmaCycles(outRows, C, cfg) + (op.ow > 1 ? (outLines - 1) * cfg.dramLatency : 0);
-  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store, loadBound: actLoad + NT * columnLoads > compute };
+  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store };
 }
 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
-function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false, fourSlots = false): { cycles: number; loadBound: boolean } {
+function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig, wgtSlots: number, beside = false, fourSlots = false): number {
   const pingPong = actHalfOf(sources, lines, cfg) > 0;
   // one cost per tile shape (a tile's lines and pooled lines), as a batch has many tiles
   const costs = new Map<string, ReturnType<typeof tileCost>>();
@@ -138,7 +138,7 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
     const next = tiles[i + 1];
     if (next !== undefined) cycles += next.actLoad - (pingPong ? Math.min(next.actLoad, wgtSlots * t.interval) : 0);
   });
-  return { cycles, loadBound: tiles.some((t) => t.loadBound) };
+  return cycles;
 }
 
 /**
@@ -160,13 +160,13 @@ function tileMargin(cfg: ArrayConfig): number {
  */
 export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, cfg: ArrayConfig, most: number, wgtSlots: number, qntSlots = 2, oneMatmulBeside = false): LineChoice {
   // with two acc banks, each candidate also with a column tile's threshold beside the next one's
-  // matmuls, where the estimate says that saves cycles; with fewer than BESIDE_FOLDS matmuls per
-  // column tile not where the load unit bounds the tile (its thresholds would then free their slots
-  // for the next loads later) — unless four acc slots hold the column tiles and the op pools
-  // nothing: its bias loads then wait for the threshold four column tiles back, which beside ends
-  // sooner (ResNet-18 Conv3_s with 64 kB buffers on 32x32: 4-line tiles beside, 8,997 → 7,314
-  // cycles; a fused pool's threshold, of fewer out rows than the tile's, waits longer beside and
-  // keeps the rule: AlexNet's pooled convolutions and the MNIST CNN were slower without it)
+  // matmuls, where the estimate says that saves cycles; with four acc slots from two matmuls per
+  // column tile (ResNet-18 Conv3_s with 64 kB buffers on 32x32: 4-line tiles beside, 8,997 → 7,314
+  // cycles). A pooled op used to stay apart where its load unit bound the tile; with the fused
+  // pool's threshold (window reads) and the folded adds it no longer pays: the MNIST CNN on 8x8 at
+  // matched settings 8,189 → 7,975 cycles (conv_1 1,760 → 1,564: its threshold no longer waits for
+  // the tile's last matmul to drain before the next tile starts), AlexNet's pooled convolutions
+  // on 256x256 39,503 → 39,265, nothing else in bench/conv-efficiency.mjs changed
   // With `oneMatmulBeside`, also an op of one matmul per column tile with four acc slots (a 1×1 or
   // windowed convolution whose K fits the rows): by the estimate alone it pays on the op, but in a
   // network its thresholds then wait for the next tile's matmul, which waits for the previous op's
@@ -177,10 +177,8 @@ export function chooseLines(op: GemmOp, sources: ReadonlyMap<string, SourceWindo
   const costOf = (lines: number): { cost: number; beside: boolean } => {
     const fourSlots = accSlotsOf(lines * op.ow, op, cfg, qntSlots) === 4;
     const canBeside = cfg.accBanks === 2 && (op.table?.steps ?? 0) === 0 && matmuls >= (fourSlots ? fewestFourSlots : BESIDE_FOLDS);
-    const apart = estimate(op, sources, lines, cfg, wgtSlots).cycles;
-    const besideEstimate = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true, fourSlots) : null;
-    const loadBoundVeto = matmuls < BESIDE_FOLDS && !(fourSlots && op.pool === undefined);
-    const beside = besideEstimate === null || (loadBoundVeto && besideEstimate.loadBound) ? Infinity : besideEstimate.cycles;
+    const apart = estimate(op, sources, lines, cfg, wgtSlots);
+    const beside = canBeside ? estimate(op, sources, lines, cfg, wgtSlots, true, fourSlots) : Infinity;
     return beside < apart ? { cost: beside, beside: true } : { cost: apart, beside: false };
   };
   let best = { lines: most, ...costOf(most), tiles: lineTiles(op, most).length };

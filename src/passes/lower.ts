@@ -15,7 +15,7 @@ import type { GemmOp, GemmProgram, PhysicalTensor } from './gemm-types.js';
 import { placeConstants, tileRowsOf, type TileCache } from './lower-constants.js';
 import { Dram, dramTensor, placeTensors, type Placed } from './lower-dram.js';
 import { emitOp } from './lower-emit.js';
-import type { EmitState } from './lower-emit-slots.js';
+import { weightRing, type EmitState } from './lower-emit-slots.js';
 import { linesPerTile, sourcesOf } from './lower-tiling.js';
 import { packedSources, packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
@@ -64,16 +64,6 @@ function checkTiles(gp: GemmProgram, cfg: ArrayConfig): void {
   // a gate's spread reads as many channels as act, acc and out hold at a time (lower-emit.ts emitSpread)
   for (const op of packed.ops) if (!op.channelSum && !op.spread) linesPerTile(op, stored(op), cfg);
 }
-
-/** At most this many weight tiles share the wgt buffer (enough to keep back-to-back matmuls fed on square arrays). */
-const WEIGHT_SLOTS = 6;
-
-/**
- * Weight tiles in flight: a matmul frees its slot only at its end (2R + C + rows after its start),
- * while the next ones start every max(R, rows + 1) cycles (shadow weights), so loads run ahead by
- * up to WEIGHT_SLOTS tiles when the wgt buffer holds them.
- */
-const weightSlots = (cfg: ArrayConfig): number => Math.max(1, Math.min(WEIGHT_SLOTS, Math.floor(cfg.wgtDepth / cfg.rows)));
 
 /** Whether a narrow input is stored as its first convolution's windows: by the cost model, wherever it applies, or never. */
 export type InputWindowsChoice = 'auto' | 'always' | 'never';
@@ -144,7 +134,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
   const layerIndex = new Map<string, number>(); // a search of layerNames per op was quadratic in layers
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightSlots(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [], slotOfTile: new Map(), tileRows: tileRowsOf(constants), oneMatmulBeside, usedOneMatmulBeside: false };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightRing(0, cfg), wgtSlotsUsed: weightRing(0, cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [], slotOfTile: new Map(), tileRows: tileRowsOf(constants), oneMatmulBeside, usedOneMatmulBeside: false };
   gp.ops.forEach((op, oi) => {
     let li = layerIndex.get(op.layer);
     if (li === undefined) layerIndex.set(op.layer, (li = layerNames.push(op.layer) - 1));
@@ -210,7 +200,7 @@ function layerStats(gp: GemmProgram, layerNames: readonly string[]): Omit<LayerI
 function bufferMap(st: EmitState, R: number): Region[] {
   return [
     { space: 'act', name: 'input windows', start: 0, size: st.maxAct },
-    { space: 'wgt', name: `weight tiles (${st.wgtSlots} slot${st.wgtSlots > 1 ? 's' : ''})`, start: 0, size: st.wgtSlots * R },
+    { space: 'wgt', name: `weight tiles (${st.wgtSlotsUsed} slot${st.wgtSlotsUsed > 1 ? 's' : ''})`, start: 0, size: st.wgtSlotsUsed * R },
     // two acc banks (accBanks 2): the odd column tiles' slot starts the upper half (two slots a bank where they fit: lower-tile-choice.ts accSlotsOf)
     ...(st.secondAcc !== Infinity
       ? [

@@ -175,27 +175,28 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
   /**
    * Start-to-start gaps of matmuls that follow each other on the compute unit (nothing between
    * them), each beside the gap it is due: the issue interval max(R, T + 1), or more when the later
-   * matmul waits for the load of what it reads — its weight tile or (the first of a column tile)
-   * its acc rows, the bias — then it starts as that load ends.
+   * matmul waits for the load of what it reads — its weight tile, its act rows (a channel tile of
+   * the op's window, loaded just before the first matmul that reads it) or (the first of a column
+   * tile) its acc rows, the bias — then it starts as that load ends.
    */
   const backToBack = (program: Program): { gap: number; due: number }[] => {
     const { timings } = scheduleTimes(program.instructions, program.config);
     const R = program.config.rows;
     const insns = program.instructions;
     const overlaps = (lo: number, n: number, lo2: number, n2: number): boolean => lo < lo2 + n2 && lo2 < lo + n;
-    /** When the last load before instruction i of the rows matmul i reads in wgt and acc ends. */
+    /** When the last load before instruction i of the rows matmul i reads in wgt, act and acc ends (a GEMM's matmul reads act rows [act, act + rows)). */
     const ready = (i: number): number => {
       const m = insns[i]!;
       if (m.op !== 'matmul') return 0;
-      let wgt = 0;
-      let acc = 0;
+      let [wgt, act, acc] = [0, 0, 0];
       for (let j = 0; j < i; j++) {
         const l = insns[j]!;
         if (l.op !== 'load') continue;
         if (l.buf === LOAD_BUFFERS.wgt && overlaps(l.sram, l.rows, m.wgt, R)) wgt = timings[j]!.end;
+        if (l.buf === LOAD_BUFFERS.act && overlaps(l.sram, l.rows, m.act, m.rows)) act = timings[j]!.end;
         if (l.buf === LOAD_BUFFERS.acc && overlaps(l.sram, l.rows, m.acc, m.rows)) acc = timings[j]!.end;
       }
-      return Math.max(wgt, acc);
+      return Math.max(wgt, act, acc);
     };
     const compute = insns.flatMap((insn, i) => (UNIT_OF[insn.op] === 'compute' ? [{ insn, i, t: timings[i]! }] : []));
     return compute.slice(1).flatMap((b, k) => {
@@ -229,12 +230,13 @@ describe("nnchip vs SCALE-Sim v2's weight-stationary closed form (ideal memory)"
       const order = pairs ? `${run}${run}TT`.repeat(Math.floor(nt / 2)) + (nt % 2 ? `${run}T` : '') : `${run}T`.repeat(nt);
       expect(program.instructions.flatMap((i) => (UNIT_OF[i.op] === 'compute' ? [i.op === 'matmul' ? 'M' : 'T'] : [])).join(''), layer.name).toBe(order);
       // every back-to-back gap is the issue interval max(R, T + 1), or the wait for a load it reads:
-      // the op's second matmul's weight tile loads behind the windows (the first one's loads ahead
-      // of them, to overlap a previous op) and a paired column tile's first matmul waits for its
-      // bias and weights behind the first one's; nowhere else
+      // the first column tile's matmuls wait for their channel tiles of the window (each loaded, with
+      // its weight tile, just before the first matmul that reads it: T + R load cycles against an
+      // issue interval of T + 1) and a paired column tile's first matmul waits for its bias and
+      // weights behind the first one's; nowhere else
       const gaps = backToBack(program);
       expect(gaps.length, layer.name).toBe(folds - (pairs ? Math.ceil(nt / 2) : nt));
-      const waits = new Set([0, ...(pairs ? Array.from({ length: Math.floor(nt / 2) }, (_, p) => p * (2 * kf - 1) + kf - 1) : [])]);
+      const waits = new Set([...Array.from({ length: Math.max(1, kf - 1) }, (_, k) => k), ...(pairs ? Array.from({ length: Math.floor(nt / 2) }, (_, p) => p * (2 * kf - 1) + kf - 1) : [])]);
       for (const [k, g] of gaps.entries()) expect([k, g.gap], layer.name).toEqual([k, g.due]);
       for (const [k, g] of gaps.entries()) if (!waits.has(k)) expect([k, g.gap], layer.name).toEqual([k, interval]);
       const cert = certify(program);

@@ -129,7 +129,7 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
   return ops;
 }
 
-/** A table activation's exact step tables on the op (over the accumulator values its int8 inputs can produce). */
+/** An op whose terms all have diagonal integer weights (sums of channels). */
 function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number, act: Activation = 'linear', opts: { n?: number; channelOffset?: number; zp?: number } = {}): GemmOp {
   const n = opts.n ?? out.c;
   const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params);

@@ -132,14 +132,14 @@ function wantedGroup(rows: number, cfg: ArrayConfig): number {
 /**
  * The wgt slots an op whose tiles stream `rows` rows cycles its weight tiles through: WEIGHT_SLOTS,
  * or two of the groups the DRAM latency asks for (one loads while the other feeds the array) where
- * that is more, as far as the wgt buffer holds them; `rows` 0: WEIGHT_SLOTS (ops that stream
+ * that is more, as far as the wgt buffer holds them; no `rows`: WEIGHT_SLOTS (ops that stream
  * activations through the slots). A ring larger than the latency asks for let loads run ahead of
  * the act loads the array waited for: the batch-64 digits MLP on 8x8 took 60,663 → 62,559 cycles
  * with 64 slots for every op.
  */
-export function weightRing(rows: number, cfg: ArrayConfig): number {
+export function weightRing(cfg: ArrayConfig, rows?: number): number {
   const fit = Math.max(1, Math.floor(cfg.wgtDepth / cfg.rows));
-  return Math.min(fit, Math.max(WEIGHT_SLOTS, rows === 0 ? 0 : 2 * wantedGroup(rows, cfg)));
+  return Math.min(fit, Math.max(WEIGHT_SLOTS, rows === undefined ? 0 : 2 * wantedGroup(rows, cfg)));
 }
 
 /** Set the ring of the op about to be emitted (weightRing), and record the most slots taken. */

@@ -288,7 +288,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   };
   const { rows: R, cols: C } = cfg;
   // (activation streams and sums through the slots take the plain ring; a tiled op, its own below)
-  useWeightRing(st, weightRing(0, cfg));
+  useWeightRing(st, weightRing(cfg));
   if (op.channelSum && channelSumPays(op, tiled, cfg)) return emitChannelSum(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   if (op.spread) return emitSpread(op, tiled.get(op.terms[0]!.src)!.p, out, k, cfg, st, emit);
   // a per-channel product: tile (ct, nt) of diag(gate) is read from its spread, rows P − 1 apart (lower-dram.ts
@@ -300,7 +300,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   const sources = chunked ? new Map([...tiled].map(([name, s]) => [name, { ...s, phases: null, tapPixels: null }])) : tiled;
   const { lines, actHalf, beside, actSlots, oneMatmulBeside } = chunked ? { lines: 1, actHalf: 0, beside: false, actSlots: 2, oneMatmulBeside: false } : chooseLines(op, sources, cfg, most, st.wgtSlots, st.qntSlots, st.oneMatmulBeside);
   if (oneMatmulBeside) st.usedOneMatmulBeside = true;
-  useWeightRing(st, weightRing(lines * chunk, cfg));
+  useWeightRing(st, weightRing(cfg, lines * chunk));
   const perColumnTile = matmulsPerColumnTile(op, sources);
   const accSlots = accSlotsOf(lines * chunk, op, cfg, st.qntSlots);
   // the tiles' windows start past the act entries of the previous op's last tile where they would

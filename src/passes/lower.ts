@@ -134,7 +134,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   const scheduling = scheduler(cfg, dram.regions.map((r) => ({ ...r })));
   const layerNames: string[] = [];
   const layerIndex = new Map<string, number>(); // a search of layerNames per op was quadratic in layers
-  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightRing(0, cfg), wgtSlotsUsed: weightRing(0, cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [], slotOfTile: new Map(), tileRows: tileRowsOf(constants), oneMatmulBeside, usedOneMatmulBeside: false };
+  const st: EmitState = { wgtTile: 0, colTile: 0, maxAct: 0, maxRows: 0, tableSpan: [Infinity, 0], secondAcc: Infinity, accPerBank: 1, accSpan: [0, 0], lastAcc: [], lastAct: [0, 0], wgtSlots: weightRing(cfg), wgtSlotsUsed: weightRing(cfg), qntSlots: Math.min(cfg.accBanks === 2 ? 4 : 2, cfg.qntDepth), slotTile: [], slotOfTile: new Map(), tileRows: tileRowsOf(constants), oneMatmulBeside, usedOneMatmulBeside: false };
   gp.ops.forEach((op, oi) => {
     let li = layerIndex.get(op.layer);
     if (li === undefined) layerIndex.set(op.layer, (li = layerNames.push(op.layer) - 1));

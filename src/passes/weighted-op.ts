@@ -56,12 +56,11 @@ export function rescale(layer: string, accScale: ArrayLike<number>, out: QuantPa
   return { mult, shift };
 }
 
-/** The op with its activation's step tables when the activation is one (table.ts). */
+/** The op with its activation's exact step tables when the activation is one (table.ts: over the accumulator values its int8 inputs can produce). */
 export function withTable(act: Activation, accScale: ArrayLike<number>, out: QuantParams, op: GemmOp): GemmOp {
   return isTable(act) ? { ...op, table: opTables(op, act, accScale, out) } : op;
 }
 
-/** An op whose terms all have diagonal integer weights (sums of channels). */
 /** The tensor's border grows to `pads`, filled with `fill` (NN305 when another reader needs another fill). */
 export function needBorder(t: PhysicalTensor, pads: readonly number[], fill: number, layer: string): void {
   if (pads.every((p) => p === 0)) return;

@@ -60,6 +60,13 @@ function floatErrors(p: Program, g: Graph, xs: readonly Float32Array[]): { max: 
 }
 const cycles = (p: Program): number => simulate(p, quantizeInput(p, samples(1, 9)[0]!)).cycles;
 
+/** The fused program (of graph `fg`) is off its float model by no more than the plain one (of `pg`), in the largest and the mean output-code error. */
+function expectNoFurtherOff(fused: Program, fg: Graph, plain: Program, pg: Graph, xs: readonly Float32Array[]): void {
+  const [f, p] = [floatErrors(fused, fg, xs), floatErrors(plain, pg, xs)];
+  expect(f.max).toBeLessThanOrEqual(p.max);
+  expect(f.mean).toBeLessThanOrEqual(p.mean);
+}
+
 /** ref = sim fast = sim step = WASM (SIMD, scalar), cycles = the certificate's. */
 async function expectAgree(p: Program, xs: readonly Float32Array[]): Promise<void> {
   await expectSoftwareBackendsAgree(p, inputClasses(p, xs[0]));
@@ -187,12 +194,9 @@ describe('the residual add folded into the convolution before it', () => {
     expect(plain.instructions.some((i) => i.op === 'matmul' && i.shift > 0)).toBe(false);
     // against the float model, in output codes: the folded sum is one rounding (the plain add's
     // are three: c's output, the add's int8 weights, its requantization), so it is off by no more
-    const xs = cal;
-    const [f, p] = [floatErrors(folded, graph(false), xs), floatErrors(plain, graph(true), xs)];
-    expect(f.max).toBeLessThanOrEqual(p.max);
-    expect(f.mean).toBeLessThanOrEqual(p.mean);
+    expectNoFurtherOff(folded, graph(false), plain, graph(true), cal);
     expect(cycles(folded)).toBeLessThan(cycles(plain));
-    await expectAgree(folded, xs);
+    await expectAgree(folded, cal);
   });
 
   test('shortcut columns 30 times apart: two shifts, two shortcut terms; no further off the float model than the plain add; ref = sim = WASM', async () => {
@@ -209,9 +213,7 @@ describe('the residual add folded into the convolution before it', () => {
     // the shortcut's matmuls: two shifts in the one column tile
     const shifts = new Set(folded.instructions.flatMap((i) => (i.op === 'matmul' && i.shift > 0 ? [i.shift] : [])));
     expect(shifts.size).toBe(2);
-    const [f, p] = [floatErrors(folded, graph(false), cal), floatErrors(plain, graph(true), cal)];
-    expect(f.max).toBeLessThanOrEqual(p.max);
-    expect(f.mean).toBeLessThanOrEqual(p.mean);
+    expectNoFurtherOff(folded, graph(false), plain, graph(true), cal);
     await expectAgree(folded, cal);
   });
 
@@ -239,12 +241,9 @@ describe('ReLU fused into the residual add', () => {
     expect(fused.layers.map((l) => [l.name, l.op])).toEqual([['a', 'conv1x1+linear'], ['c', 'conv1x1+add+relu']]);
     expect(plain.layers.map((l) => l.name)).toContain('r');
     // one rounding instead of two: no further off the float model than the ReLU as a layer of its own
-    const xs = cal;
-    const [f, p] = [floatErrors(fused, residual(false), xs), floatErrors(plain, residual(true), xs)];
-    expect(f.max).toBeLessThanOrEqual(p.max);
-    expect(f.mean).toBeLessThanOrEqual(p.mean);
+    expectNoFurtherOff(fused, residual(false), plain, residual(true), cal);
     expect(cycles(fused)).toBeLessThan(cycles(plain));
-    await expectAgree(fused, xs);
+    await expectAgree(fused, cal);
   });
 
   test('each column tile loads its bias as one acc entry that its first matmul starts from (matmul bias), on any array width', () => {

@@ -99,6 +99,12 @@ try {
   }
   parts.push(`};
 const loaded = new Map();
+// built-ins only a few commands call, loaded on first use (every command's modules require them
+// at the top): child_process, which commander and the EDA tool runner require, costs 2-3 ms a start
+const lazyBuiltins = { 'node:child_process': null, child_process: null };
+function lazyBuiltin(file, spec) {
+  return (lazyBuiltins[spec] ??= new Proxy({}, { get: (_, key) => nodeRequire(file, spec)[key] }));
+}
 function load(id) {
   const hit = loaded.get(id);
   if (hit !== undefined) return hit.exports;
@@ -107,7 +113,7 @@ function load(id) {
   loaded.set(id, module);
   if (trace !== null) trace(id);
   const file = root + '/' + id;
-  const require = (spec) => { const dep = deps[spec]; return dep === undefined ? nodeRequire(file, spec) : load(dep); };
+  const require = (spec) => { const dep = deps[spec]; return dep !== undefined ? load(dep) : spec in lazyBuiltins ? lazyBuiltin(file, spec) : nodeRequire(file, spec); };
   def.call(module.exports, module.exports, require, module, file, file.slice(0, file.lastIndexOf('/')), fileUrl(file));
   return module.exports;
 }

@@ -90,6 +90,14 @@ interface FastPlan {
 
 const cache = new WeakMap<Plan, FastPlan>();
 
+/**
+ * Trace fields (three per record) the counters' pass keeps for the trace hash: 16 MB, and as much
+ * again to sort them. Within it the records are made once (AlexNet conv1 on 32x32: 1.5 M fields);
+ * a larger trace is made twice, the second time streamed, in bounded memory. Tests lower it to
+ * take the streamed path.
+ */
+export const TRACE_KEPT = { fields: 4 << 20 };
+
 function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPlan {
   let fp = cache.get(plan);
   if (fp !== undefined) {
@@ -102,25 +110,34 @@ function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPla
   const counters = plan.timingCounters.slice();
   const peak = emptyPeaks();
   const tables = tallyTables(cfg);
-  // every access is recorded, tallied from its record and dropped (the trace hash makes them again, unit by unit, sim/trace-stream.ts); counted for that hash
+  // every access is recorded and tallied from its record. With a trace asked for, the records are
+  // kept for its hash while they fit TRACE_KEPT; past that they are dropped (each once tallied) and
+  // the hash makes them again, unit by unit, in bounded memory (sim/trace-stream.ts)
   const rec = new TraceRecorder(kernels);
   const counts = [0, 0, 0];
+  let keep = trace;
+  let kept = 0;
   const rebased = plan.program.instructions.map((insn, i): Instruction => {
     const u = plan.unit[i]!;
     if (u !== FETCH) {
+      const from = keep ? rec.length(u) : 0;
       rec.begin(u, plan.schedule.timings[i]!.start);
       accessPattern(insn, cfg, rec);
       const n = rec.length(u);
-      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), 0, n, tables);
-      counts[u]! += n / 3;
-      rec.truncate(u, 0);
+      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, n, tables);
+      counts[u]! += (n - from) / 3;
+      if (!keep) rec.truncate(u, 0);
+      else if ((kept += n - from) > TRACE_KEPT.fields) {
+        keep = false;
+        for (let v = 0; v < 3; v++) rec.truncate(v, 0);
+      }
     }
     const prepared = (PREPARE[insn.op] as Prepare<Opcode>)(insn, cfg, size);
     kind[i] = prepared.kind;
     return prepared.rebased;
   });
   const partial = { kind, rebased, ...size, counters, peak, recordCounts: counts };
-  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? traceHashOf(plan, kernels, counts) : null, machines: new Map() }));
+  cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? (keep ? rec.hash() : traceHashOf(plan, kernels, counts)) : null, machines: new Map() }));
   return fp;
 }
 

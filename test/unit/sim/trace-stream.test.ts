@@ -3,13 +3,15 @@
  * Fast mode's streamed trace hash (sim/trace-stream.ts) is TraceRecorder.hash() of the whole trace,
  * byte for byte, however small the pending window: flushed after every few records the final ones
  * are a prefix of each sort, and the rest (pipelined instructions still running) stays. With the
- * JS and the WebAssembly kernels; and fast mode's hash through it is step mode's.
+ * JS and the WebAssembly kernels; and fast mode's hash through it is step mode's, as is the hash of
+ * the records fast mode's counters pass keeps (within TRACE_KEPT).
  */
 import { expect, test } from 'vitest';
 import { wasmTraceKernels } from '../../../src/cli/trace-kernels.js';
 import { parseListing } from '../../../src/isa/asm.js';
 import { makeConfig } from '../../../src/isa/config.js';
 import type { Program } from '../../../src/isa/program.js';
+import { TRACE_KEPT } from '../../../sim/fast.js';
 import { FETCH, planOf } from '../../../sim/plan.js';
 import { streamedTraceHash, type UnitInstructions } from '../../../sim/trace-stream.js';
 import { accessPattern, TraceRecorder } from '../../../sim/trace.js';
@@ -60,6 +62,19 @@ test.each([
   expect(simulate(again, x).traceHash).toBe(whole);
   expect(simulate(p, x).traceHash).toBe(whole);
   expect(simulate(p, x, { mode: 'step' }).traceHash).toBe(whole);
+  // the counters' pass keeps its records for the hash (made once) while they fit TRACE_KEPT; past
+  // it they are dropped midway and the hash streams: the same hash and counters either way
+  const kept = simulate(programOf(side, batch, seed), x);
+  const limit = TRACE_KEPT.fields;
+  try {
+    TRACE_KEPT.fields = 60;
+    const dropped = simulate(programOf(side, batch, seed), x);
+    expect(dropped.traceHash).toBe(whole);
+    expect(dropped.stats).toEqual(kept.stats);
+    expect(dropped.stats).toEqual(simulate(p, x, { mode: 'step' }).stats);
+  } finally {
+    TRACE_KEPT.fields = limit;
+  }
 });
 
 test('a record on the cycle the next instruction starts stays pending: that one may record before it (a lower code on the same cycle)', () => {

@@ -76,8 +76,8 @@ function actHalfOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cf
 /** Matmuls per column tile: one per term and source channel tile. */
 export const matmulsPerColumnTile = (op: GemmOp, sources: ReadonlyMap<string, SourceWindow>): number => op.terms.reduce((a, t) => a + sources.get(t.src)!.ct, 0);
 
-/** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store. */
-function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean, fourSlots: boolean): { actLoad: number; steady: number; interval: number; columnLoads: number; store: number } {
+/** One tile: its window load, its steady cycles (the busiest unit), its last column tile's store, the weight tiles it loads for every tile after it (resident: 0 otherwise). */
+function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: LineTile, cfg: ArrayConfig, beside: boolean, fourSlots: boolean, wgtSlots: number): { actLoad: number; steady: number; interval: number; columnLoads: number; weights: number; store: number } {
   const { rows: R, cols: C } = cfg;
   const lines = tile.oy1 - tile.oy0;
   const rows = lines * op.ow;
@@ -104,20 +104,37 @@ function tileCost(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, tile: 
   // the column tile after: with one matmul per column tile, that bounds a tile of more rows than the lead
   const sameBank = Math.min(besideAfter(rows, cfg), matmuls) * interval + threshold - (fourSlots ? matmulAccLead(cfg) : 0);
   const compute = beside ? NT * Math.max(matmuls * interval + besideWait + THRESHOLD_TAIL_FROM, sameBank) : NT * (matmuls * interval + 2 * R + C + threshold - tail);
+  const actLoad = actLoadOf(sources, lines, cfg);
+  // The load unit's work per column tile. An op of one matmul per column tile whose thresholds go
+  // beside takes three act slots (chooseLines: ONE_MATMUL_ACT_SLOTS), so its windows load while the
+  // matmul two tiles back drains; where its weight tiles also all fit the wgt slots, they stay there
+  // from tile to tile (lower-emit-slots.ts wgtSlotOf loads a tile no slot holds), and what a column
+  // tile loads is its bias entry, its requant parameters and its share of the tile's windows.
+  // Charged its weight tiles and one cycle per out row every tile, ResNet-18's Conv1 on 256x256
+  // stayed in 13 tiles whose thresholds waited for the next matmul's issue interval (each layer
+  // alone at matched settings: Conv1 18,264 → 15,291 cycles, all 21 layers 147,708 → 144,735; nothing
+  // else in bench/conv-efficiency.mjs moves).
+  // Otherwise: its weight tiles, and one cycle per out row (4C bytes, what the bias cost when it was
+  // replicated over the rows), which stands for what the estimate does not model (measured, not
+  // derived): with two act slots a window waits for the matmul two tiles back to drain. The real
+  // cost (the windows, one bias entry; weight tiles once where they fit) chose slower tiles for
+  // such ops: AlexNet's features on 256x256 at matched settings 39,265 → 39,734 cycles (its pooled
+  // conv1 in 7-line tiles, not 9), DS-CNN on 32x32 at the defaults 41,998 → 44,632.
+  const weightLoads = matmuls * dmaCycles(R, C, cfg);
+  const residentOneMatmul = beside && matmuls === 1 && NT <= wgtSlots;
+  const columnLoads = residentOneMatmul ? 2 * dmaCycles(1, 4 * C, cfg) + actLoad / NT : dmaCycles(rows, 4 * C, cfg) + weightLoads;
+  const store = dmaCycles(outRows, C, cfg) + (op.ow > 1 ? (outLines - 1) * cfg.dramLatency : 0);
+  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, weights: residentOneMatmul ? NT * weightLoads : 0, store };
+}
+
+/** Load-unit cycles of one tile's windows of `lines` output lines: per source, its channel tiles (a load per window line where taps read pixels), each load paying the DRAM latency. */
+function actLoadOf(sources: ReadonlyMap<string, SourceWindow>, lines: number, cfg: ArrayConfig): number {
   let actLoad = 0;
   for (const s of sources.values()) {
     const loads = s.tapPixels !== null ? s.ct * windowLines(s, lines) : s.ct;
-    actLoad += (loads - 1) * cfg.dramLatency + dmaCycles(s.ct * windowLines(s, lines) * lineEntries(s), R, cfg);
+    actLoad += (loads - 1) * cfg.dramLatency + dmaCycles(s.ct * windowLines(s, lines) * lineEntries(s), cfg.rows, cfg);
   }
-  // a column tile's constants: its weight tiles, and a load-unit cost of one cycle per row (4C
-  // bytes each), which the bias cost when it was replicated over the rows. A column tile now loads
-  // one bias entry (matmul `bias`), but ranking tiles by that real cost chose slower ones: ResNet-18
-  // on 256x256 at matched settings 287,293 → 296,235 cycles, DS-CNN on 8x8 101,731 → 104,287 (the
-  // ResNet-18 on 32x32 the same within 0.1%). The per-row term stands for what the estimate does
-  // not model (measured, not derived): keep it until the estimate does.
-  const columnLoads = dmaCycles(rows, 4 * C, cfg) + matmuls * dmaCycles(R, C, cfg);
-  const store = dmaCycles(outRows, C, cfg) + (op.ow > 1 ? (outLines - 1) * cfg.dramLatency : 0);
-  return { actLoad, steady: Math.max(compute, NT * columnLoads, NT * store), interval, columnLoads, store };
+  return actLoad;
 }
 
 /** Estimated cycles of the op tiled `lines` output lines at a time (the last tile takes the rest; only to rank choices). */
@@ -127,12 +144,12 @@ function estimate(op: GemmOp, sources: ReadonlyMap<string, SourceWindow>, lines:
   const costs = new Map<string, ReturnType<typeof tileCost>>();
   const tiles = lineTiles(op, lines).map((t) => {
     const key = `${t.oy1 - t.oy0}:${t.py1 - t.py0}`;
-    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg, beside, fourSlots)).get(key)!;
+    return costs.get(key) ?? costs.set(key, tileCost(op, sources, t, cfg, beside, fourSlots, wgtSlots)).get(key)!;
   });
   // The first window loads before anything else. The next tile's window loads once the load unit is
   // past this tile's weight tiles, which run at most `wgtSlots` matmuls ahead: what it takes longer
   // than those matmuls stalls the array. Without ping-pong every window waits for the previous tile's last matmul.
-  let cycles = tiles[0]!.actLoad + tiles[0]!.columnLoads + tiles[tiles.length - 1]!.store;
+  let cycles = tiles[0]!.actLoad + tiles[0]!.columnLoads + tiles[0]!.weights + tiles[tiles.length - 1]!.store;
   tiles.forEach((t, i) => {
     cycles += t.steady;
     const next = tiles[i + 1];

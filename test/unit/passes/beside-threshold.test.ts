@@ -11,10 +11,9 @@ import { accSplit } from '../../../src/isa/config.js';
 import type { Program } from '../../../src/isa/program.js';
 import { tableSteps } from '../../../src/isa/ops/threshold.js';
 import { compileGraph } from '../../helpers/compile.js';
+import { MATCHED } from '../../helpers/matched.js';
 import { randomMlp, randomSamples } from '../../helpers/random-graph.js';
 
-const MAX = 65536;
-const matched = { dramBytesPerCycle: 4096, dramLatency: 0, accBanks: 2, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX };
 
 /** The requantize-mode thresholds whose nearest earlier matmul is on their acc bank without writing their rows. */
 function behindSameBank(p: Program): number[] {
@@ -39,7 +38,7 @@ describe('a threshold beside the next column tile follows only its matmuls', () 
     ['300 → 70, batch 1, 32x32', [300, 70], 32],
     ['64 → 40, batch 1, 8x8', [64, 40], 8],
   ] as const)('%s', (_name, sizes, side) => {
-    const p = compileGraph(randomMlp(sizes, 3), randomSamples(4, sizes[0], 4, -1, 1), { rows: side, cols: side, ...matched });
+    const p = compileGraph(randomMlp(sizes, 3), randomSamples(4, sizes[0], 4, -1, 1), { rows: side, cols: side, ...MATCHED });
     expect(p.instructions.filter((i) => i.op === 'threshold').length).toBeGreaterThan(2);
     expect(behindSameBank(p)).toEqual([]);
   });

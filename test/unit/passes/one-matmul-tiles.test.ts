@@ -9,21 +9,13 @@
  */
 import { expect, test } from 'vitest';
 import { scaleSimWsCycles } from '../../../src/cli/topology.js';
-import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
-import { layerGraph, parseTopology, syntheticCalibration } from '../../../src/importers/topology.js';
-import { makeConfig } from '../../../src/isa/config.js';
 import { certify } from '../../../src/isa/cost.js';
 import { LOAD_BUFFERS } from '../../../src/isa/spec.js';
-import { compile } from '../../../src/passes/pipeline.js';
 import { expectSimExact } from '../../helpers/agreement.js';
-
-const MAX = 65536;
-const matched = makeConfig({ rows: 64, cols: 64, dramBytesPerCycle: 4096, dramLatency: 0, accBanks: 2, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX });
+import { matchedConfig, topologyLayerProgram } from '../../helpers/matched.js';
 
 test('a 7×7/2 convolution of one channel on 64x64 is within 1.4× of SCALE-Sim at matched settings, in tiles short enough for its thresholds, exactly', () => {
-  const topology = parseTopology('Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv,112,112,7,7,1,16,2,\n', 'conv.csv');
-  const graph = layerGraph(topology.layers[0]!, DEFAULT_LIMITS, 'conv.csv');
-  const { program } = compile(graph, { config: matched, calibration: syntheticCalibration(112 * 112) });
+  const program = topologyLayerProgram('Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv,112,112,7,7,1,16,2,\n', matchedConfig(64, 64));
   const matmuls = program.instructions.filter((i) => i.op === 'matmul');
   // one weight tile for every tile, loaded once; tiles of at most 4 lines (212 rows), where the old estimate chose 5 (265)
   expect(new Set(matmuls.map((m) => m.op === 'matmul' && m.wgt)).size).toBe(1);

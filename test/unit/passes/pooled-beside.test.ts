@@ -8,14 +8,13 @@
 import { describe, expect, test } from 'vitest';
 import { scaleSimWsCycles } from '../../../src/cli/topology.js';
 import { loadModel } from '../../../src/importers/index.js';
-import { makeConfig } from '../../../src/isa/config.js';
 import { certify } from '../../../src/isa/cost.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { compile } from '../../../src/passes/pipeline.js';
 import { expectSimExact } from '../../helpers/agreement.js';
+import { matchedConfig } from '../../helpers/matched.js';
 
-const MAX = 65536;
-const matched = makeConfig({ rows: 8, cols: 8, dramBytesPerCycle: 4096, dramLatency: 0, accBanks: 2, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX });
+const matched = matchedConfig(8, 8);
 
 describe('a pooled convolution bound by its loads', () => {
   const cnn = loadModel(new URL('../../../examples/digits-cnn/model.json', import.meta.url).pathname);

@@ -6,22 +6,18 @@
  */
 import { describe, expect, test } from 'vitest';
 import { scaleSimWsCycles } from '../../../src/cli/topology.js';
-import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
-import { layerGraph, mnkOf, parseTopology, syntheticCalibration } from '../../../src/importers/topology.js';
-import { makeConfig } from '../../../src/isa/config.js';
+import { mnkOf, parseTopology } from '../../../src/importers/topology.js';
 import { certify } from '../../../src/isa/cost.js';
 import { quantizeInput } from '../../../src/isa/program.js';
 import { LOAD_BUFFERS } from '../../../src/isa/spec.js';
-import { compile } from '../../../src/passes/pipeline.js';
 import { expectSimExact } from '../../helpers/agreement.js';
+import { matchedConfig, topologyLayerProgram } from '../../helpers/matched.js';
 
-const MAX = 65536;
-const matched = makeConfig({ rows: 8, cols: 8, dramBytesPerCycle: 4096, dramLatency: 0, accBanks: 2, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX });
+const matched = matchedConfig(8, 8);
 
 describe('a one-term op streams its channel tiles', () => {
-  const topo = parseTopology('Layer, M, N, K,\nfc3, 64, 10, 64,\n', 't.csv');
-  const graph = layerGraph(topo.layers[0]!, DEFAULT_LIMITS, 't.csv');
-  const { program } = compile(graph, { config: matched, calibration: syntheticCalibration(64 * 64) });
+  const csv = 'Layer, M, N, K,\nfc3, 64, 10, 64,\n';
+  const program = topologyLayerProgram(csv, matched);
 
   test('the channel tiles\' loads are spread among the matmuls, not all before them', () => {
     const insns = program.instructions;
@@ -35,7 +31,7 @@ describe('a one-term op streams its channel tiles', () => {
   });
 
   test('at matched settings the GEMM 64×10×64 on 8x8 takes no more than SCALE-Sim\'s closed form, exactly', () => {
-    expect(certify(program).cycles).toBeLessThanOrEqual(scaleSimWsCycles(mnkOf(topo.layers[0]!), 8, 8));
+    expect(certify(program).cycles).toBeLessThanOrEqual(scaleSimWsCycles(mnkOf(parseTopology(csv, 't.csv').layers[0]!), 8, 8));
     expectSimExact(program, quantizeInput(program, new Float32Array(64 * 64).map((_, i) => ((i * 37) % 100) / 100)));
   });
 });

@@ -129,6 +129,9 @@ export function resize(x: Op, bilinear: boolean): Value {
 
 /** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */
 export function stridedSlice(x: Op): Value {
+  // a slice of a vector or a sequence is a valid model nnchip has no form for, not a wrong shape (NN203)
+  const t = x.tensor(0);
+  if (t.rank !== 4) throw x.fail('NN110', `StridedSlice of a ${shownValue(tfShapeOf(t))} tensor is not supported (only crops of H and W of an NHWC feature map)`);
   const input = x.map();
   const full = [1, ...input.shape];
   const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];

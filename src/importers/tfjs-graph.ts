@@ -193,7 +193,11 @@ function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: strin
  * node reading its own output left another node unread, and that was reported as "2 outputs".
  */
 function checkAcyclic(nodes: readonly TfNode[], file: string): void {
-  const deps = new Map(nodes.map((n) => [n.name, n.inputs.map((r) => parseInput(r, file, n.name)).filter((d) => !d.control).map((d) => d.node)]));
+  // a TF while loop's back edge (NextIteration → Merge) is no cycle to refuse the model for: where
+  // the chosen output reads the loop, checkOps refuses its ops by name (with --output-name to cut
+  // before them); an output before it (a detector's backbone before its NMS loop) compiles
+  const opOf = new Map(nodes.map((n) => [n.name, n.op]));
+  const deps = new Map(nodes.map((n) => [n.name, n.inputs.map((r) => parseInput(r, file, n.name)).filter((d) => !d.control && opOf.get(d.node) !== 'NextIteration').map((d) => d.node)]));
   const pending = new Map([...deps].map(([name, ins]) => [name, ins.length]));
   const readersOf = new Map<string, string[]>();
   for (const [name, ins] of deps) {
@@ -283,9 +287,10 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const outs = [inner ? choice.output! : chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
   const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
   nodes = expandSplits(nodes.filter((n) => needed.has(n.name)), outs[0]!, file);
-  checkFirstOutputs(nodes, file);
-  // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with
+  // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with;
+  // and before the reads of later outputs, so an unsupported op is refused by name (a while loop's Switch, Unpack)
   checkOps(nodes, file, true);
+  checkFirstOutputs(nodes, file);
   const consts = new Set(nodes.filter((n) => n.op === 'Const').map((n) => n.name));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits, (name) => consts.has(name));
   nodes = fuseTfFunctions(nodes, weights, outs, (n) => n.inputs.map((r) => parseInput(r, file, n.name)));

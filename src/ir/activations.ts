@@ -5,7 +5,7 @@
  * the points where they may turn (the table builder searches monotone pieces between them).
  */
 
-import { evalExpr, exprName, turningPointsOf, type ExprStep } from './expression.js';
+import { evalExpr, evalExprOver, exprName, turningPointsOf, type ExprStep } from './expression.js';
 
 export const TABLE_FUNCTIONS = ['sigmoid', 'tanh', 'hardsigmoid', 'hardswish', 'leakyrelu', 'prelu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'softplus', 'softsign', 'silu', 'mish', 'thresholdedrelu', 'square', 'rsqrt'] as const;
 /** The named functions, and `expr`: a function written as element-wise steps (ir/expression.ts; importers only, no format names it). */
@@ -49,6 +49,14 @@ export function erf(x: number): number {
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+
+/** applyTable at every element of x (element i on channel i mod C: channels are innermost); an expression a step at a time (evalExprOver). */
+export function applyTableOver(a: TableActivation, x: Float64Array): Float64Array {
+  if (a.fn === 'expr') return evalExprOver(a.expr!, x, erf);
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = applyTable(a, x[i]!, i);
+  return y;
+}
 
 /** The function's value at x on output channel c. */
 export function applyTable(a: TableActivation, x: number, c: number): number {

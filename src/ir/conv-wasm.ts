@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
- * The float convolution's hot loop as WebAssembly f32x4 SIMD (calibration's cost: ResNet-18 is
- * 1.8 G MACs a sample), in float32 as the float runtimes (TF.js, ONNX runtime) compute. Lanes are
+ * The float convolution's hot loops as WebAssembly f32x4 SIMD (calibration's cost: ResNet-18 is
+ * 1.8 G MACs a sample), in float32 as the float runtimes (TF.js, ONNX runtime) compute: `conv`
+ * (sixteen output channels a pass) and `depthwise` (four channels a vector). Lanes are
  * independent outputs — neighbouring output channels — never parts of one sum, so every output
  * still sums its bias, then its in-bounds (ky, kx, ci) terms in nested-loop order, each term one
  * f32x4.mul then one f32x4.add (no fused multiply-add): IEEE float32 roundings in a fixed order,
@@ -85,17 +86,73 @@ function convFunc(): Func {
   return f;
 }
 
-/** The module's bytes: `pages` of memory to start with, growable to 4 GiB (exported as `memory`, the function as `conv`). */
+/** Bytes per depthwise descriptor: x0, rows, cols, k0, y (i32 each). */
+export const DEPTHWISE_DESCRIPTOR_BYTES = 20;
+
+/**
+ * depthwise(desc, count, vecs, xRow, xCol, kRow, bias, kBase): for each of `count` descriptors
+ * (x0, rows, cols, k0, y), one output pixel: for each of its `vecs` vectors of four channels, the
+ * bias's, then `rows` × `cols` taps in (ky, kx) order — input x0 + xRow·row + xCol·col, kernel
+ * kBase + k0 + kRow·row + 16·vecs·col, both plus the vector's 16 bytes — each one f32x4.mul then
+ * one f32x4.add, stored at y. Channels are padded to whole vectors in the input, the kernel
+ * ([ky][kx][channel]), the bias and the output. All addresses are bytes.
+ */
+function depthwiseFunc(): Func {
+  const f = new Func('depthwise', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [desc, count, vecs, xRow, xCol, kRow, bias, kBase] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i32 = (): number => f.local('i32');
+  const [d, dEnd, vo, vEnd, kCol, x0, k0, y, xr, kr, r, xi, ki, t] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()] as const;
+  const acc = f.local('v128');
+  const c = f.code;
+  c.get(desc).get(count).i32(DEPTHWISE_DESCRIPTOR_BYTES).op('i32.mul').op('i32.add').set(dEnd);
+  c.get(vecs).i32(16).op('i32.mul').tee(vEnd).set(kCol);
+  c.get(desc).set(d);
+  c.block().loop(); // over descriptors (output pixels)
+  c.get(d).get(dEnd).op('i32.eq').brIf(1);
+  c.get(d).mem('i32.load', 0).set(x0);
+  c.get(kBase).get(d).mem('i32.load', 12).op('i32.add').set(k0);
+  c.get(d).mem('i32.load', 16).set(y);
+  c.i32(0).set(vo);
+  c.block().loop(); // over channel vectors
+  c.get(vo).get(vEnd).op('i32.eq').brIf(1);
+  c.get(bias).get(vo).op('i32.add').vmem('v128.load').set(acc);
+  c.get(x0).get(vo).op('i32.add').set(xr);
+  c.get(k0).get(vo).op('i32.add').set(kr);
+  c.get(d).mem('i32.load', 4).set(r);
+  c.block().loop(); // over kernel rows
+  c.get(r).op('i32.eqz').brIf(1);
+  c.get(xr).set(xi).get(kr).set(ki).get(d).mem('i32.load', 8).set(t);
+  c.block().loop(); // over the row's taps
+  c.get(t).op('i32.eqz').brIf(1);
+  c.get(acc).get(xi).vmem('v128.load').get(ki).vmem('v128.load').v('f32x4.mul', 'f32x4.add').set(acc);
+  c.get(xi).get(xCol).op('i32.add').set(xi);
+  c.get(ki).get(kCol).op('i32.add').set(ki);
+  c.get(t).i32(1).op('i32.sub').set(t);
+  c.br(0).end().end();
+  c.get(xr).get(xRow).op('i32.add').set(xr);
+  c.get(kr).get(kRow).op('i32.add').set(kr);
+  c.get(r).i32(1).op('i32.sub').set(r);
+  c.br(0).end().end();
+  c.get(y).get(vo).op('i32.add').get(acc).vmem('v128.store');
+  c.get(vo).i32(16).op('i32.add').set(vo);
+  c.br(0).end().end();
+  c.get(d).i32(DEPTHWISE_DESCRIPTOR_BYTES).op('i32.add').set(d);
+  c.br(0).end().end();
+  return f;
+}
+
+/** The module's bytes: `pages` of memory to start with, growable to 4 GiB (exported as `memory`, the functions as `conv` and `depthwise`). */
 export function convModuleBytes(pages: number): Uint8Array {
-  const f = convFunc();
+  const funcs = [convFunc(), depthwiseFunc()];
   return assembleModule({
-    types: [{ params: f.params, results: f.results }],
-    funcs: [{ type: 0, locals: f.locals, body: f.code.bytes }],
+    types: funcs.map((f) => ({ params: f.params, results: f.results })),
+    funcs: funcs.map((f, i) => ({ type: i, locals: f.locals, body: f.code.bytes })),
     memoryPages: pages,
     maxPages: MAX_PAGES,
     globals: [],
     exports: [
       { name: 'conv', kind: 'Func', index: 0 },
+      { name: 'depthwise', kind: 'Func', index: 1 },
       { name: 'memory', kind: 'Memory', index: 0 },
     ],
     data: [],
@@ -103,6 +160,7 @@ export function convModuleBytes(pages: number): Uint8Array {
 }
 
 type Conv = (desc: number, count: number, xRow: number, kRow: number, kBase: number, kGroup: number, groups: number, bias: number) => void;
+type Depthwise = (desc: number, count: number, vecs: number, xRow: number, xCol: number, kRow: number, bias: number, kBase: number) => void;
 
 /** The part of the WebAssembly API used here, typed locally (the project's lib, ES2022 without DOM, does not declare it). */
 interface SyncWebAssembly {
@@ -116,6 +174,7 @@ interface SyncWebAssembly {
  */
 interface State {
   readonly conv: Conv;
+  readonly depthwise: Depthwise;
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   /** Arena bytes in use (16-aligned). */
   top: number;
@@ -141,7 +200,7 @@ function instance(): State {
   if (state === null) {
     const wa = (globalThis as unknown as { WebAssembly: SyncWebAssembly }).WebAssembly;
     const exports = new wa.Instance(new wa.Module(convModuleBytes(16))).exports;
-    state = { conv: exports['conv'] as Conv, memory: exports['memory'] as State['memory'], top: 0, packed: new WeakMap() };
+    state = { conv: exports['conv'] as Conv, depthwise: exports['depthwise'] as Depthwise, memory: exports['memory'] as State['memory'], top: 0, packed: new WeakMap() };
   }
   return state;
 }
@@ -161,7 +220,7 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * the first time) in its arena and `scratch` bytes free after the arena. Returns the kernel's byte
  * offset and the first scratch byte.
  */
-export function convWith(key: object, kernelFloats: number, pack: (into: Float32Array) => void, scratch: number): { conv: Conv; memory: ArrayBuffer; kernelAt: number; scratchAt: number } {
+export function convWith(key: object, kernelFloats: number, pack: (into: Float32Array) => void, scratch: number): { conv: Conv; depthwise: Depthwise; memory: ArrayBuffer; kernelAt: number; scratchAt: number } {
   const s = instance();
   let at = s.packed.get(key);
   if (at === undefined) {
@@ -173,5 +232,5 @@ export function convWith(key: object, kernelFloats: number, pack: (into: Float32
     s.packed.set(key, at);
     s.top += size;
   } else reserve(s, s.top + scratch);
-  return { conv: s.conv, memory: s.memory.buffer, kernelAt: at, scratchAt: s.top };
+  return { conv: s.conv, depthwise: s.depthwise, memory: s.memory.buffer, kernelAt: at, scratchAt: s.top };
 }

@@ -6,14 +6,15 @@
  * rounded to float32. The order is fixed, so the floats, and the calibrated scales and emitted
  * programs that follow from them, depend neither on the loop shape nor on the machine.
  */
-import { convWith, DESCRIPTOR_BYTES, GROUP } from './conv-wasm.js';
+import { convWith, DEPTHWISE_DESCRIPTOR_BYTES, DESCRIPTOR_BYTES, GROUP } from './conv-wasm.js';
 import type { NodeOf } from './graph.js';
 
 type Shape = readonly number[];
 
 export function convTerms(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
   const [dy, dx] = n.dilations ?? [1, 1];
-  return !n.depthwise && dy === 1 && dx === 1 ? blockedConv(n, x, inShape, outShape) : directConv(n, x, inShape, outShape);
+  if (n.depthwise) return outShape[2] === inShape[2] && n.kernel.data.length === n.kernel.shape[0]! * n.kernel.shape[1]! * inShape[2]! ? depthwiseConv(n, x, inShape, outShape) : directConv(n, x, inShape, outShape);
+  return dy === 1 && dx === 1 ? blockedConv(n, x, inShape, outShape) : directConv(n, x, inShape, outShape);
 }
 
 /** Kernel rows (taps) packed per block: a block of the [K][cout] kernel stays in cache while each group's slice of it is copied. */
@@ -94,13 +95,76 @@ function blockedConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outSh
   return y;
 }
 
+/** Channels per f32x4 vector of the depthwise kernel. */
+const LANES = 4;
+
+/**
+ * Depthwise (conv-wasm.ts `depthwise`): per output pixel, its in-bounds taps (a rectangle: the
+ * rows and columns of a strided, dilated window inside the input are runs), four channels a
+ * vector, each term one float32 multiply and one float32 add in (ky, kx) order: directConv's
+ * depthwise loop, vectorized over channels (which never mix). MobileNet-like models' depthwise
+ * layers were most of their calibration (the TF.js hand skeleton model: 38 of 53 s).
+ */
+function depthwiseConv(n: NodeOf<'conv2d'>, x: Float64Array, inShape: Shape, outShape: Shape): Float64Array {
+  const [kh, kw] = n.kernel.shape as [number, number];
+  const [h, w, cin] = inShape as [number, number, number];
+  const [oh, ow] = outShape as [number, number];
+  const [sy, sx] = n.strides;
+  const [dy, dx] = n.dilations ?? [1, 1];
+  const [pt, pl] = n.pads;
+  const vecs = Math.ceil(cin / LANES);
+  const cp = vecs * LANES; // channels as stored: whole vectors
+  const xBytes = h * w * cp * 4;
+  const yBytes = oh * ow * cp * 4;
+  const pack = (p: Float32Array): void => {
+    // the bias, then the kernel as [ky][kx][channel], padded channels 0
+    if (cp !== cin) p.fill(0);
+    for (let c = 0; c < cin; c++) p[c] = n.bias?.data[c] ?? 0;
+    const k = n.kernel.data;
+    for (let tap = 0; tap < kh * kw; tap++) for (let c = 0; c < cin; c++) p[cp + tap * cp + c] = k[tap * cin + c]!;
+  };
+  const wasm = convWith(n, cp * (1 + kh * kw), pack, xBytes + yBytes + oh * ow * DEPTHWISE_DESCRIPTOR_BYTES);
+  const xAt = wasm.scratchAt;
+  const yAt = xAt + xBytes;
+  const descAt = yAt + yBytes;
+  // the input rounded to float32, each pixel's channels padded with zeros
+  const xs = new Float32Array(wasm.memory, xAt, h * w * cp);
+  if (cp === cin) xs.set(x);
+  else for (let p = 0; p < h * w; p++) for (let c = 0; c < cp; c++) xs[p * cp + c] = c < cin ? x[p * cin + c]! : 0;
+  const desc = new Int32Array(wasm.memory, descAt, (oh * ow * DEPTHWISE_DESCRIPTOR_BYTES) / 4);
+  // the taps k with 0 ≤ o·s + k·d − pad < size: [first, last) of 0 … taps
+  const inside = (o: number, s: number, d: number, pad: number, taps: number, size: number): [number, number] => {
+    let [a, b] = [0, taps];
+    while (a < b && o * s + a * d - pad < 0) a++;
+    while (b > a && o * s + (b - 1) * d - pad >= size) b--;
+    return [a, b];
+  };
+  for (let oy = 0, at = 0; oy < oh; oy++) {
+    const [ky0, ky1] = inside(oy, sy, dy, pt, kh, h);
+    for (let ox = 0; ox < ow; ox++, at += DEPTHWISE_DESCRIPTOR_BYTES / 4) {
+      const [kx0, kx1] = inside(ox, sx, dx, pl, kw, w);
+      desc[at] = xAt + ((oy * sy + ky0 * dy - pt) * w + ox * sx + kx0 * dx - pl) * cp * 4;
+      desc[at + 1] = ky1 - ky0;
+      desc[at + 2] = kx1 - kx0;
+      desc[at + 3] = (ky0 * kw + kx0) * cp * 4;
+      desc[at + 4] = yAt + (oy * ow + ox) * cp * 4;
+    }
+  }
+  wasm.depthwise(descAt, oh * ow, vecs, dy * w * cp * 4, dx * cp * 4, kw * cp * 4, wasm.kernelAt, wasm.kernelAt + cp * 4);
+  const computed = new Float32Array(wasm.memory, yAt, oh * ow * cp);
+  if (cp === cin) return Float64Array.from(computed);
+  const y = new Float64Array(oh * ow * cin);
+  for (let p = 0; p < oh * ow; p++) for (let c = 0; c < cin; c++) y[p * cin + c] = computed[p * cp + c]!;
+  return y;
+}
+
 /** Whether leaving out a zero input's terms gives the same sums: finite weights (no ∞·0) and no −0 bias (the only way to a −0 sum). */
 function zeroTermsExact(n: NodeOf<'conv2d'>): boolean {
   return n.kernel.data.every(Number.isFinite) && !(n.bias?.data.some((b) => Object.is(b, -0)) ?? false);
 }
 
 /**
- * Direct convolution with hoisted indices (depthwise and dilated convolutions), float32 like the
+ * Direct convolution with hoisted indices (dilated convolutions; a depthwise one whose kernel is not one per channel), float32 like the
  * blocked one: Math.fround after each double multiply and add gives exactly float32's rounding (a
  * product of two floats is exact in a double, and a double sum of two floats rounded to float32
  * is the correctly rounded float32 sum). A zero input is skipped only where that is exact: with

@@ -92,6 +92,41 @@ const graphModel = (act, act2) => ({
   weightsManifest: [{ paths: ['weights.bin'], weights: [['W1', [4, 3]], ['b1', [3]], ['W2', [3, 2]], ['b2', [2]]].map(([name, shape]) => ({ name, shape, dtype: 'float32' })) }],
 });
 
+/** x [1, 4] → MatMul + BiasAdd → y [1, 3] → StridedSlice y[:, 0] (a valid model: TF slices vectors; nnchip only crops maps). */
+const sliceOfVector = () => {
+  const g = graphModel('Relu', 'Relu');
+  g.modelTopology.node = [
+    ...g.modelTopology.node.filter((n) => ['x', 'W1', 'b1', 'mm1', 'h'].includes(n.name)),
+    ...['begin', 'end', 'strides'].map((n) => tfNode(n, 'Const', [], { dtype: { type: 'DT_INT32' } })),
+    tfNode('first', 'StridedSlice', ['h', 'begin', 'end', 'strides'], { begin_mask: { i: '1' }, end_mask: { i: '1' }, ellipsis_mask: { i: '0' }, new_axis_mask: { i: '0' }, shrink_axis_mask: { i: '2' } }),
+  ];
+  g.weightsManifest[0].weights = [...g.weightsManifest[0].weights.slice(0, 2), ...['begin', 'end', 'strides'].map((name) => ({ name, shape: [2], dtype: 'int32' }))];
+  const ints = new Uint8Array(Int32Array.from([0, 0, 0, 1, 1, 1]).buffer);
+  return { 'model.json': g, 'weights.bin': Buffer.concat([Buffer.from(weights(15)), Buffer.from(ints)]) };
+};
+
+/**
+ * x [1, 4] → MatMul + BiasAdd → h, then a TF1 while loop over h (Enter → Merge ⇄ NextIteration,
+ * Switch, LoopCond, Exit → out): the graph's one output reads the loop; `--output-name h` cuts before it.
+ */
+const whileLoop = () => {
+  const g = graphModel('Relu', 'Relu');
+  g.modelTopology.node = [
+    ...g.modelTopology.node.filter((n) => ['x', 'W1', 'b1', 'mm1', 'h'].includes(n.name)),
+    tfNode('limit', 'Const', [], { dtype: { type: 'DT_FLOAT' } }),
+    tfNode('loop/enter', 'Enter', ['h'], { frame_name: { s: 'bG9vcA==' } }),
+    tfNode('loop/merge', 'Merge', ['loop/enter', 'loop/next']),
+    tfNode('loop/less', 'Less', ['loop/merge', 'limit']),
+    tfNode('loop/cond', 'LoopCond', ['loop/less']),
+    tfNode('loop/switch', 'Switch', ['loop/merge', 'loop/cond']),
+    tfNode('loop/body', 'Relu', ['loop/switch:1']),
+    tfNode('loop/next', 'NextIteration', ['loop/body']),
+    tfNode('out', 'Exit', ['loop/switch']),
+  ];
+  g.weightsManifest[0].weights = [...g.weightsManifest[0].weights.slice(0, 2), { name: 'limit', shape: [], dtype: 'float32' }];
+  return { 'model.json': g, 'weights.bin': weights(16) };
+};
+
 /** 512 bytes from a fixed linear congruential sequence: not protobuf, not JSON. */
 const junk = () => Uint8Array.from({ length: 512 }, (_, i) => (i * 1103515245 + 12345) >>> 16 & 0xff);
 // Protobuf written by hand for nestings protobufjs's own (recursive) encoder cannot write.
@@ -217,6 +252,10 @@ const cases = {
   'wrong-types': { files: { 'model.json': model({ modelTopology: topology([dense('dense_1', 'three', { batch_input_shape: [null, 4] }), LAYERS[1]]) }), 'weights.bin': weights() } },
   'layers-not-a-list': { files: { 'model.json': model({ modelTopology: { class_name: 'Sequential', config: { name: 'x', layers: 'dense' } } }), 'weights.bin': weights() } },
   'tfjs-graph-unsupported-ops': { files: { 'model.json': graphModel('Erf', 'Cosh'), 'weights.bin': weights() } },
+  // a StridedSlice of a vector was refused as a wrong shape (NN203, "check the layer sizes"): the model is valid
+  'tfjs-graph-slice-of-vector': { files: sliceOfVector() },
+  // a TF1 while loop (an NMS after a detector's backbone) was refused as a cycle (NN202), whatever --output-name named
+  'tfjs-graph-while-loop': { files: whileLoop() },
   'onnx-random-bytes': onnxCase(junk()),
   // a model of two outputs was refused with their count alone ("nnchip supports exactly one"): now their names and how to choose
   'onnx-two-outputs-unchosen': onnxCase(TWO_HEADS),

@@ -1,5 +1,6 @@
 // The float convolution (calibration's hot loop) equals a plain closure-per-tap float32
-// convolution bit for bit, zero inputs, −0 biases, strides, dilations, padding and depthwise included.
+// convolution bit for bit, zero inputs, −0 biases, strides, dilations, padding and depthwise (the
+// WebAssembly depthwise kernel) included.
 import fc from 'fast-check';
 import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
@@ -41,8 +42,9 @@ describe('conv2d float evaluation', () => {
     expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).toBe(true);
   });
 
-  // channel counts around the kernel's groups of sixteen (tails, one group, several) with few pixels
-  it.each([[3, 17], [5, 40]])('matches the plain loop bit for bit (cin ≤ %i, cout ≤ %i)', (maxCin, maxCout) => {
+  // channel counts around the kernel's groups of sixteen (tails, one group, several) and the
+  // depthwise kernel's vectors of four (13: three and a tail) with few pixels
+  it.each([[3, 17], [5, 40], [13, 9]])('matches the plain loop bit for bit (cin ≤ %i, cout ≤ %i)', (maxCin, maxCout) => {
     const shape = fc.record({ h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), cin: fc.integer({ min: 1, max: maxCin }), cout: fc.integer({ min: 1, max: maxCout }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), dil: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), depthwise: fc.boolean(), bias: fc.boolean() });
     fc.assert(
       fc.property(shape, fc.array(value, { minLength: 300, maxLength: 300 }), (s, pool) => {

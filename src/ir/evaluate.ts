@@ -9,6 +9,7 @@ import { internal } from '../diagnostics/error.js';
 import { applyTableOver } from './activations.js';
 import { isTable, maxOf, product, type Activation, type Graph, type Node, type NodeOf } from './graph.js';
 import { convTerms } from './conv.js';
+import { addInto, clampInto, mulInto } from './elementwise.js';
 import { transposedConv } from './conv-transposed.js';
 import { forgetKernels } from './conv-wasm.js';
 import { checkGraph } from './verify.js';
@@ -18,17 +19,14 @@ type Shape = readonly number[];
 
 function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): Float64Array {
   if (isTable(fn)) return applyTableOver(fn, x);
-  if (typeof fn !== 'string') return clamped(x, fn.clip[0], fn.clip[1]);
+  if (typeof fn !== 'string') return clampInto(new Float64Array(x.length), x, fn.clip[0], fn.clip[1]);
   switch (fn) {
     case 'linear':
       return x;
-    case 'relu': {
-      const y = new Float64Array(x.length);
-      for (let i = 0; i < x.length; i++) y[i] = Math.max(0, x[i]!);
-      return y;
-    }
+    case 'relu':
+      return clampInto(new Float64Array(x.length), x, 0, Infinity);
     case 'relu6':
-      return clamped(x, 0, 6);
+      return clampInto(new Float64Array(x.length), x, 0, 6);
     case 'softmax': {
       const max = maxOf(x);
       const e = x.map((v) => Math.exp(v - max));
@@ -43,35 +41,10 @@ function activate(fn: Activation | 'softmax' | 'logsoftmax', x: Float64Array): F
   }
 }
 
-/**
- * Math.min(hi, Math.max(lo, v)) of each value, in a loop of its own: a typed array's map() with a
- * closure per element took a third of a MobileNet's calibration (the TF.js PoseNet, ReLU6 after
- * every convolution: 12 of 34 s).
- */
-function clamped(x: Float64Array, lo: number, hi: number): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = Math.min(hi, Math.max(lo, x[i]!));
-  return y;
-}
-
 /** A softmax or log-softmax of each run of c channels. */
 function perPixel(fn: 'softmax' | 'logsoftmax', x: Float64Array, c: number): Float64Array {
   const y = new Float64Array(x.length);
   for (let p = 0; p < x.length; p += c) y.set(activate(fn, x.subarray(p, p + c)), p);
-  return y;
-}
-
-/** Element-wise sum (its own function: evalNode's deoptimizations, one per new op kind met, leave this loop optimized). */
-function addMaps(a: Float64Array, b: Float64Array): Float64Array {
-  const y = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) y[i] = a[i]! + b[i]!;
-  return y;
-}
-
-/** Element-wise product (a loop of its own, as addMaps). */
-function mulMaps(a: Float64Array, b: Float64Array): Float64Array {
-  const y = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) y[i] = a[i]! * b[i]!;
   return y;
 }
 
@@ -84,11 +57,6 @@ function perChannel(x: Float64Array, scale: ArrayLike<number>, offset: ArrayLike
     else for (let k = 0; k < c && p + k < x.length; k++) y[p + k] = x[p + k]! * scale[k]! + offset[k]!;
   }
   return y;
-}
-
-function reluInPlace(x: Float64Array): Float64Array {
-  for (let i = 0; i < x.length; i++) x[i] = Math.max(0, x[i]!);
-  return x;
 }
 
 function dense(n: NodeOf<'dense'>, x: Float64Array): Float64Array {
@@ -241,7 +209,7 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'conv2d': {
       // the sums are this call's own array: ReLU in place, no second feature map
       const y = convTerms(n, x, inShapes[0]!, outShape);
-      return n.activation === 'relu' ? reluInPlace(y) : activate(n.activation, y);
+      return n.activation === 'relu' ? clampInto(y, y, 0, Infinity) : activate(n.activation, y);
     }
     case 'convTranspose':
       return activate(n.activation, transposedConv(n, x, inShapes[0]!, outShape));
@@ -257,9 +225,9 @@ function evalNode(n: Node, xs: Float64Array[], inShapes: Shape[], outShape: Shap
     case 'batchNorm':
       return perChannel(x, n.scale, n.offset);
     case 'add':
-      return addMaps(x, xs[1]!);
+      return addInto(new Float64Array(x.length), x, xs[1]!);
     case 'mul':
-      return mulMaps(x, xs[1]!);
+      return mulInto(new Float64Array(x.length), x, xs[1]!);
     case 'channelMul':
       return perChannel(x, xs[1]!, null);
     case 'concat': {

@@ -9,6 +9,8 @@
  * here (turningPointsOf).
  */
 
+import { addInto, clampInto, mulInto } from './elementwise.js';
+
 export const EXPR_UNARY = ['neg', 'abs', 'relu', 'sigmoid', 'tanh', 'erf', 'exp', 'log', 'sqrt', 'reciprocal', 'softplus', 'softsign', 'clip', 'hardsigmoid', 'hardswish', 'leakyrelu', 'elu', 'selu', 'celu', 'thresholdedrelu'] as const;
 export const EXPR_BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'] as const;
 export type ExprUnary = (typeof EXPR_UNARY)[number];
@@ -142,37 +144,21 @@ function scratchOf(k: number, n: number): Float64Array {
   return scratch[k]!.subarray(0, n);
 }
 
-/** unary at each element of a into y (clip and relu in loops of their own: the common ones). */
+/** unary at each element of a into y (clip and ReLU, the common ones, as ir/elementwise.ts's loops: unary's values). */
 function unaryOver(op: ExprUnary, a: Float64Array, p: readonly number[], erf: (x: number) => number, y: Float64Array): Float64Array {
-  if (op === 'clip') {
-    const [lo, hi] = [p[0]!, p[1]!];
-    for (let i = 0; i < y.length; i++) y[i] = Math.min(hi, Math.max(lo, a[i]!));
-  } else if (op === 'relu') for (let i = 0; i < y.length; i++) y[i] = Math.max(0, a[i]!);
-  else for (let i = 0; i < y.length; i++) y[i] = unary(op, a[i]!, p, erf);
+  if (op === 'clip') return clampInto(y, a, p[0]!, p[1]!);
+  if (op === 'relu') return clampInto(y, a, 0, Infinity);
+  for (let i = 0; i < y.length; i++) y[i] = unary(op, a[i]!, p, erf);
   return y;
 }
 
-/** binary at each element (either side may be one value) into y, each op in a loop of its own. */
+/** binary at each element (either side may be one value) into y (add and mul, the common ones, as ir/elementwise.ts's loops). */
 function binaryOver(op: ExprBinary, a: Float64Array | number, b: Float64Array | number, y: Float64Array): Float64Array {
   const at = (v: Float64Array | number): Float64Array => (typeof v === 'number' ? scalarArray(v, y.length) : v);
   const [u, v] = [at(a), at(b)];
-  const n = y.length;
-  switch (op) {
-    case 'add':
-      for (let i = 0; i < n; i++) y[i] = u[i]! + v[i]!;
-      break;
-    case 'sub':
-      for (let i = 0; i < n; i++) y[i] = u[i]! - v[i]!;
-      break;
-    case 'mul':
-      for (let i = 0; i < n; i++) y[i] = u[i]! * v[i]!;
-      break;
-    case 'div':
-      for (let i = 0; i < n; i++) y[i] = u[i]! / v[i]!;
-      break;
-    default:
-      for (let i = 0; i < n; i++) y[i] = binary(op, u[i]!, v[i]!);
-  }
+  if (op === 'add') return addInto(y, u, v);
+  if (op === 'mul') return mulInto(y, u, v);
+  for (let i = 0; i < y.length; i++) y[i] = binary(op, u[i]!, v[i]!);
   return y;
 }
 

@@ -37,6 +37,16 @@ function commandName(cmd: Command): string {
   return names.join(' ');
 }
 
+/**
+ * `--input-range 0 1`: the option takes one value, so commander counts 1 as one argument too many.
+ * Names the spelling it wants (' — did you mean --input-range 0,1?'), or ''.
+ */
+function spacedList(argv: readonly string[]): string {
+  const number = (s: string | undefined): boolean => s !== undefined && s.trim() !== '' && Number.isFinite(Number(s));
+  const i = argv.findIndex((a, k) => a === '--input-range' && number(argv[k + 1]) && number(argv[k + 2]));
+  return i < 0 ? '' : ` (did you mean --input-range ${argv[i + 1]},${argv[i + 2]}? it takes one value, lo,hi)`;
+}
+
 const helpHint = (command: string | undefined): string => `see \`nnchip ${command === undefined ? '' : `${command} `}--help\``;
 
 /** A usage error points at the help of the command it happened in. */
@@ -80,7 +90,7 @@ export async function main(argv: readonly string[], given?: CliIo): Promise<numb
       // `nnchip` or `nnchip board` with no command: the help on stderr, as a usage error (`nnchip help`, `--help`: stdout, 0)
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       const name = failed === undefined || failed === program ? undefined : commandName(failed);
-      const message = e.message.replace(/^error: /, '').split('\n').join(' ').trim();
+      const message = e.message.replace(/^error: /, '').split('\n').join(' ').trim() + (e.code === 'commander.excessArguments' ? spacedList(argv) : '');
       e = new NnchipError('NN801', message, { hint: helpHint(name) });
     }
     const err = e instanceof NnchipError ? withCommandHelp(e, ctx.command) : null;

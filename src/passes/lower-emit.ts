@@ -28,6 +28,7 @@ import type { FusedPool, GemmOp } from './gemm-types.js';
 import { channelSumRuns, type OpConstants } from './lower-constants.js';
 import { ceilDiv, type Placed } from './lower-dram.js';
 import { holdInSlot, loadInsn, oddAccSlot, spanAcc, useWeightRing, weightGroup, weightRing, wgtSlotOf, type Emit, type EmitState } from './lower-emit-slots.js';
+import { HeldThreshold } from './lower-threshold-pieces.js';
 import { accSlotsOf, besideAfter, chooseLines, matmulsPerColumnTile } from './lower-tile-choice.js';
 import { chunkWidth, lineEntries, lineTiles, linesPerTile, phaseOf, pooledWidth, windowLines, type SourceWindow } from './lower-tiling.js';
 
@@ -277,14 +278,12 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
   // tile's first matmuls (on the other bank), as many as its own last matmul's drain outlasts
   // (besideAfter), so it starts beside them once its rows are written (timing.ts
-  // thresholdBesideFrom), not after their drains; `held` waits for those matmuls
-  let held: { threshold: Instruction; matmuls: number } | null = null;
+  // thresholdBesideFrom), not after their drains; `held` waits for those matmuls (a fused pool's
+  // threshold in pieces: lower-threshold-pieces.ts)
+  const held = new HeldThreshold(emitOut, cfg);
   const emit: Emit = (insn) => {
     emitOut(insn);
-    if (insn.op !== 'matmul' || held === null || --held.matmuls > 0) return;
-    const { threshold } = held;
-    held = null;
-    emitOut(threshold);
+    if (insn.op === 'matmul') held.afterMatmul(insn.rows);
   };
   const { rows: R, cols: C } = cfg;
   // (activation streams and sums through the slots take the plain ring; a tiled op, its own below)
@@ -477,19 +476,18 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       // the previous tile's stores go after this tile's matmuls: queued ahead of them, they would
       // fill the store queue while waiting for their threshold and stall the fetch of the matmuls
       // a held threshold whose matmuls did not all come (a column tile of fewer) goes before its stores
-      if (held !== null) emitOut(held.threshold);
-      held = null;
+      held.flush();
       for (const store of deferred.splice(0)) emit(store);
       const [t0, ...s0] = paired.splice(0);
       const [t1, ...s1] = finish;
       if (t0 !== undefined) emit(t0);
       // (at most a column tile's matmuls: past them come the next column tile's, on this threshold's
-      // bank, which it would wait for — as chooseLines' estimate has it)
-      if (beside) held = { threshold: t1!, matmuls: Math.min(besideAfter(rows, cfg), perColumnTile) };
+      // bank, which it would wait for — as chooseLines' estimate has it; so are a pooling threshold's pieces)
+      if (beside) held.hold(t1!, Math.min(besideAfter(rows, cfg), perColumnTile), perColumnTile);
       else emit(t1!);
       for (const x of [s0, s1].flat()) deferred.push(x); // not push(...): a spread of 120,000 throws
     }
   }
-  if (held !== null) emitOut(held.threshold);
+  held.flush();
   for (const store of deferred) emit(store);
 }

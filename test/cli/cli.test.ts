@@ -158,6 +158,10 @@ describe('nnchip CLI', () => {
     expect(nnchip(['verilog', DIGITS_MLP, '--target', 'ic40']).stderr).toContain('(available: ice40, ecp5, asic, generic; did you mean ice40?)');
     expect(nnchip(['sim', DIGITS_MLP, '--mode', 'stpe']).stderr).toContain('--mode "stpe" must be fast or step (did you mean step?)');
     expect(nnchip(['sim', DIGITS_MLP, '--prove', '--sample', '3']).stderr).toContain('(Did you mean --samples?)');
+    // a range spelt as two values: the second is an argument too many, and the error says how to write it
+    const spaced = nnchip(['lower', DIGITS_MLP, '--input-range', '0', '1']);
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr.trim()).toBe("error NN801: too many arguments for 'lower'. Expected 1 argument but got 2. (did you mean --input-range 0,1? it takes one value, lo,hi) — see `nnchip lower --help`");
   });
 
   test('a failing run leaves the previous outputs untouched', () => {

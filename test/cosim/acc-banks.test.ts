@@ -9,9 +9,9 @@
  * a two-bank 4x4 (its column tiles alternating halves), a 1×1 stride-2 convolution whose
  * thresholds run beside the next column tiles' matmuls, and one on an 8x8 whose thresholds end
  * before those matmuls (timing.ts besideCompletesAfter), and a convolution of one matmul per tile
- * whose thresholds go beside the next tile's; Verilator four of them. Each is
- * bit- and cycle-exact against interpret() and scheduleTimes() (test/unit/sim/threshold-tail.test.ts
- * holds the schedule to the rule).
+ * whose thresholds go beside the next tile's, and a fused pool's threshold in pieces beside the next
+ * column tile's matmuls; Verilator four of them. Each is bit- and cycle-exact against interpret() and
+ * scheduleTimes() (test/unit/sim/threshold-tail.test.ts holds the schedule to the rule).
  */
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../src/importers/index.js';
@@ -144,4 +144,28 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('the MNIST CNN on a two-bank 4x4,
       sim.dispose();
     }
   }, 300_000);
+});
+
+/**
+ * A 3×3 convolution of 3 channels (7 folds on 4 rows) and a fused 3×3/2 max pool with padding 1 on a
+ * two-bank 4x4: the pool's threshold reads 6 acc rows per pooled pixel, outlasts the matmul after
+ * it, and goes in pieces of whole pooled lines, one after each of the next column tile's matmuls
+ * (lower-threshold-pieces.ts): pieces whose windows start below the tile's first line, no padding above.
+ */
+function pooledStem(): Program {
+  const b = builder(17);
+  const c = b.add({ name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel: b.tensor([3, 3, 3, 4], 0.6), bias: b.tensor([4], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' });
+  b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], inputs: [c], output: 'mp' });
+  const graph: Graph = { name: 'stem', inputs: [{ name: 'input', shape: [8, 8, 3] }], nodes: b.nodes, outputs: ['mp'], notes: [] };
+  const p = compileGraph(graph, randomSamples(4, 8 * 8 * 3, 17), { rows: 4, cols: 4, dramBytesPerCycle: 16, dramLatency: 0, accBanks: 2, accDepth: 512, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
+  const tileAcc = new Set(p.instructions.flatMap((i) => (i.op === 'matmul' && i.bias === 1 ? [i.acc] : [])));
+  const thresholds = p.instructions.filter((i) => i.op === 'threshold');
+  expect(thresholds.length).toBeGreaterThan(tileAcc.size);
+  // a piece reads from a line inside its tile
+  expect(thresholds.some((i) => !tileAcc.has(i.acc))).toBe(true);
+  return p;
+}
+
+describe.skipIf(!haveTools('iverilog', 'vvp'))('a fused pool\'s threshold in pieces beside the next tile\'s matmuls, in Icarus', () => {
+  test('bit- and cycle-exact', () => expectRtlExact(pooledStem(), 'iverilog', 17, 'pooled threshold in pieces, iverilog'), 300_000);
 });

@@ -1,41 +1,48 @@
 // SPDX-License-Identifier: MIT
 /**
- * A fused max pool's threshold beside the next column tile's matmuls, cut into pieces of whole
- * pooled lines. The compute unit issues in order, and a matmul after a threshold completes after it
+ * A threshold beside the next column tile's matmuls, cut into pieces (of whole pooled lines when it
+ * pools). The compute unit issues in order, and a matmul after a threshold completes after it
  * (timing.ts thresholdTailReach), so a threshold longer than the matmul after it holds that matmul
- * back: a 3×3/2 pool reads 6 acc rows per pooled pixel, 1.5 per matmul row, and on a 32x32 array
- * ResNet-18's stem held every fifth matmul ~580 cycles. Pieces no longer than a matmul's issue
- * interval, one after each of the next matmuls, let them stream; the acc rows read and the out rows
- * written are the same, each piece paying the threshold's latency once more.
+ * back: a fused 3×3/2 max pool reads 6 acc rows per pooled pixel, 1.5 per matmul row (ResNet-18's
+ * stem on 32x32 held every fifth matmul ~580 cycles), and a threshold unit of P beats a row
+ * (`thresholdPasses`, a small FPGA's) takes P cycles per row against the matmul's one. Pieces no
+ * longer than a matmul's issue interval, one after each of the next matmuls, let them stream; the
+ * acc rows read and the out rows written are the same, each piece paying the threshold's latency
+ * once more.
  */
 import type { ArrayConfig } from '../isa/config.js';
 import { matmulDuration, matmulIssueInterval } from '../isa/ops/matmul.js';
-import { encodePoolGeometry, poolOf, THRESHOLD_TAIL_FROM, thresholdCycles, windowReads } from '../isa/ops/threshold.js';
+import { encodePoolGeometry, poolOf, tableSteps, THRESHOLD_TAIL_FROM, thresholdCycles, windowReads } from '../isa/ops/threshold.js';
 import type { Instruction, InstructionOf } from '../isa/spec.js';
 import type { Emit } from './lower-emit-slots.js';
 
 /**
- * `th` (a pooling threshold beside matmuls of `rows` rows) as at most `most` thresholds of whole
- * pooled lines that together read and write what it does; `th` alone where it does not outlast the
- * matmul after it, or does not pool.
+ * `th` (a requantize-mode threshold beside matmuls of `rows` rows) as at most `most` thresholds
+ * that together read and write what it does: runs of its rows, or of whole pooled lines when it
+ * pools; `th` alone where it does not outlast the matmul after it (or is a step table's).
  */
 export function thresholdPieces(th: InstructionOf<'threshold'>, rows: number, most: number, cfg: ArrayConfig): InstructionOf<'threshold'>[] {
+  if (most < 2 || tableSteps(th) > 0) return [th];
   const p = poolOf(th);
-  if (p === null || most < 2) return [th];
-  const reads = windowReads(p.kh, p.kw, p.sw, p.padLeft);
-  const whole = thresholdCycles(th.rows, 0, cfg.thresholdPasses, reads);
+  const whole = thresholdCycles(th.rows, 0, cfg.thresholdPasses, p === null ? 1 : windowReads(p.kh, p.kw, p.sw, p.padLeft));
   // the matmul after it starts once the threshold is within that matmul's duration of its end
   if (whole <= matmulDuration(rows, cfg) - 1 + THRESHOLD_TAIL_FROM) return [th];
-  const lines = th.rows / p.pw;
+  // a pooled line's out rows together (pw of them), else one row at a time
+  const [width, lines] = p === null ? [1, th.rows] : [p.pw, th.rows / p.pw];
   const pieces = Math.min(most, lines, Math.ceil(whole / (matmulIssueInterval(rows, cfg) + THRESHOLD_TAIL_FROM)));
   if (pieces < 2) return [th];
   const per = Math.ceil(lines / pieces);
   const out: InstructionOf<'threshold'>[] = [];
   for (let first = 0; first < lines; first += per) {
+    const piece = { out: th.out + first * width, rows: (Math.min(lines, first + per) - first) * width };
+    if (p === null) {
+      out.push({ ...th, ...piece, acc: th.acc + first });
+      continue;
+    }
     // the piece's first window starts first·sh − padTop lines below the tile's first acc line (above it: padding)
     const top = first * p.sh - p.padTop;
     const steps = encodePoolGeometry({ overlapH: p.kh - p.sh, overlapW: p.kw - p.sw, padTop: Math.max(0, -top), padLeft: p.padLeft });
-    out.push({ ...th, acc: th.acc + Math.max(0, top) * p.line, out: th.out + first * p.pw, rows: (Math.min(lines, first + per) - first) * p.pw, steps });
+    out.push({ ...th, ...piece, acc: th.acc + Math.max(0, top) * p.line, steps });
   }
   return out;
 }

@@ -84,15 +84,25 @@ const extremes = new Float64Array(2);
  * firstZero had no type feedback) deoptimized the loop with them, a dozen times per calibration.
  */
 function minMax(v: Float64Array, lo: number, hi: number): void {
-  let min = lo;
-  let max = hi;
-  for (let i = 0; i < v.length; i++) {
+  // two running pairs, even and odd elements: each Math.min waits for the one before it, so one pair
+  // is bound by that chain (1.4 ns a value here, a fifth of a MobileNet's `lower`); two take ~1.0.
+  // The same extremes: min and max of a set in any order, NaN and −0 included
+  let [min, min2, max, max2] = [lo, lo, hi, hi];
+  const even = v.length & ~1;
+  for (let i = 0; i < even; i += 2) {
     const x = v[i]!;
+    const y = v[i + 1]!;
     min = Math.min(min, x);
     max = Math.max(max, x);
+    min2 = Math.min(min2, y);
+    max2 = Math.max(max2, y);
   }
-  extremes[0] = min;
-  extremes[1] = max;
+  if (even < v.length) {
+    min = Math.min(min, v[even]!);
+    max = Math.max(max, v[even]!);
+  }
+  extremes[0] = Math.min(min, min2);
+  extremes[1] = Math.max(max, max2);
 }
 
 /** The first zero of bound, v[0], v[1], … (the bound the plain scan keeps when the extreme is zero). */

@@ -151,13 +151,14 @@ describe.skipIf(!haveTools('iverilog', 'vvp'))('the MNIST CNN on a two-bank 4x4,
  * two-bank 4x4: the pool's threshold reads 6 acc rows per pooled pixel, outlasts the matmul after
  * it, and goes in pieces of whole pooled lines, one after each of the next column tile's matmuls
  * (lower-threshold-pieces.ts): pieces whose windows start below the tile's first line, no padding above.
+ * Without the pool, with a threshold unit of `thresholdPasses` beats a row: plain thresholds in pieces of rows.
  */
-function pooledStem(): Program {
+function pooledStem(thresholdPasses = 1, pool = true): Program {
   const b = builder(17);
   const c = b.add({ name: 'c', op: 'conv2d', inputs: ['input'], output: 'c', kernel: b.tensor([3, 3, 3, 4], 0.6), bias: b.tensor([4], 0.2), strides: [1, 1], pads: [1, 1, 1, 1], depthwise: false, activation: 'relu' });
-  b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], inputs: [c], output: 'mp' });
-  const graph: Graph = { name: 'stem', inputs: [{ name: 'input', shape: [8, 8, 3] }], nodes: b.nodes, outputs: ['mp'], notes: [] };
-  const p = compileGraph(graph, randomSamples(4, 8 * 8 * 3, 17), { rows: 4, cols: 4, dramBytesPerCycle: 16, dramLatency: 0, accBanks: 2, accDepth: 512, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8 });
+  if (pool) b.add({ name: 'mp', op: 'pool2d', kind: 'max', size: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], inputs: [c], output: 'mp' });
+  const graph: Graph = { name: 'stem', inputs: [{ name: 'input', shape: [8, 8, 3] }], nodes: b.nodes, outputs: [pool ? 'mp' : 'c'], notes: [] };
+  const p = compileGraph(graph, randomSamples(4, 8 * 8 * 3, 17), { rows: 4, cols: 4, dramBytesPerCycle: 16, dramLatency: 0, accBanks: 2, accDepth: 512, actDepth: 4096, wgtDepth: 512, outDepth: 512, qntDepth: 8, thresholdPasses });
   const tileAcc = new Set(p.instructions.flatMap((i) => (i.op === 'matmul' && i.bias === 1 ? [i.acc] : [])));
   const thresholds = p.instructions.filter((i) => i.op === 'threshold');
   expect(thresholds.length).toBeGreaterThan(tileAcc.size);
@@ -166,6 +167,8 @@ function pooledStem(): Program {
   return p;
 }
 
-describe.skipIf(!haveTools('iverilog', 'vvp'))('a fused pool\'s threshold in pieces beside the next tile\'s matmuls, in Icarus', () => {
+describe.skipIf(!haveTools('iverilog', 'vvp'))('thresholds in pieces beside the next tile\'s matmuls, in Icarus', () => {
   test('bit- and cycle-exact', () => expectRtlExact(pooledStem(), 'iverilog', 17, 'pooled threshold in pieces, iverilog'), 300_000);
+  // a threshold unit of 4 beats a row (one lane): a plain threshold outlasts the matmuls beside it too
+  test('a plain threshold, 4 beats a row: bit- and cycle-exact', () => expectRtlExact(pooledStem(4, false), 'iverilog', 18, 'plain threshold in pieces, 4 passes, iverilog'), 300_000);
 });

@@ -30,6 +30,17 @@ export interface LayerError {
   readonly dequantized: Float64Array;
 }
 
+/**
+ * A map's bytes between pixels, from its DRAM region (lower-dram.ts placeTensors): `pixels` of a
+ * stride that is a whole number of R- and C-lane entries, or, packed (c bytes or a few more), those
+ * and the last pixel's spill, max(R, C) − stride bytes after them.
+ */
+function pixelStride(size: number, pixels: number, c: number, R: number, C: number): number {
+  const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+  if (size % pixels === 0 && size / pixels >= Math.max(roundUp(c, R), roundUp(c, C))) return size / pixels;
+  return pixels > 1 ? (size - Math.max(R, C)) / (pixels - 1) : c;
+}
+
 export function layerErrors(c: Compiled, sample: ArrayLike<number>): LayerError[] {
   const p = c.program;
   const float = evaluateGraph(c.graph, sample);
@@ -53,7 +64,7 @@ export function layerErrors(c: Compiled, sample: ArrayLike<number>): LayerError[
     const dram = snapshots.get(name) ?? state.dram;
     const [pt, pl, pb, pr] = t.pads;
     const W = t.w + pl + pr;
-    const stride = Math.floor(r.size / ((t.h + pt + pb) * W));
+    const stride = pixelStride(r.size, (t.h + pt + pb) * W, t.c, p.config.rows, p.config.cols);
     const dq = new Float64Array(t.h * t.w * t.c);
     let err = 0;
     let max = 0;

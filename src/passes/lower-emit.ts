@@ -278,8 +278,8 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
   // two acc banks: where chooseLines says it pays, a column tile's threshold follows the next column
   // tile's first matmuls (on the other bank), as many as its own last matmul's drain outlasts
   // (besideAfter), so it starts beside them once its rows are written (timing.ts
-  // thresholdBesideFrom), not after their drains; `held` waits for those matmuls (a fused pool's
-  // threshold in pieces: lower-threshold-pieces.ts)
+  // thresholdBesideFrom), not after their drains; `held` waits for those matmuls (a threshold
+  // longer than the matmul after it, in pieces: lower-threshold-pieces.ts)
   const held = new HeldThreshold(emitOut, cfg);
   const emit: Emit = (insn) => {
     emitOut(insn);
@@ -482,7 +482,7 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
       const [t1, ...s1] = finish;
       if (t0 !== undefined) emit(t0);
       // (at most a column tile's matmuls: past them come the next column tile's, on this threshold's
-      // bank, which it would wait for — as chooseLines' estimate has it; so are a pooling threshold's pieces)
+      // bank, which it would wait for — as chooseLines' estimate has it; so are a threshold's pieces)
       if (beside) held.hold(t1!, Math.min(besideAfter(rows, cfg), perColumnTile), perColumnTile);
       else emit(t1!);
       for (const x of [s0, s1].flat()) deferred.push(x); // not push(...): a spread of 120,000 throws

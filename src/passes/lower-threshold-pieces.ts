@@ -12,8 +12,9 @@
  */
 import type { ArrayConfig } from '../isa/config.js';
 import { matmulDuration, matmulIssueInterval } from '../isa/ops/matmul.js';
-import { encodePoolGeometry, poolOf, tableSteps, THRESHOLD_TAIL_FROM, thresholdCycles, windowReads } from '../isa/ops/threshold.js';
+import { encodePoolGeometry, poolOf, tableSteps, THRESHOLD_TAIL_FROM } from '../isa/ops/threshold.js';
 import type { Instruction, InstructionOf } from '../isa/spec.js';
+import { duration } from '../isa/timing.js';
 import type { Emit } from './lower-emit-slots.js';
 
 /**
@@ -24,7 +25,7 @@ import type { Emit } from './lower-emit-slots.js';
 export function thresholdPieces(th: InstructionOf<'threshold'>, rows: number, most: number, cfg: ArrayConfig): InstructionOf<'threshold'>[] {
   if (most < 2 || tableSteps(th) > 0) return [th];
   const p = poolOf(th);
-  const whole = thresholdCycles(th.rows, 0, cfg.thresholdPasses, p === null ? 1 : windowReads(p.kh, p.kw, p.sw, p.padLeft));
+  const whole = duration(th, cfg);
   // the matmul after it starts once the threshold is within that matmul's duration of its end
   if (whole <= matmulDuration(rows, cfg) - 1 + THRESHOLD_TAIL_FROM) return [th];
   // a pooled line's out rows together (pw of them), else one row at a time

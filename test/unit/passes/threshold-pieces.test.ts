@@ -3,8 +3,9 @@
  * A fused 3×3/2 max pool's threshold reads 6 acc rows per pooled pixel, 1.5 per matmul row, and
  * outlasts the matmul after it, which must complete after it (timing.ts thresholdTailReach): beside
  * the next column tile's matmuls, it held one of them back every tile (ResNet-18's stem on 32x32 at
- * matched settings: ~580 cycles each). lower-threshold-pieces.ts cuts it into pieces of whole pooled
- * lines, one after each of the next matmuls; they must read and write exactly what it did.
+ * matched settings: ~580 cycles each), and so does any threshold of a unit of P beats a row
+ * (`thresholdPasses`). lower-threshold-pieces.ts cuts it into pieces (of whole pooled lines when it
+ * pools), one after each of the next matmuls; they must read and write exactly what it did.
  */
 import { expect, test } from 'vitest';
 import { makeConfig } from '../../../src/isa/config.js';

@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { cellModelsFor } from '../backends/verilog/cell-models.js';
-import { requireTool, runTool } from '../backends/verilog/tools.js';
+import { requireTool, runTool, verilatorCacheArgs } from '../backends/verilog/tools.js';
 import type { ByteLink } from './host.js';
 import { writeFilesAtomic } from '../util/atomic-write.js';
 
@@ -41,7 +41,7 @@ export async function compileBoardSim(dir: string, simulator: BoardSimulator = '
   ];
   if (simulator === 'verilator') {
     // the bench's integer arithmetic on bytes and addresses is deliberate: width warnings are not errors here
-    const args = ['--binary', '--timing', '-O1', '-Wno-fatal', '-Wno-WIDTH', '-Irtl', '-Iboard', '--top-module', 'tb_board', '-Mdir', 'sim/obj', '-o', '../Vtb_board', ...sources];
+    const args = ['--binary', '--timing', '-O1', ...verilatorCacheArgs(), '-Wno-fatal', '-Wno-WIDTH', '-Irtl', '-Iboard', '--top-module', 'tb_board', '-Mdir', 'sim/obj', '-o', '../Vtb_board', ...sources];
     await runTool(requireTool('verilator'), args, dir, 'building the board bench with verilator');
     return [join(dir, 'sim/Vtb_board')];
   }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * Device fit, end to end: a 2x2 design with the default (large) buffers needs more block RAM than
- * an iCE40-HX8K has, so synthesize() reports the overuse and does not place it; the config
- * notFitting() suggests (every candidate compiled, block RAMs from the model) is then synthesized
- * and must fit — and place, when nextpnr-ice40 is installed.
+ * Device fit, end to end: a 2x2 design whose buffers need more block RAM than an iCE40-HX8K has (the
+ * default act and wgt buffers: 20 of its 32, 36 with the others and the program ROM) is not placed:
+ * synthesize() reports the overuse; the config notFitting() suggests (every candidate compiled, block
+ * RAMs from the model) is then synthesized and must fit. The acc and out buffers are small: with every
+ * buffer at its default the first synthesis alone took 55 s (yosys maps a 1,024-entry acc buffer slowly).
  */
 import { describe, expect, test } from 'vitest';
 import { FPGA_DEVICES } from '../../src/backends/verilog/devices.js';
@@ -17,7 +18,7 @@ import { haveTools } from './tools.js';
 
 const graph = randomMlp([16, 12, 6], 5);
 const samples = randomSamples(8, 16, 6);
-const TOO_BIG: Partial<ArrayConfig> = { rows: 2, cols: 2, thresholdPasses: 8, queueDepth: 2 };
+const TOO_BIG: Partial<ArrayConfig> = { rows: 2, cols: 2, thresholdPasses: 8, queueDepth: 2, accDepth: 256, outDepth: 256 };
 
 describe.skipIf(!haveTools('yosys', 'make'))('iCE40 device fit', () => {
   test('a design over the HX8K block RAMs is not placed; the suggested config fits', async () => {

@@ -14,7 +14,7 @@ import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../util/atomic-
 import { cellModelsFor } from './cell-models.js';
 import type { PeMultipliers } from './devices.js';
 import { emitVerilog, MEM_FILES, type Capacity } from './emit.js';
-import { inParallel, requireTool, runTool } from './tools.js';
+import { inParallel, requireTool, runTool, verilatorCacheArgs } from './tools.js';
 
 export const SIMULATORS = ['iverilog', 'verilator'] as const;
 export type Simulator = (typeof SIMULATORS)[number];
@@ -69,7 +69,7 @@ async function compile(dir: string, simulator: Simulator, sources: readonly stri
   const verilator = requireTool('verilator');
   mkdirSync(join(dir, 'verilator/build'), { recursive: true });
   const jobs = String(Math.max(1, availableParallelism()));
-  const args = ['--binary', '--timing', '-O3', '-j', jobs, '-Irtl', '--top-module', 'tb_top', '-Mdir', 'verilator/build/obj', '-o', '../Vtb_top', ...sources];
+  const args = ['--binary', '--timing', '-O3', '-j', jobs, ...verilatorCacheArgs(), '-Irtl', '--top-module', 'tb_top', '-Mdir', 'verilator/build/obj', '-o', '../Vtb_top', ...sources];
   await runTool(verilator, args, dir, 'building the RTL with verilator');
   return [join(dir, 'verilator/build/Vtb_top')];
 }

@@ -13,7 +13,7 @@ function testFiles(dir: string): string[] {
 
 // A file that replaces modules (vi.mock, vi.doMock) needs modules of its own: it runs isolated, in a
 // fresh module graph. Every other file shares its worker's modules with the files before it, which
-// saves each file the import of nnchip's modules again (test/unit: 131 → 75 s on 2 cores); such a file
+// saves each file the import of nnchip's modules again (test/unit: 131 → 63 s on 2 cores); such a file
 // must leave what it changes (process.env, exported settings) as it found it.
 const MOCKING = testFiles('test').filter((file) => /\bvi\.(do)?[mM]ock\(/.test(readFileSync(file, 'utf8')));
 

@@ -131,8 +131,6 @@ export async function inParallel<T>(jobs: readonly (() => Promise<T>)[], limit: 
   return out;
 }
 
-let cacheFound: { readonly path: string | null } | undefined;
-
 /**
  * The compiler cache a Verilator build's make runs g++ through: ccache when it is installed and can
  * write its cache, so that the Verilator runtime every build compiles the same way (verilated.cpp
@@ -142,12 +140,9 @@ let cacheFound: { readonly path: string | null } | undefined;
  */
 export function compilerCache(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env['OBJCACHE'] !== undefined) return null;
-  if (env === process.env && cacheFound !== undefined) return cacheFound.path;
   const ccache = findTool('ccache', env['PATH'] ?? '');
   // make splits its command line at spaces
-  const path = ccache !== null && !/\s/.test(ccache) && canWrite(cacheDir(ccache, env)) ? ccache : null;
-  if (env === process.env) cacheFound = { path };
-  return path;
+  return ccache !== null && !/\s/.test(ccache) && canWrite(cacheDir(ccache, env)) ? ccache : null;
 }
 
 /** ccache's cache folder (its configuration, CCACHE_DIR or the default), or null if it does not say. */
@@ -170,8 +165,13 @@ function canWrite(dir: string | null): boolean {
   return false;
 }
 
-/** Verilator's arguments to build through compilerCache() (none without one). */
-export function verilatorCacheArgs(): string[] {
-  const cache = compilerCache();
-  return cache === null ? [] : ['-MAKEFLAGS', `OBJCACHE=${cache}`];
+let cacheArgs: readonly string[] | undefined;
+
+/** Verilator's arguments to build through compilerCache() (none without one), looked up once per process. */
+export function verilatorCacheArgs(): readonly string[] {
+  if (cacheArgs === undefined) {
+    const cache = compilerCache();
+    cacheArgs = cache === null ? [] : ['-MAKEFLAGS', `OBJCACHE=${cache}`];
+  }
+  return cacheArgs;
 }

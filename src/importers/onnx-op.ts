@@ -49,7 +49,16 @@ export interface OnnxView {
    * recurrent ops read it (EXACT_READERS)
    */
   readonly exact?: readonly number[];
+  /**
+   * An Expand of this tensor to this ONNX shape, kept as the tensor itself (onnx-ops-layout.ts expand): only Add,
+   * Sub, Mul and Div read it (BROADCASTING_READERS), beside an operand of exactly this shape, which broadcasts the
+   * tensor the same way (F.normalize's x / ‖x‖.expand_as(x)); not inherited by what is computed from it
+   */
+  readonly expandedTo?: readonly number[];
 }
+
+/** Ops that read an Expand of a computed tensor (OnnxView.expandedTo) as the tensor itself: numpy broadcasting does the Expand's work. */
+const BROADCASTING_READERS = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
 /** Ops that read a recurrent op's exact-shape view (OnnxView.exact). */
 const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN']);
@@ -77,6 +86,10 @@ export interface OnnxContext {
   irShape(name: string): readonly number[];
   /** The ONNX shape of an activation, batch included (1). */
   onnxShape(name: string): readonly number[];
+  /** The ONNX shape of an activation already computed, or undefined (a constant, or not yet computed). */
+  activationShape(name: string): readonly number[] | undefined;
+  /** Whether `name` is the graph output the model is compiled for. */
+  isModelOutput(name: string): boolean;
   view(name: string): OnnxView;
   /** Whether the activation is an IR map [H, W, C] (a globally pooled [1, C, 1, 1] is kept as a [C] vector). */
   isMap(name: string): boolean;
@@ -134,6 +147,14 @@ export class Op {
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
       throw this.fail(`input "${t}" is a recurrent op's ${shownValue(this.ctx.onnxShape(t))} (the batch not first); only reshapes, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+    }
+    const expanded = this.ctx.isConst(t) ? undefined : this.ctx.view(t).expandedTo;
+    if (expanded !== undefined) {
+      const other = this.n.inputs.length === 2 ? this.n.inputs[1 - i] : undefined;
+      const otherShape = other === undefined || other === '' ? undefined : this.ctx.isConst(other) ? this.ctx.constShape(other) : this.ctx.activationShape(other);
+      if (!BROADCASTING_READERS.has(this.n.opType) || otherShape === undefined || shownValue(otherShape) !== shownValue(expanded)) {
+        throw this.fail(`input "${t}" is an Expand of a computed tensor to ${shownValue(expanded)}; it is supported only as an operand of Add, Sub, Mul or Div whose other operand has that shape (numpy broadcasting then does the Expand's work)`);
+      }
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).grouped !== undefined && !['Reshape', 'InstanceNormalization', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" is a map ${shownValue(this.ctx.view(t).grouped!.of)} viewed as ${shownValue(this.ctx.onnxShape(t))} (channel groups, as GroupNorm writes it); only InstanceNormalization and the Reshape back read it`);

@@ -442,7 +442,28 @@ function resizeOnePixel(o: Op, x: string, from: readonly number[]): Built[] {
   return [row, { ...o.base([row.output]), op: 'upsample', factors: [h, 1] }];
 }
 
+/**
+ * Expand of a computed tensor (F.normalize's ‖x‖.expand_as(x), torch's x.expand(...)): no data moves; the output
+ * is the tensor itself, marked with the shape it stands for (OnnxView.expandedTo), and only an Add, Sub, Mul or Div
+ * beside an operand of that shape may read it (onnx-op.ts checks), whose broadcasting does the same. An Expand of
+ * constants is folded (onnx-fold.ts).
+ */
+function expand(o: Op): Built[] {
+  const x = o.activation(0);
+  const from = o.ctx.onnxShape(x);
+  const target = o.ctx.ints(o.input(1), o.site, 'shape');
+  const rank = Math.max(from.length, target.length);
+  const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
+  const [src, want] = [pad(from), pad(target)];
+  if (src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw new NnchipError('NN107', `Expand: shape ${shownValue(target)} does not broadcast a ${shownValue(from)} tensor`, o.site);
+  const to = src.map((d, i) => Math.max(d, want[i]!));
+  if (same(to, from)) return identity(o, x);
+  if (o.ctx.isModelOutput(o.out)) throw o.fail(`to ${shownValue(to)} as the model's output is not supported (an Expand is read only by Add, Sub, Mul or Div)`);
+  return identity(o, x, { ...o.ctx.view(x), expandedTo: to });
+}
+
 export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
+  Expand: expand,
   Flatten: flatten,
   Reshape: reshape,
   Squeeze: squeeze,

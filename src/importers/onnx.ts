@@ -182,6 +182,7 @@ class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
   readonly notes: string[] = [];
   private readonly inputs: ReadonlySet<string>;
+  private readonly outputs: ReadonlySet<string>;
   /** what the graph computes: its input and every node's outputs */
   private readonly produced: ReadonlySet<string>;
   readonly shapes = new Map<string, readonly number[]>();
@@ -194,6 +195,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
     this.inputs = new Set((g.input ?? []).map((i) => i.name ?? '').filter((n) => !consts.has(n)));
+    this.outputs = new Set((g.output ?? []).map((o) => o.name ?? ''));
     this.produced = new Set([...this.inputs, ...(g.node ?? []).flatMap((n) => n.output ?? [])]);
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
@@ -204,6 +206,10 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   isModelInput(name: string): boolean {
     return this.inputs.has(name);
+  }
+
+  isModelOutput(name: string): boolean {
+    return this.outputs.has(name);
   }
 
   isConst(name: string): boolean {
@@ -369,7 +375,8 @@ class Walker implements OnnxContext, QuantFoldContext {
     const shape = inferShape(n as Node, n.inputs.map((t) => this.irShape(t)));
     this.shapes.set(n.output, shape);
     const from = n.inputs[0] === undefined ? undefined : this.view(n.inputs[0]);
-    const inherited = from !== undefined && (this.irShape(n.inputs[0]!).length === 3) === (shape.length === 3) ? from : undefined;
+    const { expandedTo: _, ...kept } = from ?? { rank: 0, last: false }; // an Expand's view is its own (onnx-op.ts OnnxView.expandedTo)
+    const inherited = from !== undefined && (this.irShape(n.inputs[0]!).length === 3) === (shape.length === 3) ? kept : undefined;
     this.views.set(n.output, view ?? inherited ?? { rank: shape.length === 3 ? 4 : 2, last: false });
     this.nodes.push(n as Node);
   }

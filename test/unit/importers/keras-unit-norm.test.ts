@@ -14,9 +14,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
-import { interpret } from '../../../src/isa/interpret.js';
-import { dequantizeOutput, quantizeInput } from '../../../src/isa/program.js';
-import { simulate } from '../../../sim/index.js';
+import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { failure } from '../../helpers/errors.js';
@@ -57,15 +55,7 @@ describe('Keras UnitNormalization', () => {
     const inputs = randomSamples(16, shape.reduce((a, b) => a * b, 1), 5, -1, 1);
     const want = keras(first, c, inputs);
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
-    const program = compileGraph(graph, inputs, { rows: 4, cols: 4 });
-    let [worst, lo, hi] = [0, Infinity, -Infinity];
-    inputs.forEach((x, i) => {
-      const codes = quantizeInput(program, x);
-      const out = interpret(program, codes);
-      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(out));
-      dequantizeOutput(program, out).forEach((v, j) => ([worst, lo, hi] = [Math.max(worst, Math.abs(v - want[i]![j]!)), Math.min(lo, want[i]![j]!), Math.max(hi, want[i]![j]!)]));
-    });
-    expect(worst).toBeLessThan(0.05 * (hi - lo));
+    expectInt8NearFloat(compileGraph(graph, inputs, { rows: 4, cols: 4 }), inputs, want, 0.05, inputs.length);
   });
 
   test('over another axis than the last: one line', async () => {

@@ -15,6 +15,7 @@ import { loadModel } from '../../../src/importers/index.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { checkGraph } from '../../../src/ir/verify.js';
 import { interpret, quantizeInput } from '../../../src/isa/index.js';
+import { expectOnnxAgreement } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { failure } from '../../helpers/errors.js';
@@ -68,11 +69,10 @@ async function agrees(spec: ModelSpec, file: string, int8Within?: number): Promi
 }
 
 describe('ONNX L2 normalization', () => {
-  test('F.normalize of a vector (ReduceL2, Clip, Expand, Div): float = onnxruntime; the √, the clamp and 1/x are one table; int8 within 3% of the range', async () => {
+  test('F.normalize of a vector (ReduceL2, Clip, Expand, Div): float = onnxruntime; the √, the clamp and 1/x are one table; ref = sim = WASM; int8 within 3% of the range', async () => {
     const d = dense(12);
     const spec: ModelSpec = { input: [1, 16], output: [1, 12], inits: { ...d.inits, eps: { dims: [], data: [1e-12] } }, nodes: [d.node, ...normalize('t0', 1, [1])] };
-    await agrees(spec, 'normalize.onnx', 0.03);
-    const graph = loadModel(join(dir, 'normalize.onnx'));
+    const graph = await expectOnnxAgreement(spec, join(dir, 'normalize.onnx'), 0.03);
     const tables = graph.nodes.filter((n) => n.op === 'activation' && typeof n.fn === 'object' && 'fn' in n.fn && n.fn.fn === 'expr');
     expect(tables.map((n) => (n.op === 'activation' && typeof n.fn === 'object' && 'expr' in n.fn ? n.fn.expr!.map((s) => s.op) : []))).toEqual([['x', 'sqrt', 'clip', 'reciprocal']]);
   });
@@ -99,13 +99,13 @@ describe('ONNX L2 normalization', () => {
     await agrees({ input: [1, 3, 4, 5], output: [1, 3, 1, 1], nodes: [{ op: 'ReduceL2', inputs: ['x'], attrs: { axes: { ints: [2, 3] }, keepdims: { i: 1 } } }] }, 'l2-pixels.onnx');
   });
 
-  test('a vector and one value of it ([N, 1]: mean, max, sum with keepdims) in Sub, Mul and Add, either order: float = onnxruntime; int8 within 4% of the range', async () => {
+  test('a vector and one value of it ([N, 1]: mean, max, sum with keepdims) in Sub, Mul and Add, either order: float = onnxruntime; ref = sim = WASM; int8 within 4% of the range', async () => {
     const d = dense(8);
     const keep = (op: string, y: string): NodeSpec => ({ op, inputs: [y], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } });
-    await agrees({
+    await expectOnnxAgreement({
       input: [1, 16], output: [1, 8], opset: 11, inits: d.inits,
       nodes: [d.node, keep('ReduceMean', 't0'), { op: 'Sub', inputs: ['t0', 't1'] }, keep('ReduceMax', 't0'), { op: 'Mul', inputs: ['t3', 't2'] }, keep('ReduceSum', 't0'), { op: 'Sub', inputs: ['t5', 't0'] }, { op: 'Add', inputs: ['t4', 't6'] }],
-    }, 'vector-value.onnx', 0.04);
+    }, join(dir, 'vector-value.onnx'), 0.04);
   });
 
   test.each<[string, ModelSpec, RegExp]>([

@@ -455,7 +455,7 @@ function expand(o: Op): Built[] {
   const rank = Math.max(from.length, target.length);
   const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
   const [src, want] = [pad(from), pad(target)];
-  if (src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw new NnchipError('NN107', `Expand: shape ${shownValue(target)} does not broadcast a ${shownValue(from)} tensor`, o.site);
+  if (want.some((d) => d < 1) || src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw new NnchipError('NN107', `Expand: shape ${shownValue(target)} does not broadcast a ${shownValue(from)} tensor`, o.site);
   const to = src.map((d, i) => Math.max(d, want[i]!));
   if (same(to, from)) return identity(o, x);
   if (o.ctx.isModelOutput(o.out)) throw o.fail(`to ${shownValue(to)} as the model's output is not supported (an Expand is read only by Add, Sub, Mul or Div)`);

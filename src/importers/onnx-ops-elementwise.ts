@@ -8,6 +8,7 @@ import { NnchipError, shownValue } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 import { channelSpread } from '../ir/product.js';
+import { broadcastNodes } from '../ir/broadcast.js';
 import { channelMaxNodes } from '../ir/channel-reduce.js';
 import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 import type { ExprStep } from '../ir/expression.js';
@@ -180,8 +181,8 @@ function add(o: Op, sign: 1 | -1): Built[] {
       const neg = valueFirst ? negated(o, x, `${o.out}/neg`, -1, k) : negated(o, value, `${o.out}/neg`, -1, 1);
       return [neg, ...onePixel(o, 'add', valueFirst ? neg.output : x, valueFirst ? value : neg.output, valueFirst, k)];
     }
-    // a map and a one-channel map of its pixels (a LayerNorm's x − mean): that one repeated over the channels first
-    const spread = oneChannel(o, o.activation(0), o.activation(1));
+    // a map and a one-channel map of its pixels (a LayerNorm's x − mean), or a per-channel vector of its channels: repeated first
+    const spread = oneChannel(o, o.activation(0), o.activation(1)) ?? perChannel(o, o.activation(0), o.activation(1));
     const [p, q] = spread?.inputs ?? pair(o);
     const pre = spread?.nodes ?? [];
     if (sign > 0) return [...pre, { ...o.base([p, q]), op: 'add' }];
@@ -222,15 +223,38 @@ function gated(o: Op): Built[] | null {
  * Sigmoid/HardSigmoid → Mul): the per-channel product channelMul. Null for any other pair of shapes.
  */
 function channelProduct(o: Op): Built[] | null {
-  const [a, b] = [o.activation(0), o.activation(1)];
+  const pair = mapAndGate(o, o.activation(0), o.activation(1));
+  return pair === null ? null : [{ ...o.base([o.ctx.asMap(pair.x, o.site), pair.gate]), op: 'channelMul' }];
+}
+
+/**
+ * Which of a and b is a channel-first map [N, C, H, W] (or [N, C, L]) and which a per-channel vector of its channels
+ * computed in the network, [N, C, 1, 1] (or [N, C, 1]): a squeeze-excite gate, a global pool's mean or context; null
+ * for other shapes.
+ */
+function mapAndGate(o: Op, a: string, b: string): { x: string; gate: string; gateFirst: boolean } | null {
   for (const [x, g] of [[a, b], [b, a]] as const) {
     const [vx, vg] = [o.ctx.view(x), o.ctx.view(g)];
     if (vx.last || vg.last || vx.transposed || vg.transposed || vx.groups !== undefined || vg.groups !== undefined) continue;
     const [sx, sg] = [o.ctx.onnxShape(x), o.ctx.onnxShape(g)];
     if (vx.rank < 3 || sx.length !== sg.length || sx[0] !== 1 || sg[0] !== 1 || sg[1] !== sx[1] || sg.slice(2).some((d) => d !== 1)) continue;
-    return [{ ...o.base([o.ctx.asMap(x, o.site), g]), op: 'channelMul' }];
+    return { x, gate: g, gateFirst: g === a };
   }
   return null;
+}
+
+/**
+ * A map and a per-channel vector of its channels computed in the network (mapAndGate: x − x.mean((2, 3), keepdim=True),
+ * GCNet's x + context), in either order: the vector repeated over the map (ir/broadcast.ts, as TF's AddV2 and Keras
+ * merges broadcast) and the two maps in their order; null for other shapes.
+ */
+function perChannel(o: Op, a: string, b: string): { nodes: Built[]; inputs: [string, string] } | null {
+  const pair = mapAndGate(o, a, b);
+  // two [N, C, 1, 1] of one shape: an add of one shape (pair)
+  if (pair === null || o.ctx.onnxShape(pair.x).slice(2).every((d) => d === 1)) return null;
+  const map = o.ctx.asMap(pair.x, o.site);
+  const spread = broadcastNodes(pair.gate, o.ctx.irShape(pair.gate), o.ctx.irShape(map), `${o.out}/broadcast`);
+  return { nodes: spread.nodes, inputs: pair.gateFirst ? [spread.output, map] : [map, spread.output] };
 }
 
 /** Which of a and b is a one-channel map of the other's pixels (same views, shapes equal but for the channel axis), or null. */
@@ -290,6 +314,13 @@ function quotient(o: Op): Built[] | null {
     const recip = reciprocalOf(o, b, b);
     return [recip, ...onePixel(o, 'mul', a, recip.output, false, vv.k)];
   }
+  const gate = mapAndGate(o, a, b);
+  if (gate !== null) {
+    // a map ÷ a per-channel vector of it (x / x.std((2, 3), keepdim=True)): its reciprocal, then the per-channel product
+    if (gate.gateFirst) return null;
+    const recip = reciprocalOf(o, b, b);
+    return [recip, { ...o.base([o.ctx.asMap(a, o.site), recip.output]), op: 'channelMul' }];
+  }
   const sa = o.ctx.onnxShape(a);
   const axis = o.channelAxis(a);
   if (singleChannel(o, a, b) !== b) return null;
@@ -338,7 +369,7 @@ function scale(o: Op, divide: boolean): Built[] {
     const product = divide ? quotient(o) : (channelProduct(o) ?? mapProduct(o));
     if (product !== null) return product;
     const [sa, sb] = [o.ctx.onnxShape(o.input(0)), o.ctx.onnxShape(o.input(1))];
-    if (divide) throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)) or a one-value vector of a vector (F.normalize's ‖x‖), else only by a constant`);
+    if (divide) throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), a per-channel vector of its channels [N, C, 1, 1] or a one-value vector of a vector (F.normalize's ‖x‖), else only by a constant`);
     throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
   }
   const [x, c, constFirst] = operands(o);

@@ -3,31 +3,21 @@
  * L2 normalization and reductions over a vector's features, as exporters write them (torch's are in
  * test/agreement/pytorch-zoo.test.ts, l2norm): ReduceL2 → Clip → Expand → Div (F.normalize) of a vector and of a
  * map's channels, ReduceSumSquare, ReduceL2 over a map's pixels, and a vector [N, K] with one value of it
- * ([N, 1]: mean, max, sum with keepdims) in Sub, Mul and Add, either order; float = onnxruntime, and the int8
- * program within a few steps of it. The norm's √, its clamp and the reciprocal become one table. Refused in one
- * line: an Expand read by anything but Add, Sub, Mul or Div beside a tensor of its shape, or as the output.
+ * ([N, 1]: mean, max, sum with keepdims) in Sub, Mul and Add, either order; float = onnxruntime, reference = sim =
+ * WASM, and the int8 program within a few percent of the runtime (test/helpers/agreement.ts expectOnnxAgreement).
+ * The norm's √, its clamp and the reciprocal become one table. Refused in one line: an Expand read by anything but
+ * Add, Sub, Mul or Div beside a tensor of its shape, or as the output.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
-import { evaluateOutput } from '../../../src/ir/evaluate.js';
-import { checkGraph } from '../../../src/ir/verify.js';
-import { interpret, quantizeInput } from '../../../src/isa/index.js';
 import { expectOnnxAgreement } from '../../helpers/agreement.js';
-import { expectClose } from '../../helpers/close.js';
-import { compileGraph } from '../../helpers/compile.js';
 import { failure } from '../../helpers/errors.js';
-import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec, type NodeSpec } from '../../helpers/onnx-models.js';
-import { randomSamples } from '../../helpers/random-graph.js';
+import { buildOnnx, weights, writeOnnx, type ModelSpec, type NodeSpec } from '../../helpers/onnx-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnchip-l2-'));
-
-/** The IR's [H, W, C] output read back channel-major, as ONNX lays it out. */
-function chw(v: Float64Array, pixels: number): Float64Array {
-  return Float64Array.from(v, (_, j) => v[(j % pixels) * (v.length / pixels) + Math.floor(j / pixels)]!);
-}
 
 /** A Gemm of 16 inputs to `k` features (seeded weights), the vector y = t0 the nodes after it read. */
 const dense = (k: number): { inits: NonNullable<ModelSpec['inits']>; node: NodeSpec } => ({
@@ -47,27 +37,6 @@ function normalize(y: string, at: number, axes: number[], opset = 13): NodeSpec[
   ];
 }
 
-async function agrees(spec: ModelSpec, file: string, int8Within?: number): Promise<void> {
-  const bytes = buildOnnx(spec);
-  const path = writeOnnx(dir, bytes, file);
-  const graph = loadModel(path);
-  const dims = spec.input as number[];
-  const samples = randomSamples(8, dims.reduce((a, b) => a * b, 1), 3, -1, 2);
-  const want = await ortRun(bytes, dims, samples);
-  const out = checkGraph(graph).get(graph.outputs[0]!)!;
-  const pixels = out.length === 3 ? out[0]! * out[1]! : 1;
-  samples.forEach((x, i) => expectClose(chw(evaluateOutput(graph, x), pixels), want[i]!));
-  if (int8Within === undefined) return;
-  // calibrated on the same samples: what is left is int8's rounding, in steps of the output's range
-  const program = compileGraph(graph, samples);
-  const span = Math.max(...want.flatMap((w) => [...w])) - Math.min(...want.flatMap((w) => [...w]));
-  samples.forEach((x, i) => {
-    const got = chw(Float64Array.from(interpret(program, quantizeInput(program, x)), (c) => (c - program.output.zp) * program.output.scale), pixels);
-    const worst = Math.max(...Array.from(got, (g, j) => Math.abs(g - want[i]![j]!)));
-    expect(worst / span, `sample ${i}`).toBeLessThan(int8Within);
-  });
-}
-
 describe('ONNX L2 normalization', () => {
   test('F.normalize of a vector (ReduceL2, Clip, Expand, Div): float = onnxruntime; the √, the clamp and 1/x are one table; ref = sim = WASM; int8 within 3% of the range', async () => {
     const d = dense(12);
@@ -77,26 +46,26 @@ describe('ONNX L2 normalization', () => {
     expect(tables.map((n) => (n.op === 'activation' && typeof n.fn === 'object' && 'expr' in n.fn ? n.fn.expr!.map((s) => s.op) : []))).toEqual([['x', 'sqrt', 'clip', 'reciprocal']]);
   });
 
-  test('F.normalize at opset 18 (ReduceL2 takes its axes as an input): float = onnxruntime', async () => {
+  test('F.normalize at opset 18 (ReduceL2 takes its axes as an input): float = onnxruntime; ref = sim = WASM; int8 within 3% of the range', async () => {
     const d = dense(6);
-    await agrees({ input: [1, 16], output: [1, 6], opset: 18, inits: { ...d.inits, eps: { dims: [], data: [1e-12] }, axes: { dims: [1], data: [1], int64: true } }, nodes: [d.node, ...normalize('t0', 1, [1], 18)] }, 'normalize18.onnx');
+    await expectOnnxAgreement({ input: [1, 16], output: [1, 6], opset: 18, inits: { ...d.inits, eps: { dims: [], data: [1e-12] }, axes: { dims: [1], data: [1], int64: true } }, nodes: [d.node, ...normalize('t0', 1, [1], 18)] }, join(dir, 'normalize18.onnx'), 0.03);
   });
 
-  test('F.normalize over a map\'s channels, per pixel: float = onnxruntime; int8 within 3% of the range', async () => {
+  test('F.normalize over a map\'s channels, per pixel: float = onnxruntime; ref = sim = WASM; int8 within 3% of the range', async () => {
     const spec: ModelSpec = {
       input: [1, 3, 5, 4], output: [1, 6, 5, 4],
       inits: { k: { dims: [6, 3, 3, 3], data: weights(162, 4) }, kb: { dims: [6], data: weights(6, 5, 1, 2) }, eps: { dims: [], data: [1e-12] } },
       nodes: [{ op: 'Conv', inputs: ['x', 'k', 'kb'], attrs: { pads: { ints: [1, 1, 1, 1] } } }, ...normalize('t0', 1, [1])],
     };
-    await agrees(spec, 'normalize-map.onnx', 0.03);
+    await expectOnnxAgreement(spec, join(dir, 'normalize-map.onnx'), 0.03);
   });
 
-  test('ReduceSumSquare over a map\'s channels added to it, ReduceL2 over its pixels (a [N, C, 1, 1] norm per channel): float = onnxruntime', async () => {
-    await agrees({
+  test('ReduceSumSquare over a map\'s channels added to it, ReduceL2 over its pixels (a [N, C, 1, 1] norm per channel): float = onnxruntime; ref = sim = WASM; int8 within 3% of the range', async () => {
+    await expectOnnxAgreement({
       input: [1, 3, 4, 5], output: [1, 3, 4, 5],
       nodes: [{ op: 'ReduceSumSquare', inputs: ['x'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, { op: 'Add', inputs: ['x', 't0'] }],
-    }, 'sumsquare.onnx');
-    await agrees({ input: [1, 3, 4, 5], output: [1, 3, 1, 1], nodes: [{ op: 'ReduceL2', inputs: ['x'], attrs: { axes: { ints: [2, 3] }, keepdims: { i: 1 } } }] }, 'l2-pixels.onnx');
+    }, join(dir, 'sumsquare.onnx'), 0.03);
+    await expectOnnxAgreement({ input: [1, 3, 4, 5], output: [1, 3, 1, 1], nodes: [{ op: 'ReduceL2', inputs: ['x'], attrs: { axes: { ints: [2, 3] }, keepdims: { i: 1 } } }] }, join(dir, 'l2-pixels.onnx'), 0.03);
   });
 
   test('a vector and one value of it ([N, 1]: mean, max, sum with keepdims) in Sub, Mul and Add, either order: float = onnxruntime; ref = sim = WASM; int8 within 4% of the range', async () => {

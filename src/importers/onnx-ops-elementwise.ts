@@ -157,14 +157,19 @@ function vectorAndValue(o: Op, a: string, b: string): { x: string; value: string
 }
 
 /**
- * `op` (add or mul) of a vector x of k values and a one-value vector, in that order or the value first: both as one-pixel
- * maps, the value repeated over the k channels (a 1×1 conv of ones, as a one-channel map's), the map op, a vector again.
+ * `op` (add or mul) of a vector x of k values and a one-value vector, in that order or the value first: the value as a
+ * one-pixel map repeated over the k channels (a 1×1 conv of ones, as a one-channel map's); a product is then the
+ * per-channel product channelMul, the value a gate of every feature (its weight tiles: no quarter squares, whose
+ * difference of two large squares loses a small x against a large value — F.normalize's x · 1/‖x‖); a sum, the add of
+ * two one-pixel maps, a vector again.
  */
 function onePixel(o: Op, op: 'add' | 'mul', x: string, value: string, valueFirst: boolean, k: number): Built[] {
   const t = (s: string): string => `${o.out}/${s}`;
   const pixel = (from: string, name: string, c: number): Built => ({ name, op: 'reshape', inputs: [from], output: name, shape: [1, 1, c] });
-  const [xm, vm] = [pixel(x, t('pixel'), k), pixel(value, t('value'), 1)];
+  const vm = pixel(value, t('value'), 1);
   const spread = channelSpread(vm.output, k, t('spread'));
+  if (op === 'mul') return [vm, spread, { ...o.base([x, spread.output]), op: 'channelMul' }];
+  const xm = pixel(x, t('pixel'), k);
   const inputs = valueFirst ? [spread.output, xm.output] : [xm.output, spread.output];
   return [xm, vm, spread, { name: t('map'), op, inputs, output: t('map') }, { ...o.base([t('map')]), op: 'reshape', shape: [k], view: { rank: 2, last: false } }];
 }

@@ -216,10 +216,13 @@ function vectorAndValue(x: Op, a: Runtime, b: Runtime, op: 'add' | 'mul', negate
   if (a.rank !== 2 || b.rank !== 2 || a.shape.length !== 1 || b.shape.length !== 1 || (a.shape[0] === 1) === (b.shape[0] === 1)) return undefined;
   const t = (s: string): string => `${x.n.name}/${s}`;
   const second = negateSecond ? x.ctx.emit({ name: t('neg'), output: t('neg'), op: 'batchNorm', inputs: [b.name], scale: new Float32Array(b.shape[0]!).fill(-1), offset: new Float32Array(b.shape[0]!) }, 2) : b;
-  const k = Math.max(a.shape[0]!, b.shape[0]!);
-  const [pa, pb] = [x.reshaped(a, [1, 1, 1, a.shape[0]!], t('a')), x.reshaped(second, [1, 1, 1, b.shape[0]!], t('b'))];
-  const spread = (v: Runtime): string => (v.shape[2] === 1 ? x.ctx.emit(channelSpread(v.name, k, `${v.name}/spread`), 4).name : v.name);
-  const map = x.ctx.emit({ name: t('map'), output: t('map'), op, inputs: [spread(pa), spread(pb)] }, 4);
+  const [vector, value] = a.shape[0] === 1 ? [second, a] : [a, second];
+  const k = vector.shape[0]!;
+  const spread = x.ctx.emit(channelSpread(x.reshaped(value, [1, 1, 1, 1], t('value')).name, k, t('spread')), 4);
+  // a product: the value a gate of every feature (channelMul, as the ONNX importer's onePixel: no quarter squares)
+  if (op === 'mul') return x.ctx.emit({ ...x.base(), op: 'channelMul', inputs: [vector.name, spread.name] }, 2);
+  const pixel = x.reshaped(vector, [1, 1, 1, k], t('pixel'));
+  const map = x.ctx.emit({ name: t('map'), output: t('map'), op, inputs: a.shape[0] === 1 ? [spread.name, pixel.name] : [pixel.name, spread.name] }, 4);
   return x.reshaped(map, [1, k]);
 }
 

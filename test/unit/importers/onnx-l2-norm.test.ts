@@ -5,7 +5,7 @@
  * map's channels, ReduceSumSquare, ReduceL2 over a map's pixels, and a vector [N, K] with one value of it
  * ([N, 1]: mean, max, sum with keepdims) in Sub, Mul and Add, either order; float = onnxruntime, reference = sim =
  * WASM, and the int8 program within a few percent of the runtime (test/helpers/agreement.ts expectOnnxAgreement).
- * The norm's √, its clamp and the reciprocal become one table. Refused in one line: an Expand read by anything but
+ * The norm's √, its clamp and the reciprocal become one table; a Clip of constants folds (a weight's norm). Refused in one line: an Expand read by anything but
  * Add, Sub, Mul or Div beside a tensor of its shape, or as the output.
  */
 import { mkdtempSync } from 'node:fs';
@@ -75,6 +75,16 @@ describe('ONNX L2 normalization', () => {
       input: [1, 16], output: [1, 8], opset: 11, inits: d.inits,
       nodes: [d.node, keep('ReduceMean', 't0'), { op: 'Sub', inputs: ['t0', 't1'] }, keep('ReduceMax', 't0'), { op: 'Mul', inputs: ['t3', 't2'] }, keep('ReduceSum', 't0'), { op: 'Sub', inputs: ['t5', 't0'] }, { op: 'Add', inputs: ['t4', 't6'] }],
     }, join(dir, 'vector-value.onnx'), 0.04);
+  });
+
+  test.each([13, 10])('a weight\'s F.normalize as torch leaves it (its norm folded; Clip, Expand and Div on constants) folds, opset %i: float = onnxruntime; ref = sim = WASM', async (opset) => {
+    const w = weights(8 * 16, 11);
+    const norms = Array.from({ length: 8 }, (_, r) => Math.hypot(...w.slice(16 * r, 16 * r + 16)));
+    const clip: NodeSpec = opset >= 11 ? { op: 'Clip', inputs: ['n', 'eps', ''] } : { op: 'Clip', inputs: ['n'], attrs: { min: { f: 1e-12 } } };
+    await expectOnnxAgreement({
+      input: [1, 16], output: [1, 8], opset, inits: { w: { dims: [8, 16], data: w }, n: { dims: [8, 1], data: norms }, eps: { dims: [], data: [1e-12] }, b: { dims: [8], data: weights(8, 12) } },
+      nodes: [clip, { op: 'Shape', inputs: ['w'] }, { op: 'Expand', inputs: ['t0', 't1'] }, { op: 'Div', inputs: ['w', 't2'] }, { op: 'Gemm', inputs: ['x', 't3', 'b'], attrs: { transB: { i: 1 } } }],
+    }, join(dir, `cosine-${opset}.onnx`), 0.03);
   });
 
   test.each<[string, ModelSpec, RegExp]>([

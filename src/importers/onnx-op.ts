@@ -43,10 +43,11 @@ export interface OnnxView {
    */
   readonly grouped?: { readonly groups: number; readonly of: readonly number[] };
   /**
-   * A recurrent op's sequence or states (onnx-ops-recurrent.ts) in an ONNX shape with the batch not first
-   * ([T, 1, F], Y [T, D, 1, U], Y_h [D, 1, U]) whose row-major elements are the IR tensor's ([1, T, F] map,
-   * [D·U] vector) in order; only reshapes, Transposes that move unit axes, Gather of one step and the
-   * recurrent ops read it (EXACT_READERS)
+   * An ONNX shape whose row-major elements are the IR tensor's in order: a recurrent op's sequence or states
+   * (onnx-ops-recurrent.ts) with the batch not first ([T, 1, F], Y [T, D, 1, U], Y_h [D, 1, U]: a [1, T, F] map,
+   * a [D·U] vector), or a map's channels reduced without keepdims ([1, H, W]: the one-channel map [H, W, 1],
+   * onnx-ops-reduce.ts); only reshapes, Transposes that move unit axes, Gather of one step and the recurrent ops
+   * read it (EXACT_READERS)
    */
   readonly exact?: readonly number[];
   /**
@@ -146,7 +147,7 @@ export class Op {
       throw this.fail(`input "${t}" is a map of ${shownValue(this.ctx.view(t).flat)} pixels viewed as ${shownValue(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
-      throw this.fail(`input "${t}" is a recurrent op's ${shownValue(this.ctx.onnxShape(t))} (the batch not first); only reshapes, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+      throw this.fail(`input "${t}" is ${shownValue(this.ctx.onnxShape(t))}, a recurrent op's output (the batch not first) or a map's channels reduced without keepdims; only reshapes (an Unsqueeze back to [1, 1, H, W]), a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
     }
     const expanded = this.ctx.isConst(t) ? undefined : this.ctx.view(t).expandedTo;
     if (expanded !== undefined) {

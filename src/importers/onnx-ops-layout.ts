@@ -31,6 +31,8 @@ function inOrder(o: Op, x: string): boolean {
 function orderedAs(o: Op, x: string, to: readonly number[]): Built[] {
   const ir = o.ctx.irShape(x);
   if (ir.length === 3 && to.length === 3 && to[0] === 1 && to[1] === ir[1] && to[2] === ir[2]) return identity(o, x, { rank: 3, last: true });
+  // a one-channel map's [1, H, W] (channels reduced without keepdims) unsqueezed to [1, 1, H, W] or [1, H, W, 1]: the map itself
+  if (ir.length === 3 && ir[2] === 1 && to.length === 4 && (same(to, [1, 1, ir[0]!, ir[1]!]) || same(to, [1, ir[0]!, ir[1]!, 1]))) return identity(o, x, { rank: 4, last: to[3] === 1 && to[1] !== 1 });
   if (to.length === 2 && to[0] === 1) return ir.length === 1 ? identity(o, x, { rank: 2, last: false }) : [{ ...o.base([x]), op: 'flatten', view: { rank: 2, last: false } }];
   return identity(o, x, { rank: to.length, last: true, exact: to });
 }

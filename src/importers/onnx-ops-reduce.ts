@@ -57,11 +57,15 @@ function reduceOf(o: Op, kind: 'mean' | 'sum' | 'max', squared: boolean): Built[
     return [reshape, ...pre, ...reduced, { ...o.base([reduced.at(-1)!.output]), op: 'reshape', shape: [1], view: { rank: 2, last: false } }];
   }
   // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1);
-  // the max (x.amax(1, keepdim=True)): pairwise maxima a + relu(b − a) of halves of the channels (ir/channel-reduce.ts)
-  if (keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
-    const c = o.ctx.onnxShape(x)[channel]!;
+  // the max (x.amax(1, keepdim=True)): pairwise maxima a + relu(b − a) of halves of the channels (ir/channel-reduce.ts). Without
+  // keepdims (the original CBAM's torch.max(x, 1)[0].unsqueeze(1)) the same one-channel map [H, W, 1], whose elements are [1, H, W]'s in order
+  const dropped = !keep && v.rank === 4 && v.flat === undefined;
+  if ((keep || dropped) && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
+    const shape = o.ctx.onnxShape(x);
+    const c = shape[channel]!;
     const reduced = channelReduce(o, kind, source(v.last ? x : o.ctx.asMap(x, o.site)), c, o.out);
-    return [...pre, ...reduced.map((n, i) => (i === reduced.length - 1 ? { ...n, name: o.n.name } : n))];
+    const exact = dropped ? { view: { rank: 3, last: false, exact: shape.filter((_, i) => i !== channel) } } : {};
+    return [...pre, ...reduced.map((n, i) => (i === reduced.length - 1 ? { ...n, name: o.n.name, ...exact } : n))];
   }
   // over one axis of a map (a CRNN's x.mean(2) over the frequencies, x.amax(3)): a pooling window over that whole axis
   if (!squared && v.rank === 4 && v.flat === undefined && axes.length === 1 && spatial.includes(axes[0]!)) return reduceLine(o, kind, x, axes[0] === spatial[0], keep);

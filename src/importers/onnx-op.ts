@@ -96,6 +96,8 @@ export interface OnnxContext {
   isMap(name: string): boolean;
   /** The activation as an IR map [H, W, C] (adding a reshape [C] → [1, 1, C] after a global pool). */
   asMap(name: string, site: ErrorSite): string;
+  /** A vector [C] as the one-channel signal [1, C, 1] (a reshape), read channel-first as [1, 1, C]. */
+  asSignal(name: string): string;
   /** Fold a constant per-channel bias into the producer of `x` (dense/conv without bias, single use). */
   foldBias(x: string, bias: Float32Array, output: string): boolean;
   /** The IR node that computes `name` when this is its only reader (else undefined). */
@@ -186,6 +188,8 @@ export class Op {
   map(i: number): string {
     const x = this.activation(i);
     const v = this.ctx.view(x);
+    // a pooled vector after Transpose [0, 2, 1], [N, 1, C]: ECA's Conv1d across the channels reads one channel of length C
+    if (v.last && v.rank === 3 && !this.ctx.isMap(x)) return this.ctx.asSignal(x);
     if (v.last) throw this.fail(`input "${x}" is channels-last (after a Transpose); nnchip needs [N, C, H, W] or [N, C, L] here`);
     return this.ctx.asMap(x, this.site);
   }

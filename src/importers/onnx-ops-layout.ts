@@ -93,6 +93,10 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   }
   const nonUnit = (s: readonly number[]): number[] => s.slice(1).filter((d) => d !== 1);
   const channelFirst = (s: readonly number[]): boolean => s.slice(2).every((d) => d === 1);
+  // a one-channel signal [1, L, 1] (ECA's Conv1d across a pooled vector's channels, transposed back to [1, C, 1]) seen as
+  // [1, C, 1, 1]: its elements in order are the pooled vector's
+  const ir = o.ctx.irShape(x);
+  if (ir.length === 3 && ir[0] === 1 && ir[2] === 1 && v.last && v.rank === 3 && to.length >= 3 && to[1] === ir[1] && channelFirst(to)) return [{ ...o.base([x]), op: 'reshape', shape: [ir[1]!], view: { rank: to.length, last: false } }];
   // a vector [1, K] (or a pooled [1, C, 1, 1]) seen as [1, K, 1, 1] / [1, K, 1]: the IR keeps the vector
   if (!o.ctx.isMap(x) && channelFirst(to) && to.length <= 4) return identity(o, x, { rank: to.length, last: false });
   if (!o.ctx.isMap(x) && (to.length === 3 || to.length === 4)) {

@@ -212,6 +212,12 @@ class Walker implements OnnxContext, QuantFoldContext {
     return map;
   }
 
+  asSignal(name: string): string {
+    const signal = `${name}/signal`;
+    if (!this.shapes.has(signal)) this.push({ name: signal, op: 'reshape', inputs: [name], output: signal, shape: [1, this.irShape(name)[0]!, 1], view: { rank: 3, last: false } });
+    return signal;
+  }
+
   foldBias(x: string, bias: Float32Array, output: string): boolean {
     const at = this.nodes.findIndex((n) => n.output === x);
     const p = this.nodes[at];

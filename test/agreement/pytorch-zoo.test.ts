@@ -85,6 +85,7 @@ const SHAPES: Record<string, number[]> = {
   l2norm: [1, 3, 8, 8],
   cosface: [1, 1, 12, 12],
   cbampool: [1, 3, 8, 8],
+  seeca: [1, 3, 8, 8],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

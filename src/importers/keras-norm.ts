@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-/** Keras GroupNormalization (Keras 3, channels last) and LayerNormalization of a vector → ir/normalize.ts, as ONNX InstanceNormalization and torch's GroupNorm. */
+/**
+ * Keras GroupNormalization (Keras 3, channels last), LayerNormalization and UnitNormalization → ir/normalize.ts, as ONNX
+ * InstanceNormalization, torch's GroupNorm and F.normalize.
+ */
 import { shownValue } from '../diagnostics/error.js';
 import type { Node } from '../ir/graph.js';
-import { normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
+import { l2NormNodes, normalizeNodes, pixelNormNodes } from '../ir/normalize.js';
 import type { Layer } from './tfjs-layer.js';
 
 /** ε, and γ (`scale`) and β (`center`) of c values when the layer has them: what both Keras normalizations share. */
@@ -55,4 +58,27 @@ export function layerNormalization(x: Layer): Node[] {
     ...normalizeNodes(`${x.l.name}/norm`, shape.length === 1 ? map : x.one(), normalized, [1, 1, c], { ...normOptions(x, c), groups: 1 }),
   ];
   return shape.length === 1 ? [...nodes, { name: x.l.name, op: 'reshape', inputs: [normalized], output: x.l.name, shape: [c] }] : nodes;
+}
+
+/** Keras 3's UnitNormalization ε: backend.epsilon(), the norm's floor (x · min(rsqrt(Σ x²), 1/ε)). */
+const UNIT_EPS = 1e-7;
+
+/**
+ * UnitNormalization over the last axis (each sample of a vector [K], each pixel of a map or step of a sequence):
+ * x / max(‖x‖₂, ε) as ir/normalize.ts l2NormNodes; a vector as the one-pixel map [1, 1, K].
+ */
+export function unitNormalization(x: Layer): Node[] {
+  const shape = x.ctx.shapeOf(x.one());
+  const c = shape.at(-1)!;
+  const axis = x.get('axis') ?? -1;
+  const one = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+  const sequence = x.ctx.sequenceInput && shape.length === 3 && shape[0] === 1;
+  if (one !== -1 && one !== (shape.length === 1 ? 1 : sequence ? 2 : 3)) throw x.fail('NN110', `axis ${shownValue(axis)} is not supported (only the last axis, -1)`);
+  if (shape.length === 3) return l2NormNodes(x.l.name, x.one(), x.l.name, c, UNIT_EPS);
+  const [map, normalized] = [`${x.l.name}/map`, `${x.l.name}/normalized`];
+  return [
+    { name: map, op: 'reshape', inputs: [x.one()], output: map, shape: [1, 1, c] },
+    ...l2NormNodes(`${x.l.name}/norm`, map, normalized, c, UNIT_EPS),
+    { name: x.l.name, op: 'reshape', inputs: [normalized], output: x.l.name, shape: [c] },
+  ];
 }

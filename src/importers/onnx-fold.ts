@@ -17,7 +17,7 @@ import { dtypeName, isFloatType, onnxSchema, roundToFloat, type TensorProto } fr
 const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
-export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand'];
+export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand', 'Clip'];
 
 /** What folding needs from the walker. */
 export interface FoldContext {
@@ -85,7 +85,7 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
     if (!Number.isSafeInteger(fill)) throw broken('the fill value is not an integer nnchip can represent');
     return int64Of([...shape.data], Array<number>(count).fill(fill));
   }
-  if (n.inputs.length === 0 || n.inputs.some((t, i) => t === '' && !(n.opType === 'Slice' && i >= 3))) return null;
+  if (n.inputs.length === 0 || n.inputs.some((t, i) => t === '' && !((n.opType === 'Slice' && i >= 3) || (n.opType === 'Clip' && i >= 1)))) return null;
   // Slice's starts and ends may hold ±(2^63 − 1) ("to the end"): saturated, they clamp alike
   // float constants too: without constant folding PyTorch leaves weights' Transposes, Casts and Concats of scales in the graph
   const asFloat = (t: string): { dims: number[]; data: number[]; float: true } | undefined => {
@@ -176,6 +176,13 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         const to = stridesOf(dims);
         const data = Array.from({ length: a!.data.length }, (_, o) => a!.data[perm.reduce((at, p, i) => at + (Math.floor(o / to[i]!) % dims[i]!) * from[p]!, 0)]!);
         return int64(dims, data);
+      }
+      case 'Clip': {
+        // F.normalize of a weight (ArcFace's cosine head): torch folds the norm but leaves its clamp, Expand and Div on constants
+        if (!floatOut) throw fail('of integer constants is not supported (only float)');
+        const bound = (i: number, attr: string, fallback: number): number => (ins[i] !== undefined && ins[i]!.data.length > 0 ? ins[i]!.data[0]! : n.attrs.float(attr, fallback));
+        const [lo, hi] = [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+        return int64([...a!.dims], a!.data.map((v) => Math.min(hi, Math.max(lo, v))));
       }
       case 'Expand': {
         // torch's zero initial state of a recurrent op: Expand(0, [D, batch, U]), broadcast as numpy (counted before it is built)

@@ -43,13 +43,23 @@ export interface OnnxView {
    */
   readonly grouped?: { readonly groups: number; readonly of: readonly number[] };
   /**
-   * A recurrent op's sequence or states (onnx-ops-recurrent.ts) in an ONNX shape with the batch not first
-   * ([T, 1, F], Y [T, D, 1, U], Y_h [D, 1, U]) whose row-major elements are the IR tensor's ([1, T, F] map,
-   * [D·U] vector) in order; only reshapes, Transposes that move unit axes, Gather of one step and the
-   * recurrent ops read it (EXACT_READERS)
+   * An ONNX shape whose row-major elements are the IR tensor's in order: a recurrent op's sequence or states
+   * (onnx-ops-recurrent.ts) with the batch not first ([T, 1, F], Y [T, D, 1, U], Y_h [D, 1, U]: a [1, T, F] map,
+   * a [D·U] vector), or a map's channels reduced without keepdims ([1, H, W]: the one-channel map [H, W, 1],
+   * onnx-ops-reduce.ts); only reshapes, Transposes that move unit axes, Gather of one step and the recurrent ops
+   * read it (EXACT_READERS)
    */
   readonly exact?: readonly number[];
+  /**
+   * An Expand of this tensor to this ONNX shape, kept as the tensor itself (onnx-ops-layout.ts expand): only Add,
+   * Sub, Mul and Div read it (BROADCASTING_READERS), beside an operand of exactly this shape, which broadcasts the
+   * tensor the same way (F.normalize's x / ‖x‖.expand_as(x)); not inherited by what is computed from it
+   */
+  readonly expandedTo?: readonly number[];
 }
+
+/** Ops that read an Expand of a computed tensor (OnnxView.expandedTo) as the tensor itself: numpy broadcasting does the Expand's work. */
+const BROADCASTING_READERS = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
 /** Ops that read a recurrent op's exact-shape view (OnnxView.exact). */
 const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN']);
@@ -77,11 +87,17 @@ export interface OnnxContext {
   irShape(name: string): readonly number[];
   /** The ONNX shape of an activation, batch included (1). */
   onnxShape(name: string): readonly number[];
+  /** The ONNX shape of an activation already computed, or undefined (a constant, or not yet computed). */
+  activationShape(name: string): readonly number[] | undefined;
+  /** Whether `name` is the graph output the model is compiled for. */
+  isModelOutput(name: string): boolean;
   view(name: string): OnnxView;
   /** Whether the activation is an IR map [H, W, C] (a globally pooled [1, C, 1, 1] is kept as a [C] vector). */
   isMap(name: string): boolean;
   /** The activation as an IR map [H, W, C] (adding a reshape [C] → [1, 1, C] after a global pool). */
   asMap(name: string, site: ErrorSite): string;
+  /** A vector [C] as the one-channel signal [1, C, 1] (a reshape), read channel-first as [1, 1, C]. */
+  asSignal(name: string): string;
   /** Fold a constant per-channel bias into the producer of `x` (dense/conv without bias, single use). */
   foldBias(x: string, bias: Float32Array, output: string): boolean;
   /** The IR node that computes `name` when this is its only reader (else undefined). */
@@ -133,7 +149,15 @@ export class Op {
       throw this.fail(`input "${t}" is a map of ${shownValue(this.ctx.view(t).flat)} pixels viewed as ${shownValue(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
-      throw this.fail(`input "${t}" is a recurrent op's ${shownValue(this.ctx.onnxShape(t))} (the batch not first); only reshapes, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+      throw this.fail(`input "${t}" is ${shownValue(this.ctx.onnxShape(t))}, a recurrent op's output (the batch not first) or a map's channels reduced without keepdims; only reshapes (an Unsqueeze back to [1, 1, H, W]), a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+    }
+    const expanded = this.ctx.isConst(t) ? undefined : this.ctx.view(t).expandedTo;
+    if (expanded !== undefined) {
+      const other = this.n.inputs.length === 2 ? this.n.inputs[1 - i] : undefined;
+      const otherShape = other === undefined || other === '' ? undefined : this.ctx.isConst(other) ? this.ctx.constShape(other) : this.ctx.activationShape(other);
+      if (!BROADCASTING_READERS.has(this.n.opType) || otherShape === undefined || shownValue(otherShape) !== shownValue(expanded)) {
+        throw this.fail(`input "${t}" is an Expand of a computed tensor to ${shownValue(expanded)}; it is supported only as an operand of Add, Sub, Mul or Div whose other operand has that shape (numpy broadcasting then does the Expand's work)`);
+      }
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).grouped !== undefined && !['Reshape', 'InstanceNormalization', 'Identity'].includes(this.n.opType)) {
       throw this.fail(`input "${t}" is a map ${shownValue(this.ctx.view(t).grouped!.of)} viewed as ${shownValue(this.ctx.onnxShape(t))} (channel groups, as GroupNorm writes it); only InstanceNormalization and the Reshape back read it`);
@@ -164,6 +188,8 @@ export class Op {
   map(i: number): string {
     const x = this.activation(i);
     const v = this.ctx.view(x);
+    // a pooled vector after Transpose [0, 2, 1], [N, 1, C]: ECA's Conv1d across the channels reads one channel of length C
+    if (v.last && v.rank === 3 && !this.ctx.isMap(x)) return this.ctx.asSignal(x);
     if (v.last) throw this.fail(`input "${x}" is channels-last (after a Transpose); nnchip needs [N, C, H, W] or [N, C, L] here`);
     return this.ctx.asMap(x, this.site);
   }

@@ -2,14 +2,16 @@
 /**
  * ONNX element-wise ops and reductions → IR: per-channel constants (Add/Sub/Mul/Div, BatchNormalization)
  * become a batchNorm node (folded into a neighbouring conv/dense by the passes), Relu/Clip activations,
- * Pad, ReduceMean/ReduceSum over the spatial axes as global pooling, Softmax/LogSoftmax.
+ * Pad, Softmax/LogSoftmax (the reductions: onnx-ops-reduce.ts).
  */
 import { NnchipError, shownValue } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
 import { channelSpread } from '../ir/product.js';
+import { broadcastNodes } from '../ir/broadcast.js';
 import { channelMaxNodes } from '../ir/channel-reduce.js';
 import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
+import type { ExprStep } from '../ir/expression.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
@@ -138,12 +140,54 @@ function extremum(o: Op, max: boolean): Built[] {
   return extremumNodes(o.out, a, b, o.ctx.onnxShape(first)[o.channelAxis(first)]!, max, o.base([]));
 }
 
+/**
+ * A vector [N, K] and a one-value vector [N, 1] of the same sample, in either order (F.normalize's x / ‖x‖, a LayerNorm's
+ * x − x.mean(1, keepdim=True) on [N, K] below opset 17): the vector, the value, and whether the value comes first. Null otherwise.
+ */
+function vectorAndValue(o: Op, a: string, b: string): { x: string; value: string; valueFirst: boolean; k: number } | null {
+  const plain = (t: string): boolean => {
+    const v = o.ctx.view(t);
+    return v.rank === 2 && !v.last && !v.transposed;
+  };
+  if (!plain(a) || !plain(b)) return null;
+  const [ka, kb] = [o.ctx.onnxShape(a)[1]!, o.ctx.onnxShape(b)[1]!];
+  if (ka > 1 && kb === 1) return { x: a, value: b, valueFirst: false, k: ka };
+  if (kb > 1 && ka === 1) return { x: b, value: a, valueFirst: true, k: kb };
+  return null;
+}
+
+/**
+ * `op` (add or mul) of a vector x of k values and a one-value vector, in that order or the value first: the value as a
+ * one-pixel map repeated over the k channels (a 1×1 conv of ones, as a one-channel map's); a product is then the
+ * per-channel product channelMul, the value a gate of every feature (its weight tiles: no quarter squares, whose
+ * difference of two large squares loses a small x against a large value — F.normalize's x · 1/‖x‖); a sum, the add of
+ * two one-pixel maps, a vector again.
+ */
+function onePixel(o: Op, op: 'add' | 'mul', x: string, value: string, valueFirst: boolean, k: number): Built[] {
+  const t = (s: string): string => `${o.out}/${s}`;
+  const pixel = (from: string, name: string, c: number): Built => ({ name, op: 'reshape', inputs: [from], output: name, shape: [1, 1, c] });
+  const vm = pixel(value, t('value'), 1);
+  const spread = channelSpread(vm.output, k, t('spread'));
+  if (op === 'mul') return [vm, spread, { ...o.base([x, spread.output]), op: 'channelMul' }];
+  const xm = pixel(x, t('pixel'), k);
+  const inputs = valueFirst ? [spread.output, xm.output] : [xm.output, spread.output];
+  return [xm, vm, spread, { name: t('map'), op, inputs, output: t('map') }, { ...o.base([t('map')]), op: 'reshape', shape: [k], view: { rank: 2, last: false } }];
+}
+
 /** activation + activation → add; activation ± constant → a bias (folded into its producer when possible). */
 function add(o: Op, sign: 1 | -1): Built[] {
   const [a, b] = [o.input(0), o.input(1)];
   if (!o.ctx.isConst(a) && !o.ctx.isConst(b)) {
-    // a map and a one-channel map of its pixels (a LayerNorm's x − mean): that one repeated over the channels first
-    const spread = oneChannel(o, o.activation(0), o.activation(1));
+    const vv = vectorAndValue(o, o.activation(0), o.activation(1));
+    if (vv !== null) {
+      // a − b = a + (−b): the second operand negated first, value or vector
+      const { x, value, valueFirst, k } = vv;
+      if (sign > 0) return onePixel(o, 'add', x, value, valueFirst, k);
+      const neg = valueFirst ? negated(o, x, `${o.out}/neg`, -1, k) : negated(o, value, `${o.out}/neg`, -1, 1);
+      return [neg, ...onePixel(o, 'add', valueFirst ? neg.output : x, valueFirst ? value : neg.output, valueFirst, k)];
+    }
+    // a map and a one-channel map of its pixels (a LayerNorm's x − mean), or a per-channel vector of its channels: repeated first
+    const spread = oneChannel(o, o.activation(0), o.activation(1)) ?? perChannel(o, o.activation(0), o.activation(1));
     const [p, q] = spread?.inputs ?? pair(o);
     const pre = spread?.nodes ?? [];
     if (sign > 0) return [...pre, { ...o.base([p, q]), op: 'add' }];
@@ -184,15 +228,38 @@ function gated(o: Op): Built[] | null {
  * Sigmoid/HardSigmoid → Mul): the per-channel product channelMul. Null for any other pair of shapes.
  */
 function channelProduct(o: Op): Built[] | null {
-  const [a, b] = [o.activation(0), o.activation(1)];
+  const pair = mapAndGate(o, o.activation(0), o.activation(1));
+  return pair === null ? null : [{ ...o.base([o.ctx.asMap(pair.x, o.site), pair.gate]), op: 'channelMul' }];
+}
+
+/**
+ * Which of a and b is a channel-first map [N, C, H, W] (or [N, C, L]) and which a per-channel vector of its channels
+ * computed in the network, [N, C, 1, 1] (or [N, C, 1]): a squeeze-excite gate, a global pool's mean or context; null
+ * for other shapes.
+ */
+function mapAndGate(o: Op, a: string, b: string): { x: string; gate: string; gateFirst: boolean } | null {
   for (const [x, g] of [[a, b], [b, a]] as const) {
     const [vx, vg] = [o.ctx.view(x), o.ctx.view(g)];
     if (vx.last || vg.last || vx.transposed || vg.transposed || vx.groups !== undefined || vg.groups !== undefined) continue;
     const [sx, sg] = [o.ctx.onnxShape(x), o.ctx.onnxShape(g)];
     if (vx.rank < 3 || sx.length !== sg.length || sx[0] !== 1 || sg[0] !== 1 || sg[1] !== sx[1] || sg.slice(2).some((d) => d !== 1)) continue;
-    return [{ ...o.base([o.ctx.asMap(x, o.site), g]), op: 'channelMul' }];
+    return { x, gate: g, gateFirst: g === a };
   }
   return null;
+}
+
+/**
+ * A map and a per-channel vector of its channels computed in the network (mapAndGate: x − x.mean((2, 3), keepdim=True),
+ * GCNet's x + context), in either order: the vector repeated over the map (ir/broadcast.ts, as TF's AddV2 and Keras
+ * merges broadcast) and the two maps in their order; null for other shapes.
+ */
+function perChannel(o: Op, a: string, b: string): { nodes: Built[]; inputs: [string, string] } | null {
+  const pair = mapAndGate(o, a, b);
+  // two [N, C, 1, 1] of one shape: an add of one shape (pair)
+  if (pair === null || o.ctx.onnxShape(pair.x).slice(2).every((d) => d === 1)) return null;
+  const map = o.ctx.asMap(pair.x, o.site);
+  const spread = broadcastNodes(pair.gate, o.ctx.irShape(pair.gate), o.ctx.irShape(map), `${o.out}/broadcast`);
+  return { nodes: spread.nodes, inputs: pair.gateFirst ? [spread.output, map] : [map, spread.output] };
 }
 
 /** Which of a and b is a one-channel map of the other's pixels (same views, shapes equal but for the channel axis), or null. */
@@ -231,36 +298,72 @@ function mapProduct(o: Op): Built[] | null {
   const [a, b] = [o.activation(0), o.activation(1)];
   const [sa, sb] = [o.ctx.onnxShape(a), o.ctx.onnxShape(b)];
   if (JSON.stringify(o.ctx.view(a)) === JSON.stringify(o.ctx.view(b)) && JSON.stringify(sa) === JSON.stringify(sb)) return [{ ...o.base(pair(o)), op: 'mul' }];
+  const vv = vectorAndValue(o, a, b);
+  if (vv !== null) return onePixel(o, 'mul', vv.x, vv.value, vv.valueFirst, vv.k);
   const spread = oneChannel(o, a, b);
   return spread === null ? null : [...spread.nodes, { ...o.base(spread.inputs), op: 'mul' }];
 }
 
 /**
  * a ÷ b with b a computed one-channel map of a's pixels (a LayerNorm's (x − mean) / √(var + ε) as torch writes it
- * below opset 17, ConvNeXt's channels_first LayerNorm at any): a · (1/b), the reciprocal a step table on b —
- * composed with b's own table when b is a table activation read by this Div only (√(v + ε) → 1/√(v + ε): one table
- * on v, no int8 rounding of b between them) — repeated over the channels, then the product of two maps. Null for
- * other shapes (a quotient of two maps of one shape: 1/b of any map has no bound where b crosses 0).
+ * below opset 17, ConvNeXt's channels_first LayerNorm at any, SSD's L2Norm, x / x.norm(dim=1, keepdim=True)) or
+ * a one-value vector of a vector a [N, K] (F.normalize's x / max(‖x‖, ε)): a · (1/b), the reciprocal a step table
+ * on b (reciprocalOf), repeated over the channels, then the product of two maps. Null for other shapes (a quotient
+ * of two maps of one shape: 1/b of any map has no bound where b crosses 0).
  */
 function quotient(o: Op): Built[] | null {
   const [a, b] = [o.activation(0), o.activation(1)];
+  const vv = vectorAndValue(o, a, b);
+  if (vv !== null) {
+    if (vv.valueFirst) return null;
+    const recip = reciprocalOf(o, b, b);
+    return [recip, ...onePixel(o, 'mul', a, recip.output, false, vv.k)];
+  }
+  const gate = mapAndGate(o, a, b);
+  if (gate !== null) {
+    // a map ÷ a per-channel vector of it (x / x.std((2, 3), keepdim=True)): its reciprocal, then the per-channel product
+    if (gate.gateFirst) return null;
+    const recip = reciprocalOf(o, b, b);
+    return [recip, { ...o.base([o.ctx.asMap(a, o.site), recip.output]), op: 'channelMul' }];
+  }
   const sa = o.ctx.onnxShape(a);
   const axis = o.channelAxis(a);
   if (singleChannel(o, a, b) !== b) return null;
   const last = o.ctx.view(a).last;
-  const p = o.ctx.soleProducer(b);
-  const name = `${o.out}/reciprocal`;
-  let recip: Built;
-  if (p?.op === 'activation' && typeof p.fn === 'object' && 'fn' in p.fn && p.fn.fn === 'expr') {
-    o.ctx.drop(b);
-    const steps = p.fn.expr!;
-    recip = { name, op: 'activation', inputs: p.inputs, output: name, fn: { fn: 'expr', expr: [...steps, { op: 'reciprocal', args: [steps.length - 1] }] } };
-  } else {
-    recip = { name, op: 'activation', inputs: [last ? b : o.ctx.asMap(b, o.site)], output: name, fn: { fn: 'expr', expr: [{ op: 'x' }, { op: 'reciprocal', args: [0] }] } };
-  }
+  const recip = reciprocalOf(o, b, last ? b : o.ctx.asMap(b, o.site));
   const x = last ? a : o.ctx.asMap(a, o.site);
   const spread = channelSpread(recip.output, sa[axis]!, `${o.out}/spread`);
   return [recip, spread, { ...o.base([x, spread.output]), op: 'mul' }];
+}
+
+/**
+ * 1/b as a step table activation. When b is a table activation read by this Div only (√(v + ε), a norm's √ of its
+ * sum of squares), seen through an Expand (an identity) and a clamp below (F.normalize's max(‖x‖, ε)), each read
+ * once, the reciprocal is composed with it into one table on v (no int8 rounding of b between them); else a table
+ * on b's codes (`bAs`: b, or b as a map).
+ */
+function reciprocalOf(o: Op, b: string, bAs: string): Built {
+  const name = `${o.out}/reciprocal`;
+  const taken: string[] = [];
+  const clamps: ExprStep[] = [];
+  let p = o.ctx.soleProducer(b);
+  for (let at = b; p !== undefined; p = o.ctx.soleProducer(at)) {
+    if (p.op === 'identity' || (p.op === 'activation' && typeof p.fn === 'object' && 'clip' in p.fn)) {
+      if (p.op === 'activation' && typeof p.fn === 'object' && 'clip' in p.fn) clamps.unshift({ op: 'clip', args: [0], p: [...p.fn.clip] });
+      taken.push(at);
+      at = p.inputs[0]!;
+      continue;
+    }
+    if (p.op === 'activation' && typeof p.fn === 'object' && 'fn' in p.fn && p.fn.fn === 'expr') {
+      taken.push(at);
+      for (const t of taken) o.ctx.drop(t);
+      const steps = [...p.fn.expr!];
+      for (const c of clamps) steps.push({ ...c, args: [steps.length - 1] } as ExprStep);
+      return { name, op: 'activation', inputs: p.inputs, output: name, fn: { fn: 'expr', expr: [...steps, { op: 'reciprocal', args: [steps.length - 1] }] } };
+    }
+    break;
+  }
+  return { name, op: 'activation', inputs: [bAs], output: name, fn: { fn: 'expr', expr: [{ op: 'x' }, { op: 'reciprocal', args: [0] }] } };
 }
 
 /** activation × constant or activation ÷ constant → a per-channel scale (a constant ÷ activation is not linear). */
@@ -271,7 +374,7 @@ function scale(o: Op, divide: boolean): Built[] {
     const product = divide ? quotient(o) : (channelProduct(o) ?? mapProduct(o));
     if (product !== null) return product;
     const [sa, sb] = [o.ctx.onnxShape(o.input(0)), o.ctx.onnxShape(o.input(1))];
-    if (divide) throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), else only by a constant`);
+    if (divide) throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), a per-channel vector of its channels [N, C, 1, 1] or a one-value vector of a vector (F.normalize's ‖x‖), else only by a constant`);
     throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
   }
   const [x, c, constFirst] = operands(o);
@@ -333,67 +436,6 @@ function pad(o: Op): Built[] {
   return [{ ...o.base([x]), op: 'pad', pads: p as [number, number, number, number], ...(mode === 'constant' ? {} : { mode }) }];
 }
 
-/**
- * ReduceMean / ReduceSum / ReduceMax over all spatial axes of a map (channel-first, or channels-last
- * after a Transpose or as MatMul's rows [N, T, F]) = global average (sum, max) pooling.
- */
-function reduce(o: Op, kind: 'mean' | 'sum' | 'max'): Built[] {
-  const x = o.activation(0);
-  const v = o.ctx.view(x);
-  const keep = o.n.attrs.int('keepdims', 1) !== 0;
-  const axesInput = o.optional(1);
-  const listed = axesInput !== undefined ? o.ctx.ints(axesInput, o.site, 'axes') : o.n.attrs.ints('axes');
-  if ((listed ?? []).length === 0 && o.n.attrs.int('noop_with_empty_axes', 0) !== 0) return [{ ...o.base([x]), op: 'identity' }];
-  const axes = (listed?.length ? listed : Array.from({ length: v.rank }, (_, i) => i)).map((a) => (a < 0 ? a + v.rank : a)).sort();
-  const spatial = Array.from({ length: v.rank - 2 }, (_, i) => (v.last ? i + 1 : i + 2));
-  // the mean or sum over a map's channels, kept as one channel (x.mean(1, keepdim=True), CBAM's channel pool): a 1×1 conv of 1/C (1);
-  // the max (x.amax(1, keepdim=True)): pairwise maxima a + relu(b − a) of halves of the channels (ir/channel-reduce.ts)
-  const channel = o.channelAxis(x);
-  if (keep && v.rank >= 3 && axes.length === 1 && axes[0] === channel) {
-    const c = o.ctx.onnxShape(x)[channel]!;
-    if (kind === 'max') {
-      const nodes = channelMaxNodes(o.out, v.last ? x : o.ctx.asMap(x, o.site), c);
-      return nodes.map((n, i) => (i === nodes.length - 1 ? { ...n, name: o.n.name } : n));
-    }
-    const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
-    return [{ ...o.base([v.last ? x : o.ctx.asMap(x, o.site)]), op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
-  }
-  // over one axis of a map (a CRNN's x.mean(2) over the frequencies, x.amax(3)): a pooling window over that whole axis
-  if (v.rank === 4 && v.flat === undefined && axes.length === 1 && spatial.includes(axes[0]!)) return reduceLine(o, kind, x, axes[0] === spatial[0], keep);
-  if (v.rank < 3 || JSON.stringify(axes) !== JSON.stringify(spatial)) {
-    throw o.fail(`over axes ${shownValue(listed ?? 'all')} of a ${shownValue(o.ctx.onnxShape(x))} tensor is not supported (only over the spatial axes ${shownValue(spatial)} of the map: global pooling; or a ${kind === 'max' ? 'max' : 'mean or sum'} over the channel axis ${channel} with keepdims 1)`);
-  }
-  const map = v.last ? x : o.ctx.asMap(x, o.site);
-  const view = { rank: keep ? v.rank : 2, last: keep && v.last };
-  if (kind !== 'max') return [{ ...o.base([map]), op: 'globalAvgPool', ...(kind === 'sum' ? { sum: true } : {}), view }];
-  // max: one pooling window over the whole map → [1, 1, C], then the vector [C] unless keepdims
-  const shape = o.ctx.onnxShape(x);
-  const [sp, c] = v.last ? [shape.slice(1, -1), shape.at(-1)!] : [shape.slice(2), shape[1]!];
-  const [h, w] = v.flat ?? (sp.length === 1 ? [1, sp[0]!] : [sp[0]!, sp[1]!]);
-  const pooled = keep ? o.out : `${o.out}/pooled`;
-  const pool: Built = { name: o.n.name, inputs: [map], output: pooled, op: 'pool2d', kind: 'max', size: [h, w], strides: [1, 1], pads: [0, 0, 0, 0], view };
-  return keep ? [pool] : [pool, { ...o.base([pooled]), name: `${o.n.name}/vector`, op: 'reshape', shape: [c], view }];
-}
-
-/**
- * A mean, sum or max over H (`alongH`) or W of a map: pool2d with one window of that whole axis, a sum as the mean times the
- * extent; without keepdims the 1-D map of the other axis ([1, C, W]: the pooled [1, W, C]; [1, C, H]: the pooled [H, 1, C]
- * read as [1, H, C]).
- */
-function reduceLine(o: Op, kind: 'mean' | 'sum' | 'max', x: string, alongH: boolean, keep: boolean): Built[] {
-  const v = o.ctx.view(x);
-  const map = v.last ? x : o.ctx.asMap(x, o.site);
-  const shape = o.ctx.onnxShape(x);
-  const [h, w, c] = v.last ? [shape[1]!, shape[2]!, shape[3]!] : [shape[2]!, shape[3]!, shape[1]!];
-  const at = (i: number): { name: string; output: string; inputs: string[] } => ({ name: `${o.out}/${i}`, output: `${o.out}/${i}`, inputs: [i === 0 ? map : `${o.out}/${i - 1}`] });
-  const steps: Built[] = [{ ...at(0), op: 'pool2d', kind: kind === 'max' ? 'max' : 'avg', size: alongH ? [h, 1] : [1, w], strides: [1, 1], pads: [0, 0, 0, 0] }];
-  if (kind === 'sum') steps.push({ ...at(steps.length), op: 'batchNorm', scale: new Float32Array(c).fill(alongH ? h : w), offset: new Float32Array(c) });
-  if (!keep && !alongH) steps.push({ ...at(steps.length), op: 'reshape', shape: [1, h, c] });
-  const last = steps.at(-1)!;
-  steps[steps.length - 1] = { ...last, name: o.n.name, output: o.out, view: { rank: keep ? 4 : 3, last: v.last } };
-  return steps;
-}
-
 /** ImageScaler (opsets 1–9, experimental; Tiny YOLOv2's input): y = scale · x + bias per channel. */
 function imageScaler(o: Op): Built[] {
   const x = o.activation(0);
@@ -416,9 +458,6 @@ export const ELEMENTWISE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Softmax: (o) => softmax(o, 'softmax'),
   LogSoftmax: (o) => softmax(o, 'logsoftmax'),
   Pad: pad,
-  ReduceMean: (o) => reduce(o, 'mean'),
-  ReduceSum: (o) => reduce(o, 'sum'),
-  ReduceMax: (o) => reduce(o, 'max'),
   // −x: a scale of −1 (CReLU's cat(relu(x), relu(−x)))
   Neg: (o) => [{ ...negated(o, single(o), o.out), ...o.base([single(o)]) }],
   Abs: abs,

@@ -31,6 +31,8 @@ function inOrder(o: Op, x: string): boolean {
 function orderedAs(o: Op, x: string, to: readonly number[]): Built[] {
   const ir = o.ctx.irShape(x);
   if (ir.length === 3 && to.length === 3 && to[0] === 1 && to[1] === ir[1] && to[2] === ir[2]) return identity(o, x, { rank: 3, last: true });
+  // a one-channel map's [1, H, W] (channels reduced without keepdims) unsqueezed to [1, 1, H, W] or [1, H, W, 1]: the map itself
+  if (ir.length === 3 && ir[2] === 1 && to.length === 4 && (same(to, [1, 1, ir[0]!, ir[1]!]) || same(to, [1, ir[0]!, ir[1]!, 1]))) return identity(o, x, { rank: 4, last: to[3] === 1 && to[1] !== 1 });
   if (to.length === 2 && to[0] === 1) return ir.length === 1 ? identity(o, x, { rank: 2, last: false }) : [{ ...o.base([x]), op: 'flatten', view: { rank: 2, last: false } }];
   return identity(o, x, { rank: to.length, last: true, exact: to });
 }
@@ -91,6 +93,10 @@ function reshapeTo(o: Op, x: string, to: readonly number[]): Built[] {
   }
   const nonUnit = (s: readonly number[]): number[] => s.slice(1).filter((d) => d !== 1);
   const channelFirst = (s: readonly number[]): boolean => s.slice(2).every((d) => d === 1);
+  // a one-channel signal [1, L, 1] (ECA's Conv1d across a pooled vector's channels, transposed back to [1, C, 1]) seen as
+  // [1, C, 1, 1]: its elements in order are the pooled vector's
+  const ir = o.ctx.irShape(x);
+  if (ir.length === 3 && ir[0] === 1 && ir[2] === 1 && v.last && v.rank === 3 && to.length >= 3 && to[1] === ir[1] && channelFirst(to)) return [{ ...o.base([x]), op: 'reshape', shape: [ir[1]!], view: { rank: to.length, last: false } }];
   // a vector [1, K] (or a pooled [1, C, 1, 1]) seen as [1, K, 1, 1] / [1, K, 1]: the IR keeps the vector
   if (!o.ctx.isMap(x) && channelFirst(to) && to.length <= 4) return identity(o, x, { rank: to.length, last: false });
   if (!o.ctx.isMap(x) && (to.length === 3 || to.length === 4)) {
@@ -442,7 +448,28 @@ function resizeOnePixel(o: Op, x: string, from: readonly number[]): Built[] {
   return [row, { ...o.base([row.output]), op: 'upsample', factors: [h, 1] }];
 }
 
+/**
+ * Expand of a computed tensor (F.normalize's ‖x‖.expand_as(x), torch's x.expand(...)): no data moves; the output
+ * is the tensor itself, marked with the shape it stands for (OnnxView.expandedTo), and only an Add, Sub, Mul or Div
+ * beside an operand of that shape may read it (onnx-op.ts checks), whose broadcasting does the same. An Expand of
+ * constants is folded (onnx-fold.ts).
+ */
+function expand(o: Op): Built[] {
+  const x = o.activation(0);
+  const from = o.ctx.onnxShape(x);
+  const target = o.ctx.ints(o.input(1), o.site, 'shape');
+  const rank = Math.max(from.length, target.length);
+  const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
+  const [src, want] = [pad(from), pad(target)];
+  if (want.some((d) => d < 1) || src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw new NnchipError('NN107', `Expand: shape ${shownValue(target)} does not broadcast a ${shownValue(from)} tensor`, o.site);
+  const to = src.map((d, i) => Math.max(d, want[i]!));
+  if (same(to, from)) return identity(o, x);
+  if (o.ctx.isModelOutput(o.out)) throw o.fail(`to ${shownValue(to)} as the model's output is not supported (an Expand is read only by Add, Sub, Mul or Div)`);
+  return identity(o, x, { ...o.ctx.view(x), expandedTo: to });
+}
+
 export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
+  Expand: expand,
   Flatten: flatten,
   Reshape: reshape,
   Squeeze: squeeze,

@@ -16,24 +16,16 @@ import { Attributes, checkDeclaredWeights, dtypeName, floatTensor, intTensor, is
 
 import { declaredRanks, legacyForm, modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
-import { findFunctions } from './fuse-functions.js';
-import { findElementwise } from './fuse-elementwise.js';
-import type { TableActivation } from '../ir/activations.js';
+import { constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
 import { onnxNesting } from './onnx-depth.js';
 import { onnxForOutput, type OutputChoice } from './outputs.js';
 import { pruneToOutput, readInitializers } from './onnx-prune.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
-/** An element-wise subgraph's last node: its one input and the function it computes (fuse-elementwise.ts). */
-type Fused = { readonly x: string; readonly fn: TableActivation };
-
 export { SUPPORTED_ONNX_OPS } from './onnx-ops.js';
 export { ONNX_OPSETS } from './onnx-opsets.js';
 
-type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>;
-type GraphProto = NonNullable<ModelProto['graph']>;
-type NodeProto = NonNullable<GraphProto['node']>[number];
 
 /** Subgraphs (If/Loop/Scan bodies) or types nested deeper than this are refused before decoding: protobufjs decodes recursively. */
 export const MAX_ONNX_NESTING = 64;
@@ -102,86 +94,12 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   throw new NnchipError('NN116', `input "${name}" has shape ${shownValue(dims)}; nnchip reads [N, C, H, W] images, [N, C, L] / [N, T, F] sequences or [N, K] vectors`, site);
 }
 
-/** The Constant node's value as a TensorProto. */
-function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
-  const a = new Attributes(n.attribute, site);
-  const DT = onnxSchema().TensorProto.DataType;
-  const t = a.tensor('value');
-  if (t !== undefined) return t;
-  if (a.has('value_float')) return { dataType: DT.FLOAT, dims: [], floatData: [a.float('value_float', 0)] };
-  if (a.has('value_floats')) return { dataType: DT.FLOAT, dims: [a.floats('value_floats')!.length], floatData: a.floats('value_floats')! };
-  if (a.has('value_int')) return { dataType: DT.INT64, dims: [], int64Data: [a.int('value_int', 0)] };
-  if (a.has('value_ints')) return { dataType: DT.INT64, dims: [a.ints('value_ints')!.length], int64Data: a.ints('value_ints')! };
-  throw new NnchipError('NN110', 'Constant: only value, value_float(s) and value_int(s) are supported', site);
-}
-
-/** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
-function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
-  const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
-  const copies = identityCopies(g, consts);
-  return (at) => {
-    const name = copies.get(at) ?? at;
-    const node = constants.get(name);
-    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || !isFloatType(t.dataType) || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
-    const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
-    return v.length === 1 ? v[0] : undefined;
-  };
-}
-
-/**
- * Identity copies of constants (torch.onnx.export stores equal initializers once and copies each with an Identity): copy → original.
- * A Cast to FLOAT of a float constant is one too (a FLOAT16/BFLOAT16/DOUBLE scalar cast up: its value read as float32 is the Cast's).
- */
-function identityCopies(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): Map<string, string> {
-  const constant = new Set([...consts.keys(), ...(g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? '')]);
-  const copies = new Map<string, string>();
-  const toFloat = (n: NodeProto): boolean => n.opType === 'Cast' && (n.attribute ?? []).some((a) => a.name === 'to' && Number(a.i) === onnxSchema().TensorProto.DataType.FLOAT) && isFloatType(consts.get(copies.get(n.input?.[0] ?? '') ?? n.input?.[0] ?? '')?.dataType ?? 0);
-  for (const n of g.node ?? []) {
-    const from = n.input?.[0] ?? '';
-    if ((n.opType !== 'Identity' && !toFloat(n)) || n.domain || !(constant.has(from) || copies.has(from))) continue;
-    copies.set(n.output?.[0] ?? '', copies.get(from) ?? from);
-  }
-  return copies;
-}
-
-/**
- * GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node;
- * then other element-wise subgraphs of one tensor (fuse-elementwise.ts) → the last node, recorded in `tables` with its function.
- */
-function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined, constant: (name: string) => boolean, tables: Map<NodeProto, Fused>): NodeProto[] {
-  const outputs = (g.output ?? []).map((o) => o.name ?? '');
-  const opOf = (n: NodeProto): string => ((!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '');
-  const nodes = g.node ?? [];
-  const view = nodes.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
-  const { roots, removed } = findFunctions(view, scalar, outputs);
-  const STRING = onnxSchema().AttributeProto.AttributeType.STRING;
-  const named = nodes.flatMap((n, i) => {
-    const f = roots.get(i);
-    if (f !== undefined) {
-      const attribute = f.fn === 'gelu_tanh' ? [{ name: 'approximate', type: STRING, s: new TextEncoder().encode('tanh') }] : [];
-      return [{ name: n.name ?? '', opType: f.fn === 'mish' ? 'Mish' : 'Gelu', domain: '', input: [f.x], output: [...n.output!], attribute }];
-    }
-    return removed.has(i) ? [] : [n];
-  });
-  const FLOAT = onnxSchema().AttributeProto.AttributeType.FLOAT;
-  const attr = (n: NodeProto) => (name: string): number | undefined => {
-    const a = (n.attribute ?? []).find((x) => x.name === name && (x.type === FLOAT || !x.type));
-    return a === undefined || !Number.isFinite(Number(a.f ?? NaN)) ? undefined : Number(a.f);
-  };
-  const fused = findElementwise(named.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '', attr: attr(n) })), scalar, constant, outputs);
-  return named.flatMap((n, i) => {
-    const f = fused.roots.get(i);
-    if (f !== undefined) tables.set(n, f);
-    return fused.removed.has(i) ? [] : [n];
-  });
-}
-
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */
 class Walker implements OnnxContext, QuantFoldContext {
   readonly nodes: Node[] = [];
   readonly notes: string[] = [];
   private readonly inputs: ReadonlySet<string>;
+  private readonly outputs: ReadonlySet<string>;
   /** what the graph computes: its input and every node's outputs */
   private readonly produced: ReadonlySet<string>;
   readonly shapes = new Map<string, readonly number[]>();
@@ -194,6 +112,7 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
     this.inputs = new Set((g.input ?? []).map((i) => i.name ?? '').filter((n) => !consts.has(n)));
+    this.outputs = new Set((g.output ?? []).map((o) => o.name ?? ''));
     this.produced = new Set([...this.inputs, ...(g.node ?? []).flatMap((n) => n.output ?? [])]);
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
@@ -204,6 +123,10 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   isModelInput(name: string): boolean {
     return this.inputs.has(name);
+  }
+
+  isModelOutput(name: string): boolean {
+    return this.outputs.has(name);
   }
 
   isConst(name: string): boolean {
@@ -289,6 +212,12 @@ class Walker implements OnnxContext, QuantFoldContext {
     return map;
   }
 
+  asSignal(name: string): string {
+    const signal = `${name}/signal`;
+    if (!this.shapes.has(signal)) this.push({ name: signal, op: 'reshape', inputs: [name], output: signal, shape: [1, this.irShape(name)[0]!, 1], view: { rank: 3, last: false } });
+    return signal;
+  }
+
   foldBias(x: string, bias: Float32Array, output: string): boolean {
     const at = this.nodes.findIndex((n) => n.output === x);
     const p = this.nodes[at];
@@ -369,7 +298,8 @@ class Walker implements OnnxContext, QuantFoldContext {
     const shape = inferShape(n as Node, n.inputs.map((t) => this.irShape(t)));
     this.shapes.set(n.output, shape);
     const from = n.inputs[0] === undefined ? undefined : this.view(n.inputs[0]);
-    const inherited = from !== undefined && (this.irShape(n.inputs[0]!).length === 3) === (shape.length === 3) ? from : undefined;
+    const { expandedTo: _, ...kept } = from ?? { rank: 0, last: false }; // an Expand's view is its own (onnx-op.ts OnnxView.expandedTo)
+    const inherited = from !== undefined && (this.irShape(n.inputs[0]!).length === 3) === (shape.length === 3) ? kept : undefined;
     this.views.set(n.output, view ?? inherited ?? { rank: shape.length === 3 ? 4 : 2, last: false });
     this.nodes.push(n as Node);
   }

@@ -24,7 +24,14 @@ export function reduce(x: Op, kind: 'avg' | 'sum' | 'max'): Value {
     const nodes = kind === 'max' ? channelMaxNodes(x.n.name, input.name, c) : [channelMeanNode(x.n.name, input.name, c, x.n.name, kind === 'sum')];
     return nodes.map((n) => x.ctx.emit(n, 4)).at(-1)!;
   }
-  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${shownValue(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; or the channels, 3, of a map with keep_dims)`);
+  // over a vector's features, kept as one value (tf.math.l2_normalize's sum of squares of an embedding): as a one-pixel map
+  if (input.rank === 2 && axes.join() === '1' && keep) {
+    const c = input.shape[0]!;
+    const map = x.reshaped(input, [1, 1, 1, c], `${x.n.name}/map`);
+    const nodes = kind === 'max' ? channelMaxNodes(`${x.n.name}/value`, map.name, c) : [channelMeanNode(`${x.n.name}/value`, map.name, c, `${x.n.name}/value`, kind === 'sum')];
+    return x.reshaped(nodes.map((n) => x.ctx.emit(n, 4)).at(-1)!, [1, 1]);
+  }
+  if (axes.join() !== spatial) throw x.fail('NN110', `${x.n.op} over axes ${shownValue(axes)} of a rank-${input.rank} tensor is not supported (only the spatial axes: 1, 2 of a map, 1 of a sequence; the channels, 3, of a map with keep_dims; or the features, 1, of a vector with keep_dims)`);
   const name = keep || kind === 'max' ? `${x.n.name}/${kind === 'max' ? 'max' : 'mean'}` : x.n.name;
   const [h, w, c] = input.shape as [number, number, number];
   const pooled = kind === 'max'

@@ -208,10 +208,32 @@ function mapProduct(x: Op, a: Runtime, b: Runtime): Value | undefined {
 }
 
 /**
- * a + b or a − b of two computed tensors: of one shape, or a map and a per-channel vector of its channels
- * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (ir/broadcast.ts).
+ * `op` (add, mul) of a vector [1, K] and one value of it [1, 1], in either order (tf.math.l2_normalize's x · rsqrt(Σ x²),
+ * x − the mean of its features), the second operand first negated for a Sub: both as one-pixel maps, the value repeated
+ * over the K channels (a 1×1 conv of ones), the maps' op, a vector again. Undefined for other shapes.
+ */
+function vectorAndValue(x: Op, a: Runtime, b: Runtime, op: 'add' | 'mul', negateSecond = false): Value | undefined {
+  if (a.rank !== 2 || b.rank !== 2 || a.shape.length !== 1 || b.shape.length !== 1 || (a.shape[0] === 1) === (b.shape[0] === 1)) return undefined;
+  const t = (s: string): string => `${x.n.name}/${s}`;
+  const second = negateSecond ? x.ctx.emit({ name: t('neg'), output: t('neg'), op: 'batchNorm', inputs: [b.name], scale: new Float32Array(b.shape[0]!).fill(-1), offset: new Float32Array(b.shape[0]!) }, 2) : b;
+  const [vector, value] = a.shape[0] === 1 ? [second, a] : [a, second];
+  const k = vector.shape[0]!;
+  const spread = x.ctx.emit(channelSpread(x.reshaped(value, [1, 1, 1, 1], t('value')).name, k, t('spread')), 4);
+  // a product: the value a gate of every feature (channelMul, as the ONNX importer's onePixel: no quarter squares)
+  if (op === 'mul') return x.ctx.emit({ ...x.base(), op: 'channelMul', inputs: [vector.name, spread.name] }, 2);
+  const pixel = x.reshaped(vector, [1, 1, 1, k], t('pixel'));
+  const map = x.ctx.emit({ name: t('map'), output: t('map'), op, inputs: a.shape[0] === 1 ? [spread.name, pixel.name] : [pixel.name, spread.name] }, 4);
+  return x.reshaped(map, [1, k]);
+}
+
+/**
+ * a + b or a − b of two computed tensors: of one shape, a map and a per-channel vector of its channels
+ * ([1, 1, 1, C] or [1, C], either order), which TF broadcasts: repeated over the map (ir/broadcast.ts), or a vector
+ * and one value of it (vectorAndValue).
  */
 function sum(x: Op, a: Runtime, b: Runtime): Value {
+  const vv = vectorAndValue(x, a, b, 'add', x.n.op === 'Sub');
+  if (vv !== undefined) return vv;
   let [ia, ib] = [a.name, b.name];
   const big = broadcastsOver(b.shape, a.shape) ? a : broadcastsOver(a.shape, b.shape) ? b : undefined;
   if (big !== undefined) {
@@ -267,10 +289,10 @@ function affine(x: Op, build: (c: Float32Array, xFirst: boolean) => { scale?: Fl
   const [a, b] = [x.input(0), x.input(1)];
   if (a.kind === 'tensor' && b.kind === 'tensor') {
     if (x.n.op === 'Add' || x.n.op === 'AddV2' || x.n.op === 'Sub') return sum(x, a, b);
-    const product = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? hardSwish(x, a, b) ?? channelProduct(x, a, b) ?? mapProduct(x, a, b)) : undefined;
+    const product = x.n.op === 'Mul' ? (gatedBySigmoid(x, a, b) ?? hardSwish(x, a, b) ?? channelProduct(x, a, b) ?? mapProduct(x, a, b) ?? vectorAndValue(x, a, b, 'mul')) : undefined;
     if (product !== undefined) return product;
     if (x.n.op !== 'Mul') throw x.fail('NN110', `${x.n.op} of two computed tensors is not supported (only by a constant)`);
-    throw x.fail('NN110', `Mul of tensors of shapes ${shownValue([1, ...a.shape])} and ${shownValue([1, ...b.shape])} is not supported (only of one shape, by a constant, by a per-channel gate [1, 1, 1, C], or by a one-channel map [1, H, W, 1])`);
+    throw x.fail('NN110', `Mul of tensors of shapes ${shownValue([1, ...a.shape])} and ${shownValue([1, ...b.shape])} is not supported (only of one shape, by a constant, by a per-channel gate [1, 1, 1, C], by a one-channel map [1, H, W, 1], or of a vector [1, K] by one value of it [1, 1])`);
   }
   // of two constants: shape arithmetic (a Conv2DTranspose's output size from Shape), folded
   if (a.kind === 'const' && b.kind === 'const') return foldConstants(x, a.tensor, b.tensor);

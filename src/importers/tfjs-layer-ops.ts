@@ -9,7 +9,7 @@ import type { Activation, Node, NodeOf, Pads, Tensor } from '../ir/graph.js';
 import { advancedActivation, preluSlopes } from './tfjs-activations.js';
 import { Layer, type LayerContext, type LayerEntry } from './tfjs-layer.js';
 import { channelReduction, KERAS_UNARY_OPS, spatialAxes, unaryOp, withConstant } from './keras-ops.js';
-import { groupNormalization, layerNormalization } from './keras-norm.js';
+import { groupNormalization, layerNormalization, unitNormalization } from './keras-norm.js';
 import { add, average, broadcasting, concat, extremum, multiply, subtract } from './tfjs-merge-layers.js';
 import { blockDiagonal, multiplied, transposedFilter } from './tfjs-kernels.js';
 import { batchNorm, normalization, rescaling } from './tfjs-norm-layers.js';
@@ -33,13 +33,12 @@ export const SUPPORTED_TFJS_LAYERS = [
   'UpSampling2D', 'Cropping2D', 'Permute', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Conv2DTranspose',
   'Rescaling', 'Normalization', 'Average', 'Subtract', 'Maximum', 'Minimum', 'Multiply', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D', 'ActivityRegularization',
   'Identity', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'TimeDistributed',
-  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector', 'LayerNormalization',
+  'SeparableConv1D', 'DepthwiseConv1D', 'GroupNormalization', 'RepeatVector', 'LayerNormalization', 'UnitNormalization',
   'LSTM', 'GRU', 'SimpleRNN', 'Bidirectional', ...AUGMENTATION_LAYERS,
 ] as const;
 /** Layers users bring that nnchip cannot compute, and why (one line each). */
 const PRODUCT = 'a matrix product of two computed tensors has no lowering (an element-wise one has: Multiply)';
 const REFUSED_WHY: Readonly<Record<string, string>> = {
-  UnitNormalization: 'it divides each sample by its norm, computed at run time (not lowered)',
   ConvLSTM2D: 'a convolutional recurrent layer has no lowering (LSTM, GRU and SimpleRNN are unrolled)',
   Embedding: 'a table lookup by a computed index has no lowering',
   Dot: PRODUCT, Attention: PRODUCT, MultiHeadAttention: PRODUCT,
@@ -392,6 +391,8 @@ export function layerToNodes(l: LayerEntry, inputs: string[], ctx: LayerContext)
       return groupNormalization(x);
     case 'LayerNormalization':
       return layerNormalization(x);
+    case 'UnitNormalization':
+      return unitNormalization(x);
     case 'Add':
       return broadcasting(x, add);
     case 'Concatenate':

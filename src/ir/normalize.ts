@@ -91,6 +91,25 @@ export function pixelNormNodes(name: string, x: string, output: string, c: numbe
   return nodes;
 }
 
+/**
+ * L2 normalization over each pixel's channels (Keras UnitNormalization: x · min(rsqrt(Σ x²), 1/ε)) of the map
+ * x [H, W, C] → `output`, as ops that exist (docs/numerics.md, "L2 normalization"):
+ *   s = square(x)                               a step table on x's codes
+ *   r = 1 / max(√(conv1×1(s, ones)), ε)          [H, W, 1]: the table in the conv's threshold, over its int32 sum of squares
+ *   y = x ⊙ r (r repeated over the channels: a 1×1 conv of ones), the product of two maps (ir/product.ts)
+ * ONNX's F.normalize (ReduceL2, Clip, Div) becomes the same nodes through its importer.
+ */
+export function l2NormNodes(name: string, x: string, output: string, c: number, eps: number): Node[] {
+  const t = (s: string): string => `${name}/${s}`;
+  const expr: ExprStep[] = [{ op: 'x' }, { op: 'relu', args: [0] }, { op: 'sqrt', args: [1] }, { op: 'const', value: eps }, { op: 'max', args: [2, 3] }, { op: 'reciprocal', args: [4] }];
+  return [
+    { name: t('square'), op: 'activation', inputs: [x], output: t('square'), fn: { fn: 'square' } },
+    { name: t('rnorm'), op: 'conv2d', inputs: [t('square')], output: t('rnorm'), kernel: { shape: [1, 1, c, 1], data: new Float32Array(c).fill(1) }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: { fn: 'expr', expr } },
+    channelSpread(t('rnorm'), c, t('spread')),
+    { name, op: 'mul', inputs: [x, t('spread')], output },
+  ];
+}
+
 export interface LrnOptions {
   /** channels before and after each channel in its window (ONNX size: ⌊(size − 1)/2⌋ and ⌈(size − 1)/2⌉; TF depth_radius: r and r) */
   readonly before: number;

@@ -82,6 +82,10 @@ const SHAPES: Record<string, number[]> = {
   glu: [1, 4, 8, 8],
   cbam: [1, 3, 8, 8],
   wavenet: [1, 4, 32],
+  l2norm: [1, 3, 8, 8],
+  cosface: [1, 1, 12, 12],
+  cbampool: [1, 3, 8, 8],
+  seeca: [1, 3, 8, 8],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -23,7 +23,7 @@ export const PYTORCH_SETS = ['pytorch-converted', 'pytorch-operator'].map((s) =>
 const PREFIXES: Readonly<Record<string, readonly string[]>> = {
   AveragePool: ['averagepool'], BatchNormalization: ['batchnorm'], InstanceNormalization: ['instancenorm'], Conv: ['conv', 'basic_conv'], GlobalAveragePool: ['globalaveragepool'],
   LogSoftmax: ['logsoftmax'], MatMul: ['matmul'], MaxPool: ['maxpool'], Pad: ['constant_pad', 'edge_pad', 'reflect_pad'],
-  ReduceMean: ['reduce_mean'], ReduceSum: ['reduce_sum'], ReduceMax: ['reduce_max'],
+  ReduceMean: ['reduce_mean'], ReduceSum: ['reduce_sum'], ReduceMax: ['reduce_max'], ReduceL2: ['reduce_l2'], ReduceSumSquare: ['reduce_sum_square'],
 };
 const prefixesOf = (op: string): readonly string[] => PREFIXES[op] ?? [op.toLowerCase()];
 

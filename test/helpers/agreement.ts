@@ -11,6 +11,7 @@ import { basename, dirname } from 'node:path';
 import { loadModel } from '../../src/importers/index.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
 import type { Graph } from '../../src/ir/graph.js';
+import { checkGraph } from '../../src/ir/verify.js';
 import { makeConfig } from '../../src/isa/config.js';
 import { compile } from '../../src/passes/pipeline.js';
 import { expectClose } from './close.js';
@@ -72,6 +73,15 @@ export function expectInt8NearFloat(program: Program, inputs: readonly ArrayLike
   }
 }
 
+/** A runtime's output in the IR's order: a channel-major map ([C, H, W], as ONNX lays it out) pixel-major, [H, W, C]. */
+export function pixelMajor(graph: Graph, v: Float32Array): Float32Array {
+  const shape = checkGraph(graph).get(graph.outputs[0]!)!;
+  if (graph.outputLayout !== 'chw' || shape.length !== 3) return v;
+  const pixels = shape[0]! * shape[1]!;
+  const c = v.length / pixels;
+  return Float32Array.from(v, (_, j) => v[(j % c) * pixels + Math.floor(j / c)]!);
+}
+
 /**
  * An ONNX model built by test/helpers/onnx-models.ts, written to `path`, against onnxruntime: the float IR within 1e-4
  * on 24 uniform samples, reference = sim = WASM on 4x4 and 8x8 over every input class, int8 within `fraction` of the
@@ -82,7 +92,7 @@ export async function expectOnnxAgreement(spec: ModelSpec, path: string, fractio
   const graph = loadModel(writeOnnx(dirname(path), bytes, basename(path)));
   const dims = spec.input as number[];
   const samples = randomSamples(24, dims.reduce((a, b) => a * b, 1), 5, -1, 1);
-  const want = await ortRun(bytes, dims, samples);
+  const want = (await ortRun(bytes, dims, samples)).map((v) => pixelMajor(graph, v));
   samples.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!, 1e-4));
   for (const [rows, cols] of [[4, 4], [8, 8]] as const) {
     const { program } = compile(graph, { config: makeConfig({ rows, cols }), calibration: { samples }, verify: true });

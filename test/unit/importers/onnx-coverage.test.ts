@@ -1,6 +1,7 @@
 /**
  * ONNX forms near the ones session 10's op-coverage audit added (channel Slice/Split, the channel
- * shuffle, Max/Min/Sub of two tensors, session 13's Gather of a map position) that stay refused: one NN110 line each,
+ * shuffle, Max/Min/Sub of two tensors, session 13's Gather of a map position, session 27's channel reductions without
+ * keepdims) that stay refused: one NN110 line each,
  * naming the node and why.
  */
 import { mkdtempSync } from 'node:fs';
@@ -33,6 +34,14 @@ describe('ONNX forms refused in one line', () => {
     ] })).toBe('error NN110: model.onnx: layer "scale": Mul: input "r" has shape [1,2,4,4,4], channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back) — replace the layer with a supported one, or open an issue');
   });
 
+  test('a map\'s channels reduced without keepdims ([1, H, W]) read by anything but a reshape (Unsqueeze back to [1, 1, H, W] lowers)', () => {
+    expect(refusal({ input: [1, 3, 4, 4], output: [1, 4, 4], inits, nodes: [
+      conv,
+      { op: 'ReduceMax', inputs: ['c'], outputs: ['m'], name: 'max', attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } },
+      { op: 'Sigmoid', inputs: ['m'], outputs: ['y'], name: 'gate' },
+    ] })).toBe('error NN110: model.onnx: layer "gate": Sigmoid: input "m" is [1,4,4], a recurrent op\'s output (the batch not first) or a map\'s channels reduced without keepdims; only reshapes (an Unsqueeze back to [1, 1, H, W]), a Transpose to [1, T, F], Gather of one step or another recurrent op read it — replace the layer with a supported one, or open an issue');
+  });
+
   test('a Slice of a spatial axis backwards (a flip; forwards, with any step, it is a crop)', () => {
     expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 3, 4], inits: { ...inits, s: { dims: [1], data: [3], int64: true }, e: { dims: [1], data: [0], int64: true }, a: { dims: [1], data: [2], int64: true }, st: { dims: [1], data: [-1], int64: true } }, nodes: [
       conv,
@@ -62,11 +71,11 @@ describe('ONNX forms refused in one line', () => {
       conv,
       { op: 'Max', inputs: ['c', 'm'], outputs: ['y'], name: 'floor' },
     ] })).toBe('error NN110: model.onnx: layer "floor": Max: the constant "m" is not a finite scalar (only a clamp by one value) — replace the layer with a supported one, or open an issue');
-    // x − x.mean((2, 3), keepdim=True): [1, 8, 4, 4] − [1, 8, 1, 1]
+    // x − x.mean(3, keepdim=True): [1, 8, 4, 4] − [1, 8, 4, 1] (a per-channel [1, 8, 1, 1] lowers: onnx-broadcast.test.ts)
     expect(refusal({ input: [1, 3, 4, 4], output: [1, 8, 4, 4], inits, nodes: [
       conv,
-      { op: 'ReduceMean', inputs: ['c'], outputs: ['m'], name: 'mean', attrs: { axes: { ints: [2, 3] } } },
+      { op: 'ReduceMean', inputs: ['c'], outputs: ['m'], name: 'mean', attrs: { axes: { ints: [3] } } },
       { op: 'Sub', inputs: ['c', 'm'], outputs: ['y'], name: 'centre' },
-    ] })).toBe('error NN110: model.onnx: layer "centre": Sub: inputs have shapes [1,8,4,4] and [1,8,1,1]; broadcasting two computed tensors is not supported (only two equal shapes) — replace the layer with a supported one, or open an issue');
+    ] })).toBe('error NN110: model.onnx: layer "centre": Sub: inputs have shapes [1,8,4,4] and [1,8,4,1]; broadcasting two computed tensors is not supported (only two equal shapes) — replace the layer with a supported one, or open an issue');
   });
 });

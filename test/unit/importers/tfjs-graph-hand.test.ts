@@ -7,6 +7,7 @@
  * ResizeBilinear, Sub of two computed tensors, AddV2 / Sub broadcasting a per-channel vector over a
  * map and ConcatV2 along H / W were refused (session 13: ResizeBilinear with align_corners, and of a 1×1 map by more than ×31); the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
  * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
+ * Session 27: tf.math.l2_normalize of a vector, a vector with one value of it (Sum, Mean, Max over its features; were refused).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
@@ -172,6 +173,17 @@ const CASES: Case[] = [
     void g.op('AddV2', [g.op('MatMul', [`${s}:2`, g.constant([2, 2])], noT), s]);
   }],
   ['AddN of one', [4, 4, 2], (g) => void g.op('Relu6', [g.op('AddN', [conv(g, 'x', [1, 1, 2, 2])], { N: attr.i(1) })])],
+  // tf.math.l2_normalize as the converter writes it: Square, Sum (keep_dims), Maximum(ε), Rsqrt, Mul
+  ...([['of a vector (an embedding)', [10], 1], ['of a map\'s channels, per pixel', [4, 5, 3], 3]] as const).map(([what, shape, axis]): Case => [`l2_normalize ${what}`, [...shape], (g) => {
+    const y = shape.length === 1 ? g.op('MatMul', ['x', g.constant([10, 6])], noT) : conv(g, 'x', [1, 1, 3, 4]);
+    const sum = g.op('Sum', [g.op('Square', [y]), g.ints([axis])], keep(true));
+    void g.op('Mul', [y, g.op('Rsqrt', [g.op('Maximum', [sum, g.constant([], [1e-12])])])]);
+  }]),
+  ['a vector less the Mean of its features (keep_dims), the Max of them less it, their product', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    const centred = g.op('Sub', [y, g.op('Mean', [y, g.ints([1])], keep(true))]);
+    void g.op('Mul', [g.op('Sub', [g.op('Max', [y, g.ints([-1])], keep(true)), y]), centred]);
+  }],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
     const y = g.op('Conv2D', ['x', k], { ...window(1, 'VALID'), dilations: attr.ints([1, 1, 1, 1]) });
@@ -198,7 +210,7 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
   test('Mul of a map and a pooled row of it is refused in one line naming the shapes', () => {
     const g = new GraphBuilder([4, 4, 2]);
     g.op('Mul', ['x', g.op('AvgPool', ['x'], { ksize: attr.ints([1, 1, 4, 1]), ...window(1) })]);
-    expect(() => loadModel(g.save())).toThrow(/Mul of tensors of shapes \[1,4,4,2\] and \[1,4,1,2\] is not supported \(only of one shape, by a constant, by a per-channel gate \[1, 1, 1, C\], or by a one-channel map \[1, H, W, 1\]\)/);
+    expect(() => loadModel(g.save())).toThrow(/Mul of tensors of shapes \[1,4,4,2\] and \[1,4,1,2\] is not supported \(only of one shape, by a constant, by a per-channel gate \[1, 1, 1, C\], by a one-channel map \[1, H, W, 1\], or of a vector \[1, K\] by one value of it \[1, 1\]\)/);
   });
 
   test('Pack of computed tensors (not a shape) is refused in one line naming it', () => {

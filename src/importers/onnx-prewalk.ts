@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/**
+ * What the ONNX importer (onnx.ts) reads of a graph before its walk: Constant nodes' values, identity copies of
+ * constants, one-value float constants, and the functions exporters write as several nodes (GELU, Mish and other
+ * element-wise subgraphs of one tensor) replaced by the one node or table activation they compute.
+ */
+import { NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import type { TableActivation } from '../ir/activations.js';
+import { findElementwise } from './fuse-elementwise.js';
+import { findFunctions } from './fuse-functions.js';
+import { Attributes, floatTensor, isFloatType, onnxSchema, type TensorProto, type TensorSource } from './onnx-tensors.js';
+
+export type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto']['decode']>;
+export type GraphProto = NonNullable<ModelProto['graph']>;
+export type NodeProto = NonNullable<GraphProto['node']>[number];
+
+/** An element-wise subgraph's last node: its one input and the function it computes (fuse-elementwise.ts). */
+export type Fused = { readonly x: string; readonly fn: TableActivation };
+
+/** The Constant node's value as a TensorProto. */
+export function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
+  const a = new Attributes(n.attribute, site);
+  const DT = onnxSchema().TensorProto.DataType;
+  const t = a.tensor('value');
+  if (t !== undefined) return t;
+  if (a.has('value_float')) return { dataType: DT.FLOAT, dims: [], floatData: [a.float('value_float', 0)] };
+  if (a.has('value_floats')) return { dataType: DT.FLOAT, dims: [a.floats('value_floats')!.length], floatData: a.floats('value_floats')! };
+  if (a.has('value_int')) return { dataType: DT.INT64, dims: [], int64Data: [a.int('value_int', 0)] };
+  if (a.has('value_ints')) return { dataType: DT.INT64, dims: [a.ints('value_ints')!.length], int64Data: a.ints('value_ints')! };
+  throw new NnchipError('NN110', 'Constant: only value, value_float(s) and value_int(s) are supported', site);
+}
+
+/** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
+export function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
+  const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
+  const copies = identityCopies(g, consts);
+  return (at) => {
+    const name = copies.get(at) ?? at;
+    const node = constants.get(name);
+    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
+    if (t === undefined || !isFloatType(t.dataType) || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
+    return v.length === 1 ? v[0] : undefined;
+  };
+}
+
+/**
+ * Identity copies of constants (torch.onnx.export stores equal initializers once and copies each with an Identity): copy → original.
+ * A Cast to FLOAT of a float constant is one too (a FLOAT16/BFLOAT16/DOUBLE scalar cast up: its value read as float32 is the Cast's).
+ */
+export function identityCopies(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): Map<string, string> {
+  const constant = new Set([...consts.keys(), ...(g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? '')]);
+  const copies = new Map<string, string>();
+  const toFloat = (n: NodeProto): boolean => n.opType === 'Cast' && (n.attribute ?? []).some((a) => a.name === 'to' && Number(a.i) === onnxSchema().TensorProto.DataType.FLOAT) && isFloatType(consts.get(copies.get(n.input?.[0] ?? '') ?? n.input?.[0] ?? '')?.dataType ?? 0);
+  for (const n of g.node ?? []) {
+    const from = n.input?.[0] ?? '';
+    if ((n.opType !== 'Identity' && !toFloat(n)) || n.domain || !(constant.has(from) || copies.has(from))) continue;
+    copies.set(n.output?.[0] ?? '', copies.get(from) ?? from);
+  }
+  return copies;
+}
+
+/**
+ * GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node;
+ * then other element-wise subgraphs of one tensor (fuse-elementwise.ts) → the last node, recorded in `tables` with its function.
+ */
+export function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined, constant: (name: string) => boolean, tables: Map<NodeProto, Fused>): NodeProto[] {
+  const outputs = (g.output ?? []).map((o) => o.name ?? '');
+  const opOf = (n: NodeProto): string => ((!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '');
+  const nodes = g.node ?? [];
+  const view = nodes.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
+  const { roots, removed } = findFunctions(view, scalar, outputs);
+  const STRING = onnxSchema().AttributeProto.AttributeType.STRING;
+  const named = nodes.flatMap((n, i) => {
+    const f = roots.get(i);
+    if (f !== undefined) {
+      const attribute = f.fn === 'gelu_tanh' ? [{ name: 'approximate', type: STRING, s: new TextEncoder().encode('tanh') }] : [];
+      return [{ name: n.name ?? '', opType: f.fn === 'mish' ? 'Mish' : 'Gelu', domain: '', input: [f.x], output: [...n.output!], attribute }];
+    }
+    return removed.has(i) ? [] : [n];
+  });
+  const FLOAT = onnxSchema().AttributeProto.AttributeType.FLOAT;
+  const attr = (n: NodeProto) => (name: string): number | undefined => {
+    const a = (n.attribute ?? []).find((x) => x.name === name && (x.type === FLOAT || !x.type));
+    return a === undefined || !Number.isFinite(Number(a.f ?? NaN)) ? undefined : Number(a.f);
+  };
+  const fused = findElementwise(named.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '', attr: attr(n) })), scalar, constant, outputs);
+  return named.flatMap((n, i) => {
+    const f = fused.roots.get(i);
+    if (f !== undefined) tables.set(n, f);
+    return fused.removed.has(i) ? [] : [n];
+  });
+}

@@ -197,6 +197,10 @@ function transpose(o: Op): Built[] {
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
   if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last, ...(v.flat === undefined ? {} : { flat: v.flat }) });
   if (v.rank === 4 && mapLike && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
+  // H and W swapped where one of them is 1 (CoordAttention's pooled row to a column and back): the same bytes, reshaped
+  if (v.rank === 4 && !v.last && o.ctx.isMap(x) && key === '[0,1,3,2]' && v.flat === undefined && v.groups === undefined && (from[2] === 1 || from[3] === 1)) {
+    return [{ ...o.base([x]), op: 'reshape', shape: [from[3]!, from[2]!, from[1]!], view: { rank: 4, last: false } }];
+  }
   if (v.groups !== undefined && key === '[0,2,1,3,4]') {
     // the channel shuffle itself: channel i·b + j moves to j·a + i, a 1×1 convolution by a permutation
     const [a, b] = v.groups;

@@ -160,7 +160,9 @@ function squeeze(o: Op): Built[] {
   if (o.ctx.view(x).exact !== undefined) return reshapeTo(o, x, to);
   // squeezing the batch away leaves the same bytes: [1, C, 1, 1] → [C] is read as [1, C]
   if (axes.includes(0)) {
-    if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${shownValue(from)} is supported only down to a vector`);
+    // a regression's one output squeezed to a scalar (`.squeeze()` of [1, 1]): the vector of that one value, [1, 1]
+    if (to.length === 0 && product(from) === 1) return reshapeTo(o, x, [1, 1]);
+    if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${shownValue(from)} is supported only down to a vector or, of one value, a scalar`);
     return reshapeTo(o, x, [1, ...to]);
   }
   return reshapeTo(o, x, to);

@@ -17,7 +17,7 @@ import { dtypeName, isFloatType, onnxSchema, roundToFloat, type TensorProto } fr
 const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
-export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand', 'Clip'];
+export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand', 'Clip', 'ReduceProd'];
 
 /** What folding needs from the walker. */
 export interface FoldContext {
@@ -176,6 +176,15 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         const to = stridesOf(dims);
         const data = Array.from({ length: a!.data.length }, (_, o) => a!.data[perm.reduce((at, p, i) => at + (Math.floor(o / to[i]!) % dims[i]!) * from[p]!, 0)]!);
         return int64(dims, data);
+      }
+      case 'ReduceProd': {
+        // torch.std / torch.var (unbiased): the element count, ReduceProd of the reduced axes' sizes from Shape
+        if (floatOut || a!.dims.length > 1) throw fail('of float constants or of a constant of rank over 1 is not supported (only of a list of sizes)');
+        const axes = ins[1] !== undefined && ins[1]!.data.length > 0 ? ins[1]!.data : (n.attrs.ints('axes') ?? []);
+        axes.forEach((x) => axisOf(x, Math.max(1, a!.dims.length)));
+        const value = a!.data.reduce((p, q) => p * q, 1);
+        if (!Number.isSafeInteger(value)) throw fail('the result is not an integer nnchip can represent');
+        return int64(n.attrs.int('keepdims', 1) !== 0 ? a!.dims.map(() => 1) : [], [value]);
       }
       case 'Clip': {
         // F.normalize of a weight (ArcFace's cosine head): torch folds the norm but leaves its clamp, Expand and Div on constants

@@ -187,7 +187,7 @@ function add(o: Op, sign: 1 | -1): Built[] {
       return [neg, ...onePixel(o, 'add', valueFirst ? neg.output : x, valueFirst ? value : neg.output, valueFirst, k)];
     }
     // a map and a one-channel map of its pixels (a LayerNorm's x − mean), or a per-channel vector of its channels: repeated first
-    const spread = oneChannel(o, o.activation(0), o.activation(1)) ?? perChannel(o, o.activation(0), o.activation(1));
+    const spread = oneChannel(o, o.activation(0), o.activation(1)) ?? perChannel(o, o.activation(0), o.activation(1)) ?? lineSpread(o, o.activation(0), o.activation(1));
     const [p, q] = spread?.inputs ?? pair(o);
     const pre = spread?.nodes ?? [];
     if (sign > 0) return [...pre, { ...o.base([p, q]), op: 'add' }];
@@ -290,6 +290,24 @@ function oneChannel(o: Op, a: string, b: string): { nodes: Built[]; inputs: [str
 }
 
 /**
+ * A channel-first map [N, C, H, W] and a row [N, C, 1, W] or a column [N, C, H, 1] of it computed in the network, in
+ * either order (CoordAttention's gates a_w and a_h): the line repeated along the other axis (nearest upsampling, H or W
+ * exact copies) and the two maps in their order; null for other shapes.
+ */
+function lineSpread(o: Op, a: string, b: string): { nodes: Built[]; inputs: [string, string] } | null {
+  for (const [x, g] of [[a, b], [b, a]] as const) {
+    const [vx, vg] = [o.ctx.view(x), o.ctx.view(g)];
+    if (vx.rank !== 4 || vg.rank !== 4 || vx.last || vg.last || !o.ctx.isMap(x) || !o.ctx.isMap(g) || [vx, vg].some((v) => v.groups !== undefined || v.flat !== undefined || v.grouped !== undefined || v.blocks !== undefined || v.exact !== undefined)) continue;
+    const [[, c, h, w], [, cg, hg, wg]] = [o.ctx.onnxShape(x), o.ctx.onnxShape(g)] as [number[], number[]];
+    if (cg !== c || h! * w! === 1 || !((hg === 1 && wg === w && h! > 1) || (wg === 1 && hg === h && w! > 1))) continue;
+    const name = `${o.out}/line`;
+    const spread: Built = { name, op: 'upsample', inputs: [g], output: name, factors: hg === 1 ? [h!, 1] : [1, w!] };
+    return { nodes: [spread], inputs: g === a ? [name, x] : [x, name] };
+  }
+  return null;
+}
+
+/**
  * The element-wise product of two computed tensors (IR `mul`, quarter squares: ir/product.ts): of one shape
  * (a gated convolution's halves, x · sigmoid(conv(x))), or a map times a one-channel map, [N, C, H, W] ·
  * [N, 1, H, W] in either order (CBAM's spatial gate), the gate first repeated over the channels. Null otherwise.
@@ -300,7 +318,7 @@ function mapProduct(o: Op): Built[] | null {
   if (JSON.stringify(o.ctx.view(a)) === JSON.stringify(o.ctx.view(b)) && JSON.stringify(sa) === JSON.stringify(sb)) return [{ ...o.base(pair(o)), op: 'mul' }];
   const vv = vectorAndValue(o, a, b);
   if (vv !== null) return onePixel(o, 'mul', vv.x, vv.value, vv.valueFirst, vv.k);
-  const spread = oneChannel(o, a, b);
+  const spread = oneChannel(o, a, b) ?? lineSpread(o, a, b);
   return spread === null ? null : [...spread.nodes, { ...o.base(spread.inputs), op: 'mul' }];
 }
 
@@ -375,7 +393,7 @@ function scale(o: Op, divide: boolean): Built[] {
     if (product !== null) return product;
     const [sa, sb] = [o.ctx.onnxShape(o.input(0)), o.ctx.onnxShape(o.input(1))];
     if (divide) throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels (a layer norm's √(var + ε)), a per-channel vector of its channels [N, C, 1, 1] or a one-value vector of a vector (F.normalize's ‖x‖), else only by a constant`);
-    throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], or a map and a one-channel map [N, 1, H, W]`);
+    throw o.fail(`inputs have shapes ${shownValue(sa)} and ${shownValue(sb)}; a product of two computed tensors is supported for one shape, a map and a per-channel gate [N, C, 1, 1], a one-channel map [N, 1, H, W], a row [N, C, 1, W] or a column [N, C, H, 1]`);
   }
   const [x, c, constFirst] = operands(o);
   if (divide && constFirst) throw o.fail('a constant divided by a computed tensor is not supported');

@@ -2,8 +2,8 @@
 /**
  * ONNX layout ops → IR: Flatten, Reshape, Squeeze, Unsqueeze and Transpose where the bytes do not
  * move (a flatten, a change of view, or a transpose nnchip tracks as channels-first/last), Concat on
- * the channel axis, nearest-neighbour Resize by integer factors as upsampling, Identity and Dropout as
- * no-ops. Any other data movement is refused.
+ * the channel axis, Identity and Dropout as no-ops, Expand read by a broadcasting op (Resize and Upsample:
+ * onnx-ops-resize.ts). Any other data movement is refused.
  */
 import { fmtInt, NnchipError, shownValue } from '../diagnostics/error.js';
 import { spatialConcatNode } from '../ir/concat-spatial.js';
@@ -14,7 +14,7 @@ import { selectChannelsNode } from '../ir/channel-reduce.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-function identity(o: Op, x: string, view?: OnnxView): Built[] {
+export function identity(o: Op, x: string, view?: OnnxView): Built[] {
   return [{ ...o.base([x]), op: 'identity', ...(view === undefined ? {} : { view }) }];
 }
 
@@ -160,7 +160,9 @@ function squeeze(o: Op): Built[] {
   if (o.ctx.view(x).exact !== undefined) return reshapeTo(o, x, to);
   // squeezing the batch away leaves the same bytes: [1, C, 1, 1] → [C] is read as [1, C]
   if (axes.includes(0)) {
-    if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${shownValue(from)} is supported only down to a vector`);
+    // a regression's one output squeezed to a scalar (`.squeeze()` of [1, 1]): the vector of that one value, [1, 1]
+    if (to.length === 0 && product(from) === 1) return reshapeTo(o, x, [1, 1]);
+    if (to.length !== 1) throw o.fail(`squeezing the batch axis of ${shownValue(from)} is supported only down to a vector or, of one value, a scalar`);
     return reshapeTo(o, x, [1, ...to]);
   }
   return reshapeTo(o, x, to);
@@ -197,6 +199,10 @@ function transpose(o: Op): Built[] {
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
   if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last, ...(v.flat === undefined ? {} : { flat: v.flat }) });
   if (v.rank === 4 && mapLike && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
+  // H and W swapped where one of them is 1 (CoordAttention's pooled row to a column and back): the same bytes, reshaped
+  if (v.rank === 4 && !v.last && o.ctx.isMap(x) && key === '[0,1,3,2]' && v.flat === undefined && v.groups === undefined && (from[2] === 1 || from[3] === 1)) {
+    return [{ ...o.base([x]), op: 'reshape', shape: [from[3]!, from[2]!, from[1]!], view: { rank: 4, last: false } }];
+  }
   if (v.groups !== undefined && key === '[0,2,1,3,4]') {
     // the channel shuffle itself: channel i·b + j moves to j·a + i, a 1×1 convolution by a permutation
     const [a, b] = v.groups;
@@ -374,80 +380,6 @@ function concat(o: Op): Built[] {
   return [{ ...o.base(v.rank >= 3 ? xs.map((x) => o.ctx.asMap(x, o.site)) : xs), op: 'concat' }];
 }
 
-/** Nearest-neighbour coordinate rules that replicate each pixel for an integer upscale (no pixel shifts). */
-const REPLICATING: Readonly<Record<string, readonly string[]>> = {
-  half_pixel: ['round_prefer_floor', 'round_prefer_ceil'],
-  pytorch_half_pixel: ['round_prefer_floor', 'round_prefer_ceil'],
-  asymmetric: ['floor'],
-  tf_half_pixel_for_nn: ['floor'],
-};
-
-/** Resize (opset ≥ 11), mode nearest, by integer factors on the spatial axes of a channel-first map: upsampling. */
-function resize(o: Op): Built[] {
-  const x = o.map(0);
-  const a = o.n.attrs;
-  const mode = a.string('mode', 'nearest');
-  if (mode !== 'nearest' && mode !== 'linear') throw o.fail(`mode "${mode}" is not supported (only nearest and linear)`);
-  const transform = a.string('coordinate_transformation_mode', 'half_pixel');
-  const nearest = a.string('nearest_mode', 'round_prefer_floor');
-  // linear: the coordinate rules whose weights repeat with the phase, and align_corners (PyTorch's align_corners=True: per line)
-  const linear = transform === 'half_pixel' || transform === 'pytorch_half_pixel' ? 'half_pixel' : transform === 'asymmetric' ? 'asymmetric' : transform === 'align_corners' ? 'align_corners' : undefined;
-  // a 1×1 map (DeepLab's ASPP pooling branch, F.interpolate(pooled, size, mode='bilinear')): every mode and coordinate rule clamps
-  // to its one pixel, whose value every output takes: nearest repetition, as broadcasting a vector over the map
-  const from0 = o.ctx.onnxShape(x);
-  const onePixel = a.int('antialias', 0) === 0 && !a.has('axes') && o.dims(x) === 2 && from0[2] === 1 && from0[3] === 1;
-  if (onePixel) return resizeOnePixel(o, x, from0);
-  if (mode === 'linear' && linear === undefined) throw o.fail(`mode "linear" with coordinate_transformation_mode "${transform}" is not supported (half_pixel, pytorch_half_pixel, asymmetric or align_corners)`);
-  if (mode === 'linear' && a.int('antialias', 0) !== 0) throw o.fail('antialias 1 is not supported');
-  if (mode === 'nearest' && !(Object.hasOwn(REPLICATING, transform) ? REPLICATING[transform]! : []).includes(nearest)) throw o.fail(`coordinate_transformation_mode "${transform}" with nearest_mode "${nearest}" is not supported (they do not replicate pixels: ${Object.entries(REPLICATING).map(([t, m]) => `${t} with ${m.join('/')}`).join(', ')})`);
-  if (a.has('axes')) throw o.fail('the axes attribute is not supported');
-  const from = o.ctx.onnxShape(x);
-  const [scales, sizes] = [o.optional(2), o.optional(3)];
-  const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
-  const factors = sizes !== undefined ? given.map((d, i) => d / from[i]!) : given;
-  // any size, not a whole multiple (FPN's nearest F.interpolate(size=…) of an odd map, align_corners to a size): per output line
-  const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
-  const perLine = (mode === 'nearest' && transform === 'asymmetric' && nearest === 'floor') || (mode === 'linear' && linear === 'align_corners');
-  if (perLine && factors.length === from.length && factors.length >= 3 && factors[0] === 1 && factors[1] === 1 && to.every((d) => Number.isInteger(d) && d >= 1) && factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
-    const size: [number, number] = to.length === 3 ? [1, to[2]!] : [to[2]!, to[3]!];
-    return [{ ...o.base([x]), op: 'upsample', factors: [1, 1], size, ...(mode === 'linear' ? { linear: 'align_corners' as const } : {}) }];
-  }
-  // linear downscaling by whole divisors k (F.interpolate(scale_factor=0.5, mode='bilinear')): half-pixel centres read source
-  // k·o + (k − 1)/2, one pixel (k odd) or the mean of two (k even); asymmetric reads k·o: an average pool of stride k
-  const divisors = to.slice(2).map((d, i) => from[i + 2]! / d);
-  if (mode === 'linear' && (linear === 'half_pixel' || linear === 'asymmetric') && factors.length === from.length && factors.length >= 3 && factors[0] === 1 && factors[1] === 1 && to.every((d) => Number.isInteger(d) && d >= 1) && divisors.every((k) => Number.isInteger(k) && k >= 1) && divisors.some((k) => k > 1)) {
-    const [ky, kx] = divisors.length === 1 ? [1, divisors[0]!] : [divisors[0]!, divisors[1]!];
-    const window = (k: number): [number, number] => (linear === 'asymmetric' || k % 2 === 1 ? [1, linear === 'asymmetric' ? 0 : (k - 1) / 2] : [2, k / 2 - 1]);
-    const [[wy, oy], [wx, ox]] = [window(ky), window(kx)];
-    const pool = { op: 'pool2d' as const, kind: 'avg' as const, size: [wy, wx] as const, strides: [ky, kx] as const, pads: [0, 0, 0, 0] as const };
-    if (oy === 0 && ox === 0) return [{ ...o.base([x]), ...pool }];
-    const cut = { name: `${o.n.name}/crop`, inputs: [x], output: `${o.out}/crop`, op: 'crop' as const, crop: [oy, ox, 0, 0] as const };
-    return [cut, { ...o.base([cut.output]), ...pool }];
-  }
-  if (factors.length !== from.length || factors[0] !== 1 || factors[1] !== 1 || factors.some((f) => !(Number.isInteger(f) && f >= 1))) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${shownValue(given)} of a ${shownValue(from)} tensor are not supported (only integer upscaling of the spatial axes; linear downscaling by whole divisors; any size with nearest asymmetric floor, PyTorch's nearest, or linear align_corners)`);
-  }
-  const [fy, fx] = factors.length === 3 ? [1, factors[2]!] : [factors[2]!, factors[3]!];
-  if (fy === 1 && fx === 1) return identity(o, x);
-  return [{ ...o.base([x]), op: 'upsample', factors: [fy, fx], ...(mode === 'linear' && linear !== undefined ? { linear } : {}) }];
-}
-
-/** Resize of a [N, C, 1, 1] map to [N, C, H, W] (sizes, or whole scales): W then H nearest copies of its one pixel (W + H copies). */
-function resizeOnePixel(o: Op, x: string, from: readonly number[]): Built[] {
-  const [scales, sizes] = [o.optional(2), o.optional(3)];
-  const given = sizes !== undefined ? o.ctx.ints(sizes, o.site, 'sizes') : scales !== undefined ? Array.from(o.ctx.floats(scales, o.site, 'scales').data) : [];
-  const to = sizes !== undefined ? given : given.map((f, i) => f * from[i]!);
-  if (to.length !== 4 || to[0] !== from[0] || to[1] !== from[1] || !to.slice(2).every((d) => Number.isInteger(d) && d >= 1)) {
-    throw o.fail(`${sizes !== undefined ? 'sizes' : 'scales'} ${shownValue(given)} of a ${shownValue(from)} tensor are not supported (only integer upscaling of the spatial axes)`);
-  }
-  const [h, w] = [to[2]!, to[3]!];
-  if (h === 1 && w === 1) return identity(o, x);
-  const row: Built = { name: `${o.n.name}/row`, inputs: [x], output: `${o.out}/row`, op: 'upsample', factors: [1, w] };
-  if (h === 1) return [{ ...row, ...o.base([x]) }];
-  if (w === 1) return [{ ...o.base([x]), op: 'upsample', factors: [h, 1] }];
-  return [row, { ...o.base([row.output]), op: 'upsample', factors: [h, 1] }];
-}
-
 /**
  * Expand of a computed tensor (F.normalize's ‖x‖.expand_as(x), torch's x.expand(...)): no data moves; the output
  * is the tensor itself, marked with the shape it stands for (OnnxView.expandedTo), and only an Add, Sub, Mul or Div
@@ -476,7 +408,6 @@ export const LAYOUT_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   Unsqueeze: unsqueeze,
   Transpose: transpose,
   Concat: concat,
-  Resize: resize,
   Identity: (o) => identity(o, o.activation(0)),
   Slice: slice,
   Split: split,

@@ -9,6 +9,7 @@ import type { Pads } from '../ir/graph.js';
 import { dilated } from '../ir/ops.js';
 import { ACTIVATION_OPS } from './onnx-ops-activations.js';
 import { REDUCE_OPS } from './onnx-ops-reduce.js';
+import { RESIZE_OPS } from './onnx-ops-resize.js';
 import { ELEMENTWISE_OPS } from './onnx-ops-elementwise.js';
 import { LAYOUT_OPS } from './onnx-ops-layout.js';
 import { NORM_OPS } from './onnx-ops-norm.js';
@@ -190,7 +191,7 @@ const CORE_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {
   GlobalMaxPool: globalMaxPool,
 };
 
-const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...REDUCE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS, ...NORM_OPS, ...RECURRENT_OPS, ...QUANT_OPS };
+const CONVERTERS: Readonly<Record<string, (o: Op) => Built[]>> = { ...CORE_OPS, ...ELEMENTWISE_OPS, ...REDUCE_OPS, ...ACTIVATION_OPS, ...LAYOUT_OPS, ...RESIZE_OPS, ...NORM_OPS, ...RECURRENT_OPS, ...QUANT_OPS };
 
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...Object.keys(CONVERTERS), 'Constant', ...EXPANDED_QUANT_OPS].sort();
 

@@ -86,6 +86,8 @@ const SHAPES: Record<string, number[]> = {
   cosface: [1, 1, 12, 12],
   cbampool: [1, 3, 8, 8],
   seeca: [1, 3, 8, 8],
+  coordatt: [1, 3, 8, 6],
+  stdnorm: [1, 3, 6, 6],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

@@ -2,7 +2,8 @@
 /**
  * A map and a per-channel vector of its channels computed in the network, [N, C, H, W] with [N, C, 1, 1], as torch
  * writes them: x − x.mean((2, 3), keepdim=True), GCNet's x + transform(context), the vector first (amax − x,
- * mean + x), and x ÷ √(mean of squares + ε) per channel (an instance norm written out). Float = onnxruntime,
+ * mean + x), and x ÷ √(mean of squares + ε) per channel (an instance norm written out); a row [N, C, 1, W] and a
+ * column [N, C, H, 1] of it (CoordAttention's gates, its row transposed to a column and back). Float = onnxruntime,
  * reference = sim = WASM, int8 within a few percent of the runtime (test/helpers/agreement.ts). Broadcasts of other
  * shapes stay refused in one line.
  */
@@ -37,13 +38,24 @@ describe('ONNX: a map and a per-channel vector computed from it', () => {
       'x ÷ √(mean of x² + ε) per channel',
       spec([{ op: 'Mul', inputs: ['t0', 't0'] }, pooled('ReduceMean', 't1'), { op: 'Add', inputs: ['t2', 'eps'] }, { op: 'Sqrt', inputs: ['t3'] }, { op: 'Div', inputs: ['t0', 't4'] }], { eps: { dims: [], data: [1e-3] } }),
     ],
+    ['a row and a column of it (means along H and W): x · row, column + x, x − column', spec([
+      { op: 'ReduceMean', inputs: ['t0'], attrs: { axes: { ints: [2] }, keepdims: { i: 1 } } }, { op: 'Sigmoid', inputs: ['t1'] }, { op: 'Mul', inputs: ['t0', 't2'] },
+      { op: 'ReduceMax', inputs: ['t0'], attrs: { axes: { ints: [3] }, keepdims: { i: 1 } } }, { op: 'Add', inputs: ['t4', 't3'] }, { op: 'Sub', inputs: ['t5', 't4'] },
+    ])],
+    [
+      'CoordAttention\'s row as a column (Transpose [0, 1, 3, 2]), a 1×1 conv, back, as a gate',
+      spec([
+        { op: 'ReduceMean', inputs: ['t0'], attrs: { axes: { ints: [2] }, keepdims: { i: 1 } } }, { op: 'Transpose', inputs: ['t1'], attrs: { perm: { ints: [0, 1, 3, 2] } } },
+        { op: 'Conv', inputs: ['t2', 'c3'] }, { op: 'Transpose', inputs: ['t3'], attrs: { perm: { ints: [0, 1, 3, 2] } } }, { op: 'Sigmoid', inputs: ['t4'] }, { op: 'Mul', inputs: ['t5', 't0'] },
+      ], { c3: { dims: [C, C, 1, 1], data: weights(C * C, 7) } }),
+    ],
   ])('%s: float = onnxruntime; ref = sim = WASM; int8 within 4% of the range', async (name, s) => {
     await expectOnnxAgreement(s, join(dir, `${name.replace(/\W+/g, '-')}.onnx`), 0.04);
   });
 
-  test('a map and a column of it ([N, C, H, 1]): refused in one line naming the shapes', () => {
-    const bad = spec([{ op: 'ReduceMean', inputs: ['t0'], attrs: { axes: { ints: [3] }, keepdims: { i: 1 } } }, { op: 'Sub', inputs: ['t0', 't1'], name: 'sub' }]);
-    const path = writeOnnx(dir, buildOnnx(bad), 'column.onnx');
-    expect(failure(() => loadModel(path)).format()).toMatch(/^error NN110: column\.onnx: layer "sub": Sub: inputs have shapes \[1,5,6,7\] and \[1,5,6,1\]; broadcasting two computed tensors is not supported/);
+  test('a map and a one-channel row of it ([N, 1, 1, W]): refused in one line naming the shapes', () => {
+    const bad = spec([{ op: 'ReduceMean', inputs: ['t0'], attrs: { axes: { ints: [2] }, keepdims: { i: 1 } } }, { op: 'ReduceMean', inputs: ['t1'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, { op: 'Sub', inputs: ['t0', 't2'], name: 'sub' }]);
+    const path = writeOnnx(dir, buildOnnx(bad), 'row.onnx');
+    expect(failure(() => loadModel(path)).format()).toMatch(/^error NN110: row\.onnx: layer "sub": Sub: inputs have shapes \[1,5,6,7\] and \[1,1,1,7\]; broadcasting two computed tensors is not supported/);
   });
 });

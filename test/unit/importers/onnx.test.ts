@@ -54,6 +54,16 @@ describe('ONNX importer', () => {
     expect(Array.from(evaluateOutput(loadModel(path), x)).map((v) => v.toFixed(4))).toEqual(Array.from(want!).map((v) => v.toFixed(4)));
   });
 
+  test('a regression\'s one output squeezed to a scalar (`.squeeze()` of [1, 1]) is that value: float = onnxruntime', async () => {
+    const spec: ModelSpec = { input: [1, 6], output: [], inits: { W: w([6, 1], 3) }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }, { op: 'Squeeze', inputs: ['t0'] }] };
+    const bytes = buildOnnx(spec);
+    const g = loadModel(writeOnnx(tmp(), bytes));
+    const x = Float32Array.from(weights(6, 4));
+    const [want] = await ortRun(bytes, [1, 6], [x]);
+    expect(want!.length).toBe(1);
+    expect(evaluateOutput(g, x)[0]).toBeCloseTo(want![0]!, 5);
+  });
+
   test('external data outside the folder, or short, is refused before reading', () => {
     const ext = (location: string, length = 48) => ({ input: [1, 4], output: [1, 3], inits: { W: { dims: [4, 3], data: [], external: { location, length } } }, nodes: [{ op: 'MatMul', inputs: ['x', 'W'] }] });
     expect(failure(() => load(ext('../escape.bin'))).format()).toMatch(/NN104: model.onnx: weights path "..\/escape.bin" leaves the model's folder/);
@@ -80,7 +90,8 @@ describe('ONNX importer', () => {
     ['Pad with a non-zero value', around({ op: 'Pad', inputs: ['x', 'p', 'v'], name: 'pv' }, { p: { dims: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], int64: true }, v: { dims: [], data: [1.5] } }), /layer "pv": Pad: constant value 1.5 is not supported/],
     // (x · x is a function of x: one table activation; two maps of one shape, or a map and a one-channel map, a product: test/agreement/map-product.test.ts)
     ['the quotient of two tensors', { ...around({ op: 'Div', inputs: ['x', 'r'], name: 'sq' }), nodes: [{ op: 'Conv', inputs: ['x', 'K'], outputs: ['r'] }, { op: 'Div', inputs: ['x', 'r'], name: 'sq', outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }], inits: { K: w([2, 2, 1, 1], 3) } }, /layer "sq": Div: inputs have shapes \[1,2,4,4\] and \[1,2,4,4\]; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels/],
-    ['the product of a map and a row of it', { ...around({ op: 'Mul', inputs: ['x', 'r'], name: 'sq' }), nodes: [{ op: 'AveragePool', inputs: ['x'], outputs: ['r'], attrs: { kernel_shape: { ints: [1, 4] } } }, { op: 'Mul', inputs: ['x', 'r'], name: 'sq', outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }] }, /layer "sq": Mul: inputs have shapes \[1,2,4,4\] and \[1,2,4,1\]; a product of two computed tensors is supported for one shape, a map and a per-channel gate \[N, C, 1, 1\], or a map and a one-channel map \[N, 1, H, W\]/],
+    // (a map and a row or column of it: lowers, test/unit/importers/onnx-broadcast.test.ts)
+    ['the product of a map and a pooled, smaller map of it', { ...around({ op: 'Mul', inputs: ['x', 'r'], name: 'sq' }), nodes: [{ op: 'AveragePool', inputs: ['x'], outputs: ['r'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } } }, { op: 'Mul', inputs: ['x', 'r'], name: 'sq', outputs: ['mid'] }, { op: 'Flatten', inputs: ['mid'], outputs: ['y'] }] }, /layer "sq": Mul: inputs have shapes \[1,2,4,4\] and \[1,2,2,2\]; a product of two computed tensors is supported for one shape, a map and a per-channel gate \[N, C, 1, 1\], a one-channel map \[N, 1, H, W\], a row \[N, C, 1, W\] or a column \[N, C, H, 1\]/],
     // (with keepdims 1 it is a 1×1 conv to one channel)
     // (over the channels alone, keepdims 0, then a Flatten: lowers, onnx-ops-reduce.ts)
     ['a ReduceMean over the channels and H, keepdims 0', { input: [1, 2, 4, 4], output: [1, 4], inits: { a: { dims: [2], data: [1, 2], int64: true } }, nodes: [{ op: 'ReduceMean', inputs: ['x', 'a'], name: 'rm', outputs: ['m'], attrs: { keepdims: { i: 0 } } }, { op: 'Flatten', inputs: ['m'] }], opset: 18 }, /layer "rm": ReduceMean: over axes \[1,2\] of a \[1,2,4,4\] tensor is not supported/],

@@ -17,7 +17,7 @@ import { dtypeName, isFloatType, onnxSchema, roundToFloat, type TensorProto } fr
 const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxSchema().TensorProto.DataType;
 
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
-export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand', 'Clip', 'ReduceProd'];
+export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand', 'Clip', 'ReduceProd', 'Reciprocal'];
 
 /** What folding needs from the walker. */
 export interface FoldContext {
@@ -185,6 +185,11 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
         const value = a!.data.reduce((p, q) => p * q, 1);
         if (!Number.isSafeInteger(value)) throw fail('the result is not an integer nnchip can represent');
         return int64(n.attrs.int('keepdims', 1) !== 0 ? a!.dims.map(() => 1) : [], [value]);
+      }
+      case 'Reciprocal': {
+        // GeM pooling's 1 / p of its learned exponent (a parameter: torch.onnx leaves the Reciprocal)
+        if (!floatOut) throw fail('of integer constants is not supported (only float)');
+        return int64([...a!.dims], a!.data.map((v) => 1 / v));
       }
       case 'Clip': {
         // F.normalize of a weight (ArcFace's cosine head): torch folds the norm but leaves its clamp, Expand and Div on constants

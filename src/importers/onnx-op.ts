@@ -83,6 +83,8 @@ export interface OnnxContext {
   weight(name: string, transform: string, site: ErrorSite, make: (dims: number[], data: Float32Array) => Tensor): Tensor;
   /** The dims of a constant (initializer or Constant), or undefined. */
   constShape(name: string): readonly number[] | undefined;
+  /** The value of a one-value constant of a float or integer type, or undefined (computed, several values, another type). */
+  scalarConst(name: string, site: ErrorSite): number | undefined;
   /** The IR shape of an activation ([H, W, C] or [K]). */
   irShape(name: string): readonly number[];
   /** The ONNX shape of an activation, batch included (1). */

@@ -7,6 +7,7 @@
  * tensor, Erf, Exp, Log, Sqrt, Reciprocal, Pow and Celu included, by fuse-elementwise.ts.)
  */
 import type { TableActivation } from '../ir/activations.js';
+import type { ExprStep } from '../ir/expression.js';
 import { ONLY_FUSED } from './fuse-elementwise.js';
 import { Op, type Built } from './onnx-op.js';
 
@@ -40,9 +41,26 @@ function gelu(o: Op): Built[] {
   return table(o, { fn: approximate === 'tanh' ? 'gelu_tanh' : 'gelu' });
 }
 
-/** Erf, Exp, Log, Sqrt, Reciprocal, Pow, Celu: taken as (part of) an element-wise function of one tensor (fuse-elementwise.ts); here, when not. */
+/**
+ * Erf, Exp, Log, Sqrt, Reciprocal, Pow, Celu: taken as (part of) an element-wise function of one tensor
+ * (fuse-elementwise.ts); here, when not, one node as its own table when its other input is a scalar constant — one
+ * folded during the walk too (GeM pooling's x.pow(1 / p), p a learned scalar: Reciprocal(p) folds, onnx-fold.ts).
+ */
 function fusedOnly(o: Op): Built[] {
-  throw o.fail('is supported only in an element-wise function of one computed tensor with scalar constants (which becomes one table activation); here it reads a constant of several values, a second computed tensor, or a tensor read elsewhere too');
+  const op = o.n.opType;
+  const scalar = (i: number): number | undefined => {
+    const t = o.optional(i);
+    return t === undefined || !o.ctx.isConst(t) ? undefined : o.ctx.scalarConst(t, o.site);
+  };
+  const unary: Record<string, 'erf' | 'exp' | 'log' | 'sqrt' | 'reciprocal'> = { Erf: 'erf', Exp: 'exp', Log: 'log', Sqrt: 'sqrt', Reciprocal: 'reciprocal' };
+  let expr: ExprStep[] | undefined;
+  if (op in unary) expr = [{ op: 'x' }, { op: unary[op]!, args: [0] }];
+  else if (op === 'Celu') expr = [{ op: 'x' }, { op: 'celu', args: [0], p: [o.n.attrs.float('alpha', 1)] }];
+  else if (op === 'Pow' && !o.ctx.isConst(o.input(0)) && scalar(1) !== undefined) expr = [{ op: 'x' }, { op: 'const', value: scalar(1)! }, { op: 'pow', args: [0, 1] }];
+  if (expr === undefined || (op !== 'Pow' && o.n.inputs.length !== 1)) {
+    throw o.fail('is supported only in an element-wise function of one computed tensor with scalar constants (which becomes one table activation); here it reads a constant of several values, a second computed tensor, or a tensor read elsewhere too');
+  }
+  return table(o, { fn: 'expr', expr });
 }
 
 export const ACTIVATION_OPS: Readonly<Record<string, (o: Op) => Built[]>> = {

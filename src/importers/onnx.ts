@@ -252,6 +252,11 @@ class Walker implements OnnxContext, QuantFoldContext {
     return proto === undefined || !isFloatType(proto.dataType) ? undefined : floatTensor(proto, this.src, site, `tensor "${name}"`);
   }
 
+  scalarConst(name: string, site: ErrorSite): number | undefined {
+    const v = this.floatConst(name, site)?.data ?? this.intConst(name, site)?.data;
+    return v?.length === 1 && Number.isFinite(v[0]) ? v[0] : undefined;
+  }
+
   constShape(name: string): readonly number[] | undefined {
     const t = this.consts.get(name);
     return t === undefined ? undefined : (t.dims ?? []).map((d) => toInt(d, { layer: name }, 'a dimension'));

@@ -88,6 +88,7 @@ const SHAPES: Record<string, number[]> = {
   seeca: [1, 3, 8, 8],
   coordatt: [1, 3, 8, 6],
   stdnorm: [1, 3, 6, 6],
+  gem: [1, 3, 8, 8],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

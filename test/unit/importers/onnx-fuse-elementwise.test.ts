@@ -108,6 +108,14 @@ describe('element-wise functions of one tensor: one table activation', () => {
     expect(graph.nodes.find((x) => x.name === 'gate')?.op).toBe('mul');
   });
 
+  test('a Pow by an exponent the walk folds (GeM\'s x.pow(1 / p), p a parameter: Reciprocal(p)) is its own table, node by node: float = onnxruntime; int8 ref = sim, near it', async () => {
+    const spec = model([n('Relu', ['c'], 'r'), n('Reciprocal', ['p'], 'q'), n('Pow', ['r', 'q'], 'a')], { p: 2 });
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec));
+    const graph = loadModel(path);
+    expect(fns(graph)).toContain('expr');
+    await agrees(path, graph, [1, 2, 5, 5]);
+  });
+
   test('a Pow by a per-channel constant is no function of one value: refused in one line', () => {
     const spec = model([n('Pow', ['c', 'e'], 'a')], {});
     spec.inits = { ...spec.inits, e: { dims: [1, 3, 1, 1], data: [1, 2, 3] } };

@@ -104,6 +104,11 @@ describe('ONNX L2 normalization', () => {
       /^error NN107: bad\.onnx: layer "expand": Expand: shape \[1,0\] does not broadcast a \[1,1\] tensor/,
     ],
     [
+      'an Expand of a constant to a shape with a size 0 (was read as 1)',
+      { input: [1, 16], output: [1, 8], inits: { ...dense(8).inits, c: { dims: [1, 1], data: [0.5] }, to: { dims: [2], data: [1, 0], int64: true } }, nodes: [dense(8).node, { op: 'Expand', inputs: ['c', 'to'], name: 'expand' }, { op: 'Add', inputs: ['t0', 't1'] }] },
+      /^error NN107: bad\.onnx: layer "expand": Expand: shape \[1,0\] does not broadcast a \[1,1\] constant/,
+    ],
+    [
       'a norm divided by its vector',
       { input: [1, 16], output: [1, 8], inits: dense(8).inits, nodes: [dense(8).node, { op: 'ReduceL2', inputs: ['t0'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, { op: 'Div', inputs: ['t1', 't0'], name: 'div' }] },
       /^error NN110: bad\.onnx: layer "div": Div: inputs have shapes \[1,1\] and \[1,8\]; a quotient of two computed tensors is supported only by a one-channel map of the dividend's pixels .* or a one-value vector of a vector/,

@@ -19,6 +19,19 @@ const DT = (): ReturnType<typeof onnxSchema>['TensorProto']['DataType'] => onnxS
 /** Ops that may be folded (when their inputs are constant integers; Shape: of any activation). */
 export const FOLDED_OPS: readonly string[] = ['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Reshape', 'Transpose', 'Expand', 'Clip', 'ReduceProd', 'Reciprocal'];
 
+/**
+ * Expand's shape, broadcast as numpy: `from` padded to the rank of `target` with leading 1s, and the result;
+ * null when they do not broadcast (or a target size is below 1: an empty tensor). The folder's Expand of
+ * constants and the importer's Expand of a computed tensor (onnx-ops-layout.ts) both read it.
+ */
+export function expandShape(from: readonly number[], target: readonly number[]): { from: number[]; to: number[] } | null {
+  const rank = Math.max(from.length, target.length);
+  const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
+  const [src, want] = [pad(from), pad(target)];
+  if (want.some((d) => d < 1) || src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) return null;
+  return { from: src, to: src.map((d, i) => Math.max(d, want[i]!)) };
+}
+
 /** What folding needs from the walker. */
 export interface FoldContext {
   readonly opset: number;
@@ -200,11 +213,9 @@ export function foldConstant(n: OnnxNode, ctx: FoldContext): TensorProto | null 
       }
       case 'Expand': {
         // torch's zero initial state of a recurrent op: Expand(0, [D, batch, U]), broadcast as numpy (counted before it is built)
-        const rank = Math.max(a!.dims.length, b!.data.length);
-        const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
-        const [src, want] = [pad(a!.dims), pad(b!.data)];
-        if (src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw broken(`shape ${shownValue(b!.data)} does not broadcast a ${shownValue(a!.dims)} constant`);
-        const dims = src.map((d, i) => Math.max(d, want[i]!));
+        const shapes = expandShape(a!.dims, b!.data);
+        if (shapes === null) throw broken(`shape ${shownValue(b!.data)} does not broadcast a ${shownValue(a!.dims)} constant`);
+        const { from: src, to: dims } = shapes;
         const count = product(dims);
         if (count > (floatOut ? ctx.maxFloats : MAX_FOLDED)) throw fail(`a folded constant of ${count} values; at most ${floatOut ? ctx.maxFloats : MAX_FOLDED}`);
         const [from, to] = [stridesOf(src), stridesOf(dims)];

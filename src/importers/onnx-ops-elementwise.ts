@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: MIT
 /**
- * ONNX element-wise ops and reductions → IR: per-channel constants (Add/Sub/Mul/Div, BatchNormalization)
+ * ONNX element-wise ops → IR: per-channel constants (Add/Sub/Mul/Div, BatchNormalization)
  * become a batchNorm node (folded into a neighbouring conv/dense by the passes), Relu/Clip activations,
  * Pad, Softmax/LogSoftmax (the reductions: onnx-ops-reduce.ts).
  */
 import { NnchipError, shownValue } from '../diagnostics/error.js';
 import { isTable, type Activation } from '../ir/graph.js';
 import { Op, type Built } from './onnx-op.js';
-import { channelSpread } from '../ir/product.js';
+import { channelSpread, valueSpread } from '../ir/product.js';
 import { broadcastNodes } from '../ir/broadcast.js';
-import { channelMaxNodes } from '../ir/channel-reduce.js';
 import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
-import type { ExprStep } from '../ir/expression.js';
 
 /** y = (x − mean)·scale/√(var + ε) + B, reduced to per-channel scale and offset. */
 function batchNorm(o: Op): Built[] {
@@ -157,21 +155,16 @@ function vectorAndValue(o: Op, a: string, b: string): { x: string; value: string
 }
 
 /**
- * `op` (add or mul) of a vector x of k values and a one-value vector, in that order or the value first: the value as a
- * one-pixel map repeated over the k channels (a 1×1 conv of ones, as a one-channel map's); a product is then the
- * per-channel product channelMul, the value a gate of every feature (its weight tiles: no quarter squares, whose
- * difference of two large squares loses a small x against a large value — F.normalize's x · 1/‖x‖); a sum, the add of
- * two one-pixel maps, a vector again.
+ * `op` (add or mul) of a vector x of k values and a one-value vector, in that order or the value first, the value
+ * spread over the k features (ir/product.ts valueSpread): a product the per-channel product channelMul; a sum, the add
+ * of two one-pixel maps, a vector again.
  */
 function onePixel(o: Op, op: 'add' | 'mul', x: string, value: string, valueFirst: boolean, k: number): Built[] {
-  const t = (s: string): string => `${o.out}/${s}`;
-  const pixel = (from: string, name: string, c: number): Built => ({ name, op: 'reshape', inputs: [from], output: name, shape: [1, 1, c] });
-  const vm = pixel(value, t('value'), 1);
-  const spread = channelSpread(vm.output, k, t('spread'));
+  const [vm, spread] = valueSpread(value, k, o.out);
   if (op === 'mul') return [vm, spread, { ...o.base([x, spread.output]), op: 'channelMul' }];
-  const xm = pixel(x, t('pixel'), k);
-  const inputs = valueFirst ? [spread.output, xm.output] : [xm.output, spread.output];
-  return [xm, vm, spread, { name: t('map'), op, inputs, output: t('map') }, { ...o.base([t('map')]), op: 'reshape', shape: [k], view: { rank: 2, last: false } }];
+  const [xm, map] = [`${o.out}/pixel`, `${o.out}/map`];
+  const inputs = valueFirst ? [spread.output, xm] : [xm, spread.output];
+  return [{ name: xm, op: 'reshape', inputs: [x], output: xm, shape: [1, 1, k] }, vm, spread, { name: map, op, inputs, output: map }, { ...o.base([map]), op: 'reshape', shape: [k], view: { rank: 2, last: false } }];
 }
 
 /** activation + activation → add; activation ± constant → a bias (folded into its producer when possible). */
@@ -363,11 +356,11 @@ function quotient(o: Op): Built[] | null {
 function reciprocalOf(o: Op, b: string, bAs: string): Built {
   const name = `${o.out}/reciprocal`;
   const taken: string[] = [];
-  const clamps: ExprStep[] = [];
+  const clamps: (readonly [number, number])[] = [];
   let p = o.ctx.soleProducer(b);
   for (let at = b; p !== undefined; p = o.ctx.soleProducer(at)) {
     if (p.op === 'identity' || (p.op === 'activation' && typeof p.fn === 'object' && 'clip' in p.fn)) {
-      if (p.op === 'activation' && typeof p.fn === 'object' && 'clip' in p.fn) clamps.unshift({ op: 'clip', args: [0], p: [...p.fn.clip] });
+      if (p.op === 'activation' && typeof p.fn === 'object' && 'clip' in p.fn) clamps.unshift(p.fn.clip);
       taken.push(at);
       at = p.inputs[0]!;
       continue;
@@ -376,7 +369,7 @@ function reciprocalOf(o: Op, b: string, bAs: string): Built {
       taken.push(at);
       for (const t of taken) o.ctx.drop(t);
       const steps = [...p.fn.expr!];
-      for (const c of clamps) steps.push({ ...c, args: [steps.length - 1] } as ExprStep);
+      for (const [lo, hi] of clamps) steps.push({ op: 'clip', args: [steps.length - 1], p: [lo, hi] });
       return { name, op: 'activation', inputs: p.inputs, output: name, fn: { fn: 'expr', expr: [...steps, { op: 'reciprocal', args: [steps.length - 1] }] } };
     }
     break;

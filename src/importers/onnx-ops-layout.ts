@@ -11,6 +11,7 @@ import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
 import { selectChannelsNode } from '../ir/channel-reduce.js';
+import { expandShape } from './onnx-fold.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -390,11 +391,8 @@ function expand(o: Op): Built[] {
   const x = o.activation(0);
   const from = o.ctx.onnxShape(x);
   const target = o.ctx.ints(o.input(1), o.site, 'shape');
-  const rank = Math.max(from.length, target.length);
-  const pad = (d: readonly number[]): number[] => [...Array<number>(rank - d.length).fill(1), ...d];
-  const [src, want] = [pad(from), pad(target)];
-  if (want.some((d) => d < 1) || src.some((d, i) => d !== 1 && want[i] !== 1 && d !== want[i])) throw new NnchipError('NN107', `Expand: shape ${shownValue(target)} does not broadcast a ${shownValue(from)} tensor`, o.site);
-  const to = src.map((d, i) => Math.max(d, want[i]!));
+  const to = expandShape(from, target)?.to;
+  if (to === undefined) throw new NnchipError('NN107', `Expand: shape ${shownValue(target)} does not broadcast a ${shownValue(from)} tensor`, o.site);
   if (same(to, from)) return identity(o, x);
   if (o.ctx.isModelOutput(o.out)) throw o.fail(`to ${shownValue(to)} as the model's output is not supported (an Expand is read only by Add, Sub, Mul or Div)`);
   return identity(o, x, { ...o.ctx.view(x), expandedTo: to });

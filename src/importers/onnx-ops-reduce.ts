@@ -6,7 +6,7 @@
  * sum and (L2) a √ table.
  */
 import { shownValue } from '../diagnostics/error.js';
-import { channelMaxNodes } from '../ir/channel-reduce.js';
+import { channelMaxNodes, channelMeanNode } from '../ir/channel-reduce.js';
 import { Op, type Built } from './onnx-op.js';
 
 /** A reduction: ReduceMean, ReduceSum, ReduceMax, or ReduceSumSquare / ReduceL2 (a sum of squares, then its square root). */
@@ -87,9 +87,7 @@ function reduceOf(o: Op, kind: 'mean' | 'sum' | 'max', squared: boolean): Built[
 
 /** The mean, sum or max over the c channels of `map`'s pixels, into one channel named `output` (the last node computes it). */
 function channelReduce(o: Op, kind: 'mean' | 'sum' | 'max', map: string, c: number, output: string): Built[] {
-  if (kind === 'max') return channelMaxNodes(output, map, c);
-  const kernel = { shape: [1, 1, c, 1], data: new Float32Array(c).fill(kind === 'mean' ? 1 / c : 1) };
-  return [{ name: output, inputs: [map], output, op: 'conv2d', kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' }];
+  return kind === 'max' ? channelMaxNodes(output, map, c) : [channelMeanNode(output, map, c, output, kind === 'sum')];
 }
 
 /**

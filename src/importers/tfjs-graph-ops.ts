@@ -6,7 +6,7 @@
  */
 import type { Activation, Pads, Tensor } from '../ir/graph.js';
 import { broadcastNodes, broadcastsOver } from '../ir/broadcast.js';
-import { channelSpread } from '../ir/product.js';
+import { channelSpread, valueSpread } from '../ir/product.js';
 import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
@@ -218,8 +218,8 @@ function vectorAndValue(x: Op, a: Runtime, b: Runtime, op: 'add' | 'mul', negate
   const second = negateSecond ? x.ctx.emit({ name: t('neg'), output: t('neg'), op: 'batchNorm', inputs: [b.name], scale: new Float32Array(b.shape[0]!).fill(-1), offset: new Float32Array(b.shape[0]!) }, 2) : b;
   const [vector, value] = a.shape[0] === 1 ? [second, a] : [a, second];
   const k = vector.shape[0]!;
-  const spread = x.ctx.emit(channelSpread(x.reshaped(value, [1, 1, 1, 1], t('value')).name, k, t('spread')), 4);
-  // a product: the value a gate of every feature (channelMul, as the ONNX importer's onePixel: no quarter squares)
+  const spread = valueSpread(value.name, k, x.n.name).map((n) => x.ctx.emit(n, 4)).at(-1)!;
+  // a product: the value a gate of every feature (channelMul: ir/product.ts valueSpread)
   if (op === 'mul') return x.ctx.emit({ ...x.base(), op: 'channelMul', inputs: [vector.name, spread.name] }, 2);
   const pixel = x.reshaped(vector, [1, 1, 1, k], t('pixel'));
   const map = x.ctx.emit({ name: t('map'), output: t('map'), op, inputs: a.shape[0] === 1 ? [spread.name, pixel.name] : [pixel.name, spread.name] }, 4);

@@ -74,6 +74,17 @@ export function expandProducts(g: Graph, channels: (t: string) => number, ranges
  * A one-channel map [H, W, 1] repeated over `c` channels (a spatial gate read by every channel, before its
  * product with an [H, W, C] map): a 1×1 convolution with a row of ones, an exact copy of its codes.
  */
+/**
+ * One value of a vector ([1]) repeated over its k features as the map [1, 1, k]: `${name}/value` (a reshape to one
+ * pixel) and `${name}/spread` (a 1×1 conv of ones). A vector times the value is then channelMul with it as the gate
+ * (its weight tiles: no quarter squares, whose difference of two large squares loses a small x against a large value,
+ * as F.normalize's x · 1/‖x‖ has it); a vector plus it, the add of two one-pixel maps. The ONNX and TF graph importers'.
+ */
+export function valueSpread(value: string, k: number, name: string): [NodeOf<'reshape'>, NodeOf<'conv2d'>] {
+  const map = `${name}/value`;
+  return [{ name: map, op: 'reshape', inputs: [value], output: map, shape: [1, 1, 1] }, channelSpread(map, k, `${name}/spread`)];
+}
+
 export function channelSpread(g: string, c: number, name: string): NodeOf<'conv2d'> {
   const kernel = { shape: [1, 1, 1, c], data: new Float32Array(c).fill(1) };
   return { name, op: 'conv2d', inputs: [g], output: name, kernel, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' };

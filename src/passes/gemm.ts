@@ -88,7 +88,7 @@ function transposedConv(ctx: Ctx, node: NodeOf<'convTranspose'>, x: PhysicalTens
   const taps = Array.from({ length: kh * kw }, (_, t) => ({ weights: node.kernel.data.subarray(t * cin * n, (t + 1) * cin * n) }));
   const { scales, matrices } = kernelCodes(ctx.codes, node, taps, cin, n, `transposed:${taps.length}x${cin}x${n}`, biasFloor(node.bias, n, x.params.scale));
   const accScale = Float64Array.from(scales, (v) => v * x.params.scale);
-  const { mult, shift } = rescale(node.name, accScale, out.params);
+  const { mult, shift } = rescale(node.name, accScale, out.params, node.activation);
   const reach = (r: number, pad: number, s: number, k: number): { k: number; d: number }[] => Array.from({ length: k }, (_, i) => ({ k: i, d: (r + pad - i) / s })).filter((t) => Number.isInteger(t.d));
   const border = [0, 0, 0, 0];
   const ops: GemmOp[] = [];
@@ -132,7 +132,7 @@ function linearUpsample(node: NodeOf<'upsample'>, mode: LinearMode, x: PhysicalT
 /** An op whose terms all have diagonal integer weights (sums of channels). */
 function diagonalOp(layer: string, label: string, out: PhysicalTensor, terms: Term[], accScale: number, biasPerChannel: number, act: Activation = 'linear', opts: { n?: number; channelOffset?: number; zp?: number } = {}): GemmOp {
   const n = opts.n ?? out.c;
-  const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params);
+  const { mult, shift } = rescale(layer, new Float64Array(n).fill(accScale), out.params, act);
   const zp = opts.zp ?? out.params.zp;
   const op: GemmOp = { layer, label, out: out.name, oh: out.h, ow: out.w, n, channelOffset: opts.channelOffset ?? 0, terms, bias: new Int32Array(n).fill(biasPerChannel), mult, shift, zp, ...clampRange(act, { scale: out.params.scale, zp }), macs: out.h * out.w * n * terms.length, weights: 0 };
   return withTable(act, new Float64Array(n).fill(accScale), { scale: out.params.scale, zp }, op);

@@ -164,11 +164,24 @@ export function compile(graph: Graph, opts: CompileOptions): Compiled {
   });
 }
 
-/** The ε of a normalization's 1/√(variance + ε) computed by `layer` (its rsqrt table), if any. */
+/**
+ * The largest ε of a normalization's 1/√(variance + ε) (an rsqrt table) that `layer` computes or reads from, however
+ * far upstream: a table takes any output scale (weighted-op.ts rescale), so an ε past any real one first fails where
+ * its values are used (the product that scales by them, the affine after it).
+ */
 function rsqrtEpsilon(g: Graph, layer: string | undefined): number | undefined {
-  const n = g.nodes.find((m) => m.name === layer);
-  const fn = n === undefined ? undefined : n.op === 'activation' ? n.fn : 'activation' in n ? n.activation : undefined;
-  return typeof fn === 'object' && 'fn' in fn && fn.fn === 'rsqrt' ? (fn.alpha ?? 0) : undefined;
+  const producer = new Map(g.nodes.map((n) => [n.output, n]));
+  const seen = new Set<string>();
+  let eps: number | undefined;
+  for (const todo = g.nodes.filter((m) => m.name === layer).map((m) => m.output); todo.length > 0; ) {
+    const n = producer.get(todo.pop()!);
+    if (n === undefined || seen.has(n.output)) continue;
+    seen.add(n.output);
+    const fn = n.op === 'activation' ? n.fn : 'activation' in n ? n.activation : undefined;
+    if (typeof fn === 'object' && 'fn' in fn && fn.fn === 'rsqrt') eps = Math.max(eps ?? 0, fn.alpha ?? 0);
+    todo.push(...n.inputs);
+  }
+  return eps;
 }
 
 /**

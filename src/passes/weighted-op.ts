@@ -43,10 +43,16 @@ export function clampRange(act: Activation, p: QuantParams): { lo: number; hi: n
   return { lo, hi: act === 'relu6' ? Math.min(INT8_MAX, p.zp + Math.round(6 / p.scale)) : INT8_MAX };
 }
 
-/** Each column's requantization {mult, shift} from its accumulator scale to the output's (NN304 past the multiplier's range). */
-export function rescale(layer: string, accScale: ArrayLike<number>, out: QuantParams): { mult: Uint16Array; shift: Uint8Array } {
+/**
+ * Each column's requantization {mult, shift} from its accumulator scale to the output's (NN304 past the multiplier's
+ * range). A table activation reads the accumulator through its step table instead (withTable; lower-constants.ts
+ * stores no qnt entry for it): its {mult, shift} stay 0, and a scale ratio no multiplier holds is no refusal —
+ * a norm's rsqrt over a large sum of squares whose output spans a few thousandths (MobileFaceNet's l2_normalize).
+ */
+export function rescale(layer: string, accScale: ArrayLike<number>, out: QuantParams, act: Activation): { mult: Uint16Array; shift: Uint8Array } {
   const mult = new Uint16Array(accScale.length);
   const shift = new Uint8Array(accScale.length);
+  if (isTable(act)) return { mult, shift };
   for (let n = 0; n < accScale.length; n++) {
     const q = quantizeMultiplier(accScale[n]! / out.scale);
     if (q === null) throw new NnchipError('NN304', `rescale factor of channel ${n} is too large (${accScale[n]! / out.scale})`, { layer });
@@ -166,7 +172,7 @@ function weightedGemmOp(node: NodeOf<'dense'> | NodeOf<'conv2d'>, x: PhysicalTen
     channelOffset: 0,
     terms: [...t.taps.map((tap, i) => ({ src: x.name, dy: tap.dy, dx: tap.dx, sy: tap.sy, sx: tap.sx, matrix: matrices[i]! })), ...(fold?.shortcut ?? [])],
     bias,
-    ...rescale(node.name, accScale, out.params),
+    ...rescale(node.name, accScale, out.params, act),
     zp: out.params.zp,
     ...clampRange(act, out.params),
     macs: out.h * out.w * t.n * (t.taps.length * realTaps + (fold === undefined ? 0 : 1)),

@@ -46,6 +46,16 @@ describe('ONNX L2 normalization', () => {
     expect(tables.map((n) => (n.op === 'activation' && typeof n.fn === 'object' && 'expr' in n.fn ? n.fn.expr!.map((s) => s.op) : []))).toEqual([['x', 'sqrt', 'clip', 'reciprocal']]);
   });
 
+  test('F.normalize of a vector far from 0 (its norm a large sum of squares, its reciprocal a few thousandths): the table needs no requantization, so no NN304; float = onnxruntime; ref = sim = WASM; int8 within a tenth of the range', async () => {
+    const k = 12;
+    const spec: ModelSpec = {
+      input: [1, 16], output: [1, k],
+      inits: { w: { dims: [k, 16], data: weights(16 * k, 7) }, b: { dims: [k], data: new Float32Array(k).fill(100) }, eps: { dims: [], data: [1e-12] } },
+      nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], attrs: { transB: { i: 1 } } }, ...normalize('t0', 1, [1])],
+    };
+    await expectOnnxAgreement(spec, join(dir, 'normalize-far.onnx'), 0.1);
+  });
+
   test('F.normalize at opset 18 (ReduceL2 takes its axes as an input): float = onnxruntime; ref = sim = WASM; int8 within 3% of the range', async () => {
     const d = dense(6);
     await expectOnnxAgreement({ input: [1, 16], output: [1, 6], opset: 18, inits: { ...d.inits, eps: { dims: [], data: [1e-12] }, axes: { dims: [1], data: [1], int64: true } }, nodes: [d.node, ...normalize('t0', 1, [1], 18)] }, join(dir, 'normalize18.onnx'), 0.03);
@@ -102,6 +112,11 @@ describe('ONNX L2 normalization', () => {
       'an Expand to a shape with a size 0',
       { input: [1, 16], output: [1, 8], inits: { ...dense(8).inits, to: { dims: [2], data: [1, 0], int64: true } }, nodes: [dense(8).node, { op: 'ReduceL2', inputs: ['t0'], attrs: { axes: { ints: [1] }, keepdims: { i: 1 } } }, { op: 'Expand', inputs: ['t1', 'to'], name: 'expand' }, { op: 'Div', inputs: ['t0', 't2'] }] },
       /^error NN107: bad\.onnx: layer "expand": Expand: shape \[1,0\] does not broadcast a \[1,1\] tensor/,
+    ],
+    [
+      'an Expand of a constant to a shape with a size 0 (was read as 1)',
+      { input: [1, 16], output: [1, 8], inits: { ...dense(8).inits, c: { dims: [1, 1], data: [0.5] }, to: { dims: [2], data: [1, 0], int64: true } }, nodes: [dense(8).node, { op: 'Expand', inputs: ['c', 'to'], name: 'expand' }, { op: 'Add', inputs: ['t0', 't1'] }] },
+      /^error NN107: bad\.onnx: layer "expand": Expand: shape \[1,0\] does not broadcast a \[1,1\] constant/,
     ],
     [
       'a norm divided by its vector',

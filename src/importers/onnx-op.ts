@@ -61,11 +61,14 @@ export interface OnnxView {
 /** Ops that read an Expand of a computed tensor (OnnxView.expandedTo) as the tensor itself: numpy broadcasting does the Expand's work. */
 const BROADCASTING_READERS = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-/** Ops that read a recurrent op's exact-shape view (OnnxView.exact). */
-const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN']);
+/** One input, one output of its shape, each element a function of its own: whatever the view, the output has it too. */
+const PER_ELEMENT = ['Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal'];
+
+/** Ops that read an exact-shape view (OnnxView.exact): a recurrent op's outputs, a map's channels reduced or gathered to [N, H, W]. */
+const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN', ...PER_ELEMENT]);
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
+const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', ...PER_ELEMENT, 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {
@@ -151,7 +154,7 @@ export class Op {
       throw this.fail(`input "${t}" is a map of ${shownValue(this.ctx.view(t).flat)} pixels viewed as ${shownValue(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
-      throw this.fail(`input "${t}" is ${shownValue(this.ctx.onnxShape(t))}, a recurrent op's output (the batch not first) or a map's channels reduced without keepdims; only reshapes (an Unsqueeze back to [1, 1, H, W]), a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+      throw this.fail(`input "${t}" is ${shownValue(this.ctx.onnxShape(t))}, a recurrent op's output (the batch not first) or a map's channels reduced or gathered without their axis; only reshapes (an Unsqueeze back to [1, 1, H, W]), per-element activations, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
     }
     const expanded = this.ctx.isConst(t) ? undefined : this.ctx.view(t).expandedTo;
     if (expanded !== undefined) {

@@ -8,6 +8,7 @@
  * map and ConcatV2 along H / W were refused (session 13: ResizeBilinear with align_corners, and of a 1×1 map by more than ×31); the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
  * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
  * Session 27: tf.math.l2_normalize of a vector, a vector with one value of it (Sum, Mean, Max over its features; were refused).
+ * Session 28: StridedSlice, Slice and GatherV2 picking channels or features (any stride, reversed, one feature; were refused).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
@@ -183,6 +184,28 @@ const CASES: Case[] = [
     const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
     const centred = g.op('Sub', [y, g.op('Mean', [y, g.ints([1])], keep(true))]);
     void g.op('Mul', [g.op('Sub', [g.op('Max', [y, g.ints([-1])], keep(true)), y]), centred]);
+  }],
+  // session 28: channels picked by constant indices (were refused: StridedSlice only cropped H and W; Slice and GatherV2 unsupported)
+  ['StridedSlice of a map\'s channels reversed (x[..., ::-1], a BGR flip), a conv', [4, 4, 3], (g) => {
+    const flip = g.op('StridedSlice', ['x', g.ints([0, 0, 0, 0]), g.ints([0, 0, 0, 0]), g.ints([1, 1, 1, -1])], { Index: attr.type('DT_INT32'), begin_mask: attr.i(15), end_mask: attr.i(15) });
+    void conv(g, flip, [3, 3, 3, 4]);
+  }],
+  ['StridedSlice of H and of channels 1:3 together (x[:, 1:, :, 1:3])', [4, 5, 4], (g) => void g.op('StridedSlice', [conv(g, 'x', [1, 1, 4, 4]), g.ints([0, 1, 0, 1]), g.ints([1, 4, 5, 3]), g.ints([1, 1, 1, 1])], { Index: attr.type('DT_INT32') })],
+  ['StridedSlice of a vector\'s features, stride 2 (y[:, 1::2]), MatMul', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    void g.op('MatMul', [g.op('StridedSlice', [y, g.ints([0, 1]), g.ints([1, 6]), g.ints([1, 2])], { Index: attr.type('DT_INT32'), end_mask: attr.i(2) }), g.constant([3, 2])], noT);
+  }],
+  ['StridedSlice of one feature of a vector (y[:, 2], shrink_axis_mask), times the vector', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    void g.op('Mul', [y, g.op('StridedSlice', [y, g.ints([0, 2]), g.ints([1, 3]), g.ints([1, 1])], { Index: attr.type('DT_INT32'), shrink_axis_mask: attr.i(2) })]);
+  }],
+  ['StridedSlice of a sequence\'s steps and channels (x[:, 1:-1, ::-2])', [6, 5], (g) => void g.op('StridedSlice', ['x', g.ints([0, 1, 0]), g.ints([1, -1, 0]), g.ints([1, 1, -2])], { Index: attr.type('DT_INT32'), begin_mask: attr.i(4), end_mask: attr.i(4) })],
+  ['Slice of W and channels (size −1 to the end)', [4, 5, 4], (g) => void g.op('Slice', [conv(g, 'x', [1, 1, 4, 4]), g.ints([0, 0, 1, 1]), g.ints([-1, -1, 3, -1])], { Index: attr.type('DT_INT32') })],
+  ['GatherV2 of a map\'s channels [2, 0, 1] (axis −1), a conv', [4, 4, 3], (g) => void conv(g, g.op('GatherV2', ['x', g.ints([2, 0, 1]), g.ints([-1])], { Tindices: attr.type('DT_INT32'), Taxis: attr.type('DT_INT32'), batch_dims: attr.i(0) }), [1, 1, 3, 2])],
+  ['GatherV2 of a vector\'s features [5, 1, 1] and of one (index 3, a scalar), their sum', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    const ga = { Tindices: attr.type('DT_INT32'), Taxis: attr.type('DT_INT32'), batch_dims: attr.i(0) };
+    void g.op('AddV2', [g.op('GatherV2', [y, g.ints([5, 1, 1]), g.ints([1])], ga), g.op('GatherV2', [y, g.constant([], Int32Array.of(3)), g.ints([1])], ga)]);
   }],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

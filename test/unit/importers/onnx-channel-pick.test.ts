@@ -5,7 +5,8 @@
  * channels with a step other than 1 (x.flip(1) is a Slice of step −1 from −1 to INT64_MIN + 1). All were refused
  * before session 28. Float = onnxruntime, reference = sim = WASM, the int8 program within a few percent of the runtime
  * (test/helpers/agreement.ts expectOnnxAgreement); the pick is a 0/1 kernel, exact. Refused in one line:
- * two-dimensional indices, a step of 0, an empty pick, an index past the channels.
+ * two-dimensional indices, a step of 0, an empty pick, an index past the channels. And element-wise ops of such
+ * [N, H, W] views (a map's channels reduced or gathered without their axis) of one shape, with single values.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,40 @@ describe('ONNX channel picks', () => {
     // flip: output j reads channel 2 − j; 6:0:−2 reads channels 6, 4, 2
     expect(picks[0]).toEqual([0, 0, 1, 0, 1, 0, 1, 0, 0]);
     expect(picks[1]!.flatMap((w, i) => (w === 1 ? [[Math.floor(i / 3), i % 3]] : []))).toEqual([[2, 2], [4, 1], [6, 0]]);
+  });
+
+  test('CBAM-style spatial attention on reductions without their axis: sigmoid(x.mean(1) + x.amax(1)).unsqueeze(1) * x (an Add of two exact views [N, H, W]): float = onnxruntime; ref = sim = WASM', async () => {
+    const spec: ModelSpec = {
+      input: [1, 3, 5, 6], output: [1, 8, 5, 6], opset: 13,
+      inits: { ...conv.inits, axis1: ints([1]) },
+      nodes: [
+        { ...conv.node, outputs: ['y'] },
+        { op: 'ReduceMean', inputs: ['y'], outputs: ['mean'], attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } },
+        { op: 'ReduceMax', inputs: ['y'], outputs: ['max'], attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } },
+        { op: 'Add', inputs: ['mean', 'max'], outputs: ['sum'] },
+        { op: 'Sigmoid', inputs: ['sum'], outputs: ['gate'] },
+        { op: 'Unsqueeze', inputs: ['gate', 'axis1'], outputs: ['gate1'] },
+        { op: 'Mul', inputs: ['gate1', 'y'], outputs: ['out'] },
+      ],
+    };
+    await expectOnnxAgreement(spec, join(dir, 'spatial.onnx'), 0.03);
+  });
+
+  test('(x.amax(1) − x[:, 2]) · 0.5 + 1 (a Sub of a reduction and a gathered channel, then single values), unsqueezed: float = onnxruntime; ref = sim = WASM', async () => {
+    const spec: ModelSpec = {
+      input: [1, 3, 5, 6], output: [1, 1, 5, 6], opset: 13,
+      inits: { ...conv.inits, axis1: ints([1]), two: ints([2], []), half: { dims: [], data: [0.5] }, one: { dims: [1], data: [1] } },
+      nodes: [
+        { ...conv.node, outputs: ['y'] },
+        { op: 'ReduceMax', inputs: ['y'], outputs: ['max'], attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } },
+        { op: 'Gather', inputs: ['y', 'two'], outputs: ['c2'], attrs: { axis: { i: 1 } } },
+        { op: 'Sub', inputs: ['max', 'c2'], outputs: ['d'] },
+        { op: 'Mul', inputs: ['d', 'half'], outputs: ['h'] },
+        { op: 'Add', inputs: ['one', 'h'], outputs: ['a'] },
+        { op: 'Unsqueeze', inputs: ['a', 'axis1'], outputs: ['out'] },
+      ],
+    };
+    await expectOnnxAgreement(spec, join(dir, 'sub-of-views.onnx'), 0.02);
   });
 
   test('refused in one line: indices of shape [2, 2], a step of 0, an empty slice, an index past the channels', () => {

@@ -34,14 +34,15 @@ describe('ONNX forms refused in one line', () => {
     ] })).toBe('error NN110: model.onnx: layer "scale": Mul: input "r" has shape [1,2,4,4,4], channels split in groups; it is supported only in a channel shuffle (Reshape → Transpose [0, 2, 1, 3, 4] → Reshape back) — replace the layer with a supported one, or open an issue');
   });
 
-  test('a map\'s channels reduced without keepdims ([1, H, W]) read by anything but a reshape or a per-element op (a Sigmoid of it, an Unsqueeze back to [1, 1, H, W] lower)', () => {
-    const reduced = (reader: ModelSpec['nodes'][number]) => refusal({ input: [1, 3, 4, 4], output: [1, 4, 4], inits, nodes: [
+  test('a map\'s channels reduced without keepdims ([1, H, W]) read by anything but a reshape or an element-wise op of it, of another [1, H, W] or of single values (a Sigmoid of it, m + m, an Unsqueeze back to [1, 1, H, W] lower)', () => {
+    const reduced = (reader: ModelSpec['nodes'][number]) => refusal({ input: [1, 3, 4, 4], output: [1, 4, 4], inits: { ...inits, grid: { dims: [1, 4, 4], data: weights(16, 3) } }, nodes: [
       conv,
       { op: 'ReduceMax', inputs: ['c'], outputs: ['m'], name: 'max', attrs: { axes: { ints: [1] }, keepdims: { i: 0 } } },
       reader,
     ] });
-    expect(reduced({ op: 'Add', inputs: ['m', 'm'], outputs: ['y'], name: 'twice' })).toBe('error NN110: model.onnx: layer "twice": Add: input "m" is [1,4,4], a recurrent op\'s output (the batch not first) or a map\'s channels reduced or gathered without their axis; only reshapes (an Unsqueeze back to [1, 1, H, W]), per-element activations, a Transpose to [1, T, F], Gather of one step or another recurrent op read it — replace the layer with a supported one, or open an issue');
+    expect(reduced({ op: 'Add', inputs: ['m', 'grid'], outputs: ['y'], name: 'twice' })).toBe('error NN110: model.onnx: layer "twice": Add: input "m" is [1,4,4], a recurrent op\'s output (the batch not first) or a map\'s channels reduced or gathered without their axis; only reshapes (an Unsqueeze back to [1, 1, H, W]), per-element activations, Add/Sub/Mul/Div/Max/Min of such tensors of its shape and single values, a Transpose to [1, T, F], Gather of one step or another recurrent op read it — replace the layer with a supported one, or open an issue');
     expect(reduced({ op: 'Sigmoid', inputs: ['m'], outputs: ['y'], name: 'gate' })).toBe('accepted');
+    expect(reduced({ op: 'Add', inputs: ['m', 'm'], outputs: ['y'], name: 'twice' })).toBe('accepted');
   });
 
   test('a Slice of a spatial axis backwards (a flip; forwards, with any step, it is a crop)', () => {

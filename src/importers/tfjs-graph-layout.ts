@@ -48,7 +48,38 @@ export function reshape(x: Op): Value {
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const dims = target.map((d) => (d === -1 ? total / known : d));
   if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${shownValue(tfShapeOf(input))} to ${shownValue(target)}`);
+  const [, h, w, a, b] = dims;
+  // a channel shuffle: the map's channels split in groups [1, H, W, a, b], and back
+  if (input.rank === 4 && input.grouped === undefined && dims.length === 5 && dims[0] === 1 && h === input.shape[0] && w === input.shape[1]) {
+    return { ...input, rank: 5, grouped: { split: [a!, b!], swapped: false } };
+  }
+  if (input.grouped !== undefined) {
+    const g = input.grouped;
+    if (dims.length !== 4 || dims.join() !== [1, ...input.shape].join()) throw x.fail('NN110', `Reshape of a map's channels split in groups ${shownValue(tfShapeOf(input))} to ${shownValue(dims)} is not supported (only back to ${shownValue([1, ...input.shape])}: a channel shuffle)`);
+    const { grouped: _, ...rest } = input;
+    const plain = { ...rest, rank: 4 };
+    if (!g.swapped) return plain;
+    // element (i, j) of [1, H, W, p, q] is IR channel j·p + i: TF channel k = i·q + j
+    const [p, q] = g.split;
+    return pickChannels(x, plain, Array.from({ length: p * q }, (_, k) => (k % q) * p + Math.floor(k / q)));
+  }
   return x.reshaped(input, dims);
+}
+
+/**
+ * Transpose: of a channel shuffle's groups [1, H, W, a, b] the last two axes ([0, 1, 2, 4, 3]); otherwise only one
+ * that moves axes of size 1 (the other axes keep their order, so no element moves: a reshape).
+ */
+export function transpose(x: Op): Value {
+  const input = x.tensor(0);
+  const tf = tfShapeOf(input);
+  const perm = Array.from(x.constant(1, 'perm').data);
+  if (perm.length !== tf.length || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) throw x.fail('NN107', `perm ${shownValue(perm)} is not a permutation of a rank-${tf.length} tensor's axes`);
+  const g = input.grouped;
+  if (g !== undefined && perm.join() === '0,1,2,4,3') return { ...input, grouped: { split: [g.split[1], g.split[0]], swapped: !g.swapped } };
+  const moved = perm.filter((p) => tf[p] !== 1);
+  if (g === undefined && moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return x.reshaped(input, perm.map((p) => tf[p]!));
+  throw x.fail('NN110', `Transpose ${shownValue(perm)} of a ${shownValue(tf)} tensor is not supported (only a channel shuffle's [0, 1, 2, 4, 3] between reshapes, or one moving axes of size 1)`);
 }
 
 export function squeeze(x: Op): Value {

@@ -12,6 +12,7 @@ import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
+import { tfShapeOf } from './tfjs-graph-op.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 
 export { SUPPORTED_TFJS_GRAPH_OPS } from './tfjs-graph-ops.js';
@@ -336,6 +337,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   }
   const out = values.get(outs[0]!)!;
   if (out.kind !== 'tensor') throw new NnchipError('NN110', 'the model output is a constant', { file });
+  if (out.grouped?.swapped === true) throw new NnchipError('NN110', `the model output is a map's channels split in groups and transposed (${shownValue(tfShapeOf(out))}); nnchip gives a map's channels back in one axis: end the model with the Reshape back to [1, H, W, C]`, { file, layer: outs[0]! });
   if (inputs.length !== 1) throw new NnchipError('NN110', `the model has ${inputs.length} inputs; nnchip supports exactly one`, { file });
   return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, [out.name]), outputs: [out.name], notes: [] };
 }

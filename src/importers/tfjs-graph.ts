@@ -6,7 +6,7 @@
 import { basename, dirname } from 'node:path';
 import { NnchipError, shortName, shownValue, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
-import { FUSE_OPS, fuseTfFunctions, TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
+import { fuseTfFunctions, mayFuse } from './tfjs-graph-fuse.js';
 import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
@@ -74,7 +74,7 @@ function readNodes(topology: unknown, file: string): TfNode[] {
 function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   const unsupported = new Map<string, number>();
   for (const n of nodes) if (n.table === undefined && !(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
-  if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op) || TF_ONLY_FUSED.includes(op))) return;
+  if (early && [...unsupported.keys()].every(mayFuse)) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
     // a network whose graph ends in decoding (ArgMax, TopKV2, NonMaxSuppression, …) compiles up to the node before it

@@ -9,7 +9,8 @@
  * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
  * Session 27: tf.math.l2_normalize of a vector, a vector with one value of it (Sum, Mean, Max over its features; were refused).
  * Session 28: StridedSlice, Slice and GatherV2 picking channels or features (any stride, reversed, one feature), a channel
- * shuffle (Reshape, Transpose, Reshape) and Transposes of unit axes (were refused).
+ * shuffle (Reshape, Transpose, Reshape) and Transposes of unit axes; comparisons, SelectV2 and a Cast of their bools in a
+ * function of one tensor (were refused).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
@@ -216,6 +217,12 @@ const CASES: Case[] = [
   ['a Transpose moving axes of size 1 ([1, 1, 1, C] → [1, C, 1, 1]), then back', [1, 1, 4], (g) => {
     const t = g.op('Transpose', [g.op('Relu', ['x']), g.ints([0, 3, 1, 2])], { Tperm: attr.type('DT_INT32') });
     void g.op('Transpose', [t, g.ints([0, 2, 3, 1])], { Tperm: attr.type('DT_INT32') });
+  }],
+  ['tf.where(y > 0, y, 0.2 y) (Greater, SelectV2) and y · cast(y ≥ −0.5) (GreaterEqual, Cast): one table each', [4, 4, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 3]);
+    const leaky = g.op('SelectV2', [g.op('Greater', [y, g.constant([], [0])]), y, g.op('Mul', [y, g.constant([], [0.2])])]);
+    const masked = g.op('Mul', [y, g.op('Cast', [g.op('GreaterEqual', [y, g.constant([], [-0.5])])], { SrcT: attr.type('DT_BOOL'), DstT: attr.type('DT_FLOAT'), Truncate: attr.b(false) })]);
+    void g.op('AddV2', [leaky, g.op('Relu', [masked])]);
   }],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);

@@ -2,7 +2,7 @@
 /**
  * Element-wise subgraphs of one tensor → one table activation. A connected subgraph of element-wise
  * ops (Mul, Add, Sub, Div, Pow, Max, Min, Tanh, Erf, Sigmoid, Softplus, Relu, Clip, Sqrt, Exp, Log, Neg,
- * Abs, …) whose only computed input is one tensor x and whose constants are scalars computes one
+ * Abs, comparisons and Where, Cast to float, …) whose only computed input is one tensor x and whose constants are scalars computes one
  * function of x: Swish with β (x·Sigmoid(βx)), x·Relu6(x + 3)/6, GELU or Mish written with other
  * constants, Softplus as Log(1 + Exp(x)), x·Tanh(Log(1 + Exp(x))), … The int8 machine runs any function
  * of one value as a step table (docs/numerics.md#activation-tables), so the whole subgraph becomes one
@@ -10,7 +10,7 @@
  *
  * Taken only when node-by-node conversion could not do it: the subgraph holds a product, quotient,
  * max or min of two computed tensors, a constant divided by one, or an op nnchip converts only here
- * (Erf, Exp, Log, Sqrt, Reciprocal, Pow, Celu); every other chain (a Sigmoid then a scale, a chain of
+ * (Erf, Exp, Log, Sqrt, Reciprocal, Pow, Celu, Greater, Less, GreaterOrEqual, LessOrEqual, Not, Where); every other chain (a Sigmoid then a scale, a chain of
  * Muls by constants) is converted node by node as before. Every node but the last must be read inside
  * the subgraph only (an intermediate read elsewhere, or a graph output, stays a tensor). Found on the
  * format's nodes after fuse-functions.ts (which names GELU and Mish), grown backwards from the last
@@ -29,11 +29,17 @@ export interface ElementwiseNode extends FuseNode {
 const UNARY: Readonly<Record<string, ExprUnary>> = {
   Neg: 'neg', Abs: 'abs', Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Erf: 'erf', Exp: 'exp', Log: 'log', Sqrt: 'sqrt', Reciprocal: 'reciprocal',
   Softplus: 'softplus', Softsign: 'softsign', Clip: 'clip', HardSigmoid: 'hardsigmoid', HardSwish: 'hardswish', LeakyRelu: 'leakyrelu', Elu: 'elu',
-  Selu: 'selu', Celu: 'celu', ThresholdedRelu: 'thresholdedrelu',
+  Selu: 'selu', Celu: 'celu', ThresholdedRelu: 'thresholdedrelu', Not: 'not',
 };
-const BINARY: Readonly<Record<string, ExprBinary>> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div', Pow: 'pow', Max: 'max', Min: 'min' };
+const BINARY: Readonly<Record<string, ExprBinary>> = {
+  Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div', Pow: 'pow', Max: 'max', Min: 'min', Greater: 'greater', Less: 'less', GreaterOrEqual: 'greaterequal', LessOrEqual: 'lessequal',
+};
+/** Comparisons and Where: a condition on x and the choice it makes (torch.where(x > 0, x, 0.1 * x), x * (x > 0).float()). */
+const CHOICE = ['Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'Where'];
 /** Ops converted only inside such a subgraph. */
-export const ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Pow', 'Celu'];
+export const ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Pow', 'Celu', ...CHOICE];
+/** Cast to FLOAT or DOUBLE (ONNX's `to` 1, 11): exact on a float32 value or a comparison's 0/1, a step of nothing. */
+const EXACT_CASTS = [1, 11];
 /** Most nodes one subgraph takes. */
 const MAX_NODES = 64;
 
@@ -95,8 +101,11 @@ export function findElementwise(nodes: readonly ElementwiseNode[], scalarOf: (na
         return n.inputs.length === 1 ? [] : null;
     }
   };
+  const operandOk = (t: string): boolean => computed(t) || scalar(t) !== undefined;
   const eligible = (i: number): boolean => {
     const n = nodes[i]!;
+    if (n.op === 'Cast') return n.inputs.length === 1 && computed(n.inputs[0]!) && EXACT_CASTS.includes(n.attr('to') ?? NaN);
+    if (n.op === 'Where') return n.inputs.length === 3 && n.inputs.every(operandOk) && n.inputs.some(computed);
     if (params(n) !== undefined) return params(n) !== null;
     if (BINARY[n.op] === undefined || n.inputs.length !== 2) return false;
     const [a, b] = n.inputs as [string, string];
@@ -162,7 +171,17 @@ function stepsOf(members: readonly ElementwiseNode[], x: string, scalar: (name: 
   };
   for (const n of members) {
     const u = UNARY[n.op];
-    if (u !== undefined) {
+    if (n.op === 'Cast') {
+      const a = at.get(n.inputs[0]!);
+      if (a === undefined) return null;
+      at.set(n.output, a);
+      continue;
+    }
+    if (n.op === 'Where') {
+      const [c, a, b] = [operand(n.inputs[0]!), operand(n.inputs[1]!), operand(n.inputs[2]!)];
+      if (c === undefined || a === undefined || b === undefined) return null;
+      steps.push({ op: 'where', args: [c, a, b] });
+    } else if (u !== undefined) {
       const a = at.get(n.inputs[0]!);
       if (a === undefined) return null;
       const p = params(n)!;

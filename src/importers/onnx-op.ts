@@ -4,7 +4,7 @@
  * (inputs, attributes, padding and 1-D/2-D window attributes, per-channel constants).
  */
 import { NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
-import type { Node, Pads, Tensor } from '../ir/graph.js';
+import { product, type Node, type Pads, type Tensor } from '../ir/graph.js';
 import type { Attributes } from './onnx-tensors.js';
 import { samePads } from './padding.js';
 import { dilated } from '../ir/ops.js';
@@ -61,11 +61,31 @@ export interface OnnxView {
 /** Ops that read an Expand of a computed tensor (OnnxView.expandedTo) as the tensor itself: numpy broadcasting does the Expand's work. */
 const BROADCASTING_READERS = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-/** Ops that read a recurrent op's exact-shape view (OnnxView.exact). */
-const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN']);
+/** One input, one output of its shape, each element a function of its own: whatever the view, the output has it too. */
+const PER_ELEMENT = ['Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal'];
+
+/** Element-wise ops of several operands that read exact views of one shape (readsOneExactView). */
+const EXACT_ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min']);
+
+/**
+ * Whether n is an element-wise op of two or more operands (Add, Sub, Mul, Div, Max, Min) whose computed ones all
+ * have one exact view and IR shape (x.mean(1) + x.amax(1), y[:, 0] * y[:, 1]) and whose constants are single
+ * values: the elements pair up in order, so it converts on the plain tensors and its result takes the view back.
+ */
+export function readsOneExactView(n: OnnxNode, ctx: OnnxContext): boolean {
+  if (!EXACT_ELEMENTWISE.has(n.opType)) return false;
+  const computed = n.inputs.filter((u) => u !== '' && !ctx.isConst(u));
+  const exact = computed.map((u) => shownValue(ctx.view(u).exact));
+  const ir = computed.map((u) => shownValue(ctx.irShape(u)));
+  return computed.length > 0 && ctx.view(computed[0]!).exact !== undefined && exact.every((e) => e === exact[0]) && ir.every((e) => e === ir[0])
+    && n.inputs.every((u) => u === '' || !ctx.isConst(u) || product(ctx.constShape(u) ?? [2]) === 1);
+}
+
+/** Ops that read an exact-shape view (OnnxView.exact): a recurrent op's outputs, a map's channels reduced or gathered to [N, H, W]. */
+const EXACT_READERS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Flatten', 'Identity', 'Dropout', 'Gather', 'LSTM', 'GRU', 'RNN', ...PER_ELEMENT]);
 
 /** Ops that read a flat [1, C, H·W] view as it is (per element, a reshape, or a reduction over all its pixels). */
-const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Softplus', 'Softsign', 'Gelu', 'Mish', 'ThresholdedRelu', 'Neg', 'Abs', 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
+const FLAT_READERS = new Set(['InstanceNormalization', 'Gather', 'Reshape', 'Flatten', 'Identity', 'Dropout', 'Cast', 'ReduceMean', 'ReduceSum', 'ReduceMax', ...PER_ELEMENT, 'Mul', 'Div', 'Add', 'Sub', 'Max', 'Min', 'Concat', ...ONLY_FUSED]);
 
 /** What the model walker offers the per-op converters. */
 export interface OnnxContext {
@@ -100,6 +120,8 @@ export interface OnnxContext {
   asMap(name: string, site: ErrorSite): string;
   /** A vector [C] as the one-channel signal [1, C, 1] (a reshape), read channel-first as [1, 1, C]. */
   asSignal(name: string): string;
+  /** An activation of an exact view as the plain map or vector its IR shape is (a reshape that moves nothing). */
+  plainView(name: string): string;
   /** Fold a constant per-channel bias into the producer of `x` (dense/conv without bias, single use). */
   foldBias(x: string, bias: Float32Array, output: string): boolean;
   /** The IR node that computes `name` when this is its only reader (else undefined). */
@@ -151,7 +173,7 @@ export class Op {
       throw this.fail(`input "${t}" is a map of ${shownValue(this.ctx.view(t).flat)} pixels viewed as ${shownValue(this.ctx.onnxShape(t))} (x.view(N, C, -1)); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean/sum/amax over the last axis are supported`);
     }
     if (!this.ctx.isConst(t) && this.ctx.view(t).exact !== undefined && !EXACT_READERS.has(this.n.opType)) {
-      throw this.fail(`input "${t}" is ${shownValue(this.ctx.onnxShape(t))}, a recurrent op's output (the batch not first) or a map's channels reduced without keepdims; only reshapes (an Unsqueeze back to [1, 1, H, W]), a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
+      throw this.fail(`input "${t}" is ${shownValue(this.ctx.onnxShape(t))}, a recurrent op's output (the batch not first) or a map's channels reduced or gathered without their axis; only reshapes (an Unsqueeze back to [1, 1, H, W]), per-element activations, Add/Sub/Mul/Div/Max/Min of such tensors of its shape and single values, a Transpose to [1, T, F], Gather of one step or another recurrent op read it`);
     }
     const expanded = this.ctx.isConst(t) ? undefined : this.ctx.view(t).expandedTo;
     if (expanded !== undefined) {

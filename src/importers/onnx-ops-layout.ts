@@ -10,7 +10,7 @@ import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { dtypeName, isFloatType } from './onnx-tensors.js';
-import { selectChannelsNode } from '../ir/channel-reduce.js';
+import { selectChannelsNode, sliceRange, steppedIndices } from '../ir/channel-reduce.js';
 import { expandShape } from './onnx-fold.js';
 
 const same = (a: readonly number[], b: readonly number[]): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -249,20 +249,22 @@ function blockKernel(o: Op, r: number, c: number, mode: 'DCR' | 'CRD', toChannel
   return { shape: toChannels ? [r, r, c, deep] : [r, r, deep, c], data };
 }
 
-/** Channels [from, from + count) of x: a dense / 1×1 convolution whose kernel selects them (a 1 per output). */
-function selectChannels(o: Op, x: string, from: number, count: number, output: string, name: string): Built {
+/** Channels indices[0], indices[1], … of x: a dense / 1×1 convolution whose kernel picks them (a 1 per output). */
+export function selectChannels(o: Op, x: string, indices: readonly number[], output: string, name: string): Built {
   const v = o.ctx.view(x);
   const c = o.ctx.onnxShape(x)[o.channelAxis(x)]!;
+  const count = indices.length;
   if (c * count > o.ctx.maxFloats) throw new NnchipError('NN109', `${o.n.opType}: selecting ${fmtInt(count)} of ${fmtInt(c)} channels needs a 0/1 kernel of ${fmtInt(c * count)} weights, over the limit of ${fmtInt(o.ctx.maxFloats)} (--max-params)`, o.site);
-  if (v.rank === 2 && !v.transposed) return selectChannelsNode(name, x, c, from, count, output, true);
-  if (v.rank >= 3) return selectChannelsNode(name, v.last ? x : o.ctx.asMap(x, o.site), c, from, count, output);
+  if (v.rank === 2 && !v.transposed) return selectChannelsNode(name, x, c, indices, output, true);
+  if (v.rank >= 3) return selectChannelsNode(name, v.last ? x : o.ctx.asMap(x, o.site), c, indices, output);
   throw o.fail(`input "${x}" has shape ${shownValue(o.ctx.onnxShape(x))}; only [N, K] or a map's channels can be sliced`);
 }
 
 /**
- * Slice (opset ≥ 10) of the channel axis, step 1 (torch's x[:, a:b] and chunk), and of a map's spatial
- * axes with steps ≥ 1 (a U-Net's centre crop x[:, :, 4:-4, 4:-4]; YOLOv5's Focus x[..., ::2, 1::2]):
- * the channels selected, then a crop, then every k-th pixel (a 1×1 average pool of stride k, exact).
+ * Slice (opset ≥ 10) of the channel axis, any step (torch's x[:, a:b] and chunk, y[:, ::2], x.flip(1) as
+ * step −1), and of a map's spatial axes with steps ≥ 1 (a U-Net's centre crop x[:, :, 4:-4, 4:-4]; YOLOv5's
+ * Focus x[..., ::2, 1::2]): the channels picked, then a crop, then every k-th pixel (a 1×1 average pool of
+ * stride k, exact).
  */
 function slice(o: Op): Built[] {
   const x = o.activation(0);
@@ -278,16 +280,18 @@ function slice(o: Op): Built[] {
   // a map's spatial axes, as the IR's [H, W] (a 1-D map's one axis is W)
   const spatial = rank >= 3 ? Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 0 && i !== channel) : [];
   const cut = new Map<number, [number, number, number]>();
-  let [lo, hi] = [0, shape[channel]!];
+  let picked: number[] | undefined; // the channels kept, when not all of them in order
   axes.forEach((a, i) => {
     const d = shape[a]!;
-    const clamp = (v: number): number => Math.min(d, Math.max(0, v < 0 ? v + d : v));
-    const [s, e, k] = [clamp(starts[i]!), clamp(ends[i]!), steps[i]!];
-    if (a === channel && k === 1) [lo, hi] = [s, e];
+    const k = steps[i]!;
+    if (k === 0) throw new NnchipError('NN107', `Slice: step 0 on axis ${a}`, o.site);
+    const [s, e] = sliceRange(starts[i]!, ends[i]!, k, d);
+    const whole = k === 1 && s === 0 && e === d;
+    if (a === channel && !whole) picked = steppedIndices(s, e, k);
     else if (spatial.includes(a) && k >= 1 && e > s) cut.set(a, [s, d - e, k]);
-    else if (k !== 1 || s !== 0 || e !== d) throw o.fail(`slicing axis ${a} of a ${shownValue(shape)} tensor${k !== 1 ? ` with step ${k}` : ''} is not supported (only the channel axis ${channel} with step 1, or a map's spatial axes with steps ≥ 1)`);
+    else if (!whole) throw o.fail(`slicing axis ${a} of a ${shownValue(shape)} tensor${k !== 1 ? ` with step ${k}` : ''} is not supported (only the channel axis ${channel}, any step, or a map's spatial axes with steps ≥ 1)`);
   });
-  if (hi <= lo) throw o.fail(`the slice of ${shownValue(shape)} is empty`);
+  if (picked?.length === 0) throw o.fail(`the slice of ${shownValue(shape)} is empty`);
   const [ya, xa] = spatial.length === 2 ? spatial : [undefined, spatial[0]];
   const none: [number, number, number] = [0, 0, 1];
   const [cy, cx] = [ya === undefined ? none : (cut.get(ya) ?? none), xa === undefined ? none : (cut.get(xa) ?? none)];
@@ -296,9 +300,9 @@ function slice(o: Op): Built[] {
   const built: Built[] = [];
   const step = (last: boolean): { name: string; output: string } => (last ? { name: o.n.name, output: o.out } : { name: `${o.out}/${built.length}`, output: `${o.out}/${built.length}` });
   let cur = x;
-  if (lo > 0 || hi < shape[channel]!) {
+  if (picked !== undefined) {
     const { name, output } = step(!cropped && !strided);
-    built.push(selectChannels(o, x, lo, hi - lo, output, name));
+    built.push(selectChannels(o, x, picked, output, name));
     cur = output;
   } else if (cropped || strided) cur = o.map(0);
   if (cropped) built.push({ ...step(!strided), inputs: [cur], op: 'crop', crop }), (cur = built.at(-1)!.output);
@@ -328,7 +332,7 @@ function split(o: Op): Built[] {
     const from = at;
     at += k;
     const out = o.n.outputs[i] ?? '';
-    return out === '' ? [] : [selectChannels(o, x, from, k, out, n === 1 ? o.n.name : `${o.n.name}/${i}`)];
+    return out === '' ? [] : [selectChannels(o, x, steppedIndices(from, from + k, 1), out, n === 1 ? o.n.name : `${o.n.name}/${i}`)];
   });
 }
 

@@ -10,7 +10,7 @@ import { product, type Activation, type Node, type Tensor } from '../ir/graph.js
 import { DEFAULT_LIMITS } from '../ir/limits.js';
 import { checkUnrolled, unrollNodes, type Cell, type CellKind, type Gate, type Outputs } from '../ir/recurrent.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
-import { gatherMapPosition } from './onnx-gather.js';
+import { gatherChannels, gatherMapPosition, gathersChannels } from './onnx-gather.js';
 import type { onnxSchema } from './onnx-tensors.js';
 import { shownValue } from '../diagnostics/error.js';
 
@@ -129,6 +129,7 @@ function gather(o: Op): Built[] {
   const shape = o.ctx.onnxShape(x);
   const v = o.ctx.view(x);
   const ir = o.ctx.irShape(x);
+  if (gathersChannels(o)) return gatherChannels(o);
   // a map's row, column or pixel (y[:, :, -1] of [N, C, L], x[:, :, 0] of [N, C, H, W], a class token of a map's view)
   if (v.exact === undefined && !(v.rank === 3 && v.last && v.flat === undefined) && ir.length === 3) return gatherMapPosition(o);
   const axis = ((a) => (a < 0 ? a + shape.length : a))(o.n.attrs.int('axis', 0));

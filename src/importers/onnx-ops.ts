@@ -14,7 +14,7 @@ import { ELEMENTWISE_OPS } from './onnx-ops-elementwise.js';
 import { LAYOUT_OPS } from './onnx-ops-layout.js';
 import { NORM_OPS } from './onnx-ops-norm.js';
 import { RECURRENT_OPS } from './onnx-ops-recurrent.js';
-import { Op, type Built, type OnnxContext, type OnnxNode } from './onnx-op.js';
+import { Op, readsOneExactView, type Built, type OnnxContext, type OnnxNode } from './onnx-op.js';
 import { EXPANDED_QUANT_OPS, QUANT_OPS } from './onnx-quant.js';
 
 export type { OnnxContext, OnnxNode } from './onnx-op.js';
@@ -203,5 +203,10 @@ export function isSupportedOnnxOp(opType: string): boolean {
 export function onnxNodeToNodes(n: OnnxNode, ctx: OnnxContext): Built[] {
   const convert = CONVERTERS[n.opType];
   if (convert === undefined) throw new NnchipError('NN110', `op ${n.opType} is not supported (supported: ${SUPPORTED_ONNX_OPS.join(', ')})`, { layer: n.name });
-  return convert(new Op(n, ctx));
+  if (!readsOneExactView(n, ctx)) return convert(new Op(n, ctx));
+  // on the plain tensors, then the result in the operands' exact view
+  const exact = n.inputs.find((u) => u !== '' && !ctx.isConst(u))!;
+  const out = n.outputs[0] ?? '';
+  const inner = convert(new Op({ ...n, inputs: n.inputs.map((u) => (u === '' || ctx.isConst(u) ? u : ctx.plainView(u))), outputs: [`${out}/plain`] }, ctx));
+  return [...inner, { name: `${n.name}/view`, op: 'identity', inputs: [`${out}/plain`], output: out, view: ctx.view(exact) }];
 }

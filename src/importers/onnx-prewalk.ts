@@ -79,10 +79,12 @@ export function fuseFunctions(g: GraphProto, scalar: (name: string) => number | 
     }
     return removed.has(i) ? [] : [n];
   });
-  const FLOAT = onnxSchema().AttributeProto.AttributeType.FLOAT;
+  const { FLOAT, INT } = onnxSchema().AttributeProto.AttributeType;
+  // float attributes (alpha, beta, min, max), and Cast's integer `to`
   const attr = (n: NodeProto) => (name: string): number | undefined => {
-    const a = (n.attribute ?? []).find((x) => x.name === name && (x.type === FLOAT || !x.type));
-    return a === undefined || !Number.isFinite(Number(a.f ?? NaN)) ? undefined : Number(a.f);
+    const a = (n.attribute ?? []).find((x) => x.name === name && (x.type === FLOAT || x.type === INT || !x.type));
+    const v = a === undefined ? NaN : a.type === INT ? Number(String(a.i ?? NaN)) : Number(a.f ?? NaN);
+    return Number.isFinite(v) ? v : undefined;
   };
   const fused = findElementwise(named.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '', attr: attr(n) })), scalar, constant, outputs);
   return named.flatMap((n, i) => {

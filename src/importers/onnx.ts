@@ -212,6 +212,13 @@ class Walker implements OnnxContext, QuantFoldContext {
     return map;
   }
 
+  plainView(name: string): string {
+    const plain = `${name}/plain`;
+    const shape = this.irShape(name);
+    if (!this.shapes.has(plain)) this.push({ name: plain, op: 'reshape', inputs: [name], output: plain, shape: [...shape], view: { rank: shape.length === 3 ? 4 : 2, last: false } });
+    return plain;
+  }
+
   asSignal(name: string): string {
     const signal = `${name}/signal`;
     if (!this.shapes.has(signal)) this.push({ name: signal, op: 'reshape', inputs: [name], output: signal, shape: [1, this.irShape(name)[0]!, 1], view: { rank: 3, last: false } });
@@ -356,7 +363,8 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
     if (table !== undefined) {
       // the subgraph's function of x, on x (read as an element-wise op reads it: the root's op type is one)
       const o = new Op({ name, opType, inputs: [table.x], outputs, attrs: new Attributes([], site) }, w);
-      w.push({ ...o.base([o.activation(0)]), op: 'activation', fn: table.fn });
+      // a function of each element: an exact view ([N, H, W] of a reduction, a recurrent output) stays as it is
+      w.push({ ...o.base([w.view(table.x).exact !== undefined && !w.consts.has(table.x) ? table.x : o.activation(0)]), op: 'activation', fn: table.fn });
       return;
     }
     if (!standard || !isSupportedOnnxOp(opType)) return skip(null);

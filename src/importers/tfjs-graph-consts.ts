@@ -59,6 +59,19 @@ export function sliceConstant(x: Op, t: Tensor): Value {
   return constant([picked.length], Float32Array.from(picked));
 }
 
+/** GatherV2 of a constant vector (a shape's values) along axis 0 by constant indices. */
+export function gatherConstant(x: Op, t: Tensor): Value {
+  const indices = x.constant(1, 'indices');
+  const axis = Array.from(x.constant(2, 'axis').data);
+  if (t.shape.length !== 1 || axis.length !== 1 || (axis[0] !== 0 && axis[0] !== -1) || indices.shape.length > 1) {
+    throw x.fail('NN110', `GatherV2 of a constant of shape ${shownValue(t.shape)} is supported only on a vector (a shape) by a list of indices`);
+  }
+  const at = Array.from(indices.data, (i) => t.data[i]);
+  const outside = at.findIndex((v) => v === undefined);
+  if (outside >= 0) throw x.fail('NN203', `GatherV2 index ${indices.data[outside]} is outside the ${t.data.length} values of its constant`);
+  return constant([...indices.shape], Float32Array.from(at as number[]));
+}
+
 /** a ∘ b of two constants (Mul, AddV2, Sub of shape values): of one shape, or one of them a single number. */
 export function foldConstants(x: Op, a: Tensor, b: Tensor): Value {
   const f = { Mul: (p: number, q: number) => p * q, Add: (p: number, q: number) => p + q, AddV2: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, RealDiv: (p: number, q: number) => p / q }[x.n.op as 'Mul'];

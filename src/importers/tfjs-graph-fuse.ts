@@ -20,12 +20,18 @@ const ELEMENTWISE_OPS: Readonly<Record<string, string>> = {
   Mul: 'Mul', RealDiv: 'Div', Div: 'Div', Add: 'Add', AddV2: 'Add', BiasAdd: 'Add', Sub: 'Sub', Pow: 'Pow', Maximum: 'Max', Minimum: 'Min',
   Neg: 'Neg', Abs: 'Abs', Relu: 'Relu', Relu6: 'Clip', Sigmoid: 'Sigmoid', Tanh: 'Tanh', Erf: 'Erf', Exp: 'Exp', Log: 'Log', Sqrt: 'Sqrt',
   Reciprocal: 'Reciprocal', Inv: 'Reciprocal', Softplus: 'Softplus', Softsign: 'Softsign', Elu: 'Elu', Selu: 'Selu', LeakyRelu: 'LeakyRelu',
-  Square: 'Pow', Rsqrt: 'Pow',
+  Square: 'Pow', Rsqrt: 'Pow', Greater: 'Greater', Less: 'Less', GreaterEqual: 'GreaterOrEqual', LessEqual: 'LessOrEqual', LogicalNot: 'Not', SelectV2: 'Where',
+  Cast: 'Cast',
 };
 /** The exponent Square and Rsqrt are Pow by. */
 const POWER: Readonly<Record<string, number>> = { Square: 2, Rsqrt: -0.5 };
 /** Ops converted only inside such a function (each alone is one, of one node). */
-export const TF_ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Inv', 'Pow', 'Square', 'Rsqrt'];
+export const TF_ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Inv', 'Pow', 'Square', 'Rsqrt', 'Greater', 'Less', 'GreaterEqual', 'LessEqual', 'LogicalNot', 'SelectV2'];
+
+/** Whether an op unsupported on its own may be part of a function of one tensor (so the unsupported-ops check waits for the match). */
+export function mayFuse(op: string): boolean {
+  return Object.hasOwn(FUSE_OPS, op) || TF_ONLY_FUSED.includes(op) || op === 'Cast';
+}
 
 /** A float attribute of a TF node ({ f } in tfjs-converter's JSON, a number or a numeric string), else undefined. */
 function floatAttr(n: TfNode, key: string): number | undefined {
@@ -56,6 +62,8 @@ export function fuseTfFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<s
     const inputs = refsOf(n).map((r) => r.node);
     const attr = (key: string): number | undefined => {
       if (n.op === 'Relu6') return key === 'min' ? 0 : key === 'max' ? 6 : undefined;
+      // a Cast to float32 (of a comparison's bool) is exact: ONNX's `to` FLOAT
+      if (n.op === 'Cast') return key === 'to' && (n.attr['DstT'] as { type?: unknown } | undefined)?.type === 'DT_FLOAT' ? 1 : undefined;
       // TF's LeakyRelu alpha defaults to 0.2 (ONNX's to 0.01)
       return floatAttr(n, key) ?? (n.op === 'LeakyRelu' && key === 'alpha' ? 0.2 : undefined);
     };

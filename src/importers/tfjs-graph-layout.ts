@@ -5,7 +5,7 @@
  */
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { checkBytes } from './limits.js';
-import { channelMaxNodes, channelMeanNode, selectChannelsNode } from '../ir/channel-reduce.js';
+import { channelMaxNodes, channelMeanNode, selectChannelsNode, sliceRange, steppedIndices } from '../ir/channel-reduce.js';
 import { tfShapeOf, type Op, type Runtime, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 
@@ -48,7 +48,38 @@ export function reshape(x: Op): Value {
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const dims = target.map((d) => (d === -1 ? total / known : d));
   if (target.filter((d) => d === -1).length > 1 || dims.some((d) => !Number.isInteger(d) || d < 1) || dims.reduce((a, b) => a * b, 1) !== total) throw x.fail('NN203', `cannot reshape ${shownValue(tfShapeOf(input))} to ${shownValue(target)}`);
+  const [, h, w, a, b] = dims;
+  // a channel shuffle: the map's channels split in groups [1, H, W, a, b], and back
+  if (input.rank === 4 && input.grouped === undefined && dims.length === 5 && dims[0] === 1 && h === input.shape[0] && w === input.shape[1]) {
+    return { ...input, rank: 5, grouped: { split: [a!, b!], swapped: false } };
+  }
+  if (input.grouped !== undefined) {
+    const g = input.grouped;
+    if (dims.length !== 4 || dims.join() !== [1, ...input.shape].join()) throw x.fail('NN110', `Reshape of a map's channels split in groups ${shownValue(tfShapeOf(input))} to ${shownValue(dims)} is not supported (only back to ${shownValue([1, ...input.shape])}: a channel shuffle)`);
+    const { grouped: _, ...rest } = input;
+    const plain = { ...rest, rank: 4 };
+    if (!g.swapped) return plain;
+    // element (i, j) of [1, H, W, p, q] is IR channel j·p + i: TF channel k = i·q + j
+    const [p, q] = g.split;
+    return pickChannels(x, plain, Array.from({ length: p * q }, (_, k) => (k % q) * p + Math.floor(k / q)));
+  }
   return x.reshaped(input, dims);
+}
+
+/**
+ * Transpose: of a channel shuffle's groups [1, H, W, a, b] the last two axes ([0, 1, 2, 4, 3]); otherwise only one
+ * that moves axes of size 1 (the other axes keep their order, so no element moves: a reshape).
+ */
+export function transpose(x: Op): Value {
+  const input = x.tensor(0);
+  const tf = tfShapeOf(input);
+  const perm = Array.from(x.constant(1, 'perm').data);
+  if (perm.length !== tf.length || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) throw x.fail('NN107', `perm ${shownValue(perm)} is not a permutation of a rank-${tf.length} tensor's axes`);
+  const g = input.grouped;
+  if (g !== undefined && perm.join() === '0,1,2,4,3') return { ...input, grouped: { split: [g.split[1], g.split[0]], swapped: !g.swapped } };
+  const moved = perm.filter((p) => tf[p] !== 1);
+  if (g === undefined && moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return x.reshaped(input, perm.map((p) => tf[p]!));
+  throw x.fail('NN110', `Transpose ${shownValue(perm)} of a ${shownValue(tf)} tensor is not supported (only a channel shuffle's [0, 1, 2, 4, 3] between reshapes, or one moving axes of size 1)`);
 }
 
 export function squeeze(x: Op): Value {
@@ -134,29 +165,114 @@ export function resize(x: Op, bilinear: boolean): Value {
   return x.ctx.emit({ ...x.base(), op: 'upsample', inputs: [input.name], factors: [oh / h, ow / w], ...linear }, 4);
 }
 
-/** StridedSlice that crops H and W of a map (Keras Cropping2D): unit strides, whole batch and channels. */
-export function stridedSlice(x: Op): Value {
-  // a slice of a vector or a sequence is a valid model nnchip has no form for, not a wrong shape (NN203)
-  const t = x.tensor(0);
-  if (t.rank !== 4) throw x.fail('NN110', `StridedSlice of a ${shownValue(tfShapeOf(t))} tensor is not supported (only crops of H and W of an NHWC feature map)`);
-  const input = x.map();
-  const full = [1, ...input.shape];
-  const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];
-  const mask = (key: string): number => Number((x.n.attr[key] as { i?: unknown } | undefined)?.i ?? 0);
-  if (mask('ellipsis_mask') || mask('new_axis_mask') || mask('shrink_axis_mask')) throw x.fail('NN110', 'StridedSlice with ellipsis, new-axis or shrink masks is not supported (only crops of H and W)');
-  const lo: number[] = [];
-  const hi: number[] = [];
-  for (let a = 0; a < 4; a++) {
-    const n = full[a]!;
-    const b = mask('begin_mask') & (1 << a) ? 0 : (begin[a] ?? 0);
-    const e = mask('end_mask') & (1 << a) ? n : (end[a] ?? n);
-    [lo[a], hi[a]] = [Math.min(n, Math.max(0, b < 0 ? b + n : b)), Math.min(n, Math.max(0, e < 0 ? e + n : e))];
-  }
-  const whole = (a: number): boolean => lo[a] === 0 && hi[a] === full[a];
-  if (strides.length !== 4 || strides.some((s) => s !== 1) || !whole(0) || !whole(3)) throw x.fail('NN110', `StridedSlice [${begin.join()}]:[${end.join()}]:[${strides.join()}] is not supported (only unit-stride crops of H and W)`);
-  return x.ctx.emit({ ...x.base(), op: 'crop', inputs: [input.name], crop: [lo[1]!, lo[2]!, full[1]! - hi[1]!, full[2]! - hi[2]!] }, 4);
+/** Channels (the last axis) `indices` of t, in that order: a 1×1 conv (of a vector, a dense) of 0/1 weights, exact. */
+function pickChannels(x: Op, t: Runtime, indices: readonly number[], name = x.n.name): Runtime {
+  const c = t.shape[t.shape.length - 1]!;
+  if (c * indices.length > x.ctx.limits.maxParams) throw x.fail('NN110', `selecting ${indices.length} of ${c} channels needs a 0/1 kernel of ${c * indices.length} weights, over --max-params`);
+  return x.ctx.emit(selectChannelsNode(name, t.name, c, indices, name, t.rank === 2), t.rank);
 }
 
+/** One axis of a slice: [start, end) by `step`, or (`one`) the single index `start`, its axis dropped. */
+interface AxisCut {
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+  readonly one: boolean;
+}
+
+/**
+ * A slice of t given per TF axis: the channels (the last axis) any step, a vector's one feature dropped to the value
+ * [1, 1] (`y[:, 0]`: at batch 1 it broadcasts as TF's [1] does), H and W of a map or a sequence's steps with step 1
+ * (Keras Cropping2D, `x[:, 2:-2]`); the batch whole. The crop first, then the channels picked.
+ */
+function sliceOf(x: Op, t: Runtime, cuts: readonly AxisCut[]): Value {
+  const tf = tfShapeOf(t);
+  const rank = tf.length;
+  const lo = [0, 0];
+  const hi = [0, 0];
+  let picked: number[] | undefined;
+  cuts.forEach((cut, a) => {
+    const n = tf[a]!;
+    if (cut.step === 0) throw x.fail('NN107', `stride 0 on axis ${a}`);
+    if (cut.one) {
+      const i = cut.start < 0 ? cut.start + n : cut.start;
+      if (!(i >= 0 && i < n)) throw x.fail('NN203', `index ${cut.start} is outside axis ${a} of a ${shownValue(tf)} tensor`);
+      if (a !== rank - 1 || rank !== 2) throw x.fail('NN110', `dropping axis ${a} of a ${shownValue(tf)} tensor (shrink_axis_mask) is not supported (only a vector's features: y[:, 0])`);
+      picked = [i];
+      return;
+    }
+    const [s, e] = sliceRange(cut.start, cut.end, cut.step, n);
+    const whole = cut.step === 1 && s === 0 && e === n;
+    if (whole) return;
+    if (a === rank - 1) picked = steppedIndices(s, e, cut.step);
+    else if (a > 0 && cut.step === 1 && e > s) {
+      // the IR map [H, W, C]; a sequence [1, L, C]'s steps are its W
+      const k = rank === 4 ? a - 1 : 1;
+      [lo[k], hi[k]] = [s, n - e];
+    } else throw x.fail('NN110', `slicing axis ${a} of a ${shownValue(tf)} tensor ${cut.step !== 1 ? `with stride ${cut.step} ` : ''}is not supported (only the channels, the last axis, with any stride, or H and W of a map with stride 1)`);
+  });
+  if (picked?.length === 0) throw x.fail('NN110', `the slice of ${shownValue(tf)} is empty`);
+  let cur = t;
+  if (lo.some((d) => d > 0) || hi.some((d) => d > 0)) {
+    const name = picked === undefined ? x.n.name : `${x.n.name}/crop`;
+    cur = x.ctx.emit({ name, output: name, op: 'crop', inputs: [t.name], crop: [lo[0]!, lo[1]!, hi[0]!, hi[1]!] }, rank);
+  }
+  return picked === undefined ? cur : pickChannels(x, cur, picked);
+}
+
+/**
+ * StridedSlice of a computed tensor (begin, end and strides constants; begin_mask, end_mask, and shrink_axis_mask on a
+ * vector's features; entries past the lists' length take the whole axis): see sliceOf.
+ */
+export function stridedSlice(x: Op): Value {
+  const t = x.tensor(0);
+  const rank = tfShapeOf(t).length;
+  const [begin, end, strides] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'end').data), Array.from(x.constant(3, 'strides').data)];
+  const mask = (key: string): number => x.int(key, 0);
+  if (mask('ellipsis_mask') || mask('new_axis_mask')) throw x.fail('NN110', 'StridedSlice with an ellipsis or a new axis is not supported');
+  if (begin.length !== end.length || begin.length !== strides.length || begin.length > rank) throw x.fail('NN107', `begin ${shownValue(begin)}, end ${shownValue(end)} and strides ${shownValue(strides)} do not fit a rank-${rank} tensor`);
+  const cuts = Array.from({ length: rank }, (_, a): AxisCut => {
+    const step = strides[a] ?? 1;
+    const bit = (key: string): boolean => (mask(key) & (1 << a)) !== 0 || a >= begin.length;
+    // a masked end runs past the last element in the stride's direction (−n − 1 wraps to −1 for a stride < 0)
+    return { start: bit('begin_mask') ? (step > 0 ? 0 : -1) : begin[a]!, end: bit('end_mask') ? (step > 0 ? Infinity : -Infinity) : end[a]!, step, one: (mask('shrink_axis_mask') & (1 << a)) !== 0 };
+  });
+  return sliceOf(x, t, cuts);
+}
+
+/** Slice (tf.slice: begin and size constants, a size of −1 to the end): a StridedSlice of stride 1. */
+export function slice(x: Op): Value {
+  const t = x.tensor(0);
+  const tf = tfShapeOf(t);
+  const [begin, size] = [Array.from(x.constant(1, 'begin').data), Array.from(x.constant(2, 'size').data)];
+  if (begin.length !== tf.length || size.length !== tf.length || begin.some((b, a) => !(b >= 0 && b <= tf[a]!)) || size.some((d, a) => !(d === -1 || (d >= 0 && begin[a]! + d <= tf[a]!)))) {
+    throw x.fail('NN203', `begin ${shownValue(begin)} and size ${shownValue(size)} do not fit a ${shownValue(tf)} tensor`);
+  }
+  return sliceOf(x, t, tf.map((n, a) => ({ start: begin[a]!, end: size[a] === -1 ? n : begin[a]! + size[a]!, step: 1, one: false })));
+}
+
+/**
+ * GatherV2 of a vector's features or a map's channels (the last axis) by constant indices (tf.gather(x, [2, 1, 0],
+ * axis=-1), a BGR flip): the channels picked; one index of a vector's features is its value [1, 1], as sliceOf.
+ */
+export function gatherV2(x: Op): Value {
+  const t = x.tensor(0);
+  const tf = tfShapeOf(t);
+  const indices = x.constant(1, 'indices');
+  const axes = Array.from(x.constant(2, 'axis').data);
+  const axis = axes.length === 1 ? (axes[0]! < 0 ? axes[0]! + tf.length : axes[0]!) : -1;
+  if (axis !== tf.length - 1 || x.int('batch_dims', 0) !== 0 || indices.shape.length > 1) {
+    throw x.fail('NN110', `GatherV2 along axis ${shownValue(axes)} of a ${shownValue(tf)} tensor with indices of shape ${shownValue(indices.shape)} is not supported (only a list of indices, or one, along the last axis)`);
+  }
+  const c = tf[axis]!;
+  const given = Array.from(indices.data);
+  const outside = given.find((i) => !(Number.isInteger(i) && i >= 0 && i < c));
+  // TF refuses negative indices on the CPU
+  if (outside !== undefined) throw x.fail('NN203', `index ${outside} is outside the ${c} channels of a ${shownValue(tf)} tensor`);
+  if (given.length === 0) throw x.fail('NN110', 'GatherV2 of no indices is not supported');
+  if (indices.shape.length === 0 && tf.length !== 2) throw x.fail('NN110', `one index of the last axis of a ${shownValue(tf)} tensor is not supported (only of a vector's features, or a list of indices)`);
+  return pickChannels(x, t, given);
+}
 
 /**
  * SpaceToBatchND (TF's dilated convolution: SpaceToBatchND → VALID stride-1 convolution → BatchToSpaceND,
@@ -233,7 +349,7 @@ export function splitPart(x: Op): Value {
   if (axis === t.rank - 1) {
     const c = n;
     if (c * count > x.ctx.limits.maxParams) throw x.fail('NN110', `selecting ${count} of ${c} channels needs a 0/1 kernel of ${c * count} weights, over --max-params`);
-    return x.ctx.emit(selectChannelsNode(x.n.name, t.name, c, from, count, x.n.name, t.rank === 2), t.rank);
+    return x.ctx.emit(selectChannelsNode(x.n.name, t.name, c, steppedIndices(from, from + count, 1), x.n.name, t.rank === 2), t.rank);
   }
   // H or W of a map (a sequence [1, L, C]'s steps are its W)
   const alongH = t.rank === 4 && axis === 1;

@@ -36,6 +36,12 @@ export interface Runtime {
    * are cut from, 'output' the convolution of its phases, which only BatchToSpaceND may read (tfjs-graph-layout.ts).
    */
   readonly spaced?: { readonly block: readonly [number, number]; readonly stage: 'input' | 'output' };
+  /**
+   * A channel shuffle under way (Reshape → Transpose [0, 1, 2, 4, 3] → Reshape back; tfjs-graph-layout.ts): the IR map
+   * [H, W, C] as TF's [1, H, W, a, b], element (i, j) its channel i·b + j, or `swapped` j·a + i. Only Reshape,
+   * Transpose and Identity read it.
+   */
+  readonly grouped?: { readonly split: readonly [number, number]; readonly swapped: boolean };
 }
 /** What a TF tensor is at import time: a constant, or a runtime tensor of the IR. */
 export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
@@ -49,6 +55,7 @@ export function irShapeOf(tf: readonly number[]): number[] | undefined {
 
 /** The TF shape (batch 1) of a runtime tensor. */
 export function tfShapeOf(v: Runtime): number[] {
+  if (v.grouped !== undefined) return [1, v.shape[0]!, v.shape[1]!, ...v.grouped.split];
   return v.rank === 3 ? [1, v.shape[1]!, v.shape[2]!] : [1, ...v.shape];
 }
 
@@ -131,6 +138,9 @@ export class Op {
     const name = this.n.inputs[i];
     if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
     const v = this.ctx.value(name);
+    if (v.kind === 'tensor' && v.grouped !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.op)) {
+      throw this.fail('NN110', `${this.n.op} reading a map's channels split in groups (${shownValue(tfShapeOf(v))}) is not supported (only a channel shuffle: Reshape → Transpose [0, 1, 2, 4, 3] → Reshape back)`);
+    }
     if (v.kind === 'tensor' && v.spaced !== undefined && v.spaced.stage !== spaced) throw this.fail('NN110', `${this.n.op} reading a SpaceToBatchND ${v.spaced.stage === 'input' ? 'result' : 'convolution'} is not supported (only a stride-1 VALID convolution, then BatchToSpaceND: a dilated convolution)`);
     return v;
   }

@@ -10,8 +10,8 @@ import { channelSpread, valueSpread } from '../ir/product.js';
 import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
-import { foldConstants, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
-import { batchToSpace, concat, depthToSpace, expandDims, pad, reduce, reshape, resize, spaceToBatch, splitPart, squeeze, stridedSlice } from './tfjs-graph-layout.js';
+import { foldConstants, gatherConstant, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
+import { batchToSpace, concat, depthToSpace, expandDims, gatherV2, pad, reduce, reshape, resize, slice, spaceToBatch, splitPart, squeeze, stridedSlice, transpose } from './tfjs-graph-layout.js';
 import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 import { TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
@@ -23,7 +23,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED, 'Softsign',
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED, 'Softsign', 'Slice', 'GatherV2', 'Transpose',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -404,6 +404,14 @@ function convertOp(x: Op): Value {
     case 'StridedSlice': {
       const input = x.input(0);
       return input.kind === 'const' ? sliceConstant(x, input.tensor) : stridedSlice(x);
+    }
+    case 'Slice':
+      return slice(x);
+    case 'Transpose':
+      return transpose(x);
+    case 'GatherV2': {
+      const input = x.input(0);
+      return input.kind === 'const' ? gatherConstant(x, input.tensor) : gatherV2(x);
     }
     case 'Shape':
       return shapeOf(x);

@@ -6,12 +6,13 @@
 import { basename, dirname } from 'node:path';
 import { NnchipError, shortName, shownValue, withFile } from '../diagnostics/error.js';
 import { usesOf, type Graph, type GraphInput, type Node, type NodeOf, type Tensor } from '../ir/graph.js';
-import { FUSE_OPS, fuseTfFunctions, TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
+import { fuseTfFunctions, mayFuse } from './tfjs-graph-fuse.js';
 import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
+import { tfShapeOf } from './tfjs-graph-op.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 
 export { SUPPORTED_TFJS_GRAPH_OPS } from './tfjs-graph-ops.js';
@@ -73,7 +74,7 @@ function readNodes(topology: unknown, file: string): TfNode[] {
 function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
   const unsupported = new Map<string, number>();
   for (const n of nodes) if (n.table === undefined && !(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
-  if (early && [...unsupported.keys()].every((op) => Object.hasOwn(FUSE_OPS, op) || TF_ONLY_FUSED.includes(op))) return;
+  if (early && [...unsupported.keys()].every(mayFuse)) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
     // a network whose graph ends in decoding (ArgMax, TopKV2, NonMaxSuppression, …) compiles up to the node before it
@@ -336,6 +337,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   }
   const out = values.get(outs[0]!)!;
   if (out.kind !== 'tensor') throw new NnchipError('NN110', 'the model output is a constant', { file });
+  if (out.grouped?.swapped === true) throw new NnchipError('NN110', `the model output is a map's channels split in groups and transposed (${shownValue(tfShapeOf(out))}); nnchip gives a map's channels back in one axis: end the model with the Reshape back to [1, H, W, C]`, { file, layer: outs[0]! });
   if (inputs.length !== 1) throw new NnchipError('NN110', `the model has ${inputs.length} inputs; nnchip supports exactly one`, { file });
   return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, [out.name]), outputs: [out.name], notes: [] };
 }

@@ -2,8 +2,9 @@
 /**
  * Reductions over a map's channels kept as one channel ([H, W, C] → [H, W, 1]; CBAM's channel pool:
  * x.mean(1, keepdim=True), x.amax(1, keepdim=True)) as ops that exist: the mean a 1×1 convolution of
- * weights 1/C; the max a tree of pairwise maxima, max(a, b) = a + relu(b − a) (docs/numerics.md). And a
- * run of channels selected (ONNX Slice and Split of the channels, TF Split): a 1×1 convolution of 0/1 weights.
+ * weights 1/C; the max a tree of pairwise maxima, max(a, b) = a + relu(b − a) (docs/numerics.md). And
+ * channels picked by constant indices (ONNX Slice, Split and Gather of the channels, TF Split, StridedSlice and
+ * GatherV2: a run, every k-th, reversed, any list): a 1×1 convolution of 0/1 weights.
  */
 import type { Node, NodeOf } from './graph.js';
 
@@ -14,10 +15,31 @@ function pointwise(name: string, x: string, cin: number, cout: number, w: (i: nu
   return { name, op: 'conv2d', inputs: [x], output: name, kernel: { shape: [1, 1, cin, cout], data }, bias: null, strides: [1, 1], pads: [0, 0, 0, 0], depthwise: false, activation };
 }
 
-/** Channels from … from + count − 1 of the c of `x` (a map, or with `vector` a vector): a 1×1 conv (a dense) of 0/1 weights, exact. */
-export function selectChannelsNode(name: string, x: string, c: number, from: number, count: number, output: string, vector = false): Node {
-  const conv = { ...pointwise(name, x, c, count, (i, j) => (i === from + j ? 1 : 0)), output };
-  return vector ? { name, op: 'dense', inputs: [x], output, kernel: { shape: [c, count], data: conv.kernel.data }, bias: null, activation: 'linear' } : conv;
+/**
+ * Channels indices[0], indices[1], … of the c of `x` (a map, or with `vector` a vector), in that order, repeats
+ * allowed: a 1×1 conv (a dense) whose output j has one weight 1, on input indices[j]. Exact: a code passes through.
+ */
+export function selectChannelsNode(name: string, x: string, c: number, indices: readonly number[], output: string, vector = false): Node {
+  const conv = { ...pointwise(name, x, c, indices.length, (i, j) => (i === indices[j] ? 1 : 0)), output };
+  return vector ? { name, op: 'dense', inputs: [x], output, kernel: { shape: [c, indices.length], data: conv.kernel.data }, bias: null, activation: 'linear' } : conv;
+}
+
+/**
+ * Where a strided slice of an axis of size d starts and ends, as ONNX Slice and TF StridedSlice take them: a start
+ * or end below 0 counts from the end, then both are clamped to [0, d] for a step > 0 and to [0, d − 1] / [−1, d − 1]
+ * for a step < 0 (int64 sentinels included).
+ */
+export function sliceRange(start: number, end: number, step: number, d: number): [number, number] {
+  const wrap = (v: number): number => (v < 0 ? v + d : v);
+  if (step > 0) return [Math.min(d, Math.max(0, wrap(start))), Math.min(d, Math.max(0, wrap(end)))];
+  return [Math.min(d - 1, Math.max(0, wrap(start))), Math.min(d - 1, Math.max(-1, wrap(end)))];
+}
+
+/** from, from + step, … while short of `end` (a step < 0 counts down): the channels of a strided slice. */
+export function steppedIndices(from: number, end: number, step: number): number[] {
+  const out: number[] = [];
+  for (let i = from; step > 0 ? i < end : i > end; i += step) out.push(i);
+  return out;
 }
 
 /** The mean (or sum) of the channels of `x` ([H, W, C] → [H, W, 1]): a 1×1 convolution of 1/C (1). */

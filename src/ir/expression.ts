@@ -11,8 +11,9 @@
 
 import { addInto, clampInto, mulInto } from './elementwise.js';
 
-export const EXPR_UNARY = ['neg', 'abs', 'relu', 'sigmoid', 'tanh', 'erf', 'exp', 'log', 'sqrt', 'reciprocal', 'softplus', 'softsign', 'clip', 'hardsigmoid', 'hardswish', 'leakyrelu', 'elu', 'selu', 'celu', 'thresholdedrelu'] as const;
-export const EXPR_BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'] as const;
+export const EXPR_UNARY = ['neg', 'abs', 'relu', 'sigmoid', 'tanh', 'erf', 'exp', 'log', 'sqrt', 'reciprocal', 'softplus', 'softsign', 'clip', 'hardsigmoid', 'hardswish', 'leakyrelu', 'elu', 'selu', 'celu', 'thresholdedrelu', 'not'] as const;
+/** greater … lessequal: 1 where the comparison holds, else 0 (NaN compares false), as ONNX's bool tensors cast to float. */
+export const EXPR_BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'greater', 'less', 'greaterequal', 'lessequal'] as const;
 export type ExprUnary = (typeof EXPR_UNARY)[number];
 export type ExprBinary = (typeof EXPR_BINARY)[number];
 
@@ -24,7 +25,9 @@ export type ExprStep =
   | { readonly op: 'x' }
   | { readonly op: 'const'; readonly value: number }
   | { readonly op: ExprUnary; readonly args: readonly [number]; readonly p?: readonly number[] }
-  | { readonly op: ExprBinary; readonly args: readonly [number, number] };
+  | { readonly op: ExprBinary; readonly args: readonly [number, number] }
+  /** args[1] where args[0] is not 0, else args[2] (ONNX Where, torch.where) */
+  | { readonly op: 'where'; readonly args: readonly [number, number, number] };
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
@@ -71,6 +74,8 @@ function unary(op: ExprUnary, v: number, p: readonly number[], erf: (x: number) 
       return Math.max(0, v) + Math.min(0, p[0]! * Math.expm1(v / p[0]!));
     case 'thresholdedrelu':
       return v > p[0]! ? v : 0;
+    case 'not':
+      return v === 0 ? 1 : 0;
   }
 }
 
@@ -90,6 +95,14 @@ function binary(op: ExprBinary, a: number, b: number): number {
       return Math.max(a, b);
     case 'min':
       return Math.min(a, b);
+    case 'greater':
+      return a > b ? 1 : 0;
+    case 'less':
+      return a < b ? 1 : 0;
+    case 'greaterequal':
+      return a >= b ? 1 : 0;
+    case 'lessequal':
+      return a <= b ? 1 : 0;
   }
 }
 
@@ -102,7 +115,8 @@ export function evalExpr(steps: readonly ExprStep[], x: number, erf: (x: number)
   const v = stepValues;
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i]!;
-    v[i] = s.op === 'x' ? x : s.op === 'const' ? s.value : s.args.length === 1 ? unary(s.op as ExprUnary, v[s.args[0]]!, (s as { p?: readonly number[] }).p ?? [], erf) : binary(s.op as ExprBinary, v[s.args[0]]!, v[s.args[1]!]!);
+    if (s.op === 'where') v[i] = v[s.args[0]] !== 0 ? v[s.args[1]]! : v[s.args[2]]!;
+    else v[i] = s.op === 'x' ? x : s.op === 'const' ? s.value : s.args.length === 1 ? unary(s.op as ExprUnary, v[s.args[0]]!, (s as { p?: readonly number[] }).p ?? [], erf) : binary(s.op as ExprBinary, v[s.args[0]]!, v[s.args[1]!]!);
   }
   return v[steps.length - 1]!;
 }
@@ -122,6 +136,7 @@ export function evalExprOver(steps: readonly ExprStep[], xs: Float64Array, erf: 
     const out = (): Float64Array => (k === steps.length - 1 ? new Float64Array(n) : scratchOf(k, n));
     if (s.op === 'x') values.push(xs);
     else if (s.op === 'const') values.push(s.value);
+    else if (s.op === 'where') values.push(whereOver(values[s.args[0]]!, values[s.args[1]]!, values[s.args[2]]!, n, out));
     else if (s.args.length === 1) {
       const a = values[s.args[0]]!;
       const [op, p] = [s.op as ExprUnary, (s as { p?: readonly number[] }).p ?? []];
@@ -134,6 +149,21 @@ export function evalExprOver(steps: readonly ExprStep[], xs: Float64Array, erf: 
   });
   const last = values[steps.length - 1]!;
   return typeof last === 'number' ? new Float64Array(n).fill(last) : last === xs ? xs.slice() : last;
+}
+
+/** where(c, a, b) at each element (any of them may be one value): the same choice as evalExpr's. */
+function whereOver(c: Float64Array | number, a: Float64Array | number, b: Float64Array | number, n: number, out: () => Float64Array): Float64Array | number {
+  if (typeof c === 'number') {
+    const chosen = c !== 0 ? a : b;
+    if (typeof chosen === 'number') return chosen;
+    // copied: the last step's result must be its own array, not another step's scratch
+    const y = out();
+    y.set(chosen);
+    return y;
+  }
+  const y = out();
+  for (let i = 0; i < n; i++) y[i] = c[i] !== 0 ? (typeof a === 'number' ? a : a[i]!) : typeof b === 'number' ? b : b[i]!;
+  return y;
 }
 
 /** evalExprOver's step arrays, by step (large ones: allocating them per call was most of a calibration's garbage collection). */
@@ -247,6 +277,7 @@ export function exprName(steps: readonly ExprStep[]): string {
   for (const s of steps) {
     if (s.op === 'x') names.push('x');
     else if (s.op === 'const') names.push(String(Number(s.value.toPrecision(6))));
+    else if (s.op === 'where') names.push(`where(${names[s.args[0]]!},${names[s.args[1]]!},${names[s.args[2]]!})`);
     else if (s.args.length === 1) names.push(`${s.op}(${names[s.args[0]]!}${(s as { p?: readonly number[] }).p?.map((v) => `,${Number(v.toPrecision(6))}`).join('') ?? ''})`);
     else {
       const [a, b] = [names[s.args[0]]!, names[s.args[1]!]!];

@@ -89,6 +89,8 @@ const SHAPES: Record<string, number[]> = {
   coordatt: [1, 3, 8, 6],
   stdnorm: [1, 3, 6, 6],
   gem: [1, 3, 8, 8],
+  chanpick: [1, 3, 8, 8],
+  featpick: [1, 12],
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {

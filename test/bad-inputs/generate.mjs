@@ -92,13 +92,13 @@ const graphModel = (act, act2) => ({
   weightsManifest: [{ paths: ['weights.bin'], weights: [['W1', [4, 3]], ['b1', [3]], ['W2', [3, 2]], ['b2', [2]]].map(([name, shape]) => ({ name, shape, dtype: 'float32' })) }],
 });
 
-/** x [1, 4] → MatMul + BiasAdd → y [1, 3] → StridedSlice y[:, 0] (a valid model: TF slices vectors; nnchip only crops maps). */
-const sliceOfVector = () => {
+/** x [1, 4] → MatMul + BiasAdd → y [1, 3] → StridedSlice y[0, 0] (a valid model: TF drops the batch axis too; nnchip only a vector's features, y[:, 0]). */
+const sliceDropsBatch = () => {
   const g = graphModel('Relu', 'Relu');
   g.modelTopology.node = [
     ...g.modelTopology.node.filter((n) => ['x', 'W1', 'b1', 'mm1', 'h'].includes(n.name)),
     ...['begin', 'end', 'strides'].map((n) => tfNode(n, 'Const', [], { dtype: { type: 'DT_INT32' } })),
-    tfNode('first', 'StridedSlice', ['h', 'begin', 'end', 'strides'], { begin_mask: { i: '1' }, end_mask: { i: '1' }, ellipsis_mask: { i: '0' }, new_axis_mask: { i: '0' }, shrink_axis_mask: { i: '2' } }),
+    tfNode('first', 'StridedSlice', ['h', 'begin', 'end', 'strides'], { begin_mask: { i: '1' }, end_mask: { i: '1' }, ellipsis_mask: { i: '0' }, new_axis_mask: { i: '0' }, shrink_axis_mask: { i: '3' } }),
   ];
   g.weightsManifest[0].weights = [...g.weightsManifest[0].weights.slice(0, 2), ...['begin', 'end', 'strides'].map((name) => ({ name, shape: [2], dtype: 'int32' }))];
   const ints = new Uint8Array(Int32Array.from([0, 0, 0, 1, 1, 1]).buffer);
@@ -253,7 +253,7 @@ const cases = {
   'layers-not-a-list': { files: { 'model.json': model({ modelTopology: { class_name: 'Sequential', config: { name: 'x', layers: 'dense' } } }), 'weights.bin': weights() } },
   'tfjs-graph-unsupported-ops': { files: { 'model.json': graphModel('Erf', 'Cosh'), 'weights.bin': weights() } },
   // a StridedSlice of a vector was refused as a wrong shape (NN203, "check the layer sizes"): the model is valid
-  'tfjs-graph-slice-of-vector': { files: sliceOfVector() },
+  'tfjs-graph-slice-drops-batch': { files: sliceDropsBatch() },
   // a TF1 while loop (an NMS after a detector's backbone) was refused as a cycle (NN202), whatever --output-name named
   'tfjs-graph-while-loop': { files: whileLoop() },
   'onnx-random-bytes': onnxCase(junk()),

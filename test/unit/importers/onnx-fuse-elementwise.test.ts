@@ -6,7 +6,7 @@
  * |x|^1.5). Each imports as `expr` tables whose float graph = onnxruntime (1e-4), and whose int8 program
  * runs the same on the reference interpreter and the simulator, within a tenth of the output spread of
  * onnxruntime. Every one of them was refused before (a product of two tensors, or Erf/Exp/Log/Sqrt/Pow/
- * Reciprocal/Celu unsupported).
+ * Reciprocal/Celu unsupported; session 28: Greater, Less, GreaterOrEqual, LessOrEqual, Not, Where and Cast of a bool).
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,11 @@ const FORMS: [string, NodeSpec[], Record<string, number>][] = [
   ['Pow(x, 2) then Sqrt(· + 1)', [n('Pow', ['c', 'two'], 'p'), n('Add', ['p', 'one'], 'q'), n('Sqrt', ['q'], 'a')], { two: 2, one: 1 }],
   ['a constant over a computed tensor: 1 / (1 + |x|)', [n('Abs', ['c'], 'b'), n('Add', ['one', 'b'], 'p'), n('Div', ['one', 'p'], 'a')], { one: 1 }],
   ['Reciprocal, Exp, Neg, LeakyRelu(α 0.3) and Celu(α 0.5) in one expression', [n('Neg', ['c'], 'm'), n('Exp', ['m'], 'e'), n('Add', ['e', 'one'], 'p'), n('Reciprocal', ['p'], 'r'), n('LeakyRelu', ['c'], 'l', { alpha: { f: 0.3 } }), n('Celu', ['l'], 'k', { alpha: { f: 0.5 } }), n('Mul', ['r', 'k'], 'a')], { one: 1 }],
+  // session 28: comparisons, Not, Where and a Cast of their bools (were refused: unsupported ops)
+  ['torch.where(x > 0, x, 0.1 x): Greater, Where', [n('Greater', ['c', 'zero'], 'g'), n('Mul', ['c', 'k'], 'b'), n('Where', ['g', 'c', 'b'], 'a')], { zero: 0, k: 0.1 }],
+  ['x · (x ≥ 0).float(): GreaterOrEqual, Cast to FLOAT, Mul', [n('GreaterOrEqual', ['c', 'zero'], 'g'), n('Cast', ['g'], 'cf', { to: { i: 1 } }), n('Mul', ['c', 'cf'], 'a')], { zero: 0 }],
+  ['x · Not(x < 0) (torch\'s ≥ below opset 12), the bool cast to FLOAT', [n('Less', ['c', 'zero'], 'l'), n('Not', ['l'], 'g'), n('Cast', ['g'], 'cf', { to: { i: 1 } }), n('Mul', ['cf', 'c'], 'a')], { zero: 0 }],
+  ['Where(x ≤ 1, x, 1 + log x): LessOrEqual (the Log only where it is chosen)', [n('LessOrEqual', ['c', 'one'], 'g'), n('Log', ['c'], 'lg'), n('Add', ['one', 'lg'], 'b'), n('Where', ['g', 'c', 'b'], 'a')], { one: 1 }],
 ];
 
 describe('element-wise functions of one tensor: one table activation', () => {
@@ -114,6 +119,14 @@ describe('element-wise functions of one tensor: one table activation', () => {
     const graph = loadModel(path);
     expect(fns(graph)).toContain('expr');
     await agrees(path, graph, [1, 2, 5, 5]);
+  });
+
+  test('a Where choosing a constant of several values (torch.zeros_like) is no function of one value: refused in one line', () => {
+    const spec = model([n('Greater', ['c', 'zero'], 'g'), n('Where', ['g', 'c', 'Z'], 'a')], { zero: 0 });
+    spec.inits!['Z'] = w([1, 3, 5, 5], 7);
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec));
+    // (the comparison alone is a function of x: its own table)
+    expect(failure(() => loadModel(path)).format()).toBe('error NN110: model.onnx: layer "where_2": Where: is supported only in an element-wise function of one computed tensor with scalar constants (which becomes one table activation); here it reads a constant of several values, a second computed tensor, or a tensor read elsewhere too — replace the layer with a supported one, or open an issue');
   });
 
   test('a Pow by a per-channel constant is no function of one value: refused in one line', () => {

@@ -8,6 +8,9 @@
  * map and ConcatV2 along H / W were refused (session 13: ResizeBilinear with align_corners, and of a 1×1 map by more than ×31); the rest held already (SAME with even kernels and strides, EXPLICIT, fused ops, …).
  * Session 13: Mul of two maps, of a map and a one-channel map, of two vectors, Mean and Max over the channels (were refused).
  * Session 27: tf.math.l2_normalize of a vector, a vector with one value of it (Sum, Mean, Max over its features; were refused).
+ * Session 28: StridedSlice, Slice and GatherV2 picking channels or features (any stride, reversed, one feature), a channel
+ * shuffle (Reshape, Transpose, Reshape) and Transposes of unit axes; comparisons, SelectV2 and a Cast of their bools in a
+ * function of one tensor (were refused).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
@@ -184,6 +187,43 @@ const CASES: Case[] = [
     const centred = g.op('Sub', [y, g.op('Mean', [y, g.ints([1])], keep(true))]);
     void g.op('Mul', [g.op('Sub', [g.op('Max', [y, g.ints([-1])], keep(true)), y]), centred]);
   }],
+  // session 28: channels picked by constant indices (were refused: StridedSlice only cropped H and W; Slice and GatherV2 unsupported)
+  ['StridedSlice of a map\'s channels reversed (x[..., ::-1], a BGR flip), a conv', [4, 4, 3], (g) => {
+    const flip = g.op('StridedSlice', ['x', g.ints([0, 0, 0, 0]), g.ints([0, 0, 0, 0]), g.ints([1, 1, 1, -1])], { Index: attr.type('DT_INT32'), begin_mask: attr.i(15), end_mask: attr.i(15) });
+    void conv(g, flip, [3, 3, 3, 4]);
+  }],
+  ['StridedSlice of H and of channels 1:3 together (x[:, 1:, :, 1:3])', [4, 5, 4], (g) => void g.op('StridedSlice', [conv(g, 'x', [1, 1, 4, 4]), g.ints([0, 1, 0, 1]), g.ints([1, 4, 5, 3]), g.ints([1, 1, 1, 1])], { Index: attr.type('DT_INT32') })],
+  ['StridedSlice of a vector\'s features, stride 2 (y[:, 1::2]), MatMul', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    void g.op('MatMul', [g.op('StridedSlice', [y, g.ints([0, 1]), g.ints([1, 6]), g.ints([1, 2])], { Index: attr.type('DT_INT32'), end_mask: attr.i(2) }), g.constant([3, 2])], noT);
+  }],
+  ['StridedSlice of one feature of a vector (y[:, 2], shrink_axis_mask), times the vector', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    void g.op('Mul', [y, g.op('StridedSlice', [y, g.ints([0, 2]), g.ints([1, 3]), g.ints([1, 1])], { Index: attr.type('DT_INT32'), shrink_axis_mask: attr.i(2) })]);
+  }],
+  ['StridedSlice of a sequence\'s steps and channels (x[:, 1:-1, ::-2])', [6, 5], (g) => void g.op('StridedSlice', ['x', g.ints([0, 1, 0]), g.ints([1, -1, 0]), g.ints([1, 1, -2])], { Index: attr.type('DT_INT32'), begin_mask: attr.i(4), end_mask: attr.i(4) })],
+  ['Slice of W and channels (size −1 to the end)', [4, 5, 4], (g) => void g.op('Slice', [conv(g, 'x', [1, 1, 4, 4]), g.ints([0, 0, 1, 1]), g.ints([-1, -1, 3, -1])], { Index: attr.type('DT_INT32') })],
+  ['GatherV2 of a map\'s channels [2, 0, 1] (axis −1), a conv', [4, 4, 3], (g) => void conv(g, g.op('GatherV2', ['x', g.ints([2, 0, 1]), g.ints([-1])], { Tindices: attr.type('DT_INT32'), Taxis: attr.type('DT_INT32'), batch_dims: attr.i(0) }), [1, 1, 3, 2])],
+  ['GatherV2 of a vector\'s features [5, 1, 1] and of one (index 3, a scalar), their sum', [8], (g) => {
+    const y = g.op('MatMul', ['x', g.constant([8, 6])], noT);
+    const ga = { Tindices: attr.type('DT_INT32'), Taxis: attr.type('DT_INT32'), batch_dims: attr.i(0) };
+    void g.op('AddV2', [g.op('GatherV2', [y, g.ints([5, 1, 1]), g.ints([1])], ga), g.op('GatherV2', [y, g.constant([], Int32Array.of(3)), g.ints([1])], ga)]);
+  }],
+  ['a channel shuffle (ShuffleNet, as Keras writes it: Reshape [1, H, W, 2, 3], Transpose [0, 1, 2, 4, 3], Reshape back), a conv', [4, 5, 3], (g) => {
+    const y = conv(g, 'x', [1, 1, 3, 6]);
+    const shuffled = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [y, g.ints([1, 4, 5, 2, 3])]), g.ints([0, 1, 2, 4, 3])], { Tperm: attr.type('DT_INT32') }), g.ints([1, 4, 5, 6])]);
+    void conv(g, shuffled, [1, 1, 6, 4]);
+  }],
+  ['a Transpose moving axes of size 1 ([1, 1, 1, C] → [1, C, 1, 1]), then back', [1, 1, 4], (g) => {
+    const t = g.op('Transpose', [g.op('Relu', ['x']), g.ints([0, 3, 1, 2])], { Tperm: attr.type('DT_INT32') });
+    void g.op('Transpose', [t, g.ints([0, 2, 3, 1])], { Tperm: attr.type('DT_INT32') });
+  }],
+  ['tf.where(y > 0, y, 0.2 y) (Greater, SelectV2) and y · cast(y ≥ −0.5) (GreaterEqual, Cast): one table each', [4, 4, 2], (g) => {
+    const y = conv(g, 'x', [1, 1, 2, 3]);
+    const leaky = g.op('SelectV2', [g.op('Greater', [y, g.constant([], [0])]), y, g.op('Mul', [y, g.constant([], [0.2])])]);
+    const masked = g.op('Mul', [y, g.op('Cast', [g.op('GreaterEqual', [y, g.constant([], [-0.5])])], { SrcT: attr.type('DT_BOOL'), DstT: attr.type('DT_FLOAT'), Truncate: attr.b(false) })]);
+    void g.op('AddV2', [leaky, g.op('Relu', [masked])]);
+  }],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
     const y = g.op('Conv2D', ['x', k], { ...window(1, 'VALID'), dilations: attr.ints([1, 1, 1, 1]) });
@@ -211,6 +251,18 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     const g = new GraphBuilder([4, 4, 2]);
     g.op('Mul', ['x', g.op('AvgPool', ['x'], { ksize: attr.ints([1, 1, 4, 1]), ...window(1) })]);
     expect(() => loadModel(g.save())).toThrow(/Mul of tensors of shapes \[1,4,4,2\] and \[1,4,1,2\] is not supported \(only of one shape, by a constant, by a per-channel gate \[1, 1, 1, C\], by a one-channel map \[1, H, W, 1\], or of a vector \[1, K\] by one value of it \[1, 1\]\)/);
+  });
+
+  test('a Transpose that moves data, or a map\'s channel groups read by anything but the shuffle, is refused in one line', () => {
+    const nchw = new GraphBuilder([4, 5, 3], 3);
+    nchw.op('Transpose', ['x', nchw.ints([0, 3, 1, 2])], { Tperm: attr.type('DT_INT32') });
+    expect(failure(() => loadModel(nchw.save())).format()).toMatch(/^error NN110: model\.json: layer "transpose_\d+": Transpose \[0,3,1,2\] of a \[1,4,5,3\] tensor is not supported \(only a channel shuffle's \[0, 1, 2, 4, 3\] between reshapes, or one moving axes of size 1\)/);
+    const groups = new GraphBuilder([4, 5, 6], 3);
+    groups.op('Relu', [groups.op('Reshape', ['x', groups.ints([1, 4, 5, 2, 3])])]);
+    expect(failure(() => loadModel(groups.save())).format()).toMatch(/^error NN110: model\.json: layer "relu_\d+": Relu reading a map's channels split in groups \(\[1,4,5,2,3\]\) is not supported \(only a channel shuffle: Reshape → Transpose \[0, 1, 2, 4, 3\] → Reshape back\)/);
+    const open = new GraphBuilder([4, 5, 6], 3);
+    open.op('Transpose', [open.op('Reshape', ['x', open.ints([1, 4, 5, 2, 3])]), open.ints([0, 1, 2, 4, 3])], { Tperm: attr.type('DT_INT32') });
+    expect(failure(() => loadModel(open.save())).format()).toMatch(/^error NN110: model\.json: layer "transpose_\d+": the model output is a map's channels split in groups and transposed \(\[1,4,5,3,2\]\)/);
   });
 
   test('Pack of computed tensors (not a shape) is refused in one line naming it', () => {

@@ -16,7 +16,7 @@ import { Attributes, checkDeclaredWeights, dtypeName, floatTensor, intTensor, is
 
 import { declaredRanks, legacyForm, modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
-import { constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
+import { constDimsOf, constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
 import { onnxNesting } from './onnx-depth.js';
 import { onnxForOutput, type OutputChoice } from './outputs.js';
 import { pruneToOutput, readInitializers } from './onnx-prune.js';
@@ -363,6 +363,10 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
     if (table !== undefined) {
       // the subgraph's function of x, on x (read as an element-wise op reads it: the root's op type is one)
       const o = new Op({ name, opType, inputs: [table.x], outputs, attrs: new Attributes([], site) }, w);
+      // a constant of one value everywhere (torch.zeros_like(x)) must not broadcast x to a larger shape
+      const xs = w.onnxShape(table.x);
+      const up = table.splats.find((d) => d.length > xs.length || d.some((v, k) => v !== 1 && v !== xs[xs.length - d.length + k]));
+      if (up !== undefined) return skip(o.fail(`a constant of shape ${shownValue(up)} broadcasts the function's input ${shownValue(xs)} to another shape; only constants of its shape or broadcast to it are supported`));
       // a function of each element: an exact view ([N, H, W] of a reduction, a recurrent output) stays as it is
       w.push({ ...o.base([w.view(table.x).exact !== undefined && !w.consts.has(table.x) ? table.x : o.activation(0)]), op: 'activation', fn: table.fn });
       return;
@@ -420,7 +424,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   const tables = new Map<NodeProto, Fused>();
   const constNodes = new Set((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? ''));
   const copies = identityCopies(g, consts);
-  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables);
+  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables, constDimsOf(g, consts));
   const { input, view } = graphInput(g, consts, file, limits);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);

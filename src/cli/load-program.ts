@@ -15,7 +15,7 @@ import { validateProgram } from '../isa/validate.js';
 import { compile, MODEL_FAULTS, type Compiled } from '../passes/pipeline.js';
 import type { CliContext } from './context.js';
 import { isProgramPath, resolveModelPath } from './model-path.js';
-import { batchFrom, calibrationFrom, configFrom, limitsFrom, type CompileFlags } from './options.js';
+import { batchFrom, calibrationFrom, configFrom, limitsFrom, modelChoiceFrom, type CompileFlags } from './options.js';
 import { loweredProgram } from './program-file.js';
 
 export { MAX_PROGRAM_FILE_BYTES, readProgramFile } from './program-file.js';
@@ -62,7 +62,7 @@ export function compileModel(modelPath: string, f: CompileFlags, ctx: CliContext
   const limits = limitsFrom(f);
   const batch = batchFrom(f);
   onStep?.(`reading ${basename(modelPath)}`);
-  const graph = loadModel(modelPath, limits, { output: f.outputName });
+  const graph = loadModel(modelPath, limits, modelChoiceFrom(f));
   const input = graph.inputs[0]!;
   const { calibration, source, warning } = calibrationFrom(modelPath, f, { size: product(input.shape), dims: modelDims(input.shape, input.layout) });
   return withFile(basename(modelPath), () => {

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, type Limits } from '../importers/limits.js';
+import type { ModelChoice } from '../importers/outputs.js';
 import { syntheticCalibration } from '../importers/topology.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
 import { MAX_BATCH } from '../passes/batch.js';
@@ -23,6 +24,7 @@ export interface CompileFlags {
   readonly calibration?: string;
   readonly inputRange?: string;
   readonly outputName?: string;
+  readonly inputShape?: string;
   readonly maxParams?: string;
   readonly maxMemory?: string;
   readonly maxInstructions?: string;
@@ -39,6 +41,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--calibration <file>', 'JSON samples used to choose activation scales (default: calibration.json beside the model, if present)'))
     .addOption(new Option('--input-range <lo,hi>', 'declared input range, used when there is no calibration data (default: none)'))
     .addOption(new Option('--output-name <name>', 'for a model of several outputs, the one to compile (an ONNX output name, a TF.js layer or node name; of a TF.js graph model any node, to compile the network before an in-graph decoding); the graph keeps only what it reads (default: the only output)'))
+    .addOption(new Option('--input-shape <sizes>', "the input's sizes without the batch, comma-separated in the model's own order (ONNX C,H,W; TF.js H,W,C; a sequence T,F), for a model that leaves some to run time (a fully convolutional network, a detector of any image size, a recurrent net of any length); sizes the model fixes must be given as they are (default: the model's own)"))
     .addOption(new Option('--max-params <n>', `refuse models with more weights (default ${DEFAULT_LIMITS.maxParams})`))
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, a model whose tensors together take more to compile (32 bytes a value), and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
     .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
@@ -50,6 +53,23 @@ export function positiveInt(text: string, flag: string): number {
   const n = flagCount(text, flag);
   if (!Number.isSafeInteger(n) || n < 1) throw new NnchipError('NN801', `${flag} "${text}" is not a positive integer`);
   return n;
+}
+
+/** --input-shape: the sizes it lists (a usage error unless positive integers), or undefined when absent. */
+export function inputShapeFrom(f: CompileFlags): number[] | undefined {
+  if (f.inputShape === undefined) return undefined;
+  const parts = f.inputShape.split(',').map((t) => t.trim());
+  if (parts.length > 8 || parts.some((t) => t === '')) throw new NnchipError('NN801', `--input-shape "${f.inputShape}" is not a comma-separated list of 1 to 8 sizes (e.g. 3,224,224)`);
+  return parts.map((t) => {
+    const n = /^\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) throw new NnchipError('NN801', `--input-shape "${f.inputShape}": "${t}" is not a positive integer size`);
+    return n;
+  });
+}
+
+/** What the importers are told of the model's interface: --output-name and --input-shape. */
+export function modelChoiceFrom(f: CompileFlags): ModelChoice {
+  return { output: f.outputName, inputShape: inputShapeFrom(f) };
 }
 
 /** --batch: 1 when absent; a usage error, before the model is read, unless an integer from 1 to MAX_BATCH. */

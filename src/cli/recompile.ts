@@ -7,7 +7,7 @@ import type { ArrayConfig } from '../isa/config.js';
 import type { Program } from '../isa/program.js';
 import { compile } from '../passes/pipeline.js';
 import { isProgramPath } from './model-path.js';
-import { batchFrom, calibrationFrom, limitsFrom, type CompileFlags } from './options.js';
+import { batchFrom, calibrationFrom, limitsFrom, modelChoiceFrom, type CompileFlags } from './options.js';
 
 /**
  * Compiles the same model (same calibration, batch, limits and add folding) for another config, or null when it
@@ -16,7 +16,7 @@ import { batchFrom, calibrationFrom, limitsFrom, type CompileFlags } from './opt
 export function compilerFor(model: string, flags: CompileFlags): ((config: ArrayConfig) => Program | null) | null {
   if (isProgramPath(model)) return null;
   const limits = limitsFrom(flags);
-  const graph = loadModel(model, limits, { output: flags.outputName });
+  const graph = loadModel(model, limits, modelChoiceFrom(flags));
   const { calibration } = calibrationFrom(model, flags, product(graph.inputs[0]!.shape));
   const batch = batchFrom(flags);
   return (config) => {

@@ -45,7 +45,8 @@ const MAX_NODES = 64;
 
 /** The fused subgraphs: last node's index → its input x and function; the other nodes. */
 export interface ElementwiseFusions {
-  readonly roots: ReadonlyMap<number, { readonly x: string; readonly fn: TableActivation }>;
+  /** x, its function, and the constants the function reads (a caller checks their shapes: a splat must not broadcast x up) */
+  readonly roots: ReadonlyMap<number, { readonly x: string; readonly fn: TableActivation; readonly consts: readonly string[] }>;
   readonly removed: ReadonlySet<number>;
 }
 
@@ -121,7 +122,7 @@ export function findElementwise(nodes: readonly ElementwiseNode[], scalarOf: (na
   };
 
   const taken = new Set<number>();
-  const roots = new Map<number, { x: string; fn: TableActivation }>();
+  const roots = new Map<number, { x: string; fn: TableActivation; consts: string[] }>();
   /** The element-wise region grown backwards from node r (not past tensor `stop`), in order, and its computed inputs. */
   const grow = (r: number, stop?: string): { members: number[]; leaves: Set<string> } => {
     const region = new Set([r]);
@@ -152,20 +153,22 @@ export function findElementwise(nodes: readonly ElementwiseNode[], scalarOf: (na
     }
     if (leaves.size !== 1 || !members.some(needy)) continue;
     const x = [...leaves][0]!;
-    const steps = stepsOf(members.map((i) => nodes[i]!), x, scalar, computed, params);
+    const consts: string[] = [];
+    const steps = stepsOf(members.map((i) => nodes[i]!), x, scalar, computed, params, consts);
     if (steps === null) continue;
     for (const i of members) taken.add(i);
-    roots.set(r, { x, fn: named(steps) ?? { fn: 'expr', expr: steps } });
+    roots.set(r, { x, fn: named(steps) ?? { fn: 'expr', expr: steps }, consts });
   }
   return { roots, removed: new Set([...taken].filter((i) => !roots.has(i))) };
 }
 
 /** The subgraph's nodes (in order, the last one the result) as steps on x; null when a node reads one not yet computed. */
-function stepsOf(members: readonly ElementwiseNode[], x: string, scalar: (name: string) => number | undefined, computed: (t: string) => boolean, params: (n: ElementwiseNode) => number[] | null | undefined): ExprStep[] | null {
+function stepsOf(members: readonly ElementwiseNode[], x: string, scalar: (name: string) => number | undefined, computed: (t: string) => boolean, params: (n: ElementwiseNode) => number[] | null | undefined, consts: string[]): ExprStep[] | null {
   const steps: ExprStep[] = [{ op: 'x' }];
   const at = new Map<string, number>([[x, 0]]);
   const operand = (t: string): number | undefined => {
     if (computed(t)) return at.get(t);
+    consts.push(t);
     steps.push({ op: 'const', value: scalar(t)! });
     return steps.length - 1;
   };

@@ -10,7 +10,8 @@ import { duplicateKey, withoutBom } from '../util/json-text.js';
 import { COMPILER_BYTES_PER_VALUE, DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
-import { chooseOutput, type OutputChoice } from './outputs.js';
+import { chooseOutput, type ModelChoice } from './outputs.js';
+import { fillInputShape } from './input-shape.js';
 import { importTfjsGraph } from './tfjs-graph.js';
 import { importTfjsLayers } from './tfjs-layers.js';
 import { importTopology, looksLikeTopology, splitLayerSelector } from './topology.js';
@@ -160,7 +161,7 @@ function looksBinary(bytes: Buffer): boolean {
 }
 
 /** `choice.output`: which output of a model of several to compile (--output-name); the graph keeps only what it reads. */
-export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, choice: OutputChoice = {}): Graph {
+export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, choice: ModelChoice = {}): Graph {
   const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
   const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);
@@ -176,7 +177,11 @@ export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, cho
     if (looksBinary(bytes)) throw new NnchipError('NN103', 'holds binary data that is neither ONNX nor JSON (a weight shard?)', { file, hint: 'name the model file: a TF.js model.json, a .onnx model or an nnchip JSON model' });
     const json = parseJson(bytes, file, limits);
     if ('modelTopology' in json) graph = isGraphModel(json) ? importTfjsGraph(json, path, limits, choice) : importTfjsLayers(json, path, limits, choice);
-    else if (json['format'] === 'nnchip-model') [graph, chosenByImporter] = [importNnchipJson(json, path, limits), false];
+    else if (json['format'] === 'nnchip-model') {
+      [graph, chosenByImporter] = [importNnchipJson(json, path, limits), false];
+      // its input's sizes are all fixed: --input-shape may only repeat them
+      fillInputShape(graph.inputs[0]?.shape ?? [], choice.inputShape, { file }, 'the input');
+    }
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   // the other formats have one output: --output-name may name it, nothing else

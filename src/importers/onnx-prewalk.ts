@@ -15,7 +15,8 @@ export type GraphProto = NonNullable<ModelProto['graph']>;
 export type NodeProto = NonNullable<GraphProto['node']>[number];
 
 /** An element-wise subgraph's last node: its one input and the function it computes (fuse-elementwise.ts). */
-export type Fused = { readonly x: string; readonly fn: TableActivation };
+/** A function of one tensor x found by fuse-elementwise.ts; `splats`: the dims of the constants of several (equal) values it reads. */
+export type Fused = { readonly x: string; readonly fn: TableActivation; readonly splats: readonly (readonly number[])[] };
 
 /** The Constant node's value as a TensorProto. */
 export function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
@@ -38,9 +39,22 @@ export function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>
     const name = copies.get(at) ?? at;
     const node = constants.get(name);
     const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || !isFloatType(t.dataType) || (t.dims ?? []).some((d) => Number(d) !== 1)) return undefined;
+    if (t === undefined || !isFloatType(t.dataType)) return undefined;
     const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
-    return v.length === 1 ? v[0] : undefined;
+    // one value, or one value everywhere (torch.zeros_like(x), full_like: whoever reads it checks the shape, Fused.splats)
+    return v.length >= 1 && v.every((e) => Object.is(e, v[0])) ? v[0] : undefined;
+  };
+}
+
+/** The dims of a constant (initializer, Constant or a copy of one), or undefined. */
+export function constDimsOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): (name: string) => number[] | undefined {
+  const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
+  const copies = identityCopies(g, consts);
+  return (at) => {
+    const name = copies.get(at) ?? at;
+    const node = constants.get(name);
+    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: '', layer: node.name ?? '' }));
+    return t === undefined ? undefined : (t.dims ?? []).map(Number);
   };
 }
 
@@ -64,12 +78,14 @@ export function identityCopies(g: GraphProto, consts: ReadonlyMap<string, Tensor
  * GELU and Mish written out in nodes (fuse-functions.ts) → one Gelu / Mish node each, named as the expression's last node;
  * then other element-wise subgraphs of one tensor (fuse-elementwise.ts) → the last node, recorded in `tables` with its function.
  */
-export function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined, constant: (name: string) => boolean, tables: Map<NodeProto, Fused>): NodeProto[] {
+export function fuseFunctions(g: GraphProto, scalar: (name: string) => number | undefined, constant: (name: string) => boolean, tables: Map<NodeProto, Fused>, dimsOf: (name: string) => number[] | undefined = () => undefined): NodeProto[] {
   const outputs = (g.output ?? []).map((o) => o.name ?? '');
   const opOf = (n: NodeProto): string => ((!n.domain || n.domain === 'ai.onnx') && (n.output ?? []).length === 1 ? (n.opType ?? '') : '');
   const nodes = g.node ?? [];
   const view = nodes.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '' }));
-  const { roots, removed } = findFunctions(view, scalar, outputs);
+  // GELU and Mish by their constants of one value (a splat's shape is checked only for fuse-elementwise.ts's functions)
+  const single = (name: string): number | undefined => ((dimsOf(name) ?? []).every((d) => d === 1) ? scalar(name) : undefined);
+  const { roots, removed } = findFunctions(view, single, outputs);
   const STRING = onnxSchema().AttributeProto.AttributeType.STRING;
   const named = nodes.flatMap((n, i) => {
     const f = roots.get(i);
@@ -89,7 +105,7 @@ export function fuseFunctions(g: GraphProto, scalar: (name: string) => number | 
   const fused = findElementwise(named.map((n) => ({ op: opOf(n), inputs: n.input ?? [], output: n.output?.[0] ?? '', attr: attr(n) })), scalar, constant, outputs);
   return named.flatMap((n, i) => {
     const f = fused.roots.get(i);
-    if (f !== undefined) tables.set(n, f);
+    if (f !== undefined) tables.set(n, { x: f.x, fn: f.fn, splats: f.consts.map((c) => dimsOf(c) ?? []).filter((d) => d.reduce((a, b) => a * b, 1) > 1) });
     return fused.removed.has(i) ? [] : [n];
   });
 }

@@ -16,9 +16,10 @@ import { Attributes, checkDeclaredWeights, dtypeName, floatTensor, intTensor, is
 
 import { declaredRanks, legacyForm, modelOpset, unreviewedOpsetChange } from './onnx-opsets.js';
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
-import { constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
+import { constDimsOf, constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
 import { onnxNesting } from './onnx-depth.js';
-import { onnxForOutput, type OutputChoice } from './outputs.js';
+import { onnxForOutput, type ModelChoice } from './outputs.js';
+import { fillInputShape } from './input-shape.js';
 import { pruneToOutput, readInitializers } from './onnx-prune.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
@@ -59,7 +60,7 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
  * or [N, T, F] → [1, T, F] when a MatMul reads its rows, or a recurrent op [T, 1, F] (torch's steps-first layout, the
  * same elements); [N, K] → [K] (and [K, 1] for Gemm transA).
  */
-function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits): { input: GraphInput; view: OnnxView } {
+function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits, given?: readonly number[]): { input: GraphInput; view: OnnxView } {
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
   // an input with an initializer of its name is one with a default value (IR 4+): read as that constant, none was left ("0 inputs ()")
   const shadowed = (g.input ?? []).find((i) => consts.has(i.name ?? ''));
@@ -74,15 +75,16 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
   // a float16 model (onnxconverter-common keep_io_types=False) takes FLOAT16: read as float32, which holds every half value
   if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
-  const dims = (t.shape?.dim ?? []).map((d, i) => {
+  // sizes left to run time (a symbolic or missing dimension) are null, then filled by --input-shape (input-shape.ts)
+  const declared = (t.shape?.dim ?? []).map((d, i): number | null => {
     if (d.dimParam) {
       if (i === 0 && readsSteps(g.node ?? [], name)) throw new NnchipError('NN116', `input "${name}" dimension 0, the steps of a recurrent op's sequence [T, 1, F], is dynamic ("${d.dimParam}"); a recurrent layer is unrolled over a fixed number of steps (export with a fixed sequence length)`, site);
-      if (i === 0) return 1;
-      throw new NnchipError('NN116', `input "${name}" dimension ${i} is dynamic ("${d.dimParam}"); nnchip needs static shapes (export with a fixed input size)`, site);
+      return i === 0 ? 1 : null;
     }
-    if (!Object.hasOwn(d, 'dimValue')) throw new NnchipError('NN116', `input "${name}" dimension ${i} is unknown; nnchip needs static shapes`, site);
+    if (!Object.hasOwn(d, 'dimValue')) return i === 0 ? 1 : null;
     return toInt(d.dimValue, site, `input "${name}" dimension ${i}`);
   });
+  const dims = declared.length === 0 ? [] : [declared[0]!, ...fillInputShape(declared.slice(1), given, site, `input "${name}"`)];
   checkedElements(dims, limits, site, `input "${name}"`);
   if (dims.length === 2 && dims[1] === 1 && readsColumnOf(g, name)) return { input: { name, shape: [dims[0]!] }, view: { rank: 2, last: false, transposed: true } };
   if (dims.length === 3 && dims[1] === 1 && readsSteps(g.node ?? [], name)) return { input: { name, shape: [1, dims[0]!, dims[2]!] }, view: { rank: 3, last: true, exact: dims } };
@@ -363,6 +365,10 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
     if (table !== undefined) {
       // the subgraph's function of x, on x (read as an element-wise op reads it: the root's op type is one)
       const o = new Op({ name, opType, inputs: [table.x], outputs, attrs: new Attributes([], site) }, w);
+      // a constant of one value everywhere (torch.zeros_like(x)) must not broadcast x to a larger shape
+      const xs = w.onnxShape(table.x);
+      const up = table.splats.find((d) => d.length > xs.length || d.some((v, k) => v !== 1 && v !== xs[xs.length - d.length + k]));
+      if (up !== undefined) return skip(o.fail(`a constant of shape ${shownValue(up)} broadcasts the function's input ${shownValue(xs)} to another shape; only constants of its shape or broadcast to it are supported`));
       // a function of each element: an exact view ([N, H, W] of a reduction, a recurrent output) stays as it is
       w.push({ ...o.base([w.view(table.x).exact !== undefined && !w.consts.has(table.x) ? table.x : o.activation(0)]), op: 'activation', fn: table.fn });
       return;
@@ -390,7 +396,7 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
   if (problem !== null) throw problem;
 }
 
-export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
+export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits, choice: ModelChoice = {}): Graph {
   const file = basename(modelFile);
   const model = decode(bytes, file, limits);
   const g = model.graph;
@@ -420,8 +426,8 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   const tables = new Map<NodeProto, Fused>();
   const constNodes = new Set((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? ''));
   const copies = identityCopies(g, consts);
-  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables);
-  const { input, view } = graphInput(g, consts, file, limits);
+  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables, constDimsOf(g, consts));
+  const { input, view } = graphInput(g, consts, file, limits, choice.inputShape);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);

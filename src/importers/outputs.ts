@@ -7,9 +7,10 @@
 import { NnchipError, shortName, type ErrorSite } from '../diagnostics/error.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 
-/** What loadModel passes the importers: the output --output-name named, if any. */
-export interface OutputChoice {
+/** What loadModel passes the importers: the output --output-name named, and the input sizes --input-shape gave (input-shape.ts), if any. */
+export interface ModelChoice {
   readonly output?: string | undefined;
+  readonly inputShape?: readonly number[] | undefined;
 }
 
 /** Names as an error lists them: the first 8, then how many more. */

@@ -10,7 +10,8 @@ import { fuseTfFunctions, mayFuse } from './tfjs-graph-fuse.js';
 import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
+import { chooseOutput, neededBy, type ModelChoice } from './outputs.js';
+import { fillInputShape } from './input-shape.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
 import { tfShapeOf } from './tfjs-graph-op.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -130,19 +131,18 @@ function decimalSize(v: unknown): number {
 }
 
 /** [-1 or 1, ...dims] of a Placeholder → its IR shape and TF rank. */
-function placeholderShape(n: TfNode, file: string, limits: Limits): { shape: number[]; rank: number } {
+function placeholderShape(n: TfNode, file: string, limits: Limits, given?: readonly number[]): { shape: number[]; rank: number } {
   const shape = isObj(n.attr['shape']) ? n.attr['shape']['shape'] : undefined;
   const dims = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => decimalSize(isObj(d) ? d['size'] : undefined)) : [];
-  const [batch, ...rest] = dims;
-  if (dims.length < 2 || (batch !== -1 && batch !== 1) || rest.some((d) => !Number.isInteger(d) || d < 1)) {
+  const [batch, ...declared] = dims;
+  // a valid shape whose sizes are set at run time (-1: a detector taking any image size, MoveNet multipose, FaceBoxes)
+  // is no malformed file: --input-shape names them (input-shape.ts)
+  const known = dims.length >= 2 && (batch === -1 || batch === 1) && declared.every((d) => d === -1 || (Number.isInteger(d) && d >= 1));
+  if (!known) {
     const raw = isObj(shape) && Array.isArray(shape['dim']) ? shape['dim'].map((d) => (isObj(d) ? d['size'] : d)) : [];
-    // a valid shape whose sizes are set at run time (a detector taking any image size: MoveNet multipose, FaceBoxes) is
-    // no malformed file: it needs one size fixed
-    if (dims.length >= 2 && (batch === -1 || batch === 1) && rest.every((d) => d === -1 || (Number.isInteger(d) && d >= 1)) && rest.includes(-1)) {
-      throw new NnchipError('NN116', `the input shape ${shownValue(raw).slice(0, 80)} leaves sizes to run time (-1); nnchip compiles a model for one input size`, { file, layer: n.name, hint: 're-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again' });
-    }
     throw new NnchipError('NN107', `the input shape ${shownValue(raw).slice(0, 80)} is missing or not fully known (expected [-1 or 1, ...positive sizes])`, { file, layer: n.name });
   }
+  const rest = fillInputShape(declared.map((d) => (d === -1 ? null : d)), given, { file, layer: n.name });
   checkedElements(rest, limits, { file, layer: n.name }, 'the input');
   const ir = irShapeOf([1, ...rest]);
   if (ir === undefined) throw new NnchipError('NN110', `an input of rank ${dims.length} is not supported (only 2 to 4, with the batch)`, { file, layer: n.name });
@@ -263,7 +263,7 @@ function expandSplits(nodes: readonly TfNode[], output: string, file: string): T
   });
 }
 
-export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
+export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, choice: ModelChoice = {}): Graph {
   const file = basename(modelFile);
   let nodes = readNodes(json['modelTopology'], file);
   let byName = new Map(nodes.map((n) => [n.name, n]));
@@ -328,7 +328,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
       if (t === undefined) throw new NnchipError('NN201', `no weight "${n.name}" in the weightsManifest for this Const node`, { file, layer: n.name });
       v = { kind: 'const', tensor: t };
     } else if (n.op === 'Placeholder') {
-      const { shape, rank } = placeholderShape(n, file, limits);
+      const { shape, rank } = placeholderShape(n, file, limits, choice.inputShape);
       inputs.push({ name: n.name, shape });
       shapeOf.set(n.name, shape);
       v = { kind: 'tensor', name: n.name, shape, rank };

@@ -9,7 +9,8 @@ import { NnchipError, withFile, shownValue } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { chooseOutput, neededBy, type OutputChoice } from './outputs.js';
+import { chooseOutput, neededBy, type ModelChoice } from './outputs.js';
+import { fillInputShape } from './input-shape.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -278,12 +279,11 @@ function declaredRank(cfg: Json): number {
   return Array.isArray(s) ? s.length - 1 : Array.isArray(t) ? t.length : 0;
 }
 
-function inputShapeOf(cfg: Json): number[] | undefined {
+/** The declared input sizes without the batch (null where left to run time), as written. */
+function rawInputShapeOf(cfg: Json): unknown[] | undefined {
   const s = cfg['batch_input_shape'] ?? cfg['batchInputShape'] ?? cfg['batch_shape'];
   const t = cfg['input_shape'] ?? cfg['inputShape'];
-  const shape = Array.isArray(s) ? (s.slice(1) as number[]) : Array.isArray(t) ? (t as number[]) : undefined;
-  // a [L, C] sequence (Conv1D input) is the map [1, L, C]
-  return shape?.length === 2 ? [1, ...shape] : shape;
+  return Array.isArray(s) ? s.slice(1) : Array.isArray(t) ? [...t] : undefined;
 }
 
 /**
@@ -331,7 +331,7 @@ function layerOf(tensor: string): string {
   return tensor.replace(/:\d+$/, '');
 }
 
-export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, choice: OutputChoice = {}): Graph {
+export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, choice: ModelChoice = {}): Graph {
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers: every, functional, outputs } = layerList(json['modelTopology'], file);
@@ -371,10 +371,14 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
   let prev = '';
   for (const l of layers) {
     if (l.className === 'InputLayer' || (!functional && graphInputs.length === 0)) {
-      const declared = inputShapeOf(l.config);
+      const raw = rawInputShapeOf(l.config);
       const recurrent = layers.some((m) => RECURRENT_LAYERS.has(m.className));
-      if (recurrent && declaredRank(l.config) === 2 && declared?.[1] === null) throw new NnchipError('NN107', `the input is a sequence of unknown length ${shownValue(declared.slice(1))}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: 'export the model with a fixed sequence length (input_shape [T, features], batch_input_shape [null, T, features])' });
-      if (declared === undefined || declared.length === 0 || declared.some((d) => typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
+      if (recurrent && choice.inputShape === undefined && raw?.length === 2 && raw[0] === null) throw new NnchipError('NN116', `the input is a sequence of unknown length ${shownValue(raw)}: a recurrent layer is unrolled over a fixed number of steps`, { file, layer: l.name, hint: `name the length: --input-shape T,${String(raw[1])} (or export the model with a fixed sequence length: input_shape [T, features])` });
+      if (raw === undefined || raw.length === 0 || raw.some((d) => d !== null && typeof d !== 'number')) throw new NnchipError('NN107', 'the input shape is missing or not fully known', { file, layer: l.name });
+      // sizes left to run time (null: a fully convolutional model's H and W) named by --input-shape (input-shape.ts)
+      const filled = fillInputShape(raw as (number | null)[], choice.inputShape, { file, layer: l.name });
+      // a [L, C] sequence (Conv1D input) is the map [1, L, C]
+      const declared = filled.length === 2 ? [1, ...filled] : filled;
       checkedElements(declared, limits, { file, layer: l.name }, 'the input');
       const inputName = l.className === 'InputLayer' ? l.name : 'input';
       const image = channelsFirst && declared.length === 3 && declaredRank(l.config) === 3;

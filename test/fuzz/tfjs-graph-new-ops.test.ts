@@ -7,7 +7,8 @@
  * value, RealDiv by a nonzero constant), some intermediates read again by a later AddV2 (still one function) or
  * by a MaxPool / MatMul outside the chain (fusion must stop there); Split / SplitV along the channels, H or W
  * with parts read in random order through ConcatV2 and some unread; Maximum / Minimum of two computed tensors;
- * Sum / Mean over the spatial axes or the channels; LRN; a conv or MatMul before. The float graph = TF.js; on
+ * Sum / Mean over the spatial axes or the channels; LRN; a conv or MatMul before. Session 28: channels picked (StridedSlice of
+ * any stride, GatherV2, Slice, a channel shuffle) and continuous choices in the chains (SelectV2 of a Greater, x · cast(x ≥ 0)). The float graph = TF.js; on
  * a random small machine the int8 program runs the same on the reference interpreter, the simulator and WASM
  * (SIMD and scalar) and stays near TF.js. Refusals are one NnchipError line of an allowed kind, tallied.
  * TF.js has no Inv or Softsign kernel: the oracle runs them as registered ops (tf.reciprocal, x / (1 + |x|)).
@@ -35,10 +36,10 @@ tf.registerOp('Inv', (node) => tf.reciprocal(node.inputs[0]!));
 tf.registerOp('Softsign', (node) => tf.div(node.inputs[0]!, tf.add(1, tf.abs(node.inputs[0]!))));
 
 const UNARY = ['Mul', 'RealDiv', 'Div', 'Add', 'AddV2', 'BiasAdd', 'Sub', 'RSub', 'Pow', 'Maximum', 'Minimum', 'Neg', 'Abs', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'Erf',
-  'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Inv', 'Softplus', 'Softsign', 'Elu', 'Selu', 'LeakyRelu', 'Square', 'Rsqrt'] as const;
+  'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Inv', 'Softplus', 'Softsign', 'Elu', 'Selu', 'LeakyRelu', 'Square', 'Rsqrt', 'Where', 'Mask'] as const;
 
 const stage = fc.record({
-  kind: fc.constantFrom('chain', 'chain', 'split', 'split', 'maxmin', 'maxmin', 'reduce', 'lrn', 'conv'),
+  kind: fc.constantFrom('chain', 'chain', 'split', 'split', 'maxmin', 'maxmin', 'reduce', 'lrn', 'conv', 'pick', 'pick'),
   chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'outside') }), { minLength: 1, maxLength: 7 }),
   axis: fc.constantFrom(1, 2, 3, -1), parts: fc.integer({ min: 1, max: 4 }), splitV: fc.boolean(), order: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
   a: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid'), b: fc.constantFrom('x', 'relu', 'neg', 'conv', 'scale', 'sigmoid', 'mean'), max: fc.boolean(),
@@ -88,6 +89,10 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
         case 'Pow': x = g.op('Pow', [abs(), scalar(m > 0 ? 1.5 : -0.5)]); break;
         case 'Square': x = g.op('Square', [g.op('ClipByValue', [x, scalar(-4), scalar(4)])]); break;
         case 'LeakyRelu': x = g.op('LeakyRelu', [x], { alpha: attr.f(Math.abs(m) / 2) }); break;
+        // continuous choices (a jump would put a whole step's difference on an input code at it): tf.where(x > m, x, m + 0.3(x − m))
+        // and x · cast(x ≥ 0)
+        case 'Where': x = g.op('SelectV2', [g.op('Greater', [x, scalar(m)]), x, g.op('AddV2', [g.op('Mul', [g.op('Sub', [x, scalar(m)]), scalar(0.3)]), scalar(m)])]); break;
+        case 'Mask': x = g.op('Mul', [x, g.op('Cast', [g.op('GreaterEqual', [x, scalar(0)])], { SrcT: attr.type('DT_BOOL'), DstT: attr.type('DT_FLOAT'), Truncate: attr.b(false) })]); break;
         default: x = g.op(e.op, [x]);
       }
       seen.push(before);
@@ -171,6 +176,44 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
     // (a map reduced to [1, H, W] or [1, H, C] is refused; no stage is written after it)
     return shape.length !== 2;
   };
+  /** Channels (a vector's features) picked: StridedSlice of any stride, GatherV2 of a list, Slice, or a channel shuffle. */
+  const pick = (s: Stage): void => {
+    const c = last();
+    const rank = shape.length + 1;
+    const lastAxis = (v: number, rest: number): number[] => [...new Array<number>(rank - 1).fill(rest), v];
+    const variant = s.seed % 4;
+    const groups = [4, 3, 2].find((d) => c % d === 0 && d < c);
+    let count: number;
+    if (variant === 0) {
+      const stride = [1, 2, -1, -2][s.n % 4]!;
+      const from = stride > 0 ? s.seed % c : c - 1 - (s.seed % c);
+      // an odd seed masks the end (to the axis' end in the stride's direction); else it ends at `to`
+      const toEnd = s.seed % 2 === 1;
+      const to = toEnd ? (stride > 0 ? c : -1) : stride > 0 ? c - (s.n % c) : s.n % c;
+      count = 0;
+      for (let i = from; stride > 0 ? i < to : i > to; i += stride) count++;
+      if (count === 0) return;
+      // (−1 as an end is TF's last element, not "before 0": a masked end says that)
+      // the other axes whole (begin and end masked)
+      const others = (1 << (rank - 1)) - 1;
+      x = g.op('StridedSlice', [x, g.ints(lastAxis(from, 0)), g.ints(lastAxis(toEnd ? 0 : to, 1)), g.ints(lastAxis(stride, 1))], { Index: attr.type('DT_INT32'), begin_mask: attr.i(others), end_mask: attr.i(toEnd ? others | (1 << (rank - 1)) : others) });
+    } else if (variant === 1) {
+      const list = s.order.map((v, i) => (v * 5 + i * 3 + s.seed) % c);
+      x = g.op('GatherV2', [x, g.ints(list), g.ints([-1])], { Tindices: attr.type('DT_INT32'), Taxis: attr.type('DT_INT32'), batch_dims: attr.i(0) });
+      count = list.length;
+    } else if (variant === 2 || groups === undefined || !isMap()) {
+      const from = s.seed % c;
+      const size = s.n % 2 === 0 ? -1 : Math.max(1, (s.n % (c - from)) || 1);
+      x = g.op('Slice', [x, g.ints(lastAxis(from, 0)), g.ints(lastAxis(size, -1))], { Index: attr.type('DT_INT32') });
+      count = size === -1 ? c - from : size;
+    } else {
+      const [h, w] = shape as [number, number, number];
+      const split = g.op('Reshape', [x, g.ints([1, h, w, groups, c / groups])]);
+      x = g.op('Reshape', [g.op('Transpose', [split, g.ints([0, 1, 2, 4, 3])], { Tperm: attr.type('DT_INT32') }), g.ints([1, h, w, c])]);
+      count = c;
+    }
+    shape = [...shape.slice(0, -1), count];
+  };
   for (const s of o.stages) {
     kinds.push(s.kind);
     if (s.kind === 'chain') chain(s);
@@ -178,7 +221,8 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
     else if (s.kind === 'maxmin') maxmin(s);
     else if (s.kind === 'reduce') {
       if (!reduce(s)) break;
-    } else if (s.kind === 'lrn' && isMap()) {
+    } else if (s.kind === 'pick') pick(s);
+    else if (s.kind === 'lrn' && isMap()) {
       const [bias, alpha, beta] = [[1, 2][s.seed % 2]!, [1e-4, 0.1, 0.5][s.seed % 3]!, [0.5, 0.75, 1][s.n % 3]!];
       x = g.op('LRN', [s.keep ? g.op('Relu', [x]) : x], { depth_radius: attr.i(s.n % 4), bias: attr.f(bias), alpha: attr.f(alpha), beta: attr.f(beta) });
     } else {
@@ -199,7 +243,8 @@ function build(o: Spec): { g: GraphBuilder; shape: number[]; exprLike: boolean; 
  * the format (NN304) where the generator made a tensor nearly constant on the samples (a Maximum by a constant above
  * the chain's range: its calibrated scale is ~1e-5 of the next layer's). Anything else fails the case.
  */
-const ALLOWED = [/^NN110 (Sum|Mean) over axes \[-?[123]\] of a rank-[24] tensor is not supported/, /^NN110 (Maximum|Minimum) of tensors of shapes \[[\d,]+\] and \[[\d,]+\] is not supported \(only of one shape/, /^NN4/, /^NN304 rescale factor of channel \d+ is too large/];
+// (and NN305: a model of one pick that keeps every channel in order is views alone, nothing to compute)
+const ALLOWED = [/^NN305 the model has no layer that computes anything/, /^NN110 (Sum|Mean) over axes \[-?[123]\] of a rank-[24] tensor is not supported/, /^NN110 (Maximum|Minimum) of tensors of shapes \[[\d,]+\] and \[[\d,]+\] is not supported \(only of one shape/, /^NN4/, /^NN304 rescale factor of channel \d+ is too large/];
 
 
 const tally = newTally();

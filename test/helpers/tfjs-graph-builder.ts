@@ -73,10 +73,13 @@ export class GraphBuilder {
     writeFileSync(join(dir, 'weights.bin'), Buffer.concat(this.bytes));
     return join(dir, 'model.json');
   }
-  /** TF.js's loadGraphModel on the same nodes and weights, run on one flat sample; the output is `out`, by default the last node. */
-  async tfjsRunner(out = this.nodes.at(-1)!.name): Promise<(x: Float32Array) => Float32Array> {
+  /**
+   * TF.js's loadGraphModel on the same nodes and weights, run on one flat sample of `shape` (by default the input's; the
+   * sizes to feed a Placeholder holding −1); the output is `out`, by default the last node.
+   */
+  async tfjsRunner(out = this.nodes.at(-1)!.name, shape = this.inputShape): Promise<(x: Float32Array) => Float32Array> {
     const weightData = Buffer.concat(this.bytes);
     const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: { node: this.nodes, library: {}, versions: {} }, weightSpecs: this.weights, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.length), format: 'graph-model' } as tf.io.ModelArtifacts));
-    return (x) => tf.tidy(() => (model.execute(tf.tensor(x, [1, ...this.inputShape]), out) as tf.Tensor).dataSync() as Float32Array);
+    return (x) => tf.tidy(() => (model.execute(tf.tensor(x, [1, ...shape]), out) as tf.Tensor).dataSync() as Float32Array);
   }
 }

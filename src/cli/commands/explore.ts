@@ -19,7 +19,7 @@ import { sweep, type SweepRun } from '../../explore/sweep.js';
 import { checkOutput, writeFileAtomic, writeFilesAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
 import { flagCount, flagQuantity } from '../flag-numbers.js';
-import { calibrationFrom, configFrom, limitsFrom, type CompileFlags } from '../options.js';
+import { calibrationFrom, configFrom, limitsFrom, modelChoiceFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
 import { topologyParts } from '../topology.js';
 import { bytes, fmtInt, table } from '../render.js';
@@ -97,7 +97,7 @@ function runSweep(arg: string, f: ExploreFlags, ctx: CliContext): SweepRun {
   const base = configFrom(f);
   // a whole SCALE-Sim topology: its independent layers are summed at every point (docs/scale-sim.md)
   const parts = /\.csv$/i.test(model) ? topologyParts(model, f).parts : null;
-  const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f), { output: f.outputName });
+  const graph = parts?.[0]?.graph ?? loadModel(model, limitsFrom(f), modelChoiceFrom(f));
   const { calibration, warning } = parts?.[0] === undefined ? calibrationFrom(model, f, product(graph.inputs[0]!.shape)) : { calibration: parts[0].calibration, warning: undefined };
   if (warning !== undefined) ctx.io.stderr(ctx.io.errColor.yellow('warning: ') + warning + '\n');
   const { maxInstructions } = limitsFrom(f);

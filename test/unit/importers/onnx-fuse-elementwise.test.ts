@@ -129,6 +129,22 @@ describe('element-wise functions of one tensor: one table activation', () => {
     expect(failure(() => loadModel(path)).format()).toBe('error NN110: model.onnx: layer "where_2": Where: is supported only in an element-wise function of one computed tensor with scalar constants (which becomes one table activation); here it reads a constant of several values, a second computed tensor, or a tensor read elsewhere too — replace the layer with a supported one, or open an issue');
   });
 
+  test('torch.where(x > 0, x, torch.zeros_like(x)): a constant of x\'s shape holding one value is that value: one table, = onnxruntime; int8 ref = sim', async () => {
+    const spec = model([n('Greater', ['c', 'zero'], 'g'), n('Where', ['g', 'c', 'Z'], 'a')], { zero: 0 });
+    spec.inits!['Z'] = { dims: [1, 3, 5, 5], data: new Float32Array(75) };
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec));
+    const graph = loadModel(path);
+    expect(fns(graph)).toEqual(['expr']);
+    await agrees(path, graph, [1, 2, 5, 5]);
+  });
+
+  test('a constant of one value that broadcasts x up ([1, 1, 5, 5] against [1, 3, 5, 5]) is refused in one line (the table keeps x\'s shape)', () => {
+    const spec = model([n('ReduceMean', ['c'], 'm', { axes: { ints: [1] }, keepdims: { i: 1 } }), n('Greater', ['m', 'zero'], 'g'), n('Where', ['g', 'm', 'Z'], 'a')], { zero: 0 });
+    spec.inits!['Z'] = { dims: [1, 3, 5, 5], data: new Float32Array(75).fill(0.5) };
+    const path = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-onnx-expr-')), buildOnnx(spec));
+    expect(failure(() => loadModel(path)).format()).toBe('error NN110: model.onnx: layer "where_3": Where: a constant of shape [1,3,5,5] broadcasts the function\'s input [1,1,5,5] to another shape; only constants of its shape or broadcast to it are supported — replace the layer with a supported one, or open an issue');
+  });
+
   test('a Pow by a per-channel constant is no function of one value: refused in one line', () => {
     const spec = model([n('Pow', ['c', 'e'], 'a')], {});
     spec.inits = { ...spec.inits, e: { dims: [1, 3, 1, 1], data: [1, 2, 3] } };

@@ -110,7 +110,7 @@ describe('ONNX importer', () => {
     ['an opset-4 Reshape with its shape attribute', { input: [1, 2, 4, 4], output: [1, 32], nodes: [{ op: 'Reshape', inputs: ['x'], attrs: { shape: { ints: [1, 32] } } }], opset: 4 }, /^error NN115: model.onnx: layer "[^"]+": op Reshape of an opset-4 model is in its form before opset 6 — convert it with onnx/],
     ['opset 0', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 0 }), /^error NN115: model.onnx: opset 0 is not supported \(supported: 1 to 20\)/],
     ['opset 21', around({ op: 'Relu', inputs: ['x'] }, {}, { opset: 21 }), /NN115: model.onnx: opset 21 is not supported/],
-    ['a dynamic spatial dimension', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 'height', 4] }), /^error NN116: model.onnx: input "x" dimension 2 is dynamic \("height"\).* — re-export with one float input of fixed shape/],
+    ['a dynamic spatial dimension', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 'height', 4] }), /^error NN116: model.onnx: input "x" \[2,\?,4\] \(without the batch\) leaves sizes to run time; .* — name them: --input-shape 2,N,4/],
     ['a batch of 3', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [3, 2, 4, 4] }), /NN116: model.onnx: input "x" has shape \[3,2,4,4\]; the batch dimension must be 1 or symbolic/],
     ['a rank-5 input', around({ op: 'Relu', inputs: ['x'] }, {}, { input: [1, 2, 4, 4, 1] }), /NN116: .*nnchip reads \[N, C, H, W\] images/],
   ];

@@ -287,10 +287,10 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
   });
 
-  test('an input of sizes left to run time is refused saying to fix them (not as a malformed file)', () => {
+  test('an input of sizes left to run time is refused naming --input-shape (not as a malformed file; test/unit/importers/input-shape.test.ts compiles it)', () => {
     const g = new GraphBuilder([-1, -1, 3]);
     conv(g, 'x', [3, 3, 3, 4]);
-    expect(failure(() => loadModel(g.save())).format()).toBe('error NN116: model.json: layer "x": the input shape ["-1","-1","-1","3"] leaves sizes to run time (-1); nnchip compiles a model for one input size — re-export the model with every size but the batch fixed (a SavedModel signature such as [1, 256, 256, 3]), then convert it again');
+    expect(failure(() => loadModel(g.save())).format()).toBe('error NN116: model.json: layer "x": the input [?,?,3] (without the batch) leaves sizes to run time; nnchip compiles a model for one input size — name them: --input-shape N,N,3, each N the size to compile for (or re-export the model with them fixed)');
   });
 
   test('LRN with bias 0 is refused in one line (a pixel of zeros would divide by 0)', () => {

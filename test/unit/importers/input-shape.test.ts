@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/**
+ * --input-shape (src/importers/input-shape.ts): a model that leaves sizes of its input to run time — an ONNX export with
+ * dynamic H and W, a TF.js Layers model of input shape [null, null, 3] or a sequence of any length, a TF graph model
+ * whose Placeholder holds −1 — compiles for the sizes named. Each computes what its own runtime computes at those sizes
+ * (onnxruntime, TF.js). Without the flag: NN116 naming it (a Layers model's unknown sizes were NN107 "malformed", and
+ * an ONNX export's "re-export the model"); a wrong count of sizes, or a size the model fixes given otherwise: NN116;
+ * a malformed list: the usage error NN801; beside a lowered program: NN801.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { captureIo } from '../../../src/cli/context.js';
+import { main } from '../../../src/cli/main.js';
+import { DEFAULT_LIMITS, loadModel } from '../../../src/importers/index.js';
+import { evaluateOutput } from '../../../src/ir/evaluate.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { quantizeInput } from '../../../src/isa/program.js';
+import { expectClose } from '../../helpers/close.js';
+import { compileGraph } from '../../helpers/compile.js';
+import { failure } from '../../helpers/errors.js';
+import { buildOnnx, ortRun, weights, writeOnnx, type ModelSpec } from '../../helpers/onnx-models.js';
+import { randomSamples } from '../../helpers/random-graph.js';
+import { attr, GraphBuilder } from '../../helpers/tfjs-graph-builder.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nnchip-input-shape-'));
+
+/** A fully convolutional ONNX model of dynamic H and W: Conv 3×3 (pads 1), Relu, MaxPool 2, Conv 1×1 to 2 channels. */
+const fcn: ModelSpec = {
+  input: ['n', 3, 'h', 'w'], output: ['n', 2, 'h2', 'w2'],
+  inits: { k: { dims: [4, 3, 3, 3], data: weights(108, 3) }, k2: { dims: [2, 4, 1, 1], data: weights(8, 4) } },
+  nodes: [
+    { op: 'Conv', inputs: ['x', 'k'], attrs: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } } },
+    { op: 'Relu', inputs: ['t0'] },
+    { op: 'MaxPool', inputs: ['t1'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } } },
+    { op: 'Conv', inputs: ['t2', 'k2'], attrs: { kernel_shape: { ints: [1, 1] } } },
+  ],
+};
+
+/** A TF.js Layers model saved as model.json + weights.bin in a folder of its own; returns the model.json path. */
+async function saveLayers(model: tf.LayersModel, name: string): Promise<string> {
+  const out = join(dir, name);
+  mkdirSync(out, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    writeFileSync(join(out, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+    writeFileSync(join(out, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return join(out, 'model.json');
+}
+
+/** The graph's float values = `want` on random samples of `dims` values, and its int8 program runs. */
+function agreesAt(graph: ReturnType<typeof loadModel>, size: number, want: (x: Float32Array) => Float32Array | Promise<Float32Array>): Promise<void> {
+  const samples = randomSamples(6, size, 9, 0, 1);
+  return (async () => {
+    for (const x of samples) expectClose(evaluateOutput(graph, x), await want(x), 1e-4);
+    const program = compileGraph(graph, samples, { rows: 4, cols: 4 });
+    expect(interpret(program, quantizeInput(program, samples[0]!)).length).toBe(program.output.shape.reduce((a, b) => a * b, 1));
+  })();
+}
+
+describe('--input-shape', () => {
+  test('an ONNX export of dynamic H and W: NN116 naming the flag; with --input-shape 3,6,10 it compiles = onnxruntime at that size', async () => {
+    const path = writeOnnx(join(dir, 'fcn'), buildOnnx(fcn));
+    expect(failure(() => loadModel(path)).format()).toBe('error NN116: model.onnx: input "x" [3,?,?] (without the batch) leaves sizes to run time; nnchip compiles a model for one input size — name them: --input-shape 3,N,N, each N the size to compile for (or re-export the model with them fixed)');
+    const graph = loadModel(path, DEFAULT_LIMITS, { inputShape: [3, 6, 10] });
+    expect(graph.inputs[0]).toMatchObject({ shape: [6, 10, 3], layout: 'chw' });
+    await agreesAt(graph, 180, async (x) => (await ortRun(path, [1, 3, 6, 10], [x]))[0]!.map((v, i, a) => a[(i % 2) * 15 + Math.floor(i / 2)]!));
+  });
+
+  test('sizes the model fixes must be given as they are; a count of sizes other than the input\'s is refused', () => {
+    const path = writeOnnx(join(dir, 'fcn2'), buildOnnx(fcn));
+    expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [4, 6, 10] })).format()).toBe('error NN116: model.onnx: --input-shape 4,6,10 gives 4 for size 1 of input "x" [3,?,?], which the model fixes at 3 — give one size for each of [3,?,?], those the model fixes as they are (e.g. --input-shape 3,N,N)');
+    expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [6, 10] })).format()).toMatch(/^error NN116: model\.onnx: --input-shape 6,10 has 2 sizes; input "x" \[3,\?,\?\] has 3 \(without the batch\)/);
+  });
+
+  test('a TF.js Layers model of input [null, null, 3] (was NN107 "malformed") and an LSTM of any sequence length compile for the sizes given = TF.js predict', async () => {
+    const conv = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [null, null, 3], filters: 4, kernelSize: 3, activation: 'relu' }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3 })] });
+    const convPath = await saveLayers(conv, 'fcn-layers');
+    expect(failure(() => loadModel(convPath)).format()).toMatch(/^error NN116: model\.json: layer "[^"]+": the input \[\?,\?,3\] \(without the batch\) leaves sizes to run time; .* — name them: --input-shape N,N,3/);
+    const graph = loadModel(convPath, DEFAULT_LIMITS, { inputShape: [7, 9, 3] });
+    await agreesAt(graph, 189, (x) => (conv.predict(tf.tensor(x, [1, 7, 9, 3])) as tf.Tensor).dataSync() as Float32Array);
+    const lstm = tf.sequential({ layers: [tf.layers.lstm({ inputShape: [null, 3], units: 4 }), tf.layers.dense({ units: 2 })] });
+    const lstmPath = await saveLayers(lstm, 'lstm-any');
+    expect(failure(() => loadModel(lstmPath)).format()).toMatch(/the input is a sequence of unknown length \[null,3\]: a recurrent layer is unrolled over a fixed number of steps — name the length: --input-shape T,3/);
+    await agreesAt(loadModel(lstmPath, DEFAULT_LIMITS, { inputShape: [5, 3] }), 15, (x) => (lstm.predict(tf.tensor(x, [1, 5, 3])) as tf.Tensor).dataSync() as Float32Array);
+  });
+
+  test('a TF graph model whose Placeholder holds −1 sizes compiles for the sizes given = TF.js loadGraphModel', async () => {
+    const g = new GraphBuilder([-1, -1, 3], 5);
+    g.op('Relu', [g.op('Conv2D', ['x', g.constant([3, 3, 3, 4])], { strides: attr.ints([1, 1, 1, 1]), padding: attr.str('SAME'), data_format: attr.str('NHWC'), dilations: attr.ints([1, 1, 1, 1]) })]);
+    const path = g.save();
+    expect(failure(() => loadModel(path)).format()).toMatch(/^error NN116: model\.json: layer "x": the input \[\?,\?,3\] \(without the batch\) leaves sizes to run time; .* — name them: --input-shape N,N,3/);
+    const graph = loadModel(path, DEFAULT_LIMITS, { inputShape: [5, 4, 3] });
+    const run = await g.tfjsRunner(undefined, [5, 4, 3]);
+    await agreesAt(graph, 60, run);
+  });
+
+  test('the CLI: a malformed list is the usage error NN801; beside a lowered program NN801; lower then sim of the sizes given', async () => {
+    const path = writeOnnx(join(dir, 'fcn3'), buildOnnx(fcn));
+    const cli = async (args: string[]): Promise<{ code: number; err: string }> => {
+      const io = captureIo();
+      const code = await main(args, io);
+      return { code, err: io.err.join('') };
+    };
+    expect(await cli(['lower', path, '--input-range', '0,1', '--input-shape', '3,6,x', '-o', join(dir, 'bad')])).toMatchObject({ code: 2, err: expect.stringMatching(/^error NN801: --input-shape "3,6,x": "x" is not a positive integer size/) });
+    const out = join(dir, 'fcn3.nnchip');
+    expect((await cli(['lower', path, '--input-range', '0,1', '--input-shape', '3,6,10', '-o', out])).code).toBe(0);
+    expect((await cli(['sim', out])).code).toBe(0);
+    expect(await cli(['sim', out, '--input-shape', '3,6,10'])).toMatchObject({ code: 2, err: expect.stringMatching(/--input-shape cannot apply to a lowered program/) });
+  });
+});

@@ -74,7 +74,11 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   const t = info.type?.tensorType;
   if (t === null || t === undefined) throw new NnchipError('NN116', `input "${name}" is not a tensor`, site);
   // a float16 model (onnxconverter-common keep_io_types=False) takes FLOAT16: read as float32, which holds every half value
-  if (!isFloatType(t.elemType)) throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE)`, site);
+  // an integer image input (uint8 / int32, as exporters write one a preprocessing Cast reads) read only by Casts to a float
+  // type: nnchip reads the samples as numbers, each Cast an identity (exact up to 2^24)
+  if (!isFloatType(t.elemType) && !(INTEGER_INPUTS.has(dtypeName(t.elemType)) && castToFloatOnly(g, name))) {
+    throw new NnchipError('NN116', `input "${name}" has element type ${dtypeName(t.elemType)}; nnchip needs FLOAT (or FLOAT16, BFLOAT16, DOUBLE), or an integer type read only by Casts to a float type`, site);
+  }
   // sizes left to run time (a symbolic or missing dimension) are null, then filled by --input-shape (input-shape.ts)
   const declared = (t.shape?.dim ?? []).map((d, i): number | null => {
     if (d.dimParam) {
@@ -94,6 +98,15 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   if (dims.length === 3) return { input: { name, shape: [1, dims[2]!, dims[1]!], layout: 'chw' }, view: { rank: 3, last: false } };
   if (dims.length === 2) return { input: { name, shape: [dims[1]!] }, view: { rank: 2, last: false } };
   throw new NnchipError('NN116', `input "${name}" has shape ${shownValue(dims)}; nnchip reads [N, C, H, W] images, [N, C, L] / [N, T, F] sequences or [N, K] vectors`, site);
+}
+
+/** Integer input types an image may come in. */
+const INTEGER_INPUTS = new Set(['UINT8', 'INT8', 'UINT16', 'INT16', 'INT32', 'INT64', 'UINT32', 'UINT64']);
+
+/** Whether every node reading `name` is a Cast to a float type (and one does). */
+function castToFloatOnly(g: GraphProto, name: string): boolean {
+  const readers = (g.node ?? []).filter((n) => (n.input ?? []).includes(name));
+  return readers.length > 0 && readers.every((n) => n.opType === 'Cast' && (n.attribute ?? []).some((a) => a.name === 'to' && isFloatType(Number(String(a.i ?? NaN)))));
 }
 
 /** Walks the nodes in order, building IR nodes and tracking every activation's IR shape and ONNX view. */

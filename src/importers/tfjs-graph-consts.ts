@@ -72,6 +72,18 @@ export function gatherConstant(x: Op, t: Tensor): Value {
   return constant([...indices.shape], Float32Array.from(at as number[]));
 }
 
+/** TF's integer and bool types: a Cast to one truncates toward 0 (bool: 1 where the value is not 0). */
+const INT_TYPES = new Set(['DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16', 'DT_INT32', 'DT_UINT32', 'DT_INT64', 'DT_UINT64', 'DT_BOOL']);
+
+/** Cast of a constant (shape arithmetic: an int32 size to float): the values converted to DstT (float32 or an integer type). */
+export function castConstant(x: Op, t: Tensor): Value {
+  const dst = String((x.n.attr['DstT'] as { type?: unknown } | undefined)?.type ?? 'DT_FLOAT');
+  if (dst === 'DT_BOOL') return constant([...t.shape], Float32Array.from(t.data, (v) => (v !== 0 ? 1 : 0)));
+  if (INT_TYPES.has(dst)) return constant([...t.shape], Float32Array.from(t.data, (v) => Math.trunc(v)));
+  if (dst === 'DT_FLOAT' || dst === 'DT_DOUBLE') return constant([...t.shape], Float32Array.from(t.data));
+  throw x.fail('NN110', `Cast of a constant to ${dst} is not supported (only to float32, float64 or an integer type)`);
+}
+
 /** a ∘ b of two constants (Mul, AddV2, Sub of shape values): of one shape, or one of them a single number. */
 export function foldConstants(x: Op, a: Tensor, b: Tensor): Value {
   const f = { Mul: (p: number, q: number) => p * q, Add: (p: number, q: number) => p + q, AddV2: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, RealDiv: (p: number, q: number) => p / q }[x.n.op as 'Mul'];

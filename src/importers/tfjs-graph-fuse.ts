@@ -30,7 +30,7 @@ export const TF_ONLY_FUSED: readonly string[] = ['Erf', 'Exp', 'Log', 'Sqrt', 'R
 
 /** Whether an op unsupported on its own may be part of a function of one tensor (so the unsupported-ops check waits for the match). */
 export function mayFuse(op: string): boolean {
-  return Object.hasOwn(FUSE_OPS, op) || TF_ONLY_FUSED.includes(op) || op === 'Cast';
+  return Object.hasOwn(FUSE_OPS, op) || TF_ONLY_FUSED.includes(op);
 }
 
 /** A float attribute of a TF node ({ f } in tfjs-converter's JSON, a number or a numeric string), else undefined. */

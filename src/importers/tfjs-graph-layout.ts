@@ -66,6 +66,16 @@ export function reshape(x: Op): Value {
   return x.reshaped(input, dims);
 }
 
+/** Unpack (tf.unstack) of the batch axis of a batch of one: that sample, its batch axis dropped (Runtime.unbatched). */
+export function unpackBatch(x: Op): Value {
+  const input = x.tensor(0);
+  const axis = x.int('axis', 0);
+  if (x.int('num') !== 1 || (axis !== 0 && axis !== -tfShapeOf(input).length) || input.unbatched === true) {
+    throw x.fail('NN110', `Unpack along axis ${axis} into ${x.int('num')} tensors is not supported (only the batch axis of a batch of one)`);
+  }
+  return { ...input, unbatched: true };
+}
+
 /**
  * Transpose: of a channel shuffle's groups [1, H, W, a, b] the last two axes ([0, 1, 2, 4, 3]); otherwise only one
  * that moves axes of size 1 (the other axes keep their order, so no element moves: a reshape).
@@ -86,6 +96,8 @@ export function squeeze(x: Op): Value {
   const input = x.tensor(0);
   const full = tfShapeOf(input);
   const listed = x.ints('squeeze_dims', []).map((d) => (d < 0 ? d + full.length : d));
+  // the batch axis alone: the same tensor, without its batch (an ExpandDims at axis 0 puts it back)
+  if (listed.length === 1 && listed[0] === 0 && input.unbatched === undefined) return { ...input, unbatched: true };
   const drop = listed.length > 0 ? listed : full.map((_, i) => i).filter((i) => i > 0 && full[i] === 1);
   if (drop.some((d) => full[d] !== 1 || d === 0)) throw x.fail('NN203', `cannot squeeze axes ${shownValue(listed)} of ${shownValue(full)}`);
   return x.reshaped(input, full.filter((_, i) => !drop.includes(i)));
@@ -96,6 +108,11 @@ export function expandDims(x: Op): Value {
   const input = x.tensor(0);
   const full = tfShapeOf(input);
   const raw = x.constant(1, 'axis').data[0]!;
+  if (input.unbatched === true) {
+    if (raw !== 0) throw x.fail('NN110', `ExpandDims at axis ${raw} of a tensor without its batch axis is not supported (only at axis 0, putting the batch back)`);
+    const { unbatched: _, ...batched } = input;
+    return batched;
+  }
   const axis = raw < 0 ? raw + full.length + 1 : raw;
   if (!Number.isInteger(axis) || axis < 1 || axis > full.length) throw x.fail('NN110', `ExpandDims at axis ${raw} of ${shownValue(full)} is not supported (only after the batch axis)`);
   return x.reshaped(input, [...full.slice(0, axis), 1, ...full.slice(axis)]);

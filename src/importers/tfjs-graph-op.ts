@@ -42,6 +42,11 @@ export interface Runtime {
    * Transpose and Identity read it.
    */
   readonly grouped?: { readonly split: readonly [number, number]; readonly swapped: boolean };
+  /**
+   * The batch axis dropped (Unpack of the batch, Squeeze of axis 0: MoveNet's per-image preprocessing), the IR tensor
+   * as it was: only ExpandDims at axis 0 (putting it back), Identity and Cast read it.
+   */
+  readonly unbatched?: true;
 }
 /** What a TF tensor is at import time: a constant, or a runtime tensor of the IR. */
 export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
@@ -64,6 +69,8 @@ export interface OpContext {
   /** --max-params / --max-memory: sizes that follow from the graph alone are checked against them */
   readonly limits: Limits;
   value(input: string): Value;
+  /** Whether a runtime tensor is the model's input (a Placeholder). */
+  isInput(name: string): boolean;
   /** Add a node to the graph; returns its output (shape inferred) as a TF tensor of rank `rank`. */
   emit(node: Node, rank: number): Runtime;
   /** The emitted node computing `output` when one TF node reads it, else undefined. */
@@ -138,6 +145,9 @@ export class Op {
     const name = this.n.inputs[i];
     if (name === undefined) throw this.fail('NN107', `${this.n.op} needs input ${i + 1} but has ${this.n.inputs.length}`);
     const v = this.ctx.value(name);
+    if (v.kind === 'tensor' && v.unbatched === true && !['ExpandDims', 'Identity', 'Cast'].includes(this.n.op)) {
+      throw this.fail('NN110', `${this.n.op} reading a tensor without its batch axis (after an Unpack or a Squeeze of axis 0) is not supported (only an ExpandDims at axis 0 putting it back)`);
+    }
     if (v.kind === 'tensor' && v.grouped !== undefined && !['Reshape', 'Transpose', 'Identity'].includes(this.n.op)) {
       throw this.fail('NN110', `${this.n.op} reading a map's channels split in groups (${shownValue(tfShapeOf(v))}) is not supported (only a channel shuffle: Reshape → Transpose [0, 1, 2, 4, 3] → Reshape back)`);
     }

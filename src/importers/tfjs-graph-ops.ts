@@ -10,8 +10,8 @@ import { channelSpread, valueSpread } from '../ir/product.js';
 import { extremumNodes, scaledNode, sumNodes } from '../ir/merge.js';
 import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
-import { foldConstants, gatherConstant, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
-import { batchToSpace, concat, depthToSpace, expandDims, gatherV2, pad, reduce, reshape, resize, slice, spaceToBatch, splitPart, squeeze, stridedSlice, transpose } from './tfjs-graph-layout.js';
+import { castConstant, foldConstants, gatherConstant, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
+import { batchToSpace, concat, depthToSpace, expandDims, gatherV2, pad, reduce, reshape, resize, slice, spaceToBatch, splitPart, squeeze, stridedSlice, transpose, unpackBatch } from './tfjs-graph-layout.js';
 import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 import { TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
@@ -23,7 +23,7 @@ export const SUPPORTED_TFJS_GRAPH_OPS = [
   'BiasAdd', 'Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Prelu', 'MaxPool', 'AvgPool', 'Mean', 'Reshape', 'Squeeze', 'Pad', 'ConcatV2', 'Softmax',
   'ResizeNearestNeighbor', 'ExpandDims', 'StridedSlice', 'Conv2DBackpropInput',
   'Max', 'FusedBatchNorm', 'FusedBatchNormV3', 'Maximum', 'Minimum', 'ClipByValue', 'ResizeBilinear', 'SpaceToBatchND', 'BatchToSpaceND', 'NoOp',
-  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED, 'Softsign', 'Slice', 'GatherV2', 'Transpose',
+  'Shape', 'Pack', 'DepthToSpace', 'Abs', 'LRN', 'RealDiv', 'Div', 'Neg', 'Split', 'SplitV', 'Sum', ...TF_ONLY_FUSED, 'Softsign', 'Slice', 'GatherV2', 'Transpose', 'Cast', 'Unpack',
 ] as const;
 
 function conv(x: Op, depthwise: boolean, fused: boolean): Value {
@@ -261,6 +261,21 @@ function abs(x: Op): Value {
   return x.ctx.emit({ ...x.base(), op: 'add', inputs: [t.name, relu.name] }, t.rank);
 }
 
+/**
+ * Cast to float32 (or float64) of a computed tensor: of the model's input, whatever its type (an int32 or uint8 image
+ * input, MoveNet's: nnchip reads the samples as numbers, exact up to 2^24), or of a float tensor, an identity; a Cast
+ * of a comparison's bool inside a function of one tensor is taken there (fuse-elementwise.ts). Any other is refused.
+ */
+function cast(x: Op): Value {
+  const type = (key: string): string => String((x.n.attr[key] as { type?: unknown } | undefined)?.type ?? '');
+  const input = x.input(0);
+  if (input.kind === 'const') return castConstant(x, input.tensor);
+  const [src, dst] = [type('SrcT'), type('DstT')];
+  if (dst !== 'DT_FLOAT' && dst !== 'DT_DOUBLE') throw x.fail('NN110', `Cast of a computed tensor to ${dst || 'an unnamed type'} is not supported (only to float32: the machine's tensors are real numbers)`);
+  if (src === 'DT_FLOAT' || src === 'DT_DOUBLE' || src === 'DT_HALF' || src === 'DT_BFLOAT16' || x.ctx.isInput(input.name)) return input;
+  throw x.fail('NN110', `Cast of a computed ${src || 'tensor of an unnamed type'} to float32 is not supported (only of the model's input, or of a float tensor)`);
+}
+
 /** LRN (tf.nn.local_response_normalization): x / (bias + alpha · Σ x²)^beta over channels c − r … c + r (ir/normalize.ts lrnNodes). */
 function lrn(x: Op): Value {
   x.nhwc();
@@ -421,6 +436,10 @@ function convertOp(x: Op): Value {
       return depthToSpace(x);
     case 'Abs':
       return abs(x);
+    case 'Cast':
+      return cast(x);
+    case 'Unpack':
+      return unpackBatch(x);
     case 'LRN':
       return lrn(x);
     case 'Split':

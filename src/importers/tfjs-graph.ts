@@ -314,6 +314,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
     soleProducer: (output: string): Node | undefined => (readers.get(output) === 1 ? irNodes.find((m) => m.output === output) : undefined),
     drop: (output: string): void => void irNodes.splice(irNodes.findIndex((m) => m.output === output), 1),
     value: (ref: string): Value => values.get(parseInput(ref, file, '').node)!,
+    isInput: (name: string): boolean => inputs.some((i) => i.name === name),
     emit: (node: Node, rank: number): Runtime => {
       const shape = withFile(file, () => inferShape(node, node.inputs.map((t) => shapeOf.get(t) ?? [])));
       irNodes.push(node);

@@ -35,6 +35,8 @@ export interface ModelSpec {
   opset?: number;
   inputName?: string;
   outputName?: string;
+  /** the input's element type (a TensorProto.DataType; default FLOAT) */
+  inputType?: number;
   /** more graph outputs, after the first (a model of several heads) */
   moreOutputs?: { name: string; dims: (number | string)[] }[];
 }
@@ -55,9 +57,9 @@ export function tensor(name: string, dims: number[], data: ArrayLike<number>, in
   return { name, dims, dataType: DT.FLOAT, rawData: new Uint8Array(Float32Array.from(data).buffer) };
 }
 
-function valueInfo(name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, dims: (number | string)[], elemType: number = DT.FLOAT): onnxProto.onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
-  return { name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim } } } };
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
 export function buildOnnx(spec: ModelSpec): Uint8Array {
@@ -83,7 +85,7 @@ export function buildOnnx(spec: ModelSpec): Uint8Array {
       name: 'test_graph',
       node,
       initializer,
-      input: [valueInfo(spec.inputName ?? 'x', spec.input)],
+      input: [valueInfo(spec.inputName ?? 'x', spec.input, spec.inputType)],
       output: [valueInfo(spec.outputName ?? lastOut, spec.output), ...(spec.moreOutputs ?? []).map((o) => valueInfo(o.name, o.dims))],
     },
   });

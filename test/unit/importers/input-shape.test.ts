@@ -5,7 +5,8 @@
  * whose Placeholder holds −1 — compiles for the sizes named. Each computes what its own runtime computes at those sizes
  * (onnxruntime, TF.js). Without the flag: NN116 naming it (a Layers model's unknown sizes were NN107 "malformed", and
  * an ONNX export's "re-export the model"); a wrong count of sizes, or a size the model fixes given otherwise: NN116;
- * a malformed list: the usage error NN801; beside a lowered program: NN801.
+ * a malformed list: the usage error NN801; beside a lowered program: NN801. And an ONNX input of an integer type that only
+ * Casts to float read (an image input as exporters write it) = onnxruntime fed the same bytes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -51,9 +52,9 @@ async function saveLayers(model: tf.LayersModel, name: string): Promise<string> 
   return join(out, 'model.json');
 }
 
-/** The graph's float values = `want` on random samples of `dims` values, and its int8 program runs. */
-function agreesAt(graph: ReturnType<typeof loadModel>, size: number, want: (x: Float32Array) => Float32Array | Promise<Float32Array>): Promise<void> {
-  const samples = randomSamples(6, size, 9, 0, 1);
+/** The graph's float values = `want` on random samples of `size` values (in [0, 1), or `bytes`: whole numbers 0–255), and its int8 program runs. */
+function agreesAt(graph: ReturnType<typeof loadModel>, size: number, want: (x: Float32Array) => Float32Array | Promise<Float32Array>, bytes = false): Promise<void> {
+  const samples = randomSamples(6, size, 9, 0, 1).map((x) => (bytes ? x.map((v) => Math.floor(v * 256)) : x));
   return (async () => {
     for (const x of samples) expectClose(evaluateOutput(graph, x), await want(x), 1e-4);
     const program = compileGraph(graph, samples, { rows: 4, cols: 4 });
@@ -96,6 +97,26 @@ describe('--input-shape', () => {
     const graph = loadModel(path, DEFAULT_LIMITS, { inputShape: [5, 4, 3] });
     const run = await g.tfjsRunner(undefined, [5, 4, 3]);
     await agreesAt(graph, 60, run);
+  });
+
+  test('a uint8 image input read only by a Cast to FLOAT (an exporter\'s preprocessing) = onnxruntime fed the same bytes; read by anything else, NN116', async () => {
+    const spec: ModelSpec = {
+      input: [1, 3, 5, 4], output: [1, 2, 5, 4], inputType: 2, // UINT8
+      inits: { k: { dims: [2, 3, 3, 3], data: weights(54, 6, -0.01, 0.01) }, mean: { dims: [1, 3, 1, 1], data: [120, 110, 100] } },
+      nodes: [{ op: 'Cast', inputs: ['x'], attrs: { to: { i: 1 } } }, { op: 'Sub', inputs: ['t0', 'mean'] }, { op: 'Conv', inputs: ['t1', 'k'], attrs: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } } }],
+    };
+    const bytes = buildOnnx(spec);
+    const path = writeOnnx(join(dir, 'uint8'), bytes);
+    const graph = loadModel(path);
+    const ort = (await import('onnxruntime-node')).default;
+    const session = await ort.InferenceSession.create(bytes);
+    await agreesAt(graph, 60, async (x) => {
+      const out = (await session.run({ x: new ort.Tensor('uint8', Uint8Array.from(x), [1, 3, 5, 4]) }))[session.outputNames[0]!]!.data as Float32Array;
+      // the runtime's output channel-major, nnchip's pixel-major
+      return Float32Array.from({ length: 40 }, (_, i) => out[(i % 2) * 20 + Math.floor(i / 2)]!);
+    }, true);
+    const direct = writeOnnx(join(dir, 'uint8-relu'), buildOnnx({ ...spec, nodes: [{ op: 'Relu', inputs: ['x'] }] }));
+    expect(failure(() => loadModel(direct)).format()).toMatch(/^error NN116: model\.onnx: input "x" has element type UINT8; nnchip needs FLOAT \(or FLOAT16, BFLOAT16, DOUBLE\), or an integer type read only by Casts to a float type/);
   });
 
   test('the CLI: a malformed list is the usage error NN801; beside a lowered program NN801; lower then sim of the sizes given', async () => {

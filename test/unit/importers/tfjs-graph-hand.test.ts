@@ -10,7 +10,7 @@
  * Session 27: tf.math.l2_normalize of a vector, a vector with one value of it (Sum, Mean, Max over its features; were refused).
  * Session 28: StridedSlice, Slice and GatherV2 picking channels or features (any stride, reversed, one feature), a channel
  * shuffle (Reshape, Transpose, Reshape) and Transposes of unit axes; comparisons, SelectV2 and a Cast of their bools in a
- * function of one tensor (were refused).
+ * function of one tensor; MoveNet's input preprocessing (Cast of the input, Unpack and Squeeze of the batch; were refused).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
@@ -224,6 +224,12 @@ const CASES: Case[] = [
     const masked = g.op('Mul', [y, g.op('Cast', [g.op('GreaterEqual', [y, g.constant([], [-0.5])])], { SrcT: attr.type('DT_BOOL'), DstT: attr.type('DT_FLOAT'), Truncate: attr.b(false) })]);
     void g.op('AddV2', [leaky, g.op('Relu', [masked])]);
   }],
+  ['MoveNet\'s input: Cast to float, Unpack of the batch, ExpandDims back, a same-size ResizeBilinear, Squeeze of axis 0, ExpandDims, Sub', [6, 5, 3], (g) => {
+    const one = g.op('Unpack', [g.op('Cast', ['x'], { SrcT: attr.type('DT_FLOAT'), DstT: attr.type('DT_FLOAT'), Truncate: attr.b(false) })], { num: attr.i(1), axis: attr.i(0) });
+    const resized = g.op('ResizeBilinear', [g.op('ExpandDims', [one, g.ints([0])], { Tdim: attr.type('DT_INT32') }), g.ints([6, 5])], { half_pixel_centers: attr.b(true), align_corners: attr.b(false) });
+    const back = g.op('ExpandDims', [g.op('Squeeze', [resized], { squeeze_dims: attr.ints([0]) }), g.ints([0])], { Tdim: attr.type('DT_INT32') });
+    void conv(g, g.op('Sub', [back, g.constant([3], [0.5, 0.25, 0.125])]), [3, 3, 3, 4]);
+  }],
   ['a SavedModel\'s output_control_node: a NoOp gathering control inputs, read by the output as ^name', [4, 4, 2], (g) => {
     const k = g.constant([1, 1, 2, 3]);
     const y = g.op('Conv2D', ['x', k], { ...window(1, 'VALID'), dilations: attr.ints([1, 1, 1, 1]) });
@@ -263,6 +269,18 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     const open = new GraphBuilder([4, 5, 6], 3);
     open.op('Transpose', [open.op('Reshape', ['x', open.ints([1, 4, 5, 2, 3])]), open.ints([0, 1, 2, 4, 3])], { Tperm: attr.type('DT_INT32') });
     expect(failure(() => loadModel(open.save())).format()).toMatch(/^error NN110: model\.json: layer "transpose_\d+": the model output is a map's channels split in groups and transposed \(\[1,4,5,3,2\]\)/);
+  });
+
+  test('a Cast to int32 of a computed tensor, an Unpack into two, and a tensor without its batch read by a Relu are refused in one line', () => {
+    const toInt = new GraphBuilder([4, 4, 2], 3);
+    toInt.op('Cast', [toInt.op('Relu', ['x'])], { SrcT: attr.type('DT_FLOAT'), DstT: attr.type('DT_INT32'), Truncate: attr.b(false) });
+    expect(failure(() => loadModel(toInt.save())).format()).toMatch(/^error NN110: model\.json: layer "cast_\d+": Cast of a computed tensor to DT_INT32 is not supported \(only to float32/);
+    const two = new GraphBuilder([4, 4, 2], 3);
+    two.op('Unpack', [two.op('Relu', ['x'])], { num: attr.i(2), axis: attr.i(3) });
+    expect(failure(() => loadModel(two.save())).format()).toMatch(/^error NN110: model\.json: layer "unpack_\d+": Unpack along axis 3 into 2 tensors is not supported \(only the batch axis of a batch of one\)/);
+    const bare = new GraphBuilder([4, 4, 2], 3);
+    bare.op('Relu', [bare.op('Squeeze', ['x'], { squeeze_dims: attr.ints([0]) })]);
+    expect(failure(() => loadModel(bare.save())).format()).toMatch(/^error NN110: model\.json: layer "relu_\d+": Relu reading a tensor without its batch axis \(after an Unpack or a Squeeze of axis 0\) is not supported/);
   });
 
   test('Pack of computed tensors (not a shape) is refused in one line naming it', () => {

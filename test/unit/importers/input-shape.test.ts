@@ -72,10 +72,12 @@ describe('--input-shape', () => {
     await agreesAt(graph, 180, async (x) => (await ortRun(path, [1, 3, 6, 10], [x]))[0]!.map((v, i, a) => a[(i % 2) * 15 + Math.floor(i / 2)]!));
   });
 
-  test('sizes the model fixes must be given as they are; a count of sizes other than the input\'s is refused', () => {
+  test('sizes the model fixes must be given as they are; a count of sizes other than the input\'s is refused; sizes too small for a layer say so', () => {
     const path = writeOnnx(join(dir, 'fcn2'), buildOnnx(fcn));
     expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [4, 6, 10] })).format()).toBe('error NN116: model.onnx: --input-shape 4,6,10 gives 4 for size 1 of input "x" [3,?,?], which the model fixes at 3 — give one size for each of [3,?,?], those the model fixes as they are (e.g. --input-shape 3,N,N)');
     expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [6, 10] })).format()).toMatch(/^error NN116: model\.onnx: --input-shape 6,10 has 2 sizes; input "x" \[3,\?,\?\] has 3 \(without the batch\)/);
+    // sizes a layer cannot take: the hint names them, not "the model"
+    expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [3, 1, 1] })).format()).toMatch(/^error NN203: model\.onnx: layer "maxpool_2": .* — --input-shape 3,1,1 may be too small for this layer, or not divisible by its strides: try other sizes$/);
   });
 
   test('a TF.js Layers model of input [null, null, 3] (was NN107 "malformed") and an LSTM of any sequence length compile for the sizes given = TF.js predict', async () => {

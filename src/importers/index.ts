@@ -162,6 +162,17 @@ function looksBinary(bytes: Buffer): boolean {
 
 /** `choice.output`: which output of a model of several to compile (--output-name); the graph keeps only what it reads. */
 export function loadModel(selector: string, limits: Limits = DEFAULT_LIMITS, choice: ModelChoice = {}): Graph {
+  try {
+    return loadChosen(selector, limits, choice);
+  } catch (e) {
+    // a layer that does not fit the sizes --input-shape gave: those sizes, not the model, are what to change
+    if (!(e instanceof NnchipError) || e.code !== 'NN203' || choice.inputShape === undefined) throw e;
+    const site = { ...(e.file === undefined ? {} : { file: e.file }), ...(e.layer === undefined ? {} : { layer: e.layer }) };
+    throw new NnchipError('NN203', e.detail, { ...site, hint: `--input-shape ${choice.inputShape.join(',')} may be too small for this layer, or not divisible by its strides: try other sizes` });
+  }
+}
+
+function loadChosen(selector: string, limits: Limits, choice: ModelChoice): Graph {
   const { path, layer } = splitLayerSelector(selector);
   const file = basename(path);
   const bytes = readChecked(path, limits, /\.onnx$/i.test(path) ? MAX_ONNX_BYTES : MAX_JSON_BYTES);

@@ -61,13 +61,17 @@ function readsColumnOf(g: GraphProto, name: string): boolean {
  * same elements); [N, K] → [K] (and [K, 1] for Gemm transA).
  */
 function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string, limits: Limits, given?: readonly number[]): { input: GraphInput; view: OnnxView } {
-  const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
+  // the inputs the chosen output reads (the graph was pruned to it): of a model of two inputs, an output of one compiles
+  const read = new Set((g.node ?? []).flatMap((n) => n.input ?? []));
+  const all = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
+  const used = all.filter((i) => read.has(i.name ?? ''));
+  const inputs = all.length > 1 && used.length > 0 ? used : all;
   // an input with an initializer of its name is one with a default value (IR 4+): read as that constant, none was left ("0 inputs ()")
   const shadowed = (g.input ?? []).find((i) => consts.has(i.name ?? ''));
   if (inputs.length === 0 && shadowed !== undefined) {
     throw new NnchipError('NN116', `the graph input "${shadowed.name ?? ''}" has an initializer of the same name (a default value), so nnchip reads it as that constant and the model has no input left`, { file, hint: 'remove that initializer from the graph (onnx: graph.initializer), so the input is one the caller gives' });
   }
-  if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file });
+  if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file, ...(inputs.length > 1 ? { hint: 'compile an output that reads one of them (--output-name), or re-export the model with one input' } : {}) });
   const info = inputs[0]!;
   const name = info.name ?? '';
   const site = { file };

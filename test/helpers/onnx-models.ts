@@ -37,6 +37,8 @@ export interface ModelSpec {
   outputName?: string;
   /** the input's element type (a TensorProto.DataType; default FLOAT) */
   inputType?: number;
+  /** more graph inputs, after the first (FLOAT) */
+  moreInputs?: { name: string; dims: (number | string)[] }[];
   /** more graph outputs, after the first (a model of several heads) */
   moreOutputs?: { name: string; dims: (number | string)[] }[];
 }
@@ -85,7 +87,7 @@ export function buildOnnx(spec: ModelSpec): Uint8Array {
       name: 'test_graph',
       node,
       initializer,
-      input: [valueInfo(spec.inputName ?? 'x', spec.input, spec.inputType)],
+      input: [valueInfo(spec.inputName ?? 'x', spec.input, spec.inputType), ...(spec.moreInputs ?? []).map((i) => valueInfo(i.name, i.dims))],
       output: [valueInfo(spec.outputName ?? lastOut, spec.output), ...(spec.moreOutputs ?? []).map((o) => valueInfo(o.name, o.dims))],
     },
   });

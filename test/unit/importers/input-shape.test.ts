@@ -6,7 +6,8 @@
  * (onnxruntime, TF.js). Without the flag: NN116 naming it (a Layers model's unknown sizes were NN107 "malformed", and
  * an ONNX export's "re-export the model"); a wrong count of sizes, or a size the model fixes given otherwise: NN116;
  * a malformed list: the usage error NN801; beside a lowered program: NN801. And an ONNX input of an integer type that only
- * Casts to float read (an image input as exporters write it) = onnxruntime fed the same bytes.
+ * Casts to float read (an image input as exporters write it) = onnxruntime fed the same bytes; of a model of two inputs,
+ * an output reading one of them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -71,10 +72,12 @@ describe('--input-shape', () => {
     await agreesAt(graph, 180, async (x) => (await ortRun(path, [1, 3, 6, 10], [x]))[0]!.map((v, i, a) => a[(i % 2) * 15 + Math.floor(i / 2)]!));
   });
 
-  test('sizes the model fixes must be given as they are; a count of sizes other than the input\'s is refused', () => {
+  test('sizes the model fixes must be given as they are; a count of sizes other than the input\'s is refused; sizes too small for a layer say so', () => {
     const path = writeOnnx(join(dir, 'fcn2'), buildOnnx(fcn));
     expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [4, 6, 10] })).format()).toBe('error NN116: model.onnx: --input-shape 4,6,10 gives 4 for size 1 of input "x" [3,?,?], which the model fixes at 3 — give one size for each of [3,?,?], those the model fixes as they are (e.g. --input-shape 3,N,N)');
     expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [6, 10] })).format()).toMatch(/^error NN116: model\.onnx: --input-shape 6,10 has 2 sizes; input "x" \[3,\?,\?\] has 3 \(without the batch\)/);
+    // sizes a layer cannot take: the hint names them, not "the model"
+    expect(failure(() => loadModel(path, DEFAULT_LIMITS, { inputShape: [3, 1, 1] })).format()).toMatch(/^error NN203: model\.onnx: layer "maxpool_2": .* — --input-shape 3,1,1 may be too small for this layer, or not divisible by its strides: try other sizes$/);
   });
 
   test('a TF.js Layers model of input [null, null, 3] (was NN107 "malformed") and an LSTM of any sequence length compile for the sizes given = TF.js predict', async () => {
@@ -117,6 +120,26 @@ describe('--input-shape', () => {
     }, true);
     const direct = writeOnnx(join(dir, 'uint8-relu'), buildOnnx({ ...spec, nodes: [{ op: 'Relu', inputs: ['x'] }] }));
     expect(failure(() => loadModel(direct)).format()).toMatch(/^error NN116: model\.onnx: input "x" has element type UINT8; nnchip needs FLOAT \(or FLOAT16, BFLOAT16, DOUBLE\), or an integer type read only by Casts to a float type/);
+  });
+
+  test('a model of two inputs: an output that reads one of them compiles (the other is left out) = onnxruntime; one reading both is refused', async () => {
+    const spec: ModelSpec = {
+      input: [1, 3, 4, 4], output: [1, 2, 4, 4], moreInputs: [{ name: 'meta', dims: [1, 2, 4, 4] }],
+      inits: { k: { dims: [2, 3, 1, 1], data: weights(6, 7) } },
+      nodes: [{ op: 'Conv', inputs: ['x', 'k'], outputs: ['image'], attrs: { kernel_shape: { ints: [1, 1] } } }, { op: 'Add', inputs: ['image', 'meta'], outputs: ['both'] }],
+      outputName: 'image', moreOutputs: [{ name: 'both', dims: [1, 2, 4, 4] }],
+    };
+    const bytes = buildOnnx(spec);
+    const path = writeOnnx(join(dir, 'two-inputs'), bytes);
+    const graph = loadModel(path, DEFAULT_LIMITS, { output: 'image' });
+    expect(graph.inputs.map((i) => i.name)).toEqual(['x']);
+    const ort = (await import('onnxruntime-node')).default;
+    const session = await ort.InferenceSession.create(bytes);
+    await agreesAt(graph, 48, async (x) => {
+      const out = (await session.run({ x: new ort.Tensor('float32', x, [1, 3, 4, 4]), meta: new ort.Tensor('float32', new Float32Array(32), [1, 2, 4, 4]) }))['image']!.data as Float32Array;
+      return Float32Array.from({ length: 32 }, (_, i) => out[(i % 2) * 16 + Math.floor(i / 2)]!);
+    });
+    expect(failure(() => loadModel(path, DEFAULT_LIMITS, { output: 'both' })).format()).toMatch(/^error NN116: model\.onnx: the model has 2 inputs \("x", "meta"\); nnchip supports exactly one/);
   });
 
   test('the CLI: a malformed list is the usage error NN801; beside a lowered program NN801; lower then sim of the sizes given', async () => {

@@ -8,7 +8,8 @@
  * behind Casts and Cast chains on the map; SpaceToDepth, DepthToSpace (DCR and CRD) and PixelUnshuffle. Session 13:
  * the product of a map and a computed map (a conv of it, or CBAM's spatial gate from ReduceMean / ReduceMax over
  * the channels), and LayerNormalization over each pixel's channels. Session 16: LRN (with GlobalMaxPool), Sum and Mean of
- * several inputs.
+ * several inputs. Session 28: channels picked (Gather of a list, Slice with a step, one channel and a reduction without
+ * their axis added and unsqueezed) and a continuous Where in the element-wise chains.
  * The float graph = ONNX Runtime; on a random small machine the int8 program runs the same on the
  * reference interpreter, the simulator and WASM (SIMD and scalar) and stays near ONNX Runtime.
  * FC_SEED / FC_RUNS reproduce or widen a run.
@@ -63,11 +64,11 @@ function retype(bytes: Uint8Array, kinds: Record<string, 'half' | 'bf16' | 'doub
   return onnx.ModelProto.encode(m).finish();
 }
 
-const UNARY = ['Mul', 'Add', 'Sub', 'Div', 'RDiv', 'Tanh', 'Erf', 'Sigmoid', 'Exp', 'Log', 'Sqrt', 'Pow', 'Abs', 'Neg', 'Relu', 'Clip'] as const;
+const UNARY = ['Mul', 'Add', 'Sub', 'Div', 'RDiv', 'Tanh', 'Erf', 'Sigmoid', 'Exp', 'Log', 'Sqrt', 'Pow', 'Abs', 'Neg', 'Relu', 'Clip', 'Where'] as const;
 
 const spec = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
-  body: fc.constantFrom('inorm', 'gnorm', 'expr', 'expr', 's2d', 'd2s', 'd2s', 'unshuffle', 'product', 'product', 'lnorm', 'lrn', 'lrn', 'summean'),
+  body: fc.constantFrom('inorm', 'gnorm', 'expr', 'expr', 's2d', 'd2s', 'd2s', 'unshuffle', 'product', 'product', 'lnorm', 'lrn', 'lrn', 'summean', 'pick', 'pick'),
   h: fc.integer({ min: 1, max: 6 }), w: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 8 }), cin: fc.integer({ min: 1, max: 3 }),
   conv: fc.boolean(), block: fc.constantFrom(2, 2, 3, 1), crd: fc.boolean(), groups: fc.integer({ min: 1, max: 8 }), eps: fc.constantFrom(1e-5, 1e-3, 0.1),
   chain: fc.array(fc.record({ op: fc.constantFrom(...UNARY), k: fc.integer({ min: -96, max: 96 }), reuse: fc.constantFrom('no', 'no', 'add', 'pool') }), { minLength: 1, maxLength: 5 }),
@@ -131,6 +132,8 @@ function build(o: Spec): { bytes: Uint8Array; dims: number[]; exprLike: boolean;
         case 'Log': case 'Sqrt': x = node(s.op, [abs()]); break;
         case 'Pow': x = m > 0 ? node('Pow', [abs(), scalar(96)]) : node('Pow', [x, scalar(128)]); break; // |x|^1.5 + …, or x²
         case 'Clip': x = node('Clip', [x, scalar(-Math.abs(m) - 8), scalar(Math.abs(m) + 8)]); break;
+        // a continuous choice (torch.where(x > t, x, t + (x − t)/2)): no jump for an input code to land on
+        case 'Where': x = node('Where', [node('Greater', [x, scalar(m)]), x, node('Add', [node('Mul', [node('Sub', [x, scalar(m)]), scalar(32)]), scalar(m)])]); break;
         default: x = node(s.op, [x]);
       }
       seen.push(before);
@@ -172,6 +175,30 @@ function build(o: Spec): { bytes: Uint8Array; dims: number[]; exprLike: boolean;
     // session 16: Sum and Mean of 2–4 inputs: the map, its ReLU, its Neg, a per-channel constant
     const parts = [x, node('Relu', [x]), node('Neg', [x]), init([1, c, 1, 1], weights(c, o.seed + 12, -0.5, 0.5))].slice(0, 2 + (o.groups % 3));
     x = node(o.crd ? 'Mean' : 'Sum', parts);
+  } else if (o.body === 'pick') {
+    // session 28: channels picked by constant indices — Gather of a list (repeats, negatives), Slice with a step (backwards
+    // too, as torch's flip), or one channel of the map (Gather without the axis, [N, H, W]) through element-wise ops of
+    // such views and back with Unsqueeze
+    const variant = o.seed % 3;
+    // (something computed before: a pick that keeps every channel in order is views alone, NN305)
+    if (!o.conv) x = node('Relu', [x]);
+    if (variant === 0) {
+      const list = o.chain.map((e, i) => ((e.k + 96 + i) % (2 * c)) - c);
+      x = node('Gather', [x, init([list.length], list, true)], { axis: { i: 1 } });
+      c = list.length;
+    } else if (variant === 1) {
+      const step = [1, 2, -1, -2][o.groups % 4]!;
+      const [from, to] = step > 0 ? [o.seed % c, c] : [c - 1 - (o.seed % c), -(2 ** 53)];
+      const count = step > 0 ? Math.ceil((to - from) / step) : Math.floor(from / -step) + 1;
+      x = node('Slice', [x, init([1], [from], true), init([1], [to], true), init([1], [1], true), init([1], [step], true)]);
+      c = count;
+    } else {
+      const one = (i: number): string => node('Gather', [x, init([], [i % c], true)], { axis: { i: 1 } });
+      const reduced = node(o.crd ? 'ReduceMax' : 'ReduceMean', [x], { axes: { ints: [1] }, keepdims: { i: 0 } });
+      const v = node(o.groups % 2 === 0 ? 'Add' : 'Sub', [one(o.seed), reduced]);
+      x = node('Unsqueeze', o.opset >= 13 ? [node('Sigmoid', [v]), init([1], [1], true)] : [node('Sigmoid', [v])], o.opset >= 13 ? undefined : { axes: { ints: [1] } });
+      c = 1;
+    }
   } else if (o.body === 's2d') {
     if (h % r !== 0 || w % r !== 0) return null;
     x = node('SpaceToDepth', [x], { blocksize: { i: r } });

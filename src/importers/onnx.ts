@@ -443,7 +443,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   const tables = new Map<NodeProto, Fused>();
   const constNodes = new Set((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? ''));
   const copies = identityCopies(g, consts);
-  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables, constDimsOf(g, consts));
+  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables, constDimsOf(g, consts, file));
   const { input, view } = graphInput(g, consts, file, limits, choice.inputShape);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);

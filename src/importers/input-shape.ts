@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * --input-shape: the sizes of its input a model leaves to run time (a fully convolutional network's H and W, a detector
+ * The model's one input: NN116 for several (or none), and --input-shape: the sizes of its input a model leaves to run time (a fully convolutional network's H and W, a detector
  * taking any image size, a recurrent net's sequence length), named by the user. nnchip compiles a model for one input
  * size, so each unknown size must be given; a size the model fixes must be given as it is. The sizes come without the
  * batch, in the model's own order: [C, H, W] of an ONNX image, [H, W, C] of a TF.js one, [T, F] of a sequence.
@@ -24,4 +24,14 @@ export function fillInputShape(declared: readonly (number | null)[], given: read
   const clash = declared.findIndex((d, i) => d !== null && d !== given[i]);
   if (clash >= 0) throw new NnchipError('NN116', `--input-shape ${given.join(',')} gives ${given[clash]} for size ${clash + 1} of ${what} ${shown}, which the model fixes at ${declared[clash]}`, { ...site, hint });
   return [...given];
+}
+
+/**
+ * NN116 unless the model has exactly one input (`names`: those its chosen output reads; `note`: what the format says of
+ * the others); of several, the hint says how to compile an output that reads one of them.
+ */
+export function checkOneInput(names: readonly string[], site: ErrorSite, note = ''): void {
+  if (names.length === 1) return;
+  const hint = names.length > 1 ? { hint: 'compile an output that reads one of them (--output-name), or re-export the model with one input' } : {};
+  throw new NnchipError('NN116', `the model has ${names.length} inputs (${names.map((n) => `"${n}"`).join(', ')}); nnchip supports exactly one${note}`, { ...site, ...hint });
 }

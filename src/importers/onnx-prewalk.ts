@@ -14,8 +14,7 @@ export type ModelProto = ReturnType<ReturnType<typeof onnxSchema>['ModelProto'][
 export type GraphProto = NonNullable<ModelProto['graph']>;
 export type NodeProto = NonNullable<GraphProto['node']>[number];
 
-/** An element-wise subgraph's last node: its one input and the function it computes (fuse-elementwise.ts). */
-/** A function of one tensor x found by fuse-elementwise.ts; `splats`: the dims of the constants of several (equal) values it reads. */
+/** An element-wise subgraph's last node: its one input x, the function of x it computes (fuse-elementwise.ts), and the dims of the constants of several (equal) values it reads. */
 export type Fused = { readonly x: string; readonly fn: TableActivation; readonly splats: readonly (readonly number[])[] };
 
 /** The Constant node's value as a TensorProto. */
@@ -31,29 +30,39 @@ export function constantValue(n: NodeProto, site: ErrorSite): TensorProto {
   throw new NnchipError('NN110', 'Constant: only value, value_float(s) and value_int(s) are supported', site);
 }
 
-/** A one-element float constant's value (initializer or Constant node), for matching GELU and Mish; else undefined. */
-export function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
+/** A constant by name (initializer, Constant node, or an Identity / Cast copy of one), as a TensorProto; else undefined. */
+function constantsOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string): (name: string) => TensorProto | undefined {
   const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
   const copies = identityCopies(g, consts);
   return (at) => {
     const name = copies.get(at) ?? at;
     const node = constants.get(name);
-    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: src.file, layer: node.name ?? '' }));
-    if (t === undefined || !isFloatType(t.dataType)) return undefined;
-    const v = floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
-    // one value, or one value everywhere (torch.zeros_like(x), full_like: whoever reads it checks the shape, Fused.splats)
-    return v.length >= 1 && v.every((e) => Object.is(e, v[0])) ? v[0] : undefined;
+    return consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file, layer: node.name ?? '' }));
+  };
+}
+
+/**
+ * The value of a float constant holding one value — a scalar, or one value everywhere (torch.zeros_like(x), full_like:
+ * whoever reads it checks the shape, Fused.splats) — else undefined. Each constant is decoded once.
+ */
+export function scalarOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, src: TensorSource): (name: string) => number | undefined {
+  const constant = constantsOf(g, consts, src.file);
+  const seen = new Map<string, number | undefined>();
+  return (name) => {
+    if (seen.has(name)) return seen.get(name);
+    const t = constant(name);
+    const v = t === undefined || !isFloatType(t.dataType) ? undefined : floatTensor(t, src, { file: src.file }, `tensor "${name}"`).data;
+    const value = v !== undefined && v.length >= 1 && v.every((e) => Object.is(e, v[0])) ? v[0] : undefined;
+    seen.set(name, value);
+    return value;
   };
 }
 
 /** The dims of a constant (initializer, Constant or a copy of one), or undefined. */
-export function constDimsOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>): (name: string) => number[] | undefined {
-  const constants = new Map((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => [n.output?.[0] ?? '', n]));
-  const copies = identityCopies(g, consts);
-  return (at) => {
-    const name = copies.get(at) ?? at;
-    const node = constants.get(name);
-    const t = consts.get(name) ?? (node === undefined ? undefined : constantValue(node, { file: '', layer: node.name ?? '' }));
+export function constDimsOf(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, file: string): (name: string) => number[] | undefined {
+  const constant = constantsOf(g, consts, file);
+  return (name) => {
+    const t = constant(name);
     return t === undefined ? undefined : (t.dims ?? []).map(Number);
   };
 }

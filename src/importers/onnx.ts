@@ -19,7 +19,7 @@ import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { constDimsOf, constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
 import { onnxNesting } from './onnx-depth.js';
 import { onnxForOutput, type ModelChoice } from './outputs.js';
-import { fillInputShape } from './input-shape.js';
+import { checkOneInput, fillInputShape } from './input-shape.js';
 import { pruneToOutput, readInitializers } from './onnx-prune.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
@@ -71,7 +71,7 @@ function graphInput(g: GraphProto, consts: ReadonlyMap<string, TensorProto>, fil
   if (inputs.length === 0 && shadowed !== undefined) {
     throw new NnchipError('NN116', `the graph input "${shadowed.name ?? ''}" has an initializer of the same name (a default value), so nnchip reads it as that constant and the model has no input left`, { file, hint: 'remove that initializer from the graph (onnx: graph.initializer), so the input is one the caller gives' });
   }
-  if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name ?? ''}"`).join(', ')}); nnchip supports exactly one (the others must be initializers)`, { file, ...(inputs.length > 1 ? { hint: 'compile an output that reads one of them (--output-name), or re-export the model with one input' } : {}) });
+  checkOneInput(inputs.map((i) => i.name ?? ''), { file }, ' (the others must be initializers)');
   const info = inputs[0]!;
   const name = info.name ?? '';
   const site = { file };
@@ -443,7 +443,7 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   const tables = new Map<NodeProto, Fused>();
   const constNodes = new Set((g.node ?? []).filter((n) => n.opType === 'Constant' && !n.domain).map((n) => n.output?.[0] ?? ''));
   const copies = identityCopies(g, consts);
-  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables, constDimsOf(g, consts));
+  g.node = fuseFunctions(g, scalarOf(g, consts, src), (name) => consts.has(name) || constNodes.has(name) || copies.has(name), tables, constDimsOf(g, consts, file));
   const { input, view } = graphInput(g, consts, file, limits, choice.inputShape);
   const w = new Walker(opset, consts, src, g);
   w.shapes.set(input.name, input.shape);

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '../ir/graph.js';
 import { checkedElements } from './limits.js';
-import { tfShapeOf, type Op, type Value } from './tfjs-graph-op.js';
+import { tfShapeOf, typeAttr, type Op, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 
 const constant = (shape: number[], data: Float32Array): Value => ({ kind: 'const', tensor: { shape, data } });
@@ -77,7 +77,7 @@ const INT_TYPES = new Set(['DT_INT8', 'DT_UINT8', 'DT_INT16', 'DT_UINT16', 'DT_I
 
 /** Cast of a constant (shape arithmetic: an int32 size to float): the values converted to DstT (float32 or an integer type). */
 export function castConstant(x: Op, t: Tensor): Value {
-  const dst = String((x.n.attr['DstT'] as { type?: unknown } | undefined)?.type ?? 'DT_FLOAT');
+  const dst = typeAttr(x.n, 'DstT') || 'DT_FLOAT';
   if (dst === 'DT_BOOL') return constant([...t.shape], Float32Array.from(t.data, (v) => (v !== 0 ? 1 : 0)));
   if (INT_TYPES.has(dst)) return constant([...t.shape], Float32Array.from(t.data, (v) => Math.trunc(v)));
   if (dst === 'DT_FLOAT' || dst === 'DT_DOUBLE') return constant([...t.shape], Float32Array.from(t.data));

@@ -8,7 +8,7 @@
 import type { Tensor } from '../ir/graph.js';
 import { findElementwise } from './fuse-elementwise.js';
 import { findFunctions } from './fuse-functions.js';
-import type { TfNode } from './tfjs-graph-op.js';
+import { typeAttr, type TfNode } from './tfjs-graph-op.js';
 
 type Ref = { node: string; control: boolean };
 
@@ -63,7 +63,7 @@ export function fuseTfFunctions(nodes: readonly TfNode[], weights: ReadonlyMap<s
     const attr = (key: string): number | undefined => {
       if (n.op === 'Relu6') return key === 'min' ? 0 : key === 'max' ? 6 : undefined;
       // a Cast to float32 (of a comparison's bool) is exact: ONNX's `to` FLOAT
-      if (n.op === 'Cast') return key === 'to' && (n.attr['DstT'] as { type?: unknown } | undefined)?.type === 'DT_FLOAT' ? 1 : undefined;
+      if (n.op === 'Cast') return key === 'to' && typeAttr(n, 'DstT') === 'DT_FLOAT' ? 1 : undefined;
       // TF's LeakyRelu alpha defaults to 0.2 (ONNX's to 0.01)
       return floatAttr(n, key) ?? (n.op === 'LeakyRelu' && key === 'alpha' ? 0.2 : undefined);
     };

@@ -363,11 +363,7 @@ export function splitPart(x: Op): Value {
   const from = sizes.slice(0, part).reduce((a, b) => a + b, 0);
   const count = sizes[part]!;
   if (count === 0) throw x.fail('NN110', `${x.n.op} output ${part} is empty`);
-  if (axis === t.rank - 1) {
-    const c = n;
-    if (c * count > x.ctx.limits.maxParams) throw x.fail('NN110', `selecting ${count} of ${c} channels needs a 0/1 kernel of ${c * count} weights, over --max-params`);
-    return x.ctx.emit(selectChannelsNode(x.n.name, t.name, c, steppedIndices(from, from + count, 1), x.n.name, t.rank === 2), t.rank);
-  }
+  if (axis === t.rank - 1) return pickChannels(x, t, steppedIndices(from, from + count, 1));
   // H or W of a map (a sequence [1, L, C]'s steps are its W)
   const alongH = t.rank === 4 && axis === 1;
   const [before, after] = [from, n - from - count];

@@ -51,6 +51,11 @@ export interface Runtime {
 /** What a TF tensor is at import time: a constant, or a runtime tensor of the IR. */
 export type Value = { readonly kind: 'const'; readonly tensor: Tensor } | Runtime;
 
+/** A type attribute of a TF node (Cast's SrcT and DstT: "DT_FLOAT", "DT_INT32", …), or '' when absent. */
+export function typeAttr(n: TfNode, key: string): string {
+  return String((n.attr[key] as { type?: unknown } | undefined)?.type ?? '');
+}
+
 /** The IR shape of a TF shape [1, ...] of rank 2, 3 or 4 (undefined for any other). */
 export function irShapeOf(tf: readonly number[]): number[] | undefined {
   if (tf[0] !== 1) return undefined;

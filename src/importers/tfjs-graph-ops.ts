@@ -12,7 +12,7 @@ import { lrnNodes } from '../ir/normalize.js';
 import { multiplied, transposedFilter } from './tfjs-kernels.js';
 import { castConstant, foldConstants, gatherConstant, pack, shapeOf, sliceConstant } from './tfjs-graph-consts.js';
 import { batchToSpace, concat, depthToSpace, expandDims, gatherV2, pad, reduce, reshape, resize, slice, spaceToBatch, splitPart, squeeze, stridedSlice, transpose, unpackBatch } from './tfjs-graph-layout.js';
-import { Op, tfShapeOf, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
+import { Op, tfShapeOf, typeAttr, type OpContext, type Runtime, type TfNode, type Value } from './tfjs-graph-op.js';
 import { shownValue } from '../diagnostics/error.js';
 import { TF_ONLY_FUSED } from './tfjs-graph-fuse.js';
 
@@ -267,10 +267,9 @@ function abs(x: Op): Value {
  * of a comparison's bool inside a function of one tensor is taken there (fuse-elementwise.ts). Any other is refused.
  */
 function cast(x: Op): Value {
-  const type = (key: string): string => String((x.n.attr[key] as { type?: unknown } | undefined)?.type ?? '');
   const input = x.input(0);
   if (input.kind === 'const') return castConstant(x, input.tensor);
-  const [src, dst] = [type('SrcT'), type('DstT')];
+  const [src, dst] = [typeAttr(x.n, 'SrcT'), typeAttr(x.n, 'DstT')];
   if (dst !== 'DT_FLOAT' && dst !== 'DT_DOUBLE') throw x.fail('NN110', `Cast of a computed tensor to ${dst || 'an unnamed type'} is not supported (only to float32: the machine's tensors are real numbers)`);
   if (src === 'DT_FLOAT' || src === 'DT_DOUBLE' || src === 'DT_HALF' || src === 'DT_BFLOAT16' || x.ctx.isInput(input.name)) return input;
   throw x.fail('NN110', `Cast of a computed ${src || 'tensor of an unnamed type'} to float32 is not supported (only of the model's input, or of a float tensor)`);

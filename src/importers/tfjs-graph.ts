@@ -11,7 +11,7 @@ import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { chooseOutput, neededBy, type ModelChoice } from './outputs.js';
-import { fillInputShape } from './input-shape.js';
+import { checkOneInput, fillInputShape } from './input-shape.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
 import { tfShapeOf } from './tfjs-graph-op.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -339,6 +339,6 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   const out = values.get(outs[0]!)!;
   if (out.kind !== 'tensor') throw new NnchipError('NN110', 'the model output is a constant', { file });
   if (out.grouped?.swapped === true) throw new NnchipError('NN110', `the model output is a map's channels split in groups and transposed (${shownValue(tfShapeOf(out))}); nnchip gives a map's channels back in one axis: end the model with the Reshape back to [1, H, W, C]`, { file, layer: outs[0]! });
-  if (inputs.length !== 1) throw new NnchipError('NN116', `the model has ${inputs.length} inputs (${inputs.map((i) => `"${i.name}"`).join(', ')}); nnchip supports exactly one`, { file, ...(inputs.length > 1 ? { hint: 'compile an output that reads one of them (--output-name), or re-export the model with one input' } : {}) });
+  checkOneInput(inputs.map((i) => i.name), { file });
   return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, [out.name]), outputs: [out.name], notes: [] };
 }

@@ -10,7 +10,7 @@ import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor 
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
 import { chooseOutput, neededBy, type ModelChoice } from './outputs.js';
-import { fillInputShape } from './input-shape.js';
+import { checkOneInput, fillInputShape } from './input-shape.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -413,7 +413,7 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
     }
     if (built.length > 0) prev = l.name;
   }
-  if (graphInputs.length !== 1) throw new NnchipError('NN116', `the model has ${graphInputs.length} inputs (${graphInputs.map((i) => `"${i.name}"`).join(', ')}); nnchip supports exactly one`, { file, ...(graphInputs.length > 1 ? { hint: 'compile an output that reads one of them (--output-name), or re-export the model with one input' } : {}) });
+  checkOneInput(graphInputs.map((i) => i.name), { file });
   const outs = [chosen ?? chooseOutput([prev], choice.output, { file })];
   const name = typeof (json['modelTopology'] as Json)['name'] === 'string' ? String((json['modelTopology'] as Json)['name']) : basename(dirname(modelFile));
   // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out

@@ -10,7 +10,7 @@ import { duplicateKey, withoutBom } from '../util/json-text.js';
 import { COMPILER_BYTES_PER_VALUE, DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
-import { chooseOutput, type ModelChoice } from './outputs.js';
+import { chooseOutputs, type ModelChoice } from './outputs.js';
 import { fillInputShape } from './input-shape.js';
 import { importTfjsGraph } from './tfjs-graph.js';
 import { importTfjsLayers } from './tfjs-layers.js';
@@ -196,7 +196,7 @@ function loadChosen(selector: string, limits: Limits, choice: ModelChoice): Grap
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   // the other formats have one output: --output-name may name it, nothing else
-  if (choice.output !== undefined && !chosenByImporter) chooseOutput(graph.outputs, choice.output, { file });
+  if (choice.output !== undefined && !chosenByImporter) chooseOutputs(graph.outputs, choice.output, { file });
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
   checkTensorSizes(graph, shapes, limits, file);

@@ -278,8 +278,9 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
     const chw = outputLayoutOf(g, i) === 'chw' && t.shape.length === 3;
     if (batch > 1 && chw) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${onnxShape(t.shape)} is channel-major (ONNX)`);
     // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
-    // named as the model names it (a TF graph's Identity, not the tensor it passes on)
-    const named = { ...t, name: g.outputNames?.[i] ?? t.name };
+    // of several, each named as the model names it (a TF graph's Identity, not the tensor it passes on); one keeps its
+    // tensor's name, as programs always had it (`dense_2/logits`: a final softmax dropped)
+    const named = lowered.outputs.length > 1 ? { ...t, name: g.outputNames?.[i] ?? t.name } : t;
     return batch === 1 ? { ...named, ...(chw ? { layout: 'chw' as const } : {}) } : { ...named, shape: batched(batch, t.shape) };
   });
   const program: Program = {

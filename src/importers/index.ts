@@ -106,7 +106,7 @@ function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[
  * ESC in one forged output lines and terminal sequences (errors escaped them already).
  */
 function printableNames(g: Graph): Graph {
-  const names = [g.name, ...g.inputs.map((i) => i.name), ...g.outputs, ...g.nodes.flatMap((n) => [n.name, n.output, ...n.inputs])];
+  const names = [g.name, ...g.inputs.map((i) => i.name), ...g.outputs, ...(g.outputNames ?? []), ...g.nodes.flatMap((n) => [n.name, n.output, ...n.inputs])];
   if (names.every((t) => escapeControls(t) === t)) return g;
   const e = escapeControls;
   return {
@@ -114,6 +114,7 @@ function printableNames(g: Graph): Graph {
     name: e(g.name),
     inputs: g.inputs.map((i) => ({ ...i, name: e(i.name) })),
     outputs: g.outputs.map(e),
+    ...(g.outputNames === undefined ? {} : { outputNames: g.outputNames.map(e) }),
     nodes: g.nodes.map((n) => ({ ...n, name: e(n.name), output: e(n.output), inputs: n.inputs.map(e) })),
   };
 }

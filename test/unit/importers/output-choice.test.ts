@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { outputParts, quantizeInput } from '../../../src/isa/program.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import type { Graph } from '../../../src/ir/graph.js';
 import { expectInt8NearFloat } from '../../helpers/agreement.js';
@@ -52,6 +54,11 @@ describe('ONNX: two heads (boxes: Gemm; scores: Gemm → Sigmoid) over one Conv 
     const program = compileGraph(graph, inputs);
     expect(program.outputs.map((t) => [t.name, t.shape])).toEqual(order.map((o) => [o, [o === 'boxes' ? 4 : 3]]));
     expectInt8NearFloat(program, inputs, want);
+    // each output's codes are those of its own program (--output-name of it alone): one scale per tensor, calibrated alike
+    for (const { t, offset, size } of outputParts(program)) {
+      const alone = compileGraph(loadModel(path, undefined, { output: t.name }), inputs);
+      for (const x of inputs.slice(0, 3)) expect(interpret(program, quantizeInput(program, x)).slice(offset, offset + size)).toEqual(interpret(alone, quantizeInput(alone, x)));
+    }
   });
   test('an unknown name: the outputs listed, and the near one', () => {
     expect(failure(() => loadModel(path, undefined, { output: 'score' })).format()).toMatch(/NN801: model.onnx: --output-name "score" is not an output of the model: the model's outputs are boxes, scores; did you mean scores\?/);

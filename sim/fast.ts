@@ -15,7 +15,7 @@ import { internal } from '../src/diagnostics/error.js';
 import type { ArrayConfig } from '../src/isa/config.js';
 import { execute, type MachineState } from '../src/isa/interpret.js';
 import { bufferLanes } from '../src/isa/state.js';
-import { readTensor, writeTensor, type Program } from '../src/isa/program.js';
+import { readOutputs, writeTensor, type Program } from '../src/isa/program.js';
 import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
@@ -478,7 +478,7 @@ export function runFast(plan: Plan, inputCodes: Int8Array, trace: boolean, gemm:
     }
     m.read(i, insn, kind[i]!);
   }
-  return { output: readTensor(m.s.dram, p.output), ...fastFigures(plan, trace, kernels) };
+  return { output: readOutputs(m.s.dram, p), ...fastFigures(plan, trace, kernels) };
 }
 
 /** Everything of a fast run but the outputs: the program's alone, cached (for values computed elsewhere, sim/compiled-values.ts). */

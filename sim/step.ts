@@ -13,7 +13,7 @@ import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/thres
 import { layerCycles } from '../src/isa/cost.js';
 import { accSplit } from '../src/isa/config.js';
 import { besideCompletesAfter, duration, matmulAccBanks, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
-import { readTensor } from '../src/isa/program.js';
+import { readOutputs } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
 import { StepMachine } from './machine.js';
@@ -299,7 +299,7 @@ export class Controller {
   result(cycles: number): RawRun {
     const p = this.plan.program;
     return {
-      output: readTensor(this.m.state.dram, p.output),
+      output: readOutputs(this.m.state.dram, p),
       cycles,
       counters: this.m.counters,
       layerCycles: layerCycles(p, this.start, this.end),

@@ -6,7 +6,7 @@
  */
 import { CODES } from '../diagnostics/codes.js';
 import { NnchipError } from '../diagnostics/error.js';
-import { pixelAddress, storedCodes, storedLayout, type DramTensor, type Program } from '../isa/program.js';
+import { outputParts, outputSize, pixelAddress, storedCodes, storedLayout, type DramTensor, type Program } from '../isa/program.js';
 import { programIdOf } from './image.js';
 import {
   BOARD_ERROR_TEXT, boardErrorName, FrameDecoder, IMAGE_STATUS, IMAGE_STATUS_TEXT, imageStatusName, infoRequest, parseInfo, readRequest, readU32, RESP, runRequest, writeRequest,
@@ -148,7 +148,8 @@ export async function inferOnBoard(s: BoardSession, p: Program, codes: Int8Array
   const stored = storedCodes(p.input, codes);
   for (const run of rowRuns(storedLayout(p.input))) await s.write(run.address, new Uint8Array(stored.buffer, stored.byteOffset + run.first, run.count));
   const { cycles, clocks } = await s.run();
-  const raw = new Int8Array(p.output.rows * p.output.rowBytes);
-  for (const run of rowRuns(p.output)) raw.set(new Int8Array((await s.read(run.address, run.count)).buffer), run.first);
+  // every output's rows, one output after the other (isa/program.ts readOutputs)
+  const raw = new Int8Array(outputSize(p));
+  for (const { t, offset } of outputParts(p)) for (const run of rowRuns(t)) raw.set(new Int8Array((await s.read(run.address, run.count)).buffer), offset + run.first);
   return { raw, cycles, clocks };
 }

@@ -10,7 +10,7 @@ import { duplicateKey, withoutBom } from '../util/json-text.js';
 import { COMPILER_BYTES_PER_VALUE, DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
-import { chooseOutput, type ModelChoice } from './outputs.js';
+import { chooseOutputs, type ModelChoice } from './outputs.js';
 import { fillInputShape } from './input-shape.js';
 import { importTfjsGraph } from './tfjs-graph.js';
 import { importTfjsLayers } from './tfjs-layers.js';
@@ -106,7 +106,7 @@ function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[
  * ESC in one forged output lines and terminal sequences (errors escaped them already).
  */
 function printableNames(g: Graph): Graph {
-  const names = [g.name, ...g.inputs.map((i) => i.name), ...g.outputs, ...g.nodes.flatMap((n) => [n.name, n.output, ...n.inputs])];
+  const names = [g.name, ...g.inputs.map((i) => i.name), ...g.outputs, ...(g.outputNames ?? []), ...g.nodes.flatMap((n) => [n.name, n.output, ...n.inputs])];
   if (names.every((t) => escapeControls(t) === t)) return g;
   const e = escapeControls;
   return {
@@ -114,6 +114,7 @@ function printableNames(g: Graph): Graph {
     name: e(g.name),
     inputs: g.inputs.map((i) => ({ ...i, name: e(i.name) })),
     outputs: g.outputs.map(e),
+    ...(g.outputNames === undefined ? {} : { outputNames: g.outputNames.map(e) }),
     nodes: g.nodes.map((n) => ({ ...n, name: e(n.name), output: e(n.output), inputs: n.inputs.map(e) })),
   };
 }
@@ -196,7 +197,7 @@ function loadChosen(selector: string, limits: Limits, choice: ModelChoice): Grap
     else throw new NnchipError('NN103', 'neither a TF.js model.json (Layers or graph model: no "modelTopology"), an ONNX model, nor an nnchip model ("format": "nnchip-model")', { file });
   }
   // the other formats have one output: --output-name may name it, nothing else
-  if (choice.output !== undefined && !chosenByImporter) chooseOutput(graph.outputs, choice.output, { file });
+  if (choice.output !== undefined && !chosenByImporter) chooseOutputs(graph.outputs, choice.output, { file });
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
   checkTensorSizes(graph, shapes, limits, file);

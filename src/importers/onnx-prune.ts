@@ -20,12 +20,12 @@ export interface PrunableGraph {
   node?: { name?: string | null; opType?: string | null; input?: string[] | null; output?: string[] | null }[] | null;
 }
 
-/** `g.node` cut to what `out` reads, directly or not; the nodes dropped checked for damage first. */
-export function pruneToOutput<G extends PrunableGraph>(g: G, out: string, file: string): void {
+/** `g.node` cut to what the outputs read, directly or not; the nodes dropped checked for damage first. */
+export function pruneToOutputs<G extends PrunableGraph>(g: G, outs: readonly string[], file: string): void {
   const nodes = g.node ?? [];
   const producer = new Map<string, readonly string[]>();
   for (const n of nodes) for (const o of n.output ?? []) if (o !== '') producer.set(o, n.input ?? []);
-  const needed = neededBy(out, (t) => producer.get(t));
+  const needed = neededBy(outs, (t) => producer.get(t));
   const live = (n: (typeof nodes)[number]): boolean => (n.output ?? []).some((o) => needed.has(o));
   if (nodes.every(live)) return;
   checkDeadNodes(g, live, file);
@@ -52,8 +52,8 @@ function checkDeadNodes<G extends PrunableGraph>(g: G, live: (n: NonNullable<G['
   });
 }
 
-/** The initializers the nodes left (or the output) read: one only a dropped node read is not counted against --max-params. */
-export function readInitializers<T extends { name?: string | null }>(g: { initializer?: T[] | null; node?: PrunableGraph['node'] }, out: string): T[] {
-  const read = new Set([...(g.node ?? []).flatMap((n) => n.input ?? []), out]);
+/** The initializers the nodes left (or the outputs) read: one only a dropped node read is not counted against --max-params. */
+export function readInitializers<T extends { name?: string | null }>(g: { initializer?: T[] | null; node?: PrunableGraph['node'] }, outs: readonly string[]): T[] {
+  const read = new Set([...(g.node ?? []).flatMap((n) => n.input ?? []), ...outs]);
   return (g.initializer ?? []).filter((t) => read.has(t.name ?? ''));
 }

@@ -18,9 +18,9 @@ import { declaredRanks, legacyForm, modelOpset, unreviewedOpsetChange } from './
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { constDimsOf, constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
 import { onnxNesting } from './onnx-depth.js';
-import { onnxForOutput, type ModelChoice } from './outputs.js';
+import { onnxForOutputs, type ModelChoice } from './outputs.js';
 import { checkOneInput, fillInputShape } from './input-shape.js';
-import { pruneToOutput, readInitializers } from './onnx-prune.js';
+import { pruneToOutputs, readInitializers } from './onnx-prune.js';
 import { upgradeNodes } from './onnx-upgrade.js';
 import { foldQuantized, QUANT_FOLDED_OPS, rewriteQuantized, type QuantFoldContext } from './onnx-quant.js';
 
@@ -421,15 +421,15 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   // a graph of inputs and outputs but no node passes its input through: a model, not a broken file (it was "not an ONNX model")
   if (declaresIo && (g.node ?? []).length === 0) throw new NnchipError('NN305', 'the graph has inputs and outputs but no node: it computes nothing', { file });
   if (g === null || g === undefined || (g.node ?? []).length === 0) throw new NnchipError('NN107', 'not an ONNX model (decoding found no graph with nodes)', { file });
-  const out = onnxForOutput(g, choice.output, file); // one output: the one --output-name names
-  pruneToOutput(g, out, file); // and the nodes it reads, as ONNX Runtime runs them
+  const outs = onnxForOutputs(g, choice.output, file); // every output, or those --output-name names
+  pruneToOutputs(g, outs, file); // and the nodes they read, as ONNX Runtime runs them
   const opset = modelOpset(model, file);
   const rankOf = declaredRanks(g);
   for (const [i, n] of (g.node ?? []).entries()) {
     const changed = isSupportedOnnxOp(n.opType ?? '') ? (unreviewedOpsetChange(n.opType ?? '', opset, file) ?? legacyForm(n, opset, file, n.name || `${n.opType ?? ''}_${i}`, rankOf)) : null;
     if (changed !== null) throw changed;
   }
-  checkDeclaredWeights(readInitializers(g, out), limits, file);
+  checkDeclaredWeights(readInitializers(g, outs), limits, file);
   const consts = new Map<string, TensorProto>();
   for (const t of g.initializer ?? []) {
     const site = { file };
@@ -455,11 +455,14 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   // each tensor's first producer, looked up once: a find per step made a chain of 40,000 Identity nodes take 14 s
   const producer = new Map<string, (typeof w.nodes)[number]>();
   for (const n of w.nodes) if (!producer.has(n.output)) producer.set(n.output, n);
-  let last = producer.get(out);
-  while (last !== undefined && (last.op === 'identity' || (last.op === 'reshape' && w.shapes.get(last.output)?.length === 1))) last = producer.get(last.inputs[0] ?? '');
-  const chw = (w.shapes.has(out) && w.isMap(out) && !w.view(out).last) || (last?.op === 'flatten' && last.order === 'chw');
-  // else pixel-major, whatever the input (a map's rows [1, H·W, C] flattened, an NHWC map out were read back channel-major)
-  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs: [out], notes: w.notes, outputLayout: chw ? 'chw' : 'hwc' };
+  const layoutOf = (out: string): 'chw' | 'hwc' => {
+    let last = producer.get(out);
+    while (last !== undefined && (last.op === 'identity' || (last.op === 'reshape' && w.shapes.get(last.output)?.length === 1))) last = producer.get(last.inputs[0] ?? '');
+    const chw = (w.shapes.has(out) && w.isMap(out) && !w.view(out).last) || (last?.op === 'flatten' && last.order === 'chw');
+    // else pixel-major, whatever the input (a map's rows [1, H·W, C] flattened, an NHWC map out were read back channel-major)
+    return chw ? 'chw' : 'hwc';
+  };
+  const graph: Graph = { name, inputs: [input], nodes: w.nodes, outputs: outs, notes: w.notes, outputLayouts: outs.map(layoutOf) };
   // a vector input seen as a map ([N, K] → Unsqueeze → [N, 1, K] for a Conv1d): the input takes the map's shape
   return input.layout === 'chw' ? graph : foldInputReshapes(graph);
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /**
- * A model of several outputs, one chosen (--output-name): the machine and the program format have one output,
- * so the importers compile the one the user names and drop what only the others read. Without --output-name,
- * such a model is refused with its outputs' names and how to pick one.
+ * A model's outputs: all of them (a detector's scores and boxes, a pose model's heatmaps and offsets: one
+ * program stores each where its layer leaves it), or those --output-name names (one, or several separated by
+ * commas; of a TF.js graph model any node, to compile the network before an in-graph decoding). The importers
+ * drop what no chosen output reads.
  */
 import { NnchipError, shortName, type ErrorSite } from '../diagnostics/error.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 
-/** What loadModel passes the importers: the output --output-name named, and the input sizes --input-shape gave (input-shape.ts), if any. */
+/** What loadModel passes the importers: the outputs --output-name named (one, or several separated by commas), and the input sizes --input-shape gave (input-shape.ts), if any. */
 export interface ModelChoice {
   readonly output?: string | undefined;
   readonly inputShape?: readonly number[] | undefined;
@@ -19,34 +20,55 @@ export function listNames(names: readonly string[]): string {
   return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
 }
 
+/** Outputs of one program at most (isa/validate.ts MAX_OUTPUTS). */
+export const MAX_CHOSEN_OUTPUTS = 256;
+
 /**
- * The output to compile: the only one, or the one `wanted` names (among `names`, or an alias such as a
- * signature's key, mapped to its name). Refused: several outputs and none named, or a name the model has not.
+ * The names --output-name gives: the whole text when it is one name (of `known`, or the only one given),
+ * else its comma-separated parts, each once, in the order given.
  */
-export function chooseOutput(listed: readonly string[], wanted: string | undefined, site: ErrorSite, aliases: ReadonlyMap<string, string> = new Map()): string {
+export function namesWanted(wanted: string, known: (name: string) => boolean): string[] {
+  if (known(wanted) || !wanted.includes(',')) return [wanted];
+  return [...new Set(wanted.split(',').map((s) => s.trim()))];
+}
+
+/**
+ * The outputs to compile, in the model's order: all of them, or those `wanted` names (among `names`, or an
+ * alias such as a signature's key, mapped to its name; several separated by commas, in the order named).
+ * Refused: a name the model has not, or more outputs than a program holds.
+ */
+export function chooseOutputs(listed: readonly string[], wanted: string | undefined, site: ErrorSite, aliases: ReadonlyMap<string, string> = new Map(), inner: (name: string) => boolean = () => false): string[] {
   // a tensor listed as an output twice (Keras `outputs=[y, y]`, a signature's two keys of one node) is one output
   const names = [...new Set(listed)];
-  if (wanted === undefined) {
-    if (names.length === 1) return names[0]!;
-    throw new NnchipError('NN110', `the model has ${names.length} outputs (${listNames(names)}); nnchip compiles one: choose it with --output-name ${shortName(names[0]!)}`, {
-      ...site,
-      hint: `name one of them with --output-name <name>; each output is a model of its own (compile them one by one)`,
-    });
+  const pick = (w: string): string => (!names.includes(w) && !aliases.has(w) && inner(w) ? w : chosenName(names, w, site, aliases));
+  const chosen = wanted === undefined ? names : [...new Set(namesWanted(wanted, (n) => names.includes(n) || aliases.has(n) || inner(n)).map(pick))];
+  if (chosen.length > MAX_CHOSEN_OUTPUTS) {
+    throw new NnchipError('NN110', `the model has ${chosen.length} outputs (${listNames(chosen)}); a program holds at most ${MAX_CHOSEN_OUTPUTS}`, { ...site, hint: 'name the outputs to compile with --output-name <name>,<name>,…' });
   }
+  return chosen;
+}
+
+/** Graph.outputNames: the names the model gives its outputs, where one differs from its IR tensor's. */
+export function modelOutputNames(names: readonly string[], tensors: readonly string[]): { outputNames?: readonly string[] } {
+  return names.some((n, i) => n !== tensors[i]) ? { outputNames: names } : {};
+}
+
+/** The output one name of --output-name means: one of `names`, or the output an alias stands for; else NN801. */
+function chosenName(names: readonly string[], wanted: string, site: ErrorSite, aliases: ReadonlyMap<string, string>): string {
   if (names.includes(wanted)) return wanted;
   const alias = aliases.get(wanted);
   if (alias !== undefined && names.includes(alias)) return alias;
   const what = names.length === 1 ? `the model's only output is ${shortName(names[0]!)}` : `the model's outputs are ${listNames(names)}`;
-  throw new NnchipError('NN801', `--output-name "${shortName(wanted)}" is not an output of the model: ${what}${didYouMean(wanted, [...names, ...aliases.keys()])}`, { ...site, hint: 'name one of the outputs listed' });
+  throw new NnchipError('NN801', `--output-name "${shortName(wanted)}" is not an output of the model: ${what}${didYouMean(wanted, [...names, ...aliases.keys()])}`, { ...site, hint: 'name one of the outputs listed (several: separated by commas)' });
 }
 
 /**
- * The names `target` reads, directly or through others, with itself: `reads(name)` is what the producer of
- * `name` reads (undefined for a graph input or a constant). Nothing the chosen output needs is dropped.
+ * The names the targets read, directly or through others, with themselves: `reads(name)` is what the producer of
+ * `name` reads (undefined for a graph input or a constant). Nothing a chosen output needs is dropped.
  */
-export function neededBy(target: string, reads: (name: string) => readonly string[] | undefined): Set<string> {
-  const seen = new Set<string>([target]);
-  const todo = [target];
+export function neededBy(targets: readonly string[], reads: (name: string) => readonly string[] | undefined): Set<string> {
+  const seen = new Set<string>(targets);
+  const todo = [...targets];
   while (todo.length > 0) {
     for (const r of reads(todo.pop()!) ?? []) {
       if (seen.has(r)) continue;
@@ -62,11 +84,11 @@ interface OnnxGraphLike {
   output?: ({ name?: string | null } | null)[] | null;
 }
 
-/** The ONNX output chosen (its name, returned), alone in `g.output`; onnx-prune.ts then drops the nodes it does not read. */
-export function onnxForOutput<G extends OnnxGraphLike>(g: G, wanted: string | undefined, file: string): string {
+/** The ONNX outputs chosen (their names, returned), alone in `g.output`; onnx-prune.ts then drops the nodes none reads. */
+export function onnxForOutputs<G extends OnnxGraphLike>(g: G, wanted: string | undefined, file: string): string[] {
   const names = (g.output ?? []).map((o) => o?.name ?? '');
-  if (names.length === 0) throw new NnchipError('NN110', 'the model has 0 outputs; nnchip supports exactly one', { file });
-  const out = chooseOutput(names, wanted, { file });
-  g.output = (g.output ?? []).filter((o) => (o?.name ?? '') === out);
-  return out;
+  if (names.length === 0) throw new NnchipError('NN110', 'the model has 0 outputs; nnchip compiles at least one', { file });
+  const outs = chooseOutputs(names, wanted, { file });
+  g.output = outs.map((name) => (g.output ?? []).find((o) => (o?.name ?? '') === name)!);
+  return outs;
 }

@@ -10,7 +10,7 @@ import { fuseTfFunctions, mayFuse } from './tfjs-graph-fuse.js';
 import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { chooseOutput, neededBy, type ModelChoice } from './outputs.js';
+import { chooseOutputs, modelOutputNames, neededBy, type ModelChoice } from './outputs.js';
 import { checkOneInput, fillInputShape } from './input-shape.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
 import { tfShapeOf } from './tfjs-graph-op.js';
@@ -167,10 +167,21 @@ function mergeAffines(nodes: Node[], outputs: readonly string[]): Node[] {
 }
 
 /** The nodes `out` depends on, each after its inputs (iterative: a deep graph must not overflow the stack). */
-function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
+function topoOrder(outs: readonly string[], byName: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
   const order: TfNode[] = [];
   const state = new Map<string, 'open' | 'done'>();
-  const stack: { name: string; next: number }[] = [{ name: out, next: 0 }];
+  // the outputs last first, so that the first comes first when they share nothing
+  const stack: { name: string; next: number }[] = [];
+  for (const out of outs) {
+    if (state.get(out) === undefined) stack.push({ name: out, next: 0 });
+    else continue;
+    walkFrom(stack, state, order, byName, file);
+  }
+  return order;
+}
+
+/** topoOrder's depth-first walk from the stack's node: each node after what it reads. */
+function walkFrom(stack: { name: string; next: number }[], state: Map<string, 'open' | 'done'>, order: TfNode[], byName: ReadonlyMap<string, TfNode>, file: string): void {
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const n = byName.get(top.name);
@@ -186,7 +197,6 @@ function topoOrder(out: string, byName: ReadonlyMap<string, TfNode>, file: strin
     order.push(n);
     stack.pop();
   }
-  return order;
 }
 
 /**
@@ -234,7 +244,7 @@ function checkAcyclic(nodes: readonly TfNode[], file: string): void {
  * the same op marked with its part; output 0 keeps the name, output k > 0 is `<name>/part<k>`, and every "name:k"
  * reading it reads that node instead.
  */
-function expandSplits(nodes: readonly TfNode[], output: string, file: string): TfNode[] {
+function expandSplits(nodes: readonly TfNode[], outputs: readonly string[], file: string): TfNode[] {
   const parts = new Map<string, number>();
   for (const n of nodes) {
     if (n.op !== 'Split' && n.op !== 'SplitV') continue;
@@ -244,7 +254,7 @@ function expandSplits(nodes: readonly TfNode[], output: string, file: string): T
   if (parts.size === 0) return [...nodes];
   const names = new Set(nodes.map((n) => n.name));
   const partName = (name: string, k: number): string => (k === 0 ? name : `${name}/part${k}`);
-  const read = new Set<string>([output]);
+  const read = new Set<string>(outputs);
   for (const n of nodes) for (const ref of n.inputs) {
     const r = parseInput(ref, file, n.name);
     if (parts.has(r.node) && r.output < parts.get(r.node)!) read.add(partName(r.node, r.output));
@@ -281,13 +291,13 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   nodes = nodes.filter((n) => n.op !== 'NoOp').map((n) => ({ ...n, inputs: n.inputs.filter((r) => !parseInput(r, file, n.name).control) }));
   const all = outputNodes(json, nodes, controlled, file);
   if (all.length === 0) throw new NnchipError('NN202', 'the graph has no output: every node is read by another, so they form a cycle', { file });
-  // one output, the one --output-name names (an output, its signature's key, or any computed node: the network up to
-  // it, before a decoding the machine cannot run), and only the nodes it reads
+  // every output, or those --output-name names (an output, its signature's key, or any computed node: the network up
+  // to it, before a decoding the machine cannot run), and only the nodes they read
   const live = new Map(nodes.map((n) => [n.name, n]));
-  const inner = choice.output !== undefined && !all.includes(choice.output) && !['Const', 'Placeholder', undefined].includes(live.get(choice.output)?.op);
-  const outs = [inner ? choice.output! : chooseOutput(all, choice.output, { file }, signatureKeys(json, file))];
-  const needed = neededBy(outs[0]!, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
-  nodes = expandSplits(nodes.filter((n) => needed.has(n.name)), outs[0]!, file);
+  const computed = (name: string): boolean => !['Const', 'Placeholder', undefined].includes(live.get(name)?.op);
+  const outs = chooseOutputs(all, choice.output, { file }, signatureKeys(json, file), computed);
+  const needed = neededBy(outs, (t) => live.get(t)?.inputs.map((r) => parseInput(r, file, t).node));
+  nodes = expandSplits(nodes.filter((n) => needed.has(n.name)), outs, file);
   // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with;
   // and before the reads of later outputs, so an unsupported op is refused by name (a while loop's Switch, Unpack)
   checkOps(nodes, file, true);
@@ -308,6 +318,8 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
     const dep = parseInput(ref, file, n.name);
     if (!dep.control) readers.set(dep.node, (readers.get(dep.node) ?? 0) + 1);
   }
+  // an output is read by the host: its producer is never merged into a reader (another output may read it)
+  for (const o of outs) readers.set(o, (readers.get(o) ?? 0) + 1);
   const ctx = {
     file,
     limits,
@@ -322,7 +334,7 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
       return { kind: 'tensor', name: node.output, shape, rank };
     },
   };
-  for (const n of topoOrder(outs[0]!, byName, file)) {
+  for (const n of topoOrder(outs, byName, file)) {
     let v: Value;
     if (n.op === 'Const') {
       const t = weights.get(n.name);
@@ -336,9 +348,12 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
     } else v = convertTfNode(n, ctx);
     values.set(n.name, v);
   }
-  const out = values.get(outs[0]!)!;
-  if (out.kind !== 'tensor') throw new NnchipError('NN110', 'the model output is a constant', { file });
-  if (out.grouped?.swapped === true) throw new NnchipError('NN110', `the model output is a map's channels split in groups and transposed (${shownValue(tfShapeOf(out))}); nnchip gives a map's channels back in one axis: end the model with the Reshape back to [1, H, W, C]`, { file, layer: outs[0]! });
+  const tensors = outs.map((o): string => {
+    const out = values.get(o)!;
+    if (out.kind !== 'tensor') throw new NnchipError('NN110', `the model output${outs.length > 1 ? ` "${o}"` : ''} is a constant`, { file, ...(outs.length > 1 ? { layer: o } : {}) });
+    if (out.grouped?.swapped === true) throw new NnchipError('NN110', `the model output is a map's channels split in groups and transposed (${shownValue(tfShapeOf(out))}); nnchip gives a map's channels back in one axis: end the model with the Reshape back to [1, H, W, C]`, { file, layer: o });
+    return out.name;
+  });
   checkOneInput(inputs.map((i) => i.name), { file });
-  return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, [out.name]), outputs: [out.name], notes: [] };
+  return { name: basename(dirname(modelFile)), inputs, nodes: mergeAffines(irNodes, tensors), outputs: tensors, ...modelOutputNames(outs, tensors), notes: [] };
 }

@@ -9,7 +9,7 @@ import { NnchipError, withFile, shownValue } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { chooseOutput, neededBy, type ModelChoice } from './outputs.js';
+import { chooseOutputs, neededBy, type ModelChoice } from './outputs.js';
 import { checkOneInput, fillInputShape } from './input-shape.js';
 import type { Constant } from './tfjs-layer.js';
 import { layerToNodes, type LayerContext, type LayerEntry } from './tfjs-layer-ops.js';
@@ -335,12 +335,13 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
   const file = basename(modelFile);
   if (!isObj(json['modelTopology'])) throw new NnchipError('NN107', 'modelTopology is missing', { file });
   const { layers: every, functional, outputs } = layerList(json['modelTopology'], file);
-  // a functional model's one output, the one --output-name names (`layer`, `layer:j` for a layer's output j), and the layers it reads
-  const chosen = functional && outputs.length > 0 ? chooseOutput(outputs, choice.output, { file }) : undefined;
+  // a functional model's outputs, or those --output-name names (`layer`, `layer:j` for a layer's output j), and the layers they read
+  const chosen = functional && outputs.length > 0 ? chooseOutputs(outputs, choice.output, { file }) : undefined;
   const byName = new Map(every.map((l) => [l.name, l]));
   // an output_layers entry naming no layer (or a call the layer never made): every layer was dropped as unread, then "0 inputs"
-  if (chosen !== undefined && !byName.has(layerOf(chosen))) throw new NnchipError('NN202', `model output "${chosen}" is not produced by any layer (output_layers)`, { file, hint: 'output_layers must name a layer of the model, and a call of it the model makes; re-export the model' });
-  const needed = chosen === undefined ? undefined : neededBy(layerOf(chosen), (l) => byName.get(l)?.inbound.map(layerOf));
+  const stray = chosen?.find((c) => !byName.has(layerOf(c)));
+  if (stray !== undefined) throw new NnchipError('NN202', `model output "${stray}" is not produced by any layer (output_layers)`, { file, hint: 'output_layers must name a layer of the model, and a call of it the model makes; re-export the model' });
+  const needed = chosen === undefined ? undefined : neededBy(chosen.map(layerOf), (l) => byName.get(l)?.inbound.map(layerOf));
   const layers = needed === undefined ? every : every.filter((l) => needed.has(l.name));
   // a wrapper's layer (TimeDistributed(Dense)) names its weights `<wrapper>/<inner>/kernel` in Keras 3, `<wrapper>/kernel` in tfjs
   const aliases = new Map<string, string>(every.flatMap((l) => (isObj(l.config['layer']) && isObj(l.config['layer']['config']) ? [[`${l.name}/${String(l.config['layer']['config']['name'])}`, l.name] as const] : [])));
@@ -414,12 +415,14 @@ export function importTfjsLayers(json: Json, modelFile: string, limits: Limits, 
     if (built.length > 0) prev = l.name;
   }
   checkOneInput(graphInputs.map((i) => i.name), { file });
-  const outs = [chosen ?? chooseOutput([prev], choice.output, { file })];
+  const outs = chosen ?? chooseOutputs([prev], choice.output, { file });
   const name = typeof (json['modelTopology'] as Json)['name'] === 'string' ? String((json['modelTopology'] as Json)['name']) : basename(dirname(modelFile));
   // a channels_first map out, or one flattened channel-major, is given back channel-major, as the model lays it out
-  const last = nodes.find((n) => n.output === outs[0]);
-  const chw = held.has(outs[0]!) || (last?.op === 'flatten' && last.order === 'chw');
-  const layout = graphInputs[0]!.layout === 'chw' || chw || reshapedToChw ? { outputLayout: chw ? ('chw' as const) : ('hwc' as const) } : {};
+  const chw = outs.map((o) => {
+    const last = nodes.find((n) => n.output === o);
+    return held.has(o) || (last?.op === 'flatten' && last.order === 'chw');
+  });
+  const layout = graphInputs[0]!.layout === 'chw' || chw.includes(true) || reshapedToChw ? { outputLayouts: chw.map((c) => (c ? ('chw' as const) : ('hwc' as const))) } : {};
   const graph = foldInputReshapes({ name, inputs: graphInputs, nodes, outputs: outs, notes: [], ...layout });
   if (!reshapedToChw) return graph;
   // the Reshape to [C, H, W] is folded into the input (its only reader): samples are read channel-major

@@ -317,13 +317,19 @@ export function visitSamples(g: Graph, samples: Iterable<ArrayLike<number>>, vis
   }
 }
 
+/** The graph's output for one sample; of a graph of several outputs, theirs one after the other (as a program's output codes are). */
 export function evaluateOutput(g: Graph, sample: ArrayLike<number>): Float64Array {
-  let out: Float64Array | undefined;
+  let outs: (Float64Array | undefined)[];
   try {
-    out = runGraph(g, sample, false, () => {}).get(g.outputs[0] ?? '');
+    const values = runGraph(g, sample, false, () => {});
+    outs = g.outputs.map((o) => values.get(o));
   } finally {
     forgetKernels();
   }
-  if (out === undefined) throw internal('graph output not computed');
-  return out;
+  if (outs.length === 0 || outs.some((o) => o === undefined)) throw internal('graph output not computed');
+  if (outs.length === 1) return outs[0]!;
+  const all = new Float64Array(outs.reduce((n, o) => n + o!.length, 0));
+  let at = 0;
+  for (const o of outs) all.set(o!, (at += o!.length) - o!.length);
+  return all;
 }

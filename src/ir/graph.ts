@@ -119,11 +119,19 @@ export interface Graph {
   readonly inputs: readonly GraphInput[];
   /** Topologically ordered. */
   readonly nodes: readonly Node[];
+  /** The model's outputs, one or more (a detector's scores and boxes), in the model's order. */
   readonly outputs: readonly string[];
-  /** 'chw': the model's own output is a channel-major map (ONNX NCHW) while nnchip's is [H, W, C] */
-  readonly outputLayout?: 'hwc' | 'chw';
+  /** The names the model gives its outputs (a TF graph's Identity nodes, a Keras layer), where one differs from its tensor's; one per output. */
+  readonly outputNames?: readonly string[];
+  /** Per output: 'chw' when the model's own output is a channel-major map (ONNX NCHW) while nnchip's is [H, W, C]; absent: as the input (outputLayoutOf). */
+  readonly outputLayouts?: readonly ('hwc' | 'chw')[];
   /** Notes for the user collected by passes (e.g. "final softmax dropped"). */
   readonly notes: readonly string[];
+}
+
+/** How the model lays out output i: as the importer says, else as its input. */
+export function outputLayoutOf(g: Graph, i: number): 'hwc' | 'chw' | undefined {
+  return g.outputLayouts?.[i] ?? g.inputs[0]?.layout;
 }
 
 export function product(shape: readonly number[]): number {

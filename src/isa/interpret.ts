@@ -9,7 +9,7 @@ import { accSplit, depthOf, type ArrayConfig } from './config.js';
 import { accessesOf, type Access } from './effects.js';
 import { opOf, poolWindowError } from './ops/index.js';
 import { thresholdLetsMatmulIn } from './ops/threshold.js';
-import { initialDram, readTensor, writeTensor, type Program } from './program.js';
+import { initialDram, readOutputs, writeTensor, type Program } from './program.js';
 import { isLoadBuffer, type Instruction, type InstructionOf } from './spec.js';
 import { bufferLanes, createState, type MachineState } from './state.js';
 
@@ -87,7 +87,7 @@ export function execute(s: MachineState, insn: Instruction, cfg: ArrayConfig): v
 export function interpret(p: Program, inputCodes: Int8Array): Int8Array {
   const state = freshState(p, inputCodes);
   for (const insn of p.instructions) execute(state, insn, p.config);
-  return readTensor(state.dram, p.output);
+  return readOutputs(state.dram, p);
 }
 
 /**

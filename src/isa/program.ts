@@ -87,7 +87,11 @@ export interface Program {
   /** Initial contents of dram[0 .. constants.length). */
   readonly constants: ReadonlyBytes;
   readonly input: DramTensor;
-  readonly output: DramTensor;
+  /**
+   * The model's outputs, one or more, each stored where the layer computing it left it. An inference's
+   * output codes are theirs one after the other, in this order (readOutputs); a batched program has one.
+   */
+  readonly outputs: readonly DramTensor[];
   readonly layers: readonly LayerInfo[];
   /** Index into `layers` of each instruction (halt belongs to the last layer): per-layer figures. */
   readonly insnLayer: readonly number[];
@@ -162,18 +166,45 @@ export function quantizeBatches(program: Program, samples: readonly ArrayLike<nu
   return out;
 }
 
+/** Output codes of one inference: every output's, one after the other. */
+export function outputSize(program: Program): number {
+  let n = 0;
+  for (const t of program.outputs) n += tensorSize(t);
+  return n;
+}
+
+/** Each output with where its codes start in an inference's output codes (readOutputs). */
+export function outputParts(program: Program): { readonly t: DramTensor; readonly offset: number; readonly size: number }[] {
+  let offset = 0;
+  return program.outputs.map((t) => {
+    const part = { t, offset, size: tensorSize(t) };
+    offset += part.size;
+    return part;
+  });
+}
+
+/** One inference's output codes from DRAM: each output's rows (readTensor), one output after the other. */
+export function readOutputs(dram: Uint8Array, program: Program): Int8Array {
+  if (program.outputs.length === 1) return readTensor(dram, program.outputs[0]!);
+  const out = new Int8Array(outputSize(program));
+  for (const { t, offset } of outputParts(program)) out.set(readTensor(dram, t), offset);
+  return out;
+}
+
 /** One output code array per inference → one per sample (the first `count`; padding dropped). */
 export function splitOutputs(program: Program, perInference: readonly Int8Array[], count: number): Int8Array[] {
   const b = batchOf(program);
-  const size = tensorSize(program.output) / b;
+  const size = outputSize(program) / b;
   const out: Int8Array[] = [];
   for (const codes of perInference) for (let j = 0; j < b && out.length < count; j++) out.push(codes.slice(j * size, (j + 1) * size));
   return out;
 }
 
+/** One sample's output codes (every output's) → values, each output by its own scale and zero point. */
 export function dequantizeOutput(program: Program, codes: Int8Array): Float64Array {
-  const t = program.output;
-  return Float64Array.from(codes, (q) => dequantize(q, t.scale, t.zp));
+  const values = new Float64Array(codes.length);
+  for (const { t, offset, size } of outputParts(program)) for (let i = offset; i < Math.min(offset + size, codes.length); i++) values[i] = dequantize(codes[i]!, t.scale, t.zp);
+  return values;
 }
 
 /** A fresh DRAM image: constants, zeros elsewhere, and the input codes written row by row. */
@@ -272,7 +303,9 @@ export function serializeProgram(p: Program): Uint8Array {
       dramSize: p.dramSize,
       constantsLength: p.constants.length,
       input: p.input,
-      output: p.output,
+      // the first output where every file has had it; more (a model of several) after it
+      output: p.outputs[0],
+      ...(p.outputs.length > 1 ? { moreOutputs: p.outputs.slice(1) } : {}),
       layers: p.layers,
       insnLayer: p.insnLayer,
       memoryMap: p.memoryMap,

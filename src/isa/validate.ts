@@ -21,6 +21,8 @@ export const MAX_INSTRUCTIONS = 2 ** 24;
 /** Tensor rank and batch limits (a batch is a dense network's samples per inference). */
 const MAX_RANK = 8;
 const MAX_BATCH = 65536;
+/** Outputs of one program: a detector's heads are a handful; more is a damaged header. */
+export const MAX_OUTPUTS = 256;
 
 type Parser = (v: unknown, what: string) => unknown;
 
@@ -96,7 +98,7 @@ export function deserializeProgram(bytes: Uint8Array, file?: string, owned = fal
   const fail = (why: string): NnchipError => new NnchipError('NN404', why, site);
   const { header: h, code, constants } = readContainer(bytes, file, owned);
   const p = parsers(fail);
-  const known = ['config', 'instructionCount', 'dramSize', 'constantsLength', 'input', 'output', 'layers', 'insnLayer', 'memoryMap', 'notes', 'batch'];
+  const known = ['config', 'instructionCount', 'dramSize', 'constantsLength', 'input', 'output', 'moreOutputs', 'layers', 'insnLayer', 'memoryMap', 'notes', 'batch'];
   const unknown = Object.keys(h).find((k) => !known.includes(k));
   if (unknown !== undefined) throw fail(`the program header has an unknown field ${show(unknown)}`);
   const count = code.length / INSN_BYTES;
@@ -111,7 +113,7 @@ export function deserializeProgram(bytes: Uint8Array, file?: string, owned = fal
     dramSize,
     constants,
     input: p.tensor(h['input'], 'input') as DramTensor,
-    output: p.tensor(h['output'], 'output') as DramTensor,
+    outputs: [p.tensor(h['output'], 'output') as DramTensor, ...(h['moreOutputs'] === undefined ? [] : (p.list(p.tensor)(h['moreOutputs'], 'moreOutputs') as DramTensor[]))],
     layers: p.list(p.layer)(h['layers'], 'layers') as LayerInfo[],
     insnLayer: p.list(p.u)(insnLayer, 'insnLayer') as number[],
     memoryMap: p.list(p.region)(h['memoryMap'], 'memoryMap') as Region[],
@@ -159,7 +161,10 @@ export function validateProgram(program: Program, file?: string): Program {
 function problemOf(p: Program, file: string | undefined): string | null {
   const cfg = validateConfig(p.config, file);
   if (!Number.isSafeInteger(p.dramSize) || p.dramSize < p.constants.length || p.dramSize > MAX_DRAM_BYTES) return `dramSize ${p.dramSize} is outside [${p.constants.length} (the constants), ${MAX_DRAM_BYTES}]`;
-  const tensorProblem = checkTensor(p, p.input, 'input') ?? checkTensor(p, p.output, 'output');
+  if (!Array.isArray(p.outputs) || p.outputs.length < 1 || p.outputs.length > MAX_OUTPUTS) return `the program must have 1 to ${MAX_OUTPUTS} outputs, not ${Array.isArray(p.outputs) ? p.outputs.length : 'none'}`;
+  if (p.outputs.length > 1 && (p.batch ?? 1) > 1) return `a batched program has one output, not ${p.outputs.length}`;
+  let tensorProblem = checkTensor(p, p.input, 'input');
+  for (let i = 0; i < p.outputs.length && tensorProblem === null; i++) tensorProblem = checkTensor(p, p.outputs[i]!, p.outputs.length === 1 ? 'output' : `output ${i}`);
   if (tensorProblem !== null) return tensorProblem;
   const layerProblem = checkLayers(p);
   if (layerProblem !== null) return layerProblem;
@@ -170,7 +175,7 @@ function problemOf(p: Program, file: string | undefined): string | null {
   // DRAM no larger than the program's own extent: a few header bytes cannot make every run allocate a GiB
   // (each instruction's accesses are looked at as the bounds check derives them and not kept: the
   // race check derives the few it compares again, cheaper than half a million lists kept alive)
-  let extent = Math.max(p.constants.length, tensorEnd(storedLayout(p.input)), tensorEnd(p.output));
+  let extent = Math.max(p.constants.length, tensorEnd(storedLayout(p.input)), ...p.outputs.map(tensorEnd));
   const stream = checkProgram(p, (list) => {
     for (let k = 0; k < list.length; k++) if (list[k]!.space === 'dram') extent = Math.max(extent, list[k]!.end);
   });

@@ -83,5 +83,5 @@ function stack(gp: GemmProgram, batch: number, pitch: ReadonlyMap<string, number
     const terms = op.oh === 1 ? op.terms.map((t) => ({ ...t, sy: pitch.get(t.src)! })) : op.terms;
     return { ...op, terms, oh: (batch - 1) * lines + op.oh, macs: op.macs * batch, samples: { pitch: lines, lines: op.oh, outPitch: pitch.get(op.out)! } };
   });
-  return { ...gp, batch, tensors, input: tensors.get(gp.input.name)!, output: tensors.get(gp.output.name)!, ops };
+  return { ...gp, batch, tensors, input: tensors.get(gp.input.name)!, outputs: gp.outputs.map((o) => tensors.get(o.name)!), ops };
 }

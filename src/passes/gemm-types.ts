@@ -106,9 +106,15 @@ export interface SampleLines {
   readonly outPitch: number;
 }
 
+/** Whether the tensor of this name is one of the program's outputs (kept where the host reads it: not packed, stacked or windowed). */
+export function isOutput(gp: GemmProgram, name: string): boolean {
+  return gp.outputs.some((o) => o.name === name);
+}
+
 export interface GemmProgram {
   readonly input: PhysicalTensor;
-  readonly output: PhysicalTensor;
+  /** The model's outputs (one or more), each a tensor of `tensors`. */
+  readonly outputs: readonly PhysicalTensor[];
   readonly tensors: ReadonlyMap<string, PhysicalTensor>;
   readonly ops: readonly GemmOp[];
   /** Samples per inference (passes/batch.ts): each tensor holds them stacked along its lines. Absent: 1. */

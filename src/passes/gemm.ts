@@ -373,9 +373,10 @@ export function toGemmOps(g: Graph, params: ReadonlyMap<string, QuantParams>, fu
   for (const n of g.nodes) for (const op of lowerNode(ctx, n, shapes.get(n.output)!)) ctx.ops.push(op);
   const ops = ctx.ops;
   if (ops.length === 0) throw nothingComputed(g);
-  const output = physical(ctx, g.outputs[0]!);
-  if (output === input) throw new NnchipError('NN305', 'the model output is its input');
-  return { input, output, tensors: ctx.tensors, ops };
+  const outputs = g.outputs.map((o) => physical(ctx, o));
+  if (outputs.includes(input)) throw new NnchipError('NN305', `the model output${outputs.length > 1 ? ` "${g.outputs[outputs.indexOf(input)]}"` : ''} is its input`);
+  // two outputs of one tensor (a view of another output): one region, read twice
+  return { input, outputs, tensors: ctx.tensors, ops };
 }
 
 /** NN305 for a model left without a computing layer: which layers it had (views, a final softmax dropped), and what to do. */

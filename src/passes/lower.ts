@@ -31,7 +31,7 @@ export interface LoweredProgram {
   readonly constants: Uint8Array;
   readonly dramSize: number;
   readonly input: DramTensor;
-  readonly output: DramTensor;
+  readonly outputs: readonly DramTensor[];
   readonly layers: readonly Omit<LayerInfo, 'firstInsn' | 'insnCount'>[];
   readonly memoryMap: readonly Region[];
 }
@@ -150,7 +150,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
     dram,
     dramSize: dram.size,
     input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),
-    output: dramTensor(placed.get(gp.output.name)!),
+    outputs: gp.outputs.map((o) => dramTensor(placed.get(o.name)!)),
     layers: layerStats(gemm, layerNames),
     memoryMap,
     usedOneMatmulBeside: st.usedOneMatmulBeside,

@@ -16,7 +16,7 @@
  */
 import { appendTo } from '../ir/graph.js';
 import type { ArrayConfig } from '../isa/config.js';
-import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { isOutput, type GemmOp, type GemmProgram, type PhysicalTensor, type Term } from './gemm-types.js';
 import { sourcesOf, type SourceGeometry, type SourceWindow } from './lower-tiling.js';
 import { groupOf, groupPixels, pixelwise, plainGemm } from './group-pixels.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
@@ -40,7 +40,7 @@ export function packTaps(gp: GemmProgram, R: number, C: number): Packing {
   // the maps that may be packed: the input, and computed maps whose stores may overlap, read by plain ops only
   const packable = new Set<string>();
   for (const t of tensors.values()) {
-    if (Math.floor(R / t.c) < 2 || t.name === gp.output.name) continue;
+    if (Math.floor(R / t.c) < 2 || isOutput(gp, t.name)) continue;
     const plainReaders = (readers.get(t.name) ?? []).every((i) => plainGemm(gp.ops[i]!));
     if (t === gp.input || (plainReaders && storesPacked(t, writers.get(t.name) ?? [], C))) packable.add(t.name);
   }

@@ -5,7 +5,7 @@
  * scheduling, and the Program.
  */
 import { internal, NnchipError } from '../diagnostics/error.js';
-import { isTable, type Graph, type Node } from '../ir/graph.js';
+import { isTable, outputLayoutOf, type Graph, type Node } from '../ir/graph.js';
 import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
 import type { ArrayConfig } from '../isa/config.js';
@@ -119,11 +119,13 @@ function expandProductsOf(graph: Graph, calibration?: Calibration): Graph {
 }
 
 export function quantizeGraph(graph: Graph, calibration: Calibration, verify = false, batch = 1, fitsOn?: ArrayConfig, budget: Budget = DEFAULT_LIMITS, onStep?: (step: string) => void, foldAdds = true): Quantized {
-  const prepared = prepareGraph(graph, verify);
+  // the outputs keep the names the model gives them, whatever the passes rename their tensors to (an activation fused)
+  const prepared = { ...prepareGraph(graph, verify), outputNames: graph.outputNames ?? graph.outputs };
   // each kernel quantized once for the three GemmOps builds (its codes depend on the weights alone)
   const codes: KernelCodes = new WeakMap();
   const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
+  if (batch > 1 && prepared.outputs.length > 1) throw new NnchipError('NN306', `a batch of ${batch} needs a model of one output; this one has ${prepared.outputs.length} (${prepared.outputNames.join(', ')})`, { hint: 'compile one output with --output-name, or run the samples one at a time (--batch 1)' });
   // before any GemmOp, on every path (explore's too, which gives no machine here): a huge max-pool window,
   // a layer whose made-up matrices pass --max-memory, would allocate them first
   const early = expandProductsOf(prepared);
@@ -271,17 +273,23 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   }
   const layers: LayerInfo[] = lowered.layers.map((l, li) => ({ ...l, firstInsn: first[li] ?? 0, insnCount: (last[li] ?? -1) - (first[li] ?? 0) + 1 }));
   const layout = g.inputs[0]?.layout;
-  // the importer says how the model lays out its output (ONNX: channel-major unless transposed); else as the input
-  const outLayout = g.outputLayout ?? layout;
-  if (batch > 1 && outLayout === 'chw' && lowered.output.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${onnxShape(lowered.output.shape)} is channel-major (ONNX)`);
+  // the importer says how the model lays out each output (ONNX: channel-major unless transposed); else as the input
+  const outputs = lowered.outputs.map((t, i) => {
+    const chw = outputLayoutOf(g, i) === 'chw' && t.shape.length === 3;
+    if (batch > 1 && chw) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${onnxShape(t.shape)} is channel-major (ONNX)`);
+    // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
+    // of several, each named as the model names it (a TF graph's Identity, not the tensor it passes on); one keeps its
+    // tensor's name, as programs always had it (`dense_2/logits`: a final softmax dropped)
+    const named = lowered.outputs.length > 1 ? { ...t, name: g.outputNames?.[i] ?? t.name } : t;
+    return batch === 1 ? { ...named, ...(chw ? { layout: 'chw' as const } : {}) } : { ...named, shape: batched(batch, t.shape) };
+  });
   const program: Program = {
     config,
     instructions: scheduled.instructions,
     dramSize: lowered.dramSize,
     constants: lowered.constants,
     input: { ...lowered.input, shape: batched(batch, g.inputs[0]!.shape), ...(layout === undefined ? {} : { layout }) },
-    // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
-    output: batch === 1 ? { ...lowered.output, ...(outLayout === 'chw' && lowered.output.shape.length === 3 ? { layout: outLayout } : {}) } : { ...lowered.output, shape: batched(batch, lowered.output.shape) },
+    outputs,
     layers,
     insnLayer: scheduled.layers,
     memoryMap: lowered.memoryMap,

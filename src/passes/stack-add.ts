@@ -6,7 +6,7 @@
  * sums them: weights [wa·I; wb·I]. The sum, and so every output code, is the two-term one's.
  */
 import { appendTo, maxOf, minOf } from '../ir/graph.js';
-import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { isOutput, type GemmOp, type GemmProgram, type PhysicalTensor, type Term } from './gemm-types.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
 
 /** Whether a term reads its source pixel for pixel (no shift, no stride, no packed rows). */
@@ -41,7 +41,7 @@ function stackable(gp: GemmProgram, op: GemmOp, R: number, writers: ReadonlyMap<
   if (wa.length === 0 || wb.length === 0) return null;
   const [first, later, wl] = maxOf(wa) < minOf(wb) ? [a, b, wb] : maxOf(wb) < minOf(wa) ? [b, a, wa] : [null, null, []];
   if (first === null || later === null) return null;
-  for (const t of [first, later]) if (t.name === gp.input.name || t.name === gp.output.name || kept.has(t.name) || t.samples !== undefined) return null;
+  for (const t of [first, later]) if (t.name === gp.input.name || isOutput(gp, t.name) || kept.has(t.name) || t.samples !== undefined) return null;
   if (reads.get(later.name) !== 1 || later.pads.some((p) => p > 0)) return null;
   // the later input's writers fill whole c-channel pixels from channel 0
   if (wl.some((i) => gp.ops[i]!.channelOffset !== 0 || gp.ops[i]!.n !== later.c)) return null;

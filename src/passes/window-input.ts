@@ -9,7 +9,7 @@
  * by the host) and act entries; lower.ts keeps it only where the cost model says it pays.
  */
 import type { InputWindows } from '../isa/input-windows.js';
-import type { GemmOp, GemmProgram, PhysicalTensor, Term } from './gemm-types.js';
+import { isOutput, type GemmOp, type GemmProgram, type PhysicalTensor, type Term } from './gemm-types.js';
 import { denseMatrix, writeRows } from './weight-matrix.js';
 
 /** The windowed program and the windows' geometry (rows … lineStride are filled in at placement). */
@@ -23,7 +23,7 @@ export interface Windowing {
 /** The program with its input stored as its first convolution's windows, or null when that does not apply. */
 export function windowInput(gp: GemmProgram, R: number): Windowing | null {
   const x = gp.input;
-  if ((gp.batch ?? 1) > 1 || x.c >= R || gp.output.name === x.name) return null;
+  if ((gp.batch ?? 1) > 1 || x.c >= R || isOutput(gp, x.name)) return null;
   const readers = gp.ops.flatMap((op, i) => (op.terms.some((t) => t.src === x.name) ? [i] : []));
   if (readers.length !== 1) return null;
   const oi = readers[0]!;

@@ -40,7 +40,7 @@ describe('a batched program computes every sample as the unbatched one does', ()
       for (const batch of [5, 64]) {
         const { program } = compile(compileDigitsMlp(shape).graph, { config: makeConfig(shape), calibration: { samples: calibrationSamples() }, batch });
         expect(program.input.shape).toEqual([batch, 784]);
-        expect(program.output.shape).toEqual([batch, 10]);
+        expect(program.outputs[0]!.shape).toEqual([batch, 10]);
         expect(batchedCodes(program, samples).map((o) => Array.from(o))).toEqual(want);
         // one weight preload serves the whole tile of samples: far fewer cycles per sample
         expect(scheduleTimes(program.instructions, program.config).cycles / batch).toBeLessThan(scheduleTimes(single.instructions, single.config).cycles / 2);
@@ -152,7 +152,7 @@ describe('a batched program computes every sample as the unbatched one does', ()
         for (const batch of [2, 3]) {
           const batched = compile(graph, { config, calibration: cal, batch }).program;
           expect(batched.input.shape).toEqual([batch, ...single.input.shape]);
-          expect(batched.output.shape).toEqual([batch, ...single.output.shape]);
+          expect(batched.outputs[0]!.shape).toEqual([batch, ...single.outputs[0]!.shape]);
           const samples = randomSamples(batch + 1, 9 * 8 * 3, seed + 2, -2, 2);
           expect(batchedCodes(batched, samples).map((o) => Array.from(o))).toEqual(samples.map((x) => Array.from(interpret(single, quantizeInput(single, x)))));
           const codes = quantizeBatches(batched, samples)[0]!;

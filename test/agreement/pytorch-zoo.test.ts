@@ -150,7 +150,7 @@ describe('PyTorch models at opsets 7–17', () => {
     // the float graph: the IR's [H, W, C] map output read back in ONNX's [C, H, W]
     const graph = loadModel(path);
     const outShape = checkGraph(graph).get(graph.outputs[0]!)!;
-    const pixels = outShape.length === 3 && graph.outputLayout === 'chw' ? outShape[0]! * outShape[1]! : 1;
+    const pixels = outShape.length === 3 && graph.outputLayouts?.[0] === 'chw' ? outShape[0]! * outShape[1]! : 1;
     samples.forEach((x, i) => {
       const hwc = evaluateOutput(graph, x);
       const chw = Float64Array.from(hwc, (_, j) => hwc[(j % pixels) * (hwc.length / pixels) + Math.floor(j / pixels)]!);

@@ -51,7 +51,7 @@ describe.each(CASES)('%s', (_, hidden, final) => {
     for (const x of samples.slice(0, 10)) {
       const got = dequantizeOutput(p, interpret(p, quantizeInput(p, x)));
       const want = evaluateOutput(graph, x);
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(8 * p.output.scale + 0.03);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(8 * p.outputs[0]!.scale + 0.03);
     }
   });
 });

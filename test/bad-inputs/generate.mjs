@@ -257,8 +257,9 @@ const cases = {
   // a TF1 while loop (an NMS after a detector's backbone) was refused as a cycle (NN202), whatever --output-name named
   'tfjs-graph-while-loop': { files: whileLoop() },
   'onnx-random-bytes': onnxCase(junk()),
-  // a model of two outputs was refused with their count alone ("nnchip supports exactly one"): now their names and how to choose
-  'onnx-two-outputs-unchosen': onnxCase(TWO_HEADS),
+  // a model of two outputs compiles both (session 29); a batch of them cannot be one program: the outputs named, and what to do
+  'onnx-two-outputs-batched': { files: { 'model.onnx': TWO_HEADS }, args: [...LOWER_ONNX, '--batch', '4'] },
+  'onnx-output-names-one-unknown': { files: { 'model.onnx': TWO_HEADS }, args: [...LOWER_ONNX, '--output-name', 'hidden,logit'] },
   'onnx-output-name-unknown': { files: { 'model.onnx': TWO_HEADS }, args: [...LOWER_ONNX, '--output-name', 'logit'] },
   'onnx-huge-dimension': onnxCase(onnxModel({ inits: { W1: { ...f32('W1', [4, 3], 12), dims: [1048576, 1048576] } } })),
   // If bodies nested 3,000 deep (and a type nested so): protobufjs's recursive decoder overflowed the stack ("not a valid

@@ -35,13 +35,13 @@ const work = mkdtempSync(join(tmpdir(), 'nnchip-conformance-'));
 /** int8 tolerance (docs/numerics.md, "Conformance tolerance"): 2 output LSBs plus 2 % of the largest |output|. */
 function int8Tolerance(program: Program, expected: ArrayLike<number>): number {
   const peak = Math.max(0, ...Array.from(expected, Math.abs).filter((v) => !Number.isNaN(v)));
-  return 2 * program.output.scale + 0.02 * peak;
+  return 2 * program.outputs[0]!.scale + 0.02 * peak;
 }
 
 /** An [H, W, C] map's values in the channel-major order of the model's own NCHW output. */
 function modelOrder(graph: Graph, v: Float64Array): Float64Array {
   const shape = checkGraph(graph).get(graph.outputs[0]!)!;
-  if (graph.outputLayout !== 'chw' || shape.length !== 3) return v;
+  if (graph.outputLayouts?.[0] !== 'chw' || shape.length !== 3) return v;
   const [h, w, c] = shape as [number, number, number];
   return Float64Array.from({ length: v.length }, (_, i) => v[(i % (h * w)) * c + Math.floor(i / (h * w))]!);
 }
@@ -114,7 +114,7 @@ function run(t: NodeTest): Outcome {
         const ref = want.map((v, j) => (Math.abs(atCode[j]! - v) > tol ? atCode[j]! : v));
         // int8 has no NaN: where the reference is NaN (torch.sqrt of a negative) the float check above is the test
         ref.forEach((v, j) => (out.int8 = Number.isNaN(v) ? out.int8 : Math.max(out.int8, Math.abs(int8[j]! - v) - tol)));
-        want.forEach((v, j) => (out.lsb = Number.isNaN(v) ? out.lsb : Math.max(out.lsb, Math.abs(int8[j]! - v) / program.output.scale)));
+        want.forEach((v, j) => (out.lsb = Number.isNaN(v) ? out.lsb : Math.max(out.lsb, Math.abs(int8[j]! - v) / program.outputs[0]!.scale)));
       }
     }
   } catch (e) {

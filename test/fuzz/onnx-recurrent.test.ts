@@ -52,7 +52,7 @@ test('random ONNX LSTM / GRU / RNN nodes: float = onnxruntime; int8 ref = sim = 
       const { graph, p } = compiled;
       samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
       const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
-      expect(worst, `int8 vs onnxruntime on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.output.scale);
+      expect(worst, `int8 vs onnxruntime on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.outputs[0]!.scale);
       tally.checked++;
       const body = `${o.op} ${o.direction}`;
       tally.bodies.set(body, (tally.bodies.get(body) ?? 0) + 1);

@@ -115,7 +115,7 @@ function touchedDram(p: Program): number {
     }
     return last;
   };
-  let touched = Math.max(p.constants.length, end(storedLayout(p.input)), end(p.output));
+  let touched = Math.max(p.constants.length, end(storedLayout(p.input)), end(p.outputs[0]!));
   checkProgram(p, (accesses) => {
     for (const a of accesses) if (a.space === 'dram') touched = Math.max(touched, a.end);
   });
@@ -124,7 +124,7 @@ function touchedDram(p: Program): number {
 
 /** Everything a program's outputs depend on (not its names, notes, layer table or memory map). */
 function behaviourKey(p: Program): string {
-  const semantic = { ...p, layers: [], insnLayer: p.instructions.map(() => 0), memoryMap: [], notes: [], input: { ...p.input, name: '' }, output: { ...p.output, name: '' } };
+  const semantic = { ...p, layers: [], insnLayer: p.instructions.map(() => 0), memoryMap: [], notes: [], input: { ...p.input, name: '' }, output: { ...p.outputs[0]!, name: '' } };
   return createHash('sha256').update(serializeProgram(semantic)).digest('hex');
 }
 

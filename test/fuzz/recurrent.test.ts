@@ -76,7 +76,7 @@ test('random LSTM / GRU / SimpleRNN / Bidirectional TF.js models: float = tfjs; 
       const { graph, p } = compiled;
       samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
       const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
-      expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.output.scale);
+      expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.outputs[0]!.scale);
       tally.checked++;
       const body = `${o.bidirectional ? 'bi-' : ''}${o.cell}`;
       tally.bodies.set(body, (tally.bodies.get(body) ?? 0) + 1);

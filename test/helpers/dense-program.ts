@@ -97,7 +97,7 @@ export function denseProgram(s: DenseSpec): Program {
     dramSize,
     constants,
     input: { name: 'x', shape: [s.m, s.k], dram: inAt, rows: s.m, rowBytes: s.k, rowStride: inStride, scale: 1 / 64, zp: 0 },
-    output: { name: 'y', shape: [s.m, s.n], dram: outAt, rows: s.m, rowBytes: s.n, rowStride: outStride, scale: 1 / 16, zp: 0 },
+    outputs: [{ name: 'y', shape: [s.m, s.n], dram: outAt, rows: s.m, rowBytes: s.n, rowStride: outStride, scale: 1 / 16, zp: 0 }],
     layers: [{ name: 'dense', op: 'dense', shape: `${s.k}→${s.n}`, firstInsn: 0, insnCount: insns.length - 1, macs: s.m * s.k * s.n, weightBytes: s.k * s.n }],
     insnLayer: insns.map(() => 0),
     memoryMap,

@@ -61,8 +61,8 @@ export function compileCase(path: string, o: CaseMachine, samples: readonly Arra
 
 /** The program's output in the model's own order (a channel-major map, held [H, W, C], read back channel-major). */
 export function modelOrder(p: Program, hwc: ArrayLike<number>): Float64Array {
-  const shape = p.output.shape;
-  if (p.output.layout !== 'chw' || shape.length !== 3) return Float64Array.from(hwc);
+  const shape = p.outputs[0]!.shape;
+  if (p.outputs[0]!.layout !== 'chw' || shape.length !== 3) return Float64Array.from(hwc);
   const [h, w, c] = shape as [number, number, number];
   return Float64Array.from({ length: h * w * c }, (_, j) => hwc[(j % (h * w)) * c + Math.floor(j / (h * w))]!);
 }

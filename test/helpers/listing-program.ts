@@ -23,7 +23,7 @@ export function listingProgram(asm: string, config: ArrayConfig, constants: Uint
     dramSize: OUT + outRows * C,
     constants,
     input: { name: 'x', shape: [inRows, R], dram: IN, rows: inRows, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [outRows, C], dram: OUT, rows: outRows, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
+    outputs: [{ name: 'y', shape: [outRows, C], dram: OUT, rows: outRows, rowBytes: C, rowStride: C, scale: 1, zp: 0 }],
     layers: [],
     insnLayer: instructions.map(() => 0),
     memoryMap: [],

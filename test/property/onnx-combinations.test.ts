@@ -31,8 +31,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The program's output in the model's own layout (a channel-major map transposed back), dequantized. */
 function modelOrder(p: Program, hwc: ArrayLike<number>): Float64Array {
-  const shape = p.output.shape;
-  if (p.output.layout !== 'chw' || shape.length !== 3) return Float64Array.from(hwc);
+  const shape = p.outputs[0]!.shape;
+  if (p.outputs[0]!.layout !== 'chw' || shape.length !== 3) return Float64Array.from(hwc);
   const [h, w, c] = shape as [number, number, number];
   return Float64Array.from({ length: h * w * c }, (_, j) => hwc[(j % (h * w)) * c + Math.floor(j / (h * w))]!);
 }
@@ -175,7 +175,7 @@ test('random ONNX pad + squeeze-excite + flatten/view models: float = onnxruntim
         expect(Array.from(simulate(p, codes, { trace: false }).output)).toEqual(Array.from(interpret(p, codes)));
       });
       // (ONNX Runtime rounds a pair's values to its step, 1/40, where nnchip keeps its own scales)
-      expect(worst).toBeLessThan(6 * p.output.scale + 0.05 * peak + (o.qdq === 0 ? 0 : 1 / 40));
+      expect(worst).toBeLessThan(6 * p.outputs[0]!.scale + 0.05 * peak + (o.qdq === 0 ? 0 : 1 / 40));
       checked++;
     }),
     { numRuns: RUNS, seed: SEED },

@@ -83,7 +83,7 @@ function concurrentReference(p: Program, x: Int8Array): Int8Array {
       pending.set(i, view);
     } else commitFootprint(insn, pending.get(i)!, s, p.config);
   }
-  return readTensor(s.dram, p.output);
+  return readTensor(s.dram, p.outputs[0]!);
 }
 
 
@@ -136,7 +136,7 @@ describe('races: fast mode computes its documented concurrent semantics', () => 
       dramSize: 48,
       constants,
       input: { name: 'x', shape: [2], dram: 32, rows: 1, rowBytes: 2, rowStride: 2, scale: 1, zp: 0 },
-      output: { name: 'y', shape: [4], dram: 40, rows: 1, rowBytes: 4, rowStride: 4, scale: 1, zp: 0 },
+      outputs: [{ name: 'y', shape: [4], dram: 40, rows: 1, rowBytes: 4, rowStride: 4, scale: 1, zp: 0 }],
       layers: [],
       insnLayer: parseListing(asm).map(() => 0),
       memoryMap: [],

@@ -7,7 +7,7 @@
  */
 import { fmtInt, internal, NnchipError } from '../../diagnostics/error.js';
 import { interpret } from '../../isa/interpret.js';
-import { storedCodes, storedLayout, tensorSize, type Program } from '../../isa/program.js';
+import { outputSize, storedCodes, storedLayout, tensorSize, type Program } from '../../isa/program.js';
 import { channelOf, type Channel } from '../../isa/spec.js';
 import { dramBeatBytes } from '../../isa/ops/dma.js';
 import { poolOf, tableSteps, UNIT_OF } from '../../isa/ops/index.js';
@@ -17,7 +17,7 @@ import { FPGA_DEVICES, thresholdMac16Blocks, type PeMultipliers } from './device
 import { fillTemplate, placeholdersOf, type TemplateValues } from './fill-template.js';
 import { coreCellValues, corePnrValues } from './fusesoc.js';
 import { isaHeader } from './isa-header.js';
-import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, programHex, rowAddressHex, samplesHex } from './rom.js';
+import { bytesHex, dramHex, META_FIELDS, metaHex, metaLocalparams, metaValues, outputRows, addressHex, programHex, rowAddressHex, samplesHex } from './rom.js';
 import { readTemplateDir } from './templates.js';
 import type { VerilogTarget } from './verilog-targets.js';
 
@@ -118,9 +118,9 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}, lo
     tokenBits: Math.max(2, bitsFor(maxPushes(p)), cap.tokenBits ?? 0),
     // the bench places the input's stored rows (the first layer's windows for a windowed input)
     inputCap: Math.max(samples * storedLayout(p.input).rows * storedLayout(p.input).rowBytes, cap.inputBytes ?? 0, 1),
-    outputCap: Math.max(samples * p.output.rows * p.output.rowBytes, cap.outputBytes ?? 0, 1),
+    outputCap: Math.max(samples * outputSize(p), cap.outputBytes ?? 0, 1),
     inRowsCap: Math.max(storedLayout(p.input).rows, cap.inputRows ?? 0, 1),
-    outRowsCap: Math.max(p.output.rows, cap.outputRows ?? 0, 1),
+    outRowsCap: Math.max(outputRows(p).addresses.length, cap.outputRows ?? 0, 1),
     // about 230 iCE40 cells per column (board/fit.ts), so only where a program pools
     pooling: (cap.pooling ?? false) || p.instructions.some((i) => i.op === 'threshold' && poolOf(i) !== null),
     // about 480 iCE40 cells at 2x2 (docs/board.md), so only where a program has a table activation
@@ -196,7 +196,7 @@ function memoryImages(p: Program, inputs: readonly Int8Array[], s: DesignSizing)
     [MEM_FILES.inputs, samplesHex(inputs.map((x) => storedCodes(p.input, x)))],
     [MEM_FILES.expected, bytesHex(expected.flatMap((e) => Array.from(e)))],
     [MEM_FILES.inAddr, rowAddressHex(storedLayout(p.input))],
-    [MEM_FILES.outAddr, rowAddressHex(p.output)],
+    [MEM_FILES.outAddr, addressHex(outputRows(p).addresses)],
     [MEM_FILES.meta, metaHex(metaValues(p, inputs.length, cycles))],
   ];
 }

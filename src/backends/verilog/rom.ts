@@ -49,12 +49,32 @@ export type MetaField = (typeof META_FIELDS)[number];
 
 export function metaValues(p: Program, samples: number, cycles: number): Record<MetaField, number> {
   const input = storedLayout(p.input);
-  return { samples, dramSize: p.dramSize, inRows: input.rows, inRowBytes: input.rowBytes, outRows: p.output.rows, outRowBytes: p.output.rowBytes, cycles };
+  const out = outputRows(p);
+  return { samples, dramSize: p.dramSize, inRows: input.rows, inRowBytes: input.rowBytes, outRows: out.addresses.length, outRowBytes: out.rowBytes, cycles };
+}
+
+/**
+ * The rows the bench reads the output codes from, in the order of an inference's output codes
+ * (isa/program.ts readOutputs): one output's pixels; of several, every output's pixels cut into pieces
+ * of the bytes all their rows divide into, so that one row width serves them all (tb_top.v reads
+ * rows × rowBytes bytes).
+ */
+export function outputRows(p: Program): { readonly rowBytes: number; readonly addresses: readonly number[] } {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const rowBytes = p.outputs.reduce((g, t) => gcd(t.rowBytes, g), 0);
+  const addresses: number[] = [];
+  for (const t of p.outputs) for (let r = 0; r < t.rows; r++) for (let b = 0; b < t.rowBytes; b += rowBytes) addresses.push(pixelAddress(t, r) + b);
+  return { rowBytes, addresses };
 }
 
 /** The DRAM address of every row of a tensor (isa/program.ts pixelAddress), one 32-bit word per line. */
 export function rowAddressHex(t: DramTensor): string {
-  return Array.from({ length: t.rows }, (_, r) => word32(pixelAddress(t, r))).join('\n') + '\n';
+  return addressHex(Array.from({ length: t.rows }, (_, r) => pixelAddress(t, r)));
+}
+
+/** One 32-bit address per line. */
+export function addressHex(addresses: readonly number[]): string {
+  return addresses.map(word32).join('\n') + '\n';
 }
 
 const word32 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { internal, NnchipError } from '../../diagnostics/error.js';
-import type { Program } from '../../isa/program.js';
+import { outputSize, type Program } from '../../isa/program.js';
 import { tempFolder, writeDirAtomic, writeFilesAtomic } from '../../util/atomic-write.js';
 import { cellModelsFor } from './cell-models.js';
 import type { PeMultipliers } from './devices.js';
@@ -107,7 +107,7 @@ export async function buildRtlSim(program: Program, opts: BuildOptions): Promise
       }
       // the work folder is this build's own: its images (one set, in mem/) are replaced freely
       writeFilesAtomic(new Map(Object.values(MEM_FILES).map((path) => [join(dir, path), next.get(path) ?? ''])), { force: true });
-      const outBytes = p.output.rows * p.output.rowBytes;
+      const outBytes = outputSize(p);
       const jobs = inputs.map((_, k) => async (): Promise<SampleRun> => {
         // exit 1 is the bench's own verdict "failed" (tb_top.v fail_exit): its output is parsed all the same
         const { stdout } = await runTool(command[0]!, [...command.slice(1), `+SAMPLE=${k}`], dir, `running the RTL test bench (${opts.simulator})`, { acceptExit: [1] });

@@ -2,9 +2,11 @@
 /**
  * The module's float entry points: run_f32() and run_f64() quantize the staged input values
  * (input_floats), call run() and dequantize the output codes to f32 (output_floats), so that the
- * generated loader only copies typed arrays in and out.
+ * generated loader only copies typed arrays in and out. A program of several outputs has them
+ * all dequantized there, one after the other: output k's values from float k's part offset on
+ * (isa/program.ts outputParts), at `output${k}_floats` for k ≥ 1.
  */
-import { batchOf, pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
+import { batchOf, outputParts, pixelAddress, type DramTensor, type Program } from '../../isa/program.js';
 import type { GlobalConst } from '../../wasm-encoding/binary.js';
 import { Func } from '../../wasm-encoding/code.js';
 import { dequantizePixelsKernel, dequantizeVecKernel, quantizePixelsKernel, quantizeVecKernel, type EdgeLayout, type FloatElem } from './kernels/float.js';
@@ -28,8 +30,7 @@ function inputLayout(p: Program): EdgeLayout {
 }
 
 /** Output values are channel-major for a 'chw' feature map, as the loader's run() gives them. */
-function outputLayout(p: Program): EdgeLayout {
-  const t = p.output;
+function outputLayout(t: DramTensor): EdgeLayout {
   return edgeLayout(t, t.layout === 'chw' && t.shape.length === 3 ? { channels: t.rowBytes, pixels: t.rows } : null);
 }
 
@@ -50,12 +51,15 @@ export interface EdgeFunctions {
 /** Add the quantize/dequantize kernels and the run_f32/run_f64 entry points around `run`. */
 export function addEdges(table: FuncTable, p: Program, plan: MemoryPlan, run: number, simd: boolean): EdgeFunctions {
   const input = inputLayout(p);
-  const output = outputLayout(p);
   const { staging } = plan;
+  // each output's codes and where its f32 values go: its part of the staging area (outputParts)
+  const outputs = outputParts(p).map(({ t, offset }) => {
+    const layout = outputLayout(t);
+    return { layout, floats: staging.output + 4 * offset, vec: simd && isFlat(layout) };
+  });
   const inVec = simd && isFlat(input);
-  const outVec = simd && isFlat(output);
-  const dequantizeVec = outVec ? dequantizeVecKernel(table) : -1;
-  const dequantizePixels = outVec ? -1 : dequantizePixelsKernel(table, output, staging.output);
+  const dequantizeVec = outputs.some((o) => o.vec) ? dequantizeVecKernel(table) : -1;
+  const dequantizePixels = outputs.map((o) => (o.vec ? -1 : dequantizePixelsKernel(table, o.layout, o.floats)));
   // float32 inputs without a division when that is proven exact for this scale (kernels/float-fast.ts)
   const fast = inVec ? fastQuantizer(input.scale, input.zp) : null;
   const entry = (elem: FloatElem): number => {
@@ -66,8 +70,10 @@ export function addEdges(table: FuncTable, p: Program, plan: MemoryPlan, run: nu
     if (inVec) f.code.i32(staging.input).i32(input.offset).i32(input.rows * input.rowBytes).f64(input.scale).f64(input.zp).f64(fast?.inv ?? 0).call(vec());
     else f.code.call(quantizePixelsKernel(table, elem, input, staging.input));
     f.code.call(run);
-    if (outVec) f.code.i32(output.offset).i32(staging.output).i32(output.rows * output.rowBytes).f64(output.scale).f64(output.zp).call(dequantizeVec);
-    else f.code.call(dequantizePixels);
+    outputs.forEach(({ layout: o, floats, vec: flat }, k) => {
+      if (flat) f.code.i32(o.offset).i32(floats).i32(o.rows * o.rowBytes).f64(o.scale).f64(o.zp).call(dequantizeVec);
+      else f.code.call(dequantizePixels[k]!);
+    });
     return table.add(f);
   };
   const runF32 = entry('f32');
@@ -75,6 +81,8 @@ export function addEdges(table: FuncTable, p: Program, plan: MemoryPlan, run: nu
   const globals: GlobalConst[] = [
     { name: 'input_floats', type: 'i32', value: staging.input },
     { name: 'output_floats', type: 'i32', value: staging.output },
+    // the other outputs' values, after output 0's (a program of one output has none of these)
+    ...outputs.slice(1).map((o, i) => ({ name: `output${i + 1}_floats`, type: 'i32' as const, value: o.floats })),
   ];
   return { runF32, runF64, globals };
 }

@@ -2,14 +2,15 @@
 /**
  * emitWasm: a Program → one standalone WebAssembly module (no imports). Constants sit in data
  * segments at their DRAM addresses; `run()` is straight-line code, one kernel call per fused
- * operation with every address a constant; globals describe the input and output tensors;
+ * operation with every address a constant; globals describe the input and output tensors
+ * (output_* for the first output, output1_*, output2_* … for the others of a program of several);
  * run_f32/run_f64 (edges.ts) wrap it with quantization and dequantization.
  */
 import { internal, NnchipError } from '../../diagnostics/error.js';
 import { certify } from '../../isa/cost.js';
 import { checkProgram } from '../../isa/interpret.js';
 import { windowSegments } from '../../isa/input-windows.js';
-import { pixelAddress, storedLayout, type DramTensor, type Program } from '../../isa/program.js';
+import { pixelAddress, storedLayout, tensorSize, type DramTensor, type Program } from '../../isa/program.js';
 import { addEdges } from './edges.js';
 import { assembleModule, type FuncType, type GlobalConst, type ModuleSpec } from '../../wasm-encoding/binary.js';
 import { Code, Func } from '../../wasm-encoding/code.js';
@@ -43,7 +44,7 @@ export interface WasmBuild {
 }
 
 /** Exported constants describing one tensor: where its rows are and how to (de)quantize it. */
-function tensorGlobals(prefix: 'input' | 'output', t: DramTensor): GlobalConst[] {
+function tensorGlobals(prefix: 'input' | 'output' | `output${number}`, t: DramTensor): GlobalConst[] {
   return [
     { name: `${prefix}_offset`, type: 'i32', value: t.dram },
     { name: `${prefix}_rows`, type: 'i32', value: t.rows },
@@ -68,7 +69,11 @@ function lineStrideOf(t: DramTensor): number {
 function checkEmittable(p: Program): void {
   const problem = checkProgram(p);
   if (problem !== null) throw new NnchipError('NN404', `the program is not valid: ${problem}`);
-  for (const t of [storedLayout(p.input), p.output]) {
+  if (p.outputs.length < 1) throw new NnchipError('NN404', 'the program has no output');
+  // several outputs' values follow each other by their shapes (outputParts) and are staged by their rows: the two must agree
+  const unshaped = p.outputs.length > 1 ? p.outputs.find((t) => tensorSize(t) !== t.rows * t.rowBytes) : undefined;
+  if (unshaped !== undefined) throw new NnchipError('NN404', `output "${unshaped.name}": ${unshaped.rows} rows of ${unshaped.rowBytes} bytes do not hold its shape ${JSON.stringify(unshaped.shape)}`);
+  for (const t of [storedLayout(p.input), ...p.outputs]) {
     let end = 0;
     for (let r = 0; r < t.rows; r++) end = Math.max(end, pixelAddress(t, r) + t.rowBytes);
     if (t.rows < 1 || t.rowBytes < 1 || t.dram < 0 || end > p.dramSize) throw new NnchipError('NN404', `tensor "${t.name}" lies outside DRAM [0, ${p.dramSize})`);
@@ -225,7 +230,8 @@ export function buildWasm(p: Program, opts: WasmOptions = { simd: true }): WasmB
   const edges = addEdges(table, { ...p, input }, plan, runIndex, opts.simd);
   const types: FuncType[] = [];
   const funcs = table.funcs.map((f) => ({ type: typeIndex(types, f), locals: f.locals, body: f.code.bytes }));
-  const globals = [...tensorGlobals('input', input), ...tensorGlobals('output', p.output), ...edges.globals];
+  // output 0's globals are output_*, output k's output${k}_* (a program of several outputs)
+  const globals = [...tensorGlobals('input', input), ...p.outputs.flatMap((t, k) => tensorGlobals(k === 0 ? 'output' : `output${k}`, t)), ...edges.globals];
   const spec: ModuleSpec = {
     types,
     funcs,

@@ -39,6 +39,7 @@ export interface ModelInstance {
   /**
    * Write one input (int8 codes, row-major), run, and return the output codes: in `into` when
    * given (output-sized; a caller running many inputs allocates nothing per run), else in a new array.
+   * A module of several outputs gives all of them, one after the other (as isa/program.ts readOutputs).
    */
   runRaw(codes: Int8Array, into?: Int8Array): Int8Array;
 }
@@ -67,7 +68,7 @@ function modelInstance(rawExports: Record<string, unknown>, module: unknown): Mo
     return g.value;
   };
   /** Pixel r of a tensor: `width` pixels per line, as the module's globals describe it. */
-  const tensor = (p: 'input' | 'output') => {
+  const tensor = (p: string) => {
     const [at, rows, rowBytes, stride, width, line] = ['offset', 'rows', 'row_bytes', 'row_stride', 'width', 'line_stride'].map((f) => global(`${p}_${f}`)) as [number, number, number, number, number, number];
     // a batch with a border between samples: each sample from its own first pixel (isa/program.ts pixelAddress)
     const sampled = exports[`${p}_sample_rows`] !== undefined;
@@ -79,7 +80,10 @@ function modelInstance(rawExports: Record<string, unknown>, module: unknown): Mo
   };
   const input = tensor('input');
   const output = tensor('output');
-  const outputLength = output.rows * output.rowBytes;
+  // the other outputs of a module of several (output1_*, output2_* …), read after output 0's codes
+  const more: ReturnType<typeof tensor>[] = [];
+  while (exports[`output${more.length + 1}_offset`] !== undefined) more.push(tensor(`output${more.length + 1}`));
+  const outputLength = [output, ...more].reduce((n, t) => n + t.rows * t.rowBytes, 0);
   // one view of the memory, made again only if the buffer changes (a grow; the modules never grow)
   let mem = new Int8Array(exports.memory.buffer);
   const runRaw = (codes: Int8Array, into?: Int8Array): Int8Array => {
@@ -90,10 +94,15 @@ function modelInstance(rawExports: Record<string, unknown>, module: unknown): Mo
     else for (let r = 0; r < input.rows; r++) mem.set(codes.subarray(r * input.rowBytes, (r + 1) * input.rowBytes), input.pixel(r));
     exports.run();
     // a new output array costs more than the copy (a 64 KiB slice: allocation, zeroing and GC, ~6 % of the 256→256 layer at batch 256)
-    if (output.contiguous && into === undefined) return mem.slice(output.pixel(0), output.pixel(0) + outputLength);
+    if (output.contiguous && more.length === 0 && into === undefined) return mem.slice(output.pixel(0), output.pixel(0) + outputLength);
     const out = into ?? new Int8Array(outputLength);
-    if (output.contiguous) out.set(mem.subarray(output.pixel(0), output.pixel(0) + outputLength));
-    else for (let r = 0; r < output.rows; r++) out.set(mem.subarray(output.pixel(r), output.pixel(r) + output.rowBytes), r * output.rowBytes);
+    let at = 0;
+    for (const t of [output, ...more]) {
+      const n = t.rows * t.rowBytes;
+      if (t.contiguous) out.set(mem.subarray(t.pixel(0), t.pixel(0) + n), at);
+      else for (let r = 0; r < t.rows; r++) out.set(mem.subarray(t.pixel(r), t.pixel(r) + t.rowBytes), at + r * t.rowBytes);
+      at += n;
+    }
     return out;
   };
   return { exports, imports: api.Module.imports(module), global, runRaw };

@@ -15,7 +15,7 @@ import { FLASH_READS } from '../../board/flash.js';
 import { flashImage, programIdOf } from '../../board/image.js';
 import { CODES } from '../../diagnostics/codes.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shownValue } from '../../diagnostics/error.js';
-import { toModelLayout } from '../../isa/layout.js';
+import { outputsToModelLayout } from '../../isa/layout.js';
 import { batchOf, quantizeBatches, serializeProgram, splitOutputs, type Program } from '../../isa/program.js';
 import { checkOutput, writeFileAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
@@ -172,7 +172,7 @@ export async function boardRun(dir: string, flags: RunFlags, ctx: CliContext, op
       const group = Array.from({ length: Math.min(b, samples.count - first) }, (_, j) => samples.sample(first + j));
       const [codes] = quantizeBatches(p, group);
       const result = await inferOnBoard(session, p, codes!);
-      const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, toModelLayout(p.output, o), result.cycles));
+      const text = splitOutputs(p, [result.raw], group.length).map((o, j) => out.sample(first + j, outputsToModelLayout(p, o), result.cycles));
       ctx.io.stdout(text.join(''));
     }
     out.end();

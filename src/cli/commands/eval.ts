@@ -39,8 +39,11 @@ export function register(program: Command, ctx: CliContext): void {
     if (labels === null) {
       throw new NnchipError('NN302', 'the data file has no "labels"', { file: flags.data, hint: 'eval needs labeled data: {"inputs": [...], "labels": [...]}, one integer class per sample' });
     }
+    if (p.outputs.length > 1) {
+      throw new NnchipError('NN302', `eval scores the top-1 class of one output; the model has ${p.outputs.length} (${p.outputs.map((t) => t.name).join(', ')})`, { hint: 'compile the class scores alone: add --output-name <name>' });
+    }
     // a label no output can be (−1, or 5 for 2 outputs) counted as a miss: a wrong file gave a plausible 0%
-    const classes = tensorSize(p.output) / batchOf(p);
+    const classes = tensorSize(p.outputs[0]!) / batchOf(p);
     const outside = labels.findIndex((l) => l < 0 || l >= classes);
     if (outside >= 0) {
       throw new NnchipError('NN302', `label ${labels[outside]} of sample ${outside} is not a class of the model's ${classes} outputs (0 to ${classes - 1})`, {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DEFAULT_LIMITS } from '../../importers/limits.js';
 import { formatListing, listingBytes } from '../../isa/asm.js';
 import { certify } from '../../isa/cost.js';
+import { modelDims } from '../../isa/layout.js';
 import { batchOf, serializeProgram, type Program } from '../../isa/program.js';
 import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
@@ -117,7 +118,8 @@ async function writeLowered(model: string, out: string, written: ReturnType<type
     totals: { macs: cert.macs, instructions: p.instructions.length, weightBytes: p.layers.reduce((a, l) => a + l.weightBytes, 0), cycles: cert.cycles, ...(batchOf(p) > 1 ? { cyclesPerSample: cert.cycles / batchOf(p) } : {}) },
     peakBytes: cert.peakBytes,
     input: p.input,
-    output: p.output,
+    output: p.outputs[0],
+    ...(p.outputs.length > 1 ? { outputs: p.outputs } : {}),
     notes: p.notes,
     files: ['program.nnp', 'program.asm', 'memory-map.json', 'summary.json'],
   };
@@ -144,4 +146,6 @@ async function writeLowered(model: string, out: string, written: ReturnType<type
   const b = batchOf(p);
   const perSample = b === 1 ? '' : ` (${fmtInt(Math.round(cert.cycles / b))} cycles per sample)`;
   io.stdout(`one inference${b === 1 ? '' : ` (a batch of ${b} samples)`}: ${fmtInt(cert.cycles)} cycles${perSample} = ${(cert.cycles / p.config.clockMhz).toFixed(2)} µs at ${p.config.clockMhz} MHz, ${bytes(cert.dramBytesRead)} read + ${bytes(cert.dramBytesWritten)} written to DRAM\n`);
+  // a model of several outputs: which, in the order an inference gives their codes
+  if (p.outputs.length > 1) io.stdout(`${p.outputs.length} outputs, in this order: ${p.outputs.map((t) => `${t.name} [${modelDims(t.shape, t.layout).join('×')}]`).join(', ')}\n`);
 }

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { NnchipError } from '../../diagnostics/error.js';
-import { modelDims, toModelLayout } from '../../isa/layout.js';
-import { batchOf, dequantizeOutput, quantizeBatches, splitOutputs, type Program } from '../../isa/program.js';
+import { modelDims, outputsToModelLayout } from '../../isa/layout.js';
+import { batchOf, dequantizeOutput, outputParts, outputSize, quantizeBatches, splitOutputs, type DramTensor, type Program } from '../../isa/program.js';
 import type { CliContext } from '../context.js';
 import { programInputSpec, readSamples } from '../data.js';
 import { maxOf } from '../../ir/graph.js';
@@ -31,11 +31,14 @@ export interface OutputView {
   readonly layout?: 'chw' | 'hwc';
 }
 
-export function outputView(p: Program): OutputView {
-  const t = p.output;
+/** What one output of one sample is (a batched program's shapes start with the batch). */
+export function outputView(p: Program, t: DramTensor = p.outputs[0]!): OutputView {
   const perSample = batchOf(p) > 1 ? t.shape.slice(1) : t.shape;
   return { shape: modelDims(perSample, t.layout), ...(perSample.length === 3 ? { layout: t.layout ?? 'hwc' } : {}) };
 }
+
+/** A feature map's description for the text output: its sizes and order. */
+const mapText = (view: OutputView): string => `a ${view.shape.join('×')} feature map, ${view.layout === 'chw' ? 'channel-major (C×H×W)' : 'pixel-major (H×W×C)'}`;
 
 /** Growable int8 storage: every sample's raw codes for the JSON "raw" field, one byte each. */
 class Codes {
@@ -63,22 +66,32 @@ class Codes {
 /** Per-sample result text (or JSON pieces), written as each chunk of samples finishes. */
 export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => void } {
   const view = outputView(p);
+  const parts = outputParts(p);
+  const several = parts.length > 1;
   const b = batchOf(p);
   if (flags.json) {
     const raw = new Codes();
     const cycles: number[] = [];
-    const head = { backend: flags.backend, shape: view.shape, ...(view.layout === undefined ? {} : { layout: view.layout }) };
+    // several outputs: their names, shapes and layouts, and each sample's values an object by name
+    const views = parts.map((part) => outputView(p, part.t));
+    const head = several
+      ? { backend: flags.backend, names: parts.map((part) => part.t.name), shapes: views.map((v) => v.shape), layouts: views.map((v) => v.layout ?? null) }
+      : { backend: flags.backend, shape: view.shape, ...(view.layout === undefined ? {} : { layout: view.layout }) };
     // printed with the first result: a back end failing before it leaves stdout empty, not half a document
     const open = JSON.stringify(head).slice(0, -1) + ',"outputs":[';
+    const valuesOf = (codes: Int8Array): unknown => {
+      const values = Array.from(dequantizeOutput(p, codes), round);
+      return several ? Object.fromEntries(parts.map(({ t, offset, size }) => [t.name, values.slice(offset, offset + size)])) : values;
+    };
     return {
       sample: (i, codes, c) => {
         raw.push(codes);
         if (c !== undefined) cycles.push(c);
-        return (i > 0 ? ',' : open) + JSON.stringify(Array.from(dequantizeOutput(p, codes), round));
+        return (i > 0 ? ',' : open) + JSON.stringify(valuesOf(codes));
       },
       end: () => {
         ctx.io.stdout('],"raw":[');
-        for (const piece of raw.json(view.shape.reduce((x, y) => x * y, 1))) ctx.io.stdout(piece);
+        for (const piece of raw.json(outputSize(p) / b)) ctx.io.stdout(piece);
         ctx.io.stdout(
           ']' +
             (cycles.length > 0 ? `,"cycles":${JSON.stringify(cycles)}` : '') +
@@ -89,7 +102,23 @@ export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: 
       },
     };
   }
-  const header = view.layout === undefined ? '' : `output: a ${view.shape.join('×')} feature map, ${view.layout === 'chw' ? 'channel-major (C×H×W)' : 'pixel-major (H×W×C)'}, as the model gives it\n`;
+  if (several) {
+    // one line per output under each sample's line: its name, its argmax (a vector) or sizes (a map), its values
+    const header = `outputs: ${parts.map(({ t }) => `${t.name} (${outputView(p, t).layout === undefined ? outputView(p, t).shape.join('×') : mapText(outputView(p, t))})`).join(', ')}\n`;
+    return {
+      sample: (i, codes, c) => {
+        const values = Array.from(dequantizeOutput(p, codes), round);
+        const lines = parts.map(({ t, offset, size }) => {
+          const o = values.slice(offset, offset + size);
+          const v = outputView(p, t);
+          return `  ${t.name}: ${v.layout === undefined ? `argmax ${o.indexOf(maxOf(o))}` : v.shape.join('×')}  [${o.map((x) => x.toFixed(3)).join(', ')}]\n`;
+        });
+        return `${i === 0 ? header : ''}sample ${i}:${c !== undefined ? `  ${c} cycles` : ''}\n${lines.join('')}`;
+      },
+      end: () => undefined,
+    };
+  }
+  const header = view.layout === undefined ? '' : `output: ${mapText(view)}, as the model gives it\n`;
   return {
     sample: (i, codes, c) => {
       const o = Array.from(dequantizeOutput(p, codes), round);
@@ -110,7 +139,7 @@ export function register(program: Command, ctx: CliContext): void {
       .requiredOption('--input <file>', 'JSON: an array of samples or {"inputs": [...]}; each sample flat, or nested exactly in the model input shape ([C, H, W] for ONNX maps) (required)')
       .option('--backend <name>', `back end: ${Object.keys(RUNNERS).join(', ')} — ref the reference interpreter (the semantics), wasm the WebAssembly module, sim the cycle-accurate simulator, rtl the generated Verilog in a simulator (slow); sim and rtl also print each inference's cycles, and all four give the same outputs`, 'ref')
       .option('--simulator <name>', 'rtl back end only: iverilog or verilator', 'iverilog')
-      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "batch"][, "warnings"]} as JSON: "outputs" the values in the model\'s layout, "raw" the int8 output codes, "cycles" per inference (sim, rtl), "batch" the samples per inference when over 1')
+      .option('--json', 'print {"backend", "shape", "layout"?, "outputs", "raw"[, "cycles"][, "batch"][, "warnings"]} as JSON: "outputs" the values in the model\'s layout, "raw" the int8 output codes, "cycles" per inference (sim, rtl), "batch" the samples per inference when over 1; a model of several outputs gives "names", "shapes" and "layouts" instead of "shape" and "layout", each sample\'s "outputs" an object by name and its "raw" every output\'s codes one after the other')
       .addHelpText(
         'after',
         examples([
@@ -137,7 +166,7 @@ export function register(program: Command, ctx: CliContext): void {
       const result = await runner(p, quantizeBatches(p, group), opts);
       const text = splitOutputs(p, result.raw, group.length).map((codes, j) =>
         // cycles are per inference; with a batch, each sample reports its inference's count
-        out.sample(first + j, toModelLayout(p.output, codes), result.cycles?.[Math.floor(j / b)]),
+        out.sample(first + j, outputsToModelLayout(p, codes), result.cycles?.[Math.floor(j / b)]),
       );
       ctx.io.stdout(text.join(''));
     }

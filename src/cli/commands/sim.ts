@@ -11,7 +11,7 @@ import { EXIT } from '../../diagnostics/codes.js';
 import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, CONFIG_FIELD_DOCS, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
-import { toModelLayout } from '../../isa/layout.js';
+import { outputsToModelLayout } from '../../isa/layout.js';
 import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
@@ -209,7 +209,7 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
     const first = codes[0] ?? new Int8Array(tensorSize(p.input));
     const primary = simulate(p, first, { mode, ...vcd, ...onProgress });
     if (f.vcd !== undefined) writeFileAtomic(f.vcd, chunks.join(''), written);
-    const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))].map((r) => ({ cycles: r.cycles, output: toModelLayout(p.output, r.output) }));
+    const samples = [primary, ...codes.slice(1).map((x) => simulate(p, x, { mode, ...onProgress }))].map((r) => ({ cycles: r.cycles, output: outputsToModelLayout(p, r.output) }));
     const randomInputs = positive(f.samples, '--samples') ?? 4;
     const proof = prove !== null ? prove(p, codes, { mode, randomInputs, onProgress: bar.update, simulate }) : null;
     return { primary, samples: codes.length > 0 ? samples : [], proof };

@@ -58,7 +58,8 @@ export function register(program: Command, ctx: CliContext): void {
       pages: build.plan.pages,
       memoryMap: build.plan,
       input: p.input,
-      output: p.output,
+      output: p.outputs[0],
+      ...(p.outputs.length > 1 ? { outputs: p.outputs } : {}),
       stats: build.stats,
     };
     if (flags.json) {

@@ -59,7 +59,7 @@ function agreesAt(graph: ReturnType<typeof loadModel>, size: number, want: (x: F
   return (async () => {
     for (const x of samples) expectClose(evaluateOutput(graph, x), await want(x), 1e-4);
     const program = compileGraph(graph, samples, { rows: 4, cols: 4 });
-    expect(interpret(program, quantizeInput(program, samples[0]!)).length).toBe(program.output.shape.reduce((a, b) => a * b, 1));
+    expect(interpret(program, quantizeInput(program, samples[0]!)).length).toBe(program.outputs[0]!.shape.reduce((a: number, b: number) => a * b, 1));
   })();
 }
 

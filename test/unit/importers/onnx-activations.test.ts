@@ -62,7 +62,7 @@ describe('ONNX activations (threshold step tables)', () => {
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
     expect(program.instructions.filter((i) => i.op === 'threshold' && i.steps > 0).length).toBeGreaterThanOrEqual(3);
     const wasm = await instantiate(emitWasm(program, { simd: false }));
-    const out = program.output;
+    const out = program.outputs[0]!;
     const range = Math.max(...want.flatMap((v) => Array.from(v))) - Math.min(...want.flatMap((v) => Array.from(v)));
     for (const [i, x] of inputs.slice(0, 4).entries()) {
       const codes = quantizeInput(program, x);

@@ -71,7 +71,7 @@ describe('ONNX ConvTranspose', () => {
     inputs.forEach((x, i) => expectClose(chw(evaluateOutput(graph, x)), want[i]!));
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
     const wasm = await instantiate(emitWasm(program, { simd: false }));
-    const out = program.output;
+    const out = program.outputs[0]!;
     const all = want.flatMap((v) => Array.from(v));
     const range = Math.max(...all) - Math.min(...all);
     for (const [i, x] of inputs.slice(0, 4).entries()) {

@@ -54,7 +54,7 @@ describe('[N, C, H·W] views of a map', () => {
     const program = compileGraph(graph, samples);
     const chw = reorder(out.length === 4);
     samples.forEach((x, i) => expectClose(Float64Array.from(chw(evaluateOutput(graph, x))), want[i]!));
-    const chwInt8 = reorder(program.output.layout === 'chw' && program.output.shape.length === 3);
+    const chwInt8 = reorder(program.outputs[0]!.layout === 'chw' && program.outputs[0]!.shape.length === 3);
     const all = want.flatMap((v) => Array.from(v));
     const spread = Math.max(...all) - Math.min(...all);
     samples.forEach((x, i) => chwInt8(dequantizeOutput(program, interpret(program, quantizeInput(program, x)))).forEach((v, j) => expect(Math.abs(v - want[i]![j]!)).toBeLessThan(0.05 * spread)));
@@ -82,7 +82,7 @@ describe('[N, C, H·W] views of a map', () => {
       const samples = randomSamples(4, 30, 8, -1, 1);
       const want = await ortRun(path, [1, 2, 3, 5], samples);
       const program = compileGraph(loadModel(path), samples);
-      expect(program.output.layout).toBeUndefined();
+      expect(program.outputs[0]!.layout).toBeUndefined();
       samples.forEach((x, i) => dequantizeOutput(program, interpret(program, quantizeInput(program, x))).forEach((v, j) => expect(Math.abs(v - want[i]![j]!)).toBeLessThan(0.02)));
     }
   });

@@ -161,7 +161,7 @@ describe('float16 models', () => {
     const xs = randomSamples(4, dims.reduce((a, b) => a * b, 1), 3, 0, 1).map((x) => Float32Array.from(x, toHalf));
     const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
     const shape = checkGraph(graph).get(graph.outputs[0]!)!;
-    const pixels = shape.length === 3 && graph.outputLayout === 'chw' ? shape[0]! * shape[1]! : 1;
+    const pixels = shape.length === 3 && graph.outputLayouts?.[0] === 'chw' ? shape[0]! * shape[1]! : 1;
     for (const x of xs) {
       const r = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float16', Uint16Array.from(halves(x)), dims) });
       const want = Float32Array.from(r[session.outputNames[0]!]!.data as Uint16Array, halfToFloat);

@@ -45,7 +45,7 @@ async function agrees(path: string, graph: Graph, dims: number[]): Promise<void>
     const codes = quantizeInput(program, x);
     const ref = interpret(program, codes);
     expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
-    Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.1 * spread));
+    Array.from(ref).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.1 * spread));
   }
 }
 

@@ -57,7 +57,7 @@ describe('Pad mode reflect / edge', () => {
       expectClose(Float64Array.from(hwc, (_, j) => hwc[(j % pixels) * dims[1]! + Math.floor(j / pixels)]!), want[i]!);
     });
     const program = compileGraph(graph, samples);
-    const step = program.output.scale;
+    const step = program.outputs[0]!.scale;
     samples.forEach((x, i) => {
       const got = dequantizeOutput(program, interpret(program, quantizeInput(program, x)));
       const pixels = got.length / dims[1]!;

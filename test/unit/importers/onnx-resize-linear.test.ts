@@ -66,7 +66,7 @@ describe('ONNX Resize linear', () => {
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
     const wasm = await instantiate(emitWasm(program, { simd: false }));
     // the output keeps the input's scale and zero point: each code is the interpolation of the codes
-    const { zp } = program.output;
+    const { zp } = program.outputs[0]!;
     // (a 1×1 map is two nearest copies, along W then H: the first reads the input)
     const upGraph = { ...graph, inputs: [{ name: 'q', shape: [h, w, c] }], nodes: graph.nodes.map((n, i) => (i === 0 ? { ...n, inputs: ['q'] } : n)) };
     for (const x of inputs.slice(0, 4)) {

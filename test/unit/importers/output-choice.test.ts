@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * Models of several outputs, one chosen with --output-name (loadModel's `output`): a two-head ONNX model and a two-head
- * TF.js Layers functional model, each head lowered alone and compared with onnxruntime / tfjs for that head (float
- * graph within 1e-5, int8 sim = reference interpreter within 5% of the output range), the other head's nodes dropped.
- * Without --output-name such a model is refused with its outputs' names; an unknown name with a did-you-mean.
+ * Models of several outputs: a two-head ONNX model and a two-head TF.js Layers functional model. Without --output-name
+ * both heads compile into one program (its output codes the heads' one after the other), compared with onnxruntime /
+ * tfjs for each head; with --output-name (loadModel's `output`) one head, or several separated by commas in the
+ * order named, each lowered without the other head's nodes (float graph within 1e-5, int8 sim = reference
+ * interpreter within 5% of each output's range). An unknown name is refused with a did-you-mean.
  */
 import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
@@ -12,12 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModel } from '../../../src/importers/index.js';
+import { interpret } from '../../../src/isa/interpret.js';
+import { outputParts, quantizeInput } from '../../../src/isa/program.js';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import type { Graph } from '../../../src/ir/graph.js';
 import { expectInt8NearFloat } from '../../helpers/agreement.js';
 import { expectClose } from '../../helpers/close.js';
 import { compileGraph } from '../../helpers/compile.js';
 import { failure } from '../../helpers/errors.js';
+import { HEADS_INPUT_DIMS, writeHeadsModel } from '../../helpers/heads-model.js';
 import { buildOnnx, ortRun, weights, writeOnnx } from '../../helpers/onnx-models.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 import { saveTfjsModel, tfjsPredict } from '../../helpers/tfjs-models.js';
@@ -28,22 +32,8 @@ const namesOf = (g: Graph): string[] => g.nodes.flatMap((n) => [n.name, n.output
 
 describe('ONNX: two heads (boxes: Gemm; scores: Gemm → Sigmoid) over one Conv trunk', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nnchip-outsel-onnx-'));
-  const path = writeOnnx(dir, buildOnnx({
-    input: [1, 2, 5, 5],
-    output: [1, 4],
-    outputName: 'boxes',
-    moreOutputs: [{ name: 'scores', dims: [1, 3] }],
-    nodes: [
-      { op: 'Conv', name: 'trunk_conv', inputs: ['x', 'K', 'B'], outputs: ['c'], attrs: { pads: { ints: [1, 1, 1, 1] } } },
-      { op: 'Relu', name: 'trunk_relu', inputs: ['c'], outputs: ['r'] },
-      { op: 'Flatten', name: 'trunk_flat', inputs: ['r'], outputs: ['f'] },
-      { op: 'Gemm', name: 'box_gemm', inputs: ['f', 'W1', 'b1'], outputs: ['boxes'] },
-      { op: 'Gemm', name: 'score_gemm', inputs: ['f', 'W2', 'b2'], outputs: ['score_logits'] },
-      { op: 'Sigmoid', name: 'score_sigmoid', inputs: ['score_logits'], outputs: ['scores'] },
-    ],
-    inits: { K: w([3, 2, 3, 3], 1), B: w([3], 2), W1: w([75, 4], 3, -0.3, 0.3), b1: w([4], 4), W2: w([75, 3], 5, -0.3, 0.3), b2: w([3], 6) },
-  }));
-  const dims = [1, 2, 5, 5];
+  const path = writeHeadsModel(dir, false);
+  const dims = HEADS_INPUT_DIMS;
   const inputs = randomSamples(8, 50, 7, -1, 1);
 
   test.each([['boxes', 'score'], ['scores', 'box']])('--output-name %s: = onnxruntime for that output; no node of the other head', async (output, other) => {
@@ -55,8 +45,20 @@ describe('ONNX: two heads (boxes: Gemm; scores: Gemm → Sigmoid) over one Conv 
     expectInt8NearFloat(compileGraph(graph, inputs), inputs, want.map((v) => Array.from(v)));
   });
 
-  test('without --output-name: refused with the outputs named and how to choose', () => {
-    expect(failure(() => loadModel(path)).format()).toMatch(/NN110: model.onnx: the model has 2 outputs \(boxes, scores\); nnchip compiles one: choose it with --output-name boxes/);
+  test.each([[undefined, ['boxes', 'scores']], ['scores,boxes', ['scores', 'boxes']]] as const)('--output-name %s: both heads in one program, = onnxruntime for each', async (output, order) => {
+    const graph = loadModel(path, undefined, output === undefined ? {} : { output });
+    expect(graph.outputs).toEqual(order);
+    const heads = await Promise.all(order.map((o) => ortRun(path, dims, inputs, false, o)));
+    const want = inputs.map((_, i) => heads.flatMap((h) => Array.from(h[i]!)));
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), Float32Array.from(want[i]!), 1e-5));
+    const program = compileGraph(graph, inputs);
+    expect(program.outputs.map((t) => [t.name, t.shape])).toEqual(order.map((o) => [o, [o === 'boxes' ? 4 : 3]]));
+    expectInt8NearFloat(program, inputs, want);
+    // each output's codes are those of its own program (--output-name of it alone): one scale per tensor, calibrated alike
+    for (const { t, offset, size } of outputParts(program)) {
+      const alone = compileGraph(loadModel(path, undefined, { output: t.name }), inputs);
+      for (const x of inputs.slice(0, 3)) expect(interpret(program, quantizeInput(program, x)).slice(offset, offset + size)).toEqual(interpret(alone, quantizeInput(alone, x)));
+    }
   });
   test('an unknown name: the outputs listed, and the near one', () => {
     expect(failure(() => loadModel(path, undefined, { output: 'score' })).format()).toMatch(/NN801: model.onnx: --output-name "score" is not an output of the model: the model's outputs are boxes, scores; did you mean scores\?/);
@@ -86,9 +88,14 @@ describe('TF.js Layers: a functional model of two heads (a Dense, a Conv → poo
     expectInt8NearFloat(compileGraph(graph, inputs), inputs, want);
   });
 
-  test('without --output-name: refused with both heads named; an unknown name gets a did-you-mean', async () => {
+  test('without --output-name: both heads in one program, = tfjs for each; an unknown name gets a did-you-mean', async () => {
     await saveTfjsModel(model, dir);
-    expect(failure(() => loadModel(file)).format()).toMatch(/NN110: model.json: the model has 2 outputs \(boxes, cls_dense\); nnchip compiles one: choose it with --output-name boxes/);
+    const graph = loadModel(file);
+    expect(graph.outputs).toEqual(['boxes', 'cls_dense']);
+    const [b, c] = [tfjsPredict(tfjs.model({ inputs: x, outputs: boxes }), inputs), tfjsPredict(tfjs.model({ inputs: x, outputs: classes }), inputs)];
+    const want = inputs.map((_, i) => [...b[i]!, ...c[i]!]);
+    inputs.forEach((s, i) => expectClose(evaluateOutput(graph, s), Float32Array.from(want[i]!), 1e-5));
+    expectInt8NearFloat(compileGraph(graph, inputs), inputs, want);
     expect(failure(() => loadModel(file, undefined, { output: 'cls_dens' })).format()).toMatch(/NN801: .*--output-name "cls_dens" is not an output of the model: .*did you mean cls_dense\?/);
   });
 });

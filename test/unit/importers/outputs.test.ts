@@ -1,29 +1,49 @@
-// chooseOutput: the one output a multi-output model compiles (NN110 without --output-name, NN801 for a name it lacks).
+// chooseOutputs: the outputs a model compiles (all of them, or those --output-name names; NN801 for a name it lacks).
 import { describe, expect, test } from 'vitest';
-import { chooseOutput } from '../../../src/importers/outputs.js';
+import { chooseOutputs, MAX_CHOSEN_OUTPUTS } from '../../../src/importers/outputs.js';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 
 const site = { file: 'model.json' };
-const message = (f: () => string): string => {
+const message = (f: () => unknown): string => {
   try {
-    return f();
+    return JSON.stringify(f());
   } catch (e) {
     return (e as NnchipError).format();
   }
 };
 
-describe('chooseOutput', () => {
-  test('one output needs no name; several need --output-name', () => {
-    expect(chooseOutput(['y'], undefined, site)).toBe('y');
-    expect(message(() => chooseOutput(['a', 'b'], undefined, site))).toMatch(/^error NN110: model\.json: the model has 2 outputs \(a, b\); nnchip compiles one: choose it with --output-name a/);
-    expect(chooseOutput(['a', 'b'], 'b', site)).toBe('b');
-    expect(message(() => chooseOutput(['a', 'b'], 'c', site))).toMatch(/^error NN801: model\.json: --output-name "c" is not an output of the model: the model's outputs are a, b/);
+describe('chooseOutputs', () => {
+  test('every output without --output-name; one, or several separated by commas, with it', () => {
+    expect(chooseOutputs(['y'], undefined, site)).toEqual(['y']);
+    expect(chooseOutputs(['a', 'b'], undefined, site)).toEqual(['a', 'b']);
+    expect(chooseOutputs(['a', 'b'], 'b', site)).toEqual(['b']);
+    // in the order named, each once
+    expect(chooseOutputs(['a', 'b', 'c'], 'c,a', site)).toEqual(['c', 'a']);
+    expect(chooseOutputs(['a', 'b', 'c'], 'c, a,c', site)).toEqual(['c', 'a']);
+    expect(message(() => chooseOutputs(['a', 'b'], 'c', site))).toMatch(/^error NN801: model\.json: --output-name "c" is not an output of the model: the model's outputs are a, b/);
+    expect(message(() => chooseOutputs(['a', 'b'], 'a,x', site))).toMatch(/^error NN801: model\.json: --output-name "x" is not an output/);
+  });
+
+  test('a name that holds a comma is one name when the model has it', () => {
+    expect(chooseOutputs(['a,b', 'c'], 'a,b', site)).toEqual(['a,b']);
+  });
+
+  test('aliases (a signature key) and inner nodes (a TF graph cut before its decoding) are taken by name', () => {
+    const aliases = new Map([['scores', 'Identity:0']]);
+    expect(chooseOutputs(['Identity:0', 'Identity_1:0'], 'scores', site, aliases)).toEqual(['Identity:0']);
+    expect(chooseOutputs(['out'], 'conv/Relu,out', site, new Map(), (n) => n === 'conv/Relu')).toEqual(['conv/Relu', 'out']);
   });
 
   test('a tensor listed as an output more than once is one output (Keras outputs=[y, y]; 8,000 listings were "8000 outputs (r, r, …)")', () => {
-    expect(chooseOutput(['r', 'r'], undefined, site)).toBe('r');
-    expect(chooseOutput(Array<string>(8000).fill('r'), undefined, site)).toBe('r');
-    expect(message(() => chooseOutput(['a', 'b', 'a'], undefined, site))).toMatch(/the model has 2 outputs \(a, b\)/);
-    expect(message(() => chooseOutput(['a', 'a'], 'b', site))).toMatch(/the model's only output is a/);
+    expect(chooseOutputs(['r', 'r'], undefined, site)).toEqual(['r']);
+    expect(chooseOutputs(Array<string>(8000).fill('r'), undefined, site)).toEqual(['r']);
+    expect(chooseOutputs(['a', 'b', 'a'], undefined, site)).toEqual(['a', 'b']);
+    expect(message(() => chooseOutputs(['a', 'a'], 'b', site))).toMatch(/the model's only output is a/);
+  });
+
+  test(`more than ${MAX_CHOSEN_OUTPUTS} outputs are refused in one line, naming the flag`, () => {
+    const many = Array.from({ length: MAX_CHOSEN_OUTPUTS + 1 }, (_, i) => `o${i}`);
+    expect(message(() => chooseOutputs(many, undefined, site))).toMatch(new RegExp(`^error NN110: model\\.json: the model has ${MAX_CHOSEN_OUTPUTS + 1} outputs \\(o0, .*a program holds at most ${MAX_CHOSEN_OUTPUTS}`));
+    expect(chooseOutputs(many, 'o3,o1', site)).toEqual(['o3', 'o1']);
   });
 });

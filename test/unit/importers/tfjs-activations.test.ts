@@ -66,7 +66,7 @@ describe('TF.js activations (threshold step tables)', () => {
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
     expect(program.instructions.some((i) => i.op === 'threshold' && i.steps > 0)).toBe(true);
     const wasm = await instantiate(emitWasm(program, { simd: true }));
-    const out = program.output;
+    const out = program.outputs[0]!;
     for (const [i, x] of inputs.slice(0, 6).entries()) {
       const codes = quantizeInput(program, x);
       const ref = interpret(program, codes);

@@ -47,13 +47,13 @@ function expectAgrees(graph: Graph, inputs: Float32Array[], want: number[][]): v
   const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
   // the float graph's output is pixel-major for a map, already channel-major for a channel-major flatten
   const flat = graph.nodes.find((n) => n.output === graph.outputs[0])?.op === 'flatten';
-  inputs.forEach((x, i) => expectClose(flat ? evaluateOutput(graph, x) : toModelLayout(program.output, evaluateOutput(graph, x)), want[i]!));
+  inputs.forEach((x, i) => expectClose(flat ? evaluateOutput(graph, x) : toModelLayout(program.outputs[0]!, evaluateOutput(graph, x)), want[i]!));
   const range = Math.max(...want.flat()) - Math.min(...want.flat());
   for (const [i, x] of inputs.slice(0, 3).entries()) {
     const codes = quantizeInput(program, x);
     const ref = interpret(program, codes);
     expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
-    Array.from(toModelLayout(program.output, ref)).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
+    Array.from(toModelLayout(program.outputs[0]!, ref)).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
   }
 }
 

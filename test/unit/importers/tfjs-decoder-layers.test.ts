@@ -66,7 +66,7 @@ describe('TF.js Conv2DTranspose and bilinear UpSampling2D', () => {
       const codes = quantizeInput(program, x);
       const ref = interpret(program, codes);
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
-      Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
+      Array.from(ref).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
     }
     // a batch of 3 (samples stacked along the lines, phase stores included): each sample's codes as alone
     const batched = compileGraph(graph, inputs, { rows: 8, cols: 8 }, 3);

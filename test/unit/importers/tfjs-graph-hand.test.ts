@@ -305,6 +305,26 @@ describe('hand-written TF graph models = TF.js loadGraphModel', () => {
     expectInt8NearFloat(compileGraph(graph, inputs, { rows: 8, cols: 8 }), inputs, want);
   });
 
+  // session 29: a detector's heads, each read through an Identity as a SavedModel ends (BlazeFace: scores and boxes)
+  test('two heads read through Identity nodes: one program of both (named as the model names them) = TF.js for each; --output-name picks and orders', async () => {
+    const g = new GraphBuilder([5, 4, 2], 8);
+    const trunk = g.op('Relu', [conv(g, 'x', [3, 3, 2, 4], window(1, 'SAME'))]);
+    const scores = g.op('Sigmoid', [conv(g, trunk, [1, 1, 4, 2])]);
+    const boxes = g.op('BiasAdd', [g.op('MatMul', [g.op('Mean', [trunk, g.ints([1, 2])], { keep_dims: attr.b(false) }), g.constant([4, 3])]), g.constant([3])]);
+    g.nodes.push({ name: 'Identity', op: 'Identity', input: [scores], attr: { T: attr.type() } }, { name: 'Identity_1', op: 'Identity', input: [boxes], attr: { T: attr.type() } });
+    const file = g.save();
+    const graph = loadModel(file);
+    expect(graph.outputNames).toEqual(['Identity', 'Identity_1']);
+    const runs = await Promise.all(['Identity', 'Identity_1'].map((o) => g.tfjsRunner(o)));
+    const inputs = randomSamples(4, 40, 10, -2, 2);
+    const want = inputs.map((x) => runs.flatMap((run) => Array.from(run(x))));
+    inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
+    const program = compileGraph(graph, inputs, { rows: 4, cols: 4 });
+    expect(program.outputs.map((t) => [t.name, t.shape])).toEqual([['Identity', [5, 4, 2]], ['Identity_1', [3]]]);
+    expectInt8NearFloat(program, inputs, want);
+    expect(loadModel(file, undefined, { output: 'Identity_1,Identity' }).outputNames).toEqual(['Identity_1', 'Identity']);
+  });
+
   test('an input of sizes left to run time is refused naming --input-shape (not as a malformed file; test/unit/importers/input-shape.test.ts compiles it)', () => {
     const g = new GraphBuilder([-1, -1, 3]);
     conv(g, 'x', [3, 3, 3, 4]);

@@ -130,7 +130,7 @@ describe('TF.js Layers models as other writers store them', () => {
       const codes = quantizeInput(program, x);
       const ref = interpret(program, codes);
       expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
-      Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
+      Array.from(ref).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
     }
   });
 });

@@ -133,7 +133,7 @@ describe('TF.js Layers options that map exactly onto the IR', () => {
     const want = tfjsPredict(model, inputs);
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
-    const out = program.output;
+    const out = program.outputs[0]!;
     const range = Math.max(...want.flat()) - Math.min(...want.flat());
     for (const [i, x] of inputs.slice(0, 6).entries()) {
       const codes = quantizeInput(program, x);
@@ -215,7 +215,7 @@ test('Keras 2.1 MobileNet head: softmax on the [1, 1, K] map, then Reshape([-1])
   const range = Math.max(...want.flat()) - Math.min(...want.flat());
   for (const [i, s] of inputs.entries()) {
     const ref = interpret(program, quantizeInput(program, s));
-    Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
+    Array.from(ref).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.1 * range));
   }
 });
 
@@ -243,7 +243,7 @@ test('SSD head: Conv2D → Reshape([-1, 4]) → sigmoid: = TF.js; int8 close, si
     const codes = quantizeInput(program, s);
     const ref = interpret(program, codes);
     expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
-    Array.from(ref).forEach((q, j) => expect(Math.abs(program.output.scale * (q - program.output.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
+    Array.from(ref).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
   }
 });
 

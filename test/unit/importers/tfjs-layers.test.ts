@@ -90,7 +90,7 @@ describe('TF.js Layers importer: 1-D, separable, upsampling, cropping, global ma
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
     for (const rows of [8, 16]) {
       const program = compileGraph(graph, inputs, { rows, cols: rows });
-      const out = program.output;
+      const out = program.outputs[0]!;
       const wasm = await instantiate(emitWasm(program, { simd: true }));
       for (const [i, x] of inputs.slice(0, 4).entries()) {
         const codes = quantizeInput(program, x);

@@ -57,7 +57,7 @@ describe('TF.js Layers Multiply of a map and a per-channel gate (squeeze-excite)
     inputs.forEach((x, i) => expectClose(evaluateOutput(graph, x), want[i]!));
     const program = compileGraph(graph, inputs, { rows: 8, cols: 8 });
     const wasm = await instantiate(emitWasm(program));
-    const out = program.output;
+    const out = program.outputs[0]!;
     const range = Math.max(...want.flat()) - Math.min(...want.flat());
     for (const [i, x] of inputs.slice(0, 8).entries()) {
       const codes = quantizeInput(program, x);

@@ -31,6 +31,6 @@ test.each([2, 3, 4, 5, 6, 7, 8, 9])('the max of %i channels: float exact, int8 n
     const codes = quantizeInput(program, x);
     const ref = interpret(program, codes);
     expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
-    dequantizeOutput(program, ref).forEach((v, p) => expect(Math.abs(v - want[i]![p]!)).toBeLessThanOrEqual((2 * levels + 1) * program.output.scale));
+    dequantizeOutput(program, ref).forEach((v, p) => expect(Math.abs(v - want[i]![p]!)).toBeLessThanOrEqual((2 * levels + 1) * program.outputs[0]!.scale));
   }
 });

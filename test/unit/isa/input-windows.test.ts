@@ -77,7 +77,7 @@ describe('a windowed Program', () => {
   });
 
   test.each([
-    ['windows on the output', (q: Program): Program => ({ ...q, output: { ...q.output, windows: q.input.windows! } }), /single \[h, w, c\] input/],
+    ['windows on the output', (q: Program): Program => ({ ...q, outputs: [{ ...q.outputs[0]!, windows: q.input.windows! }] }), /single \[h, w, c\] input/],
     ['a kernel that is not a pair', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, kernel: [3] as unknown as [number, number] } } }), /must be pairs/],
     ['rows closer than a window', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, rowStride: 8 } } }), /stored 8 bytes apart/],
     ['overlapping lines of windows', (q: Program): Program => ({ ...q, input: { ...q.input, windows: { ...q.input.windows!, lineStride: 0 } } }), /lines of 7 × 16 bytes are stored 0 bytes apart/],

@@ -14,7 +14,7 @@ function tinyProgram(asm: string, constants: number[]): Program {
     dramSize: 64,
     constants: Uint8Array.from(constants.map((v) => v & 0xff)),
     input: { name: 'x', shape: [2], dram: 48, rows: 1, rowBytes: 2, rowStride: 2, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [2], dram: 56, rows: 1, rowBytes: 2, rowStride: 2, scale: 1, zp: 0 },
+    outputs: [{ name: 'y', shape: [2], dram: 56, rows: 1, rowBytes: 2, rowStride: 2, scale: 1, zp: 0 }],
     layers: [],
     insnLayer: parseListing(asm).map(() => 0),
     memoryMap: [],

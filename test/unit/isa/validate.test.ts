@@ -103,7 +103,7 @@ describe('validateProgram', () => {
 
   test('an output tensor whose rows do not hold its shape is refused', () => {
     const p = tiny();
-    expect(() => validateProgram({ ...p, output: { ...p.output, shape: [p.output.rows * p.output.rowBytes + 1] } })).toThrow(/do not hold its shape/);
+    expect(() => validateProgram({ ...p, outputs: [{ ...p.outputs[0]!, shape: [p.outputs[0]!.rows * p.outputs[0]!.rowBytes + 1] }] })).toThrow(/do not hold its shape/);
   });
 });
 

@@ -34,7 +34,7 @@ describe('CNN lowering', () => {
       want.forEach((v, i) => err.push(Math.abs(got[i]! - v)));
     }
     // ten stacked int8 layers: each adds about half an output step of rounding
-    expect(Math.max(...err)).toBeLessThan(12 * program.output.scale);
+    expect(Math.max(...err)).toBeLessThan(12 * program.outputs[0]!.scale);
   });
 
   test('max pooling through matmul + threshold is exact on any int8 codes', () => {
@@ -46,7 +46,7 @@ describe('CNN lowering', () => {
       notes: [],
     };
     const { program } = compile(pool, { config: makeConfig({ rows: 2, cols: 4 }), calibration: { inputRange: [-3, 5] } });
-    expect(program.output.scale).toBe(program.input.scale); // max pooling keeps its input's quantization
+    expect(program.outputs[0]!.scale).toBe(program.input.scale); // max pooling keeps its input's quantization
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 90, maxLength: 90 }), (codes) => {
         const x = Int8Array.from(codes);

@@ -12,7 +12,7 @@ import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import type { Graph } from '../../../src/ir/graph.js';
 import { interpret } from '../../../src/isa/interpret.js';
 import { poolReads } from '../../../src/isa/ops/threshold.js';
-import { quantizeInput, type Program } from '../../../src/isa/program.js';
+import { quantizeInput, tensorSize, type Program } from '../../../src/isa/program.js';
 import { LOAD_BUFFERS } from '../../../src/isa/spec.js';
 import { simulate } from '../../../sim/index.js';
 import { expectSoftwareBackendsAgree, inputClasses } from '../../helpers/agreement.js';
@@ -42,16 +42,17 @@ function residual(keep: boolean, scale = 0.8, keepConv = false, aScale = scale):
   return { name: 'residual', inputs: [{ name: 'input', shape: [...SHAPE] }], nodes: b.nodes, outputs: [r, ...(keep ? [s] : []), ...(keepConv ? [c] : [])], notes: [] };
 }
 
-const codes = (p: Program, xs: readonly Float32Array[]): Int8Array[] => xs.map((x) => interpret(p, quantizeInput(p, x)));
+/** The first output's codes (a graph that keeps a tensor as a second output, to block a fusion, has it after them). */
+const codes = (p: Program, xs: readonly Float32Array[]): Int8Array[] => xs.map((x) => interpret(p, quantizeInput(p, x)).slice(0, tensorSize(p.outputs[0]!)));
 
 /** How many output codes the program's first output is off the float model's (rounded to the output's codes): the largest and the mean. */
 function floatErrors(p: Program, g: Graph, xs: readonly Float32Array[]): { max: number; mean: number } {
   let [max, sum, n] = [0, 0, 0];
-  const { scale, zp } = p.output;
+  const { scale, zp } = p.outputs[0]!;
   for (const x of xs) {
     const got = interpret(p, quantizeInput(p, x));
     const want = evaluateOutput(g, x);
-    for (let j = 0; j < got.length; j++) {
+    for (let j = 0; j < tensorSize(p.outputs[0]!); j++) {
       const e = Math.abs(got[j]! - Math.max(-128, Math.min(127, Math.round(want[j]! / scale) + zp)));
       [max, sum, n] = [Math.max(max, e), sum + e, n + 1];
     }

@@ -25,7 +25,7 @@ describe('compile', () => {
     for (const x of randomSamples(10, 20, 4)) {
       const got = dequantizeOutput(program, interpret(program, quantizeInput(program, x)));
       const want = evaluateOutput(graph, x);
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(4 * program.output.scale + 0.02);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(4 * program.outputs[0]!.scale + 0.02);
     }
   });
 });

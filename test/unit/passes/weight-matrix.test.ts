@@ -84,7 +84,7 @@ describe('a diagonal weight matrix reads as its dense matrix', () => {
           terms: [{ src: 'x', dy: 0, dx: 0, sy: 1, sx: 1, matrix: a }, { src: 'x', dy: 0, dx: 1, sy: 1, sx: 1, matrix: b }],
           mult: new Uint16Array(diag.n).fill(1 << 14), shift: new Uint8Array(diag.n).fill(20), zp: 0, lo: -128, hi: 127, macs: 0, weights: 0,
         });
-        const gp: GemmProgram = { input: x, output: out, tensors: new Map([['x', x], ['y', out]]), ops: [] };
+        const gp: GemmProgram = { input: x, outputs: [out], tensors: new Map([['x', x], ['y', out]]), ops: [] };
         const place = (o: GemmOp): [unknown, Uint8Array] => {
           const dram = new Dram();
           dram.constant('before', new Uint8Array([1, 2, 3]));

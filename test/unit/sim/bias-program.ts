@@ -49,7 +49,7 @@ export function biasRandomProgram(seed: number, queueDepth: number, dramLatency?
     dramSize,
     instructions,
     insnLayer: instructions.map(() => 0),
-    output: { name: 'dram', shape: [dramSize], dram: 0, rows: 1, rowBytes: dramSize, rowStride: dramSize, scale: 1, zp: 0 },
+    outputs: [{ name: 'dram', shape: [dramSize], dram: 0, rows: 1, rowBytes: dramSize, rowStride: dramSize, scale: 1, zp: 0 }],
   };
   const problem = checkProgram(p);
   if (problem !== null) throw new Error(`seed ${seed}: ${problem}`);

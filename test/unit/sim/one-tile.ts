@@ -49,7 +49,7 @@ export function oneTile(l: Layer, seed: number, accumulate = 1): Program {
     dramSize: yAt + M * C,
     constants,
     input: { name: 'x', shape: [M, R], dram: xAt, rows: M, rowBytes: R, rowStride: R, scale: 1, zp: 0 },
-    output: { name: 'y', shape: [M, C], dram: yAt, rows: M, rowBytes: C, rowStride: C, scale: 1, zp: 0 },
+    outputs: [{ name: 'y', shape: [M, C], dram: yAt, rows: M, rowBytes: C, rowStride: C, scale: 1, zp: 0 }],
     layers: [{ name: 'dense', op: 'dense', shape: `${R}→${C}`, firstInsn: 0, insnCount: 7, macs: M * R * C, weightBytes: R * C }],
     insnLayer: parseListing(asm).map(() => 0),
     memoryMap: [

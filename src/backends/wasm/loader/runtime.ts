@@ -152,3 +152,94 @@ export function createLoad(setup: LoaderSetup, quantizeToInt8: Quantize, batchSl
     return Object.freeze({ input, output, batch, run, runRaw, quantize, dequantize, exports: x });
   };
 }
+
+/** One output of a model of several, as model.mjs's `outputs` lists it. */
+export interface OutputPart {
+  readonly name: string;
+  /** As stored ([H, W, C] for a map), as outputShape. */
+  readonly shape: readonly number[];
+  /** 'chw': its values are given channel-major (a feature map of a channel-major model). */
+  readonly layout: 'hwc' | 'chw';
+  /** Where its values start in a sample's values (run(), runRaw() and dequantize() give every output's, one after the other). */
+  readonly start: number;
+}
+
+type LoadedNet = Awaited<ReturnType<ReturnType<typeof createLoad>>>;
+
+/**
+ * The loader of a model of several outputs (a program of several is never batched): createLoad's
+ * net, whose run(), runRaw() and dequantize() give each sample's values (codes) of every output,
+ * one after the other in `parts` order, each in its own layout and by its own scale; `output` is
+ * outputs[0]. Output k lives at the module's output${k}_* globals (output_* for k = 0), its f32
+ * values at output_floats + 4·start (edges.ts). createLoad stays as it was, so that the loader of
+ * a model of one output keeps its text; this function, as createLoad, must stay self-contained.
+ */
+export function severalOutputs(parts: readonly OutputPart[], loadNet: (source?: unknown) => Promise<LoadedNet>) {
+  return async function load(source?: unknown) {
+    const net = await loadNet(source);
+    const x = net.exports;
+    const { input } = net;
+    const g = (name: string): number => (x[name] as { value: number }).value;
+    const outputs = Object.freeze(parts.map((part, k) => {
+      const prefix = k === 0 ? 'output' : `output${k}`;
+      const f = (field: string): number => g(`${prefix}_${field}`);
+      const sampled = x[`${prefix}_sample_rows`] !== undefined;
+      return Object.freeze({
+        name: part.name, shape: part.shape, layout: part.layout, start: part.start,
+        offset: f('offset'), rows: f('rows'), rowBytes: f('row_bytes'), rowStride: f('row_stride'),
+        width: f('width'), lineStride: f('line_stride'), sampleRows: sampled ? f('sample_rows') : f('rows'), sampleStride: sampled ? f('sample_stride') : 0,
+        length: f('length'), scale: f('scale'), zeroPoint: f('zero_point'),
+      });
+    }));
+    /** Values (codes) of one sample: every output's. */
+    const total = outputs.reduce((n, t) => n + t.length, 0);
+    const memory = new Int8Array((x['memory'] as { buffer: ArrayBuffer }).buffer); // fixed size: the module cannot grow its memory
+    /** Address of row (pixel) r, as createLoad's pixel(). */
+    const pixel = (t: typeof input | (typeof outputs)[number], r: number): number => {
+      const q = r % t.sampleRows;
+      return t.offset + Math.floor(r / t.sampleRows) * t.sampleStride + Math.floor(q / t.width) * t.lineStride + (q % t.width) * t.rowStride;
+    };
+    const samples = (n: number): number => {
+      if (n === 0 || n % input.length !== 0) throw new RangeError(`input has ${n} values; expected a multiple of ${input.length}`);
+      return n / input.length;
+    };
+    const stagedF32 = new Float32Array(memory.buffer, g('input_floats'), input.length);
+    const stagedF64 = new Float64Array(memory.buffer, g('input_floats'), input.length);
+    const outputValues = new Float32Array(memory.buffer, g('output_floats'), total);
+    const [runModule, runF32, runF64] = [x['run'], x['run_f32'], x['run_f64']] as [() => void, () => void, () => void];
+    function runRaw(codes: Int8Array): Int8Array {
+      const out = new Int8Array(samples(codes.length) * total);
+      for (let s = 0, at = 0; at < codes.length; s += total, at += input.length) {
+        for (let r = 0; r < input.rows; r++) memory.set(codes.subarray(at + r * input.rowBytes, at + (r + 1) * input.rowBytes), pixel(input, r));
+        runModule();
+        // each output's rows, pixel-major, or channel-major for a 'chw' map
+        for (const t of outputs) {
+          const chw = t.layout === 'chw' && t.shape.length === 3;
+          for (let r = 0; r < t.rows; r++) {
+            const from = pixel(t, r);
+            for (let j = 0; j < t.rowBytes; j++) out[s + t.start + (chw ? j * t.rows + r : r * t.rowBytes + j)] = memory[from + j]!;
+          }
+        }
+      }
+      return out;
+    }
+    function run(values: ArrayLike<number>): Float32Array {
+      const data = values instanceof Float32Array || values instanceof Float64Array ? values : Float64Array.from(values, Number);
+      const f32 = data instanceof Float32Array;
+      const out = new Float32Array(samples(data.length) * total);
+      for (let s = 0, at = 0; at < data.length; s += total, at += input.length) {
+        (f32 ? stagedF32 : stagedF64).set(data.subarray(at, at + input.length));
+        (f32 ? runF32 : runF64)();
+        out.set(outputValues, s);
+      }
+      return out;
+    }
+    function dequantize(codes: Int8Array): Float32Array {
+      const out = new Float32Array(codes.length);
+      for (let s = 0; s < codes.length; s += total)
+        for (const t of outputs) for (let i = s + t.start; i < Math.min(s + t.start + t.length, codes.length); i++) out[i] = (codes[i]! - t.zeroPoint) * t.scale;
+      return out;
+    }
+    return Object.freeze({ input, output: outputs[0]!, outputs, batch: net.batch, run, runRaw, quantize: net.quantize, dequantize, exports: x });
+  };
+}

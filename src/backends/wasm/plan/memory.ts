@@ -34,7 +34,8 @@ export interface MemoryPlan {
   readonly accScratch: Range;
   /**
    * Float staging areas after the program's memory (outside what the certificate counts): the
-   * input's values as f64 (or f32 in the first half) and the output's as f32, for run_f32/run_f64.
+   * input's values as f64 (or f32 in the first half) and the outputs' as f32, one output after the
+   * other, for run_f32/run_f64.
    */
   readonly staging: { readonly input: number; readonly output: number };
   /**
@@ -84,6 +85,9 @@ export function planMemory(p: Program, cert: Certificate = certify(p)): MemoryPl
   const windowSource = t.windows === undefined ? null : { codes: alignUp(accScratch.end), zeros: alignUp(accScratch.end) + t.rows * t.rowBytes };
   const input = alignUp((windowSource === null ? accScratch.end : windowSource.zeros + t.rowBytes) + GUARD_BYTES);
   const output = alignUp(input + 8 * p.input.rows * p.input.rowBytes);
-  const end = output + 4 * p.output.rows * p.output.rowBytes;
+  // every output's values, one after the other (isa/program.ts outputParts)
+  let outputBytes = 0;
+  for (const o of p.outputs) outputBytes += 4 * o.rows * o.rowBytes;
+  const end = output + outputBytes;
   return { base, bytes, accScratch, windowSource, staging: { input, output }, end, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

@@ -34,7 +34,7 @@ export interface PackedRange {
 
 /** Covering DRAM spans of the input and output tensors. */
 function tensorSpans(p: Program): Range[] {
-  return [storedLayout(p.input), p.output].map((t) => {
+  return [storedLayout(p.input), ...p.outputs].map((t) => {
     let start = Infinity;
     let end = 0;
     for (let r = 0; r < t.rows; r++) (start = Math.min(start, pixelAddress(t, r))), (end = Math.max(end, pixelAddress(t, r) + t.rowBytes));

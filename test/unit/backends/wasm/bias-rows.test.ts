@@ -86,7 +86,7 @@ describe('bias matmuls', () => {
     if (load.op !== 'load') throw new Error('not a load');
     const q = insertAfter(p, at(1), [
       { op: 'threshold', ...NO_TOKENS, acc: load.sram, out: load.sram, qnt: 0, rows: 1, zp: 0, lo: -128, hi: 127, table: 0, steps: 0, poolH: 0, poolW: 0 },
-      { op: 'store', ...NO_TOKENS, sram: load.sram, rows: 1, dram: p.output.dram, stride: 0 },
+      { op: 'store', ...NO_TOKENS, sram: load.sram, rows: 1, dram: p.outputs[0]!.dram, stride: 0 },
     ]);
     expect(folded(plan(q))).toBe(folded(plan(p)));
     expect(accCopies(q, plan(q))).toBe(accCopies(p, plan(p)) + 1);

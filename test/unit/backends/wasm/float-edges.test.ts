@@ -290,13 +290,13 @@ async function runFloats(p: Program, simd: boolean, sample: ArrayLike<number>, e
     const at = g('input_offset') + Math.floor(r / g('input_width')) * g('input_line_stride') + (r % g('input_width')) * g('input_row_stride');
     codes.set(new Int8Array(buffer, at, p.input.rowBytes), r * p.input.rowBytes);
   }
-  return { codes, out: new Float32Array(buffer, g('output_floats'), p.output.rows * p.output.rowBytes).slice() };
+  return { codes, out: new Float32Array(buffer, g('output_floats'), p.outputs[0]!.rows * p.outputs[0]!.rowBytes).slice() };
 }
 
 describe('run_f32 and run_f64 = quantizeInput → interpret → dequantizeOutput', () => {
   const digits = compileDigitsMlp().program;
   const cnn = compileGraph(randomCnn(5), randomSamples(4, 9 * 8 * 3, 5), { rows: 4, cols: 4 });
-  const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' }, output: cnn.output.shape.length === 3 ? { ...cnn.output, layout: 'chw' } : cnn.output };
+  const chw: Program = { ...cnn, input: { ...cnn.input, layout: 'chw' }, outputs: [cnn.outputs[0]!.shape.length === 3 ? { ...cnn.outputs[0]!, layout: 'chw' } : cnn.outputs[0]!] };
   // an input scale fastQuantizer refuses: run_f32 divides
   const unproven: Program = { ...digits, input: { ...digits.input, scale: f32(0.045) / 2.5, zp: 0 } };
   // an input scale whose reciprocal is no float32: run_f32 keeps the f64x2 kernel

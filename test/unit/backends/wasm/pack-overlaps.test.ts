@@ -16,7 +16,7 @@ import { compileDigitsMlp } from '../../../helpers/compile.js';
 const C = 8;
 const base = compileDigitsMlp().program;
 /** Past the digits MLP's input and output tensors: the synthetic matrices overlap neither. */
-const FREE = Math.max(...[storedLayout(base.input), base.output].map((t) => pixelAddress(t, t.rows - 1) + t.rowBytes));
+const FREE = Math.max(...[storedLayout(base.input), base.outputs[0]!].map((t) => pixelAddress(t, t.rows - 1) + t.rowBytes));
 
 const gemm = (w: number, k: number, rows: number, taps = false): KernelOp => ({ kind: 'gemm', acc: 0, a: 0, aStride: 0, aOuter: 0, inner: 1, w, rows, k, accumulate: false, fromDram: true, packed: false, ...(taps ? { taps: [{ w, a: 0 }] } : {}) }) as unknown as KernelOp;
 const program = (bytes: number): Program => ({ ...base, config: { ...base.config, cols: C }, constants: new Uint8Array(bytes) });

@@ -54,7 +54,7 @@ export function randomProgram(seed: number, shape?: { rows: number; cols: number
   const input = tensor('x', inRows, int(1, 2 * R), int(1, inRows));
   const output = tensor('y', outRows, int(1, 2 * C), int(1, outRows));
   const instructions: Instruction[] = [];
-  const base: Program = { config, instructions, dramSize, constants, input, output, layers: [], insnLayer: [], memoryMap: [], notes: [] };
+  const base: Program = { config, instructions, dramSize, constants, input, outputs: [output], layers: [], insnLayer: [], memoryMap: [], notes: [] };
   const withHalt = (insns: Instruction[]): Program => ({ ...base, instructions: [...insns, { op: 'halt', ...NO_TOKENS }], insnLayer: [...insns, null].map(() => 0) });
   const prologue: Instruction[] = [
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.qnt, sram: 0, rows: 4, dram: qntAt, stride: 4 * C },

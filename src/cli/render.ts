@@ -2,7 +2,7 @@
 /** Human views of results (tables, colors). Formatting only: no logic, no file access. */
 import { createRequire } from 'node:module';
 import { layerInstructionCounts, type Certificate } from '../isa/cost.js';
-import type { Program } from '../isa/program.js';
+import { dequantizeOutput, outputParts, type Program } from '../isa/program.js';
 import type { CliIo } from './context.js';
 import { BUFFER_LIST } from '../isa/spec.js';
 import { shortName } from '../diagnostics/error.js';
@@ -68,4 +68,10 @@ export function memoryTable(cert: Certificate, io: CliIo): string {
   const rows = BUFFER_LIST.map((b) => [b, bytes(cert.peakBytes[b]), bytes(cert.capacityBytes[b])]);
   rows.push(['dram', bytes(cert.peakBytes.dram), '']);
   return table(['memory', 'peak', 'capacity'], rows, io);
+}
+
+/** One sample's output values for --json (run, sim): an array, or of several outputs an object of one array per output name; 6 decimals. */
+export function outputsJson(p: Program, codes: Int8Array): number[] | Record<string, number[]> {
+  const values = Array.from(dequantizeOutput(p, codes), (v) => Math.round(v * 1e6) / 1e6);
+  return p.outputs.length > 1 ? Object.fromEntries(outputParts(p).map(({ t, offset, size }) => [t.name, values.slice(offset, offset + size)])) : values;
 }

@@ -46,6 +46,10 @@ const cases = {
   'nnp-memory-map-huge': { args: RUN('wasm'), nnp: pack({ ...header(), dramSize: 2 ** 30, memoryMap: [...header().memoryMap, { space: 'dram', name: 'unused', start: 0, size: 2 ** 30 }] }) },
   // the output tensor beyond DRAM (NN901 from a typed-array view before)
   'nnp-output-outside-dram': { args: RUN('ref'), nnp: pack({ ...header(), output: { ...header().output, dram: header().dramSize } }) },
+  // a second output (session 29: `moreOutputs`) beyond DRAM, a list of them that is no list, and a batched program of two
+  'nnp-more-outputs-outside-dram': { args: RUN('wasm'), nnp: pack({ ...header(), moreOutputs: [{ ...header().output, name: 'far', dram: header().dramSize }] }) },
+  'nnp-more-outputs-not-a-list': { args: RUN('ref'), nnp: pack({ ...header(), moreOutputs: { ...header().output } }) },
+  'nnp-more-outputs-batched': { args: RUN('sim'), nnp: pack({ ...header(), batch: 2, moreOutputs: [header().output] }) },
   // a load reading past the end of DRAM: the reference interpreter read zeros there, silently
   'nnp-load-outside-dram': { args: RUN('ref'), nnp: pack(header(), withField(firstOp(1), 42, 32, header().dramSize)) },
   // the first matmul no longer waits for its weights (popPrev cleared): sim raced, silently

@@ -65,6 +65,13 @@ describe('a model of three outputs on the command line', () => {
     }
   });
 
+  test('sim --json: each sample\'s outputs by name, the codes run gives', () => {
+    const sim = JSON.parse(nnchip(['sim', out, '--input', data, '--json']).stdout) as { samples: { outputs: Record<string, number[]>; raw: number[] }[] };
+    const run = JSON.parse(nnchip(['run', out, '--input', data, '--json']).stdout) as RunJson;
+    expect(sim.samples.map((s) => s.raw)).toEqual(run.raw);
+    expect(sim.samples.map((s) => s.outputs)).toEqual(run.outputs);
+  });
+
   test('run: the text form names each output under its sample', () => {
     const r = nnchip(['run', out, '--input', data]);
     expect(r.code).toBe(0);

@@ -16,6 +16,7 @@ import { isProgramPath } from '../model-path.js';
 import { addCompileOptions, type CompileFlags } from '../options.js';
 import { RUNNERS } from '../runners.js';
 import { availableChoices } from '../../diagnostics/suggest.js';
+import { outputsJson } from '../render.js';
 
 export type RunFlags = CompileFlags & { input: string; backend: string; json?: boolean; simulator?: string };
 
@@ -79,15 +80,11 @@ export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: 
       : { backend: flags.backend, shape: view.shape, ...(view.layout === undefined ? {} : { layout: view.layout }) };
     // printed with the first result: a back end failing before it leaves stdout empty, not half a document
     const open = JSON.stringify(head).slice(0, -1) + ',"outputs":[';
-    const valuesOf = (codes: Int8Array): unknown => {
-      const values = Array.from(dequantizeOutput(p, codes), round);
-      return several ? Object.fromEntries(parts.map(({ t, offset, size }) => [t.name, values.slice(offset, offset + size)])) : values;
-    };
     return {
       sample: (i, codes, c) => {
         raw.push(codes);
         if (c !== undefined) cycles.push(c);
-        return (i > 0 ? ',' : open) + JSON.stringify(valuesOf(codes));
+        return (i > 0 ? ',' : open) + JSON.stringify(outputsJson(p, codes));
       },
       end: () => {
         ctx.io.stdout('],"raw":[');

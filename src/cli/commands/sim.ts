@@ -23,7 +23,7 @@ import { isProgramPath, modelStem } from '../model-path.js';
 import { flagCount, flagQuantity } from '../flag-numbers.js';
 import { addCompileOptions, limitsFrom, type CompileFlags } from '../options.js';
 import { addForceOption, outputOptions, type ForceFlag } from '../output-flags.js';
-import { bytes, fmtInt, table } from '../render.js';
+import { bytes, fmtInt, outputsJson, table } from '../render.js';
 import { LONG_RUN_INSTRUCTIONS, stepsFor } from '../progress.js';
 import { loweredProgram } from '../program-file.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
@@ -291,7 +291,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--max-latency-us <x>', 'budget: latency in µs at the configured clock (default: no budget)')
         .option('--vcd <file>', 'write a VCD of the PE registers and the controller for the first input (implies --mode step; default: no VCD)')
         .option('--vcd-cycles <n>', 'stop the VCD after this many cycles (default: the whole run, up to --max-memory bytes)')
-        .option('--json', 'print {"model", "mode", "config", "programHash", "cycles", "latencyUs", "traceHash", "stats", "samples", "budgets", "withinBudget"[, "prove"][, "warnings"]} as JSON: "samples" one {"cycles", "outputs", "raw"} per --input batch, "budgets" each --max-* check, "prove" the proof (with --prove); with --topology {"topology", "form", "synthetic", "note", "config", "cycles", "scaleSimCycles", "layers"}'),
+        .option('--json', 'print {"model", "mode", "config", "programHash", "cycles", "latencyUs", "traceHash", "stats", "samples", "budgets", "withinBudget"[, "prove"][, "warnings"]} as JSON: "samples" one {"cycles", "outputs", "raw"} per --input batch ("outputs" of a model of several an object by output name, as `run --json` gives it), "budgets" each --max-* check, "prove" the proof (with --prove); with --topology {"topology", "form", "synthetic", "note", "config", "cycles", "scaleSimCycles", "layers"}'),
     ),
   )
     .addHelpText('after', simHelp())
@@ -347,8 +347,8 @@ export function register(program: Command, ctx: CliContext): void {
       if (flags.json) {
         const { primary: r, proof } = o;
         const summary = { model: basename(model), mode: r.mode, config: p.config, programHash: hashProgram(p), cycles: r.cycles, latencyUs: r.stats.latencyUs, traceHash: r.traceHash, stats: r.stats };
-        const round = (v: number): number => Math.round(v * 1e6) / 1e6;
-        const samples = o.samples.map((x) => ({ cycles: x.cycles, outputs: Array.from(dequantizeOutput(p, x.output), round), raw: Array.from(x.output) }));
+        // of several outputs, each sample's "outputs" an object by name (as `run --json` gives them)
+        const samples = o.samples.map((x) => ({ cycles: x.cycles, outputs: outputsJson(p, x.output), raw: Array.from(x.output) }));
         const proofJson = proof === null ? {} : { prove: { ok: proof.ok, problems: proof.problems, figures: proof.figures, inputsTried: proof.inputsTried, certificate } };
         ctx.io.stdout(JSON.stringify({ ...summary, samples, budgets: checks, withinBudget: !checks.some((c) => c.over), ...proofJson, ...(warnings.length > 0 ? { warnings } : {}) }) + '\n');
         return;

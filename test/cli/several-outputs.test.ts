@@ -72,6 +72,13 @@ describe('a model of three outputs on the command line', () => {
     expect(sim.samples.map((s) => s.outputs)).toEqual(run.outputs);
   });
 
+  test('sim: the text form names each output of a sample', () => {
+    const r = nnchip(['sim', out, '--input', data]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nsample 0: \d+ cycles, outputs boxes \[[-\d., ]+\], scores \[[-\d., ]+\], r \[[-\d., ]+\]\n/);
+    expect(nnchip(['sim', out, '--input', data, '--codes']).stdout).toMatch(/\nsample 0: \d+ cycles, output codes boxes \[-?\d+, -?\d+, -?\d+, -?\d+\], scores \[/);
+  });
+
   test('run: the text form names each output under its sample', () => {
     const r = nnchip(['run', out, '--input', data]);
     expect(r.code).toBe(0);

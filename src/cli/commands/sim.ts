@@ -12,7 +12,7 @@ import { NnchipError } from '../../diagnostics/error.js';
 import { bufferBytes, CONFIG_FIELD_DOCS, DEFAULT_CONFIG, type ArrayConfig } from '../../isa/config.js';
 import { hashProgram } from '../../isa/cost.js';
 import { outputsToModelLayout } from '../../isa/layout.js';
-import { batchOf, dequantizeOutput, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
+import { batchOf, dequantizeOutput, outputParts, quantizeBatches, tensorSize, type Program } from '../../isa/program.js';
 import { BUFFER_LIST, WORK_UNITS } from '../../isa/spec.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic, type OutputOptions } from '../../util/atomic-write.js';
 import type { ProveReport, SimMode, SimResult, SimStats, SimulateFn } from '../../../sim/index.js';
@@ -253,7 +253,12 @@ function renderText(p: Program, o: Outcome, checks: BudgetCheck[], ctx: CliConte
     `address trace sha256 ${o.primary.traceHash ?? '-'}`,
   ];
   // values as `run` prints them (model layout, dequantized); --codes shows the int8 codes instead
-  const shown = (r: SampleRun): string => (codes ? `output codes [${Array.from(r.output).join(', ')}]` : `output [${Array.from(dequantizeOutput(p, r.output), (v) => v.toFixed(3)).join(', ')}]`);
+  // of several outputs, each by name: `boxes [...], scores [...]`
+  const shown = (r: SampleRun): string => {
+    const values = codes ? Array.from(r.output, String) : Array.from(dequantizeOutput(p, r.output), (v) => v.toFixed(3));
+    if (p.outputs.length === 1) return `${codes ? 'output codes' : 'output'} [${values.join(', ')}]`;
+    return `${codes ? 'output codes' : 'outputs'} ${outputParts(p).map(({ t, offset, size }) => `${t.name} [${values.slice(offset, offset + size).join(', ')}]`).join(', ')}`;
+  };
   o.samples.slice(0, SHOWN_SAMPLES).forEach((r, i) => lines.push(`sample ${i}: ${r.cycles} cycles, ${shown(r)}`));
   if (o.samples.length > SHOWN_SAMPLES) lines.push(`… ${o.samples.length - SHOWN_SAMPLES} more samples (all of them with --json)`);
   for (const c of checks) {

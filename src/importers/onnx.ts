@@ -18,7 +18,7 @@ import { declaredRanks, legacyForm, modelOpset, unreviewedOpsetChange } from './
 import { FOLDED_OPS, foldConstant } from './onnx-fold.js';
 import { constDimsOf, constantValue, fuseFunctions, identityCopies, scalarOf, type Fused, type GraphProto, type ModelProto, type NodeProto } from './onnx-prewalk.js';
 import { onnxNesting } from './onnx-depth.js';
-import { onnxForOutputs, type ModelChoice } from './outputs.js';
+import { onnxForOutputs, withCleanOutputs, type ModelChoice } from './outputs.js';
 import { checkOneInput, fillInputShape } from './input-shape.js';
 import { pruneToOutputs, readInitializers } from './onnx-prune.js';
 import { upgradeNodes } from './onnx-upgrade.js';
@@ -410,7 +410,9 @@ function walk(g: GraphProto, w: Walker, tables: ReadonlyMap<NodeProto, Fused>): 
     }
   });
   const problem = unsupportedOps(refused, SUPPORTED_ONNX_OPS);
-  if (problem !== null) throw problem;
+  // a refused node poisons what reads it: the outputs it did not reach compile alone
+  const outs = (g.output ?? []).map((o) => o.name ?? '');
+  if (problem !== null) throw withCleanOutputs(problem, outs, outs.filter((o) => !poisoned.has(o)));
 }
 
 export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits, choice: ModelChoice = {}): Graph {

@@ -92,3 +92,14 @@ export function onnxForOutputs<G extends OnnxGraphLike>(g: G, wanted: string | u
   g.output = outs.map((name) => (g.output ?? []).find((o) => (o?.name ?? '') === name)!);
   return outs;
 }
+
+/**
+ * A refusal of ops some outputs of a model of several do not read, told how to compile those alone: the error with
+ * "or compile only the outputs that read none of them: --output-name a,b" after its hint. `clean`: the outputs that
+ * read no refused op. Unchanged when every output, or none, reads one.
+ */
+export function withCleanOutputs(e: NnchipError, outputs: readonly string[], clean: readonly string[]): NnchipError {
+  if (clean.length === 0 || clean.length === outputs.length) return e;
+  const hint = `${e.hint.replace(/\.$/, '')}; or compile only the outputs that read none of them: --output-name ${clean.map(shortName).join(',')}`;
+  return new NnchipError(e.code, e.detail, { ...(e.file === undefined ? {} : { file: e.file }), ...(e.layer === undefined ? {} : { layer: e.layer }), hint });
+}

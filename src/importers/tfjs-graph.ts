@@ -10,7 +10,7 @@ import { fuseTfFunctions, mayFuse } from './tfjs-graph-fuse.js';
 import { SPLIT_PART } from './tfjs-graph-layout.js';
 import { inferShape } from '../ir/ops.js';
 import { checkedElements, type Limits } from './limits.js';
-import { chooseOutputs, modelOutputNames, neededBy, type ModelChoice } from './outputs.js';
+import { chooseOutputs, modelOutputNames, neededBy, withCleanOutputs, type ModelChoice } from './outputs.js';
 import { checkOneInput, fillInputShape } from './input-shape.js';
 import { convertTfNode, irShapeOf, SUPPORTED_TFJS_GRAPH_OPS, type Runtime, type TfNode, type Value } from './tfjs-graph-ops.js';
 import { tfShapeOf } from './tfjs-graph-op.js';
@@ -72,14 +72,23 @@ function readNodes(topology: unknown, file: string): TfNode[] {
  * Every unsupported op at once, with counts, so one run tells the user everything to replace.
  * `early`: none of them is an op a function of one tensor may be written with (Erf, Pow, …), else wait for the match.
  */
-function checkOps(nodes: readonly TfNode[], file: string, early = false): void {
+function checkOps(nodes: readonly TfNode[], outs: readonly string[], file: string, early = false): void {
   const unsupported = new Map<string, number>();
-  for (const n of nodes) if (n.table === undefined && !(SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
+  const refused = new Set<string>();
+  for (const n of nodes) {
+    if (n.table !== undefined || (SUPPORTED_TFJS_GRAPH_OPS as readonly string[]).includes(n.op)) continue;
+    unsupported.set(n.op, (unsupported.get(n.op) ?? 0) + 1);
+    refused.add(n.name);
+  }
   if (early && [...unsupported.keys()].every(mayFuse)) return;
   if (unsupported.size > 0) {
     const list = [...unsupported].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, k]) => `${op} ×${k}`).join(', ');
     // a network whose graph ends in decoding (ArgMax, TopKV2, NonMaxSuppression, …) compiles up to the node before it
-    throw new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file, hint: 'replace them with supported ops, or compile the network up to a node before them: --output-name <node> (any node of the graph)' });
+    const e = new NnchipError('NN110', `ops not supported: ${list} (supported: ${SUPPORTED_TFJS_GRAPH_OPS.join(', ')})`, { file, hint: 'replace them with supported ops, or compile the network up to a node before them: --output-name <node> (any node of the graph)' });
+    // of several outputs, those that read none of them compile alone
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    const reads = (t: string): string[] | undefined => byName.get(t)?.inputs.map((r) => parseInput(r, file, t).node);
+    throw withCleanOutputs(e, outs, outs.filter((o) => ![...neededBy([o], reads)].some((t) => refused.has(t))));
   }
 }
 
@@ -300,13 +309,13 @@ export function importTfjsGraph(json: Json, modelFile: string, limits: Limits, c
   nodes = expandSplits(nodes.filter((n) => needed.has(n.name)), outs, file);
   // before the weights are read, unless the only unsupported ops are ones a function of one tensor may be written with;
   // and before the reads of later outputs, so an unsupported op is refused by name (a while loop's Switch, Unpack)
-  checkOps(nodes, file, true);
+  checkOps(nodes, outs, file, true);
   checkFirstOutputs(nodes, file);
   const consts = new Set(nodes.filter((n) => n.op === 'Const').map((n) => n.name));
   const weights = readTfjsWeights(json['weightsManifest'], modelFile, limits, (name) => consts.has(name));
   nodes = fuseTfFunctions(nodes, weights, outs, (n) => n.inputs.map((r) => parseInput(r, file, n.name)));
   byName = new Map(nodes.map((n) => [n.name, n]));
-  checkOps(nodes, file);
+  checkOps(nodes, outs, file);
   const values = new Map<string, Value>();
   const irNodes: Node[] = [];
   const inputs: GraphInput[] = [];

@@ -100,6 +100,26 @@ describe('TF.js Layers: a functional model of two heads (a Dense, a Conv → poo
   });
 });
 
+describe('outputs that read an op nnchip lacks', () => {
+  test('refused naming the op, with the outputs that read none of it: they compile alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-outsel-clean-'));
+    const path = writeOnnx(dir, buildOnnx({
+      input: [1, 4],
+      output: [1, 2],
+      outputName: 'y',
+      moreOutputs: [{ name: 'odd', dims: [1, 2] }, { name: 'z', dims: [1, 3] }],
+      nodes: [
+        { op: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'] },
+        { op: 'Sin', name: 'sin', inputs: ['y'], outputs: ['odd'] },
+        { op: 'Gemm', name: 'fc2', inputs: ['x', 'W2'], outputs: ['z'] },
+      ],
+      inits: { W: w([4, 2], 41), W2: w([4, 3], 42) },
+    }));
+    expect(failure(() => loadModel(path)).format()).toMatch(/^error NN110: model\.onnx: layer "sin": op Sin is not supported \(supported: .*\) — .*; or compile only the outputs that read none of them: --output-name y,z$/);
+    expect(loadModel(path, undefined, { output: 'y,z' }).outputs).toEqual(['y', 'z']);
+  });
+});
+
 describe('one output', () => {
   test('--output-name naming it is fine; naming another is an error naming the only one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-outsel-one-'));

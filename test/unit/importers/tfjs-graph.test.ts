@@ -177,6 +177,13 @@ describe('TF.js graph models: structure', () => {
     expect(load(two, 'b,mm')).toBe('loaded 2 nodes: mm b; outputs b mm');
     expect(load(two, 'c')).toMatch(/NN801: model.json: --output-name "c" is not an output of the model: the model's outputs are a, b/);
   });
+  test('two outputs, one reading an op nnchip lacks: refused naming it, and how to compile the other alone', () => {
+    const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Sin', input: ['mm'] }, { name: 'c', op: 'Relu6', input: ['mm'] }];
+    expect(load(two)).toMatch(/^error NN110: model\.json: ops not supported: Sin ×1 \(supported: .*\) — replace them with supported ops, or compile the network up to a node before them: --output-name <node> \(any node of the graph\); or compile only the outputs that read none of them: --output-name a,c$/);
+    expect(load(two, 'c,a')).toBe('loaded 3 nodes: mm c a; outputs c a');
+    // every output reads it: no such advice
+    expect(load([{ name: 'b', op: 'Sin', input: ['mm'] }, { name: 'a', op: 'Relu', input: ['b'] }, { name: 'c', op: 'Relu6', input: ['b'] }])).not.toMatch(/outputs that read none/);
+  });
   test('two outputs read through Identity nodes (as SavedModels end: Identity, Identity_1)', () => {
     // the Identity's IR tensor is its input's: naming the Identity was refused as "not an output" (BlazeFace, BlazePose, FaceMesh)
     const two = [{ name: 'a', op: 'Relu', input: ['mm'] }, { name: 'b', op: 'Relu6', input: ['mm'] }, { name: 'Identity', op: 'Identity', input: ['a'] }, { name: 'Identity_1', op: 'Identity', input: ['b'] }];

@@ -111,7 +111,7 @@ export interface OnnxContext {
   onnxShape(name: string): readonly number[];
   /** The ONNX shape of an activation already computed, or undefined (a constant, or not yet computed). */
   activationShape(name: string): readonly number[] | undefined;
-  /** Whether `name` is the graph output the model is compiled for. */
+  /** Whether `name` is one of the graph outputs the model is compiled for. */
   isModelOutput(name: string): boolean;
   view(name: string): OnnxView;
   /** Whether the activation is an IR map [H, W, C] (a globally pooled [1, C, 1, 1] is kept as a [C] vector). */

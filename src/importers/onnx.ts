@@ -5,7 +5,7 @@
  * weights from initializers or Constant nodes, including external data inside the model's folder.
  */
 import { basename, dirname } from 'node:path';
-import { fmtInt, NnchipError, withFile, type ErrorSite, shownValue } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, shortName, withFile, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { foldInputReshapes, type Graph, type GraphInput, type Node, type Tensor } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
 import { unsupportedOps } from './onnx-unsupported.js';
@@ -451,6 +451,13 @@ export function importOnnx(bytes: Uint8Array, modelFile: string, limits: Limits,
   w.shapes.set(input.name, input.shape);
   w.views.set(input.name, view);
   withFile(file, () => walk(g, w, tables));
+  // an output that is an initializer, or folds to a constant (it does not depend on the input), is no network output
+  // (it was NN202 "not produced by any layer", as for a damaged graph)
+  const fixed = outs.find((o) => w.consts.has(o));
+  if (fixed !== undefined) {
+    const rest = outs.filter((o) => !w.consts.has(o));
+    throw new NnchipError('NN110', `the model output "${shortName(fixed)}" is a constant: it does not depend on the input`, { file, hint: `read it from the model on the host${rest.length > 0 ? `; compile the outputs the network computes: --output-name ${rest.map(shortName).join(',')}` : ''}` });
+  }
   const name = g.name || basename(modelFile).replace(/\.onnx$/i, '');
   // a channel-major map out, or a vector that is one flattened channel-major (the lowered program's output is then the map
   // itself, read back channel-major: without this, a model with a vector input gave a final Flatten's values pixel-major)

@@ -120,6 +120,18 @@ describe('outputs that read an op nnchip lacks', () => {
   });
 });
 
+describe('an output that is a constant', () => {
+  test('refused in one line naming it, with the outputs the network computes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-outsel-const-'));
+    const path = writeOnnx(dir, buildOnnx({ input: [1, 4], output: [1, 2], outputName: 'y', moreOutputs: [{ name: 'W', dims: [4, 2] }], nodes: [{ op: 'Gemm', inputs: ['x', 'W'], outputs: ['y'] }], inits: { W: w([4, 2], 51) } }));
+    expect(failure(() => loadModel(path)).format()).toBe('error NN110: model.onnx: the model output "W" is a constant: it does not depend on the input — read it from the model on the host; compile the outputs the network computes: --output-name y');
+    expect(loadModel(path, undefined, { output: 'y' }).outputs).toEqual(['y']);
+    // the only output a constant: no outputs to name
+    const only = writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-outsel-const-')), buildOnnx({ input: [1, 4], output: [4, 2], outputName: 'W', nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }], inits: { W: w([4, 2], 52) } }));
+    expect(failure(() => loadModel(only)).format()).toBe('error NN110: model.onnx: the model output "W" is a constant: it does not depend on the input — read it from the model on the host');
+  });
+});
+
 describe('one output', () => {
   test('--output-name naming it is fine; naming another is an error naming the only one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnchip-outsel-one-'));

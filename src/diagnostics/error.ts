@@ -91,6 +91,12 @@ export function shortName(name: string): string {
   return `${name.slice(0, Math.floor(keep))}…${name.slice(name.length - Math.ceil(keep))}`;
 }
 
+/** Names as an error lists them: the first 8 (each cut as shortName cuts it), then how many more. */
+export function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 8).map(shortName).join(', ');
+  return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
+}
+
 /** A broken internal invariant: a bug in nnchip, never the user's fault. */
 export function internal(detail: string): NnchipError {
   return new NnchipError('NN901', `internal error: ${detail}`);

@@ -5,7 +5,7 @@
  * commas; of a TF.js graph model any node, to compile the network before an in-graph decoding). The importers
  * drop what no chosen output reads.
  */
-import { NnchipError, shortName, type ErrorSite } from '../diagnostics/error.js';
+import { listNames, NnchipError, shortName, type ErrorSite } from '../diagnostics/error.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 
 /** What loadModel passes the importers: the outputs --output-name named (one, or several separated by commas), and the input sizes --input-shape gave (input-shape.ts), if any. */
@@ -14,20 +14,11 @@ export interface ModelChoice {
   readonly inputShape?: readonly number[] | undefined;
 }
 
-/** Names as an error lists them: the first 8, then how many more. */
-export function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, 8).map(shortName).join(', ');
-  return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
-}
-
-/** Outputs of one program at most (isa/validate.ts MAX_OUTPUTS). */
-export const MAX_CHOSEN_OUTPUTS = 256;
-
 /**
  * The names --output-name gives: the whole text when it is one name (of `known`, or the only one given),
  * else its comma-separated parts, each once, in the order given.
  */
-export function namesWanted(wanted: string, known: (name: string) => boolean): string[] {
+function namesWanted(wanted: string, known: (name: string) => boolean): string[] {
   if (known(wanted) || !wanted.includes(',')) return [wanted];
   return [...new Set(wanted.split(',').map((s) => s.trim()))];
 }
@@ -35,17 +26,13 @@ export function namesWanted(wanted: string, known: (name: string) => boolean): s
 /**
  * The outputs to compile, in the model's order: all of them, or those `wanted` names (among `names`, or an
  * alias such as a signature's key, mapped to its name; several separated by commas, in the order named).
- * Refused: a name the model has not, or more outputs than a program holds.
+ * Refused: a name the model has not (how many a program holds, the compiler checks: passes/pipeline.ts).
  */
 export function chooseOutputs(listed: readonly string[], wanted: string | undefined, site: ErrorSite, aliases: ReadonlyMap<string, string> = new Map(), inner: (name: string) => boolean = () => false): string[] {
   // a tensor listed as an output twice (Keras `outputs=[y, y]`, a signature's two keys of one node) is one output
   const names = [...new Set(listed)];
   const pick = (w: string): string => (!names.includes(w) && !aliases.has(w) && inner(w) ? w : chosenName(names, w, site, aliases));
-  const chosen = wanted === undefined ? names : [...new Set(namesWanted(wanted, (n) => names.includes(n) || aliases.has(n) || inner(n)).map(pick))];
-  if (chosen.length > MAX_CHOSEN_OUTPUTS) {
-    throw new NnchipError('NN110', `the model has ${chosen.length} outputs (${listNames(chosen)}); a program holds at most ${MAX_CHOSEN_OUTPUTS}`, { ...site, hint: 'name the outputs to compile with --output-name <name>,<name>,…' });
-  }
-  return chosen;
+  return wanted === undefined ? names : [...new Set(namesWanted(wanted, (n) => names.includes(n) || aliases.has(n) || inner(n)).map(pick))];
 }
 
 /** Graph.outputNames: the names the model gives its outputs, where one differs from its IR tensor's. */

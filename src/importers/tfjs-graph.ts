@@ -175,15 +175,15 @@ function mergeAffines(nodes: Node[], outputs: readonly string[]): Node[] {
   return out;
 }
 
-/** The nodes `out` depends on, each after its inputs (iterative: a deep graph must not overflow the stack). */
+/** The nodes the outputs depend on, each after its inputs (iterative: a deep graph must not overflow the stack). */
 function topoOrder(outs: readonly string[], byName: ReadonlyMap<string, TfNode>, file: string): TfNode[] {
   const order: TfNode[] = [];
   const state = new Map<string, 'open' | 'done'>();
-  // the outputs last first, so that the first comes first when they share nothing
+  // from each output in turn: the first output's nodes first
   const stack: { name: string; next: number }[] = [];
   for (const out of outs) {
-    if (state.get(out) === undefined) stack.push({ name: out, next: 0 });
-    else continue;
+    if (state.get(out) !== undefined) continue;
+    stack.push({ name: out, next: 0 });
     walkFrom(stack, state, order, byName, file);
   }
   return order;

@@ -4,10 +4,11 @@
  * when `verify` is set, as the tests do); then quantization parameters, GemmOps, ISA lowering,
  * scheduling, and the Program.
  */
-import { internal, NnchipError } from '../diagnostics/error.js';
+import { internal, listNames, NnchipError } from '../diagnostics/error.js';
 import { isTable, outputLayoutOf, type Graph, type Node } from '../ir/graph.js';
 import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 import { checkGraph } from '../ir/verify.js';
+import { MAX_OUTPUTS } from '../isa/validate.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
 import { encodeOrOverflow, fieldOverflow, rememberEncoded } from '../isa/encode.js';
@@ -125,6 +126,10 @@ export function quantizeGraph(graph: Graph, calibration: Calibration, verify = f
   const codes: KernelCodes = new WeakMap();
   const x = prepared.inputs[0];
   if (batch > 1 && x?.layout === 'chw' && x.shape.length === 3) throw new NnchipError('NN306', `a batch of ${batch} takes feature maps pixel-major (HWC), but this model's input ${onnxShape(x.shape)} is channel-major (ONNX)`);
+  // one check of what a program holds (isa/validate.ts), before any work: a graph of 10,000 outputs is no program
+  if (prepared.outputs.length > MAX_OUTPUTS) {
+    throw new NnchipError('NN110', `the model has ${prepared.outputs.length} outputs (${listNames(prepared.outputNames)}); a program holds at most ${MAX_OUTPUTS}`, { hint: 'name the outputs to compile with --output-name <name>,<name>,…' });
+  }
   if (batch > 1 && prepared.outputs.length > 1) throw new NnchipError('NN306', `a batch of ${batch} needs a model of one output; this one has ${prepared.outputs.length} (${prepared.outputNames.join(', ')})`, { hint: 'compile one output with --output-name, or run the samples one at a time (--batch 1)' });
   // before any GemmOp, on every path (explore's too, which gives no machine here): a huge max-pool window,
   // a layer whose made-up matrices pass --max-memory, would allocate them first
@@ -277,10 +282,10 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
   const outputs = lowered.outputs.map((t, i) => {
     const chw = outputLayoutOf(g, i) === 'chw' && t.shape.length === 3;
     if (batch > 1 && chw) throw new NnchipError('NN306', `a batch of ${batch} gives feature maps pixel-major (HWC), but this model's output ${onnxShape(t.shape)} is channel-major (ONNX)`);
-    // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
     // of several, each named as the model names it (a TF graph's Identity, not the tensor it passes on); one keeps its
     // tensor's name, as programs always had it (`dense_2/logits`: a final softmax dropped)
     const named = lowered.outputs.length > 1 ? { ...t, name: g.outputNames?.[i] ?? t.name } : t;
+    // a feature-map output of a channel-major model is given back channel-major too (isa/layout.ts)
     return batch === 1 ? { ...named, ...(chw ? { layout: 'chw' as const } : {}) } : { ...named, shape: batched(batch, t.shape) };
   });
   const program: Program = {

@@ -68,13 +68,13 @@ class Codes {
 export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: readonly string[]): { sample: (i: number, codes: Int8Array, cycles?: number) => string; end: () => void } {
   const view = outputView(p);
   const parts = outputParts(p);
+  const views = parts.map((part) => outputView(p, part.t));
   const several = parts.length > 1;
   const b = batchOf(p);
   if (flags.json) {
     const raw = new Codes();
     const cycles: number[] = [];
     // several outputs: their names, shapes and layouts, and each sample's values an object by name
-    const views = parts.map((part) => outputView(p, part.t));
     const head = several
       ? { backend: flags.backend, names: parts.map((part) => part.t.name), shapes: views.map((v) => v.shape), layouts: views.map((v) => v.layout ?? null) }
       : { backend: flags.backend, shape: view.shape, ...(view.layout === undefined ? {} : { layout: view.layout }) };
@@ -101,13 +101,13 @@ export function printer(p: Program, flags: RunFlags, ctx: CliContext, warnings: 
   }
   if (several) {
     // one line per output under each sample's line: its name, its argmax (a vector) or sizes (a map), its values
-    const header = `outputs: ${parts.map(({ t }) => `${t.name} (${outputView(p, t).layout === undefined ? outputView(p, t).shape.join('×') : mapText(outputView(p, t))})`).join(', ')}\n`;
+    const header = `outputs: ${parts.map(({ t }, k) => `${t.name} (${views[k]!.layout === undefined ? views[k]!.shape.join('×') : mapText(views[k]!)})`).join(', ')}\n`;
     return {
       sample: (i, codes, c) => {
         const values = Array.from(dequantizeOutput(p, codes), round);
-        const lines = parts.map(({ t, offset, size }) => {
+        const lines = parts.map(({ t, offset, size }, k) => {
           const o = values.slice(offset, offset + size);
-          const v = outputView(p, t);
+          const v = views[k]!;
           return `  ${t.name}: ${v.layout === undefined ? `argmax ${o.indexOf(maxOf(o))}` : v.shape.join('×')}  [${o.map((x) => x.toFixed(3)).join(', ')}]\n`;
         });
         return `${i === 0 ? header : ''}sample ${i}:${c !== undefined ? `  ${c} cycles` : ''}\n${lines.join('')}`;

@@ -1,7 +1,11 @@
 // chooseOutputs: the outputs a model compiles (all of them, or those --output-name names; NN801 for a name it lacks).
 import { describe, expect, test } from 'vitest';
-import { chooseOutputs, MAX_CHOSEN_OUTPUTS } from '../../../src/importers/outputs.js';
+import { chooseOutputs } from '../../../src/importers/outputs.js';
 import { NnchipError } from '../../../src/diagnostics/error.js';
+import type { Graph } from '../../../src/ir/graph.js';
+import { makeConfig } from '../../../src/isa/config.js';
+import { MAX_OUTPUTS } from '../../../src/isa/validate.js';
+import { compile } from '../../../src/passes/pipeline.js';
 
 const site = { file: 'model.json' };
 const message = (f: () => unknown): string => {
@@ -41,9 +45,11 @@ describe('chooseOutputs', () => {
     expect(message(() => chooseOutputs(['a', 'a'], 'b', site))).toMatch(/the model's only output is a/);
   });
 
-  test(`more than ${MAX_CHOSEN_OUTPUTS} outputs are refused in one line, naming the flag`, () => {
-    const many = Array.from({ length: MAX_CHOSEN_OUTPUTS + 1 }, (_, i) => `o${i}`);
-    expect(message(() => chooseOutputs(many, undefined, site))).toMatch(new RegExp(`^error NN110: model\\.json: the model has ${MAX_CHOSEN_OUTPUTS + 1} outputs \\(o0, .*a program holds at most ${MAX_CHOSEN_OUTPUTS}`));
+  test(`more than ${MAX_OUTPUTS} outputs are refused in one line by the compiler, naming the flag`, () => {
+    const many = Array.from({ length: MAX_OUTPUTS + 1 }, (_, i) => `o${i}`);
     expect(chooseOutputs(many, 'o3,o1', site)).toEqual(['o3', 'o1']);
+    // a ReLU of the input per output: the limit is checked before any work
+    const graph: Graph = { name: 'many', inputs: [{ name: 'x', shape: [4] }], nodes: many.map((o) => ({ name: o, op: 'activation' as const, fn: 'relu' as const, inputs: ['x'], output: o })), outputs: many, notes: [] };
+    expect(message(() => compile(graph, { config: makeConfig({ rows: 4, cols: 4 }), calibration: { samples: [Float32Array.of(0.1, 0.2, 0.3, 0.4)] } }))).toMatch(new RegExp(`^error NN110: the model has ${MAX_OUTPUTS + 1} outputs \\(o0, .*\\(${MAX_OUTPUTS + 1} in all\\)\\); a program holds at most ${MAX_OUTPUTS}`));
   });
 });

@@ -20,7 +20,7 @@ import { entryBytes, loadBufferOf, matmulActRow, SPACES, type Instruction, type 
 import { FETCH, type Plan } from './plan.js';
 import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
-import { accessPattern, CODE, TraceRecorder, type TraceKernels } from './trace.js';
+import { accessPattern, bufferWriteCode, CODE, TraceRecorder, type TraceKernels } from './trace.js';
 import { streamedTraceHash } from './trace-stream.js';
 import { matmulAccReads, pools, spreadBiasEntry } from '../src/isa/ops/index.js';
 
@@ -125,6 +125,7 @@ function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPla
       accessPattern(insn, cfg, rec);
       const n = rec.length(u);
       if (insn.op === 'matmul') tallyMatmul(counters, peak, plan.block[i]!, insn, cfg, tables);
+      else if (insn.op === 'load' || insn.op === 'store') tallyDma(counters, peak, plan.block[i]!, insn, tables);
       else tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, n, tables);
       counts[u]! += (n - from) / 3;
       if (!keep) rec.truncate(u, 0);
@@ -211,6 +212,20 @@ function tallyMatmul(c: Float64Array, peak: Float64Array, b: number, i: Instruct
   peak[SPACE_INDEX.wgt] = Math.max(peak[SPACE_INDEX.wgt]!, i.wgt + R);
   peak[SPACE_INDEX.act] = Math.max(peak[SPACE_INDEX.act]!, lastActRow(i) + 1);
   peak[SPACE_INDEX.acc] = Math.max(peak[SPACE_INDEX.acc]!, i.acc + Math.max(i.rows, accReads));
+}
+
+/**
+ * tallyAccesses of a load's or a store's records, from its fields: a DRAM row of the buffer's entry
+ * bytes and a buffer entry each row (the program's checks keep every row inside DRAM).
+ */
+function tallyDma(c: Float64Array, peak: Float64Array, b: number, i: InstructionOf<'load'> | InstructionOf<'store'>, t: TallyTables): void {
+  const load = i.op === 'load';
+  const space = load ? SPACE_INDEX[loadBufferOf(i.buf)] : SPACE_INDEX.out;
+  const rowBytes = t.entry[space]!;
+  c[b + t.counter[load ? CODE.dramRead : CODE.dramWrite]!]! += i.rows * rowBytes;
+  c[b + t.counter[load ? bufferWriteCode(i.buf) : CODE.outRead]!]! += i.rows;
+  peak[SPACE_INDEX.dram] = Math.max(peak[SPACE_INDEX.dram]!, i.dram + (i.rows - 1) * i.stride + rowBytes);
+  peak[space] = Math.max(peak[space]!, i.sram + i.rows);
 }
 
 /** The highest act entry a matmul reads: each run of `inner` rows rises, and each run starts higher, so the last row or the row before the last run's first. */

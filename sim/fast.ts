@@ -16,11 +16,12 @@ import type { ArrayConfig } from '../src/isa/config.js';
 import { execute, type MachineState } from '../src/isa/interpret.js';
 import { bufferLanes } from '../src/isa/state.js';
 import { readOutputs, writeTensor, type Program } from '../src/isa/program.js';
-import { entryBytes, loadBufferOf, SPACES, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
+import { entryBytes, loadBufferOf, type Instruction, type InstructionOf, type Opcode } from '../src/isa/spec.js';
 import { FETCH, type Plan } from './plan.js';
-import { emptyPeaks, F, SPACE_INDEX, type RawRun } from './stats.js';
+import { emptyPeaks, SPACE_INDEX, type RawRun } from './stats.js';
 import { forgetPanels, forgetWeights, gemmScratch, gemmSums, matmulScratch, matmulSums, type GemmScratch, type Int8GemmFactory, type MatmulScratch } from './matmul-values.js';
-import { accessPattern, CODE, TraceRecorder, type TraceKernels } from './trace.js';
+import { accessPattern, TraceRecorder, type TraceKernels } from './trace.js';
+import { tallyInstruction, tallyTables } from './tally.js';
 import { streamedTraceHash } from './trace-stream.js';
 import { pools, spreadBiasEntry } from '../src/isa/ops/index.js';
 
@@ -124,7 +125,7 @@ function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPla
       rec.begin(u, plan.schedule.timings[i]!.start);
       accessPattern(insn, cfg, rec);
       const n = rec.length(u);
-      tallyAccesses(counters, peak, plan.block[i]!, rec.fields(u), from, n, tables);
+      tallyInstruction(counters, peak, plan.block[i]!, insn, cfg, tables, rec.fields(u), from, n);
       counts[u]! += (n - from) / 3;
       if (!keep) rec.truncate(u, 0);
       else if ((kept += n - from) > TRACE_KEPT.fields) {
@@ -140,56 +141,6 @@ function fastPlanOf(plan: Plan, trace: boolean, kernels?: TraceKernels): FastPla
   cache.set(plan, (fp = { ...partial, arena: arenaOf(partial, cfg, plan.program.dramSize), traceHash: trace ? (keep ? rec.hash() : traceHashOf(plan, kernels, counts)) : null, machines: new Map() }));
   return fp;
 }
-
-/**
- * Per access code (space · 2 + write), what tallyAccesses adds: to which counter (`counter`), by
- * how much (`amount`: 1 entry, or a DRAM row's bytes, set per instruction), how far past the
- * address the high-water mark reaches (`extent`, likewise), and the array MACs (R·C per act row).
- * Tables keep its loop free of branches and property reads: a branch it had not taken yet
- * deoptimized it (dozens of times in one program).
- */
-interface TallyTables {
-  readonly counter: Int32Array;
-  readonly amount: Float64Array;
-  readonly extent: Float64Array;
-  readonly macs: Float64Array;
-  /** Bytes per entry, by space index (DRAM: 0). */
-  readonly entry: Float64Array;
-}
-
-function tallyTables(cfg: ArrayConfig): TallyTables {
-  const codes = 2 * SPACES.length;
-  const counter = Int32Array.from({ length: codes }, (_, code) => {
-    const [space, write] = [code >> 1, (code & 1) === 1];
-    if (space === 0) return write ? F.dramBytesWritten : F.dramBytesRead;
-    return (write ? F.sramWrites : F.sramReads) + space - 1;
-  });
-  const macs = Float64Array.from({ length: codes }, (_, code) => (code === CODE.actRead ? cfg.rows * cfg.cols : 0));
-  const entry = Float64Array.from(SPACES, (space) => (space === 'dram' ? 0 : entryBytes(space, cfg.rows, cfg.cols)));
-  return { counter, amount: new Float64Array(codes).fill(1), extent: new Float64Array(codes).fill(1), macs, entry };
-}
-
-/**
- * One instruction's SRAM, DRAM and MAC counters and high-water marks, tallied from its per-cycle
- * accesses, the trace records [from, to) of `fields` ([cycle, code, addr] each): a buffer access
- * is one entry, a DRAM access one row of the entry width at the DMA's buffer end, and each act
- * row streamed is R·C array MACs.
- */
-function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, fields: Uint32Array, from: number, to: number, t: TallyTables): void {
-  const { counter, amount, extent, macs, entry } = t;
-  let rowBytes = 0;
-  for (let k = from; k < to; k += 3) if (fields[k + 1]! >> 1 !== 0) rowBytes = entry[fields[k + 1]! >> 1]!;
-  amount[0] = amount[1] = extent[0] = extent[1] = rowBytes;
-  for (let k = from; k < to; k += 3) {
-    const code = fields[k + 1]!;
-    const space = code >> 1;
-    c[b + counter[code]!]! += amount[code]!;
-    c[b + F_ARRAY_MACS]! += macs[code]!;
-    peak[space] = Math.max(peak[space]!, fields[k + 2]! + extent[code]!);
-  }
-}
-
-const F_ARRAY_MACS = F.arrayMacs;
 
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 

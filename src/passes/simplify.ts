@@ -3,6 +3,7 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
 import { checkGraph } from '../ir/verify.js';
+import { softmaxNodes } from '../ir/softmax.js';
 import { isTable, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
 /**
@@ -177,13 +178,23 @@ function reachesOutputByViews(g: Graph, n: Node): boolean {
   return false;
 }
 
-/** softmax / log-softmax as the last op (or before views to the output, above) → dropped (argmax unchanged, outputs become logits); elsewhere → error. */
+/**
+ * softmax / log-softmax as the last op (or before views to the output, above) → dropped (argmax unchanged,
+ * outputs become logits); inside the network, over a vector's features or a map's channels per pixel → ops that
+ * exist (ir/softmax.ts); over anything else → error.
+ */
 export function dropFinalSoftmax(g: Graph): Graph {
   let out = g;
+  let shapes: Map<string, readonly number[]> | null = null;
   for (const n of g.nodes) {
     if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
     const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
-    if (!reachesOutputByViews(g, n)) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: n.name });
+    if (!reachesOutputByViews(g, n)) {
+      const shape = (shapes ??= checkGraph(g)).get(n.inputs[0]!)!;
+      if (shape.length !== 1 && shape.length !== 3) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} of a ${shape.length}-D tensor is supported only as the final layer (inside the network: over a vector's features or a map's channels)`, { layer: n.name });
+      out = { ...out, nodes: out.nodes.flatMap((m) => (m === n ? softmaxNodes(n.name, n.inputs[0]!, n.output, shape, n.fn as 'softmax' | 'logsoftmax') : [m])) };
+      continue;
+    }
     const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }

@@ -101,6 +101,8 @@ const CASES: Case[] = [
     const y = conv(g, 'x', [1, 1, 2, 3]);
     void g.op('Mul', [g.op('Mul', [g.constant([], [1 / 6]), y]), g.op('Relu6', [g.op('AddV2', [y, g.constant([], [3])])])]);
   }],
+  // session 30: a Softmax that is not the last op is computed (ir/softmax.ts): each pixel's channels, read by a convolution
+  ['Softmax of a map\'s channels read by a convolution', [3, 4, 2], (g) => void conv(g, g.op('Softmax', [conv(g, 'x', [1, 1, 2, 5])]), [1, 1, 5, 3])],
   ['x · Relu6(x + 3), the Relu6 first (6 × hard swish)', [6], (g) => void g.op('Mul', [g.op('Relu6', [g.op('AddV2', ['x', g.constant([], [3])])]), 'x'])],
   // session 14 (BlazeFace, MediaPipe's face and hand detectors: a detection head's map read as its anchors): a map reshaped
   // to other lines or channels per pixel was refused at lowering

@@ -247,10 +247,44 @@ test('SSD head: Conv2D → Reshape([-1, 4]) → sigmoid: = TF.js; int8 close, si
   }
 });
 
-test('a softmax before a Reshape that does not keep its channels last is still refused in one line', async () => {
-  const x = tfjs.input({ shape: [2, 2, 3] });
-  const y = L.flatten({}).apply(L.activation({ name: 'sm', activation: 'softmax' }).apply(L.conv2d({ filters: 3, kernelSize: 1, ...init(77) }).apply(x))) as tf.SymbolicTensor;
-  const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
-  await saveTfjsModel(tfjs.model({ inputs: x, outputs: y }), dir);
-  expect(() => compile(loadModel(join(dir, 'model.json')), { config: makeConfig({ rows: 8, cols: 8 }), calibration: { samples: randomSamples(2, 12, 1) } })).toThrow(/Softmax is supported only as the final layer/);
+/**
+ * A softmax that is not the model's last op is computed (ir/softmax.ts), not dropped: each pixel's channels before a
+ * Flatten of several pixels (a final softmax, dropped, would change the flattened vector's argmax), a Dense with a
+ * softmax activation read by another Dense, and a Softmax layer (axis −1) between two convolutions.
+ */
+describe('a softmax inside the model = TF.js', () => {
+  const cases: [string, () => { x: tf.SymbolicTensor; y: tf.SymbolicTensor }][] = [
+    ['each pixel\'s channels, then Flatten', () => {
+      const x = tfjs.input({ shape: [2, 2, 3] });
+      return { x, y: L.flatten({}).apply(L.activation({ name: 'sm', activation: 'softmax' }).apply(L.conv2d({ filters: 3, kernelSize: 1, ...init(77) }).apply(x))) as tf.SymbolicTensor };
+    }],
+    ['a Dense of softmax read by a Dense', () => {
+      const x = tfjs.input({ shape: [12] });
+      return { x, y: L.dense({ units: 3, ...init(80) }).apply(L.dense({ units: 7, activation: 'softmax', ...init(78) }).apply(x)) as tf.SymbolicTensor };
+    }],
+    ['a Softmax layer between two convolutions', () => {
+      const x = tfjs.input({ shape: [2, 2, 3] });
+      const a = L.conv2d({ filters: 5, kernelSize: 1, ...init(82) }).apply(x) as tf.SymbolicTensor;
+      return { x, y: L.conv2d({ filters: 2, kernelSize: 1, ...init(84) }).apply(L.softmax({ axis: -1 }).apply(a)) as tf.SymbolicTensor };
+    }],
+  ];
+  test.each(cases)('%s', async (_, build) => {
+    const { x, y } = build();
+    const model = tfjs.model({ inputs: x, outputs: y });
+    const dir = mkdtempSync(join(tmpdir(), 'nnchip-tfjs-cover-'));
+    await saveTfjsModel(model, dir);
+    const graph = loadModel(join(dir, 'model.json'));
+    const inputs = randomSamples(96, 12, 87, -2, 2);
+    const want = tfjsPredict(model, inputs);
+    inputs.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
+    const { program } = compile(graph, { config: makeConfig({ rows: 8, cols: 8 }), calibration: { samples: inputs } });
+    expect(program.notes ?? []).not.toContainEqual(expect.stringMatching(/dropped/));
+    const range = Math.max(...want.flat()) - Math.min(...want.flat());
+    for (const [i, s] of inputs.slice(0, 12).entries()) {
+      const codes = quantizeInput(program, s);
+      const ref = interpret(program, codes);
+      expect(Array.from(simulate(program, codes, { trace: false }).output)).toEqual(Array.from(ref));
+      Array.from(ref).forEach((q, j) => expect(Math.abs(program.outputs[0]!.scale * (q - program.outputs[0]!.zp) - want[i]![j]!)).toBeLessThan(0.05 * range));
+    }
+  });
 });

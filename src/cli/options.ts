@@ -31,6 +31,8 @@ export interface CompileFlags {
   readonly batch?: string;
   /** false with --no-fold-adds */
   readonly foldAdds?: boolean;
+  /** --final-softmax: 'drop' or 'compute' (commander checks the choice) */
+  readonly finalSoftmax?: 'drop' | 'compute';
 }
 
 /** `machine`: what --array and --config default to, when not the default machine (e.g. a board folder's own). */
@@ -46,6 +48,7 @@ export function addCompileOptions(cmd: Command, machine?: string): Command {
     .addOption(new Option('--max-memory <bytes>', `refuse allocations larger than this, a model whose tensors together take more to compile (32 bytes a value), and a --batch whose lowering would take more compiler memory (default ${DEFAULT_LIMITS.maxMemory})`))
     .addOption(new Option('--max-instructions <n>', `refuse a lowering predicted (from the shapes, before emitting) to take more instructions: the compiler needs about 1 KB of memory per instruction (default ${DEFAULT_LIMITS.maxInstructions})`))
     .addOption(new Option('--batch <n>', `samples per inference, 1 to ${MAX_BATCH} (default 1): each weight tile streams the rows of all n samples; buffers must hold them (raise actDepth/accDepth in --config), and its instructions the program format and --max-memory (NN308 names the largest batch)`))
+    .addOption(new Option('--final-softmax <mode>', 'a softmax (or log-softmax) that is the model\'s last op: drop it, the outputs logits and argmax unchanged, or compute it, the outputs probabilities as the model gives them (default: drop; a softmax inside the network is always computed; docs/numerics.md)').choices(['drop', 'compute']))
     .addOption(new Option('--no-fold-adds', 'keep each residual add an op of its own (default: folded into the convolution before it where the scales allow, its shortcut one more term; docs/numerics.md)'));
 }
 
@@ -69,7 +72,7 @@ export function inputShapeFrom(f: CompileFlags): number[] | undefined {
 
 /** What the importers are told of the model's interface: --output-name and --input-shape. */
 export function modelChoiceFrom(f: CompileFlags): ModelChoice {
-  return { output: f.outputName, inputShape: inputShapeFrom(f) };
+  return { output: f.outputName, inputShape: inputShapeFrom(f), finalSoftmax: f.finalSoftmax };
 }
 
 /** --batch: 1 when absent; a usage error, before the model is read, unless an integer from 1 to MAX_BATCH. */

@@ -35,7 +35,7 @@ export function readProgramFile(path: string, command = 'this command'): Program
 }
 
 /** The compile flags, as typed on the command line (commander's camelCase keys → --kebab-case). */
-const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory', maxInstructions: '--max-instructions', outputName: '--output-name', inputShape: '--input-shape', foldAdds: '--no-fold-adds' } as const satisfies Record<keyof CompileFlags, string>;
+const COMPILE_FLAGS = { array: '--array', config: '--config', batch: '--batch', calibration: '--calibration', inputRange: '--input-range', maxParams: '--max-params', maxMemory: '--max-memory', maxInstructions: '--max-instructions', outputName: '--output-name', inputShape: '--input-shape', foldAdds: '--no-fold-adds', finalSoftmax: '--final-softmax' } as const satisfies Record<keyof CompileFlags, string>;
 
 /** A lowered program fixes the machine and the quantization: a compile flag beside one is a mistake, not a no-op. */
 function refuseCompileFlags(path: string, p: Program, flags: CompileFlags, command: string): void {

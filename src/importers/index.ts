@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { containerCount, fmtInt, escapeControls, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError, shortName, whyUnreadable, withFile, shownValue } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
+import { expandSoftmaxes, softmaxName } from '../ir/softmax.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { duplicateKey, withoutBom } from '../util/json-text.js';
@@ -201,7 +202,14 @@ function loadChosen(selector: string, limits: Limits, choice: ModelChoice): Grap
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
   checkTensorSizes(graph, shapes, limits, file);
-  return printableNames(graph);
+  return printableNames(choice.finalSoftmax === 'compute' ? computedSoftmaxes(graph, file) : graph);
+}
+
+/** --final-softmax compute: every softmax computed (ir/softmax.ts), the last too, which the compiler otherwise drops. */
+function computedSoftmaxes(graph: Graph, file: string): Graph {
+  return expandSoftmaxes(graph, () => true, (n, rank) => {
+    throw new NnchipError('NN110', `${softmaxName(n)} of a ${rank}-D tensor cannot be computed: only over a vector's features or a map's channels`, { file, layer: n.name, hint: 'leave the final softmax dropped (--final-softmax drop, the default: outputs are logits)' });
+  });
 }
 
 export { DEFAULT_LIMITS, type Limits };

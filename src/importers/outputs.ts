@@ -12,6 +12,8 @@ import { didYouMean } from '../diagnostics/suggest.js';
 export interface ModelChoice {
   readonly output?: string | undefined;
   readonly inputShape?: readonly number[] | undefined;
+  /** 'compute': a final softmax is computed, its outputs probabilities (default 'drop': the compiler drops it, logits out). */
+  readonly finalSoftmax?: 'drop' | 'compute' | undefined;
 }
 
 /**

@@ -127,6 +127,24 @@ export interface Graph {
   readonly outputLayouts?: readonly ('hwc' | 'chw')[];
   /** Notes for the user collected by passes (e.g. "final softmax dropped"). */
   readonly notes: readonly string[];
+  /**
+   * Bounds a tensor's values are known to reach on the machine though the float calibration may not see them
+   * (a softmax's log of its sum: ir/softmax.ts): the calibrated range is widened to hold them (passes/quantize.ts).
+   */
+  readonly rangeHints?: ReadonlyMap<string, readonly [number, number]>;
+}
+
+/** Range hints after tensors are renamed (from → to: to holds what from held, its own hint replaced). */
+export function renamedHints(hints: Graph['rangeHints'], renames: ReadonlyMap<string, string>): Pick<Graph, 'rangeHints'> {
+  if (hints === undefined || renames.size === 0 || ![...renames.keys()].some((from) => hints.has(from))) return hints === undefined ? {} : { rangeHints: hints };
+  const out = new Map(hints);
+  for (const [from, to] of renames) {
+    const h = hints.get(from);
+    if (h === undefined) continue;
+    out.delete(from);
+    out.set(to, h);
+  }
+  return { rangeHints: out };
 }
 
 /** How the model lays out output i: as the importer says, else as its input. */
@@ -202,5 +220,6 @@ export function renameTensor(g: Graph, from: string, to: string): Graph {
     ...g,
     nodes: g.nodes.map((n) => (n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } : n)),
     outputs: g.outputs.map((o) => (o === from ? to : o)),
+    ...renamedHints(g.rangeHints, new Map([[from, to]])),
   };
 }

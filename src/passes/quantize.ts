@@ -290,7 +290,9 @@ export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const params = new Map<string, QuantParams>();
   const gates = gateTensors(g);
   const rangeOf = (t: string): Range => {
-    const whole = ranges.get(t) ?? [0, 0];
+    const seen = ranges.get(t) ?? [0, 0];
+    const hint = g.rangeHints?.get(t);
+    const whole: Range = hint === undefined ? seen : [Math.min(seen[0], hint[0]), Math.max(seen[1], hint[1])];
     const norm = norms.find((n) => n.r === t);
     return norm === undefined ? whole : gateRange(norm, (params.get(norm.d) ?? paramsForRange(ranges.get(norm.d) ?? [0, 0])).scale, whole);
   };

@@ -3,8 +3,8 @@
 import { NnchipError } from '../diagnostics/error.js';
 import type { TableActivation } from '../ir/activations.js';
 import { checkGraph } from '../ir/verify.js';
-import { softmaxNodes } from '../ir/softmax.js';
-import { isTable, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
+import { expandSoftmaxes, softmaxName } from '../ir/softmax.js';
+import { isTable, renamedHints, renameTensor, usesOf, type Activation, type Graph, type Node, type NodeOf, type Pads } from '../ir/graph.js';
 
 /**
  * identity(x) → x; activation linear(x) → x; zero padding of 0 pixels → x. One pass, each node's
@@ -21,7 +21,7 @@ export function removeNoOps(g: Graph): Graph {
     if (noop) now.set(n.output, n.inputs[0]!);
     else nodes.push(n);
   }
-  return now.size === 0 ? g : { ...g, nodes, outputs: g.outputs.map((o) => now.get(o) ?? o) };
+  return now.size === 0 ? g : { ...g, nodes, outputs: g.outputs.map((o) => now.get(o) ?? o), ...renamedHints(g.rangeHints, now) };
 }
 
 /** How many nodes read each tensor, computed once per graph (the passes ask per node). */
@@ -89,8 +89,8 @@ function mergeInto(g: Graph, build: (n: Node, producerOf: (t: string) => Node | 
     nodes[i] = merged;
     now.set(n.output, merged.output);
   }
-  // later nodes read the merged names already (above); the graph's outputs too
-  return now.size === 0 ? g : { ...g, nodes, outputs: g.outputs.map((o) => now.get(o) ?? o) };
+  // later nodes read the merged names already (above); the graph's outputs and range hints too
+  return now.size === 0 ? g : { ...g, nodes, outputs: g.outputs.map((o) => now.get(o) ?? o), ...renamedHints(g.rangeHints, now) };
 }
 
 /** conv/dense → batchNorm  ⇒  conv/dense with w·scale and b·scale + offset (per output channel). */
@@ -184,17 +184,13 @@ function reachesOutputByViews(g: Graph, n: Node): boolean {
  * exist (ir/softmax.ts); over anything else → error.
  */
 export function dropFinalSoftmax(g: Graph): Graph {
-  let out = g;
-  let shapes: Map<string, readonly number[]> | null = null;
-  for (const n of g.nodes) {
+  const inner = (n: Node): boolean => !reachesOutputByViews(g, n);
+  let out = expandSoftmaxes(g, inner, (n, rank) => {
+    throw new NnchipError('NN110', `${softmaxName(n)} of a ${rank}-D tensor is supported only as the final layer (inside the network: over a vector's features or a map's channels)`, { layer: n.name });
+  });
+  for (const n of out.nodes) {
     if (n.op !== 'activation' || (n.fn !== 'softmax' && n.fn !== 'logsoftmax')) continue;
     const what = n.fn === 'softmax' ? 'softmax' : 'log-softmax';
-    if (!reachesOutputByViews(g, n)) {
-      const shape = (shapes ??= checkGraph(g)).get(n.inputs[0]!)!;
-      if (shape.length !== 1 && shape.length !== 3) throw new NnchipError('NN110', `${n.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} of a ${shape.length}-D tensor is supported only as the final layer (inside the network: over a vector's features or a map's channels)`, { layer: n.name });
-      out = { ...out, nodes: out.nodes.flatMap((m) => (m === n ? softmaxNodes(n.name, n.inputs[0]!, n.output, shape, n.fn as 'softmax' | 'logsoftmax') : [m])) };
-      continue;
-    }
     const note = `final ${what} "${n.name}" dropped: outputs are logits, argmax unchanged`;
     out = renameTensor({ ...out, nodes: out.nodes.filter((m) => m !== n), notes: [...out.notes, note] }, n.output, n.inputs[0]!);
   }

@@ -86,14 +86,16 @@ export function softmaxNodes(name: string, x: string, output: string, shape: rea
 }
 
 /**
- * What the machine's values of softmaxNodes' tensors may reach beyond what float calibration sees: the log of the
+ * What the machine's values of softmaxNodes' tensors may reach beyond what float calibration sees: exp(d) up to 1 (the
+ * largest d, −½ in float, can come out higher when the int8 max is a little low: clipped at e^−½, Σ and so every
+ * probability of that pixel came out too high, a segmentation pixel's by 0.2), the log of the
  * sum and its negation spread over the channels (LOG_SUM_SLACK), and a softmax's probabilities the whole of [0, 1] (a sample more confident than every
  * calibration sample's would otherwise saturate at their largest).
  */
 export function softmaxHints(name: string, output: string, shape: readonly number[], fn: 'softmax' | 'logsoftmax'): [string, readonly [number, number]][] {
   const c = shape.at(-1)!;
   const logSum = [-MAX_MARGIN - LOG_SUM_SLACK, Math.log(c)] as const;
-  const hints: [string, readonly [number, number]][] = [[`${name}/log-sum`, logSum], [`${name}/minus-log-sum`, [-logSum[1], -logSum[0]]]];
+  const hints: [string, readonly [number, number]][] = [[`${name}/exp`, [0, 1]], [`${name}/log-sum`, logSum], [`${name}/minus-log-sum`, [-logSum[1], -logSum[0]]]];
   if (fn === 'softmax') hints.push([shape.length === 1 ? `${name}/map-result` : output, [0, 1]]);
   return hints;
 }

@@ -62,6 +62,13 @@ export function softmaxNodes(name: string, x: string, output: string, shape: rea
   const map = vector ? t('map') : x;
   if (vector) nodes.push({ name: map, op: 'reshape', inputs: [x], output: map, shape: [1, 1, c] });
   const result = vector ? t('map-result') : output;
+  const last = vector ? t('map-result') : name;
+  if (c === 1) {
+    // over one channel: 1 (log-softmax 0) whatever x, a table of one step (the general form would quantize d = −½ and
+    // z = 0 over empty ranges; a 1×1 convolution of weight 0 and that bias loses the bias to the input's scale)
+    const constant: Node = { name: last, op: 'activation', inputs: [map], output: result, fn: { fn: 'expr', expr: [{ op: 'x' }, { op: 'const', value: fn === 'softmax' ? 1 : 0 }] } };
+    return [...nodes, constant, ...(vector ? [{ name, op: 'reshape' as const, inputs: [result], output, shape: [c] }] : [])];
+  }
   nodes.push(
     ...channelMaxNodes(t('max'), map, c),
     negatedSpread(t('max'), c, t('minus-max'), MAX_MARGIN),
@@ -71,7 +78,6 @@ export function softmaxNodes(name: string, x: string, output: string, shape: rea
     { name: t('log-sum'), op: 'activation', inputs: [t('sum')], output: t('log-sum'), fn: table('log') },
     negatedSpread(t('log-sum'), c, t('minus-log-sum')),
   );
-  const last = vector ? t('map-result') : name;
   if (fn === 'logsoftmax') nodes.push({ name: last, op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: result });
   else nodes.push({ name: t('log-softmax'), op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: t('log-softmax') }, { name: last, op: 'activation', inputs: [t('log-softmax')], output: result, fn: table('exp') });
   if (vector) nodes.push({ name, op: 'reshape', inputs: [result], output, shape: [c] });

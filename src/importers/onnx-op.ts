@@ -6,6 +6,7 @@
 import { NnchipError, type ErrorSite, shownValue } from '../diagnostics/error.js';
 import { product, type Node, type Pads, type Tensor } from '../ir/graph.js';
 import type { Attributes } from './onnx-tensors.js';
+import type { NodeProto } from './onnx-prewalk.js';
 import { samePads } from './padding.js';
 import { dilated } from '../ir/ops.js';
 import { ONLY_FUSED } from './fuse-elementwise.js';
@@ -126,6 +127,9 @@ export interface OnnxContext {
   foldBias(x: string, bias: Float32Array, output: string): boolean;
   /** The IR node that computes `name` when this is its only reader (else undefined). */
   soleProducer(name: string): Node | undefined;
+  /** The ONNX node that writes `name` (undefined: an input or a constant), and the ONNX nodes that read it: the graph around a node, as the file has it. */
+  onnxProducer(name: string): NodeProto | undefined;
+  onnxReaders(name: string): readonly NodeProto[];
   /**
    * Reorder the units of the dense that computes vector `name` (through element-wise activations, each
    * read once): unit j becomes the old unit perm[j]. False (nothing changed) when there is no such chain.

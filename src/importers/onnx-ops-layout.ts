@@ -9,7 +9,8 @@ import { fmtInt, NnchipError, shownValue } from '../diagnostics/error.js';
 import { spatialConcatNode } from '../ir/concat-spatial.js';
 import { product } from '../ir/graph.js';
 import { Op, type Built, type OnnxView } from './onnx-op.js';
-import { dtypeName, isFloatType } from './onnx-tensors.js';
+import { Attributes, dtypeName, isFloatType } from './onnx-tensors.js';
+import type { NodeProto } from './onnx-prewalk.js';
 import { selectChannelsNode, sliceRange, steppedIndices } from '../ir/channel-reduce.js';
 import { expandShape } from './onnx-fold.js';
 
@@ -200,6 +201,9 @@ function transpose(o: Op): Built[] {
   const mapLike = o.ctx.isMap(x) || (v.rank >= 3 && o.ctx.onnxShape(x).filter((d, i) => i > 0 && i !== o.channelAxis(x)).every((d) => d === 1));
   if (v.rank === 3 && key === '[0,2,1]' && mapLike) return identity(o, x, { rank: 3, last: !v.last, ...(v.flat === undefined ? {} : { flat: v.flat }) });
   if (v.rank === 4 && mapLike && key === (v.last ? '[0,3,1,2]' : '[0,2,3,1]')) return identity(o, x, { rank: 4, last: !v.last });
+  // torch's softmax(dim=1) of a map below opset 13 (softmaxSandwich): into the channels-last view and back
+  const sandwich = v.rank === 4 && key === '[0,3,2,1]' ? softmaxSandwich(o, x, v.last) : false;
+  if (sandwich) return identity(o, x, { rank: 4, last: !v.last });
   // H and W swapped where one of them is 1 (CoordAttention's pooled row to a column and back): the same bytes, reshaped
   if (v.rank === 4 && !v.last && o.ctx.isMap(x) && key === '[0,1,3,2]' && v.flat === undefined && v.groups === undefined && (from[2] === 1 || from[3] === 1)) {
     return [{ ...o.base([x]), op: 'reshape', shape: [from[3]!, from[2]!, from[1]!], view: { rank: 4, last: false } }];
@@ -217,6 +221,31 @@ function transpose(o: Op): Built[] {
     if (key === (pixels ? '[0,1,3,5,2,4]' : '[0,1,4,2,5,3]')) return blockMove(o, x, v.blocks.r, pixels);
   }
   throw o.fail(`perm ${key} of a ${shownValue(o.ctx.onnxShape(x))} tensor is not supported (only NCHW ↔ NHWC, NCL ↔ NLC and [1, K] ↔ [K, 1], which move no data)`);
+}
+
+/**
+ * Whether this Transpose [0, 3, 2, 1] is one of the two PyTorch writes around a softmax over a map's channels below
+ * opset 13 (where Softmax's axis flattens what follows it): Transpose [0, 3, 2, 1] (channels last, H and W swapped) →
+ * Softmax or LogSoftmax over the last axis → the same Transpose back, each the only reader of the one before and
+ * none a model output. A softmax over each pixel's channels does not depend on the pixels' order, so the first is
+ * taken as the map's channels-last view (NHWC: H and W in their own order, which only the softmax sees) and the second
+ * as the way back (`back`: x is the softmax's output); the softmax between is then the per-pixel one.
+ */
+function softmaxSandwich(o: Op, x: string, back: boolean): boolean {
+  const attrs = (n: NodeProto): Attributes => new Attributes(n.attribute, o.site);
+  const isPerm = (n: NodeProto | undefined): n is NodeProto => n?.opType === 'Transpose' && JSON.stringify(attrs(n).ints('perm') ?? []) === '[0,3,2,1]';
+  const isSoftmax = (n: NodeProto | undefined): n is NodeProto => (n?.opType === 'Softmax' || n?.opType === 'LogSoftmax') && [3, -1].includes(attrs(n).int('axis', o.ctx.opset >= 13 ? -1 : 1));
+  /** The one node reading t, when t is no model output. */
+  const only = (t: string): NodeProto | undefined => {
+    const readers = o.ctx.onnxReaders(t);
+    return readers.length === 1 && !o.ctx.isModelOutput(t) ? readers[0] : undefined;
+  };
+  const softmax = back ? o.ctx.onnxProducer(x) : only(o.out);
+  if (!isSoftmax(softmax)) return false;
+  const into = softmax.input?.[0] ?? '';
+  const first = back ? o.ctx.onnxProducer(into) : o.ctx.onnxProducer(o.out);
+  const v = o.ctx.view(x);
+  return isPerm(first) && only(into) === softmax && isPerm(only(softmax.output?.[0] ?? '')) && (back ? v.last : !v.last && o.ctx.isMap(x));
 }
 
 /**

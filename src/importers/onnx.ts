@@ -127,6 +127,8 @@ class Walker implements OnnxContext, QuantFoldContext {
   private readonly weights = new Map<string, Tensor>();
   private readonly uses = new Map<string, number>();
   private readonly dataUses = new Map<string, number>();
+  private readonly producers = new Map<string, NodeProto>();
+  private readonly readers = new Map<string, NodeProto[]>();
   private params = 0;
 
   constructor(readonly opset: number, readonly consts: Map<string, TensorProto>, private readonly src: TensorSource, g: GraphProto) {
@@ -134,6 +136,14 @@ class Walker implements OnnxContext, QuantFoldContext {
     this.outputs = new Set((g.output ?? []).map((o) => o.name ?? ''));
     this.produced = new Set([...this.inputs, ...(g.node ?? []).flatMap((n) => n.output ?? [])]);
     for (const n of g.node ?? []) for (const i of n.input ?? []) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
+    for (const n of g.node ?? []) {
+      for (const o of n.output ?? []) this.producers.set(o, n);
+      for (const i of new Set(n.input ?? [])) {
+        const list = this.readers.get(i);
+        if (list === undefined) this.readers.set(i, [n]);
+        else list.push(n);
+      }
+    }
     // reads of the values (Shape reads only the shape, which every rewrite keeps)
     for (const n of g.node ?? []) if (n.opType !== 'Shape') for (const i of n.input ?? []) this.dataUses.set(i, (this.dataUses.get(i) ?? 0) + 1);
     for (const o of g.output ?? []) this.dataUses.set(o.name ?? '', (this.dataUses.get(o.name ?? '') ?? 0) + 2);
@@ -146,6 +156,14 @@ class Walker implements OnnxContext, QuantFoldContext {
 
   isModelOutput(name: string): boolean {
     return this.outputs.has(name);
+  }
+
+  onnxProducer(name: string): NodeProto | undefined {
+    return this.producers.get(name);
+  }
+
+  onnxReaders(name: string): readonly NodeProto[] {
+    return this.readers.get(name) ?? [];
   }
 
   isConst(name: string): boolean {

@@ -127,11 +127,16 @@ export interface Graph {
   readonly outputLayouts?: readonly ('hwc' | 'chw')[];
   /** Notes for the user collected by passes (e.g. "final softmax dropped"). */
   readonly notes: readonly string[];
-  /**
-   * Bounds a tensor's values are known to reach on the machine though the float calibration may not see them
-   * (a softmax's log of its sum: ir/softmax.ts): the calibrated range is widened to hold them (passes/quantize.ts).
-   */
-  readonly rangeHints?: ReadonlyMap<string, readonly [number, number]>;
+  /** What passes/quantize.ts does to a tensor's calibrated range beyond what float calibration sees (ir/softmax.ts's). */
+  readonly rangeHints?: ReadonlyMap<string, RangeHint>;
+}
+
+/** Bounds of a tensor's int8 range known from the function it computes, not from the calibration samples. */
+export interface RangeHint {
+  /** The range is narrowed to within these: values past them saturate, where they would round to a code of 0 downstream anyway. */
+  readonly within?: readonly [number, number];
+  /** The range is then widened to reach these: values the machine's rounding can reach though the float graph never does. */
+  readonly reach?: readonly [number, number];
 }
 
 /** Range hints after tensors are renamed (from → to: to holds what from held, its own hint replaced). */

@@ -9,7 +9,7 @@
  *   s = Σ exp(d) over the channels (exp a table; a 1×1 convolution of ones)   [H, W, 1], in [1, C]
  *   z = d − log s (log a table, repeated over the channels by one of −1)      = log-softmax, ≤ 0
  *   y = exp(z)                                                               = softmax, in (0, 1]
- * (a softmax's d and z clipped below at −ln(512·C): FLOOR_PER_CHANNEL)
+ * (a softmax's d and z quantized down to −ln(512·C) only: FLOOR_PER_CHANNEL)
  * Adds and tables only: no product of two computed tensors (ir/product.ts's quarter squares, which were
  * less exact here), and every tensor's range is bounded by the shift (d, z ≤ 0; s ≤ C) whatever the logits'
  * range. The shift cancels in z, so any m gives the same function in float; the extra ½ (MAX_MARGIN) keeps
@@ -18,7 +18,7 @@
  */
 import { channelMaxNodes, channelMeanNode } from './channel-reduce.js';
 import type { ExprStep } from './expression.js';
-import type { Graph, Node, NodeOf } from './graph.js';
+import type { Graph, Node, NodeOf, RangeHint } from './graph.js';
 import { channelSpread } from './product.js';
 import { checkGraph } from './verify.js';
 
@@ -29,15 +29,16 @@ export const MAX_MARGIN = 0.5;
  * How far below −MAX_MARGIN the log of the sum may fall on the machine: float calibration sees it no lower (the
  * largest term is e^−½), but the int8 max may come out a little high and x − m rounds (two large values, a small
  * difference), so the largest d can be a few tenths lower; clipped at −½, log Σ would leave z's top term that much
- * short (the digits MLP's 0.998 came out 0.84). The calibrated range is widened to it (Graph.rangeHints).
+ * short (the digits MLP's 0.998 came out 0.84).
  */
 const LOG_SUM_SLACK = 1;
 
 /**
  * A softmax's exp(d) and exp(z) below 1/(512·C) round to a code of 0 whatever their tensor's scale (its largest value
- * is at least 1/C): d and z are clipped at −ln(512·C) (−8.5 for 10 classes, −13 for 1,000), so their int8 steps are
- * set by the logits that matter. Unclipped, a classifier's logits spread over 30 made z's step 0.12 near 0, and the
- * top probability could only be 1 or 0.886 (log-softmax outputs are left whole: there the small values are the output).
+ * is at least 1/C): the int8 ranges of d and z stop at −ln(512·C) (−8.5 for 10 classes, −13 for 1,000; their codes
+ * saturate below), so their steps are set by the logits that matter, while the float graph stays the exact softmax.
+ * Over the whole range, a classifier's logits spread over 30 made z's step 0.12 near 0, and the top probability could
+ * only be 1 or 0.886 (a log-softmax's ranges stay whole: there the small values are the output).
  */
 const FLOOR_PER_CHANNEL = 512;
 
@@ -61,40 +62,49 @@ export function softmaxNodes(name: string, x: string, output: string, shape: rea
   const map = vector ? t('map') : x;
   if (vector) nodes.push({ name: map, op: 'reshape', inputs: [x], output: map, shape: [1, 1, c] });
   const result = vector ? t('map-result') : output;
-  // a softmax's d and z kept above −ln(512·C) (FLOOR): what is below gives codes of 0 however the output is scaled
-  const floor = (from: string, to: string, below: number): Node[] =>
-    fn === 'logsoftmax' ? [] : [{ name: to, op: 'activation', inputs: [from], output: to, fn: { clip: [below - Math.log(FLOOR_PER_CHANNEL * c), Infinity] } }];
-  const shifted = fn === 'logsoftmax' ? t('shifted') : t('shifted-unclipped');
+  const last = vector ? t('map-result') : name;
+  if (c === 1) {
+    // over one channel: 1 (log-softmax 0) whatever x, a table of one step (the general form would quantize d = −½ and
+    // z = 0 over empty ranges; a 1×1 convolution of weight 0 and that bias loses the bias to the input's scale)
+    const constant: Node = { name: last, op: 'activation', inputs: [map], output: result, fn: { fn: 'expr', expr: [{ op: 'x' }, { op: 'const', value: fn === 'softmax' ? 1 : 0 }] } };
+    return [...nodes, constant, ...(vector ? [{ name, op: 'reshape' as const, inputs: [result], output, shape: [c] }] : [])];
+  }
   nodes.push(
     ...channelMaxNodes(t('max'), map, c),
     negatedSpread(t('max'), c, t('minus-max'), MAX_MARGIN),
-    { name: shifted, op: 'add', inputs: [map, t('minus-max')], output: shifted },
-    ...floor(shifted, t('shifted'), -MAX_MARGIN),
+    { name: t('shifted'), op: 'add', inputs: [map, t('minus-max')], output: t('shifted') },
     { name: t('exp'), op: 'activation', inputs: [t('shifted')], output: t('exp'), fn: table('exp') },
     channelMeanNode(t('sum'), t('exp'), c, t('sum'), true),
     { name: t('log-sum'), op: 'activation', inputs: [t('sum')], output: t('log-sum'), fn: table('log') },
     negatedSpread(t('log-sum'), c, t('minus-log-sum')),
   );
-  const last = vector ? t('map-result') : name;
   if (fn === 'logsoftmax') nodes.push({ name: last, op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: result });
-  else {
-    nodes.push({ name: t('log-softmax-unclipped'), op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: t('log-softmax-unclipped') });
-    nodes.push(...floor(t('log-softmax-unclipped'), t('log-softmax'), 0), { name: last, op: 'activation', inputs: [t('log-softmax')], output: result, fn: table('exp') });
-  }
+  else nodes.push({ name: t('log-softmax'), op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: t('log-softmax') }, { name: last, op: 'activation', inputs: [t('log-softmax')], output: result, fn: table('exp') });
   if (vector) nodes.push({ name, op: 'reshape', inputs: [result], output, shape: [c] });
   return nodes;
 }
 
 /**
- * What the machine's values of softmaxNodes' tensors may reach beyond what float calibration sees: the log of the
- * sum and its negation spread over the channels (LOG_SUM_SLACK), and a softmax's probabilities the whole of [0, 1] (a sample more confident than every
- * calibration sample's would otherwise saturate at their largest).
+ * Where softmaxNodes' int8 ranges differ from what float calibration sees (Graph.rangeHints). Narrowed: a softmax's d
+ * and z to −ln(512·C) below (FLOOR_PER_CHANNEL). Widened: exp(d) up to 1 (the largest d, −½ in float, can come out
+ * higher when the int8 max is a little low: clipped at e^−½, Σ and so every probability of that pixel came out too
+ * high, a segmentation pixel's by 0.2); the log of the sum and its negation by LOG_SUM_SLACK; a softmax's
+ * probabilities to the whole of [0, 1] (a sample more confident than every calibration sample would otherwise
+ * saturate at their largest).
  */
-export function softmaxHints(name: string, output: string, shape: readonly number[], fn: 'softmax' | 'logsoftmax'): [string, readonly [number, number]][] {
+export function softmaxHints(name: string, output: string, shape: readonly number[], fn: 'softmax' | 'logsoftmax'): [string, RangeHint][] {
   const c = shape.at(-1)!;
   const logSum = [-MAX_MARGIN - LOG_SUM_SLACK, Math.log(c)] as const;
-  const hints: [string, readonly [number, number]][] = [[`${name}/log-sum`, logSum], [`${name}/minus-log-sum`, [-logSum[1], -logSum[0]]]];
-  if (fn === 'softmax') hints.push([shape.length === 1 ? `${name}/map-result` : output, [0, 1]]);
+  const floor = -Math.log(FLOOR_PER_CHANNEL * c);
+  const hints: [string, RangeHint][] = [
+    [`${name}/exp`, { reach: [0, 1] }],
+    [`${name}/log-sum`, { reach: logSum }],
+    [`${name}/minus-log-sum`, { reach: [-logSum[1], -logSum[0]] }],
+  ];
+  if (fn === 'softmax') {
+    hints.push([`${name}/shifted`, { within: [floor - MAX_MARGIN, Infinity] }], [`${name}/log-softmax`, { within: [floor, Infinity] }]);
+    hints.push([shape.length === 1 ? `${name}/map-result` : output, { reach: [0, 1] }]);
+  }
   return hints;
 }
 

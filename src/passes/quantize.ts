@@ -292,7 +292,9 @@ export function calibrate(g: Graph, cal: Calibration): Calibrated {
   const rangeOf = (t: string): Range => {
     const seen = ranges.get(t) ?? [0, 0];
     const hint = g.rangeHints?.get(t);
-    const whole: Range = hint === undefined ? seen : [Math.min(seen[0], hint[0]), Math.max(seen[1], hint[1])];
+    const [lo, hi] = hint?.within === undefined ? seen : [Math.max(seen[0], hint.within[0]), Math.min(seen[1], hint.within[1])];
+    const narrowed: Range = [Math.min(lo, hi), hi];
+    const whole: Range = hint?.reach === undefined ? narrowed : [Math.min(narrowed[0], hint.reach[0]), Math.max(narrowed[1], hint.reach[1])];
     const norm = norms.find((n) => n.r === t);
     return norm === undefined ? whole : gateRange(norm, (params.get(norm.d) ?? paramsForRange(ranges.get(norm.d) ?? [0, 0])).scale, whole);
   };

@@ -94,9 +94,6 @@ const SHAPES: Record<string, number[]> = {
 };
 /** Models (or one model at one opset) refused on purpose: the one line they get. */
 const REFUSED: Record<string, RegExp> = {
-  // softmax(dim=1) of a map below opset 13 (where Softmax flattens from its axis): Transpose, Softmax over the last axis, Transpose
-  'seg-op11': /^error NN110: seg-op11\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
-  'seg-op12': /^error NN110: seg-op12\.onnx: layer "\/Transpose": Transpose: perm \[0,3,2,1\] of a \[1,4,8,8\] tensor is not supported \(only NCHW ↔ NHWC, NCL ↔ NLC and \[1, K\] ↔ \[K, 1\], which move no data\) — replace the layer with a supported one, or open an issue\n$/,
   // Linear over the last axis of x.flatten(2): each channel's pixels contracted, which needs a transpose
   pixlin: /^error NN110: pixlin-op\d\d\.onnx: layer "\/fc\/MatMul": MatMul: input "\/Reshape_output_0" is a map of \[7,5\] pixels viewed as \[1,4,35\] \(x\.view\(N, C, -1\)\); reading its pixels along the last axis needs a transpose: only a reshape, element-wise ops or a mean\/sum\/amax over the last axis are supported — replace the layer with a supported one, or open an issue\n$/,
   // (LayerNorm over the features of each row lowers at every opset: below 17 torch's ReduceMean, Sub, Pow, Sqrt, Div decomposition)

@@ -1,7 +1,9 @@
 /**
  * A softmax or log-softmax inside a network (read on by another layer, or scaled after: not the last op, which is
  * dropped) as torch.onnx.export writes it at opsets 11, 13 and 17 (test/fixtures/pytorch-softmax/export.py, torch
- * 1.13): over a vector's features, and over a map's channels at each pixel. Through the CLI as a user runs it:
+ * 1.13): over a vector's features, and over a map's channels at each pixel (at opset 11 written as Transpose
+ * [0, 3, 2, 1], Softmax over the last axis, Transpose back), and a segmentation head's final softmax with
+ * `--final-softmax compute`. Through the CLI as a user runs it:
  * `nnchip lower` compiles it into ops that exist (ir/softmax.ts), `run --backend ref` and `--backend sim` give the
  * same codes, and both agree with onnxruntime-node — the float graph within 1e-4, int8 within a tenth of the
  * output's spread on samples it was not calibrated on.
@@ -24,12 +26,13 @@ const work = mkdtempSync(join(tmpdir(), 'nnchip-softmax-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Input dims, output dims and opsets, as export.py writes them. */
-const MODELS: Record<string, { dims: number[]; out: number[]; opsets: number }> = {
+const MODELS: Record<string, { dims: number[]; out: number[]; opsets: number; args?: string[] }> = {
   vector: { dims: [1, 16], out: [1, 4], opsets: 3 },
   logvector: { dims: [1, 16], out: [1, 4], opsets: 3 },
   gate: { dims: [1, 16], out: [1, 3], opsets: 3 },
   scaled: { dims: [1, 16], out: [1, 8], opsets: 3 },
-  pixels: { dims: [1, 3, 8, 8], out: [1, 4, 8, 8], opsets: 2 },
+  pixels: { dims: [1, 3, 8, 8], out: [1, 4, 8, 8], opsets: 3 },
+  segment: { dims: [1, 3, 8, 8], out: [1, 5, 8, 8], opsets: 2, args: ['--final-softmax', 'compute'] },
 };
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -44,19 +47,19 @@ describe('a softmax inside a PyTorch model, opsets 11, 13, 17', () => {
   });
 
   test.each(FILES)('%s: lowers; ref = sim; float and int8 = onnxruntime', async (file) => {
-    const { dims, out } = MODELS[file.replace(/-op\d+\.onnx$/, '')]!;
+    const { dims, out, args = [] } = MODELS[file.replace(/-op\d+\.onnx$/, '')]!;
     const path = join(DIR, file);
     const size = dims.reduce((a, b) => a * b, 1);
     const stem = join(work, file.replace('.onnx', ''));
     writeFileSync(`${stem}-cal.json`, JSON.stringify({ inputs: randomSamples(256, size, 5, -2, 2).map((x) => Array.from(x)) }));
-    const lowered = await cli(['lower', path, '-o', `${stem}.nnchip`, '--calibration', `${stem}-cal.json`]);
+    const lowered = await cli(['lower', path, '-o', `${stem}.nnchip`, '--calibration', `${stem}-cal.json`, ...args]);
     expect(lowered.code, lowered.err).toBe(0);
     // nothing was dropped: the softmax is computed, not left out as a final one is
     expect(lowered.out + lowered.err).not.toMatch(/dropped/);
 
     const samples = randomSamples(12, size, 11, -2, 2);
     const want = await ortRun(path, dims, samples);
-    const graph = loadModel(path);
+    const graph = loadModel(path, undefined, args.length > 0 ? { finalSoftmax: 'compute' } : {});
     samples.forEach((x, i) => {
       const y = evaluateOutput(graph, x);
       // a map comes back [H, W, C]; onnxruntime's is [C, H, W]

@@ -15,11 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, expect, test } from 'vitest';
-import { evaluateOutput } from '../../src/ir/evaluate.js';
-import { expectClose } from '../helpers/close.js';
-import { compileCase, int8Agreement, newTally, tallyLine } from '../helpers/fuzz-case.js';
+import { newTally, tallyLine } from '../helpers/fuzz-case.js';
 import { randomSamples } from '../helpers/random-graph.js';
-import { saveTfjsModel, tfjsPredict } from '../helpers/tfjs-models.js';
+import { tfjsCase } from '../helpers/tfjs-fuzz-case.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261207);
 const RUNS = Number(process.env['FC_RUNS'] ?? 30);
@@ -57,18 +55,10 @@ afterAll(() => console.log(tallyLine('softmax-inside', tally)));
 test('random TF.js models with a softmax inside: float = tfjs; int8 ref = sim = WASM ≈ tfjs', async () => {
   await fc.assert(
     fc.asyncProperty(spec, async (o) => {
-      const model = build(o);
-      const d = mkdtempSync(join(dir, 'm-'));
-      await saveTfjsModel(model, d);
-      const samples = randomSamples(24, o.h * o.w * o.c, o.seed + 1, -2, 2);
-      const want = tfjsPredict(model, samples);
-      model.dispose();
-      const compiled = compileCase(join(d, 'model.json'), o, samples, tally);
-      if (compiled === null) return;
-      const { graph, p } = compiled;
-      samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
       // the calibration's own samples: what is measured is the decomposition's rounding, not the calibration's coverage
-      const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
+      const r = await tfjsCase(build(o), dir, o, randomSamples(24, o.h * o.w * o.c, o.seed + 1, -2, 2), tally);
+      if (r === null) return;
+      const { worst, spread, p } = r;
       expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.outputs[0]!.scale);
       tally.checked++;
       tally.bodies.set(o.body, (tally.bodies.get(o.body) ?? 0) + 1);

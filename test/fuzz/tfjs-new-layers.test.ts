@@ -21,8 +21,9 @@ import { afterAll, expect, test } from 'vitest';
 import { loadModel } from '../../src/importers/index.js';
 import { evaluateOutput } from '../../src/ir/evaluate.js';
 import { expectClose } from '../helpers/close.js';
-import { compileCase, int8Agreement, newTally, tallyLine } from '../helpers/fuzz-case.js';
+import { newTally, tallyLine } from '../helpers/fuzz-case.js';
 import { randomSamples } from '../helpers/random-graph.js';
+import { tfjsCase } from '../helpers/tfjs-fuzz-case.js';
 import { saveTfjsModel, tfjsPredict } from '../helpers/tfjs-models.js';
 
 const SEED = Number(process.env['FC_SEED'] ?? 20261205);
@@ -99,17 +100,10 @@ test('random concat-H/W / broadcasting-merge / LayerNormalization / channels_fir
     fc.asyncProperty(spec, async (o) => {
       const model = build(o);
       if (model === null) return;
-      const d = mkdtempSync(join(dir, 'm-'));
-      await saveTfjsModel(model, d);
       const size = model.inputs[0]!.shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
-      const samples = randomSamples(6, size, o.seed + 1, -2, 2);
-      const want = tfjsPredict(model, samples);
-      model.dispose();
-      const compiled = compileCase(join(d, 'model.json'), o, samples, tally);
-      if (compiled === null) return;
-      const { graph, p } = compiled;
-      samples.forEach((s, i) => expectClose(evaluateOutput(graph, s), want[i]!));
-      const { worst, spread } = await int8Agreement(p, samples, want, JSON.stringify(o));
+      const r = await tfjsCase(model, dir, o, randomSamples(6, size, o.seed + 1, -2, 2), tally);
+      if (r === null) return;
+      const { worst, spread, p } = r;
       // (a LayerNormalization of a vector or pixel of 2 or 3 values, as an instance norm of few values, is not held to a bound)
       if ((o.body !== 'layernorm' && o.body !== 'pixelnorm') || o.f >= 3) expect(worst, `int8 vs tfjs on ${JSON.stringify(o)}`).toBeLessThanOrEqual(0.1 * spread + 6 * p.outputs[0]!.scale);
       tally.checked++;

@@ -117,6 +117,7 @@ function printableNames(g: Graph): Graph {
     outputs: g.outputs.map(e),
     ...(g.outputNames === undefined ? {} : { outputNames: g.outputNames.map(e) }),
     nodes: g.nodes.map((n) => ({ ...n, name: e(n.name), output: e(n.output), inputs: n.inputs.map(e) })),
+    ...(g.rangeHints === undefined ? {} : { rangeHints: new Map([...g.rangeHints].map(([t, h]) => [e(t), h])) }),
   };
 }
 

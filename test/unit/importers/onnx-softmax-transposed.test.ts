@@ -9,9 +9,13 @@ import { describe, expect, test } from 'vitest';
 import { NnchipError } from '../../../src/diagnostics/error.js';
 import { DEFAULT_LIMITS } from '../../../src/importers/limits.js';
 import { importOnnx } from '../../../src/importers/onnx.js';
+import { loadModel } from '../../../src/importers/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { evaluateOutput } from '../../../src/ir/evaluate.js';
 import { expectClose } from '../../helpers/close.js';
-import { buildOnnx, ortRun, weights, type NodeSpec } from '../../helpers/onnx-models.js';
+import { buildOnnx, ortRun, weights, writeOnnx, type NodeSpec } from '../../helpers/onnx-models.js';
 import { randomSamples } from '../../helpers/random-graph.js';
 
 const [C, H, W] = [3, 4, 6];
@@ -66,4 +70,14 @@ describe('Transpose [0, 3, 2, 1] around a softmax of a map', () => {
   ])('%s: refused at the Transpose in one line', (_, bytes) => {
     expect(refusal(bytes)).toMatch(/^error NN110: model\.onnx: layer "transpose_1": Transpose: perm \[0,3,2,1\] of a \[1,5,4,6\] tensor is not supported/);
   });
+});
+
+test('--final-softmax compute: the range hints name tensors of the graph, a softmax named with control characters too', () => {
+  for (const name of ['sm', 'sm\x1b[2Jx\n']) {
+    const bytes = buildOnnx({ input: [1, 6], output: [1, 4], opset: 13, nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['h'], attrs: { transB: { i: 1 } } }, { ...softmax('h', 'y', -1), name }], inits: { w: { dims: [4, 6], data: weights(24, 5) }, b: { dims: [4], data: weights(4, 6) } } });
+    const graph = loadModel(writeOnnx(mkdtempSync(join(tmpdir(), 'nnchip-softmax-names-')), bytes), DEFAULT_LIMITS, { finalSoftmax: 'compute' });
+    const tensors = new Set(graph.nodes.map((n) => n.output));
+    expect([...(graph.rangeHints?.keys() ?? [])].filter((t) => !tensors.has(t))).toEqual([]);
+    expect(graph.rangeHints?.size).toBeGreaterThanOrEqual(4);
+  }
 });

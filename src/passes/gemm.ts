@@ -302,7 +302,8 @@ function lowerNode(ctx: Ctx, node: Node, shape: Shape): GemmOp[] {
     }
     case 'activation': {
       if (node.fn === 'linear') return view();
-      if (node.fn === 'softmax' || node.fn === 'logsoftmax') throw new NnchipError('NN110', `${node.fn === 'softmax' ? 'Softmax' : 'LogSoftmax'} is supported only as the final layer`, { layer: node.name });
+      // the graph passes drop a final softmax and expand every other (passes/simplify.ts dropFinalSoftmax)
+      if (node.fn === 'softmax' || node.fn === 'logsoftmax') throw internal(`${node.fn} "${node.name}" left for the GemmOps: the graph passes drop or expand every one`);
       const out = define(ctx, node.output, shape);
       // ReLU family after a residual add: the add's own threshold clamps (one pass instead of two)
       const add = ctx.adds.get(x!.name);

@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: MIT
 /**
  * Fast mode's counters and high-water marks, one instruction at a time: a matmul's, a load's and a
- * store's from its fields, a threshold's from its trace records (pooling windows and step tables
- * read the acc rows in patterns not worth a closed form). The two ways agree: fast = step on every
- * counter (test/property/sim.test.ts).
+ * store's (and sync's, halt's: none) from its op record, a threshold's from its trace records (pooling
+ * windows and step tables read the acc rows in patterns its covering `accesses` do not state exactly).
+ * The two ways agree: fast = step on every counter (test/property/sim.test.ts).
  */
 import type { ArrayConfig } from '../src/isa/config.js';
-import { matmulAccReads } from '../src/isa/ops/index.js';
-import { entryBytes, loadBufferOf, matmulActRow, SPACES, type Instruction, type InstructionOf } from '../src/isa/spec.js';
+import { emptyTally } from '../src/isa/cost.js';
+import { accessesOf } from '../src/isa/effects.js';
+import { opOf } from '../src/isa/ops/index.js';
+import type { Tally } from '../src/isa/ops/types.js';
+import { BUFFER_LIST, entryBytes, SPACES, type Instruction } from '../src/isa/spec.js';
 import { F, SPACE_INDEX } from './stats.js';
-import { bufferWriteCode, CODE } from './trace.js';
+import { CODE } from './trace.js';
 
 /**
  * One instruction's counters (`c` from counter block `b` on) and high-water marks (`peak`, by space),
  * given its trace records [from, to) of `fields` ([cycle, code, addr] each).
  */
 export function tallyInstruction(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, t: TallyTables, fields: Uint32Array, from: number, to: number): void {
-  if (insn.op === 'matmul') tallyMatmul(c, peak, b, insn, cfg, t);
-  else if (insn.op === 'load' || insn.op === 'store') tallyDma(c, peak, b, insn, t);
-  else tallyAccesses(c, peak, b, fields, from, to, t);
+  if (insn.op === 'threshold') tallyAccesses(c, peak, b, fields, from, to, t);
+  else tallyFromRecord(c, peak, b, insn, cfg, t);
 }
 
 /**
@@ -35,6 +37,8 @@ export interface TallyTables {
   readonly macs: Float64Array;
   /** Bytes per entry, by space index (DRAM: 0). */
   readonly entry: Float64Array;
+  /** One instruction's op-record figures (tallyFromRecord), reused. */
+  readonly scratch: Tally;
 }
 
 export function tallyTables(cfg: ArrayConfig): TallyTables {
@@ -46,7 +50,7 @@ export function tallyTables(cfg: ArrayConfig): TallyTables {
   });
   const macs = Float64Array.from({ length: codes }, (_, code) => (code === CODE.actRead ? cfg.rows * cfg.cols : 0));
   const entry = Float64Array.from(SPACES, (space) => (space === 'dram' ? 0 : entryBytes(space, cfg.rows, cfg.cols)));
-  return { counter, amount: new Float64Array(codes).fill(1), extent: new Float64Array(codes).fill(1), macs, entry };
+  return { counter, amount: new Float64Array(codes).fill(1), extent: new Float64Array(codes).fill(1), macs, entry, scratch: emptyTally() };
 }
 
 /**
@@ -72,43 +76,23 @@ function tallyAccesses(c: Float64Array, peak: Float64Array, b: number, fields: U
 const F_ARRAY_MACS = F.arrayMacs;
 
 /**
- * tallyAccesses of a matmul's records, from its fields: R wgt reads, a read of each act row, the
- * acc reads (matmulAccReads) and a write of each acc row, and R·C MACs an act row. A matmul is
- * most of a program's records (404 k of AlexNet conv1's 467 k on 32x32), and this pass runs once,
- * cold; the records themselves are still made, for the trace. Fast = step on every counter and
- * high-water mark (test/property/sim.test.ts) holds the two tallies equal.
+ * A matmul's, a load's or a store's counters and high-water marks from its op record (src/isa/ops): `count`, the
+ * certificate's own figures, and `accesses`, whose ends are exact for these three (a threshold's cover its pooling
+ * windows conservatively: it keeps tallyAccesses). A matmul is most of a program's records (404 k of AlexNet conv1's
+ * 467 k on 32x32), and this pass runs once, cold; the records themselves are still made, for the trace. Step mode
+ * counts from its FSMs, and fast = step on every counter and high-water mark (test/property/sim.test.ts).
  */
-function tallyMatmul(c: Float64Array, peak: Float64Array, b: number, i: InstructionOf<'matmul'>, cfg: ArrayConfig, t: TallyTables): void {
-  const { rows: R, cols: C } = cfg;
-  const accReads = matmulAccReads(i);
-  const { counter } = t;
-  c[b + counter[CODE.wgtRead]!]! += R;
-  c[b + counter[CODE.actRead]!]! += i.rows;
-  c[b + counter[CODE.accRead]!]! += accReads;
-  c[b + counter[CODE.accWrite]!]! += i.rows;
-  c[b + F_ARRAY_MACS]! += i.rows * R * C;
-  peak[SPACE_INDEX.wgt] = Math.max(peak[SPACE_INDEX.wgt]!, i.wgt + R);
-  peak[SPACE_INDEX.act] = Math.max(peak[SPACE_INDEX.act]!, lastActRow(i) + 1);
-  peak[SPACE_INDEX.acc] = Math.max(peak[SPACE_INDEX.acc]!, i.acc + Math.max(i.rows, accReads));
-}
-
-/**
- * tallyAccesses of a load's or a store's records, from its fields: a DRAM row of the buffer's entry
- * bytes and a buffer entry each row (the program's checks keep every row inside DRAM).
- */
-function tallyDma(c: Float64Array, peak: Float64Array, b: number, i: InstructionOf<'load'> | InstructionOf<'store'>, t: TallyTables): void {
-  const load = i.op === 'load';
-  const space = load ? SPACE_INDEX[loadBufferOf(i.buf)] : SPACE_INDEX.out;
-  const rowBytes = t.entry[space]!;
-  c[b + t.counter[load ? CODE.dramRead : CODE.dramWrite]!]! += i.rows * rowBytes;
-  c[b + t.counter[load ? bufferWriteCode(i.buf) : CODE.outRead]!]! += i.rows;
-  peak[SPACE_INDEX.dram] = Math.max(peak[SPACE_INDEX.dram]!, i.dram + (i.rows - 1) * i.stride + rowBytes);
-  peak[space] = Math.max(peak[space]!, i.sram + i.rows);
-}
-
-/** The highest act entry a matmul reads: each run of `inner` rows rises, and each run starts higher, so the last row or the row before the last run's first. */
-function lastActRow(i: InstructionOf<'matmul'>): number {
-  const last = i.rows - 1;
-  const endOfRunBefore = last - (last % i.inner) - 1;
-  return Math.max(matmulActRow(i, last), endOfRunBefore >= 0 ? matmulActRow(i, endOfRunBefore) : 0);
+function tallyFromRecord(c: Float64Array, peak: Float64Array, b: number, insn: Instruction, cfg: ArrayConfig, t: TallyTables): void {
+  const s = t.scratch;
+  s.arrayMacs = s.dramBytesRead = s.dramBytesWritten = 0;
+  for (const buf of BUFFER_LIST) s.sramReads[buf] = s.sramWrites[buf] = 0;
+  opOf(insn).count(insn as never, cfg, s);
+  c[b + F.arrayMacs]! += s.arrayMacs;
+  c[b + F.dramBytesRead]! += s.dramBytesRead;
+  c[b + F.dramBytesWritten]! += s.dramBytesWritten;
+  for (const buf of BUFFER_LIST) {
+    c[b + F.sramReads + SPACE_INDEX[buf] - 1]! += s.sramReads[buf];
+    c[b + F.sramWrites + SPACE_INDEX[buf] - 1]! += s.sramWrites[buf];
+  }
+  for (const a of accessesOf(insn, cfg)) peak[SPACE_INDEX[a.space]] = Math.max(peak[SPACE_INDEX[a.space]]!, a.end);
 }

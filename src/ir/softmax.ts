@@ -52,9 +52,15 @@ function negatedSpread(g: string, c: number, name: string, offset = 0): NodeOf<'
 
 /**
  * The nodes computing `fn` of `x` into `output` (the last node is named `name`): `shape` [H, W, C] per
- * pixel over C, or [K] (reshaped to a map of one pixel and back).
+ * pixel over C, or [K] (reshaped to a map of one pixel and back); and where their int8 ranges differ from what
+ * float calibration sees (Graph.rangeHints). Narrowed: a softmax's d and z to −ln(512·C) below
+ * (FLOOR_PER_CHANNEL). Widened: exp(d) up to 1 (the largest d, −½ in float, can come out higher when the int8
+ * max is a little low: clipped at e^−½, Σ and so every probability of that pixel came out too high, a
+ * segmentation pixel's by 0.2); the log of the sum and its negation by LOG_SUM_SLACK; a softmax's
+ * probabilities to the whole of [0, 1] (a sample more confident than every calibration sample would otherwise
+ * saturate at their largest).
  */
-export function softmaxNodes(name: string, x: string, output: string, shape: readonly number[], fn: 'softmax' | 'logsoftmax'): Node[] {
+export function softmaxNodes(name: string, x: string, output: string, shape: readonly number[], fn: 'softmax' | 'logsoftmax'): { nodes: Node[]; hints: [string, RangeHint][] } {
   const t = (s: string): string => `${name}/${s}`;
   const vector = shape.length === 1;
   const c = shape.at(-1)!;
@@ -67,7 +73,7 @@ export function softmaxNodes(name: string, x: string, output: string, shape: rea
     // over one channel: 1 (log-softmax 0) whatever x, a table of one step (the general form would quantize d = −½ and
     // z = 0 over empty ranges; a 1×1 convolution of weight 0 and that bias loses the bias to the input's scale)
     const constant: Node = { name: last, op: 'activation', inputs: [map], output: result, fn: { fn: 'expr', expr: [{ op: 'x' }, { op: 'const', value: fn === 'softmax' ? 1 : 0 }] } };
-    return [...nodes, constant, ...(vector ? [{ name, op: 'reshape' as const, inputs: [result], output, shape: [c] }] : [])];
+    return { nodes: [...nodes, constant, ...(vector ? [{ name, op: 'reshape' as const, inputs: [result], output, shape: [c] }] : [])], hints: [] };
   }
   nodes.push(
     ...channelMaxNodes(t('max'), map, c),
@@ -81,31 +87,11 @@ export function softmaxNodes(name: string, x: string, output: string, shape: rea
   if (fn === 'logsoftmax') nodes.push({ name: last, op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: result });
   else nodes.push({ name: t('log-softmax'), op: 'add', inputs: [t('shifted'), t('minus-log-sum')], output: t('log-softmax') }, { name: last, op: 'activation', inputs: [t('log-softmax')], output: result, fn: table('exp') });
   if (vector) nodes.push({ name, op: 'reshape', inputs: [result], output, shape: [c] });
-  return nodes;
-}
-
-/**
- * Where softmaxNodes' int8 ranges differ from what float calibration sees (Graph.rangeHints). Narrowed: a softmax's d
- * and z to −ln(512·C) below (FLOOR_PER_CHANNEL). Widened: exp(d) up to 1 (the largest d, −½ in float, can come out
- * higher when the int8 max is a little low: clipped at e^−½, Σ and so every probability of that pixel came out too
- * high, a segmentation pixel's by 0.2); the log of the sum and its negation by LOG_SUM_SLACK; a softmax's
- * probabilities to the whole of [0, 1] (a sample more confident than every calibration sample would otherwise
- * saturate at their largest).
- */
-export function softmaxHints(name: string, output: string, shape: readonly number[], fn: 'softmax' | 'logsoftmax'): [string, RangeHint][] {
-  const c = shape.at(-1)!;
   const logSum = [-MAX_MARGIN - LOG_SUM_SLACK, Math.log(c)] as const;
   const floor = -Math.log(FLOOR_PER_CHANNEL * c);
-  const hints: [string, RangeHint][] = [
-    [`${name}/exp`, { reach: [0, 1] }],
-    [`${name}/log-sum`, { reach: logSum }],
-    [`${name}/minus-log-sum`, { reach: [-logSum[1], -logSum[0]] }],
-  ];
-  if (fn === 'softmax') {
-    hints.push([`${name}/shifted`, { within: [floor - MAX_MARGIN, Infinity] }], [`${name}/log-softmax`, { within: [floor, Infinity] }]);
-    hints.push([shape.length === 1 ? `${name}/map-result` : output, { reach: [0, 1] }]);
-  }
-  return hints;
+  const hints: [string, RangeHint][] = [[t('exp'), { reach: [0, 1] }], [t('log-sum'), { reach: logSum }], [t('minus-log-sum'), { reach: [-logSum[1], -logSum[0]] }]];
+  if (fn === 'softmax') hints.push([t('shifted'), { within: [floor - MAX_MARGIN, Infinity] }], [t('log-softmax'), { within: [floor, Infinity] }], [result, { reach: [0, 1] }]);
+  return { nodes, hints };
 }
 
 /** "Softmax" or "LogSoftmax": how errors name the node's function. */
@@ -125,8 +111,9 @@ export function expandSoftmaxes(g: Graph, pick: (n: Node) => boolean, refuse: (n
     const shape = (shapes ??= checkGraph(g)).get(n.inputs[0]!)!;
     if (shape.length !== 1 && shape.length !== 3) refuse(n, shape.length);
     changed = true;
-    for (const [t, r] of softmaxHints(n.name, n.output, shape, n.fn)) hints.set(t, r);
-    return softmaxNodes(n.name, n.inputs[0]!, n.output, shape, n.fn);
+    const expanded = softmaxNodes(n.name, n.inputs[0]!, n.output, shape, n.fn);
+    for (const [t, r] of expanded.hints) hints.set(t, r);
+    return expanded.nodes;
   });
   return changed ? { ...g, nodes, rangeHints: hints } : g;
 }

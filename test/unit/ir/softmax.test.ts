@@ -32,7 +32,7 @@ function reference(x: ArrayLike<number>, c: number, log: boolean): number[] {
   return out;
 }
 
-const graphOf = (shape: number[], nodes: Node[]): Graph => ({ name: 'softmax', inputs: [{ name: 'x', shape }], nodes, outputs: ['y'], notes: [] });
+const graphOf = (shape: number[], { nodes, hints }: ReturnType<typeof softmaxNodes>): Graph => ({ name: 'softmax', inputs: [{ name: 'x', shape }], nodes, outputs: ['y'], notes: [], rangeHints: new Map(hints) });
 
 describe('softmaxNodes', () => {
   test('the float graph is softmax / log-softmax per pixel, for any logits', () => {

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Chaining (docs/hardware.md "Chaining"): a matmul that waits for the load whose token it pops may
+ * take that token once the load has written its first row (`chain`), its stream following the DMA
+ * row by row, where the exact schedule shows it never overtakes (isa/chain.ts). Tried on every such
+ * matmul at once, then again on those that wait for their loads in the new schedule; a chain the
+ * schedule refutes is dropped (the latest chain before the instruction it fails); a round is kept only
+ * if the program gets faster.
+ */
+import { pairProblem } from '../isa/chain.js';
+import type { ArrayConfig } from '../isa/config.js';
+import { loadBeats } from '../isa/ops/load.js';
+import { recentAccesses, unorderedPairs } from '../isa/ordering.js';
+import type { Instruction, InstructionOf } from '../isa/spec.js';
+import { chainedTokenAt, scheduleArrays, type ScheduleArrays } from '../isa/timing.js';
+import type { Scheduled } from './schedule.js';
+
+/** A chain must start its matmul at least this many cycles sooner to be tried (a load of a few rows gains nothing worth the check). */
+const MIN_GAIN = 16;
+/** Rounds of growing the chained set (each a schedule and a race walk of the program). */
+const MAX_ROUNDS = 8;
+
+export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled {
+  const insns = scheduled.instructions;
+  // most programs have no load long enough to gain (a small array's weight tiles): no schedule needed
+  if (!insns.some((insn) => insn.op === 'load' && insn.pushNext && (insn.rows - 1) * loadBeats(insn, cfg) >= MIN_GAIN)) return scheduled;
+  const base = scheduleArrays(insns, cfg);
+  let best: { insns: readonly Instruction[]; cycles: number } = { insns, cycles: base.cycles };
+  const chained = new Set<number>();
+  const refutedOnce = new Set<number>();
+  let s = base;
+  // a chain lets its matmul start sooner, and the next one may then wait for its own load: grow the
+  // set while the schedule shows matmuls waiting for a load's end
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const before = chained.size;
+    for (const i of waitingForLoads(best.insns, s, cfg)) if (!refutedOnce.has(i)) chained.add(i);
+    if (chained.size === before) break;
+    const trial = insns.map((insn, i) => (chained.has(i) ? { ...(insn as InstructionOf<'matmul'>), chain: 1 } : insn));
+    const pairs = unorderedPairs(trial, recentAccesses(trial, cfg));
+    if (typeof pairs === 'string') break; // a race chaining cannot cause: left to validation
+    s = scheduleArrays(trial, cfg);
+    const refuted = new Set<number>();
+    for (let k = 0; k < pairs.length; k += 2) if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) !== null) refuted.add(latestChainAtOrBefore(chained, pairs[k + 1]!));
+    if (refuted.size > 0) {
+      // drop them and go back to the last program that held: its schedule decides the next round
+      for (const i of refuted) (chained.delete(i), refutedOnce.add(i));
+      for (const i of chained) if (best.insns[i]!.op !== 'matmul' || (best.insns[i] as InstructionOf<'matmul'>).chain !== 1) chained.delete(i);
+      s = scheduleArrays(best.insns, cfg);
+      continue;
+    }
+    if (s.cycles < best.cycles) best = { insns: trial, cycles: s.cycles };
+  }
+  return best.insns === insns ? scheduled : { ...scheduled, instructions: best.insns };
+}
+
+/** The matmuls not chained yet that start when the load whose token they pop ends, and would start MIN_GAIN sooner chained. */
+function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: ArrayConfig): number[] {
+  const found: number[] = [];
+  const pushers: number[] = [];
+  let popped = 0;
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
+    if (insn.op === 'load' && insn.pushNext) pushers.push(i);
+    if (insn.op !== 'matmul' || !insn.popPrev) continue;
+    const load = pushers[popped++]!;
+    if (insn.chain === 1 || s.start[i] !== s.end[load]) continue;
+    if (chainedTokenAt(insns[load] as InstructionOf<'load'>, s.start[load]!, cfg) + MIN_GAIN <= s.start[i]!) found.push(i);
+  }
+  return found;
+}
+
+/** The chained matmul at or before instruction y (program order) whose token left y unordered: the latest one. */
+function latestChainAtOrBefore(chained: ReadonlySet<number>, y: number): number {
+  let best = -1;
+  for (const i of chained) if (i <= y && i > best) best = i;
+  return best;
+}

@@ -27,15 +27,22 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
   const base = scheduleArrays(insns, cfg);
   let best: { insns: readonly Instruction[]; cycles: number } = { insns, cycles: base.cycles };
   const chained = new Set<number>();
+  // a matmul whose token comes from a short load right after a long one it waits for (a tile's bias
+  // row behind its window): the token moves to the long load, [long, short]
+  const moved = new Map<number, readonly [number, number]>();
   const refutedOnce = new Set<number>();
   let s = base;
   // a chain lets its matmul start sooner, and the next one may then wait for its own load: grow the
   // set while the schedule shows matmuls waiting for a load's end
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const before = chained.size;
-    for (const i of waitingForLoads(best.insns, s, cfg)) if (!refutedOnce.has(i)) chained.add(i);
+    for (const [i, move] of waitingForLoads(best.insns, s, cfg)) {
+      if (refutedOnce.has(i)) continue;
+      chained.add(i);
+      if (move !== null) moved.set(i, move);
+    }
     if (chained.size === before) break;
-    const trial = insns.map((insn, i) => (chained.has(i) ? { ...(insn as InstructionOf<'matmul'>), chain: 1 } : insn));
+    const trial = withChains(insns, chained, moved);
     const pairs = unorderedPairs(trial, recentAccesses(trial, cfg));
     if (typeof pairs === 'string') break; // a race chaining cannot cause: left to validation
     s = scheduleArrays(trial, cfg);
@@ -43,8 +50,8 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
     for (let k = 0; k < pairs.length; k += 2) if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) !== null) refuted.add(latestChainAtOrBefore(chained, pairs[k + 1]!));
     if (refuted.size > 0) {
       // drop them and go back to the last program that held: its schedule decides the next round
-      for (const i of refuted) (chained.delete(i), refutedOnce.add(i));
-      for (const i of chained) if (best.insns[i]!.op !== 'matmul' || (best.insns[i] as InstructionOf<'matmul'>).chain !== 1) chained.delete(i);
+      for (const i of refuted) (chained.delete(i), moved.delete(i), refutedOnce.add(i));
+      for (const i of chained) if (best.insns[i]!.op !== 'matmul' || (best.insns[i] as InstructionOf<'matmul'>).chain !== 1) (chained.delete(i), moved.delete(i));
       s = scheduleArrays(best.insns, cfg);
       continue;
     }
@@ -53,18 +60,45 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
   return best.insns === insns ? scheduled : { ...scheduled, instructions: best.insns };
 }
 
-/** The matmuls not chained yet that start when the load whose token they pop ends, and would start MIN_GAIN sooner chained. */
-function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: ArrayConfig): number[] {
-  const found: number[] = [];
+/** The program with `chained` matmuls chained and the tokens of `moved` moved to their long loads. */
+function withChains(insns: readonly Instruction[], chained: ReadonlySet<number>, moved: ReadonlyMap<number, readonly [number, number]>): Instruction[] {
+  const out = insns.map((insn, i) => (chained.has(i) ? { ...(insn as InstructionOf<'matmul'>), chain: 1 } : insn));
+  for (const [long, short] of moved.values()) {
+    out[long] = { ...out[long]!, pushNext: true };
+    out[short] = { ...out[short]!, pushNext: false };
+  }
+  return out;
+}
+
+/**
+ * The matmuls not chained yet that start when the load whose token they pop ends, and would start
+ * MIN_GAIN sooner chained: on that load, or, when it is short, on the latest long load since the
+ * previous token to the compute unit, the token moved there ([long, short]; null: not moved).
+ */
+function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: ArrayConfig): [number, readonly [number, number] | null][] {
+  const found: [number, readonly [number, number] | null][] = [];
   const pushers: number[] = [];
   let popped = 0;
+  const gainsOn = (load: number, by: number): boolean => chainedTokenAt(insns[load] as InstructionOf<'load'>, s.start[load]!, cfg) + MIN_GAIN <= by;
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
     if (insn.op === 'load' && insn.pushNext) pushers.push(i);
     if (insn.op !== 'matmul' || !insn.popPrev) continue;
     const load = pushers[popped++]!;
     if (insn.chain === 1 || s.start[i] !== s.end[load]) continue;
-    if (chainedTokenAt(insns[load] as InstructionOf<'load'>, s.start[load]!, cfg) + MIN_GAIN <= s.start[i]!) found.push(i);
+    if (gainsOn(load, s.start[i]!)) {
+      found.push([i, null]);
+      continue;
+    }
+    for (let q = load - 1; q >= 0; q--) {
+      const earlier = insns[q]!;
+      if (earlier.op !== 'load') continue;
+      if (earlier.pushNext) break;
+      if (gainsOn(q, s.start[i]!)) {
+        found.push([i, [q, load]]);
+        break;
+      }
+    }
   }
   return found;
 }

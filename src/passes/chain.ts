@@ -25,37 +25,41 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
   // most programs have no load long enough to gain (a small array's weight tiles): no schedule needed
   if (!insns.some((insn) => insn.op === 'load' && insn.pushNext && (insn.rows - 1) * loadBeats(insn, cfg) >= MIN_GAIN)) return scheduled;
   const base = scheduleArrays(insns, cfg);
-  let best: { insns: readonly Instruction[]; cycles: number } = { insns, cycles: base.cycles };
+  // the best program so far (the scheduled one, then each round that was faster), its schedule, its chains
+  let best: { insns: readonly Instruction[]; s: ScheduleArrays } = { insns, s: base };
   const chained = new Set<number>();
   // a matmul whose token comes from a short load right after a long one it waits for (a tile's bias
   // row behind its window): the token moves to the long load, [long, short]
   const moved = new Map<number, readonly [number, number]>();
-  const refutedOnce = new Set<number>();
-  let s = base;
+  const refuted = new Set<number>();
   // a chain lets its matmul start sooner, and the next one may then wait for its own load: grow the
-  // set while the schedule shows matmuls waiting for a load's end
+  // set while the schedule shows matmuls waiting for a load's end and the program gets faster
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const before = chained.size;
-    for (const [i, move] of waitingForLoads(best.insns, s, cfg)) {
-      if (refutedOnce.has(i)) continue;
-      chained.add(i);
-      if (move !== null) moved.set(i, move);
-    }
-    if (chained.size === before) break;
-    const trial = withChains(insns, chained, moved);
+    const adding = waitingForLoads(best.insns, best.s, cfg).filter(([i]) => !refuted.has(i));
+    if (adding.length === 0) break;
+    const tryChained = new Set([...chained, ...adding.map(([i]) => i)]);
+    const tryMoved = new Map([...moved, ...adding.flatMap(([i, m]) => (m === null ? [] : [[i, m] as const]))]);
+    const trial = withChains(insns, tryChained, tryMoved);
+    // timed first: a round that gains nothing ends the search before the race walk
+    const s = scheduleArrays(trial, cfg);
+    if (s.cycles >= best.s.cycles) break;
     const pairs = unorderedPairs(trial, recentAccesses(trial, cfg));
     if (typeof pairs === 'string') break; // a race chaining cannot cause: left to validation
-    s = scheduleArrays(trial, cfg);
-    const refuted = new Set<number>();
-    for (let k = 0; k < pairs.length; k += 2) if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) !== null) refuted.add(latestChainAtOrBefore(chained, pairs[k + 1]!));
-    if (refuted.size > 0) {
-      // drop them and go back to the last program that held: its schedule decides the next round
-      for (const i of refuted) (chained.delete(i), moved.delete(i), refutedOnce.add(i));
-      for (const i of chained) if (best.insns[i]!.op !== 'matmul' || (best.insns[i] as InstructionOf<'matmul'>).chain !== 1) (chained.delete(i), moved.delete(i));
-      s = scheduleArrays(best.insns, cfg);
-      continue;
+    // a failing pair is blamed on the latest chain of this round before it (the kept ones held before;
+    // if none is before it, on the whole round)
+    const fresh = new Set(adding.map(([i]) => i));
+    let failed = false;
+    for (let k = 0; k < pairs.length; k += 2) {
+      if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) === null) continue;
+      failed = true;
+      const blamed = latestChainAtOrBefore(fresh, pairs[k + 1]!);
+      for (const i of blamed < 0 ? fresh : [blamed]) refuted.add(i);
     }
-    if (s.cycles < best.cycles) best = { insns: trial, cycles: s.cycles };
+    // not kept: the next round tries the rest again from the last program that held
+    if (failed) continue;
+    best = { insns: trial, s };
+    for (const i of tryChained) chained.add(i);
+    for (const [i, m] of tryMoved) moved.set(i, m);
   }
   return best.insns === insns ? scheduled : { ...scheduled, instructions: best.insns };
 }

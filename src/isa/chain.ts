@@ -52,8 +52,8 @@ function earlyAccess(ld: InstructionOf<'load'>, sl: number, mm: InstructionOf<'m
     case 'act': // the stream: row m's entry in cycle R + m
       for (let m = 0; m < mm.rows && found === null; m++) found = check(matmulActRow(mm, m), sm + R + m);
       return found;
-    case 'acc': // row n's acc entry read (accumulate, or the bias row) and written in cycle 2R + C + n
-      for (let n = 0; n < mm.rows && found === null; n++) found = check(mm.acc + n, sm + 2 * R + C + n);
+    case 'acc': // row n's acc entry read a cycle before its sums arrive at 2R + C + n (accumulate, or the bias row), then written
+      for (let n = 0; n < mm.rows && found === null; n++) found = check(mm.acc + n, sm + 2 * R + C + n - 1);
       return found;
     case 'qnt':
       return null;

@@ -2,10 +2,10 @@
 /**
  * Chaining (docs/hardware.md "Chaining"): a matmul that waits for the load whose token it pops may
  * take that token once the load has written its first row (`chain`), its stream following the DMA
- * row by row, where the exact schedule shows it never overtakes (isa/chain.ts). Tried on every such
- * matmul at once, then again on those that wait for their loads in the new schedule; a chain the
- * schedule refutes is dropped (the latest chain before the instruction it fails); a round is kept only
- * if the program gets faster.
+ * row by row, where the exact schedule shows it never overtakes (isa/chain.ts). Each round chains the
+ * matmuls the current program has waiting for their loads, times the result, and keeps it if it is
+ * faster and the race walk's pairs all hold (a refuted chain is not tried again); the next round
+ * looks again, since a chained matmul's successor may then wait for its own load.
  */
 import { pairProblem } from '../isa/chain.js';
 import type { ArrayConfig } from '../isa/config.js';
@@ -17,8 +17,9 @@ import type { Scheduled } from './schedule.js';
 
 /** A chain must start its matmul at least this many cycles sooner to be tried (a load of a few rows gains nothing worth the check). */
 const MIN_GAIN = 16;
-/** Rounds of growing the chained set (each a schedule and a race walk of the program). */
+/** Rounds of growing the chained set (each a schedule and a race walk of the program); a program this long stops at the first that holds. */
 const MAX_ROUNDS = 8;
+const LONG_PROGRAM = 100_000;
 
 export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled {
   const insns = scheduled.instructions;
@@ -60,6 +61,9 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
     best = { insns: trial, s };
     for (const i of tryChained) chained.add(i);
     for (const [i, m] of tryMoved) moved.set(i, m);
+    // a long program (a small array's weight tiles: 250,000 instructions for a 1M-parameter dense model
+    // on 2x2) stops at its first round that holds: a round costs it about half a second, and the first gains nearly all
+    if (insns.length > LONG_PROGRAM) break;
   }
   return best.insns === insns ? scheduled : { ...scheduled, instructions: best.insns };
 }

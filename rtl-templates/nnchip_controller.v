@@ -5,7 +5,7 @@
 `default_nettype none
 module nnchip_controller (
   clk, rst_n,
-  ld_start, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride, ld_last,
+  ld_start, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride, ld_last, ld_wrote,
   st_start, st_sram, st_rows, st_dram, st_stride, st_last,
   mm_start, mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_shift, mm_inner, mm_act_outer, mm_push_prev, mm_push_next,
   mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy,
@@ -28,6 +28,7 @@ module nnchip_controller (
   parameter DRAM_AW = 16;
   parameter ACC_BANKS = 1;                 // 2: the acc halves have a read port each (src/isa/config.ts accBanks)
   parameter ACC_SPLIT = 256;               // the first acc entry of the upper half (accSplit)
+  parameter CHAIN = 0;                     // 1: a matmul of the program is chained (its load's token once the load wrote its first row)
   parameter MM_BASE = 12;                  // 2 * array rows + COLS: a matmul's duration less its rows
   // rows fields, as wide as a valid program's counts can be (a load, store, matmul or threshold
   // stays inside the buffer it writes: isa/interpret.ts checkProgram); the top derives them from the buffer depths
@@ -45,6 +46,7 @@ module nnchip_controller (
   output wire [LD_ROWS_W-1:0] ld_rows;
   output wire [DRAM_AW-1:0]       ld_dram, ld_stride;
   input  wire ld_last;
+  input  wire ld_wrote;                   // the load unit writes a buffer entry this cycle (CHAIN: a load's first row)
   output wire st_start;
   output wire [OUT_AW-1:0]         st_sram;
   output wire [ST_ROWS_W-1:0] st_rows;
@@ -122,6 +124,7 @@ module nnchip_controller (
   wire [F_MATMUL_ACT_OUTER_W-1:0] d_mm_act_outer;
   wire [F_MATMUL_BIAS_W-1:0] d_mm_bias;
   wire [F_MATMUL_SHIFT_W-1:0] d_mm_shift;
+  wire d_mm_chain;
   wire [F_THRESHOLD_ACC_W-1:0] d_th_acc;
   wire [F_THRESHOLD_OUT_W-1:0] d_th_out;
   wire [F_THRESHOLD_QNT_W-1:0] d_th_qnt;
@@ -142,7 +145,7 @@ module nnchip_controller (
     .load_buf(d_ld_buf), .load_sram(d_ld_sram), .load_rows(d_ld_rows), .load_dram(d_ld_dram), .load_stride(d_ld_stride),
     .store_sram(d_st_sram), .store_rows(d_st_rows), .store_dram(d_st_dram), .store_stride(d_st_stride),
     .mm_wgt(d_mm_wgt), .mm_act(d_mm_act), .mm_act_stride(d_mm_act_stride), .mm_acc(d_mm_acc),
-    .mm_rows(d_mm_rows), .mm_accumulate(d_mm_accumulate), .mm_inner(d_mm_inner), .mm_act_outer(d_mm_act_outer), .mm_bias(d_mm_bias), .mm_shift(d_mm_shift),
+    .mm_rows(d_mm_rows), .mm_accumulate(d_mm_accumulate), .mm_inner(d_mm_inner), .mm_act_outer(d_mm_act_outer), .mm_bias(d_mm_bias), .mm_shift(d_mm_shift), .mm_chain(d_mm_chain),
     .th_acc(d_th_acc), .th_out(d_th_out), .th_qnt(d_th_qnt), .th_rows(d_th_rows),
     .th_zp(d_th_zp), .th_lo(d_th_lo), .th_hi(d_th_hi), .th_table(d_th_table), .th_steps(d_th_steps), .th_pool_h(d_th_pool_h), .th_pool_w(d_th_pool_w));
 
@@ -154,7 +157,7 @@ module nnchip_controller (
 
   localparam LD_REC_W = 4 + F_LOAD_BUF_W + LD_AW + LD_ROWS_W + 2 * DRAM_AW;
   localparam ST_REC_W = 4 + OUT_AW + ST_ROWS_W + 2 * DRAM_AW;
-  localparam C_REC_W = 6 + WGT_AW + 3 * ACT_AW + ACC_AW + MM_ROWS_W + 2 + F_MATMUL_SHIFT_W + F_MATMUL_INNER_W
+  localparam C_REC_W = 7 + WGT_AW + 3 * ACT_AW + ACC_AW + MM_ROWS_W + 2 + F_MATMUL_SHIFT_W + F_MATMUL_INNER_W
                      + ACC_AW + OUT_AW + QNT_AW + TH_ROWS_W + F_THRESHOLD_ZP_W + F_THRESHOLD_LO_W + F_THRESHOLD_HI_W
                      + ACC_AW + F_THRESHOLD_STEPS_W + F_THRESHOLD_POOL_H_W + F_THRESHOLD_POOL_W_W;
 
@@ -162,7 +165,7 @@ module nnchip_controller (
                                    d_ld_dram[DRAM_AW-1:0], d_ld_stride[DRAM_AW-1:0]};
   wire [ST_REC_W-1:0] st_rec_in = {d_pop_next, d_push_next, d_pop_prev, d_push_prev, d_st_sram[OUT_AW-1:0], d_st_rows[ST_ROWS_W-1:0],
                                    d_st_dram[DRAM_AW-1:0], d_st_stride[DRAM_AW-1:0]};
-  wire [C_REC_W-1:0] c_rec_in = {d_matmul, d_threshold, d_pop_prev, d_pop_next, d_push_prev, d_push_next,
+  wire [C_REC_W-1:0] c_rec_in = {d_matmul, d_threshold, (CHAIN != 0) & d_matmul & d_mm_chain, d_pop_prev, d_pop_next, d_push_prev, d_push_next,
                                  d_mm_wgt[WGT_AW-1:0], d_mm_act[ACT_AW-1:0], d_mm_act_stride[ACT_AW-1:0],
                                  d_mm_acc[ACC_AW-1:0], d_mm_rows[MM_ROWS_W-1:0], d_mm_accumulate, d_mm_bias, d_mm_shift, d_mm_inner, d_mm_act_outer[ACT_AW-1:0],
                                  d_th_acc[ACC_AW-1:0], d_th_out[OUT_AW-1:0], d_th_qnt[QNT_AW-1:0], d_th_rows[TH_ROWS_W-1:0],
@@ -208,10 +211,10 @@ module nnchip_controller (
     .head(c_rec), .full(c_full), .empty(c_empty));
 
   wire ld_pop_prev, ld_push_prev, ld_pop_next, ld_push_next, st_pop_next, st_push_next, st_pop_prev, st_push_prev;
-  wire c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next;
+  wire c_is_mm, c_is_th, c_chain, c_pop_prev, c_pop_next, c_push_prev, c_push_next;
   assign {ld_pop_prev, ld_push_prev, ld_pop_next, ld_push_next, ld_buf, ld_sram, ld_rows, ld_dram, ld_stride} = ld_rec;
   assign {st_pop_next, st_push_next, st_pop_prev, st_push_prev, st_sram, st_rows, st_dram, st_stride} = st_rec;
-  assign {c_is_mm, c_is_th, c_pop_prev, c_pop_next, c_push_prev, c_push_next,
+  assign {c_is_mm, c_is_th, c_chain, c_pop_prev, c_pop_next, c_push_prev, c_push_next,
           mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_bias, mm_shift, mm_inner, mm_act_outer,
           th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w} = c_rec;
 
@@ -294,7 +297,7 @@ module nnchip_controller (
     end
   endgenerate
   assign c_start  = ~c_empty & (~c_busy_q | (c_is_mm & c_th_q & (th_tail | (th_reach & mm_apart)))) & (c_is_mm | ~mm_busy | th_beside)
-                  & (~c_pop_prev | (l2c_q != NO_TOKENS)) & (~c_pop_next | (s2c_q != NO_TOKENS));
+                  & (~c_pop_prev | (l2c_q != NO_TOKENS) | (c_chain & l2c_early)) & (~c_pop_next | (s2c_q != NO_TOKENS));
   assign mm_start = c_start & c_is_mm;
   assign th_start = c_start & c_is_th;
   assign mm_push_prev = c_push_prev;
@@ -320,6 +323,37 @@ module nnchip_controller (
   wire c_pop_from_prev = c_start & c_pop_prev;
   wire c_pop_from_next = c_start & c_pop_next;
 
+  // Chaining (src/isa/timing.ts chainedTokenAt): a chained matmul may take the running load's token
+  // to the compute unit once that load has written its first row (l2c_early), when every earlier
+  // token has been taken (loads run one at a time, so one flag holds it); the load's end then adds
+  // none. The race check proved the matmul never reads an entry before the load writes it.
+  wire l2c_early, l2c_take_early, l2c_early_taken;
+  generate
+    if (CHAIN != 0) begin : g_chain
+      reg first_q, early_q, taken_q;
+      assign l2c_early = early_q;
+      assign l2c_take_early = c_pop_from_prev & c_chain & (l2c_q == NO_TOKENS);
+      assign l2c_early_taken = taken_q | l2c_take_early;
+      wire push_next_now = ld_start ? ld_push_next : ld_push_next_q;
+      always @(posedge clk) begin
+        if (!rst_n) begin
+          first_q <= 1'b0;
+          early_q <= 1'b0;
+          taken_q <= 1'b0;
+        end else begin
+          first_q <= (first_q | ld_start) & ~ld_wrote;
+          early_q <= (early_q | (ld_wrote & (ld_start | first_q) & push_next_now)) & ~ld_last & ~l2c_take_early;
+          taken_q <= (taken_q | l2c_take_early) & ~ld_last;
+        end
+      end
+    end else begin : g_no_chain
+      assign l2c_early = 1'b0;
+      assign l2c_take_early = 1'b0;
+      assign l2c_early_taken = 1'b0;
+      wire unused_chain = ^{ld_wrote, c_chain};
+    end
+  endgenerate
+
   always @(posedge clk) begin
     if (!rst_n) begin
       l2c_q <= NO_TOKENS;
@@ -341,7 +375,7 @@ module nnchip_controller (
       c_push_prev_q <= 1'b0;
       c_push_next_q <= 1'b0;
     end else begin
-      l2c_q <= l2c_q + {{(TOKEN_W-1){1'b0}}, ld_push_c2_next} - {{(TOKEN_W-1){1'b0}}, c_pop_from_prev};
+      l2c_q <= l2c_q + {{(TOKEN_W-1){1'b0}}, ld_push_c2_next & ~l2c_early_taken} - {{(TOKEN_W-1){1'b0}}, c_pop_from_prev & ~l2c_take_early};
       c2l_q <= c2l_q + {{(TOKEN_W-1){1'b0}}, c_push_to_prev} - {{(TOKEN_W-1){1'b0}}, ld_pop};
       c2s_q <= c2s_q + {{(TOKEN_W-1){1'b0}}, c_push_to_next} - {{(TOKEN_W-1){1'b0}}, st_pop};
       s2c_q <= s2c_q + {{(TOKEN_W-1){1'b0}}, st_push_to_prev} - {{(TOKEN_W-1){1'b0}}, c_pop_from_next};

@@ -8,7 +8,7 @@ module nnchip_decoder (
   pop_prev, pop_next, push_prev, push_next,
   load_buf, load_sram, load_rows, load_dram, load_stride,
   store_sram, store_rows, store_dram, store_stride,
-  mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_bias, mm_shift,
+  mm_wgt, mm_act, mm_act_stride, mm_acc, mm_rows, mm_accumulate, mm_inner, mm_act_outer, mm_bias, mm_shift, mm_chain,
   th_acc, th_out, th_qnt, th_rows, th_zp, th_lo, th_hi, th_table, th_steps, th_pool_h, th_pool_w
 );
   `include "nnchip_isa.vh"
@@ -35,6 +35,7 @@ module nnchip_decoder (
   output wire [F_MATMUL_ACT_OUTER_W-1:0]  mm_act_outer;
   output wire [F_MATMUL_BIAS_W-1:0]       mm_bias;
   output wire [F_MATMUL_SHIFT_W-1:0]      mm_shift;
+  output wire                             mm_chain;
   output wire [F_THRESHOLD_ACC_W-1:0]  th_acc;
   output wire [F_THRESHOLD_OUT_W-1:0]  th_out;
   output wire [F_THRESHOLD_QNT_W-1:0]  th_qnt;
@@ -90,6 +91,7 @@ module nnchip_decoder (
   assign mm_act_outer  = insn[F_MATMUL_ACT_OUTER_MSB:F_MATMUL_ACT_OUTER_LSB];
   assign mm_bias       = insn[F_MATMUL_BIAS_MSB:F_MATMUL_BIAS_LSB];
   assign mm_shift      = insn[F_MATMUL_SHIFT_MSB:F_MATMUL_SHIFT_LSB];
+  assign mm_chain      = insn[F_MATMUL_CHAIN_MSB:F_MATMUL_CHAIN_LSB] != {F_MATMUL_CHAIN_W{1'b0}};
 
   assign th_acc  = insn[F_THRESHOLD_ACC_MSB:F_THRESHOLD_ACC_LSB];
   assign th_out  = insn[F_THRESHOLD_OUT_MSB:F_THRESHOLD_OUT_LSB];

@@ -15,6 +15,7 @@ module nnchip_top #(
   parameter QUEUE_DEPTH = {{QUEUE_DEPTH}},
   parameter THRESHOLD_PASSES = {{THRESHOLD_PASSES}},   // beats per acc row: COLS / PASSES requantizer lanes
   parameter MATMUL_SHIFT = {{MATMUL_SHIFT}},           // 1: a matmul of the program shifts its sums (the product shifter is built)
+  parameter MATMUL_CHAIN = {{MATMUL_CHAIN}},           // 1: a matmul of the program is chained (the controller's chaining flags are built)
   parameter THRESHOLD_POOL = {{THRESHOLD_POOL}},       // 1: the program pools in the threshold (its window logic is built)
   parameter THRESHOLD_TABLE = {{THRESHOLD_TABLE}},     // 1: the program has step tables (the threshold's table sequencer is built)
   parameter THRESHOLD_MAC16 = {{THRESHOLD_MAC16}},     // 1: the threshold lanes multiply in SB_MAC16 blocks, two per lane
@@ -81,6 +82,7 @@ module nnchip_top #(
 
   // ---- controller ↔ units
   wire ld_start, ld_last, st_start, st_last, mm_start, th_start, th_last, th_tail, th_reach;
+  wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;
   wire mm_push_prev, mm_push_next, mm_issue_last, mm_done, mm_done_push_prev, mm_done_push_next, mm_busy;
   wire [F_LOAD_BUF_W-1:0] ld_buf;
   wire [LD_AW-1:0] ld_sram;
@@ -109,12 +111,12 @@ module nnchip_top #(
   nnchip_controller #(
     .QUEUE_DEPTH(QUEUE_DEPTH), .PROG_DEPTH(PROG_DEPTH), .PROG_FILE(PROG_FILE), .PROG_LOADABLE(PROG_LOADABLE), .TOKEN_W(TOKEN_W),
     .LD_AW(LD_AW), .ACT_AW(ACT_AW), .WGT_AW(WGT_AW), .ACC_AW(ACC_AW), .QNT_AW(QNT_AW), .OUT_AW(OUT_AW),
-    .DRAM_AW(DRAM_AW), .ACC_BANKS(ACC_BANKS), .ACC_SPLIT(ACC_SPLIT), .MM_BASE(2 * ROWS + COLS),
+    .DRAM_AW(DRAM_AW), .ACC_BANKS(ACC_BANKS), .ACC_SPLIT(ACC_SPLIT), .CHAIN(MATMUL_CHAIN), .MM_BASE(2 * ROWS + COLS),
     .LD_ROWS_W(LD_ROWS_W), .ST_ROWS_W(ST_ROWS_W), .MM_ROWS_W(MM_ROWS_W), .TH_ROWS_W(TH_ROWS_W)
   ) u_ctrl (
     .clk(clk), .rst_n(rst_n),
     .ld_start(ld_start), .ld_buf(ld_buf), .ld_sram(ld_sram), .ld_rows(ld_rows), .ld_dram(ld_dram),
-    .ld_stride(ld_stride), .ld_last(ld_last),
+    .ld_stride(ld_stride), .ld_last(ld_last), .ld_wrote(ld_act_we | ld_wgt_we | ld_acc_we | ld_qnt_we),
     .st_start(st_start), .st_sram(st_sram), .st_rows(st_rows), .st_dram(st_dram), .st_stride(st_stride),
     .st_last(st_last),
     .mm_start(mm_start), .mm_wgt(mm_wgt), .mm_act(mm_act), .mm_act_stride(mm_act_stride), .mm_acc(mm_acc),
@@ -128,7 +130,6 @@ module nnchip_top #(
     .prog_raddr(prog_raddr_w));
 
   // ---- buffers
-  wire ld_act_we, ld_wgt_we, ld_acc_we, ld_qnt_we;
   wire [LD_AW-1:0] ld_waddr;
   wire [ENTRY_W-1:0] ld_wdata;
   wire mm_wgt_re, mm_act_re, mm_acc_re, mm_acc_we, th_acc_re, th_qnt_re, th_out_we, st_out_re;

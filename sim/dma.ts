@@ -43,6 +43,8 @@ export class LoadDma {
   private e = 0;
   private rowReg = new Uint8Array(0);
   private rowView!: MachineState;
+  /** Whether the last tick wrote the load's first row (a chained matmul may take its token from the next cycle). */
+  wroteFirstRow = false;
 
   constructor(private readonly m: StepMachine) {}
 
@@ -69,6 +71,7 @@ export class LoadDma {
       m.dramBeat(u, false, addr, len);
     } else this.state = DMA_STATE.drain;
     const k = tau - m.cfg.dramLatency;
+    this.wroteFirstRow = k === g.beats - 1;
     if (k >= 0 && k < g.total) {
       const off = (k % g.beats) * g.bw;
       const at = g.line.slot(k);

@@ -7,9 +7,11 @@ import { NnchipError } from '../src/diagnostics/error.js';
 import { layerCycles } from '../src/isa/cost.js';
 import { checkProgram } from '../src/isa/interpret.js';
 import type { Program } from '../src/isa/program.js';
-import { CHANNEL_DELAY, CHANNELS, channelOf, type Channel } from '../src/isa/spec.js';
+import type { ArrayConfig } from '../src/isa/config.js';
+import { accessesOf, conflicts } from '../src/isa/effects.js';
+import { CHANNEL_DELAY, CHANNELS, channelOf, type Channel, type Instruction, type InstructionOf } from '../src/isa/spec.js';
 import { UNIT_OF } from '../src/isa/ops/index.js';
-import { scheduleTimes, type Schedule } from '../src/isa/timing.js';
+import { chainedTokenAt, popsChained, scheduleTimes, type Schedule } from '../src/isa/timing.js';
 import { F, newCounters, NFIELDS, UNIT_INDEX } from './stats.js';
 
 /** Unit numbers used in typed arrays: the three workers, then fetch (halt). */
@@ -63,10 +65,48 @@ function makePlan(p: Program): Plan {
     schedule,
     unit,
     block,
-    events: eventOrder(unit, start, end),
+    events: fastEvents(p, unit, start, end),
     timingCounters: timingCounters(p, schedule, unit, block),
     layerCycles: layerCycles(p, start, end),
   };
+}
+
+function fastEvents(p: Program, unit: Uint8Array, start: readonly number[], end: readonly number[]): Int32Array {
+  const { reads, commits } = eventTimes(p.instructions, p.config, start, end);
+  return eventOrder(unit, reads, commits);
+}
+
+/**
+ * When fast mode takes each instruction's reads and commits its writes: at its start and its end,
+ * but for chaining (isa/chain.ts), where a matmul starts while a load it reads from still writes:
+ * the load's writes land at once when its first row does (timing.ts chainedTokenAt), and the
+ * matmul reads once that has happened for each such load, and not before the previous matmul
+ * (fast mode pairs a matmul's reads and its commit in order). Both stay sound: whatever reads the
+ * load's entries before it in program order has ended before it starts (tokens), and the race check
+ * proves the matmul's first access to each such entry comes after the entry is written, so after
+ * the load's first row and before the matmul's own end.
+ */
+export function eventTimes(insns: readonly Instruction[], cfg: ArrayConfig, start: readonly number[], end: readonly number[]): { reads: readonly number[]; commits: readonly number[] } {
+  if (!insns.some((insn) => insn.op === 'matmul' && insn.chain === 1)) return { reads: start, commits: end };
+  const reads = start.slice();
+  const commits = end.slice();
+  const loads: number[] = [];
+  let previous = 0;
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
+    if (insn.op === 'load') loads.push(i);
+    if (insn.op !== 'matmul') continue;
+    let at = Math.max(start[i]!, previous);
+    // loads end in program order: only the last few can end after this matmul starts
+    for (let k = loads.length - 1; k >= 0 && end[loads[k]!]! > start[i]!; k--) {
+      const x = loads[k]!;
+      if (!conflicts(accessesOf(insns[x]!, cfg), accessesOf(insn, cfg))) continue;
+      commits[x] = chainedTokenAt(insns[x] as InstructionOf<'load'>, start[x]!, cfg);
+      at = Math.max(at, commits[x]!);
+    }
+    reads[i] = previous = at;
+  }
+  return { reads, commits };
 }
 
 /**
@@ -107,6 +147,7 @@ export function eventOrder(unit: Uint8Array, start: readonly number[], end: read
 function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32Array): Float64Array {
   const c = newCounters(p.layers.length);
   const pushTimes = Object.fromEntries(CHANNELS.map((ch) => [ch, [] as number[]])) as Record<Channel, number[]>;
+  const chainTimes: number[] = [];
   const pops = Object.fromEntries(CHANNELS.map((ch) => [ch, 0])) as Record<Channel, number>;
   const last = [-1, -1, -1];
   const insns = p.instructions;
@@ -128,10 +169,11 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
     if (prev !== null) c[b + F.unitBusy + u]! += Math.max(0, t.free - Math.max(prev.start, arrived));
     const waitFrom = Math.max(idleFrom, arrived);
     let waited = 0;
-    for (const flag of POP_FLAGS) {
+    for (const [f, flag] of POP_FLAGS.entries()) {
       if (!insn[flag]) continue;
       const ch = channelOf(name, flag);
-      const pushed = pushTimes[ch][pops[ch]++]!;
+      const k = pops[ch]++;
+      const pushed = (popsChained(insn, f) ? chainTimes : pushTimes[ch])[k]!;
       const cycles = Math.max(0, Math.min(pushed, t.start) - waitFrom - waited);
       c[b + F.tokenWait + CHANNEL_INDEX[ch]]! += cycles;
       waited += cycles;
@@ -140,6 +182,7 @@ function timingCounters(p: Program, s: Schedule, unit: Uint8Array, block: Int32A
       if (!insn[flag]) continue;
       const ch = channelOf(name, flag);
       pushTimes[ch].push(t.end + CHANNEL_DELAY[ch]);
+      if (ch === 'loadToCompute') chainTimes.push(chainedTokenAt(insn as InstructionOf<'load'>, t.start, p.config));
     }
     last[u] = i;
   }

@@ -12,7 +12,7 @@ import { UNIT_OF } from '../src/isa/ops/index.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from '../src/isa/ops/threshold.js';
 import { layerCycles } from '../src/isa/cost.js';
 import { accSplit } from '../src/isa/config.js';
-import { besideCompletesAfter, duration, matmulAccBanks, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
+import { besideCompletesAfter, duration, matmulAccBanks, popsChained, thresholdGoesBeside, thresholdTailReach } from '../src/isa/timing.js';
 import { readOutputs } from '../src/isa/program.js';
 import { COMPUTE_STATE, MatmulUnit, SystolicArray } from './array-stepper.js';
 import { LoadDma, StoreDma } from './dma.js';
@@ -30,6 +30,8 @@ export interface StepRunOptions {
 }
 
 const PROGRESS_EVERY = 4096;
+/** The channel a chained matmul pops (timing.ts popsChained). */
+const LOAD_TO_COMPUTE = CHANNELS.indexOf('loadToCompute');
 
 /** Whether a channel's tokens arrive a cycle after the push (CHANNEL_DELAY 1; none is longer). */
 const DELAYED: readonly boolean[] = CHANNELS.map((ch) => {
@@ -59,6 +61,12 @@ export class Controller {
   readonly threshold: ThresholdUnit;
   readonly insns: readonly Instruction[];
   readonly tokens = new Int32Array(CHANNELS.length);
+  /**
+   * Tokens a chained pop may take (timing.ts chainedTokenAt): loadToCompute's pushes counted from the
+   * cycle after each load wrote its first row, less every pop on it. `tokens` counts a push from the
+   * load's end, so after a chained pop it is below zero until that load ends.
+   */
+  private chainTokens = 0;
   /** Tokens of a channel with a CHANNEL_DELAY of 1 pushed last cycle (`late`), there from the next cycle's issue on (`due`). */
   private readonly late = new Int32Array(CHANNELS.length);
   private readonly due = new Int32Array(CHANNELS.length);
@@ -161,7 +169,7 @@ export class Controller {
   private missingToken(i: number): number {
     for (let k = 0; k < 2; k++) {
       const ch = this.tok[i * 4 + k]!;
-      if (ch >= 0 && this.tokens[ch] === 0) return ch;
+      if (ch >= 0 && (popsChained(this.insns[i]!, k) ? this.chainTokens : this.tokens[ch]!) <= 0) return ch;
     }
     return -1;
   }
@@ -178,7 +186,12 @@ export class Controller {
       const head = this.qLen[u]! > 0 ? this.qIdx[u]![this.qHead[u]!]! : -1;
       const arrived = head >= 0 && this.qAt[u]![this.qHead[u]!]! < t;
       if (arrived && this.free(u, head, t) && this.missingToken(head) < 0) {
-        for (let k = 0; k < 2; k++) if (this.tok[head * 4 + k]! >= 0) this.tokens[this.tok[head * 4 + k]!]! -= 1;
+        for (let k = 0; k < 2; k++) {
+          const ch = this.tok[head * 4 + k]!;
+          if (ch < 0) continue;
+          this.tokens[ch]! -= 1;
+          if (ch === LOAD_TO_COMPUTE) this.chainTokens -= 1;
+        }
         this.qHead[u] = (this.qHead[u]! + 1) % this.depth;
         this.qLen[u]! -= 1;
         this.started[u]! += 1;
@@ -258,6 +271,7 @@ export class Controller {
       switch (insn.op) {
         case 'load':
           finished = this.load.tick(tau, t);
+          if (this.load.wroteFirstRow && insn.pushNext) this.chainTokens += 1;
           break;
         case 'store':
           finished = this.store.tick(tau, t);

@@ -105,7 +105,7 @@ export function boardMachine(p: Program, b: Board, capacity: BoardCapacity = {})
     ramBytes,
     parameters,
     id: machineIdOf(parameters),
-    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, tables: sizing.tables, shifts: sizing.shifts, ramBytes },
+    capacity: { programWords: progDepth, progDepth, dramBytes: sizing.dramCap, tokenBits: sizing.tokenBits, pooling: sizing.pooling, tables: sizing.tables, shifts: sizing.shifts, chains: sizing.chains, ramBytes },
   };
 }
 

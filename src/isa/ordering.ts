@@ -5,9 +5,11 @@
  * that touch one address (RAW, WAR, WAW) is ordered by tokens. Checked with vector clocks.
  */
 import type { ArrayConfig } from './config.js';
+import { chainProblem } from './chain.js';
 import { accessesOf, conflicts, type Access } from './effects.js';
 import { UNIT_OF } from './ops/index.js';
 import { channelOf, CHANNELS, HAS_NEXT, HAS_PREV, type Channel, type Instruction, type Unit } from './spec.js';
+import { popsChained } from './timing.js';
 
 /**
  * Unordered instruction pairs the check may compare, per instruction and in all, before it gives
@@ -30,7 +32,7 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, a
     if (!HAS_PREV[unit] && (insn.popPrev || insn.pushPrev)) return `instruction ${i} (${insn.op}) sets ${insn.popPrev ? 'popPrev' : 'pushPrev'}, but its unit has no previous unit`;
     if (!HAS_NEXT[unit] && (insn.popNext || insn.pushNext)) return `instruction ${i} (${insn.op}) sets ${insn.popNext ? 'popNext' : 'pushNext'}, but its unit has no next unit`;
   }
-  return checkRaces(insns, accesses === undefined ? recentAccesses(insns, cfg) : (i) => accesses[i]!);
+  return checkRaces(insns, cfg, accesses === undefined ? recentAccesses(insns, cfg) : (i) => accesses[i]!);
 }
 
 /** Accesses the race check keeps: an instruction's own and those of the unordered ones just before it. */
@@ -41,7 +43,7 @@ const RECENT = 1 << 12;
  * compares an instruction with the unordered ones just before it; further back they are derived
  * again): half a million lists kept alive cost the collector more than deriving them.
  */
-function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: number) => readonly Access[] {
+export function recentAccesses(insns: readonly Instruction[], cfg: ArrayConfig): (i: number) => readonly Access[] {
   const index = new Int32Array(RECENT).fill(-1);
   const lists: (readonly Access[])[] = [];
   return (i) => {
@@ -73,14 +75,28 @@ const TOKEN_CHANNEL: readonly number[] = (['load', 'compute', 'store'] as const)
  * token of the matching push, which must come earlier in the program (else the machine deadlocks).
  * (Clocks are three numbers in flat arrays: lastEnd[3u + v] for unit u's last instruction, a
  * channel's k-th push at [3k, 3k + 3) of its list; no array per instruction.)
+ * A chained pop (a matmul's, timing.ts popsChained) takes its token while the load that pushed it
+ * still runs: it counts that load as started, not ended (its clock p + ½). Whatever such a clock
+ * leaves unordered and touches what those loads touch is checked against the schedule instead
+ * (isa/chain.ts).
  */
-function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => readonly Access[]): string | null {
+function checkRaces(insns: readonly Instruction[], cfg: ArrayConfig, accessesAt: (i: number) => readonly Access[]): string | null {
+  const found = unorderedPairs(insns, accessesAt);
+  return typeof found === 'string' ? found : found.length === 0 ? null : chainProblem(insns, cfg, found);
+}
+
+/**
+ * The race check's walk: a race's description, or the conflicting pairs (flat, earlier first) that
+ * only chained tokens leave unordered, for the schedule to decide (isa/chain.ts; passes/chain.ts).
+ */
+export function unorderedPairs(insns: readonly Instruction[], accessesAt: (i: number) => readonly Access[]): string | number[] {
   const members: number[][] = [[], [], []];
   const lastEnd = new Float64Array(9);
   const pushes = CHANNELS.map((): number[] => []);
   const pops = CHANNELS.map(() => 0);
   const budget = Math.max(MIN_UNORDERED_PAIRS, UNORDERED_PAIRS_PER_INSN * insns.length);
   const start = new Float64Array(3);
+  const chained: number[] = [];
   let compared = 0;
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
@@ -93,17 +109,20 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
       const k = pops[ch]!++;
       const token = pushes[ch]!;
       if (3 * k >= token.length) return `instruction ${i} (${insn.op}) pops ${CHANNELS[ch]} before any matching push: the program would deadlock`;
-      for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[3 * k + v]!);
+      for (let v = 0; v < 3; v++) start[v] = Math.max(start[v]!, token[3 * k + v]! - (v === 0 && popsChained(insn, f) ? 0.5 : 0));
     }
     const mine = accessesAt(i);
     for (let v = 0; v < 3; v++) {
       if (v === me) continue;
       const list = members[v]!;
-      compared += list.length - start[v]!;
+      const from = Math.floor(start[v]!);
+      compared += list.length - from;
       if (compared > budget) return `more than ${budget} instruction pairs run unordered: too few dependency tokens to check`;
-      for (let k = start[v]!; k < list.length; k++) {
+      for (let k = from; k < list.length; k++) {
         const a = list[k]!;
-        if (conflicts(accessesAt(a), mine)) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
+        if (!conflicts(accessesAt(a), mine)) continue;
+        if (from === start[v]) return `instructions ${a} (${insns[a]!.op}) and ${i} (${insn.op}) touch the same memory with no token ordering them`;
+        chained.push(a, i);
       }
     }
     members[me]!.push(i);
@@ -112,5 +131,5 @@ function checkRaces(insns: readonly Instruction[], accessesAt: (i: number) => re
     if (insn.pushPrev) pushes[TOKEN_CHANNEL[4 * me + 2]!]!.push(start[0]!, start[1]!, start[2]!);
     if (insn.pushNext) pushes[TOKEN_CHANNEL[4 * me + 3]!]!.push(start[0]!, start[1]!, start[2]!);
   }
-  return null;
+  return chained;
 }

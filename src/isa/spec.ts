@@ -154,6 +154,7 @@ export const FORMATS = {
   { name: 'actOuter', bits: 16, signed: false, doc: 'act entries between the starts of inner runs' },
   { name: 'bias', bits: 1, signed: false, doc: '1 (accumulate 0): every row starts from acc entry `acc` as the matmul found it (a column tile\'s bias) instead of 0', listedWhenSet: true },
   { name: 'shift', bits: 4, signed: false, doc: 'each row\'s sums shifted left by this many bits before they are added (a term weighted w·2^shift: a residual add folded into its convolution)', listedWhenSet: true },
+  { name: 'chain', bits: 1, signed: false, doc: '1: popPrev takes the load unit\'s token once that load has written its first row, not once it has ended: the stream follows the DMA (chaining; the race check proves every entry it touches is written first)', listedWhenSet: true },
 ]),
   threshold: layout([
   { name: 'acc', bits: 16, signed: false, doc: 'first acc entry' },

@@ -10,7 +10,9 @@
  *                                                 the same unit's queue (a full queue stalls fetch)
  *   s[i] = max(f[i] + 1, free[i], e[p] + CHANNEL_DELAY[channel] for each token i pops,
  *              where the k-th pop on a channel takes the token of the k-th push on it;
- *              the delay is 1 on storeToLoad, the store's last DRAM beat landing, else 0)
+ *              the delay is 1 on storeToLoad, the store's last DRAM beat landing, else 0;
+ *              a chained matmul's popPrev takes it at s[p] + loadRowWrittenAt(p, 0) + 1 instead,
+ *              the cycle after load p wrote its first row: chainedTokenAt)
  *   free[i] = s[j] + occupancy(j)   if j, the previous instruction of the same unit, has the same op
  *                                   and that op pipelines (its record has `occupancy`: matmul)
  *           = max(s[j] + THRESHOLD_TAIL_FROM, e[j] − reach)   if i is a matmul and j a threshold
@@ -33,10 +35,27 @@ import { internal } from '../diagnostics/error.js';
 import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
 import { matmulAccLead, matmulIssueInterval } from './ops/matmul.js';
+import { loadRowWrittenAt } from './ops/load.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
 import { CHANNEL_DELAY, channelOf, CHANNELS, type Channel, type Instruction, type InstructionOf, type Unit } from './spec.js';
 
 /** Cycles from an instruction's start to its completion (its op record's `duration`). */
+/**
+ * Chaining: a matmul with `chain` set takes the token of the load it pops (popPrev) in the cycle
+ * after that load wrote its first row (`start` its start), not at its end, so its stream follows the
+ * DMA row by row. Nothing in the hardware keeps the stream behind the DMA: the race check proves
+ * from this schedule that every entry the matmul (or anything ordered after it only through it)
+ * touches is written first (isa/chain.ts).
+ */
+export function chainedTokenAt(load: InstructionOf<'load'>, start: number, cfg: ArrayConfig): number {
+  return start + loadRowWrittenAt(load, 0, cfg) + 1;
+}
+
+/** Whether pop flag `f` (0 popPrev, 1 popNext) of an instruction takes its token chained. */
+export function popsChained(insn: Instruction, f: number): boolean {
+  return f === 0 && insn.op === 'matmul' && insn.chain === 1;
+}
+
 export function duration(insn: Instruction, cfg: ArrayConfig): number {
   return opOf(insn).duration(insn, cfg);
 }
@@ -163,6 +182,9 @@ const TOKEN_CHANNEL: readonly number[] = WORK_UNIT_LIST.flatMap((u) =>
   }),
 );
 
+/** The one channel a chained pop takes from (popsChained). */
+const LOAD_TO_COMPUTE = CHANNELS.indexOf('loadToCompute');
+
 /** Each channel's CHANNEL_DELAY, by channel number. */
 const DELAY: readonly number[] = CHANNELS.map((ch) => CHANNEL_DELAY[ch]);
 
@@ -194,6 +216,8 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
   const recentStarts = [new Float64Array(depth), new Float64Array(depth), new Float64Array(depth)];
   // per channel (CHANNELS's order): the completions of its pushes, and how many were popped
   const pushTimes: number[][] = CHANNELS.map(() => []);
+  // the same pushes' chained times (loadToCompute: chainedTokenAt; no other channel is popped chained)
+  const chainTimes: number[] = [];
   const popCount = CHANNELS.map(() => 0);
   // the compute unit's latest completions: of matmuls touching each acc bank, of thresholds and syncs
   const bankEnd: [number, number] = [0, 0];
@@ -229,7 +253,8 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
       for (let f = 0; f < 2; f++) {
         if (!(f === 0 ? insn.popPrev : insn.popNext)) continue;
         const ch = channelNumber(u, f, insn);
-        const t = pushTimes[ch]![popCount[ch]!++];
+        const k = popCount[ch]!++;
+        const t = popsChained(insn, f) ? chainTimes[k] : pushTimes[ch]![k];
         if (t === undefined) throw internal(`instruction ${i} (${insn.op}) pops ${CHANNELS[ch]} before any matching push: the program would deadlock`);
         start = Math.max(start, t);
       }
@@ -239,6 +264,7 @@ export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig):
       if (!(f === 2 ? insn.pushPrev : insn.pushNext)) continue;
       const ch = channelNumber(u, f, insn);
       pushTimes[ch]!.push(end + DELAY[ch]!);
+      if (ch === LOAD_TO_COMPUTE) chainTimes.push(chainedTokenAt(insn as InstructionOf<'load'>, start, cfg));
     }
     ring[k % depth] = start;
     issued[u] = k + 1;

@@ -104,7 +104,7 @@ function emitChannelSum(op: GemmOp, x: Placed, out: Placed, k: OpConstants, cfg:
         holdInSlot(st, held, -1); // activations, not a constant (rows past n keep what they held)
         const n = Math.min(R, pixels - x0);
         emit(loadInsn(LOAD_BUFFERS.wgt, held * R, n, x.origin + (y * x.wp + x0) * x.stride + nt * C, x.stride));
-        emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0, bias: 0, shift: 0 });
+        emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: held * R, act: n === R ? 0 : 1, actStride: 0, acc: accSlot, rows: 1, accumulate: 1, inner: 1, actOuter: 0, bias: 0, shift: 0, chain: 0 });
       }
     }
     held.push(
@@ -138,7 +138,7 @@ function emitSpread(op: GemmOp, g: Placed, out: Placed, k: OpConstants, cfg: Arr
     emit(loadInsn(LOAD_BUFFERS.qnt, qSlot, 1, k.qnt, 0));
     emit(loadInsn(LOAD_BUFFERS.act, 0, rows, g.origin + k0, 1));
     const wgt = wgtSlotOf([pick], 0, 1, st, R, C, emit);
-    emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt, act: 0, actStride: 1, acc, rows, accumulate: 0, inner: rows, actOuter: 0, bias: 0, shift: 0 });
+    emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt, act: 0, actStride: 1, acc, rows, accumulate: 0, inner: rows, actOuter: 0, bias: 0, shift: 0, chain: 0 });
     emit({ op: 'threshold', popPrev: false, popNext: false, pushPrev: false, pushNext: false, acc, out: slot * most, qnt: qSlot, rows, zp: op.zp, lo: op.lo, hi: op.hi, table: 0, steps: 0, poolH: 0, poolW: 0 });
     emit({ op: 'store', popPrev: false, popNext: false, pushPrev: false, pushNext: false, sram: slot * most, rows, dram: out.origin + k0 * out.stride, stride: out.stride });
   }
@@ -419,23 +419,23 @@ export function emitOp(op: GemmOp, tiled: ReadonlyMap<string, StreamedSource>, o
           if (streamed?.[ct]) (streamed[ct]!.forEach(emit), (streamed[ct] = null));
           const wAddr = nextSlot();
           // the correction first: −zp_x·gate[c] = times × value·gate[c], an act entry of `value`s over the diagonal tile
-          for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0, bias: overwrite ? seed : 0, shift: 0 });
+          for (let t = 0; t < (op.scaleBy?.correction?.times ?? 0); t++, overwrite = false) emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: corrAct, actStride: 0, acc, rows, accumulate: overwrite ? 0 : 1, inner: rows, actOuter: 0, bias: overwrite ? seed : 0, shift: 0, chain: 0 });
           const accumulate = overwrite ? 0 : 1;
           const bias = overwrite ? seed : 0;
           overwrite = false;
           if (s.tapPixels !== null) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0, bias, shift });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + ct * a.nLines * s.tapPixels, actStride: 1, acc, rows, accumulate, inner: rows, actOuter: 0, bias, shift, chain: 0 });
           } else if (s.phases !== null) {
             const { phase, q } = phaseOf(s, term.dx);
             const wd = ceilDiv(s.p.wp, s.sx);
             const act = a.base + ((ct * s.phases.length + s.phases.indexOf(phase)) * a.nLines + line) * wd + q;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate, inner: op.ow, actOuter: term.sy * wd, bias, shift });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: 1, acc, rows, accumulate, inner: op.ow, actOuter: term.sy * wd, bias, shift, chain: 0 });
           } else if (a.sampleMajor) {
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate, inner: rows, actOuter: 0, bias, shift });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act: a.base + line * s.ct + ct, actStride: term.sy * s.ct, acc, rows, accumulate, inner: rows, actOuter: 0, bias, shift, chain: 0 });
           } else {
             // the window starts at padded x xLo; output pixel x0 reads x0·sx + dx (whole lines: x0 = xLo = 0)
             const act = a.base + (ct * a.nLines + line) * a.width + x0 * term.sx + term.dx + s.p.t.pads[1]! - a.xLo;
-            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width, bias, shift });
+            emit({ op: 'matmul', popPrev: false, popNext: false, pushPrev: false, pushNext: false, wgt: wAddr, act, actStride: term.sx, acc, rows, accumulate, inner: x1 - x0, actOuter: term.sy * a.width, bias, shift, chain: 0 });
           }
         }
       });

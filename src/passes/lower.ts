@@ -19,6 +19,7 @@ import { weightRing, type EmitState } from './lower-emit-slots.js';
 import { linesPerTile, sourcesOf } from './lower-tiling.js';
 import { packedSources, packTaps } from './pack-taps.js';
 import { stackAdds } from './stack-add.js';
+import { chainMatmuls } from './chain.js';
 import { scheduler, type Scheduled } from './schedule.js';
 import { windowInput, type Windowing } from './window-input.js';
 
@@ -146,7 +147,7 @@ function lowerAs(gemm: GemmProgram, windowing: Windowing | null, cfg: ArrayConfi
   });
   const memoryMap = [...dram.regions.map((r) => (windowing !== null && r.name === `act:${gemm.input.name}` ? { ...r, name: windowsRegion(gemm.input, windowing) } : r)), ...bufferMap(st, R)];
   return {
-    scheduled: scheduling.finish(),
+    scheduled: chainMatmuls(scheduling.finish(), cfg),
     dram,
     dramSize: dram.size,
     input: windowing === null ? dramTensor(placed.get(gp.input.name)!) : windowedInput(gemm.input, placed.get(gp.input.name)!, windowing),

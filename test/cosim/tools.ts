@@ -41,7 +41,7 @@ export function haveYowasp(): boolean {
 }
 
 /** One build serves every program up to these sizes (only the mem/ images change between programs). */
-export const CAPACITY: Capacity = { progDepth: 8192, dramBytes: 1 << 16, tokenBits: 16, inputBytes: 4096, outputBytes: 4096, inputRows: 256, outputRows: 256, pooling: true, tables: true, shifts: true };
+export const CAPACITY: Capacity = { progDepth: 8192, dramBytes: 1 << 16, tokenBits: 16, inputBytes: 4096, outputBytes: 4096, inputRows: 256, outputRows: 256, pooling: true, tables: true, shifts: true, chains: true };
 
 /** The array shapes of the issue, each with a different DRAM / queue corner so the builds cover them. */
 export const SHAPES: readonly Partial<ArrayConfig>[] = [

@@ -74,7 +74,7 @@ export function denseProgram(s: DenseSpec): Program {
       for (let kt = 0; kt < KT; kt++) {
         const wAt = (tile++ % 2) * R;
         insns.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wAt, rows: R, dram: (nt * KT + kt) * R * C, stride: C });
-        insns.push({ op: 'matmul', ...NO_TOKENS, wgt: wAt, act: kt, actStride: KT, acc: accAt, rows, accumulate: 1, inner: rows, actOuter: 0, bias: 0, shift: 0 });
+        insns.push({ op: 'matmul', ...NO_TOKENS, wgt: wAt, act: kt, actStride: KT, acc: accAt, rows, accumulate: 1, inner: rows, actOuter: 0, bias: 0, shift: 0, chain: 0 });
       }
       insns.push({ op: 'threshold', ...NO_TOKENS, acc: accAt, out: accAt, qnt: 0, rows, zp: 0, lo: -128, hi: 127, table: 0, steps: 0, poolH: 0, poolW: 0 });
       insns.push({ op: 'store', ...NO_TOKENS, sram: accAt, rows, dram: outAt + m0 * outStride + nt * C, stride: outStride });

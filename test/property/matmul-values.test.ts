@@ -30,7 +30,7 @@ test('matmulSums = the matmul op = one MAC at a time', () => {
         for (let i = 0; i < s.wgt.length; i++) s.wgt[i] = dead.rows[Math.floor(i / C) % R] || dead.cols[i % C] ? 0 : int8(r);
         // accumulators near the int32 ends, so the sums wrap
         for (let i = 0; i < s.acc.length; i++) s.acc[i] = r() < 0.5 ? 2 ** 31 - 1 - Math.floor(r() * 1000) : Math.floor(r() * 2 ** 32) | 0;
-        const insn: InstructionOf<'matmul'> = { op: 'matmul', ...NO_TOKENS, wgt: Math.floor(r() * R), act: Math.floor(r() * 3), actStride, actOuter: Math.floor(r() * 4), inner, acc: Math.floor(r() * 4), rows, accumulate: mode === 'accumulate' ? 1 : 0, bias: mode === 'bias' ? 1 : 0, shift };
+        const insn: InstructionOf<'matmul'> = { op: 'matmul', ...NO_TOKENS, wgt: Math.floor(r() * R), act: Math.floor(r() * 3), actStride, actOuter: Math.floor(r() * 4), inner, acc: Math.floor(r() * 4), rows, accumulate: mode === 'accumulate' ? 1 : 0, bias: mode === 'bias' ? 1 : 0, shift, chain: 0 };
         const expected = Int32Array.from(s.acc);
         // fast mode's sums, before its commit shifts them (sim/fast.ts)
         const unshifted = new Int32Array(rows * C);

@@ -36,7 +36,7 @@ test('gemmSums = matmulSums: live box, every kernel width, act row addressing', 
         const dead = { rows: Array.from({ length: R }, () => r() < deadRows), cols: Array.from({ length: C }, () => r() < deadCols) };
         for (let i = 0; i < act.length; i++) act[i] = int8(r);
         for (let i = 0; i < wgt.length; i++) wgt[i] = dead.rows[Math.floor(i / C) % R] || dead.cols[i % C] ? 0 : int8(r);
-        const insn: InstructionOf<'matmul'> = { op: 'matmul', ...NO_TOKENS, wgt: Math.floor(r() * R), act: Math.floor(r() * 3), actStride, actOuter: Math.floor(r() * 4), inner, acc: 0, rows, accumulate: 0, bias: bias ? 1 : 0, shift: 0 };
+        const insn: InstructionOf<'matmul'> = { op: 'matmul', ...NO_TOKENS, wgt: Math.floor(r() * R), act: Math.floor(r() * 3), actStride, actOuter: Math.floor(r() * 4), inner, acc: 0, rows, accumulate: 0, bias: bias ? 1 : 0, shift: 0, chain: 0 };
         const expected = new Int32Array(rows * C);
         matmulSums(act, wgt, insn, R, C, expected, matmulScratch(R, C));
         const sums = new Int32Array(g.g.memory, sumsAt, rows * C);

@@ -40,6 +40,8 @@ export interface Capacity {
   readonly tables?: boolean;
   /** Build the matmul's product shifter even when no matmul of this program shifts (a folded residual add's shortcut). */
   readonly shifts?: boolean;
+  /** Build the controller's chaining flags even when no matmul of this program is chained (isa/timing.ts chainedTokenAt). */
+  readonly chains?: boolean;
 }
 
 export interface EmitOptions {
@@ -72,6 +74,8 @@ export interface DesignSizing {
   readonly tables: boolean;
   /** The matmul's product shifter is built (MATMUL_SHIFT). */
   readonly shifts: boolean;
+  /** The controller takes a chained matmul's token at its load's first row (MATMUL_CHAIN). */
+  readonly chains: boolean;
 }
 
 export const MEM_FILES = {
@@ -127,6 +131,8 @@ export function designSizing(p: Program, samples: number, cap: Capacity = {}, lo
     tables: (cap.tables ?? false) || p.instructions.some((i) => i.op === 'threshold' && tableSteps(i) > 0),
     // a shifter on each column's sum, so only where a matmul shifts (a residual add folded into its convolution)
     shifts: (cap.shifts ?? false) || p.instructions.some((i) => i.op === 'matmul' && i.shift !== 0),
+    // three flip-flops and a few gates in the controller, so only where a matmul is chained
+    chains: (cap.chains ?? false) || p.instructions.some((i) => i.op === 'matmul' && i.chain === 1),
   };
 }
 
@@ -152,6 +158,7 @@ export function coreParameters(p: Program, s: DesignSizing, mult: PeMultipliers,
     THRESHOLD_POOL: s.pooling ? 1 : 0,
     THRESHOLD_TABLE: s.tables ? 1 : 0,
     MATMUL_SHIFT: s.shifts ? 1 : 0,
+    MATMUL_CHAIN: s.chains ? 1 : 0,
     THRESHOLD_MAC16: thresholdMac16Blocks(c, mult) > 0 ? 1 : 0,
     ACC_BANKS: c.accBanks,
     DRAM_BW: dramBeatBytes(c),

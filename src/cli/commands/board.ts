@@ -68,8 +68,8 @@ function readBoardDir(dir: string): BoardDesign {
     ['programId', whole(manifest.programId, 0, 2 ** 32 - 1), 'a 32-bit id'],
     [
       'capacity',
-      typeof capacity === 'object' && capacity !== null && (['programWords', 'progDepth', 'dramBytes', 'tokenBits', 'ramBytes'] as const).every((k) => whole(capacity[k], 1, 2 ** 32)) && typeof capacity['pooling'] === 'boolean' && typeof capacity['tables'] === 'boolean' && (capacity['shifts'] === undefined || typeof capacity['shifts'] === 'boolean'),
-      'the machine\'s sizes (programWords, progDepth, dramBytes, tokenBits, ramBytes, pooling, tables, shifts)',
+      typeof capacity === 'object' && capacity !== null && (['programWords', 'progDepth', 'dramBytes', 'tokenBits', 'ramBytes'] as const).every((k) => whole(capacity[k], 1, 2 ** 32)) && typeof capacity['pooling'] === 'boolean' && typeof capacity['tables'] === 'boolean' && (capacity['shifts'] === undefined || typeof capacity['shifts'] === 'boolean') && (capacity['chains'] === undefined || typeof capacity['chains'] === 'boolean'),
+      'the machine\'s sizes (programWords, progDepth, dramBytes, tokenBits, ramBytes, pooling, tables, shifts, chains)',
     ],
   ] as const).find(([, ok]) => !ok);
   if (bad !== undefined) throw new NnchipError('NN515', `${file}: ${bad[0]} is not ${bad[2]} (${JSON.stringify(manifest[bad[0]])})`);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** `load`: DMA from DRAM into one of the load buffers (act, wgt, acc, qnt). */
-import { entryBytes, FORMATS, loadBufferOf, type LoadBuffer } from '../spec.js';
+import type { ArrayConfig } from '../config.js';
+import { entryBytes, FORMATS, loadBufferOf, type InstructionOf, type LoadBuffer } from '../spec.js';
 import type { MachineState } from '../state.js';
 import { dmaCycles } from './dma.js';
 import type { OpDef } from './types.js';
@@ -45,6 +46,16 @@ function loadRows(s: MachineState, buf: LoadBuffer, R: number, C: number, src: n
         }
       return;
   }
+}
+
+/** DRAM beats per row of a load: its buffer's entry bytes over the bandwidth. */
+export function loadBeats(insn: InstructionOf<'load'>, cfg: ArrayConfig): number {
+  return Math.ceil(entryBytes(loadBufferOf(insn.buf), cfg.rows, cfg.cols) / cfg.dramBytesPerCycle);
+}
+
+/** The local cycle in which a load writes its row w into the buffer: the row's last beat, after the DRAM latency. */
+export function loadRowWrittenAt(insn: InstructionOf<'load'>, w: number, cfg: ArrayConfig): number {
+  return cfg.dramLatency + (w + 1) * loadBeats(insn, cfg) - 1;
 }
 
 export const load: OpDef<'load'> = {

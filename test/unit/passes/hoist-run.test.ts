@@ -11,7 +11,7 @@ import { hoistLoads } from '../../../src/passes/schedule.js';
 
 const cfg = makeConfig({ rows: 4, cols: 4 });
 const load = (sram: number): Instruction => ({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram, rows: 1, dram: 16 * sram, stride: 4 });
-const matmul = (acc: number): Instruction => ({ op: 'matmul', ...NO_TOKENS, wgt: 0, act: 0, actStride: 1, acc, rows: 1, accumulate: 1, inner: 1, actOuter: 0, bias: 0, shift: 0 });
+const matmul = (acc: number): Instruction => ({ op: 'matmul', ...NO_TOKENS, wgt: 0, act: 0, actStride: 1, acc, rows: 1, accumulate: 1, inner: 1, actOuter: 0, bias: 0, shift: 0, chain: 0 });
 
 test('independent loads after two matmuls: two hoisted ones join each matmul, the rest stay behind', () => {
   // the matmuls read act entry 0 only; loads 1..6 write other entries; L0 is the first matmul's own

@@ -113,7 +113,7 @@ function chain(int: (lo: number, hi: number) => number, r: () => number, R: numb
   for (let j = 0; j < n; j++) {
     out.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: (j % 2) * R, rows: R, dram: w0 + j * R * C, stride: C });
     const accumulate = (j > 0 && r() < 0.75) || r() < 0.5 ? 1 : 0;
-    out.push({ op: 'matmul', ...NO_TOKENS, wgt: (j % 2) * R, act: act + j, actStride, acc, rows, accumulate, inner, actOuter, bias: 0, shift: r() < 0.2 ? int(1, 15) : 0 });
+    out.push({ op: 'matmul', ...NO_TOKENS, wgt: (j % 2) * R, act: act + j, actStride, acc, rows, accumulate, inner, actOuter, bias: 0, shift: r() < 0.2 ? int(1, 15) : 0, chain: 0 });
   }
   for (let i = 1; i + 1 < out.length; i += 2) if (r() < 0.3) [out[i], out[i + 1]] = [out[i + 1]!, out[i]!]; // hoist a load
   const disruptions: Instruction[] = [
@@ -142,7 +142,7 @@ function tapChain(int: (lo: number, hi: number) => number, r: () => number, R: n
   for (let j = 0; j < n; j++) {
     const wgt = int(0, DEPTH - R);
     if (r() < 0.8) out.push({ op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.wgt, sram: wgt, rows: R, dram: int(0, Math.max(0, dramSize - R * C)), stride: r() < 0.8 ? C : int(0, 2 * C) });
-    out.push({ op: 'matmul', ...NO_TOKENS, wgt, act: int(0, 8), actStride, acc, rows, accumulate: j > 0 || r() < 0.5 ? 1 : 0, inner, actOuter, bias: 0, shift: r() < 0.2 ? int(1, 15) : 0 });
+    out.push({ op: 'matmul', ...NO_TOKENS, wgt, act: int(0, 8), actStride, acc, rows, accumulate: j > 0 || r() < 0.5 ? 1 : 0, inner, actOuter, bias: 0, shift: r() < 0.2 ? int(1, 15) : 0, chain: 0 });
   }
   const disruptions: Instruction[] = [
     { op: 'load', ...NO_TOKENS, buf: LOAD_BUFFERS.act, sram: int(0, 8), rows: int(1, 3), dram: int(0, dramSize - 1), stride: int(0, 8) },
@@ -163,7 +163,7 @@ function randomInstruction(int: (lo: number, hi: number) => number, pick: <T>(xs
       return { op: 'store', ...NO_TOKENS, sram: int(0, DEPTH - 1), rows, dram, stride: int(0, 40) };
     case 'matmul': {
       const inner = int(1, rows);
-      return { op: 'matmul', ...NO_TOKENS, wgt: int(0, DEPTH - R), act: int(0, 8), actStride: int(0, 3), acc: int(0, DEPTH - rows), rows, accumulate: r() < 0.7 ? 1 : 0, inner, actOuter: int(0, 5), bias: 0, shift: r() < 0.2 ? int(1, 15) : 0 };
+      return { op: 'matmul', ...NO_TOKENS, wgt: int(0, DEPTH - R), act: int(0, 8), actStride: int(0, 3), acc: int(0, DEPTH - rows), rows, accumulate: r() < 0.7 ? 1 : 0, inner, actOuter: int(0, 5), bias: 0, shift: r() < 0.2 ? int(1, 15) : 0, chain: 0 };
     }
     case 'threshold': {
       if (tables && r() < 0.5) {

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Chaining (docs/hardware.md "Chaining"): a matmul that waits for the load whose token it pops may
+ * take that token once the load has written its first row (`chain`), its stream following the DMA
+ * row by row, where the exact schedule shows it never overtakes (isa/chain.ts). Each round chains the
+ * matmuls the current program has waiting for their loads, times the result, and keeps it if it is
+ * faster and the race walk's pairs all hold (a refuted chain is not tried again); the next round
+ * looks again, since a chained matmul's successor may then wait for its own load.
+ */
+import { pairProblem } from '../isa/chain.js';
+import type { ArrayConfig } from '../isa/config.js';
+import { loadBeats } from '../isa/ops/load.js';
+import { recentAccesses, unorderedPairs } from '../isa/ordering.js';
+import type { Instruction, InstructionOf } from '../isa/spec.js';
+import { chainedTokenAt, scheduleArrays, type ScheduleArrays } from '../isa/timing.js';
+import type { Scheduled } from './schedule.js';
+
+/** A chain must start its matmul at least this many cycles sooner to be tried (a load of a few rows gains nothing worth the check). */
+const MIN_GAIN = 16;
+/** Rounds of growing the chained set (each a schedule and a race walk of the program); a program this long stops at the first that holds. */
+const MAX_ROUNDS = 8;
+const LONG_PROGRAM = 100_000;
+
+export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled {
+  const insns = scheduled.instructions;
+  // most programs have no load long enough to gain (a small array's weight tiles): no schedule needed
+  if (!insns.some((insn) => insn.op === 'load' && insn.pushNext && (insn.rows - 1) * loadBeats(insn, cfg) >= MIN_GAIN)) return scheduled;
+  const base = scheduleArrays(insns, cfg);
+  // the best program so far (the scheduled one, then each round that was faster), its schedule, its chains
+  let best: { insns: readonly Instruction[]; s: ScheduleArrays } = { insns, s: base };
+  const chained = new Set<number>();
+  // a matmul whose token comes from a short load right after a long one it waits for (a tile's bias
+  // row behind its window): the token moves to the long load, [long, short]
+  const moved = new Map<number, readonly [number, number]>();
+  const refuted = new Set<number>();
+  // a chain lets its matmul start sooner, and the next one may then wait for its own load: grow the
+  // set while the schedule shows matmuls waiting for a load's end and the program gets faster
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const adding = waitingForLoads(best.insns, best.s, cfg).filter(([i]) => !refuted.has(i));
+    if (adding.length === 0) break;
+    const tryChained = new Set([...chained, ...adding.map(([i]) => i)]);
+    const tryMoved = new Map([...moved, ...adding.flatMap(([i, m]) => (m === null ? [] : [[i, m] as const]))]);
+    const trial = withChains(insns, tryChained, tryMoved);
+    // timed first: a round that gains nothing ends the search before the race walk
+    const s = scheduleArrays(trial, cfg);
+    if (s.cycles >= best.s.cycles) break;
+    const pairs = unorderedPairs(trial, recentAccesses(trial, cfg));
+    if (typeof pairs === 'string') break; // a race chaining cannot cause: left to validation
+    // a failing pair is blamed on the latest chain of this round before it (the kept ones held before;
+    // if none is before it, on the whole round)
+    const fresh = new Set(adding.map(([i]) => i));
+    let failed = false;
+    for (let k = 0; k < pairs.length; k += 2) {
+      if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) === null) continue;
+      failed = true;
+      const blamed = latestChainAtOrBefore(fresh, pairs[k + 1]!);
+      for (const i of blamed < 0 ? fresh : [blamed]) refuted.add(i);
+    }
+    // not kept: the next round tries the rest again from the last program that held
+    if (failed) continue;
+    best = { insns: trial, s };
+    for (const i of tryChained) chained.add(i);
+    for (const [i, m] of tryMoved) moved.set(i, m);
+    // a long program (a small array's weight tiles: 250,000 instructions for a 1M-parameter dense model
+    // on 2x2) stops at its first round that holds: a round costs it about half a second, and the first gains nearly all
+    if (insns.length > LONG_PROGRAM) break;
+  }
+  return best.insns === insns ? scheduled : { ...scheduled, instructions: best.insns };
+}
+
+/** The program with `chained` matmuls chained and the tokens of `moved` moved to their long loads. */
+function withChains(insns: readonly Instruction[], chained: ReadonlySet<number>, moved: ReadonlyMap<number, readonly [number, number]>): Instruction[] {
+  const out = insns.map((insn, i) => (chained.has(i) ? { ...(insn as InstructionOf<'matmul'>), chain: 1 } : insn));
+  for (const [long, short] of moved.values()) {
+    out[long] = { ...out[long]!, pushNext: true };
+    out[short] = { ...out[short]!, pushNext: false };
+  }
+  return out;
+}
+
+/**
+ * The matmuls not chained yet that start when the load whose token they pop ends, and would start
+ * MIN_GAIN sooner chained: on that load, or, when it is short, on the latest long load since the
+ * previous token to the compute unit, the token moved there ([long, short]; null: not moved).
+ */
+function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: ArrayConfig): [number, readonly [number, number] | null][] {
+  const found: [number, readonly [number, number] | null][] = [];
+  const pushers: number[] = [];
+  let popped = 0;
+  const gainsOn = (load: number, by: number): boolean => chainedTokenAt(insns[load] as InstructionOf<'load'>, s.start[load]!, cfg) + MIN_GAIN <= by;
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
+    if (insn.op === 'load' && insn.pushNext) pushers.push(i);
+    if (insn.op !== 'matmul' || !insn.popPrev) continue;
+    const load = pushers[popped++]!;
+    if (insn.chain === 1 || s.start[i] !== s.end[load]) continue;
+    if (gainsOn(load, s.start[i]!)) {
+      found.push([i, null]);
+      continue;
+    }
+    for (let q = load - 1; q >= 0; q--) {
+      const earlier = insns[q]!;
+      if (earlier.op !== 'load') continue;
+      if (earlier.pushNext) break;
+      if (gainsOn(q, s.start[i]!)) {
+        found.push([i, [q, load]]);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** The chained matmul at or before instruction y (program order) whose token left y unordered: the latest one. */
+function latestChainAtOrBefore(chained: ReadonlySet<number>, y: number): number {
+  let best = -1;
+  for (const i of chained) if (i <= y && i > best) best = i;
+  return best;
+}

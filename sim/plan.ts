@@ -97,10 +97,11 @@ export function eventTimes(insns: readonly Instruction[], cfg: ArrayConfig, star
     if (insn.op === 'load') loads.push(i);
     if (insn.op !== 'matmul') continue;
     let at = Math.max(start[i]!, previous);
+    const mine = accessesOf(insn, cfg);
     // loads end in program order: only the last few can end after this matmul starts
     for (let k = loads.length - 1; k >= 0 && end[loads[k]!]! > start[i]!; k--) {
       const x = loads[k]!;
-      if (!conflicts(accessesOf(insns[x]!, cfg), accessesOf(insn, cfg))) continue;
+      if (!conflicts(accessesOf(insns[x]!, cfg), mine)) continue;
       commits[x] = chainedTokenAt(insns[x] as InstructionOf<'load'>, start[x]!, cfg);
       at = Math.max(at, commits[x]!);
     }

@@ -8,6 +8,7 @@
  */
 import type { ArrayConfig } from './config.js';
 import { loadRowWrittenAt } from './ops/load.js';
+import { matmulAccLead } from './ops/matmul.js';
 import { loadBufferOf, matmulActRow, type Instruction, type InstructionOf } from './spec.js';
 import { scheduleArrays, type ScheduleArrays } from './timing.js';
 
@@ -37,7 +38,7 @@ export function pairProblem(insns: readonly Instruction[], cfg: ArrayConfig, s: 
 
 /** The first access of matmul `mm` (started at `sm`) to an entry `ld` (started at `sl`) writes, at or before that write; null if none. */
 function earlyAccess(ld: InstructionOf<'load'>, sl: number, mm: InstructionOf<'matmul'>, sm: number, cfg: ArrayConfig): { entry: number; at: number; written: number } | null {
-  const { rows: R, cols: C } = cfg;
+  const R = cfg.rows;
   const check = (entry: number, at: number): { entry: number; at: number; written: number } | null => {
     const w = entry - ld.sram;
     if (w < 0 || w >= ld.rows) return null;
@@ -52,8 +53,8 @@ function earlyAccess(ld: InstructionOf<'load'>, sl: number, mm: InstructionOf<'m
     case 'act': // the stream: row m's entry in cycle R + m
       for (let m = 0; m < mm.rows && found === null; m++) found = check(matmulActRow(mm, m), sm + R + m);
       return found;
-    case 'acc': // row n's acc entry read a cycle before its sums arrive at 2R + C + n (accumulate, or the bias row), then written
-      for (let n = 0; n < mm.rows && found === null; n++) found = check(mm.acc + n, sm + 2 * R + C + n - 1);
+    case 'acc': // row n's acc entry read a cycle before its sums arrive (matmulAccLead + n: accumulate, or the bias row), then written
+      for (let n = 0; n < mm.rows && found === null; n++) found = check(mm.acc + n, sm + matmulAccLead(cfg) + n);
       return found;
     case 'qnt':
       return null;

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 /**
  * Both boards' designs go through the generated Makefile's `bitstream` target: yosys, nextpnr-ice40
- * at the design clock (the Makefile does not allow a timing failure) and icepack. The cheapest honest
- * design: the shipped tiny model with small buffers on a 2x2 array — on the HX8K at 24 MHz through the
- * PLL, and on the iCEBreaker at 16 MHz through its PLL (fed by the oscillator's pad), the PE multipliers in the UP5K's SB_MAC16
- * blocks (and the threshold lane's multiply in two more), with queue depth 1 (with them in LUTs, a
- * 2x2 core and the board logic were over the 5,280 logic cells; a 4x4 core is over by about 860 even
- * with them in the DSPs). And the README's walk-through, `nnchip verilog examples/digits-mlp/model.json
- * --board icebreaker -o hw && make -C hw bitstream`: the same iCEBreaker machine with the 512-entry act
- * buffer the digits MLP needs and its 18-bit DRAM addresses (about 5,150 of the 5,280 logic cells since the bias register).
+ * at the design clock (the Makefile does not allow a timing failure) and icepack. The HX8K's is the
+ * cheapest honest design: the shipped tiny model with small buffers on a 2x2 array, at 24 MHz through
+ * the PLL. The iCEBreaker's is the README's walk-through, `nnchip verilog examples/digits-mlp/model.json
+ * --board icebreaker -o hw && make -C hw bitstream`: the iCEBreaker's placed machine (a 2x2, the PE
+ * multipliers in the UP5K's SB_MAC16 blocks and the threshold lane's multiply in two more, queue depth
+ * 1) with the 512-entry act buffer the digits MLP needs and its 18-bit DRAM addresses (about 5,150 of
+ * the 5,280 logic cells since the bias register), at 12 MHz. The iCEBreaker's PLL (fed by the
+ * oscillator's pad, at 16 MHz) is built by test/cosim/yowasp-ice40.test.ts, through the same Makefile
+ * with the WebAssembly tools: each of these designs takes minutes of yosys and nextpnr.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,8 +31,8 @@ import { haveTools } from './tools.js';
 const TINY = new URL('../../examples/tiny/tiny.nnchip.json', import.meta.url).pathname;
 const DIGITS_MLP = new URL('../../examples/digits-mlp/model.json', import.meta.url).pathname;
 const TINY_CALIBRATION = new URL('../../examples/tiny/calibration.json', import.meta.url).pathname;
-// the machines src/board/fit.ts names as placing (PLACED_MACHINES: the fit check's first suggestion).
-// The UP5K: a 2x2 core with queue depth 1, its multipliers in two DSPs. With the program in an
+// the machines src/board/fit.ts names as placing (PLACED_MACHINES: the fit check's first suggestion;
+// the walk-through's grows its buffers from it). The UP5K: a 2x2 core with queue depth 1, its multipliers in two DSPs. With the program in an
 // instruction RAM every instruction field is live in the queues (a ROM let yosys drop the fields one
 // program never sets); it fits beside the board logic (about 4,400 of the 5,280 logic cells, with no
 // step table to sequence: the shipped models' machine, whose deeper act buffer and DRAM addresses take
@@ -43,9 +44,6 @@ const digitsOnIcebreaker = (): Program => {
   return compileFor(boardDefaultConfig(BOARDS.icebreaker, compileFor)!)!;
 };
 const CASES: readonly (readonly [string, Board, number, () => Program])[] = [
-  // at 16 MHz through the PLL, which on the iCEBreaker is fed by the oscillator's own pad (pin 35:
-  // SB_PLL40_PAD; an SB_PLL40_CORE there could not be placed); the walk-through below is at 12 MHz, no PLL
-  ['iCEBreaker at 16 MHz (PLL from pin 35; 2x2, its multipliers in DSPs, queue depth 1)', BOARDS.icebreaker, 16, tiny(makeConfig(PLACED_MACHINES.icebreaker.config))],
   ['HX8K breakout at 24 MHz (PLL, 2x2)', BOARDS['hx8k-breakout'], PLACED_MACHINES['hx8k-breakout'].clockMhz, tiny(makeConfig(PLACED_MACHINES['hx8k-breakout'].config))],
   ['the README\'s walk-through: the digits MLP on the iCEBreaker at 12 MHz, the machine --board picks', BOARDS.icebreaker, 12, digitsOnIcebreaker],
 ];

@@ -4,7 +4,9 @@
  * token once the load wrote its first row, src/isa/timing.ts chainedTokenAt): the digits CNN and two
  * 3×3 convolutions on ideal DRAM, chained by the compiler, and the convolutions on slow DRAM with
  * latency (rows of several beats) chained by force wherever the race check takes it. Bit- and
- * cycle-exact against interpret() and scheduleTimes(), in Icarus and Verilator.
+ * cycle-exact against interpret() and scheduleTimes(): the forced chains in Icarus and Verilator, the
+ * convolutions on ideal DRAM in Icarus, the digits CNN in Verilator (31 s in Icarus; the digits CNN
+ * on the default machine, chained too, is test/cosim/examples.test.ts's in Icarus).
  */
 import { describe, expect, test } from 'vitest';
 import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
@@ -48,7 +50,7 @@ async function exact(p: Program, simulator: 'iverilog' | 'verilator', what: stri
 }
 
 describe.skipIf(!haveTools('iverilog', 'vvp'))('chained matmuls in Icarus', () => {
-  test.each(CASES)('%s: bit- and cycle-exact', (what, make) => exact(make(), 'iverilog', what), 600_000);
+  test.each(CASES.slice(1))('%s: bit- and cycle-exact', (what, make) => exact(make(), 'iverilog', what), 600_000);
 });
 
 describe.skipIf(!haveTools('verilator'))('chained matmuls in Verilator', () => {

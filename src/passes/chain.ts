@@ -20,6 +20,13 @@ const MIN_GAIN = 16;
 /** Rounds of growing the chained set (each a schedule and a race walk of the program); a program this long stops at the first that holds. */
 const MAX_ROUNDS = 8;
 const LONG_PROGRAM = 100_000;
+/**
+ * A program over this many instructions keeps a round only if it gains at least 1/MIN_SHARE of its
+ * cycles: its race walk costs tens of milliseconds or more, and rounds of a few hundredths of a percent
+ * (a dense model's weight tiles on 8x8, ResNet-18 on 32x32) took a third of compile() there.
+ */
+const WALKED_FOR_LITTLE = 10_000;
+const MIN_SHARE = 500;
 
 export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled {
   const insns = scheduled.instructions;
@@ -43,7 +50,8 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
     const trial = withChains(insns, tryChained, tryMoved);
     // timed first: a round that gains nothing ends the search before the race walk
     const s = scheduleArrays(trial, cfg);
-    if (s.cycles >= best.s.cycles) break;
+    const gain = best.s.cycles - s.cycles;
+    if (gain <= 0 || (insns.length > WALKED_FOR_LITTLE && gain * MIN_SHARE < best.s.cycles)) break;
     const pairs = unorderedPairs(trial, recentAccesses(trial, cfg));
     if (typeof pairs === 'string') break; // a race chaining cannot cause: left to validation
     // a failing pair is blamed on the latest chain of this round before it (the kept ones held before;

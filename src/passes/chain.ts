@@ -20,6 +20,13 @@ const MIN_GAIN = 16;
 /** Rounds of growing the chained set (each a schedule and a race walk of the program); a program this long stops at the first that holds. */
 const MAX_ROUNDS = 8;
 const LONG_PROGRAM = 100_000;
+/**
+ * A program over this many instructions keeps a round only if it gains at least 1/MIN_SHARE of its
+ * cycles: its race walk costs tens of milliseconds or more, and rounds of a few hundredths of a percent
+ * (a dense model's weight tiles on 8x8, ResNet-18 on 32x32) took a third of compile() there.
+ */
+const WALKED_FOR_LITTLE = 10_000;
+const MIN_SHARE = 500;
 
 export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled {
   const insns = scheduled.instructions;
@@ -43,17 +50,18 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
     const trial = withChains(insns, tryChained, tryMoved);
     // timed first: a round that gains nothing ends the search before the race walk
     const s = scheduleArrays(trial, cfg);
-    if (s.cycles >= best.s.cycles) break;
+    const gain = best.s.cycles - s.cycles;
+    if (gain <= 0 || (insns.length > WALKED_FOR_LITTLE && gain * MIN_SHARE < best.s.cycles)) break;
     const pairs = unorderedPairs(trial, recentAccesses(trial, cfg));
     if (typeof pairs === 'string') break; // a race chaining cannot cause: left to validation
     // a failing pair is blamed on the latest chain of this round before it (the kept ones held before;
     // if none is before it, on the whole round)
-    const fresh = new Set(adding.map(([i]) => i));
+    const fresh = adding.map(([i]) => i); // ascending: waitingForLoads walks the program in order
     let failed = false;
     for (let k = 0; k < pairs.length; k += 2) {
       if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) === null) continue;
       failed = true;
-      const blamed = latestChainAtOrBefore(fresh, pairs[k + 1]!);
+      const blamed = latestAtOrBefore(fresh, pairs[k + 1]!);
       for (const i of blamed < 0 ? fresh : [blamed]) refuted.add(i);
     }
     // not kept: the next round tries the rest again from the last program that held
@@ -111,9 +119,18 @@ function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: 
   return found;
 }
 
-/** The chained matmul at or before instruction y (program order) whose token left y unordered: the latest one. */
-function latestChainAtOrBefore(chained: ReadonlySet<number>, y: number): number {
-  let best = -1;
-  for (const i of chained) if (i <= y && i > best) best = i;
-  return best;
+/**
+ * The chained matmul at or before instruction y (program order) whose token left y unordered: the
+ * latest one of `chained` (ascending), or -1. A binary search: a round of a large dilated max pool
+ * chains thousands of matmuls and its race walk finds as many pairs.
+ */
+function latestAtOrBefore(chained: readonly number[], y: number): number {
+  let lo = 0;
+  let hi = chained.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (chained[mid]! <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? -1 : chained[lo - 1]!;
 }

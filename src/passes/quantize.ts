@@ -54,13 +54,18 @@ export function calibrationCount(cal: Calibration): number {
  */
 function* rangeSamples(size: number, [lo, hi]: Range, count = RANGE_DRAWS): Generator<Float32Array> {
   let seed = 0x9e3779b9;
-  const next = (): number => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
   yield new Float32Array(size).fill(lo);
   yield new Float32Array(size).fill(hi);
-  for (let i = 0; i < count; i++) yield Float32Array.from({ length: size }, () => lo + (hi - lo) * next());
+  for (let i = 0; i < count; i++) {
+    // one plain loop, the generator inline (Float32Array.from with a map function, an iterator and two
+    // calls a value, took 5 s of a 1-megapixel input's 66 samples)
+    const sample = new Float32Array(size);
+    for (let j = 0; j < size; j++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      sample[j] = lo + (hi - lo) * (seed / 2 ** 32);
+    }
+    yield sample;
+  }
 }
 
 /**

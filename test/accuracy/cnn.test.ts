@@ -19,7 +19,7 @@ describe('CNN accuracy against independent float runtimes on held-out MNIST digi
   test('examples/digits-cnn (TF.js): int8 within 1 point of TF.js', async () => {
     const floatAcc = accuracy(tfjsPredict(await loadTfjsFromFiles(CNN), held.inputs).map(argmax));
     const program = compileGraph(loadModel(CNN), calibrationSamples(new URL('../../examples/digits-cnn/calibration.json', import.meta.url).pathname));
-    const intAcc = accuracy(int8Predict(program, held.inputs));
+    const intAcc = accuracy(await int8Predict(program, held.inputs));
     expect(floatAcc).toBeGreaterThan(0.93);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
   });
@@ -27,7 +27,7 @@ describe('CNN accuracy against independent float runtimes on held-out MNIST digi
   test('examples/digits-onnx (PyTorch export): int8 within 1 point of ONNX Runtime', async () => {
     const floatAcc = accuracy((await ortRun(ONNX, [1, 1, 28, 28], held.inputs)).map(argmax));
     const program = compileGraph(loadModel(ONNX), calibrationSamples(new URL('../../examples/digits-onnx/calibration.json', import.meta.url).pathname));
-    const intAcc = accuracy(int8Predict(program, held.inputs));
+    const intAcc = accuracy(await int8Predict(program, held.inputs));
     expect(floatAcc).toBeGreaterThan(0.93);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
   });

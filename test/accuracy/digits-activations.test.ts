@@ -35,7 +35,7 @@ describe('shipped table-activation examples on the held-out MNIST digits (2,004 
     const floatAcc = accuracy(tfjsPredict(model, heldOut.inputs).map(argmax), heldOut.labels);
     const program = compileGraph(loadModel(ex('digits-activations/model.json')), calibrationSamples(ex('digits-activations/calibration.json')));
     expect(tableLayers(program)).toBeGreaterThanOrEqual(5);
-    const intAcc = accuracy(int8Predict(program, heldOut.inputs), heldOut.labels);
+    const intAcc = accuracy(await int8Predict(program, heldOut.inputs), heldOut.labels);
     await expectSoftwareBackendsAgree(program, realDigits(program));
     expect(floatAcc).toBeGreaterThan(0.85);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
@@ -46,7 +46,7 @@ describe('shipped table-activation examples on the held-out MNIST digits (2,004 
     const floatAcc = accuracy((await ortRun(model, [1, 1, 28, 28], heldOut.inputs)).map(argmax), heldOut.labels);
     const program = compileGraph(loadModel(model), calibrationSamples(ex('digits-activations-onnx/calibration.json')));
     expect(tableLayers(program)).toBeGreaterThanOrEqual(5);
-    const intAcc = accuracy(int8Predict(program, heldOut.inputs), heldOut.labels);
+    const intAcc = accuracy(await int8Predict(program, heldOut.inputs), heldOut.labels);
     await expectSoftwareBackendsAgree(program, realDigits(program));
     expect(floatAcc).toBeGreaterThan(0.9);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);

@@ -24,7 +24,7 @@ describe('an LSTM on the held-out MNIST digits (2,004 images)', () => {
     // 28 steps, each its own 4 gates and 3 products (step 0: 2)
     expect(graph.nodes.filter((n) => n.op === 'channelMul').length).toBe(28 * 3 - 1);
     const program = compileGraph(graph, calibrationSamples(ex('digits-lstm/calibration.json')));
-    const intAcc = accuracy(int8Predict(program, heldOut.inputs), heldOut.labels);
+    const intAcc = accuracy(await int8Predict(program, heldOut.inputs), heldOut.labels);
     await expectSoftwareBackendsAgree(program, heldOut.inputs.slice(0, 5).map((x, i) => [`held-out digit ${heldOut.labels[i]}`, quantizeInput(program, x)]));
     expect(floatAcc).toBeGreaterThan(0.85);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);

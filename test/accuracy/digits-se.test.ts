@@ -23,7 +23,7 @@ test('digits-se-onnx (two squeeze-excite blocks) on the held-out digits (2,004 i
   expect(graph.nodes.filter((n) => n.op === 'channelMul')).toHaveLength(2);
   const floatAcc = accuracy((await ortRun(model, [1, 1, 28, 28], heldOut.inputs)).map(argmax), heldOut.labels);
   const program = compileGraph(graph, calibrationSamples(ex('digits-se-onnx/calibration.json')));
-  const intAcc = accuracy(int8Predict(program, heldOut.inputs), heldOut.labels);
+  const intAcc = accuracy(await int8Predict(program, heldOut.inputs), heldOut.labels);
   await expectSoftwareBackendsAgree(program, heldOut.inputs.slice(0, 5).map((x, i) => [`held-out digit ${heldOut.labels[i]}`, quantizeInput(program, x)]));
   expect(floatAcc).toBeGreaterThan(0.95);
   expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);

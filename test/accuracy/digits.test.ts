@@ -20,7 +20,7 @@ describe('accuracy against TF.js on held-out MNIST digits', () => {
     const model = await loadTfjsFromFiles(DIGITS_MLP);
     const floatAcc = accuracy(tfjsPredict(model, test_.inputs).map(argmax), test_.labels);
     const { program } = compileDigitsMlp();
-    const intAcc = accuracy(int8Predict(program, test_.inputs), test_.labels);
+    const intAcc = accuracy(await int8Predict(program, test_.inputs), test_.labels);
     expect(floatAcc).toBeGreaterThan(0.9); // sanity: a trained model
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
   });
@@ -42,7 +42,7 @@ describe('accuracy against TF.js on held-out MNIST digits', () => {
     const graph = loadModel(join(dir, 'model.json'));
     const program = compileGraph(graph, calibrationSamples());
     const floatAcc = accuracy(tfjsPredict(model, test_.inputs).map(argmax), test_.labels);
-    const intAcc = accuracy(int8Predict(program, test_.inputs), test_.labels);
+    const intAcc = accuracy(await int8Predict(program, test_.inputs), test_.labels);
     expect(floatAcc).toBeGreaterThan(0.8);
     expect(Math.abs(intAcc - floatAcc)).toBeLessThanOrEqual(0.01);
   });

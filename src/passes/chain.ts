@@ -13,6 +13,7 @@ import { loadBeats } from '../isa/ops/load.js';
 import { recentAccesses, unorderedPairs } from '../isa/ordering.js';
 import type { Instruction, InstructionOf } from '../isa/spec.js';
 import { chainedTokenAt, scheduleArrays, type ScheduleArrays } from '../isa/timing.js';
+import { countAtMost } from '../util/sorted.js';
 import type { Scheduled } from './schedule.js';
 
 /** A chain must start its matmul at least this many cycles sooner to be tried (a load of a few rows gains nothing worth the check). */
@@ -125,12 +126,6 @@ function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: 
  * chains thousands of matmuls and its race walk finds as many pairs.
  */
 function latestAtOrBefore(chained: readonly number[], y: number): number {
-  let lo = 0;
-  let hi = chained.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (chained[mid]! <= y) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? -1 : chained[lo - 1]!;
+  const n = countAtMost(chained, y);
+  return n === 0 ? -1 : chained[n - 1]!;
 }

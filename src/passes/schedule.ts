@@ -17,6 +17,7 @@ import type { Region } from '../isa/program.js';
 import { NO_TOKENS, WORK_UNITS, type Instruction } from '../isa/spec.js';
 import { UNIT_OF } from '../isa/ops/index.js';
 import { RangeMax } from './range-max.js';
+import { countAtMost } from '../util/sorted.js';
 
 export interface Tagged {
   readonly insn: Instruction;
@@ -192,15 +193,8 @@ class DramCells {
   /** The cell holding byte `at`: its span's run, or the first cell of the span after a gap. */
   private cellOf(at: number): number {
     const s = this.starts;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! <= at) lo = mid + 1;
-      else hi = mid;
-    }
-    // lo − 1: the last span starting at or before `at`
-    const i = lo - 1;
+    // the last span starting at or before `at`
+    const i = countAtMost(s, at) - 1;
     if (i < 0) return 0;
     if (at >= this.ends[i]!) return i + 1 < s.length ? this.base[i + 1]! : this.count - 1;
     return Math.min(this.count - 1, this.base[i]! + Math.floor((at - s[i]!) / this.run));

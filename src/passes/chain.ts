@@ -13,7 +13,7 @@ import { loadBeats } from '../isa/ops/load.js';
 import { recentAccesses, unorderedPairs } from '../isa/ordering.js';
 import type { Instruction, InstructionOf } from '../isa/spec.js';
 import { chainedTokenAt, scheduleArrays, type ScheduleArrays } from '../isa/timing.js';
-import { countAtMost } from '../util/sorted.js';
+import { countAtMost } from './sorted.js';
 import type { Scheduled } from './schedule.js';
 
 /** A chain must start its matmul at least this many cycles sooner to be tried (a load of a few rows gains nothing worth the check). */

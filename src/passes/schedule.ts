@@ -17,7 +17,7 @@ import type { Region } from '../isa/program.js';
 import { NO_TOKENS, WORK_UNITS, type Instruction } from '../isa/spec.js';
 import { UNIT_OF } from '../isa/ops/index.js';
 import { RangeMax } from './range-max.js';
-import { countAtMost } from '../util/sorted.js';
+import { countAtMost } from './sorted.js';
 
 export interface Tagged {
   readonly insn: Instruction;

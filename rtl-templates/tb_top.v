@@ -80,18 +80,29 @@ module tb_top;
   endfunction
 
   integer hazards = 0;   // reads that overlapped a write in flight: the token ordering would be broken
+  // the write committed at this clock edge (g_now: the one presented; g_later: the one due), one
+  // always block a byte lane below: Verilator takes no delayed array write inside a loop it does not
+  // unroll (over 64 lanes: a 32-column machine's 128-byte acc beat on wide DRAM)
+  wire                 commit_valid;
+  wire [DRAM_AW-1:0]   commit_addr;
+  wire [DRAM_BW*8-1:0] commit_data;
+  wire [DRAM_BW-1:0]   commit_strb;
+  genvar lane;
+  for (lane = 0; lane < DRAM_BW; lane = lane + 1) begin : g_lane
+    always @(posedge clk)
+      if (commit_valid && commit_strb[lane] && commit_addr + lane < DRAM_CAP) dram[commit_addr + lane] <= commit_data[lane*8 +: 8];
+  end
   generate
     if (DRAM_LATENCY == 0) begin : g_now
-      integer j;
       assign rd_valid = rd_req;
       assign rd_data = beat_at(rd_addr);
-      always @(posedge clk) begin
-        if (wr_valid)
-          for (j = 0; j < DRAM_BW; j = j + 1)
-            if (wr_strb[j] && wr_addr + j < DRAM_CAP) dram[wr_addr + j] <= wr_data[j*8 +: 8];
+      assign commit_valid = wr_valid;
+      assign commit_addr = wr_addr;
+      assign commit_data = wr_data;
+      assign commit_strb = wr_strb;
+      always @(posedge clk)
         if (rd_req && wr_valid)
           if (overlaps(rd_addr, rd_strb, wr_addr, wr_strb)) hazards = hazards + 1;
-      end
     end else begin : g_later
       // ring buffers: the entry made in cycle y sits in slot y mod DRAM_LATENCY and is due in cycle y + DRAM_LATENCY
       reg                 rv_q [0:DRAM_LATENCY-1];
@@ -102,19 +113,19 @@ module tb_top;
       reg [DRAM_BW-1:0]   ws_q [0:DRAM_LATENCY-1];
       integer slot = 0;
       integer in_flight = 0;   // writes in the ring
-      integer j, k;
+      integer k;
       initial begin
         for (k = 0; k < DRAM_LATENCY; k = k + 1) begin
           rv_q[k] = 1'b0;
           wv_q[k] = 1'b0;
         end
       end
+      assign commit_valid = wv_q[slot];
+      assign commit_addr = wa_q[slot];
+      assign commit_data = wd_q[slot];
+      assign commit_strb = ws_q[slot];
       always @(posedge clk) begin
-        if (wv_q[slot]) begin
-          for (j = 0; j < DRAM_BW; j = j + 1)
-            if (ws_q[slot][j] && wa_q[slot] + j < DRAM_CAP) dram[wa_q[slot] + j] <= wd_q[slot][j*8 +: 8];
-          in_flight = in_flight - 1;
-        end
+        if (wv_q[slot]) in_flight = in_flight - 1;
         if (rd_req) begin
           if (wr_valid)
             if (overlaps(rd_addr, rd_strb, wr_addr, wr_strb)) hazards = hazards + 1;

@@ -32,19 +32,23 @@ const MIN_SHARE = 500;
 export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled {
   const insns = scheduled.instructions;
   // most programs have no load long enough to gain (a small array's weight tiles): no schedule needed
-  if (!insns.some((insn) => insn.op === 'load' && insn.pushNext && (insn.rows - 1) * loadBeats(insn, cfg) >= MIN_GAIN)) return scheduled;
+  // (any load: a token may move to the first load of a window loaded line by line)
+  if (!insns.some((insn) => insn.op === 'load' && (insn.rows - 1) * loadBeats(insn, cfg) >= MIN_GAIN)) return scheduled;
   const base = scheduleArrays(insns, cfg);
   // the best program so far (the scheduled one, then each round that was faster), its schedule, its chains
   let best: { insns: readonly Instruction[]; s: ScheduleArrays } = { insns, s: base };
   const chained = new Set<number>();
-  // a matmul whose token comes from a short load right after a long one it waits for (a tile's bias
-  // row behind its window): the token moves to the long load, [long, short]
+  // a matmul whose token moves to an earlier load since the previous token: the first of its window's
+  // loads (a strided window, loaded line by line), or a long load before a short one it waits for (a
+  // tile's bias row behind its window); [earlier, popped]
   const moved = new Map<number, readonly [number, number]>();
   const refuted = new Set<number>();
+  // matmuls whose chain on the first load of their window was refuted: tried on the loads after it
+  const firstRefuted = new Set<number>();
   // a chain lets its matmul start sooner, and the next one may then wait for its own load: grow the
   // set while the schedule shows matmuls waiting for a load's end and the program gets faster
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const adding = waitingForLoads(best.insns, best.s, cfg).filter(([i]) => !refuted.has(i));
+    const adding = waitingForLoads(best.insns, best.s, cfg, firstRefuted).filter(([i]) => !refuted.has(i));
     if (adding.length === 0) break;
     const tryChained = new Set([...chained, ...adding.map(([i]) => i)]);
     const tryMoved = new Map([...moved, ...adding.flatMap(([i, m]) => (m === null ? [] : [[i, m] as const]))]);
@@ -58,12 +62,13 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
     // a failing pair is blamed on the latest chain of this round before it (the kept ones held before;
     // if none is before it, on the whole round)
     const fresh = adding.map(([i]) => i); // ascending: waitingForLoads walks the program in order
+    const first = new Set(adding.filter(([, , isFirst]) => isFirst).map(([i]) => i));
     let failed = false;
     for (let k = 0; k < pairs.length; k += 2) {
       if (pairProblem(trial, cfg, s, pairs[k]!, pairs[k + 1]!) === null) continue;
       failed = true;
       const blamed = latestAtOrBefore(fresh, pairs[k + 1]!);
-      for (const i of blamed < 0 ? fresh : [blamed]) refuted.add(i);
+      for (const i of blamed < 0 ? fresh : [blamed]) (first.has(i) ? firstRefuted : refuted).add(i);
     }
     // not kept: the next round tries the rest again from the last program that held
     if (failed) continue;
@@ -89,11 +94,13 @@ function withChains(insns: readonly Instruction[], chained: ReadonlySet<number>,
 
 /**
  * The matmuls not chained yet that start when the load whose token they pop ends, and would start
- * MIN_GAIN sooner chained: on that load, or, when it is short, on the latest long load since the
- * previous token to the compute unit, the token moved there ([long, short]; null: not moved).
+ * MIN_GAIN sooner chained: on the first load since the previous token to the compute unit that gains
+ * (a window loaded line by line streams behind all of its lines; `firstRefuted`: not for these), else
+ * on that load, or, when it is short, on the latest long load before it. Each with the token's move
+ * ([earlier, popped]; null: not moved) and whether it is the first load's.
  */
-function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: ArrayConfig): [number, readonly [number, number] | null][] {
-  const found: [number, readonly [number, number] | null][] = [];
+function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: ArrayConfig, firstRefuted: ReadonlySet<number>): [number, readonly [number, number] | null, boolean][] {
+  const found: [number, readonly [number, number] | null, boolean][] = [];
   const pushers: number[] = [];
   let popped = 0;
   const gainsOn = (load: number, by: number): boolean => chainedTokenAt(insns[load] as InstructionOf<'load'>, s.start[load]!, cfg) + MIN_GAIN <= by;
@@ -101,23 +108,32 @@ function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: 
     const insn = insns[i]!;
     if (insn.op === 'load' && insn.pushNext) pushers.push(i);
     if (insn.op !== 'matmul' || !insn.popPrev) continue;
+    const previous = popped > 0 ? pushers[popped - 1]! : -1;
     const load = pushers[popped++]!;
     if (insn.chain === 1 || s.start[i] !== s.end[load]) continue;
-    if (gainsOn(load, s.start[i]!)) {
-      found.push([i, null]);
+    const first = firstRefuted.has(i) ? -1 : firstGaining(insns, previous + 1, load, (q) => gainsOn(q, s.start[i]!));
+    if (first >= 0) {
+      found.push([i, first === load ? null : [first, load], true]);
       continue;
     }
-    for (let q = load - 1; q >= 0; q--) {
-      const earlier = insns[q]!;
-      if (earlier.op !== 'load') continue;
-      if (earlier.pushNext) break;
-      if (gainsOn(q, s.start[i]!)) {
-        found.push([i, [q, load]]);
+    if (gainsOn(load, s.start[i]!)) {
+      found.push([i, null, false]);
+      continue;
+    }
+    for (let q = load - 1; q > previous; q--) {
+      if (insns[q]!.op === 'load' && gainsOn(q, s.start[i]!)) {
+        found.push([i, [q, load], false]);
         break;
       }
     }
   }
   return found;
+}
+
+/** The first load of [from, to] for which `gains` holds, or -1. */
+function firstGaining(insns: readonly Instruction[], from: number, to: number, gains: (q: number) => boolean): number {
+  for (let q = from; q <= to; q++) if (insns[q]!.op === 'load' && gains(q)) return q;
+  return -1;
 }
 
 /**

@@ -6,7 +6,9 @@
  * 4,096 B/cycle built 32,768-bit ports that Verilator refused (a 4,096-iteration generate loop) and
  * whose over-wide beats made the bench report DRAM hazards on bytes no load kept; the load's read
  * strobe now names the bytes it keeps. The sweep: 1, non-powers of two, the row widths (R = C = 4,
- * 4·C = 16) and either side of them, 1,000 and 4,096, at latency 0 and 20.
+ * 4·C = 16) and either side of them, 1,000 and 4,096, at latency 0 and 20; and beats over 64 bytes
+ * (2x32: 128-byte acc entries), whose writes the bench's DRAM model commits in one always block a byte
+ * lane (tb_top.v): Verilator refused a delayed array write in a loop of more than 64 lanes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,7 @@ import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
 import { BUFFER_LIST, entryBytes, NO_TOKENS, type Instruction } from '../../src/isa/spec.js';
 import { haveTools, sharedRtlSims } from './tools.js';
 
-/** [rows, cols, dramBytesPerCycle, dramLatency]: 4x4 (entries 4, 4 and 16 bytes) and 8x1 (act rows of 8 bytes are the widest). */
+/** [rows, cols, dramBytesPerCycle, dramLatency]: 4x4 (entries 4, 4 and 16 bytes), 8x1 (act rows of 8 bytes are the widest) and 2x32 (acc entries of 128). */
 type Point = readonly [rows: number, cols: number, bw: number, latency: number];
 const SWEEP: readonly Point[] = [
   [4, 4, 1, 20],
@@ -39,6 +41,8 @@ const SWEEP: readonly Point[] = [
   [4, 4, 4096, 20],
   [8, 1, 6, 3],
   [8, 1, 4096, 3],
+  [2, 32, 4096, 0],
+  [2, 32, 130, 3],
 ];
 
 const programOf = ([rows, cols, bw, latency]: Point): Program =>

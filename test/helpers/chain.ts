@@ -38,3 +38,9 @@ export function convPair(seed: number, side: number, c: number, mid: number): Gr
   return { name: `pair${seed}`, inputs: [{ name: 'input', shape: [side, side, c] }], nodes: b.nodes, outputs: [out], notes: [] };
 }
 
+/** A 1×1 stride-2 convolution (a ResNet shortcut) over a side×side map: its window is one load per output line. */
+export function stridedShortcut(seed: number, side: number, cin: number, cout: number): Graph {
+  const b = builder(seed);
+  const out = b.add({ name: 'shortcut', op: 'conv2d', inputs: ['input'], output: 'shortcut', kernel: b.tensor([1, 1, cin, cout], 0.6), bias: b.tensor([cout], 0.2), strides: [2, 2], pads: [0, 0, 0, 0], depthwise: false, activation: 'linear' });
+  return { name: `shortcut${seed}`, inputs: [{ name: 'input', shape: [side, side, cin] }], nodes: b.nodes, outputs: [out], notes: [] };
+}

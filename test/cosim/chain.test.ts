@@ -7,8 +7,9 @@
  * cycle-exact against interpret() and scheduleTimes(): the forced chains in Icarus and Verilator, the
  * convolutions on ideal DRAM in Icarus, the digits CNN in Verilator (31 s in Icarus; the digits CNN
  * on the default machine, chained too, is test/cosim/examples.test.ts's in Icarus). And a 1×1 stride-2
- * convolution whose windows load line by line, its tokens moved to the first loads before them: one
- * matmul chained to its weight tile's load preloads each entry the cycle after the DMA wrote it.
+ * convolution whose windows load line by line, its tokens moved to the first loads before them, and
+ * a matmul chained by force to its weight tile's load, which preloads each entry the cycle after the
+ * DMA wrote it.
  */
 import { describe, expect, test } from 'vitest';
 import { buildRtlSim } from '../../src/backends/verilog/simulate.js';
@@ -18,7 +19,7 @@ import type { Program } from '../../src/isa/program.js';
 import { loadBufferOf, type InstructionOf } from '../../src/isa/spec.js';
 import { chainedTokenAt, scheduleTimes } from '../../src/isa/timing.js';
 import { compile } from '../../src/passes/pipeline.js';
-import { chainedCount, chainWherever, convPair, stridedShortcut } from '../helpers/chain.js';
+import { chainedCount, chainOnWeights, chainWherever, convPair, stridedShortcut } from '../helpers/chain.js';
 import { calibrationSamples, compileGraph } from '../helpers/compile.js';
 import { randomSamples, rng } from '../helpers/random-graph.js';
 import { expectExact, haveTools } from './tools.js';
@@ -35,10 +36,10 @@ function convolutions(config: Partial<ArrayConfig>): Program {
   return compile(graph, { config: makeConfig(config), calibration: { samples: randomSamples(3, 12 * 12 * 8, 6, -1, 1) } }).program;
 }
 
-/** A 1×1 stride-2 convolution on 32x8, ideal DRAM, with a matmul chained to a weight tile's load right at its token (a preload one cycle behind the DMA). */
+/** A 1×1 stride-2 convolution on 32x8, ideal DRAM, with matmuls chained by force to their weight tiles' loads, one right at its token (a preload one cycle behind the DMA). */
 function shortcutOnWeights(): Program {
   const graph = stridedShortcut(3, 12, 8, 32);
-  const p = compile(graph, { config: makeConfig({ rows: 32, cols: 8, actDepth: 4096, accDepth: 512, ...IDEAL }), calibration: { samples: randomSamples(3, 12 * 12 * 8, 6, -1, 1) } }).program;
+  const p = chainOnWeights(compile(graph, { config: makeConfig({ rows: 32, cols: 8, actDepth: 4096, accDepth: 512, ...IDEAL }), calibration: { samples: randomSamples(3, 12 * 12 * 8, 6, -1, 1) } }).program);
   const s = scheduleTimes(p.instructions, p.config);
   const pushers: number[] = [];
   let tight = 0;

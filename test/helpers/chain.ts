@@ -3,6 +3,7 @@
 import { NnchipError } from '../../src/diagnostics/error.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Program } from '../../src/isa/program.js';
+import { loadBufferOf } from '../../src/isa/spec.js';
 import { validateProgram } from '../../src/isa/validate.js';
 import { builder } from './random-cnn.js';
 
@@ -23,6 +24,37 @@ export function chainWherever(p: Program): Program {
     if (insn.op !== 'matmul' || !insn.popPrev || insn.chain === 1) continue;
     const trial: Program = { ...q, instructions: q.instructions.map((x, k) => (k === i ? { ...insn, chain: 1 } : x)) };
     if (validates(trial)) q = trial;
+  }
+  return q;
+}
+
+/**
+ * The program with matmuls chained by force to the weight tile's load before the act load they pop
+ * (its token moved there), where the race check takes it: a preload a cycle behind the DMA, which the
+ * compiler does not choose itself (its first-load tokens skip over several act loads only).
+ */
+export function chainOnWeights(p: Program): Program {
+  let q = p;
+  const pushers: number[] = [];
+  let popped = 0;
+  for (let i = 0; i < p.instructions.length; i++) {
+    const insn = q.instructions[i]!;
+    if (insn.op === 'load' && insn.pushNext) pushers.push(i);
+    if (insn.op !== 'matmul' || !insn.popPrev) continue;
+    const previous = popped > 0 ? pushers[popped - 1]! : -1;
+    const load = pushers[popped++]!;
+    let wgt = -1;
+    for (let k = previous + 1; k < load; k++) {
+      const at = q.instructions[k]!;
+      if (at.op === 'load' && loadBufferOf(at.buf) === 'wgt') wgt = k;
+    }
+    if (wgt < 0) continue;
+    const moved = q.instructions.map((x, k) => (k === i ? { ...insn, chain: 1 } : k === wgt ? { ...x, pushNext: true } : k === load ? { ...x, pushNext: false } : x));
+    const trial: Program = { ...q, instructions: moved };
+    if (validates(trial)) {
+      q = trial;
+      pushers[popped - 1] = wgt;
+    }
   }
   return q;
 }

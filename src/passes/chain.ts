@@ -121,27 +121,19 @@ function waitingForLoads(insns: readonly Instruction[], s: ScheduleArrays, cfg: 
     // act load: a round the race walk refuted on 250,000 instructions)
     const last = usual < 0 ? load : usual;
     const by = usual < 0 ? s.start[i]! : tokenAt(usual);
-    const first = firstRefuted.has(i) ? -1 : firstGaining(insns, previous + 1, last - 1, (q) => tokenAt(q) + MIN_GAIN <= by && actLoads(insns, q + 1, last) >= 2);
+    let first = -1;
+    // one walk back from `last`, counting the act loads after each load (not a count per load: a
+    // window may be thousands of loads)
+    for (let q = last, after = 0; q > previous && !firstRefuted.has(i); q--) {
+      const at = insns[q]!;
+      if (at.op !== 'load') continue;
+      if (q < last && after >= 2 && tokenAt(q) + MIN_GAIN <= by) first = q;
+      if (loadBufferOf(at.buf) === 'act') after++;
+    }
     if (first >= 0) found.push([i, first === load ? null : [first, load], true]);
     else if (usual >= 0) found.push([i, usual === load ? null : [usual, load], false]);
   }
   return found;
-}
-
-/** How many loads of [from, to] write act entries. */
-function actLoads(insns: readonly Instruction[], from: number, to: number): number {
-  let n = 0;
-  for (let q = from; q <= to; q++) {
-    const insn = insns[q]!;
-    if (insn.op === 'load' && loadBufferOf(insn.buf) === 'act') n++;
-  }
-  return n;
-}
-
-/** The first load of [from, to] for which `gains` holds, or -1. */
-function firstGaining(insns: readonly Instruction[], from: number, to: number, gains: (q: number) => boolean): number {
-  for (let q = from; q <= to; q++) if (insns[q]!.op === 'load' && gains(q)) return q;
-  return -1;
 }
 
 /**

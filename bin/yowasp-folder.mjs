@@ -2,38 +2,45 @@
 // The shared half of bin/yowasp-yosys.mjs and bin/yowasp-ice40.mjs: the @yowasp packages run a tool
 // (compiled to WebAssembly) in a virtual file system, so the current folder is copied in, the tool
 // runs, and the files it created or changed are written back. Paths must stay inside the folder.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The whole folder is held in memory: refuse to copy more than this (run it in a design folder, not in $HOME). */
 const MAX_BYTES = 1 << 30;
 
-/** Every file under `dir` as a @yowasp tree (symbolic links followed; .git, node_modules and other entries skipped). */
-function readTree(dir, name, counter) {
+/** A folder the wrapper will not copy: the message says why. */
+export class FolderError extends Error {}
+
+/**
+ * Every regular file under `dir` as a @yowasp tree (symbolic links followed; .git, node_modules and
+ * anything not a regular file or folder skipped: a link to /dev/zero or a FIFO would never end).
+ * Sizes are added up from stat before any file is read; over `maxBytes`, a FolderError.
+ */
+export function readTree(dir, maxBytes = MAX_BYTES, counter = { total: 0 }, seen = new Set()) {
   const tree = {};
+  const here = statSync(dir);
+  // a link back to a folder being read (a loop) is skipped, not followed forever
+  const id = `${here.dev}:${here.ino}`;
+  if (seen.has(id)) return tree;
+  seen.add(id);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
     if (entry.name === '.git' || entry.name === 'node_modules') continue;
-    if (entry.isDirectory() || (entry.isSymbolicLink() && safeIsDir(path))) tree[entry.name] = readTree(path, name, counter);
-    else if (entry.isFile() || entry.isSymbolicLink()) {
-      const bytes = new Uint8Array(readFileSync(path));
-      counter.total += bytes.length;
-      if (counter.total > MAX_BYTES) {
-        process.stderr.write(`${name}: ERROR: ${process.cwd()} holds more than ${MAX_BYTES >> 20} MiB; run it from the design folder\n`);
-        process.exit(2);
-      }
-      tree[entry.name] = bytes;
+    const path = join(dir, entry.name);
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      continue; // a dangling link
+    }
+    if (st.isDirectory()) tree[entry.name] = readTree(path, maxBytes, counter, seen);
+    else if (st.isFile()) {
+      counter.total += st.size;
+      if (counter.total > maxBytes) throw new FolderError(`holds more than ${maxBytes >> 20} MiB of files; run it from the design folder`);
+      tree[entry.name] = new Uint8Array(readFileSync(path));
     }
   }
+  seen.delete(id);
   return tree;
-}
-
-function safeIsDir(path) {
-  try {
-    return readdirSync(path) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 function sameBytes(a, b) {
@@ -69,7 +76,15 @@ const out = (fd) => (bytes) => {
  */
 export async function runInCurrentFolder(name, run, Exit, args) {
   const cwd = process.cwd();
-  const before = readTree(cwd, name, { total: 0 });
+  let before;
+  try {
+    before = readTree(cwd);
+  } catch (e) {
+    if (!(e instanceof FolderError)) throw e;
+    process.stderr.write(`${name}: ERROR: ${cwd} ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   let after;
   let code = 0;
   try {

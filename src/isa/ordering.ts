@@ -7,6 +7,7 @@
 import type { ArrayConfig } from './config.js';
 import { chainProblem } from './chain.js';
 import { accessesOf, conflicts, type Access } from './effects.js';
+import { ListMemo } from './list-memo.js';
 import { UNIT_OF } from './ops/index.js';
 import { channelOf, CHANNELS, HAS_NEXT, HAS_PREV, type Channel, type Instruction, type Unit } from './spec.js';
 import { popsChained } from './timing.js';
@@ -32,7 +33,19 @@ export function checkOrdering(insns: readonly Instruction[], cfg: ArrayConfig, a
     if (!HAS_PREV[unit] && (insn.popPrev || insn.pushPrev)) return `instruction ${i} (${insn.op}) sets ${insn.popPrev ? 'popPrev' : 'pushPrev'}, but its unit has no previous unit`;
     if (!HAS_NEXT[unit] && (insn.popNext || insn.pushNext)) return `instruction ${i} (${insn.op}) sets ${insn.popNext ? 'popNext' : 'pushNext'}, but its unit has no next unit`;
   }
+  if (raceFree.get(insns, cfg) === true) return null;
   return checkRaces(insns, cfg, accesses === undefined ? recentAccesses(insns, cfg) : (i) => accesses[i]!);
+}
+
+/** Deep-frozen lists checkRaces would pass (list-memo.ts): the chain pass's, which it has just checked. */
+const raceFree = new ListMemo<true>();
+
+/**
+ * For the chain pass: `insns` passed the race walk and every pair it left to the schedule held on
+ * `cfg` — checkRaces' two steps — so validation need not walk it again (kept only if deep-frozen).
+ */
+export function rememberRaceFree(insns: readonly Instruction[], cfg: ArrayConfig): void {
+  raceFree.remember(insns, cfg, true);
 }
 
 /** Accesses the race check keeps: an instruction's own and those of the unordered ones just before it. */

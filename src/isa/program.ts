@@ -8,6 +8,7 @@ import { containerCount, fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError }
 import type { ArrayConfig } from './config.js';
 import { wordsOf } from './encode.js';
 import { windowBytes, windowRows, type InputWindows } from './input-windows.js';
+import { knownDeepFrozenList } from './list-memo.js';
 import { dequantize, quantizeToInt8 } from './numerics.js';
 import { INSN_BYTES, type Instruction } from './spec.js';
 
@@ -387,6 +388,8 @@ export function freezeProgram(p: Program): Program {
  */
 export function freezeReachable(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return true;
+  // the compiler's instruction list, frozen with its instructions (list-memo.ts freezeList): no walk of half a million objects
+  if (knownDeepFrozenList(v)) return true;
   if (Object.isFrozen(v)) return partsFrozen(v, isDeepFrozen);
   Object.freeze(v);
   return partsFrozen(v, freezeReachable);

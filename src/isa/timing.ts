@@ -35,6 +35,7 @@ import { internal } from '../diagnostics/error.js';
 import { accSplit, type ArrayConfig } from './config.js';
 import { opOf, UNIT_OF } from './ops/index.js';
 import { matmulAccLead, matmulIssueInterval } from './ops/matmul.js';
+import { ListMemo } from './list-memo.js';
 import { loadRowWrittenAt } from './ops/load.js';
 import { THRESHOLD_TAIL_FROM, thresholdLetsMatmulIn } from './ops/threshold.js';
 import { CHANNEL_DELAY, channelOf, CHANNELS, type Channel, type Instruction, type InstructionOf, type Unit } from './spec.js';
@@ -202,6 +203,18 @@ function channelNumber(u: number, f: number, insn: Instruction): number {
  * queueDepth places earlier in the unit's queue); per channel, the completions of its pushes.
  */
 export function scheduleArrays(insns: readonly Instruction[], cfg: ArrayConfig): ScheduleArrays {
+  return knownSchedules.get(insns, cfg) ?? computeSchedule(insns, cfg);
+}
+
+/** Schedules of deep-frozen lists (list-memo.ts): the chain pass's, which validation and the certificate read again. */
+const knownSchedules = new ListMemo<ScheduleArrays>();
+
+/** Keep `s`, scheduleArrays(insns, cfg), for the next stage that asks (only if `insns` is deep-frozen). */
+export function rememberSchedule(insns: readonly Instruction[], cfg: ArrayConfig, s: ScheduleArrays): void {
+  knownSchedules.remember(insns, cfg, s);
+}
+
+function computeSchedule(insns: readonly Instruction[], cfg: ArrayConfig): ScheduleArrays {
   const n = insns.length;
   const fetchAt = new Float64Array(n);
   const startAt = new Float64Array(n);

@@ -10,9 +10,10 @@
 import { pairProblem } from '../isa/chain.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { loadBeats } from '../isa/ops/load.js';
-import { recentAccesses, unorderedPairs } from '../isa/ordering.js';
+import { freezeList } from '../isa/list-memo.js';
+import { recentAccesses, rememberRaceFree, unorderedPairs } from '../isa/ordering.js';
 import { loadBufferOf, type Instruction, type InstructionOf } from '../isa/spec.js';
-import { chainedTokenAt, scheduleArrays, type ScheduleArrays } from '../isa/timing.js';
+import { chainedTokenAt, rememberSchedule, scheduleArrays, type ScheduleArrays } from '../isa/timing.js';
 import { countAtMost } from './sorted.js';
 import type { Scheduled } from './schedule.js';
 
@@ -79,7 +80,13 @@ export function chainMatmuls(scheduled: Scheduled, cfg: ArrayConfig): Scheduled 
     // on 2x2) stops at its first round that holds: a round costs it about half a second, and the first gains nearly all
     if (insns.length > LONG_PROGRAM) break;
   }
-  return best.insns === insns ? scheduled : { ...scheduled, instructions: best.insns };
+  // the program's final list (pipeline.ts freezes it anyway): validation and the certificate take
+  // its schedule, and a chained one its race check, from here rather than computing them again
+  freezeList(best.insns);
+  rememberSchedule(best.insns, cfg, best.s);
+  if (best.insns === insns) return scheduled;
+  rememberRaceFree(best.insns, cfg);
+  return { ...scheduled, instructions: best.insns };
 }
 
 /** The program with `chained` matmuls chained and the tokens of `moved` moved to their long loads. */

@@ -12,6 +12,7 @@ import { MAX_OUTPUTS } from '../isa/validate.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { modelDims } from '../isa/layout.js';
 import { encodeOrOverflow, fieldOverflow, rememberEncoded } from '../isa/encode.js';
+import { freezeList } from '../isa/list-memo.js';
 import { checkProgram } from '../isa/interpret.js';
 import type { LayerInfo, Program } from '../isa/program.js';
 import { batchGemm } from './batch.js';
@@ -315,8 +316,7 @@ export function lowerForMachine(q: Quantized, config: ArrayConfig, inputWindows:
  * read the same words: encode.ts wordsOf).
  */
 function checkFields(p: Program): void {
-  for (const insn of p.instructions) Object.freeze(insn);
-  Object.freeze(p.instructions);
+  freezeList(p.instructions);
   const words = encodeOrOverflow(p.instructions);
   if (typeof words !== 'number') {
     rememberEncoded(p.instructions, words);

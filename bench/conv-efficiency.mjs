@@ -31,8 +31,9 @@ const scaleSim = ({ M, N, K }, R, C) => Math.ceil(K / R) * Math.ceil(N / C) * (2
 
 const MAX = 65536;
 // ideal DRAM, and the acc buffer's two read-port banks (accBanks 2: a threshold runs beside the next
-// column tile's matmuls); BENCH_ACC_BANKS=1 measures the one-port machine
-const IDEAL = { dramBytesPerCycle: 4096, dramLatency: 0, accBanks: Number(process.env.BENCH_ACC_BANKS ?? 2) };
+// column tile's matmuls); BENCH_ACC_BANKS=1 measures the one-port machine; BENCH_QUEUE_DEPTH sets the
+// instruction queues' depth (SCALE-Sim has no instruction fetch; nnchip's default is 8)
+const IDEAL = { dramBytesPerCycle: 4096, dramLatency: 0, accBanks: Number(process.env.BENCH_ACC_BANKS ?? 2), ...(process.env.BENCH_QUEUE_DEPTH === undefined ? {} : { queueDepth: Number(process.env.BENCH_QUEUE_DEPTH) }) };
 const settings = (rows, cols) => ({
   matched: makeConfig({ rows, cols, ...IDEAL, actDepth: MAX, wgtDepth: MAX, accDepth: MAX, qntDepth: MAX, outDepth: MAX }),
   kb64: makeConfig({ rows, cols, ...IDEAL, actDepth: 65536 / rows, wgtDepth: 65536 / cols, accDepth: 65536 / (4 * cols), outDepth: 65536 / cols }),

@@ -6,7 +6,7 @@
  * every layer becomes a one-layer Graph with deterministic synthetic weights (docs/scale-sim.md).
  */
 import { basename } from 'node:path';
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { escapeControls, fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { mulberry32 } from '../util/prng.js';
 import { checkedElements, checkTensorSizes, type Limits } from './limits.js';
@@ -101,7 +101,9 @@ export function parseTopology(text: string, path: string): Topology {
   const seen = new Set<string>();
   const layers = lines.map(({ l, i }): TopologyLayer => {
     const f = fields(l);
-    const name = f[0] ?? '';
+    // printed in the layer table and written into the CSV reports, as a model's layer names are (escaped in
+    // loadModel): an ESC or a lone CR in one cleared the terminal or overwrote the line (`ok\rFAKE`)
+    const name = escapeControls(f[0] ?? '');
     const site = { file, layer: name === '' ? `line ${i}` : name };
     if (name === '') throw new NnchipError('NN111', `line ${i} has no layer name`, site);
     if (seen.has(name)) throw new NnchipError('NN111', `line ${i}: layer name "${name}" is used twice`, site);
@@ -119,7 +121,7 @@ export function parseTopology(text: string, path: string): Topology {
     return layer;
   });
   if (layers.length === 0) throw new NnchipError('NN111', 'the topology file has a header but no layers', { file });
-  return { name: file.replace(/\.csv$/i, ''), form, layers };
+  return { name: escapeControls(file.replace(/\.csv$/i, '')), form, layers };
 }
 
 /** A seed from the layer's name, so a layer's weights do not change when other rows are added. */

@@ -17,6 +17,13 @@ import { SampleParser } from './sample-json.js';
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
 /**
+ * Data files of more samples than this are refused once parsed, before an array is made per sample:
+ * calibration keeps one per sample (about 125 bytes), so 2.6 million one-value samples (a 5 MB file)
+ * took 380 MB, and the 256 MB a data file may be would have taken 16 GB.
+ */
+export const MAX_SAMPLES = 2 ** 20;
+
+/**
  * The bytes of a regular file no larger than `cap`. Opened non-blocking and checked on the open
  * descriptor: a FIFO (which would wait for a writer) or a device (/dev/zero never ends) is refused
  * at once, even if the name is swapped between a check and the read.
@@ -96,6 +103,7 @@ export function readSamples(path: string, spec: number | InputSpec): Samples {
     if (parsed.entries !== size) throw new NnchipError('NN303', `the file is one flat list of ${parsed.entries} numbers; the model input needs ${size}`, { file });
     count = 1; // a single flat sample
   }
+  if (count > MAX_SAMPLES) throw new NnchipError('NN109', `holds ${fmtInt(count)} samples; data files of over ${fmtInt(MAX_SAMPLES)} samples are refused`, { file, hint: 'use fewer samples, or split them over several files (no flag raises this limit)' });
   const labels = parsed.labels;
   if (labels !== null && labels.length !== count) throw new NnchipError('NN302', `"labels" has ${labels.length} entr${labels.length === 1 ? 'y' : 'ies'} for ${count} sample${count === 1 ? '' : 's'}; give one integer class per sample`, { file });
   const fraction = labels?.findIndex((l) => !Number.isInteger(l)) ?? -1;

@@ -17,11 +17,12 @@ import { SampleParser } from './sample-json.js';
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
 /**
- * Data files of more samples than this are refused once parsed, before an array is made per sample:
- * calibration keeps one per sample (about 125 bytes), so 2.6 million one-value samples (a 5 MB file)
- * took 380 MB, and the 256 MB a data file may be would have taken 16 GB.
+ * Calibration files of more samples than this are refused once parsed, before an array is made per
+ * sample (calibrationFrom): calibration keeps one per sample (about 125 bytes), so 2.6 million
+ * one-value samples (a 5 MB file) took 380 MB, and the 256 MB a data file may be would have taken
+ * 16 GB. `run`, `eval` and `board run` stream a file's samples (Samples.sample) and take any count.
  */
-export const MAX_SAMPLES = 2 ** 20;
+export const MAX_CALIBRATION_SAMPLES = 2 ** 20;
 
 /**
  * The bytes of a regular file no larger than `cap`. Opened non-blocking and checked on the open
@@ -103,7 +104,6 @@ export function readSamples(path: string, spec: number | InputSpec): Samples {
     if (parsed.entries !== size) throw new NnchipError('NN303', `the file is one flat list of ${parsed.entries} numbers; the model input needs ${size}`, { file });
     count = 1; // a single flat sample
   }
-  if (count > MAX_SAMPLES) throw new NnchipError('NN109', `holds ${fmtInt(count)} samples; data files of over ${fmtInt(MAX_SAMPLES)} samples are refused`, { file, hint: 'use fewer samples, or split them over several files (no flag raises this limit)' });
   const labels = parsed.labels;
   if (labels !== null && labels.length !== count) throw new NnchipError('NN302', `"labels" has ${labels.length} entr${labels.length === 1 ? 'y' : 'ies'} for ${count} sample${count === 1 ? '' : 's'}; give one integer class per sample`, { file });
   const fraction = labels?.findIndex((l) => !Number.isInteger(l)) ?? -1;

@@ -17,6 +17,14 @@ import { SampleParser } from './sample-json.js';
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
 /**
+ * Calibration files of more samples than this are refused once parsed, before an array is made per
+ * sample (calibrationFrom): calibration keeps one per sample (about 125 bytes), so 2.6 million
+ * one-value samples (a 5 MB file) took 380 MB, and the 256 MB a data file may be would have taken
+ * 16 GB. `run`, `eval` and `board run` stream a file's samples (Samples.sample) and take any count.
+ */
+export const MAX_CALIBRATION_SAMPLES = 2 ** 20;
+
+/**
  * The bytes of a regular file no larger than `cap`. Opened non-blocking and checked on the open
  * descriptor: a FIFO (which would wait for a writer) or a device (/dev/zero never ends) is refused
  * at once, even if the name is swapped between a check and the read.

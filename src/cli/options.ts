@@ -6,14 +6,14 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
+import { fmtInt, MAX_JSON_DEPTH, nestedDeeperThan, NnchipError } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, type Limits } from '../importers/limits.js';
 import type { ModelChoice } from '../importers/outputs.js';
 import { syntheticCalibration } from '../importers/topology.js';
 import { DEFAULT_CONFIG, makeConfig, parseArray, type ArrayConfig } from '../isa/config.js';
 import { MAX_BATCH } from '../passes/batch.js';
 import type { Calibration } from '../passes/quantize.js';
-import { readRegularFile, readSamples, type InputSpec } from './data.js';
+import { MAX_CALIBRATION_SAMPLES, readRegularFile, readSamples, type InputSpec } from './data.js';
 import { flagCount, flagQuantity } from './flag-numbers.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { duplicateKey, withoutBom } from '../util/json-text.js';
@@ -149,7 +149,10 @@ export function calibrationFrom(modelPath: string, f: CompileFlags, input: numbe
   const beside = join(dirname(modelPath), 'calibration.json');
   const file = f.calibration ?? (f.inputRange === undefined && existsSync(beside) ? beside : undefined);
   if (file !== undefined) {
-    const { inputs } = f.calibration !== undefined ? readSamples(file, input) : besideTheModel(() => readSamples(file, input));
+    const samples = f.calibration !== undefined ? readSamples(file, input) : besideTheModel(() => readSamples(file, input));
+    // counted before an array is made per sample (Samples.inputs)
+    if (samples.count > MAX_CALIBRATION_SAMPLES) throw new NnchipError('NN109', `holds ${fmtInt(samples.count)} samples; calibration files of over ${fmtInt(MAX_CALIBRATION_SAMPLES)} samples are refused`, { file: basename(file), hint: 'calibrate on a subset: a few hundred samples that cover the inputs suffice (no flag raises this limit)' });
+    const { inputs } = samples;
     return { calibration: { samples: inputs }, source: `${inputs.length} samples from ${basename(file)}` };
   }
   if (f.inputRange !== undefined) {

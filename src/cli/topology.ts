@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 import { product, type Graph } from '../ir/graph.js';
 import type { Calibration } from '../passes/quantize.js';
-import { layerGraph, mnkOf, ofmapDims, parseTopology, syntheticCalibration, type Mnk, type TopologyLayer } from '../importers/topology.js';
+import { checkedLayerShapes, layerGraph, mnkOf, ofmapDims, parseTopology, syntheticCalibration, type Mnk, type TopologyLayer } from '../importers/topology.js';
 import type { ArrayConfig } from '../isa/config.js';
 import { hashProgram } from '../isa/cost.js';
 import { tensorSize } from '../isa/program.js';
@@ -53,8 +53,20 @@ function rangeOf(path: string, f: CompileFlags): readonly [number, number] | und
 export function topologyParts(path: string, f: CompileFlags): { name: string; form: string; parts: { layer: TopologyLayer; graph: Graph; calibration: Calibration }[] } {
   const topo = parseTopology(readTopologyFile(path), path);
   const range = rangeOf(path, f);
+  const limits = limitsFrom(f);
+  // every layer's filters and ifmap sample are made before the first is compiled (and explore keeps them
+  // all through its sweep): their sum is checked before any is made (10,000 rows each under --max-params
+  // took 300 MB a row, 0.9 GB by the third)
+  let held = 0;
+  for (const layer of topo.layers) {
+    const { input, size } = checkedLayerShapes(layer, limits, basename(path));
+    held += product(input) + size;
+    if (4 * held > limits.maxMemory) {
+      throw new NnchipError('NN109', `the layers up to this one hold ${fmtInt(held)} filter and ifmap values (4 bytes each, ${fmtInt(4 * held)} bytes), over the limit of ${fmtInt(limits.maxMemory)} (--max-memory): the layers are all held at once`, { file: basename(path), layer: layer.name });
+    }
+  }
   const parts = topo.layers.map((layer) => {
-    const graph = layerGraph(layer, limitsFrom(f), basename(path));
+    const graph = layerGraph(layer, limits, basename(path));
     return { layer, graph, calibration: syntheticCalibration(product(graph.inputs[0]!.shape), range) };
   });
   return { name: topo.name, form: topo.form, parts };

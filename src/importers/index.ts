@@ -8,7 +8,7 @@ import { expandSoftmaxes, softmaxName } from '../ir/softmax.js';
 import { checkGraph } from '../ir/verify.js';
 import { isUtf16, UTF16_HINT, UTF16_TEXT } from '../util/text.js';
 import { duplicateKey, withoutBom } from '../util/json-text.js';
-import { COMPILER_BYTES_PER_VALUE, DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
+import { checkTensorSizes, DEFAULT_LIMITS, maxDecodedValues, type Limits } from './limits.js';
 import { importNnchipJson } from './nnchip-json.js';
 import { importOnnx } from './onnx.js';
 import { chooseOutputs, type ModelChoice } from './outputs.js';
@@ -77,28 +77,6 @@ function checkFinite(g: Graph, file: string): void {
 function firstNonFinite(data: ArrayLike<number>): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
   return -1;
-}
-
-/**
- * Every tensor the graph computes must fit --max-memory as the float64 array calibration and `run`
- * evaluate it in: shapes follow from attributes (a pad of 10^9, a resize by 10^6) that no weight
- * count bounds, and the first allocation of such a tensor failed as an internal error.
- */
-function checkTensorSizes(g: Graph, shapes: ReadonlyMap<string, readonly number[]>, limits: Limits, file: string): void {
-  let total = g.inputs.reduce((a, i) => a + i.shape.reduce((x, y) => x * y, 1), 0);
-  let largest = { layer: '', values: -1, shape: [] as readonly number[] };
-  for (const n of g.nodes) {
-    const shape = shapes.get(n.output) ?? [];
-    const values = shape.reduce((a, b) => a * b, 1);
-    if (8 * values > limits.maxMemory) throw new NnchipError('NN109', `its output ${shownValue(shape)} takes ${fmtInt(8 * values)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: n.name });
-    total += values;
-    if (values > largest.values) largest = { layer: n.name, values, shape };
-  }
-  // each tensor under the limit, but together (a 9x1,000,000x3 input through a dozen layers, weights of a few KB) 7.9 GB
-  const bytes = total * COMPILER_BYTES_PER_VALUE;
-  if (bytes > limits.maxMemory) {
-    throw new NnchipError('NN109', `its tensors hold ${fmtInt(total)} values in all (the largest this layer's output ${shownValue(largest.shape)}); compiling takes about ${COMPILER_BYTES_PER_VALUE} bytes each, ${fmtInt(bytes)}, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: largest.layer });
-  }
 }
 
 /**
@@ -202,7 +180,7 @@ function loadChosen(selector: string, limits: Limits, choice: ModelChoice): Grap
   if (choice.output !== undefined && !chosenByImporter) chooseOutputs(graph.outputs, choice.output, { file });
   checkFinite(graph, file);
   const shapes = withFile(file, () => checkGraph(graph));
-  checkTensorSizes(graph, shapes, limits, file);
+  checkTensorSizes(graph.inputs.map((i) => i.shape), graph.nodes.map((n) => ({ layer: n.name, shape: shapes.get(n.output) ?? [] })), limits, file);
   return printableNames(choice.finalSoftmax === 'compute' ? computedSoftmaxes(graph, file) : graph);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Resource limits, checked before anything large is allocated; raised with --max-params / --max-memory. */
-import { fmtInt, NnchipError, type ErrorSite } from '../diagnostics/error.js';
+import { fmtInt, NnchipError, shownValue, type ErrorSite } from '../diagnostics/error.js';
 import { DEFAULT_LIMITS, type Limits } from '../ir/limits.js';
 
 // the limits themselves live in ir/limits.ts, which the lowering reads too
@@ -39,6 +39,28 @@ export const maxDecodedValues = (limits: Limits): number => Math.floor(limits.ma
  * the side of compiling (as lower-budget.ts's COMPILER_BYTES_PER_INSTRUCTION does).
  */
 export const COMPILER_BYTES_PER_VALUE = 32;
+
+/**
+ * Every tensor a graph computes (each layer's output shape, after its inputs) must fit --max-memory as
+ * the float64 array calibration and `run` evaluate it in: shapes follow from attributes (a pad of 10^9,
+ * a resize by 10^6) that no weight count bounds, and the first allocation of such a tensor failed as an
+ * internal error.
+ */
+export function checkTensorSizes(inputs: readonly (readonly number[])[], outputs: readonly { readonly layer: string; readonly shape: readonly number[] }[], limits: Limits, file: string): void {
+  let total = inputs.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+  let largest = { layer: '', values: -1, shape: [] as readonly number[] };
+  for (const { layer, shape } of outputs) {
+    const values = shape.reduce((a, b) => a * b, 1);
+    if (8 * values > limits.maxMemory) throw new NnchipError('NN109', `its output ${shownValue(shape)} takes ${fmtInt(8 * values)} bytes to compute, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer });
+    total += values;
+    if (values > largest.values) largest = { layer, values, shape };
+  }
+  // each tensor under the limit, but together (a 9x1,000,000x3 input through a dozen layers, weights of a few KB) 7.9 GB
+  const bytes = total * COMPILER_BYTES_PER_VALUE;
+  if (bytes > limits.maxMemory) {
+    throw new NnchipError('NN109', `its tensors hold ${fmtInt(total)} values in all (the largest this layer's output ${shownValue(largest.shape)}); compiling takes about ${COMPILER_BYTES_PER_VALUE} bytes each, ${fmtInt(bytes)}, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, { file, layer: largest.layer });
+  }
+}
 
 export function checkBytes(bytes: number, limits: Limits, site: ErrorSite, what: string): void {
   if (bytes > limits.maxMemory) throw new NnchipError('NN109', `${what} needs ${fmtInt(bytes)} bytes, over the limit of ${fmtInt(limits.maxMemory)} (--max-memory)`, site);

@@ -6,10 +6,10 @@
  * every layer becomes a one-layer Graph with deterministic synthetic weights (docs/scale-sim.md).
  */
 import { basename } from 'node:path';
-import { fmtInt, NnchipError } from '../diagnostics/error.js';
+import { escapeControls, fmtInt, NnchipError } from '../diagnostics/error.js';
 import type { Graph } from '../ir/graph.js';
 import { mulberry32 } from '../util/prng.js';
-import { checkedElements, type Limits } from './limits.js';
+import { checkedElements, checkTensorSizes, type Limits } from './limits.js';
 
 /** One row of a topology file, normalized to SCALE-Sim's conv view (a GEMM row keeps its M, N, K). */
 export interface TopologyLayer {
@@ -101,7 +101,9 @@ export function parseTopology(text: string, path: string): Topology {
   const seen = new Set<string>();
   const layers = lines.map(({ l, i }): TopologyLayer => {
     const f = fields(l);
-    const name = f[0] ?? '';
+    // printed in the layer table and written into the CSV reports, as a model's layer names are (escaped in
+    // loadModel): an ESC or a lone CR in one cleared the terminal or overwrote the line (`ok\rFAKE`)
+    const name = escapeControls(f[0] ?? '');
     const site = { file, layer: name === '' ? `line ${i}` : name };
     if (name === '') throw new NnchipError('NN111', `line ${i} has no layer name`, site);
     if (seen.has(name)) throw new NnchipError('NN111', `line ${i}: layer name "${name}" is used twice`, site);
@@ -119,7 +121,7 @@ export function parseTopology(text: string, path: string): Topology {
     return layer;
   });
   if (layers.length === 0) throw new NnchipError('NN111', 'the topology file has a header but no layers', { file });
-  return { name: file.replace(/\.csv$/i, ''), form, layers };
+  return { name: escapeControls(file.replace(/\.csv$/i, '')), form, layers };
 }
 
 /** A seed from the layer's name, so a layer's weights do not change when other rows are added. */
@@ -130,18 +132,32 @@ function seedOf(name: string): number {
 }
 
 /**
- * The layer as a one-layer Graph: a "valid" (unpadded) convolution over its own [H, W, C] input,
- * linear activation, no bias. A GEMM row is a 1×1 convolution over a [1, M, K] feature map: M rows
- * of K values streamed through K×N weights, exactly SCALE-Sim's GEMM. Weights are uniform in
- * ±1/√K from a PRNG seeded by the layer name: cycles and traffic do not depend on their values.
+ * The shapes of a layer's graph, checked against the limits before anything is allocated: its input
+ * (the ifmap, or a GEMM's M×K rows), its filters (and their element count) and its ofmap.
  */
-export function layerGraph(l: TopologyLayer, limits: Limits, file: string): Graph {
+export function checkedLayerShapes(l: TopologyLayer, limits: Limits, file: string): { input: number[]; kernelShape: number[]; size: number } {
   const site = { file, layer: l.name };
   const gemm = l.type === 'gemm';
   const input = gemm ? [1, l.ifmapH, l.channels] : [l.ifmapH, l.ifmapW, l.channels];
   const kernelShape = gemm ? [1, 1, l.channels, l.numFilter] : [l.filterH, l.filterW, l.channels, l.depthwise ? 1 : l.numFilter];
   checkedElements(input, limits, site, 'ifmap');
   const size = checkedElements(kernelShape, limits, site, 'filters');
+  // its ofmap is computed in float64 to calibrate, as a model's layers are (loadModel): `sim --topology`
+  // compiled a 300x300 ifmap into 4096 filters in 4.4 GB, where `lower` of the same row refused it
+  const ofmap = gemm ? [1, l.ifmapH, l.numFilter] : [...ofmapDims(l), l.depthwise ? l.channels : l.numFilter];
+  checkTensorSizes([input], [{ layer: l.name, shape: ofmap }], limits, file);
+  return { input, kernelShape, size };
+}
+
+/**
+ * The layer as a one-layer Graph: a "valid" (unpadded) convolution over its own [H, W, C] input,
+ * linear activation, no bias. A GEMM row is a 1×1 convolution over a [1, M, K] feature map: M rows
+ * of K values streamed through K×N weights, exactly SCALE-Sim's GEMM. Weights are uniform in
+ * ±1/√K from a PRNG seeded by the layer name: cycles and traffic do not depend on their values.
+ */
+export function layerGraph(l: TopologyLayer, limits: Limits, file: string): Graph {
+  const gemm = l.type === 'gemm';
+  const { input, kernelShape, size } = checkedLayerShapes(l, limits, file);
   const next = mulberry32(seedOf(l.name));
   const scale = 1 / Math.sqrt(mnkOf(l).K);
   const data = new Float32Array(size);

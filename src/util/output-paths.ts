@@ -4,7 +4,7 @@
  * errors for every way the file system can refuse; atomic-write.ts applies them.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NnchipError } from '../diagnostics/error.js';
 
@@ -150,6 +150,23 @@ function currentFolder(): string {
 
 export const sha256 = (b: string | Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
+/**
+ * sha256 of the file's bytes, read a piece at a time: whether a file in an output folder is still what
+ * nnchip wrote read it whole, so a file of 1.5 GB put there took 1.5 GB of memory (and 19 s) to be
+ * found changed, and one over 2 GiB failed as "cannot read the folder: ERR_FS_FILE_TOO_LARGE".
+ */
+function fileSha256(path: string): string {
+  const hash = createHash('sha256');
+  const piece = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    for (let n = readSync(fd, piece); n > 0; n = readSync(fd, piece)) hash.update(piece.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
 /** Longer than any marker, manifest, journal or lock nnchip writes (a marker lists a folder's files, 100 bytes each). */
 const MAX_OWN_FILE_BYTES = 2 ** 24;
 
@@ -196,7 +213,7 @@ function isOwnFile(path: string, size: number): boolean {
   const want = readManifest(dirname(path)).get(basename(path));
   if (want === undefined || size > 2 ** 31) return false;
   try {
-    return sha256(readFileSync(path)) === want;
+    return fileSha256(path) === want;
   } catch {
     return false;
   }
@@ -247,7 +264,7 @@ function notOwnFolder(path: string): string | null {
     const want = Object.hasOwn(listed, rel) ? listed[rel] : written.get(rel);
     if (want === undefined) {
       if (!rel.split(sep).includes(TOOL_FOLDER)) return `it holds ${rel}, which nnchip did not write`;
-    } else if (!st.isFile() || sha256(readFileSync(join(path, rel))) !== want) return `${rel} was changed after nnchip wrote it`;
+    } else if (!st.isFile() || fileSha256(join(path, rel)) !== want) return `${rel} was changed after nnchip wrote it`;
   }
   return null;
 }

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { MAX_DATA_BYTES } from '../../src/cli/data.js';
+import { MAX_CALIBRATION_SAMPLES, MAX_DATA_BYTES, readSamples } from '../../src/cli/data.js';
 import { captureIo } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
 import { MAX_CONFIG_BYTES } from '../../src/cli/options.js';
@@ -42,6 +42,17 @@ describe('sample files', () => {
     const r = await cli('run', TINY, '--calibration', calibration, '--input', big);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`error NN109: big.json: the file is ${fmtInt(MAX_DATA_BYTES + 1)} bytes; data files over ${fmtInt(MAX_DATA_BYTES)} bytes are refused — use fewer samples, or split them over several files (no flag raises this limit)\n`);
+  });
+
+  test('a calibration file of over MAX_CALIBRATION_SAMPLES samples is refused once parsed, before an array is made per sample', async () => {
+    // one-value samples, 2 bytes each: calibration took 380 MB for 2.6 million, 16 GB for a file at the size cap
+    const one = file('one.nnchip.json', JSON.stringify({ format: 'nnchip-model', version: 1, name: 'one', input: { shape: [1] }, layers: [{ name: 'fc', op: 'dense', kernel: [[0.5]], bias: [0.1] }] }));
+    const many = file('many-one.json', `[${'0,'.repeat(MAX_CALIBRATION_SAMPLES)}0]`);
+    const r = await cli('lower', one, '--calibration', many, '-o', join(work, 'one.nnchip'));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`error NN109: many-one.json: holds ${fmtInt(MAX_CALIBRATION_SAMPLES + 1)} samples; calibration files of over ${fmtInt(MAX_CALIBRATION_SAMPLES)} samples are refused — calibrate on a subset: a few hundred samples that cover the inputs suffice (no flag raises this limit)\n`);
+    // the samples `run`, `eval` and `board run` stream (one view at a time) are not capped
+    expect(readSamples(many, 1).count).toBe(MAX_CALIBRATION_SAMPLES + 1);
   });
 
   test('run --backend sim on 12,000 samples fits in a 48 MB heap (results are streamed, not collected)', () => {

@@ -242,7 +242,16 @@ const TARGET_VALUES = {
   generic: () => ({}),
 } satisfies Record<VerilogTarget, (p: Program, o: EmitOptions) => TemplateValues>;
 
+/**
+ * The most samples a test bench checks (a full --batch of 65,536 fits): each is interpreted here and
+ * simulated in the bench, and each took about 1 KB to emit, so 2.6 million (a 26 MB file of a
+ * 4-value model's samples) took 2.4 GB, and the 256 MB a data file may be, ten times that.
+ */
+export const MAX_TESTBENCH_SAMPLES = 65_536;
+export const TESTBENCH_SAMPLES_HINT = 'give the test bench a few samples (each is simulated in it); `nnchip run` or `nnchip eval` take many';
+
 function checkInputs(p: Program, inputs: readonly Int8Array[]): void {
+  if (inputs.length > MAX_TESTBENCH_SAMPLES) throw new NnchipError('NN501', `${fmtInt(inputs.length)} input samples for the test bench; it checks at most ${fmtInt(MAX_TESTBENCH_SAMPLES)}`, { hint: TESTBENCH_SAMPLES_HINT });
   const n = tensorSize(p.input);
   inputs.forEach((x, i) => {
     if (x.length !== n) throw new NnchipError('NN303', `input sample ${i} has ${x.length} codes; the program input needs ${n}`);

@@ -218,10 +218,25 @@ function simulateAll(p: Program, codes: Int8Array[], f: SimFlags, ctx: CliContex
   }
 }
 
+/**
+ * --input's simulated inferences at most, as --samples's: each is one whole simulation, and each kept
+ * its codes, outputs and cycles, about 700 bytes: 2.6 million one-value samples (a 5 MB file) took
+ * 1.9 GB, and the 256 MB a data file may be, 50 times that.
+ */
+const MAX_INPUT_RUNS = 65_536;
+
 /** --input's samples as the program's input codes, one per batch (the sample reader loads only then). */
 async function inputBatches(p: Program, file: string): Promise<Int8Array[]> {
   const { programInputSpec, readSamples } = await import('../data.js');
-  return quantizeBatches(p, readSamples(file, programInputSpec(p)).inputs);
+  const samples = readSamples(file, programInputSpec(p));
+  const runs = Math.ceil(samples.count / batchOf(p));
+  if (runs > MAX_INPUT_RUNS) {
+    throw new NnchipError('NN501', `holds ${fmtInt(samples.count)} samples, ${fmtInt(runs)} inferences to simulate; sim --input simulates at most ${fmtInt(MAX_INPUT_RUNS)}`, {
+      file: basename(file),
+      hint: 'give sim a few samples (its cycles are the same for every input), or run them all with `nnchip run --backend sim`',
+    });
+  }
+  return quantizeBatches(p, samples.inputs);
 }
 
 /** certificate.json: what one inference costs, how that was checked, and on which inputs. */
@@ -285,7 +300,7 @@ export function register(program: Command, ctx: CliContext): void {
         .option('--topology <csv>', 'a SCALE-Sim topology CSV (conv or GEMM form): simulate each layer as its own program (docs/scale-sim.md) (default: none)')
         .option('--csv-dir <dir>', "write SCALE-Sim's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv (one row per layer; with --topology also NNCHIP_VS_SCALESIM.csv, each layer's cycles beside SCALE-Sim's) (default: none)")
         .option('--mode <mode>', 'fast (event-driven) or step (every register, every cycle; slow) (default: fast, or step with --vcd)')
-        .option('--input <file>', 'JSON samples: simulate each (and include them in --prove); prints their outputs as `run` does (default: one all-zero input)')
+        .option('--input <file>', `JSON samples: simulate each, at most ${fmtInt(MAX_INPUT_RUNS)} (and include them in --prove); prints their outputs as \`run\` does (default: one all-zero input)`)
         .option('--codes', 'with --input: print the int8 output codes instead of the values')
         .option('--prove', 'simulate diverse inputs, check cost and trace are identical and match the static certificate; write certificate.json')
         .option('--samples <n>', `random inputs for --prove besides all-zero, all-max and all-min (default 4, at most ${fmtInt(MAX_RANDOM_INPUTS)})`)

@@ -3,21 +3,22 @@
  * `nnchip verilog <model> --target <ice40|ecp5|asic|generic> [-o dir] [--input samples.json]`: a complete RTL design folder;
  * with `--board <name>`, the design for that board (UART host link, program and weights from SPI flash; src/board/).
  */
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { cellModelsFor } from '../../backends/verilog/cell-models.js';
 import { deviceFor, type PeMultipliers } from '../../backends/verilog/devices.js';
-import { emitVerilog, ICE40_DEVICES, MAX_IMAGE_INSTRUCTIONS, peMultipliersOf, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
+import { emitVerilog, ICE40_DEVICES, MAX_IMAGE_INSTRUCTIONS, MAX_TESTBENCH_SAMPLES, peMultipliersOf, TESTBENCH_SAMPLES_HINT, VERILOG_TARGETS, type Ice40Device, type VerilogTarget } from '../../backends/verilog/emit.js';
 import { BOARD_NAMES, boardNamed, DEFAULT_BAUD } from '../../board/boards.js';
 import { BOARD_EXTRAS, BOARD_FILES, emitBoard, PROGRAM_WORDS_BUDGET, RAM_BUDGET, uartDivider, type BoardExtra, type BoardManifest } from '../../board/emit.js';
 import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
 import { FLASH_READ_NAMES, flashReadNamed, type FlashReadName } from '../../board/flash.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
-import { quantizeBatches } from '../../isa/program.js';
+import { quantizeBatches, type Program } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
-import { programInputSpec, readSamples } from '../data.js';
+import { programInputSpec, readSamples, type Samples } from '../data.js';
 import { examples, MODEL_OR_PROGRAM_INPUTS } from '../help.js';
 import { checkHeap } from '../heap.js';
 import { programFor } from '../load-program.js';
@@ -49,6 +50,13 @@ export function parseExtras(text: string): ReadonlySet<BoardExtra> {
   const unknown = names.find((n) => !(BOARD_EXTRAS as readonly string[]).includes(n));
   if (unknown !== undefined) throw new NnchipError('NN801', `--with: unknown hardware "${unknown}" (${availableChoices(unknown, BOARD_EXTRAS, ', comma-separated')})`);
   return new Set(names as BoardExtra[]);
+}
+
+/** The test bench's --input samples, counted before one array is made per sample. */
+function testBenchSamples(file: string, p: Program): Samples {
+  const samples = readSamples(file, programInputSpec(p));
+  if (samples.count > MAX_TESTBENCH_SAMPLES) throw new NnchipError('NN501', `holds ${fmtInt(samples.count)} samples; a test bench checks at most ${fmtInt(MAX_TESTBENCH_SAMPLES)}`, { file: basename(file), hint: TESTBENCH_SAMPLES_HINT });
+  return samples;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -95,7 +103,7 @@ export function register(program: Command, ctx: CliContext): void {
     // over the image's limit emitVerilog refuses it (NN403); under it, one node's heap must hold the design
     if (p.instructions.length <= MAX_IMAGE_INSTRUCTIONS) checkHeap(p, 'verilog', undefined, model);
     // the test bench runs one inference per batch of samples
-    const inputs = flags.input === undefined ? undefined : quantizeBatches(p, readSamples(flags.input, programInputSpec(p)).inputs);
+    const inputs = flags.input === undefined ? undefined : quantizeBatches(p, testBenchSamples(flags.input, p).inputs);
     const opts = { target, name, ...(device === undefined ? {} : { device }), ...(inputs === undefined ? {} : { inputs }) };
     const files = emitVerilog(p, opts);
     writeDirAtomic(out, new Map([...files, ...simulationModels(peMultipliersOf(opts), ctx)]), written);

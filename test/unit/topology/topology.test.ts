@@ -39,6 +39,12 @@ describe('SCALE-Sim topology files', () => {
     expect(ofmapDims(l)).toEqual([4, 3]); // floor((9-3)/2)+1, floor((10-2)/3)+1
   });
 
+  test('control characters in layer and file names are escaped: they are printed in tables and written into CSV reports', () => {
+    const t = parseTopology('Layer, M, N, K,\nconv\u001b[2J\u001b[31mred, 4, 4, 4,\nok\rFAKE, 4, 4, 4,\n', 'net\u001b[1m.csv');
+    expect(t.layers.map((l) => l.name)).toEqual(['conv\\x1b[2J\\x1b[31mred', 'ok\\rFAKE']);
+    expect(t.name).toBe('net\\x1b[1m');
+  });
+
   test("M is SCALE-Sim's ceil((I - F + S) / S) output pixels, which can exceed nnchip's valid convolution", () => {
     const conv1 = parseTopology(read('alexnet.csv'), 'a.csv').layers[0]!;
     expect(ofmapDims(conv1)).toEqual([54, 54]);

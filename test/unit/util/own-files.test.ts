@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { NnchipError } from '../../../src/diagnostics/error.js';
-import { writeFileAtomic } from '../../../src/util/atomic-write.js';
+import { checkOutput, writeFileAtomic } from '../../../src/util/atomic-write.js';
 import { readOwnFile } from '../../../src/util/output-paths.js';
 import { BIN, REPO } from '../../helpers/cli.js';
 
@@ -45,6 +45,13 @@ describe("nnchip's own files in an output folder", () => {
     expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toMatch(/^(warning.*\n)*error NN551: .*no readable \.nnchip-output inside/);
   });
+
+  test('a listed file grown past 2 GiB (sparse) is "changed" (NN551), hashed a piece at a time: it was NN559 ERR_FS_FILE_TOO_LARGE, and 1.5 GB read whole', () => {
+    const out = join(fresh(), 'out');
+    expect(lower(out).code).toBe(0);
+    spawnSync('truncate', ['-s', String(2 ** 31 + 1), join(out, 'program.asm')]); // sparse: no disk used
+    expect(() => checkOutput(out, 'folder')).toThrow(expect.objectContaining({ code: 'NN551', detail: expect.stringMatching(/program\.asm was changed after nnchip wrote it/) }));
+  }, 60_000);
 
   test('a manifest or a journal that is a FIFO: one error or a normal write, never a wait', () => {
     const dir = fresh();

@@ -3,9 +3,9 @@
  * A lowered Program from disk (a lowered folder or a .nnp file), validated once (isa/validate.ts).
  * Apart from load-program.ts on purpose: a command given a lowered program loads no compiler.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { fmtInt, NnchipError, whyUnreadable } from '../diagnostics/error.js';
-import { readContainer, type Program } from '../isa/program.js';
+import { checkProgramMagic, PROGRAM_MAGIC_BYTES, readContainer, type Program } from '../isa/program.js';
 import { INSN_BYTES } from '../isa/spec.js';
 import { deserializeProgram, MAX_DRAM_BYTES, MAX_INSTRUCTIONS } from '../isa/validate.js';
 import { checkHeap } from './heap.js';
@@ -15,6 +15,17 @@ import type { CompileFlags } from './options.js';
 /** A .nnp file holds at most the DRAM image plus its instructions and header: refuse more before reading. */
 export const MAX_PROGRAM_FILE_BYTES = MAX_DRAM_BYTES + MAX_INSTRUCTIONS * INSN_BYTES + 2 ** 26;
 
+/** The file's first `n` bytes (fewer if it is shorter). */
+function readStart(file: string, n: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const start = new Uint8Array(n);
+    return start.subarray(0, readSync(fd, start, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readProgramFile(path: string, command = 'this command'): Program {
   const file = resolveProgramPath(path, command);
   let bytes: Uint8Array;
@@ -23,6 +34,8 @@ export function readProgramFile(path: string, command = 'this command'): Program
     // a FIFO or a device would block or never end: only regular files, of bounded size
     if (!stat.isFile()) throw new NnchipError('NN404', 'is not a regular file', { file });
     if (stat.size > MAX_PROGRAM_FILE_BYTES) throw new NnchipError('NN404', `is ${fmtInt(stat.size)} bytes; a program file is at most ${fmtInt(MAX_PROGRAM_FILE_BYTES)}`, { file });
+    // a file of another kind is refused from its first bytes, not after reading a gigabyte of it
+    checkProgramMagic(readStart(file, PROGRAM_MAGIC_BYTES), file);
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof NnchipError) throw e;

@@ -333,6 +333,22 @@ export interface ProgramContainer {
   readonly constants: Uint8Array;
 }
 
+/** Bytes a file's start must hold for checkProgramMagic: the magic, "NNCHIP\0" and the format version. */
+export const PROGRAM_MAGIC_BYTES = MAGIC.length;
+
+/**
+ * NN404 unless `start` (a file's first bytes, or all of them) opens with this format's magic: a file
+ * of another kind, or a program of another format version (it was "not an nnchip program").
+ */
+export function checkProgramMagic(start: Uint8Array, file?: string): void {
+  const site = file === undefined ? {} : { file };
+  if (start.length >= MAGIC.length && MAGIC.slice(0, 6).every((b, i) => start[i] === b) && (start[6] !== MAGIC[6] || start[7] !== MAGIC[7])) {
+    const version = (start[6]! << 8) | start[7]!;
+    throw new NnchipError('NN404', `is an nnchip program of format version ${version}; this nnchip reads version ${(MAGIC[6]! << 8) | MAGIC[7]!}`, { ...site, hint: `lower the model again with this nnchip (\`nnchip lower\`), or use the nnchip that wrote it` });
+  }
+  if (start.length < MAGIC.length || MAGIC.some((b, i) => start[i] !== b)) throw new NnchipError('NN404', 'missing the NNCHIP program header', site);
+}
+
 /**
  * Check the magic and that the sections add up to the file size; nothing is allocated before.
  * `owned`: the caller hands `bytes` over (nothing else holds or changes them, as a file just read),
@@ -341,12 +357,8 @@ export interface ProgramContainer {
 export function readContainer(bytes: Uint8Array, file?: string, owned = false): ProgramContainer {
   const site = file === undefined ? {} : { file };
   const bad = (why: string): NnchipError => new NnchipError('NN404', why, site);
-  // "NNCHIP\0" and another format version: a program, but not one this nnchip reads (it was "not an nnchip program")
-  if (bytes.length >= MAGIC.length && MAGIC.slice(0, 6).every((b, i) => bytes[i] === b) && (bytes[6] !== MAGIC[6] || bytes[7] !== MAGIC[7])) {
-    const version = (bytes[6]! << 8) | bytes[7]!;
-    throw new NnchipError('NN404', `is an nnchip program of format version ${version}; this nnchip reads version ${(MAGIC[6]! << 8) | MAGIC[7]!}`, { ...site, hint: `lower the model again with this nnchip (\`nnchip lower\`), or use the nnchip that wrote it` });
-  }
-  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('missing the NNCHIP program header');
+  checkProgramMagic(bytes, file);
+  if (bytes.length < MAGIC.length + 4) throw bad('missing the NNCHIP program header');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const codeStart = MAGIC.length + 4 + headerLength;
   if (codeStart > bytes.length) throw bad('truncated program header');

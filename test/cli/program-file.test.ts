@@ -43,6 +43,17 @@ describe('program files that are not programs', () => {
     expect((await disasm(big)).err).toBe(`error NN404: ${big}: is ${fmtInt(MAX_PROGRAM_FILE_BYTES + 1)} bytes; a program file is at most ${fmtInt(MAX_PROGRAM_FILE_BYTES)} — the file is not an nnchip program; produce one with \`nnchip lower\`\n`);
   });
 
+  test('a large file of another kind is refused from its first bytes, not read whole', async () => {
+    const big = join(work, 'sparse.nnp');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, MAX_PROGRAM_FILE_BYTES - 1); // 1.4 GB of zeros, under the cap (sparse: no disk space used)
+    closeSync(fd);
+    const before = process.memoryUsage().arrayBuffers;
+    expect((await disasm(big)).err).toBe(`error NN404: ${big}: missing the NNCHIP program header — the file is not an nnchip program; produce one with \`nnchip lower\`\n`);
+    // it was read whole first: 1.4 GB held (and about 13 s) before the header was looked at
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(2 ** 26);
+  });
+
   test('a program of another format version says so (it was "not an nnchip program")', async () => {
     const future = join(work, 'future.nnp');
     // "NNCHIP\0\x02", then what a version 1 file holds: the version is read first

@@ -14,7 +14,7 @@ import { boardDefaultConfig, checkBoardFits } from '../../board/fit.js';
 import { FLASH_READ_NAMES, flashReadNamed, type FlashReadName } from '../../board/flash.js';
 import { pllFor } from '../../board/pll.js';
 import { NnchipError } from '../../diagnostics/error.js';
-import { quantizeBatches, type Program } from '../../isa/program.js';
+import { batchOf, quantizeBatches, type Program } from '../../isa/program.js';
 import { scheduleTimes } from '../../isa/timing.js';
 import { checkOutput, writeDirAtomic } from '../../util/atomic-write.js';
 import type { CliContext } from '../context.js';
@@ -52,10 +52,11 @@ export function parseExtras(text: string): ReadonlySet<BoardExtra> {
   return new Set(names as BoardExtra[]);
 }
 
-/** The test bench's --input samples, counted before one array is made per sample. */
+/** The test bench's --input samples, its inferences (one per batch: emitVerilog's count) counted before one array is made per sample. */
 function testBenchSamples(file: string, p: Program): Samples {
   const samples = readSamples(file, programInputSpec(p));
-  if (samples.count > MAX_TESTBENCH_SAMPLES) throw new NnchipError('NN501', `holds ${fmtInt(samples.count)} samples; a test bench checks at most ${fmtInt(MAX_TESTBENCH_SAMPLES)}`, { file: basename(file), hint: TESTBENCH_SAMPLES_HINT });
+  const runs = Math.ceil(samples.count / batchOf(p));
+  if (runs > MAX_TESTBENCH_SAMPLES) throw new NnchipError('NN501', `holds ${fmtInt(samples.count)} samples, ${fmtInt(runs)} inferences; a test bench checks at most ${fmtInt(MAX_TESTBENCH_SAMPLES)}`, { file: basename(file), hint: TESTBENCH_SAMPLES_HINT });
   return samples;
 }
 
